@@ -1,0 +1,33 @@
+"""unifiedinit: describe a weight initialization once, run it natively in PyTorch, JAX/Flax, Keras 3 and
+MXNet Gluon, and check that every framework draws from the same distribution.
+
+Importing this package imports no framework and not even NumPy: the reference sampler (``sample``) and
+the statistics (``unifiedinit.stats``) load NumPy and SciPy when first used, and each framework is imported
+by its backend when that backend is first used.
+"""
+
+from typing import Any
+
+from .gain import calculate_gain
+from .layout import LAYOUTS, Layout, TensorInfo, fans, get_layout
+from .serialize import from_dict, from_json, to_dict
+from .specs import (Affine, Constant, Dirac, Eye, FromArray, GlorotUniform, KaimingNormal, KaimingUniform,
+                    LecunNormal, LecunUniform, Mixture, Normal, Ones, Orthogonal, Sparse, Spec, TruncatedNormal,
+                    Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros, examples, lower, register)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Affine", "Constant", "Dirac", "Eye", "FromArray", "GlorotUniform", "KaimingNormal", "KaimingUniform",
+    "LAYOUTS", "Layout", "LecunNormal", "LecunUniform", "Mixture", "Normal", "Ones", "Orthogonal", "Sparse",
+    "Spec", "TensorInfo", "TruncatedNormal", "Uniform", "VarianceScaling", "XavierNormal", "XavierUniform",
+    "Zeros", "calculate_gain", "examples", "fans", "from_dict", "from_json", "get_layout", "lower", "register",
+    "sample", "to_dict",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "sample":  # keeps NumPy out of `import unifiedinit`
+        from .reference import sample
+        return sample
+    raise AttributeError(f"module 'unifiedinit' has no attribute {name!r}")

@@ -1,0 +1,25 @@
+"""``unifiedinit`` on the command line: ``unifiedinit compare [options]``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Sequence
+
+COMMANDS = {"compare": "sample every spec and check it against its exact distribution"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        print("usage: unifiedinit COMMAND [options]\n\ncommands:")
+        for name, text in COMMANDS.items():
+            print(f"  {name:<10} {text}")
+        return 0 if not argv or argv[0] in ("-h", "--help") else 2
+    if argv[0] == "compare":
+        from .report import main as compare
+        return compare(argv[1:])
+    return 2  # pragma: no cover
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

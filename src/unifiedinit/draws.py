@@ -1,0 +1,116 @@
+"""The closed set of primitives a spec lowers to.
+
+A Draw says exactly which numbers to write into one tensor whose shape is known: every formula (fans,
+gains, bounds, truncation corrections) has already been applied by the spec that produced it. A backend
+samples these and nothing else; ``unifiedinit.reference`` samples them exactly with NumPy, and
+``unifiedinit.stats`` knows their exact distributions.
+
+Elementwise draws (every entry independent and identically distributed): Uniform, Normal,
+TruncatedNormal, Constant, Mixture, Affine. Structured draws: Orthogonal, Eye, Dirac, Sparse, Array.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True)
+class Draw:
+    elementwise: ClassVar[bool] = True
+    deterministic: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class Uniform(Draw):
+    """U[low, high)."""
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Normal(Draw):
+    """N(mean, std^2), untruncated."""
+    mean: float
+    std: float
+
+
+@dataclass(frozen=True)
+class TruncatedNormal(Draw):
+    """N(mean, std^2) conditioned on low <= x <= high (absolute bounds, no rescaling)."""
+    mean: float
+    std: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Constant(Draw):
+    deterministic: ClassVar[bool] = True
+    value: float
+
+
+@dataclass(frozen=True)
+class Mixture(Draw):
+    """Each entry independently: component i with probability weights[i] (weights sum to 1)."""
+    components: tuple[Draw, ...]
+    weights: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Affine(Draw):
+    """scale * x + shift, with x from ``base``."""
+    base: Draw
+    scale: float
+    shift: float
+
+
+@dataclass(frozen=True)
+class Orthogonal(Draw):
+    """gain x a Haar-random matrix with orthonormal rows or columns (whichever are fewer).
+
+    The matrix has ``shape[out_axis]`` rows and numel / rows columns, the other axes flattened in order:
+    ``t = moveaxis(matrix.reshape(shape[out_axis], *other_axes), 0, out_axis)``. torch's orthogonal_ is
+    out_axis=0; JAX/Keras orthogonal (last axis against the rest) is out_axis=-1, as the transposed
+    matrix of a Haar matrix is Haar too.
+    """
+    elementwise: ClassVar[bool] = False
+    gain: float
+    out_axis: int
+
+
+@dataclass(frozen=True)
+class Eye(Draw):
+    """A 2-D identity (ones at [i, i] for i < min(shape)), zeros elsewhere."""
+    elementwise: ClassVar[bool] = False
+    deterministic: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class Dirac(Draw):
+    """Identity convolution: 1 at [g*out_per_group + d, d, centre...] for d < min(out_per_group, in),
+    centre = k // 2 on every spatial axis (torch's dirac_), in the tensor's own axis order."""
+    elementwise: ClassVar[bool] = False
+    deterministic: ClassVar[bool] = True
+    groups: int
+    out_axis: int
+    in_axis: int
+
+
+@dataclass(frozen=True)
+class Sparse(Draw):
+    """2-D: N(0, std^2) entries, and in every column (the axes other than ``out_axis``) exactly
+    ceil(sparsity x rows) entries, at distinct random rows, set to zero (torch's sparse_)."""
+    elementwise: ClassVar[bool] = False
+    sparsity: float
+    std: float
+    out_axis: int
+
+
+@dataclass(frozen=True)
+class Array(Draw):
+    """Given values, already in the target tensor's axis order (row-major, flattened)."""
+    elementwise: ClassVar[bool] = False
+    deterministic: ClassVar[bool] = True
+    values: tuple[float, ...]
+    shape: tuple[int, ...]

@@ -1,0 +1,30 @@
+"""Recommended gains per nonlinearity: torch.nn.init.calculate_gain's table, written once."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import _validate as v
+
+NONLINEARITIES = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                  "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu", "selu")
+
+
+def calculate_gain(nonlinearity: str, param: Any = None) -> float:
+    """The gain torch recommends for ``nonlinearity``.
+
+    linear, conv*, sigmoid: 1; tanh: 5/3; relu: sqrt(2); selu: 3/4;
+    leaky_relu: sqrt(2 / (1 + s**2)) with s = ``param``, or 0.01 when ``param`` is None.
+    """
+    v.choice("calculate_gain", "nonlinearity", nonlinearity, NONLINEARITIES)
+    if nonlinearity in ("tanh",):
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "selu":
+        return 3.0 / 4  # value torch chose for self-normalizing networks
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else v.real("calculate_gain", "param", param)
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    return 1.0

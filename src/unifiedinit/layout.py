@@ -1,0 +1,184 @@
+"""Which axes of a weight are its outputs, its inputs and its receptive field, and the fans that follow.
+
+fan_in = (product of the input axes) x RF and fan_out = (product of the output axes) x RF, where RF is the
+product of every axis that is neither. Axes are named by the *layer*, not by storage order: in a transposed
+convolution the ``in`` axis holds the layer's input channels, wherever the framework stores them.
+
+Transposed convolutions: torch, Keras and MXNet compute fans from storage position (their fan_in of a
+ConvTranspose kernel is the layer's *output* channels x RF); Flax computes them from the layer's own input
+channels. unifiedinit's ``*_conv_transpose`` layouts follow the layer (fan_in = in_channels x RF), so one
+spec means the same layer-wise numbers in every framework. The torch-compatible fans are one name away:
+the plain ``"torch"`` (or ``"mxnet"``) layout applied to a ConvTranspose weight is exactly torch's own
+``_calculate_fan_in_and_fan_out``; the plain ``"keras"`` layout is Keras's ``compute_fans``.
+
+Embeddings are (num_embeddings, dim) everywhere; ``*_embedding`` layouts treat the vocabulary as the input
+(fan_in = num_embeddings), as Keras and Flax do; torch's own fans of an embedding (fan_in = dim) are the
+plain ``"torch"`` layout.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence, Union
+
+from . import _validate as v
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Axis roles of a weight tensor. Axes may be negative (counted from the end).
+
+    ``out_axes`` and ``in_axes`` are tuples so that a depthwise kernel, whose output channels are spread
+    over two axes, can say so. Every other axis is receptive field.
+    """
+
+    name: str
+    out_axes: tuple[int, ...]
+    in_axes: tuple[int, ...]
+    min_ndim: int = 2
+
+    def __post_init__(self) -> None:
+        for field in ("out_axes", "in_axes"):
+            axes = getattr(self, field)
+            if not isinstance(axes, tuple):
+                object.__setattr__(self, field, tuple(axes))
+            for a in getattr(self, field):
+                v.integer(f"Layout {self.name!r}", field, a)
+
+    def resolve(self, ndim: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        """(out axes, in axes, receptive-field axes) as non-negative indices for a tensor of ``ndim`` dims."""
+        if ndim < self.min_ndim:
+            raise ValueError(f"layout {self.name!r}: a fan-based initializer needs a tensor with at least "
+                             f"{self.min_ndim} dimensions, got {ndim} (fans are undefined for this tensor; "
+                             f"pass layer_fans= to give them explicitly)")
+        outs = tuple(sorted({a % ndim for a in self.out_axes}))
+        ins = tuple(sorted({a % ndim for a in self.in_axes}))
+        if set(outs) & set(ins):
+            raise ValueError(f"layout {self.name!r}: out axes {self.out_axes} and in axes {self.in_axes} overlap "
+                             f"for a tensor with {ndim} dimensions")
+        rf = tuple(a for a in range(ndim) if a not in outs and a not in ins)
+        return outs, ins, rf
+
+    def fans(self, shape: Sequence[int]) -> tuple[int, int]:
+        shape = check_shape(shape)
+        outs, ins, rf = self.resolve(len(shape))
+        receptive = math.prod(shape[a] for a in rf)
+        return math.prod(shape[a] for a in ins) * receptive, math.prod(shape[a] for a in outs) * receptive
+
+    def out_axis(self, ndim: int) -> int:
+        """The single axis that holds the output channels (used by orthogonal, sparse and dirac)."""
+        outs, _, _ = self.resolve(ndim)
+        return outs[-1] if outs else 0
+
+
+def _L(name: str, out_axes: Sequence[int], in_axes: Sequence[int]) -> Layout:
+    return Layout(name, tuple(out_axes), tuple(in_axes))
+
+
+def permutation(src: "Layout", dst: "Layout", ndim: int) -> tuple[int, ...]:
+    """Axes order that turns an array stored in ``src`` into the same weights stored in ``dst``:
+    ``numpy.transpose(a, permutation(src, dst, a.ndim))``. Output axes go to output axes, input axes to
+    input axes, and the receptive-field axes keep their order (torch (out, in, kh, kw) -> keras (kh, kw, in, out))."""
+    s_out, s_in, s_rf = src.resolve(ndim)
+    d_out, d_in, d_rf = dst.resolve(ndim)
+    if (len(s_out), len(s_in)) != (len(d_out), len(d_in)):
+        raise ValueError(f"cannot move weights from layout {src.name!r} to {dst.name!r}: they name different "
+                         f"numbers of output/input axes")
+    perm = [0] * ndim
+    for group_dst, group_src in ((d_out, s_out), (d_in, s_in), (d_rf, s_rf)):
+        for a_dst, a_src in zip(group_dst, group_src):
+            perm[a_dst] = a_src
+    return tuple(perm)
+
+
+LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
+    # storage (out, in, *k): Linear, Conv, and whatever torch's own fan computation sees
+    _L("torch", [0], [1]),
+    _L("mxnet", [0], [1]),
+    # storage (*k, in, out): Dense, Conv
+    _L("keras", [-1], [-2]),
+    _L("flax", [-1], [-2]),
+    # transposed convolutions, fans of the layer (in = the layer's input channels)
+    _L("torch_conv_transpose", [1], [0]),      # (in, out/g, *k)
+    _L("mxnet_conv_transpose", [1], [0]),      # (in, out/g, *k)
+    _L("keras_conv_transpose", [-2], [-1]),    # (*k, out, in)
+    _L("flax_conv_transpose", [-1], [-2]),     # (*k, in, out)
+    # embeddings (num, dim): the vocabulary is the input
+    _L("torch_embedding", [1], [0]),
+    _L("mxnet_embedding", [1], [0]),
+    _L("keras_embedding", [1], [0]),
+    _L("flax_embedding", [1], [0]),
+    # Keras DepthwiseConv2D (*k, in, multiplier): every output channel sees one input channel x RF, so
+    # fan_in = RF and fan_out = in x multiplier x RF, the numbers torch gives the same layer stored as a
+    # grouped conv (in x multiplier, 1, *k). torch, MXNet and Flax store grouped kernels with in/groups on
+    # the in axis, so their plain layouts already give these fans; Keras's own compute_fans (fan_in =
+    # in x RF) is the plain "keras" layout.
+    _L("keras_depthwise", [-2, -1], []),
+)}
+
+LayoutLike = Union[str, Layout]
+
+
+def get_layout(layout: LayoutLike) -> Layout:
+    if isinstance(layout, Layout):
+        return layout
+    if isinstance(layout, str) and layout in LAYOUTS:
+        return LAYOUTS[layout]
+    raise ValueError(f"parameter 'layout' must be a Layout or one of {', '.join(map(repr, LAYOUTS))}; got {layout!r}")
+
+
+def check_shape(shape: Sequence[int]) -> tuple[int, ...]:
+    """A tensor shape as a tuple of non-negative Python ints (NumPy integers are converted)."""
+    if isinstance(shape, (int, str)) or not hasattr(shape, "__iter__"):
+        if isinstance(shape, int) and not isinstance(shape, bool):
+            shape = (shape,)
+        else:
+            raise TypeError(f"parameter 'shape' must be a sequence of integers, got {shape!r}")
+    return tuple(v.integer("", "shape", d, minimum=0) for d in shape)
+
+
+def fans(shape: Sequence[int], layout: LayoutLike = "torch") -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight of ``shape`` stored in ``layout``.
+
+    >>> fans((64, 3, 3, 3), "torch"), fans((3, 3, 3, 64), "keras")
+    ((27, 576), (27, 576))
+    """
+    return get_layout(layout).fans(shape)
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """What lowering knows about the tensor being initialized.
+
+    ``layer_fans`` are the (fan_in, fan_out) of the layer the tensor belongs to, when they are not the
+    tensor's own: a bias has no fans of its own, but torch's default bias bound is 1/sqrt(fan_in of the weight).
+    """
+
+    shape: tuple[int, ...]
+    layout: Layout
+    layer_fans: tuple[int, int] | None = None
+
+    @classmethod
+    def make(cls, shape: Sequence[int], layout: LayoutLike = "torch",
+             layer_fans: Sequence[int] | None = None) -> "TensorInfo":
+        lf = None
+        if layer_fans is not None:
+            if len(tuple(layer_fans)) != 2:
+                raise ValueError(f"parameter 'layer_fans' must be a pair (fan_in, fan_out), got {layer_fans!r}")
+            lf = tuple(v.integer("", "layer_fans", f, minimum=1) for f in layer_fans)
+        return cls(check_shape(shape), get_layout(layout), lf)
+
+    @property
+    def fans(self) -> tuple[int, int]:
+        if self.layer_fans is not None:
+            return self.layer_fans
+        fan_in, fan_out = self.layout.fans(self.shape)
+        if fan_in == 0 or fan_out == 0:
+            raise ValueError(f"a fan-based initializer cannot scale a tensor of shape {self.shape}: "
+                             f"its fans are (fan_in={fan_in}, fan_out={fan_out}); every dimension must be > 0")
+        return fan_in, fan_out
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)

@@ -1,0 +1,548 @@
+"""The spec catalog: what distribution, in words a user knows.
+
+A spec is a frozen, hashable value, validated when it is constructed, whose ``repr`` evaluates back to an
+equal spec. ``spec.lower(info)`` turns it into a primitive ``Draw`` for one tensor; that is the only place
+where fans, gains and bounds are computed. Specs serialize to plain JSON-safe dicts by a registry of names.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Sequence
+
+from . import _validate as v
+from . import draws as D
+from .gain import calculate_gain
+from .layout import Layout, LayoutLike, TensorInfo, get_layout, permutation
+
+#: Keras/JAX VarianceScaling's truncated normal: the std of N(0, 1) truncated to [-2, 2], so that
+#: sigma = sqrt(var) / TRUNC_STD_2 gives a sample whose std is sqrt(var).
+TRUNC_STD_2 = 0.87962566103423978
+
+MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
+DISTRIBUTIONS = ("uniform", "normal", "truncated_normal")
+
+_REGISTRY: dict[str, type["Spec"]] = {}
+
+
+def register(cls: type["Spec"]) -> type["Spec"]:
+    """Add a spec class to the registry that ``from_dict`` reads names from."""
+    name = cls.__name__
+    if name in _REGISTRY and _REGISTRY[name] is not cls:
+        raise ValueError(f"a spec named {name!r} is already registered")
+    _REGISTRY[name] = cls
+    return cls
+
+
+def registered() -> dict[str, type["Spec"]]:
+    return dict(_REGISTRY)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Base of every initializer spec."""
+
+    #: True when the spec lowers to an elementwise draw (may be a component of Mixture/Affine).
+    elementwise: ClassVar[bool] = True
+    #: True when the spec needs fans (its tensor must have >= 2 dims, or layer fans must be given).
+    fan_based: ClassVar[bool] = False
+    #: Fields that hold specs (a single spec or a tuple of specs).
+    _spec_fields: ClassVar[tuple[str, ...]] = ()
+
+    def lower(self, info: TensorInfo) -> D.Draw:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": type(self).__name__}
+        for f in fields(self):
+            out[f.name] = _plain(getattr(self, f.name))
+        return out
+
+    def to_json(self) -> str:
+        import json
+        return json.dumps(self.to_dict(), allow_nan=False)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Spec):
+        return value.to_dict()
+    if isinstance(value, tuple):
+        return [_plain(x) for x in value]
+    if isinstance(value, Layout):
+        return value.name
+    return value
+
+
+def _set(obj: Any, name: str, value: Any) -> None:
+    object.__setattr__(obj, name, value)
+
+
+def lower(spec: Spec, shape: Sequence[int], layout: LayoutLike = "torch",
+          layer_fans: Sequence[int] | None = None) -> D.Draw:
+    """The primitive draw that ``spec`` makes for a tensor of ``shape`` stored in ``layout``."""
+    if not isinstance(spec, Spec):
+        raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
+    return spec.lower(TensorInfo.make(shape, layout, layer_fans))
+
+
+# ---------------------------------------------------------------------------------------------- simple
+
+@register
+@dataclass(frozen=True)
+class Constant(Spec):
+    value: float
+
+    def __post_init__(self) -> None:
+        _set(self, "value", v.real(type(self).__name__, "value", self.value))
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return D.Constant(self.value)
+
+
+@register
+@dataclass(frozen=True)
+class Zeros(Spec):
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return D.Constant(0.0)
+
+
+@register
+@dataclass(frozen=True)
+class Ones(Spec):
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return D.Constant(1.0)
+
+
+@register
+@dataclass(frozen=True)
+class Uniform(Spec):
+    """U[low, high); torch's default [0, 1)."""
+    low: float = 0.0
+    high: float = 1.0
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        _set(self, "low", v.real(name, "low", self.low))
+        _set(self, "high", v.real(name, "high", self.high))
+        v.ordered(name, "low", self.low, "high", self.high)
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return D.Uniform(self.low, self.high)
+
+
+@register
+@dataclass(frozen=True)
+class Normal(Spec):
+    """N(mean, std^2), untruncated."""
+    mean: float = 0.0
+    std: float = 1.0
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        _set(self, "mean", v.real(name, "mean", self.mean))
+        _set(self, "std", v.positive(name, "std", self.std))
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return D.Normal(self.mean, self.std)
+
+
+@register
+@dataclass(frozen=True)
+class TruncatedNormal(Spec):
+    """N(mean, std^2) cut to [low, high]: absolute bounds and no correction, as torch's trunc_normal_
+    (std=1 on [-2, 2] samples with std 0.8796)."""
+    mean: float = 0.0
+    std: float = 1.0
+    low: float = -2.0
+    high: float = 2.0
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        _set(self, "mean", v.real(name, "mean", self.mean))
+        _set(self, "std", v.positive(name, "std", self.std))
+        _set(self, "low", v.real(name, "low", self.low))
+        _set(self, "high", v.real(name, "high", self.high))
+        v.ordered(name, "low", self.low, "high", self.high)
+        # A window so far out in the tail that it holds no double-precision probability cannot be sampled.
+        if min(abs(self.low - self.mean), abs(self.high - self.mean)) / self.std > 37 and \
+                (self.low - self.mean) * (self.high - self.mean) > 0:
+            raise ValueError(f"{name}: the window [low, high] = [{self.low}, {self.high}] lies more than 37 std "
+                             f"from mean={self.mean}; allowed: a window with non-negligible probability")
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return D.TruncatedNormal(self.mean, self.std, self.low, self.high)
+
+
+# ----------------------------------------------------------------------------------------- fan-based
+
+def _fan(info: TensorInfo, mode: str) -> float:
+    fan_in, fan_out = info.fans
+    return {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2,
+            "fan_geo_avg": math.sqrt(fan_in * fan_out)}[mode]
+
+
+def _variance_scaled(scale: float, mode: str, distribution: str, info: TensorInfo) -> D.Draw:
+    var = scale / _fan(info, mode)
+    if distribution == "uniform":
+        bound = math.sqrt(3.0 * var)
+        return D.Uniform(-bound, bound)
+    if distribution == "normal":
+        return D.Normal(0.0, math.sqrt(var))
+    sigma = math.sqrt(var) / TRUNC_STD_2
+    return D.TruncatedNormal(0.0, sigma, -2.0 * sigma, 2.0 * sigma)
+
+
+@register
+@dataclass(frozen=True)
+class VarianceScaling(Spec):
+    """Var = scale / fan, as jax.nn.initializers.variance_scaling and Keras's VarianceScaling.
+
+    mode: fan_in | fan_out | fan_avg | fan_geo_avg. distribution: uniform (U[-sqrt(3 var), sqrt(3 var)]),
+    normal (untruncated N(0, var)), truncated_normal (sigma = sqrt(var) / 0.8796..., cut at +-2 sigma, so the
+    sample std is sqrt(var)). Keras's distribution="normal" is truncated: it is "truncated_normal" here.
+    """
+    fan_based: ClassVar[bool] = True
+    scale: float = 1.0
+    mode: str = "fan_in"
+    distribution: str = "truncated_normal"
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        _set(self, "scale", v.positive(name, "scale", self.scale))
+        v.choice(name, "mode", self.mode, MODES)
+        v.choice(name, "distribution", self.distribution, DISTRIBUTIONS)
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return _variance_scaled(self.scale, self.mode, self.distribution, info)
+
+
+@register
+@dataclass(frozen=True)
+class XavierUniform(Spec):
+    """torch xavier_uniform_: U[-a, a], a = gain * sqrt(6 / (fan_in + fan_out)) = VS(gain^2, fan_avg, uniform)."""
+    fan_based: ClassVar[bool] = True
+    gain: float = 1.0
+
+    def __post_init__(self) -> None:
+        _set(self, "gain", v.positive(type(self).__name__, "gain", self.gain))
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return _variance_scaled(self.gain ** 2, "fan_avg", "uniform", info)
+
+
+GlorotUniform = XavierUniform
+
+
+@register
+@dataclass(frozen=True)
+class XavierNormal(Spec):
+    """torch xavier_normal_: untruncated N(0, gain^2 * 2 / (fan_in + fan_out)). Keras's GlorotNormal is
+    truncated and is not this: it is VarianceScaling(1, "fan_avg", "truncated_normal")."""
+    fan_based: ClassVar[bool] = True
+    gain: float = 1.0
+
+    def __post_init__(self) -> None:
+        _set(self, "gain", v.positive(type(self).__name__, "gain", self.gain))
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return _variance_scaled(self.gain ** 2, "fan_avg", "normal", info)
+
+
+@dataclass(frozen=True)
+class _Kaiming(Spec):
+    fan_based: ClassVar[bool] = True
+    _distribution: ClassVar[str] = ""
+    a: float = 0.0
+    mode: str = "fan_in"
+    nonlinearity: str = "leaky_relu"
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        _set(self, "a", v.real(name, "a", self.a))
+        v.choice(name, "mode", self.mode, ("fan_in", "fan_out"))
+        calculate_gain(self.nonlinearity, self.a)  # validates the nonlinearity
+
+    @property
+    def scale(self) -> float:
+        return calculate_gain(self.nonlinearity, self.a) ** 2
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return _variance_scaled(self.scale, self.mode, self._distribution, info)
+
+
+@register
+@dataclass(frozen=True)
+class KaimingUniform(_Kaiming):
+    """torch kaiming_uniform_: U[-b, b], b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
+    With the defaults (leaky_relu, a=0) gain = sqrt(2): Keras's HeUniform."""
+    _distribution: ClassVar[str] = "uniform"
+
+
+@register
+@dataclass(frozen=True)
+class KaimingNormal(_Kaiming):
+    """torch kaiming_normal_: untruncated N(0, gain^2 / fan). Keras's and JAX's he_normal are truncated and
+    are not this: they are VarianceScaling(2, "fan_in", "truncated_normal")."""
+    _distribution: ClassVar[str] = "normal"
+
+
+@register
+@dataclass(frozen=True)
+class LecunUniform(Spec):
+    """VarianceScaling(1, fan_in, uniform): U[-sqrt(3 / fan_in), sqrt(3 / fan_in)]."""
+    fan_based: ClassVar[bool] = True
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return _variance_scaled(1.0, "fan_in", "uniform", info)
+
+
+@register
+@dataclass(frozen=True)
+class LecunNormal(Spec):
+    """VarianceScaling(1, fan_in, truncated_normal), truncated as in JAX, Flax and Keras."""
+    fan_based: ClassVar[bool] = True
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return _variance_scaled(1.0, "fan_in", "truncated_normal", info)
+
+
+# ---------------------------------------------------------------------------------------- structured
+
+def _need_ndim(name: str, info: TensorInfo, allowed: Sequence[int], words: str) -> None:
+    if len(info.shape) not in allowed:
+        raise ValueError(f"{name}: needs a tensor with {words}, got shape {info.shape} "
+                         f"({len(info.shape)} dimensions)")
+
+
+@register
+@dataclass(frozen=True)
+class Orthogonal(Spec):
+    """gain x a (semi-)orthogonal matrix: the output axis against all the others flattened, Haar-distributed
+    (QR of a Gaussian matrix with the signs of diag(R)), as torch's orthogonal_ and JAX's orthogonal."""
+    elementwise: ClassVar[bool] = False
+    gain: float = 1.0
+
+    def __post_init__(self) -> None:
+        _set(self, "gain", v.positive(type(self).__name__, "gain", self.gain))
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        if len(info.shape) < 2:
+            _need_ndim("Orthogonal", info, (), "at least 2 dimensions")
+        if info.size == 0:
+            raise ValueError(f"Orthogonal: cannot make an orthogonal matrix of shape {info.shape}: "
+                             f"every dimension must be > 0")
+        return D.Orthogonal(self.gain, info.layout.out_axis(len(info.shape)))
+
+
+@register
+@dataclass(frozen=True)
+class Eye(Spec):
+    """The identity matrix (torch's eye_, Keras's Identity): 2-D tensors only."""
+    elementwise: ClassVar[bool] = False
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        _need_ndim("Eye", info, (2,), "exactly 2 dimensions")
+        return D.Eye()
+
+
+@register
+@dataclass(frozen=True)
+class Dirac(Spec):
+    """Identity convolution (torch's dirac_): 3-, 4- or 5-D kernels, centre k // 2 on each spatial axis
+    (JAX's delta_orthogonal centres at (k - 1) // 2, which differs for even k). ``groups`` must divide
+    the output channels."""
+    elementwise: ClassVar[bool] = False
+    groups: int = 1
+
+    def __post_init__(self) -> None:
+        _set(self, "groups", v.integer("Dirac", "groups", self.groups, minimum=1))
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        _need_ndim("Dirac", info, (3, 4, 5), "3, 4 or 5 dimensions (a convolution kernel)")
+        outs, ins, _ = info.layout.resolve(len(info.shape))
+        if len(outs) != 1 or len(ins) != 1:
+            raise ValueError(f"Dirac: layout {info.layout.name!r} has no single output and input axis")
+        out_axis, in_axis = outs[0], ins[0]
+        if info.shape[out_axis] % self.groups:
+            raise ValueError(f"Dirac: parameter 'groups' must divide the output channels "
+                             f"({info.shape[out_axis]}), got groups={self.groups}")
+        return D.Dirac(self.groups, out_axis, in_axis)
+
+
+@register
+@dataclass(frozen=True)
+class Sparse(Spec):
+    """torch's sparse_: 2-D only; N(0, std^2) with ceil(sparsity x rows) zeros in every column, where rows
+    run along the output axis."""
+    elementwise: ClassVar[bool] = False
+    sparsity: float
+    std: float = 0.01
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        s = v.real(name, "sparsity", self.sparsity)
+        if not 0.0 <= s < 1.0:
+            raise ValueError(f"{name}: parameter 'sparsity' must be in [0, 1), got {s!r}")
+        _set(self, "sparsity", s)
+        _set(self, "std", v.positive(name, "std", self.std))
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        _need_ndim("Sparse", info, (2,), "exactly 2 dimensions")
+        return D.Sparse(self.sparsity, self.std, info.layout.out_axis(2))
+
+
+def _nested_tuple(value: Any, where: str) -> tuple:
+    if hasattr(value, "tolist") and not isinstance(value, (list, tuple)):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return tuple(_nested_tuple(x, where) for x in value)
+    return v.real("FromArray", where, value)
+
+
+def _shape_of(values: Any) -> tuple[int, ...]:
+    if isinstance(values, tuple):
+        inner = {_shape_of(x) for x in values}
+        if len(inner) > 1:
+            raise ValueError(f"FromArray: parameter 'values' must be a rectangular array; rows have shapes "
+                             f"{sorted(inner)}")
+        return (len(values),) + (inner.pop() if inner else ())
+    return ()
+
+
+def _flatten(values: Any) -> list[float]:
+    if isinstance(values, tuple):
+        return [x for item in values for x in _flatten(item)]
+    return [values]
+
+
+@register
+@dataclass(frozen=True)
+class FromArray(Spec):
+    """Given values. ``layout`` names the layout the values are written in (for example "torch": a torch
+    Linear weight (out, in)); applied to a tensor of another layout they are moved there (a Keras Dense
+    kernel (in, out) receives the transpose). With layout=None the values must already have the tensor's shape."""
+    elementwise: ClassVar[bool] = False
+    values: Any
+    layout: str | None = None
+
+    def __post_init__(self) -> None:
+        values = _nested_tuple(self.values, "values")
+        if not isinstance(values, tuple) or not values:
+            raise TypeError(f"FromArray: parameter 'values' must be a non-empty array (nested lists or an "
+                            f"ndarray), got {self.values!r}; use Constant for one value")
+        _shape_of(values)  # refuses ragged rows
+        _set(self, "values", values)
+        if self.layout is not None:
+            if not isinstance(self.layout, str):
+                raise TypeError(f"FromArray: parameter 'layout' must be a layout name or None, got {self.layout!r}")
+            get_layout(self.layout)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return _shape_of(self.values)
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        shape = self.shape
+        flat = _flatten(self.values)
+        if self.layout is not None and get_layout(self.layout) != info.layout and len(shape) == len(info.shape) \
+                and len(shape) >= 2:
+            import numpy as np
+            perm = permutation(get_layout(self.layout), info.layout, len(shape))
+            arr = np.asarray(flat, dtype=np.float64).reshape(shape).transpose(perm)
+            shape, flat = arr.shape, arr.ravel().tolist()
+        if tuple(shape) != info.shape:
+            raise ValueError(f"FromArray: parameter 'values' has shape {tuple(shape)} "
+                             f"(in layout {self.layout or info.layout.name!r}) but the tensor has shape {info.shape}")
+        return D.Array(tuple(flat), info.shape)
+
+
+# ------------------------------------------------------------------------------------------- composed
+
+@register
+@dataclass(frozen=True)
+class Mixture(Spec):
+    """Each entry independently from component i with probability weights[i].
+
+    The seeds' custom initializer, w ~ U(5, 10) w.p. 1/4, 0 w.p. 1/2, U(-10, -5) w.p. 1/4::
+
+        Mixture([Uniform(5, 10), Zeros(), Uniform(-10, -5)], [0.25, 0.5, 0.25])
+
+    Components are elementwise specs (fan-based ones included: they see the same fans).
+    """
+    components: tuple[Spec, ...]
+    weights: tuple[float, ...]
+    _spec_fields: ClassVar[tuple[str, ...]] = ("components",)
+
+    def __post_init__(self) -> None:
+        comps, weights = self.components, self.weights
+        if not isinstance(comps, (list, tuple)) or not comps:
+            raise TypeError(f"Mixture: parameter 'components' must be a non-empty list of specs, got {comps!r}")
+        for i, c in enumerate(comps):
+            if not isinstance(c, Spec):
+                raise TypeError(f"Mixture: parameter 'components[{i}]' must be a spec, got {c!r}")
+            if not c.elementwise:
+                raise ValueError(f"Mixture: parameter 'components[{i}]' must be an elementwise spec, got "
+                                 f"{type(c).__name__} (orthogonal, eye, dirac, sparse and arrays cannot be mixed)")
+        if not isinstance(weights, (list, tuple)) or len(weights) != len(comps):
+            raise ValueError(f"Mixture: parameter 'weights' must be a list of {len(comps)} probabilities, one per "
+                             f"component, got {weights!r}")
+        ws = tuple(v.positive("Mixture", f"weights[{i}]", w) for i, w in enumerate(weights))
+        if abs(math.fsum(ws) - 1.0) > 1e-6:
+            raise ValueError(f"Mixture: parameter 'weights' must sum to 1, got {weights!r} (sum {math.fsum(ws)!r})")
+        _set(self, "components", tuple(comps))
+        _set(self, "weights", ws)
+
+    @property
+    def fan_based(self) -> bool:  # type: ignore[override]
+        return any(c.fan_based for c in self.components)
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return D.Mixture(tuple(c.lower(info) for c in self.components), self.weights)
+
+
+@register
+@dataclass(frozen=True)
+class Affine(Spec):
+    """scale * x + shift with x from ``base`` (an elementwise spec)."""
+    base: Spec
+    scale: float = 1.0
+    shift: float = 0.0
+    _spec_fields: ClassVar[tuple[str, ...]] = ("base",)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.base, Spec):
+            raise TypeError(f"Affine: parameter 'base' must be a spec, got {self.base!r}")
+        if not self.base.elementwise:
+            raise ValueError(f"Affine: parameter 'base' must be an elementwise spec, got {type(self.base).__name__}")
+        scale = v.real("Affine", "scale", self.scale)
+        if scale == 0:
+            raise ValueError("Affine: parameter 'scale' must be non-zero (use Constant for a constant), got 0.0")
+        _set(self, "scale", scale)
+        _set(self, "shift", v.real("Affine", "shift", self.shift))
+
+    @property
+    def fan_based(self) -> bool:  # type: ignore[override]
+        return self.base.fan_based
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return D.Affine(self.base.lower(info), self.scale, self.shift)
+
+
+# ------------------------------------------------------------------------------------------- examples
+
+def examples() -> list[Spec]:
+    """One instance of every registered spec, with non-default arguments where that shows more. Tests, the
+    comparison report and the notebooks iterate over this list, and a test checks that it covers the registry."""
+    return [
+        Constant(0.5), Zeros(), Ones(), Uniform(-0.3, 0.7), Normal(0.1, 0.5),
+        TruncatedNormal(0.0, 1.0, -2.0, 2.0),
+        VarianceScaling(2.0, "fan_in", "truncated_normal"), VarianceScaling(1.0, "fan_avg", "uniform"),
+        VarianceScaling(1.0, "fan_out", "normal"), VarianceScaling(0.5, "fan_geo_avg", "uniform"),
+        XavierUniform(), XavierNormal(gain=2.0), KaimingUniform(a=math.sqrt(5)),
+        KaimingNormal(mode="fan_out", nonlinearity="relu"), LecunUniform(), LecunNormal(),
+        Orthogonal(gain=1.5), Eye(), Dirac(groups=1), Sparse(0.3, 0.02),
+        FromArray([[1.0, 2.0], [3.0, 4.0]]),
+        Mixture([Uniform(5, 10), Zeros(), Uniform(-10, -5)], [0.25, 0.5, 0.25]),
+        Affine(LecunNormal(), scale=0.5, shift=1.0),
+    ]

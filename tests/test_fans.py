@@ -1,0 +1,104 @@
+"""Fans for every layer kind in the four layouts, against DESIGN.md's table and the frameworks' own code."""
+
+import pytest
+
+import unifiedinit as ui
+from conftest import needs
+
+# (layer, layout, shape, fan_in, fan_out); in=6, out=8, groups=2, kernel 3 (x 5 x 2 for 2-D/3-D)
+TABLE = [
+    ("dense", "torch", (8, 6), 6, 8),
+    ("dense", "mxnet", (8, 6), 6, 8),
+    ("dense", "keras", (6, 8), 6, 8),
+    ("dense", "flax", (6, 8), 6, 8),
+    ("conv1d", "torch", (8, 6, 3), 18, 24),
+    ("conv1d", "keras", (3, 6, 8), 18, 24),
+    ("conv2d", "torch", (8, 6, 3, 5), 90, 120),
+    ("conv2d", "mxnet", (8, 6, 3, 5), 90, 120),
+    ("conv2d", "keras", (3, 5, 6, 8), 90, 120),
+    ("conv2d", "flax", (3, 5, 6, 8), 90, 120),
+    ("conv3d", "torch", (8, 6, 3, 5, 2), 180, 240),
+    ("conv3d", "flax", (3, 5, 2, 6, 8), 180, 240),
+    # grouped conv, groups=2: in/g = 3 on the in axis; fan_out uses all out channels (torch's rule)
+    ("grouped", "torch", (8, 3, 3, 5), 45, 120),
+    ("grouped", "mxnet", (8, 3, 3, 5), 45, 120),
+    ("grouped", "flax", (3, 5, 3, 8), 45, 120),
+    # conv transpose, in=6, out=8: layer fans (fan_in = in x RF) in the *_conv_transpose layouts
+    ("convT", "torch_conv_transpose", (6, 8, 3, 5), 90, 120),
+    ("convT", "mxnet_conv_transpose", (6, 8, 3, 5), 90, 120),
+    ("convT", "keras_conv_transpose", (3, 5, 8, 6), 90, 120),
+    ("convT", "flax_conv_transpose", (3, 5, 6, 8), 90, 120),
+    # ... and torch's own convention (fan_in from storage axis 1 = out/g) through the plain layouts
+    ("convT torch-compatible", "torch", (6, 8, 3, 5), 120, 90),
+    ("convT torch-compatible, groups=2", "torch", (6, 4, 3, 5), 60, 90),
+    ("convT keras-compatible", "keras", (3, 5, 8, 6), 120, 90),
+    # embeddings (num=100, dim=16): the vocabulary is the input
+    ("embedding", "torch_embedding", (100, 16), 100, 16),
+    ("embedding", "keras_embedding", (100, 16), 100, 16),
+    ("embedding", "flax_embedding", (100, 16), 100, 16),
+    ("embedding", "mxnet_embedding", (100, 16), 100, 16),
+    ("embedding torch's own", "torch", (100, 16), 16, 100),
+    # Keras depthwise (3, 5, in=6, multiplier=2): fan_in = RF, fan_out = 12 x RF, as torch's grouped conv
+    ("depthwise", "keras_depthwise", (3, 5, 6, 2), 15, 180),
+    ("depthwise as torch stores it", "torch", (12, 1, 3, 5), 15, 180),
+]
+
+
+@pytest.mark.parametrize("layer,layout,shape,fan_in,fan_out", TABLE, ids=lambda x: str(x))
+def test_fans_table(layer, layout, shape, fan_in, fan_out):
+    assert ui.fans(shape, layout) == (fan_in, fan_out)
+
+
+def test_fans_refuse_tensors_under_two_dims():
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        ui.fans((5,), "keras")
+
+
+def test_unknown_layout_is_refused_with_the_allowed_names():
+    with pytest.raises(ValueError, match=r"'layout'.*'torch'.*'keras_depthwise'.*got 'tf'"):
+        ui.fans((2, 2), "tf")
+
+
+def test_custom_layout():
+    layout = ui.Layout("channels_first_dense", out_axes=(1,), in_axes=(0,))
+    assert ui.fans((6, 8), layout) == (6, 8)
+
+
+SHAPES = [(8, 6), (8, 6, 3), (8, 6, 3, 5), (8, 3, 3, 5), (6, 4, 3, 5), (8, 6, 3, 5, 2), (100, 16)]
+
+
+@needs("torch")
+@pytest.mark.parametrize("shape", SHAPES)
+def test_torch_layout_is_torchs_own_fan_computation(shape):
+    import torch
+    assert ui.fans(shape, "torch") == torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
+
+
+@needs("keras")
+@pytest.mark.parametrize("shape", SHAPES)
+def test_keras_layout_is_keras_compute_fans(shape):
+    from keras.src.initializers.random_initializers import compute_fans
+    shape = tuple(reversed(shape))
+    assert ui.fans(shape, "keras") == tuple(int(f) for f in compute_fans(shape))
+
+
+@needs("jax")
+@pytest.mark.parametrize("shape", SHAPES)
+def test_flax_layout_is_jax_variance_scaling_fans(shape):
+    from jax._src.nn.initializers import _compute_fans
+    shape = tuple(reversed(shape))
+    assert ui.fans(shape, "flax") == tuple(int(f) for f in _compute_fans(shape, in_axis=-2, out_axis=-1))
+
+
+@pytest.mark.parametrize("src,dst,shape,perm", [
+    ("torch", "keras", (8, 6, 3, 5), (2, 3, 1, 0)),
+    ("keras", "torch", (3, 5, 6, 8), (3, 2, 0, 1)),
+    ("torch", "flax", (8, 6), (1, 0)),
+    ("torch_conv_transpose", "flax_conv_transpose", (6, 8, 3, 5), (2, 3, 0, 1)),
+    ("torch_conv_transpose", "keras_conv_transpose", (6, 8, 3, 5), (2, 3, 1, 0)),
+])
+def test_permutation_moves_weights_between_layouts(src, dst, shape, perm):
+    from unifiedinit.layout import permutation
+    assert permutation(ui.get_layout(src), ui.get_layout(dst), len(shape)) == perm
+    moved = tuple(shape[p] for p in perm)
+    assert ui.fans(moved, dst) == ui.fans(shape, src)

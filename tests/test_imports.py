@@ -1,0 +1,45 @@
+"""Importing unifiedinit imports no framework (checked in a fresh interpreter)."""
+
+import subprocess
+import sys
+
+FRAMEWORKS = ("torch", "jax", "flax", "tensorflow", "keras", "mxnet")
+
+
+def run(code: str) -> str:
+    return subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def test_import_leaves_every_framework_out():
+    out = run("import sys, unifiedinit; print(' '.join(m for m in %r if m in sys.modules) or 'none')" % (FRAMEWORKS,))
+    assert out == "none"
+
+
+def test_import_does_not_even_load_numpy_and_sampling_loads_no_framework():
+    out = run("import sys, unifiedinit as ui; a = 'numpy' in sys.modules; ui.sample(ui.XavierUniform(), (3, 4)); "
+              "import unifiedinit.stats, unifiedinit.report; "
+              "print(a, ' '.join(m for m in %r if m in sys.modules) or 'none')" % (FRAMEWORKS,))
+    assert out == "False none"
+
+
+def test_missing_framework_names_the_install_line(monkeypatch):
+    import importlib.util
+
+    from unifiedinit import backends
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mxnet" else real(name, *a))
+    assert not backends.available("mxnet")
+    try:
+        backends.get_backend("mxnet")
+    except ImportError as err:
+        assert "pip install 'unifiedinit[mxnet]'" in str(err)
+    else:
+        raise AssertionError("expected ImportError")
+
+
+def test_unknown_backend_name():
+    import pytest
+
+    from unifiedinit import backends
+    with pytest.raises(ValueError, match="'torch'.*'mxnet'.*got 'caffe'"):
+        backends.get_backend("caffe")

@@ -1,0 +1,135 @@
+"""The catalog: construction-time validation, readable reprs, hashing and JSON round trips."""
+
+import json
+import math
+
+import pytest
+
+import unifiedinit as ui
+from unifiedinit.specs import registered
+
+
+def test_examples_cover_every_registered_spec():
+    assert {type(s).__name__ for s in ui.examples()} == set(registered())
+
+
+@pytest.mark.parametrize("spec", ui.examples(), ids=repr)
+def test_repr_reads_back_and_hash_is_stable(spec):
+    again = eval(repr(spec), vars(ui))
+    assert again == spec and hash(again) == hash(spec)
+
+
+@pytest.mark.parametrize("spec", ui.examples(), ids=repr)
+def test_json_round_trip(spec):
+    text = spec.to_json()
+    assert ui.from_json(text) == spec
+    assert ui.from_dict(json.loads(text)) == spec
+    assert ui.to_dict(spec) == spec.to_dict()
+
+
+def test_numbers_are_normalized_so_equal_specs_compare_equal():
+    assert ui.Normal(0, 1) == ui.Normal(0.0, 1.0) and hash(ui.Normal(0, 1)) == hash(ui.Normal(0.0, 1.0))
+    assert ui.GlorotUniform is ui.XavierUniform
+
+
+def test_specs_are_frozen():
+    with pytest.raises(Exception):
+        ui.Normal().std = 3.0
+
+
+BAD = [
+    (lambda: ui.Normal(std=-1.0), ValueError, ["Normal", "'std'", "-1.0", "> 0"]),
+    (lambda: ui.Normal(std=0), ValueError, ["'std'", "> 0"]),
+    (lambda: ui.Uniform(1.0, 1.0), ValueError, ["'low'", "'high'", "low < high", "low=1.0", "high=1.0"]),
+    (lambda: ui.TruncatedNormal(low=2.0, high=-2.0), ValueError, ["low < high"]),
+    (lambda: ui.Sparse(1.0), ValueError, ["'sparsity'", "[0, 1)", "1.0"]),
+    (lambda: ui.Sparse(-0.1), ValueError, ["'sparsity'", "[0, 1)"]),
+    (lambda: ui.VarianceScaling(mode="fan_sum"), ValueError, ["'mode'", "'fan_sum'", "fan_geo_avg"]),
+    (lambda: ui.VarianceScaling(distribution="gaussian"), ValueError, ["'distribution'", "'gaussian'", "truncated_normal"]),
+    (lambda: ui.VarianceScaling(scale=0.0), ValueError, ["'scale'", "> 0"]),
+    (lambda: ui.KaimingNormal(mode="fan_avg"), ValueError, ["'mode'", "'fan_avg'", "'fan_in', 'fan_out'"]),
+    (lambda: ui.KaimingUniform(nonlinearity="swish"), ValueError, ["'nonlinearity'", "'swish'", "leaky_relu"]),
+    (lambda: ui.Normal(mean=float("nan")), ValueError, ["'mean'", "nan", "finite"]),
+    (lambda: ui.Constant(float("inf")), ValueError, ["'value'", "inf", "finite"]),
+    (lambda: ui.Normal(std=True), TypeError, ["'std'", "True", "bool"]),
+    (lambda: ui.Constant("1"), TypeError, ["'value'", "'1'", "str"]),
+    (lambda: ui.Dirac(groups=0), ValueError, ["'groups'", ">= 1", "0"]),
+    (lambda: ui.Dirac(groups=1.5), TypeError, ["'groups'", "integer"]),
+    (lambda: ui.Mixture([ui.Uniform()], [0.5]), ValueError, ["'weights'", "sum to 1"]),
+    (lambda: ui.Mixture([ui.Orthogonal()], [1.0]), ValueError, ["components[0]", "elementwise", "Orthogonal"]),
+    (lambda: ui.Mixture([], []), TypeError, ["'components'", "non-empty"]),
+    (lambda: ui.Affine(ui.Normal(), scale=0.0), ValueError, ["'scale'", "non-zero"]),
+    (lambda: ui.FromArray([[1.0, 2.0], [3.0]]), ValueError, ["'values'", "rectangular"]),
+    (lambda: ui.FromArray(3.0), TypeError, ["'values'", "Constant"]),
+    (lambda: ui.calculate_gain("swish"), ValueError, ["'nonlinearity'", "'swish'", "'tanh'"]),
+    (lambda: ui.calculate_gain("leaky_relu", "x"), TypeError, ["'param'", "'x'"]),
+]
+
+
+@pytest.mark.parametrize("make,error,words", BAD, ids=lambda x: "" if callable(x) or isinstance(x, (list, type)) else x)
+def test_bad_arguments_name_parameter_value_and_what_is_allowed(make, error, words):
+    with pytest.raises(error) as info:
+        make()
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+
+
+SHAPE_ERRORS = [
+    (ui.XavierUniform(), (10,), "torch", ["at least 2 dimensions", "got 1", "layer_fans"]),
+    (ui.KaimingNormal(), (), "keras", ["at least 2 dimensions", "got 0"]),
+    (ui.LecunNormal(), (0, 3), "torch", ["fan_out=0", "> 0"]),
+    (ui.Orthogonal(), (5,), "torch", ["Orthogonal", "at least 2 dimensions", "(5,)"]),
+    (ui.Eye(), (2, 3, 4), "torch", ["Eye", "exactly 2 dimensions", "(2, 3, 4)"]),
+    (ui.Dirac(), (4, 4), "torch", ["Dirac", "3, 4 or 5 dimensions"]),
+    (ui.Dirac(groups=3), (8, 4, 3, 3), "torch", ["'groups'", "divide", "(8)", "groups=3"]),
+    (ui.Sparse(0.1), (4, 4, 3), "torch", ["Sparse", "exactly 2 dimensions"]),
+    (ui.FromArray([[1.0, 2.0]]), (2, 2), "torch", ["'values'", "(1, 2)", "(2, 2)"]),
+]
+
+
+@pytest.mark.parametrize("spec,shape,layout,words", SHAPE_ERRORS, ids=lambda x: repr(x))
+def test_unusable_tensors_are_refused_when_lowering(spec, shape, layout, words):
+    with pytest.raises(ValueError) as info:
+        ui.lower(spec, shape, layout)
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+    with pytest.raises(ValueError):
+        ui.sample(spec, shape, layout=layout)
+
+
+def test_layer_fans_make_fan_based_specs_work_on_a_bias():
+    draw = ui.lower(ui.KaimingUniform(a=math.sqrt(5)), (16,), "torch", layer_fans=(48, 16))
+    assert draw.high == pytest.approx(1 / math.sqrt(48))  # torch's default Linear bias bound
+
+
+BAD_DICTS = [
+    ({"type": "Nope"}, ["spec.type", "unknown spec 'Nope'", "XavierUniform"]),
+    ({"std": 1.0}, ["spec.type", "unknown spec None"]),
+    ([1, 2], ["expected a dict"]),
+    ({"type": "Normal", "sdt": 1.0}, ["spec.sdt", "no parameter 'sdt'", "mean, std"]),
+    ({"type": "Normal", "std": -1.0}, ["spec:", "'std'", "> 0"]),
+    ({"type": "Normal", "std": {"a": 1}}, ["spec.std", "expected a number"]),
+    ({"type": "Normal", "std": "1.0"}, ["'std'", "real number"]),
+    ({"type": "Mixture", "components": [{"type": "Uniform"}, {"type": "Normal", "std": "x"}], "weights": [0.5, 0.5]},
+     ["spec.components[1]", "'std'"]),
+    ({"type": "Mixture", "components": [{"type": "os.system"}], "weights": [1.0]}, ["spec.components[0].type", "'os.system'"]),
+    ({"type": "Normal", "std": 10 ** 400}, ["'std'", "finite"]),
+]
+
+
+@pytest.mark.parametrize("data,words", BAD_DICTS, ids=lambda x: json.dumps(x)[:40] if not isinstance(x, list) or not all(isinstance(w, str) for w in x) else "")
+def test_malformed_dicts_are_refused_with_the_path_of_the_field(data, words):
+    with pytest.raises((ValueError, TypeError)) as info:
+        ui.from_dict(data)
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+
+
+def test_json_loading_refuses_non_finite_numbers_and_depth_bombs():
+    with pytest.raises(ValueError, match="NaN"):
+        ui.from_json('{"type": "Normal", "std": NaN}')
+    bomb = '{"type": "Affine", "base": ' * 200 + '{"type": "Zeros"}' + "}" * 200
+    with pytest.raises(ValueError, match="deeper than"):
+        ui.from_json(bomb)
+    with pytest.raises(ValueError, match="not valid JSON"):
+        ui.from_json("{nope")

@@ -1,0 +1,89 @@
+"""The statistics toolkit: exact moments, KS with point masses, and a check that does fail on wrong samples."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.stats as st
+
+import unifiedinit as ui
+from unifiedinit import draws as D
+from unifiedinit import stats
+
+
+@pytest.mark.parametrize("draw,mean,var,kurt", [
+    (D.Uniform(-1.0, 3.0), 1.0, 16 / 12, 1.8),
+    (D.Normal(0.5, 2.0), 0.5, 4.0, 3.0),
+    (D.TruncatedNormal(0.0, 1.0, -2.0, 2.0), 0.0, 0.87962566103423978 ** 2, 2.3655),
+    (D.Affine(D.Uniform(0.0, 1.0), -2.0, 1.0), 0.0, 4 / 12, 1.8),
+    (D.Mixture((D.Constant(0.0), D.Normal(0.0, 1.0)), (0.5, 0.5)), 0.0, 0.5, 6.0),
+])
+def test_exact_moments(draw, mean, var, kurt):
+    law = stats.distribution(draw)
+    assert law.mean == pytest.approx(mean, abs=1e-12)
+    assert law.var == pytest.approx(var, rel=1e-9)
+    assert law.kurtosis == pytest.approx(kurt, abs=1e-4)
+
+
+def test_orthogonal_marginal_moments():
+    law = stats.distribution(D.Orthogonal(2.0, 0), (10, 30))
+    assert law.var == pytest.approx(4 / 30) and law.kurtosis == pytest.approx(3 * 30 / 32)
+
+
+RANDOM = [s for s in ui.examples() if isinstance(s, (ui.Orthogonal, ui.Sparse)) or
+          (s.elementwise and not isinstance(s, (ui.Constant, ui.Zeros, ui.Ones)))]
+
+
+@pytest.mark.parametrize("spec", RANDOM, ids=repr)
+def test_check_passes_reference_samples(spec):
+    shape = (64, 32, 3, 3) if spec.elementwise else (60, 50)
+    verdict = stats.check(ui.sample(spec, shape, seed=21), spec, layout="torch")
+    assert verdict, str(verdict)
+    assert str(verdict).startswith("PASS")
+
+
+WRONG = [  # (the spec we claim, what was really sampled)
+    (ui.KaimingNormal(), ui.VarianceScaling(2.0, "fan_in", "truncated_normal")),  # He normal: torch vs Keras
+    (ui.XavierUniform(), ui.LecunUniform()),                                       # wrong fans
+    (ui.TruncatedNormal(), ui.Normal()),                                           # no truncation
+    (ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Uniform(-10, -5)], [0.25, 0.5, 0.25]),
+     ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Uniform(-10, -5)], [0.3, 0.45, 0.25])),
+    (ui.Orthogonal(), ui.Normal(0.0, 1 / math.sqrt(64 * 9))),
+]
+
+
+@pytest.mark.parametrize("claimed,real", WRONG, ids=lambda s: type(s).__name__)
+def test_check_fails_samples_from_another_distribution(claimed, real):
+    shape = (64, 32, 3, 3)
+    verdict = stats.check(ui.sample(real, shape, seed=2), claimed, layout="torch")
+    assert not verdict and str(verdict).startswith("FAIL")
+
+
+def test_check_compares_determined_specs_exactly():
+    assert stats.check(np.eye(4), ui.Eye())
+    bad = np.eye(4)
+    bad[0, 1] = 1e-7
+    assert not stats.check(bad, ui.Eye())
+
+
+def test_ks_with_atoms_matches_the_law_and_sees_a_wrong_mass():
+    law = stats.distribution(D.Mixture((D.Constant(0.0), D.Normal(0.0, 1.0)), (0.3, 0.7)))
+    rng = np.random.default_rng(0)
+    n = 50000
+    good = np.where(rng.random(n) < 0.3, 0.0, rng.normal(size=n))
+    bad = np.where(rng.random(n) < 0.33, 0.0, rng.normal(size=n))
+    assert stats.ks_1samp(good, law)[1] > stats.ALPHA
+    assert stats.ks_1samp(bad, law)[1] < stats.ALPHA
+
+
+def test_ks_1samp_agrees_with_scipy_for_a_continuous_law():
+    x = np.random.default_rng(1).normal(size=2000)
+    d, p = stats.ks_1samp(x, stats.distribution(D.Normal(0.0, 1.0)))
+    ref = st.kstest(x, "norm")
+    assert d == pytest.approx(ref.statistic, rel=1e-12) and p == pytest.approx(ref.pvalue, rel=1e-6)
+
+
+def test_ks_2samp():
+    rng = np.random.default_rng(2)
+    assert stats.ks_2samp(rng.normal(size=5000), rng.normal(size=5000))[1] > stats.ALPHA
+    assert stats.ks_2samp(rng.normal(size=5000), rng.uniform(-1.7, 1.7, size=5000))[1] < stats.ALPHA
