@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+from conftest import needs
+
 FRAMEWORKS = ("torch", "jax", "flax", "tensorflow", "keras", "mxnet")
 
 
@@ -43,3 +45,10 @@ def test_unknown_backend_name():
     from unifiedinit import backends
     with pytest.raises(ValueError, match="'torch'.*'mxnet'.*got 'caffe'"):
         backends.get_backend("caffe")
+
+
+@needs("torch")
+def test_a_backend_imports_only_its_own_framework():
+    out = run("import sys, unifiedinit as ui, torch; ui.XavierUniform().to_torch()(torch.empty(3, 3)); "
+              "print(' '.join(m for m in %r if m in sys.modules))" % (FRAMEWORKS,))
+    assert out == "torch"

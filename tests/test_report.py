@@ -29,7 +29,7 @@ def test_compare_fails_on_a_mismatched_sampler(monkeypatch, capsys):
             return ui.sample(ui.VarianceScaling(1.0, "fan_in", "normal"), shape, seed=seed)
         return ui.sample(spec, shape, seed=seed)
 
-    monkeypatch.setattr(report, "samplers", lambda: {"wrong": wrong})
+    monkeypatch.setattr(report, "samplers", lambda progress=None: {"wrong": wrong})
     assert report.main(["--spec", "LecunNormal", "--spec", "Normal"]) == 1
     out = capsys.readouterr().out
     assert "FAIL" in out and "LecunNormal()" in out and "2 failed" in out

@@ -62,3 +62,15 @@ def ordered(owner: str, low_name: str, low: float, high_name: str, high: float) 
     if not low < high:
         raise ValueError(f"{owner}: parameters '{low_name}' and '{high_name}' must satisfy {low_name} < {high_name}, "
                          f"got {low_name}={low!r}, {high_name}={high!r}")
+
+
+FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
+
+
+def tensor_dtype(dtype_name: str, deterministic: bool) -> None:
+    """Random draws need a floating dtype; determined ones (constants, eye, dirac, arrays) fit any number dtype."""
+    if dtype_name in FLOAT_DTYPES or (deterministic and dtype_name not in ("bool",)):
+        return
+    allowed = ", ".join(FLOAT_DTYPES)
+    raise TypeError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold "
+                    f"{'this initializer' if deterministic else 'random values'}; allowed: {allowed}")

@@ -104,6 +104,8 @@ LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
     _L("mxnet_conv_transpose", [1], [0]),      # (in, out/g, *k)
     _L("keras_conv_transpose", [-2], [-1]),    # (*k, out, in)
     _L("flax_conv_transpose", [-1], [-2]),     # (*k, in, out)
+    # torch Bilinear (out, in1, in2): both inputs are the input, fan_in = in1 x in2
+    _L("torch_bilinear", [0], [1, 2]),
     # embeddings (num, dim): the vocabulary is the input
     _L("torch_embedding", [1], [0]),
     _L("mxnet_embedding", [1], [0]),

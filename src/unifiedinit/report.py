@@ -1,8 +1,8 @@
 """The comparison report: every spec of the catalog on a Dense and a Conv kernel, sampled by every
 available sampler, each sample checked against the exact distribution of the spec's lowering.
 
-This first version samples with the exact NumPy reference; each framework backend adds its sampler to
-``samplers()`` as it lands.
+Every backend offers ``sample(spec, shape, layout=, seed=)``, its native sampling returned as NumPy;
+the report runs the reference and every installed backend side by side.
 """
 
 from __future__ import annotations
@@ -24,9 +24,19 @@ LAYERS: dict[str, tuple[int, ...]] = {"dense": (256, 512), "conv": (64, 32, 3, 3
 Sampler = Callable[[Spec, tuple, int], np.ndarray]
 
 
-def samplers() -> dict[str, Sampler]:
+def samplers(progress=None) -> dict[str, Sampler]:
+    """The reference and every framework backend that is installed; a missing one is reported and skipped."""
+    from .backends import FRAMEWORKS, get_backend
     from .reference import sample
-    return {"reference": lambda spec, shape, seed: sample(spec, shape, layout="torch", seed=seed)}
+    found: dict[str, Sampler] = {"reference": lambda spec, shape, seed: sample(spec, shape, layout="torch", seed=seed)}
+    for name in FRAMEWORKS:
+        try:
+            backend = get_backend(name)
+        except ImportError as err:
+            print(f"skipping {name}: {err}", file=sys.stderr if progress is None else progress)
+            continue
+        found[name] = lambda spec, shape, seed, _b=backend: _b.sample(spec, shape, layout="torch", seed=seed)
+    return found
 
 
 def applicable(spec: Spec, shape: tuple[int, ...]) -> tuple[int, ...] | None:
@@ -68,7 +78,7 @@ def run(specs: Sequence[Spec] | None = None, layers: Sequence[str] = tuple(LAYER
     out = sys.stdout if out is None else out
     progress = sys.stderr if progress is None else progress
     specs = list(examples() if specs is None else specs)
-    found = samplers()
+    found = samplers(progress)
     rows: list[Row] = []
     started = time.perf_counter()
     for i, spec in enumerate(specs, 1):

@@ -63,6 +63,13 @@ class Spec:
         import json
         return json.dumps(self.to_dict(), allow_nan=False)
 
+    def to_torch(self, *, bias: "Spec | None" = None, layout: LayoutLike | None = None, fans: str = "layer",
+                 generator: Any = None) -> Any:
+        """A torch initializer: call it on a tensor (in place) or pass it to ``net.apply``; see
+        ``unifiedinit.backends.torch.TorchInitializer`` for exactly what it touches."""
+        from .backends import get_backend
+        return get_backend("torch").initializer(self, bias=bias, layout=layout, fans=fans, generator=generator)
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Spec):

@@ -1,0 +1,345 @@
+"""PyTorch backend: native sampling against the exact laws, the drop-in torch.nn.init, and the seeds' patterns.
+
+Each KS check is at level 1e-4 (a correct sampler fails it with probability 1e-4); seeds are fixed.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+
+import unifiedinit as ui  # noqa: E402
+from unifiedinit import stats  # noqa: E402
+from unifiedinit.backends import torch as B  # noqa: E402
+
+ALPHA = 1e-4
+
+LAYERS = {  # name -> (module factory, layout of its weight)
+    "Linear": (lambda: nn.Linear(300, 256), "torch"),
+    "Conv2d": (lambda: nn.Conv2d(32, 64, 3), "torch"),
+    "ConvTranspose2d": (lambda: nn.ConvTranspose2d(64, 32, 3), "torch_conv_transpose"),
+    "Embedding": (lambda: nn.Embedding(1000, 64), "torch_embedding"),
+}
+
+
+def applies(spec, shape):
+    if isinstance(spec, (ui.Eye, ui.Sparse)):
+        return len(shape) == 2
+    if isinstance(spec, ui.Dirac):
+        return len(shape) in (3, 4, 5)
+    return not isinstance(spec, ui.FromArray)
+
+
+MATRIX = [(spec, layer) for spec in ui.examples() for layer in LAYERS
+          if applies(spec, tuple(LAYERS[layer][0]().weight.shape))]
+
+
+@pytest.mark.parametrize("spec,layer", MATRIX, ids=lambda x: x if isinstance(x, str) else repr(x))
+def test_every_spec_on_every_layer_matches_the_exact_law_and_the_reference(spec, layer):
+    make, layout = LAYERS[layer]
+    module = make()
+    shape = tuple(module.weight.shape)
+    torch.manual_seed(0)
+    module.apply(spec.to_torch())
+    got = module.weight.detach().numpy()
+    ref = ui.sample(spec, shape, layout=layout, seed=1)
+    draw = ui.lower(spec, shape, layout)
+    if draw.deterministic:
+        np.testing.assert_array_equal(got, ref)
+        return
+    verdict = stats.check(got, spec, layout=layout)
+    assert verdict, str(verdict)
+    assert stats.ks_2samp(got, ref)[1] > ALPHA
+
+
+def test_from_array_assigns_a_chosen_matrix_in_torch_layout():
+    A = np.arange(12.0).reshape(3, 4)  # (out, in), as the seeds assign m.weight.data = A
+    lin = nn.Linear(4, 3)
+    lin.apply(ui.FromArray(A).to_torch())
+    np.testing.assert_array_equal(lin.weight.detach().numpy(), A)
+    # written in Keras's (in, out) layout, it lands transposed
+    lin.apply(ui.FromArray(A.T, layout="keras").to_torch())
+    np.testing.assert_array_equal(lin.weight.detach().numpy(), A)
+
+
+def test_bias_from_the_layer_fans_is_torchs_default_linear_init():
+    torch.manual_seed(3)
+    ours = nn.Linear(50, 20000)
+    ours.apply(ui.KaimingUniform(a=math.sqrt(5)).to_torch(bias=ui.KaimingUniform(a=math.sqrt(5))))
+    native = nn.Linear(50, 20000)  # torch's reset_parameters: U(+-1/sqrt(fan_in)) for both
+    assert stats.ks_2samp(ours.weight.detach(), native.weight.detach())[1] > ALPHA
+    assert stats.ks_2samp(ours.bias.detach(), native.bias.detach())[1] > ALPHA
+    assert float(ours.bias.detach().abs().max()) <= 1 / math.sqrt(50)
+
+
+def test_conv_transpose_fans_layer_vs_torch():
+    m = nn.ConvTranspose2d(64, 16, 3)  # weight (64, 16, 3, 3): layer fan_in 576, torch's own 144
+    m.apply(ui.XavierUniform().to_torch())
+    assert float(m.weight.abs().max()) <= math.sqrt(6 / (576 + 144)) + 1e-7
+    torch.manual_seed(0)
+    m.apply(ui.KaimingNormal().to_torch(fans="torch"))
+    native = nn.init.kaiming_normal_(torch.empty(64, 16, 3, 3))
+    assert stats.ks_2samp(m.weight.detach(), native)[1] > ALPHA
+    assert stats.ks_2samp(m.weight.detach(), native * 0.5)[1] < ALPHA  # the comparison can fail
+
+
+def test_only_the_named_parameters_are_touched():
+    net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.BatchNorm1d(8), nn.PReLU(), nn.Linear(8, 2, bias=False))
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    net.apply(ui.Constant(0.5).to_torch())
+    after = net.state_dict()
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    assert changed == {"0.weight", "4.weight"}
+    net.apply(ui.Constant(0.5).to_torch(bias=ui.Constant(-1.0)))
+    assert torch.all(net[0].bias == -1.0) and torch.equal(net[2].weight, before["2.weight"])
+
+
+def test_lazy_layers_are_left_alone_until_materialized():
+    net = nn.Sequential(nn.LazyLinear(8), nn.ReLU(), nn.LazyLinear(1))
+    net.apply(ui.Constant(2.0).to_torch())  # nothing to initialize yet, and no error
+    net(torch.rand(2, 4))
+    net.apply(ui.Constant(2.0).to_torch())
+    assert torch.all(net[0].weight == 2.0) and torch.all(net[2].weight == 2.0)
+
+
+# ------------------------------------------------------------------------------------- seeds' patterns
+
+def test_seed_pattern_apply_and_modules_loop():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 16, 3)
+            self.bn = nn.BatchNorm2d(16)
+            self.fc = nn.Linear(16, 10)
+            init = ui.KaimingNormal(mode="fan_out", nonlinearity="relu").to_torch(bias=ui.Zeros())
+            for m in self.modules():  # the seeds' loop in __init__
+                init(m)
+
+    net = Net()
+    assert torch.all(net.conv.bias == 0) and torch.all(net.fc.bias == 0)
+    assert torch.all(net.bn.weight == 1)  # untouched
+    # d2l: first layer Xavier, the second the constant 42
+    seq = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+    seq[0].apply(ui.XavierUniform().to_torch())
+    seq[2].apply(ui.Constant(42).to_torch())
+    assert torch.all(seq[2].weight == 42) and float(seq[0].weight.abs().max()) <= math.sqrt(6 / 12)
+    # one tensor
+    w = torch.empty(3, 5)
+    assert ui.Normal(0, 0.01).to_torch()(w) is w
+
+
+def test_seed_custom_mixture_in_torch():
+    lin = nn.Linear(400, 300)
+    torch.manual_seed(5)
+    lin.apply(ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Uniform(-10, -5)], [0.25, 0.5, 0.25]).to_torch())
+    w = lin.weight.detach().numpy()
+    zero = float((w == 0).mean())
+    assert abs(zero - 0.5) < 4.5 * math.sqrt(0.25 / w.size)  # false failure ~7e-6
+    nz = np.abs(w[w != 0])
+    assert nz.min() >= 5 and nz.max() < 10
+
+
+# ----------------------------------------------------------------------------------- native behaviour
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+@pytest.mark.parametrize("spec", [ui.Uniform(-1, 1), ui.Normal(), ui.LecunNormal(), ui.Orthogonal(), ui.Sparse(0.2),
+                                  ui.Mixture([ui.Normal(), ui.Zeros()], [0.5, 0.5])], ids=repr)
+def test_dtype_is_kept_and_no_gradient_is_recorded(spec, dtype):
+    p = nn.Parameter(torch.empty(200, 150, dtype=dtype))
+    out = spec.to_torch()(p)
+    assert out is p and p.dtype == dtype and p.grad_fn is None and p.is_leaf and p.requires_grad
+    assert torch.isfinite(p.float()).all()
+    verdict = stats.check(p.detach().float().numpy(), spec, layout="torch")
+    # rounding to 8 or 11 mantissa bits moves values by half an ulp; the law is still met at this n
+    assert verdict.ks < 0.02 and (verdict.p > ALPHA or dtype in (torch.float16, torch.bfloat16)), str(verdict)
+
+
+def test_truncated_normal_far_windows_are_exact():
+    t = torch.empty(20000, dtype=torch.float64)
+    torch.manual_seed(0)
+    B.trunc_normal_(t, 0.0, 1.0, 3.0, 3.5)
+    import scipy.stats as st
+    assert t.min() >= 3.0 and t.max() <= 3.5
+    assert st.kstest(t.numpy(), st.truncnorm(3.0, 3.5).cdf).pvalue > ALPHA
+
+
+def test_truncated_normal_rejection_covers_chunk_boundaries(monkeypatch):
+    monkeypatch.setattr(B, "CHUNK", 1000)
+    t = torch.empty(10_001)
+    B.trunc_normal_(t, 1.0, 2.0, -1.0, 4.0, generator=torch.Generator().manual_seed(1))
+    assert t.min() >= -1.0 and t.max() <= 4.0
+    assert stats.check(t.numpy(), ui.TruncatedNormal(1.0, 2.0, -1.0, 4.0))
+
+
+def test_meta_tensors_pass_through():
+    m = torch.empty(4, 5, device="meta")
+    assert ui.XavierUniform().to_torch()(m) is m and B.orthogonal_(m) is m and B.trunc_normal_(m) is m
+    with pytest.raises(ValueError):
+        ui.Eye().to_torch()(torch.empty(2, 2, 2, device="meta"))  # still validated
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+@pytest.mark.parametrize("spec", [ui.XavierUniform(), ui.LecunNormal(), ui.Orthogonal(), ui.Sparse(0.3),
+                                  ui.Mixture([ui.Normal(), ui.Zeros()], [0.5, 0.5]), ui.Dirac()], ids=repr)
+def test_cuda(spec):
+    shape = (64, 32, 3, 3) if isinstance(spec, ui.Dirac) else (256, 300)
+    t = torch.empty(shape, device="cuda")
+    g = torch.Generator(device="cuda").manual_seed(0)
+    ui.backends.torch.init_(t, spec, generator=g)
+    assert t.device.type == "cuda"
+    assert stats.check(t.cpu().numpy(), spec) if not ui.lower(spec, shape).deterministic else True
+
+
+@pytest.mark.parametrize("bad", [
+    lambda t: ui.Eye().to_torch()(t.view(2, 3, 4)),
+    lambda t: ui.FromArray(np.zeros((3, 3))).to_torch()(t),
+    lambda t: ui.Dirac(groups=5).to_torch()(t.view(6, 2, 2)),
+    lambda t: ui.backends.torch.init_(t, "xavier"),
+    lambda t: ui.backends.torch.init_(t.view(-1), ui.XavierUniform()),
+])
+def test_a_refused_call_leaves_the_tensor_unchanged(bad):
+    t = torch.arange(24.0).reshape(4, 6)
+    before = t.clone()
+    with pytest.raises((ValueError, TypeError)):
+        bad(t)
+    assert torch.equal(t, before)
+
+
+def test_integer_tensors_take_constants_but_not_random_values():
+    t = torch.zeros(3, 3, dtype=torch.int64)
+    ui.Ones().to_torch()(t)
+    assert torch.all(t == 1)
+    with pytest.raises(TypeError, match="int64.*random values.*float16, bfloat16, float32, float64"):
+        ui.Normal().to_torch()(t)
+    assert torch.all(t == 1)
+
+
+def test_module_bias_is_validated_before_the_weight_is_written():
+    lin = nn.Linear(3, 4)
+    before = lin.weight.detach().clone()
+    with pytest.raises(ValueError):
+        lin.apply(ui.Zeros().to_torch(bias=ui.Eye()))  # a bias is 1-D: Eye refuses it
+    assert torch.equal(lin.weight.detach(), before)
+
+
+# ---------------------------------------------------------------------------------- drop-in nn.init
+
+DROP_INS = [  # (name, args, kwargs, shape)
+    ("uniform_", (), {}, (300, 200)),
+    ("uniform_", (-3.0, 0.5), {}, (300, 200)),
+    ("normal_", (0.5, 2.0), {}, (300, 200)),
+    ("trunc_normal_", (), {}, (300, 200)),
+    ("trunc_normal_", (1.0, 0.5, 0.0, 3.0), {}, (300, 200)),
+    ("xavier_uniform_", (), {"gain": 2.0}, (64, 32, 3, 3)),
+    ("xavier_normal_", (), {}, (64, 32, 3, 3)),
+    ("kaiming_uniform_", (), {"a": math.sqrt(5)}, (64, 32, 3, 3)),
+    ("kaiming_uniform_", (), {"mode": "fan_out", "nonlinearity": "relu"}, (300, 200)),
+    ("kaiming_normal_", (), {}, (64, 32, 3, 3)),
+    ("kaiming_normal_", (0.2, "fan_out", "leaky_relu"), {}, (300, 200)),
+    ("orthogonal_", (), {"gain": 1.5}, (200, 300)),
+    ("orthogonal_", (), {}, (64, 32, 3, 3)),
+    ("sparse_", (0.3,), {}, (300, 200)),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs,shape", DROP_INS, ids=lambda x: str(x))
+def test_drop_in_draws_from_the_same_distribution_as_torch(name, args, kwargs, shape):
+    torch.manual_seed(0)
+    ours = getattr(B, name)(torch.empty(shape), *args, **kwargs)
+    theirs = getattr(nn.init, name)(torch.empty(shape), *args, **kwargs)
+    assert ours.shape == shape
+    if name == "sparse_":  # the zeros per column exactly, the rest in distribution
+        assert torch.equal((ours == 0).sum(0), (theirs == 0).sum(0))
+        ours, theirs = ours[ours != 0], theirs[theirs != 0]
+    assert stats.ks_2samp(ours, theirs)[1] > ALPHA
+    if name == "orthogonal_":
+        gain = kwargs.get("gain", 1.0)
+        m = ours.reshape(shape[0], -1).double()
+        small = m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m
+        torch.testing.assert_close(small, gain ** 2 * torch.eye(small.shape[0], dtype=torch.float64), atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("name,args,shape", [
+    ("constant_", (0.3,), (4, 5)), ("ones_", (), (4, 5)), ("zeros_", (), (4, 5)), ("eye_", (), (4, 6)),
+    ("eye_", (), (6, 4)), ("dirac_", (), (4, 4, 3)), ("dirac_", (2,), (6, 3, 3, 3)), ("dirac_", (3,), (6, 2, 4, 4, 2)),
+    ("uniform_", (2.0, 2.0), (3, 3)), ("normal_", (1.5, 0.0), (3, 3)),
+])
+def test_drop_in_determined_functions_equal_torch(name, args, shape):
+    torch.testing.assert_close(getattr(B, name)(torch.empty(shape), *args),
+                               getattr(nn.init, name)(torch.empty(shape), *args), rtol=0, atol=0)
+
+
+def test_drop_in_signatures_match_torch():
+    import inspect
+    for name in B.__all__:
+        if name in ("init_", "initializer", "sample"):
+            continue
+        ours = inspect.signature(getattr(B, name)).parameters
+        theirs = inspect.signature(getattr(nn.init, name)).parameters
+        assert list(ours) == list(theirs), name
+        assert [p.default for p in ours.values()] == [p.default for p in theirs.values()], name
+
+
+BAD_INPUT = [
+    ("uniform_", lambda f: f(torch.empty(3, 3), 1.0, 0.0)),
+    ("normal_", lambda f: f(torch.empty(3, 3), 0.0, -1.0)),
+    ("trunc_normal_", lambda f: f(torch.empty(3, 3), 0.0, 1.0, 1.0, -1.0)),
+    ("xavier_uniform_", lambda f: f(torch.empty(5))),
+    ("xavier_normal_", lambda f: f(torch.empty(5))),
+    ("kaiming_uniform_", lambda f: f(torch.empty(3, 3), mode="fan_avg")),
+    ("kaiming_normal_", lambda f: f(torch.empty(3, 3), nonlinearity="swish")),
+    ("kaiming_normal_", lambda f: f(torch.empty(5))),
+    ("orthogonal_", lambda f: f(torch.empty(5))),
+    ("eye_", lambda f: f(torch.empty(2, 2, 2))),
+    ("dirac_", lambda f: f(torch.empty(3, 3))),
+    ("dirac_", lambda f: f(torch.empty(4, 2, 3), groups=3)),
+    ("sparse_", lambda f: f(torch.empty(2, 2, 2), 0.1)),
+    ("calculate_gain", lambda f: f("swish")),
+    ("calculate_gain", lambda f: f("leaky_relu", True)),
+]
+
+
+@pytest.mark.parametrize("name,call", BAD_INPUT, ids=lambda x: x if isinstance(x, str) else "")
+def test_drop_in_raises_what_torch_raises(name, call):
+    with pytest.raises(Exception) as theirs:
+        call(getattr(nn.init, name))
+    with pytest.raises(type(theirs.value)):
+        call(getattr(B, name))
+
+
+def test_zero_element_tensors_are_a_no_op_with_torchs_warning():
+    for f in (B.xavier_uniform_, B.kaiming_normal_):
+        with pytest.warns(UserWarning, match="zero-element"):
+            f(torch.empty(0, 3))
+    assert B.orthogonal_(torch.empty(0, 3)).shape == (0, 3)
+
+
+@pytest.mark.parametrize("name,args", [("uniform_", ()), ("normal_", ()), ("trunc_normal_", ()), ("xavier_uniform_", ()),
+                                       ("kaiming_normal_", ()), ("orthogonal_", ()), ("sparse_", (0.5,))])
+def test_reproducible_under_manual_seed_and_generator(name, args):
+    f = getattr(B, name)
+    torch.manual_seed(7)
+    a = f(torch.empty(20, 30), *args)
+    torch.manual_seed(7)
+    b = f(torch.empty(20, 30), *args)
+    c = f(torch.empty(20, 30), *args, generator=torch.Generator().manual_seed(3))
+    d = f(torch.empty(20, 30), *args, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(a, b) and torch.equal(c, d) and not torch.equal(a, c)
+
+
+def test_generator_leaves_the_global_rng_alone():
+    torch.manual_seed(1)
+    state = torch.get_rng_state()
+    B.xavier_normal_(torch.empty(10, 10), generator=torch.Generator().manual_seed(0))
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_backend_sample_hook_is_seeded():
+    a = B.sample(ui.LecunNormal(), (30, 40), seed=3)
+    b = B.sample(ui.LecunNormal(), (30, 40), seed=3)
+    assert isinstance(a, np.ndarray) and np.array_equal(a, b)
+    assert B.sample(ui.LecunNormal(), (30, 40), seed=3, dtype="bfloat16").dtype == np.float32
