@@ -30,16 +30,18 @@ class Layout:
     """Axis roles of a weight tensor. Axes may be negative (counted from the end).
 
     ``out_axes`` and ``in_axes`` are tuples so that a depthwise kernel, whose output channels are spread
-    over two axes, can say so. Every other axis is receptive field.
+    over two axes, can say so. ``batch_axes`` (as jax.nn.initializers' ``batch_axis``) count in no fan.
+    Every other axis is receptive field.
     """
 
     name: str
     out_axes: tuple[int, ...]
     in_axes: tuple[int, ...]
+    batch_axes: tuple[int, ...] = ()
     min_ndim: int = 2
 
     def __post_init__(self) -> None:
-        for field in ("out_axes", "in_axes"):
+        for field in ("out_axes", "in_axes", "batch_axes"):
             axes = getattr(self, field)
             if not isinstance(axes, tuple):
                 object.__setattr__(self, field, tuple(axes))
@@ -47,7 +49,8 @@ class Layout:
                 v.integer(f"Layout {self.name!r}", field, a)
 
     def resolve(self, ndim: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
-        """(out axes, in axes, receptive-field axes) as non-negative indices for a tensor of ``ndim`` dims."""
+        """(out axes, in axes, receptive-field axes) as non-negative indices for a tensor of ``ndim`` dims
+        (batch axes belong to none of them)."""
         if ndim < self.min_ndim:
             raise ValueError(f"layout {self.name!r}: a fan-based initializer needs a tensor with at least "
                              f"{self.min_ndim} dimensions, got {ndim} (fans are undefined for this tensor; "
@@ -57,7 +60,10 @@ class Layout:
         if set(outs) & set(ins):
             raise ValueError(f"layout {self.name!r}: out axes {self.out_axes} and in axes {self.in_axes} overlap "
                              f"for a tensor with {ndim} dimensions")
-        rf = tuple(a for a in range(ndim) if a not in outs and a not in ins)
+        batch = {a % ndim for a in self.batch_axes}
+        if batch & (set(outs) | set(ins)):
+            raise ValueError(f"layout {self.name!r}: batch axes {self.batch_axes} overlap the out or in axes")
+        rf = tuple(a for a in range(ndim) if a not in outs and a not in ins and a not in batch)
         return outs, ins, rf
 
     def fans(self, shape: Sequence[int]) -> tuple[int, int]:

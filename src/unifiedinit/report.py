@@ -35,8 +35,19 @@ def samplers(progress=None) -> dict[str, Sampler]:
         except ImportError as err:
             print(f"skipping {name}: {err}", file=sys.stderr if progress is None else progress)
             continue
-        found[name] = lambda spec, shape, seed, _b=backend: _b.sample(spec, shape, layout="torch", seed=seed)
+        found[name] = lambda spec, shape, seed, _b=backend: native(_b, spec, shape, seed)
     return found
+
+
+def native(backend, spec: Spec, shape: tuple[int, ...], seed: int) -> np.ndarray:
+    """Sample with ``backend`` in its own layout (a torch (out, in, kh, kw) kernel becomes Keras's and Flax's
+    (kh, kw, in, out)), then move the values back to torch's layout for the comparison."""
+    from .layout import get_layout, permutation
+    if len(shape) < 2 or backend.NATIVE_LAYOUT == "torch":
+        return backend.sample(spec, shape, layout="torch", seed=seed)
+    perm = permutation(get_layout("torch"), get_layout(backend.NATIVE_LAYOUT), len(shape))
+    x = backend.sample(spec, tuple(shape[p] for p in perm), layout=backend.NATIVE_LAYOUT, seed=seed)
+    return np.transpose(x, np.argsort(perm))
 
 
 def applicable(spec: Spec, shape: tuple[int, ...]) -> tuple[int, ...] | None:

@@ -70,6 +70,14 @@ class Spec:
         from .backends import get_backend
         return get_backend("torch").initializer(self, bias=bias, layout=layout, fans=fans, generator=generator)
 
+    def to_flax(self, *, in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = (),
+                layout: LayoutLike | None = None, layer_fans: Any = None) -> Any:
+        """A JAX initializer ``(key, shape, dtype=jnp.float32) -> Array`` for Flax's ``kernel_init`` and
+        friends; see ``unifiedinit.backends.flax.FlaxInitializer``."""
+        from .backends import get_backend
+        return get_backend("flax").initializer(self, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
+                                               layout=layout, layer_fans=layer_fans)
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Spec):
@@ -549,7 +557,7 @@ def examples() -> list[Spec]:
         XavierUniform(), XavierNormal(gain=2.0), KaimingUniform(a=math.sqrt(5)),
         KaimingNormal(mode="fan_out", nonlinearity="relu"), LecunUniform(), LecunNormal(),
         Orthogonal(gain=1.5), Eye(), Dirac(groups=1), Sparse(0.3, 0.02),
-        FromArray([[1.0, 2.0], [3.0, 4.0]]),
+        FromArray([[1.0, 2.0], [3.0, 4.0]], layout="torch"),
         Mixture([Uniform(5, 10), Zeros(), Uniform(-10, -5)], [0.25, 0.5, 0.25]),
         Affine(LecunNormal(), scale=0.5, shift=1.0),
     ]

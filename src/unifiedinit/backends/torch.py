@@ -27,6 +27,8 @@ __all__ = ["init_", "initializer", "sample", "uniform_", "normal_", "trunc_norma
            "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
            "orthogonal_", "sparse_", "calculate_gain"]
 
+NATIVE_LAYOUT = "torch"
+
 #: Rejection sampling of truncated normals works through the tensor in chunks of this many entries, so
 #: its temporary (a boolean mask) stays small whatever the tensor's size.
 CHUNK = 1 << 22

@@ -1,0 +1,263 @@
+"""JAX/Flax backend: every spec in linen and NNX layers against the exact laws, the same distributions as
+jax.nn.initializers, tracing, dtypes, sharding, layer context, and the seeds' Flax patterns.
+
+Each KS check is at level 1e-4 (a correct sampler fails it with probability 1e-4); keys are fixed.
+"""
+
+import math
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+jax = pytest.importorskip("jax")
+pytest.importorskip("flax")
+import jax.numpy as jnp  # noqa: E402
+from flax import linen as nn  # noqa: E402
+from flax import nnx  # noqa: E402
+
+import unifiedinit as ui  # noqa: E402
+from unifiedinit import stats  # noqa: E402
+from unifiedinit.backends import flax as F  # noqa: E402
+
+ALPHA = 1e-4
+JI = jax.nn.initializers
+
+
+def linen_weight(layer, init):
+    key = jax.random.key(0)
+    if layer == "Dense":
+        p = nn.Dense(256, kernel_init=init).init(key, jnp.ones((1, 300)))
+        return p["params"]["kernel"]
+    if layer == "Conv":
+        return nn.Conv(64, (3, 3), kernel_init=init).init(key, jnp.ones((1, 8, 8, 32)))["params"]["kernel"]
+    if layer == "ConvTranspose":
+        return nn.ConvTranspose(32, (3, 3), kernel_init=init).init(key, jnp.ones((1, 8, 8, 64)))["params"]["kernel"]
+    return nn.Embed(1000, 64, embedding_init=init).init(key, jnp.zeros((1,), jnp.int32))["params"]["embedding"]
+
+
+def nnx_weight(layer, init):
+    rngs = nnx.Rngs(0)
+    if layer == "Dense":
+        return nnx.Linear(300, 256, kernel_init=init, rngs=rngs).kernel[...]
+    if layer == "Conv":
+        return nnx.Conv(32, 64, (3, 3), kernel_init=init, rngs=rngs).kernel[...]
+    if layer == "ConvTranspose":
+        return nnx.ConvTranspose(64, 32, (3, 3), kernel_init=init, rngs=rngs).kernel[...]
+    return nnx.Embed(1000, 64, embedding_init=init, rngs=rngs).embedding[...]
+
+
+SHAPES = {"Dense": (300, 256), "Conv": (3, 3, 32, 64), "ConvTranspose": (3, 3, 64, 32), "Embed": (1000, 64)}
+
+
+def applies(spec, shape):
+    if isinstance(spec, (ui.Eye, ui.Sparse)):
+        return len(shape) == 2
+    if isinstance(spec, ui.Dirac):
+        return len(shape) in (3, 4, 5)
+    return not isinstance(spec, ui.FromArray)
+
+
+MATRIX = [(spec, layer, api) for spec in ui.examples() for layer in SHAPES for api in ("linen", "nnx")
+          if applies(spec, SHAPES[layer])]
+
+
+@pytest.mark.parametrize("spec,layer,api", MATRIX, ids=lambda x: x if isinstance(x, str) else repr(x))
+def test_every_spec_in_linen_and_nnx_layers(spec, layer, api):
+    got = np.asarray((linen_weight if api == "linen" else nnx_weight)(layer, spec.to_flax()))
+    shape = SHAPES[layer]
+    assert got.shape == shape
+    ref = ui.sample(spec, shape, layout="flax", seed=1)
+    if ui.lower(spec, shape, "flax").deterministic:
+        np.testing.assert_array_equal(got, ref)
+        return
+    verdict = stats.check(got, spec, layout="flax")
+    assert verdict, str(verdict)
+    assert stats.ks_2samp(got, ref)[1] > ALPHA
+
+
+def test_from_array_in_torch_layout_lands_transposed_in_a_dense_kernel():
+    A = np.arange(12.0).reshape(3, 4)  # torch (out, in)
+    kernel = nnx.Linear(4, 3, kernel_init=ui.FromArray(A, layout="torch").to_flax(), rngs=nnx.Rngs(0)).kernel[...]
+    np.testing.assert_array_equal(np.asarray(kernel), A.T)
+
+
+T2 = 0.87962566103423978
+SAME_AS_JAX = [  # (our spec, JAX's initializer, shape)
+    (ui.XavierUniform(), JI.glorot_uniform(), (3, 3, 32, 64)),
+    (ui.VarianceScaling(2.0, "fan_in", "truncated_normal"), JI.he_normal(), (3, 3, 32, 64)),
+    (ui.LecunNormal(), JI.lecun_normal(), (300, 256)),
+    (ui.Orthogonal(1.3), JI.orthogonal(1.3), (300, 256)),
+    (ui.Orthogonal(), JI.orthogonal(), (3, 3, 32, 64)),
+    (ui.TruncatedNormal(0.0, 0.02, -0.04, 0.06), JI.truncated_normal(0.02, lower=-2.0, upper=3.0), (300, 256)),
+    (ui.Normal(0.0, 0.05), JI.normal(0.05), (300, 256)),
+    (ui.Uniform(0.0, 0.3), JI.uniform(0.3), (300, 256)),
+    (ui.Constant(0.7), JI.constant(0.7), (30, 20)),
+] + [(ui.VarianceScaling(1.7, mode, dist), JI.variance_scaling(1.7, mode, dist), (3, 3, 32, 64))
+     for mode in ("fan_in", "fan_out", "fan_avg", "fan_geo_avg") for dist in ("uniform", "normal", "truncated_normal")]
+
+KURTOSIS = {"uniform": 1.8, "normal": 3.0, "truncated_normal": 2.3655}
+
+
+@pytest.mark.parametrize("spec,native,shape", SAME_AS_JAX, ids=lambda x: repr(x) if isinstance(x, ui.Spec) else "")
+def test_same_distribution_as_jax_own_initializer(spec, native, shape):
+    ours = np.asarray(spec.to_flax()(jax.random.key(1), shape), dtype=np.float64)
+    theirs = np.asarray(native(jax.random.key(2), shape), dtype=np.float64)
+    if isinstance(spec, ui.Constant):
+        np.testing.assert_array_equal(ours, theirs)
+        return
+    assert stats.ks_2samp(ours, theirs)[1] > ALPHA
+    lo, hi = theirs.min(), theirs.max()
+    if isinstance(spec, ui.VarianceScaling):
+        # bounds and kurtosis tell uniform, truncated and untruncated apart (SE of kurtosis <= 0.04 here)
+        assert abs(stats.sample_kurtosis(ours) - KURTOSIS[spec.distribution]) < 0.2
+        if spec.distribution != "normal":
+            draw = ui.lower(spec, shape, "flax")
+            assert draw.low <= ours.min() and ours.max() <= draw.high and draw.low <= lo and hi <= draw.high
+
+
+@pytest.mark.parametrize("dtype", [jnp.float16, jnp.bfloat16, jnp.float32])
+@pytest.mark.parametrize("spec", [ui.Uniform(-1, 1), ui.LecunNormal(), ui.Orthogonal(), ui.Sparse(0.2),
+                                  ui.Mixture([ui.Normal(), ui.Zeros()], [0.5, 0.5])], ids=repr)
+def test_dtypes_are_kept(spec, dtype):
+    x = spec.to_flax()(jax.random.key(0), (200, 150), dtype)
+    assert x.dtype == dtype
+    verdict = stats.check(np.asarray(x.astype(jnp.float32)), spec, layout="flax")
+    assert verdict.ks < 0.02, str(verdict)
+
+
+@pytest.mark.parametrize("spec", [s for s in ui.examples() if not isinstance(s, (ui.Dirac, ui.FromArray))], ids=repr)
+def test_same_key_same_values_and_jit_equals_eager(spec):
+    init = spec.to_flax()
+    shape = (40, 30)
+    a = init(jax.random.key(5), shape)
+    b = init(jax.random.key(5), shape)
+    c = jax.jit(init, static_argnums=(1, 2))(jax.random.key(5), shape, jnp.float32)
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    np.testing.assert_allclose(np.asarray(a), np.asarray(c), rtol=2e-6, atol=1e-7)
+
+
+def test_vmap_over_keys_gives_independent_draws():
+    init = ui.XavierNormal().to_flax()
+    keys = jax.random.split(jax.random.key(0), 4)
+    xs = jax.vmap(lambda k: init(k, (30, 20)))(keys)
+    assert xs.shape == (4, 30, 20) and not np.allclose(xs[0], xs[1])
+
+
+def test_nnx_jit_builds_a_model():
+    @nnx.jit
+    def make():
+        return nnx.Linear(4, 8, kernel_init=ui.KaimingUniform().to_flax(), bias_init=ui.Ones().to_flax(),
+                          rngs=nnx.Rngs(0))
+    m = make()
+    assert np.all(np.asarray(m.bias[...]) == 1.0) and float(jnp.abs(m.kernel[...]).max()) <= math.sqrt(6 / 4)
+
+
+def test_axis_overrides_as_in_variance_scaling():
+    # a kernel stored (out, in): in_axis=-1, out_axis=-2 gives the fans JAX's variance_scaling gives
+    shape = (256, 300)
+    ours = np.asarray(ui.LecunUniform().to_flax(in_axis=-1, out_axis=-2)(jax.random.key(0), shape))
+    # fan_in = 300 bounds it by 0.1 (fan_in = 256 would reach 0.108); P(max < 0.099) = 0.995^76800, nil
+    assert 0.099 < np.abs(ours).max() <= math.sqrt(3 / 300)
+    theirs = np.asarray(JI.variance_scaling(1.0, "fan_in", "uniform", in_axis=-1, out_axis=-2)(jax.random.key(1), shape))
+    assert stats.ks_2samp(ours, theirs)[1] > ALPHA
+    # a batch axis counts in no fan
+    batched = ui.LecunUniform().to_flax(batch_axis=0)(jax.random.key(0), (8, 300, 256))
+    assert float(jnp.abs(batched).max()) <= math.sqrt(3 / 300)
+
+
+@pytest.mark.parametrize("bad", [
+    lambda: ui.XavierUniform().to_flax()(jax.random.key(0), (5,)),
+    lambda: ui.Eye().to_flax()(jax.random.key(0), (2, 2, 2)),
+    lambda: ui.Normal().to_flax()(jax.random.key(0), (2, 2), jnp.int32),
+])
+def test_bad_shapes_and_dtypes_raise_before_tracing(bad):
+    with pytest.raises((ValueError, TypeError)):
+        bad()
+
+
+def test_reinit_linen_tree_gives_torch_default_bias_from_the_layer():
+    net = nn.Sequential([nn.Dense(5000), nn.relu, nn.Dense(10)])
+    params = net.init(jax.random.key(0), jnp.ones((1, 50)))
+    torch_default = ui.KaimingUniform(a=math.sqrt(5))
+    new = F.reinit(params, jax.random.key(1), kernel=torch_default, bias=torch_default)
+    b0 = np.asarray(new["params"]["layers_0"]["bias"])
+    assert np.abs(b0).max() <= 1 / math.sqrt(50)  # fan_in of the first layer's kernel
+    assert stats.check(b0, ui.Uniform(-1 / math.sqrt(50), 1 / math.sqrt(50)))
+    assert np.abs(np.asarray(new["params"]["layers_2"]["bias"])).max() <= 1 / math.sqrt(5000)
+    assert jax.tree.structure(new) == jax.tree.structure(params)
+    np.testing.assert_array_equal(np.asarray(params["params"]["layers_0"]["bias"]), 0)  # the old tree is unchanged
+
+
+def test_reinit_nnx_module_in_place_and_order_independent():
+    class MLP(nnx.Module):
+        def __init__(self, rngs):
+            self.a = nnx.Linear(30, 20, rngs=rngs)
+            self.b = nnx.Linear(20, 10, rngs=rngs)
+            self.emb = nnx.Embed(100, 30, rngs=rngs)
+
+    m1, m2 = MLP(nnx.Rngs(0)), MLP(nnx.Rngs(1))
+    F.reinit(m1, jax.random.key(7), kernel=ui.XavierNormal(), bias=ui.Constant(0.1))
+    F.reinit(m2, jax.random.key(7), kernel=ui.XavierNormal(), bias=ui.Constant(0.1))
+    np.testing.assert_array_equal(np.asarray(m1.a.kernel[...]), np.asarray(m2.a.kernel[...]))
+    assert np.all(np.asarray(m1.b.bias[...]) == np.float32(0.1))
+    before = np.asarray(m1.a.kernel[...]).copy()
+    with pytest.raises(ValueError):
+        F.reinit(m1, jax.random.key(8), kernel=ui.XavierNormal(), bias=ui.Eye())  # a bias cannot be an eye
+    np.testing.assert_array_equal(np.asarray(m1.a.kernel[...]), before)  # nothing was written
+
+
+# --------------------------------------------------------------------------------------- seeds' patterns
+
+def test_seed_pattern_sequential_xavier_then_42():
+    x = jnp.ones((2, 4))
+    net = nn.Sequential([nn.Dense(8, kernel_init=ui.XavierUniform().to_flax(), bias_init=ui.Zeros().to_flax()),
+                         nn.relu,
+                         nn.Dense(1, kernel_init=ui.Constant(42).to_flax(), bias_init=ui.Zeros().to_flax())])
+    params = net.init(jax.random.key(0), x)["params"]
+    assert np.all(np.asarray(params["layers_2"]["kernel"]) == 42)
+    assert float(jnp.abs(params["layers_0"]["kernel"]).max()) <= math.sqrt(6 / 12)
+    assert np.all(np.asarray(params["layers_0"]["bias"]) == 0)
+    normal = nn.Sequential([nn.Dense(8, kernel_init=ui.Normal(0, 0.01).to_flax(), bias_init=ui.Zeros().to_flax())])
+    assert normal.apply(normal.init(jax.random.key(0), x), x).shape == (2, 8)
+
+
+def test_seed_custom_mixture_in_flax():
+    init = ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Uniform(-10, -5)], [0.25, 0.5, 0.25]).to_flax()
+    w = np.asarray(nn.Dense(300, kernel_init=init).init(jax.random.key(3), jnp.ones((1, 400)))["params"]["kernel"])
+    assert abs(float((w == 0).mean()) - 0.5) < 4.5 * math.sqrt(0.25 / w.size)  # false failure ~7e-6
+    nz = np.abs(w[w != 0])
+    assert nz.min() >= 5 and nz.max() <= 10
+    assert stats.check(w, ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Uniform(-10, -5)], [0.25, 0.5, 0.25]))
+
+
+SHARDED = textwrap.dedent("""
+    import os
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
+    import jax, jax.numpy as jnp, numpy as np
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+    import unifiedinit as ui
+    mesh = Mesh(np.array(jax.devices()).reshape(4, 2), ("a", "b"))
+    sharding = NamedSharding(mesh, P("a", "b"))
+    init = ui.LecunNormal().to_flax()
+    make = jax.jit(lambda k: init(k, (1024, 512)), out_shardings=sharding)
+    x = make(jax.random.key(0))
+    assert len(jax.devices()) == 8 and x.sharding == sharding
+    shards = x.addressable_shards
+    assert len(shards) == 8 and all(s.data.shape == (256, 256) for s in shards)
+    # the compiled program makes every shard on its device; no device holds the whole array
+    text = make.lower(jax.random.key(0)).compile().as_text()
+    assert "f32[1024,512]" not in text.split("ENTRY")[1], "a device materializes the whole array"
+    eager = init(jax.random.key(0), (1024, 512))
+    np.testing.assert_allclose(np.asarray(x), np.asarray(eager), rtol=2e-6, atol=1e-7)
+    from unifiedinit import stats
+    assert stats.check(np.asarray(x), ui.LecunNormal(), layout="flax")
+    print("ok")
+""")
+
+
+def test_sharded_initialization_on_eight_host_devices():
+    proc = subprocess.run([sys.executable, "-c", SHARDED], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-3000:]
