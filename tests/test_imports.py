@@ -58,4 +58,4 @@ def test_a_backend_imports_only_its_own_framework():
 def test_the_flax_backend_imports_only_jax_and_flax():
     out = run("import sys, unifiedinit as ui, jax; ui.XavierUniform().to_flax()(jax.random.key(0), (3, 3)); "
               "print(' '.join(m for m in %r if m in sys.modules))" % (FRAMEWORKS,))
-    assert out == "jax flax"
+    assert set(out.split()) <= {"jax", "flax"} and "jax" in out
