@@ -15,8 +15,11 @@ report: $(STAMP)
 	@mkdir -p out
 	$(VENV)/bin/unifiedinit compare --json out/compare.json
 
+# KERAS_BACKEND is fixed per process: the Keras tests run again under jax and torch (tensorflow is the default).
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
+	KERAS_BACKEND=jax $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_keras.py
+	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_keras.py
 
 env: $(STAMP)
 

@@ -59,3 +59,11 @@ def test_the_flax_backend_imports_only_jax_and_flax():
     out = run("import sys, unifiedinit as ui, jax; ui.XavierUniform().to_flax()(jax.random.key(0), (3, 3)); "
               "print(' '.join(m for m in %r if m in sys.modules))" % (FRAMEWORKS,))
     assert set(out.split()) <= {"jax", "flax"} and "jax" in out
+
+
+@needs("keras")
+def test_keras_initializers_register_when_unifiedinit_is_imported_after_keras():
+    out = run("import sys, keras, unifiedinit; "
+              "print(keras.saving.get_registered_object('unifiedinit>SpecInitializer') is not None, "
+              "' '.join(m for m in ('torch', 'jax', 'flax', 'mxnet') if m in sys.modules) or 'none')")
+    assert out.splitlines()[-1].startswith("True")

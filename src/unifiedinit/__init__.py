@@ -26,6 +26,20 @@ __all__ = [
 ]
 
 
+def _register_with_loaded_frameworks() -> None:
+    """Keras finds saved initializers by registered name: when Keras is already imported, register ours now
+    (importing nothing new), so a model saved with unifiedinit initializers loads after ``import unifiedinit``."""
+    import sys
+    if "keras" in sys.modules:
+        try:
+            from .backends import keras as _keras_backend  # noqa: F401
+        except Exception:  # an installed but broken Keras must not break unifiedinit
+            pass
+
+
+_register_with_loaded_frameworks()
+
+
 def __getattr__(name: str) -> Any:
     if name == "sample":  # keeps NumPy out of `import unifiedinit`
         from .reference import sample

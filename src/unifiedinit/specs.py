@@ -78,6 +78,12 @@ class Spec:
         return get_backend("flax").initializer(self, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
                                                layout=layout, layer_fans=layer_fans)
 
+    def to_keras(self, seed: Any = None, *, layout: str = "keras") -> Any:
+        """A serializable ``keras.initializers.Initializer`` (seeded as Keras's own); see
+        ``unifiedinit.backends.keras.SpecInitializer``."""
+        from .backends import get_backend
+        return get_backend("keras").initializer(self, seed=seed, layout=layout)
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Spec):

@@ -1,0 +1,217 @@
+"""Keras 3 backend, under whichever Keras backend this process runs (KERAS_BACKEND; `make test` runs this file
+under tensorflow, jax and torch): every spec in Dense/Conv2D/Conv2DTranspose/Embedding against the exact laws,
+Keras's own initializers, seeding, serialization and the seeds' patterns.
+
+Each KS check is at level 1e-4 (a correct sampler fails it with probability 1e-4); seeds are fixed.
+"""
+
+import json
+import math
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+from keras import layers  # noqa: E402
+
+import unifiedinit as ui  # noqa: E402
+from unifiedinit import stats  # noqa: E402
+from unifiedinit.backends import keras as K  # noqa: E402
+
+ALPHA = 1e-4
+
+
+def numpy(x):
+    return np.asarray(keras.ops.convert_to_numpy(x), dtype=np.float64)
+
+
+def kernel_of(layer, init):
+    if layer == "Dense":
+        lay = layers.Dense(256, kernel_initializer=init)
+        lay.build((None, 300))
+    elif layer == "Conv2D":
+        lay = layers.Conv2D(64, 3, kernel_initializer=init)
+        lay.build((None, 8, 8, 32))
+    elif layer == "Conv2DTranspose":
+        lay = layers.Conv2DTranspose(32, 3, kernel_initializer=init)
+        lay.build((None, 8, 8, 64))
+    else:
+        lay = layers.Embedding(1000, 64, embeddings_initializer=init)
+        lay.build((None, 5))
+        return numpy(lay.embeddings)
+    return numpy(lay.kernel)
+
+
+SHAPES = {"Dense": (300, 256), "Conv2D": (3, 3, 32, 64), "Conv2DTranspose": (3, 3, 32, 64), "Embedding": (1000, 64)}
+
+
+def applies(spec, shape):
+    if isinstance(spec, (ui.Eye, ui.Sparse)):
+        return len(shape) == 2
+    if isinstance(spec, ui.Dirac):
+        return len(shape) in (3, 4, 5)
+    return not isinstance(spec, ui.FromArray)
+
+
+MATRIX = [(spec, layer) for spec in ui.examples() for layer in SHAPES if applies(spec, SHAPES[layer])]
+
+
+@pytest.mark.parametrize("spec,layer", MATRIX, ids=lambda x: x if isinstance(x, str) else repr(x))
+def test_every_spec_on_every_layer(spec, layer):
+    got = kernel_of(layer, spec.to_keras(seed=1))
+    shape = SHAPES[layer]
+    assert got.shape == shape
+    ref = ui.sample(spec, shape, layout="keras", seed=1, dtype="float64")
+    if ui.lower(spec, shape, "keras").deterministic:
+        np.testing.assert_allclose(got, ref, rtol=0, atol=0)
+        return
+    verdict = stats.check(got, spec, layout="keras")
+    assert verdict, str(verdict)
+    assert stats.ks_2samp(got, ref)[1] > ALPHA
+
+
+def test_conv_transpose_with_the_layers_own_fans():
+    # Conv2DTranspose(32) on 64 channels: kernel (3, 3, 32, 64) = (*k, out, in); the layer's fan_in is 64 x 9
+    got = kernel_of("Conv2DTranspose", ui.LecunUniform().to_keras(seed=2, layout="keras_conv_transpose"))
+    assert 0.99 * math.sqrt(3 / 576) < np.abs(got).max() <= math.sqrt(3 / 576)
+    keras_own = kernel_of("Conv2DTranspose", ui.LecunUniform().to_keras(seed=2))  # Keras's compute_fans: 32 x 9
+    assert math.sqrt(3 / 576) < np.abs(keras_own).max() <= math.sqrt(3 / 288)
+
+
+def test_from_array_in_torch_layout_lands_transposed():
+    A = np.arange(12.0).reshape(3, 4)
+    dense = layers.Dense(3, kernel_initializer=ui.FromArray(A, layout="torch").to_keras())
+    dense.build((None, 4))
+    np.testing.assert_array_equal(numpy(dense.kernel), A.T)
+
+
+KI = keras.initializers
+SAME_AS_KERAS = [
+    (ui.XavierUniform(), KI.GlorotUniform(seed=9), "uniform"),
+    (ui.VarianceScaling(1.0, "fan_avg", "truncated_normal"), KI.GlorotNormal(seed=9), "trunc"),
+    (ui.VarianceScaling(2.0, "fan_in", "truncated_normal"), KI.HeNormal(seed=9), "trunc"),
+    (ui.KaimingUniform(), KI.HeUniform(seed=9), "uniform"),
+    (ui.LecunNormal(), KI.LecunNormal(seed=9), "trunc"),
+    (ui.LecunUniform(), KI.LecunUniform(seed=9), "uniform"),
+    (ui.Orthogonal(1.2), KI.Orthogonal(1.2, seed=9), None),
+    (ui.TruncatedNormal(0.1, 0.05, 0.0, 0.2), KI.TruncatedNormal(0.1, 0.05, seed=9), "trunc"),
+    (ui.Normal(0.0, 0.05), KI.RandomNormal(seed=9), "normal"),
+    (ui.Uniform(-0.05, 0.05), KI.RandomUniform(seed=9), "uniform"),
+] + [(ui.VarianceScaling(1.7, mode, ours), KI.VarianceScaling(1.7, mode, theirs, seed=9),
+      "trunc" if ours == "truncated_normal" else ours)
+     for mode in ("fan_in", "fan_out", "fan_avg")
+     for ours, theirs in (("uniform", "uniform"), ("normal", "untruncated_normal"), ("truncated_normal", "normal"))]
+
+KURTOSIS = {"uniform": 1.8, "normal": 3.0, "trunc": 2.3655}
+
+
+@pytest.mark.parametrize("spec,native,kind", SAME_AS_KERAS, ids=lambda x: repr(x) if isinstance(x, ui.Spec) else "")
+def test_same_distribution_as_keras_own_initializer(spec, native, kind):
+    shape = (3, 3, 32, 64)
+    ours, theirs = numpy(spec.to_keras(seed=1)(shape)), numpy(native(shape))
+    assert stats.ks_2samp(ours, theirs)[1] > ALPHA
+    if kind is not None:  # SE of the kurtosis is <= 0.04 at n = 18432; the laws are >= 0.57 apart
+        assert abs(stats.sample_kurtosis(ours) - KURTOSIS[kind]) < 0.2
+        assert abs(stats.sample_kurtosis(theirs) - KURTOSIS[kind]) < 0.2
+    if kind in ("uniform", "trunc"):
+        draw = ui.lower(spec, shape, "keras")
+        assert draw.low <= ours.min() and ours.max() <= draw.high
+
+
+def test_identity_and_constant_equal_keras():
+    np.testing.assert_array_equal(numpy(ui.Eye().to_keras()((4, 6))), numpy(KI.Identity()((4, 6))))
+    np.testing.assert_array_equal(numpy(ui.Constant(0.3).to_keras()((4, 6))), numpy(KI.Constant(0.3)((4, 6))))
+
+
+def test_seeding_as_keras():
+    fixed = ui.LecunNormal().to_keras(seed=3)
+    np.testing.assert_array_equal(numpy(fixed((20, 30))), numpy(fixed((20, 30))))
+    unseeded = ui.LecunNormal().to_keras()
+    np.testing.assert_array_equal(numpy(unseeded((20, 30))), numpy(unseeded((20, 30))))
+    assert not np.array_equal(numpy(unseeded((20, 30))), numpy(ui.LecunNormal().to_keras()((20, 30))))
+    advancing = ui.LecunNormal().to_keras(seed=keras.random.SeedGenerator(3))
+    assert not np.array_equal(numpy(advancing((20, 30))), numpy(advancing((20, 30))))
+    # several random ops in one call draw independent streams
+    mix = numpy(ui.Mixture([ui.Normal(), ui.Normal(5.0, 1.0)], [0.5, 0.5]).to_keras(seed=0)((100, 100)))
+    assert stats.check(mix, ui.Mixture([ui.Normal(), ui.Normal(5.0, 1.0)], [0.5, 0.5]))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+@pytest.mark.parametrize("spec", [ui.Uniform(-1, 1), ui.LecunNormal(), ui.Orthogonal(), ui.Sparse(0.2)], ids=repr)
+def test_dtypes_are_kept(spec, dtype):
+    if dtype == "float64" and keras.backend.backend() == "jax":
+        import jax
+        if not jax.config.jax_enable_x64:
+            pytest.skip("JAX makes float64 only with jax_enable_x64 (Keras's own initializers give float32 too)")
+    x = spec.to_keras(seed=0)((200, 150), dtype)
+    assert keras.backend.standardize_dtype(x.dtype) == dtype
+    assert stats.check(numpy(x), spec, layout="keras").ks < 0.02
+
+
+@pytest.mark.parametrize("bad,error", [
+    (lambda: ui.XavierUniform().to_keras()((5,)), ValueError),
+    (lambda: ui.Eye().to_keras()((2, 2, 2)), ValueError),
+    (lambda: ui.Normal().to_keras()((2, 2), "int32"), TypeError),
+    (lambda: ui.Normal().to_keras(seed="x"), TypeError),
+])
+def test_bad_input_is_refused(bad, error):
+    with pytest.raises(error):
+        bad()
+
+
+def test_config_round_trip_and_initializers_get():
+    spec = ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Uniform(-10, -5)], [0.25, 0.5, 0.25])
+    init = spec.to_keras(seed=4, layout="keras_conv_transpose")
+    again = K.SpecInitializer.from_config(init.get_config())
+    assert again.spec == spec and again.seed == 4 and again.layout.name == "keras_conv_transpose"
+    config = keras.initializers.serialize(init)
+    json.dumps(config)
+    got = keras.initializers.get(config)
+    assert isinstance(got, K.SpecInitializer) and got.spec == spec
+    np.testing.assert_array_equal(numpy(got((10, 10))), numpy(init((10, 10))))
+
+
+SAVE = textwrap.dedent("""
+    import json, sys, keras, unifiedinit as ui
+    model = keras.Sequential([keras.Input((4,)),
+                              keras.layers.Dense(8, kernel_initializer=ui.XavierUniform().to_keras(seed=1),
+                                                 bias_initializer=ui.Zeros().to_keras()),
+                              keras.layers.Dense(1, kernel_initializer=ui.Constant(42).to_keras())])
+    model.save(sys.argv[1])
+    print(json.dumps(keras.saving.serialize_keras_object(model.get_config()), sort_keys=True))
+""")
+LOAD = textwrap.dedent("""
+    import json, sys, keras, unifiedinit
+    model = keras.models.load_model(sys.argv[1])  # no custom_objects
+    print(json.dumps(keras.saving.serialize_keras_object(model.get_config()), sort_keys=True))
+""")
+
+
+def test_a_model_saves_and_loads_in_a_fresh_process_without_custom_objects(tmp_path):
+    path = str(tmp_path / "m.keras")
+    saved = subprocess.run([sys.executable, "-c", SAVE, path], capture_output=True, text=True, timeout=300)
+    assert saved.returncode == 0, saved.stderr[-3000:]
+    loaded = subprocess.run([sys.executable, "-c", LOAD, path], capture_output=True, text=True, timeout=300)
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert loaded.stdout.strip().splitlines()[-1] == saved.stdout.strip().splitlines()[-1]
+    assert "unifiedinit>SpecInitializer" in saved.stdout
+
+
+def test_seed_patterns():
+    x = np.ones((2, 4), dtype="float32")
+    net = keras.Sequential([
+        keras.Input((4,)),
+        layers.Dense(4, activation="relu", kernel_initializer=ui.Normal(0, 0.01).to_keras(),
+                     bias_initializer=ui.Zeros().to_keras()),
+        layers.Dense(1, kernel_initializer=ui.Constant(42).to_keras())])
+    assert tuple(net(x).shape) == (2, 1)
+    assert np.all(numpy(net.layers[1].kernel) == 42) and np.all(numpy(net.layers[0].bias) == 0)
+    weird = ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Uniform(-10, -5)], [0.25, 0.5, 0.25])
+    dense = layers.Dense(300, kernel_initializer=weird.to_keras(seed=3))
+    dense.build((None, 400))
+    w = numpy(dense.kernel)
+    assert abs(float((w == 0).mean()) - 0.5) < 4.5 * math.sqrt(0.25 / w.size)  # false failure ~7e-6
+    assert stats.check(w, weird)
