@@ -19,6 +19,7 @@ from flax import linen as nn  # noqa: E402
 from flax import nnx  # noqa: E402
 
 import unifiedinit as ui  # noqa: E402
+from conftest import applies  # noqa: E402
 from unifiedinit import stats  # noqa: E402
 from unifiedinit.backends import flax as F  # noqa: E402
 
@@ -51,13 +52,6 @@ def nnx_weight(layer, init):
 
 SHAPES = {"Dense": (300, 256), "Conv": (3, 3, 32, 64), "ConvTranspose": (3, 3, 64, 32), "Embed": (1000, 64)}
 
-
-def applies(spec, shape):
-    if isinstance(spec, (ui.Eye, ui.Sparse)):
-        return len(shape) == 2
-    if isinstance(spec, ui.Dirac):
-        return len(shape) in (3, 4, 5)
-    return not isinstance(spec, ui.FromArray)
 
 
 MATRIX = [(spec, layer, api) for spec in ui.examples() for layer in SHAPES for api in ("linen", "nnx")

@@ -18,6 +18,7 @@ keras = pytest.importorskip("keras")
 from keras import layers  # noqa: E402
 
 import unifiedinit as ui  # noqa: E402
+from conftest import applies  # noqa: E402
 from unifiedinit import stats  # noqa: E402
 from unifiedinit.backends import keras as K  # noqa: E402
 
@@ -47,13 +48,6 @@ def kernel_of(layer, init):
 
 SHAPES = {"Dense": (300, 256), "Conv2D": (3, 3, 32, 64), "Conv2DTranspose": (3, 3, 32, 64), "Embedding": (1000, 64)}
 
-
-def applies(spec, shape):
-    if isinstance(spec, (ui.Eye, ui.Sparse)):
-        return len(shape) == 2
-    if isinstance(spec, ui.Dirac):
-        return len(shape) in (3, 4, 5)
-    return not isinstance(spec, ui.FromArray)
 
 
 MATRIX = [(spec, layer) for spec in ui.examples() for layer in SHAPES if applies(spec, SHAPES[layer])]

@@ -13,6 +13,7 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 import unifiedinit as ui  # noqa: E402
+from conftest import applies  # noqa: E402
 from unifiedinit import stats  # noqa: E402
 from unifiedinit.backends import torch as B  # noqa: E402
 
@@ -25,13 +26,6 @@ LAYERS = {  # name -> (module factory, layout of its weight)
     "Embedding": (lambda: nn.Embedding(1000, 64), "torch_embedding"),
 }
 
-
-def applies(spec, shape):
-    if isinstance(spec, (ui.Eye, ui.Sparse)):
-        return len(shape) == 2
-    if isinstance(spec, ui.Dirac):
-        return len(shape) in (3, 4, 5)
-    return not isinstance(spec, ui.FromArray)
 
 
 MATRIX = [(spec, layer) for spec in ui.examples() for layer in LAYERS
