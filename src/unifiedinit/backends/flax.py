@@ -225,7 +225,7 @@ def reinit(target: Any, key: jax.Array, *, kernel: Spec | None = None, bias: Spe
     def value(x: Any) -> Any:
         return x.get_value() if hasattr(x, "get_value") else x
 
-    plan = []  # (layer, name, initializer, shape, dtype, draw): everything checked before anything is drawn
+    plan = []  # (path, layer, name, initializer, shape, dtype, draw): all lowered before anything is drawn
     for path, layer in layers:
         for name, layout in _WEIGHTS.items():
             w = get(layer, name)

@@ -186,8 +186,9 @@ class SpecInitializer(keras.initializers.Initializer):
 
 def initializer(spec: Spec, seed: Any = None, layout: LayoutLike = "keras") -> SpecInitializer:
     """``spec.to_keras(seed, layout)``."""
-    if layout not in (None,) and not isinstance(layout, str):
-        raise TypeError("parameter 'layout' of to_keras must be a layout name (it is saved in the model's config)")
+    if not isinstance(layout, str):
+        raise TypeError(f"parameter 'layout' of to_keras must be a layout name (it is saved in the model's config), "
+                        f"got {layout!r}")
     return SpecInitializer(spec, seed=seed, layout=layout)
 
 
