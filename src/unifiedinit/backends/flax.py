@@ -12,7 +12,6 @@ A Flax initializer sees only its tensor's shape, so a bias cannot know its layer
 
 from __future__ import annotations
 
-import math
 import zlib
 from typing import Any, Mapping, Sequence
 
@@ -21,7 +20,9 @@ import jax.numpy as jnp
 
 from .. import _validate as v
 from .. import draws as D
+from .. import sampling
 from ..layout import Layout, LayoutLike, TensorInfo, get_layout
+from ..sampling import Ops
 from ..specs import Spec
 
 __all__ = ["FlaxInitializer", "initializer", "sample", "reinit"]
@@ -33,94 +34,60 @@ def _dtype_name(dtype: Any) -> str:
     return jnp.dtype(dtype).name
 
 
-def _work_dtype(dtype: Any) -> Any:
-    """Random numbers are drawn in float32 at least and rounded once to a narrower dtype."""
-    return jnp.float32 if jnp.dtype(dtype).itemsize < 4 else dtype
-
-
 # ------------------------------------------------------------------------------------------ primitives
 
-def _elementwise(key: jax.Array, d: D.Draw, shape: tuple[int, ...], dt: Any) -> jax.Array:
-    if isinstance(d, D.Uniform):
-        return jax.random.uniform(key, shape, dt, d.low, d.high)
-    if isinstance(d, D.Normal):
-        return d.mean + d.std * jax.random.normal(key, shape, dt)
-    if isinstance(d, D.TruncatedNormal):
+class JaxOps(Ops):
+    """``unifiedinit.sampling.Ops`` with jax.random: one key, split for every random op, so a call is a pure
+    function of its key (traceable under jit/vmap)."""
+
+    def __init__(self, key: jax.Array) -> None:
+        self.key = key
+
+    def _next(self) -> jax.Array:
+        self.key, sub = jax.random.split(self.key)
+        return sub
+
+    def work_dtype(self, dtype: Any) -> Any:
+        dt = jnp.dtype(dtype)
+        return jnp.dtype(jnp.float32) if dt.itemsize < 4 else dt
+
+    def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: Any) -> jax.Array:
+        return jax.random.uniform(self._next(), shape, dt, low, high)
+
+    def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: Any) -> jax.Array:
+        return mean + std * jax.random.normal(self._next(), shape, dt)
+
+    def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any) -> jax.Array:
         a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
-        z = jax.random.truncated_normal(key, a, b, shape, dt)
-        return jnp.clip(d.mean + d.std * z, d.low, d.high)
-    if isinstance(d, D.Constant):
-        return jnp.full(shape, d.value, dt)
-    if isinstance(d, D.Affine):
-        return d.scale * _elementwise(key, d.base, shape, dt) + d.shift
-    if isinstance(d, D.Mixture):
-        keys = jax.random.split(key, len(d.components) + 1)
-        u = jax.random.uniform(keys[0], shape, jnp.float32)
-        out = _elementwise(keys[-1], d.components[-1], shape, dt)  # the last takes the rounding remainder
-        edge = 0.0
-        for k, comp, w in zip(keys[1:-1], d.components[:-1], d.weights[:-1]):
-            picked = (u >= edge) & (u < edge + w)
-            out = jnp.where(picked, _elementwise(k, comp, shape, dt), out)
-            edge += w
-        return out
-    raise TypeError(f"not an elementwise draw: {d!r}")  # pragma: no cover
+        return d.mean + d.std * jax.random.truncated_normal(self._next(), a, b, shape, dt)
 
+    def full(self, shape: tuple[int, ...], value: float, dt: Any) -> jax.Array:
+        return jnp.full(shape, value, dt)
 
-def _orthogonal(key: jax.Array, d: D.Orthogonal, shape: tuple[int, ...], dt: Any) -> jax.Array:
-    axis = d.out_axis % len(shape)
-    rows = shape[axis]
-    cols = math.prod(shape) // rows
-    flat = jax.random.normal(key, (max(rows, cols), min(rows, cols)), dt)
-    q, r = jnp.linalg.qr(flat)
-    q = q * jnp.sign(jnp.diagonal(r))
-    if rows < cols:
-        q = q.T
-    rest = [shape[i] for i in range(len(shape)) if i != axis]
-    return d.gain * jnp.moveaxis(q.reshape([rows] + rest), 0, axis)
+    where = staticmethod(jnp.where)
+    sign = staticmethod(jnp.sign)
+    diagonal = staticmethod(jnp.diagonal)
+    moveaxis = staticmethod(jnp.moveaxis)
+    reshape = staticmethod(jnp.reshape)
+    transpose = staticmethod(jnp.transpose)
+    clip = staticmethod(jnp.clip)
 
+    def argsort0(self, x: jax.Array) -> jax.Array:
+        return jnp.argsort(x, axis=0)
 
-def _dirac(d: D.Dirac, shape: tuple[int, ...], dt: Any) -> jax.Array:
-    per = shape[d.out_axis] // d.groups
-    ones = [(g * per + k, k) for g in range(d.groups) for k in range(min(per, shape[d.in_axis]))]
-    index: list[Any] = [0] * len(shape)
-    index[d.out_axis] = jnp.array([o for o, _ in ones], dtype=jnp.int32)
-    index[d.in_axis] = jnp.array([i for _, i in ones], dtype=jnp.int32)
-    for a in range(len(shape)):
-        if a not in (d.out_axis, d.in_axis):
-            index[a] = shape[a] // 2
-    return jnp.zeros(shape, dt).at[tuple(index)].set(1)
+    def qr(self, m: jax.Array) -> tuple[jax.Array, jax.Array]:
+        return jnp.linalg.qr(m)
 
+    def from_numpy(self, a: Any, dt: Any) -> jax.Array:
+        return jnp.asarray(a, dtype=dt)
 
-def _sparse(key: jax.Array, d: D.Sparse, shape: tuple[int, ...], dt: Any) -> jax.Array:
-    k_values, k_order = jax.random.split(key)
-    w = jnp.moveaxis(d.std * jax.random.normal(k_values, shape, dt), d.out_axis, 0)
-    zeros = math.ceil(d.sparsity * w.shape[0])
-    # a random permutation of the rows in every column: the rank of a uniform among its column
-    rank = jnp.argsort(jnp.argsort(jax.random.uniform(k_order, w.shape), axis=0), axis=0)
-    return jnp.moveaxis(jnp.where(rank < zeros, jnp.zeros((), dt), w), 0, d.out_axis)
+    def cast(self, x: jax.Array, dtype: Any) -> jax.Array:
+        return x.astype(dtype)
 
 
 def draw_array(key: jax.Array, d: D.Draw, shape: tuple[int, ...], dtype: Any) -> jax.Array:
     """Sample one primitive with ``jax.random``."""
-    dt = _work_dtype(dtype)
-    if d.elementwise:
-        x = _elementwise(key, d, shape, dt)
-    elif isinstance(d, D.Orthogonal):
-        x = _orthogonal(key, d, shape, dt)
-    elif isinstance(d, D.Eye):
-        x = jnp.eye(shape[0], shape[1], dtype=dt)
-    elif isinstance(d, D.Dirac):
-        x = _dirac(d, shape, dt)
-    elif isinstance(d, D.Sparse):
-        x = _sparse(key, d, shape, dt)
-    elif isinstance(d, D.Array):
-        x = jnp.asarray(d.values, dtype=dt).reshape(shape)
-    else:  # pragma: no cover
-        raise TypeError(f"unknown draw {d!r}")
-    x = x.astype(dtype)
-    if isinstance(d, (D.Uniform, D.TruncatedNormal)):  # rounding must not leave the support
-        x = jnp.clip(x, d.low, d.high)
-    return x
+    return sampling.draw(JaxOps(key), d, shape, dtype)
 
 
 # ---------------------------------------------------------------------------------------- the hook

@@ -10,7 +10,6 @@ same values on every call; a ``keras.random.SeedGenerator`` advances. The class 
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Any, Iterator
 
@@ -19,21 +18,15 @@ from keras import ops
 
 from .. import _validate as v
 from .. import draws as D
+from .. import sampling
 from ..layout import LayoutLike, TensorInfo, get_layout
+from ..sampling import Ops
 from ..serialize import from_dict
 from ..specs import Spec
 
 __all__ = ["SpecInitializer", "initializer", "sample"]
 
 NATIVE_LAYOUT = "keras"
-
-
-def _phi(x: float) -> float:
-    return 0.5 * math.erfc(-x / math.sqrt(2.0))
-
-
-def _work_dtype(dtype: str) -> str:
-    return "float32" if dtype in ("float16", "bfloat16") else dtype
 
 
 class _Seeds:
@@ -52,85 +45,47 @@ class _Seeds:
 
 # ------------------------------------------------------------------------------------------ primitives
 
-def _elementwise(d: D.Draw, shape: tuple[int, ...], dt: str, seeds: _Seeds) -> Any:
-    if isinstance(d, D.Uniform):
-        return keras.random.uniform(shape, d.low, d.high, dtype=dt, seed=seeds())
-    if isinstance(d, D.Normal):
-        return keras.random.normal(shape, d.mean, d.std, dtype=dt, seed=seeds())
-    if isinstance(d, D.TruncatedNormal):
-        # inverse CDF on the window: exact for any window (keras.random.truncated_normal cuts at 2 sigma only)
-        lo, hi = _phi((d.low - d.mean) / d.std), _phi((d.high - d.mean) / d.std)
-        u = keras.random.uniform(shape, 2 * lo - 1, 2 * hi - 1, dtype=dt, seed=seeds())
-        return ops.clip(d.mean + d.std * math.sqrt(2.0) * ops.erfinv(u), d.low, d.high)
-    if isinstance(d, D.Constant):
-        return ops.full(shape, d.value, dtype=dt)
-    if isinstance(d, D.Affine):
-        return d.scale * _elementwise(d.base, shape, dt, seeds) + d.shift
-    if isinstance(d, D.Mixture):
-        u = keras.random.uniform(shape, 0.0, 1.0, dtype="float32", seed=seeds())
-        out = _elementwise(d.components[-1], shape, dt, seeds)  # the last takes the rounding remainder
-        edge = 0.0
-        for comp, w in zip(d.components[:-1], d.weights[:-1]):
-            out = ops.where((u >= edge) & (u < edge + w), _elementwise(comp, shape, dt, seeds), out)
-            edge += w
-        return out
-    raise TypeError(f"not an elementwise draw: {d!r}")  # pragma: no cover
+class KerasOps(Ops):
+    """``unifiedinit.sampling.Ops`` with keras.random and keras.ops (every Keras backend)."""
 
+    def __init__(self, seeds: _Seeds) -> None:
+        self.seeds = seeds
 
-def _orthogonal(d: D.Orthogonal, shape: tuple[int, ...], dt: str, seeds: _Seeds) -> Any:
-    axis = d.out_axis % len(shape)
-    rows = shape[axis]
-    cols = math.prod(shape) // rows
-    flat = keras.random.normal((max(rows, cols), min(rows, cols)), dtype=dt, seed=seeds())
-    q, r = ops.qr(flat, mode="reduced")
-    q = q * ops.sign(ops.diagonal(r))
-    if rows < cols:
-        q = ops.transpose(q)
-    rest = [shape[i] for i in range(len(shape)) if i != axis]
-    return d.gain * ops.moveaxis(ops.reshape(q, [rows] + rest), 0, axis)
+    def work_dtype(self, dtype: str) -> str:
+        return "float32" if dtype in ("float16", "bfloat16") else dtype
 
+    def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: str) -> Any:
+        return keras.random.uniform(shape, low, high, dtype=dt, seed=self.seeds())
 
-def _dirac(d: D.Dirac, shape: tuple[int, ...], dt: str) -> Any:
-    per = shape[d.out_axis] // d.groups
-    indices = []
-    for g in range(d.groups):
-        for k in range(min(per, shape[d.in_axis])):
-            index = [s // 2 for s in shape]
-            index[d.out_axis], index[d.in_axis] = g * per + k, k
-            indices.append(index)
-    ones = ops.ones((len(indices),), dtype=dt)
-    return ops.scatter(ops.convert_to_tensor(indices, dtype="int32"), ones, shape)
+    def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: str) -> Any:
+        return keras.random.normal(shape, mean, std, dtype=dt, seed=self.seeds())
 
+    def full(self, shape: tuple[int, ...], value: float, dt: str) -> Any:
+        return ops.full(shape, value, dtype=dt)
 
-def _sparse(d: D.Sparse, shape: tuple[int, ...], dt: str, seeds: _Seeds) -> Any:
-    w = ops.moveaxis(keras.random.normal(shape, 0.0, d.std, dtype=dt, seed=seeds()), d.out_axis, 0)
-    zeros = math.ceil(d.sparsity * shape[d.out_axis])
-    u = keras.random.uniform(tuple(w.shape), dtype="float32", seed=seeds())
-    rank = ops.argsort(ops.argsort(u, axis=0), axis=0)  # a random permutation of the rows in every column
-    return ops.moveaxis(ops.where(rank < zeros, ops.zeros_like(w), w), 0, d.out_axis)
+    erfinv = staticmethod(ops.erfinv)
+    where = staticmethod(ops.where)
+    sign = staticmethod(ops.sign)
+    diagonal = staticmethod(ops.diagonal)
+    moveaxis = staticmethod(ops.moveaxis)
+    reshape = staticmethod(ops.reshape)
+    transpose = staticmethod(ops.transpose)
+    clip = staticmethod(ops.clip)
+    cast = staticmethod(ops.cast)
+
+    def argsort0(self, x: Any) -> Any:
+        return ops.argsort(x, axis=0)
+
+    def qr(self, m: Any) -> tuple[Any, Any]:
+        return ops.qr(m, mode="reduced")
+
+    def from_numpy(self, a: Any, dt: str) -> Any:
+        return ops.convert_to_tensor(a, dtype=dt)
 
 
 def draw_tensor(d: D.Draw, shape: tuple[int, ...], dtype: str, seeds: _Seeds) -> Any:
     """Sample one primitive with keras.random / keras.ops."""
-    dt = _work_dtype(dtype)
-    if d.elementwise:
-        x = _elementwise(d, shape, dt, seeds)
-    elif isinstance(d, D.Orthogonal):
-        x = _orthogonal(d, shape, dt, seeds)
-    elif isinstance(d, D.Eye):
-        x = ops.eye(shape[0], shape[1], dtype=dt)
-    elif isinstance(d, D.Dirac):
-        x = _dirac(d, shape, dt)
-    elif isinstance(d, D.Sparse):
-        x = _sparse(d, shape, dt, seeds)
-    elif isinstance(d, D.Array):
-        x = ops.reshape(ops.convert_to_tensor(list(d.values), dtype=dt), shape)
-    else:  # pragma: no cover
-        raise TypeError(f"unknown draw {d!r}")
-    x = ops.cast(x, dtype)
-    if isinstance(d, (D.Uniform, D.TruncatedNormal)):  # rounding must not leave the support
-        x = ops.clip(x, d.low, d.high)
-    return x
+    return sampling.draw(KerasOps(seeds), d, shape, dtype)
 
 
 # ----------------------------------------------------------------------------------------- the class

@@ -20,6 +20,7 @@ from .. import _validate as v
 from .. import draws as D
 from ..gain import calculate_gain as _calculate_gain
 from ..layout import LayoutLike, TensorInfo
+from ..sampling import phi
 from ..specs import (Constant, Dirac, Eye, KaimingNormal, KaimingUniform, Normal, Ones, Orthogonal, Sparse, Spec,
                      TruncatedNormal, Uniform, XavierNormal, XavierUniform, Zeros)
 
@@ -40,15 +41,11 @@ def _dtype_name(t: torch.Tensor) -> str:
 
 # ------------------------------------------------------------------------------------------ primitives
 
-def _phi(x: float) -> float:
-    return 0.5 * math.erfc(-x / math.sqrt(2.0))
-
-
 def _truncated_normal(t: torch.Tensor, d: D.TruncatedNormal, g: torch.Generator | None) -> None:
     a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
-    if _phi(b) - _phi(a) < 0.5 or not t.is_contiguous():
+    if phi(b) - phi(a) < 0.5 or not t.is_contiguous():
         # a narrow or far window: inverse CDF (as torch.nn.init.trunc_normal_), in float64 for the tails
-        lo, hi = _phi(a), _phi(b)
+        lo, hi = phi(a), phi(b)
         work = torch.empty(t.shape, dtype=torch.float64, device=t.device)
         work.uniform_(2 * lo - 1, 2 * hi - 1, generator=g).erfinv_().mul_(d.std * math.sqrt(2.0)).add_(d.mean)
         t.copy_(work.clamp_(d.low, d.high))
