@@ -8,6 +8,9 @@ PYTHON ?= python3
 VENV   := .venv
 PIP    := $(VENV)/bin/python -m pip
 STAMP  := $(VENV)/.installed
+# MXNet's own setting, numpy<1.24: a second environment with the core and MXNet only
+VENV1  := .venv-numpy1
+STAMP1 := $(VENV1)/.installed
 
 .PHONY: report test env clean
 
@@ -16,10 +19,12 @@ report: $(STAMP)
 	$(VENV)/bin/unifiedinit compare --json out/compare.json
 
 # KERAS_BACKEND is fixed per process: the Keras tests run again under jax and torch (tensorflow is the default).
-test: $(STAMP)
+# Then the whole suite again under numpy<1.24 (MXNet's own setting; torch, JAX and Keras are absent there).
+test: $(STAMP) $(STAMP1)
 	$(VENV)/bin/python -m pytest
 	KERAS_BACKEND=jax $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_keras.py
 	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_keras.py
+	$(VENV1)/bin/python -m pytest -q -p no:cacheprovider
 
 env: $(STAMP)
 
@@ -29,5 +34,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) install -q --no-deps -c constraints.txt mxnet requests
 	touch $@
 
+$(STAMP1): pyproject.toml constraints-numpy1.txt
+	test -x $(VENV1)/bin/python || $(PYTHON) -m venv $(VENV1)
+	$(VENV1)/bin/python -m pip install -q -c constraints-numpy1.txt -e '.[stats,mxnet]' pytest hypothesis
+	touch $@
+
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) $(VENV1) out .pytest_cache

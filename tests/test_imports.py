@@ -67,3 +67,10 @@ def test_keras_initializers_register_when_unifiedinit_is_imported_after_keras():
               "print(keras.saving.get_registered_object('unifiedinit>SpecInitializer') is not None, "
               "' '.join(m for m in ('torch', 'jax', 'flax', 'mxnet') if m in sys.modules) or 'none')")
     assert out.splitlines()[-1].startswith("True")
+
+
+@needs("mxnet")
+def test_the_mxnet_backend_imports_only_mxnet():
+    out = run("import sys, unifiedinit as ui; ui.XavierUniform().to_mxnet(); "
+              "print(' '.join(m for m in %r if m in sys.modules))" % (FRAMEWORKS,))
+    assert out == "mxnet"

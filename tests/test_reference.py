@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import scipy.stats as st
 
+from conftest import needs
 import unifiedinit as ui
 from unifiedinit import draws as D
 from unifiedinit import stats
@@ -264,7 +265,7 @@ def test_sparse_zero_count_per_column_and_normal_rest(layout, shape):
     assert st.kstest(x[x != 0], st.norm(scale=0.02).cdf).pvalue > ALPHA
 
 
-@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
+@pytest.mark.parametrize("dtype", ["float16", pytest.param("bfloat16", marks=needs("ml_dtypes")), "float32"])
 @pytest.mark.parametrize("spec", [ui.Uniform(0, 1), ui.TruncatedNormal(), ui.LecunNormal(), ui.XavierUniform()], ids=repr)
 def test_low_precision_keeps_dtype_and_support(spec, dtype):
     x = ui.sample(spec, (300, 200), seed=4, dtype=dtype)

@@ -27,14 +27,17 @@ __all__ = [
 
 
 def _register_with_loaded_frameworks() -> None:
-    """Keras finds saved initializers by registered name: when Keras is already imported, register ours now
-    (importing nothing new), so a model saved with unifiedinit initializers loads after ``import unifiedinit``."""
+    """Keras finds saved initializers, and ``mx.init.create`` dumped ones, by registered name: when Keras or
+    MXNet is already imported, register ours now (importing nothing new), so a model saved with unifiedinit
+    initializers loads after ``import unifiedinit``."""
+    import importlib
     import sys
-    if "keras" in sys.modules:
-        try:
-            from .backends import keras as _keras_backend  # noqa: F401
-        except Exception:  # an installed but broken Keras must not break unifiedinit
-            pass
+    for framework in ("keras", "mxnet"):
+        if framework in sys.modules:
+            try:
+                importlib.import_module(f".backends.{framework}", __name__)
+            except Exception:  # an installed but broken framework must not break unifiedinit
+                pass
 
 
 _register_with_loaded_frameworks()

@@ -84,6 +84,12 @@ class Spec:
         from .backends import get_backend
         return get_backend("keras").initializer(self, seed=seed, layout=layout)
 
+    def to_mxnet(self, *, layout: str = "mxnet") -> Any:
+        """A registered ``mx.init.Initializer`` drawing from MXNet's RNG; see
+        ``unifiedinit.backends.mxnet.SpecInitializer`` for which parameters it touches."""
+        from .backends import get_backend
+        return get_backend("mxnet").initializer(self, layout=layout)
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Spec):

@@ -1,0 +1,242 @@
+"""MXNet Gluon backend: a registered ``mx.init.Initializer`` that samples with MXNet's own RNG.
+
+``spec.to_mxnet(layout="mxnet")`` works wherever MXNet takes an initializer: ``net.initialize(init,
+force_reinit=True)``, one parameter's ``initialize(init=...)``, and ``Parameter(init=...)``. Values come
+from ``mx.nd.random`` on the parameter's own context, so ``mx.random.seed`` makes them repeatable.
+
+Which parameters get the spec follows MXNet's own initializers. Handed to ``net.initialize`` as the global
+initializer, it sees every parameter that has no initializer of its own, by name: ``*weight`` gets the
+spec; ``*bias``, ``*beta``, running/moving means and ``*min`` get 0; ``*gamma``, running/moving variances and
+``*max`` get 1; any other name gets the spec (MXNet's own initializers raise there). Gluon's layers give
+their biases, BatchNorm and PReLU parameters initializers of their own ('zeros', 'ones', ...), and those
+win, as with MXNet's initializers. Handed to one parameter (``param.initialize(init=...)``,
+``Parameter(init=...)``), the spec applies to that parameter whatever its name.
+
+A parameter under 2-D (a custom block's vector ``weight``) has no fans: a fan-based spec then takes
+Keras's rule for vectors, fan_in = fan_out = n (1 for a scalar), so it never fails there.
+
+Layout: MXNet stores (out, in, *k) for Dense and Conv, (in, out/g, *k) for Conv*Transpose and (num, dim)
+for Embedding. The default ``layout="mxnet"`` computes fans from storage position, exactly as MXNet's
+Xavier does for every one of them; ``layout="mxnet_conv_transpose"`` gives a Conv*Transpose weight its
+layer's fans (fan_in = in_channels x RF) and ``"mxnet_embedding"`` takes the vocabulary as the input.
+
+NumPy 2: MXNet 1.9.1 reads NumPy aliases at import time that NumPy 2 removed (``np.PZERO``, ``np.NaN``,
+``np.round_``, the financial functions...). ``import_mxnet()`` supplies exactly those while ``import mxnet``
+runs and removes them again afterwards, so NumPy is left as it was; under ``numpy<1.24`` it is a plain
+import. MXNet's C API also refuses NumPy scalars, so every number handed to it here is a Python number.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+from types import ModuleType
+from typing import Any
+
+from .. import _validate as v
+from .. import draws as D
+from .. import sampling
+from ..layout import LayoutLike, TensorInfo, get_layout
+from ..sampling import Ops
+from ..serialize import from_dict
+from ..specs import Spec
+
+__all__ = ["SpecInitializer", "initializer", "sample", "import_mxnet", "NUMPY2_ALIASES"]
+
+NATIVE_LAYOUT = "mxnet"
+
+
+def _removed_function(name: str) -> Any:
+    def removed(*args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"numpy.{name} was removed from NumPy (see numpy-financial and the NumPy 2 "
+                                  f"migration guide); MXNet's mx.np.{name} is not available under NumPy 2")
+    removed.__name__ = name
+    return removed
+
+
+def _numpy2_aliases(np: ModuleType) -> dict[str, Any]:
+    """The names MXNet 1.9.1 reads from NumPy while it imports, that NumPy 2 (or 1.24+) no longer has."""
+    aliases: dict[str, Any] = {
+        "PZERO": 0.0, "NZERO": -0.0, "PINF": math.inf, "NINF": -math.inf, "NAN": math.nan, "NaN": math.nan,
+        "Inf": math.inf, "Infinity": math.inf, "infty": math.inf,
+        "alltrue": np.all, "sometrue": np.any, "product": np.prod, "round_": np.round, "in1d": np.isin,
+        "trapz": getattr(np, "trapezoid", None), "msort": lambda a: np.sort(a, axis=0),
+    }
+    for name in ("mirr", "npv", "pmt", "ppmt", "pv", "rate", "fv", "ipmt", "irr", "nper"):
+        aliases[name] = _removed_function(name)
+    return aliases
+
+
+#: filled by import_mxnet: the aliases it supplied while importing MXNet (empty under numpy<1.24)
+NUMPY2_ALIASES: dict[str, Any] = {}
+
+
+def import_mxnet() -> ModuleType:
+    """``import mxnet``, with NumPy 2's removed aliases supplied during the import and removed afterwards."""
+    if "mxnet" in sys.modules:
+        return sys.modules["mxnet"]
+    import numpy as np
+    with warnings.catch_warnings():  # numpy<1.24 answers the financial names with a deprecation stub
+        warnings.simplefilter("ignore")
+        supplied = {name: value for name, value in _numpy2_aliases(np).items() if not hasattr(np, name)}
+    for name, value in supplied.items():
+        setattr(np, name, value)
+    try:
+        import mxnet
+    finally:
+        for name in supplied:
+            if vars(np).get(name) is supplied[name]:
+                delattr(np, name)
+    NUMPY2_ALIASES.update(supplied)
+    return mxnet
+
+
+mx = import_mxnet()
+
+
+# ------------------------------------------------------------------------------------------ primitives
+
+class MXNetOps(Ops):
+    """``unifiedinit.sampling.Ops`` with mx.nd on one context, drawing from MXNet's global RNG."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+
+    def work_dtype(self, dtype: str) -> str:
+        return "float32" if dtype in ("float16", "bfloat16") else dtype
+
+    def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: str) -> Any:
+        return mx.nd.random.uniform(float(low), float(high), shape=shape, dtype=dt, ctx=self.ctx)
+
+    def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: str) -> Any:
+        return mx.nd.random.normal(float(mean), float(std), shape=shape, dtype=dt, ctx=self.ctx)
+
+    def full(self, shape: tuple[int, ...], value: float, dt: str) -> Any:
+        return mx.nd.full(shape, float(value), ctx=self.ctx, dtype=dt)
+
+    def erfinv(self, x: Any) -> Any:
+        return mx.nd.erfinv(x)
+
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        return mx.nd.where(cond, a, b)
+
+    def argsort0(self, x: Any) -> Any:
+        return mx.nd.argsort(x, axis=0, dtype="int32")
+
+    def qr(self, m: Any) -> tuple[Any, Any]:
+        # MXNet has LQ (gelqf) only: m.T = L Q gives m = Q.T L.T, with Q.T orthonormal columns and L.T upper
+        q, lower = mx.nd.linalg.gelqf(m.T)
+        return q.T, lower.T
+
+    def diagonal(self, m: Any) -> Any:
+        return mx.nd.diag(m)
+
+    def sign(self, x: Any) -> Any:
+        return mx.nd.sign(x)
+
+    def transpose(self, m: Any) -> Any:
+        return m.T
+
+    def reshape(self, x: Any, shape: tuple[int, ...]) -> Any:
+        return x.reshape(shape)
+
+    def moveaxis(self, x: Any, source: int, destination: int) -> Any:
+        axes = list(range(x.ndim))  # not mx.nd.moveaxis: it reads numpy.core, deprecated in NumPy 2
+        axes.insert(destination % x.ndim, axes.pop(source % x.ndim))
+        return x.transpose(axes)
+
+    def from_numpy(self, a: Any, dt: str) -> Any:
+        import numpy as np
+        return mx.nd.from_numpy(np.ascontiguousarray(a, dtype=dt), zero_copy=False).as_in_context(self.ctx)
+
+    def cast(self, x: Any, dtype: str) -> Any:
+        return x.astype(dtype, copy=False)
+
+    def clip(self, x: Any, low: float, high: float) -> Any:
+        return mx.nd.clip(x, float(low), float(high))
+
+
+# ----------------------------------------------------------------------------------------- the class
+
+#: MXNet's own name rules for the global initializer (Initializer.__call__, _legacy_init): suffix -> value
+_ZERO_SUFFIXES = ("bias", "beta", "running_mean", "moving_mean", "moving_avg", "moving_inv_var", "min")
+_ONE_SUFFIXES = ("gamma", "running_var", "moving_var", "max")
+
+
+def _dtype_name(dtype: Any) -> str:
+    import numpy as np
+    return np.dtype(dtype).name
+
+
+@mx.init.register
+@mx.init.alias("unifiedinit")
+class SpecInitializer(mx.init.Initializer):
+    """A unifiedinit spec as an MXNet initializer (registered as "specinitializer" and "unifiedinit").
+
+    ``dumps()`` gives ``["specinitializer", {"spec": {...}, "layout": "mxnet"}]`` and
+    ``mx.init.create(dumps)`` rebuilds an equal initializer, spec included.
+    """
+
+    def __init__(self, spec: Spec | dict, layout: str = "mxnet") -> None:
+        if isinstance(spec, dict):
+            spec = from_dict(spec)
+        if not isinstance(spec, Spec):
+            raise TypeError(f"SpecInitializer: parameter 'spec' must be a unifiedinit spec, got {spec!r}")
+        if not isinstance(layout, str):
+            raise TypeError(f"SpecInitializer: parameter 'layout' must be a layout name (it is part of dumps()), "
+                            f"got {layout!r}")
+        self.layout = get_layout(layout)
+        super().__init__(spec=spec.to_dict(), layout=layout)
+        self.spec = spec
+
+    def lower(self, shape: tuple[int, ...], dtype: str) -> D.Draw:
+        """Every check, before anything is written."""
+        layer_fans = None
+        if len(shape) < 2 and self.spec.fan_based:  # Keras's rule for vectors and scalars
+            layer_fans = (max(1, math.prod(shape)),) * 2
+        draw = self.spec.lower(TensorInfo.make(shape, self.layout, layer_fans))
+        v.tensor_dtype(dtype, draw.deterministic)
+        return draw
+
+    def _apply(self, arr: Any) -> None:
+        shape = tuple(int(s) for s in arr.shape)
+        dtype = _dtype_name(arr.dtype)
+        draw = self.lower(shape, dtype)
+        arr[:] = sampling.draw(MXNetOps(arr.context), draw, shape, dtype)
+
+    def _init_weight(self, desc: Any, arr: Any) -> None:
+        # Gluon calls _init_weight for every parameter without an initializer of its own. When this is the
+        # global initializer (net.initialize(init)), MXNet's name rules decide; when it was given to this one
+        # parameter (param.initialize(init=...), Parameter(init=...)), the spec applies whatever the name.
+        if getattr(desc, "global_init", None) is self:
+            name = str(desc)
+            if name.endswith(_ZERO_SUFFIXES):
+                arr[:] = 0.0
+                return
+            if name.endswith(_ONE_SUFFIXES):
+                arr[:] = 1.0
+                return
+        self._apply(arr)
+
+    def _init_default(self, desc: Any, arr: Any) -> None:
+        """A name MXNet has no rule for (its own initializers raise): the spec."""
+        self._apply(arr)
+
+    def __repr__(self) -> str:
+        return f"SpecInitializer({self.spec!r}, layout={self.layout.name!r})"
+
+
+def initializer(spec: Spec, layout: LayoutLike = "mxnet") -> SpecInitializer:
+    """``spec.to_mxnet(layout)``."""
+    return SpecInitializer(spec, layout=layout)  # type: ignore[arg-type]
+
+
+def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", seed: int = 0,
+           dtype: str = "float32") -> Any:
+    """Sample natively after ``mx.random.seed(seed)`` and return a NumPy array (for the report and tests)."""
+    import numpy as np
+    mx.random.seed(int(seed))
+    arr = mx.nd.zeros(tuple(int(s) for s in shape), dtype=dtype)
+    SpecInitializer(spec, layout=layout)._init_weight("weight", arr)
+    return np.asarray(arr.asnumpy())

@@ -1,0 +1,321 @@
+"""MXNet Gluon backend: every spec on Dense/Conv2D/Conv2DTranspose/Embedding against the exact laws and the
+reference, MXNet's own initializers, the registry round trip, Gluon's parameter conventions, training after
+init, and the NumPy 2 import step. `make test` runs this file under NumPy 2 and again under numpy<1.24.
+
+Each KS check is at level 1e-4 (a correct sampler fails it with probability 1e-4); seeds are fixed.
+"""
+
+import importlib.util
+import math
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+if importlib.util.find_spec("mxnet") is None:  # not importorskip: under NumPy 2 only the backend imports MXNet
+    pytest.skip("mxnet is not installed", allow_module_level=True)
+
+import unifiedinit as ui  # noqa: E402
+from conftest import applies  # noqa: E402
+from unifiedinit import stats  # noqa: E402
+from unifiedinit.backends import mxnet as M  # noqa: E402
+
+mx = M.mx
+from mxnet import autograd, gluon, nd  # noqa: E402
+
+ALPHA = 1e-4
+
+
+def layer(kind, init=None):
+    """A Gluon layer whose weight has the shape in SHAPES, initialized with ``init`` as the global initializer."""
+    if kind == "Dense":
+        lay = gluon.nn.Dense(256, in_units=300)
+    elif kind == "Conv2D":
+        lay = gluon.nn.Conv2D(64, 3, in_channels=32)
+    elif kind == "Conv2DTranspose":
+        lay = gluon.nn.Conv2DTranspose(32, 3, in_channels=64)
+    else:
+        lay = gluon.nn.Embedding(1000, 64)
+    if init is not None:
+        lay.initialize(init)
+    return lay
+
+
+def weight(lay):
+    return lay.weight.data().asnumpy().astype(np.float64)
+
+
+#: MXNet's storage: (out, in), (out, in, k, k), (in, out, k, k), (num, dim)
+SHAPES = {"Dense": (256, 300), "Conv2D": (64, 32, 3, 3), "Conv2DTranspose": (64, 32, 3, 3), "Embedding": (1000, 64)}
+MATRIX = [(spec, kind) for spec in ui.examples() for kind in SHAPES if applies(spec, SHAPES[kind])]
+
+
+@pytest.mark.parametrize("spec,kind", MATRIX, ids=lambda x: x if isinstance(x, str) else repr(x))
+def test_every_spec_on_every_layer(spec, kind):
+    mx.random.seed(1)
+    got = weight(layer(kind, spec.to_mxnet()))
+    shape = SHAPES[kind]
+    assert got.shape == shape
+    ref = ui.sample(spec, shape, layout="mxnet", seed=1, dtype="float64")
+    if ui.lower(spec, shape, "mxnet").deterministic:
+        np.testing.assert_array_equal(got, ref)
+        return
+    verdict = stats.check(got, spec, layout="mxnet")
+    assert verdict, str(verdict)
+    assert stats.ks_2samp(got, ref)[1] > ALPHA
+
+
+def test_conv_transpose_and_embedding_layouts_give_the_layers_fans():
+    # Conv2DTranspose(32) on 64 channels stores (64, 32, 3, 3) = (in, out, k, k); the layer's fan_in is 64 x 9
+    mx.random.seed(2)
+    got = weight(layer("Conv2DTranspose", ui.LecunUniform().to_mxnet(layout="mxnet_conv_transpose")))
+    assert 0.99 * math.sqrt(3 / 576) < np.abs(got).max() <= math.sqrt(3 / 576)
+    own = weight(layer("Conv2DTranspose", ui.LecunUniform().to_mxnet()))  # storage position: fan_in = 32 x 9
+    assert math.sqrt(3 / 576) < np.abs(own).max() <= math.sqrt(3 / 288)
+    emb = weight(layer("Embedding", ui.LecunUniform().to_mxnet(layout="mxnet_embedding")))  # fan_in = 1000
+    assert 0.99 * math.sqrt(3 / 1000) < np.abs(emb).max() <= math.sqrt(3 / 1000)
+
+
+XAVIER = [(rnd, factor, magnitude) for rnd in ("uniform", "gaussian") for factor in ("avg", "in", "out")
+          for magnitude in (3.0, 2.34)]
+MODE = {"avg": "fan_avg", "in": "fan_in", "out": "fan_out"}
+KURTOSIS = {"uniform": 1.8, "normal": 3.0}
+
+
+def same_as_mxnet(spec, native, shape=(64, 32, 3, 3)):
+    mx.random.seed(5)
+    ours = nd.zeros(shape)
+    spec.to_mxnet()(mx.init.InitDesc("conv0_weight"), ours)
+    theirs = nd.zeros(shape)
+    native(mx.init.InitDesc("conv0_weight"), theirs)
+    return ours.asnumpy().astype(np.float64), theirs.asnumpy().astype(np.float64)
+
+
+@pytest.mark.parametrize("rnd,factor,magnitude", XAVIER)
+def test_same_distribution_as_mxnet_xavier(rnd, factor, magnitude):
+    # MXNet's magnitude is 3 x scale for uniform and the variance numerator for gaussian (untruncated)
+    kind = "uniform" if rnd == "uniform" else "normal"
+    scale = magnitude / 3 if kind == "uniform" else magnitude
+    spec = ui.VarianceScaling(scale, MODE[factor], kind)
+    ours, theirs = same_as_mxnet(spec, mx.init.Xavier(rnd, factor, magnitude))
+    assert stats.ks_2samp(ours, theirs)[1] > ALPHA
+    assert stats.check(theirs, spec, layout="mxnet")  # MXNet's own values follow the spec's exact law
+    for x in (ours, theirs):  # SE of the kurtosis is <= 0.04 at n = 18432; the laws are 1.2 apart
+        assert abs(stats.sample_kurtosis(x) - KURTOSIS[kind]) < 0.2
+
+
+@pytest.mark.parametrize("factor", ["avg", "in", "out"])
+@pytest.mark.parametrize("slope", [0.25, 0.0])
+def test_same_distribution_as_mxnet_msraprelu(factor, slope):
+    spec = ui.VarianceScaling(2 / (1 + slope ** 2), MODE[factor], "normal")
+    ours, theirs = same_as_mxnet(spec, mx.init.MSRAPrelu(factor, slope))
+    assert stats.ks_2samp(ours, theirs)[1] > ALPHA
+    assert stats.check(theirs, spec, layout="mxnet")
+    if factor != "avg":  # torch's kaiming_normal_ is the same law
+        kaiming = ui.KaimingNormal(a=slope, mode=MODE[factor])
+        a, b = ui.lower(kaiming, (64, 32, 3, 3), "mxnet"), ui.lower(spec, (64, 32, 3, 3), "mxnet")
+        assert type(a) is type(b) and math.isclose(a.std, b.std, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("spec,native", [
+    (ui.Uniform(-0.07, 0.07), mx.init.Uniform()), (ui.Uniform(-0.3, 0.3), mx.init.Uniform(0.3)),
+    (ui.Normal(0.0, 0.01), mx.init.Normal()), (ui.Normal(0.0, 0.4), mx.init.Normal(0.4)),
+], ids=repr)
+def test_same_distribution_as_mxnet_uniform_and_normal(spec, native):
+    ours, theirs = same_as_mxnet(spec, native)
+    assert stats.ks_2samp(ours, theirs)[1] > ALPHA
+    assert stats.check(theirs, spec, layout="mxnet")
+
+
+@pytest.mark.parametrize("spec,native", [(ui.Constant(0.3), mx.init.Constant(0.3)), (ui.Zeros(), mx.init.Zero()),
+                                         (ui.Ones(), mx.init.One())], ids=repr)
+def test_constants_equal_mxnet(spec, native):
+    ours, theirs = same_as_mxnet(spec, native)
+    np.testing.assert_array_equal(ours, theirs)
+
+
+NUMPY2 = int(np.__version__.split(".")[0]) >= 2
+
+
+@pytest.mark.parametrize("shape", [(20, 50), (50, 20), (16, 8, 3, 3)])
+@pytest.mark.parametrize("whose", ["ours", pytest.param("mxnet's", marks=pytest.mark.skipif(
+    NUMPY2, reason="MXNet's own Orthogonal hands np.prod's NumPy scalar to its C API, which NumPy 2 breaks; "
+                   "`make test` checks it under numpy<1.24"))])
+def test_orthogonal_has_mxnet_orthogonals_norm_property(shape, whose):
+    # MXNet's Orthogonal is the SVD of a uniform matrix (not Haar): the property both share is that the
+    # rows (or columns, whichever are fewer) are orthogonal with norm = scale
+    w = nd.zeros(shape)
+    (ui.Orthogonal(1.414).to_mxnet() if whose == "ours" else mx.init.Orthogonal())(mx.init.InitDesc("c_weight"), w)
+    w = w.asnumpy().astype(np.float64)
+    flat = w.reshape(shape[0], -1)
+    gram = flat @ flat.T if flat.shape[0] <= flat.shape[1] else flat.T @ flat
+    np.testing.assert_allclose(gram, 1.414 ** 2 * np.eye(len(gram)), atol=1e-5)
+
+
+def test_dumps_and_create_round_trip_every_spec():
+    for spec in ui.examples():
+        for layout in ("mxnet", "mxnet_conv_transpose"):
+            init = spec.to_mxnet(layout=layout)
+            again = mx.init.create(init.dumps())
+            assert isinstance(again, M.SpecInitializer) and again == init
+            assert again.spec == spec and again.layout.name == layout
+    assert isinstance(mx.init.create("unifiedinit", spec={"type": "Zeros"}), M.SpecInitializer)
+
+
+def test_registered_in_a_fresh_process_once_unifiedinit_sees_mxnet():
+    code = ("import unifiedinit as ui; from unifiedinit.backends.mxnet import mx; "
+            "print(type(mx.init.create('[\"specinitializer\", {\"spec\": {\"type\": \"Ones\"}}]')).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "SpecInitializer"
+
+
+def test_mx_random_seed_repeats_and_force_reinit_redraws():
+    net = layer("Dense")
+    mx.random.seed(7)
+    net.initialize(ui.XavierUniform().to_mxnet())
+    first = weight(net)
+    with warnings.catch_warnings(record=True) as caught:  # without force_reinit MXNet keeps the values
+        warnings.simplefilter("always")
+        net.initialize(ui.XavierUniform().to_mxnet())
+    assert any("force_reinit" in str(w.message) for w in caught)
+    np.testing.assert_array_equal(weight(net), first)
+    net.initialize(ui.XavierUniform().to_mxnet(), force_reinit=True)
+    assert not np.array_equal(weight(net), first)
+    mx.random.seed(7)
+    net.initialize(ui.XavierUniform().to_mxnet(), force_reinit=True)
+    np.testing.assert_array_equal(weight(net), first)
+
+
+def mlp():
+    net = gluon.nn.Sequential()
+    net.add(gluon.nn.Dense(256, activation="relu"), gluon.nn.Dense(10))
+    return net
+
+
+def test_seed_patterns():
+    X = nd.random.uniform(shape=(2, 20))
+    net = mlp()
+    net.initialize(init=ui.Normal(0, 0.01).to_mxnet())  # d2l: net.initialize(init=init.Normal(sigma=0.01))
+    net(X)  # deferred init: shapes are known after the first forward
+    w = net[0].weight.data().asnumpy()
+    assert stats.check(w, ui.Normal(0, 0.01))
+    assert np.all(net[0].bias.data().asnumpy() == 0)  # Dense's bias has its own 'zeros'
+    net.initialize(init=ui.Constant(1).to_mxnet(), force_reinit=True)
+    assert np.all(net[0].weight.data().asnumpy() == 1) and np.all(net[1].bias.data().asnumpy() == 0)
+    net[0].weight.initialize(init=ui.XavierUniform().to_mxnet(), force_reinit=True)
+    assert stats.check(net[0].weight.data().asnumpy(), ui.XavierUniform(), layout="mxnet")
+    net[1].initialize(init=ui.Constant(42).to_mxnet(), force_reinit=True)
+    assert np.all(net[1].weight.data().asnumpy() == 42) and np.all(net[1].bias.data().asnumpy() == 0)
+    assert stats.check(net[0].weight.data().asnumpy(), ui.XavierUniform(), layout="mxnet")  # untouched
+    # d2l's custom initializer: U(-10, 10) with |w| < 5 set to zero
+    weird = ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Uniform(-10, -5)], [0.25, 0.5, 0.25])
+    net[0].initialize(init=weird.to_mxnet(), force_reinit=True)
+    w = net[0].weight.data().asnumpy()
+    assert abs(float((w == 0).mean()) - 0.5) < 4.5 * math.sqrt(0.25 / w.size)  # false failure ~7e-6
+    assert stats.check(w, weird)
+
+
+def test_parameter_init_and_per_parameter_init_apply_the_spec_whatever_the_name():
+    p = gluon.Parameter("head_bias", shape=(30, 40), init=ui.Constant(3).to_mxnet())
+    p.initialize()
+    assert np.all(p.data().asnumpy() == 3)
+    net = mlp()
+    net.initialize(mx.init.Uniform())
+    net(nd.ones((1, 5)))
+    net[0].bias.initialize(init=ui.Constant(0.5).to_mxnet(), force_reinit=True)
+    assert np.all(net[0].bias.data().asnumpy() == 0.5)
+
+
+class Custom(gluon.Block):
+    """A block with parameters that have no initializer of their own."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.weight = self.params.get("weight", shape=(10,))
+            self.matrix_weight = self.params.get("matrix_weight", shape=(30, 40))
+            self.bias = self.params.get("bias", shape=(10,))
+            self.gamma = self.params.get("gamma", shape=(10,))
+            self.beta = self.params.get("beta", shape=(10,))
+            self.running_mean = self.params.get("running_mean", shape=(10,))
+            self.running_var = self.params.get("running_var", shape=(10,))
+            self.scale = self.params.get("scale", shape=(3,))
+
+
+def test_global_init_follows_mxnet_conventions_and_never_fails_on_vectors():
+    block = Custom()
+    mx.random.seed(3)
+    block.initialize(ui.KaimingUniform().to_mxnet())
+    get = lambda p: p.data().asnumpy()  # noqa: E731
+    assert np.all(get(block.bias) == 0) and np.all(get(block.beta) == 0) and np.all(get(block.running_mean) == 0)
+    assert np.all(get(block.gamma) == 1) and np.all(get(block.running_var) == 1)
+    # a vector weight: fan_in = fan_out = n (Keras's rule), so the bound is sqrt(2) * sqrt(3 / 10)
+    bound = math.sqrt(6 / 10)
+    assert 0 < np.abs(get(block.weight)).max() <= bound and len(set(get(block.weight))) == 10
+    assert np.abs(get(block.scale)).max() <= math.sqrt(6 / 3)  # a name MXNet has no rule for: the spec
+    assert stats.check(get(block.matrix_weight), ui.KaimingUniform(), layout="mxnet")
+
+
+def test_a_forward_backward_pass_and_a_trainer_step_run_after_init():
+    net = gluon.nn.Sequential()
+    net.add(gluon.nn.Conv2D(8, 3, activation="relu"), gluon.nn.BatchNorm(), gluon.nn.Flatten(), gluon.nn.Dense(10))
+    net.initialize(ui.KaimingNormal(nonlinearity="relu").to_mxnet())
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    X, y = nd.random.normal(shape=(4, 3, 8, 8)), nd.array([1, 2, 3, 4])
+    net(X)  # deferred initialization happens here
+    assert stats.check(net[0].weight.data().asnumpy(), ui.KaimingNormal(nonlinearity="relu"), layout="mxnet")
+    np.testing.assert_array_equal(net[1].gamma.data().asnumpy(), 1.0)  # BatchNorm's own initializers win
+    np.testing.assert_array_equal(net[1].running_var.data().asnumpy(), 1.0)
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    before = net[0].weight.data().asnumpy().copy()
+    with autograd.record():
+        loss = loss_fn(net(X), y)
+    loss.backward()
+    trainer.step(4)
+    after = net[0].weight.data().asnumpy()
+    assert np.all(np.isfinite(after)) and not np.array_equal(before, after)
+    assert np.all(np.isfinite(loss.asnumpy()))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("spec", [ui.Uniform(-1, 1), ui.LecunNormal(), ui.Orthogonal(), ui.Sparse(0.2)], ids=repr)
+def test_dtypes_are_kept(spec, dtype):
+    mx.random.seed(0)
+    arr = nd.zeros((200, 150), dtype=dtype)
+    spec.to_mxnet()(mx.init.InitDesc("w_weight"), arr)
+    assert np.dtype(arr.dtype).name == dtype
+    assert stats.check(arr.asnumpy().astype(np.float64), spec, layout="mxnet").ks < 0.02
+
+
+@pytest.mark.parametrize("make,error", [
+    (lambda: ui.Eye().to_mxnet()(mx.init.InitDesc("c_weight"), nd.ones((2, 2, 2))), ValueError),
+    (lambda: ui.Normal().to_mxnet()(mx.init.InitDesc("c_weight"), nd.ones((2, 2), dtype="int32")), TypeError),
+    (lambda: ui.Normal().to_mxnet(layout=ui.get_layout("mxnet")), TypeError),
+    (lambda: ui.Normal().to_mxnet(layout="caffe"), ValueError),
+])
+def test_bad_input_is_refused_before_anything_is_written(make, error):
+    with pytest.raises(error):
+        make()
+
+
+def test_a_refused_parameter_keeps_its_values():
+    arr = nd.full((2, 2, 2), 7.0)
+    with pytest.raises(ValueError, match="Eye"):
+        ui.Eye().to_mxnet()(mx.init.InitDesc("c_weight"), arr)
+    assert np.all(arr.asnumpy() == 7.0)
+
+
+def test_importing_the_backend_leaves_numpy_as_it_was():
+    # submodules MXNet imports (numpy.testing, ...) appear as attributes: those are not changes to NumPy
+    code = ("import types, numpy as np; names = lambda: {n for n, x in vars(np).items() "
+            "if not isinstance(x, types.ModuleType)}; before = names(); import unifiedinit.backends.mxnet as M; "
+            "print(sorted(names() ^ before), sorted(n for n in M.NUMPY2_ALIASES if hasattr(np, n)), "
+            "int(np.__version__.split('.')[0]) >= 2, bool(M.NUMPY2_ALIASES))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    line = out.stdout.strip().splitlines()[-1]
+    assert line.startswith("[] [] "), line  # nothing added to or removed from NumPy, no alias left behind
+    assert line.endswith("True True") or line.endswith("False False"), line  # aliases exactly under NumPy 2
