@@ -9,7 +9,9 @@ by its backend when that backend is first used.
 from typing import Any
 
 from .gain import calculate_gain
+from . import presets
 from .layout import LAYOUTS, Layout, TensorInfo, fans, get_layout
+from .plan import NO_DECAY, Param, Plan, Report, Rule, Select, param_groups
 from .serialize import from_dict, from_json, to_dict
 from .specs import (Affine, Constant, Dirac, Eye, FromArray, GlorotUniform, KaimingNormal, KaimingUniform,
                     LecunNormal, LecunUniform, Mixture, Normal, Ones, Orthogonal, Sparse, Spec, TruncatedNormal,
@@ -19,10 +21,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Affine", "Constant", "Dirac", "Eye", "FromArray", "GlorotUniform", "KaimingNormal", "KaimingUniform",
-    "LAYOUTS", "Layout", "LecunNormal", "LecunUniform", "Mixture", "Normal", "Ones", "Orthogonal", "Sparse",
-    "Spec", "TensorInfo", "TruncatedNormal", "Uniform", "VarianceScaling", "XavierNormal", "XavierUniform",
-    "Zeros", "calculate_gain", "examples", "fans", "from_dict", "from_json", "get_layout", "lower", "register",
-    "sample", "to_dict",
+    "LAYOUTS", "Layout", "LecunNormal", "LecunUniform", "Mixture", "NO_DECAY", "Normal", "Ones", "Orthogonal",
+    "Param", "Plan", "Report", "Rule", "Select", "Sparse", "Spec", "TensorInfo", "TruncatedNormal", "Uniform",
+    "VarianceScaling", "XavierNormal", "XavierUniform", "Zeros", "calculate_gain", "examples", "fans", "from_dict",
+    "from_json", "get_layout", "lower", "param_groups", "presets", "register", "sample", "to_dict",
 ]
 
 

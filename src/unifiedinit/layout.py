@@ -146,6 +146,16 @@ def check_shape(shape: Sequence[int]) -> tuple[int, ...]:
     return tuple(v.integer("", "shape", d, minimum=0) for d in shape)
 
 
+def vector_fans(shape: Sequence[int]) -> tuple[int, int]:
+    """Fans of a tensor under 2-D, which no layout defines: Keras's rule, fan_in = fan_out = n for a vector of n
+    entries and 1 for a scalar. Used where a fan-based spec must not fail on a vector (MXNet's global
+    initializer, plans)."""
+    n = 1
+    for d in check_shape(shape):
+        n *= d
+    return (max(1, n),) * 2
+
+
 def fans(shape: Sequence[int], layout: LayoutLike = "torch") -> tuple[int, int]:
     """(fan_in, fan_out) of a weight of ``shape`` stored in ``layout``.
 

@@ -148,81 +148,213 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "flax", s
 
 # --------------------------------------------------------------------------------- layer context
 
-#: a layer's weight name -> the layout its layer stores it in
-_WEIGHTS = {"kernel": "flax", "embedding": "flax_embedding"}
-
-
 def _path_key(key: jax.Array, path: str) -> jax.Array:
     return jax.random.fold_in(key, zlib.crc32(path.encode()))
 
 
-def _layers_of_tree(tree: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Mapping[str, Any]]]:
-    found = []
-    if any(name in tree and hasattr(tree[name], "shape") for name in _WEIGHTS):
-        found.append((prefix, tree))
-    for name, sub in tree.items():
-        if isinstance(sub, Mapping):
-            found.extend(_layers_of_tree(sub, f"{prefix}/{name}" if prefix else name))
-    return found
-
-
 def reinit(target: Any, key: jax.Array, *, kernel: Spec | None = None, bias: Spec | None = None) -> Any:
-    """Re-initialize every layer of a linen parameter tree (returns a new tree) or an NNX module (in place,
-    returns it) with layer context: ``kernel`` for each layer's ``kernel``/``embedding``, in Flax's layout,
-    and ``bias`` for its ``bias`` with the fans of that layer's kernel, so
+    """Re-initialize every Dense/Conv/ConvTranspose/Embed layer of a linen parameter tree (returns a new tree) or
+    an NNX module (in place, returns it) with layer context: ``kernel`` for each layer's ``kernel``/``embedding``,
+    in Flax's layout, and ``bias`` for its ``bias`` with the fans of that layer's kernel, so
     ``reinit(params, key, kernel=KaimingUniform(a=sqrt(5)), bias=KaimingUniform(a=sqrt(5)))`` gives a Flax
     model torch's default Linear/Conv initialization, bias included. A spec left as None leaves those
     parameters as they are. Each parameter's key is ``fold_in(key, crc32(path))``, so values do not depend on
-    the order of layers. Everything is lowered before anything is drawn.
+    the order of layers. Everything is lowered before anything is drawn. (A two-rule ``unifiedinit.Plan``.)
     """
-    if isinstance(target, Mapping):
-        layers = [(path, dict(layer)) for path, layer in _layers_of_tree(target)]
-        get = lambda layer, name: layer.get(name)  # noqa: E731
-    else:
+    if not isinstance(target, Mapping):
         from flax import nnx
         if not isinstance(target, nnx.Module):
             raise TypeError(f"parameter 'target' must be a linen parameter dict or an nnx.Module, got "
                             f"{type(target).__name__}")
-        layers = []
-        for path, module in nnx.iter_modules(target) if hasattr(nnx, "iter_modules") else target.iter_modules():
-            if any(isinstance(getattr(module, n, None), nnx.Variable) for n in _WEIGHTS):
-                layers.append(("/".join(map(str, path)), module))
-        get = lambda layer, name: getattr(layer, name, None)  # noqa: E731
+    from ..plan import Plan
+    layers = ("dense", "conv", "conv_transpose", "embedding")
+    plan = Plan(name="reinit")
+    if kernel is not None:
+        plan = plan.rule(kernel, kind=layers, role=("weight", "embedding"), quiet=True)
+    if bias is not None:
+        plan = plan.rule(bias, kind=layers, role="bias", quiet=True)
+    result = apply_plan(plan, target, key=key)
+    return result[0] if isinstance(target, Mapping) else target
 
-    def value(x: Any) -> Any:
-        return x.get_value() if hasattr(x, "get_value") else x
 
-    plan = []  # (path, layer, name, initializer, shape, dtype, draw): all lowered before anything is drawn
-    for path, layer in layers:
-        for name, layout in _WEIGHTS.items():
-            w = get(layer, name)
-            if w is None:
-                continue
-            w = value(w)
-            if kernel is not None:
-                init = FlaxInitializer(kernel, layout=layout)
-                plan.append((path, layer, name, init, w.shape, w.dtype, init.lower(w.shape, w.dtype)))
-            b = get(layer, "bias")
-            if bias is not None and b is not None:
-                b = value(b)
-                fans = TensorInfo.make(w.shape, layout).fans if bias.fan_based else None
-                init = FlaxInitializer(bias, layer_fans=fans)
-                plan.append((path, layer, "bias", init, b.shape, b.dtype, init.lower(b.shape, b.dtype)))
+# ------------------------------------------------------------------------------------------- plans
+
+#: Flax class names (NNX and linen; linen's automatic names are "<Class>_<n>") -> layer kind
+_CLASS_KINDS = {
+    "Linear": "dense", "Dense": "dense", "LinearGeneral": "dense", "DenseGeneral": "dense", "Einsum": "dense",
+    "Conv": "conv", "ConvLocal": "conv", "ConvTranspose": "conv_transpose", "Embed": "embedding",
+    "BatchNorm": "norm", "LayerNorm": "norm", "GroupNorm": "norm", "RMSNorm": "norm", "InstanceNorm": "norm",
+    "PReLU": "prelu", "LSTMCell": "recurrent", "OptimizedLSTMCell": "recurrent", "GRUCell": "recurrent",
+    "SimpleCell": "recurrent", "MGUCell": "recurrent", "ConvLSTMCell": "recurrent",
+    "MultiHeadAttention": "attention", "MultiHeadDotProductAttention": "attention", "SelfAttention": "attention"}
+_CONTAINERS = ("recurrent", "attention")  # their sub-layers' parameters belong to them
+_ROLES = {"kernel": "weight", "bias": "bias", "embedding": "embedding", "scale": "scale", "mean": "running_mean",
+          "var": "running_var", "negative_slope": "slope"}
+
+
+def _class_of_name(name: str) -> str:
+    head, _, tail = name.rpartition("_")
+    return head if tail.isdigit() and head else name
+
+
+def _describe(path: tuple[str, ...], classes: tuple[str, ...], name: str, shape: tuple[int, ...],
+              layer: Mapping[str, Any]) -> Any:
+    """A Flax parameter as a unifiedinit.plan.Param. ``classes``: the class of each module on ``path``;
+    ``layer``: the arrays of its module by name (for its fans)."""
+    from ..plan import Param
+    kinds = [_CLASS_KINDS.get(c, "other") for c in classes]
+    container = next((k for k in kinds if k in _CONTAINERS), None)
+    kind = container or (kinds[-1] if kinds else "other")
+    if kind == "other" and "kernel" in layer:  # a user's own module holding a kernel
+        kind = "dense" if len(layer["kernel"]) == 2 else "conv"
+    role = _ROLES.get(name, "other")
+    if kind == "norm" and role == "bias":
+        role = "shift"
+    if kind == "recurrent" and role == "weight" and path and path[-1].startswith("h"):
+        role = "recurrent_weight"  # LSTMCell's hi/hf/hg/ho, OptimizedLSTMCell's h, GRUCell's hr/hz/hn
+    layout = "flax_embedding" if kind == "embedding" else "flax"
+    layer_fans = None
+    if kind == "recurrent":
+        hidden = shape[-1] if role != "bias" else shape[0]
+        if classes and classes[-1] == "OptimizedLSTMCell" or (path and path[-1] in ("i", "h")):
+            hidden //= 4  # OptimizedLSTMCell stacks the four gates
+        layer_fans = (hidden, hidden)
+    else:
+        main = layer.get("kernel", layer.get("embedding"))
+        if main is not None and len(main) >= 2:
+            layer_fans = TensorInfo.make(tuple(main), layout).fans
+    return Param(path="/".join(path + (name,)), kind=kind, role=role, shape=shape,
+                 layout=layout if role in ("weight", "embedding") else "flax", layer_fans=layer_fans,
+                 layer=classes[-1] if classes else "")
+
+
+def _is_array(x: Any) -> bool:
+    return hasattr(x, "shape") and hasattr(x, "dtype")
+
+
+def _walk_tree(tree: Mapping[str, Any], collections: Mapping[str, Any] | None = None) -> list[tuple[Any, tuple]]:
+    """A linen variables tree ({"params": ..., "batch_stats": ...}) or a bare params tree, as
+    [(Param, (collection, path, name))]; kinds from linen's automatic names ("Dense_0") or the arrays."""
+    roots = dict(tree) if "params" in tree and isinstance(tree["params"], Mapping) else {"params": tree}
+    found = []
+
+    def visit(collection: str, node: Mapping[str, Any], path: tuple[str, ...]) -> None:
+        arrays = {k: x for k, x in node.items() if _is_array(x)}
+        if arrays:
+            params_layer = _subtree(roots.get("params", {}), path)
+            shapes = {k: tuple(x.shape) for k, x in {**params_layer, **arrays}.items() if _is_array(x)}
+            classes = tuple(_class_of_name(p) for p in path)
+            for name, x in arrays.items():
+                if jnp.issubdtype(x.dtype, jnp.floating):
+                    found.append((_describe(path, classes, name, tuple(x.shape), shapes), (collection, path, name)))
+        for k, sub in node.items():
+            if isinstance(sub, Mapping):
+                visit(collection, sub, path + (str(k),))
+
+    for collection, node in roots.items():
+        if isinstance(node, Mapping):
+            visit(collection, node, ())
+    return found
+
+
+def _subtree(tree: Mapping[str, Any], path: tuple[str, ...]) -> Mapping[str, Any]:
+    for k in path:
+        tree = tree.get(k, {}) if isinstance(tree, Mapping) else {}
+    return tree if isinstance(tree, Mapping) else {}
+
+
+def walk(model: Any) -> list[tuple[Any, Any]]:
+    """Every floating-point parameter / batch statistic of an NNX module (as (Param, nnx.Variable)) or of a linen
+    variables or params tree (as (Param, (collection, path, name)))."""
+    if isinstance(model, Mapping):
+        return _walk_tree(model)
+    from flax import nnx
+    if not isinstance(model, nnx.Module):
+        raise TypeError(f"parameter 'model' must be an NNX module or a linen params tree, got {type(model).__name__}")
+    classes_at: dict[tuple, str] = {}
+    modules = list(nnx.iter_modules(model) if hasattr(nnx, "iter_modules") else model.iter_modules())
+    for path, module in modules:
+        classes_at[tuple(map(str, path))] = type(module).__name__
+    found = []
+    for path, module in modules:
+        path = tuple(map(str, path))
+        variables = {k: x for k, x in vars(module).items() if isinstance(x, nnx.Variable) and _is_array(x.get_value())}
+        shapes = {k: tuple(x.get_value().shape) for k, x in variables.items()}
+        classes = tuple(classes_at.get(path[:i + 1], "") for i in range(len(path)))
+        for name, var in variables.items():
+            if jnp.issubdtype(var.get_value().dtype, jnp.floating):
+                found.append((_describe(path, classes, name, shapes[name], shapes), var))
+    return found
+
+
+def apply_plan(plan: Any, model: Any, *, seed: int | None = None, key: jax.Array | None = None,
+               params: Mapping[str, Any] | None = None) -> Any:
+    """Initialize by ``plan`` with jax.random: an NNX module in place (returns the Report), or a linen
+    variables/params tree, passed as ``model`` or as ``params=`` beside a linen module (returns
+    ``(new_tree, report)``). Every parameter's key is ``fold_in(key, crc32(path))`` with ``key =
+    jax.random.key(seed)``, so values do not depend on the order of layers. Everything is matched and lowered
+    before anything is drawn."""
+    if key is None:
+        if seed is None:
+            raise ValueError("JAX has no global random state: pass seed= (an int) or key= (a jax.random key)")
+        key = jax.random.key(int(seed))
+    tree = params if params is not None else model if isinstance(model, Mapping) else None
+    found = walk(tree if tree is not None else model)
+    report = plan.resolve([p for p, _ in found], stacklevel=4)
+    where = {id(p): w for p, w in found}
+
+    def dtype_of(w: Any) -> Any:
+        return (w.get_value() if tree is None else _subtree(tree if "params" in tree else {"params": tree},
+                                                            (w[0],) + w[1])[w[2]]).dtype
+    for e in report.entries:
+        if e.draw is not None:
+            v.tensor_dtype(_dtype_name(dtype_of(where[id(e.param)])), e.draw.deterministic)
     new = {}
-    for path, layer, name, init, shape, dtype, draw in plan:
-        new[(path, name)] = draw_array(_path_key(key, f"{path}/{name}"), draw, tuple(shape), dtype)
-    if isinstance(target, Mapping):
-        return _replace(target, new)
-    for path, layer, name, *_ in plan:
-        getattr(layer, name).set_value(new[(path, name)])
-    return target
+    for e in report.entries:
+        if e.draw is not None:
+            w = where[id(e.param)]
+            new[id(e.param)] = draw_array(_path_key(key, e.param.path), e.draw, e.param.shape, dtype_of(w))
+    if tree is None:
+        for e in report.entries:
+            if id(e.param) in new:
+                where[id(e.param)].set_value(new[id(e.param)])
+        return report
+    by_place = {where[i]: x for i, x in new.items()}
+    wrapped = "params" in tree and isinstance(tree["params"], Mapping)
+    roots = dict(tree) if wrapped else {"params": tree}
+    out = {c: _rebuild(node, c, (), by_place) if isinstance(node, Mapping) else node for c, node in roots.items()}
+    return (out if wrapped else out["params"]), report
 
 
-def _replace(tree: Mapping[str, Any], new: dict, prefix: str = "") -> dict:
+def _rebuild(node: Mapping[str, Any], collection: str, path: tuple[str, ...], new: dict) -> dict:
     out = {}
-    for name, sub in tree.items():
-        if isinstance(sub, Mapping):
-            out[name] = _replace(sub, new, f"{prefix}/{name}" if prefix else name)
+    for k, x in node.items():
+        if isinstance(x, Mapping):
+            out[k] = _rebuild(x, collection, path + (str(k),), new)
         else:
-            out[name] = new.get((prefix, name), sub)
+            out[k] = new.get((collection, path, k), x)
     return out
+
+
+def param_groups(model: Any, selects: Any, weight_decay: float) -> Any:
+    """``unifiedinit.param_groups`` for Flax: an optax mask (True where decay applies) shaped like a linen
+    params tree, or like ``nnx.state(model, nnx.Param)`` for an NNX module."""
+    from ..plan import excluded
+    if isinstance(model, Mapping):
+        tree = model["params"] if "params" in model and isinstance(model["params"], Mapping) else model
+        keep = {place[1] + (place[2],): not excluded(p, selects) for p, place in _walk_tree(tree)}
+        return jax.tree_util.tree_map_with_path(lambda path, x: keep.get(_key_path(path), True), dict(tree))
+    from flax import nnx
+    keep = {tuple(p.path.split("/")): not excluded(p, selects) for p, var in walk(model) if isinstance(var, nnx.Param)}
+    return jax.tree_util.tree_map_with_path(lambda path, x: keep.get(_key_path(path), True),
+                                            nnx.state(model, nnx.Param))
+
+
+def _key_path(path: Sequence[Any]) -> tuple[str, ...]:
+    """A jax tree path as strings ('.value' of an NNX variable left out)."""
+    out = []
+    for k in path:
+        name = getattr(k, "key", getattr(k, "name", getattr(k, "idx", k)))
+        if str(name) not in ("value", "raw_value"):
+            out.append(str(name))
+    return tuple(out)

@@ -147,9 +147,95 @@ def initializer(spec: Spec, seed: Any = None, layout: LayoutLike = "keras") -> S
     return SpecInitializer(spec, seed=seed, layout=layout)
 
 
+# ------------------------------------------------------------------------------------------- plans
+
+def _kind(layer: Any, parent: Any) -> tuple[str, str]:
+    """(kind, layout of its kernel) of a Keras layer."""
+    L = keras.layers
+    if isinstance(parent, L.MultiHeadAttention) or isinstance(layer, L.MultiHeadAttention):
+        return "attention", "keras"
+    for classes, kind, layout in (
+            ((L.Conv1DTranspose, L.Conv2DTranspose, L.Conv3DTranspose), "conv_transpose", "keras_conv_transpose"),
+            ((L.DepthwiseConv1D, L.DepthwiseConv2D), "conv", "keras_depthwise"),
+            ((L.Conv1D, L.Conv2D, L.Conv3D), "conv", "keras"), ((L.Dense, L.EinsumDense), "dense", "keras"),
+            (L.Embedding, "embedding", "keras_embedding"),
+            ((L.BatchNormalization, L.LayerNormalization, L.GroupNormalization), "norm", "keras"),
+            (L.PReLU, "prelu", "keras"), ((L.LSTMCell, L.GRUCell, L.SimpleRNNCell), "recurrent", "keras")):
+        if isinstance(layer, classes):
+            return kind, layout
+    return "other", "keras"
+
+
+_ROLES = {"kernel": "weight", "bias": "bias", "embeddings": "embedding", "gamma": "scale", "beta": "shift",
+          "moving_mean": "running_mean", "moving_variance": "running_var", "alpha": "slope",
+          "recurrent_kernel": "recurrent_weight"}
+
+
+def walk(model: Any) -> list[tuple[Any, Any]]:
+    """Every floating-point variable of a built Keras model or layer as (unifiedinit.plan.Param, variable)."""
+    from ..plan import Param
+    if not isinstance(model, keras.layers.Layer):
+        raise TypeError(f"parameter 'model' must be a Keras model or layer, got {type(model).__name__}")
+    if not model.built:
+        raise ValueError(f"the Keras model {model.name!r} is not built yet: call it on data or build() it first, "
+                         f"so that its weights exist")
+    found = []
+    parents: dict[int, Any] = {}
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        for child in layer._flatten_layers(include_self=False, recursive=False):
+            parents.setdefault(id(child), layer)
+        kind, layout = _kind(layer, parents.get(id(layer)))
+        own = list(layer._trainable_variables) + list(layer._non_trainable_variables)
+        kernel = getattr(layer, "kernel", None) if kind != "embedding" else getattr(layer, "embeddings", None)
+        layer_fans = None
+        if kind == "recurrent":
+            layer_fans = (layer.units, layer.units)
+        elif kernel is not None and len(kernel.shape) >= 2:
+            layer_fans = TensorInfo.make(tuple(kernel.shape), layout).fans
+        for var in own:
+            if not keras.backend.is_float_dtype(var.dtype):
+                continue
+            name = var.path.rsplit("/", 1)[-1]
+            role = _ROLES.get(name, "other")
+            if kind == "norm" and role == "bias":
+                role = "shift"
+            found.append((Param(path=var.path, kind=kind, role=role, shape=tuple(int(d) for d in var.shape),
+                                layout=layout if role in ("weight", "embedding") else "keras",
+                                layer_fans=layer_fans, layer=type(layer).__name__), var))
+    return found
+
+
+def apply_plan(plan: Any, model: Any, *, seed: int | None = None) -> Any:
+    """Initialize a built Keras model by ``plan``: everything is matched and lowered first, then each variable
+    is assigned values drawn with keras.random. With an int ``seed`` every variable gets its own seed from
+    (seed, its path), so the values do not depend on the order of layers."""
+    import zlib
+    found = walk(model)
+    report = plan.resolve([p for p, _ in found], stacklevel=4)
+    variables = {id(p): var for p, var in found}
+    for e in report.entries:
+        v.tensor_dtype(keras.backend.standardize_dtype(variables[id(e.param)].dtype),
+                       e.draw is None or e.draw.deterministic)
+    for e in report.entries:
+        if e.draw is None:
+            continue
+        var = variables[id(e.param)]
+        own_seed = random.randint(1, 10 ** 9) if seed is None else zlib.crc32(f"{seed}/{e.param.path}".encode())
+        dtype = keras.backend.standardize_dtype(var.dtype)
+        var.assign(draw_tensor(e.draw, e.param.shape, dtype, _Seeds(own_seed)))
+    return report
+
+
 def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "keras", seed: int = 0,
            dtype: str = "float32") -> Any:
     """Sample natively with keras.random (int seed) and return a NumPy array (for the report and tests)."""
     import numpy as np
     x = SpecInitializer(spec, seed=seed, layout=layout)(shape, dtype)
     return np.asarray(ops.convert_to_numpy(ops.cast(x, "float32") if dtype == "bfloat16" else x))
+
+
+def param_groups(model: Any, selects: Any, weight_decay: float) -> list:
+    """``unifiedinit.param_groups`` for Keras: the trainable variables to pass to
+    ``optimizer.exclude_from_weight_decay(var_list=...)``."""
+    from ..plan import excluded
+    return [var for p, var in walk(model) if var.trainable and excluded(p, selects)]

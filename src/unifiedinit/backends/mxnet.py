@@ -37,7 +37,7 @@ from typing import Any
 from .. import _validate as v
 from .. import draws as D
 from .. import sampling
-from ..layout import LayoutLike, TensorInfo, get_layout
+from ..layout import LayoutLike, TensorInfo, get_layout, vector_fans
 from ..sampling import Ops
 from ..serialize import from_dict
 from ..specs import Spec
@@ -192,9 +192,7 @@ class SpecInitializer(mx.init.Initializer):
 
     def lower(self, shape: tuple[int, ...], dtype: str) -> D.Draw:
         """Every check, before anything is written."""
-        layer_fans = None
-        if len(shape) < 2 and self.spec.fan_based:  # Keras's rule for vectors and scalars
-            layer_fans = (max(1, math.prod(shape)),) * 2
+        layer_fans = vector_fans(shape) if len(shape) < 2 and self.spec.fan_based else None
         draw = self.spec.lower(TensorInfo.make(shape, self.layout, layer_fans))
         v.tensor_dtype(dtype, draw.deterministic)
         return draw
@@ -227,6 +225,126 @@ class SpecInitializer(mx.init.Initializer):
         return f"SpecInitializer({self.spec!r}, layout={self.layout.name!r})"
 
 
+# ------------------------------------------------------------------------------------------- plans
+
+def _kind(block: Any) -> tuple[str, str]:
+    """(kind, layout of its weight) of a Gluon block."""
+    nn = mx.gluon.nn
+    for classes, kind, layout in (
+            ((nn.Conv1DTranspose, nn.Conv2DTranspose, nn.Conv3DTranspose), "conv_transpose", "mxnet_conv_transpose"),
+            (nn.conv_layers._Conv, "conv", "mxnet"), (nn.Dense, "dense", "mxnet"),
+            (nn.Embedding, "embedding", "mxnet_embedding"),
+            ((nn.BatchNorm, nn.LayerNorm, nn.InstanceNorm, nn.GroupNorm), "norm", "mxnet"),
+            (nn.PReLU, "prelu", "mxnet"), (mx.gluon.rnn.rnn_layer._RNNLayer, "recurrent", "mxnet")):
+        if isinstance(block, classes):
+            return kind, layout
+    return "other", "mxnet"
+
+
+_ROLES = {"weight": "weight", "bias": "bias", "gamma": "scale", "beta": "shift", "running_mean": "running_mean",
+          "running_var": "running_var", "alpha": "slope"}
+
+
+def _role(kind: str, name: str) -> str:
+    if kind == "recurrent":
+        return "recurrent_weight" if name.endswith("h2h_weight") else "bias" if name.endswith("bias") else "weight"
+    if kind == "embedding" and name == "weight":
+        return "embedding"
+    return _ROLES.get(name, "other")
+
+
+def _describe(block: Any, path: str, name: str, param: Any) -> Any:
+    """The neutral description of one Gluon parameter, with the shapes MXNet knows now."""
+    from ..plan import Param
+    kind, layout = _kind(block)
+    role = _role(kind, name)
+    shape = tuple(int(d) for d in param.shape)
+    known = all(d > 0 for d in shape)
+    layer_fans = None
+    weight = block._reg_params.get("weight")
+    if kind == "recurrent":
+        layer_fans = (block._hidden_size, block._hidden_size)
+    elif weight is not None and len(weight.shape) >= 2:
+        if all(int(d) > 0 for d in weight.shape):
+            layer_fans = TensorInfo.make(tuple(int(d) for d in weight.shape), layout).fans
+        else:  # the layer's fans are not known yet either: the bias waits for them too
+            known = False
+    return Param(path=f"{path}/{name}" if path else name, kind=kind, role=role, shape=shape,
+                 layout=layout if role in ("weight", "embedding") else "mxnet", layer_fans=layer_fans,
+                 layer=type(block).__name__, known=known)
+
+
+def walk(model: Any) -> list[tuple[Any, Any]]:
+    """Every floating-point parameter of a Gluon Block as (unifiedinit.plan.Param, (block, name, Parameter))."""
+    if not isinstance(model, mx.gluon.Block):
+        raise TypeError(f"parameter 'model' must be an MXNet Gluon Block, got {type(model).__name__}")
+    found = []
+
+    def visit(block: Any, path: str) -> None:
+        for name, param in block._reg_params.items():
+            if _dtype_name(param.dtype).startswith("float"):
+                found.append((_describe(block, path, name, param), (block, path, name, param)))
+        for child_name, child in block._children.items():
+            visit(child, f"{path}/{child_name}" if path else str(child_name))
+
+    visit(model, "")
+    return found
+
+
+class _PlanInitializer(mx.init.Initializer):
+    """One parameter's value under a plan: its draw, or (deferred) the rule to lower once the shape is known."""
+
+    def __init__(self, draw: Any = None, rule: Any = None, where: Any = None) -> None:
+        super().__init__()
+        self.draw, self.rule, self.where = draw, rule, where
+
+    def _init_weight(self, desc: Any, arr: Any) -> None:
+        draw = self.draw
+        dtype = _dtype_name(arr.dtype)
+        if draw is None:  # deferred: MXNet knows the shapes now
+            block, path, name, param = self.where
+            p = _describe(block, path, name, param)
+            draw = self.rule.spec.lower(p.info(self.rule.fans))
+            v.tensor_dtype(dtype, draw.deterministic)
+        shape = tuple(int(s) for s in arr.shape)
+        arr[:] = sampling.draw(MXNetOps(arr.context), draw, shape, dtype)
+
+
+def apply_plan(plan: Any, model: Any, *, seed: int | None = None) -> Any:
+    """Initialize a Gluon Block by ``plan`` with MXNet's RNG (``mx.random.seed(seed)`` first when given).
+
+    Parameters whose shapes MXNet already knows are matched and lowered before anything is written; a
+    parameter still waiting for its shape (deferred initialization) is matched now and drawn by MXNet at the
+    first forward pass, with its layer's fans then. Initialized parameters keep their contexts."""
+    found = walk(model)
+    fresh = [p.path for p, (_, _, _, param) in found if param._data is None and not param._deferred_init]
+    if fresh:
+        raise ValueError(f"the Gluon block has parameters that were never initialized ({', '.join(fresh[:3])}"
+                         f"{', ...' if len(fresh) > 3 else ''}): call net.initialize() first (MXNet's defaults, "
+                         f"deferred shapes allowed), then apply the plan")
+    report = plan.resolve([p for p, _ in found], stacklevel=4)
+    where = {id(p): w for p, w in found}
+    for e in report.entries:
+        if e.draw is not None:
+            v.tensor_dtype(_dtype_name(where[id(e.param)][3].dtype), e.draw.deterministic)
+    if seed is not None:
+        mx.random.seed(int(seed))
+    for e in report.entries:
+        if e.spec is None:
+            continue
+        block, path, name, param = where[id(e.param)]
+        init = _PlanInitializer(e.draw, plan.rules[e.rule], where[id(e.param)])
+        ctx = param.list_ctx() if param._data is not None else param._deferred_init[1]
+        if e.param.known or not all(int(d) > 0 for d in param.shape):
+            param.initialize(init=init, ctx=ctx, force_reinit=True)
+        else:
+            # its own shape is known but its layer's fans are not (the bias of a layer whose weight waits for
+            # the first forward pass): make it wait too; Gluon finishes a block's parameters in order, weight first
+            param._data = param._grad = None
+            param._deferred_init = (init, ctx, mx.init.Uniform(), None)
+    return report
+
+
 def initializer(spec: Spec, layout: LayoutLike = "mxnet") -> SpecInitializer:
     """``spec.to_mxnet(layout)``."""
     return SpecInitializer(spec, layout=layout)  # type: ignore[arg-type]
@@ -240,3 +358,15 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
     arr = mx.nd.zeros(tuple(int(s) for s in shape), dtype=dtype)
     SpecInitializer(spec, layout=layout)._init_weight("weight", arr)
     return np.asarray(arr.asnumpy())
+
+
+def param_groups(model: Any, selects: Any, weight_decay: float) -> list:
+    """``unifiedinit.param_groups`` for MXNet: ``wd_mult = 0`` on the excluded trainable Parameters, which are
+    returned (the Trainer's ``wd`` applies to the others)."""
+    from ..plan import excluded
+    out = []
+    for p, (_, _, _, param) in walk(model):
+        if param.grad_req != "null" and excluded(p, selects):
+            param.wd_mult = 0.0
+            out.append(param)
+    return out

@@ -278,6 +278,91 @@ def initializer(spec: Spec, **options: Any) -> TorchInitializer:
     return TorchInitializer(spec, **options)
 
 
+# ------------------------------------------------------------------------------------------- plans
+
+def _kind(module: nn.Module, parent: nn.Module | None) -> str:
+    from torch.nn.modules.batchnorm import _NormBase
+    from torch.nn.modules.conv import _ConvNd, _ConvTransposeNd
+    if isinstance(parent, nn.MultiheadAttention) or isinstance(module, nn.MultiheadAttention):
+        return "attention"  # its out_proj Linear included
+    for classes, kind in (((nn.Linear, nn.Bilinear), "dense"), (_ConvTransposeNd, "conv_transpose"),
+                          (_ConvNd, "conv"), ((nn.Embedding, nn.EmbeddingBag), "embedding"),
+                          ((_NormBase, nn.LayerNorm, nn.GroupNorm), "norm"), (nn.RNNBase, "recurrent"),
+                          (nn.PReLU, "prelu")):
+        if isinstance(module, classes):
+            return kind
+    return "other"
+
+
+_ROLES = {"norm": {"weight": "scale", "bias": "shift"}, "embedding": {"weight": "embedding"},
+          "prelu": {"weight": "slope"}}
+
+
+def _role(kind: str, name: str) -> str:
+    if name in ("running_mean", "running_var"):
+        return name
+    if kind == "recurrent":
+        return "recurrent_weight" if name.startswith("weight_hh") else "bias" if name.startswith("bias") else "weight"
+    if kind == "attention":
+        return "bias" if "bias" in name else "weight"
+    return _ROLES.get(kind, {}).get(name, name if name in ("weight", "bias") else "other")
+
+
+def walk(model: nn.Module) -> list[tuple[Any, torch.Tensor]]:
+    """Every floating-point parameter and running statistic of ``model`` as (unifiedinit.plan.Param, tensor)."""
+    from ..plan import Param
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"parameter 'model' must be a torch nn.Module, got {type(model).__name__}")
+    parents = {id(child): m for m in model.modules() for child in m.children()}
+    found = []
+    for prefix, module in model.named_modules():
+        kind = _kind(module, parents.get(id(module)))
+        layout = layer_layout(module) or "torch"
+        weight = getattr(module, "weight", None)
+        layer_fans = None
+        if kind == "recurrent":
+            layer_fans = (module.hidden_size, module.hidden_size)
+        elif isinstance(weight, torch.Tensor) and not isinstance(weight, nn.parameter.UninitializedParameter) \
+                and weight.dim() >= 2:
+            layer_fans = TensorInfo.make(tuple(weight.shape), layout).fans
+        elif kind == "attention" and isinstance(getattr(module, "in_proj_weight", None), torch.Tensor):
+            layer_fans = TensorInfo.make(tuple(module.in_proj_weight.shape), "torch").fans
+        tensors = list(module.named_parameters(recurse=False)) + list(module.named_buffers(recurse=False))
+        for name, t in tensors:
+            if t is None or not t.is_floating_point() or isinstance(t, nn.parameter.UninitializedParameter):
+                continue
+            role = _role(kind, name)
+            found.append((Param(path="/".join(filter(None, (prefix.replace(".", "/"), name))), kind=kind, role=role,
+                                shape=tuple(t.shape), layout=layout if role in ("weight", "embedding") else "torch",
+                                layer_fans=layer_fans, layer=type(module).__name__), t))
+    return found
+
+
+def apply_plan(plan: Any, model: nn.Module, *, seed: int | None = None,
+               generator: torch.Generator | None = None) -> Any:
+    """Initialize ``model`` by ``plan``: everything is matched and lowered first, then written in place with
+    torch's RNG (a generator seeded with ``seed`` per device, or ``generator``, or torch's default)."""
+    _check_generator(generator)
+    found = walk(model)
+    report = plan.resolve([p for p, _ in found], stacklevel=4)  # the warning points at plan.apply's caller
+    tensors = {id(p): t for p, t in found}
+    for e in report.entries:
+        t = tensors[id(e.param)]
+        v.tensor_dtype(_dtype_name(t), e.draw is None or e.draw.deterministic)
+    generators: dict[Any, torch.Generator] = {}
+    for e in report.entries:
+        if e.draw is None:
+            continue
+        t = tensors[id(e.param)]
+        g = generator
+        if g is None and seed is not None:
+            if t.device not in generators:
+                generators[t.device] = torch.Generator(t.device).manual_seed(int(seed))
+            g = generators[t.device]
+        _fill(t, e.draw, g)
+    return report
+
+
 # ------------------------------------------------------------------------------ drop-in torch.nn.init
 
 def _torch_error(fn: Callable[[], Any]) -> Any:
@@ -396,3 +481,14 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         return _calculate_gain(nonlinearity, param)
     except TypeError as err:
         raise ValueError(str(err)) from None
+
+
+def param_groups(model: nn.Module, selects: Any, weight_decay: float) -> list[dict]:
+    """``unifiedinit.param_groups`` for torch: two optimizer param groups (decay, no decay)."""
+    from ..plan import excluded
+    trainable = {id(t) for t in model.parameters()}
+    decay, no_decay = [], []
+    for p, t in walk(model):
+        if id(t) in trainable:
+            (no_decay if excluded(p, selects) else decay).append(t)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]

@@ -1,0 +1,125 @@
+"""Each framework's default initialization as a ``Plan``, applicable to a model of any of the four frameworks.
+
+``presets.torch.apply(flax_model, seed=0)`` gives a Flax model exactly torch's defaults, the fan_in-dependent
+bias included; ``presets.keras``, ``presets.flax`` and ``presets.mxnet`` likewise. Each rule says where the
+number comes from in the framework's source; the tests compare every preset, parameter by parameter, with the
+framework's own initialization of the same model.
+
+Torch's ConvTranspose default computes fan_in from storage axis 1 of its (in, out/g, *k) weight, which is the
+*layer's* fan_out: the preset says so (``VarianceScaling(1/3, "fan_out", "uniform")`` with the layer's fans),
+so it gives the same numbers in Keras and Flax, whose kernels store the axes the other way round.
+
+Recurrent layers see their layer's fans as (hidden, hidden). Where a framework's default cannot be written
+per parameter, the preset keeps the parameter (rule spec None) and says so in its report: Keras's LSTM bias
+(zeros with the forget gate's block set to ones), Flax's per-gate recurrent orthogonal matrices in a stacked
+(4H, H) weight, and attention layers outside torch (their projections are stored in framework-specific
+multi-axis shapes). The other way round, ``presets.keras`` on a Flax LSTMCell scales each gate's kernel by that
+kernel's own fans and makes each (H, H) recurrent kernel orthogonal, which is Flax's convention and not Keras's
+gate-stacked (in, 4H) glorot and (H, 4H) orthogonal matrices.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from .plan import Plan
+from .specs import (Constant, KaimingNormal, KaimingUniform, LecunNormal, Normal, Ones, Orthogonal, Uniform, VarianceScaling,
+                    XavierUniform, Zeros)
+
+__all__ = ["torch", "keras", "flax", "mxnet", "PRESETS", "dcgan", "he_conv", "xavier_linear", "first_and_second",
+           "SEED_PATTERNS"]
+
+
+def _quiet(plan: Plan) -> Plan:
+    """A preset covers every layer kind; a model rarely has them all, so its rules do not warn when unused."""
+    return Plan([dataclasses.replace(r, quiet=True) for r in plan.rules], plan.name)
+
+
+_LAYERS = ("dense", "conv", "conv_transpose")
+
+
+def _norms(plan: Plan) -> Plan:
+    """Every framework: norm scale 1 and shift 0, running mean 0 and variance 1."""
+    return (plan.rule(Ones(), kind="norm", role=("scale", "running_var"))
+                .rule(Zeros(), kind="norm", role=("shift", "running_mean")))
+
+
+torch = _quiet(_norms(
+    Plan(name="torch")
+    # Linear, Conv*: kaiming_uniform_(a=sqrt(5)) = U(+-1/sqrt(fan_in)); bias U(+-1/sqrt(fan_in)) of the weight
+    .rule(KaimingUniform(a=math.sqrt(5)), kind=("dense", "conv"), role=("weight", "bias"))
+    # ConvTranspose*: torch's fan_in of the (in, out/g, *k) weight is (out/g) x RF, the layer's fan_out
+    .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role=("weight", "bias"))
+    .rule(Normal(0.0, 1.0), kind="embedding", role="embedding")                       # nn.Embedding: N(0, 1)
+    .rule(Constant(0.25), kind="prelu", role="slope")                                  # nn.PReLU(init=0.25)
+    # RNN/LSTM/GRU: every weight and bias U(+-1/sqrt(hidden))
+    .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind="recurrent", fans="layer")
+    # MultiheadAttention: in_proj xavier_uniform_, biases 0, out_proj a Linear's default weight
+    .rule(XavierUniform(), kind="attention", role="weight")
+    .rule(Zeros(), kind="attention", role="bias")
+    .rule(KaimingUniform(a=math.sqrt(5)), kind="attention", role="weight", path="*out_proj/weight")))
+
+keras = _quiet(_norms(
+    Plan(name="keras")
+    .rule(XavierUniform(), kind=_LAYERS, role="weight")                 # kernel_initializer="glorot_uniform"
+    .rule(Zeros(), kind=_LAYERS, role="bias")                           # bias_initializer="zeros"
+    .rule(Uniform(-0.05, 0.05), kind="embedding", role="embedding")     # Embedding: "uniform" = U(+-0.05)
+    .rule(Zeros(), kind="prelu", role="slope")                          # PReLU: alpha "zeros"
+    .rule(XavierUniform(), kind="recurrent", role="weight")             # LSTM/GRU kernel: glorot_uniform
+    .rule(Orthogonal(), kind="recurrent", role="recurrent_weight")      # recurrent_kernel: orthogonal
+    .rule(None, kind="recurrent", role="bias")))                        # zeros, forget block ones: kept
+
+flax = _quiet(_norms(
+    Plan(name="flax")
+    .rule(LecunNormal(), kind=_LAYERS, role="weight")                   # default_kernel_init: lecun_normal
+    .rule(Zeros(), kind=_LAYERS, role="bias")                           # zeros_init
+    # Embed: variance_scaling(1, "fan_in", "normal", out_axis=0): variance 1/features, truncated
+    .rule(VarianceScaling(1.0, "fan_out", "truncated_normal"), kind="embedding", role="embedding")
+    .rule(Constant(0.01), kind="prelu", role="slope")                   # PReLU negative_slope_init 0.01
+    .rule(LecunNormal(), kind="recurrent", role="weight")               # LSTMCell input kernels: lecun_normal
+    .rule(None, kind="recurrent", role="recurrent_weight")              # orthogonal per gate: kept
+    .rule(Zeros(), kind="recurrent", role="bias")))
+
+mxnet = _quiet(_norms(
+    Plan(name="mxnet")
+    # Gluon: weights take the global initializer, whose default is Uniform(0.07); biases "zeros"
+    .rule(Uniform(-0.07, 0.07), kind=_LAYERS + ("embedding", "recurrent"),
+          role=("weight", "embedding", "recurrent_weight"))
+    .rule(Zeros(), kind=_LAYERS + ("recurrent",), role="bias")
+    .rule(Constant(0.25), kind="prelu", role="slope")))                 # PReLU alpha Constant(0.25)
+
+PRESETS = {"torch": torch, "keras": keras, "flax": flax, "mxnet": mxnet}
+
+# ------------------------------------------------------------------------------- the seeds' whole-model patterns
+
+#: DCGAN's weights_init: Conv weights N(0, 0.02), BatchNorm weights N(1, 0.02), biases 0
+dcgan = (Plan(name="dcgan")
+         .rule(Normal(0.0, 0.02), kind=("conv", "conv_transpose"), role="weight")
+         .rule(Normal(1.0, 0.02), kind="norm", role="scale")
+         .rule(Zeros(), role=("bias", "shift")))
+
+#: Conv weights N(0, sqrt(2 / n)), n = k x k x out_channels (He, fan_out); BatchNorm 1 / 0;
+#: Linear N(0, 0.01) with bias ones
+he_conv = (Plan(name="he_conv")
+           .rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight")
+           .rule(Ones(), kind="norm", role="scale").rule(Zeros(), kind="norm", role="shift")
+           .rule(Normal(0.0, 0.01), kind="dense", role="weight")
+           .rule(Ones(), kind="dense", role="bias"))
+
+#: Linear weights xavier_uniform, biases 0
+xavier_linear = (Plan(name="xavier_linear")
+                 .rule(XavierUniform(), kind="dense", role="weight")
+                 .rule(Zeros(), kind="dense", role="bias"))
+
+
+def first_and_second(first: Any = XavierUniform(), second: Any = Constant(42.0), *, first_path: str = "*0/*",
+                     second_path: str = "*1/*") -> Plan:
+    """d2l's per-layer pattern: the first layer's weight Xavier, the second's the constant 42; layers are
+    chosen by path globs (a Sequential's children are "0", "1", ... in torch and MXNet)."""
+    return (Plan(name="first_and_second").rule(first, path=first_path, role="weight")
+            .rule(second, path=second_path, role="weight"))
+
+
+SEED_PATTERNS = {"dcgan": dcgan, "he_conv": he_conv, "xavier_linear": xavier_linear}
