@@ -1,4 +1,4 @@
-"""Plans, presets and parameter groups, over the same small model in the four frameworks (tests/zoo.py).
+"""Plans, presets and parameter groups, over the same small model in the four frameworks (unifiedinit.zoo).
 
 Statistical checks: each two-sample or one-sample KS at level 1e-4 (a correct sampler fails one with
 probability 1e-4); seeds are fixed, so a run is repeatable.
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import unifiedinit as ui
-import zoo
+from unifiedinit import zoo
 from unifiedinit import presets
 from unifiedinit.plan import Param
 
@@ -94,7 +94,8 @@ def decided(report):
 
 #: Keras's LSTM kernels stack the four gates ((in, 4H) glorot, (H, 4H) orthogonal); a Flax LSTMCell keeps one kernel
 #: per gate, which the preset scales by its own fans (Flax's convention): not the same law (presets.py says so)
-GAPS = {("keras", "flax", ("lstm", "weight")), ("keras", "flax", ("lstm", "recurrent_weight"))}
+GAPS = {("keras", "flax", ("lstm", "weight")), ("keras", "flax", ("lstm", "recurrent_weight"))} | {
+    ("flax", target, ("lstm", "recurrent_weight")) for target in ("torch", "keras", "mxnet")}  # and the reverse
 
 
 @pytest.mark.parametrize("target", FRAMEWORKS)

@@ -1,11 +1,12 @@
-"""``unifiedinit`` on the command line: ``unifiedinit compare [options]``."""
+"""``unifiedinit`` on the command line: ``unifiedinit compare|defaults [options]``."""
 
 from __future__ import annotations
 
 import sys
 from typing import Sequence
 
-COMMANDS = {"compare": "sample every spec and check it against its exact distribution"}
+COMMANDS = {"compare": "sample every spec in every framework and check it against its exact distribution",
+            "defaults": "measure each framework's default initialization and check its preset"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -18,6 +19,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[0] == "compare":
         from .report import main as compare
         return compare(argv[1:])
+    if argv[0] == "defaults":
+        from .defaults import main as defaults
+        return defaults(argv[1:])
     return 2  # pragma: no cover
 
 

@@ -11,9 +11,11 @@ so it gives the same numbers in Keras and Flax, whose kernels store the axes the
 
 Recurrent layers see their layer's fans as (hidden, hidden). Where a framework's default cannot be written
 per parameter, the preset keeps the parameter (rule spec None) and says so in its report: Keras's LSTM bias
-(zeros with the forget gate's block set to ones), Flax's per-gate recurrent orthogonal matrices in a stacked
-(4H, H) weight, and attention layers outside torch (their projections are stored in framework-specific
-multi-axis shapes). The other way round, ``presets.keras`` on a Flax LSTMCell scales each gate's kernel by that
+(zeros with the forget gate's block set to ones). Torch's attention rules apply to torch's MultiheadAttention;
+other frameworks store attention projections in multi-axis shapes whose fans these rules do not describe.
+Flax keeps one kernel per gate and makes each recurrent one orthogonal: ``presets.flax`` on a framework that
+stacks the gates ((4H, H) in torch and MXNet, (H, 4H) in Keras) makes the stacked matrix orthogonal instead.
+The other way round, ``presets.keras`` on a Flax LSTMCell scales each gate's kernel by that
 kernel's own fans and makes each (H, H) recurrent kernel orthogonal, which is Flax's convention and not Keras's
 gate-stacked (in, 4H) glorot and (H, 4H) orthogonal matrices.
 """
@@ -79,7 +81,7 @@ flax = _quiet(_norms(
     .rule(VarianceScaling(1.0, "fan_out", "truncated_normal"), kind="embedding", role="embedding")
     .rule(Constant(0.01), kind="prelu", role="slope")                   # PReLU negative_slope_init 0.01
     .rule(LecunNormal(), kind="recurrent", role="weight")               # LSTMCell input kernels: lecun_normal
-    .rule(None, kind="recurrent", role="recurrent_weight")              # orthogonal per gate: kept
+    .rule(Orthogonal(), kind="recurrent", role="recurrent_weight")      # orthogonal, per gate kernel
     .rule(Zeros(), kind="recurrent", role="bias")))
 
 mxnet = _quiet(_norms(

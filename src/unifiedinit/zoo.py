@@ -1,9 +1,10 @@
-"""The same small model in the four frameworks, for the plan and preset tests.
+"""The same small model in the four frameworks: for ``unifiedinit defaults``, the preset tests and the notebooks.
 
 Layers, by name: emb Embedding(200, 32) · conv Conv2d(8 -> 32, 3x3) · bn BatchNorm(32) · convt
 ConvTranspose2d(32 -> 16, 3x3) · fc1 Dense(64 -> 128) · fc2 Dense(128 -> 10) · lstm LSTM(32 -> 24) · prelu PReLU.
-Each builder returns a model with the framework's own default initialization; ``values(framework, model)``
-gives every parameter's values grouped by (layer name, role), with the Params that describe them.
+Each builder returns a model with the framework's own default initialization (imported only when called);
+``values(framework, model)`` gives every parameter's values grouped by (layer name, role), with the Params that
+describe them.
 """
 
 from collections import defaultdict

@@ -1,0 +1,30 @@
+"""`unifiedinit defaults`: each installed framework's measured defaults, and its preset reproducing them."""
+
+import subprocess
+import sys
+
+from unifiedinit import defaults
+from unifiedinit.backends import available
+
+
+def test_every_measured_default_is_reproduced_by_its_frameworks_preset():
+    fits = defaults.measure()
+    frameworks = {f.framework for f in fits}
+    assert frameworks == {f for f in ("torch", "keras", "mxnet", "flax") if available(f)}
+    assert all(f.preset in ("yes", "kept") for f in fits), [f for f in fits if f.preset == "no"]
+    # the one default no per-parameter spec can say: Keras's LSTM bias, zeros with the forget block set to one
+    assert {(f.framework, f.layer, f.role) for f in fits if f.preset == "kept"} <= {("keras", "lstm", "bias")}
+    for f in fits:
+        if f.preset == "yes":
+            assert f.spec is not None and f.p > 1e-4  # the closest candidate fits too
+    assert len([f for f in fits if f.framework in frameworks]) == 17 * len(frameworks)
+
+
+def test_the_defaults_command_prints_the_table_and_exits_zero():
+    proc = subprocess.run([sys.executable, "-m", "unifiedinit", "defaults", "--frameworks", "mxnet"],
+                          capture_output=True, text=True, timeout=600)
+    if not available("mxnet"):
+        return
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "closest spec" in proc.stdout and "Uniform(low=-0.07, high=0.07)" in proc.stdout
+    assert "0 not reproduced" in proc.stdout
