@@ -11,6 +11,7 @@ from typing import Any
 from .gain import calculate_gain
 from . import presets
 from .layout import LAYOUTS, Layout, TensorInfo, fans, get_layout
+from .portable import Portable
 from .plan import NO_DECAY, Param, Plan, Report, Rule, Select, param_groups
 from .serialize import from_dict, from_json, to_dict
 from .specs import (Affine, Constant, Dirac, Eye, FromArray, GlorotUniform, KaimingNormal, KaimingUniform,
@@ -22,7 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Affine", "Constant", "Dirac", "Eye", "FromArray", "GlorotUniform", "KaimingNormal", "KaimingUniform",
     "LAYOUTS", "Layout", "LecunNormal", "LecunUniform", "Mixture", "NO_DECAY", "Normal", "Ones", "Orthogonal",
-    "Param", "Plan", "Report", "Rule", "Select", "Sparse", "Spec", "TensorInfo", "TruncatedNormal", "Uniform",
+    "Param", "Plan", "Portable", "Report", "Rule", "Select", "Sparse", "Spec", "TensorInfo", "TruncatedNormal", "Uniform",
     "VarianceScaling", "XavierNormal", "XavierUniform", "Zeros", "calculate_gain", "examples", "fans", "from_dict",
     "from_json", "get_layout", "lower", "param_groups", "presets", "register", "sample", "to_dict",
 ]

@@ -253,12 +253,26 @@ class Plan:
                 warnings.warn(f"plan rule {i} matched no parameter: {self.rules[i]}", stacklevel=stacklevel)
         return Report(self, entries, unmatched, unused)
 
-    def apply(self, model: Any, *, seed: int | None = None, **options: Any) -> Any:
+    def apply(self, model: Any, *, seed: int | None = None, portable: bool = False, **options: Any) -> Any:
         """Initialize ``model`` (a torch nn.Module, a built Keras model, an MXNet Block, an NNX module, or a
         linen module with ``params=``) by this plan; see ``unifiedinit.backends.<framework>.apply_plan``.
-        Returns the Report (for linen, ``(new_params, report)``)."""
+        Returns the Report (for linen, ``(new_params, report)``).
+
+        ``portable=True`` (with an int ``seed``) writes portable values: every parameter is keyed by its layer's
+        position among the model's layers that hold parameters and its role ("<layer>/<role>/<n>", see
+        ``canonical_keys``), so the same model built in any of the four frameworks gets the same weights."""
         from .backends import get_backend
+        if portable:
+            v.integer("Plan.apply", "seed", seed, minimum=0)
+            return get_backend(framework_of(model)).apply_plan(self, model, seed=seed, portable=True, **options)
         return get_backend(framework_of(model)).apply_plan(self, model, seed=seed, **options)
+
+    def portable_values(self, entry: Entry, seed: int, key: str, dtype: Any) -> Any:
+        """The portable values (a NumPy array) of one entry of a report of this plan."""
+        from .portable import Portable
+        rule = self.rules[entry.rule]
+        info = entry.param.info(rule.fans)
+        return Portable(seed, key).values(rule.spec, entry.param.shape, entry.param.layout, dtype, info.layer_fans)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "rules": [r.to_dict() for r in self.rules]}
@@ -287,6 +301,22 @@ class Plan:
     @classmethod
     def from_json(cls, text: str) -> "Plan":
         return cls.from_dict(json.loads(text))
+
+
+def canonical_keys(params: Sequence[Param]) -> dict[int, str]:
+    """id(param) -> "<layer>/<role>/<n>": the layer's position among the layers that hold parameters, in model
+    order (a parameter's layer is its path without the last part), its role, and its rank among that layer's
+    parameters of the same role (an LSTM's two biases). The same model built in torch, Keras, MXNet or Flax
+    gets the same keys, whatever the frameworks call its layers."""
+    layers: dict[str, int] = {}
+    seen: dict[tuple[int, str], int] = {}
+    keys = {}
+    for p in params:
+        layer = layers.setdefault(p.path.rpartition("/")[0], len(layers))
+        n = seen.get((layer, p.role), 0)
+        seen[(layer, p.role)] = n + 1
+        keys[id(p)] = f"{layer}/{p.role}/{n}"
+    return keys
 
 
 def framework_of(model: Any) -> str:

@@ -201,3 +201,41 @@ def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", se
     info = TensorInfo.make(shape, layout, layer_fans)
     draw = spec.lower(info)
     return draw_array(draw, info.shape, generator(seed, key), dt)
+
+
+# ------------------------------------------------------------------------------------------- portable mode
+
+_FRAMEWORKS = ("torch", "mxnet", "keras", "flax")
+
+
+def canonical_layout(layout: LayoutLike) -> "Layout":
+    """The layout portable values are drawn in: torch's counterpart of ``layout`` (``"keras_conv_transpose"`` ->
+    ``"torch_conv_transpose"``, ``"flax"`` -> ``"torch"``), or ``layout`` itself when torch has none."""
+    from .layout import LAYOUTS, get_layout
+    layout = get_layout(layout)
+    head, _, tail = layout.name.partition("_")
+    if head in _FRAMEWORKS:
+        name = "torch" + ("_" + tail if tail else "")
+        if name in LAYOUTS:
+            return LAYOUTS[name]
+    return layout
+
+
+def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", seed: int = 0, key: str = "",
+             dtype: object = "float32", layer_fans: Sequence[int] | None = None) -> np.ndarray:
+    """Portable values: the same (spec, seed, key) gives the same weights in every framework, each in its own
+    layout. They are drawn exactly as ``sample(spec, canonical_shape, layout=canonical, seed=seed, key=key)`` in
+    torch's counterpart of ``layout`` (see ``canonical_layout``), then moved to ``layout``: a Keras Dense kernel
+    is the transpose of the torch Linear weight, a Flax conv kernel the (kh, kw, in, out) permutation of torch's."""
+    from .layout import get_layout, permutation
+    target = get_layout(layout)
+    info = TensorInfo.make(shape, target, layer_fans)
+    canonical = canonical_layout(target)
+    ndim = len(info.shape)
+    if canonical == target or ndim < 2:
+        return sample(spec, info.shape, layout=target, seed=seed, dtype=dtype, key=key, layer_fans=layer_fans)
+    perm = permutation(target, canonical, ndim)  # target -> canonical
+    canonical_shape = tuple(info.shape[p] for p in perm)
+    x = sample(spec, canonical_shape, layout=canonical, seed=seed, dtype=dtype, key=key,
+               layer_fans=info.layer_fans)
+    return np.ascontiguousarray(np.transpose(x, np.argsort(perm)))

@@ -64,31 +64,33 @@ class Spec:
         return json.dumps(self.to_dict(), allow_nan=False)
 
     def to_torch(self, *, bias: "Spec | None" = None, layout: LayoutLike | None = None, fans: str = "layer",
-                 generator: Any = None) -> Any:
-        """A torch initializer: call it on a tensor (in place) or pass it to ``net.apply``; see
+                 generator: Any = None, portable: Any = None) -> Any:
+        """A torch initializer: call it on a tensor (in place) or pass it to ``net.apply``. Every hook takes
+        ``portable=unifiedinit.Portable(seed, key)`` for the same values in every framework. See
         ``unifiedinit.backends.torch.TorchInitializer`` for exactly what it touches."""
         from .backends import get_backend
-        return get_backend("torch").initializer(self, bias=bias, layout=layout, fans=fans, generator=generator)
+        return get_backend("torch").initializer(self, bias=bias, layout=layout, fans=fans, generator=generator,
+                                                portable=portable)
 
     def to_flax(self, *, in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = (),
-                layout: LayoutLike | None = None, layer_fans: Any = None) -> Any:
+                layout: LayoutLike | None = None, layer_fans: Any = None, portable: Any = None) -> Any:
         """A JAX initializer ``(key, shape, dtype=jnp.float32) -> Array`` for Flax's ``kernel_init`` and
         friends; see ``unifiedinit.backends.flax.FlaxInitializer``."""
         from .backends import get_backend
         return get_backend("flax").initializer(self, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
-                                               layout=layout, layer_fans=layer_fans)
+                                               layout=layout, layer_fans=layer_fans, portable=portable)
 
-    def to_keras(self, seed: Any = None, *, layout: str = "keras") -> Any:
+    def to_keras(self, seed: Any = None, *, layout: str = "keras", portable: Any = None) -> Any:
         """A serializable ``keras.initializers.Initializer`` (seeded as Keras's own); see
         ``unifiedinit.backends.keras.SpecInitializer``."""
         from .backends import get_backend
-        return get_backend("keras").initializer(self, seed=seed, layout=layout)
+        return get_backend("keras").initializer(self, seed=seed, layout=layout, portable=portable)
 
-    def to_mxnet(self, *, layout: str = "mxnet") -> Any:
+    def to_mxnet(self, *, layout: str = "mxnet", portable: Any = None) -> Any:
         """A registered ``mx.init.Initializer`` drawing from MXNet's RNG; see
         ``unifiedinit.backends.mxnet.SpecInitializer`` for which parameters it touches."""
         from .backends import get_backend
-        return get_backend("mxnet").initializer(self, layout=layout)
+        return get_backend("mxnet").initializer(self, layout=layout, portable=portable)
 
 
 def _plain(value: Any) -> Any:

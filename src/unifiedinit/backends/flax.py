@@ -22,6 +22,7 @@ from .. import _validate as v
 from .. import draws as D
 from .. import sampling
 from ..layout import Layout, LayoutLike, TensorInfo, get_layout
+from ..portable import portable_option
 from ..sampling import Ops
 from ..specs import Spec
 
@@ -112,12 +113,13 @@ class FlaxInitializer:
 
     def __init__(self, spec: Spec, *, in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
                  batch_axis: int | Sequence[int] = (), layout: LayoutLike | None = None,
-                 layer_fans: tuple[int, int] | None = None) -> None:
+                 layer_fans: tuple[int, int] | None = None, portable: Any = None) -> None:
         if not isinstance(spec, Spec):
             raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
         self.spec = spec
         self.layout = _layout(layout, in_axis, out_axis, batch_axis)
         self.layer_fans = layer_fans
+        self.portable = portable_option(portable)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.spec!r}, layout={self.layout.name!r})"
@@ -129,8 +131,13 @@ class FlaxInitializer:
         return draw
 
     def __call__(self, key: jax.Array, shape: Sequence[int], dtype: Any = jnp.float32) -> jax.Array:
+        """With ``portable``, the JAX key is not used: the values are the portable ones (host-computed, so
+        under jit they become a constant of the traced program)."""
         shape = tuple(int(s) for s in shape)
-        return draw_array(key, self.lower(shape, dtype), shape, dtype)
+        draw = self.lower(shape, dtype)
+        if self.portable is not None:
+            return jnp.asarray(self.portable.values(self.spec, shape, self.layout, _dtype_name(dtype), self.layer_fans))
+        return draw_array(key, draw, shape, dtype)
 
 
 def initializer(spec: Spec, **options: Any) -> FlaxInitializer:
@@ -212,7 +219,7 @@ def _describe(path: tuple[str, ...], classes: tuple[str, ...], name: str, shape:
         role = "shift"
     if kind == "recurrent" and role == "weight" and path and path[-1].startswith("h"):
         role = "recurrent_weight"  # LSTMCell's hi/hf/hg/ho, OptimizedLSTMCell's h, GRUCell's hr/hz/hn
-    layout = "flax_embedding" if kind == "embedding" else "flax"
+    layout = {"embedding": "flax_embedding", "conv_transpose": "flax_conv_transpose"}.get(kind, "flax")
     layer_fans = None
     if kind == "recurrent":
         hidden = shape[-1] if role != "bias" else shape[0]
@@ -272,7 +279,7 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     if not isinstance(model, nnx.Module):
         raise TypeError(f"parameter 'model' must be an NNX module or a linen params tree, got {type(model).__name__}")
     classes_at: dict[tuple, str] = {}
-    modules = list(nnx.iter_modules(model) if hasattr(nnx, "iter_modules") else model.iter_modules())
+    modules = list(_modules_in_order(model, nnx))
     for path, module in modules:
         classes_at[tuple(map(str, path))] = type(module).__name__
     found = []
@@ -287,8 +294,22 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     return found
 
 
+def _modules_in_order(module: Any, nnx: Any, path: tuple = ()) -> Any:
+    """(path, module) for an NNX module and its submodules in the order they were assigned (nnx.iter_modules
+    sorts by name): portable keys count layers in model order, as torch, Keras and MXNet do."""
+    yield path, module
+    for name, value in vars(module).items():
+        if name.startswith("_"):
+            continue
+        items = (value.items() if isinstance(value, dict) else enumerate(value)
+                 if isinstance(value, (list, tuple)) else [(None, value)])
+        for sub, item in items:
+            if isinstance(item, nnx.Module):
+                yield from _modules_in_order(item, nnx, path + ((name,) if sub is None else (name, sub)))
+
+
 def apply_plan(plan: Any, model: Any, *, seed: int | None = None, key: jax.Array | None = None,
-               params: Mapping[str, Any] | None = None) -> Any:
+               params: Mapping[str, Any] | None = None, portable: bool = False) -> Any:
     """Initialize by ``plan`` with jax.random: an NNX module in place (returns the Report), or a linen
     variables/params tree, passed as ``model`` or as ``params=`` beside a linen module (returns
     ``(new_tree, report)``). Every parameter's key is ``fold_in(key, crc32(path))`` with ``key =
@@ -298,10 +319,12 @@ def apply_plan(plan: Any, model: Any, *, seed: int | None = None, key: jax.Array
         if seed is None:
             raise ValueError("JAX has no global random state: pass seed= (an int) or key= (a jax.random key)")
         key = jax.random.key(int(seed))
+    from ..plan import canonical_keys
     tree = params if params is not None else model if isinstance(model, Mapping) else None
     found = walk(tree if tree is not None else model)
     report = plan.resolve([p for p, _ in found], stacklevel=4)
     where = {id(p): w for p, w in found}
+    keys = canonical_keys([p for p, _ in found])
 
     def dtype_of(w: Any) -> Any:
         return (w.get_value() if tree is None else _subtree(tree if "params" in tree else {"params": tree},
@@ -313,7 +336,11 @@ def apply_plan(plan: Any, model: Any, *, seed: int | None = None, key: jax.Array
     for e in report.entries:
         if e.draw is not None:
             w = where[id(e.param)]
-            new[id(e.param)] = draw_array(_path_key(key, e.param.path), e.draw, e.param.shape, dtype_of(w))
+            if portable:
+                values = plan.portable_values(e, seed, keys[id(e.param)], _dtype_name(dtype_of(w)))
+                new[id(e.param)] = jnp.asarray(values, dtype=dtype_of(w))
+            else:
+                new[id(e.param)] = draw_array(_path_key(key, e.param.path), e.draw, e.param.shape, dtype_of(w))
     if tree is None:
         for e in report.entries:
             if id(e.param) in new:

@@ -20,6 +20,7 @@ from .. import _validate as v
 from .. import draws as D
 from .. import sampling
 from ..layout import LayoutLike, TensorInfo, get_layout
+from ..portable import portable_option
 from ..sampling import Ops
 from ..serialize import from_dict
 from ..specs import Spec
@@ -100,13 +101,14 @@ class SpecInitializer(keras.initializers.Initializer):
     channels x RF), "keras_depthwise", "keras_embedding", or any ``unifiedinit.Layout``.
     """
 
-    def __init__(self, spec: Spec | dict, seed: Any = None, layout: LayoutLike = "keras") -> None:
+    def __init__(self, spec: Spec | dict, seed: Any = None, layout: LayoutLike = "keras", portable: Any = None) -> None:
         if isinstance(spec, dict):
             spec = from_dict(spec)
         if not isinstance(spec, Spec):
             raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
         self.spec = spec
         self.layout = get_layout(layout)
+        self.portable = portable_option(portable)
         self._init_seed = seed
         if seed is None:  # as Keras: one int per instance, from Python's RNG (keras.utils.set_random_seed sets it)
             seed = random.randint(1, 10 ** 9)
@@ -125,11 +127,18 @@ class SpecInitializer(keras.initializers.Initializer):
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
         dtype = keras.backend.standardize_dtype(dtype or keras.backend.floatx())
         shape = tuple(int(s) for s in shape)
-        return draw_tensor(self.lower(shape, dtype), shape, dtype, _Seeds(self.seed))
+        draw = self.lower(shape, dtype)
+        if self.portable is not None:  # the portable values; Keras's seed is not used
+            values = self.portable.values(self.spec, shape, self.layout, dtype)
+            return ops.convert_to_tensor(values.astype("float32") if dtype == "bfloat16" else values, dtype=dtype)
+        return draw_tensor(draw, shape, dtype, _Seeds(self.seed))
 
     def get_config(self) -> dict:
-        return {"spec": self.spec.to_dict(), "seed": keras.saving.serialize_keras_object(self._init_seed),
-                "layout": self.layout.name}
+        config = {"spec": self.spec.to_dict(), "seed": keras.saving.serialize_keras_object(self._init_seed),
+                  "layout": self.layout.name}
+        if self.portable is not None:
+            config["portable"] = self.portable.to_dict()
+        return config
 
     @classmethod
     def from_config(cls, config: dict) -> "SpecInitializer":
@@ -139,12 +148,12 @@ class SpecInitializer(keras.initializers.Initializer):
         return f"SpecInitializer({self.spec!r}, seed={self._init_seed!r}, layout={self.layout.name!r})"
 
 
-def initializer(spec: Spec, seed: Any = None, layout: LayoutLike = "keras") -> SpecInitializer:
-    """``spec.to_keras(seed, layout)``."""
+def initializer(spec: Spec, seed: Any = None, layout: LayoutLike = "keras", portable: Any = None) -> SpecInitializer:
+    """``spec.to_keras(seed, layout, portable)``."""
     if not isinstance(layout, str):
         raise TypeError(f"parameter 'layout' of to_keras must be a layout name (it is saved in the model's config), "
                         f"got {layout!r}")
-    return SpecInitializer(spec, seed=seed, layout=layout)
+    return SpecInitializer(spec, seed=seed, layout=layout, portable=portable)
 
 
 # ------------------------------------------------------------------------------------------- plans
@@ -205,14 +214,17 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     return found
 
 
-def apply_plan(plan: Any, model: Any, *, seed: int | None = None) -> Any:
+def apply_plan(plan: Any, model: Any, *, seed: int | None = None, portable: bool = False) -> Any:
     """Initialize a built Keras model by ``plan``: everything is matched and lowered first, then each variable
     is assigned values drawn with keras.random. With an int ``seed`` every variable gets its own seed from
     (seed, its path), so the values do not depend on the order of layers."""
     import zlib
+
+    from ..plan import canonical_keys
     found = walk(model)
     report = plan.resolve([p for p, _ in found], stacklevel=4)
     variables = {id(p): var for p, var in found}
+    keys = canonical_keys([p for p, _ in found])
     for e in report.entries:
         v.tensor_dtype(keras.backend.standardize_dtype(variables[id(e.param)].dtype),
                        e.draw is None or e.draw.deterministic)
@@ -220,8 +232,12 @@ def apply_plan(plan: Any, model: Any, *, seed: int | None = None) -> Any:
         if e.draw is None:
             continue
         var = variables[id(e.param)]
-        own_seed = random.randint(1, 10 ** 9) if seed is None else zlib.crc32(f"{seed}/{e.param.path}".encode())
         dtype = keras.backend.standardize_dtype(var.dtype)
+        if portable:
+            values = plan.portable_values(e, seed, keys[id(e.param)], dtype)
+            var.assign(ops.convert_to_tensor(values.astype("float32") if dtype == "bfloat16" else values, dtype=dtype))
+            continue
+        own_seed = random.randint(1, 10 ** 9) if seed is None else zlib.crc32(f"{seed}/{e.param.path}".encode())
         var.assign(draw_tensor(e.draw, e.param.shape, dtype, _Seeds(own_seed)))
     return report
 

@@ -38,6 +38,7 @@ from .. import _validate as v
 from .. import draws as D
 from .. import sampling
 from ..layout import LayoutLike, TensorInfo, get_layout, vector_fans
+from ..portable import portable_option
 from ..sampling import Ops
 from ..serialize import from_dict
 from ..specs import Spec
@@ -178,7 +179,7 @@ class SpecInitializer(mx.init.Initializer):
     ``mx.init.create(dumps)`` rebuilds an equal initializer, spec included.
     """
 
-    def __init__(self, spec: Spec | dict, layout: str = "mxnet") -> None:
+    def __init__(self, spec: Spec | dict, layout: str = "mxnet", portable: Any = None) -> None:
         if isinstance(spec, dict):
             spec = from_dict(spec)
         if not isinstance(spec, Spec):
@@ -187,7 +188,11 @@ class SpecInitializer(mx.init.Initializer):
             raise TypeError(f"SpecInitializer: parameter 'layout' must be a layout name (it is part of dumps()), "
                             f"got {layout!r}")
         self.layout = get_layout(layout)
-        super().__init__(spec=spec.to_dict(), layout=layout)
+        self.portable = portable_option(portable)
+        kwargs = {"spec": spec.to_dict(), "layout": layout}
+        if self.portable is not None:
+            kwargs["portable"] = self.portable.to_dict()
+        super().__init__(**kwargs)
         self.spec = spec
 
     def lower(self, shape: tuple[int, ...], dtype: str) -> D.Draw:
@@ -201,6 +206,11 @@ class SpecInitializer(mx.init.Initializer):
         shape = tuple(int(s) for s in arr.shape)
         dtype = _dtype_name(arr.dtype)
         draw = self.lower(shape, dtype)
+        if self.portable is not None:  # the portable values; MXNet's RNG is not used
+            layer_fans = vector_fans(shape) if len(shape) < 2 and self.spec.fan_based else None
+            arr[:] = mx.nd.array(self.portable.values(self.spec, shape, self.layout, dtype, layer_fans),
+                                 ctx=arr.context, dtype=dtype)
+            return
         arr[:] = sampling.draw(MXNetOps(arr.context), draw, shape, dtype)
 
     def _init_weight(self, desc: Any, arr: Any) -> None:
@@ -294,9 +304,9 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
 class _PlanInitializer(mx.init.Initializer):
     """One parameter's value under a plan: its draw, or (deferred) the rule to lower once the shape is known."""
 
-    def __init__(self, draw: Any = None, rule: Any = None, where: Any = None) -> None:
+    def __init__(self, draw: Any = None, rule: Any = None, where: Any = None, portable: Any = None) -> None:
         super().__init__()
-        self.draw, self.rule, self.where = draw, rule, where
+        self.draw, self.rule, self.where, self.portable = draw, rule, where, portable
 
     def _init_weight(self, desc: Any, arr: Any) -> None:
         draw = self.draw
@@ -307,10 +317,16 @@ class _PlanInitializer(mx.init.Initializer):
             draw = self.rule.spec.lower(p.info(self.rule.fans))
             v.tensor_dtype(dtype, draw.deterministic)
         shape = tuple(int(s) for s in arr.shape)
+        if self.portable is not None:  # (seed, key): the values drawn in torch's layout, moved to MXNet's
+            block, path, name, param = self.where
+            p = _describe(block, path, name, param)
+            values = self.portable.values(self.rule.spec, shape, p.layout, dtype, p.info(self.rule.fans).layer_fans)
+            arr[:] = mx.nd.array(values, ctx=arr.context, dtype=dtype)
+            return
         arr[:] = sampling.draw(MXNetOps(arr.context), draw, shape, dtype)
 
 
-def apply_plan(plan: Any, model: Any, *, seed: int | None = None) -> Any:
+def apply_plan(plan: Any, model: Any, *, seed: int | None = None, portable: bool = False) -> Any:
     """Initialize a Gluon Block by ``plan`` with MXNet's RNG (``mx.random.seed(seed)`` first when given).
 
     Parameters whose shapes MXNet already knows are matched and lowered before anything is written; a
@@ -324,6 +340,9 @@ def apply_plan(plan: Any, model: Any, *, seed: int | None = None) -> Any:
                          f"deferred shapes allowed), then apply the plan")
     report = plan.resolve([p for p, _ in found], stacklevel=4)
     where = {id(p): w for p, w in found}
+    from ..plan import canonical_keys
+    from ..portable import Portable
+    keys = canonical_keys([p for p, _ in found])
     for e in report.entries:
         if e.draw is not None:
             v.tensor_dtype(_dtype_name(where[id(e.param)][3].dtype), e.draw.deterministic)
@@ -333,7 +352,8 @@ def apply_plan(plan: Any, model: Any, *, seed: int | None = None) -> Any:
         if e.spec is None:
             continue
         block, path, name, param = where[id(e.param)]
-        init = _PlanInitializer(e.draw, plan.rules[e.rule], where[id(e.param)])
+        init = _PlanInitializer(e.draw, plan.rules[e.rule], where[id(e.param)],
+                                Portable(seed, keys[id(e.param)]) if portable else None)
         ctx = param.list_ctx() if param._data is not None else param._deferred_init[1]
         if e.param.known or not all(int(d) > 0 for d in param.shape):
             param.initialize(init=init, ctx=ctx, force_reinit=True)
@@ -345,9 +365,9 @@ def apply_plan(plan: Any, model: Any, *, seed: int | None = None) -> Any:
     return report
 
 
-def initializer(spec: Spec, layout: LayoutLike = "mxnet") -> SpecInitializer:
-    """``spec.to_mxnet(layout)``."""
-    return SpecInitializer(spec, layout=layout)  # type: ignore[arg-type]
+def initializer(spec: Spec, layout: LayoutLike = "mxnet", portable: Any = None) -> SpecInitializer:
+    """``spec.to_mxnet(layout, portable)``."""
+    return SpecInitializer(spec, layout=layout, portable=portable)  # type: ignore[arg-type]
 
 
 def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", seed: int = 0,

@@ -20,6 +20,7 @@ from .. import _validate as v
 from .. import draws as D
 from ..gain import calculate_gain as _calculate_gain
 from ..layout import LayoutLike, TensorInfo
+from ..portable import portable_option
 from ..sampling import phi
 from ..specs import (Constant, Dirac, Eye, KaimingNormal, KaimingUniform, Normal, Ones, Orthogonal, Sparse, Spec,
                      TruncatedNormal, Uniform, XavierNormal, XavierUniform, Zeros)
@@ -183,15 +184,33 @@ def _fill(tensor: torch.Tensor, draw: D.Draw, generator: torch.Generator | None)
 
 
 def init_(tensor: torch.Tensor, spec: Spec, *, layout: LayoutLike | None = None,
-          generator: torch.Generator | None = None, layer_fans: tuple[int, int] | None = None) -> torch.Tensor:
+          generator: torch.Generator | None = None, layer_fans: tuple[int, int] | None = None,
+          portable: Any = None) -> torch.Tensor:
     """Initialize ``tensor`` (a tensor or ``nn.Parameter``) in place from ``spec`` and return it.
 
     ``layout`` says which axes are out / in / receptive field (default "torch": (out, in, *k)); ``layer_fans``
     gives the layer's (fan_in, fan_out) when they are not the tensor's own (a bias). No gradient is recorded.
     Everything is checked before anything is written; a meta tensor is checked and left as it is.
+    ``portable=unifiedinit.Portable(seed, key)`` writes the portable values instead of drawing with torch's RNG.
     """
     _check_generator(generator)
-    return _fill(tensor, _lower(tensor, spec, layout, layer_fans), generator)
+    portable = portable_option(portable)
+    draw = _lower(tensor, spec, layout, layer_fans)
+    if portable is None:
+        return _fill(tensor, draw, generator)
+    values = portable.values(spec, tuple(tensor.shape), "torch" if layout is None else layout, _dtype_name(tensor),
+                             layer_fans)
+    return write_numpy(tensor, values)
+
+
+def write_numpy(tensor: torch.Tensor, values: Any) -> torch.Tensor:
+    """Copy a NumPy array into ``tensor`` in place (bfloat16 travels as float32, which holds it exactly)."""
+    if not tensor.is_meta:
+        if values.dtype.name == "bfloat16":
+            values = values.astype("float32")
+        with torch.no_grad():
+            tensor.copy_(torch.from_numpy(values).reshape(tensor.shape))
+    return tensor
 
 
 def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", seed: int = 0,
@@ -240,7 +259,7 @@ class TorchInitializer:
     """
 
     def __init__(self, spec: Spec, *, bias: Spec | None = None, layout: LayoutLike | None = None,
-                 fans: str = "layer", generator: torch.Generator | None = None) -> None:
+                 fans: str = "layer", generator: torch.Generator | None = None, portable: Any = None) -> None:
         if not isinstance(spec, Spec):
             raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
         if bias is not None and not isinstance(bias, Spec):
@@ -248,15 +267,20 @@ class TorchInitializer:
         v.choice("to_torch", "fans", fans, ("layer", "torch"))
         _check_generator(generator)
         self.spec, self.bias, self.layout, self.fans, self.generator = spec, bias, layout, fans, generator
+        self.portable = portable_option(portable)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.spec!r}, bias={self.bias!r}, fans={self.fans!r})"
 
     def __call__(self, obj: Any) -> Any:
         if isinstance(obj, torch.Tensor):
-            return init_(obj, self.spec, layout=self.layout, generator=self.generator)
+            return init_(obj, self.spec, layout=self.layout, generator=self.generator, portable=self.portable)
         if not isinstance(obj, nn.Module):
             raise TypeError(f"a unifiedinit torch initializer takes a tensor or an nn.Module, got {type(obj).__name__}")
+        if self.portable is not None:
+            raise TypeError("a portable torch initializer takes a tensor (its key names one parameter); for a "
+                            "whole model use ui.Plan(...).apply(model, seed=..., portable=True), which keys every "
+                            "parameter by layer order and role")
         layout = layer_layout(obj, self.fans)
         weight = getattr(obj, "weight", None)
         if layout is None or not isinstance(weight, torch.Tensor) or isinstance(weight, nn.parameter.UninitializedParameter):
@@ -339,13 +363,16 @@ def walk(model: nn.Module) -> list[tuple[Any, torch.Tensor]]:
 
 
 def apply_plan(plan: Any, model: nn.Module, *, seed: int | None = None,
-               generator: torch.Generator | None = None) -> Any:
+               generator: torch.Generator | None = None, portable: bool = False) -> Any:
     """Initialize ``model`` by ``plan``: everything is matched and lowered first, then written in place with
-    torch's RNG (a generator seeded with ``seed`` per device, or ``generator``, or torch's default)."""
+    torch's RNG (a generator seeded with ``seed`` per device, or ``generator``, or torch's default), or with
+    the portable values (``portable=True``)."""
+    from ..plan import canonical_keys
     _check_generator(generator)
     found = walk(model)
-    report = plan.resolve([p for p, _ in found], stacklevel=4)  # the warning points at plan.apply's caller
+    report = plan.resolve([p for p, _ in found], stacklevel=4)
     tensors = {id(p): t for p, t in found}
+    keys = canonical_keys([p for p, _ in found])
     for e in report.entries:
         t = tensors[id(e.param)]
         v.tensor_dtype(_dtype_name(t), e.draw is None or e.draw.deterministic)
@@ -354,6 +381,9 @@ def apply_plan(plan: Any, model: nn.Module, *, seed: int | None = None,
         if e.draw is None:
             continue
         t = tensors[id(e.param)]
+        if portable:
+            write_numpy(t, plan.portable_values(e, seed, keys[id(e.param)], _dtype_name(t)))
+            continue
         g = generator
         if g is None and seed is not None:
             if t.device not in generators:

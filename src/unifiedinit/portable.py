@@ -1,0 +1,48 @@
+"""Portable mode: the same seed gives the same weights, bit for bit, in every framework.
+
+``Portable(seed, key)`` handed to a hook (``spec.to_torch(portable=...)``, ``to_flax``, ``to_keras``,
+``to_mxnet``) or ``plan.apply(model, seed=..., portable=True)`` replaces the framework's RNG by the exact
+reference sampler: counter-based Philox keyed by (seed, key), so a parameter's values depend on nothing but
+the spec, the seed and its key, not on the order of initialization, the device or sharding. Values are drawn
+in torch's counterpart of the tensor's layout and then moved to the framework's own (a Keras Dense kernel is
+the transpose of the torch Linear weight), in float64 and rounded once to the parameter's dtype.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from . import _validate as v
+
+
+@dataclass(frozen=True)
+class Portable:
+    """Portable values for one parameter: ``seed`` (an int >= 0) and ``key``, the parameter's canonical name
+    (plans use "<layer index>/<role>/<n>"; by hand, any string, the same in every framework)."""
+
+    seed: int = 0
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "seed", v.integer("Portable", "seed", self.seed, minimum=0))
+        if not isinstance(self.key, str):
+            raise TypeError(f"Portable: parameter 'key' must be a string, got {self.key!r}")
+
+    def values(self, spec: Any, shape: Sequence[int], layout: Any, dtype: Any = "float32",
+               layer_fans: Sequence[int] | None = None) -> Any:
+        """The NumPy array of portable values for a tensor of ``shape`` stored in ``layout``."""
+        from .reference import portable
+        return portable(spec, shape, layout=layout, seed=self.seed, key=self.key, dtype=dtype, layer_fans=layer_fans)
+
+    def to_dict(self) -> dict:
+        return {"seed": self.seed, "key": self.key}
+
+
+def portable_option(value: Any) -> Portable | None:
+    """A hook's ``portable=`` argument: None, a Portable, or a dict from a saved config."""
+    if value is None or isinstance(value, Portable):
+        return value
+    if isinstance(value, dict):
+        return Portable(**value)
+    raise TypeError(f"parameter 'portable' must be a unifiedinit.Portable(seed, key) or None, got {value!r}")
