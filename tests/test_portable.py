@@ -210,3 +210,12 @@ def test_one_portable_plan_gives_the_same_outputs_in_every_framework(framework):
     for w, g in zip(want, got):
         assert np.abs(w).max() > 0.01  # not trivially zero
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)  # float32 rounding, summation order
+
+
+def test_large_tensors_are_drawn_in_parallel_chunks_and_still_follow_the_law():
+    from unifiedinit import reference, stats
+    shape = (3, reference.CHUNK)  # three chunks, each its own stream
+    x = ui.sample(ui.LecunNormal(), shape, seed=4, key="big", layout="torch")
+    assert np.array_equal(x, ui.sample(ui.LecunNormal(), shape, seed=4, key="big", layout="torch"))
+    assert not np.array_equal(x[0], x[1])  # chunks are independent streams, not copies
+    assert stats.check(x, ui.LecunNormal())

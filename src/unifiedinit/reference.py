@@ -200,7 +200,31 @@ def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", se
     dt = numpy_dtype(dtype)
     info = TensorInfo.make(shape, layout, layer_fans)
     draw = spec.lower(info)
+    n = math.prod(info.shape)
+    if draw.elementwise and n > CHUNK:
+        return _round_into(_chunked(draw, n, seed, key).reshape(info.shape), draw, dt)
     return draw_array(draw, info.shape, generator(seed, key), dt)
+
+
+#: Elementwise tensors larger than this are drawn in chunks of this many entries, chunk i from its own stream
+#: (key + "#i"), in parallel threads: the values still depend only on (spec, shape, seed, key).
+CHUNK = 1 << 20
+
+
+def _chunked(draw: D.Draw, n: int, seed: int, key: str) -> np.ndarray:
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+    out = np.empty(n)
+    starts = range(0, n, CHUNK)
+
+    def fill(i_start: tuple[int, int]) -> None:
+        i, start = i_start
+        stop = min(start + CHUNK, n)
+        out[start:stop] = _elementwise(draw, generator(seed, f"{key}#{i}"), stop - start)
+
+    with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
+        list(pool.map(fill, enumerate(starts)))  # NumPy's generators release the GIL while they fill
+    return out
 
 
 # ------------------------------------------------------------------------------------------- portable mode
