@@ -258,3 +258,45 @@ def test_param_groups_hold_exactly_the_expected_parameters(framework):
         mask = {"/".join(_key_path(path)): bool(x) for path, x in flat}
         assert {k for k, x in mask.items() if not x} == want_off
         assert {k for k, x in mask.items() if x} == want_on
+
+
+@pytest.mark.skipif(not have("keras"), reason="keras is not installed")
+def test_the_keras_preset_reproduces_keras_multi_head_attention():
+    import keras
+
+    from unifiedinit import stats
+    from unifiedinit.backends.keras import walk
+
+    def build():
+        mha = keras.layers.MultiHeadAttention(num_heads=4, key_dim=16)
+        mha.build((None, 10, 64), (None, 10, 64))
+        return mha
+    native, ours = build(), build()
+    report = presets.keras.apply(ours, seed=1)
+    assert not report.unmatched
+    theirs = {p.path.split("/", 1)[1]: np.asarray(keras.ops.convert_to_numpy(v)) for p, v in walk(native)}
+    for p, var in walk(ours):
+        mine, own = np.asarray(keras.ops.convert_to_numpy(var)), theirs[p.path.split("/", 1)[1]]
+        if p.role == "bias":
+            assert np.all(mine == 0) and np.all(own == 0)
+        else:
+            assert stats.ks_2samp(mine, own)[1] > ALPHA, p.path
+
+
+@pytest.mark.skipif(not have("flax"), reason="flax is not installed")
+def test_the_flax_preset_reproduces_flax_multi_head_attention():
+    from flax import nnx
+
+    from unifiedinit import stats
+    from unifiedinit.backends.flax import walk
+    native = nnx.MultiHeadAttention(4, 64, qkv_features=64, decode=False, rngs=nnx.Rngs(0))
+    ours = nnx.MultiHeadAttention(4, 64, qkv_features=64, decode=False, rngs=nnx.Rngs(1))
+    report = presets.flax.apply(ours, seed=1)
+    assert not report.unmatched
+    theirs = {p.path: np.asarray(v.get_value()) for p, v in walk(native)}
+    for p, var in walk(ours):
+        mine, own = np.asarray(var.get_value()), theirs[p.path]
+        if p.role == "bias":
+            assert np.all(mine == 0) and np.all(own == 0)
+        else:
+            assert stats.ks_2samp(mine, own)[1] > ALPHA, p.path

@@ -123,6 +123,11 @@ LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
     # the in axis, so their plain layouts already give these fans; Keras's own compute_fans (fan_in =
     # in x RF) is the plain "keras" layout.
     _L("keras_depthwise", [-2, -1], []),
+    # multi-head attention projections, Keras's and Flax's (E, heads, head_dim) query/key/value kernels and
+    # (heads, head_dim, E) output kernel: both frameworks take fans of the kernel flattened to
+    # (input features, output features)
+    _L("multihead_qkv", [1, 2], [0]),
+    _L("multihead_out", [2], [0, 1]),
 )}
 
 LayoutLike = Union[str, Layout]

@@ -11,8 +11,11 @@ so it gives the same numbers in Keras and Flax, whose kernels store the axes the
 
 Recurrent layers see their layer's fans as (hidden, hidden). Where a framework's default cannot be written
 per parameter, the preset keeps the parameter (rule spec None) and says so in its report: Keras's LSTM bias
-(zeros with the forget gate's block set to ones). Torch's attention rules apply to torch's MultiheadAttention;
-other frameworks store attention projections in multi-axis shapes whose fans these rules do not describe.
+(zeros with the forget gate's block set to ones). Attention: torch's MultiheadAttention stores one (3E, E) in_proj
+weight, Keras and Flax separate (E, heads, dim) query/key/value kernels and a (heads, dim, E) output kernel whose
+fans both take flattened to (input, output) features (the ``multihead_qkv`` / ``multihead_out`` layouts). Each
+preset's attention rules reproduce its own framework; across frameworks the projections do not correspond one
+to one (torch's Xavier on the stacked (3E, E) in_proj is not Keras's on each (E, E) projection).
 Flax keeps one kernel per gate and makes each recurrent one orthogonal: ``presets.flax`` on a framework that
 stacks the gates ((4H, H) in torch and MXNet, (H, 4H) in Keras) makes the stacked matrix orthogonal instead.
 The other way round, ``presets.keras`` on a Flax LSTMCell scales each gate's kernel by that
@@ -71,7 +74,11 @@ keras = _quiet(_norms(
     .rule(Zeros(), kind="prelu", role="slope")                          # PReLU: alpha "zeros"
     .rule(XavierUniform(), kind="recurrent", role="weight")             # LSTM/GRU kernel: glorot_uniform
     .rule(Orthogonal(), kind="recurrent", role="recurrent_weight")      # recurrent_kernel: orthogonal
-    .rule(None, kind="recurrent", role="bias")))                        # zeros, forget block ones: kept
+    .rule(None, kind="recurrent", role="bias")                          # zeros, forget block ones: kept
+    # MultiHeadAttention's EinsumDense kernels: glorot_uniform with fans of the kernel flattened to
+    # (input features, output features) (the "multihead_*" layouts); biases zeros
+    .rule(XavierUniform(), kind="attention", role="weight")
+    .rule(Zeros(), kind="attention", role="bias")))
 
 flax = _quiet(_norms(
     Plan(name="flax")
@@ -82,7 +89,10 @@ flax = _quiet(_norms(
     .rule(Constant(0.01), kind="prelu", role="slope")                   # PReLU negative_slope_init 0.01
     .rule(LecunNormal(), kind="recurrent", role="weight")               # LSTMCell input kernels: lecun_normal
     .rule(Orthogonal(), kind="recurrent", role="recurrent_weight")      # orthogonal, per gate kernel
-    .rule(Zeros(), kind="recurrent", role="bias")))
+    .rule(Zeros(), kind="recurrent", role="bias")
+    # MultiHeadAttention: lecun_normal on DenseGeneral kernels flattened to (in, out) features, zero biases
+    .rule(LecunNormal(), kind="attention", role="weight")
+    .rule(Zeros(), kind="attention", role="bias")))
 
 mxnet = _quiet(_norms(
     Plan(name="mxnet")

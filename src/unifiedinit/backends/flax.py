@@ -220,6 +220,8 @@ def _describe(path: tuple[str, ...], classes: tuple[str, ...], name: str, shape:
     if kind == "recurrent" and role == "weight" and path and path[-1].startswith("h"):
         role = "recurrent_weight"  # LSTMCell's hi/hf/hg/ho, OptimizedLSTMCell's h, GRUCell's hr/hz/hn
     layout = {"embedding": "flax_embedding", "conv_transpose": "flax_conv_transpose"}.get(kind, "flax")
+    if kind == "attention" and len(layer.get("kernel", ())) == 3:
+        layout = "multihead_out" if path and path[-1] == "out" else "multihead_qkv"
     layer_fans = None
     if kind == "recurrent":
         hidden = shape[-1] if role != "bias" else shape[0]
@@ -287,7 +289,7 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
         path = tuple(map(str, path))
         variables = {k: x for k, x in vars(module).items() if isinstance(x, nnx.Variable) and _is_array(x.get_value())}
         shapes = {k: tuple(x.get_value().shape) for k, x in variables.items()}
-        classes = tuple(classes_at.get(path[:i + 1], "") for i in range(len(path)))
+        classes = tuple(classes_at.get(path[:i], "") for i in range(len(path) + 1))  # the root model first
         for name, var in variables.items():
             if jnp.issubdtype(var.get_value().dtype, jnp.floating):
                 found.append((_describe(path, classes, name, shapes[name], shapes), var))

@@ -196,6 +196,8 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
         kind, layout = _kind(layer, parents.get(id(layer)))
         own = list(layer._trainable_variables) + list(layer._non_trainable_variables)
         kernel = getattr(layer, "kernel", None) if kind != "embedding" else getattr(layer, "embeddings", None)
+        if kind == "attention" and kernel is not None and len(kernel.shape) == 3:
+            layout = "multihead_out" if layer.name == "attention_output" else "multihead_qkv"
         layer_fans = None
         if kind == "recurrent":
             layer_fans = (layer.units, layer.units)
