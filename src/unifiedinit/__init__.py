@@ -9,10 +9,7 @@ by its backend when that backend is first used.
 from typing import Any
 
 from .gain import calculate_gain
-from . import presets
 from .layout import LAYOUTS, Layout, TensorInfo, fans, get_layout
-from .portable import Portable
-from .plan import NO_DECAY, Param, Plan, Report, Rule, Select, param_groups
 from .serialize import from_dict, from_json, to_dict
 from .specs import (Affine, Constant, Dirac, Eye, FromArray, GlorotUniform, KaimingNormal, KaimingUniform,
                     LecunNormal, LecunUniform, Mixture, Normal, Ones, Orthogonal, Sparse, Spec, TruncatedNormal,
@@ -46,8 +43,17 @@ def _register_with_loaded_frameworks() -> None:
 _register_with_loaded_frameworks()
 
 
+_LAZY = {"Plan": "plan", "Rule": "plan", "Select": "plan", "Param": "plan", "Report": "plan", "NO_DECAY": "plan",
+         "param_groups": "plan", "Portable": "portable"}
+
+
 def __getattr__(name: str) -> Any:
+    import importlib
     if name == "sample":  # keeps NumPy out of `import unifiedinit`
         from .reference import sample
         return sample
+    if name == "presets":  # loaded when first used, as plans and portable mode: a fast `import unifiedinit`
+        return importlib.import_module(".presets", __name__)
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'unifiedinit' has no attribute {name!r}")
