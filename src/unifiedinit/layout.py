@@ -143,6 +143,8 @@ def get_layout(layout: LayoutLike) -> Layout:
 
 def check_shape(shape: Sequence[int]) -> tuple[int, ...]:
     """A tensor shape as a tuple of non-negative Python ints (NumPy integers are converted)."""
+    if type(shape) is tuple and all(type(d) is int and d >= 0 for d in shape):
+        return shape  # the common case, checked without the general path
     if isinstance(shape, (int, str)) or not hasattr(shape, "__iter__"):
         if isinstance(shape, int) and not isinstance(shape, bool):
             shape = (shape,)

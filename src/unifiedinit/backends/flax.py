@@ -56,7 +56,9 @@ class JaxOps(Ops):
         return jax.random.uniform(self._next(), shape, dt, low, high)
 
     def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: Any) -> jax.Array:
-        return mean + std * jax.random.normal(self._next(), shape, dt)
+        x = jax.random.normal(self._next(), shape, dt)
+        x = x if std == 1.0 else x * std  # no full-size pass that changes nothing (eager mode pays for each)
+        return x if mean == 0.0 else x + mean
 
     def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any) -> jax.Array:
         a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
@@ -335,18 +337,19 @@ def apply_plan(plan: Any, model: Any, *, seed: int | None = None, key: jax.Array
         if e.draw is not None:
             v.tensor_dtype(_dtype_name(dtype_of(where[id(e.param)])), e.draw.deterministic)
     new = {}
-    for e in report.entries:
+    for e in report.entries:  # every check passed above: drawing cannot refuse now
         if e.draw is not None:
             w = where[id(e.param)]
             if portable:
                 values = plan.portable_values(e, seed, keys[id(e.param)], _dtype_name(dtype_of(w)))
-                new[id(e.param)] = jnp.asarray(values, dtype=dtype_of(w))
+                x = jnp.asarray(values, dtype=dtype_of(w))
             else:
-                new[id(e.param)] = draw_array(_path_key(key, e.param.path), e.draw, e.param.shape, dtype_of(w))
+                x = draw_array(_path_key(key, e.param.path), e.draw, e.param.shape, dtype_of(w))
+            if tree is None:
+                w.set_value(x)  # NNX: in place, one parameter at a time, so the old value is freed at once
+            else:
+                new[id(e.param)] = x
     if tree is None:
-        for e in report.entries:
-            if id(e.param) in new:
-                where[id(e.param)].set_value(new[id(e.param)])
         return report
     by_place = {where[i]: x for i, x in new.items()}
     wrapped = "params" in tree and isinstance(tree["params"], Mapping)

@@ -19,7 +19,7 @@ from torch import nn
 from .. import _validate as v
 from .. import draws as D
 from ..gain import calculate_gain as _calculate_gain
-from ..layout import LayoutLike, TensorInfo
+from ..layout import LayoutLike, TensorInfo, get_layout
 from ..portable import portable_option
 from ..sampling import phi
 from ..specs import (Constant, Dirac, Eye, KaimingNormal, KaimingUniform, Normal, Ones, Orthogonal, Sparse, Spec,
@@ -304,15 +304,21 @@ def initializer(spec: Spec, **options: Any) -> TorchInitializer:
 
 # ------------------------------------------------------------------------------------------- plans
 
-def _kind(module: nn.Module, parent: nn.Module | None) -> str:
+def _kind_table() -> tuple:
     from torch.nn.modules.batchnorm import _NormBase
     from torch.nn.modules.conv import _ConvNd, _ConvTransposeNd
+    return (((nn.Linear, nn.Bilinear), "dense"), (_ConvTransposeNd, "conv_transpose"), (_ConvNd, "conv"),
+            ((nn.Embedding, nn.EmbeddingBag), "embedding"), ((_NormBase, nn.LayerNorm, nn.GroupNorm), "norm"),
+            (nn.RNNBase, "recurrent"), (nn.PReLU, "prelu"))
+
+
+_KINDS = _kind_table()
+
+
+def _kind(module: nn.Module, parent: nn.Module | None) -> str:
     if isinstance(parent, nn.MultiheadAttention) or isinstance(module, nn.MultiheadAttention):
         return "attention"  # its out_proj Linear included
-    for classes, kind in (((nn.Linear, nn.Bilinear), "dense"), (_ConvTransposeNd, "conv_transpose"),
-                          (_ConvNd, "conv"), ((nn.Embedding, nn.EmbeddingBag), "embedding"),
-                          ((_NormBase, nn.LayerNorm, nn.GroupNorm), "norm"), (nn.RNNBase, "recurrent"),
-                          (nn.PReLU, "prelu")):
+    for classes, kind in _KINDS:
         if isinstance(module, classes):
             return kind
     return "other"
@@ -348,10 +354,11 @@ def walk(model: nn.Module) -> list[tuple[Any, torch.Tensor]]:
             layer_fans = (module.hidden_size, module.hidden_size)
         elif isinstance(weight, torch.Tensor) and not isinstance(weight, nn.parameter.UninitializedParameter) \
                 and weight.dim() >= 2:
-            layer_fans = TensorInfo.make(tuple(weight.shape), layout).fans
+            layer_fans = get_layout(layout).fans(tuple(weight.shape))
         elif kind == "attention" and isinstance(getattr(module, "in_proj_weight", None), torch.Tensor):
-            layer_fans = TensorInfo.make(tuple(module.in_proj_weight.shape), "torch").fans
-        tensors = list(module.named_parameters(recurse=False)) + list(module.named_buffers(recurse=False))
+            layer_fans = get_layout("torch").fans(tuple(module.in_proj_weight.shape))
+        # the module's own tensors (what named_parameters/named_buffers(recurse=False) give, without their cost)
+        tensors = list(module._parameters.items()) + list(module._buffers.items())
         for name, t in tensors:
             if t is None or not t.is_floating_point() or isinstance(t, nn.parameter.UninitializedParameter):
                 continue

@@ -1,0 +1,539 @@
+"""unifiedinit benchmarks: native code vs a unifiedinit plan vs portable mode, in every installed framework.
+
+    .venv/bin/python benchmarks/bench.py                 # everything; writes benchmarks/RESULTS.md
+    .venv/bin/python benchmarks/bench.py --quick         # smaller models, fewer repetitions (a smoke run)
+
+For each framework and each model (ResNet-50-shaped: its 53 convolutions, 53 BatchNorms and the 1000-way
+classifier, 25.6 M parameters; GPT-2-small-shaped: token and position embeddings, 12 blocks of LayerNorm and
+Linear layers, 124 M parameters), one fresh process builds the model and then times re-initializing it:
+
+- native:   the framework's own init functions, the way the seeds write them (torch.nn.init per module;
+            Keras, JAX and MXNet initializers assigned per variable);
+- plan:     the equivalent unifiedinit plan (``plan.apply(model, seed=0)``);
+- portable: the same plan in portable mode.
+
+Times are the median of several repetitions after a warm-up, in the same process; the ratios plan/native and
+portable/native come from the same process too. Peak memory is the process's peak resident size during the
+timed runs minus its size before them, against the bytes of the parameters. Throughput is parameters per
+second, against a plain NumPy fill of the same bytes (the ceiling). torch also times building on the meta
+device and letting the plan write each parameter once, against the seeds' build-then-apply.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# ---------------------------------------------------------------------------------------------- models
+
+def resnet50(quick: bool) -> list[tuple]:
+    """(kind, shape in torch's layout) of every parameterized layer of ResNet-50."""
+    layers = [("conv", (64, 3, 7, 7)), ("bn", 64)]
+    width = 0.25 if quick else 1.0
+    inplanes = 64
+    for planes, blocks in ((64, 3), (128, 4), (256, 6), (512, 3)):
+        planes = max(8, int(planes * width))
+        for b in range(blocks):
+            layers += [("conv", (planes, inplanes, 1, 1)), ("bn", planes), ("conv", (planes, planes, 3, 3)),
+                       ("bn", planes), ("conv", (planes * 4, planes, 1, 1)), ("bn", planes * 4)]
+            if b == 0:
+                layers += [("conv", (planes * 4, inplanes, 1, 1)), ("bn", planes * 4)]
+            inplanes = planes * 4
+    return layers + [("dense", (1000, inplanes))]
+
+
+def gpt2(quick: bool) -> list[tuple]:
+    d, n_layer, vocab = (256, 2, 8192) if quick else (768, 12, 50257)
+    layers = [("embedding", (vocab, d)), ("embedding", (1024, d))]
+    for _ in range(n_layer):
+        layers += [("ln", d), ("dense", (3 * d, d)), ("dense", (d, d)), ("ln", d), ("dense", (4 * d, d)),
+                   ("dense", (d, 4 * d))]
+    return layers + [("ln", d)]
+
+
+MODELS = {"resnet50": resnet50, "gpt2": gpt2}
+
+
+def plan_for(model: str):
+    import unifiedinit as ui
+    if model == "resnet50":  # the seeds' ResNet init: He normal (fan_out) convs, BN 1/0, Linear N(0, 0.01), bias 0
+        return (ui.Plan(name="resnet").rule(ui.KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv",
+                                            role="weight")
+                .rule(ui.Ones(), kind="norm", role="scale").rule(ui.Zeros(), kind="norm", role="shift")
+                .rule(ui.Normal(0, 0.01), kind="dense", role="weight").rule(ui.Zeros(), role="bias"))
+    return (ui.Plan(name="gpt2").rule(ui.Normal(0, 0.02), kind=("dense", "embedding"), role=("weight", "embedding"))
+            .rule(ui.Zeros(), role="bias").rule(ui.Ones(), kind="norm", role="scale")
+            .rule(ui.Zeros(), kind="norm", role="shift"))
+
+
+# --------------------------------------------------------------------------------------- per framework
+
+def build_torch(layers, device="cpu"):
+    import torch
+    from torch import nn
+    mods = []
+    for kind, shape in layers:
+        if kind == "conv":
+            mods.append(nn.Conv2d(shape[1], shape[0], shape[2], bias=False, device=device))
+        elif kind == "bn":
+            mods.append(nn.BatchNorm2d(shape, device=device))
+        elif kind == "ln":
+            mods.append(nn.LayerNorm(shape, device=device))
+        elif kind == "dense":
+            mods.append(nn.Linear(shape[1], shape[0], device=device))
+        else:
+            mods.append(nn.Embedding(*shape, device=device))
+    return nn.ModuleList(mods)
+
+
+def native_torch(model, name):
+    import torch
+    from torch import nn
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, (nn.BatchNorm2d, nn.LayerNorm)):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(m.weight, 0, 0.01 if name == "resnet50" else 0.02)
+                if getattr(m, "bias", None) is not None:
+                    nn.init.zeros_(m.bias)
+
+
+def build_keras(layers):
+    import keras
+    from keras import layers as L
+
+    class Net(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.parts = []
+            for kind, shape in layers:
+                if kind == "conv":
+                    lay = L.Conv2D(shape[0], shape[2], use_bias=False)
+                    lay.build((None, 8, 8, shape[1]))
+                elif kind in ("bn", "ln"):
+                    lay = L.BatchNormalization() if kind == "bn" else L.LayerNormalization()
+                    lay.build((None, shape))
+                elif kind == "dense":
+                    lay = L.Dense(shape[0])
+                    lay.build((None, shape[1]))
+                else:
+                    lay = L.Embedding(*shape)
+                    lay.build((None, 4))
+                self.parts.append(lay)
+            self.built = True
+    return Net()
+
+
+def native_keras(model, name):
+    import keras
+    from keras import initializers as I
+    std = 0.01 if name == "resnet50" else 0.02
+    for lay in model.parts:
+        if isinstance(lay, keras.layers.Conv2D):
+            lay.kernel.assign(I.VarianceScaling(2.0, "fan_out", "untruncated_normal")(lay.kernel.shape))
+        elif isinstance(lay, (keras.layers.BatchNormalization, keras.layers.LayerNormalization)):
+            lay.gamma.assign(I.Ones()(lay.gamma.shape))
+            lay.beta.assign(I.Zeros()(lay.beta.shape))
+        elif isinstance(lay, keras.layers.Dense):
+            lay.kernel.assign(I.RandomNormal(0.0, std)(lay.kernel.shape))
+            lay.bias.assign(I.Zeros()(lay.bias.shape))
+        else:
+            lay.embeddings.assign(I.RandomNormal(0.0, std)(lay.embeddings.shape))
+
+
+def build_flax(layers):
+    from flax import nnx
+    rngs = nnx.Rngs(0)
+
+    class Net(nnx.Module):
+        def __init__(self):
+            parts = []
+            for kind, shape in layers:
+                if kind == "conv":
+                    parts.append(nnx.Conv(shape[1], shape[0], (shape[2], shape[3]), use_bias=False, rngs=rngs))
+                elif kind == "bn":
+                    parts.append(nnx.BatchNorm(shape, rngs=rngs))
+                elif kind == "ln":
+                    parts.append(nnx.LayerNorm(shape, rngs=rngs))
+                elif kind == "dense":
+                    parts.append(nnx.Linear(shape[1], shape[0], rngs=rngs))
+                else:
+                    parts.append(nnx.Embed(*shape, rngs=rngs))
+            self.parts = nnx.List(parts)
+    return Net()
+
+
+def native_flax(model, name):
+    import jax
+    import jax.numpy as jnp
+    from flax import nnx
+    init = jax.nn.initializers
+    std = 0.01 if name == "resnet50" else 0.02
+    key = jax.random.key(0)
+    for i, m in enumerate(model.parts):
+        k = jax.random.fold_in(key, i)
+        if isinstance(m, nnx.Conv):
+            m.kernel.set_value(init.variance_scaling(2.0, "fan_out", "normal")(k, m.kernel.get_value().shape))
+        elif isinstance(m, (nnx.BatchNorm, nnx.LayerNorm)):
+            m.scale.set_value(jnp.ones_like(m.scale.get_value()))
+            m.bias.set_value(jnp.zeros_like(m.bias.get_value()))
+        elif isinstance(m, nnx.Linear):
+            m.kernel.set_value(init.normal(std)(k, m.kernel.get_value().shape))
+            m.bias.set_value(jnp.zeros_like(m.bias.get_value()))
+        else:
+            m.embedding.set_value(init.normal(std)(k, m.embedding.get_value().shape))
+    jax.block_until_ready(nnx.state(model))
+
+
+def build_mxnet(layers):
+    from unifiedinit.backends.mxnet import mx
+    nn = mx.gluon.nn
+
+    class Net(mx.gluon.Block):
+        def __init__(self):
+            super().__init__()
+            with self.name_scope():
+                for i, (kind, shape) in enumerate(layers):
+                    if kind == "conv":
+                        lay = nn.Conv2D(shape[0], shape[2], in_channels=shape[1], use_bias=False)
+                    elif kind in ("bn", "ln"):
+                        lay = nn.BatchNorm(in_channels=shape) if kind == "bn" else nn.LayerNorm(in_channels=shape)
+                    elif kind == "dense":
+                        lay = nn.Dense(shape[0], in_units=shape[1])
+                    else:
+                        lay = nn.Embedding(*shape)
+                    setattr(self, f"l{i}", lay)
+    net = Net()
+    net.initialize()
+    return net
+
+
+def native_mxnet(model, name):
+    from unifiedinit.backends.mxnet import mx
+    std = 0.01 if name == "resnet50" else 0.02
+    for block in model._children.values():
+        for pname, p in block._reg_params.items():
+            if isinstance(block, mx.gluon.nn.Conv2D):
+                init = mx.init.MSRAPrelu("out", 0.0)
+            elif pname in ("gamma",):
+                init = mx.init.One()
+            elif pname in ("beta", "bias", "running_mean"):
+                init = mx.init.Zero()
+            elif pname == "running_var":
+                init = mx.init.One()
+            else:
+                init = mx.init.Normal(std)
+            p.initialize(init=init, force_reinit=True)
+    mx.nd.waitall()
+
+
+BUILD = {"torch": build_torch, "keras": build_keras, "flax": build_flax, "mxnet": build_mxnet}
+NATIVE = {"torch": native_torch, "keras": native_keras, "flax": native_flax, "mxnet": native_mxnet}
+
+
+def n_params(layers) -> int:
+    total = 0
+    for kind, shape in layers:
+        if kind in ("bn", "ln"):
+            total += 2 * shape
+        elif kind == "dense":
+            total += shape[0] * shape[1] + shape[0]
+        else:
+            total += int.__mul__(*shape[:2]) * (shape[2] * shape[3] if kind == "conv" else 1)
+    return total
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+class PeakRSS:
+    """The peak resident size above the starting one while the block runs (polled every 0.5 ms: the process's
+    lifetime peak, ru_maxrss, would carry the earlier modes' peaks into the later ones)."""
+
+    def __enter__(self):
+        import threading
+        self.start = self.peak = rss_mb()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.thread.start()
+        return self
+
+    def _poll(self):
+        while not self.done.wait(0.0005):
+            self.peak = max(self.peak, rss_mb())
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+        self.peak = max(self.peak, rss_mb())
+
+    @property
+    def extra_mb(self) -> float:
+        return self.peak - self.start
+
+
+def sync(framework, model):
+    if framework == "flax":
+        import jax
+        from flax import nnx
+        jax.block_until_ready(nnx.state(model))
+    elif framework == "mxnet":
+        from unifiedinit.backends.mxnet import mx
+        mx.nd.waitall()
+
+
+# ----------------------------------------------------------------------------------------------- one cell
+
+def one(framework: str, model_name: str, reps: int, quick: bool) -> dict:
+    """Run in a fresh process: build once, then time native, plan and portable on the same model."""
+    import warnings
+    warnings.simplefilter("ignore")
+    layers = MODELS[model_name](quick)
+    model = BUILD[framework](layers)
+    plan = plan_for(model_name)
+    modes = {"native": lambda: NATIVE[framework](model, model_name),
+             "plan": lambda: plan.apply(model, seed=0),
+             "portable": lambda: plan.apply(model, seed=0, portable=True)}
+    out = {"params": n_params(layers)}
+    for mode, fn in modes.items():
+        fn()  # warm-up
+        sync(framework, model)
+        times = []
+        with PeakRSS() as memory:
+            for _ in range(reps):
+                t = time.perf_counter()
+                fn()
+                sync(framework, model)
+                times.append(time.perf_counter() - t)
+        out[mode] = {"seconds": statistics.median(times), "all": times, "peak_extra_mb": max(0.0, memory.extra_mb)}
+    if framework == "torch":
+        import torch
+        from unifiedinit.backends.torch import apply_plan
+
+        def meta_then_plan():
+            with torch.device("meta"):
+                m = build_torch(layers, device="meta")
+            m = m.to_empty(device="cpu")
+            apply_plan(plan, m, seed=0)
+
+        def build_then_apply():
+            m = build_torch(layers)
+            native_torch(m, model_name)
+        for mode, fn in (("build_meta_plan", meta_then_plan), ("build_then_apply", build_then_apply)):
+            fn()
+            times = []
+            for _ in range(reps):
+                t = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t)
+            out[mode] = {"seconds": statistics.median(times), "all": times}
+    import numpy as np
+    buf = np.empty(out["params"], dtype=np.float32)
+    fills = []
+    for _ in range(reps + 1):
+        t = time.perf_counter()
+        buf.fill(1.0)
+        fills.append(time.perf_counter() - t)
+    out["fill_seconds"] = statistics.median(fills[1:])
+    return out
+
+
+# --------------------------------------------------------------------------------------------- the rest
+
+def trunc_normal(reps: int, n: int) -> dict:
+    import torch
+
+    from unifiedinit.backends.torch import trunc_normal_
+    t = torch.empty(n)
+    out = {}
+    for name, fn in (("torch normal_", lambda: t.normal_()),
+                     ("unifiedinit trunc_normal_", lambda: trunc_normal_(t)),
+                     ("torch trunc_normal_", lambda: torch.nn.init.trunc_normal_(t))):
+        fn()
+        times = []
+        for _ in range(reps):
+            s = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - s)
+        out[name] = n / statistics.median(times) / 1e9
+    return out
+
+
+def gpu_section(reps: int) -> list[str]:
+    """torch and JAX on a GPU, when one is present: a 1.0 B-parameter GPT-shaped stack (d=2048, 20 blocks),
+    native init vs the plan vs portable mode, and the truncated normal against normal_."""
+    lines: list[str] = []
+    try:
+        import torch
+        cuda = torch.cuda.is_available()
+    except ImportError:
+        cuda = False
+    if cuda:
+        import unifiedinit as ui
+        from unifiedinit.backends.torch import trunc_normal_
+        layers = [("embedding", (50257, 2048))] + [("dense", shape) for _ in range(20) for shape in
+                                                   ((3 * 2048, 2048), (2048, 2048), (4 * 2048, 2048), (2048, 4 * 2048))]
+        with torch.device("meta"):
+            model = build_torch(layers, device="meta")
+        model = model.to_empty(device="cuda")
+        plan = plan_for("gpt2")
+
+        def timed(fn):
+            fn()
+            torch.cuda.synchronize()
+            ts = []
+            for _ in range(reps):
+                t = time.perf_counter()
+                fn()
+                torch.cuda.synchronize()
+                ts.append(time.perf_counter() - t)
+            return statistics.median(ts)
+        nat = timed(lambda: native_torch(model, "gpt2"))
+        pl = timed(lambda: plan.apply(model, seed=0))
+        po = timed(lambda: plan.apply(model, seed=0, portable=True))
+        t = torch.empty(1 << 28, device="cuda")
+        rate_n = (1 << 28) / timed(lambda: t.normal_())
+        rate_t = (1 << 28) / timed(lambda: trunc_normal_(t))
+        lines += [f"torch on {torch.cuda.get_device_name()}: {n_params(layers) / 1e9:.2f} B parameters, native "
+                  f"{nat:.3f} s, plan {pl:.3f} s (**{pl / nat:.2f}**), portable {po:.3f} s (**{po / nat:.2f}**); "
+                  f"truncated normal {rate_t / 1e9:.1f} G/s against normal_ {rate_n / 1e9:.1f} G/s "
+                  f"(**{rate_t / rate_n:.2f}**)."]
+    try:
+        import jax
+        gpus = [d for d in jax.devices() if d.platform == "gpu"]
+    except Exception:
+        gpus = []
+    if gpus:
+        import jax.numpy as jnp
+        import unifiedinit as ui
+        shapes = [(2048, 3 * 2048), (2048, 2048), (2048, 4 * 2048), (4 * 2048, 2048)] * 20
+        init = ui.LecunNormal().to_flax()
+        native = jax.jit(lambda k: [jax.nn.initializers.lecun_normal()(jax.random.fold_in(k, i), s)
+                                    for i, s in enumerate(shapes)])
+        ours = jax.jit(lambda k: [init(jax.random.fold_in(k, i), s) for i, s in enumerate(shapes)])
+
+        def timed(fn):
+            jax.block_until_ready(fn(jax.random.key(0)))
+            ts = []
+            for _ in range(reps):
+                t = time.perf_counter()
+                jax.block_until_ready(fn(jax.random.key(1)))
+                ts.append(time.perf_counter() - t)
+            return statistics.median(ts)
+        a, b = timed(native), timed(ours)
+        lines.append(f"JAX on {gpus[0].device_kind}: lecun_normal on {sum(x * y for x, y in shapes) / 1e9:.2f} B "
+                     f"parameters, jax.nn.initializers {a:.3f} s, unifiedinit {b:.3f} s (**{b / a:.2f}**).")
+    return lines or ["Not run: no GPU on this machine (the section runs by itself where torch or JAX sees one)."]
+
+
+def import_time(reps: int = 7) -> dict:
+    def best(code):
+        ts = []
+        for _ in range(reps):
+            s = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True)
+            ts.append(time.perf_counter() - s)
+        return min(ts)
+    bare, ui = best("pass"), best("import unifiedinit")
+    mods = subprocess.run([sys.executable, "-c", "import sys; before = set(sys.modules); import unifiedinit; "
+                           "print(' '.join(sorted(m for m in set(sys.modules) - before if not m.startswith('unifiedinit'))))"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    return {"bare_ms": bare * 1e3, "import_ms": ui * 1e3, "over_bare_ms": (ui - bare) * 1e3, "modules": mods}
+
+
+def versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+    out = {}
+    for pkg in ("numpy", "torch", "jax", "flax", "keras", "tensorflow-cpu", "mxnet"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller models and fewer repetitions")
+    parser.add_argument("--reps", type=int, default=None)
+    parser.add_argument("--frameworks", default="torch,flax,keras,mxnet")
+    parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    parser.add_argument("--one", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    reps = args.reps or (2 if args.quick else 3)
+    if args.one:
+        print(json.dumps(one(args.one[0], args.one[1], reps, args.quick)))
+        return 0
+    results: dict = {}
+    for model in MODELS:
+        for fw in args.frameworks.split(","):
+            print(f"{fw} {model} ...", file=sys.stderr, flush=True)
+            proc = subprocess.run([sys.executable, __file__, "--one", fw, model, "--reps", str(reps)]
+                                  + (["--quick"] if args.quick else []), capture_output=True, text=True)
+            if proc.returncode:
+                print(proc.stderr[-3000:], file=sys.stderr)
+                results[(fw, model)] = None
+                continue
+            results[(fw, model)] = json.loads(proc.stdout.strip().splitlines()[-1])
+    tn = trunc_normal(reps + 2, 1 << (20 if args.quick else 24))
+    imp = import_time()
+    write(args, results, tn, imp, reps, gpu_section(reps))
+    return 0
+
+
+def write(args, results, tn, imp, reps, gpu) -> None:
+    lines = ["# unifiedinit benchmarks", "",
+             f"Command: `{' '.join(['.venv/bin/python', 'benchmarks/bench.py'] + sys.argv[1:])}`  ",
+             f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, Python "
+             f"{platform.python_version()}, no GPU  ",
+             "Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + "  ",
+             f"Median of {reps} repetitions after a warm-up, each framework and model in its own process.", "",
+             "## Native code vs a unifiedinit plan vs portable mode", "",
+             "| framework | model | params | native s | plan s | plan/native | portable s | portable/native | "
+             "native peak MB | plan peak MB | params MB | plan M params/s | fill M params/s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for (fw, model), r in results.items():
+        if r is None:
+            lines.append(f"| {fw} | {model} | failed (see stderr) |||||||||||")
+            continue
+        n, nat, pl, po = r["params"], r["native"]["seconds"], r["plan"]["seconds"], r["portable"]["seconds"]
+        lines.append(f"| {fw} | {model} | {n / 1e6:.1f} M | {nat:.3f} | {pl:.3f} | **{pl / nat:.2f}** | {po:.3f} | "
+                     f"**{po / nat:.2f}** | {r['native']['peak_extra_mb']:.0f} | {r['plan']['peak_extra_mb']:.0f} | "
+                     f"{n * 4 / 2 ** 20:.0f} | {n / pl / 1e6:.0f} | {n / r['fill_seconds'] / 1e6:.0f} |")
+    lines += ["", "## Build and initialize (torch)", "",
+              "| model | seeds: build (default init) then apply | meta device, plan writes once | ratio |", "|---|---|---|---|"]
+    for (fw, model), r in results.items():
+        if fw == "torch" and r:
+            a, b = r["build_then_apply"]["seconds"], r["build_meta_plan"]["seconds"]
+            lines.append(f"| {model} | {a:.3f} s | {b:.3f} s | **{b / a:.2f}** |")
+    lines += ["", "## Truncated normal in the torch backend (CPU)", "",
+              "| sampler | G samples/s | vs normal_ |", "|---|---|---|"]
+    for name, rate in tn.items():
+        lines.append(f"| {name} | {rate:.3f} | {rate / tn['torch normal_']:.2f} |")
+    lines += ["", "## `import unifiedinit`", "",
+              f"{imp['import_ms']:.0f} ms against {imp['bare_ms']:.0f} ms for a bare start: "
+              f"**{imp['over_bare_ms']:.0f} ms over a bare start** (best of 7). No framework is imported; the standard "
+              f"modules it loads: {', '.join(m for m in imp['modules'] if '.' not in m)}.", "",
+              "## GPU (torch and JAX)", ""] + gpu + [""]
+    with open(args.out, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
