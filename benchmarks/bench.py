@@ -502,7 +502,8 @@ def write(args, results, tn, imp, reps, gpu) -> None:
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, Python "
              f"{platform.python_version()}, no GPU  ",
              "Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + "  ",
-             f"Median of {reps} repetitions after a warm-up, each framework and model in its own process.", "",
+             f"Median of {reps} repetitions after a warm-up, each framework and model in its own process.  ",
+             "The targets, the ones missed here, why, and what would reach them: benchmarks/README.md.", "",
              "## Native code vs a unifiedinit plan vs portable mode", "",
              "| framework | model | params | native s | plan s | plan/native | portable s | portable/native | "
              "native peak MB | plan peak MB | params MB | plan M params/s | fill M params/s |",
