@@ -19,7 +19,7 @@ from typing import Any
 
 from . import draws as D
 
-__all__ = ["Ops", "draw", "phi"]
+__all__ = ["Ops", "NumpyLikeOps", "draw", "phi"]
 
 
 def phi(x: float) -> float:
@@ -86,6 +86,40 @@ class Ops:
 
     def clip(self, x: Any, low: float, high: float) -> Any:
         raise NotImplementedError
+
+
+class NumpyLikeOps(Ops):
+    """Ops whose array functions come from a NumPy-like namespace ``xp`` (``jax.numpy``, ``keras.ops``): the
+    names and signatures they share with NumPy are bound once here."""
+
+    xp: Any = None
+
+    def full(self, shape: tuple[int, ...], value: float, dt: Any) -> Any:
+        return self.xp.full(shape, value, dtype=dt)
+
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        return self.xp.where(cond, a, b)
+
+    def argsort0(self, x: Any) -> Any:
+        return self.xp.argsort(x, axis=0)
+
+    def diagonal(self, m: Any) -> Any:
+        return self.xp.diagonal(m)
+
+    def sign(self, x: Any) -> Any:
+        return self.xp.sign(x)
+
+    def transpose(self, m: Any) -> Any:
+        return self.xp.transpose(m)
+
+    def reshape(self, x: Any, shape: tuple[int, ...]) -> Any:
+        return self.xp.reshape(x, shape)
+
+    def moveaxis(self, x: Any, source: int, destination: int) -> Any:
+        return self.xp.moveaxis(x, source, destination)
+
+    def clip(self, x: Any, low: float, high: float) -> Any:
+        return self.xp.clip(x, low, high)
 
 
 def _elementwise(ops: Ops, d: D.Draw, shape: tuple[int, ...], dt: Any) -> Any:

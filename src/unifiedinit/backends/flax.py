@@ -23,7 +23,7 @@ from .. import draws as D
 from .. import sampling
 from ..layout import Layout, LayoutLike, TensorInfo, get_layout
 from ..portable import portable_option
-from ..sampling import Ops
+from ..sampling import NumpyLikeOps
 from ..specs import Spec
 
 __all__ = ["FlaxInitializer", "initializer", "sample", "reinit"]
@@ -37,9 +37,11 @@ def _dtype_name(dtype: Any) -> str:
 
 # ------------------------------------------------------------------------------------------ primitives
 
-class JaxOps(Ops):
+class JaxOps(NumpyLikeOps):
     """``unifiedinit.sampling.Ops`` with jax.random: one key, split for every random op, so a call is a pure
     function of its key (traceable under jit/vmap)."""
+
+    xp = jnp
 
     def __init__(self, key: jax.Array) -> None:
         self.key = key
@@ -63,20 +65,6 @@ class JaxOps(Ops):
     def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any) -> jax.Array:
         a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
         return d.mean + d.std * jax.random.truncated_normal(self._next(), a, b, shape, dt)
-
-    def full(self, shape: tuple[int, ...], value: float, dt: Any) -> jax.Array:
-        return jnp.full(shape, value, dt)
-
-    where = staticmethod(jnp.where)
-    sign = staticmethod(jnp.sign)
-    diagonal = staticmethod(jnp.diagonal)
-    moveaxis = staticmethod(jnp.moveaxis)
-    reshape = staticmethod(jnp.reshape)
-    transpose = staticmethod(jnp.transpose)
-    clip = staticmethod(jnp.clip)
-
-    def argsort0(self, x: jax.Array) -> jax.Array:
-        return jnp.argsort(x, axis=0)
 
     def qr(self, m: jax.Array) -> tuple[jax.Array, jax.Array]:
         return jnp.linalg.qr(m)

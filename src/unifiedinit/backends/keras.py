@@ -21,7 +21,7 @@ from .. import draws as D
 from .. import sampling
 from ..layout import LayoutLike, TensorInfo, get_layout
 from ..portable import portable_option
-from ..sampling import Ops
+from ..sampling import NumpyLikeOps
 from ..serialize import from_dict
 from ..specs import Spec
 
@@ -46,8 +46,10 @@ class _Seeds:
 
 # ------------------------------------------------------------------------------------------ primitives
 
-class KerasOps(Ops):
+class KerasOps(NumpyLikeOps):
     """``unifiedinit.sampling.Ops`` with keras.random and keras.ops (every Keras backend)."""
+
+    xp = ops
 
     def __init__(self, seeds: _Seeds) -> None:
         self.seeds = seeds
@@ -61,27 +63,17 @@ class KerasOps(Ops):
     def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: str) -> Any:
         return keras.random.normal(shape, mean, std, dtype=dt, seed=self.seeds())
 
-    def full(self, shape: tuple[int, ...], value: float, dt: str) -> Any:
-        return ops.full(shape, value, dtype=dt)
-
-    erfinv = staticmethod(ops.erfinv)
-    where = staticmethod(ops.where)
-    sign = staticmethod(ops.sign)
-    diagonal = staticmethod(ops.diagonal)
-    moveaxis = staticmethod(ops.moveaxis)
-    reshape = staticmethod(ops.reshape)
-    transpose = staticmethod(ops.transpose)
-    clip = staticmethod(ops.clip)
-    cast = staticmethod(ops.cast)
-
-    def argsort0(self, x: Any) -> Any:
-        return ops.argsort(x, axis=0)
+    def erfinv(self, x: Any) -> Any:
+        return ops.erfinv(x)
 
     def qr(self, m: Any) -> tuple[Any, Any]:
         return ops.qr(m, mode="reduced")
 
     def from_numpy(self, a: Any, dt: str) -> Any:
         return ops.convert_to_tensor(a, dtype=dt)
+
+    def cast(self, x: Any, dtype: str) -> Any:
+        return ops.cast(x, dtype)
 
 
 def draw_tensor(d: D.Draw, shape: tuple[int, ...], dtype: str, seeds: _Seeds) -> Any:
