@@ -337,3 +337,20 @@ def test_backend_sample_hook_is_seeded():
     b = B.sample(ui.LecunNormal(), (30, 40), seed=3)
     assert isinstance(a, np.ndarray) and np.array_equal(a, b)
     assert B.sample(ui.LecunNormal(), (30, 40), seed=3, dtype="bfloat16").dtype == np.float32
+
+
+def test_large_truncated_normals_are_drawn_in_parallel_parts_repeatably_and_exactly():
+    from unifiedinit.backends import torch as T
+    shape = (3, T.PARALLEL_MIN)  # large enough to split over torch's threads (when there are 2 or more)
+    spec = ui.VarianceScaling(2.0, "fan_in", "truncated_normal")
+    torch.manual_seed(8)
+    a = T.init_(torch.empty(shape), spec).clone()
+    torch.manual_seed(8)
+    b = T.init_(torch.empty(shape), spec)
+    assert torch.equal(a, b)  # repeatable under torch.manual_seed
+    g1, g2 = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+    assert torch.equal(T.init_(torch.empty(shape), spec, generator=g1), T.init_(torch.empty(shape), spec, generator=g2))
+    verdict = stats.check(a.numpy(), spec, layout="torch")
+    assert verdict, str(verdict)
+    half = a.numel() // 2
+    assert not torch.equal(a.view(-1)[:1000], a.view(-1)[half:half + 1000])  # the parts are different streams

@@ -52,8 +52,41 @@ def _truncated_normal(t: torch.Tensor, d: D.TruncatedNormal, g: torch.Generator 
         t.copy_(work.clamp_(d.low, d.high))
         return
     # the usual window (+-2 sigma keeps 95 %): draw normals, replace the few outside by accepted redraws
-    t.normal_(d.mean, d.std, generator=g)
     flat = t.view(-1)
+    parts = _parts(flat)
+    if len(parts) == 1:
+        _redraw_outside(flat, d, g)
+        return
+    # a large CPU tensor: torch's normal_ runs on one core, so the parts are drawn in parallel, each from its own
+    # generator seeded from the caller's (or the default) generator: repeatable under torch.manual_seed
+    seeds = torch.randint(0, 2 ** 62, (len(parts),), generator=g).tolist()
+    gens = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
+    list(_pool(len(parts)).map(lambda i: _redraw_outside(parts[i], d, gens[i]), range(len(parts))))
+
+
+#: CPU tensors of at least this many entries are split over torch's intra-op threads
+PARALLEL_MIN = 1 << 20
+_POOLS: dict[int, Any] = {}
+
+
+def _parts(flat: torch.Tensor) -> list[torch.Tensor]:
+    threads = torch.get_num_threads()
+    if flat.device.type != "cpu" or threads < 2 or flat.numel() < PARALLEL_MIN:
+        return [flat]
+    step = -(-flat.numel() // threads)
+    return [flat[i:i + step] for i in range(0, flat.numel(), step)]
+
+
+def _pool(n: int) -> Any:
+    from concurrent.futures import ThreadPoolExecutor
+    if n not in _POOLS:
+        _POOLS[n] = ThreadPoolExecutor(max_workers=n, thread_name_prefix="unifiedinit")
+    return _POOLS[n]
+
+
+def _redraw_outside(flat: torch.Tensor, d: D.TruncatedNormal, g: torch.Generator | None) -> None:
+    """Fill ``flat`` with N(mean, std) and replace the entries outside [low, high] by accepted redraws."""
+    flat.normal_(d.mean, d.std, generator=g)
     for start in range(0, flat.numel(), CHUNK):
         chunk = flat[start:start + CHUNK]
         outside = (chunk < d.low) | (chunk > d.high)
