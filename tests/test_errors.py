@@ -1,0 +1,73 @@
+"""One error catalog: an unusable tensor is refused with the same exception type and the same message in every
+backend, before anything is written: the target keeps its values. (The shape, in the framework's axis order,
+and the layout's name are the only words that differ.)"""
+
+import importlib.util
+import re
+
+import numpy as np
+import pytest
+
+import unifiedinit as ui
+
+#: (case, spec, shape in torch's layout, dtype, expected type, a regex the message must match)
+CATALOG = [
+    ("integer dtype", ui.Normal(), (4, 4), "int32", TypeError, r"dtype.*int32"),
+    ("zero-size dimension", ui.XavierUniform(), (0, 4), "float32", ValueError, r"fan_in=.*every dimension must be > 0"),
+    ("fan-based on a vector", ui.XavierUniform(), (5,), "float32", ValueError, r"at least 2 dimensions"),
+    ("orthogonal on a vector", ui.Orthogonal(), (5,), "float32", ValueError, r"Orthogonal: needs a tensor with at least 2"),
+    ("eye not 2-D", ui.Eye(), (2, 2, 2), "float32", ValueError, r"Eye: needs a tensor with exactly 2 dimensions"),
+    ("dirac on a matrix", ui.Dirac(), (4, 4), "float32", ValueError, r"Dirac: needs a tensor with 3, 4 or 5"),
+    ("dirac groups", ui.Dirac(groups=3), (4, 4, 3, 3), "float32", ValueError, r"'groups' must divide the output channels \(4\)"),
+    ("array of the wrong shape", ui.FromArray([[1.0, 2.0], [3.0, 4.0]]), (3, 3), "float32", ValueError,
+     r"FromArray: parameter 'values' has shape \(2, 2\)"),
+]
+#: torch layout -> each framework's own, as the axes of the torch shape in its order
+AXES = {2: (1, 0), 3: (2, 1, 0), 4: (2, 3, 1, 0)}
+FRAMEWORKS = [f for f in ("torch", "keras", "flax", "mxnet") if importlib.util.find_spec(f)]
+
+
+def attempt(framework, spec, shape, dtype):
+    """Apply ``spec`` to a tensor of ``shape`` (torch's layout, moved to the framework's) filled with 7;
+    returns (the exception, the tensor's values afterwards)."""
+    own = shape if framework in ("torch", "mxnet") or len(shape) < 2 else tuple(shape[a] for a in AXES[len(shape)])
+    if framework == "torch":
+        import torch
+        t = torch.full(own, 7, dtype=getattr(torch, dtype))
+        call, after = (lambda: spec.to_torch()(t)), (lambda: t.numpy())
+    elif framework == "mxnet":
+        from unifiedinit.backends.mxnet import mx
+        t = mx.nd.full(own, 7, dtype=dtype)
+        call, after = (lambda: spec.to_mxnet()._apply(t)), (lambda: t.asnumpy())
+    elif framework == "keras":
+        call, after = (lambda: spec.to_keras(seed=0)(own, dtype)), (lambda: np.full(own, 7))
+    else:
+        import jax
+        call, after = (lambda: spec.to_flax()(jax.random.key(0), own, dtype)), (lambda: np.full(own, 7))
+    try:
+        call()
+    except Exception as err:  # noqa: BLE001 - the test inspects whatever comes out
+        return err, after()
+    return None, after()
+
+
+def normalized(message):
+    """The message without what each framework names its own way: the shape in its axis order, its layout."""
+    message = re.sub(r"layout '[a-z_]+'", "layout '<layout>'", message)
+    return re.sub(r"\(\d+(, \d+)*,?\)", "(<shape>)", message)
+
+
+@pytest.mark.parametrize("case,spec,shape,dtype,kind,pattern", CATALOG, ids=[c[0] for c in CATALOG])
+def test_the_same_mistake_reads_the_same_in_every_backend(case, spec, shape, dtype, kind, pattern):
+    messages = {}
+    for framework in FRAMEWORKS:
+        if framework == "mxnet" and case == "fan-based on a vector":
+            continue  # MXNet's initializer gives vectors Keras's fan rule (Gluon hands it every parameter)
+        err, values = attempt(framework, spec, shape, dtype)
+        assert isinstance(err, kind), f"{framework}: {err!r}"
+        assert re.search(pattern, str(err)), f"{framework}: {err}"
+        assert np.all(values == 7), f"{framework} wrote before refusing"
+        messages[framework] = normalized(str(err))
+    if not messages:
+        pytest.skip("no backend installed here applies this case")
+    assert len(set(messages.values())) == 1, messages
