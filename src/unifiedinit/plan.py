@@ -283,7 +283,8 @@ class Plan:
     @classmethod
     def from_dict(cls, data: Any) -> "Plan":
         from .serialize import from_dict
-        if not isinstance(data, dict) or set(data) - {"name", "rules"} or not isinstance(data.get("rules"), list):
+        if not isinstance(data, dict) or set(data) - {"name", "rules"} or not isinstance(data.get("rules"), list) \
+                or not isinstance(data.get("name", ""), str):
             raise ValueError(f"cannot load plan: expected {{'name': str, 'rules': [...]}}, got {data!r:.200}")
         rules = []
         for i, r in enumerate(data["rules"]):
@@ -291,16 +292,24 @@ class Plan:
             if not isinstance(r, dict) or set(r) - {"spec", "kind", "role", "path", "fans", "quiet"}:
                 raise ValueError(f"cannot load plan: {where}: expected a dict with spec, kind, role, path, fans, quiet")
             spec = None if r.get("spec") is None else from_dict(r["spec"], _path=f"{where}.spec")
+            for key in ("kind", "role"):
+                if not isinstance(r.get(key) or [], list) or not all(isinstance(x, str) for x in r.get(key) or []):
+                    raise ValueError(f"cannot load plan: {where}.{key}: expected a list of words, got {r[key]!r:.200}")
+            if not isinstance(r.get("quiet", False), bool):
+                raise ValueError(f"cannot load plan: {where}.quiet: expected true or false, got {r['quiet']!r:.200}")
             try:
                 rules.append(Rule(spec, Select(tuple(r.get("kind") or ()), tuple(r.get("role") or ()), r.get("path")),
-                                  r.get("fans"), bool(r.get("quiet", False))))
+                                  r.get("fans"), r.get("quiet", False)))
             except (TypeError, ValueError) as err:
                 raise ValueError(f"cannot load plan: {where}: {err}") from None
         return cls(rules, data.get("name", ""))
 
     @classmethod
     def from_json(cls, text: str) -> "Plan":
-        return cls.from_dict(json.loads(text))
+        """The plan a ``plan.to_json()`` string describes: only registered spec names and plain values load;
+        anything else is refused with the path of the field (never imported, evaluated or unpickled)."""
+        from .serialize import load_json
+        return cls.from_dict(load_json(text, "plan"))
 
 
 def canonical_keys(params: Sequence[Param]) -> dict[int, str]:

@@ -25,7 +25,12 @@ DTYPES = ("float16", "bfloat16", "float32", "float64")
 
 def numpy_dtype(dtype: object) -> np.dtype:
     """float16 / float32 / float64, or bfloat16 through ml_dtypes (installed with JAX)."""
-    name = getattr(dtype, "name", None) or str(dtype)
+    name = getattr(dtype, "name", None)
+    if not isinstance(name, str):
+        try:  # a scalar type such as jnp.float16 or np.float32
+            name = np.dtype(dtype).name if isinstance(dtype, type) else str(dtype)
+        except TypeError:
+            name = str(dtype)
     name = name.replace("torch.", "")
     if name == "bfloat16":
         try:
@@ -163,17 +168,30 @@ def _bounds(draw: D.Draw) -> tuple[float, float, bool] | None:
     return None
 
 
+def support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
+    """The support of a bounded elementwise draw as ``dtype`` can hold it: the smallest ``dtype`` number >= low and
+    the largest <= high (< high for a uniform's open end). Every sampler clips to these after rounding, so
+    rounding to float16 never leaves the support (0.6 rounds up to 0.6001 in float16). None when unbounded."""
+    bounds = _bounds(draw)
+    if bounds is None:
+        return None
+    dt = numpy_dtype(dtype)
+    low, high, open_high = bounds
+    if dt == np.float64:
+        return low, high
+    lo = np.array(low, dtype=dt)
+    lo = lo if float(lo) >= low else np.nextafter(lo, np.array(np.inf, dtype=dt))
+    hi = np.array(high, dtype=dt)
+    if float(hi) > high or (open_high and float(hi) >= high):
+        hi = np.nextafter(hi, np.array(-np.inf, dtype=dt))
+    return float(lo), float(hi)
+
+
 def _round_into(x: np.ndarray, draw: D.Draw, dtype: np.dtype) -> np.ndarray:
     out = x.astype(dtype)
-    bounds = _bounds(draw)
-    if bounds is not None and dtype != np.float64:
-        low, high, open_high = bounds
-        lo = np.array(low, dtype=dtype)
-        lo = lo if float(lo) >= low else np.nextafter(lo, np.array(np.inf, dtype=dtype))
-        hi = np.array(high, dtype=dtype)
-        if float(hi) > high or (open_high and float(hi) >= high):
-            hi = np.nextafter(hi, np.array(-np.inf, dtype=dtype))
-        out = np.clip(out, lo, hi).astype(dtype, copy=False)
+    support = support_in(draw, dtype)
+    if support is not None and dtype != np.float64:
+        out = np.clip(out, np.array(support[0], dtype=dtype), np.array(support[1], dtype=dtype)).astype(dtype, copy=False)
     return out
 
 

@@ -182,5 +182,6 @@ def draw(ops: Ops, d: D.Draw, shape: tuple[int, ...], dtype: Any) -> Any:
         raise TypeError(f"unknown draw {d!r}")
     x = ops.cast(x, dtype)
     if isinstance(d, (D.Uniform, D.TruncatedNormal)):  # rounding must not leave the support
-        x = ops.clip(x, d.low, d.high)
+        from .reference import support_in
+        x = ops.clip(x, *support_in(d, dtype))
     return x

@@ -18,8 +18,8 @@ MAX_DEPTH = 32
 MAX_JSON_CHARS = 10_000_000
 
 
-def _fail(path: str, message: str) -> ValueError:
-    return ValueError(f"cannot load spec: {path}: {message}")
+def _fail(path: str, message: str, what: str = "spec") -> ValueError:
+    return ValueError(f"cannot load {what}: {path}: {message}")
 
 
 def _plain_value(value: Any, path: str, depth: int) -> Any:
@@ -72,20 +72,25 @@ def to_dict(spec: Spec) -> dict[str, Any]:
     return spec.to_dict()
 
 
-def from_json(text: str | bytes) -> Spec:
-    """The spec a ``spec.to_json()`` string describes (see ``from_dict``)."""
+def load_json(text: str | bytes, what: str = "spec") -> Any:
+    """Parse untrusted JSON text: a length limit, no NaN/Infinity, nesting deeper than Python can follow refused
+    with a ValueError (not a RecursionError)."""
     if not isinstance(text, (str, bytes)):
         raise TypeError(f"parameter 'text' must be a JSON string, got {type(text).__name__}")
     if len(text) > MAX_JSON_CHARS:
-        raise _fail("spec", f"the JSON text is longer than {MAX_JSON_CHARS} characters")
+        raise _fail(what, f"the JSON text is longer than {MAX_JSON_CHARS} characters", what)
 
     def no_constants(word: str) -> Any:
-        raise _fail("spec", f"{word} is not a finite number")
+        raise _fail(what, f"{word} is not a finite number", what)
 
     try:
-        data = json.loads(text, parse_constant=no_constants)
+        return json.loads(text, parse_constant=no_constants)
     except RecursionError:
-        raise _fail("spec", f"nested deeper than {MAX_DEPTH} levels") from None
+        raise _fail(what, f"nested deeper than {MAX_DEPTH} levels", what) from None
     except json.JSONDecodeError as err:
-        raise _fail("spec", f"not valid JSON ({err})") from None
-    return from_dict(data)
+        raise _fail(what, f"not valid JSON ({err})", what) from None
+
+
+def from_json(text: str | bytes) -> Spec:
+    """The spec a ``spec.to_json()`` string describes (see ``from_dict``)."""
+    return from_dict(load_json(text))

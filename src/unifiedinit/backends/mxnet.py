@@ -98,6 +98,13 @@ mx = import_mxnet()
 
 # ------------------------------------------------------------------------------------------ primitives
 
+def _num(x: float) -> float:
+    """A Python float MXNet's parameter parser accepts: it refuses subnormal numbers ("Out of range value"), so
+    those below float32's smallest normal (1.2e-38) become 0, a change far below any dtype's resolution here."""
+    x = float(x)
+    return 0.0 if abs(x) < 1.1754943508222875e-38 else x
+
+
 class MXNetOps(Ops):
     """``unifiedinit.sampling.Ops`` with mx.nd on one context, drawing from MXNet's global RNG."""
 
@@ -108,12 +115,15 @@ class MXNetOps(Ops):
         return "float32" if dtype in ("float16", "bfloat16") else dtype
 
     def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: str) -> Any:
-        return mx.nd.random.uniform(float(low), float(high), shape=shape, dtype=dt, ctx=self.ctx)
+        return mx.nd.random.uniform(_num(low), _num(high), shape=shape, dtype=dt, ctx=self.ctx)
 
     def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: str) -> Any:
-        return mx.nd.random.normal(float(mean), float(std), shape=shape, dtype=dt, ctx=self.ctx)
+        return mx.nd.random.normal(_num(mean), _num(std), shape=shape, dtype=dt, ctx=self.ctx)
 
     def full(self, shape: tuple[int, ...], value: float, dt: str) -> Any:
+        if value != 0 and abs(value) < 1.1754943508222875e-38:  # subnormal: exactly, through the host
+            import numpy as np
+            return self.from_numpy(np.full(shape, value), dt)
         return mx.nd.full(shape, float(value), ctx=self.ctx, dtype=dt)
 
     def erfinv(self, x: Any) -> Any:
@@ -155,7 +165,7 @@ class MXNetOps(Ops):
         return x.astype(dtype, copy=False)
 
     def clip(self, x: Any, low: float, high: float) -> Any:
-        return mx.nd.clip(x, float(low), float(high))
+        return mx.nd.clip(x, _num(low), _num(high))
 
 
 # ----------------------------------------------------------------------------------------- the class
@@ -374,8 +384,12 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
            dtype: str = "float32") -> Any:
     """Sample natively after ``mx.random.seed(seed)`` and return a NumPy array (for the report and tests)."""
     import numpy as np
+    shape = tuple(int(s) for s in shape)
+    if 0 in shape:  # MXNet's NDArrays read a 0 as "unknown" and cannot hold an empty tensor: nothing to draw
+        SpecInitializer(spec, layout=layout).lower(shape, dtype)  # but the same checks as anywhere else
+        return np.zeros(shape, dtype=dtype)
     mx.random.seed(int(seed))
-    arr = mx.nd.zeros(tuple(int(s) for s in shape), dtype=dtype)
+    arr = mx.nd.zeros(shape, dtype=dtype)
     SpecInitializer(spec, layout=layout)._init_weight("weight", arr)
     return np.asarray(arr.asnumpy())
 

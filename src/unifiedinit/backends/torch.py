@@ -176,6 +176,9 @@ def _sparse(t: torch.Tensor, d: D.Sparse, g: torch.Generator | None) -> None:
 def _write(t: torch.Tensor, d: D.Draw, g: torch.Generator | None) -> None:
     if d.elementwise:
         _elementwise(t, d, g)
+        if isinstance(d, (D.Uniform, D.TruncatedNormal)) and t.dtype in (torch.float16, torch.bfloat16):
+            from ..reference import support_in  # rounding to half precision must not leave the support
+            t.clamp_(*support_in(d, _dtype_name(t)))
     elif isinstance(d, D.Orthogonal):
         _orthogonal(t, d, g)
     elif isinstance(d, D.Eye):
