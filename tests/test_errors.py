@@ -13,6 +13,7 @@ import unifiedinit as ui
 #: (case, spec, shape in torch's layout, dtype, expected type, a regex the message must match)
 CATALOG = [
     ("integer dtype", ui.Normal(), (4, 4), "int32", TypeError, r"dtype.*int32"),
+    ("bool dtype", ui.Uniform(), (4, 4), "bool", TypeError, r"dtype.*bool"),
     ("zero-size dimension", ui.XavierUniform(), (0, 4), "float32", ValueError, r"fan_in=.*every dimension must be > 0"),
     ("fan-based on a vector", ui.XavierUniform(), (5,), "float32", ValueError, r"at least 2 dimensions"),
     ("orthogonal on a vector", ui.Orthogonal(), (5,), "float32", ValueError, r"Orthogonal: needs a tensor with at least 2"),
@@ -29,7 +30,8 @@ FRAMEWORKS = [f for f in ("torch", "keras", "flax", "mxnet") if importlib.util.f
 
 def attempt(framework, spec, shape, dtype):
     """Apply ``spec`` to a tensor of ``shape`` (torch's layout, moved to the framework's) filled with 7;
-    returns (the exception, the tensor's values afterwards)."""
+    returns (the exception, the tensor's values afterwards; Keras and Flax initializers return new arrays, so
+    there the "target" is the values the caller keeps)."""
     own = shape if framework in ("torch", "mxnet") or len(shape) < 2 else tuple(shape[a] for a in AXES[len(shape)])
     if framework == "torch":
         import torch
@@ -40,10 +42,10 @@ def attempt(framework, spec, shape, dtype):
         t = mx.nd.full(own, 7, dtype=dtype)
         call, after = (lambda: spec.to_mxnet()._apply(t)), (lambda: t.asnumpy())
     elif framework == "keras":
-        call, after = (lambda: spec.to_keras(seed=0)(own, dtype)), (lambda: np.full(own, 7))
+        call, after = (lambda: spec.to_keras(seed=0)(own, dtype)), (lambda: np.full(own, 7).astype(dtype))
     else:
         import jax
-        call, after = (lambda: spec.to_flax()(jax.random.key(0), own, dtype)), (lambda: np.full(own, 7))
+        call, after = (lambda: spec.to_flax()(jax.random.key(0), own, dtype)), (lambda: np.full(own, 7).astype(dtype))
     try:
         call()
     except Exception as err:  # noqa: BLE001 - the test inspects whatever comes out
@@ -66,7 +68,7 @@ def test_the_same_mistake_reads_the_same_in_every_backend(case, spec, shape, dty
         err, values = attempt(framework, spec, shape, dtype)
         assert isinstance(err, kind), f"{framework}: {err!r}"
         assert re.search(pattern, str(err)), f"{framework}: {err}"
-        assert np.all(values == 7), f"{framework} wrote before refusing"
+        assert np.all(values == np.full(1, 7).astype(dtype)), f"{framework} wrote before refusing"  # 7, as dtype
         messages[framework] = normalized(str(err))
     if not messages:
         pytest.skip("no backend installed here applies this case")

@@ -61,6 +61,8 @@ BAD = [
     (lambda: ui.Affine(ui.Normal(), scale=0.0), ValueError, ["'scale'", "non-zero"]),
     (lambda: ui.FromArray([[1.0, 2.0], [3.0]]), ValueError, ["'values'", "rectangular"]),
     (lambda: ui.FromArray(3.0), TypeError, ["'values'", "Constant"]),
+    (lambda: ui.FromArray([["a", "b"]]), TypeError, ["'values'", "'a'", "real number"]),
+    (lambda: ui.FromArray([[1.0, None]]), TypeError, ["'values'", "None", "real number"]),
     (lambda: ui.calculate_gain("swish"), ValueError, ["'nonlinearity'", "'swish'", "'tanh'"]),
     (lambda: ui.calculate_gain("leaky_relu", "x"), TypeError, ["'param'", "'x'"]),
 ]
