@@ -57,6 +57,8 @@ class Param:
     #: False while the framework does not know the shape yet (MXNet's deferred initialization): such a
     #: parameter is matched now and lowered by its backend once the shape is known
     known: bool = True
+    #: the parameter's dtype name ("float32", ...), checked against its spec when the plan is resolved
+    dtype: str = "float32"
 
     def info(self, fans: str | None = None) -> TensorInfo:
         """What lowering sees: the tensor's own fans or its layer's (``fans``, default by role)."""
@@ -160,6 +162,8 @@ class Report:
     entries: list[Entry]
     unmatched: list[Param]
     unused: list[int]
+    #: id(param) -> its canonical key (see ``canonical_keys``), the key of its portable values
+    keys: dict[int, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         rows = [("path", "layer", "kind", "role", "shape", "rule", "spec")]
@@ -243,6 +247,7 @@ class Plan:
             if rule.spec is not None and p.known:
                 try:
                     draw = rule.spec.lower(p.info(rule.fans))
+                    v.tensor_dtype(p.dtype, draw.deterministic)
                 except (TypeError, ValueError) as err:
                     raise type(err)(f"plan rule {i} ({rule}) cannot initialize {p.path!r} "
                                     f"({p.layer}, shape {p.shape}): {err}") from None
@@ -251,7 +256,7 @@ class Plan:
         if warn:
             for i in (i for i in unused if not self.rules[i].quiet):
                 warnings.warn(f"plan rule {i} matched no parameter: {self.rules[i]}", stacklevel=stacklevel)
-        return Report(self, entries, unmatched, unused)
+        return Report(self, entries, unmatched, unused, canonical_keys(params))
 
     def apply(self, model: Any, *, seed: int | None = None, portable: bool = False, **options: Any) -> Any:
         """Initialize ``model`` (a torch nn.Module, a built Keras model, an MXNet Block, an NNX module, or a
@@ -267,12 +272,12 @@ class Plan:
             return get_backend(framework_of(model)).apply_plan(self, model, seed=seed, portable=True, **options)
         return get_backend(framework_of(model)).apply_plan(self, model, seed=seed, **options)
 
-    def portable_values(self, entry: Entry, seed: int, key: str, dtype: Any) -> Any:
+    def portable_values(self, report: Report, entry: Entry, seed: int) -> Any:
         """The portable values (a NumPy array) of one entry of a report of this plan."""
         from .portable import Portable
-        rule = self.rules[entry.rule]
-        info = entry.param.info(rule.fans)
-        return Portable(seed, key).values(rule.spec, entry.param.shape, entry.param.layout, dtype, info.layer_fans)
+        rule, p = self.rules[entry.rule], entry.param
+        return Portable(seed, report.keys[id(p)]).values(rule.spec, p.shape, p.layout, p.dtype,
+                                                           p.info(rule.fans).layer_fans)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "rules": [r.to_dict() for r in self.rules]}

@@ -195,7 +195,7 @@ def _class_of_name(name: str) -> str:
 
 
 def _describe(path: tuple[str, ...], classes: tuple[str, ...], name: str, shape: tuple[int, ...],
-              layer: Mapping[str, Any]) -> Any:
+              layer: Mapping[str, Any], dtype: Any) -> Any:
     """A Flax parameter as a unifiedinit.plan.Param. ``classes``: the class of each module on ``path``;
     ``layer``: the arrays of its module by name (for its fans)."""
     from ..plan import Param
@@ -224,7 +224,7 @@ def _describe(path: tuple[str, ...], classes: tuple[str, ...], name: str, shape:
             layer_fans = TensorInfo.make(tuple(main), layout).fans
     return Param(path="/".join(path + (name,)), kind=kind, role=role, shape=shape,
                  layout=layout if role in ("weight", "embedding") else "flax", layer_fans=layer_fans,
-                 layer=classes[-1] if classes else "")
+                 layer=classes[-1] if classes else "", dtype=_dtype_name(dtype))
 
 
 def _is_array(x: Any) -> bool:
@@ -245,7 +245,8 @@ def _walk_tree(tree: Mapping[str, Any], collections: Mapping[str, Any] | None = 
             classes = tuple(_class_of_name(p) for p in path)
             for name, x in arrays.items():
                 if jnp.issubdtype(x.dtype, jnp.floating):
-                    found.append((_describe(path, classes, name, tuple(x.shape), shapes), (collection, path, name)))
+                    found.append((_describe(path, classes, name, tuple(x.shape), shapes, x.dtype),
+                                  (collection, path, name)))
         for k, sub in node.items():
             if isinstance(sub, Mapping):
                 visit(collection, sub, path + (str(k),))
@@ -282,7 +283,7 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
         classes = tuple(classes_at.get(path[:i], "") for i in range(len(path) + 1))  # the root model first
         for name, var in variables.items():
             if jnp.issubdtype(var.get_value().dtype, jnp.floating):
-                found.append((_describe(path, classes, name, shapes[name], shapes), var))
+                found.append((_describe(path, classes, name, shapes[name], shapes, var.get_value().dtype), var))
     return found
 
 
@@ -311,28 +312,18 @@ def apply_plan(plan: Any, model: Any, *, seed: int | None = None, key: jax.Array
         if seed is None:
             raise ValueError("JAX has no global random state: pass seed= (an int) or key= (a jax.random key)")
         key = jax.random.key(int(seed))
-    from ..plan import canonical_keys
     tree = params if params is not None else model if isinstance(model, Mapping) else None
     found = walk(tree if tree is not None else model)
-    report = plan.resolve([p for p, _ in found], stacklevel=4)
+    report = plan.resolve([p for p, _ in found], stacklevel=4)  # every check, dtypes included
     where = {id(p): w for p, w in found}
-    keys = canonical_keys([p for p, _ in found])
-
-    def dtype_of(w: Any) -> Any:
-        return (w.get_value() if tree is None else _subtree(tree if "params" in tree else {"params": tree},
-                                                            (w[0],) + w[1])[w[2]]).dtype
-    for e in report.entries:
-        if e.draw is not None:
-            v.tensor_dtype(_dtype_name(dtype_of(where[id(e.param)])), e.draw.deterministic)
     new = {}
-    for e in report.entries:  # every check passed above: drawing cannot refuse now
+    for e in report.entries:  # every check passed: drawing cannot refuse now
         if e.draw is not None:
-            w = where[id(e.param)]
+            w, dtype = where[id(e.param)], e.param.dtype
             if portable:
-                values = plan.portable_values(e, seed, keys[id(e.param)], _dtype_name(dtype_of(w)))
-                x = jnp.asarray(values, dtype=dtype_of(w))
+                x = jnp.asarray(plan.portable_values(report, e, seed), dtype=dtype)
             else:
-                x = draw_array(_path_key(key, e.param.path), e.draw, e.param.shape, dtype_of(w))
+                x = draw_array(_path_key(key, e.param.path), e.draw, e.param.shape, jnp.dtype(dtype))
             if tree is None:
                 w.set_value(x)  # NNX: in place, one parameter at a time, so the old value is freed at once
             else:

@@ -203,6 +203,7 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
             if kind == "norm" and role == "bias":
                 role = "shift"
             found.append((Param(path=var.path, kind=kind, role=role, shape=tuple(int(d) for d in var.shape),
+                                dtype=keras.backend.standardize_dtype(var.dtype),
                                 layout=layout if role in ("weight", "embedding") else "keras",
                                 layer_fans=layer_fans, layer=type(layer).__name__), var))
     return found
@@ -213,22 +214,15 @@ def apply_plan(plan: Any, model: Any, *, seed: int | None = None, portable: bool
     is assigned values drawn with keras.random. With an int ``seed`` every variable gets its own seed from
     (seed, its path), so the values do not depend on the order of layers."""
     import zlib
-
-    from ..plan import canonical_keys
     found = walk(model)
     report = plan.resolve([p for p, _ in found], stacklevel=4)
     variables = {id(p): var for p, var in found}
-    keys = canonical_keys([p for p, _ in found])
-    for e in report.entries:
-        v.tensor_dtype(keras.backend.standardize_dtype(variables[id(e.param)].dtype),
-                       e.draw is None or e.draw.deterministic)
     for e in report.entries:
         if e.draw is None:
             continue
-        var = variables[id(e.param)]
-        dtype = keras.backend.standardize_dtype(var.dtype)
+        var, dtype = variables[id(e.param)], e.param.dtype
         if portable:
-            values = plan.portable_values(e, seed, keys[id(e.param)], dtype)
+            values = plan.portable_values(report, e, seed)
             var.assign(ops.convert_to_tensor(values.astype("float32") if dtype == "bfloat16" else values, dtype=dtype))
             continue
         own_seed = random.randint(1, 10 ** 9) if seed is None else zlib.crc32(f"{seed}/{e.param.path}".encode())

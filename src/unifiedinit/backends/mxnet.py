@@ -291,7 +291,7 @@ def _describe(block: Any, path: str, name: str, param: Any) -> Any:
             known = False
     return Param(path=f"{path}/{name}" if path else name, kind=kind, role=role, shape=shape,
                  layout=layout if role in ("weight", "embedding") else "mxnet", layer_fans=layer_fans,
-                 layer=type(block).__name__, known=known)
+                 layer=type(block).__name__, known=known, dtype=_dtype_name(param.dtype))
 
 
 def walk(model: Any) -> list[tuple[Any, Any]]:
@@ -350,12 +350,7 @@ def apply_plan(plan: Any, model: Any, *, seed: int | None = None, portable: bool
                          f"deferred shapes allowed), then apply the plan")
     report = plan.resolve([p for p, _ in found], stacklevel=4)
     where = {id(p): w for p, w in found}
-    from ..plan import canonical_keys
     from ..portable import Portable
-    keys = canonical_keys([p for p, _ in found])
-    for e in report.entries:
-        if e.draw is not None:
-            v.tensor_dtype(_dtype_name(where[id(e.param)][3].dtype), e.draw.deterministic)
     if seed is not None:
         mx.random.seed(int(seed))
     for e in report.entries:
@@ -363,7 +358,7 @@ def apply_plan(plan: Any, model: Any, *, seed: int | None = None, portable: bool
             continue
         block, path, name, param = where[id(e.param)]
         init = _PlanInitializer(e.draw, plan.rules[e.rule], where[id(e.param)],
-                                Portable(seed, keys[id(e.param)]) if portable else None)
+                                Portable(seed, report.keys[id(e.param)]) if portable else None)
         ctx = param.list_ctx() if param._data is not None else param._deferred_init[1]
         if e.param.known or not all(int(d) > 0 for d in param.shape):
             param.initialize(init=init, ctx=ctx, force_reinit=True)

@@ -400,6 +400,7 @@ def walk(model: nn.Module) -> list[tuple[Any, torch.Tensor]]:
                 continue
             role = _role(kind, name)
             found.append((Param(path="/".join(filter(None, (prefix.replace(".", "/"), name))), kind=kind, role=role,
+                                dtype=_dtype_name(t),
                                 shape=tuple(t.shape), layout=layout if role in ("weight", "embedding") else "torch",
                                 layer_fans=layer_fans, layer=type(module).__name__), t))
     return found
@@ -410,22 +411,17 @@ def apply_plan(plan: Any, model: nn.Module, *, seed: int | None = None,
     """Initialize ``model`` by ``plan``: everything is matched and lowered first, then written in place with
     torch's RNG (a generator seeded with ``seed`` per device, or ``generator``, or torch's default), or with
     the portable values (``portable=True``)."""
-    from ..plan import canonical_keys
     _check_generator(generator)
     found = walk(model)
     report = plan.resolve([p for p, _ in found], stacklevel=4)
     tensors = {id(p): t for p, t in found}
-    keys = canonical_keys([p for p, _ in found])
-    for e in report.entries:
-        t = tensors[id(e.param)]
-        v.tensor_dtype(_dtype_name(t), e.draw is None or e.draw.deterministic)
     generators: dict[Any, torch.Generator] = {}
     for e in report.entries:
         if e.draw is None:
             continue
         t = tensors[id(e.param)]
         if portable:
-            write_numpy(t, plan.portable_values(e, seed, keys[id(e.param)], _dtype_name(t)))
+            write_numpy(t, plan.portable_values(report, e, seed))
             continue
         g = generator
         if g is None and seed is not None:
