@@ -341,7 +341,7 @@ def test_backend_sample_hook_is_seeded():
 
 def test_large_truncated_normals_are_drawn_in_parallel_parts_repeatably_and_exactly():
     from unifiedinit.backends import torch as T
-    shape = (3, T.PARALLEL_MIN)  # large enough to split over torch's threads (when there are 2 or more)
+    shape = (3, T.CHUNK)  # three parts, drawn at once on a machine with several threads
     spec = ui.VarianceScaling(2.0, "fan_in", "truncated_normal")
     torch.manual_seed(8)
     a = T.init_(torch.empty(shape), spec).clone()
@@ -354,3 +354,39 @@ def test_large_truncated_normals_are_drawn_in_parallel_parts_repeatably_and_exac
     assert verdict, str(verdict)
     half = a.numel() // 2
     assert not torch.equal(a.view(-1)[:1000], a.view(-1)[half:half + 1000])  # the parts are different streams
+
+
+THREADS_SCRIPT = """
+import hashlib, sys, torch, unifiedinit as ui
+torch.set_num_threads(int(sys.argv[1]))
+t = ui.LecunNormal().to_torch(generator=torch.Generator().manual_seed(5))(torch.empty(2 ** 21 + 7, 3))
+plan = ui.presets.flax
+net = torch.nn.Sequential(torch.nn.Linear(1100, 1000), torch.nn.Linear(1000, 10))
+plan.apply(net, seed=3)
+data = t.numpy().tobytes() + b"".join(p.detach().numpy().tobytes() for p in net.parameters())
+print(hashlib.sha256(data).hexdigest())
+"""
+
+
+def test_the_same_seed_gives_the_same_values_whatever_the_number_of_threads():
+    import subprocess
+    import sys
+    digests = {n: subprocess.run([sys.executable, "-c", THREADS_SCRIPT, str(n)], capture_output=True, text=True,
+                                 timeout=300, check=True).stdout.strip() for n in (1, 2, 3)}
+    assert len(set(digests.values())) == 1, digests
+
+
+def test_a_large_parameter_that_requires_grad_takes_a_truncated_normal_with_several_threads():
+    # worker threads write through detached views: grad mode is per thread, and a plan must not crash half-way
+    threads = torch.get_num_threads()
+    torch.set_num_threads(max(2, threads))
+    try:
+        layer = torch.nn.Linear(1024, 1100)  # 1.1 M entries, requires grad
+        assert layer.weight.requires_grad and torch.is_grad_enabled()
+        report = ui.presets.flax.apply(layer, seed=0)
+        B.trunc_normal_(layer.weight, std=0.02)
+        ui.LecunNormal().to_torch()(layer.weight)
+    finally:
+        torch.set_num_threads(threads)
+    assert report.entries and layer.weight.grad is None and layer.weight.requires_grad
+    assert stats.check(layer.weight.detach().numpy(), ui.LecunNormal(), layout="torch")

@@ -22,7 +22,8 @@ __all__ = [
     "LAYOUTS", "Layout", "LecunNormal", "LecunUniform", "Mixture", "NO_DECAY", "Normal", "Ones", "Orthogonal",
     "Param", "Plan", "Portable", "Report", "Rule", "Select", "Sparse", "Spec", "TensorInfo", "TruncatedNormal", "Uniform",
     "VarianceScaling", "XavierNormal", "XavierUniform", "Zeros", "calculate_gain", "examples", "fans", "from_dict",
-    "from_json", "get_layout", "lower", "param_groups", "presets", "register", "sample", "to_dict",
+    "from_json", "get_layout", "inspect", "lower", "param_groups", "presets", "register", "register_layer", "sample",
+    "to_dict",
 ]
 
 
@@ -43,8 +44,8 @@ def _register_with_loaded_frameworks() -> None:
 _register_with_loaded_frameworks()
 
 
-_LAZY = {"Plan": "plan", "Rule": "plan", "Select": "plan", "Param": "plan", "Report": "plan", "NO_DECAY": "plan",
-         "param_groups": "plan", "Portable": "portable"}
+_LAZY = {"Plan": "plan", "Rule": "plan", "Select": "params", "Param": "params", "Report": "plan", "NO_DECAY": "plan",
+         "param_groups": "plan", "Portable": "portable", "inspect": "apply", "register_layer": "params"}
 
 
 def __getattr__(name: str) -> Any:

@@ -74,3 +74,68 @@ def tensor_dtype(dtype_name: str, deterministic: bool) -> None:
     allowed = ", ".join(FLOAT_DTYPES)
     raise TypeError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold "
                     f"{'this initializer' if deterministic else 'random values'}; allowed: {allowed}")
+
+
+#: the largest finite value of each dtype a parameter may have (integers: their range)
+DTYPE_RANGE: dict[str, tuple[float, float]] = {
+    "float16": (-65504.0, 65504.0), "bfloat16": (-3.3895313892515355e38, 3.3895313892515355e38),
+    "float32": (-3.4028234663852886e38, 3.4028234663852886e38),
+    "float64": (-1.7976931348623157e308, 1.7976931348623157e308),
+    "int8": (-2 ** 7, 2 ** 7 - 1), "int16": (-2 ** 15, 2 ** 15 - 1), "int32": (-2 ** 31, 2 ** 31 - 1),
+    "int64": (-2 ** 63, 2 ** 63 - 1), "uint8": (0, 2 ** 8 - 1), "uint16": (0, 2 ** 16 - 1),
+    "uint32": (0, 2 ** 32 - 1), "uint64": (0, 2 ** 64 - 1)}
+#: a normal draw is taken to reach this many standard deviations (the chance of more is below 1e-340)
+NORMAL_REACH = 40.0
+
+
+def draw_range(d: Any) -> tuple[float, float]:
+    """Every value a draw can write lies in this interval (normals: within NORMAL_REACH standard deviations)."""
+    from . import draws as D
+    if isinstance(d, D.Constant):
+        return d.value, d.value
+    if isinstance(d, (D.Uniform, D.TruncatedNormal)):
+        return d.low, d.high
+    if isinstance(d, D.Normal):
+        return d.mean - NORMAL_REACH * d.std, d.mean + NORMAL_REACH * d.std
+    if isinstance(d, D.Affine):
+        lo, hi = draw_range(d.base)
+        ends = (d.scale * lo + d.shift, d.scale * hi + d.shift)
+        return min(ends), max(ends)
+    if isinstance(d, D.Mixture):
+        ranges = [draw_range(c) for c in d.components]
+        return min(r[0] for r in ranges), max(r[1] for r in ranges)
+    if isinstance(d, D.Orthogonal):
+        return -d.gain, d.gain
+    if isinstance(d, D.Sparse):
+        return -NORMAL_REACH * d.std, NORMAL_REACH * d.std
+    if isinstance(d, D.Array):
+        return (min(d.values), max(d.values)) if d.values else (0.0, 0.0)
+    return 0.0, 1.0  # eye, dirac
+
+
+def representable(d: Any, dtype_name: str) -> None:
+    """Refuse a draw whose values would not be finite (or in range, for integers) in the parameter's dtype, before
+    anything is written: ``Constant(1e300)`` or ``Normal(0, 1e300)`` on float32 would write inf."""
+    limits = DTYPE_RANGE.get(dtype_name)
+    if limits is None:
+        return
+    lo, hi = draw_range(d)
+    width = hi - lo
+    if lo < limits[0] or hi > limits[1] or not math.isfinite(width) or (dtype_name.startswith("float") and width > limits[1]):
+        reach = f" (a normal counts to {NORMAL_REACH:g} standard deviations)" if "Normal" in type(d).__name__ or \
+            "Sparse" in type(d).__name__ else ""
+        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {d!r}: they span "
+                         f"[{lo:.6g}, {hi:.6g}]{reach}; allowed: values within [{limits[0]:.6g}, {limits[1]:.6g}]")
+
+
+def seed(owner: str, value: Any, *, required: bool = False) -> int | None:
+    """A seed: an int in [0, 2**64) (None when ``required`` is False: the framework's own global RNG)."""
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{_where(owner, 'seed')} must be an integer in [0, 2**64){'' if required else ' or None'}, "
+                        f"got {value!r} of type {type(value).__name__}")
+    out = int(value)
+    if not 0 <= out < 2 ** 64:
+        raise ValueError(f"{_where(owner, 'seed')} must be an integer in [0, 2**64), got {out!r}")
+    return out

@@ -110,6 +110,8 @@ LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
     _L("mxnet_conv_transpose", [1], [0]),      # (in, out/g, *k)
     _L("keras_conv_transpose", [-2], [-1]),    # (*k, out, in)
     _L("flax_conv_transpose", [-1], [-2]),     # (*k, in, out)
+    # a dense weight stored (in, out) where its framework usually stores (out, in): Hugging Face's GPT-2 Conv1D
+    _L("in_out", [-1], [-2]),
     # torch Bilinear (out, in1, in2): both inputs are the input, fan_in = in1 x in2
     _L("torch_bilinear", [0], [1, 2]),
     # embeddings (num, dim): the vocabulary is the input
@@ -131,6 +133,9 @@ LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
 )}
 
 LayoutLike = Union[str, Layout]
+
+#: layouts whose portable values are drawn in another layout than their framework's usual counterpart
+CANONICAL = {"in_out": "torch"}
 
 
 def get_layout(layout: LayoutLike) -> Layout:

@@ -15,7 +15,7 @@ skipped). A rule that matches nothing gives a warning naming it.
 
 from __future__ import annotations
 
-import fnmatch
+import dataclasses
 import json
 import warnings
 from dataclasses import dataclass, field
@@ -23,104 +23,27 @@ from typing import Any, Iterable, Sequence
 
 from . import _validate as v
 from . import draws as D
-from .layout import TensorInfo, vector_fans
+from .params import (ALIASES, FANS, KINDS, ROLES, STATISTICS, WEIGHT_ROLES, Param, Select,  # noqa: F401 (re-exported)
+                     assign_keys)
 from .specs import Spec
-
-#: layer kinds, with each framework's classes mapped onto them by its backend
-KINDS = ("dense", "conv", "conv_transpose", "embedding", "norm", "recurrent", "attention", "prelu", "other")
-#: parameter roles within a layer
-ROLES = ("weight", "bias", "embedding", "scale", "shift", "running_mean", "running_var", "recurrent_weight",
-         "slope", "other")
-#: words users bring from the frameworks, accepted in selectors
-ALIASES = {"linear": "dense", "kernel": "weight", "gamma": "scale", "beta": "shift", "alpha": "slope",
-           "moving_mean": "running_mean", "moving_variance": "running_var", "recurrent_kernel": "recurrent_weight"}
-#: roles whose spec sees the tensor's own fans by default; the others see their layer's fans
-WEIGHT_ROLES = ("weight", "embedding", "recurrent_weight")
-FANS = ("tensor", "layer")
-
-
-@dataclass(frozen=True)
-class Param:
-    """One parameter (or running statistic) of a model, described without its framework.
-
-    ``layout`` gives the axis roles of the tensor as stored; ``layer_fans`` the (fan_in, fan_out) of its layer
-    (of the layer's weight, in the layer's own convention; (hidden, hidden) for a recurrent layer), or None.
-    """
-
-    path: str
-    kind: str
-    role: str
-    shape: tuple[int, ...]
-    layout: str = "torch"
-    layer_fans: tuple[int, int] | None = None
-    layer: str = ""  # the framework's class name, for reports
-    #: False while the framework does not know the shape yet (MXNet's deferred initialization): such a
-    #: parameter is matched now and lowered by its backend once the shape is known
-    known: bool = True
-    #: the parameter's dtype name ("float32", ...), checked against its spec when the plan is resolved
-    dtype: str = "float32"
-
-    def info(self, fans: str | None = None) -> TensorInfo:
-        """What lowering sees: the tensor's own fans or its layer's (``fans``, default by role)."""
-        fans = fans or ("tensor" if self.role in WEIGHT_ROLES else "layer")
-        if fans == "layer" and self.layer_fans is not None:
-            return TensorInfo.make(self.shape, self.layout, self.layer_fans)
-        if len(self.shape) < 2:  # a vector or scalar has no fans: Keras's rule
-            return TensorInfo.make(self.shape, self.layout, vector_fans(self.shape))
-        return TensorInfo.make(self.shape, self.layout)
-
-
-def _words(owner: str, name: str, value: Any, allowed: Sequence[str]) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    items = (value,) if isinstance(value, str) else value
-    if not isinstance(items, (tuple, list)) or not items:
-        raise TypeError(f"{owner}: parameter '{name}' must be a word or a list of words from {', '.join(allowed)}; "
-                        f"got {value!r}")
-    out = []
-    for item in items:
-        word = ALIASES.get(item, item) if isinstance(item, str) else item
-        v.choice(owner, name, word, allowed)
-        out.append(word)
-    return tuple(out)
-
-
-@dataclass(frozen=True)
-class Select:
-    """Which parameters: layer ``kind`` (one or several of KINDS), ``role`` (of ROLES) and a glob on the
-    ``path`` (fnmatch, case-sensitive, "/" between levels: ``"encoder/*"``); an empty field matches all."""
-
-    kind: tuple[str, ...] = ()
-    role: tuple[str, ...] = ()
-    path: str | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", _words("Select", "kind", self.kind or None, KINDS))
-        object.__setattr__(self, "role", _words("Select", "role", self.role or None, ROLES))
-        if self.path is not None and not isinstance(self.path, str):
-            raise TypeError(f"Select: parameter 'path' must be a glob string or None, got {self.path!r}")
-
-    def matches(self, p: Param) -> bool:
-        return ((not self.kind or p.kind in self.kind) and (not self.role or p.role in self.role)
-                and (self.path is None or fnmatch.fnmatchcase(p.path, self.path)))
-
-    def __str__(self) -> str:
-        parts = [f"kind={'|'.join(self.kind)}" if self.kind else "", f"role={'|'.join(self.role)}" if self.role else "",
-                 f"path={self.path}" if self.path is not None else ""]
-        return " ".join(p for p in parts if p) or "every parameter"
 
 
 @dataclass(frozen=True)
 class Rule:
     """Parameters selected by ``select`` get ``spec`` (None: kept as they are). ``fans`` says whether the spec
     sees the tensor's own fans ("tensor", the default for weights) or its layer's ("layer", the default for
-    biases and every other role, so a bias can be drawn from its layer's fan_in)."""
+    biases and every other role, so a bias can be drawn from its layer's fan_in). ``layout`` names a layout
+    that replaces the parameter's own for this rule's fans (``"keras"``: Keras's ``compute_fans`` of the stored
+    kernel). ``stacked`` declares that the first ``stacked`` axes of the selected tensors stack layers (a
+    framework transform the backend cannot see), so the spec sees one layer."""
 
     spec: Spec | None
     select: Select = field(default_factory=Select)
     fans: str | None = None
     #: a rule of a catalogue (the presets) that need not match: no warning when it matches nothing
     quiet: bool = False
+    layout: str | None = None
+    stacked: int | None = None
 
     def __post_init__(self) -> None:
         if self.spec is not None and not isinstance(self.spec, Spec):
@@ -129,15 +52,35 @@ class Rule:
             raise TypeError(f"Rule: parameter 'select' must be a unifiedinit.Select, got {self.select!r}")
         if self.fans is not None:
             v.choice("Rule", "fans", self.fans, FANS)
+        if self.layout is not None:
+            from .layout import get_layout
+            if not isinstance(self.layout, str):
+                raise TypeError(f"Rule: parameter 'layout' must be a layout name or None, got {self.layout!r}")
+            get_layout(self.layout)
+        if self.stacked is not None:
+            object.__setattr__(self, "stacked", v.integer("Rule", "stacked", self.stacked, minimum=0))
+        if not isinstance(self.quiet, bool):
+            raise TypeError(f"Rule: parameter 'quiet' must be True or False, got {self.quiet!r}")
 
     def __str__(self) -> str:
-        fans = f" (fans={self.fans})" if self.fans else ""
-        return f"{self.select} -> {self.spec!r}{fans}" if self.spec is not None else f"{self.select} -> keep"
+        extra = "".join(f" ({k}={getattr(self, k)})" for k in ("fans", "layout", "stacked")
+                        if getattr(self, k) is not None)
+        return f"{self.select} -> {self.spec!r}{extra}" if self.spec is not None else f"{self.select} -> keep{extra}"
+
+    def info(self, p: Param) -> Any:
+        """What this rule's spec sees of ``p`` (one layer of it, in the rule's layout and fans)."""
+        return p.info(self.fans, self.layout)
 
     def to_dict(self) -> dict[str, Any]:
         s = self.select
         out = {"spec": None if self.spec is None else self.spec.to_dict(), "kind": list(s.kind), "role": list(s.role),
                "path": s.path, "fans": self.fans}
+        for key in ("layer",):
+            if getattr(s, key) is not None:
+                out[key] = getattr(s, key)
+        for key in ("layout", "stacked"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
         if self.quiet:
             out["quiet"] = True
         return out
@@ -154,38 +97,73 @@ class Entry:
     draw: D.Draw | None
 
 
+def _fans_text(p: Param, rule: Rule | None) -> str:
+    try:
+        info = p.info(rule.fans if rule else None, rule.layout if rule else None)
+        return "{}/{}".format(*info.fans)
+    except (TypeError, ValueError):
+        return "-"
+
+
 @dataclass
 class Report:
-    """What a plan did to a model: ``entries`` (set or explicitly kept) and ``unmatched`` (no rule; kept)."""
+    """What a plan did to a model: ``entries`` (set or explicitly kept) and ``unmatched`` (no rule; kept).
+    Every parameter carries its canonical ``key``, its ``aliases`` (tied weights: set once, listed once) and
+    its ``stacked`` axes."""
 
     plan: "Plan"
     entries: list[Entry]
     unmatched: list[Param]
     unused: list[int]
-    #: id(param) -> its canonical key (see ``canonical_keys``), the key of its portable values
-    keys: dict[int, str] = field(default_factory=dict)
+    #: True when nothing was written (``ui.inspect``)
+    dry_run: bool = False
+
+    @property
+    def keys(self) -> dict[int, str]:
+        """id(param) -> its canonical key (kept for code written against the earlier report)."""
+        return {id(p): p.key for p in self.params}
+
+    @property
+    def params(self) -> list[Param]:
+        return [e.param for e in self.entries] + list(self.unmatched)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per parameter: what ``str(report)`` prints and ``to_dict`` saves."""
+        out = []
+        for p, e in [(e.param, e) for e in self.entries] + [(p, None) for p in self.unmatched]:
+            rule = self.plan.rules[e.rule] if e is not None else None
+            spec = "UNMATCHED: kept as it was" if e is None else "keep" if e.spec is None else repr(e.spec)
+            out.append({"path": p.path, "layer": p.layer + (f" (from {p.inferred})" if p.inferred else ""),
+                        "kind": p.kind, "role": p.role, "shape": list(p.shape), "layout": p.layout,
+                        "fans": _fans_text(p, rule), "stacked": list(p.stacked), "aliases": list(p.aliases),
+                        "trainable": p.trainable, "dtype": p.dtype, "key": p.key,
+                        "rule": None if e is None else e.rule, "spec": spec})
+        return out
 
     def __str__(self) -> str:
-        rows = [("path", "layer", "kind", "role", "shape", "rule", "spec")]
-        for e in self.entries:
-            p = e.param
-            rows.append((p.path, p.layer, p.kind, p.role, str(p.shape), str(e.rule),
-                         "keep" if e.spec is None else repr(e.spec)))
-        for p in self.unmatched:
-            rows.append((p.path, p.layer, p.kind, p.role, str(p.shape), "-", "UNMATCHED: kept as it was"))
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        head = ("path", "layer", "kind", "role", "shape", "fans", "rule", "spec")
+        rows = [head]
+        for r in self.rows():
+            shape = str(tuple(r["shape"])) + (f" stacked {r['stacked']}" if r["stacked"] else "")
+            rows.append((r["path"] + "".join(f" = {a}" for a in r["aliases"]), r["layer"], r["kind"], r["role"],
+                         shape, r["fans"], "-" if r["rule"] is None else str(r["rule"]), r["spec"]))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
         for i in self.unused:
             lines.append(f"rule {i} matched no parameter: {self.plan.rules[i]}")
+        if self.dry_run:
+            lines.append("(inspect: nothing was written)")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        def row(p: Param) -> dict[str, Any]:
-            return {"path": p.path, "layer": p.layer, "kind": p.kind, "role": p.role, "shape": list(p.shape)}
-        return {"plan": self.plan.to_dict(),
-                "entries": [dict(row(e.param), rule=e.rule, spec=None if e.spec is None else e.spec.to_dict())
-                            for e in self.entries],
-                "unmatched": [row(p) for p in self.unmatched], "unused_rules": list(self.unused)}
+        rows = self.rows()
+        n = len(self.entries)
+        for r, e in zip(rows, self.entries):
+            r["spec"] = None if e.spec is None else e.spec.to_dict()
+        for r in rows[n:]:
+            del r["spec"], r["rule"]
+        return {"plan": self.plan.to_dict(), "entries": rows[:n], "unmatched": rows[n:],
+                "unused_rules": list(self.unused)}
 
 
 class Plan:
@@ -207,9 +185,11 @@ class Plan:
         self.rules, self.name = rules, name
 
     def rule(self, spec: Spec | None, *, kind: Any = None, role: Any = None, path: str | None = None,
-             fans: str | None = None, quiet: bool = False) -> "Plan":
+             layer: str | None = None, fans: str | None = None, layout: str | None = None,
+             stacked: int | None = None, quiet: bool = False) -> "Plan":
         """A new plan with one more rule (which wins over the earlier ones where both match)."""
-        return Plan(self.rules + (Rule(spec, Select(kind or (), role or (), path), fans, quiet),), self.name)
+        select = Select(kind or (), role or (), path, layer)
+        return Plan(self.rules + (Rule(spec, select, fans, quiet, layout, stacked),), self.name)
 
     def __add__(self, other: "Plan") -> "Plan":
         if not isinstance(other, Plan):
@@ -218,6 +198,8 @@ class Plan:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Plan) and (self.rules, self.name) == (other.rules, other.name)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Plan({list(self.rules)!r}, name={self.name!r})"
@@ -233,11 +215,19 @@ class Plan:
                 return i
         return None
 
-    def resolve(self, params: Sequence[Param], *, warn: bool = True, stacklevel: int = 2) -> Report:
-        """Match and lower every parameter; raises (naming the parameter) before anything could be written."""
-        entries, unmatched, used = [], [], set()
+    def resolve(self, params: Sequence[Param], *, warn: bool = True, stacklevel: int = 2,
+                dry_run: bool = False) -> Report:
+        """Match and lower every parameter, and check that every value fits its dtype; raises (naming the rule and
+        the parameter) before anything could be written. Parameters come back with their canonical keys."""
+        matched = []
         for p in params:
             i = self.match(p)
+            if i is not None and self.rules[i].stacked is not None:  # declared by the rule: its leading axes
+                p = dataclasses.replace(p, stacked=tuple(range(min(self.rules[i].stacked, len(p.shape)))))
+            matched.append((p, i))
+        keyed = assign_keys([p for p, _ in matched])
+        entries, unmatched, used = [], [], set()
+        for p, (_, i) in zip(keyed, matched):
             if i is None:
                 unmatched.append(p)
                 continue
@@ -246,8 +236,9 @@ class Plan:
             draw = None
             if rule.spec is not None and p.known:
                 try:
-                    draw = rule.spec.lower(p.info(rule.fans))
+                    draw = rule.spec.lower(rule.info(p))
                     v.tensor_dtype(p.dtype, draw.deterministic)
+                    v.representable(draw, p.dtype)
                 except (TypeError, ValueError) as err:
                     raise type(err)(f"plan rule {i} ({rule}) cannot initialize {p.path!r} "
                                     f"({p.layer}, shape {p.shape}): {err}") from None
@@ -256,28 +247,37 @@ class Plan:
         if warn:
             for i in (i for i in unused if not self.rules[i].quiet):
                 warnings.warn(f"plan rule {i} matched no parameter: {self.rules[i]}", stacklevel=stacklevel)
-        return Report(self, entries, unmatched, unused, canonical_keys(params))
+        return Report(self, entries, unmatched, unused, dry_run)
 
-    def apply(self, model: Any, *, seed: int | None = None, portable: bool = False, **options: Any) -> Any:
-        """Initialize ``model`` (a torch nn.Module, a built Keras model, an MXNet Block, an NNX module, or a
-        linen module with ``params=``) by this plan; see ``unifiedinit.backends.<framework>.apply_plan``.
-        Returns the Report (for linen, ``(new_params, report)``).
+    def apply(self, model: Any, *, seed: Any = None, portable: bool = False, **options: Any) -> Any:
+        """Initialize ``model`` by this plan and return the Report (for a linen tree, ``(new_tree, report)``).
 
-        ``portable=True`` (with an int ``seed``) writes portable values: every parameter is keyed by its layer's
-        position among the model's layers that hold parameters and its role ("<layer>/<role>/<n>", see
-        ``canonical_keys``), so the same model built in any of the four frameworks gets the same weights."""
-        from .backends import get_backend
-        if portable:
-            v.integer("Plan.apply", "seed", seed, minimum=0)
-            return get_backend(framework_of(model)).apply_plan(self, model, seed=seed, portable=True, **options)
-        return get_backend(framework_of(model)).apply_plan(self, model, seed=seed, **options)
+        ``model``: a torch nn.Module or state_dict, a built Keras model or layer, an MXNet Block, a Flax NNX
+        module, or a linen module with ``params=`` (or a linen variables tree). Everything is matched, lowered
+        and checked before the first write, so a refused plan leaves every tensor as it was. ``seed``: an int in
+        [0, 2**64); every parameter draws from its own stream keyed by (seed, its canonical key), so values do not
+        depend on the order of layers or on what else the plan initializes. ``portable=True`` writes the portable
+        values instead (the same in every framework, see ``unifiedinit.portable``). Framework options:
+        ``generator=`` (torch), ``key=`` and ``params=``/``inputs=`` (Flax), ``module=`` (a torch state_dict's
+        module)."""
+        from .apply import apply
+        return apply(self, model, seed=seed, portable=portable, stacklevel=2, **options)
 
-    def portable_values(self, report: Report, entry: Entry, seed: int) -> Any:
-        """The portable values (a NumPy array) of one entry of a report of this plan."""
-        from .portable import Portable
+    def portable_values(self, entry: Entry, seed: int) -> Any:
+        """The portable values (a NumPy array in the parameter's own layout) of one entry of a report of this plan:
+        one slice per stacked layer, each keyed as that layer of an unstacked model."""
+        import numpy as np
+
+        from .reference import portable
         rule, p = self.rules[entry.rule], entry.param
-        return Portable(seed, report.keys[id(p)]).values(rule.spec, p.shape, p.layout, p.dtype,
-                                                           p.info(rule.fans).layer_fans)
+        info = rule.info(p)
+        layout = rule.layout or p.layout
+        parts = [portable(rule.spec, p.slice_shape, layout=layout, seed=seed, key=p.slice_key(index), dtype=p.dtype,
+                          layer_fans=info.layer_fans) for index in p.slices()]
+        if not p.stacked:
+            return parts[0]
+        stacked = np.stack(parts).reshape(p.layers + p.slice_shape)
+        return np.moveaxis(stacked, tuple(range(len(p.stacked))), p.stacked)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "rules": [r.to_dict() for r in self.rules]}
@@ -291,70 +291,51 @@ class Plan:
         if not isinstance(data, dict) or set(data) - {"name", "rules"} or not isinstance(data.get("rules"), list) \
                 or not isinstance(data.get("name", ""), str):
             raise ValueError(f"cannot load plan: expected {{'name': str, 'rules': [...]}}, got {data!r:.200}")
+        fields = ("spec", "kind", "role", "path", "layer", "fans", "layout", "stacked", "quiet")
         rules = []
         for i, r in enumerate(data["rules"]):
             where = f"plan.rules[{i}]"
-            if not isinstance(r, dict) or set(r) - {"spec", "kind", "role", "path", "fans", "quiet"}:
-                raise ValueError(f"cannot load plan: {where}: expected a dict with spec, kind, role, path, fans, quiet")
+            if not isinstance(r, dict) or set(r) - set(fields):
+                extra = sorted(set(r) - set(fields)) if isinstance(r, dict) else []
+                raise ValueError(f"cannot load plan: {where}{'.' + extra[0] if extra else ''}: expected a dict with "
+                                 f"{', '.join(fields)}")
             spec = None if r.get("spec") is None else from_dict(r["spec"], _path=f"{where}.spec")
             for key in ("kind", "role"):
                 if not isinstance(r.get(key) or [], list) or not all(isinstance(x, str) for x in r.get(key) or []):
                     raise ValueError(f"cannot load plan: {where}.{key}: expected a list of words, got {r[key]!r:.200}")
+            for key in ("fans", "layout"):
+                if r.get(key) is not None and not isinstance(r[key], str):
+                    raise ValueError(f"cannot load plan: {where}.{key}: expected a string or null, got {r[key]!r:.200}")
+            if r.get("stacked") is not None and (type(r["stacked"]) is not int or not 0 <= r["stacked"] <= 8):
+                raise ValueError(f"cannot load plan: {where}.stacked: expected an integer 0..8 or null, "
+                                 f"got {r['stacked']!r:.200}")
             if not isinstance(r.get("quiet", False), bool):
                 raise ValueError(f"cannot load plan: {where}.quiet: expected true or false, got {r['quiet']!r:.200}")
             try:
-                rules.append(Rule(spec, Select(tuple(r.get("kind") or ()), tuple(r.get("role") or ()), r.get("path")),
-                                  r.get("fans"), r.get("quiet", False)))
+                select = Select(tuple(r.get("kind") or ()), tuple(r.get("role") or ()), r.get("path"), r.get("layer"))
+                rules.append(Rule(spec, select, r.get("fans"), r.get("quiet", False), r.get("layout"), r.get("stacked")))
             except (TypeError, ValueError) as err:
                 raise ValueError(f"cannot load plan: {where}: {err}") from None
         return cls(rules, data.get("name", ""))
 
     @classmethod
-    def from_json(cls, text: str) -> "Plan":
+    def from_json(cls, text: str | bytes) -> "Plan":
         """The plan a ``plan.to_json()`` string describes: only registered spec names and plain values load;
-        anything else is refused with the path of the field (never imported, evaluated or unpickled)."""
+        anything else is refused with the path of the field or the position in the text (never imported,
+        evaluated or unpickled)."""
         from .serialize import load_json
         return cls.from_dict(load_json(text, "plan"))
 
 
-def canonical_keys(params: Sequence[Param]) -> dict[int, str]:
-    """id(param) -> "<layer>/<role>/<n>": the layer's position among the layers that hold parameters, in model
-    order (a parameter's layer is its path without the last part), its role, and its rank among that layer's
-    parameters of the same role (an LSTM's two biases). The same model built in torch, Keras, MXNet or Flax
-    gets the same keys, whatever the frameworks call its layers."""
-    layers: dict[str, int] = {}
-    seen: dict[tuple[int, str], int] = {}
-    keys = {}
-    for p in params:
-        layer = layers.setdefault(p.path.rpartition("/")[0], len(layers))
-        n = seen.get((layer, p.role), 0)
-        seen[(layer, p.role)] = n + 1
-        keys[id(p)] = f"{layer}/{p.role}/{n}"
-    return keys
-
-
-def framework_of(model: Any) -> str:
-    """Which backend handles ``model``: by the package its class (or a base class) comes from."""
-    from collections.abc import Mapping
-    if isinstance(model, Mapping):
-        return "flax"  # a linen variables / params tree
-    for cls in type(model).__mro__:
-        root = cls.__module__.split(".")[0]
-        if root in ("torch", "keras", "mxnet"):
-            return root
-        if root == "flax":
-            return "flax"
-    raise TypeError(f"cannot tell which framework {type(model).__name__} belongs to: expected a torch nn.Module, "
-                    f"a Keras model, an MXNet Block, a Flax NNX module or a linen module")
-
-
 #: where the seeds keep weight decay off: norm and PReLU parameters, and every bias
-NO_DECAY = (Select(kind=("norm", "prelu")), Select(role="bias"))
+NO_DECAY = (Select(kind=("norm", "prelu")), Select(role=("bias", "recurrent_bias")))
 
 
 def param_groups(model: Any, no_decay: Sequence[Select] = NO_DECAY, *, weight_decay: float = 1e-2) -> Any:
     """Split a model's trainable parameters for weight decay: those any selector in ``no_decay`` matches get
-    none. What comes back is what the framework's optimizer takes:
+    none. Frozen parameters (torch ``requires_grad=False``, Keras ``trainable=False``, MXNet ``grad_req="null"``,
+    NNX variables that are not ``nnx.Param``) and running statistics are left out, and a tied tensor appears
+    once. What comes back is what the framework's optimizer takes:
 
     - torch: ``[{"params": [...], "weight_decay": weight_decay}, {"params": [...], "weight_decay": 0.0}]``;
     - Flax (linen params tree or NNX module): an optax mask, a pytree of bools shaped like the params
@@ -367,8 +348,8 @@ def param_groups(model: Any, no_decay: Sequence[Select] = NO_DECAY, *, weight_de
         if not isinstance(s, Select):
             raise TypeError(f"param_groups: parameter 'no_decay[{i}]' must be a unifiedinit.Select, got {s!r}")
     weight_decay = v.real("param_groups", "weight_decay", weight_decay)
-    from .backends import get_backend
-    return get_backend(framework_of(model)).param_groups(model, selects, weight_decay)
+    from .apply import backend_of
+    return backend_of(model).param_groups(model, selects, weight_decay)
 
 
 def excluded(p: Param, selects: Sequence[Select]) -> bool:

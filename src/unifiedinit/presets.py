@@ -46,9 +46,9 @@ _LAYERS = ("dense", "conv", "conv_transpose")
 
 
 def _norms(plan: Plan) -> Plan:
-    """Every framework: norm scale 1 and shift 0, running mean 0 and variance 1."""
+    """Every framework: norm scale 1 and shift 0, running mean 0 and variance 1, torch's batch counter 0."""
     return (plan.rule(Ones(), kind="norm", role=("scale", "running_var"))
-                .rule(Zeros(), kind="norm", role=("shift", "running_mean")))
+                .rule(Zeros(), kind="norm", role=("shift", "running_mean", "batches_tracked")))
 
 
 torch = _quiet(_norms(
@@ -69,12 +69,17 @@ torch = _quiet(_norms(
 keras = _quiet(_norms(
     Plan(name="keras")
     .rule(XavierUniform(), kind=_LAYERS, role="weight")                 # kernel_initializer="glorot_uniform"
+    # DepthwiseConv / SeparableConv kernels (kh, kw, in, multiplier): Keras's compute_fans of the stored kernel
+    # (fan_in = in x RF), not the grouped convolution's own (fan_in = RF) that the other presets use
+    .rule(XavierUniform(), kind="conv", role="weight", layer="Depthwise*", layout="keras")
+    .rule(XavierUniform(), kind="conv", role="weight", layer="Separable*", layout="keras")
     .rule(Zeros(), kind=_LAYERS, role="bias")                           # bias_initializer="zeros"
     .rule(Uniform(-0.05, 0.05), kind="embedding", role="embedding")     # Embedding: "uniform" = U(+-0.05)
     .rule(Zeros(), kind="prelu", role="slope")                          # PReLU: alpha "zeros"
     .rule(XavierUniform(), kind="recurrent", role="weight")             # LSTM/GRU kernel: glorot_uniform
     .rule(Orthogonal(), kind="recurrent", role="recurrent_weight")      # recurrent_kernel: orthogonal
     .rule(None, kind="recurrent", role="bias")                          # zeros, forget block ones: kept
+    .rule(Zeros(), kind="recurrent", role="recurrent_bias")             # one bias: a second one (torch's) is 0
     # MultiHeadAttention's EinsumDense kernels: glorot_uniform with fans of the kernel flattened to
     # (input features, output features) (the "multihead_*" layouts); biases zeros
     .rule(XavierUniform(), kind="attention", role="weight")
@@ -84,12 +89,13 @@ flax = _quiet(_norms(
     Plan(name="flax")
     .rule(LecunNormal(), kind=_LAYERS, role="weight")                   # default_kernel_init: lecun_normal
     .rule(Zeros(), kind=_LAYERS, role="bias")                           # zeros_init
-    # Embed: variance_scaling(1, "fan_in", "normal", out_axis=0): variance 1/features, truncated
-    .rule(VarianceScaling(1.0, "fan_out", "truncated_normal"), kind="embedding", role="embedding")
+    # Embed: variance_scaling(1, "fan_in", "normal", out_axis=0): JAX's "normal" is untruncated; in and out axis
+    # are both the vocabulary, so the fan is the features: N(0, 1/features)
+    .rule(VarianceScaling(1.0, "fan_out", "normal"), kind="embedding", role="embedding")
     .rule(Constant(0.01), kind="prelu", role="slope")                   # PReLU negative_slope_init 0.01
     .rule(LecunNormal(), kind="recurrent", role="weight")               # LSTMCell input kernels: lecun_normal
     .rule(Orthogonal(), kind="recurrent", role="recurrent_weight")      # orthogonal, per gate kernel
-    .rule(Zeros(), kind="recurrent", role="bias")
+    .rule(Zeros(), kind="recurrent", role=("bias", "recurrent_bias"))
     # MultiHeadAttention: lecun_normal on DenseGeneral kernels flattened to (in, out) features, zero biases
     .rule(LecunNormal(), kind="attention", role="weight")
     .rule(Zeros(), kind="attention", role="bias")))
@@ -99,7 +105,7 @@ mxnet = _quiet(_norms(
     # Gluon: weights take the global initializer, whose default is Uniform(0.07); biases "zeros"
     .rule(Uniform(-0.07, 0.07), kind=_LAYERS + ("embedding", "recurrent"),
           role=("weight", "embedding", "recurrent_weight"))
-    .rule(Zeros(), kind=_LAYERS + ("recurrent",), role="bias")
+    .rule(Zeros(), kind=_LAYERS + ("recurrent",), role=("bias", "recurrent_bias"))
     .rule(Constant(0.25), kind="prelu", role="slope")))                 # PReLU alpha Constant(0.25)
 
 PRESETS = {"torch": torch, "keras": keras, "flax": flax, "mxnet": mxnet}

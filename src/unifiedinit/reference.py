@@ -21,10 +21,12 @@ from .layout import LayoutLike, TensorInfo
 from .specs import Spec
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
+INTEGER_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 
 
-def numpy_dtype(dtype: object) -> np.dtype:
-    """float16 / float32 / float64, or bfloat16 through ml_dtypes (installed with JAX)."""
+def numpy_dtype(dtype: object, integers: bool = False) -> np.dtype:
+    """float16 / float32 / float64, or bfloat16 through ml_dtypes (installed with JAX); with ``integers``, an
+    integer dtype too (for determined values: a constant into a counter)."""
     name = getattr(dtype, "name", None)
     if not isinstance(name, str):
         try:  # a scalar type such as jnp.float16 or np.float32
@@ -39,6 +41,8 @@ def numpy_dtype(dtype: object) -> np.dtype:
             raise ValueError("parameter 'dtype': bfloat16 needs the ml_dtypes package (pip install ml_dtypes)") from None
         return np.dtype(ml_dtypes.bfloat16)
     if name in ("float16", "float32", "float64"):
+        return np.dtype(name)
+    if integers and name in INTEGER_DTYPES:
         return np.dtype(name)
     raise ValueError(f"parameter 'dtype' must be one of {', '.join(DTYPES)}; got {dtype!r}")
 
@@ -91,24 +95,25 @@ def _truncated_standard(rng: np.random.Generator, a: float, b: float, n: int) ->
 
 # ------------------------------------------------------------------------------------------ primitives
 
-def _elementwise(draw: D.Draw, rng: np.random.Generator, n: int) -> np.ndarray:
+def _elementwise(draw: D.Draw, rng: np.random.Generator, n: int, dtype: object = "float64") -> np.ndarray:
+    """n exact float64 draws, each bounded primitive kept in its support as ``dtype`` holds it."""
     if isinstance(draw, D.Uniform):
-        return rng.uniform(draw.low, draw.high, n)
+        return _clipped(rng.uniform(draw.low, draw.high, n), draw, dtype)
     if isinstance(draw, D.Normal):
         return rng.normal(draw.mean, draw.std, n)
     if isinstance(draw, D.TruncatedNormal):
         a, b = (draw.low - draw.mean) / draw.std, (draw.high - draw.mean) / draw.std
-        return np.clip(draw.mean + draw.std * _truncated_standard(rng, a, b, n), draw.low, draw.high)
+        return _clipped(draw.mean + draw.std * _truncated_standard(rng, a, b, n), draw, dtype)
     if isinstance(draw, D.Constant):
         return np.full(n, draw.value)
     if isinstance(draw, D.Affine):
-        return draw.scale * _elementwise(draw.base, rng, n) + draw.shift
+        return _clipped(draw.scale * _elementwise(draw.base, rng, n) + draw.shift, draw, dtype)
     if isinstance(draw, D.Mixture):
         which = np.searchsorted(np.cumsum(draw.weights)[:-1], rng.random(n), side="right")
         out = np.empty(n)
         for i, comp in enumerate(draw.components):
             picked = which == i
-            out[picked] = _elementwise(comp, rng, int(picked.sum()))
+            out[picked] = _elementwise(comp, rng, int(picked.sum()), dtype)
         return out
     raise TypeError(f"not an elementwise draw: {draw!r}")  # pragma: no cover
 
@@ -159,28 +164,38 @@ def _structured(draw: D.Draw, shape: tuple[int, ...], rng: np.random.Generator) 
     raise TypeError(f"unknown draw {draw!r}")  # pragma: no cover
 
 
-def _bounds(draw: D.Draw) -> tuple[float, float, bool] | None:
-    """(low, high, high_is_open) of an elementwise draw whose support is bounded, else None."""
+def _bounds(draw: D.Draw) -> tuple[float, float, bool, bool] | None:
+    """(low, high, low_is_open, high_is_open) of an elementwise draw whose support is one bounded interval
+    (a uniform, a truncated normal, an affine map of either), else None."""
     if isinstance(draw, D.Uniform):
-        return draw.low, draw.high, True
+        return draw.low, draw.high, False, True
     if isinstance(draw, D.TruncatedNormal):
-        return draw.low, draw.high, False
+        return draw.low, draw.high, False, False
+    if isinstance(draw, D.Affine):
+        base = _bounds(draw.base)
+        if base is None:
+            return None
+        low, high, open_low, open_high = base
+        ends = (draw.scale * low + draw.shift, draw.scale * high + draw.shift)
+        if draw.scale > 0:
+            return ends[0], ends[1], open_low, open_high
+        return ends[1], ends[0], open_high, open_low
     return None
 
 
 def support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
     """The support of a bounded elementwise draw as ``dtype`` can hold it: the smallest ``dtype`` number >= low and
-    the largest <= high (< high for a uniform's open end). Every sampler clips to these after rounding, so
-    rounding to float16 never leaves the support (0.6 rounds up to 0.6001 in float16). None when unbounded."""
+    the largest <= high (> low, < high at an open end: a uniform's high). Every sampler keeps its values in
+    these (clipping or drawing within them), so rounding never leaves the support (0.6 rounds up to 0.6001 in
+    float16; -0.1 is -0.10000000149 in float32). None when the draw is unbounded."""
     bounds = _bounds(draw)
     if bounds is None:
         return None
     dt = numpy_dtype(dtype)
-    low, high, open_high = bounds
-    if dt == np.float64:
-        return low, high
+    low, high, open_low, open_high = bounds
     lo = np.array(low, dtype=dt)
-    lo = lo if float(lo) >= low else np.nextafter(lo, np.array(np.inf, dtype=dt))
+    if float(lo) < low or (open_low and float(lo) <= low):
+        lo = np.nextafter(lo, np.array(np.inf, dtype=dt))
     hi = np.array(high, dtype=dt)
     if float(hi) > high or (open_high and float(hi) >= high):
         hi = np.nextafter(hi, np.array(-np.inf, dtype=dt))
@@ -188,19 +203,22 @@ def support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
 
 
 def _round_into(x: np.ndarray, draw: D.Draw, dtype: np.dtype) -> np.ndarray:
-    out = x.astype(dtype)
+    """Round float64 values once to ``dtype``. Bounded primitives were clipped to their support in ``dtype``
+    already (``_elementwise``), whose ends ``dtype`` holds exactly, so rounding cannot leave it."""
+    return x.astype(dtype)
+
+
+def _clipped(x: np.ndarray, draw: D.Draw, dtype: object) -> np.ndarray:
     support = support_in(draw, dtype)
-    if support is not None and dtype != np.float64:
-        out = np.clip(out, np.array(support[0], dtype=dtype), np.array(support[1], dtype=dtype)).astype(dtype, copy=False)
-    return out
+    return x if support is None else np.clip(x, *support)
 
 
 def draw_array(draw: D.Draw, shape: Sequence[int], rng: np.random.Generator, dtype: object = "float32") -> np.ndarray:
     """Sample one primitive exactly."""
     shape = tuple(int(d) for d in shape)
-    dt = numpy_dtype(dtype)
+    dt = numpy_dtype(dtype, integers=draw.deterministic)
     if draw.elementwise:
-        x = _elementwise(draw, rng, math.prod(shape)).reshape(shape)
+        x = _elementwise(draw, rng, math.prod(shape), dt).reshape(shape)
     else:
         x = _structured(draw, shape, rng)
     return _round_into(x, draw, dt)
@@ -215,12 +233,13 @@ def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", se
     """
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
-    dt = numpy_dtype(dtype)
+    numpy_dtype(dtype, integers=True)
     info = TensorInfo.make(shape, layout, layer_fans)
     draw = spec.lower(info)
+    dt = numpy_dtype(dtype, integers=draw.deterministic)
     n = math.prod(info.shape)
     if draw.elementwise and n > CHUNK:
-        return _round_into(_chunked(draw, n, seed, key).reshape(info.shape), draw, dt)
+        return _round_into(_chunked(draw, n, seed, key, dt).reshape(info.shape), draw, dt)
     return draw_array(draw, info.shape, generator(seed, key), dt)
 
 
@@ -229,7 +248,7 @@ def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", se
 CHUNK = 1 << 20
 
 
-def _chunked(draw: D.Draw, n: int, seed: int, key: str) -> np.ndarray:
+def _chunked(draw: D.Draw, n: int, seed: int, key: str, dtype: object) -> np.ndarray:
     import os
     from concurrent.futures import ThreadPoolExecutor
     out = np.empty(n)
@@ -238,7 +257,7 @@ def _chunked(draw: D.Draw, n: int, seed: int, key: str) -> np.ndarray:
     def fill(i_start: tuple[int, int]) -> None:
         i, start = i_start
         stop = min(start + CHUNK, n)
-        out[start:stop] = _elementwise(draw, generator(seed, f"{key}#{i}"), stop - start)
+        out[start:stop] = _elementwise(draw, generator(seed, f"{key}#{i}"), stop - start, dtype)
 
     with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
         list(pool.map(fill, enumerate(starts)))  # NumPy's generators release the GIL while they fill
@@ -253,8 +272,10 @@ _FRAMEWORKS = ("torch", "mxnet", "keras", "flax")
 def canonical_layout(layout: LayoutLike) -> "Layout":
     """The layout portable values are drawn in: torch's counterpart of ``layout`` (``"keras_conv_transpose"`` ->
     ``"torch_conv_transpose"``, ``"flax"`` -> ``"torch"``), or ``layout`` itself when torch has none."""
-    from .layout import LAYOUTS, get_layout
+    from .layout import CANONICAL, LAYOUTS, get_layout
     layout = get_layout(layout)
+    if layout.name in CANONICAL:
+        return LAYOUTS[CANONICAL[layout.name]]
     head, _, tail = layout.name.partition("_")
     if head in _FRAMEWORKS:
         name = "torch" + ("_" + tail if tail else "")

@@ -87,6 +87,9 @@ class Ops:
     def clip(self, x: Any, low: float, high: float) -> Any:
         raise NotImplementedError
 
+    def stack(self, parts: list) -> Any:
+        raise NotImplementedError
+
 
 class NumpyLikeOps(Ops):
     """Ops whose array functions come from a NumPy-like namespace ``xp`` (``jax.numpy``, ``keras.ops``): the
@@ -121,26 +124,37 @@ class NumpyLikeOps(Ops):
     def clip(self, x: Any, low: float, high: float) -> Any:
         return self.xp.clip(x, low, high)
 
+    def stack(self, parts: list) -> Any:
+        return self.xp.stack(parts)
 
-def _elementwise(ops: Ops, d: D.Draw, shape: tuple[int, ...], dt: Any) -> Any:
+
+def _clipped(ops: Ops, x: Any, d: D.Draw, final: Any) -> Any:
+    """Keep a bounded primitive in its support as the final dtype holds it (ends that dtype holds exactly, so the
+    final rounding cannot leave it)."""
+    from .reference import support_in
+    support = support_in(d, final)
+    return x if support is None else ops.clip(x, *support)
+
+
+def _elementwise(ops: Ops, d: D.Draw, shape: tuple[int, ...], dt: Any, final: Any) -> Any:
     if isinstance(d, D.Uniform):
-        return ops.uniform(shape, d.low, d.high, dt)
+        return _clipped(ops, ops.uniform(shape, d.low, d.high, dt), d, final)
     if isinstance(d, D.Normal):
         return ops.normal(shape, d.mean, d.std, dt)
     if isinstance(d, D.TruncatedNormal):
-        return ops.clip(ops.truncated_normal(shape, d, dt), d.low, d.high)
+        return _clipped(ops, ops.truncated_normal(shape, d, dt), d, final)
     if isinstance(d, D.Constant):
         return ops.full(shape, d.value, dt)
     if isinstance(d, D.Affine):
-        return d.scale * _elementwise(ops, d.base, shape, dt) + d.shift
+        return _clipped(ops, d.scale * _elementwise(ops, d.base, shape, dt, dt) + d.shift, d, final)
     if isinstance(d, D.Mixture):
         # component i where edge_i <= u < edge_(i+1): later components overwrite where u passed their edge
         u = ops.uniform(shape, 0.0, 1.0, ops.work_dtype("float32"))
-        out = _elementwise(ops, d.components[0], shape, dt)
+        out = _elementwise(ops, d.components[0], shape, dt, final)
         edge = 0.0
         for comp, w in zip(d.components[1:], d.weights[:-1]):
             edge += w
-            out = ops.where(u >= edge, _elementwise(ops, comp, shape, dt), out)
+            out = ops.where(u >= edge, _elementwise(ops, comp, shape, dt, final), out)
         return out
     raise TypeError(f"not an elementwise draw: {d!r}")  # pragma: no cover
 
@@ -166,11 +180,21 @@ def _sparse(ops: Ops, d: D.Sparse, shape: tuple[int, ...], dt: Any) -> Any:
     return ops.moveaxis(ops.where(rank < zeros, ops.full(rows_first, 0.0, dt), w), 0, d.out_axis)
 
 
-def draw(ops: Ops, d: D.Draw, shape: tuple[int, ...], dtype: Any) -> Any:
-    """Sample the primitive ``d`` for a tensor of ``shape`` with ``ops``, in ``dtype``."""
+def draw(ops: Ops, d: D.Draw, shape: tuple[int, ...], dtype: Any, stacked: tuple[int, ...] = ()) -> Any:
+    """Sample the primitive ``d`` for a tensor of ``shape`` with ``ops``, in ``dtype``. ``stacked`` axes hold one
+    layer per index: an elementwise draw covers them at once, a structured one (orthogonal, sparse, eye...) is
+    drawn per layer and stacked."""
+    if stacked and not d.elementwise:
+        layers = tuple(shape[a] for a in stacked)
+        one = tuple(n for i, n in enumerate(shape) if i not in stacked)
+        parts = [draw(ops, d, one, dtype) for _ in range(math.prod(layers))]
+        x = ops.reshape(ops.stack(parts), layers + one)
+        for i, a in enumerate(stacked):
+            x = ops.moveaxis(x, i, a)
+        return x
     dt = ops.work_dtype(dtype)
     if d.elementwise:
-        x = _elementwise(ops, d, shape, dt)
+        x = _elementwise(ops, d, shape, dt, dtype)
     elif isinstance(d, D.Orthogonal):
         x = _orthogonal(ops, d, shape, dt)
     elif isinstance(d, D.Sparse):
@@ -180,8 +204,4 @@ def draw(ops: Ops, d: D.Draw, shape: tuple[int, ...], dtype: Any) -> Any:
         x = ops.from_numpy(draw_array(d, shape, None, "float64"), dt)
     else:  # pragma: no cover
         raise TypeError(f"unknown draw {d!r}")
-    x = ops.cast(x, dtype)
-    if isinstance(d, (D.Uniform, D.TruncatedNormal)):  # rounding must not leave the support
-        from .reference import support_in
-        x = ops.clip(x, *support_in(d, dtype))
-    return x
+    return ops.cast(x, dtype)

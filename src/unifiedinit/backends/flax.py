@@ -12,7 +12,9 @@ A Flax initializer sees only its tensor's shape, so a bias cannot know its layer
 
 from __future__ import annotations
 
+import re
 import zlib
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import jax
@@ -22,6 +24,7 @@ from .. import _validate as v
 from .. import draws as D
 from .. import sampling
 from ..layout import Layout, LayoutLike, TensorInfo, get_layout
+from ..params import looks_like_norm, registered_layer, stacked_axes, tie
 from ..portable import portable_option
 from ..sampling import NumpyLikeOps
 from ..specs import Spec
@@ -118,6 +121,7 @@ class FlaxInitializer:
         """The draw for a tensor of ``shape``: every check happens here, before anything is sampled."""
         draw = self.spec.lower(TensorInfo.make(tuple(int(s) for s in shape), self.layout, self.layer_fans))
         v.tensor_dtype(_dtype_name(dtype), draw.deterministic)
+        v.representable(draw, _dtype_name(dtype))
         return draw
 
     def __call__(self, key: jax.Array, shape: Sequence[int], dtype: Any = jnp.float32) -> jax.Array:
@@ -170,7 +174,7 @@ def reinit(target: Any, key: jax.Array, *, kernel: Spec | None = None, bias: Spe
         plan = plan.rule(kernel, kind=layers, role=("weight", "embedding"), quiet=True)
     if bias is not None:
         plan = plan.rule(bias, kind=layers, role="bias", quiet=True)
-    result = apply_plan(plan, target, key=key)
+    result = plan.apply(target, key=key)
     return result[0] if isinstance(target, Mapping) else target
 
 
@@ -181,12 +185,61 @@ _CLASS_KINDS = {
     "Linear": "dense", "Dense": "dense", "LinearGeneral": "dense", "DenseGeneral": "dense", "Einsum": "dense",
     "Conv": "conv", "ConvLocal": "conv", "ConvTranspose": "conv_transpose", "Embed": "embedding",
     "BatchNorm": "norm", "LayerNorm": "norm", "GroupNorm": "norm", "RMSNorm": "norm", "InstanceNorm": "norm",
+    "WeightNorm": "norm", "SpectralNorm": "norm",
     "PReLU": "prelu", "LSTMCell": "recurrent", "OptimizedLSTMCell": "recurrent", "GRUCell": "recurrent",
     "SimpleCell": "recurrent", "MGUCell": "recurrent", "ConvLSTMCell": "recurrent",
     "MultiHeadAttention": "attention", "MultiHeadDotProductAttention": "attention", "SelfAttention": "attention"}
 _CONTAINERS = ("recurrent", "attention")  # their sub-layers' parameters belong to them
 _ROLES = {"kernel": "weight", "bias": "bias", "embedding": "embedding", "scale": "scale", "mean": "running_mean",
           "var": "running_var", "negative_slope": "slope"}
+#: the rank each of a class's own parameters has in one layer (a larger rank means stacked layers in front)
+_NDIM = {"Linear": {"kernel": 2, "bias": 1}, "Dense": {"kernel": 2, "bias": 1}, "Embed": {"embedding": 2},
+         "PReLU": {"negative_slope": 0}}
+_NORM_NDIM = {"scale": 1, "bias": 1, "mean": 1, "var": 1}
+
+
+def _expected_ndim(cls: str, obj: Any, name: str) -> int | None:
+    """The rank of parameter ``name`` of one layer of class ``cls`` (``obj``: the module when known)."""
+    if cls in _NDIM:
+        return _NDIM[cls].get(name)
+    if _CLASS_KINDS.get(cls) == "norm" and cls not in ("WeightNorm", "SpectralNorm"):
+        axes = getattr(obj, "feature_axes", -1) if obj is not None else -1
+        return (len(axes) if isinstance(axes, (tuple, list)) else 1) if name in _NORM_NDIM else None
+    if cls in ("Conv", "ConvTranspose") and obj is not None:
+        size = getattr(obj, "kernel_size", None)
+        k = len(size) if isinstance(size, (tuple, list)) else 1
+        return {"kernel": k + 2, "bias": 1}.get(name)
+    if cls in ("LinearGeneral", "DenseGeneral") and obj is not None:
+        def count(a: Any) -> int:
+            return len(a) if isinstance(a, (tuple, list)) else 1
+        ins = getattr(obj, "in_features", getattr(obj, "axis", -1))
+        outs = getattr(obj, "out_features", getattr(obj, "features", 1))
+        return {"kernel": count(ins) + count(outs), "bias": count(outs)}.get(name)
+    return None
+
+
+_LIST_NAME = re.compile(r"(.+)_(\d+)$")
+
+
+def _key_part(part: Any) -> tuple[Any, ...]:
+    """A path part as key parts: list positions become ints (NNX's ``layers/3``, linen's ``layers_3``)."""
+    if isinstance(part, int):
+        return (part,)
+    part = str(part)
+    if part.isdigit():
+        return (int(part),)
+    m = _LIST_NAME.fullmatch(part)
+    return (m.group(1), int(m.group(2))) if m else (part,)
+
+
+@dataclass
+class _Layer:
+    """What is known of the module at one path: its class name, the module (when known) and, from a traced call
+    (linen with ``inputs=``), the shapes its own variables have inside it (one layer, under ``nn.scan``)."""
+
+    cls: str
+    obj: Any = None
+    seen: dict = field(default_factory=dict)
 
 
 def _class_of_name(name: str) -> str:
@@ -194,59 +247,99 @@ def _class_of_name(name: str) -> str:
     return head if tail.isdigit() and head else name
 
 
-def _describe(path: tuple[str, ...], classes: tuple[str, ...], name: str, shape: tuple[int, ...],
-              layer: Mapping[str, Any], dtype: Any) -> Any:
-    """A Flax parameter as a unifiedinit.plan.Param. ``classes``: the class of each module on ``path``;
-    ``layer``: the arrays of its module by name (for its fans)."""
+def _stacked(shape: tuple[int, ...], seen: tuple[int, ...] | None, expected: int | None) -> tuple[int, ...]:
+    """The stacked axes of a parameter: where its shape has axes the layer's own view (``seen``) lacks, else the
+    leading axes beyond the class's rank."""
+    if seen is not None and len(seen) < len(shape):
+        for axes in _axis_choices(len(shape), len(shape) - len(seen)):
+            if tuple(d for i, d in enumerate(shape) if i not in axes) == tuple(seen):
+                return axes
+    return stacked_axes(shape, expected)
+
+
+def _axis_choices(ndim: int, k: int) -> list[tuple[int, ...]]:
+    import itertools
+    return [tuple(c) for c in itertools.combinations(range(ndim), k)]
+
+
+def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], name: str, shape: tuple[int, ...],
+              own: Mapping[str, tuple[int, ...]], dtype: Any, *, collection: str = "params", trainable: bool = True,
+              key_parts: tuple[Any, ...] | None = None) -> Any:
+    """A Flax parameter as a Param. ``own``: the shapes of the arrays of its module by name (its fans, and
+    whether it is a norm)."""
     from ..plan import Param
+    chain = [layers.get(path[:i]) for i in range(len(path) + 1)]  # the root model first
+    known = [c for c in chain if c is not None]
+    inferred = "names" if chain[-1] is None else ""
+    classes = [c.cls if c is not None else _class_of_name(path[i - 1]) for i, c in enumerate(chain) if i or c]
+    here = chain[-1] or _Layer(classes[-1] if classes else "")
+    expected = _expected_ndim(here.cls, here.obj, name)
+    stacked = _stacked(shape, here.seen.get((collection, name)), expected)
+    one = lambda s: tuple(d for i, d in enumerate(s) if i not in stacked)  # noqa: E731 - one layer's shape
     kinds = [_CLASS_KINDS.get(c, "other") for c in classes]
-    container = next((k for k in kinds if k in _CONTAINERS), None)
+    container = next((k for k in kinds[:-1] if k in _CONTAINERS), None)
     kind = container or (kinds[-1] if kinds else "other")
-    if kind == "other" and "kernel" in layer:  # a user's own module holding a kernel
-        kind = "dense" if len(layer["kernel"]) == 2 else "conv"
-    role = _ROLES.get(name, "other")
-    if kind == "norm" and role == "bias":
-        role = "shift"
-    if kind == "recurrent" and role == "weight" and path and path[-1].startswith("h"):
-        role = "recurrent_weight"  # LSTMCell's hi/hf/hg/ho, OptimizedLSTMCell's h, GRUCell's hr/hz/hn
+    info = registered_layer(type(here.obj)) if here.obj is not None else None
+    if container is None and info is not None:
+        kind = info.kind
+    elif kind == "other" and looks_like_norm(here.cls, {k: one(v) for k, v in own.items()}):
+        kind = "norm"
+    elif kind == "other" and "kernel" in own:  # a user's own module holding a kernel
+        kind = "dense" if len(one(own["kernel"])) == 2 else "conv"
+    role = info.roles[name] if info is not None and name in info.roles else _ROLES.get(name, "other")
+    if kind == "norm" and role in ("bias", "other"):
+        role = "shift" if name in ("bias", "offset", "beta") else role
+    sub = path[-1] if path else ""
+    if kind == "recurrent" and role == "weight" and (sub.startswith("h") or sub == "dense_h"):
+        role = "recurrent_weight"  # LSTMCell's hi/hf/hg/ho, OptimizedLSTMCell's h / dense_h, GRUCell's hr/hz/hn
     layout = {"embedding": "flax_embedding", "conv_transpose": "flax_conv_transpose"}.get(kind, "flax")
-    if kind == "attention" and len(layer.get("kernel", ())) == 3:
-        layout = "multihead_out" if path and path[-1] == "out" else "multihead_qkv"
+    if info is not None and name in info.layouts:
+        layout = info.layouts[name]
+    if kind == "attention" and len(one(own.get("kernel", ()))) == 3:
+        layout = "multihead_out" if sub == "out" else "multihead_qkv"
     layer_fans = None
     if kind == "recurrent":
-        hidden = shape[-1] if role != "bias" else shape[0]
-        if classes and classes[-1] == "OptimizedLSTMCell" or (path and path[-1] in ("i", "h")):
+        hidden = one(shape)[-1] if role != "bias" else one(shape)[0]
+        if (classes and classes[-1] == "OptimizedLSTMCell") or sub in ("i", "h", "dense_i", "dense_h"):
             hidden //= 4  # OptimizedLSTMCell stacks the four gates
         layer_fans = (hidden, hidden)
     else:
-        main = layer.get("kernel", layer.get("embedding"))
-        if main is not None and len(main) >= 2:
-            layer_fans = TensorInfo.make(tuple(main), layout).fans
+        main = own.get("kernel", own.get("embedding"))
+        if main is not None and len(one(main)) >= 2 and all(one(main)):
+            layer_fans = TensorInfo.make(one(main), layout).fans
+    if key_parts is None:
+        key_parts = tuple(x for part in path for x in _key_part(part))
     return Param(path="/".join(path + (name,)), kind=kind, role=role, shape=shape,
                  layout=layout if role in ("weight", "embedding") else "flax", layer_fans=layer_fans,
-                 layer=classes[-1] if classes else "", dtype=_dtype_name(dtype))
+                 layer=here.cls, dtype=_dtype_name(dtype), trainable=trainable, stacked=stacked,
+                 inferred=inferred, key_parts=key_parts, stack_depth=None)
 
 
 def _is_array(x: Any) -> bool:
     return hasattr(x, "shape") and hasattr(x, "dtype")
 
 
-def _walk_tree(tree: Mapping[str, Any], collections: Mapping[str, Any] | None = None) -> list[tuple[Any, tuple]]:
+def _roots(tree: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(tree) if "params" in tree and isinstance(tree["params"], Mapping) else {"params": tree}
+
+
+def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer] | None = None
+               ) -> list[tuple[Any, tuple]]:
     """A linen variables tree ({"params": ..., "batch_stats": ...}) or a bare params tree, as
-    [(Param, (collection, path, name))]; kinds from linen's automatic names ("Dense_0") or the arrays."""
-    roots = dict(tree) if "params" in tree and isinstance(tree["params"], Mapping) else {"params": tree}
+    [(Param, (collection, path, name))]; kinds from ``layers`` (the module tree), else from linen's names."""
+    roots = _roots(tree)
+    layers = layers or {}
     found = []
 
     def visit(collection: str, node: Mapping[str, Any], path: tuple[str, ...]) -> None:
         arrays = {k: x for k, x in node.items() if _is_array(x)}
         if arrays:
             params_layer = _subtree(roots.get("params", {}), path)
-            shapes = {k: tuple(x.shape) for k, x in {**params_layer, **arrays}.items() if _is_array(x)}
-            classes = tuple(_class_of_name(p) for p in path)
+            own = {k: tuple(x.shape) for k, x in {**params_layer, **arrays}.items() if _is_array(x)}
             for name, x in arrays.items():
                 if jnp.issubdtype(x.dtype, jnp.floating):
-                    found.append((_describe(path, classes, name, tuple(x.shape), shapes, x.dtype),
-                                  (collection, path, name)))
+                    found.append((_describe(path, layers, name, tuple(x.shape), own, x.dtype, collection=collection,
+                                            trainable=collection == "params"), (collection, path, name)))
         for k, sub in node.items():
             if isinstance(sub, Mapping):
                 visit(collection, sub, path + (str(k),))
@@ -263,34 +356,54 @@ def _subtree(tree: Mapping[str, Any], path: tuple[str, ...]) -> Mapping[str, Any
     return tree if isinstance(tree, Mapping) else {}
 
 
-def walk(model: Any) -> list[tuple[Any, Any]]:
-    """Every floating-point parameter / batch statistic of an NNX module (as (Param, nnx.Variable)) or of a linen
-    variables or params tree (as (Param, (collection, path, name)))."""
-    if isinstance(model, Mapping):
-        return _walk_tree(model)
-    from flax import nnx
-    if not isinstance(model, nnx.Module):
-        raise TypeError(f"parameter 'model' must be an NNX module or a linen params tree, got {type(model).__name__}")
-    classes_at: dict[tuple, str] = {}
-    modules = list(_modules_in_order(model, nnx))
-    for path, module in modules:
-        classes_at[tuple(map(str, path))] = type(module).__name__
-    found = []
-    for path, module in modules:
-        path = tuple(map(str, path))
-        variables = {k: x for k, x in vars(module).items() if isinstance(x, nnx.Variable) and _is_array(x.get_value())}
-        shapes = {k: tuple(x.get_value().shape) for k, x in variables.items()}
-        classes = tuple(classes_at.get(path[:i], "") for i in range(len(path) + 1))  # the root model first
-        for name, var in variables.items():
-            if jnp.issubdtype(var.get_value().dtype, jnp.floating):
-                found.append((_describe(path, classes, name, shapes[name], shapes, var.get_value().dtype), var))
-    return found
+def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dict[tuple[str, ...], _Layer]:
+    """The module tree of a linen model, by path: from a traced call on ``inputs`` (every submodule, and what
+    each sees of its own variables: one layer inside ``nn.scan``), else by binding ``variables`` and running the
+    modules' ``setup`` (submodules defined in ``setup``; compact ones are known by their names only)."""
+    import flax.linen as nn
+    layers: dict[tuple[str, ...], _Layer] = {(): _Layer(type(module).__name__, module)}
+    tree = variables if "params" in variables and isinstance(variables["params"], Mapping) else {"params": variables}
+    if inputs is not None:
+        args = inputs if isinstance(inputs, tuple) else (inputs,)
+
+        def record(next_fun: Any, a: Any, kw: Any, context: Any) -> Any:
+            mod = context.module
+            path = tuple(mod.scope.path) if mod.scope is not None else ()
+            if path not in layers or path == ():
+                seen = {}
+                for collection, col in mod.variables.items():
+                    for name, x in col.items():
+                        if _is_array(x):
+                            seen[(collection, name)] = tuple(x.shape)
+                layers.setdefault(path, _Layer(type(mod).__name__, mod, seen))
+                if path == () and not layers[()].seen:
+                    layers[()].seen = seen
+            return next_fun(*a, **kw)
+
+        with nn.intercept_methods(record):
+            jax.eval_shape(lambda v: module.apply(v, *args, mutable=True, rngs={"dropout": jax.random.key(0)}), tree)
+        return layers
+    bound = module.bind(tree)
+
+    def visit(m: Any, path: tuple[str, ...]) -> None:
+        try:
+            m._try_setup()
+        except Exception:  # noqa: BLE001 - a setup that needs more than its variables: known by names below
+            return
+        for name, child in list(m._state.children.items()):
+            if isinstance(child, nn.Module):
+                layers.setdefault(path + (name,), _Layer(type(child).__name__, child))
+                visit(child, path + (name,))
+
+    visit(bound, ())
+    return layers
 
 
-def _modules_in_order(module: Any, nnx: Any, path: tuple = ()) -> Any:
-    """(path, module) for an NNX module and its submodules in the order they were assigned (nnx.iter_modules
-    sorts by name): portable keys count layers in model order, as torch, Keras and MXNet do."""
-    yield path, module
+def _nnx_modules(module: Any, nnx: Any, path: tuple = (), parts: tuple = ()) -> Any:
+    """(path, key parts, module) for an NNX module and its submodules, in assignment order; a module reachable
+    twice (shared) is yielded under both paths (its variables are tied)."""
+    yield path, parts, module
+    transparent = type(module).__name__ == "Sequential"  # nnx.Sequential's layers list: positions, as torch's
     for name, value in vars(module).items():
         if name.startswith("_"):
             continue
@@ -298,43 +411,104 @@ def _modules_in_order(module: Any, nnx: Any, path: tuple = ()) -> Any:
                  if isinstance(value, (list, tuple)) else [(None, value)])
         for sub, item in items:
             if isinstance(item, nnx.Module):
-                yield from _modules_in_order(item, nnx, path + ((name,) if sub is None else (name, sub)))
+                here = (name,) if sub is None else (name, sub)
+                key = tuple(x for p in here for x in _key_part(p))
+                if transparent and key[:1] == ("layers",):
+                    key = key[1:]
+                yield from _nnx_modules(item, nnx, path + here, parts + key)
 
 
-def apply_plan(plan: Any, model: Any, *, seed: int | None = None, key: jax.Array | None = None,
-               params: Mapping[str, Any] | None = None, portable: bool = False) -> Any:
-    """Initialize by ``plan`` with jax.random: an NNX module in place (returns the Report), or a linen
-    variables/params tree, passed as ``model`` or as ``params=`` beside a linen module (returns
-    ``(new_tree, report)``). Every parameter's key is ``fold_in(key, crc32(path))`` with ``key =
-    jax.random.key(seed)``, so values do not depend on the order of layers. Everything is matched and lowered
-    before anything is drawn."""
-    if key is None:
-        if seed is None:
+def _walk_nnx(model: Any) -> list[tuple[Any, Any]]:
+    from flax import nnx
+    modules = list(_nnx_modules(model, nnx))
+    layers = {tuple(map(str, path)): _Layer(type(m).__name__, m) for path, _, m in modules}
+    found = []
+    for path, parts, module in modules:
+        path = tuple(map(str, path))
+        variables = {k: x for k, x in vars(module).items() if isinstance(x, nnx.Variable) and _is_array(x.get_value())}
+        own = {k: tuple(x.get_value().shape) for k, x in variables.items()}
+        for name, var in variables.items():
+            if jnp.issubdtype(var.get_value().dtype, jnp.floating):
+                found.append((_describe(path, layers, name, own[name], own, var.get_value().dtype,
+                                        collection="batch_stats" if isinstance(var, nnx.BatchStat) else "params",
+                                        trainable=isinstance(var, nnx.Param), key_parts=parts), var))
+    return tie(found)
+
+
+def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = None) -> list[tuple[Any, Any]]:
+    """Every floating-point parameter / batch statistic of an NNX module (as (Param, nnx.Variable)) or of a linen
+    variables or params tree (as (Param, (collection, path, name))). A linen module with ``params=`` is read as
+    a module tree: with ``inputs=`` (example arguments of its ``__call__``) every submodule is known exactly,
+    ``nn.scan``'s stacked axes included; without, the submodules its ``setup`` defines, the others by name."""
+    if isinstance(model, Mapping):
+        return _walk_tree(model)
+    import flax.linen as nn
+    if isinstance(model, nn.Module):
+        if params is None:
+            raise TypeError("a linen module holds no parameters: pass its variables, plan.apply(module, params="
+                            "variables, seed=...), or the variables tree alone")
+        return _walk_tree(params, _linen_layers(model, params, inputs))
+    from flax import nnx
+    if not isinstance(model, nnx.Module):
+        raise TypeError(f"parameter 'model' must be an NNX module, a linen module with params=, or a linen "
+                        f"variables tree, got {type(model).__name__}")
+    return _walk_nnx(model)
+
+
+def _stream_key(base: jax.Array, stream: int) -> jax.Array:
+    """The JAX key of a parameter's 64-bit stream: both 32-bit halves folded into ``base``."""
+    return jax.random.fold_in(jax.random.fold_in(base, stream & 0xFFFFFFFF), stream >> 32)
+
+
+class _Target:
+    """Writes a plan's values: into an NNX module in place (keeping each variable's sharding), or into a new
+    linen tree."""
+
+    def __init__(self, model: Any, *, seed: int | None = None, key: jax.Array | None = None,
+                 params: Mapping[str, Any] | None = None, inputs: Any = None) -> None:
+        if key is None and seed is None:
             raise ValueError("JAX has no global random state: pass seed= (an int) or key= (a jax.random key)")
-        key = jax.random.key(int(seed))
-    tree = params if params is not None else model if isinstance(model, Mapping) else None
-    found = walk(tree if tree is not None else model)
-    report = plan.resolve([p for p, _ in found], stacklevel=4)  # every check, dtypes included
-    where = {id(p): w for p, w in found}
-    new = {}
-    for e in report.entries:  # every check passed: drawing cannot refuse now
-        if e.draw is not None:
-            w, dtype = where[id(e.param)], e.param.dtype
-            if portable:
-                x = jnp.asarray(plan.portable_values(report, e, seed), dtype=dtype)
-            else:
-                x = draw_array(_path_key(key, e.param.path), e.draw, e.param.shape, jnp.dtype(dtype))
-            if tree is None:
-                w.set_value(x)  # NNX: in place, one parameter at a time, so the old value is freed at once
-            else:
-                new[id(e.param)] = x
-    if tree is None:
-        return report
-    by_place = {where[i]: x for i, x in new.items()}
-    wrapped = "params" in tree and isinstance(tree["params"], Mapping)
-    roots = dict(tree) if wrapped else {"params": tree}
-    out = {c: _rebuild(node, c, (), by_place) if isinstance(node, Mapping) else node for c, node in roots.items()}
-    return (out if wrapped else out["params"]), report
+        if key is not None and seed is not None:
+            raise ValueError("Plan.apply: give seed= or key=, not both")
+        self.base = key if key is not None else jax.random.key(0)
+        self.tree = params if params is not None else model if isinstance(model, Mapping) else None
+        self.found = walk(model, params=params, inputs=inputs)
+        self.new: dict[tuple, Any] = {}
+
+    def _put(self, p: Any, where: Any, x: jax.Array) -> None:
+        if self.tree is None:  # NNX: in place, one parameter at a time, so the old value is freed at once
+            old = where.get_value()
+            sharding = getattr(old, "sharding", None)
+            if sharding is not None and getattr(x, "sharding", None) != sharding:
+                x = jax.device_put(x, sharding)
+            where.set_value(x)
+        else:
+            self.new[where] = x
+
+    def native(self, p: Any, where: Any, draw: D.Draw, stream: int | None) -> None:
+        from ..apply import stream as derive
+        key = _stream_key(self.base, stream if stream is not None else derive(0, p.key))
+        self._put(p, where, sampling.draw(JaxOps(key), draw, p.shape, jnp.dtype(p.dtype), p.stacked))
+
+    def host(self, p: Any, where: Any, values: Any) -> None:
+        self._put(p, where, jnp.asarray(values, dtype=p.dtype))
+
+    def result(self, report: Any) -> Any:
+        if self.tree is None:
+            return report
+        roots = _roots(self.tree)
+        out = {c: _rebuild(node, c, (), self.new) if isinstance(node, Mapping) else node for c, node in roots.items()}
+        wrapped = "params" in self.tree and isinstance(self.tree["params"], Mapping)
+        return (out if wrapped else out["params"]), report
+
+
+def target(model: Any, **options: Any) -> _Target:
+    return _Target(model, **options)
+
+
+def apply_plan(plan: Any, model: Any, **options: Any) -> Any:
+    """``plan.apply(model, **options)`` (kept for callers of the earlier backend function)."""
+    return plan.apply(model, **options)
 
 
 def _rebuild(node: Mapping[str, Any], collection: str, path: tuple[str, ...], new: dict) -> dict:

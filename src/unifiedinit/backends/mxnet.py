@@ -29,6 +29,7 @@ import. MXNet's C API also refuses NumPy scalars, so every number handed to it h
 from __future__ import annotations
 
 import math
+import re
 import sys
 import warnings
 from types import ModuleType
@@ -38,6 +39,7 @@ from .. import _validate as v
 from .. import draws as D
 from .. import sampling
 from ..layout import LayoutLike, TensorInfo, get_layout, vector_fans
+from ..params import looks_like_norm, norm_role, registered_layer, tie
 from ..portable import portable_option
 from ..sampling import Ops
 from ..serialize import from_dict
@@ -167,6 +169,9 @@ class MXNetOps(Ops):
     def clip(self, x: Any, low: float, high: float) -> Any:
         return mx.nd.clip(x, _num(low), _num(high))
 
+    def stack(self, parts: list) -> Any:
+        return mx.nd.stack(*parts)
+
 
 # ----------------------------------------------------------------------------------------- the class
 
@@ -210,6 +215,7 @@ class SpecInitializer(mx.init.Initializer):
         layer_fans = vector_fans(shape) if len(shape) < 2 and self.spec.fan_based else None
         draw = self.spec.lower(TensorInfo.make(shape, self.layout, layer_fans))
         v.tensor_dtype(dtype, draw.deterministic)
+        v.representable(draw, dtype)
         return draw
 
     def _apply(self, arr: Any) -> None:
@@ -250,6 +256,9 @@ class SpecInitializer(mx.init.Initializer):
 def _kind(block: Any) -> tuple[str, str]:
     """(kind, layout of its weight) of a Gluon block."""
     nn = mx.gluon.nn
+    info = registered_layer(type(block))
+    if info is not None:
+        return info.kind, info.layouts.get("weight", "mxnet")
     for classes, kind, layout in (
             ((nn.Conv1DTranspose, nn.Conv2DTranspose, nn.Conv3DTranspose), "conv_transpose", "mxnet_conv_transpose"),
             (nn.conv_layers._Conv, "conv", "mxnet"), (nn.Dense, "dense", "mxnet"),
@@ -258,26 +267,44 @@ def _kind(block: Any) -> tuple[str, str]:
             (nn.PReLU, "prelu", "mxnet"), (mx.gluon.rnn.rnn_layer._RNNLayer, "recurrent", "mxnet")):
         if isinstance(block, classes):
             return kind, layout
+    own = {name: tuple(int(d) for d in param.shape) for name, param in block._reg_params.items()}
+    if looks_like_norm(type(block).__name__, own):
+        return "norm", "mxnet"
     return "other", "mxnet"
 
 
 _ROLES = {"weight": "weight", "bias": "bias", "gamma": "scale", "beta": "shift", "running_mean": "running_mean",
           "running_var": "running_var", "alpha": "slope"}
+_RECURRENT = re.compile(r"([lr])(\d+)_(i2h|h2h|h2r)_(weight|bias)$")
 
 
-def _role(kind: str, name: str) -> str:
+def _role(kind: str, name: str, info: Any) -> tuple[str, str]:
+    """(role, key sub-leaf) of parameter ``name`` in a block of ``kind``."""
+    if info is not None and name in info.roles:
+        return info.roles[name], ""
     if kind == "recurrent":
-        return "recurrent_weight" if name.endswith("h2h_weight") else "bias" if name.endswith("bias") else "weight"
+        m = _RECURRENT.match(name)
+        if m is None:
+            return "other", ""
+        direction, layer, which, what = m.groups()
+        role = {("i2h", "weight"): "weight", ("h2h", "weight"): "recurrent_weight", ("h2r", "weight"): "weight",
+                ("i2h", "bias"): "bias", ("h2h", "bias"): "recurrent_bias"}.get((which, what), "other")
+        sub = "/".join(filter(None, (f"l{layer}" if layer != "0" else "", "reverse" if direction == "r" else "",
+                                     "projection" if which == "h2r" else "")))
+        return role, sub
     if kind == "embedding" and name == "weight":
-        return "embedding"
-    return _ROLES.get(name, "other")
+        return "embedding", ""
+    if kind == "norm" and name not in _ROLES:
+        return norm_role(name), ""
+    return _ROLES.get(name, "other"), ""
 
 
-def _describe(block: Any, path: str, name: str, param: Any) -> Any:
+def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: Any) -> Any:
     """The neutral description of one Gluon parameter, with the shapes MXNet knows now."""
     from ..plan import Param
     kind, layout = _kind(block)
-    role = _role(kind, name)
+    info = registered_layer(type(block))
+    role, sub = _role(kind, name, info)
     shape = tuple(int(d) for d in param.shape)
     known = all(d > 0 for d in shape)
     layer_fans = None
@@ -289,85 +316,107 @@ def _describe(block: Any, path: str, name: str, param: Any) -> Any:
             layer_fans = TensorInfo.make(tuple(int(d) for d in weight.shape), layout).fans
         else:  # the layer's fans are not known yet either: the bias waits for them too
             known = False
+    own_layout = (info.layouts.get(name) if info is not None else None) or \
+        (layout if role in ("weight", "embedding") else "mxnet")
     return Param(path=f"{path}/{name}" if path else name, kind=kind, role=role, shape=shape,
-                 layout=layout if role in ("weight", "embedding") else "mxnet", layer_fans=layer_fans,
-                 layer=type(block).__name__, known=known, dtype=_dtype_name(param.dtype))
+                 layout=own_layout, layer_fans=layer_fans, layer=type(block).__name__, known=known,
+                 dtype=_dtype_name(param.dtype), trainable=param.grad_req != "null", key_parts=parts, key_leaf=sub)
 
 
 def walk(model: Any) -> list[tuple[Any, Any]]:
-    """Every floating-point parameter of a Gluon Block as (unifiedinit.plan.Param, (block, name, Parameter))."""
+    """Every floating-point parameter of a Gluon Block as (unifiedinit.params.Param, (block, path, name,
+    Parameter)); a Parameter shared by several blocks once."""
     if not isinstance(model, mx.gluon.Block):
         raise TypeError(f"parameter 'model' must be an MXNet Gluon Block, got {type(model).__name__}")
     found = []
 
-    def visit(block: Any, path: str) -> None:
+    def visit(block: Any, path: str, parts: tuple[Any, ...]) -> None:
         for name, param in block._reg_params.items():
             if _dtype_name(param.dtype).startswith("float"):
-                found.append((_describe(block, path, name, param), (block, path, name, param)))
+                found.append((_describe(block, path, parts, name, param), (block, path, name, param)))
         for child_name, child in block._children.items():
-            visit(child, f"{path}/{child_name}" if path else str(child_name))
+            child_name = str(child_name)
+            part = int(child_name) if child_name.isdigit() else child_name
+            visit(child, f"{path}/{child_name}" if path else child_name, parts + (part,))
 
-    visit(model, "")
-    return found
+    visit(model, "", ())
+    return tie(found, identity=lambda where: id(where[3]))
 
 
 class _PlanInitializer(mx.init.Initializer):
-    """One parameter's value under a plan: its draw, or (deferred) the rule to lower once the shape is known."""
+    """One parameter's value under a plan: its draw (on its own seeded stream), given values, or (deferred) the
+    rule to lower once the shape is known, and then its draw or its portable values (``portable(param)``)."""
 
-    def __init__(self, draw: Any = None, rule: Any = None, where: Any = None, portable: Any = None) -> None:
+    def __init__(self, where: Any, *, draw: Any = None, stream: int | None = None, values: Any = None,
+                 rule: Any = None, key: str = "", portable: Any = None) -> None:
         super().__init__()
-        self.draw, self.rule, self.where, self.portable = draw, rule, where, portable
+        self.where, self.draw, self.stream, self.values = where, draw, stream, values
+        self.rule, self.key, self.portable = rule, key, portable
 
     def _init_weight(self, desc: Any, arr: Any) -> None:
-        draw = self.draw
+        import dataclasses
         dtype = _dtype_name(arr.dtype)
-        if draw is None:  # deferred: MXNet knows the shapes now
-            block, path, name, param = self.where
-            p = _describe(block, path, name, param)
-            draw = self.rule.spec.lower(p.info(self.rule.fans))
-            v.tensor_dtype(dtype, draw.deterministic)
         shape = tuple(int(s) for s in arr.shape)
-        if self.portable is not None:  # (seed, key): the values drawn in torch's layout, moved to MXNet's
+        values, draw = self.values, self.draw
+        if self.rule is not None:  # deferred: MXNet knows the shapes now
             block, path, name, param = self.where
-            p = _describe(block, path, name, param)
-            values = self.portable.values(self.rule.spec, shape, p.layout, dtype, p.info(self.rule.fans).layer_fans)
+            p = dataclasses.replace(_describe(block, path, (), name, param), key=self.key)
+            draw = self.rule.spec.lower(self.rule.info(p))
+            v.tensor_dtype(dtype, draw.deterministic)
+            v.representable(draw, dtype)
+            if self.portable is not None:
+                values = self.portable(p)
+        if values is not None:
             arr[:] = mx.nd.array(values, ctx=arr.context, dtype=dtype)
             return
+        if self.stream is not None:
+            mx.random.seed(self.stream % (2 ** 31), ctx="all")
         arr[:] = sampling.draw(MXNetOps(arr.context), draw, shape, dtype)
 
 
-def apply_plan(plan: Any, model: Any, *, seed: int | None = None, portable: bool = False) -> Any:
-    """Initialize a Gluon Block by ``plan`` with MXNet's RNG (``mx.random.seed(seed)`` first when given).
+class _Target:
+    """Initializes a Gluon Block's parameters through MXNet (``Parameter.initialize(force_reinit=True)``), so
+    initialized parameters keep their contexts and deferred ones are drawn at the first forward pass."""
 
-    Parameters whose shapes MXNet already knows are matched and lowered before anything is written; a
-    parameter still waiting for its shape (deferred initialization) is matched now and drawn by MXNet at the
-    first forward pass, with its layer's fans then. Initialized parameters keep their contexts."""
-    found = walk(model)
-    fresh = [p.path for p, (_, _, _, param) in found if param._data is None and not param._deferred_init]
-    if fresh:
-        raise ValueError(f"the Gluon block has parameters that were never initialized ({', '.join(fresh[:3])}"
-                         f"{', ...' if len(fresh) > 3 else ''}): call net.initialize() first (MXNet's defaults, "
-                         f"deferred shapes allowed), then apply the plan")
-    report = plan.resolve([p for p, _ in found], stacklevel=4)
-    where = {id(p): w for p, w in found}
-    from ..portable import Portable
-    if seed is not None:
-        mx.random.seed(int(seed))
-    for e in report.entries:
-        if e.spec is None:
-            continue
-        block, path, name, param = where[id(e.param)]
-        init = _PlanInitializer(e.draw, plan.rules[e.rule], where[id(e.param)],
-                                Portable(seed, report.keys[id(e.param)]) if portable else None)
+    def __init__(self, model: Any, *, seed: int | None = None) -> None:
+        self.found = walk(model)
+        fresh = [p.path for p, (_, _, _, param) in self.found if param._data is None and not param._deferred_init]
+        if fresh:
+            raise ValueError(f"the Gluon block has parameters that were never initialized ({', '.join(fresh[:3])}"
+                             f"{', ...' if len(fresh) > 3 else ''}): call net.initialize() first (MXNet's defaults, "
+                             f"deferred shapes allowed), then apply the plan")
+
+    def _init(self, p: Any, where: Any, init: Any) -> None:
+        param = where[3]
         ctx = param.list_ctx() if param._data is not None else param._deferred_init[1]
-        if e.param.known or not all(int(d) > 0 for d in param.shape):
+        if p.known or not all(int(d) > 0 for d in param.shape):
             param.initialize(init=init, ctx=ctx, force_reinit=True)
         else:
             # its own shape is known but its layer's fans are not (the bias of a layer whose weight waits for
             # the first forward pass): make it wait too; Gluon finishes a block's parameters in order, weight first
             param._data = param._grad = None
             param._deferred_init = (init, ctx, mx.init.Uniform(), None)
-    return report
+
+    def native(self, p: Any, where: Any, draw: D.Draw, stream: int | None) -> None:
+        self._init(p, where, _PlanInitializer(where, draw=draw, stream=stream))
+
+    def host(self, p: Any, where: Any, values: Any) -> None:
+        self._init(p, where, _PlanInitializer(where, values=values))
+
+    def deferred(self, p: Any, where: Any, rule: Any, stream: int | None, portable: Any) -> None:
+        self._init(p, where, _PlanInitializer(where, rule=rule, key=p.key, stream=stream, portable=portable))
+
+    def result(self, report: Any) -> Any:
+        return report
+
+
+def target(model: Any, **options: Any) -> _Target:
+    return _Target(model, **options)
+
+
+def apply_plan(plan: Any, model: Any, **options: Any) -> Any:
+    """``plan.apply(model, **options)`` (kept for callers of the earlier backend function)."""
+    return plan.apply(model, **options)
 
 
 def initializer(spec: Spec, layout: LayoutLike = "mxnet", portable: Any = None) -> SpecInitializer:

@@ -10,8 +10,9 @@ anything, so a refused call leaves the tensor as it was. Meta tensors are valida
 from __future__ import annotations
 
 import math
+import re
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import torch
 from torch import nn
@@ -20,6 +21,7 @@ from .. import _validate as v
 from .. import draws as D
 from ..gain import calculate_gain as _calculate_gain
 from ..layout import LayoutLike, TensorInfo, get_layout
+from ..params import looks_like_norm, norm_role, register_layer, registered_layer, tie
 from ..portable import portable_option
 from ..sampling import phi
 from ..specs import (Constant, Dirac, Eye, KaimingNormal, KaimingUniform, Normal, Ones, Orthogonal, Sparse, Spec,
@@ -31,93 +33,86 @@ __all__ = ["init_", "initializer", "sample", "uniform_", "normal_", "trunc_norma
 
 NATIVE_LAYOUT = "torch"
 
-#: Rejection sampling of truncated normals works through the tensor in chunks of this many entries, so
-#: its temporary (a boolean mask) stays small whatever the tensor's size.
-CHUNK = 1 << 22
+#: A large CPU tensor is drawn in parts of this many entries, part i from its own generator seeded by the i-th of
+#: a row of seeds drawn from the caller's generator: the values depend on the tensor's size and the generator,
+#: never on the number of threads, which only decides how many parts are drawn at once.
+CHUNK = 1 << 20
 
 
 def _dtype_name(t: torch.Tensor) -> str:
     return str(t.dtype).replace("torch.", "")
 
 
+def _support(d: D.Draw, t: torch.Tensor) -> tuple[float, float] | None:
+    from ..reference import support_in
+    return support_in(d, _dtype_name(t)) if t.is_floating_point() else None
+
+
 # ------------------------------------------------------------------------------------------ primitives
 
-def _truncated_normal(t: torch.Tensor, d: D.TruncatedNormal, g: torch.Generator | None) -> None:
+def _icdf(t: torch.Tensor, d: D.TruncatedNormal, g: torch.Generator | None, support: tuple[float, float]) -> None:
+    """N(mean, std) cut to [low, high] by the inverse CDF, in one pass with no host sync: uniforms on the
+    window's CDF interval through erfinv. float32 arithmetic where the window lies within 4 std of the mean (the
+    CDF's float32 resolution is ample there); float64 for a window reaching further into a tail."""
     a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
-    if phi(b) - phi(a) < 0.5 or not t.is_contiguous():
-        # a narrow or far window: inverse CDF (as torch.nn.init.trunc_normal_), in float64 for the tails
-        lo, hi = phi(a), phi(b)
-        work = torch.empty(t.shape, dtype=torch.float64, device=t.device)
-        work.uniform_(2 * lo - 1, 2 * hi - 1, generator=g).erfinv_().mul_(d.std * math.sqrt(2.0)).add_(d.mean)
-        t.copy_(work.clamp_(d.low, d.high))
+    work = torch.float64 if (t.dtype == torch.float64 or max(abs(a), abs(b)) > 4.0) else torch.float32
+    x = t if t.dtype == work else torch.empty(t.shape, dtype=work, device=t.device)
+    x.uniform_(2.0 * phi(a) - 1.0, 2.0 * phi(b) - 1.0, generator=g).erfinv_()
+    x.mul_(d.std * math.sqrt(2.0)).add_(d.mean).clamp_(*support)
+    if x is not t:
+        t.copy_(x)
+
+
+def _in_parts(t: torch.Tensor, fill: Callable[[torch.Tensor, torch.Generator | None], None],
+              g: torch.Generator | None) -> None:
+    """``fill(part, generator)`` over a large CPU tensor in fixed parts, in parallel (torch's CPU RNG runs on one
+    core); anything else in one call. ``t`` is written through a detached view, so a parameter that requires grad
+    is safe in the worker threads (grad mode is per thread)."""
+    n = t.numel()
+    if t.device.type != "cpu" or n <= CHUNK or torch.compiler.is_compiling():
+        fill(t, g)
         return
-    # the usual window (+-2 sigma keeps 95 %): draw normals, replace the few outside by accepted redraws
-    flat = t.view(-1)
-    parts = _parts(flat)
-    if len(parts) == 1:
-        _redraw_outside(flat, d, g)
-        return
-    # a large CPU tensor: torch's normal_ runs on one core, so the parts are drawn in parallel, each from its own
-    # generator seeded from the caller's (or the default) generator: repeatable under torch.manual_seed
-    seeds = torch.randint(0, 2 ** 62, (len(parts),), generator=g).tolist()
-    gens = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
-    list(_pool(len(parts)).map(lambda i: _redraw_outside(parts[i], d, gens[i]), range(len(parts))))
+    flat = t.detach().view(-1) if t.is_contiguous() else torch.empty(n, dtype=t.dtype)
+    starts = range(0, n, CHUNK)
+    seeds = torch.randint(0, 2 ** 62, (len(starts),), generator=g).tolist()
+
+    def part(i: int) -> None:
+        fill(flat[starts[i]:starts[i] + CHUNK], torch.Generator().manual_seed(int(seeds[i])))
+
+    list(_pool().map(part, range(len(starts))))
+    if not t.is_contiguous():
+        t.detach().copy_(flat.view(t.shape))
 
 
-#: CPU tensors of at least this many entries are split over torch's intra-op threads
-PARALLEL_MIN = 1 << 20
-_POOLS: dict[int, Any] = {}
+_POOL: list[Any] = []
 
 
-def _parts(flat: torch.Tensor) -> list[torch.Tensor]:
-    threads = torch.get_num_threads()
-    if flat.device.type != "cpu" or threads < 2 or flat.numel() < PARALLEL_MIN:
-        return [flat]
-    step = -(-flat.numel() // threads)
-    return [flat[i:i + step] for i in range(0, flat.numel(), step)]
-
-
-def _pool(n: int) -> Any:
+def _pool() -> Any:
     from concurrent.futures import ThreadPoolExecutor
-    if n not in _POOLS:
-        _POOLS[n] = ThreadPoolExecutor(max_workers=n, thread_name_prefix="unifiedinit")
-    return _POOLS[n]
-
-
-def _redraw_outside(flat: torch.Tensor, d: D.TruncatedNormal, g: torch.Generator | None) -> None:
-    """Fill ``flat`` with N(mean, std) and replace the entries outside [low, high] by accepted redraws."""
-    flat.normal_(d.mean, d.std, generator=g)
-    for start in range(0, flat.numel(), CHUNK):
-        chunk = flat[start:start + CHUNK]
-        outside = (chunk < d.low) | (chunk > d.high)
-        missing = int(torch.count_nonzero(outside))
-        if missing:
-            chunk.masked_scatter_(outside, _accepted(chunk, missing, d, g))
-
-
-def _accepted(like: torch.Tensor, count: int, d: D.TruncatedNormal, g: torch.Generator | None) -> torch.Tensor:
-    """``count`` independent draws of N(mean, std) kept inside [low, high] (rejection on a small vector)."""
-    parts, have = [], 0
-    while have < count:
-        fresh = like.new_empty(2 * (count - have) + 16).normal_(d.mean, d.std, generator=g)
-        fresh = fresh[(fresh >= d.low) & (fresh <= d.high)]
-        parts.append(fresh)
-        have += fresh.numel()
-    return torch.cat(parts)[:count]
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=max(1, torch.get_num_threads()), thread_name_prefix="unifiedinit"))
+    return _POOL[0]
 
 
 def _elementwise(t: torch.Tensor, d: D.Draw, g: torch.Generator | None) -> None:
+    support = _support(d, t)
     if isinstance(d, D.Uniform):
-        t.uniform_(d.low, d.high, generator=g)
+        # within the support as the dtype holds it: torch's uniform_ returns from <= x <= to in the tensor's dtype
+        # (CPU computes in double and rounds once; CUDA maps an x equal to `to` back to `from`), so no value can
+        # round past the window and no clamp pass is needed
+        lo, hi = support if support is not None else (d.low, d.high)
+        t.uniform_(lo, hi, generator=g)
     elif isinstance(d, D.Normal):
         t.normal_(d.mean, d.std, generator=g)
     elif isinstance(d, D.TruncatedNormal):
-        _truncated_normal(t, d, g)
+        _in_parts(t, lambda part, gen: _icdf(part, d, gen, support), g)
     elif isinstance(d, D.Constant):
         t.fill_(d.value)
     elif isinstance(d, D.Affine):
         _elementwise(t, d.base, g)
         t.mul_(d.scale).add_(d.shift)
+        if support is not None:
+            t.clamp_(*support)
     elif isinstance(d, D.Mixture):
         u = torch.rand(t.shape, generator=g, device=t.device, dtype=torch.float64)
         edges = [0.0]
@@ -173,12 +168,15 @@ def _sparse(t: torch.Tensor, d: D.Sparse, g: torch.Generator | None) -> None:
         w.scatter_(0, order, 0)
 
 
-def _write(t: torch.Tensor, d: D.Draw, g: torch.Generator | None) -> None:
+def _write(t: torch.Tensor, d: D.Draw, g: torch.Generator | None, stacked: tuple[int, ...] = ()) -> None:
+    if stacked and not d.elementwise:  # one layer per index of the stacked axes
+        import itertools
+        view = t.movedim(stacked, tuple(range(len(stacked))))
+        for index in itertools.product(*(range(n) for n in view.shape[:len(stacked)])):
+            _write(view[index], d, g)  # a view of one layer
+        return
     if d.elementwise:
         _elementwise(t, d, g)
-        if isinstance(d, (D.Uniform, D.TruncatedNormal)) and t.dtype in (torch.float16, torch.bfloat16):
-            from ..reference import support_in  # rounding to half precision must not leave the support
-            t.clamp_(*support_in(d, _dtype_name(t)))
     elif isinstance(d, D.Orthogonal):
         _orthogonal(t, d, g)
     elif isinstance(d, D.Eye):
@@ -204,6 +202,7 @@ def _lower(tensor: Any, spec: Spec, layout: LayoutLike | None, layer_fans: tuple
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
     draw = spec.lower(TensorInfo.make(tuple(tensor.shape), "torch" if layout is None else layout, layer_fans))
     v.tensor_dtype(_dtype_name(tensor), draw.deterministic)
+    v.representable(draw, _dtype_name(tensor))
     return draw
 
 
@@ -212,10 +211,11 @@ def _check_generator(generator: Any) -> None:
         raise TypeError(f"parameter 'generator' must be a torch.Generator or None, got {generator!r}")
 
 
-def _fill(tensor: torch.Tensor, draw: D.Draw, generator: torch.Generator | None) -> torch.Tensor:
+def _fill(tensor: torch.Tensor, draw: D.Draw, generator: torch.Generator | None,
+          stacked: tuple[int, ...] = ()) -> torch.Tensor:
     if not tensor.is_meta:
         with torch.no_grad():
-            _write(tensor, draw, generator)
+            _write(tensor, draw, generator, stacked)
     return tensor
 
 
@@ -343,93 +343,241 @@ def initializer(spec: Spec, **options: Any) -> TorchInitializer:
 def _kind_table() -> tuple:
     from torch.nn.modules.batchnorm import _NormBase
     from torch.nn.modules.conv import _ConvNd, _ConvTransposeNd
+    norms = (_NormBase, nn.LayerNorm, nn.GroupNorm) + ((nn.RMSNorm,) if hasattr(nn, "RMSNorm") else ())
     return (((nn.Linear, nn.Bilinear), "dense"), (_ConvTransposeNd, "conv_transpose"), (_ConvNd, "conv"),
-            ((nn.Embedding, nn.EmbeddingBag), "embedding"), ((_NormBase, nn.LayerNorm, nn.GroupNorm), "norm"),
-            (nn.RNNBase, "recurrent"), (nn.PReLU, "prelu"))
+            ((nn.Embedding, nn.EmbeddingBag), "embedding"), (norms, "norm"),
+            (nn.RNNBase, "recurrent"), (nn.PReLU, "prelu"), (nn.MultiheadAttention, "attention"))
 
 
 _KINDS = _kind_table()
 
+# Hugging Face's GPT-2 Conv1D (also GPT, ImageGPT, Decision Transformer): a dense layer whose weight is stored
+# (in, out). Named by its dotted path, so nothing is imported.
+register_layer("transformers.pytorch_utils.Conv1D", "dense", roles={"weight": "weight", "bias": "bias"},
+               layouts={"weight": "in_out"})
 
-def _kind(module: nn.Module, parent: nn.Module | None) -> str:
-    if isinstance(parent, nn.MultiheadAttention) or isinstance(module, nn.MultiheadAttention):
-        return "attention"  # its out_proj Linear included
+
+def _kind(module: nn.Module, parent: nn.Module | None) -> tuple[str, Any]:
+    """(kind, the registered LayerInfo or None) of a module."""
+    info = registered_layer(type(module))
+    if info is not None:
+        return info.kind, info
+    if isinstance(parent, nn.MultiheadAttention):
+        return "attention", None  # its out_proj Linear
     for classes, kind in _KINDS:
         if isinstance(module, classes):
-            return kind
-    return "other"
+            return kind, None
+    own = {n: tuple(t.shape) for n, t in module._parameters.items() if t is not None}
+    if looks_like_norm(type(module).__name__, own):
+        return "norm", None
+    return "other", None
 
 
-_ROLES = {"norm": {"weight": "scale", "bias": "shift"}, "embedding": {"weight": "embedding"},
-          "prelu": {"weight": "slope"}}
+_RECURRENT = re.compile(r"(weight|bias)_(ih|hh|hr)_l(\d+)(_reverse)?$")
 
 
-def _role(kind: str, name: str) -> str:
-    if name in ("running_mean", "running_var"):
-        return name
+def _role(kind: str, name: str, info: Any) -> tuple[str, str]:
+    """(role, key sub-leaf) of parameter ``name`` in a module of ``kind``."""
+    if info is not None and name in info.roles:
+        return info.roles[name], ""
+    if kind == "norm":
+        return {"running_mean": "running_mean", "running_var": "running_var",
+                "num_batches_tracked": "batches_tracked"}.get(name, norm_role(name)), ""
     if kind == "recurrent":
-        return "recurrent_weight" if name.startswith("weight_hh") else "bias" if name.startswith("bias") else "weight"
+        m = _RECURRENT.match(name)
+        if m is None:
+            return "other", ""
+        what, which, layer, reverse = m.groups()
+        role = {("weight", "ih"): "weight", ("weight", "hh"): "recurrent_weight", ("weight", "hr"): "weight",
+                ("bias", "ih"): "bias", ("bias", "hh"): "recurrent_bias"}[(what, which)]
+        sub = "/".join(filter(None, (f"l{layer}" if layer != "0" else "", "reverse" if reverse else "",
+                                     "projection" if which == "hr" else "")))
+        return role, sub
     if kind == "attention":
-        return "bias" if "bias" in name else "weight"
-    return _ROLES.get(kind, {}).get(name, name if name in ("weight", "bias") else "other")
+        return ("bias" if "bias" in name else "weight"), ""
+    if kind == "embedding" and name == "weight":
+        return "embedding", ""
+    if kind == "prelu" and name == "weight":
+        return "slope", ""
+    return (name if name in ("weight", "bias") else "other"), ""
 
 
-def walk(model: nn.Module) -> list[tuple[Any, torch.Tensor]]:
-    """Every floating-point parameter and running statistic of ``model`` as (unifiedinit.plan.Param, tensor)."""
+#: module class -> the layout its weight is stored in, with the layer's own fans
+_LAYER_LAYOUTS: tuple[tuple[type, str], ...] = (
+    (nn.Linear, "torch"),
+    (nn.Bilinear, "torch_bilinear"),
+    (nn.Conv1d, "torch"), (nn.Conv2d, "torch"), (nn.Conv3d, "torch"),
+    (nn.ConvTranspose1d, "torch_conv_transpose"), (nn.ConvTranspose2d, "torch_conv_transpose"),
+    (nn.ConvTranspose3d, "torch_conv_transpose"),
+    (nn.Embedding, "torch_embedding"), (nn.EmbeddingBag, "torch_embedding"),
+)
+
+
+def layer_layout(module: nn.Module, fans: str = "layer") -> str | None:
+    """The layout of ``module.weight`` for the layers the backend understands, else None."""
+    info = registered_layer(type(module))
+    if info is not None and "weight" in info.layouts:
+        return info.layouts["weight"]
+    for cls, layout in _LAYER_LAYOUTS:
+        if isinstance(module, cls):
+            return "torch" if fans == "torch" else layout
+    return None
+
+
+def _layer_fans(module: nn.Module, kind: str, layout: str) -> tuple[int, int] | None:
+    if kind == "recurrent":
+        return (module.hidden_size, module.hidden_size)
+    weight = module._parameters.get("weight")
+    if kind == "attention" and isinstance(module._parameters.get("in_proj_weight"), torch.Tensor):
+        weight = module._parameters["in_proj_weight"]
+    if isinstance(weight, torch.Tensor) and not isinstance(weight, nn.parameter.UninitializedParameter) \
+            and weight.dim() >= 2 and all(weight.shape):
+        return get_layout(layout).fans(tuple(weight.shape))
+    return None
+
+
+def _module_records(prefix: str, module: nn.Module, parent: nn.Module | None) -> list[tuple[Any, torch.Tensor]]:
+    """The module's own parameters (and, for a norm, its running statistics) as (Param, tensor)."""
     from ..plan import Param
+    kind, info = _kind(module, parent)
+    layout = layer_layout(module) or "torch"
+    layer_fans = _layer_fans(module, kind, layout)
+    tensors = [(n, t, True) for n, t in module._parameters.items()]
+    if kind == "norm":  # running statistics only; a non-persistent buffer is never written
+        tensors += [(n, module._buffers[n], False) for n in ("running_mean", "running_var", "num_batches_tracked")
+                    if module._buffers.get(n) is not None and n not in module._non_persistent_buffers_set]
+    out = []
+    for name, t, is_param in tensors:
+        if t is None or isinstance(t, nn.parameter.UninitializedParameter):
+            continue
+        if is_param and not (t.is_floating_point() or t.is_complex()):
+            continue
+        role, sub = _role(kind, name, info)
+        own_layout = (info.layouts.get(name) if info is not None else None) or \
+            (layout if role in ("weight", "embedding") else "torch")
+        stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
+        out.append((Param(path="/".join(filter(None, (prefix.replace(".", "/"), name))), kind=kind, role=role,
+                          dtype=_dtype_name(t), shape=tuple(t.shape), layout=own_layout, layer_fans=layer_fans,
+                          layer=type(module).__name__, trainable=is_param and t.requires_grad, stacked=stacked,
+                          key_leaf=sub), t))
+    return out
+
+
+def walk(model: Any, *, module: nn.Module | None = None) -> list[tuple[Any, torch.Tensor]]:
+    """Every floating-point parameter of ``model`` (an nn.Module or a state_dict), and the running statistics of
+    its norms, as (unifiedinit.params.Param, tensor); a tensor shared by several modules (tied weights) once,
+    under its first path, with the others as aliases."""
+    from collections.abc import Mapping
+    if isinstance(model, Mapping):
+        return _walk_state_dict(model, module)
     if not isinstance(model, nn.Module):
-        raise TypeError(f"parameter 'model' must be a torch nn.Module, got {type(model).__name__}")
+        raise TypeError(f"parameter 'model' must be a torch nn.Module or state_dict, got {type(model).__name__}")
     parents = {id(child): m for m in model.modules() for child in m.children()}
     found = []
-    for prefix, module in model.named_modules():
-        kind = _kind(module, parents.get(id(module)))
-        layout = layer_layout(module) or "torch"
-        weight = getattr(module, "weight", None)
-        layer_fans = None
-        if kind == "recurrent":
-            layer_fans = (module.hidden_size, module.hidden_size)
-        elif isinstance(weight, torch.Tensor) and not isinstance(weight, nn.parameter.UninitializedParameter) \
-                and weight.dim() >= 2:
-            layer_fans = get_layout(layout).fans(tuple(weight.shape))
-        elif kind == "attention" and isinstance(getattr(module, "in_proj_weight", None), torch.Tensor):
-            layer_fans = get_layout("torch").fans(tuple(module.in_proj_weight.shape))
-        # the module's own tensors (what named_parameters/named_buffers(recurse=False) give, without their cost)
-        tensors = list(module._parameters.items()) + list(module._buffers.items())
-        for name, t in tensors:
-            if t is None or not t.is_floating_point() or isinstance(t, nn.parameter.UninitializedParameter):
+    for prefix, mod in model.named_modules(remove_duplicate=False):
+        found += _module_records(prefix, mod, parents.get(id(mod)))
+    return tie(found)
+
+
+def _walk_state_dict(state: Any, module: nn.Module | None) -> list[tuple[Any, torch.Tensor]]:
+    """A state_dict's tensors, described from ``module`` (the model it came from) when given, else from their
+    names and shapes (reported as such)."""
+    from dataclasses import replace
+    for name, t in state.items():
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"a torch state_dict holds tensors; {name!r} is a {type(t).__name__}")
+    if module is not None:
+        if not isinstance(module, nn.Module):
+            raise TypeError(f"parameter 'module' must be the nn.Module the state_dict came from, got {module!r}")
+        described = {p.path: p for p, _ in walk(module)}
+        for p in list(described.values()):
+            for alias in p.aliases:
+                described[alias] = p
+        out = []
+        for name, t in state.items():
+            path = name.replace(".", "/")
+            if path in described:
+                out.append((replace(described[path], path=path, aliases=()), t))
+        return tie(out)
+    from ..plan import Param
+    groups: dict[str, dict[str, torch.Tensor]] = {}
+    for name, t in state.items():
+        prefix, _, leaf = name.rpartition(".")
+        groups.setdefault(prefix, {})[leaf] = t
+    out = []
+    for prefix, tensors in groups.items():
+        kind, layout = _guess(prefix, tensors)
+        weight = tensors.get("weight")
+        fans = get_layout(layout).fans(tuple(weight.shape)) if isinstance(weight, torch.Tensor) and \
+            weight.dim() >= 2 and all(weight.shape) else None
+        for leaf, t in tensors.items():
+            if not (t.is_floating_point() or (kind == "norm" and leaf == "num_batches_tracked")):
                 continue
-            role = _role(kind, name)
-            found.append((Param(path="/".join(filter(None, (prefix.replace(".", "/"), name))), kind=kind, role=role,
-                                dtype=_dtype_name(t),
-                                shape=tuple(t.shape), layout=layout if role in ("weight", "embedding") else "torch",
-                                layer_fans=layer_fans, layer=type(module).__name__), t))
-    return found
+            role, _ = _role(kind, leaf, None)
+            out.append((Param(path="/".join(filter(None, (prefix.replace(".", "/"), leaf))), kind=kind, role=role,
+                              shape=tuple(t.shape), dtype=_dtype_name(t), layer_fans=fans, inferred="names",
+                              layout=layout if role in ("weight", "embedding") else "torch",
+                              layer=kind, trainable=leaf not in STATISTIC_NAMES), t))
+    return tie(out)
 
 
-def apply_plan(plan: Any, model: nn.Module, *, seed: int | None = None,
-               generator: torch.Generator | None = None, portable: bool = False) -> Any:
-    """Initialize ``model`` by ``plan``: everything is matched and lowered first, then written in place with
-    torch's RNG (a generator seeded with ``seed`` per device, or ``generator``, or torch's default), or with
-    the portable values (``portable=True``)."""
-    _check_generator(generator)
-    found = walk(model)
-    report = plan.resolve([p for p, _ in found], stacklevel=4)
-    tensors = {id(p): t for p, t in found}
-    generators: dict[Any, torch.Generator] = {}
-    for e in report.entries:
-        if e.draw is None:
-            continue
-        t = tensors[id(e.param)]
-        if portable:
-            write_numpy(t, plan.portable_values(report, e, seed))
-            continue
-        g = generator
-        if g is None and seed is not None:
-            if t.device not in generators:
-                generators[t.device] = torch.Generator(t.device).manual_seed(int(seed))
-            g = generators[t.device]
-        _fill(t, e.draw, g)
-    return report
+STATISTIC_NAMES = ("running_mean", "running_var", "num_batches_tracked")
+
+
+def _guess(prefix: str, tensors: Mapping[str, torch.Tensor]) -> tuple[str, str]:
+    """(kind, weight layout) of a state_dict's layer from its tensors' names and shapes."""
+    weight = tensors.get("weight")
+    name = prefix.rsplit(".", 1)[-1].lower()
+    if set(tensors) & set(STATISTIC_NAMES) or (weight is not None and weight.dim() == 1 and
+                                               any(w in name for w in ("norm", "ln", "bn"))):
+        return "norm", "torch"
+    if weight is None:
+        return "other", "torch"
+    if weight.dim() == 2 and any(w in name for w in ("emb", "wte", "wpe", "embed", "shared")):
+        return "embedding", "torch_embedding"
+    if weight.dim() == 2:
+        return "dense", "torch"
+    if weight.dim() in (3, 4, 5):
+        return "conv", "torch"
+    return "other", "torch"
+
+
+class _Target:
+    """Writes a plan's values into a torch model or state_dict, in place."""
+
+    def __init__(self, model: Any, *, seed: int | None = None, generator: torch.Generator | None = None,
+                 module: nn.Module | None = None) -> None:
+        _check_generator(generator)
+        if generator is not None and seed is not None:
+            raise ValueError("Plan.apply: give seed= or generator=, not both")
+        self.found = walk(model, module=module)
+        self.generator = generator
+        self.streams: dict[Any, torch.Generator] = {}
+
+    def native(self, p: Any, t: torch.Tensor, draw: D.Draw, stream: int | None) -> None:
+        if t.is_meta:
+            return  # checked, and left for materialization
+        g = self.generator
+        if stream is not None:  # one generator per device, re-seeded for every parameter
+            if t.device not in self.streams:
+                self.streams[t.device] = torch.Generator(t.device)
+            g = self.streams[t.device].manual_seed(stream)
+        _fill(t, draw, g, p.stacked)
+
+    def host(self, p: Any, t: torch.Tensor, values: Any) -> None:
+        write_numpy(t, values)
+
+    def result(self, report: Any) -> Any:
+        return report
+
+
+def target(model: Any, **options: Any) -> _Target:
+    return _Target(model, **options)
+
+
+def apply_plan(plan: Any, model: Any, **options: Any) -> Any:
+    """``plan.apply(model, **options)`` (kept for callers of the earlier backend function)."""
+    return plan.apply(model, **options)
 
 
 # ------------------------------------------------------------------------------ drop-in torch.nn.init
@@ -553,11 +701,11 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def param_groups(model: nn.Module, selects: Any, weight_decay: float) -> list[dict]:
-    """``unifiedinit.param_groups`` for torch: two optimizer param groups (decay, no decay)."""
+    """``unifiedinit.param_groups`` for torch: two optimizer param groups (decay, no decay), trainable
+    parameters only, a tied tensor once."""
     from ..plan import excluded
-    trainable = {id(t) for t in model.parameters()}
     decay, no_decay = [], []
     for p, t in walk(model):
-        if id(t) in trainable:
+        if p.trainable and isinstance(t, nn.Parameter):
             (no_decay if excluded(p, selects) else decay).append(t)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]

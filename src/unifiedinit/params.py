@@ -1,0 +1,324 @@
+"""Parameter records: how every backend describes a model's parameters without its framework.
+
+A backend walks a model into ``Param`` records (path, layer kind, role, shape, layout, layer fans, ...) paired
+with a handle to the tensor. Everything that does not depend on the framework happens here, once:
+
+- **tied weights**: a tensor reached under several paths (GPT-2's ``lm_head.weight is wte.weight``) is one
+  parameter: the first path in the framework's own order owns it, the others are its ``aliases`` (``tie``);
+- **stacked layers**: a kernel stacked by ``nn.scan``/``nn.vmap``/``nnx.vmap`` has leading layer axes that are
+  neither in, out nor receptive field (``Param.stacked``); lowering sees one slice (``Param.info``);
+- **canonical keys**: the key of a parameter's random stream and of its portable values comes from its path alone
+  (``assign_keys``), never from the order of a walk, so a sorted JAX tree, an ``nnx.split``/``merge`` round trip
+  or a model built twice gets the same values;
+- **norms recognised by what they are** (``looks_like_norm``) and a user-extensible table of layer classes
+  (``register_layer``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Mapping, Sequence
+
+from . import _validate as v
+from .layout import TensorInfo, vector_fans
+
+#: layer kinds, with each framework's classes mapped onto them by its backend
+KINDS = ("dense", "conv", "conv_transpose", "embedding", "norm", "recurrent", "attention", "prelu", "other")
+#: parameter roles within a layer
+ROLES = ("weight", "bias", "embedding", "scale", "shift", "running_mean", "running_var", "recurrent_weight",
+         "recurrent_bias", "batches_tracked", "slope", "other")
+#: running statistics: written only by a rule that names their role (a catch-all rule never touches them)
+STATISTICS = ("running_mean", "running_var", "batches_tracked")
+#: words users bring from the frameworks, accepted in selectors
+ALIASES = {"linear": "dense", "kernel": "weight", "gamma": "scale", "beta": "shift", "alpha": "slope",
+           "moving_mean": "running_mean", "moving_variance": "running_var", "recurrent_kernel": "recurrent_weight",
+           "num_batches_tracked": "batches_tracked"}
+#: roles whose spec sees the tensor's own fans by default; the others see their layer's fans
+WEIGHT_ROLES = ("weight", "embedding", "recurrent_weight")
+FANS = ("tensor", "layer")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter (or running statistic) of a model, described without its framework.
+
+    ``layout`` gives the axis roles of one layer's tensor as stored (for a stacked tensor: of one slice);
+    ``layer_fans`` the (fan_in, fan_out) of its layer (of the layer's weight, in the layer's own convention;
+    (hidden, hidden) for a recurrent layer), or None. ``stacked`` are the axes that stack layers (``nn.scan``,
+    ``nnx.vmap``): every index along them is one layer, and a spec sees one slice. ``aliases`` are the other
+    paths under which the same tensor is reachable (tied weights). ``key`` is the canonical key (see
+    ``assign_keys``); backends leave it empty and the apply loop fills it.
+    """
+
+    path: str
+    kind: str
+    role: str
+    shape: tuple[int, ...]
+    layout: str = "torch"
+    layer_fans: tuple[int, int] | None = None
+    layer: str = ""  # the framework's class name, for reports and ``Select(layer=...)``
+    #: False while the framework does not know the shape yet (MXNet's deferred initialization): such a
+    #: parameter is matched now and lowered by its backend once the shape is known
+    known: bool = True
+    #: the parameter's dtype name ("float32", ...), checked against its spec when the plan is resolved
+    dtype: str = "float32"
+    trainable: bool = True
+    stacked: tuple[int, ...] = ()
+    aliases: tuple[str, ...] = ()
+    #: how the kind was found when not from the layer's class: "names" (a linen tree without its module, a torch
+    #: state_dict without its module), shown in reports
+    inferred: str = ""
+    #: the path parts the key is made of (ints: positions in a sequence of layers) and a backend's sub-key of the
+    #: leaf (a recurrent layer's "l1/reverse"); empty: from ``path``
+    key_parts: tuple[Any, ...] = ()
+    key_leaf: str = ""
+    #: how many leading parts of the key path belong to the stacked module (filled by ``assign_keys``)
+    stack_depth: int | None = None
+    key: str = ""
+
+    @property
+    def slice_shape(self) -> tuple[int, ...]:
+        """The shape of one layer of a stacked tensor (the shape itself when nothing is stacked)."""
+        return tuple(d for i, d in enumerate(self.shape) if i not in self.stacked)
+
+    @property
+    def layers(self) -> tuple[int, ...]:
+        """The sizes of the stacked axes (empty when nothing is stacked)."""
+        return tuple(self.shape[a] for a in self.stacked)
+
+    def info(self, fans: str | None = None, layout: str | None = None) -> TensorInfo:
+        """What lowering sees for one layer: the tensor's own fans or its layer's (``fans``, default by role), in
+        the param's layout or ``layout``."""
+        fans = fans or ("tensor" if self.role in WEIGHT_ROLES else "layer")
+        shape, layout = self.slice_shape, layout or self.layout
+        if fans == "layer" and self.layer_fans is not None:
+            return TensorInfo.make(shape, layout, self.layer_fans)
+        if len(shape) < 2:  # a vector or scalar has no fans: Keras's rule
+            return TensorInfo.make(shape, layout, vector_fans(shape))
+        return TensorInfo.make(shape, layout)
+
+    def slices(self) -> list[tuple[int, ...]]:
+        """Every index along the stacked axes, in row-major order ([()] when nothing is stacked)."""
+        out: list[tuple[int, ...]] = [()]
+        for n in self.layers:
+            out = [i + (j,) for i in out for j in range(n)]
+        return out
+
+    def slice_key(self, index: tuple[int, ...]) -> str:
+        """The canonical key of one layer of a stacked tensor: its index stands where an unstacked model has the
+        layer's position (``layers/*/mlp/weight`` -> ``layers/3/mlp/weight``)."""
+        key = self.key
+        for i in index:
+            key = key.replace("*", str(i), 1)
+        return key
+
+
+def _words(owner: str, name: str, value: Any, allowed: Sequence[str]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = (value,) if isinstance(value, str) else value
+    if not isinstance(items, (tuple, list)) or not items:
+        raise TypeError(f"{owner}: parameter '{name}' must be a word or a list of words from {', '.join(allowed)}; "
+                        f"got {value!r}")
+    out = []
+    for item in items:
+        word = ALIASES.get(item, item) if isinstance(item, str) else item
+        v.choice(owner, name, word, allowed)
+        out.append(word)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Select:
+    """Which parameters: layer ``kind`` (one or several of KINDS), ``role`` (of ROLES), a glob on the ``path``
+    (fnmatch, case-sensitive, "/" between levels: ``"encoder/*"``) and a glob on the ``layer`` class name
+    (``"*Depthwise*"``); an empty field matches all. Running statistics (``STATISTICS``) are selected only by
+    a selector that names their role: a catch-all rule never overwrites a BatchNorm's running mean."""
+
+    kind: tuple[str, ...] = ()
+    role: tuple[str, ...] = ()
+    path: str | None = None
+    layer: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", _words("Select", "kind", self.kind or None, KINDS))
+        object.__setattr__(self, "role", _words("Select", "role", self.role or None, ROLES))
+        for name in ("path", "layer"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
+                raise TypeError(f"Select: parameter '{name}' must be a glob string or None, got {getattr(self, name)!r}")
+
+    def matches(self, p: Param) -> bool:
+        if p.role in STATISTICS and p.role not in self.role:
+            return False
+        return ((not self.kind or p.kind in self.kind) and (not self.role or p.role in self.role)
+                and (self.path is None or fnmatch.fnmatchcase(p.path, self.path)
+                     or any(fnmatch.fnmatchcase(a, self.path) for a in p.aliases))
+                and (self.layer is None or fnmatch.fnmatchcase(p.layer, self.layer)))
+
+    def __str__(self) -> str:
+        parts = [f"kind={'|'.join(self.kind)}" if self.kind else "", f"role={'|'.join(self.role)}" if self.role else "",
+                 f"path={self.path}" if self.path is not None else "",
+                 f"layer={self.layer}" if self.layer is not None else ""]
+        return " ".join(p for p in parts if p) or "every parameter"
+
+
+# ------------------------------------------------------------------------------------------ layer classes
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """What the library needs to know of a layer class it cannot recognise by itself: its ``kind``, the ``role``
+    of each of its own parameters by name, the ``layout`` each is stored in (a layout name; the backend's default
+    otherwise) and how many leading axes of its parameters stack layers (``stacked``)."""
+
+    kind: str
+    roles: Mapping[str, str] = field(default_factory=dict)
+    layouts: Mapping[str, str] = field(default_factory=dict)
+    stacked: int = 0
+
+
+#: class (or "module.QualName") -> LayerInfo; consulted by every backend before its own tables
+LAYERS: dict[Any, LayerInfo] = {}
+
+
+def register_layer(cls: Any, kind: str, *, roles: Mapping[str, str] | None = None,
+                   layouts: Mapping[str, str] | None = None, stacked: int = 0) -> None:
+    """Teach the library a layer class: ``register_layer(MyConv, "conv", roles={"w": "weight"},
+    layouts={"w": "keras"})``. ``cls`` is the class or its dotted name ("transformers.pytorch_utils.Conv1D"),
+    which needs no import; subclasses inherit the entry. Works for every framework."""
+    from .layout import get_layout
+    v.choice("register_layer", "kind", ALIASES.get(kind, kind), KINDS)
+    if not (isinstance(cls, type) or (isinstance(cls, str) and "." in cls)):
+        raise TypeError(f"register_layer: parameter 'cls' must be a class or a dotted 'module.Class' name, got {cls!r}")
+    roles = dict(roles or {})
+    for name, role in roles.items():
+        roles[name] = v.choice("register_layer", f"roles[{name!r}]", ALIASES.get(role, role), ROLES)
+    for name, layout in (layouts or {}).items():
+        get_layout(layout)
+    stacked = v.integer("register_layer", "stacked", stacked, minimum=0)
+    LAYERS[cls] = LayerInfo(ALIASES.get(kind, kind), roles, dict(layouts or {}), stacked)
+
+
+def registered_layer(cls: type) -> LayerInfo | None:
+    """The LayerInfo of ``cls`` or of its nearest registered base class, if any."""
+    for base in cls.__mro__:
+        info = LAYERS.get(base) or LAYERS.get(f"{base.__module__}.{base.__qualname__}")
+        if info is not None:
+            return info
+    return None
+
+
+NORM_SCALES = ("weight", "scale", "gamma", "g")
+NORM_SHIFTS = ("bias", "shift", "beta", "offset", "b")
+
+
+def looks_like_norm(class_name: str, own: Mapping[str, tuple[int, ...]]) -> bool:
+    """A normalization layer by what it is: a class whose name says Norm, holding only a per-feature scale and
+    maybe a shift (vectors of one length), like torch's RMSNorm, Llama's LlamaRMSNorm, T5's T5LayerNorm,
+    ConvNext's ConvNextLayerNorm. (A LayerScale-like vector that is not a norm keeps kind "other".)"""
+    if "norm" not in class_name.lower() or not own:
+        return False
+    shapes = set(own.values())
+    if len(shapes) != 1 or len(next(iter(shapes))) != 1:
+        return False
+    names = set(own)
+    return bool(names & set(NORM_SCALES)) and names <= set(NORM_SCALES) | set(NORM_SHIFTS)
+
+
+def norm_role(name: str) -> str:
+    return "scale" if name in NORM_SCALES else "shift" if name in NORM_SHIFTS else "other"
+
+
+# ------------------------------------------------------------------------------------------ ties and keys
+
+def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Param, Any]]:
+    """One record per tensor: a tensor reached under several paths keeps its first record (the framework's own
+    order) with the other paths as its ``aliases``. ``identity(handle)`` says which handles are the same tensor."""
+    first: dict[Any, int] = {}
+    out: list[tuple[Param, Any]] = []
+    for p, handle in found:
+        ident = identity(handle)
+        if ident in first:
+            i = first[ident]
+            owner, h = out[i]
+            out[i] = (replace(owner, aliases=owner.aliases + (p.path,)), h)
+        else:
+            first[ident] = len(out)
+            out.append((p, handle))
+    return out
+
+
+_INT = re.compile(r"\d+")
+
+
+def _parts(p: Param) -> tuple[Any, ...]:
+    if p.key_parts:
+        return p.key_parts
+    return tuple(int(s) if _INT.fullmatch(s) else s for s in p.path.split("/")[:-1])
+
+
+def _stack_signatures(recs: Sequence[tuple[tuple[Any, ...], Param]]) -> dict[tuple[Any, ...], set]:
+    """For every module prefix, the set of (stacked axes count, layer counts) of the parameters under it."""
+    under: dict[tuple[Any, ...], set] = {}
+    for parts, p in recs:
+        for depth in range(len(parts) + 1):
+            under.setdefault(parts[:depth], set()).add((len(p.stacked), p.layers))
+    return under
+
+
+def _stack_depth(parts: tuple[Any, ...], p: Param, under: Mapping[tuple[Any, ...], set]) -> int:
+    """The module that was stacked: the shortest prefix of ``p``'s path under which every parameter is stacked
+    the same way (``layers`` of ``layers/attn/q/kernel`` when all of ``layers/...`` have one leading layer axis)."""
+    for depth in range(len(parts) + 1):
+        if under[parts[:depth]] == {(len(p.stacked), p.layers)}:
+            return depth
+    return len(parts)
+
+
+def assign_keys(params: Sequence[Param]) -> list[Param]:
+    """The same params with ``key`` (and ``stack_depth``) filled: the path's module parts, where a position in
+    a sequence of layers (an int part: torch's ``h.3``, a Keras Sequential's 3rd layer, linen's ``layers_3``)
+    becomes its rank among the positions in that sequence that hold parameters (so torch's
+    ``Sequential(Linear, ReLU, Linear)`` numbers its Linears 0 and 1, as Keras's fused activations do), then the
+    role (and a backend's sub-key, and the parameter's own name where a layer holds two of one role). A stacked
+    parameter's key holds ``*`` where its slice index goes. Nothing depends on the order of ``params``."""
+    recs = [(_parts(p), p) for p in params]
+    positions: dict[tuple[Any, ...], set[int]] = {}
+    for parts, _ in recs:
+        for i, part in enumerate(parts):
+            if isinstance(part, int):
+                positions.setdefault(parts[:i], set()).add(part)
+    rank = {prefix: {n: r for r, n in enumerate(sorted(ns))} for prefix, ns in positions.items()}
+    leaves: dict[tuple[Any, ...], dict[str, int]] = {}
+    for parts, p in recs:
+        leaf = p.role + (f"/{p.key_leaf}" if p.key_leaf else "")
+        leaves.setdefault(parts, {}).setdefault(leaf, 0)
+        leaves[parts][leaf] += 1
+    under = _stack_signatures(recs) if any(p.stacked for p in params) else {}
+    out = []
+    for parts, p in recs:
+        words = [str(rank[parts[:i]][part]) if isinstance(part, int) else str(part) for i, part in enumerate(parts)]
+        depth = p.stack_depth
+        if p.stacked:
+            depth = _stack_depth(parts, p, under) if depth is None else depth
+            words[depth:depth] = ["*"] * len(p.stacked)
+        leaf = p.role + (f"/{p.key_leaf}" if p.key_leaf else "")
+        if leaves[parts][leaf] > 1:
+            leaf += ":" + p.path.rsplit("/", 1)[-1]
+        out.append(replace(p, key="/".join(words + [leaf]), stack_depth=depth))
+    seen: dict[str, str] = {}
+    for p in out:
+        if p.key in seen:
+            raise ValueError(f"parameters {seen[p.key]!r} and {p.path!r} have the same canonical key {p.key!r}; "
+                             f"rename one of their layers")
+        seen[p.key] = p.path
+    return out
+
+
+def stacked_axes(shape: Sequence[int], expected_ndim: int | None) -> tuple[int, ...]:
+    """Leading axes a layer's parameter has beyond the rank its class gives it (``nnx.vmap``/``nn.scan``
+    stack layers on axis 0): ``(0,)`` for a (L, in, out) Dense kernel, () when the rank is as expected."""
+    if expected_ndim is None or len(shape) <= expected_ndim:
+        return ()
+    return tuple(range(len(shape) - expected_ndim))
