@@ -22,6 +22,11 @@ CATALOG = [
     ("dirac groups", ui.Dirac(groups=3), (4, 4, 3, 3), "float32", ValueError, r"'groups' must divide the output channels \(4\)"),
     ("array of the wrong shape", ui.FromArray([[1.0, 2.0], [3.0, 4.0]]), (3, 3), "float32", ValueError,
      r"FromArray: parameter 'values' has shape \(2, 2\)"),
+    # values the dtype cannot hold are refused before the first write, never written as inf
+    ("constant beyond float32", ui.Constant(1e300), (4, 4), "float32", ValueError, r"float32, which cannot hold"),
+    ("normal beyond float32", ui.Normal(0.0, 1e300), (4, 4), "float32", ValueError, r"float32, which cannot hold"),
+    ("uniform wider than float64", ui.Uniform(-1e308, 1e308), (4, 4), "float64", ValueError, r"float64, which cannot hold"),
+    ("constant beyond float16", ui.Constant(1e5), (4, 4), "float16", ValueError, r"float16, which cannot hold"),
 ]
 #: torch layout -> each framework's own, as the axes of the torch shape in its order
 AXES = {2: (1, 0), 3: (2, 1, 0), 4: (2, 3, 1, 0)}

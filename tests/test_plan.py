@@ -301,3 +301,149 @@ def test_the_flax_preset_reproduces_flax_multi_head_attention():
             assert np.all(mine == 0) and np.all(own == 0)
         else:
             assert stats.ks_2samp(mine, own)[1] > ALPHA, p.path
+
+
+# ------------------------------------------------------------------------------- what real models need, anywhere
+
+@pytest.mark.parametrize("seed", [1.5, "7", True, float("nan"), 2 ** 64, -1, None])
+def test_a_seed_is_an_int_in_0_to_2_to_the_64_or_refused_naming_it(seed):
+    plan = ui.Plan().rule(ui.Zeros())
+    if seed is None:
+        with pytest.raises(TypeError, match="'seed' must be an integer"):
+            plan.apply({"w": np.zeros(3)}, seed=None, portable=True)  # portable values need a seed
+        return
+    with pytest.raises((TypeError, ValueError), match="'seed'"):
+        plan.apply({"w": np.zeros(3)}, seed=seed)
+
+
+@pytest.mark.skipif(not have("torch"), reason="torch is not installed")
+def test_a_dict_of_torch_tensors_is_a_state_dict_and_is_written_in_place():
+    import torch
+    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8))
+    state = net.state_dict()
+    from unifiedinit.apply import framework_of
+    assert framework_of(state) == "torch"
+    report = presets.torch.apply(state, seed=0)
+    assert {p.inferred for p in report.params} == {"names"} and not report.unmatched
+    kinds = {p.path: (p.kind, p.role) for p in report.params}
+    assert kinds["0/weight"] == ("dense", "weight") and kinds["1/running_var"] == ("norm", "running_var")
+    assert torch.equal(net[0].weight, state["0.weight"]) and net[1].running_var.eq(1).all()
+    twin = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8))
+    presets.torch.apply(twin, seed=0)
+    presets.torch.apply(net.state_dict(), seed=0, module=net)  # described from its module: the same keys
+    assert torch.equal(net[0].weight, twin[0].weight)
+    with pytest.raises(TypeError, match="a dict of str belongs"):
+        ui.Plan().rule(ui.Zeros()).apply({"a": "b"}, seed=0)
+
+
+def test_running_statistics_are_written_only_by_a_rule_that_names_them():
+    stat = Param(path="bn/running_var", kind="norm", role="running_var", shape=(4,), layout="torch")
+    scale = Param(path="bn/weight", kind="norm", role="scale", shape=(4,), layout="torch")
+    catch_all = ui.Plan().rule(ui.Normal()).resolve([stat, scale])
+    assert [p.path for p in catch_all.unmatched] == ["bn/running_var"]
+    named = ui.Plan().rule(ui.Normal()).rule(ui.Ones(), role="running_var").resolve([stat, scale])
+    assert not named.unmatched
+
+
+def _shared_layer_model(framework):
+    """A model whose one layer sits at two paths, and one layer that is frozen."""
+    if framework == "torch":
+        from torch import nn
+        layer = nn.Linear(3, 3)
+        model = nn.Sequential(layer, nn.ReLU(), layer, nn.Linear(3, 2))
+        model[3].weight.requires_grad_(False)
+        return model, {"2/weight", "2/bias"}, "3/weight"
+    if framework == "keras":
+        import keras
+        layer = keras.layers.Dense(3)
+        inp = keras.Input((3,))
+        frozen = keras.layers.Dense(2)
+        model = keras.Model(inp, frozen(layer(layer(inp))))
+        frozen.trainable = False
+        return model, set(), frozen.kernel.path
+    if framework == "flax":
+        from flax import nnx
+
+        class Net(nnx.Module):
+            def __init__(self, rngs):
+                self.a = nnx.Linear(3, 3, rngs=rngs)
+                self.b = self.a
+                self.stats = nnx.BatchNorm(3, rngs=rngs)
+        return Net(nnx.Rngs(0)), {"b/kernel", "b/bias"}, "stats/mean"
+    from unifiedinit.backends.mxnet import mx
+    nn = mx.gluon.nn
+    net = nn.Sequential()
+    first = nn.Dense(3, in_units=3)
+    net.add(first, nn.Dense(3, in_units=3, params=first.collect_params()), nn.Dense(2, in_units=3))
+    net.initialize()
+    net[2].weight.grad_req = "null"
+    return net, set(), "2/weight"
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_a_shared_tensor_is_one_parameter_and_frozen_ones_stay_out_of_param_groups(framework):
+    model, aliases, frozen = _shared_layer_model(framework)
+    report = presets.torch.apply(model, seed=0)
+    listed = [p.path for p in report.params] + [a for p in report.params for a in p.aliases]
+    assert len(listed) == len(set(listed))  # every path once
+    assert aliases <= {a for p in report.params for a in p.aliases}
+    text = str(report)
+    assert all(f"= {a}" in text for a in aliases)
+    groups = ui.param_groups(model)
+    held = {id(x) for g in groups for x in g["params"]} if framework == "torch" else None
+    if framework == "torch":
+        assert len(held) == sum(len(g["params"]) for g in groups)  # nothing twice
+        assert id(model[3].weight) not in held
+    elif framework == "keras":
+        assert all(v.trainable for v in groups)
+    elif framework == "mxnet":
+        assert all(p.grad_req != "null" for p in groups)
+    else:
+        import jax
+        mask = jax.tree_util.tree_flatten_with_path(groups)[0]
+        from unifiedinit.backends.flax import _key_path
+        paths = {"/".join(_key_path(path)) for path, _ in mask}
+        assert "stats/scale" in paths and not paths & {"stats/mean", "stats/var"}  # statistics are not trainable
+    assert frozen in {p.path for p in report.params if not p.trainable}
+
+
+def test_a_layer_class_the_library_cannot_read_is_taught_once():
+    pytest.importorskip("torch")
+    import torch
+    from torch import nn
+
+    class Scaled(nn.Module):  # a custom layer: its "w" is a (in, out) kernel, its "g" a per-feature gain
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.empty(6, 4))
+            self.g = nn.Parameter(torch.empty(4))
+
+    model = nn.Sequential(Scaled())
+    before = ui.inspect(model, presets.torch)
+    assert {p.kind for p in before.unmatched} == {"other"}
+    try:
+        ui.register_layer(Scaled, "dense", roles={"w": "weight", "g": "scale"}, layouts={"w": "in_out"})
+        after = ui.inspect(model, presets.torch)
+        rows = {r["path"]: r for r in after.rows()}
+        assert rows["0/w"]["kind"] == "dense" and rows["0/w"]["fans"] == "6/4" and rows["0/w"]["layout"] == "in_out"
+        assert rows["0/g"]["role"] == "scale"
+    finally:
+        ui.params.LAYERS.pop(Scaled, None)
+    with pytest.raises(ValueError, match="'kind' must be one of"):
+        ui.register_layer(Scaled, "lstm")
+
+
+def test_inspect_writes_nothing_and_the_command_line_shows_it(tmp_path):
+    pytest.importorskip("torch")
+    import subprocess
+    import sys
+    (tmp_path / "mymodels.py").write_text("import torch\n"
+                                          "def build():\n"
+                                          "    return torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.LayerNorm(3))\n")
+    out = subprocess.run([sys.executable, "-m", "unifiedinit", "inspect", "mymodels:build", "--plan", "torch"],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "0/weight" in out.stdout and "KaimingUniform" in out.stdout and "nothing was written" in out.stdout
+    bad = subprocess.run([sys.executable, "-m", "unifiedinit", "inspect", "mymodels:nothing"],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert bad.returncode == 2 and "has no attribute 'nothing'" in bad.stderr

@@ -34,10 +34,18 @@ HOSTILE_PLANS = [
     ('{"rules": [{"spec": ' + '{"type": "Affine", "base": ' * 60 + '{"type": "Zeros"}' + "}" * 61 + "]}",
      "nested deeper than 32"),
     ("{nope", "not valid JSON"),
+    # from a config file a user may not have written: refused with the position of the problem
+    ('{"rules": [{"spec": null, "spec": {"type": "Zeros"}}]}', "line 1 column 27 (char 26): the key 'spec' appears twice"),
+    ('{"name": "a",\n "rules": [], "name": "b"}', "line 2 column 15 (char 28): the key 'name' appears twice"),
+    ('{"rules": [{"spec": {"type": "Constant", "value": 1' + "0" * 5000 + '}}]}',
+     "line 1 column 51 (char 50): an integer of 5001 digits (at most 100)"),
+    (b'{"rules": [], "name": "\xff"}', "not UTF-8: byte 23"),
+    ('{"rules": [{"spec": null, "stacked": -1}]}', "plan.rules[0].stacked: expected an integer"),
+    ('{"rules": [{"spec": null, "layout": "nchw"}]}', "'layout' must be a Layout or one of"),
 ]
 
 
-@pytest.mark.parametrize("text,words", HOSTILE_PLANS, ids=[t[:40] for t, _ in HOSTILE_PLANS])
+@pytest.mark.parametrize("text,words", HOSTILE_PLANS, ids=[str(t[:40]) for t, _ in HOSTILE_PLANS])
 def test_hostile_plan_files_are_refused_clearly(text, words):
     with pytest.raises((ValueError, TypeError)) as info:
         ui.Plan.from_json(text)
@@ -146,3 +154,46 @@ def test_random_elementwise_specs_keep_dtype_and_support(spec, dtype):
         draw = ui.lower(spec, shape)
         if hasattr(draw, "low"):
             assert draw.low <= float(np.min(x)) and float(np.max(x)) <= draw.high, name
+
+
+# ------------------------------------------------------------------------------------- windows, by construction
+
+#: windows where rounding to the dtype would leave them: float32(-0.1) < -0.1, and 1 - 1e-7 < x < 1 holds one
+#: float32 number (0.99999994) while a draw computed in double rounds to 1.0 half of the time
+EDGE_WINDOWS = [(ui.Uniform(-0.1, 0.1), "float32"), (ui.Uniform(1 - 1e-7, 1.0), "float32"),
+                (ui.Uniform(0.6, 0.601), "float16"), (ui.TruncatedNormal(0.0, 1.0, 1 - 1e-7, 1.0), "float32"),
+                (ui.Affine(ui.Uniform(1 - 1e-7, 1.0), 3.0, -2.0), "float32"),
+                (ui.Mixture([ui.Uniform(-0.1, 0.1), ui.Uniform(1 - 1e-7, 1.0)], [0.5, 0.5]), "float32")]
+
+
+def test_a_window_the_dtype_holds_no_number_of_is_refused():
+    with pytest.raises(ValueError, match="float16, which holds no number in the window"):
+        ui.sample(ui.Uniform(0.6, 0.60001), (3,), dtype="float16")
+    for name in backends():
+        from unifiedinit.backends import get_backend
+        with pytest.raises(ValueError, match="holds no number in the window"):
+            get_backend(name).sample(ui.Uniform(0.6, 0.60001), (3, 3), seed=0, dtype="float16")
+
+
+@pytest.mark.parametrize("spec,dtype", EDGE_WINDOWS, ids=[f"{s!r}-{d}" for s, d in EDGE_WINDOWS])
+def test_a_bounded_spec_never_leaves_its_window_after_rounding(spec, dtype):
+    from unifiedinit import draws as D
+    from unifiedinit.backends import get_backend
+    draw = ui.lower(spec, (4, 4))
+    windows = [(c.low, c.high) for c in (draw.components if isinstance(draw, D.Mixture) else [draw])
+               if hasattr(c, "low")] or [(3 * (1 - 1e-7) - 2, 3 * 1.0 - 2)]
+    low, high = min(w[0] for w in windows), max(w[1] for w in windows)
+    for name in ["reference"] + backends():
+        if name == "reference":
+            x = ui.sample(spec, (200, 500), seed=3, dtype=dtype)
+        else:
+            backend = get_backend(name)
+            x = backend.sample(spec, (200, 500), layout=backend.NATIVE_LAYOUT, seed=3, dtype=dtype)
+        x = np.asarray(x, dtype=np.float64).ravel()
+        inside = np.zeros(x.shape, bool)
+        for lo, hi in windows:
+            inside |= (x >= lo) & (x <= hi)
+        assert inside.all(), f"{name}: {x[~inside][:5]} outside {windows}"
+        if isinstance(draw, D.Uniform):
+            assert x.max() < high, f"{name}: the open end {high} was written"
+        assert low <= x.min()

@@ -126,6 +126,19 @@ def representable(d: Any, dtype_name: str) -> None:
             "Sparse" in type(d).__name__ else ""
         raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {d!r}: they span "
                          f"[{lo:.6g}, {hi:.6g}]{reach}; allowed: values within [{limits[0]:.6g}, {limits[1]:.6g}]")
+    if dtype_name in FLOAT_DTYPES:
+        _window_holds_a_number(d, dtype_name)
+
+
+def _window_holds_a_number(d: Any, dtype_name: str) -> None:
+    """A bounded draw's window must hold at least one number of the dtype (float16 has none in [0.6, 0.60001))."""
+    from . import draws as D
+    from .reference import support_in
+    for part in (d.components if isinstance(d, D.Mixture) else (d,)):
+        support = support_in(part, dtype_name)
+        if support is not None and support[0] > support[1]:
+            raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which holds no number in the window of "
+                             f"{part!r}; allowed: a window that contains a {dtype_name} number")
 
 
 def seed(owner: str, value: Any, *, required: bool = False) -> int | None:

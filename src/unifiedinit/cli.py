@@ -1,4 +1,4 @@
-"""``unifiedinit`` on the command line: ``unifiedinit compare|defaults [options]``."""
+"""``unifiedinit`` on the command line: ``unifiedinit compare|defaults|inspect [options]``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import sys
 from typing import Sequence
 
 COMMANDS = {"compare": "sample every spec in every framework and check it against its exact distribution",
-            "defaults": "measure each framework's default initialization and check its preset"}
+            "defaults": "measure each framework's default initialization and check its preset",
+            "inspect": "show what a plan would do to a model (MODULE:FACTORY), writing nothing"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,6 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[0] == "defaults":
         from .defaults import main as defaults
         return defaults(argv[1:])
+    if argv[0] == "inspect":
+        from .inspect_cli import main as inspect
+        return inspect(argv[1:])
     return 2  # pragma: no cover
 
 

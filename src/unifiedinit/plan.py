@@ -134,23 +134,25 @@ class Report:
             rule = self.plan.rules[e.rule] if e is not None else None
             spec = "UNMATCHED: kept as it was" if e is None else "keep" if e.spec is None else repr(e.spec)
             out.append({"path": p.path, "layer": p.layer + (f" (from {p.inferred})" if p.inferred else ""),
-                        "kind": p.kind, "role": p.role, "shape": list(p.shape), "layout": p.layout,
+                        "kind": p.kind, "role": p.role, "shape": list(p.shape),
+                        "layout": getattr(p.layout, "name", p.layout),
                         "fans": _fans_text(p, rule), "stacked": list(p.stacked), "aliases": list(p.aliases),
                         "trainable": p.trainable, "dtype": p.dtype, "key": p.key,
                         "rule": None if e is None else e.rule, "spec": spec})
         return out
 
     def __str__(self) -> str:
-        head = ("path", "layer", "kind", "role", "shape", "fans", "rule", "spec")
+        head = ("path", "layer", "kind", "role", "shape", "layout", "fans", "rule", "spec")
         rows = [head]
         for r in self.rows():
             shape = str(tuple(r["shape"])) + (f" stacked {r['stacked']}" if r["stacked"] else "")
             rows.append((r["path"] + "".join(f" = {a}" for a in r["aliases"]), r["layer"], r["kind"], r["role"],
-                         shape, r["fans"], "-" if r["rule"] is None else str(r["rule"]), r["spec"]))
+                         shape, r["layout"], r["fans"], "-" if r["rule"] is None else str(r["rule"]), r["spec"]))
         widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
         for i in self.unused:
-            lines.append(f"rule {i} matched no parameter: {self.plan.rules[i]}")
+            if not self.plan.rules[i].quiet:
+                lines.append(f"rule {i} matched no parameter: {self.plan.rules[i]}")
         if self.dry_run:
             lines.append("(inspect: nothing was written)")
         return "\n".join(lines)

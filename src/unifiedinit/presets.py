@@ -102,10 +102,11 @@ flax = _quiet(_norms(
 
 mxnet = _quiet(_norms(
     Plan(name="mxnet")
-    # Gluon: weights take the global initializer, whose default is Uniform(0.07); biases "zeros"
-    .rule(Uniform(-0.07, 0.07), kind=_LAYERS + ("embedding", "recurrent"),
+    # Gluon: weights take the global initializer, whose default is Uniform(0.07); biases "zeros" (Gluon has no
+    # attention layer: a model's attention projections are Dense layers there)
+    .rule(Uniform(-0.07, 0.07), kind=_LAYERS + ("embedding", "recurrent", "attention"),
           role=("weight", "embedding", "recurrent_weight"))
-    .rule(Zeros(), kind=_LAYERS + ("recurrent",), role=("bias", "recurrent_bias"))
+    .rule(Zeros(), kind=_LAYERS + ("recurrent", "attention"), role=("bias", "recurrent_bias"))
     .rule(Constant(0.25), kind="prelu", role="slope")))                 # PReLU alpha Constant(0.25)
 
 PRESETS = {"torch": torch, "keras": keras, "flax": flax, "mxnet": mxnet}

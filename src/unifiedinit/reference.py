@@ -237,6 +237,7 @@ def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", se
     info = TensorInfo.make(shape, layout, layer_fans)
     draw = spec.lower(info)
     dt = numpy_dtype(dtype, integers=draw.deterministic)
+    v.representable(draw, dt.name)
     n = math.prod(info.shape)
     if draw.elementwise and n > CHUNK:
         return _round_into(_chunked(draw, n, seed, key, dt).reshape(info.shape), draw, dt)

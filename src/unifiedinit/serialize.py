@@ -72,19 +72,81 @@ def to_dict(spec: Spec) -> dict[str, Any]:
     return spec.to_dict()
 
 
+#: integers longer than this are refused (a config holds nothing like them; Python's own limit is 4300 digits)
+MAX_INT_DIGITS = 100
+
+
+class _Refused(Exception):
+    """Raised inside the JSON parser's hooks, with the token to locate and what is wrong with it."""
+
+    def __init__(self, token: str, message: str, nth: int = 1) -> None:
+        super().__init__(message)
+        self.token, self.message, self.nth = token, message, nth
+
+
+def _where(text: str, index: int) -> str:
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return f"line {line} column {column} (char {index})"
+
+
+def _locate(text: str, token: str, nth: int) -> int:
+    """The offset of the ``nth`` occurrence of ``token`` outside JSON strings (for a key: followed by a colon)."""
+    import re
+    pattern = re.compile(re.escape(token) + (r"\s*:" if token.startswith('"') else r"(?![\w.])"))
+    found = 0
+    for m in pattern.finditer(text):
+        found += 1
+        if found == nth:
+            return m.start()
+    return 0
+
+
 def load_json(text: str | bytes, what: str = "spec") -> Any:
-    """Parse untrusted JSON text: a length limit, no NaN/Infinity, nesting deeper than Python can follow refused
-    with a ValueError (not a RecursionError)."""
-    if not isinstance(text, (str, bytes)):
+    """Parse untrusted JSON text: a length limit; the text must be UTF-8; no NaN/Infinity, no number that
+    overflows to infinity, no integer of more than MAX_INT_DIGITS digits, no key twice in one object; nesting
+    deeper than Python can follow is a ValueError (not a RecursionError). Each refusal names its position."""
+    if not isinstance(text, (str, bytes, bytearray)):
         raise TypeError(f"parameter 'text' must be a JSON string, got {type(text).__name__}")
     if len(text) > MAX_JSON_CHARS:
         raise _fail(what, f"the JSON text is longer than {MAX_JSON_CHARS} characters", what)
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise _fail(what, f"the text is not UTF-8: byte {err.start} is {bytes(text)[err.start:err.start + 1]!r}",
+                        what) from None
+    seen_keys: dict[str, int] = {}
 
     def no_constants(word: str) -> Any:
-        raise _fail(what, f"{word} is not a finite number", what)
+        raise _Refused(word, f"{word} is not a finite number")
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            token = json.dumps(key)
+            seen_keys[token] = seen_keys.get(token, 0) + 1
+            if key in out:
+                raise _Refused(token, f"the key {key!r} appears twice in one object", seen_keys[token])
+            out[key] = value
+        return out
+
+    def integer(token: str) -> int:
+        if len(token.lstrip("-")) > MAX_INT_DIGITS:
+            raise _Refused(token, f"an integer of {len(token.lstrip('-'))} digits (at most {MAX_INT_DIGITS})")
+        return int(token)
+
+    def real(token: str) -> float:
+        value = float(token)
+        if value in (float("inf"), float("-inf")):
+            raise _Refused(token, f"{token} is not a finite number (it overflows to infinity)")
+        return value
 
     try:
-        return json.loads(text, parse_constant=no_constants)
+        return json.loads(text, parse_constant=no_constants, object_pairs_hook=pairs, parse_int=integer,
+                          parse_float=real)
+    except _Refused as err:
+        raise _fail(what, f"{_where(text, _locate(text, err.token, err.nth))}: {err.message}", what) from None
     except RecursionError:
         raise _fail(what, f"nested deeper than {MAX_DEPTH} levels", what) from None
     except json.JSONDecodeError as err:

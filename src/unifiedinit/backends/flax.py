@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -222,14 +222,34 @@ _LIST_NAME = re.compile(r"(.+)_(\d+)$")
 
 
 def _key_part(part: Any) -> tuple[Any, ...]:
-    """A path part as key parts: list positions become ints (NNX's ``layers/3``, linen's ``layers_3``)."""
+    """An NNX path part as key parts: positions in an ``nnx.List`` (or a list) become ints."""
     if isinstance(part, int):
         return (part,)
-    part = str(part)
-    if part.isdigit():
-        return (int(part),)
-    m = _LIST_NAME.fullmatch(part)
-    return (m.group(1), int(m.group(2))) if m else (part,)
+    return (int(part),) if str(part).isdigit() else (str(part),)
+
+
+def _linen_key_parts(paths: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], tuple[Any, ...]]:
+    """Key parts of linen module paths. Linen names the modules of a list ``layers_0``, ``layers_1``, ...: a
+    name ``<base>_<i>`` becomes ``<base>/<i>`` when its siblings with that base are numbered 0..n-1 (a list, or
+    linen's automatic ``Dense_0``...); a name like GPT-2's ``ln_1`` beside ``ln_2`` stays a name."""
+    paths = list(paths)
+    siblings: dict[tuple[str, ...], set[str]] = {}
+    for path in paths:
+        for i in range(len(path)):
+            siblings.setdefault(path[:i], set()).add(path[i])
+    split: dict[tuple[tuple[str, ...], str], tuple[Any, ...]] = {}
+    for parent, names in siblings.items():
+        runs: dict[str, set[int]] = {}
+        for name in names:
+            m = _LIST_NAME.fullmatch(name)
+            if m:
+                runs.setdefault(m.group(1), set()).add(int(m.group(2)))
+        for name in names:
+            m = _LIST_NAME.fullmatch(name)
+            if m and runs[m.group(1)] == set(range(len(runs[m.group(1)]))):
+                split[(parent, name)] = (m.group(1), int(m.group(2)))
+    return {path: tuple(x for i, part in enumerate(path) for x in split.get((path[:i], part), (part,)))
+            for path in {p[:i] for p in paths for i in range(len(p) + 1)}}
 
 
 @dataclass
@@ -329,7 +349,7 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
     [(Param, (collection, path, name))]; kinds from ``layers`` (the module tree), else from linen's names."""
     roots = _roots(tree)
     layers = layers or {}
-    found = []
+    places: list[tuple[str, tuple[str, ...], str, Any, dict]] = []
 
     def visit(collection: str, node: Mapping[str, Any], path: tuple[str, ...]) -> None:
         arrays = {k: x for k, x in node.items() if _is_array(x)}
@@ -338,8 +358,7 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
             own = {k: tuple(x.shape) for k, x in {**params_layer, **arrays}.items() if _is_array(x)}
             for name, x in arrays.items():
                 if jnp.issubdtype(x.dtype, jnp.floating):
-                    found.append((_describe(path, layers, name, tuple(x.shape), own, x.dtype, collection=collection,
-                                            trainable=collection == "params"), (collection, path, name)))
+                    places.append((collection, path, name, x, own))
         for k, sub in node.items():
             if isinstance(sub, Mapping):
                 visit(collection, sub, path + (str(k),))
@@ -347,7 +366,10 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
     for collection, node in roots.items():
         if isinstance(node, Mapping):
             visit(collection, node, ())
-    return found
+    parts = _linen_key_parts(path for _, path, _, _, _ in places)
+    return [(_describe(path, layers, name, tuple(x.shape), own, x.dtype, collection=collection,
+                       trainable=collection == "params", key_parts=parts[path]), (collection, path, name))
+            for collection, path, name, x, own in places]
 
 
 def _subtree(tree: Mapping[str, Any], path: tuple[str, ...]) -> Mapping[str, Any]:
@@ -447,7 +469,18 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
         if params is None:
             raise TypeError("a linen module holds no parameters: pass its variables, plan.apply(module, params="
                             "variables, seed=...), or the variables tree alone")
-        return _walk_tree(params, _linen_layers(model, params, inputs))
+        layers = _linen_layers(model, params, inputs)
+        found = _walk_tree(params, layers)
+        guessed = sorted({p.path.rsplit("/", 1)[0] for p, _ in found if p.inferred and
+                          _class_of_name(p.path.split("/")[-2] if "/" in p.path else "") not in _CLASS_KINDS})
+        if guessed:
+            import warnings
+            warnings.warn(f"{len(guessed)} submodules of {type(model).__name__} are defined inside a compact "
+                          f"__call__ and known by their names only ({', '.join(guessed[:4])}"
+                          f"{', ...' if len(guessed) > 4 else ''}): their kinds are guessed from names and shapes. "
+                          f"Pass inputs=(example arguments of __call__) to read the module tree exactly.",
+                          stacklevel=6)
+        return found
     from flax import nnx
     if not isinstance(model, nnx.Module):
         raise TypeError(f"parameter 'model' must be an NNX module, a linen module with params=, or a linen "

@@ -258,25 +258,6 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", 
     return t.float().numpy() if dtype == "bfloat16" else t.numpy()
 
 
-#: module class -> the layout its weight is stored in, with the layer's own fans
-_LAYER_LAYOUTS: tuple[tuple[type, str], ...] = (
-    (nn.Linear, "torch"),
-    (nn.Bilinear, "torch_bilinear"),
-    (nn.Conv1d, "torch"), (nn.Conv2d, "torch"), (nn.Conv3d, "torch"),
-    (nn.ConvTranspose1d, "torch_conv_transpose"), (nn.ConvTranspose2d, "torch_conv_transpose"),
-    (nn.ConvTranspose3d, "torch_conv_transpose"),
-    (nn.Embedding, "torch_embedding"),
-)
-
-
-def layer_layout(module: nn.Module, fans: str = "layer") -> str | None:
-    """The layout of ``module.weight`` for the layers the backend understands, else None."""
-    for cls, layout in _LAYER_LAYOUTS:
-        if isinstance(module, cls):
-            return "torch" if fans == "torch" else layout
-    return None
-
-
 class TorchInitializer:
     """What ``spec.to_torch()`` returns: call it on a tensor or hand it to ``net.apply``.
 
@@ -479,6 +460,15 @@ def walk(model: Any, *, module: nn.Module | None = None) -> list[tuple[Any, torc
     return tie(found)
 
 
+def _same_tensor(t: torch.Tensor) -> Any:
+    """Which entries of a state_dict are one tensor: ``state_dict()`` detaches every entry into a new tensor
+    object, so tied weights (GPT-2's ``lm_head.weight`` and ``transformer.wte.weight``) are told apart by ``id``
+    but share their storage and view. A meta or empty tensor has no storage to compare: its object decides."""
+    if t.is_meta or t.numel() == 0:
+        return ("object", id(t))
+    return (t.device, t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), t.stride(), t.dtype)
+
+
 def _walk_state_dict(state: Any, module: nn.Module | None) -> list[tuple[Any, torch.Tensor]]:
     """A state_dict's tensors, described from ``module`` (the model it came from) when given, else from their
     names and shapes (reported as such)."""
@@ -498,7 +488,7 @@ def _walk_state_dict(state: Any, module: nn.Module | None) -> list[tuple[Any, to
             path = name.replace(".", "/")
             if path in described:
                 out.append((replace(described[path], path=path, aliases=()), t))
-        return tie(out)
+        return tie(out, _same_tensor)
     from ..plan import Param
     groups: dict[str, dict[str, torch.Tensor]] = {}
     for name, t in state.items():
@@ -518,7 +508,7 @@ def _walk_state_dict(state: Any, module: nn.Module | None) -> list[tuple[Any, to
                               shape=tuple(t.shape), dtype=_dtype_name(t), layer_fans=fans, inferred="names",
                               layout=layout if role in ("weight", "embedding") else "torch",
                               layer=kind, trainable=leaf not in STATISTIC_NAMES), t))
-    return tie(out)
+    return tie(out, _same_tensor)
 
 
 STATISTIC_NAMES = ("running_mean", "running_var", "num_batches_tracked")

@@ -1,0 +1,110 @@
+"""Gluon model-zoo networks (resnet18_v1, mobilenet_v2_1_0, built without pretrained weights).
+
+What it proves: ``presets.mxnet`` reproduces Gluon's own initialization (``net.initialize()``: the global
+Uniform(0.07) for weights, zeros/ones for biases, BatchNorm's gamma, beta and running statistics) parameter by
+parameter (two-sample KS against a fresh network's values, constants exactly; tests/models/compare.py: each
+comparison at 1e-6, the file by chance with probability under 1e-3); every preset applies; the report's
+kinds, roles and fans are the layers'; a catch-all rule leaves the running statistics alone; a refused plan
+changes nothing; the same seed gives the same network.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import unifiedinit as ui  # noqa: E402
+from unifiedinit.backends import available  # noqa: E402
+
+if not available("mxnet"):
+    pytest.skip("mxnet is not installed", allow_module_level=True)
+from unifiedinit.backends.mxnet import mx  # noqa: E402 - imports MXNet with NumPy 2's removed aliases supplied
+
+from .compare import same_law, unchanged  # noqa: E402
+
+MODELS = {"resnet18_v1": lambda: mx.gluon.model_zoo.vision.resnet18_v1(pretrained=False, classes=10),
+          "mobilenet_v2": lambda: mx.gluon.model_zoo.vision.mobilenet_v2_1_0(pretrained=False, classes=10)}
+
+
+def build(name, seed=0):
+    mx.random.seed(seed)
+    net = MODELS[name]()
+    net.initialize()
+    net(mx.nd.zeros((1, 3, 32, 32)))  # shapes known
+    return net
+
+
+def values(net):
+    return {name: p.data().asnumpy().copy() for name, p in net.collect_params().items()}
+
+
+def by_structure(net):
+    """Parameter values by their path in the network (names carry a per-instance prefix in Gluon 1.x)."""
+    from unifiedinit.apply import records
+    return {p.path: where[3].data().asnumpy().copy() for p, where in records(net)[1]}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_presets_mxnet_reproduces_gluons_own_init(name):
+    native = by_structure(build(name, 1))
+    net = build(name, 2)
+    report = ui.presets.mxnet.apply(net, seed=0)
+    assert not report.unmatched
+    ours = by_structure(net)
+    assert ours.keys() == native.keys()
+    for path in native:
+        same_law(ours[path], native[path], path)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_every_preset_applies_and_the_report_reads_the_layers(name):
+    net = build(name)
+    for preset in ui.presets.PRESETS.values():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert not preset.apply(net, seed=0).unmatched
+    rows = {r["path"]: r for r in ui.inspect(net).rows()}
+    first = rows["features/0/weight"]
+    assert (first["kind"], first["role"], first["layout"]) == ("conv", "weight", "mxnet")
+    out, inp, kh, kw = net.features[0].weight.shape
+    assert first["fans"] == f"{inp * kh * kw}/{out * kh * kw}"
+    stats = [r for r in rows.values() if r["role"] in ("running_mean", "running_var")]
+    assert stats and all(r["kind"] == "norm" and not r["trainable"] for r in stats)
+    last = net.output if isinstance(net.output, mx.gluon.nn.Dense) else net.output[-2]  # Dense, or mobilenet's 1x1 conv
+    row = rows["output/weight" if last is net.output else f"output/{len(net.output) - 2}/weight"]
+    assert row["kind"] in ("dense", "conv")
+    shape = last.weight.shape
+    receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+    assert row["fans"] == f"{shape[1] * receptive}/{shape[0] * receptive}"
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_catch_all_rule_leaves_running_statistics_alone(name):
+    net = build(name)
+    before = values(net)
+    ui.Plan().rule(ui.Normal(0, 0.02)).apply(net, seed=0)
+    after = values(net)
+    statistics = {k for k in before if k.endswith(("running_mean", "running_var"))}
+    assert statistics and all(np.array_equal(before[k], after[k]) for k in statistics)
+    assert all(not np.array_equal(before[k], after[k]) for k in before if k.endswith("weight"))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_refused_plan_changes_nothing(name):
+    net = build(name)
+    before = values(net)
+    for plan in (ui.Plan().rule(ui.Normal(0, 0.02)).rule(ui.Eye(), kind="conv", role="weight"),
+                 ui.Plan().rule(ui.Zeros()).rule(ui.Constant(1e300), role=("bias", "shift"))):
+        with pytest.raises(ValueError, match="cannot initialize"):
+            plan.apply(net, seed=0)
+    unchanged(before, values(net), set())
+
+
+def test_the_same_seed_gives_the_same_network():
+    a, b = build("resnet18_v1", 1), build("resnet18_v1", 2)
+    for net in (a, b):
+        ui.presets.torch.apply(net, seed=7)
+    va, vb = by_structure(a), by_structure(b)
+    assert all(np.array_equal(va[k], vb[k]) for k in va)
+    ui.presets.torch.apply(b, seed=8)
+    assert not np.array_equal(va["features/0/weight"], by_structure(b)["features/0/weight"])
