@@ -353,6 +353,72 @@ def one(framework: str, model_name: str, reps: int, quick: bool) -> dict:
     return out
 
 
+# ---------------------------------------------------------------------------------------------- real models
+
+def real_model(framework: str, name: str, quick: bool):
+    """A real architecture built from its constructor (no download): Hugging Face's ResNet-50 and GPT-2 small in
+    torch, keras.applications' ResNet50 and MobileNetV3Small in Keras."""
+    if framework == "torch":
+        import torch
+        import transformers
+        transformers.utils.logging.set_verbosity_error()
+        torch.manual_seed(0)
+        if name == "resnet50":
+            config = transformers.ResNetConfig(depths=[1, 1, 1, 1]) if quick else transformers.ResNetConfig()
+            return transformers.ResNetModel(config)
+        config = transformers.GPT2Config(n_layer=2, n_embd=256, n_head=4) if quick else transformers.GPT2Config()
+        return transformers.GPT2LMHeadModel(config)
+    import keras
+    keras.utils.set_random_seed(0)
+    shape = (64, 64, 3) if quick else (224, 224, 3)
+    if name == "resnet50":
+        return keras.applications.ResNet50(weights=None, input_shape=shape)
+    return keras.applications.MobileNetV3Small(weights=None, input_shape=shape)
+
+
+def own_init(framework: str, model) -> None:
+    """The framework's own initialization of a built model, run again: torch's ``reset_parameters`` of every module
+    that has one; for Keras, each layer's own initializer (``kernel_initializer``...) assigned to its variable."""
+    if framework == "torch":
+        import torch
+        for module in model.modules():
+            if hasattr(module, "reset_parameters"):
+                module.reset_parameters()
+            elif type(module).__name__ == "Conv1D":  # GPT-2's: no reset_parameters; its constructor's init
+                torch.nn.init.normal_(module.weight, std=0.02)
+                torch.nn.init.zeros_(module.bias)
+        return
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        for var in layer._trainable_variables + layer._non_trainable_variables:
+            name = var.path.rsplit("/", 1)[-1]
+            init = getattr(layer, {"kernel": "kernel_initializer", "depthwise_kernel": "depthwise_initializer",
+                                   "pointwise_kernel": "pointwise_initializer"}.get(name, f"{name}_initializer"), None)
+            if init is not None:
+                var.assign(init(var.shape, var.dtype))
+
+
+def one_real(framework: str, name: str, reps: int, quick: bool) -> dict:
+    """Run in a fresh process: the framework's preset against its own init, on the same real model."""
+    import warnings
+    warnings.simplefilter("ignore")
+    import unifiedinit as ui
+    model = real_model(framework, name, quick)
+    preset = ui.presets.PRESETS[framework]
+    out = {"params": sum(int(p.numel()) for p in model.parameters()) if framework == "torch" else model.count_params()}
+    for mode, fn in (("own", lambda: own_init(framework, model)), ("preset", lambda: preset.apply(model, seed=0))):
+        fn()
+        times = []
+        for _ in range(reps):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        out[mode] = {"seconds": statistics.median(times), "all": times}
+    return out
+
+
+REAL = {"torch": ("resnet50", "gpt2"), "keras": ("resnet50", "mobilenetv3small")}
+
+
 # --------------------------------------------------------------------------------------------- the rest
 
 def trunc_normal(reps: int, n: int) -> dict:
@@ -474,10 +540,14 @@ def main() -> int:
     parser.add_argument("--frameworks", default="torch,flax,keras,mxnet")
     parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     parser.add_argument("--one", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
+    parser.add_argument("--real", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     reps = args.reps or (2 if args.quick else 3)
     if args.one:
         print(json.dumps(one(args.one[0], args.one[1], reps, args.quick)))
+        return 0
+    if args.real:
+        print(json.dumps(one_real(args.real[0], args.real[1], reps, args.quick)))
         return 0
     results: dict = {}
     for model in MODELS:
@@ -490,13 +560,26 @@ def main() -> int:
                 results[(fw, model)] = None
                 continue
             results[(fw, model)] = json.loads(proc.stdout.strip().splitlines()[-1])
+    real: dict = {}
+    for fw, names in REAL.items():
+        if fw not in args.frameworks.split(","):
+            continue
+        for name in names:
+            print(f"{fw} {name} (real) ...", file=sys.stderr, flush=True)
+            proc = subprocess.run([sys.executable, __file__, "--real", fw, name, "--reps", str(reps + 2)]
+                                  + (["--quick"] if args.quick else []), capture_output=True, text=True)
+            if proc.returncode:
+                print(proc.stderr[-3000:], file=sys.stderr)
+                real[(fw, name)] = None
+                continue
+            real[(fw, name)] = json.loads(proc.stdout.strip().splitlines()[-1])
     tn = trunc_normal(reps + 2, 1 << (20 if args.quick else 24))
     imp = import_time()
-    write(args, results, tn, imp, reps, gpu_section(reps))
+    write(args, results, tn, imp, reps, gpu_section(reps), real)
     return 0
 
 
-def write(args, results, tn, imp, reps, gpu) -> None:
+def write(args, results, tn, imp, reps, gpu, real=None) -> None:
     lines = ["# unifiedinit benchmarks", "",
              f"Command: `{' '.join(['.venv/bin/python', 'benchmarks/bench.py'] + sys.argv[1:])}`  ",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, Python "
@@ -522,6 +605,17 @@ def write(args, results, tn, imp, reps, gpu) -> None:
         if fw == "torch" and r:
             a, b = r["build_then_apply"]["seconds"], r["build_meta_plan"]["seconds"]
             lines.append(f"| {model} | {a:.3f} s | {b:.3f} s | **{b / a:.2f}** |")
+    lines += ["", "## Real models: a framework's preset against its own init", "",
+              "Hugging Face's ResNet-50 and GPT-2 small (torch, built from their configs: `presets.torch` against "
+              "`reset_parameters` of every module that has one, and GPT-2's Conv1D constructor init); keras.applications' ResNet50 and MobileNetV3Small "
+              "(`presets.keras` against each layer's own initializers assigned to its variables). Target: 1.3x.", "",
+              "| framework | model | params | own init s | preset s | preset/own |", "|---|---|---|---|---|---|"]
+    for (fw, name), r in (real or {}).items():
+        if r is None:
+            lines.append(f"| {fw} | {name} | failed (see stderr) ||||")
+            continue
+        own, pre = r["own"]["seconds"], r["preset"]["seconds"]
+        lines.append(f"| {fw} | {name} | {r['params'] / 1e6:.1f} M | {own:.3f} | {pre:.3f} | **{pre / own:.2f}** |")
     lines += ["", "## Truncated normal in the torch backend (CPU)", "",
               "| sampler | G samples/s | vs normal_ |", "|---|---|---|"]
     for name, rate in tn.items():

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import _validate as v
-from .layout import TensorInfo, vector_fans
+from .layout import TensorInfo, get_layout, vector_fans
 
 #: layer kinds, with each framework's classes mapped onto them by its backend
 KINDS = ("dense", "conv", "conv_transpose", "embedding", "norm", "recurrent", "attention", "prelu", "other")
@@ -71,8 +71,8 @@ class Param:
     #: state_dict without its module), shown in reports
     inferred: str = ""
     #: the path parts the key is made of (ints: positions in a sequence of layers) and a backend's sub-key of the
-    #: leaf (a recurrent layer's "l1/reverse"); empty: from ``path``
-    key_parts: tuple[Any, ...] = ()
+    #: leaf (a recurrent layer's "l1/reverse"); None: from ``path``
+    key_parts: tuple[Any, ...] | None = None
     key_leaf: str = ""
     #: how many leading parts of the key path belong to the stacked module (filled by ``assign_keys``)
     stack_depth: int | None = None
@@ -95,7 +95,7 @@ class Param:
         shape, layout = self.slice_shape, layout or self.layout
         if fans == "layer" and self.layer_fans is not None:
             return TensorInfo.make(shape, layout, self.layer_fans)
-        if len(shape) < 2:  # a vector or scalar has no fans: Keras's rule
+        if len(shape) < get_layout(layout).min_ndim:  # a vector or scalar has no fans: Keras's rule
             return TensorInfo.make(shape, layout, vector_fans(shape))
         return TensorInfo.make(shape, layout)
 
@@ -253,8 +253,8 @@ _INT = re.compile(r"\d+")
 
 
 def _parts(p: Param) -> tuple[Any, ...]:
-    if p.key_parts:
-        return p.key_parts
+    if p.key_parts is not None:
+        return tuple(p.key_parts)
     return tuple(int(s) if _INT.fullmatch(s) else s for s in p.path.split("/")[:-1])
 
 

@@ -135,7 +135,8 @@ class Report:
             spec = "UNMATCHED: kept as it was" if e is None else "keep" if e.spec is None else repr(e.spec)
             out.append({"path": p.path, "layer": p.layer + (f" (from {p.inferred})" if p.inferred else ""),
                         "kind": p.kind, "role": p.role, "shape": list(p.shape),
-                        "layout": getattr(p.layout, "name", p.layout),
+                        "layout": (rule.layout if rule is not None and rule.layout else
+                                   getattr(p.layout, "name", p.layout)),
                         "fans": _fans_text(p, rule), "stacked": list(p.stacked), "aliases": list(p.aliases),
                         "trainable": p.trainable, "dtype": p.dtype, "key": p.key,
                         "rule": None if e is None else e.rule, "spec": spec})

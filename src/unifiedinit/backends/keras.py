@@ -160,7 +160,8 @@ def _kind(layer: Any, parent: Any) -> tuple[str, str]:
         return info.kind, info.layouts.get("kernel", "keras")
     if isinstance(parent, L.MultiHeadAttention) or isinstance(layer, L.MultiHeadAttention):
         return "attention", "keras"
-    norms = (L.BatchNormalization, L.LayerNormalization, L.GroupNormalization) + \
+    # Normalization (preprocessing): its non-trainable "mean" and "variance" are statistics, like BatchNorm's
+    norms = (L.BatchNormalization, L.LayerNormalization, L.GroupNormalization, L.Normalization) + \
         ((L.RMSNormalization,) if hasattr(L, "RMSNormalization") else ())
     for classes, kind, layout in (
             ((L.Conv1DTranspose, L.Conv2DTranspose, L.Conv3DTranspose), "conv_transpose", "keras_conv_transpose"),
@@ -171,6 +172,8 @@ def _kind(layer: Any, parent: Any) -> tuple[str, str]:
             (L.PReLU, "prelu", "keras"), ((L.LSTMCell, L.GRUCell, L.SimpleRNNCell), "recurrent", "keras")):
         if isinstance(layer, classes):
             return kind, layout
+    if any(c.__name__ == "ConvLSTMCell" and c.__module__.startswith("keras") for c in type(layer).__mro__):
+        return "recurrent", "keras"  # ConvLSTM1D/2D/3D's cell, not exported by keras.layers
     own = {v.path.rsplit("/", 1)[-1]: tuple(int(d) for d in v.shape) for v in _own(layer)}
     if looks_like_norm(type(layer).__name__, own):
         return "norm", "keras"
@@ -196,7 +199,7 @@ def einsum_layout(equation: str) -> Any:
         named = LAYOUTS[name]
         if len(weight) >= 2 and named.resolve(len(weight))[:2] == (outs, ins) and not named.resolve(len(weight))[2]:
             return name
-    return Layout(f"einsum({equation})", outs, ins)
+    return Layout(f"einsum({equation})", outs, ins, min_ndim=1)
 
 
 def _own(layer: Any) -> list:
@@ -211,9 +214,6 @@ def _children(layer: Any) -> list[tuple[tuple[Any, ...], Any]]:
     ``_query_dense``, ``blocks/2`` for a list), a Sequential or Functional model's layer by its position, an RNN's
     cell as the RNN itself."""
     kids = list(layer._flatten_layers(include_self=False, recursive=False))
-    if isinstance(layer, (keras.Sequential,)) or type(layer).__name__ == "Functional":
-        ordered = list(layer.layers)
-        return [((ordered.index(k),) if k in ordered else (k.name,), k) for k in kids]
     names: dict[int, tuple[Any, ...]] = {}
     attrs = [(a, x) for a, x in vars(layer).items() if not a.startswith("_")] + \
         [(a, x) for a, x in vars(layer).items() if a.startswith("_") and not a.startswith(("__", "_self_"))
@@ -230,6 +230,12 @@ def _children(layer: Any) -> list[tuple[tuple[Any, ...], Any]]:
             for k, x in value.items():
                 if isinstance(x, keras.layers.Layer):
                     names.setdefault(id(x), (word, str(k)))
+    # a Functional subclass (``class Backbone(keras.Model)`` calling ``super().__init__(inputs, outputs)``)
+    # holds its graph's layers in no attribute: by position, as a plain Functional model
+    if isinstance(layer, keras.Sequential) or any(c.__name__ == "Functional" and c.__module__.startswith("keras")
+                                                  for c in type(layer).__mro__):
+        ordered = list(layer.layers)
+        return [((ordered.index(k),) if k in ordered else names.get(id(k), (k.name,)), k) for k in kids]
     rnn = isinstance(layer, keras.layers.RNN)
     return [((() if rnn and names.get(id(k)) == ("cell",) else names.get(id(k), (k.name,))), k) for k in kids]
 
@@ -262,7 +268,8 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
             kernel = layer.pointwise_kernel
         layer_fans = None
         if kind == "recurrent":
-            layer_fans = (layer.units, layer.units)
+            hidden = getattr(layer, "units", None) or layer.filters  # a ConvLSTMCell has filters
+            layer_fans = (hidden, hidden)
         elif kernel is not None and len(kernel.shape) >= 2 and all(int(d) for d in kernel.shape):
             layer_fans = TensorInfo.make(tuple(int(d) for d in kernel.shape), layout).fans
         for var in _own(layer):
@@ -272,6 +279,8 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
             role = info.roles[name] if info is not None and name in info.roles else _ROLES.get(name, "other")
             if kind == "norm" and role == "bias":
                 role = "shift"
+            if kind == "norm" and name in ("mean", "variance"):  # keras.layers.Normalization's statistics
+                role = "running_mean" if name == "mean" else "running_var"
             own_layout = (info.layouts.get(name) if info is not None else None) or \
                 ("keras_depthwise" if name == "depthwise_kernel" else
                  "keras" if name == "pointwise_kernel" else layout if role in ("weight", "embedding") else "keras")

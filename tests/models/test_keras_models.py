@@ -1,0 +1,529 @@
+"""Real Keras architectures through unifiedinit's Keras backend, under whichever Keras backend this process runs
+(written for the default tensorflow; also passes under KERAS_BACKEND=jax, more slowly).
+
+Models: keras.applications MobileNetV3Small, ResNet50 and EfficientNetB0 (weights=None, 64x64 inputs, 10
+classes), two MultiHeadAttention layers (one with attention_axes=(1, 2) on a 4-D input), EinsumDense layers with
+three equations, DepthwiseConv2D and SeparableConv2D with depth_multiplier=2, LSTM, GRU, ConvLSTM2D, a subclassed
+model holding its layers in attributes and a list, a Functional model (with a preprocessing Normalization layer)
+and a Functional subclass. What the file proves:
+
+1. every preset (keras, torch, flax, mxnet) applies to every model and leaves no parameter UNMATCHED;
+2. ``presets.keras`` reproduces Keras's own default initialization variable by variable: each variable after
+   ``presets.keras.apply(model, seed=0)`` follows the law of the same variable of a second, natively initialized
+   build (constants equal exactly; orthogonal recurrent kernels orthonormal as Keras's are); the parameters the
+   preset keeps (LSTM/ConvLSTM/GRU biases) are byte-identical to Keras's. EinsumDense/MultiHeadAttention kernels
+   take Keras's fans from the einsum equation (a plan with the plain (..., in, out) fans is shown to fail the same
+   comparison), DepthwiseConv2D/SeparableConv2D kernels Keras's own ``compute_fans`` of the stored kernel (a plan
+   with the grouped convolution's fans fails). EfficientNetB0 is left out of this check: it is built with its own
+   initializers, not Keras's defaults;
+3. report rows (kind, role, layout, fans) are Keras's own numbers, computed here by Keras's ``compute_fans`` and
+   its einsum analysis; frozen variables stay out of ``ui.param_groups``;
+4. values do not depend on Keras's automatic layer names: the same architecture built twice in one process gets
+   identical values (native and portable); keys come from attributes (subclassed models) or positions
+   (Sequential/Functional models, a Functional subclass included);
+5. a catch-all rule leaves BatchNormalization's moving statistics and Normalization's mean and variance alone;
+   ``presets.keras`` resets them to 0 and 1;
+6. a refused plan changes no variable.
+
+False failures: every law comparison is ``compare.same_law`` (two-sample KS at 1e-6, constants exact); the file
+makes about 150 of them, so a correct library fails a run by chance with probability under 2e-4. Every seed is
+fixed (``keras.utils.set_random_seed`` before each build, ``seed=0`` for plans, the KS subsample), so a run is
+repeatable. The checks that a wrong plan *is* rejected compare laws whose standard deviations differ by 40 % or
+more on at least 6,400 values a side: KS misses such a difference with probability far below 1e-9.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+from keras import layers as L  # noqa: E402
+
+import unifiedinit as ui  # noqa: E402
+
+from .compare import same_law, unchanged  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore:plan rule .* matched no parameter")
+
+SEED = 1234
+
+
+def numpy(var) -> np.ndarray:
+    return np.array(keras.ops.convert_to_numpy(var))
+
+
+def snapshot(model) -> dict[str, np.ndarray]:
+    """{variable path: a copy of its values} for every weight (parameters and statistics) of ``model``."""
+    out = {v.path: numpy(v) for v in model.weights}
+    assert len(out) == len(model.weights), "variable paths are not unique"
+    return out
+
+
+def floating(model) -> set[str]:
+    """The paths of the floating-point weights of ``model`` (what unifiedinit sees; Normalization's int "count"
+    is not one)."""
+    return {v.path for v in model.weights if keras.backend.is_float_dtype(v.dtype)}
+
+
+def keras_fans(shape, input_axes=None, output_axes=None) -> str:
+    """Keras's own fans of a kernel, as the report writes them."""
+    from keras.src.initializers.random_initializers import compute_fans
+    return "{}/{}".format(*compute_fans(tuple(shape), input_axes, output_axes))
+
+
+def einsum_fans(layer, input_shape) -> str:
+    """The fans Keras's EinsumDense.build gives its VarianceScaling kernel initializer (input_axes/output_axes from
+    the equation, no receptive field)."""
+    from keras.src.layers.core.einsum_dense import _analyze_einsum_string
+    shape, _, _, input_axes, output_axes = _analyze_einsum_string(layer.equation, layer.bias_axes, input_shape,
+                                                                  layer.partial_output_shape)
+    assert tuple(shape) == tuple(layer.kernel.shape)
+    return keras_fans(shape, input_axes, output_axes)
+
+
+# ------------------------------------------------------------------------------------------------- models
+
+class Net(keras.Model):
+    """Layers in attributes and in a list; no variable of its own (see test_root_variables_do_not_key_by_name)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.stem = L.Dense(128)
+        self.blocks = [L.Dense(128, activation="relu"), L.LayerNormalization(), L.Dense(128)]
+        self.rnn = L.GRU(64)
+        self.head = L.Dense(10)
+
+    def call(self, x):
+        x = self.stem(x)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.rnn(x))
+
+
+class Backbone(keras.Model):
+    """A Functional subclass (keras_hub's backbones are built so): its layers are in no attribute."""
+
+    def __init__(self, **kwargs):
+        inputs = keras.Input((32,))
+        x = L.Dense(128, activation="relu")(inputs)
+        x = L.LayerNormalization()(x)
+        super().__init__(inputs, L.Dense(10)(x), **kwargs)
+
+
+def functional():
+    inputs = keras.Input((12, 12, 16))
+    x = L.Normalization()(inputs)
+    x = L.Conv2D(64, 3, activation="relu")(x)
+    x = L.BatchNormalization()(x)
+    x = L.DepthwiseConv2D(3, depth_multiplier=2)(x)
+    x = L.GlobalAveragePooling2D()(x)
+    x = L.Dense(96, activation="relu")(x)
+    x = L.LayerNormalization()(x)
+    return keras.Model(inputs, L.Dense(10)(x))
+
+
+def mha(axes=None):
+    if axes is None:
+        layer, x = L.MultiHeadAttention(num_heads=8, key_dim=32), keras.Input((10, 64))
+    else:
+        layer, x = L.MultiHeadAttention(num_heads=4, key_dim=32, attention_axes=axes), keras.Input((4, 5, 64))
+    layer(x, x)
+    return layer
+
+
+def built(layer, input_shape):
+    layer.build(input_shape)
+    return layer
+
+
+MODELS = {
+    "MobileNetV3Small": lambda: keras.applications.MobileNetV3Small(input_shape=(64, 64, 3), weights=None,
+                                                                    classes=10),
+    "ResNet50": lambda: keras.applications.ResNet50(input_shape=(64, 64, 3), weights=None, classes=10),
+    # with a preprocessing Normalization layer (non-trainable mean and variance); its convolutions and head are
+    # built with explicit initializers (VarianceScaling 2.0 fan_out truncated normal...), not Keras's defaults
+    "EfficientNetB0": lambda: keras.applications.EfficientNetB0(input_shape=(64, 64, 3), weights=None, classes=10),
+    "MultiHeadAttention": mha,
+    "MultiHeadAttention(axes=(1,2))": lambda: mha((1, 2)),
+    "EinsumDense(abc,cde->abde)": lambda: built(L.EinsumDense("abc,cde->abde", (None, 8, 32), bias_axes="de"),
+                                                (None, 3, 64)),
+    "EinsumDense(ab,bcd->acd)": lambda: built(L.EinsumDense("ab,bcd->acd", (16, 32), bias_axes="cd"), (None, 64)),
+    "EinsumDense(abc,dce->abde)": lambda: built(L.EinsumDense("abc,dce->abde", (None, 8, 32), bias_axes="e"),
+                                                (None, 3, 64)),
+    "DepthwiseConv2D": lambda: built(L.DepthwiseConv2D(5, depth_multiplier=2), (None, 16, 16, 128)),
+    "SeparableConv2D": lambda: built(L.SeparableConv2D(32, 5, depth_multiplier=2), (None, 16, 16, 128)),
+    "LSTM": lambda: built(L.LSTM(64), (None, 5, 32)),
+    "GRU": lambda: built(L.GRU(64), (None, 5, 32)),
+    "ConvLSTM2D": lambda: keras.Sequential([keras.Input((3, 10, 10, 8)), L.ConvLSTM2D(16, 3)]),
+    "subclassed": lambda: _called(Net(), (2, 5, 16)),
+    "Functional": functional,
+}
+
+
+def _called(model, shape):
+    model(np.zeros(shape, "float32"))
+    return model
+
+
+def build(name):
+    keras.utils.set_random_seed(SEED)
+    return MODELS[name]()
+
+
+@pytest.fixture(scope="module")
+def models():
+    """One build of each model, shared by the tests that do not compare values with a native build."""
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            cache[name] = build(name)
+        return cache[name]
+    return get
+
+
+# ------------------------------------------------------------------------------- 1. every preset applies
+
+@pytest.mark.parametrize("name", MODELS)
+def test_every_preset_applies_and_matches_every_parameter(models, name):
+    model = models(name)
+    for preset_name, preset in ui.presets.PRESETS.items():
+        report = preset.apply(model, seed=0)
+        assert [p.path for p in report.unmatched] == [], f"{preset_name}: UNMATCHED"
+        assert {e.param.path for e in report.entries} == floating(model)
+        for v in model.weights:
+            assert np.isfinite(numpy(v)).all(), f"{preset_name}: {v.path}"
+
+
+# ----------------------------------------------------------- 2. presets.keras is Keras's own initialization
+
+#: what presets.keras keeps (rule spec None) rather than draws: the LSTM and ConvLSTM biases (zeros, the forget
+#: block ones) and, under the same rule, the GRU's zero bias
+KEPT = {("LSTMCell", "bias"), ("ConvLSTMCell", "bias"), ("GRUCell", "bias")}
+
+
+def orthonormal(m: np.ndarray) -> None:
+    """Keras's Orthogonal: the kernel flattened to (prod(shape[:-1]), shape[-1]) has orthonormal rows or columns,
+    whichever are fewer."""
+    m = m.reshape(-1, m.shape[-1])
+    gram = m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m
+    np.testing.assert_allclose(gram, np.eye(len(gram)), atol=1e-5)
+
+
+#: models built with Keras's default initializers (EfficientNet chooses its own)
+DEFAULT_INIT = [name for name in MODELS if name != "EfficientNetB0"]
+
+
+@pytest.mark.parametrize("name", DEFAULT_INIT)
+def test_keras_preset_reproduces_keras_default_init(name):
+    native = build(name)
+    ours = build(name)
+    before = snapshot(ours)
+    report = ui.presets.keras.apply(ours, seed=0)
+    entries = {e.param.path: e for e in report.entries}
+    kept = {path for path, e in entries.items() if e.spec is None}
+    assert kept == {path for path, e in entries.items() if (e.param.layer, e.param.role) in KEPT}
+    assert len(native.weights) == len(ours.weights)
+    changed = 0
+    for theirs_var, ours_var in zip(native.weights, ours.weights):
+        path = ours_var.path
+        assert theirs_var.path.rsplit("/", 1)[-1] == path.rsplit("/", 1)[-1] and theirs_var.shape == ours_var.shape
+        theirs, mine = numpy(theirs_var), numpy(ours_var)
+        if path not in entries:  # an int variable (Normalization's count): no parameter, not touched
+            assert path not in floating(ours) and mine.tobytes() == before[path].tobytes(), path
+            continue
+        if path in kept:  # untouched, and so still Keras's own (deterministic) values
+            assert mine.tobytes() == before[path].tobytes(), f"{path}: a kept parameter was written"
+            np.testing.assert_array_equal(mine, theirs)
+            continue
+        changed += not np.array_equal(mine, before[path])
+        same_law(mine, theirs, f"{name}: {path}")
+        if entries[path].param.role == "recurrent_weight":  # Keras's orthogonal, not only its law
+            orthonormal(theirs)
+            orthonormal(mine)
+    assert changed > 0  # the preset did draw (seed 0, not Keras's seeds)
+    # the fans the preset's specs saw are Keras's compute_fans of each stored kernel, exactly (a KS on a small
+    # kernel would not see a moderately wrong scale); EinsumDense kernels: test_report_rows_of_einsum_dense
+    for row in report.rows():
+        if row["role"] in ("weight", "recurrent_weight") and row["layer"] != "EinsumDense":
+            assert row["fans"] == keras_fans(row["shape"]), row
+
+
+def _kernels(report, layer):
+    return [e.param for e in report.entries if e.param.layer == layer and e.param.role == "weight"]
+
+
+@pytest.mark.parametrize("name", [n for n in MODELS if n.startswith(("EinsumDense", "MultiHeadAttention"))])
+def test_einsum_kernels_take_fans_from_the_equation(name):
+    """The comparison of test_keras_preset_reproduces_keras_default_init fails for fans of the plain
+    (..., in, out) rule (receptive field = the leading axes), which Keras does not use for an EinsumDense."""
+    native = {v.path.split("/", 1)[-1]: numpy(v) for v in build(name).weights}
+    ours = build(name)
+    plain = ui.presets.keras + ui.Plan().rule(ui.XavierUniform(), role="weight", layer="EinsumDense", layout="keras")
+    report = plain.apply(ours, seed=0)
+    kernels = {p.path: p for p in _kernels(report, "EinsumDense")}
+    assert kernels and all(len(p.shape) == 3 for p in kernels.values())
+    by_path = {v.path: v for v in ours.weights}
+    for path in kernels:
+        with pytest.raises(AssertionError, match="two-sample KS"):
+            same_law(numpy(by_path[path]), native[path.split("/", 1)[-1]], path)
+
+
+@pytest.mark.parametrize("name", ["DepthwiseConv2D", "SeparableConv2D"])
+def test_depthwise_kernels_take_keras_own_fans(name):
+    """Keras's glorot on a (k, k, in, multiplier) depthwise kernel uses compute_fans (fan_in = k*k*in), not the
+    grouped convolution's fans (fan_in = k*k) that the other presets give the same layer: a plan with the latter
+    fails the comparison."""
+    native = numpy(build(name).weights[0])
+    ours = build(name)
+    grouped = ui.presets.keras + ui.Plan().rule(ui.XavierUniform(), kind="conv", role="weight", layer="*Conv2D",
+                                                layout="keras_depthwise")
+    report = grouped.apply(ours, seed=0)
+    kernel = ours.weights[0]
+    assert kernel.path.endswith(("/kernel", "/depthwise_kernel")) and kernel.shape == (5, 5, 128, 2)
+    assert report.rows()[0]["fans"] == "25/6400"
+    with pytest.raises(AssertionError, match="two-sample KS"):
+        same_law(numpy(kernel), native, kernel.path)
+    ui.presets.keras.apply(ours, seed=0)
+    same_law(numpy(kernel), native, kernel.path)
+
+
+def test_a_one_axis_einsum_kernel_takes_fans_from_the_equation():
+    def make():
+        keras.utils.set_random_seed(SEED)
+        return built(L.EinsumDense("ab,b->ab", (20_000,)), (None, 20_000))
+    native, ours = make(), make()
+    ui.presets.keras.apply(ours, seed=0)
+    same_law(numpy(ours.kernel), numpy(native.kernel), "kernel")
+
+
+# ---------------------------------------------------------------------------------------- 3. report rows
+
+def _rows(model, plan=None):
+    return {r["path"]: r for r in ui.inspect(model, ui.presets.keras if plan is None else plan).rows()}
+
+
+def _layer(model, cls):
+    (found,) = [layer for layer in model.layers if type(layer) is cls]
+    return found
+
+
+def test_report_rows_of_dense_conv_depthwise_and_norm_layers(models):
+    model = models("Functional")
+    rows = _rows(model)
+    torch_rows = _rows(model, ui.presets.torch)
+    dense = model.layers[-1]
+    conv, dw = _layer(model, L.Conv2D), _layer(model, L.DepthwiseConv2D)
+    bn, ln = _layer(model, L.BatchNormalization), _layer(model, L.LayerNormalization)
+    norm = _layer(model, L.Normalization)
+
+    def check(var, kind, role, layout, fans=None):
+        r = rows[var.path]
+        assert (r["kind"], r["role"], r["shape"]) == (kind, role, list(var.shape)), r
+        assert layout is None or r["layout"] == layout, r
+        if fans is not None:
+            assert r["fans"] == fans, r
+
+    check(dense.kernel, "dense", "weight", "keras", keras_fans(dense.kernel.shape))
+    check(dense.bias, "dense", "bias", "keras")
+    check(conv.kernel, "conv", "weight", "keras", keras_fans(conv.kernel.shape))
+    assert rows[conv.kernel.path]["fans"] == f"{3 * 3 * 16}/{3 * 3 * 64}"
+    # a depthwise kernel is stored (k, k, in, multiplier) in the "keras_depthwise" layout, the grouped
+    # convolution's fans (torch's own of the same layer's (in*mult, 1, k, k) weight), which presets.torch uses;
+    # presets.keras's rule replaces it with "keras" (Keras's compute_fans of the stored kernel)
+    check(dw.kernel, "conv", "weight", None, keras_fans(dw.kernel.shape))
+    assert rows[dw.kernel.path]["fans"] == f"{3 * 3 * 64}/{3 * 3 * 2}"
+    assert torch_rows[dw.kernel.path]["layout"] == "keras_depthwise"
+    assert torch_rows[dw.kernel.path]["fans"] == f"{3 * 3}/{64 * 2 * 3 * 3}"
+    check(bn.gamma, "norm", "scale", "keras")
+    check(bn.beta, "norm", "shift", "keras")
+    check(bn.moving_mean, "norm", "running_mean", "keras")
+    check(bn.moving_variance, "norm", "running_var", "keras")
+    check(ln.gamma, "norm", "scale", "keras")
+    check(ln.beta, "norm", "shift", "keras")
+    check(norm.adapt_mean, "norm", "running_mean", "keras")  # preprocessing statistics (initializers zeros, ones)
+    check(norm.adapt_variance, "norm", "running_var", "keras")
+    assert rows[bn.moving_mean.path]["spec"] == "Zeros()" and rows[bn.moving_variance.path]["spec"] == "Ones()"
+
+
+@pytest.mark.parametrize("name,input_shape", [("EinsumDense(abc,cde->abde)", (None, 3, 64)),
+                                              ("EinsumDense(ab,bcd->acd)", (None, 64)),
+                                              ("EinsumDense(abc,dce->abde)", (None, 3, 64))])
+def test_report_rows_of_einsum_dense(models, name, input_shape):
+    layer = models(name)
+    rows = _rows(layer)
+    kernel = rows[layer.kernel.path]
+    assert (kernel["kind"], kernel["role"]) == ("dense", "weight")
+    assert kernel["fans"] == einsum_fans(layer, input_shape)
+    plain = keras_fans(layer.kernel.shape)  # what the (..., in, out) rule would say: not Keras's here
+    assert kernel["fans"] != plain
+    assert rows[layer.bias.path]["role"] == "bias"
+
+
+@pytest.mark.parametrize("name,query_shape", [("MultiHeadAttention", (None, 10, 64)),
+                                              ("MultiHeadAttention(axes=(1,2))", (None, 4, 5, 64))])
+def test_report_rows_of_multi_head_attention(models, name, query_shape):
+    layer = models(name)
+    rows = _rows(layer)
+    heads, dim = layer.num_heads, layer.key_dim
+    query, output = layer.query_dense, layer.output_dense
+    q, o = rows[query.kernel.path], rows[output.kernel.path]
+    assert (q["kind"], q["role"], q["layout"]) == ("attention", "weight", "multihead_qkv")
+    assert (o["kind"], o["role"], o["layout"]) == ("attention", "weight", "multihead_out")
+    assert q["fans"] == einsum_fans(query, query_shape) == f"64/{heads * dim}"
+    assert o["fans"] == einsum_fans(output, query_shape[:-1] + (heads, dim)) == f"{heads * dim}/64"
+    assert (rows[query.bias.path]["role"], rows[output.bias.path]["role"]) == ("bias", "bias")
+    assert query.equation == ("abc,cde->abde" if len(query_shape) == 3 else "abcd,def->abcef")
+    assert {r["kind"] for r in rows.values()} == {"attention"}
+
+
+def test_frozen_variables_are_not_in_param_groups():
+    model = build("Functional")
+    conv, ln = _layer(model, L.Conv2D), _layer(model, L.LayerNormalization)
+    conv.trainable = ln.trainable = False
+    rows = _rows(model)
+    frozen = {v.path for v in conv.weights + ln.weights}
+    assert {p for p, r in rows.items() if not r["trainable"]} == frozen | {
+        v.path for v in model.weights if v.path.endswith(("moving_mean", "moving_variance", "/mean", "/variance"))}
+    expected = set()
+    for layer in model.layers:
+        if not layer.trainable or not layer.trainable_weights:
+            continue
+        if isinstance(layer, (L.BatchNormalization, L.LayerNormalization)):
+            expected |= {layer.gamma.path, layer.beta.path}
+        else:
+            expected.add(layer.bias.path)
+    got = [v.path for v in ui.param_groups(model)]
+    assert len(got) == len(set(got)) and set(got) == expected
+    assert not frozen & set(got)
+
+
+# ------------------------------------------------------------------------ 4. keys are not Keras's names
+
+def sequential():
+    return keras.Sequential([keras.Input((16,)), L.Dense(64, activation="relu"), L.Dropout(0.1), L.Dense(10)])
+
+
+def functional_mha():
+    x = keras.Input((10, 64))
+    y = L.MultiHeadAttention(num_heads=4, key_dim=16)(x, x)
+    y = L.LayerNormalization()(L.Add()([x, y]))
+    return keras.Model(x, L.Dense(10)(y))
+
+
+TWICE = {"Sequential": sequential, "Functional": functional, "Functional with MHA": functional_mha,
+         "subclassed": lambda: _called(Net(), (2, 5, 16)), "Functional subclass": lambda: Backbone(),
+         "LSTM in a Sequential": lambda: keras.Sequential([keras.Input((5, 8)), L.LSTM(32), L.Dense(4)])}
+
+
+@pytest.mark.parametrize("portable", [False, True], ids=["native", "portable"])
+@pytest.mark.parametrize("name", TWICE)
+def test_the_same_architecture_built_twice_gets_the_same_values(name, portable):
+    plan = ui.Plan().rule(ui.Normal(0.0, 1.0))
+    a, b = TWICE[name](), TWICE[name]()
+    ra, rb = plan.apply(a, seed=0, portable=portable), plan.apply(b, seed=0, portable=portable)
+    assert {v.path for v in a.weights}.isdisjoint({v.path for v in b.weights})  # Keras named them apart
+    assert [p.key for p in ra.params] == [p.key for p in rb.params]
+    for va, vb in zip(a.weights, b.weights):
+        np.testing.assert_array_equal(numpy(va), numpy(vb), err_msg=f"{va.path} vs {vb.path}")
+
+
+def _names(model):
+    return {layer.name for layer in model._flatten_layers(include_self=True, recursive=True)}
+
+
+def test_keys_of_a_subclassed_model_come_from_its_attributes():
+    model = _called(Net(), (2, 5, 16))
+    keys = {r["key"] for r in _rows(model).values()}
+    assert keys == {"stem/weight", "stem/bias", "blocks/0/weight", "blocks/0/bias", "blocks/1/scale",
+                    "blocks/1/shift", "blocks/2/weight", "blocks/2/bias", "rnn/weight", "rnn/recurrent_weight",
+                    "rnn/bias", "head/weight", "head/bias"}
+
+
+@pytest.mark.parametrize("name", ["Sequential", "Functional", "Functional with MHA", "Functional subclass"])
+def test_keys_of_sequential_and_functional_models_are_positions(name):
+    model = TWICE[name]()
+    keys = [r["key"] for r in _rows(model).values()]
+    names = _names(model)
+    for key in keys:
+        words = key.split("/")
+        assert re.fullmatch(r"\d+", words[0]), key
+        assert not set(words) & names, f"{key} holds a Keras layer name"
+    layers_with_weights = [layer for layer in model.layers if layer.weights]
+    assert {int(k.split("/")[0]) for k in keys} == set(range(len(layers_with_weights)))
+
+
+@pytest.mark.parametrize("kind", ["bare Dense", "model's own weight"])
+def test_root_variables_do_not_key_by_name(kind):
+    class Scaled(Net):
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(16,), initializer="ones", name="scale")
+
+        def call(self, x):
+            return super().call(x * self.scale)
+
+    def make():
+        if kind == "bare Dense":
+            return built(L.Dense(32), (None, 16))
+        return _called(Scaled(), (2, 5, 16))
+    plan = ui.Plan().rule(ui.Normal(0.0, 1.0))
+    a, b = make(), make()
+    ra, rb = plan.apply(a, seed=0), plan.apply(b, seed=0)
+    assert [p.key for p in ra.params] == [p.key for p in rb.params]
+    for va, vb in zip(a.weights, b.weights):
+        np.testing.assert_array_equal(numpy(va), numpy(vb), err_msg=va.path)
+
+
+# -------------------------------------------------------------- 5. statistics only by a rule naming them
+
+def test_a_catch_all_rule_leaves_moving_statistics_alone_and_the_preset_resets_them():
+    """BatchNormalization's moving mean and variance, and the Normalization (preprocessing) layer's."""
+    model = build("Functional")
+    bn, norm = _layer(model, L.BatchNormalization), _layer(model, L.Normalization)
+    means, variances = (bn.moving_mean, norm.adapt_mean), (bn.moving_variance, norm.adapt_variance)
+    rng = np.random.default_rng(0)
+    for mean, variance in zip(means, variances):
+        mean.assign(rng.normal(size=mean.shape).astype("float32"))
+        variance.assign(rng.uniform(0.5, 2.0, size=variance.shape).astype("float32"))
+    stats = {v.path for v in means + variances}
+    before = snapshot(model)
+    report = ui.Plan().rule(ui.Normal(0.0, 0.02)).apply(model, seed=0)
+    after = snapshot(model)
+    assert {p.path for p in report.unmatched} == stats
+    assert {p.role for p in report.unmatched} == {"running_mean", "running_var"}
+    params = floating(model) - stats
+    unchanged(before, after, allowed=params)
+    assert all(not np.array_equal(before[p], after[p]) for p in params)  # every parameter was drawn
+    ui.presets.keras.apply(model, seed=0)
+    for mean, variance in zip(means, variances):
+        np.testing.assert_array_equal(numpy(mean), np.zeros(mean.shape))
+        np.testing.assert_array_equal(numpy(variance), np.ones(variance.shape))
+
+
+# ------------------------------------------------------------------------- 6. a refused plan changes nothing
+
+REFUSED = {
+    # 1e300 is not a float32: refused when the plan is resolved, before any write
+    "unrepresentable constant": ("MobileNetV3Small", lambda: ui.Plan().rule(ui.Zeros()).rule(ui.Constant(1e300))),
+    # the classifier, MobileNetV3's last 1x1 conv, walked after every other parameter the first rule draws
+    "Eye on the last conv kernel": ("MobileNetV3Small",
+                                    lambda: ui.Plan().rule(ui.Normal(0.0, 1.0)).rule(ui.Eye(), path="logits/kernel")),
+    "Eye on a conv kernel": ("Functional", lambda: ui.Plan().rule(ui.Normal(0.0, 1.0))
+                             .rule(ui.Eye(), kind="conv", role="weight", layer="DepthwiseConv2D")),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_a_refused_plan_changes_nothing(models, case):
+    name, make = REFUSED[case]
+    model = models(name)
+    before = {v.path: numpy(v).tobytes() for v in model.weights}
+    plan = make()
+    assert ui.inspect(model, ui.Plan(plan.rules[:1])).entries  # the first rule alone applies
+    with pytest.raises(ValueError):
+        plan.apply(model, seed=0)
+    after = {v.path: numpy(v).tobytes() for v in model.weights}
+    assert after == before
