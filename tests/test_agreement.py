@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import unifiedinit as ui
-from unifiedinit import report, stats
+from unifiedinit.verify import compare as report, stats
 from unifiedinit.backends import FRAMEWORKS, available
 
 ALPHA = 1e-4

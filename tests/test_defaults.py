@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from unifiedinit import defaults
+from unifiedinit.verify import defaults
 from unifiedinit.backends import available
 
 

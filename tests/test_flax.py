@@ -20,7 +20,7 @@ from flax import nnx  # noqa: E402
 
 import unifiedinit as ui  # noqa: E402
 from conftest import applies  # noqa: E402
-from unifiedinit import stats  # noqa: E402
+from unifiedinit.verify import stats  # noqa: E402
 from unifiedinit.backends import flax as F  # noqa: E402
 
 ALPHA = 1e-4
@@ -246,7 +246,7 @@ SHARDED = textwrap.dedent("""
     assert "f32[1024,512]" not in text.split("ENTRY")[1], "a device materializes the whole array"
     eager = init(jax.random.key(0), (1024, 512))
     np.testing.assert_allclose(np.asarray(x), np.asarray(eager), rtol=2e-6, atol=1e-7)
-    from unifiedinit import stats
+    from unifiedinit.verify import stats
     assert stats.check(np.asarray(x), ui.LecunNormal(), layout="flax")
     print("ok")
 """)

@@ -19,7 +19,7 @@ from keras import layers  # noqa: E402
 
 import unifiedinit as ui  # noqa: E402
 from conftest import applies  # noqa: E402
-from unifiedinit import stats  # noqa: E402
+from unifiedinit.verify import stats  # noqa: E402
 from unifiedinit.backends import keras as K  # noqa: E402
 
 ALPHA = 1e-4

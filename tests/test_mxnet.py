@@ -19,7 +19,7 @@ if importlib.util.find_spec("mxnet") is None:  # not importorskip: under NumPy 2
 
 import unifiedinit as ui  # noqa: E402
 from conftest import applies  # noqa: E402
-from unifiedinit import stats  # noqa: E402
+from unifiedinit.verify import stats  # noqa: E402
 from unifiedinit.backends import mxnet as M  # noqa: E402
 
 mx = M.mx

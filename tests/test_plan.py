@@ -1,4 +1,4 @@
-"""Plans, presets and parameter groups, over the same small model in the four frameworks (unifiedinit.zoo).
+"""Plans, presets and parameter groups, over the same small model in the four frameworks (unifiedinit.verify.zoo).
 
 Statistical checks: each two-sample or one-sample KS at level 1e-4 (a correct sampler fails one with
 probability 1e-4); seeds are fixed, so a run is repeatable.
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import unifiedinit as ui
-from unifiedinit import zoo
+from unifiedinit.verify import zoo
 from unifiedinit import presets
 from unifiedinit.plan import Param
 
@@ -119,7 +119,7 @@ def test_each_preset_reproduces_its_frameworks_own_defaults_in_every_framework(s
         if group[0].deterministic:
             np.testing.assert_array_equal(np.unique(ours), np.unique(theirs), err_msg=where)
         else:
-            from unifiedinit import stats
+            from unifiedinit.verify import stats
             assert stats.ks_2samp(ours, theirs)[1] > ALPHA, where
         compared += 1
     assert compared >= 14  # of 17 groups: a kept group, and the two GAPS in one case
@@ -133,7 +133,7 @@ SEED_PLANS = dict(presets.SEED_PATTERNS, first_xavier_second_42=presets.first_an
 
 @pytest.mark.parametrize("name", SEED_PLANS)
 def test_each_seed_pattern_gives_the_same_distributions_in_every_framework(name):
-    from unifiedinit import stats
+    from unifiedinit.verify import stats
     plan = SEED_PLANS[name]
     results = {}
     for framework in zoo.FRAMEWORKS:
@@ -265,7 +265,7 @@ def test_param_groups_hold_exactly_the_expected_parameters(framework):
 def test_the_keras_preset_reproduces_keras_multi_head_attention():
     import keras
 
-    from unifiedinit import stats
+    from unifiedinit.verify import stats
     from unifiedinit.backends.keras import walk
 
     def build():
@@ -288,7 +288,7 @@ def test_the_keras_preset_reproduces_keras_multi_head_attention():
 def test_the_flax_preset_reproduces_flax_multi_head_attention():
     from flax import nnx
 
-    from unifiedinit import stats
+    from unifiedinit.verify import stats
     from unifiedinit.backends.flax import walk
     native = nnx.MultiHeadAttention(4, 64, qkv_features=64, decode=False, rngs=nnx.Rngs(0))
     ours = nnx.MultiHeadAttention(4, 64, qkv_features=64, decode=False, rngs=nnx.Rngs(1))

@@ -91,7 +91,7 @@ def test_values_depend_on_seed_and_key_only_not_on_order():
 
 @pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
 def test_a_portable_plan_does_not_depend_on_what_else_it_initializes():
-    from unifiedinit import zoo
+    from unifiedinit.verify import zoo
     full, biases = zoo.BUILD["torch"](), zoo.BUILD["torch"]()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -105,7 +105,7 @@ def test_a_portable_plan_does_not_depend_on_what_else_it_initializes():
 
 
 def _portable_zoo(framework):
-    from unifiedinit import zoo
+    from unifiedinit.verify import zoo
     from unifiedinit.layout import get_layout, permutation
     from unifiedinit.reference import canonical_layout
     model = zoo.BUILD[framework]()
@@ -204,7 +204,8 @@ def test_one_portable_plan_gives_the_same_outputs_in_every_framework(framework):
 
 
 def test_large_tensors_are_drawn_in_parallel_chunks_and_still_follow_the_law():
-    from unifiedinit import reference, stats
+    from unifiedinit import reference
+    from unifiedinit.verify import stats
     shape = (3, reference.CHUNK)  # three chunks, each its own stream
     x = ui.sample(ui.LecunNormal(), shape, seed=4, key="big", layout="torch")
     assert np.array_equal(x, ui.sample(ui.LecunNormal(), shape, seed=4, key="big", layout="torch"))

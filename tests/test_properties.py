@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import unifiedinit as ui
-from unifiedinit import stats
+from unifiedinit.verify import stats
 
 # ------------------------------------------------------------------------------------------- hostile plan files
 
@@ -105,7 +105,7 @@ def backends():
 
 
 def native(framework, spec, shape, layout, seed):
-    from unifiedinit import report
+    from unifiedinit.verify import compare as report
     from unifiedinit.backends import get_backend
     return report.native(get_backend(framework), spec, shape, seed, layout)
 

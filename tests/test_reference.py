@@ -16,7 +16,7 @@ import scipy.stats as st
 from conftest import needs
 import unifiedinit as ui
 from unifiedinit import draws as D
-from unifiedinit import stats
+from unifiedinit.verify import stats
 
 ALPHA = 1e-4
 T2 = 0.87962566103423978  # std of N(0, 1) cut to [-2, 2]

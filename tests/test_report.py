@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 import unifiedinit as ui
-from unifiedinit import report
+from unifiedinit.verify import compare as report
 
 
 def test_compare_json_covers_every_spec_and_passes(tmp_path):

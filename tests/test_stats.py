@@ -8,7 +8,7 @@ import scipy.stats as st
 
 import unifiedinit as ui
 from unifiedinit import draws as D
-from unifiedinit import stats
+from unifiedinit.verify import stats
 
 
 @pytest.mark.parametrize("draw,mean,var,kurt", [

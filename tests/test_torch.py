@@ -14,7 +14,7 @@ from torch import nn  # noqa: E402
 
 import unifiedinit as ui  # noqa: E402
 from conftest import applies  # noqa: E402
-from unifiedinit import stats  # noqa: E402
+from unifiedinit.verify import stats  # noqa: E402
 from unifiedinit.backends import torch as B  # noqa: E402
 
 ALPHA = 1e-4

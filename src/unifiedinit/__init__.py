@@ -2,7 +2,7 @@
 MXNet Gluon, and check that every framework draws from the same distribution.
 
 Importing this package imports no framework and not even NumPy: the reference sampler (``sample``) and
-the statistics (``unifiedinit.stats``) load NumPy and SciPy when first used, and each framework is imported
+the statistics (``unifiedinit.verify.stats``) load NumPy and SciPy when first used, and each framework is imported
 by its backend when that backend is first used.
 """
 
@@ -33,10 +33,12 @@ def _register_with_loaded_frameworks() -> None:
     initializers loads after ``import unifiedinit``."""
     import importlib
     import sys
-    for framework in ("keras", "mxnet"):
-        if framework in sys.modules:
+
+    from .backends import REGISTRY
+    for framework in REGISTRY.values():
+        if framework.registers and all(m in sys.modules for m in framework.modules):
             try:
-                importlib.import_module(f".backends.{framework}", __name__)
+                importlib.import_module(f".backends.{framework.name}", __name__)
             except Exception:  # an installed but broken framework must not break unifiedinit
                 pass
 

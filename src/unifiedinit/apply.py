@@ -36,48 +36,30 @@ def stream(seed: int, key: str) -> int:
     return int.from_bytes(digest, "little")
 
 
-def _leaf(tree: Any, depth: int = 0) -> Any:
+def leaf_root(tree: Any, depth: int = 0) -> str | None:
+    """The top-level package of the first leaf of a dict tree ("torch" for a state_dict, "jaxlib" or "jax" for a
+    linen tree, "numpy"), or None for an empty tree."""
     from collections.abc import Mapping
-    if isinstance(tree, Mapping) and depth < 64:
+    if isinstance(tree, Mapping):
+        if depth >= 64:
+            return None
         for value in tree.values():
-            found = _leaf(value, depth + 1)
+            found = leaf_root(value, depth + 1)
             if found is not None:
                 return found
         return None
-    return tree
-
-
-def _root(obj: Any) -> str | None:
-    for cls in type(obj).__mro__:
-        root = cls.__module__.split(".")[0]
-        if root in ("torch", "keras", "mxnet", "flax", "jax", "jaxlib"):
-            return {"jax": "flax", "jaxlib": "flax"}.get(root, root)
-    return None
-
-
-def framework_of(model: Any) -> str:
-    """Which backend handles ``model``: by the package its class (or a base class) comes from; a dict (a torch
-    state_dict, a linen variables tree) by the type of its leaves."""
-    from collections.abc import Mapping
-    if isinstance(model, Mapping):
-        leaf = _leaf(model)
-        root = _root(leaf) if leaf is not None else None
-        if root in ("torch", "flax"):
-            return root
-        if leaf is not None and type(leaf).__module__.split(".")[0] == "numpy":
-            return "flax"  # a linen tree of NumPy arrays
-        raise TypeError(f"cannot tell which framework a dict of {type(leaf).__name__} belongs to: expected a torch "
-                        f"state_dict (torch tensors) or a linen variables tree (JAX arrays)")
-    root = _root(model)
-    if root is None:
-        raise TypeError(f"cannot tell which framework {type(model).__name__} belongs to: expected a torch nn.Module "
-                        f"or state_dict, a Keras model or layer, an MXNet Block, a Flax NNX module or a linen module")
-    return root
+    return type(tree).__module__.split(".")[0]
 
 
 def backend_of(model: Any) -> ModuleType:
-    from .backends import get_backend
-    return get_backend(framework_of(model))
+    """The backend that handles ``model`` (see ``unifiedinit.backends.backend_for``)."""
+    from .backends import backend_for
+    return backend_for(model)
+
+
+def framework_of(model: Any) -> str:
+    """The name of the framework ``model`` belongs to."""
+    return backend_of(model).NAME
 
 
 def records(model: Any, **options: Any) -> tuple[ModuleType, list[tuple[Any, Any]]]:

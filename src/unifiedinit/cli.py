@@ -18,13 +18,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {name:<10} {text}")
         return 0 if not argv or argv[0] in ("-h", "--help") else 2
     if argv[0] == "compare":
-        from .report import main as compare
+        from .verify.compare import main as compare
         return compare(argv[1:])
     if argv[0] == "defaults":
-        from .defaults import main as defaults
+        from .verify.defaults import main as defaults
         return defaults(argv[1:])
     if argv[0] == "inspect":
-        from .inspect_cli import main as inspect
+        from .verify.inspect_cli import main as inspect
         return inspect(argv[1:])
     return 2  # pragma: no cover
 

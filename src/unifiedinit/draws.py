@@ -3,7 +3,7 @@
 A Draw says exactly which numbers to write into one tensor whose shape is known: every formula (fans,
 gains, bounds, truncation corrections) has already been applied by the spec that produced it. A backend
 samples these and nothing else; ``unifiedinit.reference`` samples them exactly with NumPy, and
-``unifiedinit.stats`` knows their exact distributions.
+``unifiedinit.verify.stats`` knows their exact distributions.
 
 Elementwise draws (every entry independent and identically distributed): Uniform, Normal,
 TruncatedNormal, Constant, Mixture, Affine. Structured draws: Orthogonal, Eye, Dirac, Sparse, Array.

@@ -39,6 +39,10 @@ class Layout:
     in_axes: tuple[int, ...]
     batch_axes: tuple[int, ...] = ()
     min_ndim: int = 2
+    #: the framework whose storage this is ("" for a layout of no framework: a user's, an einsum's)
+    framework: str = ""
+    #: the layout portable values are drawn in (torch's counterpart of this storage; None: this layout itself)
+    canonical: str | None = None
 
     def __post_init__(self) -> None:
         for field in ("out_axes", "in_axes", "batch_axes"):
@@ -78,8 +82,9 @@ class Layout:
         return outs[-1] if outs else 0
 
 
-def _L(name: str, out_axes: Sequence[int], in_axes: Sequence[int]) -> Layout:
-    return Layout(name, tuple(out_axes), tuple(in_axes))
+def _L(name: str, out_axes: Sequence[int], in_axes: Sequence[int], framework: str = "",
+       canonical: str | None = None) -> Layout:
+    return Layout(name, tuple(out_axes), tuple(in_axes), framework=framework, canonical=canonical)
 
 
 def permutation(src: "Layout", dst: "Layout", ndim: int) -> tuple[int, ...]:
@@ -100,31 +105,31 @@ def permutation(src: "Layout", dst: "Layout", ndim: int) -> tuple[int, ...]:
 
 LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
     # storage (out, in, *k): Linear, Conv, and whatever torch's own fan computation sees
-    _L("torch", [0], [1]),
-    _L("mxnet", [0], [1]),
+    _L("torch", [0], [1], "torch"),
+    _L("mxnet", [0], [1], "mxnet", "torch"),
     # storage (*k, in, out): Dense, Conv
-    _L("keras", [-1], [-2]),
-    _L("flax", [-1], [-2]),
+    _L("keras", [-1], [-2], "keras", "torch"),
+    _L("flax", [-1], [-2], "flax", "torch"),
     # transposed convolutions, fans of the layer (in = the layer's input channels)
-    _L("torch_conv_transpose", [1], [0]),      # (in, out/g, *k)
-    _L("mxnet_conv_transpose", [1], [0]),      # (in, out/g, *k)
-    _L("keras_conv_transpose", [-2], [-1]),    # (*k, out, in)
-    _L("flax_conv_transpose", [-1], [-2]),     # (*k, in, out)
+    _L("torch_conv_transpose", [1], [0], "torch"),                                   # (in, out/g, *k)
+    _L("mxnet_conv_transpose", [1], [0], "mxnet", "torch_conv_transpose"),           # (in, out/g, *k)
+    _L("keras_conv_transpose", [-2], [-1], "keras", "torch_conv_transpose"),         # (*k, out, in)
+    _L("flax_conv_transpose", [-1], [-2], "flax", "torch_conv_transpose"),           # (*k, in, out)
     # a dense weight stored (in, out) where its framework usually stores (out, in): Hugging Face's GPT-2 Conv1D
-    _L("in_out", [-1], [-2]),
+    _L("in_out", [-1], [-2], "", "torch"),
     # torch Bilinear (out, in1, in2): both inputs are the input, fan_in = in1 x in2
-    _L("torch_bilinear", [0], [1, 2]),
+    _L("torch_bilinear", [0], [1, 2], "torch"),
     # embeddings (num, dim): the vocabulary is the input
-    _L("torch_embedding", [1], [0]),
-    _L("mxnet_embedding", [1], [0]),
-    _L("keras_embedding", [1], [0]),
-    _L("flax_embedding", [1], [0]),
+    _L("torch_embedding", [1], [0], "torch"),
+    _L("mxnet_embedding", [1], [0], "mxnet", "torch_embedding"),
+    _L("keras_embedding", [1], [0], "keras", "torch_embedding"),
+    _L("flax_embedding", [1], [0], "flax", "torch_embedding"),
     # Keras DepthwiseConv2D (*k, in, multiplier): every output channel sees one input channel x RF, so
     # fan_in = RF and fan_out = in x multiplier x RF, the numbers torch gives the same layer stored as a
     # grouped conv (in x multiplier, 1, *k). torch, MXNet and Flax store grouped kernels with in/groups on
     # the in axis, so their plain layouts already give these fans; Keras's own compute_fans (fan_in =
     # in x RF) is the plain "keras" layout.
-    _L("keras_depthwise", [-2, -1], []),
+    _L("keras_depthwise", [-2, -1], [], "keras"),
     # multi-head attention projections, Keras's and Flax's (E, heads, head_dim) query/key/value kernels and
     # (heads, head_dim, E) output kernel: both frameworks take fans of the kernel flattened to
     # (input features, output features)
@@ -134,8 +139,13 @@ LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
 
 LayoutLike = Union[str, Layout]
 
-#: layouts whose portable values are drawn in another layout than their framework's usual counterpart
-CANONICAL = {"in_out": "torch"}
+
+def canonical_layout(layout: LayoutLike) -> Layout:
+    """The layout portable values are drawn in: torch's counterpart of ``layout`` (``"keras_conv_transpose"`` ->
+    ``"torch_conv_transpose"``, ``"flax"`` -> ``"torch"``, ``"in_out"`` -> ``"torch"``), as each layout declares it;
+    ``layout`` itself when it has none."""
+    layout = get_layout(layout)
+    return LAYOUTS[layout.canonical] if layout.canonical else layout
 
 
 def get_layout(layout: LayoutLike) -> Layout:

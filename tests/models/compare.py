@@ -26,7 +26,7 @@ def sample(values, seed: int = 0) -> np.ndarray:
 def same_law(ours, theirs, where: str = "") -> None:
     """``ours`` and ``theirs`` come from the same law: equal when ``theirs`` is a constant, else a two-sample KS at
     ``ALPHA``."""
-    from unifiedinit import stats
+    from unifiedinit.verify import stats
     a, b = np.asarray(ours, dtype=np.float64).ravel(), np.asarray(theirs, dtype=np.float64).ravel()
     assert a.size == b.size, f"{where}: {a.size} values against {b.size}"
     if np.unique(b).size == 1:

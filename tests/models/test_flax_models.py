@@ -23,7 +23,7 @@ import jax.numpy as jnp  # noqa: E402
 from flax import nnx  # noqa: E402
 
 import unifiedinit as ui  # noqa: E402
-from unifiedinit import stats  # noqa: E402
+from unifiedinit.verify import stats  # noqa: E402
 
 from .compare import same_law  # noqa: E402
 

@@ -46,7 +46,7 @@ transformers = pytest.importorskip("transformers")
 from torch import nn  # noqa: E402
 
 import unifiedinit as ui  # noqa: E402
-from unifiedinit import stats  # noqa: E402
+from unifiedinit.verify import stats  # noqa: E402
 
 from .compare import ALPHA, same_law, sample, unchanged  # noqa: E402
 
@@ -340,7 +340,7 @@ def test_gpt2_rows_conv1d_is_dense_in_out_and_the_head_is_tied(built, monkeypatc
     assert (tied[0].path, tied[0].aliases, tied[0].kind) == ("transformer/wte/weight", ("lm_head/weight",), "embedding")
     assert rows["transformer/wte/weight"]["aliases"] == ["lm_head/weight"] and "lm_head/weight" not in rows
 
-    from unifiedinit.backends import torch as backend
+    from unifiedinit.backends.torch import model as backend
     written: list[tuple[str, int]] = []
     native = backend._Target.native
 

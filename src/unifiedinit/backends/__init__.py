@@ -1,44 +1,79 @@
-"""Framework backends: one module per framework, loaded only when it is first used.
+"""The registry of frameworks: the one place they are named.
 
-A backend samples the primitives of ``unifiedinit.draws`` with its framework's own RNG and wraps them in
-the framework's own hook. ``get_backend(name)`` imports ``unifiedinit.backends.<name>`` on demand; a
-framework that is missing gives an ImportError with the line that installs it, and one that is installed
-but broken breaks only itself.
+Each framework is one package, ``unifiedinit.backends.<name>``, with the same files (``ops``, ``model``,
+``hooks``) and the interface of ``unifiedinit.backends.protocol.Backend``. A backend is imported only when it is
+used: ``get_backend(name)`` imports it on demand (a framework that is missing gives an ImportError with the line
+that installs it; one that is installed but broken breaks only itself), and ``backend_for(obj)`` asks only the
+backends whose framework the program has already imported, as einops does, so routing a model never imports a
+framework.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
+from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
-#: framework -> (the modules it needs, the pip line that installs them)
-FRAMEWORKS: dict[str, tuple[tuple[str, ...], str]] = {
-    "torch": (("torch",), "pip install 'unifiedinit[torch]'"),
-    "flax": (("jax", "flax"), "pip install 'unifiedinit[jax]'"),
-    "keras": (("keras",), "pip install 'unifiedinit[keras]'"),
-    "mxnet": (("mxnet",), "pip install 'unifiedinit[mxnet]' (MXNet 1.9.1; see the README for NumPy 2)"),
-}
+
+@dataclass(frozen=True)
+class Framework:
+    """A framework the library supports: its backend ``name``, the ``modules`` it needs, the line that installs
+    them."""
+
+    name: str
+    modules: tuple[str, ...]
+    install: str
+    #: its backend registers names with the framework (Keras's serializable classes, ``mx.init.register``), so
+    #: ``import unifiedinit`` imports it when the framework is already loaded
+    registers: bool = False
+
+
+#: every supported framework, in the order reports list them
+REGISTRY: dict[str, Framework] = {f.name: f for f in (
+    Framework("torch", ("torch",), "pip install 'unifiedinit[torch]'"),
+    Framework("flax", ("jax", "flax"), "pip install 'unifiedinit[flax]'"),
+    Framework("keras", ("keras",), "pip install 'unifiedinit[keras]'", registers=True),
+    Framework("mxnet", ("mxnet",), "pip install 'unifiedinit[mxnet]' (MXNet 1.9.1; see the README for NumPy 2)",
+              registers=True),
+    Framework("equinox", ("jax", "equinox"), "pip install 'unifiedinit[equinox]'"),
+)}
+FRAMEWORKS: tuple[str, ...] = tuple(REGISTRY)
+
+
+def _known(name: str) -> Framework:
+    if name not in REGISTRY:
+        raise ValueError(f"parameter 'name' must be one of {', '.join(map(repr, REGISTRY))}; got {name!r}")
+    return REGISTRY[name]
 
 
 def available(name: str) -> bool:
     """Is ``name``'s framework installed? Looks at the installed packages without importing them."""
     import importlib.util
-    if name not in FRAMEWORKS:
-        raise ValueError(f"parameter 'name' must be one of {', '.join(map(repr, FRAMEWORKS))}; got {name!r}")
-    return all(importlib.util.find_spec(m) is not None for m in FRAMEWORKS[name][0])
+    return all(importlib.util.find_spec(m) is not None for m in _known(name).modules)
 
 
 def get_backend(name: str) -> ModuleType:
-    """The backend module for ``name``, imported now."""
-    if name not in FRAMEWORKS:
-        raise ValueError(f"parameter 'name' must be one of {', '.join(map(repr, FRAMEWORKS))}; got {name!r}")
-    modules, install = FRAMEWORKS[name]
+    """The backend package for ``name``, imported now (with its framework)."""
+    framework = _known(name)
     if not available(name):
-        missing = [m for m in modules if importlib.util.find_spec(m) is None]
-        raise ImportError(f"the {name} backend needs {', '.join(missing)}, which is not installed: {install}")
-    try:
-        return importlib.import_module(f"{__name__}.{name}")
-    except ModuleNotFoundError as err:
-        if err.name == f"{__name__}.{name}":
-            raise ImportError(f"unifiedinit has no {name} backend yet") from None
-        raise
+        missing = [m for m in framework.modules if importlib.util.find_spec(m) is None]
+        raise ImportError(f"the {name} backend needs {', '.join(missing)}, which is not installed: {framework.install}")
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def backend_for(obj: Any) -> ModuleType:
+    """The backend whose framework ``obj`` (a model, a state_dict, a variables tree) belongs to, asking only the
+    backends whose framework is already imported (``obj`` cannot belong to another)."""
+    for framework in REGISTRY.values():
+        if all(m in sys.modules for m in framework.modules):
+            backend = get_backend(framework.name)
+            if backend.owns(obj):
+                return backend
+    what = type(obj).__name__
+    if isinstance(obj, dict) and obj:
+        what = f"dict of {type(next(iter(obj.values()))).__name__}"
+    raise TypeError(f"cannot tell which framework a {what} belongs to: expected a torch nn.Module or "
+                    f"state_dict, a Keras model or layer, an MXNet Block, a Flax NNX or linen module (or a linen "
+                    f"variables tree), or an Equinox module")

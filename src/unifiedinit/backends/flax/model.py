@@ -1,184 +1,33 @@
-"""JAX/Flax backend: initializers with JAX's signature ``(key, shape, dtype=jnp.float32) -> Array``.
-
-They work as ``kernel_init``, ``bias_init``, ``embedding_init`` and ``scale_init`` in ``flax.linen`` and
-``flax.nnx``. Lowering runs in Python when the initializer is called (shapes are static under ``jit``), so
-the traced computation holds only ``jax.random`` sampling with the key it was given: pure, traceable under
-``jit``/``vmap``/``nnx.jit``, no host callbacks, no NumPy, and it shards like any JAX computation when
-called inside ``jax.jit(..., out_shardings=...)``.
-
-A Flax initializer sees only its tensor's shape, so a bias cannot know its layer's fans there;
-``reinit`` re-initializes a linen parameter tree or an NNX module with that layer context.
-"""
+"""Flax models as parameter records: NNX modules (kinds from the module objects, stacked axes from each class's
+own rank), linen modules (their tree read by binding or by tracing a call) and bare linen variable trees (kinds
+from names), and the target the apply loop writes through (an NNX module in place, a linen tree as a new tree)."""
 
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
 
-from .. import _validate as v
-from .. import draws as D
-from .. import sampling
-from ..layout import Layout, LayoutLike, TensorInfo, get_layout
-from ..params import looks_like_norm, registered_layer, stacked_axes, tie
-from ..portable import portable_option
-from ..sampling import NumpyLikeOps
-from ..specs import Spec
-
-__all__ = ["FlaxInitializer", "initializer", "sample", "reinit"]
-
-NATIVE_LAYOUT = "flax"
+from ... import draws as D
+from ... import samplers
+from ...layout import TensorInfo
+from ...params import looks_like_norm, registered_layer, stacked_axes, tie
+from .hooks import dtype_name as _dtype_name
+from .ops import JaxOps
 
 
-def _dtype_name(dtype: Any) -> str:
-    return jnp.dtype(dtype).name
+def owns(obj: Any) -> bool:
+    """An NNX or linen module, or a linen variables tree (a dict whose leaves are JAX or NumPy arrays)."""
+    from collections.abc import Mapping as AnyMapping
+    if isinstance(obj, AnyMapping):
+        from ...apply import leaf_root
+        return leaf_root(obj) in ("jax", "jaxlib", "numpy")
+    roots = {c.__module__.split(".")[0] for c in type(obj).__mro__}
+    return "flax" in roots
 
-
-# ------------------------------------------------------------------------------------------ primitives
-
-class JaxOps(NumpyLikeOps):
-    """``unifiedinit.sampling.Ops`` with jax.random: one key, split for every random op, so a call is a pure
-    function of its key (traceable under jit/vmap)."""
-
-    xp = jnp
-
-    def __init__(self, key: jax.Array) -> None:
-        self.key = key
-
-    def _next(self) -> jax.Array:
-        self.key, sub = jax.random.split(self.key)
-        return sub
-
-    def work_dtype(self, dtype: Any) -> Any:
-        dt = jnp.dtype(dtype)
-        return jnp.dtype(jnp.float32) if dt.itemsize < 4 else dt
-
-    def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: Any) -> jax.Array:
-        return jax.random.uniform(self._next(), shape, dt, low, high)
-
-    def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: Any) -> jax.Array:
-        x = jax.random.normal(self._next(), shape, dt)
-        x = x if std == 1.0 else x * std  # no full-size pass that changes nothing (eager mode pays for each)
-        return x if mean == 0.0 else x + mean
-
-    def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any) -> jax.Array:
-        a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
-        return d.mean + d.std * jax.random.truncated_normal(self._next(), a, b, shape, dt)
-
-    def qr(self, m: jax.Array) -> tuple[jax.Array, jax.Array]:
-        return jnp.linalg.qr(m)
-
-    def from_numpy(self, a: Any, dt: Any) -> jax.Array:
-        return jnp.asarray(a, dtype=dt)
-
-    def cast(self, x: jax.Array, dtype: Any) -> jax.Array:
-        return x.astype(dtype)
-
-
-def draw_array(key: jax.Array, d: D.Draw, shape: tuple[int, ...], dtype: Any) -> jax.Array:
-    """Sample one primitive with ``jax.random``."""
-    return sampling.draw(JaxOps(key), d, shape, dtype)
-
-
-# ---------------------------------------------------------------------------------------- the hook
-
-def _layout(layout: LayoutLike | None, in_axis: Any, out_axis: Any, batch_axis: Any) -> Layout:
-    if layout is not None:
-        return get_layout(layout)
-    if (in_axis, out_axis, batch_axis) == (-2, -1, ()):
-        return get_layout("flax")
-    as_tuple = lambda a: tuple(a) if isinstance(a, (tuple, list)) else (a,)  # noqa: E731
-    return Layout(f"flax(in_axis={in_axis}, out_axis={out_axis}, batch_axis={batch_axis})",
-                  as_tuple(out_axis), as_tuple(in_axis), as_tuple(batch_axis))
-
-
-class FlaxInitializer:
-    """What ``spec.to_flax()`` returns: ``init(key, shape, dtype=jnp.float32) -> jax.Array``.
-
-    Fans follow Flax's layout (in at -2, out at -1, the rest receptive field) unless ``in_axis``,
-    ``out_axis`` and ``batch_axis`` say otherwise (as in ``jax.nn.initializers.variance_scaling``) or a
-    ``layout`` is named. ``layer_fans`` fixes the fans (for a bias that should scale with its layer).
-    """
-
-    def __init__(self, spec: Spec, *, in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-                 batch_axis: int | Sequence[int] = (), layout: LayoutLike | None = None,
-                 layer_fans: tuple[int, int] | None = None, portable: Any = None) -> None:
-        if not isinstance(spec, Spec):
-            raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
-        self.spec = spec
-        self.layout = _layout(layout, in_axis, out_axis, batch_axis)
-        self.layer_fans = layer_fans
-        self.portable = portable_option(portable)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.spec!r}, layout={self.layout.name!r})"
-
-    def lower(self, shape: Sequence[int], dtype: Any = jnp.float32) -> D.Draw:
-        """The draw for a tensor of ``shape``: every check happens here, before anything is sampled."""
-        draw = self.spec.lower(TensorInfo.make(tuple(int(s) for s in shape), self.layout, self.layer_fans))
-        v.tensor_dtype(_dtype_name(dtype), draw.deterministic)
-        v.representable(draw, _dtype_name(dtype))
-        return draw
-
-    def __call__(self, key: jax.Array, shape: Sequence[int], dtype: Any = jnp.float32) -> jax.Array:
-        """With ``portable``, the JAX key is not used: the values are the portable ones (host-computed, so
-        under jit they become a constant of the traced program)."""
-        shape = tuple(int(s) for s in shape)
-        draw = self.lower(shape, dtype)
-        if self.portable is not None:
-            return jnp.asarray(self.portable.values(self.spec, shape, self.layout, _dtype_name(dtype), self.layer_fans))
-        return draw_array(key, draw, shape, dtype)
-
-
-def initializer(spec: Spec, **options: Any) -> FlaxInitializer:
-    """``spec.to_flax(**options)``."""
-    return FlaxInitializer(spec, **options)
-
-
-def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "flax", seed: int = 0,
-           dtype: str = "float32", layer_fans: tuple[int, int] | None = None) -> Any:
-    """Sample natively with ``jax.random.key(seed)`` and return a NumPy array (for the report and tests)."""
-    import numpy as np
-    x = FlaxInitializer(spec, layout=layout, layer_fans=layer_fans)(jax.random.key(seed), shape, getattr(jnp, dtype))
-    return np.asarray(x.astype(jnp.float32) if dtype == "bfloat16" else x)
-
-
-# --------------------------------------------------------------------------------- layer context
-
-def _path_key(key: jax.Array, path: str) -> jax.Array:
-    return jax.random.fold_in(key, zlib.crc32(path.encode()))
-
-
-def reinit(target: Any, key: jax.Array, *, kernel: Spec | None = None, bias: Spec | None = None) -> Any:
-    """Re-initialize every Dense/Conv/ConvTranspose/Embed layer of a linen parameter tree (returns a new tree) or
-    an NNX module (in place, returns it) with layer context: ``kernel`` for each layer's ``kernel``/``embedding``,
-    in Flax's layout, and ``bias`` for its ``bias`` with the fans of that layer's kernel, so
-    ``reinit(params, key, kernel=KaimingUniform(a=sqrt(5)), bias=KaimingUniform(a=sqrt(5)))`` gives a Flax
-    model torch's default Linear/Conv initialization, bias included. A spec left as None leaves those
-    parameters as they are. Each parameter's key is ``fold_in(key, crc32(path))``, so values do not depend on
-    the order of layers. Everything is lowered before anything is drawn. (A two-rule ``unifiedinit.Plan``.)
-    """
-    if not isinstance(target, Mapping):
-        from flax import nnx
-        if not isinstance(target, nnx.Module):
-            raise TypeError(f"parameter 'target' must be a linen parameter dict or an nnx.Module, got "
-                            f"{type(target).__name__}")
-    from ..plan import Plan
-    layers = ("dense", "conv", "conv_transpose", "embedding")
-    plan = Plan(name="reinit")
-    if kernel is not None:
-        plan = plan.rule(kernel, kind=layers, role=("weight", "embedding"), quiet=True)
-    if bias is not None:
-        plan = plan.rule(bias, kind=layers, role="bias", quiet=True)
-    result = plan.apply(target, key=key)
-    return result[0] if isinstance(target, Mapping) else target
-
-
-# ------------------------------------------------------------------------------------------- plans
 
 #: Flax class names (NNX and linen; linen's automatic names are "<Class>_<n>") -> layer kind
 _CLASS_KINDS = {
@@ -287,7 +136,7 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
               key_parts: tuple[Any, ...] | None = None) -> Any:
     """A Flax parameter as a Param. ``own``: the shapes of the arrays of its module by name (its fans, and
     whether it is a norm)."""
-    from ..plan import Param
+    from ...params import Param
     chain = [layers.get(path[:i]) for i in range(len(path) + 1)]  # the root model first
     known = [c for c in chain if c is not None]
     inferred = "names" if chain[-1] is None else ""
@@ -519,9 +368,9 @@ class _Target:
             self.new[where] = x
 
     def native(self, p: Any, where: Any, draw: D.Draw, stream: int | None) -> None:
-        from ..apply import stream as derive
+        from ...apply import stream as derive
         key = _stream_key(self.base, stream if stream is not None else derive(0, p.key))
-        self._put(p, where, sampling.draw(JaxOps(key), draw, p.shape, jnp.dtype(p.dtype), p.stacked))
+        self._put(p, where, samplers.draw(JaxOps(key), draw, p.shape, jnp.dtype(p.dtype), p.stacked))
 
     def host(self, p: Any, where: Any, values: Any) -> None:
         self._put(p, where, jnp.asarray(values, dtype=p.dtype))
@@ -536,12 +385,8 @@ class _Target:
 
 
 def target(model: Any, **options: Any) -> _Target:
+    """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``)."""
     return _Target(model, **options)
-
-
-def apply_plan(plan: Any, model: Any, **options: Any) -> Any:
-    """``plan.apply(model, **options)`` (kept for callers of the earlier backend function)."""
-    return plan.apply(model, **options)
 
 
 def _rebuild(node: Mapping[str, Any], collection: str, path: tuple[str, ...], new: dict) -> dict:
@@ -557,7 +402,7 @@ def _rebuild(node: Mapping[str, Any], collection: str, path: tuple[str, ...], ne
 def param_groups(model: Any, selects: Any, weight_decay: float) -> Any:
     """``unifiedinit.param_groups`` for Flax: an optax mask (True where decay applies) shaped like a linen
     params tree, or like ``nnx.state(model, nnx.Param)`` for an NNX module."""
-    from ..plan import excluded
+    from ...plan import excluded
     if isinstance(model, Mapping):
         tree = model["params"] if "params" in model and isinstance(model["params"], Mapping) else model
         keep = {place[1] + (place[2],): not excluded(p, selects) for p, place in _walk_tree(tree)}

@@ -69,7 +69,7 @@ def keras_model():
 
 
 def mxnet_model():
-    from unifiedinit.backends.mxnet import mx
+    from ..backends.mxnet import mx
     gluon = mx.gluon
 
     class Net(gluon.Block):
@@ -124,7 +124,7 @@ def _numpy(framework, handle):
 
 def values(framework, model):
     """{(layer name, role): (values of every parameter in that group, flattened and joined, [Params])}."""
-    from unifiedinit.backends import get_backend
+    from ..backends import get_backend
     groups = defaultdict(lambda: ([], []))
     for p, handle in get_backend(framework).walk(model):
         layer = next(part for part in p.path.split("/") if part in NAMES)

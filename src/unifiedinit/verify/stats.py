@@ -16,9 +16,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import draws as D
-from .layout import LayoutLike, TensorInfo
-from .specs import Spec
+from .. import draws as D
+from ..layout import LayoutLike, TensorInfo
+from ..specs import Spec
 
 
 def _scipy():
@@ -26,7 +26,7 @@ def _scipy():
         import scipy.special
         import scipy.stats
     except ImportError:  # pragma: no cover
-        raise ImportError("unifiedinit.stats needs SciPy: pip install 'unifiedinit[stats]'") from None
+        raise ImportError("unifiedinit.verify.stats needs SciPy: pip install 'unifiedinit[stats]'") from None
     return scipy
 
 
@@ -241,7 +241,7 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     draw = spec if isinstance(spec, D.Draw) else spec.lower(TensorInfo.make(shape, layout, layer_fans))
     values = np.asarray(x, dtype=np.float64)
     if draw.deterministic:
-        from .reference import draw_array
+        from ..reference import draw_array
         # the determined values as the sample's dtype holds them (0.1 is not the same number in float32)
         dtype = x.dtype.name if x.dtype.kind == "f" or x.dtype.name == "bfloat16" else "float64"
         want = draw_array(draw, shape, np.random.default_rng(0), dtype).astype(np.float64)

@@ -31,8 +31,8 @@ def load_factory(target: str) -> Any:
 
 
 def load_plan(name: str | None) -> Any:
-    from . import presets
-    from .plan import Plan
+    from .. import presets
+    from ..plan import Plan
     if name is None:
         return None
     known = dict(presets.PRESETS, **presets.SEED_PATTERNS)
@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a parameter is UNMATCHED")
     args = parser.parse_args(argv)
-    from .apply import inspect
+    from ..apply import inspect
     try:
         plan = load_plan(args.plan)
         built = load_factory(args.factory)()

@@ -1,6 +1,6 @@
 """``unifiedinit defaults``: each framework's default initialization, measured from the installed frameworks.
 
-For every framework, the small model of ``unifiedinit.zoo`` (Embedding, Conv2d, BatchNorm, ConvTranspose2d,
+For every framework, the small model of ``unifiedinit.verify.zoo`` (Embedding, Conv2d, BatchNorm, ConvTranspose2d,
 two Dense, LSTM, PReLU) is built with the framework's own defaults. For every group of parameters (a layer
 and a role) the values are tested against each candidate law, the specs the four presets give that parameter,
 lowered with its shape and fans: the one with the largest KS p-value is the fit (a constant fits when every
@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import zoo
-from .presets import PRESETS
+from ..presets import PRESETS
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Fit:
 def _score(values: np.ndarray, draw: Any, shape: tuple[int, ...]) -> tuple[float, str]:
     from . import stats
     if draw.deterministic:
-        from .reference import draw_array
+        from ..reference import draw_array
         want = np.unique(draw_array(draw, shape, None, "float32"))  # parameters are float32 here
         same = np.array_equal(np.unique(values.astype(np.float32)), want)
         return (1.0 if same else 0.0), f"exactly {want.tolist()[:3]}"
@@ -47,7 +47,7 @@ def _score(values: np.ndarray, draw: Any, shape: tuple[int, ...]) -> tuple[float
 
 
 def measure(frameworks: Sequence[str] | None = None, progress: Any = None) -> list[Fit]:
-    from .backends import available
+    from ..backends import available
     from .stats import ALPHA
     progress = sys.stderr if progress is None else progress
     fits = []

@@ -18,8 +18,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .layout import TensorInfo, get_layout, permutation
-from .specs import Dirac, Eye, FromArray, Sparse, Spec, examples
+from ..layout import TensorInfo, get_layout, permutation
+from ..specs import Dirac, Eye, FromArray, Sparse, Spec, examples
 
 #: layer -> (shape in torch's layout, the torch layout that names its axes)
 LAYERS: dict[str, tuple[tuple[int, ...], str]] = {
@@ -33,8 +33,8 @@ Sampler = Callable[[Spec, tuple, str, int], np.ndarray]
 def samplers(progress=None, only: Sequence[str] | None = None) -> dict[str, Sampler]:
     """The reference and every framework backend that is installed (or those in ``only``); a missing one is
     reported and skipped."""
-    from .backends import FRAMEWORKS, get_backend
-    from .reference import sample
+    from ..backends import FRAMEWORKS, get_backend
+    from ..reference import sample
     found: dict[str, Sampler] = {}
     if only is None or "reference" in only:
         found["reference"] = lambda spec, shape, layout, seed: sample(spec, shape, layout=layout, seed=seed)
@@ -54,7 +54,7 @@ def native(backend, spec: Spec, shape: tuple[int, ...], seed: int, layout: str =
     """Sample with ``backend`` in its own layout (a torch (out, in, kh, kw) kernel becomes Keras's and Flax's
     (kh, kw, in, out); a torch ConvTranspose weight Keras's (kh, kw, out, in)), then move the values back to
     torch's layout for the comparison."""
-    own = backend.NATIVE_LAYOUT + layout[len("torch"):]  # "torch_conv_transpose" -> "keras_conv_transpose"
+    own = backend.NATIVE_LAYOUTS.get(layout, layout)  # "torch_conv_transpose" -> Keras's "keras_conv_transpose"
     if len(shape) < 2 or own == layout:
         return backend.sample(spec, shape, layout=layout, seed=seed)
     perm = permutation(get_layout(layout), get_layout(own), len(shape))
@@ -243,8 +243,8 @@ def _shape(text: str) -> tuple[int, ...]:
 def main(argv: Sequence[str] | None = None) -> int:
     import argparse
 
-    from .backends import FRAMEWORKS
-    from .specs import registered
+    from ..backends import FRAMEWORKS
+    from ..specs import registered
     parser = argparse.ArgumentParser(prog="unifiedinit compare",
                                      description="Sample every spec in every installed framework and check each "
                                                  "sample against the exact distribution and the reference.")

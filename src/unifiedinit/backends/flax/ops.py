@@ -1,0 +1,59 @@
+"""``unifiedinit.samplers`` over JAX: ``jax.random`` with one key, split for every random op, so a call is a pure
+function of its key (traceable under ``jit``/``vmap``, no host callback, no NumPy). Equinox draws with it too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from ... import draws as D
+from ...samplers import NumpyLikeOps
+
+
+class JaxOps(NumpyLikeOps):
+    """Draws from ``key`` (split for every random op)."""
+
+    xp = jnp
+
+    def __init__(self, key: jax.Array) -> None:
+        self.key = key
+
+    def _next(self) -> jax.Array:
+        self.key, sub = jax.random.split(self.key)
+        return sub
+
+    def work_dtype(self, dtype: Any) -> Any:
+        dt = jnp.dtype(dtype)
+        return jnp.dtype(jnp.float32) if dt.itemsize < 4 else dt
+
+    def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: Any, out: Any = None) -> jax.Array:
+        return jax.random.uniform(self._next(), shape, dt, low, high)
+
+    def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: Any, out: Any = None) -> jax.Array:
+        return self.affine(jax.random.normal(self._next(), shape, dt), std, mean)
+
+    def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any,
+                         support: tuple[float, float], out: Any = None) -> jax.Array:
+        a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
+        z = jax.random.truncated_normal(self._next(), a, b, shape, dt)
+        return jnp.clip(self.affine(z, d.std, d.mean), *support)
+
+    def erfinv(self, x: jax.Array) -> jax.Array:
+        return jax.scipy.special.erfinv(x)
+
+    def qr(self, m: jax.Array) -> tuple[jax.Array, jax.Array]:
+        return jnp.linalg.qr(m)
+
+    def from_numpy(self, a: Any, dt: Any) -> jax.Array:
+        return jnp.asarray(a, dtype=dt)
+
+    def cast(self, x: jax.Array, dtype: Any) -> jax.Array:
+        return x.astype(dtype)
+
+
+def draw_array(key: jax.Array, d: D.Draw, shape: tuple[int, ...], dtype: Any, stacked: tuple[int, ...] = ()) -> jax.Array:
+    """Sample one primitive with ``jax.random``."""
+    from ...samplers import draw
+    return draw(JaxOps(key), d, shape, dtype, stacked)

@@ -1,0 +1,116 @@
+"""Keras 3's native idiom: a serializable ``keras.initializers.Initializer`` (``spec.to_keras()``).
+
+Seeds behave as Keras's own initializers: an int seed (or none, which picks one int per instance) gives the
+same values on every call; a ``keras.random.SeedGenerator`` advances. The class is registered as
+``unifiedinit>SpecInitializer``; its config carries the whole spec as a plain dict, so ``model.save`` /
+``keras.models.load_model`` and ``keras.initializers.get(config)`` work once this module is imported
+(``import unifiedinit`` imports it by itself when Keras is already loaded).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import keras
+from keras import ops
+
+from ... import _validate as v
+from ... import draws as D
+from ...layout import LayoutLike, TensorInfo, get_layout
+from ...portable import portable_option
+from ...samplers import draw as sampled
+from ...serialize import from_dict
+from ...specs import Spec
+from .ops import KerasOps, Seeds
+
+
+@keras.saving.register_keras_serializable(package="unifiedinit")
+class SpecInitializer(keras.initializers.Initializer):
+    """A unifiedinit spec as a Keras initializer.
+
+    ``layout`` names the axis roles of the tensors it will initialize: "keras" (default: (*k, in, out),
+    exactly Keras's ``compute_fans`` for every kernel, ConvTranspose and DepthwiseConv included),
+    "keras_conv_transpose" for the fans of a Conv*Transpose layer ((*k, out, in): fan_in = the layer's input
+    channels x RF), "keras_depthwise", "keras_embedding", or any ``unifiedinit.Layout``.
+    """
+
+    def __init__(self, spec: Spec | dict, seed: Any = None, layout: LayoutLike = "keras", portable: Any = None) -> None:
+        if isinstance(spec, dict):
+            spec = from_dict(spec)
+        if not isinstance(spec, Spec):
+            raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
+        self.spec = spec
+        self.layout = get_layout(layout)
+        self.portable = portable_option(portable)
+        self._init_seed = seed
+        if seed is None:  # as Keras: one int per instance, from Python's RNG (keras.utils.set_random_seed sets it)
+            seed = random.randint(1, 10 ** 9)
+        elif isinstance(seed, dict):
+            seed = keras.saving.deserialize_keras_object(seed)
+        elif isinstance(seed, bool) or not isinstance(seed, (int, keras.random.SeedGenerator)):
+            raise TypeError(f"parameter 'seed' must be an int, a keras.random.SeedGenerator or None, got {seed!r}")
+        self.seed = seed
+
+    def lower(self, shape: tuple[int, ...], dtype: str) -> D.Draw:
+        """Every check, before anything is drawn."""
+        draw = self.spec.lower(TensorInfo.make(shape, self.layout))
+        v.tensor_dtype(dtype, draw.deterministic)
+        v.representable(draw, dtype)
+        return draw
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        dtype = keras.backend.standardize_dtype(dtype or keras.backend.floatx())
+        shape = tuple(int(s) for s in shape)
+        draw = self.lower(shape, dtype)
+        if self.portable is not None:  # the portable values; Keras's seed is not used
+            values = self.portable.values(self.spec, shape, self.layout, dtype)
+            return ops.convert_to_tensor(values.astype("float32") if dtype == "bfloat16" else values, dtype=dtype)
+        return sampled(KerasOps(Seeds(self.seed)), draw, shape, dtype)
+
+    def get_config(self) -> dict:
+        config = {"spec": self.spec.to_dict(), "seed": keras.saving.serialize_keras_object(self._init_seed),
+                  "layout": self.layout.name}
+        if self.portable is not None:
+            config["portable"] = self.portable.to_dict()
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> "SpecInitializer":
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"SpecInitializer({self.spec!r}, seed={self._init_seed!r}, layout={self.layout.name!r})"
+
+
+def initializer(spec: Spec, seed: Any = None, layout: LayoutLike = "keras", portable: Any = None) -> SpecInitializer:
+    """``spec.to_keras(seed, layout, portable)``."""
+    if not isinstance(layout, str):
+        raise TypeError(f"parameter 'layout' of to_keras must be a layout name (it is saved in the model's config), "
+                        f"got {layout!r}")
+    return SpecInitializer(spec, seed=seed, layout=layout, portable=portable)
+
+
+def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "keras", seed: int = 0,
+           dtype: str = "float32") -> Any:
+    """Sample natively with keras.random (int seed) and return a NumPy array (for the report and tests)."""
+    import numpy as np
+    x = SpecInitializer(spec, seed=seed, layout=layout)(shape, dtype)
+    return np.asarray(ops.convert_to_numpy(ops.cast(x, "float32") if dtype == "bfloat16" else x))
+
+
+# ------------------------------------------------------------------------- one array, for the conformance suite
+
+def array(values: Any, dtype: str) -> Any:
+    return ops.convert_to_tensor(values, dtype=dtype)
+
+
+def to_numpy(x: Any) -> Any:
+    import numpy as np
+    return np.asarray(ops.convert_to_numpy(ops.cast(x, "float32") if keras.backend.standardize_dtype(x.dtype) ==
+                                           "bfloat16" else x))
+
+
+def init_array(spec: Spec, x: Any, *, seed: int = 0) -> Any:
+    """The native hook on one array's shape and dtype, in Keras's layout: a new array."""
+    return initializer(spec, seed=seed)(tuple(x.shape), keras.backend.standardize_dtype(x.dtype))

@@ -1,0 +1,54 @@
+"""``unifiedinit.samplers`` over Keras 3: ``keras.random`` and ``keras.ops``, so it runs on every Keras backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+from ...samplers import NumpyLikeOps
+
+
+class Seeds:
+    """A fresh seed for every random op of one call: int seeds are offset per op (the same values on every
+    call), a SeedGenerator is handed on (it advances)."""
+
+    def __init__(self, seed: Any) -> None:
+        self.seed, self.count = seed, 0
+
+    def __call__(self) -> Any:
+        if isinstance(self.seed, keras.random.SeedGenerator):
+            return self.seed
+        self.count += 1
+        return (self.seed + 7919 * self.count) % (2 ** 31 - 1)
+
+
+class KerasOps(NumpyLikeOps):
+    """Draws with keras.random and keras.ops (every Keras backend), a fresh seed for every random op."""
+
+    xp = ops
+
+    def __init__(self, seeds: Seeds) -> None:
+        self.seeds = seeds
+
+    def work_dtype(self, dtype: str) -> str:
+        return "float32" if dtype in ("float16", "bfloat16") else dtype
+
+    def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: str, out: Any = None) -> Any:
+        return keras.random.uniform(shape, low, high, dtype=dt, seed=self.seeds())
+
+    def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: str, out: Any = None) -> Any:
+        return keras.random.normal(shape, mean, std, dtype=dt, seed=self.seeds())
+
+    def erfinv(self, x: Any) -> Any:
+        return ops.erfinv(x)
+
+    def qr(self, m: Any) -> tuple[Any, Any]:
+        return ops.qr(m, mode="reduced")
+
+    def from_numpy(self, a: Any, dt: str) -> Any:
+        return ops.convert_to_tensor(a, dtype=dt)
+
+    def cast(self, x: Any, dtype: str) -> Any:
+        return ops.cast(x, dtype)

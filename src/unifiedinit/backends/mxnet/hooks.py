@@ -1,0 +1,148 @@
+"""MXNet Gluon's native idiom: a registered ``mx.init.Initializer`` (``spec.to_mxnet()``) drawing from MXNet's RNG.
+
+``spec.to_mxnet(layout="mxnet")`` works wherever MXNet takes an initializer: ``net.initialize(init,
+force_reinit=True)``, one parameter's ``initialize(init=...)``, and ``Parameter(init=...)``. Values come
+from ``mx.nd.random`` on the parameter's own context, so ``mx.random.seed`` makes them repeatable.
+
+Which parameters get the spec follows MXNet's own initializers. Handed to ``net.initialize`` as the global
+initializer, it sees every parameter that has no initializer of its own, by name: ``*weight`` gets the
+spec; ``*bias``, ``*beta``, running/moving means and ``*min`` get 0; ``*gamma``, running/moving variances and
+``*max`` get 1; any other name gets the spec (MXNet's own initializers raise there). Gluon's layers give
+their biases, BatchNorm and PReLU parameters initializers of their own ('zeros', 'ones', ...), and those
+win, as with MXNet's initializers. Handed to one parameter (``param.initialize(init=...)``,
+``Parameter(init=...)``), the spec applies to that parameter whatever its name.
+
+A parameter under 2-D (a custom block's vector ``weight``) has no fans: a fan-based spec then takes
+Keras's rule for vectors, fan_in = fan_out = n (1 for a scalar), so it never fails there.
+
+Layout: MXNet stores (out, in, *k) for Dense and Conv, (in, out/g, *k) for Conv*Transpose and (num, dim)
+for Embedding. The default ``layout="mxnet"`` computes fans from storage position, exactly as MXNet's
+Xavier does for every one of them; ``layout="mxnet_conv_transpose"`` gives a Conv*Transpose weight its
+layer's fans (fan_in = in_channels x RF) and ``"mxnet_embedding"`` takes the vocabulary as the input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ... import _validate as v
+from ... import draws as D
+from ...layout import LayoutLike, TensorInfo, get_layout, vector_fans
+from ...portable import portable_option
+from ...samplers import draw as sampled
+from ...serialize import from_dict
+from ...specs import Spec
+from .numpy2 import mx
+from .ops import MXNetOps
+
+
+#: MXNet's own name rules for the global initializer (Initializer.__call__, _legacy_init): suffix -> value
+_ZERO_SUFFIXES = ("bias", "beta", "running_mean", "moving_mean", "moving_avg", "moving_inv_var", "min")
+_ONE_SUFFIXES = ("gamma", "running_var", "moving_var", "max")
+
+
+def dtype_name(dtype: Any) -> str:
+    import numpy as np
+    return np.dtype(dtype).name
+
+
+@mx.init.register
+@mx.init.alias("unifiedinit")
+class SpecInitializer(mx.init.Initializer):
+    """A unifiedinit spec as an MXNet initializer (registered as "specinitializer" and "unifiedinit").
+
+    ``dumps()`` gives ``["specinitializer", {"spec": {...}, "layout": "mxnet"}]`` and
+    ``mx.init.create(dumps)`` rebuilds an equal initializer, spec included.
+    """
+
+    def __init__(self, spec: Spec | dict, layout: str = "mxnet", portable: Any = None) -> None:
+        if isinstance(spec, dict):
+            spec = from_dict(spec)
+        if not isinstance(spec, Spec):
+            raise TypeError(f"SpecInitializer: parameter 'spec' must be a unifiedinit spec, got {spec!r}")
+        if not isinstance(layout, str):
+            raise TypeError(f"SpecInitializer: parameter 'layout' must be a layout name (it is part of dumps()), "
+                            f"got {layout!r}")
+        self.layout = get_layout(layout)
+        self.portable = portable_option(portable)
+        kwargs = {"spec": spec.to_dict(), "layout": layout}
+        if self.portable is not None:
+            kwargs["portable"] = self.portable.to_dict()
+        super().__init__(**kwargs)
+        self.spec = spec
+
+    def lower(self, shape: tuple[int, ...], dtype: str) -> D.Draw:
+        """Every check, before anything is written."""
+        layer_fans = vector_fans(shape) if len(shape) < 2 and self.spec.fan_based else None
+        draw = self.spec.lower(TensorInfo.make(shape, self.layout, layer_fans))
+        v.tensor_dtype(dtype, draw.deterministic)
+        v.representable(draw, dtype)
+        return draw
+
+    def _apply(self, arr: Any) -> None:
+        shape = tuple(int(s) for s in arr.shape)
+        dtype = dtype_name(arr.dtype)
+        draw = self.lower(shape, dtype)
+        if self.portable is not None:  # the portable values; MXNet's RNG is not used
+            layer_fans = vector_fans(shape) if len(shape) < 2 and self.spec.fan_based else None
+            arr[:] = mx.nd.array(self.portable.values(self.spec, shape, self.layout, dtype, layer_fans),
+                                 ctx=arr.context, dtype=dtype)
+            return
+        arr[:] = sampled(MXNetOps(arr.context), draw, shape, dtype)
+
+    def _init_weight(self, desc: Any, arr: Any) -> None:
+        # Gluon calls _init_weight for every parameter without an initializer of its own. When this is the
+        # global initializer (net.initialize(init)), MXNet's name rules decide; when it was given to this one
+        # parameter (param.initialize(init=...), Parameter(init=...)), the spec applies whatever the name.
+        if getattr(desc, "global_init", None) is self:
+            name = str(desc)
+            if name.endswith(_ZERO_SUFFIXES):
+                arr[:] = 0.0
+                return
+            if name.endswith(_ONE_SUFFIXES):
+                arr[:] = 1.0
+                return
+        self._apply(arr)
+
+    def _init_default(self, desc: Any, arr: Any) -> None:
+        """A name MXNet has no rule for (its own initializers raise): the spec."""
+        self._apply(arr)
+
+    def __repr__(self) -> str:
+        return f"SpecInitializer({self.spec!r}, layout={self.layout.name!r})"
+
+
+def initializer(spec: Spec, layout: LayoutLike = "mxnet", portable: Any = None) -> SpecInitializer:
+    """``spec.to_mxnet(layout, portable)``."""
+    return SpecInitializer(spec, layout=layout, portable=portable)  # type: ignore[arg-type]
+
+
+def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", seed: int = 0,
+           dtype: str = "float32") -> Any:
+    """Sample natively after ``mx.random.seed(seed)`` and return a NumPy array (for the report and tests)."""
+    import numpy as np
+    shape = tuple(int(s) for s in shape)
+    if 0 in shape:  # MXNet's NDArrays read a 0 as "unknown" and cannot hold an empty tensor: nothing to draw
+        SpecInitializer(spec, layout=layout).lower(shape, dtype)  # but the same checks as anywhere else
+        return np.zeros(shape, dtype=dtype)
+    mx.random.seed(int(seed))
+    arr = mx.nd.zeros(shape, dtype=dtype)
+    SpecInitializer(spec, layout=layout)._init_weight("weight", arr)
+    return np.asarray(arr.asnumpy())
+
+
+# ------------------------------------------------------------------------- one array, for the conformance suite
+
+def array(values: Any, dtype: str) -> Any:
+    return mx.nd.array(values, dtype=dtype)
+
+
+def to_numpy(x: Any) -> Any:
+    return x.asnumpy()
+
+
+def init_array(spec: Spec, x: Any, *, seed: int = 0) -> Any:
+    """The native hook on one array, in MXNet's layout: in place (the global RNG seeded with ``seed``)."""
+    mx.random.seed(seed)
+    SpecInitializer(spec)._apply(x)
+    return x

@@ -1,0 +1,196 @@
+"""Gluon Blocks as parameter records, and the target the apply loop writes through: every parameter is initialized
+by MXNet itself (``Parameter.initialize(force_reinit=True)`` with a one-parameter initializer), so initialized
+parameters keep their contexts and deferred ones are drawn at the first forward pass with their layer's fans."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ... import _validate as v
+from ... import draws as D
+from ...layout import TensorInfo
+from ...params import looks_like_norm, norm_role, registered_layer, tie
+from ...samplers import draw as sampled
+from .hooks import dtype_name as _dtype_name
+from .numpy2 import mx
+from .ops import MXNetOps
+
+
+def owns(obj: Any) -> bool:
+    """A Gluon Block."""
+    return isinstance(obj, mx.gluon.Block)
+
+
+def _kind(block: Any) -> tuple[str, str]:
+    """(kind, layout of its weight) of a Gluon block."""
+    nn = mx.gluon.nn
+    info = registered_layer(type(block))
+    if info is not None:
+        return info.kind, info.layouts.get("weight", "mxnet")
+    for classes, kind, layout in (
+            ((nn.Conv1DTranspose, nn.Conv2DTranspose, nn.Conv3DTranspose), "conv_transpose", "mxnet_conv_transpose"),
+            (nn.conv_layers._Conv, "conv", "mxnet"), (nn.Dense, "dense", "mxnet"),
+            (nn.Embedding, "embedding", "mxnet_embedding"),
+            ((nn.BatchNorm, nn.LayerNorm, nn.InstanceNorm, nn.GroupNorm), "norm", "mxnet"),
+            (nn.PReLU, "prelu", "mxnet"), (mx.gluon.rnn.rnn_layer._RNNLayer, "recurrent", "mxnet")):
+        if isinstance(block, classes):
+            return kind, layout
+    own = {name: tuple(int(d) for d in param.shape) for name, param in block._reg_params.items()}
+    if looks_like_norm(type(block).__name__, own):
+        return "norm", "mxnet"
+    return "other", "mxnet"
+
+
+_ROLES = {"weight": "weight", "bias": "bias", "gamma": "scale", "beta": "shift", "running_mean": "running_mean",
+          "running_var": "running_var", "alpha": "slope"}
+_RECURRENT = re.compile(r"([lr])(\d+)_(i2h|h2h|h2r)_(weight|bias)$")
+
+
+def _role(kind: str, name: str, info: Any) -> tuple[str, str]:
+    """(role, key sub-leaf) of parameter ``name`` in a block of ``kind``."""
+    if info is not None and name in info.roles:
+        return info.roles[name], ""
+    if kind == "recurrent":
+        m = _RECURRENT.match(name)
+        if m is None:
+            return "other", ""
+        direction, layer, which, what = m.groups()
+        role = {("i2h", "weight"): "weight", ("h2h", "weight"): "recurrent_weight", ("h2r", "weight"): "weight",
+                ("i2h", "bias"): "bias", ("h2h", "bias"): "recurrent_bias"}.get((which, what), "other")
+        sub = "/".join(filter(None, (f"l{layer}" if layer != "0" else "", "reverse" if direction == "r" else "",
+                                     "projection" if which == "h2r" else "")))
+        return role, sub
+    if kind == "embedding" and name == "weight":
+        return "embedding", ""
+    if kind == "norm" and name not in _ROLES:
+        return norm_role(name), ""
+    return _ROLES.get(name, "other"), ""
+
+
+def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: Any) -> Any:
+    """The neutral description of one Gluon parameter, with the shapes MXNet knows now."""
+    from ...params import Param
+    kind, layout = _kind(block)
+    info = registered_layer(type(block))
+    role, sub = _role(kind, name, info)
+    shape = tuple(int(d) for d in param.shape)
+    known = all(d > 0 for d in shape)
+    layer_fans = None
+    weight = block._reg_params.get("weight")
+    if kind == "recurrent":
+        layer_fans = (block._hidden_size, block._hidden_size)
+    elif weight is not None and len(weight.shape) >= 2:
+        if all(int(d) > 0 for d in weight.shape):
+            layer_fans = TensorInfo.make(tuple(int(d) for d in weight.shape), layout).fans
+        else:  # the layer's fans are not known yet either: the bias waits for them too
+            known = False
+    own_layout = (info.layouts.get(name) if info is not None else None) or \
+        (layout if role in ("weight", "embedding") else "mxnet")
+    return Param(path=f"{path}/{name}" if path else name, kind=kind, role=role, shape=shape,
+                 layout=own_layout, layer_fans=layer_fans, layer=type(block).__name__, known=known,
+                 dtype=_dtype_name(param.dtype), trainable=param.grad_req != "null", key_parts=parts, key_leaf=sub)
+
+
+def walk(model: Any) -> list[tuple[Any, Any]]:
+    """Every floating-point parameter of a Gluon Block as (unifiedinit.params.Param, (block, path, name,
+    Parameter)); a Parameter shared by several blocks once."""
+    if not isinstance(model, mx.gluon.Block):
+        raise TypeError(f"parameter 'model' must be an MXNet Gluon Block, got {type(model).__name__}")
+    found = []
+
+    def visit(block: Any, path: str, parts: tuple[Any, ...]) -> None:
+        for name, param in block._reg_params.items():
+            if _dtype_name(param.dtype).startswith("float"):
+                found.append((_describe(block, path, parts, name, param), (block, path, name, param)))
+        for child_name, child in block._children.items():
+            child_name = str(child_name)
+            part = int(child_name) if child_name.isdigit() else child_name
+            visit(child, f"{path}/{child_name}" if path else child_name, parts + (part,))
+
+    visit(model, "", ())
+    return tie(found, identity=lambda where: id(where[3]))
+
+
+class _PlanInitializer(mx.init.Initializer):
+    """One parameter's value under a plan: its draw (on its own seeded stream), given values, or (deferred) the
+    rule to lower once the shape is known, and then its draw or its portable values (``portable(param)``)."""
+
+    def __init__(self, where: Any, *, draw: Any = None, stream: int | None = None, values: Any = None,
+                 rule: Any = None, key: str = "", portable: Any = None) -> None:
+        super().__init__()
+        self.where, self.draw, self.stream, self.values = where, draw, stream, values
+        self.rule, self.key, self.portable = rule, key, portable
+
+    def _init_weight(self, desc: Any, arr: Any) -> None:
+        import dataclasses
+        dtype = _dtype_name(arr.dtype)
+        shape = tuple(int(s) for s in arr.shape)
+        values, draw = self.values, self.draw
+        if self.rule is not None:  # deferred: MXNet knows the shapes now
+            block, path, name, param = self.where
+            p = dataclasses.replace(_describe(block, path, (), name, param), key=self.key)
+            draw = self.rule.spec.lower(self.rule.info(p))
+            v.tensor_dtype(dtype, draw.deterministic)
+            v.representable(draw, dtype)
+            if self.portable is not None:
+                values = self.portable(p)
+        if values is not None:
+            arr[:] = mx.nd.array(values, ctx=arr.context, dtype=dtype)
+            return
+        if self.stream is not None:
+            mx.random.seed(self.stream % (2 ** 31), ctx="all")
+        arr[:] = sampled(MXNetOps(arr.context), draw, shape, dtype)
+
+
+class _Target:
+    """Initializes a Gluon Block's parameters through MXNet (``Parameter.initialize(force_reinit=True)``), so
+    initialized parameters keep their contexts and deferred ones are drawn at the first forward pass."""
+
+    def __init__(self, model: Any, *, seed: int | None = None) -> None:
+        self.found = walk(model)
+        fresh = [p.path for p, (_, _, _, param) in self.found if param._data is None and not param._deferred_init]
+        if fresh:
+            raise ValueError(f"the Gluon block has parameters that were never initialized ({', '.join(fresh[:3])}"
+                             f"{', ...' if len(fresh) > 3 else ''}): call net.initialize() first (MXNet's defaults, "
+                             f"deferred shapes allowed), then apply the plan")
+
+    def _init(self, p: Any, where: Any, init: Any) -> None:
+        param = where[3]
+        ctx = param.list_ctx() if param._data is not None else param._deferred_init[1]
+        if p.known or not all(int(d) > 0 for d in param.shape):
+            param.initialize(init=init, ctx=ctx, force_reinit=True)
+        else:
+            # its own shape is known but its layer's fans are not (the bias of a layer whose weight waits for
+            # the first forward pass): make it wait too; Gluon finishes a block's parameters in order, weight first
+            param._data = param._grad = None
+            param._deferred_init = (init, ctx, mx.init.Uniform(), None)
+
+    def native(self, p: Any, where: Any, draw: D.Draw, stream: int | None) -> None:
+        self._init(p, where, _PlanInitializer(where, draw=draw, stream=stream))
+
+    def host(self, p: Any, where: Any, values: Any) -> None:
+        self._init(p, where, _PlanInitializer(where, values=values))
+
+    def deferred(self, p: Any, where: Any, rule: Any, stream: int | None, portable: Any) -> None:
+        self._init(p, where, _PlanInitializer(where, rule=rule, key=p.key, stream=stream, portable=portable))
+
+    def result(self, report: Any) -> Any:
+        return report
+
+
+def target(model: Any, **options: Any) -> _Target:
+    """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``)."""
+    return _Target(model, **options)
+
+
+def param_groups(model: Any, selects: Any, weight_decay: float) -> list:
+    """``unifiedinit.param_groups`` for MXNet: ``wd_mult = 0`` on the excluded trainable Parameters, which are
+    returned (the Trainer's ``wd`` applies to the others)."""
+    from ...plan import excluded
+    out = []
+    for p, (_, _, _, param) in walk(model):
+        if param.grad_req != "null" and excluded(p, selects):
+            param.wd_mult = 0.0
+            out.append(param)
+    return out

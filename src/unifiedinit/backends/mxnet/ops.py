@@ -1,0 +1,81 @@
+"""``unifiedinit.samplers`` over MXNet: ``mx.nd`` on one context, drawing from MXNet's global RNG."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...samplers import Ops
+from .numpy2 import mx
+
+
+def _num(x: float) -> float:
+    """A Python float MXNet's parameter parser accepts: it refuses subnormal numbers ("Out of range value"), so
+    those below float32's smallest normal (1.2e-38) become 0, a change far below any dtype's resolution here."""
+    x = float(x)
+    return 0.0 if abs(x) < 1.1754943508222875e-38 else x
+
+
+class MXNetOps(Ops):
+    """Draws with mx.nd on one context, from MXNet's global RNG."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+
+    def work_dtype(self, dtype: str) -> str:
+        return "float32" if dtype in ("float16", "bfloat16") else dtype
+
+    def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: str, out: Any = None) -> Any:
+        return mx.nd.random.uniform(_num(low), _num(high), shape=shape, dtype=dt, ctx=self.ctx)
+
+    def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: str, out: Any = None) -> Any:
+        return mx.nd.random.normal(_num(mean), _num(std), shape=shape, dtype=dt, ctx=self.ctx)
+
+    def full(self, shape: tuple[int, ...], value: float, dt: str, out: Any = None) -> Any:
+        if value != 0 and abs(value) < 1.1754943508222875e-38:  # subnormal: exactly, through the host
+            import numpy as np
+            return self.from_numpy(np.full(shape, value), dt)
+        return mx.nd.full(shape, float(value), ctx=self.ctx, dtype=dt)
+
+    def erfinv(self, x: Any) -> Any:
+        return mx.nd.erfinv(x)
+
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        return mx.nd.where(cond, a, b)
+
+    def argsort0(self, x: Any) -> Any:
+        return mx.nd.argsort(x, axis=0, dtype="int32")
+
+    def qr(self, m: Any) -> tuple[Any, Any]:
+        # MXNet has LQ (gelqf) only: m.T = L Q gives m = Q.T L.T, with Q.T orthonormal columns and L.T upper
+        q, lower = mx.nd.linalg.gelqf(m.T)
+        return q.T, lower.T
+
+    def diagonal(self, m: Any) -> Any:
+        return mx.nd.diag(m)
+
+    def sign(self, x: Any) -> Any:
+        return mx.nd.sign(x)
+
+    def transpose(self, m: Any) -> Any:
+        return m.T
+
+    def reshape(self, x: Any, shape: tuple[int, ...]) -> Any:
+        return x.reshape(shape)
+
+    def moveaxis(self, x: Any, source: int, destination: int) -> Any:
+        axes = list(range(x.ndim))  # not mx.nd.moveaxis: it reads numpy.core, deprecated in NumPy 2
+        axes.insert(destination % x.ndim, axes.pop(source % x.ndim))
+        return x.transpose(axes)
+
+    def from_numpy(self, a: Any, dt: str) -> Any:
+        import numpy as np
+        return mx.nd.from_numpy(np.ascontiguousarray(a, dtype=dt), zero_copy=False).as_in_context(self.ctx)
+
+    def cast(self, x: Any, dtype: str) -> Any:
+        return x.astype(dtype, copy=False)
+
+    def clip(self, x: Any, low: float, high: float) -> Any:
+        return mx.nd.clip(x, _num(low), _num(high))
+
+    def stack(self, parts: list) -> Any:
+        return mx.nd.stack(*parts)

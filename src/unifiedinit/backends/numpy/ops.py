@@ -1,0 +1,79 @@
+"""``Ops`` over NumPy in float64, drawing from one ``numpy.random.Generator``: the exact reference."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ... import draws as D
+from ...samplers import NumpyLikeOps
+
+
+def truncated_standard(rng: np.random.Generator, a: float, b: float, n: int) -> np.ndarray:
+    """n exact draws from N(0, 1) conditioned on [a, b], by the cheapest exact rejection scheme for the
+    window (Robert 1995): plain normals, a uniform proposal, or a shifted exponential in a tail."""
+    if b <= 0:  # a window left of zero is the mirror of one right of it
+        return -truncated_standard(rng, -b, -a, n)
+    if a < 0:
+        scheme = "normal" if b - a >= math.sqrt(2 * math.pi) else "uniform"
+    else:
+        root = math.sqrt(a * a + 4)
+        alpha = (a + root) / 2
+        uniform_better = b - a < 2 * math.sqrt(math.e) / (a + root) * math.exp((a * a - a * root) / 4)
+        scheme = "uniform" if uniform_better else "exponential"
+    rho0 = 0.0 if a < 0 else a * a  # the uniform proposal's log-acceptance is (rho0 - z^2) / 2
+    out = np.empty(n)
+    todo = np.arange(n)
+    while todo.size:
+        m = todo.size
+        if scheme == "normal":
+            z = rng.standard_normal(m)
+            ok = (z >= a) & (z <= b)
+        elif scheme == "uniform":
+            z = rng.uniform(a, b, m)
+            ok = rng.random(m) <= np.exp((rho0 - z * z) / 2)
+        else:
+            z = a + rng.exponential(1 / alpha, m)
+            ok = (rng.random(m) <= np.exp(-((z - alpha) ** 2) / 2)) & (z <= b)
+        out[todo[ok]] = z[ok]
+        todo = todo[~ok]
+    return out
+
+
+class NumpyOps(NumpyLikeOps):
+    """Exact float64 draws from ``rng``; values are rounded once, to the final dtype, by ``cast``."""
+
+    xp = np
+
+    def __init__(self, rng: np.random.Generator | None) -> None:
+        self.rng = rng
+
+    def work_dtype(self, dtype: Any) -> Any:
+        return np.dtype(np.float64)
+
+    def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: Any, out: Any = None) -> np.ndarray:
+        return self.rng.uniform(low, high, shape)
+
+    def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: Any, out: Any = None) -> np.ndarray:
+        return self.rng.normal(mean, std, shape)
+
+    def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any,
+                         support: tuple[float, float], out: Any = None) -> np.ndarray:
+        a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
+        z = truncated_standard(self.rng, a, b, math.prod(shape)).reshape(shape)
+        return np.clip(d.mean + d.std * z, *support)
+
+    def erfinv(self, x: Any) -> Any:  # pragma: no cover - truncated_normal is exact here
+        raise NotImplementedError("the reference draws truncated normals by exact rejection")
+
+    def qr(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.linalg.qr(m)
+
+    def from_numpy(self, a: Any, dt: Any) -> np.ndarray:
+        return np.asarray(a, dtype=np.float64)
+
+    def cast(self, x: np.ndarray, dtype: Any) -> np.ndarray:
+        from ...reference import numpy_dtype
+        return np.asarray(x).astype(numpy_dtype(dtype, integers=True))

@@ -1,0 +1,286 @@
+"""torch models as parameter records: what each module's tensors are (kind, role, layout, fans), and the target
+the apply loop writes through (in place, one generator re-seeded per parameter and device)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+import torch
+from torch import nn
+
+from ... import draws as D
+from ...layout import get_layout
+from ...params import looks_like_norm, norm_role, register_layer, registered_layer, tie
+
+
+def owns(obj: Any) -> bool:
+    """A torch module, or a state_dict (a dict whose leaves are torch tensors)."""
+    if isinstance(obj, nn.Module):
+        return True
+    if isinstance(obj, Mapping) and obj:
+        return all(isinstance(t, torch.Tensor) for t in obj.values())
+    return False
+
+
+def _dtype_name(t: torch.Tensor) -> str:
+    return str(t.dtype).replace("torch.", "")
+
+
+def _kind_table() -> tuple:
+    from torch.nn.modules.batchnorm import _NormBase
+    from torch.nn.modules.conv import _ConvNd, _ConvTransposeNd
+    norms = (_NormBase, nn.LayerNorm, nn.GroupNorm) + ((nn.RMSNorm,) if hasattr(nn, "RMSNorm") else ())
+    return (((nn.Linear, nn.Bilinear), "dense"), (_ConvTransposeNd, "conv_transpose"), (_ConvNd, "conv"),
+            ((nn.Embedding, nn.EmbeddingBag), "embedding"), (norms, "norm"),
+            (nn.RNNBase, "recurrent"), (nn.PReLU, "prelu"), (nn.MultiheadAttention, "attention"))
+
+
+_KINDS = _kind_table()
+
+# Hugging Face's GPT-2 Conv1D (also GPT, ImageGPT, Decision Transformer): a dense layer whose weight is stored
+# (in, out). Named by its dotted path, so nothing is imported.
+register_layer("transformers.pytorch_utils.Conv1D", "dense", roles={"weight": "weight", "bias": "bias"},
+               layouts={"weight": "in_out"})
+
+
+def _kind(module: nn.Module, parent: nn.Module | None) -> tuple[str, Any]:
+    """(kind, the registered LayerInfo or None) of a module."""
+    info = registered_layer(type(module))
+    if info is not None:
+        return info.kind, info
+    if isinstance(parent, nn.MultiheadAttention):
+        return "attention", None  # its out_proj Linear
+    for classes, kind in _KINDS:
+        if isinstance(module, classes):
+            return kind, None
+    own = {n: tuple(t.shape) for n, t in module._parameters.items() if t is not None}
+    if looks_like_norm(type(module).__name__, own):
+        return "norm", None
+    return "other", None
+
+
+_RECURRENT = re.compile(r"(weight|bias)_(ih|hh|hr)_l(\d+)(_reverse)?$")
+
+
+def _role(kind: str, name: str, info: Any) -> tuple[str, str]:
+    """(role, key sub-leaf) of parameter ``name`` in a module of ``kind``."""
+    if info is not None and name in info.roles:
+        return info.roles[name], ""
+    if kind == "norm":
+        return {"running_mean": "running_mean", "running_var": "running_var",
+                "num_batches_tracked": "batches_tracked"}.get(name, norm_role(name)), ""
+    if kind == "recurrent":
+        m = _RECURRENT.match(name)
+        if m is None:
+            return "other", ""
+        what, which, layer, reverse = m.groups()
+        role = {("weight", "ih"): "weight", ("weight", "hh"): "recurrent_weight", ("weight", "hr"): "weight",
+                ("bias", "ih"): "bias", ("bias", "hh"): "recurrent_bias"}[(what, which)]
+        sub = "/".join(filter(None, (f"l{layer}" if layer != "0" else "", "reverse" if reverse else "",
+                                     "projection" if which == "hr" else "")))
+        return role, sub
+    if kind == "attention":
+        return ("bias" if "bias" in name else "weight"), ""
+    if kind == "embedding" and name == "weight":
+        return "embedding", ""
+    if kind == "prelu" and name == "weight":
+        return "slope", ""
+    return (name if name in ("weight", "bias") else "other"), ""
+
+
+#: module class -> the layout its weight is stored in, with the layer's own fans
+_LAYER_LAYOUTS: tuple[tuple[type, str], ...] = (
+    (nn.Linear, "torch"),
+    (nn.Bilinear, "torch_bilinear"),
+    (nn.Conv1d, "torch"), (nn.Conv2d, "torch"), (nn.Conv3d, "torch"),
+    (nn.ConvTranspose1d, "torch_conv_transpose"), (nn.ConvTranspose2d, "torch_conv_transpose"),
+    (nn.ConvTranspose3d, "torch_conv_transpose"),
+    (nn.Embedding, "torch_embedding"), (nn.EmbeddingBag, "torch_embedding"),
+)
+
+
+def layer_layout(module: nn.Module, fans: str = "layer") -> str | None:
+    """The layout of ``module.weight`` for the layers the backend understands, else None."""
+    info = registered_layer(type(module))
+    if info is not None and "weight" in info.layouts:
+        return info.layouts["weight"]
+    for cls, layout in _LAYER_LAYOUTS:
+        if isinstance(module, cls):
+            return "torch" if fans == "torch" else layout
+    return None
+
+
+def _layer_fans(module: nn.Module, kind: str, layout: str) -> tuple[int, int] | None:
+    if kind == "recurrent":
+        return (module.hidden_size, module.hidden_size)
+    weight = module._parameters.get("weight")
+    if kind == "attention" and isinstance(module._parameters.get("in_proj_weight"), torch.Tensor):
+        weight = module._parameters["in_proj_weight"]
+    if isinstance(weight, torch.Tensor) and not isinstance(weight, nn.parameter.UninitializedParameter) \
+            and weight.dim() >= 2 and all(weight.shape):
+        return get_layout(layout).fans(tuple(weight.shape))
+    return None
+
+
+def _module_records(prefix: str, module: nn.Module, parent: nn.Module | None) -> list[tuple[Any, torch.Tensor]]:
+    """The module's own parameters (and, for a norm, its running statistics) as (Param, tensor)."""
+    from ...params import Param
+    kind, info = _kind(module, parent)
+    layout = layer_layout(module) or "torch"
+    layer_fans = _layer_fans(module, kind, layout)
+    tensors = [(n, t, True) for n, t in module._parameters.items()]
+    if kind == "norm":  # running statistics only; a non-persistent buffer is never written
+        tensors += [(n, module._buffers[n], False) for n in ("running_mean", "running_var", "num_batches_tracked")
+                    if module._buffers.get(n) is not None and n not in module._non_persistent_buffers_set]
+    out = []
+    for name, t, is_param in tensors:
+        if t is None or isinstance(t, nn.parameter.UninitializedParameter):
+            continue
+        if is_param and not (t.is_floating_point() or t.is_complex()):
+            continue
+        role, sub = _role(kind, name, info)
+        own_layout = (info.layouts.get(name) if info is not None else None) or \
+            (layout if role in ("weight", "embedding") else "torch")
+        stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
+        out.append((Param(path="/".join(filter(None, (prefix.replace(".", "/"), name))), kind=kind, role=role,
+                          dtype=_dtype_name(t), shape=tuple(t.shape), layout=own_layout, layer_fans=layer_fans,
+                          layer=type(module).__name__, trainable=is_param and t.requires_grad, stacked=stacked,
+                          key_leaf=sub), t))
+    return out
+
+
+def walk(model: Any, *, module: nn.Module | None = None) -> list[tuple[Any, torch.Tensor]]:
+    """Every floating-point parameter of ``model`` (an nn.Module or a state_dict), and the running statistics of
+    its norms, as (unifiedinit.params.Param, tensor); a tensor shared by several modules (tied weights) once,
+    under its first path, with the others as aliases."""
+    from collections.abc import Mapping
+    if isinstance(model, Mapping):
+        return _walk_state_dict(model, module)
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"parameter 'model' must be a torch nn.Module or state_dict, got {type(model).__name__}")
+    parents = {id(child): m for m in model.modules() for child in m.children()}
+    found = []
+    for prefix, mod in model.named_modules(remove_duplicate=False):
+        found += _module_records(prefix, mod, parents.get(id(mod)))
+    return tie(found)
+
+
+def _same_tensor(t: torch.Tensor) -> Any:
+    """Which entries of a state_dict are one tensor: ``state_dict()`` detaches every entry into a new tensor
+    object, so tied weights (GPT-2's ``lm_head.weight`` and ``transformer.wte.weight``) are told apart by ``id``
+    but share their storage and view. A meta or empty tensor has no storage to compare: its object decides."""
+    if t.is_meta or t.numel() == 0:
+        return ("object", id(t))
+    return (t.device, t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), t.stride(), t.dtype)
+
+
+def _walk_state_dict(state: Any, module: nn.Module | None) -> list[tuple[Any, torch.Tensor]]:
+    """A state_dict's tensors, described from ``module`` (the model it came from) when given, else from their
+    names and shapes (reported as such)."""
+    from dataclasses import replace
+    for name, t in state.items():
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"a torch state_dict holds tensors; {name!r} is a {type(t).__name__}")
+    if module is not None:
+        if not isinstance(module, nn.Module):
+            raise TypeError(f"parameter 'module' must be the nn.Module the state_dict came from, got {module!r}")
+        described = {p.path: p for p, _ in walk(module)}
+        for p in list(described.values()):
+            for alias in p.aliases:
+                described[alias] = p
+        out = []
+        for name, t in state.items():
+            path = name.replace(".", "/")
+            if path in described:
+                out.append((replace(described[path], path=path, aliases=()), t))
+        return tie(out, _same_tensor)
+    from ...params import Param
+    groups: dict[str, dict[str, torch.Tensor]] = {}
+    for name, t in state.items():
+        prefix, _, leaf = name.rpartition(".")
+        groups.setdefault(prefix, {})[leaf] = t
+    out = []
+    for prefix, tensors in groups.items():
+        kind, layout = _guess(prefix, tensors)
+        weight = tensors.get("weight")
+        fans = get_layout(layout).fans(tuple(weight.shape)) if isinstance(weight, torch.Tensor) and \
+            weight.dim() >= 2 and all(weight.shape) else None
+        for leaf, t in tensors.items():
+            if not (t.is_floating_point() or (kind == "norm" and leaf == "num_batches_tracked")):
+                continue
+            role, _ = _role(kind, leaf, None)
+            out.append((Param(path="/".join(filter(None, (prefix.replace(".", "/"), leaf))), kind=kind, role=role,
+                              shape=tuple(t.shape), dtype=_dtype_name(t), layer_fans=fans, inferred="names",
+                              layout=layout if role in ("weight", "embedding") else "torch",
+                              layer=kind, trainable=leaf not in STATISTIC_NAMES), t))
+    return tie(out, _same_tensor)
+
+
+STATISTIC_NAMES = ("running_mean", "running_var", "num_batches_tracked")
+
+
+def _guess(prefix: str, tensors: Mapping[str, torch.Tensor]) -> tuple[str, str]:
+    """(kind, weight layout) of a state_dict's layer from its tensors' names and shapes."""
+    weight = tensors.get("weight")
+    name = prefix.rsplit(".", 1)[-1].lower()
+    if set(tensors) & set(STATISTIC_NAMES) or (weight is not None and weight.dim() == 1 and
+                                               any(w in name for w in ("norm", "ln", "bn"))):
+        return "norm", "torch"
+    if weight is None:
+        return "other", "torch"
+    if weight.dim() == 2 and any(w in name for w in ("emb", "wte", "wpe", "embed", "shared")):
+        return "embedding", "torch_embedding"
+    if weight.dim() == 2:
+        return "dense", "torch"
+    if weight.dim() in (3, 4, 5):
+        return "conv", "torch"
+    return "other", "torch"
+
+
+class _Target:
+    """Writes a plan's values into a torch model or state_dict, in place."""
+
+    def __init__(self, model: Any, *, seed: int | None = None, generator: torch.Generator | None = None,
+                 module: nn.Module | None = None) -> None:
+        from .hooks import check_generator
+        check_generator(generator)
+        if generator is not None and seed is not None:
+            raise ValueError("Plan.apply: give seed= or generator=, not both")
+        self.found = walk(model, module=module)
+        self.generator = generator
+        self.streams: dict[Any, torch.Generator] = {}
+
+    def native(self, p: Any, t: torch.Tensor, draw: D.Draw, stream: int | None) -> None:
+        from .hooks import fill
+        if t.is_meta:
+            return  # checked, and left for materialization
+        g = self.generator
+        if stream is not None:  # one generator per device, re-seeded for every parameter
+            if t.device not in self.streams:
+                self.streams[t.device] = torch.Generator(t.device)
+            g = self.streams[t.device].manual_seed(stream)
+        fill(t, draw, g, p.stacked)
+
+    def host(self, p: Any, t: torch.Tensor, values: Any) -> None:
+        from .hooks import write_numpy
+        write_numpy(t, values)
+
+    def result(self, report: Any) -> Any:
+        return report
+
+
+def target(model: Any, **options: Any) -> _Target:
+    """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``)."""
+    return _Target(model, **options)
+
+
+def param_groups(model: nn.Module, selects: Any, weight_decay: float) -> list[dict]:
+    """``unifiedinit.param_groups`` for torch: two optimizer param groups (decay, no decay), trainable
+    parameters only, a tied tensor once."""
+    from ...plan import excluded
+    decay, no_decay = [], []
+    for p, t in walk(model):
+        if p.trainable and isinstance(t, nn.Parameter):
+            (no_decay if excluded(p, selects) else decay).append(t)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]

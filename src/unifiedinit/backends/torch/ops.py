@@ -1,0 +1,146 @@
+"""``unifiedinit.samplers`` over torch: in place, with torch's own generator, on the tensor's device."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any, Callable
+
+import torch
+
+from ... import draws as D
+from ...samplers import Ops, phi
+
+#: A large CPU tensor is drawn in parts of this many entries, part i from its own generator seeded by the i-th of
+#: a row of seeds drawn from the caller's generator: the values depend on the tensor's size and the generator,
+#: never on the number of threads, which only decides how many parts are drawn at once.
+CHUNK = 1 << 20
+
+
+def _icdf(t: torch.Tensor, d: D.TruncatedNormal, g: torch.Generator | None, support: tuple[float, float]) -> None:
+    """N(mean, std) cut to [low, high] by the inverse CDF, in one pass with no host sync: uniforms on the
+    window's CDF interval through erfinv. float32 arithmetic where the window lies within 4 std of the mean (the
+    CDF's float32 resolution is ample there); float64 for a window reaching further into a tail."""
+    a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
+    work = torch.float64 if (t.dtype == torch.float64 or max(abs(a), abs(b)) > 4.0) else torch.float32
+    x = t if t.dtype == work else torch.empty(t.shape, dtype=work, device=t.device)
+    x.uniform_(2.0 * phi(a) - 1.0, 2.0 * phi(b) - 1.0, generator=g).erfinv_()
+    x.mul_(d.std * math.sqrt(2.0)).add_(d.mean).clamp_(*support)
+    if x is not t:
+        t.copy_(x)
+
+
+def _in_parts(t: torch.Tensor, fill: Callable[[torch.Tensor, torch.Generator | None], None],
+              g: torch.Generator | None) -> None:
+    """``fill(part, generator)`` over a large CPU tensor in fixed parts, in parallel (torch's CPU RNG runs on one
+    core); anything else in one call. ``t`` is written through a detached view, so a parameter that requires grad
+    is safe in the worker threads (grad mode is per thread)."""
+    n = t.numel()
+    if t.device.type != "cpu" or n <= CHUNK or torch.compiler.is_compiling():
+        fill(t, g)
+        return
+    flat = t.detach().view(-1) if t.is_contiguous() else torch.empty(n, dtype=t.dtype)
+    starts = range(0, n, CHUNK)
+    seeds = torch.randint(0, 2 ** 62, (len(starts),), generator=g).tolist()
+
+    def part(i: int) -> None:
+        fill(flat[starts[i]:starts[i] + CHUNK], torch.Generator().manual_seed(int(seeds[i])))
+
+    list(_pool().map(part, range(len(starts))))
+    if not t.is_contiguous():
+        t.detach().copy_(flat.view(t.shape))
+
+
+_POOL: list[Any] = []
+
+
+def _pool() -> Any:
+    from concurrent.futures import ThreadPoolExecutor
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=max(1, torch.get_num_threads()), thread_name_prefix="unifiedinit"))
+    return _POOL[0]
+
+
+class TorchOps(Ops):
+    """Draws with ``generator`` (None: torch's default) on ``device``; an ``out`` tensor is written in place
+    (``uniform_``, ``normal_``, ``fill_``), so a parameter is initialized without a copy."""
+
+    #: torch's ``uniform_`` returns from <= x <= to in the tensor's dtype (CPU computes in double and rounds
+    #: once; CUDA maps an x equal to ``to`` back to ``from``): drawn within the window's ends as the dtype holds
+    #: them, no value can round past the window and no clamp pass is needed
+    bounded_uniform = True
+
+    def __init__(self, generator: torch.Generator | None = None, device: Any = "cpu") -> None:
+        self.g, self.device = generator, torch.device(device)
+
+    def work_dtype(self, dtype: Any) -> Any:
+        return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+
+    def _new(self, shape: tuple[int, ...], dt: Any, out: Any) -> torch.Tensor:
+        return out if out is not None else torch.empty(shape, dtype=dt, device=self.device)
+
+    def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: Any, out: Any = None) -> torch.Tensor:
+        return self._new(shape, dt, out).uniform_(low, high, generator=self.g)
+
+    def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: Any, out: Any = None) -> torch.Tensor:
+        return self._new(shape, dt, out).normal_(mean, std, generator=self.g)
+
+    def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any,
+                         support: tuple[float, float], out: Any = None) -> torch.Tensor:
+        x = self._new(shape, dt, out)
+        _in_parts(x, lambda part, gen: _icdf(part, d, gen, support), self.g)
+        return x
+
+    def full(self, shape: tuple[int, ...], value: float, dt: Any, out: Any = None) -> torch.Tensor:
+        return self._new(shape, dt, out).fill_(value)
+
+    def erfinv(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.erfinv(x)
+
+    def affine(self, x: torch.Tensor, scale: float, shift: float) -> torch.Tensor:
+        return x.mul_(scale).add_(shift)  # x is a fresh draw or the target: in place
+
+    def clip(self, x: torch.Tensor, low: float, high: float) -> torch.Tensor:
+        return x.clamp_(low, high)
+
+    def where(self, cond: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return torch.where(cond, a, b)
+
+    def argsort0(self, x: torch.Tensor) -> torch.Tensor:
+        return x.argsort(dim=0)
+
+    def qr(self, m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        q, r = torch.linalg.qr(m)
+        return q, r
+
+    def diagonal(self, m: torch.Tensor) -> torch.Tensor:
+        return torch.diagonal(m)
+
+    def sign(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sign(x)
+
+    def transpose(self, m: torch.Tensor) -> torch.Tensor:
+        return m.t()
+
+    def reshape(self, x: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+        return x.reshape(shape)
+
+    def moveaxis(self, x: torch.Tensor, source: int, destination: int) -> torch.Tensor:
+        return torch.movedim(x, source, destination)
+
+    def stack(self, parts: list) -> torch.Tensor:
+        return torch.stack(parts)
+
+    def from_numpy(self, a: Any, dt: Any) -> torch.Tensor:
+        import numpy as np
+        return torch.from_numpy(np.ascontiguousarray(a)).to(device=self.device, dtype=dt)
+
+    def cast(self, x: torch.Tensor, dtype: Any) -> torch.Tensor:
+        return x.to(dtype)
+
+    def assign(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        return out.copy_(x)
+
+    def layers(self, out: torch.Tensor, axes: tuple[int, ...]) -> list:
+        view = out.movedim(axes, tuple(range(len(axes))))
+        return [view[index] for index in itertools.product(*(range(n) for n in view.shape[:len(axes)]))]

@@ -1,0 +1,219 @@
+"""Every distribution, written once, against a small array interface (``Ops``).
+
+A backend supplies an ``Ops``: a dozen array operations in its own framework drawing from its own RNG
+(``unifiedinit.backends.protocol.Ops`` says which). ``draw(ops, d, shape, dtype)`` builds every primitive of
+``unifiedinit.draws`` from them:
+
+- uniform, normal and constant draws, kept in their window as the final dtype holds it;
+- truncated normals by the inverse CDF on their window (one pass, no host sync; a backend may offer an exact or
+  faster op, as the NumPy reference does with Robert's rejection);
+- mixtures by one uniform that picks a component per entry (``where``), affine maps;
+- orthogonal matrices (QR of a Gaussian matrix with the signs of diag(R)), sparse columns (the rank of a uniform
+  within its column is a random permutation of the rows);
+- eye, dirac and arrays: determined, built once here with NumPy and converted;
+- stacked layers: a structured draw per layer.
+
+A backend that writes in place (torch) passes ``out``: elementwise primitives are drawn straight into it.
+Nothing here imports a framework; JAX's Ops keeps its key in Python state, so a traced computation stays pure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+from . import draws as D
+
+__all__ = ["Ops", "NumpyLikeOps", "draw", "determined", "phi"]
+
+
+def phi(x: float) -> float:
+    """The standard normal CDF."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+class Ops:
+    """Defaults of the operations a backend may leave out (``unifiedinit.backends.protocol.Ops`` lists them
+    all). ``dt`` is the backend's own dtype object or name; ``out``, when a backend takes it, is an array to write
+    into (torch)."""
+
+    #: True when ``uniform(low, high)`` never returns a value outside [low, high] in its dtype, so that drawing
+    #: within the window's ends as the dtype holds them needs no clip (torch's ``uniform_``)
+    bounded_uniform = False
+
+    def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any,
+                         support: tuple[float, float], out: Any = None) -> Any:
+        """N(mean, std) cut to [low, high] by the inverse CDF, exact for any window, kept in ``support``."""
+        lo, hi = phi((d.low - d.mean) / d.std), phi((d.high - d.mean) / d.std)
+        u = self.uniform(shape, 2.0 * lo - 1.0, 2.0 * hi - 1.0, dt, out)
+        return self.clip(self.affine(self.erfinv(u), d.std * math.sqrt(2.0), d.mean), *support)
+
+    def affine(self, x: Any, scale: float, shift: float) -> Any:
+        """scale * x + shift (a backend that writes in place may reuse ``x``)."""
+        x = x if scale == 1.0 else x * scale  # no full-size pass that changes nothing
+        return x if shift == 0.0 else x + shift
+
+    def assign(self, out: Any, x: Any) -> Any:
+        """Write ``x`` into ``out`` (backends with immutable arrays never get an ``out``)."""
+        raise NotImplementedError
+
+    def layers(self, out: Any, axes: tuple[int, ...]) -> list:
+        """Views of ``out``, one per index along ``axes`` (backends with immutable arrays never get an ``out``)."""
+        raise NotImplementedError
+
+
+class NumpyLikeOps(Ops):
+    """Ops whose array functions come from a NumPy-like namespace ``xp`` (``numpy``, ``jax.numpy``,
+    ``keras.ops``): the names and signatures they share with NumPy are bound once here."""
+
+    xp: Any = None
+
+    def full(self, shape: tuple[int, ...], value: float, dt: Any, out: Any = None) -> Any:
+        return self.xp.full(shape, value, dtype=dt)
+
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        return self.xp.where(cond, a, b)
+
+    def argsort0(self, x: Any) -> Any:
+        return self.xp.argsort(x, axis=0)
+
+    def diagonal(self, m: Any) -> Any:
+        return self.xp.diagonal(m)
+
+    def sign(self, x: Any) -> Any:
+        return self.xp.sign(x)
+
+    def transpose(self, m: Any) -> Any:
+        return self.xp.transpose(m)
+
+    def reshape(self, x: Any, shape: tuple[int, ...]) -> Any:
+        return self.xp.reshape(x, shape)
+
+    def moveaxis(self, x: Any, source: int, destination: int) -> Any:
+        return self.xp.moveaxis(x, source, destination)
+
+    def clip(self, x: Any, low: float, high: float) -> Any:
+        return self.xp.clip(x, low, high)
+
+    def stack(self, parts: list) -> Any:
+        return self.xp.stack(parts)
+
+
+def _support(d: D.Draw, final: Any) -> tuple[float, float] | None:
+    from .reference import support_in
+    return support_in(d, final)
+
+
+def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: Any, out: Any = None) -> Any:
+    """One elementwise primitive in the work dtype ``dt``, each bounded one kept in its window as ``final`` holds
+    it (ends that ``final`` holds exactly, so the last rounding cannot leave the window)."""
+    support = _support(d, final)
+    if isinstance(d, D.Uniform):
+        if ops.bounded_uniform:
+            return ops.uniform(shape, *(support or (d.low, d.high)), dt, out)
+        x = ops.uniform(shape, d.low, d.high, dt, out)
+        return x if support is None else ops.clip(x, *support)
+    if isinstance(d, D.Normal):
+        return ops.normal(shape, d.mean, d.std, dt, out)
+    if isinstance(d, D.TruncatedNormal):
+        return ops.truncated_normal(shape, d, dt, support or (d.low, d.high), out)
+    if isinstance(d, D.Constant):
+        return ops.full(shape, d.value, dt, out)
+    if isinstance(d, D.Affine):
+        x = ops.affine(_elementwise(ops, d.base, shape, dt, dt, out), d.scale, d.shift)
+        return x if support is None else ops.clip(x, *support)
+    if isinstance(d, D.Mixture):
+        # one uniform picks a component per entry: component i where edge_i <= u < edge_(i+1) (later components
+        # overwrite where u passed their edge)
+        u = ops.uniform(shape, 0.0, 1.0, dt)
+        x = _elementwise(ops, d.components[0], shape, dt, final)
+        edge = 0.0
+        for comp, w in zip(d.components[1:], d.weights[:-1]):
+            edge += w
+            x = ops.where(u >= edge, _elementwise(ops, comp, shape, dt, final), x)
+        return x
+    raise TypeError(f"not an elementwise draw: {d!r}")  # pragma: no cover
+
+
+def _orthogonal(ops: Any, d: D.Orthogonal, shape: tuple[int, ...], dt: Any) -> Any:
+    axis = d.out_axis % len(shape)
+    rows = shape[axis]
+    cols = math.prod(shape) // rows
+    q, r = ops.qr(ops.normal((max(rows, cols), min(rows, cols)), 0.0, 1.0, dt))
+    q = q * ops.sign(ops.diagonal(r))
+    if rows < cols:
+        q = ops.transpose(q)
+    rest = tuple(shape[i] for i in range(len(shape)) if i != axis)
+    return ops.affine(ops.moveaxis(ops.reshape(q, (rows,) + rest), 0, axis), d.gain, 0.0)
+
+
+def _sparse(ops: Any, d: D.Sparse, shape: tuple[int, ...], dt: Any) -> Any:
+    w = ops.moveaxis(ops.normal(shape, 0.0, d.std, dt), d.out_axis, 0)
+    rows_first = (shape[d.out_axis],) + tuple(s for i, s in enumerate(shape) if i != d.out_axis)
+    zeros = math.ceil(d.sparsity * rows_first[0])
+    # the rank of a uniform within its column is a uniformly random permutation of the rows
+    rank = ops.argsort0(ops.argsort0(ops.uniform(rows_first, 0.0, 1.0, dt)))
+    return ops.moveaxis(ops.where(rank < zeros, ops.full(rows_first, 0.0, dt), w), 0, d.out_axis)
+
+
+def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
+    """The values of a determined structured draw (eye, dirac, array) as a float64 NumPy array."""
+    import numpy as np
+    if isinstance(d, D.Eye):
+        return np.eye(*shape)
+    if isinstance(d, D.Dirac):
+        out = np.zeros(shape)
+        per_group = shape[d.out_axis] // d.groups
+        spatial = [i for i in range(len(shape)) if i not in (d.out_axis, d.in_axis)]
+        for g in range(d.groups):
+            for k in range(min(per_group, shape[d.in_axis])):
+                index = [0] * len(shape)
+                index[d.out_axis], index[d.in_axis] = g * per_group + k, k
+                for i in spatial:
+                    index[i] = shape[i] // 2
+                out[tuple(index)] = 1.0
+        return out
+    if isinstance(d, D.Array):
+        return np.asarray(d.values, dtype=np.float64).reshape(d.shape)
+    raise TypeError(f"not a determined draw: {d!r}")  # pragma: no cover
+
+
+def draw(ops: Any, d: D.Draw, shape: tuple[int, ...], dtype: Any, stacked: tuple[int, ...] = (),
+         out: Any = None) -> Any:
+    """Sample the primitive ``d`` for a tensor of ``shape`` with ``ops``, in ``dtype``; into ``out`` when given
+    (and then return it). ``stacked`` axes hold one layer per index: an elementwise draw covers them at once, a
+    structured one (orthogonal, sparse, eye...) is drawn per layer."""
+    if stacked and not d.elementwise:
+        one = tuple(n for i, n in enumerate(shape) if i not in stacked)
+        if out is not None:
+            for view in ops.layers(out, stacked):
+                draw(ops, d, one, dtype, out=view)
+            return out
+        layers = tuple(shape[a] for a in stacked)
+        x = ops.reshape(ops.stack([draw(ops, d, one, dtype) for _ in range(math.prod(layers))]), layers + one)
+        for i, a in enumerate(stacked):
+            x = ops.moveaxis(x, i, a)
+        return x
+    dt = ops.work_dtype(dtype)
+    target = out if out is not None and dt == dtype else None  # drawn straight into out when no cast is needed
+    if d.elementwise:
+        x = _elementwise(ops, d, shape, dt, dtype, target)
+    elif isinstance(d, D.Orthogonal):
+        x = _orthogonal(ops, d, shape, dt)
+    elif isinstance(d, D.Sparse):
+        x = _sparse(ops, d, shape, dt)
+    elif d.deterministic:
+        x = ops.from_numpy(determined(d, shape), dt)
+    else:  # pragma: no cover
+        raise TypeError(f"unknown draw {d!r}")
+    if out is None:
+        return ops.cast(x, dtype)
+    if x is not out:
+        ops.assign(out, x)
+    return out
+
+
+def indices(shape: tuple[int, ...]) -> Any:
+    """Every index of ``shape`` in row-major order."""
+    return itertools.product(*(range(n) for n in shape))
