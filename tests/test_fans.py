@@ -102,3 +102,18 @@ def test_permutation_moves_weights_between_layouts(src, dst, shape, perm):
     assert permutation(ui.get_layout(src), ui.get_layout(dst), len(shape)) == perm
     moved = tuple(shape[p] for p in perm)
     assert ui.fans(moved, dst) == ui.fans(shape, src)
+
+
+def test_a_layout_registered_by_name_is_usable_everywhere_a_name_is():
+    from unifiedinit.layout import LAYOUTS
+    mine = ui.Layout("test_out_last", (-1,), (0,), canonical="torch")
+    try:
+        ui.register_layout(mine)
+        ui.register_layout(ui.Layout("test_out_last", (-1,), (0,), canonical="torch"))  # the same again: fine
+        assert ui.fans((3, 5, 7), "test_out_last") == (3 * 5, 7 * 5)
+        with pytest.raises(ValueError, match="a different layout named 'test_out_last'"):
+            ui.register_layout(ui.Layout("test_out_last", (0,), (1,)))
+        with pytest.raises(ValueError, match="canonical='nope'"):
+            ui.register_layout(ui.Layout("test_other", (0,), (1,), canonical="nope"))
+    finally:
+        LAYOUTS.pop("test_out_last", None)

@@ -9,7 +9,7 @@ by its backend when that backend is first used.
 from typing import Any
 
 from .gain import calculate_gain
-from .layout import LAYOUTS, Layout, TensorInfo, fans, get_layout
+from .layout import LAYOUTS, Layout, TensorInfo, fans, get_layout, register_layout
 from .serialize import from_dict, from_json, to_dict
 from .specs import (Affine, Constant, Dirac, Eye, FromArray, GlorotUniform, KaimingNormal, KaimingUniform,
                     LecunNormal, LecunUniform, Mixture, Normal, Ones, Orthogonal, Sparse, Spec, TruncatedNormal,
@@ -22,7 +22,8 @@ __all__ = [
     "LAYOUTS", "Layout", "LecunNormal", "LecunUniform", "Mixture", "NO_DECAY", "Normal", "Ones", "Orthogonal",
     "Param", "Plan", "Portable", "Report", "Rule", "Select", "Sparse", "Spec", "TensorInfo", "TruncatedNormal", "Uniform",
     "VarianceScaling", "XavierNormal", "XavierUniform", "Zeros", "calculate_gain", "examples", "fans", "from_dict",
-    "from_json", "get_layout", "inspect", "lower", "param_groups", "presets", "register", "register_layer", "sample",
+    "from_json", "get_layout", "inspect", "lower", "param_groups", "presets", "register", "register_layer",
+    "register_layout", "sample",
     "to_dict",
 ]
 

@@ -148,6 +148,21 @@ def canonical_layout(layout: LayoutLike) -> Layout:
     return LAYOUTS[layout.canonical] if layout.canonical else layout
 
 
+def register_layout(layout: Layout) -> Layout:
+    """Make ``layout`` known by its name (for ``Rule(layout=...)``, ``FromArray(layout=...)`` and the hooks'
+    ``layout=``): a user's storage, or a backend's. A name is registered once; the same definition again is
+    accepted."""
+    if not isinstance(layout, Layout):
+        raise TypeError(f"register_layout: parameter 'layout' must be a unifiedinit.Layout, got {layout!r}")
+    if layout.name in LAYOUTS and LAYOUTS[layout.name] != layout:
+        raise ValueError(f"register_layout: a different layout named {layout.name!r} is already registered")
+    if layout.canonical is not None and layout.canonical not in LAYOUTS:
+        raise ValueError(f"register_layout: parameter 'layout' has canonical={layout.canonical!r}, which is not a "
+                         f"registered layout; allowed: {', '.join(map(repr, LAYOUTS))}")
+    LAYOUTS[layout.name] = layout
+    return layout
+
+
 def get_layout(layout: LayoutLike) -> Layout:
     if isinstance(layout, Layout):
         return layout
