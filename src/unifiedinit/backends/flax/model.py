@@ -16,7 +16,7 @@ from ... import samplers
 from ...layout import TensorInfo
 from ...params import looks_like_norm, registered_layer, stacked_axes, tie
 from .hooks import dtype_name as _dtype_name
-from .ops import JaxOps
+from .ops import JaxOps, stream_key
 
 
 def owns(obj: Any) -> bool:
@@ -337,11 +337,6 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
     return _walk_nnx(model)
 
 
-def _stream_key(base: jax.Array, stream: int) -> jax.Array:
-    """The JAX key of a parameter's 64-bit stream: both 32-bit halves folded into ``base``."""
-    return jax.random.fold_in(jax.random.fold_in(base, stream & 0xFFFFFFFF), stream >> 32)
-
-
 class _Target:
     """Writes a plan's values: into an NNX module in place (keeping each variable's sharding), or into a new
     linen tree."""
@@ -369,7 +364,7 @@ class _Target:
 
     def native(self, p: Any, where: Any, draw: D.Draw, stream: int | None) -> None:
         from ...apply import stream as derive
-        key = _stream_key(self.base, stream if stream is not None else derive(0, p.key))
+        key = stream_key(self.base, stream if stream is not None else derive(0, p.key))
         self._put(p, where, samplers.draw(JaxOps(key), draw, p.shape, jnp.dtype(p.dtype), p.stacked))
 
     def host(self, p: Any, where: Any, values: Any) -> None:

@@ -53,6 +53,12 @@ class JaxOps(NumpyLikeOps):
         return x.astype(dtype)
 
 
+def stream_key(base: jax.Array, stream: int) -> jax.Array:
+    """The JAX key of a parameter's 64-bit stream (``unifiedinit.apply.stream``): both 32-bit halves folded into
+    ``base``."""
+    return jax.random.fold_in(jax.random.fold_in(base, stream & 0xFFFFFFFF), stream >> 32)
+
+
 def draw_array(key: jax.Array, d: D.Draw, shape: tuple[int, ...], dtype: Any, stacked: tuple[int, ...] = ()) -> jax.Array:
     """Sample one primitive with ``jax.random``."""
     from ...samplers import draw
