@@ -6,7 +6,11 @@ the statistics (``unifiedinit.verify.stats``) load NumPy and SciPy when first us
 by its backend when that backend is first used.
 """
 
-from typing import Any
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: no runtime import of typing
+    from typing import Any
 
 from .gain import calculate_gain
 from .layout import LAYOUTS, Layout, TensorInfo, fans, get_layout, register_layout

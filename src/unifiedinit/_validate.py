@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Iterable
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: no runtime import of typing
+    from typing import Any, Iterable
 
 
 def _where(owner: str, name: str) -> str:

@@ -11,31 +11,30 @@ TruncatedNormal, Constant, Mixture, Affine. Structured draws: Orthogonal, Eye, D
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+from ._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: no runtime import of typing
+    from typing import ClassVar
 
 
-@dataclass(frozen=True)
-class Draw:
+class Draw(Record):
     elementwise: ClassVar[bool] = True
     deterministic: ClassVar[bool] = False
 
 
-@dataclass(frozen=True)
 class Uniform(Draw):
     """U[low, high)."""
     low: float
     high: float
 
 
-@dataclass(frozen=True)
 class Normal(Draw):
     """N(mean, std^2), untruncated."""
     mean: float
     std: float
 
 
-@dataclass(frozen=True)
 class TruncatedNormal(Draw):
     """N(mean, std^2) conditioned on low <= x <= high (absolute bounds, no rescaling)."""
     mean: float
@@ -44,20 +43,17 @@ class TruncatedNormal(Draw):
     high: float
 
 
-@dataclass(frozen=True)
 class Constant(Draw):
     deterministic: ClassVar[bool] = True
     value: float
 
 
-@dataclass(frozen=True)
 class Mixture(Draw):
     """Each entry independently: component i with probability weights[i] (weights sum to 1)."""
     components: tuple[Draw, ...]
     weights: tuple[float, ...]
 
 
-@dataclass(frozen=True)
 class Affine(Draw):
     """scale * x + shift, with x from ``base``."""
     base: Draw
@@ -65,7 +61,6 @@ class Affine(Draw):
     shift: float
 
 
-@dataclass(frozen=True)
 class Orthogonal(Draw):
     """gain x a Haar-random matrix with orthonormal rows or columns (whichever are fewer).
 
@@ -79,14 +74,12 @@ class Orthogonal(Draw):
     out_axis: int
 
 
-@dataclass(frozen=True)
 class Eye(Draw):
     """A 2-D identity (ones at [i, i] for i < min(shape)), zeros elsewhere."""
     elementwise: ClassVar[bool] = False
     deterministic: ClassVar[bool] = True
 
 
-@dataclass(frozen=True)
 class Dirac(Draw):
     """Identity convolution: 1 at [g*out_per_group + d, d, centre...] for d < min(out_per_group, in),
     centre = k // 2 on every spatial axis (torch's dirac_), in the tensor's own axis order."""
@@ -97,7 +90,6 @@ class Dirac(Draw):
     in_axis: int
 
 
-@dataclass(frozen=True)
 class Sparse(Draw):
     """2-D: N(0, std^2) entries, and in every column (the axes other than ``out_axis``) exactly
     ceil(sparsity x rows) entries, at distinct random rows, set to zero (torch's sparse_)."""
@@ -107,7 +99,6 @@ class Sparse(Draw):
     out_axis: int
 
 
-@dataclass(frozen=True)
 class Array(Draw):
     """Given values, already in the target tensor's axis order (row-major, flattened)."""
     elementwise: ClassVar[bool] = False

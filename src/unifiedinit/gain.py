@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: no runtime import of typing
+    from typing import Any
 
 from . import _validate as v
 

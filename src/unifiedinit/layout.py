@@ -19,14 +19,15 @@ plain ``"torch"`` layout.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Sequence, Union
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: no runtime import of typing
+    from typing import Sequence, Union
 
 from . import _validate as v
+from ._record import Record
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(Record):
     """Axis roles of a weight tensor. Axes may be negative (counted from the end).
 
     ``out_axes`` and ``in_axes`` are tuples so that a depthwise kernel, whose output channels are spread
@@ -72,6 +73,12 @@ class Layout:
 
     def fans(self, shape: Sequence[int]) -> tuple[int, int]:
         shape = check_shape(shape)
+        try:
+            return _fans_of(self, shape)
+        except TypeError:  # pragma: no cover - an unhashable field in a user's Layout
+            return self._fans(shape)
+
+    def _fans(self, shape: tuple[int, ...]) -> tuple[int, int]:
         outs, ins, rf = self.resolve(len(shape))
         receptive = math.prod(shape[a] for a in rf)
         return math.prod(shape[a] for a in ins) * receptive, math.prod(shape[a] for a in outs) * receptive
@@ -80,6 +87,19 @@ class Layout:
         """The single axis that holds the output channels (used by orthogonal, sparse and dirac)."""
         outs, _, _ = self.resolve(ndim)
         return outs[-1] if outs else 0
+
+
+#: (layout, shape) -> fans: every layer of a model asks again for the same few
+_FANS: dict[tuple[Layout, tuple[int, ...]], tuple[int, int]] = {}
+
+
+def _fans_of(layout: Layout, shape: tuple[int, ...]) -> tuple[int, int]:
+    found = _FANS.get((layout, shape))
+    if found is None:
+        if len(_FANS) > 8192:
+            _FANS.clear()
+        found = _FANS[(layout, shape)] = layout._fans(shape)
+    return found
 
 
 def _L(name: str, out_axes: Sequence[int], in_axes: Sequence[int], framework: str = "",
@@ -137,7 +157,10 @@ LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
     _L("multihead_out", [2], [0, 1]),
 )}
 
-LayoutLike = Union[str, Layout]
+if TYPE_CHECKING:
+    LayoutLike = Union[str, Layout]
+else:  # used in annotations only, which are strings at run time
+    LayoutLike = "str | Layout"
 
 
 def canonical_layout(layout: LayoutLike) -> Layout:
@@ -202,8 +225,7 @@ def fans(shape: Sequence[int], layout: LayoutLike = "torch") -> tuple[int, int]:
     return get_layout(layout).fans(shape)
 
 
-@dataclass(frozen=True)
-class TensorInfo:
+class TensorInfo(Record):
     """What lowering knows about the tensor being initialized.
 
     ``layer_fans`` are the (fan_in, fan_out) of the layer the tensor belongs to, when they are not the

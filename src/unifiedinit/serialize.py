@@ -8,9 +8,9 @@ path of the offending field, for example ``spec.components[1].std``.
 
 from __future__ import annotations
 
-import json
-from dataclasses import fields
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: no runtime import of typing
+    from typing import Any
 
 from .specs import Spec, registered
 
@@ -43,7 +43,7 @@ def from_dict(data: Any, *, _path: str = "spec", _depth: int = 0) -> Spec:
     if not isinstance(name, str) or name not in specs:
         raise _fail(f"{_path}.type", f"unknown spec {name!r}; registered: {', '.join(sorted(specs))}")
     cls = specs[name]
-    known = {f.name for f in fields(cls)}
+    known = set(cls._fields)
     unknown = sorted(set(data) - known - {"type"}, key=str)
     if unknown:
         raise _fail(f"{_path}.{unknown[0]}", f"{name} has no parameter {unknown[0]!r}; it takes "
@@ -106,6 +106,7 @@ def load_json(text: str | bytes, what: str = "spec") -> Any:
     """Parse untrusted JSON text: a length limit; the text must be UTF-8; no NaN/Infinity, no number that
     overflows to infinity, no integer of more than MAX_INT_DIGITS digits, no key twice in one object; nesting
     deeper than Python can follow is a ValueError (not a RecursionError). Each refusal names its position."""
+    import json
     if not isinstance(text, (str, bytes, bytearray)):
         raise TypeError(f"parameter 'text' must be a JSON string, got {type(text).__name__}")
     if len(text) > MAX_JSON_CHARS:

@@ -8,10 +8,12 @@ where fans, gains and bounds are computed. Specs serialize to plain JSON-safe di
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: no runtime import of typing
+    from typing import Any, ClassVar, Sequence
 
 from . import _validate as v
+from ._record import Record
 from . import draws as D
 from .gain import calculate_gain
 from .layout import Layout, LayoutLike, TensorInfo, get_layout, permutation
@@ -39,8 +41,7 @@ def registered() -> dict[str, type["Spec"]]:
     return dict(_REGISTRY)
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(Record):
     """Base of every initializer spec."""
 
     #: True when the spec lowers to an elementwise draw (may be a component of Mixture/Affine).
@@ -55,8 +56,8 @@ class Spec:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": type(self).__name__}
-        for f in fields(self):
-            out[f.name] = _plain(getattr(self, f.name))
+        for name in self._fields:
+            out[name] = _plain(getattr(self, name))
         return out
 
     def to_json(self) -> str:
@@ -118,7 +119,6 @@ def lower(spec: Spec, shape: Sequence[int], layout: LayoutLike = "torch",
 # ---------------------------------------------------------------------------------------------- simple
 
 @register
-@dataclass(frozen=True)
 class Constant(Spec):
     value: float
 
@@ -130,21 +130,18 @@ class Constant(Spec):
 
 
 @register
-@dataclass(frozen=True)
 class Zeros(Spec):
     def lower(self, info: TensorInfo) -> D.Draw:
         return D.Constant(0.0)
 
 
 @register
-@dataclass(frozen=True)
 class Ones(Spec):
     def lower(self, info: TensorInfo) -> D.Draw:
         return D.Constant(1.0)
 
 
 @register
-@dataclass(frozen=True)
 class Uniform(Spec):
     """U[low, high); torch's default [0, 1)."""
     low: float = 0.0
@@ -161,7 +158,6 @@ class Uniform(Spec):
 
 
 @register
-@dataclass(frozen=True)
 class Normal(Spec):
     """N(mean, std^2), untruncated."""
     mean: float = 0.0
@@ -177,7 +173,6 @@ class Normal(Spec):
 
 
 @register
-@dataclass(frozen=True)
 class TruncatedNormal(Spec):
     """N(mean, std^2) cut to [low, high]: absolute bounds and no correction, as torch's trunc_normal_
     (std=1 on [-2, 2] samples with std 0.8796)."""
@@ -223,7 +218,6 @@ def _variance_scaled(scale: float, mode: str, distribution: str, info: TensorInf
 
 
 @register
-@dataclass(frozen=True)
 class VarianceScaling(Spec):
     """Var = scale / fan, as jax.nn.initializers.variance_scaling and Keras's VarianceScaling.
 
@@ -247,7 +241,6 @@ class VarianceScaling(Spec):
 
 
 @register
-@dataclass(frozen=True)
 class XavierUniform(Spec):
     """torch xavier_uniform_: U[-a, a], a = gain * sqrt(6 / (fan_in + fan_out)) = VS(gain^2, fan_avg, uniform)."""
     fan_based: ClassVar[bool] = True
@@ -264,7 +257,6 @@ GlorotUniform = XavierUniform
 
 
 @register
-@dataclass(frozen=True)
 class XavierNormal(Spec):
     """torch xavier_normal_: untruncated N(0, gain^2 * 2 / (fan_in + fan_out)). Keras's GlorotNormal is
     truncated and is not this: it is VarianceScaling(1, "fan_avg", "truncated_normal")."""
@@ -278,7 +270,6 @@ class XavierNormal(Spec):
         return _variance_scaled(self.gain ** 2, "fan_avg", "normal", info)
 
 
-@dataclass(frozen=True)
 class _Kaiming(Spec):
     fan_based: ClassVar[bool] = True
     _distribution: ClassVar[str] = ""
@@ -301,7 +292,6 @@ class _Kaiming(Spec):
 
 
 @register
-@dataclass(frozen=True)
 class KaimingUniform(_Kaiming):
     """torch kaiming_uniform_: U[-b, b], b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
     With the defaults (leaky_relu, a=0) gain = sqrt(2): Keras's HeUniform."""
@@ -309,7 +299,6 @@ class KaimingUniform(_Kaiming):
 
 
 @register
-@dataclass(frozen=True)
 class KaimingNormal(_Kaiming):
     """torch kaiming_normal_: untruncated N(0, gain^2 / fan). Keras's and JAX's he_normal are truncated and
     are not this: they are VarianceScaling(2, "fan_in", "truncated_normal")."""
@@ -317,7 +306,6 @@ class KaimingNormal(_Kaiming):
 
 
 @register
-@dataclass(frozen=True)
 class LecunUniform(Spec):
     """VarianceScaling(1, fan_in, uniform): U[-sqrt(3 / fan_in), sqrt(3 / fan_in)]."""
     fan_based: ClassVar[bool] = True
@@ -327,7 +315,6 @@ class LecunUniform(Spec):
 
 
 @register
-@dataclass(frozen=True)
 class LecunNormal(Spec):
     """VarianceScaling(1, fan_in, truncated_normal), truncated as in JAX, Flax and Keras."""
     fan_based: ClassVar[bool] = True
@@ -345,7 +332,6 @@ def _need_ndim(name: str, info: TensorInfo, allowed: Sequence[int], words: str) 
 
 
 @register
-@dataclass(frozen=True)
 class Orthogonal(Spec):
     """gain x a (semi-)orthogonal matrix: the output axis against all the others flattened, Haar-distributed
     (QR of a Gaussian matrix with the signs of diag(R)), as torch's orthogonal_ and JAX's orthogonal."""
@@ -365,7 +351,6 @@ class Orthogonal(Spec):
 
 
 @register
-@dataclass(frozen=True)
 class Eye(Spec):
     """The identity matrix (torch's eye_, Keras's Identity): 2-D tensors only."""
     elementwise: ClassVar[bool] = False
@@ -376,7 +361,6 @@ class Eye(Spec):
 
 
 @register
-@dataclass(frozen=True)
 class Dirac(Spec):
     """Identity convolution (torch's dirac_): 3-, 4- or 5-D kernels, centre k // 2 on each spatial axis
     (JAX's delta_orthogonal centres at (k - 1) // 2, which differs for even k). ``groups`` must divide
@@ -400,7 +384,6 @@ class Dirac(Spec):
 
 
 @register
-@dataclass(frozen=True)
 class Sparse(Spec):
     """torch's sparse_: 2-D only; N(0, std^2) with ceil(sparsity x rows) zeros in every column, where rows
     run along the output axis."""
@@ -446,7 +429,6 @@ def _flatten(values: Any) -> list[float]:
 
 
 @register
-@dataclass(frozen=True)
 class FromArray(Spec):
     """Given values. ``layout`` names the layout the values are written in (for example "torch": a torch
     Linear weight (out, in)); applied to a tensor of another layout they are moved there (a Keras Dense
@@ -489,7 +471,6 @@ class FromArray(Spec):
 # ------------------------------------------------------------------------------------------- composed
 
 @register
-@dataclass(frozen=True)
 class Mixture(Spec):
     """Each entry independently from component i with probability weights[i].
 
@@ -531,7 +512,6 @@ class Mixture(Spec):
 
 
 @register
-@dataclass(frozen=True)
 class Affine(Spec):
     """scale * x + shift with x from ``base`` (an elementwise spec)."""
     base: Spec

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import importlib
 import sys
-from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+
+from .._record import Record
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: no runtime import of typing
+    from typing import Any
 
 
-@dataclass(frozen=True)
-class Framework:
+class Framework(Record):
     """A framework the library supports: its backend ``name``, the ``modules`` it needs, the line that installs
     them."""
 

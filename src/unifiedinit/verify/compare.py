@@ -164,7 +164,15 @@ def run(specs: Sequence[Spec] | None = None, layers: dict[str, tuple[tuple[int, 
     return Result(rows, samples, specs, list(found), seconds, seed)
 
 
-COLORS = {"reference": "black", "torch": "tab:red", "flax": "tab:blue", "keras": "tab:green", "mxnet": "tab:purple"}
+#: one colour per sampler: the reference black, each framework of the registry its own, in registry order
+PALETTE = ("tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:pink", "tab:olive")
+
+
+def color(name: str) -> str:
+    from ..backends import FRAMEWORKS
+    if name not in FRAMEWORKS:
+        return "black"
+    return PALETTE[FRAMEWORKS.index(name) % len(PALETTE)]
 
 
 def picture(result: Result, path: str) -> str:
@@ -201,7 +209,7 @@ def picture(result: Result, path: str) -> str:
         ax.bar(edges[:-1], exact, width=np.diff(edges), align="edge", color="0.85", label="exact")
         for fw, x in drawn.items():
             dens, _ = np.histogram(np.asarray(x, dtype=np.float64).ravel(), bins=edges, density=False)
-            ax.stairs(dens / (x.size * np.diff(edges)), edges, color=COLORS.get(fw, None), lw=0.8, label=fw)
+            ax.stairs(dens / (x.size * np.diff(edges)), edges, color=color(fw), lw=0.8, label=fw)
         ax.set_xlabel(f"{layer} {shape}", fontsize=6)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     for ax in axes.flat:
@@ -220,10 +228,9 @@ def picture(result: Result, path: str) -> str:
 
 def _label(spec: Spec) -> str:
     """A short title: the class and its arguments' values."""
-    from dataclasses import fields
     args = []
-    for f in fields(spec):
-        x = getattr(spec, f.name)
+    for name in spec._fields:
+        x = getattr(spec, name)
         args.append(type(x).__name__ if isinstance(x, Spec) else f"{x:.3g}" if isinstance(x, float) else
                     "[...]" if isinstance(x, tuple) else str(x))
     text = f"{type(spec).__name__}({', '.join(args)})"
