@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import _validate as v
+from ._record import Record
 from .layout import TensorInfo, get_layout, vector_fans
 
 #: layer kinds, with each framework's classes mapped onto them by its backend
@@ -40,8 +41,7 @@ WEIGHT_ROLES = ("weight", "embedding", "recurrent_weight")
 FANS = ("tensor", "layer")
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(Record):
     """One parameter (or running statistic) of a model, described without its framework.
 
     ``layout`` gives the axis roles of one layer's tensor as stored (for a stacked tensor: of one slice);
@@ -180,6 +180,8 @@ class LayerInfo:
 
 #: class (or "module.QualName") -> LayerInfo; consulted by every backend before its own tables
 LAYERS: dict[Any, LayerInfo] = {}
+#: class -> its LayerInfo or None, as looked up (cleared whenever LAYERS changes size)
+_LOOKED_UP: dict[type, Any] = {}
 
 
 def register_layer(cls: Any, kind: str, *, roles: Mapping[str, str] | None = None,
@@ -198,15 +200,23 @@ def register_layer(cls: Any, kind: str, *, roles: Mapping[str, str] | None = Non
         get_layout(layout)
     stacked = v.integer("register_layer", "stacked", stacked, minimum=0)
     LAYERS[cls] = LayerInfo(ALIASES.get(kind, kind), roles, dict(layouts or {}), stacked)
+    _LOOKED_UP.clear()  # a class registered again (same size) must be looked up again
 
 
 def registered_layer(cls: type) -> LayerInfo | None:
     """The LayerInfo of ``cls`` or of its nearest registered base class, if any."""
+    if len(_LOOKED_UP) > 4096 or _LOOKED_UP.get(type(None)) != len(LAYERS):  # LAYERS changed (or classes abound)
+        _LOOKED_UP.clear()
+        _LOOKED_UP[type(None)] = len(LAYERS)  # type: ignore[assignment]
+    if cls in _LOOKED_UP:
+        return _LOOKED_UP[cls]
+    found = None
     for base in cls.__mro__:
-        info = LAYERS.get(base) or LAYERS.get(f"{base.__module__}.{base.__qualname__}")
-        if info is not None:
-            return info
-    return None
+        found = LAYERS.get(base) or LAYERS.get(f"{base.__module__}.{base.__qualname__}")
+        if found is not None:
+            break
+    _LOOKED_UP[cls] = found
+    return found
 
 
 NORM_SCALES = ("weight", "scale", "gamma", "g")
@@ -242,7 +252,7 @@ def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Pa
         if ident in first:
             i = first[ident]
             owner, h = out[i]
-            out[i] = (replace(owner, aliases=owner.aliases + (p.path,)), h)
+            out[i] = (owner._replace(aliases=owner.aliases + (p.path,)), h)
         else:
             first[ident] = len(out)
             out.append((p, handle))
@@ -306,7 +316,7 @@ def assign_keys(params: Sequence[Param]) -> list[Param]:
         leaf = p.role + (f"/{p.key_leaf}" if p.key_leaf else "")
         if leaves[parts][leaf] > 1:
             leaf += ":" + p.path.rsplit("/", 1)[-1]
-        out.append(replace(p, key="/".join(words + [leaf]), stack_depth=depth))
+        out.append(p._replace(key="/".join(words + [leaf]), stack_depth=depth))
     seen: dict[str, str] = {}
     for p in out:
         if p.key in seen:

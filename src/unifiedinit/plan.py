@@ -15,7 +15,6 @@ skipped). A rule that matches nothing gives a warning naming it.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import warnings
 from dataclasses import dataclass, field
@@ -226,10 +225,11 @@ class Plan:
         for p in params:
             i = self.match(p)
             if i is not None and self.rules[i].stacked is not None:  # declared by the rule: its leading axes
-                p = dataclasses.replace(p, stacked=tuple(range(min(self.rules[i].stacked, len(p.shape)))))
+                p = p._replace(stacked=tuple(range(min(self.rules[i].stacked, len(p.shape)))))
             matched.append((p, i))
         keyed = assign_keys([p for p, _ in matched])
         entries, unmatched, used = [], [], set()
+        lowered: dict[tuple, D.Draw] = {}  # a model repeats its layers: lower each (rule, tensor) once
         for p, (_, i) in zip(keyed, matched):
             if i is None:
                 unmatched.append(p)
@@ -238,13 +238,17 @@ class Plan:
             rule = self.rules[i]
             draw = None
             if rule.spec is not None and p.known:
-                try:
-                    draw = rule.spec.lower(rule.info(p))
-                    v.tensor_dtype(p.dtype, draw.deterministic)
-                    v.representable(draw, p.dtype)
-                except (TypeError, ValueError) as err:
-                    raise type(err)(f"plan rule {i} ({rule}) cannot initialize {p.path!r} "
-                                    f"({p.layer}, shape {p.shape}): {err}") from None
+                what = (i, p.role, p.slice_shape, p.layout, p.layer_fans, p.dtype)
+                draw = lowered.get(what)
+                if draw is None:
+                    try:
+                        draw = rule.spec.lower(rule.info(p))
+                        v.tensor_dtype(p.dtype, draw.deterministic)
+                        v.representable(draw, p.dtype)
+                    except (TypeError, ValueError) as err:
+                        raise type(err)(f"plan rule {i} ({rule}) cannot initialize {p.path!r} "
+                                        f"({p.layer}, shape {p.shape}): {err}") from None
+                    lowered[what] = draw
             entries.append(Entry(p, i, rule.spec, draw))
         unused = [i for i in range(len(self.rules)) if i not in used]
         if warn:

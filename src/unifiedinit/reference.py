@@ -10,6 +10,7 @@ normals) after rounding.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from typing import Sequence
@@ -18,7 +19,7 @@ import numpy as np
 
 from . import _validate as v
 from . import draws as D
-from .layout import LayoutLike, TensorInfo
+from .layout import Layout, LayoutLike, TensorInfo
 from .specs import Spec
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
@@ -81,6 +82,14 @@ def _bounds(draw: D.Draw) -> tuple[float, float, bool, bool] | None:
 
 
 def support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
+    """See ``_support_in``; remembered per (draw, dtype), as every layer of a model asks again."""
+    try:
+        return _support_cached(draw, dtype)
+    except TypeError:  # an unhashable dtype object
+        return _support_in(draw, dtype)
+
+
+def _support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
     """The support of a bounded elementwise draw as ``dtype`` can hold it: the smallest ``dtype`` number >= low and
     the largest <= high (> low, < high at an open end: a uniform's high). Every sampler keeps its values in
     these (clipping or drawing within them), so rounding never leaves the support (0.6 rounds up to 0.6001 in
@@ -97,6 +106,9 @@ def support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
     if float(hi) > high or (open_high and float(hi) >= high):
         hi = np.nextafter(hi, np.array(-np.inf, dtype=dt))
     return float(lo), float(hi)
+
+
+_support_cached = functools.lru_cache(maxsize=4096)(_support_in)
 
 
 def draw_array(draw: D.Draw, shape: Sequence[int], rng: np.random.Generator | None,

@@ -24,6 +24,7 @@ import math
 from typing import Any
 
 from . import draws as D
+from .reference import support_in
 
 __all__ = ["Ops", "NumpyLikeOps", "draw", "determined", "phi"]
 
@@ -101,7 +102,6 @@ class NumpyLikeOps(Ops):
 
 
 def _support(d: D.Draw, final: Any) -> tuple[float, float] | None:
-    from .reference import support_in
     return support_in(d, final)
 
 

@@ -123,13 +123,12 @@ class _PlanInitializer(mx.init.Initializer):
         self.rule, self.key, self.portable = rule, key, portable
 
     def _init_weight(self, desc: Any, arr: Any) -> None:
-        import dataclasses
         dtype = _dtype_name(arr.dtype)
         shape = tuple(int(s) for s in arr.shape)
         values, draw = self.values, self.draw
         if self.rule is not None:  # deferred: MXNet knows the shapes now
             block, path, name, param = self.where
-            p = dataclasses.replace(_describe(block, path, (), name, param), key=self.key)
+            p = _describe(block, path, (), name, param)._replace(key=self.key)
             draw = self.rule.spec.lower(self.rule.info(p))
             v.tensor_dtype(dtype, draw.deterministic)
             v.representable(draw, dtype)
@@ -194,3 +193,8 @@ def param_groups(model: Any, selects: Any, weight_decay: float) -> list:
             param.wd_mult = 0.0
             out.append(param)
     return out
+
+
+def read(handle: Any) -> Any:
+    """A parameter's values as a float64 NumPy array."""
+    return handle[3].data().asnumpy().astype("float64")

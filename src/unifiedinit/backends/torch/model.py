@@ -12,6 +12,8 @@ from torch import nn
 from ... import draws as D
 from ...layout import get_layout
 from ...params import looks_like_norm, norm_role, register_layer, registered_layer, tie
+from ...samplers import draw as sampled
+from .ops import TorchOps
 
 
 def owns(obj: Any) -> bool:
@@ -178,7 +180,6 @@ def _same_tensor(t: torch.Tensor) -> Any:
 def _walk_state_dict(state: Any, module: nn.Module | None) -> list[tuple[Any, torch.Tensor]]:
     """A state_dict's tensors, described from ``module`` (the model it came from) when given, else from their
     names and shapes (reported as such)."""
-    from dataclasses import replace
     for name, t in state.items():
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"a torch state_dict holds tensors; {name!r} is a {type(t).__name__}")
@@ -193,7 +194,7 @@ def _walk_state_dict(state: Any, module: nn.Module | None) -> list[tuple[Any, to
         for name, t in state.items():
             path = name.replace(".", "/")
             if path in described:
-                out.append((replace(described[path], path=path, aliases=()), t))
+                out.append((described[path]._replace(path=path, aliases=()), t))
         return tie(out, _same_tensor)
     from ...params import Param
     groups: dict[str, dict[str, torch.Tensor]] = {}
@@ -250,17 +251,19 @@ class _Target:
         self.found = walk(model, module=module)
         self.generator = generator
         self.streams: dict[Any, torch.Generator] = {}
+        self.ops: dict[Any, TorchOps] = {}
 
     def native(self, p: Any, t: torch.Tensor, draw: D.Draw, stream: int | None) -> None:
-        from .hooks import fill
         if t.is_meta:
             return  # checked, and left for materialization
-        g = self.generator
-        if stream is not None:  # one generator per device, re-seeded for every parameter
-            if t.device not in self.streams:
-                self.streams[t.device] = torch.Generator(t.device)
-            g = self.streams[t.device].manual_seed(stream)
-        fill(t, draw, g, p.stacked)
+        ops = self.ops.get(t.device)
+        if ops is None:  # one generator per device, re-seeded for every parameter
+            g = self.generator if stream is None else torch.Generator(t.device)
+            ops = self.ops[t.device] = TorchOps(g, t.device)
+        if stream is not None:
+            ops.g.manual_seed(stream)
+        with torch.no_grad():
+            sampled(ops, draw, tuple(t.shape), t.dtype, p.stacked, out=t)
 
     def host(self, p: Any, t: torch.Tensor, values: Any) -> None:
         from .hooks import write_numpy
@@ -284,3 +287,8 @@ def param_groups(model: nn.Module, selects: Any, weight_decay: float) -> list[di
         if p.trainable and isinstance(t, nn.Parameter):
             (no_decay if excluded(p, selects) else decay).append(t)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def read(handle: torch.Tensor) -> Any:
+    """A parameter's values as a float64 NumPy array."""
+    return handle.detach().cpu().double().numpy()
