@@ -16,3 +16,10 @@ def applies(spec, shape) -> bool:
     if isinstance(spec, ui.Dirac):
         return len(shape) in (3, 4, 5)
     return not isinstance(spec, ui.FromArray)
+
+
+def applied(plan, model, **options):
+    """``plan.apply(model, **options)`` as (the model afterwards, the report) in every framework: in place for
+    torch, Keras, NNX and MXNet; a new module for Equinox, whose modules are immutable."""
+    out = plan.apply(model, **options)
+    return out if isinstance(out, tuple) else (model, out)

@@ -4,21 +4,22 @@ import subprocess
 import sys
 
 from unifiedinit.verify import defaults
-from unifiedinit.backends import available
+from unifiedinit.backends import FRAMEWORKS, available
 
 
 def test_every_measured_default_is_reproduced_by_its_frameworks_preset():
     fits = defaults.measure()
     frameworks = {f.framework for f in fits}
-    assert frameworks == {f for f in ("torch", "keras", "mxnet", "flax") if available(f)}
+    assert frameworks == {f for f in FRAMEWORKS if available(f)}
     assert all(f.preset in ("yes", "kept") for f in fits), [f for f in fits if f.preset == "no"]
     # the one default no per-parameter spec can say: Keras's LSTM bias, zeros with the forget block set to one
     assert {(f.framework, f.layer, f.role) for f in fits if f.preset == "kept"} <= {("keras", "lstm", "bias")}
     for f in fits:
         if f.preset == "yes":
             assert f.spec is not None and f.p > 1e-4  # the closest candidate fits too
-    # 17 groups everywhere; torch adds its BatchNorm's batch counter and its LSTM's second bias, MXNet that bias
-    groups = {"torch": 19, "mxnet": 18, "keras": 17, "flax": 17}
+    # 17 groups everywhere; torch adds its BatchNorm's batch counter and its LSTM's second bias, MXNet that bias;
+    # Equinox keeps its BatchNorm's running statistics outside the module (15)
+    groups = {"torch": 19, "mxnet": 18, "keras": 17, "flax": 17, "equinox": 15}
     assert {f: sum(x.framework == f for x in fits) for f in frameworks} == {f: groups[f] for f in frameworks}
 
 

@@ -2,13 +2,14 @@
 backend, before anything is written: the target keeps its values. (The shape, in the framework's axis order,
 and the layout's name are the only words that differ.)"""
 
-import importlib.util
 import re
 
 import numpy as np
 import pytest
 
 import unifiedinit as ui
+from unifiedinit.backends import FRAMEWORKS, available, get_backend
+from unifiedinit.layout import get_layout, permutation
 
 #: (case, spec, shape in torch's layout, dtype, expected type, a regex the message must match)
 CATALOG = [
@@ -28,34 +29,24 @@ CATALOG = [
     ("uniform wider than float64", ui.Uniform(-1e308, 1e308), (4, 4), "float64", ValueError, r"float64, which cannot hold"),
     ("constant beyond float16", ui.Constant(1e5), (4, 4), "float16", ValueError, r"float16, which cannot hold"),
 ]
-#: torch layout -> each framework's own, as the axes of the torch shape in its order
-AXES = {2: (1, 0), 3: (2, 1, 0), 4: (2, 3, 1, 0)}
-FRAMEWORKS = [f for f in ("torch", "keras", "flax", "mxnet") if importlib.util.find_spec(f)]
+BACKENDS = [f for f in FRAMEWORKS if available(f)]
 
 
 def attempt(framework, spec, shape, dtype):
-    """Apply ``spec`` to a tensor of ``shape`` (torch's layout, moved to the framework's) filled with 7;
-    returns (the exception, the tensor's values afterwards; Keras and Flax initializers return new arrays, so
-    there the "target" is the values the caller keeps)."""
-    own = shape if framework in ("torch", "mxnet") or len(shape) < 2 else tuple(shape[a] for a in AXES[len(shape)])
-    if framework == "torch":
-        import torch
-        t = torch.full(own, 7, dtype=getattr(torch, dtype))
-        call, after = (lambda: spec.to_torch()(t)), (lambda: t.numpy())
-    elif framework == "mxnet":
-        from unifiedinit.backends.mxnet import mx
-        t = mx.nd.full(own, 7, dtype=dtype)
-        call, after = (lambda: spec.to_mxnet()._apply(t)), (lambda: t.asnumpy())
-    elif framework == "keras":
-        call, after = (lambda: spec.to_keras(seed=0)(own, dtype)), (lambda: np.full(own, 7).astype(dtype))
-    else:
-        import jax
-        call, after = (lambda: spec.to_flax()(jax.random.key(0), own, dtype)), (lambda: np.full(own, 7).astype(dtype))
+    """Apply ``spec`` through the framework's native hook to an array of ``shape`` (torch's layout, moved to the
+    framework's own) filled with 7; returns (the exception, the array's values afterwards: hooks that return new
+    arrays leave it as the caller keeps it)."""
+    backend = get_backend(framework)
+    own = shape
+    if len(shape) >= 2:
+        perm = permutation(get_layout("torch"), get_layout(backend.NATIVE_LAYOUT), len(shape))
+        own = tuple(shape[p] for p in perm)
+    x = backend.array(np.full(own, 7).astype(dtype), dtype)
     try:
-        call()
+        backend.init_array(spec, x, seed=0)
     except Exception as err:  # noqa: BLE001 - the test inspects whatever comes out
-        return err, after()
-    return None, after()
+        return err, backend.to_numpy(x)
+    return None, backend.to_numpy(x)
 
 
 def normalized(message):
@@ -67,7 +58,7 @@ def normalized(message):
 @pytest.mark.parametrize("case,spec,shape,dtype,kind,pattern", CATALOG, ids=[c[0] for c in CATALOG])
 def test_the_same_mistake_reads_the_same_in_every_backend(case, spec, shape, dtype, kind, pattern):
     messages = {}
-    for framework in FRAMEWORKS:
+    for framework in BACKENDS:
         if framework == "mxnet" and case == "fan-based on a vector":
             continue  # MXNet's initializer gives vectors Keras's fan rule (Gluon hands it every parameter)
         err, values = attempt(framework, spec, shape, dtype)

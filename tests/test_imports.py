@@ -5,7 +5,7 @@ import sys
 
 from conftest import needs
 
-FRAMEWORKS = ("torch", "jax", "flax", "tensorflow", "keras", "mxnet")
+FRAMEWORKS = ("torch", "jax", "flax", "tensorflow", "keras", "mxnet", "equinox")
 
 
 def run(code: str) -> str:

@@ -4,7 +4,6 @@ Statistical checks: each two-sample or one-sample KS at level 1e-4 (a correct sa
 probability 1e-4); seeds are fixed, so a run is repeatable.
 """
 
-import importlib.util
 import json
 import math
 import warnings
@@ -17,12 +16,14 @@ from unifiedinit.verify import zoo
 from unifiedinit import presets
 from unifiedinit.plan import Param
 
+from conftest import applied
+
 ALPHA = 1e-4
-MODULES = {"torch": "torch", "keras": "keras", "mxnet": "mxnet", "flax": "flax"}
 
 
 def have(framework):
-    return importlib.util.find_spec(MODULES[framework]) is not None
+    from unifiedinit.backends import available
+    return available(framework)
 
 
 def framework_param(framework):
@@ -95,7 +96,7 @@ def decided(report):
 #: Keras's LSTM kernels stack the four gates ((in, 4H) glorot, (H, 4H) orthogonal); a Flax LSTMCell keeps one kernel
 #: per gate, which the preset scales by its own fans (Flax's convention): not the same law (presets.py says so)
 GAPS = {("keras", "flax", ("lstm", "weight")), ("keras", "flax", ("lstm", "recurrent_weight"))} | {
-    ("flax", target, ("lstm", "recurrent_weight")) for target in ("torch", "keras", "mxnet")}  # and the reverse
+    ("flax", target, ("lstm", "recurrent_weight")) for target in zoo.FRAMEWORKS if target != "flax"}  # and back
 
 
 @pytest.mark.parametrize("target", FRAMEWORKS)
@@ -105,7 +106,7 @@ def test_each_preset_reproduces_its_frameworks_own_defaults_in_every_framework(s
     model = zoo.BUILD[target]()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the torch preset's attention rules match nothing here
-        report = presets.PRESETS[source].apply(model, seed=3)
+        model, report = applied(presets.PRESETS[source], model, seed=3)
     assert not report.unmatched, [p.path for p in report.unmatched]
     draws = decided(report)
     got = zoo.values(target, model)
@@ -142,7 +143,7 @@ def test_each_seed_pattern_gives_the_same_distributions_in_every_framework(name)
         model = zoo.BUILD[framework]()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            report = plan.apply(model, seed=5)
+            model, report = applied(plan, model, seed=5)
         draws = {e.param.path: e.draw for e in report.entries if e.draw is not None}
         got = zoo.values(framework, model)
         results[framework] = {}
@@ -183,8 +184,8 @@ def test_a_plan_that_cannot_apply_changes_nothing(framework):
 def test_the_same_seed_gives_the_same_values(framework):
     plan = ui.Plan().rule(ui.XavierNormal(), role="weight")
     a, b = zoo.BUILD[framework](), zoo.BUILD[framework]()
-    plan.apply(a, seed=11)
-    plan.apply(b, seed=11)
+    a, _ = applied(plan, a, seed=11)
+    b, _ = applied(plan, b, seed=11)
     va, vb = zoo.values(framework, a), zoo.values(framework, b)
     np.testing.assert_array_equal(va[("fc1", "weight")][0], vb[("fc1", "weight")][0])
 
@@ -252,11 +253,12 @@ def test_param_groups_hold_exactly_the_expected_parameters(framework):
         assert {path_of[id(x)] for x in groups} == want_off
         if framework == "mxnet":
             assert all(x.wd_mult == 0.0 for x in groups)
-    else:
+    else:  # an optax mask (Flax, Equinox): True where decay applies, over the parameters' pytree
         import jax
         flat = jax.tree_util.tree_flatten_with_path(groups)[0]
         from unifiedinit.backends.flax import _key_path
         mask = {"/".join(_key_path(path)): bool(x) for path, x in flat}
+        mask = {k: x for k, x in mask.items() if k in want_on | want_off or x}  # Equinox: buffers' leaves are False
         assert {k for k, x in mask.items() if not x} == want_off
         assert {k for k, x in mask.items() if x} == want_on
 
@@ -370,6 +372,18 @@ def _shared_layer_model(framework):
                 self.b = self.a
                 self.stats = nnx.BatchNorm(3, rngs=rngs)
         return Net(nnx.Rngs(0)), {"b/kernel", "b/bias"}, "stats/mean"
+    if framework == "equinox":  # one array in two fields; Equinox has no frozen flag (the optimizer's filter says)
+        import equinox as eqx
+        import jax
+
+        class Pair(eqx.Module):
+            a: eqx.nn.Linear
+            b: eqx.nn.Linear
+
+            def __init__(self, key):
+                self.a = eqx.nn.Linear(3, 3, key=key)
+                self.b = self.a
+        return Pair(jax.random.key(0)), {"b/weight", "b/bias"}, None
     from unifiedinit.backends.mxnet import mx
     nn = mx.gluon.nn
     net = nn.Sequential()
@@ -383,7 +397,7 @@ def _shared_layer_model(framework):
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_a_shared_tensor_is_one_parameter_and_frozen_ones_stay_out_of_param_groups(framework):
     model, aliases, frozen = _shared_layer_model(framework)
-    report = presets.torch.apply(model, seed=0)
+    model, report = applied(presets.torch, model, seed=0)
     listed = [p.path for p in report.params] + [a for p in report.params for a in p.aliases]
     assert len(listed) == len(set(listed))  # every path once
     assert aliases <= {a for p in report.params for a in p.aliases}
@@ -398,13 +412,15 @@ def test_a_shared_tensor_is_one_parameter_and_frozen_ones_stay_out_of_param_grou
         assert all(v.trainable for v in groups)
     elif framework == "mxnet":
         assert all(p.grad_req != "null" for p in groups)
+    elif framework == "equinox":
+        assert model.a.weight is model.b.weight  # the tied array is still one array in the new module
     else:
         import jax
         mask = jax.tree_util.tree_flatten_with_path(groups)[0]
         from unifiedinit.backends.flax import _key_path
         paths = {"/".join(_key_path(path)) for path, _ in mask}
         assert "stats/scale" in paths and not paths & {"stats/mean", "stats/var"}  # statistics are not trainable
-    assert frozen in {p.path for p in report.params if not p.trainable}
+    assert frozen is None or frozen in {p.path for p in report.params if not p.trainable}
 
 
 def test_a_layer_class_the_library_cannot_read_is_taught_once():

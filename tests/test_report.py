@@ -5,7 +5,6 @@ import json
 import subprocess
 import sys
 
-import numpy as np
 
 import unifiedinit as ui
 from unifiedinit.verify import compare as report

@@ -4,7 +4,6 @@ Each KS check is at level 1e-4 (a correct sampler fails it with probability 1e-4
 """
 
 import math
-import warnings
 
 import numpy as np
 import pytest

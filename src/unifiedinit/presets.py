@@ -33,7 +33,7 @@ from .plan import Plan
 from .specs import (Constant, KaimingNormal, KaimingUniform, LecunNormal, Normal, Ones, Orthogonal, Uniform, VarianceScaling,
                     XavierUniform, Zeros)
 
-__all__ = ["torch", "keras", "flax", "mxnet", "PRESETS", "dcgan", "he_conv", "xavier_linear", "first_and_second",
+__all__ = ["torch", "keras", "flax", "mxnet", "equinox", "PRESETS", "dcgan", "he_conv", "xavier_linear", "first_and_second",
            "SEED_PATTERNS"]
 
 
@@ -109,7 +109,20 @@ mxnet = _quiet(_norms(
     .rule(Zeros(), kind=_LAYERS + ("recurrent", "attention"), role=("bias", "recurrent_bias"))
     .rule(Constant(0.25), kind="prelu", role="slope")))                 # PReLU alpha Constant(0.25)
 
-PRESETS = {"torch": torch, "keras": keras, "flax": flax, "mxnet": mxnet}
+equinox = _quiet(_norms(
+    Plan(name="equinox")
+    # Linear, Conv*, ConvTranspose*: weight and bias U(+-1/sqrt(fan_in)) with the layer's own fan_in (in/g x RF)
+    # for all three (eqx.nn._conv: lim = 1 / sqrt(grouped_in_channels * prod(kernel_size))), unlike torch's
+    # ConvTranspose, which takes its storage's
+    .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind=_LAYERS, role=("weight", "bias"), fans="layer")
+    .rule(Normal(0.0, 1.0), kind="embedding", role="embedding")                       # Embedding: N(0, 1)
+    .rule(Constant(0.25), kind="prelu", role="slope")                                  # PReLU(init_alpha=0.25)
+    # LSTMCell, GRUCell: every weight and bias U(+-1/sqrt(hidden))
+    .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind="recurrent", fans="layer")
+    # MultiheadAttention: four Linear layers with their defaults
+    .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind="attention", role=("weight", "bias"), fans="layer")))
+
+PRESETS = {"torch": torch, "keras": keras, "flax": flax, "mxnet": mxnet, "equinox": equinox}
 
 # ------------------------------------------------------------------------------- the seeds' whole-model patterns
 

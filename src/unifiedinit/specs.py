@@ -93,6 +93,12 @@ class Spec(Record):
         from .backends import get_backend
         return get_backend("mxnet").initializer(self, layout=layout, portable=portable)
 
+    def to_equinox(self, *, bias: "Spec | None" = None, layout: LayoutLike | None = None, portable: Any = None) -> Any:
+        """A function ``init(layer_or_array, key)`` that returns an Equinox layer (its weight, and its bias when
+        ``bias`` is given) or array with new values; see ``unifiedinit.backends.equinox.EquinoxInitializer``."""
+        from .backends import get_backend
+        return get_backend("equinox").initializer(self, bias=bias, layout=layout, portable=portable)
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Spec):

@@ -67,8 +67,9 @@ class Backend(Protocol):
     def to_numpy(self, x: Any) -> Any:
         """A framework array as NumPy (bfloat16 as float32)."""
 
-    def init_array(self, spec: Spec, x: Any, *, seed: int = 0) -> Any:
-        """The native hook on one array stored in the framework's layout: ``x`` in place, or a new array."""
+    def init_array(self, spec: Spec, x: Any, *, layout: Any = None, seed: int = 0, portable: Any = None) -> Any:
+        """The native hook on one array stored in ``layout`` (default the framework's): ``x`` in place, or a new
+        array."""
 
 
 class Ops(Protocol):

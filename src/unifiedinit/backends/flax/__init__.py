@@ -6,7 +6,7 @@ One package, the same files as every backend: ``ops`` (the samplers' array opera
 """
 
 from .hooks import FlaxInitializer, array, init_array, initializer, reinit, sample, to_numpy  # noqa: F401
-from .model import _key_path, owns, param_groups, target, walk  # noqa: F401
+from .model import _key_path, owns, param_groups, read, target, walk  # noqa: F401
 from .ops import JaxOps, draw_array  # noqa: F401
 
 NAME = "flax"

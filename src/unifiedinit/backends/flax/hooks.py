@@ -22,7 +22,7 @@ from ... import draws as D
 from ...layout import Layout, LayoutLike, TensorInfo, get_layout
 from ...portable import portable_option
 from ...specs import Spec
-from .ops import draw_array
+from .ops import array, draw_array, to_numpy  # noqa: F401 (the conformance suite's, re-exported)
 
 
 def dtype_name(dtype: Any) -> str:
@@ -117,15 +117,7 @@ def reinit(target: Any, key: jax.Array, *, kernel: Spec | None = None, bias: Spe
 
 # ------------------------------------------------------------------------- one array, for the conformance suite
 
-def array(values: Any, dtype: str) -> jax.Array:
-    return jnp.asarray(values, dtype=dtype)
-
-
-def to_numpy(x: jax.Array) -> Any:
-    import numpy as np
-    return np.asarray(x.astype(jnp.float32) if x.dtype == jnp.bfloat16 else x)
-
-
-def init_array(spec: Spec, x: jax.Array, *, seed: int = 0) -> jax.Array:
-    """The native hook on one array's shape and dtype, in Flax's layout: a new array."""
-    return initializer(spec)(jax.random.key(seed), x.shape, x.dtype)
+def init_array(spec: Spec, x: jax.Array, *, layout: LayoutLike | None = None, seed: int = 0,
+               portable: Any = None) -> jax.Array:
+    """The native hook on one array's shape and dtype, stored in ``layout`` (default Flax's): a new array."""
+    return initializer(spec, layout=layout, portable=portable)(jax.random.key(seed), x.shape, x.dtype)

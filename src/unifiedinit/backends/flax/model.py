@@ -11,12 +11,10 @@ from typing import Any, Iterable, Mapping, Sequence
 import jax
 import jax.numpy as jnp
 
-from ... import draws as D
-from ... import samplers
 from ...layout import TensorInfo
 from ...params import looks_like_norm, registered_layer, stacked_axes, tie
 from .hooks import dtype_name as _dtype_name
-from .ops import JaxOps, stream_key
+from .ops import JaxTarget
 
 
 def owns(obj: Any) -> bool:
@@ -138,7 +136,6 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
     whether it is a norm)."""
     from ...params import Param
     chain = [layers.get(path[:i]) for i in range(len(path) + 1)]  # the root model first
-    known = [c for c in chain if c is not None]
     inferred = "names" if chain[-1] is None else ""
     classes = [c.cls if c is not None else _class_of_name(path[i - 1]) for i, c in enumerate(chain) if i or c]
     here = chain[-1] or _Layer(classes[-1] if classes else "")
@@ -337,7 +334,7 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
     return _walk_nnx(model)
 
 
-class _Target:
+class _Target(JaxTarget):
     """Writes a plan's values: into an NNX module in place (keeping each variable's sharding), or into a new
     linen tree."""
 
@@ -361,14 +358,6 @@ class _Target:
             where.set_value(x)
         else:
             self.new[where] = x
-
-    def native(self, p: Any, where: Any, draw: D.Draw, stream: int | None) -> None:
-        from ...apply import stream as derive
-        key = stream_key(self.base, stream if stream is not None else derive(0, p.key))
-        self._put(p, where, samplers.draw(JaxOps(key), draw, p.shape, jnp.dtype(p.dtype), p.stacked))
-
-    def host(self, p: Any, where: Any, values: Any) -> None:
-        self._put(p, where, jnp.asarray(values, dtype=p.dtype))
 
     def result(self, report: Any) -> Any:
         if self.tree is None:
@@ -416,3 +405,9 @@ def _key_path(path: Sequence[Any]) -> tuple[str, ...]:
         if str(name) not in ("value", "raw_value"):
             out.append(str(name))
     return tuple(out)
+
+
+def read(handle: Any) -> Any:
+    """An NNX variable's values as a float64 NumPy array."""
+    import numpy as np
+    return np.asarray(handle.get_value(), dtype=np.float64)

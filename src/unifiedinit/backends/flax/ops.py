@@ -63,3 +63,34 @@ def draw_array(key: jax.Array, d: D.Draw, shape: tuple[int, ...], dtype: Any, st
     """Sample one primitive with ``jax.random``."""
     from ...samplers import draw
     return draw(JaxOps(key), d, shape, dtype, stacked)
+
+
+class JaxTarget:
+    """What every JAX framework's target shares (Flax, Equinox): native draws with ``jax.random`` on the key of the
+    parameter's stream folded into ``self.base``, and portable values as JAX arrays; ``_put`` stores each."""
+
+    base: jax.Array
+
+    def _put(self, p: Any, handle: Any, x: jax.Array) -> None:  # pragma: no cover - every target defines it
+        raise NotImplementedError
+
+    def native(self, p: Any, handle: Any, draw: D.Draw, stream: int | None) -> None:
+        from ...apply import stream as derive
+        from ...samplers import draw as sampled
+        key = stream_key(self.base, stream if stream is not None else derive(0, p.key))
+        self._put(p, handle, sampled(JaxOps(key), draw, p.shape, jnp.dtype(p.dtype), p.stacked))
+
+    def host(self, p: Any, handle: Any, values: Any) -> None:
+        self._put(p, handle, jnp.asarray(values, dtype=p.dtype))
+
+
+def array(values: Any, dtype: str) -> Any:
+    """A NumPy array: JAX takes it wherever it takes an array, and it holds float64 without ``jax_enable_x64``."""
+    import numpy as np
+    from ...reference import numpy_dtype
+    return np.asarray(values).astype(numpy_dtype(dtype, integers=True) if dtype != "bool" else bool)
+
+
+def to_numpy(x: Any) -> Any:
+    import numpy as np
+    return np.asarray(x.astype(jnp.float32) if x.dtype == jnp.bfloat16 else x)

@@ -111,6 +111,7 @@ def to_numpy(x: Any) -> Any:
                                            "bfloat16" else x))
 
 
-def init_array(spec: Spec, x: Any, *, seed: int = 0) -> Any:
-    """The native hook on one array's shape and dtype, in Keras's layout: a new array."""
-    return initializer(spec, seed=seed)(tuple(x.shape), keras.backend.standardize_dtype(x.dtype))
+def init_array(spec: Spec, x: Any, *, layout: LayoutLike | None = None, seed: int = 0, portable: Any = None) -> Any:
+    """The native hook on one array's shape and dtype, stored in ``layout`` (default Keras's): a new array."""
+    init = SpecInitializer(spec, seed=seed, layout=layout or "keras", portable=portable)
+    return init(tuple(x.shape), keras.backend.standardize_dtype(x.dtype))

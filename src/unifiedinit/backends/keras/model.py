@@ -191,3 +191,9 @@ def param_groups(model: Any, selects: Any, weight_decay: float) -> list:
     ``optimizer.exclude_from_weight_decay(var_list=...)``."""
     from ...plan import excluded
     return [var for p, var in walk(model) if var.trainable and excluded(p, selects)]
+
+
+def read(handle: Any) -> Any:
+    """A variable's values as a float64 NumPy array."""
+    import numpy as np
+    return np.asarray(ops.convert_to_numpy(handle), dtype=np.float64)

@@ -8,7 +8,7 @@ One package, the same files as every backend: ``ops`` (the samplers' array opera
 
 from .numpy2 import NUMPY2_ALIASES, import_mxnet, mx  # noqa: F401  (first: MXNet is imported here)
 from .hooks import SpecInitializer, array, init_array, initializer, sample, to_numpy  # noqa: F401,E402
-from .model import owns, param_groups, target, walk  # noqa: F401,E402
+from .model import owns, param_groups, read, target, walk  # noqa: F401,E402
 from .ops import MXNetOps  # noqa: F401,E402
 
 NAME = "mxnet"

@@ -141,8 +141,9 @@ def to_numpy(x: Any) -> Any:
     return x.asnumpy()
 
 
-def init_array(spec: Spec, x: Any, *, seed: int = 0) -> Any:
-    """The native hook on one array, in MXNet's layout: in place (the global RNG seeded with ``seed``)."""
+def init_array(spec: Spec, x: Any, *, layout: LayoutLike | None = None, seed: int = 0, portable: Any = None) -> Any:
+    """The native hook on one array stored in ``layout`` (default MXNet's): in place (the global RNG seeded with
+    ``seed``)."""
     mx.random.seed(seed)
-    SpecInitializer(spec)._apply(x)
+    SpecInitializer(spec, layout=getattr(layout, "name", layout) or "mxnet", portable=portable)._apply(x)
     return x

@@ -8,7 +8,7 @@ and ``nn_init`` (the ``torch.nn.init`` drop-ins).
 
 from .hooks import (TorchInitializer, array, init_, init_array, initializer, lower, sample, to_numpy,  # noqa: F401
                     write_numpy)
-from .model import layer_layout, owns, param_groups, target, walk  # noqa: F401
+from .model import layer_layout, owns, param_groups, read, target, walk  # noqa: F401
 from .nn_init import *  # noqa: F401,F403
 from .nn_init import __all__ as _nn_init_all
 from .ops import CHUNK, TorchOps  # noqa: F401

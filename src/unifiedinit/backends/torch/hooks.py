@@ -164,6 +164,7 @@ def to_numpy(x: torch.Tensor) -> Any:
     return x.detach().cpu().float().numpy() if x.dtype == torch.bfloat16 else x.detach().cpu().numpy()
 
 
-def init_array(spec: Spec, x: torch.Tensor, *, seed: int = 0) -> torch.Tensor:
-    """The native hook on one array, in torch's layout: in place."""
-    return initializer(spec, generator=torch.Generator().manual_seed(seed))(x)
+def init_array(spec: Spec, x: torch.Tensor, *, layout: LayoutLike | None = None, seed: int = 0,
+               portable: Any = None) -> torch.Tensor:
+    """The native hook on one array stored in ``layout`` (default torch's): in place."""
+    return init_(x, spec, layout=layout, generator=torch.Generator().manual_seed(seed), portable=portable)

@@ -1,0 +1,202 @@
+"""Equinox modules as parameter records, and the target the apply loop writes through.
+
+Equinox modules are immutable pytrees (dataclasses): a walk follows their fields (submodules, tuples and lists of
+them, arrays), and a plan returns a new module built with ``eqx.tree_at``. Layers by class: ``Linear`` (weight
+(out, in)), ``Conv*`` (weight (out, in/g, *k), bias (out, 1, ...)), ``ConvTranspose*`` (weight (out, in/g, *k):
+the layer's own axes, not torch's (in, out/g, *k)), ``Embedding``, ``LayerNorm``/``RMSNorm``/``GroupNorm``/
+``BatchNorm`` (whose running statistics live in ``eqx.nn.State``, outside the module), ``LSTMCell``/``GRUCell``,
+``MultiheadAttention`` and ``PReLU``. A stacked model (``eqx.filter_vmap`` over a layer's constructor) has
+leading layer axes beyond the class's rank.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from ...layout import Layout, TensorInfo, register_layout
+from ...params import looks_like_norm, registered_layer, stacked_axes, tie
+from .ops import JaxTarget
+
+#: an Equinox ConvTranspose weight (out, in/g, *k): its portable values are a torch ConvTranspose's, moved
+register_layout(Layout("equinox_conv_transpose", (0,), (1,), framework="equinox", canonical="torch_conv_transpose"))
+
+_NN = eqx.nn
+#: class -> (kind, the layout of its weight)
+_KINDS: tuple[tuple[Any, str, str], ...] = (
+    (_NN.Linear, "dense", "torch"), (_NN.ConvTranspose, "conv_transpose", "equinox_conv_transpose"),
+    (_NN.Conv, "conv", "torch"), (_NN.Embedding, "embedding", "torch_embedding"),
+    ((_NN.LayerNorm, _NN.RMSNorm, _NN.GroupNorm, _NN.BatchNorm), "norm", "torch"),
+    ((_NN.LSTMCell, _NN.GRUCell), "recurrent", "torch"), (_NN.MultiheadAttention, "attention", "torch"),
+    (_NN.PReLU, "prelu", "torch"))
+_ROLES = {"weight": "weight", "bias": "bias", "weight_ih": "weight", "weight_hh": "recurrent_weight",
+          "bias_n": "recurrent_bias", "negative_slope": "slope"}
+
+
+def owns(obj: Any) -> bool:
+    """An Equinox module."""
+    return isinstance(obj, eqx.Module)
+
+
+def _kind(module: Any, parent_kind: str | None) -> tuple[str, str]:
+    info = registered_layer(type(module))
+    if info is not None:
+        return info.kind, info.layouts.get("weight", "torch")
+    if parent_kind in ("attention", "recurrent"):
+        return parent_kind, "torch"  # MultiheadAttention's projections are its own
+    for classes, kind, layout in _KINDS:
+        if isinstance(module, classes):
+            return kind, layout
+    own = {name: tuple(x.shape) for name, x in _arrays(module).items()}
+    return ("norm", "torch") if looks_like_norm(type(module).__name__, own) else ("other", "torch")
+
+
+def _arrays(module: Any) -> dict[str, Any]:
+    return {f.name: getattr(module, f.name) for f in dataclasses.fields(module)
+            if eqx.is_inexact_array(getattr(module, f.name, None))}
+
+
+def _expected_ndim(module: Any, name: str) -> int | None:
+    """The rank of one layer's parameter ``name`` (a larger rank means stacked layers in front)."""
+    if isinstance(module, _NN.Linear):
+        return {"weight": 2, "bias": 1}.get(name)
+    if isinstance(module, (_NN.Conv, _NN.ConvTranspose)):
+        return {"weight": module.num_spatial_dims + 2, "bias": module.num_spatial_dims + 1}.get(name)
+    if isinstance(module, _NN.Embedding):
+        return {"weight": 2}.get(name)
+    if isinstance(module, (_NN.LSTMCell, _NN.GRUCell)):
+        return {"weight_ih": 2, "weight_hh": 2, "bias": 1, "bias_n": 1}.get(name)
+    if isinstance(module, (_NN.GroupNorm, _NN.BatchNorm)):
+        return 1
+    if isinstance(module, (_NN.LayerNorm, _NN.RMSNorm)):
+        return len(module.shape)
+    return None
+
+
+def _children(module: Any) -> list[tuple[tuple[Any, ...], tuple[Any, ...], Any]]:
+    """(key parts, attribute path, submodule) for each submodule held in a field, a tuple or a list (an
+    ``nn.Sequential``'s layers keyed by position alone, as torch's)."""
+    out = []
+    for f in dataclasses.fields(module):
+        value = getattr(module, f.name, None)
+        key = () if isinstance(module, _NN.Sequential) and f.name == "layers" else (f.name,)
+        if isinstance(value, eqx.Module):
+            out.append((key, (f.name,), value))
+        elif isinstance(value, (list, tuple)):
+            out += [(key + (i,), (f.name, i), x) for i, x in enumerate(value) if isinstance(x, eqx.Module)]
+    return out
+
+
+def _tree(module: Any, key: tuple[Any, ...] = (), path: tuple[Any, ...] = (), parent_kind: str | None = None,
+          depth: int = 0) -> Any:
+    kind, layout = _kind(module, parent_kind)
+    yield module, key, path, kind, layout
+    if depth < 64:
+        for sub_key, sub_path, child in _children(module):
+            yield from _tree(child, key + sub_key, path + sub_path, kind, depth + 1)
+
+
+def walk(model: Any) -> list[tuple[Any, Any]]:
+    """Every floating-point array of an Equinox module as (Param, (attribute path, array)); an array held twice once."""
+    from ...params import Param
+    if not isinstance(model, eqx.Module):
+        raise TypeError(f"parameter 'model' must be an Equinox module, got {type(model).__name__}")
+    found = []
+    for module, key, path, kind, layout in _tree(model):
+        arrays = _arrays(module)
+        if not arrays:
+            continue
+        info = registered_layer(type(module))
+        for name, x in arrays.items():
+            shape = tuple(x.shape)
+            stacked = stacked_axes(shape, _expected_ndim(module, name))
+            one = tuple(d for i, d in enumerate(shape) if i not in stacked)
+            role = info.roles[name] if info is not None and name in info.roles else _ROLES.get(name, "other")
+            if kind == "norm" and role == "bias":
+                role = "shift"
+            elif kind == "norm" and role == "weight":
+                role = "scale"
+            elif kind == "embedding" and role == "weight":
+                role = "embedding"
+            weight = arrays.get("weight", arrays.get("weight_ih"))
+            layer_fans = None
+            if kind == "recurrent":
+                hidden = module.hidden_size
+                layer_fans = (hidden, hidden)
+            elif weight is not None:
+                w = tuple(d for i, d in enumerate(weight.shape)
+                          if i not in stacked_axes(tuple(weight.shape), _expected_ndim(module, "weight")))
+                if len(w) >= 2 and all(w):
+                    layer_fans = TensorInfo.make(w, layout).fans
+            own_layout = (info.layouts.get(name) if info is not None else None) or \
+                (layout if role in ("weight", "embedding") else "torch")
+            found.append((Param(path="/".join(map(str, path + (name,))), kind=kind, role=role, shape=shape,
+                                layout=own_layout, layer_fans=layer_fans, layer=type(module).__name__,
+                                dtype=jnp.dtype(x.dtype).name, stacked=stacked if len(one) else (), key_parts=key),
+                          (path + (name,), x)))
+    return tie(found, identity=lambda handle: id(handle[1]))
+
+
+def read(handle: Any) -> Any:
+    import numpy as np
+    return np.asarray(handle[1])
+
+
+def _get(model: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        model = getattr(model, part) if isinstance(part, str) else model[part]
+    return model
+
+
+class _Target(JaxTarget):
+    """Collects a plan's values and builds the new module with one ``eqx.tree_at``."""
+
+    def __init__(self, model: Any, *, seed: int | None = None, key: jax.Array | None = None) -> None:
+        if key is None and seed is None:
+            raise ValueError("JAX has no global random state: pass seed= (an int) or key= (a jax.random key)")
+        if key is not None and seed is not None:
+            raise ValueError("Plan.apply: give seed= or key=, not both")
+        self.model, self.base = model, key if key is not None else jax.random.key(0)
+        self.found = walk(model)
+        self.new: list[tuple[tuple[Any, ...], Any]] = []
+
+    def _put(self, p: Any, handle: Any, x: jax.Array) -> None:
+        old = handle[1]
+        sharding = getattr(old, "sharding", None)
+        if sharding is not None and getattr(x, "sharding", None) != sharding:
+            x = jax.device_put(x, sharding)
+        self.new.append((handle[0], x))
+        for alias in p.aliases:  # a tied array: every place that holds it gets the same values
+            self.new.append((tuple(int(s) if s.isdigit() else s for s in alias.split("/")), x))
+
+    def result(self, report: Any) -> Any:
+        if not self.new:
+            return self.model, report
+        paths = [path for path, _ in self.new]
+        new = eqx.tree_at(lambda m: [_get(m, path) for path in paths], self.model, [x for _, x in self.new])
+        return new, report
+
+
+def target(model: Any, **options: Any) -> _Target:
+    """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``)."""
+    return _Target(model, **options)
+
+
+def param_groups(model: Any, selects: Any, weight_decay: float) -> Any:
+    """``unifiedinit.param_groups`` for Equinox: an optax mask (True where decay applies) shaped like
+    ``eqx.filter(model, eqx.is_array)``; arrays that are not parameters (a BatchNorm's state values) get False."""
+    from ...plan import excluded
+    keep: dict[str, bool] = {}
+    for p, _ in walk(model):
+        for path in (p.path,) + p.aliases:
+            keep[path] = p.trainable and not excluded(p, selects)
+
+    def decide(path: Any, x: Any) -> bool:  # only parameters decay (not a BatchNorm's StateIndex values)
+        words = "/".join(str(getattr(k, "name", getattr(k, "idx", k))) for k in path)
+        return keep.get(words, False)
+
+    return jax.tree_util.tree_map_with_path(decide, eqx.filter(model, eqx.is_array))

@@ -1,0 +1,6 @@
+"""``unifiedinit.samplers`` over Equinox: Equinox draws with JAX, so its ops are the JAX ones."""
+
+from ..flax.ops import JaxOps as EquinoxOps
+from ..flax.ops import JaxTarget, array, stream_key, to_numpy
+
+__all__ = ["EquinoxOps", "JaxTarget", "array", "stream_key", "to_numpy"]

@@ -1,0 +1,22 @@
+"""The zoo model in torch: the small model every framework builds the same way (``unifiedinit.verify.zoo``), with
+torch's own default initialization, for ``unifiedinit defaults``, the preset tests and the notebooks."""
+
+
+def build():
+    import torch
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(200, 32)
+            self.conv = nn.Conv2d(8, 32, 3)
+            self.bn = nn.BatchNorm2d(32)
+            self.convt = nn.ConvTranspose2d(32, 16, 3)
+            self.fc1 = nn.Linear(64, 128)
+            self.fc2 = nn.Linear(128, 10)
+            self.lstm = nn.LSTM(32, 24)
+            self.prelu = nn.PReLU()
+
+    torch.manual_seed(0)
+    return Net()
