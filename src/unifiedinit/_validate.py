@@ -112,7 +112,9 @@ def draw_range(d: Any) -> tuple[float, float]:
         return -NORMAL_REACH * d.std, NORMAL_REACH * d.std
     if isinstance(d, D.Array):
         return (min(d.values), max(d.values)) if d.values else (0.0, 0.0)
-    return 0.0, 1.0  # eye, dirac
+    if isinstance(d, D.Eye):
+        return min(0.0, d.gain), max(0.0, d.gain)
+    return 0.0, 1.0  # dirac
 
 
 def representable(d: Any, dtype_name: str) -> None:

@@ -75,9 +75,10 @@ class Orthogonal(Draw):
 
 
 class Eye(Draw):
-    """A 2-D identity (ones at [i, i] for i < min(shape)), zeros elsewhere."""
+    """``gain`` on the diagonal of a 2-D tensor ([i, i] for i < min(shape)), zeros elsewhere."""
     elementwise: ClassVar[bool] = False
     deterministic: ClassVar[bool] = True
+    gain: float = 1.0
 
 
 class Dirac(Draw):

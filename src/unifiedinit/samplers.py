@@ -161,7 +161,7 @@ def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
     """The values of a determined structured draw (eye, dirac, array) as a float64 NumPy array."""
     import numpy as np
     if isinstance(d, D.Eye):
-        return np.eye(*shape)
+        return d.gain * np.eye(*shape)
     if isinstance(d, D.Dirac):
         out = np.zeros(shape)
         per_group = shape[d.out_axis] // d.groups

@@ -358,12 +358,17 @@ class Orthogonal(Spec):
 
 @register
 class Eye(Spec):
-    """The identity matrix (torch's eye_, Keras's Identity): 2-D tensors only."""
+    """``gain`` times the identity matrix (torch's eye_ with gain 1, Keras's Identity(gain)): 2-D tensors only, ones
+    at [i, i] for i < min(shape)."""
     elementwise: ClassVar[bool] = False
+    gain: float = 1.0
+
+    def __post_init__(self) -> None:
+        _set(self, "gain", v.real(type(self).__name__, "gain", self.gain))
 
     def lower(self, info: TensorInfo) -> D.Draw:
         _need_ndim("Eye", info, (2,), "exactly 2 dimensions")
-        return D.Eye()
+        return D.Eye(self.gain)
 
 
 @register
