@@ -8,14 +8,17 @@ def needs(module: str):
     return pytest.mark.skipif(importlib.util.find_spec(module) is None, reason=f"{module} is not installed")
 
 
-def applies(spec, shape) -> bool:
-    """Does ``spec`` apply to a weight of ``shape`` in the layer matrices? (FromArray has its own tests.)"""
+def applies(spec, shape, layout="torch") -> bool:
+    """Does ``spec`` apply to a weight of ``shape`` stored in ``layout`` in the layer matrices? (Its lowering accepts
+    the tensor; FromArray has its own tests.)"""
     import unifiedinit as ui
-    if isinstance(spec, (ui.Eye, ui.Sparse)):
-        return len(shape) == 2
-    if isinstance(spec, ui.Dirac):
-        return len(shape) in (3, 4, 5)
-    return not isinstance(spec, ui.FromArray)
+    if isinstance(spec, ui.FromArray):
+        return False
+    try:
+        ui.lower(spec, shape, layout)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def applied(plan, model, **options):

@@ -21,7 +21,7 @@ from unifiedinit.backends import FRAMEWORKS, available
 ALPHA = 1e-4
 SAMPLERS = ["reference"] + [f for f in FRAMEWORKS if available(f)]
 CASES = [(spec, layer) for spec in ui.examples() for layer in report.LAYERS
-         if report.applicable(spec, report.LAYERS[layer][0]) is not None]
+         if report.applicable(spec, *report.LAYERS[layer]) is not None]
 
 
 @functools.lru_cache(maxsize=None)
@@ -32,7 +32,7 @@ def _samplers():
 @functools.lru_cache(maxsize=None)
 def sample(spec, layer, framework):
     shape, layout = report.LAYERS[layer]
-    shape = report.applicable(spec, shape)
+    shape = report.applicable(spec, shape, layout)
     seed = 1 + SAMPLERS.index(framework)  # independent samples for the two-sample tests
     return _samplers()[framework](spec, shape, layout, seed), shape, layout
 

@@ -50,7 +50,8 @@ SHAPES = {"Dense": (300, 256), "Conv2D": (3, 3, 32, 64), "Conv2DTranspose": (3, 
 
 
 
-MATRIX = [(spec, layer) for spec in ui.examples() for layer in SHAPES if applies(spec, SHAPES[layer])]
+LAYOUTS = {"Dense": "keras", "Conv2D": "keras", "Conv2DTranspose": "keras_conv_transpose", "Embedding": "keras_embedding"}
+MATRIX = [(spec, layer) for spec in ui.examples() for layer in SHAPES if applies(spec, SHAPES[layer], LAYOUTS[layer])]
 
 
 @pytest.mark.parametrize("spec,layer", MATRIX, ids=lambda x: x if isinstance(x, str) else repr(x))

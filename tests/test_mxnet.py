@@ -49,7 +49,8 @@ def weight(lay):
 
 #: MXNet's storage: (out, in), (out, in, k, k), (in, out, k, k), (num, dim)
 SHAPES = {"Dense": (256, 300), "Conv2D": (64, 32, 3, 3), "Conv2DTranspose": (64, 32, 3, 3), "Embedding": (1000, 64)}
-MATRIX = [(spec, kind) for spec in ui.examples() for kind in SHAPES if applies(spec, SHAPES[kind])]
+LAYOUTS = {"Dense": "mxnet", "Conv2D": "mxnet", "Conv2DTranspose": "mxnet_conv_transpose", "Embedding": "mxnet_embedding"}
+MATRIX = [(spec, kind) for spec in ui.examples() for kind in SHAPES if applies(spec, SHAPES[kind], LAYOUTS[kind])]
 
 
 @pytest.mark.parametrize("spec,kind", MATRIX, ids=lambda x: x if isinstance(x, str) else repr(x))

@@ -32,7 +32,7 @@ LAYERS = {
                                                 "equinox": ("torch_embedding", (0, 1))}),
 }
 FRAMEWORKS = [f for f in REGISTERED if available(f)]
-CASES = [(spec, layer) for spec in ui.examples() for layer in LAYERS if applies(spec, LAYERS[layer][0])] + \
+CASES = [(spec, layer) for spec in ui.examples() for layer in LAYERS if applies(spec, *LAYERS[layer][:2])] + \
         [(spec, "Dense") for spec in ui.examples() if isinstance(spec, ui.FromArray)]
 
 

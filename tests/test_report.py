@@ -47,7 +47,7 @@ def test_compare_fails_on_a_mismatched_sampler(monkeypatch, capsys):
 
 def test_compare_options_and_errors(capsys):
     assert report.main(["--spec", "Eye", "--layer", "dense", "--frameworks", "reference", "--picture", ""]) == 0
-    assert "Eye()" in capsys.readouterr().out
+    assert "Eye(gain=1.0)" in capsys.readouterr().out
     assert report.main(["--spec", "XavierUniform", "--shape", "40,30,5", "--frameworks", "reference",
                         "--picture", ""]) == 0
     assert "(40, 30, 5)" in capsys.readouterr().out

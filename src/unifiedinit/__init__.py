@@ -15,18 +15,19 @@ if TYPE_CHECKING:  # annotations only: no runtime import of typing
 from .gain import calculate_gain
 from .layout import LAYOUTS, Layout, TensorInfo, fans, get_layout, register_layout
 from .serialize import from_dict, from_json, to_dict
-from .specs import (Affine, Constant, Dirac, Eye, FromArray, GlorotUniform, KaimingNormal, KaimingUniform,
+from .specs import (Affine, Bilinear, Constant, DeltaOrthogonal, Dirac, Eye, FromArray, GlorotUniform, KaimingNormal, KaimingUniform,
                     LecunNormal, LecunUniform, Mixture, Normal, Ones, Orthogonal, Sparse, Spec, TruncatedNormal,
                     Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros, examples, lower, register)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Affine", "Constant", "Dirac", "Eye", "FromArray", "GlorotUniform", "KaimingNormal", "KaimingUniform",
+    "Affine", "Bilinear", "Constant", "DeltaOrthogonal", "Dirac", "Eye", "FromArray", "GlorotUniform", "KaimingNormal", "KaimingUniform",
     "LAYOUTS", "Layout", "LecunNormal", "LecunUniform", "Mixture", "NO_DECAY", "Normal", "Ones", "Orthogonal",
     "Param", "Plan", "Portable", "Report", "Rule", "Select", "Sparse", "Spec", "TensorInfo", "TruncatedNormal", "Uniform",
     "VarianceScaling", "XavierNormal", "XavierUniform", "Zeros", "calculate_gain", "examples", "fans", "from_dict",
-    "from_json", "get_layout", "inspect", "lower", "param_groups", "presets", "register", "register_layer",
+    "from_jax", "from_json", "from_keras", "from_mxnet", "from_torch_fn",
+    "get_layout", "inspect", "lower", "param_groups", "presets", "register", "register_layer",
     "register_layout", "sample",
     "to_dict",
 ]
@@ -52,7 +53,8 @@ _register_with_loaded_frameworks()
 
 
 _LAZY = {"Plan": "plan", "Rule": "plan", "Select": "params", "Param": "params", "Report": "plan", "NO_DECAY": "plan",
-         "param_groups": "plan", "Portable": "portable", "inspect": "apply", "register_layer": "params"}
+         "param_groups": "plan", "Portable": "portable", "inspect": "apply", "register_layer": "params",
+         "from_keras": "convert", "from_jax": "convert", "from_torch_fn": "convert", "from_mxnet": "convert"}
 
 
 def __getattr__(name: str) -> Any:

@@ -106,7 +106,7 @@ def draw_range(d: Any) -> tuple[float, float]:
     if isinstance(d, D.Mixture):
         ranges = [draw_range(c) for c in d.components]
         return min(r[0] for r in ranges), max(r[1] for r in ranges)
-    if isinstance(d, D.Orthogonal):
+    if isinstance(d, (D.Orthogonal, D.DeltaOrthogonal)):
         return -d.gain, d.gain
     if isinstance(d, D.Sparse):
         return -NORMAL_REACH * d.std, NORMAL_REACH * d.std

@@ -6,7 +6,8 @@ samples these and nothing else; ``unifiedinit.reference`` samples them exactly w
 ``unifiedinit.verify.stats`` knows their exact distributions.
 
 Elementwise draws (every entry independent and identically distributed): Uniform, Normal,
-TruncatedNormal, Constant, Mixture, Affine. Structured draws: Orthogonal, Eye, Dirac, Sparse, Array.
+TruncatedNormal, Constant, Mixture, Affine. Structured draws: Orthogonal, DeltaOrthogonal, Eye, Dirac, Sparse,
+Array.
 """
 
 from __future__ import annotations
@@ -72,6 +73,15 @@ class Orthogonal(Draw):
     elementwise: ClassVar[bool] = False
     gain: float
     out_axis: int
+
+
+class DeltaOrthogonal(Draw):
+    """Zeros, and at the centre of the spatial axes ((k - 1) // 2 on each, JAX's delta_orthogonal) a
+    ``gain`` x Haar-random matrix with orthonormal columns, shape[out_axis] x shape[in_axis] (in <= out)."""
+    elementwise: ClassVar[bool] = False
+    gain: float
+    out_axis: int
+    in_axis: int
 
 
 class Eye(Draw):

@@ -63,6 +63,10 @@ class Ops:
         """Views of ``out``, one per index along ``axes`` (backends with immutable arrays never get an ``out``)."""
         raise NotImplementedError
 
+    def broadcast_mul(self, a: Any, b: Any) -> Any:
+        """a * b with NumPy's broadcasting."""
+        return a * b
+
 
 class NumpyLikeOps(Ops):
     """Ops whose array functions come from a NumPy-like namespace ``xp`` (``numpy``, ``jax.numpy``,
@@ -99,6 +103,9 @@ class NumpyLikeOps(Ops):
 
     def stack(self, parts: list) -> Any:
         return self.xp.stack(parts)
+
+    def permute(self, x: Any, axes: tuple[int, ...]) -> Any:
+        return self.xp.transpose(x, axes)
 
 
 def _support(d: D.Draw, final: Any) -> tuple[float, float] | None:
@@ -146,6 +153,23 @@ def _orthogonal(ops: Any, d: D.Orthogonal, shape: tuple[int, ...], dt: Any) -> A
         q = ops.transpose(q)
     rest = tuple(shape[i] for i in range(len(shape)) if i != axis)
     return ops.affine(ops.moveaxis(ops.reshape(q, (rows,) + rest), 0, axis), d.gain, 0.0)
+
+
+def _delta_orthogonal(ops: Any, d: D.DeltaOrthogonal, shape: tuple[int, ...], dt: Any) -> Any:
+    """An (out, in) matrix with orthonormal columns at the centre of the spatial axes, zeros elsewhere."""
+    import numpy as np
+    out, inp = shape[d.out_axis], shape[d.in_axis]
+    spatial = tuple(i for i in range(len(shape)) if i not in (d.out_axis, d.in_axis))
+    kernel = tuple(shape[i] for i in spatial)
+    centre = np.zeros(kernel)
+    centre[tuple((k - 1) // 2 for k in kernel)] = 1.0
+    q = _orthogonal(ops, D.Orthogonal(d.gain, 0), (out, inp), dt)  # (out, in), in <= out: orthonormal columns
+    full = ops.broadcast_mul(ops.reshape(q, (out, inp) + (1,) * len(kernel)),
+                             ops.from_numpy(centre.reshape((1, 1) + kernel), dt))
+    order = [0] * len(shape)  # full is (out, in, *spatial): put each axis where the layout keeps it
+    for source, target in enumerate((d.out_axis, d.in_axis) + spatial):
+        order[target] = source
+    return ops.permute(full, tuple(order))
 
 
 def _sparse(ops: Any, d: D.Sparse, shape: tuple[int, ...], dt: Any) -> Any:
@@ -203,6 +227,8 @@ def draw(ops: Any, d: D.Draw, shape: tuple[int, ...], dtype: Any, stacked: tuple
         x = _orthogonal(ops, d, shape, dt)
     elif isinstance(d, D.Sparse):
         x = _sparse(ops, d, shape, dt)
+    elif isinstance(d, D.DeltaOrthogonal):
+        x = _delta_orthogonal(ops, d, shape, dt)
     elif d.deterministic:
         x = ops.from_numpy(determined(d, shape), dt)
     else:  # pragma: no cover

@@ -126,13 +126,38 @@ def lower(spec: Spec, shape: Sequence[int], layout: LayoutLike = "torch",
 
 @register
 class Constant(Spec):
-    value: float
+    """``value`` everywhere; or an array ``value`` broadcast to the tensor's shape (NumPy's rules, MXNet's
+    ``Constant`` with an array), written in the tensor's own axis order."""
+    value: Any
+
+    @property
+    def elementwise(self) -> bool:  # type: ignore[override]
+        return not isinstance(self.value, tuple)  # an array is not one law per entry: not a mixture component
 
     def __post_init__(self) -> None:
-        _set(self, "value", v.real(type(self).__name__, "value", self.value))
+        value = self.value
+        if hasattr(value, "tolist") and not isinstance(value, (int, float)):
+            value = value.tolist()
+        if isinstance(value, (list, tuple)):
+            value = _nested_tuple(value, "value", "Constant")
+            if not value:
+                raise TypeError("Constant: parameter 'value' must be a number or a non-empty array, got an empty one")
+            _shape_of(value, "Constant")
+            _set(self, "value", value)
+            return
+        _set(self, "value", v.real(type(self).__name__, "value", value))
 
     def lower(self, info: TensorInfo) -> D.Draw:
-        return D.Constant(self.value)
+        if not isinstance(self.value, tuple):
+            return D.Constant(self.value)
+        import numpy as np
+        values = np.asarray(_flatten(self.value), dtype=np.float64).reshape(_shape_of(self.value, "Constant"))
+        try:
+            full = np.broadcast_to(values, info.shape)
+        except ValueError:
+            raise ValueError(f"Constant: parameter 'value' has shape {values.shape}, which does not broadcast to the "
+                             f"tensor's shape {info.shape}") from None
+        return D.Array(tuple(full.ravel().tolist()), info.shape)
 
 
 @register
@@ -357,6 +382,57 @@ class Orthogonal(Spec):
 
 
 @register
+class DeltaOrthogonal(Spec):
+    """The orthogonal delta kernel (Xiao et al. 2018; JAX's ``delta_orthogonal``): a 3-, 4- or 5-D convolution
+    kernel that is zero except at the centre of its spatial axes ((k - 1) // 2 on each), where it is ``gain`` x a
+    Haar-random matrix with orthonormal columns (output channels x input channels; needs in <= out). With it a
+    deep CNN starts as an orthogonal map of its input's centre pixel."""
+    elementwise: ClassVar[bool] = False
+    gain: float = 1.0
+
+    def __post_init__(self) -> None:
+        _set(self, "gain", v.positive(type(self).__name__, "gain", self.gain))
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        _need_ndim("DeltaOrthogonal", info, (3, 4, 5), "3, 4 or 5 dimensions (a convolution kernel)")
+        outs, ins, _ = info.layout.resolve(len(info.shape))
+        if len(outs) != 1 or len(ins) != 1:
+            raise ValueError(f"DeltaOrthogonal: layout {info.layout.name!r} has no single output and input axis")
+        out_axis, in_axis = outs[0], ins[0]
+        if info.shape[in_axis] > info.shape[out_axis]:
+            raise ValueError(f"DeltaOrthogonal: needs input channels <= output channels (fan_in <= fan_out), got "
+                             f"{info.shape[in_axis]} input and {info.shape[out_axis]} output channels in shape "
+                             f"{info.shape}")
+        if info.size == 0:
+            raise ValueError(f"DeltaOrthogonal: cannot make an orthogonal matrix of shape {info.shape}: every "
+                             f"dimension must be > 0")
+        return D.DeltaOrthogonal(self.gain, out_axis, in_axis)
+
+
+@register
+class Bilinear(Spec):
+    """The bilinear upsampling kernel (MXNet's ``Bilinear``; FCN's deconvolution weights): for a kernel with spatial
+    axes (..., kh, kw) in its layout, entry (y, x) is (1 - |x / f - c|)(1 - |y / f - c|) with f = ceil(kw / 2),
+    c = (2f - 1 - f mod 2) / (2f), the same in every channel pair. Determined."""
+    elementwise: ClassVar[bool] = False
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        _need_ndim("Bilinear", info, (4,), "exactly 4 dimensions (a 2-D convolution kernel)")
+        _, _, rf = info.layout.resolve(4)
+        if len(rf) != 2:
+            raise ValueError(f"Bilinear: layout {info.layout.name!r} has no two spatial axes")
+        kh, kw = info.shape[rf[0]], info.shape[rf[1]]
+        f = math.ceil(kw / 2.0)
+        c = (2 * f - 1 - f % 2) / (2.0 * f)
+        import itertools
+        values = []
+        for index in itertools.product(*(range(n) for n in info.shape)):
+            y, x = index[rf[0]], index[rf[1]]
+            values.append((1 - abs(x / f - c)) * (1 - abs(y / f - c)))
+        return D.Array(tuple(values), info.shape)
+
+
+@register
 class Eye(Spec):
     """``gain`` times the identity matrix (torch's eye_ with gain 1, Keras's Identity(gain)): 2-D tensors only, ones
     at [i, i] for i < min(shape)."""
@@ -415,19 +491,20 @@ class Sparse(Spec):
         return D.Sparse(self.sparsity, self.std, info.layout.out_axis(2))
 
 
-def _nested_tuple(value: Any, where: str) -> tuple:
+def _nested_tuple(value: Any, where: str, owner: str = "FromArray") -> tuple:
     if hasattr(value, "tolist") and not isinstance(value, (list, tuple)):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
-        return tuple(_nested_tuple(x, where) for x in value)
-    return v.real("FromArray", where, value)
+        return tuple(_nested_tuple(x, where, owner) for x in value)
+    return v.real(owner, where, value)
 
 
-def _shape_of(values: Any) -> tuple[int, ...]:
+def _shape_of(values: Any, owner: str = "FromArray") -> tuple[int, ...]:
     if isinstance(values, tuple):
-        inner = {_shape_of(x) for x in values}
+        inner = {_shape_of(x, owner) for x in values}
         if len(inner) > 1:
-            raise ValueError(f"FromArray: parameter 'values' must be a rectangular array; rows have shapes "
+            name = "values" if owner == "FromArray" else "value"
+            raise ValueError(f"{owner}: parameter '{name}' must be a rectangular array; rows have shapes "
                              f"{sorted(inner)}")
         return (len(values),) + (inner.pop() if inner else ())
     return ()
@@ -561,7 +638,7 @@ def examples() -> list[Spec]:
         VarianceScaling(1.0, "fan_out", "normal"), VarianceScaling(0.5, "fan_geo_avg", "uniform"),
         XavierUniform(), XavierNormal(gain=2.0), KaimingUniform(a=math.sqrt(5)),
         KaimingNormal(mode="fan_out", nonlinearity="relu"), LecunUniform(), LecunNormal(),
-        Orthogonal(gain=1.5), Eye(), Dirac(groups=1), Sparse(0.3, 0.02),
+        Orthogonal(gain=1.5), DeltaOrthogonal(gain=1.2), Eye(), Bilinear(), Dirac(groups=1), Sparse(0.3, 0.02),
         FromArray([[1.0, 2.0], [3.0, 4.0]], layout="torch"),
         Mixture([Uniform(5, 10), Zeros(), Uniform(-10, -5)], [0.25, 0.5, 0.25]),
         Affine(LecunNormal(), scale=0.5, shift=1.0),

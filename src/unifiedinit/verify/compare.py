@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..layout import TensorInfo, get_layout, permutation
-from ..specs import Dirac, Eye, FromArray, Sparse, Spec, examples
+from ..specs import FromArray, Spec, examples
 
 #: layer -> (shape in torch's layout, the torch layout that names its axes)
 LAYERS: dict[str, tuple[tuple[int, ...], str]] = {
@@ -62,14 +62,16 @@ def native(backend, spec: Spec, shape: tuple[int, ...], seed: int, layout: str =
     return np.transpose(x, np.argsort(perm))
 
 
-def applicable(spec: Spec, shape: tuple[int, ...]) -> tuple[int, ...] | None:
-    """The shape to use for ``spec`` on a layer of ``shape``, or None when the spec does not apply."""
-    if isinstance(spec, (Eye, Sparse)):
-        return shape if len(shape) == 2 else None
-    if isinstance(spec, Dirac):
-        return shape if len(shape) in (3, 4, 5) else None
+def applicable(spec: Spec, shape: tuple[int, ...], layout: str = "torch") -> tuple[int, ...] | None:
+    """The shape to use for ``spec`` on a layer of ``shape`` in ``layout``, or None when the spec does not apply
+    (its lowering refuses the tensor: eye on a kernel, dirac on a matrix, a delta-orthogonal kernel with more inputs
+    than outputs). An array spec takes its own shape when it has the layer's rank."""
     if isinstance(spec, FromArray):
         return spec.shape if len(shape) == len(spec.shape) else None
+    try:
+        spec.lower(TensorInfo.make(shape, layout))
+    except (TypeError, ValueError):
+        return None
     return shape
 
 
@@ -136,7 +138,7 @@ def run(specs: Sequence[Spec] | None = None, layers: dict[str, tuple[tuple[int, 
               f"{'mean':>9} {'std':>9} {'min':>9} {'max':>9} {'KS D':>7} {'p':>9} {'p vs ref':>9}  verdict",
               file=out)
         for layer, (layer_shape, layout) in layers.items():
-            shape = applicable(spec, layer_shape)
+            shape = applicable(spec, layer_shape, layout)
             if shape is None:
                 continue
             fans = TensorInfo.make(shape, layout).layout.fans(shape) if len(shape) >= 2 else (0, 0)

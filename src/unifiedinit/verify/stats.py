@@ -137,6 +137,17 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
         # E[x^2] = g^2 / n, E[x^4] = 3 g^4 / (n (n + 2)), odd moments 0
         return Distribution(f"orthogonal entry, n={n}, gain={g:.6g}", cdf,
                             (0.0, g * g / n, 0.0, 3 * g ** 4 / (n * (n + 2))), (-g, g))
+    if isinstance(draw, D.DeltaOrthogonal):
+        # one entry in RF is an entry of an (out, in) orthogonal matrix, the others are exactly 0
+        out, inp = shape[draw.out_axis], shape[draw.in_axis]
+        rf = math.prod(shape) // (out * inp)
+        centre = distribution(D.Orthogonal(draw.gain, 0), (out, inp))
+        if rf == 1:
+            return centre
+        zero = distribution(D.Constant(0.0))
+        w = 1.0 / rf
+        return Distribution(f"{w:.3g}: {centre.name} | 0", lambda x: w * centre.cdf(x) + (1 - w) * zero.cdf(x),
+                            tuple(w * m for m in centre.raw), centre.support, ((0.0, 1 - w),))
     if isinstance(draw, D.Sparse):
         rows = shape[draw.out_axis % len(shape)]
         p0 = math.ceil(draw.sparsity * rows) / rows

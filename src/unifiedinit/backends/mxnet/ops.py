@@ -79,3 +79,9 @@ class MXNetOps(Ops):
 
     def stack(self, parts: list) -> Any:
         return mx.nd.stack(*parts)
+
+    def permute(self, x: Any, axes: tuple[int, ...]) -> Any:
+        return x.transpose(axes)
+
+    def broadcast_mul(self, a: Any, b: Any) -> Any:
+        return mx.nd.broadcast_mul(a, b)

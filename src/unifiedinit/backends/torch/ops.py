@@ -131,6 +131,9 @@ class TorchOps(Ops):
     def stack(self, parts: list) -> torch.Tensor:
         return torch.stack(parts)
 
+    def permute(self, x: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
+        return x.permute(axes)
+
     def from_numpy(self, a: Any, dt: Any) -> torch.Tensor:
         import numpy as np
         return torch.from_numpy(np.ascontiguousarray(a)).to(device=self.device, dtype=dt)
