@@ -80,8 +80,9 @@ class Layout(Record):
 
     def _fans(self, shape: tuple[int, ...]) -> tuple[int, int]:
         outs, ins, rf = self.resolve(len(shape))
-        receptive = math.prod(shape[a] for a in rf)
-        return math.prod(shape[a] for a in ins) * receptive, math.prod(shape[a] for a in outs) * receptive
+        # lists, not generators: torch.compile(fullgraph=True) traces through this
+        receptive = math.prod([shape[a] for a in rf])
+        return math.prod([shape[a] for a in ins]) * receptive, math.prod([shape[a] for a in outs]) * receptive
 
     def out_axis(self, ndim: int) -> int:
         """The single axis that holds the output channels (used by orthogonal, sparse and dirac)."""

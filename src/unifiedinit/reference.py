@@ -10,7 +10,6 @@ normals) after rounding.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 from typing import Sequence
@@ -84,9 +83,15 @@ def _bounds(draw: D.Draw) -> tuple[float, float, bool, bool] | None:
 def support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
     """See ``_support_in``; remembered per (draw, dtype), as every layer of a model asks again."""
     try:
-        return _support_cached(draw, dtype)
+        return _SUPPORTS[(draw, dtype)]
+    except KeyError:
+        pass
     except TypeError:  # an unhashable dtype object
         return _support_in(draw, dtype)
+    if len(_SUPPORTS) > 4096:
+        _SUPPORTS.clear()
+    found = _SUPPORTS[(draw, dtype)] = _support_in(draw, dtype)
+    return found
 
 
 def _support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
@@ -108,7 +113,8 @@ def _support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
     return float(lo), float(hi)
 
 
-_support_cached = functools.lru_cache(maxsize=4096)(_support_in)
+#: (draw, dtype) -> support_in: a plain dict (torch.compile traces through it; it warns about lru_cache)
+_SUPPORTS: dict = {}
 
 
 def draw_array(draw: D.Draw, shape: Sequence[int], rng: np.random.Generator | None,

@@ -49,7 +49,8 @@ def fill(tensor: torch.Tensor, draw: D.Draw, generator: torch.Generator | None,
     """Draw ``draw`` into ``tensor`` in place (no gradient recorded); a meta tensor is left as it is."""
     if not tensor.is_meta:
         with torch.no_grad():
-            sampled(TorchOps(generator, tensor.device), draw, tuple(tensor.shape), tensor.dtype, stacked, out=tensor)
+            sampled(TorchOps(generator, tensor.device, like=tensor), draw, tuple(tensor.shape), tensor.dtype, stacked,
+                    out=tensor)
     return tensor
 
 

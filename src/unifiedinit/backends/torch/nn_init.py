@@ -1,136 +1,624 @@
-"""Drop-in equivalents of ``torch.nn.init``, with torch's signatures, defaults and exception types, built from
-specs: ``from unifiedinit.backends.torch import kaiming_uniform_``."""
+"""Drop-in equivalents of ``torch.nn.init``, built from specs:
+``from unifiedinit.backends.torch import kaiming_uniform_``.
+
+Every function takes torch's arguments with torch's defaults, checks them in torch's order, and raises where torch
+raises an exception that is an instance of torch's class (a class deriving from ours and torch's where our message
+says more: ``except RuntimeError`` catches our ``ValueError`` for a negative std, as it catches torch's). Values are
+drawn from the same law as torch's on every dtype torch fills (complex ones included) with torch's generator, in
+place and without recording gradients; where torch returns a value without drawing (a zero-element tensor), so do
+we, warning exactly where torch warns. The deprecated names without the underscore, ``calculate_gain`` and torch's
+helpers (``_calculate_fan_in_and_fan_out``, ``_calculate_correct_fan``, ``_no_grad_uniform_``, ...) are here too.
+
+Where we differ on purpose, ``unifiedinit.differences.DIFFERENCES`` says so (each function's docstring points at its
+entries); ``tests/parity/test_torch_parity.py`` checks everything else against torch's own functions.
+"""
 
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 from typing import Any, Callable
 
 import torch
 
+from ... import _validate as v
 from ...gain import calculate_gain as _calculate_gain
-from ...specs import (Constant, Dirac, Eye, KaimingNormal, KaimingUniform, Normal, Ones, Orthogonal, Sparse,
-                      TruncatedNormal, Uniform, XavierNormal, XavierUniform, Zeros)
-from .hooks import init_
+from ...samplers import draw as _sampled
+from ...specs import (Affine, Constant, Dirac, Eye, KaimingNormal, KaimingUniform, Normal, Ones, Orthogonal, Sparse,
+                      Spec, TruncatedNormal, Uniform, XavierNormal, XavierUniform, Zeros)
+from .hooks import check_generator, lower
+from .ops import TorchOps
 
 __all__ = ["uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_",
-           "calculate_gain"]
+           "calculate_gain",
+           # torch's deprecated names
+           "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+           "kaiming_normal", "orthogonal", "sparse",
+           # torch's helpers that other code imports
+           "_calculate_fan_in_and_fan_out", "_calculate_correct_fan", "_no_grad_uniform_", "_no_grad_normal_",
+           "_no_grad_trunc_normal_", "_no_grad_fill_", "_no_grad_zero_"]
+
+_REAL = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+_COMPLEX = {torch.complex64: torch.float32, torch.complex128: torch.float64}
+_SQRT_HALF = math.sqrt(0.5)
 
 
-def _torch_error(fn: Callable[[], Any]) -> Any:
-    """torch reports a bad range or std as RuntimeError; the drop-ins keep that type, with our message."""
+# ------------------------------------------------------------------------------------------ torch's exception types
+
+_MIXED: dict[tuple[type, ...], type] = {}
+
+
+def _rebuild_error(bases: tuple[type, ...], args: tuple) -> BaseException:
+    return _mixed_class(bases)(*args)
+
+
+def _reduce_error(self: BaseException) -> Any:
+    return _rebuild_error, (type(self).__bases__, self.args)
+
+
+def _mixed_class(bases: tuple[type, ...]) -> type:
+    cls = _MIXED.get(bases)
+    if cls is None:
+        name = f"{bases[0].__name__}({', '.join(b.__name__ for b in bases[1:])})"
+        cls = _MIXED[bases] = type(name, bases, {"__module__": __name__, "__reduce__": _reduce_error})
+    return cls
+
+
+def _also(err: BaseException, *kinds: type) -> BaseException:
+    """``err`` with its message, made an instance of each of torch's exception classes ``kinds`` as well."""
+    extra = tuple(k for k in kinds if not isinstance(err, k))
+    if not extra:
+        return err
+    return _mixed_class((type(err),) + extra)(*err.args)
+
+
+def _as_torch(call: Callable[[], Any]) -> Any:
+    """``call()``, its ValueError a RuntimeError too: torch's kernels report a bad value (a reversed window, a
+    negative std, a value the dtype cannot hold) as RuntimeError."""
     try:
-        return fn()
+        return call()
     except ValueError as err:
-        raise RuntimeError(str(err)) from None
+        raise _also(err, RuntimeError) from None
 
 
-def _no_op_if_empty(tensor: torch.Tensor) -> bool:
-    if isinstance(tensor, torch.Tensor) and tensor.numel() == 0:
-        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
-        return True
-    return False
+def _need_tensor(fn: str, tensor: Any) -> None:
+    """torch reaches for a tensor method first and fails with AttributeError; ours says what it wanted."""
+    if not isinstance(tensor, torch.Tensor):
+        raise _also(TypeError(f"{fn}: parameter 'tensor' must be a torch.Tensor, got {type(tensor).__name__}"),
+                    AttributeError)
 
 
-def _fans_or_error(tensor: torch.Tensor) -> None:
-    if isinstance(tensor, torch.Tensor) and tensor.dim() < 2:
-        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+def _number(fn: str, name: str, value: Any) -> float:
+    """A real argument as torch reads it: bools count as 0/1, a one-element tensor as its value, non-finite values
+    pass (each function decides about them); anything else is a TypeError, as torch's argument parser says."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
+        return float(value)
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{fn}: parameter '{name}' must be a real number, got {value!r} of type {type(value).__name__}")
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _random_kind(fn: str, tensor: torch.Tensor) -> str:
+    """'real' or 'complex': the dtypes torch's random fills take (others are NotImplementedError in torch)."""
+    if tensor.dtype in _REAL:
+        return "real"
+    if tensor.dtype in _COMPLEX:
+        return "complex"
+    dtype = str(tensor.dtype).replace("torch.", "")
+    raise _also(TypeError(f"{fn}: parameter 'tensor' has dtype {dtype}, which cannot hold random values; allowed: "
+                          f"float16, bfloat16, float32, float64, complex64, complex128"), NotImplementedError)
+
+
+def _check_std(fn: str, name: str, std: float) -> None:
+    """torch's normal_ refuses a negative (or NaN) std with RuntimeError, even on a zero-element tensor."""
+    if not std >= 0:
+        raise _also(ValueError(f"{fn}: parameter '{name}' must be >= 0, got {std!r}"), RuntimeError)
+
+
+def _check_bounds(fn: str, low: float, high: float, names: str = "'a' and 'b'") -> None:
+    """torch's uniform_ refuses a reversed or non-finite window with RuntimeError, even on a zero-element tensor."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise _also(ValueError(f"{fn}: parameters {names} must give a finite window, got [{low!r}, {high!r}]"),
+                    RuntimeError)
+    if low > high:
+        raise _also(ValueError(f"{fn}: parameters {names} must satisfy low <= high, got [{low!r}, {high!r}]"),
+                    RuntimeError)
+
+
+# ------------------------------------------------------------------------------------------------- writing values
+
+def _write(tensor: torch.Tensor, spec: Spec, generator: torch.Generator | None = None,
+           fans: tuple[int, int] | None = None) -> torch.Tensor:
+    """Lower ``spec`` for ``tensor`` (every check before anything is written; fans given as torch computes them),
+    then draw it into ``tensor`` in place with no gradient recorded. A meta tensor is checked and left as it is."""
+    check_generator(generator)
+    draw = _as_torch(lambda: lower(tensor, spec, None, fans))
+    if not tensor.is_meta:
+        with torch.no_grad():
+            _sampled(TorchOps(generator, tensor.device, like=tensor), draw, tuple(tensor.shape), tensor.dtype, out=tensor)
+    return tensor
+
+
+def _write_complex(tensor: torch.Tensor, spec: Spec, generator: torch.Generator | None = None,
+                   fans: tuple[int, int] | None = None) -> torch.Tensor:
+    """``spec`` drawn independently into the real and the imaginary part of a complex tensor (torch's uniform_ and
+    normal_ on complex tensors; a normal spec is scaled by sqrt(1/2) before, as torch's complex normal_ is)."""
+    check_generator(generator)
+    with torch.no_grad():
+        _write(torch.view_as_real(tensor), spec, generator, fans)
+    return tensor
+
+
+def _write_determined(tensor: torch.Tensor, spec: Spec) -> torch.Tensor:
+    """A determined spec (constants, eye, dirac) on any dtype torch fills; a bool tensor receives the values
+    through float32, as torch's fill_ converts them (non-zero is True)."""
+    if tensor.dtype == torch.bool:
+        tmp = _write(tensor.new_empty(tuple(tensor.shape), dtype=torch.float32), spec)
+        if not tensor.is_meta:
+            with torch.no_grad():
+                tensor.copy_(tmp)
+        return tensor
+    return _write(tensor, spec)
+
+
+def _dispatch(fn: Callable[..., Any], tensor: Any, **kwargs: Any) -> tuple[bool, Any]:
+    """torch's ``__torch_function__`` protocol for the functions torch routes through it."""
+    if torch.overrides.has_torch_function_variadic(tensor):
+        return True, torch.overrides.handle_torch_function(fn, (tensor,), tensor=tensor, **kwargs)
+    return False, None
+
+
+# ---------------------------------------------------------------------------------------------------- elementwise
+
+def _uniform(fn: str, tensor: torch.Tensor, a: Any, b: Any, generator: torch.Generator | None) -> torch.Tensor:
+    _need_tensor(fn, tensor)
+    low, high = _number(fn, "a", a), _number(fn, "b", b)
+    check_generator(generator)
+    kind = _random_kind(fn, tensor)
+    _check_bounds(fn, low, high)
+    spec = Constant(low) if low == high else _as_torch(lambda: Uniform(low, high))
+    return (_write_complex if kind == "complex" else _write)(tensor, spec, generator)
+
+
+def _normal(fn: str, tensor: torch.Tensor, mean: Any, std: Any, generator: torch.Generator | None) -> torch.Tensor:
+    _need_tensor(fn, tensor)
+    mu, sigma = _number(fn, "mean", mean), _number(fn, "std", std)
+    check_generator(generator)
+    _check_std(fn, "std", sigma)
+    if tensor.numel() == 0:
+        return tensor  # torch's normal_ checks only std on a zero-element tensor
+    kind = _random_kind(fn, tensor)
+    if kind == "complex":  # torch: N(mean, std^2 / 2) for each of the real and the imaginary part
+        spec = Constant(mu) if sigma == 0 else _as_torch(lambda: Normal(mu, sigma * _SQRT_HALF))
+        return _write_complex(tensor, spec, generator)
+    spec = Constant(mu) if sigma == 0 else _as_torch(lambda: Normal(mu, sigma))
+    return _write(tensor, spec, generator)
 
 
 def uniform_(tensor: torch.Tensor, a: float = 0.0, b: float = 1.0,
              generator: torch.Generator | None = None) -> torch.Tensor:
-    spec = Constant(a) if a == b else _torch_error(lambda: Uniform(a, b))
-    return init_(tensor, spec, generator=generator)
+    """``torch.nn.init.uniform_``: fill ``tensor`` with U(a, b) in place (``Uniform(a, b)``; ``a == b`` fills
+    ``a``). Complex tensors: the real and the imaginary part each U(a, b), as torch. Errors are torch's classes:
+    RuntimeError for a reversed or non-finite window, NotImplementedError for an integer or bool tensor.
+
+    Differs from torch only as DIFFERENCES says for NaN or infinite arguments (refused before anything is written)."""
+    handled, out = _dispatch(uniform_, tensor, a=a, b=b, generator=generator)
+    return out if handled else _uniform("uniform_", tensor, a, b, generator)
 
 
 def normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0,
             generator: torch.Generator | None = None) -> torch.Tensor:
-    spec = Constant(mean) if std == 0 else _torch_error(lambda: Normal(mean, std))
-    return init_(tensor, spec, generator=generator)
+    """``torch.nn.init.normal_``: fill ``tensor`` with N(mean, std^2) in place (``Normal(mean, std)``; std 0 fills
+    ``mean``). Complex tensors: real and imaginary parts each N(mean, std^2 / 2), as torch. A negative std is a
+    RuntimeError, an integer tensor NotImplementedError, a zero-element tensor returned as it is, as torch.
+
+    Differs from torch as DIFFERENCES says: NaN or infinite arguments are refused, and so is a std so large that
+    the tensor's dtype cannot hold 40 standard deviations (float16: std > 1637)."""
+    handled, out = _dispatch(normal_, tensor, mean=mean, std=std, generator=generator)
+    return out if handled else _normal("normal_", tensor, mean, std, generator)
+
+
+def _norm_cdf(x: float) -> float:
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+
+def _trunc_normal(fn: str, tensor: torch.Tensor, mean: Any, std: Any, a: Any, b: Any,
+                  generator: torch.Generator | None) -> torch.Tensor:
+    _need_tensor(fn, tensor)
+    if tensor.is_meta:
+        return tensor  # torch: meta tensors have no storage, nothing is checked
+    mu, sigma, low, high = (_number(fn, n, x) for n, x in (("mean", mean), ("std", std), ("a", a), ("b", b)))
+    check_generator(generator)
+    if sigma == 0:  # torch divides by std here: ZeroDivisionError; ours says which argument (see DIFFERENCES)
+        raise _also(ValueError(f"{fn}: parameter 'std' must be > 0, got {sigma!r}"), RuntimeError, ZeroDivisionError)
+    if sigma < 0:
+        raise _also(ValueError(f"{fn}: parameter 'std' must be > 0, got {sigma!r} (see unifiedinit.differences: "
+                               f"torch draws as with |std|)"), RuntimeError)
+    # torch's sampler: a normal redrawn outside [a, b] when the window holds more than 30% of the mass, otherwise
+    # uniform proposals on [a, b] (which need a finite, ordered window, and a real dtype)
+    p = _norm_cdf((high - mu) / sigma) - _norm_cdf((low - mu) / sigma)
+    if tensor.dtype not in _REAL:
+        if tensor.numel() == 0 and p > 0.3 and not tensor.is_complex():
+            return tensor
+        dtype = str(tensor.dtype).replace("torch.", "")
+        raise _also(TypeError(f"{fn}: parameter 'tensor' has dtype {dtype}, which cannot hold a truncated normal; "
+                              f"allowed: float16, bfloat16, float32, float64"), NotImplementedError)
+    if not p > 0.3:
+        _check_bounds(fn, low, high)
+    if low == high:
+        return _write(tensor, _as_torch(lambda: Constant(low)), generator)
+    if math.isinf(low) and math.isinf(high) and low < high:
+        return _write(tensor, _as_torch(lambda: Normal(mu, sigma)), generator)
+    # beyond 40 std the normal has no double-precision mass: the window is the same law, and its ends are what the
+    # dtype is checked against
+    reach = v.NORMAL_REACH * sigma
+    if low < mu - reach < high:
+        low = mu - reach
+    if low < mu + reach < high:
+        high = mu + reach
+    return _write(tensor, _as_torch(lambda: TruncatedNormal(mu, sigma, low, high)), generator)
 
 
 def trunc_normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator: torch.Generator | None = None) -> torch.Tensor:
-    return init_(tensor, _torch_error(lambda: TruncatedNormal(mean, std, a, b)), generator=generator)
+    """``torch.nn.init.trunc_normal_``: N(mean, std^2) conditioned on [a, b] (absolute bounds), in place
+    (``TruncatedNormal(mean, std, a, b)``); ``a == b`` fills ``a``; an infinite bound is allowed where torch allows
+    it (the window holds more than 30% of the mass). Errors are torch's classes (RuntimeError for a reversed window,
+    NotImplementedError for integer and complex tensors); meta tensors are returned unchecked, as torch.
+
+    Differs from torch as DIFFERENCES says: values by the inverse CDF in one pass (the same law; it compiles and
+    vmaps, torch's rejection loop does not); std 0 and std < 0 are refused; no warning when the mean lies far from
+    the window (the draw is exact there); a window more than 37 std from the mean is refused; NaN or infinite
+    arguments are refused."""
+    return _trunc_normal("trunc_normal_", tensor, mean, std, a, b, generator)
+
+
+def _constant(fn: str, tensor: torch.Tensor, val: Any) -> torch.Tensor:
+    _need_tensor(fn, tensor)
+    plain = isinstance(val, numbers.Real) and not isinstance(val, (bool, torch.Tensor))
+    if plain and math.isfinite(val) and (tensor.is_floating_point() or tensor.is_complex()):
+        return _write(tensor, Constant(val))
+    # what a spec does not hold (NaN, inf, complex, bool and tensor values) and integer and bool tensors (torch's
+    # fill_ truncates, wraps a negative value into an unsigned dtype, refuses other overflows): torch's own fill
+    with torch.no_grad():
+        return tensor.fill_(val)
 
 
 def constant_(tensor: torch.Tensor, val: float) -> torch.Tensor:
-    return init_(tensor, Constant(val))
+    """``torch.nn.init.constant_``: fill ``tensor`` with ``val`` in place (``Constant(val)`` on floating and complex
+    tensors; a value the dtype cannot hold is a RuntimeError, as torch). Integer and bool tensors, and NaN, infinite,
+    complex and tensor values, are written by torch's own ``fill_``, exactly as torch. No difference from torch."""
+    handled, out = _dispatch(constant_, tensor, val=val)
+    return out if handled else _constant("constant_", tensor, val)
 
 
 def ones_(tensor: torch.Tensor) -> torch.Tensor:
-    return init_(tensor, Ones())
+    """``torch.nn.init.ones_``: fill ``tensor`` with 1 (``Ones()``), on every dtype (bool: True). No difference."""
+    _need_tensor("ones_", tensor)
+    return _write_determined(tensor, Ones())
 
 
 def zeros_(tensor: torch.Tensor) -> torch.Tensor:
-    return init_(tensor, Zeros())
+    """``torch.nn.init.zeros_``: fill ``tensor`` with 0 (``Zeros()``), on every dtype (bool: False). No difference."""
+    _need_tensor("zeros_", tensor)
+    return _write_determined(tensor, Zeros())
 
 
 def eye_(tensor: torch.Tensor) -> torch.Tensor:
-    if isinstance(tensor, torch.Tensor) and tensor.dim() != 2:
-        raise ValueError("Only tensors with 2 dimensions are supported")
-    return init_(tensor, Eye())
+    """``torch.nn.init.eye_``: the identity matrix in a 2-D tensor (``Eye()``), on every dtype; any other rank is a
+    ValueError, as torch. Differs from torch only in working under ``torch.func.vmap`` (see DIFFERENCES)."""
+    _need_tensor("eye_", tensor)
+    if tensor.dim() != 2:
+        raise ValueError(f"eye_: only tensors with 2 dimensions are supported, got shape {tuple(tensor.shape)}")
+    return _write_determined(tensor, Eye())
 
 
 def dirac_(tensor: torch.Tensor, groups: int = 1) -> torch.Tensor:
-    if isinstance(tensor, torch.Tensor) and tensor.dim() not in (3, 4, 5):
-        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
-    return init_(tensor, Dirac(groups))
+    """``torch.nn.init.dirac_``: the identity convolution in a 3-, 4- or 5-D kernel (``Dirac(groups)``: centre
+    k // 2), each of ``groups`` groups of output channels its own identity; torch's errors (ValueError for the
+    rank or for groups that do not divide dim 0, ZeroDivisionError for groups=0, TypeError for a float).
+
+    Differs from torch as DIFFERENCES says: a negative ``groups`` is refused (torch zeroes the tensor)."""
+    _need_tensor("dirac_", tensor)
+    if tensor.dim() not in (3, 4, 5):
+        raise ValueError(f"dirac_: only tensors with 3, 4, or 5 dimensions are supported, got shape "
+                         f"{tuple(tensor.shape)}")
+    if isinstance(groups, bool):
+        groups = int(groups)
+    out_channels = tensor.shape[0]
+    if isinstance(groups, numbers.Real) and groups == 0:
+        raise _also(ValueError("dirac_: parameter 'groups' must be an integer >= 1, got 0"), ZeroDivisionError)
+    if out_channels % groups != 0:  # a non-number is torch's TypeError here
+        raise ValueError(f"dirac_: parameter 'groups' must divide dim 0 of the tensor ({out_channels}), got "
+                         f"groups={groups!r}")
+    if tensor.is_meta:
+        return tensor
+    if isinstance(groups, numbers.Real) and groups < 0:
+        raise ValueError(f"dirac_: parameter 'groups' must be an integer >= 1, got {groups!r} (see "
+                         f"unifiedinit.differences: torch zeroes the tensor)")
+    return _write_determined(tensor, Dirac(groups))
+
+
+# ----------------------------------------------------------------------------------------------------- fan-based
+
+def _calculate_fan_in_and_fan_out(tensor: torch.Tensor) -> tuple[int, int]:
+    """torch's ``_calculate_fan_in_and_fan_out``: (dim 1 x receptive field, dim 0 x receptive field), where the
+    receptive field is the product of dims 2 onwards; fewer than 2 dimensions is a ValueError. No difference."""
+    _need_tensor("_calculate_fan_in_and_fan_out", tensor)
+    if tensor.dim() < 2:
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
+                         f"(got shape {tuple(tensor.shape)})")
+    receptive = 1
+    for size in tuple(tensor.shape)[2:]:
+        receptive *= size
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _calculate_correct_fan(tensor: torch.Tensor, mode: str) -> int:
+    """torch's ``_calculate_correct_fan``: fan_in or fan_out as ``mode`` says (any letter case); another mode is a
+    ValueError, a mode that is not a string torch's AttributeError. No difference."""
+    if not isinstance(mode, str):
+        raise _also(ValueError(f"Mode {mode!r} not supported, please use one of ['fan_in', 'fan_out']"),
+                    AttributeError)
+    mode = mode.lower()
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def _xavier(fn: str, uniform: bool, tensor: torch.Tensor, gain: Any,
+            generator: torch.Generator | None) -> torch.Tensor:
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    g = _number(fn, "gain", gain)
+    check_generator(generator)
+    if fan_in + fan_out == 0:
+        raise _also(ValueError(f"{fn}: fan_in + fan_out is 0 for shape {tuple(tensor.shape)}"), ZeroDivisionError)
+    if uniform:  # torch's uniform_(-bound, bound): the dtype, then the window, even on a zero-element tensor
+        kind = _random_kind(fn, tensor)
+        bound = g * math.sqrt(6.0 / (fan_in + fan_out))
+        _check_bounds(fn, -bound, bound, "'gain' (the bound gain * sqrt(6 / (fan_in + fan_out)))")
+        if tensor.numel() == 0:
+            return tensor
+    else:  # torch's normal_(0, std): the std, then (when there is something to draw) the dtype
+        _check_std(fn, "gain", g)
+        if tensor.numel() == 0:
+            return tensor
+        kind = _random_kind(fn, tensor)
+    if g == 0:
+        return (_write_complex if kind == "complex" else _write)(tensor, Zeros())
+    spec = _as_torch(lambda: XavierUniform(g) if uniform else XavierNormal(g))
+    if kind == "complex":
+        return _write_complex(tensor, spec if uniform else Affine(spec, _SQRT_HALF), generator, (fan_in, fan_out))
+    return _write(tensor, spec, generator, (fan_in, fan_out))
 
 
 def xavier_uniform_(tensor: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
-    _fans_or_error(tensor)
-    if _no_op_if_empty(tensor):
-        return tensor
-    return init_(tensor, XavierUniform(gain), generator=generator)
+    """``torch.nn.init.xavier_uniform_``: U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out)) with torch's fans
+    (``XavierUniform(gain)``); complex tensors: each part U(-b, b). A zero-element tensor is returned silently
+    (fan_in + fan_out = 0 is torch's ZeroDivisionError); gain < 0 is a RuntimeError, gain 0 fills zeros, as torch.
+    No difference from torch."""
+    return _xavier("xavier_uniform_", True, tensor, gain, generator)
 
 
 def xavier_normal_(tensor: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
-    _fans_or_error(tensor)
-    if _no_op_if_empty(tensor):
-        return tensor
-    return init_(tensor, XavierNormal(gain), generator=generator)
+    """``torch.nn.init.xavier_normal_``: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)) with torch's fans
+    (``XavierNormal(gain)``); complex tensors: each part N(0, std^2 / 2). Zero-element tensors, gain < 0 and gain 0
+    as torch. Differs from torch as DIFFERENCES says: an infinite gain, or a std too large for the dtype to hold
+    40 standard deviations, is refused."""
+    return _xavier("xavier_normal_", False, tensor, gain, generator)
 
 
-def _kaiming(cls: type, tensor: torch.Tensor, a: float, mode: str, nonlinearity: str,
+def _kaiming(fn: str, uniform: bool, tensor: torch.Tensor, a: Any, mode: Any, nonlinearity: Any,
              generator: torch.Generator | None) -> torch.Tensor:
-    if _no_op_if_empty(tensor):
+    _need_tensor(fn, tensor)
+    if 0 in tuple(tensor.shape):
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
         return tensor
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
-    _fans_or_error(tensor)
-    return init_(tensor, cls(a, mode, nonlinearity), generator=generator)
+    _calculate_correct_fan(tensor, mode)  # torch's checks, in torch's order
+    gain = calculate_gain(nonlinearity, a)
+    check_generator(generator)
+    kind = _random_kind(fn, tensor)
+    if not math.isfinite(gain):
+        raise _also(ValueError(f"{fn}: parameter 'a' gives the gain {gain!r}; allowed: a finite negative slope"),
+                    RuntimeError)
+    if gain == 0:  # an infinite negative slope
+        return (_write_complex if kind == "complex" else _write)(tensor, Zeros())
+    fans = _calculate_fan_in_and_fan_out(tensor)
+    slope = _number(fn, "a", a) if nonlinearity == "leaky_relu" else 0.0  # a is read only for leaky_relu
+    spec: Spec = _as_torch(lambda: (KaimingUniform if uniform else KaimingNormal)(slope, mode.lower(), nonlinearity))
+    if kind == "complex":
+        return _write_complex(tensor, spec if uniform else Affine(spec, _SQRT_HALF), generator, fans)
+    return _write(tensor, spec, generator, fans)
 
 
 def kaiming_uniform_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                      generator: torch.Generator | None = None) -> torch.Tensor:
-    return _kaiming(KaimingUniform, tensor, a, mode, nonlinearity, generator)
+    """``torch.nn.init.kaiming_uniform_``: U(-b, b), b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity,
+    a), fan = torch's fan_in or fan_out (``KaimingUniform(a, mode, nonlinearity)``); ``mode`` in any letter case;
+    complex tensors: each part U(-b, b). A tensor with a zero dimension is returned with torch's warning
+    "Initializing zero-element tensors is a no-op". No difference from torch."""
+    handled, out = _dispatch(kaiming_uniform_, tensor, a=a, mode=mode, nonlinearity=nonlinearity, generator=generator)
+    return out if handled else _kaiming("kaiming_uniform_", True, tensor, a, mode, nonlinearity, generator)
 
 
 def kaiming_normal_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                     generator: torch.Generator | None = None) -> torch.Tensor:
-    return _kaiming(KaimingNormal, tensor, a, mode, nonlinearity, generator)
+    """``torch.nn.init.kaiming_normal_``: N(0, std^2), std = gain / sqrt(fan) (``KaimingNormal(a, mode,
+    nonlinearity)``); complex tensors: each part N(0, std^2 / 2); zero-element tensors as kaiming_uniform_.
+    Differs from torch only where DIFFERENCES says a normal's std is too large for the tensor's dtype."""
+    return _kaiming("kaiming_normal_", False, tensor, a, mode, nonlinearity, generator)
+
+
+# ---------------------------------------------------------------------------------------------------- structured
+
+def _unitary_(tensor: torch.Tensor, gain: float, generator: torch.Generator | None) -> torch.Tensor:
+    """gain x a Haar-random (semi-)unitary matrix: QR of a complex Gaussian matrix, each column of Q times the
+    phase of its diagonal entry of R (Mezzadri 2007), torch's orthogonal_ recipe with sgn where torch uses sign."""
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with torch.no_grad():
+        flat = tensor.new_empty((rows, cols)).normal_(0.0, 1.0, generator=generator)
+        if rows < cols:
+            flat = flat.t()
+        q, r = torch.linalg.qr(flat)
+        q = q * torch.sgn(torch.diagonal(r))
+        if rows < cols:
+            q = q.t()
+        tensor.copy_(q.reshape(tensor.shape)).mul_(gain)
+    return tensor
 
 
 def orthogonal_(tensor: torch.Tensor, gain: float = 1, generator: torch.Generator | None = None) -> torch.Tensor:
-    if isinstance(tensor, torch.Tensor) and tensor.dim() < 2:
-        raise ValueError("Only tensors with 2 or more dimensions are supported")
-    if isinstance(tensor, torch.Tensor) and tensor.numel() == 0:
-        return tensor  # torch: "no-op"
-    return init_(tensor, Orthogonal(gain), generator=generator)
+    """``torch.nn.init.orthogonal_``: gain x a Haar-random (semi-)orthogonal matrix, dim 0 against the others
+    flattened (``Orthogonal(gain)``); a negative gain gives the same law (-Q is Haar too), gain 0 zeros; at least
+    2 dimensions (ValueError); zero-element and meta tensors are returned as they are, as torch.
+
+    Differs from torch as DIFFERENCES says: complex tensors get a Haar unitary matrix (torch fails on them),
+    float16/bfloat16 are orthogonalized in float32, and a NaN or infinite gain is refused."""
+    _need_tensor("orthogonal_", tensor)
+    if tensor.dim() < 2:
+        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, got shape "
+                         f"{tuple(tensor.shape)}")
+    if tensor.numel() == 0 or tensor.is_meta:
+        return tensor
+    g = _number("orthogonal_", "gain", gain)
+    check_generator(generator)
+    kind = _random_kind("orthogonal_", tensor)
+    if not math.isfinite(g):
+        raise _also(ValueError(f"orthogonal_: parameter 'gain' must be a finite number, got {g!r}"), RuntimeError)
+    if kind == "complex":
+        return _unitary_(tensor, g, generator)
+    return _write(tensor, Zeros() if g == 0 else Orthogonal(abs(g)), generator)
 
 
 def sparse_(tensor: torch.Tensor, sparsity: float, std: float = 0.01,
             generator: torch.Generator | None = None) -> torch.Tensor:
-    if isinstance(tensor, torch.Tensor) and tensor.dim() != 2:
-        raise ValueError("Only tensors with 2 dimensions are supported")
-    return init_(tensor, Sparse(sparsity, std), generator=generator)
+    """``torch.nn.init.sparse_``: a 2-D tensor of N(0, std^2) values with ceil(sparsity x rows) zeros in every
+    column at random rows (``Sparse(sparsity, std)``); sparsity >= 1 or std 0 gives zeros; complex tensors: complex
+    normal values, as torch; torch's errors (ValueError for the rank and a NaN sparsity, RuntimeError for std < 0).
 
+    Differs from torch as DIFFERENCES says: the zero rows come from ``generator`` too (torch draws them from the
+    global RNG), a negative sparsity and an infinite std are refused."""
+    fn = "sparse_"
+    _need_tensor(fn, tensor)
+    if tensor.dim() != 2:
+        raise ValueError(f"sparse_: only tensors with 2 dimensions are supported, got shape {tuple(tensor.shape)}")
+    if tensor.is_meta:
+        return tensor
+    s, sigma = _number(fn, "sparsity", sparsity), _number(fn, "std", std)
+    check_generator(generator)
+    rows = tensor.shape[0]
+    if math.isnan(s * rows):
+        raise ValueError(f"sparse_: parameter 'sparsity' must be a number in [0, 1], got {s!r}")
+    if math.isinf(s):
+        raise _also(ValueError(f"sparse_: parameter 'sparsity' must be a number in [0, 1], got {s!r}"), OverflowError)
+    _check_std(fn, "std", sigma)
+    if tensor.numel() == 0:
+        return tensor
+    kind = _random_kind(fn, tensor)
+    if s < 0:
+        raise ValueError(f"sparse_: parameter 'sparsity' must be a number in [0, 1], got {s!r} (see "
+                         f"unifiedinit.differences)")
+    if sigma == 0 or math.ceil(s * rows) >= rows:
+        return (_write_complex if kind == "complex" else _write)(tensor, Zeros())
+    spec = _as_torch(lambda: Sparse(s, sigma))
+    if kind == "real":
+        return _write(tensor, spec, generator)
+    # complex: torch's complex normal_, then the zeros; the zero rows from a real draw of the same spec
+    _write_complex(tensor, _as_torch(lambda: Normal(0.0, sigma * _SQRT_HALF)), generator)
+    mask = _write(tensor.new_empty(tuple(tensor.shape), dtype=_COMPLEX[tensor.dtype]), Sparse(s, 1.0), generator)
+    with torch.no_grad():
+        tensor.masked_fill_(mask == 0, 0)
+    return tensor
+
+
+# ---------------------------------------------------------------------------------------------------------- gain
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """torch.nn.init.calculate_gain (the same table, from unifiedinit.gain); bad input raises ValueError."""
+    """``torch.nn.init.calculate_gain`` (the table of ``unifiedinit.gain``): linear, conv*, sigmoid 1; tanh 5/3;
+    relu sqrt(2); selu 3/4; leaky_relu sqrt(2 / (1 + slope^2)), slope = ``param`` (an int or a float, not a bool;
+    default 0.01), read only for leaky_relu. Anything else is a ValueError, as torch. No difference from torch."""
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif (isinstance(param, int) and not isinstance(param, bool)) or isinstance(param, float):
+            slope = param
+        else:
+            raise ValueError(f"calculate_gain: parameter 'param' (the negative slope) must be an int or a float, got "
+                             f"{param!r} of type {type(param).__name__}")
+        if not math.isfinite(slope):  # torch's formula: 0 for an infinite slope, NaN for NaN
+            return math.sqrt(2.0 / (1 + slope ** 2))
+        return _calculate_gain("leaky_relu", slope)
     try:
-        return _calculate_gain(nonlinearity, param)
+        return _calculate_gain(nonlinearity)
     except TypeError as err:
         raise ValueError(str(err)) from None
+
+
+# ------------------------------------------------------------------------------------------------ torch's helpers
+
+def _no_grad_uniform_(tensor: torch.Tensor, a: float, b: float,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+    """torch's ``_no_grad_uniform_``: ``uniform_`` without the ``__torch_function__`` dispatch."""
+    return _uniform("_no_grad_uniform_", tensor, a, b, generator)
+
+
+def _no_grad_normal_(tensor: torch.Tensor, mean: float, std: float,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+    """torch's ``_no_grad_normal_``: ``normal_`` without the ``__torch_function__`` dispatch."""
+    return _normal("_no_grad_normal_", tensor, mean, std, generator)
+
+
+def _no_grad_trunc_normal_(tensor: torch.Tensor, mean: float, std: float, a: float, b: float,
+                           generator: torch.Generator | None = None) -> torch.Tensor:
+    """torch's ``_no_grad_trunc_normal_``: what ``trunc_normal_`` does (and differs as it does)."""
+    return _trunc_normal("_no_grad_trunc_normal_", tensor, mean, std, a, b, generator)
+
+
+def _no_grad_fill_(tensor: torch.Tensor, val: float) -> torch.Tensor:
+    """torch's ``_no_grad_fill_``: ``constant_`` without the ``__torch_function__`` dispatch."""
+    return _constant("_no_grad_fill_", tensor, val)
+
+
+def _no_grad_zero_(tensor: torch.Tensor) -> torch.Tensor:
+    """torch's ``_no_grad_zero_``: fill ``tensor`` with zeros in place, as ``zeros_`` (no difference)."""
+    _need_tensor("_no_grad_zero_", tensor)
+    return _write_determined(tensor, Zeros())
+
+
+# --------------------------------------------------------------------------------------- torch's deprecated names
+
+def _deprecated(method: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    new_name = method.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args: Any, **kwargs: Any) -> torch.Tensor:
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of `nn.init.{new_name}`.", FutureWarning,
+                      stacklevel=2)
+        return method(*args, **kwargs)
+
+    deprecated_init.__doc__ = (f"torch's deprecated ``nn.init.{old_name}``: warns (FutureWarning, torch's text) and "
+                               f"calls ``{new_name}``, which see. Differs from torch only as ``{new_name}`` does.")
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old_name
+    return deprecated_init
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)

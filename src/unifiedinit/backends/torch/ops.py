@@ -70,14 +70,21 @@ class TorchOps(Ops):
     #: them, no value can round past the window and no clamp pass is needed
     bounded_uniform = True
 
-    def __init__(self, generator: torch.Generator | None = None, device: Any = "cpu") -> None:
-        self.g, self.device = generator, torch.device(device)
+    def __init__(self, generator: torch.Generator | None = None, device: Any = "cpu",
+                 like: torch.Tensor | None = None) -> None:
+        self.g, self.device, self.like = generator, torch.device(device), like
 
     def work_dtype(self, dtype: Any) -> Any:
         return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
 
     def _new(self, shape: tuple[int, ...], dt: Any, out: Any) -> torch.Tensor:
-        return out if out is not None else torch.empty(shape, dtype=dt, device=self.device)
+        """``out``, or a new tensor made like the one being filled: under ``torch.func.vmap`` it is batched like it,
+        so ``randomness="different"`` gives every batch member its own draw."""
+        if out is not None:
+            return out
+        if self.like is not None:
+            return self.like.new_empty(shape, dtype=dt)
+        return torch.empty(shape, dtype=dt, device=self.device)
 
     def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: Any, out: Any = None) -> torch.Tensor:
         return self._new(shape, dt, out).uniform_(low, high, generator=self.g)
