@@ -393,3 +393,16 @@ def test_a_large_parameter_that_requires_grad_takes_a_truncated_normal_with_seve
         torch.set_num_threads(threads)
     assert report.entries and layer.weight.grad is None and layer.weight.requires_grad
     assert stats.check(layer.weight.detach().numpy(), ui.LecunNormal(), layout="torch")
+
+
+@pytest.mark.parametrize("spec", ui.examples(), ids=repr)
+def test_every_spec_compiles_with_no_graph_break(spec):
+    # fullgraph=True fails on any graph break: no .item(), no host sync, no data-dependent branch in the sampler
+    import torch._dynamo
+    shape = spec.shape if isinstance(spec, ui.FromArray) else \
+        (6, 4, 3, 3) if isinstance(spec, (ui.Dirac, ui.DeltaOrthogonal, ui.Bilinear)) else (6, 4)
+    init = spec.to_torch(generator=torch.Generator().manual_seed(0))
+    torch._dynamo.reset()
+    compiled = torch.compile(lambda x: init(x), fullgraph=True, backend="eager")
+    x = compiled(torch.empty(shape))
+    assert x.shape == shape and torch.isfinite(x).all()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sys
 from typing import Sequence
 
 import numpy as np
@@ -81,7 +82,10 @@ def _bounds(draw: D.Draw) -> tuple[float, float, bool, bool] | None:
 
 
 def support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
-    """See ``_support_in``; remembered per (draw, dtype), as every layer of a model asks again."""
+    """See ``_support_in``; remembered per (draw, dtype), as every layer of a model asks again (not while torch
+    compiles: a traced function must not write to a global table)."""
+    if _compiling():
+        return _support_in(draw, dtype)
     try:
         return _SUPPORTS[(draw, dtype)]
     except KeyError:
@@ -113,8 +117,13 @@ def _support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
     return float(lo), float(hi)
 
 
-#: (draw, dtype) -> support_in: a plain dict (torch.compile traces through it; it warns about lru_cache)
+#: (draw, dtype) -> support_in
 _SUPPORTS: dict = {}
+
+
+def _compiling() -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and bool(torch.compiler.is_compiling())
 
 
 def draw_array(draw: D.Draw, shape: Sequence[int], rng: np.random.Generator | None,
