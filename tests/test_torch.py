@@ -401,7 +401,8 @@ def test_every_spec_compiles_with_no_graph_break(spec):
     import torch._dynamo
     shape = spec.shape if isinstance(spec, ui.FromArray) else \
         (6, 4, 3, 3) if isinstance(spec, (ui.Dirac, ui.DeltaOrthogonal, ui.Bilinear)) else (6, 4)
-    init = spec.to_torch(generator=torch.Generator().manual_seed(0))
+    init = spec.to_torch()  # torch's default generator: dynamo cannot put a Generator object in a graph (torch's too)
+    torch.manual_seed(0)
     torch._dynamo.reset()
     compiled = torch.compile(lambda x: init(x), fullgraph=True, backend="eager")
     x = compiled(torch.empty(shape))
