@@ -70,8 +70,9 @@ FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
 
 
 def tensor_dtype(dtype_name: str, deterministic: bool) -> None:
-    """Random draws need a floating dtype; determined ones (constants, eye, dirac, arrays) fit any number dtype."""
-    if dtype_name in FLOAT_DTYPES or (deterministic and dtype_name not in ("bool",)):
+    """Random draws need a floating dtype; determined ones (constants, eye, dirac, arrays) fit any dtype, bool
+    included (as torch's ``zeros_`` and Keras's ``Zeros`` fill a bool tensor)."""
+    if dtype_name in FLOAT_DTYPES or deterministic:
         return
     allowed = ", ".join(FLOAT_DTYPES)
     raise TypeError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold "
@@ -85,7 +86,7 @@ DTYPE_RANGE: dict[str, tuple[float, float]] = {
     "float64": (-1.7976931348623157e308, 1.7976931348623157e308),
     "int8": (-2 ** 7, 2 ** 7 - 1), "int16": (-2 ** 15, 2 ** 15 - 1), "int32": (-2 ** 31, 2 ** 31 - 1),
     "int64": (-2 ** 63, 2 ** 63 - 1), "uint8": (0, 2 ** 8 - 1), "uint16": (0, 2 ** 16 - 1),
-    "uint32": (0, 2 ** 32 - 1), "uint64": (0, 2 ** 64 - 1)}
+    "uint32": (0, 2 ** 32 - 1), "uint64": (0, 2 ** 64 - 1), "bool": (0, 1)}
 #: a normal draw is taken to reach this many standard deviations (the chance of more is below 1e-340)
 NORMAL_REACH = 40.0
 

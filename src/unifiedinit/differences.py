@@ -92,8 +92,8 @@ DIFFERENCES: list[Difference] = [
                "NotImplementedError or InvalidArgumentError otherwise)", "QR in float32, rounded once",
                "half-precision QR is not available on every backend"),
     Difference("keras", "Identity on an integer or bool dtype", "tensorflow: TypeError; jax, torch: a float32 "
-               "matrix whatever the dtype asked", "gain x I in the integer dtype asked (cast as Keras casts "
-               "constants); TypeError for bool", "the dtype asked is the dtype written"),
+               "matrix whatever the dtype asked", "gain x I in the integer or bool dtype asked (cast as Keras "
+               "casts constants)", "the dtype asked is the dtype written"),
     Difference("keras", "Identity(gain).get_config()", "{} (a reloaded Identity has gain 1)",
                "{'gain': gain, 'spec': ...}", "from_config and a saved model give back the same initializer"),
     Difference("keras", "get_config() of every initializer", "Keras's keys", "Keras's keys plus 'spec' (the whole "

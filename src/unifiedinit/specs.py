@@ -81,9 +81,10 @@ class Spec(Record):
         return get_backend("flax").initializer(self, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
                                                layout=layout, layer_fans=layer_fans, portable=portable)
 
-    def to_keras(self, seed: Any = None, *, layout: str = "keras", portable: Any = None) -> Any:
+    def to_keras(self, seed: Any = None, *, layout: LayoutLike = "keras", portable: Any = None) -> Any:
         """A serializable ``keras.initializers.Initializer`` (seeded as Keras's own); see
-        ``unifiedinit.backends.keras.SpecInitializer``."""
+        ``unifiedinit.backends.keras.SpecInitializer``. ``layout`` is a layout's name or a ``ui.Layout``, which is
+        saved in the initializer's config."""
         from .backends import get_backend
         return get_backend("keras").initializer(self, seed=seed, layout=layout, portable=portable)
 

@@ -6,6 +6,7 @@ model into parameter records, writing a plan's values) and ``hooks`` (the Initia
 """
 
 from .hooks import SpecInitializer, array, init_array, initializer, sample, to_numpy  # noqa: F401
+from . import initializers  # noqa: F401,E402  (Keras's initializer classes as specs; registers them with Keras)
 from .model import einsum_layout, owns, param_groups, read, target, walk  # noqa: F401
 from .ops import KerasOps, Seeds  # noqa: F401
 

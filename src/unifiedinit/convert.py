@@ -1,0 +1,428 @@
+"""Framework initializers -> specs: ``from_keras``, ``from_jax``, ``from_torch_fn``, ``from_mxnet``.
+
+Each takes an initializer as its framework writes it and returns the spec that draws from the same law (sampled in
+that framework's own layout, ``spec.to_keras()`` / ``to_flax()`` / ``to_torch()`` / ``to_mxnet()`` give the
+framework's values in law, and the same values where they are determined)::
+
+    ui.from_keras(keras.initializers.HeNormal(seed=3))          # VarianceScaling(2.0, 'fan_in', 'truncated_normal')
+    ui.from_jax(jax.nn.initializers.variance_scaling(2.0, "fan_in", "truncated_normal"))   # the same
+    ui.from_jax("he_normal")                                    # the same, by the factory's name (keywords: its arguments)
+    ui.from_torch_fn(torch.nn.init.kaiming_uniform_, a=math.sqrt(5))   # KaimingUniform(a=2.236..., ...)
+    ui.from_mxnet(mx.init.Xavier(factor_type="in", magnitude=2))       # VarianceScaling(0.666..., 'fan_in', 'uniform')
+
+What has no spec is refused with a ValueError that names the argument: a seed or generator is not part of a law
+and is dropped (Keras's ``seed``), or refused where the caller may expect it to be kept (torch's ``generator``);
+axes that move the fans (Keras's ``input_axes``, JAX's ``in_axis``...) are refused, since a spec holds no axes (give
+them to the hook: ``spec.to_flax(in_axis=...)``, ``spec.to_keras(layout=...)``). unifiedinit's own hooks give their
+spec back. A framework is imported only by its own converter (MXNet through ``unifiedinit.backends.mxnet``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: no runtime import of typing
+    from typing import Any, Callable
+
+from . import specs as S
+
+__all__ = ["from_keras", "from_jax", "from_torch_fn", "from_mxnet"]
+
+
+def _ours(obj: Any) -> S.Spec | None:
+    """The spec of one of unifiedinit's own hooks (``spec.to_keras()``, ``to_flax()``, ``to_torch()``...)."""
+    spec = getattr(obj, "spec", None) if type(obj).__module__.startswith("unifiedinit.") else None
+    return spec if isinstance(spec, S.Spec) else None
+
+
+def _real(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _renamed(owner: str, build: Callable[[], S.Spec], names: dict[str, str]) -> S.Spec:
+    """``build()``, its complaints in the framework's words: ``owner`` and the framework's parameter names."""
+    try:
+        return build()
+    except (TypeError, ValueError) as err:
+        message = str(err)
+        for ours, theirs in names.items():
+            message = message.replace(f"'{ours}'", f"'{theirs}'").replace(f"{ours}=", f"{theirs}=")
+        raise type(err)(f"{owner}: {message.split(': ', 1)[-1]}") from None
+
+
+def _scaled_orthogonal(owner: str, gain: Any, name: str) -> S.Spec:
+    """gain x a Haar matrix: -Q is Haar as Q is, so a negative gain is the law of its absolute value; zero is Zeros."""
+    if _real(gain) and gain <= 0:
+        return S.Zeros() if gain == 0 else S.Orthogonal(-gain)
+    return _renamed(owner, lambda: S.Orthogonal(gain), {"gain": name})
+
+
+def _refuse(owner: str, name: str, value: Any, why: str) -> ValueError:
+    return ValueError(f"{owner}: parameter '{name}' = {value!r} has no unifiedinit equivalent: {why}")
+
+
+# ------------------------------------------------------------------------------------------------------ Keras
+
+def from_keras(initializer: Any) -> S.Spec:
+    """The spec of a Keras initializer: any ``keras.initializers`` instance (a class is instantiated; a name or a
+    config dict goes through ``keras.initializers.get``), or one of unifiedinit's (drop-ins and
+    ``spec.to_keras()``). The seed is dropped (a spec is a law); ``input_axes``/``output_axes`` are refused.
+
+    ``HeNormal(seed=3)`` -> ``VarianceScaling(2.0, "fan_in", "truncated_normal")``; Keras's ``"untruncated_normal"``
+    is unifiedinit's ``"normal"``."""
+    import inspect
+
+    import keras
+
+    from .backends.keras import initializers as KI
+    if isinstance(initializer, (str, dict)):
+        initializer = keras.initializers.get(initializer)
+    elif inspect.isclass(initializer):
+        initializer = initializer()
+    K = keras.initializers
+    if isinstance(initializer, K.VarianceScaling):  # the drop-ins too
+        for name in ("input_axes", "output_axes"):
+            if getattr(initializer, name, None) is not None:
+                raise _refuse(f"from_keras({type(initializer).__name__})", name, getattr(initializer, name),
+                              "the fans come from these axes of the tensor and a spec holds no axes; give them as a "
+                              "layout: spec.to_keras(layout=unifiedinit.Layout(name, out_axes, in_axes))")
+    spec = _ours(initializer)
+    if spec is not None:
+        return spec
+    for keras_class, rule in (
+            (K.VarianceScaling, lambda i: KI._variance_scaling(i.scale, i.mode, i.distribution)),
+            (K.RandomUniform, lambda i: KI._uniform(i.minval, i.maxval)),
+            (K.RandomNormal, lambda i: KI._location_scale(S.Normal, i.mean, i.stddev)),
+            (K.TruncatedNormal, lambda i: KI._location_scale(S.TruncatedNormal, i.mean, i.stddev)),
+            (K.Orthogonal, lambda i: KI._orthogonal(i.gain)),
+            (K.Identity, lambda i: S.Eye(KI._number(i.gain))),
+            (K.Constant, lambda i: S.Constant(KI._number(i.value))),
+            (K.Zeros, lambda i: S.Zeros()), (K.Ones, lambda i: S.Ones())):
+        if isinstance(initializer, keras_class):
+            own = next(c for c in type(initializer).__mro__ if "__call__" in vars(c))
+            if own.__module__.startswith("keras."):
+                return rule(initializer)
+            raise ValueError(f"from_keras: parameter 'initializer' is a {type(initializer).__name__}, a subclass of "
+                             f"Keras's {keras_class.__name__} with its own __call__ ({own.__qualname__}); its law is "
+                             f"its own, and has no unifiedinit equivalent")
+    if isinstance(initializer, K.STFT):
+        raise _refuse("from_keras", "initializer", initializer, "STFT's Fourier kernels are not one of the specs")
+    raise ValueError(f"from_keras: parameter 'initializer' must be a keras.initializers instance, a name or a config, "
+                     f"got {initializer!r}")
+
+
+# -------------------------------------------------------------------------------------------------------- JAX
+
+#: jax.nn.initializers' factories: the names from_jax takes, each the function that defines the initializer
+_JAX_FACTORIES = ("constant", "uniform", "normal", "truncated_normal", "variance_scaling", "glorot_uniform",
+                  "glorot_normal", "xavier_uniform", "xavier_normal", "lecun_uniform", "lecun_normal", "he_uniform",
+                  "he_normal", "kaiming_uniform", "kaiming_normal", "orthogonal", "delta_orthogonal")
+
+
+def from_jax(initializer: Any, **kwargs: Any) -> S.Spec:
+    """The spec of a ``jax.nn.initializers`` initializer (Flax's ``nn.initializers`` are the same functions).
+
+    ``initializer`` is what a factory returns (``variance_scaling(2.0, "fan_in", "truncated_normal")``, a closure:
+    its defining function and closure values are read), ``zeros`` or ``ones``, a factory itself, or a factory's
+    name; ``kwargs`` are the factory's arguments (``from_jax("orthogonal", scale=2.0)``). Non-default axes
+    (``in_axis``, ``out_axis``, ``batch_axis``, ``column_axis``) and complex dtypes are refused."""
+    import inspect
+
+    import jax
+    import jax.numpy as jnp
+    J = jax.nn.initializers
+    owner = "from_jax"
+    if isinstance(initializer, str):
+        if initializer in ("zeros", "ones"):
+            if kwargs:
+                raise TypeError(f"{owner}: jax.nn.initializers.{initializer} takes no arguments, got "
+                                f"{', '.join(kwargs)}")
+            return S.Zeros() if initializer == "zeros" else S.Ones()
+        if initializer not in _JAX_FACTORIES:
+            raise ValueError(f"{owner}: parameter 'initializer' = {initializer!r} is not a jax.nn.initializers "
+                             f"factory; allowed: 'zeros', 'ones', {', '.join(map(repr, _JAX_FACTORIES))}")
+        initializer = getattr(J, initializer)(**kwargs)
+    elif any(initializer is getattr(J, name, None) for name in _JAX_FACTORIES):
+        initializer = initializer(**kwargs)  # the factory itself: its initializer, with these arguments
+    elif kwargs:
+        raise TypeError(f"{owner}: keyword arguments are a factory's ({', '.join(kwargs)}); give the factory or its "
+                        f"name, not an initializer it made")
+    if getattr(initializer, "__module__", "") == "unifiedinit.backends.flax.initializers":
+        return _jax_drop_in(initializer)
+    spec = _ours(initializer)
+    if spec is not None:
+        return spec
+    if initializer is J.zeros:
+        return S.Zeros()
+    if initializer is J.ones:
+        return S.Ones()
+    code = getattr(initializer, "__code__", None)
+    if code is None or not getattr(initializer, "__module__", "").startswith("jax.") or \
+            ".<locals>." not in initializer.__qualname__:
+        raise ValueError(f"{owner}: parameter 'initializer' must be a jax.nn.initializers initializer (or a factory's "
+                         f"name), got {initializer!r}")
+    factory = initializer.__qualname__.split(".<locals>.")[0]
+    cells = dict(zip(code.co_freevars, (c.cell_contents for c in initializer.__closure__ or ())))
+    dtype = inspect.signature(initializer).parameters.get("dtype")
+    if dtype is not None and dtype.default is not None and jnp.issubdtype(dtype.default, jnp.complexfloating):
+        raise _refuse(f"{owner}({factory})", "dtype", dtype.default, "the specs draw real numbers")
+    where = f"{owner}({factory})"
+    if factory == "constant":
+        return _renamed(where, lambda: S.Constant(_jax_value(cells["value"])), {})
+    if factory == "uniform":  # U[0, 1) x scale
+        scale = _jax_value(cells["scale"])
+        if _real(scale) and scale <= 0:
+            return S.Zeros() if scale == 0 else S.Uniform(scale, 0.0)
+        return _renamed(where, lambda: S.Uniform(0.0, scale), {"high": "scale"})
+    if factory == "normal":  # N(0, 1) x stddev
+        stddev = _jax_value(cells["stddev"])
+        if _real(stddev) and stddev <= 0:
+            return S.Zeros() if stddev == 0 else S.Normal(0.0, -stddev)
+        return _renamed(where, lambda: S.Normal(0.0, stddev), {"std": "stddev"})
+    if factory == "truncated_normal":  # N(0, 1) cut to [lower, upper], x stddev
+        stddev, lower, upper = (_jax_value(cells[n]) for n in ("stddev", "lower", "upper"))
+        if _real(stddev) and stddev == 0:
+            return S.Zeros()
+        if _real(stddev) and _real(lower) and _real(upper):
+            if not lower < upper:
+                raise ValueError(f"{where}: parameters 'lower' and 'upper' must satisfy lower < upper, got "
+                                 f"lower={lower!r}, upper={upper!r}")
+            s = abs(stddev)
+            low, high = (lower * s, upper * s) if stddev > 0 else (-upper * s, -lower * s)
+            return _renamed(where, lambda: S.TruncatedNormal(0.0, s, low, high), {"low": "lower", "high": "upper"})
+        return _renamed(where, lambda: S.TruncatedNormal(0.0, stddev, lower, upper),
+                        {"std": "stddev", "low": "lower", "high": "upper"})
+    if factory == "variance_scaling":
+        for name, default in (("in_axis", -2), ("out_axis", -1), ("batch_axis", ())):
+            value = cells[name]
+            if not (value == default or (name == "batch_axis" and isinstance(value, (tuple, list)) and not value)):
+                raise _refuse(where, name, value, "the fans come from the axes and a spec holds none; give them to "
+                                                  "the hook: spec.to_flax(in_axis=..., out_axis=..., batch_axis=...)")
+        scale = _jax_value(cells["scale"])
+        if _real(scale) and scale == 0:
+            return S.Zeros()
+        return _renamed(where, lambda: S.VarianceScaling(scale, cells["mode"], cells["distribution"]), {})
+    if factory in ("orthogonal", "delta_orthogonal"):
+        if cells["column_axis"] != -1:
+            raise _refuse(where, "column_axis", cells["column_axis"],
+                          "the specs' orthogonal axis is the layout's output axis; use spec.to_flax(out_axis=...)")
+        scale = _jax_value(cells["scale"])
+        if factory == "orthogonal":
+            return _scaled_orthogonal(where, scale, "scale")
+        if not hasattr(S, "DeltaOrthogonal"):  # pragma: no cover - a spec catalog without it
+            raise _refuse(where, "initializer", initializer, "this unifiedinit has no DeltaOrthogonal spec")
+        if _real(scale) and scale <= 0:
+            return S.Zeros() if scale == 0 else S.DeltaOrthogonal(-scale)
+        return _renamed(where, lambda: S.DeltaOrthogonal(scale), {"gain": "scale"})
+    raise ValueError(f"{owner}: parameter 'initializer' is made by jax.nn.initializers.{factory}, which has no "
+                     f"unifiedinit equivalent")
+
+
+def _jax_drop_in(initializer: Any) -> S.Spec:
+    """One of ``unifiedinit.backends.flax.initializers``' (JAX's names, specs underneath): the spec it carries, with
+    the axes refused as for JAX's own."""
+    name = getattr(initializer, "__name__", "")
+    if name in ("zeros", "ones") and getattr(initializer, "spec", None) is None:
+        return S.Zeros() if name == "zeros" else S.Ones()
+    spec = getattr(initializer, "spec", None)
+    where = "from_jax(unifiedinit.backends.flax.initializers)"
+    if not isinstance(spec, S.Spec):
+        raise _refuse(where, "initializer", initializer, "its law has no spec (an array-valued argument or a complex "
+                                                         "value)")
+    code, closure = getattr(initializer, "__code__", None), getattr(initializer, "__closure__", None) or ()
+    cells = dict(zip(code.co_freevars, (c.cell_contents for c in closure))) if code is not None else {}
+    if cells.get("column_axis", -1) != -1:
+        raise _refuse(where, "column_axis", cells["column_axis"],
+                      "the specs' orthogonal axis is the layout's output axis; use spec.to_flax(out_axis=...)")
+    layout = getattr(initializer, "layout", None)
+    if layout is not None and (tuple(layout.out_axes), tuple(layout.in_axes), tuple(layout.batch_axes)) != \
+            ((-1,), (-2,), ()):
+        raise _refuse(where, "in_axis", layout.name, "the fans come from the axes and a spec holds none; give them "
+                                                     "to the hook: spec.to_flax(in_axis=..., out_axis=..., "
+                                                     "batch_axis=...)")
+    return spec
+
+
+def _jax_value(x: Any) -> Any:
+    """A closure value as a Python number (a 0-d array too) or nested lists (an array), for the spec to check."""
+    if isinstance(x, (bool, numbers.Number, str)) or x is None:
+        return x
+    if hasattr(x, "shape"):
+        import numpy as np
+        a = np.asarray(x)
+        return a.item() if a.ndim == 0 else a.tolist()
+    return x
+
+
+# ------------------------------------------------------------------------------------------------------ torch
+
+#: torch.nn.init's initializers, by name (the deprecated names without "_" mean the same)
+_TORCH = ("uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_", "xavier_uniform_",
+          "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_")
+
+
+def from_torch_fn(fn: Any, **kwargs: Any) -> S.Spec:
+    """The spec of ``fn(tensor, **kwargs)`` for a ``torch.nn.init`` function (or unifiedinit's drop-in of it, or a
+    ``functools.partial`` of one with keywords): ``from_torch_fn(nn.init.kaiming_uniform_, a=math.sqrt(5))``.
+
+    Arguments are bound as torch binds them (an unknown keyword is a TypeError); a ``generator`` is refused (it is
+    no part of a law: pass it to ``spec.to_torch(generator=...)``). Fans are torch's (``spec.to_torch()``)."""
+    import functools
+    import inspect
+
+    import torch
+    spec = _ours(fn)
+    if spec is not None:
+        if kwargs:
+            raise TypeError(f"from_torch_fn: {fn!r} takes no keyword arguments here, got {', '.join(kwargs)}")
+        return spec
+    if isinstance(fn, functools.partial):
+        if fn.args:
+            raise ValueError(f"from_torch_fn: parameter 'fn' is a partial with positional arguments {fn.args!r}; "
+                             f"give the arguments as keywords")
+        kwargs = {**fn.keywords, **kwargs}
+        fn = fn.func
+    name = getattr(fn, "__name__", "")
+    module = getattr(fn, "__module__", "")
+    own = module == "unifiedinit.backends.torch.nn_init" and (name in _TORCH or name + "_" in _TORCH)
+    if not own and not (getattr(torch.nn.init, name, None) is fn and (name in _TORCH or name + "_" in _TORCH)):
+        raise ValueError(f"from_torch_fn: parameter 'fn' must be a torch.nn.init initializer "
+                         f"({', '.join(_TORCH)}), got {fn!r}")
+    if name not in _TORCH:  # a deprecated alias: the function it forwards to
+        name = name + "_"
+        fn = getattr(torch.nn.init, name)
+    try:
+        bound = inspect.signature(fn).bind(None, **kwargs)
+    except TypeError as err:
+        raise TypeError(f"from_torch_fn({name}): {err}") from None
+    bound.apply_defaults()
+    args = dict(bound.arguments)
+    args.pop(next(iter(inspect.signature(fn).parameters)))  # the tensor
+    where = f"from_torch_fn({name})"
+    if args.pop("generator", None) is not None:
+        raise _refuse(where, "generator", kwargs.get("generator"), "a generator is no part of a law; pass it to "
+                                                                   "spec.to_torch(generator=...)")
+    return _torch_spec(name, where, args)
+
+
+def _torch_spec(name: str, where: str, args: dict[str, Any]) -> S.Spec:
+    a = args
+    if name == "uniform_":
+        if _real(a["a"]) and _real(a["b"]):
+            if a["a"] == a["b"]:
+                return S.Constant(a["a"])
+            if a["a"] > a["b"]:
+                raise ValueError(f"{where}: parameters 'a' and 'b' must satisfy a <= b, got a={a['a']!r}, "
+                                 f"b={a['b']!r}")
+        return _renamed(where, lambda: S.Uniform(a["a"], a["b"]), {"low": "a", "high": "b"})
+    if name == "normal_":
+        if _real(a["std"]) and a["std"] == 0:
+            return S.Constant(a["mean"])
+        return _renamed(where, lambda: S.Normal(a["mean"], a["std"]), {})
+    if name == "trunc_normal_":
+        return _renamed(where, lambda: S.TruncatedNormal(a["mean"], a["std"], a["a"], a["b"]),
+                        {"low": "a", "high": "b"})
+    if name == "constant_":
+        return _renamed(where, lambda: S.Constant(a["val"]), {"value": "val"})
+    if name in ("ones_", "zeros_", "eye_"):
+        return {"ones_": S.Ones, "zeros_": S.Zeros, "eye_": S.Eye}[name]()
+    if name == "dirac_":
+        return _renamed(where, lambda: S.Dirac(a["groups"]), {})
+    if name in ("xavier_uniform_", "xavier_normal_"):
+        if _real(a["gain"]) and a["gain"] == 0:  # U(0, 0) or N(0, 0): zeros
+            return S.Zeros()
+        cls = S.XavierUniform if name == "xavier_uniform_" else S.XavierNormal
+        return _renamed(where, lambda: cls(a["gain"]), {})
+    if name in ("kaiming_uniform_", "kaiming_normal_"):
+        cls = S.KaimingUniform if name == "kaiming_uniform_" else S.KaimingNormal
+        return _renamed(where, lambda: cls(a["a"], a["mode"], a["nonlinearity"]), {})
+    if name == "orthogonal_":
+        return _scaled_orthogonal(where, a["gain"], "gain")
+    if name == "sparse_":
+        if _real(a["std"]) and a["std"] == 0:
+            return S.Zeros()
+        return _renamed(where, lambda: S.Sparse(a["sparsity"], a["std"]), {})
+    raise AssertionError(name)  # pragma: no cover - _TORCH lists every name above
+
+
+# ----------------------------------------------------------------------------------------------------- MXNet
+
+def from_mxnet(initializer: Any) -> S.Spec:
+    """The spec of an ``mx.init.Initializer`` (read through its ``dumps()``; the JSON string itself is accepted),
+    for the weights it initializes (MXNet's name rules give biases zeros and norm scales ones whatever the
+    initializer). ``Orthogonal`` is refused: MXNet takes the singular vectors of a uniform or normal matrix, whose
+    law is not Haar (LAPACK fixes their signs), and no spec draws it; ``LSTMBias``, ``FusedRNN``, ``Mixed`` and
+    ``Load`` describe no single law."""
+    import json
+    owner = "from_mxnet"
+    if isinstance(initializer, str):
+        try:
+            name, kw = json.loads(initializer)
+        except (ValueError, TypeError):
+            raise ValueError(f"{owner}: parameter 'initializer' is a string but not an mx.init dumps() string: "
+                             f"{initializer!r}") from None
+    else:
+        spec = _ours(initializer)
+        if spec is not None:
+            return spec
+        from .backends.mxnet import mx
+        if not isinstance(initializer, mx.init.Initializer):
+            raise ValueError(f"{owner}: parameter 'initializer' must be an mx.init.Initializer (or its dumps()), got "
+                             f"{initializer!r} (Mixed and Load pick other initializers by name: convert those)")
+        name, kw = json.loads(initializer.dumps())
+    name = str(name).lower()
+    where = f"{owner}({name})"
+    if name in ("zero", "zeros"):
+        return S.Zeros()
+    if name in ("one", "ones"):
+        return S.Ones()
+    if name == "constant":
+        return _renamed(where, lambda: S.Constant(kw["value"]), {})
+    if name == "uniform":
+        scale = kw.get("scale", 0.07)
+        if _real(scale) and scale <= 0:
+            if scale == 0:
+                return S.Zeros()
+            raise ValueError(f"{where}: parameter 'scale' must be >= 0 (U[-scale, scale]), got {scale!r}")
+        return _renamed(where, lambda: S.Uniform(-scale, scale), {"high": "scale", "low": "scale"})
+    if name == "normal":
+        sigma = kw.get("sigma", 0.01)
+        if _real(sigma) and sigma == 0:
+            return S.Zeros()
+        return _renamed(where, lambda: S.Normal(0.0, sigma), {"std": "sigma"})
+    if name in ("xavier", "msraprelu"):
+        factor_type = kw.get("factor_type", "avg")
+        modes = {"avg": "fan_avg", "in": "fan_in", "out": "fan_out"}
+        if factor_type not in modes:
+            raise ValueError(f"{where}: parameter 'factor_type' must be one of 'avg', 'in', 'out'; got {factor_type!r}")
+        if name == "msraprelu":
+            slope = kw.get("slope", 0.25)
+            if not _real(slope):
+                raise ValueError(f"{where}: parameter 'slope' must be a finite number, got {slope!r}")
+            rnd_type, magnitude = "gaussian", 2.0 / (1 + slope ** 2)
+        else:
+            rnd_type, magnitude = kw.get("rnd_type", "uniform"), kw.get("magnitude", 3)
+        if rnd_type not in ("uniform", "gaussian"):
+            raise ValueError(f"{where}: parameter 'rnd_type' must be 'uniform' or 'gaussian'; got {rnd_type!r}")
+        if _real(magnitude) and magnitude <= 0:
+            if magnitude == 0:
+                return S.Zeros()
+            raise ValueError(f"{where}: parameter 'magnitude' must be >= 0, got {magnitude!r}")
+        # uniform: U[-c, c], c = sqrt(magnitude / factor): var = magnitude / (3 factor); gaussian: N(0, c^2)
+        scale = magnitude / 3.0 if rnd_type == "uniform" and _real(magnitude) else magnitude
+        return _renamed(where, lambda: S.VarianceScaling(scale, modes[factor_type],
+                                                         "uniform" if rnd_type == "uniform" else "normal"),
+                        {"scale": "magnitude"})
+    if name == "bilinear" and hasattr(S, "Bilinear"):
+        return S.Bilinear()
+    if name in ("specinitializer", "unifiedinit"):
+        from .serialize import from_dict
+        return from_dict(kw["spec"])
+    if name == "orthogonal":
+        raise _refuse(where, "rand_type", kw.get("rand_type", "uniform"),
+                      "MXNet's Orthogonal takes the singular vectors of a random matrix, whose law is not Haar "
+                      "(LAPACK's SVD fixes their signs, and a uniform matrix's are not rotation invariant); "
+                      "unifiedinit.Orthogonal(scale) is the Haar law")
+    raise _refuse(owner, "initializer", initializer if not isinstance(initializer, str) else name,
+                  f"MXNet's {name!r} initializer is not one law for a tensor")

@@ -1,0 +1,364 @@
+"""Converters: a framework's initializer -> the spec (``ui.from_keras``, ``from_jax``, ``from_torch_fn``,
+``from_mxnet``), checked on every initializer of each framework against the framework's own, in the same run:
+the spec, sampled natively in that framework (``spec.to_keras()`` / ``to_flax()`` / ``to_torch()`` /
+``to_mxnet()``), follows the same law (two-sample KS at 1e-6), and determined ones give equal values. What has no
+spec is refused with a ValueError naming the argument.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import unifiedinit as ui
+from conftest import needs
+from parity.common import ALPHA, same_law
+
+SHAPE = (40, 60)
+CONV_TORCH = (16, 8, 3, 3)   # (out, in, kh, kw): torch and MXNet
+CONV_LAST = (3, 3, 8, 16)    # (kh, kw, in, out): Keras and JAX
+
+
+def law_or_values(ours, theirs, spec, shape, layout, where):
+    """Equal values where the spec is determined on this shape, the same law otherwise."""
+    ours, theirs = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
+    assert ours.shape == theirs.shape == tuple(shape), where
+    if ui.lower(spec, shape, layout).deterministic:
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7, err_msg=where)
+    else:
+        same_law(ours, theirs, where)
+
+
+# ------------------------------------------------------------------------------------------------------- Keras
+
+def keras_cases():
+    VS = ui.VarianceScaling
+    return [
+        ("Zeros", {}, ui.Zeros()), ("Ones", {}, ui.Ones()), ("Constant", {"value": 0.3}, ui.Constant(0.3)),
+        ("Identity", {"gain": 2.0}, ui.Eye(2.0)), ("RandomUniform", {"minval": -1.0, "maxval": 2.0}, ui.Uniform(-1, 2)),
+        ("RandomUniform", {"minval": 0.5, "maxval": 0.5}, ui.Constant(0.5)),
+        ("RandomNormal", {"mean": 0.1, "stddev": 0.5}, ui.Normal(0.1, 0.5)),
+        ("RandomNormal", {"mean": 0.1, "stddev": 0.0}, ui.Constant(0.1)),
+        ("TruncatedNormal", {"mean": 0.1, "stddev": 0.5}, ui.TruncatedNormal(0.1, 0.5, 0.1 - 1.0, 0.1 + 1.0)),
+        ("TruncatedNormal", {}, ui.TruncatedNormal(0.0, 0.05, -0.1, 0.1)),
+        ("RandomUniform", {}, ui.Uniform(-0.05, 0.05)), ("RandomNormal", {}, ui.Normal(0.0, 0.05)),
+        ("GlorotUniform", {}, VS(1.0, "fan_avg", "uniform")), ("GlorotNormal", {}, VS(1.0, "fan_avg")),
+        ("HeUniform", {}, VS(2.0, "fan_in", "uniform")), ("HeNormal", {}, VS(2.0, "fan_in", "truncated_normal")),
+        ("LecunUniform", {}, VS(1.0, "fan_in", "uniform")), ("LecunNormal", {}, VS(1.0, "fan_in")),
+        ("Orthogonal", {"gain": 1.5}, ui.Orthogonal(1.5)), ("Orthogonal", {"gain": -2.0}, ui.Orthogonal(2.0)),
+        ("Orthogonal", {"gain": 0.0}, ui.Zeros()), ("VarianceScaling", {}, VS()),
+    ] + [("VarianceScaling", {"scale": 0.7, "mode": mode, "distribution": dist},
+          VS(0.7, mode, {"normal": "truncated_normal", "untruncated_normal": "normal"}.get(dist, dist)))
+         for mode in ("fan_in", "fan_out", "fan_avg")
+         for dist in ("normal", "truncated_normal", "untruncated_normal", "uniform")]
+
+
+@needs("keras")
+@pytest.mark.parametrize("index", range(len(keras_cases())))
+def test_from_keras_on_every_keras_initializer(index):
+    import keras
+    name, kwargs, expected = keras_cases()[index]
+    cls = getattr(keras.initializers, name)
+    theirs = cls(**kwargs, seed=3) if name not in ("Zeros", "Ones", "Constant", "Identity") else cls(**kwargs)
+    spec = ui.from_keras(theirs)
+    assert spec == expected, (name, kwargs, spec)
+    shapes = [SHAPE] + ([CONV_LAST] if name not in ("Identity",) else [])
+    for shape in shapes:
+        ours = keras.ops.convert_to_numpy(spec.to_keras(seed=1)(shape))
+        law_or_values(ours, keras.ops.convert_to_numpy(theirs(shape)), spec, shape, "keras",
+                      f"from_keras({name}({kwargs})) = {spec!r} on {shape}")
+
+
+@needs("keras")
+def test_from_keras_takes_names_configs_classes_drop_ins_and_our_own():
+    import keras
+    from unifiedinit.backends.keras import initializers as O
+    expected = ui.VarianceScaling(2.0, "fan_in", "truncated_normal")
+    assert ui.from_keras(keras.initializers.HeNormal(seed=3)) == expected
+    assert ui.from_keras("he_normal") == ui.from_keras(keras.initializers.HeNormal) == expected
+    assert ui.from_keras(keras.initializers.serialize(keras.initializers.HeNormal(seed=1))) == expected
+    assert ui.from_keras(O.HeNormal(seed=3)) == expected
+    assert ui.from_keras(keras.initializers.HeNormal(seed=keras.random.SeedGenerator(1))) == expected
+    assert ui.from_keras(ui.Mixture([ui.Zeros(), ui.Ones()], [0.5, 0.5]).to_keras()) == \
+        ui.Mixture([ui.Zeros(), ui.Ones()], [0.5, 0.5])
+    for name in ("Zeros", "Ones", "Identity", "RandomUniform", "RandomNormal", "TruncatedNormal", "VarianceScaling",
+                 "Orthogonal", "GlorotNormal"):
+        assert ui.from_keras(getattr(O, name)()) == ui.from_keras(getattr(keras.initializers, name)()), name
+
+
+@needs("keras")
+def test_from_keras_refuses_what_has_no_spec():
+    import keras
+
+    class Doubled(keras.initializers.RandomNormal):
+        def __call__(self, shape, dtype=None):
+            return 2 * super().__call__(shape, dtype)
+
+    with pytest.raises(ValueError, match="input_axes"):
+        ui.from_keras(keras.initializers.VarianceScaling(input_axes=[0], output_axes=[1, 2]))
+    with pytest.raises(ValueError, match="initializer"):
+        ui.from_keras(keras.initializers.STFT())
+    with pytest.raises(ValueError, match="own __call__"):
+        ui.from_keras(Doubled())
+    with pytest.raises(ValueError, match="initializer"):
+        ui.from_keras(lambda shape, dtype=None: keras.ops.zeros(shape))
+    with pytest.raises(ValueError, match="minval"):
+        ui.from_keras(keras.initializers.RandomUniform(1.0, 0.0))
+
+
+# --------------------------------------------------------------------------------------------------------- JAX
+
+def jax_cases():
+    VS = ui.VarianceScaling
+    return [
+        ("zeros", {}, ui.Zeros()), ("ones", {}, ui.Ones()), ("constant", {"value": -0.7}, ui.Constant(-0.7)),
+        ("uniform", {}, ui.Uniform(0.0, 0.01)), ("uniform", {"scale": 0.3}, ui.Uniform(0.0, 0.3)),
+        ("uniform", {"scale": -0.3}, ui.Uniform(-0.3, 0.0)), ("uniform", {"scale": 0.0}, ui.Zeros()),
+        ("normal", {}, ui.Normal(0.0, 0.01)), ("normal", {"stddev": 0.5}, ui.Normal(0.0, 0.5)),
+        ("normal", {"stddev": -0.5}, ui.Normal(0.0, 0.5)),
+        ("truncated_normal", {}, ui.TruncatedNormal(0.0, 0.01, -0.02, 0.02)),
+        ("truncated_normal", {"stddev": 2.0, "lower": -1.0, "upper": 3.0}, ui.TruncatedNormal(0.0, 2.0, -2.0, 6.0)),
+        ("truncated_normal", {"stddev": -2.0, "lower": -1.0, "upper": 3.0}, ui.TruncatedNormal(0.0, 2.0, -6.0, 2.0)),
+        ("glorot_uniform", {}, VS(1.0, "fan_avg", "uniform")), ("xavier_uniform", {}, VS(1.0, "fan_avg", "uniform")),
+        ("glorot_normal", {}, VS(1.0, "fan_avg")), ("xavier_normal", {}, VS(1.0, "fan_avg")),
+        ("lecun_uniform", {}, VS(1.0, "fan_in", "uniform")), ("lecun_normal", {}, VS(1.0, "fan_in")),
+        ("he_uniform", {}, VS(2.0, "fan_in", "uniform")), ("kaiming_uniform", {}, VS(2.0, "fan_in", "uniform")),
+        ("he_normal", {}, VS(2.0, "fan_in")), ("kaiming_normal", {}, VS(2.0, "fan_in")),
+        ("orthogonal", {}, ui.Orthogonal()), ("orthogonal", {"scale": 1.5}, ui.Orthogonal(1.5)),
+        ("orthogonal", {"scale": -1.5}, ui.Orthogonal(1.5)),
+        ("delta_orthogonal", {"scale": 2.0}, ui.DeltaOrthogonal(2.0)),
+    ] + [("variance_scaling", {"scale": 0.7, "mode": mode, "distribution": dist}, VS(0.7, mode, dist))
+         for mode in ("fan_in", "fan_out", "fan_avg", "fan_geo_avg") for dist in ("truncated_normal", "normal",
+                                                                                  "uniform")]
+
+
+@needs("jax")
+@pytest.mark.parametrize("index", range(len(jax_cases())))
+def test_from_jax_on_every_jax_initializer(index):
+    import jax
+    J = jax.nn.initializers
+    name, kwargs, expected = jax_cases()[index]
+    theirs = getattr(J, name) if name in ("zeros", "ones") else getattr(J, name)(**kwargs)
+    spec = ui.from_jax(theirs)
+    assert spec == expected, (name, kwargs, spec)
+    assert ui.from_jax(name, **kwargs) == spec  # by the factory's name
+    if name not in ("zeros", "ones"):
+        assert ui.from_jax(getattr(J, name), **kwargs) == spec  # the factory itself
+    shape = CONV_LAST  # a kernel, where fans count; one shape, and op by op: compiling would take most of the time
+    with jax.disable_jit():
+        ours, native = spec.to_flax()(jax.random.key(1), shape), theirs(jax.random.key(2), shape)
+    law_or_values(ours, native, spec, shape, "flax", f"from_jax({name}({kwargs})) = {spec!r} on {shape}")
+
+
+@needs("jax")
+def test_from_jax_refuses_what_has_no_spec():
+    import jax
+    import jax.numpy as jnp
+    J = jax.nn.initializers
+    for bad, name in ((J.variance_scaling(1.0, "fan_in", "normal", in_axis=0), "in_axis"),
+                      (J.variance_scaling(1.0, "fan_in", "normal", out_axis=-2, in_axis=-1), "in_axis"),
+                      (J.variance_scaling(1.0, "fan_in", "normal", batch_axis=0), "batch_axis"),
+                      (J.orthogonal(column_axis=0), "column_axis"), (J.normal(dtype=jnp.complex64), "dtype"),
+                      (J.variance_scaling(-1.0, "fan_in", "normal"), "scale"),
+                      (J.variance_scaling(1.0, "fan_sum", "normal"), "mode"),
+                      (J.variance_scaling(1.0, "fan_in", "cauchy"), "distribution"),
+                      (J.truncated_normal(lower=1.0, upper=-1.0), "lower"),
+                      (lambda key, shape, dtype=None: jnp.zeros(shape), "initializer")):
+        with pytest.raises(ValueError, match=name):
+            ui.from_jax(bad)
+    with pytest.raises(ValueError, match="initializer"):
+        ui.from_jax("no_such_initializer")
+    with pytest.raises(TypeError):
+        ui.from_jax(J.normal(0.5), stddev=1.0)  # keywords belong to a factory
+    with pytest.raises(TypeError):
+        ui.from_jax("zeros", value=1.0)
+    spec = ui.KaimingUniform(a=1.0)
+    assert ui.from_jax(spec.to_flax()) == spec
+
+
+@needs("jax")
+def test_from_jax_on_our_jax_drop_ins():
+    F = pytest.importorskip("unifiedinit.backends.flax.initializers")
+    for name, kwargs, expected in jax_cases():
+        made = getattr(F, name) if name in ("zeros", "ones") else getattr(F, name)(**kwargs)
+        assert ui.from_jax(made) == expected, (name, kwargs)
+    for bad, name in ((F.variance_scaling(1.0, "fan_in", "normal", in_axis=0), "in_axis"),
+                      (F.orthogonal(column_axis=0), "column_axis")):
+        with pytest.raises(ValueError, match=name):
+            ui.from_jax(bad)
+
+
+# ------------------------------------------------------------------------------------------------------- torch
+
+def torch_cases():
+    return [
+        ("uniform_", {}, ui.Uniform(0.0, 1.0)), ("uniform_", {"a": -2.0, "b": 3.0}, ui.Uniform(-2.0, 3.0)),
+        ("uniform_", {"a": 1.0, "b": 1.0}, ui.Constant(1.0)),
+        ("normal_", {}, ui.Normal()), ("normal_", {"mean": 0.5, "std": 2.0}, ui.Normal(0.5, 2.0)),
+        ("normal_", {"mean": 0.5, "std": 0.0}, ui.Constant(0.5)),
+        ("trunc_normal_", {}, ui.TruncatedNormal()),
+        ("trunc_normal_", {"mean": 1.0, "std": 0.5, "a": 0.0, "b": 3.0}, ui.TruncatedNormal(1.0, 0.5, 0.0, 3.0)),
+        ("constant_", {"val": 0.3}, ui.Constant(0.3)), ("ones_", {}, ui.Ones()), ("zeros_", {}, ui.Zeros()),
+        ("eye_", {}, ui.Eye()), ("dirac_", {}, ui.Dirac()), ("dirac_", {"groups": 2}, ui.Dirac(2)),
+        ("xavier_uniform_", {}, ui.XavierUniform()), ("xavier_uniform_", {"gain": 2.0}, ui.XavierUniform(2.0)),
+        ("xavier_uniform_", {"gain": 0.0}, ui.Zeros()),
+        ("xavier_normal_", {}, ui.XavierNormal()), ("xavier_normal_", {"gain": 0.5}, ui.XavierNormal(0.5)),
+        ("kaiming_uniform_", {"a": math.sqrt(5)}, ui.KaimingUniform(a=math.sqrt(5))),
+        ("kaiming_uniform_", {"mode": "fan_out", "nonlinearity": "relu"}, ui.KaimingUniform(0, "fan_out", "relu")),
+        ("kaiming_normal_", {}, ui.KaimingNormal()),
+        ("kaiming_normal_", {"mode": "fan_out", "nonlinearity": "tanh"}, ui.KaimingNormal(0, "fan_out", "tanh")),
+        ("orthogonal_", {}, ui.Orthogonal()), ("orthogonal_", {"gain": 2.0}, ui.Orthogonal(2.0)),
+        ("orthogonal_", {"gain": -1.0}, ui.Orthogonal(1.0)),
+        ("sparse_", {"sparsity": 0.3, "std": 0.02}, ui.Sparse(0.3, 0.02)), ("sparse_", {"sparsity": 0.1},
+                                                                            ui.Sparse(0.1)),
+    ]
+
+
+@needs("torch")
+@pytest.mark.parametrize("index", range(len(torch_cases())))
+def test_from_torch_fn_on_every_torch_initializer(index):
+    import torch
+    name, kwargs, expected = torch_cases()[index]
+    fn = getattr(torch.nn.init, name)
+    spec = ui.from_torch_fn(fn, **kwargs)
+    assert spec == expected, (name, kwargs, spec)
+    assert ui.from_torch_fn(functools.partial(fn, **kwargs)) == spec
+    shapes = {"eye_": [SHAPE], "sparse_": [SHAPE], "dirac_": [CONV_TORCH]}.get(name, [SHAPE, CONV_TORCH])
+    torch.manual_seed(0)
+    for shape in shapes:
+        ours, theirs = torch.empty(shape), torch.empty(shape)
+        spec.to_torch()(ours)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fn(theirs, **kwargs)
+        law_or_values(ours.numpy(), theirs.numpy(), spec, shape, "torch",
+                      f"from_torch_fn({name}, {kwargs}) = {spec!r} on {shape}")
+
+
+@needs("torch")
+def test_from_torch_fn_takes_deprecated_names_and_our_drop_ins():
+    import torch
+    from unifiedinit.backends.torch import nn_init
+    assert ui.from_torch_fn(torch.nn.init.kaiming_uniform, a=1.0) == ui.KaimingUniform(a=1.0)
+    assert ui.from_torch_fn(torch.nn.init.uniform, a=-1.0) == ui.Uniform(-1.0, 1.0)
+    assert ui.from_torch_fn(nn_init.xavier_normal_, gain=3.0) == ui.XavierNormal(3.0)
+    spec = ui.Normal(0.0, 0.02)
+    assert ui.from_torch_fn(spec.to_torch()) == spec
+
+
+@needs("torch")
+def test_from_torch_fn_refuses_what_has_no_spec():
+    import torch
+    init = torch.nn.init
+    for call, error, name in (
+            (lambda: ui.from_torch_fn(init.uniform_, generator=torch.Generator()), ValueError, "generator"),
+            (lambda: ui.from_torch_fn(init.uniform_, a=1.0, b=0.0), ValueError, "'a'"),
+            (lambda: ui.from_torch_fn(init.normal_, std=-1.0), ValueError, "std"),
+            (lambda: ui.from_torch_fn(init.kaiming_uniform_, mode="fan_avg"), ValueError, "mode"),
+            (lambda: ui.from_torch_fn(init.kaiming_normal_, nonlinearity="swish"), ValueError, "nonlinearity"),
+            (lambda: ui.from_torch_fn(init.constant_, val=float("nan")), ValueError, "val"),
+            (lambda: ui.from_torch_fn(init.sparse_, sparsity=1.5), ValueError, "sparsity"),
+            (lambda: ui.from_torch_fn(init.uniform_, c=1.0), TypeError, "c"),
+            (lambda: ui.from_torch_fn(init.sparse_), TypeError, "sparsity"),
+            (lambda: ui.from_torch_fn(init.calculate_gain), ValueError, "fn"),
+            (lambda: ui.from_torch_fn(lambda t: t.zero_()), ValueError, "fn"),
+            (lambda: ui.from_torch_fn(functools.partial(init.uniform_, torch.empty(2))), ValueError, "fn")):
+        with pytest.raises(error, match=name):
+            call()
+
+
+# ------------------------------------------------------------------------------------------------------- MXNet
+
+def mxnet_cases(mx):
+    init, VS = mx.init, ui.VarianceScaling
+    return [
+        (init.Zero(), ui.Zeros()), (init.One(), ui.Ones()), (init.Constant(0.3), ui.Constant(0.3)),
+        (init.Uniform(), ui.Uniform(-0.07, 0.07)), (init.Uniform(0.5), ui.Uniform(-0.5, 0.5)),
+        (init.Normal(), ui.Normal(0.0, 0.01)), (init.Normal(2.0), ui.Normal(0.0, 2.0)),
+        (init.Xavier(), VS(1.0, "fan_avg", "uniform")),
+        (init.MSRAPrelu(), VS(2.0 / (1 + 0.25 ** 2), "fan_avg", "normal")),
+        (init.MSRAPrelu("in", 0.0), VS(2.0, "fan_in", "normal")),
+        (init.Bilinear(), ui.Bilinear()),
+    ] + [(init.Xavier(rnd, factor, 2.5), VS(2.5 / 3 if rnd == "uniform" else 2.5, {"avg": "fan_avg", "in": "fan_in",
+                                                                                 "out": "fan_out"}[factor],
+                                                   "uniform" if rnd == "uniform" else "normal"))
+         for rnd in ("uniform", "gaussian") for factor in ("avg", "in", "out")]
+
+
+N_MXNET = 17
+
+
+@needs("mxnet")
+@pytest.mark.parametrize("index", range(N_MXNET))
+def test_from_mxnet_on_every_mxnet_initializer(index):
+    from unifiedinit.backends.mxnet import mx
+    cases = mxnet_cases(mx)
+    assert len(cases) == N_MXNET
+    theirs, expected = cases[index]
+    spec = ui.from_mxnet(theirs)
+    assert spec == expected, (theirs.dumps(), spec)
+    assert ui.from_mxnet(theirs.dumps()) == spec
+    shapes = [(4, 4, 4, 4), (8, 3, 5, 6)] if isinstance(spec, ui.Bilinear) else [SHAPE, CONV_TORCH]
+    mx.random.seed(0)
+    for shape in shapes:
+        ours, native = mx.nd.zeros(shape), mx.nd.zeros(shape)
+        spec.to_mxnet()(mx.init.InitDesc("fc_weight"), ours)
+        theirs(mx.init.InitDesc("fc_weight"), native)
+        law_or_values(ours.asnumpy(), native.asnumpy(), spec, shape, "mxnet",
+                      f"from_mxnet({theirs.dumps()}) = {spec!r} on {shape}")
+
+
+def mxnet_orthogonal(rng, shape, rand_type):
+    """MXNet 1.9.1's Orthogonal._init_weight, line for line in NumPy (its own hands a NumPy scalar to its C API,
+    which NumPy 2 refuses)."""
+    nout, nin = shape[0], int(np.prod(shape[1:]))
+    tmp = rng.uniform(-1.0, 1.0, (nout, nin)) if rand_type == "uniform" else rng.normal(0.0, 1.0, (nout, nin))
+    u, _, v = np.linalg.svd(tmp, full_matrices=False)
+    return (u if u.shape == tmp.shape else v).reshape(shape)
+
+
+@needs("mxnet")
+@pytest.mark.parametrize("rand_type", ["uniform", "normal"])
+def test_mxnet_orthogonal_is_refused_because_its_law_is_not_haar(rand_type):
+    from unifiedinit.backends.mxnet import mx
+    from unifiedinit.verify import stats
+    with pytest.raises(ValueError, match="rand_type"):
+        ui.from_mxnet(mx.init.Orthogonal(rand_type=rand_type))
+    rng = np.random.default_rng(0)
+    theirs = np.array([mxnet_orthogonal(rng, (3, 3), rand_type)[0, 0] for _ in range(3000)])
+    ours = np.array([ui.sample(ui.Orthogonal(), (3, 3), layout="mxnet", seed=s)[0, 0] for s in range(3000)])
+    assert stats.ks_2samp(ours, theirs)[1] < ALPHA  # LAPACK's signs: not the Haar law
+
+
+@needs("mxnet")
+def test_from_mxnet_refuses_what_has_no_spec():
+    from unifiedinit.backends.mxnet import mx
+    init = mx.init
+    for bad, name in ((init.LSTMBias(), "initializer"), (init.Uniform(-1.0), "scale"), (init.Normal(-1.0), "sigma"),
+                      (init.Xavier(factor_type="sum"), "factor_type"), (init.Xavier(rnd_type="cauchy"), "rnd_type"),
+                      (init.Xavier(magnitude=-1), "magnitude"),
+                      (init.Mixed([".*"], [init.Zero()]), "initializer"), ('["nonesuch", {}]', "initializer"),
+                      ("not json", "initializer")):
+        with pytest.raises(ValueError, match=name):
+            ui.from_mxnet(bad)
+    spec = ui.LecunNormal()
+    assert ui.from_mxnet(spec.to_mxnet()) == spec == ui.from_mxnet(spec.to_mxnet().dumps())
+
+
+# ---------------------------------------------------------------------------------------------------- imports
+
+@needs("torch")
+def test_each_converter_imports_only_its_framework():
+    code = ("import sys, unifiedinit as ui; fw = ('torch', 'jax', 'keras', 'tensorflow', 'mxnet'); "
+            "ui.from_mxnet('[\"xavier\", {\"magnitude\": 2}]'); print(' '.join(m for m in fw if m in sys.modules) "
+            "or 'none'); import torch; ui.from_torch_fn(torch.nn.init.zeros_); "
+            "print(' '.join(m for m in fw if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[:2] == ["none", "torch"]
