@@ -5,9 +5,11 @@ One package, the same files as every backend: ``ops`` (the samplers' array opera
 ``model`` (walking a model into parameter records, writing a plan's values) and ``hooks`` (the initializers).
 """
 
-from .hooks import FlaxInitializer, array, init_array, initializer, reinit, sample, to_numpy  # noqa: F401
+from .hooks import (FanError, FlaxInitializer, JaxAxes, array, init_array, initializer, jax_axes, jax_fans,  # noqa: F401
+                    reinit, sample, to_numpy)
 from .model import _key_path, owns, param_groups, read, target, walk  # noqa: F401
 from .ops import JaxOps, draw_array  # noqa: F401
+from . import initializers  # noqa: F401,E402 (jax.nn.initializers' drop-ins)
 
 NAME = "flax"
 #: the layout of a Dense/Linear or Conv weight as this framework stores it

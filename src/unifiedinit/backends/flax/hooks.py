@@ -12,6 +12,8 @@ A Flax initializer sees only its tensor's shape, so a bias cannot know its layer
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any, Mapping, Sequence
 
 import jax
@@ -19,7 +21,7 @@ import jax.numpy as jnp
 
 from ... import _validate as v
 from ... import draws as D
-from ...layout import Layout, LayoutLike, TensorInfo, get_layout
+from ...layout import Layout, LayoutLike, TensorInfo, check_shape, get_layout
 from ...portable import portable_option
 from ...specs import Spec
 from .ops import array, draw_array, to_numpy  # noqa: F401 (the conformance suite's, re-exported)
@@ -29,14 +31,83 @@ def dtype_name(dtype: Any) -> str:
     return jnp.dtype(dtype).name
 
 
+class FanError(ValueError, ZeroDivisionError):
+    """Fans of a tensor with a zero-size axis. JAX's ``_compute_fans`` divides by zero there
+    (``ZeroDivisionError``); it is a ``ValueError`` too, as unifiedinit says of every shape it cannot scale."""
+
+
+def _is_int(a: Any) -> bool:
+    return isinstance(a, numbers.Integral) and not isinstance(a, bool)
+
+
+def jax_fans(shape: Sequence[int], in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = ()) -> tuple[float, float]:
+    """(fan_in, fan_out) exactly as ``jax.nn.initializers`` computes them (its ``_compute_fans``), floats included.
+
+    The size of an axis argument is ``shape[axis]`` for an int and the product over a sequence (repeats counted);
+    the receptive field is ``prod(shape) / in_size / out_size / batch_size``, and fan = size x receptive field. So
+    any rank works once the axes are given (a vector with ``in_axis=out_axis=0`` has fans (n, n)), negative axes
+    count from the end, an axis out of range raises ``IndexError``, and axes that overlap divide by the overlap:
+    Flax's ``default_embed_init``, ``variance_scaling(1.0, "fan_in", "normal", out_axis=0)`` on (num, features),
+    has fan_in = features. Only the default ``in_axis=-2`` (an int) refuses a tensor under 2-D, with JAX's
+    ``ValueError``; a zero-size tensor raises ``FanError`` (a ``ZeroDivisionError``, as JAX's division)."""
+    shape = tuple(shape)
+    if _is_int(in_axis) and in_axis == -2 and len(shape) <= 1:
+        raise ValueError(f"Can't compute input and output sizes of a {len(shape)}-dimensional weights tensor with "
+                         f"default in_axis. Must be at least 2D or specify in_axis explicitly.")
+
+    def size(axes: Any) -> int:
+        return shape[axes] if _is_int(axes) else math.prod([shape[a] for a in axes])
+
+    in_size, out_size, batch_size = size(in_axis), size(out_axis), size(batch_axis)
+    total = math.prod(shape)
+    if 0 in (in_size, out_size, batch_size, total):
+        raise FanError(f"a fan-based initializer cannot scale a tensor of shape {shape}: it has no entries, so its "
+                       f"fans divide by zero (in_axis={in_axis!r}, out_axis={out_axis!r}, batch_axis={batch_axis!r})")
+    receptive = total / in_size / out_size / batch_size
+    return in_size * receptive, out_size * receptive
+
+
+class JaxAxes(Layout):
+    """Axis roles given as ``jax.nn.initializers.variance_scaling`` gives them (``in_axis``, ``out_axis``,
+    ``batch_axis``: ints or sequences, negative allowed): fans are ``jax_fans``, JAX's own numbers for any rank,
+    overlapping axes and repeats included. Structured specs (orthogonal, sparse...) read the axes as any layout's."""
+
+    #: in_axis was one int (JAX refuses a tensor under 2-D only for the default int -2)
+    int_in_axis: bool = True
+
+    def fans(self, shape: Sequence[int]) -> tuple[float, float]:  # type: ignore[override]
+        shape = check_shape(shape)
+        return jax_fans(shape, self.in_axes[0] if self.int_in_axis and len(self.in_axes) == 1 else self.in_axes,
+                        self.out_axes, self.batch_axes)
+
+    _fans = fans
+
+
+def jax_axes(in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = ()) -> JaxAxes:
+    """The layout of ``jax.nn.initializers``' ``in_axis``/``out_axis``/``batch_axis`` (any rank, JAX's fans)."""
+    def as_tuple(a: Any) -> tuple:
+        return (a,) if _is_int(a) else tuple(a) if isinstance(a, (tuple, list)) else (a,)
+    return JaxAxes(f"flax(in_axis={in_axis!r}, out_axis={out_axis!r}, batch_axis={batch_axis!r})",
+                   as_tuple(out_axis), as_tuple(in_axis), as_tuple(batch_axis), min_ndim=1, int_in_axis=_is_int(in_axis))
+
+
 def _layout(layout: LayoutLike | None, in_axis: Any, out_axis: Any, batch_axis: Any) -> Layout:
+    """The layout a hook's options name: ``layout`` itself; Flax's for JAX's default axes; else the axes as
+    ``jax.nn.initializers`` reads them (``JaxAxes``: any rank, negative and tuple axes, overlaps as JAX counts them)."""
     if layout is not None:
         return get_layout(layout)
     if (in_axis, out_axis, batch_axis) == (-2, -1, ()):
         return get_layout("flax")
-    as_tuple = lambda a: tuple(a) if isinstance(a, (tuple, list)) else (a,)  # noqa: E731
-    return Layout(f"flax(in_axis={in_axis}, out_axis={out_axis}, batch_axis={batch_axis})",
-                  as_tuple(out_axis), as_tuple(in_axis), as_tuple(batch_axis))
+    return jax_axes(in_axis, out_axis, batch_axis)
+
+
+def sample_draw(key: jax.Array, draw: D.Draw, shape: tuple[int, ...], dtype: Any) -> jax.Array:
+    """``draw`` sampled with ``jax.random`` from ``key``, in ``dtype`` (complex ones too, for the structured draws
+    JAX defines there). The shared samplers broadcast a vector against a matrix (the signs of diag(R) in
+    orthogonal), so they run with rank promotion allowed: a user's ``jax_numpy_rank_promotion="raise"`` holds
+    for the user's code, not for ours."""
+    with jax.numpy_rank_promotion("allow"):
+        return draw_array(key, draw, shape, dtype)
 
 
 class FlaxInitializer:
@@ -67,14 +138,18 @@ class FlaxInitializer:
         v.representable(draw, dtype_name(dtype))
         return draw
 
-    def __call__(self, key: jax.Array, shape: Sequence[int], dtype: Any = jnp.float32) -> jax.Array:
+    def __call__(self, key: jax.Array, shape: Sequence[int], dtype: Any = jnp.float32,
+                 out_sharding: Any = None) -> jax.Array:
         """With ``portable``, the JAX key is not used: the values are the portable ones (host-computed, so
-        under jit they become a constant of the traced program)."""
-        shape = tuple(int(s) for s in shape)
+        under jit they become a constant of the traced program). ``out_sharding`` (a ``NamedSharding``, or a
+        ``PartitionSpec`` under ``jax.set_mesh``) is the result's sharding, as in ``jax.nn.initializers``."""
+        shape = tuple(int(s) for s in check_shape(shape))
         draw = self.lower(shape, dtype)
         if self.portable is not None:
-            return jnp.asarray(self.portable.values(self.spec, shape, self.layout, dtype_name(dtype), self.layer_fans))
-        return draw_array(key, draw, shape, dtype)
+            x = jnp.asarray(self.portable.values(self.spec, shape, self.layout, dtype_name(dtype), self.layer_fans))
+        else:
+            x = sample_draw(key, draw, shape, dtype)
+        return x if out_sharding is None else jax.sharding.reshard(x, out_sharding)
 
 
 def initializer(spec: Spec, **options: Any) -> FlaxInitializer:
