@@ -29,7 +29,6 @@ ones exactly, errors by class; where unifiedinit differs on purpose, ``unifiedin
 from __future__ import annotations
 
 import inspect
-import math
 import os
 import subprocess
 import sys
