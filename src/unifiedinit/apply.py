@@ -12,7 +12,9 @@
 
 A backend offers ``walk(model, **options)`` and ``target(model, **options)``, whose object writes one
 parameter (``native(param, handle, draw, stream)`` / ``host(param, handle, array)`` / ``deferred(...)`` for a
-shape the framework does not know yet) and gives the call's result (``result(report)``).
+shape the framework does not know yet) and gives the call's result (``result(report)``). A target that holds
+sharded tensors also offers ``blocks(param, handle, draw, values)``: ``values(index)`` gives the portable values of one
+block (a slice per axis), so each shard computes exactly its own part.
 
 Seeding, once for all frameworks: with an int ``seed``, parameter ``p`` draws from the stream
 ``stream(seed, p.key)`` (64 bits of BLAKE2b of the two), so its values depend on the seed and its canonical
@@ -77,6 +79,9 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: bool = False, st
     backend = backend_of(model)
     target = backend.target(model, seed=seed, **options)
     report = plan.resolve([p for p, _ in target.found], stacklevel=stacklevel + 2)
+    prepare = getattr(target, "prepare", None)
+    if prepare is not None:  # e.g. materializing meta parameters, once every check has passed
+        prepare(report)
     handles = {p.path: h for p, h in target.found}
     for e in report.entries:
         if e.spec is None:
@@ -85,6 +90,8 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: bool = False, st
         if e.draw is None:  # the framework does not know the shape yet (MXNet's deferred initialization)
             values = (lambda q, e=e: plan.portable_values(dataclasses.replace(e, param=q), seed)) if portable else None
             target.deferred(p, handle, plan.rules[e.rule], None if seed is None else stream(seed, p.key), values)
+        elif portable and hasattr(target, "blocks"):  # a target that writes sharded tensors block by block
+            target.blocks(p, handle, e.draw, lambda index, e=e: plan.portable_values(e, seed, index))
         elif portable:
             target.host(p, handle, plan.portable_values(e, seed))
         else:

@@ -116,6 +116,15 @@ class Report:
     unused: list[int]
     #: True when nothing was written (``ui.inspect``)
     dry_run: bool = False
+    #: path -> where the parameter's values live, for the parameters a backend placed (torch): ``global_shape``,
+    #: ``local_shape`` (this process's part), ``placement`` ("whole", or a DTensor's placements), ``device``
+    #: (a device or a mesh), ``computed`` ("block": only this part was computed; "whole": a structured draw
+    #: computed whole and cut) and ``invariant`` (True when the values do not depend on the sharding: portable
+    #: mode, or a tensor held whole)
+    placements: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: meta parameters given memory by ``plan.apply(..., device=)``, and meta buffers nothing could set
+    materialized: tuple[str, ...] = ()
+    unset_buffers: tuple[str, ...] = ()
 
     @property
     def keys(self) -> dict[int, str]:
@@ -139,6 +148,8 @@ class Report:
                         "fans": _fans_text(p, rule), "stacked": list(p.stacked), "aliases": list(p.aliases),
                         "trainable": p.trainable, "dtype": p.dtype, "key": p.key,
                         "rule": None if e is None else e.rule, "spec": spec})
+            if p.path in self.placements:
+                out[-1]["placement"] = dict(self.placements[p.path])
         return out
 
     def __str__(self) -> str:
@@ -146,6 +157,9 @@ class Report:
         rows = [head]
         for r in self.rows():
             shape = str(tuple(r["shape"])) + (f" stacked {r['stacked']}" if r["stacked"] else "")
+            where = r.get("placement")
+            if where is not None and where["placement"] != "whole":
+                shape += f" local {tuple(where['local_shape'])} {where['placement']}"
             rows.append((r["path"] + "".join(f" = {a}" for a in r["aliases"]), r["layer"], r["kind"], r["role"],
                          shape, r["layout"], r["fans"], "-" if r["rule"] is None else str(r["rule"]), r["spec"]))
         widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
@@ -270,20 +284,29 @@ class Plan:
         from .apply import apply
         return apply(self, model, seed=seed, portable=portable, stacklevel=2, **options)
 
-    def portable_values(self, entry: Entry, seed: int) -> Any:
+    def portable_values(self, entry: Entry, seed: int, index: Any = None) -> Any:
         """The portable values (a NumPy array in the parameter's own layout) of one entry of a report of this plan:
-        one slice per stacked layer, each keyed as that layer of an unstacked model."""
+        one slice per stacked layer, each keyed as that layer of an unstacked model. ``index`` (a (start, stop) or
+        slice per axis) asks for one block of them only, as a shard needs: the same numbers as the block of the
+        whole, computed without the rest where the spec allows (``unifiedinit.reference.portable``)."""
         import numpy as np
 
-        from .reference import portable
+        from .reference import block_of, numpy_dtype, portable
         rule, p = self.rules[entry.rule], entry.param
         info = rule.info(p)
         layout = rule.layout or p.layout
-        parts = [portable(rule.spec, p.slice_shape, layout=layout, seed=seed, key=p.slice_key(index), dtype=p.dtype,
-                          layer_fans=info.layer_fans) for index in p.slices()]
+        block = None if index is None else block_of(p.shape, index)
+        inner = None if block is None else tuple(b for i, b in enumerate(block) if i not in p.stacked)
+        layers = p.slices() if block is None else \
+            [s for s in p.slices() if all(block[a][0] <= j < block[a][1] for a, j in zip(p.stacked, s))]
+        parts = [portable(rule.spec, p.slice_shape, layout=layout, seed=seed, key=p.slice_key(i), dtype=p.dtype,
+                          layer_fans=info.layer_fans, index=inner) for i in layers]
         if not p.stacked:
             return parts[0]
-        stacked = np.stack(parts).reshape(p.layers + p.slice_shape)
+        sizes = p.layers if block is None else tuple(block[a][1] - block[a][0] for a in p.stacked)
+        rest = p.slice_shape if inner is None else tuple(b - a for a, b in inner)
+        stacked = np.stack(parts).reshape(sizes + rest) if parts else \
+            np.empty(sizes + rest, dtype=numpy_dtype(p.dtype, integers=True))  # a block with no layer in it
         return np.moveaxis(stacked, tuple(range(len(p.stacked))), p.stacked)
 
     def to_dict(self) -> dict[str, Any]:

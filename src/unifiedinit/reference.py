@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -160,20 +160,72 @@ def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", se
 CHUNK = 1 << 20
 
 
-def _chunked(draw: D.Draw, n: int, seed: int, key: str, dtype: np.dtype) -> np.ndarray:
+def _chunk(draw: D.Draw, n: int, i: int, seed: int, key: str, dtype: np.dtype) -> np.ndarray:
+    """Chunk ``i`` of an elementwise tensor of ``n`` entries (entries i * CHUNK ... up to n), from its own stream."""
+    start = i * CHUNK
+    return draw_array(draw, (min(start + CHUNK, n) - start,), generator(seed, f"{key}#{i}"), dtype)
+
+
+def _in_threads(fill: "Callable[[int], None]", items: Sequence[int]) -> None:
     import os
     from concurrent.futures import ThreadPoolExecutor
+    if len(items) <= 1:
+        for i in items:
+            fill(i)
+        return
+    with ThreadPoolExecutor(max_workers=min(len(items), os.cpu_count() or 1)) as pool:
+        list(pool.map(fill, items))  # NumPy's generators release the GIL while they fill
+
+
+def _chunked(draw: D.Draw, n: int, seed: int, key: str, dtype: np.dtype) -> np.ndarray:
     out = np.empty(n, dtype=dtype)
-    starts = range(0, n, CHUNK)
 
-    def fill(i_start: tuple[int, int]) -> None:
-        i, start = i_start
-        stop = min(start + CHUNK, n)
-        out[start:stop] = draw_array(draw, (stop - start,), generator(seed, f"{key}#{i}"), dtype)
+    def fill(i: int) -> None:
+        out[i * CHUNK:(i + 1) * CHUNK] = _chunk(draw, n, i, seed, key, dtype)
 
-    with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
-        list(pool.map(fill, enumerate(starts)))  # NumPy's generators release the GIL while they fill
+    _in_threads(fill, range(-(-n // CHUNK)))
     return out
+
+
+def _block_positions(shape: tuple[int, ...], block: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """The row-major flat positions in ``shape`` of the entries of ``block`` (a (start, stop) per axis), in the
+    block's own row-major order (so increasing)."""
+    pos = np.zeros((), dtype=np.int64)
+    stride = 1
+    for axis in range(len(shape) - 1, -1, -1):
+        start, stop = block[axis]
+        along = np.arange(start, stop, dtype=np.int64) * stride
+        pos = np.add.outer(along, pos) if pos.ndim else along
+        stride *= shape[axis]
+    return pos.reshape(-1) if len(shape) else pos.reshape(1)
+
+
+def _sample_block(spec: Spec, shape: tuple[int, ...], block: tuple[tuple[int, int], ...], *, layout: LayoutLike,
+                  seed: int, dtype: object, key: str, layer_fans: Sequence[int] | None) -> np.ndarray:
+    """``sample(spec, shape, ...)[block]``, drawing only the chunks the block touches (an elementwise tensor
+    larger than CHUNK; anything else is drawn whole, then cut)."""
+    info = TensorInfo.make(shape, layout, layer_fans)
+    n = math.prod(info.shape)
+    draw = spec.lower(info)
+    cut = tuple(slice(a, b) for a, b in block)
+    if not (draw.elementwise and n > CHUNK):
+        return np.ascontiguousarray(sample(spec, shape, layout=layout, seed=seed, dtype=dtype, key=key,
+                                           layer_fans=layer_fans)[cut])
+    dt = numpy_dtype(dtype, integers=draw.deterministic)
+    v.representable(draw, dt.name)
+    positions = _block_positions(info.shape, block)
+    out = np.empty(positions.size, dtype=dt)
+    if positions.size == 0:
+        return out.reshape(tuple(b - a for a, b in block))
+    chunks = np.unique(positions // CHUNK)
+    edges = np.searchsorted(positions, np.append(chunks, chunks[-1] + 1) * CHUNK)
+
+    def fill(j: int) -> None:
+        lo, hi = edges[j], edges[j + 1]
+        out[lo:hi] = _chunk(draw, n, int(chunks[j]), seed, key, dt)[positions[lo:hi] - int(chunks[j]) * CHUNK]
+
+    _in_threads(fill, range(len(chunks)))
+    return out.reshape(tuple(b - a for a, b in block))
 
 
 # ------------------------------------------------------------------------------------------- portable mode
@@ -184,21 +236,56 @@ def canonical_layout(layout: LayoutLike) -> "Layout":
     return canonical_layout(layout)
 
 
+def block_of(shape: Sequence[int], index: object = None) -> tuple[tuple[int, int], ...]:
+    """A block of a tensor of ``shape`` as a (start, stop) per axis, from None (the whole tensor), a tuple of
+    slices with step 1 (what ``jax.make_array_from_callback`` hands over) or of (start, stop) pairs."""
+    shape = tuple(int(n) for n in shape)
+    if index is None:
+        return tuple((0, n) for n in shape)
+    if not isinstance(index, tuple) or len(index) != len(shape):
+        raise ValueError(f"parameter 'index' must give one slice per axis of the shape {shape}, got {index!r}")
+    out = []
+    for axis, (part, n) in enumerate(zip(index, shape)):
+        if isinstance(part, slice):
+            start, stop, step = part.indices(n)
+            if step != 1:
+                raise ValueError(f"parameter 'index': axis {axis} has step {step}; a block takes step 1")
+        else:
+            start, stop = (int(e) for e in part)
+        if not 0 <= start <= stop <= n:
+            raise ValueError(f"parameter 'index': axis {axis} asks [{start}, {stop}) of {n} entries")
+        out.append((start, stop))
+    return tuple(out)
+
+
 def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", seed: int = 0, key: str = "",
-             dtype: object = "float32", layer_fans: Sequence[int] | None = None) -> np.ndarray:
+             dtype: object = "float32", layer_fans: Sequence[int] | None = None, index: object = None) -> np.ndarray:
     """Portable values: the same (spec, seed, key) gives the same weights in every framework, each in its own
     layout. They are drawn exactly as ``sample(spec, canonical_shape, layout=canonical, seed=seed, key=key)`` in
     torch's counterpart of ``layout`` (see ``canonical_layout``), then moved to ``layout``: a Keras Dense kernel
-    is the transpose of the torch Linear weight, a Flax conv kernel the (kh, kw, in, out) permutation of torch's."""
+    is the transpose of the torch Linear weight, a Flax conv kernel the (kh, kw, in, out) permutation of torch's.
+
+    ``index`` (a slice or (start, stop) per axis of ``shape``) asks for one block only, as a shard of a sharded
+    tensor: the block of the whole tensor's values, bit for bit, whatever the block. An elementwise tensor of
+    more than ``CHUNK`` entries draws only the chunks of 2^20 entries (in torch's layout) the block touches;
+    anything else (a small tensor, orthogonal, sparse, ...) is drawn whole and cut."""
     from .layout import get_layout, permutation
     target = get_layout(layout)
     info = TensorInfo.make(shape, target, layer_fans)
     canonical = canonical_layout(target)
     ndim = len(info.shape)
+    block = None if index is None else block_of(info.shape, index)
     if canonical == target or ndim < 2:
-        return sample(spec, info.shape, layout=target, seed=seed, dtype=dtype, key=key, layer_fans=layer_fans)
+        if block is None:
+            return sample(spec, info.shape, layout=target, seed=seed, dtype=dtype, key=key, layer_fans=layer_fans)
+        return _sample_block(spec, info.shape, block, layout=target, seed=seed, dtype=dtype, key=key,
+                             layer_fans=layer_fans)
     perm = permutation(target, canonical, ndim)  # target -> canonical
     canonical_shape = tuple(info.shape[p] for p in perm)
-    x = sample(spec, canonical_shape, layout=canonical, seed=seed, dtype=dtype, key=key,
-               layer_fans=info.layer_fans)
+    if block is None:
+        x = sample(spec, canonical_shape, layout=canonical, seed=seed, dtype=dtype, key=key,
+                   layer_fans=info.layer_fans)
+    else:
+        x = _sample_block(spec, canonical_shape, tuple(block[p] for p in perm), layout=canonical, seed=seed,
+                          dtype=dtype, key=key, layer_fans=info.layer_fans)
     return np.ascontiguousarray(np.transpose(x, np.argsort(perm)))

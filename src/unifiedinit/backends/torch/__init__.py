@@ -3,12 +3,13 @@
 
 One package, the same files as every backend: ``ops`` (the samplers' array operations, in place), ``model``
 (walking a model into parameter records, writing a plan's values), ``hooks`` (``spec.to_torch()``, ``init_``),
-and ``nn_init`` (the ``torch.nn.init`` drop-ins).
+``nn_init`` (the ``torch.nn.init`` drop-ins) and ``meta`` (``empty_init()``: build on meta, draw once).
 """
 
 from .hooks import (TorchInitializer, array, init_, init_array, initializer, lower, sample, to_numpy,  # noqa: F401
                     write_numpy)
-from .model import layer_layout, owns, param_groups, read, target, walk  # noqa: F401
+from .meta import empty_init  # noqa: F401
+from .model import layer_layout, local_block, owns, param_groups, read, target, walk  # noqa: F401
 from .nn_init import *  # noqa: F401,F403
 from .nn_init import __all__ as _nn_init_all
 from .ops import CHUNK, TorchOps  # noqa: F401
@@ -20,4 +21,4 @@ NATIVE_LAYOUT = "torch"
 NATIVE_LAYOUTS: dict[str, str] = {}
 
 #: the public hooks and the ``torch.nn.init`` drop-ins (the plan interface is the backend protocol's)
-__all__ = ["init_", "initializer", "sample", *_nn_init_all]
+__all__ = ["init_", "initializer", "sample", "empty_init", *_nn_init_all]

@@ -239,37 +239,141 @@ def _guess(prefix: str, tensors: Mapping[str, torch.Tensor]) -> tuple[str, str]:
     return "other", "torch"
 
 
+def _dtensor(t: Any) -> bool:
+    """A DTensor (an FSDP2 or tensor-parallel parameter); torch.distributed is only looked at when loaded."""
+    import sys
+    module = sys.modules.get("torch.distributed.tensor")
+    return module is not None and isinstance(t, module.DTensor)
+
+
+def local_block(t: Any) -> tuple[torch.Tensor, tuple[tuple[int, int], ...]]:
+    """The tensor this process holds of ``t`` and where it sits in the whole: (local tensor, (start, stop) per
+    axis). A plain tensor is its own whole; a DTensor gives its local shard (uneven shards included)."""
+    if not _dtensor(t):
+        return t, tuple((0, n) for n in t.shape)
+    from torch.distributed.tensor import Partial
+    from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
+    if any(isinstance(q, Partial) for q in t.placements):
+        raise ValueError(f"a DTensor with a Partial placement ({t.placements}) holds no values to initialize; "
+                         "redistribute it to Shard or Replicate first")
+    shape, offset = compute_local_shape_and_global_offset(t.shape, t.device_mesh, t.placements)
+    with torch.no_grad():
+        local = t.to_local()
+    if tuple(local.shape) != tuple(shape):  # pragma: no cover - a DTensor whose local tensor is not its shard
+        raise ValueError(f"a DTensor's local tensor has shape {tuple(local.shape)}, its placements "
+                         f"{t.placements} on {t.device_mesh} give {tuple(shape)}")
+    return local, tuple((o, o + n) for o, n in zip(offset, shape))
+
+
+def block_stream(stream: int, block: tuple[tuple[int, int], ...], shape: tuple[int, ...]) -> int:
+    """The native stream of one shard: the parameter's own when the shard is the whole tensor (a replicated
+    parameter draws what an unsharded one does, the same on every rank), else one derived from the shard's
+    place in the whole, so shards differ and each repeats on a fixed mesh."""
+    from ...apply import stream as derive
+    if all(a == 0 and b == n for (a, b), n in zip(block, shape)):
+        return stream
+    return derive(stream, "block/" + ",".join(f"{a}:{b}" for a, b in block))
+
+
 class _Target:
-    """Writes a plan's values into a torch model or state_dict, in place."""
+    """Writes a plan's values into a torch model or state_dict, in place; a DTensor shard by shard (each process
+    writes only its local tensor); a meta parameter, given ``device=``, materialized there and drawn once."""
 
     def __init__(self, model: Any, *, seed: int | None = None, generator: torch.Generator | None = None,
-                 module: nn.Module | None = None) -> None:
+                 module: nn.Module | None = None, device: Any = None) -> None:
         from .hooks import check_generator
         check_generator(generator)
         if generator is not None and seed is not None:
             raise ValueError("Plan.apply: give seed= or generator=, not both")
+        if device is not None:
+            try:
+                device = torch.device(device)
+            except (RuntimeError, TypeError) as e:
+                raise ValueError(f"Plan.apply: parameter 'device' must be a torch device, got {device!r}") from e
+            if device.type == "meta":
+                raise ValueError("Plan.apply: parameter 'device' is where meta parameters are materialized; "
+                                 "got 'meta'")
+            if not isinstance(model, nn.Module):
+                raise TypeError("Plan.apply: parameter 'device' materializes the meta parameters of an nn.Module; "
+                                f"got a {type(model).__name__}")
+        self.model, self.device = model, device
         self.found = walk(model, module=module)
         self.generator = generator
         self.streams: dict[Any, torch.Generator] = {}
         self.ops: dict[Any, TorchOps] = {}
+        self.materialized: list[str] = []
+        self.unset_buffers: list[str] = []
+        self.placements: dict[str, dict[str, Any]] = {}
+
+    def _place(self, p: Any, t: torch.Tensor, local: torch.Tensor, *, portable: bool, whole: bool) -> None:
+        sharded = _dtensor(t)
+        self.placements[p.path] = {
+            "global_shape": list(p.shape), "local_shape": list(local.shape),
+            "placement": ", ".join(map(str, t.placements)) if sharded else "whole",
+            "device": str(t.device_mesh) if sharded else str(t.device),
+            "computed": "whole" if whole and sharded else "block",
+            "invariant": portable or not sharded or all(q.is_replicate() for q in t.placements)}
+
+    def prepare(self, report: Any) -> None:
+        """Before anything is written: with ``device=``, every meta parameter must be set by a rule (else raise,
+        nothing allocated); then each meta parameter and buffer is materialized on ``device``."""
+        if self.device is None:
+            return
+        from .meta import materialize
+        set_paths = {e.param.path for e in report.entries if e.spec is not None}
+        self.found, self.materialized, self.unset_buffers = materialize(self.model, self.found, set_paths,
+                                                                        self.device)
+
+    def _ops(self, device: Any, stream: int | None) -> TorchOps:
+        ops = self.ops.get(device)
+        if ops is None:  # one generator per device, re-seeded for every parameter
+            g = self.generator if stream is None else torch.Generator(device)
+            ops = self.ops[device] = TorchOps(g, device)
+        if stream is not None:
+            ops.g.manual_seed(stream)
+        return ops
 
     def native(self, p: Any, t: torch.Tensor, draw: D.Draw, stream: int | None) -> None:
         if t.is_meta:
             return  # checked, and left for materialization
-        ops = self.ops.get(t.device)
-        if ops is None:  # one generator per device, re-seeded for every parameter
-            g = self.generator if stream is None else torch.Generator(t.device)
-            ops = self.ops[t.device] = TorchOps(g, t.device)
-        if stream is not None:
-            ops.g.manual_seed(stream)
+        if not _dtensor(t):
+            with torch.no_grad():
+                sampled(self._ops(t.device, stream), draw, tuple(t.shape), t.dtype, p.stacked, out=t)
+            self._place(p, t, t, portable=False, whole=False)
+            return
+        # a shard: seeded by its place in the whole (torch has no offset-based RNG on a CPU mesh); without a
+        # seed, from torch.initial_seed(), which the user sets alike on every rank
+        local, block = local_block(t)
+        if stream is None:
+            from ...apply import stream as derive
+            stream = derive(torch.initial_seed() % 2 ** 64, p.key)
         with torch.no_grad():
-            sampled(ops, draw, tuple(t.shape), t.dtype, p.stacked, out=t)
+            if draw.elementwise:
+                sampled(self._ops(local.device, block_stream(stream, block, p.shape)), draw, tuple(local.shape),
+                        local.dtype, p.stacked, out=local)
+            else:  # a structured draw needs the whole tensor: drawn alike on every rank, each keeps its block
+                whole = sampled(self._ops(local.device, stream), draw, tuple(p.shape), local.dtype, p.stacked)
+                local.copy_(whole[tuple(slice(a, b) for a, b in block)])
+        self._place(p, t, local, portable=False, whole=not draw.elementwise)
 
     def host(self, p: Any, t: torch.Tensor, values: Any) -> None:
         from .hooks import write_numpy
         write_numpy(t, values)
 
+    def blocks(self, p: Any, t: torch.Tensor, draw: D.Draw, values: Any) -> None:
+        """Portable values: a DTensor's shard gets exactly its block of the whole tensor's values."""
+        from .hooks import write_numpy
+        if t.is_meta:
+            return
+        local, block = local_block(t)
+        write_numpy(local, values(block if _dtensor(t) else None))
+        from ...reference import CHUNK
+        self._place(p, t, local, portable=True, whole=not (draw.elementwise and t.numel() > CHUNK))
+
     def result(self, report: Any) -> Any:
+        report.placements = self.placements
+        report.materialized = tuple(self.materialized)
+        report.unset_buffers = tuple(self.unset_buffers)
         return report
 
 

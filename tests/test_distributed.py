@@ -1,0 +1,233 @@
+"""Plans on sharded torch models: DTensor placements and FSDP2, with the gloo backend on CPU in spawned processes.
+
+Each scenario runs in 1, 2 and 4 processes (free ports, a timeout). Portable mode: the gathered tensor equals,
+bit for bit, the unsharded model's under the same plan and seed, on any mesh and placement. Native mode: seeded,
+replicated parameters identical on every rank, shards distinct, the same values again for the same seed.
+Meta: a model built with ``empty_init()`` or on ``torch.device("meta")`` and sharded by FSDP2 is materialized on
+CPU and drawn once.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import traceback
+
+import pytest
+
+torch = pytest.importorskip("torch")
+dist = pytest.importorskip("torch.distributed")
+if not dist.is_available():  # pragma: no cover
+    pytest.skip("torch.distributed is not available", allow_module_level=True)
+
+TIMEOUT = 300  # seconds for one spawned group
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _entry(rank: int, world: int, port: int, scenario: str, errors: str) -> None:
+    """One rank: join the group, run the scenario, leave a traceback file on failure."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    torch.set_num_threads(1)
+    try:
+        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
+        try:
+            SCENARIOS[scenario](rank, world)
+        finally:
+            dist.destroy_process_group()
+    except BaseException:
+        with open(os.path.join(errors, f"rank{rank}.txt"), "w") as f:
+            f.write(traceback.format_exc())
+        raise
+
+
+def _spawn(scenario: str, world: int, tmp_path) -> None:
+    import torch.multiprocessing as mp
+    context = mp.start_processes(_entry, args=(world, _free_port(), scenario, str(tmp_path)), nprocs=world,
+                                 join=False, start_method="spawn")
+    import time
+    deadline = time.monotonic() + TIMEOUT
+    try:
+        while not context.join(timeout=5):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{scenario} on {world} processes took more than {TIMEOUT} s")
+    except Exception:
+        reports = "".join(f"\n--- {f.name}\n{f.read_text()}" for f in sorted(tmp_path.glob("rank*.txt")))
+        for p in context.processes:
+            if p.is_alive():
+                p.kill()
+        raise AssertionError(f"{scenario} failed on {world} processes:{reports}") from None
+
+
+# ------------------------------------------------------------------------------------------------ scenarios
+
+def _model():
+    from torch import nn
+    torch.manual_seed(0)
+    # 1.1 M entries (more than one chunk of 2^20: the shards draw only the chunks they touch), uneven rows (37),
+    # a norm, a bias
+    return nn.Sequential(nn.Linear(1100, 1000), nn.LayerNorm(1000), nn.ReLU(), nn.Linear(1000, 37))
+
+
+def _plans():
+    import unifiedinit as ui
+    structured = ui.Plan(name="structured").rule(ui.Orthogonal(), kind="dense", role="weight") \
+        .rule(ui.Zeros(), role="bias").rule(ui.Zeros(), kind="norm").rule(ui.Ones(), kind="norm", role="scale")
+    return {"torch": ui.presets.torch, "flax": ui.presets.flax, "structured": structured}
+
+
+def _gather(model) -> dict:
+    from torch.distributed.tensor import DTensor
+    return {n: (t.full_tensor() if isinstance(t, DTensor) else t).detach().clone()
+            for n, t in model.state_dict().items()}
+
+
+def _unsharded(plan, seed: int, portable: bool) -> dict:
+    ref = _model()
+    plan.apply(ref, seed=seed, portable=portable)
+    return {n: t.detach().clone() for n, t in ref.state_dict().items()}
+
+
+def _assert_equal(got: dict, want: dict, what: str) -> None:
+    assert got.keys() == want.keys()
+    for name in want:
+        assert torch.equal(got[name], want[name]), f"{what}: {name} differs from the unsharded model's"
+
+
+def _placements(rank: int, world: int):
+    """Meshes and placements to try: every weight Shard(0), Shard(1) (uneven for 37 rows / 1100 columns on 4
+    ranks: 1100 / 4 is even, 1000 / 4 even, 37 is not), Replicate, and on 4 ranks a 2-D mesh."""
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.tensor import Replicate, Shard
+    mesh = init_device_mesh("cpu", (world,))
+    out = [(mesh, [Shard(0)]), (mesh, [Shard(1)]), (mesh, [Replicate()])]
+    if world == 4:
+        mesh2 = init_device_mesh("cpu", (2, 2), mesh_dim_names=("dp", "tp"))
+        out += [(mesh2, [Shard(0), Shard(1)]), (mesh2, [Replicate(), Shard(0)]), (mesh2, [Shard(1), Replicate()])]
+    return out
+
+
+def _distribute(model, mesh, placements) -> None:
+    """Weights by ``placements``, biases and norms replicated (as tensor parallelism leaves them)."""
+    from torch import nn
+    from torch.distributed.tensor import Replicate, distribute_tensor
+    for module in model.modules():
+        for name, t in list(module._parameters.items()):
+            if t is None:
+                continue
+            where = placements if t.dim() == 2 else [Replicate()] * mesh.ndim
+            module._parameters[name] = nn.Parameter(distribute_tensor(t.detach(), mesh, where))
+
+
+def portable_dtensor(rank: int, world: int) -> None:
+    for plan_name, plan in _plans().items():
+        want = _unsharded(plan, 7, True)
+        for mesh, placements in _placements(rank, world):
+            model = _model()
+            _distribute(model, mesh, placements)
+            report = plan.apply(model, seed=7, portable=True)
+            _assert_equal(_gather(model), want, f"{plan_name} on {placements}")
+            where = report.placements["0/weight"]
+            assert where["global_shape"] == [1000, 1100] and where["invariant"] is True
+            assert where["local_shape"] == list(model[0].weight.to_local().shape)
+            assert where["placement"] == ", ".join(map(str, placements))
+
+
+def portable_fsdp2(rank: int, world: int) -> None:
+    from torch.distributed.fsdp import fully_shard
+    for plan_name, plan in _plans().items():
+        want = _unsharded(plan, 3, True)
+        model = _model()
+        for layer in (model[0], model[3]):
+            fully_shard(layer)
+        fully_shard(model)
+        plan.apply(model, seed=3, portable=True)
+        _assert_equal(_gather(model), want, f"FSDP2 {plan_name}")
+
+
+def _all_locals(t) -> list:
+    """Every rank's local tensor of ``t`` (padded shards compared on their common rows)."""
+    local = t.to_local().detach().contiguous()
+    parts = [torch.zeros_like(local) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, local)
+    return parts
+
+
+def native_dtensor(rank: int, world: int) -> None:
+    import unifiedinit as ui
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.tensor import Shard
+    mesh = init_device_mesh("cpu", (world,))
+    model = _model()
+    _distribute(model, mesh, [Shard(0)])
+    report = ui.presets.flax.apply(model, seed=5)
+    first = _gather(model)
+    assert report.placements["0/weight"]["invariant"] is False  # native shards depend on the mesh
+    assert report.placements["0/bias"]["invariant"] is True  # replicated
+    # replicated parameters (biases, the norm) are the same on every rank, and equal the unsharded draw
+    unsharded = _unsharded(ui.presets.flax, 5, False)
+    for name in ("1.weight", "1.bias", "3.bias", "0.bias"):
+        parts = _all_locals(model.state_dict()[name])
+        assert all(torch.equal(p, parts[0]) for p in parts), f"{name} differs between ranks"
+        assert torch.equal(first[name], unsharded[name]), name
+    # the shards of a weight are distinct draws (1100 x 250 normals: equal only if seeded alike)
+    parts = _all_locals(model[0].weight)
+    assert all(not torch.equal(parts[i], parts[j]) for i in range(world) for j in range(i)), "shards repeat"
+    # the same seed again: the same values; another seed: others
+    ui.presets.flax.apply(model, seed=5)
+    _assert_equal(_gather(model), first, "native, seed 5 again")
+    ui.presets.flax.apply(model, seed=6)
+    assert not torch.equal(_gather(model)["0.weight"], first["0.weight"])
+    # the law of the gathered weight: LecunNormal's truncated normal, checked against its exact CDF
+    from unifiedinit.verify import stats
+    draw = ui.LecunNormal().lower(ui.TensorInfo.make((1000, 1100), "torch"))
+    _, p = stats.ks_1samp(first["0.weight"].flatten()[::7].numpy(), stats.distribution(draw))
+    assert p > stats.ALPHA, f"the gathered native weight is not LecunNormal's law (KS p = {p:.2e})"
+    # structured specs are drawn whole, alike on every rank: the gathered matrix is orthogonal
+    plan = ui.Plan(name="orthogonal").rule(ui.Orthogonal(), kind="dense", role="weight")
+    _distribute(model := _model(), mesh, [Shard(1)])
+    plan.apply(model, seed=2)
+    w = _gather(model)["0.weight"].double()
+    assert torch.allclose(w @ w.T, torch.eye(1000, dtype=torch.float64), atol=1e-5)
+
+
+def meta_fsdp2(rank: int, world: int) -> None:
+    import unifiedinit as ui
+    from torch.distributed.fsdp import fully_shard
+    from unifiedinit.backends.torch import empty_init
+    want = _unsharded(ui.presets.torch, 11, True)
+    for how in ("empty_init", "meta device"):
+        if how == "empty_init":
+            with empty_init():
+                model = _model()
+        else:
+            with torch.device("meta"):
+                model = _model()
+        fully_shard(model)
+        assert model[0].weight.is_meta
+        report = ui.presets.torch.apply(model, seed=11, portable=True, device="cpu")
+        assert set(report.materialized) == {"0/weight", "0/bias", "1/weight", "1/bias", "3/weight", "3/bias"}
+        assert not any(t.is_meta for t in model.state_dict().values())
+        _assert_equal(_gather(model), want, f"FSDP2 built with {how}")
+
+
+SCENARIOS = {f.__name__: f for f in (portable_dtensor, portable_fsdp2, native_dtensor, meta_fsdp2)}
+
+
+@pytest.mark.parametrize("world", [1, 2, 4])
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_sharded_plans(scenario, world, tmp_path):
+    if scenario == "native_dtensor" and world == 1:
+        pytest.skip("distinct shards need two ranks; one rank is the unsharded case, tested everywhere else")
+    _spawn(scenario, world, tmp_path)
+
+
+if __name__ == "__main__":  # pragma: no cover - run one scenario by hand: python tests/test_distributed.py NAME N
+    import pathlib
+    import tempfile
+    _spawn(sys.argv[1], int(sys.argv[2]), pathlib.Path(tempfile.mkdtemp()))
