@@ -174,6 +174,7 @@ class _Target(JaxTarget):
             self.new.append((tuple(int(s) if s.isdigit() else s for s in alias.split("/")), x))
 
     def result(self, report: Any) -> Any:
+        report.placements = getattr(self, "placements", {})
         if not self.new:
             return self.model, report
         paths = [path for path, _ in self.new]

@@ -22,7 +22,7 @@ def owns(obj: Any) -> bool:
     from collections.abc import Mapping as AnyMapping
     if isinstance(obj, AnyMapping):
         from ...apply import leaf_root
-        return leaf_root(obj) in ("jax", "jaxlib", "numpy")
+        return leaf_root(obj) in ("jax", "jaxlib", "numpy", "flax")  # flax: a boxed leaf (nn.Partitioned)
     roots = {c.__module__.split(".")[0] for c in type(obj).__mro__}
     return "flax" in roots
 
@@ -185,6 +185,59 @@ def _is_array(x: Any) -> bool:
     return hasattr(x, "shape") and hasattr(x, "dtype")
 
 
+def _unbox(x: Any) -> Any:
+    """The array (or ``jax.ShapeDtypeStruct``) inside a Flax metadata box (``nn.Partitioned``,
+    ``nn.LogicallyPartitioned``), or ``x`` itself."""
+    from flax.core import meta
+    if not isinstance(x, meta.AxisMetadata):
+        return x
+    try:  # without the sharding constraint a partitioned box applies under a mesh (an abstract leaf has none)
+        return x.unbox(apply_constraint=False)
+    except TypeError:  # pragma: no cover - a box without the option
+        return x.unbox()
+
+
+def leaf_sharding(x: Any, mesh: Any = None) -> Any:
+    """Where a linen leaf's values must live: the sharding of an array or of a ``jax.ShapeDtypeStruct``, else the
+    one a Flax box names (``nn.with_partitioning``) on its own mesh, ``mesh`` or the mesh set by
+    ``jax.set_mesh``; None when nothing says."""
+    from flax.core import meta
+    if isinstance(x, meta.AxisMetadata):
+        inner = getattr(_unbox(x), "sharding", None)
+        if inner is not None:
+            return _concrete(inner, mesh)
+        mesh = getattr(x, "mesh", None) or mesh or _context_mesh()
+        if mesh is None or not hasattr(x, "get_sharding"):
+            return None
+        return x.get_sharding(mesh)
+    return _concrete(getattr(x, "sharding", None), mesh)
+
+
+def _concrete(sharding: Any, mesh: Any) -> Any:
+    """A sharding on real devices: one on an abstract mesh (what ``nnx.eval_shape`` under ``jax.set_mesh`` gives)
+    is put on ``mesh`` or the mesh in context."""
+    from jax.sharding import AbstractMesh, NamedSharding
+    if isinstance(sharding, NamedSharding) and isinstance(sharding.mesh, AbstractMesh):
+        mesh = mesh or _context_mesh()
+        if mesh is None:
+            raise ValueError(f"a parameter is sharded on an abstract mesh ({sharding.mesh}); pass mesh= or apply "
+                             "the plan under jax.set_mesh(mesh)")
+        if dict(mesh.shape) != dict(sharding.mesh.shape):
+            raise ValueError(f"the mesh {dict(mesh.shape)} does not match the parameter's abstract mesh "
+                             f"{dict(sharding.mesh.shape)}")
+        return NamedSharding(mesh, sharding.spec)
+    return sharding
+
+
+def _context_mesh() -> Any:
+    """The mesh ``jax.set_mesh`` (or ``with mesh:``) put in context, if any."""
+    try:
+        mesh = jax.sharding.get_mesh()
+    except Exception:  # pragma: no cover - older JAX
+        return None
+    return None if mesh is None or getattr(mesh, "empty", True) else mesh
+
+
 def _roots(tree: Mapping[str, Any]) -> dict[str, Any]:
     return dict(tree) if "params" in tree and isinstance(tree["params"], Mapping) else {"params": tree}
 
@@ -198,9 +251,9 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
     places: list[tuple[str, tuple[str, ...], str, Any, dict]] = []
 
     def visit(collection: str, node: Mapping[str, Any], path: tuple[str, ...]) -> None:
-        arrays = {k: x for k, x in node.items() if _is_array(x)}
+        arrays = {k: _unbox(x) for k, x in node.items() if _is_array(_unbox(x))}
         if arrays:
-            params_layer = _subtree(roots.get("params", {}), path)
+            params_layer = {k: _unbox(x) for k, x in _subtree(roots.get("params", {}), path).items()}
             own = {k: tuple(x.shape) for k, x in {**params_layer, **arrays}.items() if _is_array(x)}
             for name, x in arrays.items():
                 if jnp.issubdtype(x.dtype, jnp.floating):
@@ -339,7 +392,7 @@ class _Target(JaxTarget):
     linen tree."""
 
     def __init__(self, model: Any, *, seed: int | None = None, key: jax.Array | None = None,
-                 params: Mapping[str, Any] | None = None, inputs: Any = None) -> None:
+                 params: Mapping[str, Any] | None = None, inputs: Any = None, mesh: Any = None) -> None:
         if key is None and seed is None:
             raise ValueError("JAX has no global random state: pass seed= (an int) or key= (a jax.random key)")
         if key is not None and seed is not None:
@@ -348,11 +401,22 @@ class _Target(JaxTarget):
         self.tree = params if params is not None else model if isinstance(model, Mapping) else None
         self.found = walk(model, params=params, inputs=inputs)
         self.new: dict[tuple, Any] = {}
+        if mesh is not None and not isinstance(mesh, jax.sharding.Mesh):
+            raise TypeError(f"Plan.apply: parameter 'mesh' must be a jax.sharding.Mesh, got {mesh!r}")
+        self.mesh = mesh
+
+    def sharding(self, p: Any, where: Any) -> Any:
+        if self.tree is None:  # NNX: the variable's value, or its sharding metadata on a mesh
+            return _nnx_sharding(where, self.mesh)
+        collection, path, name = where
+        node = _roots(self.tree)[collection]
+        for k in path:
+            node = node[k]
+        return leaf_sharding(node[name], self.mesh)
 
     def _put(self, p: Any, where: Any, x: jax.Array) -> None:
         if self.tree is None:  # NNX: in place, one parameter at a time, so the old value is freed at once
-            old = where.get_value()
-            sharding = getattr(old, "sharding", None)
+            sharding = _nnx_sharding(where, self.mesh)
             if sharding is not None and getattr(x, "sharding", None) != sharding:
                 x = jax.device_put(x, sharding)
             where.set_value(x)
@@ -360,12 +424,32 @@ class _Target(JaxTarget):
             self.new[where] = x
 
     def result(self, report: Any) -> Any:
+        report.placements = getattr(self, "placements", {})
         if self.tree is None:
             return report
         roots = _roots(self.tree)
         out = {c: _rebuild(node, c, (), self.new) if isinstance(node, Mapping) else node for c, node in roots.items()}
         wrapped = "params" in self.tree and isinstance(self.tree["params"], Mapping)
         return (out if wrapped else out["params"]), report
+
+
+def _nnx_sharding(var: Any, mesh: Any) -> Any:
+    """Where an NNX variable's values must live: its value's sharding (a sharded array, or an abstract one from
+    ``nnx.eval_shape``), else the one its ``nnx.with_partitioning`` metadata names on its mesh, ``mesh`` or the
+    mesh in context."""
+    value = var.get_value()
+    found = getattr(value, "sharding", None)
+    if found is not None:
+        return _concrete(found, mesh)
+    meta = var.get_metadata()
+    names = next((meta[k] for k in ("out_sharding", "sharding_names", "sharding") if meta.get(k) is not None), None)
+    if not isinstance(names, (tuple, list)):
+        return None
+    mesh = meta.get("mesh") or mesh or _context_mesh()
+    if mesh is None:
+        return None
+    from jax.sharding import NamedSharding, PartitionSpec
+    return NamedSharding(mesh, PartitionSpec(*names))
 
 
 def target(model: Any, **options: Any) -> _Target:
@@ -379,7 +463,12 @@ def _rebuild(node: Mapping[str, Any], collection: str, path: tuple[str, ...], ne
         if isinstance(x, Mapping):
             out[k] = _rebuild(x, collection, path + (str(k),), new)
         else:
-            out[k] = new.get((collection, path, k), x)
+            found = new.get((collection, path, k))
+            if found is None:
+                out[k] = x
+            else:
+                from flax.core import meta
+                out[k] = x.replace_boxed(found) if isinstance(x, meta.AxisMetadata) else found
     return out
 
 

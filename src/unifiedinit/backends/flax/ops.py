@@ -3,6 +3,8 @@ function of its key (traceable under ``jit``/``vmap``, no host callback, no NumP
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 import jax
@@ -65,23 +67,80 @@ def draw_array(key: jax.Array, d: D.Draw, shape: tuple[int, ...], dtype: Any, st
     return draw(JaxOps(key), d, shape, dtype, stacked)
 
 
+def spread(sharding: Any) -> bool:
+    """A sharding that spreads an array over several devices (one device: nothing to place)."""
+    return sharding is not None and len(getattr(sharding, "device_set", ())) > 1
+
+
 class JaxTarget:
     """What every JAX framework's target shares (Flax, Equinox): native draws with ``jax.random`` on the key of the
-    parameter's stream folded into ``self.base``, and portable values as JAX arrays; ``_put`` stores each."""
+    parameter's stream folded into ``self.base``, and portable values as JAX arrays; ``_put`` stores each.
+
+    A parameter whose sharding spreads it over several devices (a sharded array, or an abstract
+    ``jax.ShapeDtypeStruct`` leaf with ``.sharding``; ``sharding(p, handle)`` says) is drawn by one jitted
+    function whose ``out_shardings`` is that sharding, so each device draws its own shard; portable values go
+    through ``jax.make_array_from_callback``, each device getting exactly its block of the whole tensor's values.
+    Neither puts the whole tensor on one device."""
 
     base: jax.Array
 
     def _put(self, p: Any, handle: Any, x: jax.Array) -> None:  # pragma: no cover - every target defines it
         raise NotImplementedError
 
+    def sharding(self, p: Any, handle: Any) -> Any:
+        """The sharding the parameter's values must have (None: the default device)."""
+        return None
+
+    def prepare(self, report: Any) -> None:
+        """Before anything is written: every parameter's sharding is known (an abstract mesh with no concrete one
+        to put it on raises here, leaving the model as it was)."""
+        handles = {p.path: h for p, h in self.found}
+        for e in report.entries:
+            if e.spec is not None:
+                self.sharding(e.param, handles[e.param.path])
+
+    def _place(self, p: Any, x: jax.Array, portable: bool, draw: D.Draw) -> None:
+        """Where the values went, for the report (``Report.placements``)."""
+        from ...reference import CHUNK
+        sharding = getattr(x, "sharding", None)
+        sharded = spread(sharding)
+        shards = sharding.shard_shape(tuple(p.shape)) if sharded else tuple(p.shape)
+        self.placements = getattr(self, "placements", {})
+        self.placements[p.path] = {
+            "global_shape": list(p.shape), "local_shape": list(shards),
+            "placement": str(getattr(sharding, "spec", sharding)) if sharded else "whole",
+            "device": (str(dict(sharding.mesh.shape)) if hasattr(sharding, "mesh") else
+                       f"{len(sharding.device_set)} devices") if sharded else
+            str(next(iter(sharding.device_set))) if sharding is not None else "default",
+            "computed": "block" if not sharded or (draw.elementwise and math.prod(p.shape) > CHUNK) or not portable
+            else "whole",
+            # jax.random's partitionable threefry (JAX's default) draws the same bits whatever the sharding
+            "invariant": portable or bool(jax.config.jax_threefry_partitionable)}
+
     def native(self, p: Any, handle: Any, draw: D.Draw, stream: int | None) -> None:
         from ...apply import stream as derive
         from ...samplers import draw as sampled
         key = stream_key(self.base, stream if stream is not None else derive(0, p.key))
-        self._put(p, handle, sampled(JaxOps(key), draw, p.shape, jnp.dtype(p.dtype), p.stacked))
+        dtype, sharding = jnp.dtype(p.dtype), self.sharding(p, handle)
+        if spread(sharding):
+            fn = jax.jit(lambda k: sampled(JaxOps(k), draw, p.shape, dtype, p.stacked), out_shardings=sharding)
+            x = fn(key)
+        else:
+            x = sampled(JaxOps(key), draw, p.shape, dtype, p.stacked)
+        self._place(p, x, False, draw)
+        self._put(p, handle, x)
 
     def host(self, p: Any, handle: Any, values: Any) -> None:
         self._put(p, handle, jnp.asarray(values, dtype=p.dtype))
+
+    def blocks(self, p: Any, handle: Any, draw: D.Draw, values: Any) -> None:
+        sharding = self.sharding(p, handle)
+        if spread(sharding):
+            x = jax.make_array_from_callback(tuple(p.shape), sharding, values)
+        else:
+            x = jnp.asarray(values(None), dtype=p.dtype)
+        self._place(p, x, True, draw)
+        self._put(p, handle, x)
 
 
 def array(values: Any, dtype: str) -> Any:

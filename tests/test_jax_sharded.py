@@ -1,0 +1,103 @@
+"""Plans on sharded and abstract JAX trees, on 8 host CPU devices (in a subprocess: XLA's device count is fixed
+when JAX starts). Abstract trees (``jax.eval_shape``, ``nnx.eval_shape``) come back as arrays with exactly the
+shardings their leaves name; portable values equal the unsharded model's bit for bit; each device holds only its
+shard."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytest.importorskip("flax")
+
+SCRIPT = textwrap.dedent("""
+    import os, warnings
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
+    import jax, jax.numpy as jnp, numpy as np
+    from flax import linen as nn, nnx
+    from jax.sharding import NamedSharding, PartitionSpec as P
+    import unifiedinit as ui
+    assert len(jax.devices()) == 8
+    mesh = jax.make_mesh((4, 2), ("data", "model"))
+
+    def same(a, b):
+        la, lb = jax.tree.leaves(nn.meta.unbox(a)), jax.tree.leaves(nn.meta.unbox(b))
+        return len(la) == len(lb) and all(x.shape == y.shape and bool(jnp.array_equal(x, y)) for x, y in zip(la, lb))
+
+    # --- linen: jax.eval_shape of an init whose kernels are boxed with nn.with_partitioning
+    class Mlp(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            part = lambda names: nn.with_partitioning(nn.initializers.lecun_normal(), names)
+            x = nn.Dense(2048, kernel_init=part(("data", "model")))(x)  # 2 M entries: two portable chunks
+            x = nn.LayerNorm()(x)
+            return nn.Dense(24, kernel_init=part(("model", None)))(x)
+    model, x = Mlp(), jnp.ones((2, 1024))
+    abstract = jax.eval_shape(model.init, jax.random.key(0), x)
+    for portable in (True, False):
+        for how in ("mesh=", "jax.set_mesh"):
+            if how == "mesh=":
+                out, report = ui.presets.flax.apply(abstract, seed=3, portable=portable, mesh=mesh)
+            else:
+                with jax.set_mesh(mesh):
+                    out, report = ui.presets.flax.apply(abstract, seed=3, portable=portable)
+            kernel = out["params"]["Dense_0"]["kernel"]
+            assert isinstance(kernel, nn.Partitioned) and kernel.names == ("data", "model")
+            assert kernel.value.sharding == NamedSharding(mesh, P("data", "model")), kernel.value.sharding
+            assert all(s.data.shape == (256, 1024) for s in kernel.value.addressable_shards)
+            assert out["params"]["Dense_1"]["kernel"].value.sharding.spec == P("model", None)
+            where = report.placements["Dense_0/kernel"]
+            assert where["local_shape"] == [256, 1024] and where["global_shape"] == [1024, 2048]
+            assert where["invariant"] is True
+            ref, _ = ui.presets.flax.apply(model.init(jax.random.key(0), x), seed=3, portable=portable)
+            assert same(out, ref), (portable, how)
+            # portable values are the torch model's too (the same plan and seed)
+    # --- plain jax.ShapeDtypeStruct leaves with shardings, and a mesh that does not fit
+    sharding = NamedSharding(mesh, P(None, "model"))
+    tree = {"params": {"Dense_0": {"kernel": jax.ShapeDtypeStruct((1024, 2048), jnp.float32, sharding=sharding),
+                                   "bias": jax.ShapeDtypeStruct((2048,), jnp.float32)}}}
+    out, _ = ui.presets.flax.apply(tree, seed=1, portable=True)
+    assert out["params"]["Dense_0"]["kernel"].sharding == sharding
+    ref = {"params": {"Dense_0": {"kernel": jnp.zeros((1024, 2048)), "bias": jnp.zeros((2048,))}}}
+    assert same(out, ui.presets.flax.apply(ref, seed=1, portable=True)[0])
+    # the jitted native draw makes each shard on its own device: no device holds the whole kernel
+    out, _ = ui.presets.flax.apply(tree, seed=1)
+    assert all(s.data.shape == (1024, 1024) for s in out["params"]["Dense_0"]["kernel"].addressable_shards)
+
+    # --- NNX: nnx.eval_shape under jax.set_mesh with nnx.with_partitioning
+    class Net(nnx.Module):
+        def __init__(self, rngs):
+            init = nnx.with_partitioning(nnx.initializers.lecun_normal(), ("data", "model"))
+            self.a = nnx.Linear(1024, 2048, kernel_init=init, rngs=rngs)
+            self.norm = nnx.LayerNorm(2048, rngs=rngs)
+            self.b = nnx.Linear(2048, 10, rngs=rngs)
+    with jax.set_mesh(mesh):
+        for portable in (True, False):
+            net = nnx.eval_shape(lambda: Net(nnx.Rngs(0)))
+            ui.presets.flax.apply(net, seed=5, portable=portable)
+            kernel = net.a.kernel.get_value()
+            assert isinstance(kernel, jax.Array) and kernel.sharding.spec == P("data", "model")
+            assert all(s.data.shape == (256, 1024) for s in kernel.addressable_shards)
+            ref = Net(nnx.Rngs(0))
+            ui.presets.flax.apply(ref, seed=5, portable=portable)
+            assert same(nnx.state(net), nnx.state(ref)), portable
+    # an abstract mesh with no concrete mesh to put it on is said clearly
+    with jax.set_mesh(mesh):
+        net = nnx.eval_shape(lambda: Net(nnx.Rngs(0)))
+    try:
+        ui.presets.flax.apply(net, seed=5)
+    except ValueError as e:
+        assert "abstract mesh" in str(e) and "jax.set_mesh" in str(e), e
+    else:
+        raise AssertionError("an abstract mesh outside jax.set_mesh was accepted")
+    assert all(isinstance(v, jax.ShapeDtypeStruct) for v in jax.tree.leaves(nnx.state(net)))  # nothing written
+    print("ok")
+""")
+
+
+def test_abstract_and_sharded_trees_on_eight_host_devices():
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-4000:]
