@@ -440,6 +440,126 @@ def trunc_normal(reps: int, n: int) -> dict:
     return out
 
 
+# ---------------------------------------------------------------------------------------------- large models
+
+LARGE_LAYERS, LARGE_WIDTH = 24, 2048  # 24 x Linear(2048, 2048): 100.7 M parameters
+
+
+def _timed(fn, reps: int) -> float:
+    fn()
+    times = []
+    for _ in range(reps):
+        s = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - s)
+    return statistics.median(times)
+
+
+def large_local(reps: int) -> dict:
+    """One process: portable values against torch's normal_ on an (8192, 8192) float32 tensor (whole, and one
+    quarter block as a Shard(0) rank computes it), and building with empty_init() then drawing once against
+    building normally then applying the same plan."""
+    import torch
+    from torch import nn
+
+    import unifiedinit as ui
+    from unifiedinit.backends.torch import empty_init
+    from unifiedinit.reference import portable
+    t = torch.empty(8192, 8192)
+    spec = ui.Normal(0, 1)
+    out = {"normal_": _timed(lambda: t.normal_(), reps),
+           "portable": _timed(lambda: ui.backends.torch.init_(t, spec, portable=ui.Portable(0, "w")), reps),
+           "portable_quarter": _timed(lambda: portable(spec, (8192, 8192), seed=0, key="w",
+                                                       index=(slice(0, 2048), slice(None))), reps)}
+
+    def build():
+        return nn.Sequential(*[nn.Linear(LARGE_WIDTH, LARGE_WIDTH) for _ in range(LARGE_LAYERS)])
+
+    def normally():
+        ui.presets.flax.apply(build(), seed=0)
+
+    def deferred():
+        with empty_init():
+            model = build()
+        ui.presets.flax.apply(model, seed=0, device="cpu")
+
+    out["build_then_apply"] = _timed(normally, max(1, reps - 1))
+    out["empty_init_then_apply"] = _timed(deferred, max(1, reps - 1))
+    return out
+
+
+def _sharded_rank(rank: int, world: int, port: int, portable: bool, reps: int, queue) -> None:
+    import torch
+    import torch.distributed as dist
+    from torch import nn
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
+    import unifiedinit as ui
+    from torch.distributed.fsdp import fully_shard
+    model = nn.Sequential(*[nn.Linear(LARGE_WIDTH, LARGE_WIDTH) for _ in range(LARGE_LAYERS)])
+    if world > 1:
+        for layer in model:
+            fully_shard(layer)
+        fully_shard(model)
+    walls, cpus = [], []
+    for i in range(reps + 1):
+        dist.barrier()
+        w, c = time.perf_counter(), time.process_time()
+        ui.presets.flax.apply(model, seed=0, portable=portable)
+        if i:
+            walls.append(time.perf_counter() - w)
+            cpus.append(time.process_time() - c)
+    queue.put((rank, statistics.median(walls), statistics.median(cpus)))
+    dist.barrier()
+    dist.destroy_process_group()
+
+
+def large_sharded(world: int, portable: bool, reps: int) -> dict:
+    """The per-rank time of a plan on an FSDP2 model of ``world`` gloo ranks (one thread each): the slowest rank's
+    wall time and CPU time."""
+    import socket
+
+    import torch.multiprocessing as mp
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    ctx = mp.get_context("spawn")
+    queue = ctx.SimpleQueue()
+    procs = [ctx.Process(target=_sharded_rank, args=(r, world, port, portable, reps, queue)) for r in range(world)]
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    return {"wall": max(r[1] for r in results), "cpu": max(r[2] for r in results)}
+
+
+def large_section(reps: int) -> list[str]:
+    local = large_local(reps)
+    lines = ["Portable values against torch's `normal_` on one (8192, 8192) float32 tensor (targets: portable "
+             "≤ 1.5× `normal_`), and one rank's quarter block of it (Shard(0) of 4):", "",
+             "| what | s | vs `normal_` |", "|---|---|---|",
+             f"| torch `normal_` | {local['normal_']:.3f} | 1.00 |",
+             f"| portable, whole tensor | {local['portable']:.3f} | **{local['portable'] / local['normal_']:.2f}** |",
+             f"| portable, one quarter block | {local['portable_quarter']:.3f} | "
+             f"**{local['portable_quarter'] / local['normal_']:.2f}** |", "",
+             f"Deferred init on {LARGE_LAYERS} × Linear({LARGE_WIDTH}, {LARGE_WIDTH}) (target ≤ 0.6×): build "
+             f"normally then apply `presets.flax` {local['build_then_apply']:.3f} s; `empty_init()` then apply with "
+             f"`device=\"cpu\"` {local['empty_init_then_apply']:.3f} s: "
+             f"**{local['empty_init_then_apply'] / local['build_then_apply']:.2f}×**.", "",
+             "Sharded: `presets.flax` on the same stack under FSDP2 (gloo, one thread per rank), the slowest rank "
+             f"against one unsharded rank (target ≤ 0.35× on 4 ranks). This machine has 2 cores, so 4 ranks share "
+             f"them: the CPU time per rank is the work each does, the wall time includes waiting for a core.", "",
+             "| mode | ranks | wall s | vs 1 rank | CPU s per rank | vs 1 rank |", "|---|---|---|---|---|---|"]
+    for portable in (False, True):
+        one = large_sharded(1, portable, max(1, reps - 1))
+        for world in (1, 2, 4):
+            r = one if world == 1 else large_sharded(world, portable, max(1, reps - 1))
+            lines.append(f"| {'portable' if portable else 'native'} | {world} | {r['wall']:.3f} | "
+                         f"**{r['wall'] / one['wall']:.2f}** | {r['cpu']:.3f} | **{r['cpu'] / one['cpu']:.2f}** |")
+    return lines
+
+
 def gpu_section(reps: int) -> list[str]:
     """torch and JAX on a GPU, when one is present: a 1.0 B-parameter GPT-shaped stack (d=2048, 20 blocks),
     native init vs the plan vs portable mode, and the truncated normal against normal_."""
@@ -539,6 +659,7 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--frameworks", default="torch,flax,keras,mxnet")
     parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    parser.add_argument("--section", choices=["large"], help="run one section and rewrite it in --out")
     parser.add_argument("--one", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
     parser.add_argument("--real", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -548,6 +669,9 @@ def main() -> int:
         return 0
     if args.real:
         print(json.dumps(one_real(args.real[0], args.real[1], reps, args.quick)))
+        return 0
+    if args.section == "large":
+        replace_section(args.out, "Large models: meta and sharded (torch, CPU)", large_section(reps))
         return 0
     results: dict = {}
     for model in MODELS:
@@ -575,11 +699,27 @@ def main() -> int:
             real[(fw, name)] = json.loads(proc.stdout.strip().splitlines()[-1])
     tn = trunc_normal(reps + 2, 1 << (20 if args.quick else 24))
     imp = import_time()
-    write(args, results, tn, imp, reps, gpu_section(reps), real)
+    write(args, results, tn, imp, reps, gpu_section(reps), real, large_section(reps))
     return 0
 
 
-def write(args, results, tn, imp, reps, gpu, real=None) -> None:
+def replace_section(path: str, title: str, lines: list[str]) -> None:
+    """Rewrite one ``## title`` section of RESULTS.md (up to the next ``## ``) with ``lines``."""
+    with open(path) as f:
+        text = f.read().split("\n")
+    head = f"## {title}"
+    if head in text:
+        start = text.index(head)
+        end = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ")), len(text))
+    else:  # a new section goes before the GPU one
+        start = end = text.index("## GPU (torch and JAX)") if "## GPU (torch and JAX)" in text else len(text)
+    new = text[:start] + [head, "", *lines, ""] + text[end:]
+    with open(path, "w") as f:
+        f.write("\n".join(new).rstrip("\n") + "\n")
+    print("\n".join([head, "", *lines]))
+
+
+def write(args, results, tn, imp, reps, gpu, real=None, large=None) -> None:
     lines = ["# unifiedinit benchmarks", "",
              f"Command: `{' '.join(['.venv/bin/python', 'benchmarks/bench.py'] + sys.argv[1:])}`  ",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, Python "
@@ -624,6 +764,7 @@ def write(args, results, tn, imp, reps, gpu, real=None) -> None:
               f"{imp['import_ms']:.0f} ms against {imp['bare_ms']:.0f} ms for a bare start: "
               f"**{imp['over_bare_ms']:.0f} ms over a bare start** (best of 7). No framework is imported; the standard "
               f"modules it loads: {', '.join(m for m in imp['modules'] if '.' not in m)}.", "",
+              "## Large models: meta and sharded (torch, CPU)", ""] + (large or []) + ["",
               "## GPU (torch and JAX)", ""] + gpu + [""]
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")

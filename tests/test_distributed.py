@@ -138,6 +138,35 @@ def portable_dtensor(rank: int, world: int) -> None:
             assert where["placement"] == ", ".join(map(str, placements))
 
 
+def mixed_and_refused(rank: int, world: int) -> None:
+    """A model with DTensor and plain parameters (only the first layer sharded); a structured spec whose whole
+    tensor passes whole_limit is refused before anything is written."""
+    import unifiedinit as ui
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.tensor import Shard
+    mesh = init_device_mesh("cpu", (world,))
+    for plan_name, plan in _plans().items():
+        want = _unsharded(plan, 8, True)
+        model = _model()
+        _distribute(model[0], mesh, [Shard(0)])
+        plan.apply(model, seed=8, portable=True)
+        _assert_equal(_gather(model), want, f"mixed {plan_name}")
+    ui.presets.torch.apply(model, seed=8)  # native: the plain tensors alike on every rank
+    for name in ("3.weight", "1.weight"):
+        parts = [torch.zeros_like(model.state_dict()[name]) for _ in range(world)]
+        dist.all_gather(parts, model.state_dict()[name].contiguous())
+        assert all(torch.equal(p, parts[0]) for p in parts), name
+    before = _gather(model)
+    orthogonal = ui.Plan().rule(ui.Normal(0, 1), role="bias").rule(ui.Orthogonal(), kind="dense", role="weight")
+    try:
+        orthogonal.apply(model, seed=1, whole_limit=1 << 20)
+    except ValueError as e:
+        assert "'0/weight'" in str(e) and "whole_limit" in str(e), e
+    else:
+        raise AssertionError("an orthogonal draw over whole_limit was accepted")
+    _assert_equal(_gather(model), before, "after a refused call")
+
+
 def portable_fsdp2(rank: int, world: int) -> None:
     from torch.distributed.fsdp import fully_shard
     for plan_name, plan in _plans().items():
@@ -216,7 +245,8 @@ def meta_fsdp2(rank: int, world: int) -> None:
         _assert_equal(_gather(model), want, f"FSDP2 built with {how}")
 
 
-SCENARIOS = {f.__name__: f for f in (portable_dtensor, portable_fsdp2, native_dtensor, meta_fsdp2)}
+SCENARIOS = {f.__name__: f for f in (portable_dtensor, portable_fsdp2, native_dtensor, meta_fsdp2,
+                                      mixed_and_refused)}
 
 
 @pytest.mark.parametrize("world", [1, 2, 4])

@@ -101,3 +101,47 @@ SCRIPT = textwrap.dedent("""
 def test_abstract_and_sharded_trees_on_eight_host_devices():
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-4000:]
+
+
+KERAS = textwrap.dedent("""
+    import os
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
+    os.environ["KERAS_BACKEND"] = "jax"
+    import numpy as np, keras
+    from keras import distribution as kd
+    import unifiedinit as ui
+    devices = kd.list_devices()
+    assert len(devices) == 8
+    mesh = kd.DeviceMesh((4, 2), ["batch", "model"], devices)
+    layouts = kd.LayoutMap(mesh)
+    layouts[".*d1.*kernel"] = (None, "model")
+    layouts[".*d2.*kernel"] = ("model", None)
+
+    def build():
+        return keras.Sequential([keras.Input((1024,)), keras.layers.Dense(2048, name="d1"),
+                                 keras.layers.LayerNormalization(name="n"), keras.layers.Dense(10, name="d2")])
+
+    ref = build()
+    ui.presets.keras.apply(ref, seed=2, portable=True)
+    for distribution in (kd.DataParallel(devices=devices), kd.ModelParallel(layout_map=layouts, batch_dim_name="batch")):
+        with distribution.scope():
+            model = build()
+        before = [w.value.sharding for w in model.weights]
+        ui.presets.keras.apply(model, seed=2, portable=True)
+        assert [w.value.sharding for w in model.weights] == before  # every variable keeps its layout
+        assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), ref.get_weights()))
+        ui.presets.keras.apply(model, seed=2)
+        first = model.get_weights()
+        ui.presets.keras.apply(model, seed=2)
+        assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), first))
+        assert [w.value.sharding for w in model.weights] == before
+    kernel = model.layers[0].kernel.value
+    assert all(s.data.shape == (1024, 1024) for s in kernel.addressable_shards)
+    print("ok")
+""")
+
+
+def test_keras_distribution_keeps_every_layout_and_portable_values():
+    pytest.importorskip("keras")
+    proc = subprocess.run([sys.executable, "-c", KERAS], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-4000:]

@@ -213,19 +213,47 @@ def _sample_block(spec: Spec, shape: tuple[int, ...], block: tuple[tuple[int, in
                                            layer_fans=layer_fans)[cut])
     dt = numpy_dtype(dtype, integers=draw.deterministic)
     v.representable(draw, dt.name)
+    shape_out = tuple(b - a for a, b in block)
+    out = np.empty(math.prod(shape_out), dtype=dt)
+    span = _contiguous(info.shape, block)
+    if span is not None:  # one run of positions (a Shard(0) block, or the whole): copied chunk by chunk
+        start, stop = span
+        first, last = start // CHUNK, (stop - 1) // CHUNK
+
+        def copy(i: int) -> None:
+            lo, hi = max(start, i * CHUNK), min(stop, (i + 1) * CHUNK)
+            out[lo - start:hi - start] = _chunk(draw, n, i, seed, key, dt)[lo - i * CHUNK:hi - i * CHUNK]
+
+        _in_threads(copy, range(first, last + 1) if stop > start else range(0))
+        return out.reshape(shape_out)
     positions = _block_positions(info.shape, block)
-    out = np.empty(positions.size, dtype=dt)
-    if positions.size == 0:
-        return out.reshape(tuple(b - a for a, b in block))
-    chunks = np.unique(positions // CHUNK)
-    edges = np.searchsorted(positions, np.append(chunks, chunks[-1] + 1) * CHUNK)
+    ids = positions // CHUNK  # increasing: the chunks the block touches, each once
+    starts = np.flatnonzero(np.diff(ids)) + 1
+    edges = np.concatenate(([0], starts, [ids.size]))
+    chunks = ids[edges[:-1]]
 
     def fill(j: int) -> None:
         lo, hi = edges[j], edges[j + 1]
         out[lo:hi] = _chunk(draw, n, int(chunks[j]), seed, key, dt)[positions[lo:hi] - int(chunks[j]) * CHUNK]
 
     _in_threads(fill, range(len(chunks)))
-    return out.reshape(tuple(b - a for a, b in block))
+    return out.reshape(shape_out)
+
+
+def _contiguous(shape: tuple[int, ...], block: tuple[tuple[int, int], ...]) -> tuple[int, int] | None:
+    """(first, end) flat positions when ``block`` is one contiguous run of ``shape``'s row-major order (every axis
+    after the first partial one is whole, and the axes before it hold one index), else None."""
+    if any(b == a for a, b in block):
+        return 0, 0
+    partial = [i for i, ((a, b), n) in enumerate(zip(block, shape)) if (a, b) != (0, n)]
+    if not partial:
+        return 0, math.prod(shape)
+    k = partial[-1]
+    if any(block[i][1] - block[i][0] != 1 for i in range(k)):
+        return None
+    stride = math.prod(shape[k + 1:])
+    first = sum(block[i][0] * math.prod(shape[i + 1:]) for i in range(len(shape)))
+    return first, first + (block[k][1] - block[k][0]) * stride
 
 
 # ------------------------------------------------------------------------------------------- portable mode

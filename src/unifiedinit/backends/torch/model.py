@@ -280,7 +280,7 @@ class _Target:
     writes only its local tensor); a meta parameter, given ``device=``, materialized there and drawn once."""
 
     def __init__(self, model: Any, *, seed: int | None = None, generator: torch.Generator | None = None,
-                 module: nn.Module | None = None, device: Any = None) -> None:
+                 module: nn.Module | None = None, device: Any = None, whole_limit: int = 2 ** 31) -> None:
         from .hooks import check_generator
         check_generator(generator)
         if generator is not None and seed is not None:
@@ -296,7 +296,9 @@ class _Target:
             if not isinstance(model, nn.Module):
                 raise TypeError("Plan.apply: parameter 'device' materializes the meta parameters of an nn.Module; "
                                 f"got a {type(model).__name__}")
-        self.model, self.device = model, device
+        if isinstance(whole_limit, bool) or not isinstance(whole_limit, int) or whole_limit < 0:
+            raise ValueError(f"Plan.apply: parameter 'whole_limit' must be a number of bytes >= 0, got {whole_limit!r}")
+        self.model, self.device, self.whole_limit = model, device, whole_limit
         self.found = walk(model, module=module)
         self.generator = generator
         self.streams: dict[Any, torch.Generator] = {}
@@ -317,12 +319,31 @@ class _Target:
     def prepare(self, report: Any) -> None:
         """Before anything is written: with ``device=``, every meta parameter must be set by a rule (else raise,
         nothing allocated); then each meta parameter and buffer is materialized on ``device``."""
+        self._check_whole(report)
         if self.device is None:
             return
         from .meta import materialize
         set_paths = {e.param.path for e in report.entries if e.spec is not None}
         self.found, self.materialized, self.unset_buffers = materialize(self.model, self.found, set_paths,
                                                                         self.device)
+
+    def _check_whole(self, report: Any) -> None:
+        """A structured draw (orthogonal, sparse, ...) on a sharded parameter is computed whole on every rank
+        (each keeps its block); one whose whole tensor passes ``whole_limit`` bytes (float64, as portable
+        values are computed) is refused before anything is written."""
+        from ...reference import CHUNK
+        handles = {p.path: t for p, t in self.found}
+        for e in report.entries:
+            t = handles[e.param.path]
+            if e.draw is None or not _dtensor(t):
+                continue
+            whole = not e.draw.elementwise or t.numel() <= CHUNK
+            size = 8 * t.numel()
+            if whole and size > self.whole_limit:
+                raise ValueError(
+                    f"Plan.apply: parameter {e.param.path!r} is sharded ({', '.join(map(str, t.placements))}) and "
+                    f"{e.spec!r} needs the whole tensor ({size / 2 ** 30:.2f} GiB in float64) on every rank, more "
+                    f"than whole_limit={self.whole_limit} bytes; use an elementwise spec for it or raise whole_limit")
 
     def _ops(self, device: Any, stream: int | None) -> TorchOps:
         ops = self.ops.get(device)
