@@ -407,3 +407,58 @@ def test_every_spec_compiles_with_no_graph_break(spec):
     compiled = torch.compile(lambda x: init(x), fullgraph=True, backend="eager")
     x = compiled(torch.empty(shape))
     assert x.shape == shape and torch.isfinite(x).all()
+
+
+# ------------------------------------------------------------------------- the batched path (unseeded plans)
+
+def _small_layers():
+    torch.manual_seed(0)
+    return nn.Sequential(*[nn.Linear(24, 24) for _ in range(40)], nn.Linear(24, 7), nn.LayerNorm(7))
+
+
+@pytest.mark.parametrize("batch", [1 << 22, 3000])  # one buffer per draw, or many (a buffer holds whole tensors)
+def test_an_unseeded_plan_draws_small_tensors_together_with_the_exact_law(monkeypatch, batch):
+    from unifiedinit.backends.torch import model as M
+    monkeypatch.setattr(M, "BATCH", batch)
+    calls = []
+    real = torch._foreach_copy_
+    monkeypatch.setattr(torch, "_foreach_copy_", lambda a, b: calls.append(len(a)) or real(a, b))
+    m = _small_layers()
+    plan = ui.Plan().rule(ui.LecunNormal(), kind="dense", role="weight").rule(ui.Uniform(-1, 1), role="bias") \
+        .rule(ui.Normal(1, 0.1), kind="norm", role="scale")
+    torch.manual_seed(11)
+    report = plan.apply(m)
+    assert calls and sum(calls) == 83 and (len(calls) > 3) == (batch == 3000)
+    assert set(report.placements) == {p.path for p in report.params if p.path != "41/bias"}
+    first = {n: t.detach().clone() for n, t in m.state_dict().items()}
+    torch.manual_seed(11)
+    plan.apply(m)
+    for n, t in m.state_dict().items():  # torch.manual_seed repeats an unseeded plan
+        assert torch.equal(t, first[n]), n
+    weights = [m[i].weight.detach() for i in range(40)]
+    assert all(not torch.equal(weights[0], w) for w in weights[1:])  # each tensor its own part of the draw
+    law = ui.LecunNormal().lower(ui.TensorInfo.make((24, 24), "torch"))
+    verdict = stats.ks_1samp(torch.cat([w.flatten() for w in weights]).numpy(), stats.distribution(law))
+    assert verdict[1] > ALPHA
+    biases = torch.cat([m[i].bias.detach() for i in range(41)])
+    assert biases.min() >= -1 and biases.max() < 1
+    assert stats.ks_1samp(biases.numpy(), stats.distribution(ui.Uniform(-1, 1).lower(
+        ui.TensorInfo.make((24,), "torch", (24, 24)))))[1] > ALPHA
+
+
+def test_the_batched_path_is_atomic():
+    m = _small_layers()
+    before = {n: t.detach().clone() for n, t in m.state_dict().items()}
+    plan = ui.Plan().rule(ui.Uniform(-1, 1), role="bias").rule(ui.Orthogonal(), kind="norm", role="scale")
+    with pytest.raises(ValueError):  # orthogonal on a 1-D scale: refused when lowered, before any draw
+        plan.apply(m)
+    for n, t in m.state_dict().items():
+        assert torch.equal(t, before[n]), n
+
+
+def test_seeded_plans_keep_one_stream_per_parameter():
+    # the batched path is for the global RNG only: with a seed a tensor's values depend on its key alone
+    a, b = nn.Sequential(nn.Linear(8, 8), nn.Linear(8, 8)), nn.Sequential(nn.Linear(8, 8))
+    ui.presets.flax.apply(a, seed=4)
+    ui.presets.flax.apply(b, seed=4)
+    assert torch.equal(a[0].weight, b[0].weight) and torch.equal(a[0].bias, b[0].bias)

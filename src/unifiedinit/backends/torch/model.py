@@ -239,11 +239,21 @@ def _guess(prefix: str, tensors: Mapping[str, torch.Tensor]) -> tuple[str, str]:
     return "other", "torch"
 
 
+_PLAIN = (torch.Tensor, nn.Parameter)
+
+
 def _dtensor(t: Any) -> bool:
     """A DTensor (an FSDP2 or tensor-parallel parameter); torch.distributed is only looked at when loaded."""
+    if type(t) in _PLAIN:
+        return False
     import sys
     module = sys.modules.get("torch.distributed.tensor")
     return module is not None and isinstance(t, module.DTensor)
+
+
+#: unseeded native draws of tensors up to this many entries are batched: one draw per (draw, dtype, device) into
+#: one buffer of at most BATCH entries, copied to the tensors with one ``torch._foreach_copy_``
+SMALL, BATCH = 1 << 16, 1 << 22
 
 
 def local_block(t: Any) -> tuple[torch.Tensor, tuple[tuple[int, int], ...]]:
@@ -305,11 +315,20 @@ class _Target:
         self.ops: dict[Any, TorchOps] = {}
         self.materialized: list[str] = []
         self.unset_buffers: list[str] = []
-        self.placements: dict[str, dict[str, Any]] = {}
+        self.placed: list[tuple] = []
+        self.batches: dict[tuple, list[tuple[Any, torch.Tensor]]] = {}
 
     def _place(self, p: Any, t: torch.Tensor, local: torch.Tensor, *, portable: bool, whole: bool) -> None:
+        self.placed.append((p, t, local, portable, whole))
+
+    def _placements(self) -> dict[str, dict[str, Any]]:
+        return {p.path: self._placement(p, t, local, portable=portable, whole=whole)
+                for p, t, local, portable, whole in self.placed}
+
+    @staticmethod
+    def _placement(p: Any, t: torch.Tensor, local: torch.Tensor, *, portable: bool, whole: bool) -> dict:
         sharded = _dtensor(t)
-        self.placements[p.path] = {
+        return {
             "global_shape": list(p.shape), "local_shape": list(local.shape),
             "placement": ", ".join(map(str, t.placements)) if sharded else "whole",
             "device": str(t.device_mesh) if sharded else str(t.device),
@@ -358,6 +377,10 @@ class _Target:
         if t.is_meta:
             return  # checked, and left for materialization
         if not _dtensor(t):
+            if stream is None and draw.elementwise and t.numel() <= SMALL and self.generator is None:
+                # the global RNG, as torch's own init: small tensors of one draw are drawn together at the end
+                self.batches.setdefault((draw, t.dtype, t.device), []).append((p, t))
+                return
             with torch.no_grad():
                 sampled(self._ops(t.device, stream), draw, tuple(t.shape), t.dtype, p.stacked, out=t)
             self._place(p, t, t, portable=False, whole=False)
@@ -391,8 +414,29 @@ class _Target:
         from ...reference import CHUNK
         self._place(p, t, local, portable=True, whole=not (draw.elementwise and t.numel() > CHUNK))
 
+    def _flush(self) -> None:
+        """Draw every batch: one call per (draw, dtype, device) and buffer, one ``_foreach_copy_`` into the
+        tensors (grouped by draw, in the model's order within a group: torch.manual_seed repeats it)."""
+        for (draw, dtype, device), members in self.batches.items():
+            ops = self._ops(device, None)
+            start = 0
+            while start < len(members):
+                group, size = [], 0
+                while start < len(members) and (not group or size + members[start][1].numel() <= BATCH):
+                    group.append(members[start])
+                    size += members[start][1].numel()
+                    start += 1
+                with torch.no_grad():
+                    buffer = sampled(ops, draw, (size,), dtype, out=torch.empty(size, dtype=dtype, device=device))
+                    views = [v.view(t.shape) for v, (_, t) in zip(buffer.split([t.numel() for _, t in group]), group)]
+                    torch._foreach_copy_([t for _, t in group], views)
+                for p, t in group:
+                    self._place(p, t, t, portable=False, whole=False)
+        self.batches.clear()
+
     def result(self, report: Any) -> Any:
-        report.placements = self.placements
+        self._flush()
+        report.placements = self._placements()
         report.materialized = tuple(self.materialized)
         report.unset_buffers = tuple(self.unset_buffers)
         return report
