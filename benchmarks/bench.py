@@ -440,6 +440,130 @@ def trunc_normal(reps: int, n: int) -> dict:
     return out
 
 
+# ---------------------------------------------------------------------------------------------- every spec
+
+SPEC_SHAPE, STRUCTURED_SHAPE = (4096, 4096), (1024, 1024)
+SPEC_TARGETS = {"flax": "flax", "torch": "torch", "mxnet": "mxnet", "keras-tensorflow": "keras",
+                "keras-jax": "keras", "keras-torch": "keras"}
+
+
+def _bench_specs() -> list:
+    import unifiedinit as ui
+    skip = (ui.FromArray, ui.Eye, ui.Dirac, ui.Bilinear, ui.DeltaOrthogonal)  # fixed values or shapes of their own
+    return [s for s in ui.specs.examples() if not isinstance(s, skip)]
+
+
+def spec_times(framework: str, reps: int) -> dict:
+    """Seconds per draw of every catalog spec on a (4096, 4096) float32 tensor in one framework's native mode
+    (orthogonal and sparse on (1024, 1024)), and of the framework's own normal on the same shapes."""
+    times: dict = {}
+    specs = _bench_specs()
+
+    def shape_of(spec):
+        return STRUCTURED_SHAPE if not spec.lower(__import__("unifiedinit").TensorInfo.make(
+            STRUCTURED_SHAPE, "torch")).elementwise else SPEC_SHAPE
+
+    if framework == "torch":
+        import torch
+        from unifiedinit.backends.torch import init_
+        torch.set_num_threads(os.cpu_count() or 1)
+        g = torch.Generator().manual_seed(0)
+        for shape in (SPEC_SHAPE, STRUCTURED_SHAPE):
+            t = torch.empty(shape)
+            times[("normal", shape)] = _timed(lambda: t.normal_(generator=g), reps)
+        for spec in specs:
+            t = torch.empty(shape_of(spec))
+            times[(repr(spec), t.shape)] = _timed(lambda: init_(t, spec, generator=g), reps)
+        t = torch.empty(SPEC_SHAPE)
+        times[("torch's own trunc_normal_", SPEC_SHAPE)] = _timed(lambda: torch.nn.init.trunc_normal_(t), reps)
+    elif framework == "flax":
+        import jax
+        import jax.numpy as jnp
+        key = jax.random.key(0)
+
+        def timed_jit(fn, shape):
+            f = jax.jit(lambda k: fn(k, shape, jnp.float32))
+            return _timed(lambda: f(key).block_until_ready(), reps)
+
+        for shape in (SPEC_SHAPE, STRUCTURED_SHAPE):
+            times[("normal", shape)] = timed_jit(lambda k, sh, dt: jax.random.normal(k, sh, dt), shape)
+        for spec in specs:
+            times[(repr(spec), shape_of(spec))] = timed_jit(spec.to_flax(), shape_of(spec))
+        times[("JAX's own lecun_normal", SPEC_SHAPE)] = timed_jit(jax.nn.initializers.lecun_normal(), SPEC_SHAPE)
+        times[("JAX's own truncated_normal", SPEC_SHAPE)] = timed_jit(jax.nn.initializers.truncated_normal(1.0),
+                                                                      SPEC_SHAPE)
+    elif framework.startswith("keras-"):
+        import keras
+        backend = keras.backend.backend()
+
+        def ready(x):
+            if backend == "jax":
+                x.block_until_ready()
+            return x
+
+        for shape in (SPEC_SHAPE, STRUCTURED_SHAPE):
+            times[("normal", shape)] = _timed(lambda: ready(keras.random.normal(shape, seed=1)), reps)
+        for spec in specs:
+            init = spec.to_keras(seed=1)
+            times[(repr(spec), shape_of(spec))] = _timed(lambda: ready(init(shape_of(spec))), reps)
+        own = keras.initializers.LecunNormal(seed=1)
+        times[("Keras's own LecunNormal", SPEC_SHAPE)] = _timed(lambda: ready(own(SPEC_SHAPE)), reps)
+    elif framework == "mxnet":
+        from unifiedinit.backends.mxnet import init_array  # first: it lets MXNet import under NumPy 2
+        import mxnet as mx
+        for shape in (SPEC_SHAPE, STRUCTURED_SHAPE):
+            x = mx.nd.zeros(shape)
+            times[("normal", shape)] = _timed(lambda: (mx.nd.random.normal(shape=shape, out=x), mx.nd.waitall()),
+                                              reps)
+        for spec in specs:
+            x = mx.nd.zeros(shape_of(spec))
+            times[(repr(spec), x.shape)] = _timed(lambda: (init_array(spec, x, layout="torch"), mx.nd.waitall()),
+                                                  reps)
+    return {f"{name}|{shape[0]}x{shape[1]}": t for (name, shape), t in times.items()}
+
+
+def specs_section(reps: int, frameworks: list[str]) -> list[str]:
+    """One table: every spec's throughput against the framework's own normal in the same process (higher is
+    better: 1.00 = as fast as drawing normals)."""
+    results = {}
+    for fw in frameworks:
+        env = dict(os.environ)
+        if fw.startswith("keras-"):
+            env["KERAS_BACKEND"] = fw.split("-", 1)[1]
+        print(f"specs: {fw} ...", file=sys.stderr, flush=True)
+        proc = subprocess.run([sys.executable, __file__, "--spec-times", fw, "--reps", str(reps)],
+                              capture_output=True, text=True, env=env)
+        if proc.returncode:
+            print(proc.stderr[-3000:], file=sys.stderr)
+            results[fw] = None
+            continue
+        results[fw] = json.loads(proc.stdout.strip().splitlines()[-1])
+    rows: list[str] = []
+    for fw, r in results.items():
+        for name in (r or {}):
+            if name not in rows:
+                rows.append(name)
+    lines = [f"Throughput of each spec's native draw against the framework's own normal on the same shape, in one "
+             f"process (1.00: as fast as `normal`; higher is faster): {SPEC_SHAPE[0]} × {SPEC_SHAPE[1]} float32, "
+             f"orthogonal and sparse on {STRUCTURED_SHAPE[0]} × {STRUCTURED_SHAPE[1]}. Targets: truncated normals "
+             f"(TruncatedNormal, LecunNormal, VarianceScaling truncated) ≥ 0.9× on torch CPU; in JAX at least "
+             f"JAX's own `lecun_normal`.", "",
+             "| spec | shape | " + " | ".join(frameworks) + " |", "|---|---|" + "---|" * len(frameworks)]
+    for name in rows:
+        spec, shape = name.split("|")
+        cells = []
+        for fw in frameworks:
+            r = results.get(fw)
+            if not r or name not in r:
+                cells.append("—")
+                continue
+            cells.append(f"{r['normal|' + shape] / r[name]:.2f}")
+        lines.append(f"| {spec.replace('|', '/')} | {shape} | " + " | ".join(cells) + " |")
+    lines += ["", "Seconds per `normal` draw: " + ", ".join(
+        f"{fw} {r['normal|%dx%d' % SPEC_SHAPE]:.3f}" for fw, r in results.items() if r)]
+    return lines
+
+
 # ---------------------------------------------------------------------------------------------- large models
 
 LARGE_LAYERS, LARGE_WIDTH = 24, 2048  # 24 x Linear(2048, 2048): 100.7 M parameters
@@ -548,8 +672,8 @@ def large_section(reps: int) -> list[str]:
              f"`device=\"cpu\"` {local['empty_init_then_apply']:.3f} s: "
              f"**{local['empty_init_then_apply'] / local['build_then_apply']:.2f}×**.", "",
              "Sharded: `presets.flax` on the same stack under FSDP2 (gloo, one thread per rank), the slowest rank "
-             f"against one unsharded rank (target ≤ 0.35× on 4 ranks). This machine has 2 cores, so 4 ranks share "
-             f"them: the CPU time per rank is the work each does, the wall time includes waiting for a core.", "",
+             "against one unsharded rank (target ≤ 0.35× on 4 ranks). This machine has 2 cores, so 4 ranks share "
+             "them: the CPU time per rank is the work each does, the wall time includes waiting for a core.", "",
              "| mode | ranks | wall s | vs 1 rank | CPU s per rank | vs 1 rank |", "|---|---|---|---|---|---|"]
     for portable in (False, True):
         one = large_sharded(1, portable, max(1, reps - 1))
@@ -659,7 +783,8 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--frameworks", default="torch,flax,keras,mxnet")
     parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
-    parser.add_argument("--section", choices=["large"], help="run one section and rewrite it in --out")
+    parser.add_argument("--section", choices=["large", "specs"], help="run one section and rewrite it in --out")
+    parser.add_argument("--spec-times", metavar="FRAMEWORK", help=argparse.SUPPRESS)
     parser.add_argument("--one", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
     parser.add_argument("--real", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -669,6 +794,13 @@ def main() -> int:
         return 0
     if args.real:
         print(json.dumps(one_real(args.real[0], args.real[1], reps, args.quick)))
+        return 0
+    if args.spec_times:
+        print(json.dumps(spec_times(args.spec_times, reps)))
+        return 0
+    if args.section == "specs":
+        replace_section(args.out, "Every spec against the framework's own normal (CPU)",
+                        specs_section(reps, list(SPEC_TARGETS)))
         return 0
     if args.section == "large":
         replace_section(args.out, "Large models: meta and sharded (torch, CPU)", large_section(reps))

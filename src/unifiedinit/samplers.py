@@ -128,6 +128,9 @@ def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: An
     if isinstance(d, D.Constant):
         return ops.full(shape, d.value, dt, out)
     if isinstance(d, D.Affine):
+        folded = _fold(d)
+        if folded is not None:  # the same law in one pass: an affine map of a normal or uniform is one too
+            return _elementwise(ops, folded, shape, dt, final, out)
         x = ops.affine(_elementwise(ops, d.base, shape, dt, dt, out), d.scale, d.shift)
         return x if support is None else ops.clip(x, *support)
     if isinstance(d, D.Mixture):
@@ -141,6 +144,19 @@ def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: An
             x = ops.where(u >= edge, _elementwise(ops, comp, shape, dt, final), x)
         return x
     raise TypeError(f"not an elementwise draw: {d!r}")  # pragma: no cover
+
+
+def _fold(d: D.Affine) -> D.Draw | None:
+    """``scale * x + shift`` as one draw of the base's family, where there is one: a normal for any scale, a
+    uniform or truncated normal for a positive one (a negative one would swap which end a uniform leaves open)."""
+    b, s, t = d.base, d.scale, d.shift
+    if isinstance(b, D.Normal):
+        return D.Normal(s * b.mean + t, abs(s) * b.std)
+    if s > 0 and isinstance(b, D.Uniform):
+        return D.Uniform(s * b.low + t, s * b.high + t)
+    if s > 0 and isinstance(b, D.TruncatedNormal):
+        return D.TruncatedNormal(s * b.mean + t, s * b.std, s * b.low + t, s * b.high + t)
+    return None
 
 
 def _orthogonal(ops: Any, d: D.Orthogonal, shape: tuple[int, ...], dt: Any) -> Any:
