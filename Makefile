@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 VENV1  := .venv-numpy1
 STAMP1 := $(VENV1)/.installed
 
-.PHONY: report test env clean
+.PHONY: report test bench env clean
 
 report: $(STAMP)
 	@mkdir -p out
@@ -25,6 +25,10 @@ test: $(STAMP) $(STAMP1)
 	KERAS_BACKEND=jax $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_keras.py
 	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_keras.py
 	$(VENV1)/bin/python -m pytest -q -p no:cacheprovider
+
+# benchmarks/RESULTS.md: every spec and whole models against each framework's own init (GPU rows where one is seen)
+bench: $(STAMP)
+	$(VENV)/bin/python benchmarks/bench.py
 
 env: $(STAMP)
 

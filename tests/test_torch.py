@@ -462,3 +462,19 @@ def test_seeded_plans_keep_one_stream_per_parameter():
     ui.presets.flax.apply(a, seed=4)
     ui.presets.flax.apply(b, seed=4)
     assert torch.equal(a[0].weight, b[0].weight) and torch.equal(a[0].bias, b[0].bias)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+@pytest.mark.parametrize("seed", [None, 0])
+def test_a_plan_on_cuda_never_waits_for_the_device(seed):
+    model = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16), nn.Flatten(), nn.Linear(16, 300),
+                          nn.LayerNorm(300), nn.Linear(300, 10)).cuda()
+    plan = ui.presets.flax.rule(ui.Mixture([ui.Normal(0, 0.02), ui.Zeros()], [0.5, 0.5]), kind="norm",
+                                role="shift")
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")  # any device -> host sync raises
+    try:
+        plan.apply(model, seed=seed)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    assert all(t.device.type == "cuda" for t in model.state_dict().values())

@@ -7,7 +7,7 @@ samples these and nothing else; ``unifiedinit.reference`` samples them exactly w
 
 Elementwise draws (every entry independent and identically distributed): Uniform, Normal,
 TruncatedNormal, Constant, Mixture, Affine. Structured draws: Orthogonal, DeltaOrthogonal, Eye, Dirac, Sparse,
-Array.
+Array, Rows.
 """
 
 from __future__ import annotations
@@ -116,3 +116,17 @@ class Array(Draw):
     deterministic: ClassVar[bool] = True
     values: tuple[float, ...]
     shape: tuple[int, ...]
+
+
+class Rows(Draw):
+    """``base`` over the whole tensor, except the entries at ``index`` along ``axis`` (one slice: an embedding's
+    padding row), which are drawn from ``fill`` (elementwise) instead."""
+    elementwise: ClassVar[bool] = False
+    base: Draw
+    fill: Draw
+    axis: int
+    index: int
+
+    @property  # type: ignore[override]
+    def deterministic(self) -> bool:
+        return self.base.deterministic and self.fill.deterministic

@@ -236,16 +236,20 @@ class TensorInfo(Record):
     shape: tuple[int, ...]
     layout: Layout
     layer_fans: tuple[int, int] | None = None
+    #: the padding row of an embedding whose layer has one (torch's ``padding_idx``), else None
+    padding_idx: int | None = None
 
     @classmethod
     def make(cls, shape: Sequence[int], layout: LayoutLike = "torch",
-             layer_fans: Sequence[int] | None = None) -> "TensorInfo":
+             layer_fans: Sequence[int] | None = None, padding_idx: int | None = None) -> "TensorInfo":
         lf = None
         if layer_fans is not None:
             if len(tuple(layer_fans)) != 2:
                 raise ValueError(f"parameter 'layer_fans' must be a pair (fan_in, fan_out), got {layer_fans!r}")
             lf = tuple(v.integer("", "layer_fans", f, minimum=1) for f in layer_fans)
-        return cls(check_shape(shape), get_layout(layout), lf)
+        if padding_idx is not None:
+            padding_idx = v.integer("", "padding_idx", padding_idx, minimum=0)
+        return cls(check_shape(shape), get_layout(layout), lf, padding_idx)
 
     @property
     def fans(self) -> tuple[int, int]:

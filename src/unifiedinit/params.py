@@ -77,6 +77,8 @@ class Param(Record):
     #: how many leading parts of the key path belong to the stacked module (filled by ``assign_keys``)
     stack_depth: int | None = None
     key: str = ""
+    #: an embedding's padding row (torch's ``padding_idx``), for specs that address it (``ui.Rows``)
+    padding_idx: int | None = None
 
     @property
     def slice_shape(self) -> tuple[int, ...]:
@@ -93,11 +95,12 @@ class Param(Record):
         the param's layout or ``layout``."""
         fans = fans or ("tensor" if self.role in WEIGHT_ROLES else "layer")
         shape, layout = self.slice_shape, layout or self.layout
+        pad = self.padding_idx
         if fans == "layer" and self.layer_fans is not None:
-            return TensorInfo.make(shape, layout, self.layer_fans)
+            return TensorInfo.make(shape, layout, self.layer_fans, pad)
         if len(shape) < get_layout(layout).min_ndim:  # a vector or scalar has no fans: Keras's rule
-            return TensorInfo.make(shape, layout, vector_fans(shape))
-        return TensorInfo.make(shape, layout)
+            return TensorInfo.make(shape, layout, vector_fans(shape), pad)
+        return TensorInfo.make(shape, layout, padding_idx=pad)
 
     def slices(self) -> list[tuple[int, ...]]:
         """Every index along the stacked axes, in row-major order ([()] when nothing is stacked)."""

@@ -300,7 +300,7 @@ class Plan:
         layers = p.slices() if block is None else \
             [s for s in p.slices() if all(block[a][0] <= j < block[a][1] for a, j in zip(p.stacked, s))]
         parts = [portable(rule.spec, p.slice_shape, layout=layout, seed=seed, key=p.slice_key(i), dtype=p.dtype,
-                          layer_fans=info.layer_fans, index=inner) for i in layers]
+                          layer_fans=info.layer_fans, index=inner, padding_idx=info.padding_idx) for i in layers]
         if not p.stacked:
             return parts[0]
         sizes = p.layers if block is None else tuple(block[a][1] - block[a][0] for a in p.stacked)

@@ -30,7 +30,7 @@ import math
 from typing import Any
 
 from .plan import Plan
-from .specs import (Constant, KaimingNormal, KaimingUniform, LecunNormal, Normal, Ones, Orthogonal, Uniform, VarianceScaling,
+from .specs import (Constant, KaimingNormal, KaimingUniform, LecunNormal, Normal, Ones, Orthogonal, Rows, Uniform, VarianceScaling,
                     XavierUniform, Zeros)
 
 __all__ = ["torch", "keras", "flax", "mxnet", "equinox", "PRESETS", "dcgan", "he_conv", "xavier_linear", "first_and_second",
@@ -57,7 +57,8 @@ torch = _quiet(_norms(
     .rule(KaimingUniform(a=math.sqrt(5)), kind=("dense", "conv"), role=("weight", "bias"))
     # ConvTranspose*: torch's fan_in of the (in, out/g, *k) weight is (out/g) x RF, the layer's fan_out
     .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role=("weight", "bias"))
-    .rule(Normal(0.0, 1.0), kind="embedding", role="embedding")                       # nn.Embedding: N(0, 1)
+    # nn.Embedding: N(0, 1), its padding_idx row zero (a layer without one: N(0, 1) everywhere)
+    .rule(Rows(Normal(0.0, 1.0)), kind="embedding", role="embedding")
     .rule(Constant(0.25), kind="prelu", role="slope")                                  # nn.PReLU(init=0.25)
     # RNN/LSTM/GRU: every weight and bias U(+-1/sqrt(hidden))
     .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind="recurrent", fans="layer")

@@ -197,6 +197,35 @@ def _sparse(ops: Any, d: D.Sparse, shape: tuple[int, ...], dt: Any) -> Any:
     return ops.moveaxis(ops.where(rank < zeros, ops.full(rows_first, 0.0, dt), w), 0, d.out_axis)
 
 
+def _rows(ops: Any, d: D.Rows, shape: tuple[int, ...], dt: Any, final: Any) -> Any:
+    """``base`` everywhere, then the slice at ``index`` along ``axis`` from ``fill`` (drawn elementwise, kept
+    where a mask says: immutable arrays take the same path as torch's)."""
+    import numpy as np
+    x = _structured(ops, d.base, shape, dt, final)
+    fill = _elementwise(ops, d.fill, shape, dt, final)
+    mask = np.zeros(shape[d.axis])
+    mask[d.index] = 1.0
+    mask = ops.from_numpy(mask.reshape([-1 if i == d.axis else 1 for i in range(len(shape))]), dt)
+    return ops.where(ops.broadcast_mul(mask, ops.full(shape, 1.0, dt)) > 0.5, fill, x)
+
+
+def _structured(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: Any) -> Any:
+    """Any draw of one (unstacked) tensor in the work dtype."""
+    if d.elementwise:
+        return _elementwise(ops, d, shape, dt, final)
+    if isinstance(d, D.Orthogonal):
+        return _orthogonal(ops, d, shape, dt)
+    if isinstance(d, D.Sparse):
+        return _sparse(ops, d, shape, dt)
+    if isinstance(d, D.DeltaOrthogonal):
+        return _delta_orthogonal(ops, d, shape, dt)
+    if isinstance(d, D.Rows):
+        return _rows(ops, d, shape, dt, final)
+    if d.deterministic:
+        return ops.from_numpy(determined(d, shape), dt)
+    raise TypeError(f"unknown draw {d!r}")  # pragma: no cover
+
+
 def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
     """The values of a determined structured draw (eye, dirac, array) as a float64 NumPy array."""
     import numpy as np
@@ -216,6 +245,12 @@ def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
         return out
     if isinstance(d, D.Array):
         return np.asarray(d.values, dtype=np.float64).reshape(d.shape)
+    if isinstance(d, D.Rows):
+        out = determined(d.base, shape)
+        index = [slice(None)] * len(shape)
+        index[d.axis] = d.index
+        out[tuple(index)] = d.fill.value if isinstance(d.fill, D.Constant) else determined(d.fill, shape)[tuple(index)]
+        return out
     raise TypeError(f"not a determined draw: {d!r}")  # pragma: no cover
 
 
@@ -237,18 +272,7 @@ def draw(ops: Any, d: D.Draw, shape: tuple[int, ...], dtype: Any, stacked: tuple
         return x
     dt = ops.work_dtype(dtype)
     target = out if out is not None and dt == dtype else None  # drawn straight into out when no cast is needed
-    if d.elementwise:
-        x = _elementwise(ops, d, shape, dt, dtype, target)
-    elif isinstance(d, D.Orthogonal):
-        x = _orthogonal(ops, d, shape, dt)
-    elif isinstance(d, D.Sparse):
-        x = _sparse(ops, d, shape, dt)
-    elif isinstance(d, D.DeltaOrthogonal):
-        x = _delta_orthogonal(ops, d, shape, dt)
-    elif d.deterministic:
-        x = ops.from_numpy(determined(d, shape), dt)
-    else:  # pragma: no cover
-        raise TypeError(f"unknown draw {d!r}")
+    x = _elementwise(ops, d, shape, dt, dtype, target) if d.elementwise else _structured(ops, d, shape, dt, dtype)
     if out is None:
         return ops.cast(x, dtype)
     if x is not out:

@@ -627,6 +627,52 @@ class Affine(Spec):
         return D.Affine(self.base.lower(info), self.scale, self.shift)
 
 
+@register
+class Rows(Spec):
+    """``base`` for the tensor, with one row drawn from ``fill`` instead: the entries at ``index`` along the
+    layer's input axis (``along="in"``; ``"out"``: its output axis). An embedding's vocabulary is its input axis
+    in every framework, and ``index="padding_idx"`` is the layer's padding row (torch's ``padding_idx``, which
+    torch and Hugging Face zero): ``Rows(Normal(0, 0.02))`` is BERT's word embedding. Where the layer has no
+    padding row, ``"padding_idx"`` leaves ``base`` as it is. ``fill`` is an elementwise spec (default Zeros)."""
+    elementwise: ClassVar[bool] = False
+    base: Spec
+    fill: Spec = Zeros()
+    index: Any = "padding_idx"
+    along: str = "in"
+    _spec_fields: ClassVar[tuple[str, ...]] = ("base", "fill")
+
+    def __post_init__(self) -> None:
+        for name in ("base", "fill"):
+            if not isinstance(getattr(self, name), Spec):
+                raise TypeError(f"Rows: parameter {name!r} must be a spec, got {getattr(self, name)!r}")
+        if not self.fill.elementwise:
+            raise ValueError(f"Rows: parameter 'fill' must be an elementwise spec, got {type(self.fill).__name__}")
+        if self.index != "padding_idx":
+            _set(self, "index", v.integer("Rows", "index", self.index))
+        if self.along not in ("in", "out"):
+            raise ValueError(f"Rows: parameter 'along' must be 'in' or 'out', got {self.along!r}")
+
+    @property
+    def fan_based(self) -> bool:  # type: ignore[override]
+        return self.base.fan_based or self.fill.fan_based
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        base = self.base.lower(info)
+        index = info.padding_idx if self.index == "padding_idx" else self.index
+        if index is None:
+            return base
+        outs, ins, _ = info.layout.resolve(len(info.shape))
+        axes = ins if self.along == "in" else outs
+        if len(axes) != 1:
+            raise ValueError(f"Rows: layout {info.layout.name!r} has no single {self.along}put axis on a tensor "
+                             f"of shape {info.shape}")
+        n = info.shape[axes[0]]
+        if not -n <= index < n:
+            raise ValueError(f"Rows: parameter 'index' must be a row of the {n} along the {self.along}put axis, "
+                             f"got {index}")
+        return D.Rows(base, self.fill.lower(info), axes[0], index % n)
+
+
 # ------------------------------------------------------------------------------------------- examples
 
 def examples() -> list[Spec]:
@@ -642,5 +688,5 @@ def examples() -> list[Spec]:
         Orthogonal(gain=1.5), DeltaOrthogonal(gain=1.2), Eye(), Bilinear(), Dirac(groups=1), Sparse(0.3, 0.02),
         FromArray([[1.0, 2.0], [3.0, 4.0]], layout="torch"),
         Mixture([Uniform(5, 10), Zeros(), Uniform(-10, -5)], [0.25, 0.5, 0.25]),
-        Affine(LecunNormal(), scale=0.5, shift=1.0),
+        Affine(LecunNormal(), scale=0.5, shift=1.0), Rows(Normal(0.0, 0.02), Constant(3.0), index=1),
     ]

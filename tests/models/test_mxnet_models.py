@@ -31,6 +31,7 @@ def build(name, seed=0):
     net = MODELS[name]()
     net.initialize()
     net(mx.nd.zeros((1, 3, 32, 32)))  # shapes known
+    mx.nd.waitall()  # the deferred initialization is asynchronous: finished before any snapshot is taken
     return net
 
 

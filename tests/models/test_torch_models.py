@@ -303,8 +303,6 @@ def test_gpt2_conv1d_gets_a_linear_default(built):
             assert verdict, f"{n}: {verdict}"
 
 
-@pytest.mark.xfail(strict=True, reason="library bug: presets.torch draws N(0, 1) over an nn.Embedding's "
-                                       "padding_idx row, which torch's reset_parameters (and HF) zero")
 def test_embedding_padding_row_is_zero_as_torch_leaves_it(built):
     model = fresh(built, "bert")
     emb = model.embeddings.word_embeddings
@@ -314,6 +312,11 @@ def test_embedding_padding_row_is_zero_as_torch_leaves_it(built):
     poison(model)
     ui.presets.torch.apply(model, seed=0)
     assert not emb.weight[emb.padding_idx].any()
+    rest = torch.cat([emb.weight[:emb.padding_idx], emb.weight[emb.padding_idx + 1:]]).detach().flatten()
+    assert rest.all() and stats.check(sample(rest.numpy(), 4), ui.Normal(0, 1), alpha=ALPHA)
+    poison(model)  # portable mode too, and the same row in a model built without padding is drawn
+    ui.presets.torch.apply(model, seed=0, portable=True)
+    assert not emb.weight[emb.padding_idx].any() and emb.weight[emb.padding_idx - 1].all()
 
 
 # ------------------------------------------------------------------------------------ 3. report rows

@@ -148,6 +148,16 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
         w = 1.0 / rf
         return Distribution(f"{w:.3g}: {centre.name} | 0", lambda x: w * centre.cdf(x) + (1 - w) * zero.cdf(x),
                             tuple(w * m for m in centre.raw), centre.support, ((0.0, 1 - w),))
+    if isinstance(draw, D.Rows):
+        w = 1.0 / shape[draw.axis]  # the share of entries in the row
+        base, fill = distribution(draw.base, shape), distribution(draw.fill, shape)
+        if w == 1.0:
+            return fill
+        return Distribution(f"{1 - w:.3g}: {base.name} | {w:.3g}: {fill.name}",
+                            lambda x: (1 - w) * base.cdf(x) + w * fill.cdf(x),
+                            tuple((1 - w) * a + w * b for a, b in zip(base.raw, fill.raw)),
+                            (min(base.support[0], fill.support[0]), max(base.support[1], fill.support[1])),
+                            tuple((a, (1 - w) * m) for a, m in base.atoms) + tuple((a, w * m) for a, m in fill.atoms))
     if isinstance(draw, D.Sparse):
         rows = shape[draw.out_axis % len(shape)]
         p0 = math.ceil(draw.sparsity * rows) / rows

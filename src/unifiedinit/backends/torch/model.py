@@ -145,10 +145,11 @@ def _module_records(prefix: str, module: nn.Module, parent: nn.Module | None) ->
         own_layout = (info.layouts.get(name) if info is not None else None) or \
             (layout if role in ("weight", "embedding") else "torch")
         stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
+        padding = getattr(module, "padding_idx", None) if role == "embedding" else None
         out.append((Param(path="/".join(filter(None, (prefix.replace(".", "/"), name))), kind=kind, role=role,
                           dtype=_dtype_name(t), shape=tuple(t.shape), layout=own_layout, layer_fans=layer_fans,
                           layer=type(module).__name__, trainable=is_param and t.requires_grad, stacked=stacked,
-                          key_leaf=sub), t))
+                          key_leaf=sub, padding_idx=padding if isinstance(padding, int) else None), t))
     return out
 
 
