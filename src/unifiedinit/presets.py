@@ -34,7 +34,7 @@ from .specs import (Constant, KaimingNormal, KaimingUniform, LecunNormal, Normal
                     XavierUniform, Zeros)
 
 __all__ = ["torch", "keras", "flax", "mxnet", "equinox", "PRESETS", "dcgan", "he_conv", "xavier_linear", "first_and_second",
-           "SEED_PATTERNS"]
+           "SEED_PATTERNS", "hf", "bert", "llama", "gpt2", "vit", "t5", "FAMILIES"]
 
 
 def _quiet(plan: Plan) -> Plan:
@@ -156,3 +156,10 @@ def first_and_second(first: Any = XavierUniform(), second: Any = Constant(42.0),
 
 
 SEED_PATTERNS = {"dcgan": dcgan, "he_conv": he_conv, "xavier_linear": xavier_linear}
+
+# ------------------------------------------------------------------------------------- model-family recipes
+
+from .recipes import bert, gpt2, hf, llama, t5, vit  # noqa: E402
+
+#: the family recipes by name (functions of the family's hyper-parameters or config, each returning a plan)
+FAMILIES = {"hf": hf, "bert": bert, "llama": llama, "gpt2": gpt2, "vit": vit, "t5": t5}

@@ -1,0 +1,124 @@
+"""Model-family recipes: the initialization a family is trained with, as a plan for any framework.
+
+Each function takes the hyper-parameters by the names the family's own configuration uses, or ``config=`` (a
+Hugging Face config object or a dict with those names; keywords given explicitly win), and returns a
+``Plan``. The rules select by layer kind, role and path globs, so the same plan applies to the family's model
+in torch, Flax, Keras, MXNet or Equinox when the modules carry the family's names (``c_proj``, ``q``...).
+
+Sources (transformers 5, ``PreTrainedModel._init_weights`` and each model's override):
+
+- ``hf``: Hugging Face's base recipe. Linear and Conv weights N(0, initializer_range) with zero biases,
+  embeddings N(0, initializer_range) with the padding row zero, norms ones and zeros, LSTM weights Xavier-uniform
+  with zero biases. BERT, Llama, Mistral, Qwen2 and most HF models use only this.
+- ``gpt2``: the base recipe, and the residual projections (``c_proj`` of attention and MLP) scaled by
+  1/sqrt(2 n_layer) (GPT-2 paper, Megatron-LM).
+- ``vit``: the base recipe, position embeddings and the [CLS] token truncated N(0, initializer_range) cut at
+  +-2 (torch's absolute bounds), the mask token zero.
+- ``t5``: Mesh TensorFlow's fan scaling with ``initializer_factor`` f. Every projection is N(0, f^2 / fan_in),
+  and q is N(0, f^2 / (d_model d_kv)). The shared embedding and an untied head are N(0, f^2), the relative
+  attention bias N(0, f^2 / d_model), and the norms f.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .plan import Plan
+from .specs import Constant, Normal, Ones, Rows, TruncatedNormal, VarianceScaling, XavierUniform, Zeros
+
+__all__ = ["hf", "bert", "llama", "gpt2", "vit", "t5"]
+
+_LAYERS = ("dense", "conv", "conv_transpose")
+
+
+def _read(fn: str, config: Any, **given: Any) -> dict[str, Any]:
+    """The hyper-parameters: each given keyword, else the config's value of that name, else its default (the
+    keyword's value when no config has it). ``given`` maps name -> (value or None, default)."""
+    if config is not None and not isinstance(config, dict) and not hasattr(config, "__dict__"):
+        raise TypeError(f"presets.{fn}: parameter 'config' must be a Hugging Face config or a dict, got {config!r}")
+    out = {}
+    for name, (value, default) in given.items():
+        if value is None and config is not None:
+            value = config.get(name) if isinstance(config, dict) else getattr(config, name, None)
+        value = default if value is None else value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            raise ValueError(f"presets.{fn}: parameter {name!r} must be a number > 0, got {value!r}")
+        out[name] = value
+    return out
+
+
+def _quiet(plan: Plan, name: str) -> Plan:
+    import dataclasses
+    return Plan([dataclasses.replace(r, quiet=True) for r in plan.rules], name)
+
+
+def _base(std: float, name: str) -> Plan:
+    return (Plan(name=name)
+            .rule(Normal(0.0, std), kind=_LAYERS + ("attention",), role="weight")
+            .rule(Zeros(), role="bias")
+            .rule(Rows(Normal(0.0, std)), kind="embedding", role="embedding")
+            .rule(XavierUniform(), kind="recurrent", role=("weight", "recurrent_weight"))
+            .rule(Zeros(), kind="recurrent", role=("bias", "recurrent_bias"))
+            .rule(Ones(), kind="norm", role=("scale", "running_var"))
+            .rule(Zeros(), kind="norm", role=("shift", "running_mean", "batches_tracked")))
+
+
+def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
+    """Hugging Face's base initialization (``PreTrainedModel._init_weights``): Linear/Conv weights and
+    embeddings N(0, initializer_range) (default 0.02), biases zero, an embedding's padding row zero, norms
+    ones/zeros, LSTM weights Xavier-uniform with zero biases."""
+    std = _read("hf", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
+    return _quiet(_base(std, "hf"), "hf")
+
+
+def bert(initializer_range: float | None = None, *, config: Any = None) -> Plan:
+    """BERT (and RoBERTa, ELECTRA...): Hugging Face's base recipe with std ``initializer_range``."""
+    std = _read("bert", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
+    return _quiet(_base(std, "bert"), "bert")
+
+
+def llama(initializer_range: float | None = None, *, config: Any = None) -> Plan:
+    """Llama (Mistral, Qwen2...): Hugging Face's base recipe; RMSNorm scales ones."""
+    std = _read("llama", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
+    return _quiet(_base(std, "llama"), "llama")
+
+
+def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, config: Any = None) -> Plan:
+    """GPT-2: the base recipe, and the residual projections (``*c_proj*`` weights of attention and MLP)
+    N(0, (initializer_range / sqrt(2 n_layer))^2) (default 0.02 and 12 layers)."""
+    h = _read("gpt2", config, initializer_range=(initializer_range, 0.02), n_layer=(n_layer, 12))
+    std = h["initializer_range"]
+    plan = _base(std, "gpt2").rule(Normal(0.0, std / math.sqrt(2 * h["n_layer"])), kind="dense", role="weight",
+                                   path="*c_proj*")
+    return _quiet(plan, "gpt2")
+
+
+def vit(initializer_range: float | None = None, *, config: Any = None) -> Plan:
+    """ViT: the base recipe; position embeddings and the [CLS] token truncated N(0, initializer_range^2) cut at
+    -2 and 2 (absolute bounds, as torch's ``trunc_normal_``), the mask token zero."""
+    std = _read("vit", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
+    plan = (_base(std, "vit")
+            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), path="*position_embeddings*")
+            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), path="*cls_token*")
+            .rule(Zeros(), path="*mask_token*"))
+    return _quiet(plan, "vit")
+
+
+def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv: int | None = None, *,
+       config: Any = None) -> Plan:
+    """T5 (Mesh TensorFlow's scaling, ``initializer_factor`` f, default 1): every projection N(0, f^2 / fan_in)
+    (k, v and wi: d_model; o: heads x d_kv; wo: d_ff), q N(0, f^2 / (d_model d_kv)), the shared embedding and an
+    untied ``lm_head`` N(0, f^2), the relative attention bias N(0, f^2 / d_model), T5LayerNorm scales f."""
+    h = _read("t5", config, initializer_factor=(initializer_factor, 1.0), d_model=(d_model, 512), d_kv=(d_kv, 64))
+    f, dm, dkv = h["initializer_factor"], h["d_model"], h["d_kv"]
+    plan = (Plan(name="t5")
+            .rule(VarianceScaling(f * f, "fan_in", "normal"), kind="dense", role="weight")
+            .rule(VarianceScaling(f * f / dkv, "fan_in", "normal"), kind="dense", role="weight", path="*/q/*")
+            .rule(Normal(0.0, f), kind="dense", role="weight", path="*lm_head*")
+            .rule(Zeros(), role="bias")
+            .rule(Rows(Normal(0.0, f)), kind="embedding", role="embedding")
+            .rule(Normal(0.0, f / math.sqrt(dm)), kind="embedding", role="embedding", path="*relative_attention_bias*")
+            .rule(Constant(f), kind="norm", role="scale")
+            .rule(Zeros(), kind="norm", role="shift"))
+    return _quiet(plan, "t5")

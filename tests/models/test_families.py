@@ -1,0 +1,125 @@
+"""Model-family recipes (``ui.presets.bert``, ``gpt2``, ``llama``, ``vit``, ``t5``, ``hf``) against the families'
+own initialization.
+
+torch: each Hugging Face model is built from a small config (its constructor runs Hugging Face's
+``_init_weights``, the reference), and a second copy is poisoned with NaN and initialized by our recipe with
+``config=model.config``. Every parameter is then compared: equal where the reference is a constant (norms, biases,
+the padding row), a two-sample KS at ``compare.ALPHA`` = 1e-6 otherwise (about 150 tests: a correct library
+fails a run by chance with probability about 1.5e-4). Flax: the GPT-2 recipe on an NNX model with GPT-2's
+module names, each parameter against the law the GPT-2 paper's formula gives, written here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+import unifiedinit as ui  # noqa: E402
+from unifiedinit.verify import stats  # noqa: E402
+
+from .compare import ALPHA, same_law, sample  # noqa: E402
+from .test_torch_models import BUILD, poison  # noqa: E402
+
+transformers.utils.logging.set_verbosity_error()
+
+FAMILIES = ("bert", "gpt2", "llama", "vit", "t5")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_the_recipe_reproduces_the_familys_own_init(family):
+    torch.manual_seed(0)
+    reference = BUILD[family]()
+    torch.manual_seed(1)
+    model = BUILD[family]()
+    poison(model)
+    report = ui.presets.FAMILIES[family](config=model.config).apply(model, seed=3)
+    assert not report.unmatched, [p.path for p in report.unmatched]
+    theirs = dict(reference.named_parameters())
+    for name, t in model.named_parameters():
+        assert not torch.isnan(t).any(), f"{family}: {name} was not written"
+        same_law(sample(t.detach().numpy(), 1), sample(theirs[name].detach().numpy(), 2), f"{family}: {name}")
+    if family == "bert":
+        emb = model.embeddings.word_embeddings
+        assert emb.padding_idx is not None and not emb.weight[emb.padding_idx].any()
+
+
+def test_gpt2_residual_projections_are_scaled_by_depth():
+    torch.manual_seed(0)
+    model = BUILD["gpt2"]()
+    poison(model)
+    ui.presets.gpt2(initializer_range=0.05, n_layer=8).apply(model, seed=0)
+    block = model.transformer.h[0]
+    for t, std in ((block.attn.c_proj.weight, 0.05 / 4), (block.mlp.c_proj.weight, 0.05 / 4),
+                   (block.attn.c_attn.weight, 0.05), (model.transformer.wte.weight, 0.05)):
+        assert stats.check(sample(t.detach().numpy(), 0), ui.Normal(0, std), alpha=ALPHA)
+
+
+def test_t5_scales_each_projection_by_its_own_fan():
+    torch.manual_seed(0)
+    model = BUILD["t5"]()
+    c = model.config
+    poison(model)
+    ui.presets.t5(config=c).apply(model, seed=0)
+    attn = model.encoder.block[0].layer[0].SelfAttention
+    f = c.initializer_factor
+    expected = {attn.q.weight: f / math.sqrt(c.d_model * c.d_kv), attn.k.weight: f / math.sqrt(c.d_model),
+                attn.o.weight: f / math.sqrt(c.num_heads * c.d_kv),
+                model.encoder.block[0].layer[1].DenseReluDense.wo.weight: f / math.sqrt(c.d_ff),
+                attn.relative_attention_bias.weight: f / math.sqrt(c.d_model), model.shared.weight: f}
+    for t, std in expected.items():
+        assert stats.check(sample(t.detach().numpy(), 0), ui.Normal(0, std), alpha=ALPHA)
+
+
+@pytest.mark.parametrize("bad", [dict(initializer_range=0), dict(initializer_range=-1.0), dict(n_layer=0),
+                                 dict(initializer_range="0.02"), dict(config=3), dict(initializer_range=math.inf)])
+def test_bad_hyper_parameters_are_refused(bad):
+    with pytest.raises((ValueError, TypeError), match="presets.gpt2"):
+        ui.presets.gpt2(**bad)
+
+
+def test_keywords_win_over_the_config_and_dicts_work():
+    plan = ui.presets.gpt2(n_layer=2, config={"initializer_range": 0.1, "n_layer": 50})
+    rule = plan.rules[-1]
+    assert rule.spec == ui.Normal(0.0, 0.1 / 2) and rule.select.path == "*c_proj*"
+
+
+def test_the_gpt2_recipe_in_flax_nnx():
+    nnx = pytest.importorskip("flax.nnx")
+    import jax.numpy as jnp  # noqa: F401
+
+    class Attention(nnx.Module):
+        def __init__(self, d, rngs):
+            self.c_attn = nnx.Linear(d, 3 * d, rngs=rngs)
+            self.c_proj = nnx.Linear(d, d, rngs=rngs)
+
+    class Mlp(nnx.Module):
+        def __init__(self, d, rngs):
+            self.c_fc = nnx.Linear(d, 4 * d, rngs=rngs)
+            self.c_proj = nnx.Linear(4 * d, d, rngs=rngs)
+
+    class Block(nnx.Module):
+        def __init__(self, d, rngs):
+            self.ln_1, self.ln_2 = nnx.LayerNorm(d, rngs=rngs), nnx.LayerNorm(d, rngs=rngs)
+            self.attn, self.mlp = Attention(d, rngs), Mlp(d, rngs)
+
+    class Gpt(nnx.Module):
+        def __init__(self, d, layers, rngs):
+            self.wte = nnx.Embed(1000, d, rngs=rngs)
+            self.h = nnx.List([Block(d, rngs) for _ in range(layers)])
+
+    model = Gpt(64, 3, nnx.Rngs(0))
+    ui.presets.gpt2(initializer_range=0.02, n_layer=3).apply(model, seed=0)
+    residual = 0.02 / math.sqrt(6)
+    for block in model.h:
+        for layer, std in ((block.attn.c_attn, 0.02), (block.attn.c_proj, residual), (block.mlp.c_fc, 0.02),
+                           (block.mlp.c_proj, residual)):
+            kernel = np.asarray(layer.kernel.get_value())
+            assert stats.check(kernel.ravel(), ui.Normal(0, std), alpha=ALPHA)
+            assert not np.asarray(layer.bias.get_value()).any()
+        assert (np.asarray(block.ln_1.scale.get_value()) == 1).all()
+    assert stats.check(np.asarray(model.wte.embedding.get_value()).ravel(), ui.Normal(0, 0.02), alpha=ALPHA)
