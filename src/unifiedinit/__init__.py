@@ -15,14 +15,14 @@ if TYPE_CHECKING:  # annotations only: no runtime import of typing
 from .gain import calculate_gain
 from .layout import LAYOUTS, Layout, TensorInfo, fans, get_layout, register_layout
 from .serialize import from_dict, from_json, to_dict
-from .specs import (Affine, Bilinear, Constant, DeltaOrthogonal, Dirac, Eye, FromArray, GlorotUniform, KaimingNormal, KaimingUniform,
+from .specs import (Affine, Bilinear, Blocks, Constant, DeltaOrthogonal, Dirac, Eye, FromArray, GlorotUniform, KaimingNormal, KaimingUniform,
                     LecunNormal, LecunUniform, Mixture, Normal, Ones, Orthogonal, Rows, Sparse, Spec, TruncatedNormal,
                     Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros, examples, lower, register)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Affine", "Bilinear", "Constant", "DeltaOrthogonal", "Dirac", "Eye", "FromArray", "GlorotUniform", "KaimingNormal", "KaimingUniform",
+    "Affine", "Bilinear", "Blocks", "Constant", "DeltaOrthogonal", "Dirac", "Eye", "FromArray", "GlorotUniform", "KaimingNormal", "KaimingUniform",
     "LAYOUTS", "Layout", "LecunNormal", "LecunUniform", "Mixture", "NO_DECAY", "Normal", "Ones", "Orthogonal", "Rows",
     "Param", "Plan", "Portable", "Report", "Rule", "Select", "Sparse", "Spec", "TensorInfo", "TruncatedNormal", "Uniform",
     "VarianceScaling", "XavierNormal", "XavierUniform", "Zeros", "calculate_gain", "examples", "fans", "from_dict",

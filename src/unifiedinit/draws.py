@@ -7,7 +7,7 @@ samples these and nothing else; ``unifiedinit.reference`` samples them exactly w
 
 Elementwise draws (every entry independent and identically distributed): Uniform, Normal,
 TruncatedNormal, Constant, Mixture, Affine. Structured draws: Orthogonal, DeltaOrthogonal, Eye, Dirac, Sparse,
-Array, Rows.
+Array, Rows, Blocks.
 """
 
 from __future__ import annotations
@@ -130,3 +130,15 @@ class Rows(Draw):
     @property  # type: ignore[override]
     def deterministic(self) -> bool:
         return self.base.deterministic and self.fill.deterministic
+
+
+class Blocks(Draw):
+    """Equal consecutive blocks along ``axis``, block i drawn from ``parts[i]`` (the gates of a recurrent layer,
+    the q/k/v of a fused projection)."""
+    elementwise: ClassVar[bool] = False
+    parts: tuple[Draw, ...]
+    axis: int
+
+    @property  # type: ignore[override]
+    def deterministic(self) -> bool:
+        return all(p.deterministic for p in self.parts)

@@ -9,9 +9,9 @@ Torch's ConvTranspose default computes fan_in from storage axis 1 of its (in, ou
 *layer's* fan_out: the preset says so (``VarianceScaling(1/3, "fan_out", "uniform")`` with the layer's fans),
 so it gives the same numbers in Keras and Flax, whose kernels store the axes the other way round.
 
-Recurrent layers see their layer's fans as (hidden, hidden). Where a framework's default cannot be written
-per parameter, the preset keeps the parameter (rule spec None) and says so in its report: Keras's LSTM bias
-(zeros with the forget gate's block set to ones). Attention: torch's MultiheadAttention stores one (3E, E) in_proj
+Recurrent layers see their layer's fans as (hidden, hidden). Keras's LSTM bias (zeros with the forget gate's
+block set to ones) is ``Blocks([Zeros(), Ones(), Zeros(), Zeros()])``: the gates are stacked in the same order
+(i, f, c/g, o) in Keras, torch and MXNet; Flax's LSTMCell keeps one bias per gate, and its ``hf`` bias is ones. Attention: torch's MultiheadAttention stores one (3E, E) in_proj
 weight, Keras and Flax separate (E, heads, dim) query/key/value kernels and a (heads, dim, E) output kernel whose
 fans both take flattened to (input, output) features (the ``multihead_qkv`` / ``multihead_out`` layouts). Each
 preset's attention rules reproduce its own framework; across frameworks the projections do not correspond one
@@ -30,7 +30,7 @@ import math
 from typing import Any
 
 from .plan import Plan
-from .specs import (Constant, KaimingNormal, KaimingUniform, LecunNormal, Normal, Ones, Orthogonal, Rows, Uniform, VarianceScaling,
+from .specs import (Blocks, Constant, KaimingNormal, KaimingUniform, LecunNormal, Normal, Ones, Orthogonal, Rows, Uniform, VarianceScaling,
                     XavierUniform, Zeros)
 
 __all__ = ["torch", "keras", "flax", "mxnet", "equinox", "PRESETS", "dcgan", "he_conv", "xavier_linear", "first_and_second",
@@ -79,7 +79,10 @@ keras = _quiet(_norms(
     .rule(Zeros(), kind="prelu", role="slope")                          # PReLU: alpha "zeros"
     .rule(XavierUniform(), kind="recurrent", role="weight")             # LSTM/GRU kernel: glorot_uniform
     .rule(Orthogonal(), kind="recurrent", role="recurrent_weight")      # recurrent_kernel: orthogonal
-    .rule(None, kind="recurrent", role="bias")                          # zeros, forget block ones: kept
+    .rule(Zeros(), kind="recurrent", role="bias")                       # GRU, SimpleRNN: bias "zeros"
+    # LSTM: unit_forget_bias=True, zeros with the forget gate's block ones (gates i, f, c, o; torch i, f, g, o)
+    .rule(Blocks([Zeros(), Ones(), Zeros(), Zeros()]), kind="recurrent", role="bias", layer="*LSTM*")
+    .rule(Ones(), kind="recurrent", role="bias", path="*hf/bias")        # Flax's LSTMCell: one bias per gate
     .rule(Zeros(), kind="recurrent", role="recurrent_bias")             # one bias: a second one (torch's) is 0
     # MultiHeadAttention's EinsumDense kernels: glorot_uniform with fans of the kernel flattened to
     # (input features, output features) (the "multihead_*" layouts); biases zeros

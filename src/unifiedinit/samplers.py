@@ -104,6 +104,9 @@ class NumpyLikeOps(Ops):
     def stack(self, parts: list) -> Any:
         return self.xp.stack(parts)
 
+    def concat(self, parts: list, axis: int) -> Any:
+        return self.xp.concatenate(parts, axis=axis)
+
     def permute(self, x: Any, axes: tuple[int, ...]) -> Any:
         return self.xp.transpose(x, axes)
 
@@ -221,6 +224,9 @@ def _structured(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: Any
         return _delta_orthogonal(ops, d, shape, dt)
     if isinstance(d, D.Rows):
         return _rows(ops, d, shape, dt, final)
+    if isinstance(d, D.Blocks):
+        block = tuple(n // len(d.parts) if i == d.axis else n for i, n in enumerate(shape))
+        return ops.concat([_structured(ops, p, block, dt, final) for p in d.parts], d.axis)
     if d.deterministic:
         return ops.from_numpy(determined(d, shape), dt)
     raise TypeError(f"unknown draw {d!r}")  # pragma: no cover
@@ -245,6 +251,10 @@ def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
         return out
     if isinstance(d, D.Array):
         return np.asarray(d.values, dtype=np.float64).reshape(d.shape)
+    if isinstance(d, D.Blocks):
+        block = tuple(n // len(d.parts) if i == d.axis else n for i, n in enumerate(shape))
+        return np.concatenate([np.full(block, p.value) if isinstance(p, D.Constant) else determined(p, block)
+                               for p in d.parts], axis=d.axis)
     if isinstance(d, D.Rows):
         out = determined(d.base, shape)
         index = [slice(None)] * len(shape)

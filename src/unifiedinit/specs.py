@@ -673,6 +673,54 @@ class Rows(Spec):
         return D.Rows(base, self.fill.lower(info), axes[0], index % n)
 
 
+@register
+class Blocks(Spec):
+    """The tensor cut into ``len(parts)`` equal blocks along the layer's output axis (``along="out"``; ``"in"``:
+    its input axis; a vector: its only axis), block i from ``parts[i]``: the gates of a recurrent layer stacked
+    as torch, Keras and MXNet stack them, the q, k and v of a fused projection. Each part sees its block as the
+    tensor (its own fans), with the layer's fans where the block has none (a bias). Keras's LSTM bias is
+    ``Blocks([Zeros(), Ones(), Zeros(), Zeros()])`` (gates i, f, c, o: the forget gate's block ones)."""
+    elementwise: ClassVar[bool] = False
+    parts: tuple[Spec, ...]
+    along: str = "out"
+    _spec_fields: ClassVar[tuple[str, ...]] = ("parts",)
+
+    def __post_init__(self) -> None:
+        parts = self.parts
+        if not isinstance(parts, (list, tuple)) or not parts:
+            raise TypeError(f"Blocks: parameter 'parts' must be a non-empty list of specs, got {parts!r}")
+        for i, p in enumerate(parts):
+            if not isinstance(p, Spec):
+                raise TypeError(f"Blocks: parameter 'parts[{i}]' must be a spec, got {p!r}")
+        if self.along not in ("in", "out"):
+            raise ValueError(f"Blocks: parameter 'along' must be 'in' or 'out', got {self.along!r}")
+        _set(self, "parts", tuple(parts))
+
+    @property
+    def fan_based(self) -> bool:  # type: ignore[override]
+        return any(p.fan_based for p in self.parts)
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        shape = info.shape
+        if len(shape) == 1:
+            axis = 0
+        else:
+            outs, ins, _ = info.layout.resolve(len(shape))
+            axes = outs if self.along == "out" else ins
+            if len(axes) != 1:
+                raise ValueError(f"Blocks: layout {info.layout.name!r} has no single {self.along}put axis on a "
+                                 f"tensor of shape {shape}")
+            axis = axes[0]
+        k = len(self.parts)
+        if shape[axis] % k:
+            raise ValueError(f"Blocks: {k} parts must divide the {shape[axis]} entries along axis {axis} of a tensor "
+                             f"of shape {shape}")
+        block = tuple(n // k if i == axis else n for i, n in enumerate(shape))
+        # a block of a weight has its own fans; a block of a vector (a bias) has none, so it takes its layer's
+        part_info = TensorInfo.make(block, info.layout, info.layer_fans if len(shape) < info.layout.min_ndim else None)
+        return D.Blocks(tuple(p.lower(part_info) for p in self.parts), axis)
+
+
 # ------------------------------------------------------------------------------------------- examples
 
 def examples() -> list[Spec]:
@@ -689,4 +737,5 @@ def examples() -> list[Spec]:
         FromArray([[1.0, 2.0], [3.0, 4.0]], layout="torch"),
         Mixture([Uniform(5, 10), Zeros(), Uniform(-10, -5)], [0.25, 0.5, 0.25]),
         Affine(LecunNormal(), scale=0.5, shift=1.0), Rows(Normal(0.0, 0.02), Constant(3.0), index=1),
+        Blocks([Normal(0.0, 1.0), Ones()]),
     ]

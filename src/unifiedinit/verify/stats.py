@@ -148,6 +148,15 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
         w = 1.0 / rf
         return Distribution(f"{w:.3g}: {centre.name} | 0", lambda x: w * centre.cdf(x) + (1 - w) * zero.cdf(x),
                             tuple(w * m for m in centre.raw), centre.support, ((0.0, 1 - w),))
+    if isinstance(draw, D.Blocks):
+        block = tuple(n // len(draw.parts) if i == draw.axis else n for i, n in enumerate(shape))
+        parts = [distribution(p, block) for p in draw.parts]
+        w = 1.0 / len(parts)
+        return Distribution(" | ".join(f"{w:.3g}: {p.name}" for p in parts),
+                            lambda x: sum(w * p.cdf(x) for p in parts),
+                            tuple(sum(w * p.raw[k] for p in parts) for k in range(4)),
+                            (min(p.support[0] for p in parts), max(p.support[1] for p in parts)),
+                            tuple((a, w * m) for p in parts for a, m in p.atoms))
     if isinstance(draw, D.Rows):
         w = 1.0 / shape[draw.axis]  # the share of entries in the row
         base, fill = distribution(draw.base, shape), distribution(draw.fill, shape)

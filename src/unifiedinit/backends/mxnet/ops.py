@@ -80,6 +80,9 @@ class MXNetOps(Ops):
     def stack(self, parts: list) -> Any:
         return mx.nd.stack(*parts)
 
+    def concat(self, parts: list, axis: int) -> Any:
+        return mx.nd.concat(*parts, dim=axis)
+
     def permute(self, x: Any, axes: tuple[int, ...]) -> Any:
         return x.transpose(axes)
 

@@ -138,6 +138,9 @@ class TorchOps(Ops):
     def stack(self, parts: list) -> torch.Tensor:
         return torch.stack(parts)
 
+    def concat(self, parts: list, axis: int) -> torch.Tensor:
+        return torch.cat(parts, dim=axis)
+
     def permute(self, x: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
         return x.permute(axes)
 

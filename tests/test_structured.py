@@ -1,0 +1,88 @@
+"""Specs that address parts of one tensor: ``ui.Rows`` (one slice, an embedding's padding row) and ``ui.Blocks``
+(equal blocks along an axis: recurrent gates, fused projections)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import unifiedinit as ui
+from unifiedinit.verify import stats
+
+ALPHA = 1e-4
+
+
+def test_blocks_puts_each_part_in_its_block_along_the_output_axis():
+    spec = ui.Blocks([ui.Zeros(), ui.Ones(), ui.Constant(2.0), ui.Constant(3.0)])
+    np.testing.assert_array_equal(ui.sample(spec, (8,)), np.repeat([0.0, 1, 2, 3], 2))
+    torch_layout = ui.sample(spec, (8, 3), layout="torch")  # (out, in): blocks of rows
+    keras_layout = ui.sample(spec, (3, 8), layout="keras")  # (in, out): blocks of columns
+    np.testing.assert_array_equal(torch_layout, keras_layout.T)
+    np.testing.assert_array_equal(ui.sample(ui.Blocks([ui.Zeros(), ui.Ones()], along="in"), (2, 4), layout="torch"),
+                                  [[0, 0, 1, 1], [0, 0, 1, 1]])
+
+
+def test_each_block_is_its_own_tensor():
+    # per-gate orthogonal: each (H, H) block of a stacked (4H, H) recurrent kernel is orthogonal
+    x = ui.sample(ui.Blocks([ui.Orthogonal()] * 4), (64, 16), layout="torch", seed=1)
+    for block in x.reshape(4, 16, 16):
+        np.testing.assert_allclose(block @ block.T, np.eye(16), atol=1e-6)
+    # a fan-based part sees its block's fans: Xavier on a (3E, E) fused qkv, per (E, E) block
+    x = ui.sample(ui.Blocks([ui.XavierUniform()] * 3), (3 * 200, 200), layout="torch", seed=2)
+    assert stats.check(x[:200], ui.Uniform(-np.sqrt(6 / 400), np.sqrt(6 / 400)), alpha=ALPHA)
+
+
+def test_the_law_of_blocks_and_rows():
+    spec = ui.Blocks([ui.Normal(0, 1), ui.Uniform(5, 6)])
+    assert stats.check(ui.sample(spec, (400, 300), seed=3), spec, shape=(400, 300), alpha=ALPHA)
+    spec = ui.Rows(ui.Normal(0, 1), ui.Constant(7.0), index=2)
+    x = ui.sample(spec, (50, 40), seed=4)
+    assert (x[:, 2] == 7).all() and (x[:, :2] != 7).all()
+    assert stats.check(x, spec, shape=(50, 40), alpha=ALPHA)
+
+
+@pytest.mark.parametrize("make,error", [
+    (lambda: ui.Blocks([]), "non-empty list"),
+    (lambda: ui.Blocks([ui.Zeros(), "ones"]), r"parts\[1\]"),
+    (lambda: ui.Blocks([ui.Zeros()], along="sideways"), "'along'"),
+    (lambda: ui.Rows(ui.Normal(), ui.Orthogonal()), "'fill' must be an elementwise"),
+    (lambda: ui.Rows(ui.Normal(), index=1.5), "'index'"),
+])
+def test_bad_arguments_are_refused_when_built(make, error):
+    with pytest.raises((TypeError, ValueError), match=error):
+        make()
+
+
+def test_a_split_that_does_not_divide_or_a_row_out_of_range_is_refused_before_any_write():
+    with pytest.raises(ValueError, match="3 parts must divide the 8 entries"):
+        ui.sample(ui.Blocks([ui.Zeros()] * 3), (8, 2))
+    with pytest.raises(ValueError, match="row of the 5"):
+        ui.sample(ui.Rows(ui.Normal(), index=7), (2, 5), layout="torch")
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.Linear(6, 9))
+    before = [t.detach().clone() for t in model.parameters()]
+    plan = ui.Plan().rule(ui.Normal(), role="weight").rule(ui.Blocks([ui.Zeros()] * 2), role="bias")
+    with pytest.raises(ValueError, match=r"1/bias") as err:
+        plan.apply(model, seed=0)
+    assert "2 parts must divide the 9" in str(err.value)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+def test_keras_lstm_forget_bias_in_every_framework_that_stacks_gates():
+    torch = pytest.importorskip("torch")
+    lstm = torch.nn.LSTM(3, 5)
+    ui.presets.keras.apply(lstm, seed=0)
+    np.testing.assert_array_equal(lstm.bias_ih_l0.detach().numpy(), np.repeat([0.0, 1, 0, 0], 5))
+    assert not lstm.bias_hh_l0.any()  # one bias in Keras: the forget gate's 1 is counted once
+    gru = torch.nn.GRU(3, 5)
+    ui.presets.keras.apply(gru, seed=0)
+    assert not gru.bias_ih_l0.any() and not gru.bias_hh_l0.any()
+
+
+def test_keras_lstm_forget_bias_on_flax_per_gate_cells():
+    nnx = pytest.importorskip("flax.nnx")
+    cell = nnx.LSTMCell(3, 5, rngs=nnx.Rngs(0))
+    ui.presets.keras.apply(cell, seed=0)
+    assert (np.asarray(cell.hf.bias.get_value()) == 1).all()
+    for gate in (cell.hi, cell.hg, cell.ho):
+        assert not np.asarray(gate.bias.get_value()).any()
