@@ -86,3 +86,47 @@ def test_keras_lstm_forget_bias_on_flax_per_gate_cells():
     assert (np.asarray(cell.hf.bias.get_value()) == 1).all()
     for gate in (cell.hi, cell.hg, cell.ho):
         assert not np.asarray(gate.bias.get_value()).any()
+
+
+# ------------------------------------------------------------------------- Scaled: rules that read the context
+
+def test_scaled_width_rule_from_the_fans():
+    spec = ui.Scaled(ui.Normal(0, 1), "sqrt(base / fan_in)", {"base": 64})
+    x = ui.sample(spec, (300, 256), seed=5)  # torch layout: fan_in 256
+    assert stats.check(x, ui.Normal(0, np.sqrt(64 / 256)), alpha=ALPHA)
+    assert ui.from_json(spec.to_json()) == spec
+
+
+@pytest.mark.parametrize("factor,error", [
+    ("__import__('os')", "may be called"), ("l.real", "Attribute"), ("x + 1", "unknown variable 'x'"),
+    ("'a'", "numbers only"), ("1 +", "not an expression"), ("[1][0]", "not allowed"), ("True", "numbers only"),
+])
+def test_an_expression_is_checked_when_built(factor, error):
+    with pytest.raises(ValueError, match=error):
+        ui.Scaled(ui.Normal(), factor)
+
+
+@pytest.mark.parametrize("make,error", [
+    (lambda: ui.Scaled(ui.Orthogonal(), "1"), "elementwise"),
+    (lambda: ui.Scaled(ui.Normal(), 2.0), "expression string"),
+    (lambda: ui.Scaled(ui.Normal(), "l", {"l": 1}), "identifier other than"),
+    (lambda: ui.Scaled(ui.Normal(), "c", {"c": "x"}), "map names to numbers"),
+])
+def test_bad_scaled_arguments(make, error):
+    with pytest.raises((TypeError, ValueError), match=error):
+        make()
+
+
+@pytest.mark.parametrize("factor", ["0", "-1", "log(0.5) ", "1 / (L - L)"])
+def test_a_factor_that_is_not_positive_and_finite_is_refused_where_it_is_evaluated(factor):
+    with pytest.raises(ValueError, match="Scaled"):
+        ui.Scaled(ui.Normal(), factor).lower(ui.TensorInfo.make((4, 4), "torch", depth=(0, 3)))
+
+
+def test_the_context_of_a_parameter():
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Sequential(
+        torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)))
+    depths = {p.path: p.depth for p in ui.inspect(model).params}
+    # the first sequence on the path decides: positions holding parameters, ranked (the ReLU holds none)
+    assert depths["0/weight"] == (0, 2) and depths["2/0/weight"] == (1, 2) and depths["2/1/bias"] == (1, 2)

@@ -16,14 +16,14 @@ from .gain import calculate_gain
 from .layout import LAYOUTS, Layout, TensorInfo, fans, get_layout, register_layout
 from .serialize import from_dict, from_json, to_dict
 from .specs import (Affine, Bilinear, Blocks, Constant, DeltaOrthogonal, Dirac, Eye, FromArray, GlorotUniform, KaimingNormal, KaimingUniform,
-                    LecunNormal, LecunUniform, Mixture, Normal, Ones, Orthogonal, Rows, Sparse, Spec, TruncatedNormal,
+                    LecunNormal, LecunUniform, Mixture, Normal, Ones, Orthogonal, Rows, Scaled, Sparse, Spec, TruncatedNormal,
                     Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros, examples, lower, register)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Affine", "Bilinear", "Blocks", "Constant", "DeltaOrthogonal", "Dirac", "Eye", "FromArray", "GlorotUniform", "KaimingNormal", "KaimingUniform",
-    "LAYOUTS", "Layout", "LecunNormal", "LecunUniform", "Mixture", "NO_DECAY", "Normal", "Ones", "Orthogonal", "Rows",
+    "LAYOUTS", "Layout", "LecunNormal", "LecunUniform", "Mixture", "NO_DECAY", "Normal", "Ones", "Orthogonal", "Rows", "Scaled",
     "Param", "Plan", "Portable", "Report", "Rule", "Select", "Sparse", "Spec", "TensorInfo", "TruncatedNormal", "Uniform",
     "VarianceScaling", "XavierNormal", "XavierUniform", "Zeros", "calculate_gain", "examples", "fans", "from_dict",
     "from_jax", "from_json", "from_keras", "from_mxnet", "from_torch_fn",

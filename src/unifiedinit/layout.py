@@ -238,10 +238,13 @@ class TensorInfo(Record):
     layer_fans: tuple[int, int] | None = None
     #: the padding row of an embedding whose layer has one (torch's ``padding_idx``), else None
     padding_idx: int | None = None
+    #: (layer index, number of layers) of the tensor's layer in its sequence of layers, else None
+    depth: tuple[int, int] | None = None
 
     @classmethod
     def make(cls, shape: Sequence[int], layout: LayoutLike = "torch",
-             layer_fans: Sequence[int] | None = None, padding_idx: int | None = None) -> "TensorInfo":
+             layer_fans: Sequence[int] | None = None, padding_idx: int | None = None,
+             depth: Sequence[int] | None = None) -> "TensorInfo":
         lf = None
         if layer_fans is not None:
             if len(tuple(layer_fans)) != 2:
@@ -249,7 +252,12 @@ class TensorInfo(Record):
             lf = tuple(v.integer("", "layer_fans", f, minimum=1) for f in layer_fans)
         if padding_idx is not None:
             padding_idx = v.integer("", "padding_idx", padding_idx, minimum=0)
-        return cls(check_shape(shape), get_layout(layout), lf, padding_idx)
+        if depth is not None:
+            depth = tuple(depth)
+            if len(depth) != 2 or not 0 <= v.integer("", "depth", depth[0], minimum=0) < \
+                    v.integer("", "depth", depth[1], minimum=1):
+                raise ValueError(f"parameter 'depth' must be (layer index, number of layers), got {depth!r}")
+        return cls(check_shape(shape), get_layout(layout), lf, padding_idx, depth)
 
     @property
     def fans(self) -> tuple[int, int]:

@@ -79,6 +79,10 @@ class Param(Record):
     key: str = ""
     #: an embedding's padding row (torch's ``padding_idx``), for specs that address it (``ui.Rows``)
     padding_idx: int | None = None
+    #: (l, L): the parameter's layer index in the first sequence of layers on its path (``h.3`` -> 3, counted
+    #: among the positions that hold parameters) and that sequence's length; None off any sequence (filled by
+    #: ``assign_keys``, read by ``ui.Scaled`` expressions)
+    depth: tuple[int, int] | None = None
 
     @property
     def slice_shape(self) -> tuple[int, ...]:
@@ -95,12 +99,12 @@ class Param(Record):
         the param's layout or ``layout``."""
         fans = fans or ("tensor" if self.role in WEIGHT_ROLES else "layer")
         shape, layout = self.slice_shape, layout or self.layout
-        pad = self.padding_idx
+        pad, depth = self.padding_idx, self.depth
         if fans == "layer" and self.layer_fans is not None:
-            return TensorInfo.make(shape, layout, self.layer_fans, pad)
+            return TensorInfo.make(shape, layout, self.layer_fans, pad, depth)
         if len(shape) < get_layout(layout).min_ndim:  # a vector or scalar has no fans: Keras's rule
-            return TensorInfo.make(shape, layout, vector_fans(shape), pad)
-        return TensorInfo.make(shape, layout, padding_idx=pad)
+            return TensorInfo.make(shape, layout, vector_fans(shape), pad, depth)
+        return TensorInfo.make(shape, layout, padding_idx=pad, depth=depth)
 
     def slices(self) -> list[tuple[int, ...]]:
         """Every index along the stacked axes, in row-major order ([()] when nothing is stacked)."""
@@ -312,14 +316,16 @@ def assign_keys(params: Sequence[Param]) -> list[Param]:
     out = []
     for parts, p in recs:
         words = [str(rank[parts[:i]][part]) if isinstance(part, int) else str(part) for i, part in enumerate(parts)]
-        depth = p.stack_depth
+        first = next((i for i, part in enumerate(parts) if isinstance(part, int)), None)
+        depth = None if first is None else (rank[parts[:first]][parts[first]], len(rank[parts[:first]]))
+        stack_depth = p.stack_depth
         if p.stacked:
-            depth = _stack_depth(parts, p, under) if depth is None else depth
-            words[depth:depth] = ["*"] * len(p.stacked)
+            stack_depth = _stack_depth(parts, p, under) if stack_depth is None else stack_depth
+            words[stack_depth:stack_depth] = ["*"] * len(p.stacked)
         leaf = p.role + (f"/{p.key_leaf}" if p.key_leaf else "")
         if leaves[parts][leaf] > 1:
             leaf += ":" + p.path.rsplit("/", 1)[-1]
-        out.append(p._replace(key="/".join(words + [leaf]), stack_depth=depth))
+        out.append(p._replace(key="/".join(words + [leaf]), stack_depth=stack_depth, depth=depth))
     seen: dict[str, str] = {}
     for p in out:
         if p.key in seen:

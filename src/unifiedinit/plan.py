@@ -252,7 +252,7 @@ class Plan:
             rule = self.rules[i]
             draw = None
             if rule.spec is not None and p.known:
-                what = (i, p.role, p.slice_shape, p.layout, p.layer_fans, p.dtype)
+                what = (i, p.role, p.slice_shape, p.layout, p.layer_fans, p.dtype, p.padding_idx, p.depth)
                 draw = lowered.get(what)
                 if draw is None:
                     try:
@@ -300,7 +300,8 @@ class Plan:
         layers = p.slices() if block is None else \
             [s for s in p.slices() if all(block[a][0] <= j < block[a][1] for a, j in zip(p.stacked, s))]
         parts = [portable(rule.spec, p.slice_shape, layout=layout, seed=seed, key=p.slice_key(i), dtype=p.dtype,
-                          layer_fans=info.layer_fans, index=inner, padding_idx=info.padding_idx) for i in layers]
+                          layer_fans=info.layer_fans, index=inner, padding_idx=info.padding_idx, depth=info.depth)
+                 for i in layers]
         if not p.stacked:
             return parts[0]
         sizes = p.layers if block is None else tuple(block[a][1] - block[a][0] for a in p.stacked)

@@ -14,6 +14,12 @@ Sources (transformers 5, ``PreTrainedModel._init_weights`` and each model's over
   1/sqrt(2 n_layer) (GPT-2 paper, Megatron-LM).
 - ``vit``: the base recipe, position embeddings and the [CLS] token truncated N(0, initializer_range) cut at
   +-2 (torch's absolute bounds), the mask token zero.
+- ``torchtitan``: torchtitan's Llama 3. Token embeddings N(0, 1), every projection truncated N(0, 0.02^2), and
+  the residual outputs (``wo``, ``w2``, ``w3``) scaled by 1/sqrt(2 (l + 1)) for block l (``depth_init``; else
+  1/sqrt(2 L)). The output head is truncated N(0, 1/dim) cut at 3 sigma.
+- ``megatron``: Megatron-LM. Every weight and embedding N(0, init_method_std^2), and the output layers of each
+  block (attention ``linear_proj``/``dense``, MLP ``linear_fc2``/``dense_4h_to_h``) scaled by
+  1/sqrt(2 num_layers).
 - ``t5``: Mesh TensorFlow's fan scaling with ``initializer_factor`` f. Every projection is N(0, f^2 / fan_in),
   and q is N(0, f^2 / (d_model d_kv)). The shared embedding and an untied head are N(0, f^2), the relative
   attention bias N(0, f^2 / d_model), and the norms f.
@@ -25,9 +31,9 @@ import math
 from typing import Any
 
 from .plan import Plan
-from .specs import Constant, Normal, Ones, Rows, TruncatedNormal, VarianceScaling, XavierUniform, Zeros
+from .specs import Constant, Normal, Ones, Rows, Scaled, TruncatedNormal, VarianceScaling, XavierUniform, Zeros
 
-__all__ = ["hf", "bert", "llama", "gpt2", "vit", "t5"]
+__all__ = ["hf", "bert", "llama", "gpt2", "vit", "t5", "torchtitan", "megatron"]
 
 _LAYERS = ("dense", "conv", "conv_transpose")
 
@@ -122,3 +128,45 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
             .rule(Constant(f), kind="norm", role="scale")
             .rule(Zeros(), kind="norm", role="shift"))
     return _quiet(plan, "t5")
+
+
+def torchtitan(depth_init: bool = True) -> Plan:
+    """torchtitan's Llama 3 (``Transformer.init_weights``): token embeddings N(0, 1); ``wq``, ``wk``, ``wv``, ``w1``
+    truncated N(0, 0.02^2) (torch's absolute bounds +-2); the residual outputs ``wo``, ``w2``, ``w3`` the same
+    scaled by 1/sqrt(2 (l + 1)) in block l (``depth_init=True``) or 1/sqrt(2 L) (L blocks); RMSNorm scales ones;
+    the ``output`` head truncated N(0, 1/dim) cut at +-3 sigma (dim = its fan_in)."""
+    if not isinstance(depth_init, bool):
+        raise TypeError(f"presets.torchtitan: parameter 'depth_init' must be True or False, got {depth_init!r}")
+    base = TruncatedNormal(0.0, 0.02, -2.0, 2.0)
+    depth = "1 / sqrt(2 * (l + 1))" if depth_init else "1 / sqrt(2 * L)"
+    plan = (_base(0.02, "torchtitan")
+            .rule(base, kind="dense", role="weight")
+            .rule(Normal(0.0, 1.0), kind="embedding", role="embedding")
+            .rule(Scaled(base, depth), kind="dense", role="weight", path="*attention/wo/*")
+            .rule(Scaled(base, depth), kind="dense", role="weight", path="*feed_forward/w2/*")
+            .rule(Scaled(base, depth), kind="dense", role="weight", path="*feed_forward/w3/*")
+            .rule(Scaled(TruncatedNormal(0.0, 1.0, -3.0, 3.0), "1 / sqrt(fan_in)"), kind="dense", role="weight",
+                  path="output/*"))
+    return _quiet(plan, "torchtitan")
+
+
+def megatron(init_method_std: float | None = None, num_layers: int | None = None, *, config: Any = None) -> Plan:
+    """Megatron-LM (``init_method_normal`` / ``scaled_init_method_normal``): every weight and embedding
+    N(0, init_method_std^2) (default 0.02), biases zero, norms ones; the output layers of each block (attention
+    ``linear_proj`` or ``dense``, MLP ``linear_fc2`` or ``dense_4h_to_h``) N(0, init_method_std^2 / (2 num_layers)).
+    Without ``num_layers`` the number of blocks on the parameter's path is used."""
+    h = _read("megatron", config, init_method_std=(init_method_std, 0.02))
+    std = h["init_method_std"]
+    if num_layers is not None or (config is not None and _get(config, "num_layers") is not None):
+        n = _read("megatron", config, num_layers=(num_layers, 1))["num_layers"]
+        output: Any = Normal(0.0, std / math.sqrt(2 * n))
+    else:
+        output = Scaled(Normal(0.0, std), "1 / sqrt(2 * L)")
+    plan = _base(std, "megatron")
+    for path in ("*linear_proj/*", "*linear_fc2/*", "*attention/dense/*", "*dense_4h_to_h/*"):
+        plan = plan.rule(output, kind="dense", role="weight", path=path)
+    return _quiet(plan, "megatron")
+
+
+def _get(config: Any, name: str) -> Any:
+    return config.get(name) if isinstance(config, dict) else getattr(config, name, None)

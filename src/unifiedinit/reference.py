@@ -137,7 +137,7 @@ def draw_array(draw: D.Draw, shape: Sequence[int], rng: np.random.Generator | No
 
 def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", seed: int = 0,
            dtype: object = "float32", key: str = "", layer_fans: Sequence[int] | None = None,
-           padding_idx: int | None = None) -> np.ndarray:
+           padding_idx: int | None = None, depth: Sequence[int] | None = None) -> np.ndarray:
     """Exact samples of ``spec`` for a tensor of ``shape`` stored in ``layout``, as a NumPy array.
 
     The same (spec, shape, layout, seed, key) always gives the same array; different keys give
@@ -146,7 +146,7 @@ def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", se
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
     numpy_dtype(dtype, integers=True)
-    info = TensorInfo.make(shape, layout, layer_fans, padding_idx)
+    info = TensorInfo.make(shape, layout, layer_fans, padding_idx, depth)
     draw = spec.lower(info)
     dt = numpy_dtype(dtype, integers=draw.deterministic)
     v.representable(draw, dt.name)
@@ -203,16 +203,16 @@ def _block_positions(shape: tuple[int, ...], block: tuple[tuple[int, int], ...])
 
 def _sample_block(spec: Spec, shape: tuple[int, ...], block: tuple[tuple[int, int], ...], *, layout: LayoutLike,
                   seed: int, dtype: object, key: str, layer_fans: Sequence[int] | None,
-                  padding_idx: int | None = None) -> np.ndarray:
+                  padding_idx: int | None = None, depth: Sequence[int] | None = None) -> np.ndarray:
     """``sample(spec, shape, ...)[block]``, drawing only the chunks the block touches (an elementwise tensor
     larger than CHUNK; anything else is drawn whole, then cut)."""
-    info = TensorInfo.make(shape, layout, layer_fans, padding_idx)
+    info = TensorInfo.make(shape, layout, layer_fans, padding_idx, depth)
     n = math.prod(info.shape)
     draw = spec.lower(info)
     cut = tuple(slice(a, b) for a, b in block)
     if not (draw.elementwise and n > CHUNK):
         return np.ascontiguousarray(sample(spec, shape, layout=layout, seed=seed, dtype=dtype, key=key,
-                                           layer_fans=layer_fans, padding_idx=padding_idx)[cut])
+                                           layer_fans=layer_fans, padding_idx=padding_idx, depth=depth)[cut])
     dt = numpy_dtype(dtype, integers=draw.deterministic)
     v.representable(draw, dt.name)
     shape_out = tuple(b - a for a, b in block)
@@ -290,7 +290,7 @@ def block_of(shape: Sequence[int], index: object = None) -> tuple[tuple[int, int
 
 def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", seed: int = 0, key: str = "",
              dtype: object = "float32", layer_fans: Sequence[int] | None = None, index: object = None,
-             padding_idx: int | None = None) -> np.ndarray:
+             padding_idx: int | None = None, depth: Sequence[int] | None = None) -> np.ndarray:
     """Portable values: the same (spec, seed, key) gives the same weights in every framework, each in its own
     layout. They are drawn exactly as ``sample(spec, canonical_shape, layout=canonical, seed=seed, key=key)`` in
     torch's counterpart of ``layout`` (see ``canonical_layout``), then moved to ``layout``: a Keras Dense kernel
@@ -309,15 +309,15 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
     if canonical == target or ndim < 2:
         if block is None:
             return sample(spec, info.shape, layout=target, seed=seed, dtype=dtype, key=key, layer_fans=layer_fans,
-                          padding_idx=padding_idx)
+                          padding_idx=padding_idx, depth=depth)
         return _sample_block(spec, info.shape, block, layout=target, seed=seed, dtype=dtype, key=key,
-                             layer_fans=layer_fans, padding_idx=padding_idx)
+                             layer_fans=layer_fans, padding_idx=padding_idx, depth=depth)
     perm = permutation(target, canonical, ndim)  # target -> canonical
     canonical_shape = tuple(info.shape[p] for p in perm)
     if block is None:
         x = sample(spec, canonical_shape, layout=canonical, seed=seed, dtype=dtype, key=key,
-                   layer_fans=info.layer_fans, padding_idx=padding_idx)
+                   layer_fans=info.layer_fans, padding_idx=padding_idx, depth=depth)
     else:
         x = _sample_block(spec, canonical_shape, tuple(block[p] for p in perm), layout=canonical, seed=seed,
-                          dtype=dtype, key=key, layer_fans=info.layer_fans, padding_idx=padding_idx)
+                          dtype=dtype, key=key, layer_fans=info.layer_fans, padding_idx=padding_idx, depth=depth)
     return np.ascontiguousarray(np.transpose(x, np.argsort(perm)))

@@ -721,6 +721,116 @@ class Blocks(Spec):
         return D.Blocks(tuple(p.lower(part_info) for p in self.parts), axis)
 
 
+#: what a ``Scaled`` expression may use besides numbers, its own constants and + - * / ** ( )
+CONTEXT = {"l": "the layer index in its sequence of layers (0 for the first)", "L": "the number of layers",
+           "fan_in": "the tensor's (or its layer's) fan_in", "fan_out": "the tensor's (or its layer's) fan_out"}
+_FUNCTIONS = {"sqrt": math.sqrt, "log": math.log, "exp": math.exp, "min": min, "max": max}
+
+
+def _parse(text: str, names: Sequence[str]) -> Any:
+    """The checked syntax tree of a ``Scaled`` expression: numbers, the names given, + - * / **, unary -, and
+    sqrt/log/exp/min/max calls; anything else is refused here (nothing is ever evaluated by Python's ``eval``)."""
+    import ast
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as err:
+        raise ValueError(f"Scaled: parameter 'factor' is not an expression: {text!r} ({err.msg})") from None
+    allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub,
+               ast.UAdd, ast.Load)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise ValueError(f"Scaled: parameter 'factor' may hold numbers only, got {node.value!r} in {text!r}")
+        elif isinstance(node, ast.Name):
+            if node.id not in names and node.id not in _FUNCTIONS:
+                raise ValueError(f"Scaled: unknown variable {node.id!r} in {text!r}; the context gives "
+                                 f"{', '.join(sorted(CONTEXT))} and the constants give {', '.join(sorted(set(names) - set(CONTEXT))) or 'nothing'}")
+        elif isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS or node.keywords:
+                raise ValueError(f"Scaled: only {', '.join(_FUNCTIONS)} may be called in {text!r}")
+        elif not isinstance(node, allowed):
+            raise ValueError(f"Scaled: {type(node).__name__} is not allowed in {text!r}")
+    return tree.body
+
+
+def _evaluate(node: Any, values: dict[str, float]) -> float:
+    import ast
+    if isinstance(node, ast.Constant):
+        return float(node.value)
+    if isinstance(node, ast.Name):
+        return values[node.id]
+    if isinstance(node, ast.UnaryOp):
+        x = _evaluate(node.operand, values)
+        return -x if isinstance(node.op, ast.USub) else x
+    if isinstance(node, ast.Call):
+        return float(_FUNCTIONS[node.func.id](*(_evaluate(a, values) for a in node.args)))
+    a, b = _evaluate(node.left, values), _evaluate(node.right, values)
+    op = node.op
+    return a + b if isinstance(op, ast.Add) else a - b if isinstance(op, ast.Sub) else a * b \
+        if isinstance(op, ast.Mult) else a / b if isinstance(op, ast.Div) else a ** b
+
+
+@register
+class Scaled(Spec):
+    """``base`` with its values multiplied by ``factor``: an expression of the parameter's context (``l`` its
+    layer index in its sequence of layers, ``L`` their number, ``fan_in``, ``fan_out``) and of ``constants``,
+    evaluated for each parameter when the plan is applied. ``Scaled(Normal(0, 0.02), "1 / sqrt(2 * (l + 1))")`` is
+    torchtitan's depth rule, ``Scaled(Normal(0, 0.02), "1 / sqrt(2 * L)")`` Megatron's output layers,
+    ``Scaled(base, "sqrt(base / fan_in)", constants={"base": 256})`` a muP-style width rule. The expression is data
+    (JSON, checked when built: numbers, + - * / **, sqrt/log/exp/min/max, the names above); ``l`` and ``L`` come
+    from the path (``h.3`` -> l = 3) and a parameter off any sequence of layers is refused, naming it."""
+    base: Spec
+    factor: str
+    constants: Any = ()
+    _spec_fields: ClassVar[tuple[str, ...]] = ("base",)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.base, Spec) or not self.base.elementwise:
+            raise TypeError(f"Scaled: parameter 'base' must be an elementwise spec, got {self.base!r}")
+        if not isinstance(self.factor, str):
+            raise TypeError(f"Scaled: parameter 'factor' must be an expression string, got {self.factor!r}")
+        constants = self.constants
+        items = constants.items() if isinstance(constants, dict) else constants
+        try:
+            pairs = tuple(sorted((str(k), v.real("Scaled", f"constants[{k!r}]", x)) for k, x in items))
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"Scaled: parameter 'constants' must map names to numbers: {err}") from None
+        for name, _ in pairs:
+            if not name.isidentifier() or name in CONTEXT or name in _FUNCTIONS:
+                raise ValueError(f"Scaled: constant name {name!r} must be an identifier other than "
+                                 f"{', '.join(list(CONTEXT) + list(_FUNCTIONS))}")
+        _set(self, "constants", pairs)
+        _parse(self.factor, list(CONTEXT) + [k for k, _ in pairs])
+
+    @property
+    def fan_based(self) -> bool:  # type: ignore[override]
+        return self.base.fan_based
+
+    def value(self, info: TensorInfo) -> float:
+        """The factor for one tensor."""
+        import ast
+        tree = _parse(self.factor, list(CONTEXT) + [k for k, _ in self.constants])
+        used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        values = dict(self.constants)
+        if used & {"l", "L"}:
+            if info.depth is None:
+                raise ValueError(f"Scaled: {self.factor!r} uses the layer index, and this parameter is in no "
+                                 "sequence of layers (its path has no position such as h.3)")
+            values["l"], values["L"] = float(info.depth[0]), float(info.depth[1])
+        if used & {"fan_in", "fan_out"}:
+            values["fan_in"], values["fan_out"] = (float(f) for f in info.fans)
+        try:
+            factor = _evaluate(tree, values)
+        except (ArithmeticError, ValueError) as err:
+            raise ValueError(f"Scaled: {self.factor!r} cannot be evaluated here ({err})") from None
+        if not (isinstance(factor, float) and math.isfinite(factor) and factor > 0):
+            raise ValueError(f"Scaled: {self.factor!r} must give a finite number > 0, gives {factor!r} here")
+        return factor
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return D.Affine(self.base.lower(info), self.value(info), 0.0)
+
+
 # ------------------------------------------------------------------------------------------- examples
 
 def examples() -> list[Spec]:
@@ -737,5 +847,5 @@ def examples() -> list[Spec]:
         FromArray([[1.0, 2.0], [3.0, 4.0]], layout="torch"),
         Mixture([Uniform(5, 10), Zeros(), Uniform(-10, -5)], [0.25, 0.5, 0.25]),
         Affine(LecunNormal(), scale=0.5, shift=1.0), Rows(Normal(0.0, 0.02), Constant(3.0), index=1),
-        Blocks([Normal(0.0, 1.0), Ones()]),
+        Blocks([Normal(0.0, 1.0), Ones()]), Scaled(Normal(0.0, 0.02), "sqrt(w / fan_in)", {"w": 64.0}),
     ]

@@ -123,3 +123,108 @@ def test_the_gpt2_recipe_in_flax_nnx():
             assert not np.asarray(layer.bias.get_value()).any()
         assert (np.asarray(block.ln_1.scale.get_value()) == 1).all()
     assert stats.check(np.asarray(model.wte.embedding.get_value()).ravel(), ui.Normal(0, 0.02), alpha=ALPHA)
+
+
+# ------------------------------------------------------- depth rules: torchtitan and Megatron, from their formulas
+
+def _titan(layers=4, dim=64, vocab=500):
+    """torchtitan's Llama 3 module names: tok_embeddings, layers.<i>.attention.{wq,wk,wv,wo},
+    layers.<i>.feed_forward.{w1,w2,w3}, attention_norm/ffn_norm (RMSNorm), norm, output."""
+    from torch import nn
+
+    class Attention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wq, self.wk, self.wv, self.wo = (nn.Linear(dim, dim, bias=False) for _ in range(4))
+
+    class FeedForward(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w1, self.w3 = nn.Linear(dim, 3 * dim, bias=False), nn.Linear(dim, 3 * dim, bias=False)
+            self.w2 = nn.Linear(3 * dim, dim, bias=False)
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention, self.feed_forward = Attention(), FeedForward()
+            self.attention_norm, self.ffn_norm = nn.RMSNorm(dim), nn.RMSNorm(dim)
+
+    class Transformer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok_embeddings = nn.Embedding(vocab, dim)
+            self.layers = nn.ModuleDict({str(i): Block() for i in range(layers)})
+            self.norm, self.output = nn.RMSNorm(dim), nn.Linear(dim, vocab, bias=False)
+
+    return Transformer()
+
+
+@pytest.mark.parametrize("depth_init", [True, False])
+def test_torchtitan_scales_residual_outputs_by_depth(depth_init):
+    model = _titan()
+    poison(model)
+    report = ui.presets.torchtitan(depth_init=depth_init).apply(model, seed=0)
+    assert not report.unmatched
+    n = len(model.layers)
+    for i, block in model.layers.items():
+        # torchtitan: weight_init_std = 0.02 / sqrt(2 (layer_id + 1)) with depth_init, else 0.02 / sqrt(2 n_layers)
+        std = 0.02 / math.sqrt(2 * (int(i) + 1)) if depth_init else 0.02 / math.sqrt(2 * n)
+        for t, s in ((block.attention.wq.weight, 0.02), (block.attention.wo.weight, std),
+                     (block.feed_forward.w1.weight, 0.02), (block.feed_forward.w2.weight, std),
+                     (block.feed_forward.w3.weight, std)):
+            assert stats.check(t.detach().numpy(), ui.Normal(0, s), alpha=ALPHA), (i, s)
+        assert (block.attention_norm.weight == 1).all()
+    assert stats.check(sample(model.tok_embeddings.weight.detach().numpy()), ui.Normal(0, 1), alpha=ALPHA)
+    out = model.output.weight.detach().numpy()  # trunc_normal_(std=dim ** -0.5, a=-3 std, b=3 std)
+    s = 64 ** -0.5
+    assert np.abs(out).max() <= 3 * s and stats.check(sample(out), ui.TruncatedNormal(0, s, -3 * s, 3 * s), alpha=ALPHA)
+
+
+def test_megatron_output_layers_scaled_by_the_number_of_layers():
+    from torch import nn
+
+    class Block(nn.Module):  # Megatron core names
+        def __init__(self):
+            super().__init__()
+            self.self_attention = nn.Module()
+            self.self_attention.linear_qkv, self.self_attention.linear_proj = nn.Linear(32, 96), nn.Linear(32, 32)
+            self.mlp = nn.Module()
+            self.mlp.linear_fc1, self.mlp.linear_fc2 = nn.Linear(32, 128), nn.Linear(128, 32)
+
+    model = nn.Module()
+    model.embedding = nn.Embedding(300, 32)
+    model.layers = nn.ModuleList([Block() for _ in range(6)])
+    for plan, layers in ((ui.presets.megatron(init_method_std=0.03), 6),  # L from the path: 6 blocks
+                         (ui.presets.megatron(init_method_std=0.03, num_layers=24), 24)):  # given
+        poison(model)
+        plan.apply(model, seed=1)
+        for block in model.layers:
+            for t, s in ((block.self_attention.linear_qkv.weight, 0.03), (block.mlp.linear_fc1.weight, 0.03),
+                         (block.self_attention.linear_proj.weight, 0.03 / math.sqrt(2 * layers)),
+                         (block.mlp.linear_fc2.weight, 0.03 / math.sqrt(2 * layers))):
+                assert stats.check(t.detach().numpy(), ui.Normal(0, s), alpha=ALPHA)
+            assert not block.mlp.linear_fc2.bias.any()
+
+
+def test_a_depth_rule_reads_the_layer_index_in_flax_too():
+    nnx = pytest.importorskip("flax.nnx")
+
+    class Net(nnx.Module):
+        def __init__(self, rngs):
+            self.layers = nnx.List([nnx.Linear(128, 128, use_bias=False, rngs=rngs) for _ in range(3)])
+
+    net = Net(nnx.Rngs(0))
+    ui.Plan().rule(ui.Scaled(ui.Normal(0, 0.02), "1 / sqrt(2 * (l + 1))"), role="weight").apply(net, seed=0)
+    for i, layer in enumerate(net.layers):
+        std = 0.02 / math.sqrt(2 * (i + 1))
+        assert stats.check(np.asarray(layer.kernel.get_value()).ravel(), ui.Normal(0, std), alpha=ALPHA)
+
+
+def test_a_depth_rule_off_any_sequence_of_layers_is_refused_naming_the_parameter():
+    from torch import nn
+    model = nn.Module()
+    model.head = nn.Linear(4, 4)
+    before = model.head.weight.detach().clone()
+    with pytest.raises(ValueError, match=r"head/weight.*in no sequence of layers"):
+        ui.Plan().rule(ui.Scaled(ui.Normal(), "1 / sqrt(L)"), role="weight").apply(model, seed=0)
+    assert torch.equal(model.head.weight, before)
