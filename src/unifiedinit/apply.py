@@ -76,9 +76,10 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: bool = False, st
     if not isinstance(portable, bool):
         raise TypeError(f"Plan.apply: parameter 'portable' must be True or False, got {portable!r}")
     seed = v.seed("Plan.apply", seed, required=portable)
+    skip = skip_paths(options.pop("skip", None))
     backend = backend_of(model)
     target = backend.target(model, seed=seed, **options)
-    report = plan.resolve([p for p, _ in target.found], stacklevel=stacklevel + 2)
+    report = plan.resolve([p for p, _ in target.found], stacklevel=stacklevel + 2, skip=skip)
     prepare = getattr(target, "prepare", None)
     if prepare is not None:  # e.g. materializing meta parameters, once every check has passed
         prepare(report)
@@ -97,6 +98,24 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: bool = False, st
         else:
             target.native(p, handle, e.draw, None if seed is None else stream(seed, p.key))
     return target.result(report)
+
+
+def skip_paths(skip: Any) -> frozenset[str]:
+    """``plan.apply(..., skip=...)``: the parameters a checkpoint provides, as paths ("h/0/attn/weight"), from a
+    state_dict or any mapping (its keys) or an iterable of names (torch's dotted names are accepted)."""
+    from collections.abc import Iterable, Mapping
+    if skip is None:
+        return frozenset()
+    names = skip.keys() if isinstance(skip, Mapping) else skip
+    if isinstance(names, str) or not isinstance(names, Iterable):
+        raise TypeError(f"Plan.apply: parameter 'skip' must be a state_dict, a mapping or an iterable of names, "
+                        f"got {type(skip).__name__}")
+    out = set()
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"Plan.apply: parameter 'skip' holds names (strings), got {name!r}")
+        out.add(name.replace(".", "/"))
+    return frozenset(out)
 
 
 def inspect(model: Any, plan: Any = None, **options: Any) -> Any:

@@ -125,6 +125,8 @@ class Report:
     #: meta parameters given memory by ``plan.apply(..., device=)``, and meta buffers nothing could set
     materialized: tuple[str, ...] = ()
     unset_buffers: tuple[str, ...] = ()
+    #: parameters left to a checkpoint (``plan.apply(..., skip=...)``, ``ui.init_missing``): kept, not drawn
+    skipped: list[Param] = field(default_factory=list)
 
     @property
     def keys(self) -> dict[int, str]:
@@ -133,14 +135,16 @@ class Report:
 
     @property
     def params(self) -> list[Param]:
-        return [e.param for e in self.entries] + list(self.unmatched)
+        return [e.param for e in self.entries] + list(self.unmatched) + list(self.skipped)
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per parameter: what ``str(report)`` prints and ``to_dict`` saves."""
         out = []
-        for p, e in [(e.param, e) for e in self.entries] + [(p, None) for p in self.unmatched]:
+        skipped = {id(p) for p in self.skipped}
+        for p, e in [(e.param, e) for e in self.entries] + [(p, None) for p in self.unmatched + self.skipped]:
             rule = self.plan.rules[e.rule] if e is not None else None
-            spec = "UNMATCHED: kept as it was" if e is None else "keep" if e.spec is None else repr(e.spec)
+            spec = "FROM CHECKPOINT: kept" if id(p) in skipped else "UNMATCHED: kept as it was" if e is None \
+                else "keep" if e.spec is None else repr(e.spec)
             out.append({"path": p.path, "layer": p.layer + (f" (from {p.inferred})" if p.inferred else ""),
                         "kind": p.kind, "role": p.role, "shape": list(p.shape),
                         "layout": (rule.layout if rule is not None and rule.layout else
@@ -178,7 +182,8 @@ class Report:
             r["spec"] = None if e.spec is None else e.spec.to_dict()
         for r in rows[n:]:
             del r["spec"], r["rule"]
-        return {"plan": self.plan.to_dict(), "entries": rows[:n], "unmatched": rows[n:],
+        m = n + len(self.unmatched)
+        return {"plan": self.plan.to_dict(), "entries": rows[:n], "unmatched": rows[n:m], "skipped": rows[m:],
                 "unused_rules": list(self.unused)}
 
 
@@ -232,9 +237,10 @@ class Plan:
         return None
 
     def resolve(self, params: Sequence[Param], *, warn: bool = True, stacklevel: int = 2,
-                dry_run: bool = False) -> Report:
+                dry_run: bool = False, skip: Any = frozenset()) -> Report:
         """Match and lower every parameter, and check that every value fits its dtype; raises (naming the rule and
-        the parameter) before anything could be written. Parameters come back with their canonical keys."""
+        the parameter) before anything could be written. Parameters come back with their canonical keys. A
+        parameter whose path (or an alias) is in ``skip`` is left to a checkpoint: kept, and listed as such."""
         matched = []
         for p in params:
             i = self.match(p)
@@ -242,9 +248,12 @@ class Plan:
                 p = p._replace(stacked=tuple(range(min(self.rules[i].stacked, len(p.shape)))))
             matched.append((p, i))
         keyed = assign_keys([p for p, _ in matched])
-        entries, unmatched, used = [], [], set()
+        entries, unmatched, used, skipped = [], [], set(), []
         lowered: dict[tuple, D.Draw] = {}  # a model repeats its layers: lower each (rule, tensor) once
         for p, (_, i) in zip(keyed, matched):
+            if skip and (p.path in skip or any(a in skip for a in p.aliases)):
+                skipped.append(p)
+                continue
             if i is None:
                 unmatched.append(p)
                 continue
@@ -268,7 +277,9 @@ class Plan:
         if warn:
             for i in (i for i in unused if not self.rules[i].quiet):
                 warnings.warn(f"plan rule {i} matched no parameter: {self.rules[i]}", stacklevel=stacklevel)
-        return Report(self, entries, unmatched, unused, dry_run)
+        report = Report(self, entries, unmatched, unused, dry_run)
+        report.skipped = skipped
+        return report
 
     def apply(self, model: Any, *, seed: Any = None, portable: bool = False, **options: Any) -> Any:
         """Initialize ``model`` by this plan and return the Report (for a linen tree, ``(new_tree, report)``).

@@ -343,7 +343,7 @@ class _Target:
         if self.device is None:
             return
         from .meta import materialize
-        set_paths = {e.param.path for e in report.entries if e.spec is not None}
+        set_paths = {e.param.path for e in report.entries if e.spec is not None} | {p.path for p in report.skipped}
         self.found, self.materialized, self.unset_buffers = materialize(self.model, self.found, set_paths,
                                                                         self.device)
 

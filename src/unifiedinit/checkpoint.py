@@ -1,0 +1,74 @@
+"""Checkpoint-aware initialization: load what a checkpoint provides, initialize only the rest.
+
+``ui.init_missing(model, checkpoint, plan, seed=...)`` checks every tensor the checkpoint shares with the model
+before anything is written (same shape; an embedding may have grown: new vocabulary rows), initializes every
+parameter the checkpoint lacks (a fine-tuning head, new tokens' rows) with ``plan``, then copies the checkpoint's
+tensors in. New rows of a grown embedding are drawn from N(mean, var) of the existing rows, feature by feature,
+so new tokens start among the old ones (as Hugging Face's ``resize_token_embeddings(mean_resizing=True)`` means
+them to). The report says what came from where: ``loaded``, ``resized`` (path -> (rows in the checkpoint, rows
+now)), ``unexpected`` (checkpoint names the model does not have), and the plan's entries for the rest.
+
+torch models and state_dicts today; other frameworks: ``plan.apply(model, seed=..., skip=names)`` initializes
+all but the named parameters, and the checkpoint is loaded by the framework's own means.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = None, **options: Any) -> Any:
+    """Initialize ``model`` from ``checkpoint`` (a torch state_dict) where it provides a tensor, and from
+    ``plan`` elsewhere; returns the plan's report with ``loaded``, ``resized`` and ``unexpected`` filled.
+
+    Raises before anything is written when a shared tensor's shape differs (other than an embedding that grew)
+    or the plan cannot set a missing parameter."""
+    from collections.abc import Mapping
+
+    from .apply import backend_of
+    from .plan import Plan
+    if not isinstance(plan, Plan):
+        raise TypeError(f"init_missing: parameter 'plan' must be a unifiedinit.Plan, got {plan!r}")
+    if backend_of(model).NAME != "torch":
+        raise NotImplementedError("init_missing: torch models for now; elsewhere use plan.apply(model, seed=..., "
+                                  "skip=checkpoint_names) and load the checkpoint with the framework")
+    import torch
+    if not isinstance(checkpoint, Mapping) or not all(isinstance(t, torch.Tensor) for t in checkpoint.values()):
+        raise TypeError("init_missing: parameter 'checkpoint' must be a torch state_dict (names -> tensors)")
+    from .backends.torch.model import walk
+    own = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)
+    kinds = {}
+    for p, _ in walk(model):
+        for path in (p.path,) + p.aliases:
+            kinds[path.replace("/", ".")] = p.kind
+    loaded, resized, unexpected = [], {}, []
+    for name, t in checkpoint.items():
+        if name not in own:
+            unexpected.append(name)
+            continue
+        mine = own[name]
+        if tuple(t.shape) == tuple(mine.shape):
+            loaded.append(name)
+        elif kinds.get(name) == "embedding" and t.dim() == 2 and t.shape[1] == mine.shape[1] \
+                and 0 < t.shape[0] < mine.shape[0]:
+            resized[name] = (t.shape[0], mine.shape[0])
+        else:
+            raise ValueError(f"init_missing: checkpoint tensor {name!r} has shape {tuple(t.shape)}, the model's "
+                             f"{tuple(mine.shape)}; only an embedding may grow (more rows, same features)")
+    report = plan.apply(model, seed=seed, skip=loaded + list(resized), **options)
+    from .apply import stream
+    own = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)  # materialized: new tensors
+    with torch.no_grad():
+        for name in loaded:
+            own[name].copy_(checkpoint[name])
+        for name, (old, new) in resized.items():
+            rows = checkpoint[name].to(own[name].device, torch.float64)
+            g = torch.Generator(own[name].device)
+            g.manual_seed(stream(0 if seed is None else seed, f"{name}/new_rows"))
+            mean, std = rows.mean(0), rows.std(0, correction=0)
+            fresh = mean + std * torch.randn(new - old, rows.shape[1], generator=g, dtype=torch.float64,
+                                             device=rows.device)
+            own[name][:old].copy_(checkpoint[name])
+            own[name][old:].copy_(fresh)
+    report.loaded, report.resized, report.unexpected = tuple(loaded), dict(resized), tuple(unexpected)
+    return report
