@@ -35,7 +35,7 @@ from .specs import (Blocks, Constant, KaimingNormal, KaimingUniform, LecunNormal
 
 __all__ = ["torch", "keras", "flax", "mxnet", "equinox", "PRESETS", "dcgan", "he_conv", "xavier_linear", "first_and_second",
            "SEED_PATTERNS", "hf", "bert", "llama", "gpt2", "vit", "t5", "torchtitan", "megatron",
-           "FAMILIES"]
+           "deepnet", "rezero", "lstm_forget_bias", "FAMILIES"]
 
 
 def _quiet(plan: Plan) -> Plan:
@@ -163,8 +163,8 @@ SEED_PATTERNS = {"dcgan": dcgan, "he_conv": he_conv, "xavier_linear": xavier_lin
 
 # ------------------------------------------------------------------------------------- model-family recipes
 
-from .recipes import bert, gpt2, hf, llama, megatron, t5, torchtitan, vit  # noqa: E402
+from .recipes import bert, deepnet, gpt2, hf, llama, lstm_forget_bias, megatron, rezero, t5, torchtitan, vit  # noqa: E402,I001
 
 #: the family recipes by name (functions of the family's hyper-parameters or config, each returning a plan)
 FAMILIES = {"hf": hf, "bert": bert, "llama": llama, "gpt2": gpt2, "vit": vit, "t5": t5, "torchtitan": torchtitan,
-            "megatron": megatron}
+            "megatron": megatron, "deepnet": deepnet, "rezero": rezero, "lstm_forget_bias": lstm_forget_bias}

@@ -31,9 +31,11 @@ import math
 from typing import Any
 
 from .plan import Plan
-from .specs import Constant, Normal, Ones, Rows, Scaled, TruncatedNormal, VarianceScaling, XavierUniform, Zeros
+from .specs import (Blocks, Constant, Normal, Ones, Rows, Scaled, TruncatedNormal, VarianceScaling, XavierNormal,
+                    XavierUniform, Zeros)
 
-__all__ = ["hf", "bert", "llama", "gpt2", "vit", "t5", "torchtitan", "megatron"]
+__all__ = ["hf", "bert", "llama", "gpt2", "vit", "t5", "torchtitan", "megatron", "deepnet", "rezero",
+           "lstm_forget_bias"]
 
 _LAYERS = ("dense", "conv", "conv_transpose")
 
@@ -170,3 +172,54 @@ def megatron(init_method_std: float | None = None, num_layers: int | None = None
 
 def _get(config: Any, name: str) -> Any:
     return config.get(name) if isinstance(config, dict) else getattr(config, name, None)
+
+
+def deepnet(encoder_layers: int | None = None, decoder_layers: int | None = None, *,
+            branch: tuple[str, ...] = ("*v_proj/*", "*out_proj/*", "*fc1/*", "*fc2/*"),
+            unscaled: tuple[str, ...] = ("*q_proj/*", "*k_proj/*")) -> Plan:
+    """DeepNet (Wang et al. 2022, DeepNorm): Xavier-normal with gain beta on the value and output projections and
+    the feed-forward layers (``branch`` path globs, fairseq's names by default), gain 1 on the query and key
+    projections (``unscaled``), biases zero, norms ones. An encoder of N layers: beta = (8N)^(-1/4); a decoder of
+    M layers: beta = (8M)^(-1/4); both (an encoder-decoder): the encoder's beta 0.87 (N^4 M)^(-1/16), the
+    decoder's (12M)^(-1/4), told apart by the paths ``*encoder*`` / ``*decoder*``. (DeepNorm's residual scale
+    alpha is an architecture constant, not an initialization.)"""
+    n = None if encoder_layers is None else _read("deepnet", None, encoder_layers=(encoder_layers, 1))["encoder_layers"]
+    m = None if decoder_layers is None else _read("deepnet", None, decoder_layers=(decoder_layers, 1))["decoder_layers"]
+    if n is None and m is None:
+        raise ValueError("presets.deepnet: give encoder_layers, decoder_layers or both")
+    plan = (Plan(name="deepnet").rule(XavierNormal(), kind=_LAYERS, role="weight").rule(Zeros(), role="bias")
+            .rule(Ones(), kind="norm", role="scale").rule(Zeros(), kind="norm", role="shift"))
+    if n is not None and m is not None:
+        betas = {"*encoder*": 0.87 * (n ** 4 * m) ** (-1 / 16), "*decoder*": (12 * m) ** -0.25}
+    else:
+        betas = {"*": (8 * (n if n is not None else m)) ** -0.25}
+    for where, beta in betas.items():
+        for glob in branch:
+            plan = plan.rule(XavierNormal(gain=beta), kind="dense", role="weight", path=where + glob.lstrip("*")
+                             if where != "*" else glob)
+        for glob in unscaled:
+            plan = plan.rule(XavierNormal(), kind="dense", role="weight", path=where + glob.lstrip("*")
+                             if where != "*" else glob)
+    return _quiet(plan, "deepnet")
+
+
+def rezero(path: str = "*resweight*") -> Plan:
+    """ReZero (Bachlechner et al. 2020): each residual branch's scalar gate (the parameters at ``path``) starts at
+    zero, so every block starts as the identity. The rest is left to the rules you add after (or before) it."""
+    if not isinstance(path, str):
+        raise TypeError(f"presets.rezero: parameter 'path' must be a glob string, got {path!r}")
+    return Plan(name="rezero").rule(Zeros(), path=path)
+
+
+def lstm_forget_bias(value: float = 1.0) -> Plan:
+    """An LSTM's forget-gate bias set to ``value`` and its other gate biases to zero (Jozefowicz et al. 2015):
+    the forget block of the stacked gates (i, f, g/c, o) in torch, Keras and MXNet (the input-hidden bias; a
+    second, hidden-hidden bias is zero, so the sum is ``value``), the ``hf`` gate's bias in Flax's LSTMCell."""
+    from . import _validate as v
+    value = v.real("presets.lstm_forget_bias", "value", value)
+    forget = Constant(value)
+    return _quiet(Plan(name="lstm_forget_bias")
+                  .rule(Blocks([Zeros(), forget, Zeros(), Zeros()]), kind="recurrent", role="bias", layer="*LSTM*")
+                  .rule(Zeros(), kind="recurrent", role="recurrent_bias", layer="*LSTM*")
+                  .rule(forget, kind="recurrent", role="bias", path="*hf/bias")
+                  .rule(Zeros(), kind="recurrent", role="bias", path="*h[igo]/bias"), "lstm_forget_bias")

@@ -228,3 +228,59 @@ def test_a_depth_rule_off_any_sequence_of_layers_is_refused_naming_the_parameter
     with pytest.raises(ValueError, match=r"head/weight.*in no sequence of layers"):
         ui.Plan().rule(ui.Scaled(ui.Normal(), "1 / sqrt(L)"), role="weight").apply(model, seed=0)
     assert torch.equal(model.head.weight, before)
+
+
+# ------------------------------------------------------------------ DeepNet, ReZero, the LSTM forget-gate bias
+
+def _fairseq_layers(n, prefix):
+    from torch import nn
+    layers = nn.ModuleList()
+    for _ in range(n):
+        layer = nn.Module()
+        for name in ("q_proj", "k_proj", "v_proj", "out_proj"):
+            setattr(layer, name, nn.Linear(64, 64))
+        layer.fc1, layer.fc2 = nn.Linear(64, 256), nn.Linear(256, 64)
+        layer.norm = nn.LayerNorm(64)
+        layers.append(layer)
+    return layers
+
+
+@pytest.mark.parametrize("n,m", [(6, None), (None, 12), (6, 12)])
+def test_deepnet_gains_follow_the_paper(n, m):
+    from torch import nn
+    model = nn.Module()
+    if n:
+        model.encoder = _fairseq_layers(n, "encoder")
+    if m:
+        model.decoder = _fairseq_layers(m, "decoder")
+    poison(model)
+    ui.presets.deepnet(encoder_layers=n, decoder_layers=m).apply(model, seed=0)
+    # DeepNet, table 1: beta = (8N)^(-1/4) encoder-only, (8M)^(-1/4) decoder-only; encoder-decoder: encoder
+    # 0.87 (N^4 M)^(-1/16), decoder (12M)^(-1/4)
+    if n and m:
+        betas = {"encoder": 0.87 * (n ** 4 * m) ** (-1 / 16), "decoder": (12 * m) ** -0.25}
+    else:
+        betas = {"encoder" if n else "decoder": (8 * (n or m)) ** -0.25}
+    for part, beta in betas.items():
+        layer = getattr(model, part)[0]
+        for name, gain in (("q_proj", 1.0), ("k_proj", 1.0), ("v_proj", beta), ("out_proj", beta), ("fc1", beta),
+                           ("fc2", beta)):
+            w = getattr(layer, name).weight.detach().numpy()
+            std = gain * math.sqrt(2 / sum(w.shape))  # Xavier normal: gain sqrt(2 / (fan_in + fan_out))
+            assert stats.check(w, ui.Normal(0, std), alpha=ALPHA), (part, name)
+            assert not getattr(layer, name).bias.any()
+        assert (layer.norm.weight == 1).all()
+
+
+def test_rezero_and_the_forget_gate_bias():
+    from torch import nn
+    block = nn.Module()
+    block.resweight = nn.Parameter(torch.ones(1))
+    block.lstm = nn.LSTM(4, 6)
+    plan = ui.Plan(ui.presets.rezero().rules + ui.presets.lstm_forget_bias(2.0).rules)
+    plan.apply(block, seed=0)
+    assert block.resweight.item() == 0
+    np.testing.assert_array_equal(block.lstm.bias_ih_l0.detach().numpy(), np.repeat([0.0, 2, 0, 0], 6))
+    assert not block.lstm.bias_hh_l0.any()
+    with pytest.raises(ValueError, match="give encoder_layers"):
+        ui.presets.deepnet()
