@@ -1,0 +1,135 @@
+"""``ui.fit(model)``: the law each parameter of an existing model was drawn from, and a plan that draws it again.
+
+For every floating-point parameter the values are tested against candidate laws: every framework preset's spec
+for that parameter and every family recipe's (lowered with the parameter's shape and fans), exact constants,
+and, when none of those passes, a normal and a uniform fitted to the values (their moments or their range).
+The candidate with the largest KS p-value wins. ``fit(model).to_plan()`` is one rule per parameter path, so
+"copy this model's initialization into my port" is ``ui.fit(torch_model).to_plan().apply(flax_model, ...)``
+where the two share their parameter paths, and ``fit(model).table()`` says what was found.
+
+A fitted normal or uniform takes its parameters from the same values it is tested on, so its p-value is
+optimistic (Lilliefors); such rows are marked ``fitted``. A pretrained model's parameters follow no catalog
+law: they come back as fitted laws with small p-values, which the table shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .specs import Spec
+
+#: a candidate passes when its KS p-value exceeds this
+ALPHA = 1e-4
+
+
+@dataclass(frozen=True)
+class FitRow:
+    """One parameter: its path, kind and role, shape, the winning spec, the law's name, the KS p-value (1.0 for
+    an exact constant), where the candidate came from ("presets.torch", "constant", "fitted", ...)."""
+
+    path: str
+    kind: str
+    role: str
+    shape: tuple[int, ...]
+    spec: Spec
+    law: str
+    p: float
+    source: str
+
+
+@dataclass(frozen=True)
+class FitReport:
+    """What ``ui.fit`` found, one row per parameter."""
+
+    rows: tuple[FitRow, ...]
+
+    def to_plan(self, name: str = "fit") -> Any:
+        """One rule per parameter path, each with the winning spec."""
+        from .plan import Plan
+        plan = Plan(name=name)
+        for r in self.rows:
+            plan = plan.rule(r.spec, path=r.path, role=r.role)
+        return plan
+
+    def table(self) -> str:
+        head = ("path", "role", "shape", "closest law", "p", "from")
+        lines = [head] + [(r.path, r.role, str(r.shape), r.law, f"{r.p:.3g}", r.source) for r in self.rows]
+        widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
+        return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def _candidates() -> list[tuple[str, Any]]:
+    from . import presets
+    out = [(f"presets.{name}", plan) for name, plan in presets.PRESETS.items()]
+    for name in ("hf", "t5", "torchtitan"):
+        out.append((f"presets.{name}", presets.FAMILIES[name]()))
+    return out
+
+
+def _read(backend: Any, model: Any, handle: Any) -> Any:
+    import numpy as np
+    if isinstance(handle, tuple) and len(handle) == 3 and isinstance(handle[1], tuple):  # a linen tree's place
+        collection, path, name = handle
+        node = model[collection] if collection in model and "params" in model else model
+        for k in path:
+            node = node[k]
+        leaf = node[name]
+        return np.asarray(getattr(leaf, "value", leaf), dtype=np.float64)
+    return np.asarray(backend.read(handle), dtype=np.float64)
+
+
+def fit(model: Any, *, candidates: Any = None) -> FitReport:
+    """Fit every floating-point parameter of ``model`` (any framework) to the closest law; see the module doc.
+    ``candidates`` adds plans ({name: plan}) whose specs are tried too."""
+    import numpy as np
+
+    from .apply import records
+    from .plan import Plan
+    from .specs import Constant, Normal, Uniform
+    from .verify import stats
+    backend, found = records(model)
+    plans = _candidates() + list((candidates or {}).items())
+    keyed = Plan().resolve([p for p, _ in found], warn=False, dry_run=True).params
+    handles = {p.path: h for p, h in found}
+    rows = []
+    for p in keyed:
+        if not p.known:
+            continue
+        x = _read(backend, model, handles[p.path]).ravel()
+        if x.size == 0 or not np.isfinite(x).all():
+            continue
+        best: tuple[float, Spec, str, str] | None = None
+        if np.all(x == x[0]):
+            best = (1.0, Constant(float(x[0])), f"exactly {float(x[0]):.6g}", "constant")
+        else:
+            tried = set()
+            for source, plan in plans:
+                i = plan.match(p)
+                spec = None if i is None else plan.rules[i].spec
+                if spec is None or spec in tried or not spec.elementwise:
+                    continue
+                tried.add(spec)
+                try:
+                    draw = spec.lower(plan.rules[i].info(p))
+                    law = stats.distribution(draw, p.shape)
+                except (TypeError, ValueError):
+                    continue
+                pvalue = stats.ks_1samp(x, law)[1]
+                if best is None or pvalue > best[0]:
+                    best = (pvalue, spec, law.name, source)
+            if best is None or best[0] <= ALPHA:
+                mean, std = float(x.mean()), float(x.std())
+                low, high = float(x.min()), float(x.max())
+                span = (high - low) / max(x.size - 1, 1)  # the range of n uniforms falls short by about this
+                for spec in (Normal(mean, std), Uniform(low - span, high + span)):
+                    law = stats.distribution(spec.lower(p.info()), p.shape)
+                    pvalue = stats.ks_1samp(x, law)[1]
+                    if best is None or pvalue > best[0]:
+                        best = (pvalue, spec, law.name, "fitted")
+        assert best is not None
+        rows.append(FitRow(p.path, p.kind, p.role, p.shape, best[1], best[2], best[0], best[3]))
+    return FitReport(tuple(rows))
