@@ -27,7 +27,7 @@ __all__ = [
     "Param", "Plan", "Portable", "Report", "Rule", "Select", "Sparse", "Spec", "TensorInfo", "TruncatedNormal", "Uniform",
     "VarianceScaling", "XavierNormal", "XavierUniform", "Zeros", "calculate_gain", "examples", "fans", "from_dict",
     "from_jax", "from_json", "from_keras", "from_mxnet", "from_torch_fn",
-    "fit", "get_layout", "init_missing", "inspect", "lower", "param_groups", "presets", "register", "register_layer",
+    "fit", "get_layout", "init_missing", "inspect", "lower", "lsuv", "param_groups", "presets", "register", "register_layer",
     "register_layout", "sample",
     "to_dict",
 ]
@@ -55,7 +55,7 @@ _register_with_loaded_frameworks()
 _LAZY = {"Plan": "plan", "Rule": "plan", "Select": "params", "Param": "params", "Report": "plan", "NO_DECAY": "plan",
          "param_groups": "plan", "Portable": "portable", "inspect": "apply", "register_layer": "params",
          "from_keras": "convert", "from_jax": "convert", "from_torch_fn": "convert", "from_mxnet": "convert",
-         "init_missing": "checkpoint", "fit": "fitting"}
+         "init_missing": "checkpoint", "fit": "fitting", "lsuv": "data_init"}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,154 @@
+"""Data-dependent initialization: LSUV (Mishkin & Matas 2016, "All you need is a good init").
+
+``ui.lsuv(model, batch)``: every dense and conv weight is first made orthonormal, biases zero; then, layer by
+layer in the order the forward pass reaches them, the weight is divided by the standard deviation of the
+layer's output on ``batch`` until that deviation is within ``tol`` of ``target_std`` (at most ``max_iter``
+forward passes per layer). The report records each layer's final gain (orthonormal times the product of the
+divisions), so ``report.to_plan()`` replays the result as a plain plan (``Orthogonal(gain)`` per weight) with no
+data: the same law, drawn again.
+
+torch modules (forward hooks) and Flax NNX modules (the outputs of ``nnx.Linear``/``nnx.Conv`` calls, recorded
+while the batch runs).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class LsuvReport:
+    """``gains``: weight path -> its final gain over an orthonormal matrix; ``stds``: the output std each layer
+    ended with; ``iterations``: forward passes per layer; ``layers``: the weight paths in forward order."""
+
+    gains: dict[str, float] = field(default_factory=dict)
+    stds: dict[str, float] = field(default_factory=dict)
+    iterations: dict[str, int] = field(default_factory=dict)
+    layers: list[str] = field(default_factory=list)
+
+    def to_plan(self, name: str = "lsuv") -> Any:
+        """The result as a plan with no data: ``Orthogonal(gain)`` for each weight, zeros for its bias."""
+        from .plan import Plan
+        from .specs import Orthogonal, Zeros
+        plan = Plan(name=name)
+        for path in self.layers:
+            layer = path.rsplit("/", 1)[0]
+            plan = plan.rule(Orthogonal(gain=self.gains[path]), path=path, role="weight")
+            plan = plan.rule(Zeros(), path=f"{layer}/bias" if "/" in path else "bias", role="bias")
+        return plan
+
+
+def _check(target_std: Any, tol: Any, max_iter: Any) -> None:
+    for name, value in (("target_std", target_std), ("tol", tol)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            raise ValueError(f"lsuv: parameter {name!r} must be a number > 0, got {value!r}")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
+        raise ValueError(f"lsuv: parameter 'max_iter' must be an int >= 1, got {max_iter!r}")
+
+
+def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, max_iter: int = 10,
+         seed: int = 0) -> LsuvReport:
+    """LSUV-initialize ``model`` in place on ``batch`` (see the module doc); returns the report."""
+    _check(target_std, tol, max_iter)
+    from .apply import backend_of
+    name = backend_of(model).NAME
+    if name == "torch":
+        return _torch(model, batch, target_std, tol, max_iter, seed)
+    if name == "flax":
+        return _nnx(model, batch, target_std, tol, max_iter, seed)
+    raise NotImplementedError(f"lsuv: torch and Flax NNX models for now, got a {name} model")
+
+
+def _orthonormal(model: Any, seed: int) -> None:
+    from .plan import Plan
+    from .specs import Orthogonal, Zeros
+    (Plan(name="lsuv").rule(Orthogonal(), kind=("dense", "conv"), role="weight")
+     .rule(Zeros(), kind=("dense", "conv"), role="bias")).apply(model, seed=seed)
+
+
+def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed: int) -> LsuvReport:
+    import torch
+    from torch import nn
+    from torch.nn.modules.conv import _ConvNd
+    _orthonormal(model, seed)
+    names = {id(m): n for n, m in model.named_modules()}
+    order: list[nn.Module] = []
+    seen: dict[int, torch.Tensor] = {}
+
+    def hook(module: nn.Module, inputs: Any, output: torch.Tensor) -> None:
+        if id(module) not in seen:
+            order.append(module)
+        seen[id(module)] = output.detach()
+
+    layers = [m for m in model.modules() if isinstance(m, (nn.Linear, _ConvNd))]
+    handles = [m.register_forward_hook(hook) for m in layers]
+    report = LsuvReport()
+    try:
+        with torch.no_grad():
+            model(batch)  # the forward order
+            for module in list(order):
+                path = "/".join(filter(None, (names[id(module)].replace(".", "/"), "weight")))
+                gain, steps = 1.0, 0
+                for steps in range(1, max_iter + 1):
+                    seen.clear()
+                    model(batch)
+                    std = float(seen[id(module)].double().std())
+                    if abs(std - target) < tol or std == 0.0:
+                        break
+                    module.weight.mul_(target / std)
+                    gain *= target / std
+                report.gains[path], report.stds[path], report.iterations[path] = gain, std, steps
+                report.layers.append(path)
+    finally:
+        for h in handles:
+            h.remove()
+    return report
+
+
+def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed: int) -> LsuvReport:
+    import jax.numpy as jnp
+    import numpy as np
+    from flax import nnx
+    _orthonormal(model, seed)
+    paths = {}
+    for path, node in nnx.iter_graph(model):
+        if isinstance(node, (nnx.Linear, nnx.Conv)):
+            paths[id(node)] = "/".join(map(str, path))
+    order: list[Any] = []
+    seen: dict[int, Any] = {}
+    classes = (nnx.Linear, nnx.Conv)
+    originals = {cls: cls.__call__ for cls in classes}
+
+    def recording(cls: type) -> Any:
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            out = originals[cls](self, *args, **kwargs)
+            if id(self) not in seen:
+                order.append(self)
+            seen[id(self)] = out
+            return out
+        return call
+
+    report = LsuvReport()
+    for cls in classes:
+        cls.__call__ = recording(cls)  # type: ignore[method-assign]
+    try:
+        model(batch)
+        for layer in list(order):
+            path = "/".join(filter(None, (paths.get(id(layer), ""), "kernel")))
+            gain, steps = 1.0, 0
+            for steps in range(1, max_iter + 1):
+                seen.clear()
+                model(batch)
+                std = float(np.asarray(jnp.std(seen[id(layer)].astype(jnp.float32))))
+                if abs(std - target) < tol or std == 0.0:
+                    break
+                layer.kernel.set_value(layer.kernel.get_value() * (target / std))
+                gain *= target / std
+            report.gains[path], report.stds[path], report.iterations[path] = gain, std, steps
+            report.layers.append(path)
+    finally:
+        for cls, call in originals.items():
+            cls.__call__ = call  # type: ignore[method-assign]
+    return report

@@ -1,0 +1,65 @@
+"""LSUV (Mishkin & Matas 2016): orthonormal weights rescaled layer by layer to a unit output std on a batch."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+
+def _torch_net():
+    torch = pytest.importorskip("torch")
+    from torch import nn
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv1d(3, 16, 3), nn.Tanh(), nn.Flatten(), nn.Linear(16 * 30, 64), nn.ReLU(),
+                         nn.Linear(64, 10))
+
+
+@pytest.mark.parametrize("target", [1.0, 0.5])
+def test_every_layer_ends_at_the_target_std_and_the_plan_replays_it(target):
+    torch = pytest.importorskip("torch")
+    import unifiedinit as ui
+    net = _torch_net()
+    batch = torch.randn(128, 3, 32, generator=torch.Generator().manual_seed(1)) * 4
+    report = ui.lsuv(net, batch, target_std=target, tol=0.01)
+    assert report.layers == ["0/weight", "3/weight", "5/weight"]  # forward order
+    outputs = {}
+    hooks = [m.register_forward_hook(lambda m, i, o, k=k: outputs.__setitem__(k, o.detach()))
+             for k, m in (("0/weight", net[0]), ("3/weight", net[3]), ("5/weight", net[5]))]
+    with torch.no_grad():
+        net(batch)
+    for h in hooks:
+        h.remove()
+    for path in report.layers:
+        assert abs(float(outputs[path].std()) - target) < 0.01, path
+        assert report.iterations[path] <= 10
+    assert not net[3].bias.any()
+    # replay with no data: Orthogonal(gain) per weight, so every weight has the same singular values again
+    fresh = _torch_net()
+    report.to_plan().apply(fresh, seed=4)
+    for a, b in ((net[0], fresh[0]), (net[3], fresh[3]), (net[5], fresh[5])):
+        sa = torch.linalg.svdvals(a.weight.detach().flatten(1).double())
+        sb = torch.linalg.svdvals(b.weight.detach().flatten(1).double())
+        assert torch.allclose(sa, sb, rtol=1e-5) and not torch.equal(a.weight, b.weight)
+
+
+def test_lsuv_on_a_flax_nnx_model():
+    nnx = pytest.importorskip("flax.nnx")
+    import jax.numpy as jnp
+
+    import unifiedinit as ui
+    net = nnx.Sequential(nnx.Linear(32, 64, rngs=nnx.Rngs(0)), nnx.tanh, nnx.Linear(64, 10, rngs=nnx.Rngs(0)))
+    x = jnp.asarray(np.random.default_rng(0).normal(0, 3, (256, 32)), dtype=jnp.float32)
+    report = ui.lsuv(net, x, tol=0.01)
+    assert report.layers == ["layers/0/kernel", "layers/2/kernel"]
+    assert abs(float(jnp.std(net(x))) - 1.0) < 0.01
+    assert all(math.isfinite(g) and g > 0 for g in report.gains.values())
+
+
+@pytest.mark.parametrize("bad", [dict(target_std=0), dict(tol=-1), dict(max_iter=0), dict(target_std=math.nan)])
+def test_bad_arguments(bad):
+    torch = pytest.importorskip("torch")
+    import unifiedinit as ui
+    with pytest.raises(ValueError, match="lsuv"):
+        ui.lsuv(_torch_net(), torch.zeros(2, 3, 32), **bad)
