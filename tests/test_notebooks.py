@@ -12,8 +12,8 @@ NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.
 FRAMEWORKS = ("torch", "keras", "jax", "flax", "mxnet", "matplotlib")
 
 
-def test_there_are_three_notebooks_without_committed_outputs():
-    assert len(NOTEBOOKS) == 3
+def test_there_are_four_notebooks_without_committed_outputs():
+    assert len(NOTEBOOKS) == 4
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), f"{path.name} has outputs"
