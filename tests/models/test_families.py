@@ -284,3 +284,63 @@ def test_rezero_and_the_forget_gate_bias():
     assert not block.lstm.bias_hh_l0.any()
     with pytest.raises(ValueError, match="give encoder_layers"):
         ui.presets.deepnet()
+
+
+# ------------------------------------------------- every Hugging Face recipe in a second framework (Flax NNX)
+
+def _nnx_family(family):
+    """A small NNX model with the family's module names, and {path: expected law} from the recipe's formula."""
+    nnx = pytest.importorskip("flax.nnx")
+    r, d, heads, dkv, dff = 0.03, 32, 4, 8, 64
+
+    class Attention(nnx.Module):
+        def __init__(self, rngs):
+            self.q, self.k, self.v = (nnx.Linear(d, heads * dkv, use_bias=False, rngs=rngs) for _ in range(3))
+            self.o = nnx.Linear(heads * dkv, d, use_bias=False, rngs=rngs)
+
+    class Block(nnx.Module):
+        def __init__(self, rngs):
+            self.attn = Attention(rngs)
+            self.wi, self.wo = nnx.Linear(d, dff, rngs=rngs), nnx.Linear(dff, d, rngs=rngs)
+            self.norm = nnx.LayerNorm(d, rngs=rngs)
+
+    class Net(nnx.Module):
+        def __init__(self, rngs):
+            self.embed = nnx.Embed(500, d, rngs=rngs)
+            self.layers = nnx.List([Block(rngs) for _ in range(2)])
+            self.position_embeddings = nnx.Param(np.zeros((1, 10, d), np.float32))
+            self.cls_token = nnx.Param(np.zeros((1, 1, d), np.float32))
+
+    net = Net(nnx.Rngs(0))
+    if family == "t5":
+        plan = ui.presets.t5(initializer_factor=1.5, d_model=d, d_kv=dkv)
+        f = 1.5
+        laws = {"layers/0/attn/q/kernel": ui.Normal(0, f / math.sqrt(d * dkv)),
+                "layers/0/attn/k/kernel": ui.Normal(0, f / math.sqrt(d)),
+                "layers/0/attn/o/kernel": ui.Normal(0, f / math.sqrt(heads * dkv)),
+                "layers/1/wo/kernel": ui.Normal(0, f / math.sqrt(dff)), "embed/embedding": ui.Normal(0, f),
+                "layers/0/norm/scale": ui.Constant(f), "layers/0/wi/bias": ui.Constant(0.0)}
+    else:
+        plan = ui.presets.FAMILIES[family](initializer_range=r)
+        laws = {"layers/0/attn/q/kernel": ui.Normal(0, r), "layers/1/wo/kernel": ui.Normal(0, r),
+                "embed/embedding": ui.Normal(0, r), "layers/0/norm/scale": ui.Constant(1.0),
+                "layers/0/norm/bias": ui.Constant(0.0), "layers/1/wi/bias": ui.Constant(0.0)}
+        if family == "vit":
+            laws["position_embeddings"] = ui.TruncatedNormal(0, r, -2, 2)
+            laws["cls_token"] = ui.TruncatedNormal(0, r, -2, 2)
+    return net, plan, laws
+
+
+@pytest.mark.parametrize("family", ["hf", "bert", "llama", "vit", "t5"])
+def test_each_recipe_in_flax_nnx_follows_its_formula(family):
+    from flax import nnx
+    net, plan, laws = _nnx_family(family)
+    plan.apply(net, seed=0)
+    values = {"/".join(map(str, path)): np.asarray(v.get_value()) for path, v in nnx.iter_graph(net)
+              if isinstance(v, nnx.Variable)}
+    for path, law in laws.items():
+        x = values[path].ravel()
+        if isinstance(law, ui.Constant):
+            assert (x == law.value).all(), path
+        else:
+            assert stats.check(x, law, alpha=ALPHA), (family, path)
