@@ -31,11 +31,11 @@ import math
 from typing import Any
 
 from .plan import Plan
-from .specs import (Blocks, Constant, Normal, Ones, Rows, Scaled, TruncatedNormal, VarianceScaling, XavierNormal,
-                    XavierUniform, Zeros)
+from .specs import (Affine, Blocks, Constant, KaimingNormal, Normal, Ones, Rows, Scaled, TruncatedNormal,
+                    VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["hf", "bert", "llama", "gpt2", "vit", "t5", "torchtitan", "megatron", "deepnet", "rezero",
-           "lstm_forget_bias"]
+           "lstm_forget_bias", "fixup"]
 
 _LAYERS = ("dense", "conv", "conv_transpose")
 
@@ -223,3 +223,31 @@ def lstm_forget_bias(value: float = 1.0) -> Plan:
                   .rule(Zeros(), kind="recurrent", role="recurrent_bias", layer="*LSTM*")
                   .rule(forget, kind="recurrent", role="bias", path="*hf/bias")
                   .rule(Zeros(), kind="recurrent", role="bias", path="*h[igo]/bias"), "lstm_forget_bias")
+
+
+def fixup(num_branches: int, m: int = 2, *, branch: str = "*layer*/conv*", last: str = "*conv2/*",
+          classifier: str = "fc/*", multipliers: str = "*scale", biases: str = "*bias[12][ab]") -> Plan:
+    """Fixup (Zhang, Dauphin and Ma 2019) for a residual network of ``num_branches`` residual branches of ``m``
+    layers each. The classifier and the last layer of every branch start at zero. The other weight layers are He
+    normal (fan_out, as the official code draws them), and those inside a branch are scaled by
+    num_branches^(-1/(2m-2)). The scalar multipliers are 1, and the scalar biases added before each layer are 0.
+    The globs default to the official Fixup ResNet's names (``layer1.0.conv1``, ``conv2``, ``fc``, ``scale``,
+    ``bias1a``...)."""
+    from . import _validate as v
+    n = v.integer("presets.fixup", "num_branches", num_branches, minimum=1)
+    m = v.integer("presets.fixup", "m", m, minimum=2)
+    for name, glob in (("branch", branch), ("last", last), ("classifier", classifier), ("multipliers", multipliers),
+                       ("biases", biases)):
+        if not isinstance(glob, str):
+            raise TypeError(f"presets.fixup: parameter {name!r} must be a glob string, got {glob!r}")
+    he = KaimingNormal(mode="fan_out", nonlinearity="relu")
+    plan = (Plan(name="fixup")
+            .rule(he, kind=("conv", "dense"), role="weight")
+            .rule(Zeros(), kind=("conv", "dense"), role="bias")
+            .rule(Affine(he, scale=n ** (-1.0 / (2 * m - 2))), kind=("conv", "dense"), role="weight", path=branch)
+            .rule(Zeros(), kind=("conv", "dense"), role="weight", path=last)
+            .rule(Zeros(), kind="dense", path=classifier)
+            .rule(Ones(), path=multipliers)
+            .rule(Zeros(), path=biases)
+            .rule(Ones(), kind="norm", role="scale").rule(Zeros(), kind="norm", role="shift"))
+    return _quiet(plan, "fixup")

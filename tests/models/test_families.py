@@ -344,3 +344,33 @@ def test_each_recipe_in_flax_nnx_follows_its_formula(family):
             assert (x == law.value).all(), path
         else:
             assert stats.check(x, law, alpha=ALPHA), (family, path)
+
+
+def test_fixup_follows_the_paper_on_a_fixup_resnet():
+    from torch import nn
+
+    class Block(nn.Module):  # the official Fixup ResNet's BasicBlock names
+        def __init__(self, c):
+            super().__init__()
+            self.bias1a, self.bias1b = nn.Parameter(torch.ones(1)), nn.Parameter(torch.ones(1))
+            self.bias2a, self.bias2b = nn.Parameter(torch.ones(1)), nn.Parameter(torch.ones(1))
+            self.scale = nn.Parameter(torch.zeros(1))
+            self.conv1 = nn.Conv2d(c, c, 3, bias=False)
+            self.conv2 = nn.Conv2d(c, c, 3, bias=False)
+
+    model = nn.Module()
+    model.conv1 = nn.Conv2d(3, 16, 3, bias=False)
+    model.layer1 = nn.Sequential(*[Block(16) for _ in range(3)])
+    model.layer2 = nn.Sequential(*[Block(16) for _ in range(3)])
+    model.fc = nn.Linear(16, 10)
+    poison(model)
+    ui.presets.fixup(num_branches=6).apply(model, seed=0)
+    # Fixup: branch layers He (fan_out: sqrt(2 / (out x k x k))) x L^(-1/(2m-2)), m = 2: L^(-1/2); the last layer of
+    # each branch and the classifier 0; multipliers 1, scalar biases 0
+    he = math.sqrt(2 / (16 * 9))
+    for block in list(model.layer1) + list(model.layer2):
+        assert stats.check(block.conv1.weight.detach().numpy(), ui.Normal(0, he / math.sqrt(6)), alpha=ALPHA)
+        assert not block.conv2.weight.any() and block.scale.item() == 1
+        assert all(getattr(block, b).item() == 0 for b in ("bias1a", "bias1b", "bias2a", "bias2b"))
+    assert stats.check(model.conv1.weight.detach().numpy(), ui.Normal(0, math.sqrt(2 / (16 * 9))), alpha=ALPHA)
+    assert not model.fc.weight.any() and not model.fc.bias.any()
