@@ -63,3 +63,13 @@ def test_bad_arguments(bad):
     import unifiedinit as ui
     with pytest.raises(ValueError, match="lsuv"):
         ui.lsuv(_torch_net(), torch.zeros(2, 3, 32), **bad)
+
+
+def test_lsuv_on_a_keras_model():
+    keras = pytest.importorskip("keras")
+    import unifiedinit as ui
+    model = keras.Sequential([keras.Input((32,)), keras.layers.Dense(64, activation="tanh"), keras.layers.Dense(10)])
+    x = np.random.default_rng(0).normal(0, 3, (256, 32)).astype("float32")
+    report = ui.lsuv(model, x, tol=0.01)
+    assert len(report.layers) == 2 and report.layers[0].endswith("kernel")
+    assert abs(float(np.std(keras.ops.convert_to_numpy(model(x)))) - 1.0) < 0.01

@@ -7,8 +7,8 @@ forward passes per layer). The report records each layer's final gain (orthonorm
 divisions), so ``report.to_plan()`` replays the result as a plain plan (``Orthogonal(gain)`` per weight) with no
 data: the same law, drawn again.
 
-torch modules (forward hooks) and Flax NNX modules (the outputs of ``nnx.Linear``/``nnx.Conv`` calls, recorded
-while the batch runs).
+torch modules (forward hooks), Flax NNX modules (the outputs of ``nnx.Linear``/``nnx.Conv`` calls, recorded
+while the batch runs) and built Keras models (a probe model over every Dense/Conv layer's output).
 """
 
 from __future__ import annotations
@@ -58,7 +58,9 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
         return _torch(model, batch, target_std, tol, max_iter, seed)
     if name == "flax":
         return _nnx(model, batch, target_std, tol, max_iter, seed)
-    raise NotImplementedError(f"lsuv: torch and Flax NNX models for now, got a {name} model")
+    if name == "keras":
+        return _keras(model, batch, target_std, tol, max_iter, seed)
+    raise NotImplementedError(f"lsuv: torch, Flax NNX and Keras models for now, got a {name} model")
 
 
 def _orthonormal(model: Any, seed: int) -> None:
@@ -151,4 +153,30 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
     finally:
         for cls, call in originals.items():
             cls.__call__ = call  # type: ignore[method-assign]
+    return report
+
+
+def _keras(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed: int) -> LsuvReport:
+    import keras
+    import numpy as np
+    if not getattr(model, "inputs", None):
+        raise ValueError("lsuv: a Keras model must be built with an Input (a Sequential or functional model)")
+    _orthonormal(model, seed)
+    kinds = (keras.layers.Dense, keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D)
+    layers = [layer for layer in model._flatten_layers(include_self=False) if isinstance(layer, kinds)]
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    probe = keras.Model(inputs, [layer.output for layer in layers])
+    report = LsuvReport()
+    for i, layer in enumerate(layers):
+        path = layer.kernel.path
+        gain, steps = 1.0, 0
+        for steps in range(1, max_iter + 1):
+            out = probe(batch)[i]
+            std = float(np.std(keras.ops.convert_to_numpy(out).astype(np.float64)))
+            if abs(std - target) < tol or std == 0.0:
+                break
+            layer.kernel.assign(layer.kernel * (target / std))
+            gain *= target / std
+        report.gains[path], report.stds[path], report.iterations[path] = gain, std, steps
+        report.layers.append(path)
     return report
