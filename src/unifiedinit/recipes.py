@@ -35,7 +35,7 @@ from .specs import (Affine, Blocks, Constant, KaimingNormal, Normal, Ones, Rows,
                     VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["hf", "bert", "llama", "gpt2", "vit", "t5", "torchtitan", "megatron", "deepnet", "rezero",
-           "lstm_forget_bias", "fixup"]
+           "lstm_forget_bias", "fixup", "mup"]
 
 _LAYERS = ("dense", "conv", "conv_transpose")
 
@@ -251,3 +251,22 @@ def fixup(num_branches: int, m: int = 2, *, branch: str = "*layer*/conv*", last:
             .rule(Zeros(), path=biases)
             .rule(Ones(), kind="norm", role="scale").rule(Zeros(), kind="norm", role="shift"))
     return _quiet(plan, "fixup")
+
+
+def mup(base_width: int, std: float = 0.02, *, readout: str = "*lm_head*") -> Plan:
+    """muP (Yang et al. 2021, Tensor Programs V, table 3): a model whose init was tuned at width ``base_width`` with
+    std ``std``, widened. Hidden weights keep variance proportional to 1/fan_in, N(0, std^2 base_width / fan_in).
+    The output (readout) layer at ``readout`` is proportional to 1/fan_in^2, N(0, (std base_width / fan_in)^2).
+    Embeddings (the input layer), whose fan_in does not grow with width, stay N(0, std^2). Biases are zero and
+    norms ones. (muP's multipliers on the output logits and the attention scale are the architecture's, not the
+    initialization's.)"""
+    from . import _validate as v
+    base = v.integer("presets.mup", "base_width", base_width, minimum=1)
+    std = v.positive("presets.mup", "std", std)
+    if not isinstance(readout, str):
+        raise TypeError(f"presets.mup: parameter 'readout' must be a glob string, got {readout!r}")
+    plan = (_base(std, "mup")
+            .rule(Scaled(Normal(0.0, std), "sqrt(base / fan_in)", {"base": base}), kind=_LAYERS, role="weight")
+            .rule(Scaled(Normal(0.0, std), "base / fan_in", {"base": base}), kind=_LAYERS, role="weight",
+                  path=readout))
+    return _quiet(plan, "mup")

@@ -374,3 +374,20 @@ def test_fixup_follows_the_paper_on_a_fixup_resnet():
         assert all(getattr(block, b).item() == 0 for b in ("bias1a", "bias1b", "bias2a", "bias2b"))
     assert stats.check(model.conv1.weight.detach().numpy(), ui.Normal(0, math.sqrt(2 / (16 * 9))), alpha=ALPHA)
     assert not model.fc.weight.any() and not model.fc.bias.any()
+
+
+@pytest.mark.parametrize("width", [64, 256])
+def test_mup_scales_hidden_and_readout_layers_by_width(width):
+    from torch import nn
+    model = nn.Module()
+    model.embed = nn.Embedding(100, width)
+    model.layers = nn.ModuleList([nn.Linear(width, width) for _ in range(2)])
+    model.lm_head = nn.Linear(width, 100, bias=False)
+    poison(model)
+    ui.presets.mup(base_width=64, std=0.02).apply(model, seed=0)
+    # Tensor Programs V, table 3: hidden variance ~ 1/fan_in, output ~ 1/fan_in^2, input unchanged; equal to the
+    # base model's std at the base width
+    for layer in model.layers:
+        assert stats.check(layer.weight.detach().numpy(), ui.Normal(0, 0.02 * math.sqrt(64 / width)), alpha=ALPHA)
+    assert stats.check(model.lm_head.weight.detach().numpy(), ui.Normal(0, 0.02 * 64 / width), alpha=ALPHA)
+    assert stats.check(sample(model.embed.weight.detach().numpy()), ui.Normal(0, 0.02), alpha=ALPHA)
