@@ -68,6 +68,9 @@ def expected_law(spec, fan_in, fan_out):
         return ("mixture", [expected_law(c, fan_in, fan_out) for c in spec.components], spec.weights)
     if name == "Affine":
         return ("affine", expected_law(spec.base, fan_in, fan_out), spec.scale, spec.shift)
+    if name == "Scaled":  # the factor of the catalog's example, written out here
+        factor = {"sqrt(w / fan_in)": lambda c: math.sqrt(c["w"] / fan_in)}[spec.factor](dict(spec.constants))
+        return ("affine", expected_law(spec.base, fan_in, fan_out), factor, 0.0)
     raise KeyError(name)
 
 
@@ -161,7 +164,7 @@ KURTOSIS = {"uniform": 1.8, "normal": 3.0, "trunc2": 2.3655}
 
 
 @pytest.mark.parametrize("layout,shape,fan_in,fan_out", CASES[:2], ids=lambda x: str(x))
-@pytest.mark.parametrize("spec", [s for s in RANDOM if type(s).__name__ not in ("Mixture", "Affine", "TruncatedNormal")], ids=repr)
+@pytest.mark.parametrize("spec", [s for s in RANDOM if type(s).__name__ not in ("Mixture", "Affine", "Scaled", "TruncatedNormal")], ids=repr)
 def test_bounds_and_kurtosis_tell_truncated_from_untruncated(spec, layout, shape, fan_in, fan_out):
     law = expected_law(spec, fan_in, fan_out)
     x = ui.sample(spec, shape, layout=layout, seed=99, dtype="float64").ravel()
