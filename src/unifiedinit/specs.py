@@ -753,21 +753,27 @@ def _parse(text: str, names: Sequence[str]) -> Any:
     return tree.body
 
 
-def _evaluate(node: Any, values: dict[str, float]) -> float:
+def _closure(node: Any) -> Any:
+    """A checked expression as nested closures over floats (built once, when the spec is built), so evaluating
+    it for a parameter is plain arithmetic: no parsing while a plan runs or while torch compiles."""
     import ast
+    import operator
     if isinstance(node, ast.Constant):
-        return float(node.value)
+        value = float(node.value)
+        return lambda env: value
     if isinstance(node, ast.Name):
-        return values[node.id]
+        name = node.id
+        return lambda env: env[name]
     if isinstance(node, ast.UnaryOp):
-        x = _evaluate(node.operand, values)
-        return -x if isinstance(node.op, ast.USub) else x
+        operand = _closure(node.operand)
+        return (lambda env: -operand(env)) if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Call):
-        return float(_FUNCTIONS[node.func.id](*(_evaluate(a, values) for a in node.args)))
-    a, b = _evaluate(node.left, values), _evaluate(node.right, values)
-    op = node.op
-    return a + b if isinstance(op, ast.Add) else a - b if isinstance(op, ast.Sub) else a * b \
-        if isinstance(op, ast.Mult) else a / b if isinstance(op, ast.Div) else a ** b
+        fn, args = _FUNCTIONS[node.func.id], [_closure(a) for a in node.args]
+        return lambda env: float(fn(*(a(env) for a in args)))
+    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+           ast.Pow: operator.pow}
+    op, left, right = ops[type(node.op)], _closure(node.left), _closure(node.right)
+    return lambda env: op(left(env), right(env))
 
 
 @register
@@ -800,7 +806,11 @@ class Scaled(Spec):
                 raise ValueError(f"Scaled: constant name {name!r} must be an identifier other than "
                                  f"{', '.join(list(CONTEXT) + list(_FUNCTIONS))}")
         _set(self, "constants", pairs)
-        _parse(self.factor, list(CONTEXT) + [k for k, _ in pairs])
+        import ast
+        tree = _parse(self.factor, list(CONTEXT) + [k for k, _ in pairs])
+        # not fields: the compiled expression and the context names it reads
+        self.__dict__["_evaluate"] = _closure(tree)
+        self.__dict__["_uses"] = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
 
     @property
     def fan_based(self) -> bool:  # type: ignore[override]
@@ -808,9 +818,7 @@ class Scaled(Spec):
 
     def value(self, info: TensorInfo) -> float:
         """The factor for one tensor."""
-        import ast
-        tree = _parse(self.factor, list(CONTEXT) + [k for k, _ in self.constants])
-        used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        used = self.__dict__["_uses"]
         values = dict(self.constants)
         if used & {"l", "L"}:
             if info.depth is None:
@@ -820,7 +828,7 @@ class Scaled(Spec):
         if used & {"fan_in", "fan_out"}:
             values["fan_in"], values["fan_out"] = (float(f) for f in info.fans)
         try:
-            factor = _evaluate(tree, values)
+            factor = self.__dict__["_evaluate"](values)
         except (ArithmeticError, ValueError) as err:
             raise ValueError(f"Scaled: {self.factor!r} cannot be evaluated here ({err})") from None
         if not (isinstance(factor, float) and math.isfinite(factor) and factor > 0):
