@@ -35,7 +35,7 @@ from .specs import (Affine, Blocks, Constant, KaimingNormal, Normal, Ones, Rows,
                     VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["hf", "bert", "llama", "gpt2", "vit", "t5", "torchtitan", "megatron", "deepnet", "rezero",
-           "lstm_forget_bias", "fixup", "mup"]
+           "lstm_forget_bias", "fixup", "mup", "t_fixup"]
 
 _LAYERS = ("dense", "conv", "conv_transpose")
 
@@ -270,3 +270,27 @@ def mup(base_width: int, std: float = 0.02, *, readout: str = "*lm_head*") -> Pl
             .rule(Scaled(Normal(0.0, std), "base / fan_in", {"base": base}), kind=_LAYERS, role="weight",
                   path=readout))
     return _quiet(plan, "mup")
+
+
+def t_fixup(num_layers: int, d_model: int, *, branch: tuple[str, ...] = ("*v_proj/*", "*out_proj/*", "*fc1/*", "*fc2/*"),
+            unscaled: tuple[str, ...] = ("*q_proj/*", "*k_proj/*")) -> Plan:
+    """T-Fixup (Huang et al. 2020, algorithm 1) for a Transformer of ``num_layers`` encoder and decoder layers
+    without layer norms. Every weight is Xavier-uniform except the input embeddings, which are
+    N(0, 1/d_model) scaled by (9N)^(-1/4). The value and output projections and the MLP weights (``branch`` path
+    globs, fairseq's names by default) are scaled by 0.67 N^(-1/4) under ``*encoder*`` and by (9N)^(-1/4) under
+    ``*decoder*`` (self and cross attention alike). The query and key projections (``unscaled``) keep plain
+    Xavier. Biases are zero."""
+    from . import _validate as v
+    n = v.integer("presets.t_fixup", "num_layers", num_layers, minimum=1)
+    d = v.integer("presets.t_fixup", "d_model", d_model, minimum=1)
+    decoder, encoder = (9 * n) ** -0.25, 0.67 * n ** -0.25
+    plan = (Plan(name="t_fixup").rule(XavierUniform(), kind=_LAYERS + ("attention",), role="weight")
+            .rule(Zeros(), role="bias")
+            .rule(Rows(Normal(0.0, d ** -0.5 * decoder)), kind="embedding", role="embedding")
+            .rule(Ones(), kind="norm", role="scale").rule(Zeros(), kind="norm", role="shift"))
+    for where, gain in (("*encoder*", encoder), ("*decoder*", decoder)):
+        for glob in branch:
+            plan = plan.rule(XavierUniform(gain=gain), kind="dense", role="weight", path=where + glob.lstrip("*"))
+        for glob in unscaled:
+            plan = plan.rule(XavierUniform(), kind="dense", role="weight", path=where + glob.lstrip("*"))
+    return _quiet(plan, "t_fixup")

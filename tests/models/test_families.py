@@ -391,3 +391,25 @@ def test_mup_scales_hidden_and_readout_layers_by_width(width):
         assert stats.check(layer.weight.detach().numpy(), ui.Normal(0, 0.02 * math.sqrt(64 / width)), alpha=ALPHA)
     assert stats.check(model.lm_head.weight.detach().numpy(), ui.Normal(0, 0.02 * 64 / width), alpha=ALPHA)
     assert stats.check(sample(model.embed.weight.detach().numpy()), ui.Normal(0, 0.02), alpha=ALPHA)
+
+
+def test_t_fixup_follows_algorithm_1():
+    from torch import nn
+    n, d = 6, 64
+    model = nn.Module()
+    model.encoder, model.decoder = _fairseq_layers(n, "encoder"), _fairseq_layers(n, "decoder")
+    model.embed_tokens = nn.Embedding(300, d, padding_idx=1)
+    poison(model)
+    ui.presets.t_fixup(num_layers=n, d_model=d).apply(model, seed=0)
+    # T-Fixup, algorithm 1: Xavier everywhere; embeddings N(0, d^-1/2) x (9N)^-1/4; encoder v, out, MLP x 0.67 N^-1/4;
+    # decoder v, out, MLP x (9N)^-1/4; q, k unscaled
+    for part, scale in (("encoder", 0.67 * n ** -0.25), ("decoder", (9 * n) ** -0.25)):
+        layer = getattr(model, part)[0]
+        for name, gain in (("q_proj", 1.0), ("k_proj", 1.0), ("v_proj", scale), ("out_proj", scale), ("fc1", scale),
+                           ("fc2", scale)):
+            w = getattr(layer, name).weight.detach().numpy()
+            bound = gain * math.sqrt(6 / sum(w.shape))
+            assert stats.check(w, ui.Uniform(-bound, bound), alpha=ALPHA), (part, name)
+    emb = model.embed_tokens.weight.detach().numpy()
+    assert not emb[1].any()
+    assert stats.check(np.delete(emb, 1, axis=0), ui.Normal(0, d ** -0.5 * (9 * n) ** -0.25), alpha=ALPHA)
