@@ -69,6 +69,18 @@ def ordered(owner: str, low_name: str, low: float, high_name: str, high: float) 
 FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
 
 
+def renamed(owner: str, build: Any, names: dict[str, str]) -> Any:
+    """``build()`` (a spec constructor), its complaints in a framework's words: ``owner`` for the spec's name and the
+    framework's parameter names (``names``: ours -> theirs) for the spec's, as the framework's own API would say."""
+    try:
+        return build()
+    except (TypeError, ValueError) as err:
+        message = str(err)
+        for ours, theirs in names.items():
+            message = message.replace(f"'{ours}'", f"'{theirs}'").replace(f"{ours}=", f"{theirs}=")
+        raise type(err)(f"{owner}: {message.split(': ', 1)[-1]}") from None
+
+
 def tensor_dtype(dtype_name: str, deterministic: bool) -> None:
     """Random draws need a floating dtype; determined ones (constants, eye, dirac, arrays) fit any dtype, bool
     included (as torch's ``zeros_`` and Keras's ``Zeros`` fill a bool tensor)."""

@@ -23,8 +23,9 @@ import math
 import numbers
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no runtime import of typing
-    from typing import Any, Callable
+    from typing import Any
 
+from . import _validate as v
 from . import specs as S
 
 __all__ = ["from_keras", "from_jax", "from_torch_fn", "from_mxnet"]
@@ -40,22 +41,11 @@ def _real(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def _renamed(owner: str, build: Callable[[], S.Spec], names: dict[str, str]) -> S.Spec:
-    """``build()``, its complaints in the framework's words: ``owner`` and the framework's parameter names."""
-    try:
-        return build()
-    except (TypeError, ValueError) as err:
-        message = str(err)
-        for ours, theirs in names.items():
-            message = message.replace(f"'{ours}'", f"'{theirs}'").replace(f"{ours}=", f"{theirs}=")
-        raise type(err)(f"{owner}: {message.split(': ', 1)[-1]}") from None
-
-
 def _scaled_orthogonal(owner: str, gain: Any, name: str) -> S.Spec:
     """gain x a Haar matrix: -Q is Haar as Q is, so a negative gain is the law of its absolute value; zero is Zeros."""
     if _real(gain) and gain <= 0:
         return S.Zeros() if gain == 0 else S.Orthogonal(-gain)
-    return _renamed(owner, lambda: S.Orthogonal(gain), {"gain": name})
+    return v.renamed(owner, lambda: S.Orthogonal(gain), {"gain": name})
 
 
 def _refuse(owner: str, name: str, value: Any, why: str) -> ValueError:
@@ -169,17 +159,17 @@ def from_jax(initializer: Any, **kwargs: Any) -> S.Spec:
         raise _refuse(f"{owner}({factory})", "dtype", dtype.default, "the specs draw real numbers")
     where = f"{owner}({factory})"
     if factory == "constant":
-        return _renamed(where, lambda: S.Constant(_jax_value(cells["value"])), {})
+        return v.renamed(where, lambda: S.Constant(_jax_value(cells["value"])), {})
     if factory == "uniform":  # U[0, 1) x scale
         scale = _jax_value(cells["scale"])
         if _real(scale) and scale <= 0:
             return S.Zeros() if scale == 0 else S.Uniform(scale, 0.0)
-        return _renamed(where, lambda: S.Uniform(0.0, scale), {"high": "scale"})
+        return v.renamed(where, lambda: S.Uniform(0.0, scale), {"high": "scale"})
     if factory == "normal":  # N(0, 1) x stddev
         stddev = _jax_value(cells["stddev"])
         if _real(stddev) and stddev <= 0:
             return S.Zeros() if stddev == 0 else S.Normal(0.0, -stddev)
-        return _renamed(where, lambda: S.Normal(0.0, stddev), {"std": "stddev"})
+        return v.renamed(where, lambda: S.Normal(0.0, stddev), {"std": "stddev"})
     if factory == "truncated_normal":  # N(0, 1) cut to [lower, upper], x stddev
         stddev, lower, upper = (_jax_value(cells[n]) for n in ("stddev", "lower", "upper"))
         if _real(stddev) and stddev == 0:
@@ -190,8 +180,8 @@ def from_jax(initializer: Any, **kwargs: Any) -> S.Spec:
                                  f"lower={lower!r}, upper={upper!r}")
             s = abs(stddev)
             low, high = (lower * s, upper * s) if stddev > 0 else (-upper * s, -lower * s)
-            return _renamed(where, lambda: S.TruncatedNormal(0.0, s, low, high), {"low": "lower", "high": "upper"})
-        return _renamed(where, lambda: S.TruncatedNormal(0.0, stddev, lower, upper),
+            return v.renamed(where, lambda: S.TruncatedNormal(0.0, s, low, high), {"low": "lower", "high": "upper"})
+        return v.renamed(where, lambda: S.TruncatedNormal(0.0, stddev, lower, upper),
                         {"std": "stddev", "low": "lower", "high": "upper"})
     if factory == "variance_scaling":
         for name, default in (("in_axis", -2), ("out_axis", -1), ("batch_axis", ())):
@@ -202,7 +192,7 @@ def from_jax(initializer: Any, **kwargs: Any) -> S.Spec:
         scale = _jax_value(cells["scale"])
         if _real(scale) and scale == 0:
             return S.Zeros()
-        return _renamed(where, lambda: S.VarianceScaling(scale, cells["mode"], cells["distribution"]), {})
+        return v.renamed(where, lambda: S.VarianceScaling(scale, cells["mode"], cells["distribution"]), {})
     if factory in ("orthogonal", "delta_orthogonal"):
         if cells["column_axis"] != -1:
             raise _refuse(where, "column_axis", cells["column_axis"],
@@ -214,7 +204,7 @@ def from_jax(initializer: Any, **kwargs: Any) -> S.Spec:
             raise _refuse(where, "initializer", initializer, "this unifiedinit has no DeltaOrthogonal spec")
         if _real(scale) and scale <= 0:
             return S.Zeros() if scale == 0 else S.DeltaOrthogonal(-scale)
-        return _renamed(where, lambda: S.DeltaOrthogonal(scale), {"gain": "scale"})
+        return v.renamed(where, lambda: S.DeltaOrthogonal(scale), {"gain": "scale"})
     raise ValueError(f"{owner}: parameter 'initializer' is made by jax.nn.initializers.{factory}, which has no "
                      f"unifiedinit equivalent")
 
@@ -315,34 +305,34 @@ def _torch_spec(name: str, where: str, args: dict[str, Any]) -> S.Spec:
             if a["a"] > a["b"]:
                 raise ValueError(f"{where}: parameters 'a' and 'b' must satisfy a <= b, got a={a['a']!r}, "
                                  f"b={a['b']!r}")
-        return _renamed(where, lambda: S.Uniform(a["a"], a["b"]), {"low": "a", "high": "b"})
+        return v.renamed(where, lambda: S.Uniform(a["a"], a["b"]), {"low": "a", "high": "b"})
     if name == "normal_":
         if _real(a["std"]) and a["std"] == 0:
             return S.Constant(a["mean"])
-        return _renamed(where, lambda: S.Normal(a["mean"], a["std"]), {})
+        return v.renamed(where, lambda: S.Normal(a["mean"], a["std"]), {})
     if name == "trunc_normal_":
-        return _renamed(where, lambda: S.TruncatedNormal(a["mean"], a["std"], a["a"], a["b"]),
+        return v.renamed(where, lambda: S.TruncatedNormal(a["mean"], a["std"], a["a"], a["b"]),
                         {"low": "a", "high": "b"})
     if name == "constant_":
-        return _renamed(where, lambda: S.Constant(a["val"]), {"value": "val"})
+        return v.renamed(where, lambda: S.Constant(a["val"]), {"value": "val"})
     if name in ("ones_", "zeros_", "eye_"):
         return {"ones_": S.Ones, "zeros_": S.Zeros, "eye_": S.Eye}[name]()
     if name == "dirac_":
-        return _renamed(where, lambda: S.Dirac(a["groups"]), {})
+        return v.renamed(where, lambda: S.Dirac(a["groups"]), {})
     if name in ("xavier_uniform_", "xavier_normal_"):
         if _real(a["gain"]) and a["gain"] == 0:  # U(0, 0) or N(0, 0): zeros
             return S.Zeros()
         cls = S.XavierUniform if name == "xavier_uniform_" else S.XavierNormal
-        return _renamed(where, lambda: cls(a["gain"]), {})
+        return v.renamed(where, lambda: cls(a["gain"]), {})
     if name in ("kaiming_uniform_", "kaiming_normal_"):
         cls = S.KaimingUniform if name == "kaiming_uniform_" else S.KaimingNormal
-        return _renamed(where, lambda: cls(a["a"], a["mode"], a["nonlinearity"]), {})
+        return v.renamed(where, lambda: cls(a["a"], a["mode"], a["nonlinearity"]), {})
     if name == "orthogonal_":
         return _scaled_orthogonal(where, a["gain"], "gain")
     if name == "sparse_":
         if _real(a["std"]) and a["std"] == 0:
             return S.Zeros()
-        return _renamed(where, lambda: S.Sparse(a["sparsity"], a["std"]), {})
+        return v.renamed(where, lambda: S.Sparse(a["sparsity"], a["std"]), {})
     raise AssertionError(name)  # pragma: no cover - _TORCH lists every name above
 
 
@@ -378,19 +368,19 @@ def from_mxnet(initializer: Any) -> S.Spec:
     if name in ("one", "ones"):
         return S.Ones()
     if name == "constant":
-        return _renamed(where, lambda: S.Constant(kw["value"]), {})
+        return v.renamed(where, lambda: S.Constant(kw["value"]), {})
     if name == "uniform":
         scale = kw.get("scale", 0.07)
         if _real(scale) and scale <= 0:
             if scale == 0:
                 return S.Zeros()
             raise ValueError(f"{where}: parameter 'scale' must be >= 0 (U[-scale, scale]), got {scale!r}")
-        return _renamed(where, lambda: S.Uniform(-scale, scale), {"high": "scale", "low": "scale"})
+        return v.renamed(where, lambda: S.Uniform(-scale, scale), {"high": "scale", "low": "scale"})
     if name == "normal":
         sigma = kw.get("sigma", 0.01)
         if _real(sigma) and sigma == 0:
             return S.Zeros()
-        return _renamed(where, lambda: S.Normal(0.0, sigma), {"std": "sigma"})
+        return v.renamed(where, lambda: S.Normal(0.0, sigma), {"std": "sigma"})
     if name in ("xavier", "msraprelu"):
         factor_type = kw.get("factor_type", "avg")
         modes = {"avg": "fan_avg", "in": "fan_in", "out": "fan_out"}
@@ -411,7 +401,7 @@ def from_mxnet(initializer: Any) -> S.Spec:
             raise ValueError(f"{where}: parameter 'magnitude' must be >= 0, got {magnitude!r}")
         # uniform: U[-c, c], c = sqrt(magnitude / factor): var = magnitude / (3 factor); gaussian: N(0, c^2)
         scale = magnitude / 3.0 if rnd_type == "uniform" and _real(magnitude) else magnitude
-        return _renamed(where, lambda: S.VarianceScaling(scale, modes[factor_type],
+        return v.renamed(where, lambda: S.VarianceScaling(scale, modes[factor_type],
                                                          "uniform" if rnd_type == "uniform" else "normal"),
                         {"scale": "magnitude"})
     if name == "bilinear" and hasattr(S, "Bilinear"):

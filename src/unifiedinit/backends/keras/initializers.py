@@ -101,20 +101,9 @@ def _location_scale(kind: type, mean: Any, stddev: Any) -> S.Spec:
         stddev = -stddev
     owner = "TruncatedNormal" if kind is S.TruncatedNormal else "RandomNormal"
     if kind is S.TruncatedNormal and isinstance(mean, numbers.Real) and isinstance(stddev, numbers.Real):
-        return _renamed(owner, lambda: S.TruncatedNormal(mean, stddev, mean - 2.0 * stddev, mean + 2.0 * stddev),
+        return v.renamed(owner, lambda: S.TruncatedNormal(mean, stddev, mean - 2.0 * stddev, mean + 2.0 * stddev),
                         {"std": "stddev"})
-    return _renamed(owner, lambda: kind(mean, stddev), {"std": "stddev"})
-
-
-def _renamed(owner: str, build: Any, names: dict[str, str]) -> S.Spec:
-    """``build()``, its complaints in Keras's words: ``owner`` and Keras's parameter names for the spec's."""
-    try:
-        return build()
-    except (TypeError, ValueError) as err:
-        message = str(err)
-        for ours, theirs in names.items():
-            message = message.replace(f"'{ours}'", f"'{theirs}'").replace(f"{ours}=", f"{theirs}=")
-        raise type(err)(f"{owner}: {message.split(': ', 1)[-1]}") from None
+    return v.renamed(owner, lambda: kind(mean, stddev), {"std": "stddev"})
 
 
 def _uniform(minval: Any, maxval: Any) -> S.Spec:
@@ -127,7 +116,7 @@ def _uniform(minval: Any, maxval: Any) -> S.Spec:
     if isinstance(minval, numbers.Real) and isinstance(maxval, numbers.Real) and minval > maxval:
         raise ValueError(f"RandomUniform: parameters 'minval' and 'maxval' must satisfy minval <= maxval, got "
                          f"minval={minval!r}, maxval={maxval!r}")
-    return _renamed("RandomUniform", lambda: S.Uniform(minval, maxval), {"low": "minval", "high": "maxval"})
+    return v.renamed("RandomUniform", lambda: S.Uniform(minval, maxval), {"low": "minval", "high": "maxval"})
 
 
 def _variance_scaling(scale: Any, mode: str, distribution: str) -> S.Spec:
