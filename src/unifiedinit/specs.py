@@ -363,6 +363,16 @@ def _need_ndim(name: str, info: TensorInfo, allowed: Sequence[int], words: str) 
                          f"({len(info.shape)} dimensions)")
 
 
+def _axis(name: str, info: TensorInfo, which: str) -> int:
+    """The layout's single ``which`` ("out" or "in") axis of the tensor, or a ValueError naming the spec."""
+    outs, ins, _ = info.layout.resolve(len(info.shape))
+    axes = outs if which == "out" else ins
+    if len(axes) != 1:
+        raise ValueError(f"{name}: layout {info.layout.name!r} has no single {which}put axis on a tensor of shape "
+                         f"{info.shape}")
+    return axes[0]
+
+
 @register
 class Orthogonal(Spec):
     """gain x a (semi-)orthogonal matrix: the output axis against all the others flattened, Haar-distributed
@@ -396,10 +406,7 @@ class DeltaOrthogonal(Spec):
 
     def lower(self, info: TensorInfo) -> D.Draw:
         _need_ndim("DeltaOrthogonal", info, (3, 4, 5), "3, 4 or 5 dimensions (a convolution kernel)")
-        outs, ins, _ = info.layout.resolve(len(info.shape))
-        if len(outs) != 1 or len(ins) != 1:
-            raise ValueError(f"DeltaOrthogonal: layout {info.layout.name!r} has no single output and input axis")
-        out_axis, in_axis = outs[0], ins[0]
+        out_axis, in_axis = _axis("DeltaOrthogonal", info, "out"), _axis("DeltaOrthogonal", info, "in")
         if info.shape[in_axis] > info.shape[out_axis]:
             raise ValueError(f"DeltaOrthogonal: needs input channels <= output channels (fan_in <= fan_out), got "
                              f"{info.shape[in_axis]} input and {info.shape[out_axis]} output channels in shape "
@@ -461,10 +468,7 @@ class Dirac(Spec):
 
     def lower(self, info: TensorInfo) -> D.Draw:
         _need_ndim("Dirac", info, (3, 4, 5), "3, 4 or 5 dimensions (a convolution kernel)")
-        outs, ins, _ = info.layout.resolve(len(info.shape))
-        if len(outs) != 1 or len(ins) != 1:
-            raise ValueError(f"Dirac: layout {info.layout.name!r} has no single output and input axis")
-        out_axis, in_axis = outs[0], ins[0]
+        out_axis, in_axis = _axis("Dirac", info, "out"), _axis("Dirac", info, "in")
         if info.shape[out_axis] % self.groups:
             raise ValueError(f"Dirac: parameter 'groups' must divide the output channels "
                              f"({info.shape[out_axis]}), got groups={self.groups}")
@@ -661,16 +665,12 @@ class Rows(Spec):
         index = info.padding_idx if self.index == "padding_idx" else self.index
         if index is None:
             return base
-        outs, ins, _ = info.layout.resolve(len(info.shape))
-        axes = ins if self.along == "in" else outs
-        if len(axes) != 1:
-            raise ValueError(f"Rows: layout {info.layout.name!r} has no single {self.along}put axis on a tensor "
-                             f"of shape {info.shape}")
-        n = info.shape[axes[0]]
+        axis = _axis("Rows", info, self.along)
+        n = info.shape[axis]
         if not -n <= index < n:
             raise ValueError(f"Rows: parameter 'index' must be a row of the {n} along the {self.along}put axis, "
                              f"got {index}")
-        return D.Rows(base, self.fill.lower(info), axes[0], index % n)
+        return D.Rows(base, self.fill.lower(info), axis, index % n)
 
 
 @register
@@ -702,15 +702,7 @@ class Blocks(Spec):
 
     def lower(self, info: TensorInfo) -> D.Draw:
         shape = info.shape
-        if len(shape) == 1:
-            axis = 0
-        else:
-            outs, ins, _ = info.layout.resolve(len(shape))
-            axes = outs if self.along == "out" else ins
-            if len(axes) != 1:
-                raise ValueError(f"Blocks: layout {info.layout.name!r} has no single {self.along}put axis on a "
-                                 f"tensor of shape {shape}")
-            axis = axes[0]
+        axis = 0 if len(shape) == 1 else _axis("Blocks", info, self.along)
         k = len(self.parts)
         if shape[axis] % k:
             raise ValueError(f"Blocks: {k} parts must divide the {shape[axis]} entries along axis {axis} of a tensor "
