@@ -421,6 +421,17 @@ REAL = {"torch": ("resnet50", "gpt2"), "keras": ("resnet50", "mobilenetv3small")
 
 # --------------------------------------------------------------------------------------------- the rest
 
+def _timed(fn, reps: int) -> float:
+    """The median seconds of ``reps`` calls of ``fn`` after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(reps):
+        s = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - s)
+    return statistics.median(times)
+
+
 def trunc_normal(reps: int, n: int) -> dict:
     import torch
 
@@ -430,13 +441,7 @@ def trunc_normal(reps: int, n: int) -> dict:
     for name, fn in (("torch normal_", lambda: t.normal_()),
                      ("unifiedinit trunc_normal_", lambda: trunc_normal_(t)),
                      ("torch trunc_normal_", lambda: torch.nn.init.trunc_normal_(t))):
-        fn()
-        times = []
-        for _ in range(reps):
-            s = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - s)
-        out[name] = n / statistics.median(times) / 1e9
+        out[name] = n / _timed(fn, reps) / 1e9
     return out
 
 
@@ -567,16 +572,6 @@ def specs_section(reps: int, frameworks: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------------- large models
 
 LARGE_LAYERS, LARGE_WIDTH = 24, 2048  # 24 x Linear(2048, 2048): 100.7 M parameters
-
-
-def _timed(fn, reps: int) -> float:
-    fn()
-    times = []
-    for _ in range(reps):
-        s = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - s)
-    return statistics.median(times)
 
 
 def large_local(reps: int) -> dict:
