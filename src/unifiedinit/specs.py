@@ -709,7 +709,8 @@ class Blocks(Spec):
                              f"of shape {shape}")
         block = tuple(n // k if i == axis else n for i, n in enumerate(shape))
         # a block of a weight has its own fans; a block of a vector (a bias) has none, so it takes its layer's
-        part_info = TensorInfo.make(block, info.layout, info.layer_fans if len(shape) < info.layout.min_ndim else None)
+        part_info = TensorInfo.make(block, info.layout, info.layer_fans if len(shape) < info.layout.min_ndim else None,
+                                    depth=info.depth)  # a part may read the layer's context (ui.Scaled)
         return D.Blocks(tuple(p.lower(part_info) for p in self.parts), axis)
 
 

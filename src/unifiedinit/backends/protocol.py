@@ -32,6 +32,12 @@ class Target(Protocol):
     def result(self, report: Any) -> Any:
         """What ``plan.apply`` returns: the report, or (new model or tree, report) for immutable models."""
 
+    # Optional, looked up by the apply loop where a target has them:
+    #   prepare(report)                      once every check has passed, before any write (torch materializes
+    #                                        meta parameters; JAX resolves every sharding, so a bad mesh raises)
+    #   blocks(p, handle, draw, values)      portable values of a sharded tensor: ``values(index)`` gives one block
+    #                                        (a DTensor's local shard, a JAX device's shard)
+
 
 class Backend(Protocol):
     """A framework package (a module): the registry imports it only when the framework is used."""
