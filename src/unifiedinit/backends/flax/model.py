@@ -416,7 +416,7 @@ class _Target(JaxTarget):
 
     def _put(self, p: Any, where: Any, x: jax.Array) -> None:
         if self.tree is None:  # NNX: in place, one parameter at a time, so the old value is freed at once
-            sharding = _nnx_sharding(where, self.mesh)
+            sharding = self._sharding_of(p, where)
             if sharding is not None and getattr(x, "sharding", None) != sharding:
                 x = jax.device_put(x, sharding)
             where.set_value(x)

@@ -92,12 +92,17 @@ class JaxTarget:
         return None
 
     def prepare(self, report: Any) -> None:
-        """Before anything is written: every parameter's sharding is known (an abstract mesh with no concrete one
-        to put it on raises here, leaving the model as it was)."""
+        """Before anything is written: every parameter's sharding is found once and kept (an abstract mesh with no
+        concrete one to put it on raises here, leaving the model as it was)."""
         handles = {p.path: h for p, h in self.found}
-        for e in report.entries:
-            if e.spec is not None:
-                self.sharding(e.param, handles[e.param.path])
+        self.shardings = {e.param.path: self.sharding(e.param, handles[e.param.path])
+                          for e in report.entries if e.spec is not None}
+        self.placements: dict[str, dict[str, Any]] = {}
+
+    def _sharding_of(self, p: Any, handle: Any) -> Any:
+        """The sharding ``prepare`` found for ``p`` (looked up again for a call outside the apply loop)."""
+        known = getattr(self, "shardings", {})
+        return known[p.path] if p.path in known else self.sharding(p, handle)
 
     def _place(self, p: Any, x: jax.Array, portable: bool, draw: D.Draw) -> None:
         """Where the values went, for the report (``Report.placements``)."""
@@ -105,7 +110,8 @@ class JaxTarget:
         sharding = getattr(x, "sharding", None)
         sharded = spread(sharding)
         shards = sharding.shard_shape(tuple(p.shape)) if sharded else tuple(p.shape)
-        self.placements = getattr(self, "placements", {})
+        if not hasattr(self, "placements"):
+            self.placements = {}
         self.placements[p.path] = {
             "global_shape": list(p.shape), "local_shape": list(shards),
             "placement": str(getattr(sharding, "spec", sharding)) if sharded else "whole",
@@ -121,7 +127,7 @@ class JaxTarget:
         from ...apply import stream as derive
         from ...samplers import draw as sampled
         key = stream_key(self.base, stream if stream is not None else derive(0, p.key))
-        dtype, sharding = jnp.dtype(p.dtype), self.sharding(p, handle)
+        dtype, sharding = jnp.dtype(p.dtype), self._sharding_of(p, handle)
         if spread(sharding):
             fn = jax.jit(lambda k: sampled(JaxOps(k), draw, p.shape, dtype, p.stacked), out_shardings=sharding)
             x = fn(key)
@@ -134,7 +140,7 @@ class JaxTarget:
         self._put(p, handle, jnp.asarray(values, dtype=p.dtype))
 
     def blocks(self, p: Any, handle: Any, draw: D.Draw, values: Any) -> None:
-        sharding = self.sharding(p, handle)
+        sharding = self._sharding_of(p, handle)
         if spread(sharding):
             x = jax.make_array_from_callback(tuple(p.shape), sharding, values)
         else:
