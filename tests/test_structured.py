@@ -130,3 +130,112 @@ def test_the_context_of_a_parameter():
     depths = {p.path: p.depth for p in ui.inspect(model).params}
     # the first sequence on the path decides: positions holding parameters, ranked (the ReLU holds none)
     assert depths["0/weight"] == (0, 2) and depths["2/0/weight"] == (1, 2) and depths["2/1/bias"] == (1, 2)
+
+
+def _timm_like(torch):
+    """timm's layout: ``stages.<s>.blocks.<b>``, where a depth rule wants the block index, not the stage's."""
+    model = torch.nn.Module()
+    model.stages = torch.nn.ModuleList([torch.nn.Module() for _ in range(2)])
+    for stage in model.stages:
+        stage.blocks = torch.nn.ModuleList([torch.nn.Linear(300, 200) for _ in range(3)])
+    return model
+
+
+def test_a_rule_takes_its_depth_from_a_named_sequence_and_can_shift_and_size_it():
+    torch = pytest.importorskip("torch")
+    model = _timm_like(torch)
+    plan = ui.Plan().rule(ui.Scaled(ui.Normal(0, 1), "1 / (l + 1)"), role="weight", depth="blocks")
+    plan.apply(model, seed=0)
+    for stage in model.stages:
+        for b, block in enumerate(stage.blocks):
+            assert stats.check(block.weight.detach().numpy(), ui.Normal(0, 1 / (b + 1)), alpha=ALPHA)
+    # a pipeline stage holding layers 8.. of 32: l shifted, L replaced; the rule survives JSON
+    plan = ui.Plan().rule(ui.Scaled(ui.Normal(0, 1), "1 / sqrt(2 * (l + 1) * L)"), role="weight",
+                          first_layer=8, num_layers=32)
+    assert ui.Plan.from_json(plan.to_json()) == plan
+    plan.apply(model, seed=0)
+    for s, stage in enumerate(model.stages):  # the first sequence (stages) by default
+        assert stats.check(stage.blocks[0].weight.detach().numpy(), ui.Normal(0, (2 * (s + 9) * 32) ** -0.5),
+                           alpha=ALPHA)
+
+
+@pytest.mark.parametrize("options,error", [
+    ({"depth": "layers"}, "depth='layers' names no sequence of layers on the path of 'stages/0/blocks/0/weight' "
+                          r"\(its sequences: 'stages', 'blocks'\)"),
+    ({"first_layer": 2, "num_layers": 3}, "layer index 3 .* is not below the number of layers 3"),
+])
+def test_a_depth_override_that_does_not_fit_is_refused_before_any_write(options, error):
+    torch = pytest.importorskip("torch")
+    model = _timm_like(torch)
+    before = [t.detach().clone() for t in model.parameters()]
+    plan = ui.Plan().rule(ui.Zeros(), role="bias").rule(ui.Scaled(ui.Normal(), "1 / (l + 1)"), role="weight",
+                                                        **options)
+    with pytest.raises(ValueError, match=error):
+        plan.apply(model, seed=0)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+@pytest.mark.parametrize("options,error", [
+    ({"depth": ""}, "'depth'"), ({"num_layers": 0}, "'num_layers'"), ({"first_layer": -1}, "'first_layer'"),
+])
+def test_bad_depth_options_are_refused_when_the_rule_is_built(options, error):
+    with pytest.raises((TypeError, ValueError), match=error):
+        ui.Plan().rule(ui.Normal(), **options)
+
+
+def test_each_layer_of_a_scanned_stack_gets_its_own_depth_natively_and_portably():
+    """A vmapped/scanned stack has no index on its path: its stacked axis gives l, in every mode, and the portable
+    values of layer l are those of the unstacked model's layer l."""
+    torch = pytest.importorskip("torch")
+    spec = ui.Scaled(ui.Normal(0, 1), "1 / sqrt(2 * (l + 1))")
+    holder = torch.nn.Module()
+    holder.w = torch.nn.Parameter(torch.empty(4, 200, 150))
+    plan = ui.Plan().rule(spec, path="w", stacked=1)
+    report = plan.apply(holder, seed=7)
+    assert type(report.entries[0].draw).__name__ == "PerLayer"
+    for layer in range(4):
+        assert stats.check(holder.w[layer].detach().numpy(), ui.Normal(0, (2 * (layer + 1)) ** -0.5), alpha=ALPHA)
+    plan.apply(holder, seed=7, portable=True)
+    flat = torch.nn.ModuleList([torch.nn.Module() for _ in range(4)])  # the unstacked twin: w/<l>
+    for m in flat:
+        m.w = torch.nn.Parameter(torch.empty(200, 150))
+    twin = ui.Plan().rule(spec, path="*w").apply(flat, seed=7, portable=True)
+    assert [e.param.key for e in twin.entries] == [report.entries[0].param.slice_key((i,)) for i in range(4)]
+    for layer in range(4):
+        assert torch.equal(holder.w[layer], flat[layer].w)
+    ui.Plan().rule(ui.Scaled(ui.Normal(0, 1), "1"), path="w", stacked=1).apply(holder, seed=7)  # one draw: no PerLayer
+
+
+def test_a_scanned_flax_stack_gets_each_layers_depth():
+    jax = pytest.importorskip("jax")
+    nnx = pytest.importorskip("flax.nnx")
+
+    class Block(nnx.Module):
+        def __init__(self, rngs):
+            self.lin = nnx.Linear(256, 192, rngs=rngs)
+
+    @nnx.vmap(in_axes=0, out_axes=0)
+    def make(key):
+        return Block(nnx.Rngs(key))
+
+    class Model(nnx.Module):
+        def __init__(self):
+            self.layers = make(jax.random.split(jax.random.key(0), 3))
+
+    model = Model()
+    plan = ui.Plan().rule(ui.Scaled(ui.Normal(0, 1), "1 / (l + 1)"), role="weight").rule(ui.Zeros(), role="bias")
+    for portable in (False, True):
+        plan.apply(model, seed=3, portable=portable)
+        kernel = np.asarray(model.layers.lin.kernel.get_value())
+        for layer in range(3):
+            assert stats.check(kernel[layer], ui.Normal(0, 1 / (layer + 1)), alpha=ALPHA)
+
+
+def test_a_part_of_a_structured_spec_that_the_dtype_cannot_hold_is_refused():
+    torch = pytest.importorskip("torch")
+    emb = torch.nn.Embedding(6, 4, padding_idx=0)
+    before = emb.weight.detach().clone()
+    for spec in (ui.Rows(ui.Normal(), ui.Constant(1e300), index=0), ui.Blocks([ui.Zeros(), ui.Normal(0, 1e300)])):
+        with pytest.raises(ValueError, match="cannot hold"):
+            ui.Plan().rule(spec, kind="embedding").apply(emb, seed=0)
+    assert torch.equal(emb.weight, before)

@@ -116,8 +116,8 @@ def draw_range(d: Any) -> tuple[float, float]:
         lo, hi = draw_range(d.base)
         ends = (d.scale * lo + d.shift, d.scale * hi + d.shift)
         return min(ends), max(ends)
-    if isinstance(d, D.Mixture):
-        ranges = [draw_range(c) for c in d.components]
+    if isinstance(d, (D.Mixture, D.Rows, D.Blocks, D.PerLayer)):
+        ranges = [draw_range(c) for c in _parts(d)]
         return min(r[0] for r in ranges), max(r[1] for r in ranges)
     if isinstance(d, (D.Orthogonal, D.DeltaOrthogonal)):
         return -d.gain, d.gain
@@ -128,6 +128,16 @@ def draw_range(d: Any) -> tuple[float, float]:
     if isinstance(d, D.Eye):
         return min(0.0, d.gain), max(0.0, d.gain)
     return 0.0, 1.0  # dirac
+
+
+def _parts(d: Any) -> tuple[Any, ...]:
+    """The draws a composite draw is made of."""
+    from . import draws as D
+    if isinstance(d, D.Mixture):
+        return d.components
+    if isinstance(d, D.Rows):
+        return d.base, d.fill
+    return d.parts if isinstance(d, D.Blocks) else d.layers
 
 
 def representable(d: Any, dtype_name: str) -> None:
@@ -151,11 +161,14 @@ def _window_holds_a_number(d: Any, dtype_name: str) -> None:
     """A bounded draw's window must hold at least one number of the dtype (float16 has none in [0.6, 0.60001))."""
     from . import draws as D
     from .reference import support_in
-    for part in (d.components if isinstance(d, D.Mixture) else (d,)):
-        support = support_in(part, dtype_name)
-        if support is not None and support[0] > support[1]:
-            raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which holds no number in the window of "
-                             f"{part!r}; allowed: a window that contains a {dtype_name} number")
+    if isinstance(d, (D.Mixture, D.Rows, D.Blocks, D.PerLayer)):
+        for part in _parts(d):
+            _window_holds_a_number(part, dtype_name)
+        return
+    support = support_in(d, dtype_name)
+    if support is not None and support[0] > support[1]:
+        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which holds no number in the window of "
+                         f"{d!r}; allowed: a window that contains a {dtype_name} number")
 
 
 def seed(owner: str, value: Any, *, required: bool = False) -> int | None:

@@ -142,3 +142,14 @@ class Blocks(Draw):
     @property  # type: ignore[override]
     def deterministic(self) -> bool:
         return all(p.deterministic for p in self.parts)
+
+
+class PerLayer(Draw):
+    """One draw per layer of a stacked tensor (row-major over its stacked axes): a scanned stack whose spec reads
+    each layer's depth (``ui.Scaled(..., "1 / sqrt(2 * (l + 1))")``). Only ever drawn with its stacked axes."""
+    elementwise: ClassVar[bool] = False
+    layers: tuple[Draw, ...]
+
+    @property  # type: ignore[override]
+    def deterministic(self) -> bool:
+        return all(p.deterministic for p in self.layers)

@@ -83,6 +83,9 @@ class Param(Record):
     #: among the positions that hold parameters) and that sequence's length; None off any sequence (filled by
     #: ``assign_keys``, read by ``ui.Scaled`` expressions)
     depth: tuple[int, int] | None = None
+    #: every sequence of layers on the path, outermost first: (the sequence's name, the parameter's position in
+    #: it, its length), so a rule can take its depth from another one (``Rule(depth="blocks")``)
+    sequences: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def slice_shape(self) -> tuple[int, ...]:
@@ -316,8 +319,9 @@ def assign_keys(params: Sequence[Param]) -> list[Param]:
     out = []
     for parts, p in recs:
         words = [str(rank[parts[:i]][part]) if isinstance(part, int) else str(part) for i, part in enumerate(parts)]
-        first = next((i for i, part in enumerate(parts) if isinstance(part, int)), None)
-        depth = None if first is None else (rank[parts[:first]][parts[first]], len(rank[parts[:first]]))
+        sequences = tuple((str(parts[i - 1]) if i else "", rank[parts[:i]][part], len(rank[parts[:i]]))
+                          for i, part in enumerate(parts) if isinstance(part, int))
+        depth = sequences[0][1:] if sequences else None
         stack_depth = p.stack_depth
         if p.stacked:
             stack_depth = _stack_depth(parts, p, under) if stack_depth is None else stack_depth
@@ -325,7 +329,8 @@ def assign_keys(params: Sequence[Param]) -> list[Param]:
         leaf = p.role + (f"/{p.key_leaf}" if p.key_leaf else "")
         if leaves[parts][leaf] > 1:
             leaf += ":" + p.path.rsplit("/", 1)[-1]
-        out.append(p._replace(key="/".join(words + [leaf]), stack_depth=stack_depth, depth=depth))
+        out.append(p._replace(key="/".join(words + [leaf]), stack_depth=stack_depth, depth=depth,
+                              sequences=sequences))
     seen: dict[str, str] = {}
     for p in out:
         if p.key in seen:

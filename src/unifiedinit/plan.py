@@ -16,6 +16,7 @@ skipped). A rule that matches nothing gives a warning naming it.
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
@@ -34,7 +35,13 @@ class Rule:
     biases and every other role, so a bias can be drawn from its layer's fan_in). ``layout`` names a layout
     that replaces the parameter's own for this rule's fans (``"keras"``: Keras's ``compute_fans`` of the stored
     kernel). ``stacked`` declares that the first ``stacked`` axes of the selected tensors stack layers (a
-    framework transform the backend cannot see), so the spec sees one layer."""
+    framework transform the backend cannot see), so the spec sees one layer.
+
+    The layer index ``l`` and number of layers ``L`` a ``ui.Scaled`` expression reads come, by default, from the
+    first sequence of layers on the path (``h.3``, ``layers_3``), else from the stacked axes of a scanned or
+    vmapped stack (each layer gets its own l). ``depth`` overrides where: a sequence's name on the path
+    (``"blocks"`` in timm's ``stages.2.blocks.5``) or ``"stack"``; ``num_layers`` replaces L and ``first_layer`` is
+    added to l (a pipeline stage that holds layers 8..15 of 32: ``first_layer=8, num_layers=32``)."""
 
     spec: Spec | None
     select: Select = field(default_factory=Select)
@@ -43,6 +50,9 @@ class Rule:
     quiet: bool = False
     layout: str | None = None
     stacked: int | None = None
+    depth: str | None = None
+    num_layers: int | None = None
+    first_layer: int = 0
 
     def __post_init__(self) -> None:
         if self.spec is not None and not isinstance(self.spec, Spec):
@@ -60,15 +70,52 @@ class Rule:
             object.__setattr__(self, "stacked", v.integer("Rule", "stacked", self.stacked, minimum=0))
         if not isinstance(self.quiet, bool):
             raise TypeError(f"Rule: parameter 'quiet' must be True or False, got {self.quiet!r}")
+        if self.depth is not None and (not isinstance(self.depth, str) or not self.depth):
+            raise TypeError(f"Rule: parameter 'depth' must be a sequence's name on the path or 'stack', "
+                            f"got {self.depth!r}")
+        if self.num_layers is not None:
+            object.__setattr__(self, "num_layers", v.integer("Rule", "num_layers", self.num_layers, minimum=1))
+        object.__setattr__(self, "first_layer", v.integer("Rule", "first_layer", self.first_layer, minimum=0))
 
     def __str__(self) -> str:
-        extra = "".join(f" ({k}={getattr(self, k)})" for k in ("fans", "layout", "stacked")
+        extra = "".join(f" ({k}={getattr(self, k)})" for k in ("fans", "layout", "stacked", "depth", "num_layers")
                         if getattr(self, k) is not None)
+        extra += f" (first_layer={self.first_layer})" if self.first_layer else ""
         return f"{self.select} -> {self.spec!r}{extra}" if self.spec is not None else f"{self.select} -> keep{extra}"
 
-    def info(self, p: Param) -> Any:
-        """What this rule's spec sees of ``p`` (one layer of it, in the rule's layout and fans)."""
-        return p.info(self.fans, self.layout)
+    def per_layer(self, p: Param) -> bool:
+        """Whether each stacked layer of ``p`` has its own depth (so may lower to its own draw)."""
+        return bool(p.stacked) and (self.depth == "stack" or (self.depth is None and p.depth is None))
+
+    def depth_of(self, p: Param, layer: int | None = None) -> tuple[int, int] | None:
+        """(l, L) of ``p`` under this rule (``layer``: the flat index of one stacked layer, for ``per_layer``)."""
+        if self.per_layer(p):
+            if layer is None:
+                return None
+            found: tuple[int, int] | None = (layer, math.prod(p.layers))
+        elif self.depth is None or self.depth == "stack":
+            found = p.depth
+        else:
+            hits = [(l, n) for name, l, n in p.sequences if name == self.depth]
+            if not hits:
+                names = ", ".join(repr(name) for name, _, _ in p.sequences) or "none"
+                raise ValueError(f"depth={self.depth!r} names no sequence of layers on the path of {p.path!r} "
+                                 f"(its sequences: {names})")
+            found = hits[0]
+        if found is None or (self.num_layers is None and not self.first_layer):
+            return found
+        l, n = found[0] + self.first_layer, self.num_layers or found[1]
+        if l >= n:
+            raise ValueError(f"layer index {l} (first_layer={self.first_layer}) of {p.path!r} is not below the "
+                             f"number of layers {n}")
+        return l, n
+
+    def info(self, p: Param, layer: int | None = None) -> Any:
+        """What this rule's spec sees of ``p`` (one layer of it, in the rule's layout and fans; ``layer``: which
+        stacked layer, where each has its own depth)."""
+        info = p.info(self.fans, self.layout)
+        depth = self.depth_of(p, layer)
+        return info if depth == info.depth else info._replace(depth=depth)
 
     def to_dict(self) -> dict[str, Any]:
         s = self.select
@@ -77,12 +124,25 @@ class Rule:
         for key in ("layer",):
             if getattr(s, key) is not None:
                 out[key] = getattr(s, key)
-        for key in ("layout", "stacked"):
+        for key in ("layout", "stacked", "depth", "num_layers"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        if self.first_layer:
+            out["first_layer"] = self.first_layer
         if self.quiet:
             out["quiet"] = True
         return out
+
+
+def _lower(rule: Rule, p: Param) -> D.Draw:
+    """The draw of one layer of ``p``; where each stacked layer has its own depth and a spec reads it, a
+    ``PerLayer`` draw with one per layer (row-major over the stacked axes)."""
+    spec = rule.spec
+    assert spec is not None
+    if not rule.per_layer(p):
+        return spec.lower(rule.info(p))
+    draws = tuple(spec.lower(rule.info(p, j)) for j in range(math.prod(p.layers)))
+    return draws[0] if all(d == draws[0] for d in draws) else D.PerLayer(draws)
 
 
 @dataclass(frozen=True)
@@ -207,10 +267,13 @@ class Plan:
 
     def rule(self, spec: Spec | None, *, kind: Any = None, role: Any = None, path: str | None = None,
              layer: str | None = None, fans: str | None = None, layout: str | None = None,
-             stacked: int | None = None, quiet: bool = False) -> "Plan":
-        """A new plan with one more rule (which wins over the earlier ones where both match)."""
+             stacked: int | None = None, quiet: bool = False, depth: str | None = None,
+             num_layers: int | None = None, first_layer: int = 0) -> "Plan":
+        """A new plan with one more rule (which wins over the earlier ones where both match); the arguments are
+        ``Select``'s and ``Rule``'s."""
         select = Select(kind or (), role or (), path, layer)
-        return Plan(self.rules + (Rule(spec, select, fans, quiet, layout, stacked),), self.name)
+        rule = Rule(spec, select, fans, quiet, layout, stacked, depth, num_layers, first_layer)
+        return Plan(self.rules + (rule,), self.name)
 
     def __add__(self, other: "Plan") -> "Plan":
         if not isinstance(other, Plan):
@@ -261,11 +324,12 @@ class Plan:
             rule = self.rules[i]
             draw = None
             if rule.spec is not None and p.known:
-                what = (i, p.role, p.slice_shape, p.layout, p.layer_fans, p.dtype, p.padding_idx, p.depth)
+                what = (i, p.role, p.slice_shape, p.layout, p.layer_fans, p.dtype, p.padding_idx, p.sequences,
+                        p.layers if rule.per_layer(p) else ())
                 draw = lowered.get(what)
                 if draw is None:
                     try:
-                        draw = rule.spec.lower(rule.info(p))
+                        draw = _lower(rule, p)
                         v.tensor_dtype(p.dtype, draw.deterministic)
                         v.representable(draw, p.dtype)
                     except (TypeError, ValueError) as err:
@@ -308,11 +372,12 @@ class Plan:
         layout = rule.layout or p.layout
         block = None if index is None else block_of(p.shape, index)
         inner = None if block is None else tuple(b for i, b in enumerate(block) if i not in p.stacked)
-        layers = p.slices() if block is None else \
-            [s for s in p.slices() if all(block[a][0] <= j < block[a][1] for a, j in zip(p.stacked, s))]
-        parts = [portable(rule.spec, p.slice_shape, layout=layout, seed=seed, key=p.slice_key(i), dtype=p.dtype,
-                          layer_fans=info.layer_fans, index=inner, padding_idx=info.padding_idx, depth=info.depth)
-                 for i in layers]
+        layers = [(k, s) for k, s in enumerate(p.slices())
+                  if block is None or all(block[a][0] <= j < block[a][1] for a, j in zip(p.stacked, s))]
+        parts = [portable(rule.spec, p.slice_shape, layout=layout, seed=seed, key=p.slice_key(s), dtype=p.dtype,
+                          layer_fans=info.layer_fans, index=inner, padding_idx=info.padding_idx,
+                          depth=rule.depth_of(p, k))
+                 for k, s in layers]
         if not p.stacked:
             return parts[0]
         sizes = p.layers if block is None else tuple(block[a][1] - block[a][0] for a in p.stacked)
@@ -333,7 +398,8 @@ class Plan:
         if not isinstance(data, dict) or set(data) - {"name", "rules"} or not isinstance(data.get("rules"), list) \
                 or not isinstance(data.get("name", ""), str):
             raise ValueError(f"cannot load plan: expected {{'name': str, 'rules': [...]}}, got {data!r:.200}")
-        fields = ("spec", "kind", "role", "path", "layer", "fans", "layout", "stacked", "quiet")
+        fields = ("spec", "kind", "role", "path", "layer", "fans", "layout", "stacked", "quiet", "depth", "num_layers",
+                  "first_layer")
         rules = []
         for i, r in enumerate(data["rules"]):
             where = f"plan.rules[{i}]"
@@ -351,11 +417,17 @@ class Plan:
             if r.get("stacked") is not None and (type(r["stacked"]) is not int or not 0 <= r["stacked"] <= 8):
                 raise ValueError(f"cannot load plan: {where}.stacked: expected an integer 0..8 or null, "
                                  f"got {r['stacked']!r:.200}")
+            for key in ("num_layers", "first_layer"):
+                if r.get(key) is not None and type(r[key]) is not int:
+                    raise ValueError(f"cannot load plan: {where}.{key}: expected an integer, got {r[key]!r:.200}")
+            if r.get("depth") is not None and not isinstance(r["depth"], str):
+                raise ValueError(f"cannot load plan: {where}.depth: expected a string or null, got {r['depth']!r:.200}")
             if not isinstance(r.get("quiet", False), bool):
                 raise ValueError(f"cannot load plan: {where}.quiet: expected true or false, got {r['quiet']!r:.200}")
             try:
                 select = Select(tuple(r.get("kind") or ()), tuple(r.get("role") or ()), r.get("path"), r.get("layer"))
-                rules.append(Rule(spec, select, r.get("fans"), r.get("quiet", False), r.get("layout"), r.get("stacked")))
+                rules.append(Rule(spec, select, r.get("fans"), r.get("quiet", False), r.get("layout"), r.get("stacked"),
+                                  r.get("depth"), r.get("num_layers"), r.get("first_layer") or 0))
             except (TypeError, ValueError) as err:
                 raise ValueError(f"cannot load plan: {where}: {err}") from None
         return cls(rules, data.get("name", ""))

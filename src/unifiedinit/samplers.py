@@ -271,12 +271,13 @@ def draw(ops: Any, d: D.Draw, shape: tuple[int, ...], dtype: Any, stacked: tuple
     structured one (orthogonal, sparse, eye...) is drawn per layer."""
     if stacked and not d.elementwise:
         one = tuple(n for i, n in enumerate(shape) if i not in stacked)
-        if out is not None:
-            for view in ops.layers(out, stacked):
-                draw(ops, d, one, dtype, out=view)
-            return out
         layers = tuple(shape[a] for a in stacked)
-        x = ops.reshape(ops.stack([draw(ops, d, one, dtype) for _ in range(math.prod(layers))]), layers + one)
+        each = d.layers if isinstance(d, D.PerLayer) else (d,) * math.prod(layers)  # row-major, as ops.layers
+        if out is not None:
+            for view, layer in zip(ops.layers(out, stacked), each):
+                draw(ops, layer, one, dtype, out=view)
+            return out
+        x = ops.reshape(ops.stack([draw(ops, layer, one, dtype) for layer in each]), layers + one)
         for i, a in enumerate(stacked):
             x = ops.moveaxis(x, i, a)
         return x

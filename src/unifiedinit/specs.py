@@ -777,7 +777,8 @@ class Scaled(Spec):
     torchtitan's depth rule, ``Scaled(Normal(0, 0.02), "1 / sqrt(2 * L)")`` Megatron's output layers,
     ``Scaled(base, "sqrt(base / fan_in)", constants={"base": 256})`` a muP-style width rule. The expression is data
     (JSON, checked when built: numbers, + - * / **, sqrt/log/exp/min/max, the names above); ``l`` and ``L`` come
-    from the path (``h.3`` -> l = 3) and a parameter off any sequence of layers is refused, naming it."""
+    from the path (``h.3`` -> l = 3) or a scanned stack's axis, unless the rule says where (``Rule.depth``,
+    ``num_layers``, ``first_layer``); a parameter off any sequence of layers is refused, naming it."""
     base: Spec
     factor: str
     constants: Any = ()
