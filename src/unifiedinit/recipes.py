@@ -20,6 +20,8 @@ Sources (transformers 5, ``PreTrainedModel._init_weights`` and each model's over
 - ``megatron``: Megatron-LM. Every weight and embedding N(0, init_method_std^2), and the output layers of each
   block (attention ``linear_proj``/``dense``, MLP ``linear_fc2``/``dense_4h_to_h``) scaled by
   1/sqrt(2 num_layers).
+- ``olmo``: AI2's OLMo (``olmo/model.py``, ``reset_parameters`` of ``OLMo``, ``OLMoBlock`` and
+  ``OLMoSequentialBlock``) in its three ``init_fn`` schemes; see ``olmo``.
 - ``t5``: Mesh TensorFlow's fan scaling with ``initializer_factor`` f. Every projection is N(0, f^2 / fan_in),
   and q is N(0, f^2 / (d_model d_kv)). The shared embedding and an untied head are N(0, f^2), the relative
   attention bias N(0, f^2 / d_model), and the norms f.
@@ -35,7 +37,7 @@ from .specs import (Affine, Blocks, Constant, KaimingNormal, Normal, Ones, Rows,
                     VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["hf", "bert", "llama", "gpt2", "vit", "t5", "torchtitan", "megatron", "deepnet", "rezero",
-           "lstm_forget_bias", "fixup", "mup", "t_fixup"]
+           "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo"]
 
 _LAYERS = ("dense", "conv", "conv_transpose")
 
@@ -168,6 +170,87 @@ def megatron(init_method_std: float | None = None, num_layers: int | None = None
     for path in ("*linear_proj/*", "*linear_fc2/*", "*attention/dense/*", "*dense_4h_to_h/*"):
         plan = plan.rule(output, kind="dense", role="weight", path=path)
     return _quiet(plan, "megatron")
+
+
+OLMO_SCHEMES = ("mitchell", "normal", "full_megatron")
+
+
+def olmo(init_fn: str | None = None, d_model: int | None = None, n_layers: int | None = None,
+         init_std: float | None = None, init_cutoff_factor: float | None = None, emb_init_std: float | None = None,
+         scale_emb_init: bool | None = None, *, config: Any = None) -> Plan:
+    """AI2's OLMo (``olmo/model.py``), by its ``ModelConfig`` names. Every draw is N(0, std^2), cut at
+    +-``init_cutoff_factor`` std when that is set (``init_normal``); biases zero, norms ones and zeros.
+
+    - ``"mitchell"`` (the default): ``wte`` std ``emb_init_std`` or 1/sqrt(d_model); ``wpe``, the input projections
+      ``att_proj``, ``ff_proj`` and the output head ``transformer.ff_out`` 1/sqrt(d_model); each block's
+      ``attn_out`` and ``ff_out`` 1/sqrt(2 fan_in (l + 1)) in block l (fan_in: d_model and the MLP's hidden width);
+      cut at +-3 std unless ``init_cutoff_factor`` says otherwise.
+    - ``"normal"``: everything N(0, init_std^2) (``wte``: ``emb_init_std`` when set), cut only when
+      ``init_cutoff_factor`` is set.
+    - ``"full_megatron"``: input projections ``init_std``; block outputs init_std/sqrt(2 n_layers); ``wte``
+      ``emb_init_std``, else init_std (x sqrt(d_model) with ``scale_emb_init``); ``wpe`` init_std; the head
+      1/sqrt(d_model); cut at +-3 std unless ``init_cutoff_factor`` says otherwise.
+
+    ``d_model`` defaults to each layer's own (a projection's fan_in, an embedding's width); without ``n_layers``
+    the number of blocks on the path is used. Blocks are ``transformer.blocks.<l>`` (``block_group_size`` 1)."""
+    get = (lambda name: None) if config is None else (lambda name: _get(config, name))
+    init_fn = init_fn if init_fn is not None else (get("init_fn") or "mitchell")
+    init_fn = getattr(init_fn, "value", init_fn)  # OLMo's InitFnType is a str enum
+    if init_fn not in OLMO_SCHEMES:
+        raise ValueError(f"presets.olmo: parameter 'init_fn' must be one of {', '.join(OLMO_SCHEMES)}, got {init_fn!r}")
+    h = _read("olmo", config, init_std=(init_std, 0.02))
+    std = h["init_std"]
+    cut = init_cutoff_factor if init_cutoff_factor is not None else get("init_cutoff_factor")
+    if cut is None and init_fn != "normal":
+        cut = 3.0
+    if cut is not None:
+        cut = _read("olmo", None, init_cutoff_factor=(cut, 3.0))["init_cutoff_factor"]
+    emb = emb_init_std if emb_init_std is not None else get("emb_init_std")
+    if emb is not None:
+        emb = _read("olmo", None, emb_init_std=(emb, 1.0))["emb_init_std"]
+    d = d_model if d_model is not None else get("d_model")
+    if d is not None:
+        d = _read("olmo", None, d_model=(d, 1))["d_model"]
+    n = n_layers if n_layers is not None else get("n_layers")
+    if n is not None:
+        n = _read("olmo", None, n_layers=(n, 1))["n_layers"]
+    scale_emb = scale_emb_init if scale_emb_init is not None else bool(get("scale_emb_init"))
+    if not isinstance(scale_emb, bool):
+        raise TypeError(f"presets.olmo: parameter 'scale_emb_init' must be True or False, got {scale_emb!r}")
+
+    def law(s: float | str) -> Any:
+        """N(0, s^2), cut at +-cut s; ``s`` a number or a factor expression of the parameter's context."""
+        unit = Normal(0.0, 1.0) if cut is None else TruncatedNormal(0.0, 1.0, -cut, cut)
+        return Scaled(unit, s) if isinstance(s, str) else \
+            (Normal(0.0, s) if cut is None else TruncatedNormal(0.0, s, -cut * s, cut * s))
+
+    # d_model: given, else each layer's own (a projection's fan_in, an embedding's width: its fan_out)
+    inv_d: float | str = "1 / sqrt(fan_in)" if d is None else 1 / math.sqrt(d)
+    inv_width: float | str = "1 / sqrt(fan_out)" if d is None else 1 / math.sqrt(d)
+    wte: float | str
+    out: float | str
+    if init_fn == "mitchell":
+        wte = emb if emb is not None else inv_width
+        wpe, proj, head = inv_width, inv_d, inv_d
+        out = "1 / sqrt(2 * fan_in * (l + 1))"
+    elif init_fn == "normal":
+        wte, wpe, proj, head, out = (emb if emb is not None else std), std, std, std, std
+    else:
+        wte = emb if emb is not None else \
+            ((std * math.sqrt(d) if d is not None else f"{std!r} * sqrt(fan_out)") if scale_emb else std)
+        wpe, proj, head = std, std, inv_d
+        out = std / math.sqrt(2 * n) if n is not None else f"{std!r} / sqrt(2 * L)"
+    plan = (Plan(name="olmo")
+            .rule(law(proj), kind=_LAYERS, role="weight")
+            .rule(Zeros(), role="bias")
+            .rule(law(wte), kind="embedding", role="embedding", path="*wte/*")
+            .rule(law(wpe), kind="embedding", role="embedding", path="*wpe/*")
+            .rule(law(out), kind="dense", role="weight", path="*blocks/*/attn_out/*")
+            .rule(law(out), kind="dense", role="weight", path="*blocks/*/ff_out/*")
+            .rule(law(head), kind="dense", role="weight", path="*transformer/ff_out/*")
+            .rule(Ones(), kind="norm", role="scale")
+            .rule(Zeros(), kind="norm", role="shift"))
+    return _quiet(plan, "olmo")
 
 
 def _get(config: Any, name: str) -> Any:

@@ -413,3 +413,122 @@ def test_t_fixup_follows_algorithm_1():
     emb = model.embed_tokens.weight.detach().numpy()
     assert not emb[1].any()
     assert stats.check(np.delete(emb, 1, axis=0), ui.Normal(0, d ** -0.5 * (9 * n) ** -0.25), alpha=ALPHA)
+
+
+# ------------------------------------------------------------------ OLMo: its three init_fn schemes, by formula
+
+OLMO = {"d_model": 64, "n_layers": 3, "hidden": 96, "vocab": 700, "seq": 50}
+
+
+def _olmo_torch():
+    """OLMo's module names (``olmo/model.py``): transformer.wte/wpe, transformer.blocks.<l>.{att_proj, attn_out,
+    ff_proj, ff_out, attn_norm, ff_norm}, transformer.ln_f, transformer.ff_out (an untied head)."""
+    from torch import nn
+    d, h = OLMO["d_model"], OLMO["hidden"]
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.att_proj, self.attn_out = nn.Linear(d, 3 * d), nn.Linear(d, d)
+            self.ff_proj, self.ff_out = nn.Linear(d, 2 * h), nn.Linear(h, d)  # SwiGLU: ff_out's fan_in is h
+            self.attn_norm, self.ff_norm = nn.LayerNorm(d), nn.LayerNorm(d)
+
+    model = nn.Module()
+    model.transformer = nn.ModuleDict({
+        "wte": nn.Embedding(OLMO["vocab"], d), "wpe": nn.Embedding(OLMO["seq"], d),
+        "blocks": nn.ModuleList([Block() for _ in range(OLMO["n_layers"])]), "ln_f": nn.LayerNorm(d),
+        "ff_out": nn.Linear(d, OLMO["vocab"])})
+    return model
+
+
+def _olmo_laws(init_fn, cut, emb_init_std=None, scale_emb_init=False, init_std=0.02):
+    """OLMo's reset_parameters, written out: {path pattern: law} (init_normal: N(0, std) cut at +-cut std)."""
+    d, h, n = OLMO["d_model"], OLMO["hidden"], OLMO["n_layers"]
+
+    def law(std):
+        return ui.Normal(0, std) if cut is None else ui.TruncatedNormal(0, std, -cut * std, cut * std)
+
+    if init_fn == "mitchell":
+        wte, wpe, proj, head = emb_init_std or d ** -0.5, d ** -0.5, d ** -0.5, d ** -0.5
+        attn_out = [1 / math.sqrt(2 * d * (i + 1)) for i in range(n)]
+        ff_out = [1 / math.sqrt(2 * h * (i + 1)) for i in range(n)]
+    elif init_fn == "normal":
+        wte, wpe, proj, head = emb_init_std or init_std, init_std, init_std, init_std
+        attn_out = ff_out = [init_std] * n
+    else:
+        wte = emb_init_std or (init_std * math.sqrt(d) if scale_emb_init else init_std)
+        wpe, proj, head = init_std, init_std, d ** -0.5
+        attn_out = ff_out = [init_std / math.sqrt(2 * n)] * n
+    laws = {"wte": law(wte), "wpe": law(wpe), "ff_out": law(head)}
+    for i in range(n):
+        laws.update({f"blocks/{i}/att_proj": law(proj), f"blocks/{i}/ff_proj": law(proj),
+                     f"blocks/{i}/attn_out": law(attn_out[i]), f"blocks/{i}/ff_out": law(ff_out[i])})
+    return laws
+
+
+@pytest.mark.parametrize("options,cut", [
+    ({"init_fn": "mitchell"}, 3.0),
+    ({"init_fn": "mitchell", "d_model": 64, "init_cutoff_factor": 2.0, "emb_init_std": 0.05}, 2.0),
+    ({"init_fn": "normal", "init_std": 0.02}, None),
+    ({"init_fn": "normal", "init_std": 0.02, "init_cutoff_factor": 3.0}, 3.0),
+    ({"init_fn": "full_megatron", "init_std": 0.02}, 3.0),  # n_layers from the path
+    ({"init_fn": "full_megatron", "init_std": 0.02, "n_layers": 3, "d_model": 64, "scale_emb_init": True}, 3.0),
+])
+def test_olmo_schemes_follow_olmos_reset_parameters_in_torch(options, cut):
+    model = _olmo_torch()
+    poison(model)
+    report = ui.presets.olmo(**options).apply(model, seed=0)
+    assert not report.unmatched
+    laws = _olmo_laws(options["init_fn"], cut, options.get("emb_init_std"), options.get("scale_emb_init", False))
+    for path, law in laws.items():
+        module = model.transformer.get_submodule(path.replace("/", "."))
+        x = sample(module.weight.detach().numpy())
+        if cut is not None:
+            assert np.abs(x).max() <= law.high * (1 + 1e-6), path
+        assert stats.check(x, law, alpha=ALPHA), (options, path)
+        if hasattr(module, "bias") and module.bias is not None:
+            assert not module.bias.any(), path
+    assert (model.transformer.ln_f.weight == 1).all() and not model.transformer.ln_f.bias.any()
+
+
+def test_olmo_from_a_config_and_in_flax_nnx():
+    nnx = pytest.importorskip("flax.nnx")
+    d, h, n = OLMO["d_model"], OLMO["hidden"], OLMO["n_layers"]
+
+    class Block(nnx.Module):
+        def __init__(self, rngs):
+            self.att_proj, self.attn_out = nnx.Linear(d, 3 * d, rngs=rngs), nnx.Linear(d, d, rngs=rngs)
+            self.ff_proj, self.ff_out = nnx.Linear(d, 2 * h, rngs=rngs), nnx.Linear(h, d, rngs=rngs)
+
+    class Transformer(nnx.Module):
+        def __init__(self, rngs):
+            self.wte, self.wpe = nnx.Embed(OLMO["vocab"], d, rngs=rngs), nnx.Embed(OLMO["seq"], d, rngs=rngs)
+            self.blocks = nnx.List([Block(rngs) for _ in range(n)])
+            self.ln_f = nnx.LayerNorm(d, rngs=rngs)
+            self.ff_out = nnx.Linear(d, OLMO["vocab"], rngs=rngs)
+
+    class Olmo(nnx.Module):
+        def __init__(self, rngs):
+            self.transformer = Transformer(rngs)
+
+    model = Olmo(nnx.Rngs(0))
+    config = {"init_fn": "mitchell", "d_model": d, "n_layers": n, "init_cutoff_factor": None}  # OLMo's defaults
+    ui.presets.olmo(config=config).apply(model, seed=1)
+    values = {"/".join(map(str, path)): np.asarray(v.get_value()) for path, v in nnx.iter_graph(model)
+              if isinstance(v, nnx.Variable)}
+    for path, law in _olmo_laws("mitchell", 3.0).items():
+        leaf = "embedding" if path in ("wte", "wpe") else "kernel"
+        x = sample(values[f"transformer/{path}/{leaf}"])
+        assert np.abs(x).max() <= law.high * (1 + 1e-6) and stats.check(x, law, alpha=ALPHA), path
+    assert (values["transformer/ln_f/scale"] == 1).all()
+
+
+@pytest.mark.parametrize("options,error", [
+    ({"init_fn": "kaiming"}, "'init_fn' must be one of mitchell, normal, full_megatron"),
+    ({"init_std": -1}, "'init_std' must be a number > 0"),
+    ({"init_cutoff_factor": 0}, "'init_cutoff_factor'"),
+    ({"scale_emb_init": "yes"}, "'scale_emb_init' must be True or False"),
+])
+def test_bad_olmo_options_are_refused(options, error):
+    with pytest.raises((TypeError, ValueError), match=error):
+        ui.presets.olmo(**options)
