@@ -24,16 +24,30 @@ def _icdf(t: torch.Tensor, d: D.TruncatedNormal, g: torch.Generator | None, supp
     a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
     work = torch.float64 if (t.dtype == torch.float64 or max(abs(a), abs(b)) > 4.0) else torch.float32
     x = t if t.dtype == work else torch.empty(t.shape, dtype=work, device=t.device)
-    x.uniform_(2.0 * phi(a) - 1.0, 2.0 * phi(b) - 1.0, generator=g).erfinv_()
-    x.mul_(d.std * math.sqrt(2.0)).add_(d.mean).clamp_(*support)
+    lo, hi = 2.0 * phi(a) - 1.0, 2.0 * phi(b) - 1.0
+    _in_parts(x, lambda part, gen: part.uniform_(lo, hi, generator=gen), g)
+    x.erfinv_().mul_(d.std * math.sqrt(2.0)).add_(d.mean).clamp_(*support)
     if x is not t:
         t.copy_(x)
 
 
+def _settle_vml() -> None:
+    """torch's CPU ``erfinv`` runs MKL's VML. When its very first calls in a process come from two threads at once
+    (an OpenMP team splitting one large tensor), one thread can be left on a low-accuracy kernel for the rest of the
+    process: seen here in about 1 process in 16, half of a 6 M-entry tensor off by up to 5e-5 instead of 1e-7, which
+    also made the values depend on the number of threads. One small call on one thread first (here, when this
+    module is imported) settles it."""
+    for dtype in (torch.float32, torch.float64):
+        torch.zeros(8, dtype=dtype).erfinv_()
+
+
+_settle_vml()
+
+
 def _in_parts(t: torch.Tensor, fill: Callable[[torch.Tensor, torch.Generator | None], None],
               g: torch.Generator | None) -> None:
-    """``fill(part, generator)`` over a large CPU tensor in fixed parts, in parallel (torch's CPU RNG runs on one
-    core); anything else in one call. ``t`` is written through a detached view, so a parameter that requires grad
+    """``fill(part, generator)`` (random bits only: a ``uniform_``) over a large CPU tensor in fixed parts, in
+    parallel (torch's CPU RNG runs on one core); anything else in one call. ``t`` is written through a detached view, so a parameter that requires grad
     is safe in the worker threads (grad mode is per thread)."""
     n = t.numel()
     if t.device.type != "cpu" or n <= CHUNK or torch.compiler.is_compiling():
@@ -95,7 +109,7 @@ class TorchOps(Ops):
     def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any,
                          support: tuple[float, float], out: Any = None) -> torch.Tensor:
         x = self._new(shape, dt, out)
-        _in_parts(x, lambda part, gen: _icdf(part, d, gen, support), self.g)
+        _icdf(x, d, self.g, support)
         return x
 
     def full(self, shape: tuple[int, ...], value: float, dt: Any, out: Any = None) -> torch.Tensor:
