@@ -135,3 +135,40 @@ def test_json_loading_refuses_non_finite_numbers_and_depth_bombs():
         ui.from_json(bomb)
     with pytest.raises(ValueError, match="not valid JSON"):
         ui.from_json("{nope")
+
+
+# ----------------------------------------------------------------- specs from expressions in the catalog's syntax
+
+@pytest.mark.parametrize("spec", ui.examples(), ids=repr)
+def test_every_spec_reads_back_from_its_repr(spec):
+    assert ui.from_expression(repr(spec)) == spec
+
+
+def test_expressions_as_a_user_writes_them():
+    assert ui.from_expression("Normal(std=0.02)") == ui.Normal(0, 0.02)
+    assert ui.from_expression(" XavierUniform ") == ui.XavierUniform()
+    assert ui.from_expression("Mixture([Uniform(5, 10), Zeros()], [0.5, 0.5])") == \
+        ui.Mixture([ui.Uniform(5, 10), ui.Zeros()], [0.5, 0.5])
+    assert ui.from_expression("Scaled(Normal(), '1 / sqrt(fan_in * w)', {'w': 2})") == \
+        ui.Scaled(ui.Normal(), "1 / sqrt(fan_in * w)", {"w": 2})
+    assert ui.from_expression("TruncatedNormal(0, 1, -3, +3)") == ui.TruncatedNormal(0, 1, -3, 3)
+
+
+@pytest.mark.parametrize("text,error", [
+    ("__import__('os').system('true')", "Call is not allowed"),
+    ("open('x')", "unknown spec 'open'"),
+    ("Normal(std=x)", "column 12: unknown spec 'x'"),
+    ("Normal(std=-1)", "'std' must be > 0"),
+    ("Normal(**{'std': 1})", r"no \*args or \*\*kwargs"),
+    ("Normal(1 + 1)", "BinOp is not allowed"),
+    ("Normal(", "not an expression"),
+    ("[1, 2]", "not a spec"),
+    ("Normal(0, 1).lower", "Attribute is not allowed"),
+    ("lambda: 0", "Lambda is not allowed"),
+    ("Scaled(Normal(), '1', {1: 2})", "keys must be strings"),
+    ("Normal(mean=1e999)", "must be a finite"),
+    ("[" * 100 + "]" * 100, "nested deeper"),
+])
+def test_an_expression_is_walked_never_evaluated(text, error):
+    with pytest.raises(ValueError, match=error):
+        ui.from_expression(text)

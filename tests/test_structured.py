@@ -1,7 +1,10 @@
-"""Specs that address parts of one tensor: ``ui.Rows`` (one slice, an embedding's padding row) and ``ui.Blocks``
-(equal blocks along an axis: recurrent gates, fused projections)."""
+"""Specs that address parts of one tensor or read its context: ``ui.Rows`` (one slice, an embedding's padding
+row), ``ui.Blocks`` (equal blocks along an axis: recurrent gates, fused projections), ``ui.Scaled`` (depth and
+width rules) and ``ui.Hadamard`` (ZerO)."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -239,3 +242,40 @@ def test_a_part_of_a_structured_spec_that_the_dtype_cannot_hold_is_refused():
         with pytest.raises(ValueError, match="cannot hold"):
             ui.Plan().rule(spec, kind="embedding").apply(emb, seed=0)
     assert torch.equal(emb.weight, before)
+
+
+# ------------------------------------------------------------------------------------ Hadamard: ZerO's matrices
+
+def _zero_matrix(m, n):
+    """The ZerO authors' ZerO_Init_on_matrix, written out: eye(m, n) when m <= n, else
+    eye(m, p) @ H_p / 2^(log2(p) / 2) @ eye(p, n) with H_p Sylvester's Hadamard matrix of order p = 2^ceil(log2 m)."""
+    if m <= n:
+        return np.eye(m, n)
+    p = 2 ** math.ceil(math.log2(m))
+    h = np.ones((1, 1))
+    while len(h) < p:
+        h = np.block([[h, h], [h, -h]])
+    return np.eye(m, p) @ (h / math.sqrt(p)) @ np.eye(p, n)
+
+
+@pytest.mark.parametrize("m,n", [(4, 4), (3, 7), (8, 3), (6, 5), (100, 10), (1, 1), (2, 1)])
+def test_hadamard_is_zeros_matrix_in_every_layout(m, n):
+    expected = _zero_matrix(m, n)
+    np.testing.assert_allclose(ui.sample(ui.Hadamard(), (m, n), layout="torch"), expected, atol=1e-7)
+    np.testing.assert_allclose(ui.sample(ui.Hadamard(2.0), (n, m), layout="keras"), 2 * expected.T, atol=1e-7)
+    if m >= n and m & (m - 1) == 0:  # m = p: orthonormal columns, the layer preserves its input's norm
+        x = ui.sample(ui.Hadamard(), (m, n), dtype="float64")
+        np.testing.assert_allclose(x.T @ x, np.eye(n), atol=1e-12)
+    kernel = ui.sample(ui.Hadamard(), (m, n, 3, 4), layout="torch")  # the matrix at the centre (1, 2)
+    np.testing.assert_allclose(kernel[:, :, 1, 2], expected, atol=1e-7)
+    assert np.count_nonzero(kernel) == np.count_nonzero(expected)
+
+
+def test_hadamard_through_torch_and_refused_on_other_shapes():  # other frameworks: test_agreement's examples
+    torch = pytest.importorskip("torch")
+    from unifiedinit.backends import torch as ui_torch
+    w = torch.empty(12, 5)
+    ui_torch.init_(w, ui.Hadamard())
+    np.testing.assert_allclose(w.numpy(), _zero_matrix(12, 5), atol=1e-7)
+    with pytest.raises(ValueError, match="Hadamard: .* 2 dimensions"):
+        ui.sample(ui.Hadamard(), (5,))

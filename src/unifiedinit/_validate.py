@@ -119,8 +119,8 @@ def draw_range(d: Any) -> tuple[float, float]:
     if isinstance(d, (D.Mixture, D.Rows, D.Blocks, D.PerLayer)):
         ranges = [draw_range(c) for c in _parts(d)]
         return min(r[0] for r in ranges), max(r[1] for r in ranges)
-    if isinstance(d, (D.Orthogonal, D.DeltaOrthogonal)):
-        return -d.gain, d.gain
+    if isinstance(d, (D.Orthogonal, D.DeltaOrthogonal, D.Hadamard)):
+        return -abs(d.gain), abs(d.gain)
     if isinstance(d, D.Sparse):
         return -NORMAL_REACH * d.std, NORMAL_REACH * d.std
     if isinstance(d, D.Array):

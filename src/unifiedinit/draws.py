@@ -101,6 +101,18 @@ class Dirac(Draw):
     in_axis: int
 
 
+class Hadamard(Draw):
+    """ZerO's matrix (out x in = m x n along ``out_axis``/``in_axis``): the partial identity when m <= n, else the
+    first m rows and n columns of ``gain`` x the normalised Sylvester-Hadamard matrix of order p = 2^ceil(log2 m)
+    (entry (a, b): (-1)^popcount(a & b) / sqrt(p)). A kernel with spatial axes holds it at their centre (k // 2),
+    zeros elsewhere."""
+    elementwise: ClassVar[bool] = False
+    deterministic: ClassVar[bool] = True
+    gain: float
+    out_axis: int
+    in_axis: int
+
+
 class Sparse(Draw):
     """2-D: N(0, std^2) entries, and in every column (the axes other than ``out_axis``) exactly
     ceil(sparsity x rows) entries, at distinct random rows, set to zero (torch's sparse_)."""

@@ -249,6 +249,25 @@ def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
                     index[i] = shape[i] // 2
                 out[tuple(index)] = 1.0
         return out
+    if isinstance(d, D.Hadamard):
+        m, n = shape[d.out_axis], shape[d.in_axis]
+        if m <= n:
+            matrix = np.eye(m, n)
+        else:
+            order = 1 << (m - 1).bit_length()
+            both = np.arange(m)[:, None] & np.arange(n)[None, :]
+            parity = np.zeros_like(both)  # of the bits a and b share: Sylvester's H[a, b] = (-1)^parity
+            for bit in range(order.bit_length()):
+                parity ^= (both >> bit) & 1
+            matrix = (1.0 - 2.0 * parity) / math.sqrt(order)
+        out = np.zeros(shape)
+        spatial = [i for i in range(len(shape)) if i not in (d.out_axis, d.in_axis)]
+        index: list[Any] = [slice(None)] * len(shape)
+        for i in spatial:
+            index[i] = shape[i] // 2
+        centre = out[tuple(index)]  # a view: the (out, in) matrix at the kernel's centre, in axis order
+        centre[...] = d.gain * (matrix if d.out_axis < d.in_axis else matrix.T)
+        return out
     if isinstance(d, D.Array):
         return np.asarray(d.values, dtype=np.float64).reshape(d.shape)
     if isinstance(d, D.Blocks):

@@ -157,3 +157,76 @@ def load_json(text: str | bytes, what: str = "spec") -> Any:
 def from_json(text: str | bytes) -> Spec:
     """The spec a ``spec.to_json()`` string describes (see ``from_dict``)."""
     return from_dict(load_json(text))
+
+
+#: the longest expression ``from_expression`` reads
+MAX_EXPRESSION_CHARS = 100_000
+
+
+def from_expression(text: str) -> Spec:
+    """The spec an expression in the catalog's own syntax describes: ``'Normal(std=0.02)'``,
+    ``'Mixture([Uniform(5, 10), Zeros()], [0.5, 0.5])'``, a bare ``'XavierUniform'``; the ``repr`` of every spec
+    reads back. The text is parsed into a syntax tree and walked: registered spec names, called with numbers,
+    strings, True/False/None, lists, tuples and dicts of those and nested specs. Nothing is evaluated, imported or
+    looked up outside the registry; anything else is a ValueError naming it and its column.
+
+    >>> from_expression("Mixture([Uniform(5, 10), Zeros()], [0.5, 0.5])")
+    Mixture(components=(Uniform(low=5.0, high=10.0), Zeros()), weights=(0.5, 0.5))
+    """
+    import ast
+    if not isinstance(text, str):
+        raise TypeError(f"parameter 'text' must be a string, got {type(text).__name__}")
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ValueError(f"cannot parse spec: the expression is longer than {MAX_EXPRESSION_CHARS} characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        raise ValueError(f"cannot parse spec {text!r}: not an expression ({err.msg}, column {err.offset})") from None
+    except (RecursionError, MemoryError):
+        raise ValueError(f"cannot parse spec: nested deeper than {MAX_DEPTH} levels") from None
+    spec = _node(tree.body, 0)
+    if not isinstance(spec, Spec):
+        raise ValueError(f"cannot parse spec {text!r}: it describes {type(spec).__name__} {spec!r}, not a spec; "
+                         f"write a spec name like Normal(std=0.02)")
+    return spec
+
+
+def _node(node: Any, depth: int) -> Any:
+    import ast
+    where = f"column {getattr(node, 'col_offset', 0) + 1}"
+    if depth > MAX_DEPTH:
+        raise ValueError(f"cannot parse spec: nested deeper than {MAX_DEPTH} levels")
+    specs = registered()
+    if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, (bool, int, float, str))):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) \
+            and isinstance(node.operand, ast.Constant) and type(node.operand.value) in (int, float):
+        return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_node(x, depth + 1) for x in node.elts]
+    if isinstance(node, ast.Dict):
+        keys = [_node(k, depth + 1) if k is not None else None for k in node.keys]
+        if not all(isinstance(k, str) for k in keys):
+            raise ValueError(f"cannot parse spec: at {where}: a dict's keys must be strings")
+        return dict(zip(keys, (_node(v, depth + 1) for v in node.values)))
+    if isinstance(node, ast.Name) and node.id in specs:
+        return _build(specs[node.id], [], {}, where)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in specs:
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            raise ValueError(f"cannot parse spec: at {where}: no *args or **kwargs")
+        args = [_node(a, depth + 1) for a in node.args]
+        kwargs = {k.arg: _node(k.value, depth + 1) for k in node.keywords}
+        return _build(specs[node.func.id], args, kwargs, where)
+    name = getattr(node, "id", None) or getattr(getattr(node, "func", None), "id", None)
+    if name is not None:
+        raise ValueError(f"cannot parse spec: at {where}: unknown spec {name!r}; registered: "
+                         f"{', '.join(sorted(specs))}")
+    raise ValueError(f"cannot parse spec: at {where}: {type(node).__name__} is not allowed (numbers, strings, "
+                     "True/False/None, lists, dicts and registered spec names only)")
+
+
+def _build(cls: Any, args: list[Any], kwargs: dict[str, Any], where: str) -> Spec:
+    try:
+        return cls(*args, **kwargs)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"cannot parse spec: at {where}: {err}") from None

@@ -418,6 +418,24 @@ class DeltaOrthogonal(Spec):
 
 
 @register
+class Hadamard(Spec):
+    """ZerO initialization (Zhao et al. 2022, algorithm 1): only zeros, ones and Hadamard signs, no randomness.
+    A dense weight with m outputs and n inputs is the partial identity when m <= n; when m > n it is ``gain`` x
+    the first m rows and n columns of the orthonormal Sylvester-Hadamard matrix H_p / sqrt(p), p = 2^ceil(log2 m)
+    (the ZerO authors' ``ZerO_Init_on_matrix``). A 3-, 4- or 5-D convolution kernel holds that matrix (output x
+    input channels) at the centre of its spatial axes (k // 2, as torch's dirac_) and zeros elsewhere."""
+    elementwise: ClassVar[bool] = False
+    gain: float = 1.0
+
+    def __post_init__(self) -> None:
+        _set(self, "gain", v.real(type(self).__name__, "gain", self.gain))
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        _need_ndim("Hadamard", info, (2, 3, 4, 5), "2 dimensions (a dense weight) or 3 to 5 (a convolution kernel)")
+        return D.Hadamard(self.gain, _axis("Hadamard", info, "out"), _axis("Hadamard", info, "in"))
+
+
+@register
 class Bilinear(Spec):
     """The bilinear upsampling kernel (MXNet's ``Bilinear``; FCN's deconvolution weights): for a kernel with spatial
     axes (..., kh, kw) in its layout, entry (y, x) is (1 - |x / f - c|)(1 - |y / f - c|) with f = ceil(kw / 2),
@@ -845,7 +863,7 @@ def examples() -> list[Spec]:
         VarianceScaling(1.0, "fan_out", "normal"), VarianceScaling(0.5, "fan_geo_avg", "uniform"),
         XavierUniform(), XavierNormal(gain=2.0), KaimingUniform(a=math.sqrt(5)),
         KaimingNormal(mode="fan_out", nonlinearity="relu"), LecunUniform(), LecunNormal(),
-        Orthogonal(gain=1.5), DeltaOrthogonal(gain=1.2), Eye(), Bilinear(), Dirac(groups=1), Sparse(0.3, 0.02),
+        Orthogonal(gain=1.5), DeltaOrthogonal(gain=1.2), Eye(), Hadamard(), Bilinear(), Dirac(groups=1), Sparse(0.3, 0.02),
         FromArray([[1.0, 2.0], [3.0, 4.0]], layout="torch"),
         Mixture([Uniform(5, 10), Zeros(), Uniform(-10, -5)], [0.25, 0.5, 0.25]),
         Affine(LecunNormal(), scale=0.5, shift=1.0), Rows(Normal(0.0, 0.02), Constant(3.0), index=1),
