@@ -19,7 +19,6 @@ from .specs import (Affine, Bilinear, Blocks, Constant, DeltaOrthogonal, Dirac, 
                     LecunNormal, LecunUniform, Mixture, Normal, Ones, Orthogonal, Rows, Scaled, Sparse, Spec, TruncatedNormal,
                     Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros, examples, lower, register)
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Affine", "Bilinear", "Blocks", "Constant", "DeltaOrthogonal", "Dirac", "Eye", "FromArray", "GlorotUniform", "Hadamard", "KaimingNormal", "KaimingUniform",
@@ -33,23 +32,31 @@ __all__ = [
 ]
 
 
-def _register_with_loaded_frameworks() -> None:
-    """Keras finds saved initializers, and ``mx.init.create`` dumped ones, by registered name: when Keras or
-    MXNet is already imported, register ours now (importing nothing new), so a model saved with unifiedinit
-    initializers loads after ``import unifiedinit``."""
+def _register_with_frameworks() -> None:
+    """Keras finds saved initializers, and ``mx.init.create`` dumped ones, by registered name. A framework that is
+    already imported gets ours now (importing nothing new); one imported later gets them as soon as its own import
+    ends (``backends.AfterImport``), so a saved model loads after ``import unifiedinit`` in either order."""
     import importlib
     import sys
 
-    from .backends import REGISTRY
+    from .backends import REGISTRY, AfterImport
+    later = {}
     for framework in REGISTRY.values():
-        if framework.registers and all(m in sys.modules for m in framework.modules):
+        if not framework.registers:
+            continue
+        backend = f"{__name__}.backends.{framework.name}"
+        if all(m in sys.modules for m in framework.modules):
             try:
-                importlib.import_module(f".backends.{framework.name}", __name__)
+                importlib.import_module(backend)
             except Exception:  # an installed but broken framework must not break unifiedinit
                 pass
+        else:
+            later[framework.modules[-1]] = backend
+    if later and not any(isinstance(f, AfterImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, AfterImport(later))
 
 
-_register_with_loaded_frameworks()
+_register_with_frameworks()
 
 
 _LAZY = {"Plan": "plan", "Rule": "plan", "Select": "params", "Param": "params", "Report": "plan", "NO_DECAY": "plan",
@@ -60,6 +67,12 @@ _LAZY = {"Plan": "plan", "Rule": "plan", "Select": "params", "Param": "params", 
 
 def __getattr__(name: str) -> Any:
     import importlib
+    if name == "__version__":  # one source, pyproject.toml, read from the installed metadata when asked
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            return version("unifiedinit")
+        except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+            return "0+unknown"
     if name == "sample":  # keeps NumPy out of `import unifiedinit`
         from .reference import sample
         return sample

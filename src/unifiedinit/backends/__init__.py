@@ -44,6 +44,38 @@ REGISTRY: dict[str, Framework] = {f.name: f for f in (
 FRAMEWORKS: tuple[str, ...] = tuple(REGISTRY)
 
 
+class AfterImport:
+    """An import finder that does nothing but watch: once one of ``then``'s modules has been imported (by anyone,
+    at any time), it imports the module named for it, here the backend that registers unifiedinit's classes
+    with that framework. It never changes how the framework itself is found or loaded, and leaves
+    ``sys.meta_path`` when it has nothing left to watch."""
+
+    def __init__(self, then: dict[str, str]) -> None:
+        self.then = dict(then)
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name not in self.then:
+            return None
+        import importlib.util
+        follow = self.then.pop(name)
+        if not self.then and self in sys.meta_path:
+            sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)  # found by the finders after this one (it no longer watches name)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            run(module)
+            try:
+                importlib.import_module(follow)
+            except Exception:  # an installed but broken framework must not break the program importing it
+                pass
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
 def _known(name: str) -> Framework:
     if name not in REGISTRY:
         raise ValueError(f"parameter 'name' must be one of {', '.join(map(repr, REGISTRY))}; got {name!r}")
