@@ -462,4 +462,4 @@ def test_inspect_writes_nothing_and_the_command_line_shows_it(tmp_path):
     assert "0/weight" in out.stdout and "KaimingUniform" in out.stdout and "nothing was written" in out.stdout
     bad = subprocess.run([sys.executable, "-m", "unifiedinit", "inspect", "mymodels:nothing"],
                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
-    assert bad.returncode == 2 and "has no attribute 'nothing'" in bad.stderr
+    assert bad.returncode == 1 and "has no attribute 'nothing'" in bad.stderr

@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 
 import unifiedinit as ui
 from unifiedinit.verify import compare as report
@@ -51,20 +52,79 @@ def test_compare_options_and_errors(capsys):
     assert report.main(["--spec", "XavierUniform", "--shape", "40,30,5", "--frameworks", "reference",
                         "--picture", ""]) == 0
     assert "(40, 30, 5)" in capsys.readouterr().out
-    for bad, message in ((["--shape", "7"], "--shape must be"), (["--frameworks", "caffe"], "unknown framework")):
-        try:
-            report.main(bad)
-        except SystemExit as err:
-            assert err.code == 2
-        assert message in capsys.readouterr().err
-    try:
-        report.main(["--spec", "Glorot"])
-    except SystemExit as err:
-        assert err.code == 2
-    assert "unknown spec 'Glorot'" in capsys.readouterr().err
+    for bad, message in ((["--shape", "7"], "--shape must be"), (["--frameworks", "caffe"], "unknown framework"),
+                         (["--spec", "Glorot"], "unknown spec 'Glorot'"),
+                         (["--spec", "Normal(std=-1)"], "'std' must be > 0"),
+                         (["--spec", "Eye", "--shape", "3,3,3"], "Eye(gain=1.0) cannot initialize a 3x3x3 weight "
+                                                                 "of shape (3, 3, 3): Eye: needs a tensor with exactly 2")):
+        assert report.main(bad) == 1, bad
+        err = capsys.readouterr().err
+        assert message in err and err.startswith("unifiedinit compare: ") and err.count("\n") == 1, err
 
 
-def test_cli_help():
+def test_compare_takes_expressions_and_json_files(tmp_path, capsys):
+    spec = ui.Mixture([ui.Uniform(5, 10), ui.Zeros()], [0.5, 0.5])
+    (tmp_path / "s.json").write_text(spec.to_json())
+    for given in ("Mixture([Uniform(5, 10), Zeros()], [0.5, 0.5])", str(tmp_path / "s.json")):
+        assert report.main(["--spec", given, "--layer", "dense", "--frameworks", "reference", "--picture", ""]) == 0
+        assert repr(spec) in capsys.readouterr().out
+
+
+def test_compare_tables_fit_100_columns_unless_wide(capsys):
+    options = ["--spec", "Mixture", "--frameworks", "reference", "--picture", ""]
+    assert report.main(options) == 0
+    narrow = capsys.readouterr().out
+    assert max(map(len, narrow.splitlines())) <= 100
+    assert report.main(options + ["--wide"]) == 0
+    assert max(map(len, capsys.readouterr().out.splitlines())) > 100
+
+
+def test_missing_scipy_and_unwritable_outputs_are_one_line_errors_with_the_fix(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    for option in ("--json", "--picture", "--html"):
+        assert report.main(["--spec", "Zeros", "--frameworks", "reference", option, str(blocker / "x")]) == 1
+        err = capsys.readouterr().err
+        assert f"{option} {blocker / 'x'}: cannot" in err and err.count("\n") == 1, err
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "scipy" else real(name, *a))
+    assert report.main(["--spec", "Zeros", "--frameworks", "reference", "--picture", ""]) == 1
+    assert "pip install 'unifiedinit[stats]'" in capsys.readouterr().err
+
+
+def test_compare_html_is_one_self_contained_file(tmp_path):
+    pytest.importorskip("matplotlib")
+    page = tmp_path / "r.html"
+    assert report.main(["--spec", "Mixture", "--spec", "Zeros", "--frameworks", "reference", "--picture", "",
+                        "--html", str(page)]) == 0
+    text = page.read_text()
+    assert text.count("data:image/png;base64,") == 2 and "<table>" in text and "PASS" in text
+    assert "src='http" not in text and "href=" not in text  # nothing to fetch
+
+
+def test_defaults_with_no_framework_installed_says_how_to_install(monkeypatch, capsys):
+    import unifiedinit.backends as backends
+    from unifiedinit.verify import defaults
+    monkeypatch.setattr(backends, "available", lambda name: False)
+    assert defaults.main([]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("unifiedinit defaults: none of torch") and "pip install 'unifiedinit[torch]'" in err
+
+
+def test_cli_help_version_and_usage_errors(capsys):
     from unifiedinit.cli import main
-    assert main(["--help"]) == 0
-    assert main(["nope"]) == 2
+    assert main(["--help"]) == 0 and "compare" in capsys.readouterr().out
+    assert main(["--version"]) == 0 and capsys.readouterr().out.strip() == f"unifiedinit {ui.__version__}"
+    assert main(["compare", "--help"]) == 0 and "--spec SPEC" in capsys.readouterr().out
+    for argv in ([], ["nope"], ["compare", "--nope"], ["compare", "--layer", "lstm"]):
+        assert main(argv) == 2, argv
+        assert "error" in capsys.readouterr().err
+
+
+def test_the_version_has_one_source():
+    import importlib.metadata
+    import pathlib
+    import tomllib
+    pyproject = pathlib.Path(__file__).parent.parent / "pyproject.toml"
+    assert ui.__version__ == importlib.metadata.version("unifiedinit") == \
+        tomllib.loads(pyproject.read_text())["project"]["version"]

@@ -1,32 +1,100 @@
-"""``unifiedinit`` on the command line: ``unifiedinit compare|defaults|inspect [options]``."""
+"""``unifiedinit`` on the command line: ``unifiedinit [--version] COMMAND [options]``.
+
+Each command lives in its own module, which offers ``DESCRIPTION``, ``configure(parser)`` (its arguments) and
+``execute(args) -> int``. Exit codes: 0 success, 1 a failed check or a problem the command reports in one line with
+its fix (``Problem``), 2 a usage error (argparse's own).
+"""
 
 from __future__ import annotations
 
+import argparse
+import importlib
+import os
 import sys
 from typing import Sequence
 
-COMMANDS = {"compare": "sample every spec in every framework and check it against its exact distribution",
-            "defaults": "measure each framework's default initialization and check its preset",
-            "inspect": "show what a plan would do to a model (MODULE:FACTORY), writing nothing"}
+#: command -> (its module, one line for the command list)
+COMMANDS = {
+    "compare": ("unifiedinit.verify.compare",
+                "sample every spec in every framework and check it against its exact distribution"),
+    "defaults": ("unifiedinit.verify.defaults",
+                 "measure each framework's default initialization and check its preset"),
+    "inspect": ("unifiedinit.verify.inspect_cli",
+                "show what a plan would do to a model (MODULE:FACTORY), writing nothing"),
+}
+
+
+class Problem(Exception):
+    """What stops a command, said in one line with its fix; ``main`` prints it and exits 1."""
+
+
+def version() -> str:
+    import unifiedinit
+    return str(unifiedinit.__version__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="unifiedinit", description="Describe a weight initialization once; check that every framework draws "
+                                        "it from the same distribution.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name, (module_name, text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        command = commands.add_parser(name, help=text, description=module.DESCRIPTION)
+        module.configure(command)
+        command.set_defaults(execute=module.execute)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
-        print("usage: unifiedinit COMMAND [options]\n\ncommands:")
-        for name, text in COMMANDS.items():
-            print(f"  {name:<10} {text}")
-        return 0 if not argv or argv[0] in ("-h", "--help") else 2
-    if argv[0] == "compare":
-        from .verify.compare import main as compare
-        return compare(argv[1:])
-    if argv[0] == "defaults":
-        from .verify.defaults import main as defaults
-        return defaults(argv[1:])
-    if argv[0] == "inspect":
-        from .verify.inspect_cli import main as inspect
-        return inspect(argv[1:])
-    return 2  # pragma: no cover
+    """Run one command; returns its exit code (``--help``/``--version`` 0, usage errors 2)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+    except SystemExit as done:  # --help, --version and usage errors: argparse has printed what to say
+        return int(done.code or 0)
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        print("unifiedinit: error: a COMMAND is required (see unifiedinit --help)", file=sys.stderr)
+        return 2
+    try:
+        return int(args.execute(args))
+    except Problem as problem:
+        print(f"unifiedinit {args.command}: {problem}", file=sys.stderr)
+        return 1
+
+
+def writable(path: str, option: str) -> str:
+    """``path`` checked before a long run: its folder can be made and written, and it is not a folder itself."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as err:
+        raise Problem(f"{option} {path}: cannot make its folder ({err.strerror}); choose a writable path") from None
+    if os.path.isdir(path) or not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise Problem(f"{option} {path}: cannot write there; choose a writable file path")
+    return path
+
+
+def wrap_table(rows: Sequence[Sequence[str]], width: int = 100, right: Sequence[int] = ()) -> str:
+    """Aligned columns; a table wider than ``width`` is cut into vertical slices that each fit, every slice
+    repeating the first column (``--wide``: pass a large width)."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+
+    def cell(row: Sequence[str], i: int) -> str:
+        return row[i].rjust(widths[i]) if i in right else row[i].ljust(widths[i])
+
+    slices: list[list[int]] = []
+    for i in range(1, len(widths)):
+        if slices and sum(widths[j] + 2 for j in [0, *slices[-1], i]) <= width:
+            slices[-1].append(i)
+        else:
+            slices.append([i])
+    if not slices:
+        slices = [[]]
+    blocks = ["\n".join("  ".join(cell(r, i) for i in [0, *cols]).rstrip() for r in rows) for cols in slices]
+    return "\n\n".join(blocks)
 
 
 if __name__ == "__main__":  # pragma: no cover

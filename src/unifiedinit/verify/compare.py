@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+import textwrap
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -120,8 +121,16 @@ class Result:
         return all(r.ok for r in self.rows)
 
 
+HEADER = ("sampler layer", "shape", "exp mean", "exp std", "support", "mean", "std", "min", "max", "KS D", "p",
+          "p vs ref", "verdict")
+
+
 def run(specs: Sequence[Spec] | None = None, layers: dict[str, tuple[tuple[int, ...], str]] | Sequence[str] =
-        DEFAULT_LAYERS, seed: int = 0, out=None, progress=None, frameworks: Sequence[str] | None = None) -> Result:
+        DEFAULT_LAYERS, seed: int = 0, out=None, progress=None, frameworks: Sequence[str] | None = None,
+        width: int = 100) -> Result:
+    """Sample and check every spec on every layer with every sampler; print one table per spec (cut into slices
+    of at most ``width`` columns) to ``out`` and progress to ``progress``."""
+    from ..cli import wrap_table
     from . import stats
     out = sys.stdout if out is None else out
     progress = sys.stderr if progress is None else progress
@@ -133,10 +142,8 @@ def run(specs: Sequence[Spec] | None = None, layers: dict[str, tuple[tuple[int, 
     started = time.perf_counter()
     for i, spec in enumerate(specs, 1):
         print(f"[{i}/{len(specs)}] {spec!r} ({time.perf_counter() - started:.1f} s)", file=progress, flush=True)
-        print(f"\n{spec!r}", file=out)
-        print(f"  {'framework':<10} {'layer':<14} {'shape':<16} {'exp mean':>9} {'exp std':>9} {'support':>21} "
-              f"{'mean':>9} {'std':>9} {'min':>9} {'max':>9} {'KS D':>7} {'p':>9} {'p vs ref':>9}  verdict",
-              file=out)
+        print("\n" + textwrap.fill(repr(spec), width, subsequent_indent="    ", break_long_words=True), file=out)
+        table, failures = [HEADER], []
         for layer, (layer_shape, layout) in layers.items():
             shape = applicable(spec, layer_shape, layout)
             if shape is None:
@@ -154,11 +161,16 @@ def run(specs: Sequence[Spec] | None = None, layers: dict[str, tuple[tuple[int, 
                 sup = "-" if verdict.support is None else f"[{verdict.support[0]:.3g}, {verdict.support[1]:.3g}]"
                 reasons = list(verdict.reasons) + ([] if p_ref is None or p_ref > stats.ALPHA else
                                                    [f"two-sample KS against the reference p={p_ref:.3g}"])
-                print(f"  {name:<10} {layer:<14} {str(shape):<16} {_fmt(verdict.expected_mean):>9} "
-                      f"{_fmt(verdict.expected_std):>9} {sup:>21} {_fmt(verdict.mean):>9} {_fmt(verdict.std):>9} "
-                      f"{_fmt(verdict.minimum):>9} {_fmt(verdict.maximum):>9} {_fmt(verdict.ks):>7} "
-                      f"{_fmt(verdict.p):>9} {_fmt(p_ref):>9}  {'PASS' if row.ok else 'FAIL'}"
-                      + ("" if row.ok else f" ({'; '.join(reasons)})"), file=out)
+                table.append((f"{name} {layer}", str(shape), _fmt(verdict.expected_mean),
+                              _fmt(verdict.expected_std), sup, _fmt(verdict.mean), _fmt(verdict.std),
+                              _fmt(verdict.minimum), _fmt(verdict.maximum), _fmt(verdict.ks), _fmt(verdict.p),
+                              _fmt(p_ref), "PASS" if row.ok else "FAIL"))
+                if not row.ok:
+                    failures.append(f"  FAIL {name} {layer}: {'; '.join(reasons)}")
+        print("\n".join("  " + line if line else "" for line in
+                        wrap_table(table, width - 2, right=range(2, 12)).splitlines()), file=out)
+        for line in failures:
+            print(line, file=out)
     failed = [r for r in rows if not r.ok]
     seconds = time.perf_counter() - started
     print(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed "
@@ -177,54 +189,157 @@ def color(name: str) -> str:
     return PALETTE[FRAMEWORKS.index(name) % len(PALETTE)]
 
 
-def picture(result: Result, path: str) -> str:
-    """A grid of histograms, one panel per spec: each framework's histogram (a step line) over the exact
-    density (grey: the probability of each bin under the exact law, divided by its width)."""
+def picture(result: Result, path: str, log: bool = False) -> str:
+    """A grid of panels, one per spec: the exact law in grey (its density per bin; each point mass as a stem
+    labelled with its probability) and each sampler's sample over it in that sampler's colour (a step line of
+    the continuous part's density, a dot on each stem at the fraction of entries found on the atom). A determined
+    spec is shown as its matrix. ``log``: a log-scale density axis, to compare the tails."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from . import stats
     items = list(result.samples.items())
     cols = 5
     rows = math.ceil(len(items) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False)
     for ax in axes.flat[len(items):]:
         ax.axis("off")
-    for ax, (name, (layer, shape, layout, drawn)) in zip(axes.flat, items):
+    for ax, (name, entry) in zip(axes.flat, items):
         spec = next(s for s in result.specs if repr(s) == name)
-        draw = spec.lower(TensorInfo.make(shape, layout))
-        ax.set_title(_label(spec), fontsize=7)
-        ax.tick_params(labelsize=6)
-        if draw.deterministic:
-            values = next(iter(drawn.values())).reshape(shape[0], -1)[:64, :64]
-            ax.imshow(values, cmap="gray_r", aspect="auto", vmin=min(0.0, values.min()), vmax=max(1.0, values.max()))
-            ax.set_xlabel(f"determined: equal in {len(drawn)} samplers", fontsize=6)
-            continue
-        law = stats.distribution(draw, shape)
-        lo, hi = law.support
-        if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 12 * law.std:  # normal tails, orthogonal
-            lo, hi = max(lo, law.mean - 4.5 * law.std), min(hi, law.mean + 4.5 * law.std)
-        pad = 0.03 * (hi - lo or 1.0)
-        edges = np.linspace(lo - pad, hi + pad, 61)
-        exact = np.diff(law.cdf(edges)) / np.diff(edges)
-        ax.bar(edges[:-1], exact, width=np.diff(edges), align="edge", color="0.85", label="exact")
-        for fw, x in drawn.items():
-            dens, _ = np.histogram(np.asarray(x, dtype=np.float64).ravel(), bins=edges, density=False)
-            ax.stairs(dens / (x.size * np.diff(edges)), edges, color=color(fw), lw=0.8, label=fw)
-        ax.set_xlabel(f"{layer} {shape}", fontsize=6)
+        panel(ax, spec, *entry, log=log)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     for ax in axes.flat:
         h, lab = ax.get_legend_handles_labels()
         if len(h) > len(handles):
             handles, labels = h, lab
     fig.legend(handles, labels, loc="lower right", fontsize=8, ncol=len(labels))
-    fig.suptitle(f"unifiedinit compare: each framework's sample over the exact density (seed {result.seed})",
+    fig.suptitle(f"unifiedinit compare: each framework's sample over the exact law (seed {result.seed})",
                  fontsize=10)
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fig.savefig(path, dpi=90)
     plt.close(fig)
+    return path
+
+
+def panel(ax, spec: Spec, layer: str, shape: tuple[int, ...], layout: str, drawn: dict, log: bool = False) -> None:
+    """One spec's panel of ``picture`` on the matplotlib axes ``ax``."""
+    from . import stats
+    draw = spec.lower(TensorInfo.make(shape, layout))
+    ax.set_title(_label(spec), fontsize=7)
+    ax.tick_params(labelsize=6)
+    if draw.deterministic:
+        first = np.asarray(next(iter(drawn.values())), dtype=np.float64)
+        values, counts = np.unique(first, return_counts=True)
+        if len(values) > 12:  # a kernel of many values (bilinear): its first 64 x 64 entries as an image
+            matrix = first.reshape(shape[0], -1)[:64, :64]
+            ax.imshow(matrix, cmap="gray_r", aspect="auto", vmin=min(0.0, matrix.min()), vmax=max(1.0, matrix.max()))
+            ax.set_xlabel(f"determined: equal in {len(drawn)} samplers", fontsize=6)
+            return
+        atoms = [(float(a), c / first.size) for a, c in zip(values, counts)]  # its values, as point masses
+        continuous = 0.0
+    else:
+        law = stats.distribution(draw, shape)
+        atoms = [(float(a), float(m)) for a, m in law.atoms if m > 0]
+        continuous = 1.0 - sum(m for _, m in atoms)
+    if continuous <= 1e-12:  # only point masses (a constant, an eye): stems and each sampler's fractions
+        span = (max(a for a, _ in atoms) - min(a for a, _ in atoms)) or 1.0
+        ax.set_xlim(min(a for a, _ in atoms) - 0.2 * span, max(a for a, _ in atoms) + 0.2 * span)
+        ax.set_ylim(0, 1.12)
+        for i, (a, m) in enumerate(atoms):
+            ax.vlines(a, 0, m, color="0.45", lw=2.5, label="exact atom" if i == 0 else "_nolegend_")
+            ax.annotate(f"P={m:.3g}", (a, m), fontsize=6, ha="center", va="bottom")
+        for fw, x in drawn.items():
+            sample = np.asarray(x, dtype=np.float64).ravel()
+            ax.plot([a for a, _ in atoms], [np.isclose(sample, a, rtol=1e-6, atol=1e-12).mean() for a, _ in atoms],
+                    "o", color=color(fw), ms=3, label=fw)
+        ax.set_xlabel(f"{layer} {shape}: " + ("determined, " if draw.deterministic else "") +
+                      "point masses only", fontsize=6)
+        return
+    lo, hi = law.support
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 12 * law.std:  # normal tails, orthogonal
+        lo, hi = max(lo, law.mean - 4.5 * law.std), min(hi, law.mean + 4.5 * law.std)
+    pad = 0.03 * (hi - lo or 1.0)
+    edges = np.linspace(lo - pad, hi + pad, 61)
+    widths = np.diff(edges)
+    exact = np.diff(law.cdf(edges)) / widths
+    for a, m in atoms:  # the cdf's jumps are not density: the atoms are drawn as stems
+        k = int(np.clip(np.searchsorted(edges, a, side="left") - 1, 0, len(widths) - 1))  # edges[k] < a <= edges[k+1]
+        exact[k] = max(0.0, exact[k] - m / widths[k])
+    ax.bar(edges[:-1], exact, width=widths, align="edge", color="0.85", label="exact")
+    top = max(exact.max(), 1e-12)
+    twin = None  # the atoms' axis: their probabilities, on the right of a panel that shows a density too
+    if atoms:
+        twin = ax.twinx()
+        twin.set_ylim(0, 1.05)
+        twin.tick_params(labelsize=6)
+        for i, (a, m) in enumerate(atoms):
+            twin.vlines(a, 0, m, color="0.45", lw=2.5, label="exact atom" if i == 0 else "_nolegend_")
+            twin.annotate(f"P={m:.3g}", (a, m), fontsize=6, ha="center", va="bottom")
+    for fw, x in drawn.items():
+        values = np.asarray(x, dtype=np.float64).ravel()
+        on_atom = np.zeros(values.size, dtype=bool)
+        for a, _ in atoms:
+            hit = np.isclose(values, a, rtol=1e-6, atol=1e-12)
+            on_atom |= hit
+            (twin or ax).plot([a], [hit.mean()], "o", color=color(fw), ms=3)
+        dens, _ = np.histogram(values[~on_atom], bins=edges, density=False)
+        ax.stairs(dens / (values.size * widths), edges, color=color(fw), lw=0.8, label=fw)
+    if log:
+        ax.set_yscale("log")
+        ax.set_ylim(max(top * 1e-5, 1e-300), top * 2)
+    ax.set_xlabel(f"{layer} {shape}" + ("  (stems: point masses, right axis)" if atoms else ""), fontsize=6)
+
+
+def html(result: Result, path: str, log: bool = False, pictures: bool = True) -> str:
+    """One self-contained HTML file (no links out): per spec its table of verdicts and, with matplotlib, its
+    panel as an inline PNG, with the run's versions and seed, for a teacher to hand out."""
+    import base64
+    import io
+    import platform
+    from html import escape
+
+    from .. import __version__
+    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>unifiedinit compare</title>"
+             "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse;"
+             "font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:first-child,"
+             "th:first-child{text-align:left}.FAIL{background:#fcc}.PASS{background:#cfc}img{max-width:420px}"
+             "</style></head><body>",
+             f"<h1>unifiedinit compare</h1><p>unifiedinit {escape(__version__)}, Python "
+             f"{escape(platform.python_version())}, samplers: {escape(', '.join(result.frameworks))}, seed "
+             f"{result.seed}. Each sample is checked against the exact law of its spec (one-sample KS, exact moments "
+             f"and support) and against the reference sampler (two-sample KS); {sum(r.ok for r in result.rows)} of "
+             f"{len(result.rows)} pass.</p>"]
+    for spec in result.specs:
+        name = repr(spec)
+        parts.append(f"<h2>{escape(_label(spec))}</h2><p><code>{escape(name)}</code></p>")
+        if pictures and name in result.samples:
+            import matplotlib
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+            fig, ax = plt.subplots(figsize=(4.2, 2.8))
+            panel(ax, spec, *result.samples[name], log=log)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=6)
+            fig.tight_layout()
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=90)
+            plt.close(fig)
+            parts.append(f"<img alt='{escape(name)}' src='data:image/png;base64,"
+                         f"{base64.b64encode(buffer.getvalue()).decode()}'>")
+        parts.append("<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in HEADER) + "</tr>")
+        for r in (r for r in result.rows if r.spec == name):
+            v = r.verdict
+            sup = "-" if v.support is None else f"[{v.support[0]:.3g}, {v.support[1]:.3g}]"
+            cells = (f"{r.framework} {r.layer}", str(r.shape), _fmt(v.expected_mean), _fmt(v.expected_std), sup,
+                     _fmt(v.mean), _fmt(v.std), _fmt(v.minimum), _fmt(v.maximum), _fmt(v.ks), _fmt(v.p),
+                     _fmt(r.p_reference), "PASS" if r.ok else "FAIL")
+            parts.append(f"<tr class='{cells[-1]}'>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+        parts.append("</table>")
+    parts.append("</body></html>")
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(parts))
     return path
 
 
@@ -249,16 +364,17 @@ def _shape(text: str) -> tuple[int, ...]:
     return shape
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    import argparse
+DESCRIPTION = ("Sample every spec in every installed framework and check each sample against the exact "
+               "distribution and the reference.")
 
+
+def configure(parser) -> None:
     from ..backends import FRAMEWORKS
     from ..specs import registered
-    parser = argparse.ArgumentParser(prog="unifiedinit compare",
-                                     description="Sample every spec in every installed framework and check each "
-                                                 "sample against the exact distribution and the reference.")
-    parser.add_argument("--spec", action="append", metavar="NAME",
-                        help=f"only this spec class (repeatable): {', '.join(registered())}")
+    parser.add_argument("--spec", action="append", metavar="SPEC",
+                        help="only this spec (repeatable): a catalog name (its example), an expression such as "
+                             "'Normal(std=0.02)' or 'Mixture([Uniform(5, 10), Zeros()], [0.5, 0.5])', or a JSON "
+                             f"file; names: {', '.join(registered())}")
     parser.add_argument("--layer", action="append", choices=list(LAYERS),
                         help="only this layer (repeatable; default dense and conv)")
     parser.add_argument("--shape", action="append", metavar="DIMS",
@@ -269,34 +385,84 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write machine-readable results here")
     parser.add_argument("--picture", metavar="PATH", default=os.path.join("out", "compare.png"),
                         help="the histogram grid (default out/compare.png; '' for none)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--log", action="store_true", help="pictures: a log-scale density axis, to see the tails")
+    parser.add_argument("--html", metavar="PATH", help="also write one self-contained HTML report (tables and "
+                                                      "pictures) to hand out")
+    parser.add_argument("--wide", action="store_true", help="tables however wide (default: fit 100 columns)")
+
+
+def spec_arg(text: str) -> Spec:
+    """A ``--spec`` value: a catalog name (the catalog's example of it), a JSON file, or an expression."""
+    from ..serialize import from_expression, from_json
+    from ..specs import registered
+    if text in registered():
+        return next(s for s in examples() if type(s).__name__ == text)
+    if text.endswith(".json") or os.path.isfile(text):
+        try:
+            with open(text, "rb") as fh:
+                return from_json(fh.read())
+        except OSError as err:
+            raise ValueError(f"cannot read spec file {text}: {err.strerror}") from None
+    return from_expression(text)
+
+
+def execute(args) -> int:
+    import importlib.util
+
+    from ..backends import FRAMEWORKS, REGISTRY, available
+    from ..cli import Problem, writable
     specs = examples()
     if args.spec:
-        unknown = sorted(set(args.spec) - set(registered()))
-        if unknown:
-            parser.error(f"unknown spec {unknown[0]!r}; choose from {', '.join(registered())}")
-        specs = [s for s in specs if type(s).__name__ in args.spec]
+        try:
+            specs = [spec_arg(text) for text in args.spec]
+        except ValueError as err:
+            raise Problem(str(err)) from None
     frameworks = None
     if args.frameworks:
         frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
         unknown = sorted(set(frameworks) - {"reference", *FRAMEWORKS})
         if unknown:
-            parser.error(f"unknown framework {unknown[0]!r}; choose from reference, {', '.join(FRAMEWORKS)}")
+            raise Problem(f"unknown framework {unknown[0]!r}; choose from reference, {', '.join(FRAMEWORKS)}")
+        missing = [f for f in frameworks if f != "reference" and not available(f)]
+        if missing:
+            raise Problem(f"{missing[0]} is not installed: {REGISTRY[missing[0]].install}")
+    if importlib.util.find_spec("scipy") is None:
+        raise Problem("the exact distributions need SciPy: pip install 'unifiedinit[stats]'")
     layers: dict = {name: LAYERS[name] for name in (args.layer or DEFAULT_LAYERS)}
     if args.shape:
         try:
             shapes = [_shape(s) for s in args.shape]
         except ValueError as err:
-            parser.error(str(err))
+            raise Problem(str(err)) from None
         layers = {"x".join(map(str, s)): (s, "torch") for s in shapes}
-    result = run(specs, layers, args.seed, frameworks=frameworks)
+    for spec in specs:  # what was asked for must apply: a spec that fits no shape is an error, not an empty table
+        fits = [name for name, (shape, layout) in layers.items() if applicable(spec, shape, layout) is not None]
+        if not fits or (args.shape and len(fits) < len(layers)):
+            name, (shape, layout) = next((n, l) for n, l in layers.items() if n not in fits)
+            try:
+                reason = str(spec.lower(TensorInfo.make(shape, layout)))
+            except (TypeError, ValueError) as err:
+                reason = str(err)
+            raise Problem(f"{spec!r} cannot initialize a {name} weight of shape {shape}: {reason}")
+    for path, option in ((args.json, "--json"), (args.picture, "--picture"), (args.html, "--html")):
+        if path:
+            writable(path, option)
+    result = run(specs, layers, args.seed, frameworks=frameworks, width=10 ** 6 if args.wide else 100)
     if args.json:
-        os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
         with open(args.json, "w") as f:
             json.dump([r.as_json() for r in result.rows], f, indent=1)
-    if args.picture:
-        try:
-            print(f"picture: {picture(result, args.picture)}", file=sys.stderr)
-        except ImportError:
-            print("no picture: it needs matplotlib (pip install matplotlib)", file=sys.stderr)
+    pictures = bool(args.picture or args.html)
+    if pictures and importlib.util.find_spec("matplotlib") is None:
+        print("no picture: it needs matplotlib (pip install 'unifiedinit[report]')", file=sys.stderr)
+        pictures = False
+    if pictures and args.picture:
+        print(f"picture: {picture(result, args.picture, log=args.log)}", file=sys.stderr)
+    if args.html:
+        print(f"html: {html(result, args.html, log=args.log, pictures=pictures)}", file=sys.stderr)
     return 0 if result.ok else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``unifiedinit compare ...`` (see ``unifiedinit.cli``)."""
+    from ..cli import main as cli
+    return cli(["compare", *(argv or [])])

@@ -77,30 +77,40 @@ def measure(frameworks: Sequence[str] | None = None, progress: Any = None) -> li
     return fits
 
 
-def table(fits: Sequence[Fit]) -> str:
+def table(fits: Sequence[Fit], width: int = 100) -> str:
+    from ..cli import wrap_table
     rows = [("framework", "layer", "kind", "role", "shape", "closest spec", "p", "own preset")]
     for f in fits:
         rows.append((f.framework, f.layer, f.kind, f.role, str(f.shape), f.spec or f.law, f"{f.p:.3g}", f.preset))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+    return wrap_table(rows, width, right=(6,))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    import argparse
-    parser = argparse.ArgumentParser(prog="unifiedinit defaults",
-                                     description="Measure each installed framework's default initialization and "
-                                                 "check that its preset reproduces it.")
+DESCRIPTION = "Measure each installed framework's default initialization and check that its preset reproduces it."
+
+
+def configure(parser: Any) -> None:
     parser.add_argument("--frameworks", metavar="LIST", help=f"comma-separated: {','.join(zoo.FRAMEWORKS)}")
     parser.add_argument("--json", metavar="PATH", help="also write the table as JSON")
-    args = parser.parse_args(argv)
-    frameworks = None
+    parser.add_argument("--wide", action="store_true", help="one table however wide (default: fit 100 columns)")
+
+
+def execute(args: Any) -> int:
+    from ..backends import REGISTRY, available
+    from ..cli import Problem, writable
+    frameworks = list(zoo.FRAMEWORKS)
     if args.frameworks:
         frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
         unknown = sorted(set(frameworks) - set(zoo.FRAMEWORKS))
         if unknown:
-            parser.error(f"unknown framework {unknown[0]!r}; choose from {', '.join(zoo.FRAMEWORKS)}")
+            raise Problem(f"unknown framework {unknown[0]!r}; choose from {', '.join(zoo.FRAMEWORKS)}")
+    missing = [f for f in frameworks if not available(f)]
+    if len(missing) == len(frameworks):
+        raise Problem(f"{'none of ' + ', '.join(missing) + ' is' if len(missing) > 1 else missing[0] + ' is not'} "
+                      f"installed: {'; '.join(REGISTRY[f].install for f in missing)}")
+    if args.json:
+        writable(args.json, "--json")
     fits = measure(frameworks)
-    print(table(fits))
+    print(table(fits, 10 ** 6 if args.wide else 100))
     bad = [f for f in fits if f.preset == "no"]
     print(f"\n{sum(f.preset == 'yes' for f in fits)} reproduced by their framework's preset, "
           f"{sum(f.preset == 'kept' for f in fits)} kept (not per-parameter), {len(bad)} not reproduced")
@@ -108,3 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with open(args.json, "w") as fh:
             json.dump([asdict(f) for f in fits], fh, indent=1)
     return 1 if bad else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``unifiedinit defaults ...`` (see ``unifiedinit.cli``)."""
+    from ..cli import main as cli
+    return cli(["defaults", *(argv or [])])

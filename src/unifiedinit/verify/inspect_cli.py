@@ -44,20 +44,26 @@ def load_plan(name: str | None) -> Any:
     raise ValueError(f"--plan must be a preset ({', '.join(known)}) or a plan JSON file; got {name!r}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="unifiedinit inspect", description=__doc__.split("\n\n")[0])
+DESCRIPTION = __doc__.split("\n\n")[0].split(": ", 1)[1]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("factory", help="MODULE:FACTORY, a function that builds the model with no arguments")
     parser.add_argument("--plan", help="a preset's name (torch, keras, flax, mxnet, dcgan, ...) or a plan JSON file")
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a parameter is UNMATCHED")
-    args = parser.parse_args(argv)
+
+
+def execute(args: Any) -> int:
     from ..apply import inspect
+    from ..cli import Problem, writable
+    if args.json:
+        writable(args.json, "--json")
     try:
         plan = load_plan(args.plan)
         built = load_factory(args.factory)()
     except (ImportError, AttributeError, ValueError) as err:
-        print(f"unifiedinit inspect: {err}", file=sys.stderr)
-        return 2
+        raise Problem(str(err)) from None
     options = {}
     if isinstance(built, tuple) and len(built) == 2:  # a linen (module, variables) pair
         built, options = built[0], {"params": built[1]}
@@ -67,3 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with open(args.json, "w") as fh:
             json.dump(report.to_dict(), fh, indent=1)
     return 1 if args.strict and report.unmatched else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``unifiedinit inspect ...`` (see ``unifiedinit.cli``)."""
+    from ..cli import main as cli
+    return cli(["inspect", *(argv or [])])
