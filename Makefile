@@ -40,7 +40,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 $(STAMP1): pyproject.toml constraints-numpy1.txt
 	test -x $(VENV1)/bin/python || $(PYTHON) -m venv $(VENV1)
-	$(VENV1)/bin/python -m pip install -q -c constraints-numpy1.txt -e '.[stats,mxnet]' pytest hypothesis
+	$(VENV1)/bin/python -m pip install -q -c constraints-numpy1.txt -e '.[stats,mxnet]' pytest hypothesis 'setuptools>=77'
 	touch $@
 
 clean:

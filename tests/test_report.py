@@ -119,12 +119,3 @@ def test_cli_help_version_and_usage_errors(capsys):
     for argv in ([], ["nope"], ["compare", "--nope"], ["compare", "--layer", "lstm"]):
         assert main(argv) == 2, argv
         assert "error" in capsys.readouterr().err
-
-
-def test_the_version_has_one_source():
-    import importlib.metadata
-    import pathlib
-    import tomllib
-    pyproject = pathlib.Path(__file__).parent.parent / "pyproject.toml"
-    assert ui.__version__ == importlib.metadata.version("unifiedinit") == \
-        tomllib.loads(pyproject.read_text())["project"]["version"]

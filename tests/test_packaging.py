@@ -1,0 +1,66 @@
+"""What a user installs: one version source, the license, a typed wheel, an sdist whose tests collect."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import pathlib
+import subprocess
+import sys
+import tarfile
+import tomllib
+import zipfile
+
+import pytest
+
+import unifiedinit as ui
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_the_version_has_one_source():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert ui.__version__ == importlib.metadata.version("unifiedinit") == pyproject["project"]["version"]
+    assert "__version__ =" not in (ROOT / "src" / "unifiedinit" / "__init__.py").read_text()
+    out = subprocess.run([sys.executable, "-m", "unifiedinit", "--version"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == f"unifiedinit {ui.__version__}"
+
+
+def test_license_and_changelog():
+    assert (ROOT / "LICENSE").read_text().lstrip().startswith("Apache License\n                           Version 2.0")
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"] == "Apache-2.0"
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert "## [Unreleased]" in changelog and f"## [{ui.__version__}]" in changelog
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    pytest.importorskip("setuptools")
+    out = tmp_path_factory.mktemp("dist")
+    names = []
+    for kind in ("sdist", "wheel"):  # one process each: setuptools keeps state between the two builds
+        script = f"import sys; from setuptools import build_meta as b; print('built', b.build_{kind}(sys.argv[1]))"
+        proc = subprocess.run([sys.executable, "-c", script, str(out)], cwd=ROOT, capture_output=True, text=True,
+                              timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        names.append(next(line for line in proc.stdout.splitlines() if line.startswith("built ")).split()[1])
+    sdist, wheel = names
+    return out / sdist, out / wheel
+
+
+def test_the_wheel_is_typed_and_licensed(built):
+    names = zipfile.ZipFile(built[1]).namelist()
+    assert "unifiedinit/py.typed" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    assert not any(n.startswith("tests/") for n in names)
+
+
+def test_the_sdists_tests_collect(built, tmp_path):
+    with tarfile.open(built[0]) as tar:
+        tar.extractall(tmp_path, filter="data")
+    tree = next(tmp_path.iterdir())
+    for path in ("tests/conftest.py", "tests/models/compare.py", "LICENSE", "CHANGELOG.md", "constraints.txt"):
+        assert (tree / path).is_file(), path
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                           "tests/test_specs.py", "tests/models/test_families.py"], cwd=tree, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0 and " collected" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
