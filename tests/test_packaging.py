@@ -64,3 +64,31 @@ def test_the_sdists_tests_collect(built, tmp_path):
                            "tests/test_specs.py", "tests/models/test_families.py"], cwd=tree, capture_output=True,
                           text=True, timeout=600)
     assert proc.returncode == 0 and " collected" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+USER_CODE = '''
+import unifiedinit as ui
+spec = ui.Mixture([ui.Uniform(5, 10), ui.Zeros()], [0.5, 0.5])
+plan = ui.presets.torch + ui.Plan().rule(ui.Normal(std=0.02), kind="dense", role="weight")
+std: float = ui.Normal(0.0, 0.02).std
+report = plan.resolve([])
+rule: ui.Rule = plan.rules[0]
+'''
+
+
+def test_a_type_checker_sees_the_constructors_and_lazy_names(tmp_path):
+    """``@register`` keeps each spec class's type, so an IDE knows ``ui.Normal(mean, std)``; the lazily loaded
+    names (plans, presets) are visible to type checkers too."""
+    pyright = pytest.importorskip("pyright")
+    del pyright
+    (tmp_path / "good.py").write_text(USER_CODE)
+    (tmp_path / "bad.py").write_text("import unifiedinit as ui\nui.Normal(sdt=0.02)\nui.presets.nothing\n")
+    run = [sys.executable, "-m", "pyright", "--pythonpath", sys.executable, "--outputjson"]
+    import json
+    good = json.loads(subprocess.run(run + [str(tmp_path / "good.py")], capture_output=True, text=True,
+                                     timeout=600).stdout)
+    assert good["summary"]["errorCount"] == 0, good["generalDiagnostics"]
+    bad = json.loads(subprocess.run(run + [str(tmp_path / "bad.py")], capture_output=True, text=True,
+                                    timeout=600).stdout)
+    messages = " ".join(d["message"] for d in bad["generalDiagnostics"])
+    assert bad["summary"]["errorCount"] == 2 and 'No parameter named "sdt"' in messages and "nothing" in messages

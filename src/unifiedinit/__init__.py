@@ -9,8 +9,21 @@ by its backend when that backend is first used.
 from __future__ import annotations
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # annotations only: no runtime import of typing
+if TYPE_CHECKING:  # for type checkers and IDEs: the names loaded lazily below (no runtime import)
     from typing import Any
+
+    from . import presets
+    from .apply import inspect
+    from .checkpoint import init_missing
+    from .convert import from_jax, from_keras, from_mxnet, from_torch_fn
+    from .data_init import lsuv
+    from .fitting import fit
+    from .params import Param, Select, register_layer
+    from .plan import NO_DECAY, Plan, Report, Rule, param_groups
+    from .portable import Portable
+    from .reference import sample
+
+    __version__: str
 
 from .gain import calculate_gain
 from .layout import LAYOUTS, Layout, TensorInfo, fans, get_layout, register_layout

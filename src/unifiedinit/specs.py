@@ -10,7 +10,10 @@ from __future__ import annotations
 import math
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no runtime import of typing
-    from typing import Any, ClassVar, Sequence
+    from typing import Any, ClassVar, Sequence, TypeVar
+
+    #: any spec class: ``register`` gives back the class it was given, constructor and all, to a type checker
+    S = TypeVar("S", bound="Spec")
 
 from . import _validate as v
 from ._record import Record
@@ -28,8 +31,9 @@ DISTRIBUTIONS = ("uniform", "normal", "truncated_normal")
 _REGISTRY: dict[str, type["Spec"]] = {}
 
 
-def register(cls: type["Spec"]) -> type["Spec"]:
-    """Add a spec class to the registry that ``from_dict`` reads names from."""
+def register(cls: type[S]) -> type[S]:
+    """Add a spec class to the registry that ``from_dict`` and ``from_expression`` read names from; returns the
+    class itself, so it works as a decorator."""
     name = cls.__name__
     if name in _REGISTRY and _REGISTRY[name] is not cls:
         raise ValueError(f"a spec named {name!r} is already registered")
@@ -591,8 +595,8 @@ class Mixture(Spec):
 
     Components are elementwise specs (fan-based ones included: they see the same fans).
     """
-    components: tuple[Spec, ...]
-    weights: tuple[float, ...]
+    components: Sequence[Spec]  # stored as a tuple
+    weights: Sequence[float]  # stored as a tuple
     _spec_fields: ClassVar[tuple[str, ...]] = ("components",)
 
     def __post_init__(self) -> None:
@@ -699,7 +703,7 @@ class Blocks(Spec):
     tensor (its own fans), with the layer's fans where the block has none (a bias). Keras's LSTM bias is
     ``Blocks([Zeros(), Ones(), Zeros(), Zeros()])`` (gates i, f, c, o: the forget gate's block ones)."""
     elementwise: ClassVar[bool] = False
-    parts: tuple[Spec, ...]
+    parts: Sequence[Spec]  # stored as a tuple
     along: str = "out"
     _spec_fields: ClassVar[tuple[str, ...]] = ("parts",)
 
