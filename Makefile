@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 VENV1  := .venv-numpy1
 STAMP1 := $(VENV1)/.installed
 
-.PHONY: report test bench env clean
+.PHONY: report test bench docs env clean
 
 report: $(STAMP)
 	@mkdir -p out
@@ -26,6 +26,10 @@ test: $(STAMP) $(STAMP1)
 	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_keras.py
 	$(VENV1)/bin/python -m pytest -q -p no:cacheprovider
 
+# the documentation site (site/), from docs/ and the README's sections, with the API reference from the docstrings
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict -d site
+
 # benchmarks/RESULTS.md: every spec and whole models against each framework's own init (GPU rows where one is seen)
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench.py
@@ -34,7 +38,7 @@ env: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q -c constraints.txt -e '.[all,test]'
+	$(PIP) install -q -c constraints.txt -e '.[all,test,docs]'
 	$(PIP) install -q --no-deps -c constraints.txt mxnet requests
 	touch $@
 
@@ -44,4 +48,4 @@ $(STAMP1): pyproject.toml constraints-numpy1.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(VENV1) out .pytest_cache
+	rm -rf $(VENV) $(VENV1) out site .pytest_cache
