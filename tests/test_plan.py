@@ -463,3 +463,20 @@ def test_inspect_writes_nothing_and_the_command_line_shows_it(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "unifiedinit", "inspect", "mymodels:nothing"],
                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert bad.returncode == 1 and "has no attribute 'nothing'" in bad.stderr
+
+
+def test_a_plan_lowers_each_rule_once_per_shape_unless_the_spec_reads_the_depth(monkeypatch):
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(*[torch.nn.Linear(8, 8) for _ in range(20)])
+    calls = []
+    for cls in (ui.KaimingUniform, ui.Scaled):
+        real = cls.lower
+        monkeypatch.setattr(cls, "lower", lambda self, info, _real=real: calls.append(type(self).__name__)
+                            or _real(self, info))
+    ui.Plan().rule(ui.KaimingUniform(), role="weight").apply(model, seed=0)
+    assert calls == ["KaimingUniform"]  # 20 layers of one shape: lowered once
+    calls.clear()
+    ui.Plan().rule(ui.Scaled(ui.KaimingUniform(), "1 / sqrt(l + 1)"), role="weight").apply(model, seed=0)
+    assert calls.count("Scaled") == 20  # each layer its own depth
+    assert not ui.KaimingUniform().uses_depth and ui.Mixture([ui.Scaled(ui.Normal(), "L"), ui.Zeros()],
+                                                             [0.5, 0.5]).uses_depth

@@ -313,6 +313,7 @@ class Plan:
         keyed = assign_keys([p for p, _ in matched])
         entries, unmatched, used, skipped = [], [], set(), []
         lowered: dict[tuple, D.Draw] = {}  # a model repeats its layers: lower each (rule, tensor) once
+        depth_read = {i: r.spec is not None and r.spec.uses_depth for i, r in enumerate(self.rules)}
         for p, (_, i) in zip(keyed, matched):
             if skip and (p.path in skip or any(a in skip for a in p.aliases)):
                 skipped.append(p)
@@ -324,8 +325,8 @@ class Plan:
             rule = self.rules[i]
             draw = None
             if rule.spec is not None and p.known:
-                what = (i, p.role, p.slice_shape, p.layout, p.layer_fans, p.dtype, p.padding_idx, p.sequences,
-                        p.layers if rule.per_layer(p) else ())
+                what = (i, p.role, p.slice_shape, p.layout, p.layer_fans, p.dtype, p.padding_idx,
+                        (p.sequences, p.layers if rule.per_layer(p) else ()) if depth_read[i] else ())
                 draw = lowered.get(what)
                 if draw is None:
                     try:

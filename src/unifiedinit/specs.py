@@ -58,6 +58,16 @@ class Spec(Record):
     def lower(self, info: TensorInfo) -> D.Draw:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
 
+    @property
+    def uses_depth(self) -> bool:
+        """Whether lowering reads the layer's depth (``l``, ``L``): a ``Scaled`` expression does, and so does a
+        spec made of one. A plan lowers a spec that does not once for every layer of the same shape."""
+        for name in self._spec_fields:
+            value = getattr(self, name)
+            if any(part.uses_depth for part in (value if isinstance(value, tuple) else (value,))):
+                return True
+        return False
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": type(self).__name__}
         for name in self._fields:
@@ -831,6 +841,10 @@ class Scaled(Spec):
     @property
     def fan_based(self) -> bool:  # type: ignore[override]
         return self.base.fan_based
+
+    @property
+    def uses_depth(self) -> bool:
+        return bool(self.__dict__["_uses"] & {"l", "L"}) or self.base.uses_depth
 
     def value(self, info: TensorInfo) -> float:
         """The factor for one tensor."""
