@@ -139,8 +139,8 @@ class Rows(Draw):
     axis: int
     index: int
 
-    @property  # type: ignore[override]
-    def deterministic(self) -> bool:
+    @property
+    def deterministic(self) -> bool:  # type: ignore[override]
         return self.base.deterministic and self.fill.deterministic
 
 
@@ -151,8 +151,8 @@ class Blocks(Draw):
     parts: tuple[Draw, ...]
     axis: int
 
-    @property  # type: ignore[override]
-    def deterministic(self) -> bool:
+    @property
+    def deterministic(self) -> bool:  # type: ignore[override]
         return all(p.deterministic for p in self.parts)
 
 
@@ -162,6 +162,6 @@ class PerLayer(Draw):
     elementwise: ClassVar[bool] = False
     layers: tuple[Draw, ...]
 
-    @property  # type: ignore[override]
-    def deterministic(self) -> bool:
+    @property
+    def deterministic(self) -> bool:  # type: ignore[override]
         return all(p.deterministic for p in self.layers)

@@ -245,19 +245,22 @@ class TensorInfo(Record):
     def make(cls, shape: Sequence[int], layout: LayoutLike = "torch",
              layer_fans: Sequence[int] | None = None, padding_idx: int | None = None,
              depth: Sequence[int] | None = None) -> "TensorInfo":
-        lf = None
+        lf: tuple[int, int] | None = None
         if layer_fans is not None:
             if len(tuple(layer_fans)) != 2:
                 raise ValueError(f"parameter 'layer_fans' must be a pair (fan_in, fan_out), got {layer_fans!r}")
-            lf = tuple(v.integer("", "layer_fans", f, minimum=1) for f in layer_fans)
+            fan_in, fan_out = (v.integer("", "layer_fans", f, minimum=1) for f in layer_fans)
+            lf = (fan_in, fan_out)
         if padding_idx is not None:
             padding_idx = v.integer("", "padding_idx", padding_idx, minimum=0)
+        pair: tuple[int, int] | None = None
         if depth is not None:
-            depth = tuple(depth)
-            if len(depth) != 2 or not 0 <= v.integer("", "depth", depth[0], minimum=0) < \
-                    v.integer("", "depth", depth[1], minimum=1):
+            given = tuple(depth)
+            if len(given) != 2 or not 0 <= v.integer("", "depth", given[0], minimum=0) < \
+                    v.integer("", "depth", given[1], minimum=1):
                 raise ValueError(f"parameter 'depth' must be (layer index, number of layers), got {depth!r}")
-        return cls(check_shape(shape), get_layout(layout), lf, padding_idx, depth)
+            pair = (int(given[0]), int(given[1]))
+        return cls(check_shape(shape), get_layout(layout), lf, padding_idx, pair)
 
     @property
     def fans(self) -> tuple[int, int]:

@@ -112,10 +112,11 @@ def load_json(text: str | bytes, what: str = "spec") -> Any:
     if len(text) > MAX_JSON_CHARS:
         raise _fail(what, f"the JSON text is longer than {MAX_JSON_CHARS} characters", what)
     if isinstance(text, (bytes, bytearray)):
+        raw = bytes(text)
         try:
-            text = bytes(text).decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as err:
-            raise _fail(what, f"the text is not UTF-8: byte {err.start} is {bytes(text)[err.start:err.start + 1]!r}",
+            raise _fail(what, f"the text is not UTF-8: byte {err.start} is {raw[err.start:err.start + 1]!r}",
                         what) from None
     seen_keys: dict[str, int] = {}
 
@@ -201,7 +202,8 @@ def _node(node: Any, depth: int) -> Any:
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) \
             and isinstance(node.operand, ast.Constant) and type(node.operand.value) in (int, float):
-        return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+        number: float = node.operand.value  # type: ignore[assignment]  # an int or a float, checked above
+        return -number if isinstance(node.op, ast.USub) else number
     if isinstance(node, (ast.List, ast.Tuple)):
         return [_node(x, depth + 1) for x in node.elts]
     if isinstance(node, ast.Dict):
@@ -209,13 +211,15 @@ def _node(node: Any, depth: int) -> Any:
         if not all(isinstance(k, str) for k in keys):
             raise ValueError(f"cannot parse spec: at {where}: a dict's keys must be strings")
         return dict(zip(keys, (_node(v, depth + 1) for v in node.values)))
+    if isinstance(node, ast.Call) and any(k.arg is None for k in node.keywords):
+        raise ValueError(f"cannot parse spec: at {where}: no *args or **kwargs")
     if isinstance(node, ast.Name) and node.id in specs:
         return _build(specs[node.id], [], {}, where)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in specs:
-        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+        if any(isinstance(a, ast.Starred) for a in node.args):
             raise ValueError(f"cannot parse spec: at {where}: no *args or **kwargs")
         args = [_node(a, depth + 1) for a in node.args]
-        kwargs = {k.arg: _node(k.value, depth + 1) for k in node.keywords}
+        kwargs = {str(k.arg): _node(k.value, depth + 1) for k in node.keywords}
         return _build(specs[node.func.id], args, kwargs, where)
     name = getattr(node, "id", None) or getattr(getattr(node, "func", None), "id", None)
     if name is not None:

@@ -528,7 +528,8 @@ class Sparse(Spec):
         return D.Sparse(self.sparsity, self.std, info.layout.out_axis(2))
 
 
-def _nested_tuple(value: Any, where: str, owner: str = "FromArray") -> tuple:
+def _nested_tuple(value: Any, where: str, owner: str = "FromArray") -> Any:
+    """Nested tuples of floats (a float for a scalar)."""
     if hasattr(value, "tolist") and not isinstance(value, (list, tuple)):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
@@ -633,7 +634,7 @@ class Mixture(Spec):
         return any(c.fan_based for c in self.components)
 
     def lower(self, info: TensorInfo) -> D.Draw:
-        return D.Mixture(tuple(c.lower(info) for c in self.components), self.weights)
+        return D.Mixture(tuple(c.lower(info) for c in self.components), tuple(self.weights))
 
 
 @register
@@ -784,7 +785,7 @@ def _closure(node: Any) -> Any:
     import ast
     import operator
     if isinstance(node, ast.Constant):
-        value = float(node.value)
+        value = float(node.value)  # type: ignore[arg-type]  # checked by _parse: a number
         return lambda env: value
     if isinstance(node, ast.Name):
         name = node.id
@@ -793,7 +794,7 @@ def _closure(node: Any) -> Any:
         operand = _closure(node.operand)
         return (lambda env: -operand(env)) if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Call):
-        fn, args = _FUNCTIONS[node.func.id], [_closure(a) for a in node.args]
+        fn, args = _FUNCTIONS[node.func.id], [_closure(a) for a in node.args]  # type: ignore[attr-defined]
         return lambda env: float(fn(*(a(env) for a in args)))
     ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
            ast.Pow: operator.pow}
