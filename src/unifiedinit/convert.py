@@ -322,11 +322,11 @@ def _torch_spec(name: str, where: str, args: dict[str, Any]) -> S.Spec:
     if name in ("xavier_uniform_", "xavier_normal_"):
         if _real(a["gain"]) and a["gain"] == 0:  # U(0, 0) or N(0, 0): zeros
             return S.Zeros()
-        cls = S.XavierUniform if name == "xavier_uniform_" else S.XavierNormal
-        return v.renamed(where, lambda: cls(a["gain"]), {})
+        xavier: Any = S.XavierUniform if name == "xavier_uniform_" else S.XavierNormal
+        return v.renamed(where, lambda: xavier(a["gain"]), {})
     if name in ("kaiming_uniform_", "kaiming_normal_"):
-        cls = S.KaimingUniform if name == "kaiming_uniform_" else S.KaimingNormal
-        return v.renamed(where, lambda: cls(a["a"], a["mode"], a["nonlinearity"]), {})
+        kaiming: Any = S.KaimingUniform if name == "kaiming_uniform_" else S.KaimingNormal
+        return v.renamed(where, lambda: kaiming(a["a"], a["mode"], a["nonlinearity"]), {})
     if name == "orthogonal_":
         return _scaled_orthogonal(where, a["gain"], "gain")
     if name == "sparse_":

@@ -76,7 +76,7 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     from torch.nn.modules.conv import _ConvNd
     _orthonormal(model, seed)
     names = {id(m): n for n, m in model.named_modules()}
-    order: list[nn.Module] = []
+    order: list[Any] = []  # the Linear and Conv layers, in forward order
     seen: dict[int, torch.Tensor] = {}
 
     def hook(module: nn.Module, inputs: Any, output: torch.Tensor) -> None:
@@ -92,7 +92,7 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
             model(batch)  # the forward order
             for module in list(order):
                 path = "/".join(filter(None, (names[id(module)].replace(".", "/"), "weight")))
-                gain, steps = 1.0, 0
+                gain, steps, std = 1.0, 0, 0.0
                 for steps in range(1, max_iter + 1):
                     seen.clear()
                     model(batch)
@@ -121,9 +121,9 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
     order: list[Any] = []
     seen: dict[int, Any] = {}
     classes = (nnx.Linear, nnx.Conv)
-    originals = {cls: cls.__call__ for cls in classes}
+    originals: dict[Any, Any] = {cls: cls.__call__ for cls in classes}
 
-    def recording(cls: type) -> Any:
+    def recording(cls: Any) -> Any:
         def call(self: Any, *args: Any, **kwargs: Any) -> Any:
             out = originals[cls](self, *args, **kwargs)
             if id(self) not in seen:
@@ -138,8 +138,8 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
     try:
         model(batch)
         for layer in list(order):
-            path = "/".join(filter(None, (paths.get(id(layer), ""), "kernel")))
-            gain, steps = 1.0, 0
+            name = "/".join(filter(None, (paths.get(id(layer), ""), "kernel")))
+            gain, steps, std = 1.0, 0, 0.0
             for steps in range(1, max_iter + 1):
                 seen.clear()
                 model(batch)
@@ -148,8 +148,8 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
                     break
                 layer.kernel.set_value(layer.kernel.get_value() * (target / std))
                 gain *= target / std
-            report.gains[path], report.stds[path], report.iterations[path] = gain, std, steps
-            report.layers.append(path)
+            report.gains[name], report.stds[name], report.iterations[name] = gain, std, steps
+            report.layers.append(name)
     finally:
         for cls, call in originals.items():
             cls.__call__ = call  # type: ignore[method-assign]
@@ -168,14 +168,15 @@ def _keras(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     probe = keras.Model(inputs, [layer.output for layer in layers])
     report = LsuvReport()
     for i, layer in enumerate(layers):
-        path = layer.kernel.path
-        gain, steps = 1.0, 0
+        kernel: Any = layer.kernel
+        path = kernel.path
+        gain, steps, std = 1.0, 0, 0.0
         for steps in range(1, max_iter + 1):
-            out = probe(batch)[i]
-            std = float(np.std(keras.ops.convert_to_numpy(out).astype(np.float64)))
+            out: Any = probe(batch)[i]
+            std = float(np.std(np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)))
             if abs(std - target) < tol or std == 0.0:
                 break
-            layer.kernel.assign(layer.kernel * (target / std))
+            kernel.assign(kernel * (target / std))
             gain *= target / std
         report.gains[path], report.stds[path], report.iterations[path] = gain, std, steps
         report.layers.append(path)

@@ -66,7 +66,8 @@ def _candidates() -> list[tuple[str, Any]]:
     from . import presets
     out = [(f"presets.{name}", plan) for name, plan in presets.PRESETS.items()]
     for name in ("hf", "t5", "torchtitan"):
-        out.append((f"presets.{name}", presets.FAMILIES[name]()))
+        family: Any = presets.FAMILIES[name]
+        out.append((f"presets.{name}", family()))
     return out
 
 

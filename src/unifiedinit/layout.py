@@ -214,7 +214,7 @@ def vector_fans(shape: Sequence[int]) -> tuple[int, int]:
     n = 1
     for d in check_shape(shape):
         n *= d
-    return (max(1, n),) * 2
+    return (max(1, n), max(1, n))
 
 
 def fans(shape: Sequence[int], layout: LayoutLike = "torch") -> tuple[int, int]:

@@ -119,7 +119,7 @@ class Rule:
 
     def to_dict(self) -> dict[str, Any]:
         s = self.select
-        out = {"spec": None if self.spec is None else self.spec.to_dict(), "kind": list(s.kind), "role": list(s.role),
+        out: dict[str, Any] = {"spec": None if self.spec is None else self.spec.to_dict(), "kind": list(s.kind), "role": list(s.role),
                "path": s.path, "fans": self.fans}
         for key in ("layer",):
             if getattr(s, key) is not None:
@@ -217,8 +217,8 @@ class Report:
         return out
 
     def __str__(self) -> str:
-        head = ("path", "layer", "kind", "role", "shape", "layout", "fans", "rule", "spec")
-        rows = [head]
+        head: tuple[str, ...] = ("path", "layer", "kind", "role", "shape", "layout", "fans", "rule", "spec")
+        rows: list[tuple[str, ...]] = [head]
         for r in self.rows():
             shape = str(tuple(r["shape"])) + (f" stacked {r['stacked']}" if r["stacked"] else "")
             where = r.get("placement")
@@ -307,8 +307,9 @@ class Plan:
         matched = []
         for p in params:
             i = self.match(p)
-            if i is not None and self.rules[i].stacked is not None:  # declared by the rule: its leading axes
-                p = p._replace(stacked=tuple(range(min(self.rules[i].stacked, len(p.shape)))))
+            declared = None if i is None else self.rules[i].stacked
+            if declared is not None:  # declared by the rule: its leading axes
+                p = p._replace(stacked=tuple(range(min(declared, len(p.shape)))))
             matched.append((p, i))
         keyed = assign_keys([p for p, _ in matched])
         entries, unmatched, used, skipped = [], [], set(), []
@@ -369,6 +370,8 @@ class Plan:
 
         from .reference import block_of, numpy_dtype, portable
         rule, p = self.rules[entry.rule], entry.param
+        if rule.spec is None:
+            raise ValueError(f"parameter {p.path!r} is kept by its rule: it has no portable values")
         info = rule.info(p)
         layout = rule.layout or p.layout
         block = None if index is None else block_of(p.shape, index)

@@ -275,7 +275,9 @@ def deepnet(encoder_layers: int | None = None, decoder_layers: int | None = None
     if n is not None and m is not None:
         betas = {"*encoder*": 0.87 * (n ** 4 * m) ** (-1 / 16), "*decoder*": (12 * m) ** -0.25}
     else:
-        betas = {"*": (8 * (n if n is not None else m)) ** -0.25}
+        layers = n if n is not None else m
+        assert layers is not None  # checked above: one of them is given
+        betas = {"*": (8 * layers) ** -0.25}
     for where, beta in betas.items():
         for glob in branch:
             plan = plan.rule(XavierNormal(gain=beta), kind="dense", role="weight", path=where + glob.lstrip("*")

@@ -191,7 +191,7 @@ def _chunked(draw: D.Draw, n: int, seed: int, key: str, dtype: np.dtype) -> np.n
 def _block_positions(shape: tuple[int, ...], block: tuple[tuple[int, int], ...]) -> np.ndarray:
     """The row-major flat positions in ``shape`` of the entries of ``block`` (a (start, stop) per axis), in the
     block's own row-major order (so increasing)."""
-    pos = np.zeros((), dtype=np.int64)
+    pos: np.ndarray = np.zeros((), dtype=np.int64)
     stride = 1
     for axis in range(len(shape) - 1, -1, -1):
         start, stop = block[axis]

@@ -43,6 +43,11 @@ class Ops:
     #: within the window's ends as the dtype holds them needs no clip (torch's ``uniform_``)
     bounded_uniform = False
 
+    # every backend defines these (the protocol); declared here for the defaults below that use them
+    uniform: Any
+    clip: Any
+    erfinv: Any
+
     def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any,
                          support: tuple[float, float], out: Any = None) -> Any:
         """N(mean, std) cut to [low, high] by the inverse CDF, exact for any window, kept in ``support``."""
@@ -236,18 +241,18 @@ def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
     """The values of a determined structured draw (eye, dirac, array) as a float64 NumPy array."""
     import numpy as np
     if isinstance(d, D.Eye):
-        return d.gain * np.eye(*shape)
+        return d.gain * np.eye(shape[0], shape[1])
     if isinstance(d, D.Dirac):
         out = np.zeros(shape)
         per_group = shape[d.out_axis] // d.groups
         spatial = [i for i in range(len(shape)) if i not in (d.out_axis, d.in_axis)]
         for g in range(d.groups):
             for k in range(min(per_group, shape[d.in_axis])):
-                index = [0] * len(shape)
-                index[d.out_axis], index[d.in_axis] = g * per_group + k, k
+                at = [0] * len(shape)
+                at[d.out_axis], at[d.in_axis] = g * per_group + k, k
                 for i in spatial:
-                    index[i] = shape[i] // 2
-                out[tuple(index)] = 1.0
+                    at[i] = shape[i] // 2
+                out[tuple(at)] = 1.0
         return out
     if isinstance(d, D.Hadamard):
         m, n = shape[d.out_axis], shape[d.in_axis]
@@ -262,10 +267,10 @@ def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
             matrix = (1.0 - 2.0 * parity) / math.sqrt(order)
         out = np.zeros(shape)
         spatial = [i for i in range(len(shape)) if i not in (d.out_axis, d.in_axis)]
-        index: list[Any] = [slice(None)] * len(shape)
+        centre_at: list[Any] = [slice(None)] * len(shape)
         for i in spatial:
-            index[i] = shape[i] // 2
-        centre = out[tuple(index)]  # a view: the (out, in) matrix at the kernel's centre, in axis order
+            centre_at[i] = shape[i] // 2
+        centre = out[tuple(centre_at)]  # a view: the (out, in) matrix at the kernel's centre, in axis order
         centre[...] = d.gain * (matrix if d.out_axis < d.in_axis else matrix.T)
         return out
     if isinstance(d, D.Array):
@@ -276,9 +281,9 @@ def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
                                for p in d.parts], axis=d.axis)
     if isinstance(d, D.Rows):
         out = determined(d.base, shape)
-        index = [slice(None)] * len(shape)
-        index[d.axis] = d.index
-        out[tuple(index)] = d.fill.value if isinstance(d.fill, D.Constant) else determined(d.fill, shape)[tuple(index)]
+        row: list[Any] = [slice(None)] * len(shape)
+        row[d.axis] = d.index
+        out[tuple(row)] = d.fill.value if isinstance(d.fill, D.Constant) else determined(d.fill, shape)[tuple(row)]
         return out
     raise TypeError(f"not a determined draw: {d!r}")  # pragma: no cover
 

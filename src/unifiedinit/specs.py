@@ -794,7 +794,8 @@ def _closure(node: Any) -> Any:
         operand = _closure(node.operand)
         return (lambda env: -operand(env)) if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Call):
-        fn, args = _FUNCTIONS[node.func.id], [_closure(a) for a in node.args]  # type: ignore[attr-defined]
+        fn: Any = _FUNCTIONS[node.func.id]  # type: ignore[attr-defined]  # checked by _parse: a Name
+        args = [_closure(a) for a in node.args]
         return lambda env: float(fn(*(a(env) for a in args)))
     ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
            ast.Pow: operator.pow}

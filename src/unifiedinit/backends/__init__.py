@@ -90,6 +90,7 @@ def available(name: str) -> bool:
 
 def get_backend(name: str) -> ModuleType:
     """The backend package for ``name``, imported now (with its framework)."""
+    import importlib.util
     framework = _known(name)
     if not available(name):
         missing = [m for m in framework.modules if importlib.util.find_spec(m) is None]

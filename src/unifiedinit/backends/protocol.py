@@ -50,12 +50,15 @@ class Backend(Protocol):
 
     def owns(self, obj: Any) -> bool:
         """Is ``obj`` a model (or tree) of this framework?"""
+        ...
 
     def walk(self, model: Any, **options: Any) -> list[tuple[Param, Any]]:
         """Every parameter (and named running statistic) as (record, handle), a tied tensor once."""
+        ...
 
     def target(self, model: Any, *, seed: int | None = None, **options: Any) -> Target:
         """The writer the apply loop uses for ``model``."""
+        ...
 
     def param_groups(self, model: Any, selects: Sequence[Select], weight_decay: float) -> Any:
         """What the framework's optimizer takes to keep weight decay off the selected parameters."""

@@ -15,9 +15,12 @@ import sys
 import textwrap
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .stats import Verdict
 
 from ..layout import TensorInfo, get_layout, permutation
 from ..specs import FromArray, Spec, examples
@@ -47,8 +50,12 @@ def samplers(progress=None, only: Sequence[str] | None = None) -> dict[str, Samp
         except ImportError as err:
             print(f"skipping {name}: {err}", file=sys.stderr if progress is None else progress)
             continue
-        found[name] = lambda spec, shape, layout, seed, _b=backend: native(_b, spec, shape, seed, layout)
+        found[name] = _native_sampler(backend)
     return found
+
+
+def _native_sampler(backend) -> Sampler:
+    return lambda spec, shape, layout, seed: native(backend, spec, shape, seed, layout)
 
 
 def native(backend, spec: Spec, shape: tuple[int, ...], seed: int, layout: str = "torch") -> np.ndarray:
@@ -83,7 +90,7 @@ class Row:
     layer: str
     shape: tuple[int, ...]
     fans: tuple[int, int]
-    verdict: object  # stats.Verdict
+    verdict: "Verdict"
     #: two-sample KS p-value against the reference's sample (None for the reference and determined specs)
     p_reference: float | None = None
     alpha: float = field(default=1e-4, repr=False)
@@ -121,7 +128,7 @@ class Result:
         return all(r.ok for r in self.rows)
 
 
-HEADER = ("sampler layer", "shape", "exp mean", "exp std", "support", "mean", "std", "min", "max", "KS D", "p",
+HEADER: tuple[str, ...] = ("sampler layer", "shape", "exp mean", "exp std", "support", "mean", "std", "min", "max", "KS D", "p",
           "p vs ref", "verdict")
 
 
@@ -143,7 +150,8 @@ def run(specs: Sequence[Spec] | None = None, layers: dict[str, tuple[tuple[int, 
     for i, spec in enumerate(specs, 1):
         print(f"[{i}/{len(specs)}] {spec!r} ({time.perf_counter() - started:.1f} s)", file=progress, flush=True)
         print("\n" + textwrap.fill(repr(spec), width, subsequent_indent="    ", break_long_words=True), file=out)
-        table, failures = [HEADER], []
+        table: list[tuple[str, ...]] = [HEADER]
+        failures: list[str] = []
         for layer, (layer_shape, layout) in layers.items():
             shape = applicable(spec, layer_shape, layout)
             if shape is None:
@@ -237,7 +245,7 @@ def panel(ax, spec: Spec, layer: str, shape: tuple[int, ...], layout: str, drawn
             ax.set_xlabel(f"determined: equal in {len(drawn)} samplers", fontsize=6)
             return
         atoms = [(float(a), c / first.size) for a, c in zip(values, counts)]  # its values, as point masses
-        continuous = 0.0
+        continuous, law = 0.0, None
     else:
         law = stats.distribution(draw, shape)
         atoms = [(float(a), float(m)) for a, m in law.atoms if m > 0]
@@ -256,6 +264,7 @@ def panel(ax, spec: Spec, layer: str, shape: tuple[int, ...], layout: str, drawn
         ax.set_xlabel(f"{layer} {shape}: " + ("determined, " if draw.deterministic else "") +
                       "point masses only", fontsize=6)
         return
+    assert law is not None  # a continuous part: the deterministic draws returned above
     lo, hi = law.support
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 12 * law.std:  # normal tails, orthogonal
         lo, hi = max(lo, law.mean - 4.5 * law.std), min(hi, law.mean + 4.5 * law.std)

@@ -58,7 +58,7 @@ def measure(frameworks: Sequence[str] | None = None, progress: Any = None) -> li
         print(f"measuring {framework}'s defaults", file=progress, flush=True)
         for (layer, role), (values, params) in zoo.values(framework, zoo.BUILD[framework]()).items():
             p0 = params[0]
-            scored = {}
+            scored: dict[str, Any] = {}  # preset -> (spec, p, law), or None where the preset keeps the parameter
             for name, preset in PRESETS.items():
                 i = preset.match(p0)
                 rule = None if i is None else preset.rules[i]
@@ -71,9 +71,11 @@ def measure(frameworks: Sequence[str] | None = None, progress: Any = None) -> li
             best = max((s for s in scored.values() if s is not None), key=lambda s: s[1], default=None)
             own = scored.get(framework)
             verdict = "kept" if own is None else "yes" if own[1] > ALPHA else "no"
-            ok = best is not None and best[1] > ALPHA
-            fits.append(Fit(framework, layer, p0.kind, role, p0.shape, repr(best[0]) if ok else None,
-                            best[2] if ok else "no candidate fits", best[1] if best else 0.0, verdict))
+            if best is not None and best[1] > ALPHA:
+                fits.append(Fit(framework, layer, p0.kind, role, p0.shape, repr(best[0]), best[2], best[1], verdict))
+            else:
+                fits.append(Fit(framework, layer, p0.kind, role, p0.shape, None, "no candidate fits",
+                                best[1] if best else 0.0, verdict))
     return fits
 
 

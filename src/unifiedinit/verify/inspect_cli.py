@@ -44,7 +44,7 @@ def load_plan(name: str | None) -> Any:
     raise ValueError(f"--plan must be a preset ({', '.join(known)}) or a plan JSON file; got {name!r}")
 
 
-DESCRIPTION = __doc__.split("\n\n")[0].split(": ", 1)[1]
+DESCRIPTION = (__doc__ or "").split("\n\n")[0].split(": ", 1)[-1]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -34,9 +34,11 @@ def _scipy():
 class Distribution:
     """The exact law of one entry. ``raw`` holds E[X^k] for k = 1..4."""
     name: str
-    cdf: Callable[[np.ndarray], np.ndarray] = field(repr=False)
-    raw: tuple[float, float, float, float]
-    support: tuple[float, float]
+    cdf: Callable[[np.ndarray], Any] = field(repr=False)
+    #: E[X], E[X^2], E[X^3], E[X^4]
+    raw: tuple[float, ...]
+    #: (lowest, highest) value
+    support: tuple[float, ...]
     #: (value, probability) of every point mass
     atoms: tuple[tuple[float, float], ...] = ()
 
@@ -210,7 +212,7 @@ def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
 def ks_2samp(a: Any, b: Any) -> tuple[float, float]:
     """Two-sample Kolmogorov-Smirnov statistic and p-value."""
     sp = _scipy()
-    res = sp.stats.ks_2samp(np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel())
+    res: Any = sp.stats.ks_2samp(np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel())
     return float(res.statistic), float(res.pvalue)
 
 
@@ -253,7 +255,8 @@ class Verdict:
         else:
             body = (f"{self.law}, n={self.n}: mean {self.mean:.4g} (expected {self.expected_mean:.4g}), "
                     f"std {self.std:.4g} (expected {self.expected_std:.4g}), range [{self.minimum:.4g}, "
-                    f"{self.maximum:.4g}] within [{self.support[0]:.4g}, {self.support[1]:.4g}], "
+                    f"{self.maximum:.4g}] within [{(self.support or (math.nan,) * 2)[0]:.4g}, "
+                    f"{(self.support or (math.nan,) * 2)[1]:.4g}], "
                     f"KS D={self.ks:.4f} p={self.p:.3g}")
         return f"{head}: {body}" + "".join(f"; {r}" for r in self.reasons)
 
@@ -287,5 +290,5 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     d, p = ks_1samp(values, law)
     if p <= alpha:
         reasons.append(f"KS p={p:.3g} <= alpha={alpha:g}")
-    return Verdict(inside and p > alpha, law.name, values.size, law.mean, law.std, law.support,
+    return Verdict(inside and p > alpha, law.name, values.size, law.mean, law.std, (law.support[0], law.support[1]),
                    float(values.mean()), float(values.std()), lo, hi, d, p, reasons=tuple(reasons))

@@ -6,7 +6,7 @@ array. Draws are ``jax.random`` with the key given, so they trace under ``jit``/
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import equinox as eqx
 import jax
@@ -67,19 +67,21 @@ class EquinoxInitializer:
                             f"{type(obj).__name__}")
         from .model import _kind
         kind, layout = _kind(obj, None)
-        weight = getattr(obj, "weight", None)
+        weight: Any = getattr(obj, "weight", None)
         if kind not in ("dense", "conv", "conv_transpose", "embedding") or not eqx.is_array(weight):
             return obj
-        layout = self.layout or layout
+        where: Any = self.layout or layout
         wkey, bkey = jax.random.split(key)
-        bias = getattr(obj, "bias", None) if self.bias is not None else None
-        fans = TensorInfo.make(tuple(weight.shape), layout).fans if bias is not None and self.bias.fan_based else None
-        if eqx.is_array(bias):  # checked before anything is drawn
-            lower(tuple(bias.shape), bias.dtype, self.bias, "torch", fans)
-        new_weight = self._values(self.spec, weight, wkey, layout)
-        if not eqx.is_array(bias):
+        bias_spec = self.bias
+        bias: Any = cast(Any, getattr(obj, "bias", None) if bias_spec is not None else None)
+        fans = TensorInfo.make(tuple(weight.shape), where).fans \
+            if bias is not None and bias_spec is not None and bias_spec.fan_based else None
+        if eqx.is_array(bias) and bias_spec is not None:  # checked before anything is drawn
+            lower(tuple(cast(Any, bias).shape), cast(Any, bias).dtype, bias_spec, "torch", fans)
+        new_weight = self._values(self.spec, weight, wkey, where)
+        if not eqx.is_array(bias) or bias_spec is None:
             return eqx.tree_at(lambda m: m.weight, obj, new_weight)
-        new_bias = self._values(self.bias, bias, bkey, "torch", fans)
+        new_bias = self._values(bias_spec, bias, bkey, "torch", fans)
         return eqx.tree_at(lambda m: (m.weight, m.bias), obj, (new_weight, new_bias))
 
 

@@ -80,10 +80,10 @@ def _expected_ndim(module: Any, name: str) -> int | None:
 def _children(module: Any) -> list[tuple[tuple[Any, ...], tuple[Any, ...], Any]]:
     """(key parts, attribute path, submodule) for each submodule held in a field, a tuple or a list (an
     ``nn.Sequential``'s layers keyed by position alone, as torch's)."""
-    out = []
+    out: list[tuple[Any, Any, Any]] = []
     for f in dataclasses.fields(module):
         value = getattr(module, f.name, None)
-        key = () if isinstance(module, _NN.Sequential) and f.name == "layers" else (f.name,)
+        key: tuple[Any, ...] = () if isinstance(module, _NN.Sequential) and f.name == "layers" else (f.name,)
         if isinstance(value, eqx.Module):
             out.append((key, (f.name,), value))
         elif isinstance(value, (list, tuple)):

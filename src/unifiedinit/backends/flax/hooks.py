@@ -80,7 +80,7 @@ class JaxAxes(Layout):
         return jax_fans(shape, self.in_axes[0] if self.int_in_axis and len(self.in_axes) == 1 else self.in_axes,
                         self.out_axes, self.batch_axes)
 
-    _fans = fans
+    _fans = fans  # type: ignore[assignment]  # JAX's fans may be fractional (batch axes)
 
 
 def jax_axes(in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = ()) -> JaxAxes:

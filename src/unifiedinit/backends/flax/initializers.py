@@ -84,7 +84,7 @@ def _shape(shape: Any) -> tuple[int, ...]:
 
 
 def _real_dtype(dtype: np.dtype) -> np.dtype:
-    return np.zeros((), dtype).real.dtype
+    return np.real(np.zeros((), dtype)).dtype
 
 
 def _is_float(dtype: np.dtype) -> bool:
@@ -270,6 +270,7 @@ def constant(value: Any, dtype: Any = None) -> Callable:
     """
     value = _constant_value(value)
     traced = not isinstance(value, (float, complex, np.ndarray))
+    real: Any
     real, imag = (None, None) if traced else _constant_laws(value)
 
     def init(key: jax.Array, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> jax.Array:
@@ -408,7 +409,7 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: int | Se
         raise ValueError(f"variance_scaling: parameter 'scale' must be >= 0 (a variance), got {scale!r}")
     layout = jax_axes(in_axis, out_axis, batch_axis)
     zero = _is_number(s) and s == 0
-    unit = s if _is_number(s) and s > 0 else 1.0
+    unit = float(s) if _is_number(s) and s > 0 else 1.0
     spec = VarianceScaling(unit, mode, distribution)
     law, zeros_law = _Law(spec, layout), _Law(Zeros())
     normal_parts = _Law(VarianceScaling(unit / 2.0, mode, "normal"), layout)
@@ -420,7 +421,7 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: int | Se
     def init(key: jax.Array, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> jax.Array:
         shape, dtype = _shape(shape), _dtype(dtype)
         info = TensorInfo.make(shape, layout)
-        std = std_of.lower(info).std  # JAX's fans (and their errors) come first, as in JAX
+        std = std_of.lower(info).std  # type: ignore[attr-defined]  # a Normal's draw; JAX's fans (and their errors) come first, as in JAX
         if distribution == "normal":
             _need_inexact(dtype)
         elif not _is_complex(dtype):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence, cast
 
 import jax
 import jax.numpy as jnp
@@ -192,7 +192,7 @@ def _unbox(x: Any) -> Any:
     if not isinstance(x, meta.AxisMetadata):
         return x
     try:  # without the sharding constraint a partitioned box applies under a mesh (an abstract leaf has none)
-        return x.unbox(apply_constraint=False)
+        return x.unbox(apply_constraint=False)  # type: ignore[call-arg]  # Partitioned's own option
     except TypeError:  # pragma: no cover - a box without the option
         return x.unbox()
 
@@ -209,7 +209,7 @@ def leaf_sharding(x: Any, mesh: Any = None) -> Any:
         mesh = getattr(x, "mesh", None) or mesh or _context_mesh()
         if mesh is None or not hasattr(x, "get_sharding"):
             return None
-        return x.get_sharding(mesh)
+        return cast(Any, x).get_sharding(mesh)
     return _concrete(getattr(x, "sharding", None), mesh)
 
 
@@ -405,23 +405,23 @@ class _Target(JaxTarget):
             raise TypeError(f"Plan.apply: parameter 'mesh' must be a jax.sharding.Mesh, got {mesh!r}")
         self.mesh = mesh
 
-    def sharding(self, p: Any, where: Any) -> Any:
+    def sharding(self, p: Any, handle: Any) -> Any:
         if self.tree is None:  # NNX: the variable's value, or its sharding metadata on a mesh
-            return _nnx_sharding(where, self.mesh)
-        collection, path, name = where
+            return _nnx_sharding(handle, self.mesh)
+        collection, path, name = handle
         node = _roots(self.tree)[collection]
         for k in path:
             node = node[k]
         return leaf_sharding(node[name], self.mesh)
 
-    def _put(self, p: Any, where: Any, x: jax.Array) -> None:
+    def _put(self, p: Any, handle: Any, x: jax.Array) -> None:
         if self.tree is None:  # NNX: in place, one parameter at a time, so the old value is freed at once
-            sharding = self._sharding_of(p, where)
+            sharding = self._sharding_of(p, handle)
             if sharding is not None and getattr(x, "sharding", None) != sharding:
                 x = jax.device_put(x, sharding)
-            where.set_value(x)
+            handle.set_value(x)
         else:
-            self.new[where] = x
+            self.new[handle] = x
 
     def result(self, report: Any) -> Any:
         report.placements = getattr(self, "placements", {})
@@ -458,7 +458,7 @@ def target(model: Any, **options: Any) -> _Target:
 
 
 def _rebuild(node: Mapping[str, Any], collection: str, path: tuple[str, ...], new: dict) -> dict:
-    out = {}
+    out: dict[str, Any] = {}
     for k, x in node.items():
         if isinstance(x, Mapping):
             out[k] = _rebuild(x, collection, path + (str(k),), new)

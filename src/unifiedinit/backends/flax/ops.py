@@ -94,7 +94,7 @@ class JaxTarget:
     def prepare(self, report: Any) -> None:
         """Before anything is written: every parameter's sharding is found once and kept (an abstract mesh with no
         concrete one to put it on raises here, leaving the model as it was)."""
-        handles = {p.path: h for p, h in self.found}
+        handles = {p.path: h for p, h in self.found}  # type: ignore[attr-defined]  # set by each subclass
         self.shardings = {e.param.path: self.sharding(e.param, handles[e.param.path])
                           for e in report.entries if e.spec is not None}
         self.placements: dict[str, dict[str, Any]] = {}
@@ -107,7 +107,7 @@ class JaxTarget:
     def _place(self, p: Any, x: jax.Array, portable: bool, draw: D.Draw) -> None:
         """Where the values went, for the report (``Report.placements``)."""
         from ...reference import CHUNK
-        sharding = getattr(x, "sharding", None)
+        sharding: Any = getattr(x, "sharding", None)
         sharded = spread(sharding)
         shards = sharding.shard_shape(tuple(p.shape)) if sharded else tuple(p.shape)
         if not hasattr(self, "placements"):
@@ -121,13 +121,14 @@ class JaxTarget:
             "computed": "block" if not sharded or (draw.elementwise and math.prod(p.shape) > CHUNK) or not portable
             else "whole",
             # jax.random's partitionable threefry (JAX's default) draws the same bits whatever the sharding
-            "invariant": portable or bool(jax.config.jax_threefry_partitionable)}
+            "invariant": portable or bool(getattr(jax.config, "jax_threefry_partitionable"))}
 
     def native(self, p: Any, handle: Any, draw: D.Draw, stream: int | None) -> None:
         from ...apply import stream as derive
         from ...samplers import draw as sampled
         key = stream_key(self.base, stream if stream is not None else derive(0, p.key))
         dtype, sharding = jnp.dtype(p.dtype), self._sharding_of(p, handle)
+        x: Any
         if spread(sharding):
             fn = jax.jit(lambda k: sampled(JaxOps(k), draw, p.shape, dtype, p.stacked), out_shardings=sharding)
             x = fn(key)
@@ -141,6 +142,7 @@ class JaxTarget:
 
     def blocks(self, p: Any, handle: Any, draw: D.Draw, values: Any) -> None:
         sharding = self._sharding_of(p, handle)
+        x: Any
         if spread(sharding):
             x = jax.make_array_from_callback(tuple(p.shape), sharding, values)
         else:

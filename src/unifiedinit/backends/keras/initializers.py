@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import keras
 from keras import ops
@@ -38,7 +38,7 @@ from ...serialize import from_dict
 from .hooks import SpecInitializer
 from .ops import KerasOps, Seeds
 
-_K = keras.initializers
+from keras import initializers as _K  # noqa: E402
 
 __all__ = ["Initializer", "Constant", "Zeros", "Ones", "Identity", "IdentityInitializer", "RandomUniform",
            "RandomNormal", "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform",
@@ -87,11 +87,11 @@ def _orthogonal(gain: Any) -> S.Spec:
     zero gain writes zeros."""
     gain = _number(gain)
     if isinstance(gain, numbers.Real) and not isinstance(gain, bool) and gain <= 0 and math.isfinite(gain):
-        return S.Zeros() if gain == 0 else S.Orthogonal(-gain)
-    return S.Orthogonal(gain)
+        return S.Zeros() if gain == 0 else S.Orthogonal(-float(gain))
+    return S.Orthogonal(gain)  # type: ignore[arg-type]  # a non-number is refused by Orthogonal, in Keras's words
 
 
-def _location_scale(kind: type, mean: Any, stddev: Any) -> S.Spec:
+def _location_scale(kind: Any, mean: Any, stddev: Any) -> S.Spec:
     """Keras's mean + stddev x N(0, 1) (truncated to [-2, 2] for TruncatedNormal): a zero stddev writes the mean,
     a negative one draws the law of its absolute value (N(0, 1) and its truncation are symmetric)."""
     mean, stddev = _number(mean), _number(stddev)
@@ -101,9 +101,10 @@ def _location_scale(kind: type, mean: Any, stddev: Any) -> S.Spec:
         stddev = -stddev
     owner = "TruncatedNormal" if kind is S.TruncatedNormal else "RandomNormal"
     if kind is S.TruncatedNormal and isinstance(mean, numbers.Real) and isinstance(stddev, numbers.Real):
-        return v.renamed(owner, lambda: S.TruncatedNormal(mean, stddev, mean - 2.0 * stddev, mean + 2.0 * stddev),
-                        {"std": "stddev"})
-    return v.renamed(owner, lambda: kind(mean, stddev), {"std": "stddev"})
+        m, s = float(mean), float(stddev)
+        return v.renamed(owner, lambda: S.TruncatedNormal(m, s, m - 2.0 * s, m + 2.0 * s), {"std": "stddev"})
+    given_mean, given_std = cast(Any, mean), cast(Any, stddev)  # any value: the spec refuses what is not a number
+    return v.renamed(owner, lambda: kind(given_mean, given_std), {"std": "stddev"})
 
 
 def _uniform(minval: Any, maxval: Any) -> S.Spec:
@@ -116,7 +117,8 @@ def _uniform(minval: Any, maxval: Any) -> S.Spec:
     if isinstance(minval, numbers.Real) and isinstance(maxval, numbers.Real) and minval > maxval:
         raise ValueError(f"RandomUniform: parameters 'minval' and 'maxval' must satisfy minval <= maxval, got "
                          f"minval={minval!r}, maxval={maxval!r}")
-    return v.renamed("RandomUniform", lambda: S.Uniform(minval, maxval), {"low": "minval", "high": "maxval"})
+    low, high = cast(Any, minval), cast(Any, maxval)  # any value: Uniform refuses what is not a number
+    return v.renamed("RandomUniform", lambda: S.Uniform(low, high), {"low": "minval", "high": "maxval"})
 
 
 def _variance_scaling(scale: Any, mode: str, distribution: str) -> S.Spec:
@@ -128,7 +130,7 @@ class _DropIn(SpecInitializer):
     plus the spec."""
 
     #: the Keras class this one stands in for (its config, its from_config)
-    keras_class: ClassVar[type] = _K.Initializer
+    keras_class: ClassVar[Any] = _K.Initializer
     layout = LAYOUTS["keras"]
     portable = None
 
@@ -151,7 +153,7 @@ class _DropIn(SpecInitializer):
 
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
         dtype = keras.backend.standardize_dtype(dtype)
-        shape = check_shape(tuple(shape) if not isinstance(shape, int) else shape)
+        shape = check_shape(tuple(shape) if not isinstance(shape, int) else shape)  # type: ignore[arg-type]
         self.check_shape(shape)
         if math.prod(shape) == 0:  # Keras gives an empty tensor, whatever the initializer
             return ops.zeros(shape, dtype=dtype)
@@ -307,7 +309,7 @@ class VarianceScaling(_DropIn, _K.VarianceScaling):
         return TensorInfo.make(shape, self.layout, (max(1, fan_in), max(1, fan_out)))
 
 
-def _fixed(name: str, keras_class: type, scale: float, mode: str, distribution: str) -> type:
+def _fixed(name: str, keras_class: Any, scale: float, mode: str, distribution: str) -> type:
     def __init__(self: Any, seed: Any = None, input_axes: Any = None, output_axes: Any = None) -> None:
         keras_class.__init__(self, seed=seed, input_axes=input_axes, output_axes=output_axes)
 
@@ -380,7 +382,7 @@ ALL_OBJECTS_DICT.update({"IdentityInitializer": Identity, "normal": RandomNormal
 
 def serialize(initializer: Any) -> dict:
     """Keras's ``serialize``: the initializer's config as a plain dict (ours carry their registered name)."""
-    return keras.saving.serialize_keras_object(initializer)
+    return cast(dict, keras.saving.serialize_keras_object(initializer))
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import keras
 from keras import ops
@@ -45,7 +45,8 @@ class KerasOps(NumpyLikeOps):
         return ops.erfinv(x)
 
     def qr(self, m: Any) -> tuple[Any, Any]:
-        return ops.qr(m, mode="reduced")
+        q, r = cast(Any, ops.qr(m, mode="reduced"))
+        return q, r
 
     def from_numpy(self, a: Any, dt: str) -> Any:
         return ops.convert_to_tensor(a, dtype=dt)

@@ -35,6 +35,9 @@ from ...specs import Spec
 from .numpy2 import mx
 from .ops import MXNetOps
 
+#: MXNet's initializer base class (``mx`` comes from the NumPy 2 import step, so a type checker cannot follow it)
+_Initializer: Any = mx.init.Initializer
+
 
 #: MXNet's own name rules for the global initializer (Initializer.__call__, _legacy_init): suffix -> value
 _ZERO_SUFFIXES = ("bias", "beta", "running_mean", "moving_mean", "moving_avg", "moving_inv_var", "min")
@@ -48,7 +51,7 @@ def dtype_name(dtype: Any) -> str:
 
 @mx.init.register
 @mx.init.alias("unifiedinit")
-class SpecInitializer(mx.init.Initializer):
+class SpecInitializer(_Initializer):
     """A unifiedinit spec as an MXNet initializer (registered as "specinitializer" and "unifiedinit").
 
     ``dumps()`` gives ``["specinitializer", {"spec": {...}, "layout": "mxnet"}]`` and
@@ -122,12 +125,13 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
     """Sample natively after ``mx.random.seed(seed)`` and return a NumPy array (for the report and tests)."""
     import numpy as np
     shape = tuple(int(s) for s in shape)
+    name: Any = getattr(layout, "name", layout)
     if 0 in shape:  # MXNet's NDArrays read a 0 as "unknown" and cannot hold an empty tensor: nothing to draw
-        SpecInitializer(spec, layout=layout).lower(shape, dtype)  # but the same checks as anywhere else
+        SpecInitializer(spec, layout=name).lower(shape, dtype)  # but the same checks as anywhere else
         return np.zeros(shape, dtype=dtype)
     mx.random.seed(int(seed))
     arr = mx.nd.zeros(shape, dtype=dtype)
-    SpecInitializer(spec, layout=layout)._init_weight("weight", arr)
+    SpecInitializer(spec, layout=name)._init_weight("weight", arr)
     return np.asarray(arr.asnumpy())
 
 
@@ -145,5 +149,6 @@ def init_array(spec: Spec, x: Any, *, layout: LayoutLike | None = None, seed: in
     """The native hook on one array stored in ``layout`` (default MXNet's): in place (the global RNG seeded with
     ``seed``)."""
     mx.random.seed(seed)
-    SpecInitializer(spec, layout=getattr(layout, "name", layout) or "mxnet", portable=portable)._apply(x)
+    where: Any = getattr(layout, "name", layout)
+    SpecInitializer(spec, layout=where or "mxnet", portable=portable)._apply(x)
     return x

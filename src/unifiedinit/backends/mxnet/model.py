@@ -112,7 +112,7 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     return tie(found, identity=lambda where: id(where[3]))
 
 
-class _PlanInitializer(mx.init.Initializer):
+class _PlanInitializer(mx.init.Initializer):  # type: ignore[name-defined]  # mx from the NumPy 2 import step
     """One parameter's value under a plan: its draw (on its own seeded stream), given values, or (deferred) the
     rule to lower once the shape is known, and then its draw or its portable values (``portable(param)``)."""
 

@@ -16,6 +16,7 @@ def truncated_standard(rng: np.random.Generator, a: float, b: float, n: int) -> 
     window (Robert 1995): plain normals, a uniform proposal, or a shifted exponential in a tail."""
     if b <= 0:  # a window left of zero is the mirror of one right of it
         return -truncated_standard(rng, -b, -a, n)
+    alpha = 0.0  # the exponential proposal's rate (its scheme only)
     if a < 0:
         scheme = "normal" if b - a >= math.sqrt(2 * math.pi) else "uniform"
     else:
@@ -48,7 +49,7 @@ class NumpyOps(NumpyLikeOps):
     xp = np
 
     def __init__(self, rng: np.random.Generator | None) -> None:
-        self.rng = rng
+        self.rng: Any = rng  # None only for the determined draws, which draw nothing
 
     def work_dtype(self, dtype: Any) -> Any:
         return np.dtype(np.float64)

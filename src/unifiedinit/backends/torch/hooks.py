@@ -145,7 +145,7 @@ class TorchInitializer:
             bias_draw = lower(bias, self.bias, "torch", fans)
         fill(weight, weight_draw, self.generator)
         if bias_draw is not None:
-            fill(bias, bias_draw, self.generator)
+            fill(bias, bias_draw, self.generator)  # type: ignore[arg-type]  # set when bias_draw is
         return obj
 
 

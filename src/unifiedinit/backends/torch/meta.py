@@ -39,7 +39,7 @@ def empty_init() -> Iterator[None]:
                 nn.Parameter(param.to("meta"), requires_grad=param.requires_grad)
             module._parameters[name] = moved
 
-    nn.Module.register_parameter = to_meta  # type: ignore[method-assign]
+    nn.Module.register_parameter = to_meta  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:
@@ -92,16 +92,17 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
         if id(module) in done:
             continue
         done.add(id(module))
-        before = {("p", n): t for n, t in module._parameters.items() if t is not None}
+        before: dict[tuple[str, str], Any] = {("p", n): t for n, t in module._parameters.items() if t is not None}
         before.update({("b", n): t for n, t in module._buffers.items() if t is not None})
         real = {k: t.detach().clone() for k, t in before.items() if not t.is_meta}
         module.to_empty(device=device, recurse=False)
         with torch.no_grad():
             for (which, n), values in real.items():
-                (module._parameters if which == "p" else module._buffers)[n].copy_(values)
+                target: Any = (module._parameters if which == "p" else module._buffers)[n]
+                target.copy_(values)
         for (which, n), t in before.items():
             if t.is_meta:
-                table = module._parameters if which == "p" else module._buffers
+                table: Any = module._parameters if which == "p" else module._buffers
                 if id(t) in first:  # a tensor tied to one already materialized: the same tensor again
                     table[n] = first[id(t)]
                 else:

@@ -115,7 +115,8 @@ def layer_layout(module: nn.Module, fans: str = "layer") -> str | None:
 
 def _layer_fans(module: nn.Module, kind: str, layout: str) -> tuple[int, int] | None:
     if kind == "recurrent":
-        return (module.hidden_size, module.hidden_size)
+        hidden = int(module.hidden_size)  # type: ignore[arg-type]
+        return (hidden, hidden)
     weight = module._parameters.get("weight")
     if kind == "attention" and isinstance(module._parameters.get("in_proj_weight"), torch.Tensor):
         weight = module._parameters["in_proj_weight"]
@@ -131,7 +132,7 @@ def _module_records(prefix: str, module: nn.Module, parent: nn.Module | None) ->
     kind, info = _kind(module, parent)
     layout = layer_layout(module) or "torch"
     layer_fans = _layer_fans(module, kind, layout)
-    tensors = [(n, t, True) for n, t in module._parameters.items()]
+    tensors: list[tuple[str, Any, bool]] = [(n, t, True) for n, t in module._parameters.items()]
     if kind == "norm":  # running statistics only; a non-persistent buffer is never written
         tensors += [(n, module._buffers[n], False) for n in ("running_mean", "running_var", "num_batches_tracked")
                     if module._buffers.get(n) is not None and n not in module._non_persistent_buffers_set]
@@ -327,7 +328,7 @@ class _Target:
                 for p, t, local, portable, whole in self.placed}
 
     @staticmethod
-    def _placement(p: Any, t: torch.Tensor, local: torch.Tensor, *, portable: bool, whole: bool) -> dict:
+    def _placement(p: Any, t: Any, local: torch.Tensor, *, portable: bool, whole: bool) -> dict:
         sharded = _dtensor(t)
         return {
             "global_shape": list(p.shape), "local_shape": list(local.shape),
@@ -361,7 +362,7 @@ class _Target:
             size = 8 * t.numel()
             if whole and size > self.whole_limit:
                 raise ValueError(
-                    f"Plan.apply: parameter {e.param.path!r} is sharded ({', '.join(map(str, t.placements))}) and "
+                    f"Plan.apply: parameter {e.param.path!r} is sharded ({', '.join(map(str, t.placements))}) and "  # type: ignore[attr-defined]
                     f"{e.spec!r} needs the whole tensor ({size / 2 ** 30:.2f} GiB in float64) on every rank, more "
                     f"than whole_limit={self.whole_limit} bytes; use an elementwise spec for it or raise whole_limit")
 
@@ -370,7 +371,7 @@ class _Target:
         if ops is None:  # one generator per device, re-seeded for every parameter
             g = self.generator if stream is None else torch.Generator(device)
             ops = self.ops[device] = TorchOps(g, device)
-        if stream is not None:
+        if stream is not None and ops.g is not None:
             ops.g.manual_seed(stream)
         return ops
 
@@ -422,7 +423,8 @@ class _Target:
             ops = self._ops(device, None)
             start = 0
             while start < len(members):
-                group, size = [], 0
+                group: list[Any] = []
+                size = 0
                 while start < len(members) and (not group or size + members[start][1].numel() <= BATCH):
                     group.append(members[start])
                     size += members[start][1].numel()
@@ -430,7 +432,7 @@ class _Target:
                 with torch.no_grad():
                     buffer = sampled(ops, draw, (size,), dtype, out=torch.empty(size, dtype=dtype, device=device))
                     views = [v.view(t.shape) for v, (_, t) in zip(buffer.split([t.numel() for _, t in group]), group)]
-                    torch._foreach_copy_([t for _, t in group], views)
+                    getattr(torch, "_foreach_copy_")([t for _, t in group], views)  # one kernel launch for all
                 for p, t in group:
                     self._place(p, t, t, portable=False, whole=False)
         self.batches.clear()
@@ -452,7 +454,8 @@ def param_groups(model: nn.Module, selects: Any, weight_decay: float) -> list[di
     """``unifiedinit.param_groups`` for torch: two optimizer param groups (decay, no decay), trainable
     parameters only, a tied tensor once."""
     from ...plan import excluded
-    decay, no_decay = [], []
+    decay: list[Any] = []
+    no_decay: list[Any] = []
     for p, t in walk(model):
         if p.trainable and isinstance(t, nn.Parameter):
             (no_decay if excluded(p, selects) else decay).append(t)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import torch
 
@@ -102,7 +102,7 @@ def _number(fn: str, name: str, value: Any) -> float:
     try:
         return float(value)
     except OverflowError:
-        return math.inf if value > 0 else -math.inf
+        return math.inf if value > 0 else -math.inf  # type: ignore[operator]  # a Real, checked above
 
 
 def _random_kind(fn: str, tensor: torch.Tensor) -> str:
@@ -288,7 +288,7 @@ def _constant(fn: str, tensor: torch.Tensor, val: Any) -> torch.Tensor:
     # what a spec does not hold (NaN, inf, complex, bool and tensor values) and integer and bool tensors (torch's
     # fill_ truncates, wraps a negative value into an unsigned dtype, refuses other overflows): torch's own fill
     with torch.no_grad():
-        return tensor.fill_(val)
+        return tensor.fill_(cast(Any, val))
 
 
 def constant_(tensor: torch.Tensor, val: float) -> torch.Tensor:

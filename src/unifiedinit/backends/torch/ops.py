@@ -44,7 +44,7 @@ def _settle_vml() -> None:
 _settle_vml()
 
 
-def _in_parts(t: torch.Tensor, fill: Callable[[torch.Tensor, torch.Generator | None], None],
+def _in_parts(t: torch.Tensor, fill: Callable[[torch.Tensor, torch.Generator | None], Any],
               g: torch.Generator | None) -> None:
     """``fill(part, generator)`` (random bits only: a ``uniform_``) over a large CPU tensor in fixed parts, in
     parallel (torch's CPU RNG runs on one core); anything else in one call. ``t`` is written through a detached view, so a parameter that requires grad
