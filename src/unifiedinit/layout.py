@@ -188,6 +188,17 @@ def register_layout(layout: Layout) -> Layout:
 
 
 def get_layout(layout: LayoutLike) -> Layout:
+    """The ``Layout`` a name stands for (a ``Layout`` is returned as it is).
+
+    Args:
+        layout: a registered layout name (``ui.LAYOUTS``: "torch", "keras", "flax_conv_transpose", ...) or a Layout.
+
+    Raises:
+        ValueError: an unknown name, listing the registered ones.
+
+    >>> get_layout("keras").name
+    'keras'
+    """
     if isinstance(layout, Layout):
         return layout
     if isinstance(layout, str) and layout in LAYOUTS:

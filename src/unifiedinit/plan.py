@@ -250,10 +250,13 @@ class Report:
 class Plan:
     """An ordered list of rules; the last rule that matches a parameter wins.
 
+    >>> from unifiedinit import Normal, Zeros
     >>> plan = (Plan(name="dcgan")
     ...         .rule(Normal(0, 0.02), kind=("conv", "conv_transpose"), role="weight")
     ...         .rule(Normal(1, 0.02), kind="norm", role="scale")
     ...         .rule(Zeros(), role=("bias", "shift")))
+    >>> len(plan.rules), plan.rules[-1].spec
+    (3, Zeros())
     """
 
     def __init__(self, rules: Iterable[Rule] = (), name: str = "") -> None:

@@ -67,6 +67,12 @@ def from_dict(data: Any, *, _path: str = "spec", _depth: int = 0) -> Spec:
 
 
 def to_dict(spec: Spec) -> dict[str, Any]:
+    """``spec`` as a plain JSON-safe dict (``{"type": name, field: value, ...}``); ``from_dict`` reads it back.
+
+    >>> from unifiedinit import Normal
+    >>> to_dict(Normal(0, 0.02))
+    {'type': 'Normal', 'mean': 0.0, 'std': 0.02}
+    """
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
     return spec.to_dict()

@@ -177,12 +177,24 @@ class Constant(Spec):
 
 @register
 class Zeros(Spec):
+    """0 in every entry (torch's ``zeros_``, Keras's and Flax's ``zeros``); determined, so integer tensors take it.
+
+    >>> Zeros().lower(TensorInfo.make((2, 3)))
+    Constant(value=0.0)
+    """
+
     def lower(self, info: TensorInfo) -> D.Draw:
         return D.Constant(0.0)
 
 
 @register
 class Ones(Spec):
+    """1 in every entry (torch's ``ones_``; the scale of a norm layer in every framework's default).
+
+    >>> Ones().lower(TensorInfo.make((4,)))
+    Constant(value=1.0)
+    """
+
     def lower(self, info: TensorInfo) -> D.Draw:
         return D.Constant(1.0)
 
