@@ -119,9 +119,26 @@ def skip_paths(skip: Any) -> frozenset[str]:
 
 
 def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
-    """What ``plan.apply(model)`` would do, without writing anything: the Report of every parameter (path, layer
-    class, kind, role, shape, layout, fans, stacked axes, aliases, canonical key) and the rule that would set
-    it. With no plan, every parameter is listed as unmatched."""
+    """What ``plan.apply(model)`` would do, without writing anything.
+
+    Args:
+        model: a model of any supported framework (as ``Plan.apply`` takes it).
+        plan: a ``Plan``, or None to list every parameter as unmatched.
+        **options: the framework options of ``Plan.apply`` (``params=`` for linen, ``module=`` for a state_dict).
+
+    Returns:
+        The ``Report``: every parameter's path, layer class, kind, role, shape, layout, fans, stacked axes,
+        aliases and canonical key, the rule that would set it, and the unmatched ones.
+
+    Raises:
+        TypeError: ``plan`` is not a Plan, or ``model`` belongs to no supported framework.
+        ValueError: a rule cannot lower its spec for a parameter (naming both), as ``apply`` would.
+
+    Example (torch)::
+
+        report = ui.inspect(torch.nn.Linear(4, 3), ui.presets.torch)
+        print(report)          # 0/weight ... KaimingUniform ..., then "nothing was written"
+    """
     from .plan import Plan
     plan = Plan(name="inspect") if plan is None else plan
     if not isinstance(plan, Plan):

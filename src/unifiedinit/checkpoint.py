@@ -18,11 +18,24 @@ from typing import Any
 
 
 def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = None, **options: Any) -> Any:
-    """Initialize ``model`` from ``checkpoint`` (a torch state_dict) where it provides a tensor, and from
-    ``plan`` elsewhere; returns the plan's report with ``loaded``, ``resized`` and ``unexpected`` filled.
+    """Initialize ``model`` from ``checkpoint`` where it provides a tensor, and from ``plan`` elsewhere.
 
-    Raises before anything is written when a shared tensor's shape differs (other than an embedding that grew)
-    or the plan cannot set a missing parameter."""
+    Args:
+        model: a torch module (built normally or with ``empty_init()``; pass ``device=`` then).
+        checkpoint: a torch state_dict (a mapping of dotted names to tensors).
+        plan: the ``Plan`` for what the checkpoint lacks (a new head, new rows of a grown embedding are drawn
+            from N(mean, var) of the old rows instead).
+        seed: the plan's seed.
+        **options: ``Plan.apply``'s options (``device=``, ``generator=``).
+
+    Returns:
+        The plan's ``Report``, with ``loaded``, ``resized`` and ``unexpected`` filled: what came from where.
+
+    Raises:
+        ValueError: a shared tensor whose shape differs (other than an embedding that grew), or a plan that
+            cannot set a missing parameter; nothing was written.
+        TypeError, NotImplementedError: ``plan`` is not a Plan; a model of another framework.
+    """
     from collections.abc import Mapping
 
     from .apply import backend_of

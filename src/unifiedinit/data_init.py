@@ -50,7 +50,25 @@ def _check(target_std: Any, tol: Any, max_iter: Any) -> None:
 
 def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, max_iter: int = 10,
          seed: int = 0) -> LsuvReport:
-    """LSUV-initialize ``model`` in place on ``batch`` (see the module doc); returns the report."""
+    """LSUV (Mishkin and Matas 2016) in place: orthonormal weights, then each layer rescaled on ``batch``.
+
+    Args:
+        model: a torch module, a Flax NNX module, or a built Keras model with an Input.
+        batch: one batch of inputs in the model's own array type.
+        target_std: the std each Dense/Conv layer's output should reach.
+        tol: stop a layer's iterations once its output std is within ``tol`` of the target.
+        max_iter: at most this many rescalings per layer.
+        seed: the seed of the orthonormal start.
+
+    Returns:
+        An ``LsuvReport``: each layer's gain, final std and iterations; ``.to_plan()`` replays the result as
+        ``Orthogonal(gain)`` per weight, without data.
+
+    Raises:
+        ValueError: a bad ``target_std``, ``tol`` or ``max_iter`` (before anything is written), or a Keras model
+            without an Input.
+        NotImplementedError: a framework other than torch, Flax NNX and Keras.
+    """
     _check(target_std, tol, max_iter)
     from .apply import backend_of
     name = backend_of(model).NAME

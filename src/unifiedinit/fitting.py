@@ -84,8 +84,24 @@ def _read(backend: Any, model: Any, handle: Any) -> Any:
 
 
 def fit(model: Any, *, candidates: Any = None) -> FitReport:
-    """Fit every floating-point parameter of ``model`` (any framework) to the closest law; see the module doc.
-    ``candidates`` adds plans ({name: plan}) whose specs are tried too."""
+    """The closest catalog law of every floating-point parameter of ``model`` (see the module doc).
+
+    Args:
+        model: a built model of any supported framework.
+        candidates: more plans to try, ``{name: plan}``, besides the presets and the family recipes.
+
+    Returns:
+        A ``FitReport``: per parameter the closest law, its KS p-value and where it came from; ``str()`` is a
+        table, ``.to_plan()`` a plan that redraws every parameter from its law ("copy this model's init").
+
+    Raises:
+        TypeError: ``model`` belongs to no supported framework.
+
+    Example (torch)::
+
+        print(ui.fit(torch.nn.Linear(64, 10)))      # weight and bias: U[-0.125, 0.125), from presets.torch
+        plan = ui.fit(torch_model).to_plan()        # then plan.apply(flax_port, seed=0)
+    """
     import numpy as np
 
     from .apply import records

@@ -351,16 +351,35 @@ class Plan:
         return report
 
     def apply(self, model: Any, *, seed: Any = None, portable: bool = False, **options: Any) -> Any:
-        """Initialize ``model`` by this plan and return the Report (for a linen tree, ``(new_tree, report)``).
+        """Initialize ``model`` by this plan.
 
-        ``model``: a torch nn.Module or state_dict, a built Keras model or layer, an MXNet Block, a Flax NNX
-        module, or a linen module with ``params=`` (or a linen variables tree). Everything is matched, lowered
-        and checked before the first write, so a refused plan leaves every tensor as it was. ``seed``: an int in
-        [0, 2**64); every parameter draws from its own stream keyed by (seed, its canonical key), so values do not
-        depend on the order of layers or on what else the plan initializes. ``portable=True`` writes the portable
-        values instead (the same in every framework, see ``unifiedinit.portable``). Framework options:
-        ``generator=`` (torch), ``key=`` and ``params=``/``inputs=`` (Flax), ``module=`` (a torch state_dict's
-        module)."""
+        Everything is matched, lowered and checked before the first write, so a refused plan leaves every tensor
+        as it was.
+
+        Args:
+            model: a torch nn.Module or state_dict, a built Keras model or layer, an MXNet Block, a Flax NNX
+                module, an Equinox module, or a linen module with ``params=`` (or a linen variables tree); abstract
+                and sharded trees, meta and DTensor models too (README: "Large models").
+            seed: an int in [0, 2**64); every parameter draws from its own stream keyed by (seed, its canonical
+                key), so values do not depend on the order of layers or on what else the plan initializes. None:
+                the framework's global generator (JAX has none and needs a seed).
+            portable: write the portable values instead: the same numbers in every framework (needs a seed).
+            **options: ``generator=`` (torch), ``key=``, ``params=``/``inputs=``, ``mesh=`` (Flax),
+                ``module=`` (a torch state_dict's module), ``device=`` (torch meta parameters), ``skip=`` (the
+                names a checkpoint provides).
+
+        Returns:
+            The ``Report`` (for a linen tree or an Equinox module, ``(new_tree, report)``).
+
+        Raises:
+            TypeError, ValueError: a bad option, a model of no supported framework, or a rule that cannot
+                initialize a parameter (the message names the rule and the parameter); nothing was written.
+
+        Example (torch)::
+
+            report = ui.presets.torch.apply(model, seed=0)          # torch's defaults, repeatable
+            report = ui.presets.gpt2(config=cfg).apply(model, seed=0, portable=True)
+        """
         from .apply import apply
         return apply(self, model, seed=seed, portable=portable, stacklevel=2, **options)
 

@@ -140,8 +140,31 @@ def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", se
            padding_idx: int | None = None, depth: Sequence[int] | None = None) -> np.ndarray:
     """Exact samples of ``spec`` for a tensor of ``shape`` stored in ``layout``, as a NumPy array.
 
-    The same (spec, shape, layout, seed, key) always gives the same array; different keys give
-    independent streams. ``layer_fans`` gives the fans of the layer when they are not the tensor's own.
+    The reference sampler: float64 NumPy (Philox keyed by ``seed`` and ``key``), rounded once to ``dtype``. The same
+    (spec, shape, layout, seed, key) always gives the same array; different keys give independent streams.
+
+    Args:
+        spec: any catalog spec.
+        shape: the tensor's shape, in ``layout``'s axis order.
+        layout: a layout name (``ui.LAYOUTS``) or Layout; it decides which axes are the fans.
+        seed: an int in [0, 2**64).
+        dtype: the result's dtype name ("float32", "bfloat16", "int8", ...).
+        key: a stream name: different keys, independent values.
+        layer_fans: the layer's (fan_in, fan_out) when they are not the tensor's own (a bias).
+        padding_idx: an embedding's padding row, for ``ui.Rows``.
+        depth: (layer index, number of layers), for ``ui.Scaled`` expressions of ``l`` and ``L``.
+
+    Returns:
+        A NumPy array of ``shape`` and ``dtype``.
+
+    Raises:
+        TypeError, ValueError: a spec that does not apply to the shape, or a dtype that cannot hold its values;
+            the message names the parameter, the value and what is allowed.
+
+    >>> import unifiedinit as ui
+    >>> x = ui.sample(ui.XavierUniform(), (256, 512), seed=0)
+    >>> x.shape, x.dtype.name, bool(abs(x).max() <= (6 / 768) ** 0.5)
+    ((256, 512), 'float32', True)
     """
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
