@@ -119,3 +119,15 @@ def test_cli_help_version_and_usage_errors(capsys):
     for argv in ([], ["nope"], ["compare", "--nope"], ["compare", "--layer", "lstm"]):
         assert main(argv) == 2, argv
         assert "error" in capsys.readouterr().err
+
+
+def test_reports_and_fits_fit_100_columns_unless_asked_wider():
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Module()
+    model.encoder_with_a_long_name = torch.nn.ModuleList(
+        [torch.nn.Sequential(torch.nn.Linear(16, 48), torch.nn.LayerNorm(48)) for _ in range(3)])
+    report = ui.inspect(model, ui.presets.torch)
+    for text in (str(report), str(ui.fit(model))):
+        assert max(map(len, text.splitlines())) <= 100, text
+    assert max(map(len, report.table(10 ** 6).splitlines())) > 100
+    assert "encoder_with_a_long_name/2/1/weight" in str(report) and "nothing was written" in str(report)

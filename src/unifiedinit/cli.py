@@ -77,25 +77,5 @@ def writable(path: str, option: str) -> str:
     return path
 
 
-def wrap_table(rows: Sequence[Sequence[str]], width: int = 100, right: Sequence[int] = ()) -> str:
-    """Aligned columns; a table wider than ``width`` is cut into vertical slices that each fit, every slice
-    repeating the first column (``--wide``: pass a large width)."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-
-    def cell(row: Sequence[str], i: int) -> str:
-        return row[i].rjust(widths[i]) if i in right else row[i].ljust(widths[i])
-
-    slices: list[list[int]] = []
-    for i in range(1, len(widths)):
-        if slices and sum(widths[j] + 2 for j in [0, *slices[-1], i]) <= width:
-            slices[-1].append(i)
-        else:
-            slices.append([i])
-    if not slices:
-        slices = [[]]
-    blocks = ["\n".join("  ".join(cell(r, i) for i in [0, *cols]).rstrip() for r in rows) for cols in slices]
-    return "\n\n".join(blocks)
-
-
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

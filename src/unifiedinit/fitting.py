@@ -52,11 +52,12 @@ class FitReport:
             plan = plan.rule(r.spec, path=r.path, role=r.role)
         return plan
 
-    def table(self) -> str:
+    def table(self, width: int = 100) -> str:
+        """The fits as aligned columns, cut into slices of at most ``width`` characters."""
+        from ._table import wrap_table
         head = ("path", "role", "shape", "closest law", "p", "from")
         lines = [head] + [(r.path, r.role, str(r.shape), r.law, f"{r.p:.3g}", r.source) for r in self.rows]
-        widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
-        return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines)
+        return wrap_table(lines, width)
 
     def __str__(self) -> str:
         return self.table()

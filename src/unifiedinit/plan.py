@@ -217,6 +217,11 @@ class Report:
         return out
 
     def __str__(self) -> str:
+        return self.table()
+
+    def table(self, width: int = 100) -> str:
+        """Every parameter, its rule and spec, as aligned columns cut into slices of at most ``width`` characters
+        (each repeating the path), then the unused rules."""
         head: tuple[str, ...] = ("path", "layer", "kind", "role", "shape", "layout", "fans", "rule", "spec")
         rows: list[tuple[str, ...]] = [head]
         for r in self.rows():
@@ -226,8 +231,8 @@ class Report:
                 shape += f" local {tuple(where['local_shape'])} {where['placement']}"
             rows.append((r["path"] + "".join(f" = {a}" for a in r["aliases"]), r["layer"], r["kind"], r["role"],
                          shape, r["layout"], r["fans"], "-" if r["rule"] is None else str(r["rule"]), r["spec"]))
-        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        from ._table import wrap_table
+        lines = [wrap_table(rows, width)]
         for i in self.unused:
             if not self.plan.rules[i].quiet:
                 lines.append(f"rule {i} matched no parameter: {self.plan.rules[i]}")

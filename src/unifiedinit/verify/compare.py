@@ -137,7 +137,7 @@ def run(specs: Sequence[Spec] | None = None, layers: dict[str, tuple[tuple[int, 
         width: int = 100) -> Result:
     """Sample and check every spec on every layer with every sampler; print one table per spec (cut into slices
     of at most ``width`` columns) to ``out`` and progress to ``progress``."""
-    from ..cli import wrap_table
+    from .._table import wrap_table
     from . import stats
     out = sys.stdout if out is None else out
     progress = sys.stderr if progress is None else progress

@@ -80,7 +80,7 @@ def measure(frameworks: Sequence[str] | None = None, progress: Any = None) -> li
 
 
 def table(fits: Sequence[Fit], width: int = 100) -> str:
-    from ..cli import wrap_table
+    from .._table import wrap_table
     rows = [("framework", "layer", "kind", "role", "shape", "closest spec", "p", "own preset")]
     for f in fits:
         rows.append((f.framework, f.layer, f.kind, f.role, str(f.shape), f.spec or f.law, f"{f.p:.3g}", f.preset))

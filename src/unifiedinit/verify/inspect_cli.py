@@ -52,6 +52,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plan", help="a preset's name (torch, keras, flax, mxnet, dcgan, ...) or a plan JSON file")
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a parameter is UNMATCHED")
+    parser.add_argument("--wide", action="store_true", help="one table however wide (default: fit 100 columns)")
 
 
 def execute(args: Any) -> int:
@@ -68,7 +69,7 @@ def execute(args: Any) -> int:
     if isinstance(built, tuple) and len(built) == 2:  # a linen (module, variables) pair
         built, options = built[0], {"params": built[1]}
     report = inspect(built, plan, **options)
-    print(report)
+    print(report.table(10 ** 6 if args.wide else 100))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(report.to_dict(), fh, indent=1)
