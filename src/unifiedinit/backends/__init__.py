@@ -60,7 +60,10 @@ class AfterImport:
         follow = self.then.pop(name)
         if not self.then and self in sys.meta_path:
             sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)  # found by the finders after this one (it no longer watches name)
+        try:
+            spec = importlib.util.find_spec(name)  # found by the finders after this one (it no longer watches name)
+        except Exception:  # whatever goes wrong here must not change how the framework's own import goes
+            return None
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
         run = spec.loader.exec_module
