@@ -335,12 +335,7 @@ def one(framework: str, model_name: str, reps: int, quick: bool) -> dict:
             m = build_torch(layers)
             native_torch(m, model_name)
         for mode, fn in (("build_meta_plan", meta_then_plan), ("build_then_apply", build_then_apply)):
-            fn()
-            times = []
-            for _ in range(reps):
-                t = time.perf_counter()
-                fn()
-                times.append(time.perf_counter() - t)
+            times = _times(fn, reps)
             out[mode] = {"seconds": statistics.median(times), "all": times}
     import numpy as np
     buf = np.empty(out["params"], dtype=np.float32)
@@ -421,15 +416,20 @@ REAL = {"torch": ("resnet50", "gpt2"), "keras": ("resnet50", "mobilenetv3small")
 
 # --------------------------------------------------------------------------------------------- the rest
 
-def _timed(fn, reps: int) -> float:
-    """The median seconds of ``reps`` calls of ``fn`` after one warm-up call."""
+def _times(fn, reps: int) -> list[float]:
+    """The seconds of each of ``reps`` calls of ``fn``, after one warm-up call."""
     fn()
     times = []
     for _ in range(reps):
         s = time.perf_counter()
         fn()
         times.append(time.perf_counter() - s)
-    return statistics.median(times)
+    return times
+
+
+def _timed(fn, reps: int) -> float:
+    """The median seconds of ``reps`` calls of ``fn`` after one warm-up call."""
+    return statistics.median(_times(fn, reps))
 
 
 def trunc_normal(reps: int, n: int) -> dict:

@@ -99,6 +99,14 @@ class Row:
     def ok(self) -> bool:
         return bool(self.verdict.ok) and (self.p_reference is None or self.p_reference > self.alpha)
 
+    def cells(self) -> tuple[str, ...]:
+        """The row as the report's columns (``HEADER``), for the text table and the HTML report."""
+        v = self.verdict
+        sup = "-" if v.support is None else f"[{v.support[0]:.3g}, {v.support[1]:.3g}]"
+        return (f"{self.framework} {self.layer}", str(self.shape), _fmt(v.expected_mean), _fmt(v.expected_std), sup,
+                _fmt(v.mean), _fmt(v.std), _fmt(v.minimum), _fmt(v.maximum), _fmt(v.ks), _fmt(v.p),
+                _fmt(self.p_reference), "PASS" if self.ok else "FAIL")
+
     def as_json(self) -> dict:
         v = self.verdict
         return {"spec": self.spec, "framework": self.framework, "layer": self.layer, "shape": list(self.shape),
@@ -166,13 +174,9 @@ def run(specs: Sequence[Spec] | None = None, layers: dict[str, tuple[tuple[int, 
                     p_ref = stats.ks_2samp(x, drawn["reference"])[1]
                 row = Row(repr(spec), name, layer, shape, fans, verdict, p_ref, stats.ALPHA)
                 rows.append(row)
-                sup = "-" if verdict.support is None else f"[{verdict.support[0]:.3g}, {verdict.support[1]:.3g}]"
                 reasons = list(verdict.reasons) + ([] if p_ref is None or p_ref > stats.ALPHA else
                                                    [f"two-sample KS against the reference p={p_ref:.3g}"])
-                table.append((f"{name} {layer}", str(shape), _fmt(verdict.expected_mean),
-                              _fmt(verdict.expected_std), sup, _fmt(verdict.mean), _fmt(verdict.std),
-                              _fmt(verdict.minimum), _fmt(verdict.maximum), _fmt(verdict.ks), _fmt(verdict.p),
-                              _fmt(p_ref), "PASS" if row.ok else "FAIL"))
+                table.append(row.cells())
                 if not row.ok:
                     failures.append(f"  FAIL {name} {layer}: {'; '.join(reasons)}")
         print("\n".join("  " + line if line else "" for line in
@@ -254,9 +258,7 @@ def panel(ax, spec: Spec, layer: str, shape: tuple[int, ...], layout: str, drawn
         span = (max(a for a, _ in atoms) - min(a for a, _ in atoms)) or 1.0
         ax.set_xlim(min(a for a, _ in atoms) - 0.2 * span, max(a for a, _ in atoms) + 0.2 * span)
         ax.set_ylim(0, 1.12)
-        for i, (a, m) in enumerate(atoms):
-            ax.vlines(a, 0, m, color="0.45", lw=2.5, label="exact atom" if i == 0 else "_nolegend_")
-            ax.annotate(f"P={m:.3g}", (a, m), fontsize=6, ha="center", va="bottom")
+        _stems(ax, atoms)
         for fw, x in drawn.items():
             sample = np.asarray(x, dtype=np.float64).ravel()
             ax.plot([a for a, _ in atoms], [np.isclose(sample, a, rtol=1e-6, atol=1e-12).mean() for a, _ in atoms],
@@ -282,9 +284,7 @@ def panel(ax, spec: Spec, layer: str, shape: tuple[int, ...], layout: str, drawn
         twin = ax.twinx()
         twin.set_ylim(0, 1.05)
         twin.tick_params(labelsize=6)
-        for i, (a, m) in enumerate(atoms):
-            twin.vlines(a, 0, m, color="0.45", lw=2.5, label="exact atom" if i == 0 else "_nolegend_")
-            twin.annotate(f"P={m:.3g}", (a, m), fontsize=6, ha="center", va="bottom")
+        _stems(twin, atoms)
     for fw, x in drawn.items():
         values = np.asarray(x, dtype=np.float64).ravel()
         on_atom = np.zeros(values.size, dtype=bool)
@@ -298,6 +298,13 @@ def panel(ax, spec: Spec, layer: str, shape: tuple[int, ...], layout: str, drawn
         ax.set_yscale("log")
         ax.set_ylim(max(top * 1e-5, 1e-300), top * 2)
     ax.set_xlabel(f"{layer} {shape}" + ("  (stems: point masses, right axis)" if atoms else ""), fontsize=6)
+
+
+def _stems(ax, atoms: Sequence[tuple[float, float]]) -> None:
+    """Each point mass (value, probability) as a grey stem of that height, labelled with its probability."""
+    for i, (a, m) in enumerate(atoms):
+        ax.vlines(a, 0, m, color="0.45", lw=2.5, label="exact atom" if i == 0 else "_nolegend_")
+        ax.annotate(f"P={m:.3g}", (a, m), fontsize=6, ha="center", va="bottom")
 
 
 def html(result: Result, path: str, log: bool = False, pictures: bool = True) -> str:
@@ -338,11 +345,7 @@ def html(result: Result, path: str, log: bool = False, pictures: bool = True) ->
                          f"{base64.b64encode(buffer.getvalue()).decode()}'>")
         parts.append("<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in HEADER) + "</tr>")
         for r in (r for r in result.rows if r.spec == name):
-            v = r.verdict
-            sup = "-" if v.support is None else f"[{v.support[0]:.3g}, {v.support[1]:.3g}]"
-            cells = (f"{r.framework} {r.layer}", str(r.shape), _fmt(v.expected_mean), _fmt(v.expected_std), sup,
-                     _fmt(v.mean), _fmt(v.std), _fmt(v.minimum), _fmt(v.maximum), _fmt(v.ks), _fmt(v.p),
-                     _fmt(r.p_reference), "PASS" if r.ok else "FAIL")
+            cells = r.cells()
             parts.append(f"<tr class='{cells[-1]}'>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
         parts.append("</table>")
     parts.append("</body></html>")
