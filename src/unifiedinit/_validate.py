@@ -116,8 +116,9 @@ def draw_range(d: Any) -> tuple[float, float]:
         lo, hi = draw_range(d.base)
         ends = (d.scale * lo + d.shift, d.scale * hi + d.shift)
         return min(ends), max(ends)
-    if isinstance(d, (D.Mixture, D.Rows, D.Blocks, D.PerLayer)):
-        ranges = [draw_range(c) for c in _parts(d)]
+    parts = _parts(d)
+    if parts:
+        ranges = [draw_range(c) for c in parts]
         return min(r[0] for r in ranges), max(r[1] for r in ranges)
     if isinstance(d, (D.Orthogonal, D.DeltaOrthogonal, D.Hadamard)):
         return -abs(d.gain), abs(d.gain)
@@ -131,13 +132,16 @@ def draw_range(d: Any) -> tuple[float, float]:
 
 
 def _parts(d: Any) -> tuple[Any, ...]:
-    """The draws a composite draw is made of."""
+    """The draws a composite draw is made of (a mixture's components, a Rows' base and fill, blocks, a stack's
+    layers); () for any other draw."""
     from . import draws as D
     if isinstance(d, D.Mixture):
         return d.components
     if isinstance(d, D.Rows):
         return d.base, d.fill
-    return d.parts if isinstance(d, D.Blocks) else d.layers
+    if isinstance(d, D.Blocks):
+        return d.parts
+    return d.layers if isinstance(d, D.PerLayer) else ()
 
 
 def representable(d: Any, dtype_name: str) -> None:
@@ -159,10 +163,10 @@ def representable(d: Any, dtype_name: str) -> None:
 
 def _window_holds_a_number(d: Any, dtype_name: str) -> None:
     """A bounded draw's window must hold at least one number of the dtype (float16 has none in [0.6, 0.60001))."""
-    from . import draws as D
     from .reference import support_in
-    if isinstance(d, (D.Mixture, D.Rows, D.Blocks, D.PerLayer)):
-        for part in _parts(d):
+    parts = _parts(d)
+    if parts:
+        for part in parts:
             _window_holds_a_number(part, dtype_name)
         return
     support = support_in(d, dtype_name)
