@@ -53,7 +53,7 @@ def _register_with_frameworks() -> None:
     import sys
 
     from .backends import REGISTRY, AfterImport
-    later = {}
+    later: dict[str, str] = {}  # the framework's last module -> our backend of it
     for framework in REGISTRY.values():
         if not framework.registers:
             continue

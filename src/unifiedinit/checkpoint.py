@@ -34,7 +34,19 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     Raises:
         ValueError: a shared tensor whose shape differs (other than an embedding that grew), or a plan that
             cannot set a missing parameter; nothing was written.
-        TypeError, NotImplementedError: ``plan`` is not a Plan; a model of another framework.
+        TypeError: ``plan`` is not a Plan, or ``checkpoint`` is not a mapping of names to torch tensors.
+        NotImplementedError: a model of another framework than torch.
+
+    Example:
+        A model with a new head: the body comes from the checkpoint, the head from the plan.
+
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> old = torch.nn.Sequential(torch.nn.Linear(4, 8))
+        >>> new = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Linear(8, 2))
+        >>> report = ui.init_missing(new, old.state_dict(), ui.presets.torch, seed=0)
+        >>> report.loaded, report.unexpected, torch.equal(new[0].weight, old[0].weight)
+        (('0.weight', '0.bias'), (), True)
     """
     from collections.abc import Mapping
 
@@ -46,16 +58,19 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         raise NotImplementedError("init_missing: torch models for now; elsewhere use plan.apply(model, seed=..., "
                                   "skip=checkpoint_names) and load the checkpoint with the framework")
     import torch
-    if not isinstance(checkpoint, Mapping) or not all(isinstance(t, torch.Tensor) for t in checkpoint.values()):
+    state: Mapping[str, torch.Tensor] = checkpoint  # read as a state_dict once checked to be one
+    if not isinstance(checkpoint, Mapping) or not all(isinstance(t, torch.Tensor) for t in state.values()):
         raise TypeError("init_missing: parameter 'checkpoint' must be a torch state_dict (names -> tensors)")
     from .backends.torch.model import walk
-    own = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)
-    kinds = {}
+    own: dict[str, torch.Tensor] = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)
+    kinds: dict[str, str] = {}
     for p, _ in walk(model):
         for path in (p.path,) + p.aliases:
             kinds[path.replace("/", ".")] = p.kind
-    loaded, resized, unexpected = [], {}, []
-    for name, t in checkpoint.items():
+    loaded: list[str] = []
+    resized: dict[str, tuple[int, int]] = {}
+    unexpected: list[str] = []
+    for name, t in state.items():
         if name not in own:
             unexpected.append(name)
             continue
@@ -73,15 +88,15 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     own = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)  # materialized: new tensors
     with torch.no_grad():
         for name in loaded:
-            own[name].copy_(checkpoint[name])
+            own[name].copy_(state[name])
         for name, (old, new) in resized.items():
-            rows = checkpoint[name].to(own[name].device, torch.float64)
+            rows = state[name].to(own[name].device, torch.float64)
             g = torch.Generator(own[name].device)
             g.manual_seed(stream(0 if seed is None else seed, f"{name}/new_rows"))
             mean, std = rows.mean(0), rows.std(0, correction=0)
             fresh = mean + std * torch.randn(new - old, rows.shape[1], generator=g, dtype=torch.float64,
                                              device=rows.device)
-            own[name][:old].copy_(checkpoint[name])
+            own[name][:old].copy_(state[name])
             own[name][old:].copy_(fresh)
     report.loaded, report.resized, report.unexpected = tuple(loaded), dict(resized), tuple(unexpected)
     return report

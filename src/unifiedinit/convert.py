@@ -23,7 +23,7 @@ import math
 import numbers
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no runtime import of typing
-    from typing import Any
+    from typing import Any, Callable
 
 from . import _validate as v
 from . import specs as S
@@ -60,14 +60,35 @@ def from_keras(initializer: Any) -> S.Spec:
     ``spec.to_keras()``). The seed is dropped (a spec is a law); ``input_axes``/``output_axes`` are refused.
 
     ``HeNormal(seed=3)`` -> ``VarianceScaling(2.0, "fan_in", "truncated_normal")``; Keras's ``"untruncated_normal"``
-    is unifiedinit's ``"normal"``."""
+    is unifiedinit's ``"normal"``.
+
+    Args:
+        initializer: a ``keras.initializers`` instance or class, its name ("glorot_uniform", "he_normal", ...), or
+            its config dict; or one of unifiedinit's Keras initializers.
+
+    Returns:
+        The spec of the same law (``spec.to_keras()`` draws it again in Keras).
+
+    Raises:
+        ValueError: ``input_axes``/``output_axes`` given, a subclass with its own ``__call__`` (its law is its own),
+            an initializer with no spec (``STFT``), or anything that is not a Keras initializer.
+
+    Example:
+        >>> import keras
+        >>> import unifiedinit as ui
+        >>> ui.from_keras(keras.initializers.HeNormal(seed=3))
+        VarianceScaling(scale=2.0, mode='fan_in', distribution='truncated_normal')
+        >>> ui.from_keras("glorot_uniform")
+        VarianceScaling(scale=1.0, mode='fan_avg', distribution='uniform')
+    """
     import inspect
 
     import keras
 
     from .backends.keras import initializers as KI
     if isinstance(initializer, (str, dict)):
-        initializer = keras.initializers.get(initializer)
+        # keras.initializers.get's parameter is unannotated in Keras
+        initializer = keras.initializers.get(initializer)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
     elif inspect.isclass(initializer):
         initializer = initializer()
     K = keras.initializers
@@ -80,7 +101,7 @@ def from_keras(initializer: Any) -> S.Spec:
     spec = _ours(initializer)
     if spec is not None:
         return spec
-    for keras_class, rule in (
+    rules: tuple[tuple[Any, Callable[[Any], S.Spec]], ...] = (
             (K.VarianceScaling, lambda i: KI._variance_scaling(i.scale, i.mode, i.distribution)),
             (K.RandomUniform, lambda i: KI._uniform(i.minval, i.maxval)),
             (K.RandomNormal, lambda i: KI._location_scale(S.Normal, i.mean, i.stddev)),
@@ -88,7 +109,8 @@ def from_keras(initializer: Any) -> S.Spec:
             (K.Orthogonal, lambda i: KI._orthogonal(i.gain)),
             (K.Identity, lambda i: S.Eye(KI._number(i.gain))),
             (K.Constant, lambda i: S.Constant(KI._number(i.value))),
-            (K.Zeros, lambda i: S.Zeros()), (K.Ones, lambda i: S.Ones())):
+            (K.Zeros, lambda i: S.Zeros()), (K.Ones, lambda i: S.Ones()))
+    for keras_class, rule in rules:
         if isinstance(initializer, keras_class):
             own = next(c for c in type(initializer).__mro__ if "__call__" in vars(c))
             if own.__module__.startswith("keras."):
@@ -116,7 +138,31 @@ def from_jax(initializer: Any, **kwargs: Any) -> S.Spec:
     ``initializer`` is what a factory returns (``variance_scaling(2.0, "fan_in", "truncated_normal")``, a closure:
     its defining function and closure values are read), ``zeros`` or ``ones``, a factory itself, or a factory's
     name; ``kwargs`` are the factory's arguments (``from_jax("orthogonal", scale=2.0)``). Non-default axes
-    (``in_axis``, ``out_axis``, ``batch_axis``, ``column_axis``) and complex dtypes are refused."""
+    (``in_axis``, ``out_axis``, ``batch_axis``, ``column_axis``) and complex dtypes are refused.
+
+    Args:
+        initializer: an initializer a ``jax.nn.initializers`` factory made, ``jax.nn.initializers.zeros`` or
+            ``ones``, a factory itself, the name of one ("he_normal", "variance_scaling", "orthogonal", ...,
+            "zeros", "ones"), or one of ``unifiedinit.backends.flax.initializers``.
+        **kwargs: the factory's arguments, when ``initializer`` is a factory or its name.
+
+    Returns:
+        The spec of the same law (``spec.to_flax()`` draws it again in JAX).
+
+    Raises:
+        TypeError: keyword arguments with an initializer (rather than its factory), or arguments the factory does
+            not take.
+        ValueError: a name that is no factory, non-default axes, a complex dtype, values the spec refuses, or an
+            initializer that no ``jax.nn.initializers`` factory made.
+
+    Example:
+        >>> import jax
+        >>> import unifiedinit as ui
+        >>> ui.from_jax(jax.nn.initializers.variance_scaling(2.0, "fan_in", "truncated_normal"))
+        VarianceScaling(scale=2.0, mode='fan_in', distribution='truncated_normal')
+        >>> ui.from_jax("orthogonal", scale=2.0)
+        Orthogonal(gain=2.0)
+    """
     import inspect
 
     import jax
@@ -257,7 +303,32 @@ def from_torch_fn(fn: Any, **kwargs: Any) -> S.Spec:
     ``functools.partial`` of one with keywords): ``from_torch_fn(nn.init.kaiming_uniform_, a=math.sqrt(5))``.
 
     Arguments are bound as torch binds them (an unknown keyword is a TypeError); a ``generator`` is refused (it is
-    no part of a law: pass it to ``spec.to_torch(generator=...)``). Fans are torch's (``spec.to_torch()``)."""
+    no part of a law: pass it to ``spec.to_torch(generator=...)``). Fans are torch's (``spec.to_torch()``).
+
+    Args:
+        fn: a ``torch.nn.init`` initializer (``uniform_``, ``normal_``, ``trunc_normal_``, ``constant_``, ``ones_``,
+            ``zeros_``, ``eye_``, ``dirac_``, ``xavier_uniform_``, ``xavier_normal_``, ``kaiming_uniform_``,
+            ``kaiming_normal_``, ``orthogonal_``, ``sparse_``, or a deprecated name without "_"), unifiedinit's
+            drop-in of one, or a ``functools.partial`` of one with keyword arguments.
+        **kwargs: the arguments ``fn`` would take after the tensor.
+
+    Returns:
+        The spec of the same law.
+
+    Raises:
+        TypeError: an argument ``fn`` does not take, or arguments given with one of unifiedinit's own hooks.
+        ValueError: ``fn`` is not one of those initializers, a partial with positional arguments, a
+            ``generator``, or values the spec refuses (named as torch names them).
+
+    Example:
+        >>> import math
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> ui.from_torch_fn(torch.nn.init.kaiming_uniform_, a=math.sqrt(5))  # torch's default Linear weight
+        KaimingUniform(a=2.23606797749979, mode='fan_in', nonlinearity='leaky_relu')
+        >>> ui.from_torch_fn(torch.nn.init.normal_, std=0.02)
+        Normal(mean=0.0, std=0.02)
+    """
     import functools
     import inspect
 
@@ -343,7 +414,28 @@ def from_mxnet(initializer: Any) -> S.Spec:
     for the weights it initializes (MXNet's name rules give biases zeros and norm scales ones whatever the
     initializer). ``Orthogonal`` is refused: MXNet takes the singular vectors of a uniform or normal matrix, whose
     law is not Haar (LAPACK fixes their signs), and no spec draws it; ``LSTMBias``, ``FusedRNN``, ``Mixed`` and
-    ``Load`` describe no single law."""
+    ``Load`` describe no single law.
+
+    Args:
+        initializer: an ``mx.init.Initializer`` (``Zero``, ``One``, ``Constant``, ``Uniform``, ``Normal``, ``Xavier``,
+            ``MSRAPrelu``, ``Bilinear``, or unifiedinit's ``spec.to_mxnet()``), or the JSON string its ``dumps()``
+            writes.
+
+    Returns:
+        The spec of the same law.
+
+    Raises:
+        ValueError: a string that is not a ``dumps()`` string, an object that is not an ``mx.init.Initializer``, an
+            initializer with no single law (``Orthogonal``, ``LSTMBias``, ``Mixed``...), or values the spec refuses.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.mxnet import mx  # MXNet 1.9, importable under NumPy 2 too
+        >>> ui.from_mxnet(mx.init.Xavier(factor_type="in", magnitude=2))
+        VarianceScaling(scale=0.6666666666666666, mode='fan_in', distribution='uniform')
+        >>> ui.from_mxnet('["normal", {"sigma": 0.02}]')  # a dumps() string: no MXNet needed
+        Normal(mean=0.0, std=0.02)
+    """
     import json
     owner = "from_mxnet"
     if isinstance(initializer, str):

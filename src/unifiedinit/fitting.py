@@ -74,8 +74,9 @@ def _candidates() -> list[tuple[str, Any]]:
 
 def _read(backend: Any, model: Any, handle: Any) -> Any:
     import numpy as np
-    if isinstance(handle, tuple) and len(handle) == 3 and isinstance(handle[1], tuple):  # a linen tree's place
-        collection, path, name = handle
+    place: tuple[Any, ...] = handle  # read as a tuple only where it is one
+    if isinstance(handle, tuple) and len(place) == 3 and isinstance(place[1], tuple):  # a linen tree's place
+        collection, path, name = place
         node = model[collection] if collection in model and "params" in model else model
         for k in path:
             node = node[k]
@@ -84,7 +85,7 @@ def _read(backend: Any, model: Any, handle: Any) -> Any:
     return np.asarray(backend.read(handle), dtype=np.float64)
 
 
-def fit(model: Any, *, candidates: Any = None) -> FitReport:
+def fit(model: Any, *, candidates: dict[str, Any] | None = None) -> FitReport:
     """The closest catalog law of every floating-point parameter of ``model`` (see the module doc).
 
     Args:
@@ -98,10 +99,16 @@ def fit(model: Any, *, candidates: Any = None) -> FitReport:
     Raises:
         TypeError: ``model`` belongs to no supported framework.
 
-    Example (torch)::
+    Example:
+        ``plan = ui.fit(torch_model).to_plan()`` and then ``plan.apply(flax_port, seed=0)`` copies the
+        initialization into a port; a torch layer at its defaults is found to be torch's own:
 
-        print(ui.fit(torch.nn.Linear(64, 10)))      # weight and bias: U[-0.125, 0.125), from presets.torch
-        plan = ui.fit(torch_model).to_plan()        # then plan.apply(flax_port, seed=0)
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> _ = torch.manual_seed(0)
+        >>> report = ui.fit(torch.nn.Linear(64, 10))
+        >>> [(row.path, row.law, row.source) for row in report.rows]
+        [('weight', 'U[-0.125, 0.125)', 'presets.torch'), ('bias', 'U[-0.125, 0.125)', 'presets.torch')]
     """
     import numpy as np
 
@@ -113,7 +120,7 @@ def fit(model: Any, *, candidates: Any = None) -> FitReport:
     plans = _candidates() + list((candidates or {}).items())
     keyed = Plan().resolve([p for p, _ in found], warn=False, dry_run=True).params
     handles = {p.path: h for p, h in found}
-    rows = []
+    rows: list[FitRow] = []
     for p in keyed:
         if not p.known:
             continue
@@ -124,7 +131,7 @@ def fit(model: Any, *, candidates: Any = None) -> FitReport:
         if np.all(x == x[0]):
             best = (1.0, Constant(float(x[0])), f"exactly {float(x[0]):.6g}", "constant")
         else:
-            tried = set()
+            tried: set[Spec] = set()
             for source, plan in plans:
                 i = plan.match(p)
                 spec = None if i is None else plan.rules[i].spec

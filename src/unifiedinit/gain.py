@@ -14,10 +14,30 @@ NONLINEARITIES = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "c
 
 
 def calculate_gain(nonlinearity: str, param: Any = None) -> float:
-    """The gain torch recommends for ``nonlinearity``.
+    """The gain torch recommends for ``nonlinearity`` (``torch.nn.init.calculate_gain``'s table).
 
     linear, conv*, sigmoid: 1; tanh: 5/3; relu: sqrt(2); selu: 3/4;
     leaky_relu: sqrt(2 / (1 + s**2)) with s = ``param``, or 0.01 when ``param`` is None.
+    ``KaimingUniform``/``KaimingNormal`` scale by it; ``XavierUniform(gain=...)`` and ``Orthogonal(gain=...)`` take it.
+
+    Args:
+        nonlinearity: "linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+            "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu" or "selu".
+        param: leaky_relu's negative slope, a finite real number, or None (0.01); ignored by the others.
+
+    Returns:
+        The gain, a float.
+
+    Raises:
+        ValueError: an unknown ``nonlinearity``, or a ``param`` of leaky_relu that is not finite.
+        TypeError: a ``param`` of leaky_relu that is not a real number.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.calculate_gain("relu"), ui.calculate_gain("tanh")
+        (1.4142135623730951, 1.6666666666666667)
+        >>> ui.calculate_gain("leaky_relu", 0.2)  # sqrt(2 / (1 + 0.2 ** 2))
+        1.3867504905630728
     """
     v.choice("calculate_gain", "nonlinearity", nonlinearity, NONLINEARITIES)
     if nonlinearity in ("tanh",):

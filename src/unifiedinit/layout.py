@@ -28,11 +28,35 @@ from ._record import Record
 
 
 class Layout(Record):
-    """Axis roles of a weight tensor. Axes may be negative (counted from the end).
+    """Axis roles of a weight tensor: which axes are its outputs, its inputs and its receptive field.
 
-    ``out_axes`` and ``in_axes`` are tuples so that a depthwise kernel, whose output channels are spread
-    over two axes, can say so. ``batch_axes`` (as jax.nn.initializers' ``batch_axis``) count in no fan.
-    Every other axis is receptive field.
+    Axes may be negative (counted from the end). ``out_axes`` and ``in_axes`` are tuples so that a depthwise kernel,
+    whose output channels are spread over two axes, can say so. ``batch_axes`` (as jax.nn.initializers'
+    ``batch_axis``) count in no fan. Every other axis is receptive field (RF): fan_in = (product of the input axes)
+    x RF and fan_out = (product of the output axes) x RF. ``ui.LAYOUTS`` holds the registered ones by name; a
+    storage of your own is a ``Layout`` given where a layout is asked for (``layout=``), or registered by name with
+    ``ui.register_layout``.
+
+    Args:
+        name: the layout's name (the key ``ui.register_layout`` files it under).
+        out_axes: the axes of the layer's outputs, a sequence of integers (stored as a tuple).
+        in_axes: the axes of the layer's inputs, a sequence of integers (stored as a tuple); none of them an output
+            axis.
+        batch_axes: axes that count in no fan (default none).
+        min_ndim: the fewest dimensions a tensor needs for its fans (default 2).
+        framework: the framework whose storage this is ("torch", "keras", ...; default "": none).
+        canonical: the name of the layout portable values are drawn in (torch's counterpart of this storage), or
+            None (default): this layout itself.
+
+    Raises:
+        TypeError: an axis that is not an integer, or axes that are not a sequence.
+        ValueError: when fans are computed, a tensor under ``min_ndim`` dimensions, or axes that overlap on it.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> conv1d = ui.Layout("gpt2_conv1d", out_axes=(-1,), in_axes=(-2,))  # a dense weight stored (in, out)
+        >>> conv1d.fans((768, 2304))
+        (768, 2304)
     """
 
     name: str
@@ -72,6 +96,7 @@ class Layout(Record):
         return outs, ins, rf
 
     def fans(self, shape: Sequence[int]) -> tuple[int, int]:
+        """(fan_in, fan_out) of a tensor of ``shape`` stored in this layout (see ``ui.fans``)."""
         shape = check_shape(shape)
         try:
             return _fans_of(self, shape)
@@ -173,9 +198,31 @@ def canonical_layout(layout: LayoutLike) -> Layout:
 
 
 def register_layout(layout: Layout) -> Layout:
-    """Make ``layout`` known by its name (for ``Rule(layout=...)``, ``FromArray(layout=...)`` and the hooks'
-    ``layout=``): a user's storage, or a backend's. A name is registered once; the same definition again is
-    accepted."""
+    """Make ``layout`` known by its name, for ``Rule(layout=...)``, ``FromArray(layout=...)`` and the hooks' ``layout=``.
+
+    A user's storage, or a backend's. A name is registered once, for the rest of the process; the same definition
+    again is accepted.
+
+    Args:
+        layout: a ``ui.Layout``; its ``canonical``, when given, must name a registered layout.
+
+    Returns:
+        ``layout`` itself.
+
+    Raises:
+        TypeError: ``layout`` is not a ``ui.Layout``.
+        ValueError: a different layout is registered under the same name, or ``canonical`` names no registered
+            layout.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> torch_layout = ui.get_layout("torch")
+        >>> ui.register_layout(torch_layout) is torch_layout  # the same definition again: accepted
+        True
+        >>> ui.register_layout(ui.Layout("torch", out_axes=(1,), in_axes=(0,)))
+        Traceback (most recent call last):
+        ValueError: register_layout: a different layout named 'torch' is already registered
+    """
     if not isinstance(layout, Layout):
         raise TypeError(f"register_layout: parameter 'layout' must be a unifiedinit.Layout, got {layout!r}")
     if layout.name in LAYOUTS and LAYOUTS[layout.name] != layout:
@@ -193,11 +240,18 @@ def get_layout(layout: LayoutLike) -> Layout:
     Args:
         layout: a registered layout name (``ui.LAYOUTS``: "torch", "keras", "flax_conv_transpose", ...) or a Layout.
 
-    Raises:
-        ValueError: an unknown name, listing the registered ones.
+    Returns:
+        The registered ``Layout`` of that name, or ``layout`` itself.
 
-    >>> get_layout("keras").name
-    'keras'
+    Raises:
+        ValueError: an unknown name, or a value that is neither a name nor a Layout; the message lists the
+            registered names.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> keras = ui.get_layout("keras")
+        >>> keras.name, keras.out_axes, keras.in_axes
+        ('keras', (-1,), (-2,))
     """
     if isinstance(layout, Layout):
         return layout
@@ -208,7 +262,8 @@ def get_layout(layout: LayoutLike) -> Layout:
 
 def check_shape(shape: Sequence[int]) -> tuple[int, ...]:
     """A tensor shape as a tuple of non-negative Python ints (NumPy integers are converted)."""
-    if type(shape) is tuple and all(type(d) is int and d >= 0 for d in shape):
+    # isinstance first: it tells a type checker the tuple's items (type() alone does not)
+    if isinstance(shape, tuple) and type(shape) is tuple and all(type(d) is int and d >= 0 for d in shape):
         return shape  # the common case, checked without the general path
     if isinstance(shape, (int, str)) or not hasattr(shape, "__iter__"):
         if isinstance(shape, int) and not isinstance(shape, bool):
@@ -231,17 +286,57 @@ def vector_fans(shape: Sequence[int]) -> tuple[int, int]:
 def fans(shape: Sequence[int], layout: LayoutLike = "torch") -> tuple[int, int]:
     """(fan_in, fan_out) of a weight of ``shape`` stored in ``layout``.
 
-    >>> fans((64, 3, 3, 3), "torch"), fans((3, 3, 3, 64), "keras")
-    ((27, 576), (27, 576))
+    fan_in = (product of the input axes) x RF and fan_out = (product of the output axes) x RF, where RF is the
+    product of the receptive-field axes (see ``ui.Layout``). The same layer gives the same fans in every
+    framework's layout.
+
+    Args:
+        shape: the weight's shape, a sequence of integers >= 0 in ``layout``'s axis order.
+        layout: a layout name (``ui.LAYOUTS``; default "torch") or a ``ui.Layout``.
+
+    Returns:
+        The pair (fan_in, fan_out) of ints.
+
+    Raises:
+        TypeError: ``shape`` is not a sequence of integers.
+        ValueError: an unknown layout, a negative dimension, or fewer dimensions than the layout needs (a vector
+            has no fans of its own: pass its layer's).
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.fans((64, 3, 3, 3), "torch"), ui.fans((3, 3, 3, 64), "keras")  # Conv2d(3, 64, 3), both ways
+        ((27, 576), (27, 576))
     """
     return get_layout(layout).fans(shape)
 
 
 class TensorInfo(Record):
-    """What lowering knows about the tensor being initialized.
+    """What lowering knows about the tensor being initialized: ``spec.lower(info)`` reads it.
 
     ``layer_fans`` are the (fan_in, fan_out) of the layer the tensor belongs to, when they are not the
     tensor's own: a bias has no fans of its own, but torch's default bias bound is 1/sqrt(fan_in of the weight).
+    Build one with ``TensorInfo.make``, which checks and converts its arguments; plans and backends build them for
+    every parameter.
+
+    Args:
+        shape: the tensor's shape, a tuple of ints >= 0 in ``layout``'s axis order.
+        layout: the ``ui.Layout`` the tensor is stored in.
+        layer_fans: the layer's (fan_in, fan_out), or None (default): the tensor's own fans.
+        padding_idx: the padding row of an embedding whose layer has one (torch's ``padding_idx``), else None.
+        depth: (layer index, number of layers) of the tensor's layer in its sequence of layers, else None.
+
+    Raises:
+        TypeError, ValueError: from ``make``: a shape that is not integers >= 0, an unknown layout, ``layer_fans``
+            that are not two integers >= 1, a negative ``padding_idx``, or ``depth`` that is not (index, count)
+            with 0 <= index < count.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> weight = ui.TensorInfo.make((64, 3, 3, 3))  # a torch Conv2d(3, 64, 3) weight
+        >>> weight.fans, weight.size
+        ((27, 576), 1728)
+        >>> ui.TensorInfo.make((64,), layer_fans=weight.fans).fans  # its bias: the layer's fans
+        (27, 576)
     """
 
     shape: tuple[int, ...]
@@ -256,6 +351,8 @@ class TensorInfo(Record):
     def make(cls, shape: Sequence[int], layout: LayoutLike = "torch",
              layer_fans: Sequence[int] | None = None, padding_idx: int | None = None,
              depth: Sequence[int] | None = None) -> "TensorInfo":
+        """A checked ``TensorInfo``: ``shape`` as ints, ``layout`` by name or Layout (default "torch"), the optional
+        ``layer_fans`` pair, ``padding_idx`` and ``depth`` (layer index, number of layers) as ints."""
         lf: tuple[int, int] | None = None
         if layer_fans is not None:
             if len(tuple(layer_fans)) != 2:
@@ -275,6 +372,7 @@ class TensorInfo(Record):
 
     @property
     def fans(self) -> tuple[int, int]:
+        """(fan_in, fan_out): the layer's when given, else the tensor's own in its layout (a zero fan is refused)."""
         if self.layer_fans is not None:
             return self.layer_fans
         fan_in, fan_out = self.layout.fans(self.shape)
@@ -285,4 +383,5 @@ class TensorInfo(Record):
 
     @property
     def size(self) -> int:
+        """The number of entries."""
         return math.prod(self.shape)

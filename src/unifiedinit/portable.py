@@ -18,8 +18,30 @@ from . import _validate as v
 
 @dataclass(frozen=True)
 class Portable:
-    """Portable values for one parameter: ``seed`` (an int >= 0) and ``key``, the parameter's canonical name
-    (plans use "<layer index>/<role>/<n>"; by hand, any string, the same in every framework)."""
+    """Portable values for one parameter: the same (seed, key) gives the same values in every framework.
+
+    Handed to a hook (``spec.to_torch(portable=...)``, ``to_flax``, ``to_keras``, ``to_mxnet``, ``to_equinox``), it
+    replaces the framework's RNG by the reference sampler keyed by (seed, key); ``plan.apply(model, seed=...,
+    portable=True)`` makes one for every parameter.
+
+    Args:
+        seed: an int >= 0 (default 0).
+        key: the parameter's canonical name, a string (default ""): plans use "<layer index>/<role>/<n>"; by hand,
+            any string, the same in every framework.
+
+    Raises:
+        TypeError: ``seed`` is not an integer, or ``key`` is not a string.
+        ValueError: ``seed`` < 0.
+
+    Example:
+        >>> import numpy as np
+        >>> import unifiedinit as ui
+        >>> portable = ui.Portable(seed=0, key="0/weight/0")
+        >>> torch_weight = portable.values(ui.Normal(std=0.02), (4, 3), "torch")  # a Linear(3, 4) weight
+        >>> keras_kernel = portable.values(ui.Normal(std=0.02), (3, 4), "keras")  # the same layer in Keras
+        >>> torch_weight.dtype.name, bool(np.array_equal(torch_weight.T, keras_kernel))
+        ('float32', True)
+    """
 
     seed: int = 0
     key: str = ""
@@ -35,14 +57,16 @@ class Portable:
         from .reference import portable
         return portable(spec, shape, layout=layout, seed=self.seed, key=self.key, dtype=dtype, layer_fans=layer_fans)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        """``{"seed": seed, "key": key}``: what a saved initializer's config holds (``Portable(**d)`` reads it)."""
         return {"seed": self.seed, "key": self.key}
 
 
 def portable_option(value: Any) -> Portable | None:
     """A hook's ``portable=`` argument: None, a Portable, or a dict from a saved config."""
-    if value is None or isinstance(value, Portable):
-        return value
-    if isinstance(value, dict):
-        return Portable(**value)
+    given: Portable | dict[str, Any] | None = value  # a user's value: checked here
+    if given is None or isinstance(given, Portable):
+        return given
+    if isinstance(given, dict):
+        return Portable(**given)
     raise TypeError(f"parameter 'portable' must be a unifiedinit.Portable(seed, key) or None, got {value!r}")

@@ -47,10 +47,10 @@ def _read(fn: str, config: Any, **given: Any) -> dict[str, Any]:
     keyword's value when no config has it). ``given`` maps name -> (value or None, default)."""
     if config is not None and not isinstance(config, dict) and not hasattr(config, "__dict__"):
         raise TypeError(f"presets.{fn}: parameter 'config' must be a Hugging Face config or a dict, got {config!r}")
-    out = {}
+    out: dict[str, Any] = {}
     for name, (value, default) in given.items():
         if value is None and config is not None:
-            value = config.get(name) if isinstance(config, dict) else getattr(config, name, None)
+            value = _get(config, name)
         value = default if value is None else value
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
             raise ValueError(f"presets.{fn}: parameter {name!r} must be a number > 0, got {value!r}")
@@ -193,7 +193,8 @@ def olmo(init_fn: str | None = None, d_model: int | None = None, n_layers: int |
 
     ``d_model`` defaults to each layer's own (a projection's fan_in, an embedding's width); without ``n_layers``
     the number of blocks on the path is used. Blocks are ``transformer.blocks.<l>`` (``block_group_size`` 1)."""
-    get = (lambda name: None) if config is None else (lambda name: _get(config, name))
+    def get(name: str) -> Any:
+        return None if config is None else _get(config, name)
     init_fn = init_fn if init_fn is not None else (get("init_fn") or "mitchell")
     init_fn = getattr(init_fn, "value", init_fn)  # OLMo's InitFnType is a str enum
     if init_fn not in OLMO_SCHEMES:
@@ -254,7 +255,9 @@ def olmo(init_fn: str | None = None, d_model: int | None = None, n_layers: int |
 
 
 def _get(config: Any, name: str) -> Any:
-    return config.get(name) if isinstance(config, dict) else getattr(config, name, None)
+    """``config``'s value of ``name``: a dict's entry or a config object's attribute, None when it has none."""
+    entries: dict[str, Any] = config  # read as a dict only where it is one
+    return entries.get(name) if isinstance(config, dict) else getattr(config, name, None)
 
 
 def deepnet(encoder_layers: int | None = None, decoder_layers: int | None = None, *,

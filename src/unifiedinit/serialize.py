@@ -25,37 +25,64 @@ def _fail(path: str, message: str, what: str = "spec") -> ValueError:
 def _plain_value(value: Any, path: str, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise _fail(path, f"nested deeper than {MAX_DEPTH} levels")
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, list):
-        return [_plain_value(x, f"{path}[{i}]", depth + 1) for i, x in enumerate(value)]
+    given: bool | int | float | str | list[Any] | None = value  # a loaded value: checked here
+    if given is None or isinstance(given, (bool, int, float, str)):
+        return given
+    if isinstance(given, list):
+        return [_plain_value(x, f"{path}[{i}]", depth + 1) for i, x in enumerate(given)]
     raise _fail(path, f"expected a number, string, null or list, got {type(value).__name__}")
 
 
 def from_dict(data: Any, *, _path: str = "spec", _depth: int = 0) -> Spec:
-    """The spec a ``spec.to_dict()`` describes."""
+    """The spec a ``spec.to_dict()`` describes.
+
+    Loading evaluates, imports and unpickles nothing: ``data["type"]`` names a registered spec class, its other keys
+    must be exactly that class's fields, holding plain JSON values (numbers, strings, None, lists) or nested spec
+    dicts where the class takes specs, and the spec checks its values as its constructor does.
+
+    Args:
+        data: a dict ``{"type": name, field: value, ...}`` as ``to_dict`` writes it (``json.load`` of a saved spec).
+
+    Returns:
+        The spec, equal to the one that was saved.
+
+    Raises:
+        ValueError: anything that is not such a dict: an unknown ``type``, a field the class does not take, a value
+            that is not plain JSON or that the spec refuses, nesting deeper than 32 levels; the message gives the
+            path of the offending field (``spec.components[1].std``).
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.from_dict({"type": "Normal", "mean": 0.0, "std": 0.02})
+        Normal(mean=0.0, std=0.02)
+        >>> ui.from_dict({"type": "Normal", "sdt": 0.02})
+        Traceback (most recent call last):
+        ValueError: cannot load spec: spec.sdt: Normal has no parameter 'sdt'; it takes mean, std
+    """
     if _depth > MAX_DEPTH:
         raise _fail(_path, f"nested deeper than {MAX_DEPTH} levels")
-    if not isinstance(data, dict):
+    given: dict[Any, Any] = data  # a loaded value: checked here
+    if not isinstance(given, dict):
         raise _fail(_path, f"expected a dict with a 'type' key, got {type(data).__name__}")
-    name = data.get("type")
+    name = given.get("type")
     specs = registered()
     if not isinstance(name, str) or name not in specs:
         raise _fail(f"{_path}.type", f"unknown spec {name!r}; registered: {', '.join(sorted(specs))}")
     cls = specs[name]
     known = set(cls._fields)
-    unknown = sorted(set(data) - known - {"type"}, key=str)
+    unknown = sorted(set(given) - known - {"type"}, key=str)
     if unknown:
         raise _fail(f"{_path}.{unknown[0]}", f"{name} has no parameter {unknown[0]!r}; it takes "
                                              f"{', '.join(sorted(known)) or 'no parameters'}")
     kwargs: dict[str, Any] = {}
-    for key, value in data.items():
+    for key, value in given.items():
         if key == "type":
             continue
         where = f"{_path}.{key}"
         if key in cls._spec_fields:
-            if isinstance(value, list):
-                kwargs[key] = [from_dict(x, _path=f"{where}[{i}]", _depth=_depth + 1) for i, x in enumerate(value)]
+            parts: list[Any] | dict[str, Any] = value
+            if isinstance(parts, list):
+                kwargs[key] = [from_dict(x, _path=f"{where}[{i}]", _depth=_depth + 1) for i, x in enumerate(parts)]
             else:
                 kwargs[key] = from_dict(value, _path=where, _depth=_depth + 1)
         else:
@@ -69,9 +96,24 @@ def from_dict(data: Any, *, _path: str = "spec", _depth: int = 0) -> Spec:
 def to_dict(spec: Spec) -> dict[str, Any]:
     """``spec`` as a plain JSON-safe dict (``{"type": name, field: value, ...}``); ``from_dict`` reads it back.
 
-    >>> from unifiedinit import Normal
-    >>> to_dict(Normal(0, 0.02))
-    {'type': 'Normal', 'mean': 0.0, 'std': 0.02}
+    Nested specs become nested dicts and tuples become lists, so ``json.dumps`` writes the result as it is (a config
+    file, a checkpoint's metadata).
+
+    Args:
+        spec: any registered spec.
+
+    Returns:
+        A new dict of plain values: the class's registered name under ``"type"``, then each field.
+
+    Raises:
+        TypeError: ``spec`` is not a spec.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.to_dict(ui.Normal(0, 0.02))
+        {'type': 'Normal', 'mean': 0.0, 'std': 0.02}
+        >>> ui.to_dict(ui.Blocks([ui.Zeros(), ui.Ones()]))
+        {'type': 'Blocks', 'parts': [{'type': 'Zeros'}, {'type': 'Ones'}], 'along': 'out'}
     """
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
@@ -162,7 +204,30 @@ def load_json(text: str | bytes, what: str = "spec") -> Any:
 
 
 def from_json(text: str | bytes) -> Spec:
-    """The spec a ``spec.to_json()`` string describes (see ``from_dict``)."""
+    """The spec a ``spec.to_json()`` string describes (see ``from_dict``).
+
+    The text is parsed as untrusted JSON: at most 10,000,000 characters of UTF-8, no NaN or Infinity, no number that
+    overflows, no integer of more than 100 digits, no key twice in one object.
+
+    Args:
+        text: the JSON text, a ``str`` or UTF-8 ``bytes``.
+
+    Returns:
+        The spec it describes.
+
+    Raises:
+        TypeError: ``text`` is not a string or bytes.
+        ValueError: text that is not such JSON (the message gives the line and column), or a dict that
+            ``from_dict`` refuses.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.from_json('{"type": "XavierUniform", "gain": 2.0}')
+        XavierUniform(gain=2.0)
+        >>> spec = ui.Mixture([ui.Zeros(), ui.Normal()], [0.5, 0.5])
+        >>> ui.from_json(spec.to_json()) == spec
+        True
+    """
     return from_dict(load_json(text))
 
 
@@ -177,8 +242,24 @@ def from_expression(text: str) -> Spec:
     strings, True/False/None, lists, tuples and dicts of those and nested specs. Nothing is evaluated, imported or
     looked up outside the registry; anything else is a ValueError naming it and its column.
 
-    >>> from_expression("Mixture([Uniform(5, 10), Zeros()], [0.5, 0.5])")
-    Mixture(components=(Uniform(low=5.0, high=10.0), Zeros()), weights=(0.5, 0.5))
+    Args:
+        text: the expression, a string of at most 100,000 characters.
+
+    Returns:
+        The spec it describes.
+
+    Raises:
+        TypeError: ``text`` is not a string.
+        ValueError: text that is not an expression, that uses anything else than the above (an unknown name, a
+            call of a function, ``*args``), that describes a value rather than a spec, or whose spec refuses its
+            arguments; the message names the column.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.from_expression("Mixture([Uniform(5, 10), Zeros()], [0.5, 0.5])")
+        Mixture(components=(Uniform(low=5.0, high=10.0), Zeros()), weights=(0.5, 0.5))
+        >>> ui.from_expression("XavierUniform")
+        XavierUniform(gain=1.0)
     """
     import ast
     if not isinstance(text, str):

@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no runtime import of typing
-    from typing import Any, ClassVar, Sequence, TypeVar
+    from typing import Any, Callable, ClassVar, Sequence, TypeVar
 
     #: any spec class: ``register`` gives back the class it was given, constructor and all, to a type checker
     S = TypeVar("S", bound="Spec")
+    #: a compiled ``Scaled`` expression: the names' values -> the factor
+    _Expr = Callable[[dict[str, float]], float]
 
 from . import _validate as v
 from ._record import Record
@@ -32,8 +34,32 @@ _REGISTRY: dict[str, type["Spec"]] = {}
 
 
 def register(cls: type[S]) -> type[S]:
-    """Add a spec class to the registry that ``from_dict`` and ``from_expression`` read names from; returns the
-    class itself, so it works as a decorator."""
+    """Add a spec class to the registry that ``from_dict`` and ``from_expression`` read names from.
+
+    A registered class is saved by its name (``spec.to_dict()``, ``spec.to_json()``), loaded back by it
+    (``ui.from_dict``, ``ui.from_json``, MXNet's and Keras's saved initializers) and written by it in
+    ``ui.from_expression`` text. Every catalog spec is registered; a spec of your own needs ``@ui.register`` to be
+    saved and loaded. Registering the same class again changes nothing.
+
+    Args:
+        cls: a subclass of ``ui.Spec``; its ``__name__`` is its registered name.
+
+    Returns:
+        The class itself, so ``register`` works as a class decorator (a type checker keeps its constructor).
+
+    Raises:
+        ValueError: another class is already registered under the same name.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.register(ui.Normal) is ui.Normal  # already registered: the same class again is accepted
+        True
+        >>> class Normal(ui.Spec):
+        ...     pass
+        >>> ui.register(Normal)
+        Traceback (most recent call last):
+        ValueError: a spec named 'Normal' is already registered
+    """
     name = cls.__name__
     if name in _REGISTRY and _REGISTRY[name] is not cls:
         raise ValueError(f"a spec named {name!r} is already registered")
@@ -46,7 +72,27 @@ def registered() -> dict[str, type["Spec"]]:
 
 
 class Spec(Record):
-    """Base of every initializer spec."""
+    """Base of every initializer spec: a frozen, hashable value that names one law.
+
+    A spec is validated when it is constructed, compares and hashes by its type and fields, and its ``repr``
+    evaluates back to an equal spec (``ui.from_expression``). ``spec.lower(info)`` turns it into the primitive
+    draw for one tensor (``ui.lower`` for a shape); ``to_dict``/``to_json`` save it and ``ui.from_dict``/
+    ``ui.from_json`` load it; ``to_torch``, ``to_flax``, ``to_keras``, ``to_mxnet`` and ``to_equinox`` make each
+    framework's native initializer from it. A spec of your own subclasses ``Spec``, declares its fields as annotated
+    class attributes (as a dataclass), defines ``lower`` and is added with ``ui.register``.
+
+    ``Spec`` itself has no fields and is not constructed: every catalog class below is a spec.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> spec = ui.Normal(std=0.02)
+        >>> isinstance(spec, ui.Spec), spec == ui.Normal(0.0, 0.02), hash(spec) == hash(ui.Normal(0.0, 0.02))
+        (True, True, True)
+        >>> spec.to_json()
+        '{"type": "Normal", "mean": 0.0, "std": 0.02}'
+        >>> ui.from_json(spec.to_json()) == spec
+        True
+    """
 
     #: True when the spec lowers to an elementwise draw (may be a component of Mixture/Affine).
     elementwise: ClassVar[bool] = True
@@ -63,18 +109,20 @@ class Spec(Record):
         """Whether lowering reads the layer's depth (``l``, ``L``): a ``Scaled`` expression does, and so does a
         spec made of one. A plan lowers a spec that does not once for every layer of the same shape."""
         for name in self._spec_fields:
-            value = getattr(self, name)
+            value: Spec | tuple[Spec, ...] = getattr(self, name)
             if any(part.uses_depth for part in (value if isinstance(value, tuple) else (value,))):
                 return True
         return False
 
     def to_dict(self) -> dict[str, Any]:
+        """The spec as a plain JSON-safe dict, ``{"type": name, field: value, ...}``; ``ui.from_dict`` reads it."""
         out: dict[str, Any] = {"type": type(self).__name__}
         for name in self._fields:
             out[name] = _plain(getattr(self, name))
         return out
 
     def to_json(self) -> str:
+        """The spec as a JSON string (``to_dict`` dumped); ``ui.from_json`` reads it."""
         import json
         return json.dumps(self.to_dict(), allow_nan=False)
 
@@ -116,13 +164,14 @@ class Spec(Record):
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Spec):
-        return value.to_dict()
-    if isinstance(value, tuple):
-        return [_plain(x) for x in value]
-    if isinstance(value, Layout):
-        return value.name
-    return value
+    field: Spec | tuple[Any, ...] | Layout | str | float | None = value
+    if isinstance(field, Spec):
+        return field.to_dict()
+    if isinstance(field, tuple):
+        return [_plain(x) for x in field]
+    if isinstance(field, Layout):
+        return field.name
+    return field
 
 
 def _set(obj: Any, name: str, value: Any) -> None:
@@ -131,7 +180,34 @@ def _set(obj: Any, name: str, value: Any) -> None:
 
 def lower(spec: Spec, shape: Sequence[int], layout: LayoutLike = "torch",
           layer_fans: Sequence[int] | None = None) -> D.Draw:
-    """The primitive draw that ``spec`` makes for a tensor of ``shape`` stored in ``layout``."""
+    """The primitive draw that ``spec`` makes for a tensor of ``shape`` stored in ``layout``.
+
+    Lowering is the one place where fans, gains and bounds are computed: ``lower`` shows the exact law a spec means
+    for one tensor, the law every framework's initializer then draws from.
+
+    Args:
+        spec: any catalog spec.
+        shape: the tensor's shape, in ``layout``'s axis order.
+        layout: a layout name (``ui.LAYOUTS``: "torch", "keras", "flax", ...) or a ``ui.Layout``; it decides which
+            axes are the fans.
+        layer_fans: the layer's (fan_in, fan_out) when they are not the tensor's own (a bias), else None.
+
+    Returns:
+        The draw (``unifiedinit.draws``): a frozen record such as ``Uniform(low, high)``, ``Normal(mean, std)`` or
+        ``Orthogonal(gain, out_axis)``.
+
+    Raises:
+        TypeError: ``spec`` is not a spec, or ``shape`` is not a sequence of integers >= 0.
+        ValueError: an unknown layout, ``layer_fans`` that are not two integers >= 1, or a spec that does not apply
+            to the shape (a fan-based spec on a vector without ``layer_fans``, an orthogonal matrix of a vector...).
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.lower(ui.KaimingUniform(a=5 ** 0.5), (128, 64))  # torch's default nn.Linear(64, 128) weight
+        Uniform(low=-0.125, high=0.125)
+        >>> ui.lower(ui.LecunUniform(), (3, 3, 16, 32), layout="keras")  # fan_in = 3 * 3 * 16
+        Uniform(low=-0.14433756729740643, high=0.14433756729740643)
+    """
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
     return spec.lower(TensorInfo.make(shape, layout, layer_fans))
@@ -141,8 +217,29 @@ def lower(spec: Spec, shape: Sequence[int], layout: LayoutLike = "torch",
 
 @register
 class Constant(Spec):
-    """``value`` everywhere; or an array ``value`` broadcast to the tensor's shape (NumPy's rules, MXNet's
-    ``Constant`` with an array), written in the tensor's own axis order."""
+    """A constant: ``value`` in every entry, or an array ``value`` broadcast to the tensor's shape.
+
+    A number is torch's ``constant_``, Keras's ``Constant`` and JAX's ``constant``. An array is broadcast by NumPy's
+    rules (MXNet's ``Constant`` with an array), written in the tensor's own axis order. Determined (no randomness),
+    so integer tensors take it. A number is elementwise (a component of ``Mixture``, the base of ``Affine``); an
+    array is not.
+
+    Args:
+        value: a finite real number (not a bool), or a non-empty rectangular array of finite numbers (nested lists
+            or tuples, an ndarray, a tensor), stored as nested tuples of floats.
+
+    Raises:
+        TypeError: ``value`` is not a number or an array of numbers, or is an empty array.
+        ValueError: a value that is not finite, or an array with ragged rows; when lowered, an array that does not
+            broadcast to the tensor's shape.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.Constant(0.5)
+        Constant(value=0.5)
+        >>> ui.sample(ui.Constant([1.0, 2.0]), (2, 2)).tolist()  # broadcast along the last axis
+        [[1.0, 2.0], [1.0, 2.0]]
+    """
     value: Any
 
     @property
@@ -163,7 +260,7 @@ class Constant(Spec):
         _set(self, "value", v.real(type(self).__name__, "value", value))
 
     def lower(self, info: TensorInfo) -> D.Draw:
-        if not isinstance(self.value, tuple):
+        if self.elementwise:  # a number
             return D.Constant(self.value)
         import numpy as np
         values = np.asarray(_flatten(self.value), dtype=np.float64).reshape(_shape_of(self.value, "Constant"))
@@ -179,8 +276,14 @@ class Constant(Spec):
 class Zeros(Spec):
     """0 in every entry (torch's ``zeros_``, Keras's and Flax's ``zeros``); determined, so integer tensors take it.
 
-    >>> Zeros().lower(TensorInfo.make((2, 3)))
-    Constant(value=0.0)
+    ``Zeros`` has no fields: the usual spec of a bias and of a norm layer's shift.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.Zeros().lower(ui.TensorInfo.make((2, 3)))
+        Constant(value=0.0)
+        >>> ui.sample(ui.Zeros(), (3,), dtype="int32").tolist()
+        [0, 0, 0]
     """
 
     def lower(self, info: TensorInfo) -> D.Draw:
@@ -191,8 +294,14 @@ class Zeros(Spec):
 class Ones(Spec):
     """1 in every entry (torch's ``ones_``; the scale of a norm layer in every framework's default).
 
-    >>> Ones().lower(TensorInfo.make((4,)))
-    Constant(value=1.0)
+    ``Ones`` has no fields; determined, so integer tensors take it.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.Ones().lower(ui.TensorInfo.make((4,)))
+        Constant(value=1.0)
+        >>> ui.sample(ui.Ones(), (2, 2)).tolist()
+        [[1.0, 1.0], [1.0, 1.0]]
     """
 
     def lower(self, info: TensorInfo) -> D.Draw:
@@ -201,7 +310,26 @@ class Ones(Spec):
 
 @register
 class Uniform(Spec):
-    """U[low, high); torch's default [0, 1)."""
+    """U[low, high): each entry uniform on the half-open interval; the defaults are torch's ``uniform_``, [0, 1).
+
+    Keras's ``RandomUniform(minval, maxval)`` is U[minval, maxval); JAX's ``uniform(scale)`` is U[0, scale).
+
+    Args:
+        low: the lower bound, a finite real number (default 0.0).
+        high: the upper bound, a finite real number > ``low`` (default 1.0).
+
+    Raises:
+        TypeError: a bound that is not a real number (a bool, a string).
+        ValueError: a bound that is not finite, or ``low >= high`` (use ``Constant`` for a single value).
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.Uniform(-0.1, 0.1)
+        Uniform(low=-0.1, high=0.1)
+        >>> x = ui.sample(ui.Uniform(-0.1, 0.1), (64, 32), seed=0)
+        >>> x.shape, x.dtype.name, bool(abs(x).max() <= 0.1)
+        ((64, 32), 'float32', True)
+    """
     low: float = 0.0
     high: float = 1.0
 
@@ -217,7 +345,26 @@ class Uniform(Spec):
 
 @register
 class Normal(Spec):
-    """N(mean, std^2), untruncated."""
+    """N(mean, std^2), untruncated: torch's ``normal_``, Keras's ``RandomNormal``, JAX's ``normal(stddev)``.
+
+    The usual transformer init is ``Normal(std=0.02)`` (GPT-2, BERT: ``initializer_range``).
+
+    Args:
+        mean: the mean, a finite real number (default 0.0).
+        std: the standard deviation, a finite real number > 0 (default 1.0; use ``Constant(mean)`` for std 0).
+
+    Raises:
+        TypeError: a parameter that is not a real number (a bool, a string).
+        ValueError: a parameter that is not finite, or ``std <= 0``.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.Normal(std=0.02)
+        Normal(mean=0.0, std=0.02)
+        >>> x = ui.sample(ui.Normal(std=0.02), (768, 768), seed=0)
+        >>> x.shape, x.dtype.name
+        ((768, 768), 'float32')
+    """
     mean: float = 0.0
     std: float = 1.0
 
@@ -232,8 +379,31 @@ class Normal(Spec):
 
 @register
 class TruncatedNormal(Spec):
-    """N(mean, std^2) cut to [low, high]: absolute bounds and no correction, as torch's trunc_normal_
-    (std=1 on [-2, 2] samples with std 0.8796)."""
+    """N(mean, std^2) cut to [low, high]: absolute bounds and no correction, as torch's ``trunc_normal_``.
+
+    ``std`` is the std of the normal before the cut, so the sample's own std is smaller (std=1 on [-2, 2] samples
+    with std 0.8796). Keras's ``TruncatedNormal(mean, stddev)`` is ``TruncatedNormal(mean, stddev, mean - 2 stddev,
+    mean + 2 stddev)``; the truncated normals of ``VarianceScaling`` correct the std instead.
+
+    Args:
+        mean: the mean of the normal, a finite real number (default 0.0).
+        std: the std of the normal before the cut, a finite real number > 0 (default 1.0).
+        low: the lower bound, absolute (not in std units), a finite real number (default -2.0).
+        high: the upper bound, absolute, a finite real number > ``low`` (default 2.0).
+
+    Raises:
+        TypeError: a parameter that is not a real number.
+        ValueError: a parameter that is not finite, ``std <= 0``, ``low >= high``, or a window [low, high] more than
+            37 std from the mean on one side (it holds no double-precision probability).
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> spec = ui.TruncatedNormal(std=0.02, low=-0.04, high=0.04)
+        >>> spec
+        TruncatedNormal(mean=0.0, std=0.02, low=-0.04, high=0.04)
+        >>> bool(abs(ui.sample(spec, (256, 256), seed=0)).max() <= 0.04)
+        True
+    """
     mean: float = 0.0
     std: float = 1.0
     low: float = -2.0
@@ -277,11 +447,32 @@ def _variance_scaled(scale: float, mode: str, distribution: str, info: TensorInf
 
 @register
 class VarianceScaling(Spec):
-    """Var = scale / fan, as jax.nn.initializers.variance_scaling and Keras's VarianceScaling.
+    """Var = scale / fan, as ``jax.nn.initializers.variance_scaling`` and Keras's ``VarianceScaling``.
 
-    mode: fan_in | fan_out | fan_avg | fan_geo_avg. distribution: uniform (U[-sqrt(3 var), sqrt(3 var)]),
-    normal (untruncated N(0, var)), truncated_normal (sigma = sqrt(var) / 0.8796..., cut at +-2 sigma, so the
-    sample std is sqrt(var)). Keras's distribution="normal" is truncated: it is "truncated_normal" here.
+    The family that every fan-based initializer belongs to: Glorot/Xavier is (1, fan_avg), He/Kaiming (2, fan_in),
+    LeCun (1, fan_in). fan is read from the tensor's layout (``ui.fans``), or from ``layer_fans`` for a tensor
+    under 2-D. distribution: uniform (U[-sqrt(3 var), sqrt(3 var)]), normal (untruncated N(0, var)),
+    truncated_normal (sigma = sqrt(var) / 0.8796..., cut at +-2 sigma, so the sample std is sqrt(var)). Keras's
+    distribution="normal" is truncated: it is "truncated_normal" here (Keras's "untruncated_normal" is "normal").
+
+    Args:
+        scale: the variance's numerator, a finite real number > 0 (default 1.0).
+        mode: which fan divides it: "fan_in" (default), "fan_out", "fan_avg" ((fan_in + fan_out) / 2) or
+            "fan_geo_avg" (sqrt(fan_in x fan_out)).
+        distribution: "truncated_normal" (default), "normal" or "uniform".
+
+    Raises:
+        TypeError: ``scale`` is not a real number.
+        ValueError: ``scale`` not finite or <= 0, an unknown ``mode`` or ``distribution``; when lowered, a tensor
+            under 2-D without layer fans, or a zero fan.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> he = ui.VarianceScaling(2.0, "fan_in", "normal")
+        >>> he
+        VarianceScaling(scale=2.0, mode='fan_in', distribution='normal')
+        >>> ui.lower(he, (128, 64))  # torch layout (out, in): fan_in = 64, std = sqrt(2 / 64)
+        Normal(mean=0.0, std=0.1767766952966369)
     """
     fan_based: ClassVar[bool] = True
     scale: float = 1.0
@@ -300,7 +491,25 @@ class VarianceScaling(Spec):
 
 @register
 class XavierUniform(Spec):
-    """torch xavier_uniform_: U[-a, a], a = gain * sqrt(6 / (fan_in + fan_out)) = VS(gain^2, fan_avg, uniform)."""
+    """torch's ``xavier_uniform_``: U[-a, a], a = gain * sqrt(6 / (fan_in + fan_out)) = VS(gain^2, fan_avg, uniform).
+
+    Keras's and JAX's ``glorot_uniform`` with gain 1; ``ui.GlorotUniform`` is this same class under their name.
+
+    Args:
+        gain: the multiplier of the bound, a finite real number > 0 (default 1.0; ``ui.calculate_gain`` gives
+            torch's recommended gain per nonlinearity).
+
+    Raises:
+        TypeError: ``gain`` is not a real number.
+        ValueError: ``gain`` not finite or <= 0; when lowered, a tensor under 2-D without layer fans.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.GlorotUniform is ui.XavierUniform
+        True
+        >>> ui.lower(ui.XavierUniform(), (128, 64))  # a = sqrt(6 / (64 + 128))
+        Uniform(low=-0.1767766952966369, high=0.1767766952966369)
+    """
     fan_based: ClassVar[bool] = True
     gain: float = 1.0
 
@@ -316,8 +525,22 @@ GlorotUniform = XavierUniform
 
 @register
 class XavierNormal(Spec):
-    """torch xavier_normal_: untruncated N(0, gain^2 * 2 / (fan_in + fan_out)). Keras's GlorotNormal is
-    truncated and is not this: it is VarianceScaling(1, "fan_avg", "truncated_normal")."""
+    """torch's ``xavier_normal_``: untruncated N(0, gain^2 * 2 / (fan_in + fan_out)).
+
+    Keras's GlorotNormal is truncated and is not this: it is ``VarianceScaling(1, "fan_avg", "truncated_normal")``.
+
+    Args:
+        gain: the multiplier of the std, a finite real number > 0 (default 1.0).
+
+    Raises:
+        TypeError: ``gain`` is not a real number.
+        ValueError: ``gain`` not finite or <= 0; when lowered, a tensor under 2-D without layer fans.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.lower(ui.XavierNormal(), (128, 64))  # std = sqrt(2 / (64 + 128))
+        Normal(mean=0.0, std=0.10206207261596575)
+    """
     fan_based: ClassVar[bool] = True
     gain: float = 1.0
 
@@ -351,21 +574,74 @@ class _Kaiming(Spec):
 
 @register
 class KaimingUniform(_Kaiming):
-    """torch kaiming_uniform_: U[-b, b], b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
-    With the defaults (leaky_relu, a=0) gain = sqrt(2): Keras's HeUniform."""
+    """torch's ``kaiming_uniform_``: U[-b, b], b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
+
+    With the defaults (leaky_relu, a=0) gain = sqrt(2): Keras's HeUniform. ``KaimingUniform(a=math.sqrt(5))`` is the
+    weight of torch's default ``nn.Linear`` and ``nn.Conv*d``: U[-1/sqrt(fan_in), 1/sqrt(fan_in)].
+
+    Args:
+        a: the negative slope of the rectifier after the layer, a finite real number (default 0.0); read only for
+            ``nonlinearity="leaky_relu"``.
+        mode: "fan_in" (default: preserves the forward pass's variance) or "fan_out" (the backward pass's).
+        nonlinearity: a name ``ui.calculate_gain`` knows: "linear", "conv1d", "conv2d", "conv3d",
+            "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu"
+            (default) or "selu".
+
+    Raises:
+        TypeError: ``a`` is not a real number.
+        ValueError: ``a`` not finite, an unknown ``mode`` or ``nonlinearity``; when lowered, a tensor under 2-D
+            without layer fans.
+
+    Example:
+        >>> import math
+        >>> import unifiedinit as ui
+        >>> ui.lower(ui.KaimingUniform(a=math.sqrt(5)), (128, 64))  # torch's nn.Linear(64, 128).weight
+        Uniform(low=-0.125, high=0.125)
+    """
     _distribution: ClassVar[str] = "uniform"
 
 
 @register
 class KaimingNormal(_Kaiming):
-    """torch kaiming_normal_: untruncated N(0, gain^2 / fan). Keras's and JAX's he_normal are truncated and
-    are not this: they are VarianceScaling(2, "fan_in", "truncated_normal")."""
+    """torch's ``kaiming_normal_``: untruncated N(0, gain^2 / fan), gain = calculate_gain(nonlinearity, a).
+
+    Keras's and JAX's he_normal are truncated and are not this: they are
+    ``VarianceScaling(2, "fan_in", "truncated_normal")``.
+
+    Args:
+        a: the negative slope of the rectifier after the layer, a finite real number (default 0.0); read only for
+            ``nonlinearity="leaky_relu"``.
+        mode: "fan_in" (default) or "fan_out".
+        nonlinearity: a name ``ui.calculate_gain`` knows ("relu", "leaky_relu" (default), "tanh", "linear", ...).
+
+    Raises:
+        TypeError: ``a`` is not a real number.
+        ValueError: ``a`` not finite, an unknown ``mode`` or ``nonlinearity``; when lowered, a tensor under 2-D
+            without layer fans.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> spec = ui.KaimingNormal(mode="fan_out", nonlinearity="relu")
+        >>> ui.lower(spec, (128, 64, 3, 3))  # a torch Conv2d weight: fan_out = 128 * 3 * 3, std = sqrt(2 / 1152)
+        Normal(mean=0.0, std=0.04166666666666667)
+    """
     _distribution: ClassVar[str] = "normal"
 
 
 @register
 class LecunUniform(Spec):
-    """VarianceScaling(1, fan_in, uniform): U[-sqrt(3 / fan_in), sqrt(3 / fan_in)]."""
+    """LeCun uniform, ``VarianceScaling(1, "fan_in", "uniform")``: U[-sqrt(3 / fan_in), sqrt(3 / fan_in)].
+
+    Keras's ``LecunUniform`` and JAX's ``lecun_uniform``. ``LecunUniform`` has no fields.
+
+    Raises:
+        ValueError: when lowered, a tensor under 2-D without layer fans.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.lower(ui.LecunUniform(), (128, 48))  # fan_in = 48
+        Uniform(low=-0.25, high=0.25)
+    """
     fan_based: ClassVar[bool] = True
 
     def lower(self, info: TensorInfo) -> D.Draw:
@@ -374,7 +650,20 @@ class LecunUniform(Spec):
 
 @register
 class LecunNormal(Spec):
-    """VarianceScaling(1, fan_in, truncated_normal), truncated as in JAX, Flax and Keras."""
+    """LeCun normal, ``VarianceScaling(1, "fan_in", "truncated_normal")``, truncated as in JAX, Flax and Keras.
+
+    The sample's std is 1 / sqrt(fan_in): the normal is cut at +-2 sigma with sigma = 1 / (0.8796 sqrt(fan_in)).
+    The default kernel init of Flax's ``Dense`` and ``Conv``. ``LecunNormal`` has no fields.
+
+    Raises:
+        ValueError: when lowered, a tensor under 2-D without layer fans.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> x = ui.sample(ui.LecunNormal(), (512, 256), seed=0)  # fan_in = 256: std 1 / 16
+        >>> round(float(x.std()), 3)
+        0.062
+    """
     fan_based: ClassVar[bool] = True
 
     def lower(self, info: TensorInfo) -> D.Draw:
@@ -401,8 +690,27 @@ def _axis(name: str, info: TensorInfo, which: str) -> int:
 
 @register
 class Orthogonal(Spec):
-    """gain x a (semi-)orthogonal matrix: the output axis against all the others flattened, Haar-distributed
-    (QR of a Gaussian matrix with the signs of diag(R)), as torch's orthogonal_ and JAX's orthogonal."""
+    """gain x a (semi-)orthogonal matrix, Haar-distributed, as torch's ``orthogonal_`` and JAX's ``orthogonal``.
+
+    The matrix is the layout's output axis against all the other axes flattened; it is drawn as the QR of a Gaussian
+    matrix with the signs of diag(R), so it is uniform over the orthogonal matrices (Haar). Its rows are
+    orthonormal when there are fewer outputs than inputs, its columns otherwise. Not elementwise: it cannot be a
+    component of ``Mixture`` or the base of ``Affine``.
+
+    Args:
+        gain: the matrix's multiplier, a finite real number > 0 (default 1.0).
+
+    Raises:
+        TypeError: ``gain`` is not a real number.
+        ValueError: ``gain`` not finite or <= 0; when lowered, a tensor under 2-D or with a zero dimension.
+
+    Example:
+        >>> import numpy as np
+        >>> import unifiedinit as ui
+        >>> w = ui.sample(ui.Orthogonal(), (4, 8), seed=0)  # torch layout: 4 outputs, orthonormal rows
+        >>> bool(np.allclose(w @ w.T, np.eye(4), atol=1e-6))
+        True
+    """
     elementwise: ClassVar[bool] = False
     gain: float = 1.0
 
@@ -420,10 +728,29 @@ class Orthogonal(Spec):
 
 @register
 class DeltaOrthogonal(Spec):
-    """The orthogonal delta kernel (Xiao et al. 2018; JAX's ``delta_orthogonal``): a 3-, 4- or 5-D convolution
-    kernel that is zero except at the centre of its spatial axes ((k - 1) // 2 on each), where it is ``gain`` x a
-    Haar-random matrix with orthonormal columns (output channels x input channels; needs in <= out). With it a
-    deep CNN starts as an orthogonal map of its input's centre pixel."""
+    """The orthogonal delta kernel (Xiao et al. 2018; JAX's ``delta_orthogonal``) of a convolution.
+
+    A 3-, 4- or 5-D convolution kernel that is zero except at the centre of its spatial axes ((k - 1) // 2 on
+    each), where it is ``gain`` x a Haar-random matrix with orthonormal columns (output channels x input channels;
+    needs in <= out). With it a deep CNN starts as an orthogonal map of its input's centre pixel.
+
+    Args:
+        gain: the matrix's multiplier, a finite real number > 0 (default 1.0).
+
+    Raises:
+        TypeError: ``gain`` is not a real number.
+        ValueError: ``gain`` not finite or <= 0; when lowered, a tensor that is not 3-, 4- or 5-D, more input than
+            output channels, or a zero dimension.
+
+    Example:
+        >>> import numpy as np
+        >>> import unifiedinit as ui
+        >>> k = ui.sample(ui.DeltaOrthogonal(), (8, 4, 3, 3), seed=0)  # a torch Conv2d(4, 8, 3) weight
+        >>> np.argwhere(abs(k).sum(axis=(0, 1)) > 0).tolist()  # only the centre tap is non-zero
+        [[1, 1]]
+        >>> bool(np.allclose(k[:, :, 1, 1].T @ k[:, :, 1, 1], np.eye(4), atol=1e-6))
+        True
+    """
     elementwise: ClassVar[bool] = False
     gain: float = 1.0
 
@@ -446,10 +773,26 @@ class DeltaOrthogonal(Spec):
 @register
 class Hadamard(Spec):
     """ZerO initialization (Zhao et al. 2022, algorithm 1): only zeros, ones and Hadamard signs, no randomness.
+
     A dense weight with m outputs and n inputs is the partial identity when m <= n; when m > n it is ``gain`` x
     the first m rows and n columns of the orthonormal Sylvester-Hadamard matrix H_p / sqrt(p), p = 2^ceil(log2 m)
     (the ZerO authors' ``ZerO_Init_on_matrix``). A 3-, 4- or 5-D convolution kernel holds that matrix (output x
-    input channels) at the centre of its spatial axes (k // 2, as torch's dirac_) and zeros elsewhere."""
+    input channels) at the centre of its spatial axes (k // 2, as torch's dirac_) and zeros elsewhere.
+
+    Args:
+        gain: the Hadamard block's multiplier, a finite real number (default 1.0).
+
+    Raises:
+        TypeError: ``gain`` is not a real number.
+        ValueError: ``gain`` not finite; when lowered, a tensor that is not 2- to 5-D.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.sample(ui.Hadamard(), (2, 3)).tolist()  # m <= n: the partial identity
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+        >>> ui.sample(ui.Hadamard(), (4, 2)).tolist()  # m > n: H_4 / 2, its first 2 columns
+        [[0.5, 0.5], [0.5, -0.5], [0.5, 0.5], [0.5, -0.5]]
+    """
     elementwise: ClassVar[bool] = False
     gain: float = 1.0
 
@@ -463,9 +806,21 @@ class Hadamard(Spec):
 
 @register
 class Bilinear(Spec):
-    """The bilinear upsampling kernel (MXNet's ``Bilinear``; FCN's deconvolution weights): for a kernel with spatial
-    axes (..., kh, kw) in its layout, entry (y, x) is (1 - |x / f - c|)(1 - |y / f - c|) with f = ceil(kw / 2),
-    c = (2f - 1 - f mod 2) / (2f), the same in every channel pair. Determined."""
+    """The bilinear upsampling kernel (MXNet's ``Bilinear``; FCN's deconvolution weights) of a 2-D convolution.
+
+    For a kernel with spatial axes (..., kh, kw) in its layout, entry (y, x) is (1 - |x / f - c|)(1 - |y / f - c|)
+    with f = ceil(kw / 2), c = (2f - 1 - f mod 2) / (2f), the same in every channel pair. Determined.
+    ``Bilinear`` has no fields.
+
+    Raises:
+        ValueError: when lowered, a tensor that is not 4-D, or a layout without two spatial axes.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> k = ui.sample(ui.Bilinear(), (1, 1, 4, 4))  # a 2x upsampling kernel
+        >>> k[0, 0, 0].tolist(), k[0, 0, 1].tolist()
+        ([0.0625, 0.1875, 0.1875, 0.0625], [0.1875, 0.5625, 0.5625, 0.1875])
+    """
     elementwise: ClassVar[bool] = False
 
     def lower(self, info: TensorInfo) -> D.Draw:
@@ -473,11 +828,11 @@ class Bilinear(Spec):
         _, _, rf = info.layout.resolve(4)
         if len(rf) != 2:
             raise ValueError(f"Bilinear: layout {info.layout.name!r} has no two spatial axes")
-        kh, kw = info.shape[rf[0]], info.shape[rf[1]]
+        kw = info.shape[rf[1]]
         f = math.ceil(kw / 2.0)
         c = (2 * f - 1 - f % 2) / (2.0 * f)
         import itertools
-        values = []
+        values: list[float] = []
         for index in itertools.product(*(range(n) for n in info.shape)):
             y, x = index[rf[0]], index[rf[1]]
             values.append((1 - abs(x / f - c)) * (1 - abs(y / f - c)))
@@ -486,8 +841,22 @@ class Bilinear(Spec):
 
 @register
 class Eye(Spec):
-    """``gain`` times the identity matrix (torch's eye_ with gain 1, Keras's Identity(gain)): 2-D tensors only, ones
-    at [i, i] for i < min(shape)."""
+    """``gain`` times the identity matrix (torch's ``eye_`` with gain 1, Keras's ``Identity(gain)``).
+
+    2-D tensors only: ``gain`` at [i, i] for i < min(shape), zeros elsewhere. Determined.
+
+    Args:
+        gain: the diagonal's value, a finite real number (default 1.0).
+
+    Raises:
+        TypeError: ``gain`` is not a real number.
+        ValueError: ``gain`` not finite; when lowered, a tensor that is not 2-D.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> ui.sample(ui.Eye(2.0), (2, 3)).tolist()
+        [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]
+    """
     elementwise: ClassVar[bool] = False
     gain: float = 1.0
 
@@ -501,9 +870,25 @@ class Eye(Spec):
 
 @register
 class Dirac(Spec):
-    """Identity convolution (torch's dirac_): 3-, 4- or 5-D kernels, centre k // 2 on each spatial axis
-    (JAX's delta_orthogonal centres at (k - 1) // 2, which differs for even k). ``groups`` must divide
-    the output channels."""
+    """Identity convolution (torch's ``dirac_``): the kernel that passes its input through, for 3-, 4- or 5-D kernels.
+
+    Output channel i (within each group) is 1 at input channel i and the centre k // 2 of each spatial axis, zero
+    elsewhere (JAX's delta_orthogonal centres at (k - 1) // 2, which differs for even k). Determined.
+
+    Args:
+        groups: the convolution's groups, an int >= 1 (default 1) that divides the output channels.
+
+    Raises:
+        TypeError: ``groups`` is not an integer.
+        ValueError: ``groups`` < 1; when lowered, a tensor that is not 3-, 4- or 5-D, or ``groups`` that does not
+            divide its output channels.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> k = ui.sample(ui.Dirac(), (2, 2, 3))  # a torch Conv1d(2, 2, 3) weight
+        >>> k[:, :, 1].tolist(), float(abs(k).sum())  # the identity at the centre tap, and nothing else
+        ([[1.0, 0.0], [0.0, 1.0]], 2.0)
+    """
     elementwise: ClassVar[bool] = False
     groups: int = 1
 
@@ -521,8 +906,25 @@ class Dirac(Spec):
 
 @register
 class Sparse(Spec):
-    """torch's sparse_: 2-D only; N(0, std^2) with ceil(sparsity x rows) zeros in every column, where rows
-    run along the output axis."""
+    """torch's ``sparse_``: N(0, std^2) with ceil(sparsity x rows) zeros in every column (2-D tensors only).
+
+    Rows run along the layout's output axis: in each column (one input), a random ceil(sparsity x rows) of the
+    entries are zero (Martens 2010).
+
+    Args:
+        sparsity: the fraction of each column set to zero, a real number in [0, 1).
+        std: the std of the non-zero entries, a finite real number > 0 (default 0.01).
+
+    Raises:
+        TypeError: a parameter that is not a real number.
+        ValueError: ``sparsity`` outside [0, 1), ``std`` not finite or <= 0; when lowered, a tensor that is not 2-D.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> w = ui.sample(ui.Sparse(0.5, std=0.01), (4, 3), seed=0)
+        >>> (w == 0).sum(axis=0).tolist()  # ceil(0.5 x 4) zeros in every column
+        [2, 2, 2]
+    """
     elementwise: ClassVar[bool] = False
     sparsity: float
     std: float = 0.01
@@ -540,16 +942,18 @@ class Sparse(Spec):
         return D.Sparse(self.sparsity, self.std, info.layout.out_axis(2))
 
 
-def _nested_tuple(value: Any, where: str, owner: str = "FromArray") -> Any:
+def _nested_tuple(value: Any, where: str, owner: str = "FromArray") -> tuple[Any, ...] | float:
     """Nested tuples of floats (a float for a scalar)."""
-    if hasattr(value, "tolist") and not isinstance(value, (list, tuple)):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
-        return tuple(_nested_tuple(x, where, owner) for x in value)
-    return v.real(owner, where, value)
+    items: Sequence[Any] | float = value
+    tolist = None if isinstance(items, (list, tuple)) else getattr(items, "tolist", None)  # an ndarray, a tensor
+    if tolist is not None:
+        items = tolist()
+    if isinstance(items, (list, tuple)):
+        return tuple(_nested_tuple(x, where, owner) for x in items)
+    return v.real(owner, where, items)
 
 
-def _shape_of(values: Any, owner: str = "FromArray") -> tuple[int, ...]:
+def _shape_of(values: tuple[Any, ...] | float, owner: str = "FromArray") -> tuple[int, ...]:
     if isinstance(values, tuple):
         inner = {_shape_of(x, owner) for x in values}
         if len(inner) > 1:
@@ -560,7 +964,7 @@ def _shape_of(values: Any, owner: str = "FromArray") -> tuple[int, ...]:
     return ()
 
 
-def _flatten(values: Any) -> list[float]:
+def _flatten(values: tuple[Any, ...] | float) -> list[float]:
     if isinstance(values, tuple):
         return [x for item in values for x in _flatten(item)]
     return [values]
@@ -568,9 +972,30 @@ def _flatten(values: Any) -> list[float]:
 
 @register
 class FromArray(Spec):
-    """Given values. ``layout`` names the layout the values are written in (for example "torch": a torch
-    Linear weight (out, in)); applied to a tensor of another layout they are moved there (a Keras Dense
-    kernel (in, out) receives the transpose). With layout=None the values must already have the tensor's shape."""
+    """Given values: an array written once, moved to each framework's layout.
+
+    ``layout`` names the layout the values are written in (for example "torch": a torch Linear weight (out, in));
+    applied to a tensor of another layout they are moved there (a Keras Dense kernel (in, out) receives the
+    transpose). With layout=None the values must already have the tensor's shape. Determined.
+
+    Args:
+        values: a non-empty rectangular array of finite numbers (nested lists or tuples, an ndarray, a tensor),
+            stored as nested tuples of floats.
+        layout: the name of a registered layout the values are written in (``ui.LAYOUTS``), or None (default):
+            the tensor's own.
+
+    Raises:
+        TypeError: ``values`` is not a non-empty array of numbers (one number: use ``Constant``), or ``layout`` is
+            not a string or None.
+        ValueError: values that are not finite, ragged rows, an unknown ``layout``; when lowered, values whose
+            shape (moved to the tensor's layout) is not the tensor's.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> spec = ui.FromArray([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], layout="torch")  # a Linear(3, 2) weight
+        >>> ui.sample(spec, (3, 2), layout="keras").tolist()  # the Keras Dense(2) kernel on 3 inputs
+        [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]]
+    """
     elementwise: ClassVar[bool] = False
     values: Any
     layout: str | None = None
@@ -617,6 +1042,24 @@ class Mixture(Spec):
         Mixture([Uniform(5, 10), Zeros(), Uniform(-10, -5)], [0.25, 0.5, 0.25])
 
     Components are elementwise specs (fan-based ones included: they see the same fans).
+
+    Args:
+        components: a non-empty list of elementwise specs (not ``Orthogonal``, ``Eye``, ``Dirac``, ``Sparse``,
+            arrays...), stored as a tuple.
+        weights: one probability per component, each a finite real number > 0, summing to 1 (within 1e-6);
+            stored as a tuple.
+
+    Raises:
+        TypeError: ``components`` is not a non-empty list of specs, or a weight is not a real number.
+        ValueError: a component that is not elementwise, ``weights`` of another length than ``components``, a weight
+            that is not finite or <= 0, or weights that do not sum to 1.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> spec = ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Uniform(-10, -5)], [0.25, 0.5, 0.25])
+        >>> x = ui.sample(spec, (10000,), seed=0)
+        >>> bool(((x == 0) | ((abs(x) >= 5) & (abs(x) <= 10))).all()), round(float((x == 0).mean()), 2)
+        (True, 0.5)
     """
     components: Sequence[Spec]  # stored as a tuple
     weights: Sequence[float]  # stored as a tuple
@@ -651,7 +1094,27 @@ class Mixture(Spec):
 
 @register
 class Affine(Spec):
-    """scale * x + shift with x from ``base`` (an elementwise spec)."""
+    """scale * x + shift with x from ``base`` (an elementwise spec).
+
+    Moves and stretches any elementwise law: a uniform on another interval, a fan-based law around a non-zero
+    mean, a law with its sign flipped (a negative ``scale``).
+
+    Args:
+        base: an elementwise spec (not ``Orthogonal``, ``Eye``, ``Dirac``, ``Sparse``, arrays...).
+        scale: the multiplier, a finite real number other than 0 (default 1.0; use ``Constant`` for a constant).
+        shift: the offset, a finite real number (default 0.0).
+
+    Raises:
+        TypeError: ``base`` is not a spec, or ``scale`` or ``shift`` is not a real number.
+        ValueError: ``base`` is not elementwise, ``scale`` is 0, or a number is not finite.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> spec = ui.Affine(ui.Uniform(), scale=2.0, shift=-1.0)  # U[-1, 1)
+        >>> x = ui.sample(spec, (1000,), seed=0)
+        >>> bool(x.min() >= -1.0 and x.max() < 1.0)
+        True
+    """
     base: Spec
     scale: float = 1.0
     shift: float = 0.0
@@ -678,11 +1141,31 @@ class Affine(Spec):
 
 @register
 class Rows(Spec):
-    """``base`` for the tensor, with one row drawn from ``fill`` instead: the entries at ``index`` along the
-    layer's input axis (``along="in"``; ``"out"``: its output axis). An embedding's vocabulary is its input axis
-    in every framework, and ``index="padding_idx"`` is the layer's padding row (torch's ``padding_idx``, which
-    torch and Hugging Face zero): ``Rows(Normal(0, 0.02))`` is BERT's word embedding. Where the layer has no
-    padding row, ``"padding_idx"`` leaves ``base`` as it is. ``fill`` is an elementwise spec (default Zeros)."""
+    """``base`` for the tensor, with one row drawn from ``fill`` instead.
+
+    The row is the entries at ``index`` along the layer's input axis (``along="in"``; ``"out"``: its output axis).
+    An embedding's vocabulary is its input axis in every framework, and ``index="padding_idx"`` is the layer's
+    padding row (torch's ``padding_idx``, which torch and Hugging Face zero): ``Rows(Normal(0, 0.02))`` is BERT's
+    word embedding. Where the layer has no padding row, ``"padding_idx"`` leaves ``base`` as it is.
+
+    Args:
+        base: the spec of the tensor (any spec).
+        fill: the spec of the row, an elementwise spec (default ``Zeros()``).
+        index: the row: "padding_idx" (default: the layer's padding row, if it has one) or an int, negative ones
+            counted from the end.
+        along: "in" (default: the layout's input axis) or "out" (its output axis).
+
+    Raises:
+        TypeError: ``base`` or ``fill`` is not a spec, or ``index`` is neither "padding_idx" nor an integer.
+        ValueError: ``fill`` is not elementwise, or ``along`` is neither "in" nor "out"; when lowered, an ``index``
+            outside the axis, or a layout without a single such axis.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> spec = ui.Rows(ui.Ones(), index=0)  # row 0 zero (the default fill), the rest from Ones
+        >>> ui.sample(spec, (3, 2), layout="torch_embedding").tolist()  # (vocabulary, dim): row 0 is a token
+        [[0.0, 0.0], [1.0, 1.0], [1.0, 1.0]]
+    """
     elementwise: ClassVar[bool] = False
     base: Spec
     fill: Spec = Zeros()
@@ -720,11 +1203,30 @@ class Rows(Spec):
 
 @register
 class Blocks(Spec):
-    """The tensor cut into ``len(parts)`` equal blocks along the layer's output axis (``along="out"``; ``"in"``:
-    its input axis; a vector: its only axis), block i from ``parts[i]``: the gates of a recurrent layer stacked
-    as torch, Keras and MXNet stack them, the q, k and v of a fused projection. Each part sees its block as the
-    tensor (its own fans), with the layer's fans where the block has none (a bias). Keras's LSTM bias is
-    ``Blocks([Zeros(), Ones(), Zeros(), Zeros()])`` (gates i, f, c, o: the forget gate's block ones)."""
+    """The tensor cut into ``len(parts)`` equal blocks, block i drawn from ``parts[i]``.
+
+    The blocks run along the layer's output axis (``along="out"``; ``"in"``: its input axis; a vector: its only
+    axis): the gates of a recurrent layer stacked as torch, Keras and MXNet stack them, the q, k and v of a fused
+    projection. Each part sees its block as the tensor (its own fans), with the layer's fans where the block has
+    none (a bias). Keras's LSTM bias is ``Blocks([Zeros(), Ones(), Zeros(), Zeros()])`` (gates i, f, c, o: the
+    forget gate's block ones).
+
+    Args:
+        parts: a non-empty list of specs, one per block (stored as a tuple); their number must divide the axis.
+        along: "out" (default: the layout's output axis) or "in" (its input axis); a vector is cut along its
+            only axis either way.
+
+    Raises:
+        TypeError: ``parts`` is not a non-empty list of specs.
+        ValueError: ``along`` is neither "in" nor "out"; when lowered, a number of parts that does not divide the
+            axis.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> lstm_bias = ui.Blocks([ui.Zeros(), ui.Ones(), ui.Zeros(), ui.Zeros()])
+        >>> ui.sample(lstm_bias, (8,)).tolist()  # hidden size 2: the forget gate's block is ones
+        [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+    """
     elementwise: ClassVar[bool] = False
     parts: Sequence[Spec]  # stored as a tuple
     along: str = "out"
@@ -791,11 +1293,10 @@ def _parse(text: str, names: Sequence[str]) -> Any:
     return tree.body
 
 
-def _closure(node: Any) -> Any:
+def _closure(node: Any) -> _Expr:
     """A checked expression as nested closures over floats (built once, when the spec is built), so evaluating
     it for a parameter is plain arithmetic: no parsing while a plan runs or while torch compiles."""
     import ast
-    import operator
     if isinstance(node, ast.Constant):
         value = float(node.value)  # type: ignore[arg-type]  # checked by _parse: a number
         return lambda env: value
@@ -804,27 +1305,55 @@ def _closure(node: Any) -> Any:
         return lambda env: env[name]
     if isinstance(node, ast.UnaryOp):
         operand = _closure(node.operand)
-        return (lambda env: -operand(env)) if isinstance(node.op, ast.USub) else operand
+        if isinstance(node.op, ast.USub):
+            return lambda env: -operand(env)
+        return operand
     if isinstance(node, ast.Call):
         fn: Any = _FUNCTIONS[node.func.id]  # type: ignore[attr-defined]  # checked by _parse: a Name
         args = [_closure(a) for a in node.args]
         return lambda env: float(fn(*(a(env) for a in args)))
-    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-           ast.Pow: operator.pow}
+    ops: dict[type[ast.operator], Callable[[float, float], float]] = {
+        ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+        ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
     op, left, right = ops[type(node.op)], _closure(node.left), _closure(node.right)
     return lambda env: op(left(env), right(env))
 
 
 @register
 class Scaled(Spec):
-    """``base`` with its values multiplied by ``factor``: an expression of the parameter's context (``l`` its
-    layer index in its sequence of layers, ``L`` their number, ``fan_in``, ``fan_out``) and of ``constants``,
-    evaluated for each parameter when the plan is applied. ``Scaled(Normal(0, 0.02), "1 / sqrt(2 * (l + 1))")`` is
-    torchtitan's depth rule, ``Scaled(Normal(0, 0.02), "1 / sqrt(2 * L)")`` Megatron's output layers,
+    """``base`` with its values multiplied by ``factor``, an expression of the parameter's place in the model.
+
+    ``factor`` is an expression of the parameter's context (``l`` its layer index in its sequence of layers, ``L``
+    their number, ``fan_in``, ``fan_out``) and of ``constants``, evaluated for each parameter when the plan is
+    applied. ``Scaled(Normal(0, 0.02), "1 / sqrt(2 * (l + 1))")`` is torchtitan's depth rule,
+    ``Scaled(Normal(0, 0.02), "1 / sqrt(2 * L)")`` Megatron's output layers,
     ``Scaled(base, "sqrt(base / fan_in)", constants={"base": 256})`` a muP-style width rule. The expression is data
     (JSON, checked when built: numbers, + - * / **, sqrt/log/exp/min/max, the names above); ``l`` and ``L`` come
     from the path (``h.3`` -> l = 3) or a scanned stack's axis, unless the rule says where (``Rule.depth``,
-    ``num_layers``, ``first_layer``); a parameter off any sequence of layers is refused, naming it."""
+    ``num_layers``, ``first_layer``); a parameter off any sequence of layers is refused, naming it.
+
+    Args:
+        base: an elementwise spec.
+        factor: the expression, a string: numbers, + - * / ** and parentheses, calls of sqrt, log, exp, min and
+            max, the context names ``l``, ``L``, ``fan_in``, ``fan_out`` and the names of ``constants``.
+        constants: names -> finite numbers, a dict or (name, value) pairs (default none); stored as sorted pairs.
+            A name is an identifier other than the context names and the functions.
+
+    Raises:
+        TypeError: ``base`` is not an elementwise spec, ``factor`` is not a string, or a constant is not a number.
+        ValueError: ``factor`` is not an expression or uses anything else than the above, a constant that is not
+            finite or has a reserved name; when lowered, an expression of ``l``/``L`` for a parameter in no sequence
+            of layers, or a factor that is not a finite number > 0.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> spec = ui.Scaled(ui.Normal(0, 0.02), "1 / sqrt(2 * L)")
+        >>> info = ui.TensorInfo.make((768, 768), depth=(3, 12))  # layer 3 of 12
+        >>> spec.value(info)  # 1 / sqrt(24)
+        0.20412414523193154
+        >>> ui.Scaled(ui.Normal(0, 0.02), "sqrt(w / fan_in)", {"w": 64}).value(ui.TensorInfo.make((256, 256)))
+        0.5
+    """
     base: Spec
     factor: str
     constants: Any = ()
@@ -835,7 +1364,7 @@ class Scaled(Spec):
             raise TypeError(f"Scaled: parameter 'base' must be an elementwise spec, got {self.base!r}")
         if not isinstance(self.factor, str):
             raise TypeError(f"Scaled: parameter 'factor' must be an expression string, got {self.factor!r}")
-        constants = self.constants
+        constants: dict[Any, Any] | tuple[Any, ...] | list[Any] = self.constants  # checked below
         items = constants.items() if isinstance(constants, dict) else constants
         try:
             pairs = tuple(sorted((str(k), v.real("Scaled", f"constants[{k!r}]", x)) for k, x in items))
@@ -861,7 +1390,7 @@ class Scaled(Spec):
         return bool(self.__dict__["_uses"] & {"l", "L"}) or self.base.uses_depth
 
     def value(self, info: TensorInfo) -> float:
-        """The factor for one tensor."""
+        """The factor for one tensor: ``factor`` evaluated with its context (``info.depth``, ``info.fans``)."""
         used = self.__dict__["_uses"]
         values = dict(self.constants)
         if used & {"l", "L"}:
@@ -886,8 +1415,20 @@ class Scaled(Spec):
 # ------------------------------------------------------------------------------------------- examples
 
 def examples() -> list[Spec]:
-    """One instance of every registered spec, with non-default arguments where that shows more. Tests, the
-    comparison report and the notebooks iterate over this list, and a test checks that it covers the registry."""
+    """One instance of every registered spec, with non-default arguments where that shows more.
+
+    Tests, the comparison report and the notebooks iterate over this list, and a test checks that it covers the
+    registry.
+
+    Returns:
+        A new list of specs, at least one of each catalog class.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> specs = ui.examples()
+        >>> specs[0], all(isinstance(spec, ui.Spec) for spec in specs)
+        (Constant(value=0.5), True)
+    """
     return [
         Constant(0.5), Zeros(), Ones(), Uniform(-0.3, 0.7), Normal(0.1, 0.5),
         TruncatedNormal(0.0, 1.0, -2.0, 2.0),
