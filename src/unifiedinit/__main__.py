@@ -1,3 +1,4 @@
+"""``python -m unifiedinit``: the ``unifiedinit`` command line (``unifiedinit.cli.main``)."""
 import sys
 
 from .cli import main

@@ -14,7 +14,7 @@ import sys
 from typing import Sequence
 
 #: command -> (its module, one line for the command list)
-COMMANDS = {
+COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("unifiedinit.verify.compare",
                 "sample every spec in every framework and check it against its exact distribution"),
     "defaults": ("unifiedinit.verify.defaults",
@@ -25,15 +25,52 @@ COMMANDS = {
 
 
 class Problem(Exception):
-    """What stops a command, said in one line with its fix; ``main`` prints it and exits 1."""
+    """What stops a command, said in one line with its fix; ``main`` prints it and exits 1.
+
+    A command raises it for bad input it finds itself (an unknown framework, an unwritable path), so the user sees
+    one line, not a traceback.
+
+    Args:
+        *args: the message, as for any exception: what is wrong and how to fix it.
+
+    Example:
+        >>> import tempfile
+        >>> writable(tempfile.mkdtemp(), "--json")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        unifiedinit.cli.Problem: --json ...: cannot write there; choose a writable file path
+    """
 
 
 def version() -> str:
+    """The installed unifiedinit's version (what ``unifiedinit --version`` prints).
+
+    Returns:
+        The version string, from the package metadata (``"0+unknown"`` in a source tree never installed).
+
+    Example:
+        >>> import unifiedinit
+        >>> version() == unifiedinit.__version__
+        True
+    """
     import unifiedinit
     return str(unifiedinit.__version__)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``unifiedinit`` argument parser: ``--version`` and one subcommand per entry of ``COMMANDS``.
+
+    Each command's module is imported here (light: the frameworks load when a command runs) and gives its
+    description, its arguments (``configure``) and the function that runs it (``execute``, set as ``args.execute``).
+
+    Returns:
+        The parser.
+
+    Example:
+        >>> args = build_parser().parse_args(["compare", "--seed", "1"])
+        >>> args.command, args.seed, args.execute.__module__
+        ('compare', 1, 'unifiedinit.verify.compare')
+    """
     parser = argparse.ArgumentParser(
         prog="unifiedinit", description="Describe a weight initialization once; check that every framework draws "
                                         "it from the same distribution.")
@@ -48,7 +85,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; returns its exit code (``--help``/``--version`` 0, usage errors 2)."""
+    """Run one command; returns its exit code (``--help``/``--version`` 0, usage errors 2).
+
+    A ``Problem`` the command raises is printed to stderr as ``unifiedinit COMMAND: message`` and gives 1; other
+    exceptions propagate.
+
+    Args:
+        argv: the command line without the program name, such as ``["compare", "--spec", "Normal"]``; default
+            ``sys.argv[1:]``.
+
+    Returns:
+        The exit code: 0 success (or ``--help``/``--version``), 1 a failed check or a reported problem, 2 a usage
+        error (argparse's message, or no COMMAND).
+
+    Example:
+        >>> main(["--version"])  # doctest: +ELLIPSIS
+        unifiedinit ...
+        0
+        >>> main([])  # no COMMAND: the usage goes to stderr
+        2
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
@@ -66,7 +122,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def writable(path: str, option: str) -> str:
-    """``path`` checked before a long run: its folder can be made and written, and it is not a folder itself."""
+    """``path`` checked before a long run: its folder can be made and written, and it is not a folder itself.
+
+    The folder is made here (as the command would make it), so a bad path fails before the run, not after it.
+
+    Args:
+        path: the output file a command will write.
+        option: the option that gave it (``"--json"``), for the message.
+
+    Returns:
+        ``path``, unchanged.
+
+    Raises:
+        Problem: the folder cannot be made, ``path`` is a folder, or it (or its folder) is not writable.
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "out", "report.json")
+        >>> writable(path, "--json") == path, os.path.isdir(os.path.dirname(path))
+        (True, True)
+    """
     folder = os.path.dirname(os.path.abspath(path))
     try:
         os.makedirs(folder, exist_ok=True)

@@ -5,9 +5,12 @@ spec's lowering, and each framework's sample against the reference's (two-sample
 Every backend offers ``sample(spec, shape, layout=, seed=)``, its native sampling returned as NumPy, in its
 own storage layout; the report moves the values back to torch's layout, so one table compares them.
 """
+# matplotlib: its stubs leave the **kwargs of Figure and Axes methods unannotated (fig.legend, ax.plot, ...)
+# pyright: reportUnknownMemberType=false
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -15,11 +18,14 @@ import sys
 import textwrap
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from .stats import Verdict
 
 from ..layout import TensorInfo, get_layout, permutation
@@ -31,12 +37,31 @@ LAYERS: dict[str, tuple[tuple[int, ...], str]] = {
     "conv_transpose": ((64, 32, 3, 3), "torch_conv_transpose")}
 DEFAULT_LAYERS = ("dense", "conv")
 
-Sampler = Callable[[Spec, tuple, str, int], np.ndarray]
+#: (spec, shape, layout, seed) -> the sample as NumPy; shape and layout are torch's (a native sampler moves its
+#: values back from its framework's layout)
+Sampler = Callable[[Spec, tuple[int, ...], str, int], np.ndarray]
+#: layer name -> (shape in torch's layout, the torch layout that names its axes), as ``LAYERS``
+Layers = dict[str, tuple[tuple[int, ...], str]]
+#: sampler name -> its sample
+Drawn = dict[str, np.ndarray]
 
 
-def samplers(progress=None, only: Sequence[str] | None = None) -> dict[str, Sampler]:
+def samplers(progress: TextIO | None = None, only: Sequence[str] | None = None) -> dict[str, Sampler]:
     """The reference and every framework backend that is installed (or those in ``only``); a missing one is
-    reported and skipped."""
+    reported and skipped.
+
+    Args:
+        progress: where a skipped framework is reported (a text stream); default ``sys.stderr``.
+        only: the samplers to use: ``"reference"`` and framework names (``unifiedinit.backends.FRAMEWORKS``);
+            default all of them. An unknown name is ignored.
+
+    Returns:
+        {name: Sampler}: the reference first, then the installed frameworks in registry order.
+
+    Example:
+        >>> sorted(samplers(only=["reference"]))
+        ['reference']
+    """
     from ..backends import FRAMEWORKS, get_backend
     from ..reference import sample
     found: dict[str, Sampler] = {}
@@ -54,26 +79,61 @@ def samplers(progress=None, only: Sequence[str] | None = None) -> dict[str, Samp
     return found
 
 
-def _native_sampler(backend) -> Sampler:
+def _native_sampler(backend: ModuleType) -> Sampler:
     return lambda spec, shape, layout, seed: native(backend, spec, shape, seed, layout)
 
 
-def native(backend, spec: Spec, shape: tuple[int, ...], seed: int, layout: str = "torch") -> np.ndarray:
+def native(backend: ModuleType, spec: Spec, shape: tuple[int, ...], seed: int, layout: str = "torch") -> np.ndarray:
     """Sample with ``backend`` in its own layout (a torch (out, in, kh, kw) kernel becomes Keras's and Flax's
     (kh, kw, in, out); a torch ConvTranspose weight Keras's (kh, kw, out, in)), then move the values back to
-    torch's layout for the comparison."""
-    own = backend.NATIVE_LAYOUTS.get(layout, layout)  # "torch_conv_transpose" -> Keras's "keras_conv_transpose"
+    torch's layout for the comparison.
+
+    Args:
+        backend: a backend package, as ``unifiedinit.backends.get_backend(name)`` returns it.
+        spec: any catalog spec.
+        shape: the weight's shape in ``layout`` (torch's axis order).
+        seed: the framework's seed (an int >= 0).
+        layout: a torch layout: ``"torch"``, ``"torch_conv_transpose"`` or ``"torch_embedding"``.
+
+    Returns:
+        A NumPy array of ``shape``, in ``layout``.
+
+    Raises:
+        TypeError, ValueError: the spec does not apply to the shape (as the backend's ``sample`` says).
+
+    Example:
+        >>> from unifiedinit import Normal
+        >>> from unifiedinit.backends import get_backend
+        >>> x = native(get_backend("flax"), Normal(0, 0.02), (64, 32, 3, 3), seed=0)  # Flax keeps (3, 3, 32, 64)
+        >>> x.shape, x.dtype.name
+        ((64, 32, 3, 3), 'float32')
+    """
+    own: str = backend.NATIVE_LAYOUTS.get(layout, layout)  # "torch_conv_transpose" -> Keras's "keras_conv_transpose"
     if len(shape) < 2 or own == layout:
         return backend.sample(spec, shape, layout=layout, seed=seed)
     perm = permutation(get_layout(layout), get_layout(own), len(shape))
-    x = backend.sample(spec, tuple(shape[p] for p in perm), layout=own, seed=seed)
+    x: np.ndarray = backend.sample(spec, tuple(shape[p] for p in perm), layout=own, seed=seed)
     return np.transpose(x, np.argsort(perm))
 
 
 def applicable(spec: Spec, shape: tuple[int, ...], layout: str = "torch") -> tuple[int, ...] | None:
     """The shape to use for ``spec`` on a layer of ``shape`` in ``layout``, or None when the spec does not apply
     (its lowering refuses the tensor: eye on a kernel, dirac on a matrix, a delta-orthogonal kernel with more inputs
-    than outputs). An array spec takes its own shape when it has the layer's rank."""
+    than outputs). An array spec takes its own shape when it has the layer's rank.
+
+    Args:
+        spec: any catalog spec.
+        shape: the layer's weight shape in ``layout``.
+        layout: a registered layout name (``unifiedinit.LAYOUTS``).
+
+    Returns:
+        The shape to sample, or None when the spec does not apply.
+
+    Example:
+        >>> from unifiedinit import Eye, Normal
+        >>> applicable(Normal(), (256, 512)), applicable(Eye(), (64, 32, 3, 3))
+        ((256, 512), None)
+    """
     if isinstance(spec, FromArray):
         return spec.shape if len(shape) == len(spec.shape) else None
     try:
@@ -85,6 +145,28 @@ def applicable(spec: Spec, shape: tuple[int, ...], layout: str = "torch") -> tup
 
 @dataclass
 class Row:
+    """One line of the report: one sampler's sample of one spec on one layer, and its verdicts.
+
+    Args:
+        spec: the spec's ``repr``.
+        framework: the sampler: ``"reference"`` or a framework name.
+        layer: the layer's name (a key of ``LAYERS``, or the shape given with ``--shape``).
+        shape: the weight's shape in torch's layout.
+        fans: the weight's (fan_in, fan_out); (0, 0) under two dimensions.
+        verdict: the sample checked against the exact law (``unifiedinit.verify.stats.check``).
+        p_reference: the two-sample KS p-value against the reference's sample (None for the reference itself and
+            for determined specs).
+        alpha: the significance level both tests are held to, in (0, 1).
+
+    Example:
+        >>> from unifiedinit import Normal, sample
+        >>> from unifiedinit.verify import stats
+        >>> x = sample(Normal(0, 0.02), (256, 512), seed=0)
+        >>> row = Row("Normal(mean=0.0, std=0.02)", "reference", "dense", (256, 512), (512, 256),
+        ...           stats.check(x, Normal(0, 0.02)))
+        >>> row.ok, row.cells()[-1], row.as_json()["fan_in"]
+        (True, 'PASS', 512)
+    """
     spec: str
     framework: str
     layer: str
@@ -97,6 +179,7 @@ class Row:
 
     @property
     def ok(self) -> bool:
+        """The sample passes: its verdict is ok and its p-value against the reference (if any) is above alpha."""
         return bool(self.verdict.ok) and (self.p_reference is None or self.p_reference > self.alpha)
 
     def cells(self) -> tuple[str, ...]:
@@ -107,7 +190,9 @@ class Row:
                 _fmt(v.mean), _fmt(v.std), _fmt(v.minimum), _fmt(v.maximum), _fmt(v.ks), _fmt(v.p),
                 _fmt(self.p_reference), "PASS" if self.ok else "FAIL")
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
+        """The row as plain JSON values (what ``--json`` writes): spec, framework, layer, shape, fans, verdicts,
+        the expected and the measured moments, the p-values and the reasons for a failure."""
         v = self.verdict
         return {"spec": self.spec, "framework": self.framework, "layer": self.layer, "shape": list(self.shape),
                 "fan_in": self.fans[0], "fan_out": self.fans[1], "ok": self.ok, "law": v.law, "exact": v.exact,
@@ -123,9 +208,27 @@ def _fmt(x: float | None) -> str:
 
 @dataclass
 class Result:
+    """What ``run`` returns: every row, the samples the pictures are drawn from, and how the run was made.
+
+    Args:
+        rows: one ``Row`` per (spec, layer, sampler).
+        samples: spec repr -> (layer, shape, layout, {sampler: sample}) of the first layer the spec applies to.
+        specs: the specs, in the order they were run.
+        frameworks: the samplers used (``"reference"`` and framework names).
+        seconds: how long the run took.
+        seed: the seed every sampler was given.
+
+    Example:
+        >>> import io
+        >>> from unifiedinit import Normal
+        >>> result = run([Normal(0, 0.02)], ["dense"], frameworks=["reference"], out=io.StringIO(),
+        ...              progress=io.StringIO())
+        >>> result.ok, result.frameworks, list(result.samples)
+        (True, ['reference'], ['Normal(mean=0.0, std=0.02)'])
+    """
     rows: list[Row]
     #: spec repr -> (layer, shape, layout, {framework: sample}) of the first layer the spec applies to
-    samples: dict[str, tuple[str, tuple[int, ...], str, dict[str, np.ndarray]]]
+    samples: dict[str, tuple[str, tuple[int, ...], str, Drawn]]
     specs: list[Spec]
     frameworks: list[str]
     seconds: float
@@ -133,6 +236,7 @@ class Result:
 
     @property
     def ok(self) -> bool:
+        """Every row passes."""
         return all(r.ok for r in self.rows)
 
 
@@ -140,11 +244,42 @@ HEADER: tuple[str, ...] = ("sampler layer", "shape", "exp mean", "exp std", "sup
           "p vs ref", "verdict")
 
 
-def run(specs: Sequence[Spec] | None = None, layers: dict[str, tuple[tuple[int, ...], str]] | Sequence[str] =
-        DEFAULT_LAYERS, seed: int = 0, out=None, progress=None, frameworks: Sequence[str] | None = None,
+def run(specs: Sequence[Spec] | None = None, layers: Layers | Sequence[str] = DEFAULT_LAYERS, seed: int = 0,
+        out: TextIO | None = None, progress: TextIO | None = None, frameworks: Sequence[str] | None = None,
         width: int = 100) -> Result:
     """Sample and check every spec on every layer with every sampler; print one table per spec (cut into slices
-    of at most ``width`` columns) to ``out`` and progress to ``progress``."""
+    of at most ``width`` columns) to ``out`` and progress to ``progress``.
+
+    Each spec is sampled on every layer it applies to (``applicable``); each sample is checked against the exact
+    law of the spec's lowering, and each framework's sample against the reference's (two-sample KS), at
+    ``unifiedinit.verify.stats.ALPHA``.
+
+    Args:
+        specs: the specs to check; default the catalog's examples (``unifiedinit.examples()``).
+        layers: layer names (keys of ``LAYERS``: "dense", "conv", "conv_transpose") or a {name: (shape in torch's
+            layout, layout)} dict; default dense and conv.
+        seed: the seed every sampler gets (an int >= 0).
+        out: where the tables go (a text stream); default ``sys.stdout``.
+        progress: where progress and skipped frameworks go; default ``sys.stderr``.
+        frameworks: the samplers: ``"reference"`` and framework names; default the reference and every installed
+            framework.
+        width: the most columns a table may take; a wider one is cut into slices.
+
+    Returns:
+        The ``Result``: its rows, the samples and ``ok`` when every row passes.
+
+    Raises:
+        KeyError: a layer name that is not in ``LAYERS``.
+        ImportError: SciPy is not installed (the exact laws need it).
+
+    Example:
+        >>> import io
+        >>> from unifiedinit import Normal
+        >>> result = run([Normal(0, 0.02)], ["dense"], frameworks=["reference"], out=io.StringIO(),
+        ...              progress=io.StringIO())
+        >>> result.ok, [(r.framework, r.layer, r.shape) for r in result.rows]
+        (True, [('reference', 'dense', (256, 512))])
+    """
     from .._table import wrap_table
     from . import stats
     out = sys.stdout if out is None else out
@@ -153,7 +288,7 @@ def run(specs: Sequence[Spec] | None = None, layers: dict[str, tuple[tuple[int, 
     layers = {name: LAYERS[name] for name in layers} if not isinstance(layers, dict) else layers
     found = samplers(progress, frameworks)
     rows: list[Row] = []
-    samples: dict = {}
+    samples: dict[str, tuple[str, tuple[int, ...], str, Drawn]] = {}
     started = time.perf_counter()
     for i, spec in enumerate(specs, 1):
         print(f"[{i}/{len(specs)}] {spec!r} ({time.perf_counter() - started:.1f} s)", file=progress, flush=True)
@@ -195,6 +330,18 @@ PALETTE = ("tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:
 
 
 def color(name: str) -> str:
+    """The colour a sampler is drawn in: black for the reference (or any other name), each framework its own.
+
+    Args:
+        name: a sampler name: ``"reference"`` or a framework name.
+
+    Returns:
+        A matplotlib colour name from ``PALETTE``, or ``"black"``.
+
+    Example:
+        >>> color("reference"), color("torch")
+        ('black', 'tab:red')
+    """
     from ..backends import FRAMEWORKS
     if name not in FRAMEWORKS:
         return "black"
@@ -205,7 +352,28 @@ def picture(result: Result, path: str, log: bool = False) -> str:
     """A grid of panels, one per spec: the exact law in grey (its density per bin; each point mass as a stem
     labelled with its probability) and each sampler's sample over it in that sampler's colour (a step line of
     the continuous part's density, a dot on each stem at the fraction of entries found on the atom). A determined
-    spec is shown as its matrix. ``log``: a log-scale density axis, to compare the tails."""
+    spec is shown as its matrix. ``log``: a log-scale density axis, to compare the tails.
+
+    Args:
+        result: what ``run`` returned.
+        path: the picture's file (PNG, or any format matplotlib writes by its extension); its folder is made.
+        log: a log-scale density axis.
+
+    Returns:
+        ``path``.
+
+    Raises:
+        ImportError: matplotlib is not installed (``pip install 'unifiedinit[report]'``).
+
+    Example:
+        >>> import io, os, tempfile
+        >>> from unifiedinit import Normal
+        >>> result = run([Normal(0, 0.02)], ["dense"], frameworks=["reference"], out=io.StringIO(),
+        ...              progress=io.StringIO())
+        >>> path = picture(result, os.path.join(tempfile.mkdtemp(), "compare.png"))
+        >>> os.path.basename(path), os.path.getsize(path) > 0
+        ('compare.png', True)
+    """
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -234,8 +402,38 @@ def picture(result: Result, path: str, log: bool = False) -> str:
     return path
 
 
-def panel(ax, spec: Spec, layer: str, shape: tuple[int, ...], layout: str, drawn: dict, log: bool = False) -> None:
-    """One spec's panel of ``picture`` on the matplotlib axes ``ax``."""
+def panel(ax: Axes, spec: Spec, layer: str, shape: tuple[int, ...], layout: str, drawn: Drawn,
+          log: bool = False) -> None:
+    """One spec's panel of ``picture`` on the matplotlib axes ``ax``.
+
+    The arguments after ``spec`` are an entry of ``Result.samples``.
+
+    Args:
+        ax: the matplotlib ``Axes`` to draw on.
+        spec: the spec the samples come from.
+        layer: the layer's name, for the axis label.
+        shape: the weight's shape in ``layout``.
+        layout: the layout the spec is lowered for.
+        drawn: {sampler name: its sample}.
+        log: a log-scale density axis.
+
+    Raises:
+        ImportError: SciPy is not installed (random specs: the exact law needs it).
+
+    Example:
+        >>> import io
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from unifiedinit import Normal
+        >>> result = run([Normal(0, 0.02)], ["dense"], frameworks=["reference"], out=io.StringIO(),
+        ...              progress=io.StringIO())
+        >>> fig, ax = plt.subplots()
+        >>> panel(ax, result.specs[0], *result.samples["Normal(mean=0.0, std=0.02)"])
+        >>> ax.get_title(), ax.get_xlabel()
+        ('Normal(0, 0.02)', 'dense (256, 512)')
+        >>> plt.close(fig)
+    """
     from . import stats
     draw = spec.lower(TensorInfo.make(shape, layout))
     ax.set_title(_label(spec), fontsize=7)
@@ -300,7 +498,7 @@ def panel(ax, spec: Spec, layer: str, shape: tuple[int, ...], layout: str, drawn
     ax.set_xlabel(f"{layer} {shape}" + ("  (stems: point masses, right axis)" if atoms else ""), fontsize=6)
 
 
-def _stems(ax, atoms: Sequence[tuple[float, float]]) -> None:
+def _stems(ax: Axes, atoms: Sequence[tuple[float, float]]) -> None:
     """Each point mass (value, probability) as a grey stem of that height, labelled with its probability."""
     for i, (a, m) in enumerate(atoms):
         ax.vlines(a, 0, m, color="0.45", lw=2.5, label="exact atom" if i == 0 else "_nolegend_")
@@ -309,7 +507,30 @@ def _stems(ax, atoms: Sequence[tuple[float, float]]) -> None:
 
 def html(result: Result, path: str, log: bool = False, pictures: bool = True) -> str:
     """One self-contained HTML file (no links out): per spec its table of verdicts and, with matplotlib, its
-    panel as an inline PNG, with the run's versions and seed, for a teacher to hand out."""
+    panel as an inline PNG, with the run's versions and seed, for a teacher to hand out.
+
+    Args:
+        result: what ``run`` returned.
+        path: the HTML file to write; its folder is made.
+        log: pictures with a log-scale density axis.
+        pictures: include the pictures (they need matplotlib); False writes the tables only.
+
+    Returns:
+        ``path``.
+
+    Raises:
+        ImportError: ``pictures`` without matplotlib installed.
+
+    Example:
+        >>> import io, os, tempfile
+        >>> from unifiedinit import Normal
+        >>> result = run([Normal(0, 0.02)], ["dense"], frameworks=["reference"], out=io.StringIO(),
+        ...              progress=io.StringIO())
+        >>> path = html(result, os.path.join(tempfile.mkdtemp(), "compare.html"), pictures=False)
+        >>> with open(path, encoding="utf-8") as fh:
+        ...     "<tr class='PASS'>" in fh.read()
+        True
+    """
     import base64
     import io
     import platform
@@ -357,7 +578,7 @@ def html(result: Result, path: str, log: bool = False, pictures: bool = True) ->
 
 def _label(spec: Spec) -> str:
     """A short title: the class and its arguments' values."""
-    args = []
+    args: list[str] = []
     for name in spec._fields:
         x = getattr(spec, name)
         args.append(type(x).__name__ if isinstance(x, Spec) else f"{x:.3g}" if isinstance(x, float) else
@@ -380,7 +601,21 @@ DESCRIPTION = ("Sample every spec in every installed framework and check each sa
                "distribution and the reference.")
 
 
-def configure(parser) -> None:
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add ``unifiedinit compare``'s options to ``parser``: ``--spec``, ``--layer``, ``--shape``, ``--frameworks``,
+    ``--seed``, ``--json``, ``--picture``, ``--log``, ``--html`` and ``--wide``.
+
+    Args:
+        parser: the command's argument parser (``unifiedinit.cli`` gives its subparser).
+
+    Example:
+        >>> import argparse
+        >>> parser = argparse.ArgumentParser()
+        >>> configure(parser)
+        >>> args = parser.parse_args(["--spec", "Zeros", "--frameworks", "reference", "--seed", "3"])
+        >>> args.spec, args.frameworks, args.seed, args.picture
+        (['Zeros'], 'reference', 3, 'out/compare.png')
+    """
     from ..backends import FRAMEWORKS
     from ..specs import registered
     parser.add_argument("--spec", action="append", metavar="SPEC",
@@ -404,7 +639,26 @@ def configure(parser) -> None:
 
 
 def spec_arg(text: str) -> Spec:
-    """A ``--spec`` value: a catalog name (the catalog's example of it), a JSON file, or an expression."""
+    """A ``--spec`` value: a catalog name (the catalog's example of it), a JSON file, or an expression.
+
+    Args:
+        text: a registered spec name (``unifiedinit.specs.registered()``), a path to a spec JSON file (a name
+            ending in ``.json`` or an existing file), or an expression such as ``"Normal(std=0.02)"``.
+
+    Returns:
+        The spec.
+
+    Raises:
+        ValueError: a file that cannot be read, or text that is not a spec (the message says why).
+
+    Example:
+        >>> spec_arg("Normal(std=0.02)"), spec_arg("Eye")
+        (Normal(mean=0.0, std=0.02), Eye(gain=1.0))
+        >>> spec_arg("missing.json")
+        Traceback (most recent call last):
+        ...
+        ValueError: cannot read spec file missing.json: No such file or directory
+    """
     from ..serialize import from_expression, from_json
     from ..specs import registered
     if text in registered():
@@ -418,7 +672,29 @@ def spec_arg(text: str) -> Spec:
     return from_expression(text)
 
 
-def execute(args) -> int:
+def execute(args: argparse.Namespace) -> int:
+    """Run ``unifiedinit compare`` with parsed options: check them, run, then write the JSON, picture and HTML.
+
+    Args:
+        args: the options ``configure`` defines, as ``argparse`` parsed them.
+
+    Returns:
+        The exit code: 0 when every sample passes, 1 when one fails.
+
+    Raises:
+        unifiedinit.cli.Problem: an unknown or missing framework, a bad ``--spec`` or ``--shape``, a spec that fits
+            no layer asked for, SciPy missing, or an output path that cannot be written.
+
+    Example:
+        >>> import argparse, contextlib, io
+        >>> parser = argparse.ArgumentParser()
+        >>> configure(parser)
+        >>> args = parser.parse_args(["--spec", "Zeros", "--frameworks", "reference", "--picture", ""])
+        >>> with contextlib.redirect_stdout(io.StringIO()):  # the tables
+        ...     code = execute(args)
+        >>> code
+        0
+    """
     import importlib.util
 
     from ..backends import FRAMEWORKS, REGISTRY, available
@@ -429,7 +705,7 @@ def execute(args) -> int:
             specs = [spec_arg(text) for text in args.spec]
         except ValueError as err:
             raise Problem(str(err)) from None
-    frameworks = None
+    frameworks: list[str] | None = None
     if args.frameworks:
         frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
         unknown = sorted(set(frameworks) - {"reference", *FRAMEWORKS})
@@ -440,7 +716,7 @@ def execute(args) -> int:
             raise Problem(f"{missing[0]} is not installed: {REGISTRY[missing[0]].install}")
     if importlib.util.find_spec("scipy") is None:
         raise Problem("the exact distributions need SciPy: pip install 'unifiedinit[stats]'")
-    layers: dict = {name: LAYERS[name] for name in (args.layer or DEFAULT_LAYERS)}
+    layers: Layers = {name: LAYERS[name] for name in (args.layer or DEFAULT_LAYERS)}
     if args.shape:
         try:
             shapes = [_shape(s) for s in args.shape]
@@ -475,6 +751,20 @@ def execute(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``unifiedinit compare ...`` (see ``unifiedinit.cli``)."""
+    """``unifiedinit compare ...`` (see ``unifiedinit.cli``).
+
+    Args:
+        argv: the command's arguments, without ``compare`` (default none: every spec, every installed framework).
+
+    Returns:
+        The exit code: 0 every sample passes, 1 one fails or a problem was reported, 2 a usage error.
+
+    Example:
+        >>> import contextlib, io
+        >>> with contextlib.redirect_stdout(io.StringIO()):  # the tables
+        ...     code = main(["--spec", "Zeros", "--frameworks", "reference", "--picture", ""])
+        >>> code
+        0
+    """
     from ..cli import main as cli
     return cli(["compare", *(argv or [])])

@@ -11,10 +11,11 @@ parameter because the default is not per-parameter (see ``unifiedinit.presets``)
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from dataclasses import asdict, dataclass
-from typing import Any, Sequence
+from typing import Any, Sequence, TextIO
 
 import numpy as np
 
@@ -24,6 +25,26 @@ from ..presets import PRESETS
 
 @dataclass
 class Fit:
+    """One line of ``unifiedinit defaults``: what a framework's default gives one group of parameters.
+
+    Args:
+        framework: the framework measured (a name of ``unifiedinit.backends.FRAMEWORKS``).
+        layer: the zoo layer (one of ``unifiedinit.verify.zoo.NAMES``).
+        kind: the layer's kind (``Param.kind``: "dense", "conv", "norm", ...).
+        role: the parameter's role (``Param.role``: "weight", "bias", "scale", ...).
+        shape: the parameter's shape, in the framework's layout.
+        spec: the repr of the best-fitting candidate spec, None when none passes.
+        law: the best candidate's exact law in words, or ``"no candidate fits"``.
+        p: its KS p-value (1.0 for an exact constant, 0.0 when nothing fits).
+        preset: whether the framework's own preset reproduces the default: "yes", "no" or "kept" (the preset
+            keeps the parameter: the default is not per-parameter).
+
+    Example:
+        >>> fit = Fit("torch", "fc1", "dense", "weight", (128, 64), "XavierUniform(gain=1.0)", "U[-0.125, 0.125)",
+        ...           0.73, "yes")
+        >>> fit.preset, fit.p > 1e-4
+        ('yes', True)
+    """
     framework: str
     layer: str
     kind: str
@@ -46,11 +67,37 @@ def _score(values: np.ndarray, draw: Any, shape: tuple[int, ...]) -> tuple[float
     return stats.ks_1samp(values, law)[1], law.name
 
 
-def measure(frameworks: Sequence[str] | None = None, progress: Any = None) -> list[Fit]:
+def measure(frameworks: Sequence[str] | None = None, progress: TextIO | None = None) -> list[Fit]:
+    """Build the zoo model in each framework with its own defaults and fit every group of parameters.
+
+    Each group (a layer and a role) is tested against the specs the four presets give that parameter, lowered
+    with its shape and fans; the largest KS p-value is the fit, and the framework's own preset is marked "yes"
+    when its law passes at ``unifiedinit.verify.stats.ALPHA``. A framework that is not installed is skipped.
+
+    Args:
+        frameworks: the frameworks to measure (names of ``unifiedinit.backends.FRAMEWORKS``); default all.
+        progress: where progress and skipped frameworks are reported (a text stream); default ``sys.stderr``.
+
+    Returns:
+        One ``Fit`` per (framework, layer, role), in the zoo's order.
+
+    Raises:
+        ValueError: an unknown framework name.
+        ImportError: SciPy is not installed (the exact laws need it).
+
+    Example:
+        >>> import io
+        >>> import torch
+        >>> _ = torch.manual_seed(0)
+        >>> fits = measure(["torch"], progress=io.StringIO())
+        >>> fc1 = next(f for f in fits if (f.layer, f.role) == ("fc1", "weight"))
+        >>> fc1.shape, fc1.law, fc1.preset
+        ((128, 64), 'U[-0.125, 0.125)', 'yes')
+    """
     from ..backends import available
     from .stats import ALPHA
     progress = sys.stderr if progress is None else progress
-    fits = []
+    fits: list[Fit] = []
     for framework in frameworks or zoo.FRAMEWORKS:
         if not available(framework):
             print(f"skipping {framework}: not installed", file=progress)
@@ -80,6 +127,22 @@ def measure(frameworks: Sequence[str] | None = None, progress: Any = None) -> li
 
 
 def table(fits: Sequence[Fit], width: int = 100) -> str:
+    """The fits as a text table: framework, layer, kind, role, shape, closest spec, p and own preset.
+
+    Args:
+        fits: what ``measure`` returned.
+        width: the most columns the table may take; a wider one is cut into slices.
+
+    Returns:
+        The table, lines joined by newlines.
+
+    Example:
+        >>> fit = Fit("torch", "fc1", "dense", "weight", (128, 64), "XavierUniform(gain=1.0)", "U[-0.125, 0.125)",
+        ...           0.73, "yes")
+        >>> print(table([fit]))
+        framework  layer  kind   role    shape      closest spec                p  own preset
+        torch      fc1    dense  weight  (128, 64)  XavierUniform(gain=1.0)  0.73  yes
+    """
     from .._table import wrap_table
     rows = [("framework", "layer", "kind", "role", "shape", "closest spec", "p", "own preset")]
     for f in fits:
@@ -90,13 +153,48 @@ def table(fits: Sequence[Fit], width: int = 100) -> str:
 DESCRIPTION = "Measure each installed framework's default initialization and check that its preset reproduces it."
 
 
-def configure(parser: Any) -> None:
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add ``unifiedinit defaults``'s options to ``parser``: ``--frameworks``, ``--json`` and ``--wide``.
+
+    Args:
+        parser: the command's argument parser (``unifiedinit.cli`` gives its subparser).
+
+    Example:
+        >>> import argparse
+        >>> parser = argparse.ArgumentParser()
+        >>> configure(parser)
+        >>> parser.parse_args(["--frameworks", "torch,flax"]).frameworks
+        'torch,flax'
+    """
     parser.add_argument("--frameworks", metavar="LIST", help=f"comma-separated: {','.join(zoo.FRAMEWORKS)}")
     parser.add_argument("--json", metavar="PATH", help="also write the table as JSON")
     parser.add_argument("--wide", action="store_true", help="one table however wide (default: fit 100 columns)")
 
 
-def execute(args: Any) -> int:
+def execute(args: argparse.Namespace) -> int:
+    """Run ``unifiedinit defaults`` with parsed options: measure, print the table, write the JSON.
+
+    Args:
+        args: the options ``configure`` defines, as ``argparse`` parsed them.
+
+    Returns:
+        The exit code: 0 when every preset reproduces (or keeps) its framework's default, 1 when one does not.
+
+    Raises:
+        unifiedinit.cli.Problem: an unknown framework, none of those asked for installed, or a ``--json`` path that
+            cannot be written.
+
+    Example:
+        >>> import argparse, contextlib, io
+        >>> import torch
+        >>> _ = torch.manual_seed(0)
+        >>> parser = argparse.ArgumentParser()
+        >>> configure(parser)
+        >>> with contextlib.redirect_stdout(io.StringIO()):  # the table
+        ...     code = execute(parser.parse_args(["--frameworks", "torch"]))
+        >>> code
+        0
+    """
     from ..backends import REGISTRY, available
     from ..cli import Problem, writable
     frameworks = list(zoo.FRAMEWORKS)
@@ -123,6 +221,17 @@ def execute(args: Any) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``unifiedinit defaults ...`` (see ``unifiedinit.cli``)."""
+    """``unifiedinit defaults ...`` (see ``unifiedinit.cli``).
+
+    Args:
+        argv: the command's arguments, without ``defaults`` (default none: every installed framework).
+
+    Returns:
+        The exit code: 0 every default reproduced, 1 one is not or a problem was reported, 2 a usage error.
+
+    Example:
+        >>> main(["--frameworks", "nothing"])  # the problem goes to stderr
+        1
+    """
     from ..cli import main as cli
     return cli(["defaults", *(argv or [])])

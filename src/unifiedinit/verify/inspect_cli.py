@@ -12,10 +12,31 @@ import importlib
 import json
 import os
 import sys
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 
 def load_factory(target: str) -> Any:
+    """The function (or class) ``MODULE:FACTORY`` names, imported; the current directory is searched first.
+
+    Args:
+        target: ``"module:attribute"``; the attribute may be dotted (``mymodels:Zoo.build``).
+
+    Returns:
+        The callable.
+
+    Raises:
+        ValueError: ``target`` is not ``MODULE:FACTORY``, or what it names is not callable.
+        ImportError: the module cannot be imported.
+        AttributeError: the module has no such attribute.
+
+    Example:
+        >>> load_factory("collections:OrderedDict")
+        <class 'collections.OrderedDict'>
+        >>> load_factory("collections")
+        Traceback (most recent call last):
+        ...
+        ValueError: expected MODULE:FACTORY (for example mymodels:build), got 'collections'
+    """
     module_name, sep, attr = target.partition(":")
     if not sep or not module_name or not attr:
         raise ValueError(f"expected MODULE:FACTORY (for example mymodels:build), got {target!r}")
@@ -31,6 +52,22 @@ def load_factory(target: str) -> Any:
 
 
 def load_plan(name: str | None) -> Any:
+    """The plan ``--plan`` names: a preset or seed pattern by its name, or a plan JSON file.
+
+    Args:
+        name: a name of ``unifiedinit.presets.PRESETS`` or ``SEED_PATTERNS`` (torch, keras, flax, dcgan, ...), a
+            path to a plan JSON file, or None.
+
+    Returns:
+        The ``Plan``, or None for None (``inspect`` then shows the parameters without a plan).
+
+    Raises:
+        ValueError: neither a known name nor an existing file, or a file that is not a valid plan.
+
+    Example:
+        >>> load_plan("torch").name, load_plan(None)
+        ('torch', None)
+    """
     from .. import presets
     from ..plan import Plan
     if name is None:
@@ -48,6 +85,20 @@ DESCRIPTION = (__doc__ or "").split("\n\n")[0].split(": ", 1)[-1]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    """Add ``unifiedinit inspect``'s arguments to ``parser``: ``factory``, ``--plan``, ``--json``, ``--strict`` and
+    ``--wide``.
+
+    Args:
+        parser: the command's argument parser (``unifiedinit.cli`` gives its subparser).
+
+    Example:
+        >>> import argparse
+        >>> parser = argparse.ArgumentParser()
+        >>> configure(parser)
+        >>> args = parser.parse_args(["mymodels:build", "--plan", "torch"])
+        >>> args.factory, args.plan, args.strict
+        ('mymodels:build', 'torch', False)
+    """
     parser.add_argument("factory", help="MODULE:FACTORY, a function that builds the model with no arguments")
     parser.add_argument("--plan", help="a preset's name (torch, keras, flax, mxnet, dcgan, ...) or a plan JSON file")
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON")
@@ -55,7 +106,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wide", action="store_true", help="one table however wide (default: fit 100 columns)")
 
 
-def execute(args: Any) -> int:
+def execute(args: argparse.Namespace) -> int:
+    """Run ``unifiedinit inspect`` with parsed options: build the model, print the plan's report, write the JSON.
+
+    Args:
+        args: the options ``configure`` defines, as ``argparse`` parsed them.
+
+    Returns:
+        The exit code: 0, or 1 with ``--strict`` when a parameter is UNMATCHED.
+
+    Raises:
+        unifiedinit.cli.Problem: a factory or plan that cannot be loaded, or a ``--json`` path that cannot be
+            written.
+
+    Example:
+        >>> import argparse, contextlib, io
+        >>> parser = argparse.ArgumentParser()
+        >>> configure(parser)
+        >>> args = parser.parse_args(["unifiedinit.backends.torch.zoo:build", "--plan", "torch"])
+        >>> with contextlib.redirect_stdout(io.StringIO()):  # the report
+        ...     code = execute(args)
+        >>> code
+        0
+    """
     from ..apply import inspect
     from ..cli import Problem, writable
     if args.json:
@@ -65,9 +138,11 @@ def execute(args: Any) -> int:
         built = load_factory(args.factory)()
     except (ImportError, AttributeError, ValueError) as err:
         raise Problem(str(err)) from None
-    options = {}
-    if isinstance(built, tuple) and len(built) == 2:  # a linen (module, variables) pair
-        built, options = built[0], {"params": built[1]}
+    options: dict[str, Any] = {}
+    if isinstance(built, tuple):  # isinstance makes the Any a tuple of Unknown: the cast says Any
+        pair = cast("tuple[Any, ...]", built)
+        if len(pair) == 2:  # a linen (module, variables) pair
+            built, options = pair[0], {"params": pair[1]}
     report = inspect(built, plan, **options)
     print(report.table(10 ** 6 if args.wide else 100))
     if args.json:
@@ -77,6 +152,18 @@ def execute(args: Any) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``unifiedinit inspect ...`` (see ``unifiedinit.cli``)."""
+    """``unifiedinit inspect ...`` (see ``unifiedinit.cli``).
+
+    Args:
+        argv: the command's arguments, without ``inspect``: ``MODULE:FACTORY`` and the options.
+
+    Returns:
+        The exit code: 0 success, 1 a problem was reported (or an UNMATCHED parameter with ``--strict``), 2 a usage
+        error.
+
+    Example:
+        >>> main(["nocolon"])  # the problem goes to stderr
+        1
+    """
     from ..cli import main as cli
     return cli(["inspect", *(argv or [])])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -21,18 +21,43 @@ from ..layout import LayoutLike, TensorInfo
 from ..specs import Spec
 
 
-def _scipy():
+class _SciPy(NamedTuple):
+    """The SciPy modules used here. SciPy ships no type information (no ``py.typed``): its values are ``Any``."""
+    special: Any
+    stats: Any
+
+
+def _scipy() -> _SciPy:
     try:
         import scipy.special
         import scipy.stats
     except ImportError:  # pragma: no cover
         raise ImportError("unifiedinit.verify.stats needs SciPy: pip install 'unifiedinit[stats]'") from None
-    return scipy
+    return _SciPy(scipy.special, scipy.stats)
 
 
 @dataclass(frozen=True)
 class Distribution:
-    """The exact law of one entry. ``raw`` holds E[X^k] for k = 1..4."""
+    """The exact law of one entry. ``raw`` holds E[X^k] for k = 1..4.
+
+    Built by ``distribution``; its properties derive the moments the report shows from ``raw``.
+
+    Args:
+        name: the law in words, such as ``"N(0, 0.02^2)"`` or ``"U[-1, 1)"``.
+        cdf: the cumulative distribution function, applied elementwise to a NumPy array (right-continuous: at an
+            atom it includes the atom's mass).
+        raw: the raw moments (E[X], E[X^2], E[X^3], E[X^4]).
+        support: (lowest, highest) value; infinite for a normal.
+        atoms: (value, probability) of every point mass; empty for a continuous law.
+
+    Example:
+        >>> from unifiedinit import TensorInfo, Uniform
+        >>> law = distribution(Uniform(-1, 1).lower(TensorInfo.make((256, 512))))
+        >>> law.name, law.mean, law.support, law.continuous
+        ('U[-1, 1)', 0.0, (-1.0, 1.0), True)
+        >>> round(law.var, 6), round(law.kurtosis, 6)
+        (0.333333, 1.8)
+    """
     name: str
     cdf: Callable[[np.ndarray], Any] = field(repr=False)
     #: E[X], E[X^2], E[X^3], E[X^4]
@@ -44,15 +69,18 @@ class Distribution:
 
     @property
     def mean(self) -> float:
+        """E[X]."""
         return self.raw[0]
 
     @property
     def var(self) -> float:
+        """The variance E[X^2] - E[X]^2 (never negative: rounding is clipped at 0)."""
         m1, m2 = self.raw[0], self.raw[1]
         return max(m2 - m1 * m1, 0.0)
 
     @property
     def std(self) -> float:
+        """The standard deviation, sqrt(var)."""
         return math.sqrt(self.var)
 
     @property
@@ -68,6 +96,7 @@ class Distribution:
 
     @property
     def continuous(self) -> bool:
+        """True when the law has no point mass."""
         return not self.atoms
 
 
@@ -78,14 +107,43 @@ def _normal_raw(mean: float, std: float) -> tuple[float, float, float, float]:
 
 def _affine_raw(raw: Sequence[float], scale: float, shift: float) -> tuple[float, float, float, float]:
     moments = (1.0,) + tuple(raw)
-    out = []
+    out: list[float] = []
     for k in range(1, 5):
         out.append(sum(math.comb(k, j) * scale ** j * moments[j] * shift ** (k - j) for j in range(k + 1)))
-    return tuple(out)  # type: ignore[return-value]
+    return out[0], out[1], out[2], out[3]
 
 
 def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distribution:
-    """The exact marginal law of one entry of ``draw`` (``shape`` is needed for structured draws)."""
+    """The exact marginal law of one entry of ``draw`` (``shape`` is needed for structured draws).
+
+    Elementwise draws (uniform, normal, truncated normal, constant, their affine maps and mixtures) give their own
+    law; structured ones give the law of a single entry of a tensor of ``shape``: an orthogonal entry, a sparse
+    entry (zero or normal), a delta-orthogonal kernel's entry (mostly exact zeros), blocks and rows as mixtures.
+
+    Args:
+        draw: a lowered draw, as ``spec.lower(TensorInfo.make(shape, layout))`` returns it.
+        shape: the tensor's shape, in the layout the draw was lowered for; needed for structured draws (orthogonal,
+            delta-orthogonal, blocks, rows, sparse), ignored by elementwise ones.
+
+    Returns:
+        The exact ``Distribution`` of one entry.
+
+    Raises:
+        ValueError: a structured draw without ``shape``, or a determined draw (eye, dirac, an array: compare those
+            exactly with ``unifiedinit.reference.draw_array``).
+        ImportError: SciPy is not installed.
+
+    Example:
+        >>> from unifiedinit import Orthogonal, TensorInfo
+        >>> draw = Orthogonal().lower(TensorInfo.make((256, 512)))
+        >>> law = distribution(draw, (256, 512))
+        >>> law.name, law.support, abs(law.std - 512 ** -0.5) < 1e-12
+        ('orthogonal entry, n=512, gain=1', (-1.0, 1.0), True)
+        >>> distribution(draw)
+        Traceback (most recent call last):
+        ...
+        ValueError: the law of one entry of Orthogonal depends on the shape: pass shape=
+    """
     sp = _scipy()
     if isinstance(draw, D.Uniform):
         a, b = draw.low, draw.high
@@ -133,7 +191,7 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
 
         def cdf(x: np.ndarray) -> np.ndarray:
             x = np.asarray(x, dtype=np.float64)
-            half = 0.5 * sp.special.betainc(0.5, (n - 1) / 2, np.clip((x / g) ** 2, 0.0, 1.0))
+            half: np.ndarray = 0.5 * sp.special.betainc(0.5, (n - 1) / 2, np.clip((x / g) ** 2, 0.0, 1.0))
             return np.where(x >= 0, 0.5 + half, 0.5 - half)
 
         # E[x^2] = g^2 / n, E[x^4] = 3 g^4 / (n (n + 2)), odd moments 0
@@ -190,6 +248,28 @@ def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
     (a mixture with zeros, sparse) are tested correctly; an atom is matched where it lands after rounding
     to the sample's dtype. The p-value is SciPy's exact distribution of D for a continuous law; with atoms
     it is conservative (a correct sampler fails less often than the p-value says).
+
+    Args:
+        sample: an array (or anything ``np.asarray`` takes) of values; any shape, flattened.
+        law: the exact law, from ``distribution``.
+
+    Returns:
+        (D, p): the KS statistic and its p-value; a small p (below ``ALPHA``) says the sample does not come from
+        ``law``.
+
+    Raises:
+        ValueError: the sample is empty.
+        ImportError: SciPy is not installed.
+
+    Example:
+        >>> import numpy as np
+        >>> from unifiedinit import Normal, TensorInfo
+        >>> law = distribution(Normal(0, 0.02).lower(TensorInfo.make((256, 512))))
+        >>> rng = np.random.default_rng(0)
+        >>> ks_1samp(rng.normal(0, 0.02, 10_000), law)[1] > ALPHA
+        True
+        >>> ks_1samp(rng.uniform(-0.02, 0.02, 10_000), law)[1] > ALPHA
+        False
     """
     sp = _scipy()
     x = np.asarray(sample)
@@ -210,15 +290,52 @@ def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
 
 
 def ks_2samp(a: Any, b: Any) -> tuple[float, float]:
-    """Two-sample Kolmogorov-Smirnov statistic and p-value."""
+    """Two-sample Kolmogorov-Smirnov statistic and p-value (SciPy's ``ks_2samp``, two-sided).
+
+    The report compares each framework's sample with the reference sampler's this way.
+
+    Args:
+        a: the first sample (an array or anything ``np.asarray`` takes; flattened, as float64).
+        b: the second sample, of any size.
+
+    Returns:
+        (D, p): the largest distance between the two empirical CDFs and its p-value; a small p (below ``ALPHA``)
+        says the samples come from different laws. An empty sample gives NaN (SciPy warns).
+
+    Raises:
+        ImportError: SciPy is not installed.
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> ks_2samp(rng.normal(size=1000), rng.normal(size=1000))[1] > ALPHA
+        True
+        >>> ks_2samp(rng.normal(size=1000), rng.normal(1.0, size=1000))[1] > ALPHA
+        False
+    """
     sp = _scipy()
     res: Any = sp.stats.ks_2samp(np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel())
     return float(res.statistic), float(res.pvalue)
 
 
 def sample_kurtosis(sample: Any) -> float:
+    """The sample's Pearson kurtosis, mean((x - mean)^4) / mean((x - mean)^2)^2, to compare with
+    ``Distribution.kurtosis`` (normal 3, uniform 1.8).
+
+    Args:
+        sample: an array (or anything ``np.asarray`` takes) of values; any shape, flattened.
+
+    Returns:
+        The kurtosis as a float; NaN for a constant or empty sample (NumPy warns).
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> round(sample_kurtosis(rng.uniform(size=100_000)), 1), round(sample_kurtosis(rng.normal(size=100_000)), 1)
+        (1.8, 3.0)
+    """
     x = np.asarray(sample, dtype=np.float64).ravel()
-    c = x - x.mean()
+    c: np.ndarray = x - x.mean()
     return float(np.mean(c ** 4) / np.mean(c ** 2) ** 2)
 
 
@@ -229,7 +346,30 @@ ALPHA = 1e-4
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of ``check``: readable with ``str``, truthy when the sample passes."""
+    """The outcome of ``check``: readable with ``str``, truthy when the sample passes.
+
+    Args:
+        ok: whether the sample passes (also ``bool(verdict)``).
+        law: the exact law in words (``Distribution.name``), or the draw's class for a determined spec.
+        n: the number of values checked.
+        expected_mean: the law's mean (None for a determined spec, compared exactly).
+        expected_std: the law's standard deviation (None for a determined spec).
+        support: the law's (lowest, highest) value (None for a determined spec).
+        mean: the sample's mean (None for a determined spec).
+        std: the sample's standard deviation (None for a determined spec).
+        minimum: the sample's lowest value (None for a determined spec).
+        maximum: the sample's highest value (None for a determined spec).
+        ks: the one-sample KS statistic D (None for a determined spec).
+        p: its p-value (None for a determined spec).
+        exact: True when the values were compared exactly (a determined spec).
+        reasons: why the sample fails, one sentence each; empty when it passes.
+
+    Example:
+        >>> from unifiedinit import Eye, sample
+        >>> verdict = check(sample(Eye(), (4, 4)), Eye())
+        >>> bool(verdict), verdict.exact, str(verdict)
+        (True, True, 'PASS: exact values of Eye, n=16')
+    """
     ok: bool
     law: str
     n: int
@@ -268,6 +408,31 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     Determined specs (constants, eye, dirac, arrays) are compared exactly. Random ones must lie in the
     support and pass a one-sample KS test against the exact CDF at level ``alpha`` (a correct sampler fails
     with probability ``alpha``).
+
+    Args:
+        sample: the tensor's values (a NumPy array, or anything ``np.asarray`` takes: a framework's array
+            converted to NumPy), in ``layout``.
+        spec: the spec the values should come from (lowered here for the tensor), or an already lowered draw.
+        shape: the tensor's shape in ``layout``; default the sample's own shape.
+        layout: a layout name (``unifiedinit.LAYOUTS``) or Layout; it decides which axes are the fans.
+        layer_fans: the layer's (fan_in, fan_out) when they are not the tensor's own (a bias).
+        alpha: the significance level, in (0, 1): a correct sampler fails with this probability.
+
+    Returns:
+        A ``Verdict``: truthy when the sample passes, ``str`` says why in one line.
+
+    Raises:
+        TypeError, ValueError: the spec does not apply to the shape (an eye on a 4-D kernel, a bad layout).
+        ImportError: SciPy is not installed (random specs only).
+
+    Example:
+        >>> from unifiedinit import XavierNormal, XavierUniform, sample
+        >>> x = sample(XavierUniform(), (256, 512), seed=0)
+        >>> verdict = check(x, XavierUniform())
+        >>> bool(verdict), verdict.p > ALPHA
+        (True, True)
+        >>> bool(check(x, XavierNormal()))  # the same values are not normal
+        False
     """
     x = np.asarray(sample)
     shape = tuple(x.shape) if shape is None else tuple(shape)
@@ -282,7 +447,7 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
         return Verdict(same, type(draw).__name__, values.size, exact=True,
                        reasons=() if same else ("values differ from the determined ones",))
     law = distribution(draw, shape)
-    reasons = []
+    reasons: list[str] = []
     lo, hi = float(values.min()), float(values.max())
     inside = lo >= law.support[0] - 1e-12 * abs(law.support[0]) and hi <= law.support[1] + 1e-12 * abs(law.support[1])
     if not inside:

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import importlib
 from collections import defaultdict
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from ..backends import FRAMEWORKS
 
+if TYPE_CHECKING:
+    from ..params import Param
+
+#: the layers' names, as each framework's model names them
 NAMES = ("emb", "conv", "bn", "convt", "fc1", "fc2", "lstm", "prelu")
 
 
@@ -28,14 +32,34 @@ def _builder(name: str) -> Callable[[], Any]:
     return build
 
 
+#: framework -> a function that builds the model with the framework's own defaults (ImportError when the framework
+#: is missing)
 BUILD = {name: _builder(name) for name in FRAMEWORKS}
 
 
-def values(framework: str, model: Any) -> dict:
-    """{(layer name, role): (values of every parameter in that group, flattened and joined, [Params])}."""
+def values(framework: str, model: Any) -> dict[tuple[str, str], tuple[np.ndarray, list[Param]]]:
+    """{(layer name, role): (values of every parameter in that group, flattened and joined, [Params])}.
+
+    Args:
+        framework: the framework that built ``model`` (a name of ``unifiedinit.backends.FRAMEWORKS``).
+        model: what ``BUILD[framework]()`` returned.
+
+    Returns:
+        A dict from (layer name, role) to the group's values (a 1-D NumPy array) and its ``Param`` records.
+
+    Raises:
+        ValueError: an unknown framework name.
+        ImportError: the framework is not installed.
+
+    Example:
+        >>> groups = values("torch", BUILD["torch"]())
+        >>> x, params = groups[("fc1", "weight")]
+        >>> x.shape, params[0].path, params[0].shape
+        ((8192,), 'fc1/weight', (128, 64))
+    """
     from ..backends import get_backend
     backend = get_backend(framework)
-    groups: dict = defaultdict(lambda: ([], []))
+    groups: defaultdict[tuple[str, str], tuple[list[np.ndarray], list[Param]]] = defaultdict(lambda: ([], []))
     for p, handle in backend.walk(model):
         layer = next(part for part in p.path.split("/") if part in NAMES)
         groups[(layer, p.role)][0].append(backend.read(handle).ravel())
