@@ -10,7 +10,7 @@ framework.
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import sys
 from types import ModuleType
 
@@ -56,7 +56,6 @@ class AfterImport:
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
         if name not in self.then:
             return None
-        import importlib.util
         follow = self.then.pop(name)
         if not self.then and self in sys.meta_path:
             sys.meta_path.remove(self)
@@ -86,14 +85,48 @@ def _known(name: str) -> Framework:
 
 
 def available(name: str) -> bool:
-    """Is ``name``'s framework installed? Looks at the installed packages without importing them."""
-    import importlib.util
+    """Is ``name``'s framework installed? Looks at the installed packages without importing them.
+
+    Args:
+        name: a backend's name: "torch", "flax", "keras", "mxnet" or "equinox" (``FRAMEWORKS``).
+
+    Returns:
+        True when every module the framework needs can be found (an installed but broken framework counts).
+
+    Raises:
+        ValueError: an unknown ``name``.
+
+    Example:
+        >>> from unifiedinit.backends import available
+        >>> available("torch")  # where torch is installed
+        True
+        >>> available("jax")
+        Traceback (most recent call last):
+        ...
+        ValueError: parameter 'name' must be one of 'torch', 'flax', 'keras', 'mxnet', 'equinox'; got 'jax'
+    """
     return all(importlib.util.find_spec(m) is not None for m in _known(name).modules)
 
 
 def get_backend(name: str) -> ModuleType:
-    """The backend package for ``name``, imported now (with its framework)."""
-    import importlib.util
+    """The backend package for ``name``, imported now (with its framework).
+
+    Args:
+        name: a backend's name: "torch", "flax", "keras", "mxnet" or "equinox" (``FRAMEWORKS``).
+
+    Returns:
+        The module ``unifiedinit.backends.<name>`` (it satisfies ``unifiedinit.backends.protocol.Backend``).
+
+    Raises:
+        ValueError: an unknown ``name``.
+        ImportError: the framework is not installed (the message has the line that installs it), or its own
+            import fails.
+
+    Example:
+        >>> from unifiedinit.backends import get_backend
+        >>> get_backend("torch").NAME
+        'torch'
+    """
     framework = _known(name)
     if not available(name):
         missing = [m for m in framework.modules if importlib.util.find_spec(m) is None]
@@ -102,8 +135,27 @@ def get_backend(name: str) -> ModuleType:
 
 
 def backend_for(obj: Any) -> ModuleType:
-    """The backend whose framework ``obj`` (a model, a state_dict, a variables tree) belongs to, asking only the
-    backends whose framework is already imported (``obj`` cannot belong to another)."""
+    """The backend whose framework ``obj`` (a model, a state_dict, a variables tree) belongs to.
+
+    Only the backends whose framework is already imported are asked (``obj`` cannot belong to another), so this
+    never imports a framework.
+
+    Args:
+        obj: a torch ``nn.Module`` or state_dict, a Keras model or layer, an MXNet Block, a Flax NNX or linen
+            module (or a linen variables tree), or an Equinox module.
+
+    Returns:
+        The backend module that owns ``obj``.
+
+    Raises:
+        TypeError: no imported framework owns ``obj``.
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends import backend_for
+        >>> backend_for(torch.nn.Linear(2, 3)).NAME
+        'torch'
+    """
     for framework in REGISTRY.values():
         if all(m in sys.modules for m in framework.modules):
             backend = get_backend(framework.name)
@@ -111,7 +163,8 @@ def backend_for(obj: Any) -> ModuleType:
                 return backend
     what = type(obj).__name__
     if isinstance(obj, dict) and obj:
-        what = f"dict of {type(next(iter(obj.values()))).__name__}"
+        mapping: dict[Any, Any] = {**obj}  # its values typed (a narrowed Any is a dict of Unknown)
+        what = f"dict of {type(next(iter(mapping.values()))).__name__}"
     raise TypeError(f"cannot tell which framework a {what} belongs to: expected a torch nn.Module or "
                     f"state_dict, a Keras model or layer, an MXNet Block, a Flax NNX or linen module (or a linen "
                     f"variables tree), or an Equinox module")

@@ -21,6 +21,9 @@ Xavier does for every one of them; ``layout="mxnet_conv_transpose"`` gives a Con
 layer's fans (fan_in = in_channels x RF) and ``"mxnet_embedding"`` takes the vocabulary as the input.
 """
 
+# MXNet ships no types (its classes and ``mx`` are untyped):
+# pyright: reportUnknownMemberType=false, reportUnknownArgumentType=false, reportUnknownVariableType=false
+
 from __future__ import annotations
 
 from typing import Any
@@ -45,6 +48,7 @@ _ONE_SUFFIXES = ("gamma", "running_var", "moving_var", "max")
 
 
 def dtype_name(dtype: Any) -> str:
+    """The NumPy name of an MXNet dtype ("float32", ...)."""
     import numpy as np
     return np.dtype(dtype).name
 
@@ -54,11 +58,43 @@ def dtype_name(dtype: Any) -> str:
 class SpecInitializer(_Initializer):
     """A unifiedinit spec as an MXNet initializer (registered as "specinitializer" and "unifiedinit").
 
-    ``dumps()`` gives ``["specinitializer", {"spec": {...}, "layout": "mxnet"}]`` and
-    ``mx.init.create(dumps)`` rebuilds an equal initializer, spec included.
+    What ``spec.to_mxnet(layout=..., portable=...)`` returns. Values come from ``mx.nd.random`` on each
+    parameter's own context, so ``mx.random.seed`` makes them repeatable; every check (the spec against the
+    parameter's shape and fans, the dtype against the values) is made before anything is written. Handed to
+    ``net.initialize`` as the global initializer, it follows MXNet's name rules (``*bias``/``*beta``/running means
+    get 0, ``*gamma``/running variances get 1, every other name the spec; the module docstring says more); handed
+    to one parameter, the spec applies whatever the name. ``dumps()`` gives ``["specinitializer", {"spec": {...},
+    "layout": "mxnet"}]`` and ``mx.init.create(dumps)`` rebuilds an equal initializer, spec included.
+
+    Args:
+        spec: a unifiedinit spec, or the plain dict of ``spec.to_dict()`` (as ``dumps()`` holds it).
+        layout: a registered layout's name (it is part of ``dumps()``): "mxnet" (default: fans from storage
+            position, as MXNet's Xavier), "mxnet_conv_transpose" (a Conv*Transpose layer's fans), "mxnet_embedding"
+            (the vocabulary as the input), or any other name in ``ui.LAYOUTS``.
+        portable: None (draw with MXNet's RNG), or a ``ui.Portable(seed, key)`` (or its dict): write the portable
+            values instead, the same numbers in every framework.
+
+    Raises:
+        TypeError: ``spec`` is neither a spec nor a dict; ``layout`` is not a string; ``portable`` is not a
+            Portable, a dict or None. When it initializes: random values for an integer dtype.
+        ValueError: a spec dict that names no registered spec; an unknown layout name. When it initializes: a shape
+            the spec cannot fill, or values the dtype cannot hold.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.mxnet import SpecInitializer, mx
+        >>> init = SpecInitializer(ui.Constant(0.5))
+        >>> init.dumps()
+        '["specinitializer", {"spec": {"type": "Constant", "value": 0.5}, "layout": "mxnet"}]'
+        >>> mx.init.create(init.dumps())
+        SpecInitializer(Constant(value=0.5), layout='mxnet')
+        >>> net = mx.gluon.nn.Dense(3, in_units=2)
+        >>> net.initialize(init)
+        >>> net.weight.data().asnumpy().tolist(), net.bias.data().asnumpy().tolist()  # the bias: MXNet's zeros
+        ([[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]], [0.0, 0.0, 0.0])
     """
 
-    def __init__(self, spec: Spec | dict, layout: str = "mxnet", portable: Any = None) -> None:
+    def __init__(self, spec: Spec | dict[str, Any], layout: str = "mxnet", portable: Any = None) -> None:
         if isinstance(spec, dict):
             spec = from_dict(spec)
         if not isinstance(spec, Spec):
@@ -116,13 +152,66 @@ class SpecInitializer(_Initializer):
 
 
 def initializer(spec: Spec, layout: LayoutLike = "mxnet", portable: Any = None) -> SpecInitializer:
-    """``spec.to_mxnet(layout, portable)``."""
+    """``spec.to_mxnet(layout, portable)``: a ``SpecInitializer`` for ``spec``.
+
+    Args:
+        spec: a unifiedinit spec.
+        layout: a registered layout's name: "mxnet" (default), "mxnet_conv_transpose", "mxnet_embedding", ...
+        portable: None, or a ``ui.Portable(seed, key)`` (or its dict) to write the portable values.
+
+    Returns:
+        The registered ``mx.init.Initializer``: hand it to ``net.initialize``, ``param.initialize(init=...)`` or
+        ``Parameter(init=...)``.
+
+    Raises:
+        TypeError: ``spec`` is not a spec; ``layout`` is not a string (a ``ui.Layout`` is refused: it could not be
+            saved in ``dumps()``); ``portable`` is not a Portable, a dict or None.
+        ValueError: an unknown layout name.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.mxnet import initializer
+        >>> initializer(ui.KaimingUniform(), layout="mxnet_conv_transpose")
+        SpecInitializer(KaimingUniform(a=0.0, mode='fan_in', nonlinearity='leaky_relu'), layout='mxnet_conv_transpose')
+    """
     return SpecInitializer(spec, layout=layout, portable=portable)  # type: ignore[arg-type]
 
 
 def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", seed: int = 0,
            dtype: str = "float32") -> Any:
-    """Sample natively after ``mx.random.seed(seed)`` and return a NumPy array (for the report and tests)."""
+    """Sample ``spec`` natively with MXNet for one tensor of ``shape`` and return it as a NumPy array.
+
+    The values are those ``SpecInitializer`` writes into a new ``mx.nd`` array of ``shape`` and ``dtype`` (on the
+    CPU) after ``mx.random.seed(seed)``, as a parameter named "weight": the hook the comparison report and the
+    cross-framework tests use. MXNet cannot hold an empty array: a shape with a 0 is checked as any other and
+    comes back as zeros.
+
+    Args:
+        spec: a unifiedinit spec.
+        shape: the tensor's shape, a tuple of ints.
+        layout: a registered layout's name or a ``ui.Layout`` (its name is used); default "mxnet".
+        seed: the seed given to ``mx.random.seed``, an int (this sets MXNet's global RNG).
+        dtype: a NumPy dtype name MXNet holds: "float32" (default), "float64", "float16", or an integer dtype for
+            a determined spec.
+
+    Returns:
+        A NumPy array of ``shape`` and ``dtype``.
+
+    Raises:
+        TypeError: ``spec`` is not a spec; a random spec with an integer dtype.
+        ValueError: an unknown layout; a shape the spec cannot fill; values the dtype cannot hold.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.mxnet import sample
+        >>> sample(ui.Eye(), (2, 3)).tolist()
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+        >>> x = sample(ui.Normal(0.0, 0.02), (4, 3), seed=1)
+        >>> x.shape, x.dtype.name
+        ((4, 3), 'float32')
+        >>> bool((x == sample(ui.Normal(0.0, 0.02), (4, 3), seed=1)).all())  # the same seed, the same values
+        True
+    """
     import numpy as np
     shape = tuple(int(s) for s in shape)
     name: Any = getattr(layout, "name", layout)
@@ -138,10 +227,12 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
 # ------------------------------------------------------------------------- one array, for the conformance suite
 
 def array(values: Any, dtype: str) -> Any:
+    """An ``mx.nd`` array of ``values`` (a NumPy array) in ``dtype``."""
     return mx.nd.array(values, dtype=dtype)
 
 
 def to_numpy(x: Any) -> Any:
+    """An ``mx.nd`` array as a NumPy array."""
     return x.asnumpy()
 
 

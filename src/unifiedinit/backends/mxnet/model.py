@@ -2,6 +2,9 @@
 by MXNet itself (``Parameter.initialize(force_reinit=True)`` with a one-parameter initializer), so initialized
 parameters keep their contexts and deferred ones are drawn at the first forward pass with their layer's fans."""
 
+# MXNet ships no types (its classes and ``mx`` are untyped):
+# pyright: reportUnknownMemberType=false, reportUnknownArgumentType=false, reportUnknownVariableType=false
+
 from __future__ import annotations
 
 import re
@@ -18,7 +21,22 @@ from .ops import MXNetOps
 
 
 def owns(obj: Any) -> bool:
-    """A Gluon Block."""
+    """Is ``obj`` an MXNet Gluon Block (a model this backend walks)?
+
+    Args:
+        obj: any object.
+
+    Returns:
+        True for an ``mx.gluon.Block`` (a HybridBlock, a layer, a Sequential, ...), else False.
+
+    Raises:
+        Nothing: every object gets an answer (False for anything that is not a Block).
+
+    Example:
+        >>> from unifiedinit.backends.mxnet import mx, owns
+        >>> owns(mx.gluon.nn.Dense(3, in_units=2)), owns({"weight": 1})
+        (True, False)
+    """
     return isinstance(obj, mx.gluon.Block)
 
 
@@ -92,12 +110,38 @@ def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: A
                  dtype=_dtype_name(param.dtype), trainable=param.grad_req != "null", key_parts=parts, key_leaf=sub)
 
 
+def _parameter_identity(where: Any) -> int:
+    """A handle's tensor: its Parameter (a Parameter shared by several blocks is one tensor)."""
+    return id(where[3])
+
+
 def walk(model: Any) -> list[tuple[Any, Any]]:
-    """Every floating-point parameter of a Gluon Block as (unifiedinit.params.Param, (block, path, name,
-    Parameter)); a Parameter shared by several blocks once."""
+    """Every floating-point parameter of a Gluon Block, as (``unifiedinit.params.Param``, handle).
+
+    The records say what each parameter is (its path, layer kind, role, shape, layout, the layer's fans and
+    dtype); the handle is (block, path, name, Parameter). A Parameter shared by several blocks appears once, its
+    other paths as the record's ``aliases``. A parameter whose shape MXNet does not know yet (deferred
+    initialization) has ``known=False``.
+
+    Args:
+        model: an ``mx.gluon.Block``.
+
+    Returns:
+        A list of (Param, (block, path, name, Parameter)): each block's own parameters, then its children's,
+        depth first, in registration order.
+
+    Raises:
+        TypeError: ``model`` is not a Gluon Block.
+
+    Example:
+        >>> from unifiedinit.backends.mxnet import mx, walk
+        >>> net = mx.gluon.nn.Dense(3, in_units=2)
+        >>> [(p.path, p.kind, p.role, p.shape) for p, _ in walk(net)]
+        [('weight', 'dense', 'weight', (3, 2)), ('bias', 'dense', 'bias', (3,))]
+    """
     if not isinstance(model, mx.gluon.Block):
         raise TypeError(f"parameter 'model' must be an MXNet Gluon Block, got {type(model).__name__}")
-    found = []
+    found: list[tuple[Any, Any]] = []
 
     def visit(block: Any, path: str, parts: tuple[Any, ...]) -> None:
         for name, param in block._reg_params.items():
@@ -109,7 +153,7 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
             visit(child, f"{path}/{child_name}" if path else child_name, parts + (part,))
 
     visit(model, "", ())
-    return tie(found, identity=lambda where: id(where[3]))
+    return tie(found, identity=_parameter_identity)
 
 
 class _PlanInitializer(mx.init.Initializer):  # type: ignore[name-defined]  # mx from the NumPy 2 import step
@@ -179,15 +223,69 @@ class _Target:
 
 
 def target(model: Any, **options: Any) -> _Target:
-    """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``)."""
+    """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``).
+
+    Every parameter is initialized by MXNet itself (``Parameter.initialize(force_reinit=True)`` with a
+    one-parameter initializer), so initialized parameters keep their contexts and deferred ones are drawn at the
+    first forward pass, with their layer's fans.
+
+    Args:
+        model: an ``mx.gluon.Block`` whose parameters are initialized (or deferred: ``net.initialize()`` without
+            input shapes).
+        **options: ``seed`` (an int or None; MXNet's streams are seeded per parameter by the plan, so it is not
+            used here).
+
+    Returns:
+        The target: ``found`` (``walk(model)``), ``native``, ``host``, ``deferred`` and ``result``.
+
+    Raises:
+        TypeError: ``model`` is not a Gluon Block; an unknown option.
+        ValueError: a parameter was never initialized (call ``net.initialize()`` first).
+
+    Example:
+        >>> import numpy as np
+        >>> from unifiedinit.backends.mxnet import mx, target
+        >>> net = mx.gluon.nn.Dense(3, in_units=2)
+        >>> net.initialize()
+        >>> t = target(net)
+        >>> p, where = t.found[1]
+        >>> p.path
+        'bias'
+        >>> t.host(p, where, np.full((3,), 0.5, dtype="float32"))
+        >>> net.bias.data().asnumpy().tolist()
+        [0.5, 0.5, 0.5]
+    """
     return _Target(model, **options)
 
 
-def param_groups(model: Any, selects: Any, weight_decay: float) -> list:
-    """``unifiedinit.param_groups`` for MXNet: ``wd_mult = 0`` on the excluded trainable Parameters, which are
-    returned (the Trainer's ``wd`` applies to the others)."""
+def param_groups(model: Any, selects: Any, weight_decay: float) -> list[Any]:
+    """``unifiedinit.param_groups`` for MXNet: ``wd_mult = 0`` on the excluded trainable Parameters.
+
+    The excluded Parameters (those a selector matches, with ``grad_req`` other than "null") are changed in place
+    and returned; the Trainer's ``wd`` applies to the others. Call it through ``ui.param_groups(net, ...)``, which
+    checks its arguments.
+
+    Args:
+        model: an ``mx.gluon.Block``.
+        selects: a sequence of ``ui.Select``: the parameters to keep weight decay off.
+        weight_decay: the weight decay (MXNet's Trainer holds it: not used here).
+
+    Returns:
+        The list of the Parameters whose ``wd_mult`` is now 0.
+
+    Raises:
+        TypeError: ``model`` is not a Gluon Block.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.mxnet import mx, param_groups
+        >>> net = mx.gluon.nn.Dense(3, in_units=2)
+        >>> excluded = param_groups(net, [ui.Select(role="bias")], 1e-2)
+        >>> [param.name.endswith("bias") for param in excluded], net.bias.wd_mult, net.weight.wd_mult
+        ([True], 0.0, 1.0)
+    """
     from ...plan import excluded
-    out = []
+    out: list[Any] = []
     for p, (_, _, _, param) in walk(model):
         if param.grad_req != "null" and excluded(p, selects):
             param.wd_mult = 0.0

@@ -16,7 +16,27 @@ def _num(x: float) -> float:
 
 
 class MXNetOps(Ops):
-    """Draws with mx.nd on one context, from MXNet's global RNG."""
+    """``unifiedinit.samplers``'s array operations on ``mx.nd``, on one context, drawing from MXNet's global RNG.
+
+    ``mx.random.seed`` makes its draws repeatable. float16 and bfloat16 are drawn in float32 and rounded once;
+    numbers handed to MXNet are Python floats (its parameter parser refuses NumPy scalars and subnormal numbers).
+
+    Args:
+        ctx: the ``mx.Context`` the arrays are made on (``mx.cpu()``, ``mx.gpu(0)``, a parameter's ``context``).
+
+    Raises:
+        AttributeError: ``ctx`` is not an ``mx.Context`` (raised by MXNet at the first draw: nothing is checked
+            when the ops are made).
+        mxnet.base.MXNetError: a draw on a context this MXNet build does not have (``mx.gpu(0)`` on a CPU build).
+
+    Example:
+        >>> from unifiedinit.backends.mxnet import MXNetOps, mx
+        >>> ops = MXNetOps(mx.cpu())
+        >>> ops.full((2, 2), 0.5, "float32").asnumpy().tolist()
+        [[0.5, 0.5], [0.5, 0.5]]
+        >>> ops.work_dtype("float16")
+        'float32'
+    """
 
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
@@ -77,10 +97,10 @@ class MXNetOps(Ops):
     def clip(self, x: Any, low: float, high: float) -> Any:
         return mx.nd.clip(x, _num(low), _num(high))
 
-    def stack(self, parts: list) -> Any:
+    def stack(self, parts: list[Any]) -> Any:
         return mx.nd.stack(*parts)
 
-    def concat(self, parts: list, axis: int) -> Any:
+    def concat(self, parts: list[Any], axis: int) -> Any:
         return mx.nd.concat(*parts, dim=axis)
 
     def permute(self, x: Any, axes: tuple[int, ...]) -> Any:

@@ -1,13 +1,20 @@
 """The zoo model in mxnet: the small model every framework builds the same way (``unifiedinit.verify.zoo``), with
 mxnet's own default initialization, for ``unifiedinit defaults``, the preset tests and the notebooks."""
 
+# MXNet ships no types (its classes and ``mx`` are untyped):
+# pyright: reportUnknownMemberType=false, reportUnknownArgumentType=false, reportUnknownVariableType=false
 
-def build():
+from __future__ import annotations
+
+from typing import Any
+
+
+def build() -> Any:
     from .numpy2 import mx
     gluon = mx.gluon
 
-    class Net(gluon.Block):
-        def __init__(self):
+    class Net(gluon.Block):  # type: ignore[name-defined]  # mx from the NumPy 2 import step
+        def __init__(self) -> None:
             super().__init__()
             with self.name_scope():
                 self.emb = gluon.nn.Embedding(200, 32)

@@ -12,8 +12,28 @@ from ...samplers import NumpyLikeOps
 
 
 def truncated_standard(rng: np.random.Generator, a: float, b: float, n: int) -> np.ndarray:
-    """n exact draws from N(0, 1) conditioned on [a, b], by the cheapest exact rejection scheme for the
-    window (Robert 1995): plain normals, a uniform proposal, or a shifted exponential in a tail."""
+    """``n`` exact draws from N(0, 1) conditioned on [a, b], by the cheapest exact rejection scheme for the window.
+
+    Robert (1995): plain normals when the window is wide and holds 0, a uniform proposal on a narrow window, or a
+    shifted exponential in a tail (a window left of zero is drawn as the mirror of one right of it). Only the
+    rejected entries are redrawn, until none is left.
+
+    Args:
+        rng: the ``numpy.random.Generator`` to draw from.
+        a: the lower bound, in standard units (may be ``-inf``).
+        b: the upper bound, > ``a`` (may be ``inf``).
+        n: how many values, an int >= 0.
+
+    Returns:
+        A float64 NumPy array of ``n`` values in [a, b].
+
+    Example:
+        >>> import numpy as np
+        >>> from unifiedinit.backends.numpy.ops import truncated_standard
+        >>> z = truncated_standard(np.random.default_rng(0), 3.0, 4.0, 1000)
+        >>> z.shape, z.dtype.name, bool(((z >= 3.0) & (z <= 4.0)).all())
+        ((1000,), 'float64', True)
+    """
     if b <= 0:  # a window left of zero is the mirror of one right of it
         return -truncated_standard(rng, -b, -a, n)
     alpha = 0.0  # the exponential proposal's rate (its scheme only)
@@ -44,7 +64,26 @@ def truncated_standard(rng: np.random.Generator, a: float, b: float, n: int) -> 
 
 
 class NumpyOps(NumpyLikeOps):
-    """Exact float64 draws from ``rng``; values are rounded once, to the final dtype, by ``cast``."""
+    """The samplers' array operations over NumPy in float64, drawing from one ``numpy.random.Generator``.
+
+    The exact reference (``unifiedinit.sample``) and the definition of portable values: every primitive is drawn
+    in float64 (truncated normals by ``truncated_standard``'s exact rejection, not by the inverse CDF), and values
+    are rounded once, to the final dtype, by ``cast``.
+
+    Args:
+        rng: the ``numpy.random.Generator`` to draw from; None only for the determined draws (constants, eye,
+            dirac, ...), which draw nothing.
+
+    Example:
+        >>> import numpy as np
+        >>> from unifiedinit.backends.numpy import NumpyOps
+        >>> ops = NumpyOps(np.random.default_rng(0))
+        >>> x = ops.uniform((2, 3), -1.0, 1.0, None)
+        >>> x.shape, x.dtype.name, ops.work_dtype("float16").name
+        ((2, 3), 'float64', 'float64')
+        >>> ops.cast(np.array([0.1, 0.2]), "float16").dtype.name
+        'float16'
+    """
 
     xp = np
 

@@ -6,13 +6,16 @@ One package, the same files as every backend: ``ops`` (the samplers' array opera
 ``nn_init`` (the ``torch.nn.init`` drop-ins) and ``meta`` (``empty_init()``: build on meta, draw once).
 """
 
-from .hooks import (TorchInitializer, array, init_, init_array, initializer, lower, sample, to_numpy,  # noqa: F401
-                    write_numpy)
-from .meta import empty_init  # noqa: F401
-from .model import layer_layout, local_block, owns, param_groups, read, target, walk  # noqa: F401
+from . import nn_init
+from .hooks import init_, initializer, sample
+from .meta import empty_init
 from .nn_init import *  # noqa: F401,F403
-from .nn_init import __all__ as _nn_init_all
-from .ops import CHUNK, TorchOps  # noqa: F401
+# the apply loop's and the conformance suite's names (the backend protocol's and the other modules'), not in __all__
+from .hooks import (TorchInitializer as TorchInitializer, array as array, init_array as init_array,  # noqa: F401
+                    lower as lower, to_numpy as to_numpy, write_numpy as write_numpy)
+from .model import (layer_layout as layer_layout, local_block as local_block, owns as owns,  # noqa: F401
+                    param_groups as param_groups, read as read, target as target, walk as walk)
+from .ops import CHUNK as CHUNK, TorchOps as TorchOps  # noqa: F401
 
 NAME = "torch"
 #: the layout of a Dense/Linear or Conv weight as this framework stores it
@@ -21,4 +24,5 @@ NATIVE_LAYOUT = "torch"
 NATIVE_LAYOUTS: dict[str, str] = {}
 
 #: the public hooks and the ``torch.nn.init`` drop-ins (the plan interface is the backend protocol's)
-__all__ = ["init_", "initializer", "sample", "empty_init", *_nn_init_all]
+__all__ = ["init_", "initializer", "sample", "empty_init"]
+__all__ += nn_init.__all__

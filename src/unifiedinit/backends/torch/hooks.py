@@ -24,6 +24,7 @@ from .ops import TorchOps
 
 
 def dtype_name(t: torch.Tensor) -> str:
+    """The name of ``t``'s dtype without the ``torch.`` prefix ("float32", "bfloat16", ...)."""
     return str(t.dtype).replace("torch.", "")
 
 
@@ -40,6 +41,7 @@ def lower(tensor: Any, spec: Spec, layout: LayoutLike | None, layer_fans: tuple[
 
 
 def check_generator(generator: Any) -> None:
+    """Refuse a ``generator`` that is neither a ``torch.Generator`` nor None (TypeError)."""
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(f"parameter 'generator' must be a torch.Generator or None, got {generator!r}")
 
@@ -60,7 +62,8 @@ def write_numpy(tensor: torch.Tensor, values: Any) -> torch.Tensor:
         if values.dtype.name == "bfloat16":
             values = values.astype("float32")
         with torch.no_grad():
-            tensor.copy_(torch.from_numpy(values).reshape(tensor.shape))
+            # torch leaves from_numpy's parameter untyped
+            tensor.copy_(torch.from_numpy(values).reshape(tensor.shape))  # pyright: ignore[reportUnknownMemberType]
     return tensor
 
 
@@ -70,9 +73,48 @@ def init_(tensor: torch.Tensor, spec: Spec, *, layout: LayoutLike | None = None,
     """Initialize ``tensor`` (a tensor or ``nn.Parameter``) in place from ``spec`` and return it.
 
     ``layout`` says which axes are out / in / receptive field (default "torch": (out, in, *k)); ``layer_fans``
-    gives the layer's (fan_in, fan_out) when they are not the tensor's own (a bias). No gradient is recorded.
-    Everything is checked before anything is written; a meta tensor is checked and left as it is.
-    ``portable=unifiedinit.Portable(seed, key)`` writes the portable values instead of drawing with torch's RNG.
+    gives the layer's (fan_in, fan_out) when they are not the tensor's own (a bias). Values are drawn natively
+    with torch's RNG (``generator``, or the default one, so ``torch.manual_seed`` makes a run repeatable), on the
+    tensor's own device and dtype. No gradient is recorded. Everything is checked before anything is written; a
+    meta tensor is checked and left as it is. ``portable=unifiedinit.Portable(seed, key)`` writes the portable
+    values instead of drawing with torch's RNG: the same numbers in every framework.
+
+    Args:
+        tensor: the ``torch.Tensor`` or ``nn.Parameter`` to fill (a floating dtype for a random spec; any dtype
+            for a determined one such as ``Zeros`` or ``Eye``).
+        spec: a unifiedinit spec (``ui.Normal(0.0, 0.02)``, ``ui.KaimingUniform()``, ...).
+        layout: a registered layout name ("torch", "torch_conv_transpose", "torch_embedding", ...; see
+            ``ui.LAYOUTS``) or a ``ui.Layout``; None: "torch".
+        generator: the ``torch.Generator`` to draw from; None: torch's default generator.
+        layer_fans: the layer's (fan_in, fan_out) for a fan-based spec on a tensor that has no fans of its own (a
+            bias); None: the tensor's own fans from ``layout``.
+        portable: None (draw with torch's RNG), or a ``ui.Portable(seed, key)`` (or its dict): write the portable
+            values (``generator`` is not used then).
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor``; ``spec`` is not a spec; ``generator`` is not a
+            ``torch.Generator`` or None; ``portable`` is not a Portable, a dict or None; a random spec on an integer
+            or bool tensor.
+        ValueError: an unknown layout; a shape the spec cannot fill (a fan-based spec on a tensor with fewer axes
+            than the layout needs and no ``layer_fans``); values the dtype cannot hold.
+
+    Example:
+        >>> import math
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.torch import init_
+        >>> w = init_(torch.empty(64, 32), ui.KaimingUniform(), generator=torch.Generator().manual_seed(0))
+        >>> w.shape, bool((w.abs() <= math.sqrt(2) * math.sqrt(3 / 32)).all())  # gain sqrt(2), fan_in 32
+        (torch.Size([64, 32]), True)
+        >>> init_(torch.empty(2, 3), ui.Constant(0.5)).tolist()
+        [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]
+        >>> from unifiedinit.reference import portable
+        >>> w = init_(torch.empty(2, 3), ui.Normal(0.0, 0.02), portable=ui.Portable(seed=7, key="fc/weight"))
+        >>> bool((w.numpy() == portable(ui.Normal(0.0, 0.02), (2, 3), seed=7, key="fc/weight")).all())
+        True
     """
     check_generator(generator)
     portable = portable_option(portable)
@@ -86,8 +128,40 @@ def init_(tensor: torch.Tensor, spec: Spec, *, layout: LayoutLike | None = None,
 
 def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", seed: int = 0,
            dtype: str = "float32", layer_fans: tuple[int, int] | None = None) -> Any:
-    """Sample ``spec`` natively with torch (seeded generator, CPU) and return a NumPy array: the hook the
-    comparison report and the cross-framework tests use."""
+    """Sample ``spec`` natively with torch for one tensor of ``shape`` and return it as a NumPy array.
+
+    The values are those of ``init_`` on a new CPU tensor of ``shape`` and ``dtype`` with a
+    ``torch.Generator().manual_seed(seed)``: the hook the comparison report and the cross-framework tests use.
+    bfloat16 values come back as float32 (which holds them exactly).
+
+    Args:
+        spec: a unifiedinit spec.
+        shape: the tensor's shape, a tuple of ints.
+        layout: a registered layout name or a ``ui.Layout`` (default "torch": (out, in, *k)).
+        seed: the seed of the ``torch.Generator`` the values are drawn from, an int.
+        dtype: the name of a torch dtype: "float32" (default), "float64", "float16", "bfloat16", or an integer or
+            bool dtype for a determined spec.
+        layer_fans: the layer's (fan_in, fan_out) when the tensor has no fans of its own (a bias); None: its own.
+
+    Returns:
+        A NumPy array of ``shape`` (float32 for bfloat16, else ``dtype``).
+
+    Raises:
+        TypeError: ``spec`` is not a spec; a random spec with an integer or bool dtype.
+        ValueError: an unknown layout; a shape the spec cannot fill; values the dtype cannot hold.
+        AttributeError: ``dtype`` is not the name of a torch dtype.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.torch import sample
+        >>> sample(ui.Eye(), (2, 3)).tolist()
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+        >>> x = sample(ui.Normal(0.0, 0.02), (4, 3), seed=1, dtype="bfloat16")
+        >>> x.shape, x.dtype.name
+        ((4, 3), 'float32')
+        >>> bool((x == sample(ui.Normal(0.0, 0.02), (4, 3), seed=1, dtype="bfloat16")).all())  # the same seed
+        True
+    """
     t = torch.empty(tuple(shape), dtype=getattr(torch, dtype))
     init_(t, spec, layout=layout, generator=torch.Generator().manual_seed(seed), layer_fans=layer_fans)
     return t.float().numpy() if dtype == "bfloat16" else t.numpy()
@@ -96,18 +170,50 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", 
 class TorchInitializer:
     """What ``spec.to_torch()`` returns: call it on a tensor or hand it to ``net.apply``.
 
-    On a tensor or ``nn.Parameter``: initializes it in place (layout "torch" unless given) and returns it.
+    On a tensor or ``nn.Parameter``: initializes it in place (layout "torch" unless given) and returns it, as
+    ``init_``.
 
     On an ``nn.Module``: if it is a Linear, Bilinear, Conv1d/2d/3d, ConvTranspose1d/2d/3d or Embedding
     (lazy variants once materialized), its ``weight`` gets ``spec`` with that layer's layout and fans, and,
     only when a ``bias`` spec was given, its ``bias`` gets that spec with the layer's fans (so
     ``KaimingUniform(a=sqrt(5))`` gives torch's default bias bound 1/sqrt(fan_in)). Nothing else is touched:
     other modules, other parameters, and layers without a bias, or still lazy, are left as they are.
-    ``net.apply(init)`` visits every submodule, so it initializes every such layer of the model.
+    ``net.apply(init)`` visits every submodule, so it initializes every such layer of the model. Both tensors
+    are checked before either is written; the module is returned.
 
     ``fans="layer"`` (default) takes fans from the layer: a ConvTranspose's fan_in is its input channels x
     RF and an Embedding's its vocabulary. ``fans="torch"`` uses torch.nn.init's own computation for every
     layer (dim 1 x RF is fan_in), as ``nn.init.xavier_uniform_(m.weight)`` would.
+
+    Args:
+        spec: the spec of the weights (or of the tensor it is called on).
+        bias: the spec of a layer's bias, with the layer's fans; None: biases are left as they are.
+        layout: the layout of a tensor it is called on (a layout name or a ``ui.Layout``); None: "torch". A
+            module's layers use their own layouts.
+        fans: "layer" (each layer's own fans) or "torch" (torch.nn.init's computation).
+        generator: the ``torch.Generator`` to draw from; None: torch's default generator.
+        portable: None, or a ``ui.Portable(seed, key)`` (or its dict) to write portable values: then it takes a
+            tensor only (the key names one parameter).
+
+    Raises:
+        TypeError: ``spec`` is not a spec, ``bias`` not a spec or None, ``generator`` not a ``torch.Generator`` or
+            None, ``portable`` not a Portable, a dict or None. When called: on something other than a tensor or an
+            ``nn.Module``, on a module with ``portable`` set, or as ``init_`` raises.
+        ValueError: ``fans`` is not "layer" or "torch". When called: as ``init_`` raises (a shape or dtype the
+            spec cannot fill).
+
+    Example:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> init = ui.Constant(0.5).to_torch(bias=ui.Zeros())
+        >>> init
+        TorchInitializer(Constant(value=0.5), bias=Zeros(), fans='layer')
+        >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+        >>> _ = net.apply(init)
+        >>> net[2].weight.tolist(), net[2].bias.tolist()
+        ([[0.5, 0.5]], [0.0])
+        >>> init(torch.empty(3)).tolist()
+        [0.5, 0.5, 0.5]
     """
 
     def __init__(self, spec: Spec, *, bias: Spec | None = None, layout: LayoutLike | None = None,
@@ -150,7 +256,32 @@ class TorchInitializer:
 
 
 def initializer(spec: Spec, **options: Any) -> TorchInitializer:
-    """``spec.to_torch(**options)``."""
+    """``spec.to_torch(**options)``: a ``TorchInitializer`` for ``spec``.
+
+    Args:
+        spec: a unifiedinit spec.
+        **options: ``TorchInitializer``'s keyword arguments: ``bias`` (a spec or None), ``layout`` (a layout name,
+            a ``ui.Layout`` or None), ``fans`` ("layer" or "torch"), ``generator`` (a ``torch.Generator`` or None),
+            ``portable`` (a ``ui.Portable``, its dict, or None).
+
+    Returns:
+        The ``TorchInitializer``: call it on a tensor, or hand it to ``net.apply``.
+
+    Raises:
+        TypeError: ``spec`` is not a spec; an unknown option, or an option of the wrong type (as
+            ``TorchInitializer``).
+        ValueError: ``fans`` is not "layer" or "torch".
+
+    Example:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.torch import initializer
+        >>> init = initializer(ui.XavierUniform(), fans="torch")
+        >>> init
+        TorchInitializer(XavierUniform(gain=1.0), bias=None, fans='torch')
+        >>> init(torch.empty(3, 4)).shape
+        torch.Size([3, 4])
+    """
     return TorchInitializer(spec, **options)
 
 
@@ -162,6 +293,7 @@ def array(values: Any, dtype: str) -> torch.Tensor:
 
 
 def to_numpy(x: torch.Tensor) -> Any:
+    """A tensor as a NumPy array on the host (bfloat16 as float32, which holds it exactly)."""
     return x.detach().cpu().float().numpy() if x.dtype == torch.bfloat16 else x.detach().cpu().numpy()
 
 

@@ -10,24 +10,43 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
 import torch
 from torch import nn
 
 
 @contextlib.contextmanager
-def empty_init() -> Iterator[None]:
+def empty_init() -> Generator[None, None, None]:
     """Build modules with their parameters on the meta device and no default initialization.
 
     Inside the block every parameter a module registers is moved to meta as it is registered (so the module's
     own ``reset_parameters`` runs on meta, where it costs nothing); buffers keep their real device and values
-    (BatchNorm statistics, rotary tables). ``plan.apply(model, seed=..., device="cpu")`` then materializes each
-    parameter on ``device`` and draws it once::
+    (BatchNorm statistics, rotary tables), as accelerate's ``init_empty_weights(include_buffers=False)``.
+    ``plan.apply(model, seed=..., device="cpu")`` then materializes each parameter on ``device`` and draws it
+    once::
 
         with unifiedinit.backends.torch.empty_init():
             model = build_model()
         ui.presets.torch.apply(model, seed=0, device="cpu")
+
+    The patch (of ``nn.Module.register_parameter``) is process-wide while the block runs and is undone when it
+    ends, also on an exception. Parameter subclasses keep their class and attributes.
+
+    Returns:
+        A context manager (it yields None).
+
+    Example:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.torch import empty_init
+        >>> with empty_init():
+        ...     net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
+        >>> net[0].weight.is_meta, net[1].running_mean.is_meta  # parameters on meta, buffers real
+        (True, False)
+        >>> _ = ui.presets.torch.apply(net, seed=0, device="cpu")
+        >>> net[0].weight.device, net[1].weight.tolist()
+        (device(type='cpu'), [1.0, 1.0, 1.0])
     """
     register = nn.Module.register_parameter
 
@@ -44,6 +63,11 @@ def empty_init() -> Iterator[None]:
         yield
     finally:
         nn.Module.register_parameter = register  # type: ignore[method-assign]
+
+
+def named_modules(model: nn.Module) -> Iterator[tuple[str, nn.Module]]:
+    """``model.named_modules(remove_duplicate=False)``, typed (torch leaves that method's return unannotated)."""
+    yield from model.named_modules(remove_duplicate=False)
 
 
 def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_paths: set[str],
@@ -69,7 +93,7 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
     metas: list[tuple[str, nn.Module]] = []
     names: list[str] = []
     buffers: list[tuple[str, nn.Module]] = []
-    for prefix, module in model.named_modules(remove_duplicate=False):
+    for prefix, module in named_modules(model):
         own = [(n, t, True) for n, t in module._parameters.items()] + \
             [(n, t, False) for n, t in module._buffers.items()]
         if not any(t is not None and t.is_meta for _, t, _ in own):
@@ -109,7 +133,7 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
                     first[id(t)] = table[n]
     new = first
     from torch.nn.modules.batchnorm import _NormBase
-    unset = []
+    unset: list[str] = []
     reset: set[int] = set()
     for path, module in buffers:
         if isinstance(module, _NormBase) and module.track_running_stats:

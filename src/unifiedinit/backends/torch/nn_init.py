@@ -50,7 +50,7 @@ _SQRT_HALF = math.sqrt(0.5)
 _MIXED: dict[tuple[type, ...], type] = {}
 
 
-def _rebuild_error(bases: tuple[type, ...], args: tuple) -> BaseException:
+def _rebuild_error(bases: tuple[type, ...], args: tuple[Any, ...]) -> BaseException:
     return _mixed_class(bases)(*args)
 
 
@@ -204,23 +204,86 @@ def _normal(fn: str, tensor: torch.Tensor, mean: Any, std: Any, generator: torch
 
 def uniform_(tensor: torch.Tensor, a: float = 0.0, b: float = 1.0,
              generator: torch.Generator | None = None) -> torch.Tensor:
-    """``torch.nn.init.uniform_``: fill ``tensor`` with U(a, b) in place (``Uniform(a, b)``; ``a == b`` fills
-    ``a``). Complex tensors: the real and the imaginary part each U(a, b), as torch. Errors are torch's classes:
-    RuntimeError for a reversed or non-finite window, NotImplementedError for an integer or bool tensor.
+    """``torch.nn.init.uniform_``: fill ``tensor`` with U(a, b) in place (``Uniform(a, b)``).
 
-    Differs from torch only as DIFFERENCES says for NaN or infinite arguments (refused before anything is written)."""
+    ``a == b`` fills ``a``. Complex tensors: the real and the imaginary part each U(a, b), as torch. No gradient is
+    recorded; a meta tensor is checked and left as it is; a tensor subclass with ``__torch_function__`` gets the
+    call, as torch routes it. Errors are torch's classes: RuntimeError for a reversed or non-finite window,
+    NotImplementedError for an integer or bool tensor (ours derive from those and from TypeError / ValueError).
+
+    Differs from torch only as ``unifiedinit.differences.DIFFERENCES`` says for NaN or infinite arguments (refused
+    before anything is written).
+
+    Args:
+        tensor: the tensor (or ``nn.Parameter``) to fill: float16, bfloat16, float32, float64, complex64 or
+            complex128.
+        a: the lower bound, a finite real number (a bool, or a one-element real tensor, reads as its value).
+        b: the upper bound, a finite real number >= ``a``.
+        generator: the ``torch.Generator`` to draw from; None: torch's default generator (``torch.manual_seed``).
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is); ``a`` or ``b``
+            is not a real number; ``generator`` is not a ``torch.Generator`` or None; ``tensor`` has an integer or
+            bool dtype (a NotImplementedError too).
+        ValueError: ``a > b``, a NaN or infinite bound, or bounds the dtype cannot hold (a RuntimeError too).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import uniform_
+        >>> w = uniform_(torch.empty(3, 5), -0.1, 0.1, generator=torch.Generator().manual_seed(0))
+        >>> w.shape, w.dtype, bool((w.abs() <= 0.1).all())
+        (torch.Size([3, 5]), torch.float32, True)
+        >>> again = uniform_(torch.empty(3, 5), -0.1, 0.1, generator=torch.Generator().manual_seed(0))
+        >>> torch.equal(w, again)  # the same generator state, the same values
+        True
+        >>> uniform_(torch.empty(2), 0.5, 0.5).tolist()
+        [0.5, 0.5]
+    """
     handled, out = _dispatch(uniform_, tensor, a=a, b=b, generator=generator)
     return out if handled else _uniform("uniform_", tensor, a, b, generator)
 
 
 def normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0,
             generator: torch.Generator | None = None) -> torch.Tensor:
-    """``torch.nn.init.normal_``: fill ``tensor`` with N(mean, std^2) in place (``Normal(mean, std)``; std 0 fills
-    ``mean``). Complex tensors: real and imaginary parts each N(mean, std^2 / 2), as torch. A negative std is a
-    RuntimeError, an integer tensor NotImplementedError, a zero-element tensor returned as it is, as torch.
+    """``torch.nn.init.normal_``: fill ``tensor`` with N(mean, std^2) in place (``Normal(mean, std)``).
 
-    Differs from torch as DIFFERENCES says: NaN or infinite arguments are refused, and so is a std so large that
-    the tensor's dtype cannot hold 40 standard deviations (float16: std > 1637)."""
+    std 0 fills ``mean``. Complex tensors: real and imaginary parts each N(mean, std^2 / 2), as torch. A negative
+    std is a RuntimeError, an integer tensor NotImplementedError, a zero-element tensor returned as it is, as torch.
+    No gradient is recorded; a meta tensor is checked and left as it is; a tensor subclass with
+    ``__torch_function__`` gets the call, as torch routes it.
+
+    Differs from torch as ``unifiedinit.differences.DIFFERENCES`` says: NaN or infinite arguments are refused, and
+    so is a std so large that the tensor's dtype cannot hold 40 standard deviations (float16: std > 1637).
+
+    Args:
+        tensor: the tensor (or ``nn.Parameter``) to fill: float16, bfloat16, float32, float64, complex64 or
+            complex128.
+        mean: the mean, a finite real number.
+        std: the standard deviation, a finite real number >= 0.
+        generator: the ``torch.Generator`` to draw from; None: torch's default generator (``torch.manual_seed``).
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is); ``mean`` or
+            ``std`` is not a real number; ``generator`` is not a ``torch.Generator`` or None; ``tensor`` has an
+            integer or bool dtype (a NotImplementedError too).
+        ValueError: ``std < 0`` (even on a zero-element tensor), a NaN or infinite argument, or a std too large for
+            the dtype (a RuntimeError too).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import normal_
+        >>> w = normal_(torch.empty(4, 3, dtype=torch.float64), 0.0, 0.02)
+        >>> w.shape, w.dtype
+        (torch.Size([4, 3]), torch.float64)
+        >>> normal_(torch.empty(3), mean=0.25, std=0.0).tolist()  # std 0: the mean
+        [0.25, 0.25, 0.25]
+    """
     handled, out = _dispatch(normal_, tensor, mean=mean, std=std, generator=generator)
     return out if handled else _normal("normal_", tensor, mean, std, generator)
 
@@ -269,14 +332,43 @@ def _trunc_normal(fn: str, tensor: torch.Tensor, mean: Any, std: Any, a: Any, b:
 def trunc_normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator: torch.Generator | None = None) -> torch.Tensor:
     """``torch.nn.init.trunc_normal_``: N(mean, std^2) conditioned on [a, b] (absolute bounds), in place
-    (``TruncatedNormal(mean, std, a, b)``); ``a == b`` fills ``a``; an infinite bound is allowed where torch allows
-    it (the window holds more than 30% of the mass). Errors are torch's classes (RuntimeError for a reversed window,
-    NotImplementedError for integer and complex tensors); meta tensors are returned unchecked, as torch.
+    (``TruncatedNormal(mean, std, a, b)``).
 
-    Differs from torch as DIFFERENCES says: values by the inverse CDF in one pass (the same law; it compiles and
-    vmaps, torch's rejection loop does not); std 0 and std < 0 are refused; no warning when the mean lies far from
-    the window (the draw is exact there); a window more than 37 std from the mean is refused; NaN or infinite
-    arguments are refused."""
+    ``a == b`` fills ``a``; an infinite bound is allowed where torch allows it (the window holds more than 30% of
+    the mass). Errors are torch's classes (RuntimeError for a reversed window, NotImplementedError for integer and
+    complex tensors); meta tensors are returned unchecked, as torch. No gradient is recorded.
+
+    Differs from torch as ``unifiedinit.differences.DIFFERENCES`` says: values by the inverse CDF in one pass (the
+    same law; it compiles and vmaps, torch's rejection loop does not); std 0 and std < 0 are refused; no warning
+    when the mean lies far from the window (the draw is exact there); a window more than 37 std from the mean is
+    refused; NaN or infinite arguments are refused.
+
+    Args:
+        tensor: the tensor (or ``nn.Parameter``) to fill: float16, bfloat16, float32 or float64.
+        mean: the mean of the normal before truncation, a finite real number.
+        std: its standard deviation, a finite real number > 0.
+        a: the lower bound of the window (an absolute value, not in std units).
+        b: the upper bound, >= ``a``.
+        generator: the ``torch.Generator`` to draw from; None: torch's default generator (``torch.manual_seed``).
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is); an argument is
+            not a real number; ``generator`` is not a ``torch.Generator`` or None; ``tensor`` is not float16,
+            bfloat16, float32 or float64 (a NotImplementedError too).
+        ValueError: ``std == 0`` (a RuntimeError and a ZeroDivisionError too); ``std < 0``, ``a > b``, a NaN or
+            infinite argument where torch would need a finite window, a window more than 37 std from the mean, or
+            bounds the dtype cannot hold (a RuntimeError too).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import trunc_normal_
+        >>> w = trunc_normal_(torch.empty(64, 32), std=0.02, a=-0.04, b=0.04)
+        >>> w.shape, bool(((w >= -0.04) & (w <= 0.04)).all())
+        (torch.Size([64, 32]), True)
+    """
     return _trunc_normal("trunc_normal_", tensor, mean, std, a, b, generator)
 
 
@@ -292,28 +384,110 @@ def _constant(fn: str, tensor: torch.Tensor, val: Any) -> torch.Tensor:
 
 
 def constant_(tensor: torch.Tensor, val: float) -> torch.Tensor:
-    """``torch.nn.init.constant_``: fill ``tensor`` with ``val`` in place (``Constant(val)`` on floating and complex
-    tensors; a value the dtype cannot hold is a RuntimeError, as torch). Integer and bool tensors, and NaN, infinite,
-    complex and tensor values, are written by torch's own ``fill_``, exactly as torch. No difference from torch."""
+    """``torch.nn.init.constant_``: fill ``tensor`` with ``val`` in place (``Constant(val)``).
+
+    On floating and complex tensors the value is checked against the dtype first (a value the dtype cannot hold is
+    a RuntimeError, as torch). Integer and bool tensors, and NaN, infinite, complex and tensor values, are written
+    by torch's own ``fill_``, exactly as torch (it truncates toward zero for an integer dtype). No gradient is
+    recorded. No difference from torch.
+
+    Args:
+        tensor: the tensor (or ``nn.Parameter``) to fill, of any dtype.
+        val: the value: a real number (complex numbers and one-element tensors go to torch's ``fill_``).
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is).
+        ValueError: a floating tensor whose dtype cannot hold ``val`` (a RuntimeError too).
+        RuntimeError: torch's ``fill_`` refuses the value for an integer dtype (it overflows).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import constant_
+        >>> constant_(torch.empty(2, 3), 0.5).tolist()
+        [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]
+        >>> constant_(torch.empty(3, dtype=torch.int64), 2.7).tolist()  # torch's fill_: truncated
+        [2, 2, 2]
+    """
     handled, out = _dispatch(constant_, tensor, val=val)
     return out if handled else _constant("constant_", tensor, val)
 
 
 def ones_(tensor: torch.Tensor) -> torch.Tensor:
-    """``torch.nn.init.ones_``: fill ``tensor`` with 1 (``Ones()``), on every dtype (bool: True). No difference."""
+    """``torch.nn.init.ones_``: fill ``tensor`` with 1 in place (``Ones()``), on every dtype (bool: True).
+
+    No gradient is recorded; a meta tensor is left as it is. No difference from torch.
+
+    Args:
+        tensor: the tensor (or ``nn.Parameter``) to fill, of any dtype.
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import ones_
+        >>> ones_(torch.empty(2, 2)).tolist()
+        [[1.0, 1.0], [1.0, 1.0]]
+        >>> ones_(torch.empty(2, dtype=torch.bool)).tolist()
+        [True, True]
+    """
     _need_tensor("ones_", tensor)
     return _write_determined(tensor, Ones())
 
 
 def zeros_(tensor: torch.Tensor) -> torch.Tensor:
-    """``torch.nn.init.zeros_``: fill ``tensor`` with 0 (``Zeros()``), on every dtype (bool: False). No difference."""
+    """``torch.nn.init.zeros_``: fill ``tensor`` with 0 in place (``Zeros()``), on every dtype (bool: False).
+
+    No gradient is recorded; a meta tensor is left as it is. No difference from torch.
+
+    Args:
+        tensor: the tensor (or ``nn.Parameter``) to fill, of any dtype.
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import zeros_
+        >>> zeros_(torch.empty(2, 3, dtype=torch.int32)).tolist()
+        [[0, 0, 0], [0, 0, 0]]
+    """
     _need_tensor("zeros_", tensor)
     return _write_determined(tensor, Zeros())
 
 
 def eye_(tensor: torch.Tensor) -> torch.Tensor:
-    """``torch.nn.init.eye_``: the identity matrix in a 2-D tensor (``Eye()``), on every dtype; any other rank is a
-    ValueError, as torch. Differs from torch only in working under ``torch.func.vmap`` (see DIFFERENCES)."""
+    """``torch.nn.init.eye_``: the identity matrix in a 2-D tensor, in place (``Eye()``), on every dtype.
+
+    A non-square tensor gets ones on its main diagonal and zeros elsewhere, as ``torch.eye(rows, cols)``. No
+    gradient is recorded; a meta tensor is left as it is. Differs from torch only in working under
+    ``torch.func.vmap`` (see ``unifiedinit.differences.DIFFERENCES``).
+
+    Args:
+        tensor: a 2-D tensor (or ``nn.Parameter``), of any dtype.
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is).
+        ValueError: ``tensor`` does not have 2 dimensions, as torch.
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import eye_
+        >>> eye_(torch.empty(2, 3)).tolist()
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
     _need_tensor("eye_", tensor)
     if tensor.dim() != 2:
         raise ValueError(f"eye_: only tensors with 2 dimensions are supported, got shape {tuple(tensor.shape)}")
@@ -321,11 +495,37 @@ def eye_(tensor: torch.Tensor) -> torch.Tensor:
 
 
 def dirac_(tensor: torch.Tensor, groups: int = 1) -> torch.Tensor:
-    """``torch.nn.init.dirac_``: the identity convolution in a 3-, 4- or 5-D kernel (``Dirac(groups)``: centre
-    k // 2), each of ``groups`` groups of output channels its own identity; torch's errors (ValueError for the
-    rank or for groups that do not divide dim 0, ZeroDivisionError for groups=0, TypeError for a float).
+    """``torch.nn.init.dirac_``: the identity convolution in a 3-, 4- or 5-D kernel, in place (``Dirac(groups)``).
 
-    Differs from torch as DIFFERENCES says: a negative ``groups`` is refused (torch zeroes the tensor)."""
+    Each of ``groups`` groups of output channels gets its own identity: output channel i of a group reads input
+    channel i at the kernel's centre (index k // 2 on each spatial axis); every other entry is 0. No gradient is
+    recorded; a meta tensor is checked and left as it is. torch's errors: ValueError for the rank or for groups
+    that do not divide dim 0, ZeroDivisionError for groups=0, TypeError for a float.
+
+    Differs from torch as ``unifiedinit.differences.DIFFERENCES`` says: a negative ``groups`` is refused (torch
+    zeroes the tensor).
+
+    Args:
+        tensor: a kernel (out_channels, in_channels / groups, *k) with 1, 2 or 3 spatial axes, of any dtype.
+        groups: the number of groups of output channels, an integer >= 1 that divides dim 0 (a bool reads as 0/1).
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is); ``groups`` is
+            not an integer.
+        ValueError: ``tensor`` does not have 3, 4 or 5 dimensions; ``groups`` does not divide dim 0 or is
+            negative; ``groups == 0`` (a ZeroDivisionError too, as torch's).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import dirac_
+        >>> dirac_(torch.empty(2, 2, 3)).tolist()
+        [[[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]
+        >>> dirac_(torch.empty(2, 1, 3), groups=2).tolist()
+        [[[0.0, 1.0, 0.0]], [[0.0, 1.0, 0.0]]]
+    """
     _need_tensor("dirac_", tensor)
     if tensor.dim() not in (3, 4, 5):
         raise ValueError(f"dirac_: only tensors with 3, 4, or 5 dimensions are supported, got shape "
@@ -349,8 +549,27 @@ def dirac_(tensor: torch.Tensor, groups: int = 1) -> torch.Tensor:
 # ----------------------------------------------------------------------------------------------------- fan-based
 
 def _calculate_fan_in_and_fan_out(tensor: torch.Tensor) -> tuple[int, int]:
-    """torch's ``_calculate_fan_in_and_fan_out``: (dim 1 x receptive field, dim 0 x receptive field), where the
-    receptive field is the product of dims 2 onwards; fewer than 2 dimensions is a ValueError. No difference."""
+    """torch's ``_calculate_fan_in_and_fan_out``: (dim 1 x receptive field, dim 0 x receptive field).
+
+    The receptive field is the product of dims 2 onwards (1 for a matrix): torch's (out, in, *k) reading of every
+    weight, a ConvTranspose's included. No difference from torch.
+
+    Args:
+        tensor: a tensor with at least 2 dimensions.
+
+    Returns:
+        (fan_in, fan_out), two ints.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is).
+        ValueError: ``tensor`` has fewer than 2 dimensions, as torch.
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import _calculate_fan_in_and_fan_out
+        >>> _calculate_fan_in_and_fan_out(torch.empty(16, 8, 3, 3))
+        (72, 144)
+    """
     _need_tensor("_calculate_fan_in_and_fan_out", tensor)
     if tensor.dim() < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
@@ -362,8 +581,29 @@ def _calculate_fan_in_and_fan_out(tensor: torch.Tensor) -> tuple[int, int]:
 
 
 def _calculate_correct_fan(tensor: torch.Tensor, mode: str) -> int:
-    """torch's ``_calculate_correct_fan``: fan_in or fan_out as ``mode`` says (any letter case); another mode is a
-    ValueError, a mode that is not a string torch's AttributeError. No difference."""
+    """torch's ``_calculate_correct_fan``: fan_in or fan_out of ``tensor``, as ``mode`` says.
+
+    The fans are ``_calculate_fan_in_and_fan_out``'s. No difference from torch.
+
+    Args:
+        tensor: a tensor with at least 2 dimensions.
+        mode: "fan_in" or "fan_out", in any letter case.
+
+    Returns:
+        The fan, an int.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is).
+        ValueError: another ``mode`` (a ``mode`` that is not a string is an AttributeError too, as torch's); a
+            tensor with fewer than 2 dimensions.
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import _calculate_correct_fan
+        >>> w = torch.empty(16, 8, 3, 3)
+        >>> _calculate_correct_fan(w, "fan_in"), _calculate_correct_fan(w, "FAN_OUT")
+        (72, 144)
+    """
     if not isinstance(mode, str):
         raise _also(ValueError(f"Mode {mode!r} not supported, please use one of ['fan_in', 'fan_out']"),
                     AttributeError)
@@ -401,18 +641,75 @@ def _xavier(fn: str, uniform: bool, tensor: torch.Tensor, gain: Any,
 
 
 def xavier_uniform_(tensor: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
-    """``torch.nn.init.xavier_uniform_``: U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out)) with torch's fans
-    (``XavierUniform(gain)``); complex tensors: each part U(-b, b). A zero-element tensor is returned silently
-    (fan_in + fan_out = 0 is torch's ZeroDivisionError); gain < 0 is a RuntimeError, gain 0 fills zeros, as torch.
-    No difference from torch."""
+    """``torch.nn.init.xavier_uniform_``: U(-b, b) in place, b = gain * sqrt(6 / (fan_in + fan_out)) with torch's fans
+    (``XavierUniform(gain)``).
+
+    The fans are ``_calculate_fan_in_and_fan_out``'s (dim 1 x RF, dim 0 x RF). Complex tensors: each part U(-b, b).
+    A zero-element tensor is returned silently (fan_in + fan_out = 0 is torch's ZeroDivisionError); gain < 0 is a
+    RuntimeError, gain 0 fills zeros, as torch. No gradient is recorded. No difference from torch.
+
+    Args:
+        tensor: the tensor (or ``nn.Parameter``) to fill, at least 2-D: float16, bfloat16, float32, float64,
+            complex64 or complex128.
+        gain: the scaling factor, a finite real number >= 0 (``calculate_gain(nonlinearity)``).
+        generator: the ``torch.Generator`` to draw from; None: torch's default generator (``torch.manual_seed``).
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is); ``gain`` is
+            not a real number; ``generator`` is not a ``torch.Generator`` or None; ``tensor`` has an integer or bool
+            dtype (a NotImplementedError too).
+        ValueError: ``tensor`` has fewer than 2 dimensions; fan_in + fan_out is 0 (a ZeroDivisionError too);
+            ``gain < 0`` or a NaN or infinite gain (a RuntimeError too).
+
+    Example:
+        >>> import math
+        >>> import torch
+        >>> from unifiedinit.backends.torch import xavier_uniform_
+        >>> w = xavier_uniform_(torch.empty(30, 20))
+        >>> w.shape, bool((w.abs() <= math.sqrt(6 / (20 + 30))).all())
+        (torch.Size([30, 20]), True)
+        >>> xavier_uniform_(torch.empty(2, 2), gain=0.0).tolist()
+        [[0.0, 0.0], [0.0, 0.0]]
+    """
     return _xavier("xavier_uniform_", True, tensor, gain, generator)
 
 
 def xavier_normal_(tensor: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
-    """``torch.nn.init.xavier_normal_``: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)) with torch's fans
-    (``XavierNormal(gain)``); complex tensors: each part N(0, std^2 / 2). Zero-element tensors, gain < 0 and gain 0
-    as torch. Differs from torch as DIFFERENCES says: an infinite gain, or a std too large for the dtype to hold
-    40 standard deviations, is refused."""
+    """``torch.nn.init.xavier_normal_``: N(0, std^2) in place, std = gain * sqrt(2 / (fan_in + fan_out)) with torch's
+    fans (``XavierNormal(gain)``).
+
+    Complex tensors: each part N(0, std^2 / 2). Zero-element tensors, gain < 0 and gain 0 as torch (returned as
+    they are, a RuntimeError, zeros). No gradient is recorded.
+
+    Differs from torch as ``unifiedinit.differences.DIFFERENCES`` says: an infinite gain, or a std too large for
+    the dtype to hold 40 standard deviations, is refused.
+
+    Args:
+        tensor: the tensor (or ``nn.Parameter``) to fill, at least 2-D: float16, bfloat16, float32, float64,
+            complex64 or complex128.
+        gain: the scaling factor, a finite real number >= 0 (``calculate_gain(nonlinearity)``).
+        generator: the ``torch.Generator`` to draw from; None: torch's default generator (``torch.manual_seed``).
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is); ``gain`` is
+            not a real number; ``generator`` is not a ``torch.Generator`` or None; ``tensor`` has an integer or bool
+            dtype (a NotImplementedError too).
+        ValueError: ``tensor`` has fewer than 2 dimensions; fan_in + fan_out is 0 (a ZeroDivisionError too);
+            ``gain < 0``, a NaN or infinite gain, or a std too large for the dtype (a RuntimeError too).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import xavier_normal_
+        >>> w = xavier_normal_(torch.empty(30, 20, dtype=torch.bfloat16))
+        >>> w.shape, w.dtype
+        (torch.Size([30, 20]), torch.bfloat16)
+    """
     return _xavier("xavier_normal_", False, tensor, gain, generator)
 
 
@@ -441,19 +738,83 @@ def _kaiming(fn: str, uniform: bool, tensor: torch.Tensor, a: Any, mode: Any, no
 
 def kaiming_uniform_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                      generator: torch.Generator | None = None) -> torch.Tensor:
-    """``torch.nn.init.kaiming_uniform_``: U(-b, b), b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity,
-    a), fan = torch's fan_in or fan_out (``KaimingUniform(a, mode, nonlinearity)``); ``mode`` in any letter case;
-    complex tensors: each part U(-b, b). A tensor with a zero dimension is returned with torch's warning
-    "Initializing zero-element tensors is a no-op". No difference from torch."""
+    """``torch.nn.init.kaiming_uniform_``: U(-b, b) in place, b = gain * sqrt(3 / fan), gain =
+    calculate_gain(nonlinearity, a), fan = torch's fan_in or fan_out (``KaimingUniform(a, mode, nonlinearity)``).
+
+    ``mode`` in any letter case; complex tensors: each part U(-b, b). A tensor with a zero dimension is returned
+    with torch's warning "Initializing zero-element tensors is a no-op". No gradient is recorded; a tensor
+    subclass with ``__torch_function__`` gets the call, as torch routes it. No difference from torch.
+
+    Args:
+        tensor: the tensor (or ``nn.Parameter``) to fill, at least 2-D: float16, bfloat16, float32, float64,
+            complex64 or complex128.
+        a: the negative slope of the rectifier after this layer, read only for ``nonlinearity="leaky_relu"`` (a
+            real number; torch's default 0 gives the gain sqrt(2)).
+        mode: "fan_in" (keeps the forward pass's variance) or "fan_out" (the backward pass's), any letter case.
+        nonlinearity: a name ``calculate_gain`` knows: "leaky_relu" (default), "relu", "tanh", "sigmoid",
+            "selu", "linear", "conv1d", ...
+        generator: the ``torch.Generator`` to draw from; None: torch's default generator (``torch.manual_seed``).
+
+    Returns:
+        ``tensor``, filled (a tensor with a zero dimension: as it was, with torch's warning).
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is); ``a`` is not a
+            real number; ``generator`` is not a ``torch.Generator`` or None; ``tensor`` has an integer or bool dtype
+            (a NotImplementedError too).
+        ValueError: ``tensor`` has fewer than 2 dimensions; ``mode`` is not "fan_in" or "fan_out" (not a string: an
+            AttributeError too); ``nonlinearity`` is unknown, or its ``a`` is not an int or a float; a NaN slope (a
+            RuntimeError too).
+
+    Example:
+        >>> import math
+        >>> import torch
+        >>> from unifiedinit.backends.torch import kaiming_uniform_
+        >>> w = kaiming_uniform_(torch.empty(128, 64), nonlinearity="relu")
+        >>> w.shape, bool((w.abs() <= math.sqrt(2) * math.sqrt(3 / 64)).all())
+        (torch.Size([128, 64]), True)
+    """
     handled, out = _dispatch(kaiming_uniform_, tensor, a=a, mode=mode, nonlinearity=nonlinearity, generator=generator)
     return out if handled else _kaiming("kaiming_uniform_", True, tensor, a, mode, nonlinearity, generator)
 
 
 def kaiming_normal_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                     generator: torch.Generator | None = None) -> torch.Tensor:
-    """``torch.nn.init.kaiming_normal_``: N(0, std^2), std = gain / sqrt(fan) (``KaimingNormal(a, mode,
-    nonlinearity)``); complex tensors: each part N(0, std^2 / 2); zero-element tensors as kaiming_uniform_.
-    Differs from torch only where DIFFERENCES says a normal's std is too large for the tensor's dtype."""
+    """``torch.nn.init.kaiming_normal_``: N(0, std^2) in place, std = gain / sqrt(fan), gain =
+    calculate_gain(nonlinearity, a), fan = torch's fan_in or fan_out (``KaimingNormal(a, mode, nonlinearity)``).
+
+    Complex tensors: each part N(0, std^2 / 2); zero-element tensors as ``kaiming_uniform_``. No gradient is
+    recorded. Differs from torch only where ``unifiedinit.differences.DIFFERENCES`` says a normal's std is too large
+    for the tensor's dtype (refused).
+
+    Args:
+        tensor: the tensor (or ``nn.Parameter``) to fill, at least 2-D: float16, bfloat16, float32, float64,
+            complex64 or complex128.
+        a: the negative slope of the rectifier after this layer, read only for ``nonlinearity="leaky_relu"`` (a
+            real number; torch's default 0 gives the gain sqrt(2)).
+        mode: "fan_in" (keeps the forward pass's variance) or "fan_out" (the backward pass's), any letter case.
+        nonlinearity: a name ``calculate_gain`` knows: "leaky_relu" (default), "relu", "tanh", "sigmoid",
+            "selu", "linear", "conv1d", ...
+        generator: the ``torch.Generator`` to draw from; None: torch's default generator (``torch.manual_seed``).
+
+    Returns:
+        ``tensor``, filled (a tensor with a zero dimension: as it was, with torch's warning).
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is); ``a`` is not a
+            real number; ``generator`` is not a ``torch.Generator`` or None; ``tensor`` has an integer or bool dtype
+            (a NotImplementedError too).
+        ValueError: ``tensor`` has fewer than 2 dimensions; ``mode`` is not "fan_in" or "fan_out" (not a string: an
+            AttributeError too); ``nonlinearity`` is unknown, or its ``a`` is not an int or a float; a NaN slope (a
+            RuntimeError too).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import kaiming_normal_
+        >>> w = kaiming_normal_(torch.empty(16, 8, 3, 3), mode="fan_out", nonlinearity="relu")
+        >>> w.shape, w.dtype
+        (torch.Size([16, 8, 3, 3]), torch.float32)
+    """
     return _kaiming("kaiming_normal_", False, tensor, a, mode, nonlinearity, generator)
 
 
@@ -468,7 +829,10 @@ def _unitary_(tensor: torch.Tensor, gain: float, generator: torch.Generator | No
         flat = tensor.new_empty((rows, cols)).normal_(0.0, 1.0, generator=generator)
         if rows < cols:
             flat = flat.t()
-        q, r = torch.linalg.qr(flat)
+        linalg: Any = torch.linalg  # its functions are untyped
+        q: torch.Tensor
+        r: torch.Tensor
+        q, r = linalg.qr(flat)
         q = q * torch.sgn(torch.diagonal(r))
         if rows < cols:
             q = q.t()
@@ -477,12 +841,40 @@ def _unitary_(tensor: torch.Tensor, gain: float, generator: torch.Generator | No
 
 
 def orthogonal_(tensor: torch.Tensor, gain: float = 1, generator: torch.Generator | None = None) -> torch.Tensor:
-    """``torch.nn.init.orthogonal_``: gain x a Haar-random (semi-)orthogonal matrix, dim 0 against the others
-    flattened (``Orthogonal(gain)``); a negative gain gives the same law (-Q is Haar too), gain 0 zeros; at least
-    2 dimensions (ValueError); zero-element and meta tensors are returned as they are, as torch.
+    """``torch.nn.init.orthogonal_``: gain x a Haar-random (semi-)orthogonal matrix, in place (``Orthogonal(gain)``).
 
-    Differs from torch as DIFFERENCES says: complex tensors get a Haar unitary matrix (torch fails on them),
-    float16/bfloat16 are orthogonalized in float32, and a NaN or infinite gain is refused."""
+    Dim 0 is set against the others flattened: the rows are orthonormal when there are fewer rows than columns,
+    the columns otherwise. A negative gain gives the same law (-Q is Haar too), gain 0 zeros; at least 2
+    dimensions (ValueError); zero-element and meta tensors are returned as they are, as torch. No gradient is
+    recorded.
+
+    Differs from torch as ``unifiedinit.differences.DIFFERENCES`` says: complex tensors get a Haar unitary matrix
+    (torch fails on them), float16/bfloat16 are orthogonalized in float32, and a NaN or infinite gain is refused.
+
+    Args:
+        tensor: the tensor (or ``nn.Parameter``) to fill, at least 2-D: float16, bfloat16, float32, float64,
+            complex64 or complex128.
+        gain: the scaling factor, a finite real number.
+        generator: the ``torch.Generator`` to draw from; None: torch's default generator (``torch.manual_seed``).
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is); ``gain`` is
+            not a real number; ``generator`` is not a ``torch.Generator`` or None; ``tensor`` has an integer or bool
+            dtype (a NotImplementedError too).
+        ValueError: ``tensor`` has fewer than 2 dimensions; a NaN or infinite gain (a RuntimeError too).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import orthogonal_
+        >>> w = orthogonal_(torch.empty(3, 5, dtype=torch.float64))
+        >>> torch.allclose(w @ w.T, torch.eye(3, dtype=torch.float64))  # orthonormal rows
+        True
+        >>> orthogonal_(torch.empty(2, 2), gain=0).tolist()
+        [[0.0, 0.0], [0.0, 0.0]]
+    """
     _need_tensor("orthogonal_", tensor)
     if tensor.dim() < 2:
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, got shape "
@@ -501,12 +893,41 @@ def orthogonal_(tensor: torch.Tensor, gain: float = 1, generator: torch.Generato
 
 def sparse_(tensor: torch.Tensor, sparsity: float, std: float = 0.01,
             generator: torch.Generator | None = None) -> torch.Tensor:
-    """``torch.nn.init.sparse_``: a 2-D tensor of N(0, std^2) values with ceil(sparsity x rows) zeros in every
-    column at random rows (``Sparse(sparsity, std)``); sparsity >= 1 or std 0 gives zeros; complex tensors: complex
-    normal values, as torch; torch's errors (ValueError for the rank and a NaN sparsity, RuntimeError for std < 0).
+    """``torch.nn.init.sparse_``: a 2-D tensor of N(0, std^2) values with ceil(sparsity x rows) zeros in every column,
+    at random rows, in place (``Sparse(sparsity, std)``).
 
-    Differs from torch as DIFFERENCES says: the zero rows come from ``generator`` too (torch draws them from the
-    global RNG), a negative sparsity and an infinite std are refused."""
+    sparsity >= 1 or std 0 gives zeros; complex tensors: complex normal values, as torch; torch's errors
+    (ValueError for the rank and a NaN sparsity, RuntimeError for std < 0). Meta and zero-element tensors are
+    returned as they are. No gradient is recorded.
+
+    Differs from torch as ``unifiedinit.differences.DIFFERENCES`` says: the zero rows come from ``generator`` too
+    (torch draws them from the global RNG), a negative sparsity and an infinite std are refused.
+
+    Args:
+        tensor: a 2-D tensor (or ``nn.Parameter``) to fill: float16, bfloat16, float32, float64, complex64 or
+            complex128.
+        sparsity: the fraction of each column set to zero, a real number in [0, 1].
+        std: the standard deviation of the non-zero values, a finite real number >= 0.
+        generator: the ``torch.Generator`` to draw from (the values and the zero rows); None: torch's default
+            generator.
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is); ``sparsity``
+            or ``std`` is not a real number; ``generator`` is not a ``torch.Generator`` or None; ``tensor`` has an
+            integer or bool dtype (a NotImplementedError too).
+        ValueError: ``tensor`` is not 2-D; a NaN or negative sparsity; an infinite sparsity (an OverflowError too,
+            as torch's); ``std < 0`` or an infinite std (a RuntimeError too).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import sparse_
+        >>> w = sparse_(torch.empty(4, 3), sparsity=0.5, std=0.01)
+        >>> (w == 0).sum(dim=0).tolist()  # ceil(0.5 x 4) = 2 zeros in every column
+        [2, 2, 2]
+    """
     fn = "sparse_"
     _need_tensor(fn, tensor)
     if tensor.dim() != 2:
@@ -543,9 +964,31 @@ def sparse_(tensor: torch.Tensor, sparsity: float, std: float = 0.01,
 # ---------------------------------------------------------------------------------------------------------- gain
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """``torch.nn.init.calculate_gain`` (the table of ``unifiedinit.gain``): linear, conv*, sigmoid 1; tanh 5/3;
-    relu sqrt(2); selu 3/4; leaky_relu sqrt(2 / (1 + slope^2)), slope = ``param`` (an int or a float, not a bool;
-    default 0.01), read only for leaky_relu. Anything else is a ValueError, as torch. No difference from torch."""
+    """``torch.nn.init.calculate_gain``: the recommended gain for a nonlinearity (the table of ``unifiedinit.gain``).
+
+    linear, conv*, sigmoid 1; tanh 5/3; relu sqrt(2); selu 3/4; leaky_relu sqrt(2 / (1 + slope^2)), slope =
+    ``param`` (default 0.01), read only for leaky_relu. No difference from torch in value (ours is always a float:
+torch returns the int 1 for linear, conv* and sigmoid, and 1 == 1.0).
+
+    Args:
+        nonlinearity: "linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+            "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu" or "selu".
+        param: leaky_relu's negative slope, an int or a float (not a bool); None: 0.01. Other nonlinearities
+            ignore it.
+
+    Returns:
+        The gain, a float (NaN for a NaN slope, 0 for an infinite one, as torch's formula gives).
+
+    Raises:
+        ValueError: an unknown ``nonlinearity``; a leaky_relu ``param`` that is not an int or a float, as torch.
+
+    Example:
+        >>> from unifiedinit.backends.torch import calculate_gain
+        >>> calculate_gain("relu"), calculate_gain("tanh"), calculate_gain("linear")
+        (1.4142135623730951, 1.6666666666666667, 1.0)
+        >>> calculate_gain("leaky_relu", 0.2)
+        1.3867504905630728
+    """
     if nonlinearity == "leaky_relu":
         if param is None:
             slope = 0.01
@@ -567,36 +1010,148 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 def _no_grad_uniform_(tensor: torch.Tensor, a: float, b: float,
                       generator: torch.Generator | None = None) -> torch.Tensor:
-    """torch's ``_no_grad_uniform_``: ``uniform_`` without the ``__torch_function__`` dispatch."""
+    """torch's ``_no_grad_uniform_``: ``uniform_`` without the ``__torch_function__`` dispatch.
+
+    Differs from torch only as ``uniform_`` does.
+
+    Args:
+        tensor: the tensor to fill, as ``uniform_``'s.
+        a: the lower bound, a finite real number.
+        b: the upper bound, a finite real number >= ``a``.
+        generator: the ``torch.Generator`` to draw from; None: torch's default generator.
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is); as
+            ``uniform_``: a bound that is not a real number, ``generator`` is not a ``torch.Generator`` or None, an
+            integer or bool tensor.
+        ValueError: as ``uniform_``: a reversed, NaN or infinite window (a RuntimeError too).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import _no_grad_uniform_
+        >>> _no_grad_uniform_(torch.empty(2), 1.0, 1.0).tolist()
+        [1.0, 1.0]
+    """
     return _uniform("_no_grad_uniform_", tensor, a, b, generator)
 
 
 def _no_grad_normal_(tensor: torch.Tensor, mean: float, std: float,
                      generator: torch.Generator | None = None) -> torch.Tensor:
-    """torch's ``_no_grad_normal_``: ``normal_`` without the ``__torch_function__`` dispatch."""
+    """torch's ``_no_grad_normal_``: ``normal_`` without the ``__torch_function__`` dispatch.
+
+    Differs from torch only as ``normal_`` does.
+
+    Args:
+        tensor: the tensor to fill, as ``normal_``'s.
+        mean: the mean, a finite real number.
+        std: the standard deviation, a finite real number >= 0.
+        generator: the ``torch.Generator`` to draw from; None: torch's default generator.
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is); as
+            ``normal_``: an argument that is not a real number, ``generator`` is not a ``torch.Generator`` or None,
+            an integer or bool tensor.
+        ValueError: as ``normal_``: ``std < 0``, a NaN or infinite argument, a std too large for the dtype (a
+            RuntimeError too).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import _no_grad_normal_
+        >>> _no_grad_normal_(torch.empty(2), 3.0, 0.0).tolist()
+        [3.0, 3.0]
+    """
     return _normal("_no_grad_normal_", tensor, mean, std, generator)
 
 
 def _no_grad_trunc_normal_(tensor: torch.Tensor, mean: float, std: float, a: float, b: float,
                            generator: torch.Generator | None = None) -> torch.Tensor:
-    """torch's ``_no_grad_trunc_normal_``: what ``trunc_normal_`` does (and differs as it does)."""
+    """torch's ``_no_grad_trunc_normal_``: what ``trunc_normal_`` does (and differs as it does).
+
+    Args:
+        tensor: the tensor to fill, as ``trunc_normal_``'s.
+        mean: the mean of the normal before truncation.
+        std: its standard deviation, > 0.
+        a: the lower bound of the window (an absolute value).
+        b: the upper bound, >= ``a``.
+        generator: the ``torch.Generator`` to draw from; None: torch's default generator.
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is); as
+            ``trunc_normal_``: an argument that is not a real number, ``generator`` is not a ``torch.Generator`` or
+            None, a tensor that is not float16, bfloat16, float32 or float64.
+        ValueError: as ``trunc_normal_``: std 0 or negative, a reversed window, a window far from the mean, NaN or
+            infinite arguments (a RuntimeError too).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import _no_grad_trunc_normal_
+        >>> w = _no_grad_trunc_normal_(torch.empty(100), 0.0, 1.0, -0.5, 0.5)
+        >>> bool(((w >= -0.5) & (w <= 0.5)).all())
+        True
+    """
     return _trunc_normal("_no_grad_trunc_normal_", tensor, mean, std, a, b, generator)
 
 
 def _no_grad_fill_(tensor: torch.Tensor, val: float) -> torch.Tensor:
-    """torch's ``_no_grad_fill_``: ``constant_`` without the ``__torch_function__`` dispatch."""
+    """torch's ``_no_grad_fill_``: ``constant_`` without the ``__torch_function__`` dispatch. No difference from torch.
+
+    Args:
+        tensor: the tensor to fill, of any dtype.
+        val: the value, as ``constant_``'s.
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is).
+        ValueError: a floating tensor whose dtype cannot hold ``val`` (a RuntimeError too).
+        RuntimeError: torch's ``fill_`` refuses the value for an integer dtype.
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import _no_grad_fill_
+        >>> _no_grad_fill_(torch.empty(2), -1.5).tolist()
+        [-1.5, -1.5]
+    """
     return _constant("_no_grad_fill_", tensor, val)
 
 
 def _no_grad_zero_(tensor: torch.Tensor) -> torch.Tensor:
-    """torch's ``_no_grad_zero_``: fill ``tensor`` with zeros in place, as ``zeros_`` (no difference)."""
+    """torch's ``_no_grad_zero_``: fill ``tensor`` with zeros in place, as ``zeros_`` (no difference).
+
+    Args:
+        tensor: the tensor to fill, of any dtype.
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is).
+
+    Example:
+        >>> import torch
+        >>> from unifiedinit.backends.torch import _no_grad_zero_
+        >>> _no_grad_zero_(torch.ones(3)).tolist()
+        [0.0, 0.0, 0.0]
+    """
     _need_tensor("_no_grad_zero_", tensor)
     return _write_determined(tensor, Zeros())
 
 
 # --------------------------------------------------------------------------------------- torch's deprecated names
 
-def _deprecated(method: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+def _deprecated(method: Callable[..., torch.Tensor], call: str, result: str) -> Callable[..., torch.Tensor]:
+    """torch's deprecated name for ``method``; ``call`` (its arguments) and ``result`` (what ``t`` then shows) make
+    the docstring's example."""
     new_name = method.__name__
     old_name = new_name[:-1]
 
@@ -605,20 +1160,49 @@ def _deprecated(method: Callable[..., torch.Tensor]) -> Callable[..., torch.Tens
                       stacklevel=2)
         return method(*args, **kwargs)
 
-    deprecated_init.__doc__ = (f"torch's deprecated ``nn.init.{old_name}``: warns (FutureWarning, torch's text) and "
-                               f"calls ``{new_name}``, which see. Differs from torch only as ``{new_name}`` does.")
+    deprecated_init.__doc__ = f"""torch's deprecated ``nn.init.{old_name}``: warns, then calls ``{new_name}``.
+
+    It warns as torch does (FutureWarning: "`nn.init.{old_name}` is now deprecated in favor of
+    `nn.init.{new_name}`."), then returns ``{new_name}(*args, **kwargs)``. Differs from torch only as
+    ``{new_name}`` does.
+
+    Args:
+        *args: ``{new_name}``'s positional arguments (the tensor first).
+        **kwargs: ``{new_name}``'s keyword arguments.
+
+    Returns:
+        The tensor, filled by ``{new_name}``.
+
+    Raises:
+        TypeError: as ``{new_name}`` (a bad tensor, argument or dtype; torch's class as well).
+        ValueError: as ``{new_name}`` (a bad value; torch's class as well).
+
+    Example:
+        >>> import warnings
+        >>> import torch
+        >>> from unifiedinit.backends.torch import {old_name}
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     t = {old_name}({call})
+        >>> caught[0].category.__name__
+        'FutureWarning'
+        >>> {result}
+    """
     deprecated_init.__name__ = deprecated_init.__qualname__ = old_name
     return deprecated_init
 
 
-uniform = _deprecated(uniform_)
-normal = _deprecated(normal_)
-constant = _deprecated(constant_)
-eye = _deprecated(eye_)
-dirac = _deprecated(dirac_)
-xavier_uniform = _deprecated(xavier_uniform_)
-xavier_normal = _deprecated(xavier_normal_)
-kaiming_uniform = _deprecated(kaiming_uniform_)
-kaiming_normal = _deprecated(kaiming_normal_)
-orthogonal = _deprecated(orthogonal_)
-sparse = _deprecated(sparse_)
+_ZEROS_2X2 = "t.tolist()\n        [[0.0, 0.0], [0.0, 0.0]]"
+_SHAPE_3X4 = "t.shape, t.dtype\n        (torch.Size([3, 4]), torch.float32)"
+uniform = _deprecated(uniform_, "torch.empty(2), 0.5, 0.5", "t.tolist()\n        [0.5, 0.5]")
+normal = _deprecated(normal_, "torch.empty(2), 1.0, 0.0", "t.tolist()\n        [1.0, 1.0]")
+constant = _deprecated(constant_, "torch.empty(2), 0.25", "t.tolist()\n        [0.25, 0.25]")
+eye = _deprecated(eye_, "torch.empty(2, 2)", "t.tolist()\n        [[1.0, 0.0], [0.0, 1.0]]")
+dirac = _deprecated(dirac_, "torch.empty(1, 1, 3)", "t.tolist()\n        [[[0.0, 1.0, 0.0]]]")
+xavier_uniform = _deprecated(xavier_uniform_, "torch.empty(2, 2), gain=0.0", _ZEROS_2X2)
+xavier_normal = _deprecated(xavier_normal_, "torch.empty(2, 2), gain=0.0", _ZEROS_2X2)
+kaiming_uniform = _deprecated(kaiming_uniform_, "torch.empty(3, 4)", _SHAPE_3X4)
+kaiming_normal = _deprecated(kaiming_normal_, "torch.empty(3, 4)", _SHAPE_3X4)
+orthogonal = _deprecated(orthogonal_, "torch.empty(2, 2), gain=0", _ZEROS_2X2)
+sparse = _deprecated(sparse_, "torch.empty(3, 2), 1.0",
+                     "t.tolist()  # sparsity 1: every row zero\n        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]")
