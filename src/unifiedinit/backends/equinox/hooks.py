@@ -3,6 +3,8 @@ replaced (``eqx.tree_at``). ``spec.to_equinox()`` does that: ``init(layer, key)`
 (and bias, when a ``bias`` spec is given, with the layer's fans) come from the spec, and ``init(array, key)`` a new
 array. Draws are ``jax.random`` with the key given, so they trace under ``jit``/``filter_jit``.
 """
+# equinox/jax: eqx.tree_at's PyTree (jaxtyping's) is unknown to pyright; jaxlib ships no stubs (jnp.asarray)
+# pyright: reportUnknownMemberType=false
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from ...layout import LayoutLike, TensorInfo
 from ...portable import portable_option
 from ...samplers import draw as sampled
 from ...specs import Spec
-from .ops import EquinoxOps, array, to_numpy  # noqa: F401 (the conformance suite's, re-exported)
+from .ops import EquinoxOps, array as array, to_numpy as to_numpy  # (the conformance suite's, re-exported)
 
 
 def lower(shape: tuple[int, ...], dtype: Any, spec: Spec, layout: LayoutLike,
@@ -37,7 +39,36 @@ class EquinoxInitializer:
     On an array: new values of its shape and dtype, in ``layout`` (default "torch": Equinox stores weights
     (out, in, *k)). On a layer the library knows (``Linear``, ``Conv*``, ``ConvTranspose*``, ``Embedding``): its
     ``weight`` from ``spec`` with the layer's layout and fans, and its ``bias`` from ``bias`` (when given) with
-    the layer's fans; the layer's other fields are kept. Anything else comes back unchanged.
+    the layer's fans; the layer's other fields are kept. Any other module comes back unchanged. Equinox modules
+    are immutable: the layer or array given is never changed. Every check runs before anything is drawn.
+
+    Args:
+        spec: the unifiedinit spec of the weight (or of the array).
+        bias: the spec of a layer's bias (fan-based specs read the layer's fans), or None to keep the bias.
+        layout: a layout name or ``ui.Layout`` for the weight or array, or None: "torch" for an array, the layer's
+            own for a layer ("equinox_conv_transpose" for ``ConvTranspose*``, "torch_embedding" for ``Embedding``).
+        portable: None to draw with ``jax.random``, or a ``ui.Portable(seed, key)`` (or its dict) for the values
+            every framework gives (the JAX key is then not used).
+
+    Raises:
+        TypeError: ``spec`` or ``bias`` is not a unifiedinit spec, or ``portable`` is not a Portable, its dict
+            or None.
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> import equinox as eqx
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.equinox import EquinoxInitializer
+        >>> init = EquinoxInitializer(ui.Constant(0.5), bias=ui.Zeros())
+        >>> init
+        EquinoxInitializer(Constant(value=0.5), bias=Zeros())
+        >>> layer = init(eqx.nn.Linear(3, 2, key=jax.random.key(0)), jax.random.key(1))
+        >>> layer.weight.tolist(), layer.bias.tolist()
+        ([[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]], [0.0, 0.0])
+        >>> x = init(jnp.zeros((2, 3), jnp.bfloat16), jax.random.key(0))
+        >>> x.shape, x.dtype
+        ((2, 3), dtype(bfloat16))
     """
 
     def __init__(self, spec: Spec, *, bias: Spec | None = None, layout: LayoutLike | None = None,
@@ -60,6 +91,21 @@ class EquinoxInitializer:
         return sampled(EquinoxOps(key), draw, shape, dtype)
 
     def __call__(self, obj: Any, key: jax.Array) -> Any:
+        """New values for ``obj``: a new array, or a new layer with a new weight (and bias).
+
+        Args:
+            obj: a JAX array, or an Equinox module (``Linear``, ``Conv*``, ``ConvTranspose*`` and ``Embedding``
+                get new values; any other module comes back as it is).
+            key: a ``jax.random`` key; the weight and the bias draw from two splits of it.
+
+        Returns:
+            A new array of ``obj``'s shape and dtype, or a new module.
+
+        Raises:
+            TypeError: ``obj`` is neither an array nor an Equinox module, or its dtype cannot hold the values.
+            ValueError: an unknown ``layout`` (checked here, not when built), or a shape or value range the spec
+                cannot take (a fan-based spec on a 1-D array without the layer).
+        """
         if eqx.is_array(obj):
             return self._values(self.spec, obj, key, self.layout or "torch")
         if not isinstance(obj, eqx.Module):
@@ -80,19 +126,74 @@ class EquinoxInitializer:
             lower(tuple(cast(Any, bias).shape), cast(Any, bias).dtype, bias_spec, "torch", fans)
         new_weight = self._values(self.spec, weight, wkey, where)
         if not eqx.is_array(bias) or bias_spec is None:
-            return eqx.tree_at(lambda m: m.weight, obj, new_weight)
+            return eqx.tree_at(_weight_of, obj, new_weight)
         new_bias = self._values(bias_spec, bias, bkey, "torch", fans)
-        return eqx.tree_at(lambda m: (m.weight, m.bias), obj, (new_weight, new_bias))
+        return eqx.tree_at(_weight_and_bias_of, obj, (new_weight, new_bias))
+
+
+def _weight_of(layer: Any) -> Any:
+    return layer.weight
+
+
+def _weight_and_bias_of(layer: Any) -> tuple[Any, Any]:
+    return layer.weight, layer.bias
 
 
 def initializer(spec: Spec, **options: Any) -> EquinoxInitializer:
-    """``spec.to_equinox(**options)``."""
+    """``spec.to_equinox(**options)``: a function ``init(layer_or_array, key)`` that returns new values.
+
+    Args:
+        spec: the unifiedinit spec of the weight (or array).
+        **options: ``EquinoxInitializer``'s keyword arguments: ``bias``, ``layout``, ``portable``.
+
+    Returns:
+        An ``EquinoxInitializer``.
+
+    Raises:
+        TypeError: ``spec`` or ``bias`` is not a spec, an option is not one of those, or ``portable`` is not a
+            Portable.
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.equinox import initializer
+        >>> initializer(ui.Ones())(jnp.zeros((2, 2)), jax.random.key(0)).tolist()
+        [[1.0, 1.0], [1.0, 1.0]]
+    """
     return EquinoxInitializer(spec, **options)
 
 
 def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", seed: int = 0,
            dtype: str = "float32", layer_fans: tuple[int, int] | None = None) -> Any:
-    """Sample natively with ``jax.random.key(seed)`` and return a NumPy array (for the report and tests)."""
+    """Sample natively with ``jax.random.key(seed)`` and return a NumPy array (for the report and tests).
+
+    Args:
+        spec: the unifiedinit spec of the values.
+        shape: the tensor's shape.
+        layout: a layout name or ``ui.Layout`` saying where the tensor's axes are; default "torch" (out, in, *k),
+            as Equinox stores a weight.
+        seed: the int seed of the ``jax.random`` key.
+        dtype: a dtype name JAX knows ("float32", "bfloat16", "float64", ...).
+        layer_fans: (fan_in, fan_out) to scale with instead of the tensor's own fans, or None.
+
+    Returns:
+        A NumPy array of ``shape``, in ``dtype`` (bfloat16 comes back as float32).
+
+    Raises:
+        TypeError: ``spec`` is not a spec, ``dtype`` is not a dtype name, or it cannot hold the values (random
+            values in an integer dtype).
+        ValueError: an unknown layout, or a shape or value range the spec cannot take.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.equinox import sample
+        >>> x = sample(ui.Ones(), (2, 3))
+        >>> type(x).__name__, x.shape, x.dtype
+        ('ndarray', (2, 3), dtype('float32'))
+        >>> sample(ui.KaimingUniform(), (4, 6)).shape  # (out, in): fan_in 6
+        (4, 6)
+    """
     import numpy as np
     x = EquinoxInitializer(spec, layout=layout)._values(spec, jnp.zeros(shape, dtype), jax.random.key(seed), layout,
                                                         layer_fans)

@@ -8,18 +8,21 @@ the layer's own axes, not torch's (in, out/g, *k)), ``Embedding``, ``LayerNorm``
 ``MultiheadAttention`` and ``PReLU``. A stacked model (``eqx.filter_vmap`` over a layer's constructor) has
 leading layer axes beyond the class's rank.
 """
+# equinox/jax: PyTree (jaxtyping's, in eqx.tree_at/filter) is unknown to pyright; jaxlib ships no stubs
+# pyright: reportUnknownMemberType=false
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Sequence
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 
 from ...layout import Layout, TensorInfo, register_layout
-from ...params import looks_like_norm, registered_layer, stacked_axes, tie
+from ...params import Param, Select, looks_like_norm, registered_layer, stacked_axes, tie
+from ..flax.ops import is_sequence
 from .ops import JaxTarget
 
 #: an Equinox ConvTranspose weight (out, in/g, *k): its portable values are a torch ConvTranspose's, moved
@@ -38,11 +41,28 @@ _ROLES = {"weight": "weight", "bias": "bias", "weight_ih": "weight", "weight_hh"
 
 
 def owns(obj: Any) -> bool:
-    """An Equinox module."""
+    """Is ``obj`` an Equinox module (``eqx.Module``)?
+
+    Args:
+        obj: any object (``plan.apply`` asks every backend).
+
+    Returns:
+        True for an ``eqx.Module``, False for anything else (an array, a pytree of arrays).
+
+    Raises:
+        Nothing: any object gets an answer.
+
+    Example:
+        >>> import jax
+        >>> import equinox as eqx
+        >>> from unifiedinit.backends.equinox import owns
+        >>> owns(eqx.nn.Linear(2, 3, key=jax.random.key(0))), owns({"weight": 1})
+        (True, False)
+    """
     return isinstance(obj, eqx.Module)
 
 
-def _kind(module: Any, parent_kind: str | None) -> tuple[str, str]:
+def _kind(module: object, parent_kind: str | None) -> tuple[str, str]:
     info = registered_layer(type(module))
     if info is not None:
         return info.kind, info.layouts.get("weight", "torch")
@@ -86,7 +106,7 @@ def _children(module: Any) -> list[tuple[tuple[Any, ...], tuple[Any, ...], Any]]
         key: tuple[Any, ...] = () if isinstance(module, _NN.Sequential) and f.name == "layers" else (f.name,)
         if isinstance(value, eqx.Module):
             out.append((key, (f.name,), value))
-        elif isinstance(value, (list, tuple)):
+        elif is_sequence(value):
             out += [(key + (i,), (f.name, i), x) for i, x in enumerate(value) if isinstance(x, eqx.Module)]
     return out
 
@@ -101,16 +121,46 @@ def _tree(module: Any, key: tuple[Any, ...] = (), path: tuple[Any, ...] = (), pa
 
 
 def walk(model: Any) -> list[tuple[Any, Any]]:
-    """Every floating-point array of an Equinox module as (Param, (attribute path, array)); an array held twice once."""
-    from ...params import Param
+    """Every floating-point array of an Equinox module as (Param, (attribute path, array)); an array held twice once.
+
+    The walk follows the module's fields (submodules, tuples and lists of them, arrays); the kind and layout of
+    each layer come from its class (``Linear``: "dense", weight (out, in); ``Conv*``: "conv"; ``ConvTranspose*``:
+    "conv_transpose", weight (out, in/g, *k), the "equinox_conv_transpose" layout; ``Embedding``; the norms;
+    ``LSTMCell``/``GRUCell``; ``MultiheadAttention``; ``PReLU``), a layer registered with ``ui.register_layer``
+    as registered. A BatchNorm's running statistics live in ``eqx.nn.State``, outside the module, so they are
+    not walked.
+
+    Args:
+        model: an Equinox module.
+
+    Returns:
+        A list of (``unifiedinit.Param``, handle), the handle being (the attribute path as a tuple of field names
+        and positions, the array).
+
+    Raises:
+        TypeError: ``model`` is not an Equinox module.
+
+    Example:
+        >>> import jax
+        >>> import equinox as eqx
+        >>> from unifiedinit.backends.equinox import walk
+        >>> found = walk(eqx.nn.Linear(4, 3, key=jax.random.key(0)))
+        >>> [(p.path, p.kind, p.role, p.shape, p.layer_fans) for p, _ in found]
+        [('weight', 'dense', 'weight', (3, 4), (4, 3)), ('bias', 'dense', 'bias', (3,), (4, 3))]
+        >>> [handle[0] for _, handle in found]
+        [('weight',), ('bias',)]
+        >>> [p.path for p, _ in walk(eqx.nn.MLP(2, 1, 4, 1, key=jax.random.key(0)))]
+        ['layers/0/weight', 'layers/0/bias', 'layers/1/weight', 'layers/1/bias']
+    """
     if not isinstance(model, eqx.Module):
         raise TypeError(f"parameter 'model' must be an Equinox module, got {type(model).__name__}")
-    found = []
+    found: list[tuple[Param, tuple[tuple[Any, ...], Any]]] = []
     for module, key, path, kind, layout in _tree(model):
         arrays = _arrays(module)
         if not arrays:
             continue
-        info = registered_layer(type(module))
+        layer: object = module
+        info = registered_layer(type(layer))
         for name, x in arrays.items():
             shape = tuple(x.shape)
             stacked = stacked_axes(shape, _expected_ndim(module, name))
@@ -138,7 +188,11 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
                                 layout=own_layout, layer_fans=layer_fans, layer=type(module).__name__,
                                 dtype=jnp.dtype(x.dtype).name, stacked=stacked if len(one) else (), key_parts=key),
                           (path + (name,), x)))
-    return tie(found, identity=lambda handle: id(handle[1]))
+
+    def identity(handle: tuple[tuple[Any, ...], Any]) -> int:  # the array itself: one record for an array held twice
+        return id(handle[1])
+
+    return tie(found, identity=identity)
 
 
 def read(handle: Any) -> Any:
@@ -178,18 +232,68 @@ class _Target(JaxTarget):
         if not self.new:
             return self.model, report
         paths = [path for path, _ in self.new]
-        new = eqx.tree_at(lambda m: [_get(m, path) for path in paths], self.model, [x for _, x in self.new])
+
+        def where(m: Any) -> list[Any]:
+            return [_get(m, path) for path in paths]
+
+        new = eqx.tree_at(where, self.model, [x for _, x in self.new])
         return new, report
 
 
 def target(model: Any, **options: Any) -> _Target:
-    """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``)."""
+    """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``): what ``plan.apply`` uses.
+
+    It walks the module once (``found``), draws each parameter with ``jax.random`` on its stream's key folded
+    into the base key, or takes portable values, keeping each array's sharding, and builds the new module with
+    one ``eqx.tree_at`` (``result`` returns (new module, report); the module given is unchanged).
+
+    Args:
+        model: an Equinox module.
+        **options: ``seed`` (an int) or ``key`` (a ``jax.random`` key), exactly one of them.
+
+    Returns:
+        The target: its ``found`` holds the (Param, handle) records of ``walk``.
+
+    Raises:
+        ValueError: neither ``seed`` nor ``key`` is given, or both are.
+        TypeError: an unknown option, or ``model`` is not an Equinox module.
+
+    Example:
+        >>> import jax
+        >>> import equinox as eqx
+        >>> from unifiedinit.backends.equinox import target
+        >>> [p.path for p, _ in target(eqx.nn.Linear(4, 3, key=jax.random.key(0)), seed=0).found]
+        ['weight', 'bias']
+    """
     return _Target(model, **options)
 
 
-def param_groups(model: Any, selects: Any, weight_decay: float) -> Any:
+def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> Any:
     """``unifiedinit.param_groups`` for Equinox: an optax mask (True where decay applies) shaped like
-    ``eqx.filter(model, eqx.is_array)``; arrays that are not parameters (a BatchNorm's state values) get False."""
+    ``eqx.filter(model, eqx.is_array)``; arrays that are not parameters (a BatchNorm's state values) get False.
+
+    Pass it as ``optax.adamw(..., mask=mask)`` for the module's arrays (``eqx.filter(model, eqx.is_array)``).
+
+    Args:
+        model: an Equinox module.
+        selects: ``unifiedinit.Select`` rules: a parameter any of them matches gets no decay.
+        weight_decay: the decay rate (unused here: optax takes the rate, the mask says where).
+
+    Returns:
+        A module of the same structure whose arrays are bools (``eqx.filter``'s other leaves are None).
+
+    Raises:
+        TypeError: ``model`` is not an Equinox module.
+
+    Example:
+        >>> import jax
+        >>> import equinox as eqx
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.equinox import param_groups
+        >>> mask = param_groups(eqx.nn.Linear(4, 3, key=jax.random.key(0)), [ui.Select(role="bias")], 0.01)
+        >>> mask.weight, mask.bias
+        (True, False)
+    """
     from ...plan import excluded
     keep: dict[str, bool] = {}
     for p, _ in walk(model):

@@ -2,8 +2,13 @@
 Equinox's own default initialization, for ``unifiedinit defaults``, the preset tests and the notebooks. Its
 BatchNorm keeps its running statistics in ``eqx.nn.State``, outside the module."""
 
+from typing import TYPE_CHECKING
 
-def build():
+if TYPE_CHECKING:
+    import equinox as eqx
+
+
+def build() -> "eqx.Module":
     import warnings
 
     import equinox as eqx
@@ -19,7 +24,7 @@ def build():
         lstm: eqx.nn.LSTMCell
         prelu: eqx.nn.PReLU
 
-        def __init__(self, key):
+        def __init__(self, key: jax.Array) -> None:
             keys = jax.random.split(key, 7)
             self.emb = eqx.nn.Embedding(200, 32, key=keys[0])
             self.conv = eqx.nn.Conv2d(8, 32, 3, key=keys[1])

@@ -5,11 +5,13 @@ One package, the same files as every backend: ``ops`` (the samplers' array opera
 ``model`` (walking a model into parameter records, writing a plan's values) and ``hooks`` (the initializers).
 """
 
-from .hooks import (FanError, FlaxInitializer, JaxAxes, array, init_array, initializer, jax_axes, jax_fans,  # noqa: F401
-                    reinit, sample, to_numpy)
-from .model import _key_path, owns, param_groups, read, target, walk  # noqa: F401
-from .ops import JaxOps, draw_array  # noqa: F401
-from . import initializers  # noqa: F401,E402 (jax.nn.initializers' drop-ins)
+from .hooks import FanError as FanError, JaxAxes as JaxAxes, jax_axes as jax_axes, jax_fans as jax_fans
+from .hooks import array as array, init_array as init_array, to_numpy as to_numpy  # the conformance suite's
+from .hooks import FlaxInitializer, initializer, reinit, sample
+from .model import _key_path as _key_path, read as read
+from .model import owns, param_groups, target, walk
+from .ops import JaxOps, draw_array as draw_array
+from . import initializers as initializers  # jax.nn.initializers' drop-ins
 
 NAME = "flax"
 #: the layout of a Dense/Linear or Conv weight as this framework stores it

@@ -9,6 +9,8 @@ called inside ``jax.jit(..., out_shardings=...)``.
 A Flax initializer sees only its tensor's shape, so a bias cannot know its layer's fans there;
 ``reinit`` re-initializes a linen parameter tree or an NNX module with that layer context.
 """
+# jax: jaxlib ships no type stubs (jnp.asarray's Device parameter), and jax.sharding.reshard is unannotated
+# pyright: reportUnknownMemberType=false
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from ... import draws as D
 from ...layout import Layout, LayoutLike, TensorInfo, check_shape, get_layout
 from ...portable import portable_option
 from ...specs import Spec
-from .ops import array, draw_array, to_numpy  # noqa: F401 (the conformance suite's, re-exported)
+from .ops import array as array, draw_array, is_sequence, to_numpy as to_numpy  # (the conformance suite's, re-exported)
 
 
 def dtype_name(dtype: Any) -> str:
@@ -56,7 +58,8 @@ def jax_fans(shape: Sequence[int], in_axis: Any = -2, out_axis: Any = -1, batch_
                          f"default in_axis. Must be at least 2D or specify in_axis explicitly.")
 
     def size(axes: Any) -> int:
-        return shape[axes] if _is_int(axes) else math.prod([shape[a] for a in axes])
+        sizes: list[int] = [shape[axes]] if _is_int(axes) else [shape[a] for a in axes]
+        return math.prod(sizes)
 
     in_size, out_size, batch_size = size(in_axis), size(out_axis), size(batch_axis)
     total = math.prod(shape)
@@ -85,8 +88,8 @@ class JaxAxes(Layout):
 
 def jax_axes(in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = ()) -> JaxAxes:
     """The layout of ``jax.nn.initializers``' ``in_axis``/``out_axis``/``batch_axis`` (any rank, JAX's fans)."""
-    def as_tuple(a: Any) -> tuple:
-        return (a,) if _is_int(a) else tuple(a) if isinstance(a, (tuple, list)) else (a,)
+    def as_tuple(a: Any) -> tuple[Any, ...]:
+        return (a,) if _is_int(a) else tuple(a) if is_sequence(a) else (a,)
     return JaxAxes(f"flax(in_axis={in_axis!r}, out_axis={out_axis!r}, batch_axis={batch_axis!r})",
                    as_tuple(out_axis), as_tuple(in_axis), as_tuple(batch_axis), min_ndim=1, int_in_axis=_is_int(in_axis))
 
@@ -113,9 +116,44 @@ def sample_draw(key: jax.Array, draw: D.Draw, shape: tuple[int, ...], dtype: Any
 class FlaxInitializer:
     """What ``spec.to_flax()`` returns: ``init(key, shape, dtype=jnp.float32) -> jax.Array``.
 
-    Fans follow Flax's layout (in at -2, out at -1, the rest receptive field) unless ``in_axis``,
-    ``out_axis`` and ``batch_axis`` say otherwise (as in ``jax.nn.initializers.variance_scaling``) or a
-    ``layout`` is named. ``layer_fans`` fixes the fans (for a bias that should scale with its layer).
+    A JAX initializer, for ``kernel_init``, ``bias_init``, ``embedding_init`` and ``scale_init`` in
+    ``flax.linen`` and ``flax.nnx``. Fans follow Flax's layout (in at -2, out at -1, the rest receptive field)
+    unless ``in_axis``, ``out_axis`` and ``batch_axis`` say otherwise (as in
+    ``jax.nn.initializers.variance_scaling``) or a ``layout`` is named. ``layer_fans`` fixes the fans (for a bias
+    that should scale with its layer). Every check runs when the initializer is called, before anything is drawn;
+    the draw is ``jax.random`` with the key given, so it traces under ``jit``/``vmap``/``nnx.jit``.
+
+    Args:
+        spec: the unifiedinit spec of the values (``ui.KaimingUniform()``, ``ui.Normal(0.0, 0.02)``, ...).
+        in_axis: the input axis, or a sequence of them, as ``jax.nn.initializers.variance_scaling`` takes it
+            (negative counts from the end); default -2.
+        out_axis: the output axis or axes; default -1.
+        batch_axis: axes that hold independent matrices (their size divides the fans); default (): none.
+        layout: a layout name (``ui.LAYOUTS``: "flax", "flax_conv_transpose", ...) or a ``ui.Layout`` whose fans
+            the spec reads; it overrides the axes. None: Flax's layout for the default axes, else the axes as JAX
+            reads them (any rank, JAX's own fans).
+        layer_fans: (fan_in, fan_out) to scale with instead of the tensor's own fans, or None.
+        portable: None to draw with ``jax.random``, or a ``ui.Portable(seed, key)`` (or its dict) for the values
+            every framework gives (the JAX key is then not used).
+
+    Raises:
+        TypeError: ``spec`` is not a unifiedinit spec, or ``portable`` is not a Portable, its dict or None.
+        ValueError: ``layout`` is not a registered layout name.
+
+    Example:
+        >>> import jax
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.flax import FlaxInitializer
+        >>> init = FlaxInitializer(ui.Constant(0.5))
+        >>> init
+        FlaxInitializer(Constant(value=0.5), layout='flax')
+        >>> x = init(jax.random.key(0), (2, 3))
+        >>> x.shape, x.dtype, x.tolist()
+        ((2, 3), dtype('float32'), [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]])
+        >>> FlaxInitializer(ui.KaimingUniform()).lower((6, 4))  # fan_in 6: bound sqrt(2) * sqrt(3 / 6)
+        Uniform(low=-1.0, high=1.0)
+        >>> FlaxInitializer(ui.KaimingUniform(), in_axis=0, out_axis=1).lower((6, 4))
+        Uniform(low=-1.0, high=1.0)
     """
 
     def __init__(self, spec: Spec, *, in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
@@ -132,7 +170,20 @@ class FlaxInitializer:
         return f"{type(self).__name__}({self.spec!r}, layout={self.layout.name!r})"
 
     def lower(self, shape: Sequence[int], dtype: Any = jnp.float32) -> D.Draw:
-        """The draw for a tensor of ``shape``: every check happens here, before anything is sampled."""
+        """The draw for a tensor of ``shape``: every check happens here, before anything is sampled.
+
+        Args:
+            shape: the tensor's shape, non-negative ints.
+            dtype: the tensor's dtype, checked against the draw; default float32.
+
+        Returns:
+            The primitive draw (``unifiedinit.draws``: ``Uniform(low, high)``, ``Normal(mean, std)``, ...).
+
+        Raises:
+            TypeError: ``dtype`` cannot hold the draw (random values in an integer or bool dtype).
+            ValueError: a shape the spec cannot take (a fan-based spec on a 1-D tensor without ``layer_fans``, a
+                zero-size axis), or values the dtype cannot hold (``Constant(1e300)`` in float32).
+        """
         draw = self.spec.lower(TensorInfo.make(tuple(int(s) for s in shape), self.layout, self.layer_fans))
         v.tensor_dtype(dtype_name(dtype), draw.deterministic)
         v.representable(draw, dtype_name(dtype))
@@ -140,9 +191,26 @@ class FlaxInitializer:
 
     def __call__(self, key: jax.Array, shape: Sequence[int], dtype: Any = jnp.float32,
                  out_sharding: Any = None) -> jax.Array:
-        """With ``portable``, the JAX key is not used: the values are the portable ones (host-computed, so
+        """New values for a tensor of ``shape`` in ``dtype``, drawn with ``jax.random`` from ``key``.
+
+        With ``portable``, the JAX key is not used: the values are the portable ones (host-computed, so
         under jit they become a constant of the traced program). ``out_sharding`` (a ``NamedSharding``, or a
-        ``PartitionSpec`` under ``jax.set_mesh``) is the result's sharding, as in ``jax.nn.initializers``."""
+        ``PartitionSpec`` under ``jax.set_mesh``) is the result's sharding, as in ``jax.nn.initializers``.
+
+        Args:
+            key: a ``jax.random`` key (``jax.random.key(0)`` or a split of one).
+            shape: the tensor's shape, non-negative ints.
+            dtype: a JAX dtype; a random spec needs a float one (float16, bfloat16, float32, float64), a
+                deterministic one (constants, eye, ...) takes any. Default float32.
+            out_sharding: the result's sharding, or None for the default placement.
+
+        Returns:
+            A new ``jax.Array`` of ``shape`` and ``dtype``.
+
+        Raises:
+            TypeError: ``shape`` is not a sequence of ints, or ``dtype`` cannot hold the values (as ``lower``).
+            ValueError: a negative size, or a shape or value range the spec cannot take (as ``lower``).
+        """
         shape = tuple(int(s) for s in check_shape(shape))
         draw = self.lower(shape, dtype)
         if self.portable is not None:
@@ -153,13 +221,63 @@ class FlaxInitializer:
 
 
 def initializer(spec: Spec, **options: Any) -> FlaxInitializer:
-    """``spec.to_flax(**options)``."""
+    """``spec.to_flax(**options)``: the JAX initializer of ``spec``, for Flax's ``kernel_init`` and friends.
+
+    Args:
+        spec: the unifiedinit spec of the values.
+        **options: ``FlaxInitializer``'s keyword arguments: ``in_axis``, ``out_axis``, ``batch_axis``, ``layout``,
+            ``layer_fans``, ``portable``.
+
+    Returns:
+        A ``FlaxInitializer``: ``init(key, shape, dtype=jnp.float32) -> jax.Array``.
+
+    Raises:
+        TypeError: ``spec`` is not a spec, an option is not one of those, or ``portable`` is not a Portable.
+        ValueError: ``layout`` is not a registered layout name.
+
+    Example:
+        >>> import jax
+        >>> from flax import nnx
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.flax import initializer
+        >>> initializer(ui.Zeros())(jax.random.key(0), (2,)).tolist()
+        [0.0, 0.0]
+        >>> layer = nnx.Linear(3, 2, kernel_init=initializer(ui.Ones()), rngs=nnx.Rngs(0))
+        >>> layer.kernel.get_value().tolist()
+        [[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]
+    """
     return FlaxInitializer(spec, **options)
 
 
 def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "flax", seed: int = 0,
            dtype: str = "float32", layer_fans: tuple[int, int] | None = None) -> Any:
-    """Sample natively with ``jax.random.key(seed)`` and return a NumPy array (for the report and tests)."""
+    """Sample natively with ``jax.random.key(seed)`` and return a NumPy array (for the report and tests).
+
+    Args:
+        spec: the unifiedinit spec of the values.
+        shape: the tensor's shape.
+        layout: a layout name or ``ui.Layout`` saying where the tensor's axes are; default "flax" (..., in, out).
+        seed: the int seed of the ``jax.random`` key.
+        dtype: a dtype name ``jax.numpy`` has ("float32", "bfloat16", "float64", ...).
+        layer_fans: (fan_in, fan_out) to scale with instead of the tensor's own fans, or None.
+
+    Returns:
+        A NumPy array of ``shape``, in ``dtype`` (bfloat16 comes back as float32).
+
+    Raises:
+        TypeError: ``spec`` is not a spec, or ``dtype`` cannot hold the values (as ``FlaxInitializer.lower``).
+        ValueError: an unknown layout, or a shape the spec cannot take (as ``FlaxInitializer.lower``).
+        AttributeError: ``dtype`` is not a name in ``jax.numpy``.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.flax import sample
+        >>> x = sample(ui.Ones(), (2, 3))
+        >>> type(x).__name__, x.shape, x.dtype
+        ('ndarray', (2, 3), dtype('float32'))
+        >>> sample(ui.Constant(2.0), (2,), dtype="bfloat16").tolist()
+        [2.0, 2.0]
+    """
     import numpy as np
     x = FlaxInitializer(spec, layout=layout, layer_fans=layer_fans)(jax.random.key(seed), shape, getattr(jnp, dtype))
     return np.asarray(x.astype(jnp.float32) if dtype == "bfloat16" else x)
@@ -173,6 +291,38 @@ def reinit(target: Any, key: jax.Array, *, kernel: Spec | None = None, bias: Spe
     model torch's default Linear/Conv initialization, bias included. A spec left as None leaves those
     parameters as they are. Each parameter's key is ``fold_in(key, crc32(path))``, so values do not depend on
     the order of layers. Everything is lowered before anything is drawn. (A two-rule ``unifiedinit.Plan``.)
+
+    Args:
+        target: a linen variables tree (``{"params": ...}``) or params tree, or an ``nnx.Module``.
+        key: the ``jax.random`` key each parameter's key is folded from.
+        kernel: the spec of each layer's ``kernel``/``embedding``, or None to leave them.
+        bias: the spec of each layer's ``bias`` (with its kernel's fans), or None to leave them.
+
+    Returns:
+        For a linen tree, a new tree of the same structure (the one given is unchanged); for an NNX module, the
+        module itself, changed in place.
+
+    Raises:
+        TypeError: ``target`` is neither a dict nor an ``nnx.Module`` (or is a dict no framework owns, such as an
+            empty one); ``kernel`` or ``bias`` is not a spec; ``key`` is not a ``jax.random`` key.
+        ValueError: a spec cannot initialize one of the parameters (nothing is changed then).
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> import flax.linen as nn
+        >>> from flax import nnx
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.flax import reinit
+        >>> params = nn.Dense(3).init(jax.random.key(0), jnp.ones((1, 4)))
+        >>> new = reinit(params, jax.random.key(1), kernel=ui.Zeros(), bias=ui.Ones())
+        >>> new["params"]["kernel"].shape, float(abs(new["params"]["kernel"]).sum()), new["params"]["bias"].tolist()
+        ((4, 3), 0.0, [1.0, 1.0, 1.0])
+        >>> layer = nnx.Linear(4, 3, rngs=nnx.Rngs(0))
+        >>> reinit(layer, jax.random.key(0), bias=ui.Ones()) is layer
+        True
+        >>> layer.bias.get_value().tolist()
+        [1.0, 1.0, 1.0]
     """
     if not isinstance(target, Mapping):
         from flax import nnx

@@ -46,15 +46,18 @@ arguments (NaN, inf, a negative variance, an empty truncation window, a mode JAX
 exception class JAX would raise or a ``ValueError``, when the initializer is built; values a dtype cannot hold are
 refused; QR runs in float32 for half precision.
 """
+# jax: jaxlib ships no type stubs (the Device of jnp.asarray/zeros/full), and jax.sharding.reshard is unannotated
+# pyright: reportUnknownMemberType=false
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Protocol, Sequence, TypeGuard, cast
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from numpy.typing import NDArray
 
 from ... import _validate as v
 from ...layout import Layout, TensorInfo, check_shape, get_layout
@@ -68,6 +71,19 @@ __all__ = ["variance_scaling", "glorot_uniform", "glorot_normal", "xavier_unifor
 
 #: the std of a complex standard normal (E|z|^2 = 1) with its modulus cut at 2, as JAX's variance_scaling divides by
 COMPLEX_TRUNC_STD_2 = 0.95311164380491208
+
+
+class Initializer(Protocol):
+    """What each factory here returns: JAX's initializer ``init(key, shape, dtype=<the factory's dtype>,
+    out_sharding=None) -> Array`` (``jax.nn.initializers.Initializer``), with ``spec``, the unifiedinit spec of its
+    values on a real dtype (None where an array parameter multiplies them), and ``layout``, the layout whose fans it
+    reads (None where it reads none)."""
+
+    spec: Spec | None
+    layout: Layout | None
+
+    def __call__(self, key: jax.Array, shape: Sequence[int], dtype: Any = None,
+                 out_sharding: Any = None) -> jax.Array: ...
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -140,8 +156,12 @@ def _param(owner: str, name: str, value: Any, *, infinite: bool = False) -> Any:
     return v.real(owner, name, value)
 
 
-def _is_number(p: Any) -> bool:
+def _is_number(p: Any) -> TypeGuard[float]:
     return isinstance(p, float)
+
+
+def _is_ndarray(p: Any) -> TypeGuard[NDArray[Any]]:
+    return isinstance(p, np.ndarray)
 
 
 def _times(x: jax.Array, m: Any, dtype: np.dtype) -> jax.Array:
@@ -171,7 +191,7 @@ class _Law:
         # float8 and other small floats: drawn in float32 and rounded once, refusing values the dtype cannot hold
         draw = self.hook.lower(shape, jnp.float32)
         lo, hi = v.draw_range(draw)
-        big = float(jnp.finfo(dtype).max)
+        big = float(cast(Any, jnp.finfo(dtype)).max)  # jnp.finfo's type is partly unknown (ml_dtypes' finfo)
         if lo < -big or hi > big:
             raise ValueError(f"parameter 'tensor' has dtype {dtype}, which cannot hold the values of {draw!r}: they "
                              f"span [{lo:.6g}, {hi:.6g}]; allowed: values within [{-big:.6g}, {big:.6g}]")
@@ -184,13 +204,14 @@ class _Law:
         return jax.lax.complex(self(k_re, shape, real), (imag or self)(k_im, shape, real)).astype(dtype)
 
 
-def _initializer(init: Callable, doc: str, spec: Spec | None, layout: Layout | None = None) -> Callable:
+def _initializer(init: Callable[..., jax.Array], doc: str, spec: Spec | None,
+                 layout: Layout | None = None) -> Initializer:
     init.__name__ = init.__qualname__ = "init"
     init.__doc__ = doc
     init.spec = spec  # type: ignore[attr-defined]
     init.layout = layout  # type: ignore[attr-defined]
     init.__module__ = __name__
-    return init
+    return cast(Initializer, init)  # the function, with the two attributes the protocol adds
 
 
 # ----------------------------------------------------------------------------------------------- constants
@@ -198,9 +219,10 @@ def _initializer(init: Callable, doc: str, spec: Spec | None, layout: Layout | N
 def _constant_value(value: Any) -> Any:
     """``constant``'s value: a number (real or complex), a numeric array, or a traced value; JAX refuses anything
     else (a list, None, a string) with TypeError, here when the initializer is built."""
+    kind = type(value).__name__
     if isinstance(value, (list, tuple, str, bytes)) or value is None:
         raise TypeError(f"constant: parameter 'value' must be a number or an array (as jnp.full takes it), got "
-                        f"{value!r} of type {type(value).__name__}")
+                        f"{value!r} of type {kind}")
     arr = _concrete(value)
     if arr is None:
         return value  # traced
@@ -216,7 +238,7 @@ def _constant_value(value: Any) -> Any:
     return arr
 
 
-def _constant_laws(value: Any) -> tuple[_Law, _Law | None]:
+def _constant_laws(value: float | complex | NDArray[Any]) -> tuple[_Law, _Law | None]:
     """(the law of the real part, of the imaginary part or None for a real value)."""
     if isinstance(value, complex) or (isinstance(value, np.ndarray) and value.dtype.kind == "c"):
         re, im = (np.real(value), np.imag(value)) if isinstance(value, np.ndarray) else (value.real, value.imag)
@@ -245,19 +267,69 @@ def _fill(real: _Law, imag: _Law | None, key: jax.Array, shape: tuple[int, ...],
 
 def zeros(key: jax.Array, shape: Sequence[int], dtype: Any = None, out_sharding: Any = None) -> jax.Array:
     """An array of zeros in ``dtype`` (JAX's default float when None): ``jax.nn.initializers.zeros``, the ``Zeros``
-    spec. The key is not used. Any dtype JAX has (complex, integer, bool included); same values as JAX's."""
+    spec. The key is not used. Any dtype JAX has (complex, integer, bool included); same values as JAX's.
+
+    Args:
+        key: a ``jax.random`` key (not used; JAX's signature).
+        shape: the array's shape: non-negative ints, or one int for a vector.
+        dtype: any JAX dtype; None: JAX's default float (float32, float64 under ``jax_enable_x64``).
+        out_sharding: the result's sharding (a ``NamedSharding``, or a ``PartitionSpec`` under ``jax.set_mesh``),
+            or None.
+
+    Returns:
+        A ``jax.Array`` of zeros of ``shape`` and ``dtype``.
+
+    Raises:
+        TypeError: ``shape`` is not a sequence of integers.
+        ValueError: a negative size.
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> from unifiedinit.backends.flax import initializers
+        >>> x = initializers.zeros(jax.random.key(0), (2, 3))
+        >>> x.dtype, x.tolist()
+        (dtype('float32'), [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+        >>> initializers.zeros(jax.random.key(0), 2, jnp.int32).tolist()
+        [0, 0]
+    """
     shape, dtype = _shape(shape), _dtype(dtype)
     return _finish(_fill(_ZEROS, None, key, shape, dtype), out_sharding)
 
 
 def ones(key: jax.Array, shape: Sequence[int], dtype: Any = None, out_sharding: Any = None) -> jax.Array:
     """An array of ones in ``dtype`` (JAX's default float when None): ``jax.nn.initializers.ones``, the ``Ones``
-    spec. The key is not used. Any dtype JAX has (complex: 1 + 0j); same values as JAX's."""
+    spec. The key is not used. Any dtype JAX has (complex: 1 + 0j); same values as JAX's.
+
+    Args:
+        key: a ``jax.random`` key (not used; JAX's signature).
+        shape: the array's shape: non-negative ints, or one int for a vector.
+        dtype: any JAX dtype; None: JAX's default float (float32, float64 under ``jax_enable_x64``).
+        out_sharding: the result's sharding (a ``NamedSharding``, or a ``PartitionSpec`` under ``jax.set_mesh``),
+            or None.
+
+    Returns:
+        A ``jax.Array`` of ones of ``shape`` and ``dtype``.
+
+    Raises:
+        TypeError: ``shape`` is not a sequence of integers.
+        ValueError: a negative size.
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> from unifiedinit.backends.flax import initializers
+        >>> x = initializers.ones(jax.random.key(0), (2, 3))
+        >>> x.dtype, x.tolist()
+        (dtype('float32'), [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+        >>> initializers.ones(jax.random.key(0), (2,), jnp.complex64).tolist()
+        [(1+0j), (1+0j)]
+    """
     shape, dtype = _shape(shape), _dtype(dtype)
     return _finish(_fill(_ONES, None, key, shape, dtype), out_sharding)
 
 
-def constant(value: Any, dtype: Any = None) -> Callable:
+def constant(value: Any, dtype: Any = None) -> Initializer:
     """An initializer that fills arrays with ``value``: ``jax.nn.initializers.constant``, the ``Constant`` spec.
 
     ``value`` is a number, or an array broadcast to the shape as ``jnp.full`` broadcasts it (``Constant`` with an
@@ -267,9 +339,37 @@ def constant(value: Any, dtype: Any = None) -> Callable:
     refused when the initializer is built (JAX writes NaN/inf, or raises TypeError when called); a value the dtype
     cannot hold (1e300 on float32, 300 on int8) is a ``ValueError`` (JAX writes inf or wraps); a complex array on a
     real dtype is a ``TypeError`` (JAX keeps its real part).
+
+    Args:
+        value: a real or complex number, or a numeric array (NumPy or JAX) that broadcasts to the shapes filled.
+        dtype: the initializer's default dtype; None: JAX's default float.
+
+    Returns:
+        JAX's initializer (``Initializer``): ``init(key, shape, dtype=dtype, out_sharding=None) -> jax.Array``,
+        with ``init.spec`` and ``init.layout``.
+
+    Raises:
+        TypeError: ``value`` is a list, None, a string or not numeric (when built); when called, a complex value
+            on a real dtype.
+        ValueError: ``value`` holds NaN or inf (when built); when called, an array that does not broadcast to the
+            shape, or a value the dtype cannot hold.
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> from unifiedinit.backends.flax import initializers
+        >>> init = initializers.constant(0.5)
+        >>> init.spec
+        Constant(value=0.5)
+        >>> init(jax.random.key(0), (2, 2)).tolist()
+        [[0.5, 0.5], [0.5, 0.5]]
+        >>> initializers.constant(2.7)(jax.random.key(0), (3,), jnp.int32).tolist()
+        [2, 2, 2]
+        >>> initializers.constant(jnp.array([1.0, 2.0]))(jax.random.key(0), (2, 2)).tolist()
+        [[1.0, 2.0], [1.0, 2.0]]
     """
     value = _constant_value(value)
-    traced = not isinstance(value, (float, complex, np.ndarray))
+    traced = not (isinstance(value, (float, complex)) or _is_ndarray(value))
     real: Any
     real, imag = (None, None) if traced else _constant_laws(value)
 
@@ -285,13 +385,35 @@ def constant(value: Any, dtype: Any = None) -> Callable:
 
 # ------------------------------------------------------------------------------------------- elementwise
 
-def uniform(scale: Any = 1e-2, dtype: Any = None) -> Callable:
+def uniform(scale: Any = 1e-2, dtype: Any = None) -> Initializer:
     """An initializer with values uniform in [0, ``scale``): ``jax.nn.initializers.uniform``, the ``Uniform(0,
     scale)`` spec (a negative scale: ``Uniform(scale, 0)``, the law of JAX's U[0, 1) x scale; zero: zeros).
 
     Real float dtypes only, as JAX (``ValueError`` for complex, integer and bool). An array ``scale`` multiplies
     U[0, 1) values as JAX's does. Differs from JAX (see DIFFERENCES): a NaN/inf or non-number scale is refused when
     built; half precision is drawn in float32 and rounded once.
+
+    Args:
+        scale: the width of the interval: a real number (default 0.01), or an array that multiplies U[0, 1) values.
+        dtype: the initializer's default dtype; None: JAX's default float.
+
+    Returns:
+        JAX's initializer (``Initializer``): ``init(key, shape, dtype=dtype, out_sharding=None) -> jax.Array``,
+        with ``init.spec`` and ``init.layout``.
+
+    Raises:
+        TypeError: ``scale`` is not a number or numeric array (when built).
+        ValueError: ``scale`` is NaN or inf (when built); when called, a dtype that is not a real float.
+
+    Example:
+        >>> import jax
+        >>> from unifiedinit.backends.flax import initializers
+        >>> init = initializers.uniform(0.5)
+        >>> init.spec
+        Uniform(low=0.0, high=0.5)
+        >>> x = init(jax.random.key(0), (2, 3))
+        >>> x.shape, x.dtype, bool(((x >= 0) & (x < 0.5)).all())
+        ((2, 3), dtype('float32'), True)
     """
     s = _param("uniform", "scale", scale)
     spec = (Zeros() if s == 0 else Uniform(min(s, 0.0), max(s, 0.0))) if _is_number(s) else Uniform(0.0, 1.0)
@@ -306,7 +428,7 @@ def uniform(scale: Any = 1e-2, dtype: Any = None) -> Callable:
                         spec if mult is None else None)
 
 
-def normal(stddev: Any = 1e-2, dtype: Any = None) -> Callable:
+def normal(stddev: Any = 1e-2, dtype: Any = None) -> Initializer:
     """An initializer with values N(0, ``stddev``^2): ``jax.nn.initializers.normal``, the ``Normal(0, |stddev|)``
     spec (stddev 0: zeros).
 
@@ -315,6 +437,33 @@ def normal(stddev: Any = 1e-2, dtype: Any = None) -> Callable:
     ``stddev`` multiplies N(0, 1) values as JAX's does. Differs from JAX (see DIFFERENCES): a NaN/inf or non-number
     stddev is refused when built; a std whose 40 std pass the dtype's largest value (float16: stddev > 1637) is a
     ``ValueError``; half precision is drawn in float32 and rounded once.
+
+    Args:
+        stddev: the standard deviation: a real number (default 0.01; its sign does not matter), or an array that
+            multiplies N(0, 1) values.
+        dtype: the initializer's default dtype; None: JAX's default float.
+
+    Returns:
+        JAX's initializer (``Initializer``): ``init(key, shape, dtype=dtype, out_sharding=None) -> jax.Array``,
+        with ``init.spec`` and ``init.layout``.
+
+    Raises:
+        TypeError: ``stddev`` is not a number or numeric array (when built).
+        ValueError: ``stddev`` is NaN or inf (when built); when called, an integer or bool dtype, or a std the
+            dtype cannot hold.
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> from unifiedinit.backends.flax import initializers
+        >>> init = initializers.normal(0.02)
+        >>> init.spec
+        Normal(mean=0.0, std=0.02)
+        >>> x = init(jax.random.key(0), (2, 3))
+        >>> x.shape, x.dtype
+        ((2, 3), dtype('float32'))
+        >>> init(jax.random.key(0), (2,), jnp.complex64).dtype
+        dtype('complex64')
     """
     s = _param("normal", "stddev", stddev)
     if _is_number(s):
@@ -335,7 +484,7 @@ def normal(stddev: Any = 1e-2, dtype: Any = None) -> Callable:
                         spec if mult is None else None)
 
 
-def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, upper: Any = 2.0) -> Callable:
+def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, upper: Any = 2.0) -> Initializer:
     """An initializer with values ``stddev`` x N(0, 1) cut to [``lower``, ``upper``]: ``jax.nn.initializers.
     truncated_normal``, the ``TruncatedNormal(0, |stddev|, lower * stddev, upper * stddev)`` spec (JAX's bounds are
     in units of stddev, the spec's are absolute; no std correction, as JAX; stddev 0: zeros).
@@ -345,6 +494,31 @@ def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, u
     JAX's are. Differs from JAX (see DIFFERENCES): ``lower >= upper``, a window more than 37 std from 0, a NaN
     argument, an infinite stddev and non-number arguments are refused when built; half precision is drawn in float32
     and rounded once.
+
+    Args:
+        stddev: the scale of the standard draw: a real number (default 0.01), or an array that multiplies it.
+        dtype: the initializer's default dtype; None: JAX's default float.
+        lower: the lower cut in units of ``stddev`` (default -2.0): a real number, -inf, or an array.
+        upper: the upper cut in units of ``stddev`` (default 2.0): a real number, inf, or an array.
+
+    Returns:
+        JAX's initializer (``Initializer``): ``init(key, shape, dtype=dtype, out_sharding=None) -> jax.Array``,
+        with ``init.spec`` and ``init.layout``.
+
+    Raises:
+        TypeError: an argument that is not a number or numeric array (when built).
+        ValueError: a NaN argument, an infinite ``stddev``, ``lower >= upper`` or a window with no probability
+            (when built); when called, a dtype that is not a real float.
+
+    Example:
+        >>> import jax
+        >>> from unifiedinit.backends.flax import initializers
+        >>> init = initializers.truncated_normal(0.5)
+        >>> init.spec
+        TruncatedNormal(mean=0.0, std=0.5, low=-1.0, high=1.0)
+        >>> x = init(jax.random.key(0), (2, 3))
+        >>> x.shape, x.dtype, bool((abs(x) <= 1.0).all())
+        ((2, 3), dtype('float32'), True)
     """
     s = _param("truncated_normal", "stddev", stddev)
     lo = _param("truncated_normal", "lower", lower, infinite=True)
@@ -379,7 +553,7 @@ def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, u
 
 def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: int | Sequence[int] = -2,
                      out_axis: int | Sequence[int] = -1, batch_axis: int | Sequence[int] = (),
-                     dtype: Any = None) -> Callable:
+                     dtype: Any = None) -> Initializer:
     """An initializer with variance ``scale`` / n, n the fan ``mode`` names: ``jax.nn.initializers.
     variance_scaling``, the ``VarianceScaling(scale, mode, distribution)`` spec with JAX's fans.
 
@@ -397,6 +571,41 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: int | Se
     mode or distribution JAX does not know, an axis that is not an integer, and a scale that is negative (JAX
     writes NaN), NaN/inf or not a number are refused when the initializer is built; half precision is drawn in
     float32 and rounded once.
+
+    Args:
+        scale: the variance scale: a real number >= 0, or an array whose square root multiplies the values.
+        mode: "fan_in", "fan_out", "fan_avg" or "fan_geo_avg".
+        distribution: "truncated_normal", "normal" or "uniform".
+        in_axis: the input axis, or a sequence of them (negative counts from the end); default -2.
+        out_axis: the output axis or axes; default -1.
+        batch_axis: axes of independent matrices, whose size divides the fans; default () (none).
+        dtype: the initializer's default dtype; None: JAX's default float.
+
+    Returns:
+        JAX's initializer (``Initializer``): ``init(key, shape, dtype=dtype, out_sharding=None) -> jax.Array``,
+        with ``init.spec`` and ``init.layout``.
+
+    Raises:
+        TypeError: ``scale`` is not a number or numeric array, or an axis is not an integer (when built).
+        ValueError: an unknown ``mode`` or ``distribution``, a negative, NaN or inf ``scale`` (when built); when
+            called, a shape under 2-D with the default ``in_axis``, or an integer or bool dtype.
+        IndexError: when called, an axis out of range.
+        ZeroDivisionError: when called, a zero-size tensor (``hooks.FanError``, a ``ValueError`` too).
+
+    Example:
+        >>> import jax
+        >>> from unifiedinit.backends.flax import initializers
+        >>> init = initializers.variance_scaling(2.0, "fan_in", "uniform")
+        >>> init.spec
+        VarianceScaling(scale=2.0, mode='fan_in', distribution='uniform')
+        >>> init.layout.name
+        'flax(in_axis=-2, out_axis=-1, batch_axis=())'
+        >>> x = init(jax.random.key(0), (6, 4))  # fan_in 6: U(-sqrt(3 * 2 / 6), +...) = U(-1, 1)
+        >>> x.shape, x.dtype, bool((abs(x) <= 1.0).all())
+        ((6, 4), dtype('float32'), True)
+        >>> embed_init = initializers.variance_scaling(1.0, "fan_in", "normal", out_axis=0)  # Flax's Embed default
+        >>> embed_init(jax.random.key(0), (10, 4)).shape
+        (10, 4)
     """
     if mode not in MODES:
         raise ValueError(f"invalid mode for variance scaling initializer: {mode}")
@@ -405,7 +614,7 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: int | Se
     s = _param("variance_scaling", "scale", scale)
     if _is_number(s) and s < 0:
         raise ValueError(f"variance_scaling: parameter 'scale' must be >= 0 (a variance), got {s!r}")
-    if not _is_number(s) and isinstance(s, np.ndarray) and np.any(s < 0):
+    if not _is_number(s) and _is_ndarray(s) and np.any(s < 0):
         raise ValueError(f"variance_scaling: parameter 'scale' must be >= 0 (a variance), got {scale!r}")
     layout = jax_axes(in_axis, out_axis, batch_axis)
     zero = _is_number(s) and s == 0
@@ -455,59 +664,97 @@ _AXES_DOC = """
     ``in_axis``, ``out_axis`` and ``batch_axis`` name the axes as in ``variance_scaling`` (JAX's fans, any rank once
     given); ``dtype`` is the initializer's default dtype. Complex dtypes as JAX's (see ``variance_scaling``).
     Differences from JAX: those of ``variance_scaling`` (see DIFFERENCES).
+
+    Args:
+        in_axis: the input axis, or a sequence of them (negative counts from the end); default -2.
+        out_axis: the output axis or axes; default -1.
+        batch_axis: axes of independent matrices, whose size divides the fans; default () (none).
+        dtype: the initializer's default dtype; None: JAX's default float.
+
+    Returns:
+        JAX's initializer (``Initializer``): ``init(key, shape, dtype=dtype, out_sharding=None) -> jax.Array``,
+        with ``init.spec`` and ``init.layout``.
+
+    Raises:
+        TypeError: an axis is not an integer (when built).
+        ValueError: when called, a shape under 2-D with the default ``in_axis``, or an integer or bool dtype.
+        IndexError: when called, an axis out of range.
+        ZeroDivisionError: when called, a zero-size tensor (``hooks.FanError``, a ``ValueError`` too).
+
+    Example:
+        >>> import jax
+        >>> from unifiedinit.backends.flax import initializers
+        >>> init = initializers.{name}()
+        >>> init.spec
+        VarianceScaling(scale={scale}, mode='{mode}', distribution='{dist}')
+        >>> x = init(jax.random.key(0), {shape})  # {note}
+        >>> x.shape, x.dtype{check}
+        ({shape}, dtype('float32'){checked})
     """
 
 
+def _axes_doc(name: str, scale: float, mode: str, dist: str, shape: tuple[int, ...], note: str) -> str:
+    """``_AXES_DOC`` with the example of ``name``: its spec, and for a uniform law its bound (1.0 for ``shape``)."""
+    uniform = dist == "uniform"
+    check, checked = (", bool((abs(x) <= 1.0).all())", ", True") if uniform else ("", "")
+    return _AXES_DOC.format(name=name, scale=scale, mode=mode, dist=dist, shape=shape, note=note, check=check,
+                            checked=checked)
+
+
 def glorot_uniform(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-                   batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Callable:
+                   batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Initializer:
     return variance_scaling(1.0, "fan_avg", "uniform", in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
                             dtype=dtype)
 
 
 def glorot_normal(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-                  batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Callable:
+                  batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Initializer:
     return variance_scaling(1.0, "fan_avg", "truncated_normal", in_axis=in_axis, out_axis=out_axis,
                             batch_axis=batch_axis, dtype=dtype)
 
 
 def lecun_uniform(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-                  batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Callable:
+                  batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Initializer:
     return variance_scaling(1.0, "fan_in", "uniform", in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
                             dtype=dtype)
 
 
 def lecun_normal(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-                 batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Callable:
+                 batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Initializer:
     return variance_scaling(1.0, "fan_in", "truncated_normal", in_axis=in_axis, out_axis=out_axis,
                             batch_axis=batch_axis, dtype=dtype)
 
 
 def he_uniform(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-               batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Callable:
+               batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Initializer:
     return variance_scaling(2.0, "fan_in", "uniform", in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
                             dtype=dtype)
 
 
 def he_normal(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-              batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Callable:
+              batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Initializer:
     return variance_scaling(2.0, "fan_in", "truncated_normal", in_axis=in_axis, out_axis=out_axis,
                             batch_axis=batch_axis, dtype=dtype)
 
 
 glorot_uniform.__doc__ = ("Glorot (Xavier) uniform: ``variance_scaling(1.0, \"fan_avg\", \"uniform\")``, the "
-                          "``XavierUniform()`` law, U[-sqrt(6 / (fan_in + fan_out)), +...]." + _AXES_DOC)
+                          "``XavierUniform()`` law, U[-sqrt(6 / (fan_in + fan_out)), +...]."
+                          + _axes_doc("glorot_uniform", 1.0, "fan_avg", "uniform", (3, 3), "fan_avg 3: U(-1, 1)"))
 glorot_normal.__doc__ = ("Glorot (Xavier) normal as JAX means it: ``variance_scaling(1.0, \"fan_avg\", "
                          "\"truncated_normal\")``, truncated at 2 sigma with the std corrected (not torch's untruncated "
-                         "``XavierNormal``)." + _AXES_DOC)
+                         "``XavierNormal``)."
+                         + _axes_doc("glorot_normal", 1.0, "fan_avg", "truncated_normal", (3, 3), "std sqrt(1 / 3)"))
 lecun_uniform.__doc__ = ("LeCun uniform: ``variance_scaling(1.0, \"fan_in\", \"uniform\")``, the ``LecunUniform()`` "
-                         "law." + _AXES_DOC)
+                         "law." + _axes_doc("lecun_uniform", 1.0, "fan_in", "uniform", (3, 2), "fan_in 3: U(-1, 1)"))
 lecun_normal.__doc__ = ("LeCun normal: ``variance_scaling(1.0, \"fan_in\", \"truncated_normal\")``, the "
-                        "``LecunNormal()`` law (Flax's default kernel initializer)." + _AXES_DOC)
+                        "``LecunNormal()`` law (Flax's default kernel initializer)."
+                        + _axes_doc("lecun_normal", 1.0, "fan_in", "truncated_normal", (4, 3), "std sqrt(1 / 4)"))
 he_uniform.__doc__ = ("He (Kaiming) uniform: ``variance_scaling(2.0, \"fan_in\", \"uniform\")``, the "
-                      "``KaimingUniform()`` law (relu gain)." + _AXES_DOC)
+                      "``KaimingUniform()`` law (relu gain)."
+                      + _axes_doc("he_uniform", 2.0, "fan_in", "uniform", (6, 4), "fan_in 6: U(-1, 1)"))
 he_normal.__doc__ = ("He (Kaiming) normal as JAX means it: ``variance_scaling(2.0, \"fan_in\", \"truncated_normal\")``"
                      ", truncated at 2 sigma with the std corrected (not torch's untruncated ``KaimingNormal``)."
-                     + _AXES_DOC)
+                     + _axes_doc("he_normal", 2.0, "fan_in", "truncated_normal", (8, 3), "std sqrt(2 / 8)"))
 
 xavier_uniform = glorot_uniform
 xavier_normal = glorot_normal
@@ -535,7 +782,7 @@ def _structured(law: _Law, key: jax.Array, shape: tuple[int, ...], dtype: np.dty
     return law(key, shape, dtype)
 
 
-def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> Callable:
+def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> Initializer:
     """An initializer with (semi-)orthogonal matrices: ``jax.nn.initializers.orthogonal``, the ``Orthogonal(scale)``
     spec with ``column_axis`` as its output axis.
 
@@ -546,6 +793,33 @@ def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> Ca
     ``IndexError``, integer and bool dtypes a ``ValueError``, ``out_sharding`` a ``NotImplementedError``. Differs from
     JAX (see DIFFERENCES): float16, bfloat16 and float8 work (QR in float32, rounded once; JAX has no QR there); a
     NaN/inf or non-number scale is refused when built.
+
+    Args:
+        scale: the gain: a real number (default 1.0), or an array that multiplies the matrix.
+        column_axis: the axis of the columns (default -1, the output axis of Flax's layout).
+        dtype: the initializer's default dtype; None: JAX's default float.
+
+    Returns:
+        JAX's initializer (``Initializer``): ``init(key, shape, dtype=dtype, out_sharding=None) -> jax.Array``,
+        with ``init.spec`` and ``init.layout``.
+
+    Raises:
+        TypeError: ``scale`` is not a number or numeric array (when built).
+        ValueError: ``scale`` is NaN or inf (when built); when called, a shape under 2-D, or an integer or bool
+            dtype.
+        IndexError: when called, a ``column_axis`` out of range.
+        NotImplementedError: when called with an ``out_sharding``.
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> from unifiedinit.backends.flax import initializers
+        >>> init = initializers.orthogonal()
+        >>> init.spec
+        Orthogonal(gain=1.0)
+        >>> q = init(jax.random.key(0), (4, 3))  # 3 orthonormal columns
+        >>> q.shape, q.dtype, bool(jnp.allclose(q.T @ q, jnp.eye(3), atol=1e-5))
+        ((4, 3), dtype('float32'), True)
     """
     gain, zero, mult = _gain("orthogonal", scale)
     spec = Orthogonal(gain)
@@ -572,7 +846,7 @@ def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> Ca
                         f"{column_axis} (jax.nn.initializers.orthogonal).", None if mult is not None or zero else spec)
 
 
-def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> Callable:
+def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> Initializer:
     """An initializer for delta-orthogonal convolution kernels (Xiao et al. 2018): ``jax.nn.initializers.
     delta_orthogonal``, the ``DeltaOrthogonal(scale)`` spec in Flax's layout (..., in, out).
 
@@ -583,6 +857,35 @@ def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None)
     bool dtypes a ``ValueError``; ``out_sharding`` a ``NotImplementedError``. Differs from JAX (see DIFFERENCES):
     float16, bfloat16 and float8 work (QR in float32, rounded once); a NaN/inf or non-number scale is refused when
     built.
+
+    Args:
+        scale: the gain: a real number (default 1.0), or an array that multiplies the centre matrix.
+        column_axis: JAX's argument, checked as JAX checks it (one of the last two axes); the law does not
+            depend on it.
+        dtype: the initializer's default dtype; None: JAX's default float.
+
+    Returns:
+        JAX's initializer (``Initializer``): ``init(key, shape, dtype=dtype, out_sharding=None) -> jax.Array``,
+        with ``init.spec`` and ``init.layout``.
+
+    Raises:
+        TypeError: ``scale`` is not a number or numeric array (when built).
+        ValueError: ``scale`` is NaN or inf (when built); when called, a rank other than 3, 4 or 5, in > out, or
+            an integer or bool dtype.
+        IndexError: when called, a ``column_axis`` outside the last two axes, or a zero-size spatial axis.
+        NotImplementedError: when called with an ``out_sharding``.
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> from unifiedinit.backends.flax import initializers
+        >>> init = initializers.delta_orthogonal()
+        >>> init.spec
+        DeltaOrthogonal(gain=1.0)
+        >>> w = init(jax.random.key(0), (3, 3, 2, 2))  # a 3x3 kernel, 2 -> 2 channels
+        >>> centre = w[1, 1]
+        >>> bool(jnp.allclose(centre @ centre.T, jnp.eye(2), atol=1e-5)), float(abs(w).sum() - abs(centre).sum())
+        (True, 0.0)
     """
     gain, zero, mult = _gain("delta_orthogonal", scale)
     law = _Law(DeltaOrthogonal(gain), "flax")

@@ -1,24 +1,67 @@
 """Flax models as parameter records: NNX modules (kinds from the module objects, stacked axes from each class's
 own rank), linen modules (their tree read by binding or by tracing a call) and bare linen variable trees (kinds
 from names), and the target the apply loop writes through (an NNX module in place, a linen tree as a new tree)."""
+# jax/flax: jaxlib ships no type stubs (jax.device_put's Device); jax.eval_shape and nnx.state are partly untyped
+# pyright: reportUnknownMemberType=false
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence, cast
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence, TypeGuard, cast
 
 import jax
 import jax.numpy as jnp
 
 from ...layout import TensorInfo
-from ...params import looks_like_norm, registered_layer, stacked_axes, tie
+from ...params import Param, Select, looks_like_norm, registered_layer, stacked_axes, tie
 from .hooks import dtype_name as _dtype_name
-from .ops import JaxTarget
+from .ops import JaxTarget, is_sequence
+
+if TYPE_CHECKING:
+    from flax import nnx
+    from flax.core.meta import AxisMetadata
+
+#: where a linen leaf is: (collection, module path, name)
+_Place = tuple[str, tuple[str, ...], str]
+
+
+def _is_mapping(x: Any) -> TypeGuard[Mapping[str, Any]]:
+    """A mapping: a linen variables tree or one of its nodes (keyed by names)."""
+    return isinstance(x, Mapping)
+
+
+def _is_box(x: Any) -> TypeGuard[AxisMetadata[Any]]:
+    """A Flax metadata box (``nn.Partitioned``, ``nn.LogicallyPartitioned``) around a linen leaf."""
+    from flax.core import meta
+    return isinstance(x, meta.AxisMetadata)
+
+
+def _is_variable(x: Any) -> TypeGuard[nnx.Variable[Any]]:
+    from flax import nnx
+    return isinstance(x, nnx.Variable)
 
 
 def owns(obj: Any) -> bool:
-    """An NNX or linen module, or a linen variables tree (a dict whose leaves are JAX or NumPy arrays)."""
+    """Is ``obj`` Flax's: an NNX or linen module, or a linen variables tree (a dict whose leaves are JAX or NumPy
+    arrays, or Flax's boxed ones)?
+
+    Args:
+        obj: any object (``plan.apply`` asks every backend).
+
+    Returns:
+        True for an NNX module, a linen module or a linen variables or params tree; False for anything else.
+
+    Raises:
+        Nothing: any object gets an answer.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from flax import nnx
+        >>> from unifiedinit.backends.flax import owns
+        >>> owns(nnx.Linear(2, 3, rngs=nnx.Rngs(0))), owns({"params": {"kernel": jnp.zeros((2, 3))}}), owns([1, 2])
+        (True, True, False)
+    """
     from collections.abc import Mapping as AnyMapping
     if isinstance(obj, AnyMapping):
         from ...apply import leaf_root
@@ -51,14 +94,14 @@ def _expected_ndim(cls: str, obj: Any, name: str) -> int | None:
         return _NDIM[cls].get(name)
     if _CLASS_KINDS.get(cls) == "norm" and cls not in ("WeightNorm", "SpectralNorm"):
         axes = getattr(obj, "feature_axes", -1) if obj is not None else -1
-        return (len(axes) if isinstance(axes, (tuple, list)) else 1) if name in _NORM_NDIM else None
+        return (len(axes) if is_sequence(axes) else 1) if name in _NORM_NDIM else None
     if cls in ("Conv", "ConvTranspose") and obj is not None:
         size = getattr(obj, "kernel_size", None)
-        k = len(size) if isinstance(size, (tuple, list)) else 1
+        k = len(size) if is_sequence(size) else 1
         return {"kernel": k + 2, "bias": 1}.get(name)
     if cls in ("LinearGeneral", "DenseGeneral") and obj is not None:
         def count(a: Any) -> int:
-            return len(a) if isinstance(a, (tuple, list)) else 1
+            return len(a) if is_sequence(a) else 1
         ins = getattr(obj, "in_features", getattr(obj, "axis", -1))
         outs = getattr(obj, "out_features", getattr(obj, "features", 1))
         return {"kernel": count(ins) + count(outs), "bias": count(outs)}.get(name)
@@ -106,7 +149,7 @@ class _Layer:
 
     cls: str
     obj: Any = None
-    seen: dict = field(default_factory=dict)
+    seen: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=lambda: {})
 
 
 def _class_of_name(name: str) -> str:
@@ -131,21 +174,24 @@ def _axis_choices(ndim: int, k: int) -> list[tuple[int, ...]]:
 
 def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], name: str, shape: tuple[int, ...],
               own: Mapping[str, tuple[int, ...]], dtype: Any, *, collection: str = "params", trainable: bool = True,
-              key_parts: tuple[Any, ...] | None = None) -> Any:
+              key_parts: tuple[Any, ...] | None = None) -> Param:
     """A Flax parameter as a Param. ``own``: the shapes of the arrays of its module by name (its fans, and
     whether it is a norm)."""
-    from ...params import Param
     chain = [layers.get(path[:i]) for i in range(len(path) + 1)]  # the root model first
     inferred = "names" if chain[-1] is None else ""
     classes = [c.cls if c is not None else _class_of_name(path[i - 1]) for i, c in enumerate(chain) if i or c]
     here = chain[-1] or _Layer(classes[-1] if classes else "")
     expected = _expected_ndim(here.cls, here.obj, name)
     stacked = _stacked(shape, here.seen.get((collection, name)), expected)
-    one = lambda s: tuple(d for i, d in enumerate(s) if i not in stacked)  # noqa: E731 - one layer's shape
+
+    def one(s: Sequence[int]) -> tuple[int, ...]:  # one layer's shape
+        return tuple(d for i, d in enumerate(s) if i not in stacked)
+
     kinds = [_CLASS_KINDS.get(c, "other") for c in classes]
     container = next((k for k in kinds[:-1] if k in _CONTAINERS), None)
     kind = container or (kinds[-1] if kinds else "other")
-    info = registered_layer(type(here.obj)) if here.obj is not None else None
+    layer: object = here.obj
+    info = registered_layer(type(layer)) if layer is not None else None
     if container is None and info is not None:
         kind = info.kind
     elif kind == "other" and looks_like_norm(here.cls, {k: one(v) for k, v in own.items()}):
@@ -188,8 +234,7 @@ def _is_array(x: Any) -> bool:
 def _unbox(x: Any) -> Any:
     """The array (or ``jax.ShapeDtypeStruct``) inside a Flax metadata box (``nn.Partitioned``,
     ``nn.LogicallyPartitioned``), or ``x`` itself."""
-    from flax.core import meta
-    if not isinstance(x, meta.AxisMetadata):
+    if not _is_box(x):
         return x
     try:  # without the sharding constraint a partitioned box applies under a mesh (an abstract leaf has none)
         return x.unbox(apply_constraint=False)  # type: ignore[call-arg]  # Partitioned's own option
@@ -201,8 +246,7 @@ def leaf_sharding(x: Any, mesh: Any = None) -> Any:
     """Where a linen leaf's values must live: the sharding of an array or of a ``jax.ShapeDtypeStruct``, else the
     one a Flax box names (``nn.with_partitioning``) on its own mesh, ``mesh`` or the mesh set by
     ``jax.set_mesh``; None when nothing says."""
-    from flax.core import meta
-    if isinstance(x, meta.AxisMetadata):
+    if _is_box(x):
         inner = getattr(_unbox(x), "sharding", None)
         if inner is not None:
             return _concrete(inner, mesh)
@@ -239,16 +283,16 @@ def _context_mesh() -> Any:
 
 
 def _roots(tree: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(tree) if "params" in tree and isinstance(tree["params"], Mapping) else {"params": tree}
+    return dict(tree) if "params" in tree and _is_mapping(tree["params"]) else {"params": tree}
 
 
 def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer] | None = None
-               ) -> list[tuple[Any, tuple]]:
+               ) -> list[tuple[Param, _Place]]:
     """A linen variables tree ({"params": ..., "batch_stats": ...}) or a bare params tree, as
     [(Param, (collection, path, name))]; kinds from ``layers`` (the module tree), else from linen's names."""
     roots = _roots(tree)
     layers = layers or {}
-    places: list[tuple[str, tuple[str, ...], str, Any, dict]] = []
+    places: list[tuple[str, tuple[str, ...], str, Any, dict[str, tuple[int, ...]]]] = []
 
     def visit(collection: str, node: Mapping[str, Any], path: tuple[str, ...]) -> None:
         arrays = {k: _unbox(x) for k, x in node.items() if _is_array(_unbox(x))}
@@ -259,11 +303,11 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
                 if jnp.issubdtype(x.dtype, jnp.floating):
                     places.append((collection, path, name, x, own))
         for k, sub in node.items():
-            if isinstance(sub, Mapping):
+            if _is_mapping(sub):
                 visit(collection, sub, path + (str(k),))
 
     for collection, node in roots.items():
-        if isinstance(node, Mapping):
+        if _is_mapping(node):
             visit(collection, node, ())
     parts = _linen_key_parts(path for _, path, _, _, _ in places)
     return [(_describe(path, layers, name, tuple(x.shape), own, x.dtype, collection=collection,
@@ -273,8 +317,8 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
 
 def _subtree(tree: Mapping[str, Any], path: tuple[str, ...]) -> Mapping[str, Any]:
     for k in path:
-        tree = tree.get(k, {}) if isinstance(tree, Mapping) else {}
-    return tree if isinstance(tree, Mapping) else {}
+        tree = tree.get(k, {}) if _is_mapping(tree) else {}
+    return tree if _is_mapping(tree) else {}
 
 
 def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dict[tuple[str, ...], _Layer]:
@@ -283,15 +327,15 @@ def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dic
     modules' ``setup`` (submodules defined in ``setup``; compact ones are known by their names only)."""
     import flax.linen as nn
     layers: dict[tuple[str, ...], _Layer] = {(): _Layer(type(module).__name__, module)}
-    tree = variables if "params" in variables and isinstance(variables["params"], Mapping) else {"params": variables}
+    tree = variables if "params" in variables and _is_mapping(variables["params"]) else {"params": variables}
     if inputs is not None:
-        args = inputs if isinstance(inputs, tuple) else (inputs,)
+        args = cast("tuple[Any, ...]", inputs) if isinstance(inputs, tuple) else (inputs,)
 
         def record(next_fun: Any, a: Any, kw: Any, context: Any) -> Any:
             mod = context.module
             path = tuple(mod.scope.path) if mod.scope is not None else ()
             if path not in layers or path == ():
-                seen = {}
+                seen: dict[tuple[str, str], tuple[int, ...]] = {}
                 for collection, col in mod.variables.items():
                     for name, x in col.items():
                         if _is_array(x):
@@ -301,8 +345,11 @@ def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dic
                     layers[()].seen = seen
             return next_fun(*a, **kw)
 
+        def run(v: Mapping[str, Any]) -> Any:
+            return module.apply(v, *args, mutable=True, rngs={"dropout": jax.random.key(0)})
+
         with nn.intercept_methods(record):
-            jax.eval_shape(lambda v: module.apply(v, *args, mutable=True, rngs={"dropout": jax.random.key(0)}), tree)
+            jax.eval_shape(run, tree)
         return layers
     bound = module.bind(tree)
 
@@ -320,7 +367,8 @@ def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dic
     return layers
 
 
-def _nnx_modules(module: Any, nnx: Any, path: tuple = (), parts: tuple = ()) -> Any:
+def _nnx_modules(module: object, nnx: Any, path: tuple[Any, ...] = (), parts: tuple[Any, ...] = ()
+                 ) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], object]]:
     """(path, key parts, module) for an NNX module and its submodules, in assignment order; a module reachable
     twice (shared) is yielded under both paths (its variables are tied)."""
     yield path, parts, module
@@ -328,8 +376,8 @@ def _nnx_modules(module: Any, nnx: Any, path: tuple = (), parts: tuple = ()) -> 
     for name, value in vars(module).items():
         if name.startswith("_"):
             continue
-        items = (value.items() if isinstance(value, dict) else enumerate(value)
-                 if isinstance(value, (list, tuple)) else [(None, value)])
+        items: Iterable[tuple[Any, Any]] = (value.items() if _is_mapping(value) and isinstance(value, dict) else
+                                            enumerate(value) if is_sequence(value) else [(None, value)])
         for sub, item in items:
             if isinstance(item, nnx.Module):
                 here = (name,) if sub is None else (name, sub)
@@ -339,14 +387,14 @@ def _nnx_modules(module: Any, nnx: Any, path: tuple = (), parts: tuple = ()) -> 
                 yield from _nnx_modules(item, nnx, path + here, parts + key)
 
 
-def _walk_nnx(model: Any) -> list[tuple[Any, Any]]:
+def _walk_nnx(model: Any) -> list[tuple[Param, Any]]:
     from flax import nnx
     modules = list(_nnx_modules(model, nnx))
     layers = {tuple(map(str, path)): _Layer(type(m).__name__, m) for path, _, m in modules}
-    found = []
-    for path, parts, module in modules:
-        path = tuple(map(str, path))
-        variables = {k: x for k, x in vars(module).items() if isinstance(x, nnx.Variable) and _is_array(x.get_value())}
+    found: list[tuple[Param, Any]] = []
+    for at, parts, module in modules:
+        path = tuple(map(str, at))
+        variables = {k: x for k, x in vars(module).items() if _is_variable(x) and _is_array(x.get_value())}
         own = {k: tuple(x.get_value().shape) for k, x in variables.items()}
         for name, var in variables.items():
             if jnp.issubdtype(var.get_value().dtype, jnp.floating):
@@ -356,12 +404,42 @@ def _walk_nnx(model: Any) -> list[tuple[Any, Any]]:
     return tie(found)
 
 
-def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = None) -> list[tuple[Any, Any]]:
+def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = None) -> list[tuple[Param, Any]]:
     """Every floating-point parameter / batch statistic of an NNX module (as (Param, nnx.Variable)) or of a linen
     variables or params tree (as (Param, (collection, path, name))). A linen module with ``params=`` is read as
     a module tree: with ``inputs=`` (example arguments of its ``__call__``) every submodule is known exactly,
-    ``nn.scan``'s stacked axes included; without, the submodules its ``setup`` defines, the others by name."""
-    if isinstance(model, Mapping):
+    ``nn.scan``'s stacked axes included; without, the submodules its ``setup`` defines, the others by name (with a
+    warning when some are known by name only).
+
+    A bare tree's layer kinds come from linen's names (``Dense_0``, ``Conv_1``...); a variable reachable twice
+    (shared NNX modules) is one record whose ``aliases`` name its other paths.
+
+    Args:
+        model: an ``nnx.Module``, a linen variables tree (``{"params": ..., "batch_stats": ...}``) or params tree,
+            or a linen ``nn.Module`` (with ``params=``).
+        params: a linen module's variables or params tree (required with a linen module, ignored otherwise).
+        inputs: example arguments of a linen module's ``__call__`` (one value, or a tuple of them), or None.
+
+    Returns:
+        A list of (``unifiedinit.Param``, handle): the handle is the ``nnx.Variable`` for NNX, the place
+        (collection, module path, name) for linen.
+
+    Raises:
+        TypeError: ``model`` is none of those, or a linen module comes without ``params``.
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> import flax.linen as nn
+        >>> from flax import nnx
+        >>> from unifiedinit.backends.flax import walk
+        >>> [(p.path, p.kind, p.role, p.shape, p.layer_fans) for p, _ in walk(nnx.Linear(4, 3, rngs=nnx.Rngs(0)))]
+        [('kernel', 'dense', 'weight', (4, 3), (4, 3)), ('bias', 'dense', 'bias', (3,), (4, 3))]
+        >>> variables = nn.Dense(3).init(jax.random.key(0), jnp.ones((1, 4)))
+        >>> [(p.path, handle) for p, handle in walk(variables)]
+        [('kernel', ('params', (), 'kernel')), ('bias', ('params', (), 'bias'))]
+    """
+    if _is_mapping(model):
         return _walk_tree(model)
     import flax.linen as nn
     if isinstance(model, nn.Module):
@@ -369,7 +447,7 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
             raise TypeError("a linen module holds no parameters: pass its variables, plan.apply(module, params="
                             "variables, seed=...), or the variables tree alone")
         layers = _linen_layers(model, params, inputs)
-        found = _walk_tree(params, layers)
+        found: list[tuple[Param, Any]] = _walk_tree(params, layers)
         guessed = sorted({p.path.rsplit("/", 1)[0] for p, _ in found if p.inferred and
                           _class_of_name(p.path.split("/")[-2] if "/" in p.path else "") not in _CLASS_KINDS})
         if guessed:
@@ -398,9 +476,9 @@ class _Target(JaxTarget):
         if key is not None and seed is not None:
             raise ValueError("Plan.apply: give seed= or key=, not both")
         self.base = key if key is not None else jax.random.key(0)
-        self.tree = params if params is not None else model if isinstance(model, Mapping) else None
+        self.tree: Mapping[str, Any] | None = params if params is not None else model if _is_mapping(model) else None
         self.found = walk(model, params=params, inputs=inputs)
-        self.new: dict[tuple, Any] = {}
+        self.new: dict[_Place, jax.Array] = {}
         if mesh is not None and not isinstance(mesh, jax.sharding.Mesh):
             raise TypeError(f"Plan.apply: parameter 'mesh' must be a jax.sharding.Mesh, got {mesh!r}")
         self.mesh = mesh
@@ -428,8 +506,8 @@ class _Target(JaxTarget):
         if self.tree is None:
             return report
         roots = _roots(self.tree)
-        out = {c: _rebuild(node, c, (), self.new) if isinstance(node, Mapping) else node for c, node in roots.items()}
-        wrapped = "params" in self.tree and isinstance(self.tree["params"], Mapping)
+        out = {c: _rebuild(node, c, (), self.new) if _is_mapping(node) else node for c, node in roots.items()}
+        wrapped = "params" in self.tree and _is_mapping(self.tree["params"])
         return (out if wrapped else out["params"]), report
 
 
@@ -443,7 +521,7 @@ def _nnx_sharding(var: Any, mesh: Any) -> Any:
         return _concrete(found, mesh)
     meta = var.get_metadata()
     names = next((meta[k] for k in ("out_sharding", "sharding_names", "sharding") if meta.get(k) is not None), None)
-    if not isinstance(names, (tuple, list)):
+    if not is_sequence(names):
         return None
     mesh = meta.get("mesh") or mesh or _context_mesh()
     if mesh is None:
@@ -453,42 +531,98 @@ def _nnx_sharding(var: Any, mesh: Any) -> Any:
 
 
 def target(model: Any, **options: Any) -> _Target:
-    """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``)."""
+    """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``): what ``plan.apply`` uses.
+
+    It walks the model once (``found``), draws each parameter with ``jax.random`` on its stream's key folded
+    into the base key, or writes portable values, keeping each parameter's sharding; it writes an NNX module in
+    place and collects a linen tree's new leaves into a new tree (``result`` returns (new tree, report)).
+
+    Args:
+        model: what ``walk`` takes (an NNX module, a linen tree, or a linen module with ``params=``).
+        **options: ``seed`` (an int) or ``key`` (a ``jax.random`` key), exactly one of them; ``params`` and
+            ``inputs`` (as ``walk``); ``mesh``, a ``jax.sharding.Mesh`` for parameters sharded on an abstract mesh.
+
+    Returns:
+        The target: its ``found`` holds the (Param, handle) records of ``walk``.
+
+    Raises:
+        ValueError: neither ``seed`` nor ``key`` is given, or both are.
+        TypeError: ``mesh`` is not a ``jax.sharding.Mesh``, an unknown option, or a ``model`` ``walk`` refuses.
+
+    Example:
+        >>> from flax import nnx
+        >>> from unifiedinit.backends.flax import target
+        >>> [p.path for p, _ in target(nnx.Linear(4, 3, rngs=nnx.Rngs(0)), seed=0).found]
+        ['kernel', 'bias']
+    """
     return _Target(model, **options)
 
 
-def _rebuild(node: Mapping[str, Any], collection: str, path: tuple[str, ...], new: dict) -> dict:
+def _rebuild(node: Mapping[str, Any], collection: str, path: tuple[str, ...], new: Mapping[_Place, jax.Array]
+             ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, x in node.items():
-        if isinstance(x, Mapping):
+        if _is_mapping(x):
             out[k] = _rebuild(x, collection, path + (str(k),), new)
         else:
             found = new.get((collection, path, k))
             if found is None:
                 out[k] = x
             else:
-                from flax.core import meta
-                out[k] = x.replace_boxed(found) if isinstance(x, meta.AxisMetadata) else found
+                out[k] = x.replace_boxed(found) if _is_box(x) else found
     return out
 
 
-def param_groups(model: Any, selects: Any, weight_decay: float) -> Any:
+def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> Any:
     """``unifiedinit.param_groups`` for Flax: an optax mask (True where decay applies) shaped like a linen
-    params tree, or like ``nnx.state(model, nnx.Param)`` for an NNX module."""
+    params tree, or like ``nnx.state(model, nnx.Param)`` for an NNX module.
+
+    Pass it as ``optax.adamw(..., mask=mask)``. An NNX variable that is not an ``nnx.Param`` (a batch
+    statistic) is left out of the state, so out of the mask; a leaf no record describes (an integer one) is True.
+
+    Args:
+        model: a linen variables or params tree, or an ``nnx.Module``.
+        selects: ``unifiedinit.Select`` rules: a parameter any of them matches gets no decay.
+        weight_decay: the decay rate (unused here: optax takes the rate, the mask says where).
+
+    Returns:
+        A pytree of bools: a dict like the linen params tree (without its "params" root), or an ``nnx.State``.
+
+    Raises:
+        TypeError: ``model`` is neither a tree nor an NNX module.
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> import flax.linen as nn
+        >>> from flax import nnx
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.flax import param_groups
+        >>> variables = nn.Dense(3).init(jax.random.key(0), jnp.ones((1, 4)))
+        >>> param_groups(variables, [ui.Select(role="bias")], 0.01)
+        {'bias': False, 'kernel': True}
+        >>> mask = param_groups(nnx.Linear(4, 3, rngs=nnx.Rngs(0)), [ui.Select(role="bias")], 0.01)
+        >>> jax.tree_util.tree_leaves(mask)
+        [False, True]
+    """
     from ...plan import excluded
-    if isinstance(model, Mapping):
-        tree = model["params"] if "params" in model and isinstance(model["params"], Mapping) else model
+    keep: dict[tuple[str, ...], bool]
+
+    def decide(path: Sequence[Any], x: Any) -> bool:
+        return keep.get(_key_path(path), True)
+
+    if _is_mapping(model):
+        tree = model["params"] if "params" in model and _is_mapping(model["params"]) else model
         keep = {place[1] + (place[2],): not excluded(p, selects) for p, place in _walk_tree(tree)}
-        return jax.tree_util.tree_map_with_path(lambda path, x: keep.get(_key_path(path), True), dict(tree))
+        return jax.tree_util.tree_map_with_path(decide, dict(tree))
     from flax import nnx
     keep = {tuple(p.path.split("/")): not excluded(p, selects) for p, var in walk(model) if isinstance(var, nnx.Param)}
-    return jax.tree_util.tree_map_with_path(lambda path, x: keep.get(_key_path(path), True),
-                                            nnx.state(model, nnx.Param))
+    return jax.tree_util.tree_map_with_path(decide, nnx.state(model, nnx.Param))
 
 
 def _key_path(path: Sequence[Any]) -> tuple[str, ...]:
     """A jax tree path as strings ('.value' of an NNX variable left out)."""
-    out = []
+    out: list[str] = []
     for k in path:
         name = getattr(k, "key", getattr(k, "name", getattr(k, "idx", k)))
         if str(name) not in ("value", "raw_value"):

@@ -1,11 +1,13 @@
 """``unifiedinit.samplers`` over JAX: ``jax.random`` with one key, split for every random op, so a call is a pure
 function of its key (traceable under ``jit``/``vmap``, no host callback, no NumPy). Equinox draws with it too."""
+# jax: jaxlib ships no type stubs, so jnp.asarray and jax.jit (their Device parameter) are partly unknown
+# pyright: reportUnknownMemberType=false
 
 from __future__ import annotations
 
 import math
 
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 import jax
 import jax.numpy as jnp
@@ -15,7 +17,35 @@ from ...samplers import NumpyLikeOps
 
 
 class JaxOps(NumpyLikeOps):
-    """Draws from ``key`` (split for every random op)."""
+    """``unifiedinit.samplers``' array operations on ``jax.numpy`` and ``jax.random``, drawing from ``key``.
+
+    The key is split for every random op (``self.key`` moves on, each op draws with a fresh sub-key), so a draw
+    is a pure function of the first key: traceable under ``jit``/``vmap``, no host callback, no NumPy. Half
+    precision is drawn in float32 (``work_dtype``) and rounded once. Flax and Equinox both draw with it
+    (``unifiedinit.backends.equinox.EquinoxOps`` is this class); ``unifiedinit.samplers.draw(JaxOps(key), draw,
+    shape, dtype)`` samples any primitive draw.
+
+    Args:
+        key: a ``jax.random`` key (``jax.random.key(0)``, or a split of one).
+
+    Raises:
+        TypeError: from the first random op, when ``key`` is not a ``jax.random`` key (JAX's error; the
+            constructor does not check it).
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> from unifiedinit import draws, samplers
+        >>> from unifiedinit.backends.flax import JaxOps
+        >>> ops = JaxOps(jax.random.key(0))
+        >>> x = ops.uniform((2, 3), -1.0, 1.0, jnp.float32)
+        >>> x.shape, x.dtype, bool(((x >= -1) & (x < 1)).all())
+        ((2, 3), dtype('float32'), True)
+        >>> ops.work_dtype(jnp.bfloat16)
+        dtype('float32')
+        >>> samplers.draw(JaxOps(jax.random.key(0)), draws.Constant(2.0), (2, 2), jnp.float32).tolist()
+        [[2.0, 2.0], [2.0, 2.0]]
+    """
 
     xp = jnp
 
@@ -53,6 +83,11 @@ class JaxOps(NumpyLikeOps):
 
     def cast(self, x: jax.Array, dtype: Any) -> jax.Array:
         return x.astype(dtype)
+
+
+def is_sequence(a: object) -> TypeGuard[tuple[Any, ...] | list[Any]]:
+    """A tuple or a list (JAX's axis arguments, a module's list of submodules), its items of any type."""
+    return isinstance(a, (tuple, list))
 
 
 def stream_key(base: jax.Array, stream: int) -> jax.Array:
@@ -130,8 +165,9 @@ class JaxTarget:
         dtype, sharding = jnp.dtype(p.dtype), self._sharding_of(p, handle)
         x: Any
         if spread(sharding):
-            fn = jax.jit(lambda k: sampled(JaxOps(k), draw, p.shape, dtype, p.stacked), out_shardings=sharding)
-            x = fn(key)
+            def drawn(k: jax.Array) -> jax.Array:
+                return sampled(JaxOps(k), draw, p.shape, dtype, p.stacked)
+            x = cast(jax.Array, jax.jit(drawn, out_shardings=sharding)(key))  # a jitted call's result is untyped
         else:
             x = sampled(JaxOps(key), draw, p.shape, dtype, p.stacked)
         self._place(p, x, False, draw)

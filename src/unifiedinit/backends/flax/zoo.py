@@ -1,12 +1,17 @@
 """The zoo model in flax: the small model every framework builds the same way (``unifiedinit.verify.zoo``), with
 flax's own default initialization, for ``unifiedinit defaults``, the preset tests and the notebooks."""
 
+from typing import TYPE_CHECKING
 
-def build():
+if TYPE_CHECKING:
+    from flax import nnx
+
+
+def build() -> "nnx.Module":
     from flax import nnx
 
     class Net(nnx.Module):
-        def __init__(self, rngs):
+        def __init__(self, rngs: nnx.Rngs) -> None:
             self.emb = nnx.Embed(200, 32, rngs=rngs)
             self.conv = nnx.Conv(8, 32, (3, 3), rngs=rngs)
             self.bn = nnx.BatchNorm(32, rngs=rngs)
