@@ -5,10 +5,14 @@ One package, the same files as every backend: ``ops`` (the samplers' array opera
 model into parameter records, writing a plan's values) and ``hooks`` (the Initializer class).
 """
 
-from .hooks import SpecInitializer, array, init_array, initializer, sample, to_numpy  # noqa: F401
-from . import initializers  # noqa: F401,E402  (Keras's initializer classes as specs; registers them with Keras)
-from .model import einsum_layout, owns, param_groups, read, target, walk  # noqa: F401
-from .ops import KerasOps, Seeds  # noqa: F401
+# the names of __all__, and (``x as x``) the rest of the backend protocol, which is not public API
+from .hooks import SpecInitializer, initializer, sample
+from .hooks import array as array, init_array as init_array, to_numpy as to_numpy
+from . import initializers as initializers  # noqa: E402  (Keras's initializer classes as specs; registers them)
+from .model import owns, param_groups, target, walk
+from .model import einsum_layout as einsum_layout, read as read
+from .ops import KerasOps
+from .ops import Seeds as Seeds
 
 NAME = "keras"
 #: the layout of a Dense/Linear or Conv weight as this framework stores it

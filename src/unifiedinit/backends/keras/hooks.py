@@ -11,10 +11,13 @@ EinsumDense equation's), so it comes back from ``from_config`` and from a saved 
 ``unifiedinit.backends.keras.initializers`` builds Keras's own initializer classes on this one.
 """
 
+# keras ships no type annotations for most of its API (keras.ops, keras.saving, keras.backend, keras.random):
+# pyright: reportUnknownMemberType=false, reportUnknownArgumentType=false, reportUnknownVariableType=false
+
 from __future__ import annotations
 
 import random
-from typing import Any
+from typing import Any, cast
 
 import keras
 from keras import ops
@@ -34,32 +37,81 @@ def layout_config(layout: Layout) -> Any:
     as plain JSON values (``layout_from_config`` reads either)."""
     if LAYOUTS.get(layout.name) == layout:
         return layout.name
-    return {name: list(value) if isinstance(value, tuple) else value
+    return {name: list(cast("tuple[Any, ...]", value)) if isinstance(value, tuple) else value
             for name, value in zip(layout._fields, layout._values())}
 
 
 def layout_from_config(value: Any) -> Layout:
     """The layout a config names (a registered name) or describes (a dict of ``Layout``'s fields)."""
     if isinstance(value, dict):
-        unknown = sorted(set(value) - set(Layout._fields), key=str)
+        fields = cast("dict[str, Any]", value)
+        unknown = sorted(set(fields) - set(Layout._fields), key=str)
         if unknown:
             raise ValueError(f"parameter 'layout' describes a Layout with an unknown field {unknown[0]!r}; "
                              f"a Layout has {', '.join(Layout._fields)}")
-        return Layout(**value)
+        return Layout(**fields)
     return get_layout(value)
 
 
 @keras.saving.register_keras_serializable(package="unifiedinit")
 class SpecInitializer(keras.initializers.Initializer):
-    """A unifiedinit spec as a Keras initializer.
+    """A unifiedinit spec as a Keras initializer: what ``spec.to_keras(seed, layout=..., portable=...)`` returns.
+
+    It draws with ``keras.random`` and ``keras.ops``, so it runs under every Keras backend (TensorFlow, JAX,
+    torch), and it is serializable: its config holds the spec as a plain dict, the seed and the layout, so
+    ``model.save`` / ``keras.models.load_model`` and ``keras.initializers.get(config)`` give it back (it is
+    registered as ``unifiedinit>SpecInitializer``).
 
     ``layout`` names the axis roles of the tensors it will initialize: "keras" (default: (*k, in, out),
     exactly Keras's ``compute_fans`` for every kernel, ConvTranspose and DepthwiseConv included),
     "keras_conv_transpose" for the fans of a Conv*Transpose layer ((*k, out, in): fan_in = the layer's input
     channels x RF), "keras_depthwise", "keras_embedding", or any ``unifiedinit.Layout`` (saved with the config).
+
+    Calling it, ``init(shape, dtype=None)``, returns a new tensor of ``shape`` in ``dtype`` (default Keras's
+    ``floatx()``); every check (the spec against the shape's fans, the dtype against the values) is made before
+    anything is drawn.
+
+    Args:
+        spec: a unifiedinit spec (``ui.Normal(0.0, 0.02)``, ``ui.KaimingUniform()``, ...), or the plain dict of
+            ``spec.to_dict()`` (as a saved config holds it).
+        seed: as Keras's own initializers: an int (the same values on every call), None (one int per instance,
+            from Python's ``random``, which ``keras.utils.set_random_seed`` seeds), a
+            ``keras.random.SeedGenerator`` (it advances: new values on every call), or a SeedGenerator's
+            serialized dict (from a saved config).
+        layout: a registered layout name (``ui.LAYOUTS``: "keras", "keras_conv_transpose", "keras_depthwise",
+            "keras_embedding", ...), a ``ui.Layout``, or a Layout's fields as a dict (from a saved config).
+        portable: None (draw with Keras's RNG), or a ``ui.Portable(seed, key)`` (or its dict): write the portable
+            values instead, the same numbers in every framework; ``seed`` is not used then.
+
+    Raises:
+        TypeError: ``spec`` is neither a spec nor a dict; ``seed`` is not an int, a SeedGenerator, a dict or None
+            (a bool is refused); ``portable`` is not a Portable, a dict or None. When called: random values for
+            an integer or bool dtype.
+        ValueError: a spec dict that names no registered spec; an unknown layout name, or a layout dict with a
+            field a Layout does not have. When called: a shape the spec cannot fill (a fan-based spec on a
+            tensor with fewer axes than the layout needs), or values the dtype cannot hold.
+
+    Example:
+        >>> import keras
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.keras import SpecInitializer
+        >>> init = ui.Constant(0.5).to_keras()
+        >>> x = init((2, 3))
+        >>> tuple(x.shape), keras.backend.standardize_dtype(x.dtype)
+        ((2, 3), 'float32')
+        >>> keras.ops.convert_to_numpy(x).tolist()
+        [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]
+        >>> init = SpecInitializer(ui.KaimingUniform(), seed=1)
+        >>> init.get_config()["spec"]
+        {'type': 'KaimingUniform', 'a': 0.0, 'mode': 'fan_in', 'nonlinearity': 'leaky_relu'}
+        >>> again = keras.initializers.get(keras.saving.serialize_keras_object(init))
+        >>> again
+        SpecInitializer(KaimingUniform(a=0.0, mode='fan_in', nonlinearity='leaky_relu'), seed=1, layout='keras')
+        >>> bool(keras.ops.all(init((64, 32)) == again((64, 32))))  # an int seed: the same values every call
+        True
     """
 
-    def __init__(self, spec: Spec | dict, seed: Any = None, layout: LayoutLike = "keras", portable: Any = None) -> None:
+    def __init__(self, spec: Spec | dict[str, Any], seed: Any = None, layout: LayoutLike = "keras", portable: Any = None) -> None:
         if isinstance(spec, dict):
             spec = from_dict(spec)
         if not isinstance(spec, Spec):
@@ -74,7 +126,8 @@ class SpecInitializer(keras.initializers.Initializer):
             seed = keras.saving.deserialize_keras_object(seed)
         elif isinstance(seed, bool) or not isinstance(seed, (int, keras.random.SeedGenerator)):
             raise TypeError(f"parameter 'seed' must be an int, a keras.random.SeedGenerator or None, got {seed!r}")
-        self.seed = seed
+        #: the int or ``keras.random.SeedGenerator`` each call draws with
+        self.seed: Any = seed
 
     def tensor_info(self, shape: tuple[int, ...]) -> TensorInfo:
         """What lowering knows of a tensor of ``shape`` (its fans from the layout)."""
@@ -92,6 +145,7 @@ class SpecInitializer(keras.initializers.Initializer):
         return draw
 
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        """A new tensor of ``shape`` (a sequence of ints) in ``dtype`` (a Keras dtype; default ``floatx()``)."""
         dtype = keras.backend.standardize_dtype(dtype or keras.backend.floatx())
         shape = tuple(int(s) for s in shape)
         draw = self.lower(shape, dtype)
@@ -100,15 +154,18 @@ class SpecInitializer(keras.initializers.Initializer):
             return ops.convert_to_tensor(values.astype("float32") if dtype == "bfloat16" else values, dtype=dtype)
         return sampled(KerasOps(self.seeds()), draw, shape, dtype)
 
-    def get_config(self) -> dict:
-        config = {"spec": self.spec.to_dict(), "seed": keras.saving.serialize_keras_object(self._init_seed),
+    def get_config(self) -> dict[str, Any]:
+        """``spec`` (the spec's plain dict), ``seed`` (as given: an int, None or a SeedGenerator's config),
+        ``layout`` (its name, or its fields where it is not a registered layout) and ``portable`` when set."""
+        config: dict[str, Any] = {"spec": self.spec.to_dict(), "seed": keras.saving.serialize_keras_object(self._init_seed),
                   "layout": layout_config(self.layout)}
         if self.portable is not None:
             config["portable"] = self.portable.to_dict()
         return config
 
     @classmethod
-    def from_config(cls, config: dict) -> "SpecInitializer":
+    def from_config(cls, config: dict[str, Any]) -> SpecInitializer:
+        """The initializer of a ``get_config()`` dict."""
         return cls(**config)
 
     def __repr__(self) -> str:
@@ -116,14 +173,71 @@ class SpecInitializer(keras.initializers.Initializer):
 
 
 def initializer(spec: Spec, seed: Any = None, layout: LayoutLike = "keras", portable: Any = None) -> SpecInitializer:
-    """``spec.to_keras(seed, layout, portable)``: ``layout`` a layout name or a ``unifiedinit.Layout`` (either is
-    saved in the model's config)."""
+    """``spec.to_keras(seed, layout, portable)``: ``spec`` as a serializable Keras initializer.
+
+    ``layout`` is a layout name or a ``unifiedinit.Layout``; either is saved in the model's config.
+
+    Args:
+        spec: a unifiedinit spec (or its ``to_dict()`` dict).
+        seed: an int (the same values on every call), None (one int per initializer, from Python's ``random``)
+            or a ``keras.random.SeedGenerator`` (new values on every call).
+        layout: a registered layout name ("keras", "keras_conv_transpose", "keras_depthwise",
+            "keras_embedding", ...) or a ``ui.Layout``: which axes of a tensor are its fans.
+        portable: None, or a ``ui.Portable(seed, key)``: the portable values, the same in every framework.
+
+    Returns:
+        A ``SpecInitializer`` (a ``keras.initializers.Initializer``).
+
+    Raises:
+        TypeError: ``spec`` is not a spec, ``seed`` not an int, a SeedGenerator or None, ``portable`` not a
+            Portable or None.
+        ValueError: an unknown layout name.
+
+    Example:
+        >>> import keras
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.keras import initializer
+        >>> init = initializer(ui.Normal(0.0, 0.02), seed=0, layout="keras_embedding")
+        >>> init
+        SpecInitializer(Normal(mean=0.0, std=0.02), seed=0, layout='keras_embedding')
+        >>> layer = keras.layers.Embedding(100, 8, embeddings_initializer=init)
+        >>> layer.build((None, 4))
+        >>> tuple(layer.embeddings.shape)
+        (100, 8)
+    """
     return SpecInitializer(spec, seed=seed, layout=layout, portable=portable)
 
 
 def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "keras", seed: int = 0,
            dtype: str = "float32") -> Any:
-    """Sample natively with keras.random (int seed) and return a NumPy array (for the report and tests)."""
+    """Sample natively with keras.random (int seed) and return a NumPy array (for the report and tests).
+
+    Args:
+        spec: a unifiedinit spec.
+        shape: the tensor's shape, in ``layout``'s axis order.
+        layout: a layout name or a ``ui.Layout`` (default "keras": (*k, in, out)).
+        seed: an int: the same seed, the same values (in one Keras backend; backends' RNGs differ).
+        dtype: a float dtype name ("float32", "float16", "bfloat16", "float64"), or an integer or bool one for a
+            deterministic spec.
+
+    Returns:
+        A NumPy array of ``shape``, in ``dtype`` (bfloat16 values as float32).
+
+    Raises:
+        TypeError: ``spec`` is not a spec, or random values for an integer or bool dtype.
+        ValueError: an unknown layout, a shape the spec cannot fill, or values ``dtype`` cannot hold.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.keras import sample
+        >>> sample(ui.Eye(2.0), (2, 3)).tolist()
+        [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]
+        >>> x = sample(ui.Normal(0.0, 0.02), (4, 3), seed=1)
+        >>> x.shape, x.dtype.name
+        ((4, 3), 'float32')
+        >>> sample(ui.Ones(), (2,), dtype="bfloat16").dtype.name
+        'float32'
+    """
     import numpy as np
     x = SpecInitializer(spec, seed=seed, layout=layout)(shape, dtype)
     return np.asarray(ops.convert_to_numpy(ops.cast(x, "float32") if dtype == "bfloat16" else x))
@@ -132,10 +246,12 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "keras", 
 # ------------------------------------------------------------------------- one array, for the conformance suite
 
 def array(values: Any, dtype: str) -> Any:
+    """A Keras tensor holding ``values`` (a NumPy array) in ``dtype``."""
     return ops.convert_to_tensor(values, dtype=dtype)
 
 
 def to_numpy(x: Any) -> Any:
+    """A Keras tensor as a NumPy array (bfloat16 as float32)."""
     import numpy as np
     return np.asarray(ops.convert_to_numpy(ops.cast(x, "float32") if keras.backend.standardize_dtype(x.dtype) ==
                                            "bfloat16" else x))

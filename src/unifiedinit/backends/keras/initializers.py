@@ -20,11 +20,14 @@ them is refused. Where a drop-in differs from Keras on purpose, ``unifiedinit.di
 (framework "keras"). ``STFT`` has no spec: it is Keras's own class, here so that ``get("stft")`` answers as Keras's.
 """
 
+# keras ships no type annotations for most of its API (keras.ops, keras.saving, keras.backend, its initializers):
+# pyright: reportUnknownMemberType=false, reportUnknownArgumentType=false, reportUnknownVariableType=false
+
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Sequence, cast
 
 import keras
 from keras import ops
@@ -55,7 +58,8 @@ STFT = STFTInitializer = stft = _K.STFT
 KERAS_DISTRIBUTIONS = {"truncated_normal": "truncated_normal", "untruncated_normal": "normal", "uniform": "uniform"}
 
 
-def compute_fans(shape: tuple[int, ...], input_axes: Any = None, output_axes: Any = None) -> tuple[int, int]:
+def compute_fans(shape: tuple[int, ...], input_axes: Sequence[int] | None = None,
+                 output_axes: Sequence[int] | None = None) -> tuple[int, int]:
     """Keras's ``compute_fans``: the products of ``input_axes`` and ``output_axes`` when both are given (an
     EinsumDense kernel's), else (n, n) for a vector of n, (1, 1) for a scalar, and the last two axes times the
     receptive field otherwise."""
@@ -166,13 +170,13 @@ class _DropIn(SpecInitializer):
         draw = self.lower(shape, dtype)
         return sampled(KerasOps(self.seeds()), draw, shape, dtype)
 
-    def get_config(self) -> dict:
-        config = dict(self.keras_class.get_config(self))
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = dict(self.keras_class.get_config(self))
         config["spec"] = self.spec.to_dict()
         return config
 
     @classmethod
-    def from_config(cls, config: dict) -> Any:
+    def from_config(cls, config: dict[str, Any]) -> Any:
         config = dict(config)
         spec = config.pop("spec", None)
         obj = cls.keras_class.from_config.__func__(cls, config)
@@ -240,7 +244,7 @@ class Identity(_DropIn, _K.Identity):
     def make_spec(self) -> S.Spec:
         return S.Eye(_number(self.gain))
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain, "spec": self.spec.to_dict()}
 
     def __repr__(self) -> str:
@@ -380,12 +384,12 @@ ALL_OBJECTS_DICT.update({"IdentityInitializer": Identity, "normal": RandomNormal
                          "zero": Zeros})
 
 
-def serialize(initializer: Any) -> dict:
+def serialize(initializer: Any) -> dict[str, Any]:
     """Keras's ``serialize``: the initializer's config as a plain dict (ours carry their registered name)."""
-    return cast(dict, keras.saving.serialize_keras_object(initializer))
+    return cast("dict[str, Any]", keras.saving.serialize_keras_object(initializer))
 
 
-def deserialize(config: Any, custom_objects: dict | None = None) -> Any:
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """Keras's ``deserialize``, with this module's classes for Keras's names: a Keras initializer's config gives the
     drop-in of the same name."""
     return keras.saving.deserialize_keras_object(config, module_objects=ALL_OBJECTS_DICT,

@@ -2,10 +2,13 @@
 model's layers by position, never Keras's automatic names; EinsumDense kernels read from their equation), and
 the target the apply loop writes through (``variable.assign``)."""
 
+# keras ships no type annotations for most of its API (keras.layers, keras.backend, keras.ops) nor its layers:
+# pyright: reportUnknownMemberType=false, reportUnknownArgumentType=false, reportUnknownVariableType=false
+
 from __future__ import annotations
 
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import keras
 from keras import ops
@@ -16,9 +19,29 @@ from ...layout import TensorInfo
 from ...params import looks_like_norm, registered_layer, tie
 from .ops import KerasOps, Seeds
 
+if TYPE_CHECKING:
+    from ...layout import Layout
+    from ...params import Param, Select
+
 
 def owns(obj: Any) -> bool:
-    """A Keras layer or model."""
+    """Whether ``obj`` is a Keras layer or model (``keras.layers.Layer``, which ``keras.Model`` is too).
+
+    The backend registry asks each backend in turn; a built or unbuilt layer both count (``walk`` then refuses
+    an unbuilt one).
+
+    Args:
+        obj: any object.
+
+    Returns:
+        True for a ``keras.layers.Layer`` (a Sequential, Functional or subclassed model included), else False.
+
+    Example:
+        >>> import keras
+        >>> from unifiedinit.backends.keras import owns
+        >>> owns(keras.layers.Dense(2)), owns(keras.Sequential()), owns(object())
+        (True, True, False)
+    """
     return isinstance(obj, keras.layers.Layer)
 
 
@@ -55,7 +78,7 @@ _ROLES = {"kernel": "weight", "bias": "bias", "embeddings": "embedding", "gamma"
           "recurrent_kernel": "recurrent_weight", "depthwise_kernel": "weight", "pointwise_kernel": "weight"}
 
 
-def einsum_layout(equation: str) -> Any:
+def einsum_layout(equation: str) -> str | Layout:
     """The layout of an EinsumDense kernel, read from its equation as Keras reads it: the kernel's axes that appear
     in the output are output axes, the others input axes (Keras's VarianceScaling then takes fan_in and fan_out as
     their products, with no receptive field). The named ``multihead_qkv`` / ``multihead_out`` layouts where the
@@ -66,13 +89,18 @@ def einsum_layout(equation: str) -> Any:
     outs = tuple(i for i, c in enumerate(weight) if c in output)
     ins = tuple(i for i, c in enumerate(weight) if c not in output)
     for name in ("multihead_qkv", "multihead_out", "keras"):
-        named = LAYOUTS[name]
-        if len(weight) >= 2 and named.resolve(len(weight))[:2] == (outs, ins) and not named.resolve(len(weight))[2]:
+        if len(weight) < 2:
+            break
+        try:
+            named_outs, named_ins, named_rf = LAYOUTS[name].resolve(len(weight))
+        except ValueError:  # its axes do not fit a kernel of this rank (multihead_qkv's on a 2-D "cd" kernel)
+            continue
+        if (named_outs, named_ins) == (outs, ins) and not named_rf:
             return name
     return Layout(f"einsum({equation})", outs, ins, min_ndim=1)
 
 
-def _own(layer: Any) -> list:
+def _own(layer: Any) -> list[Any]:
     return list(layer._trainable_variables) + list(layer._non_trainable_variables)
 
 
@@ -110,25 +138,57 @@ def _children(layer: Any) -> list[tuple[tuple[Any, ...], Any]]:
     return [((() if rnn and names.get(id(k)) == ("cell",) else names.get(id(k), (k.name,))), k) for k in kids]
 
 
-def _tree(layer: Any, parts: tuple[Any, ...] = (), parent: Any = None, depth: int = 0) -> Any:
+def _tree(layer: Any, parts: tuple[Any, ...] = (), parent: Any = None,
+          depth: int = 0) -> Iterator[tuple[Any, tuple[Any, ...], Any]]:
     yield layer, parts, parent
     if depth < 64:
         for sub, child in _children(layer):
             yield from _tree(child, parts + sub, layer, depth + 1)
 
 
-def walk(model: Any) -> list[tuple[Any, Any]]:
-    """Every floating-point variable of a built Keras model or layer as (unifiedinit.params.Param, variable); a
-    variable shared by several layers once. Keys come from the attributes that hold each layer (a Sequential or
-    Functional model's layers by position), never from Keras's automatic layer names."""
+def walk(model: Any) -> list[tuple[Param, Any]]:
+    """Every floating-point variable of a built Keras model or layer as (unifiedinit.params.Param, variable).
+
+    A variable shared by several layers comes once (its other paths as the record's ``aliases``). Keys come from
+    the attributes that hold each layer (a Sequential or Functional model's layers by position), never from
+    Keras's automatic layer names. Each record has the layer's kind ("dense", "conv", "conv_transpose",
+    "embedding", "norm", "recurrent", "attention", "prelu", "other"; ``unifiedinit.register_layer`` decides for a
+    registered class), the variable's role ("weight", "bias", "scale", "shift", "running_mean", ...), its layout
+    as Keras stores it ("keras", "keras_conv_transpose", "keras_depthwise", "keras_embedding", or an
+    EinsumDense equation's own ``Layout``) and the layer's fans. Integer and bool variables (a seed generator's
+    state, counters) are left out.
+
+    Args:
+        model: a built ``keras.layers.Layer`` or ``keras.Model``.
+
+    Returns:
+        A list of (``Param``, ``keras.Variable``), in the order of the layers' tree.
+
+    Raises:
+        TypeError: ``model`` is not a Keras layer or model.
+        ValueError: ``model`` is not built yet (its variables do not exist).
+
+    Example:
+        >>> import keras
+        >>> from unifiedinit.backends.keras import walk
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="fc"),
+        ...                           keras.layers.LayerNormalization(name="norm")], name="net")
+        >>> for p, var in walk(model):
+        ...     print(p.path, p.kind, p.role, p.shape, p.layout, p.layer_fans, p.key_parts)
+        net/fc/kernel dense weight (4, 3) keras (4, 3) (0,)
+        net/fc/bias dense bias (3,) keras (4, 3) (0,)
+        net/norm/gamma norm scale (3,) keras None (1,)
+        net/norm/beta norm shift (3,) keras None (1,)
+    """
     from ...params import Param
     if not isinstance(model, keras.layers.Layer):
         raise TypeError(f"parameter 'model' must be a Keras model or layer, got {type(model).__name__}")
     if not model.built:
         raise ValueError(f"the Keras model {model.name!r} is not built yet: call it on data or build() it first, "
                          f"so that its weights exist")
-    found = []
+    found: list[tuple[Param, Any]] = []
     for layer, parts, parent in _tree(model):
+        layout: str | Layout  # a registered layout's name, or an EinsumDense equation's own Layout
         kind, layout = _kind(layer, parent)
         info = registered_layer(type(layer))
         kernel = getattr(layer, "kernel", None) if kind != "embedding" else getattr(layer, "embeddings", None)
@@ -157,7 +217,9 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
             shape = tuple(int(d) for d in var.shape)
             stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
             found.append((Param(path=var.path, kind=kind, role=role, shape=shape,
-                                dtype=keras.backend.standardize_dtype(var.dtype), layout=own_layout,
+                                dtype=keras.backend.standardize_dtype(var.dtype),
+                                # Param.layout says str, but a Layout works (plan.py shows its name)
+                                layout=own_layout,  # type: ignore[arg-type]  # an EinsumDense's own Layout
                                 layer_fans=layer_fans, layer=type(layer).__name__, trainable=bool(var.trainable),
                                 stacked=stacked, key_parts=parts), var))
     return tie(found)
@@ -182,13 +244,77 @@ class _Target:
 
 
 def target(model: Any, **options: Any) -> _Target:
-    """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``)."""
+    """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``).
+
+    ``plan.apply(model, ...)`` builds it and writes through ``variable.assign``: ``native`` draws with
+    ``keras.random`` (a parameter's 64-bit stream folded to Keras's 31-bit int seeds; no stream: a random seed),
+    ``host`` writes given NumPy values (portable values), ``result`` returns the report (Keras models change in
+    place).
+
+    Args:
+        model: a built Keras model or layer.
+        **options: ``seed=`` (an int or None; each parameter's stream carries it already, so it is not read here).
+
+    Returns:
+        The target: ``found`` holds ``walk(model)``.
+
+    Raises:
+        TypeError: ``model`` is not a Keras layer or model, or an option other than ``seed``.
+        ValueError: ``model`` is not built yet.
+
+    Example:
+        >>> import keras
+        >>> import numpy as np
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.keras import target
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="fc")], name="net")
+        >>> writer = target(model)
+        >>> p, var = writer.found[0]
+        >>> p.path
+        'net/fc/kernel'
+        >>> writer.native(p, var, ui.lower(ui.Constant(0.25), p.shape, "keras"), stream=7)
+        >>> keras.ops.convert_to_numpy(var)[0].tolist()
+        [0.25, 0.25, 0.25]
+        >>> writer.host(p, var, np.full(p.shape, 0.5, dtype="float32"))
+        >>> float(keras.ops.convert_to_numpy(var).mean())
+        0.5
+    """
     return _Target(model, **options)
 
 
-def param_groups(model: Any, selects: Any, weight_decay: float) -> list:
+def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> list[Any]:
     """``unifiedinit.param_groups`` for Keras: the trainable variables to pass to
-    ``optimizer.exclude_from_weight_decay(var_list=...)``."""
+    ``optimizer.exclude_from_weight_decay(var_list=...)``.
+
+    Keras's optimizers take one ``weight_decay`` and a list of variables to leave out, so this returns that
+    list (the variables ``selects`` match) rather than torch-style groups.
+
+    Args:
+        model: a built Keras model or layer.
+        selects: the ``unifiedinit.Select`` filters of the parameters without weight decay (``ui.NO_DECAY``:
+            norms, PReLU slopes and biases).
+        weight_decay: the decay of the other parameters (the optimizer's own ``weight_decay`` holds it in Keras;
+            not used here).
+
+    Returns:
+        The trainable ``keras.Variable`` objects that ``selects`` match, in ``walk`` order.
+
+    Raises:
+        TypeError: ``model`` is not a Keras layer or model.
+        ValueError: ``model`` is not built yet.
+
+    Example:
+        >>> import keras
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.keras import param_groups
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="fc"),
+        ...                           keras.layers.LayerNormalization(name="norm")], name="net")
+        >>> no_decay = param_groups(model, ui.NO_DECAY, 0.01)
+        >>> [var.path for var in no_decay]
+        ['net/fc/bias', 'net/norm/gamma', 'net/norm/beta']
+        >>> optimizer = keras.optimizers.AdamW(weight_decay=0.01)
+        >>> optimizer.exclude_from_weight_decay(var_list=no_decay)
+    """
     from ...plan import excluded
     return [var for p, var in walk(model) if var.trainable and excluded(p, selects)]
 

@@ -1,5 +1,8 @@
 """``unifiedinit.samplers`` over Keras 3: ``keras.random`` and ``keras.ops``, so it runs on every Keras backend."""
 
+# keras ships no type annotations for most of its API (keras.ops, keras.random):
+# pyright: reportUnknownMemberType=false, reportUnknownArgumentType=false, reportUnknownVariableType=false
+
 from __future__ import annotations
 
 from typing import Any, cast
@@ -25,7 +28,35 @@ class Seeds:
 
 
 class KerasOps(NumpyLikeOps):
-    """Draws with keras.random and keras.ops (every Keras backend), a fresh seed for every random op."""
+    """Draws with keras.random and keras.ops (every Keras backend), a fresh seed for every random op.
+
+    The ``unifiedinit.samplers.Ops`` of Keras: ``unifiedinit.samplers.draw(KerasOps(seeds), draw, shape, dtype)``
+    builds every primitive from these operations (the NumPy-like ones from ``keras.ops``). Arrays are immutable,
+    so ``out`` is never used; float16 and bfloat16 values are computed in float32 and cast once.
+
+    Args:
+        seeds: the ``Seeds`` of one call: an int seed gives each random op its own seed (the same values on every
+            call), a ``keras.random.SeedGenerator`` is handed to each op (new values on every call).
+
+    Example:
+        >>> import keras
+        >>> import numpy as np
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.keras import KerasOps
+        >>> from unifiedinit.backends.keras.ops import Seeds
+        >>> from unifiedinit.samplers import draw
+        >>> x = draw(KerasOps(Seeds(3)), ui.lower(ui.Orthogonal(), (3, 3), "keras"), (3, 3), "float32")
+        >>> tuple(x.shape), keras.backend.standardize_dtype(x.dtype)
+        ((3, 3), 'float32')
+        >>> m = keras.ops.convert_to_numpy(x)
+        >>> bool(np.allclose(m.T @ m, np.eye(3), atol=1e-5))
+        True
+        >>> a = KerasOps(Seeds(3)).normal((4,), 0.0, 1.0, "float32")
+        >>> bool(keras.ops.all(a == KerasOps(Seeds(3)).normal((4,), 0.0, 1.0, "float32")))  # an int seed
+        True
+        >>> KerasOps(Seeds(0)).work_dtype("bfloat16")
+        'float32'
+    """
 
     xp = ops
 
