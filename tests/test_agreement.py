@@ -33,6 +33,7 @@ def _samplers():
 def sample(spec, layer, framework):
     shape, layout = report.LAYERS[layer]
     shape = report.applicable(spec, shape, layout)
+    assert shape is not None, (spec, layer)  # CASES holds applicable pairs only
     seed = 1 + SAMPLERS.index(framework)  # independent samples for the two-sample tests
     return _samplers()[framework](spec, shape, layout, seed), shape, layout
 

@@ -32,7 +32,7 @@ def test_skip_leaves_what_a_checkpoint_provides():
     assert {p.path for p in report.skipped} == {"body/weight", "body/bias", "emb/weight"}
     for name in ("body.weight", "body.bias", "emb.weight"):
         assert torch.equal(model.state_dict()[name], before[name])
-    assert not torch.equal(model.head.weight, before["head.weight"])
+    assert not torch.equal(model.get_parameter("head.weight"), before["head.weight"])
     assert {r["path"] for r in report.to_dict()["skipped"]} == {"body/weight", "body/bias", "emb/weight"}
     assert "FROM CHECKPOINT" in str(report)
     with pytest.raises(TypeError, match="'skip'"):
@@ -48,15 +48,16 @@ def test_init_missing_loads_grows_and_draws_the_rest():
     assert report.resized == {"emb.weight": (200, 260)} and report.unexpected == ("extra.weight",)
     for name in report.loaded:
         assert torch.equal(model.state_dict()[name], old.state_dict()[name])
-    emb = model.emb.weight.detach()
-    assert torch.equal(emb[:200], old.emb.weight.detach())
+    emb = model.get_parameter("emb.weight").detach()
+    old_rows = old.get_parameter("emb.weight").detach()
+    assert torch.equal(emb[:200], old_rows)
     # new rows: N(mean, var) of the old rows, feature by feature
-    old_rows = old.emb.weight.detach().double()
+    old_rows = old_rows.double()
     z = ((emb[200:].double() - old_rows.mean(0)) / old_rows.std(0, correction=0)).flatten().numpy()
     assert stats.check(z, ui.Normal(0, 1), alpha=ALPHA)
     # the head, which no checkpoint had, is drawn by the plan
-    assert stats.check(model.head.weight.detach().numpy().ravel(), ui.Normal(0, 0.02), alpha=ALPHA)
-    assert not model.head.bias.any()
+    assert stats.check(model.get_parameter("head.weight").detach().numpy().ravel(), ui.Normal(0, 0.02), alpha=ALPHA)
+    assert not model.get_parameter("head.bias").any()
     # the same call again gives the same model
     again = _finetuned()
     ui.init_missing(again, checkpoint, ui.presets.hf(0.02), seed=3)
@@ -89,4 +90,4 @@ def test_init_missing_on_a_model_built_empty():
     old = _pretrained()
     ui.init_missing(model, old.state_dict(), ui.presets.hf(), seed=0, device="cpu")
     assert not any(t.is_meta for t in model.state_dict().values())
-    assert torch.equal(model.body.weight, old.body.weight)
+    assert torch.equal(model.get_parameter("body.weight"), old.get_parameter("body.weight"))

@@ -39,7 +39,9 @@ def test_built_empty_then_drawn_once_equals_built_normally(portable):
     with empty_init():
         m = Net()
     assert all(p.is_meta for p in m.parameters())
-    assert not m.bn.running_var.is_meta and torch.equal(m.bn.running_var, torch.ones(16))  # buffers stay real
+    running_var = m.bn.running_var
+    assert running_var is not None and not running_var.is_meta  # buffers stay real
+    assert torch.equal(running_var, torch.ones(16))
     assert torch.equal(m.table, torch.arange(4.0))
     report = ui.presets.flax.apply(m, seed=3, portable=portable, device="cpu")
     assert not any(t.is_meta for t in m.state_dict().values())
@@ -76,7 +78,7 @@ def test_a_meta_model_gets_its_statistics_from_torch_and_unknown_buffers_are_nam
         warnings.simplefilter("always")
         report = ui.presets.torch.apply(m, seed=0, device="cpu")
     assert torch.equal(m.bn.running_mean, torch.zeros(16)) and torch.equal(m.bn.running_var, torch.ones(16))
-    assert int(m.bn.num_batches_tracked) == 0
+    assert m.bn.num_batches_tracked is not None and int(m.bn.num_batches_tracked) == 0
     assert report.unset_buffers == ("table",)
     assert any("table" in str(w.message) and "uninitialized" in str(w.message) for w in caught)
 

@@ -13,6 +13,8 @@ import os
 import socket
 import sys
 import traceback
+from multiprocessing.process import BaseProcess
+from typing import cast
 
 import pytest
 
@@ -47,9 +49,10 @@ def _entry(rank: int, world: int, port: int, scenario: str, errors: str) -> None
 
 
 def _spawn(scenario: str, world: int, tmp_path) -> None:
-    import torch.multiprocessing as mp
-    context = mp.start_processes(_entry, args=(world, _free_port(), scenario, str(tmp_path)), nprocs=world,
-                                 join=False, start_method="spawn")
+    from torch.multiprocessing.spawn import start_processes
+    context = start_processes(_entry, args=(world, _free_port(), scenario, str(tmp_path)), nprocs=world,
+                              join=False, start_method="spawn")
+    assert context is not None  # join=False: the context to wait on
     import time
     deadline = time.monotonic() + TIMEOUT
     try:
@@ -58,7 +61,9 @@ def _spawn(scenario: str, world: int, tmp_path) -> None:
                 raise TimeoutError(f"{scenario} on {world} processes took more than {TIMEOUT} s")
     except Exception:
         reports = "".join(f"\n--- {f.name}\n{f.read_text()}" for f in sorted(tmp_path.glob("rank*.txt")))
-        for p in context.processes:
+        # torch does not annotate it: read from its [None] * nprocs placeholder, a checker sees list[None]
+        processes = cast("list[BaseProcess]", context.processes)
+        for p in processes:
             if p.is_alive():
                 p.kill()
         raise AssertionError(f"{scenario} failed on {world} processes:{reports}") from None
@@ -125,6 +130,7 @@ def _distribute(model, mesh, placements) -> None:
 
 
 def portable_dtensor(rank: int, world: int) -> None:
+    from torch.distributed.tensor import DTensor
     for plan_name, plan in _plans().items():
         want = _unsharded(plan, 7, True)
         for mesh, placements in _placements(rank, world):
@@ -134,7 +140,8 @@ def portable_dtensor(rank: int, world: int) -> None:
             _assert_equal(_gather(model), want, f"{plan_name} on {placements}")
             where = report.placements["0/weight"]
             assert where["global_shape"] == [1000, 1100] and where["invariant"] is True
-            assert where["local_shape"] == list(model[0].weight.to_local().shape)
+            weight = model[0].weight
+            assert isinstance(weight, DTensor) and where["local_shape"] == list(weight.to_local().shape)
             assert where["placement"] == ", ".join(map(str, placements))
 
 

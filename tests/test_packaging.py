@@ -86,10 +86,11 @@ def test_a_type_checker_sees_the_constructors_and_lazy_names(tmp_path):
     (tmp_path / "bad.py").write_text("import unifiedinit as ui\nui.Normal(sdt=0.02)\nui.presets.nothing\n")
     run = [sys.executable, "-m", "pyright", "--pythonpath", sys.executable, "--outputjson"]
     import json
-    good = json.loads(subprocess.run(run + [str(tmp_path / "good.py")], capture_output=True, text=True,
+    # in the user's own folder: from this repository's root, pyproject.toml's strict settings would apply
+    good = json.loads(subprocess.run(run + ["good.py"], cwd=tmp_path, capture_output=True, text=True,
                                      timeout=600).stdout)
     assert good["summary"]["errorCount"] == 0, good["generalDiagnostics"]
-    bad = json.loads(subprocess.run(run + [str(tmp_path / "bad.py")], capture_output=True, text=True,
+    bad = json.loads(subprocess.run(run + ["bad.py"], cwd=tmp_path, capture_output=True, text=True,
                                     timeout=600).stdout)
     messages = " ".join(d["message"] for d in bad["generalDiagnostics"])
     assert bad["summary"]["errorCount"] == 2 and 'No parameter named "sdt"' in messages and "nothing" in messages
@@ -106,14 +107,24 @@ def test_mypy_finds_nothing_in_the_package():
     assert proc.returncode == 0, proc.stdout[-4000:]
 
 
-def test_pyright_finds_nothing_in_the_package():
-    pytest.importorskip("pyright", reason="the test extra: pip install -e '.[test]'")
-    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("jax") is None:
-        pytest.skip("pyright runs where the frameworks are installed (their types are part of the check)")
+def _pyright(*args: str) -> tuple[int, list[str]]:
+    """(files analyzed, "file:line: message" of every error) of a pyright run in the repository root."""
     import json
-    proc = subprocess.run([sys.executable, "-m", "pyright", "--outputjson", "--pythonpath", sys.executable], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run([sys.executable, "-m", "pyright", "--outputjson", "--pythonpath", sys.executable, *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
     found = json.loads(proc.stdout)
     errors = [f"{d['file']}:{d['range']['start']['line'] + 1}: {d['message']}" for d in found["generalDiagnostics"]
               if d["severity"] == "error"]
-    assert found["summary"]["filesAnalyzed"] > 50 and not errors, errors[:20]
+    return found["summary"]["filesAnalyzed"], errors
+
+
+def test_pyright_finds_nothing_in_the_package():
+    """The package in strict mode (pyproject.toml's [tool.pyright]), the tests in basic mode
+    (tests/pyrightconfig.json)."""
+    pytest.importorskip("pyright", reason="the test extra: pip install -e '.[test]'")
+    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("jax") is None:
+        pytest.skip("pyright runs where the frameworks are installed (their types are part of the check)")
+    analyzed, errors = _pyright()
+    tests_analyzed, test_errors = _pyright("-p", str(ROOT / "tests" / "pyrightconfig.json"))
+    assert analyzed > 50 and not errors, errors[:20]
+    assert tests_analyzed > 30 and not test_errors, test_errors[:20]

@@ -6,6 +6,7 @@ import math
 import pytest
 
 import unifiedinit as ui
+from unifiedinit import draws as D
 from unifiedinit.specs import registered
 
 
@@ -15,7 +16,7 @@ def test_examples_cover_every_registered_spec():
 
 @pytest.mark.parametrize("spec", ui.examples(), ids=repr)
 def test_repr_reads_back_and_hash_is_stable(spec):
-    again = eval(repr(spec), vars(ui))
+    again = eval(repr(spec), ui.__dict__)
     assert again == spec and hash(again) == hash(spec)
 
 
@@ -34,7 +35,7 @@ def test_numbers_are_normalized_so_equal_specs_compare_equal():
 
 def test_specs_are_frozen():
     with pytest.raises(Exception):
-        ui.Normal().std = 3.0
+        ui.Normal().std = 3.0  # pyright: ignore[reportAttributeAccessIssue] - the write under test
 
 
 BAD = [
@@ -54,7 +55,8 @@ BAD = [
     (lambda: ui.Normal(std=True), TypeError, ["'std'", "True", "bool"]),
     (lambda: ui.Constant("1"), TypeError, ["'value'", "'1'", "str"]),
     (lambda: ui.Dirac(groups=0), ValueError, ["'groups'", ">= 1", "0"]),
-    (lambda: ui.Dirac(groups=1.5), TypeError, ["'groups'", "integer"]),
+    # bad input on purpose: a float where the annotation says int (pyright sees it too)
+    (lambda: ui.Dirac(groups=1.5), TypeError, ["'groups'", "integer"]),  # pyright: ignore[reportArgumentType]
     (lambda: ui.Mixture([ui.Uniform()], [0.5]), ValueError, ["'weights'", "sum to 1"]),
     (lambda: ui.Mixture([ui.Orthogonal()], [1.0]), ValueError, ["components[0]", "elementwise", "Orthogonal"]),
     (lambda: ui.Mixture([], []), TypeError, ["'components'", "non-empty"]),
@@ -101,6 +103,7 @@ def test_unusable_tensors_are_refused_when_lowering(spec, shape, layout, words):
 
 def test_layer_fans_make_fan_based_specs_work_on_a_bias():
     draw = ui.lower(ui.KaimingUniform(a=math.sqrt(5)), (16,), "torch", layer_fans=(48, 16))
+    assert isinstance(draw, D.Uniform)
     assert draw.high == pytest.approx(1 / math.sqrt(48))  # torch's default Linear bias bound
 
 

@@ -46,7 +46,8 @@ def test_the_law_of_blocks_and_rows():
 
 @pytest.mark.parametrize("make,error", [
     (lambda: ui.Blocks([]), "non-empty list"),
-    (lambda: ui.Blocks([ui.Zeros(), "ones"]), r"parts\[1\]"),
+    # bad input on purpose: a string among the parts (pyright sees it too)
+    (lambda: ui.Blocks([ui.Zeros(), "ones"]), r"parts\[1\]"),  # pyright: ignore[reportArgumentType]
     (lambda: ui.Blocks([ui.Zeros()], along="sideways"), "'along'"),
     (lambda: ui.Rows(ui.Normal(), ui.Orthogonal()), "'fill' must be an elementwise"),
     (lambda: ui.Rows(ui.Normal(), index=1.5), "'index'"),
@@ -111,7 +112,8 @@ def test_an_expression_is_checked_when_built(factor, error):
 
 @pytest.mark.parametrize("make,error", [
     (lambda: ui.Scaled(ui.Orthogonal(), "1"), "elementwise"),
-    (lambda: ui.Scaled(ui.Normal(), 2.0), "expression string"),
+    # bad input on purpose: a number where the annotation says an expression string (pyright sees it too)
+    (lambda: ui.Scaled(ui.Normal(), 2.0), "expression string"),  # pyright: ignore[reportArgumentType]
     (lambda: ui.Scaled(ui.Normal(), "l", {"l": 1}), "identifier other than"),
     (lambda: ui.Scaled(ui.Normal(), "c", {"c": "x"}), "map names to numbers"),
 ])

@@ -169,11 +169,11 @@ def test_torchtitan_scales_residual_outputs_by_depth(depth_init):
     for i, block in model.layers.items():
         # torchtitan: weight_init_std = 0.02 / sqrt(2 (layer_id + 1)) with depth_init, else 0.02 / sqrt(2 n_layers)
         std = 0.02 / math.sqrt(2 * (int(i) + 1)) if depth_init else 0.02 / math.sqrt(2 * n)
-        for t, s in ((block.attention.wq.weight, 0.02), (block.attention.wo.weight, std),
-                     (block.feed_forward.w1.weight, 0.02), (block.feed_forward.w2.weight, std),
-                     (block.feed_forward.w3.weight, std)):
+        for path, s in (("attention.wq", 0.02), ("attention.wo", std), ("feed_forward.w1", 0.02),
+                        ("feed_forward.w2", std), ("feed_forward.w3", std)):
+            t = block.get_parameter(f"{path}.weight")
             assert stats.check(t.detach().numpy(), ui.Normal(0, s), alpha=ALPHA), (i, s)
-        assert (block.attention_norm.weight == 1).all()
+        assert (block.get_parameter("attention_norm.weight") == 1).all()
     assert stats.check(sample(model.tok_embeddings.weight.detach().numpy()), ui.Normal(0, 1), alpha=ALPHA)
     out = model.output.weight.detach().numpy()  # trunc_normal_(std=dim ** -0.5, a=-3 std, b=3 std)
     s = 64 ** -0.5
@@ -193,17 +193,18 @@ def test_megatron_output_layers_scaled_by_the_number_of_layers():
 
     model = nn.Module()
     model.embedding = nn.Embedding(300, 32)
-    model.layers = nn.ModuleList([Block() for _ in range(6)])
+    model.layers = blocks = nn.ModuleList([Block() for _ in range(6)])
     for plan, layers in ((ui.presets.megatron(init_method_std=0.03), 6),  # L from the path: 6 blocks
                          (ui.presets.megatron(init_method_std=0.03, num_layers=24), 24)):  # given
         poison(model)
         plan.apply(model, seed=1)
-        for block in model.layers:
-            for t, s in ((block.self_attention.linear_qkv.weight, 0.03), (block.mlp.linear_fc1.weight, 0.03),
-                         (block.self_attention.linear_proj.weight, 0.03 / math.sqrt(2 * layers)),
-                         (block.mlp.linear_fc2.weight, 0.03 / math.sqrt(2 * layers))):
+        for block in blocks:
+            for path, s in (("self_attention.linear_qkv", 0.03), ("mlp.linear_fc1", 0.03),
+                            ("self_attention.linear_proj", 0.03 / math.sqrt(2 * layers)),
+                            ("mlp.linear_fc2", 0.03 / math.sqrt(2 * layers))):
+                t = block.get_parameter(f"{path}.weight")
                 assert stats.check(t.detach().numpy(), ui.Normal(0, s), alpha=ALPHA)
-            assert not block.mlp.linear_fc2.bias.any()
+            assert not block.get_parameter("mlp.linear_fc2.bias").any()
 
 
 def test_a_depth_rule_reads_the_layer_index_in_flax_too():
@@ -279,9 +280,10 @@ def test_rezero_and_the_forget_gate_bias():
     block.lstm = nn.LSTM(4, 6)
     plan = ui.Plan(ui.presets.rezero().rules + ui.presets.lstm_forget_bias(2.0).rules)
     plan.apply(block, seed=0)
-    assert block.resweight.item() == 0
-    np.testing.assert_array_equal(block.lstm.bias_ih_l0.detach().numpy(), np.repeat([0.0, 2, 0, 0], 6))
-    assert not block.lstm.bias_hh_l0.any()
+    assert block.get_parameter("resweight").item() == 0
+    np.testing.assert_array_equal(block.get_parameter("lstm.bias_ih_l0").detach().numpy(),
+                                  np.repeat([0.0, 2, 0, 0], 6))
+    assert not block.get_parameter("lstm.bias_hh_l0").any()
     with pytest.raises(ValueError, match="give encoder_layers"):
         ui.presets.deepnet()
 
@@ -360,15 +362,15 @@ def test_fixup_follows_the_paper_on_a_fixup_resnet():
 
     model = nn.Module()
     model.conv1 = nn.Conv2d(3, 16, 3, bias=False)
-    model.layer1 = nn.Sequential(*[Block(16) for _ in range(3)])
-    model.layer2 = nn.Sequential(*[Block(16) for _ in range(3)])
+    blocks = [Block(16) for _ in range(6)]
+    model.layer1, model.layer2 = nn.Sequential(*blocks[:3]), nn.Sequential(*blocks[3:])
     model.fc = nn.Linear(16, 10)
     poison(model)
     ui.presets.fixup(num_branches=6).apply(model, seed=0)
     # Fixup: branch layers He (fan_out: sqrt(2 / (out x k x k))) x L^(-1/(2m-2)), m = 2: L^(-1/2); the last layer of
     # each branch and the classifier 0; multipliers 1, scalar biases 0
     he = math.sqrt(2 / (16 * 9))
-    for block in list(model.layer1) + list(model.layer2):
+    for block in blocks:
         assert stats.check(block.conv1.weight.detach().numpy(), ui.Normal(0, he / math.sqrt(6)), alpha=ALPHA)
         assert not block.conv2.weight.any() and block.scale.item() == 1
         assert all(getattr(block, b).item() == 0 for b in ("bias1a", "bias1b", "bias2a", "bias2b"))
@@ -381,13 +383,14 @@ def test_mup_scales_hidden_and_readout_layers_by_width(width):
     from torch import nn
     model = nn.Module()
     model.embed = nn.Embedding(100, width)
-    model.layers = nn.ModuleList([nn.Linear(width, width) for _ in range(2)])
+    hidden = [nn.Linear(width, width) for _ in range(2)]
+    model.layers = nn.ModuleList(hidden)
     model.lm_head = nn.Linear(width, 100, bias=False)
     poison(model)
     ui.presets.mup(base_width=64, std=0.02).apply(model, seed=0)
     # Tensor Programs V, table 3: hidden variance ~ 1/fan_in, output ~ 1/fan_in^2, input unchanged; equal to the
     # base model's std at the base width
-    for layer in model.layers:
+    for layer in hidden:
         assert stats.check(layer.weight.detach().numpy(), ui.Normal(0, 0.02 * math.sqrt(64 / width)), alpha=ALPHA)
     assert stats.check(model.lm_head.weight.detach().numpy(), ui.Normal(0, 0.02 * 64 / width), alpha=ALPHA)
     assert stats.check(sample(model.embed.weight.detach().numpy()), ui.Normal(0, 0.02), alpha=ALPHA)
@@ -475,20 +478,24 @@ def _olmo_laws(init_fn, cut, emb_init_std=None, scale_emb_init=False, init_std=0
     ({"init_fn": "full_megatron", "init_std": 0.02, "n_layers": 3, "d_model": 64, "scale_emb_init": True}, 3.0),
 ])
 def test_olmo_schemes_follow_olmos_reset_parameters_in_torch(options, cut):
+    from torch import nn
     model = _olmo_torch()
     poison(model)
     report = ui.presets.olmo(**options).apply(model, seed=0)
     assert not report.unmatched
     laws = _olmo_laws(options["init_fn"], cut, options.get("emb_init_std"), options.get("scale_emb_init", False))
+    transformer = model.get_submodule("transformer")
     for path, law in laws.items():
-        module = model.transformer.get_submodule(path.replace("/", "."))
+        module = transformer.get_submodule(path.replace("/", "."))
+        assert isinstance(module, (nn.Linear, nn.Embedding)), path
         x = sample(module.weight.detach().numpy())
         if cut is not None:
-            assert np.abs(x).max() <= law.high * (1 + 1e-6), path
+            assert isinstance(law, ui.TruncatedNormal) and np.abs(x).max() <= law.high * (1 + 1e-6), path
         assert stats.check(x, law, alpha=ALPHA), (options, path)
-        if hasattr(module, "bias") and module.bias is not None:
+        if isinstance(module, nn.Linear) and module.bias is not None:
             assert not module.bias.any(), path
-    assert (model.transformer.ln_f.weight == 1).all() and not model.transformer.ln_f.bias.any()
+    ln_f = transformer.get_submodule("ln_f")
+    assert isinstance(ln_f, nn.LayerNorm) and (ln_f.weight == 1).all() and not ln_f.bias.any()
 
 
 def test_olmo_from_a_config_and_in_flax_nnx():
@@ -519,6 +526,7 @@ def test_olmo_from_a_config_and_in_flax_nnx():
     for path, law in _olmo_laws("mitchell", 3.0).items():
         leaf = "embedding" if path in ("wte", "wpe") else "kernel"
         x = sample(values[f"transformer/{path}/{leaf}"])
+        assert isinstance(law, ui.TruncatedNormal), path
         assert np.abs(x).max() <= law.high * (1 + 1e-6) and stats.check(x, law, alpha=ALPHA), path
     assert (values["transformer/ln_f/scale"] == 1).all()
 

@@ -40,6 +40,7 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
+from keras import Variable  # noqa: E402
 from keras import layers as L  # noqa: E402
 
 import unifiedinit as ui  # noqa: E402
@@ -49,6 +50,12 @@ from .compare import same_law, unchanged  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore:plan rule .* matched no parameter")
 
 SEED = 1234
+
+
+def variable(v: object) -> Variable:
+    """``v``, a built layer's variable: Keras declares a layer's variables Optional (None until ``build``)."""
+    assert isinstance(v, Variable), v
+    return v
 
 
 def numpy(var) -> np.ndarray:
@@ -327,8 +334,8 @@ def test_report_rows_of_dense_conv_depthwise_and_norm_layers(models):
 
     check(dense.kernel, "dense", "weight", "keras", keras_fans(dense.kernel.shape))
     check(dense.bias, "dense", "bias", "keras")
-    check(conv.kernel, "conv", "weight", "keras", keras_fans(conv.kernel.shape))
-    assert rows[conv.kernel.path]["fans"] == f"{3 * 3 * 16}/{3 * 3 * 64}"
+    check(conv.kernel, "conv", "weight", "keras", keras_fans(variable(conv.kernel).shape))
+    assert rows[variable(conv.kernel).path]["fans"] == f"{3 * 3 * 16}/{3 * 3 * 64}"
     # a depthwise kernel is stored (k, k, in, multiplier) in the "keras_depthwise" layout, the grouped
     # convolution's fans (torch's own of the same layer's (in*mult, 1, k, k) weight), which presets.torch uses;
     # presets.keras's rule replaces it with "keras" (Keras's compute_fans of the stored kernel)
@@ -344,7 +351,8 @@ def test_report_rows_of_dense_conv_depthwise_and_norm_layers(models):
     check(ln.beta, "norm", "shift", "keras")
     check(norm.adapt_mean, "norm", "running_mean", "keras")  # preprocessing statistics (initializers zeros, ones)
     check(norm.adapt_variance, "norm", "running_var", "keras")
-    assert rows[bn.moving_mean.path]["spec"] == "Zeros()" and rows[bn.moving_variance.path]["spec"] == "Ones()"
+    moving_mean, moving_variance = variable(bn.moving_mean), variable(bn.moving_variance)
+    assert rows[moving_mean.path]["spec"] == "Zeros()" and rows[moving_variance.path]["spec"] == "Ones()"
 
 
 @pytest.mark.parametrize("name,input_shape", [("EinsumDense(abc,cde->abde)", (None, 3, 64)),
@@ -391,7 +399,7 @@ def test_frozen_variables_are_not_in_param_groups():
         if not layer.trainable or not layer.trainable_weights:
             continue
         if isinstance(layer, (L.BatchNormalization, L.LayerNormalization)):
-            expected |= {layer.gamma.path, layer.beta.path}
+            expected |= {variable(layer.gamma).path, variable(layer.beta).path}
         else:
             expected.add(layer.bias.path)
     got = [v.path for v in ui.param_groups(model)]
@@ -481,7 +489,8 @@ def test_a_catch_all_rule_leaves_moving_statistics_alone_and_the_preset_resets_t
     """BatchNormalization's moving mean and variance, and the Normalization (preprocessing) layer's."""
     model = build("Functional")
     bn, norm = _layer(model, L.BatchNormalization), _layer(model, L.Normalization)
-    means, variances = (bn.moving_mean, norm.adapt_mean), (bn.moving_variance, norm.adapt_variance)
+    means = (variable(bn.moving_mean), variable(norm.adapt_mean))
+    variances = (variable(bn.moving_variance), variable(norm.adapt_variance))
     rng = np.random.default_rng(0)
     for mean, variance in zip(means, variances):
         mean.assign(rng.normal(size=mean.shape).astype("float32"))

@@ -41,8 +41,9 @@ import warnings
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
+import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 import unifiedinit as ui  # noqa: E402
@@ -209,7 +210,7 @@ def torch_reference(model: nn.Module) -> nn.Module:
     for module in model.modules():
         own = list(module.parameters(recurse=False))
         if resettable(module) and not (own and all(id(p) in seen for p in own)):
-            module.reset_parameters()
+            getattr(module, "reset_parameters")()  # a layer's own method: nn.Module does not declare it
         seen.update(id(p) for p in own)
     return model
 
@@ -293,20 +294,21 @@ def test_gpt2_conv1d_gets_a_linear_default(built):
     assert len(layers) == 8  # c_attn, c_proj, mlp.c_fc, mlp.c_proj in 2 blocks
     torch.manual_seed(99)
     for n, m in layers:
-        fan_in, fan_out = m.weight.shape  # stored (in, out)
+        weight, bias = m.get_parameter("weight"), m.get_parameter("bias")
+        fan_in, fan_out = weight.shape  # stored (in, out)
         linear = nn.Linear(fan_in, fan_out)  # torch's own default for that layer
-        same_law(values(m.weight), values(linear.weight).T, f"{n}.weight")
-        same_law(values(m.bias), values(linear.bias), f"{n}.bias")
+        same_law(values(weight), values(linear.weight).T, f"{n}.weight")
+        same_law(values(bias), values(linear.bias), f"{n}.bias")
         bound = 1.0 / math.sqrt(fan_in)
-        for t in (m.weight, m.bias):
+        for t in (weight, bias):
             verdict = stats.check(sample(values(t), 4), ui.Uniform(-bound, bound), alpha=ALPHA)
             assert verdict, f"{n}: {verdict}"
 
 
 def test_embedding_padding_row_is_zero_as_torch_leaves_it(built):
     model = fresh(built, "bert")
-    emb = model.embeddings.word_embeddings
-    assert emb.padding_idx is not None
+    emb = model.get_submodule("embeddings.word_embeddings")
+    assert isinstance(emb, nn.Embedding) and emb.padding_idx is not None
     torch_reference(model)
     assert not emb.weight[emb.padding_idx].any()  # torch's own default: the padding row is zero
     poison(model)
@@ -323,7 +325,7 @@ def test_embedding_padding_row_is_zero_as_torch_leaves_it(built):
 
 def test_gpt2_rows_conv1d_is_dense_in_out_and_the_head_is_tied(built, monkeypatch):
     model = fresh(built, "gpt2")
-    n = model.config.n_embd
+    n: int = getattr(model, "config").n_embd  # Hugging Face's config: an attribute nn.Module does not declare
     report = ui.inspect(model, ui.presets.torch)
     rows = {r["path"]: r for r in report.rows()}
     c_attn = rows["transformer/h/0/attn/c_attn/weight"]
@@ -337,7 +339,7 @@ def test_gpt2_rows_conv1d_is_dense_in_out_and_the_head_is_tied(built, monkeypatc
         assert (p.kind, p.layer_fans, p.info().fans) == ("dense", fans, fans), p.path
         assert p.layout == ("in_out" if p.role == "weight" else "torch"), p.path
 
-    assert model.lm_head.weight is model.transformer.wte.weight
+    assert tensor(model, "lm_head/weight") is tensor(model, "transformer/wte/weight")
     tied = [p for p in report.params if "lm_head/weight" in (p.path,) + p.aliases]
     assert len(tied) == 1
     assert (tied[0].path, tied[0].aliases, tied[0].kind) == ("transformer/wte/weight", ("lm_head/weight",), "embedding")
@@ -355,7 +357,7 @@ def test_gpt2_rows_conv1d_is_dense_in_out_and_the_head_is_tied(built, monkeypatc
     ui.presets.torch.apply(model, seed=0)
     ids = [i for _, i in written]
     assert len(ids) == len(set(ids)) == len(report.entries)  # every tensor written once, the tied one too
-    assert ("transformer/wte/weight", id(model.lm_head.weight)) in written
+    assert ("transformer/wte/weight", id(tensor(model, "lm_head/weight"))) in written
 
 
 def test_t5_shared_embedding_holds_both_embed_tokens_and_the_head(built):

@@ -7,6 +7,9 @@ run is repeatable); determined ones exactly; errors by exception class.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from unifiedinit.differences import find
@@ -37,8 +40,8 @@ def same_error(ours, theirs, where: str = "") -> None:
     assert isinstance(ours, type(theirs)), f"{where}: {type(ours).__name__} is not a {type(theirs).__name__}"
 
 
-def outcome(fn, *args, **kwargs):
-    """(result, exception) of calling ``fn``."""
+def outcome(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, Exception | None]:
+    """(result, exception) of calling ``fn``: the result is whatever the framework returns (None when it raised)."""
     try:
         return fn(*args, **kwargs), None
     except Exception as err:  # noqa: BLE001 - the parity tests compare whatever comes out

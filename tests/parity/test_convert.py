@@ -166,8 +166,10 @@ def test_from_jax_refuses_what_has_no_spec():
                       (J.variance_scaling(1.0, "fan_in", "normal", batch_axis=0), "batch_axis"),
                       (J.orthogonal(column_axis=0), "column_axis"), (J.normal(dtype=jnp.complex64), "dtype"),
                       (J.variance_scaling(-1.0, "fan_in", "normal"), "scale"),
-                      (J.variance_scaling(1.0, "fan_sum", "normal"), "mode"),
-                      (J.variance_scaling(1.0, "fan_in", "cauchy"), "distribution"),
+                      # a mode and a distribution outside JAX's types (JAX builds them; from_jax refuses them)
+                      (J.variance_scaling(1.0, "fan_sum", "normal"), "mode"),  # pyright: ignore[reportArgumentType]
+                      (J.variance_scaling(1.0, "fan_in", "cauchy"),  # pyright: ignore[reportArgumentType]
+                       "distribution"),
                       (J.truncated_normal(lower=1.0, upper=-1.0), "lower"),
                       (lambda key, shape, dtype=None: jnp.zeros(shape), "initializer")):
         with pytest.raises(ValueError, match=name):

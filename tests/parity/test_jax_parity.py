@@ -107,6 +107,12 @@ def call_both(make, shape, dtype=None, **call):
     return ours, theirs
 
 
+def layout_of(init: O.Initializer) -> ui.layout.Layout:
+    """The layout a fan-based initializer reads its fans in (``Initializer.layout`` is None for the others)."""
+    assert init.layout is not None, init
+    return init.layout
+
+
 def same_outcome(make, shape, dtype=None, where="", **call):
     (ours, our_err), (theirs, their_err) = call_both(make, shape, dtype, **call)
     if their_err is not None:
@@ -155,7 +161,8 @@ def test_the_initializer_has_jax_signature_with_the_dtype_bound(name):
 def test_the_specs_underneath():
     assert O.lecun_normal().spec == ui.VarianceScaling(1.0, "fan_in", "truncated_normal")
     assert O.he_uniform().spec == ui.VarianceScaling(2.0, "fan_in", "uniform")
-    assert O.glorot_uniform().spec.lower(ui.layout.TensorInfo.make((30, 20), "flax")) == \
+    spec = O.glorot_uniform().spec
+    assert spec is not None and spec.lower(ui.layout.TensorInfo.make((30, 20), "flax")) == \
         ui.XavierUniform().lower(ui.layout.TensorInfo.make((30, 20), "flax"))
     assert O.truncated_normal(0.5, lower=-1.0, upper=3.0).spec == ui.TruncatedNormal(0.0, 0.5, -0.5, 1.5)
     assert O.uniform(0.3).spec == ui.Uniform(0.0, 0.3) and O.normal(0.2).spec == ui.Normal(0.0, 0.2)
@@ -223,7 +230,7 @@ AXES = [  # (axes, shape): JAX's own examples (tests/nn_test.py), any rank, nega
 
 @pytest.mark.parametrize("axes,shape", AXES, ids=repr)
 def test_fans_are_jax_own_numbers_and_laws_follow(axes, shape):
-    ours = O.variance_scaling(1.0, "fan_avg", "uniform", **axes).layout.fans(shape)
+    ours = layout_of(O.variance_scaling(1.0, "fan_avg", "uniform", **axes)).fans(shape)
     assert ours == _compute_fans(shape, **axes)  # exactly, floats included
     i = AXES.index((axes, shape))
     mode, dist = MODES[i % 4], DISTRIBUTIONS[i % 3]
@@ -242,7 +249,7 @@ def test_fans_and_their_errors_over_ranks_and_axes():
     the whole initializer raises the same class."""
     for shape, axes in FAN_GRID:
         where = f"{shape} {axes}"
-        ours = outcome(lambda: O.variance_scaling(1.0, "fan_in", "normal", **axes).layout.fans(shape))
+        ours = outcome(lambda: layout_of(O.variance_scaling(1.0, "fan_in", "normal", **axes)).fans(shape))
         theirs = outcome(lambda: _compute_fans(shape, **axes))
         if theirs[1] is not None:
             same_error(ours[1], theirs[1], where)
@@ -274,7 +281,7 @@ def test_zero_size_shapes_as_jax(name):
     if name in ("orthogonal", "delta_orthogonal", "normal", "zeros"):  # the values: zeros, or nothing
         shape = (3, 0, 3)
         ours, theirs = same_outcome(lambda m: getattr(m, name) if name == "zeros" else getattr(m, name)(), shape)
-        assert ours.size == theirs.size == 0
+        assert ours is not None and theirs is not None and ours.size == theirs.size == 0
 
 
 # ------------------------------------------------------------------------------------------------ errors
@@ -529,6 +536,7 @@ def test_flax_layers_take_them_as_jax_own():
     ours = nnx.Linear(300, 256, kernel_init=O.lecun_normal(), bias_init=O.zeros, rngs=nnx.Rngs(0))
     theirs = nnx.Linear(300, 256, rngs=nnx.Rngs(1))
     compare(ours.kernel[...], theirs.kernel[...], "nnx.Linear's default kernel")
+    assert ours.bias is not None and theirs.bias is not None
     np.testing.assert_array_equal(np.asarray(ours.bias[...]), np.asarray(theirs.bias[...]))
     assert flax is not None
 
@@ -672,6 +680,7 @@ def test_bad_arguments_raise_jax_class_when_built():
             warnings.simplefilter("ignore")
             theirs = make(JI)  # JAX builds it, and raises when it is called
             _, err = outcome(lambda: theirs(key(0), shape))
+        assert err is not None, "JAX raises when it is called"
         with pytest.raises(type(err)):
             make(O)
     jax_entry("not a number")

@@ -36,12 +36,14 @@ import math
 import pickle
 import re
 import warnings
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+pytest.importorskip("torch")
+import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from unifiedinit.backends import torch as B  # noqa: E402
@@ -84,9 +86,12 @@ def numpy_of(t: torch.Tensor) -> np.ndarray:
     return (t.to(torch.complex128) if t.is_complex() else t.to(torch.float64)).numpy()
 
 
-def record(fn, *args, **kwargs):
-    """(result, exception, [(category, message, filename)]) of a call, every warning recorded."""
-    result, err = None, None
+def record(fn: Callable[..., Any], *args: Any,
+           **kwargs: Any) -> tuple[Any, Exception | None, list[tuple[type[Warning], str, str]]]:
+    """(result, exception, [(category, message, filename)]) of a call, every warning recorded; the result is
+    whatever the function returns (None when it raised)."""
+    result: Any = None
+    err: Exception | None = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -134,7 +139,9 @@ def test_fans_and_the_correct_fan_are_torchs(shape):
     t = torch.empty(shape)
     assert B._calculate_fan_in_and_fan_out(t) == nn.init._calculate_fan_in_and_fan_out(t)
     for mode in ("fan_in", "fan_out", "FAN_IN", "Fan_Out"):
-        assert B._calculate_correct_fan(t, mode) == nn.init._calculate_correct_fan(t, mode)
+        # torch's types say lower case; its code takes any case, and so must ours
+        theirs = nn.init._calculate_correct_fan(t, mode)  # pyright: ignore[reportArgumentType]
+        assert B._calculate_correct_fan(t, mode) == theirs
 
 
 @pytest.mark.parametrize("call", [
@@ -272,7 +279,7 @@ def test_complex_tensors_take_torchs_complex_law(name, shape, args, kwargs, dtyp
     same_law(a, b, f"{name} {dtype}")  # the real parts, then the imaginary parts
     # the real and the imaginary part are independent draws: no correlation (|r| < 5 / sqrt(n) for both)
     for x in (a, b):
-        r = np.corrcoef(x.real, x.imag)[0, 1]
+        r = np.corrcoef(np.real(x), np.imag(x))[0, 1]
         assert abs(r) < 5 / math.sqrt(x.size), f"{name}: corr(real, imag) = {r:.3g}"
 
 
@@ -369,11 +376,13 @@ def test_dirac_is_the_identity_convolution():  # torch's test_dirac_identity, fo
 
 
 def test_calculate_gain_is_torchs_table():
-    names = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-             "sigmoid", "tanh", "relu", "selu"]
+    names = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+             "sigmoid", "tanh", "relu", "selu")
     for name in names:
         assert B.calculate_gain(name) == nn.init.calculate_gain(name), name
-        assert B.calculate_gain(name, "ignored") == nn.init.calculate_gain(name, "ignored"), name
+        # torch ignores ``param`` for these, whatever its type (a string included), and so must we
+        ours = B.calculate_gain(name, "ignored")  # pyright: ignore[reportArgumentType]
+        assert ours == nn.init.calculate_gain(name, "ignored"), name  # pyright: ignore[reportArgumentType]
     for param in (None, 0, 0.01, 10, -0.2, 2 ** 40, math.inf):
         assert B.calculate_gain("leaky_relu", param) == nn.init.calculate_gain("leaky_relu", param), param
     assert math.isnan(B.calculate_gain("leaky_relu", math.nan)) and math.isnan(nn.init.calculate_gain("leaky_relu",
