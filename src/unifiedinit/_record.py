@@ -30,7 +30,9 @@ class Record:
 
     __slots__ = ()
     _fields: tuple[str, ...] = ()
+    _fieldset: frozenset[str] = frozenset()
     _defaults: dict[str, Any] = {}
+    _post_init: Any = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -47,10 +49,18 @@ class Record:
                                   any(m in defaults for m in fields[:i])]
         if required_after_default:
             raise TypeError(f"{cls.__name__}: field {required_after_default[0]!r} without a default follows one with")
-        cls._fields, cls._defaults = tuple(fields), defaults
+        cls._fields, cls._fieldset, cls._defaults = tuple(fields), frozenset(fields), defaults
+        cls._post_init = getattr(cls, "__post_init__", None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         cls = type(self)
+        if not args and kwargs.keys() <= cls._fieldset:  # keywords only, all known: the backends' walks
+            values = {**cls._defaults, **kwargs}
+            if len(values) == len(cls._fields):
+                self.__dict__.update(values)
+                if cls._post_init is not None:
+                    cls._post_init(self)
+                return
         fields = cls._fields
         if len(args) > len(fields):
             raise TypeError(f"{cls.__name__}() takes {len(fields)} arguments, got {len(args)}")
@@ -67,9 +77,8 @@ class Record:
             missing = next(name for name in fields if name not in values)
             raise TypeError(f"{cls.__name__}() missing required argument {missing!r}")
         self.__dict__.update(values)
-        post_init = getattr(self, "__post_init__", None)
-        if post_init is not None:
-            post_init()
+        if cls._post_init is not None:
+            cls._post_init(self)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"cannot assign to field {name!r}: {type(self).__name__} is frozen")
@@ -84,7 +93,8 @@ class Record:
                 raise TypeError(f"{type(self).__name__} has no field {name!r}")
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
-        new.__dict__.pop("_hash", None)
+        for cache in _CACHES:  # what was computed from the old values
+            new.__dict__.pop(cache, None)
         new.__dict__.update(changes)
         return new
 
@@ -95,6 +105,8 @@ class Record:
         return f"{type(self).__qualname__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self._fields)})"
 
     def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True
         if type(other) is not type(self):
             return NotImplemented
         return self._values() == other._values()  # type: ignore[attr-defined]
@@ -114,6 +126,11 @@ class Record:
 
     def __reduce__(self) -> Any:
         return (_rebuild, (type(self), self._values()))
+
+
+#: per-instance caches kept in ``__dict__`` beside the fields, dropped by ``_replace``: the hash, and a draw's
+#: support per dtype (``reference.support_in``)
+_CACHES = ("_hash", "_supports")
 
 
 def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:

@@ -24,6 +24,7 @@ generator, MXNet's global seed, Keras's Python seed; JAX has none and needs one)
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 from types import ModuleType
@@ -84,6 +85,14 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: bool = False, st
     if prepare is not None:  # e.g. materializing meta parameters, once every check has passed
         prepare(report)
     handles = {p.path: h for p, h in target.found}
+    writing = getattr(target, "writing", None)  # e.g. torch's no_grad, entered once for every write
+    with writing() if writing is not None else contextlib.nullcontext():
+        _write(plan, report, target, handles, seed, portable)
+    return target.result(report)
+
+
+def _write(plan: Any, report: Any, target: Any, handles: dict[str, Any], seed: int | None, portable: bool) -> None:
+    """Every matched parameter's values, through the target (native draws, portable values, deferred ones)."""
     for e in report.entries:
         if e.spec is None:
             continue
@@ -97,7 +106,6 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: bool = False, st
             target.host(p, handle, plan.portable_values(e, seed))
         else:
             target.native(p, handle, e.draw, None if seed is None else stream(seed, p.key))
-    return target.result(report)
 
 
 def skip_paths(skip: Any) -> frozenset[str]:

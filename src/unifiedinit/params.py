@@ -17,7 +17,6 @@ with a handle to the tensor. Everything that does not depend on the framework ha
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -211,6 +210,17 @@ def register_layer(cls: Any, kind: str, *, roles: Mapping[str, str] | None = Non
     stacked = v.integer("register_layer", "stacked", stacked, minimum=0)
     LAYERS[cls] = LayerInfo(ALIASES.get(kind, kind), roles, dict(layouts or {}), stacked)
     _LOOKED_UP.clear()  # a class registered again (same size) must be looked up again
+    _GENERATION[0] += 1
+
+
+#: bumped by every ``register_layer``: the backends' per-class caches are keyed by it
+_GENERATION = [0]
+
+
+def layer_generation() -> int:
+    """A number that changes whenever the table of layer classes may have changed (``register_layer``, or
+    ``LAYERS`` edited by hand: its size is part of it), for caches of what a class is."""
+    return _GENERATION[0] * 1_000_003 + len(LAYERS)
 
 
 def registered_layer(cls: type) -> LayerInfo | None:
@@ -269,13 +279,16 @@ def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Pa
     return out
 
 
-_INT = re.compile(r"\d+")
-
-
-def _parts(p: Param) -> tuple[Any, ...]:
+def _parts(p: Param, memo: dict[str, tuple[Any, ...]] | None = None) -> tuple[Any, ...]:
     if p.key_parts is not None:
         return tuple(p.key_parts)
-    return tuple(int(s) if _INT.fullmatch(s) else s for s in p.path.split("/")[:-1])
+    prefix = p.path.rpartition("/")[0]
+    found = memo.get(prefix) if memo is not None else None
+    if found is None:  # a layer's tensors share their module's parts: split each prefix once
+        found = tuple(int(s) if s.isdecimal() else s for s in prefix.split("/")) if prefix else ()
+        if memo is not None:
+            memo[prefix] = found
+    return found
 
 
 def _stack_signatures(recs: Sequence[tuple[tuple[Any, ...], Param]]) -> dict[tuple[Any, ...], set]:
@@ -303,7 +316,8 @@ def assign_keys(params: Sequence[Param]) -> list[Param]:
     ``Sequential(Linear, ReLU, Linear)`` numbers its Linears 0 and 1, as Keras's fused activations do), then the
     role (and a backend's sub-key, and the parameter's own name where a layer holds two of one role). A stacked
     parameter's key holds ``*`` where its slice index goes. Nothing depends on the order of ``params``."""
-    recs = [(_parts(p), p) for p in params]
+    memo: dict[str, tuple[Any, ...]] = {}
+    recs = [(_parts(p, memo), p) for p in params]
     positions: dict[tuple[Any, ...], set[int]] = {}
     for parts, _ in recs:
         for i, part in enumerate(parts):
@@ -317,10 +331,15 @@ def assign_keys(params: Sequence[Param]) -> list[Param]:
         leaves[parts][leaf] += 1
     under = _stack_signatures(recs) if any(p.stacked for p in params) else {}
     out = []
+    module_words: dict[tuple[Any, ...], tuple[list[str], tuple[tuple[str, int, int], ...]]] = {}
     for parts, p in recs:
-        words = [str(rank[parts[:i]][part]) if isinstance(part, int) else str(part) for i, part in enumerate(parts)]
-        sequences = tuple((str(parts[i - 1]) if i else "", rank[parts[:i]][part], len(rank[parts[:i]]))
-                          for i, part in enumerate(parts) if isinstance(part, int))
+        found = module_words.get(parts)
+        if found is None:  # once per module: its tensors share the words and sequences of its path
+            found = module_words[parts] = (
+                [str(rank[parts[:i]][part]) if isinstance(part, int) else str(part) for i, part in enumerate(parts)],
+                tuple((str(parts[i - 1]) if i else "", rank[parts[:i]][part], len(rank[parts[:i]]))
+                      for i, part in enumerate(parts) if isinstance(part, int)))
+        words, sequences = list(found[0]), found[1]
         depth = sequences[0][1:] if sequences else None
         stack_depth = p.stack_depth
         if p.stacked:

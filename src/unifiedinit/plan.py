@@ -19,7 +19,7 @@ import json
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from . import _validate as v
 from . import draws as D
@@ -181,7 +181,7 @@ class Report:
     #: (a device or a mesh), ``computed`` ("block": only this part was computed; "whole": a structured draw
     #: computed whole and cut) and ``invariant`` (True when the values do not depend on the sharding: portable
     #: mode, or a tensor held whole)
-    placements: dict[str, dict[str, Any]] = field(default_factory=dict)
+    placements: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     #: meta parameters given memory by ``plan.apply(..., device=)``, and meta buffers nothing could set
     materialized: tuple[str, ...] = ()
     unset_buffers: tuple[str, ...] = ()
@@ -313,8 +313,14 @@ class Plan:
         the parameter) before anything could be written. Parameters come back with their canonical keys. A
         parameter whose path (or an alias) is in ``skip`` is left to a checkpoint: kept, and listed as such."""
         matched = []
+        # a selector reads kind, role, layer class and path: when no rule looks at the path or the class, the
+        # parameters of one (kind, role) match alike, and a model of many layers is matched once per pair
+        by_path = any(r.select.path is not None for r in self.rules)
+        by_layer = any(r.select.layer is not None for r in self.rules)
+        decided: dict[tuple[Any, ...], int | None] = {}
         for p in params:
-            i = self.match(p)
+            what = (p.kind, p.role, p.layer if by_layer else None, (p.path, p.aliases) if by_path else None)
+            i = decided[what] if what in decided else decided.setdefault(what, self.match(p))
             declared = None if i is None else self.rules[i].stacked
             if declared is not None:  # declared by the rule: its leading axes
                 p = p._replace(stacked=tuple(range(min(declared, len(p.shape)))))

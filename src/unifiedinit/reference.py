@@ -82,19 +82,19 @@ def _bounds(draw: D.Draw) -> tuple[float, float, bool, bool] | None:
 
 
 def support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
-    """See ``_support_in``; remembered per (draw, dtype), as every layer of a model asks again (not while torch
-    compiles: a traced function must not write to a global table)."""
-    if _compiling():
-        return _support_in(draw, dtype)
+    """See ``_support_in``; remembered on the draw per dtype, as every layer of a model asks again (not while torch
+    compiles: a traced function must not write to its inputs)."""
+    cache: dict[object, tuple[float, float] | None] | None = getattr(draw, "_supports", None)
     try:
-        return _SUPPORTS[(draw, dtype)]
-    except KeyError:
-        pass
+        if cache is not None and dtype in cache:
+            return cache[dtype]
     except TypeError:  # an unhashable dtype object
         return _support_in(draw, dtype)
-    if len(_SUPPORTS) > 4096:
-        _SUPPORTS.clear()
-    found = _SUPPORTS[(draw, dtype)] = _support_in(draw, dtype)
+    found = _support_in(draw, dtype)
+    if not _compiling():
+        if cache is None:
+            cache = draw.__dict__["_supports"] = {}
+        cache[dtype] = found
     return found
 
 
@@ -115,10 +115,6 @@ def _support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
     if float(hi) > high or (open_high and float(hi) >= high):
         hi = np.nextafter(hi, np.array(-np.inf, dtype=dt))
     return float(lo), float(hi)
-
-
-#: (draw, dtype) -> support_in
-_SUPPORTS: dict = {}
 
 
 def _compiling() -> bool:

@@ -11,7 +11,7 @@ from torch import nn
 
 from ... import draws as D
 from ...layout import get_layout
-from ...params import looks_like_norm, norm_role, register_layer, registered_layer, tie
+from ...params import layer_generation, looks_like_norm, norm_role, register_layer, registered_layer, tie
 from ...samplers import draw as sampled
 from .ops import TorchOps
 
@@ -23,10 +23,6 @@ def owns(obj: Any) -> bool:
     if isinstance(obj, Mapping) and obj:
         return all(isinstance(t, torch.Tensor) for t in obj.values())
     return False
-
-
-def _dtype_name(t: torch.Tensor) -> str:
-    return str(t.dtype).replace("torch.", "")
 
 
 def _kind_table() -> tuple:
@@ -120,37 +116,88 @@ def _layer_fans(module: nn.Module, kind: str, layout: str) -> tuple[int, int] | 
     weight = module._parameters.get("weight")
     if kind == "attention" and isinstance(module._parameters.get("in_proj_weight"), torch.Tensor):
         weight = module._parameters["in_proj_weight"]
-    if isinstance(weight, torch.Tensor) and not isinstance(weight, nn.parameter.UninitializedParameter) \
-            and weight.dim() >= 2 and all(weight.shape):
-        return get_layout(layout).fans(tuple(weight.shape))
-    return None
+    if not isinstance(weight, torch.Tensor) or (type(weight) is not nn.Parameter and  # the common case, quickly
+                                                 isinstance(weight, nn.parameter.UninitializedParameter)):
+        return None
+    shape = tuple(weight.shape)
+    return get_layout(layout).fans(shape) if len(shape) >= 2 and 0 not in shape else None
+
+
+#: (module class, whether its parent is a MultiheadAttention, LAYERS generation) -> (kind, info, layout), for the
+#: classes whose kind their class decides; a model repeats a few classes many times
+_CLASS_FACTS: dict[tuple[type, bool, int], tuple[str, Any, str]] = {}
+#: (class facts key, tensor name) -> (role, key sub-leaf, the tensor's layout)
+_TENSOR_FACTS: dict[tuple[Any, str], tuple[str, str, str]] = {}
+_DTYPE_NAMES: dict[torch.dtype, str] = {}
+
+
+def _class_facts(module: nn.Module, parent: nn.Module | None) -> tuple[Any, str, Any, str]:
+    """(cache key or None, kind, LayerInfo or None, weight layout) of a module: looked up once per class, except
+    for a class recognised by its tensors (a norm by its shape, ``looks_like_norm``)."""
+    key = (type(module), isinstance(parent, nn.MultiheadAttention), layer_generation())
+    found = _CLASS_FACTS.get(key)
+    if found is not None:
+        return (key,) + found
+    kind, info = _kind(module, parent)
+    layout = layer_layout(module) or "torch"
+    if info is None and not key[1] and not any(isinstance(module, classes) for classes, _ in _KINDS):
+        return None, kind, info, layout  # decided by its tensors (or "other"): asked again for every module
+    if len(_CLASS_FACTS) > 4096:
+        _CLASS_FACTS.clear()
+        _TENSOR_FACTS.clear()
+    _CLASS_FACTS[key] = (kind, info, layout)
+    return key, kind, info, layout
+
+
+def _tensor_facts(key: Any, kind: str, info: Any, layout: str, name: str) -> tuple[str, str, str]:
+    """(role, key sub-leaf, layout) of tensor ``name`` of a module (remembered per class when ``key`` is given)."""
+    found = _TENSOR_FACTS.get((key, name)) if key is not None else None
+    if found is None:
+        role, sub = _role(kind, name, info)
+        own_layout = (info.layouts.get(name) if info is not None else None) or \
+            (layout if role in ("weight", "embedding") else "torch")
+        found = (role, sub, own_layout)
+        if key is not None:
+            _TENSOR_FACTS[(key, name)] = found
+    return found
+
+
+def _dtype_name(t: torch.Tensor) -> str:
+    name = _DTYPE_NAMES.get(t.dtype)
+    if name is None:
+        name = _DTYPE_NAMES[t.dtype] = str(t.dtype).replace("torch.", "")
+    return name
 
 
 def _module_records(prefix: str, module: nn.Module, parent: nn.Module | None) -> list[tuple[Any, torch.Tensor]]:
     """The module's own parameters (and, for a norm, its running statistics) as (Param, tensor)."""
     from ...params import Param
-    kind, info = _kind(module, parent)
-    layout = layer_layout(module) or "torch"
-    layer_fans = _layer_fans(module, kind, layout)
-    tensors: list[tuple[str, Any, bool]] = [(n, t, True) for n, t in module._parameters.items()]
+    own = module._parameters
+    if not own and not module._buffers:
+        return []
+    key, kind, info, layout = _class_facts(module, parent)
+    tensors: list[tuple[str, Any, bool]] = [(n, t, True) for n, t in own.items()]
     if kind == "norm":  # running statistics only; a non-persistent buffer is never written
         tensors += [(n, module._buffers[n], False) for n in ("running_mean", "running_var", "num_batches_tracked")
                     if module._buffers.get(n) is not None and n not in module._non_persistent_buffers_set]
+    if not tensors:
+        return []
+    layer_fans = _layer_fans(module, kind, layout)
+    stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
+    base = prefix.replace(".", "/") + "/" if prefix else ""
+    layer = type(module).__name__
     out = []
     for name, t, is_param in tensors:
-        if t is None or isinstance(t, nn.parameter.UninitializedParameter):
+        if t is None or (type(t) is not nn.Parameter and isinstance(t, nn.parameter.UninitializedParameter)):
             continue
         if is_param and not (t.is_floating_point() or t.is_complex()):
             continue
-        role, sub = _role(kind, name, info)
-        own_layout = (info.layouts.get(name) if info is not None else None) or \
-            (layout if role in ("weight", "embedding") else "torch")
-        stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
+        role, sub, own_layout = _tensor_facts(key, kind, info, layout, name)
         padding = getattr(module, "padding_idx", None) if role == "embedding" else None
-        out.append((Param(path="/".join(filter(None, (prefix.replace(".", "/"), name))), kind=kind, role=role,
-                          dtype=_dtype_name(t), shape=tuple(t.shape), layout=own_layout, layer_fans=layer_fans,
-                          layer=type(module).__name__, trainable=is_param and t.requires_grad, stacked=stacked,
-                          key_leaf=sub, padding_idx=padding if isinstance(padding, int) else None), t))
+        out.append((Param(path=base + name, kind=kind, role=role, dtype=_dtype_name(t), shape=tuple(t.shape),
+                          layout=own_layout, layer_fans=layer_fans, layer=layer,
+                          trainable=is_param and t.requires_grad, stacked=stacked, key_leaf=sub,
+                          padding_idx=padding if isinstance(padding, int) else None), t))
     return out
 
 
@@ -323,9 +370,8 @@ class _Target:
     def _place(self, p: Any, t: torch.Tensor, local: torch.Tensor, *, portable: bool, whole: bool) -> None:
         self.placed.append((p, t, local, portable, whole))
 
-    def _placements(self) -> dict[str, dict[str, Any]]:
-        return {p.path: self._placement(p, t, local, portable=portable, whole=whole)
-                for p, t, local, portable, whole in self.placed}
+    def _placements(self) -> "_Placements":
+        return _Placements(self.placed)
 
     @staticmethod
     def _placement(p: Any, t: Any, local: torch.Tensor, *, portable: bool, whole: bool) -> dict:
@@ -375,6 +421,11 @@ class _Target:
             ops.g.manual_seed(stream)
         return ops
 
+    def writing(self) -> Any:
+        """The apply loop writes every parameter under one ``no_grad`` (a leaf that requires grad is written in
+        place)."""
+        return torch.no_grad()
+
     def native(self, p: Any, t: torch.Tensor, draw: D.Draw, stream: int | None) -> None:
         if t.is_meta:
             return  # checked, and left for materialization
@@ -383,9 +434,12 @@ class _Target:
                 # the global RNG, as torch's own init: small tensors of one draw are drawn together at the end
                 self.batches.setdefault((draw, t.dtype, t.device), []).append((p, t))
                 return
-            with torch.no_grad():
+            if torch.is_grad_enabled():  # called outside the apply loop's ``writing()``
+                with torch.no_grad():
+                    sampled(self._ops(t.device, stream), draw, tuple(t.shape), t.dtype, p.stacked, out=t)
+            else:
                 sampled(self._ops(t.device, stream), draw, tuple(t.shape), t.dtype, p.stacked, out=t)
-            self._place(p, t, t, portable=False, whole=False)
+            self.placed.append((p, t, t, False, False))
             return
         # a shard: seeded by its place in the whole (torch has no offset-based RNG on a CPU mesh); without a
         # seed, from torch.initial_seed(), which the user sets alike on every rank
@@ -443,6 +497,28 @@ class _Target:
         report.materialized = tuple(self.materialized)
         report.unset_buffers = tuple(self.unset_buffers)
         return report
+
+
+class _Placements(Mapping[str, dict[str, Any]]):
+    """Each written parameter's placement (``Report.placements``), worked out when it is read: a plan over many
+    small tensors should not pay for a description nobody asks for."""
+
+    def __init__(self, placed: list[tuple[Any, ...]]) -> None:
+        self._placed = {entry[0].path: entry for entry in placed}
+        self._made: dict[str, dict[str, Any]] = {}
+
+    def __getitem__(self, path: str) -> dict[str, Any]:
+        found = self._made.get(path)
+        if found is None:
+            p, t, local, portable, whole = self._placed[path]
+            found = self._made[path] = _Target._placement(p, t, local, portable=portable, whole=whole)
+        return found
+
+    def __iter__(self) -> Any:
+        return iter(self._placed)
+
+    def __len__(self) -> int:
+        return len(self._placed)
 
 
 def target(model: Any, **options: Any) -> _Target:
