@@ -569,6 +569,61 @@ def specs_section(reps: int, frameworks: list[str]) -> list[str]:
     return lines
 
 
+# ------------------------------------------------------------------------------------- many small layers
+
+SMALL_LAYERS, SMALL_WIDTH = 500, 64  # 500 x Linear(64, 64): 1000 tensors, 2.1 M parameters
+
+
+def small_section(reps: int) -> list[str]:
+    """The plan's fixed cost per parameter: 500 x Linear(64, 64) in one process on one intra-op thread, torch's own
+    ``reset_parameters`` of every module against ``presets.torch`` seeded and unseeded (the three interleaved, the
+    median of many calls), and where a seeded plan's time goes (walk, resolve: keys, matching and lowering; the
+    write: seeding each parameter's stream and drawing)."""
+    import torch
+    from torch import nn
+
+    import unifiedinit as ui
+    from unifiedinit.apply import stream
+    from unifiedinit.backends.torch import model as torch_model
+    torch.set_num_threads(1)
+    model = nn.Sequential(*[nn.Linear(SMALL_WIDTH, SMALL_WIDTH) for _ in range(SMALL_LAYERS)])
+    plan = ui.presets.torch
+
+    def own() -> None:
+        for module in model.modules():
+            if hasattr(module, "reset_parameters"):
+                module.reset_parameters()
+
+    def write() -> None:
+        target = torch_model.target(model, seed=0)
+        report = plan.resolve([p for p, _ in target.found])
+        handles = {p.path: t for p, t in target.found}
+        with target.writing():
+            for e in report.entries:
+                target.native(e.param, handles[e.param.path], e.draw, stream(0, e.param.key))
+
+    found = torch_model.walk(model)
+    params = [p for p, _ in found]
+    runs: dict[str, list[float]] = {name: [] for name in ("own", "seeded", "unseeded")}
+    calls = {"own": own, "seeded": lambda: plan.apply(model, seed=0), "unseeded": lambda: plan.apply(model)}
+    for _ in range(max(5, 5 * reps)):
+        for name, fn in calls.items():
+            runs[name] += _times(fn, 1)
+    med = {name: statistics.median(ts) for name, ts in runs.items()}
+    walk, resolve = _timed(lambda: torch_model.walk(model), 5 * reps), _timed(lambda: plan.resolve(params), 5 * reps)
+    whole = _timed(write, 5 * reps)
+    n = len(found)
+    return [f"{SMALL_LAYERS} × Linear({SMALL_WIDTH}, {SMALL_WIDTH}), {n} tensors, one intra-op thread, medians of "
+            f"{len(runs['own'])} interleaved calls (target: a plan ≤ 1.3× torch's own `reset_parameters`):", "",
+            "| what | ms | vs own | µs per tensor |", "|---|---|---|---|"] + [
+        f"| {label} | {med[name] * 1e3:.1f} | **{med[name] / med['own']:.2f}** | {med[name] / n * 1e6:.1f} |"
+        for name, label in (("own", "torch's own `reset_parameters`"), ("seeded", "`presets.torch.apply(seed=0)`"),
+                            ("unseeded", "`presets.torch.apply()`"))] + [
+        "", f"Where a seeded plan's time goes: walking the model {walk * 1e3:.1f} ms, resolving (keys, matching, "
+        f"lowering, checks) {resolve * 1e3:.1f} ms, and the two with the writes (a stream per parameter, its draw) "
+        f"{whole * 1e3:.1f} ms."]
+
+
 # ---------------------------------------------------------------------------------------------- large models
 
 LARGE_LAYERS, LARGE_WIDTH = 24, 2048  # 24 x Linear(2048, 2048): 100.7 M parameters
@@ -778,7 +833,7 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--frameworks", default="torch,flax,keras,mxnet")
     parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
-    parser.add_argument("--section", choices=["large", "specs"], help="run one section and rewrite it in --out")
+    parser.add_argument("--section", choices=["large", "specs", "small"], help="run one section and rewrite it in --out")
     parser.add_argument("--spec-times", metavar="FRAMEWORK", help=argparse.SUPPRESS)
     parser.add_argument("--one", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
     parser.add_argument("--real", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
@@ -796,6 +851,9 @@ def main() -> int:
     if args.section == "specs":
         replace_section(args.out, "Every spec against the framework's own normal (CPU)",
                         specs_section(reps, list(SPEC_TARGETS)))
+        return 0
+    if args.section == "small":
+        replace_section(args.out, "Plan overhead on many small layers (torch, CPU)", small_section(reps))
         return 0
     if args.section == "large":
         replace_section(args.out, "Large models: meta and sharded (torch, CPU)", large_section(reps))
@@ -826,7 +884,7 @@ def main() -> int:
             real[(fw, name)] = json.loads(proc.stdout.strip().splitlines()[-1])
     tn = trunc_normal(reps + 2, 1 << (20 if args.quick else 24))
     imp = import_time()
-    write(args, results, tn, imp, reps, gpu_section(reps), real, large_section(reps))
+    write(args, results, tn, imp, reps, gpu_section(reps), real, large_section(reps), small_section(reps))
     return 0
 
 
@@ -846,7 +904,7 @@ def replace_section(path: str, title: str, lines: list[str]) -> None:
     print("\n".join([head, "", *lines]))
 
 
-def write(args, results, tn, imp, reps, gpu, real=None, large=None) -> None:
+def write(args, results, tn, imp, reps, gpu, real=None, large=None, small=None) -> None:
     lines = ["# unifiedinit benchmarks", "",
              f"Command: `{' '.join(['.venv/bin/python', 'benchmarks/bench.py'] + sys.argv[1:])}`  ",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, Python "
@@ -891,6 +949,7 @@ def write(args, results, tn, imp, reps, gpu, real=None, large=None) -> None:
               f"{imp['import_ms']:.0f} ms against {imp['bare_ms']:.0f} ms for a bare start: "
               f"**{imp['over_bare_ms']:.0f} ms over a bare start** (best of 7). No framework is imported; the standard "
               f"modules it loads: {', '.join(m for m in imp['modules'] if '.' not in m)}.", "",
+              "## Plan overhead on many small layers (torch, CPU)", ""] + (small or []) + ["",
               "## Large models: meta and sharded (torch, CPU)", ""] + (large or []) + ["",
               "## GPU (torch and JAX)", ""] + gpu + [""]
     with open(args.out, "w") as f:

@@ -18,3 +18,15 @@ def test_one_benchmark_cell_runs_and_reports_every_mode():
     cell = json.loads(proc.stdout.strip().splitlines()[-1])
     assert {"native", "plan", "portable", "build_meta_plan", "build_then_apply"} <= set(cell)
     assert cell["params"] > 1_000_000 and all(cell[m]["seconds"] > 0 for m in ("native", "plan", "portable"))
+
+
+@needs("torch")
+def test_the_small_layers_section_runs_and_rewrites_only_its_section(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# unifiedinit benchmarks\n\n## Before\n\nkept\n\n## GPU (torch and JAX)\n\nkept too\n")
+    proc = subprocess.run([sys.executable, str(BENCH), "--section", "small", "--reps", "1", "--out", str(results)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = results.read_text()
+    assert "## Plan overhead on many small layers (torch, CPU)" in text and text.count("kept") == 2
+    assert "`presets.torch.apply(seed=0)`" in text and "Where a seeded plan's time goes" in text
