@@ -119,7 +119,9 @@ def test_seed_pattern_apply_and_modules_loop():
     seq = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
     seq[0].apply(ui.XavierUniform().to_torch())
     seq[2].apply(ui.Constant(42).to_torch())
-    assert torch.all(seq[2].weight == 42) and float(seq[0].weight.detach().abs().max()) <= math.sqrt(6 / 12)
+    first = seq[0]
+    assert isinstance(first, nn.Linear)  # seq[0] is typed a Module, whose attributes are Tensor | Module
+    assert torch.all(seq[2].weight == 42) and float(first.weight.detach().abs().max()) <= math.sqrt(6 / 12)
     # one tensor
     w = torch.empty(3, 5)
     assert ui.Normal(0, 0.01).to_torch()(w) is w
@@ -147,6 +149,7 @@ def test_dtype_is_kept_and_no_gradient_is_recorded(spec, dtype):
     assert out is p and p.dtype == dtype and p.grad_fn is None and p.is_leaf and p.requires_grad
     assert torch.isfinite(p.float()).all()
     verdict = stats.check(p.detach().float().numpy(), spec, layout="torch")
+    assert verdict.ks is not None and verdict.p is not None  # every spec here is random: it has a KS test
     # rounding to 8 or 11 mantissa bits moves values by half an ulp; the law is still met at this n
     assert verdict.ks < 0.02 and (verdict.p > ALPHA or dtype in (torch.float16, torch.bfloat16)), str(verdict)
 
@@ -435,12 +438,14 @@ def test_an_unseeded_plan_draws_small_tensors_together_with_the_exact_law(monkey
     plan.apply(m)
     for n, t in m.state_dict().items():  # torch.manual_seed repeats an unseeded plan
         assert torch.equal(t, first[n]), n
-    weights = [m[i].weight.detach() for i in range(40)]
+    linears = [layer for layer in m if isinstance(layer, nn.Linear)]  # m[i] is typed a Module: narrowed
+    assert len(linears) == 41
+    weights = [linears[i].weight.detach() for i in range(40)]
     assert all(not torch.equal(weights[0], w) for w in weights[1:])  # each tensor its own part of the draw
     law = ui.LecunNormal().lower(ui.TensorInfo.make((24, 24), "torch"))
     verdict = stats.ks_1samp(torch.cat([w.flatten() for w in weights]).numpy(), stats.distribution(law))
     assert verdict[1] > ALPHA
-    biases = torch.cat([m[i].bias.detach() for i in range(41)])
+    biases = torch.cat([linears[i].bias.detach() for i in range(41)])
     assert biases.min() >= -1 and biases.max() < 1
     assert stats.ks_1samp(biases.numpy(), stats.distribution(ui.Uniform(-1, 1).lower(
         ui.TensorInfo.make((24,), "torch", (24, 24)))))[1] > ALPHA

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import sys
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 import numpy as np
 
@@ -291,10 +291,11 @@ def block_of(shape: Sequence[int], index: object = None) -> tuple[tuple[int, int
     shape = tuple(int(n) for n in shape)
     if index is None:
         return tuple((0, n) for n in shape)
-    if not isinstance(index, tuple) or len(index) != len(shape):
+    parts = cast("tuple[Any, ...]", index) if isinstance(index, tuple) else None  # each checked below
+    if parts is None or len(parts) != len(shape):
         raise ValueError(f"parameter 'index' must give one slice per axis of the shape {shape}, got {index!r}")
-    out = []
-    for axis, (part, n) in enumerate(zip(index, shape)):
+    out: list[tuple[int, int]] = []
+    for axis, (part, n) in enumerate(zip(parts, shape)):
         if isinstance(part, slice):
             start, stop, step = part.indices(n)
             if step != 1:

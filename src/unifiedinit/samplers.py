@@ -64,7 +64,7 @@ class Ops:
         """Write ``x`` into ``out`` (backends with immutable arrays never get an ``out``)."""
         raise NotImplementedError
 
-    def layers(self, out: Any, axes: tuple[int, ...]) -> list:
+    def layers(self, out: Any, axes: tuple[int, ...]) -> list[Any]:
         """Views of ``out``, one per index along ``axes`` (backends with immutable arrays never get an ``out``)."""
         raise NotImplementedError
 
@@ -106,10 +106,10 @@ class NumpyLikeOps(Ops):
     def clip(self, x: Any, low: float, high: float) -> Any:
         return self.xp.clip(x, low, high)
 
-    def stack(self, parts: list) -> Any:
+    def stack(self, parts: list[Any]) -> Any:
         return self.xp.stack(parts)
 
-    def concat(self, parts: list, axis: int) -> Any:
+    def concat(self, parts: list[Any], axis: int) -> Any:
         return self.xp.concatenate(parts, axis=axis)
 
     def permute(self, x: Any, axes: tuple[int, ...]) -> Any:

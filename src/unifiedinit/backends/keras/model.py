@@ -36,6 +36,9 @@ def owns(obj: Any) -> bool:
     Returns:
         True for a ``keras.layers.Layer`` (a Sequential, Functional or subclassed model included), else False.
 
+    Raises:
+        Nothing: any object gets an answer.
+
     Example:
         >>> import keras
         >>> from unifiedinit.backends.keras import owns

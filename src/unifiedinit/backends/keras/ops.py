@@ -38,6 +38,12 @@ class KerasOps(NumpyLikeOps):
         seeds: the ``Seeds`` of one call: an int seed gives each random op its own seed (the same values on every
             call), a ``keras.random.SeedGenerator`` is handed to each op (new values on every call).
 
+    Raises:
+        TypeError: from the first random op, when ``seeds`` is not a ``Seeds`` (not callable) or its seed is
+            neither a number nor a ``SeedGenerator`` (None, a string): the constructor checks nothing.
+        ValueError: from Keras at the first random op, when the seed is a float (Keras takes an int or a
+            SeedGenerator).
+
     Example:
         >>> import keras
         >>> import numpy as np

@@ -4,7 +4,7 @@ the apply loop writes through (in place, one generator re-seeded per parameter a
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping, cast
 
 import torch
 from torch import nn
@@ -21,11 +21,11 @@ def owns(obj: Any) -> bool:
     if isinstance(obj, nn.Module):
         return True
     if isinstance(obj, Mapping) and obj:
-        return all(isinstance(t, torch.Tensor) for t in obj.values())
+        return all(isinstance(t, torch.Tensor) for t in cast("Mapping[Any, Any]", obj).values())
     return False
 
 
-def _kind_table() -> tuple:
+def _kind_table() -> tuple[tuple[type | tuple[type, ...], str], ...]:
     from torch.nn.modules.batchnorm import _NormBase
     from torch.nn.modules.conv import _ConvNd, _ConvTransposeNd
     norms = (_NormBase, nn.LayerNorm, nn.GroupNorm) + ((nn.RMSNorm,) if hasattr(nn, "RMSNorm") else ())
@@ -186,7 +186,7 @@ def _module_records(prefix: str, module: nn.Module, parent: nn.Module | None) ->
     stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
     base = prefix.replace(".", "/") + "/" if prefix else ""
     layer = type(module).__name__
-    out = []
+    out: list[tuple[Any, torch.Tensor]] = []
     for name, t, is_param in tensors:
         if t is None or (type(t) is not nn.Parameter and isinstance(t, nn.parameter.UninitializedParameter)):
             continue
@@ -211,8 +211,9 @@ def walk(model: Any, *, module: nn.Module | None = None) -> list[tuple[Any, torc
     if not isinstance(model, nn.Module):
         raise TypeError(f"parameter 'model' must be a torch nn.Module or state_dict, got {type(model).__name__}")
     parents = {id(child): m for m in model.modules() for child in m.children()}
-    found = []
-    for prefix, mod in model.named_modules(remove_duplicate=False):
+    found: list[tuple[Any, torch.Tensor]] = []
+    # named_modules has no return annotation (a recursive generator): what it yields, spelled out
+    for prefix, mod in cast("Iterator[tuple[str, nn.Module]]", model.named_modules(remove_duplicate=False)):
         found += _module_records(prefix, mod, parents.get(id(mod)))
     return tie(found)
 
@@ -239,7 +240,7 @@ def _walk_state_dict(state: Any, module: nn.Module | None) -> list[tuple[Any, to
         for p in list(described.values()):
             for alias in p.aliases:
                 described[alias] = p
-        out = []
+        out: list[tuple[Any, torch.Tensor]] = []
         for name, t in state.items():
             path = name.replace(".", "/")
             if path in described:
@@ -304,6 +305,9 @@ def _dtensor(t: Any) -> bool:
 #: one buffer of at most BATCH entries, copied to the tensors with one ``torch._foreach_copy_``
 SMALL, BATCH = 1 << 16, 1 << 22
 
+#: one written tensor, for ``Report.placements``: (Param, the tensor, its local tensor, portable, computed whole)
+_Placed = tuple[Any, torch.Tensor, torch.Tensor, bool, bool]
+
 
 def local_block(t: Any) -> tuple[torch.Tensor, tuple[tuple[int, int], ...]]:
     """The tensor this process holds of ``t`` and where it sits in the whole: (local tensor, (start, stop) per
@@ -364,8 +368,8 @@ class _Target:
         self.ops: dict[Any, TorchOps] = {}
         self.materialized: list[str] = []
         self.unset_buffers: list[str] = []
-        self.placed: list[tuple] = []
-        self.batches: dict[tuple, list[tuple[Any, torch.Tensor]]] = {}
+        self.placed: list[_Placed] = []
+        self.batches: dict[tuple[D.Draw, torch.dtype, torch.device], list[tuple[Any, torch.Tensor]]] = {}
 
     def _place(self, p: Any, t: torch.Tensor, local: torch.Tensor, *, portable: bool, whole: bool) -> None:
         self.placed.append((p, t, local, portable, whole))
@@ -374,7 +378,7 @@ class _Target:
         return _Placements(self.placed)
 
     @staticmethod
-    def _placement(p: Any, t: Any, local: torch.Tensor, *, portable: bool, whole: bool) -> dict:
+    def _placement(p: Any, t: Any, local: torch.Tensor, *, portable: bool, whole: bool) -> dict[str, Any]:
         sharded = _dtensor(t)
         return {
             "global_shape": list(p.shape), "local_shape": list(local.shape),
@@ -503,7 +507,7 @@ class _Placements(Mapping[str, dict[str, Any]]):
     """Each written parameter's placement (``Report.placements``), worked out when it is read: a plan over many
     small tensors should not pay for a description nobody asks for."""
 
-    def __init__(self, placed: list[tuple[Any, ...]]) -> None:
+    def __init__(self, placed: list[_Placed]) -> None:
         self._placed = {entry[0].path: entry for entry in placed}
         self._made: dict[str, dict[str, Any]] = {}
 
@@ -514,7 +518,7 @@ class _Placements(Mapping[str, dict[str, Any]]):
             found = self._made[path] = _Target._placement(p, t, local, portable=portable, whole=whole)
         return found
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[str]:
         return iter(self._placed)
 
     def __len__(self) -> int:
@@ -526,7 +530,7 @@ def target(model: Any, **options: Any) -> _Target:
     return _Target(model, **options)
 
 
-def param_groups(model: nn.Module, selects: Any, weight_decay: float) -> list[dict]:
+def param_groups(model: nn.Module, selects: Any, weight_decay: float) -> list[dict[str, Any]]:
     """``unifiedinit.param_groups`` for torch: two optimizer param groups (decay, no decay), trainable
     parameters only, a tied tensor once."""
     from ...plan import excluded

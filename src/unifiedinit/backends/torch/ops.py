@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import torch
 
@@ -55,7 +55,9 @@ def _in_parts(t: torch.Tensor, fill: Callable[[torch.Tensor, torch.Generator | N
         return
     flat = t.detach().view(-1) if t.is_contiguous() else torch.empty(n, dtype=t.dtype)
     starts = range(0, n, CHUNK)
-    seeds = torch.randint(0, 2 ** 62, (len(starts),), generator=g).tolist()
+    # Tensor.tolist is a bare list in torch's stubs
+    seeds = cast("list[int]", torch.randint(0, 2 ** 62, (len(starts),), generator=g)
+                 .tolist())  # pyright: ignore[reportUnknownMemberType]
 
     def part(i: int) -> None:
         fill(flat[starts[i]:starts[i] + CHUNK], torch.Generator().manual_seed(int(seeds[i])))
@@ -131,7 +133,9 @@ class TorchOps(Ops):
         return x.argsort(dim=0)
 
     def qr(self, m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        q, r = torch.linalg.qr(m)
+        # torch.linalg's functions are untyped (torch._C._linalg has no stubs)
+        q, r = cast("tuple[torch.Tensor, torch.Tensor]",
+                    torch.linalg.qr(m))  # pyright: ignore[reportUnknownMemberType]
         return q, r
 
     def diagonal(self, m: torch.Tensor) -> torch.Tensor:
@@ -149,10 +153,10 @@ class TorchOps(Ops):
     def moveaxis(self, x: torch.Tensor, source: int, destination: int) -> torch.Tensor:
         return torch.movedim(x, source, destination)
 
-    def stack(self, parts: list) -> torch.Tensor:
+    def stack(self, parts: list[torch.Tensor]) -> torch.Tensor:
         return torch.stack(parts)
 
-    def concat(self, parts: list, axis: int) -> torch.Tensor:
+    def concat(self, parts: list[torch.Tensor], axis: int) -> torch.Tensor:
         return torch.cat(parts, dim=axis)
 
     def permute(self, x: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
@@ -160,7 +164,9 @@ class TorchOps(Ops):
 
     def from_numpy(self, a: Any, dt: Any) -> torch.Tensor:
         import numpy as np
-        return torch.from_numpy(np.ascontiguousarray(a)).to(device=self.device, dtype=dt)
+        # torch leaves from_numpy's parameter untyped
+        return torch.from_numpy(np.ascontiguousarray(a)).to(  # pyright: ignore[reportUnknownMemberType]
+            device=self.device, dtype=dt)
 
     def cast(self, x: torch.Tensor, dtype: Any) -> torch.Tensor:
         return x.to(dtype)
@@ -168,6 +174,6 @@ class TorchOps(Ops):
     def assign(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return out.copy_(x)
 
-    def layers(self, out: torch.Tensor, axes: tuple[int, ...]) -> list:
+    def layers(self, out: torch.Tensor, axes: tuple[int, ...]) -> list[torch.Tensor]:
         view = out.movedim(axes, tuple(range(len(axes))))
         return [view[index] for index in itertools.product(*(range(n) for n in view.shape[:len(axes)]))]
