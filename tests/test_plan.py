@@ -14,6 +14,7 @@ import pytest
 import unifiedinit as ui
 from unifiedinit.verify import zoo
 from unifiedinit import presets
+from unifiedinit.draws import Draw, Uniform
 from unifiedinit.plan import Param
 
 from conftest import applied
@@ -39,6 +40,12 @@ def P(path, kind="dense", role="weight", shape=(4, 3), layer_fans=None):
     return Param(path=path, kind=kind, role=role, shape=shape, layout="torch", layer_fans=layer_fans, layer="X")
 
 
+def high(draw: Draw | None) -> float:
+    """The upper bound of a uniform draw (and that the draw is one)."""
+    assert isinstance(draw, Uniform), draw
+    return draw.high
+
+
 def test_the_last_matching_rule_wins_and_aliases_are_accepted():
     plan = ui.Plan().rule(ui.Zeros()).rule(ui.Ones(), kind="linear", role="kernel").rule(ui.Constant(2), path="a/*")
     assert plan.match(P("a/w")) == 2 and plan.match(P("b/w")) == 1 and plan.match(P("b/b", role="bias")) == 0
@@ -51,9 +58,9 @@ def test_biases_see_their_layers_fans_and_vectors_never_fail():
     report = ui.Plan().rule(ui.KaimingUniform(a=math.sqrt(5)), role="bias").resolve([bias])
     assert report.entries[0].draw == ui.lower(ui.Uniform(-1 / 8, 1 / 8), (1,))  # U(+-1/sqrt(64))
     lone = P("scale", role="other", shape=(10,))  # no layer fans: Keras's rule, fan = n
-    assert ui.Plan().rule(ui.LecunUniform()).resolve([lone]).entries[0].draw.high == pytest.approx(math.sqrt(3 / 10))
+    assert high(ui.Plan().rule(ui.LecunUniform()).resolve([lone]).entries[0].draw) == pytest.approx(math.sqrt(3 / 10))
     tensor = ui.Plan().rule(ui.LecunUniform(), role="bias", fans="tensor").resolve([bias]).entries[0].draw
-    assert tensor.high == pytest.approx(math.sqrt(3 / 10))
+    assert high(tensor) == pytest.approx(math.sqrt(3 / 10))
 
 
 def test_report_lists_unmatched_and_warns_about_rules_that_match_nothing():
@@ -79,7 +86,7 @@ def test_bad_rules_are_refused_with_the_parameter_named():
     with pytest.raises(ValueError, match="'kind'.*'lstm'"):
         ui.Plan().rule(ui.Zeros(), kind="lstm")
     with pytest.raises(TypeError, match="'spec'"):
-        ui.Rule("zeros")
+        ui.Rule("zeros")  # pyright: ignore[reportArgumentType]  # a string, not a spec: refused on purpose
     with pytest.raises(ValueError, match="'fans'"):
         ui.Plan().rule(ui.Zeros(), fans="both")
     with pytest.raises(ValueError, match=r"plan rule 0 .* cannot initialize 'conv/weight'.*Eye"):
@@ -321,7 +328,8 @@ def test_a_seed_is_an_int_in_0_to_2_to_the_64_or_refused_naming_it(seed):
 @pytest.mark.skipif(not have("torch"), reason="torch is not installed")
 def test_a_dict_of_torch_tensors_is_a_state_dict_and_is_written_in_place():
     import torch
-    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8))
+    linear, norm = torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8)
+    net = torch.nn.Sequential(linear, norm)
     state = net.state_dict()
     from unifiedinit.apply import framework_of
     assert framework_of(state) == "torch"
@@ -329,11 +337,13 @@ def test_a_dict_of_torch_tensors_is_a_state_dict_and_is_written_in_place():
     assert {p.inferred for p in report.params} == {"names"} and not report.unmatched
     kinds = {p.path: (p.kind, p.role) for p in report.params}
     assert kinds["0/weight"] == ("dense", "weight") and kinds["1/running_var"] == ("norm", "running_var")
-    assert torch.equal(net[0].weight, state["0.weight"]) and net[1].running_var.eq(1).all()
-    twin = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8))
+    assert norm.running_var is not None
+    assert torch.equal(linear.weight, state["0.weight"]) and norm.running_var.eq(1).all()
+    twin_linear = torch.nn.Linear(4, 8)
+    twin = torch.nn.Sequential(twin_linear, torch.nn.BatchNorm1d(8))
     presets.torch.apply(twin, seed=0)
     presets.torch.apply(net.state_dict(), seed=0, module=net)  # described from its module: the same keys
-    assert torch.equal(net[0].weight, twin[0].weight)
+    assert torch.equal(linear.weight, twin_linear.weight)
     with pytest.raises(TypeError, match="a dict of str belongs"):
         ui.Plan().rule(ui.Zeros()).apply({"a": "b"}, seed=0)
 
@@ -362,7 +372,9 @@ def _shared_layer_model(framework):
         frozen = keras.layers.Dense(2)
         model = keras.Model(inp, frozen(layer(layer(inp))))
         frozen.trainable = False
-        return model, set(), frozen.kernel.path
+        kernel = frozen.kernel
+        assert isinstance(kernel, keras.Variable)
+        return model, set(), kernel.path
     if framework == "flax":
         from flax import nnx
 
@@ -404,8 +416,10 @@ def test_a_shared_tensor_is_one_parameter_and_frozen_ones_stay_out_of_param_grou
     text = str(report)
     assert all(f"= {a}" in text for a in aliases)
     groups = ui.param_groups(model)
-    held = {id(x) for g in groups for x in g["params"]} if framework == "torch" else None
     if framework == "torch":
+        import torch
+        assert isinstance(model, torch.nn.Sequential)
+        held = {id(x) for g in groups for x in g["params"]}
         assert len(held) == sum(len(g["params"]) for g in groups)  # nothing twice
         assert id(model[3].weight) not in held
     elif framework == "keras":
@@ -413,6 +427,8 @@ def test_a_shared_tensor_is_one_parameter_and_frozen_ones_stay_out_of_param_grou
     elif framework == "mxnet":
         assert all(p.grad_req != "null" for p in groups)
     elif framework == "equinox":
+        import equinox as eqx
+        assert isinstance(model.a, eqx.nn.Linear) and isinstance(model.b, eqx.nn.Linear)
         assert model.a.weight is model.b.weight  # the tied array is still one array in the new module
     else:
         import jax

@@ -27,10 +27,19 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+from collections.abc import Iterable, Mapping
 from types import ModuleType
-from typing import Any
+from typing import Any, Callable, TypeGuard
 
 from . import _validate as v
+
+
+def _is_mapping(x: Any) -> TypeGuard[Mapping[Any, Any]]:
+    return isinstance(x, Mapping)
+
+
+def _is_iterable(x: Any) -> TypeGuard[Iterable[Any]]:
+    return isinstance(x, Iterable)
 
 
 def stream(seed: int, key: str) -> int:
@@ -42,8 +51,7 @@ def stream(seed: int, key: str) -> int:
 def leaf_root(tree: Any, depth: int = 0) -> str | None:
     """The top-level package of the first leaf of a dict tree ("torch" for a state_dict, "jaxlib" or "jax" for a
     linen tree, "numpy"), or None for an empty tree."""
-    from collections.abc import Mapping
-    if isinstance(tree, Mapping):
+    if _is_mapping(tree):
         if depth >= 64:
             return None
         for value in tree.values():
@@ -98,10 +106,13 @@ def _write(plan: Any, report: Any, target: Any, handles: dict[str, Any], seed: i
             continue
         p, handle = e.param, handles[e.param.path]
         if e.draw is None:  # the framework does not know the shape yet (MXNet's deferred initialization)
-            values = (lambda q, e=e: plan.portable_values(dataclasses.replace(e, param=q), seed)) if portable else None
+            values: Callable[[Any], Any] | None = (
+                (lambda q, e=e: plan.portable_values(dataclasses.replace(e, param=q), seed)) if portable else None)
             target.deferred(p, handle, plan.rules[e.rule], None if seed is None else stream(seed, p.key), values)
         elif portable and hasattr(target, "blocks"):  # a target that writes sharded tensors block by block
-            target.blocks(p, handle, e.draw, lambda index, e=e: plan.portable_values(e, seed, index))
+            def block(index: Any, e: Any = e) -> Any:
+                return plan.portable_values(e, seed, index)
+            target.blocks(p, handle, e.draw, block)
         elif portable:
             target.host(p, handle, plan.portable_values(e, seed))
         else:
@@ -111,14 +122,13 @@ def _write(plan: Any, report: Any, target: Any, handles: dict[str, Any], seed: i
 def skip_paths(skip: Any) -> frozenset[str]:
     """``plan.apply(..., skip=...)``: the parameters a checkpoint provides, as paths ("h/0/attn/weight"), from a
     state_dict or any mapping (its keys) or an iterable of names (torch's dotted names are accepted)."""
-    from collections.abc import Iterable, Mapping
     if skip is None:
         return frozenset()
-    names = skip.keys() if isinstance(skip, Mapping) else skip
-    if isinstance(names, str) or not isinstance(names, Iterable):
+    names = skip.keys() if _is_mapping(skip) else skip
+    if isinstance(names, str) or not _is_iterable(names):
         raise TypeError(f"Plan.apply: parameter 'skip' must be a state_dict, a mapping or an iterable of names, "
                         f"got {type(skip).__name__}")
-    out = set()
+    out: set[str] = set()
     for name in names:
         if not isinstance(name, str):
             raise TypeError(f"Plan.apply: parameter 'skip' holds names (strings), got {name!r}")
@@ -142,14 +152,25 @@ def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
         TypeError: ``plan`` is not a Plan, or ``model`` belongs to no supported framework.
         ValueError: a rule cannot lower its spec for a parameter (naming both), as ``apply`` would.
 
-    Example (torch)::
+    Example:
+        ``print(report)`` shows the same as a table, ending with "(inspect: nothing was written)".
 
-        report = ui.inspect(torch.nn.Linear(4, 3), ui.presets.torch)
-        print(report)          # 0/weight ... KaimingUniform ..., then "nothing was written"
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.LayerNorm(8))
+        >>> report = ui.inspect(model, ui.presets.torch)
+        >>> [(p.path, p.role) for p in report.params]
+        [('0/weight', 'weight'), ('0/bias', 'bias'), ('1/weight', 'scale'), ('1/bias', 'shift')]
+        >>> report.params[2].kind, report.params[2].layer
+        ('norm', 'LayerNorm')
+        >>> report.entries[-1].spec, report.dry_run
+        (Zeros(), True)
+        >>> [p.path for p in ui.inspect(model).unmatched]  # no plan: every parameter listed, none matched
+        ['0/weight', '0/bias', '1/weight', '1/bias']
     """
     from .plan import Plan
     plan = Plan(name="inspect") if plan is None else plan
     if not isinstance(plan, Plan):
         raise TypeError(f"inspect: parameter 'plan' must be a unifiedinit.Plan or None, got {plan!r}")
-    backend, found = records(model, **options)
+    _, found = records(model, **options)
     return plan.resolve([p for p, _ in found], warn=False, dry_run=True)

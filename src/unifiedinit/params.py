@@ -43,12 +43,61 @@ FANS = ("tensor", "layer")
 class Param(Record):
     """One parameter (or running statistic) of a model, described without its framework.
 
-    ``layout`` gives the axis roles of one layer's tensor as stored (for a stacked tensor: of one slice);
-    ``layer_fans`` the (fan_in, fan_out) of its layer (of the layer's weight, in the layer's own convention;
-    (hidden, hidden) for a recurrent layer), or None. ``stacked`` are the axes that stack layers (``nn.scan``,
-    ``nnx.vmap``): every index along them is one layer, and a spec sees one slice. ``aliases`` are the other
-    paths under which the same tensor is reachable (tied weights). ``key`` is the canonical key (see
-    ``assign_keys``); backends leave it empty and the apply loop fills it.
+    A backend's walk makes one per tensor (``ui.inspect(model).params`` lists them); a plan's selectors read
+    them and its specs are lowered with what they say. ``layout`` gives the axis roles of one layer's tensor as
+    stored (for a stacked tensor: of one slice); ``layer_fans`` the (fan_in, fan_out) of its layer (of the layer's
+    weight, in the layer's own convention; (hidden, hidden) for a recurrent layer), or None. ``stacked`` are the
+    axes that stack layers (``nn.scan``, ``nnx.vmap``): every index along them is one layer, and a spec sees one
+    slice. ``aliases`` are the other paths under which the same tensor is reachable (tied weights). ``key`` is the
+    canonical key (see ``assign_keys``); backends leave it empty and the apply loop fills it.
+
+    Args:
+        path: where the tensor is in the model, levels joined by "/" (``"h/3/attn/c_attn/weight"``).
+        kind: the kind of its layer, one of ``KINDS`` ("dense", "conv", "conv_transpose", "embedding", "norm",
+            "recurrent", "attention", "prelu", "other").
+        role: its role in that layer, one of ``ROLES`` ("weight", "bias", "embedding", "scale", "shift",
+            "running_mean", "running_var", "recurrent_weight", "recurrent_bias", "batches_tracked", "slope", "other").
+        shape: the tensor's shape as stored (stacked axes included), a tuple of ints.
+        layout: the name of the layout it is stored in (``ui.LAYOUTS``: "torch" is (out, in, *receptive field),
+            "keras" and "flax" (*receptive field, in, out), ...; default "torch").
+        layer_fans: (fan_in, fan_out) of its layer, which a bias or a norm's scale can be drawn from, or None.
+        layer: the framework's class name of its layer (``"Linear"``), for reports and ``Select(layer=...)``.
+        known: False while the framework does not know the shape yet (MXNet's deferred initialization): the
+            parameter is matched now and lowered by its backend once the shape is known (default True).
+        dtype: its dtype name ("float32", "bfloat16", "int64", ...), checked against its spec (default "float32").
+        trainable: False for a frozen tensor, which ``param_groups`` leaves out (default True).
+        stacked: the axes that stack layers, a tuple of axis indices (default (): nothing stacked).
+        aliases: the other paths of the same tensor (tied weights), a tuple of strings.
+        inferred: how the kind was found when not from the layer's class ("names": from the parameter names),
+            or "" (shown in reports).
+        key_parts: the path parts the canonical key is made of (ints: positions in a sequence of layers), or
+            None: split from ``path``.
+        key_leaf: a backend's sub-key of the leaf (a recurrent layer's "l1/reverse"), or "".
+        stack_depth: how many leading parts of the key path belong to the stacked module, or None (filled by
+            ``assign_keys``).
+        key: the canonical key, "" until the apply loop fills it (``assign_keys``).
+        padding_idx: an embedding's padding row (torch's ``padding_idx``), for specs that address it
+            (``ui.Rows``), or None.
+        depth: (l, L): its layer index in the first sequence of layers on its path (``h.3`` -> 3) and that
+            sequence's length, or None off any sequence (filled by ``assign_keys``, read by ``ui.Scaled``).
+        sequences: every sequence of layers on its path, outermost first, as (name, position, length) tuples
+            (filled by ``assign_keys``, read by ``Rule(depth=...)``).
+
+    Raises:
+        TypeError: a missing required field (``path``, ``kind``, ``role``, ``shape``), an unknown field, or more
+            positional values than fields. The values themselves are not checked: a backend makes them.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> w = ui.Param(path="fc/weight", kind="dense", role="weight", shape=(8, 4))
+        >>> w.info().fans  # the torch layout is (out, in)
+        (4, 8)
+        >>> b = ui.Param(path="fc/bias", kind="dense", role="bias", shape=(8,), layer_fans=(4, 8))
+        >>> b.info().fans  # a bias sees its layer's fans
+        (4, 8)
+        >>> s = ui.Param("layers/mlp/kernel", "dense", "weight", (12, 4, 8), layout="flax", stacked=(0,))
+        >>> s.slice_shape, s.layers, s.info().fans  # 12 stacked layers: a spec sees one (in, out) kernel
+        ((4, 8), (12,), (4, 8))
     """
 
     path: str
@@ -127,11 +176,11 @@ class Param(Record):
 def _words(owner: str, name: str, value: Any, allowed: Sequence[str]) -> tuple[str, ...]:
     if value is None:
         return ()
-    items = (value,) if isinstance(value, str) else value
+    items: Sequence[Any] = (value,) if isinstance(value, str) else value
     if not isinstance(items, (tuple, list)) or not items:
         raise TypeError(f"{owner}: parameter '{name}' must be a word or a list of words from {', '.join(allowed)}; "
                         f"got {value!r}")
-    out = []
+    out: list[str] = []
     for item in items:
         word = ALIASES.get(item, item) if isinstance(item, str) else item
         v.choice(owner, name, word, allowed)
@@ -141,10 +190,44 @@ def _words(owner: str, name: str, value: Any, allowed: Sequence[str]) -> tuple[s
 
 @dataclass(frozen=True)
 class Select:
-    """Which parameters: layer ``kind`` (one or several of KINDS), ``role`` (of ROLES), a glob on the ``path``
+    """Which parameters a rule sets: those that match every field given.
+
+    A layer ``kind`` (one or several of KINDS), ``role`` (of ROLES), a glob on the ``path``
     (fnmatch, case-sensitive, "/" between levels: ``"encoder/*"``) and a glob on the ``layer`` class name
     (``"*Depthwise*"``); an empty field matches all. Running statistics (``STATISTICS``) are selected only by
-    a selector that names their role: a catch-all rule never overwrites a BatchNorm's running mean."""
+    a selector that names their role: a catch-all rule never overwrites a BatchNorm's running mean.
+    ``Plan.rule(spec, kind=..., role=..., path=..., layer=...)`` makes one from its keywords.
+
+    Args:
+        kind: a layer kind or a tuple or list of them, from ``KINDS`` ("dense", "conv", "conv_transpose",
+            "embedding", "norm", "recurrent", "attention", "prelu", "other"; "linear" is read as "dense");
+            empty (the default): every kind.
+        role: a role or a tuple or list of them, from ``ROLES`` ("weight", "bias", "embedding", "scale", "shift",
+            "running_mean", "running_var", "recurrent_weight", "recurrent_bias", "batches_tracked", "slope",
+            "other"; the frameworks' words "kernel", "gamma", "beta", "alpha", "moving_mean", "moving_variance",
+            "recurrent_kernel", "num_batches_tracked" are accepted); empty (the default): every role but the
+            running statistics.
+        path: a glob on the parameter's path or on any of its aliases (``"encoder/*"``, ``"*/bias"``), or None
+            (the default): every path.
+        layer: a glob on the layer's class name (``"*Depthwise*"``), or None (the default): every class.
+
+    Raises:
+        TypeError: ``kind`` or ``role`` that is neither a word nor a list of words, or ``path`` or ``layer`` that
+            is neither a string nor None.
+        ValueError: a word that is not in ``KINDS`` / ``ROLES`` (nor one of the frameworks' words for one).
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> select = ui.Select(kind="linear", role=("kernel", "bias"))
+        >>> select
+        Select(kind=('dense',), role=('weight', 'bias'), path=None, layer=None)
+        >>> select.matches(ui.Param("fc/weight", "dense", "weight", (8, 4)))
+        True
+        >>> ui.Select(path="encoder/*").matches(ui.Param("decoder/fc/weight", "dense", "weight", (8, 4)))
+        False
+        >>> ui.Select().matches(ui.Param("bn/running_var", "norm", "running_var", (8,)))  # statistics: by name only
+        False
+    """
 
     kind: tuple[str, ...] = ()
     role: tuple[str, ...] = ()
@@ -182,8 +265,8 @@ class LayerInfo:
     otherwise) and how many leading axes of its parameters stack layers (``stacked``)."""
 
     kind: str
-    roles: Mapping[str, str] = field(default_factory=dict)
-    layouts: Mapping[str, str] = field(default_factory=dict)
+    roles: Mapping[str, str] = field(default_factory=dict[str, str])
+    layouts: Mapping[str, str] = field(default_factory=dict[str, str])
     stacked: int = 0
 
 
@@ -196,8 +279,38 @@ _LOOKED_UP: dict[type, Any] = {}
 def register_layer(cls: Any, kind: str, *, roles: Mapping[str, str] | None = None,
                    layouts: Mapping[str, str] | None = None, stacked: int = 0) -> None:
     """Teach the library a layer class: ``register_layer(MyConv, "conv", roles={"w": "weight"},
-    layouts={"w": "keras"})``. ``cls`` is the class or its dotted name ("transformers.pytorch_utils.Conv1D"),
-    which needs no import; subclasses inherit the entry. Works for every framework."""
+    layouts={"w": "keras"})``.
+
+    ``cls`` is the class or its dotted name ("transformers.pytorch_utils.Conv1D"), which needs no import;
+    subclasses inherit the entry. Works for every framework: each backend consults the registered classes before
+    its own tables, so the layer's parameters get this kind, these roles and layouts in every walk
+    (``ui.inspect`` shows them). Registering a class again replaces its entry.
+
+    Args:
+        cls: the layer class, or its dotted "module.QualName" (a class that need not be imported).
+        kind: the layer's kind, one of ``KINDS`` ("dense", "conv", "conv_transpose", "embedding", "norm",
+            "recurrent", "attention", "prelu", "other"; "linear" is read as "dense").
+        roles: the role of each of the layer's own parameters by name, each one of ``ROLES`` (the frameworks'
+            words "kernel", "gamma", ... are accepted); a parameter not named gets the backend's default.
+        layouts: the layout each parameter is stored in by name, each a registered layout name (``ui.LAYOUTS``);
+            a parameter not named is in the backend's default layout.
+        stacked: how many leading axes of the layer's parameters stack layers, an int >= 0 (default 0).
+
+    Raises:
+        TypeError: ``cls`` is neither a class nor a dotted name, or ``stacked`` is not an integer.
+        ValueError: a kind, role or layout name that is not known, or ``stacked < 0``.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> class MyScale:  # a framework's layer class that holds one per-feature vector "g"
+        ...     pass
+        >>> ui.register_layer(MyScale, "norm", roles={"g": "gamma"})
+        >>> from unifiedinit.params import registered_layer
+        >>> class MyOtherScale(MyScale):  # subclasses inherit the entry
+        ...     pass
+        >>> registered_layer(MyOtherScale)
+        LayerInfo(kind='norm', roles={'g': 'scale'}, layouts={}, stacked=0)
+    """
     from .layout import get_layout
     v.choice("register_layer", "kind", ALIASES.get(kind, kind), KINDS)
     if not (isinstance(cls, type) or (isinstance(cls, str) and "." in cls)):
@@ -291,16 +404,18 @@ def _parts(p: Param, memo: dict[str, tuple[Any, ...]] | None = None) -> tuple[An
     return found
 
 
-def _stack_signatures(recs: Sequence[tuple[tuple[Any, ...], Param]]) -> dict[tuple[Any, ...], set]:
+def _stack_signatures(recs: Sequence[tuple[tuple[Any, ...], Param]]
+                      ) -> dict[tuple[Any, ...], set[tuple[int, tuple[int, ...]]]]:
     """For every module prefix, the set of (stacked axes count, layer counts) of the parameters under it."""
-    under: dict[tuple[Any, ...], set] = {}
+    under: dict[tuple[Any, ...], set[tuple[int, tuple[int, ...]]]] = {}
     for parts, p in recs:
         for depth in range(len(parts) + 1):
             under.setdefault(parts[:depth], set()).add((len(p.stacked), p.layers))
     return under
 
 
-def _stack_depth(parts: tuple[Any, ...], p: Param, under: Mapping[tuple[Any, ...], set]) -> int:
+def _stack_depth(parts: tuple[Any, ...], p: Param,
+                 under: Mapping[tuple[Any, ...], set[tuple[int, tuple[int, ...]]]]) -> int:
     """The module that was stacked: the shortest prefix of ``p``'s path under which every parameter is stacked
     the same way (``layers`` of ``layers/attn/q/kernel`` when all of ``layers/...`` have one leading layer axis)."""
     for depth in range(len(parts) + 1):
@@ -330,7 +445,7 @@ def assign_keys(params: Sequence[Param]) -> list[Param]:
         leaves.setdefault(parts, {}).setdefault(leaf, 0)
         leaves[parts][leaf] += 1
     under = _stack_signatures(recs) if any(p.stacked for p in params) else {}
-    out = []
+    out: list[Param] = []
     module_words: dict[tuple[Any, ...], tuple[list[str], tuple[tuple[str, int, int], ...]]] = {}
     for parts, p in recs:
         found = module_words.get(parts)

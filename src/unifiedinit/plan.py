@@ -19,12 +19,12 @@ import json
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence, TypeGuard
 
 from . import _validate as v
 from . import draws as D
-from .params import (ALIASES, FANS, KINDS, ROLES, STATISTICS, WEIGHT_ROLES, Param, Select,  # noqa: F401 (re-exported)
-                     assign_keys)
+from .params import (ALIASES as ALIASES, FANS, KINDS as KINDS, ROLES as ROLES, STATISTICS as STATISTICS,  # re-exported
+                     WEIGHT_ROLES as WEIGHT_ROLES, Param, Select, assign_keys)
 from .specs import Spec
 
 
@@ -41,7 +41,44 @@ class Rule:
     first sequence of layers on the path (``h.3``, ``layers_3``), else from the stacked axes of a scanned or
     vmapped stack (each layer gets its own l). ``depth`` overrides where: a sequence's name on the path
     (``"blocks"`` in timm's ``stages.2.blocks.5``) or ``"stack"``; ``num_layers`` replaces L and ``first_layer`` is
-    added to l (a pipeline stage that holds layers 8..15 of 32: ``first_layer=8, num_layers=32``)."""
+    added to l (a pipeline stage that holds layers 8..15 of 32: ``first_layer=8, num_layers=32``).
+
+    ``Plan.rule(spec, ...)`` makes a rule from keywords and appends it; a ``Rule`` is what a plan holds.
+
+    Args:
+        spec: the unifiedinit spec the selected parameters get (``ui.Normal(std=0.02)``), or None: keep them as
+            they are (listed as "keep" in the report).
+        select: the ``Select`` that says which parameters (default: every parameter but the running statistics).
+        fans: "tensor" (the tensor's own fans) or "layer" (its layer's fans), or None: by role ("tensor" for
+            weights, embeddings and recurrent weights, "layer" for the others).
+        quiet: True for a rule of a catalogue (the presets) that need not match: no warning when it matches
+            nothing (default False).
+        layout: a registered layout name (``ui.LAYOUTS``) that replaces the parameter's own for the fans, or
+            None: the parameter's layout.
+        stacked: how many leading axes of the selected tensors stack layers, an int >= 0, or None: as the
+            backend found them.
+        depth: where ``l`` and ``L`` of a ``ui.Scaled`` expression come from: the name of a sequence of layers on
+            the path (``"blocks"``) or "stack" (the stacked axes), or None: the first sequence on the path.
+        num_layers: the number of layers ``L``, an int >= 1 that replaces the one found, or None.
+        first_layer: added to each layer index ``l``, an int >= 0 (default 0).
+
+    Raises:
+        TypeError: ``spec`` is neither a spec nor None, ``select`` is not a ``Select``, ``layout`` or ``depth`` is
+            not a (non-empty) string or None, ``quiet`` is not a bool, or ``stacked``, ``num_layers`` or
+            ``first_layer`` is not an integer.
+        ValueError: ``fans`` is not "tensor" or "layer", ``layout`` is not a registered layout, ``stacked`` or
+            ``first_layer`` is < 0, or ``num_layers`` < 1.
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> rule = ui.Rule(ui.Zeros(), ui.Select(role="bias"))
+        >>> print(rule)
+        role=bias -> Zeros()
+        >>> ui.Plan().rule(ui.Zeros(), role="bias").rules == (rule,)
+        True
+        >>> print(ui.Rule(None, ui.Select(path="head/*"), fans="layer"))
+        path=head/* -> keep (fans=layer)
+    """
 
     spec: Spec | None
     select: Select = field(default_factory=Select)
@@ -167,8 +204,37 @@ def _fans_text(p: Param, rule: Rule | None) -> str:
 @dataclass
 class Report:
     """What a plan did to a model: ``entries`` (set or explicitly kept) and ``unmatched`` (no rule; kept).
+
     Every parameter carries its canonical ``key``, its ``aliases`` (tied weights: set once, listed once) and
-    its ``stacked`` axes."""
+    its ``stacked`` axes. ``Plan.resolve``, ``Plan.apply`` and ``ui.inspect`` make reports; ``str(report)`` is a
+    table of every parameter, ``report.rows()`` the same as dicts and ``report.to_dict()`` what JSON saves.
+
+    Args:
+        plan: the ``Plan`` that was applied.
+        entries: one ``Entry`` per parameter a rule decided (set, or kept by a rule whose spec is None): the
+            parameter, the rule's index in the plan, its spec and the draw (None while the shape is unknown).
+        unmatched: the parameters no rule matched, kept as they were.
+        unused: the indices of the rules that matched no parameter.
+        dry_run: True when nothing was written (``ui.inspect``; default False).
+        placements: path -> where the parameter's values live, for the parameters a backend placed (torch:
+            ``global_shape``, ``local_shape``, ``placement``, ``device``, ``computed``, ``invariant``).
+        materialized: the paths of meta parameters given memory by ``plan.apply(..., device=)``.
+        unset_buffers: the paths of meta buffers nothing could set.
+        skipped: the parameters left to a checkpoint (``plan.apply(..., skip=...)``), kept and not drawn.
+
+    Raises:
+        TypeError: a missing or unknown argument; the values are not checked (a plan makes its reports).
+
+    Example:
+        >>> import unifiedinit as ui
+        >>> params = [ui.Param("fc/weight", "dense", "weight", (3, 4)),
+        ...           ui.Param("fc/bias", "dense", "bias", (3,), layer_fans=(4, 3))]
+        >>> report = ui.Plan().rule(ui.Zeros(), role="bias").resolve(params)
+        >>> [(e.param.key, e.spec) for e in report.entries], [p.path for p in report.unmatched]
+        ([('fc/bias', Zeros())], ['fc/weight'])
+        >>> report.rows()[0]["fans"], report.dry_run
+        ('4/3', False)
+    """
 
     plan: "Plan"
     entries: list[Entry]
@@ -181,12 +247,12 @@ class Report:
     #: (a device or a mesh), ``computed`` ("block": only this part was computed; "whole": a structured draw
     #: computed whole and cut) and ``invariant`` (True when the values do not depend on the sharding: portable
     #: mode, or a tensor held whole)
-    placements: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    placements: Mapping[str, dict[str, Any]] = field(default_factory=dict[str, dict[str, Any]])
     #: meta parameters given memory by ``plan.apply(..., device=)``, and meta buffers nothing could set
     materialized: tuple[str, ...] = ()
     unset_buffers: tuple[str, ...] = ()
     #: parameters left to a checkpoint (``plan.apply(..., skip=...)``, ``ui.init_missing``): kept, not drawn
-    skipped: list[Param] = field(default_factory=list)
+    skipped: list[Param] = field(default_factory=list[Param])
 
     @property
     def keys(self) -> dict[int, str]:
@@ -199,7 +265,7 @@ class Report:
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per parameter: what ``str(report)`` prints and ``to_dict`` saves."""
-        out = []
+        out: list[dict[str, Any]] = []
         skipped = {id(p) for p in self.skipped}
         for p, e in [(e.param, e) for e in self.entries] + [(p, None) for p in self.unmatched + self.skipped]:
             rule = self.plan.rules[e.rule] if e is not None else None
@@ -252,16 +318,34 @@ class Report:
                 "unused_rules": list(self.unused)}
 
 
+def _is_dict(x: Any) -> TypeGuard[dict[str, Any]]:
+    """``isinstance(x, dict)``, for a loaded value: its keys are checked against the allowed names next."""
+    return isinstance(x, dict)
+
+
 class Plan:
     """An ordered list of rules; the last rule that matches a parameter wins.
 
-    >>> from unifiedinit import Normal, Zeros
-    >>> plan = (Plan(name="dcgan")
-    ...         .rule(Normal(0, 0.02), kind=("conv", "conv_transpose"), role="weight")
-    ...         .rule(Normal(1, 0.02), kind="norm", role="scale")
-    ...         .rule(Zeros(), role=("bias", "shift")))
-    >>> len(plan.rules), plan.rules[-1].spec
-    (3, Zeros())
+    A plan is refined by appending: ``plan.rule(...)`` and ``plan + other`` make new plans (a plan is never
+    changed in place). ``plan.apply(model, seed=...)`` initializes a model of any supported framework,
+    ``plan.resolve(params)`` and ``ui.inspect(model, plan)`` say what it would do, ``plan.to_json()`` and
+    ``Plan.from_json`` save and load it.
+
+    Args:
+        rules: the ``Rule`` objects, in order (an iterable; default: none).
+        name: the plan's name, a string shown in reports and saved in JSON (default "").
+
+    Raises:
+        TypeError: an item of ``rules`` that is not a ``Rule``, or a ``name`` that is not a string.
+
+    Example:
+        >>> from unifiedinit import Normal, Zeros
+        >>> plan = (Plan(name="dcgan")
+        ...         .rule(Normal(0, 0.02), kind=("conv", "conv_transpose"), role="weight")
+        ...         .rule(Normal(1, 0.02), kind="norm", role="scale")
+        ...         .rule(Zeros(), role=("bias", "shift")))
+        >>> len(plan.rules), plan.rules[-1].spec
+        (3, Zeros())
     """
 
     def __init__(self, rules: Iterable[Rule] = (), name: str = "") -> None:
@@ -312,22 +396,27 @@ class Plan:
         """Match and lower every parameter, and check that every value fits its dtype; raises (naming the rule and
         the parameter) before anything could be written. Parameters come back with their canonical keys. A
         parameter whose path (or an alias) is in ``skip`` is left to a checkpoint: kept, and listed as such."""
-        matched = []
+        matched: list[tuple[Param, int | None]] = []
         # a selector reads kind, role, layer class and path: when no rule looks at the path or the class, the
         # parameters of one (kind, role) match alike, and a model of many layers is matched once per pair
         by_path = any(r.select.path is not None for r in self.rules)
         by_layer = any(r.select.layer is not None for r in self.rules)
         decided: dict[tuple[Any, ...], int | None] = {}
         for p in params:
-            what = (p.kind, p.role, p.layer if by_layer else None, (p.path, p.aliases) if by_path else None)
+            what: tuple[Any, ...] = (p.kind, p.role, p.layer if by_layer else None,
+                                     (p.path, p.aliases) if by_path else None)
             i = decided[what] if what in decided else decided.setdefault(what, self.match(p))
             declared = None if i is None else self.rules[i].stacked
             if declared is not None:  # declared by the rule: its leading axes
                 p = p._replace(stacked=tuple(range(min(declared, len(p.shape)))))
             matched.append((p, i))
         keyed = assign_keys([p for p, _ in matched])
+        entries: list[Entry]
+        unmatched: list[Param]
+        used: set[int]
+        skipped: list[Param]
         entries, unmatched, used, skipped = [], [], set(), []
-        lowered: dict[tuple, D.Draw] = {}  # a model repeats its layers: lower each (rule, tensor) once
+        lowered: dict[tuple[Any, ...], D.Draw] = {}  # a model repeats its layers: lower each (rule, tensor) once
         depth_read = {i: r.spec is not None and r.spec.uses_depth for i, r in enumerate(self.rules)}
         for p, (_, i) in zip(keyed, matched):
             if skip and (p.path in skip or any(a in skip for a in p.aliases)):
@@ -432,21 +521,21 @@ class Plan:
     @classmethod
     def from_dict(cls, data: Any) -> "Plan":
         from .serialize import from_dict
-        if not isinstance(data, dict) or set(data) - {"name", "rules"} or not isinstance(data.get("rules"), list) \
+        if not _is_dict(data) or set(data) - {"name", "rules"} or not isinstance(data.get("rules"), list) \
                 or not isinstance(data.get("name", ""), str):
             raise ValueError(f"cannot load plan: expected {{'name': str, 'rules': [...]}}, got {data!r:.200}")
         fields = ("spec", "kind", "role", "path", "layer", "fans", "layout", "stacked", "quiet", "depth", "num_layers",
                   "first_layer")
-        rules = []
+        rules: list[Rule] = []
         for i, r in enumerate(data["rules"]):
             where = f"plan.rules[{i}]"
-            if not isinstance(r, dict) or set(r) - set(fields):
-                extra = sorted(set(r) - set(fields)) if isinstance(r, dict) else []
+            if not _is_dict(r) or set(r) - set(fields):
+                extra = sorted(set(r) - set(fields)) if _is_dict(r) else []
                 raise ValueError(f"cannot load plan: {where}{'.' + extra[0] if extra else ''}: expected a dict with "
                                  f"{', '.join(fields)}")
             spec = None if r.get("spec") is None else from_dict(r["spec"], _path=f"{where}.spec")
             for key in ("kind", "role"):
-                if not isinstance(r.get(key) or [], list) or not all(isinstance(x, str) for x in r.get(key) or []):
+                if not isinstance(r.get(key) or [], list) or not all(isinstance(x, str) for x in r.get(key) or ()):
                     raise ValueError(f"cannot load plan: {where}.{key}: expected a list of words, got {r[key]!r:.200}")
             for key in ("fans", "layout"):
                 if r.get(key) is not None and not isinstance(r[key], str):
@@ -492,7 +581,34 @@ def param_groups(model: Any, no_decay: Sequence[Select] = NO_DECAY, *, weight_de
     - Flax (linen params tree or NNX module): an optax mask, a pytree of bools shaped like the params
       (``nnx.state(model, nnx.Param)`` for NNX), True where decay applies (``optax.adamw(..., mask=mask)``);
     - Keras: the list of variables to exclude (``optimizer.exclude_from_weight_decay(var_list=...)``);
-    - MXNet: sets ``wd_mult = 0`` on the excluded Parameters and returns them.
+    - MXNet: sets ``wd_mult = 0`` on the excluded Parameters and returns them;
+    - Equinox: an optax mask shaped like ``eqx.filter(model, eqx.is_array)``, True where decay applies.
+
+    Args:
+        model: a model of any supported framework (as ``Plan.apply`` takes it: a torch nn.Module, a linen params
+            tree or an NNX module, a built Keras model, an MXNet Block, an Equinox module).
+        no_decay: the ``Select`` objects whose parameters get no weight decay (default ``NO_DECAY``: norm and
+            PReLU parameters, and every bias).
+        weight_decay: the weight decay of the other parameters, a finite real number (default 1e-2; torch only:
+            the other frameworks take it in their optimizer).
+
+    Returns:
+        What the framework's optimizer takes, as listed above (for torch, two parameter groups: with decay, then
+        without).
+
+    Raises:
+        TypeError: an item of ``no_decay`` that is not a ``Select``, a ``weight_decay`` that is not a real number,
+            or a model of no supported framework.
+        ValueError: a ``weight_decay`` that is not finite.
+
+    Example:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.LayerNorm(8))
+        >>> groups = ui.param_groups(model)  # the Linear's weight decays; its bias and the norm do not
+        >>> [len(g["params"]) for g in groups], [g["weight_decay"] for g in groups]
+        ([1, 3], [0.01, 0.0])
+        >>> optimizer = torch.optim.AdamW(groups, lr=1e-3)
     """
     selects = tuple(no_decay)
     for i, s in enumerate(selects):
