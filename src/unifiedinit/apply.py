@@ -152,7 +152,7 @@ def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
         TypeError: ``plan`` is not a Plan, or ``model`` belongs to no supported framework.
         ValueError: a rule cannot lower its spec for a parameter (naming both), as ``apply`` would.
 
-    Example:
+    Examples:
         ``print(report)`` shows the same as a table, ending with "(inspect: nothing was written)".
 
         >>> import torch

@@ -37,7 +37,7 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         TypeError: ``plan`` is not a Plan, or ``checkpoint`` is not a mapping of names to torch tensors.
         NotImplementedError: a model of another framework than torch.
 
-    Example:
+    Examples:
         A model with a new head: the body comes from the checkpoint, the head from the plan.
 
         >>> import torch

@@ -31,15 +31,18 @@ class Problem(Exception):
     one line, not a traceback.
 
     Args:
-        *args: the message, as for any exception: what is wrong and how to fix it.
+        message: one line: what is wrong and how to fix it.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> writable(tempfile.mkdtemp(), "--json")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
         unifiedinit.cli.Problem: --json ...: cannot write there; choose a writable file path
     """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
 
 def version() -> str:
@@ -48,7 +51,7 @@ def version() -> str:
     Returns:
         The version string, from the package metadata (``"0+unknown"`` in a source tree never installed).
 
-    Example:
+    Examples:
         >>> import unifiedinit
         >>> version() == unifiedinit.__version__
         True
@@ -66,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     Returns:
         The parser.
 
-    Example:
+    Examples:
         >>> args = build_parser().parse_args(["compare", "--seed", "1"])
         >>> args.command, args.seed, args.execute.__module__
         ('compare', 1, 'unifiedinit.verify.compare')
@@ -98,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code: 0 success (or ``--help``/``--version``), 1 a failed check or a reported problem, 2 a usage
         error (argparse's message, or no COMMAND).
 
-    Example:
+    Examples:
         >>> main(["--version"])  # doctest: +ELLIPSIS
         unifiedinit ...
         0
@@ -136,7 +139,7 @@ def writable(path: str, option: str) -> str:
     Raises:
         Problem: the folder cannot be made, ``path`` is a folder, or it (or its folder) is not writable.
 
-    Example:
+    Examples:
         >>> import os, tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "out", "report.json")
         >>> writable(path, "--json") == path, os.path.isdir(os.path.dirname(path))

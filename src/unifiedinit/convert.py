@@ -73,7 +73,7 @@ def from_keras(initializer: Any) -> S.Spec:
         ValueError: ``input_axes``/``output_axes`` given, a subclass with its own ``__call__`` (its law is its own),
             an initializer with no spec (``STFT``), or anything that is not a Keras initializer.
 
-    Example:
+    Examples:
         >>> import keras
         >>> import unifiedinit as ui
         >>> ui.from_keras(keras.initializers.HeNormal(seed=3))
@@ -155,7 +155,7 @@ def from_jax(initializer: Any, **kwargs: Any) -> S.Spec:
         ValueError: a name that is no factory, non-default axes, a complex dtype, values the spec refuses, or an
             initializer that no ``jax.nn.initializers`` factory made.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import unifiedinit as ui
         >>> ui.from_jax(jax.nn.initializers.variance_scaling(2.0, "fan_in", "truncated_normal"))
@@ -320,7 +320,7 @@ def from_torch_fn(fn: Any, **kwargs: Any) -> S.Spec:
         ValueError: ``fn`` is not one of those initializers, a partial with positional arguments, a
             ``generator``, or values the spec refuses (named as torch names them).
 
-    Example:
+    Examples:
         >>> import math
         >>> import torch
         >>> import unifiedinit as ui
@@ -428,7 +428,7 @@ def from_mxnet(initializer: Any) -> S.Spec:
         ValueError: a string that is not a ``dumps()`` string, an object that is not an ``mx.init.Initializer``, an
             initializer with no single law (``Orthogonal``, ``LSTMBias``, ``Mixed``...), or values the spec refuses.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.mxnet import mx  # MXNet 1.9, importable under NumPy 2 too
         >>> ui.from_mxnet(mx.init.Xavier(factor_type="in", magnitude=2))

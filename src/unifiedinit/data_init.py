@@ -69,7 +69,7 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
             without an Input.
         NotImplementedError: a framework other than torch, Flax NNX and Keras.
 
-    Example:
+    Examples:
         >>> import torch
         >>> import unifiedinit as ui
         >>> _ = torch.manual_seed(0)

@@ -99,7 +99,7 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None) -> FitReport:
     Raises:
         TypeError: ``model`` belongs to no supported framework.
 
-    Example:
+    Examples:
         ``plan = ui.fit(torch_model).to_plan()`` and then ``plan.apply(flax_port, seed=0)`` copies the
         initialization into a port; a torch layer at its defaults is found to be torch's own:
 

@@ -32,7 +32,7 @@ def calculate_gain(nonlinearity: str, param: Any = None) -> float:
         ValueError: an unknown ``nonlinearity``, or a ``param`` of leaky_relu that is not finite.
         TypeError: a ``param`` of leaky_relu that is not a real number.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.calculate_gain("relu"), ui.calculate_gain("tanh")
         (1.4142135623730951, 1.6666666666666667)

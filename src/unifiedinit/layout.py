@@ -52,7 +52,7 @@ class Layout(Record):
         TypeError: an axis that is not an integer, or axes that are not a sequence.
         ValueError: when fans are computed, a tensor under ``min_ndim`` dimensions, or axes that overlap on it.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> conv1d = ui.Layout("gpt2_conv1d", out_axes=(-1,), in_axes=(-2,))  # a dense weight stored (in, out)
         >>> conv1d.fans((768, 2304))
@@ -214,7 +214,7 @@ def register_layout(layout: Layout) -> Layout:
         ValueError: a different layout is registered under the same name, or ``canonical`` names no registered
             layout.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> torch_layout = ui.get_layout("torch")
         >>> ui.register_layout(torch_layout) is torch_layout  # the same definition again: accepted
@@ -247,7 +247,7 @@ def get_layout(layout: LayoutLike) -> Layout:
         ValueError: an unknown name, or a value that is neither a name nor a Layout; the message lists the
             registered names.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> keras = ui.get_layout("keras")
         >>> keras.name, keras.out_axes, keras.in_axes
@@ -302,7 +302,7 @@ def fans(shape: Sequence[int], layout: LayoutLike = "torch") -> tuple[int, int]:
         ValueError: an unknown layout, a negative dimension, or fewer dimensions than the layout needs (a vector
             has no fans of its own: pass its layer's).
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.fans((64, 3, 3, 3), "torch"), ui.fans((3, 3, 3, 64), "keras")  # Conv2d(3, 64, 3), both ways
         ((27, 576), (27, 576))
@@ -330,7 +330,7 @@ class TensorInfo(Record):
             that are not two integers >= 1, a negative ``padding_idx``, or ``depth`` that is not (index, count)
             with 0 <= index < count.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> weight = ui.TensorInfo.make((64, 3, 3, 3))  # a torch Conv2d(3, 64, 3) weight
         >>> weight.fans, weight.size

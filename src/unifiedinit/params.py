@@ -87,7 +87,7 @@ class Param(Record):
         TypeError: a missing required field (``path``, ``kind``, ``role``, ``shape``), an unknown field, or more
             positional values than fields. The values themselves are not checked: a backend makes them.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> w = ui.Param(path="fc/weight", kind="dense", role="weight", shape=(8, 4))
         >>> w.info().fans  # the torch layout is (out, in)
@@ -216,7 +216,7 @@ class Select:
             is neither a string nor None.
         ValueError: a word that is not in ``KINDS`` / ``ROLES`` (nor one of the frameworks' words for one).
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> select = ui.Select(kind="linear", role=("kernel", "bias"))
         >>> select
@@ -300,7 +300,7 @@ def register_layer(cls: Any, kind: str, *, roles: Mapping[str, str] | None = Non
         TypeError: ``cls`` is neither a class nor a dotted name, or ``stacked`` is not an integer.
         ValueError: a kind, role or layout name that is not known, or ``stacked < 0``.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> class MyScale:  # a framework's layer class that holds one per-feature vector "g"
         ...     pass

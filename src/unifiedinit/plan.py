@@ -69,7 +69,7 @@ class Rule:
         ValueError: ``fans`` is not "tensor" or "layer", ``layout`` is not a registered layout, ``stacked`` or
             ``first_layer`` is < 0, or ``num_layers`` < 1.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> rule = ui.Rule(ui.Zeros(), ui.Select(role="bias"))
         >>> print(rule)
@@ -225,7 +225,7 @@ class Report:
     Raises:
         TypeError: a missing or unknown argument; the values are not checked (a plan makes its reports).
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> params = [ui.Param("fc/weight", "dense", "weight", (3, 4)),
         ...           ui.Param("fc/bias", "dense", "bias", (3,), layer_fans=(4, 3))]
@@ -338,7 +338,7 @@ class Plan:
     Raises:
         TypeError: an item of ``rules`` that is not a ``Rule``, or a ``name`` that is not a string.
 
-    Example:
+    Examples:
         >>> from unifiedinit import Normal, Zeros
         >>> plan = (Plan(name="dcgan")
         ...         .rule(Normal(0, 0.02), kind=("conv", "conv_transpose"), role="weight")
@@ -397,14 +397,19 @@ class Plan:
         the parameter) before anything could be written. Parameters come back with their canonical keys. A
         parameter whose path (or an alias) is in ``skip`` is left to a checkpoint: kept, and listed as such."""
         matched: list[tuple[Param, int | None]] = []
-        # a selector reads kind, role, layer class and path: when no rule looks at the path or the class, the
-        # parameters of one (kind, role) match alike, and a model of many layers is matched once per pair
-        by_path = any(r.select.path is not None for r in self.rules)
-        by_layer = any(r.select.layer is not None for r in self.rules)
+        # a selector reads kind, role, layer class and path. For one (kind, role), only the rules that can match
+        # it say whether the path or the class matters; where neither does, every parameter of the pair matches
+        # alike, and a model of many layers is matched once per pair
+        reads: dict[tuple[str, str], tuple[bool, bool]] = {}
         decided: dict[tuple[Any, ...], int | None] = {}
         for p in params:
-            what: tuple[Any, ...] = (p.kind, p.role, p.layer if by_layer else None,
-                                     (p.path, p.aliases) if by_path else None)
+            pair = (p.kind, p.role)
+            found = reads.get(pair)
+            if found is None:
+                can = [r.select for r in self.rules if (not r.select.kind or p.kind in r.select.kind)
+                       and (not r.select.role or p.role in r.select.role)]
+                found = reads[pair] = (any(c.path is not None for c in can), any(c.layer is not None for c in can))
+            what: tuple[Any, ...] = (pair, p.layer if found[1] else None, (p.path, p.aliases) if found[0] else None)
             i = decided[what] if what in decided else decided.setdefault(what, self.match(p))
             declared = None if i is None else self.rules[i].stacked
             if declared is not None:  # declared by the rule: its leading axes
@@ -429,7 +434,7 @@ class Plan:
             rule = self.rules[i]
             draw = None
             if rule.spec is not None and p.known:
-                what = (i, p.role, p.slice_shape, p.layout, p.layer_fans, p.dtype, p.padding_idx,
+                what = (i, p.role, p.slice_shape if p.stacked else p.shape, p.layout, p.layer_fans, p.dtype, p.padding_idx,
                         (p.sequences, p.layers if rule.per_layer(p) else ()) if depth_read[i] else ())
                 draw = lowered.get(what)
                 if draw is None:
@@ -601,7 +606,7 @@ def param_groups(model: Any, no_decay: Sequence[Select] = NO_DECAY, *, weight_de
             or a model of no supported framework.
         ValueError: a ``weight_decay`` that is not finite.
 
-    Example:
+    Examples:
         >>> import torch
         >>> import unifiedinit as ui
         >>> model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.LayerNorm(8))

@@ -33,7 +33,7 @@ class Portable:
         TypeError: ``seed`` is not an integer, or ``key`` is not a string.
         ValueError: ``seed`` < 0.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> import unifiedinit as ui
         >>> portable = ui.Portable(seed=0, key="0/weight/0")

@@ -51,7 +51,7 @@ def from_dict(data: Any, *, _path: str = "spec", _depth: int = 0) -> Spec:
             that is not plain JSON or that the spec refuses, nesting deeper than 32 levels; the message gives the
             path of the offending field (``spec.components[1].std``).
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.from_dict({"type": "Normal", "mean": 0.0, "std": 0.02})
         Normal(mean=0.0, std=0.02)
@@ -108,7 +108,7 @@ def to_dict(spec: Spec) -> dict[str, Any]:
     Raises:
         TypeError: ``spec`` is not a spec.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.to_dict(ui.Normal(0, 0.02))
         {'type': 'Normal', 'mean': 0.0, 'std': 0.02}
@@ -220,7 +220,7 @@ def from_json(text: str | bytes) -> Spec:
         ValueError: text that is not such JSON (the message gives the line and column), or a dict that
             ``from_dict`` refuses.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.from_json('{"type": "XavierUniform", "gain": 2.0}')
         XavierUniform(gain=2.0)
@@ -254,7 +254,7 @@ def from_expression(text: str) -> Spec:
             call of a function, ``*args``), that describes a value rather than a spec, or whose spec refuses its
             arguments; the message names the column.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.from_expression("Mixture([Uniform(5, 10), Zeros()], [0.5, 0.5])")
         Mixture(components=(Uniform(low=5.0, high=10.0), Zeros()), weights=(0.5, 0.5))

@@ -50,7 +50,7 @@ def register(cls: type[S]) -> type[S]:
     Raises:
         ValueError: another class is already registered under the same name.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.register(ui.Normal) is ui.Normal  # already registered: the same class again is accepted
         True
@@ -83,7 +83,7 @@ class Spec(Record):
 
     ``Spec`` itself has no fields and is not constructed: every catalog class below is a spec.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> spec = ui.Normal(std=0.02)
         >>> isinstance(spec, ui.Spec), spec == ui.Normal(0.0, 0.02), hash(spec) == hash(ui.Normal(0.0, 0.02))
@@ -201,7 +201,7 @@ def lower(spec: Spec, shape: Sequence[int], layout: LayoutLike = "torch",
         ValueError: an unknown layout, ``layer_fans`` that are not two integers >= 1, or a spec that does not apply
             to the shape (a fan-based spec on a vector without ``layer_fans``, an orthogonal matrix of a vector...).
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.lower(ui.KaimingUniform(a=5 ** 0.5), (128, 64))  # torch's default nn.Linear(64, 128) weight
         Uniform(low=-0.125, high=0.125)
@@ -233,7 +233,7 @@ class Constant(Spec):
         ValueError: a value that is not finite, or an array with ragged rows; when lowered, an array that does not
             broadcast to the tensor's shape.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.Constant(0.5)
         Constant(value=0.5)
@@ -278,7 +278,7 @@ class Zeros(Spec):
 
     ``Zeros`` has no fields: the usual spec of a bias and of a norm layer's shift.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.Zeros().lower(ui.TensorInfo.make((2, 3)))
         Constant(value=0.0)
@@ -296,7 +296,7 @@ class Ones(Spec):
 
     ``Ones`` has no fields; determined, so integer tensors take it.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.Ones().lower(ui.TensorInfo.make((4,)))
         Constant(value=1.0)
@@ -322,7 +322,7 @@ class Uniform(Spec):
         TypeError: a bound that is not a real number (a bool, a string).
         ValueError: a bound that is not finite, or ``low >= high`` (use ``Constant`` for a single value).
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.Uniform(-0.1, 0.1)
         Uniform(low=-0.1, high=0.1)
@@ -357,7 +357,7 @@ class Normal(Spec):
         TypeError: a parameter that is not a real number (a bool, a string).
         ValueError: a parameter that is not finite, or ``std <= 0``.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.Normal(std=0.02)
         Normal(mean=0.0, std=0.02)
@@ -396,7 +396,7 @@ class TruncatedNormal(Spec):
         ValueError: a parameter that is not finite, ``std <= 0``, ``low >= high``, or a window [low, high] more than
             37 std from the mean on one side (it holds no double-precision probability).
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> spec = ui.TruncatedNormal(std=0.02, low=-0.04, high=0.04)
         >>> spec
@@ -466,7 +466,7 @@ class VarianceScaling(Spec):
         ValueError: ``scale`` not finite or <= 0, an unknown ``mode`` or ``distribution``; when lowered, a tensor
             under 2-D without layer fans, or a zero fan.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> he = ui.VarianceScaling(2.0, "fan_in", "normal")
         >>> he
@@ -503,7 +503,7 @@ class XavierUniform(Spec):
         TypeError: ``gain`` is not a real number.
         ValueError: ``gain`` not finite or <= 0; when lowered, a tensor under 2-D without layer fans.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.GlorotUniform is ui.XavierUniform
         True
@@ -536,7 +536,7 @@ class XavierNormal(Spec):
         TypeError: ``gain`` is not a real number.
         ValueError: ``gain`` not finite or <= 0; when lowered, a tensor under 2-D without layer fans.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.lower(ui.XavierNormal(), (128, 64))  # std = sqrt(2 / (64 + 128))
         Normal(mean=0.0, std=0.10206207261596575)
@@ -592,7 +592,7 @@ class KaimingUniform(_Kaiming):
         ValueError: ``a`` not finite, an unknown ``mode`` or ``nonlinearity``; when lowered, a tensor under 2-D
             without layer fans.
 
-    Example:
+    Examples:
         >>> import math
         >>> import unifiedinit as ui
         >>> ui.lower(ui.KaimingUniform(a=math.sqrt(5)), (128, 64))  # torch's nn.Linear(64, 128).weight
@@ -619,7 +619,7 @@ class KaimingNormal(_Kaiming):
         ValueError: ``a`` not finite, an unknown ``mode`` or ``nonlinearity``; when lowered, a tensor under 2-D
             without layer fans.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> spec = ui.KaimingNormal(mode="fan_out", nonlinearity="relu")
         >>> ui.lower(spec, (128, 64, 3, 3))  # a torch Conv2d weight: fan_out = 128 * 3 * 3, std = sqrt(2 / 1152)
@@ -637,7 +637,7 @@ class LecunUniform(Spec):
     Raises:
         ValueError: when lowered, a tensor under 2-D without layer fans.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.lower(ui.LecunUniform(), (128, 48))  # fan_in = 48
         Uniform(low=-0.25, high=0.25)
@@ -658,7 +658,7 @@ class LecunNormal(Spec):
     Raises:
         ValueError: when lowered, a tensor under 2-D without layer fans.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> x = ui.sample(ui.LecunNormal(), (512, 256), seed=0)  # fan_in = 256: std 1 / 16
         >>> round(float(x.std()), 3)
@@ -704,7 +704,7 @@ class Orthogonal(Spec):
         TypeError: ``gain`` is not a real number.
         ValueError: ``gain`` not finite or <= 0; when lowered, a tensor under 2-D or with a zero dimension.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> import unifiedinit as ui
         >>> w = ui.sample(ui.Orthogonal(), (4, 8), seed=0)  # torch layout: 4 outputs, orthonormal rows
@@ -742,7 +742,7 @@ class DeltaOrthogonal(Spec):
         ValueError: ``gain`` not finite or <= 0; when lowered, a tensor that is not 3-, 4- or 5-D, more input than
             output channels, or a zero dimension.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> import unifiedinit as ui
         >>> k = ui.sample(ui.DeltaOrthogonal(), (8, 4, 3, 3), seed=0)  # a torch Conv2d(4, 8, 3) weight
@@ -786,7 +786,7 @@ class Hadamard(Spec):
         TypeError: ``gain`` is not a real number.
         ValueError: ``gain`` not finite; when lowered, a tensor that is not 2- to 5-D.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.sample(ui.Hadamard(), (2, 3)).tolist()  # m <= n: the partial identity
         [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
@@ -815,7 +815,7 @@ class Bilinear(Spec):
     Raises:
         ValueError: when lowered, a tensor that is not 4-D, or a layout without two spatial axes.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> k = ui.sample(ui.Bilinear(), (1, 1, 4, 4))  # a 2x upsampling kernel
         >>> k[0, 0, 0].tolist(), k[0, 0, 1].tolist()
@@ -852,7 +852,7 @@ class Eye(Spec):
         TypeError: ``gain`` is not a real number.
         ValueError: ``gain`` not finite; when lowered, a tensor that is not 2-D.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> ui.sample(ui.Eye(2.0), (2, 3)).tolist()
         [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]
@@ -883,7 +883,7 @@ class Dirac(Spec):
         ValueError: ``groups`` < 1; when lowered, a tensor that is not 3-, 4- or 5-D, or ``groups`` that does not
             divide its output channels.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> k = ui.sample(ui.Dirac(), (2, 2, 3))  # a torch Conv1d(2, 2, 3) weight
         >>> k[:, :, 1].tolist(), float(abs(k).sum())  # the identity at the centre tap, and nothing else
@@ -919,7 +919,7 @@ class Sparse(Spec):
         TypeError: a parameter that is not a real number.
         ValueError: ``sparsity`` outside [0, 1), ``std`` not finite or <= 0; when lowered, a tensor that is not 2-D.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> w = ui.sample(ui.Sparse(0.5, std=0.01), (4, 3), seed=0)
         >>> (w == 0).sum(axis=0).tolist()  # ceil(0.5 x 4) zeros in every column
@@ -990,7 +990,7 @@ class FromArray(Spec):
         ValueError: values that are not finite, ragged rows, an unknown ``layout``; when lowered, values whose
             shape (moved to the tensor's layout) is not the tensor's.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> spec = ui.FromArray([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], layout="torch")  # a Linear(3, 2) weight
         >>> ui.sample(spec, (3, 2), layout="keras").tolist()  # the Keras Dense(2) kernel on 3 inputs
@@ -1054,7 +1054,7 @@ class Mixture(Spec):
         ValueError: a component that is not elementwise, ``weights`` of another length than ``components``, a weight
             that is not finite or <= 0, or weights that do not sum to 1.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> spec = ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Uniform(-10, -5)], [0.25, 0.5, 0.25])
         >>> x = ui.sample(spec, (10000,), seed=0)
@@ -1108,7 +1108,7 @@ class Affine(Spec):
         TypeError: ``base`` is not a spec, or ``scale`` or ``shift`` is not a real number.
         ValueError: ``base`` is not elementwise, ``scale`` is 0, or a number is not finite.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> spec = ui.Affine(ui.Uniform(), scale=2.0, shift=-1.0)  # U[-1, 1)
         >>> x = ui.sample(spec, (1000,), seed=0)
@@ -1160,7 +1160,7 @@ class Rows(Spec):
         ValueError: ``fill`` is not elementwise, or ``along`` is neither "in" nor "out"; when lowered, an ``index``
             outside the axis, or a layout without a single such axis.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> spec = ui.Rows(ui.Ones(), index=0)  # row 0 zero (the default fill), the rest from Ones
         >>> ui.sample(spec, (3, 2), layout="torch_embedding").tolist()  # (vocabulary, dim): row 0 is a token
@@ -1221,7 +1221,7 @@ class Blocks(Spec):
         ValueError: ``along`` is neither "in" nor "out"; when lowered, a number of parts that does not divide the
             axis.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> lstm_bias = ui.Blocks([ui.Zeros(), ui.Ones(), ui.Zeros(), ui.Zeros()])
         >>> ui.sample(lstm_bias, (8,)).tolist()  # hidden size 2: the forget gate's block is ones
@@ -1345,7 +1345,7 @@ class Scaled(Spec):
             finite or has a reserved name; when lowered, an expression of ``l``/``L`` for a parameter in no sequence
             of layers, or a factor that is not a finite number > 0.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> spec = ui.Scaled(ui.Normal(0, 0.02), "1 / sqrt(2 * L)")
         >>> info = ui.TensorInfo.make((768, 768), depth=(3, 12))  # layer 3 of 12
@@ -1423,7 +1423,7 @@ def examples() -> list[Spec]:
     Returns:
         A new list of specs, at least one of each catalog class.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> specs = ui.examples()
         >>> specs[0], all(isinstance(spec, ui.Spec) for spec in specs)

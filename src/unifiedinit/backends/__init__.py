@@ -96,7 +96,7 @@ def available(name: str) -> bool:
     Raises:
         ValueError: an unknown ``name``.
 
-    Example:
+    Examples:
         >>> from unifiedinit.backends import available
         >>> available("torch")  # where torch is installed
         True
@@ -122,7 +122,7 @@ def get_backend(name: str) -> ModuleType:
         ImportError: the framework is not installed (the message has the line that installs it), or its own
             import fails.
 
-    Example:
+    Examples:
         >>> from unifiedinit.backends import get_backend
         >>> get_backend("torch").NAME
         'torch'
@@ -150,7 +150,7 @@ def backend_for(obj: Any) -> ModuleType:
     Raises:
         TypeError: no imported framework owns ``obj``.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends import backend_for
         >>> backend_for(torch.nn.Linear(2, 3)).NAME

@@ -58,7 +58,7 @@ def samplers(progress: TextIO | None = None, only: Sequence[str] | None = None) 
     Returns:
         {name: Sampler}: the reference first, then the installed frameworks in registry order.
 
-    Example:
+    Examples:
         >>> sorted(samplers(only=["reference"]))
         ['reference']
     """
@@ -101,7 +101,7 @@ def native(backend: ModuleType, spec: Spec, shape: tuple[int, ...], seed: int, l
     Raises:
         TypeError, ValueError: the spec does not apply to the shape (as the backend's ``sample`` says).
 
-    Example:
+    Examples:
         >>> from unifiedinit import Normal
         >>> from unifiedinit.backends import get_backend
         >>> x = native(get_backend("flax"), Normal(0, 0.02), (64, 32, 3, 3), seed=0)  # Flax keeps (3, 3, 32, 64)
@@ -129,7 +129,7 @@ def applicable(spec: Spec, shape: tuple[int, ...], layout: str = "torch") -> tup
     Returns:
         The shape to sample, or None when the spec does not apply.
 
-    Example:
+    Examples:
         >>> from unifiedinit import Eye, Normal
         >>> applicable(Normal(), (256, 512)), applicable(Eye(), (64, 32, 3, 3))
         ((256, 512), None)
@@ -158,7 +158,7 @@ class Row:
             for determined specs).
         alpha: the significance level both tests are held to, in (0, 1).
 
-    Example:
+    Examples:
         >>> from unifiedinit import Normal, sample
         >>> from unifiedinit.verify import stats
         >>> x = sample(Normal(0, 0.02), (256, 512), seed=0)
@@ -218,7 +218,7 @@ class Result:
         seconds: how long the run took.
         seed: the seed every sampler was given.
 
-    Example:
+    Examples:
         >>> import io
         >>> from unifiedinit import Normal
         >>> result = run([Normal(0, 0.02)], ["dense"], frameworks=["reference"], out=io.StringIO(),
@@ -272,7 +272,7 @@ def run(specs: Sequence[Spec] | None = None, layers: Layers | Sequence[str] = DE
         KeyError: a layer name that is not in ``LAYERS``.
         ImportError: SciPy is not installed (the exact laws need it).
 
-    Example:
+    Examples:
         >>> import io
         >>> from unifiedinit import Normal
         >>> result = run([Normal(0, 0.02)], ["dense"], frameworks=["reference"], out=io.StringIO(),
@@ -338,7 +338,7 @@ def color(name: str) -> str:
     Returns:
         A matplotlib colour name from ``PALETTE``, or ``"black"``.
 
-    Example:
+    Examples:
         >>> color("reference"), color("torch")
         ('black', 'tab:red')
     """
@@ -365,7 +365,7 @@ def picture(result: Result, path: str, log: bool = False) -> str:
     Raises:
         ImportError: matplotlib is not installed (``pip install 'unifiedinit[report]'``).
 
-    Example:
+    Examples:
         >>> import io, os, tempfile
         >>> from unifiedinit import Normal
         >>> result = run([Normal(0, 0.02)], ["dense"], frameworks=["reference"], out=io.StringIO(),
@@ -420,7 +420,7 @@ def panel(ax: Axes, spec: Spec, layer: str, shape: tuple[int, ...], layout: str,
     Raises:
         ImportError: SciPy is not installed (random specs: the exact law needs it).
 
-    Example:
+    Examples:
         >>> import io
         >>> import matplotlib
         >>> matplotlib.use("Agg")
@@ -521,7 +521,7 @@ def html(result: Result, path: str, log: bool = False, pictures: bool = True) ->
     Raises:
         ImportError: ``pictures`` without matplotlib installed.
 
-    Example:
+    Examples:
         >>> import io, os, tempfile
         >>> from unifiedinit import Normal
         >>> result = run([Normal(0, 0.02)], ["dense"], frameworks=["reference"], out=io.StringIO(),
@@ -608,7 +608,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     Args:
         parser: the command's argument parser (``unifiedinit.cli`` gives its subparser).
 
-    Example:
+    Examples:
         >>> import argparse
         >>> parser = argparse.ArgumentParser()
         >>> configure(parser)
@@ -651,7 +651,7 @@ def spec_arg(text: str) -> Spec:
     Raises:
         ValueError: a file that cannot be read, or text that is not a spec (the message says why).
 
-    Example:
+    Examples:
         >>> spec_arg("Normal(std=0.02)"), spec_arg("Eye")
         (Normal(mean=0.0, std=0.02), Eye(gain=1.0))
         >>> spec_arg("missing.json")
@@ -685,7 +685,7 @@ def execute(args: argparse.Namespace) -> int:
         unifiedinit.cli.Problem: an unknown or missing framework, a bad ``--spec`` or ``--shape``, a spec that fits
             no layer asked for, SciPy missing, or an output path that cannot be written.
 
-    Example:
+    Examples:
         >>> import argparse, contextlib, io
         >>> parser = argparse.ArgumentParser()
         >>> configure(parser)
@@ -759,7 +759,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit code: 0 every sample passes, 1 one fails or a problem was reported, 2 a usage error.
 
-    Example:
+    Examples:
         >>> import contextlib, io
         >>> with contextlib.redirect_stdout(io.StringIO()):  # the tables
         ...     code = main(["--spec", "Zeros", "--frameworks", "reference", "--picture", ""])

@@ -39,7 +39,7 @@ class Fit:
         preset: whether the framework's own preset reproduces the default: "yes", "no" or "kept" (the preset
             keeps the parameter: the default is not per-parameter).
 
-    Example:
+    Examples:
         >>> fit = Fit("torch", "fc1", "dense", "weight", (128, 64), "XavierUniform(gain=1.0)", "U[-0.125, 0.125)",
         ...           0.73, "yes")
         >>> fit.preset, fit.p > 1e-4
@@ -85,7 +85,7 @@ def measure(frameworks: Sequence[str] | None = None, progress: TextIO | None = N
         ValueError: an unknown framework name.
         ImportError: SciPy is not installed (the exact laws need it).
 
-    Example:
+    Examples:
         >>> import io
         >>> import torch
         >>> _ = torch.manual_seed(0)
@@ -136,7 +136,7 @@ def table(fits: Sequence[Fit], width: int = 100) -> str:
     Returns:
         The table, lines joined by newlines.
 
-    Example:
+    Examples:
         >>> fit = Fit("torch", "fc1", "dense", "weight", (128, 64), "XavierUniform(gain=1.0)", "U[-0.125, 0.125)",
         ...           0.73, "yes")
         >>> print(table([fit]))
@@ -159,7 +159,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     Args:
         parser: the command's argument parser (``unifiedinit.cli`` gives its subparser).
 
-    Example:
+    Examples:
         >>> import argparse
         >>> parser = argparse.ArgumentParser()
         >>> configure(parser)
@@ -184,7 +184,7 @@ def execute(args: argparse.Namespace) -> int:
         unifiedinit.cli.Problem: an unknown framework, none of those asked for installed, or a ``--json`` path that
             cannot be written.
 
-    Example:
+    Examples:
         >>> import argparse, contextlib, io
         >>> import torch
         >>> _ = torch.manual_seed(0)
@@ -229,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit code: 0 every default reproduced, 1 one is not or a problem was reported, 2 a usage error.
 
-    Example:
+    Examples:
         >>> main(["--frameworks", "nothing"])  # the problem goes to stderr
         1
     """

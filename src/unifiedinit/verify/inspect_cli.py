@@ -29,7 +29,7 @@ def load_factory(target: str) -> Any:
         ImportError: the module cannot be imported.
         AttributeError: the module has no such attribute.
 
-    Example:
+    Examples:
         >>> load_factory("collections:OrderedDict")
         <class 'collections.OrderedDict'>
         >>> load_factory("collections")
@@ -64,7 +64,7 @@ def load_plan(name: str | None) -> Any:
     Raises:
         ValueError: neither a known name nor an existing file, or a file that is not a valid plan.
 
-    Example:
+    Examples:
         >>> load_plan("torch").name, load_plan(None)
         ('torch', None)
     """
@@ -91,7 +91,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     Args:
         parser: the command's argument parser (``unifiedinit.cli`` gives its subparser).
 
-    Example:
+    Examples:
         >>> import argparse
         >>> parser = argparse.ArgumentParser()
         >>> configure(parser)
@@ -119,7 +119,7 @@ def execute(args: argparse.Namespace) -> int:
         unifiedinit.cli.Problem: a factory or plan that cannot be loaded, or a ``--json`` path that cannot be
             written.
 
-    Example:
+    Examples:
         >>> import argparse, contextlib, io
         >>> parser = argparse.ArgumentParser()
         >>> configure(parser)
@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code: 0 success, 1 a problem was reported (or an UNMATCHED parameter with ``--strict``), 2 a usage
         error.
 
-    Example:
+    Examples:
         >>> main(["nocolon"])  # the problem goes to stderr
         1
     """

@@ -50,7 +50,7 @@ class Distribution:
         support: (lowest, highest) value; infinite for a normal.
         atoms: (value, probability) of every point mass; empty for a continuous law.
 
-    Example:
+    Examples:
         >>> from unifiedinit import TensorInfo, Uniform
         >>> law = distribution(Uniform(-1, 1).lower(TensorInfo.make((256, 512))))
         >>> law.name, law.mean, law.support, law.continuous
@@ -133,7 +133,7 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
             exactly with ``unifiedinit.reference.draw_array``).
         ImportError: SciPy is not installed.
 
-    Example:
+    Examples:
         >>> from unifiedinit import Orthogonal, TensorInfo
         >>> draw = Orthogonal().lower(TensorInfo.make((256, 512)))
         >>> law = distribution(draw, (256, 512))
@@ -261,7 +261,7 @@ def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
         ValueError: the sample is empty.
         ImportError: SciPy is not installed.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from unifiedinit import Normal, TensorInfo
         >>> law = distribution(Normal(0, 0.02).lower(TensorInfo.make((256, 512))))
@@ -305,7 +305,7 @@ def ks_2samp(a: Any, b: Any) -> tuple[float, float]:
     Raises:
         ImportError: SciPy is not installed.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> rng = np.random.default_rng(0)
         >>> ks_2samp(rng.normal(size=1000), rng.normal(size=1000))[1] > ALPHA
@@ -328,7 +328,7 @@ def sample_kurtosis(sample: Any) -> float:
     Returns:
         The kurtosis as a float; NaN for a constant or empty sample (NumPy warns).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> rng = np.random.default_rng(0)
         >>> round(sample_kurtosis(rng.uniform(size=100_000)), 1), round(sample_kurtosis(rng.normal(size=100_000)), 1)
@@ -364,7 +364,7 @@ class Verdict:
         exact: True when the values were compared exactly (a determined spec).
         reasons: why the sample fails, one sentence each; empty when it passes.
 
-    Example:
+    Examples:
         >>> from unifiedinit import Eye, sample
         >>> verdict = check(sample(Eye(), (4, 4)), Eye())
         >>> bool(verdict), verdict.exact, str(verdict)
@@ -425,7 +425,7 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
         TypeError, ValueError: the spec does not apply to the shape (an eye on a 4-D kernel, a bad layout).
         ImportError: SciPy is not installed (random specs only).
 
-    Example:
+    Examples:
         >>> from unifiedinit import XavierNormal, XavierUniform, sample
         >>> x = sample(XavierUniform(), (256, 512), seed=0)
         >>> verdict = check(x, XavierUniform())

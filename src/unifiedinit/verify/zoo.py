@@ -51,7 +51,7 @@ def values(framework: str, model: Any) -> dict[tuple[str, str], tuple[np.ndarray
         ValueError: an unknown framework name.
         ImportError: the framework is not installed.
 
-    Example:
+    Examples:
         >>> groups = values("torch", BUILD["torch"]())
         >>> x, params = groups[("fc1", "weight")]
         >>> x.shape, params[0].path, params[0].shape

@@ -54,7 +54,7 @@ class EquinoxInitializer:
         TypeError: ``spec`` or ``bias`` is not a unifiedinit spec, or ``portable`` is not a Portable, its dict
             or None.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import jax.numpy as jnp
         >>> import equinox as eqx
@@ -153,7 +153,7 @@ def initializer(spec: Spec, **options: Any) -> EquinoxInitializer:
         TypeError: ``spec`` or ``bias`` is not a spec, an option is not one of those, or ``portable`` is not a
             Portable.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import jax.numpy as jnp
         >>> import unifiedinit as ui
@@ -185,7 +185,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", 
             values in an integer dtype).
         ValueError: an unknown layout, or a shape or value range the spec cannot take.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.equinox import sample
         >>> x = sample(ui.Ones(), (2, 3))

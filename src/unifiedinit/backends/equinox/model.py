@@ -52,7 +52,7 @@ def owns(obj: Any) -> bool:
     Raises:
         Nothing: any object gets an answer.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import equinox as eqx
         >>> from unifiedinit.backends.equinox import owns
@@ -140,7 +140,7 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     Raises:
         TypeError: ``model`` is not an Equinox module.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import equinox as eqx
         >>> from unifiedinit.backends.equinox import walk
@@ -258,7 +258,7 @@ def target(model: Any, **options: Any) -> _Target:
         ValueError: neither ``seed`` nor ``key`` is given, or both are.
         TypeError: an unknown option, or ``model`` is not an Equinox module.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import equinox as eqx
         >>> from unifiedinit.backends.equinox import target
@@ -285,7 +285,7 @@ def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> 
     Raises:
         TypeError: ``model`` is not an Equinox module.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import equinox as eqx
         >>> import unifiedinit as ui

@@ -140,7 +140,7 @@ class FlaxInitializer:
         TypeError: ``spec`` is not a unifiedinit spec, or ``portable`` is not a Portable, its dict or None.
         ValueError: ``layout`` is not a registered layout name.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.flax import FlaxInitializer
@@ -235,7 +235,7 @@ def initializer(spec: Spec, **options: Any) -> FlaxInitializer:
         TypeError: ``spec`` is not a spec, an option is not one of those, or ``portable`` is not a Portable.
         ValueError: ``layout`` is not a registered layout name.
 
-    Example:
+    Examples:
         >>> import jax
         >>> from flax import nnx
         >>> import unifiedinit as ui
@@ -269,7 +269,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "flax", s
         ValueError: an unknown layout, or a shape the spec cannot take (as ``FlaxInitializer.lower``).
         AttributeError: ``dtype`` is not a name in ``jax.numpy``.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.flax import sample
         >>> x = sample(ui.Ones(), (2, 3))
@@ -307,7 +307,7 @@ def reinit(target: Any, key: jax.Array, *, kernel: Spec | None = None, bias: Spe
             empty one); ``kernel`` or ``bias`` is not a spec; ``key`` is not a ``jax.random`` key.
         ValueError: a spec cannot initialize one of the parameters (nothing is changed then).
 
-    Example:
+    Examples:
         >>> import jax
         >>> import jax.numpy as jnp
         >>> import flax.linen as nn

@@ -283,7 +283,7 @@ def zeros(key: jax.Array, shape: Sequence[int], dtype: Any = None, out_sharding:
         TypeError: ``shape`` is not a sequence of integers.
         ValueError: a negative size.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import jax.numpy as jnp
         >>> from unifiedinit.backends.flax import initializers
@@ -315,7 +315,7 @@ def ones(key: jax.Array, shape: Sequence[int], dtype: Any = None, out_sharding: 
         TypeError: ``shape`` is not a sequence of integers.
         ValueError: a negative size.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import jax.numpy as jnp
         >>> from unifiedinit.backends.flax import initializers
@@ -354,7 +354,7 @@ def constant(value: Any, dtype: Any = None) -> Initializer:
         ValueError: ``value`` holds NaN or inf (when built); when called, an array that does not broadcast to the
             shape, or a value the dtype cannot hold.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import jax.numpy as jnp
         >>> from unifiedinit.backends.flax import initializers
@@ -405,7 +405,7 @@ def uniform(scale: Any = 1e-2, dtype: Any = None) -> Initializer:
         TypeError: ``scale`` is not a number or numeric array (when built).
         ValueError: ``scale`` is NaN or inf (when built); when called, a dtype that is not a real float.
 
-    Example:
+    Examples:
         >>> import jax
         >>> from unifiedinit.backends.flax import initializers
         >>> init = initializers.uniform(0.5)
@@ -452,7 +452,7 @@ def normal(stddev: Any = 1e-2, dtype: Any = None) -> Initializer:
         ValueError: ``stddev`` is NaN or inf (when built); when called, an integer or bool dtype, or a std the
             dtype cannot hold.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import jax.numpy as jnp
         >>> from unifiedinit.backends.flax import initializers
@@ -510,7 +510,7 @@ def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, u
         ValueError: a NaN argument, an infinite ``stddev``, ``lower >= upper`` or a window with no probability
             (when built); when called, a dtype that is not a real float.
 
-    Example:
+    Examples:
         >>> import jax
         >>> from unifiedinit.backends.flax import initializers
         >>> init = initializers.truncated_normal(0.5)
@@ -592,7 +592,7 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: int | Se
         IndexError: when called, an axis out of range.
         ZeroDivisionError: when called, a zero-size tensor (``hooks.FanError``, a ``ValueError`` too).
 
-    Example:
+    Examples:
         >>> import jax
         >>> from unifiedinit.backends.flax import initializers
         >>> init = initializers.variance_scaling(2.0, "fan_in", "uniform")
@@ -681,7 +681,7 @@ _AXES_DOC = """
         IndexError: when called, an axis out of range.
         ZeroDivisionError: when called, a zero-size tensor (``hooks.FanError``, a ``ValueError`` too).
 
-    Example:
+    Examples:
         >>> import jax
         >>> from unifiedinit.backends.flax import initializers
         >>> init = initializers.{name}()
@@ -810,7 +810,7 @@ def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> In
         IndexError: when called, a ``column_axis`` out of range.
         NotImplementedError: when called with an ``out_sharding``.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import jax.numpy as jnp
         >>> from unifiedinit.backends.flax import initializers
@@ -875,7 +875,7 @@ def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None)
         IndexError: when called, a ``column_axis`` outside the last two axes, or a zero-size spatial axis.
         NotImplementedError: when called with an ``out_sharding``.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import jax.numpy as jnp
         >>> from unifiedinit.backends.flax import initializers

@@ -55,7 +55,7 @@ def owns(obj: Any) -> bool:
     Raises:
         Nothing: any object gets an answer.
 
-    Example:
+    Examples:
         >>> import jax.numpy as jnp
         >>> from flax import nnx
         >>> from unifiedinit.backends.flax import owns
@@ -427,7 +427,7 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
     Raises:
         TypeError: ``model`` is none of those, or a linen module comes without ``params``.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import jax.numpy as jnp
         >>> import flax.linen as nn
@@ -549,7 +549,7 @@ def target(model: Any, **options: Any) -> _Target:
         ValueError: neither ``seed`` nor ``key`` is given, or both are.
         TypeError: ``mesh`` is not a ``jax.sharding.Mesh``, an unknown option, or a ``model`` ``walk`` refuses.
 
-    Example:
+    Examples:
         >>> from flax import nnx
         >>> from unifiedinit.backends.flax import target
         >>> [p.path for p, _ in target(nnx.Linear(4, 3, rngs=nnx.Rngs(0)), seed=0).found]
@@ -591,7 +591,7 @@ def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> 
     Raises:
         TypeError: ``model`` is neither a tree nor an NNX module.
 
-    Example:
+    Examples:
         >>> import jax
         >>> import jax.numpy as jnp
         >>> import flax.linen as nn

@@ -32,7 +32,7 @@ class JaxOps(NumpyLikeOps):
         TypeError: from the first random op, when ``key`` is not a ``jax.random`` key (JAX's error; the
             constructor does not check it).
 
-    Example:
+    Examples:
         >>> import jax
         >>> import jax.numpy as jnp
         >>> from unifiedinit import draws, samplers

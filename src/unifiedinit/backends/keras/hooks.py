@@ -91,7 +91,7 @@ class SpecInitializer(keras.initializers.Initializer):
             field a Layout does not have. When called: a shape the spec cannot fill (a fan-based spec on a
             tensor with fewer axes than the layout needs), or values the dtype cannot hold.
 
-    Example:
+    Examples:
         >>> import keras
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.keras import SpecInitializer
@@ -193,7 +193,7 @@ def initializer(spec: Spec, seed: Any = None, layout: LayoutLike = "keras", port
             Portable or None.
         ValueError: an unknown layout name.
 
-    Example:
+    Examples:
         >>> import keras
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.keras import initializer
@@ -227,7 +227,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "keras", 
         TypeError: ``spec`` is not a spec, or random values for an integer or bool dtype.
         ValueError: an unknown layout, a shape the spec cannot fill, or values ``dtype`` cannot hold.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.keras import sample
         >>> sample(ui.Eye(2.0), (2, 3)).tolist()

@@ -39,7 +39,7 @@ def owns(obj: Any) -> bool:
     Raises:
         Nothing: any object gets an answer.
 
-    Example:
+    Examples:
         >>> import keras
         >>> from unifiedinit.backends.keras import owns
         >>> owns(keras.layers.Dense(2)), owns(keras.Sequential()), owns(object())
@@ -171,7 +171,7 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
         TypeError: ``model`` is not a Keras layer or model.
         ValueError: ``model`` is not built yet (its variables do not exist).
 
-    Example:
+    Examples:
         >>> import keras
         >>> from unifiedinit.backends.keras import walk
         >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="fc"),
@@ -265,7 +265,7 @@ def target(model: Any, **options: Any) -> _Target:
         TypeError: ``model`` is not a Keras layer or model, or an option other than ``seed``.
         ValueError: ``model`` is not built yet.
 
-    Example:
+    Examples:
         >>> import keras
         >>> import numpy as np
         >>> import unifiedinit as ui
@@ -306,7 +306,7 @@ def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> 
         TypeError: ``model`` is not a Keras layer or model.
         ValueError: ``model`` is not built yet.
 
-    Example:
+    Examples:
         >>> import keras
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.keras import param_groups

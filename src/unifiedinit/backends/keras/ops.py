@@ -44,7 +44,7 @@ class KerasOps(NumpyLikeOps):
         ValueError: from Keras at the first random op, when the seed is a float (Keras takes an int or a
             SeedGenerator).
 
-    Example:
+    Examples:
         >>> import keras
         >>> import numpy as np
         >>> import unifiedinit as ui

@@ -80,7 +80,7 @@ class SpecInitializer(_Initializer):
         ValueError: a spec dict that names no registered spec; an unknown layout name. When it initializes: a shape
             the spec cannot fill, or values the dtype cannot hold.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.mxnet import SpecInitializer, mx
         >>> init = SpecInitializer(ui.Constant(0.5))
@@ -168,7 +168,7 @@ def initializer(spec: Spec, layout: LayoutLike = "mxnet", portable: Any = None) 
             saved in ``dumps()``); ``portable`` is not a Portable, a dict or None.
         ValueError: an unknown layout name.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.mxnet import initializer
         >>> initializer(ui.KaimingUniform(), layout="mxnet_conv_transpose")
@@ -201,7 +201,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
         TypeError: ``spec`` is not a spec; a random spec with an integer dtype.
         ValueError: an unknown layout; a shape the spec cannot fill; values the dtype cannot hold.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.mxnet import sample
         >>> sample(ui.Eye(), (2, 3)).tolist()

@@ -32,7 +32,7 @@ def owns(obj: Any) -> bool:
     Raises:
         Nothing: every object gets an answer (False for anything that is not a Block).
 
-    Example:
+    Examples:
         >>> from unifiedinit.backends.mxnet import mx, owns
         >>> owns(mx.gluon.nn.Dense(3, in_units=2)), owns({"weight": 1})
         (True, False)
@@ -133,7 +133,7 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     Raises:
         TypeError: ``model`` is not a Gluon Block.
 
-    Example:
+    Examples:
         >>> from unifiedinit.backends.mxnet import mx, walk
         >>> net = mx.gluon.nn.Dense(3, in_units=2)
         >>> [(p.path, p.kind, p.role, p.shape) for p, _ in walk(net)]
@@ -242,7 +242,7 @@ def target(model: Any, **options: Any) -> _Target:
         TypeError: ``model`` is not a Gluon Block; an unknown option.
         ValueError: a parameter was never initialized (call ``net.initialize()`` first).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from unifiedinit.backends.mxnet import mx, target
         >>> net = mx.gluon.nn.Dense(3, in_units=2)
@@ -276,7 +276,7 @@ def param_groups(model: Any, selects: Any, weight_decay: float) -> list[Any]:
     Raises:
         TypeError: ``model`` is not a Gluon Block.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.mxnet import mx, param_groups
         >>> net = mx.gluon.nn.Dense(3, in_units=2)

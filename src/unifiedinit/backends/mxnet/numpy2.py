@@ -59,7 +59,7 @@ def import_mxnet() -> ModuleType:
         ImportError: MXNet is not installed (``pip install --no-deps mxnet==1.9.1`` beside NumPy 2; see the
             README), or its own import fails.
 
-    Example:
+    Examples:
         >>> from unifiedinit.backends.mxnet import import_mxnet
         >>> mx = import_mxnet()
         >>> mx.__name__, import_mxnet() is mx

@@ -29,7 +29,7 @@ class MXNetOps(Ops):
             when the ops are made).
         mxnet.base.MXNetError: a draw on a context this MXNet build does not have (``mx.gpu(0)`` on a CPU build).
 
-    Example:
+    Examples:
         >>> from unifiedinit.backends.mxnet import MXNetOps, mx
         >>> ops = MXNetOps(mx.cpu())
         >>> ops.full((2, 2), 0.5, "float32").asnumpy().tolist()

@@ -27,7 +27,7 @@ def truncated_standard(rng: np.random.Generator, a: float, b: float, n: int) -> 
     Returns:
         A float64 NumPy array of ``n`` values in [a, b].
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from unifiedinit.backends.numpy.ops import truncated_standard
         >>> z = truncated_standard(np.random.default_rng(0), 3.0, 4.0, 1000)
@@ -74,7 +74,7 @@ class NumpyOps(NumpyLikeOps):
         rng: the ``numpy.random.Generator`` to draw from; None only for the determined draws (constants, eye,
             dirac, ...), which draw nothing.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from unifiedinit.backends.numpy import NumpyOps
         >>> ops = NumpyOps(np.random.default_rng(0))

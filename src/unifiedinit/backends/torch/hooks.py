@@ -101,7 +101,7 @@ def init_(tensor: torch.Tensor, spec: Spec, *, layout: LayoutLike | None = None,
         ValueError: an unknown layout; a shape the spec cannot fill (a fan-based spec on a tensor with fewer axes
             than the layout needs and no ``layer_fans``); values the dtype cannot hold.
 
-    Example:
+    Examples:
         >>> import math
         >>> import torch
         >>> import unifiedinit as ui
@@ -151,7 +151,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", 
         ValueError: an unknown layout; a shape the spec cannot fill; values the dtype cannot hold.
         AttributeError: ``dtype`` is not the name of a torch dtype.
 
-    Example:
+    Examples:
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.torch import sample
         >>> sample(ui.Eye(), (2, 3)).tolist()
@@ -202,7 +202,7 @@ class TorchInitializer:
         ValueError: ``fans`` is not "layer" or "torch". When called: as ``init_`` raises (a shape or dtype the
             spec cannot fill).
 
-    Example:
+    Examples:
         >>> import torch
         >>> import unifiedinit as ui
         >>> init = ui.Constant(0.5).to_torch(bias=ui.Zeros())
@@ -272,7 +272,7 @@ def initializer(spec: Spec, **options: Any) -> TorchInitializer:
             ``TorchInitializer``).
         ValueError: ``fans`` is not "layer" or "torch".
 
-    Example:
+    Examples:
         >>> import torch
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.torch import initializer

@@ -36,7 +36,7 @@ def empty_init() -> Generator[None, None, None]:
     Returns:
         A context manager (it yields None).
 
-    Example:
+    Examples:
         >>> import torch
         >>> import unifiedinit as ui
         >>> from unifiedinit.backends.torch import empty_init

@@ -230,7 +230,7 @@ def uniform_(tensor: torch.Tensor, a: float = 0.0, b: float = 1.0,
             bool dtype (a NotImplementedError too).
         ValueError: ``a > b``, a NaN or infinite bound, or bounds the dtype cannot hold (a RuntimeError too).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import uniform_
         >>> w = uniform_(torch.empty(3, 5), -0.1, 0.1, generator=torch.Generator().manual_seed(0))
@@ -275,7 +275,7 @@ def normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0,
         ValueError: ``std < 0`` (even on a zero-element tensor), a NaN or infinite argument, or a std too large for
             the dtype (a RuntimeError too).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import normal_
         >>> w = normal_(torch.empty(4, 3, dtype=torch.float64), 0.0, 0.02)
@@ -362,7 +362,7 @@ def trunc_normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, a: 
             infinite argument where torch would need a finite window, a window more than 37 std from the mean, or
             bounds the dtype cannot hold (a RuntimeError too).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import trunc_normal_
         >>> w = trunc_normal_(torch.empty(64, 32), std=0.02, a=-0.04, b=0.04)
@@ -403,7 +403,7 @@ def constant_(tensor: torch.Tensor, val: float) -> torch.Tensor:
         ValueError: a floating tensor whose dtype cannot hold ``val`` (a RuntimeError too).
         RuntimeError: torch's ``fill_`` refuses the value for an integer dtype (it overflows).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import constant_
         >>> constant_(torch.empty(2, 3), 0.5).tolist()
@@ -429,7 +429,7 @@ def ones_(tensor: torch.Tensor) -> torch.Tensor:
     Raises:
         TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import ones_
         >>> ones_(torch.empty(2, 2)).tolist()
@@ -455,7 +455,7 @@ def zeros_(tensor: torch.Tensor) -> torch.Tensor:
     Raises:
         TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import zeros_
         >>> zeros_(torch.empty(2, 3, dtype=torch.int32)).tolist()
@@ -482,7 +482,7 @@ def eye_(tensor: torch.Tensor) -> torch.Tensor:
         TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is).
         ValueError: ``tensor`` does not have 2 dimensions, as torch.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import eye_
         >>> eye_(torch.empty(2, 3)).tolist()
@@ -518,7 +518,7 @@ def dirac_(tensor: torch.Tensor, groups: int = 1) -> torch.Tensor:
         ValueError: ``tensor`` does not have 3, 4 or 5 dimensions; ``groups`` does not divide dim 0 or is
             negative; ``groups == 0`` (a ZeroDivisionError too, as torch's).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import dirac_
         >>> dirac_(torch.empty(2, 2, 3)).tolist()
@@ -564,7 +564,7 @@ def _calculate_fan_in_and_fan_out(tensor: torch.Tensor) -> tuple[int, int]:
         TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is).
         ValueError: ``tensor`` has fewer than 2 dimensions, as torch.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import _calculate_fan_in_and_fan_out
         >>> _calculate_fan_in_and_fan_out(torch.empty(16, 8, 3, 3))
@@ -597,7 +597,7 @@ def _calculate_correct_fan(tensor: torch.Tensor, mode: str) -> int:
         ValueError: another ``mode`` (a ``mode`` that is not a string is an AttributeError too, as torch's); a
             tensor with fewer than 2 dimensions.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import _calculate_correct_fan
         >>> w = torch.empty(16, 8, 3, 3)
@@ -664,7 +664,7 @@ def xavier_uniform_(tensor: torch.Tensor, gain: float = 1.0, generator: torch.Ge
         ValueError: ``tensor`` has fewer than 2 dimensions; fan_in + fan_out is 0 (a ZeroDivisionError too);
             ``gain < 0`` or a NaN or infinite gain (a RuntimeError too).
 
-    Example:
+    Examples:
         >>> import math
         >>> import torch
         >>> from unifiedinit.backends.torch import xavier_uniform_
@@ -703,7 +703,7 @@ def xavier_normal_(tensor: torch.Tensor, gain: float = 1.0, generator: torch.Gen
         ValueError: ``tensor`` has fewer than 2 dimensions; fan_in + fan_out is 0 (a ZeroDivisionError too);
             ``gain < 0``, a NaN or infinite gain, or a std too large for the dtype (a RuntimeError too).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import xavier_normal_
         >>> w = xavier_normal_(torch.empty(30, 20, dtype=torch.bfloat16))
@@ -766,7 +766,7 @@ def kaiming_uniform_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", n
             AttributeError too); ``nonlinearity`` is unknown, or its ``a`` is not an int or a float; a NaN slope (a
             RuntimeError too).
 
-    Example:
+    Examples:
         >>> import math
         >>> import torch
         >>> from unifiedinit.backends.torch import kaiming_uniform_
@@ -808,7 +808,7 @@ def kaiming_normal_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", no
             AttributeError too); ``nonlinearity`` is unknown, or its ``a`` is not an int or a float; a NaN slope (a
             RuntimeError too).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import kaiming_normal_
         >>> w = kaiming_normal_(torch.empty(16, 8, 3, 3), mode="fan_out", nonlinearity="relu")
@@ -866,7 +866,7 @@ def orthogonal_(tensor: torch.Tensor, gain: float = 1, generator: torch.Generato
             dtype (a NotImplementedError too).
         ValueError: ``tensor`` has fewer than 2 dimensions; a NaN or infinite gain (a RuntimeError too).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import orthogonal_
         >>> w = orthogonal_(torch.empty(3, 5, dtype=torch.float64))
@@ -921,7 +921,7 @@ def sparse_(tensor: torch.Tensor, sparsity: float, std: float = 0.01,
         ValueError: ``tensor`` is not 2-D; a NaN or negative sparsity; an infinite sparsity (an OverflowError too,
             as torch's); ``std < 0`` or an infinite std (a RuntimeError too).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import sparse_
         >>> w = sparse_(torch.empty(4, 3), sparsity=0.5, std=0.01)
@@ -982,7 +982,7 @@ torch returns the int 1 for linear, conv* and sigmoid, and 1 == 1.0).
     Raises:
         ValueError: an unknown ``nonlinearity``; a leaky_relu ``param`` that is not an int or a float, as torch.
 
-    Example:
+    Examples:
         >>> from unifiedinit.backends.torch import calculate_gain
         >>> calculate_gain("relu"), calculate_gain("tanh"), calculate_gain("linear")
         (1.4142135623730951, 1.6666666666666667, 1.0)
@@ -1029,7 +1029,7 @@ def _no_grad_uniform_(tensor: torch.Tensor, a: float, b: float,
             integer or bool tensor.
         ValueError: as ``uniform_``: a reversed, NaN or infinite window (a RuntimeError too).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import _no_grad_uniform_
         >>> _no_grad_uniform_(torch.empty(2), 1.0, 1.0).tolist()
@@ -1060,7 +1060,7 @@ def _no_grad_normal_(tensor: torch.Tensor, mean: float, std: float,
         ValueError: as ``normal_``: ``std < 0``, a NaN or infinite argument, a std too large for the dtype (a
             RuntimeError too).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import _no_grad_normal_
         >>> _no_grad_normal_(torch.empty(2), 3.0, 0.0).tolist()
@@ -1091,7 +1091,7 @@ def _no_grad_trunc_normal_(tensor: torch.Tensor, mean: float, std: float, a: flo
         ValueError: as ``trunc_normal_``: std 0 or negative, a reversed window, a window far from the mean, NaN or
             infinite arguments (a RuntimeError too).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import _no_grad_trunc_normal_
         >>> w = _no_grad_trunc_normal_(torch.empty(100), 0.0, 1.0, -0.5, 0.5)
@@ -1116,7 +1116,7 @@ def _no_grad_fill_(tensor: torch.Tensor, val: float) -> torch.Tensor:
         ValueError: a floating tensor whose dtype cannot hold ``val`` (a RuntimeError too).
         RuntimeError: torch's ``fill_`` refuses the value for an integer dtype.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import _no_grad_fill_
         >>> _no_grad_fill_(torch.empty(2), -1.5).tolist()
@@ -1137,7 +1137,7 @@ def _no_grad_zero_(tensor: torch.Tensor) -> torch.Tensor:
     Raises:
         TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from unifiedinit.backends.torch import _no_grad_zero_
         >>> _no_grad_zero_(torch.ones(3)).tolist()
@@ -1177,7 +1177,7 @@ def _deprecated(method: Callable[..., torch.Tensor], call: str, result: str) -> 
         TypeError: as ``{new_name}`` (a bad tensor, argument or dtype; torch's class as well).
         ValueError: as ``{new_name}`` (a bad value; torch's class as well).
 
-    Example:
+    Examples:
         >>> import warnings
         >>> import torch
         >>> from unifiedinit.backends.torch import {old_name}
