@@ -210,12 +210,19 @@ def walk(model: Any, *, module: nn.Module | None = None) -> list[tuple[Any, torc
         return _walk_state_dict(model, module)
     if not isinstance(model, nn.Module):
         raise TypeError(f"parameter 'model' must be a torch nn.Module or state_dict, got {type(model).__name__}")
-    parents = {id(child): m for m in model.modules() for child in m.children()}
     found: list[tuple[Any, torch.Tensor]] = []
-    # named_modules has no return annotation (a recursive generator): what it yields, spelled out
-    for prefix, mod in cast("Iterator[tuple[str, nn.Module]]", model.named_modules(remove_duplicate=False)):
-        found += _module_records(prefix, mod, parents.get(id(mod)))
+    for prefix, mod, parent in _modules(model, "", None):
+        found += _module_records(prefix, mod, parent)
     return tie(found)
+
+
+def _modules(module: nn.Module, prefix: str, parent: nn.Module | None) -> Iterator[tuple[str, nn.Module, Any]]:
+    """(dotted path, module, the module holding it) for every module, as ``named_modules(remove_duplicate=False)``
+    orders them (a module held twice comes twice), with each one's parent on that path."""
+    yield prefix, module, parent
+    for name, child in module._modules.items():
+        if child is not None:
+            yield from _modules(child, f"{prefix}.{name}" if prefix else name, module)
 
 
 def _same_tensor(t: torch.Tensor) -> Any:
