@@ -153,8 +153,35 @@ xavier_linear = (Plan(name="xavier_linear")
 
 def first_and_second(first: Any = XavierUniform(), second: Any = Constant(42.0), *, first_path: str = "*0/*",
                      second_path: str = "*1/*") -> Plan:
-    """d2l's per-layer pattern: the first layer's weight Xavier, the second's the constant 42; layers are
-    chosen by path globs (a Sequential's children are "0", "1", ... in torch and MXNet)."""
+    """d2l's per-layer pattern: the first layer's weight Xavier, the second's the constant 42.
+
+    Layers are chosen by path globs (a Sequential's children are "0", "1", ... in torch and MXNet); any spec can
+    replace either default. Unlike the framework presets its rules are not quiet: a rule that matches nothing gives
+    a warning.
+
+    Args:
+        first: the spec of the first layer's weight, a unifiedinit spec or None (keep it), default
+            ``XavierUniform()``.
+        second: the spec of the second layer's weight, a unifiedinit spec or None (keep it), default
+            ``Constant(42.0)``.
+        first_path: the path glob of the first layer's parameters, a string (default ``"*0/*"``).
+        second_path: the path glob of the second layer's parameters, a string (default ``"*1/*"``).
+
+    Returns:
+        The ``Plan`` named "first_and_second", two rules on the role "weight".
+
+    Raises:
+        TypeError: ``first`` or ``second`` is neither a spec nor None, or a path is not a string.
+
+    Examples:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 1))
+        >>> [(e.param.path, e.spec) for e in ui.inspect(model, ui.presets.first_and_second()).entries]
+        [('0/weight', XavierUniform(gain=1.0)), ('1/weight', Constant(value=42.0))]
+        >>> print(ui.presets.first_and_second(second=ui.Zeros()).rules[1])
+        role=weight path=*1/* -> Zeros()
+    """
     return (Plan(name="first_and_second").rule(first, path=first_path, role="weight")
             .rule(second, path=second_path, role="weight"))
 

@@ -75,28 +75,134 @@ def _base(std: float, name: str) -> Plan:
 
 
 def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
-    """Hugging Face's base initialization (``PreTrainedModel._init_weights``): Linear/Conv weights and
-    embeddings N(0, initializer_range) (default 0.02), biases zero, an embedding's padding row zero, norms
-    ones/zeros, LSTM weights Xavier-uniform with zero biases."""
+    """Hugging Face's base initialization (``PreTrainedModel._init_weights``).
+
+    Linear/Conv weights and embeddings N(0, initializer_range^2) (default 0.02), biases zero, an embedding's padding
+    row zero, norms ones/zeros, LSTM weights Xavier-uniform with zero biases. BERT, Llama, Mistral, Qwen2 and most
+    Hugging Face models use only this.
+
+    Args:
+        initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
+            ``initializer_range``, else 0.02.
+        config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
+            each hyper-parameter not given as a keyword; None (the default): every default applies.
+
+    Returns:
+        The ``Plan`` named "hf".
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``config`` is neither a dict nor an object with attributes.
+        ValueError: ``initializer_range`` (given or read from ``config``) is not a finite number > 0 (a string or a
+            bool included).
+
+    Examples:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> plan = ui.presets.hf(0.01)
+        >>> str(plan).splitlines()[0]
+        "Plan 'hf' (the last matching rule wins):"
+        >>> model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.LayerNorm(8))
+        >>> [(e.param.path, e.spec) for e in ui.inspect(model, plan).entries]
+        [('0/weight', Normal(mean=0.0, std=0.01)), ('0/bias', Zeros()), ('1/weight', Ones()), ('1/bias', Zeros())]
+        >>> ui.presets.hf(config={"initializer_range": 0.05}).rules[0].spec
+        Normal(mean=0.0, std=0.05)
+    """
     std = _read("hf", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
     return _quiet(_base(std, "hf"), "hf")
 
 
 def bert(initializer_range: float | None = None, *, config: Any = None) -> Plan:
-    """BERT (and RoBERTa, ELECTRA...): Hugging Face's base recipe with std ``initializer_range``."""
+    """BERT (and RoBERTa, ELECTRA...): Hugging Face's base recipe (``hf``) with std ``initializer_range``.
+
+    Args:
+        initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
+            ``initializer_range`` (``BertConfig``'s name), else 0.02.
+        config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
+            each hyper-parameter not given as a keyword; None (the default): every default applies.
+
+    Returns:
+        The ``Plan`` named "bert", the rules of ``hf``.
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``config`` is neither a dict nor an object with attributes.
+        ValueError: ``initializer_range`` (given or read from ``config``) is not a finite number > 0.
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> class BertConfig:  # stands for transformers.BertConfig: only its attributes are read
+        ...     initializer_range = 0.05
+        >>> plan = ui.presets.bert(config=BertConfig())
+        >>> str(plan).splitlines()[0]
+        "Plan 'bert' (the last matching rule wins):"
+        >>> plan.rules[0].spec
+        Normal(mean=0.0, std=0.05)
+        >>> ui.presets.bert(0.01, config=BertConfig()).rules[0].spec  # a keyword given wins over the config
+        Normal(mean=0.0, std=0.01)
+    """
     std = _read("bert", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
     return _quiet(_base(std, "bert"), "bert")
 
 
 def llama(initializer_range: float | None = None, *, config: Any = None) -> Plan:
-    """Llama (Mistral, Qwen2...): Hugging Face's base recipe; RMSNorm scales ones."""
+    """Llama (Mistral, Qwen2...): Hugging Face's base recipe (``hf``); RMSNorm scales ones.
+
+    Args:
+        initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
+            ``initializer_range`` (``LlamaConfig``'s name), else 0.02.
+        config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
+            each hyper-parameter not given as a keyword; None (the default): every default applies.
+
+    Returns:
+        The ``Plan`` named "llama", the rules of ``hf``.
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``config`` is neither a dict nor an object with attributes.
+        ValueError: ``initializer_range`` (given or read from ``config``) is not a finite number > 0.
+
+    Examples:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> plan = ui.presets.llama(config={"initializer_range": 0.02, "hidden_size": 8})
+        >>> model = torch.nn.ModuleDict({"q_proj": torch.nn.Linear(8, 8, bias=False), "norm": torch.nn.LayerNorm(8)})
+        >>> [(e.param.path, e.spec) for e in ui.inspect(model, plan).entries]
+        [('q_proj/weight', Normal(mean=0.0, std=0.02)), ('norm/weight', Ones()), ('norm/bias', Zeros())]
+    """
     std = _read("llama", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
     return _quiet(_base(std, "llama"), "llama")
 
 
 def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, config: Any = None) -> Plan:
-    """GPT-2: the base recipe, and the residual projections (``*c_proj*`` weights of attention and MLP)
-    N(0, (initializer_range / sqrt(2 n_layer))^2) (default 0.02 and 12 layers)."""
+    """GPT-2: the base recipe (``hf``), and the residual projections scaled (GPT-2 paper, Megatron-LM).
+
+    The ``*c_proj*`` weights (the output projections of attention and MLP) are N(0, (initializer_range /
+    sqrt(2 n_layer))^2); the rest is Hugging Face's base recipe with std ``initializer_range``.
+
+    Args:
+        initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
+            ``initializer_range``, else 0.02.
+        n_layer: the number of transformer blocks, a number > 0, or None: ``config``'s ``n_layer``, else 12.
+        config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
+            each hyper-parameter not given as a keyword; None (the default): every default applies.
+
+    Returns:
+        The ``Plan`` named "gpt2": the rules of ``hf`` and one for ``*c_proj*`` dense weights.
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``config`` is neither a dict nor an object with attributes.
+        ValueError: ``initializer_range`` or ``n_layer`` (given or read from ``config``) is not a finite number > 0.
+
+    Examples:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> mlp = torch.nn.ModuleDict({"c_fc": torch.nn.Linear(4, 8), "c_proj": torch.nn.Linear(8, 4)})
+        >>> report = ui.inspect(mlp, ui.presets.gpt2(n_layer=2))
+        >>> [(e.param.path, e.spec) for e in report.entries if e.param.role == "weight"]
+        [('c_fc/weight', Normal(mean=0.0, std=0.02)), ('c_proj/weight', Normal(mean=0.0, std=0.01))]
+    """
     h = _read("gpt2", config, initializer_range=(initializer_range, 0.02), n_layer=(n_layer, 12))
     std = h["initializer_range"]
     plan = _base(std, "gpt2").rule(Normal(0.0, std / math.sqrt(2 * h["n_layer"])), kind="dense", role="weight",
@@ -105,8 +211,34 @@ def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, 
 
 
 def vit(initializer_range: float | None = None, *, config: Any = None) -> Plan:
-    """ViT: the base recipe; position embeddings and the [CLS] token truncated N(0, initializer_range^2) cut at
-    -2 and 2 (absolute bounds, as torch's ``trunc_normal_``), the mask token zero."""
+    """ViT: the base recipe (``hf``), with the position embeddings and tokens of its own.
+
+    Position embeddings (``*position_embeddings*``) and the [CLS] token (``*cls_token*``) are truncated
+    N(0, initializer_range^2) cut at -2 and 2 (absolute bounds, as torch's ``trunc_normal_``); the mask token
+    (``*mask_token*``) is zero.
+
+    Args:
+        initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
+            ``initializer_range``, else 0.02.
+        config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
+            each hyper-parameter not given as a keyword; None (the default): every default applies.
+
+    Returns:
+        The ``Plan`` named "vit": the rules of ``hf`` and three path rules.
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``config`` is neither a dict nor an object with attributes.
+        ValueError: ``initializer_range`` (given or read from ``config``) is not a finite number > 0.
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> plan = ui.presets.vit()
+        >>> print(plan.rules[-3])
+        path=*position_embeddings* -> TruncatedNormal(mean=0.0, std=0.02, low=-2.0, high=2.0)
+        >>> print(plan.rules[-1])
+        path=*mask_token* -> Zeros()
+    """
     std = _read("vit", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
     plan = (_base(std, "vit")
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), path="*position_embeddings*")
@@ -117,9 +249,38 @@ def vit(initializer_range: float | None = None, *, config: Any = None) -> Plan:
 
 def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv: int | None = None, *,
        config: Any = None) -> Plan:
-    """T5 (Mesh TensorFlow's scaling, ``initializer_factor`` f, default 1): every projection N(0, f^2 / fan_in)
-    (k, v and wi: d_model; o: heads x d_kv; wo: d_ff), q N(0, f^2 / (d_model d_kv)), the shared embedding and an
-    untied ``lm_head`` N(0, f^2), the relative attention bias N(0, f^2 / d_model), T5LayerNorm scales f."""
+    """T5: Mesh TensorFlow's fan scaling with ``initializer_factor`` f.
+
+    Every projection is N(0, f^2 / fan_in) (k, v and wi: d_model; o: heads x d_kv; wo: d_ff), and q
+    (``*/q/*``) N(0, f^2 / (d_model d_kv)). The shared embedding and an untied ``lm_head`` are N(0, f^2), the relative
+    attention bias N(0, f^2 / d_model), the T5LayerNorm scales f, biases zero.
+
+    Args:
+        initializer_factor: f, a finite number > 0, or None: ``config``'s ``initializer_factor``, else 1.
+        d_model: the model width, a number > 0, or None: ``config``'s ``d_model``, else 512 (read only by the
+            relative attention bias; the projections take their own fan_in).
+        d_kv: the width of one attention head, a number > 0, or None: ``config``'s ``d_kv``, else 64.
+        config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
+            each hyper-parameter not given as a keyword; None (the default): every default applies.
+
+    Returns:
+        The ``Plan`` named "t5".
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``config`` is neither a dict nor an object with attributes.
+        ValueError: ``initializer_factor``, ``d_model`` or ``d_kv`` (given or read from ``config``) is not a finite
+            number > 0.
+
+    Examples:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> heads = torch.nn.ModuleDict({"q": torch.nn.Linear(4, 4, bias=False),
+        ...                              "k": torch.nn.Linear(4, 4, bias=False)})
+        >>> report = ui.inspect(torch.nn.ModuleDict({"attn": heads}), ui.presets.t5(d_kv=4))
+        >>> [(e.param.path, e.spec.scale) for e in report.entries]  # f^2 / (fan_in d_kv) for q, f^2 / fan_in for k
+        [('attn/q/weight', 0.25), ('attn/k/weight', 1.0)]
+    """
     h = _read("t5", config, initializer_factor=(initializer_factor, 1.0), d_model=(d_model, 512), d_kv=(d_kv, 64))
     f, dm, dkv = h["initializer_factor"], h["d_model"], h["d_kv"]
     plan = (Plan(name="t5")
@@ -135,10 +296,34 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
 
 
 def torchtitan(depth_init: bool = True) -> Plan:
-    """torchtitan's Llama 3 (``Transformer.init_weights``): token embeddings N(0, 1); ``wq``, ``wk``, ``wv``, ``w1``
-    truncated N(0, 0.02^2) (torch's absolute bounds +-2); the residual outputs ``wo``, ``w2``, ``w3`` the same
-    scaled by 1/sqrt(2 (l + 1)) in block l (``depth_init=True``) or 1/sqrt(2 L) (L blocks); RMSNorm scales ones;
-    the ``output`` head truncated N(0, 1/dim) cut at +-3 sigma (dim = its fan_in)."""
+    """torchtitan's Llama 3 (``Transformer.init_weights``).
+
+    Token embeddings N(0, 1); ``wq``, ``wk``, ``wv``, ``w1`` truncated N(0, 0.02^2) (torch's absolute bounds +-2);
+    the residual outputs ``wo``, ``w2``, ``w3`` the same scaled by 1/sqrt(2 (l + 1)) in block l
+    (``depth_init=True``) or 1/sqrt(2 L) (L blocks); RMSNorm scales ones; the ``output`` head truncated
+    N(0, 1/dim) cut at +-3 sigma (dim = its fan_in). Paths follow torchtitan's module names
+    (``layers.<l>.attention.wo``, ``layers.<l>.feed_forward.w2``, ``output``).
+
+    Args:
+        depth_init: True (the default) to scale block l's residual outputs by 1/sqrt(2 (l + 1)), False to scale
+            every block's by 1/sqrt(2 L).
+
+    Returns:
+        The ``Plan`` named "torchtitan".
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``depth_init`` is not a bool.
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> plan = ui.presets.torchtitan()
+        >>> rule = plan.rules[-4]
+        >>> rule.select.path, rule.spec.factor
+        ('*attention/wo/*', '1 / sqrt(2 * (l + 1))')
+        >>> ui.presets.torchtitan(depth_init=False).rules[-4].spec.factor
+        '1 / sqrt(2 * L)'
+    """
     if not isinstance(depth_init, bool):
         raise TypeError(f"presets.torchtitan: parameter 'depth_init' must be True or False, got {depth_init!r}")
     base = TruncatedNormal(0.0, 0.02, -2.0, 2.0)
@@ -155,10 +340,36 @@ def torchtitan(depth_init: bool = True) -> Plan:
 
 
 def megatron(init_method_std: float | None = None, num_layers: int | None = None, *, config: Any = None) -> Plan:
-    """Megatron-LM (``init_method_normal`` / ``scaled_init_method_normal``): every weight and embedding
-    N(0, init_method_std^2) (default 0.02), biases zero, norms ones; the output layers of each block (attention
-    ``linear_proj`` or ``dense``, MLP ``linear_fc2`` or ``dense_4h_to_h``) N(0, init_method_std^2 / (2 num_layers)).
-    Without ``num_layers`` the number of blocks on the parameter's path is used."""
+    """Megatron-LM (``init_method_normal`` / ``scaled_init_method_normal``).
+
+    Every weight and embedding N(0, init_method_std^2) (default 0.02), biases zero, norms ones; the output layers
+    of each block (attention ``linear_proj`` or ``dense``, MLP ``linear_fc2`` or ``dense_4h_to_h``)
+    N(0, init_method_std^2 / (2 num_layers)). Without ``num_layers`` (neither given nor in ``config``) the number of
+    blocks on the parameter's path is used (a ``ui.Scaled`` factor of ``L``).
+
+    Args:
+        init_method_std: the std of the normal draws, a finite number > 0, or None: ``config``'s
+            ``init_method_std``, else 0.02.
+        num_layers: the number of transformer blocks, a number > 0, or None: ``config``'s ``num_layers``, else the
+            number of blocks found on each parameter's path.
+        config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
+            each hyper-parameter not given as a keyword; None (the default): every default applies.
+
+    Returns:
+        The ``Plan`` named "megatron".
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``config`` is neither a dict nor an object with attributes.
+        ValueError: ``init_method_std`` or ``num_layers`` (given or read from ``config``) is not a finite number > 0.
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> print(ui.presets.megatron(num_layers=8).rules[-4])
+        kind=dense role=weight path=*linear_proj/* -> Normal(mean=0.0, std=0.005)
+        >>> ui.presets.megatron().rules[-4].spec.factor  # no num_layers: L, counted on the path
+        '1 / sqrt(2 * L)'
+    """
     h = _read("megatron", config, init_method_std=(init_method_std, 0.02))
     std = h["init_method_std"]
     if num_layers is not None or (config is not None and _get(config, "num_layers") is not None):
@@ -178,8 +389,10 @@ OLMO_SCHEMES = ("mitchell", "normal", "full_megatron")
 def olmo(init_fn: str | None = None, d_model: int | None = None, n_layers: int | None = None,
          init_std: float | None = None, init_cutoff_factor: float | None = None, emb_init_std: float | None = None,
          scale_emb_init: bool | None = None, *, config: Any = None) -> Plan:
-    """AI2's OLMo (``olmo/model.py``), by its ``ModelConfig`` names. Every draw is N(0, std^2), cut at
-    +-``init_cutoff_factor`` std when that is set (``init_normal``); biases zero, norms ones and zeros.
+    """AI2's OLMo (``olmo/model.py``), by its ``ModelConfig`` names.
+
+    Every draw is N(0, std^2), cut at +-``init_cutoff_factor`` std when that is set (``init_normal``); biases zero,
+    norms ones and zeros.
 
     - ``"mitchell"`` (the default): ``wte`` std ``emb_init_std`` or 1/sqrt(d_model); ``wpe``, the input projections
       ``att_proj``, ``ff_proj`` and the output head ``transformer.ff_out`` 1/sqrt(d_model); each block's
@@ -192,7 +405,43 @@ def olmo(init_fn: str | None = None, d_model: int | None = None, n_layers: int |
       1/sqrt(d_model); cut at +-3 std unless ``init_cutoff_factor`` says otherwise.
 
     ``d_model`` defaults to each layer's own (a projection's fan_in, an embedding's width); without ``n_layers``
-    the number of blocks on the path is used. Blocks are ``transformer.blocks.<l>`` (``block_group_size`` 1)."""
+    the number of blocks on the path is used. Blocks are ``transformer.blocks.<l>`` (``block_group_size`` 1).
+    Each hyper-parameter not given is read from ``config`` when it has it.
+
+    Args:
+        init_fn: the scheme, "mitchell", "normal" or "full_megatron" (or OLMo's ``InitFnType`` enum of one), or
+            None: ``config``'s ``init_fn``, else "mitchell".
+        d_model: the model width, a number > 0, or None: ``config``'s, else each layer's own.
+        n_layers: the number of blocks, a number > 0, or None: ``config``'s, else the blocks found on the path
+            (read by "full_megatron" only).
+        init_std: the std of the "normal" and "full_megatron" schemes, a finite number > 0, or None: ``config``'s,
+            else 0.02.
+        init_cutoff_factor: the cut, in stds, a number > 0, or None: ``config``'s, else 3 (no cut for "normal").
+        emb_init_std: the std of the token embedding ``wte``, a number > 0, or None: ``config``'s, else the
+            scheme's.
+        scale_emb_init: True to scale "full_megatron"'s ``wte`` std by sqrt(d_model), or None: ``config``'s, else
+            False.
+        config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
+            each hyper-parameter not given as a keyword; None (the default): every default applies.
+
+    Returns:
+        The ``Plan`` named "olmo".
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``config`` is neither a dict nor an object with attributes, or ``scale_emb_init`` is given and
+            is not a bool.
+        ValueError: ``init_fn`` is not one of the three schemes, or a number (given or read from ``config``) is not
+            a finite number > 0.
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> plan = ui.presets.olmo("normal", init_std=0.02)
+        >>> print(plan.rules[4])
+        kind=dense role=weight path=*blocks/*/attn_out/* -> Normal(mean=0.0, std=0.02)
+        >>> ui.presets.olmo(config={"init_fn": "mitchell"}).rules[4].spec.factor
+        '1 / sqrt(2 * fan_in * (l + 1))'
+    """
     def get(name: str) -> Any:
         return None if config is None else _get(config, name)
     init_fn = init_fn if init_fn is not None else (get("init_fn") or "mitchell")
@@ -260,15 +509,53 @@ def _get(config: Any, name: str) -> Any:
     return entries.get(name) if isinstance(config, dict) else getattr(config, name, None)
 
 
+def _globs(fn: str, name: str, value: Any) -> tuple[str, ...]:
+    """``value``, a tuple or list of path glob strings, as a tuple (a bare string would be read glob by character)."""
+    entries: Any = value  # a user value: its items are checked here
+    sequence = isinstance(value, (tuple, list))
+    globs: tuple[Any, ...] = tuple(entries) if sequence else ()
+    if not sequence or not all(isinstance(g, str) for g in globs):
+        raise TypeError(f"presets.{fn}: parameter {name!r} must be a tuple of glob strings, got {value!r}")
+    return globs
+
+
 def deepnet(encoder_layers: int | None = None, decoder_layers: int | None = None, *,
             branch: tuple[str, ...] = ("*v_proj/*", "*out_proj/*", "*fc1/*", "*fc2/*"),
             unscaled: tuple[str, ...] = ("*q_proj/*", "*k_proj/*")) -> Plan:
-    """DeepNet (Wang et al. 2022, DeepNorm): Xavier-normal with gain beta on the value and output projections and
-    the feed-forward layers (``branch`` path globs, fairseq's names by default), gain 1 on the query and key
-    projections (``unscaled``), biases zero, norms ones. An encoder of N layers: beta = (8N)^(-1/4); a decoder of
-    M layers: beta = (8M)^(-1/4); both (an encoder-decoder): the encoder's beta 0.87 (N^4 M)^(-1/16), the
-    decoder's (12M)^(-1/4), told apart by the paths ``*encoder*`` / ``*decoder*``. (DeepNorm's residual scale
-    alpha is an architecture constant, not an initialization.)"""
+    """DeepNet (Wang et al. 2022, DeepNorm): Xavier-normal with a depth-dependent gain beta.
+
+    Xavier-normal with gain beta on the value and output projections and the feed-forward layers (``branch`` path
+    globs, fairseq's names by default), gain 1 on the query and key projections (``unscaled``) and every other
+    weight, biases zero, norms ones. An encoder of N layers: beta = (8N)^(-1/4); a decoder of M layers:
+    beta = (8M)^(-1/4); both (an encoder-decoder): the encoder's beta 0.87 (N^4 M)^(-1/16), the decoder's
+    (12M)^(-1/4), told apart by the paths ``*encoder*`` / ``*decoder*``. (DeepNorm's residual scale alpha is an
+    architecture constant, not an initialization.)
+
+    Args:
+        encoder_layers: N, the number of encoder layers, a number > 0, or None: no encoder.
+        decoder_layers: M, the number of decoder layers, a number > 0, or None: no decoder.
+        branch: the path globs of the scaled layers, a tuple (or list) of strings (default fairseq's ``v_proj``,
+            ``out_proj``, ``fc1``, ``fc2``).
+        unscaled: the path globs of the layers kept at gain 1, a tuple (or list) of strings (default ``q_proj``,
+            ``k_proj``).
+
+    Returns:
+        The ``Plan`` named "deepnet".
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``branch`` or ``unscaled`` is not a tuple or list of strings.
+        ValueError: neither ``encoder_layers`` nor ``decoder_layers`` is given, or one is not a finite number > 0.
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> plan = ui.presets.deepnet(decoder_layers=2)  # beta = 16^(-1/4) = 0.5
+        >>> print(plan.rules[4])
+        kind=dense role=weight path=*v_proj/* -> XavierNormal(gain=0.5)
+        >>> print(plan.rules[-1])
+        kind=dense role=weight path=*k_proj/* -> XavierNormal(gain=1.0)
+    """
+    branch, unscaled = _globs("deepnet", "branch", branch), _globs("deepnet", "unscaled", unscaled)
     n = None if encoder_layers is None else _read("deepnet", None, encoder_layers=(encoder_layers, 1))["encoder_layers"]
     m = None if decoder_layers is None else _read("deepnet", None, decoder_layers=(decoder_layers, 1))["decoder_layers"]
     if n is None and m is None:
@@ -292,17 +579,57 @@ def deepnet(encoder_layers: int | None = None, decoder_layers: int | None = None
 
 
 def rezero(path: str = "*resweight*") -> Plan:
-    """ReZero (Bachlechner et al. 2020): each residual branch's scalar gate (the parameters at ``path``) starts at
-    zero, so every block starts as the identity. The rest is left to the rules you add after (or before) it."""
+    """ReZero (Bachlechner et al. 2020): each residual branch's scalar gate starts at zero.
+
+    The parameters at ``path`` (each block's gate) start at zero, so every block starts as the identity. The rest is
+    left to the rules you add after (or before) it: ``presets.torch + presets.rezero()``. Unlike the family recipes
+    its rule is not quiet: it warns when it matches nothing.
+
+    Args:
+        path: the path glob of the gates, a string (default ``"*resweight*"``, the official code's name).
+
+    Returns:
+        The ``Plan`` named "rezero", one rule.
+
+    Raises:
+        TypeError: ``path`` is not a string.
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> print(ui.presets.rezero("*alpha"))
+        Plan 'rezero' (the last matching rule wins):
+          0: path=*alpha -> Zeros()
+    """
     if not isinstance(path, str):
         raise TypeError(f"presets.rezero: parameter 'path' must be a glob string, got {path!r}")
     return Plan(name="rezero").rule(Zeros(), path=path)
 
 
 def lstm_forget_bias(value: float = 1.0) -> Plan:
-    """An LSTM's forget-gate bias set to ``value`` and its other gate biases to zero (Jozefowicz et al. 2015):
-    the forget block of the stacked gates (i, f, g/c, o) in torch, Keras and MXNet (the input-hidden bias; a
-    second, hidden-hidden bias is zero, so the sum is ``value``), the ``hf`` gate's bias in Flax's LSTMCell."""
+    """An LSTM's forget-gate bias set to ``value`` and its other gate biases to zero (Jozefowicz et al. 2015).
+
+    The forget block of the stacked gates (i, f, g/c, o) in torch, Keras and MXNet (the input-hidden bias; a second,
+    hidden-hidden bias is zero, so the sum is ``value``), the ``hf`` gate's bias in Flax's LSTMCell.
+
+    Args:
+        value: the forget gate's bias, a finite real number (default 1.0).
+
+    Returns:
+        The ``Plan`` named "lstm_forget_bias".
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``value`` is not a real number.
+        ValueError: ``value`` is not finite.
+
+    Examples:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> report = ui.inspect(torch.nn.LSTM(2, 3), ui.presets.lstm_forget_bias(2.0))
+        >>> [(e.param.path, e.spec) for e in report.entries]  # doctest: +NORMALIZE_WHITESPACE
+        [('bias_ih_l0', Blocks(parts=(Zeros(), Constant(value=2.0), Zeros(), Zeros()), along='out')),
+         ('bias_hh_l0', Zeros())]
+    """
     from . import _validate as v
     value = v.real("presets.lstm_forget_bias", "value", value)
     forget = Constant(value)
@@ -315,12 +642,40 @@ def lstm_forget_bias(value: float = 1.0) -> Plan:
 
 def fixup(num_branches: int, m: int = 2, *, branch: str = "*layer*/conv*", last: str = "*conv2/*",
           classifier: str = "fc/*", multipliers: str = "*scale", biases: str = "*bias[12][ab]") -> Plan:
-    """Fixup (Zhang, Dauphin and Ma 2019) for a residual network of ``num_branches`` residual branches of ``m``
-    layers each. The classifier and the last layer of every branch start at zero. The other weight layers are He
-    normal (fan_out, as the official code draws them), and those inside a branch are scaled by
-    num_branches^(-1/(2m-2)). The scalar multipliers are 1, and the scalar biases added before each layer are 0.
-    The globs default to the official Fixup ResNet's names (``layer1.0.conv1``, ``conv2``, ``fc``, ``scale``,
-    ``bias1a``...)."""
+    """Fixup (Zhang, Dauphin and Ma 2019): a residual network trained without normalization.
+
+    For a network of ``num_branches`` residual branches of ``m`` layers each. The classifier and the last layer of
+    every branch start at zero. The other weight layers are He normal (fan_out, as the official code draws them),
+    and those inside a branch are scaled by num_branches^(-1/(2m-2)). The scalar multipliers are 1, and the scalar
+    biases added before each layer are 0. The globs default to the official Fixup ResNet's names (``layer1.0.conv1``,
+    ``conv2``, ``fc``, ``scale``, ``bias1a``...).
+
+    Args:
+        num_branches: L, the number of residual branches, an int >= 1.
+        m: the number of weight layers in a branch, an int >= 2 (default 2).
+        branch: the path glob of the layers inside a branch, a string.
+        last: the path glob of each branch's last layer (zero), a string.
+        classifier: the path glob of the classifier (zero weight and bias), a string.
+        multipliers: the path glob of the scalar multipliers (one), a string.
+        biases: the path glob of the scalar biases (zero), a string.
+
+    Returns:
+        The ``Plan`` named "fixup".
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``num_branches`` or ``m`` is not an integer, or a glob is not a string.
+        ValueError: ``num_branches`` < 1 or ``m`` < 2.
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> plan = ui.presets.fixup(16, m=3)  # 16^(-1/4) = 0.5
+        >>> rule = plan.rules[2]
+        >>> rule.select.path, rule.spec.scale
+        ('*layer*/conv*', 0.5)
+        >>> print(plan.rules[3])
+        kind=conv|dense role=weight path=*conv2/* -> Zeros()
+    """
     from . import _validate as v
     n = v.integer("presets.fixup", "num_branches", num_branches, minimum=1)
     m = v.integer("presets.fixup", "m", m, minimum=2)
@@ -342,12 +697,35 @@ def fixup(num_branches: int, m: int = 2, *, branch: str = "*layer*/conv*", last:
 
 
 def mup(base_width: int, std: float = 0.02, *, readout: str = "*lm_head*") -> Plan:
-    """muP (Yang et al. 2021, Tensor Programs V, table 3): a model whose init was tuned at width ``base_width`` with
-    std ``std``, widened. Hidden weights keep variance proportional to 1/fan_in, N(0, std^2 base_width / fan_in).
-    The output (readout) layer at ``readout`` is proportional to 1/fan_in^2, N(0, (std base_width / fan_in)^2).
-    Embeddings (the input layer), whose fan_in does not grow with width, stay N(0, std^2). Biases are zero and
-    norms ones. (muP's multipliers on the output logits and the attention scale are the architecture's, not the
-    initialization's.)"""
+    """muP (Yang et al. 2021, Tensor Programs V, table 3): a model tuned at ``base_width``, widened.
+
+    For a model whose init was tuned at width ``base_width`` with std ``std``. Hidden weights keep variance
+    proportional to 1/fan_in, N(0, std^2 base_width / fan_in). The output (readout) layer at ``readout`` is
+    proportional to 1/fan_in^2, N(0, (std base_width / fan_in)^2). Embeddings (the input layer), whose fan_in does not
+    grow with width, stay N(0, std^2). Biases are zero and norms ones. (muP's multipliers on the output logits and the
+    attention scale are the architecture's, not the initialization's.)
+
+    Args:
+        base_width: the width the init was tuned at, an int >= 1.
+        std: the std tuned at ``base_width``, a finite number > 0 (default 0.02).
+        readout: the path glob of the output layer, a string (default ``"*lm_head*"``).
+
+    Returns:
+        The ``Plan`` named "mup".
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``base_width`` is not an integer, ``std`` not a real number, or ``readout`` not a string.
+        ValueError: ``base_width`` < 1, or ``std`` is not finite and > 0.
+
+    Examples:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> model = torch.nn.ModuleDict({"fc": torch.nn.Linear(64, 64), "lm_head": torch.nn.Linear(64, 10)})
+        >>> plan = ui.presets.mup(base_width=16)
+        >>> [(e.param.path, e.spec.factor) for e in ui.inspect(model, plan).entries if e.param.role == "weight"]
+        [('fc/weight', 'sqrt(base / fan_in)'), ('lm_head/weight', 'base / fan_in')]
+    """
     from . import _validate as v
     base = v.integer("presets.mup", "base_width", base_width, minimum=1)
     std = v.positive("presets.mup", "std", std)
@@ -362,14 +740,43 @@ def mup(base_width: int, std: float = 0.02, *, readout: str = "*lm_head*") -> Pl
 
 def t_fixup(num_layers: int, d_model: int, *, branch: tuple[str, ...] = ("*v_proj/*", "*out_proj/*", "*fc1/*", "*fc2/*"),
             unscaled: tuple[str, ...] = ("*q_proj/*", "*k_proj/*")) -> Plan:
-    """T-Fixup (Huang et al. 2020, algorithm 1) for a Transformer of ``num_layers`` encoder and decoder layers
-    without layer norms. Every weight is Xavier-uniform except the input embeddings, which are
-    N(0, 1/d_model) scaled by (9N)^(-1/4). The value and output projections and the MLP weights (``branch`` path
-    globs, fairseq's names by default) are scaled by 0.67 N^(-1/4) under ``*encoder*`` and by (9N)^(-1/4) under
-    ``*decoder*`` (self and cross attention alike). The query and key projections (``unscaled``) keep plain
-    Xavier. Biases are zero."""
+    """T-Fixup (Huang et al. 2020, algorithm 1): a Transformer trained without layer norms.
+
+    For a Transformer of ``num_layers`` encoder and decoder layers. Every weight is Xavier-uniform except the input
+    embeddings, which are N(0, 1/d_model) scaled by (9N)^(-1/4). The value and output projections and the MLP weights
+    (``branch`` path globs, fairseq's names by default) are scaled by 0.67 N^(-1/4) under ``*encoder*`` and by
+    (9N)^(-1/4) under ``*decoder*`` (self and cross attention alike). The query and key projections (``unscaled``) keep
+    plain Xavier. Biases are zero.
+
+    Args:
+        num_layers: N, the number of encoder (and of decoder) layers, an int >= 1.
+        d_model: the embedding width, an int >= 1.
+        branch: the path globs of the scaled layers, a tuple (or list) of strings (default fairseq's ``v_proj``,
+            ``out_proj``, ``fc1``, ``fc2``).
+        unscaled: the path globs of the layers kept at plain Xavier, a tuple (or list) of strings (default
+            ``q_proj``, ``k_proj``).
+
+    Returns:
+        The ``Plan`` named "t_fixup".
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``num_layers`` or ``d_model`` is not an integer, or ``branch`` or ``unscaled`` is not a tuple or
+            list of strings.
+        ValueError: ``num_layers`` or ``d_model`` < 1.
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> plan = ui.presets.t_fixup(num_layers=9, d_model=16)  # (9N)^(-1/4) = 1/3
+        >>> print(plan.rules[2])  # doctest: +NORMALIZE_WHITESPACE
+        kind=embedding role=embedding -> Rows(base=Normal(mean=0.0, std=0.08333333333333333), fill=Zeros(),
+         index='padding_idx', along='in')
+        >>> plan.rules[11].select.path, round(plan.rules[11].spec.gain, 4)
+        ('*decoder*v_proj/*', 0.3333)
+    """
     from . import _validate as v
     n = v.integer("presets.t_fixup", "num_layers", num_layers, minimum=1)
+    branch, unscaled = _globs("t_fixup", "branch", branch), _globs("t_fixup", "unscaled", unscaled)
     d = v.integer("presets.t_fixup", "d_model", d_model, minimum=1)
     decoder, encoder = (9 * n) ** -0.25, 0.67 * n ** -0.25
     plan = (Plan(name="t_fixup").rule(XavierUniform(), kind=_LAYERS + ("attention",), role="weight")

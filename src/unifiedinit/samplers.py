@@ -30,14 +30,44 @@ __all__ = ["Ops", "NumpyLikeOps", "draw", "determined", "phi"]
 
 
 def phi(x: float) -> float:
-    """The standard normal CDF."""
+    """The standard normal CDF, Phi(x) = P(Z <= x) for Z ~ N(0, 1), by ``math.erfc`` (accurate in both tails).
+
+    Args:
+        x: a real number (infinities give 0 and 1).
+
+    Returns:
+        A float in [0, 1].
+
+    Raises:
+        TypeError: ``x`` is not a real number.
+
+    Examples:
+        >>> from unifiedinit.samplers import phi
+        >>> phi(0.0)
+        0.5
+        >>> round(phi(1.959964), 6), phi(float("-inf"))
+        (0.975, 0.0)
+    """
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
 class Ops:
-    """Defaults of the operations a backend may leave out (``unifiedinit.backends.protocol.Ops`` lists them
-    all). ``dt`` is the backend's own dtype object or name; ``out``, when a backend takes it, is an array to write
-    into (torch)."""
+    """Defaults of the operations a backend may leave out (``unifiedinit.backends.protocol.Ops`` lists them all).
+
+    A backend's ops class derives from this (or from ``NumpyLikeOps``) and defines the rest: ``uniform``,
+    ``normal``, ``full``, ``where``, ``qr``, ``cast``... ``dt`` is the backend's own dtype object or name; ``out``,
+    when a backend takes it, is an array to write into (torch). ``truncated_normal`` here is the inverse CDF on
+    the window (one pass, no host sync), built on the backend's ``uniform``, ``erfinv`` and ``clip``. The class
+    takes no arguments; ``bounded_uniform`` is True for a backend whose ``uniform`` never leaves [low, high] in its
+    dtype (torch's ``uniform_``).
+
+    Examples:
+        >>> from unifiedinit.samplers import Ops
+        >>> Ops().affine(3.0, 2.0, 1.0)  # scale * x + shift
+        7.0
+        >>> Ops().broadcast_mul(2.0, 4.0), Ops.bounded_uniform
+        (8.0, False)
+    """
 
     #: True when ``uniform(low, high)`` never returns a value outside [low, high] in its dtype, so that drawing
     #: within the window's ends as the dtype holds them needs no clip (torch's ``uniform_``)
@@ -74,8 +104,23 @@ class Ops:
 
 
 class NumpyLikeOps(Ops):
-    """Ops whose array functions come from a NumPy-like namespace ``xp`` (``numpy``, ``jax.numpy``,
-    ``keras.ops``): the names and signatures they share with NumPy are bound once here."""
+    """Ops whose array functions come from a NumPy-like namespace ``xp``.
+
+    The namespace (``numpy``, ``jax.numpy``, ``keras.ops``) is the class attribute ``xp``: the names and
+    signatures it shares with NumPy (``full``, ``where``, ``clip``, ``stack``, ``concatenate``, ``transpose``...)
+    are bound once here, and a backend adds only its random draws and casts (``unifiedinit.backends.numpy.NumpyOps``
+    and the JAX backends' ``JaxOps`` derive from it). The class takes no arguments.
+
+    Examples:
+        >>> import numpy as np
+        >>> from unifiedinit.samplers import NumpyLikeOps
+        >>> class HostOps(NumpyLikeOps):
+        ...     xp = np
+        >>> HostOps().full((2,), 0.5, np.float32).tolist()
+        [0.5, 0.5]
+        >>> HostOps().permute(np.zeros((2, 3, 4)), (2, 0, 1)).shape
+        (4, 2, 3)
+    """
 
     xp: Any = None
 
@@ -238,7 +283,30 @@ def _structured(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: Any
 
 
 def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
-    """The values of a determined structured draw (eye, dirac, array) as a float64 NumPy array."""
+    """The values of a determined structured draw (eye, dirac, Hadamard, array) as a float64 NumPy array.
+
+    Blocks of constants or determined draws and rows of a determined draw are built too; nothing is random, so no
+    ops are needed.
+
+    Args:
+        d: a determined draw of ``unifiedinit.draws``: ``Eye``, ``Dirac``, ``Hadamard``, ``Array``, or ``Blocks``
+            / ``Rows`` made of constants and those.
+        shape: the tensor's shape, a tuple of ints in the draw's axis order (2-D for ``Eye``).
+
+    Returns:
+        A float64 NumPy array of ``shape``.
+
+    Raises:
+        TypeError: ``d`` is not a determined draw (a random one, or a ``Blocks`` / ``Rows`` with a random part).
+
+    Examples:
+        >>> from unifiedinit import draws
+        >>> from unifiedinit.samplers import determined
+        >>> determined(draws.Eye(2.0), (2, 3)).tolist()
+        [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]
+        >>> determined(draws.Dirac(1, 0, 1), (2, 2, 3)).tolist()  # identity convolution: 1 at the kernel's centre
+        [[[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]
+    """
     import numpy as np
     if isinstance(d, D.Eye):
         return d.gain * np.eye(shape[0], shape[1])
@@ -290,9 +358,48 @@ def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
 
 def draw(ops: Any, d: D.Draw, shape: tuple[int, ...], dtype: Any, stacked: tuple[int, ...] = (),
          out: Any = None) -> Any:
-    """Sample the primitive ``d`` for a tensor of ``shape`` with ``ops``, in ``dtype``; into ``out`` when given
-    (and then return it). ``stacked`` axes hold one layer per index: an elementwise draw covers them at once, a
-    structured one (orthogonal, sparse, eye...) is drawn per layer."""
+    """Sample the primitive ``d`` for a tensor of ``shape`` with ``ops``, in ``dtype``.
+
+    The draw is computed in the ops' work dtype (float32 for half precision, say) and rounded once to ``dtype``,
+    each bounded law kept in its window as ``dtype`` holds it. With ``out`` (a backend that writes in place) the
+    values go into it, elementwise draws straight into it when no cast is needed. ``stacked`` axes hold one layer
+    per index: an elementwise draw covers them at once, a structured one (orthogonal, sparse, eye...) is drawn per
+    layer (``draws.PerLayer``: each layer its own draw).
+
+    Args:
+        ops: the backend's ``Ops`` (``unifiedinit.backends.numpy.NumpyOps``, the JAX backends' ``JaxOps``...),
+            which holds the random state.
+        d: a primitive draw of ``unifiedinit.draws`` (a spec lowered for the tensor, as ``Plan.resolve`` does).
+        shape: the tensor's shape, a tuple of ints.
+        dtype: the final dtype, in the backend's own form (``"float32"`` for NumPy, ``jnp.bfloat16``,
+            ``torch.float16``...).
+        stacked: the axes of ``shape`` that stack layers, a tuple of ints (default none).
+        out: an array of ``shape`` and ``dtype`` to write into (backends that write in place), or None.
+
+    Returns:
+        The array of ``shape`` in ``dtype``: ``out`` itself when it is given.
+
+    Raises:
+        TypeError: ``d`` is not a draw of ``unifiedinit.draws`` (a spec must be lowered first). The backend's own
+            errors (a shape or dtype it refuses) pass through.
+
+    Examples:
+        >>> import numpy as np
+        >>> from unifiedinit import draws
+        >>> from unifiedinit.backends.numpy import NumpyOps
+        >>> from unifiedinit.samplers import draw
+        >>> draw(NumpyOps(None), draws.Constant(0.5), (2, 2), "float32").tolist()
+        [[0.5, 0.5], [0.5, 0.5]]
+        >>> x = draw(NumpyOps(np.random.default_rng(0)), draws.Uniform(-1.0, 1.0), (2, 3), "float16")
+        >>> x.shape, x.dtype.name, bool((abs(x) <= 1).all())
+        ((2, 3), 'float16', True)
+        >>> q = draw(NumpyOps(np.random.default_rng(0)), draws.Orthogonal(1.0, 0), (2, 3, 3), "float64", stacked=(0,))
+        >>> q.shape, bool(np.allclose(q[1] @ q[1].T, np.eye(3)))
+        ((2, 3, 3), True)
+    """
+    if not isinstance(d, D.Draw):
+        raise TypeError(f"samplers.draw: parameter 'd' must be a draw of unifiedinit.draws (lower a spec first), "
+                        f"got {d!r}")
     if stacked and not d.elementwise:
         one = tuple(n for i, n in enumerate(shape) if i not in stacked)
         layers = tuple(shape[a] for a in stacked)

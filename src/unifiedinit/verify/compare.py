@@ -370,7 +370,7 @@ def picture(result: Result, path: str, log: bool = False) -> str:
         >>> from unifiedinit import Normal
         >>> result = run([Normal(0, 0.02)], ["dense"], frameworks=["reference"], out=io.StringIO(),
         ...              progress=io.StringIO())
-        >>> path = picture(result, os.path.join(tempfile.mkdtemp(), "compare.png"))
+        >>> path = picture(result, os.path.join(tempfile.mkdtemp(), "compare.png"))  # needs: matplotlib
         >>> os.path.basename(path), os.path.getsize(path) > 0
         ('compare.png', True)
     """

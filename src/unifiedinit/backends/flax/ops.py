@@ -92,7 +92,32 @@ def is_sequence(a: object) -> TypeGuard[tuple[Any, ...] | list[Any]]:
 
 def stream_key(base: jax.Array, stream: int) -> jax.Array:
     """The JAX key of a parameter's 64-bit stream (``unifiedinit.apply.stream``): both 32-bit halves folded into
-    ``base``."""
+    ``base``.
+
+    The same base and stream give the same key, so a parameter's native draw does not depend on which other
+    parameters are drawn, nor in which order.
+
+    Args:
+        base: the ``jax.random`` key of the whole apply (``jax.random.key(seed)``, or the ``key=`` given).
+        stream: the parameter's stream, an int in [0, 2**64).
+
+    Returns:
+        A ``jax.random`` key (a scalar key array).
+
+    Raises:
+        TypeError: ``base`` is not a JAX key, or ``stream`` is not an int (JAX's and Python's errors).
+        OverflowError: ``stream`` is negative or >= 2**64.
+
+    Examples:
+        >>> import jax
+        >>> from unifiedinit.backends.flax.ops import stream_key
+        >>> base = jax.random.key(0)
+        >>> key = stream_key(base, 2**40 + 3)
+        >>> key.shape, bool((jax.random.key_data(key) == jax.random.key_data(stream_key(base, 2**40 + 3))).all())
+        ((), True)
+        >>> bool((jax.random.key_data(key) == jax.random.key_data(stream_key(base, 3))).all())
+        False
+    """
     return jax.random.fold_in(jax.random.fold_in(base, stream & 0xFFFFFFFF), stream >> 32)
 
 
@@ -115,7 +140,14 @@ class JaxTarget:
     ``jax.ShapeDtypeStruct`` leaf with ``.sharding``; ``sharding(p, handle)`` says) is drawn by one jitted
     function whose ``out_shardings`` is that sharding, so each device draws its own shard; portable values go
     through ``jax.make_array_from_callback``, each device getting exactly its block of the whole tensor's values.
-    Neither puts the whole tensor on one device."""
+    Neither puts the whole tensor on one device. The class takes no arguments; a subclass sets ``base``, ``found``
+    and ``_put``.
+
+    Examples:
+        >>> from unifiedinit.backends.flax.ops import JaxTarget
+        >>> JaxTarget().sharding(None, None) is None  # by default a parameter goes to the default device
+        True
+    """
 
     base: jax.Array
 
@@ -188,12 +220,50 @@ class JaxTarget:
 
 
 def array(values: Any, dtype: str) -> Any:
-    """A NumPy array: JAX takes it wherever it takes an array, and it holds float64 without ``jax_enable_x64``."""
+    """A NumPy array of ``values`` in ``dtype``: JAX takes it wherever it takes an array, and it holds float64
+    without ``jax_enable_x64`` (the conformance suite's way to give a backend values).
+
+    Args:
+        values: an array-like of numbers (a NumPy array, a nested list...).
+        dtype: the dtype's name: "float16", "bfloat16", "float32", "float64", an integer dtype ("int32"...) or
+            "bool".
+
+    Returns:
+        A NumPy array (``ml_dtypes.bfloat16`` for "bfloat16"), values converted as NumPy's ``astype`` does.
+
+    Raises:
+        ValueError: ``dtype`` is none of those names.
+
+    Examples:
+        >>> from unifiedinit.backends.flax.ops import array
+        >>> array([1.5, 2.0], "float64").dtype.name, array([1.5], "bfloat16").dtype.name
+        ('float64', 'bfloat16')
+        >>> array([0, 2], "bool").tolist()
+        [False, True]
+    """
     import numpy as np
     from ...reference import numpy_dtype
     return np.asarray(values).astype(numpy_dtype(dtype, integers=True) if dtype != "bool" else bool)
 
 
 def to_numpy(x: Any) -> Any:
+    """A JAX (or NumPy) array as a NumPy array, bfloat16 widened to float32 (exactly) so NumPy can compute with it.
+
+    Args:
+        x: an array with a ``dtype`` (a ``jax.Array``, a NumPy array).
+
+    Returns:
+        A NumPy array of the same shape and values, in ``x``'s dtype (float32 for bfloat16).
+
+    Raises:
+        AttributeError: ``x`` is not an array (it has no ``dtype``).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from unifiedinit.backends.flax.ops import to_numpy
+        >>> x = to_numpy(jnp.ones((2,), jnp.bfloat16))
+        >>> type(x).__name__, x.dtype.name, x.tolist()
+        ('ndarray', 'float32', [1.0, 1.0])
+    """
     import numpy as np
     return np.asarray(x.astype(jnp.float32) if x.dtype == jnp.bfloat16 else x)

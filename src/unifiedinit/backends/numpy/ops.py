@@ -74,6 +74,10 @@ class NumpyOps(NumpyLikeOps):
         rng: the ``numpy.random.Generator`` to draw from; None only for the determined draws (constants, eye,
             dirac, ...), which draw nothing.
 
+    Raises:
+        Nothing when built: ``rng`` is not checked here. A random draw with None (or anything that is not a
+        Generator) raises AttributeError from the draw.
+
     Examples:
         >>> import numpy as np
         >>> from unifiedinit.backends.numpy import NumpyOps
