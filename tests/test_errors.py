@@ -69,3 +69,16 @@ def test_the_same_mistake_reads_the_same_in_every_backend(case, spec, shape, dty
     if not messages:
         pytest.skip("no backend installed here applies this case")
     assert len(set(messages.values())) == 1, messages
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("dtype,kind,pattern", [("floaty", ValueError, r"sample: parameter 'dtype' must be one of "
+                                                 r"float16, bfloat16, float32, float64, int8.*bool; got 'floaty'"),
+                                                (5, TypeError, r"sample: parameter 'dtype' must be a dtype name")])
+def test_a_backend_sample_refuses_a_dtype_that_is_no_dtype_name(framework, dtype, kind, pattern):
+    """Each backend's ``sample`` names the parameter, the value and what is allowed (it raised the framework's own
+    AttributeError or TypeError: "module 'torch' has no attribute 'floaty'")."""
+    if not available(framework):
+        pytest.skip(f"{framework} is not installed")
+    with pytest.raises(kind, match=pattern):
+        get_backend(framework).sample(ui.Normal(), (2, 2), seed=0, dtype=dtype)

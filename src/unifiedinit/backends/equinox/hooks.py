@@ -183,7 +183,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", 
     Raises:
         TypeError: ``spec`` is not a spec, ``dtype`` is not a dtype name, or it cannot hold the values (random
             values in an integer dtype).
-        ValueError: an unknown layout, or a shape or value range the spec cannot take.
+        ValueError: an unknown layout or ``dtype`` name, or a shape or value range the spec cannot take.
 
     Examples:
         >>> import unifiedinit as ui
@@ -194,6 +194,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", 
         >>> sample(ui.KaimingUniform(), (4, 6)).shape  # (out, in): fan_in 6
         (4, 6)
     """
+    dtype = v.dtype_name("sample", "dtype", dtype)
     import numpy as np
     x = EquinoxInitializer(spec, layout=layout)._values(spec, jnp.zeros(shape, dtype), jax.random.key(seed), layout,
                                                         layer_fans)

@@ -266,8 +266,8 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "flax", s
 
     Raises:
         TypeError: ``spec`` is not a spec, or ``dtype`` cannot hold the values (as ``FlaxInitializer.lower``).
-        ValueError: an unknown layout, or a shape the spec cannot take (as ``FlaxInitializer.lower``).
-        AttributeError: ``dtype`` is not a name in ``jax.numpy``.
+        ValueError: an unknown layout or ``dtype`` name, or a shape the spec cannot take (as
+            ``FlaxInitializer.lower``); ``dtype`` not a string is a TypeError.
 
     Examples:
         >>> import unifiedinit as ui
@@ -278,6 +278,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "flax", s
         >>> sample(ui.Constant(2.0), (2,), dtype="bfloat16").tolist()
         [2.0, 2.0]
     """
+    dtype = v.dtype_name("sample", "dtype", dtype)
     import numpy as np
     x = FlaxInitializer(spec, layout=layout, layer_fans=layer_fans)(jax.random.key(seed), shape, getattr(jnp, dtype))
     return np.asarray(x.astype(jnp.float32) if dtype == "bfloat16" else x)

@@ -225,7 +225,8 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "keras", 
 
     Raises:
         TypeError: ``spec`` is not a spec, or random values for an integer or bool dtype.
-        ValueError: an unknown layout, a shape the spec cannot fill, or values ``dtype`` cannot hold.
+        ValueError: an unknown layout or ``dtype`` name, a shape the spec cannot fill, or values ``dtype`` cannot
+            hold (``dtype`` not a string is a TypeError).
 
     Examples:
         >>> import unifiedinit as ui
@@ -238,6 +239,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "keras", 
         >>> sample(ui.Ones(), (2,), dtype="bfloat16").dtype.name
         'float32'
     """
+    dtype = v.dtype_name("sample", "dtype", dtype)
     import numpy as np
     x = SpecInitializer(spec, seed=seed, layout=layout)(shape, dtype)
     return np.asarray(ops.convert_to_numpy(ops.cast(x, "float32") if dtype == "bfloat16" else x))

@@ -199,7 +199,8 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
 
     Raises:
         TypeError: ``spec`` is not a spec; a random spec with an integer dtype.
-        ValueError: an unknown layout; a shape the spec cannot fill; values the dtype cannot hold.
+        ValueError: an unknown layout or ``dtype`` name; a shape the spec cannot fill; values the dtype cannot hold
+            (``dtype`` not a string is a TypeError).
 
     Examples:
         >>> import unifiedinit as ui
@@ -212,6 +213,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
         >>> bool((x == sample(ui.Normal(0.0, 0.02), (4, 3), seed=1)).all())  # the same seed, the same values
         True
     """
+    dtype = v.dtype_name("sample", "dtype", dtype)
     import numpy as np
     shape = tuple(int(s) for s in shape)
     name: Any = getattr(layout, "name", layout)

@@ -148,8 +148,8 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", 
 
     Raises:
         TypeError: ``spec`` is not a spec; a random spec with an integer or bool dtype.
-        ValueError: an unknown layout; a shape the spec cannot fill; values the dtype cannot hold.
-        AttributeError: ``dtype`` is not the name of a torch dtype.
+        TypeError: ``dtype`` is not a string.
+        ValueError: an unknown layout or ``dtype`` name; a shape the spec cannot fill; values the dtype cannot hold.
 
     Examples:
         >>> import unifiedinit as ui
@@ -162,6 +162,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", 
         >>> bool((x == sample(ui.Normal(0.0, 0.02), (4, 3), seed=1, dtype="bfloat16")).all())  # the same seed
         True
     """
+    dtype = v.dtype_name("sample", "dtype", dtype)
     t = torch.empty(tuple(shape), dtype=getattr(torch, dtype))
     init_(t, spec, layout=layout, generator=torch.Generator().manual_seed(seed), layer_fans=layer_fans)
     return t.float().numpy() if dtype == "bfloat16" else t.numpy()
