@@ -234,3 +234,13 @@ def test_einsum_dense_with_a_2d_kernel_walks_with_keras_fans(equation, output_sh
     assert entry.param.info().fans == compute_fans(entry.param.shape)
     ui.presets.keras.apply(model, seed=0)  # and the preset writes it
     assert np.all(np.isfinite(numpy(model.layers[-1].kernel)))
+
+
+def test_a_keras_model_belongs_to_keras_under_every_keras_backend():
+    """Under KERAS_BACKEND=torch a Keras layer is also a torch nn.Module; it is still Keras's (its variables, its
+    layouts): the torch backend used to claim it, and a plan then walked Keras's internal parameter dict."""
+    from unifiedinit.backends import backend_for
+    inp = keras.Input((6,))
+    model = keras.Model(inp, layers.Dense(3)(inp))
+    assert backend_for(model).NAME == "keras"
+    assert [p.path for p in ui.inspect(model, ui.presets.keras).params] == ["dense/kernel", "dense/bias"]

@@ -17,9 +17,14 @@ from .ops import TorchOps
 
 
 def owns(obj: Any) -> bool:
-    """A torch module, or a state_dict (a dict whose leaves are torch tensors)."""
+    """A torch module, or a state_dict (a dict whose leaves are torch tensors). Not a Keras layer: under
+    ``KERAS_BACKEND=torch`` every Keras layer is also an ``nn.Module``, and it is Keras's (its variables, its
+    layouts and names), not torch's."""
     if isinstance(obj, nn.Module):
-        return True
+        import sys
+        keras = sys.modules.get("keras")
+        layer = getattr(getattr(keras, "layers", None), "Layer", None)
+        return not (isinstance(layer, type) and isinstance(obj, layer))
     if isinstance(obj, Mapping) and obj:
         return all(isinstance(t, torch.Tensor) for t in cast("Mapping[Any, Any]", obj).values())
     return False
