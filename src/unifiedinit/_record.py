@@ -88,14 +88,26 @@ class Record:
 
     def _replace(self, **changes: Any) -> Any:
         """A copy with some fields changed, without running ``__post_init__`` again (for values already valid)."""
-        for name in changes:
-            if name not in self._fields:
-                raise TypeError(f"{type(self).__name__} has no field {name!r}")
+        if not changes.keys() <= self._fieldset:
+            unknown = next(name for name in changes if name not in self._fieldset)
+            raise TypeError(f"{type(self).__name__} has no field {unknown!r}")
         new = object.__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        for cache in _CACHES:  # what was computed from the old values
-            new.__dict__.pop(cache, None)
-        new.__dict__.update(changes)
+        values = new.__dict__
+        values.update(self.__dict__)
+        if len(values) > len(self._fields):  # what was computed from the old values
+            for cache in _CACHES:
+                values.pop(cache, None)
+        values.update(changes)
+        return new
+
+    @classmethod
+    def _unchecked(cls, values: dict[str, Any]) -> Any:
+        """A record of ``values``, a dict of every field (a backend's walk fills a template per layer class),
+        without ``__post_init__``: for values already valid, made many times over on a hot path."""
+        if len(values) != len(cls._fields):
+            raise TypeError(f"{cls.__name__}._unchecked: needs every field, got {sorted(values)}")
+        new = object.__new__(cls)
+        new.__dict__.update(values)
         return new
 
     def _values(self) -> tuple[Any, ...]:

@@ -392,16 +392,9 @@ def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Pa
     return out
 
 
-def _parts(p: Param, memo: dict[str, tuple[Any, ...]] | None = None) -> tuple[Any, ...]:
-    if p.key_parts is not None:
-        return tuple(p.key_parts)
-    prefix = p.path.rpartition("/")[0]
-    found = memo.get(prefix) if memo is not None else None
-    if found is None:  # a layer's tensors share their module's parts: split each prefix once
-        found = tuple(int(s) if s.isdecimal() else s for s in prefix.split("/")) if prefix else ()
-        if memo is not None:
-            memo[prefix] = found
-    return found
+def _split(prefix: str) -> tuple[Any, ...]:
+    """A module path's parts: "h/3/attn" -> ("h", 3, "attn") (an int: a position in a sequence of layers)."""
+    return tuple(int(s) if s.isdecimal() else s for s in prefix.split("/")) if prefix else ()
 
 
 def _stack_signatures(recs: Sequence[tuple[tuple[Any, ...], Param]]
@@ -431,40 +424,46 @@ def assign_keys(params: Sequence[Param]) -> list[Param]:
     ``Sequential(Linear, ReLU, Linear)`` numbers its Linears 0 and 1, as Keras's fused activations do), then the
     role (and a backend's sub-key, and the parameter's own name where a layer holds two of one role). A stacked
     parameter's key holds ``*`` where its slice index goes. Nothing depends on the order of ``params``."""
-    memo: dict[str, tuple[Any, ...]] = {}
-    recs = [(_parts(p, memo), p) for p in params]
+    # a layer's tensors share their module's path: split it, rank its positions and join its words once
+    groups: dict[Any, list[int]] = {}  # the path's module prefix (or the backend's key_parts) -> indices
+    for n, p in enumerate(params):
+        groups.setdefault(p.path.rpartition("/")[0] if p.key_parts is None else tuple(p.key_parts), []).append(n)
+    modules: dict[tuple[Any, ...], list[int]] = {}
+    for group, members in groups.items():
+        modules.setdefault(group if isinstance(group, tuple) else _split(group), []).extend(members)
     positions: dict[tuple[Any, ...], set[int]] = {}
-    for parts, _ in recs:
+    for parts in modules:
         for i, part in enumerate(parts):
             if isinstance(part, int):
                 positions.setdefault(parts[:i], set()).add(part)
     rank = {prefix: {n: r for r, n in enumerate(sorted(ns))} for prefix, ns in positions.items()}
-    leaves: dict[tuple[Any, ...], dict[str, int]] = {}
-    for parts, p in recs:
-        leaf = p.role + (f"/{p.key_leaf}" if p.key_leaf else "")
-        leaves.setdefault(parts, {}).setdefault(leaf, 0)
-        leaves[parts][leaf] += 1
-    under = _stack_signatures(recs) if any(p.stacked for p in params) else {}
-    out: list[Param] = []
-    module_words: dict[tuple[Any, ...], tuple[list[str], tuple[tuple[str, int, int], ...]]] = {}
-    for parts, p in recs:
-        found = module_words.get(parts)
-        if found is None:  # once per module: its tensors share the words and sequences of its path
-            found = module_words[parts] = (
-                [str(rank[parts[:i]][part]) if isinstance(part, int) else str(part) for i, part in enumerate(parts)],
-                tuple((str(parts[i - 1]) if i else "", rank[parts[:i]][part], len(rank[parts[:i]]))
-                      for i, part in enumerate(parts) if isinstance(part, int)))
-        words, sequences = list(found[0]), found[1]
-        depth = sequences[0][1:] if sequences else None
-        stack_depth = p.stack_depth
-        if p.stacked:
-            stack_depth = _stack_depth(parts, p, under) if stack_depth is None else stack_depth
-            words[stack_depth:stack_depth] = ["*"] * len(p.stacked)
-        leaf = p.role + (f"/{p.key_leaf}" if p.key_leaf else "")
-        if leaves[parts][leaf] > 1:
-            leaf += ":" + p.path.rsplit("/", 1)[-1]
-        out.append(p._replace(key="/".join(words + [leaf]), stack_depth=stack_depth, depth=depth,
-                              sequences=sequences))
+    under = _stack_signatures([(parts, params[n]) for parts, members in modules.items() for n in members]
+                              ) if any(p.stacked for p in params) else {}
+    out: list[Param] = list(params)
+    for parts, members in modules.items():
+        words: list[str] = []
+        found: list[tuple[str, int, int]] = []
+        for i, part in enumerate(parts):
+            if isinstance(part, int):
+                ranks = rank[parts[:i]]
+                words.append(str(ranks[part]))
+                found.append((str(parts[i - 1]) if i else "", ranks[part], len(ranks)))
+            else:
+                words.append(str(part))
+        sequences = tuple(found)
+        depth = found[0][1:] if found else None
+        module_words = "".join(w + "/" for w in words)
+        members_params = [params[n] for n in members]
+        leaves = [p.role + "/" + p.key_leaf if p.key_leaf else p.role for p in members_params]
+        shared = {leaf for leaf in leaves if leaves.count(leaf) > 1} if len(leaves) > 1 else ()
+        for n, p, leaf in zip(members, members_params, leaves):
+            if leaf in shared:  # two tensors of one role in one layer: the tensor's own name tells them apart
+                leaf += ":" + p.path.rsplit("/", 1)[-1]
+            joined, stack_depth = module_words, p.stack_depth
+            if p.stacked:
+                stack_depth = _stack_depth(parts, p, under) if stack_depth is None else stack_depth
+                joined = "".join(w + "/" for w in words[:stack_depth] + ["*"] * len(p.stacked) + words[stack_depth:])
+            out[n] = p._replace(key=joined + leaf, stack_depth=stack_depth, depth=depth, sequences=sequences)
     seen: dict[str, str] = {}
     for p in out:
         if p.key in seen:

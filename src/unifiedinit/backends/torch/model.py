@@ -11,7 +11,7 @@ from torch import nn
 
 from ... import draws as D
 from ...layout import get_layout
-from ...params import layer_generation, looks_like_norm, norm_role, register_layer, registered_layer, tie
+from ...params import Param, layer_generation, looks_like_norm, norm_role, register_layer, registered_layer, tie
 from ...samplers import draw as sampled
 from .ops import TorchOps
 
@@ -131,8 +131,8 @@ def _layer_fans(module: nn.Module, kind: str, layout: str) -> tuple[int, int] | 
 #: (module class, whether its parent is a MultiheadAttention, LAYERS generation) -> (kind, info, layout), for the
 #: classes whose kind their class decides; a model repeats a few classes many times
 _CLASS_FACTS: dict[tuple[type, bool, int], tuple[str, Any, str]] = {}
-#: (class facts key, tensor name) -> (role, key sub-leaf, the tensor's layout)
-_TENSOR_FACTS: dict[tuple[Any, str], tuple[str, str, str]] = {}
+#: (class facts key, tensor name) -> the fields its Param shares with that tensor of every module of the class
+_TENSOR_FACTS: dict[tuple[Any, str], dict[str, Any]] = {}
 _DTYPE_NAMES: dict[torch.dtype, str] = {}
 
 
@@ -154,14 +154,18 @@ def _class_facts(module: nn.Module, parent: nn.Module | None) -> tuple[Any, str,
     return key, kind, info, layout
 
 
-def _tensor_facts(key: Any, kind: str, info: Any, layout: str, name: str) -> tuple[str, str, str]:
-    """(role, key sub-leaf, layout) of tensor ``name`` of a module (remembered per class when ``key`` is given)."""
+def _tensor_facts(key: Any, kind: str, info: Any, layout: str, module: nn.Module, name: str) -> dict[str, Any]:
+    """The fields of the Param of tensor ``name`` of ``module`` that its class decides (kind, role, layout, layer,
+    stacked axes, key sub-leaf, and the defaults), remembered per class when ``key`` is given: the walk adds
+    the path, shape, dtype, fans and trainability of each tensor."""
     found = _TENSOR_FACTS.get((key, name)) if key is not None else None
     if found is None:
         role, sub = _role(kind, name, info)
         own_layout = (info.layouts.get(name) if info is not None else None) or \
             (layout if role in ("weight", "embedding") else "torch")
-        found = (role, sub, own_layout)
+        stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
+        found = {**Param._defaults, "kind": kind, "role": role, "layout": own_layout, "layer": type(module).__name__,
+                 "stacked": stacked, "key_leaf": sub}
         if key is not None:
             _TENSOR_FACTS[(key, name)] = found
     return found
@@ -176,7 +180,6 @@ def _dtype_name(t: torch.Tensor) -> str:
 
 def _module_records(prefix: str, module: nn.Module, parent: nn.Module | None) -> list[tuple[Any, torch.Tensor]]:
     """The module's own parameters (and, for a norm, its running statistics) as (Param, tensor)."""
-    from ...params import Param
     own = module._parameters
     if not own and not module._buffers:
         return []
@@ -188,21 +191,18 @@ def _module_records(prefix: str, module: nn.Module, parent: nn.Module | None) ->
     if not tensors:
         return []
     layer_fans = _layer_fans(module, kind, layout)
-    stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
     base = prefix.replace(".", "/") + "/" if prefix else ""
-    layer = type(module).__name__
     out: list[tuple[Any, torch.Tensor]] = []
     for name, t, is_param in tensors:
         if t is None or (type(t) is not nn.Parameter and isinstance(t, nn.parameter.UninitializedParameter)):
             continue
         if is_param and not (t.is_floating_point() or t.is_complex()):
             continue
-        role, sub, own_layout = _tensor_facts(key, kind, info, layout, name)
-        padding = getattr(module, "padding_idx", None) if role == "embedding" else None
-        out.append((Param(path=base + name, kind=kind, role=role, dtype=_dtype_name(t), shape=tuple(t.shape),
-                          layout=own_layout, layer_fans=layer_fans, layer=layer,
-                          trainable=is_param and t.requires_grad, stacked=stacked, key_leaf=sub,
-                          padding_idx=padding if isinstance(padding, int) else None), t))
+        shared = _tensor_facts(key, kind, info, layout, module, name)
+        padding = getattr(module, "padding_idx", None) if shared["role"] == "embedding" else None
+        out.append((Param._unchecked({
+            **shared, "path": base + name, "dtype": _dtype_name(t), "shape": tuple(t.shape), "layer_fans": layer_fans,
+            "trainable": is_param and t.requires_grad, "padding_idx": padding if isinstance(padding, int) else None}), t))
     return out
 
 
@@ -258,7 +258,6 @@ def _walk_state_dict(state: Any, module: nn.Module | None) -> list[tuple[Any, to
             if path in described:
                 out.append((described[path]._replace(path=path, aliases=()), t))
         return tie(out, _same_tensor)
-    from ...params import Param
     groups: dict[str, dict[str, torch.Tensor]] = {}
     for name, t in state.items():
         prefix, _, leaf = name.rpartition(".")
