@@ -197,6 +197,19 @@ def test_the_same_seed_gives_the_same_values(framework):
     np.testing.assert_array_equal(va[("fc1", "weight")][0], vb[("fc1", "weight")][0])
 
 
+@pytest.mark.parametrize("seed", [0, 7, 2 ** 64 - 1])
+def test_a_plans_streams_are_the_documented_hash_of_seed_and_key(seed):
+    # the apply loop hashes the seed's part once (streams); every stream is still blake2b(seed, key) itself
+    import hashlib
+
+    from unifiedinit.apply import stream, streams
+    of = streams(seed)
+    for key in ("h/0/attn/c_attn/weight", "weight", "", "ä/ß/bias", "x" * 300):
+        expected = int.from_bytes(hashlib.blake2b(f"unifiedinit/stream/{seed}/{key}".encode(), digest_size=8).digest(),
+                                  "little")
+        assert of(key) == stream(seed, key) == expected, key
+
+
 @pytest.mark.skipif(not have("flax"), reason="flax is not installed")
 def test_a_linen_params_tree_gets_new_params_and_the_old_ones_stay():
     import flax.linen as nn

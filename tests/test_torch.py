@@ -423,6 +423,7 @@ def _small_layers():
 def test_an_unseeded_plan_draws_small_tensors_together_with_the_exact_law(monkeypatch, batch):
     from unifiedinit.backends.torch import model as M
     monkeypatch.setattr(M, "BATCH", batch)
+    monkeypatch.setattr(M, "BATCHED", M.BATCHED | {"cpu"})  # an accelerator's policy, exercised on the CPU
     calls = []
     real = torch._foreach_copy_
     monkeypatch.setattr(torch, "_foreach_copy_", lambda a, b: calls.append(len(a)) or real(a, b))
@@ -451,7 +452,19 @@ def test_an_unseeded_plan_draws_small_tensors_together_with_the_exact_law(monkey
         ui.TensorInfo.make((24,), "torch", (24, 24)))))[1] > ALPHA
 
 
-def test_the_batched_path_is_atomic():
+def test_a_cpu_tensor_is_drawn_in_place_and_an_accelerator_s_in_batches(monkeypatch):
+    from unifiedinit.backends.torch import model as M
+    assert "cpu" not in M.BATCHED and "cuda" in M.BATCHED
+    calls = []
+    real = torch._foreach_copy_
+    monkeypatch.setattr(torch, "_foreach_copy_", lambda a, b: calls.append(len(a)) or real(a, b))
+    ui.presets.torch.apply(_small_layers())
+    assert calls == []  # on a CPU each tensor is drawn where it lives
+
+
+def test_the_batched_path_is_atomic(monkeypatch):
+    from unifiedinit.backends.torch import model as M
+    monkeypatch.setattr(M, "BATCHED", M.BATCHED | {"cpu"})
     m = _small_layers()
     before = {n: t.detach().clone() for n, t in m.state_dict().items()}
     plan = ui.Plan().rule(ui.Uniform(-1, 1), role="bias").rule(ui.Orthogonal(), kind="norm", role="scale")

@@ -48,6 +48,18 @@ def stream(seed: int, key: str) -> int:
     return int.from_bytes(digest, "little")
 
 
+def streams(seed: int) -> Callable[[str], int]:
+    """``stream(seed, key)`` for the many keys of one plan: the seed's part of the hash is computed once (a hash
+    of a text fed in two parts is the hash of the whole text)."""
+    head = hashlib.blake2b(f"unifiedinit/stream/{seed}/".encode(), digest_size=8)
+
+    def of(key: str) -> int:
+        h = head.copy()
+        h.update(key.encode())
+        return int.from_bytes(h.digest(), "little")
+    return of
+
+
 def leaf_root(tree: Any, depth: int = 0) -> str | None:
     """The top-level package of the first leaf of a dict tree ("torch" for a state_dict, "jaxlib" or "jax" for a
     linen tree, "numpy"), or None for an empty tree."""
@@ -101,22 +113,25 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: bool = False, st
 
 def _write(plan: Any, report: Any, target: Any, handles: dict[str, Any], seed: int | None, portable: bool) -> None:
     """Every matched parameter's values, through the target (native draws, portable values, deferred ones)."""
+    native = target.native
+    stream_of = None if seed is None else streams(seed)
     for e in report.entries:
         if e.spec is None:
             continue
-        p, handle = e.param, handles[e.param.path]
-        if e.draw is None:  # the framework does not know the shape yet (MXNet's deferred initialization)
+        p = e.param
+        handle = handles[p.path]
+        if not portable and e.draw is not None:  # the common case first
+            native(p, handle, e.draw, None if stream_of is None else stream_of(p.key))
+        elif e.draw is None:  # the framework does not know the shape yet (MXNet's deferred initialization)
             values: Callable[[Any], Any] | None = (
                 (lambda q, e=e: plan.portable_values(dataclasses.replace(e, param=q), seed)) if portable else None)
-            target.deferred(p, handle, plan.rules[e.rule], None if seed is None else stream(seed, p.key), values)
+            target.deferred(p, handle, plan.rules[e.rule], None if stream_of is None else stream_of(p.key), values)
         elif portable and hasattr(target, "blocks"):  # a target that writes sharded tensors block by block
             def block(index: Any, e: Any = e) -> Any:
                 return plan.portable_values(e, seed, index)
             target.blocks(p, handle, e.draw, block)
-        elif portable:
-            target.host(p, handle, plan.portable_values(e, seed))
         else:
-            target.native(p, handle, e.draw, None if seed is None else stream(seed, p.key))
+            target.host(p, handle, plan.portable_values(e, seed))
 
 
 def skip_paths(skip: Any) -> frozenset[str]:

@@ -425,10 +425,10 @@ def assign_keys(params: Sequence[Param]) -> list[Param]:
     role (and a backend's sub-key, and the parameter's own name where a layer holds two of one role). A stacked
     parameter's key holds ``*`` where its slice index goes. Nothing depends on the order of ``params``."""
     # a layer's tensors share their module's path: split it, rank its positions and join its words once
-    groups: dict[Any, list[int]] = {}  # the path's module prefix (or the backend's key_parts) -> indices
+    groups: dict[str | tuple[Any, ...], list[tuple[int, Param]]] = {}  # the path's module prefix (or the backend's key_parts)
     for n, p in enumerate(params):
-        groups.setdefault(p.path.rpartition("/")[0] if p.key_parts is None else tuple(p.key_parts), []).append(n)
-    modules: dict[tuple[Any, ...], list[int]] = {}
+        groups.setdefault(p.path.rpartition("/")[0] if p.key_parts is None else tuple(p.key_parts), []).append((n, p))
+    modules: dict[tuple[Any, ...], list[tuple[int, Param]]] = {}
     for group, members in groups.items():
         modules.setdefault(group if isinstance(group, tuple) else _split(group), []).extend(members)
     positions: dict[tuple[Any, ...], set[int]] = {}
@@ -437,7 +437,7 @@ def assign_keys(params: Sequence[Param]) -> list[Param]:
             if isinstance(part, int):
                 positions.setdefault(parts[:i], set()).add(part)
     rank = {prefix: {n: r for r, n in enumerate(sorted(ns))} for prefix, ns in positions.items()}
-    under = _stack_signatures([(parts, params[n]) for parts, members in modules.items() for n in members]
+    under = _stack_signatures([(parts, p) for parts, members in modules.items() for _, p in members]
                               ) if any(p.stacked for p in params) else {}
     out: list[Param] = list(params)
     for parts, members in modules.items():
@@ -452,11 +452,10 @@ def assign_keys(params: Sequence[Param]) -> list[Param]:
                 words.append(str(part))
         sequences = tuple(found)
         depth = found[0][1:] if found else None
-        module_words = "".join(w + "/" for w in words)
-        members_params = [params[n] for n in members]
-        leaves = [p.role + "/" + p.key_leaf if p.key_leaf else p.role for p in members_params]
-        shared = {leaf for leaf in leaves if leaves.count(leaf) > 1} if len(leaves) > 1 else ()
-        for n, p, leaf in zip(members, members_params, leaves):
+        module_words = "/".join(words) + "/" if words else ""
+        leaves = [p.role + "/" + p.key_leaf if p.key_leaf else p.role for _, p in members]
+        shared = {leaf for leaf in leaves if leaves.count(leaf) > 1} if len(set(leaves)) < len(leaves) else ()
+        for (n, p), leaf in zip(members, leaves):
             if leaf in shared:  # two tensors of one role in one layer: the tensor's own name tells them apart
                 leaf += ":" + p.path.rsplit("/", 1)[-1]
             joined, stack_depth = module_words, p.stack_depth

@@ -182,7 +182,7 @@ def _lower(rule: Rule, p: Param) -> D.Draw:
     return draws[0] if all(d == draws[0] for d in draws) else D.PerLayer(draws)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Entry:
     """One parameter of a report: the rule (index into the plan) and spec that set it, and its draw (None when
     the rule keeps the parameter, or while its shape is not known yet)."""
@@ -191,6 +191,11 @@ class Entry:
     rule: int
     spec: Spec | None
     draw: D.Draw | None
+
+    def __init__(self, param: Param, rule: int, spec: Spec | None, draw: D.Draw | None) -> None:
+        # a plan makes one per parameter: filled directly, not through the frozen class's __setattr__
+        values = self.__dict__
+        values["param"], values["rule"], values["spec"], values["draw"] = param, rule, spec, draw
 
 
 def _fans_text(p: Param, rule: Rule | None) -> str:
@@ -402,6 +407,7 @@ class Plan:
         # alike, and a model of many layers is matched once per pair
         reads: dict[tuple[str, str], tuple[bool, bool]] = {}
         decided: dict[tuple[Any, ...], int | None] = {}
+        declares = [r.stacked for r in self.rules]
         for p in params:
             pair = (p.kind, p.role)
             found = reads.get(pair)
@@ -410,8 +416,10 @@ class Plan:
                        and (not r.select.role or p.role in r.select.role)]
                 found = reads[pair] = (any(c.path is not None for c in can), any(c.layer is not None for c in can))
             what: tuple[Any, ...] = (pair, p.layer if found[1] else None, (p.path, p.aliases) if found[0] else None)
-            i = decided[what] if what in decided else decided.setdefault(what, self.match(p))
-            declared = None if i is None else self.rules[i].stacked
+            i = decided.get(what, -1)
+            if i == -1:
+                i = decided[what] = self.match(p)
+            declared = None if i is None else declares[i]
             if declared is not None:  # declared by the rule: its leading axes
                 p = p._replace(stacked=tuple(range(min(declared, len(p.shape)))))
             matched.append((p, i))

@@ -81,15 +81,20 @@ def _bounds(draw: D.Draw) -> tuple[float, float, bool, bool] | None:
     return None
 
 
+_MISSING: Any = object()
+
+
 def support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
     """See ``_support_in``; remembered on the draw per dtype, as every layer of a model asks again (not while torch
     compiles: a traced function must not write to its inputs)."""
-    cache: dict[object, tuple[float, float] | None] | None = getattr(draw, "_supports", None)
-    try:
-        if cache is not None and dtype in cache:
-            return cache[dtype]
-    except TypeError:  # an unhashable dtype object
-        return _support_in(draw, dtype)
+    cache: dict[object, tuple[float, float] | None] | None = draw.__dict__.get("_supports")
+    if cache is not None:
+        try:
+            found = cache.get(dtype, _MISSING)
+        except TypeError:  # an unhashable dtype object
+            return _support_in(draw, dtype)
+        if found is not _MISSING:
+            return found
     found = _support_in(draw, dtype)
     if not _compiling():
         if cache is None:

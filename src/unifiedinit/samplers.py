@@ -161,14 +161,10 @@ class NumpyLikeOps(Ops):
         return self.xp.transpose(x, axes)
 
 
-def _support(d: D.Draw, final: Any) -> tuple[float, float] | None:
-    return support_in(d, final)
-
-
 def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: Any, out: Any = None) -> Any:
     """One elementwise primitive in the work dtype ``dt``, each bounded one kept in its window as ``final`` holds
     it (ends that ``final`` holds exactly, so the last rounding cannot leave the window)."""
-    support = _support(d, final)
+    support = support_in(d, final)
     if isinstance(d, D.Uniform):
         if ops.bounded_uniform:
             return ops.uniform(shape, *(support or (d.low, d.high)), dt, out)

@@ -125,7 +125,18 @@ def _layer_fans(module: nn.Module, kind: str, layout: str) -> tuple[int, int] | 
                                                  isinstance(weight, nn.parameter.UninitializedParameter)):
         return None
     shape = tuple(weight.shape)
-    return get_layout(layout).fans(shape) if len(shape) >= 2 and 0 not in shape else None
+    found = _LAYER_FANS.get((layout, shape), _UNKNOWN)
+    if found is _UNKNOWN:  # a model repeats a few layer shapes many times
+        if len(_LAYER_FANS) > 4096:
+            _LAYER_FANS.clear()
+        found = _LAYER_FANS[(layout, shape)] = \
+            get_layout(layout).fans(shape) if len(shape) >= 2 and 0 not in shape else None
+    return found
+
+
+#: (layout name, weight shape) -> the layer's fans (None: the weight has none)
+_LAYER_FANS: dict[tuple[str, tuple[int, ...]], tuple[int, int] | None] = {}
+_UNKNOWN: Any = object()
 
 
 #: (module class, whether its parent is a MultiheadAttention, LAYERS generation) -> (kind, info, layout), for the
@@ -178,24 +189,24 @@ def _dtype_name(t: torch.Tensor) -> str:
     return name
 
 
-def _module_records(prefix: str, module: nn.Module, parent: nn.Module | None) -> list[tuple[Any, torch.Tensor]]:
-    """The module's own parameters (and, for a norm, its running statistics) as (Param, tensor)."""
+def _module_records(base: str, module: nn.Module, parent: nn.Module | None) -> list[tuple[Any, torch.Tensor]]:
+    """The module's own parameters (and, for a norm, its running statistics) as (Param, tensor); ``base`` is the
+    module's path with a trailing "/" ("" for the root)."""
     own = module._parameters
     if not own and not module._buffers:
         return []
     key, kind, info, layout = _class_facts(module, parent)
-    tensors: list[tuple[str, Any, bool]] = [(n, t, True) for n, t in own.items()]
+    tensors: Any = own.items()
     if kind == "norm":  # running statistics only; a non-persistent buffer is never written
-        tensors += [(n, module._buffers[n], False) for n in ("running_mean", "running_var", "num_batches_tracked")
-                    if module._buffers.get(n) is not None and n not in module._non_persistent_buffers_set]
-    if not tensors:
-        return []
-    layer_fans = _layer_fans(module, kind, layout)
-    base = prefix.replace(".", "/") + "/" if prefix else ""
+        buffers = module._buffers
+        tensors = list(tensors) + [(n, buffers[n]) for n in ("running_mean", "running_var", "num_batches_tracked")
+                                   if buffers.get(n) is not None and n not in module._non_persistent_buffers_set]
+    layer_fans = _layer_fans(module, kind, layout) if tensors else None
     out: list[tuple[Any, torch.Tensor]] = []
-    for name, t, is_param in tensors:
+    for name, t in tensors:
         if t is None or (type(t) is not nn.Parameter and isinstance(t, nn.parameter.UninitializedParameter)):
             continue
+        is_param = name in own
         if is_param and not (t.is_floating_point() or t.is_complex()):
             continue
         shared = _tensor_facts(key, kind, info, layout, module, name)
@@ -216,18 +227,18 @@ def walk(model: Any, *, module: nn.Module | None = None) -> list[tuple[Any, torc
     if not isinstance(model, nn.Module):
         raise TypeError(f"parameter 'model' must be a torch nn.Module or state_dict, got {type(model).__name__}")
     found: list[tuple[Any, torch.Tensor]] = []
-    for prefix, mod, parent in _modules(model, "", None):
-        found += _module_records(prefix, mod, parent)
+    _walk_modules(model, "", None, found)
     return tie(found)
 
 
-def _modules(module: nn.Module, prefix: str, parent: nn.Module | None) -> Iterator[tuple[str, nn.Module, Any]]:
-    """(dotted path, module, the module holding it) for every module, as ``named_modules(remove_duplicate=False)``
-    orders them (a module held twice comes twice), with each one's parent on that path."""
-    yield prefix, module, parent
+def _walk_modules(module: nn.Module, base: str, parent: nn.Module | None, found: list[tuple[Any, torch.Tensor]]
+                  ) -> None:
+    """Every module's records into ``found``, in ``named_modules(remove_duplicate=False)``'s order (a module held
+    twice comes twice), each module seen with its parent on that path; ``base``: its path and a trailing "/"."""
+    found += _module_records(base, module, parent)
     for name, child in module._modules.items():
         if child is not None:
-            yield from _modules(child, f"{prefix}.{name}" if prefix else name, module)
+            _walk_modules(child, base + name + "/", module, found)
 
 
 def _same_tensor(t: torch.Tensor) -> Any:
@@ -315,6 +326,10 @@ def _dtensor(t: Any) -> bool:
 #: unseeded native draws of tensors up to this many entries are batched: one draw per (draw, dtype, device) into
 #: one buffer of at most BATCH entries, copied to the tensors with one ``torch._foreach_copy_``
 SMALL, BATCH = 1 << 16, 1 << 22
+#: the device types whose tensors are batched: an accelerator, where every draw is a kernel launch. On a CPU a
+#: call costs about a microsecond and the buffer's extra pass costs more than that (500 x Linear(64, 64): 31 ms
+#: batched, 26 ms drawn in place, benchmarks/bench.py --section small)
+BATCHED = frozenset({"cuda", "xpu", "mps", "hpu", "mtia", "privateuseone"})
 
 #: one written tensor, for ``Report.placements``: (Param, the tensor, its local tensor, portable, computed whole)
 _Placed = tuple[Any, torch.Tensor, torch.Tensor, bool, bool]
@@ -445,15 +460,17 @@ class _Target:
         if t.is_meta:
             return  # checked, and left for materialization
         if not _dtensor(t):
-            if stream is None and draw.elementwise and t.numel() <= SMALL and self.generator is None:
+            if stream is None and draw.elementwise and self.generator is None and t.device.type in BATCHED and \
+                    t.numel() <= SMALL:
                 # the global RNG, as torch's own init: small tensors of one draw are drawn together at the end
                 self.batches.setdefault((draw, t.dtype, t.device), []).append((p, t))
                 return
+            ops = self._ops(t.device, stream)
             if torch.is_grad_enabled():  # called outside the apply loop's ``writing()``
                 with torch.no_grad():
-                    sampled(self._ops(t.device, stream), draw, tuple(t.shape), t.dtype, p.stacked, out=t)
+                    sampled(ops, draw, tuple(t.shape), t.dtype, p.stacked, out=t)
             else:
-                sampled(self._ops(t.device, stream), draw, tuple(t.shape), t.dtype, p.stacked, out=t)
+                sampled(ops, draw, tuple(t.shape), t.dtype, p.stacked, out=t)
             self.placed.append((p, t, t, False, False))
             return
         # a shard: seeded by its place in the whole (torch has no offset-based RNG on a CPU mesh); without a
