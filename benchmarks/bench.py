@@ -577,12 +577,14 @@ SMALL_LAYERS, SMALL_WIDTH = 500, 64  # 500 x Linear(64, 64): 1000 tensors, 2.1 M
 def small_section(reps: int) -> list[str]:
     """The plan's fixed cost per parameter: 500 x Linear(64, 64) in one process on one intra-op thread, torch's own
     ``reset_parameters`` of every module against ``presets.torch`` seeded and unseeded (the three interleaved, the
-    median of many calls), and where a seeded plan's time goes (walk, resolve: keys, matching and lowering; the
-    write: seeding each parameter's stream and drawing)."""
+    median of many calls), and where a seeded plan's time goes: torch's RNG itself (the same ``uniform_`` calls,
+    each on its re-seeded generator), the walk, the resolve (keys, matching, lowering, checks) and the rest (stream
+    ids, sampler dispatch, the report)."""
     import torch
     from torch import nn
 
     import unifiedinit as ui
+    from unifiedinit import draws
     from unifiedinit.apply import stream
     from unifiedinit.backends.torch import model as torch_model
     torch.set_num_threads(1)
@@ -594,24 +596,29 @@ def small_section(reps: int) -> list[str]:
             if hasattr(module, "reset_parameters"):
                 module.reset_parameters()
 
-    def write() -> None:
-        target = torch_model.target(model, seed=0)
-        report = plan.resolve([p for p, _ in target.found])
-        handles = {p.path: t for p, t in target.found}
-        with target.writing():
-            for e in report.entries:
-                target.native(e.param, handles[e.param.path], e.draw, stream(0, e.param.key))
-
     found = torch_model.walk(model)
-    params = [p for p, _ in found]
-    runs: dict[str, list[float]] = {name: [] for name in ("own", "seeded", "unseeded")}
-    calls = {"own": own, "seeded": lambda: plan.apply(model, seed=0), "unseeded": lambda: plan.apply(model)}
+    report = plan.resolve([p for p, _ in found])
+    handles = {p.path: t for p, t in found}
+    draws_of = [(handles[e.param.path], e.draw, stream(0, e.param.key)) for e in report.entries]
+    assert all(isinstance(d, draws.Uniform) for _, d, _ in draws_of)  # presets.torch on Linear: uniform only
+    generator = torch.Generator()
+
+    def rng() -> None:
+        with torch.no_grad():
+            for t, d, s in draws_of:
+                generator.manual_seed(s)
+                t.uniform_(d.low, d.high, generator=generator)
+
+    runs: dict[str, list[float]] = {name: [] for name in ("own", "seeded", "unseeded", "rng", "walk", "resolve")}
+    calls = {"own": own, "seeded": lambda: plan.apply(model, seed=0), "unseeded": lambda: plan.apply(model),
+             "rng": rng, "walk": lambda: torch_model.target(model, seed=0),
+             "resolve": lambda: plan._resolve([p for p, _ in torch_model.walk(model)], fresh=True)}
     for _ in range(max(5, 5 * reps)):
         for name, fn in calls.items():
             runs[name] += _times(fn, 1)
     med = {name: statistics.median(ts) for name, ts in runs.items()}
-    walk, resolve = _timed(lambda: torch_model.walk(model), 5 * reps), _timed(lambda: plan.resolve(params), 5 * reps)
-    whole = _timed(write, 5 * reps)
+    med["resolve"] -= med["walk"]  # timed with the walk that makes its records
+    rest = med["seeded"] - med["rng"] - med["walk"] - med["resolve"]
     n = len(found)
     return [f"{SMALL_LAYERS} × Linear({SMALL_WIDTH}, {SMALL_WIDTH}), {n} tensors, one intra-op thread, medians of "
             f"{len(runs['own'])} interleaved calls (target: a plan ≤ 1.3× torch's own `reset_parameters`):", "",
@@ -619,9 +626,10 @@ def small_section(reps: int) -> list[str]:
         f"| {label} | {med[name] * 1e3:.1f} | **{med[name] / med['own']:.2f}** | {med[name] / n * 1e6:.1f} |"
         for name, label in (("own", "torch's own `reset_parameters`"), ("seeded", "`presets.torch.apply(seed=0)`"),
                             ("unseeded", "`presets.torch.apply()`"))] + [
-        "", f"Where a seeded plan's time goes: walking the model {walk * 1e3:.1f} ms, resolving (keys, matching, "
-        f"lowering, checks) {resolve * 1e3:.1f} ms, and the two with the writes (a stream per parameter, its draw) "
-        f"{whole * 1e3:.1f} ms."]
+        "", f"Where a seeded plan's time goes: torch's RNG itself (the same `uniform_` calls, each generator "
+        f"re-seeded) {med['rng'] * 1e3:.1f} ms, walking the model {med['walk'] * 1e3:.1f} ms, resolving (keys, "
+        f"matching, lowering, checks) {med['resolve'] * 1e3:.1f} ms, and the rest (stream ids, sampler dispatch, "
+        f"the report) {rest * 1e3:.1f} ms."]
 
 
 # ---------------------------------------------------------------------------------------------- large models

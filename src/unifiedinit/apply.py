@@ -100,7 +100,7 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: bool = False, st
     skip = skip_paths(options.pop("skip", None))
     backend = backend_of(model)
     target = backend.target(model, seed=seed, **options)
-    report = plan.resolve([p for p, _ in target.found], stacklevel=stacklevel + 2, skip=skip)
+    report = plan._resolve([p for p, _ in target.found], stacklevel=stacklevel + 2, skip=skip, fresh=True)
     prepare = getattr(target, "prepare", None)
     if prepare is not None:  # e.g. materializing meta parameters, once every check has passed
         prepare(report)

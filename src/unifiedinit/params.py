@@ -417,13 +417,16 @@ def _stack_depth(parts: tuple[Any, ...], p: Param,
     return len(parts)
 
 
-def assign_keys(params: Sequence[Param]) -> list[Param]:
+def assign_keys(params: Sequence[Param], *, fresh: bool = False) -> list[Param]:
     """The same params with ``key`` (and ``stack_depth``) filled: the path's module parts, where a position in
     a sequence of layers (an int part: torch's ``h.3``, a Keras Sequential's 3rd layer, linen's ``layers_3``)
     becomes its rank among the positions in that sequence that hold parameters (so torch's
     ``Sequential(Linear, ReLU, Linear)`` numbers its Linears 0 and 1, as Keras's fused activations do), then the
     role (and a backend's sub-key, and the parameter's own name where a layer holds two of one role). A stacked
-    parameter's key holds ``*`` where its slice index goes. Nothing depends on the order of ``params``."""
+    parameter's key holds ``*`` where its slice index goes. Nothing depends on the order of ``params``.
+
+    ``fresh``: the records were made for this call and nothing else holds them yet (the apply loop's own walk):
+    they are filled in place, as their constructor would have filled them, instead of copied."""
     # a layer's tensors share their module's path: split it, rank its positions and join its words once
     groups: dict[str | tuple[Any, ...], list[tuple[int, Param]]] = {}  # the path's module prefix (or the backend's key_parts)
     for n, p in enumerate(params):
@@ -462,7 +465,13 @@ def assign_keys(params: Sequence[Param]) -> list[Param]:
             if p.stacked:
                 stack_depth = _stack_depth(parts, p, under) if stack_depth is None else stack_depth
                 joined = "".join(w + "/" for w in words[:stack_depth] + ["*"] * len(p.stacked) + words[stack_depth:])
-            out[n] = p._replace(key=joined + leaf, stack_depth=stack_depth, depth=depth, sequences=sequences)
+            if fresh:
+                values = p.__dict__
+                values.pop("_hash", None)
+                values["key"], values["stack_depth"], values["depth"], values["sequences"] = \
+                    joined + leaf, stack_depth, depth, sequences
+            else:
+                out[n] = p._replace(key=joined + leaf, stack_depth=stack_depth, depth=depth, sequences=sequences)
     seen: dict[str, str] = {}
     for p in out:
         if p.key in seen:

@@ -401,7 +401,14 @@ class Plan:
         """Match and lower every parameter, and check that every value fits its dtype; raises (naming the rule and
         the parameter) before anything could be written. Parameters come back with their canonical keys. A
         parameter whose path (or an alias) is in ``skip`` is left to a checkpoint: kept, and listed as such."""
-        matched: list[tuple[Param, int | None]] = []
+        return self._resolve(params, warn=warn, stacklevel=stacklevel + 1, dry_run=dry_run, skip=skip)
+
+    def _resolve(self, params: Sequence[Param], *, warn: bool = True, stacklevel: int = 2, dry_run: bool = False,
+                 skip: Any = frozenset(), fresh: bool = False) -> Report:
+        """``resolve``; ``fresh``: the records were made for this call by a backend's walk (the apply loop), so
+        their keys are filled in place (``assign_keys``)."""
+        matched: list[Param] = []
+        rule_of: list[int | None] = []  # beside matched: the index of the rule that decides each
         # a selector reads kind, role, layer class and path. For one (kind, role), only the rules that can match
         # it say whether the path or the class matters; where neither does, every parameter of the pair matches
         # alike, and a model of many layers is matched once per pair
@@ -415,15 +422,17 @@ class Plan:
                 can = [r.select for r in self.rules if (not r.select.kind or p.kind in r.select.kind)
                        and (not r.select.role or p.role in r.select.role)]
                 found = reads[pair] = (any(c.path is not None for c in can), any(c.layer is not None for c in can))
-            what: tuple[Any, ...] = (pair, p.layer if found[1] else None, (p.path, p.aliases) if found[0] else None)
+            what: tuple[Any, ...] = (pair, p.layer if found[1] else None, (p.path, p.aliases) if found[0] else None) \
+                if found[0] or found[1] else pair
             i = decided.get(what, -1)
             if i == -1:
                 i = decided[what] = self.match(p)
             declared = None if i is None else declares[i]
             if declared is not None:  # declared by the rule: its leading axes
                 p = p._replace(stacked=tuple(range(min(declared, len(p.shape)))))
-            matched.append((p, i))
-        keyed = assign_keys([p for p, _ in matched])
+            matched.append(p)
+            rule_of.append(i)
+        keyed = assign_keys(matched, fresh=fresh)
         entries: list[Entry]
         unmatched: list[Param]
         used: set[int]
@@ -431,7 +440,7 @@ class Plan:
         entries, unmatched, used, skipped = [], [], set(), []
         lowered: dict[tuple[Any, ...], D.Draw] = {}  # a model repeats its layers: lower each (rule, tensor) once
         depth_read = {i: r.spec is not None and r.spec.uses_depth for i, r in enumerate(self.rules)}
-        for p, (_, i) in zip(keyed, matched):
+        for p, i in zip(keyed, rule_of):
             if skip and (p.path in skip or any(a in skip for a in p.aliases)):
                 skipped.append(p)
                 continue

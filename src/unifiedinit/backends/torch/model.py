@@ -168,17 +168,15 @@ def _class_facts(module: nn.Module, parent: nn.Module | None) -> tuple[Any, str,
 def _tensor_facts(key: Any, kind: str, info: Any, layout: str, module: nn.Module, name: str) -> dict[str, Any]:
     """The fields of the Param of tensor ``name`` of ``module`` that its class decides (kind, role, layout, layer,
     stacked axes, key sub-leaf, and the defaults), remembered per class when ``key`` is given: the walk adds
-    the path, shape, dtype, fans and trainability of each tensor."""
-    found = _TENSOR_FACTS.get((key, name)) if key is not None else None
-    if found is None:
-        role, sub = _role(kind, name, info)
-        own_layout = (info.layouts.get(name) if info is not None else None) or \
-            (layout if role in ("weight", "embedding") else "torch")
-        stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
-        found = {**Param._defaults, "kind": kind, "role": role, "layout": own_layout, "layer": type(module).__name__,
-                 "stacked": stacked, "key_leaf": sub}
-        if key is not None:
-            _TENSOR_FACTS[(key, name)] = found
+    the path, shape, dtype, fans and trainability of each tensor. The walk looks in ``_TENSOR_FACTS`` first."""
+    role, sub = _role(kind, name, info)
+    own_layout = (info.layouts.get(name) if info is not None else None) or \
+        (layout if role in ("weight", "embedding") else "torch")
+    stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
+    found = {**Param._defaults, "kind": kind, "role": role, "layout": own_layout, "layer": type(module).__name__,
+             "stacked": stacked, "key_leaf": sub}
+    if key is not None:
+        _TENSOR_FACTS[(key, name)] = found
     return found
 
 
@@ -189,12 +187,13 @@ def _dtype_name(t: torch.Tensor) -> str:
     return name
 
 
-def _module_records(base: str, module: nn.Module, parent: nn.Module | None) -> list[tuple[Any, torch.Tensor]]:
-    """The module's own parameters (and, for a norm, its running statistics) as (Param, tensor); ``base`` is the
-    module's path with a trailing "/" ("" for the root)."""
+def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
+                    out: list[tuple[Any, torch.Tensor]]) -> None:
+    """The module's own parameters (and, for a norm, its running statistics) as (Param, tensor), appended to
+    ``out``; ``base`` is the module's path with a trailing "/" ("" for the root)."""
     own = module._parameters
     if not own and not module._buffers:
-        return []
+        return
     key, kind, info, layout = _class_facts(module, parent)
     tensors: Any = own.items()
     if kind == "norm":  # running statistics only; a non-persistent buffer is never written
@@ -202,19 +201,19 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None) -> l
         tensors = list(tensors) + [(n, buffers[n]) for n in ("running_mean", "running_var", "num_batches_tracked")
                                    if buffers.get(n) is not None and n not in module._non_persistent_buffers_set]
     layer_fans = _layer_fans(module, kind, layout) if tensors else None
-    out: list[tuple[Any, torch.Tensor]] = []
     for name, t in tensors:
         if t is None or (type(t) is not nn.Parameter and isinstance(t, nn.parameter.UninitializedParameter)):
             continue
         is_param = name in own
         if is_param and not (t.is_floating_point() or t.is_complex()):
             continue
-        shared = _tensor_facts(key, kind, info, layout, module, name)
+        shared = _TENSOR_FACTS.get((key, name)) if key is not None else None
+        if shared is None:
+            shared = _tensor_facts(key, kind, info, layout, module, name)
         padding = getattr(module, "padding_idx", None) if shared["role"] == "embedding" else None
         out.append((Param._unchecked({
             **shared, "path": base + name, "dtype": _dtype_name(t), "shape": tuple(t.shape), "layer_fans": layer_fans,
             "trainable": is_param and t.requires_grad, "padding_idx": padding if isinstance(padding, int) else None}), t))
-    return out
 
 
 def walk(model: Any, *, module: nn.Module | None = None) -> list[tuple[Any, torch.Tensor]]:
@@ -235,7 +234,7 @@ def _walk_modules(module: nn.Module, base: str, parent: nn.Module | None, found:
                   ) -> None:
     """Every module's records into ``found``, in ``named_modules(remove_duplicate=False)``'s order (a module held
     twice comes twice), each module seen with its parent on that path; ``base``: its path and a trailing "/"."""
-    found += _module_records(base, module, parent)
+    _module_records(base, module, parent, found)
     for name, child in module._modules.items():
         if child is not None:
             _walk_modules(child, base + name + "/", module, found)
@@ -428,6 +427,9 @@ class _Target:
         """A structured draw (orthogonal, sparse, ...) on a sharded parameter is computed whole on every rank
         (each keeps its block); one whose whole tensor passes ``whole_limit`` bytes (float64, as portable
         values are computed) is refused before anything is written."""
+        import sys
+        if sys.modules.get("torch.distributed.tensor") is None:
+            return  # nothing can be a DTensor before torch.distributed.tensor is imported
         from ...reference import CHUNK
         handles = {p.path: t for p, t in self.found}
         for e in report.entries:
@@ -460,12 +462,13 @@ class _Target:
         if t.is_meta:
             return  # checked, and left for materialization
         if not _dtensor(t):
-            if stream is None and draw.elementwise and self.generator is None and t.device.type in BATCHED and \
+            device = t.device
+            if stream is None and draw.elementwise and self.generator is None and device.type in BATCHED and \
                     t.numel() <= SMALL:
                 # the global RNG, as torch's own init: small tensors of one draw are drawn together at the end
-                self.batches.setdefault((draw, t.dtype, t.device), []).append((p, t))
+                self.batches.setdefault((draw, t.dtype, device), []).append((p, t))
                 return
-            ops = self._ops(t.device, stream)
+            ops = self._ops(device, stream)
             if torch.is_grad_enabled():  # called outside the apply loop's ``writing()``
                 with torch.no_grad():
                     sampled(ops, draw, tuple(t.shape), t.dtype, p.stacked, out=t)
