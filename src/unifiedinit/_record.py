@@ -103,11 +103,12 @@ class Record:
     @classmethod
     def _unchecked(cls, values: dict[str, Any]) -> Any:
         """A record of ``values``, a dict of every field (a backend's walk fills a template per layer class),
-        without ``__post_init__``: for values already valid, made many times over on a hot path."""
+        without ``__post_init__``: for values already valid, made many times over on a hot path. The dict becomes
+        the record's own: the caller hands it over and keeps no reference."""
         if len(values) != len(cls._fields):
             raise TypeError(f"{cls.__name__}._unchecked: needs every field, got {sorted(values)}")
         new = object.__new__(cls)
-        new.__dict__.update(values)
+        object.__setattr__(new, "__dict__", values)
         return new
 
     def _values(self) -> tuple[Any, ...]:

@@ -394,7 +394,7 @@ def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Pa
 
 def _split(prefix: str) -> tuple[Any, ...]:
     """A module path's parts: "h/3/attn" -> ("h", 3, "attn") (an int: a position in a sequence of layers)."""
-    return tuple(int(s) if s.isdecimal() else s for s in prefix.split("/")) if prefix else ()
+    return tuple([int(s) if s.isdecimal() else s for s in prefix.split("/")]) if prefix else ()
 
 
 def _stack_signatures(recs: Sequence[tuple[tuple[Any, ...], Param]]
@@ -456,7 +456,9 @@ def assign_keys(params: Sequence[Param], *, fresh: bool = False) -> list[Param]:
         sequences = tuple(found)
         depth = found[0][1:] if found else None
         module_words = "/".join(words) + "/" if words else ""
-        leaves = [p.role + "/" + p.key_leaf if p.key_leaf else p.role for _, p in members]
+        leaves: list[str] = []
+        for _, p in members:
+            leaves.append(p.role + "/" + p.key_leaf if p.key_leaf else p.role)
         shared = {leaf for leaf in leaves if leaves.count(leaf) > 1} if len(set(leaves)) < len(leaves) else ()
         for (n, p), leaf in zip(members, leaves):
             if leaf in shared:  # two tensors of one role in one layer: the tensor's own name tells them apart

@@ -210,10 +210,13 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
         shared = _TENSOR_FACTS.get((key, name)) if key is not None else None
         if shared is None:
             shared = _tensor_facts(key, kind, info, layout, module, name)
-        padding = getattr(module, "padding_idx", None) if shared["role"] == "embedding" else None
-        out.append((Param._unchecked({
-            **shared, "path": base + name, "dtype": _dtype_name(t), "shape": tuple(t.shape), "layer_fans": layer_fans,
-            "trainable": is_param and t.requires_grad, "padding_idx": padding if isinstance(padding, int) else None}), t))
+        values = shared.copy()  # the class's fields, then the tensor's own
+        values["path"], values["dtype"], values["shape"], values["layer_fans"], values["trainable"] = \
+            base + name, _dtype_name(t), tuple(t.shape), layer_fans, is_param and t.requires_grad
+        if values["role"] == "embedding":
+            padding = getattr(module, "padding_idx", None)
+            values["padding_idx"] = padding if isinstance(padding, int) else None
+        out.append((Param._unchecked(values), t))
 
 
 def walk(model: Any, *, module: nn.Module | None = None) -> list[tuple[Any, torch.Tensor]]:

@@ -77,6 +77,10 @@ def _pool() -> Any:
     return _POOL[0]
 
 
+#: the dtypes drawn in float32 and rounded once
+_HALF = frozenset({torch.float16, torch.bfloat16})
+
+
 class TorchOps(Ops):
     """Draws with ``generator`` (None: torch's default) on ``device``; an ``out`` tensor is written in place
     (``uniform_``, ``normal_``, ``fill_``), so a parameter is initialized without a copy."""
@@ -91,7 +95,7 @@ class TorchOps(Ops):
         self.g, self.device, self.like = generator, torch.device(device), like
 
     def work_dtype(self, dtype: Any) -> Any:
-        return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+        return torch.float32 if dtype in _HALF else dtype
 
     def _new(self, shape: tuple[int, ...], dt: Any, out: Any) -> torch.Tensor:
         """``out``, or a new tensor made like the one being filled: under ``torch.func.vmap`` it is batched like it,
@@ -103,10 +107,10 @@ class TorchOps(Ops):
         return torch.empty(shape, dtype=dt, device=self.device)
 
     def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: Any, out: Any = None) -> torch.Tensor:
-        return self._new(shape, dt, out).uniform_(low, high, generator=self.g)
+        return (out if out is not None else self._new(shape, dt, None)).uniform_(low, high, generator=self.g)
 
     def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: Any, out: Any = None) -> torch.Tensor:
-        return self._new(shape, dt, out).normal_(mean, std, generator=self.g)
+        return (out if out is not None else self._new(shape, dt, None)).normal_(mean, std, generator=self.g)
 
     def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any,
                          support: tuple[float, float], out: Any = None) -> torch.Tensor:
