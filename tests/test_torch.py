@@ -452,6 +452,27 @@ def test_an_unseeded_plan_draws_small_tensors_together_with_the_exact_law(monkey
         ui.TensorInfo.make((24,), "torch", (24, 24)))))[1] > ALPHA
 
 
+@pytest.mark.parametrize("law", [ui.Uniform(-0.3, 0.7), ui.Normal(0.1, 2.0), ui.TruncatedNormal(), ui.Zeros(),
+                                 ui.Mixture([ui.Normal(0, 1), ui.Zeros()], [0.5, 0.5])])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+def test_the_one_call_writer_gives_what_samplers_draw_gives_bit_for_bit(law, dtype):
+    from unifiedinit import samplers
+    from unifiedinit.backends.torch.ops import TorchOps
+    d = law.lower(ui.TensorInfo.make((33, 17), "torch"))
+    ops = TorchOps(torch.Generator())
+    write = samplers.in_place_writer(ops, d, dtype)
+    one_call = isinstance(d, (ui.draws.Uniform, ui.draws.Normal)) and dtype != torch.bfloat16  # no cast
+    assert (write is not None) == one_call
+    if write is None:
+        return
+    a, b = torch.empty(33, 17, dtype=dtype), torch.empty(33, 17, dtype=dtype)
+    ops.g.manual_seed(5)
+    samplers.draw(ops, d, (33, 17), dtype, out=a)
+    ops.g.manual_seed(5)
+    assert write(b) is b
+    assert torch.equal(a, b)
+
+
 def test_a_cpu_tensor_is_drawn_in_place_and_an_accelerator_s_in_batches(monkeypatch):
     from unifiedinit.backends.torch import model as M
     assert "cpu" not in M.BATCHED and "cuda" in M.BATCHED

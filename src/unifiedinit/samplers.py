@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
+from typing import Any, Callable
 
 from . import draws as D
 from .reference import support_in
@@ -159,6 +159,23 @@ class NumpyLikeOps(Ops):
 
     def permute(self, x: Any, axes: tuple[int, ...]) -> Any:
         return self.xp.transpose(x, axes)
+
+
+def in_place_writer(ops: Any, d: D.Draw, dtype: Any) -> Callable[[Any], Any] | None:
+    """What ``draw(ops, d, out.shape, dtype, out=out)`` does, decided once for a plan that writes many tensors of
+    one draw: a function of ``out`` that calls the one primitive with its window as ``draw`` would. Only for the
+    two one-call laws (a uniform on a backend whose uniform stays in its window, a normal) drawn with no cast;
+    None for anything else, which goes through ``draw``. tests/test_torch.py checks it against ``draw`` bit
+    for bit."""
+    if ops.work_dtype(dtype) != dtype:
+        return None
+    if type(d) is D.Uniform and ops.bounded_uniform:
+        low, high = support_in(d, dtype) or (d.low, d.high)
+        return lambda out: ops.uniform(out.shape, low, high, dtype, out)
+    if type(d) is D.Normal:
+        mean, std = d.mean, d.std
+        return lambda out: ops.normal(out.shape, mean, std, dtype, out)
+    return None
 
 
 def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: Any, out: Any = None) -> Any:

@@ -12,7 +12,7 @@ from torch import nn
 from ... import draws as D
 from ...layout import get_layout
 from ...params import Param, layer_generation, looks_like_norm, norm_role, register_layer, registered_layer, tie
-from ...samplers import draw as sampled
+from ...samplers import in_place_writer, draw as sampled
 from .ops import TorchOps
 
 
@@ -398,6 +398,8 @@ class _Target:
         self.unset_buffers: list[str] = []
         self.placed: list[_Placed] = []
         self.batches: dict[tuple[D.Draw, torch.dtype, torch.device], list[tuple[Any, torch.Tensor]]] = {}
+        #: (id of a draw, dtype, device) -> (the draw, samplers' one-call writer for it or None: samplers.draw)
+        self.writers: dict[tuple[int, torch.dtype, torch.device], tuple[D.Draw, Any]] = {}
 
     def _place(self, p: Any, t: torch.Tensor, local: torch.Tensor, *, portable: bool, whole: bool) -> None:
         self.placed.append((p, t, local, portable, whole))
@@ -471,10 +473,17 @@ class _Target:
                 # the global RNG, as torch's own init: small tensors of one draw are drawn together at the end
                 self.batches.setdefault((draw, t.dtype, device), []).append((p, t))
                 return
-            ops = self._ops(device, stream)
             if torch.is_grad_enabled():  # called outside the apply loop's ``writing()``
                 with torch.no_grad():
-                    sampled(ops, draw, tuple(t.shape), t.dtype, p.stacked, out=t)
+                    return self.native(p, t, draw, stream)
+            ops = self._ops(device, stream)
+            how = (id(draw), t.dtype, device)  # by identity: a draw's hash is a Python call
+            found = self.writers.get(how)
+            if found is None or found[0] is not draw:  # decided once per draw: a plan writes many tensors of one
+                found = self.writers[how] = (draw, in_place_writer(ops, draw, t.dtype))
+            write = found[1]
+            if write is not None:
+                write(t)
             else:
                 sampled(ops, draw, tuple(t.shape), t.dtype, p.stacked, out=t)
             self.placed.append((p, t, t, False, False))
