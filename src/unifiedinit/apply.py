@@ -27,15 +27,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from types import ModuleType
 from typing import Any, Callable, TypeGuard
 
 from . import _validate as v
-
-
-def _is_mapping(x: Any) -> TypeGuard[Mapping[Any, Any]]:
-    return isinstance(x, Mapping)
 
 
 def _is_iterable(x: Any) -> TypeGuard[Iterable[Any]]:
@@ -63,7 +59,7 @@ def streams(seed: int) -> Callable[[str], int]:
 def leaf_root(tree: Any, depth: int = 0) -> str | None:
     """The top-level package of the first leaf of a dict tree ("torch" for a state_dict, "jaxlib" or "jax" for a
     linen tree, "numpy"), or None for an empty tree."""
-    if _is_mapping(tree):
+    if v.is_mapping(tree):
         if depth >= 64:
             return None
         for value in tree.values():
@@ -139,7 +135,7 @@ def skip_paths(skip: Any) -> frozenset[str]:
     state_dict or any mapping (its keys) or an iterable of names (torch's dotted names are accepted)."""
     if skip is None:
         return frozenset()
-    names = skip.keys() if _is_mapping(skip) else skip
+    names = skip.keys() if v.is_mapping(skip) else skip
     if isinstance(names, str) or not _is_iterable(names):
         raise TypeError(f"Plan.apply: parameter 'skip' must be a state_dict, a mapping or an iterable of names, "
                         f"got {type(skip).__name__}")

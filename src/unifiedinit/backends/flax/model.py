@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence, Ty
 import jax
 import jax.numpy as jnp
 
+from ..._validate import is_mapping
 from ...layout import TensorInfo
 from ...params import Param, Select, looks_like_norm, registered_layer, stacked_axes, tie
 from .hooks import dtype_name as _dtype_name
@@ -24,11 +25,6 @@ if TYPE_CHECKING:
 
 #: where a linen leaf is: (collection, module path, name)
 _Place = tuple[str, tuple[str, ...], str]
-
-
-def _is_mapping(x: Any) -> TypeGuard[Mapping[str, Any]]:
-    """A mapping: a linen variables tree or one of its nodes (keyed by names)."""
-    return isinstance(x, Mapping)
 
 
 def _is_box(x: Any) -> TypeGuard[AxisMetadata[Any]]:
@@ -283,7 +279,7 @@ def _context_mesh() -> Any:
 
 
 def _roots(tree: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(tree) if "params" in tree and _is_mapping(tree["params"]) else {"params": tree}
+    return dict(tree) if "params" in tree and is_mapping(tree["params"]) else {"params": tree}
 
 
 def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer] | None = None
@@ -303,11 +299,11 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
                 if jnp.issubdtype(x.dtype, jnp.floating):
                     places.append((collection, path, name, x, own))
         for k, sub in node.items():
-            if _is_mapping(sub):
+            if is_mapping(sub):
                 visit(collection, sub, path + (str(k),))
 
     for collection, node in roots.items():
-        if _is_mapping(node):
+        if is_mapping(node):
             visit(collection, node, ())
     parts = _linen_key_parts(path for _, path, _, _, _ in places)
     return [(_describe(path, layers, name, tuple(x.shape), own, x.dtype, collection=collection,
@@ -317,8 +313,8 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
 
 def _subtree(tree: Mapping[str, Any], path: tuple[str, ...]) -> Mapping[str, Any]:
     for k in path:
-        tree = tree.get(k, {}) if _is_mapping(tree) else {}
-    return tree if _is_mapping(tree) else {}
+        tree = tree.get(k, {}) if is_mapping(tree) else {}
+    return tree if is_mapping(tree) else {}
 
 
 def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dict[tuple[str, ...], _Layer]:
@@ -327,7 +323,7 @@ def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dic
     modules' ``setup`` (submodules defined in ``setup``; compact ones are known by their names only)."""
     import flax.linen as nn
     layers: dict[tuple[str, ...], _Layer] = {(): _Layer(type(module).__name__, module)}
-    tree = variables if "params" in variables and _is_mapping(variables["params"]) else {"params": variables}
+    tree = variables if "params" in variables and is_mapping(variables["params"]) else {"params": variables}
     if inputs is not None:
         args = cast("tuple[Any, ...]", inputs) if isinstance(inputs, tuple) else (inputs,)
 
@@ -376,7 +372,7 @@ def _nnx_modules(module: object, nnx: Any, path: tuple[Any, ...] = (), parts: tu
     for name, value in vars(module).items():
         if name.startswith("_"):
             continue
-        items: Iterable[tuple[Any, Any]] = (value.items() if _is_mapping(value) and isinstance(value, dict) else
+        items: Iterable[tuple[Any, Any]] = (value.items() if is_mapping(value) and isinstance(value, dict) else
                                             enumerate(value) if is_sequence(value) else [(None, value)])
         for sub, item in items:
             if isinstance(item, nnx.Module):
@@ -439,7 +435,7 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
         >>> [(p.path, handle) for p, handle in walk(variables)]
         [('kernel', ('params', (), 'kernel')), ('bias', ('params', (), 'bias'))]
     """
-    if _is_mapping(model):
+    if is_mapping(model):
         return _walk_tree(model)
     import flax.linen as nn
     if isinstance(model, nn.Module):
@@ -476,7 +472,7 @@ class _Target(JaxTarget):
         if key is not None and seed is not None:
             raise ValueError("Plan.apply: give seed= or key=, not both")
         self.base = key if key is not None else jax.random.key(0)
-        self.tree: Mapping[str, Any] | None = params if params is not None else model if _is_mapping(model) else None
+        self.tree: Mapping[str, Any] | None = params if params is not None else model if is_mapping(model) else None
         self.found = walk(model, params=params, inputs=inputs)
         self.new: dict[_Place, jax.Array] = {}
         if mesh is not None and not isinstance(mesh, jax.sharding.Mesh):
@@ -506,8 +502,8 @@ class _Target(JaxTarget):
         if self.tree is None:
             return report
         roots = _roots(self.tree)
-        out = {c: _rebuild(node, c, (), self.new) if _is_mapping(node) else node for c, node in roots.items()}
-        wrapped = "params" in self.tree and _is_mapping(self.tree["params"])
+        out = {c: _rebuild(node, c, (), self.new) if is_mapping(node) else node for c, node in roots.items()}
+        wrapped = "params" in self.tree and is_mapping(self.tree["params"])
         return (out if wrapped else out["params"]), report
 
 
@@ -562,7 +558,7 @@ def _rebuild(node: Mapping[str, Any], collection: str, path: tuple[str, ...], ne
              ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, x in node.items():
-        if _is_mapping(x):
+        if is_mapping(x):
             out[k] = _rebuild(x, collection, path + (str(k),), new)
         else:
             found = new.get((collection, path, k))
@@ -611,8 +607,8 @@ def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> 
     def decide(path: Sequence[Any], x: Any) -> bool:
         return keep.get(_key_path(path), True)
 
-    if _is_mapping(model):
-        tree = model["params"] if "params" in model and _is_mapping(model["params"]) else model
+    if is_mapping(model):
+        tree = model["params"] if "params" in model and is_mapping(model["params"]) else model
         keep = {place[1] + (place[2],): not excluded(p, selects) for p, place in _walk_tree(tree)}
         return jax.tree_util.tree_map_with_path(decide, dict(tree))
     from flax import nnx
