@@ -428,7 +428,8 @@ def assign_keys(params: Sequence[Param], *, fresh: bool = False) -> list[Param]:
     ``fresh``: the records were made for this call and nothing else holds them yet (the apply loop's own walk):
     they are filled in place, as their constructor would have filled them, instead of copied."""
     # a layer's tensors share their module's path: split it, rank its positions and join its words once
-    groups: dict[str | tuple[Any, ...], list[tuple[int, Param]]] = {}  # the path's module prefix (or the backend's key_parts)
+    # the path's module prefix (or the backend's key_parts) -> (index, param) of its tensors
+    groups: dict[str | tuple[Any, ...], list[tuple[int, Param]]] = {}
     for n, p in enumerate(params):
         groups.setdefault(p.path.rpartition("/")[0] if p.key_parts is None else tuple(p.key_parts), []).append((n, p))
     modules: dict[tuple[Any, ...], list[tuple[int, Param]]] = {}
