@@ -107,6 +107,8 @@ DTYPE_RANGE: dict[str, tuple[float, float]] = {
     "int8": (-2 ** 7, 2 ** 7 - 1), "int16": (-2 ** 15, 2 ** 15 - 1), "int32": (-2 ** 31, 2 ** 31 - 1),
     "int64": (-2 ** 63, 2 ** 63 - 1), "uint8": (0, 2 ** 8 - 1), "uint16": (0, 2 ** 16 - 1),
     "uint32": (0, 2 ** 32 - 1), "uint64": (0, 2 ** 64 - 1), "bool": (0, 1)}
+
+
 def dtype_name(owner: str, name: str, value: Any) -> str:
     """A dtype given by its name, as the backends' ``sample`` take it: a float dtype, an integer one or "bool"
     (integer and bool ones only for a determined spec, which ``tensor_dtype`` checks)."""

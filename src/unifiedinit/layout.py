@@ -115,16 +115,18 @@ class Layout(Record):
         return outs[-1] if outs else 0
 
 
-#: (layout, shape) -> fans: every layer of a model asks again for the same few
-_FANS: dict[tuple[Layout, tuple[int, ...]], tuple[int, int]] = {}
+#: (layout or its registered name, shape) -> fans: every layer of a model asks again for the same few
+_FANS: dict[tuple[Layout | str, tuple[int, ...]], tuple[int, int]] = {}
 
 
-def _fans_of(layout: Layout, shape: tuple[int, ...]) -> tuple[int, int]:
+def _fans_of(layout: Layout | str, shape: tuple[int, ...]) -> tuple[int, int]:
+    """The fans of a checked ``shape`` (a tuple of ints >= 0, as a tensor's), remembered; a backend's walk passes
+    the layout's name and skips ``get_layout`` and ``check_shape`` for every layer."""
     found = _FANS.get((layout, shape))
     if found is None:
         if len(_FANS) > 8192:
             _FANS.clear()
-        found = _FANS[(layout, shape)] = layout._fans(shape)
+        found = _FANS[(layout, shape)] = (get_layout(layout) if isinstance(layout, str) else layout)._fans(shape)
     return found
 
 

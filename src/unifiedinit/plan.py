@@ -451,8 +451,8 @@ class Plan:
             rule = self.rules[i]
             draw = None
             if rule.spec is not None and p.known:
-                what = (i, p.role, p.slice_shape if p.stacked else p.shape, p.layout, p.layer_fans, p.dtype, p.padding_idx,
-                        (p.sequences, p.layers if rule.per_layer(p) else ()) if depth_read[i] else ())
+                what = (i, p.role, p.slice_shape if p.stacked else p.shape, p.layout, p.layer_fans, p.dtype,
+                        p.padding_idx, (p.sequences, p.layers if rule.per_layer(p) else ()) if depth_read[i] else ())
                 draw = lowered.get(what)
                 if draw is None:
                     try:

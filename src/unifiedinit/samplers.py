@@ -163,32 +163,38 @@ class NumpyLikeOps(Ops):
 
 def in_place_writer(ops: Any, d: D.Draw, dtype: Any) -> Callable[[Any], Any] | None:
     """What ``draw(ops, d, out.shape, dtype, out=out)`` does, decided once for a plan that writes many tensors of
-    one draw: a function of ``out`` that calls the one primitive with its window as ``draw`` would. Only for the
-    two one-call laws (a uniform on a backend whose uniform stays in its window, a normal) drawn with no cast;
-    None for anything else, which goes through ``draw``. tests/test_torch.py checks it against ``draw`` bit
-    for bit."""
-    if ops.work_dtype(dtype) != dtype:
+    one draw: a function of ``out`` that makes ``draw``'s own one call (``_one_call``). Only for the one-call laws
+    drawn with no cast; None for anything else, which goes through ``draw``. tests/test_torch.py checks it
+    against ``draw`` bit for bit."""
+    call = _one_call(ops, d, dtype) if ops.work_dtype(dtype) == dtype else None
+    if call is None:
         return None
-    if type(d) is D.Uniform and ops.bounded_uniform:
-        low, high = support_in(d, dtype) or (d.low, d.high)
-        return lambda out: ops.uniform(out.shape, low, high, dtype, out)
-    if type(d) is D.Normal:
-        mean, std = d.mean, d.std
-        return lambda out: ops.normal(out.shape, mean, std, dtype, out)
+    primitive, a, b = call
+    return lambda out: primitive(out.shape, a, b, dtype, out)
+
+
+def _one_call(ops: Any, d: D.Draw, final: Any) -> tuple[Callable[..., Any], float, float] | None:
+    """The ops primitive and its two numbers when ``d`` is one call of it: a uniform within its window as
+    ``final`` holds it (a backend whose uniform stays in its bounds), or a normal; else None."""
+    if isinstance(d, D.Uniform) and ops.bounded_uniform:
+        low, high = support_in(d, final) or (d.low, d.high)
+        return ops.uniform, low, high
+    if isinstance(d, D.Normal):
+        return ops.normal, d.mean, d.std
     return None
 
 
 def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: Any, out: Any = None) -> Any:
     """One elementwise primitive in the work dtype ``dt``, each bounded one kept in its window as ``final`` holds
     it (ends that ``final`` holds exactly, so the last rounding cannot leave the window)."""
+    call = _one_call(ops, d, final)
+    if call is not None:
+        primitive, a, b = call
+        return primitive(shape, a, b, dt, out)
     support = support_in(d, final)
-    if isinstance(d, D.Uniform):
-        if ops.bounded_uniform:
-            return ops.uniform(shape, *(support or (d.low, d.high)), dt, out)
+    if isinstance(d, D.Uniform):  # a backend whose uniform can round past its bounds: clipped
         x = ops.uniform(shape, d.low, d.high, dt, out)
         return x if support is None else ops.clip(x, *support)
-    if isinstance(d, D.Normal):
-        return ops.normal(shape, d.mean, d.std, dt, out)
     if isinstance(d, D.TruncatedNormal):
         return ops.truncated_normal(shape, d, dt, support or (d.low, d.high), out)
     if isinstance(d, D.Constant):

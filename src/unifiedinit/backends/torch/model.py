@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ... import draws as D
-from ...layout import get_layout
+from ...layout import _fans_of, get_layout
 from ...params import Param, layer_generation, looks_like_norm, norm_role, register_layer, registered_layer, tie
 from ...samplers import in_place_writer, draw as sampled
 from .ops import TorchOps
@@ -125,18 +125,7 @@ def _layer_fans(module: nn.Module, kind: str, layout: str) -> tuple[int, int] | 
                                                  isinstance(weight, nn.parameter.UninitializedParameter)):
         return None
     shape = tuple(weight.shape)
-    found = _LAYER_FANS.get((layout, shape), _UNKNOWN)
-    if found is _UNKNOWN:  # a model repeats a few layer shapes many times
-        if len(_LAYER_FANS) > 4096:
-            _LAYER_FANS.clear()
-        found = _LAYER_FANS[(layout, shape)] = \
-            get_layout(layout).fans(shape) if len(shape) >= 2 and 0 not in shape else None
-    return found
-
-
-#: (layout name, weight shape) -> the layer's fans (None: the weight has none)
-_LAYER_FANS: dict[tuple[str, tuple[int, ...]], tuple[int, int] | None] = {}
-_UNKNOWN: Any = object()
+    return _fans_of(layout, shape) if len(shape) >= 2 and 0 not in shape else None
 
 
 #: (module class, whether its parent is a MultiheadAttention, LAYERS generation) -> (kind, info, layout), for the
