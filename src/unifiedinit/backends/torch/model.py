@@ -388,7 +388,7 @@ class _Target:
         self.placed: list[_Placed] = []
         self.batches: dict[tuple[D.Draw, torch.dtype, torch.device], list[tuple[Any, torch.Tensor]]] = {}
         #: (id of a draw, dtype, device) -> (the draw, samplers' one-call writer for it or None: samplers.draw)
-        self.writers: dict[tuple[int, torch.dtype, torch.device], tuple[D.Draw, Any]] = {}
+        self.writers: dict[tuple[int, torch.dtype, torch.device], tuple[D.Draw, Any, TorchOps]] = {}
 
     def _place(self, p: Any, t: torch.Tensor, local: torch.Tensor, *, portable: bool, whole: bool) -> None:
         self.placed.append((p, t, local, portable, whole))
@@ -465,11 +465,15 @@ class _Target:
             if torch.is_grad_enabled():  # called outside the apply loop's ``writing()``
                 with torch.no_grad():
                     return self.native(p, t, draw, stream)
-            ops = self._ops(device, stream)
             how = (id(draw), t.dtype, device)  # by identity: a draw's hash is a Python call
             found = self.writers.get(how)
             if found is None or found[0] is not draw:  # decided once per draw: a plan writes many tensors of one
-                found = self.writers[how] = (draw, in_place_writer(ops, draw, t.dtype))
+                ops = self._ops(device, stream)
+                found = self.writers[how] = (draw, in_place_writer(ops, draw, t.dtype), ops)
+            else:
+                ops = found[2]
+                if stream is not None and ops.g is not None:  # as _ops does, without looking the device up again
+                    ops.g.manual_seed(stream)
             write = found[1]
             if write is not None:
                 write(t)
