@@ -13,6 +13,7 @@ import os
 import socket
 import sys
 import traceback
+import warnings
 from multiprocessing.process import BaseProcess
 from typing import cast
 
@@ -39,7 +40,7 @@ def _entry(rank: int, world: int, port: int, scenario: str, errors: str) -> None
     try:
         dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
         try:
-            SCENARIOS[scenario](rank, world)
+            (SCENARIOS | CRASHES)[scenario](rank, world)
         finally:
             dist.destroy_process_group()
     except BaseException:
@@ -48,8 +49,12 @@ def _entry(rank: int, world: int, port: int, scenario: str, errors: str) -> None
         raise
 
 
-def _spawn(scenario: str, world: int, tmp_path) -> None:
-    from torch.multiprocessing.spawn import start_processes
+def _spawn(scenario: str, world: int, tmp_path, retries: int = 1) -> None:
+    """Run ``scenario`` on ``world`` spawned ranks; fail with every rank's traceback. A group where a rank was
+    killed by a signal before it could write a traceback (gloo's C++ threads have aborted under two-core load:
+    "terminate called without an active exception") is run again once, on a fresh port, with a warning; a
+    failure our code raises is never retried."""
+    from torch.multiprocessing.spawn import ProcessExitedException, start_processes
     context = start_processes(_entry, args=(world, _free_port(), scenario, str(tmp_path)), nprocs=world,
                               join=False, start_method="spawn")
     assert context is not None  # join=False: the context to wait on
@@ -59,14 +64,19 @@ def _spawn(scenario: str, world: int, tmp_path) -> None:
         while not context.join(timeout=5):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{scenario} on {world} processes took more than {TIMEOUT} s")
-    except Exception:
+    except Exception as err:
         reports = "".join(f"\n--- {f.name}\n{f.read_text()}" for f in sorted(tmp_path.glob("rank*.txt")))
         # torch does not annotate it: read from its [None] * nprocs placeholder, a checker sees list[None]
         processes = cast("list[BaseProcess]", context.processes)
         for p in processes:
             if p.is_alive():
                 p.kill()
-        raise AssertionError(f"{scenario} failed on {world} processes:{reports}") from None
+        if retries and not reports and isinstance(err, ProcessExitedException) and err.signal_name is not None:
+            warnings.warn(f"{scenario} on {world} processes: {err} without a traceback; running it again once")
+            again = tmp_path / "again"
+            again.mkdir()
+            return _spawn(scenario, world, again, retries - 1)
+        raise AssertionError(f"{scenario} failed on {world} processes: {err}{reports}") from None
 
 
 # ------------------------------------------------------------------------------------------------ scenarios
@@ -254,6 +264,40 @@ def meta_fsdp2(rank: int, world: int) -> None:
 
 SCENARIOS = {f.__name__: f for f in (portable_dtensor, portable_fsdp2, native_dtensor, meta_fsdp2,
                                       mixed_and_refused)}
+
+
+def crash_once(rank: int, world: int) -> None:
+    """Rank 0 dies by a signal, as a C++ abort does, the first time (the marker file the test names is absent)."""
+    mark = os.environ["UNIFIEDINIT_CRASH_MARK"]
+    if rank == 0 and not os.path.exists(mark):
+        open(mark, "w").close()
+        os.abort()
+
+
+def crash_always(rank: int, world: int) -> None:
+    os.abort()
+
+
+def fail(rank: int, world: int) -> None:
+    raise AssertionError("a failure of the scenario itself")
+
+
+#: scenarios that check ``_spawn`` itself
+CRASHES = {f.__name__: f for f in (crash_once, crash_always, fail)}
+
+
+def test_a_rank_killed_before_it_reports_is_run_again_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("UNIFIEDINIT_CRASH_MARK", str(tmp_path / "crashed"))
+    with pytest.warns(UserWarning, match="SIGABRT"):
+        _spawn("crash_once", 1, tmp_path)  # the second run passes
+    assert (tmp_path / "crashed").exists()
+    for name in ("always", "fail"):
+        (tmp_path / name).mkdir()
+    with pytest.raises(AssertionError, match="crash_always failed"), pytest.warns(UserWarning):
+        _spawn("crash_always", 1, tmp_path / "always")  # killed twice: a failure
+    with pytest.raises(AssertionError, match="a failure of the scenario itself"):
+        _spawn("fail", 1, tmp_path / "fail")
+    assert not (tmp_path / "fail" / "again").exists()  # a failure with a traceback is never run again
 
 
 @pytest.mark.parametrize("world", [1, 2, 4])
