@@ -87,3 +87,22 @@ def test_ks_2samp():
     rng = np.random.default_rng(2)
     assert stats.ks_2samp(rng.normal(size=5000), rng.normal(size=5000))[1] > stats.ALPHA
     assert stats.ks_2samp(rng.normal(size=5000), rng.uniform(-1.7, 1.7, size=5000))[1] < stats.ALPHA
+
+
+def test_empty_samples_and_unlawful_draws_are_refused_by_name():
+    with pytest.raises(ValueError, match="parameter 'a' is an empty sample"):
+        stats.ks_2samp([], [1.0, 2.0])
+    with pytest.raises(ValueError, match="parameter 'b' is an empty sample"):
+        stats.ks_2samp([1.0, 2.0], np.zeros((0, 3)))
+    # a determined draw has no law to test against, with or without a shape: compared exactly instead
+    for draw in (D.Eye(1.0), D.Dirac(1, 0, 1), D.Array((1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0), (3, 3))):
+        for shape in (None, (3, 3)):
+            with pytest.raises(ValueError, match=f"{type(draw).__name__} is determined, not random"):
+                stats.distribution(draw, shape)
+    with pytest.raises(ValueError, match="own law"):
+        stats.distribution(D.PerLayer((D.Normal(0.0, 1.0), D.Normal(0.0, 2.0))), (2, 3))
+    with pytest.raises(TypeError, match="parameter 'draw'"):
+        stats.distribution(ui.Normal(0.0, 1.0), (3, 3))  # a spec, not lowered
+    # a Rows or Blocks draw of constants is still a law: a mixture of point masses
+    law = stats.distribution(D.Rows(D.Constant(1.0), D.Constant(0.0), 0, 0), (4, 2))
+    assert law.atoms == ((1.0, 0.75), (0.0, 0.25)) and law.mean == pytest.approx(0.75)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from . import _validate as v
 from .plan import Plan
 from .specs import (Affine, Blocks, Constant, KaimingNormal, Normal, Ones, Rows, Scaled, TruncatedNormal,
                     VarianceScaling, XavierNormal, XavierUniform, Zeros)
@@ -40,6 +41,10 @@ __all__ = ["hf", "bert", "llama", "gpt2", "vit", "t5", "torchtitan", "megatron",
            "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo"]
 
 _LAYERS = ("dense", "conv", "conv_transpose")
+
+
+#: the hyper-parameters that count layers or give a width: ints
+_COUNTS = frozenset({"n_layer", "num_layers", "n_layers", "encoder_layers", "decoder_layers", "d_model", "d_kv"})
 
 
 def _read(fn: str, config: Any, **given: Any) -> dict[str, Any]:
@@ -52,7 +57,9 @@ def _read(fn: str, config: Any, **given: Any) -> dict[str, Any]:
         if value is None and config is not None:
             value = _get(config, name)
         value = default if value is None else value
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        if name in _COUNTS:  # a count or a width: a whole number
+            value = v.integer(f"presets.{fn}", name, value, minimum=1)
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
             raise ValueError(f"presets.{fn}: parameter {name!r} must be a number > 0, got {value!r}")
         out[name] = value
     return out
@@ -183,7 +190,7 @@ def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
             ``initializer_range``, else 0.02.
-        n_layer: the number of transformer blocks, a number > 0, or None: ``config``'s ``n_layer``, else 12.
+        n_layer: the number of transformer blocks, an int > 0, or None: ``config``'s ``n_layer``, else 12.
         config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
             each hyper-parameter not given as a keyword; None (the default): every default applies.
 
@@ -192,8 +199,9 @@ def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, 
         Its rules are quiet: one that matches nothing in a model gives no warning.
 
     Raises:
-        TypeError: ``config`` is neither a dict nor an object with attributes.
-        ValueError: ``initializer_range`` or ``n_layer`` (given or read from ``config``) is not a finite number > 0.
+        TypeError: ``config`` is neither a dict nor an object with attributes, or ``n_layer`` is not an integer.
+        ValueError: ``initializer_range`` (given or read from ``config``) is not a finite number > 0, or ``n_layer``
+            is < 1.
 
     Examples:
         >>> import torch
@@ -257,9 +265,9 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
 
     Args:
         initializer_factor: f, a finite number > 0, or None: ``config``'s ``initializer_factor``, else 1.
-        d_model: the model width, a number > 0, or None: ``config``'s ``d_model``, else 512 (read only by the
+        d_model: the model width, an int > 0, or None: ``config``'s ``d_model``, else 512 (read only by the
             relative attention bias; the projections take their own fan_in).
-        d_kv: the width of one attention head, a number > 0, or None: ``config``'s ``d_kv``, else 64.
+        d_kv: the width of one attention head, an int > 0, or None: ``config``'s ``d_kv``, else 64.
         config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
             each hyper-parameter not given as a keyword; None (the default): every default applies.
 
@@ -268,9 +276,10 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
         Its rules are quiet: one that matches nothing in a model gives no warning.
 
     Raises:
-        TypeError: ``config`` is neither a dict nor an object with attributes.
-        ValueError: ``initializer_factor``, ``d_model`` or ``d_kv`` (given or read from ``config``) is not a finite
-            number > 0.
+        TypeError: ``config`` is neither a dict nor an object with attributes, or ``d_model`` or ``d_kv`` is not an
+            integer.
+        ValueError: ``initializer_factor`` (given or read from ``config``) is not a finite number > 0, or ``d_model``
+            or ``d_kv`` is < 1.
 
     Examples:
         >>> import torch
@@ -350,7 +359,7 @@ def megatron(init_method_std: float | None = None, num_layers: int | None = None
     Args:
         init_method_std: the std of the normal draws, a finite number > 0, or None: ``config``'s
             ``init_method_std``, else 0.02.
-        num_layers: the number of transformer blocks, a number > 0, or None: ``config``'s ``num_layers``, else the
+        num_layers: the number of transformer blocks, an int > 0, or None: ``config``'s ``num_layers``, else the
             number of blocks found on each parameter's path.
         config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
             each hyper-parameter not given as a keyword; None (the default): every default applies.
@@ -360,8 +369,9 @@ def megatron(init_method_std: float | None = None, num_layers: int | None = None
         Its rules are quiet: one that matches nothing in a model gives no warning.
 
     Raises:
-        TypeError: ``config`` is neither a dict nor an object with attributes.
-        ValueError: ``init_method_std`` or ``num_layers`` (given or read from ``config``) is not a finite number > 0.
+        TypeError: ``config`` is neither a dict nor an object with attributes, or ``num_layers`` is not an integer.
+        ValueError: ``init_method_std`` (given or read from ``config``) is not a finite number > 0, or ``num_layers``
+            is < 1.
 
     Examples:
         >>> import unifiedinit as ui
@@ -411,8 +421,8 @@ def olmo(init_fn: str | None = None, d_model: int | None = None, n_layers: int |
     Args:
         init_fn: the scheme, "mitchell", "normal" or "full_megatron" (or OLMo's ``InitFnType`` enum of one), or
             None: ``config``'s ``init_fn``, else "mitchell".
-        d_model: the model width, a number > 0, or None: ``config``'s, else each layer's own.
-        n_layers: the number of blocks, a number > 0, or None: ``config``'s, else the blocks found on the path
+        d_model: the model width, an int > 0, or None: ``config``'s, else each layer's own.
+        n_layers: the number of blocks, an int > 0, or None: ``config``'s, else the blocks found on the path
             (read by "full_megatron" only).
         init_std: the std of the "normal" and "full_megatron" schemes, a finite number > 0, or None: ``config``'s,
             else 0.02.
@@ -429,10 +439,10 @@ def olmo(init_fn: str | None = None, d_model: int | None = None, n_layers: int |
         Its rules are quiet: one that matches nothing in a model gives no warning.
 
     Raises:
-        TypeError: ``config`` is neither a dict nor an object with attributes, or ``scale_emb_init`` is given and
-            is not a bool.
+        TypeError: ``config`` is neither a dict nor an object with attributes, ``scale_emb_init`` is given and
+            is not a bool, or ``d_model`` or ``n_layers`` is not an integer.
         ValueError: ``init_fn`` is not one of the three schemes, or a number (given or read from ``config``) is not
-            a finite number > 0.
+            a finite number > 0 (``d_model`` and ``n_layers``: < 1).
 
     Examples:
         >>> import unifiedinit as ui
@@ -532,8 +542,8 @@ def deepnet(encoder_layers: int | None = None, decoder_layers: int | None = None
     architecture constant, not an initialization.)
 
     Args:
-        encoder_layers: N, the number of encoder layers, a number > 0, or None: no encoder.
-        decoder_layers: M, the number of decoder layers, a number > 0, or None: no decoder.
+        encoder_layers: N, the number of encoder layers, an int > 0, or None: no encoder.
+        decoder_layers: M, the number of decoder layers, an int > 0, or None: no decoder.
         branch: the path globs of the scaled layers, a tuple (or list) of strings (default fairseq's ``v_proj``,
             ``out_proj``, ``fc1``, ``fc2``).
         unscaled: the path globs of the layers kept at gain 1, a tuple (or list) of strings (default ``q_proj``,
@@ -544,8 +554,8 @@ def deepnet(encoder_layers: int | None = None, decoder_layers: int | None = None
         Its rules are quiet: one that matches nothing in a model gives no warning.
 
     Raises:
-        TypeError: ``branch`` or ``unscaled`` is not a tuple or list of strings.
-        ValueError: neither ``encoder_layers`` nor ``decoder_layers`` is given, or one is not a finite number > 0.
+        TypeError: ``branch`` or ``unscaled`` is not a tuple or list of strings, or a layer count is not an integer.
+        ValueError: neither ``encoder_layers`` nor ``decoder_layers`` is given, or one is < 1.
 
     Examples:
         >>> import unifiedinit as ui

@@ -82,6 +82,17 @@ def test_bad_hyper_parameters_are_refused(bad):
         ui.presets.gpt2(**bad)
 
 
+@pytest.mark.parametrize("make,name", [
+    (lambda: ui.presets.gpt2(n_layer=12.5), "n_layer"), (lambda: ui.presets.gpt2(config={"n_layer": 1.5}), "n_layer"),
+    (lambda: ui.presets.megatron(num_layers=2.0), "num_layers"), (lambda: ui.presets.t5(d_kv=64.5), "d_kv"),
+    (lambda: ui.presets.olmo(n_layers=True), "n_layers"), (lambda: ui.presets.deepnet(encoder_layers=6.0), "encoder_layers"),
+])
+def test_layer_counts_and_widths_must_be_whole_numbers(make, name):
+    # a count of layers (or a width) is an int: 12.5 layers is a typo, not a depth
+    with pytest.raises(TypeError, match=f"parameter '{name}' must be an integer"):
+        make()
+
+
 def test_keywords_win_over_the_config_and_dicts_work():
     plan = ui.presets.gpt2(n_layer=2, config={"initializer_range": 0.1, "n_layer": 50})
     rule = plan.rules[-1]

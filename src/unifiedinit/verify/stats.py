@@ -129,8 +129,10 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
         The exact ``Distribution`` of one entry.
 
     Raises:
-        ValueError: a structured draw without ``shape``, or a determined draw (eye, dirac, an array: compare those
-            exactly with ``unifiedinit.reference.draw_array``).
+        ValueError: a structured draw without ``shape``, a determined draw (eye, dirac, hadamard, an array: compare
+            those exactly with ``unifiedinit.reference.draw_array``), or a stack's ``PerLayer`` draw (ask for one
+            layer's).
+        TypeError: ``draw`` is not a draw of ``unifiedinit.draws`` (a spec must be lowered first).
         ImportError: SciPy is not installed.
 
     Examples:
@@ -179,6 +181,9 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
                             tuple(sum(w * p.raw[k] for w, p in zip(ws, parts)) for k in range(4)),
                             (min(p.support[0] for p in parts), max(p.support[1] for p in parts)),
                             tuple((a, w * m) for w, p in zip(ws, parts) for a, m in p.atoms))
+    if isinstance(draw, (D.Eye, D.Dirac, D.Hadamard, D.Array)):
+        raise ValueError(f"{type(draw).__name__} is determined, not random: compare it exactly "
+                         f"(unifiedinit.reference.draw_array)")
     if shape is None:
         raise ValueError(f"the law of one entry of {type(draw).__name__} depends on the shape: pass shape=")
     shape = tuple(shape)
@@ -235,8 +240,10 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
         if p0 == 1:
             return distribution(D.Constant(0.0))
         return distribution(D.Mixture((D.Constant(0.0), D.Normal(0.0, draw.std)), (p0, 1 - p0)))
-    raise ValueError(f"{type(draw).__name__} is determined, not random: compare it exactly "
-                     f"(unifiedinit.reference.draw_array)")
+    if isinstance(draw, D.PerLayer):
+        raise ValueError("PerLayer draws each layer of a stack from its own law: ask for one layer's "
+                         "(distribution(draw.layers[i], shape of one layer))")
+    raise TypeError(f"distribution: parameter 'draw' must be a draw of unifiedinit.draws, got {draw!r}")
 
 
 # ---------------------------------------------------------------------------------------------- tests
@@ -300,9 +307,10 @@ def ks_2samp(a: Any, b: Any) -> tuple[float, float]:
 
     Returns:
         (D, p): the largest distance between the two empirical CDFs and its p-value; a small p (below ``ALPHA``)
-        says the samples come from different laws. An empty sample gives NaN (SciPy warns).
+        says the samples come from different laws.
 
     Raises:
+        ValueError: a sample is empty (no p-value exists; SciPy would return NaN).
         ImportError: SciPy is not installed.
 
     Examples:
@@ -313,8 +321,12 @@ def ks_2samp(a: Any, b: Any) -> tuple[float, float]:
         >>> ks_2samp(rng.normal(size=1000), rng.normal(1.0, size=1000))[1] > ALPHA
         False
     """
+    x, y = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()
+    for name, sample in (("a", x), ("b", y)):
+        if sample.size == 0:
+            raise ValueError(f"ks_2samp: parameter {name!r} is an empty sample")
     sp = _scipy()
-    res: Any = sp.stats.ks_2samp(np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel())
+    res: Any = sp.stats.ks_2samp(x, y)
     return float(res.statistic), float(res.pvalue)
 
 
