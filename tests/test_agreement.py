@@ -64,3 +64,14 @@ def test_every_pair_of_frameworks_agrees(spec, layer, pair):
 def test_the_matrix_covers_every_spec_and_all_three_layers():
     assert {repr(s) for s, _ in CASES} == {repr(s) for s in ui.examples()}
     assert {layer for _, layer in CASES} == {"dense", "conv", "conv_transpose"}
+
+
+@pytest.mark.parametrize("framework", SAMPLERS)
+def test_delta_orthogonal_is_positive_zero_off_the_centre(framework):
+    # an orthogonal matrix times a 0/1 centre mask would leave -0.0 wherever the matrix is negative; JAX's own
+    # delta_orthogonal writes +0.0, and a sign bit must not tell the frameworks apart
+    spec = next(s for s in ui.examples() if isinstance(s, ui.DeltaOrthogonal))
+    x, shape, layout = sample(spec, "conv", framework)
+    off = x[np.asarray(x) == 0]
+    assert off.size >= x.size // 2  # a 3 x 3 kernel: 8 of every 9 entries are off the centre
+    assert not np.signbit(off).any(), f"{framework}: {np.signbit(off).sum()} entries are -0.0"

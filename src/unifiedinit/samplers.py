@@ -254,6 +254,8 @@ def _delta_orthogonal(ops: Any, d: D.DeltaOrthogonal, shape: tuple[int, ...], dt
     q = _orthogonal(ops, D.Orthogonal(d.gain, 0), (out, inp), dt)  # (out, in), in <= out: orthonormal columns
     full = ops.broadcast_mul(ops.reshape(q, (out, inp) + (1,) * len(kernel)),
                              ops.from_numpy(centre.reshape((1, 1) + kernel), dt))
+    # q * 0 is -0.0 where q < 0: off the centre every entry is +0.0, as JAX's delta_orthogonal writes it
+    full = ops.where(full == 0.0, ops.full((out, inp) + kernel, 0.0, dt), full)
     order = [0] * len(shape)  # full is (out, in, *spatial): put each axis where the layout keeps it
     for source, target in enumerate((d.out_axis, d.in_axis) + spatial):
         order[target] = source
