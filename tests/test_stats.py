@@ -102,7 +102,7 @@ def test_empty_samples_and_unlawful_draws_are_refused_by_name():
     with pytest.raises(ValueError, match="own law"):
         stats.distribution(D.PerLayer((D.Normal(0.0, 1.0), D.Normal(0.0, 2.0))), (2, 3))
     with pytest.raises(TypeError, match="parameter 'draw'"):
-        stats.distribution(ui.Normal(0.0, 1.0), (3, 3))  # a spec, not lowered
+        stats.distribution(ui.Normal(0.0, 1.0), (3, 3))  # pyright: ignore[reportArgumentType]  # a spec, not lowered
     # a Rows or Blocks draw of constants is still a law: a mixture of point masses
     law = stats.distribution(D.Rows(D.Constant(1.0), D.Constant(0.0), 0, 0), (4, 2))
     assert law.atoms == ((1.0, 0.75), (0.0, 0.25)) and law.mean == pytest.approx(0.75)
