@@ -208,3 +208,106 @@ def test_large_tensors_are_drawn_in_parallel_chunks_and_still_follow_the_law():
     assert np.array_equal(x, ui.sample(ui.LecunNormal(), shape, seed=4, key="big", layout="torch"))
     assert not np.array_equal(x[0], x[1])  # chunks are independent streams, not copies
     assert stats.check(x, ui.LecunNormal())
+
+
+# ------------------------------------------------------------------------- large tensors drawn into their memory
+
+BIG = (3, (1 << 20) // 2 + 7)  # 1.5 M entries: two whole chunks of 2^20 and a partial third in torch's layout
+
+
+def _chunk_by_chunk(spec, shape, dtype, seed, key):
+    """The reference's definition written out: chunk i of the flat tensor (torch's layout) is ``draw_array`` of
+    its own stream (key#i), through the samplers and NumPy's own normal."""
+    from unifiedinit import reference
+    from unifiedinit.layout import TensorInfo
+    draw = spec.lower(TensorInfo.make(shape, "torch"))
+    n, c = int(np.prod(shape)), reference.CHUNK
+    parts = [reference.draw_array(draw, (min(c, n - s),), reference.generator(seed, f"{key}#{s // c}"), dtype)
+             for s in range(0, n, c)]
+    return np.concatenate(parts).reshape(shape)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16", "float64"])
+@pytest.mark.parametrize("spec", [ui.Normal(0.1, 0.02), ui.KaimingNormal(), ui.Affine(ui.Normal(0.0, 2.0), -0.5, 1.0),
+                                  ui.Uniform(-0.3, 0.2), ui.TruncatedNormal(0.0, 0.02)], ids=repr)
+def test_large_values_written_into_an_array_are_the_chunk_by_chunk_definition(spec, dtype):
+    from unifiedinit.reference import numpy_dtype, portable
+    want = _chunk_by_chunk(spec, BIG, dtype, 5, "w")
+    dt = numpy_dtype(dtype)
+    out = np.full(BIG, np.nan, dtype=dt)
+    got = portable(spec, BIG, seed=5, key="w", dtype=dtype, out=out)
+    assert got is out and np.array_equal(out.view(np.uint8), want.view(np.uint8))  # bit for bit, -0.0 included
+    assert np.array_equal(portable(spec, BIG, seed=5, key="w", dtype=dtype).view(np.uint8), want.view(np.uint8))
+    # one rank's blocks: a run of rows (whole and partial chunks) and a run of columns (not contiguous)
+    for index in ((slice(1, 3), slice(None)), (slice(None), slice(1000, 300000))):
+        block = want[index]
+        out = np.empty(block.shape, dtype=dt)
+        assert portable(spec, BIG, seed=5, key="w", dtype=dtype, index=index, out=out) is out
+        assert np.array_equal(out.view(np.uint8), np.ascontiguousarray(block).view(np.uint8))
+    # a layout that is not torch's: drawn in torch's, moved into out
+    out = np.empty(BIG[::-1], dtype=dt)
+    portable(spec, BIG[::-1], layout="keras", seed=5, key="w", dtype=dtype, out=out)
+    assert np.array_equal(out, want.T)
+
+
+@pytest.mark.parametrize("out,error,word", [
+    (np.empty((3, 4), "float32"), TypeError, "NumPy array"),
+    (np.empty((4, 3), "float32"), ValueError, "shape"),
+    (np.empty((3, 4), "float64"), ValueError, "float32"),
+    (np.empty((4, 3), "float32").T, ValueError, "not C-contiguous"),
+])
+def test_a_bad_out_is_refused_before_anything_is_written(out, error, word):
+    from unifiedinit.reference import portable
+    given = out.tolist() if error is TypeError else out
+    before = np.array(out, copy=True)
+    with pytest.raises(error, match=word):
+        portable(ui.Normal(), (3, 4), seed=0, key="k", out=given)
+    assert np.array_equal(out, before, equal_nan=True)
+    read_only = np.zeros((3, 4), "float32")
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        portable(ui.Normal(), (3, 4), seed=0, key="k", out=read_only)
+
+
+@pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
+def test_torch_portable_values_go_straight_into_a_cpu_tensor_and_autograd_sees_the_write(monkeypatch):
+    import torch
+
+    from unifiedinit.backends.torch import hooks, init_
+    from unifiedinit.reference import portable
+    spec, p = ui.Normal(0.0, 0.02), ui.Portable(3, "big")
+    want = portable(spec, BIG, seed=3, key="big")
+    copies = []
+    monkeypatch.setattr(hooks, "write_numpy", lambda t, v: copies.append(t) or t)
+    w = torch.nn.Parameter(torch.zeros(BIG))
+    loss = (w * w).sum()  # saves w for its backward
+    version = w._version
+    init_(w, spec, portable=p)
+    assert not copies and w._version > version and np.array_equal(w.detach().numpy(), want)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()  # the graph saw the old values: refused, as after any in-place write
+    # what cannot be viewed as one NumPy block goes through write_numpy: a transposed view, bfloat16
+    monkeypatch.undo()
+    t = torch.zeros(BIG[::-1]).T
+    init_(t, spec, portable=p)
+    assert np.array_equal(t.numpy(), want)
+    b = init_(torch.zeros(BIG, dtype=torch.bfloat16), spec, portable=p)
+    assert np.array_equal(b.float().numpy(), portable(spec, BIG, seed=3, key="big", dtype="bfloat16").astype("float32"))
+
+
+@pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
+def test_a_portable_torch_plan_draws_into_each_cpu_parameter(monkeypatch):
+    import torch
+
+    from unifiedinit.backends.torch import hooks
+    model = torch.nn.Sequential(torch.nn.Linear(BIG[1], BIG[0]), torch.nn.Linear(BIG[0], 5))
+    copies = []
+    write = hooks.write_numpy
+    monkeypatch.setattr(hooks, "write_numpy", lambda t, v: copies.append(t) or write(t, v))
+    versions = [q._version for q in model.parameters()]
+    report = ui.presets.torch.apply(model, seed=2, portable=True)
+    assert not copies  # every float32 CPU parameter took its values in place
+    assert all(q._version > v for q, v in zip(model.parameters(), versions))
+    for e in report.entries:
+        got = dict(model.named_parameters())[e.param.path.replace("/", ".")].detach().numpy()
+        assert np.array_equal(got, ui.presets.torch.portable_values(e, 2))

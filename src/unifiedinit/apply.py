@@ -13,8 +13,9 @@
 A backend offers ``walk(model, **options)`` and ``target(model, **options)``, whose object writes one
 parameter (``native(param, handle, draw, stream)`` / ``host(param, handle, array)`` / ``deferred(...)`` for a
 shape the framework does not know yet) and gives the call's result (``result(report)``). A target that holds
-sharded tensors also offers ``blocks(param, handle, draw, values)``: ``values(index)`` gives the portable values of one
-block (a slice per axis), so each shard computes exactly its own part.
+sharded tensors also offers ``blocks(param, handle, draw, values)``: ``values(index)`` gives the portable values of
+one block (a slice per axis), so each shard computes exactly its own part, and ``values(index, out)`` draws them
+straight into ``out`` (a NumPy view of the shard's own memory).
 
 Seeding, once for all frameworks: with an int ``seed``, parameter ``p`` draws from the stream
 ``stream(seed, p.key)`` (64 bits of BLAKE2b of the two), so its values depend on the seed and its canonical
@@ -123,8 +124,8 @@ def _write(plan: Any, report: Any, target: Any, handles: dict[str, Any], seed: i
                 (lambda q, e=e: plan.portable_values(dataclasses.replace(e, param=q), seed)) if portable else None)
             target.deferred(p, handle, plan.rules[e.rule], None if stream_of is None else stream_of(p.key), values)
         elif portable and hasattr(target, "blocks"):  # a target that writes sharded tensors block by block
-            def block(index: Any, e: Any = e) -> Any:
-                return plan.portable_values(e, seed, index)
+            def block(index: Any, out: Any = None, e: Any = e) -> Any:
+                return plan.portable_values(e, seed, index, out)
             target.blocks(p, handle, e.draw, block)
         else:
             target.host(p, handle, plan.portable_values(e, seed))

@@ -505,11 +505,13 @@ class Plan:
         from .apply import apply
         return apply(self, model, seed=seed, portable=portable, stacklevel=2, **options)
 
-    def portable_values(self, entry: Entry, seed: int, index: Any = None) -> Any:
+    def portable_values(self, entry: Entry, seed: int, index: Any = None, out: Any = None) -> Any:
         """The portable values (a NumPy array in the parameter's own layout) of one entry of a report of this plan:
         one slice per stacked layer, each keyed as that layer of an unstacked model. ``index`` (a (start, stop) or
         slice per axis) asks for one block of them only, as a shard needs: the same numbers as the block of the
-        whole, computed without the rest where the spec allows (``unifiedinit.reference.portable``)."""
+        whole, computed without the rest where the spec allows (``unifiedinit.reference.portable``). ``out`` (a
+        C-contiguous NumPy array of the result's shape and dtype, a CPU tensor's memory) receives them: an
+        unstacked one is drawn straight into it."""
         import numpy as np
 
         from .reference import block_of, numpy_dtype, portable
@@ -524,7 +526,7 @@ class Plan:
                   if block is None or all(block[a][0] <= j < block[a][1] for a, j in zip(p.stacked, s))]
         parts = [portable(rule.spec, p.slice_shape, layout=layout, seed=seed, key=p.slice_key(s), dtype=p.dtype,
                           layer_fans=info.layer_fans, index=inner, padding_idx=info.padding_idx,
-                          depth=rule.depth_of(p, k))
+                          depth=rule.depth_of(p, k), out=None if p.stacked else out)
                  for k, s in layers]
         if not p.stacked:
             return parts[0]
@@ -532,7 +534,11 @@ class Plan:
         rest = p.slice_shape if inner is None else tuple(b - a for a, b in inner)
         stacked = np.stack(parts).reshape(sizes + rest) if parts else \
             np.empty(sizes + rest, dtype=numpy_dtype(p.dtype, integers=True))  # a block with no layer in it
-        return np.moveaxis(stacked, tuple(range(len(p.stacked))), p.stacked)
+        moved = np.moveaxis(stacked, tuple(range(len(p.stacked))), p.stacked)
+        if out is None:
+            return moved
+        out[...] = moved
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "rules": [r.to_dict() for r in self.rules]}

@@ -52,10 +52,12 @@ class Portable:
             raise TypeError(f"Portable: parameter 'key' must be a string, got {self.key!r}")
 
     def values(self, spec: Any, shape: Sequence[int], layout: Any, dtype: Any = "float32",
-               layer_fans: Sequence[int] | None = None) -> Any:
-        """The NumPy array of portable values for a tensor of ``shape`` stored in ``layout``."""
+               layer_fans: Sequence[int] | None = None, out: Any = None) -> Any:
+        """The NumPy array of portable values for a tensor of ``shape`` stored in ``layout``; written into ``out``
+        (a C-contiguous NumPy array of that shape and dtype) when given (``unifiedinit.reference.portable``)."""
         from .reference import portable
-        return portable(spec, shape, layout=layout, seed=self.seed, key=self.key, dtype=dtype, layer_fans=layer_fans)
+        return portable(spec, shape, layout=layout, seed=self.seed, key=self.key, dtype=dtype, layer_fans=layer_fans,
+                        out=out)
 
     def to_dict(self) -> dict[str, Any]:
         """``{"seed": seed, "key": key}``: what a saved initializer's config holds (``Portable(**d)`` reads it)."""

@@ -169,6 +169,15 @@ def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", se
     """
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
+    return _sample(spec, shape, layout=layout, seed=seed, dtype=dtype, key=key, layer_fans=layer_fans,
+                   padding_idx=padding_idx, depth=depth)
+
+
+def _sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike, seed: int, dtype: object, key: str,
+            layer_fans: Sequence[int] | None, padding_idx: int | None = None, depth: Sequence[int] | None = None,
+            out: np.ndarray | None = None) -> np.ndarray:
+    """``sample``, written into ``out`` when given (checked by ``portable``): a large elementwise tensor is drawn
+    straight into it, chunk by chunk."""
     numpy_dtype(dtype, integers=True)
     info = TensorInfo.make(shape, layout, layer_fans, padding_idx, depth)
     draw = spec.lower(info)
@@ -176,8 +185,19 @@ def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", se
     v.representable(draw, dt.name)
     n = math.prod(info.shape)
     if draw.elementwise and n > CHUNK:
+        if out is not None:
+            _chunked(draw, n, seed, key, dt, out.reshape(-1))  # a view: out is C-contiguous
+            return out
         return _chunked(draw, n, seed, key, dt).reshape(info.shape)
-    return draw_array(draw, info.shape, generator(seed, key), dt)
+    return _into(out, draw_array(draw, info.shape, generator(seed, key), dt))
+
+
+def _into(out: np.ndarray | None, values: np.ndarray) -> np.ndarray:
+    """``values``, or ``out`` holding them."""
+    if out is None:
+        return values
+    out[...] = values
+    return out
 
 
 #: Elementwise tensors larger than this are drawn in chunks of this many entries, chunk i from its own stream
@@ -185,10 +205,45 @@ def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", se
 CHUNK = 1 << 20
 
 
-def _chunk(draw: D.Draw, n: int, i: int, seed: int, key: str, dtype: np.dtype) -> np.ndarray:
-    """Chunk ``i`` of an elementwise tensor of ``n`` entries (entries i * CHUNK ... up to n), from its own stream."""
+def _chunk(draw: D.Draw, n: int, i: int, seed: int, key: str, dtype: np.dtype, out: np.ndarray | None = None,
+           spare: list[np.ndarray] | None = None) -> np.ndarray:
+    """Chunk ``i`` of an elementwise tensor of ``n`` entries (entries i * CHUNK ... up to n), from its own stream,
+    written into ``out`` (its slice of the result) when given. A normal then goes through one float64 buffer of
+    ``_PIECE`` entries taken from ``spare`` (and given back), a piece at a time: the same numbers as ``draw_array``,
+    mean + std * z rounded once, without a fresh 8 MiB array per chunk."""
     start = i * CHUNK
-    return draw_array(draw, (min(start + CHUNK, n) - start,), generator(seed, f"{key}#{i}"), dtype)
+    size = min(start + CHUNK, n) - start
+    rng = generator(seed, f"{key}#{i}")
+    normal = _plain_normal(draw) if out is not None and dtype.kind == "f" else None
+    if normal is None:
+        return _into(out, draw_array(draw, (size,), rng, dtype))
+    assert out is not None
+    try:
+        buffer = spare.pop() if spare else np.empty(_PIECE)
+    except IndexError:  # another thread took the last one
+        buffer = np.empty(_PIECE)
+    try:
+        for lo in range(0, size, _PIECE):  # consecutive calls continue one stream: the numbers of one call
+            z = rng.standard_normal(out=buffer[:min(_PIECE, size - lo)])
+            z *= normal[1]
+            z += normal[0]  # NumPy's normal is mean + std * z, in this order
+            out[lo:lo + z.size] = z
+    finally:
+        if spare is not None:
+            spare.append(buffer)
+    return out
+
+
+#: a chunk's normals go through a float64 buffer of this many entries (512 KiB: it stays in a core's cache)
+_PIECE = 1 << 16
+
+
+def _plain_normal(draw: D.Draw) -> tuple[float, float] | None:
+    """(mean, std) when ``draw`` is a normal, or an affine map of one (as the samplers fold it), else None."""
+    from .samplers import _fold  # pyright: ignore[reportPrivateUsage]
+    if isinstance(draw, D.Affine):
+        draw = _fold(draw) or draw
+    return (draw.mean, draw.std) if isinstance(draw, D.Normal) else None
 
 
 def _in_threads(fill: "Callable[[int], None]", items: Sequence[int]) -> None:
@@ -202,14 +257,16 @@ def _in_threads(fill: "Callable[[int], None]", items: Sequence[int]) -> None:
         list(pool.map(fill, items))  # NumPy's generators release the GIL while they fill
 
 
-def _chunked(draw: D.Draw, n: int, seed: int, key: str, dtype: np.dtype) -> np.ndarray:
-    out = np.empty(n, dtype=dtype)
+def _chunked(draw: D.Draw, n: int, seed: int, key: str, dtype: np.dtype, out: np.ndarray | None = None
+             ) -> np.ndarray:
+    result = np.empty(n, dtype=dtype) if out is None else out
+    spare: list[np.ndarray] = []  # float64 buffers, one per thread at most
 
     def fill(i: int) -> None:
-        out[i * CHUNK:(i + 1) * CHUNK] = _chunk(draw, n, i, seed, key, dtype)
+        _chunk(draw, n, i, seed, key, dtype, result[i * CHUNK:(i + 1) * CHUNK], spare)
 
     _in_threads(fill, range(-(-n // CHUNK)))
-    return out
+    return result
 
 
 def _block_positions(shape: tuple[int, ...], block: tuple[tuple[int, int], ...]) -> np.ndarray:
@@ -227,31 +284,37 @@ def _block_positions(shape: tuple[int, ...], block: tuple[tuple[int, int], ...])
 
 def _sample_block(spec: Spec, shape: tuple[int, ...], block: tuple[tuple[int, int], ...], *, layout: LayoutLike,
                   seed: int, dtype: object, key: str, layer_fans: Sequence[int] | None,
-                  padding_idx: int | None = None, depth: Sequence[int] | None = None) -> np.ndarray:
+                  padding_idx: int | None = None, depth: Sequence[int] | None = None,
+                  out: np.ndarray | None = None) -> np.ndarray:
     """``sample(spec, shape, ...)[block]``, drawing only the chunks the block touches (an elementwise tensor
-    larger than CHUNK; anything else is drawn whole, then cut)."""
+    larger than CHUNK; anything else is drawn whole, then cut); written into ``out`` when given."""
     info = TensorInfo.make(shape, layout, layer_fans, padding_idx, depth)
     n = math.prod(info.shape)
     draw = spec.lower(info)
     cut = tuple(slice(a, b) for a, b in block)
     if not (draw.elementwise and n > CHUNK):
-        return np.ascontiguousarray(sample(spec, shape, layout=layout, seed=seed, dtype=dtype, key=key,
-                                           layer_fans=layer_fans, padding_idx=padding_idx, depth=depth)[cut])
+        return _into(out, np.ascontiguousarray(sample(spec, shape, layout=layout, seed=seed, dtype=dtype, key=key,
+                                                      layer_fans=layer_fans, padding_idx=padding_idx,
+                                                      depth=depth)[cut]))
     dt = numpy_dtype(dtype, integers=draw.deterministic)
     v.representable(draw, dt.name)
     shape_out = tuple(b - a for a, b in block)
-    out = np.empty(math.prod(shape_out), dtype=dt)
+    flat = np.empty(math.prod(shape_out), dtype=dt) if out is None else out.reshape(-1)
     span = _contiguous(info.shape, block)
     if span is not None:  # one run of positions (a Shard(0) block, or the whole): copied chunk by chunk
         start, stop = span
         first, last = start // CHUNK, (stop - 1) // CHUNK
+        spare: list[np.ndarray] = []
 
         def copy(i: int) -> None:
             lo, hi = max(start, i * CHUNK), min(stop, (i + 1) * CHUNK)
-            out[lo - start:hi - start] = _chunk(draw, n, i, seed, key, dt)[lo - i * CHUNK:hi - i * CHUNK]
+            if (lo, hi) == (i * CHUNK, min(n, (i + 1) * CHUNK)):  # the whole chunk: drawn in place
+                _chunk(draw, n, i, seed, key, dt, flat[lo - start:hi - start], spare)
+            else:
+                flat[lo - start:hi - start] = _chunk(draw, n, i, seed, key, dt)[lo - i * CHUNK:hi - i * CHUNK]
 
         _in_threads(copy, range(first, last + 1) if stop > start else range(0))
-        return out.reshape(shape_out)
+        return flat.reshape(shape_out) if out is None else out
     positions = _block_positions(info.shape, block)
     ids = positions // CHUNK  # increasing: the chunks the block touches, each once
     starts = np.flatnonzero(np.diff(ids)) + 1
@@ -260,10 +323,10 @@ def _sample_block(spec: Spec, shape: tuple[int, ...], block: tuple[tuple[int, in
 
     def fill(j: int) -> None:
         lo, hi = edges[j], edges[j + 1]
-        out[lo:hi] = _chunk(draw, n, int(chunks[j]), seed, key, dt)[positions[lo:hi] - int(chunks[j]) * CHUNK]
+        flat[lo:hi] = _chunk(draw, n, int(chunks[j]), seed, key, dt)[positions[lo:hi] - int(chunks[j]) * CHUNK]
 
     _in_threads(fill, range(len(chunks)))
-    return out.reshape(shape_out)
+    return flat.reshape(shape_out) if out is None else out
 
 
 def _contiguous(shape: tuple[int, ...], block: tuple[tuple[int, int], ...]) -> tuple[int, int] | None:
@@ -315,7 +378,8 @@ def block_of(shape: Sequence[int], index: object = None) -> tuple[tuple[int, int
 
 def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", seed: int = 0, key: str = "",
              dtype: object = "float32", layer_fans: Sequence[int] | None = None, index: object = None,
-             padding_idx: int | None = None, depth: Sequence[int] | None = None) -> np.ndarray:
+             padding_idx: int | None = None, depth: Sequence[int] | None = None,
+             out: np.ndarray | None = None) -> np.ndarray:
     """Portable values: the same (spec, seed, key) gives the same weights in every framework, each in its own
     layout. They are drawn exactly as ``sample(spec, canonical_shape, layout=canonical, seed=seed, key=key)`` in
     torch's counterpart of ``layout`` (see ``canonical_layout``), then moved to ``layout``: a Keras Dense kernel
@@ -324,19 +388,27 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
     ``index`` (a slice or (start, stop) per axis of ``shape``) asks for one block only, as a shard of a sharded
     tensor: the block of the whole tensor's values, bit for bit, whatever the block. An elementwise tensor of
     more than ``CHUNK`` entries draws only the chunks of 2^20 entries (in torch's layout) the block touches;
-    anything else (a small tensor, orthogonal, sparse, ...) is drawn whole and cut."""
+    anything else (a small tensor, orthogonal, sparse, ...) is drawn whole and cut.
+
+    ``out`` (a C-contiguous, writable NumPy array of the result's shape and dtype, such as a CPU tensor's memory)
+    receives the values and is returned: a large elementwise tensor in torch's layout is drawn straight into it,
+    chunk by chunk, with no copy of the whole."""
     from .layout import get_layout, permutation
+    if not isinstance(spec, Spec):
+        raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
     target = get_layout(layout)
     info = TensorInfo.make(shape, target, layer_fans)
     canonical = canonical_layout(target)
     ndim = len(info.shape)
     block = None if index is None else block_of(info.shape, index)
+    if out is not None:
+        _check_out(out, info.shape if block is None else tuple(b - a for a, b in block), dtype)
     if canonical == target or ndim < 2:
         if block is None:
-            return sample(spec, info.shape, layout=target, seed=seed, dtype=dtype, key=key, layer_fans=layer_fans,
-                          padding_idx=padding_idx, depth=depth)
+            return _sample(spec, info.shape, layout=target, seed=seed, dtype=dtype, key=key, layer_fans=layer_fans,
+                           padding_idx=padding_idx, depth=depth, out=out)
         return _sample_block(spec, info.shape, block, layout=target, seed=seed, dtype=dtype, key=key,
-                             layer_fans=layer_fans, padding_idx=padding_idx, depth=depth)
+                             layer_fans=layer_fans, padding_idx=padding_idx, depth=depth, out=out)
     perm = permutation(target, canonical, ndim)  # target -> canonical
     canonical_shape = tuple(info.shape[p] for p in perm)
     if block is None:
@@ -345,4 +417,17 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
     else:
         x = _sample_block(spec, canonical_shape, tuple(block[p] for p in perm), layout=canonical, seed=seed,
                           dtype=dtype, key=key, layer_fans=info.layer_fans, padding_idx=padding_idx, depth=depth)
-    return np.ascontiguousarray(np.transpose(x, np.argsort(perm)))
+    moved = np.transpose(x, np.argsort(perm))
+    return np.ascontiguousarray(moved) if out is None else _into(out, moved)
+
+
+def _check_out(out: object, shape: tuple[int, ...], dtype: object) -> None:
+    """``portable``'s ``out``: a C-contiguous, writable NumPy array of ``shape`` and ``dtype``."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"parameter 'out' must be a NumPy array or None, got {type(out).__name__}")
+    out = cast("np.ndarray[Any, np.dtype[Any]]", out)
+    want = numpy_dtype(dtype, integers=True)
+    if out.shape != shape or out.dtype != want or not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError(f"parameter 'out' must be a C-contiguous, writable {want.name} array of shape {shape}, got "
+                         f"a{'' if out.flags.writeable else ' read-only'} {out.dtype.name} array of shape "
+                         f"{out.shape}{'' if out.flags.c_contiguous else ' (not C-contiguous)'}")

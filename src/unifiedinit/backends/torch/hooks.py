@@ -56,6 +56,27 @@ def fill(tensor: torch.Tensor, draw: D.Draw, generator: torch.Generator | None,
     return tensor
 
 
+#: dtypes whose CPU tensors portable values are written into directly, through a NumPy view of their memory
+_VIEWED = (torch.float16, torch.float32, torch.float64)
+
+
+def numpy_view(tensor: torch.Tensor) -> Any:
+    """A NumPy view of a plain, contiguous CPU float tensor's memory, for portable values to be drawn straight into
+    (no copy of the whole); None for anything else (a meta, accelerator, sharded or bfloat16 tensor), which gets
+    its values through ``write_numpy``."""
+    if type(tensor) not in (torch.Tensor, torch.nn.Parameter) or tensor.device.type != "cpu" or \
+            tensor.dtype not in _VIEWED or not tensor.is_contiguous() or tensor.is_conj() or tensor.is_neg():
+        return None
+    return tensor.detach().numpy()
+
+
+def written(tensor: torch.Tensor) -> torch.Tensor:
+    """``tensor`` after its memory was written through ``numpy_view``: its version counter is moved on, as an
+    in-place torch op would, so autograd refuses a graph that saved the old values."""
+    torch.autograd.graph.increment_version(tensor)
+    return tensor
+
+
 def write_numpy(tensor: torch.Tensor, values: Any) -> torch.Tensor:
     """Copy a NumPy array into ``tensor`` in place (bfloat16 travels as float32, which holds it exactly)."""
     if not tensor.is_meta:
@@ -121,8 +142,11 @@ def init_(tensor: torch.Tensor, spec: Spec, *, layout: LayoutLike | None = None,
     draw = lower(tensor, spec, layout, layer_fans)
     if portable is None:
         return fill(tensor, draw, generator)
+    view = numpy_view(tensor)
     values = portable.values(spec, tuple(tensor.shape), "torch" if layout is None else layout, dtype_name(tensor),
-                             layer_fans)
+                             layer_fans, out=view)
+    if view is not None:
+        return written(tensor)
     return write_numpy(tensor, values)
 
 

@@ -501,12 +501,19 @@ class _Target:
         write_numpy(t, values)
 
     def blocks(self, p: Any, t: torch.Tensor, draw: D.Draw, values: Any) -> None:
-        """Portable values: a DTensor's shard gets exactly its block of the whole tensor's values."""
-        from .hooks import write_numpy
+        """Portable values: a DTensor's shard gets exactly its block of the whole tensor's values, drawn straight
+        into its memory where NumPy can view it (a contiguous CPU float tensor)."""
+        from .hooks import numpy_view, write_numpy, written
         if t.is_meta:
             return
         local, block = local_block(t)
-        write_numpy(local, values(block if _dtensor(t) else None))
+        index = block if _dtensor(t) else None
+        view = numpy_view(local)
+        if view is not None:
+            values(index, view)
+            written(local)
+        else:
+            write_numpy(local, values(index))
         from ...reference import CHUNK
         self._place(p, t, local, portable=True, whole=not (draw.elementwise and t.numel() > CHUNK))
 
