@@ -311,3 +311,35 @@ def test_a_portable_torch_plan_draws_into_each_cpu_parameter(monkeypatch):
     for e in report.entries:
         got = dict(model.named_parameters())[e.param.path.replace("/", ".")].detach().numpy()
         assert np.array_equal(got, ui.presets.torch.portable_values(e, 2))
+
+
+@pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
+def test_portable_torch_writes_run_side_by_side_and_a_failure_is_raised_after_all_have_ended(monkeypatch):
+    import threading
+
+    import torch
+    model = torch.nn.Sequential(*[torch.nn.Linear(64, 64) for _ in range(6)])
+    plan = ui.presets.torch
+    threads: set[int] = set()
+    original = type(plan).portable_values
+
+    def values(self, entry, seed, index=None, out=None):
+        threads.add(threading.get_ident())
+        if entry.param.path == "3/weight":
+            raise RuntimeError("drawing 3/weight failed")
+        return original(self, entry, seed, index, out)
+
+    monkeypatch.setattr(type(plan), "portable_values", values)
+    with pytest.raises(RuntimeError, match="drawing 3/weight failed"):
+        plan.apply(model, seed=1, portable=True)
+    assert threading.get_ident() not in threads  # drawn in the pool, not in the caller's thread
+    assert len(active := [t for t in threading.enumerate() if t.name.startswith("ThreadPoolExecutor")]) == 0, active
+    # every other tensor was written before the error came out (nothing left running in the background)
+    for name, q in model.named_parameters():
+        if name != "3.weight":
+            e = next(e for e in plan.resolve([p for p, _ in ui.backends.torch.walk(model)]).entries
+                     if e.param.path == name.replace(".", "/"))
+            assert np.array_equal(q.detach().numpy(), original(plan, e, 1)), name
+    monkeypatch.undo()
+    report = plan.apply(model, seed=1, portable=True)  # and in model order in the report, run after run
+    assert list(report.placements) == [p.path for p in report.params]

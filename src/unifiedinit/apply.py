@@ -8,7 +8,8 @@
     check  dtype and representability of every value, for every parameter, before anything is written
     draw   native: the framework's RNG on a stream derived from (seed, canonical key); portable: the exact
            reference values of that key (the same numbers in every framework)
-    write  the backend puts each value in place (or into a new tree), one parameter at a time
+    write  the backend puts each value in place (or into a new tree), one parameter at a time (torch computes
+           portable values for several at once, all written before the call returns or raises)
 
 A backend offers ``walk(model, **options)`` and ``target(model, **options)``, whose object writes one
 parameter (``native(param, handle, draw, stream)`` / ``host(param, handle, array)`` / ``deferred(...)`` for a

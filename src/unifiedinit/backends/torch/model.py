@@ -3,7 +3,9 @@ the apply loop writes through (in place, one generator re-seeded per parameter a
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
 from typing import Any, Iterator, Mapping, cast
 
 import torch
@@ -21,7 +23,6 @@ def owns(obj: Any) -> bool:
     ``KERAS_BACKEND=torch`` every Keras layer is also an ``nn.Module``, and it is Keras's (its variables, its
     layouts and names), not torch's."""
     if isinstance(obj, nn.Module):
-        import sys
         keras = sys.modules.get("keras")
         layer = getattr(getattr(keras, "layers", None), "Layer", None)
         return not (isinstance(layer, type) and isinstance(obj, layer))
@@ -309,7 +310,6 @@ def _dtensor(t: Any) -> bool:
     """A DTensor (an FSDP2 or tensor-parallel parameter); torch.distributed is only looked at when loaded."""
     if type(t) in _PLAIN:
         return False
-    import sys
     module = sys.modules.get("torch.distributed.tensor")
     return module is not None and isinstance(t, module.DTensor)
 
@@ -389,6 +389,9 @@ class _Target:
         self.batches: dict[tuple[D.Draw, torch.dtype, torch.device], list[tuple[Any, torch.Tensor]]] = {}
         #: (id of a draw, dtype, device) -> (the draw, samplers' one-call writer for it or None: samplers.draw)
         self.writers: dict[tuple[int, torch.dtype, torch.device], tuple[D.Draw, Any, TorchOps]] = {}
+        #: portable writes in flight (``blocks``), waited for when ``writing()`` ends
+        self.pool: Any = None
+        self.pending: list[Any] = []
 
     def _place(self, p: Any, t: torch.Tensor, local: torch.Tensor, *, portable: bool, whole: bool) -> None:
         self.placed.append((p, t, local, portable, whole))
@@ -421,7 +424,6 @@ class _Target:
         """A structured draw (orthogonal, sparse, ...) on a sharded parameter is computed whole on every rank
         (each keeps its block); one whose whole tensor passes ``whole_limit`` bytes (float64, as portable
         values are computed) is refused before anything is written."""
-        import sys
         if sys.modules.get("torch.distributed.tensor") is None:
             return  # nothing can be a DTensor before torch.distributed.tensor is imported
         from ...reference import CHUNK
@@ -447,10 +449,23 @@ class _Target:
             ops.g.manual_seed(stream)
         return ops
 
+    @contextlib.contextmanager
     def writing(self) -> Any:
         """The apply loop writes every parameter under one ``no_grad`` (a leaf that requires grad is written in
-        place)."""
-        return torch.no_grad()
+        place). Portable values are computed on the host, several tensors at a time (``blocks``); every one is
+        written when this context ends, whether the loop ended or raised."""
+        try:
+            with torch.no_grad():
+                yield
+        finally:
+            pending, self.pending = self.pending, []
+            errors = [f.exception() for f in pending]  # waits for each
+            if self.pool is not None:
+                self.pool.shutdown()
+                self.pool = None
+            first = next((e for e in errors if e is not None), None)
+            if first is not None and sys.exc_info()[1] is None:  # else the loop's own error goes on
+                raise first
 
     def native(self, p: Any, t: torch.Tensor, draw: D.Draw, stream: int | None) -> None:
         if t.is_meta:
@@ -509,11 +524,19 @@ class _Target:
         local, block = local_block(t)
         index = block if _dtensor(t) else None
         view = numpy_view(local)
-        if view is not None:
-            values(index, view)
-            written(local)
-        else:
-            write_numpy(local, values(index))
+
+        def write() -> None:  # NumPy draws without the GIL: tensors are drawn side by side
+            if view is not None:
+                values(index, view)
+                written(local)
+            else:
+                write_numpy(local, values(index))
+
+        if self.pool is None:
+            import os
+            from concurrent.futures import ThreadPoolExecutor
+            self.pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+        self.pending.append(self.pool.submit(write))
         from ...reference import CHUNK
         self._place(p, t, local, portable=True, whole=not (draw.elementwise and t.numel() > CHUNK))
 
