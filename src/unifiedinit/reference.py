@@ -210,7 +210,7 @@ def _chunk(draw: D.Draw, n: int, i: int, seed: int, key: str, dtype: np.dtype, o
     """Chunk ``i`` of an elementwise tensor of ``n`` entries (entries i * CHUNK ... up to n), from its own stream,
     written into ``out`` (its slice of the result) when given. A normal then goes through one float64 buffer of
     ``_PIECE`` entries taken from ``spare`` (and given back), a piece at a time: the same numbers as ``draw_array``,
-    mean + std * z rounded once, without a fresh 8 MiB array per chunk."""
+    mean + std * z (as ``NumpyOps.normal``) rounded once, without a fresh 8 MiB array per chunk."""
     start = i * CHUNK
     size = min(start + CHUNK, n) - start
     rng = generator(seed, f"{key}#{i}")
@@ -226,7 +226,7 @@ def _chunk(draw: D.Draw, n: int, i: int, seed: int, key: str, dtype: np.dtype, o
         for lo in range(0, size, _PIECE):  # consecutive calls continue one stream: the numbers of one call
             z = rng.standard_normal(out=buffer[:min(_PIECE, size - lo)])
             z *= normal[1]
-            z += normal[0]  # NumPy's normal is mean + std * z, in this order
+            z += normal[0]  # as NumpyOps.normal: mean + std * z, two roundings
             out[lo:lo + z.size] = z
     finally:
         if spare is not None:

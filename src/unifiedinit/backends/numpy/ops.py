@@ -101,7 +101,13 @@ class NumpyOps(NumpyLikeOps):
         return self.rng.uniform(low, high, shape)
 
     def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: Any, out: Any = None) -> np.ndarray:
-        return self.rng.normal(mean, std, shape)
+        # mean + std * z in two roundings, written out (NumPy's own normal computes the same on x86-64, where its C
+        # code has no fused multiply-add; written out, no compiler can fuse it): reference.py draws large normals
+        # piece by piece with the same two operations
+        z = self.rng.standard_normal(shape)
+        z *= std
+        z += mean
+        return z
 
     def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any,
                          support: tuple[float, float], out: Any = None) -> np.ndarray:
