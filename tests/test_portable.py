@@ -12,7 +12,7 @@ import pytest
 import unifiedinit as ui
 from unifiedinit.backends import FRAMEWORKS as REGISTERED
 from unifiedinit.backends import REGISTRY, available
-from conftest import applied, applies
+from conftest import applied, applies, needs
 
 P = ui.Portable(seed=7, key="block3/weight")
 
@@ -227,7 +227,8 @@ def _chunk_by_chunk(spec, shape, dtype, seed, key):
     return np.concatenate(parts).reshape(shape)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16", "float64"])
+@pytest.mark.parametrize("dtype", ["float32", "float16", pytest.param("bfloat16", marks=needs("ml_dtypes")),
+                                   "float64"])
 @pytest.mark.parametrize("spec", [ui.Normal(0.1, 0.02), ui.KaimingNormal(), ui.Affine(ui.Normal(0.0, 2.0), -0.5, 1.0),
                                   ui.Uniform(-0.3, 0.2), ui.TruncatedNormal(0.0, 0.02)], ids=repr)
 def test_large_values_written_into_an_array_are_the_chunk_by_chunk_definition(spec, dtype):
