@@ -514,7 +514,7 @@ class Plan:
         unstacked one is drawn straight into it."""
         import numpy as np
 
-        from .reference import block_of, numpy_dtype, portable
+        from .reference import _into, block_of, numpy_dtype, portable  # pyright: ignore[reportPrivateUsage]
         rule, p = self.rules[entry.rule], entry.param
         if rule.spec is None:
             raise ValueError(f"parameter {p.path!r} is kept by its rule: it has no portable values")
@@ -534,11 +534,7 @@ class Plan:
         rest = p.slice_shape if inner is None else tuple(b - a for a, b in inner)
         stacked = np.stack(parts).reshape(sizes + rest) if parts else \
             np.empty(sizes + rest, dtype=numpy_dtype(p.dtype, integers=True))  # a block with no layer in it
-        moved = np.moveaxis(stacked, tuple(range(len(p.stacked))), p.stacked)
-        if out is None:
-            return moved
-        out[...] = moved
-        return out
+        return _into(out, np.moveaxis(stacked, tuple(range(len(p.stacked))), p.stacked))
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "rules": [r.to_dict() for r in self.rules]}

@@ -8,7 +8,7 @@ refused call leaves the tensor as it was. Meta tensors are validated and left as
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -70,9 +70,14 @@ def numpy_view(tensor: torch.Tensor) -> Any:
     return tensor.detach().numpy()
 
 
-def written(tensor: torch.Tensor) -> torch.Tensor:
-    """``tensor`` after its memory was written through ``numpy_view``: its version counter is moved on, as an
-    in-place torch op would, so autograd refuses a graph that saved the old values."""
+def write_values(tensor: torch.Tensor, values: Callable[[Any], Any]) -> torch.Tensor:
+    """Write host-computed values into ``tensor``: ``values(out)`` draws them straight into a NumPy view of its
+    memory (``numpy_view``; then its version counter moves on, as after an in-place torch op, so autograd
+    refuses a graph that saved the old values), or, given None, returns an array that ``write_numpy`` copies."""
+    view = numpy_view(tensor)
+    if view is None:
+        return write_numpy(tensor, values(None))
+    values(view)
     torch.autograd.graph.increment_version(tensor)
     return tensor
 
@@ -142,12 +147,9 @@ def init_(tensor: torch.Tensor, spec: Spec, *, layout: LayoutLike | None = None,
     draw = lower(tensor, spec, layout, layer_fans)
     if portable is None:
         return fill(tensor, draw, generator)
-    view = numpy_view(tensor)
-    values = portable.values(spec, tuple(tensor.shape), "torch" if layout is None else layout, dtype_name(tensor),
-                             layer_fans, out=view)
-    if view is not None:
-        return written(tensor)
-    return write_numpy(tensor, values)
+    chosen = "torch" if layout is None else layout
+    return write_values(tensor, lambda out: portable.values(spec, tuple(tensor.shape), chosen, dtype_name(tensor),
+                                                            layer_fans, out=out))
 
 
 def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", seed: int = 0,

@@ -518,19 +518,14 @@ class _Target:
     def blocks(self, p: Any, t: torch.Tensor, draw: D.Draw, values: Any) -> None:
         """Portable values: a DTensor's shard gets exactly its block of the whole tensor's values, drawn straight
         into its memory where NumPy can view it (a contiguous CPU float tensor)."""
-        from .hooks import numpy_view, write_numpy, written
+        from .hooks import write_values
         if t.is_meta:
             return
         local, block = local_block(t)
         index = block if _dtensor(t) else None
-        view = numpy_view(local)
 
         def write() -> None:  # NumPy draws without the GIL: tensors are drawn side by side
-            if view is not None:
-                values(index, view)
-                written(local)
-            else:
-                write_numpy(local, values(index))
+            write_values(local, lambda out: values(index, out))
 
         if self.pool is None:
             import os
