@@ -120,7 +120,10 @@ def _portable_zoo(framework):
 @pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
 @pytest.mark.parametrize("framework", [f for f in FRAMEWORKS if f != "torch"])
 def test_the_same_model_gets_the_same_weights_in_every_framework(framework):
-    ref, got = _portable_zoo("torch"), _portable_zoo(framework)
+    _same_as_torch(_portable_zoo("torch"), _portable_zoo(framework), framework)
+
+
+def _same_as_torch(ref, got, framework):
     # the same values in the same order (Equinox keeps a conv bias as (out, 1, 1) where torch has (out,))
     same_size = {k for k in got if k in ref and got[k].size == ref[k].size and
                  got[k].squeeze().shape == ref[k].squeeze().shape}
@@ -135,6 +138,93 @@ def test_the_same_model_gets_the_same_weights_in_every_framework(framework):
     assert len(equal) >= 13  # emb 1, conv 2, bn 4, convt 2, fc1 2, fc2 2
     if framework != "flax":
         assert {k for k in ref if k.startswith("lstm/") and k in got} <= equal
+
+
+@pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
+@pytest.mark.parametrize("framework", [f for f in FRAMEWORKS if f != "torch"])
+def test_values_computed_ahead_on_worker_threads_are_the_same_weights(framework, monkeypatch):
+    import os
+    import threading
+
+    from unifiedinit.apply import Ahead
+    ref = _portable_zoo("torch")
+    monkeypatch.setattr(Ahead, "SMALL", 1)  # every tensor through the workers, even on a one-core machine
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    threads: set[int] = set()
+    original = ui.Plan.portable_values
+
+    def values(self, entry, seed, index=None, out=None):
+        threads.add(threading.get_ident())
+        return original(self, entry, seed, index, out)
+
+    monkeypatch.setattr(ui.Plan, "portable_values", values)
+    got = _portable_zoo(framework)
+    assert threads and threading.get_ident() not in threads  # drawn on the workers only
+    _same_as_torch(ref, got, framework)
+
+
+def test_values_ahead_come_in_order_with_an_error_where_the_loop_meets_it_and_no_worker_left(monkeypatch):
+    import math
+    import threading
+    from types import SimpleNamespace
+
+    from unifiedinit.apply import Ahead
+    sizes = (10, 5000, 70000, 3, 90000, 80000, 100000, 60000, 50000)
+    entries = [SimpleNamespace(param=SimpleNamespace(shape=(n,))) for n in sizes]
+    small = [e for e in entries if math.prod(e.param.shape) < Ahead.SMALL]
+    caller, where = threading.get_ident(), {}
+
+    def compute(e):
+        where[id(e)] = threading.get_ident()
+        if e is entries[6]:
+            raise RuntimeError("entry 6 failed")
+        return np.full(e.param.shape, float(entries.index(e)))
+
+    ahead = Ahead(compute, entries, workers=2)
+    for i, e in enumerate(entries[:6]):
+        got = ahead.take(e)
+        assert got.shape == e.param.shape and np.all(got == i)
+        assert len(ahead.pending) <= ahead.depth == 3
+    with pytest.raises(RuntimeError, match="entry 6 failed"):
+        ahead.take(entries[6])
+    ahead.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("unifiedinit-portable")]
+    assert all(where[id(e)] == caller for e in small)  # a small tensor is not worth a hand-over
+    assert all(where[id(e)] != caller for e in entries[:7] if e not in small)
+    # a byte budget holds back what would not fit: one value at a time when every one is over it
+    monkeypatch.setattr(Ahead, "BUDGET", 1)
+    ahead = Ahead(compute, entries[:6], workers=2)
+    for i, e in enumerate(entries[:6]):
+        assert len(ahead.pending) <= 1
+        assert np.all(ahead.take(e) == i)
+    ahead.close()
+
+
+@pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
+@pytest.mark.parametrize("framework", [f for f in FRAMEWORKS if f != "torch"])
+def test_a_failed_portable_draw_stops_the_loop_where_it_failed_and_leaves_no_worker(framework, monkeypatch):
+    import os
+    import threading
+
+    from unifiedinit.apply import Ahead
+    from unifiedinit.verify import zoo
+    monkeypatch.setattr(Ahead, "SMALL", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    model = zoo.BUILD[framework]()
+    original = ui.Plan.portable_values
+    report = ui.inspect(model, ui.presets.torch)
+    failing = [e.param.path for e in report.entries if e.spec is not None][3]
+
+    def values(self, entry, seed, index=None, out=None):
+        if entry.param.path == failing:
+            raise RuntimeError(f"drawing {failing} failed")
+        return original(self, entry, seed, index, out)
+
+    monkeypatch.setattr(ui.Plan, "portable_values", values)
+    with warnings.catch_warnings(), pytest.raises(RuntimeError, match=f"drawing {failing} failed"):
+        warnings.simplefilter("ignore")
+        applied(ui.presets.torch, model, seed=11, portable=True)
+    assert not [t for t in threading.enumerate() if t.name.startswith("unifiedinit-portable")]
 
 
 # ------------------------------------------------------------------------------- the same outputs, four frameworks

@@ -8,8 +8,9 @@
     check  dtype and representability of every value, for every parameter, before anything is written
     draw   native: the framework's RNG on a stream derived from (seed, canonical key); portable: the exact
            reference values of that key (the same numbers in every framework)
-    write  the backend puts each value in place (or into a new tree), one parameter at a time (torch computes
-           portable values for several at once, all written before the call returns or raises)
+    write  the backend puts each value in place (or into a new tree), one parameter at a time, in the model's
+           order; portable values are computed several at a time on worker threads (``Ahead``; torch's target
+           draws them straight into its tensors the same way), all done before the call returns or raises
 
 A backend offers ``walk(model, **options)`` and ``target(model, **options)``, whose object writes one
 parameter (``native(param, handle, draw, stream)`` / ``host(param, handle, array)`` / ``deferred(...)`` for a
@@ -113,23 +114,100 @@ def _write(plan: Any, report: Any, target: Any, handles: dict[str, Any], seed: i
     """Every matched parameter's values, through the target (native draws, portable values, deferred ones)."""
     native = target.native
     stream_of = None if seed is None else streams(seed)
-    for e in report.entries:
-        if e.spec is None:
-            continue
-        p = e.param
-        handle = handles[p.path]
-        if not portable and e.draw is not None:  # the common case first
-            native(p, handle, e.draw, None if stream_of is None else stream_of(p.key))
-        elif e.draw is None:  # the framework does not know the shape yet (MXNet's deferred initialization)
-            values: Callable[[Any], Any] | None = (
-                (lambda q, e=e: plan.portable_values(dataclasses.replace(e, param=q), seed)) if portable else None)
-            target.deferred(p, handle, plan.rules[e.rule], None if stream_of is None else stream_of(p.key), values)
-        elif portable and hasattr(target, "blocks"):  # a target that writes sharded tensors block by block
-            def block(index: Any, out: Any = None, e: Any = e) -> Any:
-                return plan.portable_values(e, seed, index, out)
-            target.blocks(p, handle, e.draw, block)
-        else:
-            target.host(p, handle, plan.portable_values(e, seed))
+    blocks = getattr(target, "blocks", None) if portable else None
+    whole = getattr(target, "whole", None)  # the sharded target's say on which tensors it takes whole
+    ahead = None
+    if portable:
+        ahead = Ahead(lambda e: plan.portable_values(e, seed), [
+            e for e in report.entries if e.spec is not None and e.draw is not None and
+            (blocks is None or (whole is not None and whole(e.param, handles[e.param.path])))])
+    try:
+        for e in report.entries:
+            if e.spec is None:
+                continue
+            p = e.param
+            handle = handles[p.path]
+            if not portable and e.draw is not None:  # the common case first
+                native(p, handle, e.draw, None if stream_of is None else stream_of(p.key))
+            elif e.draw is None:  # the framework does not know the shape yet (MXNet's deferred initialization)
+                values: Callable[[Any], Any] | None = (
+                    (lambda q, e=e: plan.portable_values(dataclasses.replace(e, param=q), seed)) if portable else None)
+                target.deferred(p, handle, plan.rules[e.rule], None if stream_of is None else stream_of(p.key), values)
+            elif blocks is not None:  # a target that writes sharded tensors block by block
+                def block(index: Any, out: Any = None, e: Any = e) -> Any:
+                    if index is None and out is None and ahead is not None:
+                        return ahead.take(e)
+                    return plan.portable_values(e, seed, index, out)
+                blocks(p, handle, e.draw, block)
+            else:
+                assert ahead is not None
+                target.host(p, handle, ahead.take(e))
+    finally:
+        if ahead is not None:
+            ahead.close()
+
+
+class Ahead:
+    """Portable values computed ahead of the loop that writes them: the entries' values are drawn in worker threads
+    (NumPy's generators run without the GIL, so tensors are drawn side by side), and ``take(e)`` hands each over
+    on the caller's thread, which alone writes framework state. Nothing changes but the time: every value is a
+    function of the seed and the key alone, and the writes keep the model's order.
+
+    ``compute(e)`` gives an entry's values; ``entries`` are those the loop will ``take``, in that order. Tensors
+    of fewer than ``SMALL`` entries are computed by ``take`` itself (a thread's hand-over costs more than they
+    do). At most ``depth`` values (one more than the workers) and about ``BUDGET`` bytes are in flight at a time,
+    and always at least one. An error of ``compute`` comes out of ``take`` for that entry, where the loop would
+    have met it. ``close()`` cancels what has not started and waits for the rest: no worker outlives the call."""
+
+    SMALL = 1 << 14
+    BUDGET = 1 << 27
+
+    def __init__(self, compute: Callable[[Any], Any], entries: Iterable[Any], workers: int | None = None) -> None:
+        import os
+        from collections import deque
+        self.compute = compute
+        self.queue = deque(e for e in entries if _size(e) >= self.SMALL)
+        workers = min(os.cpu_count() or 1, 8) if workers is None else workers
+        self.depth = workers + 1
+        self.pending: dict[int, tuple[Any, int]] = {}  # id(entry) -> (future, bytes)
+        self.bytes = 0
+        self.pool: Any = None
+        if workers > 1 and len(self.queue) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+            self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="unifiedinit-portable")
+            self._fill()
+
+    def _fill(self) -> None:
+        while self.queue and (not self.pending or (len(self.pending) < self.depth and self.bytes < self.BUDGET)):
+            e = self.queue.popleft()
+            size = _size(e) * 8  # float64 while drawn
+            self.pending[id(e)] = (self.pool.submit(self.compute, e), size)
+            self.bytes += size
+
+    def take(self, e: Any) -> Any:
+        """The values of ``e``: waited for when computed ahead, else computed here."""
+        found = self.pending.pop(id(e), None)
+        if found is None:
+            return self.compute(e)
+        future, size = found
+        self.bytes -= size
+        self._fill()  # the next ones start before this one is waited for
+        return future.result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        self.pending.clear()
+        self.queue.clear()
+
+
+def _size(e: Any) -> int:
+    """The number of entries of an entry's parameter."""
+    n = 1
+    for d in e.param.shape:
+        n *= d
+    return n
 
 
 def skip_paths(skip: Any) -> frozenset[str]:

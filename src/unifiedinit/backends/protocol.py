@@ -37,6 +37,9 @@ class Target(Protocol):
     #                                        meta parameters; JAX resolves every sharding, so a bad mesh raises)
     #   blocks(p, handle, draw, values)      portable values of a sharded tensor: ``values(index)`` gives one block
     #                                        (a DTensor's local shard, a JAX device's shard)
+    #   whole(p, handle) -> bool             with ``blocks``: this parameter's values are asked for whole
+    #                                        (``values(None)``), so the loop may compute them ahead, as it does
+    #                                        for every ``host`` write (``unifiedinit.apply.Ahead``)
 
 
 class Backend(Protocol):

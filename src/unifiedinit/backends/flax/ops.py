@@ -208,6 +208,11 @@ class JaxTarget:
     def host(self, p: Any, handle: Any, values: Any) -> None:
         self._put(p, handle, jnp.asarray(values, dtype=p.dtype))
 
+    def whole(self, p: Any, handle: Any) -> bool:
+        """Whether ``blocks`` takes this parameter's portable values whole (it is not spread over devices): the
+        apply loop computes those ahead, on worker threads."""
+        return not spread(self._sharding_of(p, handle))
+
     def blocks(self, p: Any, handle: Any, draw: D.Draw, values: Any) -> None:
         sharding = self._sharding_of(p, handle)
         x: Any
