@@ -896,7 +896,8 @@ def main() -> int:
             real[(fw, name)] = json.loads(proc.stdout.strip().splitlines()[-1])
     tn = trunc_normal(reps + 2, 1 << (20 if args.quick else 24))
     imp = import_time()
-    write(args, results, tn, imp, reps, gpu_section(reps), real, large_section(reps), small_section(reps))
+    write(args, results, tn, imp, reps, gpu_section(reps), real, large_section(reps), small_section(reps),
+          specs_section(reps, [fw for fw in SPEC_TARGETS if fw.split("-")[0] in args.frameworks.split(",")]))
     return 0
 
 
@@ -916,7 +917,7 @@ def replace_section(path: str, title: str, lines: list[str]) -> None:
     print("\n".join([head, "", *lines]))
 
 
-def write(args, results, tn, imp, reps, gpu, real=None, large=None, small=None) -> None:
+def write(args, results, tn, imp, reps, gpu, real=None, large=None, small=None, specs=None) -> None:
     lines = ["# unifiedinit benchmarks", "",
              f"Command: `{' '.join(['.venv/bin/python', 'benchmarks/bench.py'] + sys.argv[1:])}`  ",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, Python "
@@ -963,6 +964,7 @@ def write(args, results, tn, imp, reps, gpu, real=None, large=None, small=None) 
               f"modules it loads: {', '.join(m for m in imp['modules'] if '.' not in m)}.", "",
               "## Plan overhead on many small layers (torch, CPU)", ""] + (small or []) + ["",
               "## Large models: meta and sharded (torch, CPU)", ""] + (large or []) + ["",
+              "## Every spec against the framework's own normal (CPU)", ""] + (specs or []) + ["",
               "## GPU (torch and JAX)", ""] + gpu + [""]
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
