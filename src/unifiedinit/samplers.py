@@ -170,7 +170,9 @@ def in_place_writer(ops: Any, d: D.Draw, dtype: Any) -> Callable[[Any], Any] | N
     if call is None:
         return None
     primitive, a, b = call
-    return lambda out: primitive(out.shape, a, b, dtype, out)
+    direct = getattr(ops, "in_place", None)  # a backend that can make the same call on ``out`` more directly
+    found = direct(primitive, a, b) if direct is not None else None
+    return found if found is not None else (lambda out: primitive(out.shape, a, b, dtype, out))
 
 
 def _one_call(ops: Any, d: D.Draw, final: Any) -> tuple[Callable[..., Any], float, float] | None:

@@ -470,7 +470,7 @@ class _Target:
     def native(self, p: Any, t: torch.Tensor, draw: D.Draw, stream: int | None) -> None:
         if t.is_meta:
             return  # checked, and left for materialization
-        if not _dtensor(t):
+        if type(t) in _PLAIN or not _dtensor(t):  # the common case without a call
             device = t.device
             if stream is None and draw.elementwise and self.generator is None and device.type in BATCHED and \
                     t.numel() <= SMALL:

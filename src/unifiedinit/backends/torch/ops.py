@@ -106,6 +106,16 @@ class TorchOps(Ops):
             return self.like.new_empty(shape, dtype=dt)
         return torch.empty(shape, dtype=dt, device=self.device)
 
+    def in_place(self, primitive: Any, a: float, b: float) -> Callable[[torch.Tensor], torch.Tensor] | None:
+        """``primitive(out.shape, a, b, dtype, out)`` for a given ``out`` (``samplers.in_place_writer``) as the
+        tensor method it comes to, called with no frame in between (a plan writes many small tensors)."""
+        g = self.g
+        if primitive == self.uniform:  # bound methods: equal when the function and the instance are
+            return lambda out: out.uniform_(a, b, generator=g)
+        if primitive == self.normal:
+            return lambda out: out.normal_(a, b, generator=g)
+        return None
+
     def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: Any, out: Any = None) -> torch.Tensor:
         return (out if out is not None else self._new(shape, dt, None)).uniform_(low, high, generator=self.g)
 
