@@ -156,8 +156,8 @@ class Rule:
 
     def to_dict(self) -> dict[str, Any]:
         s = self.select
-        out: dict[str, Any] = {"spec": None if self.spec is None else self.spec.to_dict(), "kind": list(s.kind), "role": list(s.role),
-               "path": s.path, "fans": self.fans}
+        out: dict[str, Any] = {"spec": None if self.spec is None else self.spec.to_dict(), "kind": list(s.kind),
+                               "role": list(s.role), "path": s.path, "fans": self.fans}
         for key in ("layer",):
             if getattr(s, key) is not None:
                 out[key] = getattr(s, key)

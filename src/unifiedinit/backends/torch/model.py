@@ -435,8 +435,9 @@ class _Target:
             whole = not e.draw.elementwise or t.numel() <= CHUNK
             size = 8 * t.numel()
             if whole and size > self.whole_limit:
+                placements = ", ".join(map(str, t.placements))  # type: ignore[attr-defined]
                 raise ValueError(
-                    f"Plan.apply: parameter {e.param.path!r} is sharded ({', '.join(map(str, t.placements))}) and "  # type: ignore[attr-defined]
+                    f"Plan.apply: parameter {e.param.path!r} is sharded ({placements}) and "
                     f"{e.spec!r} needs the whole tensor ({size / 2 ** 30:.2f} GiB in float64) on every rank, more "
                     f"than whole_limit={self.whole_limit} bytes; use an elementwise spec for it or raise whole_limit")
 
