@@ -143,13 +143,13 @@ def _same_as_torch(ref, got, framework):
 @pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
 @pytest.mark.parametrize("framework", [f for f in FRAMEWORKS if f != "torch"])
 def test_values_computed_ahead_on_worker_threads_are_the_same_weights(framework, monkeypatch):
-    import os
     import threading
 
+    from unifiedinit import reference
     from unifiedinit.apply import Ahead
     ref = _portable_zoo("torch")
     monkeypatch.setattr(Ahead, "SMALL", 1)  # every tensor through the workers, even on a one-core machine
-    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(reference, "cores", lambda: 3)
     threads: set[int] = set()
     original = ui.Plan.portable_values
 
@@ -161,6 +161,20 @@ def test_values_computed_ahead_on_worker_threads_are_the_same_weights(framework,
     got = _portable_zoo(framework)
     assert threads and threading.get_ident() not in threads  # drawn on the workers only
     _same_as_torch(ref, got, framework)
+
+
+def test_portable_threads_follow_the_cores_the_process_may_use(monkeypatch):
+    import os
+
+    from unifiedinit import reference
+    from unifiedinit.apply import Ahead
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3, 5}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert reference.cores() == 2  # taskset or a container allows two of the machine's 64
+    assert Ahead(lambda e: None, []).depth == 3
+    monkeypatch.delattr(os, "sched_getaffinity")  # macOS, Windows: the machine's count
+    assert reference.cores() == 64
+    assert Ahead(lambda e: None, []).depth == 9  # at most 8 workers
 
 
 def test_values_ahead_come_in_order_with_an_error_where_the_loop_meets_it_and_no_worker_left(monkeypatch):
@@ -203,13 +217,13 @@ def test_values_ahead_come_in_order_with_an_error_where_the_loop_meets_it_and_no
 @pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
 @pytest.mark.parametrize("framework", [f for f in FRAMEWORKS if f != "torch"])
 def test_a_failed_portable_draw_stops_the_loop_where_it_failed_and_leaves_no_worker(framework, monkeypatch):
-    import os
     import threading
 
+    from unifiedinit import reference
     from unifiedinit.apply import Ahead
     from unifiedinit.verify import zoo
     monkeypatch.setattr(Ahead, "SMALL", 1)
-    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(reference, "cores", lambda: 3)
     model = zoo.BUILD[framework]()
     original = ui.Plan.portable_values
     report = ui.inspect(model, ui.presets.torch)

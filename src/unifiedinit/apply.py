@@ -163,11 +163,12 @@ class Ahead:
     BUDGET = 1 << 27
 
     def __init__(self, compute: Callable[[Any], Any], entries: Iterable[Any], workers: int | None = None) -> None:
-        import os
         from collections import deque
+
+        from .reference import cores
         self.compute = compute
         self.queue = deque(e for e in entries if _size(e) >= self.SMALL)
-        workers = min(os.cpu_count() or 1, 8) if workers is None else workers
+        workers = min(cores(), 8) if workers is None else workers
         self.depth = workers + 1
         self.pending: dict[int, tuple[Any, int]] = {}  # id(entry) -> (future, bytes)
         self.bytes = 0

@@ -246,14 +246,24 @@ def _plain_normal(draw: D.Draw) -> tuple[float, float] | None:
     return (draw.mean, draw.std) if isinstance(draw, D.Normal) else None
 
 
-def _in_threads(fill: "Callable[[int], None]", items: Sequence[int]) -> None:
+def cores() -> int:
+    """The number of cores this process may run on: its CPU affinity where the platform gives it (a container or
+    ``taskset`` may allow fewer than the machine has), else the machine's count. Portable values are drawn on
+    this many threads at most."""
     import os
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # no affinity on macOS and Windows
+        return os.cpu_count() or 1
+
+
+def _in_threads(fill: "Callable[[int], None]", items: Sequence[int]) -> None:
     from concurrent.futures import ThreadPoolExecutor
     if len(items) <= 1:
         for i in items:
             fill(i)
         return
-    with ThreadPoolExecutor(max_workers=min(len(items), os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=min(len(items), cores())) as pool:
         list(pool.map(fill, items))  # NumPy's generators release the GIL while they fill
 
 

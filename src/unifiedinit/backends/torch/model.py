@@ -528,12 +528,11 @@ class _Target:
         def write() -> None:  # NumPy draws without the GIL: tensors are drawn side by side
             write_values(local, lambda out: values(index, out))
 
+        from ...reference import CHUNK, cores
         if self.pool is None:
-            import os
             from concurrent.futures import ThreadPoolExecutor
-            self.pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+            self.pool = ThreadPoolExecutor(max_workers=cores())
         self.pending.append(self.pool.submit(write))
-        from ...reference import CHUNK
         self._place(p, t, local, portable=True, whole=not (draw.elementwise and t.numel() > CHUNK))
 
     def _flush(self) -> None:
