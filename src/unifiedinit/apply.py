@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import math
 from collections.abc import Iterable
 from types import ModuleType
 from typing import Any, Callable, TypeGuard
@@ -167,7 +168,7 @@ class Ahead:
 
         from .reference import cores
         self.compute = compute
-        self.queue = deque(e for e in entries if _size(e) >= self.SMALL)
+        self.queue = deque(e for e in entries if math.prod(e.param.shape) >= self.SMALL)
         workers = min(cores(), 8) if workers is None else workers
         self.depth = workers + 1
         self.pending: dict[int, tuple[Any, int]] = {}  # id(entry) -> (future, bytes)
@@ -181,7 +182,7 @@ class Ahead:
     def _fill(self) -> None:
         while self.queue and (not self.pending or (len(self.pending) < self.depth and self.bytes < self.BUDGET)):
             e = self.queue.popleft()
-            size = _size(e) * 8  # float64 while drawn
+            size = math.prod(e.param.shape) * 8  # float64 while drawn
             self.pending[id(e)] = (self.pool.submit(self.compute, e), size)
             self.bytes += size
 
@@ -201,14 +202,6 @@ class Ahead:
             self.pool = None
         self.pending.clear()
         self.queue.clear()
-
-
-def _size(e: Any) -> int:
-    """The number of entries of an entry's parameter."""
-    n = 1
-    for d in e.param.shape:
-        n *= d
-    return n
 
 
 def skip_paths(skip: Any) -> frozenset[str]:
