@@ -509,3 +509,52 @@ def test_a_plan_lowers_each_rule_once_per_shape_unless_the_spec_reads_the_depth(
     assert calls.count("Scaled") == 20  # each layer its own depth
     assert not ui.KaimingUniform().uses_depth and ui.Mixture([ui.Scaled(ui.Normal(), "L"), ui.Zeros()],
                                                              [0.5, 0.5]).uses_depth
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_no_garbage_collection_runs_during_a_plan_and_the_collector_is_left_as_it_was(framework):
+    import gc
+    import sys
+    model = zoo.BUILD[framework]()
+    plan = ui.Plan().rule(ui.XavierNormal(), role="weight").rule(ui.Zeros(), role="bias")
+    inside, outside = [], []
+
+    def count(phase, info):  # where each collection starts: in the loop's walk, resolve or write, or elsewhere
+        if phase != "start":
+            return
+        frame = sys._getframe(1)
+        while frame is not None:
+            code = frame.f_code
+            if "unifiedinit" in code.co_filename and code.co_name in ("walk", "_resolve", "_write"):
+                inside.append(code.co_name)
+                return
+            frame = frame.f_back
+        outside.append(info["generation"])
+
+    applied(plan, model, seed=0)  # imports and compiles first: they are not what is counted
+    assert gc.isenabled()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(1, 10 ** 6, 10 ** 6)  # a young collection at every allocation while the collector is on
+    gc.callbacks.append(count)
+    try:
+        applied(plan, model, seed=0)
+        assert gc.isenabled()  # turned back on after the call
+        with pytest.raises(ValueError, match="cannot initialize"):
+            ui.Plan().rule(ui.Eye(), kind="conv", role="weight").apply(model, seed=0)
+        assert gc.isenabled()  # and after a call that raised
+        gc.disable()
+        applied(plan, model, seed=1)
+        assert not gc.isenabled()  # the caller's choice is kept
+        gc.enable()
+        outside.clear()
+
+        class Fresh:  # its instances are new allocations (a list may come from the free list, not counted)
+            pass
+
+        keep = [Fresh() for _ in range(3)]
+        assert outside and keep  # the counting works: outside a plan, a collection starts at once
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*thresholds)
+        gc.enable()
+    assert inside == []
