@@ -26,7 +26,10 @@ def _icdf(t: torch.Tensor, d: D.TruncatedNormal, g: torch.Generator | None, supp
     x = t if t.dtype == work else torch.empty(t.shape, dtype=work, device=t.device)
     lo, hi = 2.0 * phi(a) - 1.0, 2.0 * phi(b) - 1.0
     _in_parts(x, lambda part, gen: part.uniform_(lo, hi, generator=gen), g)
-    x.erfinv_().mul_(d.std * math.sqrt(2.0)).add_(d.mean).clamp_(*support)
+    x.erfinv_().mul_(d.std * math.sqrt(2.0))
+    if d.mean != 0.0:  # every fan-scaled truncated normal is centred: one pass over the tensor fewer
+        x.add_(d.mean)
+    x.clamp_(*support)
     if x is not t:
         t.copy_(x)
 
