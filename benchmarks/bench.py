@@ -572,7 +572,8 @@ def specs_section(reps: int, frameworks: list[str]) -> list[str]:
             if name not in rows and not name.startswith("normal@"):
                 rows.append(name)
     lines = [f"Throughput of each spec's native draw against the framework's own normal on the same shape, in one "
-             f"process, the two timed alternately (1.00: as fast as `normal`; higher is faster): {SPEC_SHAPE[0]} × {SPEC_SHAPE[1]} float32, "
+             f"process, the two timed alternately (1.00: as fast as `normal`; higher is faster): "
+             f"{SPEC_SHAPE[0]} × {SPEC_SHAPE[1]} float32, "
              f"orthogonal and sparse on {STRUCTURED_SHAPE[0]} × {STRUCTURED_SHAPE[1]}. Targets: truncated normals "
              f"(TruncatedNormal, LecunNormal, VarianceScaling truncated) ≥ 0.9× on torch CPU; in JAX at least "
              f"JAX's own `lecun_normal`.", "",
@@ -603,7 +604,8 @@ def small_section(reps: int) -> list[str]:
     ``reset_parameters`` of every module against ``presets.torch`` seeded and unseeded (the three interleaved, the
     median of many blocks of consecutive calls), and where a seeded plan's time goes: torch's RNG itself (the same
     ``uniform_`` calls, each on its re-seeded generator), the walk, the resolve (keys, matching, lowering, checks)
-    and the rest (stream ids, sampler dispatch, the report). Run in a process of its own (``small_in_child``)."""
+    and the rest (stream ids, sampler dispatch, the report, the young collection after the call). Run in a process
+    of its own (``small_in_child``)."""
     import torch
     from torch import nn
 
@@ -670,7 +672,7 @@ def small_section(reps: int) -> list[str]:
         "", f"Where a seeded plan's time goes: torch's RNG itself (the same `uniform_` calls, each generator "
         f"re-seeded) {med['rng'] * 1e3:.1f} ms, walking the model {med['walk'] * 1e3:.1f} ms, resolving (keys, "
         f"matching, lowering, checks) {med['resolve'] * 1e3:.1f} ms, and the rest (stream ids, sampler dispatch, "
-        f"the report) {rest * 1e3:.1f} ms."]
+        f"the report, the young garbage collection after the call) {rest * 1e3:.1f} ms."]
 
 
 def small_in_child(reps: int) -> list[str]:
