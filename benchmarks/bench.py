@@ -606,6 +606,8 @@ def small_section(reps: int) -> list[str]:
     ``uniform_`` calls, each on its re-seeded generator), the walk, the resolve (keys, matching, lowering, checks)
     and the rest (stream ids, sampler dispatch, the report, the young collection after the call). Run in a process
     of its own (``small_in_child``)."""
+    import gc
+
     import torch
     from torch import nn
 
@@ -649,14 +651,30 @@ def small_section(reps: int) -> list[str]:
              "rng": rng, "walk": walk, "resolve": resolve}
     for fn in calls.values():
         fn()  # warm
+    collected = {"count": 0, "seconds": 0.0, "calls": 0, "since": 0.0, "on": False}
+
+    def collections(phase: str, info: dict) -> None:  # the garbage collections that seeded plans set off
+        if not collected["on"]:
+            return
+        if phase == "start":
+            collected["since"] = time.thread_time()
+        else:
+            collected["count"] += 1
+            collected["seconds"] += time.thread_time() - collected["since"]
+
+    gc.callbacks.append(collections)
     for _ in range(max(5, 5 * reps)):
         for name, fn in calls.items():
             # this thread's CPU time (everything runs on it, and other load is not counted) per call over a block of
             # consecutive calls: what a call leaves behind (a garbage collection it triggers) is counted too
+            collected["on"] = name == "seeded"
             start = time.thread_time()
             for _ in range(SMALL_BLOCK):
                 fn()
             runs[name].append((time.thread_time() - start) / SMALL_BLOCK)
+            collected["calls"] += SMALL_BLOCK if collected["on"] else 0
+            collected["on"] = False
+    gc.callbacks.remove(collections)
     med = {name: statistics.median(ts) for name, ts in runs.items()}
     med["resolve"] -= med["walk"]  # timed with the walk that makes its records
     rest = med["seeded"] - med["rng"] - med["walk"] - med["resolve"]
@@ -672,7 +690,10 @@ def small_section(reps: int) -> list[str]:
         "", f"Where a seeded plan's time goes: torch's RNG itself (the same `uniform_` calls, each generator "
         f"re-seeded) {med['rng'] * 1e3:.1f} ms, walking the model {med['walk'] * 1e3:.1f} ms, resolving (keys, "
         f"matching, lowering, checks) {med['resolve'] * 1e3:.1f} ms, and the rest (stream ids, sampler dispatch, "
-        f"the report, the young garbage collection after the call) {rest * 1e3:.1f} ms."]
+        f"the report, the young garbage collection after the call) {rest * 1e3:.1f} ms. Garbage collections: "
+        f"{collected['count'] / collected['calls']:.2f} per seeded call, "
+        f"{collected['seconds'] / collected['calls'] * 1e3:.2f} ms of it on average (the plan holds the collector off "
+        f"while it runs; what is left starts after it returns)."]
 
 
 def small_in_child(reps: int) -> list[str]:
