@@ -438,7 +438,8 @@ def test_portable_torch_writes_run_side_by_side_and_a_failure_is_raised_after_al
     with pytest.raises(RuntimeError, match="drawing 3/weight failed"):
         plan.apply(model, seed=1, portable=True)
     assert threading.get_ident() not in threads  # drawn in the pool, not in the caller's thread
-    assert len(active := [t for t in threading.enumerate() if t.name.startswith("ThreadPoolExecutor")]) == 0, active
+    # the call's own workers have ended (another library's pool, left for the garbage collector, may still run)
+    assert not (active := [t for t in threading.enumerate() if t.name.startswith("unifiedinit-writes")]), active
     # every other tensor was written before the error came out (nothing left running in the background)
     for name, q in model.named_parameters():
         if name != "3.weight":

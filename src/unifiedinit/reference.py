@@ -263,7 +263,7 @@ def _in_threads(fill: "Callable[[int], None]", items: Sequence[int]) -> None:
         for i in items:
             fill(i)
         return
-    with ThreadPoolExecutor(max_workers=min(len(items), cores())) as pool:
+    with ThreadPoolExecutor(max_workers=min(len(items), cores()), thread_name_prefix="unifiedinit-chunks") as pool:
         list(pool.map(fill, items))  # NumPy's generators release the GIL while they fill
 
 

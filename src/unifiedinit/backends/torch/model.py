@@ -531,7 +531,7 @@ class _Target:
         from ...reference import CHUNK, cores
         if self.pool is None:
             from concurrent.futures import ThreadPoolExecutor
-            self.pool = ThreadPoolExecutor(max_workers=cores())
+            self.pool = ThreadPoolExecutor(max_workers=cores(), thread_name_prefix="unifiedinit-writes")
         self.pending.append(self.pool.submit(write))
         self._place(p, t, local, portable=True, whole=not (draw.elementwise and t.numel() > CHUNK))
 
