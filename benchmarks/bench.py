@@ -651,30 +651,28 @@ def small_section(reps: int) -> list[str]:
              "rng": rng, "walk": walk, "resolve": resolve}
     for fn in calls.values():
         fn()  # warm
-    collected = {"count": 0, "seconds": 0.0, "calls": 0, "since": 0.0, "on": False}
+    collected = {"count": 0, "seconds": 0.0, "since": 0.0}
 
-    def collections(phase: str, info: dict) -> None:  # the garbage collections that seeded plans set off
-        if not collected["on"]:
-            return
+    def collections(phase: str, info: dict) -> None:  # hooked in only while the seeded blocks run
         if phase == "start":
             collected["since"] = time.thread_time()
         else:
             collected["count"] += 1
             collected["seconds"] += time.thread_time() - collected["since"]
 
-    gc.callbacks.append(collections)
     for _ in range(max(5, 5 * reps)):
         for name, fn in calls.items():
             # this thread's CPU time (everything runs on it, and other load is not counted) per call over a block of
             # consecutive calls: what a call leaves behind (a garbage collection it triggers) is counted too
-            collected["on"] = name == "seeded"
+            hooks = [collections] if name == "seeded" else []
+            gc.callbacks.extend(hooks)
             start = time.thread_time()
             for _ in range(SMALL_BLOCK):
                 fn()
             runs[name].append((time.thread_time() - start) / SMALL_BLOCK)
-            collected["calls"] += SMALL_BLOCK if collected["on"] else 0
-            collected["on"] = False
-    gc.callbacks.remove(collections)
+            for hook in hooks:
+                gc.callbacks.remove(hook)
+    seeded_calls = SMALL_BLOCK * len(runs["seeded"])
     med = {name: statistics.median(ts) for name, ts in runs.items()}
     med["resolve"] -= med["walk"]  # timed with the walk that makes its records
     rest = med["seeded"] - med["rng"] - med["walk"] - med["resolve"]
@@ -691,8 +689,8 @@ def small_section(reps: int) -> list[str]:
         f"re-seeded) {med['rng'] * 1e3:.1f} ms, walking the model {med['walk'] * 1e3:.1f} ms, resolving (keys, "
         f"matching, lowering, checks) {med['resolve'] * 1e3:.1f} ms, and the rest (stream ids, sampler dispatch, "
         f"the report, the young garbage collection after the call) {rest * 1e3:.1f} ms. Garbage collections: "
-        f"{collected['count'] / collected['calls']:.2f} per seeded call, "
-        f"{collected['seconds'] / collected['calls'] * 1e3:.2f} ms of it on average (the plan holds the collector off "
+        f"{collected['count'] / seeded_calls:.2f} per seeded call, "
+        f"{collected['seconds'] / seeded_calls * 1e3:.2f} ms of it on average (the plan holds the collector off "
         f"while it runs; what is left starts after it returns)."]
 
 
