@@ -28,10 +28,13 @@ class Portable:
         seed: an int >= 0 (default 0).
         key: the parameter's canonical name, a string (default ""): plans use "<layer index>/<role>/<n>"; by hand,
             any string, the same in every framework.
+        stream: "chunks" (default: NumPy's Philox on the host, the fastest on a CPU) or "counter" (each entry a
+            function of its position: torch and JAX compute it on the tensor's device, a shard only its own
+            entries; ``unifiedinit.counter``). The two give different values.
 
     Raises:
         TypeError: ``seed`` is not an integer, or ``key`` is not a string.
-        ValueError: ``seed`` < 0.
+        ValueError: ``seed`` < 0, or ``stream`` is not "chunks" or "counter".
 
     Examples:
         >>> import numpy as np
@@ -45,11 +48,14 @@ class Portable:
 
     seed: int = 0
     key: str = ""
+    stream: str = "chunks"
 
     def __post_init__(self) -> None:
+        from .counter import STREAMS
         object.__setattr__(self, "seed", v.integer("Portable", "seed", self.seed, minimum=0))
         if not isinstance(self.key, str):
             raise TypeError(f"Portable: parameter 'key' must be a string, got {self.key!r}")
+        v.choice("Portable", "stream", self.stream, STREAMS)
 
     def values(self, spec: Any, shape: Sequence[int], layout: Any, dtype: Any = "float32",
                layer_fans: Sequence[int] | None = None, out: Any = None) -> Any:
@@ -57,11 +63,15 @@ class Portable:
         (a C-contiguous NumPy array of that shape and dtype) when given (``unifiedinit.reference.portable``)."""
         from .reference import portable
         return portable(spec, shape, layout=layout, seed=self.seed, key=self.key, dtype=dtype, layer_fans=layer_fans,
-                        out=out)
+                        out=out, stream=self.stream)
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"seed": seed, "key": key}``: what a saved initializer's config holds (``Portable(**d)`` reads it)."""
-        return {"seed": self.seed, "key": self.key}
+        """``{"seed": seed, "key": key}`` (and ``"stream"`` when it is not the default): what a saved initializer's
+        config holds (``Portable(**d)`` reads it)."""
+        d: dict[str, Any] = {"seed": self.seed, "key": self.key}
+        if self.stream != "chunks":
+            d["stream"] = self.stream
+        return d
 
 
 def portable_option(value: Any) -> Portable | None:

@@ -20,6 +20,7 @@ import numpy as np
 from . import _validate as v
 from . import draws as D
 from .layout import Layout, LayoutLike, TensorInfo
+from .counter import STREAMS
 from .specs import Spec
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
@@ -389,7 +390,7 @@ def block_of(shape: Sequence[int], index: object = None) -> tuple[tuple[int, int
 def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", seed: int = 0, key: str = "",
              dtype: object = "float32", layer_fans: Sequence[int] | None = None, index: object = None,
              padding_idx: int | None = None, depth: Sequence[int] | None = None,
-             out: np.ndarray | None = None) -> np.ndarray:
+             out: np.ndarray | None = None, stream: str = "chunks") -> np.ndarray:
     """Portable values: the same (spec, seed, key) gives the same weights in every framework, each in its own
     layout. They are drawn exactly as ``sample(spec, canonical_shape, layout=canonical, seed=seed, key=key)`` in
     torch's counterpart of ``layout`` (see ``canonical_layout``), then moved to ``layout``: a Keras Dense kernel
@@ -402,10 +403,14 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
 
     ``out`` (a C-contiguous, writable NumPy array of the result's shape and dtype, such as a CPU tensor's memory)
     receives the values and is returned: a large elementwise tensor in torch's layout is drawn straight into it,
-    chunk by chunk, with no copy of the whole."""
+    chunk by chunk, with no copy of the whole.
+
+    ``stream="counter"`` gives the counter stream's values instead (``unifiedinit.counter``): each entry a function of
+    its position, which torch and JAX also compute on the tensor's device."""
     from .layout import get_layout, permutation
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
+    stream = v.choice("portable", "stream", stream, STREAMS)
     target = get_layout(layout)
     info = TensorInfo.make(shape, target, layer_fans)
     canonical = canonical_layout(target)
@@ -413,6 +418,9 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
     block = None if index is None else block_of(info.shape, index)
     if out is not None:
         _check_out(out, info.shape if block is None else tuple(b - a for a, b in block), dtype)
+    if stream == "counter":
+        return _into(out, _counter(spec, info, target, canonical, block, seed=seed, key=key, dtype=dtype,
+                                   padding_idx=padding_idx, depth=depth))
     if canonical == target or ndim < 2:
         if block is None:
             return _sample(spec, info.shape, layout=target, seed=seed, dtype=dtype, key=key, layer_fans=layer_fans,
@@ -429,6 +437,26 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
                           dtype=dtype, key=key, layer_fans=info.layer_fans, padding_idx=padding_idx, depth=depth)
     moved = np.transpose(x, np.argsort(perm))
     return np.ascontiguousarray(moved) if out is None else _into(out, moved)
+
+
+def _counter(spec: Spec, info: TensorInfo, target: Layout, canonical: Layout,
+             block: tuple[tuple[int, int], ...] | None, *, seed: int, key: str, dtype: object,
+             padding_idx: int | None, depth: Sequence[int] | None) -> np.ndarray:
+    """``portable(..., stream="counter")``: NumPy's computation of the counter stream, the reference of the
+    devices'."""
+    from .backends.numpy import NumpyArith, NumpyOps
+    from .counter import counter_key, draw_block
+    from .layout import permutation
+    same = canonical == target or len(info.shape) < 2  # drawn as stored, as the chunks stream does
+    perm = tuple(range(len(info.shape))) if same else permutation(target, canonical, len(info.shape))
+    shape = tuple(info.shape[p] for p in perm)  # perm: target -> canonical
+    canon = TensorInfo.make(shape, target if same else canonical, info.layer_fans, padding_idx, depth)
+    draw = spec.lower(canon)
+    dt = numpy_dtype(dtype, integers=draw.deterministic)
+    v.representable(draw, dt.name)
+    x = draw_block(NumpyOps(None), NumpyArith(), draw, shape, None if block is None else tuple(block[p] for p in perm),
+                   counter_key(seed, key), dt)
+    return np.ascontiguousarray(np.transpose(np.asarray(x), np.argsort(perm)))
 
 
 def _check_out(out: object, shape: tuple[int, ...], dtype: object) -> None:

@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from ... import draws as D
+from ...counter import Arith
 from ...samplers import NumpyLikeOps
 
 
@@ -26,7 +27,8 @@ class JaxOps(NumpyLikeOps):
     shape, dtype)`` samples any primitive draw.
 
     Args:
-        key: a ``jax.random`` key (``jax.random.key(0)``, or a split of one).
+        key: a ``jax.random`` key (``jax.random.key(0)``, or a split of one); None where no random op is asked
+            for (``unifiedinit.counter.CounterOps`` over it draws its own).
 
     Raises:
         TypeError: from the first random op, when ``key`` is not a ``jax.random`` key (JAX's error; the
@@ -49,8 +51,8 @@ class JaxOps(NumpyLikeOps):
 
     xp = jnp
 
-    def __init__(self, key: jax.Array) -> None:
-        self.key = key
+    def __init__(self, key: jax.Array | None) -> None:
+        self.key: Any = key  # None: no random op is asked for (the counter stream draws its own)
 
     def _next(self) -> jax.Array:
         self.key, sub = jax.random.split(self.key)
@@ -83,6 +85,46 @@ class JaxOps(NumpyLikeOps):
 
     def cast(self, x: jax.Array, dtype: Any) -> jax.Array:
         return x.astype(dtype)
+
+
+class JaxArith(Arith):
+    """The counter stream's operations (``unifiedinit.counter``) over ``jax.numpy``: words in uint32, positions in
+    int64 and values in float64, so it runs with 64-bit types on (``x64()``); traceable under ``jit``.
+
+    Args:
+        zero: inside ``jit``, a uint64 0 passed in as an argument. XLA moves products past one another and fuses
+            a product and the addition after it into one multiply-add, which rounds once where NumPy and torch
+            round twice. ``fence`` XORs the product's bits with this zero, which no compiler can see through, so
+            the product is rounded on its own. (A select on ``x == x``, a select on a boolean argument,
+            ``optimization_barrier``, a bitcast pair and a multiplication by an argument 1.0 were all simplified
+            or reassociated away: tests/test_counter.py would see it.) None (default) outside ``jit``, where every
+            operation runs on its own.
+
+    Examples:
+        >>> from unifiedinit.backends.flax.ops import JaxArith, x64
+        >>> with x64():
+        ...     JaxArith().arange(2, 5).tolist()
+        [2, 3, 4]
+    """
+
+    xp = jnp
+    word = jnp.uint32
+    index = jnp.int64
+    f64 = jnp.dtype(jnp.float64)
+
+    def __init__(self, zero: Any = None) -> None:
+        self.zero = zero
+
+    def fence(self, x: jax.Array) -> jax.Array:
+        if self.zero is None:
+            return x
+        bits = jax.lax.bitcast_convert_type(x, jnp.uint64) ^ self.zero
+        return jax.lax.bitcast_convert_type(bits, jnp.float64)
+
+
+def x64() -> Any:
+    """A context under which JAX keeps 64-bit types (the counter stream computes in float64 and int64)."""
+    return jax.enable_x64(True)
 
 
 def is_sequence(a: object) -> TypeGuard[tuple[Any, ...] | list[Any]]:

@@ -5,6 +5,6 @@ It is not a framework (nothing to initialize, no registry entry): it supplies th
 (seed, key), with Robert's exact rejection for truncated normals.
 """
 
-from .ops import NumpyOps
+from .ops import NumpyArith, NumpyOps
 
-__all__ = ["NumpyOps"]
+__all__ = ["NumpyArith", "NumpyOps"]

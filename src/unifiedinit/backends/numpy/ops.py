@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ... import draws as D
+from ...counter import Arith
 from ...samplers import NumpyLikeOps
 
 
@@ -127,3 +128,19 @@ class NumpyOps(NumpyLikeOps):
     def cast(self, x: np.ndarray, dtype: Any) -> np.ndarray:
         from ...reference import numpy_dtype
         return np.asarray(x).astype(numpy_dtype(dtype, integers=True))
+
+
+class NumpyArith(Arith):
+    """The counter stream's operations (``unifiedinit.counter``) over NumPy: words in uint32, positions in int64.
+    The reference of ``stream="counter"``.
+
+    Examples:
+        >>> from unifiedinit.backends.numpy import NumpyArith
+        >>> NumpyArith().arange(2, 5).tolist()
+        [2, 3, 4]
+    """
+
+    xp = np
+    word = np.uint32
+    index = np.int64
+    f64 = np.dtype(np.float64)

@@ -9,6 +9,7 @@ from typing import Any, Callable, cast
 import torch
 
 from ... import draws as D
+from ...counter import Arith
 from ...samplers import Ops, phi
 
 #: A large CPU tensor is drawn in parts of this many entries, part i from its own generator seeded by the i-th of
@@ -194,3 +195,44 @@ class TorchOps(Ops):
     def layers(self, out: torch.Tensor, axes: tuple[int, ...]) -> list[torch.Tensor]:
         view = out.movedim(axes, tuple(range(len(axes))))
         return [view[index] for index in itertools.product(*(range(n) for n in view.shape[:len(axes)]))]
+
+
+class TorchArith(Arith):
+    """The counter stream's operations (``unifiedinit.counter``) over torch on ``device``: words held in int64 (torch's
+    unsigned 32-bit dtype lacks most operations), every sum and shift masked back to 32 bits (``wide``).
+
+    Examples:
+        >>> from unifiedinit.backends.torch.ops import TorchArith
+        >>> TorchArith("cpu").arange(2, 5).tolist()
+        [2, 3, 4]
+    """
+
+    wide = True
+    word = torch.int64
+    index = torch.int64
+    f64 = torch.float64
+
+    def __init__(self, device: Any = "cpu") -> None:
+        self.device = torch.device(device)
+
+    def arange(self, start: int, stop: int) -> torch.Tensor:
+        return torch.arange(start, stop, dtype=torch.int64, device=self.device)
+
+    def to_words(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    def to_float(self, x: torch.Tensor) -> torch.Tensor:
+        return x.to(torch.float64)
+
+    def reshape(self, x: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+        return x.reshape(shape)
+
+    def frexp(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        m, e = torch.frexp(x)
+        return m, e.to(torch.float64)
+
+    def floor(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.floor(x)
+
+    def where(self, cond: torch.Tensor, a: Any, b: Any) -> torch.Tensor:
+        return torch.where(cond, a, b)

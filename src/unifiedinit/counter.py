@@ -1,0 +1,368 @@
+"""The counter stream: portable values that any device computes for any block of a tensor, bit for bit.
+
+``Portable(seed, key, stream="counter")`` (``plan.apply(..., portable="counter")``) defines every value as a
+function of (seed, key, the entry's position) alone, so that the framework computes it with its own array
+operations where the tensor lives (torch on CPU or CUDA, JAX inside one jitted function on each device's shard),
+and a shard computes exactly its own entries and nothing else. The default portable stream (``"chunks"``: NumPy's
+Philox and ziggurat, chunk by chunk on the host) is faster on a CPU, but a ziggurat's rejections make an entry's
+value depend on the entries before it, so a device cannot compute it in parallel.
+
+The definition, written once here over a small integer and float interface (``Arith``) that NumPy, torch and JAX
+implement with their own operations:
+
+- **Bits.** Threefry-2x32 with 20 rounds (Salmon et al. 2011, the generator of ``jax.random``), keyed by the first
+  8 bytes of ``blake2b("unifiedinit-counter/<seed>/<key>")``. The counter of entry ``p`` (its row-major position
+  in torch's layout of the tensor) in the ``c``-th uniform a draw asks for is ``(p mod 2**32, p // 2**32 +
+  c * 2**16)``; a mixture's choice and each of its components are separate calls.
+- **A uniform in (0, 1).** ``u = (2k + 1) / 2**53`` with ``k`` the top 26 bits of each word (52 bits): never 0 or 1,
+  and symmetric (``1 - u`` is a value ``u`` takes, exactly).
+- **Laws.** Uniform(low, high): ``low + (high - low) * u``. Normal: ``mean + std * ndtri(u)``. Truncated normal:
+  ``ndtri`` of ``u`` mapped onto the window's probabilities, mirrored so the window's far tail is never computed
+  as a difference of numbers near 1. ``ndtri`` is Wichura's AS 241 (relative error about 1e-16) with a logarithm
+  and a square root of our own (an atanh series and Newton steps, after ``frexp``).
+- **Exactness.** Only integer operations and float64 ``+ - * /``, ``floor`` and ``frexp`` are used, each of which
+  IEEE 754 rounds correctly (or is exact), in a fixed order, each a separate operation; no ``log``, ``exp`` or ``erfinv`` of a
+  library, whose last bit differs between NumPy, torch's vectorised kernels, XLA and CUDA. Values are rounded once
+  from float64 to the parameter's dtype. tests/test_counter.py checks NumPy, torch and JAX (jitted) bit for bit
+  on this machine's CPU; on a GPU the same operations run, and the test runs there when one is present (a compiler
+  that fused a multiply and an add into one instruction would change a last bit; PyTorch's eager kernels do not).
+
+Draws that need the whole tensor (orthogonal, sparse) ask for their uniforms and normals on their own shapes;
+they are computed whole and each shard keeps its block, as in the default stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any, Sequence
+
+from . import _validate as v
+from . import draws as D
+
+__all__ = ["Arith", "CounterOps", "STREAMS", "counter_key", "positions", "threefry2x32", "uniform", "ndtri"]
+
+#: the portable streams: "chunks" (the default: NumPy's Philox on the host, 2**20 entries a chunk) and "counter"
+STREAMS = ("chunks", "counter")
+
+_M32 = 0xFFFFFFFF
+_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
+_PARITY = 0x1BD11BDA
+
+
+def counter_key(seed: int, key: str = "") -> tuple[int, int]:
+    """The Threefry key (two 32-bit words) of a parameter: the first 8 bytes of
+    ``blake2b("unifiedinit-counter/<seed>/<key>")``, little-endian.
+
+    Examples:
+        >>> from unifiedinit.counter import counter_key
+        >>> k = counter_key(0, "0/weight/0")
+        >>> len(k), all(0 <= w < 2 ** 32 for w in k), k == counter_key(0, "0/weight/1")
+        (2, True, False)
+    """
+    seed = v.integer("", "seed", seed, minimum=0)
+    digest = hashlib.blake2b(f"unifiedinit-counter/{seed}/{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest[:4], "little"), int.from_bytes(digest[4:], "little")
+
+
+class Arith:
+    """The operations the counter stream needs, NumPy-like: ``xp`` is the namespace (``numpy``, ``jax.numpy``),
+    ``word`` the dtype 32-bit words are held in (``uint32``) and ``index`` the dtype of positions (``int64``).
+
+    A framework whose unsigned words are not full citizens (torch) holds them in int64 and sets ``wide``: every
+    sum and left shift is then masked back to 32 bits (a value below 2**32 shifted by at most 31 stays below
+    2**63, so nothing overflows). The class takes no arguments; a backend derives from it
+    (``unifiedinit.backends.numpy.NumpyArith``, the torch and JAX backends' own).
+    """
+
+    xp: Any = None
+    word: Any = None
+    index: Any = None
+    f64: Any = None
+    #: True when words are held in a wider signed integer (torch's int64) and sums and shifts need a mask
+    wide = False
+
+    def arange(self, start: int, stop: int) -> Any:
+        """``start, ..., stop - 1`` as positions (``index`` dtype) on the device values are computed on."""
+        return self.xp.arange(start, stop, dtype=self.index)
+
+    def to_words(self, x: Any) -> Any:
+        """Positions (each below 2**32 after the caller's shift and mask) as words."""
+        return x.astype(self.word)
+
+    def to_float(self, x: Any) -> Any:
+        """Words (or positions) as exact float64 values."""
+        return x.astype(self.f64)
+
+    def reshape(self, x: Any, shape: tuple[int, ...]) -> Any:
+        return self.xp.reshape(x, shape)
+
+    def frexp(self, x: Any) -> tuple[Any, Any]:
+        """(mantissa in [0.5, 1), exponent) with x = mantissa * 2**exponent, exactly."""
+        m, e = self.xp.frexp(x)
+        return m, self.to_float(e)
+
+    def floor(self, x: Any) -> Any:
+        return self.xp.floor(x)
+
+    def fence(self, x: Any) -> Any:
+        """``x``, computed on its own: a product that an addition follows goes through it, and so does a sum that
+        meets another constant, so that no compiler fuses a multiply-add or folds two constants together (XLA does
+        both inside ``jit``; eager NumPy and torch do neither)."""
+        return x
+
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        return self.xp.where(cond, a, b)
+
+
+def _add(a: Any, b: Any, wide: bool) -> Any:
+    s = a + b
+    return s & _M32 if wide else s
+
+
+def _rotl(x: Any, r: int, wide: bool) -> Any:
+    left = x << r
+    if wide:
+        left = left & _M32
+    return left | (x >> (32 - r))
+
+
+def threefry2x32(arith: Arith, key: tuple[int, int], x0: Any, x1: Any) -> tuple[Any, Any]:
+    """Threefry-2x32, 20 rounds, of the counters (x0, x1) (words) under ``key``: two words per entry, as
+    ``jax.random``'s ``threefry_2x32`` computes them (tests/test_counter.py checks it against JAX in the same run).
+
+    Examples:
+        >>> import numpy as np
+        >>> from unifiedinit.backends.numpy import NumpyArith
+        >>> from unifiedinit.counter import threefry2x32
+        >>> y0, y1 = threefry2x32(NumpyArith(), (0, 0), np.zeros(1, np.uint32), np.zeros(1, np.uint32))
+        >>> hex(int(y0[0])), hex(int(y1[0]))  # the Random123 known answer for key 0, counter 0
+        ('0x6b200159', '0x99ba4efe')
+    """
+    wide = arith.wide
+    words = arith.word
+
+    def const(c: Any) -> Any:  # a scalar of the words' dtype, so that NumPy and JAX keep uint32 arithmetic
+        return c if wide else words(c)
+
+    k0, k1 = const(key[0]), const(key[1])
+    ks = (k0, k1, k0 ^ k1 ^ const(_PARITY))
+
+    x0 = _add(x0, ks[0], wide)
+    x1 = _add(x1, ks[1], wide)
+    for group in range(5):
+        for r in _ROTATIONS[group % 2]:
+            x0 = _add(x0, x1, wide)
+            x1 = _rotl(x1, r, wide) ^ x0
+        x0 = _add(x0, ks[(group + 1) % 3], wide)
+        x1 = _add(_add(x1, ks[(group + 2) % 3], wide), const(group + 1), wide)
+    return x0, x1
+
+
+def positions(arith: Arith, shape: Sequence[int], block: Sequence[tuple[int, int]] | None = None) -> Any:
+    """The row-major positions in ``shape`` of the entries of ``block`` (a (start, stop) per axis; default the
+    whole), in the block's own row-major order, as a flat array of ``arith.index``: built on the device from one
+    ``arange`` per axis."""
+    shape = tuple(int(n) for n in shape)
+    block = tuple(block) if block is not None else tuple((0, n) for n in shape)
+    if not shape:
+        return arith.arange(0, 1)
+    pos: Any = None
+    stride = 1
+    for axis in range(len(shape) - 1, -1, -1):
+        start, stop = block[axis]
+        along = arith.arange(start, stop) * stride if stride != 1 else arith.arange(start, stop)
+        if pos is None:
+            pos = along
+        else:
+            pos = arith.reshape(along, (-1, 1)) + arith.reshape(pos, (1, -1))
+            pos = arith.reshape(pos, (-1,))
+        stride *= shape[axis]
+    return pos
+
+
+def uniform(arith: Arith, key: tuple[int, int], pos: Any, call: int) -> Any:
+    """The ``call``-th uniform in (0, 1) of the entries at flat positions ``pos`` (float64): ``(2k + 1) / 2**53``
+    with ``k`` the top 26 bits of both Threefry words."""
+    lo = arith.to_words(pos & _M32)
+    hi = arith.to_words((pos >> 32) + call * 65536)
+    w0, w1 = threefry2x32(arith, key, lo, hi)
+    k = arith.to_float(w0 >> 6) * float(1 << 26) + arith.to_float(w1 >> 6)  # exact: below 2**52
+    return (k + k + 1.0) * 2.0 ** -53
+
+
+# Wichura's AS 241 (PPND16): the central region |p - 1/2| <= 0.425, then r = sqrt(-log(min(p, 1 - p))) - 1.6
+# up to r = 5, and r - 5 beyond; numerator and denominator coefficients from the constant term up.
+_A = (3.3871328727963666080, 133.14166789178437745, 1971.5909503065514427, 13731.693765509461125,
+      45921.953931549871457, 67265.770927008700853, 33430.575583588128105, 2509.0809287301226727)
+_B = (1.0, 42.313330701600911252, 687.18700749205790830, 5394.1960214247511077, 21213.794301586595867,
+      39307.895800092710610, 28729.085735721942674, 5226.4952788528545610)
+_C = (1.42343711074968357734, 4.63033784615654529590, 5.76949722146069140550, 3.64784832476320460504,
+      1.27045825245236838258, 0.241780725177450611770, 0.0227238449892691845833, 7.74545014278341407640e-4)
+_D = (1.0, 2.05319162663775882187, 1.67638483018380384940, 0.689767334985100004550, 0.148103976427480074590,
+      0.0151986665636164571966, 5.47593808499534494600e-4, 1.05075007164441684324e-9)
+_E = (6.65790464350110377720, 5.46378491116411436990, 1.78482653991729133580, 0.296560571828504891230,
+      0.0265321895265761230930, 1.24266094738807843860e-3, 2.71155556874348757815e-5, 2.01033439929228813265e-7)
+_F = (1.0, 0.599832206555887937690, 0.136929880922735805310, 0.0148753612908506148525, 7.86869131145613259100e-4,
+      1.84631831751005468180e-5, 1.42151175831644588870e-7, 2.04426310338993978564e-15)
+
+# log(m) = 2 atanh(s), s = (m - 1) / (m + 1), m in [sqrt(1/2), sqrt(2)): |s| <= 0.1716, so ten terms of
+# s * (2 + 2 s^2 / 3 + 2 s^4 / 5 + ...) leave less than 2**-55 of the sum
+_ATANH = tuple(2.0 / (2 * k + 1) for k in range(10))
+_LN2_HI = math.ldexp(math.floor(math.ldexp(math.log(2.0), 32)), -32)  # 32 bits: e * _LN2_HI is exact
+_LN2_LO = math.log(2.0) - _LN2_HI
+
+
+def _horner(arith: Arith, x: Any, coefficients: Sequence[float]) -> Any:
+    acc = arith.fence(x * coefficients[-1]) + coefficients[-2]
+    for c in reversed(coefficients[:-2]):
+        acc = arith.fence(acc * x) + c
+    return acc
+
+
+def _log(arith: Arith, x: Any) -> Any:
+    """log(x) for x > 0 (float64) by ``frexp`` and an atanh series: a few units in the last place, the same bits
+    on every backend."""
+    m, e = arith.frexp(x)  # m in [0.5, 1)
+    low = m < math.sqrt(0.5)
+    m = arith.where(low, m + m, m)
+    e = arith.where(low, e - 1.0, e)
+    f = m - 1.0  # exact (Sterbenz)
+    s = f / (f + 2.0)
+    series = arith.fence(s * _horner(arith, s * s, _ATANH))
+    return arith.fence(e * _LN2_HI) + (arith.fence(e * _LN2_LO) + series)
+
+
+def _sqrt(arith: Arith, x: Any) -> Any:
+    """sqrt(x) for x in [0.5, 1024] (``ndtri``'s tail variable -log(p), clamped to it), within an ulp and the same
+    bits everywhere: ``frexp``, an even exponent, and four Newton steps from (1 + m) / 2 (6 % off at worst, then
+    2e-3, 2e-6, 2e-12, below an ulp). A library's sqrt will not do: torch's CPU kernel is not correctly rounded
+    (one float64 in a hundred differs from NumPy's)."""
+    x = arith.where(x < 0.5, 0.5, x)
+    x = arith.where(x > 1024.0, 1024.0, x)
+    m, e = arith.frexp(x)  # m in [0.5, 1), e in [0, 11]
+    half = e * 0.5
+    odd = arith.floor(half) != half
+    m = arith.where(odd, m + m, m)  # x = m * 4**h, m in [0.5, 2)
+    h = half - arith.where(odd, 0.5, 0.0)
+    y = (m + 1.0) * 0.5
+    for _ in range(4):
+        y = (y + m / y) * 0.5
+    scale = arith.where(h == 1.0, 2.0, 1.0)
+    for k in range(2, 6):
+        scale = arith.where(h == float(k), float(2 ** k), scale)
+    return y * scale
+
+
+def ndtri(arith: Arith, p: Any) -> Any:
+    """The standard normal quantile of p in (0, 1) (float64), by AS 241 with ``_log``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from unifiedinit.backends.numpy import NumpyArith
+        >>> from unifiedinit.counter import ndtri
+        >>> z = ndtri(NumpyArith(), np.array([0.025, 0.5, 0.975, 1e-300]))
+        >>> [round(float(x), 6) for x in z]
+        [-1.959964, 0.0, 1.959964, -37.047096]
+    """
+    p = arith.fence(p)  # XLA would fold p's own last constant into p - 0.5 and 1 - p
+    q = p - 0.5
+    r = 0.180625 - arith.fence(q * q)
+    central = arith.fence(q * _horner(arith, r, _A)) / _horner(arith, r, _B)
+    tail = arith.where(q < 0.0, p, 1.0 - p)  # 1 - p is exact for p >= 1/2
+    t = _sqrt(arith, -_log(arith, tail))
+    near = _horner(arith, t - 1.6, _C) / _horner(arith, t - 1.6, _D)
+    far = _horner(arith, t - 5.0, _E) / _horner(arith, t - 5.0, _F)
+    z = arith.where(t <= 5.0, near, far)
+    z = arith.where(q < 0.0, -z, z)
+    return arith.where(abs(q) <= 0.425, central, z)
+
+
+class CounterOps:
+    """The samplers' ``Ops`` for the counter stream: ``uniform``, ``normal`` and ``truncated_normal`` come from
+    Threefry by position (``uniform``, ``ndtri``), everything else from the backend's own ``base`` ops; the work
+    dtype is float64.
+
+    ``shape`` and ``block`` say which entries an elementwise draw of that shape covers: the block (a (start, stop)
+    per axis) of a tensor of ``shape`` in torch's layout, its positions built by ``arith`` on the device. A call on
+    any other shape (an orthogonal draw's Gaussian matrix) covers that whole shape. Each call is the next stream
+    (``call``), in the order the samplers make them.
+
+    Args:
+        base: the backend's ops (``NumpyOps(None)``, ``TorchOps(None, device)``, ``JaxOps``...): non-random
+            operations and casts.
+        arith: the backend's ``Arith``.
+        key: the parameter's Threefry key, ``counter_key(seed, key)``: two ints, or two uint32 scalars of the
+            backend (JAX passes them into ``jit`` as arguments, so one compiled function serves every parameter of
+            a shape, and nothing random is folded into a constant at compile time).
+        shape: the tensor's shape in torch's layout.
+        block: the block drawn, or None for the whole tensor.
+    """
+
+    bounded_uniform = False
+
+    def __init__(self, base: Any, arith: Arith, key: tuple[Any, Any], shape: Sequence[int],
+                 block: Sequence[tuple[int, int]] | None = None) -> None:
+        self.base, self.arith, self.key = base, arith, key
+        self.shape = tuple(int(n) for n in shape)
+        self.block = None if block is None else tuple((int(a), int(b)) for a, b in block)
+        self.drawn = self.shape if block is None else tuple(b - a for a, b in self.block or ())
+        self.calls = 0
+        self._positions: Any = None
+
+    def __getattr__(self, name: str) -> Any:  # every non-random operation: the backend's own
+        return getattr(self.base, name)
+
+    def work_dtype(self, dtype: Any) -> Any:
+        return self.arith.f64
+
+    def _uniform01(self, shape: tuple[int, ...]) -> Any:
+        call, self.calls = self.calls, self.calls + 1
+        if shape == self.drawn:
+            if self._positions is None:
+                self._positions = positions(self.arith, self.shape, self.block)
+            pos = self._positions
+        else:  # a draw that asks for another shape (orthogonal, sparse) is computed whole
+            pos = positions(self.arith, shape)
+        return self.arith.reshape(uniform(self.arith, self.key, pos, call), shape)
+
+    def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: Any, out: Any = None) -> Any:
+        return self.affine(self._uniform01(tuple(shape)), high - low, low)
+
+    def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: Any, out: Any = None) -> Any:
+        return self.affine(ndtri(self.arith, self._uniform01(tuple(shape))), std, mean)
+
+    def affine(self, x: Any, scale: float, shift: float) -> Any:
+        """scale * x + shift, in two roundings on every backend (``Arith.fence``)."""
+        fence = self.arith.fence  # before and after: no product is moved into another or into the sum
+        x = x if scale == 1.0 else fence(fence(x) * scale)
+        return x if shift == 0.0 else x + shift
+
+    def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any,
+                         support: tuple[float, float], out: Any = None) -> Any:
+        from .samplers import phi
+        a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
+        flip = a + b > 0.0  # drawn on the mirrored window, so that its far end's probability is small
+        if flip:
+            a, b = -b, -a
+        pa, pb = phi(a), phi(b)
+        z = ndtri(self.arith, self.affine(self._uniform01(tuple(shape)), pb - pa, pa))
+        return self.base.clip(self.affine(z, -d.std if flip else d.std, d.mean), *support)
+
+    def erfinv(self, x: Any) -> Any:  # pragma: no cover - truncated_normal above never asks for it
+        raise NotImplementedError("the counter stream draws truncated normals by ndtri")
+
+
+def draw_block(base: Any, arith: Arith, draw: D.Draw, shape: Sequence[int], block: Sequence[tuple[int, int]] | None,
+               key: tuple[Any, Any], dtype: Any) -> Any:
+    """The counter stream's values of ``draw`` (a lowered spec) for ``block`` (a (start, stop) per axis, or None:
+    the whole) of a tensor of ``shape`` in torch's layout, in ``dtype`` (the backend's own), for the Threefry
+    ``key`` (``counter_key``), computed by ``base`` and ``arith`` where they put arrays. An elementwise draw computes the block's entries only; any other draw is
+    computed whole and cut."""
+    from .samplers import draw as sampled
+    shape = tuple(int(n) for n in shape)
+    if draw.elementwise or block is None:
+        ops = CounterOps(base, arith, key, shape, block if draw.elementwise else None)
+        return sampled(ops, draw, ops.drawn, dtype)
+    whole = sampled(CounterOps(base, arith, key, shape), draw, shape, dtype)
+    return whole[tuple(slice(a, b) for a, b in block)]

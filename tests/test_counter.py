@@ -1,0 +1,138 @@
+"""The counter stream (``portable="counter"``): Threefry by position, the same bits from NumPy, torch and JAX, any
+block without the rest, and the exact laws."""
+
+import math
+
+import numpy as np
+import pytest
+
+import unifiedinit as ui
+from unifiedinit import counter
+from unifiedinit.backends.numpy import NumpyArith
+from unifiedinit.reference import portable
+from unifiedinit.verify import stats
+
+SPECS = [ui.Normal(0.0, 0.02), ui.Uniform(-0.1, 0.3), ui.TruncatedNormal(std=0.02), ui.XavierUniform(),
+         ui.KaimingNormal(), ui.LecunNormal(), ui.TruncatedNormal(0.0, 1.0, 2.5, 3.0),
+         ui.TruncatedNormal(0.0, 1.0, -9.0, -8.5), ui.TruncatedNormal(1.0, 2.0, -30.0, 1.5),
+         ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Normal(-3.0, 0.5)], [0.25, 0.5, 0.25])]
+
+
+def test_threefry_is_jax_s_own_in_the_same_run():
+    jax = pytest.importorskip("jax")
+    from jax.extend.random import threefry_2x32  # the function jax.random draws its bits with
+    rng = np.random.default_rng(3)
+    k0, k1 = (int(w) for w in rng.integers(0, 2 ** 32, 2, dtype=np.uint64))
+    key = (k0, k1)
+    x0, x1 = (rng.integers(0, 2 ** 32, 1000, dtype=np.uint64).astype(np.uint32) for _ in range(2))
+    ours = counter.threefry2x32(NumpyArith(), key, x0, x1)
+    theirs = threefry_2x32(jax.numpy.asarray(np.array(key, np.uint32)), jax.numpy.asarray(np.stack([x0, x1])))
+    assert np.array_equal(np.stack(ours), np.asarray(theirs))
+
+
+def test_ndtri_is_the_normal_quantile_to_a_few_units_in_the_last_place():
+    from scipy.special import ndtri
+    p = np.concatenate([np.linspace(1e-6, 1 - 1e-6, 20001), np.logspace(-300, -1, 3000), 1 - np.logspace(-16, -1, 300)])
+    ours, exact = counter.ndtri(NumpyArith(), p), ndtri(p)
+    assert np.max(np.abs(ours - exact) / np.maximum(np.abs(exact), 1e-300)) < 1e-14
+    assert counter._log(NumpyArith(), np.array([0.5, 1e-300, 0.3])) == pytest.approx(np.log([0.5, 1e-300, 0.3]),
+                                                                                       rel=1e-15)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=repr)
+def test_counter_values_follow_the_exact_law(spec):
+    # stats.check's tests fail by chance with probability ALPHA each (unifiedinit.verify.stats)
+    x = portable(spec, (64, 32, 3, 3), seed=11, key="w", stream="counter")
+    verdict = stats.check(x, spec, layout="torch")
+    assert verdict, str(verdict)
+
+
+def test_an_ordinary_generator_test_sees_a_wrong_law_in_the_counter_stream():
+    x = portable(ui.Normal(), (64, 32, 3, 3), seed=11, key="w", stream="counter")
+    assert not stats.check(x, ui.TruncatedNormal(0.0, 1.0, -2.0, 2.0), layout="torch")
+
+
+def test_any_block_is_the_block_of_the_whole_and_keys_and_seeds_are_independent():
+    spec = ui.Mixture([ui.Normal(0.0, 1.0), ui.Uniform(-1.0, 1.0)], [0.5, 0.5])
+    whole = portable(spec, (40, 30), seed=1, key="k", stream="counter")
+    for index in [((3, 17), (0, 30)), ((0, 40), (5, 6)), ((39, 40), (29, 30)), ((10, 10), (0, 30))]:
+        part = portable(spec, (40, 30), seed=1, key="k", stream="counter", index=index)
+        assert np.array_equal(part, whole[tuple(slice(a, b) for a, b in index)])
+    other_key = portable(spec, (40, 30), seed=1, key="j", stream="counter")
+    other_seed = portable(spec, (40, 30), seed=2, key="k", stream="counter")
+    assert not np.any(whole == other_key) or np.mean(whole == other_key) < 0.02  # ties: the mixture's discrete part
+    assert np.mean(whole == other_seed) < 0.02
+    chunks = portable(spec, (40, 30), seed=1, key="k")
+    assert np.mean(whole == chunks) < 0.02  # another stream
+
+
+def test_a_layout_moves_the_same_values():
+    torch_w = portable(ui.XavierUniform(), (5, 3), layout="torch", seed=4, key="fc", stream="counter")
+    keras_k = portable(ui.XavierUniform(), (3, 5), layout="keras", seed=4, key="fc", stream="counter")
+    assert np.array_equal(torch_w.T, keras_k)
+    block = portable(ui.XavierUniform(), (3, 5), layout="keras", seed=4, key="fc", stream="counter",
+                        index=((1, 3), (0, 2)))
+    assert np.array_equal(block, keras_k[1:3, 0:2])
+
+
+def test_structured_draws_are_computed_whole_and_cut():
+    whole = portable(ui.Orthogonal(), (6, 4), seed=0, key="q", stream="counter")
+    assert np.allclose(whole.T @ whole, np.eye(4), atol=1e-6)
+    assert np.array_equal(portable(ui.Orthogonal(), (6, 4), seed=0, key="q", stream="counter",
+                                      index=((2, 5), (0, 4))), whole[2:5])
+
+
+def test_a_stream_that_does_not_exist_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"'stream' must be one of 'chunks', 'counter'; got 'philox'"):
+        portable(ui.Normal(), (2, 2), stream="philox")
+    with pytest.raises(ValueError, match="stream"):
+        ui.Portable(seed=0, key="a", stream="gpu")
+
+
+DTYPES = ["float32", "float64", "float16", "bfloat16"]
+
+
+def _torch_values(spec, shape, dtype, block=None, device="cpu"):
+    import torch
+
+    from unifiedinit.backends.torch.ops import TorchArith, TorchOps
+    from unifiedinit.layout import TensorInfo
+    draw = spec.lower(TensorInfo.make(shape, "torch"))
+    x = counter.draw_block(TorchOps(None, device), TorchArith(device), draw, shape, block, counter.counter_key(5, "p"),
+                           getattr(torch, dtype))
+    return x.float().cpu().numpy() if dtype == "bfloat16" else x.cpu().numpy()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("spec", SPECS, ids=repr)
+def test_torch_computes_the_reference_bits(spec, dtype):
+    pytest.importorskip("torch")
+    ref = portable(spec, (33, 17), seed=5, key="p", dtype=dtype, stream="counter")
+    ref = ref.astype(np.float32) if dtype == "bfloat16" else ref
+    assert np.array_equal(_torch_values(spec, (33, 17), dtype), ref)
+    assert np.array_equal(_torch_values(spec, (33, 17), dtype, ((4, 20), (3, 17))), ref[4:20, 3:17])
+
+
+def _jax_values(spec, shape, dtype, jit=True):
+    import jax
+    import jax.numpy as jnp
+
+    from unifiedinit.backends.flax.ops import JaxArith, JaxOps, x64
+    from unifiedinit.layout import TensorInfo
+    draw = spec.lower(TensorInfo.make(shape, "torch"))
+
+    def f(key, zero=None):
+        return counter.draw_block(JaxOps(None), JaxArith(zero), draw, shape, None, key, getattr(jnp, dtype))
+    with x64():
+        key = tuple(jnp.uint32(w) for w in counter.counter_key(5, "p"))
+        x = jax.jit(f)(key, jnp.uint64(0)) if jit else f(key)
+        return np.asarray(x.astype(jnp.float32) if dtype == "bfloat16" else x)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("spec", SPECS, ids=repr)
+def test_jax_computes_the_reference_bits_inside_jit(spec, dtype):
+    pytest.importorskip("jax")
+    ref = portable(spec, (33, 17), seed=5, key="p", dtype=dtype, stream="counter")
+    ref = ref.astype(np.float32) if dtype == "bfloat16" else ref
+    assert np.array_equal(_jax_values(spec, (33, 17), dtype), ref)
