@@ -136,3 +136,87 @@ def test_jax_computes_the_reference_bits_inside_jit(spec, dtype):
     ref = portable(spec, (33, 17), seed=5, key="p", dtype=dtype, stream="counter")
     ref = ref.astype(np.float32) if dtype == "bfloat16" else ref
     assert np.array_equal(_jax_values(spec, (33, 17), dtype), ref)
+
+
+
+def _no_host_values(monkeypatch):
+    import unifiedinit.reference as reference
+
+    def refused(*args, **kwargs):
+        raise AssertionError("counter values were computed on the host")
+    monkeypatch.setattr(reference, "_counter", refused)
+
+
+def _written(plan, model, report, framework):
+    """Each parameter's values as the model holds them, and as NumPy computes them (the reference)."""
+    from unifiedinit.apply import records
+    from unifiedinit.backends import get_backend
+    handles = {p.path: h for p, h in records(model)[1]}
+    for e in report.entries:
+        if e.spec is not None:
+            got = np.asarray(get_backend(framework).read(handles[e.param.path])).reshape(e.param.shape)
+            yield e.param.path, got, plan.portable_values(e, 4, stream="counter")
+
+
+def test_torch_and_jax_plans_compute_the_counter_stream_themselves(monkeypatch):
+    torch = pytest.importorskip("torch")
+    nnx = pytest.importorskip("flax.nnx")
+    model = torch.nn.Sequential(torch.nn.Linear(300, 200), torch.nn.LayerNorm(200), torch.nn.Embedding(40, 300))
+    net = nnx.Sequential(nnx.Linear(300, 200, rngs=nnx.Rngs(0)), nnx.LayerNorm(200, rngs=nnx.Rngs(0)))
+    _no_host_values(monkeypatch)
+    torch_report = ui.presets.torch.apply(model, seed=4, portable="counter")
+    flax_report = ui.presets.torch.apply(net, seed=4, portable="counter")  # torch's init, in Flax
+    monkeypatch.undo()
+    for plan, m, report, framework in ((ui.presets.torch, model, torch_report, "torch"),
+                                       (ui.presets.torch, net, flax_report, "flax")):
+        checked = 0
+        for path, got, want in _written(plan, m, report, framework):
+            assert np.array_equal(got, want), (framework, path)
+            checked += 1
+        assert checked >= 4
+
+
+def test_a_portable_option_that_is_no_stream_is_refused_before_anything_is_written():
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Linear(3, 2)
+    before = model.weight.detach().clone()
+    with pytest.raises(ValueError, match=r"'portable' must be True, False, or a portable stream \('chunks', "
+                                         r"'counter'\), got 'gpu'"):
+        ui.presets.torch.apply(model, seed=0, portable="gpu")
+    with pytest.raises(TypeError, match="seed"):
+        ui.presets.torch.apply(model, portable="counter")  # portable values need a seed
+    assert torch.equal(model.weight, before)
+
+
+def test_the_device_path_compiles_whole_with_no_host_sync():
+    # the accelerator's settings (no masked cut, no pieces) captured by torch.compile(fullgraph=True): a graph
+    # break, a data-dependent shape or an .item() would fail here; CUDA then runs it with no sync (next test). The
+    # "eager" backend runs the captured graph as it is, so the bits are the reference's too (inductor would fuse
+    # and compile a C++ kernel for minutes, and its CPU code for frexp does not build in torch 2.13)
+    torch = pytest.importorskip("torch")
+    from unifiedinit.backends.torch.ops import TorchArith, TorchOps
+    from unifiedinit.layout import TensorInfo
+    arith = TorchArith("cpu")
+    arith.compact, arith.piece = False, None
+    specs = (ui.TruncatedNormal(std=0.02), ui.Normal(), ui.XavierUniform())
+    draws = [s.lower(TensorInfo.make((64, 48), "torch")) for s in specs]
+    key = counter.counter_key(5, "p")
+    for spec, draw in zip(specs, draws):
+        def f(out):
+            return out.copy_(counter.draw_block(TorchOps(None), arith, draw, (64, 48), None, key, torch.float32))
+        got = torch.compile(f, fullgraph=True, backend="eager")(torch.empty(64, 48))
+        assert np.array_equal(got.numpy(), portable(spec, (64, 48), seed=5, key="p", stream="counter"))
+
+
+@pytest.mark.parametrize("spec", SPECS[:4], ids=repr)
+def test_cuda_computes_the_reference_bits_with_no_sync(spec):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    ref = portable(spec, (333, 170), seed=5, key="p", stream="counter")
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        got = _torch_values(spec, (333, 170), "float32", device="cuda")
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    assert np.array_equal(got, ref)

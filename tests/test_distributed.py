@@ -102,7 +102,7 @@ def _gather(model) -> dict:
             for n, t in model.state_dict().items()}
 
 
-def _unsharded(plan, seed: int, portable: bool) -> dict:
+def _unsharded(plan, seed: int, portable) -> dict:
     ref = _model()
     plan.apply(ref, seed=seed, portable=portable)
     return {n: t.detach().clone() for n, t in ref.state_dict().items()}
@@ -140,14 +140,23 @@ def _distribute(model, mesh, placements) -> None:
 
 
 def portable_dtensor(rank: int, world: int) -> None:
+    _portable_dtensor(rank, world, True)
+
+
+def counter_dtensor(rank: int, world: int) -> None:
+    """The counter stream, computed by torch on each shard (its own entries only)."""
+    _portable_dtensor(rank, world, "counter")
+
+
+def _portable_dtensor(rank: int, world: int, stream) -> None:
     from torch.distributed.tensor import DTensor
     for plan_name, plan in _plans().items():
-        want = _unsharded(plan, 7, True)
+        want = _unsharded(plan, 7, stream)
         for mesh, placements in _placements(rank, world):
             model = _model()
             _distribute(model, mesh, placements)
-            report = plan.apply(model, seed=7, portable=True)
-            _assert_equal(_gather(model), want, f"{plan_name} on {placements}")
+            report = plan.apply(model, seed=7, portable=stream)
+            _assert_equal(_gather(model), want, f"{plan_name} on {placements} ({stream})")
             where = report.placements["0/weight"]
             assert where["global_shape"] == [1000, 1100] and where["invariant"] is True
             weight = model[0].weight
@@ -187,13 +196,14 @@ def mixed_and_refused(rank: int, world: int) -> None:
 def portable_fsdp2(rank: int, world: int) -> None:
     from torch.distributed.fsdp import fully_shard
     for plan_name, plan in _plans().items():
-        want = _unsharded(plan, 3, True)
-        model = _model()
-        for layer in (model[0], model[3]):
-            fully_shard(layer)
-        fully_shard(model)
-        plan.apply(model, seed=3, portable=True)
-        _assert_equal(_gather(model), want, f"FSDP2 {plan_name}")
+        for stream in (True, "counter"):
+            want = _unsharded(plan, 3, stream)
+            model = _model()
+            for layer in (model[0], model[3]):
+                fully_shard(layer)
+            fully_shard(model)
+            plan.apply(model, seed=3, portable=stream)
+            _assert_equal(_gather(model), want, f"FSDP2 {plan_name} ({stream})")
 
 
 def _all_locals(t) -> list:
@@ -262,7 +272,7 @@ def meta_fsdp2(rank: int, world: int) -> None:
         _assert_equal(_gather(model), want, f"FSDP2 built with {how}")
 
 
-SCENARIOS = {f.__name__: f for f in (portable_dtensor, portable_fsdp2, native_dtensor, meta_fsdp2,
+SCENARIOS = {f.__name__: f for f in (portable_dtensor, counter_dtensor, portable_fsdp2, native_dtensor, meta_fsdp2,
                                       mixed_and_refused)}
 
 

@@ -37,7 +37,7 @@ SCRIPT = textwrap.dedent("""
             return nn.Dense(24, kernel_init=part(("model", None)))(x)
     model, x = Mlp(), jnp.ones((2, 1024))
     abstract = jax.eval_shape(model.init, jax.random.key(0), x)
-    for portable in (True, False):
+    for portable in (True, "counter", False):
         for how in ("mesh=", "jax.set_mesh"):
             if how == "mesh=":
                 out, report = ui.presets.flax.apply(abstract, seed=3, portable=portable, mesh=mesh)
@@ -51,7 +51,7 @@ SCRIPT = textwrap.dedent("""
             assert out["params"]["Dense_1"]["kernel"].value.sharding.spec == P("model", None)
             where = report.placements["Dense_0/kernel"]
             assert where["local_shape"] == [256, 1024] and where["global_shape"] == [1024, 2048]
-            assert where["invariant"] is True
+            assert where["invariant"] is (portable is not False or jax.config.jax_threefry_partitionable)
             ref, _ = ui.presets.flax.apply(model.init(jax.random.key(0), x), seed=3, portable=portable)
             assert same(out, ref), (portable, how)
             # portable values are the torch model's too (the same plan and seed)
@@ -66,6 +66,15 @@ SCRIPT = textwrap.dedent("""
     # the jitted native draw makes each shard on its own device: no device holds the whole kernel
     out, _ = ui.presets.flax.apply(tree, seed=1)
     assert all(s.data.shape == (1024, 1024) for s in out["params"]["Dense_0"]["kernel"].addressable_shards)
+    # the counter stream too, and its one jitted function computes each shard where it lives: no collective
+    out, _ = ui.presets.flax.apply(tree, seed=1, portable="counter")
+    assert same(out, ui.presets.flax.apply(ref, seed=1, portable="counter")[0])
+    from unifiedinit.backends.flax.ops import _counter_fn, x64
+    with x64():
+        fn = _counter_fn((ui.LecunNormal(), "flax", (1024, 2048), "float32", None, None, None), sharding)
+        hlo = fn.lower((jnp.uint32(1), jnp.uint32(2)), jnp.uint64(0)).compile().as_text()
+    assert not any(c in hlo for c in ("all-gather", "all-to-all", "all-reduce", "collective-permute")), hlo[:2000]
+    assert "f32[1024,1024]" in hlo  # the shard's shape: each device computes 1024 x 1024 entries
 
     # --- NNX: nnx.eval_shape under jax.set_mesh with nnx.with_partitioning
     class Net(nnx.Module):
@@ -75,7 +84,7 @@ SCRIPT = textwrap.dedent("""
             self.norm = nnx.LayerNorm(2048, rngs=rngs)
             self.b = nnx.Linear(2048, 10, rngs=rngs)
     with jax.set_mesh(mesh):
-        for portable in (True, False):
+        for portable in (True, "counter", False):
             net = nnx.eval_shape(lambda: Net(nnx.Rngs(0)))
             ui.presets.flax.apply(net, seed=5, portable=portable)
             kernel = net.a.kernel.get_value()
@@ -122,6 +131,8 @@ KERAS = textwrap.dedent("""
                                  keras.layers.LayerNormalization(name="n"), keras.layers.Dense(10, name="d2")])
 
     ref = build()
+    ui.presets.keras.apply(ref, seed=2, portable="counter")
+    counter = ref.get_weights()
     ui.presets.keras.apply(ref, seed=2, portable=True)
     for distribution in (kd.DataParallel(devices=devices), kd.ModelParallel(layout_map=layouts, batch_dim_name="batch")):
         with distribution.scope():
@@ -130,6 +141,9 @@ KERAS = textwrap.dedent("""
         ui.presets.keras.apply(model, seed=2, portable=True)
         assert [w.value.sharding for w in model.weights] == before  # every variable keeps its layout
         assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), ref.get_weights()))
+        ui.presets.keras.apply(model, seed=2, portable="counter")  # the counter stream: each shard its block
+        assert [w.value.sharding for w in model.weights] == before
+        assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), counter))
         ui.presets.keras.apply(model, seed=2)
         first = model.get_weights()
         ui.presets.keras.apply(model, seed=2)

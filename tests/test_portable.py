@@ -97,14 +97,14 @@ def test_a_portable_plan_does_not_depend_on_what_else_it_initializes():
         ui.XavierUniform().to_torch(portable=P)(full)
 
 
-def _portable_zoo(framework):
+def _portable_zoo(framework, portable=True):
     from unifiedinit.verify import zoo
     from unifiedinit.layout import get_layout, permutation
     from unifiedinit.reference import canonical_layout
     model = zoo.BUILD[framework]()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model, report = applied(ui.presets.torch, model, seed=11, portable=True)
+        model, report = applied(ui.presets.torch, model, seed=11, portable=portable)
     from unifiedinit.apply import records
     from unifiedinit.backends import get_backend
     handles = {p.path: h for p, h in records(model)[1]}
@@ -119,8 +119,9 @@ def _portable_zoo(framework):
 
 @pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
 @pytest.mark.parametrize("framework", [f for f in FRAMEWORKS if f != "torch"])
-def test_the_same_model_gets_the_same_weights_in_every_framework(framework):
-    _same_as_torch(_portable_zoo("torch"), _portable_zoo(framework), framework)
+@pytest.mark.parametrize("stream", [True, "counter"])  # "counter": torch and JAX compute it on the device
+def test_the_same_model_gets_the_same_weights_in_every_framework(framework, stream):
+    _same_as_torch(_portable_zoo("torch", stream), _portable_zoo(framework, stream), framework)
 
 
 def _same_as_torch(ref, got, framework):
@@ -153,9 +154,9 @@ def test_values_computed_ahead_on_worker_threads_are_the_same_weights(framework,
     threads: set[int] = set()
     original = ui.Plan.portable_values
 
-    def values(self, entry, seed, index=None, out=None):
+    def values(self, entry, seed, index=None, out=None, stream="chunks"):
         threads.add(threading.get_ident())
-        return original(self, entry, seed, index, out)
+        return original(self, entry, seed, index, out, stream)
 
     monkeypatch.setattr(ui.Plan, "portable_values", values)
     got = _portable_zoo(framework)
@@ -229,10 +230,10 @@ def test_a_failed_portable_draw_stops_the_loop_where_it_failed_and_leaves_no_wor
     report = ui.inspect(model, ui.presets.torch)
     failing = [e.param.path for e in report.entries if e.spec is not None][3]
 
-    def values(self, entry, seed, index=None, out=None):
+    def values(self, entry, seed, index=None, out=None, stream="chunks"):
         if entry.param.path == failing:
             raise RuntimeError(f"drawing {failing} failed")
-        return original(self, entry, seed, index, out)
+        return original(self, entry, seed, index, out, stream)
 
     monkeypatch.setattr(ui.Plan, "portable_values", values)
     with warnings.catch_warnings(), pytest.raises(RuntimeError, match=f"drawing {failing} failed"):
@@ -428,11 +429,11 @@ def test_portable_torch_writes_run_side_by_side_and_a_failure_is_raised_after_al
     threads: set[int] = set()
     original = type(plan).portable_values
 
-    def values(self, entry, seed, index=None, out=None):
+    def values(self, entry, seed, index=None, out=None, stream="chunks"):
         threads.add(threading.get_ident())
         if entry.param.path == "3/weight":
             raise RuntimeError("drawing 3/weight failed")
-        return original(self, entry, seed, index, out)
+        return original(self, entry, seed, index, out, stream)
 
     monkeypatch.setattr(type(plan), "portable_values", values)
     with pytest.raises(RuntimeError, match="drawing 3/weight failed"):

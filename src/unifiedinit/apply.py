@@ -94,12 +94,23 @@ def records(model: Any, **options: Any) -> tuple[ModuleType, list[tuple[Any, Any
     return backend, backend.walk(model, **options)
 
 
-def apply(plan: Any, model: Any, *, seed: Any = None, portable: bool = False, stacklevel: int = 2,
+def portable_stream(value: Any) -> str | None:
+    """``plan.apply``'s ``portable=``: False (None: native draws), True (the default stream, "chunks"), or a stream
+    name of ``unifiedinit.counter.STREAMS``."""
+    from .counter import STREAMS
+    if isinstance(value, bool):
+        return "chunks" if value else None
+    if isinstance(value, str) and value in STREAMS:
+        return value
+    raise ValueError(f"Plan.apply: parameter 'portable' must be True, False, or a portable stream "
+                     f"({', '.join(map(repr, STREAMS))}), got {value!r}")
+
+
+def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, stacklevel: int = 2,
           **options: Any) -> Any:
     """``plan.apply``: see the module docstring for the loop."""
-    if not isinstance(portable, bool):
-        raise TypeError(f"Plan.apply: parameter 'portable' must be True or False, got {portable!r}")
-    seed = v.seed("Plan.apply", seed, required=portable)
+    stream = portable_stream(portable)
+    seed = v.seed("Plan.apply", seed, required=stream is not None)
     skip = skip_paths(options.pop("skip", None))
     backend = backend_of(model)
     with gc_paused():
@@ -111,7 +122,7 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: bool = False, st
         handles = {p.path: h for p, h in target.found}
         writing = getattr(target, "writing", None)  # e.g. torch's no_grad, entered once for every write
         with writing() if writing is not None else contextlib.nullcontext():
-            _write(plan, report, target, handles, seed, portable)
+            _write(plan, report, target, handles, seed, stream)
         return target.result(report)
 
 
@@ -134,16 +145,22 @@ def gc_paused() -> Generator[None, None, None]:
         gc.enable()
 
 
-def _write(plan: Any, report: Any, target: Any, handles: dict[str, Any], seed: int | None, portable: bool) -> None:
+def _write(plan: Any, report: Any, target: Any, handles: dict[str, Any], seed: int | None,
+           stream: str | None) -> None:
     """Every matched parameter's values, through the target (native draws, portable values, deferred ones)."""
     native = target.native
     stream_of = None if seed is None else streams(seed)
+    portable = stream is not None
     blocks = getattr(target, "blocks", None) if portable else None
     whole = getattr(target, "whole", None)  # the sharded target's say on which tensors it takes whole
+    # the counter stream, computed by the framework where the tensor lives (torch, JAX), one unstacked tensor at a
+    # time; a stacked one (its layers keyed apart) goes the host's way, with the same values
+    on_device = getattr(target, "counter", None) if stream == "counter" else None
     ahead = None
     if portable:
-        ahead = Ahead(lambda e: plan.portable_values(e, seed), [
+        ahead = Ahead(lambda e: plan.portable_values(e, seed, stream=stream), [
             e for e in report.entries if e.spec is not None and e.draw is not None and
+            not (on_device is not None and not e.param.stacked) and
             (blocks is None or (whole is not None and whole(e.param, handles[e.param.path])))])
     try:
         for e in report.entries:
@@ -155,13 +172,17 @@ def _write(plan: Any, report: Any, target: Any, handles: dict[str, Any], seed: i
                 native(p, handle, e.draw, None if stream_of is None else stream_of(p.key))
             elif e.draw is None:  # the framework does not know the shape yet (MXNet's deferred initialization)
                 values: Callable[[Any], Any] | None = (
-                    (lambda q, e=e: plan.portable_values(dataclasses.replace(e, param=q), seed)) if portable else None)
+                    (lambda q, e=e: plan.portable_values(dataclasses.replace(e, param=q), seed, stream=stream))
+                    if portable else None)
                 target.deferred(p, handle, plan.rules[e.rule], None if stream_of is None else stream_of(p.key), values)
+            elif on_device is not None and not p.stacked:
+                assert seed is not None
+                on_device(p, handle, e.draw, CounterJob(plan, e, seed))
             elif blocks is not None:  # a target that writes sharded tensors block by block
                 def block(index: Any, out: Any = None, e: Any = e) -> Any:
                     if index is None and out is None and ahead is not None:
                         return ahead.take(e)
-                    return plan.portable_values(e, seed, index, out)
+                    return plan.portable_values(e, seed, index, out, stream=stream)
                 blocks(p, handle, e.draw, block)
             else:
                 assert ahead is not None
@@ -169,6 +190,27 @@ def _write(plan: Any, report: Any, target: Any, handles: dict[str, Any], seed: i
     finally:
         if ahead is not None:
             ahead.close()
+
+
+class CounterJob:
+    """One parameter's counter-stream values, for a target that computes them itself (``target.counter(param,
+    handle, draw, job)``). ``job.key`` is its Threefry key (two ints); ``job.signature`` is everything else its
+    values depend on (spec, layout, shape, dtype name, layer fans, padding index, depth: hashable, so a jitted
+    function may be kept per signature); ``job.values(index, base, arith, dtype, key)`` computes them, or a block
+    of them (``index``, a (start, stop) per axis), with ``unifiedinit.counter.signature_values``."""
+
+    def __init__(self, plan: Any, entry: Any, seed: int) -> None:
+        from .counter import counter_key
+        p, rule = entry.param, plan.rules[entry.rule]
+        info = rule.info(p)
+        fans = None if info.layer_fans is None else tuple(info.layer_fans)
+        self.key = counter_key(seed, p.key)
+        self.signature = (rule.spec, rule.layout or p.layout, tuple(p.shape), p.dtype, fans, info.padding_idx,
+                          rule.depth_of(p, 0))
+
+    def values(self, index: Any, base: Any, arith: Any, dtype: Any, key: Any = None) -> Any:
+        from .counter import signature_values
+        return signature_values(self.signature, index, base, arith, dtype, self.key if key is None else key)
 
 
 class Ahead:

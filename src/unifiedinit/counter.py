@@ -40,7 +40,7 @@ from typing import Any, Sequence
 from . import _validate as v
 from . import draws as D
 
-__all__ = ["Arith", "CounterOps", "STREAMS", "counter_key", "positions", "threefry2x32", "uniform", "ndtri"]
+__all__ = ["Arith", "CounterOps", "STREAMS", "counter_key", "positions", "threefry2x32", "uniform", "ndtri", "values"]
 
 #: the portable streams: "chunks" (the default: NumPy's Philox on the host, 2**20 entries a chunk) and "counter"
 STREAMS = ("chunks", "counter")
@@ -53,6 +53,17 @@ _PARITY = 0x1BD11BDA
 def counter_key(seed: int, key: str = "") -> tuple[int, int]:
     """The Threefry key (two 32-bit words) of a parameter: the first 8 bytes of
     ``blake2b("unifiedinit-counter/<seed>/<key>")``, little-endian.
+
+    Args:
+        seed: an int >= 0.
+        key: the parameter's canonical key (a string).
+
+    Returns:
+        Two ints in [0, 2**32).
+
+    Raises:
+        TypeError: ``seed`` is not an integer.
+        ValueError: ``seed`` < 0.
 
     Examples:
         >>> from unifiedinit.counter import counter_key
@@ -69,18 +80,45 @@ class Arith:
     """The operations the counter stream needs, NumPy-like: ``xp`` is the namespace (``numpy``, ``jax.numpy``),
     ``word`` the dtype 32-bit words are held in (``uint32``) and ``index`` the dtype of positions (``int64``).
 
-    A framework whose unsigned words are not full citizens (torch) holds them in int64 and sets ``wide``: every
-    sum and left shift is then masked back to 32 bits (a value below 2**32 shifted by at most 31 stays below
-    2**63, so nothing overflows). The class takes no arguments; a backend derives from it
-    (``unifiedinit.backends.numpy.NumpyArith``, the torch and JAX backends' own).
+    Examples:
+        >>> import numpy as np
+        >>> from unifiedinit.counter import Arith
+        >>> class HostArith(Arith):
+        ...     xp, word, index, f64 = np, np.uint32, np.int64, np.dtype(np.float64)
+        >>> int(HostArith().shr(HostArith().const(2 ** 31), 31)), HostArith().piece
+        (1, 65536)
+
+    A framework whose unsigned 32-bit integers lack arithmetic (torch) holds words in int32: sums and left shifts
+    wrap the same (two's complement), and ``shr`` and ``const`` make the right shift logical and the constants
+    fit. The class takes no arguments; a backend derives from it (``unifiedinit.backends.numpy.NumpyArith``, the
+    torch and JAX backends' own).
     """
 
     xp: Any = None
     word: Any = None
     index: Any = None
     f64: Any = None
-    #: True when words are held in a wider signed integer (torch's int64) and sums and shifts need a mask
-    wide = False
+    #: an elementwise draw is computed this many entries at a time (each of its hundred-odd passes then runs in a
+    #: core's cache), or whole (None: a compiler fuses the passes, as XLA does inside ``jit``)
+    piece: int | None = 1 << 16
+
+    #: True where arrays may be cut by a mask (a host: no sync to wait for, no shape to compile for): ``ndtri``'s
+    #: tail branch is then computed for the entries that take it only (a normal's 15 %); the values are the same
+    compact = True
+
+    def concat(self, parts: list[Any]) -> Any:
+        """1-D arrays joined end to end."""
+        return self.xp.concatenate(parts)
+
+    def take(self, x: Any, mask: Any) -> Any:
+        """The entries of ``x`` where ``mask`` holds, as a 1-D array (only where ``compact``)."""
+        return x[mask]
+
+    def put(self, x: Any, mask: Any, values: Any) -> Any:
+        """A copy of ``x`` with ``values`` where ``mask`` holds (only where ``compact``)."""
+        y = x.copy()
+        y[mask] = values
+        return y
 
     def arange(self, start: int, stop: int) -> Any:
         """``start, ..., stop - 1`` as positions (``index`` dtype) on the device values are computed on."""
@@ -89,6 +127,14 @@ class Arith:
     def to_words(self, x: Any) -> Any:
         """Positions (each below 2**32 after the caller's shift and mask) as words."""
         return x.astype(self.word)
+
+    def const(self, c: int) -> Any:
+        """A word constant (0 <= c < 2**32) the words' arithmetic keeps to 32 bits: a uint32 scalar here."""
+        return self.word(c)
+
+    def shr(self, x: Any, n: int) -> Any:
+        """Words shifted right by ``n`` (0 < n < 32), filling with zeros."""
+        return x >> n
 
     def to_float(self, x: Any) -> Any:
         """Words (or positions) as exact float64 values."""
@@ -115,21 +161,25 @@ class Arith:
         return self.xp.where(cond, a, b)
 
 
-def _add(a: Any, b: Any, wide: bool) -> Any:
-    s = a + b
-    return s & _M32 if wide else s
+def _rotl(arith: Arith, x: Any, r: int) -> Any:
+    return (x << r) | arith.shr(x, 32 - r)
 
 
-def _rotl(x: Any, r: int, wide: bool) -> Any:
-    left = x << r
-    if wide:
-        left = left & _M32
-    return left | (x >> (32 - r))
-
-
-def threefry2x32(arith: Arith, key: tuple[int, int], x0: Any, x1: Any) -> tuple[Any, Any]:
+def threefry2x32(arith: Arith, key: tuple[Any, Any], x0: Any, x1: Any) -> tuple[Any, Any]:
     """Threefry-2x32, 20 rounds, of the counters (x0, x1) (words) under ``key``: two words per entry, as
     ``jax.random``'s ``threefry_2x32`` computes them (tests/test_counter.py checks it against JAX in the same run).
+
+    Args:
+        arith: the backend's ``Arith``.
+        key: two ints in [0, 2**32), or two word scalars of the backend (JAX's, inside ``jit``).
+        x0: the counters' first words, an array of ``arith.word``.
+        x1: their second words, of the same shape.
+
+    Returns:
+        The two output words, arrays of that shape.
+
+    Raises:
+        TypeError, ValueError: the backend's own, for arrays it cannot combine.
 
     Examples:
         >>> import numpy as np
@@ -139,32 +189,47 @@ def threefry2x32(arith: Arith, key: tuple[int, int], x0: Any, x1: Any) -> tuple[
         >>> hex(int(y0[0])), hex(int(y1[0]))  # the Random123 known answer for key 0, counter 0
         ('0x6b200159', '0x99ba4efe')
     """
-    wide = arith.wide
-    words = arith.word
-
-    def const(c: Any) -> Any:  # a scalar of the words' dtype, so that NumPy and JAX keep uint32 arithmetic
-        return c if wide else words(c)
-
-    k0, k1 = const(key[0]), const(key[1])
-    ks = (k0, k1, k0 ^ k1 ^ const(_PARITY))
-
-    x0 = _add(x0, ks[0], wide)
-    x1 = _add(x1, ks[1], wide)
+    k0 = key[0] if isinstance(key[0], int) else None  # JAX passes its own scalars into jit
+    if k0 is not None:
+        ks = (arith.const(key[0]), arith.const(key[1]), arith.const(key[0] ^ key[1] ^ _PARITY))
+    else:
+        ks = (key[0], key[1], key[0] ^ key[1] ^ arith.const(_PARITY))
+    x0 = x0 + ks[0]
+    x1 = x1 + ks[1]
     for group in range(5):
         for r in _ROTATIONS[group % 2]:
-            x0 = _add(x0, x1, wide)
-            x1 = _rotl(x1, r, wide) ^ x0
-        x0 = _add(x0, ks[(group + 1) % 3], wide)
-        x1 = _add(_add(x1, ks[(group + 2) % 3], wide), const(group + 1), wide)
+            x0 = x0 + x1
+            x1 = _rotl(arith, x1, r) ^ x0
+        x0 = x0 + ks[(group + 1) % 3]
+        x1 = x1 + ks[(group + 2) % 3] + arith.const(group + 1)
     return x0, x1
 
 
 def positions(arith: Arith, shape: Sequence[int], block: Sequence[tuple[int, int]] | None = None) -> Any:
-    """The row-major positions in ``shape`` of the entries of ``block`` (a (start, stop) per axis; default the
-    whole), in the block's own row-major order, as a flat array of ``arith.index``: built on the device from one
-    ``arange`` per axis."""
+    """The row-major positions in ``shape`` of the entries of ``block``, in the block's own row-major order: built
+    on the device from one ``arange`` per axis.
+
+    Args:
+        arith: the backend's ``Arith``.
+        shape: the whole tensor's shape.
+        block: a (start, stop) per axis, or None (the whole).
+
+    Returns:
+        A flat array of ``arith.index``.
+
+    Raises:
+        ValueError: ``block`` has not one pair per axis.
+
+    Examples:
+        >>> from unifiedinit.backends.numpy import NumpyArith
+        >>> from unifiedinit.counter import positions
+        >>> positions(NumpyArith(), (3, 4), ((1, 3), (2, 4))).tolist()
+        [6, 7, 10, 11]
+    """
     shape = tuple(int(n) for n in shape)
     block = tuple(block) if block is not None else tuple((0, n) for n in shape)
+    if len(block) != len(shape):
+        raise ValueError(f"positions: parameter 'block' must have one (start, stop) per axis of {shape}, got {block}")
     if not shape:
         return arith.arange(0, 1)
     pos: Any = None
@@ -181,13 +246,34 @@ def positions(arith: Arith, shape: Sequence[int], block: Sequence[tuple[int, int
     return pos
 
 
-def uniform(arith: Arith, key: tuple[int, int], pos: Any, call: int) -> Any:
-    """The ``call``-th uniform in (0, 1) of the entries at flat positions ``pos`` (float64): ``(2k + 1) / 2**53``
-    with ``k`` the top 26 bits of both Threefry words."""
+def uniform(arith: Arith, key: tuple[Any, Any], pos: Any, call: int) -> Any:
+    """The ``call``-th uniform in (0, 1) of the entries at flat positions ``pos``: ``(2k + 1) / 2**53`` with ``k``
+    the top 26 bits of both Threefry words.
+
+    Args:
+        arith: the backend's ``Arith``.
+        key: the parameter's Threefry key (``counter_key``).
+        pos: flat positions (``arith.index``), each below 2**48.
+        call: which uniform of the draw (0, 1, ...: a mixture's choice and each component), below 2**16.
+
+    Returns:
+        A float64 array of ``pos``'s shape, in (0, 1).
+
+    Raises:
+        TypeError, ValueError: the backend's own, for a ``pos`` it cannot compute with.
+
+    Examples:
+        >>> import numpy as np
+        >>> from unifiedinit.backends.numpy import NumpyArith
+        >>> from unifiedinit.counter import uniform
+        >>> u = uniform(NumpyArith(), (1, 2), np.arange(5), 0)
+        >>> u.dtype.name, bool(((u > 0) & (u < 1)).all()), bool((u == uniform(NumpyArith(), (1, 2), np.arange(5), 0)).all())
+        ('float64', True, True)
+    """
     lo = arith.to_words(pos & _M32)
     hi = arith.to_words((pos >> 32) + call * 65536)
     w0, w1 = threefry2x32(arith, key, lo, hi)
-    k = arith.to_float(w0 >> 6) * float(1 << 26) + arith.to_float(w1 >> 6)  # exact: below 2**52
+    k = arith.to_float(arith.shr(w0, 6)) * float(1 << 26) + arith.to_float(arith.shr(w1, 6))  # exact: < 2**52
     return (k + k + 1.0) * 2.0 ** -53
 
 
@@ -214,9 +300,13 @@ _LN2_LO = math.log(2.0) - _LN2_HI
 
 
 def _horner(arith: Arith, x: Any, coefficients: Sequence[float]) -> Any:
-    acc = arith.fence(x * coefficients[-1]) + coefficients[-2]
+    # in place where arrays allow it (NumPy, torch: no new array per step); JAX's immutable arrays rebind instead
+    acc = arith.fence(x * coefficients[-1])
+    acc += coefficients[-2]
     for c in reversed(coefficients[:-2]):
-        acc = arith.fence(acc * x) + c
+        acc *= x
+        acc = arith.fence(acc)
+        acc += c
     return acc
 
 
@@ -255,7 +345,17 @@ def _sqrt(arith: Arith, x: Any) -> Any:
 
 
 def ndtri(arith: Arith, p: Any) -> Any:
-    """The standard normal quantile of p in (0, 1) (float64), by AS 241 with ``_log``.
+    """The standard normal quantile of p in (0, 1) (float64), by AS 241 with ``_log`` and ``_sqrt``.
+
+    Args:
+        arith: the backend's ``Arith``.
+        p: a float64 array of probabilities in (0, 1).
+
+    Returns:
+        A float64 array of p's shape.
+
+    Raises:
+        TypeError, ValueError: the backend's own, for a ``p`` it cannot compute with.
 
     Examples:
         >>> import numpy as np
@@ -269,13 +369,20 @@ def ndtri(arith: Arith, p: Any) -> Any:
     q = p - 0.5
     r = 0.180625 - arith.fence(q * q)
     central = arith.fence(q * _horner(arith, r, _A)) / _horner(arith, r, _B)
+    if not arith.compact:
+        return arith.where(abs(q) <= 0.425, central, _ndtri_tail(arith, p, q))
+    outside = abs(q) > 0.425
+    return arith.put(central, outside, _ndtri_tail(arith, arith.take(p, outside), arith.take(q, outside)))
+
+
+def _ndtri_tail(arith: Arith, p: Any, q: Any) -> Any:
+    """AS 241 outside the central region, from r = sqrt(-log(min(p, 1 - p)))."""
     tail = arith.where(q < 0.0, p, 1.0 - p)  # 1 - p is exact for p >= 1/2
     t = _sqrt(arith, -_log(arith, tail))
     near = _horner(arith, t - 1.6, _C) / _horner(arith, t - 1.6, _D)
     far = _horner(arith, t - 5.0, _E) / _horner(arith, t - 5.0, _F)
     z = arith.where(t <= 5.0, near, far)
-    z = arith.where(q < 0.0, -z, z)
-    return arith.where(abs(q) <= 0.425, central, z)
+    return arith.where(q < 0.0, -z, z)
 
 
 class CounterOps:
@@ -297,18 +404,33 @@ class CounterOps:
             a shape, and nothing random is folded into a constant at compile time).
         shape: the tensor's shape in torch's layout.
         block: the block drawn, or None for the whole tensor.
+        at: flat positions to draw instead (a piece of the block: ``draw_block`` cuts a large one), or None.
+
+    Raises:
+        Nothing when built: the backend's own errors come from the draws.
+
+    Examples:
+        >>> from unifiedinit import draws
+        >>> from unifiedinit.backends.numpy import NumpyArith, NumpyOps
+        >>> from unifiedinit.counter import CounterOps, counter_key
+        >>> from unifiedinit.samplers import draw
+        >>> ops = CounterOps(NumpyOps(None), NumpyArith(), counter_key(0, "w"), (4, 3), ((1, 3), (0, 3)))
+        >>> draw(ops, draws.Normal(0.0, 0.02), ops.drawn, "float32").shape
+        (2, 3)
     """
 
     bounded_uniform = False
 
     def __init__(self, base: Any, arith: Arith, key: tuple[Any, Any], shape: Sequence[int],
-                 block: Sequence[tuple[int, int]] | None = None) -> None:
+                 block: Sequence[tuple[int, int]] | None = None, at: Any = None) -> None:
         self.base, self.arith, self.key = base, arith, key
         self.shape = tuple(int(n) for n in shape)
         self.block = None if block is None else tuple((int(a), int(b)) for a, b in block)
         self.drawn = self.shape if block is None else tuple(b - a for a, b in self.block or ())
         self.calls = 0
-        self._positions: Any = None
+        self._positions: Any = at
+        if at is not None:  # given positions (a piece of a block): drawn as a flat array of them
+            self.drawn = tuple(at.shape)
 
     def __getattr__(self, name: str) -> Any:  # every non-random operation: the backend's own
         return getattr(self.base, name)
@@ -361,8 +483,81 @@ def draw_block(base: Any, arith: Arith, draw: D.Draw, shape: Sequence[int], bloc
     computed whole and cut."""
     from .samplers import draw as sampled
     shape = tuple(int(n) for n in shape)
-    if draw.elementwise or block is None:
-        ops = CounterOps(base, arith, key, shape, block if draw.elementwise else None)
-        return sampled(ops, draw, ops.drawn, dtype)
+    if draw.elementwise:  # each entry on its own: the block's positions, a piece at a time
+        ops = CounterOps(base, arith, key, shape, block)
+        n = math.prod(ops.drawn)
+        if arith.piece is None or n <= arith.piece:
+            return sampled(ops, draw, ops.drawn, dtype)
+        at = positions(arith, shape, block)
+        parts = [sampled(CounterOps(base, arith, key, shape, block, at[i:i + arith.piece]), draw,
+                         (min(arith.piece, n - i),), dtype) for i in range(0, n, arith.piece)]
+        return arith.reshape(arith.concat(parts), ops.drawn)
+    if block is None:
+        return sampled(CounterOps(base, arith, key, shape), draw, shape, dtype)
     whole = sampled(CounterOps(base, arith, key, shape), draw, shape, dtype)
     return whole[tuple(slice(a, b) for a, b in block)]
+
+
+def values(base: Any, arith: Arith, spec: Any, shape: Sequence[int], *, layout: Any, key: tuple[Any, Any],
+           dtype_name: str, dtype: Any, block: Sequence[tuple[int, int]] | None = None,
+           layer_fans: Sequence[int] | None = None, padding_idx: int | None = None,
+           depth: Sequence[int] | None = None) -> Any:
+    """The counter stream's values of ``spec`` for a tensor of ``shape`` stored in ``layout`` (or its ``block``), in
+    that layout: drawn in torch's counterpart of the layout (positions count in it) and moved, as the default
+    stream's are (``unifiedinit.reference.portable``).
+
+    Args:
+        base: the backend's ops, which hold the arrays where they are computed (``TorchOps(None, device)``).
+        arith: the backend's ``Arith``.
+        spec: a unifiedinit spec.
+        shape: the tensor's shape, in ``layout``'s order.
+        layout: a layout name or Layout.
+        key: the Threefry key (``counter_key(seed, key)``), or the backend's own two scalars.
+        dtype_name: the dtype's name ("float32", ...), checked against the spec (a constant it cannot hold).
+        dtype: the same dtype, the backend's own.
+        block: a (start, stop) per axis of ``shape``, or None (the whole).
+        layer_fans: the layer's (fan_in, fan_out) when they are not the tensor's own (a bias), or None.
+        padding_idx: an embedding's padding row, for ``ui.Rows``, or None.
+        depth: (layer index, number of layers), for ``ui.Scaled``, or None.
+
+    Returns:
+        The backend's array of the block's shape (``shape`` when whole) in ``dtype``.
+
+    Raises:
+        TypeError, ValueError: a spec that does not apply to the shape, or a dtype that cannot hold its values.
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.numpy import NumpyArith, NumpyOps
+        >>> from unifiedinit.counter import counter_key, values
+        >>> from unifiedinit.reference import portable
+        >>> x = values(NumpyOps(None), NumpyArith(), ui.XavierUniform(), (3, 5), layout="keras",
+        ...            key=counter_key(4, "fc"), dtype_name="float32", dtype="float32")
+        >>> bool((x == portable(ui.XavierUniform(), (3, 5), layout="keras", seed=4, key="fc", stream="counter")).all())
+        True
+    """
+    from .layout import TensorInfo, get_layout, permutation
+    from .reference import canonical_layout, numpy_dtype
+    target = get_layout(layout)
+    info = TensorInfo.make(shape, target, layer_fans)
+    canonical = canonical_layout(target)
+    same = canonical == target or len(info.shape) < 2  # drawn as stored, as the chunks stream does
+    perm = tuple(range(len(info.shape))) if same else permutation(target, canonical, len(info.shape))
+    drawn = tuple(info.shape[p] for p in perm)  # perm: target -> canonical
+    draw = spec.lower(TensorInfo.make(drawn, target if same else canonical, info.layer_fans, padding_idx, depth))
+    v.representable(draw, numpy_dtype(dtype_name, integers=draw.deterministic).name)
+    x = draw_block(base, arith, draw, drawn, None if block is None else tuple(block[p] for p in perm), key, dtype)
+    if same:
+        return x
+    return base.permute(x, tuple(sorted(range(len(perm)), key=lambda i: perm[i])))
+
+
+def signature_values(signature: tuple[Any, ...], index: Any, base: Any, arith: Arith, dtype: Any,
+                     key: tuple[Any, Any]) -> Any:
+    """``values`` of one plan entry's ``signature`` (``unifiedinit.apply.CounterJob``: spec, layout, shape, dtype
+    name, layer fans, padding index, depth), or of its block ``index``."""
+    from .reference import block_of
+    spec, layout, shape, dtype_name, fans, padding_idx, depth = signature
+    return values(base, arith, spec, shape, layout=layout, key=key, dtype_name=dtype_name, dtype=dtype,
+                  block=None if index is None else block_of(shape, index), layer_fans=fans,
+                  padding_idx=padding_idx, depth=depth)

@@ -472,7 +472,7 @@ class Plan:
         report.skipped = skipped
         return report
 
-    def apply(self, model: Any, *, seed: Any = None, portable: bool = False, **options: Any) -> Any:
+    def apply(self, model: Any, *, seed: Any = None, portable: bool | str = False, **options: Any) -> Any:
         """Initialize ``model`` by this plan.
 
         Everything is matched, lowered and checked before the first write, so a refused plan leaves every tensor
@@ -486,6 +486,8 @@ class Plan:
                 key), so values do not depend on the order of layers or on what else the plan initializes. None:
                 the framework's global generator (JAX has none and needs a seed).
             portable: write the portable values instead: the same numbers in every framework (needs a seed).
+                True is the default stream ("chunks", drawn on the host); "counter" is the stream torch and JAX
+                compute on the tensor's device, each shard only its own entries (``unifiedinit.counter``).
             **options: ``generator=`` (torch), ``key=``, ``params=``/``inputs=``, ``mesh=`` (Flax),
                 ``module=`` (a torch state_dict's module), ``device=`` (torch meta parameters), ``skip=`` (the
                 names a checkpoint provides).
@@ -505,13 +507,15 @@ class Plan:
         from .apply import apply
         return apply(self, model, seed=seed, portable=portable, stacklevel=2, **options)
 
-    def portable_values(self, entry: Entry, seed: int, index: Any = None, out: Any = None) -> Any:
+    def portable_values(self, entry: Entry, seed: int, index: Any = None, out: Any = None,
+                        stream: str = "chunks") -> Any:
         """The portable values (a NumPy array in the parameter's own layout) of one entry of a report of this plan:
         one slice per stacked layer, each keyed as that layer of an unstacked model. ``index`` (a (start, stop) or
         slice per axis) asks for one block of them only, as a shard needs: the same numbers as the block of the
         whole, computed without the rest where the spec allows (``unifiedinit.reference.portable``). ``out`` (a
         C-contiguous NumPy array of the result's shape and dtype, a CPU tensor's memory) receives them: an
-        unstacked one is drawn straight into it."""
+        unstacked one is drawn straight into it. ``stream`` is the portable stream ("chunks" or "counter",
+        ``unifiedinit.counter``)."""
         import numpy as np
 
         from .reference import _into, block_of, numpy_dtype, portable  # pyright: ignore[reportPrivateUsage]
@@ -526,7 +530,7 @@ class Plan:
                   if block is None or all(block[a][0] <= j < block[a][1] for a, j in zip(p.stacked, s))]
         parts = [portable(rule.spec, p.slice_shape, layout=layout, seed=seed, key=p.slice_key(s), dtype=p.dtype,
                           layer_fans=info.layer_fans, index=inner, padding_idx=info.padding_idx,
-                          depth=rule.depth_of(p, k), out=None if p.stacked else out)
+                          depth=rule.depth_of(p, k), out=None if p.stacked else out, stream=stream)
                  for k, s in layers]
         if not p.stacked:
             return parts[0]

@@ -419,7 +419,7 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
     if out is not None:
         _check_out(out, info.shape if block is None else tuple(b - a for a, b in block), dtype)
     if stream == "counter":
-        return _into(out, _counter(spec, info, target, canonical, block, seed=seed, key=key, dtype=dtype,
+        return _into(out, _counter(spec, info, target, block, seed=seed, key=key, dtype=dtype,
                                    padding_idx=padding_idx, depth=depth))
     if canonical == target or ndim < 2:
         if block is None:
@@ -439,24 +439,17 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
     return np.ascontiguousarray(moved) if out is None else _into(out, moved)
 
 
-def _counter(spec: Spec, info: TensorInfo, target: Layout, canonical: Layout,
-             block: tuple[tuple[int, int], ...] | None, *, seed: int, key: str, dtype: object,
-             padding_idx: int | None, depth: Sequence[int] | None) -> np.ndarray:
+def _counter(spec: Spec, info: TensorInfo, target: Layout, block: tuple[tuple[int, int], ...] | None, *,
+             seed: int, key: str, dtype: object, padding_idx: int | None, depth: Sequence[int] | None) -> np.ndarray:
     """``portable(..., stream="counter")``: NumPy's computation of the counter stream, the reference of the
-    devices'."""
+    devices'. An integer dtype passes here and is refused by ``values`` unless the spec is determined."""
     from .backends.numpy import NumpyArith, NumpyOps
-    from .counter import counter_key, draw_block
-    from .layout import permutation
-    same = canonical == target or len(info.shape) < 2  # drawn as stored, as the chunks stream does
-    perm = tuple(range(len(info.shape))) if same else permutation(target, canonical, len(info.shape))
-    shape = tuple(info.shape[p] for p in perm)  # perm: target -> canonical
-    canon = TensorInfo.make(shape, target if same else canonical, info.layer_fans, padding_idx, depth)
-    draw = spec.lower(canon)
-    dt = numpy_dtype(dtype, integers=draw.deterministic)
-    v.representable(draw, dt.name)
-    x = draw_block(NumpyOps(None), NumpyArith(), draw, shape, None if block is None else tuple(block[p] for p in perm),
-                   counter_key(seed, key), dt)
-    return np.ascontiguousarray(np.transpose(np.asarray(x), np.argsort(perm)))
+    from .counter import counter_key, values
+    dt = numpy_dtype(dtype, integers=True)
+    x = values(NumpyOps(None), NumpyArith(), spec, info.shape, layout=target, key=counter_key(seed, key),
+               dtype_name=dt.name, dtype=dt, block=block, layer_fans=info.layer_fans, padding_idx=padding_idx,
+               depth=depth)
+    return np.ascontiguousarray(x)
 
 
 def _check_out(out: object, shape: tuple[int, ...], dtype: object) -> None:

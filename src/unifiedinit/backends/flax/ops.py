@@ -5,6 +5,7 @@ function of its key (traceable under ``jit``/``vmap``, no host callback, no NumP
 
 from __future__ import annotations
 
+import functools
 import math
 
 from typing import Any, TypeGuard, cast
@@ -111,6 +112,9 @@ class JaxArith(Arith):
     word = jnp.uint32
     index = jnp.int64
     f64 = jnp.dtype(jnp.float64)
+
+    piece = None  # inside jit, XLA fuses every pass into one loop
+    compact = False  # and needs shapes it knows when it compiles
 
     def __init__(self, zero: Any = None) -> None:
         self.zero = zero
@@ -250,6 +254,16 @@ class JaxTarget:
     def host(self, p: Any, handle: Any, values: Any) -> None:
         self._put(p, handle, jnp.asarray(values, dtype=p.dtype))
 
+    def counter(self, p: Any, handle: Any, draw: D.Draw, job: Any) -> None:
+        """The counter stream's values, computed by one jitted function where the parameter lives: under its
+        sharding's ``out_shardings`` XLA partitions the positions, so each device computes its own shard and
+        nothing else. One compiled function per (signature, sharding), the key passed in (``_counter_fn``)."""
+        fn = _counter_fn(job.signature, self._sharding_of(p, handle))
+        with x64():
+            x = cast(jax.Array, fn((jnp.uint32(job.key[0]), jnp.uint32(job.key[1])), jnp.uint64(0)))
+        self._place(p, x, True, draw)
+        self._put(p, handle, x)
+
     def whole(self, p: Any, handle: Any) -> bool:
         """Whether ``blocks`` takes this parameter's portable values whole (it is not spread over devices): the
         apply loop computes those ahead, on worker threads."""
@@ -264,6 +278,20 @@ class JaxTarget:
             x = jnp.asarray(values(None), dtype=p.dtype)
         self._place(p, x, True, draw)
         self._put(p, handle, x)
+
+
+@functools.lru_cache(maxsize=256)
+def _counter_fn(signature: tuple[Any, ...], sharding: Any) -> Any:
+    """The jitted counter-stream computation of one signature (``unifiedinit.apply.CounterJob``) onto
+    ``sharding`` when it spreads over devices (else the default device, as the native draw), a function of
+    (key words, a uint64 zero: ``JaxArith``)."""
+    from ...counter import signature_values
+    dtype = jnp.dtype(signature[3])
+
+    def values(key: tuple[jax.Array, jax.Array], zero: jax.Array) -> jax.Array:
+        return signature_values(signature, None, JaxOps(None), JaxArith(zero), dtype, key)
+
+    return jax.jit(values, out_shardings=sharding if spread(sharding) else None)
 
 
 def array(values: Any, dtype: str) -> Any:

@@ -103,7 +103,8 @@ def init_(tensor: torch.Tensor, spec: Spec, *, layout: LayoutLike | None = None,
     with torch's RNG (``generator``, or the default one, so ``torch.manual_seed`` makes a run repeatable), on the
     tensor's own device and dtype. No gradient is recorded. Everything is checked before anything is written; a
     meta tensor is checked and left as it is. ``portable=unifiedinit.Portable(seed, key)`` writes the portable
-    values instead of drawing with torch's RNG: the same numbers in every framework.
+    values instead of drawing with torch's RNG: the same numbers in every framework (with ``stream="counter"``,
+    computed by torch on the tensor's device).
 
     Args:
         tensor: the ``torch.Tensor`` or ``nn.Parameter`` to fill (a floating dtype for a random spec; any dtype
@@ -148,6 +149,15 @@ def init_(tensor: torch.Tensor, spec: Spec, *, layout: LayoutLike | None = None,
     if portable is None:
         return fill(tensor, draw, generator)
     chosen = "torch" if layout is None else layout
+    if portable.stream == "counter" and not tensor.is_meta:  # computed by torch where the tensor lives
+        from ...counter import counter_key, values
+        from .ops import TorchArith, TorchOps
+        with torch.no_grad():
+            x = values(TorchOps(None, tensor.device), TorchArith(tensor.device), spec, tuple(tensor.shape),
+                       layout=chosen, key=counter_key(portable.seed, portable.key), dtype_name=dtype_name(tensor),
+                       dtype=tensor.dtype, layer_fans=layer_fans)
+            tensor.copy_(x)
+        return tensor
     return write_values(tensor, lambda out: portable.values(spec, tuple(tensor.shape), chosen, dtype_name(tensor),
                                                             layer_fans, out=out))
 

@@ -322,6 +322,10 @@ SMALL, BATCH = 1 << 16, 1 << 22
 #: batched, 26 ms drawn in place, benchmarks/bench.py --section small)
 BATCHED = frozenset({"cuda", "xpu", "mps", "hpu", "mtia", "privateuseone"})
 
+#: the counter stream computes a large tensor in pieces of about this many entries (its float64 working arrays,
+#: a dozen alive at a time, stay near 100 MiB)
+COUNTER_PIECE = 1 << 20
+
 #: one written tensor, for ``Report.placements``: (Param, the tensor, its local tensor, portable, computed whole)
 _Placed = tuple[Any, torch.Tensor, torch.Tensor, bool, bool]
 
@@ -534,6 +538,25 @@ class _Target:
             self.pool = ThreadPoolExecutor(max_workers=cores(), thread_name_prefix="unifiedinit-writes")
         self.pending.append(self.pool.submit(write))
         self._place(p, t, local, portable=True, whole=not (draw.elementwise and t.numel() > CHUNK))
+
+    def counter(self, p: Any, t: torch.Tensor, draw: D.Draw, job: Any) -> None:
+        """The counter stream's values, computed by torch where the tensor (or a DTensor's shard) lives: a shard
+        computes only its own entries, in pieces of about ``COUNTER_PIECE`` entries (float64 working arrays), each
+        copied into its rows."""
+        from .ops import TorchArith, TorchOps
+        if t.is_meta:
+            return
+        local, block = local_block(t)
+        base, arith = TorchOps(None, local.device), TorchArith(local.device)
+        if not draw.elementwise or local.dim() == 0 or local.numel() <= COUNTER_PIECE:
+            local.copy_(job.values(block if _dtensor(t) else None, base, arith, local.dtype))
+        else:
+            rows = max(1, COUNTER_PIECE // (local.numel() // local.shape[0]))
+            start = block[0][0]
+            for r in range(0, local.shape[0], rows):
+                piece = ((start + r, start + min(r + rows, local.shape[0])),) + tuple(block[1:])
+                local[r:r + rows].copy_(job.values(piece, base, arith, local.dtype))
+        self._place(p, t, local, portable=True, whole=not draw.elementwise)
 
     def _flush(self) -> None:
         """Draw every batch: one call per (draw, dtype, device) and buffer, one ``_foreach_copy_`` into the

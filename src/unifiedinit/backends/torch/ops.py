@@ -198,8 +198,9 @@ class TorchOps(Ops):
 
 
 class TorchArith(Arith):
-    """The counter stream's operations (``unifiedinit.counter``) over torch on ``device``: words held in int64 (torch's
-    unsigned 32-bit dtype lacks most operations), every sum and shift masked back to 32 bits (``wide``).
+    """The counter stream's operations (``unifiedinit.counter``) over torch on ``device``: words in int32 (torch's
+    uint32 has no arithmetic), where sums and left shifts wrap as uint32's do; the right shift is made logical
+    by a mask and constants are written as the int32 of the same bits.
 
     Examples:
         >>> from unifiedinit.backends.torch.ops import TorchArith
@@ -207,19 +208,35 @@ class TorchArith(Arith):
         [2, 3, 4]
     """
 
-    wide = True
-    word = torch.int64
+    word = torch.int32
     index = torch.int64
     f64 = torch.float64
 
     def __init__(self, device: Any = "cpu") -> None:
         self.device = torch.device(device)
+        if self.device.type != "cpu":  # an accelerator: each pass is a kernel launch, best made over many entries;
+            self.piece = 1 << 24        # and a masked cut would wait for the device to count the entries
+            self.compact = False
+
+    def concat(self, parts: list[torch.Tensor]) -> torch.Tensor:
+        return torch.cat(parts)
+
+    def put(self, x: torch.Tensor, mask: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        y = x.clone()
+        y[mask] = values
+        return y
 
     def arange(self, start: int, stop: int) -> torch.Tensor:
         return torch.arange(start, stop, dtype=torch.int64, device=self.device)
 
     def to_words(self, x: torch.Tensor) -> torch.Tensor:
-        return x
+        return x.to(torch.int32)  # values up to 2**32 - 1 wrap to the int32 of the same bits
+
+    def const(self, c: int) -> int:
+        return c - (1 << 32) if c >= 1 << 31 else c
+
+    def shr(self, x: torch.Tensor, n: int) -> torch.Tensor:
+        return (x >> n) & ((1 << (32 - n)) - 1)
 
     def to_float(self, x: torch.Tensor) -> torch.Tensor:
         return x.to(torch.float64)
