@@ -20,12 +20,13 @@ implement with their own operations:
   ``ndtri`` of ``u`` mapped onto the window's probabilities, mirrored so the window's far tail is never computed
   as a difference of numbers near 1. ``ndtri`` is Wichura's AS 241 (relative error about 1e-16) with a logarithm
   and a square root of our own (an atanh series and Newton steps, after ``frexp``).
-- **Exactness.** Only integer operations and float64 ``+ - * /``, ``floor`` and ``frexp`` are used, each of which
-  IEEE 754 rounds correctly (or is exact), in a fixed order, each a separate operation; no ``log``, ``exp`` or ``erfinv`` of a
-  library, whose last bit differs between NumPy, torch's vectorised kernels, XLA and CUDA. Values are rounded once
-  from float64 to the parameter's dtype. tests/test_counter.py checks NumPy, torch and JAX (jitted) bit for bit
-  on this machine's CPU; on a GPU the same operations run, and the test runs there when one is present (a compiler
-  that fused a multiply and an add into one instruction would change a last bit; PyTorch's eager kernels do not).
+- **Exactness.** Only integer operations and float64 ``+ - * /``, ``floor`` and ``frexp`` are used, each of
+  which IEEE 754 rounds correctly (or is exact), in a fixed order, each a separate operation: no ``log``, ``sqrt``
+  or ``erfinv`` of a library, whose last bit differs between NumPy, torch's vectorised kernels (torch's CPU
+  ``sqrt`` in one float64 in a hundred), XLA and CUDA. Values are rounded once from float64 to the parameter's
+  dtype. Inside ``jit`` XLA would fuse a product and the next sum into one multiply-add and fold constants
+  across sums; ``Arith.fence`` stops it (``JaxArith``). tests/test_counter.py checks NumPy, torch (eager, and
+  captured by ``torch.compile``) and jitted JAX bit for bit on this machine's CPU, and CUDA when one is present.
 
 Draws that need the whole tensor (orthogonal, sparse) ask for their uniforms and normals on their own shapes;
 they are computed whole and each shard keeps its block, as in the default stream.
@@ -267,7 +268,8 @@ def uniform(arith: Arith, key: tuple[Any, Any], pos: Any, call: int) -> Any:
         >>> from unifiedinit.backends.numpy import NumpyArith
         >>> from unifiedinit.counter import uniform
         >>> u = uniform(NumpyArith(), (1, 2), np.arange(5), 0)
-        >>> u.dtype.name, bool(((u > 0) & (u < 1)).all()), bool((u == uniform(NumpyArith(), (1, 2), np.arange(5), 0)).all())
+        >>> again = uniform(NumpyArith(), (1, 2), np.arange(5), 0)
+        >>> u.dtype.name, bool(((u > 0) & (u < 1)).all()), bool((u == again).all())
         ('float64', True, True)
     """
     lo = arith.to_words(pos & _M32)
@@ -479,8 +481,8 @@ def draw_block(base: Any, arith: Arith, draw: D.Draw, shape: Sequence[int], bloc
                key: tuple[Any, Any], dtype: Any) -> Any:
     """The counter stream's values of ``draw`` (a lowered spec) for ``block`` (a (start, stop) per axis, or None:
     the whole) of a tensor of ``shape`` in torch's layout, in ``dtype`` (the backend's own), for the Threefry
-    ``key`` (``counter_key``), computed by ``base`` and ``arith`` where they put arrays. An elementwise draw computes the block's entries only; any other draw is
-    computed whole and cut."""
+    ``key`` (``counter_key``), computed by ``base`` and ``arith`` where they put arrays. An elementwise draw
+    computes the block's entries only (in pieces of ``arith.piece``); any other draw is computed whole and cut."""
     from .samplers import draw as sampled
     shape = tuple(int(n) for n in shape)
     if draw.elementwise:  # each entry on its own: the block's positions, a piece at a time
