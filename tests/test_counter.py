@@ -47,6 +47,18 @@ def test_counter_values_follow_the_exact_law(spec):
     assert verdict, str(verdict)
 
 
+EXAMPLES = [s for s in ui.examples() if isinstance(s, (ui.Orthogonal, ui.Sparse)) or
+            (s.elementwise and not isinstance(s, (ui.Constant, ui.Zeros, ui.Ones)))]
+
+
+@pytest.mark.parametrize("spec", EXAMPLES, ids=repr)
+def test_every_random_example_spec_follows_its_law_in_the_counter_stream(spec):
+    # as tests/test_stats.py checks the default stream: the same shapes and the same exact-law checks
+    shape = (64, 32, 3, 3) if spec.elementwise else (60, 50)
+    verdict = stats.check(portable(spec, shape, seed=21, key="x", stream="counter"), spec, layout="torch")
+    assert verdict, str(verdict)
+
+
 def test_an_ordinary_generator_test_sees_a_wrong_law_in_the_counter_stream():
     x = portable(ui.Normal(), (64, 32, 3, 3), seed=11, key="w", stream="counter")
     assert not stats.check(x, ui.TruncatedNormal(0.0, 1.0, -2.0, 2.0), layout="torch")
