@@ -245,3 +245,28 @@ def test_a_keras_model_belongs_to_keras_under_every_keras_backend():
     assert backend_for(model).NAME == "keras"
     params = ui.inspect(model, ui.presets.keras).params  # paths carry Keras's auto-numbered layer names
     assert [(p.kind, p.role, p.shape) for p in params] == [("dense", "weight", (6, 3)), ("dense", "bias", (3,))]
+
+
+def test_the_counter_stream_is_computed_by_the_keras_backend_and_is_numpy_s(monkeypatch):
+    """portable="counter": under jax and torch the backend computes it (NumPy's reference is refused here), under
+    tensorflow NumPy does; the values are the reference's everywhere."""
+    import numpy as np
+
+    import unifiedinit.reference as reference
+    model = keras.Sequential([keras.Input((30,)), keras.layers.Dense(24, name="fc"),
+                              keras.layers.LayerNormalization(name="n")])
+    if keras.backend.backend() in ("jax", "torch"):
+        def refused(*args, **kwargs):
+            raise AssertionError("counter values were computed on the host")
+        monkeypatch.setattr(reference, "_counter", refused)
+    report = ui.presets.torch.apply(model, seed=4, portable="counter")
+    monkeypatch.undo()
+    from unifiedinit.apply import records
+    handles = {p.path: h for p, h in records(model)[1]}
+    checked = 0
+    for e in report.entries:
+        if e.spec is not None:
+            got = keras.ops.convert_to_numpy(handles[e.param.path].value)
+            assert np.array_equal(got, ui.presets.torch.portable_values(e, 4, stream="counter")), e.param.path
+            checked += 1
+    assert checked == 4
