@@ -195,6 +195,8 @@ def test_a_portable_option_that_is_no_stream_is_refused_before_anything_is_writt
     with pytest.raises(ValueError, match=r"'portable' must be True, False, or a portable stream \('chunks', "
                                          r"'counter'\), got 'gpu'"):
         ui.presets.torch.apply(model, seed=0, portable="gpu")
+    with pytest.raises(TypeError, match=r"'portable' must be True, False, or a portable stream .*got 1"):
+        ui.presets.torch.apply(model, seed=0, portable=1)
     with pytest.raises(TypeError, match="seed"):
         ui.presets.torch.apply(model, portable="counter")  # portable values need a seed
     assert torch.equal(model.weight, before)

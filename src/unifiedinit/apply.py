@@ -102,8 +102,9 @@ def portable_stream(value: Any) -> str | None:
         return "chunks" if value else None
     if isinstance(value, str) and value in STREAMS:
         return value
-    raise ValueError(f"Plan.apply: parameter 'portable' must be True, False, or a portable stream "
-                     f"({', '.join(map(repr, STREAMS))}), got {value!r}")
+    error = ValueError if isinstance(value, str) else TypeError
+    raise error(f"Plan.apply: parameter 'portable' must be True, False, or a portable stream "
+                f"({', '.join(map(repr, STREAMS))}), got {value!r}")
 
 
 def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, stacklevel: int = 2,
