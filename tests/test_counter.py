@@ -170,7 +170,9 @@ def _written(plan, model, report, framework):
             yield e.param.path, got, plan.portable_values(e, 4, stream="counter")
 
 
-def test_torch_and_jax_plans_compute_the_counter_stream_themselves(monkeypatch):
+def test_torch_and_jax_plans_compute_the_counter_stream_in_their_targets(monkeypatch):
+    # torch with its own ops; NNX on this one CPU device with NumPy inside the target (no compile per shape): the
+    # jitted path of a sharded or accelerator array is checked on 8 devices in tests/test_jax_sharded.py
     torch = pytest.importorskip("torch")
     nnx = pytest.importorskip("flax.nnx")
     model = torch.nn.Sequential(torch.nn.Linear(300, 200), torch.nn.LayerNorm(200), torch.nn.Embedding(40, 300))
@@ -196,7 +198,7 @@ def test_a_portable_option_that_is_no_stream_is_refused_before_anything_is_writt
                                          r"'counter'\), got 'gpu'"):
         ui.presets.torch.apply(model, seed=0, portable="gpu")
     with pytest.raises(TypeError, match=r"'portable' must be True, False, or a portable stream .*got 1"):
-        ui.presets.torch.apply(model, seed=0, portable=1)
+        ui.presets.torch.apply(model, seed=0, portable=1)  # pyright: ignore[reportArgumentType]
     with pytest.raises(TypeError, match="seed"):
         ui.presets.torch.apply(model, portable="counter")  # portable values need a seed
     assert torch.equal(model.weight, before)

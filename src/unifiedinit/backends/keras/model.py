@@ -243,19 +243,15 @@ class _Target:
         var.assign(ops.convert_to_tensor(values.astype("float32") if p.dtype == "bfloat16" else values, dtype=p.dtype))
 
     def counter(self, p: Any, var: Any, draw: D.Draw, job: Any) -> None:
-        """The counter stream's values, computed by Keras's own backend where the variable lives: under jax by
-        one jitted function with the variable's sharding (each device its own shard), under torch by torch's ops
-        on its device; under tensorflow NumPy computes them on the host (``unifiedinit.counter``)."""
+        """The counter stream's values, computed by Keras's own backend where the variable lives: under jax as Flax
+        does (``counter_array``: one jitted function with the variable's layout, each device its own shard), under
+        torch by torch's ops on its device; under tensorflow NumPy computes them on the host
+        (``unifiedinit.counter``)."""
         backend = keras.backend.backend()
         value = var.value
         if backend == "jax":
-            import jax.numpy as jnp
-
-            from ..flax.ops import _counter_fn, spread, x64  # pyright: ignore[reportPrivateUsage]
-            sharding = getattr(value, "sharding", None)
-            fn = _counter_fn(job.signature, sharding if spread(sharding) else None)
-            with x64():
-                var.assign(fn((jnp.uint32(job.key[0]), jnp.uint32(job.key[1])), jnp.uint64(0)))
+            from ..flax.ops import counter_array
+            var.assign(counter_array(job, getattr(value, "sharding", None)))
         elif backend == "torch":
             from ..torch.ops import TorchArith, TorchOps
             device = value.device
