@@ -494,10 +494,8 @@ def draw_block(base: Any, arith: Arith, draw: D.Draw, shape: Sequence[int], bloc
         parts = [sampled(CounterOps(base, arith, key, shape, block, at[i:i + arith.piece]), draw,
                          (min(arith.piece, n - i),), dtype) for i in range(0, n, arith.piece)]
         return arith.reshape(arith.concat(parts), ops.drawn)
-    if block is None:
-        return sampled(CounterOps(base, arith, key, shape), draw, shape, dtype)
     whole = sampled(CounterOps(base, arith, key, shape), draw, shape, dtype)
-    return whole[tuple(slice(a, b) for a, b in block)]
+    return whole if block is None else whole[tuple(slice(a, b) for a, b in block)]
 
 
 def values(base: Any, arith: Arith, spec: Any, shape: Sequence[int], *, layout: Any, key: tuple[Any, Any],
@@ -538,20 +536,17 @@ def values(base: Any, arith: Arith, spec: Any, shape: Sequence[int], *, layout: 
         >>> bool((x == portable(ui.XavierUniform(), (3, 5), layout="keras", seed=4, key="fc", stream="counter")).all())
         True
     """
-    from .layout import TensorInfo, get_layout, permutation
-    from .reference import canonical_layout, numpy_dtype
+    from .layout import TensorInfo, get_layout
+    from .reference import drawn_in, numpy_dtype
     target = get_layout(layout)
     info = TensorInfo.make(shape, target, layer_fans)
-    canonical = canonical_layout(target)
-    same = canonical == target or len(info.shape) < 2  # drawn as stored, as the chunks stream does
-    perm = tuple(range(len(info.shape))) if same else permutation(target, canonical, len(info.shape))
-    drawn = tuple(info.shape[p] for p in perm)  # perm: target -> canonical
-    draw = spec.lower(TensorInfo.make(drawn, target if same else canonical, info.layer_fans, padding_idx, depth))
+    where, moved = drawn_in(target, len(info.shape))  # as the chunks stream: drawn in torch's layout, then moved
+    perm = moved or tuple(range(len(info.shape)))
+    drawn = tuple(info.shape[p] for p in perm)
+    draw = spec.lower(TensorInfo.make(drawn, where, info.layer_fans, padding_idx, depth))
     v.representable(draw, numpy_dtype(dtype_name, integers=draw.deterministic).name)
     x = draw_block(base, arith, draw, drawn, None if block is None else tuple(block[p] for p in perm), key, dtype)
-    if same:
-        return x
-    return base.permute(x, tuple(sorted(range(len(perm)), key=lambda i: perm[i])))
+    return x if moved is None else base.permute(x, tuple(sorted(range(len(perm)), key=perm.__getitem__)))
 
 
 def signature_values(signature: tuple[Any, ...], index: Any, base: Any, arith: Arith, dtype: Any,

@@ -407,27 +407,25 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
 
     ``stream="counter"`` gives the counter stream's values instead (``unifiedinit.counter``): each entry a function of
     its position, which torch and JAX also compute on the tensor's device."""
-    from .layout import get_layout, permutation
+    from .layout import get_layout
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
     stream = v.choice("portable", "stream", stream, STREAMS)
     target = get_layout(layout)
     info = TensorInfo.make(shape, target, layer_fans)
-    canonical = canonical_layout(target)
-    ndim = len(info.shape)
+    canonical, perm = drawn_in(target, len(info.shape))
     block = None if index is None else block_of(info.shape, index)
     if out is not None:
         _check_out(out, info.shape if block is None else tuple(b - a for a, b in block), dtype)
     if stream == "counter":
         return _into(out, _counter(spec, info, target, block, seed=seed, key=key, dtype=dtype,
                                    padding_idx=padding_idx, depth=depth))
-    if canonical == target or ndim < 2:
+    if perm is None:
         if block is None:
             return _sample(spec, info.shape, layout=target, seed=seed, dtype=dtype, key=key, layer_fans=layer_fans,
                            padding_idx=padding_idx, depth=depth, out=out)
         return _sample_block(spec, info.shape, block, layout=target, seed=seed, dtype=dtype, key=key,
                              layer_fans=layer_fans, padding_idx=padding_idx, depth=depth, out=out)
-    perm = permutation(target, canonical, ndim)  # target -> canonical
     canonical_shape = tuple(info.shape[p] for p in perm)
     if block is None:
         x = sample(spec, canonical_shape, layout=canonical, seed=seed, dtype=dtype, key=key,
@@ -437,6 +435,17 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
                           dtype=dtype, key=key, layer_fans=info.layer_fans, padding_idx=padding_idx, depth=depth)
     moved = np.transpose(x, np.argsort(perm))
     return np.ascontiguousarray(moved) if out is None else _into(out, moved)
+
+
+def drawn_in(target: Layout, ndim: int) -> tuple[Layout, tuple[int, ...] | None]:
+    """The layout portable values of a tensor of ``ndim`` axes stored in ``target`` are drawn in (torch's
+    counterpart, ``canonical_layout``), and the permutation target -> it; (``target``, None) when they are drawn as
+    stored (torch's own layout, or fewer than two axes). Both portable streams move values the same way."""
+    from .layout import permutation
+    canonical = canonical_layout(target)
+    if canonical == target or ndim < 2:
+        return target, None
+    return canonical, permutation(target, canonical, ndim)
 
 
 def _counter(spec: Spec, info: TensorInfo, target: Layout, block: tuple[tuple[int, int], ...] | None, *,
