@@ -94,6 +94,23 @@ def test_structured_draws_are_computed_whole_and_cut():
                                       index=((2, 5), (0, 4))), whole[2:5])
 
 
+def test_pieces_on_threads_give_the_values_of_one_pass(monkeypatch):
+    # a tensor of 5 pieces and a bit (65,536 entries each): on the cores' threads, on one, and in one piece
+    from unifiedinit.backends.numpy import NumpyArith
+    spec, shape = ui.Mixture([ui.Normal(0.0, 1.0), ui.Uniform(-1.0, 1.0)], [0.5, 0.5]), (331, 1009)
+    threaded = portable(spec, shape, seed=3, key="t", stream="counter")
+    assert NumpyArith.threads and threaded.size > 5 * (NumpyArith.piece or 0)
+    monkeypatch.setattr(NumpyArith, "threads", False)
+    assert np.array_equal(portable(spec, shape, seed=3, key="t", stream="counter"), threaded)
+    monkeypatch.setattr(NumpyArith, "piece", None)
+    assert np.array_equal(portable(spec, shape, seed=3, key="t", stream="counter"), threaded)
+    block = ((100, 300), (1, 1009))  # a block of several pieces: its own positions, on threads again
+    monkeypatch.setattr(NumpyArith, "threads", True)
+    monkeypatch.setattr(NumpyArith, "piece", 1 << 14)
+    assert np.array_equal(portable(spec, shape, seed=3, key="t", stream="counter", index=block),
+                          threaded[100:300, 1:])
+
+
 def test_a_stream_that_does_not_exist_is_refused_by_name():
     with pytest.raises(ValueError, match=r"'stream' must be one of 'chunks', 'counter'; got 'philox'"):
         portable(ui.Normal(), (2, 2), stream="philox")

@@ -107,6 +107,10 @@ class Arith:
     #: tail branch is then computed for the entries that take it only (a normal's 15 %); the values are the same
     compact = True
 
+    #: True where pieces may be computed on several threads at once (NumPy: its loops release the GIL); each
+    #: piece is a function of its positions, so the values do not depend on how many threads run
+    threads = False
+
     def concat(self, parts: list[Any]) -> Any:
         """1-D arrays joined end to end."""
         return self.xp.concatenate(parts)
@@ -490,9 +494,21 @@ def draw_block(base: Any, arith: Arith, draw: D.Draw, shape: Sequence[int], bloc
         n = math.prod(ops.drawn)
         if arith.piece is None or n <= arith.piece:
             return sampled(ops, draw, ops.drawn, dtype)
-        at = positions(arith, shape, block)
-        parts = [sampled(CounterOps(base, arith, key, shape, block, at[i:i + arith.piece]), draw,
-                         (min(arith.piece, n - i),), dtype) for i in range(0, n, arith.piece)]
+        at, piece = positions(arith, shape, block), arith.piece
+        starts = range(0, n, piece)
+        parts: list[Any] = [None] * len(starts)
+
+        def compute(j: int) -> None:
+            i = starts[j]
+            parts[j] = sampled(CounterOps(base, arith, key, shape, block, at[i:i + piece]), draw,
+                               (min(piece, n - i),), dtype)
+
+        if arith.threads:
+            from .reference import _in_threads  # pyright: ignore[reportPrivateUsage]
+            _in_threads(compute, range(len(starts)))
+        else:
+            for j in range(len(starts)):
+                compute(j)
         return arith.reshape(arith.concat(parts), ops.drawn)
     whole = sampled(CounterOps(base, arith, key, shape), draw, shape, dtype)
     return whole if block is None else whole[tuple(slice(a, b) for a, b in block)]

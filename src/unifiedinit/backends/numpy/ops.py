@@ -144,3 +144,4 @@ class NumpyArith(Arith):
     word = np.uint32
     index = np.int64
     f64 = np.dtype(np.float64)
+    threads = True
