@@ -207,6 +207,46 @@ def test_torch_and_jax_plans_compute_the_counter_stream_in_their_targets(monkeyp
         assert checked >= 4
 
 
+def test_on_one_accelerator_a_small_array_takes_numpys_values_and_a_large_one_is_computed_there(monkeypatch):
+    # as on one GPU: the kernel above HOST_ENTRIES goes through the jitted function, the rest through NumPy (no
+    # compile), copied to the device; every entry is the reference's either way
+    nnx = pytest.importorskip("flax.nnx")
+    from unifiedinit.backends.flax import ops as F
+    monkeypatch.setattr(F, "_platforms", lambda sharding: {"gpu"})
+    monkeypatch.setattr(F, "HOST_ENTRIES", 5000)
+    compiled, real = [], F._counter_fn
+    monkeypatch.setattr(F, "_counter_fn", lambda signature, sharding: compiled.append(signature[2])
+                        or real(signature, sharding))
+    net = nnx.Sequential(nnx.Linear(300, 200, rngs=nnx.Rngs(0)), nnx.Linear(200, 10, rngs=nnx.Rngs(0)))
+    report = ui.presets.torch.apply(net, seed=4, portable="counter")
+    monkeypatch.undo()
+    assert compiled == [(300, 200)]
+    checked = 0
+    for path, got, want in _written(ui.presets.torch, net, report, "flax"):
+        assert np.array_equal(got, want), path
+        checked += 1
+    assert checked == 4
+
+
+def test_repeated_layers_share_a_signature_unless_the_spec_reads_their_depth():
+    # one jitted function per signature on a mesh or an accelerator: depth is part of it only where it matters
+    torch = pytest.importorskip("torch")
+    from unifiedinit.apply import CounterJob
+    from unifiedinit.backends.numpy import NumpyArith, NumpyOps
+    model = torch.nn.Sequential(*[torch.nn.Linear(8, 8) for _ in range(3)])
+    deep = ui.Scaled(ui.Normal(0, 0.02), "1 / sqrt(2 * (l + 1))")
+    for spec, distinct in ((ui.Normal(0, 0.02), 1), (deep, 3)):
+        plan = ui.Plan().rule(spec, role="weight").rule(ui.Zeros(), role="bias")
+        report = plan.apply(model, seed=0, portable="counter")
+        jobs = [CounterJob(plan, e, 0) for e in report.entries if e.param.role == "weight"]
+        assert len({job.signature for job in jobs}) == distinct
+        assert len({job.key for job in jobs}) == 3
+        for job, e in zip(jobs, (e for e in report.entries if e.param.role == "weight")):
+            got = job.values(None, NumpyOps(None), NumpyArith(), np.float32)
+            assert np.array_equal(got, plan.portable_values(e, 0, stream="counter"))
+            assert np.array_equal(got, model.state_dict()[e.param.path.replace("/", ".")].numpy())
+
+
 def test_a_portable_option_that_is_no_stream_is_refused_before_anything_is_written():
     torch = pytest.importorskip("torch")
     model = torch.nn.Linear(3, 2)

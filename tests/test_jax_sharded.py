@@ -75,6 +75,14 @@ SCRIPT = textwrap.dedent("""
         hlo = fn.lower((jnp.uint32(1), jnp.uint32(2)), jnp.uint64(0)).compile().as_text()
     assert not any(c in hlo for c in ("all-gather", "all-to-all", "all-reduce", "collective-permute")), hlo[:2000]
     assert "f32[1024,1024]" in hlo  # the shard's shape: each device computes 1024 x 1024 entries
+    # an array on one device that is not the default stays there (NumPy's values, moved to it)
+    third = jax.devices()[3]
+    tree = {"params": {"w": jax.device_put(jnp.zeros((64, 32)), third)}}
+    out, _ = ui.presets.flax.apply(tree, seed=1, portable="counter")
+    assert out["params"]["w"].devices() == {third}
+    assert np.array_equal(np.asarray(out["params"]["w"]),
+                          np.asarray(ui.presets.flax.apply({"params": {"w": jnp.zeros((64, 32))}}, seed=1,
+                                                           portable="counter")[0]["params"]["w"]))
 
     # --- NNX: nnx.eval_shape under jax.set_mesh with nnx.with_partitioning
     class Net(nnx.Module):

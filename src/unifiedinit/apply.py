@@ -197,8 +197,9 @@ class CounterJob:
     """One parameter's counter-stream values, for a target that computes them itself (``target.counter(param,
     handle, draw, job)``). ``job.key`` is its Threefry key (two ints); ``job.signature`` is everything else its
     values depend on (spec, layout, shape, dtype name, layer fans, padding index, depth: hashable, so a jitted
-    function may be kept per signature); ``job.values(index, base, arith, dtype, key)`` computes them, or a block
-    of them (``index``, a (start, stop) per axis), with ``unifiedinit.counter.signature_values``."""
+    function may be kept per signature; depth is None for a spec that does not read it, so the repeated blocks of
+    a model share their signatures); ``job.values(index, base, arith, dtype, key)`` computes them, or a block of
+    them (``index``, a (start, stop) per axis), with ``unifiedinit.counter.signature_values``."""
 
     def __init__(self, plan: Any, entry: Any, seed: int) -> None:
         from .counter import counter_key
@@ -207,7 +208,7 @@ class CounterJob:
         fans = None if info.layer_fans is None else tuple(info.layer_fans)
         self.key = counter_key(seed, p.key)
         self.signature = (rule.spec, rule.layout or p.layout, tuple(p.shape), p.dtype, fans, info.padding_idx,
-                          rule.depth_of(p, 0))
+                          rule.depth_of(p, 0) if rule.spec.uses_depth else None)
 
     def values(self, index: Any, base: Any, arith: Any, dtype: Any, key: Any = None) -> Any:
         from .counter import signature_values

@@ -276,19 +276,31 @@ class JaxTarget:
         self._put(p, handle, x)
 
 
+#: an array on one accelerator with at most this many entries takes NumPy's values (the same bits) and is copied to
+#: its device: each new signature's compile costs about half a second, NumPy about 0.05 s for 2^20 entries. A
+#: larger one, or one spread over devices, is computed on the device(s).
+HOST_ENTRIES = 1 << 20
+
+
+def _platforms(sharding: Any) -> set[str]:
+    """The platforms ("cpu", "gpu", "tpu") of the devices an array of ``sharding`` lives on (None: the default)."""
+    on = cast(Any, sharding.device_set if sharding is not None else jax.devices()[:1])
+    return {d.platform for d in on}
+
+
 def counter_array(job: Any, sharding: Any) -> jax.Array:
-    """A parameter's counter-stream values (``unifiedinit.apply.CounterJob``) as a JAX array: on an accelerator, or
-    spread over devices, by one jitted function whose ``out_shardings`` is the parameter's sharding (XLA
-    partitions the positions, so each device computes its own shard and nothing else; one compiled function per
-    (signature, sharding), the key passed in: ``_counter_fn``). On one CPU device the host is the device: NumPy
+    """A parameter's counter-stream values (``unifiedinit.apply.CounterJob``) as a JAX array with ``sharding``
+    (None: the default device). Spread over devices, or on an accelerator with more than ``HOST_ENTRIES``
+    entries: by one jitted function whose ``out_shardings`` is the parameter's sharding (XLA partitions the
+    positions, so each device computes its own shard and nothing else; one compiled function per (signature,
+    sharding), the key passed in: ``_counter_fn``). On one CPU device, or a small array on one accelerator, NumPy
     computes the same bits with no compile (each new shape would cost about half a second; a Flax ResNet-50's
-    first plan took 33 s that way, against about 3 s)."""
-    on = cast(Any, sharding.device_set if sharding is not None else jax.devices())
-    if not spread(sharding) and all(d.platform == "cpu" for d in on):
+    first plan took 33 s that way on a CPU, against about 3 s); the target puts it on the array's device."""
+    if not spread(sharding) and (_platforms(sharding) == {"cpu"} or math.prod(job.signature[2]) <= HOST_ENTRIES):
         from ...backends.numpy import NumpyArith, NumpyOps
         from ...reference import numpy_dtype
         values = job.values(None, NumpyOps(None), NumpyArith(), numpy_dtype(job.signature[3], integers=True))
-        return jnp.asarray(values, dtype=job.signature[3])
+        return jnp.asarray(values, dtype=job.signature[3])  # the target puts it on the parameter's device
     fn = _counter_fn(job.signature, sharding)
     with x64():
         return cast(jax.Array, fn((jnp.uint32(job.key[0]), jnp.uint32(job.key[1])), jnp.uint64(0)))
