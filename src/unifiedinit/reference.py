@@ -413,13 +413,13 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
     stream = v.choice("portable", "stream", stream, STREAMS)
     target = get_layout(layout)
     info = TensorInfo.make(shape, target, layer_fans)
-    canonical, perm = drawn_in(target, len(info.shape))
     block = None if index is None else block_of(info.shape, index)
     if out is not None:
         _check_out(out, info.shape if block is None else tuple(b - a for a, b in block), dtype)
-    if stream == "counter":
+    if stream == "counter":  # counter.values takes its layout from drawn_in too
         return _into(out, _counter(spec, info, target, block, seed=seed, key=key, dtype=dtype,
                                    padding_idx=padding_idx, depth=depth))
+    canonical, perm = drawn_in(target, len(info.shape))
     if perm is None:
         if block is None:
             return _sample(spec, info.shape, layout=target, seed=seed, dtype=dtype, key=key, layer_fans=layer_fans,
