@@ -858,73 +858,182 @@ def large_section(reps: int) -> list[str]:
     return lines
 
 
-def gpu_section(reps: int) -> list[str]:
-    """torch and JAX on a GPU, when one is present: a 1.0 B-parameter GPT-shaped stack (d=2048, 20 blocks),
-    native init vs the plan vs portable mode, and the truncated normal against normal_."""
+GPU_LAYERS = [("embedding", (50257, 2048))] + [("dense", shape) for _ in range(20) for shape in
+                                                ((3 * 2048, 2048), (2048, 2048), (4 * 2048, 2048), (2048, 4 * 2048))]
+def device_specs() -> list[tuple]:
+    """(label, spec, the framework's own draw it is timed against: "normal" or "uniform") for the GPU rows."""
+    import unifiedinit as ui
+    return [("TruncatedNormal(std=1, -2, 2)", ui.TruncatedNormal(0.0, 1.0, -2.0, 2.0), "normal"),
+            ("LecunNormal", ui.LecunNormal(), "normal"),
+            ("VarianceScaling(2, fan_in, truncated_normal)", ui.VarianceScaling(2.0, "fan_in", "truncated_normal"),
+             "normal"),
+            ("Normal(0.1, 0.5)", ui.Normal(0.1, 0.5), "normal"),
+            ("Mixture (the seeds' three components)",
+             ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Uniform(-10, -5)], [0.25, 0.5, 0.25]), "normal"),
+            ("Uniform(-0.3, 0.7)", ui.Uniform(-0.3, 0.7), "uniform"),
+            ("XavierUniform", ui.XavierUniform(), "uniform"),
+            ("KaimingUniform(a=sqrt 5)", ui.KaimingUniform(a=5 ** 0.5), "uniform"),
+            ("LecunUniform", ui.LecunUniform(), "uniform")]
+
+
+def device_section(reps: int, device: str = "cuda", quick: bool = False) -> list[str]:
+    """The accelerator rows of the targets, on ``device`` ("cuda": torch's GPU and JAX's "gpu" platform), when
+    there is one: every sampler against the framework's own ``normal_`` / ``uniform_`` on a (16384, 16384) tensor
+    (paired, each timed alternately with its reference), whether any draw or plan syncs with the host
+    (``torch.cuda.set_sync_debug_mode("error")``), a 1.0 B-parameter GPT-shaped stack (d=2048, 20 blocks: native
+    init, the plan, portable mode in both streams, and build-with-``empty_init()``-then-plan against
+    build-then-apply), and JAX's jitted samplers and counter stream against ``jax.random.normal``.
+    ``device="cpu"`` with ``quick`` runs the same code on small shapes (the test suite's smoke run, so the section
+    works on the day a GPU is lent); its figures mean nothing."""
+    import unifiedinit as ui
+    side, layers = (1024, gpt2(True)) if quick else (16384, GPU_LAYERS)
     lines: list[str] = []
+    torch_ok = jax_ok = False
     try:
         import torch
-        cuda = torch.cuda.is_available()
+        torch_ok = device == "cpu" or torch.cuda.is_available()
     except ImportError:
-        cuda = False
-    if cuda:
-        import unifiedinit as ui
-        from unifiedinit.backends.torch import trunc_normal_
-        layers = [("embedding", (50257, 2048))] + [("dense", shape) for _ in range(20) for shape in
-                                                   ((3 * 2048, 2048), (2048, 2048), (4 * 2048, 2048), (2048, 4 * 2048))]
-        with torch.device("meta"):
-            model = build_torch(layers, device="meta")
-        model = model.to_empty(device="cuda")
-        plan = plan_for("gpt2")
+        torch = None  # type: ignore[assignment]
+    if torch_ok:
+        from torch import nn
+
+        from unifiedinit.backends.torch import empty_init, init_
+        cuda = device != "cpu"
+        sync = torch.cuda.synchronize if cuda else (lambda: None)
 
         def timed(fn):
-            fn()
-            torch.cuda.synchronize()
-            ts = []
-            for _ in range(reps):
-                t = time.perf_counter()
-                fn()
-                torch.cuda.synchronize()
-                ts.append(time.perf_counter() - t)
-            return statistics.median(ts)
+            return _timed(lambda: (fn(), sync()), reps)
+
+        t = torch.empty(side, side, device=device)
+        g = torch.Generator(device).manual_seed(0)
+        own = {"normal": lambda: (t.normal_(generator=g), sync()),
+               "uniform": lambda: (t.uniform_(generator=g), sync())}
+        name = torch.cuda.get_device_name() if cuda else "CPU (smoke run)"
+        lines += [f"torch {torch.__version__} on {name}. Samplers on a ({side}, {side}) float32 tensor, each timed "
+                  f"alternately with torch's own draw (throughput against it: 1.00 is as fast; targets: truncated "
+                  f"normals ≥ 0.8, Mixture ≥ 0.5, uniform specs ≥ 0.9 of `uniform_`). \"host sync\": what "
+                  f"`torch.cuda.set_sync_debug_mode(\"error\")` said during the draw.", "",
+                  "| spec | against | ms | own ms | throughput vs own | host sync |", "|---|---|---|---|---|---|"]
+        for label, spec, against in device_specs() + [("torch's own trunc_normal_", None, "normal")]:
+            fn = (lambda spec=spec: (init_(t, spec, generator=g), sync())) if spec is not None else \
+                (lambda: (nn.init.trunc_normal_(t, generator=g), sync()))
+            mine, theirs = _paired(fn, own[against], reps)
+            synced = "not checked (CPU)"
+            if cuda and spec is not None:
+                torch.cuda.set_sync_debug_mode("error")
+                try:
+                    init_(t, spec, generator=g)
+                    synced = "none"
+                except RuntimeError as err:
+                    synced = f"**{str(err).splitlines()[0][:60]}**"
+                finally:
+                    torch.cuda.set_sync_debug_mode("default")
+            lines.append(f"| {label} | `{against}_` | {mine * 1e3:.2f} | {theirs * 1e3:.2f} | "
+                         f"**{theirs / mine:.2f}** | {synced} |")
+        model = build_torch(layers, device=device)
+        plan = plan_for("gpt2")
+        n = n_params(layers)
         nat = timed(lambda: native_torch(model, "gpt2"))
         pl = timed(lambda: plan.apply(model, seed=0))
+        synced = "not checked (CPU)"
+        if cuda:
+            torch.cuda.set_sync_debug_mode("error")
+            try:
+                plan.apply(model, seed=0)
+                plan.apply(model)
+                synced = "none (seeded and unseeded)"
+            except RuntimeError as err:
+                synced = f"**{str(err).splitlines()[0][:80]}**"
+            finally:
+                torch.cuda.set_sync_debug_mode("default")
         po = timed(lambda: plan.apply(model, seed=0, portable=True))
         pc = timed(lambda: plan.apply(model, seed=0, portable="counter"))
-        t = torch.empty(1 << 28, device="cuda")
-        rate_n = (1 << 28) / timed(lambda: t.normal_())
-        rate_t = (1 << 28) / timed(lambda: trunc_normal_(t))
-        lines += [f"torch on {torch.cuda.get_device_name()}: {n_params(layers) / 1e9:.2f} B parameters, native "
-                  f"{nat:.3f} s, plan {pl:.3f} s (**{pl / nat:.2f}**), portable {po:.3f} s (**{po / nat:.2f}**), "
-                  f"portable=\"counter\" {pc:.3f} s (**{pc / nat:.2f}**); "
-                  f"truncated normal {rate_t / 1e9:.1f} G/s against normal_ {rate_n / 1e9:.1f} G/s "
-                  f"(**{rate_t / rate_n:.2f}**)."]
+        peak = ""
+        if cuda:
+            sync()
+            base = torch.cuda.memory_allocated()
+            torch.cuda.reset_peak_memory_stats()
+            native_torch(model, "gpt2")
+            sync()
+            native_peak = torch.cuda.max_memory_allocated() - base
+            torch.cuda.reset_peak_memory_stats()
+            plan.apply(model, seed=0)
+            sync()
+            peak = (f" Device memory beyond the parameters while drawing: native {native_peak / 2 ** 20:.0f} MiB, "
+                    f"plan {(torch.cuda.max_memory_allocated() - base) / 2 ** 20:.0f} MiB.")
+        del model
+        if cuda:
+            torch.cuda.empty_cache()
+
+        def normally():
+            plan.apply(build_torch(layers, device=device), seed=0)
+            sync()
+
+        def deferred():
+            with empty_init():
+                model = build_torch(layers)
+            plan.apply(model, seed=0, device=device)
+            sync()
+        built, empty = _timed(normally, max(1, reps - 1)), _timed(deferred, max(1, reps - 1))
+        lines += ["", f"A GPT-shaped stack of {n / 1e9:.2f} B parameters ({n / 1e6:.1f} M) on {device} (the GPT-2 "
+                  f"plan of the table above: N(0, 0.02) weights and embeddings, zero biases, LayerNorms 1/0), against "
+                  f"the same init written with `nn.init` per module "
+                  f"(targets: plan ≤ 1.1×; portable ≤ 1.5×; `empty_init()` then plan ≤ 0.6× building then "
+                  f"applying):", "", "| what | s | vs native |", "|---|---|---|",
+                  f"| native (`nn.init` per module) | {nat:.3f} | 1.00 |",
+                  f"| plan, seeded | {pl:.3f} | **{pl / nat:.2f}** |",
+                  f"| portable=True (host, then copied) | {po:.3f} | **{po / nat:.2f}** |",
+                  f"| portable=\"counter\" (on the device) | {pc:.3f} | **{pc / nat:.2f}** |", "",
+                  f"Host syncs during a plan: {synced}.{peak} Building then applying the plan {built:.3f} s; "
+                  f"`empty_init()` then the plan with `device=\"{device}\"` {empty:.3f} s: "
+                  f"**{empty / built:.2f}×**.", ""]
+        del t
+        if cuda:
+            torch.cuda.empty_cache()  # the device's memory back for JAX
     try:
         import jax
-        gpus = [d for d in jax.devices() if d.platform == "gpu"]
+        platform = "cpu" if device == "cpu" else "gpu"
+        found = [d for d in jax.devices() if d.platform == platform]
+        jax_ok = bool(found)
     except Exception:
-        gpus = []
-    if gpus:
+        found = []
+    if jax_ok:
         import jax.numpy as jnp
-        import unifiedinit as ui
-        shapes = [(2048, 3 * 2048), (2048, 2048), (2048, 4 * 2048), (4 * 2048, 2048)] * 20
-        init = ui.LecunNormal().to_flax()
-        native = jax.jit(lambda k: [jax.nn.initializers.lecun_normal()(jax.random.fold_in(k, i), s)
-                                    for i, s in enumerate(shapes)])
-        ours = jax.jit(lambda k: [init(jax.random.fold_in(k, i), s) for i, s in enumerate(shapes)])
 
-        def timed(fn):
-            jax.block_until_ready(fn(jax.random.key(0)))
-            ts = []
-            for _ in range(reps):
-                t = time.perf_counter()
-                jax.block_until_ready(fn(jax.random.key(1)))
-                ts.append(time.perf_counter() - t)
-            return statistics.median(ts)
-        a, b = timed(native), timed(ours)
-        lines.append(f"JAX on {gpus[0].device_kind}: lecun_normal on {sum(x * y for x, y in shapes) / 1e9:.2f} B "
-                     f"parameters, jax.nn.initializers {a:.3f} s, unifiedinit {b:.3f} s (**{b / a:.2f}**).")
-    return lines or ["Not run: no GPU on this machine (the section runs by itself where torch or JAX sees one)."]
+        from unifiedinit.backends.flax.ops import _counter_fn, x64
+        from unifiedinit.counter import counter_key
+        shape = (side, side)
+        with jax.default_device(found[0]):
+            key = jax.random.key(0)
+
+            def jitted(init):
+                f = jax.jit(lambda k: init(k, shape, jnp.float32))
+                return lambda: f(key).block_until_ready()
+            normal = jitted(lambda k, sh, dt: jax.random.normal(k, sh, dt))
+            cases = [("LecunNormal", jitted(ui.LecunNormal().to_flax())),
+                     ("TruncatedNormal(std=1, -2, 2)", jitted(ui.TruncatedNormal(0.0, 1.0, -2.0, 2.0).to_flax())),
+                     ("VarianceScaling(2, fan_in, truncated_normal)",
+                      jitted(ui.VarianceScaling(2.0, "fan_in", "truncated_normal").to_flax())),
+                     ("JAX's own lecun_normal", jitted(jax.nn.initializers.lecun_normal())),
+                     ("JAX's own truncated_normal", jitted(jax.nn.initializers.truncated_normal(1.0)))]
+            fn = _counter_fn((ui.Normal(0, 1), "torch", shape, "float32", None, None, None), None)
+            ck = counter_key(0, "w")
+            words = (jnp.uint32(ck[0]), jnp.uint32(ck[1]))
+
+            def counter():
+                with x64():
+                    fn(words, jnp.uint64(0)).block_until_ready()
+            cases.append(("portable=\"counter\" Normal(0, 1) (jitted)", counter))
+            lines += [f"JAX {jax.__version__} on {found[0].device_kind}: jitted draws of a ({side}, {side}) float32 "
+                      f"array, each timed alternately with `jax.random.normal` (target: ours at least JAX's own "
+                      f"`lecun_normal`).", "", "| draw | ms | normal ms | throughput vs normal |", "|---|---|---|---|"]
+            for label, case in cases:
+                mine, theirs = _paired(case, normal, reps)
+                lines.append(f"| {label} | {mine * 1e3:.2f} | {theirs * 1e3:.2f} | **{theirs / mine:.2f}** |")
+    if not (torch_ok or jax_ok):
+        return ["Not run: no GPU on this machine (the section runs by itself where torch or JAX sees one; "
+                "`benchmarks/gpu.sh` runs it and the GPU tests in one go)."]
+    return lines
 
 
 def import_time(reps: int = 7) -> dict:
@@ -959,7 +1068,9 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--frameworks", default="torch,flax,keras,mxnet")
     parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
-    parser.add_argument("--section", choices=["large", "specs", "small"], help="run one section and rewrite it in --out")
+    parser.add_argument("--section", choices=["large", "specs", "small", "gpu"],
+                        help="run one section and rewrite it in --out")
+    parser.add_argument("--device", default="cuda", help="--section gpu: the device (cpu: a smoke run with --quick)")
     parser.add_argument("--spec-times", metavar="FRAMEWORK", help=argparse.SUPPRESS)
     parser.add_argument("--one", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
     parser.add_argument("--real", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
@@ -988,6 +1099,9 @@ def main() -> int:
     if args.section == "large":
         replace_section(args.out, "Large models: meta and sharded (torch, CPU)", large_section(reps))
         return 0
+    if args.section == "gpu":
+        replace_section(args.out, "GPU (torch and JAX)", device_section(reps, args.device, args.quick))
+        return 0
     results: dict = {}
     for model in MODELS:
         for fw in args.frameworks.split(","):
@@ -1014,7 +1128,7 @@ def main() -> int:
             real[(fw, name)] = json.loads(proc.stdout.strip().splitlines()[-1])
     tn = trunc_normal(reps + 2, 1 << (20 if args.quick else 24))
     imp = import_time()
-    write(args, results, tn, imp, reps, gpu_section(reps), real, large_section(reps), small_in_child(reps),
+    write(args, results, tn, imp, reps, device_section(reps), real, large_section(reps), small_in_child(reps),
           specs_section(reps, [fw for fw in SPEC_TARGETS if fw.split("-")[0] in args.frameworks.split(",")]))
     return 0
 

@@ -30,3 +30,22 @@ def test_the_small_layers_section_runs_and_rewrites_only_its_section(tmp_path):
     text = results.read_text()
     assert "## Plan overhead on many small layers (torch, CPU)" in text and text.count("kept") == 2
     assert "`presets.torch.apply(seed=0)`" in text and "Where a seeded plan's time goes" in text
+
+
+@needs("torch")
+def test_the_gpu_section_runs_on_a_cpu_as_a_smoke_run_and_rewrites_only_its_section(tmp_path):
+    # the code a lent GPU runs (benchmarks/gpu.sh) is the code tested here, on small shapes: it cannot rot unseen
+    import importlib.util
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# unifiedinit benchmarks\n\n## Before\n\nkept\n\n## GPU (torch and JAX)\n\nstale rows\n")
+    proc = subprocess.run([sys.executable, str(BENCH), "--section", "gpu", "--device", "cpu", "--quick", "--reps", "1",
+                           "--out", str(results)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = results.read_text()
+    assert "kept" in text and "stale rows" not in text
+    for row in ("| TruncatedNormal(std=1, -2, 2) | `normal_` |", "| Mixture (the seeds' three components) |",
+                "| LecunUniform | `uniform_` |", "| torch's own trunc_normal_ |", "| plan, seeded |",
+                "| portable=\"counter\" (on the device) |", "`empty_init()` then the plan"):
+        assert row in text, row
+    if importlib.util.find_spec("jax") is not None:
+        assert "| JAX's own lecun_normal |" in text and "| portable=\"counter\" Normal(0, 1) (jitted) |" in text

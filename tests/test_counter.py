@@ -293,3 +293,26 @@ def test_cuda_computes_the_reference_bits_with_no_sync(spec):
     finally:
         torch.cuda.set_sync_debug_mode("default")
     assert np.array_equal(got, ref)
+
+
+@pytest.mark.parametrize("spec", SPECS[:4], ids=repr)
+def test_jax_on_a_gpu_computes_the_reference_bits_there(spec):
+    # the jitted path on a real accelerator (elsewhere simulated, or on host devices): a kernel above HOST_ENTRIES
+    # is computed on the GPU and stays there; the bits are NumPy's
+    jax = pytest.importorskip("jax")
+    nnx = pytest.importorskip("flax.nnx")
+    gpus = [d for d in jax.devices() if d.platform == "gpu"]
+    if not gpus:
+        pytest.skip("no GPU for JAX")
+    from unifiedinit.backends.flax import ops as F
+    plan = ui.Plan().rule(spec, role="weight").rule(ui.Zeros(), role="bias")
+    with jax.default_device(gpus[0]):
+        net = nnx.Linear(1100, 1000, rngs=nnx.Rngs(0))
+    assert 1100 * 1000 > F.HOST_ENTRIES
+    report = plan.apply(net, seed=4, portable="counter")
+    assert net.kernel[...].devices() == {gpus[0]}
+    checked = 0
+    for path, got, want in _written(plan, net, report, "flax"):
+        assert np.array_equal(got, want), path
+        checked += 1
+    assert checked == 2
