@@ -12,6 +12,7 @@ from typing import Any, TypeGuard, cast
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ... import draws as D
 from ...counter import Arith
@@ -164,7 +165,18 @@ def stream_key(base: jax.Array, stream: int) -> jax.Array:
         >>> bool((jax.random.key_data(key) == jax.random.key_data(stream_key(base, 3))).all())
         False
     """
-    return jax.random.fold_in(jax.random.fold_in(base, stream & 0xFFFFFFFF), stream >> 32)
+    if not 0 <= stream < 2 ** 64:
+        raise OverflowError(f"stream_key: parameter 'stream' must be in [0, 2**64), got {stream!r}")
+    # one jitted call instead of two eager fold_ins (about 50 us against 800 here, per parameter of a plan)
+    return cast(jax.Array, _fold_stream(base, np.uint32(stream & 0xFFFFFFFF), np.uint32(stream >> 32)))
+
+
+def _fold_both(base: jax.Array, low: jax.Array, high: jax.Array) -> jax.Array:
+    return jax.random.fold_in(jax.random.fold_in(base, low), high)
+
+
+#: both folds of ``stream_key`` in one compiled call; the halves go in as uint32 arrays, as ``fold_in`` takes them
+_fold_stream = jax.jit(_fold_both)
 
 
 def draw_array(key: jax.Array, d: D.Draw, shape: tuple[int, ...], dtype: Any, stacked: tuple[int, ...] = ()) -> jax.Array:
@@ -239,7 +251,8 @@ class JaxTarget:
     def native(self, p: Any, handle: Any, draw: D.Draw, stream: int | None) -> None:
         from ...apply import stream as derive
         from ...samplers import draw as sampled
-        key = stream_key(self.base, stream if stream is not None else derive(0, p.key))
+        # a constant draws nothing: no key to make (a Flax ResNet-50 has more norm tensors than random ones)
+        key = None if draw.deterministic else stream_key(self.base, stream if stream is not None else derive(0, p.key))
         dtype, sharding = jnp.dtype(p.dtype), self._sharding_of(p, handle)
         x: Any
         if spread(sharding):
@@ -342,7 +355,6 @@ def array(values: Any, dtype: str) -> Any:
         >>> array([0, 2], "bool").tolist()
         [False, True]
     """
-    import numpy as np
     from ...reference import numpy_dtype
     return np.asarray(values).astype(numpy_dtype(dtype, integers=True) if dtype != "bool" else bool)
 
@@ -366,5 +378,4 @@ def to_numpy(x: Any) -> Any:
         >>> type(x).__name__, x.dtype.name, x.tolist()
         ('ndarray', 'float32', [1.0, 1.0])
     """
-    import numpy as np
     return np.asarray(x.astype(jnp.float32) if x.dtype == jnp.bfloat16 else x)

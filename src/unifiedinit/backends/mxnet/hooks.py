@@ -127,7 +127,7 @@ class SpecInitializer(_Initializer):
             arr[:] = mx.nd.array(self.portable.values(self.spec, shape, self.layout, dtype, layer_fans),
                                  ctx=arr.context, dtype=dtype)
             return
-        arr[:] = sampled(MXNetOps(arr.context), draw, shape, dtype)
+        sampled(MXNetOps(arr.context), draw, shape, dtype, out=arr)
 
     def _init_weight(self, desc: Any, arr: Any) -> None:
         # Gluon calls _init_weight for every parameter without an initializer of its own. When this is the

@@ -181,9 +181,9 @@ class _PlanInitializer(mx.init.Initializer):  # type: ignore[name-defined]  # mx
         if values is not None:
             arr[:] = mx.nd.array(values, ctx=arr.context, dtype=dtype)
             return
-        if self.stream is not None:
+        if self.stream is not None and not draw.deterministic:  # reseeding costs MXNet about 2 ms: only for a draw
             mx.random.seed(self.stream % (2 ** 31), ctx="all")
-        arr[:] = sampled(MXNetOps(arr.context), draw, shape, dtype)
+        sampled(MXNetOps(arr.context), draw, shape, dtype, out=arr)
 
 
 class _Target:

@@ -44,17 +44,23 @@ class MXNetOps(Ops):
     def work_dtype(self, dtype: str) -> str:
         return "float32" if dtype in ("float16", "bfloat16") else dtype
 
+    # with ``out`` (a parameter's own array, of the work dtype) MXNet draws into it: the same numbers, without a
+    # new array and a copy
     def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: str, out: Any = None) -> Any:
-        return mx.nd.random.uniform(_num(low), _num(high), shape=shape, dtype=dt, ctx=self.ctx)
+        return mx.nd.random.uniform(_num(low), _num(high), shape=shape, dtype=dt, ctx=self.ctx, out=out)
 
     def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: str, out: Any = None) -> Any:
-        return mx.nd.random.normal(_num(mean), _num(std), shape=shape, dtype=dt, ctx=self.ctx)
+        return mx.nd.random.normal(_num(mean), _num(std), shape=shape, dtype=dt, ctx=self.ctx, out=out)
 
     def full(self, shape: tuple[int, ...], value: float, dt: str, out: Any = None) -> Any:
         if value != 0 and abs(value) < 1.1754943508222875e-38:  # subnormal: exactly, through the host
             import numpy as np
             return self.from_numpy(np.full(shape, value), dt)
-        return mx.nd.full(shape, float(value), ctx=self.ctx, dtype=dt)
+        return mx.nd.full(shape, float(value), ctx=self.ctx, dtype=dt, out=out)
+
+    def assign(self, out: Any, x: Any) -> Any:
+        out[:] = x
+        return out
 
     def erfinv(self, x: Any) -> Any:
         return mx.nd.erfinv(x)

@@ -445,12 +445,14 @@ class _Target:
                     f"{e.spec!r} needs the whole tensor ({size / 2 ** 30:.2f} GiB in float64) on every rank, more "
                     f"than whole_limit={self.whole_limit} bytes; use an elementwise spec for it or raise whole_limit")
 
-    def _ops(self, device: Any, stream: int | None) -> TorchOps:
+    def _ops(self, device: Any, stream: int | None, seed: bool = True) -> TorchOps:
+        """The ops of ``device``: one generator per device, re-seeded for every parameter (``seed``: False for a
+        constant, which draws nothing)."""
         ops = self.ops.get(device)
-        if ops is None:  # one generator per device, re-seeded for every parameter
+        if ops is None:
             g = self.generator if stream is None else torch.Generator(device)
             ops = self.ops[device] = TorchOps(g, device)
-        if stream is not None and ops.g is not None:
+        if seed and stream is not None and ops.g is not None:
             ops.g.manual_seed(stream)
         return ops
 
@@ -488,11 +490,12 @@ class _Target:
             how = (id(draw), t.dtype, device)  # by identity: a draw's hash is a Python call
             found = self.writers.get(how)
             if found is None or found[0] is not draw:  # decided once per draw: a plan writes many tensors of one
-                ops = self._ops(device, stream)
+                ops = self._ops(device, stream, not draw.deterministic)
                 found = self.writers[how] = (draw, in_place_writer(ops, draw, t.dtype), ops)
             else:
                 ops = found[2]
-                if stream is not None and ops.g is not None:  # as _ops does, without looking the device up again
+                # as _ops does, without looking the device up again; a constant draws nothing, so it is not seeded
+                if stream is not None and ops.g is not None and not draw.deterministic:
                     ops.g.manual_seed(stream)
             write = found[1]
             if write is not None:
