@@ -327,3 +327,21 @@ def test_importing_the_backend_leaves_numpy_as_it_was():
     line = out.stdout.strip().splitlines()[-1]
     assert line.startswith("[] [] "), line  # nothing added to or removed from NumPy, no alias left behind
     assert line.endswith("True True") or line.endswith("False False"), line  # aliases exactly under NumPy 2
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("spec", [ui.Uniform(-0.1, 0.3), ui.TruncatedNormal(std=0.02), ui.Normal(0.0, 1.0),
+                                  ui.Mixture([ui.Uniform(5, 10), ui.Zeros()], [0.5, 0.5]), ui.Constant(0.25)],
+                         ids=repr)
+def test_a_draw_into_a_parameters_array_has_the_bits_of_a_new_one(spec, dtype):
+    # a plan draws into each parameter's own array (out=, no copy): the same numbers as a draw into a new array,
+    # rounded once where the dtype is narrower than the work dtype
+    from unifiedinit.layout import TensorInfo
+    from unifiedinit.samplers import draw as sampled
+    d = spec.lower(TensorInfo.make((64, 33), "torch"))
+    mx.random.seed(3)
+    new = sampled(M.MXNetOps(mx.cpu()), d, (64, 33), dtype)
+    out = nd.zeros((64, 33), dtype=dtype)
+    mx.random.seed(3)
+    assert sampled(M.MXNetOps(mx.cpu()), d, (64, 33), dtype, out=out) is out
+    np.testing.assert_array_equal(out.asnumpy(), new.asnumpy())

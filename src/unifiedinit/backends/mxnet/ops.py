@@ -59,7 +59,7 @@ class MXNetOps(Ops):
         return mx.nd.full(shape, float(value), ctx=self.ctx, dtype=dt, out=out)
 
     def assign(self, out: Any, x: Any) -> Any:
-        out[:] = x
+        out[:] = self.cast(x, out.dtype)  # rounded once by ``cast``, as a draw without ``out`` returns it
         return out
 
     def erfinv(self, x: Any) -> Any:
