@@ -894,7 +894,8 @@ def device_section(reps: int, device: str = "cuda", quick: bool = False) -> list
         torch_ok = device == "cpu" or torch.cuda.is_available()
     except ImportError:
         torch = None  # type: ignore[assignment]
-    if torch_ok:
+    def torch_rows() -> None:
+        nonlocal lines
         from torch import nn
 
         from unifiedinit.backends.torch import empty_init, init_
@@ -961,9 +962,6 @@ def device_section(reps: int, device: str = "cuda", quick: bool = False) -> list
             sync()
             peak = (f" Device memory beyond the parameters while drawing: native {native_peak / 2 ** 20:.0f} MiB, "
                     f"plan {(torch.cuda.max_memory_allocated() - base) / 2 ** 20:.0f} MiB.")
-        del model
-        if cuda:
-            torch.cuda.empty_cache()
 
         def normally():
             plan.apply(build_torch(layers, device=device), seed=0)
@@ -987,9 +985,6 @@ def device_section(reps: int, device: str = "cuda", quick: bool = False) -> list
                   f"Host syncs during a plan: {synced}.{peak} Building then applying the plan {built:.3f} s; "
                   f"`empty_init()` then the plan with `device=\"{device}\"` {empty:.3f} s: "
                   f"**{empty / built:.2f}×**.", ""]
-        del t
-        if cuda:
-            torch.cuda.empty_cache()  # the device's memory back for JAX
     try:
         import jax
         platform = "cpu" if device == "cpu" else "gpu"
@@ -997,7 +992,8 @@ def device_section(reps: int, device: str = "cuda", quick: bool = False) -> list
         jax_ok = bool(found)
     except Exception:
         found = []
-    if jax_ok:
+    def jax_rows() -> None:
+        nonlocal lines
         import jax.numpy as jnp
 
         from unifiedinit.backends.flax.ops import _counter_fn, x64
@@ -1030,6 +1026,16 @@ def device_section(reps: int, device: str = "cuda", quick: bool = False) -> list
             for label, case in cases:
                 mine, theirs = _paired(case, normal, reps)
                 lines.append(f"| {label} | {mine * 1e3:.2f} | {theirs * 1e3:.2f} | **{theirs / mine:.2f}** |")
+    for ok, rows in ((torch_ok, torch_rows), (jax_ok, jax_rows)):
+        if ok:
+            try:
+                rows()  # its arrays are freed when it returns
+                if rows is torch_rows and device != "cpu":
+                    torch.cuda.empty_cache()  # the device's memory back for JAX
+            except Exception as err:  # one framework's failure keeps the other's rows: a GPU run is one shot
+                import traceback
+                traceback.print_exc()
+                lines += ["", f"Failed: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}", ""]
     if not (torch_ok or jax_ok):
         return ["Not run: no GPU on this machine (the section runs by itself where torch or JAX sees one; "
                 "`benchmarks/gpu.sh` runs it and the GPU tests in one go)."]
