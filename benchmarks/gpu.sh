@@ -3,7 +3,8 @@
 # whose python3 already has torch and JAX (nothing is installed: the package is read from src/). The device tool:
 #   run(command="bash benchmarks/gpu.sh", timeout_s=540)
 # Its files come back from $OUT (else out/gpu): RESULTS.md (this checkout's, with the GPU section rewritten),
-# bench.log, tests.log and versions.txt. About 4-6 minutes on an H200; each step has its own time limit.
+# bench.log, tests.log and versions.txt. Sized for about 5 minutes on an H200 (an estimate: no GPU has been lent
+# yet); each step has its own time limit.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out="${OUT:-out/gpu}"
