@@ -749,11 +749,9 @@ def large_counter(reps: int) -> dict:
     computing one Shard(0) quarter of an (8192, 8192) tensor, as a rank does, against ``normal_`` on a tensor of
     that size; JAX's jitted function on a (4096, 4096) tensor against a jitted ``jax.random.normal``."""
     import jax
-    import jax.numpy as jnp
     import torch
 
     import unifiedinit as ui
-    from unifiedinit.backends.flax.ops import _counter_fn, x64
     from unifiedinit.backends.torch.ops import TorchArith, TorchOps
     from unifiedinit.counter import counter_key, values
     spec, key = ui.Normal(0, 1), counter_key(0, "w")
@@ -764,17 +762,29 @@ def large_counter(reps: int) -> dict:
                              dtype_name="float32", dtype=torch.float32, block=((0, 2048), (0, 8192))))
     out = {"normal_": _timed(lambda: quarter.normal_(), reps), "torch": _timed(torch_block, reps)}
     shape = (4096, 4096)
-    fn = _counter_fn((spec, "torch", shape, "float32", None, None, None), None)
-    words = (jnp.uint32(key[0]), jnp.uint32(key[1]))
     normal = jax.jit(lambda k: jax.random.normal(k, shape))
     k = jax.random.key(0)
+    out["jax.random.normal"] = _timed(lambda: normal(k).block_until_ready(), reps)
+    out["jax"] = _timed(jax_counter(shape), reps)
+    return out
 
-    def jax_counter():
+
+def jax_counter(shape: tuple[int, int]):
+    """A call that computes the counter stream's Normal(0, 1) values of key (0, "w") for ``shape`` in the one jitted
+    function a JAX plan uses (on the default device) and waits for them."""
+    import jax.numpy as jnp
+
+    import unifiedinit as ui
+    from unifiedinit.backends.flax.ops import _counter_fn, x64
+    from unifiedinit.counter import counter_key
+    fn = _counter_fn((ui.Normal(0, 1), "torch", shape, "float32", None, None, None), None)
+    key = counter_key(0, "w")
+    words = (jnp.uint32(key[0]), jnp.uint32(key[1]))
+
+    def call():
         with x64():
             fn(words, jnp.uint64(0)).block_until_ready()
-    out["jax.random.normal"] = _timed(lambda: normal(k).block_until_ready(), reps)
-    out["jax"] = _timed(jax_counter, reps)
-    return out
+    return call
 
 
 def _sharded_rank(rank: int, world: int, port: int, portable: bool, reps: int, queue) -> None:
@@ -905,6 +915,19 @@ def device_section(reps: int, device: str = "cuda", quick: bool = False) -> list
         def timed(fn):
             return _timed(lambda: (fn(), sync()), reps)
 
+        def syncs(fn, clean: str) -> str:
+            """What ``torch.cuda.set_sync_debug_mode("error")`` says while ``fn`` runs: ``clean``, or its error."""
+            if not cuda:
+                return "not checked (CPU)"
+            torch.cuda.set_sync_debug_mode("error")
+            try:
+                fn()
+                return clean
+            except RuntimeError as err:
+                return f"**{str(err).splitlines()[0][:80]}**"
+            finally:
+                torch.cuda.set_sync_debug_mode("default")
+
         t = torch.empty(side, side, device=device)
         g = torch.Generator(device).manual_seed(0)
         own = {"normal": lambda: (t.normal_(generator=g), sync()),
@@ -919,16 +942,7 @@ def device_section(reps: int, device: str = "cuda", quick: bool = False) -> list
             fn = (lambda spec=spec: (init_(t, spec, generator=g), sync())) if spec is not None else \
                 (lambda: (nn.init.trunc_normal_(t, generator=g), sync()))
             mine, theirs = _paired(fn, own[against], reps)
-            synced = "not checked (CPU)"
-            if cuda and spec is not None:
-                torch.cuda.set_sync_debug_mode("error")
-                try:
-                    init_(t, spec, generator=g)
-                    synced = "none"
-                except RuntimeError as err:
-                    synced = f"**{str(err).splitlines()[0][:60]}**"
-                finally:
-                    torch.cuda.set_sync_debug_mode("default")
+            synced = "—" if spec is None else syncs(lambda spec=spec: init_(t, spec, generator=g), "none")
             lines.append(f"| {label} | `{against}_` | {mine * 1e3:.2f} | {theirs * 1e3:.2f} | "
                          f"**{theirs / mine:.2f}** | {synced} |")
         model = build_torch(layers, device=device)
@@ -936,17 +950,7 @@ def device_section(reps: int, device: str = "cuda", quick: bool = False) -> list
         n = n_params(layers)
         nat = timed(lambda: native_torch(model, "gpt2"))
         pl = timed(lambda: plan.apply(model, seed=0))
-        synced = "not checked (CPU)"
-        if cuda:
-            torch.cuda.set_sync_debug_mode("error")
-            try:
-                plan.apply(model, seed=0)
-                plan.apply(model)
-                synced = "none (seeded and unseeded)"
-            except RuntimeError as err:
-                synced = f"**{str(err).splitlines()[0][:80]}**"
-            finally:
-                torch.cuda.set_sync_debug_mode("default")
+        synced = syncs(lambda: (plan.apply(model, seed=0), plan.apply(model)), "none (seeded and unseeded)")
         po = timed(lambda: plan.apply(model, seed=0, portable=True))
         pc = timed(lambda: plan.apply(model, seed=0, portable="counter"))
         peak = ""
@@ -996,8 +1000,6 @@ def device_section(reps: int, device: str = "cuda", quick: bool = False) -> list
         nonlocal lines
         import jax.numpy as jnp
 
-        from unifiedinit.backends.flax.ops import _counter_fn, x64
-        from unifiedinit.counter import counter_key
         shape = (side, side)
         with jax.default_device(found[0]):
             key = jax.random.key(0)
@@ -1012,14 +1014,7 @@ def device_section(reps: int, device: str = "cuda", quick: bool = False) -> list
                       jitted(ui.VarianceScaling(2.0, "fan_in", "truncated_normal").to_flax())),
                      ("JAX's own lecun_normal", jitted(jax.nn.initializers.lecun_normal())),
                      ("JAX's own truncated_normal", jitted(jax.nn.initializers.truncated_normal(1.0)))]
-            fn = _counter_fn((ui.Normal(0, 1), "torch", shape, "float32", None, None, None), None)
-            ck = counter_key(0, "w")
-            words = (jnp.uint32(ck[0]), jnp.uint32(ck[1]))
-
-            def counter():
-                with x64():
-                    fn(words, jnp.uint64(0)).block_until_ready()
-            cases.append(("portable=\"counter\" Normal(0, 1) (jitted)", counter))
+            cases.append(("portable=\"counter\" Normal(0, 1) (jitted)", jax_counter(shape)))
             lines += [f"JAX {jax.__version__} on {found[0].device_kind}: jitted draws of a ({side}, {side}) float32 "
                       f"array, each timed alternately with `jax.random.normal` (target: ours at least JAX's own "
                       f"`lecun_normal`).", "", "| draw | ms | normal ms | throughput vs normal |", "|---|---|---|---|"]
