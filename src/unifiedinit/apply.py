@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import math
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable
 from types import ModuleType
 from typing import Any, Callable, TypeGuard
 
@@ -127,23 +128,29 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, sta
         return target.result(report)
 
 
-@contextlib.contextmanager
-def gc_paused() -> Generator[None, None, None]:
+class gc_paused:  # noqa: N801 - used as a function: ``with gc_paused():``
     """Python's cyclic garbage collector held off while a call builds its records. A walk and a report make a few
     objects per parameter, all alive until the call ends and none in a cycle worth collecting; with the collector
     on, every 700 of them start a pass over the young objects, and those passes promote the records until a full
     pass walks every object of the process (a model's modules and tensors included). On 500 x Linear(64, 64)
     that was a fifth of a seeded plan's time. Refcounting still frees everything at once; the collector is
-    turned back on (only if it was on) when the call returns or raises."""
-    import gc
-    if not gc.isenabled():  # the caller's choice, or an outer call's pause: left as it is
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    turned back on (only if it was on) when the call returns or raises.
+
+    A class, not a generator: turning the collector back on is the last thing the call does, with no object made
+    after it (a generator's exit makes a StopIteration), so the young pass the records' count has earned starts
+    at the caller's next allocation, after a report the caller dropped is freed, not while every record is
+    still alive (1.2 ms a call on 500 x Linear(64, 64), for a pass that found nothing to free)."""
+
+    __slots__ = ("paused",)
+
+    def __enter__(self) -> None:
+        self.paused = gc.isenabled()  # else the caller's choice, or an outer call's pause: left as it is
+        if self.paused:
+            gc.disable()
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:  # no tuple of arguments made
+        if self.paused:
+            gc.enable()
 
 
 def _write(plan: Any, report: Any, target: Any, handles: dict[str, Any], seed: int | None,
