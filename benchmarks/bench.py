@@ -849,9 +849,9 @@ def large_section(reps: int) -> list[str]:
              f"{local['normal_quarter']:.3f} s), the median of {reps} of each.", "",
              "The counter stream (`portable=\"counter\"`, computed by the framework itself, a shard its own entries) "
              "against the framework's own normal on as many entries (16.8 M): torch on one Shard(0) quarter of the "
-             "(8192, 8192) tensor, JAX's jitted function on a (4096, 4096) one, each timed alternately with its own normal. "
-             "On a CPU torch runs its hundred-odd "
-             "operations one kernel at a time; XLA fuses them into one loop.", "",
+             "(8192, 8192) tensor, JAX's jitted function on a (4096, 4096) one, each timed alternately with its own "
+             "normal. On a CPU torch runs its hundred-odd operations one kernel at a time; XLA fuses them into one "
+             "loop.", "",
              "| framework | counter s | own normal s | counter / own |", "|---|---|---|---|",
              f"| torch (CPU, eager) | {counter['torch']:.3f} | {counter['normal_']:.3f} | "
              f"**{counter['torch'] / counter['normal_']:.1f}** |",
@@ -1046,7 +1046,7 @@ def device_section(reps: int, device: str = "cuda", quick: bool = False) -> list
 def import_time(reps: int = 7) -> dict:
     """The best of ``reps`` fresh interpreters importing unifiedinit, against a bare start, with compiled bytecode
     cached (in a temporary folder) as an installed package has it: under ``PYTHONDONTWRITEBYTECODE`` every start
-    would compile the package's source again (45–83 ms over a bare start here, against 21 ms cached)."""
+    would compile the package's source again (45–83 ms over a bare start here, against 12–21 ms cached)."""
     import os
     import tempfile
     with tempfile.TemporaryDirectory() as cache:
@@ -1207,9 +1207,9 @@ def write(args, results, tn, imp, reps, gpu, real=None, large=None, small=None, 
         lines.append(f"| {name} | {rate:.3f} | {rate / tn['torch normal_']:.2f} |")
     lines += ["", "## `import unifiedinit`", "",
               f"{imp['import_ms']:.0f} ms against {imp['bare_ms']:.0f} ms for a bare start: "
-              f"**{imp['over_bare_ms']:.0f} ms over a bare start** (best of 7, bytecode cached as an installed package has "
-              f"it). No framework is imported; the standard "
-              f"modules it loads: {', '.join(m for m in imp['modules'] if '.' not in m)}.", "",
+              f"**{imp['over_bare_ms']:.0f} ms over a bare start** (best of 7, bytecode cached as an installed "
+              f"package has it). No framework is imported; the standard modules it loads: "
+              f"{', '.join(m for m in imp['modules'] if '.' not in m)}.", "",
               "## Plan overhead on many small layers (torch, CPU)", ""] + (small or []) + ["",
               "## Large models: meta and sharded (torch, CPU)", ""] + (large or []) + ["",
               "## Every spec against the framework's own normal (CPU)", ""] + (specs or []) + ["",
