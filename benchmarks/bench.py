@@ -724,13 +724,24 @@ def large_local(reps: int) -> dict:
     t = torch.empty(8192, 8192)
     spec = ui.Normal(0, 1)
     # each timed alternately with what it is compared to: this machine's speed drifts (a shared host), and two
-    # separate measurements drifted the whole tensor's ratio between 1.43 and 1.98 in one session
-    out: dict[str, float] = {}
+    # separate measurements drifted the whole tensor's ratio between 1.43 and 1.98 in one session. The median of
+    # reps + 2 pairs: single deferred pairs ranged from 0.39 to 0.98 in one process (a slow round of page faults)
+    reps = reps + 2
+    out: dict[str, float] = {"reps": reps}
     out["portable"], out["normal_"] = _paired(
         lambda: ui.backends.torch.init_(t, spec, portable=ui.Portable(0, "w")), lambda: t.normal_(), reps)
     out["portable_quarter"], out["normal_quarter"] = _paired(
         lambda: portable(spec, (8192, 8192), seed=0, key="w", index=(slice(0, 2048), slice(None))),
         lambda: t.normal_(), reps)
+    if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
+        # the same pair on one core: NumPy's chunks divide among the cores, torch's normal_ runs on one either way
+        allowed = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {min(allowed)})
+        try:
+            out["portable_one_core"], out["normal_one_core"] = _paired(
+                lambda: ui.backends.torch.init_(t, spec, portable=ui.Portable(0, "w")), lambda: t.normal_(), reps)
+        finally:
+            os.sched_setaffinity(0, allowed)
 
     def build():
         return nn.Sequential(*[nn.Linear(LARGE_WIDTH, LARGE_WIDTH) for _ in range(LARGE_LAYERS)])
@@ -743,7 +754,7 @@ def large_local(reps: int) -> dict:
             model = build()
         ui.presets.flax.apply(model, seed=0, device="cpu")
 
-    out["empty_init_then_apply"], out["build_then_apply"] = _paired(deferred, normally, max(1, reps - 1))
+    out["empty_init_then_apply"], out["build_then_apply"] = _paired(deferred, normally, reps)
     return out
 
 
@@ -837,6 +848,7 @@ def large_sharded(world: int, portable: bool, reps: int) -> dict:
 
 
 def large_section(reps: int) -> list[str]:
+    from unifiedinit.reference import cores
     local, counter = large_local(reps), large_counter(reps)
     lines = ["Portable values against torch's `normal_` on one (8192, 8192) float32 tensor (targets: portable "
              "≤ 1.5× `normal_`), and one rank's quarter block of it (Shard(0) of 4):", "",
@@ -844,27 +856,34 @@ def large_section(reps: int) -> list[str]:
              f"| torch `normal_` | {local['normal_']:.3f} | 1.00 |",
              f"| portable, whole tensor | {local['portable']:.3f} | **{local['portable'] / local['normal_']:.2f}** |",
              f"| portable, one quarter block | {local['portable_quarter']:.3f} | "
-             f"**{local['portable_quarter'] / local['normal_quarter']:.2f}** |", "",
-             "Each row is timed alternately with `normal_` (the quarter block with a `normal_` of its own, "
-             f"{local['normal_quarter']:.3f} s), the median of {reps} of each.", "",
-             "The counter stream (`portable=\"counter\"`, computed by the framework itself, a shard its own entries) "
-             "against the framework's own normal on as many entries (16.8 M): torch on one Shard(0) quarter of the "
-             "(8192, 8192) tensor, JAX's jitted function on a (4096, 4096) one, each timed alternately with its own "
-             "normal. On a CPU torch runs its hundred-odd operations one kernel at a time; XLA fuses them into one "
-             "loop.", "",
-             "| framework | counter s | own normal s | counter / own |", "|---|---|---|---|",
-             f"| torch (CPU, eager) | {counter['torch']:.3f} | {counter['normal_']:.3f} | "
-             f"**{counter['torch'] / counter['normal_']:.1f}** |",
-             f"| JAX (CPU, jit) | {counter['jax']:.3f} | {counter['jax.random.normal']:.3f} | "
-             f"**{counter['jax'] / counter['jax.random.normal']:.2f}** |", "",
-             f"Deferred init on {LARGE_LAYERS} × Linear({LARGE_WIDTH}, {LARGE_WIDTH}) (target ≤ 0.6×): build "
-             f"normally then apply `presets.flax` {local['build_then_apply']:.3f} s; `empty_init()` then apply with "
-             f"`device=\"cpu\"` {local['empty_init_then_apply']:.3f} s (the two timed alternately): "
-             f"**{local['empty_init_then_apply'] / local['build_then_apply']:.2f}×**.", "",
-             "Sharded: `presets.flax` on the same stack under FSDP2 (gloo, one thread per rank), the slowest rank "
-             "against one unsharded rank (target ≤ 0.35× on 4 ranks). This machine has 2 cores, so 4 ranks share "
-             "them: the CPU time per rank is the work each does, the wall time includes waiting for a core.", "",
-             "| mode | ranks | wall s | vs 1 rank | CPU s per rank | vs 1 rank |", "|---|---|---|---|---|---|"]
+             f"**{local['portable_quarter'] / local['normal_quarter']:.2f}** |"]
+    if "portable_one_core" in local:
+        lines.append(f"| portable, whole tensor, on one core | {local['portable_one_core']:.3f} | "
+                     f"**{local['portable_one_core'] / local['normal_one_core']:.2f}** |")
+    lines += ["", "Each row is timed alternately with `normal_` (the quarter block with a `normal_` of its own, "
+              f"{local['normal_quarter']:.3f} s; the one-core row, its thread pinned to one core, with one there, "
+              f"{local.get('normal_one_core', float('nan')):.3f} s), the median of {local['reps']} of each. NumPy "
+              f"draws the chunks on {cores()} threads here, one per core, and torch's `normal_` runs on "
+              "one: the whole tensor's ratio is about the one-core ratio divided by the number of cores.", "",
+              "The counter stream (`portable=\"counter\"`, computed by the framework itself, a shard its own entries) "
+              "against the framework's own normal on as many entries (16.8 M): torch on one Shard(0) quarter of the "
+              "(8192, 8192) tensor, JAX's jitted function on a (4096, 4096) one, each timed alternately with its own "
+              "normal. On a CPU torch runs its hundred-odd operations one kernel at a time; XLA fuses them into one "
+              "loop.", "",
+              "| framework | counter s | own normal s | counter / own |", "|---|---|---|---|",
+              f"| torch (CPU, eager) | {counter['torch']:.3f} | {counter['normal_']:.3f} | "
+              f"**{counter['torch'] / counter['normal_']:.1f}** |",
+              f"| JAX (CPU, jit) | {counter['jax']:.3f} | {counter['jax.random.normal']:.3f} | "
+              f"**{counter['jax'] / counter['jax.random.normal']:.2f}** |", "",
+              f"Deferred init on {LARGE_LAYERS} × Linear({LARGE_WIDTH}, {LARGE_WIDTH}) (target ≤ 0.6×): build "
+              f"normally then apply `presets.flax` {local['build_then_apply']:.3f} s; `empty_init()` then apply with "
+              f"`device=\"cpu\"` {local['empty_init_then_apply']:.3f} s (the two timed alternately, the median of "
+              f"{local['reps']}): "
+              f"**{local['empty_init_then_apply'] / local['build_then_apply']:.2f}×**.", "",
+              "Sharded: `presets.flax` on the same stack under FSDP2 (gloo, one thread per rank), the slowest rank "
+              "against one unsharded rank (target ≤ 0.35× on 4 ranks). This machine has 2 cores, so 4 ranks share "
+              "them: the CPU time per rank is the work each does, the wall time includes waiting for a core.", "",
+              "| mode | ranks | wall s | vs 1 rank | CPU s per rank | vs 1 rank |", "|---|---|---|---|---|---|"]
     for portable in (False, True):
         one = large_sharded(1, portable, max(1, reps - 1))
         for world in (1, 2, 4):
