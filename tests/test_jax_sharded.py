@@ -111,6 +111,23 @@ SCRIPT = textwrap.dedent("""
     else:
         raise AssertionError("an abstract mesh outside jax.set_mesh was accepted")
     assert all(isinstance(v, jax.ShapeDtypeStruct) for v in jax.tree.leaves(nnx.state(net)))  # nothing written
+
+    # a sharding that cannot lay out its leaf (37 rows on 4 devices: JAX needs an even split) is refused before
+    # any draw, naming the parameter, whether the leaf carries it or a box names it on the mesh passed in
+    uneven = {"params": {"Dense_0": {"kernel": jax.ShapeDtypeStruct((64, 32), jnp.float32),
+                                     "bias": jax.ShapeDtypeStruct((32,), jnp.float32)},
+                         "Dense_1": {"kernel": jax.ShapeDtypeStruct(
+                             (37, 64), jnp.float32, sharding=NamedSharding(mesh, P("data", None)))}}}
+    boxed = {"params": {"Dense_0": {"kernel": nn.Partitioned(jax.ShapeDtypeStruct((64, 37), jnp.float32),
+                                                             names=(None, "model"))}}}
+    for tree, path, extra in ((uneven, "Dense_1/kernel", {}), (boxed, "Dense_0/kernel", {"mesh": mesh})):
+        for portable in (True, "counter", False):
+            try:
+                ui.presets.flax.apply(tree, seed=0, portable=portable, **extra)
+            except ValueError as e:
+                assert repr(path) in str(e) and "cannot be laid out" in str(e) and "mesh" in str(e), e
+            else:
+                raise AssertionError(f"an indivisible sharding of {path} was accepted")
     print("ok")
 """)
 

@@ -200,6 +200,19 @@ def spread(sharding: Any) -> bool:
     return sharding is not None and len(getattr(sharding, "device_set", ())) > 1
 
 
+def _check_fits(p: Any, sharding: Any) -> None:
+    """A sharding that cannot lay out the parameter's shape (a spec longer than its rank, an axis that its mesh
+    axes do not divide evenly, as JAX requires) is refused here, naming the parameter, before anything is drawn."""
+    if sharding is None or not hasattr(sharding, "shard_shape"):
+        return
+    try:
+        sharding.shard_shape(tuple(p.shape))
+    except Exception as error:  # JAX's own ValueError subclasses, whose text says which axis
+        raise ValueError(f"parameter {p.path!r} of shape {tuple(p.shape)} cannot be laid out by its sharding "
+                         f"{getattr(sharding, 'spec', sharding)} on the mesh "
+                         f"{dict(getattr(getattr(sharding, 'mesh', None), 'shape', {}))}: {error}") from None
+
+
 class JaxTarget:
     """What every JAX framework's target shares (Flax, Equinox): native draws with ``jax.random`` on the key of the
     parameter's stream folded into ``self.base``, and portable values as JAX arrays; ``_put`` stores each.
@@ -232,6 +245,8 @@ class JaxTarget:
         handles = {p.path: h for p, h in self.found}  # type: ignore[attr-defined]  # set by each subclass
         self.shardings = {e.param.path: self.sharding(e.param, handles[e.param.path])
                           for e in report.entries if e.spec is not None}
+        for e in report.entries:
+            _check_fits(e.param, self.shardings.get(e.param.path))
         self.placements: dict[str, dict[str, Any]] = {}
 
     def _sharding_of(self, p: Any, handle: Any) -> Any:
