@@ -188,6 +188,26 @@ def test_reinit_linen_tree_gives_torch_default_bias_from_the_layer():
     np.testing.assert_array_equal(np.asarray(params["params"]["layers_0"]["bias"]), 0)  # the old tree is unchanged
 
 
+def test_a_tree_leaf_without_shape_and_dtype_is_named_and_pythons_own_values_are_passed_over():
+    import functools
+    kernel = jax.ShapeDtypeStruct((4, 3), jnp.float32)
+    for leaf, where in ((functools.partial(jnp.zeros, (3,)), "bias"),  # an initializer where its array belongs
+                        (nn.Partitioned(functools.partial(jnp.zeros, (3,)), names=(None,)), "bias")):  # a box of one
+        tree = {"params": {"Dense_0": {"kernel": kernel, where: leaf}}}
+        with pytest.raises(TypeError, match=r"the leaf 'params/Dense_0/bias' of the variables tree has no shape "
+                                            r"and dtype: .* got (partial|Partitioned)"):
+            ui.presets.flax.apply(tree, seed=0)
+    # None (an empty subtree to JAX) before the first array, an int counter and the tuple a `sow` leaves: the tree
+    # is still Flax's, those are not parameters and come back as they were, the kernel is drawn
+    tree = {"cache": {"index": 0}, "params": {"Dense_0": {"bias": None, "kernel": kernel}},
+            "intermediates": {"h": (jnp.ones(2),)}}
+    out, report = ui.presets.flax.apply(tree, seed=0)
+    assert out["cache"] == {"index": 0} and out["params"]["Dense_0"]["bias"] is None
+    assert out["intermediates"]["h"] is tree["intermediates"]["h"]
+    assert [e.param.path for e in report.entries] == ["Dense_0/kernel"]
+    assert isinstance(out["params"]["Dense_0"]["kernel"], jax.Array)
+
+
 def test_reinit_nnx_module_in_place_and_order_independent():
     class MLP(nnx.Module):
         def __init__(self, rngs):

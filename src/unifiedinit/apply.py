@@ -65,8 +65,10 @@ def streams(seed: int) -> Callable[[str], int]:
 
 
 def leaf_root(tree: Any, depth: int = 0) -> str | None:
-    """The top-level package of the first leaf of a dict tree ("torch" for a state_dict, "jaxlib" or "jax" for a
-    linen tree, "numpy"), or None for an empty tree."""
+    """The top-level package of the first leaf of a dict tree that a library made ("jaxlib" or "jax" for a linen
+    tree, "numpy", "flax" for a boxed leaf), or None for a tree with none. Python's own values (None, which JAX
+    reads as an empty subtree, numbers, lists, other objects) say nothing about the framework and are passed
+    over: the backend that owns the tree then names any leaf it cannot use."""
     if v.is_mapping(tree):
         if depth >= 64:
             return None
@@ -75,7 +77,8 @@ def leaf_root(tree: Any, depth: int = 0) -> str | None:
             if found is not None:
                 return found
         return None
-    return type(tree).__module__.split(".")[0]
+    root = type(tree).__module__.split(".")[0]
+    return None if root == "builtins" else root
 
 
 def backend_of(model: Any) -> ModuleType:

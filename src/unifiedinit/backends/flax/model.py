@@ -291,6 +291,12 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
     places: list[tuple[str, tuple[str, ...], str, Any, dict[str, tuple[int, ...]]]] = []
 
     def visit(collection: str, node: Mapping[str, Any], path: tuple[str, ...]) -> None:
+        for k, x in node.items():  # a library's object that is no array is a mistake (an initializer, an empty
+            # box); Python's own values (None, numbers, the tuples a `sow` leaves) are not parameters: passed over
+            if type(x).__module__ != "builtins" and not is_mapping(x) and not _is_array(_unbox(x)):
+                raise TypeError(f"the leaf {'/'.join((collection,) + path + (str(k),))!r} of the variables tree "
+                                f"has no shape and dtype: a leaf must be an array, a jax.ShapeDtypeStruct (as "
+                                f"jax.eval_shape gives) or a Flax box of one; got {type(x).__name__}")
         arrays = {k: _unbox(x) for k, x in node.items() if _is_array(_unbox(x))}
         if arrays:
             params_layer = {k: _unbox(x) for k, x in _subtree(roots.get("params", {}), path).items()}
