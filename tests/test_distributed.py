@@ -191,6 +191,22 @@ def mixed_and_refused(rank: int, world: int) -> None:
     else:
         raise AssertionError("an orthogonal draw over whole_limit was accepted")
     _assert_equal(_gather(model), before, "after a refused call")
+    # a Partial DTensor (a pending sum) holds no values to set: refused before any parameter is written, the
+    # earlier ones in model order included
+    from torch import nn
+    from torch.distributed.tensor import DTensor, Partial
+    local = torch.ones(37, 1000)
+    model[3].weight = nn.Parameter(DTensor.from_local(local, mesh, [Partial()]))
+    mine = {n: (t.to_local() if isinstance(t, DTensor) else t).detach().clone() for n, t in model.state_dict().items()}
+    for portable in (False, True):
+        try:
+            ui.presets.torch.apply(model, seed=2, portable=portable)
+        except ValueError as e:
+            assert "'3/weight'" in str(e) and "Partial" in str(e), e
+        else:
+            raise AssertionError("a Partial DTensor was initialized")
+        for n, t in model.state_dict().items():
+            assert torch.equal((t.to_local() if isinstance(t, DTensor) else t).detach(), mine[n]), n
 
 
 def portable_fsdp2(rank: int, world: int) -> None:

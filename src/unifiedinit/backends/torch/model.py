@@ -425,23 +425,30 @@ class _Target:
                                                                         self.device)
 
     def _check_whole(self, report: Any) -> None:
-        """A structured draw (orthogonal, sparse, ...) on a sharded parameter is computed whole on every rank
-        (each keeps its block); one whose whole tensor passes ``whole_limit`` bytes (float64, as portable
-        values are computed) is refused before anything is written."""
+        """Before anything is written, the DTensors a rule sets: one with a Partial placement (a pending sum, no
+        values of its own) is refused; a structured draw (orthogonal, sparse, ...) on a sharded parameter is
+        computed whole on every rank (each keeps its block), and one whose whole tensor passes ``whole_limit``
+        bytes (float64, as portable values are computed) is refused."""
         if sys.modules.get("torch.distributed.tensor") is None:
             return  # nothing can be a DTensor before torch.distributed.tensor is imported
+        from torch.distributed.tensor import Partial
+
         from ...reference import CHUNK
         handles = {p.path: t for p, t in self.found}
         for e in report.entries:
             t = handles[e.param.path]
             if e.draw is None or not _dtensor(t):
                 continue
+            placements: tuple[Any, ...] = tuple(cast(Any, t).placements)
+            if any(isinstance(q, Partial) for q in placements):
+                raise ValueError(f"Plan.apply: parameter {e.param.path!r} is a DTensor with a Partial placement "
+                                 f"({', '.join(map(str, placements))}): it holds no values to initialize "
+                                 "until it is reduced; redistribute it to Shard or Replicate first")
             whole = not e.draw.elementwise or t.numel() <= CHUNK
             size = 8 * t.numel()
             if whole and size > self.whole_limit:
-                placements = ", ".join(map(str, t.placements))  # type: ignore[attr-defined]
                 raise ValueError(
-                    f"Plan.apply: parameter {e.param.path!r} is sharded ({placements}) and "
+                    f"Plan.apply: parameter {e.param.path!r} is sharded ({', '.join(map(str, placements))}) and "
                     f"{e.spec!r} needs the whole tensor ({size / 2 ** 30:.2f} GiB in float64) on every rank, more "
                     f"than whole_limit={self.whole_limit} bytes; use an elementwise spec for it or raise whole_limit")
 
