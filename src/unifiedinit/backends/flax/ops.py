@@ -203,7 +203,7 @@ def spread(sharding: Any) -> bool:
 def _check_fits(p: Any, sharding: Any) -> None:
     """A sharding that cannot lay out the parameter's shape (a spec longer than its rank, an axis that its mesh
     axes do not divide evenly, as JAX requires) is refused here, naming the parameter, before anything is drawn."""
-    if sharding is None or not hasattr(sharding, "shard_shape"):
+    if not spread(sharding) or not hasattr(sharding, "shard_shape"):  # one device holds any shape
         return
     try:
         sharding.shard_shape(tuple(p.shape))
