@@ -61,6 +61,19 @@ def test_the_flax_backend_imports_only_jax_and_flax():
     assert set(out.split()) <= {"jax", "flax"} and "jax" in out
 
 
+@needs("flax")
+def test_a_tree_of_jax_arrays_goes_to_the_flax_backend_before_flax_is_imported():
+    # a pure-JAX user's variables tree: the Flax backend reads it, importing Flax for it (and nothing else)
+    out = run("import sys, jax.numpy as jnp, unifiedinit as ui; before = 'flax' in sys.modules; "
+              "tree = {'params': {'Dense_0': {'kernel': jnp.zeros((4, 3)), 'bias': jnp.zeros(3)}}}; "
+              "new, report = ui.presets.flax.apply(tree, seed=0); "
+              "print(before, [e.param.path for e in report.entries], bool(abs(new['params']['Dense_0']['kernel'])"
+              ".sum() > 0), ' '.join(m for m in %r if m in sys.modules))" % (FRAMEWORKS,))
+    before, rest = out.split(" ", 1)
+    assert before == "False" and rest.startswith("['Dense_0/kernel', 'Dense_0/bias'] True"), out
+    assert set(rest.split("] True ")[1].split()) == {"jax", "flax"}, out
+
+
 @needs("keras")
 def test_keras_initializers_register_when_unifiedinit_is_imported_after_keras():
     out = run("import sys, keras, unifiedinit; "

@@ -138,7 +138,8 @@ def backend_for(obj: Any) -> ModuleType:
     """The backend whose framework ``obj`` (a model, a state_dict, a variables tree) belongs to.
 
     Only the backends whose framework is already imported are asked (``obj`` cannot belong to another), so this
-    never imports a framework.
+    imports no framework, with one exception: a dict tree of JAX arrays (or ``jax.ShapeDtypeStruct``) while JAX is
+    imported and Flax is not goes to the Flax backend, which reads such trees, and Flax is imported for it.
 
     Args:
         obj: a torch ``nn.Module`` or state_dict, a Keras model or layer, an MXNet Block, a Flax NNX or linen
@@ -159,6 +160,13 @@ def backend_for(obj: Any) -> ModuleType:
     for framework in REGISTRY.values():
         if all(m in sys.modules for m in framework.modules):
             backend = get_backend(framework.name)
+            if backend.owns(obj):
+                return backend
+    from .._validate import is_mapping
+    if is_mapping(obj) and "jax" in sys.modules and "flax" not in sys.modules and available("flax"):
+        from ..apply import leaf_root
+        if leaf_root(obj) in ("jax", "jaxlib"):  # a tree of JAX arrays is what the Flax backend reads (linen's
+            backend = get_backend("flax")        # variables), whether or not Flax made it
             if backend.owns(obj):
                 return backend
     what = type(obj).__name__
