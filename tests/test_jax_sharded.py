@@ -128,6 +128,24 @@ SCRIPT = textwrap.dedent("""
                 assert repr(path) in str(e) and "cannot be laid out" in str(e) and "mesh" in str(e), e
             else:
                 raise AssertionError(f"an indivisible sharding of {path} was accepted")
+
+    # --- Equinox: an abstract module (eqx.filter_eval_shape) whose leaves name shardings comes back with arrays on
+    # those shardings, each device holding its shard, and the unsharded concrete module's values
+    import equinox as eqx
+    abstract = eqx.filter_eval_shape(eqx.nn.MLP, 4, 3, 8, 2, key=jax.random.key(0))
+    spread = lambda s: jax.ShapeDtypeStruct(s.shape, s.dtype, sharding=NamedSharding(
+        mesh, P(None, "data") if len(s.shape) == 2 else P()))
+    abstract = jax.tree.map(lambda s: spread(s) if isinstance(s, jax.ShapeDtypeStruct) else s, abstract)
+    concrete = eqx.nn.MLP(4, 3, 8, 2, key=jax.random.key(0))
+    for portable in (True, "counter", False):
+        out, report = ui.presets.torch.apply(abstract, seed=4, portable=portable)
+        ref, _ = ui.presets.torch.apply(concrete, seed=4, portable=portable)
+        got, want = jax.tree.leaves(eqx.filter(out, eqx.is_array)), jax.tree.leaves(eqx.filter(ref, eqx.is_array))
+        assert len(got) == len(want) == 6 and all(bool(jnp.array_equal(a, b)) for a, b in zip(got, want)), portable
+        weight = out.layers[1].weight
+        assert weight.sharding.spec == P(None, "data")
+        assert all(s.data.shape == (8, 2) for s in weight.addressable_shards)
+        assert report.placements["layers/1/weight"]["local_shape"] == [8, 2]
     print("ok")
 """)
 

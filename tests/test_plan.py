@@ -603,3 +603,57 @@ def test_no_garbage_collection_runs_during_a_plan_and_the_collector_is_left_as_i
         gc.set_threshold(*thresholds)
         gc.enable()
     assert inside == []
+
+
+@pytest.mark.parametrize("kind", ["linen", "nnx", "equinox"])
+def test_an_abstract_model_gets_the_concrete_models_values_and_an_abstract_parameter_no_rule_sets_is_refused(kind):
+    # eval_shape's models hold jax.ShapeDtypeStruct leaves: a plan gives each the values the concrete model gets
+    # (native, portable and counter); one that no rule sets would come back without values, so the call raises
+    # first and the model is left as it was
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    if kind == "equinox":
+        eqx = pytest.importorskip("equinox")
+
+        def build(abstract):
+            make = eqx.filter_eval_shape if abstract else (lambda f, *a, **k: f(*a, **k))
+            return make(eqx.nn.MLP, 4, 3, 8, 2, key=jax.random.key(0))
+
+        def arrays(out):
+            return jax.tree.leaves(eqx.filter(out, lambda x: isinstance(x, (jax.Array, jax.ShapeDtypeStruct))))
+    elif kind == "nnx":
+        nnx = pytest.importorskip("flax.nnx")
+
+        def build(abstract):
+            make = nnx.eval_shape if abstract else (lambda f: f())
+            return make(lambda: nnx.Sequential(nnx.Linear(4, 8, rngs=nnx.Rngs(0)), nnx.Linear(8, 3, rngs=nnx.Rngs(1))))
+
+        def arrays(out):
+            return jax.tree.leaves(nnx.state(out))
+    else:
+        nn = pytest.importorskip("flax.linen")
+        mlp = nn.Sequential([nn.Dense(8), nn.relu, nn.Dense(3)])
+
+        def build(abstract):
+            make = jax.eval_shape if abstract else (lambda f, *a: f(*a))
+            return make(mlp.init, jax.random.key(0), jnp.ones((1, 4)))
+
+        arrays = jax.tree.leaves
+
+    def result(model, out):
+        return model if kind == "nnx" else out[0]
+
+    for portable in (False, True, "counter"):
+        abstract, concrete = build(True), build(False)
+        assert all(isinstance(x, jax.ShapeDtypeStruct) for x in arrays(abstract))
+        got = arrays(result(abstract, presets.torch.apply(abstract, seed=3, portable=portable)))
+        want = arrays(result(concrete, presets.torch.apply(concrete, seed=3, portable=portable)))
+        assert len(got) == len(want) == (6 if kind == "equinox" else 4)  # weights and biases of 3 or 2 layers
+        assert all(isinstance(x, jax.Array) for x in got)
+        assert all(bool(jnp.array_equal(a, b)) for a, b in zip(got, want)), portable
+    abstract = build(True)
+    weights_only = ui.Plan().rule(ui.Normal(std=0.02), role="weight")
+    biases = 3 if kind == "equinox" else 2
+    with pytest.raises(ValueError, match=rf"{biases} abstract parameter\(s\) .* set by no rule .*bias"):
+        weights_only.apply(abstract, seed=0)
+    assert all(isinstance(x, jax.ShapeDtypeStruct) for x in arrays(abstract))  # nothing written

@@ -76,8 +76,13 @@ def _kind(module: object, parent_kind: str | None) -> tuple[str, str]:
 
 
 def _arrays(module: Any) -> dict[str, Any]:
-    return {f.name: getattr(module, f.name) for f in dataclasses.fields(module)
-            if eqx.is_inexact_array(getattr(module, f.name, None))}
+    """A layer's floating-point arrays by field name, abstract ones (``eqx.filter_eval_shape``'s
+    ``jax.ShapeDtypeStruct``) included: a plan gives those their values."""
+    return {f.name: x for f in dataclasses.fields(module) if _inexact(x := getattr(module, f.name, None))}
+
+
+def _inexact(x: Any) -> bool:
+    return eqx.is_inexact_array(x) or (isinstance(x, jax.ShapeDtypeStruct) and jnp.issubdtype(x.dtype, jnp.inexact))
 
 
 def _expected_ndim(module: Any, name: str) -> int | None:
@@ -218,9 +223,16 @@ class _Target(JaxTarget):
         self.found = walk(model)
         self.new: list[tuple[tuple[Any, ...], Any]] = []
 
+    def current(self, handle: Any) -> Any:
+        return handle[1]
+
+    def sharding(self, p: Any, handle: Any) -> Any:
+        """The sharding of the array (or abstract ``jax.ShapeDtypeStruct``) the values replace: one spread over
+        several devices is drawn there, each device its own shard, and checked against the shape first."""
+        return getattr(handle[1], "sharding", None)
+
     def _put(self, p: Any, handle: Any, x: jax.Array) -> None:
-        old = handle[1]
-        sharding = getattr(old, "sharding", None)
+        sharding = self._sharding_of(p, handle)
         if sharding is not None and getattr(x, "sharding", None) != sharding:
             x = jax.device_put(x, sharding)
         self.new.append((handle[0], x))

@@ -485,6 +485,15 @@ class _Target(JaxTarget):
             raise TypeError(f"Plan.apply: parameter 'mesh' must be a jax.sharding.Mesh, got {mesh!r}")
         self.mesh = mesh
 
+    def current(self, handle: Any) -> Any:
+        if self.tree is None:  # NNX: the variable
+            return handle.get_value()
+        collection, path, name = handle
+        node = _roots(self.tree)[collection]
+        for k in path:
+            node = node[k]
+        return _unbox(node[name])
+
     def sharding(self, p: Any, handle: Any) -> Any:
         if self.tree is None:  # NNX: the variable's value, or its sharding metadata on a mesh
             return _nnx_sharding(handle, self.mesh)

@@ -240,14 +240,26 @@ class JaxTarget:
         return None
 
     def prepare(self, report: Any) -> None:
-        """Before anything is written: every parameter's sharding is found once and kept (an abstract mesh with no
-        concrete one to put it on raises here, leaving the model as it was)."""
+        """Before anything is written: every parameter's sharding is found once and kept; an abstract mesh with no
+        concrete one to put it on, a sharding that cannot lay out its parameter, and an abstract parameter that no
+        rule sets raise here, leaving the model as it was."""
         handles = {p.path: h for p, h in self.found}  # type: ignore[attr-defined]  # set by each subclass
         self.shardings = {e.param.path: self.sharding(e.param, handles[e.param.path])
                           for e in report.entries if e.spec is not None}
         for e in report.entries:
             _check_fits(e.param, self.shardings.get(e.param.path))
+        kept = [e.param for e in report.entries if e.spec is None] + list(report.unmatched)
+        empty = [p.path for p in kept if isinstance(self.current(handles[p.path]), jax.ShapeDtypeStruct)]
+        if empty:
+            raise ValueError(f"Plan.apply: {len(empty)} abstract parameter(s) (jax.ShapeDtypeStruct, as eval_shape "
+                             f"gives) are set by no rule and would come back without values: {', '.join(empty[:8])}"
+                             f"{' ...' if len(empty) > 8 else ''}; add a rule that sets them (keeping an abstract "
+                             "leaf keeps nothing) or give them values yourself")
         self.placements: dict[str, dict[str, Any]] = {}
+
+    def current(self, handle: Any) -> Any:
+        """What the parameter of ``handle`` holds now (an array, or an abstract ``jax.ShapeDtypeStruct``)."""
+        return None
 
     def _sharding_of(self, p: Any, handle: Any) -> Any:
         """The sharding ``prepare`` found for ``p`` (looked up again for a call outside the apply loop)."""
