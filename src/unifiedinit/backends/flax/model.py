@@ -485,23 +485,22 @@ class _Target(JaxTarget):
             raise TypeError(f"Plan.apply: parameter 'mesh' must be a jax.sharding.Mesh, got {mesh!r}")
         self.mesh = mesh
 
-    def current(self, handle: Any) -> Any:
-        if self.tree is None:  # NNX: the variable
-            return handle.get_value()
+    def _leaf(self, handle: Any) -> Any:
+        """A linen tree's leaf at ``handle`` (collection, module path, name), boxed as the tree holds it."""
+        assert self.tree is not None
         collection, path, name = handle
         node = _roots(self.tree)[collection]
         for k in path:
             node = node[k]
-        return _unbox(node[name])
+        return node[name]
+
+    def current(self, handle: Any) -> Any:
+        return handle.get_value() if self.tree is None else _unbox(self._leaf(handle))  # NNX: the variable's
 
     def sharding(self, p: Any, handle: Any) -> Any:
         if self.tree is None:  # NNX: the variable's value, or its sharding metadata on a mesh
             return _nnx_sharding(handle, self.mesh)
-        collection, path, name = handle
-        node = _roots(self.tree)[collection]
-        for k in path:
-            node = node[k]
-        return leaf_sharding(node[name], self.mesh)
+        return leaf_sharding(self._leaf(handle), self.mesh)
 
     def _put(self, p: Any, handle: Any, x: jax.Array) -> None:
         if self.tree is None:  # NNX: in place, one parameter at a time, so the old value is freed at once
