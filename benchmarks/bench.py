@@ -860,9 +860,10 @@ def large_section(reps: int) -> list[str]:
     if "portable_one_core" in local:
         lines.append(f"| portable, whole tensor, on one core | {local['portable_one_core']:.3f} | "
                      f"**{local['portable_one_core'] / local['normal_one_core']:.2f}** |")
+    one_core = (f"; the one-core row, its thread pinned to one core, with one there, {local['normal_one_core']:.3f} s"
+                if "normal_one_core" in local else "")
     lines += ["", "Each row is timed alternately with `normal_` (the quarter block with a `normal_` of its own, "
-              f"{local['normal_quarter']:.3f} s; the one-core row, its thread pinned to one core, with one there, "
-              f"{local.get('normal_one_core', float('nan')):.3f} s), the median of {local['reps']} of each. NumPy "
+              f"{local['normal_quarter']:.3f} s{one_core}), the median of {local['reps']} of each. NumPy "
               f"draws the chunks on {cores()} threads here, one per core, and torch's `normal_` runs on "
               "one: the whole tensor's ratio is about the one-core ratio divided by the number of cores.", "",
               "The counter stream (`portable=\"counter\"`, computed by the framework itself, a shard its own entries) "
