@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import pytest
@@ -90,6 +91,102 @@ def test_an_unmatched_meta_parameter_raises_before_anything_is_allocated():
     with pytest.raises(ValueError, match=r"meta parameter\(s\) are set by no rule.*conv/weight"):
         plan.apply(m, seed=0, device="cpu")
     assert all(p.is_meta for p in m.parameters())
+
+
+class Quantized(nn.Module):
+    """A float layer beside an integer parameter (a quantized weight), which no plan can draw."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(4, 4)
+        self.qweight = nn.Parameter(torch.arange(16, dtype=torch.int32).view(4, 4), requires_grad=False)
+
+
+@pytest.mark.parametrize("build", ["empty_init", "meta"])
+def test_a_meta_parameter_the_plan_cannot_see_raises_and_a_checkpoint_fills_it(build):
+    with empty_init() if build == "empty_init" else torch.device("meta"):
+        m = Quantized()
+    with pytest.raises(ValueError, match=r"qweight \(int32: no rule can set it\)"):
+        ui.presets.torch.apply(m, seed=0, device="cpu")
+    assert all(p.is_meta for p in m.parameters())  # nothing allocated
+    source = Quantized()
+    report = ui.init_missing(m, {"qweight": source.qweight.detach()}, ui.presets.torch, seed=0, device="cpu")
+    assert torch.equal(m.qweight, source.qweight) and set(report.materialized) == {"lin/weight", "lin/bias", "qweight"}
+
+
+def test_a_skipped_meta_parameter_stays_on_meta_for_its_checkpoint():
+    with empty_init():
+        m = Net()
+    report = ui.presets.torch.apply(m, seed=0, device="cpu", skip=["conv.weight"])
+    assert m.conv.weight.is_meta and not m.conv.bias.is_meta  # left as it was, beside its materialized bias
+    assert "conv/weight" not in report.materialized and [p.path for p in report.skipped] == ["conv/weight"]
+    checkpoint = {"conv.weight": torch.full((16, 16, 3), 0.5)}
+    m.load_state_dict(checkpoint, strict=False, assign=True)  # torch's own way into a meta parameter
+    assert torch.equal(m.conv.weight, checkpoint["conv.weight"]) and m.head.weight is m.emb.weight
+
+
+class Marked(nn.Parameter):
+    """A Parameter subclass, as parallel libraries define them (no custom constructor arguments known to us)."""
+
+
+class Flagged(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(4, 4)
+        self.a_log = nn.Parameter(torch.zeros(4))
+        self.a_log._no_weight_decay = True  # mamba's marker, read by optimizer setups
+        mark = Marked(torch.zeros(4), requires_grad=False)
+        mark.sequence_parallel = True
+        self.mark = mark
+        shared = nn.Parameter(torch.zeros(3, 4))  # one object registered twice: a tie
+        self.emb, self.head = nn.Embedding(3, 4), nn.Linear(4, 3, bias=False)
+        self.emb.weight = shared
+        self.head.weight = shared
+
+
+@pytest.mark.parametrize("build", ["empty_init", "meta"])
+def test_parameter_classes_attributes_and_ties_survive_meta_and_materialization(build):
+    with empty_init() if build == "empty_init" else torch.device("meta"):
+        m = Flagged()
+    for stage in ("built", "materialized"):
+        assert type(m.mark) is Marked and m.mark.sequence_parallel and not m.mark.requires_grad, stage
+        assert m.a_log._no_weight_decay and m.a_log.requires_grad, stage
+        assert m.emb.weight is m.head.weight, stage
+        if stage == "built":
+            assert all(p.is_meta for p in m.parameters())
+            ui.Plan().rule(ui.Normal(0, 0.02)).apply(m, seed=0, device="cpu")
+    assert not any(p.is_meta for p in m.parameters())
+
+
+def test_a_lazy_module_builds_under_empty_init_and_materializes_on_its_first_call():
+    with empty_init():
+        m = nn.Sequential(nn.LazyLinear(4), nn.Linear(4, 2))
+    assert isinstance(m[0].weight, nn.parameter.UninitializedParameter) and m[1].weight.is_meta
+    assert m[0](torch.ones(1, 3)).shape == (1, 4)  # built on its first call, outside the block: real values
+
+
+@pytest.mark.parametrize("portable", [True, "counter"])
+@pytest.mark.parametrize("build", ["real", "empty_init"])
+def test_a_dtype_portable_values_do_not_exist_in_is_refused_before_anything_is_written(portable, build):
+    with empty_init() if build == "empty_init" else contextlib.nullcontext():
+        m = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4))
+    m[1].weight = nn.Parameter(torch.ones(4, 4, dtype=torch.complex64))
+    before = _state(m) if build == "real" else None
+    with pytest.raises(ValueError, match=r"'1/weight' is complex64"):
+        ui.Plan().rule(ui.Constant(0.5)).apply(m, seed=0, portable=portable, device="cpu")
+    if before is None:
+        assert m[0].weight.is_meta and m[0].bias.is_meta  # nothing materialized
+    else:
+        _equal(_state(m), before)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a torch without a usable CUDA device")
+def test_a_device_this_torch_cannot_use_is_named():
+    with torch.device("meta"):
+        m = nn.Linear(2, 2)
+    with pytest.raises(ValueError, match="parameter 'device' must be a device this torch can allocate on.*'cuda'"):
+        ui.presets.torch.apply(m, seed=0, device="cuda")
+    assert m.weight.is_meta
 
 
 @pytest.mark.parametrize("device,error", [("meta", ValueError), ("nowhere", ValueError), (3.5, ValueError)])

@@ -191,9 +191,14 @@ def mixed_and_refused(rank: int, world: int) -> None:
     else:
         raise AssertionError("an orthogonal draw over whole_limit was accepted")
     _assert_equal(_gather(model), before, "after a refused call")
+    # an elementwise draw computes a block, a small tensor's whole (at most 8 MiB): never refused by whole_limit
+    from torch import nn
+    small = nn.Linear(8, 6)
+    _distribute(small, mesh, [Shard(0)])
+    for portable in (False, True, "counter"):
+        ui.Plan().rule(ui.Normal(0, 1)).apply(small, seed=1, portable=portable, whole_limit=0)
     # a Partial DTensor (a pending sum) holds no values to set: refused before any parameter is written, the
     # earlier ones in model order included
-    from torch import nn
     from torch.distributed.tensor import DTensor, Partial
     local = torch.ones(37, 1000)
     model[3].weight = nn.Parameter(DTensor.from_local(local, mesh, [Partial()]))

@@ -121,14 +121,31 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, sta
     with gc_paused():
         target = backend.target(model, seed=seed, **options)
         report = plan._resolve([p for p, _ in target.found], stacklevel=stacklevel + 2, skip=skip, fresh=True)
+        if stream is not None:
+            check_portable_dtypes(report)
         prepare = getattr(target, "prepare", None)
         if prepare is not None:  # e.g. materializing meta parameters, once every check has passed
-            prepare(report)
+            prepare(report, skip)
         handles = {p.path: h for p, h in target.found}
         writing = getattr(target, "writing", None)  # e.g. torch's no_grad, entered once for every write
         with writing() if writing is not None else contextlib.nullcontext():
             _write(plan, report, target, handles, seed, stream)
         return target.result(report)
+
+
+def check_portable_dtypes(report: Any) -> None:
+    """Before anything is prepared or written: portable values exist in float16, bfloat16, float32 and float64 (and
+    a determined value, such as a constant, in an integer dtype too); any other dtype that a drawing rule reaches
+    (complex, float8) is refused here, naming the parameter, instead of when the loop reaches it."""
+    from .reference import numpy_dtype
+    for e in report.entries:
+        if e.spec is None or e.draw is None:
+            continue
+        try:
+            numpy_dtype(e.param.dtype, integers=e.draw.deterministic)
+        except ValueError as error:
+            raise ValueError(f"Plan.apply(portable=...): parameter {e.param.path!r} is {e.param.dtype}, and "
+                             f"{e.spec!r} has no portable values in it: {error}") from None
 
 
 class gc_paused:  # noqa: N801 - used as a function: ``with gc_paused():``

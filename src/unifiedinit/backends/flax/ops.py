@@ -239,10 +239,11 @@ class JaxTarget:
         """The sharding the parameter's values must have (None: the default device)."""
         return None
 
-    def prepare(self, report: Any) -> None:
+    def prepare(self, report: Any, skip: frozenset[str] = frozenset()) -> None:
         """Before anything is written: every parameter's sharding is found once and kept; an abstract mesh with no
         concrete one to put it on, a sharding that cannot lay out its parameter, and an abstract parameter that no
-        rule sets raise here, leaving the model as it was."""
+        rule sets raise here, leaving the model as it was (a parameter ``skip`` names stays as it is, abstract or
+        not: the caller fills it)."""
         handles = {p.path: h for p, h in self.found}  # type: ignore[attr-defined]  # set by each subclass
         self.shardings = {e.param.path: self.sharding(e.param, handles[e.param.path])
                           for e in report.entries if e.spec is not None}

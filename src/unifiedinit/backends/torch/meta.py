@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from typing import Any, Generator, Iterator
+import weakref
+from typing import Any, Generator, Iterator, cast
 
 import torch
 from torch import nn
@@ -49,14 +50,19 @@ def empty_init() -> Generator[None, None, None]:
         (device(type='cpu'), [1.0, 1.0, 1.0])
     """
     register = nn.Module.register_parameter
+    # one Parameter object registered in several modules (a tie made from a local variable) gets one meta
+    # twin: id -> (a weak reference to the object, its twin); the weak reference tells a reused id apart, and
+    # holds no memory of the original alive while the block runs
+    twins: dict[int, tuple[Any, nn.Parameter]] = {}
 
     def to_meta(module: nn.Module, name: str, param: nn.Parameter | None) -> None:
         register(module, name, param)
-        if param is not None and not param.is_meta:
-            kwargs = dict(param.__dict__)
-            moved = type(param)(param.to("meta"), **kwargs) if type(param) is not nn.Parameter else \
-                nn.Parameter(param.to("meta"), requires_grad=param.requires_grad)
-            module._parameters[name] = moved
+        if param is None or param.is_meta or isinstance(param, nn.parameter.UninitializedParameter):
+            return  # a lazy module's parameter holds no memory until its first call, which builds it
+        known = twins.get(id(param))
+        if known is None or known[0]() is not param:
+            known = twins[id(param)] = (weakref.ref(param), like(param, param.detach().to("meta")))
+        module._parameters[name] = known[1]
 
     nn.Module.register_parameter = to_meta  # type: ignore[method-assign,assignment]
     try:
@@ -65,54 +71,86 @@ def empty_init() -> Generator[None, None, None]:
         nn.Module.register_parameter = register  # type: ignore[method-assign]
 
 
+def like(param: nn.Parameter, data: torch.Tensor) -> nn.Parameter:
+    """A parameter holding ``data`` that is what ``param`` is otherwise: its class (a Parameter subclass, built
+    without calling its ``__new__``, whose arguments we cannot know), ``requires_grad`` and attributes (markers
+    such as ``_no_weight_decay`` or ``sequence_parallel`` that optimizers and parallel wrappers read)."""
+    if type(param) is nn.Parameter and not param.__dict__:
+        return nn.Parameter(data, requires_grad=param.requires_grad)
+    made = torch.Tensor._make_subclass(type(param), data, param.requires_grad)
+    vars(made).update(vars(param))
+    return made
+
+
+def _keep_kind(old: torch.Tensor, new: nn.Parameter) -> nn.Parameter:
+    """``to_empty`` gives a meta parameter a plain ``nn.Parameter``: a subclass gets its class back, and any
+    parameter the attributes the new one lacks (markers such as ``_no_weight_decay``; what the new one has, a
+    DTensor's own state included, stays)."""
+    if type(old) is not nn.Parameter and issubclass(type(old), nn.Parameter) and type(new) is nn.Parameter:
+        return like(cast(nn.Parameter, old), new.detach())
+    for k, value in vars(old).items():
+        vars(new).setdefault(k, value)
+    return new
+
+
 def named_modules(model: nn.Module) -> Iterator[tuple[str, nn.Module]]:
     """``model.named_modules(remove_duplicate=False)``, typed (torch leaves that method's return unannotated)."""
     yield from model.named_modules(remove_duplicate=False)
 
 
 def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_paths: set[str],
-                device: torch.device) -> tuple[list[tuple[Any, torch.Tensor]], list[str], list[str]]:
-    """Give every meta parameter and buffer of ``model`` memory on ``device`` (tied ones stay tied).
+                device: torch.device, keep: frozenset[str] = frozenset()
+                ) -> tuple[list[tuple[Any, torch.Tensor]], list[str], list[str]]:
+    """Give every meta parameter and buffer of ``model`` memory on ``device`` (tied ones stay tied; a Parameter
+    subclass keeps its class, ``requires_grad`` and attributes).
 
     Raises before anything is allocated when a meta parameter is set by no rule (it would hold uninitialized
-    memory). Buffers on meta are re-created by their module where torch defines how (``reset_running_stats``:
-    BatchNorm's statistics 0 and 1, ``num_batches_tracked`` 0) or set by a rule; the others are returned by
-    name (and warned about), never left uninitialized silently.
+    memory), a parameter the walk does not take (an integer one) included. The parameters at the paths of
+    ``keep`` (``skip=``: the caller fills them, from a checkpoint) stay on meta, as they were: a checkpoint is
+    loaded into them with ``load_state_dict(..., assign=True)``. Buffers on meta are re-created by their module
+    where torch defines how (``reset_running_stats``: BatchNorm's statistics 0 and 1, ``num_batches_tracked`` 0)
+    or set by a rule; the others are returned by name (and warned about), never left uninitialized silently.
 
     Returns (the records with their new tensors, the materialized parameter paths, the unset buffer paths).
     """
-    missing = [p.path for p, t in found if t.is_meta and isinstance(t, nn.Parameter) and p.path not in set_paths]
-    if missing:
-        raise ValueError(f"Plan.apply(device={str(device)!r}): {len(missing)} meta parameter(s) are set by no rule "
-                         f"and would hold uninitialized memory: {', '.join(missing[:8])}"
-                         f"{' ...' if len(missing) > 8 else ''}; add a rule that sets them (keeping a meta tensor keeps "
-                         "nothing) or materialize them yourself")
+    set_ids = {id(t) for p, t in found if p.path in set_paths}
+    # the parameters ``skip=`` names, by any of their paths (a tie's aliases), the walk's or not (an integer one)
+    kept = {id(t) for p, t in found if p.path in keep or any(a in keep for a in p.aliases)}
+    held = [(module, t, is_param, ".".join(filter(None, (prefix, name))).replace(".", "/"))
+            for prefix, module in named_modules(model)
+            for table, is_param in ((module._parameters, True), (module._buffers, False))
+            for name, t in table.items() if t is not None and t.is_meta]
+    kept |= {id(t) for _, t, is_param, path in held if is_param and path in keep}
     # each module that holds a meta tensor is moved with its own to_empty (FSDP2 and DTensor parameters follow
     # nn.Module._apply); the real tensors it also holds keep their values, and tied tensors stay one tensor
     seen: set[int] = set()
-    metas: list[tuple[str, nn.Module]] = []
+    metas: list[nn.Module] = []
     names: list[str] = []
+    missing: list[str] = []
     buffers: list[tuple[str, nn.Module]] = []
-    for prefix, module in named_modules(model):
-        own = [(n, t, True) for n, t in module._parameters.items()] + \
-            [(n, t, False) for n, t in module._buffers.items()]
-        if not any(t is not None and t.is_meta for _, t, _ in own):
+    for module, t, is_param, path in held:
+        if id(t) in kept:
             continue
-        metas.append((prefix, module))
-        for name, t, is_param in own:
-            if t is None or not t.is_meta:
-                continue
-            if id(t) in seen:
-                continue
-            seen.add(id(t))
-            path = ".".join(filter(None, (prefix, name))).replace(".", "/")
-            if is_param:
-                names.append(path)
-            else:
-                buffers.append((path, module))
+        if not metas or metas[-1] is not module:
+            metas.append(module)
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if not is_param:
+            buffers.append((path, module))
+        elif id(t) in set_ids or path in set_paths:
+            names.append(path)
+        else:
+            missing.append(path if t.is_floating_point() else f"{path} ({str(t.dtype).replace('torch.', '')}: "
+                           "no rule can set it)")
+    if missing:
+        raise ValueError(f"Plan.apply(device={str(device)!r}): {len(missing)} meta parameter(s) are set by no rule "
+                         f"and would hold uninitialized memory: {', '.join(missing[:8])}"
+                         f"{' ...' if len(missing) > 8 else ''}; add a rule that sets them (keeping a meta tensor "
+                         "keeps nothing) or materialize them yourself")
     done: set[int] = set()
     first: dict[int, torch.Tensor] = {}
-    for prefix, module in metas:
+    for module in metas:
         if id(module) in done:
             continue
         done.add(id(module))
@@ -125,12 +163,17 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
                 target: Any = (module._parameters if which == "p" else module._buffers)[n]
                 target.copy_(values)
         for (which, n), t in before.items():
-            if t.is_meta:
-                table: Any = module._parameters if which == "p" else module._buffers
-                if id(t) in first:  # a tensor tied to one already materialized: the same tensor again
-                    table[n] = first[id(t)]
-                else:
-                    first[id(t)] = table[n]
+            if not t.is_meta:
+                continue
+            table: Any = module._parameters if which == "p" else module._buffers
+            if id(t) in kept:  # skipped: left as it was
+                table[n] = t
+            elif id(t) in first:  # a tensor tied to one already materialized: the same tensor again
+                table[n] = first[id(t)]
+            else:
+                if which == "p":
+                    table[n] = _keep_kind(t, table[n])
+                first[id(t)] = table[n]
     new = first
     from torch.nn.modules.batchnorm import _NormBase
     unset: list[str] = []

@@ -377,6 +377,11 @@ class _Target:
             if device.type == "meta":
                 raise ValueError("Plan.apply: parameter 'device' is where meta parameters are materialized; "
                                  "got 'meta'")
+            try:  # a device this build or machine lacks ("cuda" on a CPU build) is named here, not by torch
+                torch.empty(0, device=device)
+            except (RuntimeError, AssertionError) as e:
+                raise ValueError(f"Plan.apply: parameter 'device' must be a device this torch can allocate on, got "
+                                 f"{str(device)!r}: {e}") from None
             if not isinstance(model, nn.Module):
                 raise TypeError("Plan.apply: parameter 'device' materializes the meta parameters of an nn.Module; "
                                 f"got a {type(model).__name__}")
@@ -413,16 +418,17 @@ class _Target:
             "computed": "whole" if whole and sharded else "block",
             "invariant": portable or not sharded or all(q.is_replicate() for q in t.placements)}
 
-    def prepare(self, report: Any) -> None:
-        """Before anything is written: with ``device=``, every meta parameter must be set by a rule (else raise,
-        nothing allocated); then each meta parameter and buffer is materialized on ``device``."""
+    def prepare(self, report: Any, skip: frozenset[str] = frozenset()) -> None:
+        """Before anything is written: with ``device=``, every meta parameter must be set by a rule or named by
+        ``skip`` (else raise, nothing allocated); then each meta parameter and buffer is materialized on
+        ``device``, but a skipped parameter, which stays as it was."""
         self._check_whole(report)
         if self.device is None:
             return
         from .meta import materialize
-        set_paths = {e.param.path for e in report.entries if e.spec is not None} | {p.path for p in report.skipped}
-        self.found, self.materialized, self.unset_buffers = materialize(self.model, self.found, set_paths,
-                                                                        self.device)
+        set_paths = {e.param.path for e in report.entries if e.spec is not None}
+        self.found, self.materialized, self.unset_buffers = materialize(
+            self.model, self.found, set_paths, self.device, keep=skip)
 
     def _check_whole(self, report: Any) -> None:
         """Before anything is written, the DTensors a rule sets: one with a Partial placement (a pending sum, no
@@ -433,7 +439,6 @@ class _Target:
             return  # nothing can be a DTensor before torch.distributed.tensor is imported
         from torch.distributed.tensor import Partial
 
-        from ...reference import CHUNK
         handles = {p.path: t for p, t in self.found}
         for e in report.entries:
             t = handles[e.param.path]
@@ -444,9 +449,8 @@ class _Target:
                 raise ValueError(f"Plan.apply: parameter {e.param.path!r} is a DTensor with a Partial placement "
                                  f"({', '.join(map(str, placements))}): it holds no values to initialize "
                                  "until it is reduced; redistribute it to Shard or Replicate first")
-            whole = not e.draw.elementwise or t.numel() <= CHUNK
-            size = 8 * t.numel()
-            if whole and size > self.whole_limit:
+            size = 8 * t.numel()  # an elementwise draw computes a block (a small tensor whole: at most 8 MiB)
+            if not e.draw.elementwise and size > self.whole_limit:
                 raise ValueError(
                     f"Plan.apply: parameter {e.param.path!r} is sharded ({', '.join(map(str, placements))}) and "
                     f"{e.spec!r} needs the whole tensor ({size / 2 ** 30:.2f} GiB in float64) on every rank, more "
