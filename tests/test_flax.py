@@ -192,10 +192,12 @@ def test_a_tree_leaf_without_shape_and_dtype_is_named_and_pythons_own_values_are
     import functools
     kernel = jax.ShapeDtypeStruct((4, 3), jnp.float32)
     for leaf, where in ((functools.partial(jnp.zeros, (3,)), "bias"),  # an initializer where its array belongs
+                        (nn.initializers.zeros_init(), "bias"),  # Flax's own: a plain function (type in builtins)
+                        (jax.nn.initializers.zeros, "bias"),
                         (nn.Partitioned(functools.partial(jnp.zeros, (3,)), names=(None,)), "bias")):  # a box of one
         tree = {"params": {"Dense_0": {"kernel": kernel, where: leaf}}}
         with pytest.raises(TypeError, match=r"the leaf 'params/Dense_0/bias' of the variables tree has no shape "
-                                            r"and dtype: .* got (partial|Partitioned)"):
+                                            r"and dtype: .* got (partial|function|Partitioned)"):
             ui.presets.flax.apply(tree, seed=0)
     # None (an empty subtree to JAX) before the first array, an int counter and the tuple a `sow` leaves: the tree
     # is still Flax's, those are not parameters and come back as they were, the kernel is drawn

@@ -75,14 +75,42 @@ SCRIPT = textwrap.dedent("""
         hlo = fn.lower((jnp.uint32(1), jnp.uint32(2)), jnp.uint64(0)).compile().as_text()
     assert not any(c in hlo for c in ("all-gather", "all-to-all", "all-reduce", "collective-permute")), hlo[:2000]
     assert "f32[1024,1024]" in hlo  # the shard's shape: each device computes 1024 x 1024 entries
-    # an array on one device that is not the default stays there (NumPy's values, moved to it)
+    # an array on one device that is not the default stays there, concrete or abstract, in every mode (a leaf the
+    # preset sets: one it keeps stays put anyway), and the report says so
     third = jax.devices()[3]
-    tree = {"params": {"w": jax.device_put(jnp.zeros((64, 32)), third)}}
-    out, _ = ui.presets.flax.apply(tree, seed=1, portable="counter")
-    assert out["params"]["w"].devices() == {third}
-    assert np.array_equal(np.asarray(out["params"]["w"]),
-                          np.asarray(ui.presets.flax.apply({"params": {"w": jnp.zeros((64, 32))}}, seed=1,
-                                                           portable="counter")[0]["params"]["w"]))
+    on_third = jax.sharding.SingleDeviceSharding(third)
+    for leaf in (jax.device_put(jnp.zeros((64, 32)), third), jax.ShapeDtypeStruct((64, 32), jnp.float32,
+                                                                                  sharding=on_third)):
+        for portable in (True, "counter", False):
+            out, report = ui.presets.flax.apply({"params": {"Dense_0": {"kernel": leaf}}}, seed=1, portable=portable)
+            assert out["params"]["Dense_0"]["kernel"].devices() == {third}, (leaf, portable)
+            assert report.placements["Dense_0/kernel"]["device"] == str(third), report.placements
+            want = ui.presets.flax.apply({"params": {"Dense_0": {"kernel": jnp.zeros((64, 32))}}}, seed=1,
+                                         portable=portable)[0]
+            assert np.array_equal(np.asarray(out["params"]["Dense_0"]["kernel"]),
+                                  np.asarray(want["params"]["Dense_0"]["kernel"])), portable
+    # nn.with_logical_partitioning: the logical names mapped by nn.logical_axis_rules, as Flax maps them
+    rules = (("embed", "data"), ("mlp", "model"))
+    dense = nn.Dense(64, kernel_init=nn.with_logical_partitioning(nn.initializers.lecun_normal(), ("embed", "mlp")))
+    with nn.logical_axis_rules(rules):
+        logical = jax.eval_shape(dense.init, jax.random.key(0), jnp.ones((8, 32)))
+    for portable in (True, "counter", False):
+        with jax.set_mesh(mesh), nn.logical_axis_rules(rules):
+            out, _ = ui.presets.flax.apply(logical, seed=0, portable=portable)
+        assert out["params"]["kernel"].value.sharding == NamedSharding(mesh, P("data", "model")), portable
+    # a box that names mesh axes with no mesh anywhere, or an axis the mesh lacks, is named with its parameter
+    # (before: one came back on one device without a word, the other was JAX's error naming no parameter)
+    named = {"params": {"Dense_0": {"kernel": nn.Partitioned(jax.ShapeDtypeStruct((64, 32), jnp.float32),
+                                                             names=("data", "model"))}}}
+    lacking = {"params": {"Dense_0": {"kernel": nn.Partitioned(jax.ShapeDtypeStruct((64, 32), jnp.float32),
+                                                               names=("data", "tensor"))}}}
+    for tree, extra, words in ((named, {}, "no mesh is given"), (lacking, {"mesh": mesh}, "tensor")):
+        try:
+            ui.presets.flax.apply(tree, seed=0, **extra)
+        except ValueError as e:
+            assert "'Dense_0/kernel'" in str(e) and words in str(e), e
+        else:
+            raise AssertionError(f"{words}: accepted")
 
     # --- NNX: nnx.eval_shape under jax.set_mesh with nnx.with_partitioning
     class Net(nnx.Module):
@@ -120,7 +148,11 @@ SCRIPT = textwrap.dedent("""
                              (37, 64), jnp.float32, sharding=NamedSharding(mesh, P("data", None)))}}}
     boxed = {"params": {"Dense_0": {"kernel": nn.Partitioned(jax.ShapeDtypeStruct((64, 37), jnp.float32),
                                                              names=(None, "model"))}}}
-    for tree, path, extra in ((uneven, "Dense_1/kernel", {}), (boxed, "Dense_0/kernel", {"mesh": mesh})):
+    # a spec naming more axes than the leaf has (JAX's shard_shape reads only as many as the shape has)
+    longer = {"params": {"Dense_0": {"kernel": nn.Partitioned(jax.ShapeDtypeStruct((64, 32), jnp.float32),
+                                                              names=("data", "model", None))}}}
+    for tree, path, extra in ((uneven, "Dense_1/kernel", {}), (boxed, "Dense_0/kernel", {"mesh": mesh}),
+                              (longer, "Dense_0/kernel", {"mesh": mesh})):
         for portable in (True, "counter", False):
             try:
                 ui.presets.flax.apply(tree, seed=0, portable=portable, **extra)
@@ -128,6 +160,34 @@ SCRIPT = textwrap.dedent("""
                 assert repr(path) in str(e) and "cannot be laid out" in str(e) and "mesh" in str(e), e
             else:
                 raise AssertionError(f"an indivisible sharding of {path} was accepted")
+
+    # in NNX, where a failed call could leave a module half-written: refused before any variable is set
+    class Two(nnx.Module):
+        def __init__(self, rngs):
+            self.a = nnx.Linear(32, 32, rngs=rngs)
+            self.b = nnx.Linear(32, 32, rngs=rngs)
+    net = nnx.eval_shape(lambda: Two(nnx.Rngs(0)))
+    net.b.kernel.set_metadata("out_sharding", ("data", "model", None))  # resolved on mesh=
+    for portable in (True, "counter", False):
+        try:
+            ui.presets.flax.apply(net, seed=0, portable=portable, mesh=mesh)
+        except ValueError as e:
+            assert "'b/kernel'" in str(e) and "more than the parameter's 2" in str(e), e
+        else:
+            raise AssertionError("a spec longer than its kernel was accepted")
+        assert all(isinstance(v, jax.ShapeDtypeStruct) for v in jax.tree.leaves(nnx.state(net)))
+    # an abstract model's leaves that hold no floats (an RNG stream's key and count, an integer statistic) are
+    # named in a warning and in report.unset_buffers, never returned abstract silently
+    class Dropping(nnx.Module):
+        def __init__(self, rngs):
+            self.lin = nnx.Linear(16, 16, rngs=rngs)
+            self.drop = nnx.Dropout(0.1, rngs=rngs)
+    net = nnx.eval_shape(lambda: Dropping(nnx.Rngs(0)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = ui.presets.flax.apply(net, seed=0)
+    assert report.unset_buffers == ("drop/rngs/count", "drop/rngs/key"), report.unset_buffers
+    assert any("drop/rngs/count" in str(w.message) for w in caught), [str(w.message) for w in caught]
 
     # --- Equinox: an abstract module (eqx.filter_eval_shape) whose leaves name shardings comes back with arrays on
     # those shardings, each device holding its shard, and the unsharded concrete module's values
@@ -146,6 +206,25 @@ SCRIPT = textwrap.dedent("""
         assert weight.sharding.spec == P(None, "data")
         assert all(s.data.shape == (8, 2) for s in weight.addressable_shards)
         assert report.placements["layers/1/weight"]["local_shape"] == [8, 2]
+    # built under jax.set_mesh, its leaves are on an abstract mesh: put on the mesh in context or on mesh=
+    with jax.set_mesh(mesh):
+        on_abstract = eqx.filter_eval_shape(eqx.nn.MLP, 4, 3, 8, 2, key=jax.random.key(0))
+    assert isinstance(on_abstract.layers[1].weight.sharding.mesh, jax.sharding.AbstractMesh)
+    ref, _ = ui.presets.torch.apply(concrete, seed=4, portable=True)
+    for how in ("jax.set_mesh", "mesh="):
+        if how == "mesh=":
+            out, _ = ui.presets.torch.apply(on_abstract, seed=4, portable=True, mesh=mesh)
+        else:
+            with jax.set_mesh(mesh):
+                out, _ = ui.presets.torch.apply(on_abstract, seed=4, portable=True)
+        assert out.layers[1].weight.sharding.mesh == mesh, how
+        assert bool(jnp.array_equal(out.layers[1].weight, ref.layers[1].weight)), how
+    try:
+        ui.presets.torch.apply(on_abstract, seed=4)
+    except ValueError as e:
+        assert "'layers/0/weight'" in str(e) and "abstract mesh" in str(e), e
+    else:
+        raise AssertionError("an abstract mesh outside jax.set_mesh was accepted")
     print("ok")
 """)
 

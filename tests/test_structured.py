@@ -236,6 +236,72 @@ def test_a_scanned_flax_stack_gets_each_layers_depth():
             assert stats.check(kernel[layer], ui.Normal(0, 1 / (layer + 1)), alpha=ALPHA)
 
 
+@pytest.mark.parametrize("head", [False, True])
+def test_a_model_that_holds_only_its_stack_keys_each_layer_as_the_unstacked_model(head):
+    """A pipeline stage of nothing but its layers: the stack is its ``blocks``, not the model itself, so layer l
+    keeps ``blocks/l/...``'s values whether or not an unstacked head sits beside the stack (before, without a head
+    the keys read ``l/blocks/...``)."""
+    jax = pytest.importorskip("jax")
+    nnx = pytest.importorskip("flax.nnx")
+    linen = pytest.importorskip("flax.linen")
+
+    class Block(nnx.Module):
+        def __init__(self, rngs):
+            self.lin = nnx.Linear(16, 16, rngs=rngs)
+
+    @nnx.split_rngs(splits=3)
+    @nnx.vmap(in_axes=(0,), out_axes=0)
+    def make(rngs):
+        return Block(rngs)
+
+    class Stacked(nnx.Module):
+        def __init__(self, rngs):
+            self.blocks = make(rngs)
+            if head:
+                self.head = nnx.Linear(16, 4, rngs=rngs)
+
+    class Listed(nnx.Module):
+        def __init__(self, rngs):
+            self.blocks = nnx.List([Block(rngs) for _ in range(3)])
+            if head:
+                self.head = nnx.Linear(16, 4, rngs=rngs)
+
+    class LBlock(linen.Module):
+        @linen.compact
+        def __call__(self, x, _=None):
+            return linen.Dense(16)(x), None
+
+    class Scanned(linen.Module):
+        @linen.compact
+        def __call__(self, x):
+            scan = linen.scan(LBlock, variable_axes={"params": 0}, split_rngs={"params": True}, length=3)
+            x, _ = scan(name="blocks")(x, None)
+            return linen.Dense(4, name="head")(x) if head else x
+
+    class Looped(linen.Module):
+        @linen.compact
+        def __call__(self, x):
+            for i in range(3):
+                x, _ = LBlock(name=f"blocks_{i}")(x)
+            return linen.Dense(4, name="head")(x) if head else x
+
+    x = jax.numpy.ones((2, 16))
+    for portable in (True, "counter"):
+        stacked, listed = Stacked(nnx.Rngs(0)), Listed(nnx.Rngs(0))
+        report = ui.presets.torch.apply(stacked, seed=0, portable=portable)
+        ui.presets.torch.apply(listed, seed=0, portable=portable)
+        assert {e.param.key for e in report.entries if "blocks" in e.param.path} == {"blocks/*/lin/weight",
+                                                                                    "blocks/*/lin/bias"}
+        for i in range(3):
+            assert np.array_equal(np.asarray(stacked.blocks.lin.kernel.get_value()[i]),
+                                  np.asarray(listed.blocks[i].lin.kernel.get_value())), (portable, i)
+        scanned, _ = ui.presets.torch.apply(Scanned().init(jax.random.key(0), x), seed=0, portable=portable)
+        looped, _ = ui.presets.torch.apply(Looped().init(jax.random.key(0), x), seed=0, portable=portable)
+        for i in range(3):
+            assert np.array_equal(np.asarray(scanned["params"]["blocks"]["Dense_0"]["kernel"][i]),
+                                  np.asarray(looped["params"][f"blocks_{i}"]["Dense_0"]["kernel"])), (portable, i)
+
+
 def test_a_part_of_a_structured_spec_that_the_dtype_cannot_hold_is_refused():
     torch = pytest.importorskip("torch")
     emb = torch.nn.Embedding(6, 4, padding_idx=0)

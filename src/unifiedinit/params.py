@@ -410,8 +410,11 @@ def _stack_signatures(recs: Sequence[tuple[tuple[Any, ...], Param]]
 def _stack_depth(parts: tuple[Any, ...], p: Param,
                  under: Mapping[tuple[Any, ...], set[tuple[int, tuple[int, ...]]]]) -> int:
     """The module that was stacked: the shortest prefix of ``p``'s path under which every parameter is stacked
-    the same way (``layers`` of ``layers/attn/q/kernel`` when all of ``layers/...`` have one leading layer axis)."""
-    for depth in range(len(parts) + 1):
+    the same way (``layers`` of ``layers/attn/q/kernel`` when all of ``layers/...`` have one leading layer axis).
+    The model itself is never taken for it while its path names a module: a model that holds nothing but its
+    stack (a pipeline stage of ``layers``) keys its layers ``layers/*/...``, as a model that also holds an
+    unstacked head, and as the unstacked model's ``layers/0/...``."""
+    for depth in range(min(1, len(parts)), len(parts) + 1):
         if under[parts[:depth]] == {(len(p.stacked), p.layers)}:
             return depth
     return len(parts)

@@ -22,7 +22,7 @@ import jax.numpy as jnp
 
 from ...layout import Layout, TensorInfo, register_layout
 from ...params import Param, Select, looks_like_norm, registered_layer, stacked_axes, tie
-from ..flax.ops import is_sequence
+from ..flax.ops import check_mesh, concrete, is_sequence
 from .ops import JaxTarget
 
 #: an Equinox ConvTranspose weight (out, in/g, *k): its portable values are a torch ConvTranspose's, moved
@@ -214,27 +214,30 @@ def _get(model: Any, path: tuple[Any, ...]) -> Any:
 class _Target(JaxTarget):
     """Collects a plan's values and builds the new module with one ``eqx.tree_at``."""
 
-    def __init__(self, model: Any, *, seed: int | None = None, key: jax.Array | None = None) -> None:
+    def __init__(self, model: Any, *, seed: int | None = None, key: jax.Array | None = None,
+                 mesh: Any = None) -> None:
         if key is None and seed is None:
             raise ValueError("JAX has no global random state: pass seed= (an int) or key= (a jax.random key)")
         if key is not None and seed is not None:
             raise ValueError("Plan.apply: give seed= or key=, not both")
-        self.model, self.base = model, key if key is not None else jax.random.key(0)
+        self.model, self.base, self.mesh = model, key if key is not None else jax.random.key(0), check_mesh(mesh)
         self.found = walk(model)
         self.new: list[tuple[tuple[Any, ...], Any]] = []
 
     def current(self, handle: Any) -> Any:
         return handle[1]
 
+    def everything(self) -> Any:
+        return self.model
+
     def sharding(self, p: Any, handle: Any) -> Any:
         """The sharding of the array (or abstract ``jax.ShapeDtypeStruct``) the values replace: one spread over
-        several devices is drawn there, each device its own shard, and checked against the shape first."""
-        return getattr(handle[1], "sharding", None)
+        several devices is drawn there, each device its own shard, and checked against the shape first. One on an
+        abstract mesh (``eqx.filter_eval_shape`` under ``jax.set_mesh``) is put on ``mesh=`` or the mesh in
+        context."""
+        return concrete(getattr(handle[1], "sharding", None), self.mesh)
 
     def _put(self, p: Any, handle: Any, x: jax.Array) -> None:
-        sharding = self._sharding_of(p, handle)
-        if sharding is not None and getattr(x, "sharding", None) != sharding:
-            x = jax.device_put(x, sharding)
         self.new.append((handle[0], x))
         for alias in p.aliases:  # a tied array: every place that holds it gets the same values
             self.new.append((tuple(int(s) if s.isdigit() else s for s in alias.split("/")), x))

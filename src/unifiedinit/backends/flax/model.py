@@ -17,7 +17,7 @@ from ..._validate import is_mapping
 from ...layout import TensorInfo
 from ...params import Param, Select, looks_like_norm, registered_layer, stacked_axes, tie
 from .hooks import dtype_name as _dtype_name
-from .ops import JaxTarget, is_sequence
+from .ops import JaxTarget, check_mesh, concrete, context_mesh, is_sequence
 
 if TYPE_CHECKING:
     from flax import nnx
@@ -245,37 +245,23 @@ def leaf_sharding(x: Any, mesh: Any = None) -> Any:
     if _is_box(x):
         inner = getattr(_unbox(x), "sharding", None)
         if inner is not None:
-            return _concrete(inner, mesh)
-        mesh = getattr(x, "mesh", None) or mesh or _context_mesh()
-        if mesh is None or not hasattr(x, "get_sharding"):
-            return None
-        return cast(Any, x).get_sharding(mesh)
-    return _concrete(getattr(x, "sharding", None), mesh)
-
-
-def _concrete(sharding: Any, mesh: Any) -> Any:
-    """A sharding on real devices: one on an abstract mesh (what ``nnx.eval_shape`` under ``jax.set_mesh`` gives)
-    is put on ``mesh`` or the mesh in context."""
-    from jax.sharding import AbstractMesh, NamedSharding
-    if isinstance(sharding, NamedSharding) and isinstance(sharding.mesh, AbstractMesh):
-        mesh = mesh or _context_mesh()
+            return concrete(inner, mesh)
+        mesh = getattr(x, "mesh", None) or mesh or context_mesh()
+        names = tuple(getattr(x, "names", None) or ())
         if mesh is None:
-            raise ValueError(f"a parameter is sharded on an abstract mesh ({sharding.mesh}); pass mesh= or apply "
-                             "the plan under jax.set_mesh(mesh)")
-        if dict(mesh.shape) != dict(sharding.mesh.shape):
-            raise ValueError(f"the mesh {dict(mesh.shape)} does not match the parameter's abstract mesh "
-                             f"{dict(sharding.mesh.shape)}")
-        return NamedSharding(mesh, sharding.spec)
-    return sharding
-
-
-def _context_mesh() -> Any:
-    """The mesh ``jax.set_mesh`` (or ``with mesh:``) put in context, if any."""
-    try:
-        mesh = jax.sharding.get_mesh()
-    except Exception:  # pragma: no cover - older JAX
-        return None
-    return None if mesh is None or getattr(mesh, "empty", True) else mesh
+            if any(n is not None for n in names):
+                raise ValueError(f"its box names the mesh axes {names} and no mesh is given: pass mesh= or apply "
+                                 "the plan under jax.set_mesh(mesh)")
+            return None
+        if not hasattr(x, "get_sharding"):
+            return None
+        if hasattr(x, "rules"):  # nn.with_logical_partitioning: mapped by the box's rules or the context's
+            from flax.linen.spmd import logical_to_mesh_axes
+            from jax.sharding import NamedSharding, PartitionSpec
+            spec = logical_to_mesh_axes(names, cast(Any, x).rules)
+            return NamedSharding(mesh, spec if spec is not None else PartitionSpec())
+        return cast(Any, x).get_sharding(mesh)
+    return concrete(getattr(x, "sharding", None), mesh)
 
 
 def _roots(tree: Mapping[str, Any]) -> dict[str, Any]:
@@ -291,9 +277,10 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
     places: list[tuple[str, tuple[str, ...], str, Any, dict[str, tuple[int, ...]]]] = []
 
     def visit(collection: str, node: Mapping[str, Any], path: tuple[str, ...]) -> None:
-        for k, x in node.items():  # a library's object that is no array is a mistake (an initializer, an empty
-            # box); Python's own values (None, numbers, the tuples a `sow` leaves) are not parameters: passed over
-            if type(x).__module__ != "builtins" and not is_mapping(x) and not _is_array(_unbox(x)):
+        for k, x in node.items():  # a library's object that is no array is a mistake (an initializer, a function
+            # included, an empty box); Python's own values (None, numbers, the tuples a `sow` leaves) are not
+            # parameters: passed over
+            if (type(x).__module__ != "builtins" or callable(x)) and not is_mapping(x) and not _is_array(_unbox(x)):
                 raise TypeError(f"the leaf {'/'.join((collection,) + path + (str(k),))!r} of the variables tree "
                                 f"has no shape and dtype: a leaf must be an array, a jax.ShapeDtypeStruct (as "
                                 f"jax.eval_shape gives) or a Flax box of one; got {type(x).__name__}")
@@ -481,9 +468,13 @@ class _Target(JaxTarget):
         self.tree: Mapping[str, Any] | None = params if params is not None else model if is_mapping(model) else None
         self.found = walk(model, params=params, inputs=inputs)
         self.new: dict[_Place, jax.Array] = {}
-        if mesh is not None and not isinstance(mesh, jax.sharding.Mesh):
-            raise TypeError(f"Plan.apply: parameter 'mesh' must be a jax.sharding.Mesh, got {mesh!r}")
-        self.mesh = mesh
+        self.model, self.mesh = model, check_mesh(mesh)
+
+    def everything(self) -> Any:
+        if self.tree is not None:
+            return self.tree
+        from flax import nnx
+        return nnx.to_pure_dict(nnx.state(self.model))
 
     def _leaf(self, handle: Any) -> Any:
         """A linen tree's leaf at ``handle`` (collection, module path, name), boxed as the tree holds it."""
@@ -504,9 +495,6 @@ class _Target(JaxTarget):
 
     def _put(self, p: Any, handle: Any, x: jax.Array) -> None:
         if self.tree is None:  # NNX: in place, one parameter at a time, so the old value is freed at once
-            sharding = self._sharding_of(p, handle)
-            if sharding is not None and getattr(x, "sharding", None) != sharding:
-                x = jax.device_put(x, sharding)
             handle.set_value(x)
         else:
             self.new[handle] = x
@@ -528,12 +516,12 @@ def _nnx_sharding(var: Any, mesh: Any) -> Any:
     value = var.get_value()
     found = getattr(value, "sharding", None)
     if found is not None:
-        return _concrete(found, mesh)
+        return concrete(found, mesh)
     meta = var.get_metadata()
     names = next((meta[k] for k in ("out_sharding", "sharding_names", "sharding") if meta.get(k) is not None), None)
     if not is_sequence(names):
         return None
-    mesh = meta.get("mesh") or mesh or _context_mesh()
+    mesh = meta.get("mesh") or mesh or context_mesh()
     if mesh is None:
         return None
     from jax.sharding import NamedSharding, PartitionSpec

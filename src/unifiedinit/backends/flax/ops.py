@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 from typing import Any, TypeGuard, cast
 
@@ -200,12 +201,60 @@ def spread(sharding: Any) -> bool:
     return sharding is not None and len(getattr(sharding, "device_set", ())) > 1
 
 
+def concrete(sharding: Any, mesh: Any) -> Any:
+    """A sharding on real devices: one on an abstract mesh (what ``nnx.eval_shape`` under ``jax.set_mesh`` gives)
+    is put on ``mesh`` or the mesh in context."""
+    from jax.sharding import AbstractMesh, NamedSharding
+    if isinstance(sharding, NamedSharding) and isinstance(sharding.mesh, AbstractMesh):
+        mesh = mesh or context_mesh()
+        if mesh is None:
+            raise ValueError(f"it is sharded on an abstract mesh ({sharding.mesh}); pass mesh= or apply the plan "
+                             "under jax.set_mesh(mesh)")
+        if dict(mesh.shape) != dict(sharding.mesh.shape):
+            raise ValueError(f"the mesh {dict(mesh.shape)} does not match its abstract mesh "
+                             f"{dict(sharding.mesh.shape)}")
+        return NamedSharding(mesh, sharding.spec)
+    return sharding
+
+
+def context_mesh() -> Any:
+    """The mesh ``jax.set_mesh`` (or ``with mesh:``) put in context, if any."""
+    try:
+        mesh = jax.sharding.get_mesh()
+    except Exception:  # pragma: no cover - older JAX
+        return None
+    return None if mesh is None or getattr(mesh, "empty", True) else mesh
+
+
+def abstract_leaves(tree: Any) -> list[str]:
+    """The paths ("drop/rngs/count") of ``tree``'s abstract leaves (``jax.ShapeDtypeStruct``) that hold no floats:
+    counters, RNG keys and integer statistics, which no rule can set."""
+    def name(k: Any) -> str:
+        return str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k))))
+
+    def abstract(x: Any) -> bool:
+        return isinstance(x, jax.ShapeDtypeStruct)
+    leaves = cast("list[tuple[Any, Any]]", jax.tree_util.tree_flatten_with_path(tree, is_leaf=abstract)[0])
+    return ["/".join(map(name, path)) for path, x in leaves
+            if isinstance(x, jax.ShapeDtypeStruct) and not jnp.issubdtype(x.dtype, jnp.floating)]
+
+
+def check_mesh(mesh: Any) -> Any:
+    """``plan.apply``'s ``mesh=`` for a JAX model: None or a ``jax.sharding.Mesh``."""
+    if mesh is not None and not isinstance(mesh, jax.sharding.Mesh):
+        raise TypeError(f"Plan.apply: parameter 'mesh' must be a jax.sharding.Mesh, got {mesh!r}")
+    return mesh
+
+
 def _check_fits(p: Any, sharding: Any) -> None:
     """A sharding that cannot lay out the parameter's shape (a spec longer than its rank, an axis that its mesh
     axes do not divide evenly, as JAX requires) is refused here, naming the parameter, before anything is drawn."""
     if not spread(sharding) or not hasattr(sharding, "shard_shape"):  # one device holds any shape
         return
     try:
+        spec = getattr(sharding, "spec", ())
+        if len(spec) > len(p.shape):  # shard_shape reads only as many entries as the shape has
+            raise ValueError(f"its spec names {len(spec)} axes, more than the parameter's {len(p.shape)}")
         sharding.shard_shape(tuple(p.shape))
     except Exception as error:  # JAX's own ValueError subclasses, whose text says which axis
         raise ValueError(f"parameter {p.path!r} of shape {tuple(p.shape)} cannot be laid out by its sharding "
@@ -245,8 +294,13 @@ class JaxTarget:
         rule sets raise here, leaving the model as it was (a parameter ``skip`` names stays as it is, abstract or
         not: the caller fills it)."""
         handles = {p.path: h for p, h in self.found}  # type: ignore[attr-defined]  # set by each subclass
-        self.shardings = {e.param.path: self.sharding(e.param, handles[e.param.path])
-                          for e in report.entries if e.spec is not None}
+        self.shardings: dict[str, Any] = {}
+        for e in report.entries:
+            if e.spec is not None:
+                try:
+                    self.shardings[e.param.path] = self.sharding(e.param, handles[e.param.path])
+                except ValueError as error:  # a mesh or a box that names no place, said with the parameter
+                    raise ValueError(f"Plan.apply: parameter {e.param.path!r}: {error}") from None
         for e in report.entries:
             _check_fits(e.param, self.shardings.get(e.param.path))
         kept = [e.param for e in report.entries if e.spec is None] + list(report.unmatched)
@@ -256,16 +310,38 @@ class JaxTarget:
                              f"gives) are set by no rule and would come back without values: {', '.join(empty[:8])}"
                              f"{' ...' if len(empty) > 8 else ''}; add a rule that sets them (keeping an abstract "
                              "leaf keeps nothing) or give them values yourself")
+        unset = abstract_leaves(self.everything())
+        if unset:  # as torch's meta buffers that nothing defines: named, never left without values silently
+            report.unset_buffers = tuple(unset)
+            warnings.warn(f"Plan.apply: {len(unset)} abstract leaf(s) hold no floats, so no rule sets them, and come "
+                          f"back without values: {', '.join(unset[:8])}{' ...' if len(unset) > 8 else ''} (counters, "
+                          "RNG keys: give them values yourself, or build the model concretely)", UserWarning,
+                          stacklevel=4)
         self.placements: dict[str, dict[str, Any]] = {}
 
     def current(self, handle: Any) -> Any:
         """What the parameter of ``handle`` holds now (an array, or an abstract ``jax.ShapeDtypeStruct``)."""
         return None
 
+    def everything(self) -> Any:
+        """The model's whole pytree (its non-float leaves included: counters, RNG keys), or None."""
+        return None
+
     def _sharding_of(self, p: Any, handle: Any) -> Any:
         """The sharding ``prepare`` found for ``p`` (looked up again for a call outside the apply loop)."""
         known = getattr(self, "shardings", {})
         return known[p.path] if p.path in known else self.sharding(p, handle)
+
+    def _land(self, p: Any, handle: Any, x: jax.Array, portable: bool, draw: D.Draw | None) -> None:
+        """``x`` put where the parameter lives (an array on one device other than the default is drawn on the
+        default and moved there once), said in the report (``draw``: None for values computed ahead, whose
+        placement the report leaves out) and stored (``_put``)."""
+        sharding = self._sharding_of(p, handle)
+        if sharding is not None and getattr(x, "sharding", None) != sharding:
+            x = jax.device_put(x, sharding)
+        if draw is not None:
+            self._place(p, x, portable, draw)
+        self._put(p, handle, x)
 
     def _place(self, p: Any, x: jax.Array, portable: bool, draw: D.Draw) -> None:
         """Where the values went, for the report (``Report.placements``)."""
@@ -299,17 +375,14 @@ class JaxTarget:
             x = cast(jax.Array, jax.jit(drawn, out_shardings=sharding)(key))  # a jitted call's result is untyped
         else:
             x = sampled(JaxOps(key), draw, p.shape, dtype, p.stacked)
-        self._place(p, x, False, draw)
-        self._put(p, handle, x)
+        self._land(p, handle, x, False, draw)
 
     def host(self, p: Any, handle: Any, values: Any) -> None:
-        self._put(p, handle, jnp.asarray(values, dtype=p.dtype))
+        self._land(p, handle, jnp.asarray(values, dtype=p.dtype), True, None)
 
     def counter(self, p: Any, handle: Any, draw: D.Draw, job: Any) -> None:
         """The counter stream's values where the parameter lives (``counter_array``)."""
-        x = counter_array(job, self._sharding_of(p, handle))
-        self._place(p, x, True, draw)
-        self._put(p, handle, x)
+        self._land(p, handle, counter_array(job, self._sharding_of(p, handle)), True, draw)
 
     def whole(self, p: Any, handle: Any) -> bool:
         """Whether ``blocks`` takes this parameter's portable values whole (it is not spread over devices): the
@@ -323,8 +396,7 @@ class JaxTarget:
             x = jax.make_array_from_callback(tuple(p.shape), sharding, values)
         else:
             x = jnp.asarray(values(None), dtype=p.dtype)
-        self._place(p, x, True, draw)
-        self._put(p, handle, x)
+        self._land(p, handle, x, True, draw)
 
 
 #: an array on one accelerator with at most this many entries takes NumPy's values (the same bits) and is copied to
