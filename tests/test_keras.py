@@ -220,6 +220,65 @@ def test_seed_patterns():
     assert stats.check(w, weird)
 
 
+def test_layers_in_nested_lists_and_dicts_are_keyed_by_where_they_are_held():
+    """Keys from the attributes and positions that hold each layer, nested containers included, never from
+    Keras's automatic names: a model built twice gets the same values, and torch's twin the same keys."""
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.stages = [[layers.Dense(8)], [layers.Dense(8)]]
+            self.heads = {"main": [layers.Dense(2)]}
+
+        def call(self, x):
+            for stage in self.stages:
+                for dense in stage:
+                    x = dense(x)
+            return self.heads["main"][0](x)
+
+    def build():
+        net = Net()
+        net(np.ones((1, 8), dtype="float32"))
+        return net
+
+    first, second = build(), build()
+    keys = [p.key for p in ui.presets.keras.apply(first, seed=0, portable=True).params]
+    assert keys == [p.key for p in ui.presets.keras.apply(second, seed=0, portable=True).params]
+    assert keys == ["stages/0/0/weight", "stages/0/0/bias", "stages/1/0/weight", "stages/1/0/bias",
+                    "heads/main/0/weight", "heads/main/0/bias"]
+    assert all(np.array_equal(numpy(a), numpy(b)) for a, b in zip(first.weights, second.weights))
+
+
+def test_a_sublayer_that_was_never_built_is_named():
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.body, self.aux_head, self.drop = layers.Dense(8), layers.Dense(3), layers.Dropout(0.1)
+
+        def call(self, x):
+            return self.body(x)
+
+    net = Net()
+    net(np.ones((1, 4), dtype="float32"))
+    with pytest.warns(UserWarning, match=r"1 layer\(s\) are not built.*: aux_head;") as caught:
+        ui.presets.keras.apply(net, seed=0)
+    assert not any("drop" in str(w.message) for w in caught)  # a layer without weights is no loss
+
+
+def test_first_and_second_never_reads_a_keras_automatic_name_as_a_position():
+    """Its default globs are a torch or MXNet Sequential's children "0" and "1"; Keras's automatic names
+    (``sequential_1/dense_2``) are no positions, and before, ``*1/*`` matched ``sequential_1/`` and put 42 on the
+    first layer. Now the rules match nothing there, and say so."""
+    for _ in range(3):  # each build's automatic names differ
+        net = keras.Sequential([keras.Input((4,)), layers.Dense(3), layers.Dense(1)])
+        before = [numpy(w) for w in net.weights]
+        with pytest.warns(UserWarning, match="matched no parameter"):
+            report = ui.presets.first_and_second().apply(net, seed=0)
+        assert report.entries == [] and all(np.array_equal(numpy(w), b) for w, b in zip(net.weights, before))
+    named = keras.Sequential([keras.Input((4,)), layers.Dense(3, name="fc1"), layers.Dense(1, name="fc2")])
+    ui.presets.first_and_second(first_path="*fc1/*", second_path="*fc2/*").apply(named, seed=0)
+    assert np.all(numpy(named.layers[1].kernel) == 42) and not np.any(numpy(named.layers[0].kernel) == 42)
+
+
 @pytest.mark.parametrize("equation,output_shape,input_shape", [("abc,cd->abd", (None, 24), (5, 40)),
                                                                ("ab,bc->ac", (24,), (40,))])
 def test_einsum_dense_with_a_2d_kernel_walks_with_keras_fans(equation, output_shape, input_shape):

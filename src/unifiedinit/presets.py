@@ -151,21 +151,23 @@ xavier_linear = (Plan(name="xavier_linear")
                  .rule(Zeros(), kind="dense", role="bias"))
 
 
-def first_and_second(first: Any = XavierUniform(), second: Any = Constant(42.0), *, first_path: str = "*0/*",
-                     second_path: str = "*1/*") -> Plan:
+def first_and_second(first: Any = XavierUniform(), second: Any = Constant(42.0), *, first_path: str = "0/*",
+                     second_path: str = "1/*") -> Plan:
     """d2l's per-layer pattern: the first layer's weight Xavier, the second's the constant 42.
 
-    Layers are chosen by path globs (a Sequential's children are "0", "1", ... in torch and MXNet); any spec can
-    replace either default. Unlike the framework presets its rules are not quiet: a rule that matches nothing gives
-    a warning.
+    Layers are chosen by path globs, by default the children "0" and "1" of a torch or MXNet Sequential; any spec
+    can replace either default. A Keras path is Keras's own (``sequential_1/dense_2/kernel``), whose automatic
+    layer names change from one build to the next and are no positions: name the layers and pass their globs
+    (``first_path="*fc1/*"``). Unlike the framework presets its rules are not quiet: a rule that matches nothing
+    gives a warning.
 
     Args:
         first: the spec of the first layer's weight, a unifiedinit spec or None (keep it), default
             ``XavierUniform()``.
         second: the spec of the second layer's weight, a unifiedinit spec or None (keep it), default
             ``Constant(42.0)``.
-        first_path: the path glob of the first layer's parameters, a string (default ``"*0/*"``).
-        second_path: the path glob of the second layer's parameters, a string (default ``"*1/*"``).
+        first_path: the path glob of the first layer's parameters, a string (default ``"0/*"``).
+        second_path: the path glob of the second layer's parameters, a string (default ``"1/*"``).
 
     Returns:
         The ``Plan`` named "first_and_second", two rules on the role "weight".
@@ -180,7 +182,7 @@ def first_and_second(first: Any = XavierUniform(), second: Any = Constant(42.0),
         >>> [(e.param.path, e.spec) for e in ui.inspect(model, ui.presets.first_and_second()).entries]
         [('0/weight', XavierUniform(gain=1.0)), ('1/weight', Constant(value=42.0))]
         >>> print(ui.presets.first_and_second(second=ui.Zeros()).rules[1])
-        role=weight path=*1/* -> Zeros()
+        role=weight path=1/* -> Zeros()
     """
     return (Plan(name="first_and_second").rule(first, path=first_path, role="weight")
             .rule(second, path=second_path, role="weight"))

@@ -8,7 +8,8 @@ the target the apply loop writes through (``variable.assign``)."""
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+import warnings
+from typing import TYPE_CHECKING, Any, Iterator, Sequence, cast
 
 import keras
 from keras import ops
@@ -119,18 +120,19 @@ def _children(layer: Any) -> list[tuple[tuple[Any, ...], Any]]:
     attrs = [(a, x) for a, x in vars(layer).items() if not a.startswith("_")] + \
         [(a, x) for a, x in vars(layer).items() if a.startswith("_") and not a.startswith(("__", "_self_"))
          and a not in _SKIP]  # public attributes first (MHA keeps its sublayers in _query_dense ...)
-    for attr, value in attrs:
-        word = attr.lstrip("_")
+
+    def name(value: Any, parts: tuple[Any, ...], depth: int = 0) -> None:  # into nested lists and dicts too
         if isinstance(value, keras.layers.Layer):
-            names.setdefault(id(value), (word,))
-        elif isinstance(value, (list, tuple)):
-            for i, x in enumerate(value):
-                if isinstance(x, keras.layers.Layer):
-                    names.setdefault(id(x), (word, i))
-        elif isinstance(value, dict):
-            for k, x in value.items():
-                if isinstance(x, keras.layers.Layer):
-                    names.setdefault(id(x), (word, str(k)))
+            names.setdefault(id(value), parts)
+        elif isinstance(value, (list, tuple)) and depth < 8:
+            for i, x in enumerate(cast("list[Any]", value)):
+                name(x, parts + (i,), depth + 1)
+        elif isinstance(value, dict) and depth < 8:
+            for k, x in cast("dict[Any, Any]", value).items():
+                name(x, parts + (str(k),), depth + 1)
+
+    for attr, value in attrs:
+        name(value, (attr.lstrip("_"),))
     # a Functional subclass (``class Backbone(keras.Model)`` calling ``super().__init__(inputs, outputs)``)
     # holds its graph's layers in no attribute: by position, as a plain Functional model
     if isinstance(layer, keras.Sequential) or any(c.__name__ == "Functional" and c.__module__.startswith("keras")
@@ -233,6 +235,15 @@ class _Target:
 
     def __init__(self, model: Any, *, seed: int | None = None) -> None:
         self.found = walk(model)
+        # a sublayer that was never called has no variables yet: no plan reaches it, and Keras's own initializer
+        # draws it when it builds, so it is named (layers that hold no weights, such as Dropout, are not)
+        unbuilt = ["/".join(map(str, parts)) or layer.name for layer, parts, parent in _tree(model)
+                   if not layer.built and (_kind(layer, parent)[0] != "other" or registered_layer(type(layer)))]
+        if unbuilt:
+            warnings.warn(f"Plan.apply: {len(unbuilt)} layer(s) are not built, so their variables do not exist and "
+                          f"no rule sets them: {', '.join(unbuilt[:8])}{' ...' if len(unbuilt) > 8 else ''}; "
+                          "Keras's own initializers will draw them when they build (call the model on data that "
+                          "reaches them first)", UserWarning, stacklevel=5)
 
     def native(self, p: Any, var: Any, draw: D.Draw, stream: int | None) -> None:
         # Keras's int seeds hold 31 bits: each parameter's 64-bit stream is folded to them

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+import warnings
 from typing import Any, Iterator, Mapping, cast
 
 import torch
@@ -389,6 +390,13 @@ class _Target:
             raise ValueError(f"Plan.apply: parameter 'whole_limit' must be a number of bytes >= 0, got {whole_limit!r}")
         self.model, self.device, self.whole_limit = model, device, whole_limit
         self.found = walk(model, module=module)
+        if isinstance(model, nn.Module):  # a lazy module's parameters exist after its first call: none to set yet
+            lazy = [n for n, t in model.named_parameters() if isinstance(t, nn.parameter.UninitializedParameter)]
+            if lazy:
+                warnings.warn(f"Plan.apply: {len(lazy)} parameter(s) of lazy modules are not built yet, so no rule "
+                              f"sets them: {', '.join(lazy[:8])}{' ...' if len(lazy) > 8 else ''}; the module's own "
+                              "reset_parameters draws them on its first call (call the model on data first)",
+                              UserWarning, stacklevel=5)
         self.generator = generator
         self.streams: dict[Any, torch.Generator] = {}
         self.ops: dict[Any, TorchOps] = {}
