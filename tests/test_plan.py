@@ -657,3 +657,13 @@ def test_an_abstract_model_gets_the_concrete_models_values_and_an_abstract_param
     with pytest.raises(ValueError, match=rf"{biases} abstract parameter\(s\) .* set by no rule .*bias"):
         weights_only.apply(abstract, seed=0)
     assert all(isinstance(x, jax.ShapeDtypeStruct) for x in arrays(abstract))  # nothing written
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_an_option_the_framework_does_not_take_is_named_with_the_ones_it_does(framework):
+    """Before: Python's bare "_Target.__init__() got an unexpected keyword argument", naming neither Plan.apply
+    nor the options; now refused before the model is walked."""
+    model = zoo.BUILD[framework]()
+    with pytest.raises(TypeError, match=rf"Plan.apply: parameter 'nonsense' is not an option for a {framework} "
+                                        r"model; its options are seed=, portable=, skip="):
+        ui.presets.torch.apply(model, seed=0, nonsense=1)

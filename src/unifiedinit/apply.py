@@ -118,6 +118,7 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, sta
     seed = v.seed("Plan.apply", seed, required=stream is not None)
     skip = skip_paths(options.pop("skip", None))
     backend = backend_of(model)
+    check_options(backend, options)
     with gc_paused():
         target = backend.target(model, seed=seed, **options)
         report = plan._resolve([p for p, _ in target.found], stacklevel=stacklevel + 2, skip=skip, fresh=True)
@@ -131,6 +132,22 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, sta
         with writing() if writing is not None else contextlib.nullcontext():
             _write(plan, report, target, handles, seed, stream)
         return target.result(report)
+
+
+def check_options(backend: ModuleType, options: dict[str, Any]) -> None:
+    """``plan.apply``'s framework options (``device=``, ``mesh=``, ``params=``, ...) are the keywords of the
+    backend's target: one it does not take is named with the ones it does, before anything is walked."""
+    import inspect
+    import sys
+    made = getattr(sys.modules.get(backend.target.__module__), "_Target", None)
+    if not options or made is None:
+        return
+    takes = [n for n, q in inspect.signature(made.__init__).parameters.items()
+             if q.kind is inspect.Parameter.KEYWORD_ONLY and n != "seed"]
+    wrong = [n for n in options if n not in takes]
+    if wrong:
+        raise TypeError(f"Plan.apply: parameter {wrong[0]!r} is not an option for a {backend.NAME} model; its options "
+                        f"are seed=, portable=, skip=" + "".join(f", {n}=" for n in takes))
 
 
 def check_portable_dtypes(report: Any) -> None:
