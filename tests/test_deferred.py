@@ -114,16 +114,37 @@ def test_a_meta_parameter_the_plan_cannot_see_raises_and_a_checkpoint_fills_it(b
     assert torch.equal(m.qweight, source.qweight) and set(report.materialized) == {"lin/weight", "lin/bias", "qweight"}
 
 
-def test_a_skipped_meta_parameter_stays_on_meta_for_its_checkpoint():
+def test_a_skipped_meta_parameter_gets_zeros_for_its_checkpoint():
+    """Before, it was given uninitialized memory without a word; now zeros, ready for a plain load_state_dict."""
     with empty_init():
         m = Net()
-    report = ui.presets.torch.apply(m, seed=0, device="cpu", skip=["conv.weight"])
-    bias = m.conv.bias
-    assert m.conv.weight.is_meta and bias is not None and not bias.is_meta  # as it was, beside its drawn bias
-    assert "conv/weight" not in report.materialized and [p.path for p in report.skipped] == ["conv/weight"]
-    checkpoint = {"conv.weight": torch.full((16, 16, 3), 0.5)}
-    m.load_state_dict(checkpoint, strict=False, assign=True)  # torch's own way into a meta parameter
-    assert torch.equal(m.conv.weight, checkpoint["conv.weight"]) and m.head.weight is m.emb.weight
+    report = ui.presets.torch.apply(m, seed=0, device="cpu", skip=["conv.weight", "emb.weight"])
+    assert torch.equal(m.conv.weight, torch.zeros(16, 16, 3)) and torch.equal(m.emb.weight, torch.zeros(50, 16))
+    assert {"conv/weight", "emb/weight"} <= set(report.materialized)
+    assert [p.path for p in report.skipped] == ["emb/weight", "conv/weight"] and m.head.weight is m.emb.weight
+    checkpoint = {"conv.weight": torch.full((16, 16, 3), 0.5), "emb.weight": torch.ones(50, 16)}
+    m.load_state_dict(checkpoint, strict=False)
+    assert torch.equal(m.conv.weight, checkpoint["conv.weight"]) and torch.equal(m.head.weight, torch.ones(50, 16))
+
+
+def test_init_missing_fills_a_tie_from_whichever_name_the_checkpoint_keeps():
+    """A safetensors checkpoint keeps one name of a tied pair, often the second (``head.weight``)."""
+    with torch.device("meta"):
+        m = Net()
+    report = ui.init_missing(m, {"head.weight": torch.ones(50, 16)}, ui.presets.torch, seed=0, device="cpu")
+    assert report.loaded == ("head.weight",) and m.head.weight is m.emb.weight
+    assert torch.equal(m.emb.weight, torch.ones(50, 16))
+
+
+def test_a_parameter_subclass_keeps_its_kind_when_torch_swaps_tensors_in_place(monkeypatch):
+    """With torch.__future__.set_swap_module_params_on_conversion (as for every DTensor parameter) to_empty
+    swaps the new tensor into the same object: what it was is read before."""
+    monkeypatch.setattr(torch.__future__, "_swap_module_params_on_conversion", True)
+    with empty_init():
+        m = Flagged()
+    ui.Plan().rule(ui.Normal(0, 0.02)).apply(m, seed=0, device="cpu", skip=["lin.weight"])
+    assert type(m.mark) is Marked and getattr(m.mark, "sequence_parallel") and not m.mark.requires_grad
+    assert getattr(m.a_log, "_no_weight_decay") and torch.equal(m.lin.weight, torch.zeros(4, 4))
 
 
 class Marked(nn.Parameter):

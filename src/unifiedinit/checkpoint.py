@@ -84,12 +84,6 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             raise ValueError(f"init_missing: checkpoint tensor {name!r} has shape {tuple(t.shape)}, the model's "
                              f"{tuple(mine.shape)}; only an embedding may grow (more rows, same features)")
     report = plan.apply(model, seed=seed, skip=loaded + list(resized), **options)
-    if options.get("device") is not None and isinstance(model, torch.nn.Module):
-        # the plan left what the checkpoint provides on meta; it gets memory now, to be copied into
-        from .backends.torch.meta import materialize
-        names = {name.replace(".", "/") for name in loaded + list(resized)}
-        _, done, _ = materialize(model, walk(model), names, torch.device(options["device"]))
-        report.materialized += tuple(done)
     from .apply import stream
     own = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)  # materialized: new tensors
     with torch.no_grad():

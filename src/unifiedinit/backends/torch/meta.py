@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 import weakref
-from typing import Any, Generator, Iterator, cast
+from typing import Any, Generator, Iterator
 
 import torch
 from torch import nn
@@ -82,13 +82,20 @@ def like(param: nn.Parameter, data: torch.Tensor) -> nn.Parameter:
     return made
 
 
-def _keep_kind(old: torch.Tensor, new: nn.Parameter) -> nn.Parameter:
-    """``to_empty`` gives a meta parameter a plain ``nn.Parameter``: a subclass gets its class back, and any
-    parameter the attributes the new one lacks (markers such as ``_no_weight_decay``; what the new one has, a
-    DTensor's own state included, stays)."""
-    if type(old) is not nn.Parameter and issubclass(type(old), nn.Parameter) and type(new) is nn.Parameter:
-        return like(cast(nn.Parameter, old), new.detach())
-    for k, value in vars(old).items():
+def _what(t: torch.Tensor) -> tuple[bool, type, dict[str, Any]]:
+    """(on meta, class, attributes) of a tensor, read before ``to_empty`` may swap another into it."""
+    return t.is_meta, type(t), dict(vars(t))
+
+
+def _keep_kind(kind: type, attributes: dict[str, Any], new: nn.Parameter) -> nn.Parameter:
+    """``to_empty`` gives a meta parameter a plain ``nn.Parameter`` (or swaps one into it): a subclass (``kind``)
+    gets its class back, and any parameter the ``attributes`` it had and the new one lacks (markers such as
+    ``_no_weight_decay``; what the new one has, a DTensor's own state included, stays)."""
+    if kind is not nn.Parameter and issubclass(kind, nn.Parameter) and type(new) is not kind:
+        made = torch.Tensor._make_subclass(kind, new.detach(), new.requires_grad)
+        vars(made).update(attributes)
+        return made
+    for k, value in attributes.items():
         vars(new).setdefault(k, value)
     return new
 
@@ -106,21 +113,21 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
 
     Raises before anything is allocated when a meta parameter is set by no rule (it would hold uninitialized
     memory), a parameter the walk does not take (an integer one) included. The parameters at the paths of
-    ``keep`` (``skip=``: the caller fills them, from a checkpoint) stay on meta, as they were: a checkpoint is
-    loaded into them with ``load_state_dict(..., assign=True)``. Buffers on meta are re-created by their module
-    where torch defines how (``reset_running_stats``: BatchNorm's statistics 0 and 1, ``num_batches_tracked`` 0)
-    or set by a rule; the others are returned by name (and warned about), never left uninitialized silently.
+    ``keep`` (``skip=``: a checkpoint fills them) get memory and zeros, ready for ``load_state_dict``. Buffers on
+    meta are re-created by their module where torch defines how (``reset_running_stats``: BatchNorm's statistics
+    0 and 1, ``num_batches_tracked`` 0) or set by a rule; the others are returned by name (and warned about),
+    never left uninitialized silently.
 
     Returns (the records with their new tensors, the materialized parameter paths, the unset buffer paths).
     """
-    set_ids = {id(t) for p, t in found if p.path in set_paths}
-    # the parameters ``skip=`` names, by any of their paths (a tie's aliases), the walk's or not (an integer one)
-    kept = {id(t) for p, t in found if p.path in keep or any(a in keep for a in p.aliases)}
+    def named(paths: Any) -> set[int]:  # the tensors at these paths, by any of their names (a tie's aliases)
+        return {id(t) for p, t in found if p.path in paths or any(a in paths for a in p.aliases)}
+    set_ids, kept = named(set_paths), named(keep)
     held = [(module, t, is_param, ".".join(filter(None, (prefix, name))).replace(".", "/"))
             for prefix, module in named_modules(model)
             for table, is_param in ((module._parameters, True), (module._buffers, False))
             for name, t in table.items() if t is not None and t.is_meta]
-    kept |= {id(t) for _, t, is_param, path in held if is_param and path in keep}
+    kept |= {id(t) for _, t, is_param, path in held if is_param and path in keep}  # the walk's or not (integers)
     # each module that holds a meta tensor is moved with its own to_empty (FSDP2 and DTensor parameters follow
     # nn.Module._apply); the real tensors it also holds keep their values, and tied tensors stay one tensor
     seen: set[int] = set()
@@ -129,8 +136,6 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
     missing: list[str] = []
     buffers: list[tuple[str, nn.Module]] = []
     for module, t, is_param, path in held:
-        if id(t) in kept:
-            continue
         if not metas or metas[-1] is not module:
             metas.append(module)
         if id(t) in seen:
@@ -138,7 +143,7 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
         seen.add(id(t))
         if not is_param:
             buffers.append((path, module))
-        elif id(t) in set_ids or path in set_paths:
+        elif id(t) in set_ids or id(t) in kept or path in set_paths:
             names.append(path)
         else:
             missing.append(path if t.is_floating_point() else f"{path} ({str(t.dtype).replace('torch.', '')}: "
@@ -146,8 +151,8 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
     if missing:
         raise ValueError(f"Plan.apply(device={str(device)!r}): {len(missing)} meta parameter(s) are set by no rule "
                          f"and would hold uninitialized memory: {', '.join(missing[:8])}"
-                         f"{' ...' if len(missing) > 8 else ''}; add a rule that sets them (keeping a meta tensor "
-                         "keeps nothing) or materialize them yourself")
+                         f"{' ...' if len(missing) > 8 else ''}; add a rule that sets them, name them in skip= for "
+                         "a checkpoint to fill, or materialize them yourself (keeping a meta tensor keeps nothing)")
     done: set[int] = set()
     first: dict[int, torch.Tensor] = {}
     for module in metas:
@@ -156,6 +161,9 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
         done.add(id(module))
         before: dict[tuple[str, str], Any] = {("p", n): t for n, t in module._parameters.items() if t is not None}
         before.update({("b", n): t for n, t in module._buffers.items() if t is not None})
+        # what each tensor is, read before to_empty: under torch's swap_tensors (every DTensor and FSDP2 parameter,
+        # and all with torch.__future__.set_swap_module_params_on_conversion) the same object becomes the new one
+        kinds = {k: _what(t) for k, t in before.items()}
         real = {k: t.detach().clone() for k, t in before.items() if not t.is_meta}
         module.to_empty(device=device, recurse=False)
         with torch.no_grad():
@@ -163,17 +171,19 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
                 target: Any = (module._parameters if which == "p" else module._buffers)[n]
                 target.copy_(values)
         for (which, n), t in before.items():
-            if not t.is_meta:
+            was_meta, kind, attributes = kinds[(which, n)]
+            if not was_meta:
                 continue
             table: Any = module._parameters if which == "p" else module._buffers
-            if id(t) in kept:  # skipped: left as it was
-                table[n] = t
-            elif id(t) in first:  # a tensor tied to one already materialized: the same tensor again
+            if id(t) in first:  # a tensor tied to one already materialized: the same tensor again
                 table[n] = first[id(t)]
-            else:
-                if which == "p":
-                    table[n] = _keep_kind(t, table[n])
-                first[id(t)] = table[n]
+                continue
+            if which == "p":
+                table[n] = _keep_kind(kind, attributes, table[n])
+                if id(t) in kept:
+                    with torch.no_grad():
+                        table[n].zero_()
+            first[id(t)] = table[n]
     new = first
     from torch.nn.modules.batchnorm import _NormBase
     unset: list[str] = []

@@ -429,7 +429,7 @@ class _Target:
     def prepare(self, report: Any, skip: frozenset[str] = frozenset()) -> None:
         """Before anything is written: with ``device=``, every meta parameter must be set by a rule or named by
         ``skip`` (else raise, nothing allocated); then each meta parameter and buffer is materialized on
-        ``device``, but a skipped parameter, which stays as it was."""
+        ``device`` (a skipped parameter with zeros, for its checkpoint)."""
         self._check_whole(report)
         if self.device is None:
             return
