@@ -282,3 +282,17 @@ SHARDED = textwrap.dedent("""
 def test_sharded_initialization_on_eight_host_devices():
     proc = subprocess.run([sys.executable, "-c", SHARDED], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-3000:]
+
+
+def test_logical_names_need_a_mesh_only_where_the_rules_map_them_to_mesh_axes():
+    dense = nn.Dense(8, kernel_init=nn.with_logical_partitioning(nn.initializers.lecun_normal(), ("embed", "mlp")))
+    for rules, resolved in (((("embed", None), ("mlp", None)), True), ((("embed", "data"), ("mlp", None)), False)):
+        with nn.logical_axis_rules(rules):
+            abstract = jax.eval_shape(dense.init, jax.random.key(0), jnp.ones((2, 4)))
+            if resolved:  # unsharded: the default device, no mesh needed
+                out, _ = ui.presets.flax.apply(abstract, seed=0)
+                assert isinstance(out["params"]["kernel"].value, jax.Array)
+            else:
+                with pytest.raises(ValueError, match=r"parameter 'kernel': its sharding names the mesh axes "
+                                                     r"\('data', None\) and no mesh is given"):
+                    ui.presets.flax.apply(abstract, seed=0)

@@ -89,6 +89,17 @@ SCRIPT = textwrap.dedent("""
                                          portable=portable)[0]
             assert np.array_equal(np.asarray(out["params"]["Dense_0"]["kernel"]),
                                   np.asarray(want["params"]["Dense_0"]["kernel"])), portable
+    # a draw that needs the whole tensor (orthogonal) is computed whole once and laid out: the unsharded values,
+    # native too, and the report says so (before: XLA partitioned the QR, 8 s for a (1024, 1024) kernel)
+    ortho = ui.Plan().rule(ui.Orthogonal())
+    spread_o = NamedSharding(mesh, P("data", "model"))
+    tree_o = {"params": {"Dense_0": {"kernel": jax.ShapeDtypeStruct((64, 32), jnp.float32, sharding=spread_o)}}}
+    for portable in (False, True):
+        out, report = ortho.apply(tree_o, seed=2, portable=portable)
+        ref, _ = ortho.apply({"params": {"Dense_0": {"kernel": jnp.zeros((64, 32))}}}, seed=2, portable=portable)
+        got = out["params"]["Dense_0"]["kernel"]
+        assert got.sharding == spread_o and bool(jnp.array_equal(got, ref["params"]["Dense_0"]["kernel"])), portable
+        assert report.placements["Dense_0/kernel"]["computed"] == "whole", report.placements
     # nn.with_logical_partitioning: the logical names mapped by nn.logical_axis_rules, as Flax maps them
     rules = (("embed", "data"), ("mlp", "model"))
     dense = nn.Dense(64, kernel_init=nn.with_logical_partitioning(nn.initializers.lecun_normal(), ("embed", "mlp")))

@@ -664,6 +664,6 @@ def test_an_option_the_framework_does_not_take_is_named_with_the_ones_it_does(fr
     """Before: Python's bare "_Target.__init__() got an unexpected keyword argument", naming neither Plan.apply
     nor the options; now refused before the model is walked."""
     model = zoo.BUILD[framework]()
-    with pytest.raises(TypeError, match=rf"Plan.apply: parameter 'nonsense' is not an option for a {framework} "
+    with pytest.raises(TypeError, match=rf"Plan.apply: parameter 'nonsense' is not an option for an? {framework} "
                                         r"model; its options are seed=, portable=, skip="):
         ui.presets.torch.apply(model, seed=0, nonsense=1)

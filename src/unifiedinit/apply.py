@@ -146,8 +146,9 @@ def check_options(backend: ModuleType, options: dict[str, Any]) -> None:
              if q.kind is inspect.Parameter.KEYWORD_ONLY and n != "seed"]
     wrong = [n for n in options if n not in takes]
     if wrong:
-        raise TypeError(f"Plan.apply: parameter {wrong[0]!r} is not an option for a {backend.NAME} model; its options "
-                        f"are seed=, portable=, skip=" + "".join(f", {n}=" for n in takes))
+        article = "an" if backend.NAME[0] in "aeiou" else "a"
+        raise TypeError(f"Plan.apply: parameter {wrong[0]!r} is not an option for {article} {backend.NAME} model; its "
+                        f"options are seed=, portable=, skip=" + "".join(f", {n}=" for n in takes))
 
 
 def check_portable_dtypes(report: Any) -> None:

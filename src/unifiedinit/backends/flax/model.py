@@ -246,22 +246,34 @@ def leaf_sharding(x: Any, mesh: Any = None) -> Any:
         inner = getattr(_unbox(x), "sharding", None)
         if inner is not None:
             return concrete(inner, mesh)
-        mesh = getattr(x, "mesh", None) or mesh or context_mesh()
-        names = tuple(getattr(x, "names", None) or ())
-        if mesh is None:
-            if any(n is not None for n in names):
-                raise ValueError(f"its box names the mesh axes {names} and no mesh is given: pass mesh= or apply "
-                                 "the plan under jax.set_mesh(mesh)")
-            return None
         if not hasattr(x, "get_sharding"):
             return None
+        names = getattr(x, "names", None)
         if hasattr(x, "rules"):  # nn.with_logical_partitioning: mapped by the box's rules or the context's
-            from flax.linen.spmd import logical_to_mesh_axes
-            from jax.sharding import NamedSharding, PartitionSpec
-            spec = logical_to_mesh_axes(names, cast(Any, x).rules)
-            return NamedSharding(mesh, spec if spec is not None else PartitionSpec())
-        return cast(Any, x).get_sharding(mesh)
+            return _named(names, cast(Any, x).rules, True, getattr(x, "mesh", None) or mesh)
+        if _named(names, None, False, getattr(x, "mesh", None) or mesh) is None:
+            return None
+        return cast(Any, x).get_sharding(getattr(x, "mesh", None) or mesh or context_mesh())
     return concrete(getattr(x, "sharding", None), mesh)
+
+
+def _named(names: Any, rules: Any, logical: bool, mesh: Any) -> Any:
+    """The sharding that a Flax box's or an NNX variable's sharding names give on ``mesh`` or the mesh in
+    context; logical names (``with_logical_partitioning``) are mapped by ``rules`` or those of
+    ``nn.logical_axis_rules`` first. None when no name is a mesh axis and there is no mesh; a name with no mesh to
+    resolve it on raises."""
+    from jax.sharding import NamedSharding, PartitionSpec
+    if logical:
+        from flax.linen.spmd import logical_to_mesh_axes
+        names = logical_to_mesh_axes(tuple(names or ()), rules)
+    axes = tuple(names or ())
+    mesh = mesh or context_mesh()
+    if mesh is None:
+        if any(n is not None for n in axes):
+            raise ValueError(f"its sharding names the mesh axes {axes} and no mesh is given: pass mesh= or apply the "
+                             "plan under jax.set_mesh(mesh)")
+        return None
+    return NamedSharding(mesh, PartitionSpec(*axes))
 
 
 def _roots(tree: Mapping[str, Any]) -> dict[str, Any]:
@@ -521,11 +533,8 @@ def _nnx_sharding(var: Any, mesh: Any) -> Any:
     names = next((meta[k] for k in ("out_sharding", "sharding_names", "sharding") if meta.get(k) is not None), None)
     if not is_sequence(names):
         return None
-    mesh = meta.get("mesh") or mesh or context_mesh()
-    if mesh is None:
-        return None
-    from jax.sharding import NamedSharding, PartitionSpec
-    return NamedSharding(mesh, PartitionSpec(*names))
+    rules = meta.get("sharding_rules")
+    return _named(names, rules, rules is not None, meta.get("mesh") or mesh)
 
 
 def target(model: Any, **options: Any) -> _Target:
