@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 
 from ..._validate import is_mapping
-from ...layout import TensorInfo
+from ...layout import LAYOUTS, Layout, LayoutLike, TensorInfo
 from ...params import Param, Select, looks_like_norm, registered_layer, stacked_axes, tie
 from .hooks import dtype_name as _dtype_name
 from .ops import JaxTarget, check_mesh, concrete, context_mesh, is_sequence
@@ -96,12 +96,20 @@ def _expected_ndim(cls: str, obj: Any, name: str) -> int | None:
         k = len(size) if is_sequence(size) else 1
         return {"kernel": k + 2, "bias": 1}.get(name)
     if cls in ("LinearGeneral", "DenseGeneral") and obj is not None:
-        def count(a: Any) -> int:
-            return len(a) if is_sequence(a) else 1
-        ins = getattr(obj, "in_features", getattr(obj, "axis", -1))
-        outs = getattr(obj, "out_features", getattr(obj, "features", 1))
-        return {"kernel": count(ins) + count(outs), "bias": count(outs)}.get(name)
+        n_batch, n_in, n_out = _general_axes(obj)
+        return {"kernel": n_batch + n_in + n_out, "bias": n_batch + n_out}.get(name)
     return None
+
+
+def _general_axes(layer: Any) -> tuple[int, int, int]:
+    """(batch, input, feature) axis counts of a linen ``DenseGeneral`` (``batch_dims``, ``axis``, ``features``)
+    or an NNX ``LinearGeneral`` (``batch_axis``, ``in_features``, ``out_features``): its kernel is stored in
+    that order."""
+    def count(x: Any) -> int:
+        return len(x) if is_sequence(x) else len(x) if is_mapping(x) else 1
+    if hasattr(layer, "out_features"):
+        return count(getattr(layer, "batch_axis", ())), count(layer.in_features), count(layer.out_features)
+    return count(getattr(layer, "batch_dims", ())), count(getattr(layer, "axis", -1)), count(layer.features)
 
 
 _LIST_NAME = re.compile(r"(.+)_(\d+)$")
@@ -200,11 +208,13 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
     sub = path[-1] if path else ""
     if kind == "recurrent" and role == "weight" and (sub.startswith("h") or sub == "dense_h"):
         role = "recurrent_weight"  # LSTMCell's hi/hf/hg/ho, OptimizedLSTMCell's h / dense_h, GRUCell's hr/hz/hn
-    layout = {"embedding": "flax_embedding", "conv_transpose": "flax_conv_transpose"}.get(kind, "flax")
+    layout: LayoutLike = {"embedding": "flax_embedding", "conv_transpose": "flax_conv_transpose"}.get(kind, "flax")
     if info is not None and name in info.layouts:
         layout = info.layouts[name]
     if kind == "attention" and len(one(own.get("kernel", ()))) == 3:
         layout = "multihead_out" if sub == "out" else "multihead_qkv"
+    elif layer is not None and here.cls in ("DenseGeneral", "LinearGeneral") and "kernel" in own:
+        layout = _general_layout(layer, layout)  # the kernel's, whose fans its bias's rules read too
     layer_fans = None
     if kind == "recurrent":
         hidden = one(shape)[-1] if role != "bias" else one(shape)[0]
@@ -218,9 +228,29 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
     if key_parts is None:
         key_parts = tuple(x for part in path for x in _key_part(part))
     return Param(path="/".join(path + (name,)), kind=kind, role=role, shape=shape,
-                 layout=layout if role in ("weight", "embedding") else "flax", layer_fans=layer_fans,
+                 # Param.layout says str, but a Layout works (a DenseGeneral's own, as a Keras EinsumDense's)
+                 layout=cast(str, layout) if role in ("weight", "embedding") else "flax", layer_fans=layer_fans,
                  layer=here.cls, dtype=_dtype_name(dtype), trainable=trainable, stacked=stacked,
                  inferred=inferred, key_parts=key_parts, stack_depth=None)
+
+
+def _general_layout(layer: Any, default: LayoutLike) -> LayoutLike:
+    """The layout of a linen ``DenseGeneral`` or NNX ``LinearGeneral`` kernel (batch axes, input axes, features):
+    Flax draws it as the matrix (batch x inputs, features) and reshapes it, so its fans are those of that matrix,
+    with no receptive field. The named layout where the axes are one's (``flax`` for a plain matrix, the
+    ``multihead_*`` projections), else a ``Layout`` of its own."""
+    if not hasattr(layer, "out_features") and not hasattr(layer, "features"):
+        return default
+    n_batch, n_in, n_out = _general_axes(layer)
+    ins, outs = tuple(range(n_batch + n_in)), tuple(range(n_batch + n_in, n_batch + n_in + n_out))
+    ndim = n_batch + n_in + n_out
+    for name in ("flax", "multihead_qkv", "multihead_out"):
+        try:
+            if LAYOUTS[name].resolve(ndim) == (outs, ins, ()):
+                return name
+        except ValueError:  # its axes do not fit a kernel of this rank
+            continue
+    return Layout(f"flax_general({n_batch}, {n_in}, {n_out})", outs, ins, min_ndim=ndim)
 
 
 def _is_array(x: Any) -> bool:
@@ -254,7 +284,11 @@ def leaf_sharding(x: Any, mesh: Any = None) -> Any:
         if _named(names, None, False, getattr(x, "mesh", None) or mesh) is None:
             return None
         return cast(Any, x).get_sharding(getattr(x, "mesh", None) or mesh or context_mesh())
-    return concrete(getattr(x, "sharding", None), mesh)
+    found = getattr(x, "sharding", None)
+    if found is None and isinstance(x, jax.ShapeDtypeStruct) and (mesh or context_mesh()) is not None:
+        from jax.sharding import NamedSharding, PartitionSpec  # replicated on the mesh, as Flax's own init gives it
+        return NamedSharding(mesh or context_mesh(), PartitionSpec())
+    return concrete(found, mesh)
 
 
 def _named(names: Any, rules: Any, logical: bool, mesh: Any) -> Any:
@@ -339,8 +373,8 @@ def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dic
                 seen: dict[tuple[str, str], tuple[int, ...]] = {}
                 for collection, col in mod.variables.items():
                     for name, x in col.items():
-                        if _is_array(x):
-                            seen[(collection, name)] = tuple(x.shape)
+                        if _is_array(_unbox(x)):  # boxed too (nn.with_partitioning): its stacked axis is read
+                            seen[(collection, name)] = tuple(_unbox(x).shape)
                 layers.setdefault(path, _Layer(type(mod).__name__, mod, seen))
                 if path == () and not layers[()].seen:
                     layers[()].seen = seen
@@ -440,15 +474,28 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
         >>> [(p.path, handle) for p, handle in walk(variables)]
         [('kernel', ('params', (), 'kernel')), ('bias', ('params', (), 'bias'))]
     """
+    found: list[tuple[Param, Any]]
     if is_mapping(model):
-        return _walk_tree(model)
+        found = _walk_tree(model)
+        # a 2-D kernel under an unknown name is a dense layer's; one of more axes may be a conv's, a DenseGeneral's
+        # or a stack's, which names cannot tell apart
+        guessed = sorted({p.path.rsplit("/", 1)[0] for p, _ in found if "/" in p.path and len(p.shape) > 2 and
+                          _class_of_name(p.path.split("/")[-2]) not in _CLASS_KINDS})
+        if guessed:
+            import warnings
+            warnings.warn(f"{len(guessed)} submodules of the variables tree have names that are no Flax class and "
+                          f"kernels of more than 2 axes ({', '.join(guessed[:4])}{', ...' if len(guessed) > 4 else ''}"
+                          "): their kinds, fans and stacked axes are guessed from names and shapes. Pass the "
+                          "module to read them exactly: plan.apply(module, params=tree, inputs=example_inputs).",
+                          stacklevel=6)
+        return found
     import flax.linen as nn
     if isinstance(model, nn.Module):
         if params is None:
             raise TypeError("a linen module holds no parameters: pass its variables, plan.apply(module, params="
                             "variables, seed=...), or the variables tree alone")
         layers = _linen_layers(model, params, inputs)
-        found: list[tuple[Param, Any]] = _walk_tree(params, layers)
+        found = _walk_tree(params, layers)
         guessed = sorted({p.path.rsplit("/", 1)[0] for p, _ in found if p.inferred and
                           _class_of_name(p.path.split("/")[-2] if "/" in p.path else "") not in _CLASS_KINDS})
         if guessed:
