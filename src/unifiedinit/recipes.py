@@ -71,26 +71,39 @@ def _quiet(plan: Plan, name: str) -> Plan:
 
 
 def _base(std: float, name: str) -> Plan:
+    """``PreTrainedModel._init_weights``, module by module as transformers 5 writes it."""
     return (Plan(name=name)
             .rule(Normal(0.0, std), kind=_LAYERS + ("attention",), role="weight")
             .rule(Zeros(), role="bias")
+            # ConvTranspose3d is not in its list: torch's own reset_parameters stands
+            .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role=("weight", "bias"),
+                  layer="ConvTranspose3d")
+            # nn.MultiheadAttention: module._reset_parameters() (in_proj Xavier-uniform, biases 0); its out_proj
+            # is a Linear, drawn N(0, std^2) above
+            .rule(XavierUniform(), kind="attention", role="weight", layer="MultiheadAttention")
             .rule(Rows(Normal(0.0, std)), kind="embedding", role="embedding")
-            .rule(XavierUniform(), kind="recurrent", role=("weight", "recurrent_weight"))
-            .rule(Zeros(), kind="recurrent", role=("bias", "recurrent_bias"))
+            # only nn.LSTM is handled (Xavier-uniform, biases 0); a GRU or RNN keeps torch's U(+-1/sqrt(hidden))
+            .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind="recurrent", fans="layer")
+            .rule(XavierUniform(), kind="recurrent", role=("weight", "recurrent_weight"), layer="*LSTM*")
+            .rule(Zeros(), kind="recurrent", role=("bias", "recurrent_bias"), layer="*LSTM*")
             .rule(Ones(), kind="norm", role=("scale", "running_var"))
-            .rule(Zeros(), kind="norm", role=("shift", "running_mean", "batches_tracked")))
+            .rule(Zeros(), kind="norm", role=("shift", "running_mean", "batches_tracked"))
+            # Gemma's RMSNorm computes x (1 + w): its _init_weights zero-fills w
+            .rule(Zeros(), kind="norm", role="scale", layer="Gemma*RMSNorm"))
 
 
 def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     """Hugging Face's base initialization (``PreTrainedModel._init_weights``).
 
     Linear/Conv weights and embeddings N(0, initializer_range^2) (default 0.02), biases zero, an embedding's padding
-    row zero, norms ones/zeros, LSTM weights Xavier-uniform with zero biases. BERT, Llama, Mistral, Qwen2 and most
-    Hugging Face models use only this.
+    row zero, norms ones/zeros (Gemma's RMSNorm, which computes x (1 + w), zeros), LSTM weights Xavier-uniform with
+    zero biases; ``nn.MultiheadAttention``'s in-projection Xavier-uniform; what it does not list (GRU, RNN,
+    ConvTranspose3d) torch's own default. BERT, Llama, Mistral, Qwen2 and most Hugging Face models use only this.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
-            ``initializer_range``, else 0.02.
+            ``initializer_range``, else its ``init_std`` (OPT's name), else its ``initializer_factor``, else 0.02
+            (as ``_init_weights`` reads them).
         config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
             each hyper-parameter not given as a keyword; None (the default): every default applies.
 
@@ -115,6 +128,10 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
         >>> ui.presets.hf(config={"initializer_range": 0.05}).rules[0].spec
         Normal(mean=0.0, std=0.05)
     """
+    if initializer_range is None and config is not None and _get(config, "initializer_range") is None:
+        # as _init_weights: a config without initializer_range gives its init_std, else its initializer_factor
+        initializer_range = next((x for x in (_get(config, "init_std"), _get(config, "initializer_factor"))
+                                  if x is not None), None)
     std = _read("hf", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
     return _quiet(_base(std, "hf"), "hf")
 
@@ -296,6 +313,7 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
             .rule(VarianceScaling(f * f, "fan_in", "normal"), kind="dense", role="weight")
             .rule(VarianceScaling(f * f / dkv, "fan_in", "normal"), kind="dense", role="weight", path="*/q/*")
             .rule(Normal(0.0, f), kind="dense", role="weight", path="*lm_head*")
+            .rule(Normal(0.0, f), kind="dense", role="weight", path="classifier/weight")  # T5ForTokenClassification
             .rule(Zeros(), role="bias")
             .rule(Rows(Normal(0.0, f)), kind="embedding", role="embedding")
             .rule(Normal(0.0, f / math.sqrt(dm)), kind="embedding", role="embedding", path="*relative_attention_bias*")

@@ -49,6 +49,64 @@ def test_the_recipe_reproduces_the_familys_own_init(family):
         assert emb.padding_idx is not None and not emb.weight[emb.padding_idx].any()
 
 
+def _opt():
+    return transformers.OPTForCausalLM(transformers.OPTConfig(
+        vocab_size=200, hidden_size=64, num_hidden_layers=2, ffn_dim=128, num_attention_heads=4,
+        max_position_embeddings=64, word_embed_proj_dim=64, init_std=0.1))
+
+
+def _gemma():
+    return transformers.GemmaForCausalLM(transformers.GemmaConfig(
+        vocab_size=200, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, head_dim=16))
+
+
+def _t5_tokens():
+    return transformers.T5ForTokenClassification(transformers.T5Config(
+        vocab_size=200, d_model=64, d_kv=16, d_ff=128, num_layers=2, num_heads=4, num_labels=5,
+        initializer_factor=2.5))
+
+
+class _Mixed(transformers.PreTrainedModel):
+    """Modules that transformers' base _init_weights treats one by one: nn.MultiheadAttention (its own
+    _reset_parameters), a GRU (not handled: torch's default), a ConvTranspose3d (not in its list)."""
+    config_class = transformers.PretrainedConfig
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.attn = torch.nn.MultiheadAttention(64, 4)
+        self.gru = torch.nn.GRU(32, 48)
+        self.up = torch.nn.ConvTranspose3d(8, 16, 3)
+        self.post_init()
+
+
+def _mixed():
+    return _Mixed(transformers.PretrainedConfig(initializer_range=0.05))
+
+
+@pytest.mark.parametrize("build,family", [(_opt, "hf"), (_gemma, "hf"), (_t5_tokens, "t5"), (_mixed, "hf")],
+                         ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-gru-convtranspose3d"])
+def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, family):
+    """Found by comparing with Hugging Face's own init, parameter by parameter: OPT's config names its std
+    init_std; Gemma zero-fills its RMSNorm weights (it computes x (1 + w)); T5ForTokenClassification draws its
+    classifier N(0, f^2); the base init resets nn.MultiheadAttention itself and leaves GRUs and ConvTranspose3d
+    to torch. Constants must be equal, random tensors pass the KS test at ALPHA."""
+    torch.manual_seed(0)
+    reference = build()
+    torch.manual_seed(1)
+    model = build()
+    poison(model)
+    ui.presets.FAMILIES[family](config=model.config).apply(model, seed=3)
+    theirs = dict(reference.named_parameters())
+    for name, t in model.named_parameters():
+        ours, ref = t.detach().float().numpy(), theirs[name].detach().float().numpy()
+        assert not np.isnan(ours).any(), f"{name} was not written"
+        if np.all(ref == ref.flat[0]):
+            assert np.array_equal(ours, ref), name
+        else:
+            same_law(sample(ours, 1), sample(ref, 2), name)
+
+
 def test_gpt2_residual_projections_are_scaled_by_depth():
     torch.manual_seed(0)
     model = BUILD["gpt2"]()
