@@ -667,3 +667,35 @@ def test_an_option_the_framework_does_not_take_is_named_with_the_ones_it_does(fr
     with pytest.raises(TypeError, match=rf"Plan.apply: parameter 'nonsense' is not an option for an? {framework} "
                                         r"model; its options are seed=, portable=, skip="):
         ui.presets.torch.apply(model, seed=0, nonsense=1)
+
+
+def test_recurrent_cells_are_recurrent_layers_in_torch_and_mxnet():
+    """nn.LSTMCell / GRUCell / RNNCell and Gluon's cells were kind "other": no preset set them, and portable mode
+    passed them over. A cell is its RNN's layer 0: presets.torch draws torch's own law on it, and its portable
+    values are those of a one-layer nn.LSTM."""
+    torch = pytest.importorskip("torch")
+    from unifiedinit.verify import stats
+    for cell in (torch.nn.LSTMCell(16, 32), torch.nn.GRUCell(16, 32), torch.nn.RNNCell(16, 32)):
+        theirs = {n: t.detach().clone().numpy() for n, t in cell.named_parameters()}
+        report = ui.presets.torch.apply(cell, seed=0)
+        assert not report.unmatched and {e.param.kind for e in report.entries} == {"recurrent"}
+        assert {e.param.path: e.param.role for e in report.entries} == {
+            "weight_ih": "weight", "weight_hh": "recurrent_weight", "bias_ih": "bias", "bias_hh": "recurrent_bias"}
+        for name, t in cell.named_parameters():
+            assert stats.ks_2samp(t.detach().numpy().ravel(), theirs[name].ravel())[1] > ALPHA, (cell, name)
+    cell, layer = torch.nn.LSTMCell(16, 32), torch.nn.LSTM(16, 32)
+    ui.presets.keras.apply(cell, seed=4, portable=True)
+    ui.presets.keras.apply(layer, seed=4, portable=True)
+    for ours, theirs in (("weight_ih", "weight_ih_l0"), ("weight_hh", "weight_hh_l0"), ("bias_ih", "bias_ih_l0")):
+        assert torch.equal(getattr(cell, ours), getattr(layer, theirs)), ours
+    if have("mxnet"):
+        from unifiedinit.backends import mxnet as backend  # under NumPy 2 only the backend imports MXNet
+        mx = backend.mx
+        for gluon_cell in (mx.gluon.rnn.LSTMCell(32, input_size=16), mx.gluon.rnn.GRUCell(32, input_size=16)):
+            gluon_cell.initialize()
+            report = ui.presets.torch.apply(gluon_cell, seed=0)
+            assert not report.unmatched and {e.param.kind for e in report.entries} == {"recurrent"}
+        gluon_lstm = mx.gluon.rnn.LSTMCell(32, input_size=16)
+        gluon_lstm.initialize()
+        ui.presets.keras.apply(gluon_lstm, seed=4, portable=True)
+        assert np.array_equal(gluon_lstm.i2h_weight.data().asnumpy(), cell.weight_ih.detach().numpy())

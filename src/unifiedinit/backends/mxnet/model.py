@@ -51,7 +51,8 @@ def _kind(block: Any) -> tuple[str, str]:
             (nn.conv_layers._Conv, "conv", "mxnet"), (nn.Dense, "dense", "mxnet"),
             (nn.Embedding, "embedding", "mxnet_embedding"),
             ((nn.BatchNorm, nn.LayerNorm, nn.InstanceNorm, nn.GroupNorm), "norm", "mxnet"),
-            (nn.PReLU, "prelu", "mxnet"), (mx.gluon.rnn.rnn_layer._RNNLayer, "recurrent", "mxnet")):
+            (nn.PReLU, "prelu", "mxnet"), (mx.gluon.rnn.rnn_layer._RNNLayer, "recurrent", "mxnet"),
+            ((mx.gluon.rnn.LSTMCell, mx.gluon.rnn.GRUCell, mx.gluon.rnn.RNNCell), "recurrent", "mxnet")):
         if isinstance(block, classes):
             return kind, layout
     own = {name: tuple(int(d) for d in param.shape) for name, param in block._reg_params.items()}
@@ -62,7 +63,8 @@ def _kind(block: Any) -> tuple[str, str]:
 
 _ROLES = {"weight": "weight", "bias": "bias", "gamma": "scale", "beta": "shift", "running_mean": "running_mean",
           "running_var": "running_var", "alpha": "slope"}
-_RECURRENT = re.compile(r"([lr])(\d+)_(i2h|h2h|h2r)_(weight|bias)$")
+#: a fused layer's l0_i2h_weight, r1_h2h_bias ...; a cell's (LSTMCell, GRUCell, RNNCell) i2h_weight ...: layer 0
+_RECURRENT = re.compile(r"(?:([lr])(\d+)_)?(i2h|h2h|h2r)_(weight|bias)$")
 
 
 def _role(kind: str, name: str, info: Any) -> tuple[str, str]:
@@ -74,6 +76,7 @@ def _role(kind: str, name: str, info: Any) -> tuple[str, str]:
         if m is None:
             return "other", ""
         direction, layer, which, what = m.groups()
+        direction, layer = direction or "l", layer or "0"
         role = {("i2h", "weight"): "weight", ("h2h", "weight"): "recurrent_weight", ("h2r", "weight"): "weight",
                 ("i2h", "bias"): "bias", ("h2h", "bias"): "recurrent_bias"}.get((which, what), "other")
         sub = "/".join(filter(None, (f"l{layer}" if layer != "0" else "", "reverse" if direction == "r" else "",

@@ -38,7 +38,7 @@ def _kind_table() -> tuple[tuple[type | tuple[type, ...], str], ...]:
     norms = (_NormBase, nn.LayerNorm, nn.GroupNorm) + ((nn.RMSNorm,) if hasattr(nn, "RMSNorm") else ())
     return (((nn.Linear, nn.Bilinear), "dense"), (_ConvTransposeNd, "conv_transpose"), (_ConvNd, "conv"),
             ((nn.Embedding, nn.EmbeddingBag), "embedding"), (norms, "norm"),
-            (nn.RNNBase, "recurrent"), (nn.PReLU, "prelu"), (nn.MultiheadAttention, "attention"))
+            ((nn.RNNBase, nn.RNNCellBase), "recurrent"), (nn.PReLU, "prelu"), (nn.MultiheadAttention, "attention"))
 
 
 _KINDS = _kind_table()
@@ -65,7 +65,8 @@ def _kind(module: nn.Module, parent: nn.Module | None) -> tuple[str, Any]:
     return "other", None
 
 
-_RECURRENT = re.compile(r"(weight|bias)_(ih|hh|hr)_l(\d+)(_reverse)?$")
+#: an RNN layer's weight_ih_l0, bias_hh_l1_reverse ...; a cell's (LSTMCell, GRUCell, RNNCell) weight_ih ...: layer 0
+_RECURRENT = re.compile(r"(weight|bias)_(ih|hh|hr)(?:_l(\d+)(_reverse)?)?$")
 
 
 def _role(kind: str, name: str, info: Any) -> tuple[str, str]:
@@ -80,6 +81,7 @@ def _role(kind: str, name: str, info: Any) -> tuple[str, str]:
         if m is None:
             return "other", ""
         what, which, layer, reverse = m.groups()
+        layer = layer or "0"
         role = {("weight", "ih"): "weight", ("weight", "hh"): "recurrent_weight", ("weight", "hr"): "weight",
                 ("bias", "ih"): "bias", ("bias", "hh"): "recurrent_bias"}[(what, which)]
         sub = "/".join(filter(None, (f"l{layer}" if layer != "0" else "", "reverse" if reverse else "",
