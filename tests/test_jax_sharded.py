@@ -46,8 +46,10 @@ SCRIPT = textwrap.dedent("""
                     out, report = ui.presets.flax.apply(abstract, seed=3, portable=portable)
             kernel = out["params"]["Dense_0"]["kernel"]
             assert isinstance(kernel, nn.Partitioned) and kernel.names == ("data", "model")
-            # an unboxed leaf is replicated on the mesh, as Flax's own init under it gives it
-            assert out["params"]["Dense_0"]["bias"].sharding == NamedSharding(mesh, P()), (portable, how)
+            # under jax.set_mesh an unboxed leaf is replicated on the mesh, as Flax's own init and nnx.eval_shape
+            # give it; with mesh= alone it stays on one device (the mesh places what the boxes name)
+            if how == "jax.set_mesh":
+                assert out["params"]["Dense_0"]["bias"].sharding == NamedSharding(mesh, P()), (portable, how)
             assert kernel.value.sharding == NamedSharding(mesh, P("data", "model")), kernel.value.sharding
             assert all(s.data.shape == (256, 1024) for s in kernel.value.addressable_shards)
             assert out["params"]["Dense_1"]["kernel"].value.sharding.spec == P("model", None)

@@ -71,34 +71,45 @@ def _quiet(plan: Plan, name: str) -> Plan:
 
 
 def _base(std: float, name: str) -> Plan:
-    """``PreTrainedModel._init_weights``, module by module as transformers 5 writes it."""
+    """The common part of Hugging Face's ``PreTrainedModel._init_weights`` (and of the recipes built on it)."""
     return (Plan(name=name)
             .rule(Normal(0.0, std), kind=_LAYERS + ("attention",), role="weight")
             .rule(Zeros(), role="bias")
-            # ConvTranspose3d is not in its list: torch's own reset_parameters stands
+            .rule(Rows(Normal(0.0, std)), kind="embedding", role="embedding")
+            .rule(XavierUniform(), kind="recurrent", role=("weight", "recurrent_weight"))
+            .rule(Zeros(), kind="recurrent", role=("bias", "recurrent_bias"))
+            .rule(Ones(), kind="norm", role=("scale", "running_var"))
+            .rule(Zeros(), kind="norm", role=("shift", "running_mean", "batches_tracked")))
+
+
+#: the RMSNorm classes of the Gemma families, which compute x (1 + w) and whose _init_weights zero-fills w
+#: (Gemma 3n's and Gemma 4's compute x w and start at ones)
+_ONE_PLUS_NORMS = ("GemmaRMSNorm", "Gemma2RMSNorm", "Gemma3RMSNorm", "T5GemmaRMSNorm", "T5Gemma2RMSNorm",
+                   "VaultGemmaRMSNorm", "RecurrentGemmaRMSNorm")
+
+
+def _hf_base(std: float, name: str) -> Plan:
+    """``_base`` with what transformers 5's ``_init_weights`` does module by module beyond it: ConvTranspose3d
+    (not in its list) keeps torch's default; ``nn.MultiheadAttention`` is reset by its own ``_reset_parameters``
+    (in-projection Xavier-uniform); the Gemma families' (1 + w) RMSNorm weights are zeros."""
+    plan = (_base(std, name)
             .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role=("weight", "bias"),
                   layer="ConvTranspose3d")
-            # nn.MultiheadAttention: module._reset_parameters() (in_proj Xavier-uniform, biases 0); its out_proj
-            # is a Linear, drawn N(0, std^2) above
-            .rule(XavierUniform(), kind="attention", role="weight", layer="MultiheadAttention")
-            .rule(Rows(Normal(0.0, std)), kind="embedding", role="embedding")
-            # only nn.LSTM is handled (Xavier-uniform, biases 0); a GRU or RNN keeps torch's U(+-1/sqrt(hidden))
-            .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind="recurrent", fans="layer")
-            .rule(XavierUniform(), kind="recurrent", role=("weight", "recurrent_weight"), layer="*LSTM*")
-            .rule(Zeros(), kind="recurrent", role=("bias", "recurrent_bias"), layer="*LSTM*")
-            .rule(Ones(), kind="norm", role=("scale", "running_var"))
-            .rule(Zeros(), kind="norm", role=("shift", "running_mean", "batches_tracked"))
-            # Gemma's RMSNorm computes x (1 + w): its _init_weights zero-fills w
-            .rule(Zeros(), kind="norm", role="scale", layer="Gemma*RMSNorm"))
+            .rule(XavierUniform(), kind="attention", role="weight", layer="MultiheadAttention"))
+    for norm in _ONE_PLUS_NORMS:
+        plan = plan.rule(Zeros(), kind="norm", role="scale", layer=norm)
+    return plan
 
 
 def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     """Hugging Face's base initialization (``PreTrainedModel._init_weights``).
 
     Linear/Conv weights and embeddings N(0, initializer_range^2) (default 0.02), biases zero, an embedding's padding
-    row zero, norms ones/zeros (Gemma's RMSNorm, which computes x (1 + w), zeros), LSTM weights Xavier-uniform with
-    zero biases; ``nn.MultiheadAttention``'s in-projection Xavier-uniform; what it does not list (GRU, RNN,
-    ConvTranspose3d) torch's own default. BERT, Llama, Mistral, Qwen2 and most Hugging Face models use only this.
+    row zero, norms ones/zeros (the Gemma families' RMSNorm, which computes x (1 + w), zeros), recurrent weights
+    Xavier-uniform with zero biases (transformers does this for ``nn.LSTM`` and leaves GRU, RNN and cells at
+    torch's default: add a rule for those), ``nn.MultiheadAttention``'s in-projection Xavier-uniform,
+    ConvTranspose3d (which it does not list) torch's default. BERT, Llama, Mistral, Qwen2 and most Hugging Face
+    models use only this.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
@@ -128,12 +139,14 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
         >>> ui.presets.hf(config={"initializer_range": 0.05}).rules[0].spec
         Normal(mean=0.0, std=0.05)
     """
-    if initializer_range is None and config is not None and _get(config, "initializer_range") is None:
+    named = config is not None and ("initializer_range" in config if isinstance(config, dict)
+                                    else hasattr(config, "initializer_range"))
+    if initializer_range is None and config is not None and not named:
         # as _init_weights: a config without initializer_range gives its init_std, else its initializer_factor
         initializer_range = next((x for x in (_get(config, "init_std"), _get(config, "initializer_factor"))
                                   if x is not None), None)
     std = _read("hf", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
-    return _quiet(_base(std, "hf"), "hf")
+    return _quiet(_hf_base(std, "hf"), "hf")
 
 
 def bert(initializer_range: float | None = None, *, config: Any = None) -> Plan:
@@ -166,7 +179,7 @@ def bert(initializer_range: float | None = None, *, config: Any = None) -> Plan:
         Normal(mean=0.0, std=0.01)
     """
     std = _read("bert", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
-    return _quiet(_base(std, "bert"), "bert")
+    return _quiet(_hf_base(std, "bert"), "bert")
 
 
 def llama(initializer_range: float | None = None, *, config: Any = None) -> Plan:
@@ -195,7 +208,7 @@ def llama(initializer_range: float | None = None, *, config: Any = None) -> Plan
         [('q_proj/weight', Normal(mean=0.0, std=0.02)), ('norm/weight', Ones()), ('norm/bias', Zeros())]
     """
     std = _read("llama", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
-    return _quiet(_base(std, "llama"), "llama")
+    return _quiet(_hf_base(std, "llama"), "llama")
 
 
 def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, config: Any = None) -> Plan:
@@ -230,8 +243,8 @@ def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, 
     """
     h = _read("gpt2", config, initializer_range=(initializer_range, 0.02), n_layer=(n_layer, 12))
     std = h["initializer_range"]
-    plan = _base(std, "gpt2").rule(Normal(0.0, std / math.sqrt(2 * h["n_layer"])), kind="dense", role="weight",
-                                   path="*c_proj*")
+    plan = _hf_base(std, "gpt2").rule(Normal(0.0, std / math.sqrt(2 * h["n_layer"])), kind="dense",
+                                      role="weight", path="*c_proj*")
     return _quiet(plan, "gpt2")
 
 
@@ -265,7 +278,7 @@ def vit(initializer_range: float | None = None, *, config: Any = None) -> Plan:
         path=*mask_token* -> Zeros()
     """
     std = _read("vit", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
-    plan = (_base(std, "vit")
+    plan = (_hf_base(std, "vit")
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), path="*position_embeddings*")
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), path="*cls_token*")
             .rule(Zeros(), path="*mask_token*"))
@@ -313,7 +326,7 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
             .rule(VarianceScaling(f * f, "fan_in", "normal"), kind="dense", role="weight")
             .rule(VarianceScaling(f * f / dkv, "fan_in", "normal"), kind="dense", role="weight", path="*/q/*")
             .rule(Normal(0.0, f), kind="dense", role="weight", path="*lm_head*")
-            .rule(Normal(0.0, f), kind="dense", role="weight", path="classifier/weight")  # T5ForTokenClassification
+            .rule(Normal(0.0, f), kind="dense", role="weight", path="*classifier/weight")  # T5ForTokenClassification
             .rule(Zeros(), role="bias")
             .rule(Rows(Normal(0.0, f)), kind="embedding", role="embedding")
             .rule(Normal(0.0, f / math.sqrt(dm)), kind="embedding", role="embedding", path="*relative_attention_bias*")

@@ -69,13 +69,12 @@ def _t5_tokens():
 
 class _Mixed(transformers.PreTrainedModel):
     """Modules that transformers' base _init_weights treats one by one: nn.MultiheadAttention (its own
-    _reset_parameters), a GRU (not handled: torch's default), a ConvTranspose3d (not in its list)."""
+    _reset_parameters), a ConvTranspose3d (not in its list: torch's default)."""
     config_class = transformers.PretrainedConfig
 
     def __init__(self, config):
         super().__init__(config)
         self.attn = torch.nn.MultiheadAttention(64, 4)
-        self.gru = torch.nn.GRU(32, 48)
         self.up = torch.nn.ConvTranspose3d(8, 16, 3)
         self.post_init()
 
@@ -85,18 +84,22 @@ def _mixed():
 
 
 @pytest.mark.parametrize("build,family", [(_opt, "hf"), (_gemma, "hf"), (_t5_tokens, "t5"), (_mixed, "hf")],
-                         ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-gru-convtranspose3d"])
+                         ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-convtranspose3d"])
 def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, family):
     """Found by comparing with Hugging Face's own init, parameter by parameter: OPT's config names its std
     init_std; Gemma zero-fills its RMSNorm weights (it computes x (1 + w)); T5ForTokenClassification draws its
-    classifier N(0, f^2); the base init resets nn.MultiheadAttention itself and leaves GRUs and ConvTranspose3d
-    to torch. Constants must be equal, random tensors pass the KS test at ALPHA."""
+    classifier N(0, f^2); the base init resets nn.MultiheadAttention itself and leaves ConvTranspose3d to torch.
+    Constants must be equal, random tensors pass the KS test at ALPHA."""
     torch.manual_seed(0)
     reference = build()
     torch.manual_seed(1)
     model = build()
     poison(model)
     ui.presets.FAMILIES[family](config=model.config).apply(model, seed=3)
+    if build is _opt:  # and megatron, built on the same common part, keeps every weight N(0, std)
+        mha = torch.nn.Sequential(torch.nn.MultiheadAttention(64, 4))
+        assert {e.spec for e in ui.inspect(mha, ui.presets.megatron(0.02)).entries if e.param.role == "weight"} \
+            == {ui.Normal(0.0, 0.02)}
     theirs = dict(reference.named_parameters())
     for name, t in model.named_parameters():
         ours, ref = t.detach().float().numpy(), theirs[name].detach().float().numpy()

@@ -285,9 +285,10 @@ def leaf_sharding(x: Any, mesh: Any = None) -> Any:
             return None
         return cast(Any, x).get_sharding(getattr(x, "mesh", None) or mesh or context_mesh())
     found = getattr(x, "sharding", None)
-    if found is None and isinstance(x, jax.ShapeDtypeStruct) and (mesh or context_mesh()) is not None:
-        from jax.sharding import NamedSharding, PartitionSpec  # replicated on the mesh, as Flax's own init gives it
-        return NamedSharding(mesh or context_mesh(), PartitionSpec())
+    if found is None and isinstance(x, jax.ShapeDtypeStruct) and context_mesh() is not None:
+        # under jax.set_mesh: replicated on the mesh, as Flax's own init and nnx.eval_shape give it
+        from jax.sharding import NamedSharding, PartitionSpec
+        return NamedSharding(context_mesh(), PartitionSpec())
     return concrete(found, mesh)
 
 
@@ -479,8 +480,9 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
         found = _walk_tree(model)
         # a 2-D kernel under an unknown name is a dense layer's; one of more axes may be a conv's, a DenseGeneral's
         # or a stack's, which names cannot tell apart
-        guessed = sorted({p.path.rsplit("/", 1)[0] for p, _ in found if "/" in p.path and len(p.shape) > 2 and
-                          _class_of_name(p.path.split("/")[-2]) not in _CLASS_KINDS})
+        guessed = sorted({p.path.rsplit("/", 1)[0] for p, handle in found
+                          if handle[0] == "params" and p.path.endswith("/kernel") and len(p.shape) > 2
+                          and not any(_CLASS_KINDS.get(_class_of_name(part)) for part in p.path.split("/")[:-1])})
         if guessed:
             import warnings
             warnings.warn(f"{len(guessed)} submodules of the variables tree have names that are no Flax class and "
