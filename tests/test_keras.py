@@ -226,10 +226,12 @@ def test_layers_in_nested_lists_and_dicts_are_keyed_by_where_they_are_held():
     class Net(keras.Model):
         def __init__(self):
             super().__init__()
+            self.body = layers.Dense(8)  # under the torch backend held in nn.Module's _modules: keyed "body"
             self.stages = [[layers.Dense(8)], [layers.Dense(8)]]
             self.heads = {"main": [layers.Dense(2)]}
 
         def call(self, x):
+            x = self.body(x)
             for stage in self.stages:
                 for dense in stage:
                     x = dense(x)
@@ -243,8 +245,8 @@ def test_layers_in_nested_lists_and_dicts_are_keyed_by_where_they_are_held():
     first, second = build(), build()
     keys = [p.key for p in ui.presets.keras.apply(first, seed=0, portable=True).params]
     assert keys == [p.key for p in ui.presets.keras.apply(second, seed=0, portable=True).params]
-    assert keys == ["stages/0/0/weight", "stages/0/0/bias", "stages/1/0/weight", "stages/1/0/bias",
-                    "heads/main/0/weight", "heads/main/0/bias"]
+    assert keys == ["body/weight", "body/bias", "stages/0/0/weight", "stages/0/0/bias", "stages/1/0/weight",
+                    "stages/1/0/bias", "heads/main/0/weight", "heads/main/0/bias"]
     assert all(np.array_equal(numpy(a), numpy(b)) for a, b in zip(first.weights, second.weights))
 
 

@@ -132,6 +132,10 @@ def _children(layer: Any) -> list[tuple[tuple[Any, ...], Any]]:
                 name(x, parts + (str(k),), depth + 1)
 
     for attr, value in attrs:
+        if attr == "_modules" and isinstance(value, dict):  # the torch backend: nn.Module keeps sublayers here,
+            for k, x in cast("dict[Any, Any]", value).items():  # by the attribute's own name
+                name(x, (str(k),))
+            continue
         name(value, (attr.lstrip("_"),))
     # a Functional subclass (``class Backbone(keras.Model)`` calling ``super().__init__(inputs, outputs)``)
     # holds its graph's layers in no attribute: by position, as a plain Functional model
