@@ -699,3 +699,24 @@ def test_recurrent_cells_are_recurrent_layers_in_torch_and_mxnet():
         gluon_lstm.initialize()
         ui.presets.keras.apply(gluon_lstm, seed=4, portable=True)
         assert np.array_equal(gluon_lstm.i2h_weight.data().asnumpy(), cell.weight_ih.detach().numpy())
+
+
+@pytest.mark.parametrize("preset", ["torch", "hf"])
+def test_attention_bias_k_and_v_are_drawn_as_torch_draws_them(preset):
+    """nn.MultiheadAttention(add_bias_kv=True) draws bias_k and bias_v (1, 1, E) with xavier_normal_ (fans E and
+    E), and transformers calls that same _reset_parameters; both presets drew zeros there. Against torch's own
+    init in the same run: 16 modules each, KS at ALPHA."""
+    torch = pytest.importorskip("torch")
+    from unifiedinit.verify import stats
+    plan = ui.presets.torch if preset == "torch" else ui.presets.hf(0.02)
+    ours, theirs = [], []
+    for seed in range(16):
+        torch.manual_seed(seed)
+        reference = torch.nn.MultiheadAttention(64, 4, add_bias_kv=True)
+        model = torch.nn.MultiheadAttention(64, 4, add_bias_kv=True)
+        plan.apply(model, seed=seed)
+        for name in ("bias_k", "bias_v"):
+            ours.append(getattr(model, name).detach().numpy().ravel())
+            theirs.append(getattr(reference, name).detach().numpy().ravel())
+    assert stats.ks_2samp(np.concatenate(ours), np.concatenate(theirs))[1] > ALPHA
+    assert stats.check(np.concatenate(ours), ui.Normal(0, 64 ** -0.5), alpha=ALPHA)

@@ -31,7 +31,7 @@ from typing import Any
 
 from .plan import Plan
 from .specs import (Blocks, Constant, KaimingNormal, KaimingUniform, LecunNormal, Normal, Ones, Orthogonal, Rows, Uniform, VarianceScaling,
-                    XavierUniform, Zeros)
+                    XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["torch", "keras", "flax", "mxnet", "equinox", "PRESETS", "dcgan", "he_conv", "xavier_linear", "first_and_second",
            "SEED_PATTERNS", "hf", "bert", "llama", "gpt2", "vit", "t5", "torchtitan", "megatron",
@@ -66,7 +66,9 @@ torch = _quiet(_norms(
     # MultiheadAttention: in_proj xavier_uniform_, biases 0, out_proj a Linear's default weight
     .rule(XavierUniform(), kind="attention", role="weight")
     .rule(Zeros(), kind="attention", role="bias")
-    .rule(KaimingUniform(a=math.sqrt(5)), kind="attention", role="weight", path="*out_proj/weight")))
+    .rule(KaimingUniform(a=math.sqrt(5)), kind="attention", role="weight", path="*out_proj/weight")
+    # add_bias_kv=True: bias_k and bias_v (1, 1, E) xavier_normal_, with the tensor's own fans (E and E)
+    .rule(XavierNormal(), kind="attention", role="bias", path="*bias_[kv]", fans="tensor")))
 
 keras = _quiet(_norms(
     Plan(name="keras")

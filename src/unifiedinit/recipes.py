@@ -95,7 +95,9 @@ def _hf_base(std: float, name: str) -> Plan:
     plan = (_base(std, name)
             .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role=("weight", "bias"),
                   layer="ConvTranspose3d")
-            .rule(XavierUniform(), kind="attention", role="weight", layer="MultiheadAttention"))
+            .rule(XavierUniform(), kind="attention", role="weight", layer="MultiheadAttention")
+            .rule(XavierNormal(), kind="attention", role="bias", layer="MultiheadAttention", path="*bias_[kv]",
+                  fans="tensor"))
     for norm in _ONE_PLUS_NORMS:
         plan = plan.rule(Zeros(), kind="norm", role="scale", layer=norm)
     return plan
