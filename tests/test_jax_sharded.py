@@ -23,6 +23,12 @@ SCRIPT = textwrap.dedent("""
     assert len(jax.devices()) == 8
     mesh = jax.make_mesh((4, 2), ("data", "model"))
 
+    def on_mesh(how, apply, *args, **kw):  # apply(*args, **kw) with the mesh given as mesh= or by jax.set_mesh
+        if how == "mesh=":
+            return apply(*args, mesh=mesh, **kw)
+        with jax.set_mesh(mesh):
+            return apply(*args, **kw)
+
     def same(a, b):
         la, lb = jax.tree.leaves(nn.meta.unbox(a)), jax.tree.leaves(nn.meta.unbox(b))
         return len(la) == len(lb) and all(x.shape == y.shape and bool(jnp.array_equal(x, y)) for x, y in zip(la, lb))
@@ -39,11 +45,7 @@ SCRIPT = textwrap.dedent("""
     abstract = jax.eval_shape(model.init, jax.random.key(0), x)
     for portable in (True, "counter", False):
         for how in ("mesh=", "jax.set_mesh"):
-            if how == "mesh=":
-                out, report = ui.presets.flax.apply(abstract, seed=3, portable=portable, mesh=mesh)
-            else:
-                with jax.set_mesh(mesh):
-                    out, report = ui.presets.flax.apply(abstract, seed=3, portable=portable)
+            out, report = on_mesh(how, ui.presets.flax.apply, abstract, seed=3, portable=portable)
             kernel = out["params"]["Dense_0"]["kernel"]
             assert isinstance(kernel, nn.Partitioned) and kernel.names == ("data", "model")
             # under jax.set_mesh an unboxed leaf is replicated on the mesh, as Flax's own init and nnx.eval_shape
@@ -227,11 +229,7 @@ SCRIPT = textwrap.dedent("""
     assert isinstance(on_abstract.layers[1].weight.sharding.mesh, jax.sharding.AbstractMesh)
     ref, _ = ui.presets.torch.apply(concrete, seed=4, portable=True)
     for how in ("jax.set_mesh", "mesh="):
-        if how == "mesh=":
-            out, _ = ui.presets.torch.apply(on_abstract, seed=4, portable=True, mesh=mesh)
-        else:
-            with jax.set_mesh(mesh):
-                out, _ = ui.presets.torch.apply(on_abstract, seed=4, portable=True)
+        out, _ = on_mesh(how, ui.presets.torch.apply, on_abstract, seed=4, portable=True)
         assert out.layers[1].weight.sharding.mesh == mesh, how
         assert bool(jnp.array_equal(out.layers[1].weight, ref.layers[1].weight)), how
     try:

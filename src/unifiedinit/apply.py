@@ -137,10 +137,12 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, sta
 def check_options(backend: ModuleType, options: dict[str, Any]) -> None:
     """``plan.apply``'s framework options (``device=``, ``mesh=``, ``params=``, ...) are the keywords of the
     backend's target: one it does not take is named with the ones it does, before anything is walked."""
+    if not options:
+        return
     import inspect
     import sys
     made = getattr(sys.modules.get(backend.target.__module__), "_Target", None)
-    if not options or made is None:
+    if made is None:
         return
     takes = [n for n, q in inspect.signature(made.__init__).parameters.items()
              if q.kind is inspect.Parameter.KEYWORD_ONLY and n != "seed"]

@@ -293,7 +293,7 @@ class JaxTarget:
         concrete one to put it on, a sharding that cannot lay out its parameter, and an abstract parameter that no
         rule sets raise here, leaving the model as it was (a parameter ``skip`` names stays as it is, abstract or
         not: the caller fills it)."""
-        handles = {p.path: h for p, h in self.found}  # type: ignore[attr-defined]  # set by each subclass
+        handles: dict[str, Any] = {p.path: h for p, h in self.found}  # type: ignore[attr-defined]  # by each subclass
         self.shardings: dict[str, Any] = {}
         for e in report.entries:
             if e.spec is not None:
@@ -310,7 +310,9 @@ class JaxTarget:
                              f"gives) are set by no rule and would come back without values: {', '.join(empty[:8])}"
                              f"{' ...' if len(empty) > 8 else ''}; add a rule that sets them (keeping an abstract "
                              "leaf keeps nothing) or give them values yourself")
-        unset = [q for q in abstract_leaves(self.everything()) if q not in skip]
+        # only an abstract model (eval_shape's) can hold abstract leaves: a concrete one is not walked again
+        abstract = any(isinstance(self.current(handles[path]), jax.ShapeDtypeStruct) for path in handles)
+        unset = [q for q in abstract_leaves(self.everything()) if q not in skip] if abstract else []
         if unset:  # as torch's meta buffers that nothing defines: named, never left without values silently
             report.unset_buffers = tuple(unset)
             warnings.warn(f"Plan.apply: {len(unset)} abstract leaf(s) hold no floats, so no rule sets them, and come "

@@ -75,10 +75,16 @@ def like(param: nn.Parameter, data: torch.Tensor) -> nn.Parameter:
     """A parameter holding ``data`` that is what ``param`` is otherwise: its class (a Parameter subclass, built
     without calling its ``__new__``, whose arguments we cannot know), ``requires_grad`` and attributes (markers
     such as ``_no_weight_decay`` or ``sequence_parallel`` that optimizers and parallel wrappers read)."""
-    if type(param) is nn.Parameter and not param.__dict__:
-        return nn.Parameter(data, requires_grad=param.requires_grad)
-    made = torch.Tensor._make_subclass(type(param), data, param.requires_grad)
-    vars(made).update(vars(param))
+    return _rebuilt(type(param), data, param.requires_grad, vars(param))
+
+
+def _rebuilt(kind: type[nn.Parameter], data: torch.Tensor, requires_grad: bool,
+             attributes: dict[str, Any]) -> nn.Parameter:
+    """A ``kind`` parameter (``nn.Parameter`` or a subclass) holding ``data``, with ``attributes``."""
+    if kind is nn.Parameter and not attributes:
+        return nn.Parameter(data, requires_grad=requires_grad)
+    made: nn.Parameter = torch.Tensor._make_subclass(kind, data, requires_grad)
+    vars(made).update(attributes)
     return made
 
 
@@ -92,9 +98,7 @@ def _keep_kind(kind: type, attributes: dict[str, Any], new: nn.Parameter) -> nn.
     gets its class back, and any parameter the ``attributes`` it had and the new one lacks (markers such as
     ``_no_weight_decay``; what the new one has, a DTensor's own state included, stays)."""
     if kind is not nn.Parameter and issubclass(kind, nn.Parameter) and type(new) is not kind:
-        made = torch.Tensor._make_subclass(kind, new.detach(), new.requires_grad)
-        vars(made).update(attributes)
-        return made
+        return _rebuilt(kind, new.detach(), new.requires_grad, attributes)
     for k, value in attributes.items():
         vars(new).setdefault(k, value)
     return new

@@ -181,9 +181,10 @@ def _dtype_name(t: torch.Tensor) -> str:
 
 
 def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
-                    out: list[tuple[Any, torch.Tensor]]) -> None:
+                    out: list[tuple[Any, torch.Tensor]], lazy: list[str] | None = None) -> None:
     """The module's own parameters (and, for a norm, its running statistics) as (Param, tensor), appended to
-    ``out``; ``base`` is the module's path with a trailing "/" ("" for the root)."""
+    ``out``; ``base`` is the module's path with a trailing "/" ("" for the root). A lazy module's parameter, not
+    built yet, is no record: its path goes to ``lazy``."""
     own = module._parameters
     if not own and not module._buffers:
         return
@@ -196,6 +197,8 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
     layer_fans = _layer_fans(module, kind, layout) if tensors else None
     for name, t in tensors:
         if t is None or (type(t) is not nn.Parameter and isinstance(t, nn.parameter.UninitializedParameter)):
+            if t is not None and lazy is not None:
+                lazy.append(base + name)
             continue
         is_param = name in own
         if is_param and not (t.is_floating_point() or t.is_complex()):
@@ -212,28 +215,30 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
         out.append((Param._unchecked(values), t))
 
 
-def walk(model: Any, *, module: nn.Module | None = None) -> list[tuple[Any, torch.Tensor]]:
+def walk(model: Any, *, module: nn.Module | None = None, lazy: list[str] | None = None
+         ) -> list[tuple[Any, torch.Tensor]]:
     """Every floating-point parameter of ``model`` (an nn.Module or a state_dict), and the running statistics of
     its norms, as (unifiedinit.params.Param, tensor); a tensor shared by several modules (tied weights) once,
-    under its first path, with the others as aliases."""
+    under its first path, with the others as aliases. ``lazy``, a list, receives the paths of a lazy module's
+    parameters that are not built yet."""
     from collections.abc import Mapping
     if isinstance(model, Mapping):
         return _walk_state_dict(model, module)
     if not isinstance(model, nn.Module):
         raise TypeError(f"parameter 'model' must be a torch nn.Module or state_dict, got {type(model).__name__}")
     found: list[tuple[Any, torch.Tensor]] = []
-    _walk_modules(model, "", None, found)
+    _walk_modules(model, "", None, found, lazy)
     return tie(found)
 
 
-def _walk_modules(module: nn.Module, base: str, parent: nn.Module | None, found: list[tuple[Any, torch.Tensor]]
-                  ) -> None:
+def _walk_modules(module: nn.Module, base: str, parent: nn.Module | None, found: list[tuple[Any, torch.Tensor]],
+                  lazy: list[str] | None = None) -> None:
     """Every module's records into ``found``, in ``named_modules(remove_duplicate=False)``'s order (a module held
     twice comes twice), each module seen with its parent on that path; ``base``: its path and a trailing "/"."""
-    _module_records(base, module, parent, found)
+    _module_records(base, module, parent, found, lazy)
     for name, child in module._modules.items():
         if child is not None:
-            _walk_modules(child, base + name + "/", module, found)
+            _walk_modules(child, base + name + "/", module, found, lazy)
 
 
 def _same_tensor(t: torch.Tensor) -> Any:
@@ -391,14 +396,14 @@ class _Target:
         if isinstance(whole_limit, bool) or not isinstance(whole_limit, int) or whole_limit < 0:
             raise ValueError(f"Plan.apply: parameter 'whole_limit' must be a number of bytes >= 0, got {whole_limit!r}")
         self.model, self.device, self.whole_limit = model, device, whole_limit
-        self.found = walk(model, module=module)
-        if isinstance(model, nn.Module):  # a lazy module's parameters exist after its first call: none to set yet
-            lazy = [n for n, t in model.named_parameters() if isinstance(t, nn.parameter.UninitializedParameter)]
-            if lazy:
-                warnings.warn(f"Plan.apply: {len(lazy)} parameter(s) of lazy modules are not built yet, so no rule "
-                              f"sets them: {', '.join(lazy[:8])}{' ...' if len(lazy) > 8 else ''}; the module's own "
-                              "reset_parameters draws them on its first call (call the model on data first)",
-                              UserWarning, stacklevel=5)
+        lazy: list[str] = []  # a lazy module's parameters exist after its first call: none to set yet
+        self.found = walk(model, module=module, lazy=lazy)
+        if lazy:
+            lazy = list(dict.fromkeys(path.replace("/", ".") for path in lazy))  # torch's names, a shared one once
+            warnings.warn(f"Plan.apply: {len(lazy)} parameter(s) of lazy modules are not built yet, so no rule sets "
+                          f"them: {', '.join(lazy[:8])}{' ...' if len(lazy) > 8 else ''}; the module's own "
+                          "reset_parameters draws them on its first call (call the model on data first)",
+                          UserWarning, stacklevel=5)
         self.generator = generator
         self.streams: dict[Any, torch.Generator] = {}
         self.ops: dict[Any, TorchOps] = {}
