@@ -16,7 +16,8 @@ from conftest import applied, applies, needs
 
 P = ui.Portable(seed=7, key="block3/weight")
 
-#: layer -> (torch shape, torch layout, {framework: (its layout, the axes of the torch array in its order)})
+#: layer -> (torch shape, torch layout, {framework: (its layout, the axes of the torch array in its order)}); a
+#: transposed convolution's kernel in Flax and Equinox is also reversed in space (FLIPPED): they slide it unflipped
 LAYERS = {
     "Dense": ((24, 30), "torch", {"keras": ("keras", (1, 0)), "flax": ("flax", (1, 0)), "mxnet": ("mxnet", (0, 1)),
                                   "equinox": ("torch", (0, 1))}),
@@ -31,6 +32,8 @@ LAYERS = {
                                                 "mxnet": ("mxnet_embedding", (0, 1)),
                                                 "equinox": ("torch_embedding", (0, 1))}),
 }
+#: (layer, framework) -> the axes of its own layout along which the torch values run reversed
+FLIPPED = {("ConvTranspose2d", "flax"): (0, 1), ("ConvTranspose2d", "equinox"): (2, 3)}
 FRAMEWORKS = [f for f in REGISTERED if available(f)]
 CASES = [(spec, layer) for spec in ui.examples() for layer in LAYERS if applies(spec, *LAYERS[layer][:2])] + \
         [(spec, "Dense") for spec in ui.examples() if isinstance(spec, ui.FromArray)]
@@ -60,7 +63,7 @@ def test_every_hook_gives_the_reference_values_in_its_own_layout(spec, layer, fr
     torch_shape, torch_layout, _ = LAYERS[layer]
     want = ui.sample(spec, shape_of(spec, layer), layout=torch_layout, seed=P.seed, key=P.key)
     got, axes = portable_in(framework, spec, layer)
-    np.testing.assert_array_equal(got, np.transpose(want, axes))
+    np.testing.assert_array_equal(got, np.flip(np.transpose(want, axes), FLIPPED.get((layer, framework), ())))
 
 
 @pytest.mark.parametrize("framework", [f for f in FRAMEWORKS if f != "mxnet"])  # MXNet has no bfloat16
@@ -99,7 +102,7 @@ def test_a_portable_plan_does_not_depend_on_what_else_it_initializes():
 
 def _portable_zoo(framework, portable=True):
     from unifiedinit.verify import zoo
-    from unifiedinit.layout import get_layout, permutation
+    from unifiedinit.layout import move
     from unifiedinit.reference import canonical_layout
     model = zoo.BUILD[framework]()
     with warnings.catch_warnings():
@@ -112,7 +115,7 @@ def _portable_zoo(framework, portable=True):
     for p in report.params:
         x = get_backend(framework).read(handles[p.path]).reshape(p.shape)
         if x.ndim >= 2:
-            x = np.transpose(x, permutation(get_layout(p.layout), canonical_layout(p.layout), x.ndim))
+            x = move(x, p.layout, canonical_layout(p.layout))
         out[p.key] = x
     return out
 
@@ -303,6 +306,68 @@ def test_one_portable_plan_gives_the_same_outputs_in_every_framework(framework):
     for w, g in zip(want, got):
         assert np.abs(w).max() > 0.01  # not trivially zero
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)  # float32 rounding, summation order
+
+
+def conv_transpose_outputs(framework, x, transpose_kernel=False):
+    """A transposed convolution 3 -> 5 channels, kernel (3, 2), stride 2, the one layer of a sequence (key "0"),
+    initialized by one portable plan in ``framework`` ("linen" and "nnx" for Flax's two APIs); ``x`` and the
+    output in torch's layout (NCHW). Flax's ``transpose_kernel`` picks its kernel convention."""
+    plan = ui.Plan().rule(ui.Normal(), role=("weight", "bias"))
+    nhwc = np.transpose(x, (0, 2, 3, 1))
+    if framework == "torch":
+        import torch
+        m = torch.nn.Sequential(torch.nn.ConvTranspose2d(3, 5, (3, 2), stride=2))
+        plan.apply(m, seed=5, portable=True)
+        with torch.no_grad():
+            return m(torch.from_numpy(x)).numpy()
+    if framework == "keras":
+        import keras
+        m = keras.Sequential([keras.Input(nhwc.shape[1:]), keras.layers.Conv2DTranspose(5, (3, 2), strides=2)])
+        plan.apply(m, seed=5, portable=True)
+        return np.transpose(np.asarray(keras.ops.convert_to_numpy(m(nhwc))), (0, 3, 1, 2))
+    if framework == "mxnet":
+        from unifiedinit.backends.mxnet import mx
+        m = mx.gluon.nn.Sequential()
+        m.add(mx.gluon.nn.Conv2DTranspose(5, (3, 2), strides=2, in_channels=3))
+        m.initialize()
+        plan.apply(m, seed=5, portable=True)
+        return m(mx.nd.array(x)).asnumpy()
+    import jax
+    if framework == "equinox":
+        import equinox as eqx
+        m = eqx.nn.Sequential([eqx.nn.ConvTranspose2d(3, 5, (3, 2), stride=2, key=jax.random.key(0))])
+        m, _ = plan.apply(m, seed=5, portable=True)
+        return np.stack([np.asarray(m(xi)) for xi in x])
+    if framework == "linen":
+        import flax.linen as nn
+        linen = nn.Sequential([nn.ConvTranspose(5, (3, 2), strides=(2, 2), padding="VALID",
+                                                transpose_kernel=transpose_kernel)])
+        variables, _ = plan.apply(linen, params=linen.init(jax.random.key(0), nhwc), inputs=(nhwc,), seed=5,
+                                  portable=True)
+        out = linen.apply(variables, nhwc)
+        assert isinstance(out, jax.Array)
+        return np.transpose(np.asarray(out), (0, 3, 1, 2))
+    from flax import nnx
+    m = nnx.Sequential(nnx.ConvTranspose(3, 5, (3, 2), strides=(2, 2), padding="VALID",
+                                         transpose_kernel=transpose_kernel, rngs=nnx.Rngs(0)))
+    plan.apply(m, seed=5, portable=True)
+    return np.transpose(np.asarray(m(nhwc)), (0, 3, 1, 2))
+
+
+CONV_TRANSPOSE = [(f, False) for f in ("keras", "mxnet", "equinox") if f in FRAMEWORKS] + \
+                 [(f, k) for f in ("linen", "nnx") if "flax" in FRAMEWORKS for k in (False, True)]
+
+
+@pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
+@pytest.mark.parametrize("framework,transpose_kernel", CONV_TRANSPOSE)
+def test_a_transposed_convolution_computes_the_same_function_in_every_framework(framework, transpose_kernel):
+    # Flax (transpose_kernel=False) and Equinox slide the kernel that torch's ConvTranspose slides flipped: their
+    # portable values are torch's reversed in space, so that the layer, not only its storage, is the same
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 7)).astype(np.float32)
+    want = conv_transpose_outputs("torch", x)
+    got = conv_transpose_outputs(framework, x, transpose_kernel)
+    assert got.shape == want.shape == (2, 5, 13, 14) and np.abs(want).max() > 0.1
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)  # float32 rounding, summation order
 
 
 def test_large_tensors_are_drawn_in_parallel_chunks_and_still_follow_the_law():

@@ -553,15 +553,18 @@ def values(base: Any, arith: Arith, spec: Any, shape: Sequence[int], *, layout: 
         True
     """
     from .layout import TensorInfo, get_layout
-    from .reference import drawn_in, numpy_dtype
+    from .reference import drawn_block, drawn_in, numpy_dtype
     target = get_layout(layout)
     info = TensorInfo.make(shape, target, layer_fans)
-    where, moved = drawn_in(target, len(info.shape))  # as the chunks stream: drawn in torch's layout, then moved
+    where, moved, flips = drawn_in(target, len(info.shape))  # as the chunks stream: drawn in torch's layout
     perm = moved or tuple(range(len(info.shape)))
     drawn = tuple(info.shape[p] for p in perm)
     draw = spec.lower(TensorInfo.make(drawn, where, info.layer_fans, padding_idx, depth))
     v.representable(draw, numpy_dtype(dtype_name, integers=draw.deterministic).name)
-    x = draw_block(base, arith, draw, drawn, None if block is None else tuple(block[p] for p in perm), key, dtype)
+    x = draw_block(base, arith, draw, drawn, None if block is None else drawn_block(block, perm, flips, drawn),
+                   key, dtype)
+    if flips:
+        x = base.flip(x, flips)
     return x if moved is None else base.permute(x, tuple(sorted(range(len(perm)), key=perm.__getitem__)))
 
 

@@ -23,6 +23,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no runtime import of typing
     from typing import Sequence, Union
 
+    import numpy as np
+
 from . import _validate as v
 from ._record import Record
 
@@ -47,6 +49,10 @@ class Layout(Record):
         framework: the framework whose storage this is ("torch", "keras", ...; default "": none).
         canonical: the name of the layout portable values are drawn in (torch's counterpart of this storage), or
             None (default): this layout itself.
+        flip: True when the receptive-field axes run the other way from the canonical layout's: a transposed
+            convolution that slides its kernel where torch's ``ConvTranspose`` slides the kernel flipped (Flax's
+            ``ConvTranspose`` with ``transpose_kernel=False``, Equinox's), so that values move between the two
+            reversed along those axes and compute the same function (default False).
 
     Raises:
         TypeError: an axis that is not an integer, or axes that are not a sequence.
@@ -68,6 +74,9 @@ class Layout(Record):
     framework: str = ""
     #: the layout portable values are drawn in (torch's counterpart of this storage; None: this layout itself)
     canonical: str | None = None
+    #: the receptive field runs reversed against the canonical layout's (a kernel slid unflipped where torch's
+    #: ConvTranspose slides it flipped): values moved between them are reversed along those axes
+    flip: bool = False
 
     def __post_init__(self) -> None:
         for field in ("out_axes", "in_axes", "batch_axes"):
@@ -131,8 +140,8 @@ def _fans_of(layout: Layout | str, shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 def _L(name: str, out_axes: Sequence[int], in_axes: Sequence[int], framework: str = "",
-       canonical: str | None = None) -> Layout:
-    return Layout(name, tuple(out_axes), tuple(in_axes), framework=framework, canonical=canonical)
+       canonical: str | None = None, flip: bool = False) -> Layout:
+    return Layout(name, tuple(out_axes), tuple(in_axes), framework=framework, canonical=canonical, flip=flip)
 
 
 def permutation(src: "Layout", dst: "Layout", ndim: int) -> tuple[int, ...]:
@@ -151,6 +160,35 @@ def permutation(src: "Layout", dst: "Layout", ndim: int) -> tuple[int, ...]:
     return tuple(perm)
 
 
+def reversed_axes(src: "Layout", dst: "Layout", ndim: int) -> tuple[int, ...]:
+    """The axes (of ``dst``) along which weights moved from ``src`` to ``dst`` run reversed: ``dst``'s
+    receptive-field axes when one of the two layouts flips its kernel against torch's (``Layout.flip``) and the
+    other does not, else none."""
+    return dst.resolve(ndim)[2] if src.flip != dst.flip else ()
+
+
+def move(a: "np.ndarray", src: LayoutLike, dst: LayoutLike) -> "np.ndarray":
+    """The weights of the NumPy array ``a`` stored in layout ``src``, stored in ``dst``: ``permutation``'s axes
+    order, then reversed along the receptive field where one layout flips its kernel against the other
+    (``Layout.flip``: a Flax ``ConvTranspose`` kernel is a torch ``ConvTranspose`` weight's, reversed in space).
+    An array under two axes is returned as it is.
+
+    Examples:
+        >>> import numpy as np
+        >>> from unifiedinit.layout import move
+        >>> w = np.arange(2 * 3 * 2).reshape(2, 3, 2)               # torch ConvTranspose1d(2, 3, 2): (in, out, k)
+        >>> move(w, "torch_conv_transpose", "flax_conv_transpose")[:, 0, 0]  # Flax (k, in, out), k reversed
+        array([1, 0])
+    """
+    import numpy as np
+    src, dst = get_layout(src), get_layout(dst)
+    if a.ndim < 2:
+        return a
+    moved = np.transpose(a, permutation(src, dst, a.ndim))
+    flips = reversed_axes(src, dst, a.ndim)
+    return np.flip(moved, flips) if flips else moved
+
+
 LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
     # storage (out, in, *k): Linear, Conv, and whatever torch's own fan computation sees
     _L("torch", [0], [1], "torch"),
@@ -162,7 +200,10 @@ LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
     _L("torch_conv_transpose", [1], [0], "torch"),                                   # (in, out/g, *k)
     _L("mxnet_conv_transpose", [1], [0], "mxnet", "torch_conv_transpose"),           # (in, out/g, *k)
     _L("keras_conv_transpose", [-2], [-1], "keras", "torch_conv_transpose"),         # (*k, out, in)
-    _L("flax_conv_transpose", [-1], [-2], "flax", "torch_conv_transpose"),           # (*k, in, out)
+    # Flax's ConvTranspose slides its kernel unflipped (transpose_kernel=False, its default): torch's, reversed
+    _L("flax_conv_transpose", [-1], [-2], "flax", "torch_conv_transpose", flip=True),  # (*k, in, out)
+    # Flax's ConvTranspose(transpose_kernel=True): the forward convolution's kernel, flipped by lax, as Keras's
+    _L("flax_conv_transpose_kernel", [-2], [-1], "flax", "torch_conv_transpose"),    # (*k, out, in)
     # a dense weight stored (in, out) where its framework usually stores (out, in): Hugging Face's GPT-2 Conv1D
     _L("in_out", [-1], [-2], "", "torch"),
     # torch Bilinear (out, in1, in2): both inputs are the input, fan_in = in1 x in2

@@ -95,6 +95,10 @@ keras = _quiet(_norms(
 flax = _quiet(_norms(
     Plan(name="flax")
     .rule(LecunNormal(), kind=_LAYERS, role="weight")                   # default_kernel_init: lecun_normal
+    # ConvTranspose(transpose_kernel=True) keeps the forward convolution's kernel (*k, out, in), whose fan_in by
+    # position (lecun_normal's in_axis=-2) is the layer's fan_out
+    .rule(VarianceScaling(1.0, "fan_out", "truncated_normal"), kind="conv_transpose", role="weight",
+          layer="ConvTranspose(transpose_kernel=True)")
     .rule(Zeros(), kind=_LAYERS, role="bias")                           # zeros_init
     # Embed: variance_scaling(1, "fan_in", "normal", out_axis=0): JAX's "normal" is untruncated; in and out axis
     # are both the vocabulary, so the fan is the features: N(0, 1/features)

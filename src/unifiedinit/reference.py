@@ -419,7 +419,7 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
     if stream == "counter":  # counter.values takes its layout from drawn_in too
         return _into(out, _counter(spec, info, target, block, seed=seed, key=key, dtype=dtype,
                                    padding_idx=padding_idx, depth=depth))
-    canonical, perm = drawn_in(target, len(info.shape))
+    canonical, perm, flips = drawn_in(target, len(info.shape))
     if perm is None:
         if block is None:
             return _sample(spec, info.shape, layout=target, seed=seed, dtype=dtype, key=key, layer_fans=layer_fans,
@@ -431,21 +431,35 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
         x = sample(spec, canonical_shape, layout=canonical, seed=seed, dtype=dtype, key=key,
                    layer_fans=info.layer_fans, padding_idx=padding_idx, depth=depth)
     else:
-        x = _sample_block(spec, canonical_shape, tuple(block[p] for p in perm), layout=canonical, seed=seed,
-                          dtype=dtype, key=key, layer_fans=info.layer_fans, padding_idx=padding_idx, depth=depth)
-    moved = np.transpose(x, np.argsort(perm))
+        x = _sample_block(spec, canonical_shape, drawn_block(block, perm, flips, canonical_shape), layout=canonical,
+                          seed=seed, dtype=dtype, key=key, layer_fans=info.layer_fans, padding_idx=padding_idx,
+                          depth=depth)
+    moved = np.transpose(np.flip(x, flips) if flips else x, np.argsort(perm))
     return np.ascontiguousarray(moved) if out is None else _into(out, moved)
 
 
-def drawn_in(target: Layout, ndim: int) -> tuple[Layout, tuple[int, ...] | None]:
+def drawn_in(target: Layout, ndim: int) -> tuple[Layout, tuple[int, ...] | None, tuple[int, ...]]:
     """The layout portable values of a tensor of ``ndim`` axes stored in ``target`` are drawn in (torch's
-    counterpart, ``canonical_layout``), and the permutation target -> it; (``target``, None) when they are drawn as
-    stored (torch's own layout, or fewer than two axes). Both portable streams move values the same way."""
-    from .layout import permutation
+    counterpart, ``canonical_layout``), the permutation target -> it, and the axes of the drawn array to reverse
+    before it is moved back (the receptive field, for a layout that flips its kernel against torch's:
+    ``Layout.flip``); (``target``, None, ()) when they are drawn as stored (torch's own layout, or fewer than two
+    axes). Both portable streams move values the same way."""
+    from .layout import permutation, reversed_axes
     canonical = canonical_layout(target)
     if canonical == target or ndim < 2:
-        return target, None
-    return canonical, permutation(target, canonical, ndim)
+        return target, None, ()
+    return canonical, permutation(target, canonical, ndim), reversed_axes(target, canonical, ndim)
+
+
+def drawn_block(block: Sequence[tuple[int, int]], perm: tuple[int, ...], flips: tuple[int, ...],
+                drawn: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """The block of the drawn array (``drawn_in``'s layout, of shape ``drawn``) that holds the stored tensor's
+    ``block``: its ranges in the drawn axes order, a reversed axis's range mirrored."""
+    out = [block[p] for p in perm]
+    for a in flips:
+        start, stop = out[a]
+        out[a] = (drawn[a] - stop, drawn[a] - start)
+    return tuple(out)
 
 
 def _counter(spec: Spec, info: TensorInfo, target: Layout, block: tuple[tuple[int, int], ...] | None, *,

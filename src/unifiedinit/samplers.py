@@ -160,6 +160,9 @@ class NumpyLikeOps(Ops):
     def permute(self, x: Any, axes: tuple[int, ...]) -> Any:
         return self.xp.transpose(x, axes)
 
+    def flip(self, x: Any, axes: tuple[int, ...]) -> Any:
+        return self.xp.flip(x, axis=axes)
+
 
 def in_place_writer(ops: Any, d: D.Draw, dtype: Any) -> Callable[[Any], Any] | None:
     """What ``draw(ops, d, out.shape, dtype, out=out)`` does, decided once for a plan that writes many tensors of

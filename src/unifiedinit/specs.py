@@ -21,7 +21,7 @@ from . import _validate as v
 from ._record import Record
 from . import draws as D
 from .gain import calculate_gain
-from .layout import Layout, LayoutLike, TensorInfo, get_layout, permutation
+from .layout import Layout, LayoutLike, TensorInfo, get_layout, move
 
 #: Keras/JAX VarianceScaling's truncated normal: the std of N(0, 1) truncated to [-2, 2], so that
 #: sigma = sqrt(var) / TRUNC_STD_2 gives a sample whose std is sqrt(var).
@@ -976,7 +976,9 @@ class FromArray(Spec):
 
     ``layout`` names the layout the values are written in (for example "torch": a torch Linear weight (out, in));
     applied to a tensor of another layout they are moved there (a Keras Dense kernel (in, out) receives the
-    transpose). With layout=None the values must already have the tensor's shape. Determined.
+    transpose; a Flax ``ConvTranspose`` kernel receives a torch ``ConvTranspose`` weight's reversed in space, which
+    computes the same function: ``unifiedinit.layout.move``). With layout=None the values must already have the
+    tensor's shape. Determined.
 
     Args:
         values: a non-empty rectangular array of finite numbers (nested lists or tuples, an ndarray, a tensor),
@@ -1022,8 +1024,7 @@ class FromArray(Spec):
         if self.layout is not None and get_layout(self.layout) != info.layout and len(shape) == len(info.shape) \
                 and len(shape) >= 2:
             import numpy as np
-            perm = permutation(get_layout(self.layout), info.layout, len(shape))
-            arr = np.asarray(flat, dtype=np.float64).reshape(shape).transpose(perm)
+            arr = move(np.asarray(flat, dtype=np.float64).reshape(shape), self.layout, info.layout)
             shape, flat = arr.shape, arr.ravel().tolist()
         if tuple(shape) != info.shape:
             raise ValueError(f"FromArray: parameter 'values' has shape {tuple(shape)} "

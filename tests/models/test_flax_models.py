@@ -150,6 +150,34 @@ def test_presets_flax_reproduces_nnx_own_init_on_a_vmapped_transformer():
         same_law(mine[path], native[path], path)
 
 
+class Upsampler(nnx.Module):
+    """Both of Flax's transposed convolutions, 64 -> 16 channels: ``transpose_kernel=False`` stores (3, 3, in,
+    out), ``True`` the forward convolution's kernel (3, 3, out, in), whose fans Flax takes by position."""
+
+    def __init__(self, rngs):
+        self.up = nnx.ConvTranspose(64, 16, (3, 3), rngs=rngs)
+        self.up_t = nnx.ConvTranspose(64, 16, (3, 3), transpose_kernel=True, rngs=rngs)
+
+
+def test_presets_flax_reproduces_flax_own_init_on_both_transposed_convolutions():
+    native = nnx_values(Upsampler(nnx.Rngs(1)))
+    model = Upsampler(nnx.Rngs(2))
+    report = ui.presets.flax.apply(model, seed=0)
+    for path in native:
+        same_law(nnx_values(model)[path], native[path], path)
+    kernel = {p.path: p for p in report.params}["up_t/kernel"]
+    assert (kernel.shape, kernel.info().fans) == ((3, 3, 16, 64), (576, 144))  # the layer's own: in = 64
+
+
+def test_presets_torch_gives_a_transpose_kernel_the_law_of_torchs_own_conv_transpose():
+    torch = pytest.importorskip("torch")
+    model = Upsampler(nnx.Rngs(2))
+    ui.presets.torch.apply(model, seed=0)
+    theirs = torch.nn.ConvTranspose2d(64, 16, 3).weight.detach().numpy()  # torch's own, in the same run
+    for path in ("up/kernel", "up_t/kernel"):
+        same_law(nnx_values(model)[path], theirs, path)
+
+
 def test_a_stacked_kernel_has_one_layers_fans_not_l_times_more():
     model = NnxLM(nnx.Rngs(0))
     ui.Plan().rule(ui.LecunNormal(), kind="dense", role="weight").apply(model, seed=4)

@@ -26,7 +26,8 @@ from ..flax.ops import check_mesh, concrete, is_sequence
 from .ops import JaxTarget
 
 #: an Equinox ConvTranspose weight (out, in/g, *k): its portable values are a torch ConvTranspose's, moved
-register_layout(Layout("equinox_conv_transpose", (0,), (1,), framework="equinox", canonical="torch_conv_transpose"))
+register_layout(Layout("equinox_conv_transpose", (0,), (1,), framework="equinox", canonical="torch_conv_transpose",
+                       flip=True))
 
 _NN = eqx.nn
 #: class -> (kind, the layout of its weight)

@@ -66,6 +66,10 @@ def owns(obj: Any) -> bool:
     return "flax" in roots
 
 
+#: the layer class a report gives a ``ConvTranspose(transpose_kernel=True)``, whose kernel and fans are not those of
+#: the default ``ConvTranspose``: ``presets.flax`` selects it by this name
+TRANSPOSED_KERNEL = "ConvTranspose(transpose_kernel=True)"
+
 #: Flax class names (NNX and linen; linen's automatic names are "<Class>_<n>") -> layer kind
 _CLASS_KINDS = {
     "Linear": "dense", "Dense": "dense", "LinearGeneral": "dense", "DenseGeneral": "dense", "Einsum": "dense",
@@ -122,10 +126,14 @@ def _key_part(part: Any) -> tuple[Any, ...]:
     return (int(part),) if str(part).isdigit() else (str(part),)
 
 
-def _linen_key_parts(paths: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], tuple[Any, ...]]:
+def _linen_key_parts(paths: Iterable[tuple[str, ...]], sequential: Iterable[tuple[str, ...]] = ()
+                     ) -> dict[tuple[str, ...], tuple[Any, ...]]:
     """Key parts of linen module paths. Linen names the modules of a list ``layers_0``, ``layers_1``, ...: a
     name ``<base>_<i>`` becomes ``<base>/<i>`` when its siblings with that base are numbered 0..n-1 (a list, or
-    linen's automatic ``Dense_0``...); a name like GPT-2's ``ln_1`` beside ``ln_2`` stays a name."""
+    linen's automatic ``Dense_0``...); a name like GPT-2's ``ln_1`` beside ``ln_2`` stays a name. Under an
+    ``nn.Sequential`` (the paths in ``sequential``) its ``layers_<i>`` are the position ``<i>`` alone, as torch's
+    and NNX's ``Sequential`` give them."""
+    transparent = set(sequential)
     paths = list(paths)
     siblings: dict[tuple[str, ...], set[str]] = {}
     for path in paths:
@@ -141,7 +149,8 @@ def _linen_key_parts(paths: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], 
         for name in names:
             m = _LIST_NAME.fullmatch(name)
             if m and runs[m.group(1)] == set(range(len(runs[m.group(1)]))):
-                split[(parent, name)] = (m.group(1), int(m.group(2)))
+                transparent_here = parent in transparent and m.group(1) == "layers"
+                split[(parent, name)] = (int(m.group(2)),) if transparent_here else (m.group(1), int(m.group(2)))
     return {path: tuple(x for i, part in enumerate(path) for x in split.get((path[:i], part), (part,)))
             for path in {p[:i] for p in paths for i in range(len(p) + 1)}}
 
@@ -209,6 +218,11 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
     if kind == "recurrent" and role == "weight" and (sub.startswith("h") or sub == "dense_h"):
         role = "recurrent_weight"  # LSTMCell's hi/hf/hg/ho, OptimizedLSTMCell's h / dense_h, GRUCell's hr/hz/hn
     layout: LayoutLike = {"embedding": "flax_embedding", "conv_transpose": "flax_conv_transpose"}.get(kind, "flax")
+    label = here.cls
+    if kind == "conv_transpose" and getattr(layer, "transpose_kernel", False) is True:
+        # the forward convolution's kernel (*k, out, in), which lax flips: Keras's storage, not torch's reversed;
+        # Flax's own fans of it are by position (fan_in = out x RF), so presets.flax tells it by this label
+        layout, label = "flax_conv_transpose_kernel", TRANSPOSED_KERNEL
     if info is not None and name in info.layouts:
         layout = info.layouts[name]
     if kind == "attention" and len(one(own.get("kernel", ()))) == 3:
@@ -230,7 +244,7 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
     return Param(path="/".join(path + (name,)), kind=kind, role=role, shape=shape,
                  # Param.layout says str, but a Layout works (a DenseGeneral's own, as a Keras EinsumDense's)
                  layout=cast(str, layout) if role in ("weight", "embedding") else "flax", layer_fans=layer_fans,
-                 layer=here.cls, dtype=_dtype_name(dtype), trainable=trainable, stacked=stacked,
+                 layer=label, dtype=_dtype_name(dtype), trainable=trainable, stacked=stacked,
                  inferred=inferred, key_parts=key_parts, stack_depth=None)
 
 
@@ -345,7 +359,8 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
     for collection, node in roots.items():
         if is_mapping(node):
             visit(collection, node, ())
-    parts = _linen_key_parts(path for _, path, _, _, _ in places)
+    parts = _linen_key_parts((path for _, path, _, _, _ in places),
+                             [at for at, layer in layers.items() if layer.cls == "Sequential"])
     return [(_describe(path, layers, name, tuple(x.shape), own, x.dtype, collection=collection,
                        trainable=collection == "params", key_parts=parts[path]), (collection, path, name))
             for collection, path, name, x, own in places]

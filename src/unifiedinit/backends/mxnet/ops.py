@@ -112,5 +112,8 @@ class MXNetOps(Ops):
     def permute(self, x: Any, axes: tuple[int, ...]) -> Any:
         return x.transpose(axes)
 
+    def flip(self, x: Any, axes: tuple[int, ...]) -> Any:
+        return mx.nd.flip(x, axis=axes)
+
     def broadcast_mul(self, a: Any, b: Any) -> Any:
         return mx.nd.broadcast_mul(a, b)

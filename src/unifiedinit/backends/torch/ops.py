@@ -180,6 +180,9 @@ class TorchOps(Ops):
     def permute(self, x: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
         return x.permute(axes)
 
+    def flip(self, x: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
+        return torch.flip(x, axes)
+
     def from_numpy(self, a: Any, dt: Any) -> torch.Tensor:
         import numpy as np
         # torch leaves from_numpy's parameter untyped
