@@ -283,6 +283,41 @@ def test_an_mxnet_block_with_deferred_shapes_gets_its_layers_fans_at_the_first_f
         presets.torch.apply(fresh)
 
 
+@pytest.mark.skipif(not have("mxnet"), reason="mxnet is not installed")
+@pytest.mark.parametrize("spec,kind,word", [
+    (ui.Eye(), "conv", "exactly 2 dimensions"),                      # the rank is known before the sizes
+    (ui.Dirac(), "dense", "3, 4 or 5 dimensions"),
+    (ui.Constant(1e300), "dense", "cannot hold"),                    # the dtype too
+    (ui.FromArray([[1.0, 2.0]]), "dense", "has shape"),              # no in_units makes (1, 2) a (2, ?) weight
+])
+def test_a_deferred_mxnet_plan_that_no_shape_can_satisfy_is_refused_before_anything_is_written(spec, kind, word):
+    from unifiedinit.backends.mxnet import mx
+    net = mx.gluon.nn.Sequential()
+    net.add(mx.gluon.nn.Conv2D(4, 3), mx.gluon.nn.Dense(2))
+    net.initialize()
+    before = {k: p.data().asnumpy() for k, p in net.collect_params().items() if p._data is not None}  # biases
+    with pytest.raises(ValueError, match=f"rule 1 .* cannot initialize .*first forward pass.*{word}"):
+        ui.Plan().rule(ui.Zeros(), role="bias").rule(spec, kind=kind, role="weight").apply(net, seed=0)
+    params = net.collect_params()
+    assert all(np.array_equal(params[k].data().asnumpy(), x) for k, x in before.items())
+    assert all(type(p._deferred_init[0]) is mx.init.Uniform for p in params.values() if p._data is None)
+
+
+@pytest.mark.skipif(not have("mxnet"), reason="mxnet is not installed")
+def test_a_deferred_mxnet_plan_some_shape_satisfies_waits_and_names_the_parameter_if_the_shape_refuses_it():
+    from unifiedinit.backends.mxnet import mx
+    net = mx.gluon.nn.Dense(2)
+    net.initialize()
+    ui.Plan().rule(ui.FromArray(np.arange(10.0).reshape(2, 5).tolist()), role="weight").apply(net, seed=0)
+    net(mx.nd.ones((1, 5)))  # in_units 5: the values fit
+    np.testing.assert_array_equal(net.weight.data().asnumpy(), np.arange(10.0).reshape(2, 5))
+    other = mx.gluon.nn.Dense(2)
+    other.initialize()
+    ui.Plan().rule(ui.FromArray(np.arange(10.0).reshape(2, 5).tolist()), role="weight").apply(other, seed=0)
+    with pytest.raises(ValueError, match="cannot initialize 'weight' \\(Dense, shape \\(2, 3\\), known at this first"):
+        other(mx.nd.ones((1, 3)))
+
+
 # ------------------------------------------------------------------------------------------- parameter groups
 
 NO_DECAY_ROLES = {"bias", "recurrent_bias", "scale", "shift", "slope"}

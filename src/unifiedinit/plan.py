@@ -15,6 +15,7 @@ skipped). A rule that matches nothing gives a warning naming it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import warnings
@@ -196,6 +197,41 @@ class Entry:
         # a plan makes one per parameter: filled directly, not through the frozen class's __setattr__
         values = self.__dict__
         values["param"], values["rule"], values["spec"], values["draw"] = param, rule, spec, draw
+
+
+#: sizes tried for the axes of a deferred parameter that its framework does not know yet (``_check_deferred``)
+_DEFERRED_SIZES = (1, 2, 3, 4, 8, 64, 1024)
+
+
+def _check_deferred(rule: Rule, i: int, p: Param) -> None:
+    """Refuse now what would fail at the first forward pass whatever the shape: a rule for a parameter whose shape
+    is not known yet (MXNet's deferred initialization: its unknown axes are 0) is lowered with those axes, and
+    a bias's missing layer fans, set to a few sizes (and to the sizes of a ``FromArray``'s values); when every
+    one fails, the reason is the tensor's rank or dtype (``Eye`` on a conv kernel, ``Constant(1e300)`` in
+    float32), and the plan is refused naming the parameter. A rule that some size satisfies waits for the
+    shape, and the backend names the parameter if it fails then."""
+    assert rule.spec is not None
+    unknown = [a for a, d in enumerate(p.shape) if d == 0]
+    fill_fans = p.layer_fans is None and len(p.slice_shape) < 2
+    if len(unknown) + fill_fans > 2:
+        return  # more than two unknowns: too many combinations to try, left to the first forward pass
+    sizes = sorted(set(_DEFERRED_SIZES) | set(getattr(rule.spec, "shape", ())))
+    first: Exception | None = None
+    for fill in itertools.product(sizes, repeat=len(unknown) + fill_fans):
+        shape = list(p.shape)
+        for a, size in zip(unknown, fill):
+            shape[a] = size
+        q = p._replace(shape=tuple(shape), layer_fans=(fill[-1], fill[-1]) if fill_fans else p.layer_fans)
+        try:
+            draw = _lower(rule, q)
+            v.tensor_dtype(p.dtype, draw.deterministic)
+            v.representable(draw, p.dtype)
+            return
+        except (TypeError, ValueError) as err:
+            first = first or err
+    assert first is not None
+    raise type(first)(f"plan rule {i} ({rule}) cannot initialize {p.path!r} ({p.layer}, shape {p.shape}, "
+                      f"its unknown axes 0 until the first forward pass), whatever their sizes: {first}") from None
 
 
 def _fans_text(p: Param, rule: Rule | None) -> str:
@@ -463,6 +499,8 @@ class Plan:
                         raise type(err)(f"plan rule {i} ({rule}) cannot initialize {p.path!r} "
                                         f"({p.layer}, shape {p.shape}): {err}") from None
                     lowered[what] = draw
+            elif rule.spec is not None:
+                _check_deferred(rule, i, p)
             entries.append(Entry(p, i, rule.spec, draw))
         unused = [i for i in range(len(self.rules)) if i not in used]
         if warn:

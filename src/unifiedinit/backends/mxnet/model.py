@@ -176,9 +176,13 @@ class _PlanInitializer(mx.init.Initializer):  # type: ignore[name-defined]  # mx
         if self.rule is not None:  # deferred: MXNet knows the shapes now
             block, path, name, param = self.where
             p = _describe(block, path, (), name, param)._replace(key=self.key)
-            draw = self.rule.spec.lower(self.rule.info(p))
-            v.tensor_dtype(dtype, draw.deterministic)
-            v.representable(draw, dtype)
+            try:
+                draw = self.rule.spec.lower(self.rule.info(p))
+                v.tensor_dtype(dtype, draw.deterministic)
+                v.representable(draw, dtype)
+            except (TypeError, ValueError) as err:  # the plan was checked with the shape unknown: name it now
+                raise type(err)(f"{self.rule} cannot initialize {p.path!r} ({type(block).__name__}, shape {shape}, "
+                                f"known at this first forward pass): {err}") from None
             if self.portable is not None:
                 values = self.portable(p)
         if values is not None:
