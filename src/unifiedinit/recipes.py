@@ -91,13 +91,19 @@ _ONE_PLUS_NORMS = ("GemmaRMSNorm", "Gemma2RMSNorm", "Gemma3RMSNorm", "T5GemmaRMS
 def _hf_base(std: float, name: str) -> Plan:
     """``_base`` with what transformers 5's ``_init_weights`` does module by module beyond it: ConvTranspose3d
     (not in its list) keeps torch's default; ``nn.MultiheadAttention`` is reset by its own ``_reset_parameters``
-    (in-projection Xavier-uniform); the Gemma families' (1 + w) RMSNorm weights are zeros."""
+    (in-projection Xavier-uniform); the Gemma families' (1 + w) RMSNorm weights are zeros. A mixture of experts'
+    stacked experts and routers are dense layers (N(0, std), biases zero) in every family that uses them; GPT-OSS
+    also draws its router's bias and its attention sinks N(0, std), and Ernie 4.5's expert statistics are
+    zeros."""
     plan = (_base(std, name)
             .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role=("weight", "bias"),
                   layer="ConvTranspose3d")
             .rule(XavierUniform(), kind="attention", role="weight", layer="MultiheadAttention")
             .rule(XavierNormal(), kind="attention", role="bias", layer="MultiheadAttention", path="*bias_[kv]",
-                  fans="tensor"))
+                  fans="tensor")
+            .rule(Normal(0.0, std), kind="dense", role="bias", layer="GptOssTopKRouter")
+            .rule(Normal(0.0, std), path="*/sinks", layer="GptOssAttention")
+            .rule(Zeros(), path="*/e_score_correction_bias", layer="Ernie4_5_MoeStatics"))
     for norm in _ONE_PLUS_NORMS:
         plan = plan.rule(Zeros(), kind="norm", role="scale", layer=norm)
     return plan

@@ -83,19 +83,53 @@ def _mixed():
     return _Mixed(transformers.PretrainedConfig(initializer_range=0.05))
 
 
-@pytest.mark.parametrize("build,family", [(_opt, "hf"), (_gemma, "hf"), (_t5_tokens, "t5"), (_mixed, "hf")],
-                         ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-convtranspose3d"])
+_MOE = dict(vocab_size=200, hidden_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+            num_experts_per_tok=2, initializer_range=0.05)
+
+
+def _mixtral():  # experts (E, 2I, H) and (E, H, I), a TopKRouter
+    return transformers.MixtralForCausalLM(transformers.MixtralConfig(
+        intermediate_size=128, num_local_experts=4, **_MOE))
+
+
+def _gpt_oss():  # experts stored (E, in, out) with (E, out) biases, a router with a bias, attention sinks
+    return transformers.GptOssForCausalLM(transformers.GptOssConfig(
+        intermediate_size=96, head_dim=16, num_local_experts=4, layer_types=["sliding_attention", "full_attention"],
+        **_MOE))
+
+
+def _deepseek_v3():  # a dense first layer, then routed and shared experts, low-rank attention
+    return transformers.DeepseekV3ForCausalLM(transformers.DeepseekV3Config(**{
+        **_MOE, "num_hidden_layers": 3, "num_key_value_heads": 4, "intermediate_size": 128,
+        "moe_intermediate_size": 96, "first_k_dense_replace": 1, "n_routed_experts": 4, "n_shared_experts": 1,
+        "n_group": 2, "topk_group": 1, "q_lora_rank": 32, "kv_lora_rank": 16, "qk_rope_head_dim": 8,
+        "qk_nope_head_dim": 8, "v_head_dim": 16}))
+
+
+def _jetmoe():  # JetMoeParallelExperts, older than transformers' experts decorator
+    return transformers.JetMoeForCausalLM(transformers.JetMoeConfig(
+        vocab_size=200, hidden_size=64, num_hidden_layers=2, num_key_value_heads=2, kv_channels=16,
+        intermediate_size=128, num_local_experts=4, num_experts_per_tok=2, initializer_range=0.05))
+
+
+@pytest.mark.parametrize("build,family", [(_opt, "hf"), (_gemma, "hf"), (_t5_tokens, "t5"), (_mixed, "hf"),
+                                          (_mixtral, "hf"), (_gpt_oss, "hf"), (_deepseek_v3, "hf"), (_jetmoe, "hf")],
+                         ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-convtranspose3d",
+                              "mixtral-experts", "gpt-oss-experts-sinks", "deepseek-v3-experts", "jetmoe-experts"])
 def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, family):
     """Found by comparing with Hugging Face's own init, parameter by parameter: OPT's config names its std
     init_std; Gemma zero-fills its RMSNorm weights (it computes x (1 + w)); T5ForTokenClassification draws its
     classifier N(0, f^2); the base init resets nn.MultiheadAttention itself and leaves ConvTranspose3d to torch.
+    A mixture of experts keeps every expert's weight in one stacked tensor, which the base init draws N(0, std)
+    family by family, with its router; GPT-OSS also draws its router's bias and attention sinks.
     Constants must be equal, random tensors pass the KS test at ALPHA."""
     torch.manual_seed(0)
     reference = build()
     torch.manual_seed(1)
     model = build()
     poison(model)
-    ui.presets.FAMILIES[family](config=model.config).apply(model, seed=3)
+    report = ui.presets.FAMILIES[family](config=model.config).apply(model, seed=3)
+    assert not report.unmatched, [p.path for p in report.unmatched]
     if build is _opt:  # and megatron, built on the same common part, keeps every weight N(0, std)
         mha = torch.nn.Sequential(torch.nn.MultiheadAttention(64, 4))
         assert {e.spec for e in ui.inspect(mha, ui.presets.megatron(0.02)).entries if e.param.role == "weight"} \
@@ -108,6 +142,26 @@ def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, 
             assert np.array_equal(ours, ref), name
         else:
             same_law(sample(ours, 1), sample(ref, 2), name)
+
+
+@pytest.mark.parametrize("build,weight,fans,bias", [
+    (_mixtral, "model/layers/0/mlp/experts/gate_up_proj", (64, 256), None),
+    (_gpt_oss, "model/layers/0/mlp/experts/gate_up_proj", (64, 192), "model/layers/0/mlp/experts/gate_up_proj_bias"),
+])
+def test_stacked_experts_are_dense_layers_one_per_expert_in_every_preset(build, weight, fans, bias):
+    model = build()
+    params = {p.path: p for p in ui.inspect(model, ui.presets.torch).params}
+    w = params[weight]
+    assert (w.kind, w.role, w.stacked, w.info().fans) == ("dense", "weight", (0,), fans)  # one expert's (in, out)
+    if bias is not None:
+        assert (params[bias].role, params[bias].stacked, params[bias].info().fans) == ("bias", (0,), fans)
+    router = params["model/layers/0/mlp/router/weight" if build is _gpt_oss else "model/layers/0/mlp/gate/weight"]
+    assert (router.kind, router.role) == ("dense", "weight")
+    ui.presets.torch.apply(model, seed=0)  # each expert as a torch Linear: U(+-1/sqrt(in)), its bias too
+    experts = model.model.layers[0].mlp.experts
+    assert 0.9 / math.sqrt(64) < float(experts.gate_up_proj.detach().abs().max()) <= 1 / math.sqrt(64)
+    if bias is not None:
+        assert 0.9 / math.sqrt(64) < float(experts.gate_up_proj_bias.detach().abs().max()) <= 1 / math.sqrt(64)
 
 
 def test_gpt2_residual_projections_are_scaled_by_depth():

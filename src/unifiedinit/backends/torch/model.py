@@ -14,7 +14,8 @@ from torch import nn
 
 from ... import draws as D
 from ...layout import _fans_of, get_layout
-from ...params import Param, layer_generation, looks_like_norm, norm_role, register_layer, registered_layer, tie
+from ...params import (LayerInfo, Param, layer_generation, looks_like_norm, norm_role, register_layer,
+                       registered_layer, tie)
 from ...samplers import in_place_writer, draw as sampled
 from .ops import TorchOps
 
@@ -47,11 +48,36 @@ _KINDS = _kind_table()
 # (in, out). Named by its dotted path, so nothing is imported.
 register_layer("transformers.pytorch_utils.Conv1D", "dense", roles={"weight": "weight", "bias": "bias"},
                layouts={"weight": "in_out"})
+# JetMoE's experts, older than transformers' @use_experts_implementation (``_experts``): (experts, out, in)
+register_layer("transformers.models.jetmoe.modeling_jetmoe.JetMoeParallelExperts", "dense", stacked=1)
+
+
+def _experts(module: nn.Module) -> LayerInfo | None:
+    """The LayerInfo of Hugging Face's stacked experts (transformers 5's ``@use_experts_implementation`` classes:
+    ``MixtralExperts``, ``GptOssExperts``...), recognised by the flags that decorator sets: a dense layer per
+    expert, every expert's weight in one (experts, out, in) tensor ((experts, in, out) when ``is_transposed``) and
+    its biases in (experts, out) ones, stacked along axis 0. None for any other module."""
+    if not (isinstance(getattr(module, "is_transposed", None), bool) and hasattr(module, "is_concatenated")
+            and hasattr(module, "has_gate")):
+        return None
+    own = {n: t.dim() for n, t in module._parameters.items() if t is not None}
+    roles = {n: "weight" if d == 3 else "bias" for n, d in own.items() if d in (2, 3)}
+    layout = "in_out" if getattr(module, "is_transposed") else "torch"
+    return LayerInfo("dense", roles, {n: layout for n, r in roles.items() if r == "weight"}, stacked=1)
+
+
+def _is_router(module: nn.Module) -> bool:
+    """A mixture of experts' router as Hugging Face writes it (``MixtralTopKRouter``: ``F.linear(x, weight)``):
+    a class named Router holding a (experts, hidden) weight and maybe an (experts,) bias, a dense layer."""
+    if "router" not in type(module).__name__.lower():
+        return False
+    own = {n: t.dim() for n, t in module._parameters.items() if t is not None}
+    return own.get("weight") == 2 and set(own) <= {"weight", "bias"} and own.get("bias", 1) == 1
 
 
 def _kind(module: nn.Module, parent: nn.Module | None) -> tuple[str, Any]:
     """(kind, the registered LayerInfo or None) of a module."""
-    info = registered_layer(type(module))
+    info = registered_layer(type(module)) or _experts(module)
     if info is not None:
         return info.kind, info
     if isinstance(parent, nn.MultiheadAttention):
@@ -62,7 +88,7 @@ def _kind(module: nn.Module, parent: nn.Module | None) -> tuple[str, Any]:
     own = {n: tuple(t.shape) for n, t in module._parameters.items() if t is not None}
     if looks_like_norm(type(module).__name__, own):
         return "norm", None
-    return "other", None
+    return ("dense" if _is_router(module) else "other"), None
 
 
 #: an RNN layer's weight_ih_l0, bias_hh_l1_reverse ...; a cell's (LSTMCell, GRUCell, RNNCell) weight_ih ...: layer 0
@@ -130,6 +156,18 @@ def _layer_fans(module: nn.Module, kind: str, layout: str) -> tuple[int, int] | 
         return None
     shape = tuple(weight.shape)
     return _fans_of(layout, shape) if len(shape) >= 2 and 0 not in shape else None
+
+
+def _stacked_fans(module: nn.Module, info: Any, name: str, layout: str) -> tuple[int, int] | None:
+    """The layer fans of tensor ``name`` of a layer stacked along its leading ``info.stacked`` axes: one layer's
+    fans of the weight it goes with (``gate_up_proj`` for ``gate_up_proj_bias``, else ``weight``)."""
+    weight_name = name[:-len("_bias")] if name.endswith("_bias") else name if info.roles.get(name) == "weight" \
+        else "weight"
+    weight = module._parameters.get(weight_name)
+    if not isinstance(weight, torch.Tensor) or weight.dim() - info.stacked < 2:
+        return None
+    shape = tuple(weight.shape[info.stacked:])
+    return _fans_of(info.layouts.get(weight_name, layout), shape) if 0 not in shape else None
 
 
 #: (module class, whether its parent is a MultiheadAttention, LAYERS generation) -> (kind, info, layout), for the
@@ -209,6 +247,8 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
         values = shared.copy()  # the class's fields, then the tensor's own
         values["path"], values["dtype"], values["shape"], values["layer_fans"], values["trainable"] = \
             base + name, _dtype_name(t), tuple(t.shape), layer_fans, is_param and t.requires_grad
+        if values["stacked"]:
+            values["layer_fans"] = _stacked_fans(module, info, name, layout)
         if values["role"] == "embedding":
             padding = getattr(module, "padding_idx", None)
             values["padding_idx"] = padding if isinstance(padding, int) else None
