@@ -694,6 +694,73 @@ def test_an_abstract_model_gets_the_concrete_models_values_and_an_abstract_param
     assert all(isinstance(x, jax.ShapeDtypeStruct) for x in arrays(abstract))  # nothing written
 
 
+def test_equinox_layers_in_dicts_and_nested_tuples_are_walked_and_arrays_there_reported():
+    # an Equinox module may hold layers in any pytree container of a field: each is a layer, keyed as torch's
+    # ModuleDict and nested ModuleLists key theirs; a bare array in a container is no layer: UNMATCHED, never
+    # passed over (an abstract one is refused, as any abstract leaf no rule sets)
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+
+    class Heads(eqx.Module):
+        heads: dict
+        pairs: tuple
+        raw: tuple
+
+        def __init__(self, key):
+            ks = jax.random.split(key, 4)
+            self.heads = {"a": eqx.nn.Linear(8, 3, key=ks[0]), "b": eqx.nn.Linear(8, 5, key=ks[1])}
+            self.pairs = ((eqx.nn.Linear(8, 8, key=ks[2]),),)
+            self.raw = (jax.numpy.ones((4, 4)),)
+
+    model = Heads(jax.random.key(0))
+    new, report = presets.torch.apply(model, seed=0)
+    assert [e.param.path for e in report.entries] == ["heads/a/weight", "heads/a/bias", "heads/b/weight",
+                                                      "heads/b/bias", "pairs/0/0/weight", "pairs/0/0/bias"]
+    assert [p.path for p in report.unmatched] == ["raw/0"]
+    assert not np.array_equal(np.asarray(new.heads["b"].weight), np.asarray(model.heads["b"].weight))
+    assert not np.array_equal(np.asarray(new.pairs[0][0].bias), np.asarray(model.pairs[0][0].bias))
+    torch = pytest.importorskip("torch")
+    same = torch.nn.Module()
+    same.heads = torch.nn.ModuleDict({"a": torch.nn.Linear(8, 3), "b": torch.nn.Linear(8, 5)})
+    presets.torch.apply(same, seed=0, portable=True)
+    new, _ = presets.torch.apply(model, seed=0, portable=True)
+    np.testing.assert_array_equal(np.asarray(new.heads["b"].weight), same.heads["b"].weight.detach().numpy())
+    with pytest.raises(ValueError, match="raw/0"):
+        presets.torch.apply(eqx.filter_eval_shape(Heads, jax.random.key(0)), seed=0)
+
+
+@pytest.mark.parametrize("kind", ["equinox", "nnx", "linen"])
+def test_a_norm_inside_attention_is_a_norm(kind):
+    # a QK-norm held by an attention layer (Equinox's MultiheadAttention with a norm added, Flax's
+    # normalize_qk=True) is a norm with the framework's ones, not one of the attention's projections
+    jax = pytest.importorskip("jax")
+    if kind == "equinox":
+        pytest.importorskip("equinox")
+        import equinox as eqx
+
+        class QKNorm(eqx.nn.MultiheadAttention):
+            q_norm: eqx.nn.LayerNorm
+
+            def __init__(self, key):
+                super().__init__(2, 16, key=key)
+                self.q_norm = eqx.nn.LayerNorm(8)
+
+        report = ui.inspect(QKNorm(jax.random.key(0)), presets.equinox)
+    elif kind == "nnx":
+        nnx = pytest.importorskip("flax.nnx")
+        report = ui.inspect(nnx.MultiHeadAttention(num_heads=2, in_features=16, normalize_qk=True, decode=False,
+                                                   rngs=nnx.Rngs(0)), presets.flax)
+    else:
+        nn = pytest.importorskip("flax.linen")
+        module = nn.MultiHeadDotProductAttention(num_heads=2, qkv_features=16, normalize_qk=True)
+        x = np.ones((1, 3, 16))
+        report = ui.inspect(module, presets.flax, params=module.init(jax.random.key(0), x), inputs=(x,))
+    norms = {e.param.path: (e.param.kind, e.param.role, e.spec) for e in report.entries if "norm" in e.param.path
+             or "_ln" in e.param.path}
+    assert norms and set(norms.values()) <= {("norm", "scale", ui.Ones()), ("norm", "shift", ui.Zeros())}, norms
+    assert not report.unmatched
+
+
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_an_option_the_framework_does_not_take_is_named_with_the_ones_it_does(framework):
     """Before: Python's bare "_Target.__init__() got an unexpected keyword argument", naming neither Plan.apply

@@ -14,7 +14,7 @@ leading layer axes beyond the class's rank.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence, cast
 
 import equinox as eqx
 import jax
@@ -67,13 +67,13 @@ def _kind(module: object, parent_kind: str | None) -> tuple[str, str]:
     info = registered_layer(type(module))
     if info is not None:
         return info.kind, info.layouts.get("weight", "torch")
-    if parent_kind in ("attention", "recurrent"):
-        return parent_kind, "torch"  # MultiheadAttention's projections are its own
-    for classes, kind, layout in _KINDS:
-        if isinstance(module, classes):
-            return kind, layout
-    own = {name: tuple(x.shape) for name, x in _arrays(module).items()}
-    return ("norm", "torch") if looks_like_norm(type(module).__name__, own) else ("other", "torch")
+    found = next(((kind, layout) for classes, kind, layout in _KINDS if isinstance(module, classes)), None)
+    if found is None:
+        own = {name: tuple(x.shape) for name, x in _arrays(module).items()}
+        found = ("norm", "torch") if looks_like_norm(type(module).__name__, own) else ("other", "torch")
+    if parent_kind in ("attention", "recurrent") and found[0] != "norm":
+        return parent_kind, "torch"  # MultiheadAttention's projections are its own; a QK-norm stays a norm
+    return found
 
 
 def _arrays(module: Any) -> dict[str, Any]:
@@ -103,18 +103,38 @@ def _expected_ndim(module: Any, name: str) -> int | None:
     return None
 
 
+def _held(value: Any, key: tuple[Any, ...], path: tuple[Any, ...], depth: int = 0
+          ) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], Any]]:
+    """(key parts, path, item) for what a field holds: the value itself, or each item of a tuple, a list or a
+    dict, however nested (a dict's items by key, in its order)."""
+    if is_sequence(value) and depth < 16:
+        for i, x in enumerate(value):
+            yield from _held(x, key + (i,), path + (i,), depth + 1)
+    elif isinstance(value, dict) and depth < 16:
+        for k, x in cast("dict[Any, Any]", value).items():
+            yield from _held(x, key + (k,), path + (k,), depth + 1)
+    else:
+        yield key, path, value
+
+
 def _children(module: Any) -> list[tuple[tuple[Any, ...], tuple[Any, ...], Any]]:
-    """(key parts, attribute path, submodule) for each submodule held in a field, a tuple or a list (an
-    ``nn.Sequential``'s layers keyed by position alone, as torch's)."""
+    """(key parts, attribute path, submodule) for each submodule held in a field, or in tuples, lists and dicts
+    there (an ``nn.Sequential``'s layers keyed by position alone, as torch's)."""
     out: list[tuple[Any, Any, Any]] = []
     for f in dataclasses.fields(module):
-        value = getattr(module, f.name, None)
         key: tuple[Any, ...] = () if isinstance(module, _NN.Sequential) and f.name == "layers" else (f.name,)
-        if isinstance(value, eqx.Module):
-            out.append((key, (f.name,), value))
-        elif is_sequence(value):
-            out += [(key + (i,), (f.name, i), x) for i, x in enumerate(value) if isinstance(x, eqx.Module)]
+        out += [c for c in _held(getattr(module, f.name, None), key, (f.name,)) if isinstance(c[2], eqx.Module)]
     return out
+
+
+def _held_arrays(module: Any) -> list[tuple[tuple[Any, ...], Any]]:
+    """(path, array) for each floating-point array held in a tuple, a list or a dict of a field: no layer of the
+    library's, so kind and role "other" (reported, never guessed). A ``StateIndex``'s initial state (a
+    BatchNorm's running statistics) is state, kept outside the module by ``make_with_state``: not walked."""
+    if isinstance(module, _NN.StateIndex):
+        return []
+    return [(path, x) for f in dataclasses.fields(module) if not _inexact(getattr(module, f.name, None))
+            for _, path, x in _held(getattr(module, f.name, None), (), (f.name,)) if len(path) > 1 and _inexact(x)]
 
 
 def _tree(module: Any, key: tuple[Any, ...] = (), path: tuple[Any, ...] = (), parent_kind: str | None = None,
@@ -162,6 +182,10 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
         raise TypeError(f"parameter 'model' must be an Equinox module, got {type(model).__name__}")
     found: list[tuple[Param, tuple[tuple[Any, ...], Any]]] = []
     for module, key, path, kind, layout in _tree(model):
+        for sub, x in _held_arrays(module):  # arrays in a container field: reported, never guessed
+            found.append((Param(path="/".join(map(str, path + sub)), kind="other", role="other", shape=tuple(x.shape),
+                                layer=type(module).__name__, dtype=jnp.dtype(x.dtype).name, key_parts=key + sub),
+                          (path + sub, x)))
         arrays = _arrays(module)
         if not arrays:
             continue
@@ -207,9 +231,18 @@ def read(handle: Any) -> Any:
 
 
 def _get(model: Any, path: tuple[Any, ...]) -> Any:
+    """What ``path`` (field names, then positions and dict keys) names in ``model``. A path read back from its
+    text (an alias) has its parts as text: a dict key is looked up as it is, then as the number it spells."""
+    node: Any = model
     for part in path:
-        model = getattr(model, part) if isinstance(part, str) else model[part]
-    return model
+        if isinstance(node, dict):
+            held = cast("dict[Any, Any]", node)
+            node = held[part] if part in held or not isinstance(part, int) else held[str(part)]
+        elif isinstance(part, str) and not (is_sequence(node) and part.isdigit()):
+            node = getattr(node, part)
+        else:
+            node = cast("Sequence[Any]", node)[int(part)]
+    return node
 
 
 class _Target(JaxTarget):

@@ -202,6 +202,8 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
 
     kinds = [_CLASS_KINDS.get(c, "other") for c in classes]
     container = next((k for k in kinds[:-1] if k in _CONTAINERS), None)
+    if kinds and kinds[-1] == "norm":
+        container = None  # a norm inside attention (normalize_qk's query_ln) is a norm, not a projection
     kind = container or (kinds[-1] if kinds else "other")
     layer: object = here.obj
     info = registered_layer(type(layer)) if layer is not None else None
