@@ -729,6 +729,26 @@ def test_equinox_layers_in_dicts_and_nested_tuples_are_walked_and_arrays_there_r
         presets.torch.apply(eqx.filter_eval_shape(Heads, jax.random.key(0)), seed=0)
 
 
+def test_an_equinox_head_tied_by_shared_keeps_its_layers_fans_for_its_bias():
+    # eqx.nn.Shared ties a head to an embedding by putting a placeholder where the head's weight was: its bias
+    # still has the Linear's fans, U(+-1/sqrt(16)) as Equinox draws it (KS against Equinox's own, alpha 1e-6)
+    jax = pytest.importorskip("jax")
+    pytest.importorskip("equinox")
+    import equinox as eqx
+    from unifiedinit.verify import stats
+
+    def build(key):
+        k1, k2 = jax.random.split(key)
+        emb, head = eqx.nn.Embedding(4000, 16, key=k1), eqx.nn.Linear(16, 4000, key=k2)
+        return eqx.nn.Shared((emb, head), lambda p: p[1].weight, lambda p: p[0].weight)
+
+    new, report = presets.equinox.apply(build(jax.random.key(2)), seed=0)
+    bias = {e.param.path: e for e in report.entries}["pytree/1/bias"]
+    assert bias.param.layer_fans == (16, 4000)
+    ours, theirs = np.asarray(new.pytree[1].bias), np.asarray(build(jax.random.key(1)).pytree[1].bias)
+    assert stats.ks_2samp(ours, theirs)[1] > 1e-6 and 0.24 < np.abs(ours).max() <= 0.25
+
+
 @pytest.mark.parametrize("kind", ["equinox", "nnx", "linen"])
 def test_a_norm_inside_attention_is_a_norm(kind):
     # a QK-norm held by an attention layer (Equinox's MultiheadAttention with a norm added, Flax's

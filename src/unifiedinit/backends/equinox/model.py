@@ -103,6 +103,17 @@ def _expected_ndim(module: Any, name: str) -> int | None:
     return None
 
 
+def _declared_weight(module: Any) -> tuple[int, ...] | None:
+    """The shape of one layer's weight from what a ``Linear``, ``Conv*`` or ``ConvTranspose*`` declares, for a
+    layer whose weight is no array here (``eqx.nn.Shared`` puts a placeholder where a tied weight was): its bias
+    still has the layer's fans."""
+    if isinstance(module, _NN.Linear):
+        return tuple(1 if d == "scalar" else int(d) for d in (module.out_features, module.in_features))
+    if isinstance(module, (_NN.Conv, _NN.ConvTranspose)):
+        return (module.out_channels, module.in_channels // module.groups) + tuple(module.kernel_size)
+    return None
+
+
 def _held(value: Any, key: tuple[Any, ...], path: tuple[Any, ...], depth: int = 0
           ) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], Any]]:
     """(key parts, path, item) for what a field holds: the value itself, or each item of a tuple, a list or a
@@ -207,10 +218,11 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
             if kind == "recurrent":
                 hidden = module.hidden_size
                 layer_fans = (hidden, hidden)
-            elif weight is not None:
-                w = tuple(d for i, d in enumerate(weight.shape)
+            else:
+                w = _declared_weight(module) if weight is None else \
+                    tuple(d for i, d in enumerate(weight.shape)
                           if i not in stacked_axes(tuple(weight.shape), _expected_ndim(module, "weight")))
-                if len(w) >= 2 and all(w):
+                if w is not None and len(w) >= 2 and all(w):
                     layer_fans = TensorInfo.make(w, layout).fans
             own_layout = (info.layouts.get(name) if info is not None else None) or \
                 (layout if role in ("weight", "embedding") else "torch")
