@@ -69,6 +69,44 @@ def test_bias_from_the_layer_fans_is_torchs_default_linear_init():
     assert float(ours.bias.detach().abs().max()) <= 1 / math.sqrt(50)
 
 
+def _normed_layers():
+    """A spectral-normed Linear and weight-normed Conv1d and Linear (the parametrizations API and the old one)."""
+    import warnings
+    from torch.nn.utils import parametrizations
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # the old weight_norm is deprecated, and still used
+        return nn.Sequential(parametrizations.spectral_norm(nn.Linear(256, 128)),
+                             parametrizations.weight_norm(nn.Conv1d(64, 128, 3)),
+                             nn.utils.weight_norm(nn.Linear(256, 96)))
+
+
+def test_presets_torch_reproduces_torchs_own_init_through_spectral_and_weight_norms():
+    # the normed weight is drawn as the layer's own (in the parameter that holds it: original, original1,
+    # weight_v), its bias with the layer's fans, a weight norm's magnitude is then ||v|| and a spectral norm's
+    # vectors follow the new weight, as registering the norm on a fresh layer gives them; KS at 1e-6 per tensor
+    torch.manual_seed(0)
+    theirs = _normed_layers().eval()
+    torch.manual_seed(1)
+    ours = _normed_layers().eval()
+    report = ui.presets.torch.apply(ours, seed=3)
+    assert not report.unmatched
+    assert {e.param.path: e.param.key for e in report.entries if e.param.role == "weight"} == {
+        "0/parametrizations/weight/original": "0/weight", "1/parametrizations/weight/original1": "1/weight",
+        "2/weight_v": "2/weight"}
+    for i in range(3):
+        for name in ("weight", "bias"):
+            a, b = getattr(ours[i], name).detach().numpy(), getattr(theirs[i], name).detach().numpy()
+            assert stats.ks_2samp(a.ravel(), b.ravel())[1] > 1e-6, (i, name, a.std(), b.std())
+    g, v = ours[1].parametrizations.weight.original0, ours[1].parametrizations.weight.original1
+    assert torch.allclose(g, torch.norm_except_dim(v, 2, 0)) and torch.allclose(ours[1].weight, v)
+    assert torch.allclose(ours[2].weight_g, torch.norm_except_dim(ours[2].weight_v, 2, 0))
+    plain = nn.Sequential(nn.Linear(256, 128), nn.Conv1d(64, 128, 3), nn.Linear(256, 96))
+    ui.presets.torch.apply(plain, seed=3, portable=True)  # the same keys: a normed model gets the plain one's values
+    ui.presets.torch.apply(ours, seed=3, portable=True)
+    assert torch.equal(plain[0].weight, ours[0].parametrizations.weight.original)
+    assert torch.allclose(plain[1].weight, ours[1].weight) and torch.equal(plain[2].bias, ours[2].bias)
+
+
 def test_conv_transpose_fans_layer_vs_torch():
     m = nn.ConvTranspose2d(64, 16, 3)  # weight (64, 16, 3, 3): layer fan_in 576, torch's own 144
     m.apply(ui.XavierUniform().to_torch())

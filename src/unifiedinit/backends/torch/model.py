@@ -7,14 +7,14 @@ import contextlib
 import re
 import sys
 import warnings
-from typing import Any, Iterator, Mapping, cast
+from typing import Any, Iterator, Mapping, NamedTuple, cast
 
 import torch
 from torch import nn
 
 from ... import draws as D
 from ...layout import _fans_of, get_layout
-from ...params import (LayerInfo, Param, layer_generation, looks_like_norm, norm_role, register_layer,
+from ...params import (LayerInfo, Param, _split, layer_generation, looks_like_norm, norm_role, register_layer,
                        registered_layer, tie)
 from ...samplers import in_place_writer, draw as sampled
 from .ops import TorchOps
@@ -144,11 +144,13 @@ def layer_layout(module: nn.Module, fans: str = "layer") -> str | None:
     return None
 
 
-def _layer_fans(module: nn.Module, kind: str, layout: str) -> tuple[int, int] | None:
+def _layer_fans(module: nn.Module, kind: str, layout: str, weight: Any = None) -> tuple[int, int] | None:
+    """The layer fans of ``module``'s tensors: its weight's (``weight``: the tensor holding a computed weight's
+    values, ``_computed``), a recurrent layer's (hidden, hidden)."""
     if kind == "recurrent":
         hidden = int(module.hidden_size)  # type: ignore[arg-type]
         return (hidden, hidden)
-    weight = module._parameters.get("weight")
+    weight = module._parameters.get("weight") if weight is None else weight
     if kind == "attention" and isinstance(module._parameters.get("in_proj_weight"), torch.Tensor):
         weight = module._parameters["in_proj_weight"]
     if not isinstance(weight, torch.Tensor) or (type(weight) is not nn.Parameter and  # the common case, quickly
@@ -218,27 +220,79 @@ def _dtype_name(t: torch.Tensor) -> str:
     return name
 
 
+class _Computed(NamedTuple):
+    """A tensor torch computes from others when the module runs (``module.weight`` under a parametrization or a
+    weight norm): ``path``, relative to the module, of the parameter that holds its values as the layer sees them
+    before the computation (``parametrizations/weight/original``, a weight norm's direction ``.../original1`` or
+    ``weight_v``), that parameter, and what follows it once drawn: a weight norm's magnitude (its owner, its name
+    and the norm's ``dim``), a spectral norm's power-iteration vectors (the ``_SpectralNorm`` module)."""
+
+    path: str
+    tensor: torch.Tensor
+    norm: tuple[nn.Module, str | None, Any]
+    hides: tuple[str, ...]  # the module's own parameters it stands for (the old weight_norm's weight_g, weight_v)
+
+
+def _computed(module: nn.Module) -> dict[str, _Computed]:
+    """The tensors of ``module`` that ``torch.nn.utils.parametrizations.spectral_norm`` and ``weight_norm`` (and
+    the old ``torch.nn.utils.weight_norm``) compute, by name: each is drawn as the layer's own tensor (a
+    spectral-normed Linear's weight is a Linear's, then normed, as torch's own init gives it); a weight norm's
+    magnitude g is then ||v||, as ``weight_norm`` sets it, so the layer starts from the drawn weight. Any other
+    parametrization (``orthogonal``, a user's) keeps its originals in its own space: left to the walk, kind
+    "other"."""
+    out: dict[str, _Computed] = {}
+    plists = module._modules.get("parametrizations")
+    if plists is not None:
+        for name, plist in plists._modules.items():
+            params = plist._parameters if plist is not None else {}
+            only = type(cast(Any, plist)[0]).__name__ if plist is not None and len(cast(Any, plist)) == 1 else ""
+            if only == "_SpectralNorm" and isinstance(params.get("original"), torch.Tensor):
+                out[name] = _Computed(f"parametrizations/{name}/original", cast(Any, params["original"]),
+                                      (cast(Any, plist)[0], None, None), ())
+            elif only == "_WeightNorm" and isinstance(params.get("original1"), torch.Tensor):
+                out[name] = _Computed(f"parametrizations/{name}/original1", cast(Any, params["original1"]),
+                                      (cast(nn.Module, plist), "original0", cast(Any, plist)[0].dim), ())
+    hooks: dict[int, Any] = cast(Any, module)._forward_pre_hooks
+    for hook in hooks.values():
+        normed = getattr(hook, "name", None)
+        if type(hook).__name__ == "WeightNorm" and isinstance(normed, str):
+            v = module._parameters.get(normed + "_v")
+            if isinstance(v, torch.Tensor) and isinstance(module._parameters.get(normed + "_g"), torch.Tensor):
+                out[normed] = _Computed(normed + "_v", v, (module, normed + "_g", getattr(hook, "dim", 0)),
+                                        (normed + "_g", normed + "_v"))
+    return out
+
+
 def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
-                    out: list[tuple[Any, torch.Tensor]], lazy: list[str] | None = None) -> None:
+                    out: list[tuple[Any, torch.Tensor]], lazy: list[str] | None = None,
+                    norms: list[tuple[str, Any]] | None = None) -> set[str]:
     """The module's own parameters (and, for a norm, its running statistics) as (Param, tensor), appended to
     ``out``; ``base`` is the module's path with a trailing "/" ("" for the root). A lazy module's parameter, not
-    built yet, is no record: its path goes to ``lazy``."""
+    built yet, is no record: its path goes to ``lazy``. A tensor torch computes (``_computed``) is recorded
+    under its own name's role, at the path of the parameter holding its values; a weight norm goes to ``norms``
+    as (that path, its magnitude's (owner, name, dim)). Returns the names of the computed tensors recorded."""
     own = module._parameters
-    if not own and not module._buffers:
-        return
+    computed = _computed(module) if "parametrizations" in module._modules or cast(Any, module)._forward_pre_hooks \
+        else {}
+    if not own and not module._buffers and not computed:
+        return set()
     key, kind, info, layout = _class_facts(module, parent)
     tensors: Any = own.items()
+    if computed:
+        hidden = {n for c in computed.values() for n in c.hides}
+        tensors = [(n, t) for n, t in own.items() if n not in hidden] + [(n, c.tensor) for n, c in computed.items()]
     if kind == "norm":  # running statistics only; a non-persistent buffer is never written
         buffers = module._buffers
         tensors = list(tensors) + [(n, buffers[n]) for n in ("running_mean", "running_var", "num_batches_tracked")
                                    if buffers.get(n) is not None and n not in module._non_persistent_buffers_set]
-    layer_fans = _layer_fans(module, kind, layout) if tensors else None
+    layer_fans = _layer_fans(module, kind, layout, computed["weight"].tensor if "weight" in computed else None) \
+        if tensors else None
     for name, t in tensors:
         if t is None or (type(t) is not nn.Parameter and isinstance(t, nn.parameter.UninitializedParameter)):
             if t is not None and lazy is not None:
                 lazy.append(base + name)
             continue
-        is_param = name in own
+        is_param = name in own or name in computed
         if is_param and not (t.is_floating_point() or t.is_complex()):
             continue
         shared = _TENSOR_FACTS.get((key, name)) if key is not None else None
@@ -252,33 +306,46 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
         if values["role"] == "embedding":
             padding = getattr(module, "padding_idx", None)
             values["padding_idx"] = padding if isinstance(padding, int) else None
+        c = computed.get(name) if computed else None
+        if c is not None:  # keyed as the layer's own tensor, so an unparametrized model gets the same values
+            values["path"], values["key_parts"] = base + c.path, _split(base[:-1])
+            if norms is not None:
+                norms.append((base + c.path, c.norm))
         out.append((Param._unchecked(values), t))
+    return set(computed)
 
 
-def walk(model: Any, *, module: nn.Module | None = None, lazy: list[str] | None = None
-         ) -> list[tuple[Any, torch.Tensor]]:
+def walk(model: Any, *, module: nn.Module | None = None, lazy: list[str] | None = None,
+         norms: list[tuple[str, Any]] | None = None) -> list[tuple[Any, torch.Tensor]]:
     """Every floating-point parameter of ``model`` (an nn.Module or a state_dict), and the running statistics of
     its norms, as (unifiedinit.params.Param, tensor); a tensor shared by several modules (tied weights) once,
     under its first path, with the others as aliases. ``lazy``, a list, receives the paths of a lazy module's
-    parameters that are not built yet."""
+    parameters that are not built yet; ``norms``, a list, the weight norms (``_module_records``)."""
     from collections.abc import Mapping
     if isinstance(model, Mapping):
         return _walk_state_dict(model, module)
     if not isinstance(model, nn.Module):
         raise TypeError(f"parameter 'model' must be a torch nn.Module or state_dict, got {type(model).__name__}")
     found: list[tuple[Any, torch.Tensor]] = []
-    _walk_modules(model, "", None, found, lazy)
+    _walk_modules(model, "", None, found, lazy, norms)
     return tie(found)
 
 
 def _walk_modules(module: nn.Module, base: str, parent: nn.Module | None, found: list[tuple[Any, torch.Tensor]],
-                  lazy: list[str] | None = None) -> None:
+                  lazy: list[str] | None = None, norms: list[tuple[str, Any]] | None = None) -> None:
     """Every module's records into ``found``, in ``named_modules(remove_duplicate=False)``'s order (a module held
-    twice comes twice), each module seen with its parent on that path; ``base``: its path and a trailing "/"."""
-    _module_records(base, module, parent, found, lazy)
+    twice comes twice), each module seen with its parent on that path; ``base``: its path and a trailing "/".
+    The parametrizations of a tensor the module's records hold (``_computed``) are not walked again."""
+    done = _module_records(base, module, parent, found, lazy, norms)
     for name, child in module._modules.items():
-        if child is not None:
-            _walk_modules(child, base + name + "/", module, found, lazy)
+        if child is None:
+            continue
+        if done and name == "parametrizations":
+            for sub, plist in child._modules.items():
+                if plist is not None and sub not in done:
+                    _walk_modules(plist, f"{base}{name}/{sub}/", child, found, lazy, norms)
+            continue
+        _walk_modules(child, base + name + "/", module, found, lazy, norms)
 
 
 def _same_tensor(t: torch.Tensor) -> Any:
@@ -437,7 +504,8 @@ class _Target:
             raise ValueError(f"Plan.apply: parameter 'whole_limit' must be a number of bytes >= 0, got {whole_limit!r}")
         self.model, self.device, self.whole_limit = model, device, whole_limit
         lazy: list[str] = []  # a lazy module's parameters exist after its first call: none to set yet
-        self.found = walk(model, module=module, lazy=lazy)
+        self.norms: list[tuple[str, Any]] = []  # weight norms: their magnitude follows the drawn direction
+        self.found = walk(model, module=module, lazy=lazy, norms=self.norms)
         if lazy:
             lazy = list(dict.fromkeys(path.replace("/", ".") for path in lazy))  # torch's names, a shared one once
             warnings.warn(f"Plan.apply: {len(lazy)} parameter(s) of lazy modules are not built yet, so no rule sets "
@@ -648,8 +716,34 @@ class _Target:
                     self._place(p, t, t, portable=False, whole=False)
         self.batches.clear()
 
+    def _renorm(self, report: Any) -> None:
+        """What follows a drawn tensor that torch normalizes (``_computed``), as the norm's own registration sets
+        it: a weight norm's magnitude g = ||v|| (over every axis but ``dim``), so the layer computes the drawn
+        weight (a meta g is made on v's device); a spectral norm's vectors by its 15 power iterations, so its
+        estimate of the largest singular value is the drawn weight's."""
+        written = {e.param.path for e in report.entries if e.spec is not None}
+        for path, (owner, name, dim) in self.norms:
+            if path not in written:
+                continue
+            v = self.model.get_parameter(path.replace("/", "."))
+            if name is None:  # spectral norm
+                power = getattr(owner, "_power_method", None)
+                u = owner._buffers.get("_u")
+                if power is not None and v.dim() > 1 and u is not None and not u.is_meta:
+                    power(owner._reshape_weight_to_matrix(v), 15)
+                continue
+            g = owner._parameters[name]
+            with torch.no_grad():
+                value = torch.norm_except_dim(v, 2, -1 if dim is None else dim).to(g.dtype)
+                if g.is_meta:
+                    setattr(owner, name, nn.Parameter(value, requires_grad=g.requires_grad))
+                else:
+                    g.copy_(value)
+
     def result(self, report: Any) -> Any:
         self._flush()
+        if self.norms:
+            self._renorm(report)
         report.placements = self._placements()
         report.materialized = tuple(self.materialized)
         report.unset_buffers = tuple(self.unset_buffers)
