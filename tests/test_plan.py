@@ -284,20 +284,21 @@ def test_an_mxnet_block_with_deferred_shapes_gets_its_layers_fans_at_the_first_f
 
 
 @pytest.mark.skipif(not have("mxnet"), reason="mxnet is not installed")
-@pytest.mark.parametrize("spec,kind,word", [
-    (ui.Eye(), "conv", "exactly 2 dimensions"),                      # the rank is known before the sizes
-    (ui.Dirac(), "dense", "3, 4 or 5 dimensions"),
-    (ui.Constant(1e300), "dense", "cannot hold"),                    # the dtype too
-    (ui.FromArray([[1.0, 2.0]]), "dense", "has shape"),              # no in_units makes (1, 2) a (2, ?) weight
+@pytest.mark.parametrize("spec,kind,role,word", [
+    (ui.Eye(), "conv", "weight", "exactly 2 dimensions"),            # the rank is known before the sizes
+    (ui.Dirac(), "dense", "weight", "3, 4 or 5 dimensions"),
+    (ui.Orthogonal(), "dense", "bias", "at least 2 dimensions"),     # a vector, whatever its length
+    (ui.Constant(1e300), "dense", "weight", "cannot hold"),           # the dtype too
 ])
-def test_a_deferred_mxnet_plan_that_no_shape_can_satisfy_is_refused_before_anything_is_written(spec, kind, word):
+def test_a_deferred_mxnet_plan_that_no_shape_can_satisfy_is_refused_before_anything_is_written(spec, kind, role,
+                                                                                              word):
     from unifiedinit.backends.mxnet import mx
     net = mx.gluon.nn.Sequential()
     net.add(mx.gluon.nn.Conv2D(4, 3), mx.gluon.nn.Dense(2))
     net.initialize()
     before = {k: p.data().asnumpy() for k, p in net.collect_params().items() if p._data is not None}  # biases
     with pytest.raises(ValueError, match=f"rule 1 .* cannot initialize .*first forward pass.*{word}"):
-        ui.Plan().rule(ui.Zeros(), role="bias").rule(spec, kind=kind, role="weight").apply(net, seed=0)
+        ui.Plan().rule(ui.Zeros(), role="bias").rule(spec, kind=kind, role=role).apply(net, seed=0)
     params = net.collect_params()
     assert all(np.array_equal(params[k].data().asnumpy(), x) for k, x in before.items())
     assert all(type(p._deferred_init[0]) is mx.init.Uniform for p in params.values() if p._data is None)
@@ -316,6 +317,11 @@ def test_a_deferred_mxnet_plan_some_shape_satisfies_waits_and_names_the_paramete
     ui.Plan().rule(ui.FromArray(np.arange(10.0).reshape(2, 5).tolist()), role="weight").apply(other, seed=0)
     with pytest.raises(ValueError, match="cannot initialize 'weight' \\(Dense, shape \\(2, 3\\), known at this first"):
         other(mx.nd.ones((1, 3)))
+    blocks = mx.gluon.nn.Dense(4)  # five blocks along the inputs: only some widths divide, and 10 does
+    blocks.initialize()
+    ui.Plan().rule(ui.Blocks([ui.Zeros(), ui.Ones()] * 2 + [ui.Zeros()], along="in"), role="weight").apply(blocks)
+    blocks(mx.nd.ones((1, 10)))
+    np.testing.assert_array_equal(blocks.weight.data().asnumpy()[0], [0, 0, 1, 1, 0, 0, 1, 1, 0, 0])
 
 
 # ------------------------------------------------------------------------------------------- parameter groups
@@ -728,6 +734,20 @@ def test_equinox_layers_in_dicts_and_nested_tuples_are_walked_and_arrays_there_r
     with pytest.raises(ValueError, match="raw/0"):
         presets.torch.apply(eqx.filter_eval_shape(Heads, jax.random.key(0)), seed=0)
 
+    class Numbered(eqx.Module):  # decimal keys are positions, as in a ModuleDict; one layer held under two keys
+        blocks: dict
+
+        def __init__(self, key):
+            tied = eqx.nn.Linear(4, 4, key=key)
+            self.blocks = {"05": eqx.nn.Linear(4, 4, key=key), "07": tied, "09": tied}
+
+    new, report = presets.torch.apply(Numbered(jax.random.key(0)), seed=1, portable=True)
+    assert new.blocks["09"].weight is new.blocks["07"].weight
+    same = torch.nn.Module()
+    same.blocks = torch.nn.ModuleDict({"5": torch.nn.Linear(4, 4), "7": torch.nn.Linear(4, 4)})
+    presets.torch.apply(same, seed=1, portable=True)
+    np.testing.assert_array_equal(np.asarray(new.blocks["07"].weight), same.blocks["7"].weight.detach().numpy())
+
 
 def test_an_equinox_head_tied_by_shared_keeps_its_layers_fans_for_its_bias():
     # eqx.nn.Shared ties a head to an embedding by putting a placeholder where the head's weight was: its bias
@@ -747,6 +767,20 @@ def test_an_equinox_head_tied_by_shared_keeps_its_layers_fans_for_its_bias():
     assert bias.param.layer_fans == (16, 4000)
     ours, theirs = np.asarray(new.pytree[1].bias), np.asarray(build(jax.random.key(1)).pytree[1].bias)
     assert stats.ks_2samp(ours, theirs)[1] > 1e-6 and 0.24 < np.abs(ours).max() <= 0.25
+
+
+def test_a_linen_sequential_keys_its_layers_as_torchs_does():
+    # linen names a Sequential's layers layers_0, layers_2 (a function between them takes a position too); given
+    # the module, they are the positions 0 and 1 among those holding parameters, as torch's Sequential keys them
+    jax = pytest.importorskip("jax")
+    nn = pytest.importorskip("flax.linen")
+    torch = pytest.importorskip("torch")
+    module, x = nn.Sequential([nn.Dense(8), nn.relu, nn.Dense(3)]), np.ones((1, 4))
+    new, report = presets.torch.apply(module, params=module.init(jax.random.key(0), x), seed=2, portable=True)
+    assert [p.key for p in report.params] == ["0/weight", "0/bias", "1/weight", "1/bias"]
+    same = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    presets.torch.apply(same, seed=2, portable=True)
+    np.testing.assert_array_equal(np.asarray(new["params"]["layers_2"]["kernel"]), same[2].weight.detach().numpy().T)
 
 
 @pytest.mark.parametrize("kind", ["equinox", "nnx", "linen"])

@@ -97,14 +97,41 @@ def test_presets_torch_reproduces_torchs_own_init_through_spectral_and_weight_no
         for name in ("weight", "bias"):
             a, b = getattr(ours[i], name).detach().numpy(), getattr(theirs[i], name).detach().numpy()
             assert stats.ks_2samp(a.ravel(), b.ravel())[1] > 1e-6, (i, name, a.std(), b.std())
-    g, v = ours[1].parametrizations.weight.original0, ours[1].parametrizations.weight.original1
+    g, v = (ours[1].get_parameter(f"parametrizations.weight.original{i}") for i in (0, 1))
     assert torch.allclose(g, torch.norm_except_dim(v, 2, 0)) and torch.allclose(ours[1].weight, v)
     assert torch.allclose(ours[2].weight_g, torch.norm_except_dim(ours[2].weight_v, 2, 0))
     plain = nn.Sequential(nn.Linear(256, 128), nn.Conv1d(64, 128, 3), nn.Linear(256, 96))
     ui.presets.torch.apply(plain, seed=3, portable=True)  # the same keys: a normed model gets the plain one's values
     ui.presets.torch.apply(ours, seed=3, portable=True)
-    assert torch.equal(plain[0].weight, ours[0].parametrizations.weight.original)
+    assert torch.equal(plain[0].weight, ours[0].get_parameter("parametrizations.weight.original"))
     assert torch.allclose(plain[1].weight, ours[1].weight) and torch.equal(plain[2].bias, ours[2].bias)
+    assert {e.param.layer for e in report.entries} == {"Linear", "Conv1d"}  # not torch's ParametrizedLinear
+
+
+@pytest.mark.parametrize("route", ["state_dict", "meta"])
+def test_normed_layers_follow_their_drawn_weight_from_a_state_dict_and_from_meta(route):
+    # through a state_dict (module=) the norms' g and vectors are the dict's tensors; on meta every one of them
+    # is materialized with the weight and set from it (no rule names them), never left as empty memory
+    if route == "meta":
+        with torch.device("meta"):
+            model = _normed_layers()
+        report = ui.presets.torch.apply(model, seed=3, device="cpu")
+        assert not report.unset_buffers
+    else:
+        model = _normed_layers()
+        ui.presets.torch.apply(model.state_dict(), seed=3, module=model)
+    model.eval()
+    plain = nn.Sequential(nn.Linear(256, 128), nn.Conv1d(64, 128, 3), nn.Linear(256, 96))
+    ui.presets.torch.apply(plain, seed=3)
+    with torch.no_grad():
+        model[2](torch.zeros(1, 256))  # the old weight_norm computes its weight in a hook before each call
+        assert torch.allclose(model[1].weight, plain[1].weight) and torch.allclose(model[2].weight, plain[2].weight)
+        # the spectral norm's vectors come from 15 power iterations on the new weight, as at its registration:
+        # its estimate u'Wv is a close lower bound of the largest singular value (random matrices converge slowly)
+        u, v = (model[0].get_buffer(f"parametrizations.weight.0._{x}") for x in "uv")
+        estimate = torch.dot(u, torch.mv(plain[0].get_parameter("weight"), v))
+        assert 0.9 < float(estimate / torch.linalg.matrix_norm(plain[0].weight, 2)) <= 1 + 1e-6
+        assert torch.allclose(model[0].weight, plain[0].weight / estimate, rtol=1e-5, atol=1e-7)
 
 
 def test_conv_transpose_fans_layer_vs_torch():

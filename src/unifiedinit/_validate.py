@@ -15,6 +15,11 @@ if TYPE_CHECKING:  # annotations only: no runtime import of typing
     from typing import Any, Iterable, TypeGuard
 
 
+class RankError(ValueError):
+    """A spec refused a tensor for its number of dimensions (``Eye`` on a convolution kernel): no size of its
+    axes would do, so a tensor whose sizes are not known yet can be refused already."""
+
+
 def is_mapping(x: Any) -> TypeGuard[Mapping[Any, Any]]:
     """``isinstance(x, Mapping)``, said to a type checker too (``isinstance`` on ``Any`` leaves a checker with
     unknown keys and values): a state_dict, a linen variables tree or one of its nodes, ``skip=``."""

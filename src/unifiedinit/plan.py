@@ -15,7 +15,6 @@ skipped). A rule that matches nothing gives a warning naming it.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import warnings
@@ -199,39 +198,41 @@ class Entry:
         values["param"], values["rule"], values["spec"], values["draw"] = param, rule, spec, draw
 
 
-#: sizes tried for the axes of a deferred parameter that its framework does not know yet (``_check_deferred``)
-_DEFERRED_SIZES = (1, 2, 3, 4, 8, 64, 1024)
+#: the size a deferred parameter's unknown axes take while its rule is checked (``_check_deferred``): large, so
+#: a fan-based law is narrow and a value its dtype cannot hold is the spec's own
+_DEFERRED_SIZE = 1024
+
+
+def _lowered(rule: Rule, i: int, p: Param, shape: str = "") -> D.Draw:
+    """The rule's draw for ``p``, its dtype checked (an integer tensor takes only a determined spec; the values
+    must fit the dtype); an error names the rule and the parameter (``shape``: how to say its shape)."""
+    try:
+        draw = _lower(rule, p)
+        v.tensor_dtype(p.dtype, draw.deterministic)
+        v.representable(draw, p.dtype)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"plan rule {i} ({rule}) cannot initialize {p.path!r} ({p.layer}, shape "
+                        f"{shape or p.shape}): {err}") from None
+    return draw
 
 
 def _check_deferred(rule: Rule, i: int, p: Param) -> None:
-    """Refuse now what would fail at the first forward pass whatever the shape: a rule for a parameter whose shape
-    is not known yet (MXNet's deferred initialization: its unknown axes are 0) is lowered with those axes, and
-    a bias's missing layer fans, set to a few sizes (and to the sizes of a ``FromArray``'s values); when every
-    one fails, the reason is the tensor's rank or dtype (``Eye`` on a conv kernel, ``Constant(1e300)`` in
-    float32), and the plan is refused naming the parameter. A rule that some size satisfies waits for the
-    shape, and the backend names the parameter if it fails then."""
-    assert rule.spec is not None
-    unknown = [a for a, d in enumerate(p.shape) if d == 0]
-    fill_fans = p.layer_fans is None and len(p.slice_shape) < 2
-    if len(unknown) + fill_fans > 2:
-        return  # more than two unknowns: too many combinations to try, left to the first forward pass
-    sizes = sorted(set(_DEFERRED_SIZES) | set(getattr(rule.spec, "shape", ())))
-    first: Exception | None = None
-    for fill in itertools.product(sizes, repeat=len(unknown) + fill_fans):
-        shape = list(p.shape)
-        for a, size in zip(unknown, fill):
-            shape[a] = size
-        q = p._replace(shape=tuple(shape), layer_fans=(fill[-1], fill[-1]) if fill_fans else p.layer_fans)
-        try:
-            draw = _lower(rule, q)
-            v.tensor_dtype(p.dtype, draw.deterministic)
-            v.representable(draw, p.dtype)
-            return
-        except (TypeError, ValueError) as err:
-            first = first or err
-    assert first is not None
-    raise type(first)(f"plan rule {i} ({rule}) cannot initialize {p.path!r} ({p.layer}, shape {p.shape}, "
-                      f"its unknown axes 0 until the first forward pass), whatever their sizes: {first}") from None
+    """Refuse now what would fail at the first forward pass whatever the sizes, for a parameter whose shape is not
+    known yet (MXNet's deferred initialization: its unknown axes are 0). The rule is lowered with those axes (and
+    a bias's missing layer fans) set to 1024: a tensor of the wrong number of dimensions (``Eye`` on a conv
+    kernel) or a dtype that cannot hold the values (``Constant(1e300)`` in float32) is refused, naming the
+    parameter. Any other failure may be the sizes' (a ``FromArray`` of another width): it waits for the first
+    forward pass, where the backend names the parameter."""
+    shape = tuple(_DEFERRED_SIZE if d == 0 else d for d in p.shape)
+    fans = p.layer_fans if p.layer_fans is not None or len(p.slice_shape) >= 2 else (_DEFERRED_SIZE,) * 2
+    try:
+        _lower(rule, p._replace(shape=shape, layer_fans=fans))
+    except v.RankError:
+        pass  # refused below, with the message that names the parameter
+    except (TypeError, ValueError):
+        return
+    _lowered(rule, i, p._replace(shape=shape, layer_fans=fans),
+             f"{p.shape}, its axes of size 0 unknown until the first forward pass; checked as {shape}")
 
 
 def _fans_text(p: Param, rule: Rule | None) -> str:
@@ -475,6 +476,7 @@ class Plan:
         skipped: list[Param]
         entries, unmatched, used, skipped = [], [], set(), []
         lowered: dict[tuple[Any, ...], D.Draw] = {}  # a model repeats its layers: lower each (rule, tensor) once
+        deferred: set[tuple[Any, ...]] = set()  # the same for the deferred ones' checks
         depth_read = {i: r.spec is not None and r.spec.uses_depth for i, r in enumerate(self.rules)}
         for p, i in zip(keyed, rule_of):
             if skip and (p.path in skip or any(a in skip for a in p.aliases)):
@@ -491,16 +493,10 @@ class Plan:
                         p.padding_idx, (p.sequences, p.layers if rule.per_layer(p) else ()) if depth_read[i] else ())
                 draw = lowered.get(what)
                 if draw is None:
-                    try:
-                        draw = _lower(rule, p)
-                        v.tensor_dtype(p.dtype, draw.deterministic)
-                        v.representable(draw, p.dtype)
-                    except (TypeError, ValueError) as err:
-                        raise type(err)(f"plan rule {i} ({rule}) cannot initialize {p.path!r} "
-                                        f"({p.layer}, shape {p.shape}): {err}") from None
-                    lowered[what] = draw
-            elif rule.spec is not None:
+                    draw = lowered[what] = _lowered(rule, i, p)
+            elif rule.spec is not None and (i, p.role, p.shape, p.layout, p.layer_fans, p.dtype) not in deferred:
                 _check_deferred(rule, i, p)
+                deferred.add((i, p.role, p.shape, p.layout, p.layer_fans, p.dtype))
             entries.append(Entry(p, i, rule.spec, draw))
         unused = [i for i in range(len(self.rules)) if i not in used]
         if warn:

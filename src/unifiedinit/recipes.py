@@ -102,6 +102,7 @@ def _hf_base(std: float, name: str) -> Plan:
             .rule(XavierNormal(), kind="attention", role="bias", layer="MultiheadAttention", path="*bias_[kv]",
                   fans="tensor")
             .rule(Normal(0.0, std), kind="dense", role="bias", layer="GptOssTopKRouter")
+            .rule(Normal(0.0, std), kind="dense", role="bias", layer="OpenAIPrivacyFilterTopKRouter")
             .rule(Normal(0.0, std), path="*/sinks", layer="GptOssAttention")
             .rule(Zeros(), path="*/e_score_correction_bias", layer="Ernie4_5_MoeStatics"))
     for norm in _ONE_PLUS_NORMS:
@@ -116,8 +117,10 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     row zero, norms ones/zeros (the Gemma families' RMSNorm, which computes x (1 + w), zeros), recurrent weights
     Xavier-uniform with zero biases (transformers does this for ``nn.LSTM`` and leaves GRU, RNN and cells at
     torch's default: add a rule for those), ``nn.MultiheadAttention``'s in-projection Xavier-uniform,
-    ConvTranspose3d (which it does not list) torch's default. BERT, Llama, Mistral, Qwen2 and most Hugging Face
-    models use only this.
+    ConvTranspose3d (which it does not list) torch's default; a mixture of experts' stacked experts and routers
+    N(0, initializer_range^2), their biases zero (GPT-OSS's router bias and attention sinks N(0,
+    initializer_range^2), as its own ``_init_weights``). BERT, Llama, Mistral, Qwen2, Mixtral, DeepSeek-V3 and
+    most Hugging Face models use only this.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s

@@ -674,7 +674,7 @@ class LecunNormal(Spec):
 
 def _need_ndim(name: str, info: TensorInfo, allowed: Sequence[int], words: str) -> None:
     if len(info.shape) not in allowed:
-        raise ValueError(f"{name}: needs a tensor with {words}, got shape {info.shape} "
+        raise v.RankError(f"{name}: needs a tensor with {words}, got shape {info.shape} "
                          f"({len(info.shape)} dimensions)")
 
 

@@ -63,23 +63,52 @@ def owns(obj: Any) -> bool:
     return isinstance(obj, eqx.Module)
 
 
-def _kind(module: object, parent_kind: str | None) -> tuple[str, str]:
+def _kind(module: object, parent_kind: str | None, arrays: dict[str, Any] | None = None) -> tuple[str, str]:
+    """(kind, the layout of its weight) of a module; ``arrays``: its own arrays (``_scan``), when known."""
     info = registered_layer(type(module))
     if info is not None:
         return info.kind, info.layouts.get("weight", "torch")
     found = next(((kind, layout) for classes, kind, layout in _KINDS if isinstance(module, classes)), None)
     if found is None:
-        own = {name: tuple(x.shape) for name, x in _arrays(module).items()}
+        own = {name: tuple(x.shape) for name, x in (_scan(module)[0] if arrays is None else arrays).items()}
         found = ("norm", "torch") if looks_like_norm(type(module).__name__, own) else ("other", "torch")
     if parent_kind in ("attention", "recurrent") and found[0] != "norm":
         return parent_kind, "torch"  # MultiheadAttention's projections are its own; a QK-norm stays a norm
     return found
 
 
-def _arrays(module: Any) -> dict[str, Any]:
-    """A layer's floating-point arrays by field name, abstract ones (``eqx.filter_eval_shape``'s
-    ``jax.ShapeDtypeStruct``) included: a plan gives those their values."""
-    return {f.name: x for f in dataclasses.fields(module) if _inexact(x := getattr(module, f.name, None))}
+#: a module's fields, read once: its floating-point arrays by field name; (key parts, path, submodule) for each
+#: submodule; (key parts, path, array) for each array in a tuple, list or dict of a field
+_Scan = tuple[dict[str, Any], list[tuple[tuple[Any, ...], tuple[Any, ...], Any]],
+              list[tuple[tuple[Any, ...], tuple[Any, ...], Any]]]
+
+
+def _scan(module: Any) -> _Scan:
+    """What a module holds, in one pass over its fields (``_Scan``). Its arrays include abstract ones
+    (``eqx.filter_eval_shape``'s ``jax.ShapeDtypeStruct``): a plan gives those their values. Submodules are
+    found in a field, or in the tuples, lists and dicts there, however nested (an ``nn.Sequential``'s layers
+    keyed by position alone, as torch's; a dict's by key, a decimal one as the position it spells, as torch's
+    ``ModuleDict`` gives it). An array in such a container is no layer of the library's: kind and role "other"
+    (reported, never guessed); a ``StateIndex``'s initial state (a BatchNorm's statistics) lives outside the
+    module once ``make_with_state`` ran, and is not walked."""
+    arrays: dict[str, Any] = {}
+    children: list[tuple[tuple[Any, ...], tuple[Any, ...], Any]] = []
+    held: list[tuple[tuple[Any, ...], tuple[Any, ...], Any]] = []
+    state = isinstance(module, _NN.StateIndex)
+    for f in dataclasses.fields(module):
+        x = getattr(module, f.name, None)
+        if isinstance(x, eqx.Module):
+            children.append(((f.name,), (f.name,), x))
+        elif _inexact(x):
+            arrays[f.name] = x
+        elif is_sequence(x) or isinstance(x, dict):
+            key: tuple[Any, ...] = () if isinstance(module, _NN.Sequential) and f.name == "layers" else (f.name,)
+            for c in _held(x, key, (f.name,)):
+                if isinstance(c[2], eqx.Module):
+                    children.append(c)
+                elif not state and _inexact(c[2]):
+                    held.append(c)
+    return arrays, children, held
 
 
 def _inexact(x: Any) -> bool:
@@ -116,44 +145,26 @@ def _declared_weight(module: Any) -> tuple[int, ...] | None:
 
 def _held(value: Any, key: tuple[Any, ...], path: tuple[Any, ...], depth: int = 0
           ) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], Any]]:
-    """(key parts, path, item) for what a field holds: the value itself, or each item of a tuple, a list or a
-    dict, however nested (a dict's items by key, in its order)."""
-    if is_sequence(value) and depth < 16:
-        for i, x in enumerate(value):
-            yield from _held(x, key + (i,), path + (i,), depth + 1)
-    elif isinstance(value, dict) and depth < 16:
-        for k, x in cast("dict[Any, Any]", value).items():
-            yield from _held(x, key + (k,), path + (k,), depth + 1)
-    else:
+    """(key parts, path, item) for each item of a tuple, a list or a dict, however nested."""
+    if depth >= 16:
+        return
+    items = enumerate(value) if is_sequence(value) else cast("dict[Any, Any]", value).items() \
+        if isinstance(value, dict) else None
+    if items is None:
         yield key, path, value
-
-
-def _children(module: Any) -> list[tuple[tuple[Any, ...], tuple[Any, ...], Any]]:
-    """(key parts, attribute path, submodule) for each submodule held in a field, or in tuples, lists and dicts
-    there (an ``nn.Sequential``'s layers keyed by position alone, as torch's)."""
-    out: list[tuple[Any, Any, Any]] = []
-    for f in dataclasses.fields(module):
-        key: tuple[Any, ...] = () if isinstance(module, _NN.Sequential) and f.name == "layers" else (f.name,)
-        out += [c for c in _held(getattr(module, f.name, None), key, (f.name,)) if isinstance(c[2], eqx.Module)]
-    return out
-
-
-def _held_arrays(module: Any) -> list[tuple[tuple[Any, ...], Any]]:
-    """(path, array) for each floating-point array held in a tuple, a list or a dict of a field: no layer of the
-    library's, so kind and role "other" (reported, never guessed). A ``StateIndex``'s initial state (a
-    BatchNorm's running statistics) is state, kept outside the module by ``make_with_state``: not walked."""
-    if isinstance(module, _NN.StateIndex):
-        return []
-    return [(path, x) for f in dataclasses.fields(module) if not _inexact(getattr(module, f.name, None))
-            for _, path, x in _held(getattr(module, f.name, None), (), (f.name,)) if len(path) > 1 and _inexact(x)]
+        return
+    for k, x in items:
+        part = int(k) if isinstance(k, str) and k.isdecimal() else k
+        yield from _held(x, key + (part,), path + (k,), depth + 1)
 
 
 def _tree(module: Any, key: tuple[Any, ...] = (), path: tuple[Any, ...] = (), parent_kind: str | None = None,
           depth: int = 0) -> Any:
-    kind, layout = _kind(module, parent_kind)
-    yield module, key, path, kind, layout
+    scan = _scan(module)
+    kind, layout = _kind(module, parent_kind, scan[0])
+    yield module, key, path, kind, layout, scan
     if depth < 64:
-        for sub_key, sub_path, child in _children(module):
+        for sub_key, sub_path, child in scan[1]:
             yield from _tree(child, key + sub_key, path + sub_path, kind, depth + 1)
 
 
@@ -192,12 +203,11 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     if not isinstance(model, eqx.Module):
         raise TypeError(f"parameter 'model' must be an Equinox module, got {type(model).__name__}")
     found: list[tuple[Param, tuple[tuple[Any, ...], Any]]] = []
-    for module, key, path, kind, layout in _tree(model):
-        for sub, x in _held_arrays(module):  # arrays in a container field: reported, never guessed
+    for module, key, path, kind, layout, (arrays, _, held) in _tree(model):
+        for sub_key, sub, x in held:  # arrays in a container field: reported, never guessed
             found.append((Param(path="/".join(map(str, path + sub)), kind="other", role="other", shape=tuple(x.shape),
-                                layer=type(module).__name__, dtype=jnp.dtype(x.dtype).name, key_parts=key + sub),
-                          (path + sub, x)))
-        arrays = _arrays(module)
+                                layer=type(module).__name__, dtype=jnp.dtype(x.dtype).name,
+                                key_parts=key + sub_key), (path + sub, x)))
         if not arrays:
             continue
         layer: object = module
@@ -234,7 +244,9 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     def identity(handle: tuple[tuple[Any, ...], Any]) -> int:  # the array itself: one record for an array held twice
         return id(handle[1])
 
-    return tie(found, identity=identity)
+    at = {p.path: handle[0] for p, handle in found}  # an alias's own path, not its text read back
+    return [(p, (handle[0], handle[1], tuple(at[a] for a in p.aliases)) if p.aliases else handle)
+            for p, handle in tie(found, identity=identity)]
 
 
 def read(handle: Any) -> Any:
@@ -243,17 +255,13 @@ def read(handle: Any) -> Any:
 
 
 def _get(model: Any, path: tuple[Any, ...]) -> Any:
-    """What ``path`` (field names, then positions and dict keys) names in ``model``. A path read back from its
-    text (an alias) has its parts as text: a dict key is looked up as it is, then as the number it spells."""
+    """What ``path`` (a walk's handle: field names, then positions and dict keys) names in ``model``."""
     node: Any = model
     for part in path:
-        if isinstance(node, dict):
-            held = cast("dict[Any, Any]", node)
-            node = held[part] if part in held or not isinstance(part, int) else held[str(part)]
-        elif isinstance(part, str) and not (is_sequence(node) and part.isdigit()):
-            node = getattr(node, part)
+        if isinstance(part, str) and not isinstance(node, dict):
+            node = getattr(cast(object, node), part)
         else:
-            node = cast("Sequence[Any]", node)[int(part)]
+            node = cast("Any", node)[part]
     return node
 
 
@@ -285,8 +293,8 @@ class _Target(JaxTarget):
 
     def _put(self, p: Any, handle: Any, x: jax.Array) -> None:
         self.new.append((handle[0], x))
-        for alias in p.aliases:  # a tied array: every place that holds it gets the same values
-            self.new.append((tuple(int(s) if s.isdigit() else s for s in alias.split("/")), x))
+        for alias in handle[2] if len(handle) > 2 else ():  # a tied array: every place holding it gets the values
+            self.new.append((alias, x))
 
     def result(self, report: Any) -> Any:
         report.placements = getattr(self, "placements", {})

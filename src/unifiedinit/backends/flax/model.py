@@ -131,8 +131,9 @@ def _linen_key_parts(paths: Iterable[tuple[str, ...]], sequential: Iterable[tupl
     """Key parts of linen module paths. Linen names the modules of a list ``layers_0``, ``layers_1``, ...: a
     name ``<base>_<i>`` becomes ``<base>/<i>`` when its siblings with that base are numbered 0..n-1 (a list, or
     linen's automatic ``Dense_0``...); a name like GPT-2's ``ln_1`` beside ``ln_2`` stays a name. Under an
-    ``nn.Sequential`` (the paths in ``sequential``) its ``layers_<i>`` are the position ``<i>`` alone, as torch's
-    and NNX's ``Sequential`` give them."""
+    ``nn.Sequential`` (the paths in ``sequential``: known from the module, not from a bare tree) its
+    ``layers_<i>`` are the position ``<i>`` alone, as torch's and NNX's ``Sequential`` give them, whatever
+    functions sit between them."""
     transparent = set(sequential)
     paths = list(paths)
     siblings: dict[tuple[str, ...], set[str]] = {}
@@ -148,9 +149,11 @@ def _linen_key_parts(paths: Iterable[tuple[str, ...]], sequential: Iterable[tupl
                 runs.setdefault(m.group(1), set()).add(int(m.group(2)))
         for name in names:
             m = _LIST_NAME.fullmatch(name)
-            if m and runs[m.group(1)] == set(range(len(runs[m.group(1)]))):
-                transparent_here = parent in transparent and m.group(1) == "layers"
-                split[(parent, name)] = (int(m.group(2)),) if transparent_here else (m.group(1), int(m.group(2)))
+            if m and parent in transparent and m.group(1) == "layers":
+                # a Sequential's positions, activations included (ranked among those holding parameters later)
+                split[(parent, name)] = (int(m.group(2)),)
+            elif m and runs[m.group(1)] == set(range(len(runs[m.group(1)]))):
+                split[(parent, name)] = (m.group(1), int(m.group(2)))
     return {path: tuple(x for i, part in enumerate(path) for x in split.get((path[:i], part), (part,)))
             for path in {p[:i] for p in paths for i in range(len(p) + 1)}}
 

@@ -11,6 +11,7 @@ from typing import Any, Iterator, Mapping, NamedTuple, cast
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from ... import draws as D
 from ...layout import _fans_of, get_layout
@@ -206,11 +207,20 @@ def _tensor_facts(key: Any, kind: str, info: Any, layout: str, module: nn.Module
     own_layout = (info.layouts.get(name) if info is not None else None) or \
         (layout if role in ("weight", "embedding") else "torch")
     stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
-    found = {**Param._defaults, "kind": kind, "role": role, "layout": own_layout, "layer": type(module).__name__,
+    found = {**Param._defaults, "kind": kind, "role": role, "layout": own_layout, "layer": _class_name(module),
              "stacked": stacked, "key_leaf": sub}
     if key is not None:
         _TENSOR_FACTS[(key, name)] = found
     return found
+
+
+def _class_name(module: nn.Module) -> str:
+    """The layer's class name for reports and ``Select(layer=...)``: a parametrized module's own (torch swaps in a
+    ``ParametrizedLinear`` subclass of ``Linear``), so a rule naming the layer finds it normed or not."""
+    cls = type(module)
+    if cls.__name__.startswith("Parametrized") and "parametrizations" in module._modules and cls.__bases__:
+        cls = cls.__bases__[0]
+    return cls.__name__
 
 
 def _dtype_name(t: torch.Tensor) -> str:
@@ -220,16 +230,20 @@ def _dtype_name(t: torch.Tensor) -> str:
     return name
 
 
+_NONE: frozenset[str] = frozenset()  # a module without computed tensors (``_module_records``): made once
+
+
 class _Computed(NamedTuple):
     """A tensor torch computes from others when the module runs (``module.weight`` under a parametrization or a
     weight norm): ``path``, relative to the module, of the parameter that holds its values as the layer sees them
     before the computation (``parametrizations/weight/original``, a weight norm's direction ``.../original1`` or
-    ``weight_v``), that parameter, and what follows it once drawn: a weight norm's magnitude (its owner, its name
-    and the norm's ``dim``), a spectral norm's power-iteration vectors (the ``_SpectralNorm`` module)."""
+    ``weight_v``), that parameter, and what follows it once drawn (``_Target._renorm``), by paths relative to the
+    module: a weight norm's magnitude ("g", its path, the norm's dim), a spectral norm's power-iteration vectors
+    ("uv", u's path, v's path, the norm's dim, its eps)."""
 
     path: str
     tensor: torch.Tensor
-    norm: tuple[nn.Module, str | None, Any]
+    norm: tuple[Any, ...]
     hides: tuple[str, ...]  # the module's own parameters it stands for (the old weight_norm's weight_g, weight_v)
 
 
@@ -246,36 +260,38 @@ def _computed(module: nn.Module) -> dict[str, _Computed]:
         for name, plist in plists._modules.items():
             params = plist._parameters if plist is not None else {}
             only = type(cast(Any, plist)[0]).__name__ if plist is not None and len(cast(Any, plist)) == 1 else ""
+            at, norm = f"parametrizations/{name}/", cast(Any, plist)[0] if only else cast(Any, None)
             if only == "_SpectralNorm" and isinstance(params.get("original"), torch.Tensor):
-                out[name] = _Computed(f"parametrizations/{name}/original", cast(Any, params["original"]),
-                                      (cast(Any, plist)[0], None, None), ())
+                out[name] = _Computed(at + "original", cast(Any, params["original"]),
+                                      ("uv", at + "0/_u", at + "0/_v", norm.dim, norm.eps), ())
             elif only == "_WeightNorm" and isinstance(params.get("original1"), torch.Tensor):
-                out[name] = _Computed(f"parametrizations/{name}/original1", cast(Any, params["original1"]),
-                                      (cast(nn.Module, plist), "original0", cast(Any, plist)[0].dim), ())
+                out[name] = _Computed(at + "original1", cast(Any, params["original1"]),
+                                      ("g", at + "original0", norm.dim), ())
     hooks: dict[int, Any] = cast(Any, module)._forward_pre_hooks
     for hook in hooks.values():
         normed = getattr(hook, "name", None)
         if type(hook).__name__ == "WeightNorm" and isinstance(normed, str):
             v = module._parameters.get(normed + "_v")
             if isinstance(v, torch.Tensor) and isinstance(module._parameters.get(normed + "_g"), torch.Tensor):
-                out[normed] = _Computed(normed + "_v", v, (module, normed + "_g", getattr(hook, "dim", 0)),
+                out[normed] = _Computed(normed + "_v", v, ("g", normed + "_g", getattr(hook, "dim", 0)),
                                         (normed + "_g", normed + "_v"))
     return out
 
 
 def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
                     out: list[tuple[Any, torch.Tensor]], lazy: list[str] | None = None,
-                    norms: list[tuple[str, Any]] | None = None) -> set[str]:
+                    norms: list[tuple[str, tuple[Any, ...]]] | None = None) -> frozenset[str]:
     """The module's own parameters (and, for a norm, its running statistics) as (Param, tensor), appended to
     ``out``; ``base`` is the module's path with a trailing "/" ("" for the root). A lazy module's parameter, not
     built yet, is no record: its path goes to ``lazy``. A tensor torch computes (``_computed``) is recorded
-    under its own name's role, at the path of the parameter holding its values; a weight norm goes to ``norms``
-    as (that path, its magnitude's (owner, name, dim)). Returns the names of the computed tensors recorded."""
+    under its own name's role, at the path of the parameter holding its values, and goes to ``norms`` as (that
+    path, what follows it: ``_Computed.norm`` with paths from the model's root). Returns the names of the
+    computed tensors recorded."""
     own = module._parameters
     computed = _computed(module) if "parametrizations" in module._modules or cast(Any, module)._forward_pre_hooks \
         else {}
     if not own and not module._buffers and not computed:
-        return set()
+        return _NONE
     key, kind, info, layout = _class_facts(module, parent)
     tensors: Any = own.items()
     if computed:
@@ -310,20 +326,21 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
         if c is not None:  # keyed as the layer's own tensor, so an unparametrized model gets the same values
             values["path"], values["key_parts"] = base + c.path, _split(base[:-1])
             if norms is not None:
-                norms.append((base + c.path, c.norm))
+                norms.append((base + c.path, c.norm[:1] + tuple(base + x if isinstance(x, str) else x
+                                                                 for x in c.norm[1:])))
         out.append((Param._unchecked(values), t))
-    return set(computed)
+    return frozenset(computed) if computed else _NONE
 
 
 def walk(model: Any, *, module: nn.Module | None = None, lazy: list[str] | None = None,
-         norms: list[tuple[str, Any]] | None = None) -> list[tuple[Any, torch.Tensor]]:
+         norms: list[tuple[str, tuple[Any, ...]]] | None = None) -> list[tuple[Any, torch.Tensor]]:
     """Every floating-point parameter of ``model`` (an nn.Module or a state_dict), and the running statistics of
     its norms, as (unifiedinit.params.Param, tensor); a tensor shared by several modules (tied weights) once,
     under its first path, with the others as aliases. ``lazy``, a list, receives the paths of a lazy module's
     parameters that are not built yet; ``norms``, a list, the weight norms (``_module_records``)."""
     from collections.abc import Mapping
     if isinstance(model, Mapping):
-        return _walk_state_dict(model, module)
+        return _walk_state_dict(model, module, norms)
     if not isinstance(model, nn.Module):
         raise TypeError(f"parameter 'model' must be a torch nn.Module or state_dict, got {type(model).__name__}")
     found: list[tuple[Any, torch.Tensor]] = []
@@ -332,7 +349,7 @@ def walk(model: Any, *, module: nn.Module | None = None, lazy: list[str] | None 
 
 
 def _walk_modules(module: nn.Module, base: str, parent: nn.Module | None, found: list[tuple[Any, torch.Tensor]],
-                  lazy: list[str] | None = None, norms: list[tuple[str, Any]] | None = None) -> None:
+                  lazy: list[str] | None = None, norms: list[tuple[str, tuple[Any, ...]]] | None = None) -> None:
     """Every module's records into ``found``, in ``named_modules(remove_duplicate=False)``'s order (a module held
     twice comes twice), each module seen with its parent on that path; ``base``: its path and a trailing "/".
     The parametrizations of a tensor the module's records hold (``_computed``) are not walked again."""
@@ -357,16 +374,22 @@ def _same_tensor(t: torch.Tensor) -> Any:
     return (t.device, t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), t.stride(), t.dtype)
 
 
-def _walk_state_dict(state: Any, module: nn.Module | None) -> list[tuple[Any, torch.Tensor]]:
+def _walk_state_dict(state: Any, module: nn.Module | None, norms: list[tuple[str, tuple[Any, ...]]] | None = None
+                     ) -> list[tuple[Any, torch.Tensor]]:
     """A state_dict's tensors, described from ``module`` (the model it came from) when given, else from their
-    names and shapes (reported as such)."""
+    names and shapes (reported as such); ``norms`` as ``walk``'s, the module's normed weights whose tensors the
+    state_dict holds."""
     for name, t in state.items():
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"a torch state_dict holds tensors; {name!r} is a {type(t).__name__}")
     if module is not None:
         if not isinstance(module, nn.Module):
             raise TypeError(f"parameter 'module' must be the nn.Module the state_dict came from, got {module!r}")
-        described = {p.path: p for p, _ in walk(module)}
+        found_norms: list[tuple[str, tuple[Any, ...]]] = []
+        described = {p.path: p for p, _ in walk(module, norms=found_norms)}
+        if norms is not None:
+            keys = {name.replace(".", "/") for name in state}
+            norms += [(v, what) for v, what in found_norms if {v, *(x for x in what[1:] if isinstance(x, str))} <= keys]
         for p in list(described.values()):
             for alias in p.aliases:
                 described[alias] = p
@@ -504,7 +527,7 @@ class _Target:
             raise ValueError(f"Plan.apply: parameter 'whole_limit' must be a number of bytes >= 0, got {whole_limit!r}")
         self.model, self.device, self.whole_limit = model, device, whole_limit
         lazy: list[str] = []  # a lazy module's parameters exist after its first call: none to set yet
-        self.norms: list[tuple[str, Any]] = []  # weight norms: their magnitude follows the drawn direction
+        self.norms: list[tuple[str, tuple[Any, ...]]] = []  # normed weights: what follows each once drawn
         self.found = walk(model, module=module, lazy=lazy, norms=self.norms)
         if lazy:
             lazy = list(dict.fromkeys(path.replace("/", ".") for path in lazy))  # torch's names, a shared one once
@@ -550,6 +573,8 @@ class _Target:
             return
         from .meta import materialize
         set_paths = {e.param.path for e in report.entries if e.spec is not None}
+        # what follows a normed weight (a weight norm's g, a spectral norm's vectors) is set once it is drawn
+        set_paths |= {x for path, what in self.norms if path in set_paths for x in what[1:] if isinstance(x, str)}
         self.found, self.materialized, self.unset_buffers = materialize(
             self.model, self.found, set_paths, self.device, keep=skip)
 
@@ -716,29 +741,42 @@ class _Target:
                     self._place(p, t, t, portable=False, whole=False)
         self.batches.clear()
 
+    def _at(self, path: str) -> torch.Tensor:
+        """The parameter or buffer at ``path`` of the model (a module or a state_dict)."""
+        name = path.replace("/", ".")
+        if isinstance(self.model, nn.Module):
+            try:
+                return self.model.get_parameter(name)
+            except AttributeError:
+                return self.model.get_buffer(name)
+        return self.model[name]
+
     def _renorm(self, report: Any) -> None:
-        """What follows a drawn tensor that torch normalizes (``_computed``), as the norm's own registration sets
-        it: a weight norm's magnitude g = ||v|| (over every axis but ``dim``), so the layer computes the drawn
-        weight (a meta g is made on v's device); a spectral norm's vectors by its 15 power iterations, so its
-        estimate of the largest singular value is the drawn weight's."""
+        """What follows a drawn weight that torch normalizes (``_computed``), as registering the norm on a fresh
+        layer sets it: a weight norm's magnitude g = ||v|| (over every axis but ``dim``), so the layer computes
+        the drawn weight; a spectral norm's vectors u and v drawn anew (from a generator of their own) and
+        refined by its 15 power iterations, so its estimate of the largest singular value is the new weight's."""
         written = {e.param.path for e in report.entries if e.spec is not None}
-        for path, (owner, name, dim) in self.norms:
+        for path, what in self.norms:
             if path not in written:
                 continue
-            v = self.model.get_parameter(path.replace("/", "."))
-            if name is None:  # spectral norm
-                power = getattr(owner, "_power_method", None)
-                u = owner._buffers.get("_u")
-                if power is not None and v.dim() > 1 and u is not None and not u.is_meta:
-                    power(owner._reshape_weight_to_matrix(v), 15)
-                continue
-            g = owner._parameters[name]
+            weight = self._at(path)
             with torch.no_grad():
-                value = torch.norm_except_dim(v, 2, -1 if dim is None else dim).to(g.dtype)
-                if g.is_meta:
-                    setattr(owner, name, nn.Parameter(value, requires_grad=g.requires_grad))
-                else:
-                    g.copy_(value)
+                if what[0] == "g":
+                    _, g_path, dim = what
+                    g = self._at(g_path)
+                    g.copy_(torch.norm_except_dim(weight, 2, -1 if dim is None else dim))
+                elif weight.dim() > 1:  # spectral: a vector needs no estimate
+                    _, u_path, v_path, dim, eps = what
+                    u, v = self._at(u_path), self._at(v_path)
+                    matrix = weight.movedim(dim, 0).flatten(1)
+                    gen = torch.Generator(device=u.device).manual_seed(0)
+                    for x in (u, v):
+                        x.copy_(F.normalize(torch.randn(x.shape, generator=gen, device=x.device, dtype=x.dtype),
+                                            dim=0, eps=eps))
+                    for _ in range(15):  # torch's _SpectralNorm._power_method
+                        u.copy_(F.normalize(torch.mv(matrix, v), dim=0, eps=eps))
+                        v.copy_(F.normalize(torch.mv(matrix.H, u), dim=0, eps=eps))
 
     def result(self, report: Any) -> Any:
         self._flush()
