@@ -250,6 +250,39 @@ def test_layers_in_nested_lists_and_dicts_are_keyed_by_where_they_are_held():
     assert all(np.array_equal(numpy(a), numpy(b)) for a, b in zip(first.weights, second.weights))
 
 
+def test_unnamed_weights_of_one_layer_are_keyed_by_their_order_not_by_keras_counter():
+    # add_weight without a name gives variable, variable_1, ... from a counter of the process: a second build
+    # is variable_2, variable_3; keyed by their order in the layer, both builds get the same values
+    class Two(layers.Layer):
+        def build(self, shape):
+            self.a = self.add_weight(shape=(4,), initializer="ones")
+            self.b = self.add_weight(shape=(4,), initializer="zeros")
+
+        def call(self, x):
+            return x * self.a + self.b
+
+    plan = ui.Plan().rule(ui.Normal(0.0, 1.0), kind="other")
+    built = [keras.Sequential([keras.Input((4,)), Two()]) for _ in range(2)]
+    keys = [[e.param.key for e in plan.apply(m, seed=0, portable=True).entries] for m in built]
+    assert keys[0] == keys[1] == ["0/other/0", "0/other/1"]
+    assert all(np.array_equal(numpy(a), numpy(b)) for a, b in zip(built[0].weights, built[1].weights))
+
+
+def test_a_depthwise_convolution_computes_torchs_grouped_convolution_in_portable_mode():
+    # Keras's (kh, kw, in, multiplier) kernel holds torch's (in x multiplier, 1, kh, kw) weight's entries: the
+    # same portable plan gives the same layer (torch's Conv2d with one group per input channel)
+    torch = pytest.importorskip("torch")
+    plan = ui.Plan().rule(ui.KaimingUniform(a=5 ** 0.5), role=("weight", "bias"))
+    x = np.random.default_rng(0).standard_normal((2, 6, 7, 4)).astype("float32")
+    ours = keras.Sequential([keras.Input((6, 7, 4)), layers.DepthwiseConv2D(3, depth_multiplier=2)])
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(4, 8, 3, groups=4))
+    plan.apply(ours, seed=4, portable=True)
+    plan.apply(theirs, seed=4, portable=True)
+    with torch.no_grad():
+        want = theirs(torch.from_numpy(x.transpose(0, 3, 1, 2))).numpy().transpose(0, 2, 3, 1)
+    np.testing.assert_allclose(numpy(ours(x)), want, rtol=1e-4, atol=1e-5)
+
+
 def test_a_sublayer_that_was_never_built_is_named():
     class Net(keras.Model):
         def __init__(self):

@@ -218,7 +218,10 @@ LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
     # grouped conv (in x multiplier, 1, *k). torch, MXNet and Flax store grouped kernels with in/groups on
     # the in axis, so their plain layouts already give these fans; Keras's own compute_fans (fan_in =
     # in x RF) is the plain "keras" layout.
-    _L("keras_depthwise", [-2, -1], [], "keras"),
+    _L("keras_depthwise", [-2, -1], [], "keras", "torch_depthwise"),
+    # its torch counterpart: a grouped conv with one input channel per group, (in x multiplier, 1, *k), seen as
+    # (in, multiplier, *k), the same entries in the same order: portable values line up with torch's layer
+    _L("torch_depthwise", [0, 1], [], "torch"),
     # multi-head attention projections, Keras's and Flax's (E, heads, head_dim) query/key/value kernels and
     # (heads, head_dim, E) output kernel: both frameworks take fans of the kernel flattened to
     # (input features, output features)

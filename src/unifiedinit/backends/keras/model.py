@@ -8,6 +8,7 @@ the target the apply loop writes through (``variable.assign``)."""
 from __future__ import annotations
 
 import random
+import re
 import warnings
 from typing import TYPE_CHECKING, Any, Iterator, Sequence, cast
 
@@ -155,6 +156,10 @@ def _tree(layer: Any, parts: tuple[Any, ...] = (), parent: Any = None,
             yield from _tree(child, parts + sub, layer, depth + 1)
 
 
+#: the name Keras gives a weight added without one: "variable", then "variable_1", ... counted in the process
+_UNNAMED = re.compile(r"variable(_\d+)?")
+
+
 def walk(model: Any) -> list[tuple[Param, Any]]:
     """Every floating-point variable of a built Keras model or layer as (unifiedinit.params.Param, variable).
 
@@ -211,7 +216,12 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
             layer_fans = (hidden, hidden)
         elif kernel is not None and len(kernel.shape) >= 2 and all(int(d) for d in kernel.shape):
             layer_fans = TensorInfo.make(tuple(int(d) for d in kernel.shape), layout).fans
-        for var in _own(layer):
+        own = _own(layer)
+        # unnamed weights (add_weight without a name) are named variable, variable_1, ... by a counter of the
+        # process: two builds of one model differ, so several in one layer are keyed by their order instead
+        unnamed = [v for v in own if _UNNAMED.fullmatch(v.path.rsplit("/", 1)[-1])]
+        order = {id(v): str(i) for i, v in enumerate(unnamed)} if len(unnamed) > 1 else {}
+        for var in own:
             if not keras.backend.is_float_dtype(var.dtype):
                 continue
             name = var.path.rsplit("/", 1)[-1]
@@ -230,7 +240,7 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
                                 # Param.layout says str, but a Layout works (plan.py shows its name)
                                 layout=own_layout,  # type: ignore[arg-type]  # an EinsumDense's own Layout
                                 layer_fans=layer_fans, layer=type(layer).__name__, trainable=bool(var.trainable),
-                                stacked=stacked, key_parts=parts), var))
+                                stacked=stacked, key_parts=parts, key_leaf=order.get(id(var), "")), var))
     return tie(found)
 
 
