@@ -268,6 +268,16 @@ def test_unnamed_weights_of_one_layer_are_keyed_by_their_order_not_by_keras_coun
     assert all(np.array_equal(numpy(a), numpy(b)) for a, b in zip(built[0].weights, built[1].weights))
 
 
+def test_a_wrapper_that_tracks_its_layers_kernel_leaves_it_to_that_layer():
+    # SpectralNormalization tracks its Dense's kernel as its own too: the kernel is the Dense's weight (drawn by
+    # the preset), and the wrapper's own power-iteration vector is reported, not guessed
+    model = keras.Sequential([keras.Input((8,)), layers.SpectralNormalization(layers.Dense(16))])
+    report = ui.inspect(model, ui.presets.keras)
+    kinds = {e.param.path.rsplit("/", 1)[-1]: (e.param.kind, e.param.role, e.param.layer) for e in report.entries}
+    assert kinds == {"kernel": ("dense", "weight", "Dense"), "bias": ("dense", "bias", "Dense")}
+    assert [p.path.rsplit("/", 1)[-1] for p in report.unmatched] == ["vector_u"]
+
+
 def test_a_depthwise_convolution_computes_torchs_grouped_convolution_in_portable_mode():
     # Keras's (kh, kw, in, multiplier) kernel holds torch's (in x multiplier, 1, kh, kw) weight's entries: the
     # same portable plan gives the same layer (torch's Conv2d with one group per input channel)

@@ -106,7 +106,15 @@ def einsum_layout(equation: str) -> str | Layout:
 
 
 def _own(layer: Any) -> list[Any]:
-    return list(layer._trainable_variables) + list(layer._non_trainable_variables)
+    """The variables a layer tracks itself, less those of its sublayers: a wrapper that tracks its layer's kernel
+    (``SpectralNormalization``) leaves it to that layer, whose kind and role it has."""
+    own = list(layer._trainable_variables) + list(layer._non_trainable_variables)
+    if own:
+        kids = list(layer._flatten_layers(include_self=False, recursive=False))
+        if kids:
+            theirs = {id(v) for kid in kids for v in kid.weights}
+            own = [v for v in own if id(v) not in theirs]
+    return own
 
 
 _SKIP = ("_layers", "_tracked", "_tracker", "_inbound_nodes", "_outbound_nodes", "_operations", "_functional")
