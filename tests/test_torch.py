@@ -70,20 +70,33 @@ def test_bias_from_the_layer_fans_is_torchs_default_linear_init():
 
 
 def _normed_layers():
-    """A spectral-normed Linear and weight-normed Conv1d and Linear (the parametrizations API and the old one)."""
+    """A spectral-normed Linear and weight-normed Conv1d and Linear (the parametrizations API), a weight-normed and
+    a spectral-normed Linear (the old hook-based API)."""
     import warnings
     from torch.nn.utils import parametrizations
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # the old weight_norm is deprecated, and still used
         return nn.Sequential(parametrizations.spectral_norm(nn.Linear(256, 128)),
                              parametrizations.weight_norm(nn.Conv1d(64, 128, 3)),
-                             nn.utils.weight_norm(nn.Linear(256, 96)))
+                             nn.utils.weight_norm(nn.Linear(256, 96)), nn.utils.spectral_norm(nn.Linear(128, 64)))
+
+
+def _plain_layers():
+    return nn.Sequential(nn.Linear(256, 128), nn.Conv1d(64, 128, 3), nn.Linear(256, 96), nn.Linear(128, 64))
+
+
+def _refresh(model):
+    """The old hook-based norms compute their weight before each call: call them once (eval: no power step)."""
+    with torch.no_grad():
+        model[2](torch.zeros(1, 256))
+        model[3](torch.zeros(1, 128))
 
 
 def test_presets_torch_reproduces_torchs_own_init_through_spectral_and_weight_norms():
     # the normed weight is drawn as the layer's own (in the parameter that holds it: original, original1,
-    # weight_v), its bias with the layer's fans, a weight norm's magnitude is then ||v|| and a spectral norm's
-    # vectors follow the new weight, as registering the norm on a fresh layer gives them; KS at 1e-6 per tensor
+    # weight_v, weight_orig), its bias with the layer's fans, a weight norm's magnitude is then ||v|| and a
+    # spectral norm's vectors follow the new weight, as registering the norm on a fresh layer gives them; KS at
+    # 1e-6 per tensor
     torch.manual_seed(0)
     theirs = _normed_layers().eval()
     torch.manual_seed(1)
@@ -92,18 +105,21 @@ def test_presets_torch_reproduces_torchs_own_init_through_spectral_and_weight_no
     assert not report.unmatched
     assert {e.param.path: e.param.key for e in report.entries if e.param.role == "weight"} == {
         "0/parametrizations/weight/original": "0/weight", "1/parametrizations/weight/original1": "1/weight",
-        "2/weight_v": "2/weight"}
-    for i in range(3):
-        for name in ("weight", "bias"):
+        "2/weight_v": "2/weight", "3/weight_orig": "3/weight"}
+    _refresh(ours)
+    _refresh(theirs)
+    for i in range(4):  # the old spectral norm's weight is its drawn weight over one random u'Wv: compare weight_orig
+        for name in ("weight_orig" if i == 3 else "weight", "bias"):
             a, b = getattr(ours[i], name).detach().numpy(), getattr(theirs[i], name).detach().numpy()
             assert stats.ks_2samp(a.ravel(), b.ravel())[1] > 1e-6, (i, name, a.std(), b.std())
     g, v = (ours[1].get_parameter(f"parametrizations.weight.original{i}") for i in (0, 1))
     assert torch.allclose(g, torch.norm_except_dim(v, 2, 0)) and torch.allclose(ours[1].weight, v)
     assert torch.allclose(ours[2].weight_g, torch.norm_except_dim(ours[2].weight_v, 2, 0))
-    plain = nn.Sequential(nn.Linear(256, 128), nn.Conv1d(64, 128, 3), nn.Linear(256, 96))
+    plain = _plain_layers()
     ui.presets.torch.apply(plain, seed=3, portable=True)  # the same keys: a normed model gets the plain one's values
     ui.presets.torch.apply(ours, seed=3, portable=True)
     assert torch.equal(plain[0].weight, ours[0].get_parameter("parametrizations.weight.original"))
+    assert torch.equal(plain[3].weight, ours[3].get_parameter("weight_orig"))
     assert torch.allclose(plain[1].weight, ours[1].weight) and torch.equal(plain[2].bias, ours[2].bias)
     assert {e.param.layer for e in report.entries} == {"Linear", "Conv1d"}  # not torch's ParametrizedLinear
 
@@ -121,17 +137,23 @@ def test_normed_layers_follow_their_drawn_weight_from_a_state_dict_and_from_meta
         model = _normed_layers()
         ui.presets.torch.apply(model.state_dict(), seed=3, module=model)
     model.eval()
-    plain = nn.Sequential(nn.Linear(256, 128), nn.Conv1d(64, 128, 3), nn.Linear(256, 96))
+    plain = _plain_layers()
     ui.presets.torch.apply(plain, seed=3)
+    _refresh(model)
     with torch.no_grad():
-        model[2](torch.zeros(1, 256))  # the old weight_norm computes its weight in a hook before each call
         assert torch.allclose(model[1].weight, plain[1].weight) and torch.allclose(model[2].weight, plain[2].weight)
-        # the spectral norm's vectors come from 15 power iterations on the new weight, as at its registration:
-        # its estimate u'Wv is a close lower bound of the largest singular value (random matrices converge slowly)
-        u, v = (model[0].get_buffer(f"parametrizations.weight.0._{x}") for x in "uv")
-        estimate = torch.dot(u, torch.mv(plain[0].get_parameter("weight"), v))
-        assert 0.9 < float(estimate / torch.linalg.matrix_norm(plain[0].weight, 2)) <= 1 + 1e-6
-        assert torch.allclose(model[0].weight, plain[0].weight / estimate, rtol=1e-5, atol=1e-7)
+        # a spectral norm's vectors are drawn anew, then (parametrizations) refined by 15 power iterations on the
+        # new weight, as at its registration: the estimate u'Wv is then a close lower bound of the largest
+        # singular value (random matrices converge slowly); the old API's registration iterates none
+        for i, prefix in ((0, "parametrizations.weight.0._"), (3, "weight_")):
+            u, v = (model[i].get_buffer(prefix + x) for x in "uv")
+            assert torch.allclose(u.norm(), torch.tensor(1.0)) and torch.allclose(v.norm(), torch.tensor(1.0))
+            estimate = torch.dot(u, torch.mv(plain[i].get_parameter("weight"), v))
+            assert torch.allclose(model[i].weight, plain[i].weight / estimate, rtol=1e-5, atol=1e-7)
+        ratio = float(torch.dot(model[0].get_buffer("parametrizations.weight.0._u"), torch.mv(
+            plain[0].get_parameter("weight"), model[0].get_buffer("parametrizations.weight.0._v"))) /
+            torch.linalg.matrix_norm(plain[0].get_parameter("weight"), 2))
+        assert 0.9 < ratio <= 1 + 1e-6
 
 
 def test_conv_transpose_fans_layer_vs_torch():

@@ -239,7 +239,7 @@ class _Computed(NamedTuple):
     before the computation (``parametrizations/weight/original``, a weight norm's direction ``.../original1`` or
     ``weight_v``), that parameter, and what follows it once drawn (``_Target._renorm``), by paths relative to the
     module: a weight norm's magnitude ("g", its path, the norm's dim), a spectral norm's power-iteration vectors
-    ("uv", u's path, v's path, the norm's dim, its eps)."""
+    ("uv", u's path, v's path, the norm's dim, its eps, the power iterations its registration runs)."""
 
     path: str
     tensor: torch.Tensor
@@ -249,7 +249,7 @@ class _Computed(NamedTuple):
 
 def _computed(module: nn.Module) -> dict[str, _Computed]:
     """The tensors of ``module`` that ``torch.nn.utils.parametrizations.spectral_norm`` and ``weight_norm`` (and
-    the old ``torch.nn.utils.weight_norm``) compute, by name: each is drawn as the layer's own tensor (a
+    the old hook-based ``torch.nn.utils.spectral_norm`` and ``weight_norm``) compute, by name: each is drawn as the layer's own tensor (a
     spectral-normed Linear's weight is a Linear's, then normed, as torch's own init gives it); a weight norm's
     magnitude g is then ||v||, as ``weight_norm`` sets it, so the layer starts from the drawn weight. Any other
     parametrization (``orthogonal``, a user's) keeps its originals in its own space: left to the walk, kind
@@ -263,13 +263,20 @@ def _computed(module: nn.Module) -> dict[str, _Computed]:
             at, norm = f"parametrizations/{name}/", cast(Any, plist)[0] if only else cast(Any, None)
             if only == "_SpectralNorm" and isinstance(params.get("original"), torch.Tensor):
                 out[name] = _Computed(at + "original", cast(Any, params["original"]),
-                                      ("uv", at + "0/_u", at + "0/_v", norm.dim, norm.eps), ())
+                                      ("uv", at + "0/_u", at + "0/_v", norm.dim, norm.eps, 15), ())
             elif only == "_WeightNorm" and isinstance(params.get("original1"), torch.Tensor):
                 out[name] = _Computed(at + "original1", cast(Any, params["original1"]),
                                       ("g", at + "original0", norm.dim), ())
     hooks: dict[int, Any] = cast(Any, module)._forward_pre_hooks
     for hook in hooks.values():
         normed = getattr(hook, "name", None)
+        if type(hook).__name__ == "SpectralNorm" and isinstance(normed, str):  # the old hook-based API
+            orig = module._parameters.get(normed + "_orig")
+            if isinstance(orig, torch.Tensor):  # its registration draws u and v and iterates no further
+                out[normed] = _Computed(normed + "_orig", orig, ("uv", normed + "_u", normed + "_v",
+                                                                 getattr(hook, "dim", 0), getattr(hook, "eps", 0.0),
+                                                                 0),
+                                        (normed + "_orig",))
         if type(hook).__name__ == "WeightNorm" and isinstance(normed, str):
             v = module._parameters.get(normed + "_v")
             if isinstance(v, torch.Tensor) and isinstance(module._parameters.get(normed + "_g"), torch.Tensor):
@@ -755,7 +762,8 @@ class _Target:
         """What follows a drawn weight that torch normalizes (``_computed``), as registering the norm on a fresh
         layer sets it: a weight norm's magnitude g = ||v|| (over every axis but ``dim``), so the layer computes
         the drawn weight; a spectral norm's vectors u and v drawn anew (from a generator of their own) and
-        refined by its 15 power iterations, so its estimate of the largest singular value is the new weight's."""
+        refined by the power iterations its registration runs (15; none in the old hook-based API), so its
+        estimate of the largest singular value is the new weight's."""
         written = {e.param.path for e in report.entries if e.spec is not None}
         for path, what in self.norms:
             if path not in written:
@@ -767,14 +775,14 @@ class _Target:
                     g = self._at(g_path)
                     g.copy_(torch.norm_except_dim(weight, 2, -1 if dim is None else dim))
                 elif weight.dim() > 1:  # spectral: a vector needs no estimate
-                    _, u_path, v_path, dim, eps = what
+                    _, u_path, v_path, dim, eps, iterations = what
                     u, v = self._at(u_path), self._at(v_path)
                     matrix = weight.movedim(dim, 0).flatten(1)
                     gen = torch.Generator(device=u.device).manual_seed(0)
                     for x in (u, v):
                         x.copy_(F.normalize(torch.randn(x.shape, generator=gen, device=x.device, dtype=x.dtype),
                                             dim=0, eps=eps))
-                    for _ in range(15):  # torch's _SpectralNorm._power_method
+                    for _ in range(iterations):  # torch's _SpectralNorm._power_method
                         u.copy_(F.normalize(torch.mv(matrix, v), dim=0, eps=eps))
                         v.copy_(F.normalize(torch.mv(matrix.H, u), dim=0, eps=eps))
 
