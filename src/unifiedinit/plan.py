@@ -203,17 +203,25 @@ class Entry:
 _DEFERRED_SIZE = 1024
 
 
-def _lowered(rule: Rule, i: int, p: Param, shape: str = "") -> D.Draw:
-    """The rule's draw for ``p``, its dtype checked (an integer tensor takes only a determined spec; the values
-    must fit the dtype); an error names the rule and the parameter (``shape``: how to say its shape)."""
-    try:
-        draw = _lower(rule, p)
-        v.tensor_dtype(p.dtype, draw.deterministic)
-        v.representable(draw, p.dtype)
-    except (TypeError, ValueError) as err:
-        raise type(err)(f"plan rule {i} ({rule}) cannot initialize {p.path!r} ({p.layer}, shape "
-                        f"{shape or p.shape}): {err}") from None
+def _refused(err: Exception, rule: Rule, i: int, p: Param, shape: str = "") -> Exception:
+    """``err`` again, naming the rule and the parameter (``shape``: how to say its shape)."""
+    return type(err)(f"plan rule {i} ({rule}) cannot initialize {p.path!r} ({p.layer}, shape "
+                     f"{shape or p.shape}): {err}")
+
+
+def _checked(draw: D.Draw, p: Param) -> D.Draw:
+    """``draw`` for ``p``'s dtype: an integer tensor takes only a determined spec, and the values must fit."""
+    v.tensor_dtype(p.dtype, draw.deterministic)
+    v.representable(draw, p.dtype)
     return draw
+
+
+def _lowered(rule: Rule, i: int, p: Param) -> D.Draw:
+    """The rule's draw for ``p``, its dtype checked; an error names the rule and the parameter."""
+    try:
+        return _checked(_lower(rule, p), p)
+    except (TypeError, ValueError) as err:
+        raise _refused(err, rule, i, p) from None
 
 
 def _check_deferred(rule: Rule, i: int, p: Param) -> None:
@@ -225,14 +233,18 @@ def _check_deferred(rule: Rule, i: int, p: Param) -> None:
     forward pass, where the backend names the parameter."""
     shape = tuple(_DEFERRED_SIZE if d == 0 else d for d in p.shape)
     fans = p.layer_fans if p.layer_fans is not None or len(p.slice_shape) >= 2 else (_DEFERRED_SIZE,) * 2
+    q = p._replace(shape=shape, layer_fans=fans)
+    said = f"{p.shape}, its axes of size 0 unknown until the first forward pass; checked as {shape}"
     try:
-        _lower(rule, p._replace(shape=shape, layer_fans=fans))
-    except v.RankError:
-        pass  # refused below, with the message that names the parameter
+        draw = _lower(rule, q)
+    except v.RankError as err:
+        raise _refused(err, rule, i, q, said) from None
     except (TypeError, ValueError):
         return
-    _lowered(rule, i, p._replace(shape=shape, layer_fans=fans),
-             f"{p.shape}, its axes of size 0 unknown until the first forward pass; checked as {shape}")
+    try:
+        _checked(draw, q)
+    except (TypeError, ValueError) as err:
+        raise _refused(err, rule, i, q, said) from None
 
 
 def _fans_text(p: Param, rule: Rule | None) -> str:

@@ -38,6 +38,11 @@ __all__ = ["torch", "keras", "flax", "mxnet", "equinox", "PRESETS", "dcgan", "he
            "deepnet", "rezero", "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "FAMILIES"]
 
 
+#: the layer class a report gives Flax's ``ConvTranspose(transpose_kernel=True)``, whose kernel and fans are not
+#: those of the default ``ConvTranspose``: the Flax walk writes it, ``presets.flax`` selects it
+TRANSPOSED_KERNEL = "ConvTranspose(transpose_kernel=True)"
+
+
 def _quiet(plan: Plan) -> Plan:
     """A preset covers every layer kind; a model rarely has them all, so its rules do not warn when unused."""
     return Plan([dataclasses.replace(r, quiet=True) for r in plan.rules], plan.name)
@@ -98,7 +103,7 @@ flax = _quiet(_norms(
     # ConvTranspose(transpose_kernel=True) keeps the forward convolution's kernel (*k, out, in), whose fan_in by
     # position (lecun_normal's in_axis=-2) is the layer's fan_out
     .rule(VarianceScaling(1.0, "fan_out", "truncated_normal"), kind="conv_transpose", role="weight",
-          layer="ConvTranspose(transpose_kernel=True)")
+          layer=TRANSPOSED_KERNEL)
     .rule(Zeros(), kind=_LAYERS, role="bias")                           # zeros_init
     # Embed: variance_scaling(1, "fan_in", "normal", out_axis=0): JAX's "normal" is untruncated; in and out axis
     # are both the vocabulary, so the fan is the features: N(0, 1/features)

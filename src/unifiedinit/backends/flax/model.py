@@ -16,6 +16,7 @@ import jax.numpy as jnp
 from ..._validate import is_mapping
 from ...layout import LAYOUTS, Layout, LayoutLike, TensorInfo
 from ...params import Param, Select, looks_like_norm, registered_layer, stacked_axes, tie
+from ...presets import TRANSPOSED_KERNEL
 from .hooks import dtype_name as _dtype_name
 from .ops import JaxTarget, check_mesh, concrete, context_mesh, is_sequence
 
@@ -65,10 +66,6 @@ def owns(obj: Any) -> bool:
     roots = {c.__module__.split(".")[0] for c in type(obj).__mro__}
     return "flax" in roots
 
-
-#: the layer class a report gives a ``ConvTranspose(transpose_kernel=True)``, whose kernel and fans are not those of
-#: the default ``ConvTranspose``: ``presets.flax`` selects it by this name
-TRANSPOSED_KERNEL = "ConvTranspose(transpose_kernel=True)"
 
 #: Flax class names (NNX and linen; linen's automatic names are "<Class>_<n>") -> layer kind
 _CLASS_KINDS = {

@@ -249,9 +249,10 @@ class _Computed(NamedTuple):
 
 def _computed(module: nn.Module) -> dict[str, _Computed]:
     """The tensors of ``module`` that ``torch.nn.utils.parametrizations.spectral_norm`` and ``weight_norm`` (and
-    the old hook-based ``torch.nn.utils.spectral_norm`` and ``weight_norm``) compute, by name: each is drawn as the layer's own tensor (a
-    spectral-normed Linear's weight is a Linear's, then normed, as torch's own init gives it); a weight norm's
-    magnitude g is then ||v||, as ``weight_norm`` sets it, so the layer starts from the drawn weight. Any other
+    the old hook-based ``torch.nn.utils.spectral_norm`` and ``weight_norm``) compute, by name: each is drawn as
+    the layer's own tensor (a spectral-normed Linear's weight is a Linear's, then normed, as torch's own init gives
+    it), and what the norm keeps follows it (``_Target._renorm``), so the layer starts from the drawn weight. Any
+    other
     parametrization (``orthogonal``, a user's) keeps its originals in its own space: left to the walk, kind
     "other"."""
     out: dict[str, _Computed] = {}
@@ -344,7 +345,7 @@ def walk(model: Any, *, module: nn.Module | None = None, lazy: list[str] | None 
     """Every floating-point parameter of ``model`` (an nn.Module or a state_dict), and the running statistics of
     its norms, as (unifiedinit.params.Param, tensor); a tensor shared by several modules (tied weights) once,
     under its first path, with the others as aliases. ``lazy``, a list, receives the paths of a lazy module's
-    parameters that are not built yet; ``norms``, a list, the weight norms (``_module_records``)."""
+    parameters that are not built yet; ``norms``, a list, the normed weights (``_module_records``)."""
     from collections.abc import Mapping
     if isinstance(model, Mapping):
         return _walk_state_dict(model, module, norms)
