@@ -34,11 +34,11 @@ from typing import Any
 
 from . import _validate as v
 from .plan import Plan
-from .specs import (Affine, Blocks, Constant, KaimingNormal, Normal, Ones, Rows, Scaled, TruncatedNormal,
-                    VarianceScaling, XavierNormal, XavierUniform, Zeros)
+from .specs import (Affine, Blocks, Constant, KaimingNormal, KaimingUniform, Normal, Ones, Rows, Scaled,
+                    TruncatedNormal, VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["hf", "bert", "llama", "gpt2", "vit", "t5", "torchtitan", "megatron", "deepnet", "rezero",
-           "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo"]
+           "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "torchvision", "TORCHVISION_FAMILIES"]
 
 _LAYERS = ("dense", "conv", "conv_transpose")
 
@@ -841,3 +841,152 @@ def t_fixup(num_layers: int, d_model: int, *, branch: tuple[str, ...] = ("*v_pro
         for glob in unscaled:
             plan = plan.rule(XavierUniform(), kind="dense", role="weight", path=where + glob.lstrip("*"))
     return _quiet(plan, "t_fixup")
+
+
+# ------------------------------------------------------------------------------------------------ torchvision
+
+#: a torchvision builder's name -> its family: the first pattern that matches the whole name
+_TORCHVISION_BUILDERS = (
+    (r"resnet\d+|resnext\d+_\w+|wide_resnet\d+_2", "resnet"), (r"vgg\d+(_bn)?", "vgg"),
+    (r"mobilenet_v2|mobilenet_v3_(large|small)", "mobilenet"), (r"efficientnet_(b\d|v2_[sml])", "efficientnet"),
+    (r"mnasnet\d_\d+", "mnasnet"), (r"densenet\d+", "densenet"), (r"regnet_[xy]_\w+", "regnet"),
+    (r"convnext_(tiny|small|base|large)", "convnext"), (r"squeezenet1_[01]", "squeezenet"),
+    (r"vit_[bhl]_\d+", "vit"), (r"swin_(v2_)?[tsb]", "swin"), (r"maxvit_t", "maxvit"),
+    (r"shufflenet_v2_x\d_\d", "shufflenet"))
+
+#: the families whose constructor leaves torch's layer defaults as they are
+_TORCHVISION_DEFAULTS = ("alexnet", "shufflenet")
+
+TORCHVISION_FAMILIES = ("resnet", "vgg", "mobilenet", "efficientnet", "mnasnet", "densenet", "regnet", "convnext",
+                        "squeezenet", "googlenet", "inception_v3", "vit", "swin", "maxvit") + _TORCHVISION_DEFAULTS
+
+
+def torchvision(arch: str, *, zero_init_residual: bool = False) -> Plan:
+    """The initialization torchvision's constructor gives a model, for ``arch`` a family or a builder's name.
+
+    torchvision's classification models (``torchvision/models/*.py``, 0.28) start from torch's layer defaults
+    (``presets.torch``) and then redraw some layers in their constructor. This plan is those defaults and the
+    constructor's rules, family by family:
+
+    - ``resnet`` (ResNet, ResNeXt, Wide ResNet): convolutions He normal, fan_out; norms 1/0; the classifier keeps
+      torch's default. ``zero_init_residual=True`` zeroes the last norm scale of each block (``bn3`` of a
+      Bottleneck, ``bn2`` of a BasicBlock): pass the builder's name (``"resnet50"``), which says the block.
+    - ``vgg``, ``regnet``: convolutions He normal, fan_out (VGG's biases 0; RegNet's squeeze-excitation biases
+      keep torch's default); linear layers N(0, 0.01^2), biases 0.
+    - ``mobilenet`` (V2, V3), ``efficientnet`` (B0-B7, V2), ``mnasnet``: convolutions He normal, fan_out, biases
+      0; linear biases 0 and weights N(0, 0.01^2) (MobileNet), U(+-1/sqrt(fan_out)) (EfficientNet),
+      U(+-sqrt(3/fan_out)) (MNASNet's Kaiming-uniform, fan_out, gain 1).
+    - ``densenet``: convolutions He normal, fan_in; linear biases 0.
+    - ``convnext``: convolutions and linear layers truncated N(0, 0.02^2) cut at +-2 (absolute, torch's
+      ``trunc_normal_``), biases 0; each block's ``layer_scale`` 1e-6.
+    - ``squeezenet``: convolutions He uniform, fan_in, the final one (``classifier.1``) N(0, 0.01^2); biases 0.
+    - ``googlenet``, ``inception_v3``: convolutions and linear weights truncated N(0, s^2) cut at +-2, s = 0.01
+      (GoogLeNet), 0.1 (Inception v3, and 0.001 for ``AuxLogits.fc``); linear biases keep torch's default.
+    - ``vit``: the patch embedding ``conv_proj`` N(0, 1/fan_in) (torch's ``trunc_normal_`` at +-2, which is
+      2 sqrt(fan_in) std away: no draw of a real patch size is cut), its bias 0; ``class_token`` 0,
+      ``encoder.pos_embedding`` N(0, 0.02^2); the MLP blocks' weights Xavier-uniform and biases N(0, 1e-12);
+      ``heads.pre_logits`` N(0, 1/fan_in) with bias 0 and ``heads.head`` 0; attention keeps
+      ``nn.MultiheadAttention``'s own.
+    - ``swin`` (V1, V2): linear layers truncated N(0, 0.02^2) cut at +-2, biases 0;
+      ``relative_position_bias_table`` the same; V2's ``logit_scale`` log 10; the patch embedding keeps torch's
+      default.
+    - ``maxvit``: convolutions and linear layers N(0, 0.02^2), biases 0; ``relative_position_bias_table``
+      truncated N(0, 0.02^2) cut at +-2.
+    - ``alexnet``, ``shufflenet``: torch's layer defaults.
+
+    Norm layers are 1/0 and running statistics 0/1 everywhere. The rules select by layer kind and by torchvision's
+    paths (``classifier/1``, ``heads/head``, ``*mlp/*``...), so a port that keeps torchvision's module names
+    gets the same laws in Keras, Flax, MXNet or Equinox.
+
+    Args:
+        arch: a family above, or a torchvision builder's name (``"resnet50"``, ``"efficientnet_v2_s"``,
+            ``"vit_b_16"``...), a string.
+        zero_init_residual: True to zero each ResNet block's last norm scale, as torchvision's argument of that
+            name (default False). Only for a ResNet builder's name.
+
+    Returns:
+        The ``Plan`` named "torchvision": ``presets.torch``'s rules and the family's.
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``arch`` is not a string or ``zero_init_residual`` not a bool.
+        ValueError: ``arch`` is no family or builder above, or ``zero_init_residual=True`` with anything but a
+            ResNet builder's name.
+
+    Examples:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> plan = ui.presets.torchvision("resnet50", zero_init_residual=True)
+        >>> print(plan.rules[-1])
+        kind=norm role=scale path=layer*/*/bn3/weight -> Zeros()
+        >>> model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.Flatten(), torch.nn.Linear(8, 2))
+        >>> [(e.param.path, e.spec) for e in ui.inspect(model, ui.presets.torchvision("vgg11")).entries]
+        ... # doctest: +NORMALIZE_WHITESPACE
+        [('0/weight', KaimingNormal(a=0.0, mode='fan_out', nonlinearity='relu')), ('0/bias', Zeros()),
+         ('2/weight', Normal(mean=0.0, std=0.01)), ('2/bias', Zeros())]
+    """
+    import re
+    if not isinstance(arch, str):
+        raise TypeError(f"presets.torchvision: parameter 'arch' must be a string, got {arch!r}")
+    if not isinstance(zero_init_residual, bool):
+        raise TypeError(f"presets.torchvision: parameter 'zero_init_residual' must be True or False, "
+                        f"got {zero_init_residual!r}")
+    family = arch if arch in TORCHVISION_FAMILIES else next(
+        (f for pattern, f in _TORCHVISION_BUILDERS if re.fullmatch(pattern, arch)), None)
+    if family is None:
+        raise ValueError(f"presets.torchvision: parameter 'arch' must be a family ({', '.join(TORCHVISION_FAMILIES)})"
+                         f" or a torchvision builder's name such as 'resnet50', got {arch!r}")
+    if zero_init_residual and (family != "resnet" or arch == "resnet"):
+        raise ValueError(f"presets.torchvision: zero_init_residual=True needs a ResNet builder's name ('resnet18', "
+                         f"'resnet50', 'resnext50_32x4d'...), which says the block's last norm, got arch={arch!r}")
+    from . import presets
+    plan = Plan(presets.torch.rules, "torchvision")
+    he_out = KaimingNormal(mode="fan_out", nonlinearity="relu")
+    trunc = TruncatedNormal(0.0, 0.02, -2.0, 2.0)
+    conv, dense, layers = "conv", "dense", ("conv", "dense")
+    if family in ("resnet", "vgg", "regnet", "mobilenet", "efficientnet", "mnasnet"):
+        plan = plan.rule(he_out, kind=conv, role="weight")
+    if family in ("vgg", "mobilenet", "efficientnet", "mnasnet"):
+        plan = plan.rule(Zeros(), kind=layers, role="bias")
+    if family in ("vgg", "regnet", "mobilenet"):
+        plan = plan.rule(Normal(0.0, 0.01), kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+    elif family == "efficientnet":
+        plan = plan.rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind=dense, role="weight")
+    elif family == "mnasnet":
+        plan = plan.rule(VarianceScaling(1.0, "fan_out", "uniform"), kind=dense, role="weight")
+    elif family == "densenet":
+        plan = plan.rule(KaimingNormal(), kind=conv, role="weight").rule(Zeros(), kind=dense, role="bias")
+    elif family == "convnext":
+        plan = (plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
+                .rule(Constant(1e-6), path="*/layer_scale"))
+    elif family == "squeezenet":
+        plan = (plan.rule(KaimingUniform(), kind=conv, role="weight")
+                .rule(Zeros(), kind=conv, role="bias")
+                .rule(Normal(0.0, 0.01), kind=conv, role="weight", path="classifier/1/weight"))
+    elif family in ("googlenet", "inception_v3"):
+        s = 0.01 if family == "googlenet" else 0.1
+        plan = plan.rule(TruncatedNormal(0.0, s, -2.0, 2.0), kind=layers, role="weight")
+        if family == "inception_v3":  # AuxLogits.fc.stddev; AuxLogits.conv1's 0.01 sits on its block, not its conv
+            plan = plan.rule(TruncatedNormal(0.0, 0.001, -2.0, 2.0), kind=dense, role="weight",
+                             path="AuxLogits/fc/weight")
+    elif family == "vit":
+        lecun = VarianceScaling(1.0, "fan_in", "normal")
+        plan = (plan.rule(lecun, kind=conv, role="weight", path="conv_proj/weight")
+                .rule(Zeros(), kind=conv, role="bias", path="conv_proj/bias")
+                .rule(Zeros(), path="class_token").rule(Normal(0.0, 0.02), path="encoder/pos_embedding")
+                .rule(XavierUniform(), kind=dense, role="weight", path="*mlp/*")
+                .rule(Normal(0.0, 1e-6), kind=dense, role="bias", path="*mlp/*")
+                .rule(lecun, kind=dense, role="weight", path="heads/pre_logits/weight")
+                .rule(Zeros(), kind=dense, role="bias", path="heads/pre_logits/bias")
+                .rule(Zeros(), kind=dense, path="heads/head/*"))
+    elif family == "swin":
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(trunc, path="*/relative_position_bias_table")
+                .rule(Constant(math.log(10.0)), path="*/logit_scale"))
+    elif family == "maxvit":
+        plan = (plan.rule(Normal(0.0, 0.02), kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
+                .rule(trunc, path="*/relative_position_bias_table"))
+    if zero_init_residual:
+        last = "bn2" if arch in ("resnet18", "resnet34") else "bn3"
+        plan = plan.rule(Zeros(), kind="norm", role="scale", path=f"layer*/*/{last}/weight")
+    return _quiet(plan, "torchvision")
