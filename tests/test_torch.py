@@ -156,6 +156,48 @@ def test_normed_layers_follow_their_drawn_weight_from_a_state_dict_and_from_meta
         assert 0.9 < ratio <= 1 + 1e-6
 
 
+def test_spectral_norm_vectors_are_drawn_per_layer_and_per_seed():
+    # each layer's fresh u and v come from the plan's seed and the weight's path: two layers differ, as two fresh
+    # layers do, another seed gives others and the same seed the same
+    def build():
+        return nn.Sequential(*(nn.utils.spectral_norm(nn.Linear(20, 30)) for _ in range(2)))
+
+    models = [build() for _ in range(3)]
+    for model, seed in zip(models, (0, 0, 1)):
+        ui.presets.torch.apply(model, seed=seed)
+    u = [[m.get_buffer("weight_u") for m in model] for model in models]
+    assert not torch.equal(u[0][0], u[0][1]) and torch.equal(u[0][0], u[1][0]) and not torch.equal(u[0][0], u[2][0])
+
+
+def test_presets_torch_reproduces_bilinear_and_the_bias_of_a_parametrized_weight():
+    # nn.Bilinear's reset draws weight and bias U(+-1/sqrt(in1)); a Linear whose weight is orthogonal-parametrized
+    # (kind other, UNMATCHED) keeps its bias at U(+-1/sqrt(in)) from the original's shape; KS at 1e-6 per tensor
+    from torch.nn.utils import parametrizations
+
+    def build():
+        return nn.ModuleDict({"bi": nn.Bilinear(8, 6, 200), "orth": parametrizations.orthogonal(nn.Linear(200, 400)),
+                              "conv": parametrizations.orthogonal(nn.Conv2d(16, 300, 3))})
+
+    torch.manual_seed(0)
+    theirs = build()
+    ours = build()
+    report = ui.presets.torch.apply(ours, seed=0)
+    assert {p.path.split("/")[0] for p in report.unmatched} == {"orth", "conv"}
+    for name in ("bi.weight", "bi.bias", "orth.bias", "conv.bias"):
+        a, b = ours.get_parameter(name).detach().numpy(), theirs.get_parameter(name).detach().numpy()
+        assert stats.ks_2samp(a.ravel(), b.ravel())[1] > 1e-6, (name, a.std(), b.std())
+
+
+def test_a_lazy_norm_before_its_first_call_is_named_and_the_rest_is_set():
+    net = nn.Sequential(nn.Linear(3, 5), nn.LazyBatchNorm1d())
+    with pytest.warns(UserWarning, match=r"lazy modules are not built yet.*1\.weight"):
+        report = ui.Plan().rule(ui.Constant(2.0), role="weight").apply(net, seed=0)
+    assert [e.param.path for e in report.entries] == ["0/weight"] and torch.all(net[0].weight == 2.0)
+    net(torch.rand(4, 3))
+    ui.presets.torch.apply(net, seed=0)
+    assert torch.all(net[1].weight == 1.0) and torch.all(net[1].running_var == 1.0)
+
+
 def test_conv_transpose_fans_layer_vs_torch():
     m = nn.ConvTranspose2d(64, 16, 3)  # weight (64, 16, 3, 3): layer fan_in 576, torch's own 144
     m.apply(ui.XavierUniform().to_torch())

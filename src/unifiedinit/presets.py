@@ -61,6 +61,8 @@ torch = _quiet(_norms(
     Plan(name="torch")
     # Linear, Conv*: kaiming_uniform_(a=sqrt(5)) = U(+-1/sqrt(fan_in)); bias U(+-1/sqrt(fan_in)) of the weight
     .rule(KaimingUniform(a=math.sqrt(5)), kind=("dense", "conv"), role=("weight", "bias"))
+    # nn.Bilinear (out, in1, in2): weight and bias U(+-1/sqrt(in1)), the layer's fans as its reset reads them
+    .rule(KaimingUniform(a=math.sqrt(5)), kind="dense", role="weight", layer="Bilinear", fans="layer")
     # ConvTranspose*: torch's fan_in of the (in, out/g, *k) weight is (out/g) x RF, the layer's fan_out
     .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role=("weight", "bias"))
     # nn.Embedding: N(0, 1), its padding_idx row zero (a layer without one: N(0, 1) everywhere)

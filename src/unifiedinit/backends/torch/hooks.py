@@ -278,7 +278,7 @@ class TorchInitializer:
                             "parameter by its path")
         layout = layer_layout(obj, self.fans)
         weight = getattr(obj, "weight", None)
-        if layout is None or not isinstance(weight, torch.Tensor) or isinstance(weight, nn.parameter.UninitializedParameter):
+        if layout is None or not isinstance(weight, torch.Tensor) or isinstance(weight, nn.parameter.UninitializedTensorMixin):
             return obj
         bias = getattr(obj, "bias", None) if self.bias is not None else None
         weight_draw = lower(weight, self.spec, layout, None)

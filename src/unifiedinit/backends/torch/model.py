@@ -4,6 +4,7 @@ the apply loop writes through (in place, one generator re-seeded per parameter a
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 import sys
 import warnings
@@ -152,12 +153,17 @@ def _layer_fans(module: nn.Module, kind: str, layout: str, weight: Any = None) -
         hidden = int(module.hidden_size)  # type: ignore[arg-type]
         return (hidden, hidden)
     weight = module._parameters.get("weight") if weight is None else weight
+    if weight is None and "parametrizations" in module._modules:  # orthogonal, a user's: the original's shape,
+        plist = getattr(module._modules["parametrizations"], "weight", None)  # which torch keeps the weight's
+        weight = plist._parameters.get("original") if plist is not None else None
     if kind == "attention" and isinstance(module._parameters.get("in_proj_weight"), torch.Tensor):
         weight = module._parameters["in_proj_weight"]
     if not isinstance(weight, torch.Tensor) or (type(weight) is not nn.Parameter and  # the common case, quickly
-                                                 isinstance(weight, nn.parameter.UninitializedParameter)):
+                                                 isinstance(weight, nn.parameter.UninitializedTensorMixin)):
         return None
     shape = tuple(weight.shape)
+    if isinstance(module, nn.Bilinear) and len(shape) == 3:  # as its reset_parameters reads them: (in1, out)
+        return (shape[1], shape[0]) if 0 not in shape else None
     return _fans_of(layout, shape) if len(shape) >= 2 and 0 not in shape else None
 
 
@@ -312,7 +318,7 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
     layer_fans = _layer_fans(module, kind, layout, computed["weight"].tensor if "weight" in computed else None) \
         if tensors else None
     for name, t in tensors:
-        if t is None or (type(t) is not nn.Parameter and isinstance(t, nn.parameter.UninitializedParameter)):
+        if t is None or (type(t) is not nn.Parameter and isinstance(t, nn.parameter.UninitializedTensorMixin)):
             if t is not None and lazy is not None:
                 lazy.append(base + name)
             continue
@@ -533,7 +539,7 @@ class _Target:
                                 f"got a {type(model).__name__}")
         if isinstance(whole_limit, bool) or not isinstance(whole_limit, int) or whole_limit < 0:
             raise ValueError(f"Plan.apply: parameter 'whole_limit' must be a number of bytes >= 0, got {whole_limit!r}")
-        self.model, self.device, self.whole_limit = model, device, whole_limit
+        self.model, self.device, self.whole_limit, self.seed = model, device, whole_limit, seed
         lazy: list[str] = []  # a lazy module's parameters exist after its first call: none to set yet
         self.norms: list[tuple[str, tuple[Any, ...]]] = []  # normed weights: what follows each once drawn
         self.found = walk(model, module=module, lazy=lazy, norms=self.norms)
@@ -759,6 +765,13 @@ class _Target:
                 return self.model.get_buffer(name)
         return self.model[name]
 
+    def _vector_seed(self, path: str) -> int:
+        """The seed of a spectral norm's fresh vectors: from the plan's seed and the weight's path, so two layers
+        and two seeds differ as fresh layers do (seed=None: from the generator given, else torch's global one)."""
+        if self.seed is None:
+            return int(torch.randint(0, 2 ** 62, (1,), generator=self.generator).item())
+        return int.from_bytes(hashlib.blake2b(f"{self.seed}/{path}".encode(), digest_size=8).digest(), "little") >> 2
+
     def _renorm(self, report: Any) -> None:
         """What follows a drawn weight that torch normalizes (``_computed``), as registering the norm on a fresh
         layer sets it: a weight norm's magnitude g = ||v|| (over every axis but ``dim``), so the layer computes
@@ -779,7 +792,7 @@ class _Target:
                     _, u_path, v_path, dim, eps, iterations = what
                     u, v = self._at(u_path), self._at(v_path)
                     matrix = weight.movedim(dim, 0).flatten(1)
-                    gen = torch.Generator(device=u.device).manual_seed(0)
+                    gen = torch.Generator(device=u.device).manual_seed(self._vector_seed(path))
                     for x in (u, v):
                         x.copy_(F.normalize(torch.randn(x.shape, generator=gen, device=x.device, dtype=x.dtype),
                                             dim=0, eps=eps))
