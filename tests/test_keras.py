@@ -374,3 +374,52 @@ def test_the_counter_stream_is_computed_by_the_keras_backend_and_is_numpy_s(monk
             assert np.array_equal(got, ui.presets.torch.portable_values(e, 4, stream="counter")), e.param.path
             checked += 1
     assert checked == 4
+
+
+# ------------------------------------------------------------- layers whose state is not a plain float kernel
+
+def test_an_adapted_normalization_computes_with_what_the_preset_wrote():
+    # adapt() leaves copies of mean and variance that the layer computes with (finalize_state): the preset's
+    # 0 and 1 reach them, so the layer's output follows its variables under every backend
+    norm = layers.Normalization()
+    norm.adapt(np.random.default_rng(0).uniform(3, 8, (64, 4)).astype("float32"))
+    x = np.full((1, 4), 2.0, "float32")
+    assert not np.allclose(keras.ops.convert_to_numpy(norm(x)), x)
+    ui.presets.keras.apply(norm, seed=0)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(norm(x)), x, rtol=1e-6)
+
+
+def test_a_quantized_kernel_is_reported_and_a_rule_that_cannot_hold_it_is_refused_before_writing():
+    dense = layers.Dense(8)
+    dense.build((None, 4))
+    dense.quantize("int8")
+    report = ui.presets.keras.apply(dense, seed=0)
+    assert {(p.path.rsplit("/", 1)[-1], p.dtype) for p in report.unmatched} == {("kernel", "int8"),
+                                                                               ("kernel_scale", "float32")}
+    before = [keras.ops.convert_to_numpy(v).copy() for v in dense.weights]
+    with pytest.raises(TypeError, match="'dense.*kernel'.*int8, which cannot hold random values"):
+        ui.Plan().rule(ui.Normal(0, 0.02)).apply(dense, seed=0)
+    for old, v in zip(before, dense.weights):
+        np.testing.assert_array_equal(old, keras.ops.convert_to_numpy(v))
+
+
+def test_group_query_attention_is_attention_and_renorm_statistics_are_statistics():
+    gqa = layers.GroupQueryAttention(head_dim=8, num_query_heads=4, num_key_value_heads=2)
+    x = np.ones((1, 3, 16), "float32")
+    gqa(x, x)
+    report = ui.presets.torch.apply(gqa, seed=0)  # torch's MultiheadAttention: zero biases, Xavier weights
+    assert {e.param.kind for e in report.entries} == {"attention"}
+    assert all(not keras.ops.convert_to_numpy(v).any() for v in gqa.weights if v.path.endswith("bias"))
+    bn = layers.BatchNormalization(renorm=True)
+    bn.build((None, 3))
+    roles = {v.path.rsplit("/", 1)[-1]: p.role for p, v in ui.backends.keras.walk(bn)}
+    assert roles["moving_stddev"] == roles["renorm_stddev"] == "running_var" and roles["renorm_mean"] == "running_mean"
+    for v in bn.weights:  # trained statistics
+        v.assign(np.full((3,), 3.0, "float32"))
+    ui.Plan().rule(ui.Normal(0, 0.02)).apply(bn, seed=0)  # a catch-all never writes statistics
+    values = {v.path.rsplit("/", 1)[-1]: keras.ops.convert_to_numpy(v) for v in bn.weights}
+    assert all((values[n] == 3).all() for n in ("moving_stddev", "renorm_stddev", "renorm_mean"))
+    ui.presets.keras.apply(bn, seed=1)  # Keras's own: stddevs 1, means 0
+    values = {v.path.rsplit("/", 1)[-1]: keras.ops.convert_to_numpy(v) for v in bn.weights}
+    assert (values["moving_stddev"] == 1).all() and (values["renorm_stddev"] == 1).all()
+    assert (values["renorm_mean"] == 0).all()

@@ -56,7 +56,8 @@ def _kind(layer: Any, parent: Any) -> tuple[str, str]:
     info = registered_layer(type(layer))
     if info is not None:
         return info.kind, info.layouts.get("kernel", "keras")
-    if isinstance(parent, L.MultiHeadAttention) or isinstance(layer, L.MultiHeadAttention):
+    attention = (L.MultiHeadAttention,) + ((L.GroupQueryAttention,) if hasattr(L, "GroupQueryAttention") else ())
+    if isinstance(parent, attention) or isinstance(layer, attention):
         return "attention", "keras"
     # Normalization (preprocessing): its non-trainable "mean" and "variance" are statistics, like BatchNorm's
     norms = (L.BatchNormalization, L.LayerNormalization, L.GroupNormalization, L.Normalization) + \
@@ -80,7 +81,9 @@ def _kind(layer: Any, parent: Any) -> tuple[str, str]:
 
 _ROLES = {"kernel": "weight", "bias": "bias", "embeddings": "embedding", "gamma": "scale", "beta": "shift",
           "scale": "scale", "moving_mean": "running_mean", "moving_variance": "running_var", "alpha": "slope",
-          "recurrent_kernel": "recurrent_weight", "depthwise_kernel": "weight", "pointwise_kernel": "weight"}
+          "recurrent_kernel": "recurrent_weight", "depthwise_kernel": "weight", "pointwise_kernel": "weight",
+          # BatchNormalization(renorm=True): its moving and renorm statistics start at 0 (means) and 1 (stddevs)
+          "moving_stddev": "running_var", "renorm_mean": "running_mean", "renorm_stddev": "running_var"}
 
 
 def einsum_layout(equation: str) -> str | Layout:
@@ -178,7 +181,8 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
     registered class), the variable's role ("weight", "bias", "scale", "shift", "running_mean", ...), its layout
     as Keras stores it ("keras", "keras_conv_transpose", "keras_depthwise", "keras_embedding", or an
     EinsumDense equation's own ``Layout``) and the layer's fans. Integer and bool variables (a seed generator's
-    state, counters) are left out.
+    state, counters) are left out, except a quantized layer's (an int8 kernel): those, and its scales, have the
+    role "other", so they are reported and no preset sets them.
 
     Args:
         model: a built ``keras.layers.Layer`` or ``keras.Model``.
@@ -229,11 +233,15 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
         # process: two builds of one model differ, so several in one layer are keyed by their order instead
         unnamed = [v for v in own if _UNNAMED.fullmatch(v.path.rsplit("/", 1)[-1])]
         order = {id(v): str(i) for i, v in enumerate(unnamed)} if len(unnamed) > 1 else {}
+        quantized = bool(getattr(layer, "quantization_mode", None))
         for var in own:
-            if not keras.backend.is_float_dtype(var.dtype):
+            floating = keras.backend.is_float_dtype(var.dtype)
+            if not floating and not quantized:
                 continue
             name = var.path.rsplit("/", 1)[-1]
             role = info.roles[name] if info is not None and name in info.roles else _ROLES.get(name, "other")
+            if quantized and (not floating or name.endswith(("_scale", "_zero", "_amax_history"))):
+                role = "other"  # a quantized kernel and its scales: reported, set by no preset
             if kind == "norm" and role == "bias":
                 role = "shift"
             if kind == "norm" and name in ("mean", "variance"):  # keras.layers.Normalization's statistics
@@ -257,6 +265,7 @@ class _Target:
 
     def __init__(self, model: Any, *, seed: int | None = None) -> None:
         self.found = walk(model)
+        self.normalizations = [layer for layer, _, _ in _tree(model) if isinstance(layer, keras.layers.Normalization)]
         # a sublayer that was never called has no variables yet: no plan reaches it, and Keras's own initializer
         # draws it when it builds, so it is named (layers that hold no weights, such as Dropout, are not)
         unbuilt = ["/".join(map(str, parts)) or layer.name for layer, parts, parent in _tree(model)
@@ -295,6 +304,12 @@ class _Target:
             self.host(p, var, job.values(None, NumpyOps(None), NumpyArith(), numpy_dtype(p.dtype)))
 
     def result(self, report: Any) -> Any:
+        # an adapted Normalization computes with copies of its mean and variance made by finalize_state: refresh
+        # them from what was written, so that the layer computes with its variables' values
+        written = {e.param.path for e in report.entries if e.spec is not None}
+        for layer in self.normalizations:
+            if any(v.path in written for v in layer.weights):
+                layer.finalize_state()
         return report
 
 
