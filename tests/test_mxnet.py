@@ -345,3 +345,104 @@ def test_a_draw_into_a_parameters_array_has_the_bits_of_a_new_one(spec, dtype):
     mx.random.seed(3)
     assert sampled(M.MXNetOps(mx.cpu()), d, (64, 33), dtype, out=out) is out
     np.testing.assert_array_equal(out.asnumpy(), new.asnumpy())
+
+
+# ------------------------------------------------------------- Gluon states around the write (probed models)
+
+def test_the_plan_leaves_mxnets_generator_to_the_users_seed_eager_and_deferred():
+    # the plan reseeds MXNet's global generator for each draw; afterwards (and after a deferred parameter's draw
+    # at the first forward pass) it goes on from the user's seed: two user seeds give two streams, one the same
+    def after(user_seed, deferred):
+        mx.random.seed(user_seed)
+        net = gluon.nn.Dense(4) if deferred else gluon.nn.Dense(4, in_units=3)
+        net.initialize()
+        ui.presets.mxnet.apply(net, seed=0)
+        net(nd.ones((1, 3)))
+        return nd.random.uniform(shape=(3,)).asnumpy()
+
+    for deferred in (False, True):
+        assert not np.array_equal(after(1, deferred), after(2, deferred))
+        np.testing.assert_array_equal(after(1, deferred), after(1, deferred))
+
+
+def test_a_trainer_on_the_kvstore_does_not_undo_the_plan():
+    # with update_on_kvstore the kvstore holds the weights: the write resets it, as Parameter.set_data does
+    ctx = [mx.cpu(0), mx.cpu(1)]
+    net = gluon.nn.Dense(3, in_units=4)
+    net.initialize(ctx=ctx)
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.0}, kvstore="local",
+                            update_on_kvstore=True)
+
+    def step():
+        with autograd.record():
+            losses = [net(nd.ones((2, 4), ctx=c)).sum() for c in ctx]
+        autograd.backward(losses)
+        trainer.step(1)
+
+    step()
+    ui.Plan().rule(ui.Constant(5.0), role="weight").apply(net, seed=0)
+    step()  # learning rate 0: the weight stays what the plan wrote
+    assert all((d.asnumpy() == 5.0).all() for d in net.weight.list_data())
+
+
+def test_numpy_mode_symbol_blocks_and_batchnorm_relu():
+    # Gluon's NumPy mode (npx.set_np) holds mx.np arrays; a SymbolBlock loaded by imports has no shapes and
+    # names its statistics batchnorm0_running_var (a catch-all rule leaves them); BatchNormReLU is a norm
+    import os
+    import tempfile
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(4, in_units=3), gluon.nn.BatchNorm(in_channels=4))
+    net.initialize()
+    net.hybridize()
+    x = nd.ones((2, 3))
+    net(x)
+    with tempfile.TemporaryDirectory() as tmp:
+        net.export(os.path.join(tmp, "net"))
+        block = gluon.SymbolBlock.imports(os.path.join(tmp, "net-symbol.json"), ["data"],
+                                          os.path.join(tmp, "net-0000.params"))
+    roles = {p.path.rsplit("_", 1)[-1]: p.role for p in ui.inspect(block, ui.presets.mxnet).params}
+    assert roles["mean"] == "running_mean" and roles["var"] == "running_var"
+    before = {k: v.data().asnumpy().copy() for k, v in block.collect_params().items()}
+    report = ui.Plan().rule(ui.Constant(0.5)).apply(block, seed=0)
+    after = {k: v.data().asnumpy() for k, v in block.collect_params().items()}
+    assert {k for k in before if not np.array_equal(before[k], after[k])} == {e.param.path for e in report.entries}
+    assert not any("running" in e.param.path for e in report.entries) and len(report.entries) == 4
+    relu = gluon.nn.BatchNormReLU(in_channels=4)
+    relu.initialize()
+    assert {p.kind for p in ui.inspect(relu, ui.presets.mxnet).params} == {"norm"}
+    mx.npx.set_np()
+    try:
+        dense = gluon.nn.Dense(64, in_units=32)
+        dense.initialize()
+        ui.presets.mxnet.apply(dense, seed=0)
+        ui.Plan().rule(ui.Constant(2.0), role="weight").apply(dense, seed=0, portable=True)
+        assert (dense.weight.data().asnumpy() == 2.0).all()
+        assert stats.check(dense.bias.data().asnumpy(), ui.Zeros())
+    finally:
+        mx.npx.reset_np()
+
+
+def test_a_deferred_rule_that_fails_leaves_the_parameter_deferred_for_a_corrected_plan():
+    net = gluon.nn.Dense(4)
+    net.initialize()
+    ui.Plan().rule(ui.FromArray(np.ones((3, 3))), role="weight").apply(net, seed=0)
+    for _ in range(2):  # each forward pass names the parameter, not MXNet's "has not been initialized"
+        with pytest.raises(ValueError, match="cannot initialize 'weight'"):
+            net(nd.ones((1, 5)))
+    ui.Plan().rule(ui.Constant(3.0), role="weight").apply(net, seed=0)
+    net(nd.ones((1, 5)))
+    assert (net.weight.data().asnumpy() == 3.0).all()
+
+
+def test_a_write_that_fails_inside_mxnet_leaves_the_parameter_as_it_was(monkeypatch):
+    net = gluon.nn.Dense(4, in_units=3)
+    net.initialize()
+    before = net.weight.data().asnumpy().copy()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a failure inside MXNet's initializer")
+
+    monkeypatch.setattr(M.model, "sampled", broken)
+    with pytest.raises(RuntimeError, match="inside MXNet"):
+        ui.Plan().rule(ui.Normal(), role="weight").apply(net, seed=0)
+    np.testing.assert_array_equal(net.weight.data().asnumpy(), before)

@@ -61,8 +61,9 @@ class SpecInitializer(_Initializer):
     What ``spec.to_mxnet(layout=..., portable=...)`` returns. Values come from ``mx.nd.random`` on each
     parameter's own context, so ``mx.random.seed`` makes them repeatable; every check (the spec against the
     parameter's shape and fans, the dtype against the values) is made before anything is written. Handed to
-    ``net.initialize`` as the global initializer, it follows MXNet's name rules (``*bias``/``*beta``/running means
-    get 0, ``*gamma``/running variances get 1, every other name the spec; the module docstring says more); handed
+    ``net.initialize`` as the global initializer, it follows the name rules of MXNet's ``Initializer.__call__``
+    (``*bias``/``*beta``/running means get 0, ``*gamma``/running variances get 1, every other name the spec; the
+    module docstring says more), which Gluon bypasses for its own global initializers (the README says so); handed
     to one parameter, the spec applies whatever the name. ``dumps()`` gives ``["specinitializer", {"spec": {...},
     "layout": "mxnet"}]`` and ``mx.init.create(dumps)`` rebuilds an equal initializer, spec included.
 
@@ -119,6 +120,8 @@ class SpecInitializer(_Initializer):
         return draw
 
     def _apply(self, arr: Any) -> None:
+        if isinstance(arr, mx.np.ndarray):  # Gluon's NumPy mode (npx.set_np): the same memory as an NDArray
+            arr = arr.as_nd_ndarray()
         shape = tuple(int(s) for s in arr.shape)
         dtype = dtype_name(arr.dtype)
         draw = self.lower(shape, dtype)

@@ -50,19 +50,31 @@ def _kind(block: Any) -> tuple[str, str]:
             ((nn.Conv1DTranspose, nn.Conv2DTranspose, nn.Conv3DTranspose), "conv_transpose", "mxnet_conv_transpose"),
             (nn.conv_layers._Conv, "conv", "mxnet"), (nn.Dense, "dense", "mxnet"),
             (nn.Embedding, "embedding", "mxnet_embedding"),
-            ((nn.BatchNorm, nn.LayerNorm, nn.InstanceNorm, nn.GroupNorm), "norm", "mxnet"),
+            ((getattr(nn.basic_layers, "_BatchNorm", nn.BatchNorm), nn.LayerNorm, nn.InstanceNorm, nn.GroupNorm),
+             "norm", "mxnet"),  # _BatchNorm: BatchNorm and BatchNormReLU
             (nn.PReLU, "prelu", "mxnet"), (mx.gluon.rnn.rnn_layer._RNNLayer, "recurrent", "mxnet"),
             ((mx.gluon.rnn.LSTMCell, mx.gluon.rnn.GRUCell, mx.gluon.rnn.RNNCell), "recurrent", "mxnet")):
         if isinstance(block, classes):
             return kind, layout
-    own = {name: tuple(int(d) for d in param.shape) for name, param in block._reg_params.items()}
+    own = {name: _shape(param) for name, param in block._reg_params.items()}
     if looks_like_norm(type(block).__name__, own):
         return "norm", "mxnet"
     return "other", "mxnet"
 
 
+def _shape(param: Any) -> tuple[int, ...]:
+    """A parameter's shape: MXNet's, else its data's (a ``SymbolBlock.imports`` leaves ``shape`` None)."""
+    if param.shape is None:
+        return tuple(int(d) for d in param._data[0].shape) if param._data else ()
+    return tuple(int(d) for d in param.shape)
+
+
 _ROLES = {"weight": "weight", "bias": "bias", "gamma": "scale", "beta": "shift", "running_mean": "running_mean",
           "running_var": "running_var", "alpha": "slope"}
+#: running statistics by the end of their name, where a block holds a whole network's parameters under their
+#: full names (a SymbolBlock's batchnorm0_running_var): a catch-all rule never writes them
+_STATISTICS = (("running_mean", "running_mean"), ("running_var", "running_var"), ("moving_mean", "running_mean"),
+               ("moving_var", "running_var"))
 #: a fused layer's l0_i2h_weight, r1_h2h_bias ...; a cell's (LSTMCell, GRUCell, RNNCell) i2h_weight ...: layer 0
 _RECURRENT = re.compile(r"(?:([lr])(\d+)_)?(i2h|h2h|h2r)_(weight|bias)$")
 
@@ -86,7 +98,9 @@ def _role(kind: str, name: str, info: Any) -> tuple[str, str]:
         return "embedding", ""
     if kind == "norm" and name not in _ROLES:
         return norm_role(name), ""
-    return _ROLES.get(name, "other"), ""
+    if name in _ROLES:
+        return _ROLES[name], ""
+    return next((r for suffix, r in _STATISTICS if name.endswith(suffix)), "other"), ""
 
 
 def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: Any) -> Any:
@@ -95,15 +109,15 @@ def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: A
     kind, layout = _kind(block)
     info = registered_layer(type(block))
     role, sub = _role(kind, name, info)
-    shape = tuple(int(d) for d in param.shape)
+    shape = _shape(param)
     known = all(d > 0 for d in shape)
     layer_fans = None
     weight = block._reg_params.get("weight")
     if kind == "recurrent":
         layer_fans = (block._hidden_size, block._hidden_size)
-    elif weight is not None and len(weight.shape) >= 2:
-        if all(int(d) > 0 for d in weight.shape):
-            layer_fans = TensorInfo.make(tuple(int(d) for d in weight.shape), layout).fans
+    elif weight is not None and len(_shape(weight)) >= 2:
+        if all(d > 0 for d in _shape(weight)):
+            layer_fans = TensorInfo.make(_shape(weight), layout).fans
         else:  # the layer's fans are not known yet either: the bias waits for them too
             known = False
     own_layout = (info.layouts.get(name) if info is not None else None) or \
@@ -163,13 +177,16 @@ class _PlanInitializer(mx.init.Initializer):  # type: ignore[name-defined]  # mx
     """One parameter's value under a plan: its draw (on its own seeded stream), given values, or (deferred) the
     rule to lower once the shape is known, and then its draw or its portable values (``portable(param)``)."""
 
-    def __init__(self, where: Any, *, draw: Any = None, stream: int | None = None, values: Any = None,
-                 rule: Any = None, key: str = "", portable: Any = None) -> None:
+    def __init__(self, where: Any, resume: "_Resume", *, draw: Any = None, stream: int | None = None,
+                 values: Any = None, rule: Any = None, key: str = "", portable: Any = None) -> None:
         super().__init__()
-        self.where, self.draw, self.stream, self.values = where, draw, stream, values
+        self.where, self.resume, self.draw, self.stream, self.values = where, resume, draw, stream, values
         self.rule, self.key, self.portable = rule, key, portable
+        self.deferred_init: Any = ()  # a deferred parameter's MXNet state, set back when its rule fails
 
     def _init_weight(self, desc: Any, arr: Any) -> None:
+        if isinstance(arr, mx.np.ndarray):  # Gluon's NumPy mode (npx.set_np): the same memory as an NDArray
+            arr = arr.as_nd_ndarray()
         dtype = _dtype_name(arr.dtype)
         shape = tuple(int(s) for s in arr.shape)
         values, draw = self.values, self.draw
@@ -181,6 +198,7 @@ class _PlanInitializer(mx.init.Initializer):  # type: ignore[name-defined]  # mx
                 v.tensor_dtype(dtype, draw.deterministic)
                 v.representable(draw, dtype)
             except (TypeError, ValueError) as err:  # the plan was checked with the shape unknown: name it now
+                param._deferred_init = self.deferred_init  # still deferred: a corrected plan can be applied
                 raise type(err)(f"{self.rule} cannot initialize {p.path!r} ({type(block).__name__}, shape {shape}, "
                                 f"known at this first forward pass): {err}") from None
             if self.portable is not None:
@@ -189,8 +207,29 @@ class _PlanInitializer(mx.init.Initializer):  # type: ignore[name-defined]  # mx
             arr[:] = mx.nd.array(values, ctx=arr.context, dtype=dtype)
             return
         if self.stream is not None and not draw.deterministic:  # a reseed costs 0.15-0.5 ms in a plan: a draw's only
+            self.resume.save()
             mx.random.seed(self.stream % (2 ** 31), ctx="all")
         sampled(MXNetOps(arr.context), draw, shape, dtype, out=arr)
+        if self.rule is not None:  # deferred: drawn in the user's first forward pass, whose RNG goes on as theirs
+            self.resume.restore()
+
+
+class _Resume:
+    """MXNet's global generator as the user left it: the plan reseeds it for each draw, so a seed drawn from it
+    before the first reseed is set again once the plan is done (a deferred parameter: once it is drawn), and
+    dropout and shuffles after ``apply`` still follow the user's ``mx.random.seed``."""
+
+    def __init__(self) -> None:
+        self.seed: int | None = None
+
+    def save(self) -> None:
+        if self.seed is None:
+            self.seed = int(mx.nd.random.randint(0, 2 ** 31 - 1, shape=(1,)).asscalar())
+
+    def restore(self) -> None:
+        if self.seed is not None:
+            mx.random.seed(self.seed, ctx="all")
+            self.seed = None
 
 
 class _Target:
@@ -199,6 +238,7 @@ class _Target:
 
     def __init__(self, model: Any, *, seed: int | None = None) -> None:
         self.found = walk(model)
+        self.resume = _Resume()
         fresh = [p.path for p, (_, _, _, param) in self.found if param._data is None and not param._deferred_init]
         if fresh:
             raise ValueError(f"the Gluon block has parameters that were never initialized ({', '.join(fresh[:3])}"
@@ -208,8 +248,19 @@ class _Target:
     def _init(self, p: Any, where: Any, init: Any) -> None:
         param = where[3]
         ctx = param.list_ctx() if param._data is not None else param._deferred_init[1]
-        if p.known or not all(int(d) > 0 for d in param.shape):
-            param.initialize(init=init, ctx=ctx, force_reinit=True)
+        if param.shape is None and param._data:  # loaded by SymbolBlock.imports: its data's shape
+            param.shape = _shape(param)
+        if p.known or not all(d > 0 for d in _shape(param)):
+            saved = param._data, param._grad, param._deferred_init
+            try:
+                param.initialize(init=init, ctx=ctx, force_reinit=True)
+            except BaseException:  # initialize() dropped the arrays before drawing: the parameter keeps its own
+                param._data, param._grad, param._deferred_init = saved
+                raise
+            trainer = param._trainer
+            if trainer is not None and getattr(trainer, "_kv_initialized", False) and \
+                    getattr(trainer, "_update_on_kvstore", False) and param not in trainer._params_to_init:
+                trainer._reset_kvstore()  # as Parameter.set_data: the kvstore's copy would undo the write
         else:
             # its own shape is known but its layer's fans are not (the bias of a layer whose weight waits for
             # the first forward pass): make it wait too; Gluon finishes a block's parameters in order, weight first
@@ -217,15 +268,18 @@ class _Target:
             param._deferred_init = (init, ctx, mx.init.Uniform(), None)
 
     def native(self, p: Any, where: Any, draw: D.Draw, stream: int | None) -> None:
-        self._init(p, where, _PlanInitializer(where, draw=draw, stream=stream))
+        self._init(p, where, _PlanInitializer(where, self.resume, draw=draw, stream=stream))
 
     def host(self, p: Any, where: Any, values: Any) -> None:
-        self._init(p, where, _PlanInitializer(where, values=values))
+        self._init(p, where, _PlanInitializer(where, self.resume, values=values))
 
     def deferred(self, p: Any, where: Any, rule: Any, stream: int | None, portable: Any) -> None:
-        self._init(p, where, _PlanInitializer(where, rule=rule, key=p.key, stream=stream, portable=portable))
+        init = _PlanInitializer(where, _Resume(), rule=rule, key=p.key, stream=stream, portable=portable)
+        self._init(p, where, init)
+        init.deferred_init = where[3]._deferred_init
 
     def result(self, report: Any) -> Any:
+        self.resume.restore()
         return report
 
 

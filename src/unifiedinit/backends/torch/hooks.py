@@ -19,7 +19,7 @@ from ...layout import LayoutLike, TensorInfo
 from ...portable import portable_option
 from ...samplers import draw as sampled
 from ...specs import Spec
-from .model import layer_layout
+from .model import UNBUILT, layer_layout
 from .ops import TorchOps
 
 
@@ -278,7 +278,7 @@ class TorchInitializer:
                             "parameter by its path")
         layout = layer_layout(obj, self.fans)
         weight = getattr(obj, "weight", None)
-        if layout is None or not isinstance(weight, torch.Tensor) or isinstance(weight, nn.parameter.UninitializedTensorMixin):
+        if layout is None or not isinstance(weight, torch.Tensor) or isinstance(weight, UNBUILT):
             return obj
         bias = getattr(obj, "bias", None) if self.bias is not None else None
         weight_draw = lower(weight, self.spec, layout, None)

@@ -124,6 +124,9 @@ def _role(kind: str, name: str, info: Any) -> tuple[str, str]:
     return (name if name in ("weight", "bias") else "other"), ""
 
 
+#: a lazy module's parameters and buffers before its first call: no shape, no memory
+UNBUILT = (nn.parameter.UninitializedParameter, nn.parameter.UninitializedBuffer)
+
 #: module class -> the layout its weight is stored in, with the layer's own fans
 _LAYER_LAYOUTS: tuple[tuple[type, str], ...] = (
     (nn.Linear, "torch"),
@@ -159,7 +162,7 @@ def _layer_fans(module: nn.Module, kind: str, layout: str, weight: Any = None) -
     if kind == "attention" and isinstance(module._parameters.get("in_proj_weight"), torch.Tensor):
         weight = module._parameters["in_proj_weight"]
     if not isinstance(weight, torch.Tensor) or (type(weight) is not nn.Parameter and  # the common case, quickly
-                                                 isinstance(weight, nn.parameter.UninitializedTensorMixin)):
+                                                 isinstance(weight, UNBUILT)):
         return None
     shape = tuple(weight.shape)
     if isinstance(module, nn.Bilinear) and len(shape) == 3:  # as its reset_parameters reads them: (in1, out)
@@ -318,7 +321,7 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
     layer_fans = _layer_fans(module, kind, layout, computed["weight"].tensor if "weight" in computed else None) \
         if tensors else None
     for name, t in tensors:
-        if t is None or (type(t) is not nn.Parameter and isinstance(t, nn.parameter.UninitializedTensorMixin)):
+        if t is None or (type(t) is not nn.Parameter and isinstance(t, UNBUILT)):
             if t is not None and lazy is not None:
                 lazy.append(base + name)
             continue
