@@ -367,3 +367,95 @@ def test_a_bare_tree_names_the_submodules_whose_kinds_it_can_only_guess():
                        "Conv_0": {"kernel": jnp.zeros((3, 3, 4, 8))}}}
     with pytest.warns(UserWarning, match=r"1 submodules of the variables tree .* \(wi\).* inputs=example_inputs"):
         ui.presets.flax.apply(tree, seed=0)
+
+
+# ------------------------------------------------------ Flax's recurrent cells, state collections, LoRA, stacks
+
+def _linen_cell(cell, x):
+    rnn = nn.RNN(cell)
+    return rnn, rnn.init(jax.random.key(0), x)
+
+
+def test_presets_flax_gives_mgu_and_conv_lstm_cells_flaxs_own_init_and_every_cell_its_hidden_fans():
+    # MGUCell's forget gate bias is ones; ConvLSTMCell's hidden-to-hidden conv keeps Conv's lecun_normal (not the
+    # recurrent orthogonal); a cell's layer fans are (H, H) whatever its sub-layers stack: 4 gates in an
+    # OptimizedLSTMCell and a ConvLSTMCell, 3 in NNX's GRUCell, 1 in a SimpleCell
+    h = 8
+    rnn, v = _linen_cell(nn.MGUCell(h), jnp.ones((1, 3, 5)))
+    new, report = ui.presets.flax.apply(rnn, params=v, seed=0)
+    np.testing.assert_array_equal(np.asarray(new["params"]["cell"]["if"]["bias"]), np.ones(h))
+    rnn, v = _linen_cell(nn.ConvLSTMCell(h, (3, 3)), jnp.ones((1, 3, 6, 6, 4)))
+    new, report = ui.presets.flax.apply(rnn, params=v, seed=0)
+    hh = np.asarray(new["params"]["cell"]["hh"]["kernel"])  # (3, 3, 8, 32): lecun_normal, fan_in 3 * 3 * 8
+    assert stats.check(hh, ui.LecunNormal(), layout="flax", alpha=ALPHA)
+    fans = {e.param.path: e.param.layer_fans for e in report.entries}
+    assert fans["cell/hh/kernel"] == fans["cell/ih/bias"] == (h, h)
+    rngs = nnx.Rngs(0)
+    for cell in (nnx.GRUCell(5, h, rngs=rngs), nnx.SimpleCell(5, h, rngs=rngs), nnx.OptimizedLSTMCell(5, h, rngs=rngs)):
+        assert {p.layer_fans for p in ui.inspect(cell, ui.presets.torch).params} == {(h, h)}, type(cell).__name__
+    _, v = _linen_cell(nn.SimpleCell(h), jnp.ones((1, 3, 5)))
+    assert {p.layer_fans for p in ui.inspect(nn.RNN(nn.SimpleCell(h)), params=v).params} == {(h, h)}
+
+
+def test_a_catch_all_rule_never_writes_a_decoders_cache_or_a_spectral_norms_vectors():
+    # state that is not a parameter is no record: a linen cache, SpectralNorm's u and sigma, an nnx.Cache
+    x = jnp.ones((1, 4, 16))
+    attn = nn.MultiHeadDotProductAttention(num_heads=2, decode=True)
+    v = attn.init(jax.random.key(0), x)
+    new, report = ui.Plan().rule(ui.Normal(0, 1.0)).apply(attn, params=v, seed=0, inputs=(x,))
+    assert all(p.startswith("params/") or "/" in p for p in [e.param.path for e in report.entries])
+    assert jax.tree.all(jax.tree.map(lambda a, b: bool((a == b).all()), new["cache"], v["cache"]))
+    assert not report.unmatched
+
+    class Spectral(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            return nn.SpectralNorm(nn.Dense(8))(x, update_stats=True)
+
+    v = Spectral().init(jax.random.key(0), jnp.ones((2, 6)))
+    new, report = ui.Plan().rule(ui.Normal(0, 1.0)).apply(Spectral(), params=v, seed=0)
+    assert sorted(e.param.path.rsplit("/", 1)[-1] for e in report.entries) == ["bias", "kernel"]
+    assert jax.tree.all(jax.tree.map(lambda a, b: bool((a == b).all()), new["batch_stats"], v["batch_stats"]))
+    cached = nnx.MultiHeadAttention(2, 16, decode=True, rngs=nnx.Rngs(0))
+    cached.init_cache((1, 4, 16))
+    key = cached.cached_key
+    assert key is not None
+    before = np.asarray(key.get_value()).copy()
+    ui.Plan().rule(ui.Normal(0, 1.0)).apply(cached, seed=0)
+    np.testing.assert_array_equal(np.asarray(key.get_value()), before)
+
+
+def test_weight_norm_scales_lora_factors_and_stacks_along_a_declared_axis():
+    class Normed(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            return nn.WeightNorm(nn.Dense(5))(x)
+
+    x = jnp.ones((2, 6))
+    v = Normed().init(jax.random.key(0), x)
+    assert not ui.inspect(Normed(), ui.presets.flax, params=v, inputs=(x,)).unmatched  # its scale: a norm's
+    lora = nnx.LoRALinear(256, 300, lora_rank=200, rngs=nnx.Rngs(0))
+    report = ui.presets.flax.apply(lora, seed=1)
+    assert not report.unmatched
+    values = {"/".join(map(str, path)): np.asarray(v.get_value()) for path, v in nnx.iter_graph(lora)
+              if isinstance(v, nnx.Variable)}
+    assert {e.param.path for e in report.entries} >= {"lora/lora_a", "lora/lora_b"}
+    assert stats.check(values["lora/lora_a"], ui.KaimingUniform(), layout="flax", alpha=ALPHA)
+    assert not values["lora/lora_b"].any()
+
+    @nnx.vmap(in_axes=0, out_axes=1)
+    def make(key):  # 3 Linear(64, 40) stacked along axis 1: kernels (64, 3, 40)
+        return nnx.Linear(64, 40, rngs=nnx.Rngs(key))
+
+    @nnx.vmap(in_axes=0, out_axes=0)
+    def einsums(key):  # 4 Einsum kernels (3, 16, 8) stacked in front: fan_in 3 x 16 (lecun_normal's in_axis -2)
+        return nnx.Einsum("bti,hid->bthd", (3, 16, 8), rngs=nnx.Rngs(key))
+
+    for stack, law, per_layer in ((make(jax.random.split(jax.random.key(0), 3)), (1,), 64),
+                                  (einsums(jax.random.split(jax.random.key(1), 4)), (0,), 3 * 16)):
+        report = ui.presets.flax.apply(stack, seed=0)
+        kernel = next(e.param for e in report.entries if e.param.path == "kernel")
+        assert kernel.stacked == law and kernel.layer_fans[0] == per_layer
+        values = np.moveaxis(np.asarray(stack.kernel.get_value()), law[0], 0)
+        for one in values:
+            assert stats.check(one, ui.LecunNormal(), layout="flax", alpha=ALPHA)

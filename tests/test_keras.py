@@ -423,3 +423,19 @@ def test_group_query_attention_is_attention_and_renorm_statistics_are_statistics
     values = {v.path.rsplit("/", 1)[-1]: keras.ops.convert_to_numpy(v) for v in bn.weights}
     assert (values["moving_stddev"] == 1).all() and (values["renorm_stddev"] == 1).all()
     assert (values["renorm_mean"] == 0).all()
+
+
+def test_presets_keras_gives_lora_factors_kerass_own_init():
+    # enable_lora(rank): the a factor he_uniform (fan_in: its axis -2, as Keras's compute_fans), the b factor zeros
+    from unifiedinit.verify import stats
+    dense, embed = layers.Dense(300), layers.Embedding(500, 64)
+    dense.build((None, 256))
+    embed.build((None,))
+    dense.enable_lora(200)
+    embed.enable_lora(100)
+    for layer, a, b in ((dense, "lora_kernel_a", "lora_kernel_b"), (embed, "lora_embeddings_a", "lora_embeddings_b")):
+        report = ui.presets.keras.apply(layer, seed=0)
+        assert not report.unmatched
+        assert stats.check(keras.ops.convert_to_numpy(getattr(layer, a)), ui.KaimingUniform(), layout="keras",
+                           alpha=1e-4)
+        assert not keras.ops.convert_to_numpy(getattr(layer, b)).any()

@@ -222,7 +222,8 @@ def test_a_constant_parameter_is_not_seeded_and_leaves_every_random_one_as_its_o
     a, report = applied(mixed, a, seed=5)
     drawn = [e for e in report.entries if e.draw is not None and not e.draw.deterministic]
     assert 0 < len(drawn) < len([e for e in report.entries if e.draw is not None])
-    assert len(seeds) == len(drawn)
+    # MXNet's global generator is set going again once at the end, from a seed drawn from the user's stream
+    assert len(seeds) == len(drawn) + (framework == "mxnet")
     b, _ = applied(random_only, b, seed=5)
     va, vb = zoo.values(framework, a), zoo.values(framework, b)
     weights = [k for k in va if k[1] == "weight"]

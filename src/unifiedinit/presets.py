@@ -94,6 +94,9 @@ keras = _quiet(_norms(
     .rule(Blocks([Zeros(), Ones(), Zeros(), Zeros()]), kind="recurrent", role="bias", layer="*LSTM*")
     .rule(Ones(), kind="recurrent", role="bias", path="*hf/bias")        # Flax's LSTMCell: one bias per gate
     .rule(Zeros(), kind="recurrent", role="recurrent_bias")             # one bias: a second one (torch's) is 0
+    # enable_lora(rank): lora_kernel_a / lora_embeddings_a he_uniform (compute_fans: fan_in = axis -2), *_b zeros
+    .rule(KaimingUniform(), path="*/lora_*_a", fans="tensor", layout="keras")
+    .rule(Zeros(), path="*/lora_*_b")
     # MultiHeadAttention's EinsumDense kernels: glorot_uniform with fans of the kernel flattened to
     # (input features, output features) (the "multihead_*" layouts); biases zeros
     .rule(XavierUniform(), kind="attention", role="weight")
@@ -114,6 +117,12 @@ flax = _quiet(_norms(
     .rule(LecunNormal(), kind="recurrent", role="weight")               # LSTMCell input kernels: lecun_normal
     .rule(Orthogonal(), kind="recurrent", role="recurrent_weight")      # orthogonal, per gate kernel
     .rule(Zeros(), kind="recurrent", role=("bias", "recurrent_bias"))
+    # ConvLSTMCell's hidden-to-hidden conv ("hh": no other cell has a sub-layer of that name) keeps Conv's default
+    .rule(LecunNormal(), kind="recurrent", role="recurrent_weight", path="*hh/kernel")
+    .rule(Ones(), kind="recurrent", role="bias", path="*if/bias")       # MGUCell's forget gate: ones_init
+    # nnx.LoRA: lora_a he_uniform (fan_in: its input axis), lora_b zeros
+    .rule(KaimingUniform(), layer="LoRA", path="*lora_a", fans="tensor")
+    .rule(Zeros(), layer="LoRA", path="*lora_b")
     # MultiHeadAttention: lecun_normal on DenseGeneral kernels flattened to (in, out) features, zero biases
     .rule(LecunNormal(), kind="attention", role="weight")
     .rule(Zeros(), kind="attention", role="bias")))

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 
 from ..._validate import is_mapping
 from ...layout import LAYOUTS, Layout, LayoutLike, TensorInfo
-from ...params import Param, Select, looks_like_norm, registered_layer, stacked_axes, tie
+from ...params import STATISTICS, Param, Select, looks_like_norm, registered_layer, stacked_axes, tie
 from ...presets import TRANSPOSED_KERNEL
 from .hooks import dtype_name as _dtype_name
 from .ops import JaxTarget, check_mesh, concrete, context_mesh, is_sequence
@@ -72,7 +72,7 @@ _CLASS_KINDS = {
     "Linear": "dense", "Dense": "dense", "LinearGeneral": "dense", "DenseGeneral": "dense", "Einsum": "dense",
     "Conv": "conv", "ConvLocal": "conv", "ConvTranspose": "conv_transpose", "Embed": "embedding",
     "BatchNorm": "norm", "LayerNorm": "norm", "GroupNorm": "norm", "RMSNorm": "norm", "InstanceNorm": "norm",
-    "WeightNorm": "norm", "SpectralNorm": "norm",
+    "WeightNorm": "norm", "SpectralNorm": "norm", "LoRA": "dense",
     "PReLU": "prelu", "LSTMCell": "recurrent", "OptimizedLSTMCell": "recurrent", "GRUCell": "recurrent",
     "SimpleCell": "recurrent", "MGUCell": "recurrent", "ConvLSTMCell": "recurrent",
     "MultiHeadAttention": "attention", "MultiHeadDotProductAttention": "attention", "SelfAttention": "attention"}
@@ -96,6 +96,10 @@ def _expected_ndim(cls: str, obj: Any, name: str) -> int | None:
         size = getattr(obj, "kernel_size", None)
         k = len(size) if is_sequence(size) else 1
         return {"kernel": k + 2, "bias": 1}.get(name)
+    if cls == "Einsum" and obj is not None:  # NNX's kernel_shape / bias_shape, linen's shape
+        kernel = getattr(obj, "kernel_shape", None) or getattr(obj, "shape", None)
+        bias = getattr(obj, "bias_shape", None)
+        return {"kernel": len(kernel) if kernel else None, "bias": len(bias) if bias else None}.get(name)
     if cls in ("LinearGeneral", "DenseGeneral") and obj is not None:
         n_batch, n_in, n_out = _general_axes(obj)
         return {"kernel": n_batch + n_in + n_out, "bias": n_batch + n_out}.get(name)
@@ -172,12 +176,25 @@ def _class_of_name(name: str) -> str:
 
 def _stacked(shape: tuple[int, ...], seen: tuple[int, ...] | None, expected: int | None) -> tuple[int, ...]:
     """The stacked axes of a parameter: where its shape has axes the layer's own view (``seen``) lacks, else the
-    leading axes beyond the class's rank."""
+    leading axes beyond the class's rank. Where several choices fit (12 layers of 12 heads, a stack of 3 conv
+    kernels of size 3), the first is taken: the leading axes, ``nn.scan``'s and ``nnx.vmap``'s default."""
     if seen is not None and len(seen) < len(shape):
         for axes in _axis_choices(len(shape), len(shape) - len(seen)):
             if tuple(d for i, d in enumerate(shape) if i not in axes) == tuple(seen):
                 return axes
     return stacked_axes(shape, expected)
+
+
+def _declared(obj: Any, name: str) -> tuple[int, ...] | None:
+    """The shape one layer's parameter ``name`` has by the sizes an NNX module declares (``Linear``'s
+    in/out_features, ``Embed``'s num_embeddings/features): where a stack is (``nnx.vmap(out_axes=1)``)."""
+    cls = type(obj).__name__
+    if cls == "Linear" and isinstance(obj.in_features, int) and isinstance(obj.out_features, int):
+        return {"kernel": (obj.in_features, obj.out_features), "bias": (obj.out_features,)}.get(name)
+    if cls == "Embed" and name == "embedding" and isinstance(obj.num_embeddings, int) and \
+            isinstance(obj.features, int):
+        return (obj.num_embeddings, obj.features)
+    return None
 
 
 def _axis_choices(ndim: int, k: int) -> list[tuple[int, ...]]:
@@ -195,7 +212,10 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
     classes = [c.cls if c is not None else _class_of_name(path[i - 1]) for i, c in enumerate(chain) if i or c]
     here = chain[-1] or _Layer(classes[-1] if classes else "")
     expected = _expected_ndim(here.cls, here.obj, name)
-    stacked = _stacked(shape, here.seen.get((collection, name)), expected)
+    seen = here.seen.get((collection, name))
+    if seen is None and here.obj is not None:
+        seen = _declared(here.obj, name)
+    stacked = _stacked(shape, seen, expected)
 
     def one(s: Sequence[int]) -> tuple[int, ...]:  # one layer's shape
         return tuple(d for i, d in enumerate(s) if i not in stacked)
@@ -213,10 +233,15 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
         kind = "norm"
     elif kind == "other" and "kernel" in own:  # a user's own module holding a kernel
         kind = "dense" if len(one(own["kernel"])) == 2 else "conv"
-    role = info.roles[name] if info is not None and name in info.roles else _ROLES.get(name, "other")
+    # linen's WeightNorm names its scale after the kernel it scales: 'Dense_0/kernel/scale'
+    role = info.roles[name] if info is not None and name in info.roles else \
+        _ROLES.get(name.rsplit("/", 1)[-1], "other")
     if kind == "norm" and role in ("bias", "other"):
         role = "shift" if name in ("bias", "offset", "beta") else role
     sub = path[-1] if path else ""
+    # the recurrent cell a parameter belongs to (the report's layer is its sub-layer: a Dense, Linear or Conv)
+    cell = next((c for c in reversed(classes[:-1]) if _CLASS_KINDS.get(c) == "recurrent"), None) \
+        if container == "recurrent" else None
     if kind == "recurrent" and role == "weight" and (sub.startswith("h") or sub == "dense_h"):
         role = "recurrent_weight"  # LSTMCell's hi/hf/hg/ho, OptimizedLSTMCell's h / dense_h, GRUCell's hr/hz/hn
     layout: LayoutLike = {"embedding": "flax_embedding", "conv_transpose": "flax_conv_transpose"}.get(kind, "flax")
@@ -234,8 +259,7 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
     layer_fans = None
     if kind == "recurrent":
         hidden = one(shape)[-1] if role != "bias" else one(shape)[0]
-        if (classes and classes[-1] == "OptimizedLSTMCell") or sub in ("i", "h", "dense_i", "dense_h"):
-            hidden //= 4  # OptimizedLSTMCell stacks the four gates
+        hidden //= _gates(cell or (classes[-1] if classes else ""), sub)
         layer_fans = (hidden, hidden)
     else:
         main = own.get("kernel", own.get("embedding"))
@@ -248,6 +272,24 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
                  layout=cast(str, layout) if role in ("weight", "embedding") else "flax", layer_fans=layer_fans,
                  layer=label, dtype=_dtype_name(dtype), trainable=trainable, stacked=stacked,
                  inferred=inferred, key_parts=key_parts, stack_depth=None)
+
+
+#: the recurrent cells whose sub-layers each hold one gate's kernel (or, in SimpleCell, the only one)
+_ONE_GATE = ("LSTMCell", "SimpleCell", "MGUCell", "GRUCell")
+
+
+def _gates(cell: str, sub: str) -> int:
+    """How many gates one sub-layer of a recurrent ``cell`` stacks along its output axis: four in an
+    OptimizedLSTMCell (linen ``i``/``h``, NNX ``dense_i``/``dense_h``) and in a ConvLSTMCell's ``ih``/``hh``,
+    three in NNX's GRUCell (``dense_i``/``dense_h``: r, z, n), one in linen's GRUCell, LSTMCell, SimpleCell and
+    MGUCell; a cell known only by names is read as an OptimizedLSTMCell where its names are."""
+    if cell in ("OptimizedLSTMCell", "ConvLSTMCell"):
+        return 4
+    if cell == "GRUCell" and sub in ("dense_i", "dense_h"):
+        return 3
+    if cell in _ONE_GATE:
+        return 1
+    return 4 if sub in ("i", "h", "dense_i", "dense_h") else 1
 
 
 def _general_layout(layer: Any, default: LayoutLike) -> LayoutLike:
@@ -363,9 +405,12 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
             visit(collection, node, ())
     parts = _linen_key_parts((path for _, path, _, _, _ in places),
                              [at for at, layer in layers.items() if layer.cls == "Sequential"])
-    return [(_describe(path, layers, name, tuple(x.shape), own, x.dtype, collection=collection,
-                       trainable=collection == "params", key_parts=parts[path]), (collection, path, name))
-            for collection, path, name, x, own in places]
+    found = [(_describe(path, layers, name, tuple(x.shape), own, x.dtype, collection=collection,
+                        trainable=collection == "params", key_parts=parts[path]), (collection, path, name))
+             for collection, path, name, x, own in places]
+    # a buffer is never written (a decoder's cache, a spectral norm's u and sigma...), a norm's running statistics
+    # by a rule naming their role: the other collections' arrays are no parameters
+    return [(p, at) for p, at in found if at[0] == "params" or p.role in STATISTICS]
 
 
 def _subtree(tree: Mapping[str, Any], path: tuple[str, ...]) -> Mapping[str, Any]:
@@ -401,8 +446,8 @@ def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dic
         def run(v: Mapping[str, Any]) -> Any:
             return module.apply(v, *args, mutable=True, rngs={"dropout": jax.random.key(0)})
 
-        with nn.intercept_methods(record):
-            jax.eval_shape(run, tree)
+        with nn.intercept_methods(record):  # without a decoder's cache, which would make the call one decode step
+            jax.eval_shape(run, {k: x for k, x in tree.items() if k != "cache"})
         return layers
     bound = module.bind(tree)
 
@@ -450,6 +495,9 @@ def _walk_nnx(model: Any) -> list[tuple[Param, Any]]:
         variables = {k: x for k, x in vars(module).items() if _is_variable(x) and _is_array(x.get_value())}
         own = {k: tuple(x.get_value().shape) for k, x in variables.items()}
         for name, var in variables.items():
+            if isinstance(var, (nnx.BatchStat, nnx.Cache, nnx.Intermediate)) and \
+                    not (_ROLES.get(name) in STATISTICS and isinstance(var, nnx.BatchStat)):
+                continue  # state, not parameters: a cache, a spectral norm's u and sigma (as linen's buffers)
             if jnp.issubdtype(var.get_value().dtype, jnp.floating):
                 found.append((_describe(path, layers, name, own[name], own, var.get_value().dtype,
                                         collection="batch_stats" if isinstance(var, nnx.BatchStat) else "params",
