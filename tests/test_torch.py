@@ -647,3 +647,22 @@ def test_a_plan_on_cuda_never_waits_for_the_device(seed):
     finally:
         torch.cuda.set_sync_debug_mode("default")
     assert all(t.device.type == "cuda" for t in model.state_dict().values())
+
+
+def test_a_tied_head_declared_before_its_embedding_is_drawn_as_the_embedding():
+    # head.weight = emb.weight makes the tensor the embedding's: N(0, 1) with its padding row zero, as torch's own
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Linear(16, 400, bias=False)
+            self.emb = nn.Embedding(400, 16, padding_idx=0)
+            self.head.weight = self.emb.weight
+
+    torch.manual_seed(0)
+    theirs, ours = Tied(), Tied()
+    report = ui.presets.torch.apply(ours, seed=0)
+    (entry,) = report.entries
+    assert (entry.param.path, entry.param.aliases, entry.param.kind) == ("emb/weight", ("head/weight",), "embedding")
+    w = ours.emb.weight.detach()
+    assert not w[0].any()
+    assert stats.ks_2samp(w[1:].numpy().ravel(), theirs.emb.weight.detach()[1:].numpy().ravel())[1] > 1e-6

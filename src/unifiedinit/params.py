@@ -377,7 +377,10 @@ def norm_role(name: str) -> str:
 
 def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Param, Any]]:
     """One record per tensor: a tensor reached under several paths keeps its first record (the framework's own
-    order) with the other paths as its ``aliases``. ``identity(handle)`` says which handles are the same tensor."""
+    order) with the other paths as its ``aliases``, except that an embedding owns a tensor it shares with a
+    layer declared before it (a tied output head: the tensor is the embedding's, drawn as an embedding, as
+    torch's ``head.weight = embed.weight`` leaves it). ``identity(handle)`` says which handles are the same
+    tensor."""
     first: dict[Any, int] = {}
     out: list[tuple[Param, Any]] = []
     for p, handle in found:
@@ -385,7 +388,10 @@ def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Pa
         if ident in first:
             i = first[ident]
             owner, h = out[i]
-            out[i] = (owner._replace(aliases=owner.aliases + (p.path,)), h)
+            if p.role == "embedding" and owner.role != "embedding":
+                out[i] = (p._replace(aliases=(owner.path,) + owner.aliases), handle)
+            else:
+                out[i] = (owner._replace(aliases=owner.aliases + (p.path,)), h)
         else:
             first[ident] = len(out)
             out.append((p, handle))
