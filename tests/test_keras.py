@@ -439,3 +439,18 @@ def test_presets_keras_gives_lora_factors_kerass_own_init():
         assert stats.check(keras.ops.convert_to_numpy(getattr(layer, a)), ui.KaimingUniform(), layout="keras",
                            alpha=1e-4)
         assert not keras.ops.convert_to_numpy(getattr(layer, b)).any()
+
+
+def test_presets_keras_gives_the_attention_layers_scales_kerass_own_init():
+    from unifiedinit.verify import stats
+    q = np.ones((1, 3, 400), "float32")
+    dot, concat, additive = (layers.Attention(use_scale=True), layers.Attention(score_mode="concat"),
+                             layers.AdditiveAttention())
+    for layer in (dot, concat, additive):
+        layer([q, q])
+        report = ui.presets.keras.apply(layer, seed=0)
+        assert not report.unmatched, report.unmatched
+    assert (keras.ops.convert_to_numpy(dot.scale) == 1).all()
+    assert (keras.ops.convert_to_numpy(concat.concat_score_weight) == 1).all()
+    # glorot_uniform on a (400,) vector: Keras's fans (400, 400), bound sqrt(6 / 800)
+    assert stats.check(keras.ops.convert_to_numpy(additive.scale), ui.Uniform(-math.sqrt(6 / 800), math.sqrt(6 / 800)))

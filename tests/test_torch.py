@@ -666,3 +666,16 @@ def test_a_tied_head_declared_before_its_embedding_is_drawn_as_the_embedding():
     w = ours.emb.weight.detach()
     assert not w[0].any()
     assert stats.ks_2samp(w[1:].numpy().ravel(), theirs.emb.weight.detach()[1:].numpy().ravel())[1] > 1e-6
+
+
+def test_the_old_hook_based_norms_weight_attribute_follows_the_draw_before_any_forward():
+    # torch's old weight_norm and spectral_norm keep the computed weight as a plain attribute until the next
+    # forward pass: it is set at once, so reading layer.weight right after apply gives the new layer
+    normed = nn.utils.weight_norm(nn.Linear(20, 30))
+    spectral = nn.utils.spectral_norm(nn.Linear(20, 30))
+    for m in (normed, spectral):
+        ui.presets.torch.apply(m, seed=0)
+    with torch.no_grad():
+        assert torch.allclose(normed.weight, torch._weight_norm(normed.weight_v, normed.weight_g, 0))
+        sigma = torch.dot(spectral.weight_u, torch.mv(spectral.weight_orig, spectral.weight_v))
+        assert torch.allclose(spectral.weight, spectral.weight_orig / sigma)

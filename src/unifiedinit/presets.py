@@ -94,6 +94,10 @@ keras = _quiet(_norms(
     .rule(Blocks([Zeros(), Ones(), Zeros(), Zeros()]), kind="recurrent", role="bias", layer="*LSTM*")
     .rule(Ones(), kind="recurrent", role="bias", path="*hf/bias")        # Flax's LSTMCell: one bias per gate
     .rule(Zeros(), kind="recurrent", role="recurrent_bias")             # one bias: a second one (torch's) is 0
+    # Attention(use_scale=True, score_mode="concat"): scale and concat_score_weight ones; AdditiveAttention's
+    # scale (dim,) glorot_uniform, a vector's fans (dim, dim)
+    .rule(Ones(), layer="Attention", path="*/scale").rule(Ones(), layer="Attention", path="*/concat_score_weight")
+    .rule(XavierUniform(), layer="AdditiveAttention", path="*/scale")
     # enable_lora(rank): lora_kernel_a / lora_embeddings_a he_uniform (compute_fans: fan_in = axis -2), *_b zeros
     .rule(KaimingUniform(), path="*/lora_*_a", fans="tensor", layout="keras")
     .rule(Zeros(), path="*/lora_*_b")

@@ -802,6 +802,15 @@ class _Target:
                     for _ in range(iterations):  # torch's _SpectralNorm._power_method
                         u.copy_(F.normalize(torch.mv(matrix, v), dim=0, eps=eps))
                         v.copy_(F.normalize(torch.mv(matrix.H, u), dim=0, eps=eps))
+        if isinstance(self.model, nn.Module):  # the old hook-based norms keep the computed weight as a plain
+            with torch.no_grad():              # attribute until the next forward: set it now, as their apply() does
+                for module in self.model.modules():
+                    for hook in list(cast(Any, module)._forward_pre_hooks.values()):
+                        name = getattr(hook, "name", None)
+                        if type(hook).__name__ == "WeightNorm" and isinstance(name, str):
+                            setattr(module, name, hook.compute_weight(module))
+                        elif type(hook).__name__ == "SpectralNorm" and isinstance(name, str):
+                            setattr(module, name, hook.compute_weight(module, do_power_iteration=False))
 
     def result(self, report: Any) -> Any:
         self._flush()
