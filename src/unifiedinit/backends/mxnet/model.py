@@ -64,9 +64,10 @@ def _kind(block: Any) -> tuple[str, str]:
 
 def _shape(param: Any) -> tuple[int, ...]:
     """A parameter's shape: MXNet's, else its data's (a ``SymbolBlock.imports`` leaves ``shape`` None)."""
-    if param.shape is None:
+    shape = param.shape  # a property that asks MXNet's NumPy mode: read once
+    if shape is None:
         return tuple(int(d) for d in param._data[0].shape) if param._data else ()
-    return tuple(int(d) for d in param.shape)
+    return tuple(int(d) for d in shape)
 
 
 _ROLES = {"weight": "weight", "bias": "bias", "gamma": "scale", "beta": "shift", "running_mean": "running_mean",
@@ -115,9 +116,9 @@ def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: A
     weight = block._reg_params.get("weight")
     if kind == "recurrent":
         layer_fans = (block._hidden_size, block._hidden_size)
-    elif weight is not None and len(_shape(weight)) >= 2:
-        if all(d > 0 for d in _shape(weight)):
-            layer_fans = TensorInfo.make(_shape(weight), layout).fans
+    elif weight is not None and len(weight_shape := shape if weight is param else _shape(weight)) >= 2:
+        if all(d > 0 for d in weight_shape):
+            layer_fans = TensorInfo.make(weight_shape, layout).fans
         else:  # the layer's fans are not known yet either: the bias waits for them too
             known = False
     own_layout = (info.layouts.get(name) if info is not None else None) or \
@@ -248,9 +249,10 @@ class _Target:
     def _init(self, p: Any, where: Any, init: Any) -> None:
         param = where[3]
         ctx = param.list_ctx() if param._data is not None else param._deferred_init[1]
+        shape = _shape(param)
         if param.shape is None and param._data:  # loaded by SymbolBlock.imports: its data's shape
-            param.shape = _shape(param)
-        if p.known or not all(d > 0 for d in _shape(param)):
+            param.shape = shape
+        if p.known or not all(d > 0 for d in shape):
             saved = param._data, param._grad, param._deferred_init
             try:
                 param.initialize(init=init, ctx=ctx, force_reinit=True)
