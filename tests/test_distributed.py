@@ -293,8 +293,24 @@ def meta_fsdp2(rank: int, world: int) -> None:
         _assert_equal(_gather(model), want, f"FSDP2 built with {how}")
 
 
+def init_missing_fsdp2(rank: int, world: int) -> None:
+    # a checkpoint of the body into an FSDP2 model built on meta: each rank copies its own shard of every loaded
+    # tensor, and the plan draws the rest (the head) as the unsharded model's under the same plan and seed
+    import unifiedinit as ui
+    from torch.distributed.fsdp import fully_shard
+    torch.manual_seed(0)
+    body = {n: t for n, t in _model().state_dict().items() if not n.startswith("3.")}
+    want = _unsharded(ui.presets.torch, 4, True) | body
+    with torch.device("meta"):
+        model = _model()
+    fully_shard(model)
+    report = ui.init_missing(model, body, ui.presets.torch, seed=4, portable=True, device="cpu")
+    assert set(report.loaded) == set(body) and {e.param.path for e in report.entries} == {"3/weight", "3/bias"}
+    _assert_equal(_gather(model), want, "init_missing on FSDP2")
+
+
 SCENARIOS = {f.__name__: f for f in (portable_dtensor, counter_dtensor, portable_fsdp2, native_dtensor, meta_fsdp2,
-                                      mixed_and_refused)}
+                                      mixed_and_refused, init_missing_fsdp2)}
 
 
 def crash_once(rank: int, world: int) -> None:

@@ -21,7 +21,8 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     """Initialize ``model`` from ``checkpoint`` where it provides a tensor, and from ``plan`` elsewhere.
 
     Args:
-        model: a torch module (built normally or with ``empty_init()``; pass ``device=`` then).
+        model: a torch module (built normally or with ``empty_init()``; pass ``device=`` then), sharded
+            (FSDP2, DTensor: each rank copies its own shard of the checkpoint's tensors) or not.
         checkpoint: a torch state_dict (a mapping of dotted names to tensors).
         plan: the ``Plan`` for what the checkpoint lacks (a new head, new rows of a grown embedding are drawn
             from N(mean, var) of the old rows instead).
@@ -83,20 +84,28 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         else:
             raise ValueError(f"init_missing: checkpoint tensor {name!r} has shape {tuple(t.shape)}, the model's "
                              f"{tuple(mine.shape)}; only an embedding may grow (more rows, same features)")
+    from .backends.torch.model import local_block
+    for name in loaded + list(resized):  # a shard the checkpoint cannot be copied into (Partial) says so now
+        local_block(own[name])
     report = plan.apply(model, seed=seed, skip=loaded + list(resized), **options)
     from .apply import stream
     own = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)  # materialized: new tensors
+
+    def put(name: str, whole: torch.Tensor) -> None:
+        """The checkpoint's whole tensor into the model's: a DTensor (FSDP2) takes its own shard of it."""
+        local, block = local_block(own[name])
+        local.copy_(whole[tuple(slice(a, b) for a, b in block)])
+
     with torch.no_grad():
         for name in loaded:
-            own[name].copy_(state[name])
+            put(name, state[name])
         for name, (old, new) in resized.items():
-            rows = state[name].to(own[name].device, torch.float64)
-            g = torch.Generator(own[name].device)
+            device = own[name].device
+            rows = state[name].to(device, torch.float64)
+            g = torch.Generator(device)
             g.manual_seed(stream(0 if seed is None else seed, f"{name}/new_rows"))
             mean, std = rows.mean(0), rows.std(0, correction=0)
-            fresh = mean + std * torch.randn(new - old, rows.shape[1], generator=g, dtype=torch.float64,
-                                             device=rows.device)
-            own[name][:old].copy_(state[name])
-            own[name][old:].copy_(fresh)
+            fresh = mean + std * torch.randn(new - old, rows.shape[1], generator=g, dtype=torch.float64, device=device)
+            put(name, torch.cat([rows, fresh]))
     report.loaded, report.resized, report.unexpected = tuple(loaded), dict(resized), tuple(unexpected)
     return report
