@@ -459,3 +459,26 @@ def test_weight_norm_scales_lora_factors_and_stacks_along_a_declared_axis():
         values = np.moveaxis(np.asarray(stack.kernel.get_value()), law[0], 0)
         for one in values:
             assert stats.check(one, ui.LecunNormal(), layout="flax", alpha=ALPHA)
+
+
+def test_user_modules_named_like_flaxs_and_a_registered_norms_batch_stats():
+    class Linear(nnx.Module):  # a user's class named like Flax's, without in_features
+        def __init__(self, rngs):
+            self.kernel = nnx.Param(jnp.zeros((3, 4)))
+
+    assert [p.path for p in ui.inspect(Linear(nnx.Rngs(0))).params] == ["kernel"]
+
+    class MyNorm(nnx.Module):
+        def __init__(self):
+            self.g = nnx.Param(jnp.zeros((4,)))
+            self.ra, self.rv = nnx.BatchStat(jnp.ones((4,))), nnx.BatchStat(jnp.zeros((4,)))
+
+    ui.register_layer(MyNorm, "norm", roles={"g": "scale", "ra": "running_mean", "rv": "running_var"})
+    try:
+        norm = MyNorm()
+        report = ui.presets.flax.apply(norm, seed=0)
+        assert {e.param.path: e.param.role for e in report.entries} == {"g": "scale", "ra": "running_mean",
+                                                                        "rv": "running_var"}
+        assert (np.asarray(norm.rv.get_value()) == 1).all() and not np.asarray(norm.ra.get_value()).any()
+    finally:
+        ui.params.LAYERS.pop(MyNorm, None)

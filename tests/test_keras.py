@@ -454,3 +454,11 @@ def test_presets_keras_gives_the_attention_layers_scales_kerass_own_init():
     assert (keras.ops.convert_to_numpy(concat.concat_score_weight) == 1).all()
     # glorot_uniform on a (400,) vector: Keras's fans (400, 400), bound sqrt(6 / 800)
     assert stats.check(keras.ops.convert_to_numpy(additive.scale), ui.Uniform(-math.sqrt(6 / 800), math.sqrt(6 / 800)))
+
+
+def test_fit_of_a_quantized_model_names_the_float_tensors_and_its_plan_applies():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(8)])
+    model.layers[0].quantize("int8")
+    report = ui.fit(model)
+    assert {row.path.rsplit("/", 1)[-1] for row in report.rows} == {"bias", "kernel_scale"}
+    report.to_plan().apply(model, seed=0)

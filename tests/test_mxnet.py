@@ -446,3 +446,58 @@ def test_a_write_that_fails_inside_mxnet_leaves_the_parameter_as_it_was(monkeypa
     with pytest.raises(RuntimeError, match="inside MXNet"):
         ui.Plan().rule(ui.Normal(), role="weight").apply(net, seed=0)
     np.testing.assert_array_equal(net.weight.data().asnumpy(), before)
+
+
+def test_numpy_mode_refuses_a_deferred_rank_error_at_apply_and_a_failed_write_returns_the_generator(monkeypatch):
+    # NumPy mode marks unknown axes -1: the deferred check still sees them unknown; and MXNet's generator goes on
+    # from the user's seed after a plan that failed part way, as after one that succeeded
+    mx.npx.set_np()
+    try:
+        conv = gluon.nn.Conv2D(4, 3)
+        conv.initialize()
+        with pytest.raises(ValueError, match="'weight'"):
+            ui.Plan().rule(ui.Eye(), role="weight").apply(conv, seed=0)
+    finally:
+        mx.npx.reset_np()
+    calls = []
+
+    def second_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("a failure inside MXNet's initializer")
+        return real(*args, **kwargs)
+
+    real = M.model.sampled
+    monkeypatch.setattr(M.model, "sampled", second_fails)
+
+    def after(user_seed):
+        calls.clear()
+        mx.random.seed(user_seed)
+        net = gluon.nn.Dense(4, in_units=3)
+        net.initialize()
+        with pytest.raises(RuntimeError):
+            ui.Plan().rule(ui.Normal(), role=("weight", "bias")).apply(net, seed=0)
+        return nd.random.uniform(shape=(3,)).asnumpy()
+
+    assert not np.array_equal(after(1), after(2))
+
+
+def test_a_trainer_on_a_distributed_kvstore_is_refused_before_any_write():
+    ctx = [mx.cpu(0), mx.cpu(1)]
+    net = gluon.nn.Dense(3, in_units=4)
+    net.initialize(ctx=ctx)
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1}, kvstore="local",
+                            update_on_kvstore=True)
+    with autograd.record():
+        losses = [net(nd.ones((2, 4), ctx=c)).sum() for c in ctx]
+    autograd.backward(losses)
+    trainer.step(1)
+
+    class Dist:  # as a dist_sync kvstore reports itself (no cluster here)
+        type = "dist_sync"
+
+    trainer._kvstore = Dist()
+    before = net.weight.list_data()[0].asnumpy().copy()
+    with pytest.raises(ValueError, match="'weight' is updated on a distributed kvstore"):
+        ui.Plan().rule(ui.Constant(5.0), role="weight").apply(net, seed=0)
+    np.testing.assert_array_equal(net.weight.list_data()[0].asnumpy(), before)

@@ -679,3 +679,45 @@ def test_the_old_hook_based_norms_weight_attribute_follows_the_draw_before_any_f
         assert torch.allclose(normed.weight, torch._weight_norm(normed.weight_v, normed.weight_g, 0))
         sigma = torch.dot(spectral.weight_u, torch.mv(spectral.weight_orig, spectral.weight_v))
         assert torch.allclose(spectral.weight, spectral.weight_orig / sigma)
+
+
+def test_a_tied_head_first_gets_the_same_values_through_its_state_dict_and_old_norms_follow_there_too():
+    # the state_dict route keys a tied tensor by the owner the module's walk chose (the embedding), so it gets
+    # the module route's values; an old hook-based norm's weight attribute follows the draw there too
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Linear(16, 100, bias=False)
+            self.emb = nn.Embedding(100, 16, padding_idx=0)
+            self.head.weight = self.emb.weight
+            self.normed = nn.utils.weight_norm(nn.Linear(16, 8))
+
+    a, b = Tied(), Tied()
+    for portable in (False, True):
+        ra = ui.presets.torch.apply(a, seed=1, portable=portable)
+        rb = ui.presets.torch.apply(b.state_dict(), seed=1, portable=portable, module=b)
+        assert [e.param.key for e in ra.entries] == [e.param.key for e in rb.entries]
+        assert torch.equal(a.emb.weight, b.emb.weight) and torch.equal(a.normed.weight_v, b.normed.weight_v)
+        with torch.no_grad():
+            assert torch.allclose(b.normed.weight, torch._weight_norm(b.normed.weight_v, b.normed.weight_g, 0))
+
+
+def test_a_parametrization_that_keeps_its_original_in_another_shape_leaves_the_bias_the_layers_fans():
+    # a user's parametrization whose right_inverse halves the columns: the bias still takes the layer's own
+    # fans (in_features), as torch's reset_parameters draws it before the parametrization is registered
+    from torch.nn.utils import parametrize
+
+    class Doubled(nn.Module):
+        def forward(self, x):
+            return torch.cat([x, x], dim=1)
+
+        def right_inverse(self, w):
+            return w[:, : w.shape[1] // 2]
+
+    torch.manual_seed(0)
+    theirs = nn.Linear(400, 3000)
+    ours = nn.Linear(400, 3000)
+    parametrize.register_parametrization(ours, "weight", Doubled())
+    assert ours.get_parameter("parametrizations.weight.original").shape == (3000, 200)
+    ui.presets.torch.apply(ours, seed=0)
+    assert stats.ks_2samp(ours.bias.detach().numpy(), theirs.bias.detach().numpy())[1] > 1e-6

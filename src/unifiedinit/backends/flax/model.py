@@ -189,11 +189,12 @@ def _declared(obj: Any, name: str) -> tuple[int, ...] | None:
     """The shape one layer's parameter ``name`` has by the sizes an NNX module declares (``Linear``'s
     in/out_features, ``Embed``'s num_embeddings/features): where a stack is (``nnx.vmap(out_axes=1)``)."""
     cls = type(obj).__name__
-    if cls == "Linear" and isinstance(obj.in_features, int) and isinstance(obj.out_features, int):
-        return {"kernel": (obj.in_features, obj.out_features), "bias": (obj.out_features,)}.get(name)
-    if cls == "Embed" and name == "embedding" and isinstance(obj.num_embeddings, int) and \
-            isinstance(obj.features, int):
-        return (obj.num_embeddings, obj.features)
+    n_in, n_out = getattr(obj, "in_features", None), getattr(obj, "out_features", None)
+    if cls == "Linear" and isinstance(n_in, int) and isinstance(n_out, int):
+        return {"kernel": (n_in, n_out), "bias": (n_out,)}.get(name)
+    rows, features = getattr(obj, "num_embeddings", None), getattr(obj, "features", None)
+    if cls == "Embed" and name == "embedding" and isinstance(rows, int) and isinstance(features, int):
+        return (rows, features)
     return None
 
 
@@ -495,13 +496,14 @@ def _walk_nnx(model: Any) -> list[tuple[Param, Any]]:
         variables = {k: x for k, x in vars(module).items() if _is_variable(x) and _is_array(x.get_value())}
         own = {k: tuple(x.get_value().shape) for k, x in variables.items()}
         for name, var in variables.items():
-            if isinstance(var, (nnx.BatchStat, nnx.Cache, nnx.Intermediate)) and \
-                    not (_ROLES.get(name) in STATISTICS and isinstance(var, nnx.BatchStat)):
-                continue  # state, not parameters: a cache, a spectral norm's u and sigma (as linen's buffers)
             if jnp.issubdtype(var.get_value().dtype, jnp.floating):
-                found.append((_describe(path, layers, name, own[name], own, var.get_value().dtype,
-                                        collection="batch_stats" if isinstance(var, nnx.BatchStat) else "params",
-                                        trainable=isinstance(var, nnx.Param), key_parts=parts), var))
+                p = _describe(path, layers, name, own[name], own, var.get_value().dtype,
+                              collection="batch_stats" if isinstance(var, nnx.BatchStat) else "params",
+                              trainable=isinstance(var, nnx.Param), key_parts=parts)
+                # state that is no parameter (a cache, a spectral norm's u and sigma), as linen's other
+                # collections: only a norm's running statistics
+                if not isinstance(var, (nnx.BatchStat, nnx.Cache, nnx.Intermediate)) or p.role in STATISTICS:
+                    found.append((p, var))
     return tie(found)
 
 

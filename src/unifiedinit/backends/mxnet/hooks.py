@@ -47,6 +47,12 @@ _ZERO_SUFFIXES = ("bias", "beta", "running_mean", "moving_mean", "moving_avg", "
 _ONE_SUFFIXES = ("gamma", "running_var", "moving_var", "max")
 
 
+def as_nd(arr: Any) -> Any:
+    """An array MXNet hands an initializer, as an NDArray: in Gluon's NumPy mode (``npx.set_np()``) an
+    ``mx.np.ndarray``, seen as an NDArray of the same memory (``mx.nd.random``'s ``out=`` takes no other)."""
+    return arr.as_nd_ndarray() if isinstance(arr, mx.np.ndarray) else arr
+
+
 def dtype_name(dtype: Any) -> str:
     """The NumPy name of an MXNet dtype ("float32", ...)."""
     import numpy as np
@@ -120,8 +126,7 @@ class SpecInitializer(_Initializer):
         return draw
 
     def _apply(self, arr: Any) -> None:
-        if isinstance(arr, mx.np.ndarray):  # Gluon's NumPy mode (npx.set_np): the same memory as an NDArray
-            arr = arr.as_nd_ndarray()
+        arr = as_nd(arr)
         shape = tuple(int(s) for s in arr.shape)
         dtype = dtype_name(arr.dtype)
         draw = self.lower(shape, dtype)

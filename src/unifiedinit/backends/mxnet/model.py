@@ -7,6 +7,7 @@ parameters keep their contexts and deferred ones are drawn at the first forward 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -15,6 +16,7 @@ from ... import draws as D
 from ...layout import TensorInfo
 from ...params import looks_like_norm, norm_role, registered_layer, tie
 from ...samplers import draw as sampled
+from .hooks import as_nd
 from .hooks import dtype_name as _dtype_name
 from .numpy2 import mx
 from .ops import MXNetOps
@@ -67,7 +69,7 @@ def _shape(param: Any) -> tuple[int, ...]:
     shape = param.shape  # a property that asks MXNet's NumPy mode: read once
     if shape is None:
         return tuple(int(d) for d in param._data[0].shape) if param._data else ()
-    return tuple(int(d) for d in shape)
+    return tuple(max(int(d), 0) for d in shape)  # an unknown axis: 0 (NumPy mode says -1)
 
 
 _ROLES = {"weight": "weight", "bias": "bias", "gamma": "scale", "beta": "shift", "running_mean": "running_mean",
@@ -186,8 +188,7 @@ class _PlanInitializer(mx.init.Initializer):  # type: ignore[name-defined]  # mx
         self.deferred_init: Any = ()  # a deferred parameter's MXNet state, set back when its rule fails
 
     def _init_weight(self, desc: Any, arr: Any) -> None:
-        if isinstance(arr, mx.np.ndarray):  # Gluon's NumPy mode (npx.set_np): the same memory as an NDArray
-            arr = arr.as_nd_ndarray()
+        arr = as_nd(arr)
         dtype = _dtype_name(arr.dtype)
         shape = tuple(int(s) for s in arr.shape)
         values, draw = self.values, self.draw
@@ -240,6 +241,13 @@ class _Target:
     def __init__(self, model: Any, *, seed: int | None = None) -> None:
         self.found = walk(model)
         self.resume = _Resume()
+        for p, (_, _, _, param) in self.found:  # a write resets the Trainer's kvstore, which a distributed one
+            trainer = param._trainer              # refuses (as Parameter.set_data): say so before any write
+            kvstore = getattr(trainer, "_kvstore", None)
+            if getattr(trainer, "_kv_initialized", False) and getattr(trainer, "_update_on_kvstore", False) and \
+                    "dist" in str(getattr(kvstore, "type", "")):
+                raise ValueError(f"{p.path!r} is updated on a distributed kvstore by its Trainer, which MXNet cannot "
+                                 "reset after a write: apply the plan before the Trainer's first step")
         fresh = [p.path for p, (_, _, _, param) in self.found if param._data is None and not param._deferred_init]
         if fresh:
             raise ValueError(f"the Gluon block has parameters that were never initialized ({', '.join(fresh[:3])}"
@@ -280,8 +288,15 @@ class _Target:
         self._init(p, where, init)
         init.deferred_init = where[3]._deferred_init
 
+    @contextlib.contextmanager
+    def writing(self) -> Any:
+        """Every write of the plan; then MXNet's generator goes on from the user's seed, a failed write too."""
+        try:
+            yield
+        finally:
+            self.resume.restore()
+
     def result(self, report: Any) -> Any:
-        self.resume.restore()
         return report
 
 

@@ -156,8 +156,11 @@ def _layer_fans(module: nn.Module, kind: str, layout: str, weight: Any = None) -
         hidden = int(module.hidden_size)  # type: ignore[arg-type]
         return (hidden, hidden)
     weight = module._parameters.get("weight") if weight is None else weight
-    if weight is None and "parametrizations" in module._modules:  # orthogonal, a user's: the original's shape,
-        plist = getattr(module._modules["parametrizations"], "weight", None)  # which torch keeps the weight's
+    if weight is None and "parametrizations" in module._modules:  # orthogonal, a user's: the layer's sizes
+        shape = _declared_shape(module)
+        if shape is not None:
+            return _fans_of(layout, shape) if 0 not in shape else None
+        plist = getattr(module._modules["parametrizations"], "weight", None)  # else the original's shape
         weight = plist._parameters.get("original") if plist is not None else None
     if kind == "attention" and isinstance(module._parameters.get("in_proj_weight"), torch.Tensor):
         weight = module._parameters["in_proj_weight"]
@@ -168,6 +171,18 @@ def _layer_fans(module: nn.Module, kind: str, layout: str, weight: Any = None) -
     if isinstance(module, nn.Bilinear) and len(shape) == 3:  # as its reset_parameters reads them: (in1, out)
         return (shape[1], shape[0]) if 0 not in shape else None
     return _fans_of(layout, shape) if len(shape) >= 2 and 0 not in shape else None
+
+
+def _declared_shape(module: nn.Module) -> tuple[int, ...] | None:
+    """The shape of a Linear's or a convolution's weight by the sizes the layer declares (a parametrization may
+    keep its original in another shape)."""
+    if isinstance(module, nn.Linear):
+        return (module.out_features, module.in_features)
+    if isinstance(module, nn.modules.conv._ConvNd):
+        a, b = (module.in_channels, module.out_channels) if module.transposed else \
+            (module.out_channels, module.in_channels)
+        return (a, b // module.groups) + tuple(module.kernel_size)
+    return None
 
 
 def _stacked_fans(module: nn.Module, info: Any, name: str, layout: str) -> tuple[int, int] | None:
@@ -415,7 +430,14 @@ def _walk_state_dict(state: Any, module: nn.Module | None, norms: list[tuple[str
             path = name.replace(".", "/")
             if path in described:
                 out.append((described[path]._replace(path=path, aliases=()), t))
-        return tie(out, _same_tensor)
+        owned: list[tuple[Any, torch.Tensor]] = []
+        for p, t in tie(out, _same_tensor):  # a tied tensor is owned by the path the module's walk chose
+            owner = described[p.path].path
+            if p.aliases and owner != p.path and owner in p.aliases:
+                p = p._replace(path=owner, aliases=tuple(a for a in (p.path,) + p.aliases if a != owner))
+                t = state[owner.replace("/", ".")]
+            owned.append((p, t))
+        return owned
     groups: dict[str, dict[str, torch.Tensor]] = {}
     for name, t in state.items():
         prefix, _, leaf = name.rpartition(".")
@@ -543,6 +565,7 @@ class _Target:
         if isinstance(whole_limit, bool) or not isinstance(whole_limit, int) or whole_limit < 0:
             raise ValueError(f"Plan.apply: parameter 'whole_limit' must be a number of bytes >= 0, got {whole_limit!r}")
         self.model, self.device, self.whole_limit, self.seed = model, device, whole_limit, seed
+        self.module = module  # a state_dict's module
         lazy: list[str] = []  # a lazy module's parameters exist after its first call: none to set yet
         self.norms: list[tuple[str, tuple[Any, ...]]] = []  # normed weights: what follows each once drawn
         self.found = walk(model, module=module, lazy=lazy, norms=self.norms)
@@ -772,7 +795,8 @@ class _Target:
         """The seed of a spectral norm's fresh vectors: from the plan's seed and the weight's path, so two layers
         and two seeds differ as fresh layers do (seed=None: from the generator given, else torch's global one)."""
         if self.seed is None:
-            return int(torch.randint(0, 2 ** 62, (1,), generator=self.generator).item())
+            device = self.generator.device if self.generator is not None else None
+            return int(torch.randint(0, 2 ** 62, (1,), generator=self.generator, device=device).item())
         return int.from_bytes(hashlib.blake2b(f"{self.seed}/{path}".encode(), digest_size=8).digest(), "little") >> 2
 
     def _renorm(self, report: Any) -> None:
@@ -802,9 +826,10 @@ class _Target:
                     for _ in range(iterations):  # torch's _SpectralNorm._power_method
                         u.copy_(F.normalize(torch.mv(matrix, v), dim=0, eps=eps))
                         v.copy_(F.normalize(torch.mv(matrix.H, u), dim=0, eps=eps))
-        if isinstance(self.model, nn.Module):  # the old hook-based norms keep the computed weight as a plain
-            with torch.no_grad():              # attribute until the next forward: set it now, as their apply() does
-                for module in self.model.modules():
+        root = self.model if isinstance(self.model, nn.Module) else self.module
+        if root is not None:  # the old hook-based norms keep the computed weight as a plain attribute until the
+            with torch.no_grad():  # next forward: set it now, as their apply() does
+                for module in root.modules():
                     for hook in list(cast(Any, module)._forward_pre_hooks.values()):
                         name = getattr(hook, "name", None)
                         if type(hook).__name__ == "WeightNorm" and isinstance(name, str):
