@@ -501,3 +501,17 @@ def test_a_trainer_on_a_distributed_kvstore_is_refused_before_any_write():
     with pytest.raises(ValueError, match="'weight' is updated on a distributed kvstore"):
         ui.Plan().rule(ui.Constant(5.0), role="weight").apply(net, seed=0)
     np.testing.assert_array_equal(net.weight.list_data()[0].asnumpy(), before)
+
+
+def test_a_contrib_lstmp_cell_is_recurrent_and_gets_gluons_own_init():
+    cell = gluon.contrib.rnn.LSTMPCell(64, 32, input_size=48)
+    cell.initialize()
+    report = ui.presets.mxnet.apply(cell, seed=0)
+    assert not report.unmatched
+    roles = {e.param.path: e.param.role for e in report.entries}
+    assert roles == {"i2h_weight": "weight", "h2h_weight": "recurrent_weight", "h2r_weight": "weight",
+                     "i2h_bias": "bias", "h2h_bias": "recurrent_bias"}
+    params = {name.split("_", 1)[1]: p.data().asnumpy() for name, p in cell.collect_params().items()}
+    for name in ("i2h_weight", "h2h_weight", "h2r_weight"):  # Gluon's global Uniform(0.07); biases 'zeros'
+        assert stats.check(params[name], ui.Uniform(-0.07, 0.07), alpha=ALPHA), name
+    assert not params["i2h_bias"].any() and not params["h2h_bias"].any()

@@ -55,13 +55,19 @@ def _kind(block: Any) -> tuple[str, str]:
             ((getattr(nn.basic_layers, "_BatchNorm", nn.BatchNorm), nn.LayerNorm, nn.InstanceNorm, nn.GroupNorm),
              "norm", "mxnet"),  # _BatchNorm: BatchNorm and BatchNormReLU
             (nn.PReLU, "prelu", "mxnet"), (mx.gluon.rnn.rnn_layer._RNNLayer, "recurrent", "mxnet"),
-            ((mx.gluon.rnn.LSTMCell, mx.gluon.rnn.GRUCell, mx.gluon.rnn.RNNCell), "recurrent", "mxnet")):
+            ((mx.gluon.rnn.LSTMCell, mx.gluon.rnn.GRUCell, mx.gluon.rnn.RNNCell) + _CONTRIB_CELLS, "recurrent",
+             "mxnet")):
         if isinstance(block, classes):
             return kind, layout
     own = {name: _shape(param) for name, param in block._reg_params.items()}
     if looks_like_norm(type(block).__name__, own):
         return "norm", "mxnet"
     return "other", "mxnet"
+
+
+#: gluon.contrib's recurrent cells: LSTMPCell (an LSTM cell with a projection, h2r_weight)
+_CONTRIB_CELLS: tuple[type, ...] = tuple(c for c in (getattr(getattr(getattr(mx.gluon, "contrib", None), "rnn", None),
+                                                             "LSTMPCell", None),) if isinstance(c, type))
 
 
 def _shape(param: Any) -> tuple[int, ...]:
