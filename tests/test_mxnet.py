@@ -365,12 +365,12 @@ def test_the_plan_leaves_mxnets_generator_to_the_users_seed_eager_and_deferred()
         np.testing.assert_array_equal(after(1, deferred), after(1, deferred))
 
 
-def test_a_trainer_on_the_kvstore_does_not_undo_the_plan():
-    # with update_on_kvstore the kvstore holds the weights: the write resets it, as Parameter.set_data does
+def _on_kvstore(learning_rate):
+    """A Dense on two CPU contexts whose Trainer updates on a local kvstore, and one training step of it."""
     ctx = [mx.cpu(0), mx.cpu(1)]
     net = gluon.nn.Dense(3, in_units=4)
     net.initialize(ctx=ctx)
-    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.0}, kvstore="local",
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": learning_rate}, kvstore="local",
                             update_on_kvstore=True)
 
     def step():
@@ -379,6 +379,12 @@ def test_a_trainer_on_the_kvstore_does_not_undo_the_plan():
         autograd.backward(losses)
         trainer.step(1)
 
+    return net, trainer, step
+
+
+def test_a_trainer_on_the_kvstore_does_not_undo_the_plan():
+    # with update_on_kvstore the kvstore holds the weights: the write resets it, as Parameter.set_data does
+    net, _, step = _on_kvstore(0.0)
     step()
     ui.Plan().rule(ui.Constant(5.0), role="weight").apply(net, seed=0)
     step()  # learning rate 0: the weight stays what the plan wrote
@@ -483,15 +489,8 @@ def test_numpy_mode_refuses_a_deferred_rank_error_at_apply_and_a_failed_write_re
 
 
 def test_a_trainer_on_a_distributed_kvstore_is_refused_before_any_write():
-    ctx = [mx.cpu(0), mx.cpu(1)]
-    net = gluon.nn.Dense(3, in_units=4)
-    net.initialize(ctx=ctx)
-    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1}, kvstore="local",
-                            update_on_kvstore=True)
-    with autograd.record():
-        losses = [net(nd.ones((2, 4), ctx=c)).sum() for c in ctx]
-    autograd.backward(losses)
-    trainer.step(1)
+    net, trainer, step = _on_kvstore(0.1)
+    step()
 
     class Dist:  # as a dist_sync kvstore reports itself (no cluster here)
         type = "dist_sync"

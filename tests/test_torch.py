@@ -649,17 +649,23 @@ def test_a_plan_on_cuda_never_waits_for_the_device(seed):
     assert all(t.device.type == "cuda" for t in model.state_dict().values())
 
 
+class _HeadFirst(nn.Module):
+    """A head declared before the embedding it is tied to (``head.weight = emb.weight``), and maybe an old
+    hook-based weight-normed layer."""
+
+    def __init__(self, vocab, normed=False):
+        super().__init__()
+        self.head = nn.Linear(16, vocab, bias=False)
+        self.emb = nn.Embedding(vocab, 16, padding_idx=0)
+        self.head.weight = self.emb.weight
+        if normed:
+            self.normed = nn.utils.weight_norm(nn.Linear(16, 8))
+
+
 def test_a_tied_head_declared_before_its_embedding_is_drawn_as_the_embedding():
     # head.weight = emb.weight makes the tensor the embedding's: N(0, 1) with its padding row zero, as torch's own
-    class Tied(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.head = nn.Linear(16, 400, bias=False)
-            self.emb = nn.Embedding(400, 16, padding_idx=0)
-            self.head.weight = self.emb.weight
-
     torch.manual_seed(0)
-    theirs, ours = Tied(), Tied()
+    theirs, ours = _HeadFirst(400), _HeadFirst(400)
     report = ui.presets.torch.apply(ours, seed=0)
     (entry,) = report.entries
     assert (entry.param.path, entry.param.aliases, entry.param.kind) == ("emb/weight", ("head/weight",), "embedding")
@@ -684,15 +690,7 @@ def test_the_old_hook_based_norms_weight_attribute_follows_the_draw_before_any_f
 def test_a_tied_head_first_gets_the_same_values_through_its_state_dict_and_old_norms_follow_there_too():
     # the state_dict route keys a tied tensor by the owner the module's walk chose (the embedding), so it gets
     # the module route's values; an old hook-based norm's weight attribute follows the draw there too
-    class Tied(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.head = nn.Linear(16, 100, bias=False)
-            self.emb = nn.Embedding(100, 16, padding_idx=0)
-            self.head.weight = self.emb.weight
-            self.normed = nn.utils.weight_norm(nn.Linear(16, 8))
-
-    a, b = Tied(), Tied()
+    a, b = _HeadFirst(100, normed=True), _HeadFirst(100, normed=True)
     for portable in (False, True):
         ra = ui.presets.torch.apply(a, seed=1, portable=portable)
         rb = ui.presets.torch.apply(b.state_dict(), seed=1, portable=portable, module=b)

@@ -112,6 +112,7 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None) -> FitReport:
     """
     import numpy as np
 
+    from ._validate import FLOAT_DTYPES
     from .apply import records
     from .plan import Plan
     from .specs import Constant, Normal, Uniform
@@ -122,7 +123,7 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None) -> FitReport:
     handles = {p.path: h for p, h in found}
     rows: list[FitRow] = []
     for p in keyed:
-        if not p.known or not p.dtype.startswith(("float", "bfloat")):  # a quantized int8 kernel has no law here
+        if not p.known or p.dtype not in FLOAT_DTYPES:  # a quantized int8 kernel has no law here
             continue
         x = _read(backend, model, handles[p.path]).ravel()
         if x.size == 0 or not np.isfinite(x).all():

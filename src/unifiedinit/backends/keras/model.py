@@ -265,11 +265,15 @@ class _Target:
 
     def __init__(self, model: Any, *, seed: int | None = None) -> None:
         self.found = walk(model)
-        self.normalizations = [layer for layer, _, _ in _tree(model) if isinstance(layer, keras.layers.Normalization)]
+        self.normalizations: list[Any] = []  # their finalize_state runs once their statistics are written
         # a sublayer that was never called has no variables yet: no plan reaches it, and Keras's own initializer
         # draws it when it builds, so it is named (layers that hold no weights, such as Dropout, are not)
-        unbuilt = ["/".join(map(str, parts)) or layer.name for layer, parts, parent in _tree(model)
-                   if not layer.built and (_kind(layer, parent)[0] != "other" or registered_layer(type(layer)))]
+        unbuilt: list[str] = []
+        for layer, parts, parent in _tree(model):
+            if isinstance(layer, keras.layers.Normalization):
+                self.normalizations.append(layer)
+            if not layer.built and (_kind(layer, parent)[0] != "other" or registered_layer(type(layer))):
+                unbuilt.append("/".join(map(str, parts)) or layer.name)
         if unbuilt:
             warnings.warn(f"Plan.apply: {len(unbuilt)} layer(s) are not built, so their variables do not exist and "
                           f"no rule sets them: {', '.join(unbuilt[:8])}{' ...' if len(unbuilt) > 8 else ''}; "

@@ -11,7 +11,6 @@ import contextlib
 import re
 from typing import Any
 
-from ... import _validate as v
 from ... import draws as D
 from ...layout import TensorInfo
 from ...params import looks_like_norm, norm_role, registered_layer, tie
@@ -201,10 +200,9 @@ class _PlanInitializer(mx.init.Initializer):  # type: ignore[name-defined]  # mx
         if self.rule is not None:  # deferred: MXNet knows the shapes now
             block, path, name, param = self.where
             p = _describe(block, path, (), name, param)._replace(key=self.key)
+            from ...plan import _checked  # the plan's own dtype check, now that the shape is known
             try:
-                draw = self.rule.spec.lower(self.rule.info(p))
-                v.tensor_dtype(dtype, draw.deterministic)
-                v.representable(draw, dtype)
+                draw = _checked(self.rule.spec.lower(self.rule.info(p)), p)
             except (TypeError, ValueError) as err:  # the plan was checked with the shape unknown: name it now
                 param._deferred_init = self.deferred_init  # still deferred: a corrected plan can be applied
                 raise type(err)(f"{self.rule} cannot initialize {p.path!r} ({type(block).__name__}, shape {shape}, "

@@ -276,8 +276,7 @@ def _computed(module: nn.Module) -> dict[str, _Computed]:
     the old hook-based ``torch.nn.utils.spectral_norm`` and ``weight_norm``) compute, by name: each is drawn as
     the layer's own tensor (a spectral-normed Linear's weight is a Linear's, then normed, as torch's own init gives
     it), and what the norm keeps follows it (``_Target._renorm``), so the layer starts from the drawn weight. Any
-    other
-    parametrization (``orthogonal``, a user's) keeps its originals in its own space: left to the walk, kind
+    other parametrization (``orthogonal``, a user's) keeps its originals in its own space: left to the walk, kind
     "other"."""
     out: dict[str, _Computed] = {}
     plists = module._modules.get("parametrizations")
