@@ -14,6 +14,9 @@ Sources (transformers 5, ``PreTrainedModel._init_weights`` and each model's over
   1/sqrt(2 n_layer) (GPT-2 paper, Megatron-LM).
 - ``vit``: the base recipe, position embeddings and the [CLS] token truncated N(0, initializer_range) cut at
   +-2 (torch's absolute bounds), the mask token zero.
+- ``clip``, ``siglip``: the two-tower families' own overrides, which replace most of the base recipe: CLIP's
+  projections scaled by width and depth with each tower's factor, SigLIP's Xavier attention and MLP and
+  transformers' LeCun-normal elsewhere.
 - ``torchtitan``: torchtitan's Llama 3. Token embeddings N(0, 1), every projection truncated N(0, 0.02^2), and
   the residual outputs (``wo``, ``w2``, ``w3``) scaled by 1/sqrt(2 (l + 1)) for block l (``depth_init``; else
   1/sqrt(2 L)). The output head is truncated N(0, 1/dim) cut at 3 sigma.
@@ -37,7 +40,7 @@ from .plan import Plan
 from .specs import (Affine, Blocks, Constant, KaimingNormal, KaimingUniform, Normal, Ones, Rows, Scaled,
                     TruncatedNormal, VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
-__all__ = ["hf", "bert", "llama", "gpt2", "vit", "t5", "torchtitan", "megatron", "deepnet", "rezero",
+__all__ = ["hf", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan", "megatron", "deepnet", "rezero",
            "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "torchvision", "TORCHVISION_FAMILIES"]
 
 _LAYERS = ("dense", "conv", "conv_transpose")
@@ -294,6 +297,146 @@ def vit(initializer_range: float | None = None, *, config: Any = None) -> Plan:
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), path="*cls_token*")
             .rule(Zeros(), path="*mask_token*"))
     return _quiet(plan, "vit")
+
+
+#: transformers' ``lecun_normal_``: torch's ``trunc_normal_`` with std sqrt(1/fan_in) / 0.8796 and its default
+#: absolute cut at +-2, which lies 2 x 0.8796 sqrt(fan_in) standard deviations out (10 at fan_in 32): in effect
+#: an untruncated normal of variance 1 / (0.8796^2 fan_in), 1.29 times LeCun's
+_HF_LECUN = 1 / 0.87962566103423978 ** 2
+
+
+def _tower(config: Any, name: str) -> Any:
+    """The sub-config ``name`` (``vision_config``) of a two-tower config, else the config itself (a tower's)."""
+    if config is None:
+        return None
+    sub = _get(config, name)
+    return config if sub is None else sub
+
+
+def clip(initializer_factor: float | None = None, initializer_range: float | None = None,
+         logit_scale_init_value: float | None = None, *, config: Any = None) -> Plan:
+    """CLIP (and MetaCLIP 2): transformers' ``CLIPPreTrainedModel._init_weights``, OpenAI's CLIP init.
+
+    With f = ``initializer_factor`` and, in each tower, E its width (a layer's fan) and L its number of layers
+    (read from the path, ``encoder/layers/3``, or a scanned stack's axis, as ``ui.Scaled`` does):
+
+    - the text tower's token and position embeddings N(0, (0.02 f)^2) (no padding row);
+    - the vision tower's patch embedding and position embedding N(0, (initializer_range f)^2), its
+      ``class_embedding`` N(0, f^2 / E);
+    - attention q, k, v N(0, f^2 / (2 L E)) and ``out_proj`` N(0, f^2 / E);
+    - the MLP's ``fc1`` N(0, f^2 / (2 E)) and ``fc2`` N(0, f^2 / (2 L E));
+    - ``text_projection``, ``visual_projection`` and an image classifier's ``classifier`` N(0, f^2 / fan_in);
+    - biases 0, norms 1/0, ``logit_scale`` ``logit_scale_init_value`` (log(1 / 0.07)).
+
+    Args:
+        initializer_factor: f, a finite number > 0, or None: ``config``'s, else 1.0.
+        initializer_range: the vision embeddings' std before f, a finite number > 0, or None: the vision tower
+            config's (``config.vision_config``, else ``config``), else 0.02.
+        logit_scale_init_value: the logit scale's start, a finite number, or None: ``config``'s, else 2.6592.
+        config: a Hugging Face config object (``CLIPConfig``, ``CLIPTextConfig``, ``CLIPVisionConfig``; read by
+            attribute) or a dict with the family's names, read for each hyper-parameter not given as a keyword;
+            None (the default): every default applies.
+
+    Returns:
+        The ``Plan`` named "clip". Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``config`` is neither a dict nor an object with attributes.
+        ValueError: ``initializer_factor`` or ``initializer_range`` is not a finite number > 0, or
+            ``logit_scale_init_value`` is not a finite number.
+
+    Examples:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> def layer():
+        ...     return torch.nn.ModuleDict({"self_attn": torch.nn.ModuleDict({"q_proj": torch.nn.Linear(64, 64)})})
+        >>> model = torch.nn.ModuleDict({"layers": torch.nn.ModuleList([layer(), layer()])})   # E = 64, L = 2
+        >>> entry = ui.inspect(model, ui.presets.clip()).entries[0]
+        >>> entry.param.path, entry.spec.factor  # its std: f / sqrt(2 L E)
+        ('layers/0/self_attn/q_proj/weight', '1 / sqrt(2 * L * fan_in)')
+        >>> entry.spec.value(entry.param.info())  # 1 / sqrt(2 * 2 * 64) for f = 1
+        0.0625
+    """
+    vision = _tower(config, "vision_config")
+    f = _read("clip", config, initializer_factor=(initializer_factor, 1.0))["initializer_factor"]
+    r = _read("clip", vision, initializer_range=(initializer_range, 0.02))["initializer_range"]
+    scale = logit_scale_init_value
+    if scale is None and config is not None:
+        scale = _get(config, "logit_scale_init_value")
+    scale = v.real("presets.clip", "logit_scale_init_value", 2.6592 if scale is None else scale)
+    dense: dict[str, Any] = {"kind": "dense", "role": "weight"}
+    plan = _base(r, "clip")
+    # each tower is a PreTrainedModel of its own, initialized with its own config's factor
+    towers = [("", f)] + [(f"*{name}_model/", _read("clip", _tower(config, f"{name}_config"), initializer_factor=(
+        initializer_factor, f))["initializer_factor"]) for name in ("text", "vision")]
+    for prefix, g in towers:
+        if prefix and g == f:
+            continue
+        plan = plan.rule(Normal(0.0, 0.02 * g), kind="embedding", role="embedding", path=f"{prefix}*")
+        if "text" not in prefix:
+            plan = plan.rule(Normal(0.0, r * g), kind=("embedding", "conv"), role=("embedding", "weight"),
+                             path="*vision_model/*")
+        plan = (plan.rule(VarianceScaling(g * g, "fan_in", "normal"), path=f"{prefix}*class_embedding")
+                .rule(Scaled(Normal(0.0, g), "1 / sqrt(2 * L * fan_in)"), path=f"{prefix}*self_attn/[qkv]_proj/*",
+                      **dense)
+                .rule(VarianceScaling(g * g, "fan_in", "normal"), path=f"{prefix}*self_attn/out_proj/*", **dense)
+                .rule(VarianceScaling(g * g / 2, "fan_in", "normal"), path=f"{prefix}*mlp/fc1/*", **dense)
+                .rule(Scaled(Normal(0.0, g), "1 / sqrt(2 * L * fan_out)"), path=f"{prefix}*mlp/fc2/*", **dense))
+    plan = (plan.rule(VarianceScaling(f * f, "fan_in", "normal"), path="*text_projection/*", **dense)
+            .rule(VarianceScaling(f * f, "fan_in", "normal"), path="*visual_projection/*", **dense)
+            .rule(VarianceScaling(f * f, "fan_in", "normal"), path="*classifier/*", **dense)
+            .rule(Constant(scale), path="*logit_scale"))
+    return _quiet(plan, "clip")
+
+
+def siglip(initializer_factor: float | None = None, *, config: Any = None) -> Plan:
+    """SigLIP and SigLIP 2: transformers' ``SiglipPreTrainedModel._init_weights``, big_vision's init.
+
+    - Every other linear and conv weight (the patch embedding, the text ``head``, the pooling attention's
+      ``out_proj``) LeCun-normal as transformers writes it: N(0, 1 / (0.8796^2 fan_in)) (its ``lecun_normal_``
+      passes the truncated normal's std to torch's ``trunc_normal_``, whose cut stays at +-2 absolute, ten or
+      more standard deviations out for any fan_in >= 32), biases 0;
+    - attention q, k, v, out and the MLP's ``fc1``, ``fc2`` Xavier-uniform, the MLP's biases N(0, 1e-12);
+    - embeddings (tokens, text and image positions) N(0, 1 / dim), Flax's ``default_embed_init``;
+    - the pooling head's ``probe`` (1, 1, E) and its attention's in-projection Xavier-uniform (torch's fans of the
+      stored tensor), that in-projection's bias 0;
+    - norms 1/0, ``logit_scale`` and ``logit_bias`` 0, an image classifier's ``classifier``
+      N(0, f^2 / fan_in) (f = ``initializer_factor``).
+
+    Args:
+        initializer_factor: f, a finite number > 0, or None: ``config``'s, else 1.0.
+        config: a Hugging Face config object (``SiglipConfig``, ``Siglip2Config`` or a tower's; read by
+            attribute) or a dict with the family's names, read for each hyper-parameter not given as a keyword;
+            None (the default): every default applies.
+
+    Returns:
+        The ``Plan`` named "siglip". Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``config`` is neither a dict nor an object with attributes.
+        ValueError: ``initializer_factor`` is not a finite number > 0.
+
+    Examples:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> mlp = torch.nn.ModuleDict({"fc1": torch.nn.Linear(4, 8), "fc2": torch.nn.Linear(8, 4)})
+        >>> model = torch.nn.ModuleDict({"mlp": mlp, "head": torch.nn.Linear(4, 2)})
+        >>> [(e.param.path, e.spec) for e in ui.inspect(model, ui.presets.siglip()).entries][:2]
+        [('mlp/fc1/weight', XavierUniform(gain=1.0)), ('mlp/fc1/bias', Normal(mean=0.0, std=1e-06))]
+    """
+    f = _read("siglip", config, initializer_factor=(initializer_factor, 1.0))["initializer_factor"]
+    plan = (_base(1.0, "siglip")
+            .rule(VarianceScaling(_HF_LECUN, "fan_in", "normal"), kind=_LAYERS + ("attention",), role="weight")
+            .rule(VarianceScaling(1.0, "fan_out", "normal"), kind="embedding", role="embedding")
+            .rule(XavierUniform(), kind="dense", role="weight", path="*self_attn/*")
+            .rule(XavierUniform(), kind="dense", role="weight", path="*mlp/fc[12]/*")
+            .rule(Normal(0.0, 1e-6), kind="dense", role="bias", path="*mlp/fc[12]/*")
+            .rule(XavierUniform(), path="*probe", fans="tensor", layout="torch")
+            .rule(XavierUniform(), kind="attention", role="weight", layer="MultiheadAttention")
+            .rule(Zeros(), path="*logit_scale")
+            .rule(Zeros(), path="*logit_bias")
+            .rule(VarianceScaling(f * f, "fan_in", "normal"), path="*classifier/*", kind="dense", role="weight"))
+    return _quiet(plan, "siglip")
 
 
 def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv: int | None = None, *,

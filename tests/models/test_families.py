@@ -1,5 +1,5 @@
-"""Model-family recipes (``ui.presets.bert``, ``gpt2``, ``llama``, ``vit``, ``t5``, ``hf``) against the families'
-own initialization.
+"""Model-family recipes (``ui.presets.bert``, ``gpt2``, ``llama``, ``vit``, ``clip``, ``siglip``, ``t5``, ``hf``)
+against the families' own initialization.
 
 torch: each Hugging Face model is built from a small config (its constructor runs Hugging Face's
 ``_init_weights``, the reference), and a second copy is poisoned with NaN and initialized by our recipe with
@@ -123,6 +123,17 @@ def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, 
     A mixture of experts keeps every expert's weight in one stacked tensor, which the base init draws N(0, std)
     family by family, with its router; GPT-OSS also draws its router's bias and attention sinks.
     Constants must be equal, random tensors pass the KS test at ALPHA."""
+    _reproduces_its_own_init(build, family)
+    if build is _opt:  # and megatron, built on the same common part, keeps every weight N(0, std)
+        mha = torch.nn.Sequential(torch.nn.MultiheadAttention(64, 4))
+        assert {e.spec for e in ui.inspect(mha, ui.presets.megatron(0.02)).entries if e.param.role == "weight"} \
+            == {ui.Normal(0.0, 0.02)}
+
+
+def _reproduces_its_own_init(build, family):
+    """``build()`` under one seed is the reference (its constructor runs the family's own init); a second model,
+    poisoned with NaN, gets the recipe with ``config=model.config``. Every parameter must be written, equal the
+    reference where that is a constant, and pass the KS test at ALPHA against it elsewhere."""
     torch.manual_seed(0)
     reference = build()
     torch.manual_seed(1)
@@ -130,10 +141,6 @@ def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, 
     poison(model)
     report = ui.presets.FAMILIES[family](config=model.config).apply(model, seed=3)
     assert not report.unmatched, [p.path for p in report.unmatched]
-    if build is _opt:  # and megatron, built on the same common part, keeps every weight N(0, std)
-        mha = torch.nn.Sequential(torch.nn.MultiheadAttention(64, 4))
-        assert {e.spec for e in ui.inspect(mha, ui.presets.megatron(0.02)).entries if e.param.role == "weight"} \
-            == {ui.Normal(0.0, 0.02)}
     theirs = dict(reference.named_parameters())
     for name, t in model.named_parameters():
         ours, ref = t.detach().float().numpy(), theirs[name].detach().float().numpy()
@@ -142,6 +149,116 @@ def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, 
             assert np.array_equal(ours, ref), name
         else:
             same_law(sample(ours, 1), sample(ref, 2), name)
+
+
+# ------------------------------------------------------------ two-tower models: CLIP and SigLIP, their own inits
+
+_TEXT = dict(vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+             max_position_embeddings=16)
+_VISION = dict(hidden_size=48, intermediate_size=96, num_hidden_layers=3, num_attention_heads=4, image_size=32,
+               patch_size=8)
+
+
+def _clip():  # each tower a PreTrainedModel with its own factor: text 0.6, vision and projections 1.7
+    return transformers.CLIPModel(transformers.CLIPConfig(
+        text_config={**_TEXT, "initializer_factor": 0.6}, vision_config={**_VISION, "initializer_factor": 1.7},
+        projection_dim=24,
+        initializer_factor=1.7, logit_scale_init_value=1.5))
+
+
+def _clip_classifier():  # the vision tower's factor 1 (its config's default), the classifier's 1.3
+    return transformers.CLIPForImageClassification(transformers.CLIPConfig(
+        text_config=_TEXT, vision_config={**_VISION, "initializer_range": 0.05}, num_labels=5, initializer_factor=1.3))
+
+
+TWO_TOWERS = {
+    "clip": (_clip, "clip"),
+    "clip-classifier": (_clip_classifier, "clip"),
+    "clip-text-projection": (lambda: transformers.CLIPTextModelWithProjection(transformers.CLIPTextConfig(
+        **_TEXT, initializer_factor=2.0)), "clip"),
+    "metaclip2": (lambda: transformers.MetaClip2Model(transformers.MetaClip2Config(
+        text_config=_TEXT, vision_config=_VISION, projection_dim=24)), "clip"),
+    "siglip": (lambda: transformers.SiglipModel(transformers.SiglipConfig(text_config=_TEXT, vision_config=_VISION)),
+               "siglip"),
+    "siglip-classifier": (lambda: transformers.SiglipForImageClassification(transformers.SiglipConfig(
+        text_config=_TEXT, vision_config=_VISION, num_labels=5, initializer_factor=1.5)), "siglip"),
+    "siglip2": (lambda: transformers.Siglip2Model(transformers.Siglip2Config(
+        text_config=_TEXT, vision_config={**_VISION, "num_patches": 16})), "siglip"),
+}
+
+
+@pytest.mark.parametrize("name", TWO_TOWERS)
+def test_clip_and_siglip_recipes_reproduce_their_own_init(name):
+    """transformers' CLIP and SigLIP overrides of _init_weights, against the models' own init in the same run:
+    CLIP's width- and depth-scaled projections with each tower's own factor, SigLIP's LeCun-normal as
+    transformers writes it (1.29 times LeCun's variance), Xavier attention and MLP, N(0, 1/dim) embeddings and
+    the pooling probe. Constants must be equal, random tensors pass the KS test at ALPHA."""
+    _reproduces_its_own_init(*TWO_TOWERS[name])
+
+
+def test_the_clip_recipe_follows_its_formula_in_flax_nnx():
+    """CLIP's names in NNX: q/k/v N(0, f^2/(2 L E)) with L from the layer list, fc2 by its fan_out, the class
+    embedding by its width; SigLIP's probe (1, 1, E) Xavier-uniform with torch's fans of that shape, E and E,
+    whatever Flax's layout would give."""
+    nnx = pytest.importorskip("flax.nnx")
+    e, f = 48, 1.5
+
+    class Attention(nnx.Module):
+        def __init__(self, rngs):
+            self.q_proj, self.out_proj = nnx.Linear(e, e, rngs=rngs), nnx.Linear(e, e, rngs=rngs)
+
+    class Mlp(nnx.Module):
+        def __init__(self, rngs):
+            self.fc1, self.fc2 = nnx.Linear(e, 4 * e, rngs=rngs), nnx.Linear(4 * e, e, rngs=rngs)
+
+    class Layer(nnx.Module):
+        def __init__(self, rngs):
+            self.self_attn, self.mlp = Attention(rngs), Mlp(rngs)
+
+    class Tower(nnx.Module):
+        def __init__(self, rngs):
+            self.layers = nnx.List([Layer(rngs) for _ in range(3)])
+            self.class_embedding = nnx.Param(np.zeros(e, np.float32))
+            self.probe = nnx.Param(np.zeros((1, 1, e), np.float32))
+
+    tower = Tower(nnx.Rngs(0))
+    ui.presets.clip(initializer_factor=f).apply(tower, seed=0)
+    layer = tower.layers[1]
+    for x, law in ((layer.self_attn.q_proj.kernel, ui.Normal(0, f / math.sqrt(2 * 3 * e))),
+                   (layer.self_attn.out_proj.kernel, ui.Normal(0, f / math.sqrt(e))),
+                   (layer.mlp.fc1.kernel, ui.Normal(0, f / math.sqrt(2 * e))),
+                   (layer.mlp.fc2.kernel, ui.Normal(0, f / math.sqrt(2 * 3 * e))),
+                   (tower.class_embedding, ui.Normal(0, f / math.sqrt(e)))):
+        assert stats.check(np.asarray(x.get_value()).ravel(), law, alpha=ALPHA)
+    ui.presets.siglip().apply(tower, seed=0)
+    probe = np.asarray(tower.probe.get_value()).ravel()
+    assert stats.check(probe, ui.Uniform(-math.sqrt(3 / e), math.sqrt(3 / e)), alpha=ALPHA)
+    assert stats.check(np.asarray(layer.mlp.fc1.bias.get_value()).ravel(), ui.Normal(0, 1e-6), alpha=ALPHA)
+
+
+TEXT: Any = "2.6"  # a number written as a string
+
+
+@pytest.mark.parametrize("make,error", [
+    (lambda: ui.presets.clip(initializer_factor=0), ValueError),
+    (lambda: ui.presets.clip(config={"vision_config": {"initializer_range": -1}}), ValueError),
+    (lambda: ui.presets.clip(logit_scale_init_value=math.nan), ValueError),
+    (lambda: ui.presets.clip(logit_scale_init_value=TEXT), TypeError),
+    (lambda: ui.presets.siglip(initializer_factor=True), ValueError),
+    (lambda: ui.presets.siglip(config=3), TypeError),
+])
+def test_bad_clip_and_siglip_hyper_parameters_are_refused(make, error):
+    with pytest.raises(error, match="presets.(clip|siglip)"):
+        make()
+
+
+def test_a_clip_factor_given_as_a_keyword_wins_over_every_towers():
+    config = {"initializer_factor": 1.0, "text_config": {"initializer_factor": 0.5},
+              "vision_config": {"initializer_factor": 3.0}}
+    assert ui.presets.clip(2.0, config=config) == ui.presets.clip(2.0)
+    by_towers = ui.presets.clip(config=config)
+    assert {r.select.path for r in by_towers.rules} >= {"*text_model/*self_attn/[qkv]_proj/*",
+                                                         "*vision_model/*mlp/fc2/*"}
 
 
 @pytest.mark.parametrize("build,weight,fans,bias", [
