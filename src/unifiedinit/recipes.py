@@ -91,6 +91,42 @@ _ONE_PLUS_NORMS = ("GemmaRMSNorm", "Gemma2RMSNorm", "Gemma3RMSNorm", "T5GemmaRMS
                    "VaultGemmaRMSNorm", "RecurrentGemmaRMSNorm")
 
 
+#: the vision families' overrides of the base init, by the class that holds each tensor (transformers 5): every
+#: tensor of these classes is zeros (DeiT's tokens and position embeddings, BEiT's and Swin's, their relative
+#: position tables, ConvNeXt V2's GRN)
+_ZERO_CLASSES = ("DeiTEmbeddings", "BeitEmbeddings", "Data2VecVisionEmbeddings", "SwinEmbeddings", "Swinv2Embeddings",
+                 "BeitRelativePositionBias", "Data2VecVisionRelativePositionBias", "SwinRelativePositionBias",
+                 "ConvNextV2GRN")
+#: layer scales set to a config value: (class, path glob, the config's name, its default in that family)
+_LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
+                 ("BeitLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
+                 ("Data2VecVisionLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
+                 ("ConvNextLayer", "*layer_scale_parameter", "layer_scale_init_value", 1e-6))
+
+
+def _vision_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
+    """What transformers' vision families add to the base init: DINOv2 truncates its normals (absolute +-2) and
+    zeroes its mask and register tokens; DeiT, BEiT and Swin zero their tokens and position tables; layer scales
+    take their config's value; Swin V2's logit scales log 10; MobileViT draws its BatchNorm scales N(0, std).
+    The rules select by class, so they change no other model; the last two read the config's ``model_type``."""
+    for cls in _ZERO_CLASSES:
+        plan = plan.rule(Zeros(), layer=cls)
+    plan = (plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="Dinov2*Embeddings")
+            .rule(Zeros(), layer="Dinov2*Embeddings", path="*mask_token")
+            .rule(Zeros(), layer="Dinov2*Embeddings", path="*register_tokens")
+            .rule(Constant(math.log(10.0)), layer="Swinv2SelfAttention", path="*logit_scale"))
+    for cls, glob, key, default in _LAYER_SCALES:
+        value = None if config is None else _get(config, key)
+        plan = plan.rule(Constant(v.real(f"presets.{fn}", key, default if value is None else value)), layer=cls,
+                         path=glob)
+    kind = None if config is None else _get(config, "model_type")
+    if kind in ("dinov2", "dinov2_with_registers"):
+        plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind=("dense", "conv"), role="weight")
+    if kind in ("mobilevit", "mobilevitv2"):
+        plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
+    return plan
+
+
 def _hf_base(std: float, name: str) -> Plan:
     """``_base`` with what transformers 5's ``_init_weights`` does module by module beyond it: ConvTranspose3d
     (not in its list) keeps torch's default; ``nn.MultiheadAttention`` is reset by its own ``_reset_parameters``
@@ -123,7 +159,12 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     ConvTranspose3d (which it does not list) torch's default; a mixture of experts' stacked experts and routers
     N(0, initializer_range^2), their biases zero (GPT-OSS's router bias and attention sinks N(0,
     initializer_range^2), as its own ``_init_weights``). BERT, Llama, Mistral, Qwen2, Mixtral, DeepSeek-V3 and
-    most Hugging Face models use only this.
+    most Hugging Face models use only this. The vision families' own overrides are rules on their classes (in
+    every recipe built on this one): DeiT's, BEiT's and Swin's tokens, position embeddings and relative position
+    tables zeros; DINOv2's tokens truncated N(0, initializer_range^2), its mask and register tokens zeros; layer
+    scales at the config's ``layerscale_value`` (DINOv2) or ``layer_scale_init_value`` (BEiT, ConvNeXt); Swin
+    V2's logit scales log 10; ConvNeXt V2's GRN zeros; and, where the config's ``model_type`` says so, DINOv2's
+    truncated linear and conv weights and MobileViT's N(0, initializer_range^2) BatchNorm scales.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
@@ -137,9 +178,10 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
         Its rules are quiet: one that matches nothing in a model gives no warning.
 
     Raises:
-        TypeError: ``config`` is neither a dict nor an object with attributes.
+        TypeError: ``config`` is neither a dict nor an object with attributes, or its layer scale
+            (``layerscale_value``, ``layer_scale_init_value``) is not a real number.
         ValueError: ``initializer_range`` (given or read from ``config``) is not a finite number > 0 (a string or a
-            bool included).
+            bool included), or the layer scale is not finite.
 
     Examples:
         >>> import torch
@@ -160,7 +202,7 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
         initializer_range = next((x for x in (_get(config, "init_std"), _get(config, "initializer_factor"))
                                   if x is not None), None)
     std = _read("hf", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
-    return _quiet(_hf_base(std, "hf"), "hf")
+    return _quiet(_vision_overrides(_hf_base(std, "hf"), std, "hf", config), "hf")
 
 
 def bert(initializer_range: float | None = None, *, config: Any = None) -> Plan:
@@ -193,7 +235,7 @@ def bert(initializer_range: float | None = None, *, config: Any = None) -> Plan:
         Normal(mean=0.0, std=0.01)
     """
     std = _read("bert", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
-    return _quiet(_hf_base(std, "bert"), "bert")
+    return _quiet(_vision_overrides(_hf_base(std, "bert"), std, "bert", config), "bert")
 
 
 def llama(initializer_range: float | None = None, *, config: Any = None) -> Plan:
@@ -222,7 +264,7 @@ def llama(initializer_range: float | None = None, *, config: Any = None) -> Plan
         [('q_proj/weight', Normal(mean=0.0, std=0.02)), ('norm/weight', Ones()), ('norm/bias', Zeros())]
     """
     std = _read("llama", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
-    return _quiet(_hf_base(std, "llama"), "llama")
+    return _quiet(_vision_overrides(_hf_base(std, "llama"), std, "llama", config), "llama")
 
 
 def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, config: Any = None) -> Plan:
@@ -257,8 +299,8 @@ def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, 
     """
     h = _read("gpt2", config, initializer_range=(initializer_range, 0.02), n_layer=(n_layer, 12))
     std = h["initializer_range"]
-    plan = _hf_base(std, "gpt2").rule(Normal(0.0, std / math.sqrt(2 * h["n_layer"])), kind="dense",
-                                      role="weight", path="*c_proj*")
+    plan = _vision_overrides(_hf_base(std, "gpt2"), std, "gpt2", config)
+    plan = plan.rule(Normal(0.0, std / math.sqrt(2 * h["n_layer"])), kind="dense", role="weight", path="*c_proj*")
     return _quiet(plan, "gpt2")
 
 
@@ -286,9 +328,10 @@ def vit(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     Examples:
         >>> import unifiedinit as ui
         >>> plan = ui.presets.vit()
-        >>> print(plan.rules[-3])
+        >>> for rule in plan.rules:
+        ...     if rule.select.path in ("*position_embeddings*", "*mask_token*"):
+        ...         print(rule)
         path=*position_embeddings* -> TruncatedNormal(mean=0.0, std=0.02, low=-2.0, high=2.0)
-        >>> print(plan.rules[-1])
         path=*mask_token* -> Zeros()
     """
     std = _read("vit", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
@@ -296,7 +339,7 @@ def vit(initializer_range: float | None = None, *, config: Any = None) -> Plan:
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), path="*position_embeddings*")
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), path="*cls_token*")
             .rule(Zeros(), path="*mask_token*"))
-    return _quiet(plan, "vit")
+    return _quiet(_vision_overrides(plan, std, "vit", config), "vit")
 
 
 #: transformers' ``lecun_normal_``: torch's ``trunc_normal_`` with std sqrt(1/fan_in) / 0.8796 and its default

@@ -112,16 +112,80 @@ def _jetmoe():  # JetMoeParallelExperts, older than transformers' experts decora
         intermediate_size=128, num_local_experts=4, num_experts_per_tok=2, initializer_range=0.05))
 
 
-@pytest.mark.parametrize("build,family", [(_opt, "hf"), (_gemma, "hf"), (_t5_tokens, "t5"), (_mixed, "hf"),
-                                          (_mixtral, "hf"), (_gpt_oss, "hf"), (_deepseek_v3, "hf"), (_jetmoe, "hf")],
-                         ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-convtranspose3d",
-                              "mixtral-experts", "gpt-oss-experts-sinks", "deepseek-v3-experts", "jetmoe-experts"])
+_VIT = dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+            intermediate_size=64)
+_SWIN = dict(image_size=32, patch_size=4, embed_dim=16, depths=[1, 1], num_heads=[2, 2], window_size=2,
+             use_absolute_embeddings=True, encoder_stride=8)
+
+
+def _dinov2():  # layer scales, tokens truncated N(0, std^2) and a zero mask token, truncated linear layers
+    return transformers.Dinov2Model(transformers.Dinov2Config(**_VIT, layerscale_value=0.3))
+
+
+def _dinov2_registers():  # and zero register tokens
+    return transformers.Dinov2WithRegistersModel(transformers.Dinov2WithRegistersConfig(**_VIT, num_register_tokens=2))
+
+
+def _deit():  # zero tokens (a distillation token too) and position embeddings
+    return transformers.DeiTForMaskedImageModeling(transformers.DeiTConfig(**_VIT, encoder_stride=8))
+
+
+def _beit():  # zero tokens, position embeddings and relative position tables, layer scales
+    return transformers.BeitForMaskedImageModeling(transformers.BeitConfig(
+        **_VIT, use_mask_token=True, use_relative_position_bias=True, use_absolute_position_embeddings=True,
+        layer_scale_init_value=0.2, vocab_size=64))
+
+
+def _data2vec_vision():  # BEiT's init under its own class names, a shared relative position table
+    return transformers.Data2VecVisionModel(transformers.Data2VecVisionConfig(
+        **_VIT, use_mask_token=True, use_shared_relative_position_bias=True))
+
+
+def _swin():  # zero mask token, position embeddings and relative position tables
+    return transformers.SwinForMaskedImageModeling(transformers.SwinConfig(**_SWIN))
+
+
+def _swinv2():  # and logit scales log 10
+    return transformers.Swinv2ForMaskedImageModeling(transformers.Swinv2Config(**_SWIN))
+
+
+def _convnext():  # layer scales at the config's value
+    return transformers.ConvNextForImageClassification(transformers.ConvNextConfig(
+        num_stages=2, hidden_sizes=[16, 32], depths=[1, 1], num_labels=3, layer_scale_init_value=0.25))
+
+
+def _convnextv2():  # zero global response normalization
+    return transformers.ConvNextV2ForImageClassification(transformers.ConvNextV2Config(
+        num_stages=2, hidden_sizes=[16, 32], depths=[1, 1], num_labels=3))
+
+
+def _mobilevit():  # BatchNorm scales N(0, std^2)
+    return transformers.MobileViTForImageClassification(transformers.MobileViTConfig(
+        image_size=64, hidden_sizes=[32, 48, 64], neck_hidden_sizes=[8, 8, 16, 16, 24, 32, 64], num_labels=3,
+        initializer_range=0.1))
+
+
+def _mobilevitv2():
+    return transformers.MobileViTV2ForImageClassification(transformers.MobileViTV2Config(
+        image_size=64, width_multiplier=0.25, num_labels=3))
+
+
+@pytest.mark.parametrize("build,family", [
+    (_opt, "hf"), (_gemma, "hf"), (_t5_tokens, "t5"), (_mixed, "hf"), (_mixtral, "hf"), (_gpt_oss, "hf"),
+    (_deepseek_v3, "hf"), (_jetmoe, "hf"), (_dinov2, "vit"), (_dinov2_registers, "hf"), (_deit, "vit"),
+    (_beit, "hf"), (_data2vec_vision, "hf"), (_swin, "vit"), (_swinv2, "hf"), (_convnext, "hf"),
+    (_convnextv2, "hf"), (_mobilevit, "hf"), (_mobilevitv2, "hf")],
+    ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-convtranspose3d", "mixtral-experts",
+         "gpt-oss-experts-sinks", "deepseek-v3-experts", "jetmoe-experts", "dinov2", "dinov2-registers", "deit",
+         "beit", "data2vec-vision", "swin", "swinv2", "convnext", "convnextv2", "mobilevit", "mobilevitv2"])
 def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, family):
     """Found by comparing with Hugging Face's own init, parameter by parameter: OPT's config names its std
     init_std; Gemma zero-fills its RMSNorm weights (it computes x (1 + w)); T5ForTokenClassification draws its
     classifier N(0, f^2); the base init resets nn.MultiheadAttention itself and leaves ConvTranspose3d to torch.
     A mixture of experts keeps every expert's weight in one stacked tensor, which the base init draws N(0, std)
-    family by family, with its router; GPT-OSS also draws its router's bias and attention sinks.
+    family by family, with its router; GPT-OSS also draws its router's bias and attention sinks. The vision
+    families zero their tokens and position tables (DeiT, BEiT, Swin) or truncate them (DINOv2), set their layer
+    scales from the config, and MobileViT draws its BatchNorm scales; ``vit`` must keep the classes' zeros.
     Constants must be equal, random tensors pass the KS test at ALPHA."""
     _reproduces_its_own_init(build, family)
     if build is _opt:  # and megatron, built on the same common part, keeps every weight N(0, std)
@@ -328,6 +392,13 @@ def test_layer_counts_and_widths_must_be_whole_numbers(make, name):
     # a count of layers (or a width) is an int: 12.5 layers is a typo, not a depth
     with pytest.raises(TypeError, match=f"parameter '{name}' must be an integer"):
         make()
+
+
+@pytest.mark.parametrize("config,error", [({"layer_scale_init_value": "0.1"}, TypeError),
+                                          ({"layerscale_value": math.nan}, ValueError)])
+def test_a_bad_layer_scale_in_the_config_is_refused_naming_it(config, error):
+    with pytest.raises(error, match="presets.hf: parameter '(layer_scale_init_value|layerscale_value)'"):
+        ui.presets.hf(config=config)
 
 
 def test_keywords_win_over_the_config_and_dicts_work():
