@@ -1,10 +1,11 @@
 """Specs that address parts of one tensor or read its context: ``ui.Rows`` (one slice, an embedding's padding
 row), ``ui.Blocks`` (equal blocks along an axis: recurrent gates, fused projections), ``ui.Scaled`` (depth and
-width rules) and ``ui.Hadamard`` (ZerO)."""
+width rules), ``ui.Hadamard`` (ZerO) and ``ui.Sinusoidal`` (Transformer position tables)."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -347,3 +348,60 @@ def test_hadamard_through_torch_and_refused_on_other_shapes():  # other framewor
     np.testing.assert_allclose(w.numpy(), _zero_matrix(12, 5), atol=1e-7)
     with pytest.raises(ValueError, match="Hadamard: .* 2 dimensions"):
         ui.sample(ui.Hadamard(), (5,))
+
+
+# --------------------------------------------------------------------- Sinusoidal: Transformer position tables
+
+def _paper_table(n, dim, interleaved, base=10000.0):
+    """The tables written entry by entry from their definitions, in plain Python."""
+    rows = []
+    for p in range(n):
+        if interleaved:  # Vaswani et al. 2017, section 3.5: PE(p, 2i) = sin(p / base^(2i/dim)), PE(p, 2i+1) = cos
+            rows.append([(math.sin if j % 2 == 0 else math.cos)(p / base ** (2 * (j // 2) / dim)) for j in range(dim)])
+        else:  # tensor2tensor's get_timing_signal_1d: sines then cosines, timescales 1 .. base geometrically
+            half = dim // 2
+            angles = [p * math.exp(-i * math.log(base) / (half - 1)) for i in range(half)]
+            rows.append([math.sin(a) for a in angles] + [math.cos(a) for a in angles])
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("interleaved", [False, True])
+@pytest.mark.parametrize("n,dim", [(7, 4), (50, 16), (3, 64)])
+def test_sinusoidal_follows_its_definition_in_every_layout(n, dim, interleaved):
+    spec = ui.Sinusoidal(interleaved=interleaved, max_timescale=500.0 if dim == 16 else 10000.0)
+    want = _paper_table(n, dim, interleaved, spec.max_timescale)
+    for layout in ("torch_embedding", "keras_embedding", "flax_embedding", "mxnet_embedding"):  # (num, dim)
+        np.testing.assert_allclose(ui.sample(spec, (n, dim), layout=layout, dtype="float64"), want, rtol=0,
+                                   atol=1e-12)
+    # a dense weight takes the layer's table: positions on its input axis, in every storage order
+    np.testing.assert_array_equal(ui.sample(spec, (dim, n), layout="torch"), ui.sample(spec, (n, dim), layout="flax").T)
+
+
+def test_sinusoidal_matches_whisper_and_distilbert_in_the_same_run():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from transformers.models.distilbert.modeling_distilbert import _create_sinusoidal_embeddings
+    from transformers.models.whisper.modeling_whisper import sinusoids
+    theirs = _create_sinusoidal_embeddings(40, 32, torch.empty(40, 32)).numpy()  # float64 rounded once: equal
+    np.testing.assert_array_equal(ui.sample(ui.Sinusoidal(interleaved=True), (40, 32), layout="torch_embedding"),
+                                  theirs)
+    # Whisper computes its angles in float32; at 1500 positions its table is off the exact one by up to 1e-4
+    for n, dim, atol in ((30, 32, 1e-6), (1500, 384, 2e-4)):
+        ours = ui.sample(ui.Sinusoidal(), (n, dim), layout="torch_embedding", dtype="float64")
+        np.testing.assert_allclose(sinusoids(n, dim).numpy(), ours, rtol=0, atol=atol)
+
+
+ONE: Any = 1  # a number where a bool is asked
+ONE_E4: Any = "1e4"  # a number written as a string
+
+
+@pytest.mark.parametrize("make,error", [
+    (lambda: ui.Sinusoidal(interleaved=ONE), TypeError), (lambda: ui.Sinusoidal(max_timescale=1.0), ValueError),
+    (lambda: ui.Sinusoidal(max_timescale=ONE_E4), TypeError),
+    (lambda: ui.sample(ui.Sinusoidal(), (4, 6, 2)), ValueError),
+    (lambda: ui.sample(ui.Sinusoidal(), (10, 5), layout="torch_embedding"), ValueError),  # odd: no halves
+    (lambda: ui.sample(ui.Sinusoidal(), (10, 2), layout="torch_embedding"), ValueError),
+])
+def test_bad_sinusoidal_arguments_and_tensors_are_refused(make, error):
+    with pytest.raises(error, match="Sinusoidal"):
+        make()

@@ -154,6 +154,8 @@ def draw_range(d: Any) -> tuple[float, float]:
         return (min(d.values), max(d.values)) if d.values else (0.0, 0.0)
     if isinstance(d, D.Eye):
         return min(0.0, d.gain), max(0.0, d.gain)
+    if isinstance(d, D.Sinusoidal):
+        return -1.0, 1.0
     return 0.0, 1.0  # dirac
 
 

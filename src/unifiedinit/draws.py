@@ -6,8 +6,8 @@ samples these and nothing else; ``unifiedinit.reference`` samples them exactly w
 ``unifiedinit.verify.stats`` knows their exact distributions.
 
 Elementwise draws (every entry independent and identically distributed): Uniform, Normal,
-TruncatedNormal, Constant, Mixture, Affine. Structured draws: Orthogonal, DeltaOrthogonal, Eye, Dirac, Sparse,
-Array, Rows, Blocks.
+TruncatedNormal, Constant, Mixture, Affine. Structured draws: Orthogonal, DeltaOrthogonal, Eye, Dirac, Hadamard,
+Sinusoidal, Sparse, Array, Rows, Blocks.
 """
 
 from __future__ import annotations
@@ -111,6 +111,18 @@ class Hadamard(Draw):
     gain: float
     out_axis: int
     in_axis: int
+
+
+class Sinusoidal(Draw):
+    """A sinusoidal position table: ``positions_axis`` counts positions, the other axis the dim columns. Row p is
+    sin and cos of p at dim / 2 geometric frequencies from 1 to 1 / max_timescale, sines then cosines (frequency
+    i: max_timescale^(-i / (dim/2 - 1))), or ``interleaved`` (column 2i: sin(p / max_timescale^(2i/dim)), 2i + 1
+    its cosine)."""
+    elementwise: ClassVar[bool] = False
+    deterministic: ClassVar[bool] = True
+    interleaved: bool
+    max_timescale: float
+    positions_axis: int
 
 
 class Sparse(Draw):

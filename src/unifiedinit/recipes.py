@@ -37,8 +37,8 @@ from typing import Any
 
 from . import _validate as v
 from .plan import Plan
-from .specs import (Affine, Blocks, Constant, KaimingNormal, KaimingUniform, Normal, Ones, Rows, Scaled,
-                    TruncatedNormal, VarianceScaling, XavierNormal, XavierUniform, Zeros)
+from .specs import (Affine, Blocks, Constant, KaimingNormal, KaimingUniform, Normal, Ones, Rows, Scaled, Sinusoidal,
+                    TruncatedNormal, Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["hf", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan", "megatron", "deepnet", "rezero",
            "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "torchvision", "TORCHVISION_FAMILIES"]
@@ -104,11 +104,14 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("ConvNextLayer", "*layer_scale_parameter", "layer_scale_init_value", 1e-6))
 
 
-def _vision_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
-    """What transformers' vision families add to the base init: DINOv2 truncates its normals (absolute +-2) and
-    zeroes its mask and register tokens; DeiT, BEiT and Swin zero their tokens and position tables; layer scales
-    take their config's value; Swin V2's logit scales log 10; MobileViT draws its BatchNorm scales N(0, std).
-    The rules select by class, so they change no other model; the last two read the config's ``model_type``."""
+def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
+    """What transformers' families add to the base init: DINOv2 truncates its normals (absolute +-2) and zeroes
+    its mask and register tokens; DeiT, BEiT and Swin zero their tokens and position tables; layer scales take
+    their config's value; Swin V2's logit scales log 10; MobileViT draws its BatchNorm scales N(0, std); Whisper's
+    encoder and DistilBERT (``sinusoidal_pos_embds``) hold sinusoidal position tables; Wav2Vec2 and HuBERT have
+    their own (``_speech``). The rules select by class, so they change no other model; those that cannot
+    (DINOv2's layers, MobileViT's norms, the speech models, the position tables) read the config's
+    ``model_type``."""
     for cls in _ZERO_CLASSES:
         plan = plan.rule(Zeros(), layer=cls)
     plan = (plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="Dinov2*Embeddings")
@@ -124,6 +127,38 @@ def _vision_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind=("dense", "conv"), role="weight")
     if kind in ("mobilevit", "mobilevitv2"):
         plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
+    if kind in ("wav2vec2", "hubert"):
+        plan = _speech(plan, kind, config)
+    if kind == "whisper":  # the encoder's frozen position table
+        plan = plan.rule(Sinusoidal(), path="*encoder/embed_positions/weight")
+    if kind == "distilbert" and _get(config, "sinusoidal_pos_embds"):
+        plan = plan.rule(Sinusoidal(interleaved=True), path="*embeddings/position_embeddings/weight")
+    return plan
+
+
+def _speech(plan: Plan, kind: str, config: Any) -> Plan:
+    """Wav2Vec2's and HuBERT's ``_init_weights``: every Conv1d He-normal (fan_in), its bias torch's U(+-1/sqrt(fan_in))
+    (Wav2Vec2) or 0 (HuBERT); the positional conv keeps torch's own default with a zero bias, because it sits under
+    a weight norm and the normal draw transformers writes into its computed weight is lost; the mask embedding
+    U(0, 1); a weighted layer sum 1/(layers + 1). Wav2Vec2 also draws its feature projection U(+-1/sqrt(fan_in)),
+    its quantizer's projection N(0, 1) and codevectors U(0, 1), keeps torch's default in the pre-training heads
+    ``project_hid`` and ``project_q``, and draws an x-vector head's AM-softmax weight N(0, 1)."""
+    torch_default = VarianceScaling(1 / 3, "fan_in", "uniform")  # kaiming_uniform_(a=sqrt(5)), and its bias
+    plan = (plan.rule(KaimingNormal(), kind="conv", role="weight", layer="Conv1d")
+            .rule(torch_default if kind == "wav2vec2" else Zeros(), kind="conv", role="bias", layer="Conv1d")
+            .rule(torch_default, kind="conv", role="weight", path="*pos_conv_embed/conv/*")
+            .rule(Zeros(), kind="conv", role="bias", path="*pos_conv_embed/conv/*")
+            .rule(Uniform(0.0, 1.0), path="*masked_spec_embed"))
+    layers = None if config is None else _get(config, "num_hidden_layers")
+    if isinstance(layers, int) and layers >= 0:
+        plan = plan.rule(Constant(1 / (layers + 1)), path="*layer_weights")
+    if kind == "wav2vec2":
+        plan = (plan.rule(torch_default, kind="dense", path="*feature_projection/projection/*")
+                .rule(Normal(0.0, 1.0), kind="dense", role="weight", path="*quantizer/weight_proj/*")
+                .rule(Uniform(0.0, 1.0), path="*quantizer/codevectors")
+                .rule(torch_default, kind="dense", path="project_hid/*")
+                .rule(torch_default, kind="dense", path="project_q/*")
+                .rule(Normal(0.0, 1.0), layer="AMSoftmaxLoss"))
     return plan
 
 
@@ -164,7 +199,9 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     tables zeros; DINOv2's tokens truncated N(0, initializer_range^2), its mask and register tokens zeros; layer
     scales at the config's ``layerscale_value`` (DINOv2) or ``layer_scale_init_value`` (BEiT, ConvNeXt); Swin
     V2's logit scales log 10; ConvNeXt V2's GRN zeros; and, where the config's ``model_type`` says so, DINOv2's
-    truncated linear and conv weights and MobileViT's N(0, initializer_range^2) BatchNorm scales.
+    truncated linear and conv weights, MobileViT's N(0, initializer_range^2) BatchNorm scales, Wav2Vec2's and
+    HuBERT's convolutions, mask embedding and quantizer, and the sinusoidal position tables (``ui.Sinusoidal``) of
+    Whisper's encoder and of DistilBERT with ``sinusoidal_pos_embds``.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
@@ -202,7 +239,7 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
         initializer_range = next((x for x in (_get(config, "init_std"), _get(config, "initializer_factor"))
                                   if x is not None), None)
     std = _read("hf", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
-    return _quiet(_vision_overrides(_hf_base(std, "hf"), std, "hf", config), "hf")
+    return _quiet(_family_overrides(_hf_base(std, "hf"), std, "hf", config), "hf")
 
 
 def bert(initializer_range: float | None = None, *, config: Any = None) -> Plan:
@@ -235,7 +272,7 @@ def bert(initializer_range: float | None = None, *, config: Any = None) -> Plan:
         Normal(mean=0.0, std=0.01)
     """
     std = _read("bert", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
-    return _quiet(_vision_overrides(_hf_base(std, "bert"), std, "bert", config), "bert")
+    return _quiet(_family_overrides(_hf_base(std, "bert"), std, "bert", config), "bert")
 
 
 def llama(initializer_range: float | None = None, *, config: Any = None) -> Plan:
@@ -264,7 +301,7 @@ def llama(initializer_range: float | None = None, *, config: Any = None) -> Plan
         [('q_proj/weight', Normal(mean=0.0, std=0.02)), ('norm/weight', Ones()), ('norm/bias', Zeros())]
     """
     std = _read("llama", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
-    return _quiet(_vision_overrides(_hf_base(std, "llama"), std, "llama", config), "llama")
+    return _quiet(_family_overrides(_hf_base(std, "llama"), std, "llama", config), "llama")
 
 
 def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, config: Any = None) -> Plan:
@@ -299,7 +336,7 @@ def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, 
     """
     h = _read("gpt2", config, initializer_range=(initializer_range, 0.02), n_layer=(n_layer, 12))
     std = h["initializer_range"]
-    plan = _vision_overrides(_hf_base(std, "gpt2"), std, "gpt2", config)
+    plan = _family_overrides(_hf_base(std, "gpt2"), std, "gpt2", config)
     plan = plan.rule(Normal(0.0, std / math.sqrt(2 * h["n_layer"])), kind="dense", role="weight", path="*c_proj*")
     return _quiet(plan, "gpt2")
 
@@ -339,7 +376,7 @@ def vit(initializer_range: float | None = None, *, config: Any = None) -> Plan:
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), path="*position_embeddings*")
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), path="*cls_token*")
             .rule(Zeros(), path="*mask_token*"))
-    return _quiet(_vision_overrides(plan, std, "vit", config), "vit")
+    return _quiet(_family_overrides(plan, std, "vit", config), "vit")
 
 
 #: transformers' ``lecun_normal_``: torch's ``trunc_normal_`` with std sqrt(1/fan_in) / 0.8796 and its default

@@ -309,14 +309,15 @@ def _structured(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: Any
 
 
 def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
-    """The values of a determined structured draw (eye, dirac, Hadamard, array) as a float64 NumPy array.
+    """The values of a determined structured draw (eye, dirac, Hadamard, sinusoids, array) as a float64 NumPy
+    array.
 
     Blocks of constants or determined draws and rows of a determined draw are built too; nothing is random, so no
     ops are needed.
 
     Args:
-        d: a determined draw of ``unifiedinit.draws``: ``Eye``, ``Dirac``, ``Hadamard``, ``Array``, or ``Blocks``
-            / ``Rows`` made of constants and those.
+        d: a determined draw of ``unifiedinit.draws``: ``Eye``, ``Dirac``, ``Hadamard``, ``Sinusoidal``, ``Array``,
+            or ``Blocks`` / ``Rows`` made of constants and those.
         shape: the tensor's shape, a tuple of ints in the draw's axis order (2-D for ``Eye``).
 
     Returns:
@@ -367,6 +368,17 @@ def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
         centre = out[tuple(centre_at)]  # a view: the (out, in) matrix at the kernel's centre, in axis order
         centre[...] = d.gain * (matrix if d.out_axis < d.in_axis else matrix.T)
         return out
+    if isinstance(d, D.Sinusoidal):
+        n, dim = shape[d.positions_axis], shape[1 - d.positions_axis]
+        p = np.arange(n, dtype=np.float64)[:, None]
+        if d.interleaved:
+            j = np.arange(dim)
+            angle = p / np.power(d.max_timescale, 2 * (j // 2) / dim)
+            table = np.where(j % 2 == 0, np.sin(angle), np.cos(angle))
+        else:
+            angle = p * np.exp(-math.log(d.max_timescale) / (dim // 2 - 1) * np.arange(dim // 2))
+            table = np.concatenate([np.sin(angle), np.cos(angle)], axis=1)
+        return table if d.positions_axis == 0 else table.T
     if isinstance(d, D.Array):
         return np.asarray(d.values, dtype=np.float64).reshape(d.shape)
     if isinstance(d, D.Blocks):

@@ -170,14 +170,62 @@ def _mobilevitv2():
         image_size=64, width_multiplier=0.25, num_labels=3))
 
 
+_SPEECH = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, conv_dim=(16, 16),
+               conv_stride=(5, 2), conv_kernel=(10, 3), num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2)
+
+
+def _wav2vec2():  # He-normal convolutions, a weight-normed positional conv, a quantizer, torch-default heads
+    return transformers.Wav2Vec2ForPreTraining(transformers.Wav2Vec2Config(
+        **_SPEECH, codevector_dim=16, proj_codevector_dim=16, num_codevectors_per_group=8, num_codevector_groups=2))
+
+
+def _wav2vec2_xvector():  # conv biases U(+-1/sqrt(fan_in)), an AM-softmax head
+    return transformers.Wav2Vec2ForXVector(transformers.Wav2Vec2Config(
+        **_SPEECH, conv_bias=True, feat_extract_norm="layer", num_labels=3, tdnn_dim=(16, 16), tdnn_kernel=(3, 1),
+        tdnn_dilation=(1, 1), xvector_output_dim=8))
+
+
+def _hubert():  # conv biases 0, a weighted layer sum
+    return transformers.HubertForSequenceClassification(transformers.HubertConfig(
+        **_SPEECH, conv_bias=True, use_weighted_layer_sum=True, num_labels=3))
+
+
+def _whisper():  # the encoder's sinusoidal position table
+    return transformers.WhisperModel(transformers.WhisperConfig(
+        d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=2, decoder_attention_heads=2,
+        encoder_ffn_dim=64, decoder_ffn_dim=64, vocab_size=100, num_mel_bins=16, max_source_positions=30,
+        max_target_positions=40, pad_token_id=1, bos_token_id=2, eos_token_id=3, decoder_start_token_id=4))
+
+
+def _distilbert():  # the paper's interleaved sinusoidal position table
+    return transformers.DistilBertModel(transformers.DistilBertConfig(
+        vocab_size=100, dim=32, n_layers=2, n_heads=2, hidden_dim=64, max_position_embeddings=40,
+        sinusoidal_pos_embds=True))
+
+
+@pytest.mark.parametrize("build,table,atol", [(_whisper, "encoder.embed_positions.weight", 1e-6),
+                                              (_distilbert, "embeddings.position_embeddings.weight", 0.0)])
+def test_position_tables_are_the_models_own(build, table, atol):
+    """Whisper's encoder and DistilBERT (``sinusoidal_pos_embds``) hold frozen sinusoidal tables, which ``hf`` reads
+    from the config's model_type: DistilBERT's equal, Whisper's within its float32 arithmetic."""
+    reference, model = build(), build()
+    poison(model)
+    report = ui.presets.hf(config=model.config).apply(model, seed=0)
+    assert not report.unmatched
+    ours, theirs = model.get_parameter(table), reference.get_parameter(table)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=0, atol=atol)
+
+
 @pytest.mark.parametrize("build,family", [
     (_opt, "hf"), (_gemma, "hf"), (_t5_tokens, "t5"), (_mixed, "hf"), (_mixtral, "hf"), (_gpt_oss, "hf"),
     (_deepseek_v3, "hf"), (_jetmoe, "hf"), (_dinov2, "vit"), (_dinov2_registers, "hf"), (_deit, "vit"),
     (_beit, "hf"), (_data2vec_vision, "hf"), (_swin, "vit"), (_swinv2, "hf"), (_convnext, "hf"),
-    (_convnextv2, "hf"), (_mobilevit, "hf"), (_mobilevitv2, "hf")],
+    (_convnextv2, "hf"), (_mobilevit, "hf"), (_mobilevitv2, "hf"), (_wav2vec2, "hf"), (_wav2vec2_xvector, "hf"),
+    (_hubert, "hf")],
     ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-convtranspose3d", "mixtral-experts",
          "gpt-oss-experts-sinks", "deepseek-v3-experts", "jetmoe-experts", "dinov2", "dinov2-registers", "deit",
-         "beit", "data2vec-vision", "swin", "swinv2", "convnext", "convnextv2", "mobilevit", "mobilevitv2"])
+         "beit", "data2vec-vision", "swin", "swinv2", "convnext", "convnextv2", "mobilevit", "mobilevitv2", "wav2vec2",
+         "wav2vec2-xvector", "hubert"])
 def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, family):
     """Found by comparing with Hugging Face's own init, parameter by parameter: OPT's config names its std
     init_std; Gemma zero-fills its RMSNorm weights (it computes x (1 + w)); T5ForTokenClassification draws its
@@ -186,6 +234,8 @@ def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, 
     family by family, with its router; GPT-OSS also draws its router's bias and attention sinks. The vision
     families zero their tokens and position tables (DeiT, BEiT, Swin) or truncate them (DINOv2), set their layer
     scales from the config, and MobileViT draws its BatchNorm scales; ``vit`` must keep the classes' zeros.
+    Wav2Vec2 and HuBERT draw their convolutions He-normal, except the weight-normed positional one, which keeps
+    torch's default (transformers' own draw into its computed weight is lost).
     Constants must be equal, random tensors pass the KS test at ALPHA."""
     _reproduces_its_own_init(build, family)
     if build is _opt:  # and megatron, built on the same common part, keeps every weight N(0, std)
