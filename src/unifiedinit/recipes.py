@@ -96,12 +96,14 @@ _ONE_PLUS_NORMS = ("GemmaRMSNorm", "Gemma2RMSNorm", "Gemma3RMSNorm", "T5GemmaRMS
 #: position tables, ConvNeXt V2's GRN)
 _ZERO_CLASSES = ("DeiTEmbeddings", "BeitEmbeddings", "Data2VecVisionEmbeddings", "SwinEmbeddings", "Swinv2Embeddings",
                  "BeitRelativePositionBias", "Data2VecVisionRelativePositionBias", "SwinRelativePositionBias",
-                 "ConvNextV2GRN")
+                 "ConvNextV2GRN", "DPTViTEmbeddings", "DPTViTHybridEmbeddings", "YolosEmbeddings",
+                 "InterpolateMidPositionEmbeddings")
 #: layer scales set to a config value: (class, path glob, the config's name, its default in that family)
 _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("BeitLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
                  ("Data2VecVisionLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
-                 ("ConvNextLayer", "*layer_scale_parameter", "layer_scale_init_value", 1e-6))
+                 ("ConvNextLayer", "*layer_scale_parameter", "layer_scale_init_value", 1e-6),
+                 ("PoolFormerLayer", "*layer_scale_[12]", "layer_scale_init_value", 1e-5))
 
 
 def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
@@ -109,9 +111,9 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     its mask and register tokens; DeiT, BEiT and Swin zero their tokens and position tables; layer scales take
     their config's value; Swin V2's logit scales log 10; MobileViT draws its BatchNorm scales N(0, std); Whisper's
     encoder and DistilBERT (``sinusoidal_pos_embds``) hold sinusoidal position tables; Wav2Vec2 and HuBERT have
-    their own (``_speech``). The rules select by class, so they change no other model; those that cannot
-    (DINOv2's layers, MobileViT's norms, the speech models, the position tables) read the config's
-    ``model_type``."""
+    their own (``_speech``); ResNet and RegNet draw their convolutions as torchvision. The rules select by class,
+    so they change no other model; those that cannot (layers and norms of generic classes, the speech models,
+    the position tables) read the config's ``model_type``."""
     for cls in _ZERO_CLASSES:
         plan = plan.rule(Zeros(), layer=cls)
     plan = (plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="Dinov2*Embeddings")
@@ -122,11 +124,16 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         value = None if config is None else _get(config, key)
         plan = plan.rule(Constant(v.real(f"presets.{fn}", key, default if value is None else value)), layer=cls,
                          path=glob)
+    plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="PvtPatchEmbeddings")
     kind = None if config is None else _get(config, "model_type")
-    if kind in ("dinov2", "dinov2_with_registers"):
+    if kind in ("dinov2", "dinov2_with_registers", "pvt"):
         plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind=("dense", "conv"), role="weight")
-    if kind in ("mobilevit", "mobilevitv2"):
+    if kind in ("mobilevit", "mobilevitv2", "efficientnet"):
         plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
+    if kind in ("resnet", "regnet"):  # torchvision's ResNet init: He-normal (fan_out) convs, torch's linear layers
+        torch_default = VarianceScaling(1 / 3, "fan_in", "uniform")
+        plan = (plan.rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight")
+                .rule(torch_default, kind="dense", role="weight").rule(torch_default, kind="dense", role="bias"))
     if kind in ("wav2vec2", "hubert"):
         plan = _speech(plan, kind, config)
     if kind == "whisper":  # the encoder's frozen position table
@@ -196,10 +203,12 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     initializer_range^2), as its own ``_init_weights``). BERT, Llama, Mistral, Qwen2, Mixtral, DeepSeek-V3 and
     most Hugging Face models use only this. The vision families' own overrides are rules on their classes (in
     every recipe built on this one): DeiT's, BEiT's and Swin's tokens, position embeddings and relative position
-    tables zeros; DINOv2's tokens truncated N(0, initializer_range^2), its mask and register tokens zeros; layer
-    scales at the config's ``layerscale_value`` (DINOv2) or ``layer_scale_init_value`` (BEiT, ConvNeXt); Swin
-    V2's logit scales log 10; ConvNeXt V2's GRN zeros; and, where the config's ``model_type`` says so, DINOv2's
-    truncated linear and conv weights, MobileViT's N(0, initializer_range^2) BatchNorm scales, Wav2Vec2's and
+    tables zeros (DPT's and YOLOS's tokens too); DINOv2's and PVT's tokens truncated N(0, initializer_range^2),
+    DINOv2's mask and register tokens zeros; layer scales at the config's ``layerscale_value`` (DINOv2) or
+    ``layer_scale_init_value`` (BEiT, ConvNeXt, PoolFormer); Swin V2's logit scales log 10; ConvNeXt V2's GRN
+    zeros; and, where the config's ``model_type`` says so, DINOv2's and PVT's truncated linear and conv weights,
+    MobileViT's and EfficientNet's N(0, initializer_range^2) BatchNorm scales, ResNet's and RegNet's He-normal
+    (fan_out) convolutions with torch's default linear layers, Wav2Vec2's and
     HuBERT's convolutions, mask embedding and quantizer, and the sinusoidal position tables (``ui.Sinusoidal``) of
     Whisper's encoder and of DistilBERT with ``sinusoidal_pos_embds``.
 

@@ -170,6 +170,42 @@ def _mobilevitv2():
         image_size=64, width_multiplier=0.25, num_labels=3))
 
 
+_CNN = dict(embedding_size=16, hidden_sizes=[16, 32], depths=[1, 1], num_labels=3)
+
+
+def _resnet():  # torchvision's init: He-normal (fan_out) convolutions, torch's default linear layers
+    return transformers.ResNetForImageClassification(transformers.ResNetConfig(**_CNN))
+
+
+def _regnet():
+    return transformers.RegNetForImageClassification(transformers.RegNetConfig(**_CNN, groups_width=8))
+
+
+def _efficientnet():  # BatchNorm scales N(0, std^2)
+    return transformers.EfficientNetForImageClassification(transformers.EfficientNetConfig(
+        image_size=32, width_coefficient=0.25, depth_coefficient=0.25, num_labels=3))
+
+
+def _poolformer():  # layer scales
+    return transformers.PoolFormerForImageClassification(transformers.PoolFormerConfig(
+        hidden_sizes=[16, 32, 32, 32], depths=[1, 1, 1, 1], num_labels=3, layer_scale_init_value=0.5))
+
+
+def _dpt():  # zero tokens and position embeddings
+    return transformers.DPTModel(transformers.DPTConfig(**{**_VIT, "num_hidden_layers": 4},
+                                                        backbone_out_indices=[0, 1, 2, 3]))
+
+
+def _yolos():  # zero detection tokens and position embeddings, mid-layer ones too
+    return transformers.YolosModel(transformers.YolosConfig(**{**_VIT, "image_size": [32, 32]}, num_detection_tokens=5))
+
+
+def _pvt():  # truncated normals everywhere
+    return transformers.PvtModel(transformers.PvtConfig(
+        image_size=32, num_encoder_blocks=2, depths=[1, 1], sequence_reduction_ratios=[2, 1], hidden_sizes=[16, 32],
+        patch_sizes=[4, 2], strides=[4, 2], num_attention_heads=[1, 2], mlp_ratios=[2, 2]))
+
+
 _SPEECH = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, conv_dim=(16, 16),
                conv_stride=(5, 2), conv_kernel=(10, 3), num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2)
 
@@ -220,12 +256,13 @@ def test_position_tables_are_the_models_own(build, table, atol):
     (_opt, "hf"), (_gemma, "hf"), (_t5_tokens, "t5"), (_mixed, "hf"), (_mixtral, "hf"), (_gpt_oss, "hf"),
     (_deepseek_v3, "hf"), (_jetmoe, "hf"), (_dinov2, "vit"), (_dinov2_registers, "hf"), (_deit, "vit"),
     (_beit, "hf"), (_data2vec_vision, "hf"), (_swin, "vit"), (_swinv2, "hf"), (_convnext, "hf"),
-    (_convnextv2, "hf"), (_mobilevit, "hf"), (_mobilevitv2, "hf"), (_wav2vec2, "hf"), (_wav2vec2_xvector, "hf"),
-    (_hubert, "hf")],
+    (_convnextv2, "hf"), (_mobilevit, "hf"), (_mobilevitv2, "hf"), (_resnet, "hf"), (_regnet, "hf"),
+    (_efficientnet, "hf"), (_poolformer, "hf"), (_dpt, "hf"), (_yolos, "vit"), (_pvt, "hf"), (_wav2vec2, "hf"),
+    (_wav2vec2_xvector, "hf"), (_hubert, "hf")],
     ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-convtranspose3d", "mixtral-experts",
          "gpt-oss-experts-sinks", "deepseek-v3-experts", "jetmoe-experts", "dinov2", "dinov2-registers", "deit",
-         "beit", "data2vec-vision", "swin", "swinv2", "convnext", "convnextv2", "mobilevit", "mobilevitv2", "wav2vec2",
-         "wav2vec2-xvector", "hubert"])
+         "beit", "data2vec-vision", "swin", "swinv2", "convnext", "convnextv2", "mobilevit", "mobilevitv2", "resnet",
+         "regnet", "efficientnet", "poolformer", "dpt", "yolos", "pvt", "wav2vec2", "wav2vec2-xvector", "hubert"])
 def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, family):
     """Found by comparing with Hugging Face's own init, parameter by parameter: OPT's config names its std
     init_std; Gemma zero-fills its RMSNorm weights (it computes x (1 + w)); T5ForTokenClassification draws its
@@ -233,7 +270,8 @@ def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, 
     A mixture of experts keeps every expert's weight in one stacked tensor, which the base init draws N(0, std)
     family by family, with its router; GPT-OSS also draws its router's bias and attention sinks. The vision
     families zero their tokens and position tables (DeiT, BEiT, Swin) or truncate them (DINOv2), set their layer
-    scales from the config, and MobileViT draws its BatchNorm scales; ``vit`` must keep the classes' zeros.
+    scales from the config, and MobileViT and EfficientNet draw their BatchNorm scales; ``vit`` must keep the
+    classes' zeros. ResNet and RegNet draw their convolutions He-normal (fan_out), as torchvision.
     Wav2Vec2 and HuBERT draw their convolutions He-normal, except the weight-normed positional one, which keeps
     torch's default (transformers' own draw into its computed weight is lost).
     Constants must be equal, random tensors pass the KS test at ALPHA."""
