@@ -352,24 +352,27 @@ def test_hadamard_through_torch_and_refused_on_other_shapes():  # other framewor
 
 # --------------------------------------------------------------------- Sinusoidal: Transformer position tables
 
-def _paper_table(n, dim, interleaved, base=10000.0):
+def _table(n, dim, interleaved, span, base=10000.0):
     """The tables written entry by entry from their definitions, in plain Python."""
+    half = (dim + 1) // 2
     rows = []
-    for p in range(n):
-        if interleaved:  # Vaswani et al. 2017, section 3.5: PE(p, 2i) = sin(p / base^(2i/dim)), PE(p, 2i+1) = cos
-            rows.append([(math.sin if j % 2 == 0 else math.cos)(p / base ** (2 * (j // 2) / dim)) for j in range(dim)])
-        else:  # tensor2tensor's get_timing_signal_1d: sines then cosines, timescales 1 .. base geometrically
-            half = dim // 2
-            angles = [p * math.exp(-i * math.log(base) / (half - 1)) for i in range(half)]
-            rows.append([math.sin(a) for a in angles] + [math.cos(a) for a in angles])
+    for p in range(n):  # frequencies: tensor2tensor's span from 1 to 1 / base, or the paper's base^(-2i/dim)
+        angles = [p * (base ** (-i / (dim // 2 - 1)) if span else base ** (-2 * i / dim)) for i in range(half)]
+        sines, cosines = [math.sin(a) for a in angles], [math.cos(a) for a in angles[:dim // 2]]
+        if interleaved:  # Vaswani et al. 2017, section 3.5: PE(p, 2i) = sin, PE(p, 2i + 1) = cos
+            rows.append([(sines if j % 2 == 0 else cosines)[j // 2] for j in range(dim)])
+        else:
+            rows.append(sines + cosines)
     return np.array(rows)
 
 
-@pytest.mark.parametrize("interleaved", [False, True])
+@pytest.mark.parametrize("interleaved,frequencies", [(False, "span"), (True, "paper"), (False, "paper"),
+                                                     (True, "span")])
 @pytest.mark.parametrize("n,dim", [(7, 4), (50, 16), (3, 64)])
-def test_sinusoidal_follows_its_definition_in_every_layout(n, dim, interleaved):
-    spec = ui.Sinusoidal(interleaved=interleaved, max_timescale=500.0 if dim == 16 else 10000.0)
-    want = _paper_table(n, dim, interleaved, spec.max_timescale)
+def test_sinusoidal_follows_its_definition_in_every_layout(n, dim, interleaved, frequencies):
+    spec = ui.Sinusoidal(interleaved=interleaved, max_timescale=500.0 if dim == 16 else 10000.0,
+                         frequencies=frequencies)
+    want = _table(n, dim, interleaved, frequencies == "span", spec.max_timescale)
     for layout in ("torch_embedding", "keras_embedding", "flax_embedding", "mxnet_embedding"):  # (num, dim)
         np.testing.assert_allclose(ui.sample(spec, (n, dim), layout=layout, dtype="float64"), want, rtol=0,
                                    atol=1e-12)
@@ -377,18 +380,22 @@ def test_sinusoidal_follows_its_definition_in_every_layout(n, dim, interleaved):
     np.testing.assert_array_equal(ui.sample(spec, (dim, n), layout="torch"), ui.sample(spec, (n, dim), layout="flax").T)
 
 
-def test_sinusoidal_matches_whisper_and_distilbert_in_the_same_run():
+@pytest.mark.parametrize("dim", [32, 33])
+def test_sinusoidal_matches_the_hugging_face_tables_in_the_same_run(dim):
     torch = pytest.importorskip("torch")
     pytest.importorskip("transformers")
     from transformers.models.distilbert.modeling_distilbert import _create_sinusoidal_embeddings
+    from transformers.models.marian.modeling_marian import MarianSinusoidalPositionalEmbedding
     from transformers.models.whisper.modeling_whisper import sinusoids
-    theirs = _create_sinusoidal_embeddings(40, 32, torch.empty(40, 32)).numpy()  # float64 rounded once: equal
-    np.testing.assert_array_equal(ui.sample(ui.Sinusoidal(interleaved=True), (40, 32), layout="torch_embedding"),
-                                  theirs)
-    # Whisper computes its angles in float32; at 1500 positions its table is off the exact one by up to 1e-4
-    for n, dim, atol in ((30, 32, 1e-6), (1500, 384, 2e-4)):
-        ours = ui.sample(ui.Sinusoidal(), (n, dim), layout="torch_embedding", dtype="float64")
-        np.testing.assert_allclose(sinusoids(n, dim).numpy(), ours, rtol=0, atol=atol)
+    paper = ui.Sinusoidal(interleaved=True, frequencies="paper")  # float64 rounded once: equal, odd dims too
+    np.testing.assert_array_equal(ui.sample(paper, (40, dim), layout="torch_embedding"),
+                                  _create_sinusoidal_embeddings(40, dim, torch.empty(40, dim)).numpy())
+    np.testing.assert_array_equal(ui.sample(ui.Sinusoidal(frequencies="paper"), (40, dim), layout="torch_embedding"),
+                                  MarianSinusoidalPositionalEmbedding(40, dim).create_weight().numpy())
+    if dim % 2 == 0:  # Whisper computes its angles in float32: at 1500 positions it is off the exact table by 1e-4
+        for n, width, atol in ((30, dim, 1e-6), (1500, 384, 2e-4)):
+            ours = ui.sample(ui.Sinusoidal(), (n, width), layout="torch_embedding", dtype="float64")
+            np.testing.assert_allclose(sinusoids(n, width).numpy(), ours, rtol=0, atol=atol)
 
 
 ONE: Any = 1  # a number where a bool is asked
@@ -401,7 +408,9 @@ ONE_E4: Any = "1e4"  # a number written as a string
     (lambda: ui.sample(ui.Sinusoidal(), (4, 6, 2)), ValueError),
     (lambda: ui.sample(ui.Sinusoidal(), (10, 5), layout="torch_embedding"), ValueError),  # odd: no halves
     (lambda: ui.sample(ui.Sinusoidal(), (10, 2), layout="torch_embedding"), ValueError),
+    (lambda: ui.Sinusoidal(frequencies="t2t"), ValueError),
+    (lambda: ui.sample(ui.Sinusoidal(), (10, 8), layout="torch_embedding", dtype="int32"), ValueError),  # no reals
 ])
 def test_bad_sinusoidal_arguments_and_tensors_are_refused(make, error):
-    with pytest.raises(error, match="Sinusoidal"):
+    with pytest.raises(error, match="Sinusoidal"):  # the spec is named, with the parameter or the tensor
         make()

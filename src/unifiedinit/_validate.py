@@ -175,6 +175,10 @@ def _parts(d: Any) -> tuple[Any, ...]:
 def representable(d: Any, dtype_name: str) -> None:
     """Refuse a draw whose values would not be finite (or in range, for integers) in the parameter's dtype, before
     anything is written: ``Constant(1e300)`` or ``Normal(0, 1e300)`` on float32 would write inf."""
+    from . import draws as D
+    if dtype_name not in FLOAT_DTYPES and any(isinstance(x, D.Sinusoidal) for x in (d,) + _parts(d)):
+        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {d!r}: "
+                         f"sines and cosines; allowed: {', '.join(FLOAT_DTYPES)}")
     limits = DTYPE_RANGE.get(dtype_name)
     if limits is None:
         return

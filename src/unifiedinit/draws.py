@@ -114,14 +114,15 @@ class Hadamard(Draw):
 
 
 class Sinusoidal(Draw):
-    """A sinusoidal position table: ``positions_axis`` counts positions, the other axis the dim columns. Row p is
-    sin and cos of p at dim / 2 geometric frequencies from 1 to 1 / max_timescale, sines then cosines (frequency
-    i: max_timescale^(-i / (dim/2 - 1))), or ``interleaved`` (column 2i: sin(p / max_timescale^(2i/dim)), 2i + 1
-    its cosine)."""
+    """A sinusoidal position table: ``positions_axis`` counts positions p, the other axis the dim columns, which
+    hold sin(p w_i) and cos(p w_i): the sines in the first ceil(dim / 2) columns, then the cosines, or
+    ``interleaved`` (2i and 2i + 1). w_i = max_timescale^(-i / (dim/2 - 1)) when ``span``, else
+    max_timescale^(-2i / dim)."""
     elementwise: ClassVar[bool] = False
     deterministic: ClassVar[bool] = True
     interleaved: bool
     max_timescale: float
+    span: bool
     positions_axis: int
 
 

@@ -98,6 +98,9 @@ _ZERO_CLASSES = ("DeiTEmbeddings", "BeitEmbeddings", "Data2VecVisionEmbeddings",
                  "BeitRelativePositionBias", "Data2VecVisionRelativePositionBias", "SwinRelativePositionBias",
                  "ConvNextV2GRN", "DPTViTEmbeddings", "DPTViTHybridEmbeddings", "YolosEmbeddings",
                  "InterpolateMidPositionEmbeddings")
+#: the frozen position tables of the translation and summarization families (``create_weight``)
+_SINUSOID_CLASSES = ("MarianSinusoidalPositionalEmbedding", "PegasusSinusoidalPositionalEmbedding",
+                     "RoFormerSinusoidalPositionalEmbedding")
 #: layer scales set to a config value: (class, path glob, the config's name, its default in that family)
 _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("BeitLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
@@ -125,6 +128,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = plan.rule(Constant(v.real(f"presets.{fn}", key, default if value is None else value)), layer=cls,
                          path=glob)
     plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="PvtPatchEmbeddings")
+    for table in _SINUSOID_CLASSES:  # frozen embeddings holding the paper's frequencies, sines then cosines
+        plan = plan.rule(Sinusoidal(frequencies="paper"), layer=table)
     kind = None if config is None else _get(config, "model_type")
     if kind in ("dinov2", "dinov2_with_registers", "pvt"):
         plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind=("dense", "conv"), role="weight")
@@ -136,29 +141,31 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
                 .rule(torch_default, kind="dense", role="weight").rule(torch_default, kind="dense", role="bias"))
     if kind in ("wav2vec2", "hubert"):
         plan = _speech(plan, kind, config)
+    layers = None if config is None else _get(config, "num_hidden_layers")
+    if kind in ("wav2vec2", "hubert", "whisper") and isinstance(layers, int) and layers >= 0:
+        plan = plan.rule(Constant(1 / (layers + 1)), path="*layer_weights")  # a weighted sum of the layers
     if kind == "whisper":  # the encoder's frozen position table
         plan = plan.rule(Sinusoidal(), path="*encoder/embed_positions/weight")
     if kind == "distilbert" and _get(config, "sinusoidal_pos_embds"):
-        plan = plan.rule(Sinusoidal(interleaved=True), path="*embeddings/position_embeddings/weight")
+        plan = plan.rule(Sinusoidal(interleaved=True, frequencies="paper"),
+                         path="*embeddings/position_embeddings/weight")
     return plan
 
 
 def _speech(plan: Plan, kind: str, config: Any) -> Plan:
     """Wav2Vec2's and HuBERT's ``_init_weights``: every Conv1d He-normal (fan_in), its bias torch's U(+-1/sqrt(fan_in))
-    (Wav2Vec2) or 0 (HuBERT); the positional conv keeps torch's own default with a zero bias, because it sits under
-    a weight norm and the normal draw transformers writes into its computed weight is lost; the mask embedding
-    U(0, 1); a weighted layer sum 1/(layers + 1). Wav2Vec2 also draws its feature projection U(+-1/sqrt(fan_in)),
+    (Wav2Vec2) or 0 (HuBERT); the positional conv, where it sits under a weight norm, keeps torch's own default
+    (the normal draw transformers writes into its computed weight is lost), its bias 0; the mask embedding
+    U(0, 1). Wav2Vec2 also draws its feature projection U(+-1/sqrt(fan_in)),
     its quantizer's projection N(0, 1) and codevectors U(0, 1), keeps torch's default in the pre-training heads
     ``project_hid`` and ``project_q``, and draws an x-vector head's AM-softmax weight N(0, 1)."""
     torch_default = VarianceScaling(1 / 3, "fan_in", "uniform")  # kaiming_uniform_(a=sqrt(5)), and its bias
     plan = (plan.rule(KaimingNormal(), kind="conv", role="weight", layer="Conv1d")
             .rule(torch_default if kind == "wav2vec2" else Zeros(), kind="conv", role="bias", layer="Conv1d")
-            .rule(torch_default, kind="conv", role="weight", path="*pos_conv_embed/conv/*")
+            .rule(torch_default, kind="conv", role="weight", path="*pos_conv_embed/conv/parametrizations/*")
+            .rule(torch_default, kind="conv", role="weight", path="*pos_conv_embed/conv/weight_[gv]")
             .rule(Zeros(), kind="conv", role="bias", path="*pos_conv_embed/conv/*")
             .rule(Uniform(0.0, 1.0), path="*masked_spec_embed"))
-    layers = None if config is None else _get(config, "num_hidden_layers")
-    if isinstance(layers, int) and layers >= 0:
-        plan = plan.rule(Constant(1 / (layers + 1)), path="*layer_weights")
     if kind == "wav2vec2":
         plan = (plan.rule(torch_default, kind="dense", path="*feature_projection/projection/*")
                 .rule(Normal(0.0, 1.0), kind="dense", role="weight", path="*quantizer/weight_proj/*")
@@ -210,7 +217,8 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     MobileViT's and EfficientNet's N(0, initializer_range^2) BatchNorm scales, ResNet's and RegNet's He-normal
     (fan_out) convolutions with torch's default linear layers, Wav2Vec2's and
     HuBERT's convolutions, mask embedding and quantizer, and the sinusoidal position tables (``ui.Sinusoidal``) of
-    Whisper's encoder and of DistilBERT with ``sinusoidal_pos_embds``.
+    Whisper's encoder and of DistilBERT with ``sinusoidal_pos_embds`` (Marian's, Pegasus's and RoFormer's by their
+    classes).
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
@@ -454,6 +462,8 @@ def clip(initializer_factor: float | None = None, initializer_range: float | Non
         scale = _get(config, "logit_scale_init_value")
     scale = v.real("presets.clip", "logit_scale_init_value", 2.6592 if scale is None else scale)
     dense: dict[str, Any] = {"kind": "dense", "role": "weight"}
+    # a vision tower built alone (CLIPVisionModel) has no vision_model level on its paths
+    alone = config is not None and _get(config, "vision_config") is None and _get(config, "image_size") is not None
     plan = _base(r, "clip")
     # each tower is a PreTrainedModel of its own, initialized with its own config's factor
     towers = [("", f)] + [(f"*{name}_model/", _read("clip", _tower(config, f"{name}_config"), initializer_factor=(
@@ -464,7 +474,7 @@ def clip(initializer_factor: float | None = None, initializer_range: float | Non
         plan = plan.rule(Normal(0.0, 0.02 * g), kind="embedding", role="embedding", path=f"{prefix}*")
         if "text" not in prefix:
             plan = plan.rule(Normal(0.0, r * g), kind=("embedding", "conv"), role=("embedding", "weight"),
-                             path="*vision_model/*")
+                             path="*" if alone else "*vision_model/*")
         plan = (plan.rule(VarianceScaling(g * g, "fan_in", "normal"), path=f"{prefix}*class_embedding")
                 .rule(Scaled(Normal(0.0, g), "1 / sqrt(2 * L * fan_in)"), path=f"{prefix}*self_attn/[qkv]_proj/*",
                       **dense)

@@ -370,14 +370,15 @@ def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
         return out
     if isinstance(d, D.Sinusoidal):
         n, dim = shape[d.positions_axis], shape[1 - d.positions_axis]
-        p = np.arange(n, dtype=np.float64)[:, None]
+        column = np.arange((dim + 1) // 2)
+        exponent = column / (dim // 2 - 1) if d.span else 2 * column / dim
+        angle = np.arange(n, dtype=np.float64)[:, None] / np.power(d.max_timescale, exponent)
+        sines, cosines = np.sin(angle), np.cos(angle[:, :dim // 2])
         if d.interleaved:
-            j = np.arange(dim)
-            angle = p / np.power(d.max_timescale, 2 * (j // 2) / dim)
-            table = np.where(j % 2 == 0, np.sin(angle), np.cos(angle))
+            table = np.empty((n, dim))
+            table[:, 0::2], table[:, 1::2] = sines, cosines
         else:
-            angle = p * np.exp(-math.log(d.max_timescale) / (dim // 2 - 1) * np.arange(dim // 2))
-            table = np.concatenate([np.sin(angle), np.cos(angle)], axis=1)
+            table = np.concatenate([sines, cosines], axis=1)
         return table if d.positions_axis == 0 else table.T
     if isinstance(d, D.Array):
         return np.asarray(d.values, dtype=np.float64).reshape(d.shape)

@@ -1036,34 +1036,42 @@ class FromArray(Spec):
 class Sinusoidal(Spec):
     """A Transformer's sinusoidal position table (Vaswani et al. 2017), for a (positions, dim) embedding.
 
-    The positions are the layout's input axis and dim its output axis: an embedding's rows, stored (num, dim) in
-    every framework; a dense weight gets the same layer-wise table in every framework's storage order (a torch
-    Linear (out, in) holds its transpose). Row p holds sines and cosines of p at dim / 2 frequencies falling
-    geometrically from 1 to 1 /
-    ``max_timescale``. ``interleaved=False`` (default) puts the sines in the first half and the cosines in the
-    second, with frequencies ``max_timescale ** (-i / (dim / 2 - 1))`` for i < dim / 2 (tensor2tensor's
-    ``get_timing_signal_1d``, Whisper's encoder); ``interleaved=True`` puts sin(p / max_timescale ** (2 i / dim))
-    at column 2i and the cosine of the same angle at 2i + 1 (the paper's formula, DistilBERT's
-    ``sinusoidal_pos_embds``). Computed in float64 and rounded once to the tensor's dtype. Determined.
+    Row p holds sin(p w_i) and cos(p w_i) at ceil(dim / 2) frequencies w_i falling geometrically from 1. The
+    positions are the layout's input axis and dim its output axis: an embedding's rows, stored (num, dim) in every
+    framework; a dense weight gets the same layer-wise table in every framework's storage order (a torch Linear
+    (out, in) holds its transpose). Two choices, which the models that use these tables make differently:
+
+    - ``frequencies``: ``"span"`` (default), w_i = max_timescale^(-i / (dim/2 - 1)), dim/2 of them from 1 down to
+      exactly 1 / max_timescale (tensor2tensor's ``get_timing_signal_1d``, fairseq, Whisper's encoder);
+      ``"paper"``, w_i = max_timescale^(-2i / dim), the paper's formula (DistilBERT, Marian, Pegasus, RoFormer).
+    - ``interleaved``: False (default), the sines in the first ceil(dim / 2) columns and the cosines after them
+      (Whisper, Marian, Pegasus, RoFormer); True, sin(p w_i) at column 2i and cos(p w_i) at 2i + 1 (the paper,
+      DistilBERT).
+
+    Computed in float64 and rounded once to the tensor's dtype. Determined.
 
     Args:
         interleaved: the column order, a bool (default False: sines, then cosines).
         max_timescale: the longest wavelength over 2 pi, a finite number > 1 (default 10000).
+        frequencies: "span" (default) or "paper", as above.
 
     Raises:
         TypeError: ``interleaved`` is not a bool, or ``max_timescale`` not a real number.
-        ValueError: ``max_timescale`` not finite or <= 1; when lowered, a tensor that is not 2-D or whose layout
-            has no single input and output axis, or (sines, then cosines) an odd dim or one under 4.
+        ValueError: ``max_timescale`` not finite or <= 1, ``frequencies`` not "span" or "paper"; when lowered, a
+            tensor that is not 2-D or whose layout has no single input and output axis, or ("span") an odd dim or
+            one under 4.
 
     Examples:
         >>> import unifiedinit as ui
-        >>> table = ui.sample(ui.Sinusoidal(interleaved=True), (3, 4), layout="torch_embedding", dtype="float64")
+        >>> paper = ui.Sinusoidal(interleaved=True, frequencies="paper")  # DistilBERT's table
+        >>> table = ui.sample(paper, (3, 4), layout="torch_embedding", dtype="float64")
         >>> table[1].round(4).tolist()  # position 1: sin 1, cos 1, sin 0.01, cos 0.01
         [0.8415, 0.5403, 0.01, 1.0]
     """
     elementwise: ClassVar[bool] = False
     interleaved: bool = False
     max_timescale: float = 10000.0
+    frequencies: str = "span"
 
     def __post_init__(self) -> None:
         if not isinstance(self.interleaved, bool):
@@ -1072,15 +1080,16 @@ class Sinusoidal(Spec):
         if scale <= 1:
             raise ValueError(f"Sinusoidal: parameter 'max_timescale' must be > 1, got {scale!r}")
         _set(self, "max_timescale", scale)
+        v.choice("Sinusoidal", "frequencies", self.frequencies, ("span", "paper"))
 
     def lower(self, info: TensorInfo) -> D.Draw:
         _need_ndim("Sinusoidal", info, (2,), "exactly 2 dimensions (positions, dim)")
         rows = _axis("Sinusoidal", info, "in")  # an embedding's (num, dim): the positions are its input axis
         dim = info.shape[1 - rows]
-        if not self.interleaved and (dim % 2 or dim < 4):
-            raise ValueError(f"Sinusoidal: sines, then cosines need an even dim of at least 4, got shape "
-                             f"{info.shape}")
-        return D.Sinusoidal(self.interleaved, self.max_timescale, rows)
+        if self.frequencies == "span" and (dim % 2 or dim < 4):
+            raise ValueError(f"Sinusoidal: frequencies='span' needs an even dim of at least 4, got shape "
+                             f"{info.shape}; frequencies='paper' takes any dim")
+        return D.Sinusoidal(self.interleaved, self.max_timescale, self.frequencies == "span", rows)
 
 
 # ------------------------------------------------------------------------------------------- composed
@@ -1489,7 +1498,8 @@ def examples() -> list[Spec]:
         XavierUniform(), XavierNormal(gain=2.0), KaimingUniform(a=math.sqrt(5)),
         KaimingNormal(mode="fan_out", nonlinearity="relu"), LecunUniform(), LecunNormal(),
         Orthogonal(gain=1.5), DeltaOrthogonal(gain=1.2), Eye(), Hadamard(), Bilinear(), Dirac(groups=1), Sparse(0.3, 0.02),
-        FromArray([[1.0, 2.0], [3.0, 4.0]], layout="torch"), Sinusoidal(), Sinusoidal(interleaved=True),
+        FromArray([[1.0, 2.0], [3.0, 4.0]], layout="torch"), Sinusoidal(),
+        Sinusoidal(interleaved=True, frequencies="paper"),
         Mixture([Uniform(5, 10), Zeros(), Uniform(-10, -5)], [0.25, 0.5, 0.25]),
         Affine(LecunNormal(), scale=0.5, shift=1.0), Rows(Normal(0.0, 0.02), Constant(3.0), index=1),
         Blocks([Normal(0.0, 1.0), Ones()]), Scaled(Normal(0.0, 0.02), "sqrt(w / fan_in)", {"w": 64.0}),

@@ -226,6 +226,17 @@ def _hubert():  # conv biases 0, a weighted layer sum
         **_SPEECH, conv_bias=True, use_weighted_layer_sum=True, num_labels=3))
 
 
+def _hubert_pos_batch_norm():  # a positional conv without weight norm: transformers' He-normal draw holds
+    return transformers.HubertModel(transformers.HubertConfig(**_SPEECH, conv_pos_batch_norm=True))
+
+
+def _whisper_classifier():  # a weighted layer sum
+    return transformers.WhisperForAudioClassification(transformers.WhisperConfig(
+        d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=2, decoder_attention_heads=2,
+        encoder_ffn_dim=64, decoder_ffn_dim=64, vocab_size=100, num_mel_bins=16, max_source_positions=30,
+        use_weighted_layer_sum=True, num_labels=3))
+
+
 def _whisper():  # the encoder's sinusoidal position table
     return transformers.WhisperModel(transformers.WhisperConfig(
         d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=2, decoder_attention_heads=2,
@@ -239,17 +250,40 @@ def _distilbert():  # the paper's interleaved sinusoidal position table
         sinusoidal_pos_embds=True))
 
 
-@pytest.mark.parametrize("build,table,atol", [(_whisper, "encoder.embed_positions.weight", 1e-6),
-                                              (_distilbert, "embeddings.position_embeddings.weight", 0.0)])
+_SEQ2SEQ = dict(vocab_size=100, d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=2,
+                decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=40,
+                pad_token_id=1, decoder_start_token_id=1)
+
+
+def _marian():
+    return transformers.MarianMTModel(transformers.MarianConfig(**_SEQ2SEQ))
+
+
+def _pegasus():
+    return transformers.PegasusModel(transformers.PegasusConfig(**_SEQ2SEQ))
+
+
+def _roformer():
+    return transformers.RoFormerModel(transformers.RoFormerConfig(
+        vocab_size=100, hidden_size=32, embedding_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=40))
+
+
+@pytest.mark.parametrize("build,table,atol", [
+    (_whisper, "encoder.embed_positions.weight", 1e-6), (_distilbert, "embeddings.position_embeddings.weight", 0.0),
+    (_marian, "model.encoder.embed_positions.weight", 0.0), (_pegasus, "decoder.embed_positions.weight", 0.0),
+    (_roformer, "encoder.embed_positions.weight", 0.0)])
 def test_position_tables_are_the_models_own(build, table, atol):
-    """Whisper's encoder and DistilBERT (``sinusoidal_pos_embds``) hold frozen sinusoidal tables, which ``hf`` reads
-    from the config's model_type: DistilBERT's equal, Whisper's within its float32 arithmetic."""
+    """Whisper's encoder, DistilBERT (``sinusoidal_pos_embds``), Marian, Pegasus and RoFormer hold frozen
+    sinusoidal tables, which ``hf`` gives by class or from the config's model_type: equal, Whisper's within its
+    float32 arithmetic. The rest of the model follows the base init."""
     reference, model = build(), build()
     poison(model)
     report = ui.presets.hf(config=model.config).apply(model, seed=0)
     assert not report.unmatched
     ours, theirs = model.get_parameter(table), reference.get_parameter(table)
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=0, atol=atol)
+    _reproduces_its_own_init(build, "hf")
 
 
 @pytest.mark.parametrize("build,family", [
@@ -258,11 +292,12 @@ def test_position_tables_are_the_models_own(build, table, atol):
     (_beit, "hf"), (_data2vec_vision, "hf"), (_swin, "vit"), (_swinv2, "hf"), (_convnext, "hf"),
     (_convnextv2, "hf"), (_mobilevit, "hf"), (_mobilevitv2, "hf"), (_resnet, "hf"), (_regnet, "hf"),
     (_efficientnet, "hf"), (_poolformer, "hf"), (_dpt, "hf"), (_yolos, "vit"), (_pvt, "hf"), (_wav2vec2, "hf"),
-    (_wav2vec2_xvector, "hf"), (_hubert, "hf")],
+    (_wav2vec2_xvector, "hf"), (_hubert, "hf"), (_hubert_pos_batch_norm, "hf"), (_whisper_classifier, "hf")],
     ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-convtranspose3d", "mixtral-experts",
          "gpt-oss-experts-sinks", "deepseek-v3-experts", "jetmoe-experts", "dinov2", "dinov2-registers", "deit",
          "beit", "data2vec-vision", "swin", "swinv2", "convnext", "convnextv2", "mobilevit", "mobilevitv2", "resnet",
-         "regnet", "efficientnet", "poolformer", "dpt", "yolos", "pvt", "wav2vec2", "wav2vec2-xvector", "hubert"])
+         "regnet", "efficientnet", "poolformer", "dpt", "yolos", "pvt", "wav2vec2", "wav2vec2-xvector", "hubert",
+         "hubert-pos-batch-norm", "whisper-classifier"])
 def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, family):
     """Found by comparing with Hugging Face's own init, parameter by parameter: OPT's config names its std
     init_std; Gemma zero-fills its RMSNorm weights (it computes x (1 + w)); T5ForTokenClassification draws its
@@ -328,6 +363,10 @@ TWO_TOWERS = {
     "clip-classifier": (_clip_classifier, "clip"),
     "clip-text-projection": (lambda: transformers.CLIPTextModelWithProjection(transformers.CLIPTextConfig(
         **_TEXT, initializer_factor=2.0)), "clip"),
+    "clip-vision-alone": (lambda: transformers.CLIPVisionModel(transformers.CLIPVisionConfig(  # no vision_model/
+        **_VISION, initializer_factor=2.5, initializer_range=0.05)), "clip"),
+    "metaclip2-vision-alone": (lambda: transformers.MetaClip2VisionModel(transformers.MetaClip2VisionConfig(
+        **_VISION, initializer_factor=2.5)), "clip"),
     "metaclip2": (lambda: transformers.MetaClip2Model(transformers.MetaClip2Config(
         text_config=_TEXT, vision_config=_VISION, projection_dim=24)), "clip"),
     "siglip": (lambda: transformers.SiglipModel(transformers.SiglipConfig(text_config=_TEXT, vision_config=_VISION)),
