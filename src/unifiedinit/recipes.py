@@ -92,8 +92,8 @@ _ONE_PLUS_NORMS = ("GemmaRMSNorm", "Gemma2RMSNorm", "Gemma3RMSNorm", "T5GemmaRMS
 
 
 #: the vision families' overrides of the base init, by the class that holds each tensor (transformers 5): every
-#: tensor of these classes is zeros (DeiT's tokens and position embeddings, BEiT's and Swin's, their relative
-#: position tables, ConvNeXt V2's GRN)
+#: tensor of these classes is zeros (the tokens and position embeddings of DeiT, BEiT, Swin, DPT and YOLOS, their
+#: relative position tables, ConvNeXt V2's GRN)
 _ZERO_CLASSES = ("DeiTEmbeddings", "BeitEmbeddings", "Data2VecVisionEmbeddings", "SwinEmbeddings", "Swinv2Embeddings",
                  "BeitRelativePositionBias", "Data2VecVisionRelativePositionBias", "SwinRelativePositionBias",
                  "ConvNextV2GRN", "DPTViTEmbeddings", "DPTViTHybridEmbeddings", "YolosEmbeddings",
@@ -110,13 +110,10 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
 
 
 def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
-    """What transformers' families add to the base init: DINOv2 truncates its normals (absolute +-2) and zeroes
-    its mask and register tokens; DeiT, BEiT and Swin zero their tokens and position tables; layer scales take
-    their config's value; Swin V2's logit scales log 10; MobileViT draws its BatchNorm scales N(0, std); Whisper's
-    encoder and DistilBERT (``sinusoidal_pos_embds``) hold sinusoidal position tables; Wav2Vec2 and HuBERT have
-    their own (``_speech``); ResNet and RegNet draw their convolutions as torchvision. The rules select by class,
+    """What transformers' families add to the base init (``hf``'s docstring lists them). The rules select by class,
     so they change no other model; those that cannot (layers and norms of generic classes, the speech models,
-    the position tables) read the config's ``model_type``."""
+    Whisper's and DistilBERT's position tables) are added only where the config's ``model_type`` names the
+    family."""
     for cls in _ZERO_CLASSES:
         plan = plan.rule(Zeros(), layer=cls)
     plan = (plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="Dinov2*Embeddings")
@@ -153,12 +150,12 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
 
 
 def _speech(plan: Plan, kind: str, config: Any) -> Plan:
-    """Wav2Vec2's and HuBERT's ``_init_weights``: every Conv1d He-normal (fan_in), its bias torch's U(+-1/sqrt(fan_in))
-    (Wav2Vec2) or 0 (HuBERT); the positional conv, where it sits under a weight norm, keeps torch's own default
-    (the normal draw transformers writes into its computed weight is lost), its bias 0; the mask embedding
-    U(0, 1). Wav2Vec2 also draws its feature projection U(+-1/sqrt(fan_in)),
-    its quantizer's projection N(0, 1) and codevectors U(0, 1), keeps torch's default in the pre-training heads
-    ``project_hid`` and ``project_q``, and draws an x-vector head's AM-softmax weight N(0, 1)."""
+    """Wav2Vec2's and HuBERT's ``_init_weights``: every Conv1d He-normal (fan_in), its bias torch's
+    U(+-1/sqrt(fan_in)) (Wav2Vec2) or 0 (HuBERT); the positional conv, where it sits under a weight norm, keeps
+    torch's own default (the normal draw transformers writes into its computed weight is lost), its bias 0; the
+    mask embedding U(0, 1). Wav2Vec2 also draws its feature projection U(+-1/sqrt(fan_in)), its quantizer's
+    projection N(0, 1) and codevectors U(0, 1), keeps torch's default in the pre-training heads ``project_hid``
+    and ``project_q``, and draws an x-vector head's AM-softmax weight N(0, 1)."""
     torch_default = VarianceScaling(1 / 3, "fan_in", "uniform")  # kaiming_uniform_(a=sqrt(5)), and its bias
     plan = (plan.rule(KaimingNormal(), kind="conv", role="weight", layer="Conv1d")
             .rule(torch_default if kind == "wav2vec2" else Zeros(), kind="conv", role="bias", layer="Conv1d")
@@ -208,17 +205,16 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     ConvTranspose3d (which it does not list) torch's default; a mixture of experts' stacked experts and routers
     N(0, initializer_range^2), their biases zero (GPT-OSS's router bias and attention sinks N(0,
     initializer_range^2), as its own ``_init_weights``). BERT, Llama, Mistral, Qwen2, Mixtral, DeepSeek-V3 and
-    most Hugging Face models use only this. The vision families' own overrides are rules on their classes (in
-    every recipe built on this one): DeiT's, BEiT's and Swin's tokens, position embeddings and relative position
-    tables zeros (DPT's and YOLOS's tokens too); DINOv2's and PVT's tokens truncated N(0, initializer_range^2),
-    DINOv2's mask and register tokens zeros; layer scales at the config's ``layerscale_value`` (DINOv2) or
+    most Hugging Face models use only this. The families that override it get their own rules (in every recipe
+    built on this one), by class: DeiT's, BEiT's, Swin's, DPT's and YOLOS's tokens, position embeddings and
+    relative position tables zeros; DINOv2's and PVT's tokens truncated N(0, initializer_range^2), DINOv2's mask
+    and register tokens zeros; layer scales at the config's ``layerscale_value`` (DINOv2) or
     ``layer_scale_init_value`` (BEiT, ConvNeXt, PoolFormer); Swin V2's logit scales log 10; ConvNeXt V2's GRN
-    zeros; and, where the config's ``model_type`` says so, DINOv2's and PVT's truncated linear and conv weights,
-    MobileViT's and EfficientNet's N(0, initializer_range^2) BatchNorm scales, ResNet's and RegNet's He-normal
-    (fan_out) convolutions with torch's default linear layers, Wav2Vec2's and
-    HuBERT's convolutions, mask embedding and quantizer, and the sinusoidal position tables (``ui.Sinusoidal``) of
-    Whisper's encoder and of DistilBERT with ``sinusoidal_pos_embds`` (Marian's, Pegasus's and RoFormer's by their
-    classes).
+    zeros; Marian's, Pegasus's and RoFormer's position tables ``ui.Sinusoidal``. Where the config's ``model_type``
+    says so: DINOv2's and PVT's truncated linear and conv weights, MobileViT's and EfficientNet's
+    N(0, initializer_range^2) BatchNorm scales, ResNet's and RegNet's He-normal (fan_out) convolutions with torch's
+    default linear layers, Wav2Vec2's and HuBERT's convolutions, mask embedding and quantizer, and the sinusoidal
+    position tables of Whisper's encoder and of DistilBERT with ``sinusoidal_pos_embds``.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
