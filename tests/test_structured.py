@@ -1,6 +1,7 @@
 """Specs that address parts of one tensor or read its context: ``ui.Rows`` (one slice, an embedding's padding
 row), ``ui.Blocks`` (equal blocks along an axis: recurrent gates, fused projections), ``ui.Scaled`` (depth and
-width rules), ``ui.Hadamard`` (ZerO) and ``ui.Sinusoidal`` (Transformer position tables)."""
+width rules), ``ui.Hadamard`` (ZerO), ``ui.Sinusoidal`` (Transformer position tables) and ``ui.S4DReal``
+(state-space models)."""
 
 from __future__ import annotations
 
@@ -413,4 +414,32 @@ ONE_E4: Any = "1e4"  # a number written as a string
 ])
 def test_bad_sinusoidal_arguments_and_tensors_are_refused(make, error):
     with pytest.raises(error, match="Sinusoidal"):  # the spec is named, with the parameter or the tensor
+        make()
+
+
+# --------------------------------------------------------------------- S4DReal: a state-space model's state matrix
+
+@pytest.mark.parametrize("shape", [(6,), (3, 5), (2, 4, 16)])
+def test_s4d_real_is_minus_one_to_n_along_the_last_axis(shape):
+    n = shape[-1]
+    a = ui.sample(ui.S4DReal(log=False), shape, dtype="float64")
+    a_log = ui.sample(ui.S4DReal(), shape, dtype="float64")
+    for index in np.ndindex(*shape[:-1]):  # the same row everywhere: A_k = -(k + 1), stored as log(k + 1)
+        assert a[index].tolist() == [-float(k + 1) for k in range(n)]
+        np.testing.assert_allclose(a_log[index], [math.log(k + 1) for k in range(n)], rtol=0, atol=1e-15)
+
+
+def test_s4d_real_is_jambas_own_a_log_in_the_same_run():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    a = torch.arange(1, 17)[None, :].expand(32, -1)  # Jamba's and Mamba's code: A_log = log(A)
+    np.testing.assert_allclose(ui.sample(ui.S4DReal(), (32, 16)), torch.log(a).numpy(), rtol=0, atol=1e-7)
+
+
+@pytest.mark.parametrize("make,error", [
+    (lambda: ui.S4DReal(log=ONE), TypeError), (lambda: ui.sample(ui.S4DReal(), ()), ValueError),
+    (lambda: ui.sample(ui.S4DReal(), (4, 8), dtype="int32"), ValueError),
+])
+def test_bad_s4d_real_arguments_and_tensors_are_refused(make, error):
+    with pytest.raises(error, match="S4DReal"):
         make()

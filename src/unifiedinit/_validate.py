@@ -156,6 +156,8 @@ def draw_range(d: Any) -> tuple[float, float]:
         return min(0.0, d.gain), max(0.0, d.gain)
     if isinstance(d, D.Sinusoidal):
         return -1.0, 1.0
+    if isinstance(d, D.S4DReal):
+        return (0.0, math.log(d.state)) if d.log else (-float(d.state), -1.0)
     return 0.0, 1.0  # dirac
 
 
@@ -176,9 +178,9 @@ def representable(d: Any, dtype_name: str) -> None:
     """Refuse a draw whose values would not be finite (or in range, for integers) in the parameter's dtype, before
     anything is written: ``Constant(1e300)`` or ``Normal(0, 1e300)`` on float32 would write inf."""
     from . import draws as D
-    if dtype_name not in FLOAT_DTYPES and any(isinstance(x, D.Sinusoidal) for x in (d,) + _parts(d)):
+    if dtype_name not in FLOAT_DTYPES and any(isinstance(x, (D.Sinusoidal, D.S4DReal)) for x in (d,) + _parts(d)):
         raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {d!r}: "
-                         f"sines and cosines; allowed: {', '.join(FLOAT_DTYPES)}")
+                         f"real numbers; allowed: {', '.join(FLOAT_DTYPES)}")
     limits = DTYPE_RANGE.get(dtype_name)
     if limits is None:
         return

@@ -7,7 +7,7 @@ samples these and nothing else; ``unifiedinit.reference`` samples them exactly w
 
 Elementwise draws (every entry independent and identically distributed): Uniform, Normal,
 TruncatedNormal, Constant, Mixture, Affine. Structured draws: Orthogonal, DeltaOrthogonal, Eye, Dirac, Hadamard,
-Sinusoidal, Sparse, Array, Rows, Blocks.
+Sinusoidal, S4DReal, Sparse, Array, Rows, Blocks.
 """
 
 from __future__ import annotations
@@ -124,6 +124,15 @@ class Sinusoidal(Draw):
     max_timescale: float
     span: bool
     positions_axis: int
+
+
+class S4DReal(Draw):
+    """-(n + 1) at index n of the last axis (``state`` entries), or log(n + 1) when ``log``, broadcast over the
+    other axes."""
+    elementwise: ClassVar[bool] = False
+    deterministic: ClassVar[bool] = True
+    log: bool
+    state: int
 
 
 class Sparse(Draw):

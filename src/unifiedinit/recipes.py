@@ -37,8 +37,8 @@ from typing import Any
 
 from . import _validate as v
 from .plan import Plan
-from .specs import (Affine, Blocks, Constant, KaimingNormal, KaimingUniform, Normal, Ones, Rows, Scaled, Sinusoidal,
-                    TruncatedNormal, Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros)
+from .specs import (Affine, Blocks, Constant, KaimingNormal, KaimingUniform, Normal, Ones, Rows, S4DReal, Scaled,
+                    Sinusoidal, TruncatedNormal, Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["hf", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan", "megatron", "deepnet", "rezero",
            "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "torchvision", "TORCHVISION_FAMILIES"]
@@ -124,7 +124,12 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         value = None if config is None else _get(config, key)
         plan = plan.rule(Constant(v.real(f"presets.{fn}", key, default if value is None else value)), layer=cls,
                          path=glob)
-    plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="PvtPatchEmbeddings")
+    plan = (plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="PvtPatchEmbeddings")
+            .rule(Normal(0.0, std), layer="XLNetRelativeAttention")  # q, k, v, o, r and its biases, stored raw
+            .rule(Normal(0.0, std), layer="XLNetModel", path="*mask_emb")
+            .rule(Uniform(0.0, std), layer="FunnelRelMultiheadAttention")
+            .rule(S4DReal(), layer="JambaMambaMixer", path="*A_log")
+            .rule(Ones(), layer="JambaMambaMixer", path="*/D"))
     for table in _SINUSOID_CLASSES:  # frozen embeddings holding the paper's frequencies, sines then cosines
         plan = plan.rule(Sinusoidal(frequencies="paper"), layer=table)
     kind = None if config is None else _get(config, "model_type")
@@ -141,6 +146,15 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     layers = None if config is None else _get(config, "num_hidden_layers")
     if kind in ("wav2vec2", "hubert", "whisper") and isinstance(layers, int) and layers >= 0:
         plan = plan.rule(Constant(1 / (layers + 1)), path="*layer_weights")  # a weighted sum of the layers
+    if kind == "funnel":  # Funnel's linear layers by their fans, its embeddings by initializer_std
+        own = _get(config, "initializer_std")
+        plan = (plan.rule(VarianceScaling(0.5, "fan_avg", "normal") if own is None else Normal(0.0, own),
+                          kind="dense", role="weight")
+                .rule(Rows(Normal(0.0, 1.0 if own is None else own)), kind="embedding", role="embedding"))
+    if kind == "reformer":  # its axial position embeddings
+        axial = _get(config, "axial_norm_std")
+        plan = plan.rule(Normal(0.0, v.positive("presets.hf", "axial_norm_std", 1.0 if axial is None else axial)),
+                         path="*position_embeddings/weights/*")
     if kind == "whisper":  # the encoder's frozen position table
         plan = plan.rule(Sinusoidal(), path="*encoder/embed_positions/weight")
     if kind == "distilbert" and _get(config, "sinusoidal_pos_embds"):
@@ -205,16 +219,19 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     ConvTranspose3d (which it does not list) torch's default; a mixture of experts' stacked experts and routers
     N(0, initializer_range^2), their biases zero (GPT-OSS's router bias and attention sinks N(0,
     initializer_range^2), as its own ``_init_weights``). BERT, Llama, Mistral, Qwen2, Mixtral, DeepSeek-V3 and
-    most Hugging Face models use only this. The families that override it get their own rules (in every recipe
-    built on this one), by class: DeiT's, BEiT's, Swin's, DPT's and YOLOS's tokens, position embeddings and
-    relative position tables zeros; DINOv2's and PVT's tokens truncated N(0, initializer_range^2), DINOv2's mask
-    and register tokens zeros; layer scales at the config's ``layerscale_value`` (DINOv2) or
-    ``layer_scale_init_value`` (BEiT, ConvNeXt, PoolFormer); Swin V2's logit scales log 10; ConvNeXt V2's GRN
-    zeros; Marian's, Pegasus's and RoFormer's position tables ``ui.Sinusoidal``. Where the config's ``model_type``
-    says so: DINOv2's and PVT's truncated linear and conv weights, MobileViT's and EfficientNet's
-    N(0, initializer_range^2) BatchNorm scales, ResNet's and RegNet's He-normal (fan_out) convolutions with torch's
-    default linear layers, Wav2Vec2's and HuBERT's convolutions, mask embedding and quantizer, and the sinusoidal
-    position tables of Whisper's encoder and of DistilBERT with ``sinusoidal_pos_embds``.
+    most Hugging Face models use only this. The families that override it get their own rules (in every recipe built
+    on this one), by class: DeiT's, BEiT's, Swin's, DPT's and YOLOS's tokens, position embeddings and relative
+    position tables zeros; DINOv2's and PVT's tokens truncated N(0, initializer_range^2), DINOv2's mask and register
+    tokens zeros; layer scales at the config's ``layerscale_value`` (DINOv2) or ``layer_scale_init_value`` (BEiT,
+    ConvNeXt, PoolFormer); Swin V2's logit scales log 10; ConvNeXt V2's GRN zeros; Marian's, Pegasus's and
+    RoFormer's position tables ``ui.Sinusoidal``; XLNet's relative attention and mask embedding N(0,
+    initializer_range^2); Funnel's relative attention U(0, initializer_range); Jamba's ``A_log`` ``ui.S4DReal()``
+    and ``D`` ones. Where the config's ``model_type`` says so: Funnel's linear layers N(0, 1/(fan_in + fan_out)) and
+    embeddings N(0, 1) (or ``initializer_std``), Reformer's axial position embeddings N(0, axial_norm_std^2),
+    DINOv2's and PVT's truncated linear and conv weights, MobileViT's and EfficientNet's N(0, initializer_range^2)
+    BatchNorm scales, ResNet's and RegNet's He-normal (fan_out) convolutions with torch's default linear layers,
+    Wav2Vec2's and HuBERT's convolutions, mask embedding and quantizer, and the sinusoidal position tables of
+    Whisper's encoder and of DistilBERT with ``sinusoidal_pos_embds``.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s

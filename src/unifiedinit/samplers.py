@@ -309,15 +309,15 @@ def _structured(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: Any
 
 
 def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
-    """The values of a determined structured draw (eye, dirac, Hadamard, sinusoids, array) as a float64 NumPy
-    array.
+    """The values of a determined structured draw (eye, dirac, Hadamard, sinusoids, S4D, array) as a float64
+    NumPy array.
 
     Blocks of constants or determined draws and rows of a determined draw are built too; nothing is random, so no
     ops are needed.
 
     Args:
-        d: a determined draw of ``unifiedinit.draws``: ``Eye``, ``Dirac``, ``Hadamard``, ``Sinusoidal``, ``Array``,
-            or ``Blocks`` / ``Rows`` made of constants and those.
+        d: a determined draw of ``unifiedinit.draws``: ``Eye``, ``Dirac``, ``Hadamard``, ``Sinusoidal``,
+            ``S4DReal``, ``Array``, or ``Blocks`` / ``Rows`` made of constants and those.
         shape: the tensor's shape, a tuple of ints in the draw's axis order (2-D for ``Eye``).
 
     Returns:
@@ -380,6 +380,9 @@ def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
         else:
             table = np.concatenate([sines, cosines], axis=1)
         return table if d.positions_axis == 0 else table.T
+    if isinstance(d, D.S4DReal):
+        states = np.arange(1, d.state + 1, dtype=np.float64)
+        return np.broadcast_to(np.log(states) if d.log else -states, shape).copy()
     if isinstance(d, D.Array):
         return np.asarray(d.values, dtype=np.float64).reshape(d.shape)
     if isinstance(d, D.Blocks):

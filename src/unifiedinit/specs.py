@@ -1092,6 +1092,43 @@ class Sinusoidal(Spec):
         return D.Sinusoidal(self.interleaved, self.max_timescale, self.frequencies == "span", rows)
 
 
+@register
+class S4DReal(Spec):
+    """The S4D-Real state matrix of a diagonal state-space model (Gu et al. 2022), as Mamba stores it.
+
+    Entry n along the tensor's last axis is A_n = -(n + 1), the same for every other index (Mamba's
+    ``A = arange(1, N + 1)`` expanded over the inner channels); ``log=True`` (default) stores log(n + 1), Mamba's
+    and Jamba's ``A_log`` parameter (the model uses A = -exp(A_log)). The axis is the last one as stored, in every
+    framework and layout: a state-space model keeps its (channels, state) ``A_log`` in that order in torch and in
+    its JAX and Keras ports; so it is not in the comparison report, whose layers move values between layouts.
+    Computed in float64 and rounded once to the tensor's dtype, a float dtype. Determined.
+
+    Args:
+        log: store log(n + 1) (default True) or A_n = -(n + 1) itself (False), a bool.
+
+    Raises:
+        TypeError: ``log`` is not a bool.
+        ValueError: when lowered, a tensor with no axis (a scalar).
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> ui.sample(ui.S4DReal(log=False), (2, 4)).tolist()  # (inner channels, state size)
+        [[-1.0, -2.0, -3.0, -4.0], [-1.0, -2.0, -3.0, -4.0]]
+    """
+    elementwise: ClassVar[bool] = False
+    log: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.log, bool):
+            raise TypeError(f"S4DReal: parameter 'log' must be a bool, got {self.log!r}")
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        if not info.shape:
+            raise v.RankError(f"S4DReal: needs a tensor with at least 1 dimension (its last is the state), got shape "
+                              f"{info.shape}")
+        return D.S4DReal(self.log, info.shape[-1])
+
+
 # ------------------------------------------------------------------------------------------- composed
 
 @register
@@ -1499,7 +1536,7 @@ def examples() -> list[Spec]:
         KaimingNormal(mode="fan_out", nonlinearity="relu"), LecunUniform(), LecunNormal(),
         Orthogonal(gain=1.5), DeltaOrthogonal(gain=1.2), Eye(), Hadamard(), Bilinear(), Dirac(groups=1), Sparse(0.3, 0.02),
         FromArray([[1.0, 2.0], [3.0, 4.0]], layout="torch"), Sinusoidal(),
-        Sinusoidal(interleaved=True, frequencies="paper"),
+        Sinusoidal(interleaved=True, frequencies="paper"), S4DReal(),
         Mixture([Uniform(5, 10), Zeros(), Uniform(-10, -5)], [0.25, 0.5, 0.25]),
         Affine(LecunNormal(), scale=0.5, shift=1.0), Rows(Normal(0.0, 0.02), Constant(3.0), index=1),
         Blocks([Normal(0.0, 1.0), Ones()]), Scaled(Normal(0.0, 0.02), "sqrt(w / fan_in)", {"w": 64.0}),

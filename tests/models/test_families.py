@@ -206,6 +206,38 @@ def _pvt():  # truncated normals everywhere
         patch_sizes=[4, 2], strides=[4, 2], num_attention_heads=[1, 2], mlp_ratios=[2, 2]))
 
 
+_LM = dict(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
+           intermediate_size=64, max_position_embeddings=64)
+
+
+def _xlnet():  # relative attention tensors and the mask embedding, N(0, std^2)
+    return transformers.XLNetLMHeadModel(transformers.XLNetConfig(d_model=32, n_layer=2, n_head=2, d_inner=64,
+                                                                  vocab_size=100))
+
+
+def _funnel():  # linear layers by their fans, N(0, 1) embeddings, U(0, std) relative attention
+    return transformers.FunnelForPreTraining(transformers.FunnelConfig(vocab_size=100, block_sizes=[1, 1], d_model=32,
+                                                                       n_head=2, d_head=16, d_inner=64))
+
+
+def _reformer():  # axial position embeddings N(0, axial_norm_std^2)
+    return transformers.ReformerModelWithLMHead(transformers.ReformerConfig(
+        hidden_size=32, num_attention_heads=2, attention_head_size=16, feed_forward_size=64, vocab_size=100,
+        attn_layers=["local", "lsh"], axial_pos_shape=[8, 8], axial_pos_embds_dim=[16, 16], max_position_embeddings=64,
+        is_decoder=True, axial_norm_std=0.5))
+
+
+def _jamba():  # Mamba layers: A_log the S4D-Real log(1..N), D ones
+    return transformers.JambaForCausalLM(transformers.JambaConfig(
+        **_LM, num_experts=2, num_experts_per_tok=1, expert_layer_period=2, expert_layer_offset=1, attn_layer_period=2,
+        attn_layer_offset=1, mamba_d_state=8, mamba_d_conv=4, mamba_expand=2, mamba_dt_rank=8))
+
+
+def _gpt_bigcode():  # GPT-2's residual scaling: the gpt2 recipe
+    return transformers.GPTBigCodeForCausalLM(transformers.GPTBigCodeConfig(
+        n_embd=32, n_layer=2, n_head=2, n_inner=64, vocab_size=100, n_positions=64, bos_token_id=0, eos_token_id=0))
+
+
 _SPEECH = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, conv_dim=(16, 16),
                conv_stride=(5, 2), conv_kernel=(10, 3), num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2)
 
@@ -292,12 +324,13 @@ def test_position_tables_are_the_models_own(build, table, atol):
     (_beit, "hf"), (_data2vec_vision, "hf"), (_swin, "vit"), (_swinv2, "hf"), (_convnext, "hf"),
     (_convnextv2, "hf"), (_mobilevit, "hf"), (_mobilevitv2, "hf"), (_resnet, "hf"), (_regnet, "hf"),
     (_efficientnet, "hf"), (_poolformer, "hf"), (_dpt, "hf"), (_yolos, "vit"), (_pvt, "hf"), (_wav2vec2, "hf"),
-    (_wav2vec2_xvector, "hf"), (_hubert, "hf"), (_hubert_pos_batch_norm, "hf"), (_whisper_classifier, "hf")],
+    (_wav2vec2_xvector, "hf"), (_hubert, "hf"), (_hubert_pos_batch_norm, "hf"), (_whisper_classifier, "hf"),
+    (_xlnet, "hf"), (_funnel, "hf"), (_reformer, "hf"), (_jamba, "hf"), (_gpt_bigcode, "gpt2")],
     ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-convtranspose3d", "mixtral-experts",
          "gpt-oss-experts-sinks", "deepseek-v3-experts", "jetmoe-experts", "dinov2", "dinov2-registers", "deit",
          "beit", "data2vec-vision", "swin", "swinv2", "convnext", "convnextv2", "mobilevit", "mobilevitv2", "resnet",
          "regnet", "efficientnet", "poolformer", "dpt", "yolos", "pvt", "wav2vec2", "wav2vec2-xvector", "hubert",
-         "hubert-pos-batch-norm", "whisper-classifier"])
+         "hubert-pos-batch-norm", "whisper-classifier", "xlnet", "funnel", "reformer", "jamba", "gpt-bigcode"])
 def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, family):
     """Found by comparing with Hugging Face's own init, parameter by parameter: OPT's config names its std
     init_std; Gemma zero-fills its RMSNorm weights (it computes x (1 + w)); T5ForTokenClassification draws its
@@ -308,7 +341,8 @@ def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, 
     scales from the config, and MobileViT and EfficientNet draw their BatchNorm scales; ``vit`` must keep the
     classes' zeros. ResNet and RegNet draw their convolutions He-normal (fan_out), as torchvision.
     Wav2Vec2 and HuBERT draw their convolutions He-normal, except the weight-normed positional one, which keeps
-    torch's default (transformers' own draw into its computed weight is lost).
+    torch's default (transformers' own draw into its computed weight is lost). XLNet, Funnel and Reformer draw
+    their own attention and position tensors; Jamba's Mamba layers hold S4D-Real A_log and ones.
     Constants must be equal, random tensors pass the KS test at ALPHA."""
     _reproduces_its_own_init(build, family)
     if build is _opt:  # and megatron, built on the same common part, keeps every weight N(0, std)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .stats import Verdict
 
 from ..layout import TensorInfo, get_layout, permutation
-from ..specs import FromArray, Spec, examples
+from ..specs import FromArray, S4DReal, Spec, examples
 
 #: layer -> (shape in torch's layout, the torch layout that names its axes)
 LAYERS: dict[str, tuple[tuple[int, ...], str]] = {
@@ -119,7 +119,8 @@ def native(backend: ModuleType, spec: Spec, shape: tuple[int, ...], seed: int, l
 def applicable(spec: Spec, shape: tuple[int, ...], layout: str = "torch") -> tuple[int, ...] | None:
     """The shape to use for ``spec`` on a layer of ``shape`` in ``layout``, or None when the spec does not apply
     (its lowering refuses the tensor: eye on a kernel, dirac on a matrix, a delta-orthogonal kernel with more inputs
-    than outputs). An array spec takes its own shape when it has the layer's rank.
+    than outputs; ``S4DReal``, written by storage order, on any layer). An array spec takes its own shape when it
+    has the layer's rank.
 
     Args:
         spec: any catalog spec.
@@ -136,6 +137,8 @@ def applicable(spec: Spec, shape: tuple[int, ...], layout: str = "torch") -> tup
     """
     if isinstance(spec, FromArray):
         return spec.shape if len(shape) == len(spec.shape) else None
+    if isinstance(spec, S4DReal):  # written by storage order (its last axis), which no layer layout moves
+        return None
     try:
         spec.lower(TensorInfo.make(shape, layout))
     except (TypeError, ValueError):

@@ -181,7 +181,7 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
                             tuple(sum(w * p.raw[k] for w, p in zip(ws, parts)) for k in range(4)),
                             (min(p.support[0] for p in parts), max(p.support[1] for p in parts)),
                             tuple((a, w * m) for w, p in zip(ws, parts) for a, m in p.atoms))
-    if isinstance(draw, (D.Eye, D.Dirac, D.Hadamard, D.Sinusoidal, D.Array)):
+    if isinstance(draw, (D.Eye, D.Dirac, D.Hadamard, D.Sinusoidal, D.S4DReal, D.Array)):
         raise ValueError(f"{type(draw).__name__} is determined, not random: compare it exactly "
                          f"(unifiedinit.reference.draw_array)")
     if shape is None:
