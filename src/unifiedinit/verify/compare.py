@@ -258,7 +258,8 @@ def run(specs: Sequence[Spec] | None = None, layers: Layers | Sequence[str] = DE
     ``unifiedinit.verify.stats.ALPHA``.
 
     Args:
-        specs: the specs to check; default the catalog's examples (``unifiedinit.examples()``).
+        specs: the specs to check; default the catalog's examples (``unifiedinit.examples()``) but ``S4DReal``,
+            which no layer layout takes.
         layers: layer names (keys of ``LAYERS``: "dense", "conv", "conv_transpose") or a {name: (shape in torch's
             layout, layout)} dict; default dense and conv.
         seed: the seed every sampler gets (an int >= 0).
@@ -287,7 +288,7 @@ def run(specs: Sequence[Spec] | None = None, layers: Layers | Sequence[str] = DE
     from . import stats
     out = sys.stdout if out is None else out
     progress = sys.stderr if progress is None else progress
-    specs = list(examples() if specs is None else specs)
+    specs = list([s for s in examples() if not isinstance(s, S4DReal)] if specs is None else specs)
     layers = {name: LAYERS[name] for name in layers} if not isinstance(layers, dict) else layers
     found = samplers(progress, frameworks)
     rows: list[Row] = []
@@ -702,7 +703,7 @@ def execute(args: argparse.Namespace) -> int:
 
     from ..backends import FRAMEWORKS, REGISTRY, available
     from ..cli import Problem, writable
-    specs = examples()
+    specs = [s for s in examples() if not isinstance(s, S4DReal)]  # the catalog a layer can take
     if args.spec:
         try:
             specs = [spec_arg(text) for text in args.spec]

@@ -265,15 +265,18 @@ class _Target:
         if param.shape is None and param._data:  # loaded by SymbolBlock.imports: its data's shape
             param.shape = shape
         if p.known or not all(d > 0 for d in shape):
+            trainer = param._trainer
+            on_kvstore = trainer is not None and getattr(trainer, "_kv_initialized", False) and \
+                getattr(trainer, "_update_on_kvstore", False) and param not in trainer._params_to_init
+            if on_kvstore:  # its pushes and pulls may still run on the arrays this write replaces (MXNet's engine
+                mx.nd.waitall()  # is asynchronous): dropping them mid-flight crashed a later step with SIGFPE
             saved = param._data, param._grad, param._deferred_init
             try:
                 param.initialize(init=init, ctx=ctx, force_reinit=True)
             except BaseException:  # initialize() dropped the arrays before drawing: the parameter keeps its own
                 param._data, param._grad, param._deferred_init = saved
                 raise
-            trainer = param._trainer
-            if trainer is not None and getattr(trainer, "_kv_initialized", False) and \
-                    getattr(trainer, "_update_on_kvstore", False) and param not in trainer._params_to_init:
+            if on_kvstore and trainer is not None:
                 trainer._reset_kvstore()  # as Parameter.set_data: the kvstore's copy would undo the write
         else:
             # its own shape is known but its layer's fans are not (the bias of a layer whose weight waits for
