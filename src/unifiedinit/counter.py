@@ -556,7 +556,7 @@ def values(base: Any, arith: Arith, spec: Any, shape: Sequence[int], *, layout: 
     from .reference import drawn_block, drawn_in, numpy_dtype
     target = get_layout(layout)
     info = TensorInfo.make(shape, target, layer_fans)
-    where, moved, flips = drawn_in(target, len(info.shape))  # as the chunks stream: drawn in torch's layout
+    where, moved, flips = drawn_in(target, len(info.shape), spec)  # as the chunks stream: in torch's layout
     perm = moved or tuple(range(len(info.shape)))
     drawn = tuple(info.shape[p] for p in perm)
     draw = spec.lower(TensorInfo.make(drawn, where, info.layer_fans, padding_idx, depth))

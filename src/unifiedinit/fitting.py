@@ -1,11 +1,13 @@
 """``ui.fit(model)``: the law each parameter of an existing model was drawn from, and a plan that draws it again.
 
-For every floating-point parameter the values are tested against candidate laws: every framework preset's spec
-for that parameter and every family recipe's (lowered with the parameter's shape and fans), exact constants,
-and, when none of those passes, a normal and a uniform fitted to the values (their moments or their range).
-The candidate with the largest KS p-value wins. ``fit(model).to_plan()`` is one rule per parameter path, so
-"copy this model's initialization into my port" is ``ui.fit(torch_model).to_plan().apply(flax_model, ...)``
-where the two share their parameter paths, and ``fit(model).table()`` says what was found.
+For every floating-point parameter the values are tested against candidate laws: every framework preset's spec for
+that parameter and every family recipe's (lowered with the parameter's shape and fans), exact constants, and, when
+none of those passes, a normal and a uniform fitted to the values (their moments or their range). The candidate
+with the largest KS p-value wins; a determined candidate (a table: ``S4DReal``, ``Sinusoidal``) is compared value
+by value instead, and wins with p = 1 when the values are its own, rounded to the dtype. ``fit(model).to_plan()``
+is one rule per parameter path, so "copy this model's initialization into my port" is
+``ui.fit(torch_model).to_plan().apply(flax_model, ...)`` where the two share their parameter paths, and
+``fit(model).table()`` says what was found.
 
 A fitted normal or uniform takes its parameters from the same values it is tested on, so its p-value is
 optimistic (Lilliefors); such rows are marked ``fitted``. A pretrained model's parameters follow no catalog
@@ -72,6 +74,29 @@ def _candidates() -> list[tuple[str, Any]]:
     return out
 
 
+#: how far a stored value may lie from the exact one, relative, once rounded to the dtype
+_ROUNDING = {"float16": 1e-3, "bfloat16": 8e-3, "float32": 1e-6, "float64": 1e-12}
+
+
+def _exactly(spec: Any, info: Any, p: Any, x: Any) -> str | None:
+    """The law's name when ``x`` (a parameter's values, flattened) holds exactly what the determined ``spec`` writes
+    there, rounded to the parameter's dtype; None when it does not, or the spec draws at random or refuses it."""
+    import numpy as np
+
+    from .samplers import determined
+    if p.stacked:
+        return None
+    try:
+        draw = spec.lower(info)
+        if not draw.deterministic:
+            return None
+        want = determined(draw, tuple(p.shape)).ravel()
+    except (TypeError, ValueError):
+        return None
+    tol = _ROUNDING.get(p.dtype, 1e-6)
+    return repr(spec) if want.shape == x.shape and np.allclose(x, want, rtol=tol, atol=1e-12) else None
+
+
 def _read(backend: Any, model: Any, handle: Any) -> Any:
     import numpy as np
     place: tuple[Any, ...] = handle  # read as a tuple only where it is one
@@ -136,9 +161,15 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None) -> FitReport:
             for source, plan in plans:
                 i = plan.match(p)
                 spec = None if i is None else plan.rules[i].spec
-                if spec is None or spec in tried or not spec.elementwise:
+                if spec is None or spec in tried:
                     continue
                 tried.add(spec)
+                if not spec.elementwise:  # a table (S4DReal, Sinusoidal, Eye): the values themselves, or nothing
+                    name = _exactly(spec, plan.rules[i].info(p), p, x)
+                    if name is not None:
+                        best = (1.0, spec, name, source)
+                        break
+                    continue
                 try:
                     draw = spec.lower(plan.rules[i].info(p))
                     law = stats.distribution(draw, p.shape)

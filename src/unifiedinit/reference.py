@@ -419,7 +419,7 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
     if stream == "counter":  # counter.values takes its layout from drawn_in too
         return _into(out, _counter(spec, info, target, block, seed=seed, key=key, dtype=dtype,
                                    padding_idx=padding_idx, depth=depth))
-    canonical, perm, flips = drawn_in(target, len(info.shape))
+    canonical, perm, flips = drawn_in(target, len(info.shape), spec)
     if perm is None:
         if block is None:
             return _sample(spec, info.shape, layout=target, seed=seed, dtype=dtype, key=key, layer_fans=layer_fans,
@@ -438,15 +438,16 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
     return np.ascontiguousarray(moved) if out is None else _into(out, moved)
 
 
-def drawn_in(target: Layout, ndim: int) -> tuple[Layout, tuple[int, ...] | None, tuple[int, ...]]:
+def drawn_in(target: Layout, ndim: int, spec: Any = None) -> tuple[Layout, tuple[int, ...] | None, tuple[int, ...]]:
     """The layout portable values of a tensor of ``ndim`` axes stored in ``target`` are drawn in (torch's
     counterpart, ``canonical_layout``), the permutation target -> it, and the axes of the drawn array to reverse
     before it is moved back (the receptive field, for a layout that flips its kernel against torch's:
-    ``Layout.flip``); (``target``, None, ()) when they are drawn as stored (torch's own layout, or fewer than two
-    axes). Both portable streams move values the same way."""
+    ``Layout.flip``); (``target``, None, ()) when they are drawn as stored (torch's own layout, fewer than two
+    axes, or a ``spec`` whose values follow the storage order: ``Spec.storage_order``). Both portable streams move
+    values the same way."""
     from .layout import permutation, reversed_axes
     canonical = canonical_layout(target)
-    if canonical == target or ndim < 2:
+    if canonical == target or ndim < 2 or getattr(spec, "storage_order", False):
         return target, None, ()
     return canonical, permutation(target, canonical, ndim), reversed_axes(target, canonical, ndim)
 

@@ -98,6 +98,9 @@ class Spec(Record):
     elementwise: ClassVar[bool] = True
     #: True when the spec needs fans (its tensor must have >= 2 dims, or layer fans must be given).
     fan_based: ClassVar[bool] = False
+    #: True when its values follow the storage order of the axes (``S4DReal``'s last axis), which no layout moves:
+    #: portable values are then drawn as stored, never in torch's layout and moved.
+    storage_order: ClassVar[bool] = False
     #: Fields that hold specs (a single spec or a tuple of specs).
     _spec_fields: ClassVar[tuple[str, ...]] = ()
 
@@ -1116,6 +1119,7 @@ class S4DReal(Spec):
         [[-1.0, -2.0, -3.0, -4.0], [-1.0, -2.0, -3.0, -4.0]]
     """
     elementwise: ClassVar[bool] = False
+    storage_order: ClassVar[bool] = True
     log: bool = True
 
     def __post_init__(self) -> None:

@@ -301,6 +301,20 @@ def _roformer():
         intermediate_size=64, max_position_embeddings=40))
 
 
+def test_fit_finds_a_table_and_copies_it():
+    """``ui.fit`` compares a determined candidate value by value: Jamba's A_log is S4DReal (from presets.hf, by its
+    class), and the fitted plan writes it again."""
+    model = _jamba()
+    rows = {row.path: row for row in ui.fit(model).rows}
+    row = rows["model/layers/0/mamba/A_log"]
+    assert (row.spec, row.p, row.source) == (ui.S4DReal(), 1.0, "presets.hf")
+    port = _jamba()
+    poison(port)
+    ui.fit(model).to_plan().apply(port, seed=0)
+    ours, theirs = port.model.layers[0].mamba.A_log, model.model.layers[0].mamba.A_log
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6)
+
+
 @pytest.mark.parametrize("build,table,atol", [
     (_whisper, "encoder.embed_positions.weight", 1e-6), (_distilbert, "embeddings.position_embeddings.weight", 0.0),
     (_marian, "model.encoder.embed_positions.weight", 0.0), (_pegasus, "decoder.embed_positions.weight", 0.0),

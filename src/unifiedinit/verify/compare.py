@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .stats import Verdict
 
 from ..layout import TensorInfo, get_layout, permutation
-from ..specs import FromArray, S4DReal, Spec, examples
+from ..specs import FromArray, Spec, examples
 
 #: layer -> (shape in torch's layout, the torch layout that names its axes)
 LAYERS: dict[str, tuple[tuple[int, ...], str]] = {
@@ -137,7 +137,7 @@ def applicable(spec: Spec, shape: tuple[int, ...], layout: str = "torch") -> tup
     """
     if isinstance(spec, FromArray):
         return spec.shape if len(shape) == len(spec.shape) else None
-    if isinstance(spec, S4DReal):  # written by storage order (its last axis), which no layer layout moves
+    if spec.storage_order:  # S4DReal: written by storage order (its last axis), which no layer layout moves
         return None
     try:
         spec.lower(TensorInfo.make(shape, layout))
@@ -258,8 +258,8 @@ def run(specs: Sequence[Spec] | None = None, layers: Layers | Sequence[str] = DE
     ``unifiedinit.verify.stats.ALPHA``.
 
     Args:
-        specs: the specs to check; default the catalog's examples (``unifiedinit.examples()``) but ``S4DReal``,
-            which no layer layout takes.
+        specs: the specs to check; default the catalog's examples (``unifiedinit.examples()``) but those that
+            follow the storage order (``S4DReal``), which no layer layout takes.
         layers: layer names (keys of ``LAYERS``: "dense", "conv", "conv_transpose") or a {name: (shape in torch's
             layout, layout)} dict; default dense and conv.
         seed: the seed every sampler gets (an int >= 0).
@@ -288,7 +288,7 @@ def run(specs: Sequence[Spec] | None = None, layers: Layers | Sequence[str] = DE
     from . import stats
     out = sys.stdout if out is None else out
     progress = sys.stderr if progress is None else progress
-    specs = list([s for s in examples() if not isinstance(s, S4DReal)] if specs is None else specs)
+    specs = list([s for s in examples() if not s.storage_order] if specs is None else specs)
     layers = {name: LAYERS[name] for name in layers} if not isinstance(layers, dict) else layers
     found = samplers(progress, frameworks)
     rows: list[Row] = []
@@ -703,7 +703,7 @@ def execute(args: argparse.Namespace) -> int:
 
     from ..backends import FRAMEWORKS, REGISTRY, available
     from ..cli import Problem, writable
-    specs = [s for s in examples() if not isinstance(s, S4DReal)]  # the catalog a layer can take
+    specs = [s for s in examples() if not s.storage_order]  # the catalog a layer can take
     if args.spec:
         try:
             specs = [spec_arg(text) for text in args.spec]
