@@ -877,3 +877,20 @@ def test_attention_bias_k_and_v_are_drawn_as_torch_draws_them(preset):
             theirs.append(getattr(reference, name).detach().numpy().ravel())
     assert stats.ks_2samp(np.concatenate(ours), np.concatenate(theirs))[1] > ALPHA
     assert stats.check(np.concatenate(ours), ui.Normal(0, 64 ** -0.5), alpha=ALPHA)
+
+
+def test_matching_by_class_and_path_agrees_with_each_rules_own_test():
+    # resolve caches its matches per (kind, role), then per layer class, then per path; the answer must be what
+    # every parameter's own match gives, with rules for one class and path beside rules for every class
+    plan = (ui.Plan().rule(ui.Normal(0, 1), kind="dense", role="weight")
+            .rule(ui.Zeros(), layer="Special", path="*/mask")
+            .rule(ui.Ones(), layer="Other*", path="*/w")
+            .rule(ui.Constant(2.0), path="head/*"))
+    params = [ui.Param(f"{block}/{layer}/{name}", "dense", "weight", (4, 4), layer=layer)
+              for block in ("a", "b", "head") for name in ("w", "mask") for layer in ("Linear", "Special", "OtherOne")]
+    report = plan.resolve(params, warn=False, dry_run=True)
+    got = {e.param.path: e.spec for e in report.entries}
+    want = {p.path: plan.rules[i].spec for p in params if (i := plan.match(p)) is not None}
+    assert got == want and len(want) == len(params)
+    assert got["a/Special/mask"] == ui.Zeros() and got["a/Linear/mask"] == ui.Normal(0, 1)
+    assert got["b/OtherOne/w"] == ui.Ones() and got["head/OtherOne/w"] == ui.Constant(2.0)

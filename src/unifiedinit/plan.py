@@ -15,6 +15,7 @@ skipped). A rule that matches nothing gives a warning naming it.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import math
 import warnings
@@ -459,9 +460,11 @@ class Plan:
         matched: list[Param] = []
         rule_of: list[int | None] = []  # beside matched: the index of the rule that decides each
         # a selector reads kind, role, layer class and path. For one (kind, role), only the rules that can match
-        # it say whether the path or the class matters; where neither does, every parameter of the pair matches
-        # alike, and a model of many layers is matched once per pair
-        reads: dict[tuple[str, str], tuple[bool, bool]] = {}
+        # it say whether the class matters, and for one (kind, role, class) only those that can match it say
+        # whether the path does (a rule for one family's class never makes every path count); where neither
+        # matters, every parameter of the pair matches alike, and a model of many layers is matched once per pair
+        reads: dict[tuple[str, str], tuple[list[Select], bool]] = {}
+        paths: dict[tuple[Any, ...], bool] = {}
         decided: dict[tuple[Any, ...], int | None] = {}
         declares = [r.stacked for r in self.rules]
         for p in params:
@@ -470,9 +473,14 @@ class Plan:
             if found is None:
                 can = [r.select for r in self.rules if (not r.select.kind or p.kind in r.select.kind)
                        and (not r.select.role or p.role in r.select.role)]
-                found = reads[pair] = (any(c.path is not None for c in can), any(c.layer is not None for c in can))
-            what: tuple[Any, ...] = (pair, p.layer if found[1] else None, (p.path, p.aliases) if found[0] else None) \
-                if found[0] or found[1] else pair
+                found = reads[pair] = (can, any(c.layer is not None for c in can))
+            layer = p.layer if found[1] else None
+            by_path = paths.get((pair, layer))
+            if by_path is None:
+                by_path = paths[(pair, layer)] = any(
+                    c.path is not None and (c.layer is None or fnmatch.fnmatchcase(p.layer, c.layer)) for c in found[0])
+            what: tuple[Any, ...] = (pair, layer, (p.path, p.aliases) if by_path else None) \
+                if by_path or found[1] else pair
             i = decided.get(what, -1)
             if i == -1:
                 i = decided[what] = self.match(p)
