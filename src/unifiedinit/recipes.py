@@ -98,6 +98,8 @@ _ZERO_CLASSES = ("DeiTEmbeddings", "BeitEmbeddings", "Data2VecVisionEmbeddings",
                  "BeitRelativePositionBias", "Data2VecVisionRelativePositionBias", "SwinRelativePositionBias",
                  "ConvNextV2GRN", "DPTViTEmbeddings", "DPTViTHybridEmbeddings", "YolosEmbeddings",
                  "InterpolateMidPositionEmbeddings")
+#: torch's default for a Linear or conv layer (``kaiming_uniform_(a=sqrt(5))``, and U(+-1/sqrt(fan_in)) for its bias)
+_TORCH_DEFAULT = VarianceScaling(1 / 3, "fan_in", "uniform")
 #: the frozen position tables of the translation and summarization families (``create_weight``)
 _SINUSOID_CLASSES = ("MarianSinusoidalPositionalEmbedding", "PegasusSinusoidalPositionalEmbedding",
                      "RoFormerSinusoidalPositionalEmbedding")
@@ -138,9 +140,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     if kind in ("mobilevit", "mobilevitv2", "efficientnet"):
         plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
     if kind in ("resnet", "regnet"):  # torchvision's ResNet init: He-normal (fan_out) convs, torch's linear layers
-        torch_default = VarianceScaling(1 / 3, "fan_in", "uniform")
         plan = (plan.rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight")
-                .rule(torch_default, kind="dense", role="weight").rule(torch_default, kind="dense", role="bias"))
+                .rule(_TORCH_DEFAULT, kind="dense", role=("weight", "bias")))
     if kind in ("wav2vec2", "hubert"):
         plan = _speech(plan, kind, config)
     layers = None if config is None else _get(config, "num_hidden_layers")
@@ -170,19 +171,18 @@ def _speech(plan: Plan, kind: str, config: Any) -> Plan:
     mask embedding U(0, 1). Wav2Vec2 also draws its feature projection U(+-1/sqrt(fan_in)), its quantizer's
     projection N(0, 1) and codevectors U(0, 1), keeps torch's default in the pre-training heads ``project_hid``
     and ``project_q``, and draws an x-vector head's AM-softmax weight N(0, 1)."""
-    torch_default = VarianceScaling(1 / 3, "fan_in", "uniform")  # kaiming_uniform_(a=sqrt(5)), and its bias
     plan = (plan.rule(KaimingNormal(), kind="conv", role="weight", layer="Conv1d")
-            .rule(torch_default if kind == "wav2vec2" else Zeros(), kind="conv", role="bias", layer="Conv1d")
-            .rule(torch_default, kind="conv", role="weight", path="*pos_conv_embed/conv/parametrizations/*")
-            .rule(torch_default, kind="conv", role="weight", path="*pos_conv_embed/conv/weight_[gv]")
+            .rule(_TORCH_DEFAULT if kind == "wav2vec2" else Zeros(), kind="conv", role="bias", layer="Conv1d")
+            .rule(_TORCH_DEFAULT, kind="conv", role="weight", path="*pos_conv_embed/conv/parametrizations/*")
+            .rule(_TORCH_DEFAULT, kind="conv", role="weight", path="*pos_conv_embed/conv/weight_[gv]")
             .rule(Zeros(), kind="conv", role="bias", path="*pos_conv_embed/conv/*")
             .rule(Uniform(0.0, 1.0), path="*masked_spec_embed"))
     if kind == "wav2vec2":
-        plan = (plan.rule(torch_default, kind="dense", path="*feature_projection/projection/*")
+        plan = (plan.rule(_TORCH_DEFAULT, kind="dense", path="*feature_projection/projection/*")
                 .rule(Normal(0.0, 1.0), kind="dense", role="weight", path="*quantizer/weight_proj/*")
                 .rule(Uniform(0.0, 1.0), path="*quantizer/codevectors")
-                .rule(torch_default, kind="dense", path="project_hid/*")
-                .rule(torch_default, kind="dense", path="project_q/*")
+                .rule(_TORCH_DEFAULT, kind="dense", path="project_hid/*")
+                .rule(_TORCH_DEFAULT, kind="dense", path="project_q/*")
                 .rule(Normal(0.0, 1.0), layer="AMSoftmaxLoss"))
     return plan
 

@@ -146,6 +146,11 @@ def applicable(spec: Spec, shape: tuple[int, ...], layout: str = "torch") -> tup
     return shape
 
 
+def _laid_out() -> list[Spec]:
+    """The catalog's examples a layer can take: all but those that follow the storage order (``S4DReal``)."""
+    return [s for s in examples() if not s.storage_order]
+
+
 @dataclass
 class Row:
     """One line of the report: one sampler's sample of one spec on one layer, and its verdicts.
@@ -288,7 +293,7 @@ def run(specs: Sequence[Spec] | None = None, layers: Layers | Sequence[str] = DE
     from . import stats
     out = sys.stdout if out is None else out
     progress = sys.stderr if progress is None else progress
-    specs = list([s for s in examples() if not s.storage_order] if specs is None else specs)
+    specs = list(_laid_out() if specs is None else specs)
     layers = {name: LAYERS[name] for name in layers} if not isinstance(layers, dict) else layers
     found = samplers(progress, frameworks)
     rows: list[Row] = []
@@ -703,7 +708,7 @@ def execute(args: argparse.Namespace) -> int:
 
     from ..backends import FRAMEWORKS, REGISTRY, available
     from ..cli import Problem, writable
-    specs = [s for s in examples() if not s.storage_order]  # the catalog a layer can take
+    specs = _laid_out()
     if args.spec:
         try:
             specs = [spec_arg(text) for text in args.spec]
