@@ -15,7 +15,9 @@ from unifiedinit.verify import stats
 SPECS = [ui.Normal(0.0, 0.02), ui.Uniform(-0.1, 0.3), ui.TruncatedNormal(std=0.02), ui.XavierUniform(),
          ui.KaimingNormal(), ui.LecunNormal(), ui.TruncatedNormal(0.0, 1.0, 2.5, 3.0),
          ui.TruncatedNormal(0.0, 1.0, -9.0, -8.5), ui.TruncatedNormal(1.0, 2.0, -30.0, 1.5),
-         ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Normal(-3.0, 0.5)], [0.25, 0.5, 0.25])]
+         ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Normal(-3.0, 0.5)], [0.25, 0.5, 0.25]),
+         ui.LogUniform(1e-6, 3e4), ui.InverseSoftplus(ui.LogUniform(1e-3, 0.1), floor=0.002),
+         ui.InverseSoftplus(ui.Uniform(-1.0, 40.0), floor=1e-9)]
 
 
 def test_threefry_is_jax_s_own_in_the_same_run():
@@ -37,6 +39,26 @@ def test_ndtri_is_the_normal_quantile_to_a_few_units_in_the_last_place():
     assert np.max(np.abs(ours - exact) / np.maximum(np.abs(exact), 1e-300)) < 1e-14
     assert counter._log(NumpyArith(), np.array([0.5, 1e-300, 0.3])) == pytest.approx(np.log([0.5, 1e-300, 0.3]),
                                                                                        rel=1e-15)
+
+
+def test_exp_and_inverse_softplus_are_within_a_few_units_in_the_last_place():
+    """``counter.exp`` and ``counter.inverse_softplus`` use only IEEE operations (the same bits on every backend);
+    checked against 40-digit arithmetic: exp within an ulp, the inverse softplus within 4 (1 - e**-y just above
+    the series' end, y = 0.35, cancels to 0.3). It is near 0 at y = log 2, where y + log(1 - e**-y) cancels: its
+    error is bounded there by units of y's last place."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.uniform(-700.0, 700.0, 400), rng.uniform(-1.0, 1.0, 400), [0.0, -745.0, 709.0]])
+    exact = np.array([float(mpmath.exp(mpmath.mpf(float(t)))) for t in x])
+    assert np.all(np.abs(counter.exp(NumpyArith(), x) - exact) <= np.spacing(exact))
+    y = np.concatenate([np.exp(rng.uniform(math.log(1e-8), math.log(1e3), 800)), [0.35, 1e-300]])
+    exact = np.array([float(mpmath.log(mpmath.expm1(mpmath.mpf(float(t))))) for t in y])
+    ours = counter.inverse_softplus(NumpyArith(), y)
+    assert np.all(np.abs(ours - exact) <= 4 * np.maximum(np.spacing(np.abs(exact)), np.spacing(y)))
+    # one Python float (a spec's constant) gets the bits an array does
+    assert [counter.inverse_softplus(counter.ScalarArith(), float(t)) for t in y] == ours.tolist()
+    assert [counter.exp(counter.ScalarArith(), float(t)) for t in x] == counter.exp(NumpyArith(), x).tolist()
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=repr)
@@ -140,6 +162,18 @@ def test_torch_computes_the_reference_bits(spec, dtype):
     ref = ref.astype(np.float32) if dtype == "bfloat16" else ref
     assert np.array_equal(_torch_values(spec, (33, 17), dtype), ref)
     assert np.array_equal(_torch_values(spec, (33, 17), dtype, ((4, 20), (3, 17))), ref[4:20, 3:17])
+
+
+def test_torch_and_jax_compute_the_reference_bits_of_exp_across_float64s_range():
+    """``LogUniform`` from 1e-300 to 1e300: every exponent ``exp`` scales by, the same bits in torch and jitted JAX
+    as in NumPy."""
+    pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    spec = ui.LogUniform(1e-300, 1e300)
+    ref = portable(spec, (64, 32), seed=5, key="p", dtype="float64", stream="counter")
+    assert ref.min() < 1e-250 and ref.max() > 1e250
+    assert np.array_equal(_torch_values(spec, (64, 32), "float64"), ref)
+    assert np.array_equal(_jax_values(spec, (64, 32), "float64"), ref)
 
 
 def _jax_values(spec, shape, dtype, jit=True):
@@ -271,7 +305,8 @@ def test_the_device_path_compiles_whole_with_no_host_sync():
     from unifiedinit.layout import TensorInfo
     arith = TorchArith("cpu")
     arith.compact, arith.piece = False, None
-    specs = (ui.TruncatedNormal(std=0.02), ui.Normal(), ui.XavierUniform())
+    specs = (ui.TruncatedNormal(std=0.02), ui.Normal(), ui.XavierUniform(),
+             ui.InverseSoftplus(ui.LogUniform(1e-3, 0.1), floor=0.002))
     draws = [s.lower(TensorInfo.make((64, 48), "torch")) for s in specs]
     key = counter.counter_key(5, "p")
     for spec, draw in zip(specs, draws):

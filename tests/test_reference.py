@@ -68,6 +68,10 @@ def expected_law(spec, fan_in, fan_out):
         return ("mixture", [expected_law(c, fan_in, fan_out) for c in spec.components], spec.weights)
     if name == "Affine":
         return ("affine", expected_law(spec.base, fan_in, fan_out), spec.scale, spec.shift)
+    if name == "LogUniform":
+        return ("loguniform", spec.low, spec.high)
+    if name == "InverseSoftplus":
+        return ("isp", expected_law(spec.base, fan_in, fan_out), spec.floor)
     if name == "Scaled":  # the factor of the catalog's example, written out here
         factor = {"sqrt(w / fan_in)": lambda c: math.sqrt(c["w"] / fan_in)}[spec.factor](dict(spec.constants))
         return ("affine", expected_law(spec.base, fan_in, fan_out), factor, 0.0)
@@ -89,6 +93,11 @@ def scipy_cdf(law):
     if kind == "affine":
         base, k, t = scipy_cdf(law[1]), law[2], law[3]
         return lambda x: base((x - t) / k)
+    if kind == "loguniform":
+        return st.loguniform(law[1], law[2]).cdf
+    if kind == "isp":  # log(e^y - 1) of y = max(x, floor) is increasing: P(Y <= t) = P(max(x, floor) <= softplus(t))
+        base, floor = scipy_cdf(law[1]), law[2]
+        return lambda t: np.where(np.logaddexp(0.0, t) >= floor, base(np.logaddexp(0.0, t)), 0.0)
     raise KeyError(kind)
 
 
@@ -105,6 +114,10 @@ def draw_params(draw):
         return ("mixture", [draw_params(c) for c in draw.components], draw.weights)
     if isinstance(draw, D.Affine):
         return ("affine", draw_params(draw.base), draw.scale, draw.shift)
+    if isinstance(draw, D.LogUniform):
+        return ("loguniform", draw.low, draw.high)
+    if isinstance(draw, D.InverseSoftplus):
+        return ("isp", draw_params(draw.base), draw.floor)
     raise KeyError(draw)
 
 
@@ -157,6 +170,15 @@ def test_samples_follow_the_exact_distribution(spec, layout, shape, fan_in, fan_
                          (0.5, 0.5)))
         assert st.kstest(x[x != 0.0], cdf).pvalue > ALPHA
         return
+    if type(spec).__name__ == "InverseSoftplus" and spec.floor > spec.base.low:
+        # the draws below the floor, a point mass at log(e^floor - 1): its frequency, then KS on the rest (given it)
+        law, at = expected_law(spec, fan_in, fan_out), math.log(math.expm1(spec.floor))
+        mass = math.log(spec.floor / spec.base.low) / math.log(spec.base.high / spec.base.low)
+        held = np.isclose(x, at, rtol=1e-14, atol=0.0)
+        assert abs(held.mean() - mass) < 4.5 * math.sqrt(mass * (1 - mass) / x.size)  # false failure ~7e-6
+        cdf = scipy_cdf(law)
+        assert st.kstest(x[~held], lambda t: (cdf(t) - mass) / (1 - mass)).pvalue > ALPHA
+        return
     assert st.kstest(x.ravel(), scipy_cdf(expected_law(spec, fan_in, fan_out))).pvalue > ALPHA
 
 
@@ -164,7 +186,8 @@ KURTOSIS = {"uniform": 1.8, "normal": 3.0, "trunc2": 2.3655}
 
 
 @pytest.mark.parametrize("layout,shape,fan_in,fan_out", CASES[:2], ids=lambda x: str(x))
-@pytest.mark.parametrize("spec", [s for s in RANDOM if type(s).__name__ not in ("Mixture", "Affine", "Scaled", "TruncatedNormal")], ids=repr)
+@pytest.mark.parametrize("spec", [s for s in RANDOM if type(s).__name__ not in (
+    "Mixture", "Affine", "Scaled", "TruncatedNormal", "LogUniform", "InverseSoftplus")], ids=repr)
 def test_bounds_and_kurtosis_tell_truncated_from_untruncated(spec, layout, shape, fan_in, fan_out):
     law = expected_law(spec, fan_in, fan_out)
     x = ui.sample(spec, shape, layout=layout, seed=99, dtype="float64").ravel()

@@ -61,6 +61,14 @@ BAD = [
     (lambda: ui.Mixture([ui.Orthogonal()], [1.0]), ValueError, ["components[0]", "elementwise", "Orthogonal"]),
     (lambda: ui.Mixture([], []), TypeError, ["'components'", "non-empty"]),
     (lambda: ui.Affine(ui.Normal(), scale=0.0), ValueError, ["'scale'", "non-zero"]),
+    (lambda: ui.LogUniform(0.0, 1.0), ValueError, ["LogUniform", "'low'", "> 0", "0.0"]),
+    (lambda: ui.LogUniform(0.1, 0.01), ValueError, ["'low'", "'high'", "low < high", "low=0.1"]),
+    (lambda: ui.LogUniform(1e-3, float("inf")), ValueError, ["'high'", "inf", "finite"]),
+    (lambda: ui.InverseSoftplus(ui.Orthogonal()), ValueError, ["InverseSoftplus", "'base'", "elementwise"]),
+    # bad input on purpose: a name where a spec belongs
+    (lambda: ui.InverseSoftplus("x"), TypeError, ["'base'", "spec", "'x'"]),  # pyright: ignore[reportArgumentType]
+    (lambda: ui.InverseSoftplus(ui.LogUniform(), floor=-1e-4), ValueError, ["'floor'", ">= 0", "-0.0001"]),
+    (lambda: ui.InverseSoftplus(ui.LogUniform(), floor=float("nan")), ValueError, ["'floor'", "nan", "finite"]),
     (lambda: ui.FromArray([[1.0, 2.0], [3.0]]), ValueError, ["'values'", "rectangular"]),
     (lambda: ui.FromArray(3.0), TypeError, ["'values'", "Constant"]),
     (lambda: ui.FromArray([["a", "b"]]), TypeError, ["'values'", "'a'", "real number"]),
@@ -88,6 +96,8 @@ SHAPE_ERRORS = [
     (ui.Dirac(groups=3), (8, 4, 3, 3), "torch", ["'groups'", "divide", "(8)", "groups=3"]),
     (ui.Sparse(0.1), (4, 4, 3), "torch", ["Sparse", "exactly 2 dimensions"]),
     (ui.FromArray([[1.0, 2.0]]), (2, 2), "torch", ["'values'", "(1, 2)", "(2, 2)"]),
+    (ui.InverseSoftplus(ui.Normal(0.5, 0.1)), (4, 4), "torch", ["InverseSoftplus", "'floor'", "> 0", "never <= 0"]),
+    (ui.InverseSoftplus(ui.XavierUniform()), (4, 4), "torch", ["'floor'", "XavierUniform", "-0.866025"]),
 ]
 
 

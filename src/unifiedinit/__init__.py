@@ -29,14 +29,16 @@ from .gain import calculate_gain
 from .layout import LAYOUTS, Layout, TensorInfo, fans, get_layout, register_layout
 from .serialize import from_dict, from_expression, from_json, to_dict
 from .specs import (Affine, Bilinear, Blocks, Constant, DeltaOrthogonal, Dirac, Eye, FromArray, GlorotUniform,
-                    Hadamard, KaimingNormal, KaimingUniform, LecunNormal, LecunUniform, Mixture, Normal, Ones,
-                    Orthogonal, Rows, S4DReal, Scaled, Sinusoidal, Sparse, Spec, TruncatedNormal, Uniform,
-                    VarianceScaling, XavierNormal, XavierUniform, Zeros, examples, lower, register)
+                    Hadamard, InverseSoftplus, KaimingNormal, KaimingUniform, LecunNormal, LecunUniform, LogUniform,
+                    Mixture, Normal, Ones, Orthogonal, Rows, S4DReal, Scaled, Sinusoidal, Sparse, Spec,
+                    TruncatedNormal, Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros, examples, lower,
+                    register)
 
 
 __all__ = [
-    "Affine", "Bilinear", "Blocks", "Constant", "DeltaOrthogonal", "Dirac", "Eye", "FromArray", "GlorotUniform", "Hadamard", "KaimingNormal", "KaimingUniform",
-    "LAYOUTS", "Layout", "LecunNormal", "LecunUniform", "Mixture", "NO_DECAY", "Normal", "Ones", "Orthogonal", "Rows",
+    "Affine", "Bilinear", "Blocks", "Constant", "DeltaOrthogonal", "Dirac", "Eye", "FromArray", "GlorotUniform",
+    "Hadamard", "InverseSoftplus", "KaimingNormal", "KaimingUniform", "LAYOUTS", "Layout", "LecunNormal",
+    "LecunUniform", "LogUniform", "Mixture", "NO_DECAY", "Normal", "Ones", "Orthogonal", "Rows",
     "S4DReal", "Scaled",
     "Param", "Plan", "Portable", "Report", "Rule", "Select", "Sinusoidal", "Sparse", "Spec", "TensorInfo",
     "TruncatedNormal", "Uniform",

@@ -138,6 +138,10 @@ def draw_range(d: Any) -> tuple[float, float]:
         return d.low, d.high
     if isinstance(d, D.Normal):
         return d.mean - NORMAL_REACH * d.std, d.mean + NORMAL_REACH * d.std
+    if isinstance(d, D.LogUniform):
+        return d.low, d.high
+    if isinstance(d, D.InverseSoftplus):  # increasing: its values at the ends of the base's range, raised to the floor
+        return d.low, d.high
     if isinstance(d, D.Affine):
         lo, hi = draw_range(d.base)
         ends = (d.scale * lo + d.shift, d.scale * hi + d.shift)

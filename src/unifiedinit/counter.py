@@ -19,10 +19,12 @@ implement with their own operations:
 - **Laws.** Uniform(low, high): ``low + (high - low) * u``. Normal: ``mean + std * ndtri(u)``. Truncated normal:
   ``ndtri`` of ``u`` mapped onto the window's probabilities, mirrored so the window's far tail is never computed
   as a difference of numbers near 1. ``ndtri`` is Wichura's AS 241 (relative error about 1e-16) with a logarithm
-  and a square root of our own (an atanh series and Newton steps, after ``frexp``).
+  and a square root of our own (an atanh series and Newton steps, after ``frexp``). Log-uniform: ``exp`` of the
+  uniform on [log low, log high], our own (a Taylor polynomial after reducing by log 2, then exact powers of two);
+  the inverse softplus y + log(1 - e**-y) with that ``exp`` and logarithm (a series below y = 0.35).
 - **Exactness.** Only integer operations and float64 ``+ - * /``, ``floor`` and ``frexp`` are used, each of
-  which IEEE 754 rounds correctly (or is exact), in a fixed order, each a separate operation: no ``log``, ``sqrt``
-  or ``erfinv`` of a library, whose last bit differs between NumPy, torch's vectorised kernels (torch's CPU
+  which IEEE 754 rounds correctly (or is exact), in a fixed order, each a separate operation: no ``log``, ``exp``,
+  ``sqrt`` or ``erfinv`` of a library, whose last bit differs between NumPy, torch's vectorised kernels (torch's CPU
   ``sqrt`` in one float64 in a hundred), XLA and CUDA. Values are rounded once from float64 to the parameter's
   dtype. Inside ``jit`` XLA would fuse a product and the next sum into one multiply-add and fold constants
   across sums; ``Arith.fence`` stops it (``JaxArith``). tests/test_counter.py checks NumPy, torch (eager, and
@@ -41,7 +43,8 @@ from typing import Any, Sequence
 from . import _validate as v
 from . import draws as D
 
-__all__ = ["Arith", "CounterOps", "STREAMS", "counter_key", "positions", "threefry2x32", "uniform", "ndtri", "values"]
+__all__ = ["Arith", "CounterOps", "STREAMS", "counter_key", "positions", "threefry2x32", "uniform", "ndtri", "exp",
+           "inverse_softplus", "values"]
 
 #: the portable streams: "chunks" (the default: NumPy's Philox on the host, 2**20 entries a chunk) and "counter"
 STREAMS = ("chunks", "counter")
@@ -164,6 +167,30 @@ class Arith:
 
     def where(self, cond: Any, a: Any, b: Any) -> Any:
         return self.xp.where(cond, a, b)
+
+
+class ScalarArith(Arith):
+    """The float part of ``Arith`` over Python floats (IEEE double, as NumPy's float64): ``exp``, ``_log`` and
+    ``inverse_softplus`` of one number, with the bits the arrays get, in plain Python (a spec's constants, computed
+    where torch compiles a hook: no NumPy call in its graph).
+
+    Examples:
+        >>> import numpy as np
+        >>> from unifiedinit.backends.numpy import NumpyArith
+        >>> from unifiedinit.counter import ScalarArith, inverse_softplus
+        >>> bool(inverse_softplus(ScalarArith(), 0.3) == inverse_softplus(NumpyArith(), np.array([0.3]))[0])
+        True
+    """
+
+    def frexp(self, x: Any) -> tuple[Any, Any]:
+        m, e = math.frexp(float(x))
+        return m, float(e)
+
+    def floor(self, x: Any) -> Any:
+        return float(math.floor(float(x)))
+
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        return a if cond else b
 
 
 def _rotl(arith: Arith, x: Any, r: int) -> Any:
@@ -350,6 +377,84 @@ def _sqrt(arith: Arith, x: Any) -> Any:
     return y * scale
 
 
+# e**r = sum r**k / k! for |r| <= log(2) / 2: the terms after the 13th leave less than 2**-57 of the sum
+_EXP = tuple(1.0 / math.factorial(k) for k in range(14))
+# 1 - e**-y = y * sum (-y)**k / (k + 1)! for 0 < y < _SERIES (no cancellation, unlike 1 - e**-y itself)
+_ONE_MINUS_EXP = tuple((-1.0) ** k / math.factorial(k + 1) for k in range(14))
+_SERIES = 0.35
+# log 2 - _LN2_HI to 17 digits (from 50-digit arithmetic); ``_LN2_LO`` is that of log 2 rounded to float64, which
+# ``_log`` keeps (its values define the counter stream's normals), but which would cost ``exp`` 1e-14 at |x| = 700
+_LN2_LO_EXP = 1.9082149292705877e-10
+
+
+def exp(arith: Arith, x: Any) -> Any:
+    """e**x (float64) for any x, the same bits on every backend: x = k log 2 + r with |r| <= log(2) / 2, a
+    Taylor polynomial for e**r, then 2**k by the bits of k (each an exact multiplication by a power of two, but in
+    the subnormal range).
+    Within an ulp; 0 below -745 and 8.2e307 above 709 (x is held to [-745, 709]).
+
+    Args:
+        arith: the backend's ``Arith`` (``ScalarArith`` for one Python float).
+        x: a float64 array (or a Python float).
+
+    Returns:
+        e**x, of x's shape.
+
+    Raises:
+        TypeError, ValueError: the backend's own, for an ``x`` it cannot compute with.
+
+    Examples:
+        >>> import math, numpy as np
+        >>> from unifiedinit.backends.numpy import NumpyArith
+        >>> from unifiedinit.counter import exp
+        >>> x = np.array([-700.0, -1.5, 0.0, 1e-9, 2.5, 700.0])
+        >>> bool(np.allclose(exp(NumpyArith(), x), np.exp(x), rtol=1e-15, atol=0.0))
+        True
+    """
+    x = arith.where(x < -745.0, -745.0, x)
+    x = arith.where(x > 709.0, 709.0, x)
+    k = arith.floor(arith.fence(x * (1.0 / math.log(2.0))) + 0.5)  # |k| <= 1075
+    r = (x - arith.fence(k * _LN2_HI)) - arith.fence(k * _LN2_LO_EXP)  # k * _LN2_HI is exact
+    y = _horner(arith, r, _EXP)
+    # y * 2**k by the bits of k >= 0 (at most 1023), then of -k (at most 1075), each from the lowest: every product
+    # is exact unless it underflows, and one not taken never overflows (y < 2**(2 * 2**j) before bit j)
+    for sign, n, bits in ((1.0, arith.where(k > 0.0, k, 0.0), 10), (-1.0, arith.where(k < 0.0, -k, 0.0), 11)):
+        for j in range(bits):
+            half = arith.floor(n * 0.5)
+            y = arith.where((n - half) - half == 1.0, arith.fence(y * 2.0 ** (sign * 2 ** j)), y)
+            n = half
+    return y
+
+
+def inverse_softplus(arith: Arith, y: Any) -> Any:
+    """log(e**y - 1) = y + log(1 - e**-y) (float64) for y > 0, the same bits on every backend: 1 - e**-y by its
+    series below 0.35 (where it would cancel), else by ``exp``; the logarithm by ``_log``. Within 4 ulps of the
+    exact value (1 - e**-y cancels to 0.3 just above 0.35), and absolutely within a few ulps of y near log 2, where
+    the result crosses 0.
+
+    Args:
+        arith: the backend's ``Arith`` (``ScalarArith`` for one Python float).
+        y: a float64 array (or a Python float) of numbers > 0.
+
+    Returns:
+        log(e**y - 1), of y's shape.
+
+    Raises:
+        TypeError, ValueError: the backend's own, for a ``y`` it cannot compute with.
+
+    Examples:
+        >>> import numpy as np
+        >>> from unifiedinit.backends.numpy import NumpyArith
+        >>> from unifiedinit.counter import inverse_softplus
+        >>> y = np.array([1e-4, 0.01, 0.3, 0.5, 3.0, 40.0])
+        >>> bool(np.allclose(inverse_softplus(NumpyArith(), y), np.log(np.expm1(y)), rtol=1e-14, atol=0.0))
+        True
+    """
+    small = arith.fence(y * _horner(arith, y, _ONE_MINUS_EXP))
+    large = 1.0 - exp(arith, -y)
+    return y + _log(arith, arith.where(y < _SERIES, small, large))
+
+
 def ndtri(arith: Arith, p: Any) -> Any:
     """The standard normal quantile of p in (0, 1) (float64), by AS 241 with ``_log`` and ``_sqrt``.
 
@@ -476,6 +581,12 @@ class CounterOps:
         pa, pb = phi(a), phi(b)
         z = ndtri(self.arith, self.affine(self._uniform01(tuple(shape)), pb - pa, pa))
         return self.base.clip(self.affine(z, -d.std if flip else d.std, d.mean), *support)
+
+    def exp(self, x: Any) -> Any:
+        return exp(self.arith, x)
+
+    def inverse_softplus(self, x: Any) -> Any:
+        return inverse_softplus(self.arith, x)
 
     def erfinv(self, x: Any) -> Any:  # pragma: no cover - truncated_normal above never asks for it
         raise NotImplementedError("the counter stream draws truncated normals by ndtri")

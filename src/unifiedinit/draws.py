@@ -6,8 +6,8 @@ samples these and nothing else; ``unifiedinit.reference`` samples them exactly w
 ``unifiedinit.verify.stats`` knows their exact distributions.
 
 Elementwise draws (every entry independent and identically distributed): Uniform, Normal,
-TruncatedNormal, Constant, Mixture, Affine. Structured draws: Orthogonal, DeltaOrthogonal, Eye, Dirac, Hadamard,
-Sinusoidal, S4DReal, Sparse, Array, Rows, Blocks.
+TruncatedNormal, Constant, LogUniform, Mixture, Affine, InverseSoftplus. Structured draws: Orthogonal,
+DeltaOrthogonal, Eye, Dirac, Hadamard, Sinusoidal, S4DReal, Sparse, Array, Rows, Blocks.
 """
 
 from __future__ import annotations
@@ -49,6 +49,12 @@ class Constant(Draw):
     value: float
 
 
+class LogUniform(Draw):
+    """exp(U[log low, log high)): log-uniform on [low, high], 0 < low < high."""
+    low: float
+    high: float
+
+
 class Mixture(Draw):
     """Each entry independently: component i with probability weights[i] (weights sum to 1)."""
     components: tuple[Draw, ...]
@@ -60,6 +66,16 @@ class Affine(Draw):
     base: Draw
     scale: float
     shift: float
+
+
+class InverseSoftplus(Draw):
+    """log(exp(y) - 1), y = max(x, floor), x from ``base``: every y > 0 (floor > 0, or base's values are). ``low``
+    and ``high`` are its values at the lowest and highest y (as ``reference.inverse_softplus`` computes them):
+    every value lies between them, and ``low`` is written where x < floor."""
+    base: Draw
+    floor: float
+    low: float
+    high: float
 
 
 class Orthogonal(Draw):

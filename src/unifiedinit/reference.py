@@ -70,6 +70,11 @@ def _bounds(draw: D.Draw) -> tuple[float, float, bool, bool] | None:
         return draw.low, draw.high, False, True
     if isinstance(draw, D.TruncatedNormal):
         return draw.low, draw.high, False, False
+    if isinstance(draw, D.LogUniform):  # exp(log high - tiny) may round to high
+        return draw.low, draw.high, False, False
+    if isinstance(draw, D.InverseSoftplus):  # with a floor inside the base's range, its point mass is written as
+        base = _bounds(draw.base)                # constants are (rounded to nearest), and nothing is clipped
+        return None if base is None or draw.floor > base[0] else (draw.low, draw.high, False, False)
     if isinstance(draw, D.Affine):
         base = _bounds(draw.base)
         if base is None:
@@ -80,6 +85,14 @@ def _bounds(draw: D.Draw) -> tuple[float, float, bool, bool] | None:
             return ends[0], ends[1], open_low, open_high
         return ends[1], ends[0], open_high, open_low
     return None
+
+
+def inverse_softplus(y: float) -> float:
+    """log(e**y - 1) for a number y > 0 (``draws.InverseSoftplus``), by the counter stream's own functions: the
+    same bits on any machine, and the same as the reference and portable values at y."""
+    from .counter import ScalarArith
+    from .counter import inverse_softplus as exact
+    return float(exact(ScalarArith(), float(y)))
 
 
 _MISSING: Any = object()

@@ -23,6 +23,7 @@ import itertools
 import math
 from typing import Any, Callable
 
+from . import _validate as v
 from . import draws as D
 from .reference import support_in
 
@@ -102,6 +103,14 @@ class Ops:
         """a * b with NumPy's broadcasting."""
         return a * b
 
+    def exp(self, x: Any) -> Any:
+        """e**x, elementwise."""
+        raise NotImplementedError
+
+    def inverse_softplus(self, x: Any) -> Any:
+        """log(e**x - 1) for x > 0, elementwise, as x + log(-expm1(-x)) (no overflow, no cancellation)."""
+        raise NotImplementedError
+
 
 class NumpyLikeOps(Ops):
     """Ops whose array functions come from a NumPy-like namespace ``xp``.
@@ -163,6 +172,12 @@ class NumpyLikeOps(Ops):
     def flip(self, x: Any, axes: tuple[int, ...]) -> Any:
         return self.xp.flip(x, axis=axes)
 
+    def exp(self, x: Any) -> Any:
+        return self.xp.exp(x)
+
+    def inverse_softplus(self, x: Any) -> Any:
+        return x + self.xp.log(-self.xp.expm1(-x))
+
 
 def in_place_writer(ops: Any, d: D.Draw, dtype: Any) -> Callable[[Any], Any] | None:
     """What ``draw(ops, d, out.shape, dtype, out=out)`` does, decided once for a plan that writes many tensors of
@@ -209,6 +224,16 @@ def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: An
         if folded is not None:  # the same law in one pass: an affine map of a normal or uniform is one too
             return _elementwise(ops, folded, shape, dt, final, out)
         x = ops.affine(_elementwise(ops, d.base, shape, dt, dt, out), d.scale, d.shift)
+        return x if support is None else ops.clip(x, *support)
+    if isinstance(d, D.LogUniform):
+        x = ops.exp(ops.uniform(shape, math.log(d.low), math.log(d.high), dt))
+        return ops.clip(x, *(support or (d.low, d.high)))
+    if isinstance(d, D.InverseSoftplus):
+        base = _elementwise(ops, d.base, shape, dt, dt)
+        low, high = v.draw_range(d.base)
+        x = ops.inverse_softplus(ops.clip(base, d.floor, max(d.floor, high)))  # raised to the floor
+        if d.floor > low:  # the entries raised to it: the law's point mass, one number in every backend
+            x = ops.where(base < d.floor, ops.full(shape, d.low, dt), x)
         return x if support is None else ops.clip(x, *support)
     if isinstance(d, D.Mixture):
         # one uniform picks a component per entry: component i where edge_i <= u < edge_(i+1) (later components

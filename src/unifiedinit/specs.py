@@ -347,6 +347,41 @@ class Uniform(Spec):
 
 
 @register
+class LogUniform(Spec):
+    """Log-uniform on [low, high]: exp of U[log low, log high), so that each decade between the bounds is equally
+    likely (the reciprocal distribution). Mamba draws its time steps Δ so (see ``InverseSoftplus``).
+
+    Computed in the work dtype (float64 for the reference and portable values, whose exponential is the counter
+    stream's own) and kept in [low, high] as the tensor's dtype holds them.
+
+    Args:
+        low: the lower bound, a finite real number > 0 (default 0.001, Mamba's ``dt_min``).
+        high: the upper bound, a finite real number > ``low`` (default 0.1, Mamba's ``dt_max``).
+
+    Raises:
+        TypeError: a bound that is not a real number.
+        ValueError: a bound that is not finite, ``low <= 0``, or ``low >= high``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import unifiedinit as ui
+        >>> x = ui.sample(ui.LogUniform(1e-3, 1e-1), (10000,), seed=0, dtype="float64")
+        >>> bool(x.min() >= 1e-3 and x.max() <= 1e-1), round(float((x < 1e-2).mean()), 2)  # one decade in two
+        (True, 0.5)
+    """
+    low: float = 0.001
+    high: float = 0.1
+
+    def __post_init__(self) -> None:
+        _set(self, "low", v.positive("LogUniform", "low", self.low))
+        _set(self, "high", v.real("LogUniform", "high", self.high))
+        v.ordered("LogUniform", "low", self.low, "high", self.high)
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        return D.LogUniform(self.low, self.high)
+
+
+@register
 class Normal(Spec):
     """N(mean, std^2), untruncated: torch's ``normal_``, Keras's ``RandomNormal``, JAX's ``normal(stddev)``.
 
@@ -1242,6 +1277,66 @@ class Affine(Spec):
 
 
 @register
+class InverseSoftplus(Spec):
+    """log(e**y - 1), the inverse of softplus, of y = max(x, floor) with x from ``base`` (an elementwise spec).
+
+    A bias that a model passes through softplus starts so at the value y: Mamba's time-step bias (``dt_proj.bias``,
+    Mamba-2's ``dt_bias``) is ``InverseSoftplus(LogUniform(dt_min, dt_max), floor=dt_init_floor)``, so that
+    softplus(bias) is a time step Δ, log-uniform on [dt_min, dt_max] and at least the floor. Computed as
+    y + log(-expm1(-y)), which neither overflows nor cancels, in the work dtype (float64, with the counter stream's
+    own functions, for the reference and portable values), and kept in [isp(lowest y), isp(highest y)] as the
+    tensor's dtype holds them.
+
+    Args:
+        base: an elementwise spec (not ``Orthogonal``, ``Eye``, ``Dirac``, ``Sparse``, arrays...).
+        floor: every x below it is raised to it, a finite real number >= 0 (default 0.0: none). With 0, the base's
+            values must all be > 0 (a ``LogUniform``, a uniform above 0); with a floor > 0, any base will do.
+
+    Raises:
+        TypeError: ``base`` is not a spec, or ``floor`` is not a real number.
+        ValueError: ``base`` is not elementwise, ``floor`` is negative or not finite, or ``floor`` is 0 and the
+            base can give a value <= 0 (when it is lowered: a fan-based base's range depends on the tensor).
+
+    Examples:
+        >>> import numpy as np
+        >>> import unifiedinit as ui
+        >>> spec = ui.InverseSoftplus(ui.LogUniform(0.001, 0.1), floor=1e-4)  # Mamba's dt_proj.bias
+        >>> b = ui.sample(spec, (1000,), seed=0, dtype="float64")
+        >>> dt = np.log1p(np.exp(b))  # softplus: the time steps
+        >>> bool(dt.min() >= 0.001 - 1e-12 and dt.max() <= 0.1 + 1e-12)
+        True
+    """
+    base: Spec
+    floor: float = 0.0
+    _spec_fields: ClassVar[tuple[str, ...]] = ("base",)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.base, Spec):
+            raise TypeError(f"InverseSoftplus: parameter 'base' must be a spec, got {self.base!r}")
+        if not self.base.elementwise:
+            raise ValueError(f"InverseSoftplus: parameter 'base' must be an elementwise spec, got "
+                             f"{type(self.base).__name__}")
+        floor = v.real("InverseSoftplus", "floor", self.floor)
+        if floor < 0:
+            raise ValueError(f"InverseSoftplus: parameter 'floor' must be >= 0, got {floor!r}")
+        _set(self, "floor", floor)
+
+    @property
+    def fan_based(self) -> bool:  # type: ignore[override]
+        return self.base.fan_based
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        from .reference import inverse_softplus
+        base = self.base.lower(info)
+        low, high = v.draw_range(base)
+        if self.floor == 0 and low <= 0:
+            raise ValueError(f"InverseSoftplus: parameter 'floor' must be > 0 when the base can give values <= 0 "
+                             f"(softplus is never <= 0): {self.base!r} reaches {low:.6g} here")
+        return D.InverseSoftplus(base, self.floor, inverse_softplus(max(low, self.floor)),
+                                 inverse_softplus(max(high, self.floor)))
+
+
+@register
 class Rows(Spec):
     """``base`` for the tensor, with one row drawn from ``fill`` instead.
 
@@ -1541,6 +1636,7 @@ def examples() -> list[Spec]:
         Orthogonal(gain=1.5), DeltaOrthogonal(gain=1.2), Eye(), Hadamard(), Bilinear(), Dirac(groups=1), Sparse(0.3, 0.02),
         FromArray([[1.0, 2.0], [3.0, 4.0]], layout="torch"), Sinusoidal(),
         Sinusoidal(interleaved=True, frequencies="paper"), S4DReal(),
+        LogUniform(0.001, 0.1), InverseSoftplus(LogUniform(0.001, 0.1), floor=0.002),
         Mixture([Uniform(5, 10), Zeros(), Uniform(-10, -5)], [0.25, 0.5, 0.25]),
         Affine(LecunNormal(), scale=0.5, shift=1.0), Rows(Normal(0.0, 0.02), Constant(3.0), index=1),
         Blocks([Normal(0.0, 1.0), Ones()]), Scaled(Normal(0.0, 0.02), "sqrt(w / fan_in)", {"w": 64.0}),

@@ -25,15 +25,17 @@ class _SciPy(NamedTuple):
     """The SciPy modules used here. SciPy ships no type information (no ``py.typed``): its values are ``Any``."""
     special: Any
     stats: Any
+    integrate: Any
 
 
 def _scipy() -> _SciPy:
     try:
+        import scipy.integrate
         import scipy.special
         import scipy.stats
     except ImportError:  # pragma: no cover
         raise ImportError("unifiedinit.verify.stats needs SciPy: pip install 'unifiedinit[stats]'") from None
-    return _SciPy(scipy.special, scipy.stats)
+    return _SciPy(scipy.special, scipy.stats, scipy.integrate)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,40 @@ def _affine_raw(raw: Sequence[float], scale: float, shift: float) -> tuple[float
     return out[0], out[1], out[2], out[3]
 
 
+def _raw_from_cdf(cdf: Callable[[np.ndarray], Any], low: float, high: float) -> tuple[float, float, float, float]:
+    """E[Y^k], k = 1..4, of a law on [low, high] from its CDF F: E[h(Y)] = h(high) - integral of h'(y) F(y) dy over
+    [low, high] (F(low) is the mass at low), by adaptive quadrature (relative error about 1e-10)."""
+    quad = _scipy().integrate.quad
+    out: list[float] = []
+    for k in range(1, 5):
+        def integrand(y: float, k: int = k) -> float:
+            return k * y ** (k - 1) * float(cdf(np.array([y]))[0])
+        part = float(quad(integrand, low, high, limit=200, epsabs=0.0, epsrel=1e-10)[0])
+        out.append(high ** k - part)
+    return out[0], out[1], out[2], out[3]
+
+
+def _inverse_softplus(base: Distribution, draw: D.InverseSoftplus) -> Distribution:
+    """The law of log(e**y - 1), y = max(x, floor): increasing, so P(Y <= t) = P(max(x, floor) <= softplus(t))."""
+    from ..reference import inverse_softplus
+    floor, low, high = draw.floor, draw.low, draw.high
+
+    def cdf(t: np.ndarray) -> np.ndarray:
+        t = np.asarray(t, dtype=np.float64)
+        y = np.maximum(np.logaddexp(0.0, t), floor)  # softplus(t), no overflow; at low (the floor's image), floor
+        return np.where(t >= low, base.cdf(y), 0.0)
+
+    atoms: dict[float, float] = {}
+    for a, m in base.atoms:
+        key = inverse_softplus(max(a, floor))
+        atoms[key] = atoms.get(key, 0.0) + m
+    held = float(base.cdf(np.array([floor]))[0]) - sum(m for a, m in base.atoms if a <= floor)
+    if held > 0.0:  # the continuous mass below the floor, all at the floor
+        atoms[low] = atoms.get(low, 0.0) + held
+    return Distribution(f"isp(max({base.name}, {floor:.6g}))", cdf, _raw_from_cdf(cdf, low, high), (low, high),
+                        tuple(sorted(atoms.items())))
+
+
 def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distribution:
     """The exact marginal law of one entry of ``draw`` (``shape`` is needed for structured draws).
 
@@ -166,6 +202,14 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
         c = draw.value
         return Distribution(f"{c:.6g}", lambda x: (np.asarray(x) >= c).astype(float), (c, c * c, c ** 3, c ** 4),
                             (c, c), ((c, 1.0),))
+    if isinstance(draw, D.LogUniform):
+        a, b = draw.low, draw.high
+        span = math.log(b / a)
+        raw = tuple((b ** k - a ** k) / (k * span) for k in range(1, 5))
+        return Distribution(f"logU[{a:.6g}, {b:.6g}]", lambda x: np.clip(np.log(np.maximum(x, a) / a) / span, 0.0, 1.0),
+                            raw, (a, b))
+    if isinstance(draw, D.InverseSoftplus):
+        return _inverse_softplus(distribution(draw.base, shape), draw)
     if isinstance(draw, D.Affine):
         base = distribution(draw.base, shape)
         k, t = draw.scale, draw.shift
@@ -248,13 +292,46 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
 
 # ---------------------------------------------------------------------------------------------- tests
 
+#: each float dtype's machine epsilon (the coarser dtype of two has the larger)
+_EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
+
+
+def written_in(x: Any) -> Any:
+    """The dtype ``x``'s values were written in: its own, or for float64 values (a framework's float32 array read
+    as float64) the narrowest of float16, bfloat16 and float32 that holds every value exactly. A sample of a
+    continuous law in float64 is never held by float32 (each value would have to end in 29 zero bits).
+
+    Examples:
+        >>> import numpy as np
+        >>> written_in(np.float32([0.1, 0.2]).astype(np.float64)).name, written_in(np.array([0.1])).name
+        ('float32', 'float64')
+    """
+    x = np.asarray(x)
+    if x.dtype.name == "bfloat16" or (np.issubdtype(x.dtype, np.floating) and x.dtype != np.float64):
+        return x.dtype
+    if x.dtype != np.float64:
+        return np.dtype(np.float64)
+    narrower: list[Any] = [np.dtype(np.float16)]
+    try:
+        import ml_dtypes
+        narrower.append(np.dtype(ml_dtypes.bfloat16))
+    except ImportError:  # pragma: no cover - installed with JAX
+        pass
+    finite = x[np.isfinite(x)]
+    with np.errstate(over="ignore"):
+        for dt in narrower + [np.dtype(np.float32)]:
+            if np.array_equal(finite.astype(dt).astype(np.float64), finite):
+                return dt
+    return x.dtype
+
+
 def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
     """Kolmogorov-Smirnov statistic and p-value of ``sample`` against the exact CDF.
 
     D = sup |F_n - F| is taken on both sides of every distinct sample value, so laws with point masses
     (a mixture with zeros, sparse) are tested correctly; an atom is matched where it lands after rounding
-    to the sample's dtype. The p-value is SciPy's exact distribution of D for a continuous law; with atoms
-    it is conservative (a correct sampler fails less often than the p-value says).
+    to the dtype the sample was written in (``written_in``). The p-value is SciPy's exact distribution of D for a
+    continuous law; with atoms it is conservative (a correct sampler fails less often than the p-value says).
 
     Args:
         sample: an array (or anything ``np.asarray`` takes) of values; any shape, flattened.
@@ -280,7 +357,7 @@ def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
     """
     sp = _scipy()
     x = np.asarray(sample)
-    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) or x.dtype.name == "bfloat16" else np.dtype(np.float64)
+    dtype = written_in(x)
     values = np.sort(x.astype(np.float64).ravel())
     n = values.size
     if n == 0:
@@ -299,7 +376,9 @@ def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
 def ks_2samp(a: Any, b: Any) -> tuple[float, float]:
     """Two-sample Kolmogorov-Smirnov statistic and p-value (SciPy's ``ks_2samp``, two-sided).
 
-    The report compares each framework's sample with the reference sampler's this way.
+    The report compares each framework's sample with the reference sampler's this way. Both samples are compared
+    as the coarser of the dtypes they were written in holds them (``written_in``): a float32 sample's point mass
+    at 0.1 is the float64 sample's one, rounded.
 
     Args:
         a: the first sample (an array or anything ``np.asarray`` takes; flattened, as float64).
@@ -325,6 +404,9 @@ def ks_2samp(a: Any, b: Any) -> tuple[float, float]:
     for name, sample in (("a", x), ("b", y)):
         if sample.size == 0:
             raise ValueError(f"ks_2samp: parameter {name!r} is an empty sample")
+    coarse = max((written_in(x), written_in(y)), key=lambda dt: _EPS.get(dt.name, 0.0))
+    if coarse != np.float64:
+        x, y = (s.astype(coarse).astype(np.float64) for s in (x, y))
     sp = _scipy()
     res: Any = sp.stats.ks_2samp(x, y)
     return float(res.statistic), float(res.pvalue)
@@ -461,10 +543,13 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     law = distribution(draw, shape)
     reasons: list[str] = []
     lo, hi = float(values.min()), float(values.max())
-    inside = lo >= law.support[0] - 1e-12 * abs(law.support[0]) and hi <= law.support[1] + 1e-12 * abs(law.support[1])
+    # the support as the sample's dtype rounds its ends (half a unit in the last place: a point mass at an end,
+    # written as every constant is, rounds to nearest)
+    rel = {"float16": 2.0 ** -11, "bfloat16": 2.0 ** -8, "float32": 2.0 ** -24}.get(written_in(x).name, 1e-12)
+    inside = lo >= law.support[0] - rel * abs(law.support[0]) and hi <= law.support[1] + rel * abs(law.support[1])
     if not inside:
         reasons.append(f"values outside the support [{law.support[0]:.6g}, {law.support[1]:.6g}]")
-    d, p = ks_1samp(values, law)
+    d, p = ks_1samp(np.asarray(x), law)  # in the sample's dtype, where its point masses lie (0.1 in float32)
     if p <= alpha:
         reasons.append(f"KS p={p:.3g} <= alpha={alpha:g}")
     return Verdict(inside and p > alpha, law.name, values.size, law.mean, law.std, (law.support[0], law.support[1]),

@@ -65,6 +65,12 @@ class MXNetOps(Ops):
     def erfinv(self, x: Any) -> Any:
         return mx.nd.erfinv(x)
 
+    def exp(self, x: Any) -> Any:
+        return mx.nd.exp(x)
+
+    def inverse_softplus(self, x: Any) -> Any:
+        return x + mx.nd.log(-mx.nd.expm1(-x))
+
     def where(self, cond: Any, a: Any, b: Any) -> Any:
         return mx.nd.where(cond, a, b)
 

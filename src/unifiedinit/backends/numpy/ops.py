@@ -116,6 +116,14 @@ class NumpyOps(NumpyLikeOps):
         z = truncated_standard(self.rng, a, b, math.prod(shape)).reshape(shape)
         return np.clip(d.mean + d.std * z, *support)
 
+    def exp(self, x: Any) -> Any:  # the counter stream's own: the same bits on any machine, as NumPy's need not be
+        from ...counter import exp
+        return exp(NumpyArith(), x)
+
+    def inverse_softplus(self, x: Any) -> Any:
+        from ...counter import inverse_softplus
+        return inverse_softplus(NumpyArith(), x)
+
     def erfinv(self, x: Any) -> Any:  # pragma: no cover - truncated_normal is exact here
         raise NotImplementedError("the reference draws truncated normals by exact rejection")
 

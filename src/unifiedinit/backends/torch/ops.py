@@ -138,6 +138,12 @@ class TorchOps(Ops):
     def erfinv(self, x: torch.Tensor) -> torch.Tensor:
         return torch.erfinv(x)
 
+    def exp(self, x: torch.Tensor) -> torch.Tensor:
+        return x.exp_()  # x is a fresh draw: in place
+
+    def inverse_softplus(self, x: torch.Tensor) -> torch.Tensor:
+        return x + torch.log(-torch.expm1(-x))
+
     def affine(self, x: torch.Tensor, scale: float, shift: float) -> torch.Tensor:
         return x.mul_(scale).add_(shift)  # x is a fresh draw or the target: in place
 
