@@ -1,7 +1,8 @@
 """``ui.fit(model)``: the law each parameter of an existing model was drawn from, and a plan that draws it again.
 
 For every floating-point parameter the values are tested against candidate laws: every framework preset's spec for
-that parameter and every family recipe's (lowered with the parameter's shape and fans), exact constants, and, when
+that parameter and every family recipe's (lowered with the parameter's shape and fans; ``hf`` and ``t5`` read a
+Hugging Face model's own ``config``), exact constants, and, when
 none of those passes, a normal and a uniform fitted to the values (their moments or their range). The candidate
 with the largest KS p-value wins; a determined candidate (a table: ``S4DReal``, ``Sinusoidal``) is compared value
 by value instead, and wins with p = 1 when the values are its own, rounded to the dtype. ``fit(model).to_plan()``
@@ -65,12 +66,22 @@ class FitReport:
         return self.table()
 
 
-def _candidates() -> list[tuple[str, Any]]:
+def _candidates(model: Any) -> list[tuple[str, Any]]:
+    """The presets and the family recipes; ``hf`` and ``t5`` read the model's own Hugging Face config (its
+    ``config`` with a ``model_type``) where it has one, for the rules its family's ``model_type`` adds."""
     from . import presets
     out = [(f"presets.{name}", plan) for name, plan in presets.PRESETS.items()]
+    config = getattr(model, "config", None)
+    config = config if getattr(config, "model_type", None) else None
     for name in ("hf", "t5", "torchtitan"):
         family: Any = presets.FAMILIES[name]
-        out.append((f"presets.{name}", family()))
+        plan = family()
+        if config is not None and name != "torchtitan":
+            try:
+                plan = family(config=config)
+            except (TypeError, ValueError):  # a config the recipe cannot read (t5's widths on another family)
+                pass
+        out.append((f"presets.{name}", plan))
     return out
 
 
@@ -143,7 +154,7 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None) -> FitReport:
     from .specs import Constant, Normal, Uniform
     from .verify import stats
     backend, found = records(model)
-    plans = _candidates() + list((candidates or {}).items())
+    plans = _candidates(model) + list((candidates or {}).items())
     keyed = Plan().resolve([p for p, _ in found], warn=False, dry_run=True).params
     handles = {p.path: h for p, h in found}
     rows: list[FitRow] = []

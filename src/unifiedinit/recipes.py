@@ -37,8 +37,9 @@ from typing import Any
 
 from . import _validate as v
 from .plan import Plan
-from .specs import (Affine, Blocks, Constant, KaimingNormal, KaimingUniform, Normal, Ones, Rows, S4DReal, Scaled,
-                    Sinusoidal, TruncatedNormal, Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros)
+from .specs import (Affine, Blocks, Constant, InverseSoftplus, KaimingNormal, KaimingUniform, LogUniform, Normal,
+                    Ones, Rows, S4DReal, Scaled, Sinusoidal, TruncatedNormal, Uniform, VarianceScaling, XavierNormal,
+                    XavierUniform, Zeros)
 
 __all__ = ["hf", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan", "megatron", "deepnet", "rezero",
            "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "torchvision", "TORCHVISION_FAMILIES"]
@@ -111,6 +112,68 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("PoolFormerLayer", "*layer_scale_[12]", "layer_scale_init_value", 1e-5))
 
 
+#: the state-space mixers (transformers 5), by the class that holds A_log (S4D-Real) and D (ones), and how each
+#: starts its time-step bias ``dt_bias``: drawn as Mamba draws it, ones, or (Mamba, Falcon-Mamba, Zamba, Jamba)
+#: not held by the mixer
+_MIXERS = {"MambaMixer": None, "FalconMambaMixer": None, "JambaMambaMixer": None, "ZambaMambaMixer": None,
+           "Mamba2Mixer": "drawn", "Zamba2MambaMixer": "drawn", "NemotronHMamba2Mixer": "drawn",
+           "BambaMixer": "ones", "FalconH1Mixer": "ones", "GraniteMoeHybridMambaLayer": "ones"}
+
+
+def _time_step(fn: str, config: Any) -> InverseSoftplus:
+    """Mamba's time-step bias: softplus(bias) = Δ log-uniform on [time_step_min, time_step_max] (0.001, 0.1),
+    raised to time_step_floor (1e-4)."""
+    def read(name: str, default: float) -> float:
+        value = None if config is None else _get(config, name)
+        return v.positive(f"presets.{fn}", name, default if value is None else value)
+    low, high = read("time_step_min", 0.001), read("time_step_max", 0.1)
+    if not low < high:
+        raise ValueError(f"presets.{fn}: the config's time_step_min ({low!r}) must be < its time_step_max ({high!r})")
+    return InverseSoftplus(LogUniform(low, high), floor=read("time_step_floor", 1e-4))
+
+
+def _state_space(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
+    """The state-space families' ``_init_weights`` (Mamba, Mamba-2, Falcon-Mamba, Zamba, Zamba 2, Jamba, Bamba,
+    Falcon-H1, Granite 4 hybrids, Nemotron-H): by the mixer's class, A_log S4D-Real, D ones, the time-step bias
+    drawn as Mamba draws it or ones, Zamba's raw projections; by ``model_type``, the layers Mamba and Mamba-2
+    draw with torch's default (conv1d, out_proj, divided by sqrt(L) with ``rescale_prenorm_residual``) and
+    Mamba's ``dt_proj`` (its weight U(+-rank**-0.5 * time_step_scale) or that constant, its bias the time step)."""
+    for cls, dt in _MIXERS.items():
+        plan = plan.rule(S4DReal(), layer=cls, path="*/A_log").rule(Ones(), layer=cls, path="*/D")
+        if dt is not None:
+            plan = plan.rule(_time_step(fn, config) if dt == "drawn" else Ones(), layer=cls, path="*/dt_bias")
+    plan = (plan.rule(_time_step(fn, config), layer="ZambaMambaMixer", path="*/dt_proj_bias")
+            .rule(Normal(0.0, std), layer="ZambaMambaMixer", path="*/x_proj_weight"))
+    rank = None if config is None else _get(config, "mamba_dt_rank")
+    if rank is not None:  # Zamba's time-step projection, U(+-rank**-0.5); without a config it is not matched
+        bound = v.integer(f"presets.{fn}", "mamba_dt_rank", rank, minimum=1) ** -0.5
+        plan = plan.rule(Uniform(-bound, bound), layer="ZambaMambaMixer", path="*/dt_proj_weight")
+    layers = None if config is None else _get(config, "num_hidden_layers")
+    rescale = config is not None and bool(_get(config, "rescale_prenorm_residual")) and layers is not None
+    out = _TORCH_DEFAULT  # torch's default, divided by sqrt(L) with rescale_prenorm_residual
+    if rescale:
+        out = VarianceScaling(1 / (3 * v.integer(f"presets.{fn}", "num_hidden_layers", layers, minimum=1)), "fan_in",
+                              "uniform")
+    if kind in ("mamba", "falcon_mamba", "mamba2"):
+        plan = (plan.rule(_TORCH_DEFAULT, kind="conv", role="weight", path="*mixer/conv1d/*")
+                .rule(out, kind="dense", role="weight", path="*mixer/out_proj/*"))
+    if kind == "nemotron_h" and rescale:
+        plan = plan.rule(out, kind="dense", role="weight", path="*mixer/out_proj/*")
+    if kind in ("mamba", "falcon_mamba"):
+        rank = _get(config, "time_step_rank")
+        hidden = _get(config, "hidden_size")
+        if not isinstance(rank, int) and isinstance(hidden, int):  # "auto"
+            rank = math.ceil(hidden / 16)
+        bound = v.integer(f"presets.{fn}", "time_step_rank", rank, minimum=1) ** -0.5 * \
+            v.positive(f"presets.{fn}", "time_step_scale", _get(config, "time_step_scale") or 1.0)
+        scheme = _get(config, "time_step_init_scheme") or "random"
+        plan = plan.rule(_time_step(fn, config), kind="dense", role="bias", path="*mixer/dt_proj/*")
+        if scheme in ("random", "constant"):  # any other name keeps the base init's normal
+            plan = plan.rule(Uniform(-bound, bound) if scheme == "random" else Constant(bound), kind="dense",
+                             role="weight", path="*mixer/dt_proj/*")
+    return plan
+
+
 def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     """What transformers' families add to the base init (``hf``'s docstring lists them). The rules select by class,
     so they change no other model; those that cannot (layers and norms of generic classes, the speech models,
@@ -129,12 +192,11 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     plan = (plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="PvtPatchEmbeddings")
             .rule(Normal(0.0, std), layer="XLNetRelativeAttention")  # q, k, v, o, r and its biases, stored raw
             .rule(Normal(0.0, std), layer="XLNetModel", path="*mask_emb")
-            .rule(Uniform(0.0, std), layer="FunnelRelMultiheadAttention")
-            .rule(S4DReal(), layer="JambaMambaMixer", path="*A_log")
-            .rule(Ones(), layer="JambaMambaMixer", path="*/D"))
+            .rule(Uniform(0.0, std), layer="FunnelRelMultiheadAttention"))
     for table in _SINUSOID_CLASSES:  # frozen embeddings holding the paper's frequencies, sines then cosines
         plan = plan.rule(Sinusoidal(frequencies="paper"), layer=table)
     kind = None if config is None else _get(config, "model_type")
+    plan = _state_space(plan, std, fn, kind, config)
     if kind in ("dinov2", "dinov2_with_registers", "pvt"):
         plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind=("dense", "conv"), role="weight")
     if kind in ("mobilevit", "mobilevitv2", "efficientnet"):
@@ -225,8 +287,13 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     tokens zeros; layer scales at the config's ``layerscale_value`` (DINOv2) or ``layer_scale_init_value`` (BEiT,
     ConvNeXt, PoolFormer); Swin V2's logit scales log 10; ConvNeXt V2's GRN zeros; Marian's, Pegasus's and
     RoFormer's position tables ``ui.Sinusoidal``; XLNet's relative attention and mask embedding N(0,
-    initializer_range^2); Funnel's relative attention U(0, initializer_range); Jamba's ``A_log`` ``ui.S4DReal()``
-    and ``D`` ones. Where the config's ``model_type`` says so: Funnel's linear layers N(0, 1/(fan_in + fan_out)) and
+    initializer_range^2); Funnel's relative attention U(0, initializer_range); the state-space mixers' (Mamba,
+    Mamba-2, Zamba, Zamba 2, Jamba, Bamba, Falcon-H1, Granite 4, Nemotron-H) ``A_log`` ``ui.S4DReal()``, ``D`` ones
+    and time-step bias ``ui.InverseSoftplus(ui.LogUniform(time_step_min, time_step_max), floor=time_step_floor)``
+    (or ones: Bamba, Falcon-H1, Granite 4), Zamba's raw projections. Where the config's ``model_type`` says so:
+    Mamba's ``dt_proj`` (its weight U(+-time_step_scale/sqrt(time_step_rank)), its bias the time step), Mamba's and
+    Mamba-2's ``conv1d`` and ``out_proj`` torch's default (``out_proj`` / sqrt(L) with ``rescale_prenorm_residual``,
+    and Nemotron-H's), Funnel's linear layers N(0, 1/(fan_in + fan_out)) and
     embeddings N(0, 1) (or ``initializer_std``), Reformer's axial position embeddings N(0, axial_norm_std^2),
     DINOv2's and PVT's truncated linear and conv weights, MobileViT's and EfficientNet's N(0, initializer_range^2)
     BatchNorm scales, ResNet's and RegNet's He-normal (fan_out) convolutions with torch's default linear layers,
@@ -246,9 +313,10 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
 
     Raises:
         TypeError: ``config`` is neither a dict nor an object with attributes, or its layer scale
-            (``layerscale_value``, ``layer_scale_init_value``) is not a real number.
+            (``layerscale_value``, ``layer_scale_init_value``) or a time-step value is not a real number.
         ValueError: ``initializer_range`` (given or read from ``config``) is not a finite number > 0 (a string or a
-            bool included), or the layer scale is not finite.
+            bool included), the layer scale is not finite, or the time steps are not numbers > 0 with
+            ``time_step_min < time_step_max``.
 
     Examples:
         >>> import torch

@@ -233,6 +233,70 @@ def _jamba():  # Mamba layers: A_log the S4D-Real log(1..N), D ones
         attn_layer_offset=1, mamba_d_state=8, mamba_d_conv=4, mamba_expand=2, mamba_dt_rank=8))
 
 
+_SSM_LM = dict(vocab_size=100, hidden_size=64, intermediate_size=128, num_attention_heads=4, num_key_value_heads=2)
+
+
+def _mamba(**given):  # A_log, D, the time-step bias and dt_proj by the config, conv1d and out_proj torch's default
+    return transformers.MambaForCausalLM(transformers.MambaConfig(
+        vocab_size=100, hidden_size=64, state_size=8, num_hidden_layers=2, **given))
+
+
+def _mamba_rescaled():  # out_proj / sqrt(L), dt_proj U(+-3/sqrt(rank)), Δ in [0.01, 0.5]
+    return _mamba(rescale_prenorm_residual=True, time_step_scale=3.0, time_step_min=0.01, time_step_max=0.5)
+
+
+def _mamba_constant():  # dt_proj all 1/sqrt(rank); Δ raised to a floor above time_step_min: a point mass
+    return _mamba(time_step_init_scheme="constant", time_step_floor=0.02)
+
+
+def _falcon_mamba():
+    return transformers.FalconMambaForCausalLM(transformers.FalconMambaConfig(
+        vocab_size=100, hidden_size=64, state_size=8, num_hidden_layers=2))
+
+
+def _mamba2():  # per-head dt_bias, A_log and D
+    return transformers.Mamba2ForCausalLM(transformers.Mamba2Config(
+        vocab_size=100, hidden_size=64, num_heads=16, head_dim=8, state_size=8, n_groups=2, num_hidden_layers=2,
+        rescale_prenorm_residual=True))
+
+
+def _zamba():  # the mixer's own raw projections: x_proj_weight, dt_proj_weight, dt_proj_bias
+    return transformers.ZambaForCausalLM(transformers.ZambaConfig(
+        **_SSM_LM, num_hidden_layers=5, n_mamba_heads=2, mamba_d_state=8, attn_layer_period=2, attn_layer_offset=1))
+
+
+def _zamba2():
+    return transformers.Zamba2ForCausalLM(transformers.Zamba2Config(
+        vocab_size=100, hidden_size=64, num_hidden_layers=3, num_attention_heads=4, n_mamba_heads=8, mamba_d_state=8,
+        mamba_ngroups=1, layers_block_type=["mamba", "hybrid", "mamba"], adapter_rank=8,
+        use_shared_attention_adapter=True))
+
+
+def _bamba():  # dt_bias ones
+    return transformers.BambaForCausalLM(transformers.BambaConfig(
+        **_SSM_LM, num_hidden_layers=2, mamba_n_heads=8, mamba_d_head=16, mamba_d_state=8, mamba_n_groups=1,
+        attn_layer_indices=[1]))
+
+
+def _falcon_h1():
+    return transformers.FalconH1ForCausalLM(transformers.FalconH1Config(
+        **_SSM_LM, num_hidden_layers=2, mamba_d_ssm=128, mamba_n_heads=8, mamba_d_head=16, mamba_d_state=8,
+        mamba_n_groups=1, mamba_rms_norm=True))
+
+
+def _granite_hybrid():
+    return transformers.GraniteMoeHybridForCausalLM(transformers.GraniteMoeHybridConfig(
+        **_SSM_LM, num_hidden_layers=2, mamba_n_heads=8, mamba_d_head=16, mamba_d_state=8, mamba_n_groups=1,
+        layers_block_type=["mamba", "attention"], num_local_experts=4, num_experts_per_tok=2,
+        shared_intermediate_size=128))
+
+
+def _nemotron_h():  # rescale_prenorm_residual on by default: out_proj / sqrt(L), L counting every block
+    return transformers.NemotronHForCausalLM(transformers.NemotronHConfig(
+        **{**_SSM_LM, "intermediate_size": 128}, layers_block_type=["mamba", "attention", "mlp", "mamba"],
+        head_dim=16, mamba_num_heads=16, mamba_head_dim=8, ssm_state_size=8, n_groups=2))
+
+
 def _gpt_bigcode():  # GPT-2's residual scaling: the gpt2 recipe
     return transformers.GPTBigCodeForCausalLM(transformers.GPTBigCodeConfig(
         n_embd=32, n_layer=2, n_head=2, n_inner=64, vocab_size=100, n_positions=64, bos_token_id=0, eos_token_id=0))
@@ -315,6 +379,19 @@ def test_fit_finds_a_table_and_copies_it():
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6)
 
 
+def test_fit_reads_a_hugging_face_models_own_config():
+    """On a Hugging Face model ``ui.fit`` gives ``hf`` the model's config, so the rules its ``model_type`` adds are
+    candidates: Mamba's time-step bias is found as its law, and its projections as N(0, r^2) with the config's
+    r = 0.1 (not a fitted normal)."""
+    torch.manual_seed(0)
+    rows = {row.path: row for row in ui.fit(_mamba()).rows}
+    row = rows["backbone/layers/0/mixer/dt_proj/bias"]
+    assert (row.spec, row.source) == (ui.InverseSoftplus(ui.LogUniform(0.001, 0.1), floor=1e-4), "presets.hf")
+    assert row.p > 1e-6
+    assert (rows["backbone/layers/1/mixer/in_proj/weight"].spec, rows["backbone/layers/1/mixer/in_proj/weight"].source) \
+        == (ui.Normal(0.0, 0.1), "presets.hf")
+
+
 @pytest.mark.parametrize("build,table,atol", [
     (_whisper, "encoder.embed_positions.weight", 1e-6), (_distilbert, "embeddings.position_embeddings.weight", 0.0),
     (_marian, "model.encoder.embed_positions.weight", 0.0), (_pegasus, "decoder.embed_positions.weight", 0.0),
@@ -339,12 +416,16 @@ def test_position_tables_are_the_models_own(build, table, atol):
     (_convnextv2, "hf"), (_mobilevit, "hf"), (_mobilevitv2, "hf"), (_resnet, "hf"), (_regnet, "hf"),
     (_efficientnet, "hf"), (_poolformer, "hf"), (_dpt, "hf"), (_yolos, "vit"), (_pvt, "hf"), (_wav2vec2, "hf"),
     (_wav2vec2_xvector, "hf"), (_hubert, "hf"), (_hubert_pos_batch_norm, "hf"), (_whisper_classifier, "hf"),
-    (_xlnet, "hf"), (_funnel, "hf"), (_reformer, "hf"), (_jamba, "hf"), (_gpt_bigcode, "gpt2")],
+    (_xlnet, "hf"), (_funnel, "hf"), (_reformer, "hf"), (_jamba, "hf"), (_gpt_bigcode, "gpt2"), (_mamba, "hf"),
+    (_mamba_rescaled, "hf"), (_mamba_constant, "hf"), (_falcon_mamba, "hf"), (_mamba2, "hf"), (_zamba, "hf"),
+    (_zamba2, "hf"), (_bamba, "hf"), (_falcon_h1, "hf"), (_granite_hybrid, "hf"), (_nemotron_h, "hf")],
     ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-convtranspose3d", "mixtral-experts",
          "gpt-oss-experts-sinks", "deepseek-v3-experts", "jetmoe-experts", "dinov2", "dinov2-registers", "deit",
          "beit", "data2vec-vision", "swin", "swinv2", "convnext", "convnextv2", "mobilevit", "mobilevitv2", "resnet",
          "regnet", "efficientnet", "poolformer", "dpt", "yolos", "pvt", "wav2vec2", "wav2vec2-xvector", "hubert",
-         "hubert-pos-batch-norm", "whisper-classifier", "xlnet", "funnel", "reformer", "jamba", "gpt-bigcode"])
+         "hubert-pos-batch-norm", "whisper-classifier", "xlnet", "funnel", "reformer", "jamba", "gpt-bigcode",
+         "mamba", "mamba-rescaled", "mamba-constant", "falcon-mamba", "mamba2", "zamba", "zamba2", "bamba",
+         "falcon-h1", "granite-hybrid", "nemotron-h"])
 def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, family):
     """Found by comparing with Hugging Face's own init, parameter by parameter: OPT's config names its std
     init_std; Gemma zero-fills its RMSNorm weights (it computes x (1 + w)); T5ForTokenClassification draws its
@@ -356,13 +437,38 @@ def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, 
     classes' zeros. ResNet and RegNet draw their convolutions He-normal (fan_out), as torchvision.
     Wav2Vec2 and HuBERT draw their convolutions He-normal, except the weight-normed positional one, which keeps
     torch's default (transformers' own draw into its computed weight is lost). XLNet, Funnel and Reformer draw
-    their own attention and position tensors; Jamba's Mamba layers hold S4D-Real A_log and ones.
+    their own attention and position tensors; Jamba's Mamba layers hold S4D-Real A_log and ones. The state-space
+    families (Mamba, Mamba-2, Zamba, Bamba, Nemotron-H...) draw their time-step bias softplus^-1(log-uniform), or
+    set it to ones, and Mamba and Mamba-2 keep torch's default in conv1d and out_proj.
     Constants must be equal, random tensors pass the KS test at ALPHA."""
     _reproduces_its_own_init(build, family)
     if build is _opt:  # and megatron, built on the same common part, keeps every weight N(0, std)
         mha = torch.nn.Sequential(torch.nn.MultiheadAttention(64, 4))
         assert {e.spec for e in ui.inspect(mha, ui.presets.megatron(0.02)).entries if e.param.role == "weight"} \
             == {ui.Normal(0.0, 0.02)}
+
+
+@pytest.mark.parametrize("floor", [1e-4, 0.005])
+def test_the_time_step_bias_follows_mambas_law_exactly(floor):
+    """Mamba's dt_proj bias (2,048 entries): softplus(bias) is log-uniform on [time_step_min, time_step_max],
+    raised to time_step_floor. ``hf`` gives it as ``InverseSoftplus(LogUniform(min, max), floor)``, and both
+    transformers' own values and ours pass that law's exact KS test (a floor above the minimum is a point mass);
+    softplus of ours lies in [min, max]."""
+    config = transformers.MambaConfig(vocab_size=10, hidden_size=1024, state_size=4, num_hidden_layers=1,
+                                      time_step_min=0.002, time_step_max=0.2, time_step_floor=floor)
+    torch.manual_seed(0)
+    theirs = transformers.MambaModel(config)
+    model = transformers.MambaModel(config)
+    poison(model)
+    plan = ui.presets.hf(config=config)
+    spec = ui.InverseSoftplus(ui.LogUniform(0.002, 0.2), floor=floor)
+    assert {e.param.path: e.spec for e in ui.inspect(model, plan).entries}["layers/0/mixer/dt_proj/bias"] == spec
+    plan.apply(model, seed=0)
+    for values in (theirs.layers[0].mixer.dt_proj.bias, model.layers[0].mixer.dt_proj.bias):
+        verdict = stats.check(values.detach().numpy(), spec)
+        assert verdict, str(verdict)
+    dt = torch.nn.functional.softplus(model.layers[0].mixer.dt_proj.bias.detach().double())
+    assert 0.002 * (1 - 1e-6) <= dt.min() and dt.max() <= 0.2 * (1 + 1e-6)
 
 
 def _reproduces_its_own_init(build, family):
