@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import unifiedinit as ui
+from unifiedinit import draws as D
 from unifiedinit.verify import compare as report, stats
 from unifiedinit.backends import FRAMEWORKS, available
 
@@ -59,6 +60,21 @@ def test_every_pair_of_frameworks_agrees(spec, layer, pair):
         np.testing.assert_array_equal(a, b)
     else:
         assert stats.ks_2samp(a, b)[1] > ALPHA
+
+
+@pytest.mark.parametrize("framework", SAMPLERS)
+@pytest.mark.parametrize("floor", [0.003, 0.0047])
+def test_a_time_step_floor_is_one_point_mass_in_every_framework(framework, floor):
+    """``InverseSoftplus``'s draws below its floor are the law's point mass: the one number the lowering computed
+    (rounded to the sample's dtype), never each framework's own log(expm1(floor)), an ulp away for most floors."""
+    spec = ui.InverseSoftplus(ui.LogUniform(0.001, 0.1), floor=floor)
+    x, shape, layout = sample(spec, "dense", framework)
+    draw = ui.lower(spec, shape, layout)
+    assert isinstance(draw, D.InverseSoftplus)
+    atom = draw.low
+    assert np.mean(np.asarray(x) == np.float32(atom)) > 0.2  # P(below the floor) = 0.24 or 0.33
+    verdict = stats.check(x, spec, shape=shape, layout=layout)
+    assert verdict, f"{framework}: {verdict}"
 
 
 def test_the_matrix_covers_every_spec_and_all_three_layers():

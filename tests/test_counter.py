@@ -41,11 +41,11 @@ def test_ndtri_is_the_normal_quantile_to_a_few_units_in_the_last_place():
                                                                                        rel=1e-15)
 
 
-def test_exp_and_inverse_softplus_are_within_a_few_units_in_the_last_place():
-    """``counter.exp`` and ``counter.inverse_softplus`` use only IEEE operations (the same bits on every backend);
-    checked against 40-digit arithmetic: exp within an ulp, the inverse softplus within 4 (1 - e**-y just above
-    the series' end, y = 0.35, cancels to 0.3). It is near 0 at y = log 2, where y + log(1 - e**-y) cancels: its
-    error is bounded there by units of y's last place."""
+def test_exp_expm1_and_inverse_softplus_are_within_a_few_units_in_the_last_place():
+    """``counter.exp``, ``expm1`` and ``inverse_softplus`` use only IEEE operations (the same bits on every
+    backend); checked against 40-digit arithmetic: exp within an ulp, expm1 and the inverse softplus within 4
+    (1 - e**-y just above the series' end, y = 0.35, cancels to 0.3). It is near 0 at y = log 2, where
+    y + log(1 - e**-y) cancels: its error is bounded there by units of y's last place."""
     mpmath = pytest.importorskip("mpmath")
     mpmath.mp.dps = 40
     rng = np.random.default_rng(0)
@@ -56,6 +56,9 @@ def test_exp_and_inverse_softplus_are_within_a_few_units_in_the_last_place():
     exact = np.array([float(mpmath.log(mpmath.expm1(mpmath.mpf(float(t))))) for t in y])
     ours = counter.inverse_softplus(NumpyArith(), y)
     assert np.all(np.abs(ours - exact) <= 4 * np.maximum(np.spacing(np.abs(exact)), np.spacing(y)))
+    x1 = np.concatenate([x, rng.uniform(-0.5, 0.5, 400), [1e-300, -1e-20]])
+    exact = np.array([float(mpmath.expm1(mpmath.mpf(float(t)))) for t in x1])
+    assert np.all(np.abs(counter.expm1(NumpyArith(), x1) - exact) <= 4 * np.spacing(np.abs(exact)))
     # one Python float (a spec's constant) gets the bits an array does
     assert [counter.inverse_softplus(counter.ScalarArith(), float(t)) for t in y] == ours.tolist()
     assert [counter.exp(counter.ScalarArith(), float(t)) for t in x] == counter.exp(NumpyArith(), x).tolist()

@@ -62,6 +62,7 @@ BAD = [
     (lambda: ui.Mixture([], []), TypeError, ["'components'", "non-empty"]),
     (lambda: ui.Affine(ui.Normal(), scale=0.0), ValueError, ["'scale'", "non-zero"]),
     (lambda: ui.LogUniform(0.0, 1.0), ValueError, ["LogUniform", "'low'", "> 0", "0.0"]),
+    (lambda: ui.LogUniform(1e-310, 1.0), ValueError, ["'low'", ">= 2.2250738585072014e-308", "1e-310"]),
     (lambda: ui.LogUniform(0.1, 0.01), ValueError, ["'low'", "'high'", "low < high", "low=0.1"]),
     (lambda: ui.LogUniform(1e-3, float("inf")), ValueError, ["'high'", "inf", "finite"]),
     (lambda: ui.InverseSoftplus(ui.Orthogonal()), ValueError, ["InverseSoftplus", "'base'", "elementwise"]),
@@ -109,6 +110,18 @@ def test_unusable_tensors_are_refused_when_lowering(spec, shape, layout, words):
         assert word in str(info.value), (word, str(info.value))
     with pytest.raises(ValueError):
         ui.sample(spec, shape, layout=layout)
+
+
+@pytest.mark.parametrize("spec,words", [
+    (ui.InverseSoftplus(ui.LogUniform(1e-50, 1e-46)), ["float32", "holds no number", "LogUniform"]),
+    (ui.Affine(ui.Normal(0.0, 1e37), scale=1e-30), ["float32", "cannot hold", "Normal"])])
+def test_a_base_drawn_first_must_fit_the_work_dtype_too(spec, words):
+    # the base of an InverseSoftplus or an Affine is drawn in the work dtype before it is mapped: a base float32
+    # cannot hold would write a constant or inf, though the mapped values fit
+    with pytest.raises(ValueError) as info:
+        ui.sample(spec, (4,), dtype="float32")
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
 
 
 def test_layer_fans_make_fan_based_specs_work_on_a_bias():

@@ -197,6 +197,8 @@ def representable(d: Any, dtype_name: str) -> None:
                          f"[{lo:.6g}, {hi:.6g}]{reach}; allowed: values within [{limits[0]:.6g}, {limits[1]:.6g}]")
     if dtype_name in FLOAT_DTYPES:
         _window_holds_a_number(d, dtype_name)
+    if isinstance(d, (D.Affine, D.InverseSoftplus)):  # its base is drawn first, in the work dtype: it must fit too
+        representable(d.base, "float32" if dtype_name in ("float16", "bfloat16") else dtype_name)
 
 
 def _window_holds_a_number(d: Any, dtype_name: str) -> None:

@@ -43,8 +43,8 @@ from typing import Any, Sequence
 from . import _validate as v
 from . import draws as D
 
-__all__ = ["Arith", "CounterOps", "STREAMS", "counter_key", "positions", "threefry2x32", "uniform", "ndtri", "exp",
-           "inverse_softplus", "values"]
+__all__ = ["Arith", "CounterOps", "STREAMS", "ScalarArith", "counter_key", "positions", "threefry2x32", "uniform",
+           "ndtri", "exp", "expm1", "inverse_softplus", "values"]
 
 #: the portable streams: "chunks" (the default: NumPy's Philox on the host, 2**20 entries a chunk) and "counter"
 STREAMS = ("chunks", "counter")
@@ -379,7 +379,7 @@ def _sqrt(arith: Arith, x: Any) -> Any:
 
 # e**r = sum r**k / k! for |r| <= log(2) / 2: the terms after the 13th leave less than 2**-57 of the sum
 _EXP = tuple(1.0 / math.factorial(k) for k in range(14))
-# 1 - e**-y = y * sum (-y)**k / (k + 1)! for 0 < y < _SERIES (no cancellation, unlike 1 - e**-y itself)
+# 1 - e**-y = y * sum (-y)**k / (k + 1)! for |y| < _SERIES (no cancellation, unlike 1 - e**-y itself)
 _ONE_MINUS_EXP = tuple((-1.0) ** k / math.factorial(k + 1) for k in range(14))
 _SERIES = 0.35
 # log 2 - _LN2_HI to 17 digits (from 50-digit arithmetic); ``_LN2_LO`` is that of log 2 rounded to float64, which
@@ -391,7 +391,8 @@ def exp(arith: Arith, x: Any) -> Any:
     """e**x (float64) for any x, the same bits on every backend: x = k log 2 + r with |r| <= log(2) / 2, a
     Taylor polynomial for e**r, then 2**k by the bits of k (each an exact multiplication by a power of two, but in
     the subnormal range).
-    Within an ulp; 0 below -745 and 8.2e307 above 709 (x is held to [-745, 709]).
+    Within an ulp; x is held to [-745, 709], so it gives 4.9e-324 (the smallest subnormal) at and below -745 and
+    8.2e307 above 709.
 
     Args:
         arith: the backend's ``Arith`` (``ScalarArith`` for one Python float).
@@ -426,11 +427,43 @@ def exp(arith: Arith, x: Any) -> Any:
     return y
 
 
+def _one_minus_exp(arith: Arith, y: Any) -> Any:
+    """1 - e**-y for any y: by its series for |y| < 0.35 (where 1 - e**-y would cancel), else by ``exp``."""
+    s = arith.where(abs(y) < _SERIES, y, _SERIES)  # the series where it is used (no overflow for a large y)
+    small = arith.fence(s * _horner(arith, s, _ONE_MINUS_EXP))
+    return arith.where(abs(y) < _SERIES, small, 1.0 - exp(arith, -y))
+
+
+def expm1(arith: Arith, x: Any) -> Any:
+    """e**x - 1 (float64) for any x, the same bits on every backend, without cancellation near 0: -(1 - e**-y)
+    at y = -x, a series for |x| < 0.35 and ``exp`` beyond.
+
+    Args:
+        arith: the backend's ``Arith`` (``ScalarArith`` for one Python float).
+        x: a float64 array (or a Python float).
+
+    Returns:
+        e**x - 1, of x's shape.
+
+    Raises:
+        TypeError, ValueError: the backend's own, for an ``x`` it cannot compute with.
+
+    Examples:
+        >>> import numpy as np
+        >>> from unifiedinit.backends.numpy import NumpyArith
+        >>> from unifiedinit.counter import expm1
+        >>> x = np.array([-3.0, -1e-9, 0.0, 1e-12, 0.2, 5.0])
+        >>> bool(np.allclose(expm1(NumpyArith(), x), np.expm1(x), rtol=1e-15, atol=0.0))
+        True
+    """
+    return -_one_minus_exp(arith, -x)
+
+
 def inverse_softplus(arith: Arith, y: Any) -> Any:
     """log(e**y - 1) = y + log(1 - e**-y) (float64) for y > 0, the same bits on every backend: 1 - e**-y by its
-    series below 0.35 (where it would cancel), else by ``exp``; the logarithm by ``_log``. Within 4 ulps of the
-    exact value (1 - e**-y cancels to 0.3 just above 0.35), and absolutely within a few ulps of y near log 2, where
-    the result crosses 0.
+    series below 0.35 (where it would cancel), else by ``exp``; the logarithm by ``_log``. Within a few ulps of the
+    exact value (1 - e**-y cancels to 0.3 just above 0.35); near y = log 2, where the result crosses 0, within a
+    few ulps of y.
 
     Args:
         arith: the backend's ``Arith`` (``ScalarArith`` for one Python float).
@@ -450,9 +483,7 @@ def inverse_softplus(arith: Arith, y: Any) -> Any:
         >>> bool(np.allclose(inverse_softplus(NumpyArith(), y), np.log(np.expm1(y)), rtol=1e-14, atol=0.0))
         True
     """
-    small = arith.fence(y * _horner(arith, y, _ONE_MINUS_EXP))
-    large = 1.0 - exp(arith, -y)
-    return y + _log(arith, arith.where(y < _SERIES, small, large))
+    return y + _log(arith, _one_minus_exp(arith, y))
 
 
 def ndtri(arith: Arith, p: Any) -> Any:
@@ -584,6 +615,9 @@ class CounterOps:
 
     def exp(self, x: Any) -> Any:
         return exp(self.arith, x)
+
+    def expm1(self, x: Any) -> Any:
+        return expm1(self.arith, x)
 
     def inverse_softplus(self, x: Any) -> Any:
         return inverse_softplus(self.arith, x)

@@ -67,21 +67,20 @@ class FitReport:
 
 
 def _candidates(model: Any) -> list[tuple[str, Any]]:
-    """The presets and the family recipes; ``hf`` and ``t5`` read the model's own Hugging Face config (its
-    ``config`` with a ``model_type``) where it has one, for the rules its family's ``model_type`` adds."""
+    """The presets and the family recipes; ``hf`` and ``t5`` also as they read the model's own Hugging Face config
+    (its ``config`` with a ``model_type``) where it has one, for the rules its family's ``model_type`` adds."""
     from . import presets
     out = [(f"presets.{name}", plan) for name, plan in presets.PRESETS.items()]
     config = getattr(model, "config", None)
     config = config if getattr(config, "model_type", None) else None
     for name in ("hf", "t5", "torchtitan"):
         family: Any = presets.FAMILIES[name]
-        plan = family()
+        out.append((f"presets.{name}", family()))
         if config is not None and name != "torchtitan":
             try:
-                plan = family(config=config)
+                out.append((f"presets.{name}", family(config=config)))
             except (TypeError, ValueError):  # a config the recipe cannot read (t5's widths on another family)
                 pass
-        out.append((f"presets.{name}", plan))
     return out
 
 

@@ -122,14 +122,29 @@ _MIXERS = {"MambaMixer": None, "FalconMambaMixer": None, "JambaMambaMixer": None
 
 def _time_step(fn: str, config: Any) -> InverseSoftplus:
     """Mamba's time-step bias: softplus(bias) = Δ log-uniform on [time_step_min, time_step_max] (0.001, 0.1),
-    raised to time_step_floor (1e-4)."""
-    def read(name: str, default: float) -> float:
+    raised to time_step_floor (1e-4); Nemotron-H's older names ``mamba_dt_min``... are read where those are
+    absent."""
+    def read(name: str, alias: str, default: float) -> float:
         value = None if config is None else _get(config, name)
+        value = _get(config, alias) if value is None and config is not None else value
         return v.positive(f"presets.{fn}", name, default if value is None else value)
-    low, high = read("time_step_min", 0.001), read("time_step_max", 0.1)
+    low, high = read("time_step_min", "mamba_dt_min", 0.001), read("time_step_max", "mamba_dt_max", 0.1)
     if not low < high:
         raise ValueError(f"presets.{fn}: the config's time_step_min ({low!r}) must be < its time_step_max ({high!r})")
-    return InverseSoftplus(LogUniform(low, high), floor=read("time_step_floor", 1e-4))
+    return InverseSoftplus(LogUniform(low, high), floor=read("time_step_floor", "mamba_dt_init_floor", 1e-4))
+
+
+def _rank(fn: str, config: Any, name: str) -> int:
+    """A time-step rank from the config: an int >= 1, or "auto", ceil(hidden_size / 16) as the configs resolve
+    it."""
+    value = _get(config, name)
+    if value == "auto":
+        hidden = _get(config, "hidden_size")
+        if not isinstance(hidden, int) or isinstance(hidden, bool):
+            raise ValueError(f"presets.{fn}: the config's {name} is 'auto', which is ceil(hidden_size / 16), and "
+                             f"its hidden_size is {hidden!r}; allowed: an int >= 1")
+        value = math.ceil(hidden / 16)
+    return v.integer(f"presets.{fn}", name, value, minimum=1)
 
 
 def _state_space(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
@@ -144,9 +159,8 @@ def _state_space(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Pla
             plan = plan.rule(_time_step(fn, config) if dt == "drawn" else Ones(), layer=cls, path="*/dt_bias")
     plan = (plan.rule(_time_step(fn, config), layer="ZambaMambaMixer", path="*/dt_proj_bias")
             .rule(Normal(0.0, std), layer="ZambaMambaMixer", path="*/x_proj_weight"))
-    rank = None if config is None else _get(config, "mamba_dt_rank")
-    if rank is not None:  # Zamba's time-step projection, U(+-rank**-0.5); without a config it is not matched
-        bound = v.integer(f"presets.{fn}", "mamba_dt_rank", rank, minimum=1) ** -0.5
+    if kind == "zamba":  # its time-step projection, U(+-rank**-0.5); without a config it is not matched
+        bound = _rank(fn, config, "mamba_dt_rank") ** -0.5
         plan = plan.rule(Uniform(-bound, bound), layer="ZambaMambaMixer", path="*/dt_proj_weight")
     layers = None if config is None else _get(config, "num_hidden_layers")
     rescale = config is not None and bool(_get(config, "rescale_prenorm_residual")) and layers is not None
@@ -160,12 +174,9 @@ def _state_space(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Pla
     if kind == "nemotron_h" and rescale:
         plan = plan.rule(out, kind="dense", role="weight", path="*mixer/out_proj/*")
     if kind in ("mamba", "falcon_mamba"):
-        rank = _get(config, "time_step_rank")
-        hidden = _get(config, "hidden_size")
-        if not isinstance(rank, int) and isinstance(hidden, int):  # "auto"
-            rank = math.ceil(hidden / 16)
-        bound = v.integer(f"presets.{fn}", "time_step_rank", rank, minimum=1) ** -0.5 * \
-            v.positive(f"presets.{fn}", "time_step_scale", _get(config, "time_step_scale") or 1.0)
+        scale = _get(config, "time_step_scale")
+        scale = 1.0 if scale is None else v.positive(f"presets.{fn}", "time_step_scale", scale)
+        bound = _rank(fn, config, "time_step_rank") ** -0.5 * scale
         scheme = _get(config, "time_step_init_scheme") or "random"
         plan = plan.rule(_time_step(fn, config), kind="dense", role="bias", path="*mixer/dt_proj/*")
         if scheme in ("random", "constant"):  # any other name keeps the base init's normal

@@ -107,6 +107,10 @@ class Ops:
         """e**x, elementwise."""
         raise NotImplementedError
 
+    def expm1(self, x: Any) -> Any:
+        """e**x - 1, elementwise, without cancellation near 0."""
+        raise NotImplementedError
+
     def inverse_softplus(self, x: Any) -> Any:
         """log(e**x - 1) for x > 0, elementwise, as x + log(-expm1(-x)) (no overflow, no cancellation)."""
         raise NotImplementedError
@@ -175,6 +179,9 @@ class NumpyLikeOps(Ops):
     def exp(self, x: Any) -> Any:
         return self.xp.exp(x)
 
+    def expm1(self, x: Any) -> Any:
+        return self.xp.expm1(x)
+
     def inverse_softplus(self, x: Any) -> Any:
         return x + self.xp.log(-self.xp.expm1(-x))
 
@@ -226,15 +233,21 @@ def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: An
         x = ops.affine(_elementwise(ops, d.base, shape, dt, dt, out), d.scale, d.shift)
         return x if support is None else ops.clip(x, *support)
     if isinstance(d, D.LogUniform):
-        x = ops.exp(ops.uniform(shape, math.log(d.low), math.log(d.high), dt))
+        span = math.log(d.high) - math.log(d.low)
+        if span <= 700.0:  # low + low (e**u - 1), u in [0, span): no float32 step near 1 on a narrow window
+            x = ops.affine(ops.expm1(ops.uniform(shape, 0.0, span, dt)), d.low, d.low)
+        else:  # e**u, u in [log low, log high): e**span would overflow (float64 only)
+            x = ops.exp(ops.uniform(shape, math.log(d.low), math.log(d.high), dt))
         return ops.clip(x, *(support or (d.low, d.high)))
     if isinstance(d, D.InverseSoftplus):
         base = _elementwise(ops, d.base, shape, dt, dt)
         low, high = v.draw_range(d.base)
+        below = base < d.floor if d.floor > low else None  # before the clip, which may write into base
         x = ops.inverse_softplus(ops.clip(base, d.floor, max(d.floor, high)))  # raised to the floor
-        if d.floor > low:  # the entries raised to it: the law's point mass, one number in every backend
-            x = ops.where(base < d.floor, ops.full(shape, d.low, dt), x)
-        return x if support is None else ops.clip(x, *support)
+        x = x if support is None else ops.clip(x, *support)
+        if below is not None:  # the entries raised to it: the law's point mass, one number in every backend, written
+            x = ops.where(below, ops.full(shape, d.low, dt), x)  # as constants are (rounded to nearest)
+        return x
     if isinstance(d, D.Mixture):
         # one uniform picks a component per entry: component i where edge_i <= u < edge_(i+1) (later components
         # overwrite where u passed their edge)

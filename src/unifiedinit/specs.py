@@ -346,6 +346,10 @@ class Uniform(Spec):
         return D.Uniform(self.low, self.high)
 
 
+#: the smallest normal float64
+_NORMAL_FLOAT64 = 2.2250738585072014e-308
+
+
 @register
 class LogUniform(Spec):
     """Log-uniform on [low, high]: exp of U[log low, log high), so that each decade between the bounds is equally
@@ -355,12 +359,14 @@ class LogUniform(Spec):
     stream's own) and kept in [low, high] as the tensor's dtype holds them.
 
     Args:
-        low: the lower bound, a finite real number > 0 (default 0.001, Mamba's ``dt_min``).
+        low: the lower bound, a real number >= 2.2250738585072014e-308, float64's smallest normal number (default
+            0.001, Mamba's ``dt_min``).
         high: the upper bound, a finite real number > ``low`` (default 0.1, Mamba's ``dt_max``).
 
     Raises:
         TypeError: a bound that is not a real number.
-        ValueError: a bound that is not finite, ``low <= 0``, or ``low >= high``.
+        ValueError: a bound that is not finite, ``low`` below float64's smallest normal number (0 included), or
+            ``low >= high``.
 
     Examples:
         >>> import numpy as np
@@ -375,6 +381,9 @@ class LogUniform(Spec):
     def __post_init__(self) -> None:
         _set(self, "low", v.positive("LogUniform", "low", self.low))
         _set(self, "high", v.real("LogUniform", "high", self.high))
+        if self.low < _NORMAL_FLOAT64:
+            raise ValueError(f"LogUniform: parameter 'low' must be >= {_NORMAL_FLOAT64!r} (float64's smallest normal "
+                             f"number: XLA on a CPU flushes smaller ones to 0), got {self.low!r}")
         v.ordered("LogUniform", "low", self.low, "high", self.high)
 
     def lower(self, info: TensorInfo) -> D.Draw:

@@ -205,7 +205,7 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
     if isinstance(draw, D.LogUniform):
         a, b = draw.low, draw.high
         span = math.log(b / a)
-        raw = tuple((b ** k - a ** k) / (k * span) for k in range(1, 5))
+        raw = tuple((b ** k - a ** k) / (k * span) if k * math.log10(b) < 300 else math.inf for k in range(1, 5))
         return Distribution(f"logU[{a:.6g}, {b:.6g}]", lambda x: np.clip(np.log(np.maximum(x, a) / a) / span, 0.0, 1.0),
                             raw, (a, b))
     if isinstance(draw, D.InverseSoftplus):
@@ -296,30 +296,40 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
 _EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
 
 
+#: a sample is taken to be written in a half-precision dtype only when it has this many distinct values that the
+#: dtype holds (a sample of point masses alone, 0 and 1, says nothing of the dtype it was written in)
+_DISTINCT = 64
+
+
 def written_in(x: Any) -> Any:
-    """The dtype ``x``'s values were written in: its own, or for float64 values (a framework's float32 array read
-    as float64) the narrowest of float16, bfloat16 and float32 that holds every value exactly. A sample of a
-    continuous law in float64 is never held by float32 (each value would have to end in 29 zero bits).
+    """The dtype ``x``'s values were written in: its own, or for float64 and float32 values (a framework's float32
+    or bfloat16 array read as float64) the narrowest that holds every value exactly: bfloat16 or float16 when at
+    least 64 of the values are distinct, float32 (from float64) in any case. A sample of a continuous law is never
+    held by a narrower dtype by chance (float32 would need 29 trailing zero bits in every value).
 
     Examples:
         >>> import numpy as np
         >>> written_in(np.float32([0.1, 0.2]).astype(np.float64)).name, written_in(np.array([0.1])).name
         ('float32', 'float64')
+        >>> written_in(np.array([0.0, 1.0])).name  # point masses alone: no narrower than float32
+        'float32'
     """
     x = np.asarray(x)
-    if x.dtype.name == "bfloat16" or (np.issubdtype(x.dtype, np.floating) and x.dtype != np.float64):
-        return x.dtype
-    if x.dtype != np.float64:
-        return np.dtype(np.float64)
-    narrower: list[Any] = [np.dtype(np.float16)]
-    try:
-        import ml_dtypes
-        narrower.append(np.dtype(ml_dtypes.bfloat16))
-    except ImportError:  # pragma: no cover - installed with JAX
-        pass
-    finite = x[np.isfinite(x)]
+    if x.dtype.name not in ("float64", "float32"):
+        return x.dtype if x.dtype.name == "bfloat16" or np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
+    finite = x[np.isfinite(x)].astype(np.float64)
+    tried: list[Any] = []
+    if np.unique(finite).size >= _DISTINCT:
+        try:
+            import ml_dtypes
+            tried.append(np.dtype(ml_dtypes.bfloat16))
+        except ImportError:  # pragma: no cover - installed with JAX
+            pass
+        tried.append(np.dtype(np.float16))
+    if x.dtype == np.float64:
+        tried.append(np.dtype(np.float32))
     with np.errstate(over="ignore"):
-        for dt in narrower + [np.dtype(np.float32)]:
+        for dt in tried:
             if np.array_equal(finite.astype(dt).astype(np.float64), finite):
                 return dt
     return x.dtype
@@ -543,10 +553,12 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     law = distribution(draw, shape)
     reasons: list[str] = []
     lo, hi = float(values.min()), float(values.max())
-    # the support as the sample's dtype rounds its ends (half a unit in the last place: a point mass at an end,
-    # written as every constant is, rounds to nearest)
-    rel = {"float16": 2.0 ** -11, "bfloat16": 2.0 ** -8, "float32": 2.0 ** -24}.get(written_in(x).name, 1e-12)
-    inside = lo >= law.support[0] - rel * abs(law.support[0]) and hi <= law.support[1] + rel * abs(law.support[1])
+    # a point mass at an end of the support is written as every constant is, rounded to nearest in the sample's
+    # dtype: it may lie just outside (the ends of the continuous part are kept inside by the samplers)
+    held = written_in(x)
+    ends = [float(np.asarray(a, dtype=held)) for a, _ in law.atoms] if law.atoms else []
+    floor, top = min([law.support[0], *ends]), max([law.support[1], *ends])
+    inside = lo >= floor - 1e-12 * abs(floor) and hi <= top + 1e-12 * abs(top)
     if not inside:
         reasons.append(f"values outside the support [{law.support[0]:.6g}, {law.support[1]:.6g}]")
     d, p = ks_1samp(np.asarray(x), law)  # in the sample's dtype, where its point masses lie (0.1 in float32)

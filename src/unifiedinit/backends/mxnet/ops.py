@@ -68,6 +68,9 @@ class MXNetOps(Ops):
     def exp(self, x: Any) -> Any:
         return mx.nd.exp(x)
 
+    def expm1(self, x: Any) -> Any:
+        return mx.nd.expm1(x)
+
     def inverse_softplus(self, x: Any) -> Any:
         return x + mx.nd.log(-mx.nd.expm1(-x))
 

@@ -120,6 +120,10 @@ class NumpyOps(NumpyLikeOps):
         from ...counter import exp
         return exp(NumpyArith(), x)
 
+    def expm1(self, x: Any) -> Any:
+        from ...counter import expm1
+        return expm1(NumpyArith(), x)
+
     def inverse_softplus(self, x: Any) -> Any:
         from ...counter import inverse_softplus
         return inverse_softplus(NumpyArith(), x)

@@ -141,6 +141,9 @@ class TorchOps(Ops):
     def exp(self, x: torch.Tensor) -> torch.Tensor:
         return x.exp_()  # x is a fresh draw: in place
 
+    def expm1(self, x: torch.Tensor) -> torch.Tensor:
+        return x.expm1_()
+
     def inverse_softplus(self, x: torch.Tensor) -> torch.Tensor:
         return x + torch.log(-torch.expm1(-x))
 
