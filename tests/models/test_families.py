@@ -604,6 +604,54 @@ def test_the_clip_recipe_follows_its_formula_in_flax_nnx():
     assert stats.check(np.asarray(layer.mlp.fc1.bias.get_value()).ravel(), ui.Normal(0, 1e-6), alpha=ALPHA)
 
 
+def test_a_flax_nnx_port_of_mamba_gets_the_torch_models_values_bit_for_bit():
+    """The port story on a state-space model: Hugging Face's torch Mamba and a Flax NNX port with its names (the
+    mixer's class, ``dt_proj``, a depthwise ``conv1d``, raw ``A_log`` and ``D``), one plan with the torch model's
+    config, portable values: every tensor equal, bit for bit, the time-step bias and Flax's (k, 1, C) depthwise
+    kernel and transposed dense kernels included. Norm scales are ones in both."""
+    nnx = pytest.importorskip("flax.nnx")
+    config = transformers.MambaConfig(vocab_size=50, hidden_size=32, state_size=4, num_hidden_layers=2,
+                                      time_step_floor=0.002)
+    inner, rank, state, k = config.intermediate_size, config.time_step_rank, config.state_size, config.conv_kernel
+    torch_model = transformers.MambaModel(config)
+
+    class MambaMixer(nnx.Module):
+        def __init__(self, rngs):
+            h = config.hidden_size
+            self.in_proj = nnx.Linear(h, 2 * inner, use_bias=False, rngs=rngs)
+            self.conv1d = nnx.Conv(inner, inner, kernel_size=(k,), feature_group_count=inner, rngs=rngs)
+            self.x_proj = nnx.Linear(inner, rank + 2 * state, use_bias=False, rngs=rngs)
+            self.dt_proj = nnx.Linear(rank, inner, rngs=rngs)
+            self.A_log = nnx.Param(np.zeros((inner, state), np.float32))
+            self.D = nnx.Param(np.zeros((inner,), np.float32))
+            self.out_proj = nnx.Linear(inner, h, use_bias=False, rngs=rngs)
+
+    class Block(nnx.Module):
+        def __init__(self, rngs):
+            self.norm, self.mixer = nnx.RMSNorm(config.hidden_size, rngs=rngs), MambaMixer(rngs)
+
+    class Mamba(nnx.Module):
+        def __init__(self, rngs):
+            self.embeddings = nnx.Embed(config.vocab_size, config.hidden_size, rngs=rngs)
+            self.layers = nnx.List([Block(rngs) for _ in range(config.num_hidden_layers)])
+            self.norm_f = nnx.RMSNorm(config.hidden_size, rngs=rngs)
+
+    port = Mamba(nnx.Rngs(0))
+    poison(torch_model)
+    plan = ui.presets.hf(config=config)
+    assert not plan.apply(torch_model, seed=7, portable=True).unmatched
+    assert not plan.apply(port, seed=7, portable=True).unmatched
+    flat = {".".join(str(p) for p in key): v for key, v in nnx.to_flat_state(nnx.state(port))}
+    renamed = {"kernel": "weight", "embedding": "weight", "scale": "weight"}
+    ours = {".".join(n.split(".")[:-1] + [renamed.get(n.split(".")[-1], n.split(".")[-1])]): np.asarray(v.get_value())
+            for n, v in flat.items()}
+    assert set(ours) == {name for name, _ in torch_model.named_parameters()}
+    for name, t in torch_model.named_parameters():
+        theirs, mine = t.detach().numpy(), ours[name]
+        mine = mine if mine.shape == theirs.shape else mine.T if mine.ndim == 2 else np.transpose(mine, (2, 1, 0))
+        assert np.array_equal(theirs, mine), name
+
+
 TEXT: Any = "2.6"  # a number written as a string
 
 
