@@ -77,6 +77,16 @@ def test_a_time_step_floor_is_one_point_mass_in_every_framework(framework, floor
     assert verdict, f"{framework}: {verdict}"
 
 
+@pytest.mark.parametrize("framework", SAMPLERS)
+@pytest.mark.parametrize("spec", [ui.LogUniform(1e-30, 1e30), ui.LogUniform(1e-37, 1e-35)], ids=repr)
+def test_log_uniform_across_float32s_range_in_every_framework(framework, spec):
+    """Sixty decades in float32 (e**u - 1 would overflow beyond 88), and a window near float32's smallest normal
+    numbers (low e**u - low would be subnormal, which XLA on a CPU flushes to 0): the exact law in every framework."""
+    x, shape, layout = sample(spec, "dense", framework)
+    verdict = stats.check(x, spec, shape=shape, layout=layout)
+    assert verdict, f"{framework}: {verdict}"
+
+
 def test_the_matrix_covers_every_spec_and_all_three_layers():
     # but S4DReal, written by storage order: each framework's own tests compare it with the reference, layout by
     # layout (test_torch, test_flax, test_keras, test_mxnet)

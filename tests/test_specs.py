@@ -3,11 +3,13 @@
 import json
 import math
 
+import numpy as np
 import pytest
 
 import unifiedinit as ui
 from unifiedinit import draws as D
 from unifiedinit.specs import registered
+from unifiedinit.verify import stats
 
 
 def test_examples_cover_every_registered_spec():
@@ -114,14 +116,35 @@ def test_unusable_tensors_are_refused_when_lowering(spec, shape, layout, words):
 
 @pytest.mark.parametrize("spec,words", [
     (ui.InverseSoftplus(ui.LogUniform(1e-50, 1e-46)), ["float32", "holds no number", "LogUniform"]),
-    (ui.Affine(ui.Normal(0.0, 1e37), scale=1e-30), ["float32", "cannot hold", "Normal"])])
+    (ui.Affine(ui.Uniform(0.0, 1e39), scale=-1e-30), ["float32", "cannot hold", "Uniform"])])
 def test_a_base_drawn_first_must_fit_the_work_dtype_too(spec, words):
-    # the base of an InverseSoftplus or an Affine is drawn in the work dtype before it is mapped: a base float32
-    # cannot hold would write a constant or inf, though the mapped values fit
+    # the base of an InverseSoftplus or an Affine (but an affine map of a normal, or a positive one of a uniform:
+    # one law) is drawn in the work dtype before it is mapped: a base float32 cannot hold would write a constant
+    # or inf, though the mapped values fit
     with pytest.raises(ValueError) as info:
         ui.sample(spec, (4,), dtype="float32")
     for word in words:
         assert word in str(info.value), (word, str(info.value))
+
+
+@pytest.mark.parametrize("spec", [
+    ui.Affine(ui.Normal(0.0, 1e37), scale=1e-37), ui.Scaled(ui.Normal(0.0, 1e37), "1e-37"),
+    ui.Affine(ui.Uniform(0.0, 1e39), scale=1e-30)], ids=repr)
+def test_an_affine_map_drawn_as_one_law_needs_only_its_values_to_fit(spec):
+    # an affine map of a normal or uniform is drawn as one law (samplers._fold): its base is never drawn
+    assert np.isfinite(ui.sample(spec, (64,), dtype="float32")).all()
+    with pytest.raises(ValueError, match="cannot hold"):  # inside a mixture, a base that is drawn is checked
+        ui.sample(ui.Mixture([ui.Affine(ui.LogUniform(1.0, 1e39), scale=1e-30), ui.Zeros()], [0.5, 0.5]), (4,))
+
+
+def test_a_floor_above_the_whole_base_is_one_number():
+    x = ui.sample(ui.InverseSoftplus(ui.Uniform(0.0, 1.0), floor=2.0), (8,), dtype="float32")
+    assert x.tolist() == [float(np.float32(math.log(math.expm1(2.0))))] * 8
+
+
+def test_log_uniform_over_all_of_float64s_range_follows_its_law():
+    spec = ui.LogUniform(1e-300, 1e300)
+    assert stats.check(ui.sample(spec, (20000,), seed=0, dtype="float64"), spec)
 
 
 def test_layer_fans_make_fan_based_specs_work_on_a_bias():

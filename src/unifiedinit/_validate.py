@@ -197,8 +197,13 @@ def representable(d: Any, dtype_name: str) -> None:
                          f"[{lo:.6g}, {hi:.6g}]{reach}; allowed: values within [{limits[0]:.6g}, {limits[1]:.6g}]")
     if dtype_name in FLOAT_DTYPES:
         _window_holds_a_number(d, dtype_name)
-    if isinstance(d, (D.Affine, D.InverseSoftplus)):  # its base is drawn first, in the work dtype: it must fit too
+    from .samplers import _fold  # pyright: ignore[reportPrivateUsage]
+    if isinstance(d, D.InverseSoftplus) or (isinstance(d, D.Affine) and _fold(d) is None):
+        # its base is drawn first, in the work dtype (an affine map of a normal or uniform is one draw): it must fit
         representable(d.base, "float32" if dtype_name in ("float16", "bfloat16") else dtype_name)
+    for part in _parts(d):  # the same for one inside a mixture, rows, blocks or a stack
+        if isinstance(part, (D.Affine, D.InverseSoftplus, D.Mixture)):
+            representable(part, dtype_name)
 
 
 def _window_holds_a_number(d: Any, dtype_name: str) -> None:

@@ -124,9 +124,9 @@ def _time_step(fn: str, config: Any) -> InverseSoftplus:
     """Mamba's time-step bias: softplus(bias) = Δ log-uniform on [time_step_min, time_step_max] (0.001, 0.1),
     raised to time_step_floor (1e-4); Nemotron-H's older names ``mamba_dt_min``... are read where those are
     absent."""
-    def read(name: str, alias: str, default: float) -> float:
-        value = None if config is None else _get(config, name)
-        value = _get(config, alias) if value is None and config is not None else value
+    def read(name: str, alias: str, default: float) -> float:  # the alias first, as NemotronHConfig reads them
+        value = None if config is None else _get(config, alias)
+        value = _get(config, name) if value is None and config is not None else value
         return v.positive(f"presets.{fn}", name, default if value is None else value)
     low, high = read("time_step_min", "mamba_dt_min", 0.001), read("time_step_max", "mamba_dt_max", 0.1)
     if not low < high:
@@ -135,14 +135,14 @@ def _time_step(fn: str, config: Any) -> InverseSoftplus:
 
 
 def _rank(fn: str, config: Any, name: str) -> int:
-    """A time-step rank from the config: an int >= 1, or "auto", ceil(hidden_size / 16) as the configs resolve
-    it."""
+    """A time-step rank from the config: an int >= 1, or "auto" (or none: its default), ceil(hidden_size / 16) as
+    the configs resolve it."""
     value = _get(config, name)
-    if value == "auto":
+    if value is None or value == "auto":
         hidden = _get(config, "hidden_size")
         if not isinstance(hidden, int) or isinstance(hidden, bool):
-            raise ValueError(f"presets.{fn}: the config's {name} is 'auto', which is ceil(hidden_size / 16), and "
-                             f"its hidden_size is {hidden!r}; allowed: an int >= 1")
+            raise ValueError(f"presets.{fn}: the config's {name} is {value!r}, which means ceil(hidden_size / 16), "
+                             f"and its hidden_size is {hidden!r}; allowed: an int >= 1")
         value = math.ceil(hidden / 16)
     return v.integer(f"presets.{fn}", name, value, minimum=1)
 
@@ -175,13 +175,15 @@ def _state_space(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Pla
         plan = plan.rule(out, kind="dense", role="weight", path="*mixer/out_proj/*")
     if kind in ("mamba", "falcon_mamba"):
         scale = _get(config, "time_step_scale")
-        scale = 1.0 if scale is None else v.positive(f"presets.{fn}", "time_step_scale", scale)
+        scale = 1.0 if scale is None else v.real(f"presets.{fn}", "time_step_scale", scale)
+        if scale < 0:
+            raise ValueError(f"presets.{fn}: parameter 'time_step_scale' must be >= 0, got {scale!r}")
         bound = _rank(fn, config, "time_step_rank") ** -0.5 * scale
         scheme = _get(config, "time_step_init_scheme") or "random"
         plan = plan.rule(_time_step(fn, config), kind="dense", role="bias", path="*mixer/dt_proj/*")
-        if scheme in ("random", "constant"):  # any other name keeps the base init's normal
-            plan = plan.rule(Uniform(-bound, bound) if scheme == "random" else Constant(bound), kind="dense",
-                             role="weight", path="*mixer/dt_proj/*")
+        if scheme in ("random", "constant"):  # any other name keeps the base init's normal; a scale of 0, zeros
+            law = Uniform(-bound, bound) if scheme == "random" and bound > 0 else Constant(bound)
+            plan = plan.rule(law, kind="dense", role="weight", path="*mixer/dt_proj/*")
     return plan
 
 

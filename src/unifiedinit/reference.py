@@ -73,8 +73,10 @@ def _bounds(draw: D.Draw) -> tuple[float, float, bool, bool] | None:
     if isinstance(draw, D.LogUniform):  # exp(log high - tiny) may round to high
         return draw.low, draw.high, False, False
     if isinstance(draw, D.InverseSoftplus):  # the values at the base's ends (a point mass at ``low``, from a floor
-        # inside the base's range, is written after the clip, as constants are: rounded to nearest)
-        return None if _bounds(draw.base) is None else (draw.low, draw.high, False, False)
+        # inside the base's range, is written after the clip, as constants are: rounded to nearest); a floor at or
+        # above the base's top leaves the point mass alone, and nothing to clip
+        base = _bounds(draw.base)
+        return None if base is None or draw.floor >= base[1] else (draw.low, draw.high, False, False)
     if isinstance(draw, D.Affine):
         base = _bounds(draw.base)
         if base is None:

@@ -234,9 +234,13 @@ def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: An
         return x if support is None else ops.clip(x, *support)
     if isinstance(d, D.LogUniform):
         span = math.log(d.high) - math.log(d.low)
-        if span <= 700.0:  # low + low (e**u - 1), u in [0, span): no float32 step near 1 on a narrow window
-            x = ops.affine(ops.expm1(ops.uniform(shape, 0.0, span, dt)), d.low, d.low)
-        else:  # e**u, u in [log low, log high): e**span would overflow (float64 only)
+        if span <= 80.0:
+            # low e**u = (m + m (e**u - 1)) 2**e with low = m 2**e, u in [0, span): expm1 has no float32 step near 1
+            # on a narrow window, e**80 fits float32, and the power of two, exact, comes last (no subnormal on the
+            # way, which XLA on a CPU would flush to 0)
+            m, e = math.frexp(d.low)
+            x = ops.affine(ops.affine(ops.expm1(ops.uniform(shape, 0.0, span, dt)), m, m), 2.0 ** e, 0.0)
+        else:  # e**u, u in [log low, log high): a span wider than float32's range, float64 only
             x = ops.exp(ops.uniform(shape, math.log(d.low), math.log(d.high), dt))
         return ops.clip(x, *(support or (d.low, d.high)))
     if isinstance(d, D.InverseSoftplus):

@@ -476,20 +476,25 @@ def _rules(plan, layer, path):
 
 
 def test_state_space_configs_are_read_as_transformers_reads_them():
-    """A dict config may say "auto" for a rank (ceil(hidden_size / 16)); Nemotron-H's older names mamba_dt_min,
-    mamba_dt_max and mamba_dt_init_floor are read where time_step_min... are absent; a rank that cannot be resolved
-    and a time-step scale of 0 are refused by name, before anything is written."""
+    """A dict config may say "auto" for a rank, or leave it out (ceil(hidden_size / 16)); Nemotron-H's older names
+    mamba_dt_min, mamba_dt_max and mamba_dt_init_floor come first, as NemotronHConfig reads them; a time-step scale
+    of 0 writes zeros, as transformers does; a rank that cannot be resolved and a negative scale are refused by
+    name, before anything is written."""
     ui.presets.hf(config={"model_type": "jamba", "hidden_size": 64, "mamba_dt_rank": "auto"})  # not Zamba's: unread
     zamba = ui.presets.hf(config={"model_type": "zamba", "hidden_size": 64, "mamba_dt_rank": "auto"})
     assert _rules(zamba, "ZambaMambaMixer", "*/dt_proj_weight") == [ui.Uniform(-0.5, 0.5)]
     nemotron = ui.presets.hf(config={"model_type": "nemotron_h", "mamba_dt_min": 0.005, "mamba_dt_max": 0.2,
-                                     "mamba_dt_init_floor": 0.001})
+                                     "mamba_dt_init_floor": 0.001, "time_step_min": 0.002})
     assert _rules(nemotron, "NemotronHMamba2Mixer", "*/dt_bias") == [
         ui.InverseSoftplus(ui.LogUniform(0.005, 0.2), floor=0.001)]
     with pytest.raises(ValueError, match="time_step_rank is 'auto'.*hidden_size is None"):
         ui.presets.hf(config={"model_type": "mamba", "time_step_rank": "auto"})
-    with pytest.raises(ValueError, match="'time_step_scale' must be > 0"):
-        ui.presets.hf(config={"model_type": "mamba", "hidden_size": 64, "time_step_scale": 0.0})
+    mamba = ui.presets.hf(config={"model_type": "mamba", "hidden_size": 768})
+    assert _rules(mamba, None, "*mixer/dt_proj/*")[-1] == ui.Uniform(-48 ** -0.5, 48 ** -0.5)
+    mamba = ui.presets.hf(config={"model_type": "mamba", "hidden_size": 64, "time_step_scale": 0.0})
+    assert _rules(mamba, None, "*mixer/dt_proj/*")[-1] == ui.Constant(0.0)
+    with pytest.raises(ValueError, match="'time_step_scale' must be >= 0"):
+        ui.presets.hf(config={"model_type": "mamba", "hidden_size": 64, "time_step_scale": -1.0})
     with pytest.raises(ValueError, match="time_step_min .* must be < its time_step_max"):
         ui.presets.hf(config={"model_type": "mamba2", "time_step_min": 0.1, "time_step_max": 0.01})
 

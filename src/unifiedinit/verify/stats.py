@@ -204,10 +204,16 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
                             (c, c), ((c, 1.0),))
     if isinstance(draw, D.LogUniform):
         a, b = draw.low, draw.high
-        span = math.log(b / a)
-        raw = tuple((b ** k - a ** k) / (k * span) if k * math.log10(b) < 300 else math.inf for k in range(1, 5))
-        return Distribution(f"logU[{a:.6g}, {b:.6g}]", lambda x: np.clip(np.log(np.maximum(x, a) / a) / span, 0.0, 1.0),
-                            raw, (a, b))
+        la, lb = math.log(a), math.log(b)
+        span = lb - la
+
+        def moment(k: int) -> float:  # (b**k - a**k) / (k span), through logs: no overflow before the result's
+            top = k * lb - math.log(k * span)
+            return math.inf if top > 709.0 else math.exp(top) - math.exp(k * la - math.log(k * span))
+
+        return Distribution(f"logU[{a:.6g}, {b:.6g}]",
+                            lambda x: np.clip((np.log(np.maximum(x, a)) - la) / span, 0.0, 1.0),
+                            tuple(moment(k) for k in range(1, 5)), (a, b))
     if isinstance(draw, D.InverseSoftplus):
         return _inverse_softplus(distribution(draw.base, shape), draw)
     if isinstance(draw, D.Affine):
@@ -296,22 +302,23 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
 _EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
 
 
-#: a sample is taken to be written in a half-precision dtype only when it has this many distinct values that the
+#: ``ks_2samp`` rounds a sample to a half-precision dtype only when the other has this many distinct values that the
 #: dtype holds (a sample of point masses alone, 0 and 1, says nothing of the dtype it was written in)
 _DISTINCT = 64
 
 
-def written_in(x: Any) -> Any:
+def written_in(x: Any, least: int = 1) -> Any:
     """The dtype ``x``'s values were written in: its own, or for float64 and float32 values (a framework's float32
     or bfloat16 array read as float64) the narrowest that holds every value exactly: bfloat16 or float16 when at
-    least 64 of the values are distinct, float32 (from float64) in any case. A sample of a continuous law is never
-    held by a narrower dtype by chance (float32 would need 29 trailing zero bits in every value).
+    least ``least`` of the values are distinct, float32 (from float64) in any case. A sample of a continuous law is
+    never held by a narrower dtype by chance (float32 would need 29 trailing zero bits in every value); a point mass
+    rounded to that dtype is where the sample holds it.
 
     Examples:
         >>> import numpy as np
         >>> written_in(np.float32([0.1, 0.2]).astype(np.float64)).name, written_in(np.array([0.1])).name
         ('float32', 'float64')
-        >>> written_in(np.array([0.0, 1.0])).name  # point masses alone: no narrower than float32
+        >>> written_in(np.array([0.0, 1.0]), least=64).name  # two values: no narrower than float32
         'float32'
     """
     x = np.asarray(x)
@@ -319,7 +326,7 @@ def written_in(x: Any) -> Any:
         return x.dtype if x.dtype.name == "bfloat16" or np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
     finite = x[np.isfinite(x)].astype(np.float64)
     tried: list[Any] = []
-    if np.unique(finite).size >= _DISTINCT:
+    if least <= 1 or np.unique(finite).size >= least:
         try:
             import ml_dtypes
             tried.append(np.dtype(ml_dtypes.bfloat16))
@@ -387,8 +394,8 @@ def ks_2samp(a: Any, b: Any) -> tuple[float, float]:
     """Two-sample Kolmogorov-Smirnov statistic and p-value (SciPy's ``ks_2samp``, two-sided).
 
     The report compares each framework's sample with the reference sampler's this way. Both samples are compared
-    as the coarser of the dtypes they were written in holds them (``written_in``): a float32 sample's point mass
-    at 0.1 is the float64 sample's one, rounded.
+    as the coarser of the dtypes they were written in holds them (``written_in``, a half-precision one only from
+    64 distinct values): a float32 sample's point mass at 0.1 is the float64 sample's one, rounded.
 
     Args:
         a: the first sample (an array or anything ``np.asarray`` takes; flattened, as float64).
@@ -414,7 +421,7 @@ def ks_2samp(a: Any, b: Any) -> tuple[float, float]:
     for name, sample in (("a", x), ("b", y)):
         if sample.size == 0:
             raise ValueError(f"ks_2samp: parameter {name!r} is an empty sample")
-    coarse = max((written_in(x), written_in(y)), key=lambda dt: _EPS.get(dt.name, 0.0))
+    coarse = max((written_in(x, _DISTINCT), written_in(y, _DISTINCT)), key=lambda dt: _EPS.get(dt.name, 0.0))
     if coarse != np.float64:
         x, y = (s.astype(coarse).astype(np.float64) for s in (x, y))
     sp = _scipy()
@@ -562,7 +569,9 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     if not inside:
         reasons.append(f"values outside the support [{law.support[0]:.6g}, {law.support[1]:.6g}]")
     d, p = ks_1samp(np.asarray(x), law)  # in the sample's dtype, where its point masses lie (0.1 in float32)
-    if p <= alpha:
+    if not p > alpha:  # a NaN p fails too
         reasons.append(f"KS p={p:.3g} <= alpha={alpha:g}")
+    with np.errstate(over="ignore"):  # the std of values near 1e300 is inf, as the law's is
+        mean, std = float(values.mean()), float(values.std())
     return Verdict(inside and p > alpha, law.name, values.size, law.mean, law.std, (law.support[0], law.support[1]),
-                   float(values.mean()), float(values.std()), lo, hi, d, p, reasons=tuple(reasons))
+                   mean, std, lo, hi, d, p, reasons=tuple(reasons))
