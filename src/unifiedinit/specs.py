@@ -355,8 +355,10 @@ class LogUniform(Spec):
     """Log-uniform on [low, high]: exp of U[log low, log high), so that each decade between the bounds is equally
     likely (the reciprocal distribution). Mamba draws its time steps Δ so (see ``InverseSoftplus``).
 
-    Computed in the work dtype (float64 for the reference and portable values, whose exponential is the counter
-    stream's own) and kept in [low, high] as the tensor's dtype holds them.
+    Computed in the work dtype as low + low (e**u - 1), u uniform on [0, log(high / low)) (``expm1`` has no coarse
+    steps near 1 on a narrow window; beyond 80 natural-log units, e**u on [log low, log high)), and kept in
+    [low, high] as the tensor's dtype holds them. The reference and the portable values compute it in float64 with
+    the counter stream's own exponential: the same bits in every framework.
 
     Args:
         low: the lower bound, a real number >= 2.2250738585072014e-308, float64's smallest normal number (default
@@ -1294,7 +1296,8 @@ class InverseSoftplus(Spec):
     softplus(bias) is a time step Δ, log-uniform on [dt_min, dt_max] and at least the floor. Computed as
     y + log(-expm1(-y)), which neither overflows nor cancels, in the work dtype (float64, with the counter stream's
     own functions, for the reference and portable values), and kept in [isp(lowest y), isp(highest y)] as the
-    tensor's dtype holds them.
+    tensor's dtype holds them. Where the floor is above the base's lowest value, the entries raised to it are one
+    number, the lowering's isp(floor), written as a constant is (rounded to nearest).
 
     Args:
         base: an elementwise spec (not ``Orthogonal``, ``Eye``, ``Dirac``, ``Sparse``, arrays...).
