@@ -429,9 +429,10 @@ def exp(arith: Arith, x: Any) -> Any:
 
 def _one_minus_exp(arith: Arith, y: Any) -> Any:
     """1 - e**-y for any y: by its series for |y| < 0.35 (where 1 - e**-y would cancel), else by ``exp``."""
-    s = arith.where(abs(y) < _SERIES, y, _SERIES)  # the series where it is used (no overflow for a large y)
+    near = abs(y) < _SERIES
+    s = arith.where(near, y, _SERIES)  # the series where it is used (no overflow for a large y)
     small = arith.fence(s * _horner(arith, s, _ONE_MINUS_EXP))
-    return arith.where(abs(y) < _SERIES, small, 1.0 - exp(arith, -y))
+    return arith.where(near, small, 1.0 - exp(arith, -y))
 
 
 def expm1(arith: Arith, x: Any) -> Any:

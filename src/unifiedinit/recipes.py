@@ -153,11 +153,12 @@ def _state_space(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Pla
     drawn as Mamba draws it or ones, Zamba's raw projections; by ``model_type``, the layers Mamba and Mamba-2
     draw with torch's default (conv1d, out_proj, divided by sqrt(L) with ``rescale_prenorm_residual``) and
     Mamba's ``dt_proj`` (its weight U(+-rank**-0.5 * time_step_scale) or that constant, its bias the time step)."""
+    step = _time_step(fn, config)
     for cls, dt in _MIXERS.items():
         plan = plan.rule(S4DReal(), layer=cls, path="*/A_log").rule(Ones(), layer=cls, path="*/D")
         if dt is not None:
-            plan = plan.rule(_time_step(fn, config) if dt == "drawn" else Ones(), layer=cls, path="*/dt_bias")
-    plan = (plan.rule(_time_step(fn, config), layer="ZambaMambaMixer", path="*/dt_proj_bias")
+            plan = plan.rule(step if dt == "drawn" else Ones(), layer=cls, path="*/dt_bias")
+    plan = (plan.rule(step, layer="ZambaMambaMixer", path="*/dt_proj_bias")
             .rule(Normal(0.0, std), layer="ZambaMambaMixer", path="*/x_proj_weight"))
     if kind == "zamba":  # its time-step projection, U(+-rank**-0.5); without a config it is not matched
         bound = _rank(fn, config, "mamba_dt_rank") ** -0.5
@@ -180,7 +181,7 @@ def _state_space(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Pla
             raise ValueError(f"presets.{fn}: parameter 'time_step_scale' must be >= 0, got {scale!r}")
         bound = _rank(fn, config, "time_step_rank") ** -0.5 * scale
         scheme = _get(config, "time_step_init_scheme") or "random"
-        plan = plan.rule(_time_step(fn, config), kind="dense", role="bias", path="*mixer/dt_proj/*")
+        plan = plan.rule(step, kind="dense", role="bias", path="*mixer/dt_proj/*")
         if scheme in ("random", "constant"):  # any other name keeps the base init's normal; a scale of 0, zeros
             law = Uniform(-bound, bound) if scheme == "random" and bound > 0 else Constant(bound)
             plan = plan.rule(law, kind="dense", role="weight", path="*mixer/dt_proj/*")

@@ -111,9 +111,14 @@ class Ops:
         """e**x - 1, elementwise, without cancellation near 0."""
         raise NotImplementedError
 
-    def inverse_softplus(self, x: Any) -> Any:
-        """log(e**x - 1) for x > 0, elementwise, as x + log(-expm1(-x)) (no overflow, no cancellation)."""
+    def log(self, x: Any) -> Any:
+        """The natural logarithm, elementwise."""
         raise NotImplementedError
+
+    def inverse_softplus(self, x: Any) -> Any:
+        """log(e**x - 1) for x > 0, elementwise, as x + log(-expm1(-x)) (no overflow, no cancellation), with the
+        backend's own ``expm1`` and ``log``."""
+        return x + self.log(-self.expm1(-x))
 
 
 class NumpyLikeOps(Ops):
@@ -182,8 +187,8 @@ class NumpyLikeOps(Ops):
     def expm1(self, x: Any) -> Any:
         return self.xp.expm1(x)
 
-    def inverse_softplus(self, x: Any) -> Any:
-        return x + self.xp.log(-self.xp.expm1(-x))
+    def log(self, x: Any) -> Any:
+        return self.xp.log(x)
 
 
 def in_place_writer(ops: Any, d: D.Draw, dtype: Any) -> Callable[[Any], Any] | None:

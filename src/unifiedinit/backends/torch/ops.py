@@ -144,8 +144,8 @@ class TorchOps(Ops):
     def expm1(self, x: torch.Tensor) -> torch.Tensor:
         return x.expm1_()
 
-    def inverse_softplus(self, x: torch.Tensor) -> torch.Tensor:
-        return x + torch.log(-torch.expm1(-x))
+    def log(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.log(x)
 
     def affine(self, x: torch.Tensor, scale: float, shift: float) -> torch.Tensor:
         return x.mul_(scale).add_(shift)  # x is a fresh draw or the target: in place
