@@ -502,7 +502,10 @@ def test_state_space_configs_are_read_as_transformers_reads_them():
 def _reproduces_its_own_init(build, family):
     """``build()`` under one seed is the reference (its constructor runs the family's own init); a second model,
     poisoned with NaN, gets the recipe with ``config=model.config``. Every parameter must be written, equal the
-    reference where that is a constant, and pass the KS test at ALPHA against it elsewhere."""
+    reference where that is a constant, and pass the KS test at ALPHA against it elsewhere. A determined tensor
+    (S4D-Real's ``A_log``, a sinusoidal table) must equal the reference within 1 ulp: transformers computes it with
+    torch's float32 kernels, whose ``log`` is not correctly rounded on every CPU (with AVX-512, ``torch.log`` of 7
+    is 1 ulp high), where ours is rounded once from float64."""
     torch.manual_seed(0)
     reference = build()
     torch.manual_seed(1)
@@ -510,12 +513,15 @@ def _reproduces_its_own_init(build, family):
     poison(model)
     report = ui.presets.FAMILIES[family](config=model.config).apply(model, seed=3)
     assert not report.unmatched, [p.path for p in report.unmatched]
+    determined = {e.param.path.replace("/", ".") for e in report.entries if e.draw and e.draw.deterministic}
     theirs = dict(reference.named_parameters())
     for name, t in model.named_parameters():
         ours, ref = t.detach().float().numpy(), theirs[name].detach().float().numpy()
         assert not np.isnan(ours).any(), f"{name} was not written"
         if np.all(ref == ref.flat[0]):
             assert np.array_equal(ours, ref), name
+        elif name in determined:
+            np.testing.assert_array_max_ulp(ours, ref, maxulp=1)
         else:
             same_law(sample(ours, 1), sample(ref, 2), name)
 
