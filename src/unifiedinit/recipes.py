@@ -218,6 +218,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     if kind in ("resnet", "regnet"):  # torchvision's ResNet init: He-normal (fan_out) convs, torch's linear layers
         plan = (plan.rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight")
                 .rule(_TORCH_DEFAULT, kind="dense", role=("weight", "bias")))
+    if kind == "regnet":  # its _init_weights draws a conv's weight only: the squeeze-excitation biases keep torch's
+        plan = plan.rule(_TORCH_DEFAULT, kind="conv", role="bias")
     if kind in ("wav2vec2", "hubert"):
         plan = _speech(plan, kind, config)
     layers = None if config is None else _get(config, "num_hidden_layers")
@@ -310,7 +312,8 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     and Nemotron-H's), Funnel's linear layers N(0, 1/(fan_in + fan_out)) and
     embeddings N(0, 1) (or ``initializer_std``), Reformer's axial position embeddings N(0, axial_norm_std^2),
     DINOv2's and PVT's truncated linear and conv weights, MobileViT's and EfficientNet's N(0, initializer_range^2)
-    BatchNorm scales, ResNet's and RegNet's He-normal (fan_out) convolutions with torch's default linear layers,
+    BatchNorm scales, ResNet's and RegNet's He-normal (fan_out) convolutions with torch's default linear layers
+    (and RegNet's conv biases),
     Wav2Vec2's and HuBERT's convolutions, mask embedding and quantizer, and the sinusoidal position tables of
     Whisper's encoder and of DistilBERT with ``sinusoidal_pos_embds``.
 

@@ -502,10 +502,12 @@ def test_state_space_configs_are_read_as_transformers_reads_them():
 def _reproduces_its_own_init(build, family):
     """``build()`` under one seed is the reference (its constructor runs the family's own init); a second model,
     poisoned with NaN, gets the recipe with ``config=model.config``. Every parameter must be written, equal the
-    reference where that is a constant, and pass the KS test at ALPHA against it elsewhere. A determined tensor
-    (S4D-Real's ``A_log``, a sinusoidal table) must equal the reference within 1 ulp: transformers computes it with
-    torch's float32 kernels, whose ``log`` is not correctly rounded on every CPU (with AVX-512, ``torch.log`` of 7
-    is 1 ulp high), where ours is rounded once from float64."""
+    reference where that is a constant, and pass the KS test at ALPHA against it elsewhere, except where our
+    value is determined (a constant, S4D-Real's ``A_log``, a sinusoidal table): there it must equal the reference
+    within 1e-6, which a KS test on a few entries cannot say (RegNet's squeeze-excitation biases are four random
+    numbers). Within, not equal: transformers computes such tables in float32 with torch's kernels (Whisper's
+    within 1e-6), and torch's float32 ``log`` is not correctly rounded on every CPU (with AVX-512, ``log`` of 7 is
+    1 ulp high), where ours is rounded once from float64."""
     torch.manual_seed(0)
     reference = build()
     torch.manual_seed(1)
@@ -521,7 +523,7 @@ def _reproduces_its_own_init(build, family):
         if np.all(ref == ref.flat[0]):
             assert np.array_equal(ours, ref), name
         elif name in determined:
-            np.testing.assert_array_max_ulp(ours, ref, maxulp=1)
+            np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-6, err_msg=name)
         else:
             same_law(sample(ours, 1), sample(ref, 2), name)
 
