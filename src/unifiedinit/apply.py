@@ -121,7 +121,11 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, sta
     check_options(backend, options)
     with gc_paused():
         target = backend.target(model, seed=seed, **options)
-        report = plan._resolve([p for p, _ in target.found], stacklevel=stacklevel + 2, skip=skip, fresh=True)
+        params = [p for p, _ in target.found]
+        report = plan._resolve(params, stacklevel=stacklevel + 2, skip=skip, fresh=True)
+        if plan._recipe is not None:  # a Hugging Face recipe built without config=
+            from .recipes import config_unread
+            config_unread(plan, model, params, report, skip, stacklevel + 2)
         if stream is not None:
             check_portable_dtypes(report)
         prepare = getattr(target, "prepare", None)
@@ -373,4 +377,9 @@ def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
         raise TypeError(f"inspect: parameter 'plan' must be a unifiedinit.Plan or None, got {plan!r}")
     with gc_paused():
         _, found = records(model, **options)
-        return plan.resolve([p for p, _ in found], warn=False, dry_run=True)
+        params = [p for p, _ in found]
+        report = plan.resolve(params, warn=False, dry_run=True)
+        if plan._recipe is not None:  # pyright: ignore[reportPrivateUsage]
+            from .recipes import config_unread
+            config_unread(plan, model, params, report, frozenset(), 3)
+        return report

@@ -411,6 +411,15 @@ class Plan:
         if not isinstance(name, str):
             raise TypeError(f"Plan: parameter 'name' must be a string, got {name!r}")
         self.rules, self.name = rules, name
+        # a Hugging Face recipe built without config=: (the recipe, its keywords, how many rules it made), so that
+        # applying the plan to a model whose own config changes those rules can say so (recipes.config_unread)
+        self._recipe: tuple[Any, dict[str, Any], int] | None = None
+
+    def _derived(self, rules: tuple[Rule, ...], name: str) -> "Plan":
+        """A plan that appends to this one's rules: it keeps the recipe it came from."""
+        out = Plan(rules, name)
+        out._recipe = self._recipe
+        return out
 
     def rule(self, spec: Spec | None, *, kind: Any = None, role: Any = None, path: str | None = None,
              layer: str | None = None, fans: str | None = None, layout: str | None = None,
@@ -420,12 +429,12 @@ class Plan:
         ``Select``'s and ``Rule``'s."""
         select = Select(kind or (), role or (), path, layer)
         rule = Rule(spec, select, fans, quiet, layout, stacked, depth, num_layers, first_layer)
-        return Plan(self.rules + (rule,), self.name)
+        return self._derived(self.rules + (rule,), self.name)
 
     def __add__(self, other: "Plan") -> "Plan":
         if not isinstance(other, Plan):
             return NotImplemented
-        return Plan(self.rules + other.rules, f"{self.name}+{other.name}".strip("+"))
+        return self._derived(self.rules + other.rules, f"{self.name}+{other.name}".strip("+"))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Plan) and (self.rules, self.name) == (other.rules, other.name)

@@ -33,10 +33,12 @@ Sources (transformers 5, ``PreTrainedModel._init_weights`` and each model's over
 from __future__ import annotations
 
 import math
-from typing import Any
+import warnings
+from typing import Any, Sequence
 
 from . import _validate as v
-from .plan import Plan
+from .params import Param
+from .plan import Plan, Report
 from .specs import (Affine, Blocks, Constant, InverseSoftplus, KaimingNormal, KaimingUniform, LogUniform, Normal,
                     Ones, Rows, S4DReal, Scaled, Sinusoidal, TruncatedNormal, Uniform, VarianceScaling, XavierNormal,
                     XavierUniform, Zeros)
@@ -67,6 +69,47 @@ def _read(fn: str, config: Any, **given: Any) -> dict[str, Any]:
             raise ValueError(f"presets.{fn}: parameter {name!r} must be a number > 0, got {value!r}")
         out[name] = value
     return out
+
+
+def _from(plan: Plan, recipe: Any, config: Any, **given: Any) -> Plan:
+    """``plan``, which ``recipe`` built from the keywords ``given``; built without a config, it remembers them, so
+    that applying it to a Hugging Face model whose own config would change it can say so (``config_unread``)."""
+    if config is None:
+        plan._recipe = (recipe, given, len(plan.rules))  # pyright: ignore[reportPrivateUsage]
+    return plan
+
+
+def config_unread(plan: Plan, model: Any, params: Sequence[Param], report: Report, skip: Any,
+                  stacklevel: int) -> None:
+    """Warn when ``plan`` is a Hugging Face recipe (``hf``, ``gpt2``...) built without ``config=``, with the rules
+    added to it after, and ``model``'s own config (its ``config`` with a ``model_type``) would give some of its
+    parameters another init: a family's rules read from ``model_type``, a depth or ``initializer_range`` read from
+    the config are easy to miss, and the values would be wrong with nothing to say so. ``report`` is the plan's
+    own resolution of ``params``."""
+    origin = plan._recipe  # pyright: ignore[reportPrivateUsage]
+    config = getattr(model, "config", None)
+    kind = getattr(config, "model_type", None)
+    if origin is None or not isinstance(kind, str) or not kind:
+        return
+    recipe, given, n = origin
+    try:
+        read = recipe(**given, config=config)
+    except (TypeError, ValueError):  # a config this recipe cannot read (t5's widths on another family's)
+        return
+    if read.rules == plan.rules[:n]:
+        return
+    other = Plan(read.rules + plan.rules[n:], plan.name).resolve(params, warn=False, dry_run=True, skip=skip)
+    ours = {e.param.path: e.spec for e in report.entries}
+    theirs = {e.param.path: e.spec for e in other.entries}
+    changed = [p.path for p in report.params if ours.get(p.path) != theirs.get(p.path)]
+    if changed:
+        first = changed[0]
+        here, there = ("no rule" if x.get(first) is None else x[first] for x in (ours, theirs))
+        warnings.warn(f"presets.{recipe.__name__}() was built without config=, and this model's own config "
+                      f"(model_type {kind!r}) gives {len(changed)} of its parameters another init, e.g. {first!r}: "
+                      f"{there} from the config, {here} here. Pass config=model.config to follow it "
+                      f"(keywords given still win), or ignore this warning to keep the recipe's defaults",
+                      stacklevel=stacklevel)
 
 
 def _quiet(plan: Plan, name: str) -> Plan:
@@ -323,6 +366,7 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
             (as ``_init_weights`` reads them).
         config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
             each hyper-parameter not given as a keyword; None (the default): every default applies.
+            Applied to a Hugging Face model whose own config would change its values, that plan warns.
 
     Returns:
         The ``Plan`` named "hf".
@@ -354,7 +398,8 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
         initializer_range = next((x for x in (_get(config, "init_std"), _get(config, "initializer_factor"))
                                   if x is not None), None)
     std = _read("hf", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
-    return _quiet(_family_overrides(_hf_base(std, "hf"), std, "hf", config), "hf")
+    return _from(_quiet(_family_overrides(_hf_base(std, "hf"), std, "hf", config), "hf"), hf, config,
+                 initializer_range=initializer_range)
 
 
 def bert(initializer_range: float | None = None, *, config: Any = None) -> Plan:
@@ -365,6 +410,7 @@ def bert(initializer_range: float | None = None, *, config: Any = None) -> Plan:
             ``initializer_range`` (``BertConfig``'s name), else 0.02.
         config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
             each hyper-parameter not given as a keyword; None (the default): every default applies.
+            Applied to a Hugging Face model whose own config would change its values, that plan warns.
 
     Returns:
         The ``Plan`` named "bert", the rules of ``hf``.
@@ -387,7 +433,8 @@ def bert(initializer_range: float | None = None, *, config: Any = None) -> Plan:
         Normal(mean=0.0, std=0.01)
     """
     std = _read("bert", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
-    return _quiet(_family_overrides(_hf_base(std, "bert"), std, "bert", config), "bert")
+    return _from(_quiet(_family_overrides(_hf_base(std, "bert"), std, "bert", config), "bert"), bert, config,
+                 initializer_range=initializer_range)
 
 
 def llama(initializer_range: float | None = None, *, config: Any = None) -> Plan:
@@ -398,6 +445,7 @@ def llama(initializer_range: float | None = None, *, config: Any = None) -> Plan
             ``initializer_range`` (``LlamaConfig``'s name), else 0.02.
         config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
             each hyper-parameter not given as a keyword; None (the default): every default applies.
+            Applied to a Hugging Face model whose own config would change its values, that plan warns.
 
     Returns:
         The ``Plan`` named "llama", the rules of ``hf``.
@@ -416,7 +464,8 @@ def llama(initializer_range: float | None = None, *, config: Any = None) -> Plan
         [('q_proj/weight', Normal(mean=0.0, std=0.02)), ('norm/weight', Ones()), ('norm/bias', Zeros())]
     """
     std = _read("llama", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
-    return _quiet(_family_overrides(_hf_base(std, "llama"), std, "llama", config), "llama")
+    return _from(_quiet(_family_overrides(_hf_base(std, "llama"), std, "llama", config), "llama"), llama, config,
+                 initializer_range=initializer_range)
 
 
 def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, config: Any = None) -> Plan:
@@ -431,6 +480,7 @@ def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, 
         n_layer: the number of transformer blocks, an int > 0, or None: ``config``'s ``n_layer``, else 12.
         config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
             each hyper-parameter not given as a keyword; None (the default): every default applies.
+            Applied to a Hugging Face model whose own config would change its values, that plan warns.
 
     Returns:
         The ``Plan`` named "gpt2": the rules of ``hf`` and one for ``*c_proj*`` dense weights.
@@ -453,7 +503,7 @@ def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, 
     std = h["initializer_range"]
     plan = _family_overrides(_hf_base(std, "gpt2"), std, "gpt2", config)
     plan = plan.rule(Normal(0.0, std / math.sqrt(2 * h["n_layer"])), kind="dense", role="weight", path="*c_proj*")
-    return _quiet(plan, "gpt2")
+    return _from(_quiet(plan, "gpt2"), gpt2, config, initializer_range=initializer_range, n_layer=n_layer)
 
 
 def vit(initializer_range: float | None = None, *, config: Any = None) -> Plan:
@@ -468,6 +518,7 @@ def vit(initializer_range: float | None = None, *, config: Any = None) -> Plan:
             ``initializer_range``, else 0.02.
         config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
             each hyper-parameter not given as a keyword; None (the default): every default applies.
+            Applied to a Hugging Face model whose own config would change its values, that plan warns.
 
     Returns:
         The ``Plan`` named "vit": the rules of ``hf`` and three path rules.
@@ -491,7 +542,8 @@ def vit(initializer_range: float | None = None, *, config: Any = None) -> Plan:
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), path="*position_embeddings*")
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), path="*cls_token*")
             .rule(Zeros(), path="*mask_token*"))
-    return _quiet(_family_overrides(plan, std, "vit", config), "vit")
+    return _from(_quiet(_family_overrides(plan, std, "vit", config), "vit"), vit, config,
+                 initializer_range=initializer_range)
 
 
 #: transformers' ``lecun_normal_``: torch's ``trunc_normal_`` with std sqrt(1/fan_in) / 0.8796 and its default
@@ -531,6 +583,7 @@ def clip(initializer_factor: float | None = None, initializer_range: float | Non
         config: a Hugging Face config object (``CLIPConfig``, ``CLIPTextConfig``, ``CLIPVisionConfig``; read by
             attribute) or a dict with the family's names, read for each hyper-parameter not given as a keyword;
             None (the default): every default applies.
+            Applied to a Hugging Face model whose own config would change its values, that plan warns.
 
     Returns:
         The ``Plan`` named "clip". Its rules are quiet: one that matches nothing in a model gives no warning.
@@ -583,7 +636,8 @@ def clip(initializer_factor: float | None = None, initializer_range: float | Non
             .rule(VarianceScaling(f * f, "fan_in", "normal"), path="*visual_projection/*", **dense)
             .rule(VarianceScaling(f * f, "fan_in", "normal"), path="*classifier/*", **dense)
             .rule(Constant(scale), path="*logit_scale"))
-    return _quiet(plan, "clip")
+    return _from(_quiet(plan, "clip"), clip, config, initializer_factor=initializer_factor,
+                 initializer_range=initializer_range, logit_scale_init_value=logit_scale_init_value)
 
 
 def siglip(initializer_factor: float | None = None, *, config: Any = None) -> Plan:
@@ -605,6 +659,7 @@ def siglip(initializer_factor: float | None = None, *, config: Any = None) -> Pl
         config: a Hugging Face config object (``SiglipConfig``, ``Siglip2Config`` or a tower's; read by
             attribute) or a dict with the family's names, read for each hyper-parameter not given as a keyword;
             None (the default): every default applies.
+            Applied to a Hugging Face model whose own config would change its values, that plan warns.
 
     Returns:
         The ``Plan`` named "siglip". Its rules are quiet: one that matches nothing in a model gives no warning.
@@ -633,7 +688,7 @@ def siglip(initializer_factor: float | None = None, *, config: Any = None) -> Pl
             .rule(Zeros(), path="*logit_scale")
             .rule(Zeros(), path="*logit_bias")
             .rule(VarianceScaling(f * f, "fan_in", "normal"), path="*classifier/*", kind="dense", role="weight"))
-    return _quiet(plan, "siglip")
+    return _from(_quiet(plan, "siglip"), siglip, config, initializer_factor=initializer_factor)
 
 
 def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv: int | None = None, *,
@@ -651,6 +706,7 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
         d_kv: the width of one attention head, an int > 0, or None: ``config``'s ``d_kv``, else 64.
         config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
             each hyper-parameter not given as a keyword; None (the default): every default applies.
+            Applied to a Hugging Face model whose own config would change its values, that plan warns.
 
     Returns:
         The ``Plan`` named "t5".
@@ -683,7 +739,8 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
             .rule(Normal(0.0, f / math.sqrt(dm)), kind="embedding", role="embedding", path="*relative_attention_bias*")
             .rule(Constant(f), kind="norm", role="scale")
             .rule(Zeros(), kind="norm", role="shift"))
-    return _quiet(plan, "t5")
+    return _from(_quiet(plan, "t5"), t5, config, initializer_factor=initializer_factor, d_model=d_model,
+                 d_kv=d_kv)
 
 
 def torchtitan(depth_init: bool = True) -> Plan:

@@ -772,6 +772,36 @@ def test_keywords_win_over_the_config_and_dicts_work():
     assert rule.spec == ui.Normal(0.0, 0.1 / 2) and rule.select.path == "*c_proj*"
 
 
+def _warnings(run):
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run()
+    return [str(w.message) for w in caught if "was built without config=" in str(w.message)]
+
+
+def test_a_recipe_built_without_the_models_config_says_which_parameters_it_would_change():
+    """GPT-2's depth and Mamba's config-read rules are easy to miss: a recipe built without ``config=`` warns on a
+    model whose own config would change its values, naming a parameter and both inits, and writes the recipe's
+    defaults as asked; built with the config, with the keywords that matter, or on a model without a config, it
+    is quiet."""
+    gpt2 = BUILD["gpt2"]()  # 2 blocks: the default n_layer=12 scales c_proj by 1/sqrt(24), the config's by 1/2
+    [said] = _warnings(lambda: ui.presets.gpt2().rule(ui.Ones(), path="*ln_f/weight").apply(gpt2, seed=0))
+    assert "presets.gpt2() was built without config=" in said and "model_type 'gpt2'" in said
+    assert "gives 4 of its parameters another init, e.g. 'transformer/h/0/attn/c_proj/weight'" in said
+    assert f"{ui.Normal(0.0, 0.01)} from the config, {ui.Normal(0.0, 0.02 / math.sqrt(24))} here" in said
+    c_proj = gpt2.transformer.h[0].attn.c_proj.weight.detach().numpy().ravel()
+    assert stats.check(c_proj, ui.Normal(0.0, 0.02 / math.sqrt(24)), alpha=ALPHA)  # the defaults, as asked
+    for quiet in (ui.presets.gpt2(config=gpt2.config), ui.presets.gpt2(n_layer=2), ui.presets.hf(),
+                  ui.Plan() + ui.presets.gpt2()):
+        assert not _warnings(lambda: quiet.apply(gpt2, seed=0)), quiet.name
+    assert not _warnings(lambda: ui.presets.gpt2().apply(torch.nn.Linear(4, 4), seed=0))
+    mamba = _mamba()  # initializer_range 0.1, and dt_proj, conv1d and out_proj only from its model_type
+    [said] = _warnings(lambda: ui.inspect(mamba, ui.presets.hf()))
+    assert "presets.hf()" in said and "model_type 'mamba'" in said
+    assert not _warnings(lambda: ui.inspect(mamba, ui.presets.hf(config=mamba.config)))
+
+
 def test_the_gpt2_recipe_in_flax_nnx():
     nnx = pytest.importorskip("flax.nnx")
     import jax.numpy as jnp  # noqa: F401
