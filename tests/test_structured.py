@@ -434,7 +434,7 @@ def test_s4d_real_is_jambas_own_a_log_in_the_same_run():
     pytest.importorskip("transformers")
     a = torch.arange(1, 17)[None, :].expand(32, -1)  # Jamba's and Mamba's code: A_log = log(A)
     ours = ui.sample(ui.S4DReal(), (32, 16))
-    assert ours.dtype == np.float32 and (ours == np.float32([math.log(k + 1) for k in range(16)])).all()
+    assert ours.dtype == np.float32 and (ours == np.array([math.log(k + 1) for k in range(16)], dtype=np.float32)).all()
     # torch's float32 log is not correctly rounded on every CPU (with AVX-512, log 7 is 1 ulp high): within 1 ulp
     np.testing.assert_array_max_ulp(ours, torch.log(a).numpy(), maxulp=1)
 
