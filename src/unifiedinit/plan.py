@@ -411,9 +411,9 @@ class Plan:
         if not isinstance(name, str):
             raise TypeError(f"Plan: parameter 'name' must be a string, got {name!r}")
         self.rules, self.name = rules, name
-        # a Hugging Face recipe built without config=: (the recipe, its keywords, how many rules it made), so that
-        # applying the plan to a model whose own config changes those rules can say so (recipes.config_unread)
-        self._recipe: tuple[Any, dict[str, Any], int] | None = None
+        # a Hugging Face recipe: (the recipe, its keywords, how many rules it made, the config it read or None), so
+        # that applying the plan to a model whose own configs change those rules can say so (recipes.config_unread)
+        self._recipe: tuple[Any, dict[str, Any], int, Any] | None = None
 
     def _derived(self, rules: tuple[Rule, ...], name: str) -> "Plan":
         """A plan that appends to this one's rules: it keeps the recipe it came from."""

@@ -34,8 +34,9 @@ from .specs import (Blocks, Constant, KaimingNormal, KaimingUniform, LecunNormal
                     XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["torch", "keras", "flax", "mxnet", "equinox", "PRESETS", "dcgan", "he_conv", "xavier_linear", "first_and_second",
-           "SEED_PATTERNS", "hf", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan", "megatron",
-           "deepnet", "rezero", "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "torchvision", "FAMILIES"]
+           "SEED_PATTERNS", "hf", "hf_model", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan",
+           "megatron", "deepnet", "rezero", "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "torchvision",
+           "FAMILIES"]
 
 
 #: the layer class a report gives Flax's ``ConvTranspose(transpose_kernel=True)``, whose kernel and fans are not
@@ -218,8 +219,8 @@ SEED_PATTERNS = {"dcgan": dcgan, "he_conv": he_conv, "xavier_linear": xavier_lin
 
 # ------------------------------------------------------------------------------------- model-family recipes
 
-from .recipes import (bert, clip, deepnet, fixup, gpt2, hf, llama, lstm_forget_bias, megatron, mup,  # noqa: E402
-                      olmo, rezero, siglip, t5, t_fixup, torchtitan, torchvision, vit)
+from .recipes import (bert, clip, deepnet, fixup, gpt2, hf, hf_model, llama, lstm_forget_bias, megatron,  # noqa: E402
+                      mup, olmo, rezero, siglip, t5, t_fixup, torchtitan, torchvision, vit)
 
 #: the family recipes by name (functions of the family's hyper-parameters or config, each returning a plan)
 FAMILIES = {"hf": hf, "bert": bert, "llama": llama, "gpt2": gpt2, "vit": vit, "clip": clip, "siglip": siglip,

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from . import _validate as v
 from .params import Param
@@ -43,7 +43,8 @@ from .specs import (Affine, Blocks, Constant, InverseSoftplus, KaimingNormal, Ka
                     Ones, Rows, S4DReal, Scaled, Sinusoidal, TruncatedNormal, Uniform, VarianceScaling, XavierNormal,
                     XavierUniform, Zeros)
 
-__all__ = ["hf", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan", "megatron", "deepnet", "rezero",
+__all__ = ["hf", "hf_model", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan", "megatron",
+           "deepnet", "rezero",
            "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "torchvision", "TORCHVISION_FAMILIES"]
 
 _LAYERS = ("dense", "conv", "conv_transpose")
@@ -72,44 +73,58 @@ def _read(fn: str, config: Any, **given: Any) -> dict[str, Any]:
 
 
 def _from(plan: Plan, recipe: Any, config: Any, **given: Any) -> Plan:
-    """``plan``, which ``recipe`` built from the keywords ``given``; built without a config, it remembers them, so
-    that applying it to a Hugging Face model whose own config would change it can say so (``config_unread``)."""
-    if config is None:
-        plan._recipe = (recipe, given, len(plan.rules))  # pyright: ignore[reportPrivateUsage]
+    """``plan``, which ``recipe`` built from the keywords ``given`` and ``config``; it remembers them, so that
+    applying it to a Hugging Face model whose own configs would change it can say so (``config_unread``)."""
+    plan._recipe = (recipe, given, len(plan.rules), config)  # pyright: ignore[reportPrivateUsage]
     return plan
 
 
 def config_unread(plan: Plan, model: Any, params: Sequence[Param], report: Report, skip: Any,
                   stacklevel: int) -> None:
-    """Warn when ``plan`` is a Hugging Face recipe (``hf``, ``gpt2``...) built without ``config=``, with the rules
-    added to it after, and ``model``'s own config (its ``config`` with a ``model_type``) would give some of its
-    parameters another init: a family's rules read from ``model_type``, a depth or ``initializer_range`` read from
-    the config are easy to miss, and the values would be wrong with nothing to say so. ``report`` is the plan's
-    own resolution of ``params``."""
+    """Warn when ``plan`` is a Hugging Face recipe (``hf``, ``gpt2``...), with the rules added to it after, and
+    ``model``'s own configs would give some of its parameters another init: its ``config`` (with a ``model_type``)
+    where the recipe was built without ``config=`` (a family's rules read from ``model_type``, a depth or an
+    ``initializer_range`` are easy to miss), and the configs of its sub-models, which transformers initializes
+    by their own (``hf_model``). The values would be wrong with nothing to say so. ``report`` is the plan's own
+    resolution of ``params``."""
     origin = plan._recipe  # pyright: ignore[reportPrivateUsage]
     config = getattr(model, "config", None)
     kind = getattr(config, "model_type", None)
     if origin is None or not isinstance(kind, str) or not kind:
         return
-    recipe, given, n = origin
+    recipe, given, n, read = origin
+    subs = _sub_models(model)
+    if read is not None and not subs:
+        return
     try:
-        read = recipe(**given, config=config)
+        own = plan.rules[:n] if read is not None else recipe(**given, config=config).rules
+        inner = tuple(r for path, sub in subs for r in _within(_recipe_of(sub), path).rules)
     except (TypeError, ValueError):  # a config this recipe cannot read (t5's widths on another family's)
         return
-    if read.rules == plan.rules[:n]:
+    if own + inner == plan.rules[:n]:
         return
-    other = Plan(read.rules + plan.rules[n:], plan.name).resolve(params, warn=False, dry_run=True, skip=skip)
-    ours = {e.param.path: e.spec for e in report.entries}
-    theirs = {e.param.path: e.spec for e in other.entries}
-    changed = [p.path for p in report.params if ours.get(p.path) != theirs.get(p.path)]
-    if changed:
-        first = changed[0]
-        here, there = ("no rule" if x.get(first) is None else x[first] for x in (ours, theirs))
-        warnings.warn(f"presets.{recipe.__name__}() was built without config=, and this model's own config "
-                      f"(model_type {kind!r}) gives {len(changed)} of its parameters another init, e.g. {first!r}: "
-                      f"{there} from the config, {here} here. Pass config=model.config to follow it "
-                      f"(keywords given still win), or ignore this warning to keep the recipe's defaults",
-                      stacklevel=stacklevel)
+    other = Plan(own + inner + plan.rules[n:], plan.name).resolve(params, warn=False, dry_run=True, skip=skip)
+    # what each parameter gets: the lowered draw where there is one (the same law said two ways is no change)
+    ours = {e.param.path: (e.spec if e.draw is None else e.draw, e.spec) for e in report.entries}
+    theirs = {e.param.path: (e.spec if e.draw is None else e.draw, e.spec) for e in other.entries}
+    changed = [p.path for p in report.params if (ours.get(p.path) or (None,))[0] != (theirs.get(p.path) or (None,))[0]]
+    if not changed:
+        return
+    first = changed[0]
+    here, there = ("no rule" if first not in x else x[first][1] for x in (ours, theirs))
+    name = f"presets.{recipe.__name__}"
+    held = ", ".join(f"{path} ({sub.model_type})" for path, sub in subs[:3]) + (", ..." if len(subs) > 3 else "")
+    if read is None and not subs:
+        said = (f"{name}() was built without config=, and this model's own config (model_type {kind!r}) gives "
+                f"{len(changed)} of its parameters another init")
+        advice, source = "Pass config=model.config to follow it (keywords given still win)", "the config"
+    else:
+        said = (f"{name}({'' if read is None else 'config=...'}) reads {'no' if read is None else 'one'} config, and "
+                f"this model ({kind!r}) holds sub-models that transformers initializes by their own configs ({held}): "
+                f"they give {len(changed)} of its parameters another init")
+        advice, source = "Build it with presets.hf_model(model)", "the configs"
+    warnings.warn(f"{said}, e.g. {first!r}: {there} from {source}, {here} here. {advice}, or ignore this warning "
+                  f"to keep the recipe's values", stacklevel=stacklevel)
 
 
 def _quiet(plan: Plan, name: str) -> Plan:
@@ -132,7 +147,8 @@ def _base(std: float, name: str) -> Plan:
 #: the RMSNorm classes of the Gemma families, which compute x (1 + w) and whose _init_weights zero-fills w
 #: (Gemma 3n's and Gemma 4's compute x w and start at ones)
 _ONE_PLUS_NORMS = ("GemmaRMSNorm", "Gemma2RMSNorm", "Gemma3RMSNorm", "T5GemmaRMSNorm", "T5Gemma2RMSNorm",
-                   "VaultGemmaRMSNorm", "RecurrentGemmaRMSNorm")
+                   "VaultGemmaRMSNorm", "RecurrentGemmaRMSNorm", "Qwen3NextRMSNorm", "Qwen3_5RMSNorm",
+                   "Qwen3_5MoeRMSNorm", "Qwen4ExpTextRMSNorm")
 
 
 #: the vision families' overrides of the base init, by the class that holds each tensor (transformers 5): every
@@ -252,9 +268,19 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
             .rule(Uniform(0.0, std), layer="FunnelRelMultiheadAttention"))
     for table in _SINUSOID_CLASSES:  # frozen embeddings holding the paper's frequencies, sines then cosines
         plan = plan.rule(Sinusoidal(frequencies="paper"), layer=table)
+    plan = _multimodal(plan, std)
     kind = None if config is None else _get(config, "model_type")
+    scale = None if config is None else _get(config, "logit_scale_init_value")
+    if scale is not None:  # a two-tower model's logit scale, set by its constructor (FLAVA's _init_weights too)
+        plan = plan.rule(Constant(v.real(f"presets.{fn}", "logit_scale_init_value", scale)), path="*logit_scale",
+                         layer="*Model")
     plan = _state_space(plan, std, fn, kind, config)
-    if kind in ("dinov2", "dinov2_with_registers", "pvt"):
+    if kind == "sam":  # the shared image embedding's random Fourier features: N(0, scale^2), the vision config's
+        vision = _get(config, "vision_config")
+        width = None if vision is None else _get(vision, "scale") or (_get(vision, "hidden_size") or 768) // 2
+        plan = plan.rule(Normal(0.0, v.positive(f"presets.{fn}", "vision_config.scale", width or 384)),
+                         layer="SamPositionalEmbedding")
+    if kind in ("dinov2", "dinov2_with_registers", "pvt", "vitdet"):
         plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind=("dense", "conv"), role="weight")
     if kind in ("mobilevit", "mobilevitv2", "efficientnet"):
         plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
@@ -263,7 +289,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
                 .rule(_TORCH_DEFAULT, kind="dense", role=("weight", "bias")))
     if kind == "regnet":  # its _init_weights draws a conv's weight only: the squeeze-excitation biases keep torch's
         plan = plan.rule(_TORCH_DEFAULT, kind="conv", role="bias")
-    if kind in ("wav2vec2", "hubert"):
+    if kind in ("wav2vec2", "hubert", "sew", "sew-d"):
         plan = _speech(plan, kind, config)
     layers = None if config is None else _get(config, "num_hidden_layers")
     if kind in ("wav2vec2", "hubert", "whisper") and isinstance(layers, int) and layers >= 0:
@@ -283,6 +309,34 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = plan.rule(Sinusoidal(interleaved=True, frequencies="paper"),
                          path="*embeddings/position_embeddings/weight")
     return plan
+
+
+def _multimodal(plan: Plan, std: float) -> Plan:
+    """The vision-language and detection families' own tensors, by class: BLIP's, BLIP-2's and InstructBLIP's
+    vision class and position embeddings truncated N(0, std^2) (absolute cut at +-2), their query tokens zeros;
+    GIT's vision class embedding N(0, std^2); Idefics2's perceiver latents ones and pooling probe N(0, 1); FLAVA's
+    image tokens and position embeddings and its multimodal [CLS] zeros; Mllama's vision class embedding, gated
+    position embedding and gated layers' gates N(0, std^2), its other gates zeros; SAM's absolute and relative
+    position tables zeros; ViTDet's truncated position tables; the gated delta nets' (Qwen3-Next, Qwen3.5)
+    ``dt_bias`` ones."""
+    for cls in ("BlipVisionEmbeddings", "Blip2VisionEmbeddings", "InstructBlipVisionEmbeddings",
+                "InstructBlipVideoVisionEmbeddings", "VitDetEmbeddings"):
+        plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer=cls)
+    return (plan.rule(Zeros(), path="*query_tokens", layer="*Blip*")
+            .rule(Normal(0.0, std), layer="GitVisionEmbeddings", path="*class_embedding")
+            .rule(Ones(), layer="Idefics2PerceiverResampler", path="*latents")
+            .rule(Normal(0.0, 1.0), layer="Idefics2MultiheadAttentionPoolingHead", path="*probe")
+            .rule(Zeros(), layer="FlavaImageEmbeddings")
+            .rule(Zeros(), layer="FlavaMultimodalModel", path="*cls_token")
+            .rule(Normal(0.0, std), layer="MllamaVisionModel", path="*class_embedding")
+            .rule(Normal(0.0, std), layer="MllamaPrecomputedPositionEmbedding", path="*/embedding")
+            .rule(Zeros(), path="*gate", layer="Mllama*Embedding")
+            .rule(Normal(0.0, std), layer="MllamaVisionEncoderLayer", path="*gate_*")
+            .rule(Zeros(), layer="MllamaCrossAttentionDecoderLayer", path="*cross_attn_*gate")
+            .rule(Zeros(), layer="SamVisionEncoder", path="*pos_embed")
+            .rule(Zeros(), layer="SamVision*Attention", path="*rel_pos_[hw]")
+            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="VitDetAttention", path="*rel_pos_[hw]")
+            .rule(Ones(), layer="*GatedDeltaNet", path="*dt_bias"))
 
 
 def _speech(plan: Plan, kind: str, config: Any) -> Plan:
@@ -349,7 +403,11 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     initializer_range^2); Funnel's relative attention U(0, initializer_range); the state-space mixers' (Mamba,
     Mamba-2, Zamba, Zamba 2, Jamba, Bamba, Falcon-H1, Granite 4, Nemotron-H) ``A_log`` ``ui.S4DReal()``, ``D`` ones
     and time-step bias ``ui.InverseSoftplus(ui.LogUniform(time_step_min, time_step_max), floor=time_step_floor)``
-    (or ones: Bamba, Falcon-H1, Granite 4), Zamba's raw projections. Where the config's ``model_type`` says so:
+    (or ones: Bamba, Falcon-H1, Granite 4), Zamba's raw projections; the gated delta nets' ``dt_bias`` ones and
+    (1 + w) RMSNorms zeros (Qwen3-Next, Qwen3.5; their ``A_log``, the log of a U(0.01, 16) draw, is left
+    UNMATCHED); the vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2, FLAVA,
+    Mllama, SAM, ViTDet: ``_multimodal``); a ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value``
+    where it has one. Where the config's ``model_type`` says so:
     Mamba's ``dt_proj`` (its weight U(+-time_step_scale/sqrt(time_step_rank)), its bias the time step), Mamba's and
     Mamba-2's ``conv1d`` and ``out_proj`` torch's default (``out_proj`` / sqrt(L) with ``rescale_prenorm_residual``,
     and Nemotron-H's), Funnel's linear layers N(0, 1/(fan_in + fan_out)) and
@@ -357,8 +415,10 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     DINOv2's and PVT's truncated linear and conv weights, MobileViT's and EfficientNet's N(0, initializer_range^2)
     BatchNorm scales, ResNet's and RegNet's He-normal (fan_out) convolutions with torch's default linear layers
     (and RegNet's conv biases),
-    Wav2Vec2's and HuBERT's convolutions, mask embedding and quantizer, and the sinusoidal position tables of
-    Whisper's encoder and of DistilBERT with ``sinusoidal_pos_embds``.
+    Wav2Vec2's, HuBERT's, SEW's and SEW-D's convolutions, mask embedding and quantizer, ViTDet's truncated linear
+    and conv weights, SAM's Fourier features N(0, (vision_config.scale)^2), and the sinusoidal position tables of
+    Whisper's encoder and of DistilBERT with ``sinusoidal_pos_embds``. A model that holds sub-models (LLaVA, BLIP-2,
+    SAM) is initialized by transformers with each sub-model's own config: ``hf_model(model)`` says so.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
@@ -741,6 +801,112 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
             .rule(Zeros(), kind="norm", role="shift"))
     return _from(_quiet(plan, "t5"), t5, config, initializer_factor=initializer_factor, d_model=d_model,
                  d_kv=d_kv)
+
+
+#: the recipe of each model_type whose family's ``_init_weights`` departs from the base one beyond what ``hf``'s
+#: class rules say (else ``hf``)
+_RECIPE_OF = {**dict.fromkeys(("gpt2", "gpt_bigcode"), "gpt2"), **dict.fromkeys(("t5", "mt5", "umt5", "longt5"), "t5"),
+              **dict.fromkeys(("vit", "deit", "swin", "yolos", "dinov2"), "vit"),
+              **dict.fromkeys(("clip", "clip_text_model", "clip_vision_model", "metaclip_2", "metaclip_2_text_model",
+                               "metaclip_2_vision_model"), "clip"),
+              **dict.fromkeys(("siglip", "siglip_text_model", "siglip_vision_model", "siglip2", "siglip2_text_model",
+                               "siglip2_vision_model"), "siglip")}
+
+
+def _escaped(path: str) -> str:
+    """``path`` as a glob that matches itself only."""
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in path)
+
+
+def _within(plan: Plan, prefix: str) -> Plan:
+    """``plan``'s rules, each limited to the parameters under the module path ``prefix``."""
+    import dataclasses
+    head = _escaped(prefix) + "/"
+    return Plan([dataclasses.replace(r, select=dataclasses.replace(r.select, path=head + (r.select.path or "*")))
+                 for r in plan.rules], plan.name)
+
+
+def hf_model(model: Any) -> Plan:
+    """transformers' own initialization of ``model``, a Hugging Face model, its sub-models included.
+
+    transformers initializes every sub-model (a ``PreTrainedModel`` inside the model: LLaVA's CLIP vision tower
+    and its language model, BLIP-2's vision model, Q-Former and language model, SAM's vision encoder) by that
+    sub-model's own class with its own config: its own ``initializer_range`` (BLIP's, BLIP-2's and SAM's vision
+    configs say 1e-10), its own family's rules (CLIP's inside LLaVA). ``hf(config=model.config)`` reads the top
+    config only. This plan is the recipe of the model's own config (``hf``, or its family's: ``gpt2``, ``t5``,
+    ``vit``, ``clip``, ``siglip`` by ``model_type``), then, for each sub-model whose config is not its parent's,
+    the recipe of that config with its rules limited to the sub-model's path; a deeper sub-model's rules come
+    later and win there. The rules select by path, so the plan applies as well to a port that keeps the model's
+    module names.
+
+    Args:
+        model: a Hugging Face torch model: an ``nn.Module`` with a ``config`` that names its ``model_type``.
+
+    Returns:
+        The ``Plan`` named "hf_model"; its rules are quiet.
+
+    Raises:
+        TypeError: ``model`` is not a torch module with a Hugging Face config.
+        ValueError: a config holds a value its recipe refuses (as ``hf`` raises).
+
+    Examples:
+        >>> import transformers
+        >>> import unifiedinit as ui
+        >>> config = transformers.Blip2Config(vision_config=dict(hidden_size=32, intermediate_size=64,
+        ...     num_hidden_layers=1, num_attention_heads=2, image_size=16, patch_size=8),
+        ...     qformer_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+        ...     encoder_hidden_size=32), text_config=dict(model_type="opt", hidden_size=32, ffn_dim=64,
+        ...     num_hidden_layers=1, num_attention_heads=2, vocab_size=100, word_embed_proj_dim=32), num_query_tokens=4)
+        >>> model = transformers.Blip2Model(config)
+        >>> specs = {e.param.path: e.spec for e in ui.inspect(model, ui.presets.hf_model(model)).entries}
+        >>> specs["vision_model/encoder/layers/0/mlp/fc1/weight"]  # BlipVisionConfig's own initializer_range
+        Normal(mean=0.0, std=1e-10)
+        >>> specs["qformer/encoder/layer/0/attention/attention/query/weight"]  # the Q-Former config's
+        Normal(mean=0.0, std=0.02)
+    """
+    config = getattr(model, "config", None)
+    if not callable(getattr(model, "named_modules", None)) or not isinstance(getattr(config, "model_type", None), str):
+        raise TypeError(f"presets.hf_model: parameter 'model' must be a Hugging Face torch model (an nn.Module "
+                        f"whose config names its model_type), got {type(model).__name__}")
+
+    plan = _recipe_of(config)
+    for path, sub in _sub_models(model):
+        plan = plan + _within(_recipe_of(sub), path)
+    return _quiet(plan, "hf_model")
+
+
+def _recipe_of(config: Any) -> Plan:
+    """The recipe of a Hugging Face config: its family's where its ``model_type`` names one, else ``hf``."""
+    families: dict[str, Callable[..., Plan]] = {"hf": hf, "gpt2": gpt2, "t5": t5, "vit": vit, "clip": clip,
+                                               "siglip": siglip}
+    return families[_RECIPE_OF.get(config.model_type, "hf")](config=config)
+
+
+def _sub_models(model: Any) -> list[tuple[str, Any]]:
+    """The sub-models of a Hugging Face torch model (the modules with an ``_init_weights`` and a config that names
+    its ``model_type``), as (path, config), outer ones first, without those that share their parent's config (a
+    head's own base model); none for a model of another kind."""
+    config = getattr(model, "config", None)
+    if not callable(getattr(model, "named_modules", None)) or not isinstance(getattr(config, "model_type", None), str):
+        return []
+    if getattr(config, "sub_configs", None) == {}:  # transformers' own list: a config that holds none (Llama's)
+        return []
+    owners: dict[str, Any] = {"": config}  # module path -> the config of the sub-model that holds it
+    found: list[tuple[str, Any]] = []
+    modules: list[tuple[str, Any]] = list(model.named_modules())
+    for name, module in modules:  # the class first: a torch module's own attribute lookup is slow where it misses
+        cls: Any = module.__class__
+        if not name or not callable(getattr(cls, "_init_weights", None)):
+            continue
+        sub = getattr(module, "config", None)
+        if not isinstance(getattr(sub, "model_type", None), str):
+            continue
+        path = name.replace(".", "/")
+        parent = max((p for p in owners if not p or path.startswith(p + "/")), key=len)
+        if sub is not owners[parent]:
+            owners[path] = sub
+            found.append((path, sub))
+    return found
 
 
 def torchtitan(depth_init: bool = True) -> Plan:
