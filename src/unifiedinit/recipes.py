@@ -275,6 +275,10 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = plan.rule(Constant(v.real(f"presets.{fn}", "logit_scale_init_value", scale)), path="*logit_scale",
                          layer="*Model")
     plan = _state_space(plan, std, fn, kind, config)
+    text = None if config is None else _get(config, "text_config")
+    width = None if text is None else _get(text, "hidden_size")
+    if isinstance(width, int) and width > 0:  # the LLaVA-NeXT families' image newline: N(0, 1 / the text width)
+        plan = plan.rule(Normal(0.0, width ** -0.5), path="*image_newline", layer="*Model")
     if kind == "sam":  # the shared image embedding's random Fourier features: N(0, scale^2), the vision config's
         vision = _get(config, "vision_config")
         width = None if vision is None else _get(vision, "scale") or (_get(vision, "hidden_size") or 768) // 2
@@ -407,7 +411,8 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     (1 + w) RMSNorms zeros (Qwen3-Next, Qwen3.5; their ``A_log``, the log of a U(0.01, 16) draw, is left
     UNMATCHED); the vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2, FLAVA,
     Mllama, SAM, ViTDet: ``_multimodal``); a ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value``
-    where it has one. Where the config's ``model_type`` says so:
+    and ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT) where it has one. Where the config's
+    ``model_type`` says so:
     Mamba's ``dt_proj`` (its weight U(+-time_step_scale/sqrt(time_step_rank)), its bias the time step), Mamba's and
     Mamba-2's ``conv1d`` and ``out_proj`` torch's default (``out_proj`` / sqrt(L) with ``rescale_prenorm_residual``,
     and Nemotron-H's), Funnel's linear layers N(0, 1/(fan_in + fan_out)) and
