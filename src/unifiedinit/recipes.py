@@ -762,7 +762,8 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
 
     Every projection is N(0, f^2 / fan_in) (k, v and wi: d_model; o: heads x d_kv; wo: d_ff), and q
     (``*/q/*``) N(0, f^2 / (d_model d_kv)). The shared embedding and an untied ``lm_head`` are N(0, f^2), the relative
-    attention bias N(0, f^2 / d_model), the T5LayerNorm scales f, biases zero.
+    attention bias N(0, f^2 / d_model), the T5LayerNorm scales f, biases zero. Switch Transformers (the same init)
+    redraws each expert's ``wo`` N(0, f^2 / d_model) and its router N(0, f^2).
 
     Args:
         initializer_factor: f, a finite number > 0, or None: ``config``'s ``initializer_factor``, else 1.
@@ -799,6 +800,9 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
             .rule(VarianceScaling(f * f / dkv, "fan_in", "normal"), kind="dense", role="weight", path="*/q/*")
             .rule(Normal(0.0, f), kind="dense", role="weight", path="*lm_head*")
             .rule(Normal(0.0, f), kind="dense", role="weight", path="*classifier/weight")  # T5ForTokenClassification
+            # Switch Transformers: the sparse MLP redraws each expert's wo by d_model (fan out), its router N(0, f^2)
+            .rule(VarianceScaling(f * f, "fan_out", "normal"), kind="dense", role="weight", path="*/experts/*/wo/*")
+            .rule(Normal(0.0, f), kind="dense", role="weight", path="*/router/classifier/*")
             .rule(Zeros(), role="bias")
             .rule(Rows(Normal(0.0, f)), kind="embedding", role="embedding")
             .rule(Normal(0.0, f / math.sqrt(dm)), kind="embedding", role="embedding", path="*relative_attention_bias*")
@@ -810,7 +814,8 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
 
 #: the recipe of each model_type whose family's ``_init_weights`` departs from the base one beyond what ``hf``'s
 #: class rules say (else ``hf``)
-_RECIPE_OF = {**dict.fromkeys(("gpt2", "gpt_bigcode"), "gpt2"), **dict.fromkeys(("t5", "mt5", "umt5", "longt5"), "t5"),
+_RECIPE_OF = {**dict.fromkeys(("gpt2", "gpt_bigcode"), "gpt2"),
+              **dict.fromkeys(("t5", "mt5", "umt5", "longt5", "switch_transformers"), "t5"),
               **dict.fromkeys(("vit", "deit", "swin", "yolos", "dinov2"), "vit"),
               **dict.fromkeys(("clip", "clip_text_model", "clip_vision_model", "metaclip_2", "metaclip_2_text_model",
                                "metaclip_2_vision_model"), "clip"),

@@ -341,6 +341,12 @@ def _llava():  # sub-models: a CLIP vision tower (CLIP's own init) and a Llama
         image_token_index=99))
 
 
+def _switch():  # T5's init, and the sparse MLP's experts' wo by d_model and router N(0, f^2)
+    return transformers.SwitchTransformersForConditionalGeneration(transformers.SwitchTransformersConfig(
+        vocab_size=100, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4, num_experts=4,
+        encoder_sparse_step=2, decoder_sparse_step=2, expert_capacity=4, initializer_factor=1.5))
+
+
 def _llava_next():  # and the image newline N(0, 1 / the text width)
     return transformers.LlavaNextForConditionalGeneration(transformers.LlavaNextConfig(
         vision_config=dict(model_type="clip_vision_model", **_VIT), text_config=dict(model_type="llama", **_LM),
@@ -488,7 +494,7 @@ def test_position_tables_are_the_models_own(build, table, atol):
     (_xlnet, "hf"), (_funnel, "hf"), (_reformer, "hf"), (_jamba, "hf"), (_gpt_bigcode, "gpt2"), (_mamba, "hf"),
     (_mamba_rescaled, "hf"), (_mamba_constant, "hf"), (_falcon_mamba, "hf"), (_mamba2, "hf"), (_zamba, "hf"),
     (_zamba2, "hf"), (_bamba, "hf"), (_falcon_h1, "hf"), (_granite_hybrid, "hf"), (_nemotron_h, "hf"),
-    (_sew, "hf"), (_sew_d, "hf"), (_vitdet, "hf"), (_git, "hf"), (_idefics2, "hf"), (_flava, "hf"),
+    (_switch, "t5"), (_sew, "hf"), (_sew_d, "hf"), (_vitdet, "hf"), (_git, "hf"), (_idefics2, "hf"), (_flava, "hf"),
     (_llava, "hf_model"), (_llava_next, "hf_model"), (_blip2, "hf_model"), (_sam, "hf_model")],
     ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-convtranspose3d", "mixtral-experts",
          "gpt-oss-experts-sinks", "deepseek-v3-experts", "jetmoe-experts", "dinov2", "dinov2-registers", "deit",
@@ -496,7 +502,8 @@ def test_position_tables_are_the_models_own(build, table, atol):
          "regnet", "efficientnet", "poolformer", "dpt", "yolos", "pvt", "wav2vec2", "wav2vec2-xvector", "hubert",
          "hubert-pos-batch-norm", "whisper-classifier", "xlnet", "funnel", "reformer", "jamba", "gpt-bigcode",
          "mamba", "mamba-rescaled", "mamba-constant", "falcon-mamba", "mamba2", "zamba", "zamba2", "bamba",
-         "falcon-h1", "granite-hybrid", "nemotron-h", "sew", "sew-d", "vitdet", "git", "idefics2", "flava",
+         "falcon-h1", "granite-hybrid", "nemotron-h", "switch-transformers", "sew", "sew-d", "vitdet", "git",
+         "idefics2", "flava",
          "llava-hf_model", "llava-next-hf_model", "blip2-hf_model", "sam-hf_model"])
 def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, family):
     """Found by comparing with Hugging Face's own init, parameter by parameter: OPT's config names its std
@@ -511,7 +518,8 @@ def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, 
     torch's default (transformers' own draw into its computed weight is lost). XLNet, Funnel and Reformer draw
     their own attention and position tensors; Jamba's Mamba layers hold S4D-Real A_log and ones. The state-space
     families (Mamba, Mamba-2, Zamba, Bamba, Nemotron-H...) draw their time-step bias softplus^-1(log-uniform), or
-    set it to ones, and Mamba and Mamba-2 keep torch's default in conv1d and out_proj. SEW and SEW-D follow
+    set it to ones, and Mamba and Mamba-2 keep torch's default in conv1d and out_proj. Switch Transformers
+    redraws its experts' wo and router. SEW and SEW-D follow
     HuBERT's speech rules; ViTDet truncates; GIT, Idefics2 and FLAVA have tokens of their own. LLaVA (and NeXT),
     BLIP-2 and SAM hold sub-models, which transformers initializes by their own classes and configs: ``hf_model``.
     Constants must be equal, random tensors pass the KS test at ALPHA."""
