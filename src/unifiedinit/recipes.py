@@ -307,6 +307,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         axial = _get(config, "axial_norm_std")
         plan = plan.rule(Normal(0.0, v.positive("presets.hf", "axial_norm_std", 1.0 if axial is None else axial)),
                          path="*position_embeddings/weights/*")
+    if kind == "fsmt":  # fairseq's tables: tensor2tensor's frequencies, sines then cosines, the padding row zero
+        plan = plan.rule(Rows(Sinusoidal()), layer="SinusoidalPositionalEmbedding")
     if kind == "whisper":  # the encoder's frozen position table
         plan = plan.rule(Sinusoidal(), path="*encoder/embed_positions/weight")
     if kind == "distilbert" and _get(config, "sinusoidal_pos_embds"):
@@ -422,8 +424,9 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     (and RegNet's conv biases),
     Wav2Vec2's, HuBERT's, SEW's and SEW-D's convolutions, mask embedding and quantizer, ViTDet's truncated linear
     and conv weights, SAM's Fourier features N(0, (vision_config.scale)^2), and the sinusoidal position tables of
-    Whisper's encoder and of DistilBERT with ``sinusoidal_pos_embds``. A model that holds sub-models (LLaVA, BLIP-2,
-    SAM) is initialized by transformers with each sub-model's own config: ``hf_model(model)`` says so.
+    Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with ``sinusoidal_pos_embds``. A model that
+    holds sub-models (LLaVA, BLIP-2, SAM) is initialized by transformers with each sub-model's own config:
+    ``hf_model(model)`` says so.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s

@@ -341,6 +341,13 @@ def _llava():  # sub-models: a CLIP vision tower (CLIP's own init) and a Llama
         image_token_index=99))
 
 
+def _fsmt():  # fairseq's sinusoidal tables, the padding row zero
+    return transformers.FSMTForConditionalGeneration(transformers.FSMTConfig(
+        langs=["en", "de"], src_vocab_size=100, tgt_vocab_size=100, d_model=32, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64,
+        max_position_embeddings=64, pad_token_id=1))
+
+
 def _switch():  # T5's init, and the sparse MLP's experts' wo by d_model and router N(0, f^2)
     return transformers.SwitchTransformersForConditionalGeneration(transformers.SwitchTransformersConfig(
         vocab_size=100, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4, num_experts=4,
@@ -494,7 +501,8 @@ def test_position_tables_are_the_models_own(build, table, atol):
     (_xlnet, "hf"), (_funnel, "hf"), (_reformer, "hf"), (_jamba, "hf"), (_gpt_bigcode, "gpt2"), (_mamba, "hf"),
     (_mamba_rescaled, "hf"), (_mamba_constant, "hf"), (_falcon_mamba, "hf"), (_mamba2, "hf"), (_zamba, "hf"),
     (_zamba2, "hf"), (_bamba, "hf"), (_falcon_h1, "hf"), (_granite_hybrid, "hf"), (_nemotron_h, "hf"),
-    (_switch, "t5"), (_sew, "hf"), (_sew_d, "hf"), (_vitdet, "hf"), (_git, "hf"), (_idefics2, "hf"), (_flava, "hf"),
+    (_switch, "t5"), (_fsmt, "hf"), (_sew, "hf"), (_sew_d, "hf"), (_vitdet, "hf"), (_git, "hf"), (_idefics2, "hf"),
+    (_flava, "hf"),
     (_llava, "hf_model"), (_llava_next, "hf_model"), (_blip2, "hf_model"), (_sam, "hf_model")],
     ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-convtranspose3d", "mixtral-experts",
          "gpt-oss-experts-sinks", "deepseek-v3-experts", "jetmoe-experts", "dinov2", "dinov2-registers", "deit",
@@ -502,7 +510,7 @@ def test_position_tables_are_the_models_own(build, table, atol):
          "regnet", "efficientnet", "poolformer", "dpt", "yolos", "pvt", "wav2vec2", "wav2vec2-xvector", "hubert",
          "hubert-pos-batch-norm", "whisper-classifier", "xlnet", "funnel", "reformer", "jamba", "gpt-bigcode",
          "mamba", "mamba-rescaled", "mamba-constant", "falcon-mamba", "mamba2", "zamba", "zamba2", "bamba",
-         "falcon-h1", "granite-hybrid", "nemotron-h", "switch-transformers", "sew", "sew-d", "vitdet", "git",
+         "falcon-h1", "granite-hybrid", "nemotron-h", "switch-transformers", "fsmt", "sew", "sew-d", "vitdet", "git",
          "idefics2", "flava",
          "llava-hf_model", "llava-next-hf_model", "blip2-hf_model", "sam-hf_model"])
 def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, family):
@@ -519,7 +527,7 @@ def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, 
     their own attention and position tensors; Jamba's Mamba layers hold S4D-Real A_log and ones. The state-space
     families (Mamba, Mamba-2, Zamba, Bamba, Nemotron-H...) draw their time-step bias softplus^-1(log-uniform), or
     set it to ones, and Mamba and Mamba-2 keep torch's default in conv1d and out_proj. Switch Transformers
-    redraws its experts' wo and router. SEW and SEW-D follow
+    redraws its experts' wo and router; FSMT holds fairseq's tables. SEW and SEW-D follow
     HuBERT's speech rules; ViTDet truncates; GIT, Idefics2 and FLAVA have tokens of their own. LLaVA (and NeXT),
     BLIP-2 and SAM hold sub-models, which transformers initializes by their own classes and configs: ``hf_model``.
     Constants must be equal, random tensors pass the KS test at ALPHA."""
@@ -586,10 +594,11 @@ def _reproduces_its_own_init(build, family):
     poisoned with NaN, gets the recipe with ``config=model.config`` (for "hf_model", ``hf_model(model)``). Every
     parameter must be written, equal the reference where that is a constant, and pass the KS test at ALPHA against
     it elsewhere, except where our value is determined (a constant, S4D-Real's ``A_log``, a sinusoidal table):
-    there it must equal the reference within 1e-6, which a KS test on a few entries cannot say (RegNet's
+    there it must equal the reference within 1e-5, which a KS test on a few entries cannot say (RegNet's
     squeeze-excitation biases are four random numbers). Within, not equal: transformers computes such tables in
-    float32 with torch's kernels (Whisper's within 1e-6), and torch's float32 ``log`` is not correctly rounded on
-    every CPU (with AVX-512, ``log`` of 7 is 1 ulp high), where ours is rounded once from float64."""
+    float32 with torch's kernels (FSMT's sin(p w) at position 42 is 1.5e-6 off), and torch's float32 ``log`` is not
+    correctly rounded on every CPU (with AVX-512, ``log`` of 7 is 1 ulp high), where ours is rounded once from
+    float64."""
     torch.manual_seed(0)
     reference = build()
     torch.manual_seed(1)
@@ -606,7 +615,7 @@ def _reproduces_its_own_init(build, family):
         if np.all(ref == ref.flat[0]):
             assert np.array_equal(ours, ref), name
         elif name in determined:
-            np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-6, err_msg=name)
+            np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-5, err_msg=name)
         else:
             same_law(sample(ours, 1), sample(ref, 2), name)
 
