@@ -324,7 +324,7 @@ def _multimodal(plan: Plan, std: float) -> Plan:
     image tokens and position embeddings and its multimodal [CLS] zeros; Mllama's vision class embedding, gated
     position embedding and gated layers' gates N(0, std^2), its other gates zeros; SAM's absolute and relative
     position tables zeros; ViTDet's truncated position tables; the gated delta nets' (Qwen3-Next, Qwen3.5)
-    ``dt_bias`` ones."""
+    ``dt_bias`` ones; ViLT's and LayoutLMv3's tokens and position tables zeros."""
     for cls in ("BlipVisionEmbeddings", "Blip2VisionEmbeddings", "InstructBlipVisionEmbeddings",
                 "InstructBlipVideoVisionEmbeddings", "VitDetEmbeddings"):
         plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer=cls)
@@ -342,7 +342,10 @@ def _multimodal(plan: Plan, std: float) -> Plan:
             .rule(Zeros(), layer="SamVisionEncoder", path="*pos_embed")
             .rule(Zeros(), layer="SamVision*Attention", path="*rel_pos_[hw]")
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="VitDetAttention", path="*rel_pos_[hw]")
-            .rule(Ones(), layer="*GatedDeltaNet", path="*dt_bias"))
+            .rule(Ones(), layer="*GatedDeltaNet", path="*dt_bias")
+            .rule(Zeros(), layer="ViltEmbeddings")  # its constructor's zeros, which no _init_weights redraws
+            .rule(Zeros(), layer="LayoutLMv3Model", path="*cls_token")
+            .rule(Zeros(), layer="LayoutLMv3Model", path="*pos_embed"))
 
 
 def _speech(plan: Plan, kind: str, config: Any) -> Plan:

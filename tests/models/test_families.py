@@ -348,6 +348,19 @@ def _fsmt():  # fairseq's sinusoidal tables, the padding row zero
         max_position_embeddings=64, pad_token_id=1))
 
 
+def _vilt():  # its constructor's zero tokens, which no _init_weights redraws
+    return transformers.ViltModel(transformers.ViltConfig(
+        hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32, patch_size=8,
+        vocab_size=100, max_image_length=8))
+
+
+def _layoutlmv3():  # zero [CLS] and position table
+    return transformers.LayoutLMv3Model(transformers.LayoutLMv3Config(
+        hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, vocab_size=100, input_size=32,
+        patch_size=8, max_2d_position_embeddings=64, coordinate_size=8, shape_size=8, rel_pos_bins=8, max_rel_pos=16,
+        rel_2d_pos_bins=8, max_rel_2d_pos=16))
+
+
 def _switch():  # T5's init, and the sparse MLP's experts' wo by d_model and router N(0, f^2)
     return transformers.SwitchTransformersForConditionalGeneration(transformers.SwitchTransformersConfig(
         vocab_size=100, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4, num_experts=4,
@@ -502,7 +515,7 @@ def test_position_tables_are_the_models_own(build, table, atol):
     (_mamba_rescaled, "hf"), (_mamba_constant, "hf"), (_falcon_mamba, "hf"), (_mamba2, "hf"), (_zamba, "hf"),
     (_zamba2, "hf"), (_bamba, "hf"), (_falcon_h1, "hf"), (_granite_hybrid, "hf"), (_nemotron_h, "hf"),
     (_switch, "t5"), (_fsmt, "hf"), (_sew, "hf"), (_sew_d, "hf"), (_vitdet, "hf"), (_git, "hf"), (_idefics2, "hf"),
-    (_flava, "hf"),
+    (_flava, "hf"), (_vilt, "hf"), (_layoutlmv3, "hf"),
     (_llava, "hf_model"), (_llava_next, "hf_model"), (_blip2, "hf_model"), (_sam, "hf_model")],
     ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-convtranspose3d", "mixtral-experts",
          "gpt-oss-experts-sinks", "deepseek-v3-experts", "jetmoe-experts", "dinov2", "dinov2-registers", "deit",
@@ -511,7 +524,7 @@ def test_position_tables_are_the_models_own(build, table, atol):
          "hubert-pos-batch-norm", "whisper-classifier", "xlnet", "funnel", "reformer", "jamba", "gpt-bigcode",
          "mamba", "mamba-rescaled", "mamba-constant", "falcon-mamba", "mamba2", "zamba", "zamba2", "bamba",
          "falcon-h1", "granite-hybrid", "nemotron-h", "switch-transformers", "fsmt", "sew", "sew-d", "vitdet", "git",
-         "idefics2", "flava",
+         "idefics2", "flava", "vilt", "layoutlmv3",
          "llava-hf_model", "llava-next-hf_model", "blip2-hf_model", "sam-hf_model"])
 def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, family):
     """Found by comparing with Hugging Face's own init, parameter by parameter: OPT's config names its std
@@ -528,8 +541,9 @@ def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, 
     families (Mamba, Mamba-2, Zamba, Bamba, Nemotron-H...) draw their time-step bias softplus^-1(log-uniform), or
     set it to ones, and Mamba and Mamba-2 keep torch's default in conv1d and out_proj. Switch Transformers
     redraws its experts' wo and router; FSMT holds fairseq's tables. SEW and SEW-D follow
-    HuBERT's speech rules; ViTDet truncates; GIT, Idefics2 and FLAVA have tokens of their own. LLaVA (and NeXT),
-    BLIP-2 and SAM hold sub-models, which transformers initializes by their own classes and configs: ``hf_model``.
+    HuBERT's speech rules; ViTDet truncates; GIT, Idefics2, FLAVA, ViLT and LayoutLMv3 have tokens of their own.
+    LLaVA (and NeXT), BLIP-2 and SAM hold sub-models, which transformers initializes by their own classes and
+    configs: ``hf_model``.
     Constants must be equal, random tensors pass the KS test at ALPHA."""
     _reproduces_its_own_init(build, family)
     if build is _opt:  # and megatron, built on the same common part, keeps every weight N(0, std)
