@@ -172,7 +172,7 @@ def test_the_walk_finds_the_modules_that_declare_their_public_names():
 
 #: what an example needs that not every environment has (the numpy<1.24 one has MXNet only): a framework it
 #: imports, names as a backend ("flax", backends.torch...), or says it needs (``# needs: matplotlib``)
-_FRAMEWORK = r"(torch|jax|flax|keras|mxnet|equinox|tensorflow|matplotlib|scipy)"
+_FRAMEWORK = r"(torch|jax|flax|keras|mxnet|equinox|tensorflow|matplotlib|scipy|transformers)"
 _NEEDS = [re.compile(r"^\s*(?:>>>|\.\.\.) .*?\b(?:import|from)\s+(?:unifiedinit\.backends\.)?" + _FRAMEWORK + r"\b",
                      re.MULTILINE),
           re.compile(r"^\s*(?:>>>|\.\.\.) .*?(?:[\"']|backends\.)" + _FRAMEWORK + r"[\"'.:]", re.MULTILINE),
