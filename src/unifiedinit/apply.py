@@ -123,7 +123,7 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, sta
         target = backend.target(model, seed=seed, **options)
         params = [p for p, _ in target.found]
         report = plan._resolve(params, stacklevel=stacklevel + 2, skip=skip, fresh=True)
-        if plan._recipe is not None:  # a Hugging Face recipe built without config=
+        if plan._recipe is not None:  # a Hugging Face recipe: does the model's own configs change it?
             from .recipes import config_unread
             config_unread(plan, model, params, report, skip, stacklevel + 2)
         if stream is not None:

@@ -44,8 +44,8 @@ from .specs import (Affine, Blocks, Constant, InverseSoftplus, KaimingNormal, Ka
                     XavierUniform, Zeros)
 
 __all__ = ["hf", "hf_model", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan", "megatron",
-           "deepnet", "rezero",
-           "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "torchvision", "TORCHVISION_FAMILIES"]
+           "deepnet", "rezero", "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "torchvision",
+           "TORCHVISION_FAMILIES"]
 
 _LAYERS = ("dense", "conv", "conv_transpose")
 
@@ -281,8 +281,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = plan.rule(Normal(0.0, width ** -0.5), path="*image_newline", layer="*Model")
     if kind == "sam":  # the shared image embedding's random Fourier features: N(0, scale^2), the vision config's
         vision = _get(config, "vision_config")
-        width = None if vision is None else _get(vision, "scale") or (_get(vision, "hidden_size") or 768) // 2
-        plan = plan.rule(Normal(0.0, v.positive(f"presets.{fn}", "vision_config.scale", width or 384)),
+        fourier = 384 if vision is None else _get(vision, "scale") or (_get(vision, "hidden_size") or 768) // 2
+        plan = plan.rule(Normal(0.0, v.positive(f"presets.{fn}", "vision_config.scale", fourier)),
                          layer="SamPositionalEmbedding")
     if kind in ("dinov2", "dinov2_with_registers", "pvt", "vitdet"):
         plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind=("dense", "conv"), role="weight")
@@ -424,12 +424,11 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     embeddings N(0, 1) (or ``initializer_std``), Reformer's axial position embeddings N(0, axial_norm_std^2),
     DINOv2's and PVT's truncated linear and conv weights, MobileViT's and EfficientNet's N(0, initializer_range^2)
     BatchNorm scales, ResNet's and RegNet's He-normal (fan_out) convolutions with torch's default linear layers
-    (and RegNet's conv biases),
-    Wav2Vec2's, HuBERT's, SEW's and SEW-D's convolutions, mask embedding and quantizer, ViTDet's truncated linear
-    and conv weights, SAM's Fourier features N(0, (vision_config.scale)^2), and the sinusoidal position tables of
-    Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with ``sinusoidal_pos_embds``. A model that
-    holds sub-models (LLaVA, BLIP-2, SAM) is initialized by transformers with each sub-model's own config:
-    ``hf_model(model)`` says so.
+    (and RegNet's conv biases), Wav2Vec2's, HuBERT's, SEW's and SEW-D's convolutions, mask embedding and quantizer,
+    ViTDet's truncated linear and conv weights, SAM's Fourier features N(0, (vision_config.scale)^2), and the
+    sinusoidal position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
+    ``sinusoidal_pos_embds``. A model that holds sub-models (LLaVA, BLIP-2, SAM) is initialized by transformers
+    with each sub-model's own config: ``hf_model(model)`` says so.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
@@ -880,11 +879,10 @@ def hf_model(model: Any) -> Plan:
         >>> specs["qformer/encoder/layer/0/attention/attention/query/weight"]  # the Q-Former config's
         Normal(mean=0.0, std=0.02)
     """
-    config = getattr(model, "config", None)
-    if not callable(getattr(model, "named_modules", None)) or not isinstance(getattr(config, "model_type", None), str):
+    config = _hf_config(model)
+    if config is None:
         raise TypeError(f"presets.hf_model: parameter 'model' must be a Hugging Face torch model (an nn.Module "
                         f"whose config names its model_type), got {type(model).__name__}")
-
     plan = _recipe_of(config)
     for path, sub in _sub_models(model):
         plan = plan + _within(_recipe_of(sub), path)
@@ -898,14 +896,21 @@ def _recipe_of(config: Any) -> Plan:
     return families[_RECIPE_OF.get(config.model_type, "hf")](config=config)
 
 
+def _hf_config(model: Any) -> Any:
+    """The config of a Hugging Face torch model (a module whose ``config`` names its ``model_type``), else None."""
+    config = getattr(model, "config", None)
+    if not callable(getattr(model, "named_modules", None)) or not isinstance(getattr(config, "model_type", None), str):
+        return None
+    return config
+
+
 def _sub_models(model: Any) -> list[tuple[str, Any]]:
     """The sub-models of a Hugging Face torch model (the modules with an ``_init_weights`` and a config that names
     its ``model_type``), as (path, config), outer ones first, without those that share their parent's config (a
     head's own base model); none for a model of another kind."""
-    config = getattr(model, "config", None)
-    if not callable(getattr(model, "named_modules", None)) or not isinstance(getattr(config, "model_type", None), str):
-        return []
-    if getattr(config, "sub_configs", None) == {}:  # transformers' own list: a config that holds none (Llama's)
+    config = _hf_config(model)
+    # sub_configs: transformers' own list, empty where a config holds none (Llama's): no module walk there
+    if config is None or getattr(config, "sub_configs", None) == {}:
         return []
     owners: dict[str, Any] = {"": config}  # module path -> the config of the sub-model that holds it
     found: list[tuple[str, Any]] = []
