@@ -393,6 +393,18 @@ def _hf_base(std: float, name: str) -> Plan:
     return plan
 
 
+def _base_std(fn: str, config: Any, initializer_range: float | None, initializer_factor: float | None = None) -> float:
+    """The std of transformers' base ``_init_weights``: ``initializer_range`` where given, else the config's
+    ``initializer_range``, else its ``init_std`` (OPT's name), else ``initializer_factor`` where given, else the
+    config's (CLIP's and OWL-ViT's top configs have only that), else 0.02."""
+    named = config is not None and ("initializer_range" in config if isinstance(config, dict)
+                                    else hasattr(config, "initializer_range"))
+    if initializer_range is None and config is not None and not named:
+        factor = _get(config, "initializer_factor") if initializer_factor is None else initializer_factor
+        initializer_range = next((x for x in (_get(config, "init_std"), factor) if x is not None), None)
+    return _read(fn, config, initializer_range=(initializer_range, 0.02))["initializer_range"]
+
+
 def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     """Hugging Face's base initialization (``PreTrainedModel._init_weights``).
 
@@ -461,13 +473,7 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
         >>> ui.presets.hf(config={"initializer_range": 0.05}).rules[0].spec
         Normal(mean=0.0, std=0.05)
     """
-    named = config is not None and ("initializer_range" in config if isinstance(config, dict)
-                                    else hasattr(config, "initializer_range"))
-    if initializer_range is None and config is not None and not named:
-        # as _init_weights: a config without initializer_range gives its init_std, else its initializer_factor
-        initializer_range = next((x for x in (_get(config, "init_std"), _get(config, "initializer_factor"))
-                                  if x is not None), None)
-    std = _read("hf", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
+    std = _base_std("hf", config, initializer_range)
     return _from(_quiet(_family_overrides(_hf_base(std, "hf"), std, "hf", config), "hf"), hf, config,
                  initializer_range=initializer_range)
 
@@ -685,7 +691,9 @@ def clip(initializer_factor: float | None = None, initializer_range: float | Non
     dense: dict[str, Any] = {"kind": "dense", "role": "weight"}
     # a vision tower built alone (CLIPVisionModel) has no vision_model level on its paths
     alone = config is not None and _get(config, "vision_config") is None and _get(config, "image_size") is not None
-    plan = _base(r, "clip")
+    # what no rule below selects (OWL-ViT's box and class heads) gets the base init of the config (of f where it
+    # has no initializer_range, as CLIP's and OWL-ViT's top configs)
+    plan = _base(r if config is None else _base_std("clip", config, None, f), "clip")
     # each tower is a PreTrainedModel of its own, initialized with its own config's factor
     towers = [("", f)] + [(f"*{name}_model/", _read("clip", _tower(config, f"{name}_config"), initializer_factor=(
         initializer_factor, f))["initializer_factor"]) for name in ("text", "vision")]
@@ -822,8 +830,12 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
 _RECIPE_OF = {**dict.fromkeys(("gpt2", "gpt_bigcode"), "gpt2"),
               **dict.fromkeys(("t5", "mt5", "umt5", "longt5", "switch_transformers"), "t5"),
               **dict.fromkeys(("vit", "deit", "swin", "yolos", "dinov2"), "vit"),
+              # the CLIP-likes (their _init_weights is CLIP's, class for class); Chinese-CLIP's and AltCLIP's text
+              # towers are BERT and XLM-R, left to hf
               **dict.fromkeys(("clip", "clip_text_model", "clip_vision_model", "metaclip_2", "metaclip_2_text_model",
-                               "metaclip_2_vision_model"), "clip"),
+                               "metaclip_2_vision_model", "chinese_clip", "chinese_clip_vision_model", "altclip",
+                               "altclip_vision_model", "owlvit", "owlvit_text_model", "owlvit_vision_model", "owlv2",
+                               "owlv2_text_model", "owlv2_vision_model"), "clip"),
               **dict.fromkeys(("siglip", "siglip_text_model", "siglip_vision_model", "siglip2", "siglip2_text_model",
                                "siglip2_vision_model"), "siglip")}
 
