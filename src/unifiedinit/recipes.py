@@ -638,7 +638,10 @@ def _tower(config: Any, name: str) -> Any:
 
 def clip(initializer_factor: float | None = None, initializer_range: float | None = None,
          logit_scale_init_value: float | None = None, *, config: Any = None) -> Plan:
-    """CLIP (and MetaCLIP 2): transformers' ``CLIPPreTrainedModel._init_weights``, OpenAI's CLIP init.
+    """CLIP (and MetaCLIP 2, and the CLIP-likes): transformers' ``CLIPPreTrainedModel._init_weights``, OpenAI's init.
+
+    ``hf_model`` uses it for the families whose ``_init_weights`` is CLIP's class for class: Chinese-CLIP and
+    AltCLIP (their BERT and XLM-R text towers get ``hf`` with their own configs), OWL-ViT, OWLv2 and X-CLIP.
 
     With f = ``initializer_factor`` and, in each tower, E its width (a layer's fan) and L its number of layers
     (read from the path, ``encoder/layers/3``, or a scanned stack's axis, as ``ui.Scaled`` does):
@@ -649,7 +652,13 @@ def clip(initializer_factor: float | None = None, initializer_range: float | Non
     - attention q, k, v N(0, f^2 / (2 L E)) and ``out_proj`` N(0, f^2 / E);
     - the MLP's ``fc1`` N(0, f^2 / (2 E)) and ``fc2`` N(0, f^2 / (2 L E));
     - ``text_projection``, ``visual_projection`` and an image classifier's ``classifier`` N(0, f^2 / fan_in);
-    - biases 0, norms 1/0, ``logit_scale`` ``logit_scale_init_value`` (log(1 / 0.07)).
+    - biases 0, norms 1/0, ``logit_scale`` ``logit_scale_init_value`` (log(1 / 0.07));
+    - X-CLIP's cross-frame ``message_attn`` as the attention, its ``prompts_visual_projection`` N(0, f^2 / E) (E
+      its first axis, the vision width), ``mit/position_embedding`` N(0, f^2), ``prompts_generator/alpha``
+      ``prompt_alpha`` (0.1);
+    - any other weight N(0, s^2), s transformers' base std: with ``config``, its ``initializer_range``, else f
+      (CLIP's and OWL-ViT's top configs have no range: OWL-ViT's box and class heads are N(0, f^2)); without,
+      ``initializer_range``.
 
     Args:
         initializer_factor: f, a finite number > 0, or None: ``config``'s, else 1.0.
@@ -665,9 +674,10 @@ def clip(initializer_factor: float | None = None, initializer_range: float | Non
         The ``Plan`` named "clip". Its rules are quiet: one that matches nothing in a model gives no warning.
 
     Raises:
-        TypeError: ``config`` is neither a dict nor an object with attributes.
+        TypeError: ``config`` is neither a dict nor an object with attributes, or ``logit_scale_init_value`` or
+            the config's ``prompt_alpha`` is not a real number.
         ValueError: ``initializer_factor`` or ``initializer_range`` is not a finite number > 0, or
-            ``logit_scale_init_value`` is not a finite number.
+            ``logit_scale_init_value`` or the config's ``prompt_alpha`` (X-CLIP's) is not a finite number.
 
     Examples:
         >>> import torch
@@ -688,6 +698,8 @@ def clip(initializer_factor: float | None = None, initializer_range: float | Non
     if scale is None and config is not None:
         scale = _get(config, "logit_scale_init_value")
     scale = v.real("presets.clip", "logit_scale_init_value", 2.6592 if scale is None else scale)
+    alpha = v.real("presets.clip", "prompt_alpha", 0.1 if config is None or _get(config, "prompt_alpha") is None
+                   else _get(config, "prompt_alpha"))
     dense: dict[str, Any] = {"kind": "dense", "role": "weight"}
     # a vision tower built alone (CLIPVisionModel) has no vision_model level on its paths
     alone = config is not None and _get(config, "vision_config") is None and _get(config, "image_size") is not None
@@ -709,11 +721,20 @@ def clip(initializer_factor: float | None = None, initializer_range: float | Non
                       **dense)
                 .rule(VarianceScaling(g * g, "fan_in", "normal"), path=f"{prefix}*self_attn/out_proj/*", **dense)
                 .rule(VarianceScaling(g * g / 2, "fan_in", "normal"), path=f"{prefix}*mlp/fc1/*", **dense)
-                .rule(Scaled(Normal(0.0, g), "1 / sqrt(2 * L * fan_out)"), path=f"{prefix}*mlp/fc2/*", **dense))
+                .rule(Scaled(Normal(0.0, g), "1 / sqrt(2 * L * fan_out)"), path=f"{prefix}*mlp/fc2/*", **dense)
+                # X-CLIP's cross-frame attention, CLIP's attention class under another name
+                .rule(Scaled(Normal(0.0, g), "1 / sqrt(2 * L * fan_in)"), path=f"{prefix}*message_attn/[qkv]_proj/*",
+                      **dense)
+                .rule(VarianceScaling(g * g, "fan_in", "normal"), path=f"{prefix}*message_attn/out_proj/*", **dense))
     plan = (plan.rule(VarianceScaling(f * f, "fan_in", "normal"), path="*text_projection/*", **dense)
             .rule(VarianceScaling(f * f, "fan_in", "normal"), path="*visual_projection/*", **dense)
             .rule(VarianceScaling(f * f, "fan_in", "normal"), path="*classifier/*", **dense)
-            .rule(Constant(scale), path="*logit_scale"))
+            .rule(Constant(scale), path="*logit_scale")
+            # X-CLIP's video parts: the prompt projection (vision width x projection) N(0, f^2 / vision width), the
+            # frame integration's position table N(0, f^2), the prompt generator's alpha its constructor's constant
+            .rule(VarianceScaling(f * f, "fan_out", "normal"), path="prompts_visual_projection")
+            .rule(Normal(0.0, f), path="mit/position_embedding")
+            .rule(Constant(alpha), path="prompts_generator/alpha"))
     return _from(_quiet(plan, "clip"), clip, config, initializer_factor=initializer_factor,
                  initializer_range=initializer_range, logit_scale_init_value=logit_scale_init_value)
 
@@ -835,7 +856,8 @@ _RECIPE_OF = {**dict.fromkeys(("gpt2", "gpt_bigcode"), "gpt2"),
               **dict.fromkeys(("clip", "clip_text_model", "clip_vision_model", "metaclip_2", "metaclip_2_text_model",
                                "metaclip_2_vision_model", "chinese_clip", "chinese_clip_vision_model", "altclip",
                                "altclip_vision_model", "owlvit", "owlvit_text_model", "owlvit_vision_model", "owlv2",
-                               "owlv2_text_model", "owlv2_vision_model"), "clip"),
+                               "owlv2_text_model", "owlv2_vision_model", "xclip", "xclip_text_model",
+                               "xclip_vision_model"), "clip"),
               **dict.fromkeys(("siglip", "siglip_text_model", "siglip_vision_model", "siglip2", "siglip2_text_model",
                                "siglip2_vision_model"), "siglip")}
 
@@ -861,7 +883,8 @@ def hf_model(model: Any) -> Plan:
     sub-model's own class with its own config: its own ``initializer_range`` (BLIP's, BLIP-2's and SAM's vision
     configs say 1e-10), its own family's rules (CLIP's inside LLaVA). ``hf(config=model.config)`` reads the top
     config only. This plan is the recipe of the model's own config (``hf``, or its family's: ``gpt2``, ``t5``,
-    ``vit``, ``clip``, ``siglip`` by ``model_type``), then, for each sub-model whose config is not its parent's,
+    ``vit``, ``clip``, ``siglip`` by ``model_type``; ``clip`` for the CLIP-likes: Chinese-CLIP, AltCLIP,
+    OWL-ViT, OWLv2, X-CLIP), then, for each sub-model whose config is not its parent's,
     the recipe of that config with its rules limited to the sub-model's path; a deeper sub-model's rules come
     later and win there. The rules select by path, so the plan applies as well to a port that keeps the model's
     module names.

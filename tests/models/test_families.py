@@ -687,6 +687,14 @@ TWO_TOWERS = {
     "owlv2": (lambda: transformers.Owlv2ForObjectDetection(transformers.Owlv2Config(
         text_config=_TEXT, vision_config={**_VISION, "initializer_range": 0.05}, projection_dim=24,
         initializer_factor=1.5)), "hf_model"),
+    # X-CLIP: CLIP's rules on its cross-frame attention too, its frame integration transformer at the top factor
+    # (L its own depth), the prompt projection by the vision width, the prompt generator's alpha its config's
+    "xclip": (lambda: transformers.XCLIPModel(transformers.XCLIPConfig(
+        text_config={**_TEXT, "initializer_factor": 0.6}, vision_config={
+            **_VISION, "mit_hidden_size": 32, "mit_intermediate_size": 64, "mit_num_hidden_layers": 2,
+            "mit_num_attention_heads": 2, "num_frames": 2, "initializer_factor": 1.7},
+        projection_dim=24, prompt_layers=1, prompt_attention_heads=2, prompt_alpha=0.3, initializer_factor=1.5)),
+        "hf_model"),
     "siglip": (lambda: transformers.SiglipModel(transformers.SiglipConfig(text_config=_TEXT, vision_config=_VISION)),
                "siglip"),
     "siglip-classifier": (lambda: transformers.SiglipForImageClassification(transformers.SiglipConfig(
@@ -801,6 +809,8 @@ TEXT: Any = "2.6"  # a number written as a string
     (lambda: ui.presets.clip(config={"vision_config": {"initializer_range": -1}}), ValueError),
     (lambda: ui.presets.clip(logit_scale_init_value=math.nan), ValueError),
     (lambda: ui.presets.clip(logit_scale_init_value=TEXT), TypeError),
+    (lambda: ui.presets.clip(config={"prompt_alpha": math.inf}), ValueError),
+    (lambda: ui.presets.clip(config={"prompt_alpha": TEXT}), TypeError),
     (lambda: ui.presets.siglip(initializer_factor=True), ValueError),
     (lambda: ui.presets.siglip(config=3), TypeError),
 ])
