@@ -17,7 +17,8 @@ SPECS = [ui.Normal(0.0, 0.02), ui.Uniform(-0.1, 0.3), ui.TruncatedNormal(std=0.0
          ui.TruncatedNormal(0.0, 1.0, -9.0, -8.5), ui.TruncatedNormal(1.0, 2.0, -30.0, 1.5),
          ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Normal(-3.0, 0.5)], [0.25, 0.5, 0.25]),
          ui.LogUniform(1e-6, 3e4), ui.InverseSoftplus(ui.LogUniform(1e-3, 0.1), floor=0.002),
-         ui.InverseSoftplus(ui.Uniform(-1.0, 40.0), floor=1e-9)]
+         ui.InverseSoftplus(ui.Uniform(-1.0, 40.0), floor=1e-9), ui.Log(ui.Uniform(0.01, 16.0)),
+         ui.Log(ui.LogUniform(1e-30, 1e30))]
 
 
 def test_threefry_is_jax_s_own_in_the_same_run():

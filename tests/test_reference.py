@@ -8,6 +8,7 @@ repeatable. Bounds and kurtosis tell truncated normals from untruncated ones.
 """
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -28,7 +29,7 @@ CASES = [  # (layout, shape, fan_in, fan_out) with the fans written out by hand
 ]
 
 
-def expected_law(spec, fan_in, fan_out):
+def expected_law(spec, fan_in, fan_out) -> tuple[Any, ...]:
     """(kind, params) of the law of one entry, from the formulas in DESIGN.md (independent of the library)."""
     avg, geo = (fan_in + fan_out) / 2, math.sqrt(fan_in * fan_out)
     fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": avg, "fan_geo_avg": geo}
@@ -72,6 +73,8 @@ def expected_law(spec, fan_in, fan_out):
         return ("loguniform", spec.low, spec.high)
     if name == "InverseSoftplus":
         return ("isp", expected_law(spec.base, fan_in, fan_out), spec.floor)
+    if name == "Log":
+        return ("log", expected_law(spec.base, fan_in, fan_out))
     if name == "Scaled":  # the factor of the catalog's example, written out here
         factor = {"sqrt(w / fan_in)": lambda c: math.sqrt(c["w"] / fan_in)}[spec.factor](dict(spec.constants))
         return ("affine", expected_law(spec.base, fan_in, fan_out), factor, 0.0)
@@ -98,6 +101,8 @@ def scipy_cdf(law):
     if kind == "isp":  # log(e^y - 1) of y = max(x, floor) is increasing: P(Y <= t) = P(max(x, floor) <= softplus(t))
         base, floor = scipy_cdf(law[1]), law[2]
         return lambda t: np.where(np.logaddexp(0.0, t) >= floor, base(np.logaddexp(0.0, t)), 0.0)
+    if kind == "log":  # log x is increasing: P(Y <= t) = P(x <= e^t)
+        return lambda t: scipy_cdf(law[1])(np.exp(t))
     raise KeyError(kind)
 
 
@@ -118,6 +123,8 @@ def draw_params(draw):
         return ("loguniform", draw.low, draw.high)
     if isinstance(draw, D.InverseSoftplus):
         return ("isp", draw_params(draw.base), draw.floor)
+    if isinstance(draw, D.Log):
+        return ("log", draw_params(draw.base))
     raise KeyError(draw)
 
 
@@ -187,7 +194,7 @@ KURTOSIS = {"uniform": 1.8, "normal": 3.0, "trunc2": 2.3655}
 
 @pytest.mark.parametrize("layout,shape,fan_in,fan_out", CASES[:2], ids=lambda x: str(x))
 @pytest.mark.parametrize("spec", [s for s in RANDOM if type(s).__name__ not in (
-    "Mixture", "Affine", "Scaled", "TruncatedNormal", "LogUniform", "InverseSoftplus")], ids=repr)
+    "Mixture", "Affine", "Scaled", "TruncatedNormal", "LogUniform", "InverseSoftplus", "Log")], ids=repr)
 def test_bounds_and_kurtosis_tell_truncated_from_untruncated(spec, layout, shape, fan_in, fan_out):
     law = expected_law(spec, fan_in, fan_out)
     x = ui.sample(spec, shape, layout=layout, seed=99, dtype="float64").ravel()

@@ -72,6 +72,9 @@ BAD = [
     (lambda: ui.InverseSoftplus("x"), TypeError, ["'base'", "spec", "'x'"]),  # pyright: ignore[reportArgumentType]
     (lambda: ui.InverseSoftplus(ui.LogUniform(), floor=-1e-4), ValueError, ["'floor'", ">= 0", "-0.0001"]),
     (lambda: ui.InverseSoftplus(ui.LogUniform(), floor=float("nan")), ValueError, ["'floor'", "nan", "finite"]),
+    (lambda: ui.Log(ui.Orthogonal()), ValueError, ["Log", "'base'", "elementwise", "Orthogonal"]),
+    # bad input on purpose: a number where a spec belongs
+    (lambda: ui.Log(0.5), TypeError, ["Log", "'base'", "spec", "0.5"]),  # pyright: ignore[reportArgumentType]
     (lambda: ui.FromArray([[1.0, 2.0], [3.0]]), ValueError, ["'values'", "rectangular"]),
     (lambda: ui.FromArray(3.0), TypeError, ["'values'", "Constant"]),
     (lambda: ui.FromArray([["a", "b"]]), TypeError, ["'values'", "'a'", "real number"]),
@@ -101,6 +104,8 @@ SHAPE_ERRORS = [
     (ui.FromArray([[1.0, 2.0]]), (2, 2), "torch", ["'values'", "(1, 2)", "(2, 2)"]),
     (ui.InverseSoftplus(ui.Normal(0.5, 0.1)), (4, 4), "torch", ["InverseSoftplus", "'floor'", "> 0", "never <= 0"]),
     (ui.InverseSoftplus(ui.XavierUniform()), (4, 4), "torch", ["'floor'", "XavierUniform", "-0.866025"]),
+    (ui.Log(ui.Uniform(0.0, 16.0)), (4,), "torch", ["Log", "'base'", "> 0", "Uniform(low=0.0", "reaches 0 here"]),
+    (ui.Log(ui.XavierUniform()), (4, 4), "torch", ["Log", "'base'", "> 0", "XavierUniform", "-0.866025"]),
 ]
 
 
@@ -116,6 +121,7 @@ def test_unusable_tensors_are_refused_when_lowering(spec, shape, layout, words):
 
 @pytest.mark.parametrize("spec,words", [
     (ui.InverseSoftplus(ui.LogUniform(1e-50, 1e-46)), ["float32", "holds no number", "LogUniform"]),
+    (ui.Log(ui.LogUniform(1e-50, 1e-46)), ["float32", "holds no number", "LogUniform"]),
     (ui.Affine(ui.Uniform(0.0, 1e39), scale=-1e-30), ["float32", "cannot hold", "Uniform"])])
 def test_a_base_drawn_first_must_fit_the_work_dtype_too(spec, words):
     # the base of an InverseSoftplus or an Affine (but an affine map of a normal, or a positive one of a uniform:

@@ -29,8 +29,8 @@ from .gain import calculate_gain
 from .layout import LAYOUTS, Layout, TensorInfo, fans, get_layout, register_layout
 from .serialize import from_dict, from_expression, from_json, to_dict
 from .specs import (Affine, Bilinear, Blocks, Constant, DeltaOrthogonal, Dirac, Eye, FromArray, GlorotUniform,
-                    Hadamard, InverseSoftplus, KaimingNormal, KaimingUniform, LecunNormal, LecunUniform, LogUniform,
-                    Mixture, Normal, Ones, Orthogonal, Rows, S4DReal, Scaled, Sinusoidal, Sparse, Spec,
+                    Hadamard, InverseSoftplus, KaimingNormal, KaimingUniform, LecunNormal, LecunUniform, Log,
+                    LogUniform, Mixture, Normal, Ones, Orthogonal, Rows, S4DReal, Scaled, Sinusoidal, Sparse, Spec,
                     TruncatedNormal, Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros, examples, lower,
                     register)
 
@@ -38,7 +38,7 @@ from .specs import (Affine, Bilinear, Blocks, Constant, DeltaOrthogonal, Dirac, 
 __all__ = [
     "Affine", "Bilinear", "Blocks", "Constant", "DeltaOrthogonal", "Dirac", "Eye", "FromArray", "GlorotUniform",
     "Hadamard", "InverseSoftplus", "KaimingNormal", "KaimingUniform", "LAYOUTS", "Layout", "LecunNormal",
-    "LecunUniform", "LogUniform", "Mixture", "NO_DECAY", "Normal", "Ones", "Orthogonal", "Rows",
+    "LecunUniform", "Log", "LogUniform", "Mixture", "NO_DECAY", "Normal", "Ones", "Orthogonal", "Rows",
     "S4DReal", "Scaled",
     "Param", "Plan", "Portable", "Report", "Rule", "Select", "Sinusoidal", "Sparse", "Spec", "TensorInfo",
     "TruncatedNormal", "Uniform",

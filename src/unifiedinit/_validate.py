@@ -140,8 +140,8 @@ def draw_range(d: Any) -> tuple[float, float]:
         return d.mean - NORMAL_REACH * d.std, d.mean + NORMAL_REACH * d.std
     if isinstance(d, D.LogUniform):
         return d.low, d.high
-    if isinstance(d, D.InverseSoftplus):  # increasing: its values at the ends of the base's range, raised to the floor
-        return d.low, d.high
+    if isinstance(d, (D.InverseSoftplus, D.Log)):  # increasing: its values at the ends of the base's range (raised to
+        return d.low, d.high                       # the floor)
     if isinstance(d, D.Affine):
         lo, hi = draw_range(d.base)
         ends = (d.scale * lo + d.shift, d.scale * hi + d.shift)
@@ -198,11 +198,11 @@ def representable(d: Any, dtype_name: str) -> None:
     if dtype_name in FLOAT_DTYPES:
         _window_holds_a_number(d, dtype_name)
     from .samplers import _fold  # pyright: ignore[reportPrivateUsage]
-    if isinstance(d, D.InverseSoftplus) or (isinstance(d, D.Affine) and _fold(d) is None):
+    if isinstance(d, (D.InverseSoftplus, D.Log)) or (isinstance(d, D.Affine) and _fold(d) is None):
         # its base is drawn first, in the work dtype (an affine map of a normal or uniform is one draw): it must fit
         representable(d.base, "float32" if dtype_name in ("float16", "bfloat16") else dtype_name)
     for part in _parts(d):  # the same for one inside a mixture, rows, blocks or a stack
-        if isinstance(part, (D.Affine, D.InverseSoftplus, D.Mixture)):
+        if isinstance(part, (D.Affine, D.InverseSoftplus, D.Log, D.Mixture)):
             representable(part, dtype_name)
 
 

@@ -44,7 +44,7 @@ from . import _validate as v
 from . import draws as D
 
 __all__ = ["Arith", "CounterOps", "STREAMS", "ScalarArith", "counter_key", "positions", "threefry2x32", "uniform",
-           "ndtri", "exp", "expm1", "inverse_softplus", "values"]
+           "ndtri", "exp", "expm1", "log", "inverse_softplus", "values"]
 
 #: the portable streams: "chunks" (the default: NumPy's Philox on the host, 2**20 entries a chunk) and "counter"
 STREAMS = ("chunks", "counter")
@@ -356,6 +356,30 @@ def _log(arith: Arith, x: Any) -> Any:
     return arith.fence(e * _LN2_HI) + (arith.fence(e * _LN2_LO) + series)
 
 
+def log(arith: Arith, x: Any) -> Any:
+    """log(x) (float64) for x > 0, the same bits on every backend (``_log``, which the normals use too).
+
+    Args:
+        arith: the backend's ``Arith`` (``ScalarArith`` for one Python float).
+        x: a float64 array (or a Python float) of numbers > 0.
+
+    Returns:
+        log(x), of x's shape, within a few ulps.
+
+    Raises:
+        TypeError, ValueError: the backend's own, for an ``x`` it cannot compute with.
+
+    Examples:
+        >>> import numpy as np
+        >>> from unifiedinit.backends.numpy import NumpyArith
+        >>> from unifiedinit.counter import log
+        >>> x = np.array([1e-300, 0.01, 0.5, 1.0, 7.0, 16.0, 1e300])
+        >>> bool(np.allclose(log(NumpyArith(), x), np.log(x), rtol=1e-15, atol=1e-300))
+        True
+    """
+    return _log(arith, x)
+
+
 def _sqrt(arith: Arith, x: Any) -> Any:
     """sqrt(x) for x in [0.5, 1024] (``ndtri``'s tail variable -log(p), clamped to it), within an ulp and the same
     bits everywhere: ``frexp``, an even exponent, and four Newton steps from (1 + m) / 2 (6 % off at worst, then
@@ -622,6 +646,9 @@ class CounterOps:
 
     def inverse_softplus(self, x: Any) -> Any:
         return inverse_softplus(self.arith, x)
+
+    def log(self, x: Any) -> Any:
+        return log(self.arith, x)
 
     def erfinv(self, x: Any) -> Any:  # pragma: no cover - truncated_normal above never asks for it
         raise NotImplementedError("the counter stream draws truncated normals by ndtri")

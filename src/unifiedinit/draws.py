@@ -6,7 +6,7 @@ samples these and nothing else; ``unifiedinit.reference`` samples them exactly w
 ``unifiedinit.verify.stats`` knows their exact distributions.
 
 Elementwise draws (every entry independent and identically distributed): Uniform, Normal,
-TruncatedNormal, Constant, LogUniform, Mixture, Affine, InverseSoftplus. Structured draws: Orthogonal,
+TruncatedNormal, Constant, LogUniform, Mixture, Affine, InverseSoftplus, Log. Structured draws: Orthogonal,
 DeltaOrthogonal, Eye, Dirac, Hadamard, Sinusoidal, S4DReal, Sparse, Array, Rows, Blocks.
 """
 
@@ -74,6 +74,14 @@ class InverseSoftplus(Draw):
     every value lies between them, and ``low`` is written where x < floor."""
     base: Draw
     floor: float
+    low: float
+    high: float
+
+
+class Log(Draw):
+    """log(x), x from ``base``, whose values are all > 0. ``low`` and ``high`` are its values at the base's lowest
+    and highest x (as ``reference.log`` computes them): every value lies between them."""
+    base: Draw
     low: float
     high: float
 

@@ -39,7 +39,7 @@ from typing import Any, Callable, Sequence
 from . import _validate as v
 from .params import Param
 from .plan import Plan, Report
-from .specs import (Affine, Blocks, Constant, InverseSoftplus, KaimingNormal, KaimingUniform, LogUniform, Normal,
+from .specs import (Affine, Blocks, Constant, InverseSoftplus, KaimingNormal, KaimingUniform, Log, LogUniform, Normal,
                     Ones, Rows, S4DReal, Scaled, Sinusoidal, TruncatedNormal, Uniform, VarianceScaling, XavierNormal,
                     XavierUniform, Zeros)
 
@@ -179,18 +179,48 @@ _MIXERS = {"MambaMixer": None, "FalconMambaMixer": None, "JambaMambaMixer": None
            "BambaMixer": "ones", "FalconH1Mixer": "ones", "GraniteMoeHybridMambaLayer": "ones"}
 
 
-def _time_step(fn: str, config: Any) -> InverseSoftplus:
-    """Mamba's time-step bias: softplus(bias) = Δ log-uniform on [time_step_min, time_step_max] (0.001, 0.1),
-    raised to time_step_floor (1e-4); Nemotron-H's older names ``mamba_dt_min``... are read where those are
-    absent."""
-    def read(name: str, alias: str, default: float) -> float:  # the alias first, as NemotronHConfig reads them
-        value = None if config is None else _get(config, alias)
+#: the linear-attention layers (transformers 5) whose per-head decay rate exp(A_log) starts uniform on [low, 16), by
+#: class: low, and whether their time-step bias ``dt_bias`` starts at ones (Qwen's gated delta nets) or is drawn as
+#: Mamba draws it with its defaults (the forget gates from FLA: Kimi-Linear, Bailing, GLM-5-Next)
+_DECAYS = {"Qwen3NextGatedDeltaNet": (0.01, "ones"), "Qwen3_5GatedDeltaNet": (0.01, "ones"),
+           "Qwen3_5MoeGatedDeltaNet": (0.01, "ones"), "Qwen4ExpTextGatedDeltaNet": (0.01, "ones"),
+           "LaraMiniGatedDeltaNet": (1.0, "ones"), "KimiLinearForgetGate": (1.0, "drawn"),
+           "BailingHybridForgetGate": (1.0, "drawn"), "Glm5NextTextForgetGate": (1.0, "drawn")}
+
+
+#: the config's names of Mamba's time-step law (low, high, floor), each read where the ones before it are absent
+#: (Nemotron-H's older names first, as NemotronHConfig reads them), and OLMo Hybrid's
+_MAMBA_STEP = (("mamba_dt_min", "time_step_min"), ("mamba_dt_max", "time_step_max"),
+               ("mamba_dt_init_floor", "time_step_floor"))
+_OLMO_STEP = (("linear_dt_min",), ("linear_dt_max",), ("linear_dt_init_floor",))
+
+
+def _number(fn: str, config: Any, names: tuple[str, ...], default: float, check: Callable[..., float]) -> float:
+    """The first of ``names`` the config sets (``default`` when none, or no config), checked by ``check``."""
+    value = None
+    for name in names:
         value = _get(config, name) if value is None and config is not None else value
-        return v.positive(f"presets.{fn}", name, default if value is None else value)
-    low, high = read("time_step_min", "mamba_dt_min", 0.001), read("time_step_max", "mamba_dt_max", 0.1)
+    return check(f"presets.{fn}", names[-1], default if value is None else value)
+
+
+def _time_step(fn: str, config: Any, names: tuple[tuple[str, ...], ...] = _MAMBA_STEP) -> InverseSoftplus:
+    """Mamba's time-step bias: softplus(bias) = Δ log-uniform on [time_step_min, time_step_max] (0.001, 0.1),
+    raised to time_step_floor (1e-4), under the config's ``names``."""
+    low, high, floor = (_number(fn, config, n, d, v.positive) for n, d in zip(names, (0.001, 0.1, 1e-4)))
     if not low < high:
-        raise ValueError(f"presets.{fn}: the config's time_step_min ({low!r}) must be < its time_step_max ({high!r})")
-    return InverseSoftplus(LogUniform(low, high), floor=read("time_step_floor", "mamba_dt_init_floor", 1e-4))
+        raise ValueError(f"presets.{fn}: the config's {names[0][-1]} ({low!r}) must be < its {names[1][-1]} "
+                         f"({high!r})")
+    return InverseSoftplus(LogUniform(low, high), floor=floor)
+
+
+def _olmo_decays(fn: str, config: Any) -> tuple[float, float]:
+    """OLMo Hybrid's decay rates exp(A_log), uniform on [linear_a_log_min, linear_a_log_max) (0, 16)."""
+    low = _number(fn, config, ("linear_a_log_min",), 0.0, v.non_negative)
+    high = _number(fn, config, ("linear_a_log_max",), 16.0, v.positive)
+    if not low < high:
+        raise ValueError(f"presets.{fn}: the config's linear_a_log_min ({low!r}) must be < its linear_a_log_max "
+                         f"({high!r})")
+    return low, high
 
 
 def _rank(fn: str, config: Any, name: str) -> int:
@@ -209,7 +239,8 @@ def _rank(fn: str, config: Any, name: str) -> int:
 def _state_space(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
     """The state-space families' ``_init_weights`` (Mamba, Mamba-2, Falcon-Mamba, Zamba, Zamba 2, Jamba, Bamba,
     Falcon-H1, Granite 4 hybrids, Nemotron-H): by the mixer's class, A_log S4D-Real, D ones, the time-step bias
-    drawn as Mamba draws it or ones, Zamba's raw projections; by ``model_type``, the layers Mamba and Mamba-2
+    drawn as Mamba draws it or ones, Zamba's raw projections; the linear-attention layers' decay rates and time
+    steps (``_DECAYS``, OLMo Hybrid's from its config); by ``model_type``, the layers Mamba and Mamba-2
     draw with torch's default (conv1d, out_proj, divided by sqrt(L) with ``rescale_prenorm_residual``) and
     Mamba's ``dt_proj`` (its weight U(+-rank**-0.5 * time_step_scale) or that constant, its bias the time step)."""
     step = _time_step(fn, config)
@@ -217,6 +248,18 @@ def _state_space(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Pla
         plan = plan.rule(S4DReal(), layer=cls, path="*/A_log").rule(Ones(), layer=cls, path="*/D")
         if dt is not None:
             plan = plan.rule(step if dt == "drawn" else Ones(), layer=cls, path="*/dt_bias")
+    for cls, (low, dt) in _DECAYS.items():
+        plan = plan.rule(Log(Uniform(low, 16.0)), layer=cls, path="*/A_log")
+        plan = plan.rule(Ones() if dt == "ones" else _time_step(fn, None), layer=cls, path="*/dt_bias")
+    said = config is not None and (("linear_lower_bound" in config) if isinstance(config, dict)
+                                   else hasattr(config, "linear_lower_bound"))
+    bound = _get(config, "linear_lower_bound") if said else -5.0  # None, said, lifts the bound
+    if bound is not None:  # GLM-5-Next's gate, bounded by linear_lower_bound x sigmoid(...), starts its A_log at 0
+        plan = plan.rule(Zeros(), layer="Glm5NextTextForgetGate", path="*/A_log")
+    plan = plan.rule(_time_step(fn, config, _OLMO_STEP), layer="OlmoHybridGatedDeltaNet", path="*/dt_bias")
+    low, high = _olmo_decays(fn, config)
+    if low > 0:  # OLMo Hybrid's default, U(0, 16), can give log 0: left to the user
+        plan = plan.rule(Log(Uniform(low, high)), layer="OlmoHybridGatedDeltaNet", path="*/A_log")
     plan = (plan.rule(step, layer="ZambaMambaMixer", path="*/dt_proj_bias")
             .rule(Normal(0.0, std), layer="ZambaMambaMixer", path="*/x_proj_weight"))
     if kind == "zamba":  # its time-step projection, U(+-rank**-0.5); without a config it is not matched
@@ -323,8 +366,8 @@ def _multimodal(plan: Plan, std: float) -> Plan:
     GIT's vision class embedding N(0, std^2); Idefics2's perceiver latents ones and pooling probe N(0, 1); FLAVA's
     image tokens and position embeddings and its multimodal [CLS] zeros; Mllama's vision class embedding, gated
     position embedding and gated layers' gates N(0, std^2), its other gates zeros; SAM's absolute and relative
-    position tables zeros; ViTDet's truncated position tables; the gated delta nets' (Qwen3-Next, Qwen3.5)
-    ``dt_bias`` ones; ViLT's and LayoutLMv3's tokens and position tables zeros."""
+    position tables zeros; ViTDet's truncated position tables; ViLT's and LayoutLMv3's tokens and position tables
+    zeros."""
     for cls in ("BlipVisionEmbeddings", "Blip2VisionEmbeddings", "InstructBlipVisionEmbeddings",
                 "InstructBlipVideoVisionEmbeddings", "VitDetEmbeddings"):
         plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer=cls)
@@ -342,7 +385,6 @@ def _multimodal(plan: Plan, std: float) -> Plan:
             .rule(Zeros(), layer="SamVisionEncoder", path="*pos_embed")
             .rule(Zeros(), layer="SamVision*Attention", path="*rel_pos_[hw]")
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="VitDetAttention", path="*rel_pos_[hw]")
-            .rule(Ones(), layer="*GatedDeltaNet", path="*dt_bias")
             .rule(Zeros(), layer="ViltEmbeddings")  # its constructor's zeros, which no _init_weights redraws
             .rule(Zeros(), layer="LayoutLMv3Model", path="*cls_token")
             .rule(Zeros(), layer="LayoutLMv3Model", path="*pos_embed"))
@@ -424,10 +466,14 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     initializer_range^2); Funnel's relative attention U(0, initializer_range); the state-space mixers' (Mamba,
     Mamba-2, Zamba, Zamba 2, Jamba, Bamba, Falcon-H1, Granite 4, Nemotron-H) ``A_log`` ``ui.S4DReal()``, ``D`` ones
     and time-step bias ``ui.InverseSoftplus(ui.LogUniform(time_step_min, time_step_max), floor=time_step_floor)``
-    (or ones: Bamba, Falcon-H1, Granite 4), Zamba's raw projections; the gated delta nets' ``dt_bias`` ones and
-    (1 + w) RMSNorms zeros (Qwen3-Next, Qwen3.5; their ``A_log``, the log of a U(0.01, 16) draw, is left
-    UNMATCHED); the vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2, FLAVA,
-    Mllama, SAM, ViTDet: ``_multimodal``); a ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value``
+    (or ones: Bamba, Falcon-H1, Granite 4), Zamba's raw projections; the linear-attention layers' decay rates
+    ``A_log`` ``ui.Log(ui.Uniform(low, 16))`` (low 0.01: Qwen3-Next, Qwen3.5, Qwen4-Exp; 1: LaraMini, Kimi-Linear,
+    Bailing, GLM-5-Next without ``linear_lower_bound``, which else starts it at 0; OLMo Hybrid's from
+    ``linear_a_log_min`` and ``linear_a_log_max``, UNMATCHED while the low end is 0, its default: log 0 is not a
+    number) and time-step biases ones (Qwen's, LaraMini's) or Mamba's law (the others; OLMo Hybrid's from
+    ``linear_dt_min``, ``linear_dt_max`` and ``linear_dt_init_floor``), Qwen's (1 + w) RMSNorms zeros; the
+    vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2, FLAVA, Mllama, SAM,
+    ViTDet: ``_multimodal``); a ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value``
     and ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT) where it has one. Where the config's
     ``model_type`` says so:
     Mamba's ``dt_proj`` (its weight U(+-time_step_scale/sqrt(time_step_rank)), its bias the time step), Mamba's and

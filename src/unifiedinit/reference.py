@@ -77,6 +77,8 @@ def _bounds(draw: D.Draw) -> tuple[float, float, bool, bool] | None:
         # above the base's top leaves the point mass alone, and nothing to clip
         base = _bounds(draw.base)
         return None if base is None or draw.floor >= base[1] else (draw.low, draw.high, False, False)
+    if isinstance(draw, D.Log):  # increasing: its values at the base's ends
+        return None if _bounds(draw.base) is None else (draw.low, draw.high, False, False)
     if isinstance(draw, D.Affine):
         base = _bounds(draw.base)
         if base is None:
@@ -95,6 +97,14 @@ def inverse_softplus(y: float) -> float:
     from .counter import ScalarArith
     from .counter import inverse_softplus as exact
     return float(exact(ScalarArith(), float(y)))
+
+
+def log(x: float) -> float:
+    """log(x) for a number x > 0 (``draws.Log``), by the counter stream's own function: the same bits on any
+    machine, and the same as the reference and portable values at x."""
+    from .counter import ScalarArith
+    from .counter import log as exact
+    return float(exact(ScalarArith(), float(x)))
 
 
 _MISSING: Any = object()

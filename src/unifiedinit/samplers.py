@@ -257,6 +257,9 @@ def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: An
         if below is not None:  # the entries raised to it: the law's point mass, one number in every backend, written
             x = ops.where(below, ops.full(shape, d.low, dt), x)  # as constants are (rounded to nearest)
         return x
+    if isinstance(d, D.Log):
+        x = ops.log(_elementwise(ops, d.base, shape, dt, dt))
+        return x if support is None else ops.clip(x, *support)
     if isinstance(d, D.Mixture):
         # one uniform picks a component per entry: component i where edge_i <= u < edge_(i+1) (later components
         # overwrite where u passed their edge)

@@ -181,6 +181,14 @@ def _set(obj: Any, name: str, value: Any) -> None:
     object.__setattr__(obj, name, value)
 
 
+def _elementwise(owner: str, name: str, value: Any) -> None:
+    """``value`` must be a spec that draws every entry alike (not Orthogonal, Eye, Dirac, Sparse, an array...)."""
+    if not isinstance(value, Spec):
+        raise TypeError(f"{owner}: parameter {name!r} must be a spec, got {value!r}")
+    if not value.elementwise:
+        raise ValueError(f"{owner}: parameter {name!r} must be an elementwise spec, got {type(value).__name__}")
+
+
 def lower(spec: Spec, shape: Sequence[int], layout: LayoutLike = "torch",
           layer_fans: Sequence[int] | None = None) -> D.Draw:
     """The primitive draw that ``spec`` makes for a tensor of ``shape`` stored in ``layout``.
@@ -1269,10 +1277,7 @@ class Affine(Spec):
     _spec_fields: ClassVar[tuple[str, ...]] = ("base",)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.base, Spec):
-            raise TypeError(f"Affine: parameter 'base' must be a spec, got {self.base!r}")
-        if not self.base.elementwise:
-            raise ValueError(f"Affine: parameter 'base' must be an elementwise spec, got {type(self.base).__name__}")
+        _elementwise("Affine", "base", self.base)
         scale = v.real("Affine", "scale", self.scale)
         if scale == 0:
             raise ValueError("Affine: parameter 'scale' must be non-zero (use Constant for a constant), got 0.0")
@@ -1323,11 +1328,7 @@ class InverseSoftplus(Spec):
     _spec_fields: ClassVar[tuple[str, ...]] = ("base",)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.base, Spec):
-            raise TypeError(f"InverseSoftplus: parameter 'base' must be a spec, got {self.base!r}")
-        if not self.base.elementwise:
-            raise ValueError(f"InverseSoftplus: parameter 'base' must be an elementwise spec, got "
-                             f"{type(self.base).__name__}")
+        _elementwise("InverseSoftplus", "base", self.base)
         floor = v.real("InverseSoftplus", "floor", self.floor)
         if floor < 0:
             raise ValueError(f"InverseSoftplus: parameter 'floor' must be >= 0, got {floor!r}")
@@ -1346,6 +1347,52 @@ class InverseSoftplus(Spec):
                              f"(softplus is never <= 0): {self.base!r} reaches {low:.6g} here")
         return D.InverseSoftplus(base, self.floor, inverse_softplus(max(low, self.floor)),
                                  inverse_softplus(max(high, self.floor)))
+
+
+@register
+class Log(Spec):
+    """log(x), the natural logarithm, of x from ``base``, an elementwise spec whose values are all > 0.
+
+    A parameter that a model passes through exp starts so at log x: the gated delta nets of Qwen3-Next and Qwen3.5
+    hold ``A_log``, ``Log(Uniform(0.01, 16))``, so that their decay rate exp(``A_log``) is uniform on [0.01, 16).
+    Computed in the work dtype (float64, with the counter stream's own log, for the reference and portable values:
+    the same bits on any machine), and kept in [log(lowest x), log(highest x)] as the tensor's dtype holds them.
+
+    Args:
+        base: an elementwise spec (not ``Orthogonal``, ``Eye``, ``Dirac``, ``Sparse``, arrays...) whose values are
+            all > 0 (a uniform above 0, a ``LogUniform``, a constant > 0).
+
+    Raises:
+        TypeError: ``base`` is not a spec.
+        ValueError: ``base`` is not elementwise, or (when it is lowered: a fan-based base's range depends on the
+            tensor) it can give a value <= 0.
+
+    Examples:
+        >>> import numpy as np
+        >>> import unifiedinit as ui
+        >>> spec = ui.Log(ui.Uniform(0.01, 16.0))  # Qwen3-Next's A_log
+        >>> a = np.exp(ui.sample(spec, (1000,), seed=0, dtype="float64"))
+        >>> bool(a.min() >= 0.01 - 1e-12 and a.max() <= 16.0 + 1e-12)
+        True
+    """
+    base: Spec
+    _spec_fields: ClassVar[tuple[str, ...]] = ("base",)
+
+    def __post_init__(self) -> None:
+        _elementwise("Log", "base", self.base)
+
+    @property
+    def fan_based(self) -> bool:  # type: ignore[override]
+        return self.base.fan_based
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        from .reference import log
+        base = self.base.lower(info)
+        low, high = v.draw_range(base)
+        if low <= 0:
+            raise ValueError(f"Log: parameter 'base' must give values > 0 only (the logarithm of 0 or less is not a "
+                             f"number): {self.base!r} reaches {low:.6g} here")
+        return D.Log(base, log(low), log(high))
 
 
 @register
@@ -1648,7 +1695,7 @@ def examples() -> list[Spec]:
         Orthogonal(gain=1.5), DeltaOrthogonal(gain=1.2), Eye(), Hadamard(), Bilinear(), Dirac(groups=1), Sparse(0.3, 0.02),
         FromArray([[1.0, 2.0], [3.0, 4.0]], layout="torch"), Sinusoidal(),
         Sinusoidal(interleaved=True, frequencies="paper"), S4DReal(),
-        LogUniform(0.001, 0.1), InverseSoftplus(LogUniform(0.001, 0.1), floor=0.002),
+        LogUniform(0.001, 0.1), InverseSoftplus(LogUniform(0.001, 0.1), floor=0.002), Log(Uniform(0.01, 16.0)),
         Mixture([Uniform(5, 10), Zeros(), Uniform(-10, -5)], [0.25, 0.5, 0.25]),
         Affine(LecunNormal(), scale=0.5, shift=1.0), Rows(Normal(0.0, 0.02), Constant(3.0), index=1),
         Blocks([Normal(0.0, 1.0), Ones()]), Scaled(Normal(0.0, 0.02), "sqrt(w / fan_in)", {"w": 64.0}),

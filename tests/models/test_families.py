@@ -969,28 +969,57 @@ def test_hf_model_gives_each_sub_model_its_own_configs_recipe_on_its_own_path():
         ui.presets.hf_model(torch.nn.Linear(2, 2))
 
 
-def test_the_gated_delta_nets_norms_and_time_step_and_their_a_log_left_to_the_user():
-    """Qwen3-Next's RMSNorms compute x (1 + w) and start at zeros, its gated delta nets' ``dt_bias`` at ones; their
-    ``A_log`` is the log of a U(0.01, 16) draw, a law no spec gives yet: UNMATCHED, so a port says what it wants.
-    With a rule for it, the rest of the model follows transformers' own init."""
-    def build():
-        return transformers.Qwen3NextForCausalLM(transformers.Qwen3NextConfig(
-            **{**_LM, "num_hidden_layers": 4}, head_dim=16, linear_num_key_heads=2, linear_num_value_heads=2,
-            linear_key_head_dim=8, linear_value_head_dim=8, num_experts=4, num_experts_per_tok=2,
-            moe_intermediate_size=32, shared_expert_intermediate_size=32))
-    torch.manual_seed(0)
-    reference = build()
-    model = build()
-    poison(model)
-    plan = ui.presets.hf(config=model.config)
-    assert [p.path for p in ui.inspect(model, plan).unmatched] == [f"model/layers/{i}/linear_attn/A_log"
-                                                                  for i in range(3)]
-    plan.rule(ui.Zeros(), path="*A_log").apply(model, seed=3)
-    theirs = dict(reference.named_parameters())
-    assert not model.model.norm.weight.any() and (model.model.layers[0].linear_attn.dt_bias == 1).all()
-    for name, t in model.named_parameters():
-        if not name.endswith("A_log"):
-            same_law(t.detach().numpy(), theirs[name].detach().numpy(), name)
+_HEADS = dict(linear_key_head_dim=8, linear_value_head_dim=8, linear_num_key_heads=2, linear_num_value_heads=4)
+_EXPERTS = dict(num_experts=4, num_experts_per_tok=2, moe_intermediate_size=32, shared_expert_intermediate_size=32)
+#: the linear-attention layers: decay rates exp(A_log) uniform on [low, 16) (``ui.Log``), time-step biases ones
+#: (Qwen's gated delta nets, whose RMSNorms compute x (1 + w) and start at zeros) or drawn as Mamba draws them
+#: (OLMo Hybrid by its config, the forget gates from FLA by its defaults)
+DELTA_NETS = {
+    # 8192 heads of width 1: a KS test at ALPHA on A_log tells U(0.01, 16) from U(1, 16) (their laws differ by
+    # 1/16 at 0, twice the test's margin at 8192 entries)
+    "qwen3-next": lambda: transformers.Qwen3NextForCausalLM(transformers.Qwen3NextConfig(
+        **{**_LM, "num_hidden_layers": 4}, head_dim=16, **{**_HEADS, "linear_num_value_heads": 8192,
+                                                           "linear_value_head_dim": 1}, **_EXPERTS)),
+    "lara-mini": lambda: transformers.LaraMiniForCausalLM(transformers.LaraMiniConfig(
+        **{**_LM, "num_hidden_layers": 4}, **_HEADS, **_EXPERTS)),
+    "olmo-hybrid": lambda: transformers.OlmoHybridForCausalLM(transformers.OlmoHybridConfig(
+        **{**_LM, "num_hidden_layers": 4}, pad_token_id=0, linear_a_log_min=0.5, linear_a_log_max=8.0,
+        linear_dt_min=0.002, linear_dt_max=0.05, linear_dt_init_floor=0.003)),
+    "kimi-linear": lambda: transformers.KimiLinearForCausalLM(transformers.KimiLinearConfig(
+        **{**_LM, "num_hidden_layers": 2}, pad_token_id=0, linear_head_dim=1, linear_num_heads=8192,
+        num_local_experts=4, num_experts_per_tok=2, moe_intermediate_size=32)),
+    "bailing-hybrid": lambda: transformers.BailingHybridForCausalLM(transformers.BailingHybridConfig(
+        **{**_LM, "num_hidden_layers": 2}, pad_token_id=0)),
+}
+
+
+@pytest.mark.parametrize("name", DELTA_NETS)
+def test_the_linear_attention_families_reproduce_their_own_init(name):
+    """Qwen3-Next, LaraMini, OLMo Hybrid, Kimi-Linear and Bailing against their own init in the same run: A_log
+    the log of a uniform draw, dt_bias ones or Mamba's law, the rest of the model as transformers writes it."""
+    _reproduces_its_own_init(DELTA_NETS[name], "hf_model")
+
+
+def test_the_decay_rates_read_from_the_config_and_olmo_hybrids_default_left_to_the_user():
+    """OLMo Hybrid's default draws exp(A_log) uniform on [0, 16), whose log can be -inf: UNMATCHED, so a port says
+    what it wants; its time step reads linear_dt_*. GLM-5-Next's gate starts A_log at 0 while it has a lower
+    bound (its default -5), else at log U(1, 16)."""
+    model = transformers.OlmoHybridForCausalLM(transformers.OlmoHybridConfig(
+        **{**_LM, "num_hidden_layers": 4}, pad_token_id=0))
+    assert [p.path for p in ui.inspect(model, ui.presets.hf_model(model)).unmatched] == [
+        f"model/layers/{i}/linear_attn/A_log" for i in range(3)]
+    olmo = ui.presets.hf(config={"model_type": "olmo_hybrid", "linear_dt_min": 0.01, "linear_dt_max": 0.2})
+    assert _rules(olmo, "OlmoHybridGatedDeltaNet", "*/dt_bias")[-1] == ui.InverseSoftplus(
+        ui.LogUniform(0.01, 0.2), floor=1e-4)
+    for config, a_log in (({}, ui.Zeros()), ({"linear_lower_bound": None}, ui.Log(ui.Uniform(1.0, 16.0)))):
+        glm = ui.presets.hf(config={"model_type": "glm5_next_text", **config})
+        assert _rules(glm, "Glm5NextTextForgetGate", "*/A_log")[-1] == a_log
+    with pytest.raises(ValueError, match="linear_a_log_min .2.0. must be < its linear_a_log_max .1.0."):
+        ui.presets.hf(config={"linear_a_log_min": 2.0, "linear_a_log_max": 1.0})
+    with pytest.raises(ValueError, match="parameter 'linear_a_log_min' must be >= 0, got -1.0"):
+        ui.presets.hf(config={"linear_a_log_min": -1.0})
+    with pytest.raises(ValueError, match="linear_dt_min .0.5. must be < its linear_dt_max .0.1."):
+        ui.presets.hf(config={"linear_dt_min": 0.5})
 
 
 def test_the_gpt2_recipe_in_flax_nnx():

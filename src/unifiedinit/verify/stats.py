@@ -149,6 +149,19 @@ def _inverse_softplus(base: Distribution, draw: D.InverseSoftplus) -> Distributi
                         tuple(sorted(atoms.items())))
 
 
+def _log(base: Distribution, draw: D.Log) -> Distribution:
+    """The law of log(x): increasing, so P(Y <= t) = P(x <= e**t)."""
+    from ..reference import log
+
+    def cdf(t: np.ndarray) -> np.ndarray:
+        t = np.asarray(t, dtype=np.float64)
+        with np.errstate(over="ignore"):
+            return np.where(t >= draw.low, base.cdf(np.exp(t)), 0.0)
+
+    return Distribution(f"log({base.name})", cdf, _raw_from_cdf(cdf, draw.low, draw.high), (draw.low, draw.high),
+                        tuple((log(a), m) for a, m in base.atoms))
+
+
 def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distribution:
     """The exact marginal law of one entry of ``draw`` (``shape`` is needed for structured draws).
 
@@ -216,6 +229,8 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
                             tuple(moment(k) for k in range(1, 5)), (a, b))
     if isinstance(draw, D.InverseSoftplus):
         return _inverse_softplus(distribution(draw.base, shape), draw)
+    if isinstance(draw, D.Log):
+        return _log(distribution(draw.base, shape), draw)
     if isinstance(draw, D.Affine):
         base = distribution(draw.base, shape)
         k, t = draw.scale, draw.shift

@@ -128,6 +128,10 @@ class NumpyOps(NumpyLikeOps):
         from ...counter import inverse_softplus
         return inverse_softplus(NumpyArith(), x)
 
+    def log(self, x: Any) -> Any:
+        from ...counter import log
+        return log(NumpyArith(), x)
+
     def erfinv(self, x: Any) -> Any:  # pragma: no cover - truncated_normal is exact here
         raise NotImplementedError("the reference draws truncated normals by exact rejection")
 
