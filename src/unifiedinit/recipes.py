@@ -213,6 +213,11 @@ def _time_step(fn: str, config: Any, names: tuple[tuple[str, ...], ...] = _MAMBA
     return InverseSoftplus(LogUniform(low, high), floor=floor)
 
 
+def _count(owner: str, name: str, value: Any) -> int:
+    """A count from a config: an int >= 1."""
+    return v.integer(owner, name, value, minimum=1)
+
+
 def _olmo_decays(fn: str, config: Any) -> tuple[float, float]:
     """OLMo Hybrid's decay rates exp(A_log), uniform on [linear_a_log_min, linear_a_log_max) (0, 16)."""
     low = _number(fn, config, ("linear_a_log_min",), 0.0, v.non_negative)
@@ -290,6 +295,67 @@ def _state_space(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Pla
     return plan
 
 
+def _recurrent_gemma(plan: Plan, fn: str, config: Any) -> Plan:
+    """RecurrentGemma's ``_init_weights`` (Griffin's), from its config: every Linear, Conv1d and embedding
+    N(0, s / W) with s = ``w_init_variance_scale`` (0.01) and W = ``conv1d_width`` (4), biases and the padding row
+    zeros; the attention's q, k, v and the recurrent block's x and y projections N(0, 1 / H); the attention's
+    output N(0, f / H) and the recurrent block's N(0, f / ``lru_width``), f = ``final_w_init_variance_scale``
+    (2 / ``num_hidden_layers``); the RG-LRU's gates N(0, s / (``lru_width`` // heads)), their biases zeros, and
+    its recurrence parameter log(u**-0.5 - 1) with u uniform on [0.9^2, 0.999^2) (+1e-8), so that the base decay
+    exp(-softplus(it)) is sqrt(u), in [0.9, 0.999): ``InverseSoftplus(Affine(Log(Uniform(...)), scale=-0.5))``."""
+    def number(name: str, default: float) -> float:
+        return _number(fn, config, (name,), default, v.positive)
+
+    def integer(name: str, default: int) -> int:
+        return int(_number(fn, config, (name,), default, _count))
+    scale, hidden = number("w_init_variance_scale", 0.01), integer("hidden_size", 2560)
+    lru, heads = integer("lru_width", hidden), integer("num_attention_heads", 10)
+    final = number("final_w_init_variance_scale", 2 / integer("num_hidden_layers", 26))
+    base = Normal(0.0, math.sqrt(scale / integer("conv1d_width", 4)))
+    return (plan.rule(base, kind=("dense", "conv"), role="weight").rule(Zeros(), kind=("dense", "conv"), role="bias")
+            .rule(Rows(base), kind="embedding", role="embedding")
+            .rule(Normal(0.0, hidden ** -0.5), kind="dense", role="weight", path="*temporal_block/[qkv]_proj/*")
+            .rule(Normal(0.0, hidden ** -0.5), kind="dense", role="weight", path="*temporal_block/linear_[xy]/*")
+            .rule(Normal(0.0, math.sqrt(final / hidden)), kind="dense", role="weight",
+                  path="*temporal_block/o_proj/*")
+            .rule(Normal(0.0, math.sqrt(final / lru)), kind="dense", role="weight",
+                  path="*temporal_block/linear_out/*")
+            .rule(Normal(0.0, math.sqrt(scale / (lru // heads))), layer="RecurrentGemmaRglru", path="*_gate_weight")
+            .rule(Zeros(), layer="RecurrentGemmaRglru", path="*_gate_bias")
+            .rule(InverseSoftplus(Affine(Log(Uniform(0.9 ** 2 + 1e-8, 0.999 ** 2 + 1e-8)), scale=-0.5)),
+                  layer="RecurrentGemmaRglru", path="*/recurrent_param"))
+
+
+def _hyper_connections(plan: Plan, std: float, fn: str, config: Any) -> Plan:
+    """The families with hyper-connections (DeepSeek-V4, GLM-5-Next, HY-V4): each block's ``fn`` N(0, std^2)
+    (GLM-5-Next's N(0, 0.02^2) whatever the config says), ``base`` zeros and ``scale`` ones; HY-V4's scales 0.01
+    and the first half of ``base`` -log(hc_mult - 1) (the head's ``hc_base`` all of it), its attention sinks the
+    config's ``learnable_sink_init``; DeepSeek-V4's attention sinks and compressors' position biases zeros,
+    GLM-5-Next's indexer's compression table zeros and gate ones."""
+    for prefix, cls, law in (("", "DeepseekV4HyperConnection", Normal(0.0, std)),
+                             ("hc_", "DeepseekV4HyperHead", Normal(0.0, std)),
+                             ("", "Glm5NextTextHyperConnection", Normal(0.0, 0.02))):
+        plan = (plan.rule(law, layer=cls, path=f"*/{prefix}fn").rule(Zeros(), layer=cls, path=f"*/{prefix}base")
+                .rule(Ones(), layer=cls, path=f"*/{prefix}scale"))
+    plan = (plan.rule(Zeros(), layer="DeepseekV4Attention", path="*/sinks")
+            .rule(Zeros(), layer="DeepseekV4*Compressor", path="*/position_bias")
+            .rule(Zeros(), layer="DeepseekV4Indexer", path="*/position_bias")
+            .rule(Zeros(), layer="Glm5NextTextIndexer", path="*/index_kpool_compress_ape")
+            .rule(Ones(), layer="Glm5NextTextIndexer", path="*/index_kpool_compress_gate"))
+    streams = _number(fn, config, ("hc_mult",), 4, _count)
+    start = Constant(-math.log(max(streams - 1, 1)))
+    sink = Constant(_number(fn, config, ("learnable_sink_init",), 0.0, v.real))
+    for model in ("HYV4", "HYV4VL"):
+        plan = (plan.rule(Normal(0.0, std), layer=f"{model}HyperConnection", path="*/fn")
+                .rule(Constant(0.01), layer=f"{model}HyperConnection", path="*/scale")
+                .rule(Blocks([start, Zeros()]), layer=f"{model}HyperConnection", path="*/base")
+                .rule(Normal(0.0, std), layer=f"{model}HyperHead", path="*/hc_fn")
+                .rule(Constant(0.01), layer=f"{model}HyperHead", path="*/hc_scale")
+                .rule(start, layer=f"{model}HyperHead", path="*/hc_base")
+                .rule(sink, layer=f"{model}Attention", path="*/sinks"))
+    return plan
+
+
 def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     """What transformers' families add to the base init (``hf``'s docstring lists them). The rules select by class,
     so they change no other model; those that cannot (layers and norms of generic classes, the speech models,
@@ -317,11 +383,15 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     if scale is not None:  # a two-tower model's logit scale, set by its constructor (FLAVA's _init_weights too)
         plan = plan.rule(Constant(v.real(f"presets.{fn}", "logit_scale_init_value", scale)), path="*logit_scale",
                          layer="*Model")
-    plan = _state_space(plan, std, fn, kind, config)
+    plan = _hyper_connections(_state_space(plan, std, fn, kind, config), std, fn, config)
     text = None if config is None else _get(config, "text_config")
     width = None if text is None else _get(text, "hidden_size")
     if isinstance(width, int) and width > 0:  # the LLaVA-NeXT families' image newline: N(0, 1 / the text width)
         plan = plan.rule(Normal(0.0, width ** -0.5), path="*image_newline", layer="*Model")
+    vision = None if config is None else _get(config, "vision_config")
+    merged = None if config is None else _get(config, "out_hidden_size") or _get(vision, "out_hidden_size")
+    if isinstance(merged, int) and merged > 0:  # HY-V4-VL's patch merger's newline: N(0, 1 / its width)
+        plan = plan.rule(Normal(0.0, merged ** -0.5), path="*/image_newline", layer="HYV4VLVisionPatchMerger")
     if kind == "sam":  # the shared image embedding's random Fourier features: N(0, scale^2), the vision config's
         vision = _get(config, "vision_config")
         fourier = 384 if vision is None else _get(vision, "scale") or (_get(vision, "hidden_size") or 768) // 2
@@ -346,6 +416,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = (plan.rule(VarianceScaling(0.5, "fan_avg", "normal") if own is None else Normal(0.0, own),
                           kind="dense", role="weight")
                 .rule(Rows(Normal(0.0, 1.0 if own is None else own)), kind="embedding", role="embedding"))
+    if kind == "recurrent_gemma":
+        plan = _recurrent_gemma(plan, fn, config)
     if kind == "reformer":  # its axial position embeddings
         axial = _get(config, "axial_norm_std")
         plan = plan.rule(Normal(0.0, v.positive("presets.hf", "axial_norm_std", 1.0 if axial is None else axial)),
@@ -438,12 +510,16 @@ def _hf_base(std: float, name: str) -> Plan:
 def _base_std(fn: str, config: Any, initializer_range: float | None, initializer_factor: float | None = None) -> float:
     """The std of transformers' base ``_init_weights``: ``initializer_range`` where given, else the config's
     ``initializer_range``, else its ``init_std`` (OPT's name), else ``initializer_factor`` where given, else the
-    config's (CLIP's and OWL-ViT's top configs have only that), else 0.02."""
+    config's (CLIP's and OWL-ViT's top configs have only that), else its ``text_config``'s ``initializer_range``
+    (a composite config without its own: HY-V4-VL's text tower says 0.006), else 0.02."""
     named = config is not None and ("initializer_range" in config if isinstance(config, dict)
                                     else hasattr(config, "initializer_range"))
     if initializer_range is None and config is not None and not named:
         factor = _get(config, "initializer_factor") if initializer_factor is None else initializer_factor
-        initializer_range = next((x for x in (_get(config, "init_std"), factor) if x is not None), None)
+        text = _get(config, "text_config")
+        initializer_range = next((x for x in (_get(config, "init_std"), factor,
+                                              None if text is None else _get(text, "initializer_range"))
+                                  if x is not None), None)
     return _read(fn, config, initializer_range=(initializer_range, 0.02))["initializer_range"]
 
 
@@ -472,9 +548,14 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     ``linear_a_log_min`` and ``linear_a_log_max``, UNMATCHED while the low end is 0, its default: log 0 is not a
     number) and time-step biases ones (Qwen's, LaraMini's) or Mamba's law (the others; OLMo Hybrid's from
     ``linear_dt_min``, ``linear_dt_max`` and ``linear_dt_init_floor``), Qwen's (1 + w) RMSNorms zeros; the
+    hyper-connections' mixing weights N(0, initializer_range^2) (GLM-5-Next's N(0, 0.02^2)), bases zeros and
+    scales ones (HY-V4: 0.01, bases -log(hc_mult - 1) in their first half), DeepSeek-V4's attention sinks and
+    compressor tables zeros, HY-V4's sinks ``learnable_sink_init``; RecurrentGemma's (Griffin's) init from its
+    config's ``w_init_variance_scale``, ``conv1d_width``, widths and depth; the
     vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2, FLAVA, Mllama, SAM,
     ViTDet: ``_multimodal``); a ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value``
-    and ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT) where it has one. Where the config's
+    and ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT; HY-V4-VL: 1/out_hidden_size) where it has
+    one. Where the config's
     ``model_type`` says so:
     Mamba's ``dt_proj`` (its weight U(+-time_step_scale/sqrt(time_step_rank)), its bias the time step), Mamba's and
     Mamba-2's ``conv1d`` and ``out_proj`` torch's default (``out_proj`` / sqrt(L) with ``rescale_prenorm_residual``,
@@ -490,8 +571,8 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
-            ``initializer_range``, else its ``init_std`` (OPT's name), else its ``initializer_factor``, else 0.02
-            (as ``_init_weights`` reads them).
+            ``initializer_range``, else its ``init_std`` (OPT's name), else its ``initializer_factor``, else its
+            ``text_config``'s, else 0.02 (as ``_init_weights`` reads them).
         config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
             each hyper-parameter not given as a keyword; None (the default): every default applies.
             Applied to a Hugging Face model whose own config would change its values, that plan warns.

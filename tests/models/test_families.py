@@ -236,6 +236,18 @@ def _jamba():  # Mamba layers: A_log the S4D-Real log(1..N), D ones
 _SSM_LM = dict(vocab_size=100, hidden_size=64, intermediate_size=128, num_attention_heads=4, num_key_value_heads=2)
 
 
+def _recurrent_gemma():  # Griffin's init from the config: s = 0.02, W = 3, a 512-wide RG-LRU in 4 blocks
+    return transformers.RecurrentGemmaForCausalLM(transformers.RecurrentGemmaConfig(
+        vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=4,
+        num_key_value_heads=1, lru_width=512, conv1d_width=3, w_init_variance_scale=0.02, pad_token_id=0))
+
+
+def _ibert():  # its quantized layers are dense layers and embeddings (a padding row): the base init's rules
+    return transformers.IBertForSequenceClassification(transformers.IBertConfig(
+        vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        max_position_embeddings=40, pad_token_id=1, initializer_range=0.05, quant_mode=True))
+
+
 def _mamba(**given):  # A_log, D, the time-step bias and dt_proj by the config, conv1d and out_proj torch's default
     return transformers.MambaForCausalLM(transformers.MambaConfig(
         vocab_size=100, hidden_size=64, state_size=8, num_hidden_layers=2, **given))
@@ -514,6 +526,7 @@ def test_position_tables_are_the_models_own(build, table, atol):
     (_xlnet, "hf"), (_funnel, "hf"), (_reformer, "hf"), (_jamba, "hf"), (_gpt_bigcode, "gpt2"), (_mamba, "hf"),
     (_mamba_rescaled, "hf"), (_mamba_constant, "hf"), (_falcon_mamba, "hf"), (_mamba2, "hf"), (_zamba, "hf"),
     (_zamba2, "hf"), (_bamba, "hf"), (_falcon_h1, "hf"), (_granite_hybrid, "hf"), (_nemotron_h, "hf"),
+    (_recurrent_gemma, "hf"), (_ibert, "hf"),
     (_switch, "t5"), (_fsmt, "hf"), (_sew, "hf"), (_sew_d, "hf"), (_vitdet, "hf"), (_git, "hf"), (_idefics2, "hf"),
     (_flava, "hf"), (_vilt, "hf"), (_layoutlmv3, "hf"),
     (_llava, "hf_model"), (_llava_next, "hf_model"), (_blip2, "hf_model"), (_sam, "hf_model")],
@@ -523,7 +536,8 @@ def test_position_tables_are_the_models_own(build, table, atol):
          "regnet", "efficientnet", "poolformer", "dpt", "yolos", "pvt", "wav2vec2", "wav2vec2-xvector", "hubert",
          "hubert-pos-batch-norm", "whisper-classifier", "xlnet", "funnel", "reformer", "jamba", "gpt-bigcode",
          "mamba", "mamba-rescaled", "mamba-constant", "falcon-mamba", "mamba2", "zamba", "zamba2", "bamba",
-         "falcon-h1", "granite-hybrid", "nemotron-h", "switch-transformers", "fsmt", "sew", "sew-d", "vitdet", "git",
+         "falcon-h1", "granite-hybrid", "nemotron-h", "recurrent-gemma", "ibert-quant", "switch-transformers",
+         "fsmt", "sew", "sew-d", "vitdet", "git",
          "idefics2", "flava", "vilt", "layoutlmv3",
          "llava-hf_model", "llava-next-hf_model", "blip2-hf_model", "sam-hf_model"])
 def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, family):
@@ -991,6 +1005,49 @@ DELTA_NETS = {
     "bailing-hybrid": lambda: transformers.BailingHybridForCausalLM(transformers.BailingHybridConfig(
         **{**_LM, "num_hidden_layers": 2}, pad_token_id=0)),
 }
+
+
+_HY = dict(**{**_LM, "num_hidden_layers": 2}, pad_token_id=0, moe_intermediate_size=16, n_routed_experts=4,
+           num_experts_per_tok=2, hc_mult=3, learnable_sink_init=0.5)
+#: the families with hyper-connections: DeepSeek-V4 (with its compressors and indexer), HY-V4 (three streams, its
+#: sinks from the config) and HY-V4-VL (its text tower's config gives the top model's std, 0.006), GLM-5-Next's
+#: text model (with its forget gates: log U(1, 16) without a lower bound)
+HYPER = {
+    "deepseek-v4": lambda: transformers.DeepseekV4ForCausalLM(transformers.DeepseekV4Config(
+        vocab_size=100, hidden_size=32, moe_intermediate_size=16, num_hidden_layers=3, num_attention_heads=4,
+        num_key_value_heads=1, head_dim=16, q_lora_rank=16, n_routed_experts=4, num_experts_per_tok=2, o_groups=2,
+        o_lora_rank=8, index_n_heads=2, index_head_dim=8, index_topk=4, sliding_window=4, pad_token_id=0,
+        partial_rotary_factor=0.5)),
+    "hy-v4": lambda: transformers.HYV4ForCausalLM(transformers.HYV4Config(**_HY)),
+    "hy-v4-vl": lambda: transformers.HYV4VLForConditionalGeneration(transformers.HYV4VLConfig(
+        text_config=_HY, vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                                            num_attention_heads=2))),
+    "glm5-next-text": lambda: transformers.Glm5NextTextModel(transformers.Glm5NextTextConfig(
+        **{**_LM, "num_hidden_layers": 2, "num_key_value_heads": 2}, pad_token_id=0, linear_head_dim=8,
+        linear_num_heads=4, linear_lower_bound=None)),
+}
+
+
+@pytest.mark.parametrize("name", HYPER)
+def test_the_hyper_connection_families_reproduce_their_own_init(name):
+    """DeepSeek-V4, HY-V4, HY-V4-VL and GLM-5-Next against their own init in the same run: the streams' mixing
+    weights, bases and scales, the attention sinks and the compressors' tables."""
+    _reproduces_its_own_init(HYPER[name], "hf_model")
+
+
+def test_hyper_connection_configs_are_read_and_checked():
+    """HY-V4's bases start at -log(hc_mult - 1) (0 with one or two streams); a stream count that is not an int
+    >= 1 and a sink that is not a finite number are refused by name, before anything is written."""
+    for streams, start in ((2, 0.0), (5, -math.log(4))):
+        plan = ui.presets.hf(config={"hc_mult": streams})
+        assert _rules(plan, "HYV4HyperHead", "*/hc_base")[-1] == ui.Constant(start)
+        assert _rules(plan, "HYV4HyperConnection", "*/base")[-1] == ui.Blocks([ui.Constant(start), ui.Zeros()])
+    with pytest.raises(ValueError, match="parameter 'hc_mult' must be an integer >= 1, got 0"):
+        ui.presets.hf(config={"hc_mult": 0})
+    with pytest.raises(TypeError, match="parameter 'hc_mult' must be an integer, got 2.5"):
+        ui.presets.hf(config={"hc_mult": 2.5})
+    with pytest.raises(ValueError, match="parameter 'learnable_sink_init' must be a finite number, got inf"):
+        ui.presets.hf(config={"learnable_sink_init": math.inf})
 
 
 @pytest.mark.parametrize("name", DELTA_NETS)

@@ -50,6 +50,11 @@ _KINDS = _kind_table()
 # (in, out). Named by its dotted path, so nothing is imported.
 register_layer("transformers.pytorch_utils.Conv1D", "dense", roles={"weight": "weight", "bias": "bias"},
                layouts={"weight": "in_out"})
+# I-BERT's quantized layers (its own classes, which hold their float weights as nn.Linear and nn.Embedding do)
+register_layer("transformers.models.ibert.quant_modules.QuantLinear", "dense",
+               roles={"weight": "weight", "bias": "bias"})
+register_layer("transformers.models.ibert.quant_modules.QuantEmbedding", "embedding", roles={"weight": "embedding"},
+               layouts={"weight": "torch_embedding"})
 # JetMoE's experts, older than transformers' @use_experts_implementation (``_experts``): (experts, out, in)
 register_layer("transformers.models.jetmoe.modeling_jetmoe.JetMoeParallelExperts", "dense", stacked=1)
 
