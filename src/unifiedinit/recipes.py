@@ -148,7 +148,7 @@ def _base(std: float, name: str) -> Plan:
 #: (Gemma 3n's and Gemma 4's compute x w and start at ones)
 _ONE_PLUS_NORMS = ("GemmaRMSNorm", "Gemma2RMSNorm", "Gemma3RMSNorm", "T5GemmaRMSNorm", "T5Gemma2RMSNorm",
                    "VaultGemmaRMSNorm", "RecurrentGemmaRMSNorm", "Qwen3NextRMSNorm", "Qwen3_5RMSNorm",
-                   "Qwen3_5MoeRMSNorm", "Qwen4ExpTextRMSNorm")
+                   "Qwen3_5MoeRMSNorm", "Qwen4ExpTextRMSNorm", "MiniMaxM3VLRMSNorm")
 
 
 #: the vision families' overrides of the base init, by the class that holds each tensor (transformers 5): every
@@ -170,6 +170,27 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("ConvNextLayer", "*layer_scale_parameter", "layer_scale_init_value", 1e-6),
                  ("PoolFormerLayer", "*layer_scale_[12]", "layer_scale_init_value", 1e-5))
 
+
+#: what a family's _init_weights sets by class beyond the base init (transformers 5), tensors no kind covers or whose
+#: law differs from their kind's: (class, path glob, law), the law a spec, "std" for N(0, std^2) or "=std" for the
+#: constant std (Dory's gates and scales start at the config's initializer_range)
+_EXTRAS: tuple[tuple[str, str, Any], ...] = (
+    ("AfmoeSparseMoeBlock", "*expert_bias", Zeros()), ("BeamAttention", "*gate_bias", Zeros()),
+    ("DogeAttention", "*/A", Zeros()), ("DogeDecoderLayer", "*_residual", Ones()),
+    ("DoryAttention", "*/sqk", "=std"), ("DoryAttention", "*/s_gate", "=std"), ("DoryMLP", "*/suv_*", Ones()),
+    ("DoryDecoderLayer", "*/lambda_[12]", "=std"), ("DoryLMHead", "*logit_scale", "=std"),
+    ("FlintAttention", "*/sinks", "std"), ("MiMoV2FlashAttention", "*/sinks", "std"),
+    ("GraniteSWAAttention", "*/sinks", Zeros()), ("GraniteMoeSWAAttention", "*/sinks", Zeros()),
+    ("GPTNeoXJapaneseAttention", "*dense_bias", Zeros()), ("HrmTextModel", "*z_L_init", Zeros()),
+    ("ZayaResidualScaling", "*_scale", Ones()), ("ZayaResidualScaling", "*_bias", Zeros()),
+    ("ZayaModel", "*input_hidden_states_scale", Ones()), ("ZayaModel", "*input_hidden_states_bias", Zeros()),
+    ("ZayaQKNorm", "*/temp", Zeros()), ("ZayaRouter", "*router_states_scale", Ones()),
+    ("CpmAntSegmentPositionEmbedding", "*relative_attention_bias", "std"),
+    ("Gemma3MultiModalProjector", "*mm_input_projection_weight", Zeros()),
+    ("Gemma3nTextAltUp", "*correct_output_scale", Zeros()), ("Gemma3nAudioAttention", "*per_dim_scale", Zeros()),
+    ("Gemma4AudioAttention", "*per_dim_scale", Zeros()),
+    ("Gemma4VisionPatchEmbedder", "*position_embedding_table", Ones()),
+    ("GotOcr2VisionAttention", "*/rel_pos_[hw]", Zeros()), ("GotOcr2VisionEncoder", "*pos_embed", Zeros()))
 
 #: the state-space mixers (transformers 5), by the class that holds A_log (S4D-Real) and D (ones), and how each
 #: starts its time-step bias ``dt_bias``: drawn as Mamba draws it, ones, or (Mamba, Falcon-Mamba, Zamba, Jamba)
@@ -356,6 +377,30 @@ def _hyper_connections(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     return plan
 
 
+def _decoder_families(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
+    """The decoders whose ``_init_weights`` reads more of the config than the std: DiffLlama's ``lambda_*``
+    N(0, ``lambda_std_dev``^2) (0.1); where the ``model_type`` says so, nanochat's attention output
+    N(0, std^2 / (2 ``num_hidden_layers``)), Youtu's embeddings N(0, ``embedding_initializer_range``^2) (2 std)
+    and AFMoE's router gates zeros (an ``nn.Linear`` its router zero-fills), Llama 4's vision tower's class token
+    and position table N(0, 1 / ``hidden_size``)."""
+    spread = _number(fn, config, ("lambda_std_dev",), 0.1, v.positive)
+    plan = plan.rule(Normal(0.0, spread), layer="DiffLlamaAttention", path="*/lambda_[qk][12]")
+    if kind == "nanochat":
+        depth = _number(fn, config, ("num_hidden_layers",), 12, _count)
+        plan = plan.rule(Normal(0.0, std / math.sqrt(2 * depth)), kind="dense", role="weight",
+                         path="*self_attn/o_proj/*")
+    if kind == "youtu":
+        plan = plan.rule(Rows(Normal(0.0, _number(fn, config, ("embedding_initializer_range",), 2 * std,
+                                                  v.positive))), kind="embedding", role="embedding")
+    if kind == "afmoe":
+        plan = plan.rule(Zeros(), kind="dense", role="weight", path="*router/gate/*")
+    if kind == "llama4_vision_model":  # hf_model gives Llama 4's vision tower its own config
+        law = Normal(0.0, _number(fn, config, ("hidden_size",), 768, _count) ** -0.5)
+        plan = (plan.rule(law, layer="Llama4VisionModel", path="*class_embedding")
+                .rule(law, layer="Llama4VisionModel", path="*positional_embedding_vlm"))
+    return plan
+
+
 def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     """What transformers' families add to the base init (``hf``'s docstring lists them). The rules select by class,
     so they change no other model; those that cannot (layers and norms of generic classes, the speech models,
@@ -384,6 +429,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = plan.rule(Constant(v.real(f"presets.{fn}", "logit_scale_init_value", scale)), path="*logit_scale",
                          layer="*Model")
     plan = _hyper_connections(_state_space(plan, std, fn, kind, config), std, fn, config)
+    plan = _decoder_families(plan, std, fn, kind, config)
     text = None if config is None else _get(config, "text_config")
     width = None if text is None else _get(text, "hidden_size")
     if isinstance(width, int) and width > 0:  # the LLaVA-NeXT families' image newline: N(0, 1 / the text width)
@@ -502,6 +548,9 @@ def _hf_base(std: float, name: str) -> Plan:
             .rule(Normal(0.0, std), kind="dense", role="bias", layer="OpenAIPrivacyFilterTopKRouter")
             .rule(Normal(0.0, std), path="*/sinks", layer="GptOssAttention")
             .rule(Zeros(), path="*/e_score_correction_bias", layer="Ernie4_5_MoeStatics"))
+    for layer, path, law in _EXTRAS:
+        plan = plan.rule(Normal(0.0, std) if law == "std" else Constant(std) if law == "=std" else law, layer=layer,
+                         path=path)
     for norm in _ONE_PLUS_NORMS:
         plan = plan.rule(Zeros(), kind="norm", role="scale", layer=norm)
     return plan
@@ -551,7 +600,9 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     hyper-connections' mixing weights N(0, initializer_range^2) (GLM-5-Next's N(0, 0.02^2)), bases zeros and
     scales ones (HY-V4: 0.01, bases -log(hc_mult - 1) in their first half), DeepSeek-V4's attention sinks and
     compressor tables zeros, HY-V4's sinks ``learnable_sink_init``; RecurrentGemma's (Griffin's) init from its
-    config's ``w_init_variance_scale``, ``conv1d_width``, widths and depth; the
+    config's ``w_init_variance_scale``, ``conv1d_width``, widths and depth; the decoders' own tensors beyond the
+    base init (``_EXTRAS``: AFMoE, Beam, Doge, Dory, Flint, MiMo-V2-Flash, Granite SWA, GPT-NeoX-Japanese, HRM,
+    Zaya, CPM-Ant, Gemma 3, 3n and 4, GOT-OCR2, MiniMax-M3-VL), DiffLlama's lambdas N(0, ``lambda_std_dev``^2); the
     vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2, FLAVA, Mllama, SAM,
     ViTDet: ``_multimodal``); a ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value``
     and ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT; HY-V4-VL: 1/out_hidden_size) where it has
@@ -566,8 +617,9 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     (and RegNet's conv biases), Wav2Vec2's, HuBERT's, SEW's and SEW-D's convolutions, mask embedding and quantizer,
     ViTDet's truncated linear and conv weights, SAM's Fourier features N(0, (vision_config.scale)^2), and the
     sinusoidal position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
-    ``sinusoidal_pos_embds``. A model that holds sub-models (LLaVA, BLIP-2, SAM) is initialized by transformers
-    with each sub-model's own config: ``hf_model(model)`` says so.
+    ``sinusoidal_pos_embds``, nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings
+    N(0, embedding_initializer_range^2) and AFMoE's router gates zeros. A model that holds sub-models (LLaVA,
+    BLIP-2, SAM) is initialized by transformers with each sub-model's own config: ``hf_model(model)`` says so.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s

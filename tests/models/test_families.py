@@ -1050,6 +1050,106 @@ def test_hyper_connection_configs_are_read_and_checked():
         ui.presets.hf(config={"learnable_sink_init": math.inf})
 
 
+_SMALL = dict(vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+              num_key_value_heads=2, head_dim=8, moe_intermediate_size=16, num_experts=4, n_routed_experts=4,
+              num_local_experts=4, num_experts_per_tok=2, pad_token_id=0, max_position_embeddings=64)
+
+
+def _small(model_type: str, **given):
+    """A causal LM of a registered ``model_type`` with the small sizes of ``_SMALL`` its config has (given to the
+    constructor, so that what it derives from them, a layer-type list or a std, follows) and ``given``."""
+    default = transformers.AutoConfig.for_model(model_type)
+    sizes = {k: x for k, x in _SMALL.items() if hasattr(default, k)}
+    return transformers.AutoModelForCausalLM.from_config(transformers.AutoConfig.for_model(model_type,
+                                                                                            **{**sizes, **given}))
+
+
+_GEMMA_LM = dict(vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                 num_key_value_heads=2, head_dim=8, pad_token_id=0)
+#: the families whose _init_weights sets tensors beyond the base init by class (recipes._EXTRAS) or reads the
+#: config for them: sinks, gates, residual scales, lambdas, (1 + w) norms, zero tables, Llama 4's vision tokens, and
+#: the experts transformers does not decorate (Llama 4's, LongCat-Flash's); each was UNMATCHED or drawn by the
+#: wrong law before
+EXTRAS = {
+    **{t: (lambda t=t: _small(t)) for t in (
+        "afmoe", "beam", "doge", "dory", "flint", "mimo_v2_flash", "granite_swa", "granitemoe_swa",
+        "gpt_neox_japanese", "hrm_text", "cpmant")},
+    "zaya": lambda: _small("zaya", num_experts_per_tok=1),
+    "diffllama": lambda: _small("diffllama", lambda_std_dev=0.3),
+    "nanochat": lambda: _small("nanochat", num_hidden_layers=4, initializer_range=0.05),
+    "youtu": lambda: _small("youtu", embedding_initializer_range=0.2),
+    "longcat-flash": lambda: _small("longcat_flash", num_layers=1, ffn_hidden_size=64, q_lora_rank=16,
+                                    kv_lora_rank=8, qk_nope_head_dim=8, qk_rope_head_dim=4, v_head_dim=8, moe_topk=2,
+                                    zero_expert_num=2, expert_ffn_hidden_size=16),
+    "llama4": lambda: transformers.Llama4ForConditionalGeneration(transformers.Llama4Config(
+        text_config=dict(_GEMMA_LM, intermediate_size_mlp=64, num_local_experts=4, num_experts_per_tok=1,
+                         interleave_moe_layer_step=1),
+        vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+                           image_size=32, patch_size=8, vision_output_dim=32, projector_input_dim=32,
+                           projector_output_dim=32))),
+    "gemma3": lambda: transformers.Gemma3ForConditionalGeneration(transformers.Gemma3Config(
+        text_config=_GEMMA_LM, vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                                                  num_attention_heads=2, image_size=32, patch_size=8),
+        mm_tokens_per_image=4)),
+    "gemma3n-text": lambda: transformers.Gemma3nForCausalLM(transformers.Gemma3nTextConfig(
+        **_GEMMA_LM, vocab_size_per_layer_input=100, hidden_size_per_layer_input=8, num_kv_shared_layers=0,
+        laurel_rank=4, activation_sparsity_pattern=[0.0, 0.0])),
+    "gemma4": lambda: transformers.Gemma4ForConditionalGeneration(transformers.Gemma4Config(
+        text_config=_GEMMA_LM, vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                                                   num_attention_heads=2, num_key_value_heads=2, head_dim=16,
+                                                   position_embedding_size=64, patch_size=8),
+        audio_config=dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                          subsampling_conv_channels=[8, 4], output_proj_dims=32))),
+    "got-ocr2": lambda: transformers.GotOcr2ForConditionalGeneration(transformers.GotOcr2Config(
+        text_config=_GEMMA_LM, vision_config=dict(hidden_size=32, output_channels=16, num_hidden_layers=2,
+                                                  num_attention_heads=2, image_size=64, patch_size=16,
+                                                  global_attn_indexes=[1], window_size=2, mlp_dim=64))),
+    "minimax-m3-vl": lambda: transformers.MiniMaxM3SparseForConditionalGeneration(transformers.MiniMaxM3VLConfig(
+        text_config=dict(vocab_size=100, hidden_size=32, intermediate_size=16, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=1, head_dim=8, num_local_experts=4,
+                         num_experts_per_tok=2, dense_intermediate_size=32, shared_intermediate_size=16, rotary_dim=4,
+                         index_n_heads=2, index_head_dim=8, index_block_size=4, index_topk_blocks=2),
+        vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+                           image_size=56, patch_size=14), projector_hidden_size=32)),
+}
+
+
+@pytest.mark.parametrize("name", EXTRAS)
+def test_the_families_with_their_own_extra_tensors_reproduce_their_own_init(name):
+    """AFMoE, Beam, Doge, Dory, Flint, MiMo-V2-Flash, Granite SWA, GPT-NeoX-Japanese, HRM, Zaya, CPM-Ant, DiffLlama,
+    nanochat, Youtu, LongCat-Flash, Llama 4, Gemma 3 / 3n / 4, GOT-OCR2 and MiniMax-M3-VL against their own init in
+    the same run."""
+    _reproduces_its_own_init(EXTRAS[name], "hf_model")
+
+
+def test_the_undecorated_experts_are_dense_layers_stacked_on_the_expert_axis():
+    """Llama 4 stores each expert (in, out), LongCat-Flash (out, in): a fan-based recipe sees each expert's fans."""
+    for name, path, shape, fans in (
+            ("llama4", "language_model/model/layers/0/feed_forward/experts/gate_up_proj", [4, 32, 128], "32/128"),
+            ("llama4", "language_model/model/layers/0/feed_forward/experts/down_proj", [4, 64, 32], "64/32"),
+            ("longcat-flash", "model/layers/0/mlp/experts/down_proj", [4, 32, 16], "16/32")):
+        row = {r["path"]: r for r in ui.inspect(EXTRAS[name](), ui.presets.torch).rows()}[path]
+        assert (row["kind"], row["role"], row["shape"], row["fans"]) == ("dense", "weight", shape, fans), row
+
+
+def test_the_decoder_families_read_their_config():
+    """DiffLlama's lambdas, nanochat's depth-scaled attention output and Youtu's embedding std follow the config
+    (the model_type selects the last two); a value out of range is refused by name."""
+    diffllama = ui.presets.hf(config={"lambda_std_dev": 0.3})
+    assert _rules(diffllama, "DiffLlamaAttention", "*/lambda_[qk][12]")[-1] == ui.Normal(0.0, 0.3)
+    def law(plan, path, kind, role):
+        return plan.rules[plan.match(ui.Param(path, kind, role, (8, 8), layer="Linear"))].spec
+    nanochat = ui.presets.hf(0.05, config={"model_type": "nanochat", "num_hidden_layers": 8})
+    assert law(nanochat, "model/layers/0/self_attn/o_proj/weight", "dense", "weight") == ui.Normal(0.0, 0.05 / 4)
+    assert law(nanochat, "model/layers/0/mlp/down_proj/weight", "dense", "weight") == ui.Normal(0.0, 0.05)
+    youtu = ui.presets.hf(0.05, config={"model_type": "youtu"})  # no embedding_initializer_range: 2 std
+    assert law(youtu, "model/embed_tokens/weight", "embedding", "embedding") == ui.Rows(ui.Normal(0.0, 0.1))
+    with pytest.raises(ValueError, match="parameter 'lambda_std_dev' must be > 0, got -0.1"):
+        ui.presets.hf(config={"lambda_std_dev": -0.1})
+    with pytest.raises(ValueError, match="parameter 'num_hidden_layers' must be an integer >= 1, got 0"):
+        ui.presets.hf(config={"model_type": "nanochat", "num_hidden_layers": 0})
+
+
 @pytest.mark.parametrize("name", DELTA_NETS)
 def test_the_linear_attention_families_reproduce_their_own_init(name):
     """Qwen3-Next, LaraMini, OLMo Hybrid, Kimi-Linear and Bailing against their own init in the same run: A_log

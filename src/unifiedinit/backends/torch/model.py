@@ -57,6 +57,12 @@ register_layer("transformers.models.ibert.quant_modules.QuantEmbedding", "embedd
                layouts={"weight": "torch_embedding"})
 # JetMoE's experts, older than transformers' @use_experts_implementation (``_experts``): (experts, out, in)
 register_layer("transformers.models.jetmoe.modeling_jetmoe.JetMoeParallelExperts", "dense", stacked=1)
+# and Llama 4's, (experts, in, out), and LongCat-Flash's, (experts, out, in), which it does not decorate either
+register_layer("transformers.models.llama4.modeling_llama4.Llama4TextExperts", "dense", stacked=1,
+               roles={"gate_up_proj": "weight", "down_proj": "weight"},
+               layouts={"gate_up_proj": "in_out", "down_proj": "in_out"})
+register_layer("transformers.models.longcat_flash.modeling_longcat_flash.LongcatFlashExperts", "dense", stacked=1,
+               roles={"gate_up_proj": "weight", "down_proj": "weight"})
 
 
 def _experts(module: nn.Module) -> LayerInfo | None:
