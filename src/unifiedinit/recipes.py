@@ -190,7 +190,12 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("Gemma3nTextAltUp", "*correct_output_scale", Zeros()), ("Gemma3nAudioAttention", "*per_dim_scale", Zeros()),
     ("Gemma4AudioAttention", "*per_dim_scale", Zeros()),
     ("Gemma4VisionPatchEmbedder", "*position_embedding_table", Ones()),
-    ("GotOcr2VisionAttention", "*/rel_pos_[hw]", Zeros()), ("GotOcr2VisionEncoder", "*pos_embed", Zeros()))
+    ("GotOcr2VisionAttention", "*/rel_pos_[hw]", Zeros()), ("GotOcr2VisionEncoder", "*pos_embed", Zeros()),
+    ("*Router", "*e_score_correction_bias", Zeros()), ("InklingTopkRouter", "*global_scale", Ones()),
+    ("InklingMLP", "*global_scale", Ones()), ("InklingRelativeLogits", "*/proj", "std"),
+    # xIELU's alphas, set by its constructor (0.8, and beta 0.5): softplus(alpha_p) = 0.8, softplus(alpha_n) = 0.3
+    ("XIELUActivation", "*alpha_p", Constant(math.log(math.expm1(0.8)))),
+    ("XIELUActivation", "*alpha_n", Constant(math.log(math.expm1(0.8 - 0.5)))))
 
 #: the state-space mixers (transformers 5), by the class that holds A_log (S4D-Real) and D (ones), and how each
 #: starts its time-step bias ``dt_bias``: drawn as Mamba draws it, ones, or (Mamba, Falcon-Mamba, Zamba, Jamba)

@@ -57,12 +57,15 @@ register_layer("transformers.models.ibert.quant_modules.QuantEmbedding", "embedd
                layouts={"weight": "torch_embedding"})
 # JetMoE's experts, older than transformers' @use_experts_implementation (``_experts``): (experts, out, in)
 register_layer("transformers.models.jetmoe.modeling_jetmoe.JetMoeParallelExperts", "dense", stacked=1)
-# and Llama 4's, (experts, in, out), and LongCat-Flash's, (experts, out, in), which it does not decorate either
+# and Llama 4's, (experts, in, out), LongCat-Flash's and Inkling's shared ones, (experts, out, in), which it does
+# not decorate either
 register_layer("transformers.models.llama4.modeling_llama4.Llama4TextExperts", "dense", stacked=1,
                roles={"gate_up_proj": "weight", "down_proj": "weight"},
                layouts={"gate_up_proj": "in_out", "down_proj": "in_out"})
 register_layer("transformers.models.longcat_flash.modeling_longcat_flash.LongcatFlashExperts", "dense", stacked=1,
                roles={"gate_up_proj": "weight", "down_proj": "weight"})
+register_layer("transformers.models.inkling.modeling_inkling.InklingSharedExperts", "dense", stacked=1,
+               roles={"gate_proj": "weight", "up_proj": "weight", "down_proj": "weight"})
 
 
 def _experts(module: nn.Module) -> LayerInfo | None:
@@ -81,11 +84,12 @@ def _experts(module: nn.Module) -> LayerInfo | None:
 
 def _is_router(module: nn.Module) -> bool:
     """A mixture of experts' router as Hugging Face writes it (``MixtralTopKRouter``: ``F.linear(x, weight)``):
-    a class named Router holding a (experts, hidden) weight and maybe an (experts,) bias, a dense layer."""
+    a class named Router holding a (experts, hidden) weight and maybe an (experts,) bias, a dense layer; any other
+    tensor it holds is a vector (Laguna's ``e_score_correction_bias``, Inkling's ``global_scale``: role "other")."""
     if "router" not in type(module).__name__.lower():
         return False
     own = {n: t.dim() for n, t in module._parameters.items() if t is not None}
-    return own.get("weight") == 2 and set(own) <= {"weight", "bias"} and own.get("bias", 1) == 1
+    return own.get("weight") == 2 and all(d == 1 for n, d in own.items() if n != "weight")
 
 
 def _kind(module: nn.Module, parent: nn.Module | None) -> tuple[str, Any]:
