@@ -406,6 +406,25 @@ def _decoder_families(plan: Plan, std: float, fn: str, kind: Any, config: Any) -
     return plan
 
 
+def _modernbert(plan: Plan, std: float, fn: str, config: Any) -> Plan:
+    """ModernBERT's and its decoder's ``_init_weights``: every weight truncated N(0, s^2) at +-c s, c the config's
+    ``initializer_cutoff_factor`` (3), s = std for the embeddings and the input projections (the padding row
+    included), std / sqrt(2 ``num_hidden_layers``) for the output projections ``Wo``, the head's dense layer and
+    the decoder, ``hidden_size``^-0.5 for a classifier; biases zeros."""
+    cut = _number(fn, config, ("initializer_cutoff_factor",), 3.0, v.positive)
+    depth = _number(fn, config, ("num_hidden_layers",), 22, _count)
+
+    def cut_normal(s: float) -> TruncatedNormal:
+        return TruncatedNormal(0.0, s, -cut * s, cut * s)
+    out = cut_normal(std / math.sqrt(2 * depth))
+    return (plan.rule(cut_normal(std), kind="dense", role="weight").rule(cut_normal(std), kind="embedding")
+            .rule(out, kind="dense", role="weight", path="*/Wo/weight")
+            .rule(out, kind="dense", role="weight", path="*head/dense/weight")
+            .rule(out, kind="dense", role="weight", path="*decoder/weight")
+            .rule(cut_normal(_number(fn, config, ("hidden_size",), 768, _count) ** -0.5), kind="dense",
+                  role="weight", path="*classifier/weight"))
+
+
 def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     """What transformers' families add to the base init (``hf``'s docstring lists them). The rules select by class,
     so they change no other model; those that cannot (layers and norms of generic classes, the speech models,
@@ -469,6 +488,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
                 .rule(Rows(Normal(0.0, 1.0 if own is None else own)), kind="embedding", role="embedding"))
     if kind == "recurrent_gemma":
         plan = _recurrent_gemma(plan, fn, config)
+    if kind in ("modernbert", "modernbert-decoder"):
+        plan = _modernbert(plan, std, fn, config)
     if kind == "reformer":  # its axial position embeddings
         axial = _get(config, "axial_norm_std")
         plan = plan.rule(Normal(0.0, v.positive("presets.hf", "axial_norm_std", 1.0 if axial is None else axial)),
@@ -623,7 +644,8 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     ViTDet's truncated linear and conv weights, SAM's Fourier features N(0, (vision_config.scale)^2), and the
     sinusoidal position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
     ``sinusoidal_pos_embds``, nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings
-    N(0, embedding_initializer_range^2) and AFMoE's router gates zeros. A model that holds sub-models (LLaVA,
+    N(0, embedding_initializer_range^2), AFMoE's router gates zeros, ModernBERT's and its decoder's weights cut
+    at +-``initializer_cutoff_factor`` std (output projections by 1/sqrt(2 L)). A model that holds sub-models (LLaVA,
     BLIP-2, SAM) is initialized by transformers with each sub-model's own config: ``hf_model(model)`` says so.
 
     Args:

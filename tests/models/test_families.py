@@ -1069,6 +1069,9 @@ def _small(model_type: str, **given):
 
 _GEMMA_LM = dict(vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
                  num_key_value_heads=2, head_dim=8, pad_token_id=0)
+#: ModernBERT's cut normals: at +-2 std, its output projections by 1/sqrt(2 L) (its head tied to the embeddings)
+_MODERNBERT = dict(vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=4,
+                   pad_token_id=0, initializer_range=0.05, initializer_cutoff_factor=2.0, max_position_embeddings=64)
 #: the families whose _init_weights sets tensors beyond the base init by class (recipes._EXTRAS) or reads the
 #: config for them: sinks, gates, residual scales, lambdas, (1 + w) norms, zero tables, Llama 4's vision tokens, and
 #: the experts transformers does not decorate (Llama 4's, LongCat-Flash's, Inkling's shared ones), routers holding
@@ -1093,6 +1096,11 @@ EXTRAS = {
         vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
                            image_size=32, patch_size=8, vision_output_dim=32, projector_input_dim=32,
                            projector_output_dim=32))),
+    "modernbert-mlm": lambda: transformers.ModernBertForMaskedLM(transformers.ModernBertConfig(**_MODERNBERT)),
+    "modernbert-classifier": lambda: transformers.ModernBertForSequenceClassification(
+        transformers.ModernBertConfig(**_MODERNBERT, num_labels=3)),
+    "modernbert-decoder": lambda: transformers.ModernBertDecoderForCausalLM(
+        transformers.ModernBertDecoderConfig(**_MODERNBERT)),
     "gemma3": lambda: transformers.Gemma3ForConditionalGeneration(transformers.Gemma3Config(
         text_config=_GEMMA_LM, vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
                                                   num_attention_heads=2, image_size=32, patch_size=8),
@@ -1123,8 +1131,8 @@ EXTRAS = {
 @pytest.mark.parametrize("name", EXTRAS)
 def test_the_families_with_their_own_extra_tensors_reproduce_their_own_init(name):
     """AFMoE, Beam, Doge, Dory, Flint, MiMo-V2-Flash, Granite SWA, GPT-NeoX-Japanese, HRM, Zaya, CPM-Ant, DiffLlama,
-    nanochat, Youtu, LongCat-Flash, Llama 4, Laguna, Apertus, Inkling, Gemma 3 / 3n / 4, GOT-OCR2 and MiniMax-M3-VL
-    against their own init in the same run."""
+    nanochat, Youtu, LongCat-Flash, Llama 4, Laguna, Apertus, Inkling, ModernBERT (and its decoder), Gemma 3 / 3n /
+    4, GOT-OCR2 and MiniMax-M3-VL against their own init in the same run."""
     _reproduces_its_own_init(EXTRAS[name], "hf_model")
 
 
@@ -1139,8 +1147,8 @@ def test_the_undecorated_experts_are_dense_layers_stacked_on_the_expert_axis():
 
 
 def test_the_decoder_families_read_their_config():
-    """DiffLlama's lambdas, nanochat's depth-scaled attention output and Youtu's embedding std follow the config
-    (the model_type selects the last two); a value out of range is refused by name."""
+    """DiffLlama's lambdas, nanochat's depth-scaled attention output, Youtu's embedding std and ModernBERT's cut and
+    depth follow the config (the model_type selects all but the first); a value out of range is refused by name."""
     diffllama = ui.presets.hf(config={"lambda_std_dev": 0.3})
     assert _rules(diffllama, "DiffLlamaAttention", "*/lambda_[qk][12]")[-1] == ui.Normal(0.0, 0.3)
     def law(plan, path, kind, role):
@@ -1150,6 +1158,12 @@ def test_the_decoder_families_read_their_config():
     assert law(nanochat, "model/layers/0/mlp/down_proj/weight", "dense", "weight") == ui.Normal(0.0, 0.05)
     youtu = ui.presets.hf(0.05, config={"model_type": "youtu"})  # no embedding_initializer_range: 2 std
     assert law(youtu, "model/embed_tokens/weight", "embedding", "embedding") == ui.Rows(ui.Normal(0.0, 0.1))
+    modernbert = ui.presets.hf(0.02, config={"model_type": "modernbert", "num_hidden_layers": 8,
+                                             "initializer_cutoff_factor": None})  # None: 3, as transformers reads it
+    assert law(modernbert, "model/layers/1/attn/Wo/weight", "dense", "weight") == \
+        ui.TruncatedNormal(0.0, 0.005, -0.015, 0.015)
+    with pytest.raises(ValueError, match="parameter 'initializer_cutoff_factor' must be > 0, got 0"):
+        ui.presets.hf(config={"model_type": "modernbert", "initializer_cutoff_factor": 0})
     with pytest.raises(ValueError, match="parameter 'lambda_std_dev' must be > 0, got -0.1"):
         ui.presets.hf(config={"lambda_std_dev": -0.1})
     with pytest.raises(ValueError, match="parameter 'num_hidden_layers' must be an integer >= 1, got 0"):
