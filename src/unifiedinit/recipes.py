@@ -194,6 +194,8 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("*Router", "*e_score_correction_bias", Zeros()), ("InklingTopkRouter", "*global_scale", Ones()),
     ("InklingMLP", "*global_scale", Ones()), ("InklingRelativeLogits", "*/proj", "std"),
     # xIELU's alphas, set by its constructor (0.8, and beta 0.5): softplus(alpha_p) = 0.8, softplus(alpha_n) = 0.3
+    ("Phi4MultimodalImageEmbedding", "*_img_feature_extensor", Zeros()),
+    ("Phi4MultimodalAudioGluPointWiseConv", "*/b[12]", Zeros()),
     ("XIELUActivation", "*alpha_p", Constant(math.log(math.expm1(0.8)))),
     ("XIELUActivation", "*alpha_n", Constant(math.log(math.expm1(0.8 - 0.5)))))
 
@@ -958,6 +960,8 @@ def siglip(initializer_factor: float | None = None, *, config: Any = None) -> Pl
       stored tensor), that in-projection's bias 0;
     - norms 1/0, ``logit_scale`` and ``logit_bias`` 0, an image classifier's ``classifier``
       N(0, f^2 / fan_in) (f = ``initializer_factor``).
+    - Phi-4 multimodal's vision tower (``model_type`` "phi4_multimodal_vision", ``hf_model`` gives it this recipe),
+      SigLIP's copy: its attention, MLP, probe and pooling in-projection weights N(0, 1), as its code says.
 
     Args:
         initializer_factor: f, a finite number > 0, or None: ``config``'s, else 1.0.
@@ -993,6 +997,11 @@ def siglip(initializer_factor: float | None = None, *, config: Any = None) -> Pl
             .rule(Zeros(), path="*logit_scale")
             .rule(Zeros(), path="*logit_bias")
             .rule(VarianceScaling(f * f, "fan_in", "normal"), path="*classifier/*", kind="dense", role="weight"))
+    if config is not None and _get(config, "model_type") == "phi4_multimodal_vision":  # SigLIP's copy in Phi-4
+        unit = Normal(0.0, 1.0)  # its _init_weights calls init.normal_ where SigLIP's calls xavier_uniform_
+        plan = (plan.rule(unit, kind="dense", role="weight", path="*self_attn/*")
+                .rule(unit, kind="dense", role="weight", path="*mlp/fc[12]/*").rule(unit, path="*probe")
+                .rule(unit, kind="attention", role="weight", layer="MultiheadAttention"))
     return _from(_quiet(plan, "siglip"), siglip, config, initializer_factor=initializer_factor)
 
 
@@ -1065,7 +1074,7 @@ _RECIPE_OF = {**dict.fromkeys(("gpt2", "gpt_bigcode"), "gpt2"),
                                "owlv2_text_model", "owlv2_vision_model", "xclip", "xclip_text_model",
                                "xclip_vision_model"), "clip"),
               **dict.fromkeys(("siglip", "siglip_text_model", "siglip_vision_model", "siglip2", "siglip2_text_model",
-                               "siglip2_vision_model"), "siglip")}
+                               "siglip2_vision_model", "phi4_multimodal_vision"), "siglip")}
 
 
 def _escaped(path: str) -> str:

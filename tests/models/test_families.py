@@ -1101,6 +1101,12 @@ EXTRAS = {
         transformers.ModernBertConfig(**_MODERNBERT, num_labels=3)),
     "modernbert-decoder": lambda: transformers.ModernBertDecoderForCausalLM(
         transformers.ModernBertDecoderConfig(**_MODERNBERT)),
+    "phi4-multimodal": lambda: transformers.Phi4MultimodalForCausalLM(transformers.Phi4MultimodalConfig(
+        **_GEMMA_LM, vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                                        num_attention_heads=2, image_size=32, patch_size=8),
+        audio_config=dict(hidden_size=32, intermediate_size=64, num_blocks=1, num_attention_heads=2,
+                          ext_pw_out_channel=32, depthwise_separable_out_channel=32, nemo_conv_channels=32,
+                          input_size=16, time_reduction=2, bias_max_distance=16))),
     "gemma3": lambda: transformers.Gemma3ForConditionalGeneration(transformers.Gemma3Config(
         text_config=_GEMMA_LM, vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
                                                   num_attention_heads=2, image_size=32, patch_size=8),
@@ -1131,8 +1137,9 @@ EXTRAS = {
 @pytest.mark.parametrize("name", EXTRAS)
 def test_the_families_with_their_own_extra_tensors_reproduce_their_own_init(name):
     """AFMoE, Beam, Doge, Dory, Flint, MiMo-V2-Flash, Granite SWA, GPT-NeoX-Japanese, HRM, Zaya, CPM-Ant, DiffLlama,
-    nanochat, Youtu, LongCat-Flash, Llama 4, Laguna, Apertus, Inkling, ModernBERT (and its decoder), Gemma 3 / 3n /
-    4, GOT-OCR2 and MiniMax-M3-VL against their own init in the same run."""
+    nanochat, Youtu, LongCat-Flash, Llama 4, Laguna, Apertus, Inkling, ModernBERT (and its decoder), Phi-4
+    multimodal (its SigLIP copy draws N(0, 1) where SigLIP draws Xavier), Gemma 3 / 3n / 4, GOT-OCR2 and
+    MiniMax-M3-VL against their own init in the same run."""
     _reproduces_its_own_init(EXTRAS[name], "hf_model")
 
 
