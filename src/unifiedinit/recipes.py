@@ -168,7 +168,8 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("BeitLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
                  ("Data2VecVisionLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
                  ("ConvNextLayer", "*layer_scale_parameter", "layer_scale_init_value", 1e-6),
-                 ("PoolFormerLayer", "*layer_scale_[12]", "layer_scale_init_value", 1e-5))
+                 ("PoolFormerLayer", "*layer_scale_[12]", "layer_scale_init_value", 1e-5),
+                 ("Inkling2VisionEncoderLayer", "*lambda_[12]", "layer_scale_init_value", 0.1))
 
 
 #: what a family's _init_weights sets by class beyond the base init (transformers 5), tensors no kind covers or whose
@@ -193,6 +194,10 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("GotOcr2VisionAttention", "*/rel_pos_[hw]", Zeros()), ("GotOcr2VisionEncoder", "*pos_embed", Zeros()),
     ("*Router", "*e_score_correction_bias", Zeros()), ("InklingTopkRouter", "*global_scale", Ones()),
     ("InklingMLP", "*global_scale", Ones()), ("InklingRelativeLogits", "*/proj", "std"),
+    ("Inkling2RelativePositionBias", "*/proj", "std"), ("Inkling2*ScaledL2Clip", "*/scale", Ones()),
+    ("Inkling2DynamicShortConvolution", "*static_weight", Zeros()),
+    ("Inkling2BlockAttentionResidual", "*query", Zeros()), ("Inkling2VisionEmbeddings", "*class_embedding", "std"),
+    ("Inkling2VisionEmbeddings", "*cls_position_embedding", "std"),
     # xIELU's alphas, set by its constructor (0.8, and beta 0.5): softplus(alpha_p) = 0.8, softplus(alpha_n) = 0.3
     ("Phi4MultimodalImageEmbedding", "*_img_feature_extensor", Zeros()),
     ("Phi4MultimodalAudioGluPointWiseConv", "*/b[12]", Zeros()),

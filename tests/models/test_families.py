@@ -1107,6 +1107,15 @@ EXTRAS = {
         audio_config=dict(hidden_size=32, intermediate_size=64, num_blocks=1, num_attention_heads=2,
                           ext_pw_out_channel=32, depthwise_separable_out_channel=32, nemo_conv_channels=32,
                           input_size=16, time_reduction=2, bias_max_distance=16))),
+    "inkling2": lambda: transformers.Inkling2ForConditionalGeneration(transformers.Inkling2Config(
+        text_config=dict(vocab_size=100, unpadded_vocab_size=100, hidden_size=32, num_attention_heads=4,
+                         num_key_value_heads=2, head_dim=8, swa_num_attention_heads=4, swa_num_key_value_heads=2,
+                         swa_head_dim=8, rel_extent=16, d_rel=4, moe_intermediate_size=16, n_routed_experts=4,
+                         num_experts_per_tok=2, num_hidden_layers=2, sliding_window_size=8,
+                         n_layers_per_attn_res_block=1, log_scaling_n_floor=8),
+        vision_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, patch_size=4,
+                           posemb_grid_size=4, projection_hidden_dim=32, text_hidden_size=32,
+                           layer_scale_init_value=0.3))),
     "gemma3": lambda: transformers.Gemma3ForConditionalGeneration(transformers.Gemma3Config(
         text_config=_GEMMA_LM, vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
                                                   num_attention_heads=2, image_size=32, patch_size=8),
@@ -1137,7 +1146,7 @@ EXTRAS = {
 @pytest.mark.parametrize("name", EXTRAS)
 def test_the_families_with_their_own_extra_tensors_reproduce_their_own_init(name):
     """AFMoE, Beam, Doge, Dory, Flint, MiMo-V2-Flash, Granite SWA, GPT-NeoX-Japanese, HRM, Zaya, CPM-Ant, DiffLlama,
-    nanochat, Youtu, LongCat-Flash, Llama 4, Laguna, Apertus, Inkling, ModernBERT (and its decoder), Phi-4
+    nanochat, Youtu, LongCat-Flash, Llama 4, Laguna, Apertus, Inkling, Inkling 2, ModernBERT (and its decoder), Phi-4
     multimodal (its SigLIP copy draws N(0, 1) where SigLIP draws Xavier), Gemma 3 / 3n / 4, GOT-OCR2 and
     MiniMax-M3-VL against their own init in the same run."""
     _reproduces_its_own_init(EXTRAS[name], "hf_model")
