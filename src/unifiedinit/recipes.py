@@ -157,7 +157,8 @@ _ONE_PLUS_NORMS = ("GemmaRMSNorm", "Gemma2RMSNorm", "Gemma3RMSNorm", "T5GemmaRMS
 _ZERO_CLASSES = ("DeiTEmbeddings", "BeitEmbeddings", "Data2VecVisionEmbeddings", "SwinEmbeddings", "Swinv2Embeddings",
                  "BeitRelativePositionBias", "Data2VecVisionRelativePositionBias", "SwinRelativePositionBias",
                  "ConvNextV2GRN", "DPTViTEmbeddings", "DPTViTHybridEmbeddings", "YolosEmbeddings",
-                 "InterpolateMidPositionEmbeddings")
+                 "InterpolateMidPositionEmbeddings", "ViTMSNEmbeddings", "DonutSwinEmbeddings",
+                 "MaskFormerSwinEmbeddings")
 #: torch's default for a Linear or conv layer (``kaiming_uniform_(a=sqrt(5))``, and U(+-1/sqrt(fan_in)) for its bias)
 _TORCH_DEFAULT = VarianceScaling(1 / 3, "fan_in", "uniform")
 #: the frozen position tables of the translation and summarization families (``create_weight``)
@@ -169,7 +170,9 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("Data2VecVisionLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
                  ("ConvNextLayer", "*layer_scale_parameter", "layer_scale_init_value", 1e-6),
                  ("PoolFormerLayer", "*layer_scale_[12]", "layer_scale_init_value", 1e-5),
-                 ("Inkling2VisionEncoderLayer", "*lambda_[12]", "layer_scale_init_value", 0.1))
+                 ("Inkling2VisionEncoderLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
+                 ("DINOv3ViTLayerScale", "*lambda1", "layerscale_value", 1.0),
+                 ("DINOv3ConvNextLayer", "*gamma", "layer_scale_init_value", 1e-6))
 
 
 #: what a family's _init_weights sets by class beyond the base init (transformers 5), tensors no kind covers or whose
@@ -201,6 +204,9 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     # xIELU's alphas, set by its constructor (0.8, and beta 0.5): softplus(alpha_p) = 0.8, softplus(alpha_n) = 0.3
     ("Phi4MultimodalImageEmbedding", "*_img_feature_extensor", Zeros()),
     ("Phi4MultimodalAudioGluPointWiseConv", "*/b[12]", Zeros()),
+    ("DisentangledSelfAttention", "*/[qv]_bias", Zeros()), ("LevitAttention*", "*attention_biases", Zeros()),
+    ("DonutSwinSelfAttention", "*relative_position_bias_table", Zeros()),
+    ("MaskFormerSwinSelfAttention", "*relative_position_bias_table", Zeros()),
     ("XIELUActivation", "*alpha_p", Constant(math.log(math.expm1(0.8)))),
     ("XIELUActivation", "*alpha_n", Constant(math.log(math.expm1(0.8 - 0.5)))))
 
@@ -442,7 +448,13 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     plan = (plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="Dinov2*Embeddings")
             .rule(Zeros(), layer="Dinov2*Embeddings", path="*mask_token")
             .rule(Zeros(), layer="Dinov2*Embeddings", path="*register_tokens")
-            .rule(Constant(math.log(10.0)), layer="Swinv2SelfAttention", path="*logit_scale"))
+            .rule(Constant(math.log(10.0)), layer="Swinv2SelfAttention", path="*logit_scale")
+            .rule(Constant(math.log(10.0)), layer="Swin2SRSelfAttention", path="*logit_scale")
+            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="DINOv3ViTEmbeddings")
+            .rule(Zeros(), layer="DINOv3ViTEmbeddings", path="*mask_token")
+            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="IJepaEmbeddings")
+            .rule(Zeros(), layer="IJepaEmbeddings", path="*mask_token")
+            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="CvtStage", path="*cls_token"))
     for cls, glob, key, default in _LAYER_SCALES:
         value = None if config is None else _get(config, key)
         plan = plan.rule(Constant(v.real(f"presets.{fn}", key, default if value is None else value)), layer=cls,
@@ -474,11 +486,27 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         fourier = 384 if vision is None else _get(vision, "scale") or (_get(vision, "hidden_size") or 768) // 2
         plan = plan.rule(Normal(0.0, v.positive(f"presets.{fn}", "vision_config.scale", fourier)),
                          layer="SamPositionalEmbedding")
-    if kind in ("dinov2", "dinov2_with_registers", "pvt", "vitdet"):
+    if kind in ("dinov2", "dinov2_with_registers", "pvt", "vitdet", "dinov3_vit", "ijepa", "cvt", "swin2sr"):
         plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind=("dense", "conv"), role="weight")
+    if kind == "pvt_v2":  # truncated linear weights, convolutions N(0, 2 / fan_out) with fan_out per group
+        plan = (plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind="dense", role="weight")
+                .rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight")
+                # its MLP's depthwise conv: fan_out per group k^2, which is the weight's fan_in
+                .rule(KaimingNormal(mode="fan_in", nonlinearity="relu"), kind="conv", role="weight",
+                      path="*/dwconv/*"))
+    if kind == "hiera":  # every weight truncated, biases the std, LayerNorm scales layer_norm_init
+        cut = TruncatedNormal(0.0, std, -2.0, 2.0)
+        plan = (plan.rule(cut, kind=("dense", "conv"), role="weight").rule(Constant(std), kind=("dense", "conv"),
+                                                                           role="bias")
+                .rule(Constant(_number(fn, config, ("layer_norm_init",), 1.0, v.real)), kind="norm", role="scale",
+                      layer="LayerNorm")
+                .rule(Constant(std), kind="norm", role="shift", layer="LayerNorm")
+                .rule(cut, layer="HieraEmbeddings", path="*position_embeddings")
+                .rule(cut, layer="HieraDecoder", path="*mask_token")
+                .rule(cut, layer="HieraDecoder", path="*decoder_position_embeddings"))
     if kind in ("mobilevit", "mobilevitv2", "efficientnet"):
         plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
-    if kind in ("resnet", "regnet"):  # torchvision's ResNet init: He-normal (fan_out) convs, torch's linear layers
+    if kind in ("resnet", "regnet", "bit"):  # torchvision's ResNet init: He-normal (fan_out) convs, torch's linears
         plan = (plan.rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight")
                 .rule(_TORCH_DEFAULT, kind="dense", role=("weight", "bias")))
     if kind == "regnet":  # its _init_weights draws a conv's weight only: the squeeze-excitation biases keep torch's
@@ -616,10 +644,12 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     N(0, initializer_range^2), their biases zero (GPT-OSS's router bias and attention sinks N(0,
     initializer_range^2), as its own ``_init_weights``). BERT, Llama, Mistral, Qwen2, Mixtral, DeepSeek-V3 and
     most Hugging Face models use only this. The families that override it get their own rules (in every recipe built
-    on this one), by class: DeiT's, BEiT's, Swin's, DPT's and YOLOS's tokens, position embeddings and relative
-    position tables zeros; DINOv2's and PVT's tokens truncated N(0, initializer_range^2), DINOv2's mask and register
-    tokens zeros; layer scales at the config's ``layerscale_value`` (DINOv2) or ``layer_scale_init_value`` (BEiT,
-    ConvNeXt, PoolFormer); Swin V2's logit scales log 10; ConvNeXt V2's GRN zeros; Marian's, Pegasus's and
+    on this one), by class: DeiT's, BEiT's, Swin's (Donut's, MaskFormer's), ViT-MSN's, DPT's and YOLOS's tokens,
+    position embeddings and relative position tables zeros; DINOv2's, DINOv3's, I-JEPA's, CvT's and PVT's tokens
+    truncated N(0, initializer_range^2), DINOv2's mask and register tokens zeros; layer scales at the config's
+    ``layerscale_value`` (DINOv2, DINOv3) or ``layer_scale_init_value`` (BEiT, ConvNeXt, DINOv3's, PoolFormer); Swin
+    V2's and Swin2SR's logit scales log 10; DeBERTa's q and v biases and LeViT's attention biases zeros; ConvNeXt
+    V2's GRN zeros; Marian's, Pegasus's and
     RoFormer's position tables ``ui.Sinusoidal``; XLNet's relative attention and mask embedding N(0,
     initializer_range^2); Funnel's relative attention U(0, initializer_range); the state-space mixers' (Mamba,
     Mamba-2, Zamba, Zamba 2, Jamba, Bamba, Falcon-H1, Granite 4, Nemotron-H) ``A_log`` ``ui.S4DReal()``, ``D`` ones
@@ -645,7 +675,9 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     Mamba-2's ``conv1d`` and ``out_proj`` torch's default (``out_proj`` / sqrt(L) with ``rescale_prenorm_residual``,
     and Nemotron-H's), Funnel's linear layers N(0, 1/(fan_in + fan_out)) and
     embeddings N(0, 1) (or ``initializer_std``), Reformer's axial position embeddings N(0, axial_norm_std^2),
-    DINOv2's and PVT's truncated linear and conv weights, MobileViT's and EfficientNet's N(0, initializer_range^2)
+    DINOv2's, DINOv3's, I-JEPA's, CvT's, Swin2SR's, Hiera's and PVT's truncated linear and conv weights (PVT-v2's
+    convolutions He-normal, fan_out per group; Hiera's biases and LayerNorm shifts the std), BiT's ResNet init,
+    MobileViT's and EfficientNet's N(0, initializer_range^2)
     BatchNorm scales, ResNet's and RegNet's He-normal (fan_out) convolutions with torch's default linear layers
     (and RegNet's conv biases), Wav2Vec2's, HuBERT's, SEW's and SEW-D's convolutions, mask embedding and quantizer,
     ViTDet's truncated linear and conv weights, SAM's Fourier features N(0, (vision_config.scale)^2), and the

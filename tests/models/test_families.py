@@ -1143,6 +1143,49 @@ EXTRAS = {
 }
 
 
+_V = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, image_size=32,
+          patch_size=8, initializer_range=0.05)
+#: the encoders a sweep of AutoModel types found departing from the base init: truncated weights (DINOv3, I-JEPA,
+#: CvT, Swin2SR, Hiera, PVT-v2), zero or constant tables and tokens, layer scales from the config, BiT's ResNet init
+ENCODERS = {
+    "deberta": lambda: transformers.DebertaForMaskedLM(transformers.DebertaConfig(
+        vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        max_position_embeddings=64)),
+    "dinov3-vit": lambda: transformers.DINOv3ViTModel(transformers.DINOv3ViTConfig(
+        **_V, num_register_tokens=2, layerscale_value=0.3)),
+    "vit-msn": lambda: transformers.ViTMSNModel(transformers.ViTMSNConfig(**_V)),
+    "ijepa": lambda: transformers.IJepaModel(transformers.IJepaConfig(**_V)),
+    "cvt": lambda: transformers.CvtModel(transformers.CvtConfig(  # transformers needs depth >= stage + 1
+        embed_dim=[16, 24, 32], num_heads=[1, 2, 2], depth=[1, 2, 3], initializer_range=0.05)),
+    "pvt-v2": lambda: transformers.PvtV2Model(transformers.PvtV2Config(
+        hidden_sizes=[16, 32, 48, 64], num_attention_heads=[1, 2, 2, 4], depths=[1, 1, 1, 1],
+        mlp_ratios=[2, 2, 2, 2], image_size=64, initializer_range=0.05)),
+    "swin2sr": lambda: transformers.Swin2SRModel(transformers.Swin2SRConfig(
+        embed_dim=16, depths=[1, 1], num_heads=[2, 2], window_size=4, image_size=16, initializer_range=0.05)),
+    "hiera-pretraining": lambda: transformers.HieraForPreTraining(transformers.HieraConfig(
+        embed_dim=16, depths=[1, 1, 1, 1], num_heads=[1, 1, 2, 2], initializer_range=0.05, layer_norm_init=0.7,
+        image_size=[64, 64], decoder_hidden_size=16, decoder_depth=1, decoder_num_heads=2)),
+    "dinov3-convnext": lambda: transformers.DINOv3ConvNextModel(transformers.DINOv3ConvNextConfig(
+        hidden_sizes=[16, 24, 32, 40], depths=[1, 1, 1, 1], layer_scale_init_value=0.25)),
+    "bit-classifier": lambda: transformers.BitForImageClassification(transformers.BitConfig(
+        embedding_size=16, hidden_sizes=[32, 64, 96, 128], depths=[1, 1, 1, 1], num_groups=8, num_labels=5)),
+    "levit": lambda: transformers.LevitModel(transformers.LevitConfig(
+        hidden_sizes=[32, 48, 64], num_attention_heads=[2, 3, 4], depths=[1, 1, 1], key_dim=[8, 8, 8],
+        image_size=64)),
+    "donut-swin": lambda: transformers.DonutSwinModel(transformers.DonutSwinConfig(
+        embed_dim=16, depths=[1, 1], num_heads=[2, 2], window_size=4, image_size=32, use_absolute_embeddings=True)),
+    "maskformer-swin": lambda: transformers.MaskFormerSwinModel(transformers.MaskFormerSwinConfig(
+        embed_dim=16, depths=[1, 1], num_heads=[2, 2], window_size=4, image_size=32, use_absolute_embeddings=True)),
+}
+
+
+@pytest.mark.parametrize("name", ENCODERS)
+def test_the_encoders_found_by_the_sweep_reproduce_their_own_init(name):
+    """DeBERTa, DINOv3 (ViT and ConvNeXt), ViT-MSN, I-JEPA, CvT, PVT-v2, Swin2SR, Hiera, BiT, LeViT, Donut-Swin and
+    MaskFormer-Swin against their own init in the same run."""
+    _reproduces_its_own_init(ENCODERS[name], "hf_model")
+
+
 @pytest.mark.parametrize("name", EXTRAS)
 def test_the_families_with_their_own_extra_tensors_reproduce_their_own_init(name):
     """AFMoE, Beam, Doge, Dory, Flint, MiMo-V2-Flash, Granite SWA, GPT-NeoX-Japanese, HRM, Zaya, CPM-Ant, DiffLlama,
