@@ -158,7 +158,7 @@ _ZERO_CLASSES = ("DeiTEmbeddings", "BeitEmbeddings", "Data2VecVisionEmbeddings",
                  "BeitRelativePositionBias", "Data2VecVisionRelativePositionBias", "SwinRelativePositionBias",
                  "ConvNextV2GRN", "DPTViTEmbeddings", "DPTViTHybridEmbeddings", "YolosEmbeddings",
                  "InterpolateMidPositionEmbeddings", "ViTMSNEmbeddings", "DonutSwinEmbeddings",
-                 "MaskFormerSwinEmbeddings")
+                 "MaskFormerSwinEmbeddings", "ASTEmbeddings")
 #: torch's default for a Linear or conv layer (``kaiming_uniform_(a=sqrt(5))``, and U(+-1/sqrt(fan_in)) for its bias)
 _TORCH_DEFAULT = VarianceScaling(1 / 3, "fan_in", "uniform")
 #: the frozen position tables of the translation and summarization families (``create_weight``)
@@ -172,7 +172,9 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("PoolFormerLayer", "*layer_scale_[12]", "layer_scale_init_value", 1e-5),
                  ("Inkling2VisionEncoderLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
                  ("DINOv3ViTLayerScale", "*lambda1", "layerscale_value", 1.0),
-                 ("DINOv3ConvNextLayer", "*gamma", "layer_scale_init_value", 1e-6))
+                 ("DINOv3ConvNextLayer", "*gamma", "layer_scale_init_value", 1e-6),
+                 ("SwiftFormerEncoderBlock", "*layer_scale_[12]", "layer_scale_init_value", 1e-5),
+                 ("MimiLayerScale", "*scale", "layer_scale_initial_scale", 0.01))
 
 
 #: what a family's _init_weights sets by class beyond the base init (transformers 5), tensors no kind covers or whose
@@ -207,6 +209,10 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("DisentangledSelfAttention", "*/[qv]_bias", Zeros()), ("LevitAttention*", "*attention_biases", Zeros()),
     ("DonutSwinSelfAttention", "*relative_position_bias_table", Zeros()),
     ("MaskFormerSwinSelfAttention", "*relative_position_bias_table", Zeros()),
+    ("UniSpeechSatForPreTraining", "*label_embeddings_concat", Zeros()),
+    ("WavLMAttention", "*gru_rel_pos_const", Ones()),
+    ("SwiftFormerConvEncoder", "*layer_scale", Ones()), ("SwiftFormerLocalRepresentation", "*layer_scale", Ones()),
+    ("SwiftFormerEfficientAdditiveAttention", "*w_g", Normal(0.0, 1.0)),
     ("XIELUActivation", "*alpha_p", Constant(math.log(math.expm1(0.8)))),
     ("XIELUActivation", "*alpha_n", Constant(math.log(math.expm1(0.8 - 0.5)))))
 
@@ -488,6 +494,14 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
                          layer="SamPositionalEmbedding")
     if kind in ("dinov2", "dinov2_with_registers", "pvt", "vitdet", "dinov3_vit", "ijepa", "cvt", "swin2sr"):
         plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind=("dense", "conv"), role="weight")
+    if kind == "swiftformer":  # truncated N(0, 0.02^2) whatever the config's std
+        plan = plan.rule(TruncatedNormal(0.0, 0.02, -2.0, 2.0), kind=("dense", "conv"), role="weight")
+    if kind in ("mimi", "seamless_m4t", "seamless_m4t_v2"):  # Wav2Vec2's convolutions, transposed ones too
+        plan = (plan.rule(KaimingNormal(), kind="conv", role="weight")
+                .rule(_TORCH_DEFAULT, kind=("conv", "conv_transpose"), role="bias")  # U(+-1/sqrt(in k)) both
+                .rule(KaimingNormal(), kind="conv_transpose", role="weight", fans="tensor", layout="torch"))
+    if kind in ("seamless_m4t", "seamless_m4t_v2"):  # and its speech encoder's feature projection and position conv
+        plan = _positional_conv(plan.rule(_TORCH_DEFAULT, kind="dense", path="*feature_projection/projection/*"))
     if kind == "pvt_v2":  # truncated linear weights, convolutions N(0, 2 / fan_out) with fan_out per group
         plan = (plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind="dense", role="weight")
                 .rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight")
@@ -511,10 +525,10 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
                 .rule(_TORCH_DEFAULT, kind="dense", role=("weight", "bias")))
     if kind == "regnet":  # its _init_weights draws a conv's weight only: the squeeze-excitation biases keep torch's
         plan = plan.rule(_TORCH_DEFAULT, kind="conv", role="bias")
-    if kind in ("wav2vec2", "hubert", "sew", "sew-d"):
+    if kind in _WAV2VEC2_LIKE + ("hubert", "sew", "sew-d"):
         plan = _speech(plan, kind, config)
     layers = None if config is None else _get(config, "num_hidden_layers")
-    if kind in ("wav2vec2", "hubert", "whisper") and isinstance(layers, int) and layers >= 0:
+    if kind in _WAV2VEC2_LIKE + ("hubert", "whisper") and isinstance(layers, int) and layers >= 0:
         plan = plan.rule(Constant(1 / (layers + 1)), path="*layer_weights")  # a weighted sum of the layers
     if kind == "funnel":  # Funnel's linear layers by their fans, its embeddings by initializer_std
         own = _get(config, "initializer_std")
@@ -569,26 +583,41 @@ def _multimodal(plan: Plan, std: float) -> Plan:
             .rule(Zeros(), layer="LayoutLMv3Model", path="*pos_embed"))
 
 
+def _positional_conv(plan: Plan) -> Plan:
+    """A speech encoder's positional conv under a weight norm keeps torch's default (the normal draw transformers
+    writes into its computed weight is lost), its bias 0."""
+    return (plan.rule(_TORCH_DEFAULT, kind="conv", role="weight", path="*pos_conv_embed/conv/parametrizations/*")
+            .rule(_TORCH_DEFAULT, kind="conv", role="weight", path="*pos_conv_embed/conv/weight_[gv]")
+            .rule(Zeros(), kind="conv", role="bias", path="*pos_conv_embed/conv/*"))
+
+
+#: the speech models whose _init_weights is Wav2Vec2's (transformers 5), by model_type
+_WAV2VEC2_LIKE = ("wav2vec2", "unispeech", "unispeech-sat", "data2vec-audio", "wav2vec2-conformer", "wav2vec2-bert",
+                  "wavlm")
+
+
 def _speech(plan: Plan, kind: str, config: Any) -> Plan:
     """Wav2Vec2's and HuBERT's ``_init_weights``: every Conv1d He-normal (fan_in), its bias torch's
-    U(+-1/sqrt(fan_in)) (Wav2Vec2) or 0 (HuBERT); the positional conv, where it sits under a weight norm, keeps
-    torch's own default (the normal draw transformers writes into its computed weight is lost), its bias 0; the
-    mask embedding U(0, 1). Wav2Vec2 also draws its feature projection U(+-1/sqrt(fan_in)), its quantizer's
-    projection N(0, 1) and codevectors U(0, 1), keeps torch's default in the pre-training heads ``project_hid``
-    and ``project_q``, and draws an x-vector head's AM-softmax weight N(0, 1)."""
-    plan = (plan.rule(KaimingNormal(), kind="conv", role="weight", layer="Conv1d")
-            .rule(_TORCH_DEFAULT if kind == "wav2vec2" else Zeros(), kind="conv", role="bias", layer="Conv1d")
-            .rule(_TORCH_DEFAULT, kind="conv", role="weight", path="*pos_conv_embed/conv/parametrizations/*")
-            .rule(_TORCH_DEFAULT, kind="conv", role="weight", path="*pos_conv_embed/conv/weight_[gv]")
-            .rule(Zeros(), kind="conv", role="bias", path="*pos_conv_embed/conv/*")
+    U(+-1/sqrt(fan_in)) (Wav2Vec2 and its kin, ``_WAV2VEC2_LIKE``) or 0 (HuBERT); the positional conv, where it
+    sits under a weight norm, keeps torch's own default (the normal draw transformers writes into its computed
+    weight is lost), its bias 0 (Data2Vec-Audio's stack of plain convs: He-normal, biases 0); the mask embedding
+    U(0, 1). Wav2Vec2's kin also draw their feature projection U(+-1/sqrt(fan_in)), their quantizer's projection
+    N(0, 1) and codevectors U(0, 1) and an x-vector head's AM-softmax weight N(0, 1); Wav2Vec2 and its conformer
+    keep torch's default in the pre-training heads
+    ``project_hid`` and ``project_q``."""
+    plan = (_positional_conv(plan.rule(KaimingNormal(), kind="conv", role="weight", layer="Conv1d")
+                             .rule(_TORCH_DEFAULT if kind in _WAV2VEC2_LIKE else Zeros(), kind="conv", role="bias",
+                                   layer="Conv1d"))
+            .rule(Zeros(), kind="conv", role="bias", path="*pos_conv_embed/layers/*/conv/*")
             .rule(Uniform(0.0, 1.0), path="*masked_spec_embed"))
-    if kind == "wav2vec2":
+    if kind in _WAV2VEC2_LIKE:
         plan = (plan.rule(_TORCH_DEFAULT, kind="dense", path="*feature_projection/projection/*")
                 .rule(Normal(0.0, 1.0), kind="dense", role="weight", path="*quantizer/weight_proj/*")
                 .rule(Uniform(0.0, 1.0), path="*quantizer/codevectors")
-                .rule(_TORCH_DEFAULT, kind="dense", path="project_hid/*")
-                .rule(_TORCH_DEFAULT, kind="dense", path="project_q/*")
                 .rule(Normal(0.0, 1.0), layer="AMSoftmaxLoss"))
+    if kind in ("wav2vec2", "wav2vec2-conformer"):
+        plan = (plan.rule(_TORCH_DEFAULT, kind="dense", path="project_hid/*")
+                .rule(_TORCH_DEFAULT, kind="dense", path="project_q/*"))
     return plan
 
 
@@ -608,7 +637,9 @@ def _hf_base(std: float, name: str) -> Plan:
             .rule(Normal(0.0, std), kind="dense", role="bias", layer="GptOssTopKRouter")
             .rule(Normal(0.0, std), kind="dense", role="bias", layer="OpenAIPrivacyFilterTopKRouter")
             .rule(Normal(0.0, std), path="*/sinks", layer="GptOssAttention")
-            .rule(Zeros(), path="*/e_score_correction_bias", layer="Ernie4_5_MoeStatics"))
+            .rule(Zeros(), path="*/e_score_correction_bias", layer="Ernie4_5_MoeStatics")
+            # the conformers' relative-position biases (Wav2Vec2-Conformer, -BERT, SeamlessM4T, FastSpeech2)
+            .rule(XavierUniform(), path="*/pos_bias_[uv]", fans="tensor", layout="torch"))
     for layer, path, law in _EXTRAS:
         plan = plan.rule(Normal(0.0, std) if law == "std" else Constant(std) if law == "=std" else law, layer=layer,
                          path=path)
@@ -679,7 +710,8 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     convolutions He-normal, fan_out per group; Hiera's biases and LayerNorm shifts the std), BiT's ResNet init,
     MobileViT's and EfficientNet's N(0, initializer_range^2)
     BatchNorm scales, ResNet's and RegNet's He-normal (fan_out) convolutions with torch's default linear layers
-    (and RegNet's conv biases), Wav2Vec2's, HuBERT's, SEW's and SEW-D's convolutions, mask embedding and quantizer,
+    (and RegNet's conv biases), Wav2Vec2's (and its kin's: UniSpeech, Data2Vec-Audio, the conformers, WavLM),
+    HuBERT's, SEW's and SEW-D's convolutions, mask embedding and quantizer,
     ViTDet's truncated linear and conv weights, SAM's Fourier features N(0, (vision_config.scale)^2), and the
     sinusoidal position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
     ``sinusoidal_pos_embds``, nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings
