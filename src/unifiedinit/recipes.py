@@ -158,7 +158,7 @@ _ZERO_CLASSES = ("DeiTEmbeddings", "BeitEmbeddings", "Data2VecVisionEmbeddings",
                  "BeitRelativePositionBias", "Data2VecVisionRelativePositionBias", "SwinRelativePositionBias",
                  "ConvNextV2GRN", "DPTViTEmbeddings", "DPTViTHybridEmbeddings", "YolosEmbeddings",
                  "InterpolateMidPositionEmbeddings", "ViTMSNEmbeddings", "DonutSwinEmbeddings",
-                 "MaskFormerSwinEmbeddings", "ASTEmbeddings")
+                 "MaskFormerSwinEmbeddings", "ASTEmbeddings", "VivitEmbeddings")
 #: torch's default for a Linear or conv layer (``kaiming_uniform_(a=sqrt(5))``, and U(+-1/sqrt(fan_in)) for its bias)
 _TORCH_DEFAULT = VarianceScaling(1 / 3, "fan_in", "uniform")
 #: the frozen position tables of the translation and summarization families (``create_weight``)
@@ -460,7 +460,9 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
             .rule(Zeros(), layer="DINOv3ViTEmbeddings", path="*mask_token")
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="IJepaEmbeddings")
             .rule(Zeros(), layer="IJepaEmbeddings", path="*mask_token")
-            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="CvtStage", path="*cls_token"))
+            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="CvtStage", path="*cls_token")
+            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="TimesformerEmbeddings")
+            .rule(Zeros(), layer="TimesformerEmbeddings", path="*time_embeddings"))
     for cls, glob, key, default in _LAYER_SCALES:
         value = None if config is None else _get(config, key)
         plan = plan.rule(Constant(v.real(f"presets.{fn}", key, default if value is None else value)), layer=cls,
@@ -492,7 +494,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         fourier = 384 if vision is None else _get(vision, "scale") or (_get(vision, "hidden_size") or 768) // 2
         plan = plan.rule(Normal(0.0, v.positive(f"presets.{fn}", "vision_config.scale", fourier)),
                          layer="SamPositionalEmbedding")
-    if kind in ("dinov2", "dinov2_with_registers", "pvt", "vitdet", "dinov3_vit", "ijepa", "cvt", "swin2sr"):
+    if kind in ("dinov2", "dinov2_with_registers", "pvt", "vitdet", "dinov3_vit", "ijepa", "cvt", "swin2sr",
+                "timesformer"):
         plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind=("dense", "conv"), role="weight")
     if kind == "swiftformer":  # truncated N(0, 0.02^2) whatever the config's std
         plan = plan.rule(TruncatedNormal(0.0, 0.02, -2.0, 2.0), kind=("dense", "conv"), role="weight")
@@ -1132,7 +1135,7 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
 
 #: the recipe of each model_type whose family's ``_init_weights`` departs from the base one beyond what ``hf``'s
 #: class rules say (else ``hf``)
-_RECIPE_OF = {**dict.fromkeys(("gpt2", "gpt_bigcode"), "gpt2"),
+_RECIPE_OF = {**dict.fromkeys(("gpt2", "gpt_bigcode", "imagegpt", "decision_transformer"), "gpt2"),
               **dict.fromkeys(("t5", "mt5", "umt5", "longt5", "switch_transformers"), "t5"),
               **dict.fromkeys(("vit", "deit", "swin", "yolos", "dinov2"), "vit"),
               # the CLIP-likes (their _init_weights is CLIP's, class for class); Chinese-CLIP's and AltCLIP's text
@@ -1167,8 +1170,9 @@ def hf_model(model: Any) -> Plan:
     sub-model's own class with its own config: its own ``initializer_range`` (BLIP's, BLIP-2's and SAM's vision
     configs say 1e-10), its own family's rules (CLIP's inside LLaVA). ``hf(config=model.config)`` reads the top
     config only. This plan is the recipe of the model's own config (``hf``, or its family's: ``gpt2``, ``t5``,
-    ``vit``, ``clip``, ``siglip`` by ``model_type``; ``clip`` for the CLIP-likes: Chinese-CLIP, AltCLIP,
-    OWL-ViT, OWLv2, X-CLIP), then, for each sub-model whose config is not its parent's,
+    ``vit``, ``clip``, ``siglip`` by ``model_type``; ``gpt2`` for ImageGPT and the Decision Transformer too;
+    ``clip`` for the CLIP-likes: Chinese-CLIP, AltCLIP, OWL-ViT, OWLv2, X-CLIP), then, for each sub-model whose
+    config is not its parent's,
     the recipe of that config with its rules limited to the sub-model's path; a deeper sub-model's rules come
     later and win there. The rules select by path, so the plan applies as well to a port that keeps the model's
     module names.

@@ -1217,6 +1217,14 @@ ENCODERS.update({
         codebook_dim=16, num_quantizers=2, vector_quantization_hidden_dimension=16, upsample_groups=32,
         num_hidden_layers=1, intermediate_size=64, num_attention_heads=4, num_key_value_heads=4,
         layer_scale_initial_scale=0.3, sliding_window=8, compress=2)),
+    "timesformer": lambda: transformers.TimesformerModel(transformers.TimesformerConfig(**_V, num_frames=2)),
+    "vivit": lambda: transformers.VivitModel(transformers.VivitConfig(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, image_size=32,
+        num_frames=4, tubelet_size=[2, 8, 8])),
+    "imagegpt": lambda: transformers.ImageGPTForCausalImageModeling(transformers.ImageGPTConfig(  # gpt2's scheme
+        vocab_size=50, n_positions=64, n_embd=32, n_layer=3, n_head=4)),
+    "decision-transformer": lambda: transformers.DecisionTransformerModel(transformers.DecisionTransformerConfig(
+        state_dim=5, act_dim=3, hidden_size=32, n_layer=3, n_head=4, max_ep_len=20)),
     "seamless-m4t": lambda: transformers.SeamlessM4TModel(transformers.SeamlessM4TConfig(  # its vocoder too
         vocab_size=100, t2u_vocab_size=50, hidden_size=32, encoder_layers=1, decoder_layers=1, encoder_ffn_dim=64,
         decoder_ffn_dim=64, encoder_attention_heads=2, decoder_attention_heads=2, speech_encoder_layers=1,
@@ -1234,7 +1242,8 @@ ENCODERS.update({
 def test_the_encoders_found_by_the_sweep_reproduce_their_own_init(name):
     """DeBERTa, DINOv3 (ViT and ConvNeXt), ViT-MSN, I-JEPA, CvT, PVT-v2, Swin2SR, Hiera, BiT, LeViT, Donut-Swin,
     MaskFormer-Swin, UniSpeech (and SAT), Data2Vec-Audio, Wav2Vec2-Conformer, Wav2Vec2-BERT, WavLM, AST,
-    SwiftFormer, Mimi and SeamlessM4T against their own init in the same run."""
+    SwiftFormer, Mimi, SeamlessM4T, TimeSformer, ViViT, ImageGPT and the Decision Transformer (GPT-2's scheme,
+    through ``hf_model``) against their own init in the same run."""
     _reproduces_its_own_init(ENCODERS[name], "hf_model")
 
 
