@@ -158,7 +158,7 @@ _ZERO_CLASSES = ("DeiTEmbeddings", "BeitEmbeddings", "Data2VecVisionEmbeddings",
                  "BeitRelativePositionBias", "Data2VecVisionRelativePositionBias", "SwinRelativePositionBias",
                  "ConvNextV2GRN", "DPTViTEmbeddings", "DPTViTHybridEmbeddings", "YolosEmbeddings",
                  "InterpolateMidPositionEmbeddings", "ViTMSNEmbeddings", "DonutSwinEmbeddings",
-                 "MaskFormerSwinEmbeddings", "ASTEmbeddings", "VivitEmbeddings")
+                 "MaskFormerSwinEmbeddings", "ASTEmbeddings", "VivitEmbeddings", "InternVLVisionEmbeddings")
 #: torch's default for a Linear or conv layer (``kaiming_uniform_(a=sqrt(5))``, and U(+-1/sqrt(fan_in)) for its bias)
 _TORCH_DEFAULT = VarianceScaling(1 / 3, "fan_in", "uniform")
 #: the frozen position tables of the translation and summarization families (``create_weight``)
@@ -174,7 +174,8 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("DINOv3ViTLayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("DINOv3ConvNextLayer", "*gamma", "layer_scale_init_value", 1e-6),
                  ("SwiftFormerEncoderBlock", "*layer_scale_[12]", "layer_scale_init_value", 1e-5),
-                 ("MimiLayerScale", "*scale", "layer_scale_initial_scale", 0.01))
+                 ("MimiLayerScale", "*scale", "layer_scale_initial_scale", 0.01),
+                 ("InternVLVisionLayer", "*lambda_[12]", "layer_scale_init_value", 0.1))
 
 
 #: what a family's _init_weights sets by class beyond the base init (transformers 5), tensors no kind covers or whose
@@ -210,6 +211,7 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("DonutSwinSelfAttention", "*relative_position_bias_table", Zeros()),
     ("MaskFormerSwinSelfAttention", "*relative_position_bias_table", Zeros()),
     ("UniSpeechSatForPreTraining", "*label_embeddings_concat", Zeros()),
+    ("ParakeetEncoderAttention", "*/bias_[uv]", "std"), ("TimesFmAttention", "*scaling", Ones()),
     ("WavLMAttention", "*gru_rel_pos_const", Ones()),
     ("SwiftFormerConvEncoder", "*layer_scale", Ones()), ("SwiftFormerLocalRepresentation", "*layer_scale", Ones()),
     ("SwiftFormerEfficientAdditiveAttention", "*w_g", Normal(0.0, 1.0)),
