@@ -215,6 +215,8 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("WavLMAttention", "*gru_rel_pos_const", Ones()),
     ("SwiftFormerConvEncoder", "*layer_scale", Ones()), ("SwiftFormerLocalRepresentation", "*layer_scale", Ones()),
     ("SwiftFormerEfficientAdditiveAttention", "*w_g", Normal(0.0, 1.0)),
+    # DBRX's experts, flattened into (E ffn, hidden) parameters of a plain module: no kind holds them
+    ("DbrxExpertGLU", "*/[wv][12]", "std"),
     ("XIELUActivation", "*alpha_p", Constant(math.log(math.expm1(0.8)))),
     ("XIELUActivation", "*alpha_n", Constant(math.log(math.expm1(0.8 - 0.5)))))
 
@@ -700,12 +702,12 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     scales ones (HY-V4: 0.01, bases -log(hc_mult - 1) in their first half), DeepSeek-V4's attention sinks and
     compressor tables zeros, HY-V4's sinks ``learnable_sink_init``; RecurrentGemma's (Griffin's) init from its
     config's ``w_init_variance_scale``, ``conv1d_width``, widths and depth; the decoders' own tensors beyond the
-    base init (``_EXTRAS``: AFMoE, Beam, Doge, Dory, Flint, MiMo-V2-Flash, Granite SWA, GPT-NeoX-Japanese, HRM,
-    Zaya, CPM-Ant, Gemma 3, 3n and 4, GOT-OCR2, MiniMax-M3-VL), DiffLlama's lambdas N(0, ``lambda_std_dev``^2); the
-    vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2, FLAVA, Mllama, SAM,
-    ViTDet: ``_multimodal``); a ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value``
-    and ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT; HY-V4-VL: 1/out_hidden_size) where it has
-    one. Where the config's
+    base init (``_EXTRAS``: AFMoE, Beam, Doge, Dory, Flint, MiMo-V2-Flash, Granite SWA, GPT-NeoX-Japanese, HRM, Zaya,
+    CPM-Ant, Gemma 3, 3n and 4, GOT-OCR2, MiniMax-M3-VL, DBRX's flattened experts), DiffLlama's lambdas N(0,
+    ``lambda_std_dev``^2); the vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2,
+    FLAVA, Mllama, SAM, ViTDet: ``_multimodal``); a ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value``
+    and ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT; HY-V4-VL: 1/out_hidden_size) where it has one.
+    Where the config's
     ``model_type`` says so:
     Mamba's ``dt_proj`` (its weight U(+-time_step_scale/sqrt(time_step_rank)), its bias the time step), Mamba's and
     Mamba-2's ``conv1d`` and ``out_proj`` torch's default (``out_proj`` / sqrt(L) with ``rescale_prenorm_residual``,
