@@ -159,6 +159,19 @@ def test_layer_fans_make_fan_based_specs_work_on_a_bias():
     assert draw.high == pytest.approx(1 / math.sqrt(48))  # torch's default Linear bias bound
 
 
+@pytest.mark.parametrize("spec, needs", [
+    (ui.Affine(ui.XavierUniform(), scale=2.0), True), (ui.Affine(ui.Uniform(), scale=2.0), False),
+    (ui.Mixture([ui.Normal(), ui.KaimingNormal()], [0.5, 0.5]), True), (ui.Mixture([ui.Normal()], [1.0]), False),
+    (ui.Rows(ui.Normal(), fill=ui.LecunNormal()), True), (ui.Rows(ui.Normal()), False),
+    (ui.Blocks([ui.Normal(), ui.XavierNormal()]), True), (ui.Scaled(ui.XavierNormal(), "2"), True),
+    (ui.Scaled(ui.Normal(), "sqrt(fan_in)"), False), (ui.Log(ui.Uniform(0.1, 1.0)), False),
+    (ui.InverseSoftplus(ui.Affine(ui.KaimingUniform(), shift=5.0)), True),
+])
+def test_a_composite_spec_needs_fans_when_one_of_its_parts_does(spec, needs):
+    # a Scaled factor of fan_in reads the fans the tensor gives; only a part's own law asks a bias for layer fans
+    assert spec.fan_based is needs
+
+
 BAD_DICTS = [
     ({"type": "Nope"}, ["spec.type", "unknown spec 'Nope'", "XavierUniform"]),
     ({"std": 1.0}, ["spec.type", "unknown spec None"]),

@@ -107,15 +107,19 @@ class Spec(Record):
     def lower(self, info: TensorInfo) -> D.Draw:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
 
+    def _parts(self) -> tuple[Spec, ...]:
+        """The specs this one is made of (those its ``_spec_fields`` hold), none for a leaf."""
+        out: list[Spec] = []
+        for name in self._spec_fields:
+            value: Spec | tuple[Spec, ...] = getattr(self, name)
+            out.extend(value if isinstance(value, tuple) else (value,))
+        return tuple(out)
+
     @property
     def uses_depth(self) -> bool:
         """Whether lowering reads the layer's depth (``l``, ``L``): a ``Scaled`` expression does, and so does a
         spec made of one. A plan lowers a spec that does not once for every layer of the same shape."""
-        for name in self._spec_fields:
-            value: Spec | tuple[Spec, ...] = getattr(self, name)
-            if any(part.uses_depth for part in (value if isinstance(value, tuple) else (value,))):
-                return True
-        return False
+        return any(part.uses_depth for part in self._parts())
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as a plain JSON-safe dict, ``{"type": name, field: value, ...}``; ``ui.from_dict`` reads it."""
@@ -164,6 +168,14 @@ class Spec(Record):
         ``bias`` is given) or array with new values; see ``unifiedinit.backends.equinox.EquinoxInitializer``."""
         from .backends import get_backend
         return get_backend("equinox").initializer(self, bias=bias, layout=layout, portable=portable)
+
+
+def _parts_fan_based(spec: Spec) -> bool:
+    """``fan_based`` of a composite spec (``Affine``, ``Mixture``, ``Rows``...): it needs fans when a part does."""
+    return any(part.fan_based for part in spec._parts())  # pyright: ignore[reportPrivateUsage]
+
+
+_PARTS_FAN_BASED = property(_parts_fan_based)
 
 
 def _plain(value: Any) -> Any:
@@ -1240,9 +1252,7 @@ class Mixture(Spec):
         _set(self, "components", tuple(comps))
         _set(self, "weights", ws)
 
-    @property
-    def fan_based(self) -> bool:  # type: ignore[override]
-        return any(c.fan_based for c in self.components)
+    fan_based = _PARTS_FAN_BASED  # type: ignore[assignment]
 
     def lower(self, info: TensorInfo) -> D.Draw:
         return D.Mixture(tuple(c.lower(info) for c in self.components), tuple(self.weights))
@@ -1284,9 +1294,7 @@ class Affine(Spec):
         _set(self, "scale", scale)
         _set(self, "shift", v.real("Affine", "shift", self.shift))
 
-    @property
-    def fan_based(self) -> bool:  # type: ignore[override]
-        return self.base.fan_based
+    fan_based = _PARTS_FAN_BASED  # type: ignore[assignment]
 
     def lower(self, info: TensorInfo) -> D.Draw:
         return D.Affine(self.base.lower(info), self.scale, self.shift)
@@ -1334,9 +1342,7 @@ class InverseSoftplus(Spec):
             raise ValueError(f"InverseSoftplus: parameter 'floor' must be >= 0, got {floor!r}")
         _set(self, "floor", floor)
 
-    @property
-    def fan_based(self) -> bool:  # type: ignore[override]
-        return self.base.fan_based
+    fan_based = _PARTS_FAN_BASED  # type: ignore[assignment]
 
     def lower(self, info: TensorInfo) -> D.Draw:
         from .reference import inverse_softplus
@@ -1381,9 +1387,7 @@ class Log(Spec):
     def __post_init__(self) -> None:
         _elementwise("Log", "base", self.base)
 
-    @property
-    def fan_based(self) -> bool:  # type: ignore[override]
-        return self.base.fan_based
+    fan_based = _PARTS_FAN_BASED  # type: ignore[assignment]
 
     def lower(self, info: TensorInfo) -> D.Draw:
         from .reference import log
@@ -1440,9 +1444,7 @@ class Rows(Spec):
         if self.along not in ("in", "out"):
             raise ValueError(f"Rows: parameter 'along' must be 'in' or 'out', got {self.along!r}")
 
-    @property
-    def fan_based(self) -> bool:  # type: ignore[override]
-        return self.base.fan_based or self.fill.fan_based
+    fan_based = _PARTS_FAN_BASED  # type: ignore[assignment]
 
     def lower(self, info: TensorInfo) -> D.Draw:
         base = self.base.lower(info)
@@ -1499,9 +1501,7 @@ class Blocks(Spec):
             raise ValueError(f"Blocks: parameter 'along' must be 'in' or 'out', got {self.along!r}")
         _set(self, "parts", tuple(parts))
 
-    @property
-    def fan_based(self) -> bool:  # type: ignore[override]
-        return any(p.fan_based for p in self.parts)
+    fan_based = _PARTS_FAN_BASED  # type: ignore[assignment]
 
     def lower(self, info: TensorInfo) -> D.Draw:
         shape = info.shape
@@ -1637,9 +1637,7 @@ class Scaled(Spec):
         self.__dict__["_evaluate"] = _closure(tree)
         self.__dict__["_uses"] = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
 
-    @property
-    def fan_based(self) -> bool:  # type: ignore[override]
-        return self.base.fan_based
+    fan_based = _PARTS_FAN_BASED  # type: ignore[assignment]
 
     @property
     def uses_depth(self) -> bool:
