@@ -217,6 +217,15 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("SwiftFormerEfficientAdditiveAttention", "*w_g", Normal(0.0, 1.0)),
     # DBRX's experts, flattened into (E ffn, hidden) parameters of a plain module: no kind holds them
     ("DbrxExpertGLU", "*/[wv][12]", "std"),
+    # SAM 2's and EdgeTAM's Hiera tables and empty-memory token, SAM-HQ's SAM tables under its own classes
+    ("Sam2HieraDetModel", "*pos_embed", Zeros()), ("Sam2HieraDetModel", "*pos_embed_window", Zeros()),
+    ("Sam2Model", "*no_memory_embedding", Zeros()), ("EdgeTamModel", "*no_memory_embedding", Zeros()),
+    ("SamHQVisionEncoder", "*pos_embed", Zeros()), ("SamHQVision*Attention", "*rel_pos_[hw]", Zeros()),
+    ("DeepseekVLHybridModel", "*high_res_vision_alpha", Zeros()),
+    ("IdeficsVisionEmbeddings", "*class_embedding", Normal(0.0, 1.0)),
+    ("IdeficsPerceiverResampler", "*latents", Normal(0.0, 1.0)),
+    ("TvpModel", "*text_prompt", Normal(0.0, 1.0)), ("TvpFrame*Prompter", "*pad_*", Normal(0.0, 1.0)),
+    ("PerceiverEmbeddings", "*latents", "std"), ("PerceiverTrainablePositionEncoding", "*position_embeddings", "std"),
     ("XIELUActivation", "*alpha_p", Constant(math.log(math.expm1(0.8)))),
     ("XIELUActivation", "*alpha_n", Constant(math.log(math.expm1(0.8 - 0.5)))))
 
@@ -493,13 +502,24 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     merged = None if config is None else _get(config, "out_hidden_size") or _get(vision, "out_hidden_size")
     if isinstance(merged, int) and merged > 0:  # HY-V4-VL's patch merger's newline: N(0, 1 / its width)
         plan = plan.rule(Normal(0.0, merged ** -0.5), path="*/image_newline", layer="HYV4VLVisionPatchMerger")
-    if kind == "sam":  # the shared image embedding's random Fourier features: N(0, scale^2), the vision config's
-        vision = _get(config, "vision_config")
+    if kind in ("sam", "sam_hq"):  # the shared image embedding's random Fourier features: N(0, scale^2), the
+        vision = _get(config, "vision_config")  # vision config's scale
         fourier = 384 if vision is None else _get(vision, "scale") or (_get(vision, "hidden_size") or 768) // 2
         plan = plan.rule(Normal(0.0, v.positive(f"presets.{fn}", "vision_config.scale", fourier)),
-                         layer="SamPositionalEmbedding")
+                         layer="Sam*PositionalEmbedding")
+    if kind in ("deepseek_vl_hybrid", "tvp"):  # their own Conv2d layers He-normal (fan_out); sub-models keep theirs
+        plan = plan.rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight",
+                         layer="Conv2d")
+    if kind == "perceiver":  # the multimodal pre- and decoders' padding and mask tokens, held in a ParameterDict
+        plan = plan.rule(Normal(0.0, std), layer="ParameterDict")
+    if kind == "idefics":  # the gated cross-attention's alphas by alpha_initializer, N(0, 0) being zeros
+        how = v.choice(f"presets.{fn}", "alpha_initializer", _get(config, "alpha_initializer") or "zeros",
+                       ("zeros", "ones", "normal", "gaussian", "random"))
+        spread = _number(fn, config, ("alphas_initializer_range",), 0.0, v.non_negative)
+        law = Ones() if how == "ones" else Normal(0.0, spread) if how != "zeros" and spread > 0 else Zeros()
+        plan = plan.rule(law, layer="IdeficsGatedCrossAttentionLayer", path="*/alpha_*")
     if kind in ("dinov2", "dinov2_with_registers", "pvt", "vitdet", "dinov3_vit", "ijepa", "cvt", "swin2sr",
-                "timesformer"):
+                "timesformer", "mgp-str"):
         plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind=("dense", "conv"), role="weight")
     if kind == "swiftformer":  # truncated N(0, 0.02^2) whatever the config's std
         plan = plan.rule(TruncatedNormal(0.0, 0.02, -2.0, 2.0), kind=("dense", "conv"), role="weight")
@@ -567,7 +587,7 @@ def _multimodal(plan: Plan, std: float) -> Plan:
     image tokens and position embeddings and its multimodal [CLS] zeros; Mllama's vision class embedding, gated
     position embedding and gated layers' gates N(0, std^2), its other gates zeros; SAM's absolute and relative
     position tables zeros; ViTDet's truncated position tables; ViLT's and LayoutLMv3's tokens and position tables
-    zeros."""
+    zeros; Aria's projector queries and MGP-STR's tokens and position table truncated N(0, std^2) at +-2."""
     for cls in ("BlipVisionEmbeddings", "Blip2VisionEmbeddings", "InstructBlipVisionEmbeddings",
                 "InstructBlipVideoVisionEmbeddings", "VitDetEmbeddings"):
         plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer=cls)
@@ -587,7 +607,9 @@ def _multimodal(plan: Plan, std: float) -> Plan:
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="VitDetAttention", path="*rel_pos_[hw]")
             .rule(Zeros(), layer="ViltEmbeddings")  # its constructor's zeros, which no _init_weights redraws
             .rule(Zeros(), layer="LayoutLMv3Model", path="*cls_token")
-            .rule(Zeros(), layer="LayoutLMv3Model", path="*pos_embed"))
+            .rule(Zeros(), layer="LayoutLMv3Model", path="*pos_embed")
+            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="AriaProjector", path="*query")
+            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="MgpstrEmbeddings"))
 
 
 def _positional_conv(plan: Plan) -> Plan:
@@ -705,7 +727,8 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     base init (``_EXTRAS``: AFMoE, Beam, Doge, Dory, Flint, MiMo-V2-Flash, Granite SWA, GPT-NeoX-Japanese, HRM, Zaya,
     CPM-Ant, Gemma 3, 3n and 4, GOT-OCR2, MiniMax-M3-VL, DBRX's flattened experts), DiffLlama's lambdas N(0,
     ``lambda_std_dev``^2); the vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2,
-    FLAVA, Mllama, SAM, ViTDet: ``_multimodal``); a ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value``
+    FLAVA, Mllama, SAM, ViTDet, Aria, MGP-STR: ``_multimodal``; SAM 2, EdgeTAM, SAM-HQ, DeepSeek-VL hybrid, IDEFICS,
+    TVP, Perceiver: ``_EXTRAS``); a ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value``
     and ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT; HY-V4-VL: 1/out_hidden_size) where it has one.
     Where the config's
     ``model_type`` says so:
@@ -719,7 +742,10 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     BatchNorm scales, ResNet's and RegNet's He-normal (fan_out) convolutions with torch's default linear layers
     (and RegNet's conv biases), Wav2Vec2's (and its kin's: UniSpeech, Data2Vec-Audio, the conformers, WavLM),
     HuBERT's, SEW's and SEW-D's convolutions, mask embedding and quantizer,
-    ViTDet's truncated linear and conv weights, SAM's Fourier features N(0, (vision_config.scale)^2), and the
+    ViTDet's and MGP-STR's truncated linear and conv weights, SAM's and SAM-HQ's Fourier features
+    N(0, (vision_config.scale)^2), DeepSeek-VL hybrid's and TVP's own Conv2d layers He-normal (fan_out),
+    Perceiver's modality tokens (a ParameterDict) N(0, initializer_range^2), IDEFICS's gated cross-attention alphas
+    by ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), and the
     sinusoidal position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
     ``sinusoidal_pos_embds``, nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings
     N(0, embedding_initializer_range^2), AFMoE's router gates zeros, ModernBERT's and its decoder's weights cut

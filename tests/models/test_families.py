@@ -1250,6 +1250,89 @@ ENCODERS.update({
 })
 
 
+_HIERA = dict(model_type="sam2_hiera_det_model", hidden_size=16, num_attention_heads=1, image_size=[64, 64],
+              blocks_per_stage=[1, 1], embed_dim_per_stage=[16, 32], num_attention_heads_per_stage=[1, 2],
+              window_size_per_stage=[2, 2], global_attention_blocks=[1], num_query_pool_stages=1,
+              window_positional_embedding_background_size=[4, 4])
+_SAM_PARTS = dict(prompt_encoder_config=dict(hidden_size=16, image_size=64, patch_size=16, mask_input_channels=4),
+                  mask_decoder_config=dict(hidden_size=16, num_hidden_layers=1, num_attention_heads=2, mlp_dim=32,
+                                           iou_head_hidden_dim=16))
+_SAM2_VISION = dict(backbone_config=_HIERA, backbone_channel_list=[32, 16], backbone_feature_sizes=[[16, 16], [8, 8]],
+                    fpn_hidden_size=16, fpn_top_down_levels=[1], num_feature_levels=2)
+_SAM_VISION = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2, image_size=64,
+                   patch_size=16, output_channels=16, global_attn_indexes=[1], window_size=2, mlp_dim=64)
+_PERCEIVER = dict(num_latents=8, d_latents=32, d_model=16, num_blocks=1, num_self_attends_per_block=1,
+                  num_self_attention_heads=2, num_cross_attention_heads=2, vocab_size=50, max_position_embeddings=16,
+                  initializer_range=0.05)
+
+
+def _idefics(**given):  # the gated cross-attention's alphas by alpha_initializer (zeros by default)
+    return transformers.IdeficsModel(transformers.IdeficsConfig(
+        vocab_size=100, additional_vocab_size=2, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=2, use_resampler=True, vision_config=dict(embed_dim=32, image_size=32, intermediate_size=64,
+                                                                       patch_size=8, num_hidden_layers=1,
+                                                                       num_attention_heads=2),
+        perceiver_config=dict(resampler_n_latents=4, resampler_depth=1, resampler_n_heads=2, resampler_head_dim=8),
+        **given))
+
+
+#: the segmentation and vision-language models a sweep of AutoModel types found with tensors of their own: SAM 2's
+#: and EdgeTAM's Hiera tables (EdgeTAM's RepViT backbone needs timm: a Hiera one stands in), SAM-HQ's SAM tables,
+#: DeepSeek-VL hybrid's and TVP's He-normal convolutions, Aria's and MGP-STR's truncated tokens (their std 1.5: the
+#: +-2 cut at 1.33 std, which a KS test sees), IDEFICS's N(0, 1) tokens and alphas, TVP's prompts, Perceiver's
+#: latents, position encodings and modality tokens
+VISION_LANGUAGE = {
+    "sam2": lambda: transformers.Sam2Model(transformers.Sam2Config(vision_config=_SAM2_VISION, **_SAM_PARTS)),
+    "edgetam": lambda: transformers.EdgeTamModel(transformers.EdgeTamConfig(vision_config=_SAM2_VISION, **_SAM_PARTS)),
+    "sam-hq": lambda: transformers.SamHQModel(transformers.SamHQConfig(vision_config=_SAM_VISION, **{
+        **_SAM_PARTS, "mask_decoder_config": {**_SAM_PARTS["mask_decoder_config"], "vit_dim": 32}})),
+    "deepseek-vl-hybrid": lambda: transformers.DeepseekVLHybridModel(transformers.DeepseekVLHybridConfig(
+        text_config=dict(model_type="llama", vocab_size=100, hidden_size=32, intermediate_size=64,
+                         num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1),
+        vision_config=dict(model_type="siglip_vision_model", hidden_size=32, intermediate_size=64,
+                           num_hidden_layers=1, num_attention_heads=2, image_size=32, patch_size=8),
+        high_res_vision_config=dict(model_type="sam_vision_model", **_SAM_VISION))),
+    "aria": lambda: transformers.AriaModel(transformers.AriaConfig(
+        text_config=dict(vocab_size=100, hidden_size=32, intermediate_size=16, num_hidden_layers=1,
+                         num_attention_heads=2, num_key_value_heads=1, moe_num_experts=4, moe_topk=2,
+                         moe_num_shared_experts=1),
+        vision_config=dict(model_type="idefics3_vision", hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                           num_attention_heads=2, image_size=32, patch_size=8),
+        projector_patch_to_query_dict={16: 4}, initializer_range=1.5)),
+    "idefics": _idefics,
+    "idefics-ones": lambda: _idefics(alpha_initializer="ones"),
+    "idefics-normal": lambda: _idefics(alpha_initializer="normal", alpha_type="vector", alphas_initializer_range=0.3),
+    "tvp": lambda: transformers.TvpModel(transformers.TvpConfig(
+        backbone_config=dict(model_type="resnet", embedding_size=8, hidden_sizes=[8, 16], depths=[1, 1],
+                             out_features=["stage2"]),
+        hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2, vocab_size=100,
+        max_position_embeddings=16, max_grid_col_position_embeddings=4, max_grid_row_position_embeddings=4,
+        visual_prompt_size=4, max_img_size=16, num_frames=2)),
+    "perceiver-mlm": lambda: transformers.PerceiverForMaskedLM(transformers.PerceiverConfig(**_PERCEIVER)),
+    "perceiver-image": lambda: transformers.PerceiverForImageClassificationLearned(transformers.PerceiverConfig(
+        **_PERCEIVER, image_size=8, num_labels=3)),
+    "perceiver-multimodal": lambda: transformers.PerceiverForMultimodalAutoencoding(transformers.PerceiverConfig(
+        **_PERCEIVER, num_frames=1, audio_samples_per_frame=16, samples_per_patch=4, image_size=8,
+        output_shape=(1, 1, 8, 8), output_num_channels=8, _label_trainable_num_channels=8, num_labels=3,
+        qk_channels=32, v_channels=32)),
+    "mgp-str": lambda: transformers.MgpstrForSceneTextRecognition(transformers.MgpstrConfig(
+        image_size=[16, 32], patch_size=4, max_token_length=5, num_character_labels=10, num_bpe_labels=20,
+        num_wordpiece_labels=20, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, initializer_range=1.5)),
+}
+
+
+@pytest.mark.parametrize("name", VISION_LANGUAGE)
+def test_the_vision_language_models_found_by_the_sweep_reproduce_their_own_init(name):
+    """SAM 2, EdgeTAM, SAM-HQ, DeepSeek-VL hybrid, Aria, IDEFICS (its three alpha initializers), TVP, Perceiver
+    (text, image and multimodal) and MGP-STR against their own init in the same run, through ``hf_model``."""
+    _reproduces_its_own_init(VISION_LANGUAGE[name], "hf_model")
+
+
+def test_idefics_alpha_initializer_is_checked():
+    with pytest.raises(ValueError, match="alpha_initializer.*'uniform'"):
+        ui.presets.hf(config={"model_type": "idefics", "alpha_initializer": "uniform"})
+
+
 @pytest.mark.parametrize("name", ENCODERS)
 def test_the_encoders_found_by_the_sweep_reproduce_their_own_init(name):
     """DeBERTa, DINOv3 (ViT and ConvNeXt), ViT-MSN, I-JEPA, CvT, PVT-v2, Swin2SR, Hiera, BiT, LeViT, Donut-Swin,
