@@ -226,6 +226,10 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("IdeficsPerceiverResampler", "*latents", Normal(0.0, 1.0)),
     ("TvpModel", "*text_prompt", Normal(0.0, 1.0)), ("TvpFrame*Prompter", "*pad_*", Normal(0.0, 1.0)),
     ("PerceiverEmbeddings", "*latents", "std"), ("PerceiverTrainablePositionEncoding", "*position_embeddings", "std"),
+    # GroupViT's constructor's zero tables, AIMv2's pooling token, Kosmos-2's N(0, 1) latent queries
+    ("GroupViTVisionEmbeddings", "*position_embeddings", Zeros()), ("GroupViTStage", "*group_token", Zeros()),
+    ("Aimv2AttentionPoolingHead", "*cls_token", "std"),
+    ("Kosmos2ImageToTextProjection", "*latent_query", Normal(0.0, 1.0)),
     ("XIELUActivation", "*alpha_p", Constant(math.log(math.expm1(0.8)))),
     ("XIELUActivation", "*alpha_n", Constant(math.log(math.expm1(0.8 - 0.5)))))
 
@@ -438,6 +442,23 @@ def _decoder_families(plan: Plan, std: float, fn: str, kind: Any, config: Any) -
     return plan
 
 
+def _groupvit(plan: Plan, fn: str, config: Any) -> Plan:
+    """GroupViT's vision tower, which is no sub-model: the top config's ``initializer_factor`` f, and CLIP's laws
+    by the vision config's ``hidden_size`` E and ``num_hidden_layers`` L whatever the layer's own fans (its
+    token-mixing MLPs too): q, k, v and ``fc2`` N(0, f^2 / (2 L E)), ``out_proj`` N(0, f^2 / E), ``fc1``
+    N(0, f^2 / (2 E))."""
+    vision = _tower(config, "vision_config")
+    f = _number(fn, config, ("initializer_factor",), 1.0, v.positive)
+    width = _number(fn, vision, ("hidden_size",), 384, _count)
+    depth = _number(fn, vision, ("num_hidden_layers",), 12, _count)
+    deep = Normal(0.0, f / math.sqrt(2 * depth * width))
+    dense: dict[str, Any] = {"kind": "dense", "role": "weight"}
+    return (plan.rule(deep, path="*vision_model/*attn/[qkv]_proj/*", **dense)
+            .rule(Normal(0.0, f / math.sqrt(width)), path="*vision_model/*attn/out_proj/*", **dense)
+            .rule(Normal(0.0, f / math.sqrt(2 * width)), path="*vision_model/*/fc1/*", **dense)
+            .rule(deep, path="*vision_model/*/fc2/*", **dense))
+
+
 def _modernbert(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     """ModernBERT's and its decoder's ``_init_weights``: every weight truncated N(0, s^2) at +-c s, c the config's
     ``initializer_cutoff_factor`` (3), s = std for the embeddings and the input projections (the padding row
@@ -492,6 +513,19 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     if scale is not None:  # a two-tower model's logit scale, set by its constructor (FLAVA's _init_weights too)
         plan = plan.rule(Constant(v.real(f"presets.{fn}", "logit_scale_init_value", scale)), path="*logit_scale",
                          layer="*Model")
+    # AIMv2's _init_weights sets its logit scale to log(1 / 0.07) whatever the config says
+    plan = plan.rule(Constant(math.log(1 / 0.07)), path="*logit_scale", layer="Aimv2Model")
+    temperature = None if config is None else _get(config, "temperature_init_value")
+    if temperature is not None:  # ALIGN's temperature, set by its _init_weights to the config's value
+        plan = plan.rule(Constant(v.real(f"presets.{fn}", "temperature_init_value", temperature)),
+                         path="*temperature", layer="*Model")
+    if kind == "align":  # its text projection Xavier-uniform
+        plan = plan.rule(XavierUniform(), kind="dense", role="weight", path="*text_projection/*")
+    if kind == "kosmos-2":  # the image-to-text projection (dense, cross-attention) by the text config's init_std
+        spread = _number(fn, _get(config, "text_config"), ("init_std",), 0.02, v.positive)
+        plan = plan.rule(Normal(0.0, spread), kind="dense", role="weight", path="*image_to_text_projection/*")
+    if kind in ("groupvit", "groupvit_vision_model"):
+        plan = _groupvit(plan, fn, config)
     plan = _hyper_connections(_state_space(plan, std, fn, kind, config), std, fn, config)
     plan = _decoder_families(plan, std, fn, kind, config)
     text = None if config is None else _get(config, "text_config")
@@ -728,7 +762,9 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     CPM-Ant, Gemma 3, 3n and 4, GOT-OCR2, MiniMax-M3-VL, DBRX's flattened experts), DiffLlama's lambdas N(0,
     ``lambda_std_dev``^2); the vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2,
     FLAVA, Mllama, SAM, ViTDet, Aria, MGP-STR: ``_multimodal``; SAM 2, EdgeTAM, SAM-HQ, DeepSeek-VL hybrid, IDEFICS,
-    TVP, Perceiver: ``_EXTRAS``); a ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value``
+    TVP, Perceiver, GroupViT, AIMv2, Kosmos-2: ``_EXTRAS``); a ``*Model``'s ``logit_scale`` the config's
+    ``logit_scale_init_value`` (AIMv2's log(1 / 0.07) whatever it says), its ``temperature`` the config's
+    ``temperature_init_value`` (ALIGN's)
     and ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT; HY-V4-VL: 1/out_hidden_size) where it has one.
     Where the config's
     ``model_type`` says so:
@@ -745,7 +781,9 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     ViTDet's and MGP-STR's truncated linear and conv weights, SAM's and SAM-HQ's Fourier features
     N(0, (vision_config.scale)^2), DeepSeek-VL hybrid's and TVP's own Conv2d layers He-normal (fan_out),
     Perceiver's modality tokens (a ParameterDict) N(0, initializer_range^2), IDEFICS's gated cross-attention alphas
-    by ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), and the
+    by ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), ALIGN's text projection
+    Xavier-uniform, Kosmos-2's image-to-text projection N(0, text_config.init_std^2), GroupViT's vision tower
+    (``_groupvit``), and the
     sinusoidal position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
     ``sinusoidal_pos_embds``, nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings
     N(0, embedding_initializer_range^2), AFMoE's router gates zeros, ModernBERT's and its decoder's weights cut
@@ -951,7 +989,8 @@ def clip(initializer_factor: float | None = None, initializer_range: float | Non
     """CLIP (and MetaCLIP 2, and the CLIP-likes): transformers' ``CLIPPreTrainedModel._init_weights``, OpenAI's init.
 
     ``hf_model`` uses it for the families whose ``_init_weights`` is CLIP's class for class: Chinese-CLIP and
-    AltCLIP (their BERT and XLM-R text towers get ``hf`` with their own configs), OWL-ViT, OWLv2 and X-CLIP.
+    AltCLIP (their BERT and XLM-R text towers get ``hf`` with their own configs), OWL-ViT, OWLv2, X-CLIP, CLIPSeg,
+    MLCD, GroupViT's text tower and Kosmos-2's vision tower.
 
     With f = ``initializer_factor`` and, in each tower, E its width (a layer's fan) and L its number of layers
     (read from the path, ``encoder/layers/3``, or a scanned stack's axis, as ``ui.Scaled`` does):
@@ -966,6 +1005,9 @@ def clip(initializer_factor: float | None = None, initializer_range: float | Non
     - X-CLIP's cross-frame ``message_attn`` as the attention, its ``prompts_visual_projection`` N(0, f^2 / E) (E
       its first axis, the vision width), ``mit/position_embedding`` N(0, f^2), ``prompts_generator/alpha``
       ``prompt_alpha`` (0.1);
+    - CLIPSeg's decoder layers as the attention and MLP above with the top factor and L the vision tower's depth
+      (they hold a copy of the vision config), MLCD's rotary ``class_pos_emb`` (1, head_dim / 2)
+      N(0, f^2 / (head_dim / 2));
     - any other weight N(0, s^2), s transformers' base std: with ``config``, its ``initializer_range``, else f
       (CLIP's and OWL-ViT's top configs have no range: OWL-ViT's box and class heads are N(0, f^2)); without,
       ``initializer_range``.
@@ -1044,7 +1086,18 @@ def clip(initializer_factor: float | None = None, initializer_range: float | Non
             # frame integration's position table N(0, f^2), the prompt generator's alpha its constructor's constant
             .rule(VarianceScaling(f * f, "fan_out", "normal"), path="prompts_visual_projection")
             .rule(Normal(0.0, f), path="mit/position_embedding")
-            .rule(Constant(alpha), path="prompts_generator/alpha"))
+            .rule(Constant(alpha), path="prompts_generator/alpha")
+            # MLCD's rotary class position, (1, head_dim / 2): N(0, f^2 / (head_dim / 2)), torch's fan_in of it
+            .rule(VarianceScaling(f * f, "fan_in", "normal"), layer="MLCDVisionModel", path="*class_pos_emb",
+                  fans="tensor", layout="torch"))
+    if config is not None and _get(config, "model_type") == "clipseg":
+        # CLIPSeg's decoder: CLIP's attention and MLP at the top factor, L the vision tower's depth (its layers hold a
+        # copy of the vision config), not the number of decoder layers its path would give
+        depth = int(_number("clip", vision, ("num_hidden_layers",), 12, _count))
+        plan = (plan.rule(Scaled(Normal(0.0, f), "1 / sqrt(2 * L * fan_in)"), num_layers=depth,
+                          path="*decoder/layers/*/self_attn/[qkv]_proj/*", **dense)
+                .rule(Scaled(Normal(0.0, f), "1 / sqrt(2 * L * fan_out)"), num_layers=depth,
+                      path="*decoder/layers/*/mlp/fc2/*", **dense))
     return _from(_quiet(plan, "clip"), clip, config, initializer_factor=initializer_factor,
                  initializer_range=initializer_range, logit_scale_init_value=logit_scale_init_value)
 
@@ -1114,7 +1167,9 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
     Every projection is N(0, f^2 / fan_in) (k, v and wi: d_model; o: heads x d_kv; wo: d_ff), and q
     (``*/q/*``) N(0, f^2 / (d_model d_kv)). The shared embedding and an untied ``lm_head`` are N(0, f^2), the relative
     attention bias N(0, f^2 / d_model), the T5LayerNorm scales f, biases zero. Switch Transformers (the same init)
-    redraws each expert's ``wo`` N(0, f^2 / d_model) and its router N(0, f^2).
+    redraws each expert's ``wo`` N(0, f^2 / d_model) and its router N(0, f^2); UDOP (the same init, ``hf_model``
+    gives it this recipe) draws its patch embeddings' conv weights truncated N(0, f^2) at +-2 (torch's absolute
+    cut).
 
     Args:
         initializer_factor: f, a finite number > 0, or None: ``config``'s ``initializer_factor``, else 1.
@@ -1154,6 +1209,8 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
             # Switch Transformers: the sparse MLP redraws each expert's wo by d_model (fan out), its router N(0, f^2)
             .rule(VarianceScaling(f * f, "fan_out", "normal"), kind="dense", role="weight", path="*/experts/*/wo/*")
             .rule(Normal(0.0, f), kind="dense", role="weight", path="*/router/classifier/*")
+            # UDOP's patch embeddings: torch's trunc_normal_(std=f), cut at +-2 absolute
+            .rule(TruncatedNormal(0.0, f, -2.0, 2.0), kind="conv", role="weight")
             .rule(Zeros(), role="bias")
             .rule(Rows(Normal(0.0, f)), kind="embedding", role="embedding")
             .rule(Normal(0.0, f / math.sqrt(dm)), kind="embedding", role="embedding", path="*relative_attention_bias*")
@@ -1166,7 +1223,7 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
 #: the recipe of each model_type whose family's ``_init_weights`` departs from the base one beyond what ``hf``'s
 #: class rules say (else ``hf``)
 _RECIPE_OF = {**dict.fromkeys(("gpt2", "gpt_bigcode", "imagegpt", "decision_transformer"), "gpt2"),
-              **dict.fromkeys(("t5", "mt5", "umt5", "longt5", "switch_transformers"), "t5"),
+              **dict.fromkeys(("t5", "mt5", "umt5", "longt5", "switch_transformers", "udop"), "t5"),
               **dict.fromkeys(("vit", "deit", "swin", "yolos", "dinov2"), "vit"),
               # the CLIP-likes (their _init_weights is CLIP's, class for class); Chinese-CLIP's and AltCLIP's text
               # towers are BERT and XLM-R, left to hf
@@ -1174,7 +1231,8 @@ _RECIPE_OF = {**dict.fromkeys(("gpt2", "gpt_bigcode", "imagegpt", "decision_tran
                                "metaclip_2_vision_model", "chinese_clip", "chinese_clip_vision_model", "altclip",
                                "altclip_vision_model", "owlvit", "owlvit_text_model", "owlvit_vision_model", "owlv2",
                                "owlv2_text_model", "owlv2_vision_model", "xclip", "xclip_text_model",
-                               "xclip_vision_model"), "clip"),
+                               "xclip_vision_model", "clipseg", "clipseg_text_model", "clipseg_vision_model",
+                               "mlcd_vision_model", "groupvit_text_model", "kosmos_2_vision_model"), "clip"),
               **dict.fromkeys(("siglip", "siglip_text_model", "siglip_vision_model", "siglip2", "siglip2_text_model",
                                "siglip2_vision_model", "phi4_multimodal_vision"), "siglip")}
 
@@ -1201,7 +1259,8 @@ def hf_model(model: Any) -> Plan:
     configs say 1e-10), its own family's rules (CLIP's inside LLaVA). ``hf(config=model.config)`` reads the top
     config only. This plan is the recipe of the model's own config (``hf``, or its family's: ``gpt2``, ``t5``,
     ``vit``, ``clip``, ``siglip`` by ``model_type``; ``gpt2`` for ImageGPT and the Decision Transformer too;
-    ``clip`` for the CLIP-likes: Chinese-CLIP, AltCLIP, OWL-ViT, OWLv2, X-CLIP), then, for each sub-model whose
+    ``clip`` for the CLIP-likes: Chinese-CLIP, AltCLIP, OWL-ViT, OWLv2, X-CLIP, CLIPSeg, MLCD, GroupViT's text and
+    Kosmos-2's vision towers; ``t5`` for UDOP), then, for each sub-model whose
     config is not its parent's,
     the recipe of that config with its rules limited to the sub-model's path; a deeper sub-model's rules come
     later and win there. The rules select by path, so the plan applies as well to a port that keeps the model's

@@ -674,6 +674,12 @@ _VISION = dict(hidden_size=48, intermediate_size=96, num_hidden_layers=3, num_at
                patch_size=8)
 
 
+_GROUPVIT = dict(hidden_size=48, intermediate_size=96, depths=[2, 1, 1], num_hidden_layers=4,
+                 num_group_tokens=[8, 4, 0], num_output_groups=[8, 4, 4], num_attention_heads=4, image_size=32,
+                 patch_size=4)
+_KOSMOS_TEXT = dict(vocab_size=100, max_position_embeddings=32, embed_dim=32, layers=2, ffn_dim=64, attention_heads=4)
+
+
 def _clip():  # each tower a PreTrainedModel with its own factor: text 0.6, vision and projections 1.7
     return transformers.CLIPModel(transformers.CLIPConfig(
         text_config={**_TEXT, "initializer_factor": 0.6}, vision_config={**_VISION, "initializer_factor": 1.7},
@@ -723,6 +729,41 @@ TWO_TOWERS = {
             "mit_num_attention_heads": 2, "num_frames": 2, "initializer_factor": 1.7},
         projection_dim=24, prompt_layers=1, prompt_attention_heads=2, prompt_alpha=0.3, initializer_factor=1.5)),
         "hf_model"),
+    # CLIPSeg (its decoder's L the vision tower's depth, its layers holding a copy of that config), MLCD (its
+    # rotary class position by its width), GroupViT (its vision tower no sub-model: the top factor and CLIP's laws
+    # by the vision config's width and depth, its token mixers too; zero tables), Kosmos-2 (a CLIP vision tower, the
+    # projection by the text config's init_std, N(0, 1) latent queries), AIMv2 (its logit scale log(1 / 0.07)
+    # whatever the config says), ALIGN (the temperature from the config, a Xavier text projection)
+    "clipseg": (lambda: transformers.CLIPSegModel(transformers.CLIPSegConfig(
+        text_config={**_TEXT, "initializer_factor": 0.6}, vision_config={**_VISION, "initializer_factor": 1.7},
+        projection_dim=24, initializer_factor=1.5, logit_scale_init_value=1.5)), "hf_model"),
+    "clipseg-segmentation": (lambda: transformers.CLIPSegForImageSegmentation(transformers.CLIPSegConfig(
+        text_config=_TEXT, vision_config={**_VISION, "initializer_range": 0.05}, projection_dim=24,
+        extract_layers=(2,), reduce_dim=64, decoder_num_attention_heads=2, decoder_intermediate_size=128,
+        initializer_factor=1.5)), "hf_model"),
+    "mlcd": (lambda: transformers.MLCDVisionModel(transformers.MLCDVisionConfig(
+        hidden_size=64, intermediate_size=128, num_hidden_layers=3, num_attention_heads=2, image_size=32,
+        patch_size=8, initializer_factor=1.7, initializer_range=0.05)), "hf_model"),
+    "groupvit": (lambda: transformers.GroupViTModel(transformers.GroupViTConfig(
+        text_config={**_TEXT, "initializer_factor": 0.6}, vision_config={**_GROUPVIT, "initializer_factor": 1.7},
+        projection_dim=24, projection_intermediate_dim=40, initializer_factor=1.5, logit_scale_init_value=1.5)),
+        "hf_model"),
+    "groupvit-vision-alone": (lambda: transformers.GroupViTVisionModel(transformers.GroupViTVisionConfig(
+        **_GROUPVIT, initializer_factor=2.0, initializer_range=0.05)), "hf_model"),
+    "kosmos-2": (lambda: transformers.Kosmos2ForConditionalGeneration(transformers.Kosmos2Config(
+        text_config={**_KOSMOS_TEXT, "init_std": 0.05},
+        vision_config={**_VISION, "initializer_factor": 1.7, "initializer_range": 0.03}, latent_query_num=8)),
+        "hf_model"),
+    "aimv2": (lambda: transformers.Aimv2Model(transformers.Aimv2Config(
+        text_config={**_TEXT, "initializer_range": 0.05}, vision_config={**_VISION, "initializer_range": 0.03},
+        projection_dim=24, initializer_factor=0.7, logit_scale_init_value=1.5)), "hf_model"),
+    "aimv2-vision-alone": (lambda: transformers.Aimv2VisionModel(transformers.Aimv2VisionConfig(
+        **_VISION, initializer_range=0.05, qkv_bias=True, mlp_bias=True)), "hf_model"),
+    "align": (lambda: transformers.AlignModel(transformers.AlignConfig(
+        text_config={**_TEXT, "initializer_range": 0.05}, vision_config=dict(
+            image_size=32, kernel_sizes=[3, 3], in_channels=[8, 16], out_channels=[16, 24], strides=[1, 2],
+            num_block_repeats=[1, 1], expand_ratios=[1, 2], hidden_dim=32, initializer_range=0.03),
+        projection_dim=24, temperature_init_value=0.7, initializer_range=0.04)), "hf_model"),
     "siglip": (lambda: transformers.SiglipModel(transformers.SiglipConfig(text_config=_TEXT, vision_config=_VISION)),
                "siglip"),
     "siglip-classifier": (lambda: transformers.SiglipForImageClassification(transformers.SiglipConfig(
@@ -1280,7 +1321,10 @@ def _idefics(**given):  # the gated cross-attention's alphas by alpha_initialize
 #: and EdgeTAM's Hiera tables (EdgeTAM's RepViT backbone needs timm: a Hiera one stands in), SAM-HQ's SAM tables,
 #: DeepSeek-VL hybrid's and TVP's He-normal convolutions, Aria's and MGP-STR's truncated tokens (their std 1.5: the
 #: +-2 cut at 1.33 std, which a KS test sees), IDEFICS's N(0, 1) tokens and alphas, TVP's prompts, Perceiver's
-#: latents, position encodings and modality tokens
+#: latents, position encodings and modality tokens, UDOP's T5 init (with ``t5``) and truncated patch embeddings (at
+#: factor 1.3 the +-2 cut is 1.5 std)
+_UDOP = dict(vocab_size=100, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4, relative_attention_num_buckets=8,
+             max_2d_position_embeddings=16, image_size=32, patch_size=8)
 VISION_LANGUAGE = {
     "sam2": lambda: transformers.Sam2Model(transformers.Sam2Config(vision_config=_SAM2_VISION, **_SAM_PARTS)),
     "edgetam": lambda: transformers.EdgeTamModel(transformers.EdgeTamConfig(vision_config=_SAM2_VISION, **_SAM_PARTS)),
@@ -1318,13 +1362,17 @@ VISION_LANGUAGE = {
     "mgp-str": lambda: transformers.MgpstrForSceneTextRecognition(transformers.MgpstrConfig(
         image_size=[16, 32], patch_size=4, max_token_length=5, num_character_labels=10, num_bpe_labels=20,
         num_wordpiece_labels=20, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, initializer_range=1.5)),
+    "udop": lambda: transformers.UdopForConditionalGeneration(transformers.UdopConfig(
+        **_UDOP, initializer_factor=0.7, tie_word_embeddings=False)),
+    "udop-gated": lambda: transformers.UdopModel(transformers.UdopConfig(
+        **_UDOP, initializer_factor=1.3, feed_forward_proj="gated-gelu")),
 }
 
 
 @pytest.mark.parametrize("name", VISION_LANGUAGE)
 def test_the_vision_language_models_found_by_the_sweep_reproduce_their_own_init(name):
     """SAM 2, EdgeTAM, SAM-HQ, DeepSeek-VL hybrid, Aria, IDEFICS (its three alpha initializers), TVP, Perceiver
-    (text, image and multimodal) and MGP-STR against their own init in the same run, through ``hf_model``."""
+    (text, image and multimodal), MGP-STR and UDOP against their own init in the same run, through ``hf_model``."""
     _reproduces_its_own_init(VISION_LANGUAGE[name], "hf_model")
 
 
