@@ -39,9 +39,9 @@ from typing import Any, Callable, Sequence
 from . import _validate as v
 from .params import Param
 from .plan import Plan, Report
-from .specs import (Affine, Blocks, Constant, InverseSoftplus, KaimingNormal, KaimingUniform, Log, LogUniform, Normal,
-                    Ones, Rows, S4DReal, Scaled, Sinusoidal, TruncatedNormal, Uniform, VarianceScaling, XavierNormal,
-                    XavierUniform, Zeros)
+from .specs import (Affine, Blocks, Constant, FromArray, InverseSoftplus, KaimingNormal, KaimingUniform, Log,
+                    LogUniform, Normal, Ones, Rows, S4DReal, Scaled, Sinusoidal, TruncatedNormal, Uniform,
+                    VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["hf", "hf_model", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan", "megatron",
            "deepnet", "rezero", "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "torchvision",
@@ -148,7 +148,8 @@ def _base(std: float, name: str) -> Plan:
 #: (Gemma 3n's and Gemma 4's compute x w and start at ones)
 _ONE_PLUS_NORMS = ("GemmaRMSNorm", "Gemma2RMSNorm", "Gemma3RMSNorm", "T5GemmaRMSNorm", "T5Gemma2RMSNorm",
                    "VaultGemmaRMSNorm", "RecurrentGemmaRMSNorm", "Qwen3NextRMSNorm", "Qwen3_5RMSNorm",
-                   "Qwen3_5MoeRMSNorm", "Qwen4ExpTextRMSNorm", "MiniMaxM3VLRMSNorm")
+                   "Qwen3_5MoeRMSNorm", "Qwen4ExpTextRMSNorm", "MiniMaxM3VLRMSNorm", "MuseSparkTextCenteredRMSNorm",
+                   "MuseSparkTextInputScaledRMSNorm", "Step3p7RMSNorm")
 
 
 #: the vision families' overrides of the base init, by the class that holds each tensor (transformers 5): every
@@ -175,7 +176,8 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("DINOv3ConvNextLayer", "*gamma", "layer_scale_init_value", 1e-6),
                  ("SwiftFormerEncoderBlock", "*layer_scale_[12]", "layer_scale_init_value", 1e-5),
                  ("MimiLayerScale", "*scale", "layer_scale_initial_scale", 0.01),
-                 ("InternVLVisionLayer", "*lambda_[12]", "layer_scale_init_value", 0.1))
+                 ("InternVLVisionLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
+                 ("Step3p7VisionEncoderLayer", "*lambda_[12]", "layer_scale_init_value", 0.1))
 
 
 #: what a family's _init_weights sets by class beyond the base init (transformers 5), tensors no kind covers or whose
@@ -230,6 +232,12 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("GroupViTVisionEmbeddings", "*position_embeddings", Zeros()), ("GroupViTStage", "*group_token", Zeros()),
     ("Aimv2AttentionPoolingHead", "*cls_token", "std"),
     ("Kosmos2ImageToTextProjection", "*latent_query", Normal(0.0, 1.0)),
+    # DAC's (and PE-Audio's) Snake activations, CSM's codebook heads, PatchTST's [CLS] (0.02 whatever init_std),
+    # Mistral Large 4's rotary alpha and softmax scalings, Muse Spark's residual gates
+    ("Snake1d", "*alpha", Ones()), ("CsmCodebooksHead", "*weight", "std"),
+    ("PatchTSTPositionalEncoding", "*cls_token", Normal(0.0, 0.02)),
+    ("MistralLarge4TextRotaryEmbedding", "*/alpha", Zeros()), ("MistralLarge4TextSoftmaxScaling", "*/scale", Zeros()),
+    ("MistralLarge4TextSoftmaxScaling", "*/bias", Ones()), ("MuseSparkResidualGate", "*/gate", "std"),
     ("XIELUActivation", "*alpha_p", Constant(math.log(math.expm1(0.8)))),
     ("XIELUActivation", "*alpha_n", Constant(math.log(math.expm1(0.8 - 0.5)))))
 
@@ -442,6 +450,42 @@ def _decoder_families(plan: Plan, std: float, fn: str, kind: Any, config: Any) -
     return plan
 
 
+def _codecs_and_series(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
+    """Where the ``model_type`` says so: DAC's convolutions truncated N(0, 0.02^2) at +-2 and its transposed ones
+    torch's default; EnCodec's convolutions He-normal with torch's default biases, torch's default weights under
+    its default weight norm (the draws into the computed weights are lost); PatchTST's position table N(0, 1)
+    ("random") or its "sincos" table (``_patchtst_table``)."""
+    if kind == "dac":
+        plan = (plan.rule(TruncatedNormal(0.0, 0.02, -2.0, 2.0), kind="conv", role="weight")
+                .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role=("weight", "bias")))
+    if kind == "encodec":
+        normed = _get(config, "norm_type") in (None, "weight_norm")
+        plan = (plan.rule(_TORCH_DEFAULT if normed else KaimingNormal(), kind="conv", role="weight")
+                .rule(_TORCH_DEFAULT, kind="conv", role="bias"))
+        if normed:
+            plan = plan.rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role="weight")
+    if kind == "patchtst" and _get(config, "positional_encoding_type") == "random":
+        plan = plan.rule(Normal(0.0, 1.0), layer="PatchTSTPositionalEncoding", path="*position_enc")
+    elif kind == "patchtst":
+        context, length, stride = (_number(fn, config, (k,), d, _count) for k, d in (
+            ("context_length", 32), ("patch_length", 1), ("patch_stride", 1)))
+        patches = (max(context, length) - length) // stride + 1 + bool(_get(config, "use_cls_token"))
+        plan = plan.rule(FromArray(_patchtst_table(int(patches), int(_number(fn, config, ("d_model",), 128, _count)))),
+                         layer="PatchTSTPositionalEncoding", path="*position_enc")
+    return plan
+
+
+def _patchtst_table(patches: int, width: int) -> Any:
+    """PatchTST's "sincos" position table: the paper's sines and cosines interleaved, centred and divided by ten
+    times its (unbiased) standard deviation, in float64."""
+    import numpy as np
+    angle = np.arange(patches, dtype=np.float64)[:, None] * np.exp(np.arange(0, width, 2) * -(math.log(1e4) / width))
+    table = np.zeros((patches, width))
+    table[:, 0::2], table[:, 1::2] = np.sin(angle), np.cos(angle[:, : width // 2])
+    table -= table.mean()
+    return table / (table.std(ddof=1) * 10)
+
+
 def _groupvit(plan: Plan, fn: str, config: Any) -> Plan:
     """GroupViT's vision tower, which is no sub-model: the top config's ``initializer_factor`` f, and CLIP's laws
     by the vision config's ``hidden_size`` E and ``num_hidden_layers`` L whatever the layer's own fans (its
@@ -527,7 +571,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     if kind in ("groupvit", "groupvit_vision_model"):
         plan = _groupvit(plan, fn, config)
     plan = _hyper_connections(_state_space(plan, std, fn, kind, config), std, fn, config)
-    plan = _decoder_families(plan, std, fn, kind, config)
+    plan = _codecs_and_series(_decoder_families(plan, std, fn, kind, config), fn, kind, config)
     text = None if config is None else _get(config, "text_config")
     width = None if text is None else _get(text, "hidden_size")
     if isinstance(width, int) and width > 0:  # the LLaVA-NeXT families' image newline: N(0, 1 / the text width)
@@ -536,6 +580,10 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     merged = None if config is None else _get(config, "out_hidden_size") or _get(vision, "out_hidden_size")
     if isinstance(merged, int) and merged > 0:  # HY-V4-VL's patch merger's newline: N(0, 1 / its width)
         plan = plan.rule(Normal(0.0, merged ** -0.5), path="*/image_newline", layer="HYV4VLVisionPatchMerger")
+    text = None if config is None else _get(config, "text_hidden_size")
+    if kind == "hunyuan_vl_vision" and isinstance(text, int) and text > 0:  # HunYuan-VL's merger tokens (hf_model
+        # gives its vision tower its own config): N(0, 1 / the text width)
+        plan = plan.rule(Normal(0.0, text ** -0.5), layer="HunYuanVLVisionPatchMerger", path="*/image_*")
     if kind in ("sam", "sam_hq"):  # the shared image embedding's random Fourier features: N(0, scale^2), the
         vision = _get(config, "vision_config")  # vision config's scale
         fourier = 384 if vision is None else _get(vision, "scale") or (_get(vision, "hidden_size") or 768) // 2
@@ -762,7 +810,8 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     CPM-Ant, Gemma 3, 3n and 4, GOT-OCR2, MiniMax-M3-VL, DBRX's flattened experts), DiffLlama's lambdas N(0,
     ``lambda_std_dev``^2); the vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2,
     FLAVA, Mllama, SAM, ViTDet, Aria, MGP-STR: ``_multimodal``; SAM 2, EdgeTAM, SAM-HQ, DeepSeek-VL hybrid, IDEFICS,
-    TVP, Perceiver, GroupViT, AIMv2, Kosmos-2: ``_EXTRAS``); a ``*Model``'s ``logit_scale`` the config's
+    TVP, Perceiver, GroupViT, AIMv2, Kosmos-2, DAC's Snake alphas, CSM, PatchTST's [CLS], Mistral Large 4, Muse
+    Spark: ``_EXTRAS``); a ``*Model``'s ``logit_scale`` the config's
     ``logit_scale_init_value`` (AIMv2's log(1 / 0.07) whatever it says), its ``temperature`` the config's
     ``temperature_init_value`` (ALIGN's)
     and ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT; HY-V4-VL: 1/out_hidden_size) where it has one.
@@ -783,7 +832,8 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     Perceiver's modality tokens (a ParameterDict) N(0, initializer_range^2), IDEFICS's gated cross-attention alphas
     by ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), ALIGN's text projection
     Xavier-uniform, Kosmos-2's image-to-text projection N(0, text_config.init_std^2), GroupViT's vision tower
-    (``_groupvit``), and the
+    (``_groupvit``), DAC's, EnCodec's and PatchTST's (``_codecs_and_series``), HunYuan-VL's merger tokens
+    N(0, 1/text_hidden_size), and the
     sinusoidal position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
     ``sinusoidal_pos_embds``, nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings
     N(0, embedding_initializer_range^2), AFMoE's router gates zeros, ModernBERT's and its decoder's weights cut

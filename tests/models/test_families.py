@@ -1369,6 +1369,75 @@ VISION_LANGUAGE = {
 }
 
 
+_S = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+          head_dim=8)
+_MIMI = dict(audio_channels=1, hidden_size=32, num_filters=8, upsampling_ratios=[4, 2], codebook_size=16,
+             codebook_dim=16, num_quantizers=3, vector_quantization_hidden_dimension=16, upsample_groups=32,
+             num_hidden_layers=1, intermediate_size=64, num_attention_heads=4, num_key_value_heads=4, sliding_window=8,
+             compress=2)
+_ENCODEC = dict(hidden_size=16, num_filters=4, upsampling_ratios=[2, 2], codebook_size=16, num_lstm_layers=1,
+                target_bandwidths=[1.5], kernel_size=3, last_kernel_size=3)
+_PATCHTST = dict(num_input_channels=2, context_length=32, patch_length=4, patch_stride=4, num_hidden_layers=2,
+                 d_model=32, num_attention_heads=4, ffn_dim=64, init_std=0.05)
+_VISION_8 = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4, patch_size=8)
+#: the codecs, a time-series model and multimodal decoders a sweep found: DAC's truncated convolutions and Snake
+#: alphas, EnCodec's convolutions (torch's default under its weight norm, He-normal without), CSM's codebook heads,
+#: PatchTST's [CLS] and position tables (a standardized sinusoid, or N(0, 1)), HunYuan-VL's merger tokens, Mistral
+#: Large 4's rotary alpha and softmax scalings, Muse Spark's (1 + w) norms and residual gates, Step 3.7's (1 + w)
+#: norms, layer scales and undecorated experts
+CODECS_AND_DECODERS = {
+    "dac": lambda: transformers.DacModel(transformers.DacConfig(
+        encoder_hidden_size=4, downsampling_ratios=[2, 2], decoder_hidden_size=16, n_codebooks=2, codebook_size=16,
+        codebook_dim=4)),
+    "encodec": lambda: transformers.EncodecModel(transformers.EncodecConfig(**_ENCODEC)),
+    "encodec-group-norm": lambda: transformers.EncodecModel(transformers.EncodecConfig(
+        **_ENCODEC, norm_type="time_group_norm")),
+    "csm": lambda: transformers.CsmForConditionalGeneration(transformers.CsmConfig(
+        **_S, num_codebooks=3, vocab_size=40, text_vocab_size=100, max_position_embeddings=64, pad_token_id=0,
+        codebook_pad_token_id=39, bos_token_id=1, audio_token_id=2, audio_eos_token_id=3, initializer_range=0.05,
+        depth_decoder_config=dict(**_S, num_codebooks=3, backbone_hidden_size=32, vocab_size=40,
+                                  max_position_embeddings=8, initializer_range=0.1), codec_config=_MIMI)),
+    "patchtst": lambda: transformers.PatchTSTForPrediction(transformers.PatchTSTConfig(
+        **_PATCHTST, prediction_length=8, use_cls_token=True)),
+    "patchtst-random": lambda: transformers.PatchTSTForPretraining(transformers.PatchTSTConfig(
+        **_PATCHTST, positional_encoding_type="random", use_cls_token=True)),
+    "hunyuan-vl": lambda: transformers.HunYuanVLForConditionalGeneration(transformers.HunYuanVLConfig(
+        text_config=dict(_S, vocab_size=100, max_position_embeddings=64, initializer_range=0.05),
+        vision_config=dict(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+                           patch_size=8, out_hidden_size=32, max_vit_seq_len=64, max_image_size=64),
+        image_token_id=90, im_start_id=91, im_end_id=92, im_newline_id=93)),
+    "mistral-large4": lambda: transformers.MistralLarge4ForConditionalGeneration(transformers.MistralLarge4Config(
+        text_config=dict(vocab_size=100, hidden_size=32, intermediate_size=64, moe_intermediate_size=16,
+                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=4, n_routed_experts=4,
+                         num_experts_per_tok=2, kv_lora_rank=16, qk_rope_head_dim=8, v_head_dim=8,
+                         qk_nope_head_dim=8, index_topk=4, index_head_dim=16, index_n_heads=2,
+                         max_position_embeddings=64, initializer_range=0.05, pad_token_id=0),
+        vision_config=dict(_VISION_8, image_size=32, head_dim=8), image_token_index=10)),
+    "muse-spark": lambda: transformers.MuseSparkForConditionalGeneration(transformers.MuseSparkConfig(
+        text_config=dict(**_S, vocab_size=100, max_position_embeddings=64, moe_intermediate_size=16,
+                         num_local_experts=4, num_experts_per_tok=2, moe_hidden_size=16,
+                         mlp_layer_types=["dense", "sparse"], sliding_window=8, initializer_range=0.05, pad_token_id=0),
+        vision_config=dict(_VISION_8, pos_emb_height=4, pos_emb_width=4, max_position_embeddings=16),
+        audio_config=dict(patch_sizes=[2, 2], hidden_sizes=[16, 32], depths=[1, 1], num_hidden_layers=2,
+                          out_hidden_size=32, conv_kernel_size=3),
+        out_hidden_size=128, projector_hidden_size=32, image_token_id=90, video_token_id=91, audio_token_id=92)),
+    "step3p7": lambda: transformers.Step3p7ForConditionalGeneration(transformers.Step3p7Config(
+        text_config=dict(**_S, vocab_size=100, max_position_embeddings=64, moe_intermediate_size=16,
+                         n_routed_experts=4, num_experts_per_tok=2, share_expert_dim=16,
+                         mlp_layer_types=["dense", "sparse"], initializer_range=0.05, pad_token_id=0),
+        vision_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, image_size=32, patch_size=8,
+                           mlp_ratio=2.0, max_position_embeddings=16, layer_scale_init_value=0.3),
+        image_token_id=90)),
+}
+
+
+@pytest.mark.parametrize("name", CODECS_AND_DECODERS)
+def test_the_codecs_and_multimodal_decoders_found_by_the_sweep_reproduce_their_own_init(name):
+    """DAC, EnCodec (both norms), CSM, PatchTST (both position tables), HunYuan-VL, Mistral Large 4, Muse Spark and
+    Step 3.7 against their own init in the same run, through ``hf_model``."""
+    _reproduces_its_own_init(CODECS_AND_DECODERS[name], "hf_model")
+
+
 @pytest.mark.parametrize("name", VISION_LANGUAGE)
 def test_the_vision_language_models_found_by_the_sweep_reproduce_their_own_init(name):
     """SAM 2, EdgeTAM, SAM-HQ, DeepSeek-VL hybrid, Aria, IDEFICS (its three alpha initializers), TVP, Perceiver

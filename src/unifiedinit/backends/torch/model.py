@@ -57,8 +57,8 @@ register_layer("transformers.models.ibert.quant_modules.QuantEmbedding", "embedd
                layouts={"weight": "torch_embedding"})
 # JetMoE's experts, older than transformers' @use_experts_implementation (``_experts``): (experts, out, in)
 register_layer("transformers.models.jetmoe.modeling_jetmoe.JetMoeParallelExperts", "dense", stacked=1)
-# and Llama 4's, (experts, in, out), LongCat-Flash's and Inkling's shared ones, (experts, out, in), which it does
-# not decorate either
+# and Llama 4's, (experts, in, out), LongCat-Flash's, Inkling's shared ones and Step 3.7's, (experts, out, in),
+# which it does not decorate either
 register_layer("transformers.models.llama4.modeling_llama4.Llama4TextExperts", "dense", stacked=1,
                roles={"gate_up_proj": "weight", "down_proj": "weight"},
                layouts={"gate_up_proj": "in_out", "down_proj": "in_out"})
@@ -66,6 +66,8 @@ register_layer("transformers.models.longcat_flash.modeling_longcat_flash.Longcat
                roles={"gate_up_proj": "weight", "down_proj": "weight"})
 register_layer("transformers.models.inkling.modeling_inkling.InklingSharedExperts", "dense", stacked=1,
                roles={"gate_proj": "weight", "up_proj": "weight", "down_proj": "weight"})
+register_layer("transformers.models.step3p7.modeling_step3p7.Step3p7Experts", "dense", stacked=1,
+               roles={"gate_up_proj": "weight", "down_proj": "weight"})
 
 
 def _experts(module: nn.Module) -> LayerInfo | None:
