@@ -40,7 +40,7 @@ from . import _validate as v
 from .params import Param
 from .plan import Plan, Report
 from .specs import (Affine, Blocks, Constant, FromArray, InverseSoftplus, KaimingNormal, KaimingUniform, Log,
-                    LogUniform, Normal, Ones, Rows, S4DReal, Scaled, Sinusoidal, TruncatedNormal, Uniform,
+                    LogUniform, Normal, Ones, Orthogonal, Rows, S4DReal, Scaled, Sinusoidal, TruncatedNormal, Uniform,
                     VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["hf", "hf_model", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan", "megatron",
@@ -486,6 +486,42 @@ def _patchtst_table(patches: int, width: int) -> Any:
     return table / (table.std(ddof=1) * 10)
 
 
+def _rwkv(plan: Plan, fn: str, config: Any) -> Plan:
+    """RWKV's (RWKV-4's) ``_init_weights``, from its config's widths H (``hidden_size``), A
+    (``attention_hidden_size``, else H), I (``intermediate_size``, else 4 H), vocabulary V and depth L: each linear
+    weight orthogonal with gain sqrt(out / in) where it has more outputs than inputs (else 1), halved for a (V, H)
+    one (the head); the embeddings orthogonal with gain 1e-4 sqrt(max(V, H)); and in block l the tables RWKV-LM
+    computes from r = l / (L - 1) and s = 1 - l / L: ``time_decay`` -5 + 8 (j / (A - 1))^(0.7 + 1.3 r), the
+    time-mix vectors (k / H)^s (value: + 0.3 r; the attention's receptance (k / H)^(s / 2)), each a ``FromArray``
+    of the torch shape; ``time_first`` ones (transformers writes ``ones_like`` of RWKV-LM's zigzag table)."""
+    import numpy as np
+    h = int(_number(fn, config, ("hidden_size",), 4096, _count))
+    a = int(_number(fn, config, ("attention_hidden_size",), h, _count))
+    i = int(_number(fn, config, ("intermediate_size",), 4 * h, _count))
+    vocab = int(_number(fn, config, ("vocab_size",), 50277, _count))
+    depth = int(_number(fn, config, ("num_hidden_layers",), 32, _count))
+
+    def orthogonal(out: int, inp: int) -> Orthogonal:
+        return Orthogonal((math.sqrt(out / inp) if out > inp else 1.0) * (0.5 if (out, inp) == (vocab, h) else 1.0))
+    plan = (plan.rule(Orthogonal(1e-4 * math.sqrt(max(vocab, h))), kind="embedding", role="embedding")
+            .rule(orthogonal(vocab, h), kind="dense", role="weight", path="head/*"))
+    for name, out, inp in (("attention/[kvr]*", a, h), ("attention/output", h, a), ("feed_forward/key", i, h),
+                           ("feed_forward/receptance", h, h), ("feed_forward/value", h, i)):
+        plan = plan.rule(orthogonal(out, inp), kind="dense", role="weight", path=f"*blocks/*/{name}/*")
+    plan = plan.rule(Ones(), path="*blocks/*/attention/time_first")
+    steps = np.arange(h, dtype=np.float64).reshape(1, 1, h) / h
+    for layer in range(depth):
+        r, s = (layer / (depth - 1) if depth > 1 else 0.0), 1.0 - layer / depth
+        decay = -5 + 8 * (np.arange(a, dtype=np.float64) / max(a - 1, 1)) ** (0.7 + 1.3 * r)
+        for name, table in (("attention/time_decay", decay), ("attention/time_mix_key", steps ** s),
+                            ("attention/time_mix_value", steps ** s + 0.3 * r),
+                            ("attention/time_mix_receptance", steps ** (0.5 * s)),
+                            ("feed_forward/time_mix_key", steps ** s),
+                            ("feed_forward/time_mix_receptance", steps ** s)):
+            plan = plan.rule(FromArray(table), path=f"*blocks/{layer}/{name}")
+    return plan
+
+
 def _groupvit(plan: Plan, fn: str, config: Any) -> Plan:
     """GroupViT's vision tower, which is no sub-model: the top config's ``initializer_factor`` f, and CLIP's laws
     by the vision config's ``hidden_size`` E and ``num_hidden_layers`` L whatever the layer's own fans (its
@@ -570,6 +606,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = plan.rule(Normal(0.0, spread), kind="dense", role="weight", path="*image_to_text_projection/*")
     if kind in ("groupvit", "groupvit_vision_model"):
         plan = _groupvit(plan, fn, config)
+    if kind == "rwkv":
+        plan = _rwkv(plan, fn, config)
     plan = _hyper_connections(_state_space(plan, std, fn, kind, config), std, fn, config)
     plan = _codecs_and_series(_decoder_families(plan, std, fn, kind, config), fn, kind, config)
     text = None if config is None else _get(config, "text_config")
@@ -811,33 +849,30 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     ``lambda_std_dev``^2); the vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2,
     FLAVA, Mllama, SAM, ViTDet, Aria, MGP-STR: ``_multimodal``; SAM 2, EdgeTAM, SAM-HQ, DeepSeek-VL hybrid, IDEFICS,
     TVP, Perceiver, GroupViT, AIMv2, Kosmos-2, DAC's Snake alphas, CSM, PatchTST's [CLS], Mistral Large 4, Muse
-    Spark: ``_EXTRAS``); a ``*Model``'s ``logit_scale`` the config's
-    ``logit_scale_init_value`` (AIMv2's log(1 / 0.07) whatever it says), its ``temperature`` the config's
-    ``temperature_init_value`` (ALIGN's)
-    and ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT; HY-V4-VL: 1/out_hidden_size) where it has one.
+    Spark: ``_EXTRAS``); a ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value`` (AIMv2's log(1 /
+    0.07) whatever it says), its ``temperature`` the config's ``temperature_init_value`` (ALIGN's) and
+    ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT; HY-V4-VL: 1/out_hidden_size) where it has one.
     Where the config's
-    ``model_type`` says so:
-    Mamba's ``dt_proj`` (its weight U(+-time_step_scale/sqrt(time_step_rank)), its bias the time step), Mamba's and
-    Mamba-2's ``conv1d`` and ``out_proj`` torch's default (``out_proj`` / sqrt(L) with ``rescale_prenorm_residual``,
-    and Nemotron-H's), Funnel's linear layers N(0, 1/(fan_in + fan_out)) and
+    ``model_type`` says so: Mamba's ``dt_proj`` (its weight U(+-time_step_scale/sqrt(time_step_rank)), its bias the
+    time step), Mamba's and Mamba-2's ``conv1d`` and ``out_proj`` torch's default (``out_proj`` / sqrt(L) with
+    ``rescale_prenorm_residual``, and Nemotron-H's), Funnel's linear layers N(0, 1/(fan_in + fan_out)) and
     embeddings N(0, 1) (or ``initializer_std``), Reformer's axial position embeddings N(0, axial_norm_std^2),
     DINOv2's, DINOv3's, I-JEPA's, CvT's, Swin2SR's, Hiera's and PVT's truncated linear and conv weights (PVT-v2's
     convolutions He-normal, fan_out per group; Hiera's biases and LayerNorm shifts the std), BiT's ResNet init,
-    MobileViT's and EfficientNet's N(0, initializer_range^2)
-    BatchNorm scales, ResNet's and RegNet's He-normal (fan_out) convolutions with torch's default linear layers
-    (and RegNet's conv biases), Wav2Vec2's (and its kin's: UniSpeech, Data2Vec-Audio, the conformers, WavLM),
-    HuBERT's, SEW's and SEW-D's convolutions, mask embedding and quantizer,
-    ViTDet's and MGP-STR's truncated linear and conv weights, SAM's and SAM-HQ's Fourier features
-    N(0, (vision_config.scale)^2), DeepSeek-VL hybrid's and TVP's own Conv2d layers He-normal (fan_out),
-    Perceiver's modality tokens (a ParameterDict) N(0, initializer_range^2), IDEFICS's gated cross-attention alphas
-    by ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), ALIGN's text projection
+    MobileViT's and EfficientNet's N(0, initializer_range^2) BatchNorm scales, ResNet's and RegNet's He-normal
+    (fan_out) convolutions with torch's default linear layers (and RegNet's conv biases), Wav2Vec2's (and its kin's:
+    UniSpeech, Data2Vec-Audio, the conformers, WavLM), HuBERT's, SEW's and SEW-D's convolutions, mask embedding and
+    quantizer, ViTDet's and MGP-STR's truncated linear and conv weights, SAM's and SAM-HQ's Fourier features N(0,
+    (vision_config.scale)^2), DeepSeek-VL hybrid's and TVP's own Conv2d layers He-normal (fan_out), Perceiver's
+    modality tokens (a ParameterDict) N(0, initializer_range^2), IDEFICS's gated cross-attention alphas by
+    ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), ALIGN's text projection
     Xavier-uniform, Kosmos-2's image-to-text projection N(0, text_config.init_std^2), GroupViT's vision tower
-    (``_groupvit``), DAC's, EnCodec's and PatchTST's (``_codecs_and_series``), HunYuan-VL's merger tokens
-    N(0, 1/text_hidden_size), and the
-    sinusoidal position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
-    ``sinusoidal_pos_embds``, nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings
-    N(0, embedding_initializer_range^2), AFMoE's router gates zeros, ModernBERT's and its decoder's weights cut
-    at +-``initializer_cutoff_factor`` std (output projections by 1/sqrt(2 L)). A model that holds sub-models (LLaVA,
+    (``_groupvit``), RWKV's orthogonal weights and per-layer time tables (``_rwkv``), DAC's, EnCodec's and
+    PatchTST's (``_codecs_and_series``), HunYuan-VL's merger tokens N(0, 1/text_hidden_size), and the sinusoidal
+    position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
+    ``sinusoidal_pos_embds``, nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings N(0,
+    embedding_initializer_range^2), AFMoE's router gates zeros, ModernBERT's and its decoder's weights cut at
+    +-``initializer_cutoff_factor`` std (output projections by 1/sqrt(2 L)). A model that holds sub-models (LLaVA,
     BLIP-2, SAM) is initialized by transformers with each sub-model's own config: ``hf_model(model)`` says so.
 
     Args:

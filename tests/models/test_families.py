@@ -1136,6 +1136,10 @@ EXTRAS = {
     "inkling-text": lambda: _small("inkling_text", swa_num_attention_heads=4, swa_num_key_value_heads=2,
                                    swa_head_dim=8, rel_extent=16, d_rel=4, n_shared_experts=1, sliding_window_size=8),
     "zaya": lambda: _small("zaya", num_experts_per_tok=1),
+    # RWKV: orthogonal weights with shape-dependent gains, its per-layer time tables from the config (A != H, I)
+    "rwkv": lambda: transformers.RwkvForCausalLM(transformers.RwkvConfig(
+        vocab_size=100, context_length=64, hidden_size=32, num_hidden_layers=3, attention_hidden_size=48,
+        intermediate_size=96)),
     "dbrx": lambda: _small("dbrx", d_model=32, n_heads=4, n_layers=2, attn_config=dict(kv_n_heads=2, rope_theta=1e4),
                            ffn_config=dict(ffn_hidden_size=16, moe_num_experts=4, moe_top_k=2)),
     "diffllama": lambda: _small("diffllama", lambda_std_dev=0.3),
