@@ -522,6 +522,29 @@ def _rwkv(plan: Plan, fn: str, config: Any) -> Plan:
     return plan
 
 
+def _xlstm(plan: Plan, fn: str, config: Any) -> Plan:
+    """xLSTM's ``_init_weights`` (NX-AI's small init and Wang's init, from GPT-NeoX), from its config's
+    ``hidden_size`` H and ``num_hidden_layers`` L: the embeddings (every row) and linear weights N(0, 2 / (5 H)),
+    ``out_proj`` N(0, (2 / (L sqrt(H)))^2), ``proj_down`` N(0, (2 / (L sqrt(fan_in)))^2); with ``weight_mode``
+    "single" (the default) every layer whose path holds "gate" zero, the input gates' biases -10 and the forget
+    gates' a ``FromArray`` of linspace(3, 6) over the heads. transformers' "fused" branch slices its biases so that
+    it cannot run: those gates are left to the rules before."""
+    import numpy as np
+    h = _number(fn, config, ("hidden_size",), 4096, _count)
+    depth = _number(fn, config, ("num_hidden_layers",), 32, _count)
+    heads = int(_number(fn, config, ("num_heads",), 8, _count))
+    small = Normal(0.0, math.sqrt(2 / (5 * h)))
+    plan = (plan.rule(small, kind="embedding", role="embedding").rule(small, kind="dense", role="weight")
+            .rule(Normal(0.0, 2 / depth / math.sqrt(h)), kind="dense", role="weight", path="*out_proj/*")
+            .rule(VarianceScaling(4 / depth ** 2, "fan_in", "normal"), kind="dense", role="weight",
+                  path="*proj_down/*"))
+    if (_get(config, "weight_mode") or "single") == "single":
+        plan = (plan.rule(Zeros(), kind="dense", role="weight", path="*gate*")
+                .rule(Constant(-10.0), kind="dense", role="bias", path="*igate*")
+                .rule(FromArray(np.linspace(3.0, 6.0, heads)), kind="dense", role="bias", path="*fgate*"))
+    return plan
+
+
 def _groupvit(plan: Plan, fn: str, config: Any) -> Plan:
     """GroupViT's vision tower, which is no sub-model: the top config's ``initializer_factor`` f, and CLIP's laws
     by the vision config's ``hidden_size`` E and ``num_hidden_layers`` L whatever the layer's own fans (its
@@ -608,6 +631,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = _groupvit(plan, fn, config)
     if kind == "rwkv":
         plan = _rwkv(plan, fn, config)
+    if kind == "xlstm":
+        plan = _xlstm(plan, fn, config)
     plan = _hyper_connections(_state_space(plan, std, fn, kind, config), std, fn, config)
     plan = _codecs_and_series(_decoder_families(plan, std, fn, kind, config), fn, kind, config)
     text = None if config is None else _get(config, "text_config")
@@ -867,7 +892,8 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     modality tokens (a ParameterDict) N(0, initializer_range^2), IDEFICS's gated cross-attention alphas by
     ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), ALIGN's text projection
     Xavier-uniform, Kosmos-2's image-to-text projection N(0, text_config.init_std^2), GroupViT's vision tower
-    (``_groupvit``), RWKV's orthogonal weights and per-layer time tables (``_rwkv``), DAC's, EnCodec's and
+    (``_groupvit``), RWKV's orthogonal weights and per-layer time tables (``_rwkv``), xLSTM's small init, Wang's
+    output layers and gates (``_xlstm``), DAC's, EnCodec's and
     PatchTST's (``_codecs_and_series``), HunYuan-VL's merger tokens N(0, 1/text_hidden_size), and the sinusoidal
     position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
     ``sinusoidal_pos_embds``, nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings N(0,

@@ -1140,6 +1140,11 @@ EXTRAS = {
     "rwkv": lambda: transformers.RwkvForCausalLM(transformers.RwkvConfig(
         vocab_size=100, context_length=64, hidden_size=32, num_hidden_layers=3, attention_hidden_size=48,
         intermediate_size=96)),
+    # xLSTM: small init, Wang's output layers by num_hidden_layers (not the number of blocks), zero gates, the gates'
+    # biases -10 and linspace(3, 6)
+    "xlstm": lambda: transformers.xLSTMForCausalLM(transformers.xLSTMConfig(
+        vocab_size=100, hidden_size=32, num_heads=4, num_blocks=2, num_hidden_layers=3, embedding_dim=32,
+        qk_dim_factor=0.5, v_dim_factor=1.0, ffn_proj_factor=2.0)),
     "dbrx": lambda: _small("dbrx", d_model=32, n_heads=4, n_layers=2, attn_config=dict(kv_n_heads=2, rope_theta=1e4),
                            ffn_config=dict(ffn_hidden_size=16, moe_num_experts=4, moe_top_k=2)),
     "diffllama": lambda: _small("diffllama", lambda_std_dev=0.3),
