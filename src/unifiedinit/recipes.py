@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 from . import _validate as v
 from .params import Param
@@ -232,6 +232,9 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("GroupViTVisionEmbeddings", "*position_embeddings", Zeros()), ("GroupViTStage", "*group_token", Zeros()),
     ("Aimv2AttentionPoolingHead", "*cls_token", "std"),
     ("Kosmos2ImageToTextProjection", "*latent_query", Normal(0.0, 1.0)),
+    # Grounding DINO's and Deformable DETR's level embeddings N(0, 1), Grounding DINO's fusion scales 1e-4
+    ("GroundingDinoModel", "*level_embed", Normal(0.0, 1.0)), ("DeformableDetrModel", "*level_embed", Normal(0.0, 1.0)),
+    ("GroundingDinoFusionLayer", "*_param", Constant(1e-4)),
     # DAC's (and PE-Audio's) Snake activations, CSM's codebook heads, PatchTST's [CLS] (0.02 whatever init_std),
     # Mistral Large 4's rotary alpha and softmax scalings, Muse Spark's residual gates
     ("Snake1d", "*alpha", Ones()), ("CsmCodebooksHead", "*weight", "std"),
@@ -475,6 +478,140 @@ def _codecs_and_series(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
     return plan
 
 
+def _offset_grid(heads: int, points: Sequence[int]) -> Any:
+    """Deformable DETR's sampling-offset bias: head h's direction (cos, sin)(2 pi h / heads) divided by its larger
+    absolute coordinate, times k = 1..n for the n points of each level in turn, (heads, sum of points, 2) flattened,
+    in float64."""
+    import numpy as np
+    theta = np.arange(heads, dtype=np.float64) * (2.0 * math.pi / heads)
+    unit = np.stack([np.cos(theta), np.sin(theta)], -1)
+    unit /= np.abs(unit).max(-1, keepdims=True)
+    scale = np.concatenate([np.arange(1, n + 1, dtype=np.float64) for n in points])
+    return (unit[:, None, :] * scale[None, :, None]).ravel()
+
+
+def _deformable(plan: Plan, where: str, heads: int, points: Sequence[int], projections: bool = True) -> Plan:
+    """Deformable DETR's multi-scale deformable attention under the path glob ``where``: the sampling offsets'
+    weight 0 and bias ``_offset_grid``, the attention weights 0, the value and output projections Xavier-uniform
+    (``projections``)."""
+    plan = (plan.rule(Zeros(), kind="dense", path=f"{where}/sampling_offsets/weight")
+            .rule(FromArray(_offset_grid(heads, points)), kind="dense", path=f"{where}/sampling_offsets/bias")
+            .rule(Zeros(), kind="dense", path=f"{where}/attention_weights/*"))
+    if projections:
+        plan = (plan.rule(XavierUniform(), kind="dense", role="weight", path=f"{where}/value_proj/*")
+                .rule(XavierUniform(), kind="dense", role="weight", path=f"{where}/output_proj/*"))
+    return plan
+
+
+def _detection(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
+    """The DETR-like detectors' ``_init_weights``, where the ``model_type`` says so: the deformable attention
+    (``_deformable``) of RT-DETR (v2), D-FINE, DEIMv2, Grounding DINO and Deformable DETR; the class heads
+    Xavier-uniform with the prior-probability bias -log((1 - p) / p), p ``initializer_bias_prior_prob`` else
+    1 / (``num_labels`` + 1), the box heads' last layer 0, the denoising and query tables Xavier-uniform; RT-DETR's
+    BatchNorm scales N(0, std^2); D-FINE's and DEIMv2's ``reg_scale`` and ``up`` from the config, gates and quality
+    heads' last layer 0 (DEIMv2's SwiGLU Xavier-uniform); Grounding DINO's fusion projections Xavier-uniform;
+    Conditional DETR's mask head (Kaiming-uniform, a = 1; its attention map Xavier-uniform with gain
+    ``init_xavier_std``); learned position embeddings U(0, 1)."""
+    def count(name: str, default: int) -> int:
+        return int(_number(fn, config, (name,), default, _count))
+    if kind in ("rt_detr", "rt_detr_v2", "d_fine", "deimv2"):
+        levels = count("decoder_n_levels" if kind == "rt_detr_v2" else "num_feature_levels", 3)
+        given = _get(config, "decoder_n_points")  # D-FINE's may list one count per level
+        points = ([v.integer(f"presets.{fn}", "decoder_n_points", n, minimum=1) for n in cast(Sequence[Any], given)]
+                  if isinstance(given, (list, tuple)) else [count("decoder_n_points", 4)] * levels)
+        prior = _get(config, "initializer_bias_prior_prob")
+        p = 1 / (count("num_labels", 2) + 1) if prior is None else v.positive(f"presets.{fn}",
+                                                                             "initializer_bias_prior_prob", prior)
+        bias, xavier = Constant(-math.log((1 - p) / p)), XavierUniform()
+        plan = _deformable(plan, "*encoder_attn", count("decoder_attention_heads", 8), points,
+                           projections=kind in ("rt_detr", "rt_detr_v2"))
+        for head in ("*enc_score_head/*", "*decoder/class_embed/*"):
+            plan = plan.rule(xavier, kind="dense", role="weight", path=head).rule(bias, kind="dense", role="bias",
+                                                                                  path=head)
+        plan = (plan.rule(Zeros(), kind="dense", path="*decoder/bbox_embed/*/layers/2/*")
+                .rule(xavier, kind="embedding", path="*denoising_class_embed/*", fans="tensor", layout="torch")
+                .rule(xavier, kind="embedding", path="*weight_embedding/*", fans="tensor", layout="torch"))
+        if kind in ("rt_detr", "rt_detr_v2"):  # their own BatchNorm2d scales; a backbone sub-model keeps its own
+            plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
+        else:  # the decoder's fixed scalars, its gates and its quality heads' last layer 0
+            last = count("lqe_layers", 2) - 1
+            plan = (plan.rule(Constant(_number(fn, config, ("reg_scale",), 4.0, v.real)), path="*decoder/reg_scale")
+                    .rule(Constant(_number(fn, config, ("up",), 0.5, v.real)), path="*decoder/up")
+                    .rule(Zeros(), kind="dense", path="*/gateway/gate/*")
+                    .rule(Zeros(), kind="dense", path=f"*/lqe_layers/*/reg_conf/layers/{last}/*"))
+        if kind == "deimv2":  # its decoder's SwiGLU feed-forward
+            plan = plan.rule(xavier, kind="dense", role="weight", path="*decoder/layers/*/mlp/*_proj/*")
+    if kind in ("grounding-dino", "deformable_detr"):
+        levels = count("num_feature_levels", 4)
+        encoder = "*deformable_layer/self_attn" if kind == "grounding-dino" else "*encoder/layers/*/self_attn"
+        for where, side in ((encoder, "encoder"), ("*decoder/layers/*/encoder_attn", "decoder")):
+            heads, per_level = count(f"{side}_attention_heads", 8), count(f"{side}_n_points", 4)
+            plan = _deformable(plan, where, heads, [per_level] * levels)
+    if kind == "grounding-dino":
+        plan = (plan.rule(XavierUniform(), kind="dense", role="weight", path="*fusion_layer/attn/*_proj/*")
+                .rule(Zeros(), kind="dense", path="*reference_points_head/layers/1/*")
+                .rule(Zeros(), kind="dense", path="*bbox_embed/layers/2/*")
+                .rule(Zeros(), kind="dense", path="*bbox_embed/*/layers/2/*"))
+    if kind == "deformable_detr":
+        plan = plan.rule(XavierUniform(), kind="dense", role="weight", path="*reference_points/*")
+    if kind == "conditional_detr":
+        gain = _number(fn, config, ("init_xavier_std",), 1.0, v.positive)
+        plan = (plan.rule(VarianceScaling(1.0, "fan_in", "uniform"), kind="conv", role="weight", path="*mask_head/*")
+                .rule(XavierUniform(gain=gain), kind="dense", role="weight", path="*bbox_attention/[qk]_proj/*"))
+    if kind in ("grounding-dino", "deformable_detr", "conditional_detr"):  # learned position embeddings
+        plan = plan.rule(Uniform(0.0, 1.0), kind="embedding", path="*position_embedding/*_embeddings/*")
+    return plan
+
+
+def _segmentation(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
+    """Where the ``model_type`` says so: MaskFormer's, Mask2Former's and OneFormer's own layers (their backbones are
+    sub-models: ``hf_model``), with g = ``init_xavier_std``: MaskFormer's FPN convolutions, input projection and
+    mask MLP Xavier-uniform (gain g); Mask2Former's and OneFormer's pixel decoder, a Deformable DETR encoder
+    (``_deformable``, 3 levels of 4 points) with its level embedding (N(0, 1): Mask2Former; 0: OneFormer), their
+    transformer decoder layers Xavier-uniform (gain g); Mask2Former's embeddings N(0, 1) and its mask MLP torch's
+    default; OneFormer's MLP heads Xavier-uniform (gain g), its CLIP-like text encoder (tokens N(0, 0.02^2),
+    positions N(0, 0.01^2), in-projections N(0, 1/W), out-projections and fc2 N(0, 1/(2 L W)), fc1 N(0, 1/(2 W));
+    W ``text_encoder_width``, L ``text_encoder_num_layers``) and its loss's logit scale
+    log(1 / ``contrastive_temperature``); Depth Pro's own convolutions He-normal (fan_out, a transposed one's as
+    torch reads the stored tensor)."""
+    if kind == "depth_pro":
+        he = KaimingNormal(mode="fan_out", nonlinearity="relu")
+        return (plan.rule(he, kind="conv", role="weight")
+                .rule(he, kind="conv_transpose", role="weight", fans="tensor", layout="torch"))
+    if kind not in ("maskformer", "mask2former", "oneformer"):
+        return plan
+    xavier = XavierUniform(_number(fn, config, ("init_xavier_std",), 1.0, v.positive))
+    if kind == "maskformer":
+        return (plan.rule(xavier, kind="conv", role="weight", path="*pixel_level_module/decoder/fpn/*")
+                .rule(xavier, kind="conv", role="weight", path="*transformer_module/input_projection/*")
+                .rule(xavier, kind="dense", role="weight", path="*mask_embedder/*"))
+    heads = int(_number(fn, config, ("num_attention_heads",), 8, _count))
+    decoder = "*transformer_module/decoder/"
+    plan = (_deformable(plan, "*pixel_level_module/decoder/encoder/layers/*/self_attn", heads, [4] * 3)
+            .rule(xavier, kind=("dense", "attention"), role="weight", path=decoder + "layers/*"))
+    if kind == "mask2former":
+        return (plan.rule(Normal(0.0, 1.0), kind="embedding", role="embedding")
+                .rule(Normal(0.0, 1.0), layer="Mask2FormerPixelDecoder", path="*level_embed")
+                .rule(xavier, kind="conv", role="weight", path="*transformer_module/input_projections/*")
+                .rule(_TORCH_DEFAULT, kind="dense", path="*mask_predictor/mask_embedder/*"))
+    width = _number(fn, config, ("text_encoder_width",), 256, _count)
+    deep = Normal(0.0, (2 * _number(fn, config, ("text_encoder_num_layers",), 6, _count) * width) ** -0.5)
+    text = "*text_encoder/transformer/layers/*/"
+    plan = (plan.rule(Zeros(), layer="OneFormerPixelDecoder", path="*level_embed")
+            .rule(xavier, kind=("dense", "attention"), role="weight", path=decoder + "query_transformer/*")
+            .rule(xavier, kind="conv", role="weight", path=decoder + "query_input_projection/*"))
+    for head in ("mask_embed", "task_mlp", "text_projector"):  # OneFormerMLPPredictionHead
+        plan = plan.rule(xavier, kind="dense", role="weight", path=f"*/{head}/layers/*")
+    temperature = _number(fn, config, ("contrastive_temperature",), 0.07, v.positive)
+    return (plan.rule(Normal(0.0, 0.02), kind="embedding", path="*text_encoder/token_embedding/*")
+            .rule(Normal(0.0, 0.01), layer="OneFormerTextEncoder", path="*positional_embedding")
+            .rule(Normal(0.0, width ** -0.5), path=text + "self_attn/in_proj_weight")
+            .rule(deep, path=text + "self_attn/out_proj/weight")
+            .rule(Normal(0.0, (2 * width) ** -0.5), kind="dense", role="weight", path=text + "mlp/fc1/*")
+            .rule(deep, kind="dense", role="weight", path=text + "mlp/fc2/*")
+            .rule(Constant(math.log(1 / temperature)), layer="OneFormerLoss", path="*logit_scale"))
+
+
 def _patchtst_table(patches: int, width: int) -> Any:
     """PatchTST's "sincos" position table: the paper's sines and cosines interleaved, centred and divided by ten
     times its (unbiased) standard deviation, in float64."""
@@ -635,6 +772,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = _xlstm(plan, fn, config)
     plan = _hyper_connections(_state_space(plan, std, fn, kind, config), std, fn, config)
     plan = _codecs_and_series(_decoder_families(plan, std, fn, kind, config), fn, kind, config)
+    plan = _segmentation(_detection(plan, std, fn, kind, config), fn, kind, config)
     text = None if config is None else _get(config, "text_config")
     width = None if text is None else _get(text, "hidden_size")
     if isinstance(width, int) and width > 0:  # the LLaVA-NeXT families' image newline: N(0, 1 / the text width)
@@ -690,9 +828,10 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
                 .rule(cut, layer="HieraEmbeddings", path="*position_embeddings")
                 .rule(cut, layer="HieraDecoder", path="*mask_token")
                 .rule(cut, layer="HieraDecoder", path="*decoder_position_embeddings"))
-    if kind in ("mobilevit", "mobilevitv2", "efficientnet"):
+    if kind in ("mobilevit", "mobilevitv2", "efficientnet", "efficientloftr"):
         plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
-    if kind in ("resnet", "regnet", "bit"):  # torchvision's ResNet init: He-normal (fan_out) convs, torch's linears
+    if kind in ("resnet", "regnet", "bit", "rt_detr_resnet"):  # torchvision's ResNet init: He-normal (fan_out)
+        # convs, torch's linears
         plan = (plan.rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight")
                 .rule(_TORCH_DEFAULT, kind="dense", role=("weight", "bias")))
     if kind == "regnet":  # its _init_weights draws a conv's weight only: the squeeze-excitation biases keep torch's
@@ -892,7 +1031,9 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     modality tokens (a ParameterDict) N(0, initializer_range^2), IDEFICS's gated cross-attention alphas by
     ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), ALIGN's text projection
     Xavier-uniform, Kosmos-2's image-to-text projection N(0, text_config.init_std^2), GroupViT's vision tower
-    (``_groupvit``), RWKV's orthogonal weights and per-layer time tables (``_rwkv``), xLSTM's small init, Wang's
+    (``_groupvit``), the DETR-like detectors' (``_detection``) and the mask segmenters' and Depth Pro's
+    (``_segmentation``), EfficientLoFTR's BatchNorm scales N(0, initializer_range^2), RT-DETR's ResNet backbone's
+    ResNet init, RWKV's orthogonal weights and per-layer time tables (``_rwkv``), xLSTM's small init, Wang's
     output layers and gates (``_xlstm``), DAC's, EnCodec's and
     PatchTST's (``_codecs_and_series``), HunYuan-VL's merger tokens N(0, 1/text_hidden_size), and the sinusoidal
     position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with

@@ -1447,6 +1447,110 @@ def test_the_codecs_and_multimodal_decoders_found_by_the_sweep_reproduce_their_o
     _reproduces_its_own_init(CODECS_AND_DECODERS[name], "hf_model")
 
 
+_RT_RESNET = dict(model_type="rt_detr_resnet", embedding_size=8, hidden_sizes=[8, 16, 24, 32], depths=[1, 1, 1, 1],
+                  layer_type="basic", out_features=["stage2", "stage3", "stage4"])
+_RESNET_BACKBONE = dict(_RT_RESNET, model_type="resnet")
+_HGNET = dict(model_type="hgnet_v2", embedding_size=8, stem_channels=[3, 8, 8], stage_in_channels=[8, 16, 24, 32],
+              stage_mid_channels=[8, 8, 8, 8], stage_out_channels=[16, 24, 32, 40], stage_num_blocks=[1, 1, 1, 1],
+              stage_numb_of_layers=[2, 2, 2, 2], hidden_sizes=[16, 24, 32, 40], depths=[1, 1, 1, 1],
+              out_features=["stage2", "stage3", "stage4"])
+_RT_DETR = dict(encoder_hidden_dim=16, encoder_ffn_dim=32, encoder_attention_heads=2, d_model=16,
+                decoder_in_channels=[16, 16, 16], decoder_ffn_dim=32, decoder_layers=2, decoder_attention_heads=2,
+                decoder_n_points=2, num_queries=10, num_denoising=5, num_labels=3)
+_D_FINE = dict(_RT_DETR, backbone_config=_HGNET, encoder_in_channels=[24, 32, 40], depth_mult=0.34, lqe_hidden_dim=8,
+               max_num_bins=8, top_prob_values=2)
+_DEFORMABLE = dict(num_queries=10, encoder_layers=1, encoder_ffn_dim=32, encoder_attention_heads=2, decoder_layers=2,
+                   decoder_ffn_dim=32, decoder_attention_heads=2, d_model=32, num_feature_levels=3,
+                   encoder_n_points=2, decoder_n_points=2)
+_GROUNDING_DINO = dict(_DEFORMABLE, backbone_config=_RESNET_BACKBONE, max_text_len=16, text_config=dict(
+    model_type="bert", vocab_size=100, hidden_size=32, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+    max_position_embeddings=32))
+_CONDITIONAL = dict(use_timm_backbone=False, backbone_config=dict(_RESNET_BACKBONE, out_features=["stage4"]),
+                    num_queries=10, encoder_layers=1, encoder_ffn_dim=32, encoder_attention_heads=2, decoder_layers=2,
+                    decoder_ffn_dim=32, decoder_attention_heads=2, d_model=32, num_labels=3)
+_SWIN_BACKBONE = dict(image_size=64, patch_size=4, embed_dim=16, depths=[1, 1, 1, 1], num_heads=[1, 2, 2, 4],
+                      window_size=2, out_features=["stage1", "stage2", "stage3", "stage4"])
+_DETR_DECODER = dict(decoder_layers=2, decoder_ffn_dim=64, decoder_attention_heads=4, d_model=32, encoder_layers=1,
+                     encoder_ffn_dim=64, encoder_attention_heads=4, num_queries=8, init_std=0.04, init_xavier_std=1.3)
+_DINO_SMALL = dict(model_type="dinov2", image_size=16, patch_size=4, hidden_size=32, num_hidden_layers=2,
+                   num_attention_heads=4, mlp_ratio=2, layerscale_value=0.5, initializer_range=0.03)
+_MASK_HEADS = dict(encoder_feedforward_dim=64, encoder_layers=1, decoder_layers=2, num_attention_heads=4,
+                   dim_feedforward=64, num_queries=8, num_labels=5, init_std=0.05, init_xavier_std=1.3)
+#: the detectors and segmenters a sweep found with their own init: the deformable attention's zero weights and fixed
+#: offset grid, prior-probability class biases, zero box heads, Xavier tables and projections, BatchNorm scales
+#: (RT-DETR, EfficientLoFTR), RT-DETR's ResNet backbone (torchvision's init), D-FINE's and DEIMv2's scalars and gates,
+#: Grounding DINO's fusion, Conditional DETR's mask head, learned position tables U(0, 1); MaskFormer's,
+#: Mask2Former's and OneFormer's Xavier layers with gain init_xavier_std, OneFormer's text encoder and logit scale,
+#: Depth Pro's He-normal convolutions; UperNet, whose backbone keeps its own config (no change was needed)
+DETECTION_AND_SEGMENTATION = {
+    "rt-detr": lambda: transformers.RTDetrForObjectDetection(transformers.RTDetrConfig(
+        **_RT_DETR, backbone_config=_RT_RESNET, encoder_in_channels=[16, 24, 32])),
+    "rt-detr-options": lambda: transformers.RTDetrForObjectDetection(transformers.RTDetrConfig(
+        **_RT_DETR, backbone_config=_RT_RESNET, encoder_in_channels=[16, 24, 32], learn_initial_query=True,
+        initializer_bias_prior_prob=0.2, freeze_backbone_batch_norms=False, initializer_range=0.05)),
+    "rt-detr-v2": lambda: transformers.RTDetrV2ForObjectDetection(transformers.RTDetrV2Config(
+        **_RT_DETR, backbone_config=_RT_RESNET, encoder_in_channels=[16, 24, 32])),
+    "d-fine": lambda: transformers.DFineForObjectDetection(transformers.DFineConfig(**_D_FINE)),
+    "d-fine-points": lambda: transformers.DFineForObjectDetection(transformers.DFineConfig(
+        **{**_D_FINE, "decoder_n_points": [3, 2, 1]}, learn_initial_query=True)),
+    "deimv2": lambda: transformers.Deimv2ForObjectDetection(transformers.Deimv2Config(**_D_FINE)),
+    "grounding-dino": lambda: transformers.GroundingDinoForObjectDetection(transformers.GroundingDinoConfig(
+        **_GROUNDING_DINO)),
+    "grounding-dino-learned": lambda: transformers.GroundingDinoForObjectDetection(transformers.GroundingDinoConfig(
+        **_GROUNDING_DINO, position_embedding_type="learned", init_std=0.05)),
+    "deformable-detr": lambda: transformers.DeformableDetrForObjectDetection(transformers.DeformableDetrConfig(
+        **_DEFORMABLE, use_timm_backbone=False, backbone_config=_RESNET_BACKBONE, num_labels=3)),
+    "deformable-detr-two-stage": lambda: transformers.DeformableDetrForObjectDetection(
+        transformers.DeformableDetrConfig(**_DEFORMABLE, use_timm_backbone=False, backbone_config=_RESNET_BACKBONE,
+                                          num_labels=3, two_stage=True, with_box_refine=True,
+                                          position_embedding_type="learned")),
+    "conditional-detr-learned": lambda: transformers.ConditionalDetrForObjectDetection(
+        transformers.ConditionalDetrConfig(**_CONDITIONAL, position_embedding_type="learned")),
+    "conditional-detr-segmentation": lambda: transformers.ConditionalDetrForSegmentation(
+        transformers.ConditionalDetrConfig(**{**_CONDITIONAL, "backbone_config": dict(
+            _RESNET_BACKBONE, out_features=["stage1", "stage2", "stage3", "stage4"]), "encoder_attention_heads": 8,
+            "decoder_attention_heads": 8}, init_xavier_std=0.5)),
+    "mask2former": lambda: transformers.Mask2FormerForUniversalSegmentation(transformers.Mask2FormerConfig(
+        **_MASK_HEADS, backbone_config=transformers.SwinConfig(**_SWIN_BACKBONE), feature_size=32,
+        mask_feature_size=32, hidden_dim=32, enforce_input_projection=True)),
+    "oneformer": lambda: transformers.OneFormerForUniversalSegmentation(transformers.OneFormerConfig(
+        **_MASK_HEADS, backbone_config=transformers.SwinConfig(**_SWIN_BACKBONE), is_training=True, task_seq_len=8,
+        text_encoder_width=64, text_encoder_context_length=8, text_encoder_num_layers=2, text_encoder_vocab_size=50,
+        text_encoder_proj_layers=2, text_encoder_n_ctx=4, conv_dim=32, mask_dim=32, hidden_dim=32,
+        query_dec_layers=1, enforce_input_proj=True)),
+    "maskformer-swin": lambda: transformers.MaskFormerForInstanceSegmentation(transformers.MaskFormerConfig(
+        backbone_config=transformers.SwinConfig(**_SWIN_BACKBONE), decoder_config=_DETR_DECODER, fpn_feature_size=32,
+        mask_feature_size=32, num_labels=5, init_std=0.05, init_xavier_std=1.3)),
+    "maskformer-resnet": lambda: transformers.MaskFormerForInstanceSegmentation(transformers.MaskFormerConfig(
+        backbone_config=transformers.ResNetConfig(embedding_size=16, hidden_sizes=[16, 32, 48, 64],
+                                                  depths=[1, 1, 1, 1], layer_type="basic",
+                                                  out_features=["stage1", "stage2", "stage3", "stage4"]),
+        decoder_config=_DETR_DECODER, fpn_feature_size=32, mask_feature_size=32, num_labels=5, init_std=0.05,
+        init_xavier_std=1.3)),
+    "efficientloftr": lambda: transformers.EfficientLoFTRForKeypointMatching(transformers.EfficientLoFTRConfig(
+        stage_num_blocks=[1, 1, 1, 1], out_features=[8, 8, 16, 32], hidden_size=32, num_attention_layers=1,
+        num_attention_heads=4, initializer_range=0.05)),
+    "depth-pro": lambda: transformers.DepthProForDepthEstimation(transformers.DepthProConfig(
+        patch_size=16, fusion_hidden_size=16, intermediate_hook_ids=[1, 0], intermediate_feature_dims=[16, 16],
+        scaled_images_ratios=[0.5, 1], scaled_images_overlap_ratios=[0.0, 0.5], scaled_images_feature_dims=[32, 16],
+        use_batch_norm_in_fusion_residual=True, use_fov_model=True, num_fov_head_layers=1, initializer_range=0.05,
+        image_model_config=_DINO_SMALL, patch_model_config=_DINO_SMALL, fov_model_config=_DINO_SMALL)),
+    "upernet-convnext": lambda: transformers.UperNetForSemanticSegmentation(transformers.UperNetConfig(
+        backbone_config=transformers.ConvNextConfig(hidden_sizes=[8, 16, 24, 32], depths=[1, 1, 1, 1],
+                                                    layer_scale_init_value=0.3, initializer_range=0.07,
+                                                    out_features=["stage1", "stage2", "stage3", "stage4"]),
+        hidden_size=16, pool_scales=[1, 2], auxiliary_channels=8, num_labels=5, initializer_range=0.05)),
+}
+
+
+@pytest.mark.parametrize("name", DETECTION_AND_SEGMENTATION)
+def test_the_detectors_and_segmenters_found_by_the_sweep_reproduce_their_own_init(name):
+    """RT-DETR (v2), D-FINE, DEIMv2, Grounding DINO, Deformable DETR, Conditional DETR, Mask2Former, OneFormer,
+    MaskFormer, EfficientLoFTR, Depth Pro and UperNet against their own init in the same run, through
+    ``hf_model``."""
+    _reproduces_its_own_init(DETECTION_AND_SEGMENTATION[name], "hf_model")
+
+
 @pytest.mark.parametrize("name", VISION_LANGUAGE)
 def test_the_vision_language_models_found_by_the_sweep_reproduce_their_own_init(name):
     """SAM 2, EdgeTAM, SAM-HQ, DeepSeek-VL hybrid, Aria, IDEFICS (its three alpha initializers), TVP, Perceiver
