@@ -235,6 +235,9 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     # Grounding DINO's and Deformable DETR's level embeddings N(0, 1), Grounding DINO's fusion scales 1e-4
     ("GroundingDinoModel", "*level_embed", Normal(0.0, 1.0)), ("DeformableDetrModel", "*level_embed", Normal(0.0, 1.0)),
     ("GroundingDinoFusionLayer", "*_param", Constant(1e-4)),
+    # VITS's flows' affine layers, BridgeTower's link towers (their constructor's constants)
+    ("VitsElementwiseAffine", "*/translate", Zeros()), ("VitsElementwiseAffine", "*/log_scale", Zeros()),
+    ("BridgeTowerLinkTower", "*scaled_factor", Ones()), ("BridgeTowerLinkTower", "*beta", Constant(0.5)),
     # DAC's (and PE-Audio's) Snake activations, CSM's codebook heads, PatchTST's [CLS] (0.02 whatever init_std),
     # Mistral Large 4's rotary alpha and softmax scalings, Muse Spark's residual gates
     ("Snake1d", "*alpha", Ones()), ("CsmCodebooksHead", "*weight", "std"),
@@ -612,6 +615,68 @@ def _segmentation(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
             .rule(Constant(math.log(1 / temperature)), layer="OneFormerLoss", path="*logit_scale"))
 
 
+def _speech_and_towers(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
+    """Where the ``model_type`` says so: VITS's convolutions He-normal by torch's fans of the stored tensor with
+    torch's default biases (its weight-normed ones torch's default: the draw into the computed weight is lost), its
+    relative attention tables N(0, 1/head_dim); FastSpeech2-Conformer's linear layers N(0, 1/fan_in), convolutions
+    He-normal, embeddings N(0, 1); and with f = ``initializer_factor``, each tower by its own config: CLAP's weights
+    N(0, f^2 / (2 H L)) and embeddings N(0, (0.02 f)^2), its logit scales log(``logit_scale_init_value``); CLVP's
+    weights and embeddings N(0, (0.02 f)^2), its mel conv N(0, f^2), its encoders' MLP and projection by their width
+    and depth, its decoder's residual projections N(0, initializer_range^2 / (2 L)); BridgeTower's weights and
+    embeddings N(0, (0.05 f)^2), its vision tower CLIP's laws by its width and depth."""
+    if kind == "vits":
+        plan = (plan.rule(KaimingNormal(), kind=("conv", "conv_transpose"), role="weight", fans="tensor",
+                          layout="torch")
+                .rule(_TORCH_DEFAULT, kind=("conv", "conv_transpose"), role="bias")
+                .rule(_TORCH_DEFAULT, kind="conv", role="weight", path="*/parametrizations/*"))
+        if _get(config, "window_size"):
+            heads = _number(fn, config, ("num_attention_heads",), 2, _count)
+            width = _number(fn, config, ("hidden_size",), 192, _count) // heads
+            plan = plan.rule(Normal(0.0, width ** -0.5), layer="VitsAttention", path="*/emb_rel_[kv]")
+    if kind == "fastspeech2_conformer":
+        plan = (plan.rule(VarianceScaling(1.0, "fan_in", "normal"), kind="dense", role="weight")
+                .rule(KaimingNormal(), kind="conv", role="weight", fans="tensor", layout="torch")
+                .rule(_TORCH_DEFAULT, kind="conv", role="bias")
+                .rule(Rows(Normal(0.0, 1.0)), kind="embedding", role="embedding"))
+    family = kind.split("_")[0] if isinstance(kind, str) else None
+    if family not in ("clap", "clvp", "bridgetower"):
+        return plan
+    f = _number(fn, config, ("initializer_factor",), 1.0, v.positive)
+    width = _number(fn, config, ("hidden_size",), 768, _count)
+    depth = _number(fn, config, ("num_hidden_layers",), 12, _count)
+    base = Normal(0.0, {"clap": f / math.sqrt(2 * width * depth), "clvp": 0.02 * f, "bridgetower": 0.05 * f}[family])
+    plan = (plan.rule(base, kind=("dense", "conv"), role="weight")  # the padding rows are drawn too
+            .rule(Normal(0.0, 0.02 * f) if family == "clap" else base, kind="embedding", role="embedding"))
+    if family == "clap":
+        plan = plan.rule(Zeros(), layer="ClapAudioSelfAttention", path="*relative_position_bias_table")
+    if kind == "clap":
+        scale = _number(fn, config, ("logit_scale_init_value",), 1 / 0.07, v.positive)
+        plan = plan.rule(Constant(math.log(scale)), layer="ClapModel", path="logit_scale_[at]")
+    if family == "clvp":
+        plan = plan.rule(Normal(0.0, f), kind="conv", role="weight", path="*conditioning_encoder/mel_conv/*")
+    if kind in ("clvp", "bridgetower"):
+        plan = plan.rule(Constant(_number(fn, config, ("logit_scale_init_value",), 2.6592, v.real)),
+                         layer="ClvpModelForConditionalGeneration" if kind == "clvp"
+                         else "BridgeTowerForContrastiveLearning", path="logit_scale")
+    if kind == "clvp_encoder":
+        plan = (plan.rule(Normal(0.0, f / math.sqrt(2 * width)), kind="dense", role="weight", path="*mlp/fc1/proj/*")
+                .rule(Normal(0.0, f / math.sqrt(2 * width * depth)), kind="dense", role="weight", path="*mlp/fc2/*")
+                .rule(Normal(0.0, f / math.sqrt(width)), kind="dense", role="weight", path="projection/*"))
+    if kind == "clvp_decoder":  # GPT-2's residual projections
+        spread = _number(fn, config, ("initializer_range",), 0.02, v.positive)
+        plan = plan.rule(Normal(0.0, spread / math.sqrt(2 * depth)), kind="dense", role="weight", path="*mlp/c_proj/*")
+    if kind == "bridgetower_vision_model":  # CLIP's laws by the tower's width and depth
+        attn, out = Normal(0.0, f / math.sqrt(width)), Normal(0.0, f / math.sqrt(2 * width * depth))
+        blocks = "*resblocks/*/"
+        plan = (plan.rule(attn, kind="attention", role="weight", path=blocks + "attn/in_proj_weight")
+                .rule(out, kind="attention", role="weight", path=blocks + "attn/out_proj/*")
+                .rule(Normal(0.0, f / math.sqrt(2 * width)), kind="dense", role="weight", path=blocks + "mlp/c_fc/*")
+                .rule(out, kind="dense", role="weight", path=blocks + "mlp/c_proj/*")
+                .rule(attn, path="*embeddings/class_embedding")
+                .rule(attn, kind="embedding", path="*embeddings/position_embedding/*"))
+    return plan
+
+
 def _patchtst_table(patches: int, width: int) -> Any:
     """PatchTST's "sincos" position table: the paper's sines and cosines interleaved, centred and divided by ten
     times its (unbiased) standard deviation, in float64."""
@@ -773,6 +838,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     plan = _hyper_connections(_state_space(plan, std, fn, kind, config), std, fn, config)
     plan = _codecs_and_series(_decoder_families(plan, std, fn, kind, config), fn, kind, config)
     plan = _segmentation(_detection(plan, std, fn, kind, config), fn, kind, config)
+    plan = _speech_and_towers(plan, fn, kind, config)
     text = None if config is None else _get(config, "text_config")
     width = None if text is None else _get(text, "hidden_size")
     if isinstance(width, int) and width > 0:  # the LLaVA-NeXT families' image newline: N(0, 1 / the text width)
@@ -1032,12 +1098,13 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), ALIGN's text projection
     Xavier-uniform, Kosmos-2's image-to-text projection N(0, text_config.init_std^2), GroupViT's vision tower
     (``_groupvit``), the DETR-like detectors' (``_detection``) and the mask segmenters' and Depth Pro's
-    (``_segmentation``), EfficientLoFTR's BatchNorm scales N(0, initializer_range^2), RT-DETR's ResNet backbone's
-    ResNet init, RWKV's orthogonal weights and per-layer time tables (``_rwkv``), xLSTM's small init, Wang's
-    output layers and gates (``_xlstm``), DAC's, EnCodec's and
-    PatchTST's (``_codecs_and_series``), HunYuan-VL's merger tokens N(0, 1/text_hidden_size), and the sinusoidal
-    position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
-    ``sinusoidal_pos_embds``, nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings N(0,
+    (``_segmentation``), the speech synthesizers' and audio/vision-text towers' (VITS, FastSpeech2-Conformer, CLAP,
+    CLVP, BridgeTower: ``_speech_and_towers``), EfficientLoFTR's BatchNorm scales N(0, initializer_range^2),
+    RT-DETR's ResNet backbone's ResNet init, RWKV's orthogonal weights and per-layer time tables (``_rwkv``),
+    xLSTM's small init, Wang's output layers and gates (``_xlstm``), DAC's, EnCodec's and PatchTST's
+    (``_codecs_and_series``), HunYuan-VL's merger tokens N(0, 1/text_hidden_size), and the sinusoidal position
+    tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with ``sinusoidal_pos_embds``,
+    nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings N(0,
     embedding_initializer_range^2), AFMoE's router gates zeros, ModernBERT's and its decoder's weights cut at
     +-``initializer_cutoff_factor`` std (output projections by 1/sqrt(2 L)). A model that holds sub-models (LLaVA,
     BLIP-2, SAM) is initialized by transformers with each sub-model's own config: ``hf_model(model)`` says so.

@@ -1440,6 +1440,76 @@ CODECS_AND_DECODERS = {
 }
 
 
+_BARK = dict(block_size=16, input_vocab_size=40, output_vocab_size=40, num_layers=2, num_heads=4, hidden_size=32)
+_FASTSPEECH2 = dict(hidden_size=16, vocab_size=20, num_mel_bins=8, encoder_num_attention_heads=2, encoder_layers=1,
+                    encoder_linear_units=32, decoder_layers=1, decoder_num_attention_heads=2, decoder_linear_units=32,
+                    speech_decoder_postnet_layers=2, speech_decoder_postnet_units=16, speech_decoder_postnet_kernel=3,
+                    encoder_kernel_size=3, decoder_kernel_size=3, duration_predictor_layers=1,
+                    duration_predictor_channels=16, energy_predictor_layers=1, energy_predictor_channels=16,
+                    pitch_predictor_layers=1, pitch_predictor_channels=16, pitch_predictor_kernel_size=3,
+                    num_speakers=2, num_languages=2, speaker_embed_dim=8, initializer_range=0.05)
+_CLAP_TEXT = dict(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+                  max_position_embeddings=20, type_vocab_size=2, initializer_factor=0.6)
+_CLAP_AUDIO = dict(window_size=4, num_mel_bins=16, spec_size=32, patch_size=4, patch_stride=[4, 4], hidden_size=32,
+                   depths=[1, 1], num_attention_heads=[2, 4], patch_embeds_hidden_size=16, num_hidden_layers=3,
+                   enable_fusion=True, fusion_type="aff_2d", initializer_factor=1.7)
+_CLVP = dict(vocab_size=50, hidden_size=32, intermediate_size=48, projection_dim=16, num_hidden_layers=2,
+             num_attention_heads=4)
+_BRIDGETOWER = dict(hidden_size=32, num_attention_heads=4, num_hidden_layers=2, initializer_factor=1.3,
+                    text_config=dict(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                                     intermediate_size=64, max_position_embeddings=20, initializer_factor=0.6),
+                    vision_config=dict(hidden_size=64, num_hidden_layers=2, patch_size=8, image_size=32,
+                                       initializer_factor=1.7, share_layernorm=False))
+#: the speech synthesizers and the audio/vision-text two-tower models: VITS's and FastSpeech2-Conformer's own laws
+#: (He-normal convolutions, torch's default under a weight norm, relative tables, N(0, 1/fan_in) linear layers),
+#: Bark (its EnCodec codec a sub-model: no change was needed), and each tower by its own factor, width and depth:
+#: CLAP (log logit scales), CLVP (its decoder GPT-2's residual scaling), BridgeTower (CLIP's laws in its vision tower,
+#: its link towers' constants)
+SPEECH_AND_TOWERS = {
+    "bark": lambda: transformers.BarkModel(transformers.BarkConfig(
+        semantic_config=dict(_BARK, initializer_range=0.05), coarse_acoustics_config=dict(_BARK, bias=False),
+        fine_acoustics_config=dict(_BARK, n_codes_total=3, n_codes_given=1, initializer_range=0.1),
+        codec_config=_ENCODEC)),
+    "vits": lambda: transformers.VitsModel(transformers.VitsConfig(
+        vocab_size=20, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, window_size=2, ffn_dim=32,
+        flow_size=16, spectrogram_bins=17, upsample_initial_channel=16, upsample_rates=[2, 2],
+        upsample_kernel_sizes=[4, 4], resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1, 3]],
+        depth_separable_num_layers=2, duration_predictor_num_flows=2, duration_predictor_filter_channels=16,
+        prior_encoder_num_flows=2, prior_encoder_num_wavenet_layers=2, posterior_encoder_num_wavenet_layers=2,
+        wavenet_kernel_size=3, num_speakers=2, speaker_embedding_size=8, initializer_range=0.05, pad_token_id=0)),
+    "fastspeech2-conformer": lambda: transformers.FastSpeech2ConformerModel(
+        transformers.FastSpeech2ConformerConfig(**_FASTSPEECH2)),
+    "fastspeech2-hifigan": lambda: transformers.FastSpeech2ConformerWithHifiGan(
+        transformers.FastSpeech2ConformerWithHifiGanConfig(model_config=_FASTSPEECH2, vocoder_config=dict(
+            model_in_dim=8, upsample_initial_channel=16, upsample_rates=[2, 2], upsample_kernel_sizes=[4, 4],
+            resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1, 3]], initializer_range=0.05))),
+    "clap": lambda: transformers.ClapModel(transformers.ClapConfig(
+        text_config=_CLAP_TEXT, audio_config=_CLAP_AUDIO, projection_dim=24, initializer_factor=1.3,
+        logit_scale_init_value=5.0)),
+    "clap-audio-alone": lambda: transformers.ClapAudioModelWithProjection(transformers.ClapAudioConfig(
+        **_CLAP_AUDIO)),
+    "clvp": lambda: transformers.ClvpModelForConditionalGeneration(transformers.ClvpConfig(
+        text_config=dict(_CLVP, initializer_factor=0.6),
+        speech_config=dict(_CLVP, vocab_size=60, hidden_size=48, initializer_factor=1.7),
+        decoder_config=dict(vocab_size=60, max_position_embeddings=40, max_text_tokens=20, hidden_size=32,
+                            num_hidden_layers=2, num_attention_heads=4, num_mel_attn_blocks=2, feature_size=16,
+                            initializer_range=0.1, initializer_factor=1.2),
+        projection_dim=16, logit_scale_init_value=1.5, initializer_factor=1.3)),
+    "bridgetower": lambda: transformers.BridgeTowerModel(transformers.BridgeTowerConfig(
+        **_BRIDGETOWER, link_tower_type="scaled_add")),
+    "bridgetower-contrastive": lambda: transformers.BridgeTowerForContrastiveLearning(transformers.BridgeTowerConfig(
+        **_BRIDGETOWER, link_tower_type="interpolate", share_cross_modal_transformer_layers=False,
+        share_link_tower_layers=True, logit_scale_init_value=1.5, contrastive_hidden_size=24)),
+}
+
+
+@pytest.mark.parametrize("name", SPEECH_AND_TOWERS)
+def test_the_speech_synthesizers_and_two_towers_found_by_the_sweep_reproduce_their_own_init(name):
+    """Bark, VITS, FastSpeech2-Conformer (with its HiFi-GAN too), CLAP, CLVP and BridgeTower against their own init
+    in the same run, through ``hf_model``."""
+    _reproduces_its_own_init(SPEECH_AND_TOWERS[name], "hf_model")
+
+
 @pytest.mark.parametrize("name", CODECS_AND_DECODERS)
 def test_the_codecs_and_multimodal_decoders_found_by_the_sweep_reproduce_their_own_init(name):
     """DAC, EnCodec (both norms), CSM, PatchTST (both position tables), HunYuan-VL, Mistral Large 4, Muse Spark and
