@@ -724,6 +724,21 @@ def _rwkv(plan: Plan, fn: str, config: Any) -> Plan:
     return plan
 
 
+def _blt(plan: Plan, fn: str, config: Any) -> Plan:
+    """BLT's ``_init_weights`` (the Byte Latent Transformer's), in the model and in each of its sub-models (the
+    local encoder and decoder, the global transformer, the patcher: ``hf_model`` gives each its own config): every
+    weight truncated at +-3 std, linear layers N(0, 1/fan_in), the attention projections (self and cross) and the
+    embeddings (a padding row zero) N(0, 1/H), H the config's ``hidden_size`` (the model's: its encoder's)."""
+    h = _get(config, "hidden_size") or _get(_get(config, "encoder_config"), "hidden_size") or 1024
+    s = v.integer(f"presets.{fn}", "hidden_size", h, minimum=1) ** -0.5
+    width = TruncatedNormal(0.0, s, -3 * s, 3 * s)
+    plan = (plan.rule(Scaled(TruncatedNormal(0.0, 1.0, -3.0, 3.0), "1 / sqrt(fan_in)"), kind="dense", role="weight")
+            .rule(Rows(width), kind="embedding", role="embedding"))
+    for where in ("*self_attn/[qkvo]_proj/*", "*cross_attn_layers/*/[qkvo]_proj/*"):
+        plan = plan.rule(width, kind="dense", role="weight", path=where)
+    return plan
+
+
 def _xlstm(plan: Plan, fn: str, config: Any) -> Plan:
     """xLSTM's ``_init_weights`` (NX-AI's small init and Wang's init, from GPT-NeoX), from its config's
     ``hidden_size`` H and ``num_hidden_layers`` L: the embeddings (every row) and linear weights N(0, 2 / (5 H)),
@@ -835,6 +850,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = _rwkv(plan, fn, config)
     if kind == "xlstm":
         plan = _xlstm(plan, fn, config)
+    if isinstance(kind, str) and kind.split("_")[0] == "blt":
+        plan = _blt(plan, fn, config)
     plan = _hyper_connections(_state_space(plan, std, fn, kind, config), std, fn, config)
     plan = _codecs_and_series(_decoder_families(plan, std, fn, kind, config), fn, kind, config)
     plan = _segmentation(_detection(plan, std, fn, kind, config), fn, kind, config)
@@ -1100,11 +1117,11 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     (``_groupvit``), the DETR-like detectors' (``_detection``) and the mask segmenters' and Depth Pro's
     (``_segmentation``), the speech synthesizers' and audio/vision-text towers' (VITS, FastSpeech2-Conformer, CLAP,
     CLVP, BridgeTower: ``_speech_and_towers``), EfficientLoFTR's BatchNorm scales N(0, initializer_range^2),
-    RT-DETR's ResNet backbone's ResNet init, RWKV's orthogonal weights and per-layer time tables (``_rwkv``),
-    xLSTM's small init, Wang's output layers and gates (``_xlstm``), DAC's, EnCodec's and PatchTST's
-    (``_codecs_and_series``), HunYuan-VL's merger tokens N(0, 1/text_hidden_size), and the sinusoidal position
-    tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with ``sinusoidal_pos_embds``,
-    nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings N(0,
+    RT-DETR's ResNet backbone's ResNet init, BLT's truncated normals (``_blt``), RWKV's orthogonal weights and
+    per-layer time tables (``_rwkv``), xLSTM's small init, Wang's output layers and gates (``_xlstm``), DAC's,
+    EnCodec's and PatchTST's (``_codecs_and_series``), HunYuan-VL's merger tokens N(0, 1/text_hidden_size), and the
+    sinusoidal position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
+    ``sinusoidal_pos_embds``, nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings N(0,
     embedding_initializer_range^2), AFMoE's router gates zeros, ModernBERT's and its decoder's weights cut at
     +-``initializer_cutoff_factor`` std (output projections by 1/sqrt(2 L)). A model that holds sub-models (LLaVA,
     BLIP-2, SAM) is initialized by transformers with each sub-model's own config: ``hf_model(model)`` says so.

@@ -1119,6 +1119,8 @@ def _small(model_type: str, **given):
                                                                                             **{**sizes, **given}))
 
 
+_BLT_LOCAL = dict(hidden_size=32, num_attention_heads=4, num_key_value_heads=2, num_hidden_layers=1,
+                  intermediate_size=64, vocab_size=100)
 _GEMMA_LM = dict(vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
                  num_key_value_heads=2, head_dim=8, pad_token_id=0)
 #: ModernBERT's cut normals: at +-2 std, its output projections by 1/sqrt(2 L) (its head tied to the embeddings)
@@ -1145,6 +1147,11 @@ EXTRAS = {
     "xlstm": lambda: transformers.xLSTMForCausalLM(transformers.xLSTMConfig(
         vocab_size=100, hidden_size=32, num_heads=4, num_blocks=2, num_hidden_layers=3, embedding_dim=32,
         qk_dim_factor=0.5, v_dim_factor=1.0, ffn_proj_factor=2.0)),
+    # BLT: truncated normals at +-3 std by fan_in, its attention and embeddings by each sub-model's own width
+    "blt": lambda: transformers.BltForCausalLM(transformers.BltConfig(
+        vocab_size=100, patch_in_forward=False, encoder_hash_byte_group_vocab=64, encoder_config=_BLT_LOCAL,
+        decoder_config=_BLT_LOCAL, global_config=dict(_BLT_LOCAL, hidden_size=64, num_hidden_layers=2,
+                                                      intermediate_size=128))),
     "dbrx": lambda: _small("dbrx", d_model=32, n_heads=4, n_layers=2, attn_config=dict(kv_n_heads=2, rope_theta=1e4),
                            ffn_config=dict(ffn_hidden_size=16, moe_num_experts=4, moe_top_k=2)),
     "diffllama": lambda: _small("diffllama", lambda_std_dev=0.3),
