@@ -159,12 +159,14 @@ _ZERO_CLASSES = ("DeiTEmbeddings", "BeitEmbeddings", "Data2VecVisionEmbeddings",
                  "BeitRelativePositionBias", "Data2VecVisionRelativePositionBias", "SwinRelativePositionBias",
                  "ConvNextV2GRN", "DPTViTEmbeddings", "DPTViTHybridEmbeddings", "YolosEmbeddings",
                  "InterpolateMidPositionEmbeddings", "ViTMSNEmbeddings", "DonutSwinEmbeddings",
-                 "MaskFormerSwinEmbeddings", "ASTEmbeddings", "VivitEmbeddings", "InternVLVisionEmbeddings")
+                 "MaskFormerSwinEmbeddings", "ASTEmbeddings", "VivitEmbeddings", "InternVLVisionEmbeddings",
+                 "QianfanOCRVisionEmbeddings")
 #: torch's default for a Linear or conv layer (``kaiming_uniform_(a=sqrt(5))``, and U(+-1/sqrt(fan_in)) for its bias)
 _TORCH_DEFAULT = VarianceScaling(1 / 3, "fan_in", "uniform")
 #: the frozen position tables of the translation and summarization families (``create_weight``)
 _SINUSOID_CLASSES = ("MarianSinusoidalPositionalEmbedding", "PegasusSinusoidalPositionalEmbedding",
-                     "RoFormerSinusoidalPositionalEmbedding")
+                     "RoFormerSinusoidalPositionalEmbedding", "AutoformerSinusoidalPositionalEmbedding",
+                     "InformerSinusoidalPositionalEmbedding")
 #: layer scales set to a config value: (class, path glob, the config's name, its default in that family)
 _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("BeitLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
@@ -177,7 +179,11 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("SwiftFormerEncoderBlock", "*layer_scale_[12]", "layer_scale_init_value", 1e-5),
                  ("MimiLayerScale", "*scale", "layer_scale_initial_scale", 0.01),
                  ("InternVLVisionLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
-                 ("Step3p7VisionEncoderLayer", "*lambda_[12]", "layer_scale_init_value", 0.1))
+                 ("Step3p7VisionEncoderLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
+                 ("QianfanOCRVisionLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
+                 ("RadioLayerScale", "*lambda1", "layerscale_value", 1.0),
+                 ("Sapiens2LayerScale", "*lambda1", "layerscale_value", 1.0),
+                 ("PocketTTSAudioTokenizerLayerScale", "*scale", "layer_scale_initial_scale", 0.01))
 
 
 #: what a family's _init_weights sets by class beyond the base init (transformers 5), tensors no kind covers or whose
@@ -238,6 +244,23 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     # VITS's flows' affine layers, BridgeTower's link towers (their constructor's constants)
     ("VitsElementwiseAffine", "*/translate", Zeros()), ("VitsElementwiseAffine", "*/log_scale", Zeros()),
     ("BridgeTowerLinkTower", "*scaled_factor", Ones()), ("BridgeTowerLinkTower", "*beta", Constant(0.5)),
+    # found by a third sweep: position biases, sinks, tokens, queries, scalings and codec scales of their own
+    ("NemotronAsrStreamingEncoderAttention", "*/bias_[uv]", "std"), ("OpenAIPrivacyFilterAttention", "*/sinks", "std"),
+    ("PPLCNetV3LearnableAffineBlock", "*/scale", Ones()),
+    ("MoonshineStreamingAsinhCompression", "*log_k", Constant(math.log(0.75))),
+    ("MoonshineStreamingLayerNorm", "*gamma", Zeros()), ("GraniteSpeech*EncoderProjector", "*/query", Normal(0.0, 1.0)),
+    ("Kosmos2_5ImageToTextProjection", "*latent_query", Normal(0.0, 1.0)),
+    ("GradiumPhononTTSModel", "*bos_latent", Zeros()), ("TimesFm2_5Attention", "*scaling", Ones()),
+    ("SegGptEmbeddings", "*", "std"), ("SegGptAttention", "*/rel_pos_[hw]", "std"),
+    *[(model, path, Zeros()) for model in ("Sam2VideoModel", "Sam3TrackerVideoModel", "EdgeTamVideoModel")
+      for path in ("*no_memory_embedding", "*no_memory_positional_encoding", "*memory_temporal_positional_encoding",
+                   "*no_object_pointer", "*occlusion_spatial_embedding_parameter")],
+    ("Sam2VideoMemoryFuserCXBlock", "*/scale", Zeros()), ("Sam3TrackerVideoMemoryFuserCXBlock", "*/scale", Zeros()),
+    ("EdgeTamVideoMemoryFuserCXBlock", "*/scale", Zeros()),
+    ("EdgeTamVideoPerceiverResampler", "*latents_[12]d", Normal(0.0, 1.0)),
+    ("Sam3TrackerModel", "*no_memory_embedding", Zeros()), ("Sam3ViTEmbeddings", "*position_embeddings", "std"),
+    ("SeamlessM4Tv2TextToUnitDecoder", "*/pos_emb_alpha*", Ones()),
+    ("VJEPA2PredictorEmbeddings", "*mask_tokens", Zeros()),
     # DAC's (and PE-Audio's) Snake activations, CSM's codebook heads, PatchTST's [CLS] (0.02 whatever init_std),
     # Mistral Large 4's rotary alpha and softmax scalings, Muse Spark's residual gates
     ("Snake1d", "*alpha", Ones()), ("CsmCodebooksHead", "*weight", "std"),
@@ -811,6 +834,11 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
             .rule(Constant(math.log(10.0)), layer="Swinv2SelfAttention", path="*logit_scale")
             .rule(Constant(math.log(10.0)), layer="Swin2SRSelfAttention", path="*logit_scale")
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="DINOv3ViTEmbeddings")
+            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="RadioPatchEmbeddings")
+            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="PixioEmbeddings")
+            .rule(Zeros(), layer="PixioEmbeddings", path="*mask_token")
+            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="Sapiens2Embeddings")
+            .rule(Zeros(), layer="Sapiens2Embeddings", path="*mask_token")
             .rule(Zeros(), layer="DINOv3ViTEmbeddings", path="*mask_token")
             .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="IJepaEmbeddings")
             .rule(Zeros(), layer="IJepaEmbeddings", path="*mask_token")
@@ -878,6 +906,14 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
                          layer="Conv2d")
     if kind == "perceiver":  # the multimodal pre- and decoders' padding and mask tokens, held in a ParameterDict
         plan = plan.rule(Normal(0.0, std), layer="ParameterDict")
+    embed = None if config is None else _get(config, "embed_init_std")
+    if kind in ("xlm", "flaubert") and embed is not None:  # XLM's and FlauBERT's embeddings by their own std
+        plan = plan.rule(Rows(Normal(0.0, v.positive(f"presets.{fn}", "embed_init_std", embed))), kind="embedding",
+                         role="embedding")
+    if kind == "pe_audio_encoder":  # its class embedding N(0, std^2 / width)
+        width = _number(fn, config, ("hidden_size",), 1024, _count)
+        plan = plan.rule(Normal(0.0, std / math.sqrt(width)), layer="PeAudioEncoderPatchEmbedder",
+                         path="*class_embedding")
     if kind == "idefics":  # the gated cross-attention's alphas by alpha_initializer, N(0, 0) being zeros
         how = v.choice(f"presets.{fn}", "alpha_initializer", _get(config, "alpha_initializer") or "zeros",
                        ("zeros", "ones", "normal", "gaussian", "random"))
@@ -889,7 +925,9 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind=("dense", "conv"), role="weight")
     if kind == "swiftformer":  # truncated N(0, 0.02^2) whatever the config's std
         plan = plan.rule(TruncatedNormal(0.0, 0.02, -2.0, 2.0), kind=("dense", "conv"), role="weight")
-    if kind in ("mimi", "seamless_m4t", "seamless_m4t_v2"):  # Wav2Vec2's convolutions, transposed ones too
+    if kind in ("mimi", "seamless_m4t", "seamless_m4t_v2", "mimi_encoder", "mimi_decoder", "pocket_tts_audio_tokenizer",
+                "pocket_tts_audio_tokenizer_encoder", "pocket_tts_audio_tokenizer_decoder"):  # Wav2Vec2's
+        # convolutions, transposed ones too
         plan = (plan.rule(KaimingNormal(), kind="conv", role="weight")
                 .rule(_TORCH_DEFAULT, kind=("conv", "conv_transpose"), role="bias")  # U(+-1/sqrt(in k)) both
                 .rule(KaimingNormal(), kind="conv_transpose", role="weight", fans="tensor", layout="torch"))
@@ -1096,10 +1134,10 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     ``lambda_std_dev``^2); the vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2,
     FLAVA, Mllama, SAM, ViTDet, Aria, MGP-STR: ``_multimodal``; SAM 2, EdgeTAM, SAM-HQ, DeepSeek-VL hybrid, IDEFICS,
     TVP, Perceiver, GroupViT, AIMv2, Kosmos-2, DAC's Snake alphas, CSM, PatchTST's [CLS], Mistral Large 4, Muse
-    Spark: ``_EXTRAS``); a ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value`` (AIMv2's log(1 /
-    0.07) whatever it says), its ``temperature`` the config's ``temperature_init_value`` (ALIGN's) and
-    ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT; HY-V4-VL: 1/out_hidden_size) where it has one.
-    Where the config's
+    Spark, and the families a third sweep found: ``_EXTRAS``); a ``*Model``'s ``logit_scale`` the config's
+    ``logit_scale_init_value`` (AIMv2's log(1 / 0.07) whatever it says), its ``temperature`` the config's
+    ``temperature_init_value`` (ALIGN's) and ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT;
+    HY-V4-VL: 1/out_hidden_size) where it has one. Where the config's
     ``model_type`` says so: Mamba's ``dt_proj`` (its weight U(+-time_step_scale/sqrt(time_step_rank)), its bias the
     time step), Mamba's and Mamba-2's ``conv1d`` and ``out_proj`` torch's default (``out_proj`` / sqrt(L) with
     ``rescale_prenorm_residual``, and Nemotron-H's), Funnel's linear layers N(0, 1/(fan_in + fan_out)) and
@@ -1114,14 +1152,15 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     modality tokens (a ParameterDict) N(0, initializer_range^2), IDEFICS's gated cross-attention alphas by
     ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), ALIGN's text projection
     Xavier-uniform, Kosmos-2's image-to-text projection N(0, text_config.init_std^2), GroupViT's vision tower
-    (``_groupvit``), the DETR-like detectors' (``_detection``) and the mask segmenters' and Depth Pro's
-    (``_segmentation``), the speech synthesizers' and audio/vision-text towers' (VITS, FastSpeech2-Conformer, CLAP,
-    CLVP, BridgeTower: ``_speech_and_towers``), EfficientLoFTR's BatchNorm scales N(0, initializer_range^2),
-    RT-DETR's ResNet backbone's ResNet init, BLT's truncated normals (``_blt``), RWKV's orthogonal weights and
-    per-layer time tables (``_rwkv``), xLSTM's small init, Wang's output layers and gates (``_xlstm``), DAC's,
-    EnCodec's and PatchTST's (``_codecs_and_series``), HunYuan-VL's merger tokens N(0, 1/text_hidden_size), and the
-    sinusoidal position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
-    ``sinusoidal_pos_embds``, nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings N(0,
+    (``_groupvit``), XLM's and FlauBERT's embeddings N(0, embed_init_std^2), PE-Audio's class embedding, the
+    DETR-like detectors' (``_detection``) and the mask segmenters' and Depth Pro's (``_segmentation``), the speech
+    synthesizers' and audio/vision-text towers' (VITS, FastSpeech2-Conformer, CLAP, CLVP, BridgeTower:
+    ``_speech_and_towers``), EfficientLoFTR's BatchNorm scales N(0, initializer_range^2), RT-DETR's ResNet
+    backbone's ResNet init, BLT's truncated normals (``_blt``), RWKV's orthogonal weights and per-layer time tables
+    (``_rwkv``), xLSTM's small init, Wang's output layers and gates (``_xlstm``), DAC's, EnCodec's and PatchTST's
+    (``_codecs_and_series``), HunYuan-VL's merger tokens N(0, 1/text_hidden_size), and the sinusoidal position
+    tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with ``sinusoidal_pos_embds``,
+    nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings N(0,
     embedding_initializer_range^2), AFMoE's router gates zeros, ModernBERT's and its decoder's weights cut at
     +-``initializer_cutoff_factor`` std (output projections by 1/sqrt(2 L)). A model that holds sub-models (LLaVA,
     BLIP-2, SAM) is initialized by transformers with each sub-model's own config: ``hf_model(model)`` says so.

@@ -1517,6 +1517,66 @@ def test_the_speech_synthesizers_and_two_towers_found_by_the_sweep_reproduce_the
     _reproduces_its_own_init(SPEECH_AND_TOWERS[name], "hf_model")
 
 
+_AUTO = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+             head_dim=8, vocab_size=100, max_position_embeddings=64, image_size=32, patch_size=8)
+
+
+def _auto(model_type: str, **given):
+    """The base model (``AutoModel``) of a registered ``model_type`` with the sizes of ``_AUTO`` its config and its
+    nested configs have (theirs without a layer-type list, which would name the default depth), and ``given``."""
+    def shrunk(entries: dict, nested: bool) -> dict:
+        out: dict = {k: x for k, x in _AUTO.items() if k in entries}
+        if nested and "layer_types" in entries:
+            out["layer_types"] = None
+        for k, x in entries.items():
+            if isinstance(x, dict) and any(name in x for name in _AUTO):
+                out[k] = {**x, **shrunk(x, True)}
+        return out
+    sizes = shrunk(transformers.AutoConfig.for_model(model_type).to_dict(), False)
+    return transformers.AutoModel.from_config(transformers.AutoConfig.for_model(model_type, **{**sizes, **given}))
+
+
+_SERIES = dict(prediction_length=4, context_length=8, lags_sequence=[1, 2], d_model=32, encoder_layers=2,
+               decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=64,
+               decoder_ffn_dim=64)
+#: what a third sweep (the base models of 220 more types) found: position biases, sinks, tokens, queries, scalings,
+#: layer scales, truncated tables, sinusoidal tables (Autoformer, Informer), FlauBERT's embed_init_std, codec
+#: convolutions (Mimi's and Pocket-TTS's encoders)
+THIRD_SWEEP = {
+    **{t: (lambda t=t: _auto(t)) for t in (
+        "nemotron_asr_streaming_encoder", "pp_ocrv5_mobile_rec", "pe_audio_encoder", "pixio", "mimi_encoder",
+        "pocket_tts_audio_tokenizer_encoder", "timesfm2_5", "seggpt", "qianfan_ocr", "sam3_vit_model", "sam2_video",
+        "vjepa2", "edgetam_video")},
+    "openai-privacy-filter": lambda: _auto("openai_privacy_filter", pad_token_id=0),
+    "moonshine-streaming": lambda: _auto("moonshine_streaming", num_key_value_heads=4),
+    "radio": lambda: _auto("radio", initializer_range=0.3),
+    "sapiens2": lambda: _auto("sapiens2", layerscale_value=0.3, initializer_range=0.3),
+    "flaubert": lambda: transformers.FlaubertModel(transformers.FlaubertConfig(
+        vocab_size=100, emb_dim=32, n_layers=2, n_heads=4, embed_init_std=0.2, max_position_embeddings=64)),
+    "autoformer": lambda: transformers.AutoformerModel(transformers.AutoformerConfig(**_SERIES)),
+    "informer": lambda: transformers.InformerModel(transformers.InformerConfig(**_SERIES)),
+    "kosmos-2.5": lambda: transformers.Kosmos2_5Model(transformers.Kosmos2_5Config(latent_query_num=8, text_config=dict(
+        vocab_size=100, max_position_embeddings=64, embed_dim=32, layers=2, ffn_dim=64, attention_heads=4),
+        vision_config=dict(hidden_size=32, patch_embed_hidden_size=16, intermediate_size=64, head_dim=8,
+                           num_hidden_layers=2, num_attention_heads=4))),
+    "gradium-phonon-tts": lambda: _auto("gradium_phonon_tts", flow_head_config=dict(
+        hidden_size=32, num_hidden_layers=2, condition_dim=32)),
+    "granite-speech": lambda: transformers.GraniteSpeechForConditionalGeneration(transformers.GraniteSpeechConfig(
+        encoder_config=dict(input_dim=16, num_layers=2, hidden_dim=32, num_heads=4, output_dim=8, context_size=16,
+                            max_pos_emb=32),
+        projector_config=dict(model_type="blip_2_qformer", hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                              num_attention_heads=4, encoder_hidden_size=32),
+        text_config=dict(model_type="granite", hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, vocab_size=100))),
+}
+
+
+@pytest.mark.parametrize("name", THIRD_SWEEP)
+def test_the_models_a_third_sweep_found_reproduce_their_own_init(name):
+    """The families above against their own init in the same run, through ``hf_model``."""
+    _reproduces_its_own_init(THIRD_SWEEP[name], "hf_model")
+
+
 @pytest.mark.parametrize("name", CODECS_AND_DECODERS)
 def test_the_codecs_and_multimodal_decoders_found_by_the_sweep_reproduce_their_own_init(name):
     """DAC, EnCodec (both norms), CSM, PatchTST (both position tables), HunYuan-VL, Mistral Large 4, Muse Spark and
