@@ -241,6 +241,10 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     # Grounding DINO's and Deformable DETR's level embeddings N(0, 1), Grounding DINO's fusion scales 1e-4
     ("GroundingDinoModel", "*level_embed", Normal(0.0, 1.0)), ("DeformableDetrModel", "*level_embed", Normal(0.0, 1.0)),
     ("GroundingDinoFusionLayer", "*_param", Constant(1e-4)),
+    ("MMGroundingDinoModel", "*level_embed", Normal(0.0, 1.0)),
+    ("MMGroundingDinoFusionLayer", "*_param", Constant(1e-4)),
+    ("MMGroundingDinoContrastiveEmbedding", "*bias", Constant(-math.log(99.0))),  # a prior probability of 0.01
+    ("Kimi_K25VisionPositionEmbeddings", "*/position_embeddings", TruncatedNormal(0.0, 1.0, -2.0, 2.0)),
     # VITS's flows' affine layers, BridgeTower's link towers (their constructor's constants)
     ("VitsElementwiseAffine", "*/translate", Zeros()), ("VitsElementwiseAffine", "*/log_scale", Zeros()),
     ("BridgeTowerLinkTower", "*scaled_factor", Ones()), ("BridgeTowerLinkTower", "*beta", Constant(0.5)),
@@ -540,6 +544,8 @@ def _detection(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
     ``init_xavier_std``); learned position embeddings U(0, 1)."""
     def count(name: str, default: int) -> int:
         return int(_number(fn, config, (name,), default, _count))
+    if kind == "mm-grounding-dino":  # Grounding DINO's init under MM-Grounding-DINO's classes
+        kind = "grounding-dino"
     if kind in ("rt_detr", "rt_detr_v2", "d_fine", "deimv2"):
         levels = count("decoder_n_levels" if kind == "rt_detr_v2" else "num_feature_levels", 3)
         given = _get(config, "decoder_n_points")  # D-FINE's may list one count per level
@@ -971,6 +977,15 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = _recurrent_gemma(plan, fn, config)
     if kind in ("modernbert", "modernbert-decoder"):
         plan = _modernbert(plan, std, fn, config)
+    if kind in ("modernvbert", "ultravbert"):  # their connector and heads cut at +-c s: s = std / sqrt(2 L) for the
+        text = _get(config, "text_config")  # projection and the MLM head, std / sqrt(H) for a classifier (the text's)
+        c = _number(fn, config, ("initializer_cutoff_factor",), 2.0, v.positive)
+        for path, s in (("*connector/modality_projection/*", 2 * _number(fn, text, ("num_hidden_layers",), 22, _count)),
+                        ("lm_head/*", 2 * _number(fn, text, ("num_hidden_layers",), 22, _count)),
+                        ("classifier/*", _number(fn, text, ("hidden_size",), 768, _count))):
+            spread = std / math.sqrt(s)
+            plan = plan.rule(TruncatedNormal(0.0, spread, -c * spread, c * spread), kind="dense", role="weight",
+                             path=path)
     if kind == "reformer":  # its axial position embeddings
         axial = _get(config, "axial_norm_std")
         plan = plan.rule(Normal(0.0, v.positive("presets.hf", "axial_norm_std", 1.0 if axial is None else axial)),

@@ -1536,6 +1536,10 @@ def _auto(model_type: str, **given):
     return transformers.AutoModel.from_config(transformers.AutoConfig.for_model(model_type, **{**sizes, **given}))
 
 
+_AUTO_TEXT = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=4, vocab_size=100,
+                  max_position_embeddings=64)
+_AUTO_VISION = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, image_size=32,
+                    patch_size=8)
 _SERIES = dict(prediction_length=4, context_length=8, lags_sequence=[1, 2], d_model=32, encoder_layers=2,
                decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=64,
                decoder_ffn_dim=64)
@@ -1561,6 +1565,21 @@ THIRD_SWEEP = {
                            num_hidden_layers=2, num_attention_heads=4))),
     "gradium-phonon-tts": lambda: _auto("gradium_phonon_tts", flow_head_config=dict(
         hidden_size=32, num_hidden_layers=2, condition_dim=32)),
+    "modernvbert-mlm": lambda: transformers.ModernVBertForMaskedLM(transformers.ModernVBertConfig(
+        text_config=dict(_AUTO_TEXT, pad_token_id=0), vision_config=_AUTO_VISION, initializer_range=0.05)),
+    "modernvbert-classifier": lambda: transformers.ModernVBertForSequenceClassification(
+        transformers.ModernVBertConfig(text_config=dict(_AUTO_TEXT, pad_token_id=0), vision_config=_AUTO_VISION,
+                                       initializer_range=0.05, num_labels=3)),
+    "ultravbert": lambda: _auto("ultravbert", initializer_range=0.05),
+    "mm-grounding-dino": lambda: transformers.MMGroundingDinoForObjectDetection(transformers.MMGroundingDinoConfig(
+        **_GROUNDING_DINO)),
+    "kimi-k2.5": lambda: _auto("kimi_k25", text_config=dict(
+        model_type="deepseek_v3", vocab_size=100, hidden_size=32, intermediate_size=64, moe_intermediate_size=16,
+        num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=4, n_routed_experts=4, num_experts_per_tok=2,
+        n_group=1, topk_group=1, kv_lora_rank=16, q_lora_rank=16, qk_rope_head_dim=8, v_head_dim=8,
+        qk_nope_head_dim=8, first_k_dense_replace=1), vision_config=dict(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, patch_size=8,
+        pos_emb_height=8, pos_emb_width=8)),
     "granite-speech": lambda: transformers.GraniteSpeechForConditionalGeneration(transformers.GraniteSpeechConfig(
         encoder_config=dict(input_dim=16, num_layers=2, hidden_dim=32, num_heads=4, output_dim=8, context_size=16,
                             max_pos_emb=32),
