@@ -163,6 +163,18 @@ _ZERO_CLASSES = ("DeiTEmbeddings", "BeitEmbeddings", "Data2VecVisionEmbeddings",
                  "QianfanOCRVisionEmbeddings")
 #: torch's default for a Linear or conv layer (``kaiming_uniform_(a=sqrt(5))``, and U(+-1/sqrt(fan_in)) for its bias)
 _TORCH_DEFAULT = VarianceScaling(1 / 3, "fan_in", "uniform")
+#: and for a transposed conv, whose stored (in, out, k...) weight torch reads with fan_in = out k: the layer's fan_out
+_TORCH_TRANSPOSED_DEFAULT = VarianceScaling(1 / 3, "fan_out", "uniform")
+
+
+def _torch_trunc(s: float) -> TruncatedNormal:
+    """torch's ``trunc_normal_(std=s)``: N(0, s^2) with its default cut at +-2, absolute (not +-2 s)."""
+    return TruncatedNormal(0.0, s, -2.0, 2.0)
+
+
+def _cut(s: float, c: float) -> TruncatedNormal:
+    """N(0, s^2) cut at +-c s (``trunc_normal_(std=s, a=-c s, b=c s)``)."""
+    return TruncatedNormal(0.0, s, -c * s, c * s)
 #: the frozen position tables of the translation and summarization families (``create_weight``)
 _SINUSOID_CLASSES = ("MarianSinusoidalPositionalEmbedding", "PegasusSinusoidalPositionalEmbedding",
                      "RoFormerSinusoidalPositionalEmbedding", "AutoformerSinusoidalPositionalEmbedding",
@@ -212,7 +224,6 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("Inkling2DynamicShortConvolution", "*static_weight", Zeros()),
     ("Inkling2BlockAttentionResidual", "*query", Zeros()), ("Inkling2VisionEmbeddings", "*class_embedding", "std"),
     ("Inkling2VisionEmbeddings", "*cls_position_embedding", "std"),
-    # xIELU's alphas, set by its constructor (0.8, and beta 0.5): softplus(alpha_p) = 0.8, softplus(alpha_n) = 0.3
     ("Phi4MultimodalImageEmbedding", "*_img_feature_extensor", Zeros()),
     ("Phi4MultimodalAudioGluPointWiseConv", "*/b[12]", Zeros()),
     ("DisentangledSelfAttention", "*/[qv]_bias", Zeros()), ("LevitAttention*", "*attention_biases", Zeros()),
@@ -244,7 +255,7 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("MMGroundingDinoModel", "*level_embed", Normal(0.0, 1.0)),
     ("MMGroundingDinoFusionLayer", "*_param", Constant(1e-4)),
     ("MMGroundingDinoContrastiveEmbedding", "*bias", Constant(-math.log(99.0))),  # a prior probability of 0.01
-    ("Kimi_K25VisionPositionEmbeddings", "*/position_embeddings", TruncatedNormal(0.0, 1.0, -2.0, 2.0)),
+    ("Kimi_K25VisionPositionEmbeddings", "*/position_embeddings", _torch_trunc(1.0)),
     # VITS's flows' affine layers, BridgeTower's link towers (their constructor's constants)
     ("VitsElementwiseAffine", "*/translate", Zeros()), ("VitsElementwiseAffine", "*/log_scale", Zeros()),
     ("BridgeTowerLinkTower", "*scaled_factor", Ones()), ("BridgeTowerLinkTower", "*beta", Constant(0.5)),
@@ -271,6 +282,7 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("PatchTSTPositionalEncoding", "*cls_token", Normal(0.0, 0.02)),
     ("MistralLarge4TextRotaryEmbedding", "*/alpha", Zeros()), ("MistralLarge4TextSoftmaxScaling", "*/scale", Zeros()),
     ("MistralLarge4TextSoftmaxScaling", "*/bias", Ones()), ("MuseSparkResidualGate", "*/gate", "std"),
+    # xIELU's alphas, set by its constructor (0.8, and beta 0.5): softplus(alpha_p) = 0.8, softplus(alpha_n) = 0.3
     ("XIELUActivation", "*alpha_p", Constant(math.log(math.expm1(0.8)))),
     ("XIELUActivation", "*alpha_n", Constant(math.log(math.expm1(0.8 - 0.5)))))
 
@@ -489,14 +501,14 @@ def _codecs_and_series(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
     its default weight norm (the draws into the computed weights are lost); PatchTST's position table N(0, 1)
     ("random") or its "sincos" table (``_patchtst_table``)."""
     if kind == "dac":
-        plan = (plan.rule(TruncatedNormal(0.0, 0.02, -2.0, 2.0), kind="conv", role="weight")
-                .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role=("weight", "bias")))
+        plan = (plan.rule(_torch_trunc(0.02), kind="conv", role="weight")
+                .rule(_TORCH_TRANSPOSED_DEFAULT, kind="conv_transpose", role=("weight", "bias")))
     if kind == "encodec":
         normed = _get(config, "norm_type") in (None, "weight_norm")
         plan = (plan.rule(_TORCH_DEFAULT if normed else KaimingNormal(), kind="conv", role="weight")
                 .rule(_TORCH_DEFAULT, kind="conv", role="bias"))
         if normed:
-            plan = plan.rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role="weight")
+            plan = plan.rule(_TORCH_TRANSPOSED_DEFAULT, kind="conv_transpose", role="weight")
     if kind == "patchtst" and _get(config, "positional_encoding_type") == "random":
         plan = plan.rule(Normal(0.0, 1.0), layer="PatchTSTPositionalEncoding", path="*position_enc")
     elif kind == "patchtst":
@@ -760,8 +772,8 @@ def _blt(plan: Plan, fn: str, config: Any) -> Plan:
     embeddings (a padding row zero) N(0, 1/H), H the config's ``hidden_size`` (the model's: its encoder's)."""
     h = _get(config, "hidden_size") or _get(_get(config, "encoder_config"), "hidden_size") or 1024
     s = v.integer(f"presets.{fn}", "hidden_size", h, minimum=1) ** -0.5
-    width = TruncatedNormal(0.0, s, -3 * s, 3 * s)
-    plan = (plan.rule(Scaled(TruncatedNormal(0.0, 1.0, -3.0, 3.0), "1 / sqrt(fan_in)"), kind="dense", role="weight")
+    width = _cut(s, 3.0)
+    plan = (plan.rule(Scaled(_cut(1.0, 3.0), "1 / sqrt(fan_in)"), kind="dense", role="weight")
             .rule(Rows(width), kind="embedding", role="embedding"))
     for where in ("*self_attn/[qkvo]_proj/*", "*cross_attn_layers/*/[qkvo]_proj/*"):
         plan = plan.rule(width, kind="dense", role="weight", path=where)
@@ -815,15 +827,12 @@ def _modernbert(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     the decoder, ``hidden_size``^-0.5 for a classifier; biases zeros."""
     cut = _number(fn, config, ("initializer_cutoff_factor",), 3.0, v.positive)
     depth = _number(fn, config, ("num_hidden_layers",), 22, _count)
-
-    def cut_normal(s: float) -> TruncatedNormal:
-        return TruncatedNormal(0.0, s, -cut * s, cut * s)
-    out = cut_normal(std / math.sqrt(2 * depth))
-    return (plan.rule(cut_normal(std), kind="dense", role="weight").rule(cut_normal(std), kind="embedding")
+    out = _cut(std / math.sqrt(2 * depth), cut)
+    return (plan.rule(_cut(std, cut), kind="dense", role="weight").rule(_cut(std, cut), kind="embedding")
             .rule(out, kind="dense", role="weight", path="*/Wo/weight")
             .rule(out, kind="dense", role="weight", path="*head/dense/weight")
             .rule(out, kind="dense", role="weight", path="*decoder/weight")
-            .rule(cut_normal(_number(fn, config, ("hidden_size",), 768, _count) ** -0.5), kind="dense",
+            .rule(_cut(_number(fn, config, ("hidden_size",), 768, _count) ** -0.5, cut), kind="dense",
                   role="weight", path="*classifier/weight"))
 
 
@@ -834,28 +843,28 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     family."""
     for cls in _ZERO_CLASSES:
         plan = plan.rule(Zeros(), layer=cls)
-    plan = (plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="Dinov2*Embeddings")
+    plan = (plan.rule(_torch_trunc(std), layer="Dinov2*Embeddings")
             .rule(Zeros(), layer="Dinov2*Embeddings", path="*mask_token")
             .rule(Zeros(), layer="Dinov2*Embeddings", path="*register_tokens")
             .rule(Constant(math.log(10.0)), layer="Swinv2SelfAttention", path="*logit_scale")
             .rule(Constant(math.log(10.0)), layer="Swin2SRSelfAttention", path="*logit_scale")
-            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="DINOv3ViTEmbeddings")
-            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="RadioPatchEmbeddings")
-            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="PixioEmbeddings")
+            .rule(_torch_trunc(std), layer="DINOv3ViTEmbeddings")
+            .rule(_torch_trunc(std), layer="RadioPatchEmbeddings")
+            .rule(_torch_trunc(std), layer="PixioEmbeddings")
             .rule(Zeros(), layer="PixioEmbeddings", path="*mask_token")
-            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="Sapiens2Embeddings")
+            .rule(_torch_trunc(std), layer="Sapiens2Embeddings")
             .rule(Zeros(), layer="Sapiens2Embeddings", path="*mask_token")
             .rule(Zeros(), layer="DINOv3ViTEmbeddings", path="*mask_token")
-            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="IJepaEmbeddings")
+            .rule(_torch_trunc(std), layer="IJepaEmbeddings")
             .rule(Zeros(), layer="IJepaEmbeddings", path="*mask_token")
-            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="CvtStage", path="*cls_token")
-            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="TimesformerEmbeddings")
+            .rule(_torch_trunc(std), layer="CvtStage", path="*cls_token")
+            .rule(_torch_trunc(std), layer="TimesformerEmbeddings")
             .rule(Zeros(), layer="TimesformerEmbeddings", path="*time_embeddings"))
     for cls, glob, key, default in _LAYER_SCALES:
         value = None if config is None else _get(config, key)
         plan = plan.rule(Constant(v.real(f"presets.{fn}", key, default if value is None else value)), layer=cls,
                          path=glob)
-    plan = (plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="PvtPatchEmbeddings")
+    plan = (plan.rule(_torch_trunc(std), layer="PvtPatchEmbeddings")
             .rule(Normal(0.0, std), layer="XLNetRelativeAttention")  # q, k, v, o, r and its biases, stored raw
             .rule(Normal(0.0, std), layer="XLNetModel", path="*mask_emb")
             .rule(Uniform(0.0, std), layer="FunnelRelMultiheadAttention"))
@@ -928,9 +937,9 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = plan.rule(law, layer="IdeficsGatedCrossAttentionLayer", path="*/alpha_*")
     if kind in ("dinov2", "dinov2_with_registers", "pvt", "vitdet", "dinov3_vit", "ijepa", "cvt", "swin2sr",
                 "timesformer", "mgp-str"):
-        plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind=("dense", "conv"), role="weight")
+        plan = plan.rule(_torch_trunc(std), kind=("dense", "conv"), role="weight")
     if kind == "swiftformer":  # truncated N(0, 0.02^2) whatever the config's std
-        plan = plan.rule(TruncatedNormal(0.0, 0.02, -2.0, 2.0), kind=("dense", "conv"), role="weight")
+        plan = plan.rule(_torch_trunc(0.02), kind=("dense", "conv"), role="weight")
     if kind in ("mimi", "seamless_m4t", "seamless_m4t_v2", "mimi_encoder", "mimi_decoder", "pocket_tts_audio_tokenizer",
                 "pocket_tts_audio_tokenizer_encoder", "pocket_tts_audio_tokenizer_decoder"):  # Wav2Vec2's
         # convolutions, transposed ones too
@@ -940,13 +949,13 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     if kind in ("seamless_m4t", "seamless_m4t_v2"):  # and its speech encoder's feature projection and position conv
         plan = _positional_conv(plan.rule(_TORCH_DEFAULT, kind="dense", path="*feature_projection/projection/*"))
     if kind == "pvt_v2":  # truncated linear weights, convolutions N(0, 2 / fan_out) with fan_out per group
-        plan = (plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), kind="dense", role="weight")
+        plan = (plan.rule(_torch_trunc(std), kind="dense", role="weight")
                 .rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight")
                 # its MLP's depthwise conv: fan_out per group k^2, which is the weight's fan_in
                 .rule(KaimingNormal(mode="fan_in", nonlinearity="relu"), kind="conv", role="weight",
                       path="*/dwconv/*"))
     if kind == "hiera":  # every weight truncated, biases the std, LayerNorm scales layer_norm_init
-        cut = TruncatedNormal(0.0, std, -2.0, 2.0)
+        cut = _torch_trunc(std)
         plan = (plan.rule(cut, kind=("dense", "conv"), role="weight").rule(Constant(std), kind=("dense", "conv"),
                                                                            role="bias")
                 .rule(Constant(_number(fn, config, ("layer_norm_init",), 1.0, v.real)), kind="norm", role="scale",
@@ -980,12 +989,11 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     if kind in ("modernvbert", "ultravbert"):  # their connector and heads cut at +-c s: s = std / sqrt(2 L) for the
         text = _get(config, "text_config")  # projection and the MLM head, std / sqrt(H) for a classifier (the text's)
         c = _number(fn, config, ("initializer_cutoff_factor",), 2.0, v.positive)
-        for path, s in (("*connector/modality_projection/*", 2 * _number(fn, text, ("num_hidden_layers",), 22, _count)),
-                        ("lm_head/*", 2 * _number(fn, text, ("num_hidden_layers",), 22, _count)),
-                        ("classifier/*", _number(fn, text, ("hidden_size",), 768, _count))):
-            spread = std / math.sqrt(s)
-            plan = plan.rule(TruncatedNormal(0.0, spread, -c * spread, c * spread), kind="dense", role="weight",
-                             path=path)
+        deep = _cut(std / math.sqrt(2 * _number(fn, text, ("num_hidden_layers",), 22, _count)), c)
+        plan = (plan.rule(deep, kind="dense", role="weight", path="*connector/modality_projection/*")
+                .rule(deep, kind="dense", role="weight", path="lm_head/*")
+                .rule(_cut(std / math.sqrt(_number(fn, text, ("hidden_size",), 768, _count)), c), kind="dense",
+                      role="weight", path="classifier/*"))
     if kind == "reformer":  # its axial position embeddings
         axial = _get(config, "axial_norm_std")
         plan = plan.rule(Normal(0.0, v.positive("presets.hf", "axial_norm_std", 1.0 if axial is None else axial)),
@@ -1010,7 +1018,7 @@ def _multimodal(plan: Plan, std: float) -> Plan:
     zeros; Aria's projector queries and MGP-STR's tokens and position table truncated N(0, std^2) at +-2."""
     for cls in ("BlipVisionEmbeddings", "Blip2VisionEmbeddings", "InstructBlipVisionEmbeddings",
                 "InstructBlipVideoVisionEmbeddings", "VitDetEmbeddings"):
-        plan = plan.rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer=cls)
+        plan = plan.rule(_torch_trunc(std), layer=cls)
     return (plan.rule(Zeros(), path="*query_tokens", layer="*Blip*")
             .rule(Normal(0.0, std), layer="GitVisionEmbeddings", path="*class_embedding")
             .rule(Ones(), layer="Idefics2PerceiverResampler", path="*latents")
@@ -1024,12 +1032,12 @@ def _multimodal(plan: Plan, std: float) -> Plan:
             .rule(Zeros(), layer="MllamaCrossAttentionDecoderLayer", path="*cross_attn_*gate")
             .rule(Zeros(), layer="SamVisionEncoder", path="*pos_embed")
             .rule(Zeros(), layer="SamVision*Attention", path="*rel_pos_[hw]")
-            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="VitDetAttention", path="*rel_pos_[hw]")
+            .rule(_torch_trunc(std), layer="VitDetAttention", path="*rel_pos_[hw]")
             .rule(Zeros(), layer="ViltEmbeddings")  # its constructor's zeros, which no _init_weights redraws
             .rule(Zeros(), layer="LayoutLMv3Model", path="*cls_token")
             .rule(Zeros(), layer="LayoutLMv3Model", path="*pos_embed")
-            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="AriaProjector", path="*query")
-            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), layer="MgpstrEmbeddings"))
+            .rule(_torch_trunc(std), layer="AriaProjector", path="*query")
+            .rule(_torch_trunc(std), layer="MgpstrEmbeddings"))
 
 
 def _positional_conv(plan: Plan) -> Plan:
@@ -1078,7 +1086,7 @@ def _hf_base(std: float, name: str) -> Plan:
     also draws its router's bias and its attention sinks N(0, std), and Ernie 4.5's expert statistics are
     zeros."""
     plan = (_base(std, name)
-            .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role=("weight", "bias"),
+            .rule(_TORCH_TRANSPOSED_DEFAULT, kind="conv_transpose", role=("weight", "bias"),
                   layer="ConvTranspose3d")
             .rule(XavierUniform(), kind="attention", role="weight", layer="MultiheadAttention")
             .rule(XavierNormal(), kind="attention", role="bias", layer="MultiheadAttention", path="*bias_[kv]",
@@ -1353,8 +1361,8 @@ def vit(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     """
     std = _read("vit", config, initializer_range=(initializer_range, 0.02))["initializer_range"]
     plan = (_hf_base(std, "vit")
-            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), path="*position_embeddings*")
-            .rule(TruncatedNormal(0.0, std, -2.0, 2.0), path="*cls_token*")
+            .rule(_torch_trunc(std), path="*position_embeddings*")
+            .rule(_torch_trunc(std), path="*cls_token*")
             .rule(Zeros(), path="*mask_token*"))
     return _from(_quiet(_family_overrides(plan, std, "vit", config), "vit"), vit, config,
                  initializer_range=initializer_range)
@@ -1600,7 +1608,7 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
             .rule(VarianceScaling(f * f, "fan_out", "normal"), kind="dense", role="weight", path="*/experts/*/wo/*")
             .rule(Normal(0.0, f), kind="dense", role="weight", path="*/router/classifier/*")
             # UDOP's patch embeddings: torch's trunc_normal_(std=f), cut at +-2 absolute
-            .rule(TruncatedNormal(0.0, f, -2.0, 2.0), kind="conv", role="weight")
+            .rule(_torch_trunc(f), kind="conv", role="weight")
             .rule(Zeros(), role="bias")
             .rule(Rows(Normal(0.0, f)), kind="embedding", role="embedding")
             .rule(Normal(0.0, f / math.sqrt(dm)), kind="embedding", role="embedding", path="*relative_attention_bias*")
@@ -1763,7 +1771,7 @@ def torchtitan(depth_init: bool = True) -> Plan:
     """
     if not isinstance(depth_init, bool):
         raise TypeError(f"presets.torchtitan: parameter 'depth_init' must be True or False, got {depth_init!r}")
-    base = TruncatedNormal(0.0, 0.02, -2.0, 2.0)
+    base = _torch_trunc(0.02)
     depth = "1 / sqrt(2 * (l + 1))" if depth_init else "1 / sqrt(2 * L)"
     plan = (_base(0.02, "torchtitan")
             .rule(base, kind="dense", role="weight")
@@ -1771,7 +1779,7 @@ def torchtitan(depth_init: bool = True) -> Plan:
             .rule(Scaled(base, depth), kind="dense", role="weight", path="*attention/wo/*")
             .rule(Scaled(base, depth), kind="dense", role="weight", path="*feed_forward/w2/*")
             .rule(Scaled(base, depth), kind="dense", role="weight", path="*feed_forward/w3/*")
-            .rule(Scaled(TruncatedNormal(0.0, 1.0, -3.0, 3.0), "1 / sqrt(fan_in)"), kind="dense", role="weight",
+            .rule(Scaled(_cut(1.0, 3.0), "1 / sqrt(fan_in)"), kind="dense", role="weight",
                   path="output/*"))
     return _quiet(plan, "torchtitan")
 
@@ -1910,7 +1918,7 @@ def olmo(init_fn: str | None = None, d_model: int | None = None, n_layers: int |
         """N(0, s^2), cut at +-cut s; ``s`` a number or a factor expression of the parameter's context."""
         unit = Normal(0.0, 1.0) if cut is None else TruncatedNormal(0.0, 1.0, -cut, cut)
         return Scaled(unit, s) if isinstance(s, str) else \
-            (Normal(0.0, s) if cut is None else TruncatedNormal(0.0, s, -cut * s, cut * s))
+            (Normal(0.0, s) if cut is None else _cut(s, cut))
 
     # d_model: given, else each layer's own (a projection's fan_in, an embedding's width: its fan_out)
     inv_d: float | str = "1 / sqrt(fan_in)" if d is None else 1 / math.sqrt(d)
@@ -2328,7 +2336,7 @@ def torchvision(arch: str, *, zero_init_residual: bool = False) -> Plan:
     from . import presets
     plan = Plan(presets.torch.rules, "torchvision")
     he_out = KaimingNormal(mode="fan_out", nonlinearity="relu")
-    trunc = TruncatedNormal(0.0, 0.02, -2.0, 2.0)
+    trunc = _torch_trunc(0.02)
     conv, dense, layers = "conv", "dense", ("conv", "dense")
     if family in ("resnet", "vgg", "regnet", "mobilenet", "efficientnet", "mnasnet"):
         plan = plan.rule(he_out, kind=conv, role="weight")
@@ -2351,9 +2359,9 @@ def torchvision(arch: str, *, zero_init_residual: bool = False) -> Plan:
                 .rule(Normal(0.0, 0.01), kind=conv, role="weight", path="classifier/1/weight"))
     elif family in ("googlenet", "inception_v3"):
         s = 0.01 if family == "googlenet" else 0.1
-        plan = plan.rule(TruncatedNormal(0.0, s, -2.0, 2.0), kind=layers, role="weight")
+        plan = plan.rule(_torch_trunc(s), kind=layers, role="weight")
         if family == "inception_v3":  # AuxLogits.fc.stddev; AuxLogits.conv1's 0.01 sits on its block, not its conv
-            plan = plan.rule(TruncatedNormal(0.0, 0.001, -2.0, 2.0), kind=dense, role="weight",
+            plan = plan.rule(_torch_trunc(0.001), kind=dense, role="weight",
                              path="AuxLogits/fc/weight")
     elif family == "vit":
         lecun = VarianceScaling(1.0, "fan_in", "normal")
