@@ -284,7 +284,11 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("MistralLarge4TextSoftmaxScaling", "*/bias", Ones()), ("MuseSparkResidualGate", "*/gate", "std"),
     # xIELU's alphas, set by its constructor (0.8, and beta 0.5): softplus(alpha_p) = 0.8, softplus(alpha_n) = 0.3
     ("XIELUActivation", "*alpha_p", Constant(math.log(math.expm1(0.8)))),
-    ("XIELUActivation", "*alpha_n", Constant(math.log(math.expm1(0.8 - 0.5)))))
+    ("XIELUActivation", "*alpha_n", Constant(math.log(math.expm1(0.8 - 0.5)))),
+    # X-Codec 2's and NeuCodec's SnakeBeta activations (alpha and beta zeros), Pocket-TTS's BOS latent
+    ("Xcodec2SnakeBeta", "*/alpha", Zeros()), ("Xcodec2SnakeBeta", "*/beta", Zeros()),
+    ("NeuCodecSnakeBeta", "*/alpha", Zeros()), ("NeuCodecSnakeBeta", "*/beta", Zeros()),
+    ("PocketTTSModel", "*bos_latent", Zeros()))
 
 #: the state-space mixers (transformers 5), by the class that holds A_log (S4D-Real) and D (ones), and how each
 #: starts its time-step bias ``dt_bias``: drawn as Mamba draws it, ones, or (Mamba, Falcon-Mamba, Zamba, Jamba)
@@ -836,6 +840,23 @@ def _modernbert(plan: Plan, std: float, fn: str, config: Any) -> Plan:
                   role="weight", path="*classifier/weight"))
 
 
+def _codecs(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
+    """Where the ``model_type`` says so: X-Codec's own convolutions He-normal (fan_in) with torch's default biases,
+    its transposed ones torch's default (``reset_parameters``), and the convolutions of the DAC encoder and decoder it
+    keeps (their model is dropped: its init is lost) truncated N(0, 0.02^2) at +-2 with biases 0, the std fixed
+    whatever the config's; Pocket-TTS's loss weighting MLP zeros, weights and biases. (X-Codec 2's and NeuCodec's
+    Snake alpha and beta, Pocket-TTS's BOS latent: ``_EXTRAS``; its timestep norm's ones: the norms' rule.)"""
+    if kind == "xcodec":  # its semantic model is a sub-model: hf_model gives it its own recipe
+        plan = (plan.rule(KaimingNormal(), kind="conv", role="weight").rule(_TORCH_DEFAULT, kind="conv", role="bias")
+                .rule(_TORCH_TRANSPOSED_DEFAULT, kind="conv_transpose", role=("weight", "bias")))
+        for half in ("acoustic_encoder", "acoustic_decoder"):  # XcodecModel's own branch, which runs last
+            plan = (plan.rule(_torch_trunc(0.02), kind="conv", role="weight", path=f"{half}/*")
+                    .rule(Zeros(), kind="conv", role="bias", path=f"{half}/*"))
+    if kind == "pocket_tts":  # PocketTTSFlowLossWeighting zero-fills every parameter it holds
+        plan = plan.rule(Zeros(), path="*loss_weighting/*")
+    return plan
+
+
 def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     """What transformers' families add to the base init (``hf``'s docstring lists them). The rules select by class,
     so they change no other model; those that cannot (layers and norms of generic classes, the speech models,
@@ -899,6 +920,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     plan = _codecs_and_series(_decoder_families(plan, std, fn, kind, config), fn, kind, config)
     plan = _segmentation(_detection(plan, std, fn, kind, config), fn, kind, config)
     plan = _speech_and_towers(plan, fn, kind, config)
+    plan = _codecs(plan, fn, kind, config)
     text = None if config is None else _get(config, "text_config")
     width = None if text is None else _get(text, "hidden_size")
     if isinstance(width, int) and width > 0:  # the LLaVA-NeXT families' image newline: N(0, 1 / the text width)

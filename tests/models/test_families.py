@@ -2253,3 +2253,43 @@ def test_olmo_from_a_config_and_in_flax_nnx():
 def test_bad_olmo_options_are_refused(options, error):
     with pytest.raises((TypeError, ValueError), match=error):
         ui.presets.olmo(**options)
+
+
+_CODEC_TRANSFORMER = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                          num_key_value_heads=2, head_dim=8, encoder_hidden_size=4, downsampling_ratios=[2, 2],
+                          quantization_dim=16, quantization_levels=[4, 4], initializer_range=0.3,
+                          semantic_model_config=dict(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                                     intermediate_size=32, output_hidden_size=16,
+                                                     feature_projection_input_dim=8, conv_depthwise_kernel_size=3))
+_POCKET_TTS = dict(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+                   max_position_embeddings=64, latent_dim=8, pad_token_id=0, audio_prompt_token_id=96,
+                   audio_latent_token_id=97, audio_prompt_bos_token_id=98, audio_bos_token_id=99,
+                   initializer_range=0.3, flow_head_config=dict(
+                       hidden_size=32, num_hidden_layers=2, latent_dim=8, condition_dim=32, frequency_embedding_size=16,
+                       loss_weighting_hidden_size=8, loss_weighting_num_layers=2))
+#: the codecs whose init departs from the base one, small, at a std of 0.3 where the config's is read
+CODECS = {
+    "xcodec": lambda: transformers.XcodecModel(transformers.XcodecConfig(
+        acoustic_model_config=dict(encoder_hidden_size=4, downsampling_ratios=[2, 2], upsampling_ratios=[2, 2],
+                                   decoder_hidden_size=16, hidden_size=8, n_codebooks=2, codebook_size=16,
+                                   codebook_dim=4),
+        semantic_model_config=dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
+                                   conv_dim=[8, 8], conv_stride=[2, 2], conv_kernel=[3, 3], num_conv_pos_embeddings=4,
+                                   num_conv_pos_embedding_groups=2),
+        strides=[1, 2], codebook_size=32, initializer_range=0.3)),
+    "xcodec2": lambda: transformers.Xcodec2Model(transformers.Xcodec2Config(**_CODEC_TRANSFORMER)),
+    "neucodec": lambda: transformers.NeuCodecModel(transformers.NeuCodecConfig(**_CODEC_TRANSFORMER)),
+    "pocket-tts": lambda: transformers.PocketTTSForConditionalGeneration(transformers.PocketTTSConfig(**_POCKET_TTS)),
+    "pocket-tts-model": lambda: transformers.PocketTTSModel(transformers.PocketTTSConfig(**_POCKET_TTS)),
+}
+
+
+@pytest.mark.parametrize("name", CODECS)
+def test_the_codecs_reproduce_their_own_init(name):
+    """X-Codec, X-Codec 2, NeuCodec and Pocket-TTS against their own init in the same run, through ``hf_model``:
+    X-Codec's convolutions He-normal (fan_in) with torch's default biases, its transposed ones torch's default (a
+    stride-2 semantic decoder block holds one, as do the DAC decoder's blocks), the DAC encoder's and decoder's
+    convolutions truncated N(0, 0.02^2) with zero biases whatever the config's std, its HuBERT a sub-model; X-Codec
+    2's and NeuCodec's SnakeBeta alpha and beta zeros, the rest the base init (their Wav2Vec2-BERT semantic encoders
+    sub-models); Pocket-TTS's BOS latent and its loss weighting MLP zeros, its timestep norms' weights ones."""
+    _reproduces_its_own_init(CODECS[name], "hf_model")
