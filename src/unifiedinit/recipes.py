@@ -857,6 +857,38 @@ def _codecs(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
     return plan
 
 
+def _vision_towers(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
+    """Where the ``model_type`` says so: VideoPrism's (its video and text towers are sub-models,
+    "videoprism_vision_model" and "videoprism_text_model": ``hf_model`` gives each its own config) linear and
+    Conv3d weights, spatial and temporal position tables and pooling query LeCun-normal as transformers writes it
+    (``_HF_LECUN``, by torch's fans of the stored tensor), its LayerNorms' weights (it computes x (1 + w)) and its
+    pooling head's ``per_dim_scale`` zeros, the text tower's token embeddings (every row) and [CLS]
+    N(0, 1 / ``hidden_size``) (its sinusoidal position table is a buffer); Molmo 2's vision tower's position table
+    N(0, std^2), by its own config; UVDoc's PReLU slopes 0.25 (``nn.PReLU.reset_parameters`` refills the
+    constructor's ``init``, which ``ACT2FN["prelu"]`` leaves at torch's default)."""
+    if kind in ("videoprism", "videoprism_vision_model", "videoprism_text_model"):
+        lecun = VarianceScaling(_HF_LECUN, "fan_in", "normal")
+        plan = (plan.rule(lecun, kind=("dense", "conv"), role="weight")
+                .rule(Zeros(), kind="norm", role="scale", layer="VideoPrismLayerNorm")
+                .rule(lecun, layer="VideoPrismSpatialEmbeddings", path="*position_embeddings", fans="tensor",
+                      layout="torch")
+                .rule(lecun, layer="VideoPrismTemporalEmbeddings", path="*position_embeddings", fans="tensor",
+                      layout="torch")
+                .rule(lecun, layer="VideoPrismMultiheadAttentionPoolingHead", path="*pooling_attention_query",
+                      fans="tensor", layout="torch")
+                .rule(Zeros(), layer="VideoPrismMultiheadAttentionPoolingHead", path="*per_dim_scale"))
+    if kind in ("videoprism", "videoprism_text_model"):  # the text tower's width (the top config's text_config's)
+        text = _get(config, "text_config") if kind == "videoprism" else config
+        law = Normal(0.0, _number(fn, text, ("hidden_size",), 768, _count) ** -0.5)
+        plan = (plan.rule(law, kind="embedding", role="embedding", path="*embeddings/token_embedding/*")
+                .rule(law, layer="VideoPrismTextEmbeddings", path="*cls_emb"))
+    if kind == "molmo2_vision":  # hf_model gives Molmo 2's vision tower its own config
+        plan = plan.rule(Normal(0.0, std), layer="Molmo2VisionModel", path="*positional_embedding")
+    if kind == "uvdoc":  # torch's PReLU default, init=0.25: a global PReLU rule would miss any other init
+        plan = plan.rule(Constant(0.25), kind="prelu", role="slope", layer="PReLU")
+    return plan
+
+
 def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     """What transformers' families add to the base init (``hf``'s docstring lists them). The rules select by class,
     so they change no other model; those that cannot (layers and norms of generic classes, the speech models,
@@ -921,6 +953,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     plan = _segmentation(_detection(plan, std, fn, kind, config), fn, kind, config)
     plan = _speech_and_towers(plan, fn, kind, config)
     plan = _codecs(plan, fn, kind, config)
+    plan = _vision_towers(plan, std, fn, kind, config)
     text = None if config is None else _get(config, "text_config")
     width = None if text is None else _get(text, "hidden_size")
     if isinstance(width, int) and width > 0:  # the LLaVA-NeXT families' image newline: N(0, 1 / the text width)

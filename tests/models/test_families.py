@@ -2293,3 +2293,49 @@ def test_the_codecs_reproduce_their_own_init(name):
     2's and NeuCodec's SnakeBeta alpha and beta zeros, the rest the base init (their Wav2Vec2-BERT semantic encoders
     sub-models); Pocket-TTS's BOS latent and its loss weighting MLP zeros, its timestep norms' weights ones."""
     _reproduces_its_own_init(CODECS[name], "hf_model")
+
+
+_VIDEOPRISM_VISION = dict(image_size=16, num_frames=4, tubelet_size=[1, 4, 4], hidden_size=32, num_attention_heads=4,
+                          intermediate_size=64, num_spatial_layers=2, num_temporal_layers=1, num_auxiliary_layers=1,
+                          initializer_range=0.3)
+_VIDEOPRISM_TEXT = dict(vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                        num_attention_heads=4, max_position_embeddings=16, initializer_range=0.3)
+_MOLMO2 = dict(
+    vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                       num_key_value_heads=2, head_dim=8, image_size=[32, 32], patch_size=8, initializer_range=0.3),
+    adapter_config=dict(vision_feature_layer=[-1, -2], hidden_size=32, num_attention_heads=4, num_key_value_heads=2,
+                        head_dim=8, intermediate_size=64, text_hidden_size=32, initializer_range=0.1),
+    text_config=dict(hidden_size=32, num_attention_heads=4, num_key_value_heads=2, head_dim=8, vocab_size=100,
+                     additional_vocab_size=8, num_hidden_layers=2, intermediate_size=64, initializer_range=0.05))
+_UVDOC_BACKBONE = dict(model_type="uvdoc_backbone", resnet_head=[[3, 8], [8, 8]], kernel_size=3,
+                       resnet_configs=[[[8, 8, 1, False]], [[8, 16, 1, True], [16, 16, 3, False]]],
+                       stage_configs=[[[16, 1]], [[16, 2], [16, 3]]])
+#: VideoPrism, Molmo 2 and UVDoc (recipes._vision_towers), each UNMATCHED or drawn by the wrong law before; the stds
+#: (0.3 against LeCun's 0.2 at width 32) make a base-init draw visible
+VISION_TOWERS = {
+    "videoprism-clip": lambda: transformers.VideoPrismClipModel(transformers.VideoPrismConfig(
+        vision_config=_VIDEOPRISM_VISION, text_config=_VIDEOPRISM_TEXT)),
+    "videoprism-classifier": lambda: transformers.VideoPrismForVideoClassification(
+        transformers.VideoPrismVisionConfig(**_VIDEOPRISM_VISION, num_labels=3)),
+    "videoprism-vision-alone": lambda: transformers.VideoPrismVisionModel(
+        transformers.VideoPrismVisionConfig(**_VIDEOPRISM_VISION)),
+    "videoprism-text-alone": lambda: transformers.VideoPrismTextModel(
+        transformers.VideoPrismTextConfig(**_VIDEOPRISM_TEXT)),
+    "molmo2": lambda: transformers.Molmo2Model(transformers.Molmo2Config(**_MOLMO2)),
+    "molmo2-generation": lambda: transformers.Molmo2ForConditionalGeneration(transformers.Molmo2Config(**_MOLMO2)),
+    "uvdoc": lambda: transformers.UVDocModel(transformers.UVDocConfig(
+        backbone_config=_UVDOC_BACKBONE, kernel_size=3, bridge_connector=[16, 16],
+        out_point_positions2D=[[16, 8], [8, 2]], initializer_range=0.3)),
+}
+
+
+@pytest.mark.parametrize("name", VISION_TOWERS)
+def test_the_vision_towers_reproduce_their_own_init(name):
+    """VideoPrism's towers (a video model of spatial and temporal layers and an attention-pooling head, a text model)
+    draw every linear and Conv3d weight, their position tables and pooling query by transformers' ``lecun_normal_``
+    (N(0, 1 / (0.8796^2 fan_in)), torch's fans of the stored tensor), zero their (1 + w) LayerNorms' weights and the
+    head's ``per_dim_scale``, and draw the text tokens and [CLS] N(0, 1 / hidden_size); Molmo 2's vision tower draws
+    its position table N(0, std^2) by its own config (its adapter and text model, sub-models too, keep the base init
+    with theirs); UVDoc's ``_init_weights`` resets its head's PReLU to torch's 0.25. Against their own init in the
+    same run, through ``hf_model``."""
+    _reproduces_its_own_init(VISION_TOWERS[name], "hf_model")
