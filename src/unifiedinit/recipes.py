@@ -195,7 +195,8 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("QianfanOCRVisionLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
                  ("RadioLayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("Sapiens2LayerScale", "*lambda1", "layerscale_value", 1.0),
-                 ("PocketTTSAudioTokenizerLayerScale", "*scale", "layer_scale_initial_scale", 0.01))
+                 ("PocketTTSAudioTokenizerLayerScale", "*scale", "layer_scale_initial_scale", 0.01),
+                 ("LwDetrViTLayer", "*gamma_[12]", "cae_init_values", 0.1))
 
 
 #: what a family's _init_weights sets by class beyond the base init (transformers 5), tensors no kind covers or whose
@@ -889,6 +890,49 @@ def _vision_towers(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> P
     return plan
 
 
+def _detectors(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
+    """Where the ``model_type`` says so: PP-DocLayoutV2's detector RT-DETR's init (``_detection``; its reading-order
+    model a sub-model with its own config); PP-DocLayoutV3's and V4's the deformable cross-attention
+    (``_deformable``), the class heads (the encoder's score head, V4's decoder heads) Xavier-uniform with the bias
+    -log((1 - p) / p), p ``initializer_bias_prior_prob`` else 1 / (``num_labels`` + 1), BatchNorm scales
+    N(0, std^2), V4's reading-order closure weight ``s2r_closure_weight_init`` (their box heads and denoising table
+    keep the base init); LW-DETR's deformable cross-attention (``decoder_cross_attention_heads``, one level per
+    ``projector_scale_factors``), its class heads' bias -log(99) (a prior of 0.01 whatever the config) and its box
+    heads' last layer 0; its ViT backbone's (a sub-model) weights and position table truncated N(0, std^2) at +-2
+    (its layer scales: ``_LAYER_SCALES``)."""
+    def count(name: str, default: int) -> int:
+        return int(_number(fn, config, (name,), default, _count))
+    if kind == "pp_doclayout_v2":
+        return _detection(plan, std, fn, "rt_detr", config)
+    if kind in ("pp_doclayout_v3", "pp_doclayout_v4"):  # V4's config resolves the prior when it is built
+        prior = _get(config, "initializer_bias_prior_prob")
+        p = 1 / (count("num_labels", 2) + 1) if prior is None else v.positive(f"presets.{fn}",
+                                                                             "initializer_bias_prior_prob", prior)
+        bias, xavier = Constant(-math.log((1 - p) / p)), XavierUniform()
+        points = [count("decoder_n_points", 4)] * count("num_feature_levels", 3)
+        plan = _deformable(plan, "*encoder_attn", count("decoder_attention_heads", 8), points)
+        for head in ("*enc_score_head/*", "*decoder/class_embed/*"):  # V3's decoder head is tied to the encoder's
+            plan = plan.rule(xavier, kind="dense", role="weight", path=head).rule(bias, kind="dense", role="bias",
+                                                                                  path=head)
+        plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
+    if kind == "pp_doclayout_v4":
+        plan = plan.rule(Constant(_number(fn, config, ("s2r_closure_weight_init",), 0.0, v.real)),
+                         layer="PPDocLayoutV4S2RFusion", path="*closure_weight")
+    if kind == "lw_detr_vit":  # hf_model gives LW-DETR's backbone its own config
+        plan = (plan.rule(_torch_trunc(std), kind=("dense", "conv"), role="weight")
+                .rule(_torch_trunc(std), layer="LwDetrViTEmbeddings", path="*position_embeddings"))
+    if kind == "lw_detr":
+        scales = _get(config, "projector_scale_factors")
+        levels = _get(config, "num_feature_levels")  # the config's count of projector_scale_factors
+        levels = v.integer(f"presets.{fn}", "num_feature_levels", len(scales or ()) if levels is None else levels,
+                           minimum=0)
+        plan = (_deformable(plan, "*cross_attn", count("decoder_cross_attention_heads", 16),
+                            [count("decoder_n_points", 4)] * levels)
+                .rule(Constant(-math.log(99.0)), kind="dense", role="bias", path="*class_embed/*")
+                .rule(Zeros(), kind="dense", path="*bbox_embed*/layers/2/*"))
+    return plan
+
+
 def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     """What transformers' families add to the base init (``hf``'s docstring lists them). The rules select by class,
     so they change no other model; those that cannot (layers and norms of generic classes, the speech models,
@@ -954,6 +998,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     plan = _speech_and_towers(plan, fn, kind, config)
     plan = _codecs(plan, fn, kind, config)
     plan = _vision_towers(plan, std, fn, kind, config)
+    plan = _detectors(plan, std, fn, kind, config)
     text = None if config is None else _get(config, "text_config")
     width = None if text is None else _get(text, "hidden_size")
     if isinstance(width, int) and width > 0:  # the LLaVA-NeXT families' image newline: N(0, 1 / the text width)

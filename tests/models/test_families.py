@@ -2339,3 +2339,39 @@ def test_the_vision_towers_reproduce_their_own_init(name):
     with theirs); UVDoc's ``_init_weights`` resets its head's PReLU to torch's 0.25. Against their own init in the
     same run, through ``hf_model``."""
     _reproduces_its_own_init(VISION_TOWERS[name], "hf_model")
+
+
+_LW_DETR_VIT = dict(model_type="lw_detr_vit", hidden_size=32, num_hidden_layers=2, num_attention_heads=2, mlp_ratio=2,
+                    image_size=32, pretrain_image_size=32, patch_size=8, num_windows=4, window_block_indices=[0],
+                    out_indices=[1, 2], cae_init_values=0.4, initializer_range=2.0)  # std 2: torch's cut at +-2 shows
+_LW_DETR = dict(backbone_config=_LW_DETR_VIT, projector_scale_factors=[0.5, 1.0], c2f_num_blocks=1, d_model=32,
+                decoder_ffn_dim=64, decoder_layers=2, decoder_self_attention_heads=2, decoder_cross_attention_heads=4,
+                decoder_n_points=2, num_queries=10, group_detr=2, num_labels=3, init_std=0.05)
+_READING_ORDER = dict(hidden_size=32, num_attention_heads=2, intermediate_size=64, num_hidden_layers=1,
+                      max_position_embeddings=64, max_2d_position_embeddings=64, coordinate_size=8, shape_size=8,
+                      num_classes=5, relation_bias_embed_dim=8, global_pointer_head_size=8, initializer_range=0.3)
+_DOCLAYOUT = dict(_RT_DETR, backbone_config=_HGNET, encoder_in_channels=[24, 32, 40], num_labels=12,
+                  initializer_range=0.02)  # 12 x 16 class heads: Xavier-uniform against N(0, 0.02^2) shows
+#: the detectors whose init is RT-DETR's or Deformable DETR's with their own departures: PP-DocLayoutV2 RT-DETR's
+#: (its reading-order model by its own config); PP-DocLayoutV3 and V4 the deformable cross-attention, class heads
+#: Xavier-uniform with the prior-probability bias, BatchNorm scales N(0, std^2), no zero box heads nor Xavier
+#: denoising table, V4's closure weight from the config; LW-DETR the deformable cross-attention, class biases -log(99),
+#: zero box heads (the encoder's group heads too), its ViT backbone truncated at +-2 with layer scales cae_init_values
+DETECTORS = {
+    "lw-detr": lambda: transformers.LwDetrForObjectDetection(transformers.LwDetrConfig(**_LW_DETR)),
+    "pp-doclayout-v2": lambda: transformers.PPDocLayoutV2ForObjectDetection(transformers.PPDocLayoutV2Config(
+        **_DOCLAYOUT, reading_order_config=_READING_ORDER)),
+    "pp-doclayout-v2-options": lambda: transformers.PPDocLayoutV2ForObjectDetection(transformers.PPDocLayoutV2Config(
+        **_DOCLAYOUT, reading_order_config=_READING_ORDER, learn_initial_query=True, initializer_bias_prior_prob=0.2)),
+    "pp-doclayout-v3": lambda: transformers.PPDocLayoutV3ForObjectDetection(transformers.PPDocLayoutV3Config(
+        **_DOCLAYOUT, mask_feature_channels=[16, 16], num_prototypes=8)),
+    "pp-doclayout-v4": lambda: transformers.PPDocLayoutV4ForObjectDetection(transformers.PPDocLayoutV4Config(
+        **_DOCLAYOUT, s2r_closure_weight_init=0.7, initializer_bias_prior_prob=0.2)),
+}
+
+
+@pytest.mark.parametrize("name", DETECTORS)
+def test_the_detectors_reproduce_their_own_init(name):
+    """LW-DETR (and its ViT backbone), PP-DocLayoutV2, V3 and V4 against their own init in the same run, through
+    ``hf_model``."""
+    _reproduces_its_own_init(DETECTORS[name], "hf_model")
