@@ -221,9 +221,11 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("GotOcr2VisionAttention", "*/rel_pos_[hw]", Zeros()), ("GotOcr2VisionEncoder", "*pos_embed", Zeros()),
     ("*Router", "*e_score_correction_bias", Zeros()), ("InklingTopkRouter", "*global_scale", Ones()),
     ("InklingMLP", "*global_scale", Ones()), ("InklingRelativeLogits", "*/proj", "std"),
-    ("Inkling2RelativePositionBias", "*/proj", "std"), ("Inkling2*ScaledL2Clip", "*/scale", Ones()),
-    ("Inkling2DynamicShortConvolution", "*static_weight", Zeros()),
-    ("Inkling2BlockAttentionResidual", "*query", Zeros()), ("Inkling2VisionEmbeddings", "*class_embedding", "std"),
+    # Inkling 2's and Inkling 2 Loop's (Inkling2Loop*: the same tensors, and its message residual's query zeros)
+    ("Inkling2*RelativePositionBias", "*/proj", "std"), ("Inkling2*ScaledL2Clip", "*/scale", Ones()),
+    ("Inkling2*DynamicShortConvolution", "*static_weight", Zeros()),
+    ("Inkling2*BlockAttentionResidual", "*query", Zeros()), ("Inkling2LoopMessageAttentionResidual", "*query", Zeros()),
+    ("Inkling2VisionEmbeddings", "*class_embedding", "std"),
     ("Inkling2VisionEmbeddings", "*cls_position_embedding", "std"),
     ("Phi4MultimodalImageEmbedding", "*_img_feature_extensor", Zeros()),
     ("Phi4MultimodalAudioGluPointWiseConv", "*/b[12]", Zeros()),
@@ -933,6 +935,36 @@ def _detectors(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
     return plan
 
 
+def _loops_and_transcribers(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
+    """Where the ``model_type`` says so: NeoMME's token embeddings (and an untied masked-LM head) N(0, 1/R), R its
+    ``embedding_rank``, its value embeddings, gated attention output projections and MLP down projections zeros,
+    each layer's ``lambdas`` [1, 0] and each exclusive attention's ``alpha`` zeros; Nemotron 3 Diarization's
+    silence embedding zeros and its sub-pixel upsampler started as nearest-neighbour upsampling: a (f C, C, 3)
+    Conv1d weight zero but for its centre tap, the C x C identity stacked f times (C and f the head config's
+    ``hidden_size`` and ``subsampling_factor``), a ``FromArray`` in float64, its bias zeros; Nemotron 3.5 Transcribe
+    (``nemo_speechlm``) holds that model as a sub-model (``hf_model`` gives it its own config). Inkling 2 Loop's
+    tensors (``inkling2_loop`` and its text model) are ``_EXTRAS`` rows, its relative position bias N(0, std^2) by
+    the text config's ``initializer_range``, the std of the text model's own recipe."""
+    if kind == "neomme":
+        embed = Normal(0.0, _number(fn, config, ("embedding_rank",), 256, _count) ** -0.5)
+        plan = (plan.rule(embed, kind="embedding", role="embedding", path="*embed_tokens/word_embeddings/*")
+                .rule(embed, kind="dense", role="weight", path="lm_head/*")
+                .rule(Zeros(), kind="embedding", role="embedding", path="*value_embeddings/*")
+                .rule(Zeros(), kind="dense", role="weight", path="*/output_projection/o_proj/*")
+                .rule(Zeros(), kind="dense", role="weight", path="*/mlp/down_proj/*")
+                .rule(FromArray([1.0, 0.0]), layer="NeoMMEEncoderLayer", path="*/lambdas")
+                .rule(Zeros(), layer="NeoMMEExclusiveSelfAttention", path="*/alpha"))
+    if kind == "nemotron3_diarization":
+        import numpy as np
+        head = _get(config, "head_config")
+        width = int(_number(fn, head, ("hidden_size",), 192, _count))
+        taps = np.zeros((int(_number(fn, head, ("subsampling_factor",), 8, _count)) * width, width, 3))
+        taps[:, :, 1] = np.tile(np.eye(width), (taps.shape[0] // width, 1))
+        plan = (plan.rule(FromArray(taps, layout="torch"), kind="conv", role="weight", path="*upsampler/conv/*")
+                .rule(Zeros(), layer="Nemotron3DiarizationForAudioFrameClassification", path="*silence_embeds"))
+    return plan
+
+
 def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     """What transformers' families add to the base init (``hf``'s docstring lists them). The rules select by class,
     so they change no other model; those that cannot (layers and norms of generic classes, the speech models,
@@ -999,6 +1031,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     plan = _codecs(plan, fn, kind, config)
     plan = _vision_towers(plan, std, fn, kind, config)
     plan = _detectors(plan, std, fn, kind, config)
+    plan = _loops_and_transcribers(plan, std, fn, kind, config)
     text = None if config is None else _get(config, "text_config")
     width = None if text is None else _get(text, "hidden_size")
     if isinstance(width, int) and width > 0:  # the LLaVA-NeXT families' image newline: N(0, 1 / the text width)

@@ -2375,3 +2375,59 @@ def test_the_detectors_reproduce_their_own_init(name):
     """LW-DETR (and its ViT backbone), PP-DocLayoutV2, V3 and V4 against their own init in the same run, through
     ``hf_model``."""
     _reproduces_its_own_init(DETECTORS[name], "hf_model")
+
+
+_NEOMME = dict(vocab_size=100, embedding_rank=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+               num_attention_heads=4, num_key_value_heads=2, head_dim=16, patch_size=4, max_position_embeddings=64,
+               initializer_range=0.3)
+_INKLING2_LOOP_TEXT = dict(
+    vocab_size=100, unpadded_vocab_size=100, hidden_size=32, num_attention_heads=4, num_key_value_heads=2, head_dim=8,
+    swa_num_attention_heads=4, swa_num_key_value_heads=2, swa_head_dim=8, rel_extent=16, d_rel=4,
+    moe_intermediate_size=16, n_routed_experts=4, num_experts_per_tok=2, num_hidden_layers=4, sliding_window_size=8,
+    n_layers_per_attn_res_block=1, log_scaling_n_floor=8, loop_layer_index_start=1, loop_layer_index_end=3,
+    loop_num_passes=2, loop_gate_rank=4, initializer_range=0.3,
+    layer_types=["hybrid_sliding", "hybrid", "hybrid_sliding", "hybrid"])  # "hybrid": the dynamic convolutions
+_DIARIZATION = dict(
+    audio_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                      num_mel_bins=8, subsampling_factor=4, initializer_range=0.3),
+    head_config=dict(hidden_size=16, num_speakers=3, audio_hidden_size=32, subsampling_factor=4),
+    streaming_config=dict(num_speakers=3, subsampling_factor=4, speaker_cache_length=16), initializer_range=0.2)
+#: NeoMME's factorized embeddings N(0, 1/embedding_rank) (0.125 here, the std 0.3), its zero value embeddings, zero
+#: residual outputs (gated attention projection, MLP down projection), lambdas [1, 0] and exclusive-attention alphas
+#: zeros; Inkling 2 Loop's relative position bias N(0, std^2), dynamic convolutions' static taps and attention
+#: residuals' (block and message) queries zeros; Nemotron 3 Diarization's silence embedding zeros and sub-pixel
+#: upsampler the identity stacked on its centre tap; Nemotron 3.5 Transcribe (nemo_speechlm) holds that diarization
+#: model, a Nemotron-H language model and a word-timestamp encoder, each with a std of its own
+LOOPS_AND_TRANSCRIBERS = {
+    "neomme": lambda: transformers.NeoMMEModel(transformers.NeoMMEConfig(**_NEOMME)),
+    "neomme-mlm-untied": lambda: transformers.NeoMMEForMaskedLM(transformers.NeoMMEConfig(
+        **_NEOMME, tie_word_embeddings=False)),
+    "inkling2-loop-text": lambda: transformers.Inkling2LoopForCausalLM(transformers.Inkling2LoopTextConfig(
+        **_INKLING2_LOOP_TEXT)),
+    "inkling2-loop": lambda: transformers.Inkling2LoopForConditionalGeneration(transformers.Inkling2LoopConfig(
+        text_config=_INKLING2_LOOP_TEXT, vision_config=dict(
+            hidden_size=32, num_hidden_layers=2, num_attention_heads=2, patch_size=4, posemb_grid_size=4,
+            projection_hidden_dim=32, text_hidden_size=32, layer_scale_init_value=0.3))),
+    "nemotron3-diarization": lambda: transformers.Nemotron3DiarizationForAudioFrameClassification(
+        transformers.Nemotron3DiarizationConfig(**_DIARIZATION)),
+    "nemo-speechlm": lambda: transformers.Nemotron3_5TranscribeForConditionalGeneration(
+        transformers.Nemotron3_5TranscribeConfig(audio_config=dict(asr_config=dict(
+            hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_mel_bins=8,
+            subsampling_factor=4, initializer_range=0.25), diarization_config=_DIARIZATION), text_config=dict(
+            model_type="nemotron_h", vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=4,
+            hybrid_override_pattern="M*EM", mamba_num_heads=4, mamba_head_dim=8, ssm_state_size=8, n_groups=1,
+            num_attention_heads=4, num_key_value_heads=2, head_dim=8, moe_intermediate_size=16,
+            moe_shared_expert_intermediate_size=16, n_routed_experts=4, num_experts_per_tok=2, n_group=1,
+            topk_group=1, initializer_range=0.1), word_timestamp_config=dict(
+            hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4, vocab_size=20,
+            blank_token_id=19, initializer_range=0.15), audio_token_id=99)),
+}
+
+
+@pytest.mark.parametrize("name", LOOPS_AND_TRANSCRIBERS)
+def test_the_loops_and_transcribers_reproduce_their_own_init(name):
+    """NeoMME, Inkling 2 Loop (and its text model), Nemotron 3 Diarization and Nemotron 3.5 Transcribe against their
+    own init through ``hf_model``: what their ``_init_weights`` set beyond the base init was unmatched (the lambdas,
+    alphas, position-bias tables, queries, silence embedding) or drawn by the base law (the zero projections and
+    value embeddings, NeoMME's N(0, 1/embedding_rank) embeddings, the upsampler's identity taps) before."""
+    _reproduces_its_own_init(LOOPS_AND_TRANSCRIBERS[name], "hf_model")
