@@ -505,8 +505,20 @@ def _decoder_families(plan: Plan, std: float, fn: str, kind: Any, config: Any) -
 def _codecs_and_series(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
     """Where the ``model_type`` says so: DAC's convolutions truncated N(0, 0.02^2) at +-2 and its transposed ones
     torch's default; EnCodec's convolutions He-normal with torch's default biases, torch's default weights under
-    its default weight norm (the draws into the computed weights are lost); PatchTST's position table N(0, 1)
-    ("random") or its "sincos" table (``_patchtst_table``)."""
+    its default weight norm (the draws into the computed weights are lost); X-Codec's own convolutions He-normal
+    with torch's default biases, its transposed ones torch's default, and the convolutions of the DAC encoder and
+    decoder it keeps (their model is dropped, its init lost) truncated N(0, 0.02^2) at +-2 with biases 0 whatever
+    the config's std; Pocket-TTS's loss-weighting MLP zeros (X-Codec 2's and NeuCodec's Snake alpha and beta,
+    Pocket-TTS's BOS latent: ``_EXTRAS``); PatchTST's position table N(0, 1) ("random") or its "sincos" table
+    (``_patchtst_table``)."""
+    if kind == "xcodec":  # its semantic model is a sub-model: hf_model gives it its own recipe
+        plan = (plan.rule(KaimingNormal(), kind="conv", role="weight").rule(_TORCH_DEFAULT, kind="conv", role="bias")
+                .rule(_TORCH_TRANSPOSED_DEFAULT, kind="conv_transpose", role=("weight", "bias")))
+        for half in ("acoustic_encoder", "acoustic_decoder"):  # XcodecModel's own branch, which runs last
+            plan = (plan.rule(_torch_trunc(0.02), kind="conv", role="weight", path=f"{half}/*")
+                    .rule(Zeros(), kind="conv", role="bias", path=f"{half}/*"))
+    if kind == "pocket_tts":  # PocketTTSFlowLossWeighting zero-fills every parameter it holds
+        plan = plan.rule(Zeros(), path="*loss_weighting/*")
     if kind == "dac":
         plan = (plan.rule(_torch_trunc(0.02), kind="conv", role="weight")
                 .rule(_TORCH_TRANSPOSED_DEFAULT, kind="conv_transpose", role=("weight", "bias")))
@@ -560,12 +572,17 @@ def _detection(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
     BatchNorm scales N(0, std^2); D-FINE's and DEIMv2's ``reg_scale`` and ``up`` from the config, gates and quality
     heads' last layer 0 (DEIMv2's SwiGLU Xavier-uniform); Grounding DINO's fusion projections Xavier-uniform;
     Conditional DETR's mask head (Kaiming-uniform, a = 1; its attention map Xavier-uniform with gain
-    ``init_xavier_std``); learned position embeddings U(0, 1)."""
+    ``init_xavier_std``); learned position embeddings U(0, 1); PP-DocLayoutV2's detector RT-DETR's (its
+    reading-order model a sub-model with its own config), V3's and V4's too but for the box heads and tables, which
+    keep the base init, V4's reading-order closure weight ``s2r_closure_weight_init``; LW-DETR's deformable
+    cross-attention (one level per ``projector_scale_factors``), class biases -log 99 (a prior of 0.01 whatever the
+    config says) and box heads' last layer 0, its ViT backbone's (a sub-model) weights and position table
+    truncated N(0, std^2) at +-2 (its layer scales: ``_LAYER_SCALES``)."""
     def count(name: str, default: int) -> int:
         return int(_number(fn, config, (name,), default, _count))
-    if kind == "mm-grounding-dino":  # Grounding DINO's init under MM-Grounding-DINO's classes
-        kind = "grounding-dino"
-    if kind in ("rt_detr", "rt_detr_v2", "d_fine", "deimv2"):
+    kind = {"mm-grounding-dino": "grounding-dino", "pp_doclayout_v2": "rt_detr"}.get(kind, kind)  # the same inits
+    documents = kind in ("pp_doclayout_v3", "pp_doclayout_v4")  # RT-DETR's but for the box heads and tables
+    if kind in ("rt_detr", "rt_detr_v2", "d_fine", "deimv2") or documents:
         levels = count("decoder_n_levels" if kind == "rt_detr_v2" else "num_feature_levels", 3)
         given = _get(config, "decoder_n_points")  # D-FINE's may list one count per level
         points = ([v.integer(f"presets.{fn}", "decoder_n_points", n, minimum=1) for n in cast(Sequence[Any], given)]
@@ -575,23 +592,38 @@ def _detection(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
                                                                              "initializer_bias_prior_prob", prior)
         bias, xavier = Constant(-math.log((1 - p) / p)), XavierUniform()
         plan = _deformable(plan, "*encoder_attn", count("decoder_attention_heads", 8), points,
-                           projections=kind in ("rt_detr", "rt_detr_v2"))
-        for head in ("*enc_score_head/*", "*decoder/class_embed/*"):
+                           projections=kind not in ("d_fine", "deimv2"))
+        for head in ("*enc_score_head/*", "*decoder/class_embed/*"):  # V3's decoder head is the encoder's, tied
             plan = plan.rule(xavier, kind="dense", role="weight", path=head).rule(bias, kind="dense", role="bias",
                                                                                   path=head)
-        plan = (plan.rule(Zeros(), kind="dense", path="*decoder/bbox_embed/*/layers/2/*")
-                .rule(xavier, kind="embedding", path="*denoising_class_embed/*", fans="tensor", layout="torch")
-                .rule(xavier, kind="embedding", path="*weight_embedding/*", fans="tensor", layout="torch"))
-        if kind in ("rt_detr", "rt_detr_v2"):  # their own BatchNorm2d scales; a backbone sub-model keeps its own
-            plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
-        else:  # the decoder's fixed scalars, its gates and its quality heads' last layer 0
+        if not documents:
+            plan = (plan.rule(Zeros(), kind="dense", path="*decoder/bbox_embed/*/layers/2/*")
+                    .rule(xavier, kind="embedding", path="*denoising_class_embed/*", fans="tensor", layout="torch")
+                    .rule(xavier, kind="embedding", path="*weight_embedding/*", fans="tensor", layout="torch"))
+        if kind in ("d_fine", "deimv2"):  # the decoder's fixed scalars, its gates and its quality heads' last layer 0
             last = count("lqe_layers", 2) - 1
             plan = (plan.rule(Constant(_number(fn, config, ("reg_scale",), 4.0, v.real)), path="*decoder/reg_scale")
                     .rule(Constant(_number(fn, config, ("up",), 0.5, v.real)), path="*decoder/up")
                     .rule(Zeros(), kind="dense", path="*/gateway/gate/*")
                     .rule(Zeros(), kind="dense", path=f"*/lqe_layers/*/reg_conf/layers/{last}/*"))
+        else:  # their own BatchNorm2d scales; a backbone sub-model keeps its own
+            plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
         if kind == "deimv2":  # its decoder's SwiGLU feed-forward
             plan = plan.rule(xavier, kind="dense", role="weight", path="*decoder/layers/*/mlp/*_proj/*")
+    if kind == "pp_doclayout_v4":
+        plan = plan.rule(Constant(_number(fn, config, ("s2r_closure_weight_init",), 0.0, v.real)),
+                         layer="PPDocLayoutV4S2RFusion", path="*closure_weight")
+    if kind == "lw_detr_vit":  # hf_model gives LW-DETR's backbone its own config
+        plan = (plan.rule(_torch_trunc(std), kind=("dense", "conv"), role="weight")
+                .rule(_torch_trunc(std), layer="LwDetrViTEmbeddings", path="*position_embeddings"))
+    if kind == "lw_detr":  # num_feature_levels is its count of projector_scale_factors
+        levels = _get(config, "num_feature_levels")
+        levels = v.integer(f"presets.{fn}", "num_feature_levels",
+                           len(_get(config, "projector_scale_factors") or ()) if levels is None else levels, minimum=0)
+        plan = (_deformable(plan, "*cross_attn", count("decoder_cross_attention_heads", 16),
+                            [count("decoder_n_points", 4)] * levels)
+                .rule(Constant(-math.log(99.0)), kind="dense", role="bias", path="*class_embed/*")
+                .rule(Zeros(), kind="dense", path="*bbox_embed*/layers/2/*"))
     if kind in ("grounding-dino", "deformable_detr"):
         levels = count("num_feature_levels", 4)
         encoder = "*deformable_layer/self_attn" if kind == "grounding-dino" else "*encoder/layers/*/self_attn"
@@ -843,23 +875,6 @@ def _modernbert(plan: Plan, std: float, fn: str, config: Any) -> Plan:
                   role="weight", path="*classifier/weight"))
 
 
-def _codecs(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
-    """Where the ``model_type`` says so: X-Codec's own convolutions He-normal (fan_in) with torch's default biases,
-    its transposed ones torch's default (``reset_parameters``), and the convolutions of the DAC encoder and decoder it
-    keeps (their model is dropped: its init is lost) truncated N(0, 0.02^2) at +-2 with biases 0, the std fixed
-    whatever the config's; Pocket-TTS's loss weighting MLP zeros, weights and biases. (X-Codec 2's and NeuCodec's
-    Snake alpha and beta, Pocket-TTS's BOS latent: ``_EXTRAS``; its timestep norm's ones: the norms' rule.)"""
-    if kind == "xcodec":  # its semantic model is a sub-model: hf_model gives it its own recipe
-        plan = (plan.rule(KaimingNormal(), kind="conv", role="weight").rule(_TORCH_DEFAULT, kind="conv", role="bias")
-                .rule(_TORCH_TRANSPOSED_DEFAULT, kind="conv_transpose", role=("weight", "bias")))
-        for half in ("acoustic_encoder", "acoustic_decoder"):  # XcodecModel's own branch, which runs last
-            plan = (plan.rule(_torch_trunc(0.02), kind="conv", role="weight", path=f"{half}/*")
-                    .rule(Zeros(), kind="conv", role="bias", path=f"{half}/*"))
-    if kind == "pocket_tts":  # PocketTTSFlowLossWeighting zero-fills every parameter it holds
-        plan = plan.rule(Zeros(), path="*loss_weighting/*")
-    return plan
-
-
 def _vision_towers(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
     """Where the ``model_type`` says so: VideoPrism's (its video and text towers are sub-models,
     "videoprism_vision_model" and "videoprism_text_model": ``hf_model`` gives each its own config) linear and
@@ -892,50 +907,7 @@ def _vision_towers(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> P
     return plan
 
 
-def _detectors(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
-    """Where the ``model_type`` says so: PP-DocLayoutV2's detector RT-DETR's init (``_detection``; its reading-order
-    model a sub-model with its own config); PP-DocLayoutV3's and V4's the deformable cross-attention
-    (``_deformable``), the class heads (the encoder's score head, V4's decoder heads) Xavier-uniform with the bias
-    -log((1 - p) / p), p ``initializer_bias_prior_prob`` else 1 / (``num_labels`` + 1), BatchNorm scales
-    N(0, std^2), V4's reading-order closure weight ``s2r_closure_weight_init`` (their box heads and denoising table
-    keep the base init); LW-DETR's deformable cross-attention (``decoder_cross_attention_heads``, one level per
-    ``projector_scale_factors``), its class heads' bias -log(99) (a prior of 0.01 whatever the config) and its box
-    heads' last layer 0; its ViT backbone's (a sub-model) weights and position table truncated N(0, std^2) at +-2
-    (its layer scales: ``_LAYER_SCALES``)."""
-    def count(name: str, default: int) -> int:
-        return int(_number(fn, config, (name,), default, _count))
-    if kind == "pp_doclayout_v2":
-        return _detection(plan, std, fn, "rt_detr", config)
-    if kind in ("pp_doclayout_v3", "pp_doclayout_v4"):  # V4's config resolves the prior when it is built
-        prior = _get(config, "initializer_bias_prior_prob")
-        p = 1 / (count("num_labels", 2) + 1) if prior is None else v.positive(f"presets.{fn}",
-                                                                             "initializer_bias_prior_prob", prior)
-        bias, xavier = Constant(-math.log((1 - p) / p)), XavierUniform()
-        points = [count("decoder_n_points", 4)] * count("num_feature_levels", 3)
-        plan = _deformable(plan, "*encoder_attn", count("decoder_attention_heads", 8), points)
-        for head in ("*enc_score_head/*", "*decoder/class_embed/*"):  # V3's decoder head is tied to the encoder's
-            plan = plan.rule(xavier, kind="dense", role="weight", path=head).rule(bias, kind="dense", role="bias",
-                                                                                  path=head)
-        plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
-    if kind == "pp_doclayout_v4":
-        plan = plan.rule(Constant(_number(fn, config, ("s2r_closure_weight_init",), 0.0, v.real)),
-                         layer="PPDocLayoutV4S2RFusion", path="*closure_weight")
-    if kind == "lw_detr_vit":  # hf_model gives LW-DETR's backbone its own config
-        plan = (plan.rule(_torch_trunc(std), kind=("dense", "conv"), role="weight")
-                .rule(_torch_trunc(std), layer="LwDetrViTEmbeddings", path="*position_embeddings"))
-    if kind == "lw_detr":
-        scales = _get(config, "projector_scale_factors")
-        levels = _get(config, "num_feature_levels")  # the config's count of projector_scale_factors
-        levels = v.integer(f"presets.{fn}", "num_feature_levels", len(scales or ()) if levels is None else levels,
-                           minimum=0)
-        plan = (_deformable(plan, "*cross_attn", count("decoder_cross_attention_heads", 16),
-                            [count("decoder_n_points", 4)] * levels)
-                .rule(Constant(-math.log(99.0)), kind="dense", role="bias", path="*class_embed/*")
-                .rule(Zeros(), kind="dense", path="*bbox_embed*/layers/2/*"))
-    return plan
-
-
-def _loops_and_transcribers(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
+def _loops_and_transcribers(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
     """Where the ``model_type`` says so: NeoMME's token embeddings (and an untied masked-LM head) N(0, 1/R), R its
     ``embedding_rank``, its value embeddings, gated attention output projections and MLP down projections zeros,
     each layer's ``lambdas`` [1, 0] and each exclusive attention's ``alpha`` zeros; Nemotron 3 Diarization's
@@ -1028,10 +1000,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     plan = _codecs_and_series(_decoder_families(plan, std, fn, kind, config), fn, kind, config)
     plan = _segmentation(_detection(plan, std, fn, kind, config), fn, kind, config)
     plan = _speech_and_towers(plan, fn, kind, config)
-    plan = _codecs(plan, fn, kind, config)
     plan = _vision_towers(plan, std, fn, kind, config)
-    plan = _detectors(plan, std, fn, kind, config)
-    plan = _loops_and_transcribers(plan, std, fn, kind, config)
+    plan = _loops_and_transcribers(plan, fn, kind, config)
     text = None if config is None else _get(config, "text_config")
     width = None if text is None else _get(text, "hidden_size")
     if isinstance(width, int) and width > 0:  # the LLaVA-NeXT families' image newline: N(0, 1 / the text width)
@@ -1309,14 +1279,16 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), ALIGN's text projection
     Xavier-uniform, Kosmos-2's image-to-text projection N(0, text_config.init_std^2), GroupViT's vision tower
     (``_groupvit``), XLM's and FlauBERT's embeddings N(0, embed_init_std^2), PE-Audio's class embedding, the
-    DETR-like detectors' (``_detection``) and the mask segmenters' and Depth Pro's (``_segmentation``), the speech
+    DETR-like detectors' (``_detection``: LW-DETR and PP-DocLayout too) and the mask segmenters' and Depth Pro's
+    (``_segmentation``), VideoPrism's LeCun-normal towers, Molmo 2's vision table and UVDoc's PReLU
+    (``_vision_towers``), NeoMME's and Nemotron 3 Diarization's (``_loops_and_transcribers``), the speech
     synthesizers' and audio/vision-text towers' (VITS, FastSpeech2-Conformer, CLAP, CLVP, BridgeTower:
     ``_speech_and_towers``), EfficientLoFTR's BatchNorm scales N(0, initializer_range^2), RT-DETR's ResNet
     backbone's ResNet init, BLT's truncated normals (``_blt``), RWKV's orthogonal weights and per-layer time tables
-    (``_rwkv``), xLSTM's small init, Wang's output layers and gates (``_xlstm``), DAC's, EnCodec's and PatchTST's
-    (``_codecs_and_series``), HunYuan-VL's merger tokens N(0, 1/text_hidden_size), and the sinusoidal position
-    tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with ``sinusoidal_pos_embds``,
-    nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings N(0,
+    (``_rwkv``), xLSTM's small init, Wang's output layers and gates (``_xlstm``), DAC's, EnCodec's, X-Codec's,
+    Pocket-TTS's and PatchTST's (``_codecs_and_series``), HunYuan-VL's merger tokens N(0, 1/text_hidden_size), and
+    the sinusoidal position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
+    ``sinusoidal_pos_embds``, nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings N(0,
     embedding_initializer_range^2), AFMoE's router gates zeros, ModernBERT's and its decoder's weights cut at
     +-``initializer_cutoff_factor`` std (output projections by 1/sqrt(2 L)). A model that holds sub-models (LLaVA,
     BLIP-2, SAM) is initialized by transformers with each sub-model's own config: ``hf_model(model)`` says so.
