@@ -285,9 +285,6 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("PatchTSTPositionalEncoding", "*cls_token", Normal(0.0, 0.02)),
     ("MistralLarge4TextRotaryEmbedding", "*/alpha", Zeros()), ("MistralLarge4TextSoftmaxScaling", "*/scale", Zeros()),
     ("MistralLarge4TextSoftmaxScaling", "*/bias", Ones()), ("MuseSparkResidualGate", "*/gate", "std"),
-    # xIELU's alphas, set by its constructor (0.8, and beta 0.5): softplus(alpha_p) = 0.8, softplus(alpha_n) = 0.3
-    ("XIELUActivation", "*alpha_p", Constant(math.log(math.expm1(0.8)))),
-    ("XIELUActivation", "*alpha_n", Constant(math.log(math.expm1(0.8 - 0.5)))),
     # X-Codec 2's and NeuCodec's SnakeBeta activations (alpha and beta zeros), Pocket-TTS's BOS latent
     ("Xcodec2SnakeBeta", "*/alpha", Zeros()), ("Xcodec2SnakeBeta", "*/beta", Zeros()),
     ("NeuCodecSnakeBeta", "*/alpha", Zeros()), ("NeuCodecSnakeBeta", "*/beta", Zeros()),
@@ -446,6 +443,34 @@ def _recurrent_gemma(plan: Plan, fn: str, config: Any) -> Plan:
             .rule(Zeros(), layer="RecurrentGemmaRglru", path="*_gate_bias")
             .rule(InverseSoftplus(Affine(Log(Uniform(0.9 ** 2 + 1e-8, 0.999 ** 2 + 1e-8)), scale=-0.5)),
                   layer="RecurrentGemmaRglru", path="*/recurrent_param"))
+
+
+def _rounded(x: float, dtype: str) -> float:
+    """``x`` rounded to nearest even in ``dtype`` ("float32", "float16", "bfloat16"; else ``x`` as it is)."""
+    import numpy as np
+    if dtype == "float16":
+        return float(np.float16(x))
+    if dtype not in ("float32", "bfloat16"):
+        return x
+    single = np.float32(x)
+    if dtype == "float32":
+        return float(single)
+    bits = int(single.view(np.uint32))  # bfloat16: the upper half of the float32, rounded to nearest even
+    return float(np.uint32((bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000).view(np.float32))
+
+
+def _xielu(plan: Plan, config: Any) -> Plan:
+    """xIELU's alphas (Apertus's activation), which its constructor sets to softplus^-1(0.8) and softplus^-1(0.8 -
+    beta), beta 0.5, computing each step in the config's ``dtype`` (torch's float32 when it names none): 0.8
+    rounded, then expm1, then log, each rounded (torch computes a float16 or bfloat16 op in float32 and rounds it),
+    so that a bfloat16 model gets its 0.2041, not the 0.2031 of softplus^-1(0.8) rounded once."""
+    dtype = None if config is None else _get(config, "dtype") or _get(config, "torch_dtype")
+    dtype = "float32" if dtype is None else str(dtype).removeprefix("torch.")
+
+    def inverse_softplus(y: float) -> float:
+        return _rounded(math.log(_rounded(math.expm1(_rounded(y, dtype)), dtype)), dtype)
+    return (plan.rule(Constant(inverse_softplus(0.8)), layer="XIELUActivation", path="*alpha_p")
+            .rule(Constant(inverse_softplus(0.8 - 0.5)), layer="XIELUActivation", path="*alpha_n"))
 
 
 def _hyper_connections(plan: Plan, std: float, fn: str, config: Any) -> Plan:
@@ -996,7 +1021,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = _xlstm(plan, fn, config)
     if isinstance(kind, str) and kind.split("_")[0] == "blt":
         plan = _blt(plan, fn, config)
-    plan = _hyper_connections(_state_space(plan, std, fn, kind, config), std, fn, config)
+    plan = _xielu(_hyper_connections(_state_space(plan, std, fn, kind, config), std, fn, config), config)
     plan = _codecs_and_series(_decoder_families(plan, std, fn, kind, config), fn, kind, config)
     plan = _segmentation(_detection(plan, std, fn, kind, config), fn, kind, config)
     plan = _speech_and_towers(plan, fn, kind, config)

@@ -626,8 +626,9 @@ def _reproduces_its_own_init(build, family):
     squeeze-excitation biases are four random numbers). Within, not equal: transformers computes such tables in
     float32 with torch's kernels (FSMT's sin(p w) at position 42 is 1.5e-6 off), and torch's float32 ``log`` is not
     correctly rounded on every CPU (with AVX-512, ``log`` of 7 is 1 ulp high), where ours is rounded once from
-    float64. A constant we determine is held to 1e-6 relative (zeros exactly): Apertus's xIELU computes
-    log(expm1(0.8)) in float32, 3 ulp from the rounded value. A one-element tensor we draw (the bias of a
+    float64. A constant we determine is held to 1e-6 relative (zeros exactly): a constant transformers computes
+    with torch's float32 kernels (Apertus's xIELU log(expm1(0.8)), which ours follows step by step) may be an ulp
+    off on another CPU. A one-element tensor we draw (the bias of a
     one-channel output) is compared with a third build under another seed: a constant there must be ours exactly,
     a random draw can only be written."""
     torch.manual_seed(0)
@@ -1138,6 +1139,9 @@ EXTRAS = {
     "inkling-text": lambda: _small("inkling_text", swa_num_attention_heads=4, swa_num_key_value_heads=2,
                                    swa_head_dim=8, rel_extent=16, d_rel=4, n_shared_experts=1, sliding_window_size=8),
     "zaya": lambda: _small("zaya", num_experts_per_tok=1),
+    # xIELU's alphas computed step by step in the config's dtype: bfloat16's 0.2041, not 0.2031 (rounded once)
+    "apertus-bfloat16": lambda: _small("apertus", dtype="bfloat16"),
+    "apertus-float16": lambda: _small("apertus", dtype="float16"),
     # RWKV: orthogonal weights with shape-dependent gains, its per-layer time tables from the config (A != H, I)
     "rwkv": lambda: transformers.RwkvForCausalLM(transformers.RwkvConfig(
         vocab_size=100, context_length=64, hidden_size=32, num_hidden_layers=3, attention_hidden_size=48,
