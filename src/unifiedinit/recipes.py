@@ -44,8 +44,8 @@ from .specs import (Affine, Blocks, Constant, FromArray, InverseSoftplus, Kaimin
                     VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["hf", "hf_model", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan", "megatron",
-           "deepnet", "rezero", "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "torchvision",
-           "TORCHVISION_FAMILIES"]
+           "deepnet", "rezero", "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "torchvision", "timm",
+           "TORCHVISION_FAMILIES", "TIMM_FAMILIES"]
 
 _LAYERS = ("dense", "conv", "conv_transpose")
 
@@ -2514,3 +2514,120 @@ def torchvision(arch: str, *, zero_init_residual: bool = False) -> Plan:
         last = "bn2" if arch in ("resnet18", "resnet34") else "bn3"
         plan = plan.rule(Zeros(), kind="norm", role="scale", path=f"layer*/*/{last}/weight")
     return _quiet(plan, "torchvision")
+
+
+# ------------------------------------------------------------------------------------------------------- timm
+
+#: a timm model's name -> its family: the first pattern that matches the whole name (a ``.tag`` is dropped)
+_TIMM_MODELS = (
+    (r"(se)?resnet(10t|18d?|34d?)", "resnet_basic"),
+    (r"(se)?resnet\d+[cdst]?|(se)?resnext\d+[dt]?_\d+x\d+d|wide_resnet\d+_2", "resnet"),
+    (r"regnet[xy]_\d+", "regnet"), (r"efficientnet_b\d|mobilenetv3_(large|small)_\d+", "efficientnet"),
+    (r"convnext_(atto|femto|pico|nano|tiny|small|base|large|xlarge|xxlarge)", "convnext"),
+    (r"vit_(tiny|small|base|large|huge)_patch\d+_\d+|deit_(tiny|small|base)_patch16_\d+", "vit"),
+    (r"swin_(tiny|small|base|large)_patch4_window\d+_\d+", "swin"))
+
+TIMM_FAMILIES = ("resnet", "regnet", "efficientnet", "convnext", "vit", "swin")
+
+
+def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
+    """The initialization timm's constructor gives a model, for ``arch`` a family or a timm model's name.
+
+    timm's models (``timm/models/*.py``, 1.0.31, with ``timm.create_model(name)``'s defaults) start from torch's
+    layer defaults (``presets.torch``) and then redraw some layers in their constructor. This plan is those
+    defaults and the constructor's rules, family by family:
+
+    - ``resnet`` (ResNet, ResNeXt, Wide ResNet, SE-ResNet/ResNeXt: ``init_weights``): convolutions He normal,
+      fan_out; norms 1/0; the classifier and the squeeze-excitation biases keep torch's default.
+      ``zero_init_last=True`` (timm's default) zeroes each block's last norm scale (``bn2`` of a BasicBlock,
+      ``bn3`` of a Bottleneck): pass the model's name (``"resnet50"``), which says the block.
+    - ``regnet`` (RegNetX, RegNetY: ``_init_weights``): convolutions N(0, 2/fan_out) with timm's fan_out
+      k*k*out/groups, which for the grouped ``conv2`` (in = out) is torch's fan_in: He normal, fan_out, and
+      fan_in for ``conv2``; their biases 0; linear layers N(0, 0.01^2), biases 0; ``zero_init_last=True``
+      zeroes each block's ``conv3.bn`` scale.
+    - ``efficientnet`` (EfficientNet B0-B8, MobileNet V3: ``_init_weight_goog``): convolutions the same He
+      normal with timm's grouped fan_out, so fan_in for the depthwise ``conv_dw``, biases 0; linear layers
+      U(+-1/sqrt(fan_out)), biases 0; norms 1/0.
+    - ``convnext`` (ConvNeXt V1: ``_init_weights``, ``head_init_scale`` 1): convolutions and linear layers
+      truncated N(0, 0.02^2) cut at +-2, biases 0; each block's ``gamma`` (``ls_init_value``) 1e-6.
+    - ``vit`` (ViT, DeiT: ``init_weights`` with ``weight_init=''``, ``init_weights_vit_timm``), ``swin``
+      (Swin V1): linear layers truncated N(0, 0.02^2) cut at +-2, biases 0; ViT's ``pos_embed`` the same and
+      its ``cls_token`` and ``reg_token`` N(0, 1e-12); Swin's ``relative_position_bias_table`` truncated
+      N(0, 0.02^2) cut at +-2; the patch embedding keeps torch's default.
+
+    Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
+    cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan
+    draws it cut at +-2 too. The rules select by layer kind and by timm's paths (``*/conv2/conv/weight``,
+    ``*/conv_dw/weight``, ``pos_embed``...), so a port that keeps timm's module names gets the same laws in
+    Keras, Flax, MXNet or Equinox.
+
+    Args:
+        arch: a family above, or a timm model's name (``"resnet50"``, ``"efficientnet_b0"``,
+            ``"vit_base_patch16_224"``, ``"regnety_016"``..., a pretrained tag after a dot is dropped), a string.
+        zero_init_last: False for timm's ``zero_init_last=False`` (default True, timm's). Only ResNet and RegNet
+            read it, and for ``"resnet"`` itself only False is accepted (the model's name says the block).
+
+    Returns:
+        The ``Plan`` named "timm": ``presets.torch``'s rules and the family's.
+        Its rules are quiet: one that matches nothing in a model gives no warning.
+
+    Raises:
+        TypeError: ``arch`` is not a string or ``zero_init_last`` not a bool.
+        ValueError: ``arch`` is no family or model name above, or is ``"resnet"`` with ``zero_init_last=True``.
+
+    Examples:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> print(ui.presets.timm("resnet50").rules[-1])
+        kind=norm role=scale path=layer*/*/bn3/weight -> Zeros()
+        >>> model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.Flatten(), torch.nn.Linear(8, 2))
+        >>> [(e.param.path, e.spec) for e in ui.inspect(model, ui.presets.timm("regnety_002")).entries]
+        ... # doctest: +NORMALIZE_WHITESPACE
+        [('0/weight', KaimingNormal(a=0.0, mode='fan_out', nonlinearity='relu')), ('0/bias', Zeros()),
+         ('2/weight', Normal(mean=0.0, std=0.01)), ('2/bias', Zeros())]
+    """
+    import re
+    if not isinstance(arch, str):
+        raise TypeError(f"presets.timm: parameter 'arch' must be a string, got {arch!r}")
+    if not isinstance(zero_init_last, bool):
+        raise TypeError(f"presets.timm: parameter 'zero_init_last' must be True or False, got {zero_init_last!r}")
+    name = arch.split(".", 1)[0]
+    family = name if name in TIMM_FAMILIES else next(
+        (f for pattern, f in _TIMM_MODELS if re.fullmatch(pattern, name)), None)
+    if family is None:
+        raise ValueError(f"presets.timm: parameter 'arch' must be a family ({', '.join(TIMM_FAMILIES)}) or a timm "
+                         f"model's name such as 'resnet50' or 'vit_base_patch16_224', got {arch!r}")
+    if family == "resnet" and name == "resnet" and zero_init_last:
+        raise ValueError("presets.timm: arch='resnet' needs zero_init_last=False, or a ResNet model's name "
+                         "('resnet18', 'resnet50', 'resnext50_32x4d'...), which says the block's last norm")
+    from . import presets
+    plan = Plan(presets.torch.rules, "timm")
+    he_out, he_in = KaimingNormal(mode="fan_out", nonlinearity="relu"), KaimingNormal()
+    trunc = _torch_trunc(0.02)
+    conv, dense, layers = "conv", "dense", ("conv", "dense")
+    if family in ("resnet", "resnet_basic"):
+        plan = plan.rule(he_out, kind=conv, role="weight")
+        if zero_init_last:
+            last = "bn2" if family == "resnet_basic" else "bn3"
+            plan = plan.rule(Zeros(), kind="norm", role="scale", path=f"layer*/*/{last}/weight")
+    elif family in ("regnet", "efficientnet"):
+        grouped = "*/conv2/conv/weight" if family == "regnet" else "*/conv_dw/weight"
+        plan = (plan.rule(he_out, kind=conv, role="weight").rule(Zeros(), kind=layers, role="bias")
+                .rule(he_in, kind=conv, role="weight", path=grouped))
+        if family == "regnet":
+            plan = plan.rule(Normal(0.0, 0.01), kind=dense, role="weight")
+            if zero_init_last:
+                plan = plan.rule(Zeros(), kind="norm", role="scale", path="s*/b*/conv3/bn/weight")
+        else:
+            plan = plan.rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind=dense, role="weight")
+    elif family == "convnext":
+        plan = (plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
+                .rule(Constant(1e-6), path="*/gamma"))
+    else:  # vit, swin: init_weights_vit_timm
+        plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+        if family == "vit":
+            plan = (plan.rule(trunc, path="pos_embed").rule(Normal(0.0, 1e-6), path="cls_token")
+                    .rule(Normal(0.0, 1e-6), path="reg_token"))
+        else:
+            plan = plan.rule(trunc, path="*/relative_position_bias_table")
+    return _quiet(plan, "timm")

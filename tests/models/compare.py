@@ -38,6 +38,20 @@ def same_law(ours, theirs, where: str = "") -> None:
     assert p > ALPHA, f"{where}: two-sample KS p = {p:.3g} (std {a.std():.4g} against {b.std():.4g})"
 
 
+def has_laws(values: dict, laws: dict, where: str = "") -> None:
+    """Each ``laws`` name's array in ``values`` follows its law: a ``ui.Constant`` exactly, any other spec by a
+    one-sample KS test at ``ALPHA`` against its exact CDF (a constructor's law written from the shapes)."""
+    import unifiedinit as ui
+    from unifiedinit.verify import stats
+    for name, law in laws.items():
+        x = np.asarray(values[name]).ravel()
+        if isinstance(law, ui.Constant):
+            assert (x == np.float32(law.value)).all(), (where, name, x[:3])
+        else:
+            verdict = stats.check(x, law, alpha=ALPHA)
+            assert verdict, (where, name, str(verdict))
+
+
 def unchanged(before: dict, after: dict, allowed: set) -> None:
     """Nothing but ``allowed`` names changed between two {name: array} snapshots (buffers, frozen tensors...)."""
     changed = {k for k in before if not np.array_equal(before[k], after[k], equal_nan=True)}

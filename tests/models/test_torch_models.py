@@ -49,7 +49,7 @@ from torch import nn  # noqa: E402
 import unifiedinit as ui  # noqa: E402
 from unifiedinit.verify import stats  # noqa: E402
 
-from .compare import ALPHA, same_law, sample, unchanged  # noqa: E402
+from .compare import ALPHA, has_laws, same_law, sample, unchanged  # noqa: E402
 
 transformers.utils.logging.set_verbosity_error()
 
@@ -174,6 +174,15 @@ def poison(model: nn.Module) -> None:
                 b.fill_(math.nan)
             elif leaf == "num_batches_tracked":
                 b.fill_(12345)
+
+
+def constructor_laws(model: nn.Module, plan: ui.Plan, laws: dict, where: str) -> None:
+    """``plan`` on the poisoned ``model`` leaves nothing unmatched and gives each parameter named in ``laws`` its
+    law there (``compare.has_laws``): a constructor's init checked on a stand-in with its module names."""
+    poison(model)
+    report = plan.apply(model, seed=0)
+    assert not report.unmatched, report.unmatched
+    has_laws({k: v.detach().numpy() for k, v in model.named_parameters()}, laws, where)
 
 
 def keys_of(paths, prefix: str = "state:") -> set[str]:

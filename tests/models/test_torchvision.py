@@ -30,7 +30,7 @@ import unifiedinit as ui  # noqa: E402
 from unifiedinit.verify import stats  # noqa: E402
 
 from .compare import ALPHA, same_law, sample  # noqa: E402
-from .test_torch_models import poison  # noqa: E402
+from .test_torch_models import constructor_laws, poison  # noqa: E402
 
 transformers.utils.logging.set_verbosity_error()
 
@@ -215,18 +215,7 @@ FAMILIES = {"resnet": _resnet, "vgg": lambda: _vgg_like("vgg11"), "regnet": lamb
 @pytest.mark.parametrize("family", FAMILIES)
 def test_each_family_gives_each_parameter_the_law_of_torchvisions_constructor(family):
     torch.manual_seed(0)
-    model, plan, laws = FAMILIES[family]()
-    poison(model)
-    report = plan.apply(model, seed=0)
-    assert not report.unmatched, report.unmatched
-    values = dict(model.named_parameters())
-    for name, law in laws.items():
-        x = values[name].detach().numpy().ravel()
-        if isinstance(law, ui.Constant):
-            assert (x == np.float32(law.value)).all(), (family, name, x[:3])
-        else:
-            verdict = stats.check(x, law, alpha=ALPHA)
-            assert verdict, (family, name, str(verdict))
+    constructor_laws(*FAMILIES[family](), family)
 
 
 def test_a_ported_resnet_gets_torchvisions_law_in_keras_from_keras_fans():

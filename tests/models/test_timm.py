@@ -1,0 +1,222 @@
+"""``ui.presets.timm``: the initialization timm's constructors give their models.
+
+timm needs torchvision, which cannot be installed beside the CPU build of torch 2.13, so timm is not in the test
+environment. Each family is checked here on a small torch model with timm's module names, each parameter against
+the law that timm 1.0.31's constructor gives it, written here as numbers from the shapes (one-sample KS at
+``compare.ALPHA`` against the exact CDF, constants exactly). The recipe was also checked once against timm's own
+constructors (19 models, every tensor): see the README.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from torch import nn  # noqa: E402
+
+import unifiedinit as ui  # noqa: E402
+
+from .test_torch_models import constructor_laws  # noqa: E402
+
+TRUNC = ui.TruncatedNormal(0, 0.02, -2, 2)  # timm's trunc_normal_(std=.02): cut at +-2, absolute
+
+
+def _he(fan):  # N(0, 2/fan)
+    return ui.Normal(0, math.sqrt(2 / fan))
+
+
+def _default(fan_in):  # torch's default for nn.Linear/nn.Conv2d: U(+-1/sqrt(fan_in)), weight and bias
+    return ui.Uniform(-1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
+
+
+class _ConvNormAct(nn.Module):
+    def __init__(self, i, o, k, groups=1):
+        super().__init__()
+        self.conv, self.bn = nn.Conv2d(i, o, k, groups=groups, bias=False), nn.BatchNorm2d(o)
+
+
+def _resnet(arch):
+    """timm's ResNet.init_weights: kaiming_normal_(fan_out, relu) convs; zero_init_last zeroes the last bn."""
+    def block(basic):
+        b = nn.Module()
+        b.conv1, b.bn1 = nn.Conv2d(64, 64, 3, bias=False), nn.BatchNorm2d(64)
+        b.conv2, b.bn2 = nn.Conv2d(64, 64, 3, bias=False), nn.BatchNorm2d(64)
+        if not basic:
+            b.conv3, b.bn3 = nn.Conv2d(64, 64, 1, bias=False), nn.BatchNorm2d(64)
+        b.se = nn.Module()
+        b.se.fc1 = nn.Conv2d(64, 16, 1)
+        return b
+
+    basic = arch == "resnet18"
+    model = nn.Module()
+    model.conv1, model.bn1 = nn.Conv2d(3, 64, 7, bias=False), nn.BatchNorm2d(64)
+    model.layer1 = nn.Sequential(block(basic), block(basic))
+    model.fc = nn.Linear(64, 100)
+    laws = {"conv1.weight": _he(64 * 49), "layer1.0.conv2.weight": _he(64 * 9), "bn1.weight": ui.Constant(1.0),
+            "layer1.0.bn1.weight": ui.Constant(1.0), "layer1.1.bn1.bias": ui.Constant(0.0),
+            "layer1.1.se.fc1.weight": _he(16), "layer1.1.se.fc1.bias": _default(64),
+            "fc.weight": _default(64), "fc.bias": _default(64)}
+    last = "bn2" if basic else "bn3"
+    laws |= {f"layer1.0.{last}.weight": ui.Constant(0.0), f"layer1.1.{last}.weight": ui.Constant(0.0)}
+    if not basic:
+        laws["layer1.0.bn2.weight"] = ui.Constant(1.0)
+    return model, ui.presets.timm(arch), laws
+
+
+def _regnet():
+    """timm's regnet _init_weights: N(0, 2/(k*k*out/groups)) convs (the grouped conv2: in = out), biases 0,
+    linear N(0, 0.01^2); zero_init_last zeroes conv3.bn."""
+    b = nn.Module()
+    b.conv1, b.conv2 = _ConvNormAct(32, 48, 1), _ConvNormAct(48, 48, 3, groups=6)  # group width 8
+    b.se = nn.Module()
+    b.se.fc1 = nn.Conv2d(48, 8, 1)
+    b.conv3 = _ConvNormAct(48, 32, 1)
+    model = nn.Module()
+    model.stem = _ConvNormAct(3, 32, 3)
+    model.s1 = nn.Sequential()
+    model.s1.add_module("b1", b)
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(32, 1000)
+    laws = {"stem.conv.weight": _he(9 * 32), "s1.b1.conv1.conv.weight": _he(48),
+            "s1.b1.conv2.conv.weight": _he(9 * 48 // 6), "s1.b1.se.fc1.weight": _he(8),
+            "s1.b1.se.fc1.bias": ui.Constant(0.0), "s1.b1.conv3.bn.weight": ui.Constant(0.0),
+            "s1.b1.conv2.bn.weight": ui.Constant(1.0), "head.fc.weight": ui.Normal(0, 0.01),
+            "head.fc.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("regnety_002"), laws
+
+
+def _efficientnet():
+    """timm's _init_weight_goog: N(0, 2/(k*k*out/groups)) convs (depthwise conv_dw: k*k), biases 0; linear
+    U(+-1/sqrt(out)), biases 0; BN 1/0."""
+    blk = nn.Module()
+    blk.conv_pw, blk.bn1 = nn.Conv2d(16, 96, 1, bias=False), nn.BatchNorm2d(96)
+    blk.conv_dw = nn.Conv2d(96, 96, 5, groups=96, bias=False)
+    blk.se = nn.Module()
+    blk.se.conv_reduce = nn.Conv2d(96, 4, 1)
+    model = nn.Module()
+    model.conv_stem = nn.Conv2d(3, 16, 3, bias=False)
+    model.blocks = nn.Sequential(nn.Sequential(blk))
+    model.conv_head = nn.Conv2d(16, 64, 1)
+    model.classifier = nn.Linear(64, 1000)
+    laws = {"conv_stem.weight": _he(9 * 16), "blocks.0.0.conv_pw.weight": _he(96),
+            "blocks.0.0.conv_dw.weight": _he(25), "blocks.0.0.bn1.weight": ui.Constant(1.0),
+            "blocks.0.0.se.conv_reduce.weight": _he(4), "blocks.0.0.se.conv_reduce.bias": ui.Constant(0.0),
+            "conv_head.bias": ui.Constant(0.0), "classifier.weight": _default(1000),
+            "classifier.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("mobilenetv3_large_100"), laws
+
+
+def _convnext():
+    """timm's convnext _init_weights: trunc_normal_(.02) convs and linears, biases 0; gamma ls_init_value 1e-6."""
+    blk = nn.Module()
+    blk.conv_dw, blk.norm = nn.Conv2d(40, 40, 7, groups=40), nn.LayerNorm(40)
+    blk.mlp = nn.Module()
+    blk.mlp.fc1 = nn.Linear(40, 160)
+    blk.gamma = nn.Parameter(torch.ones(40))
+    model = nn.Module()
+    model.stem = nn.Sequential(nn.Conv2d(3, 40, 4, stride=4))
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(blk)
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(40, 1000)
+    b = "stages.0.blocks.0."
+    laws = {"stem.0.weight": TRUNC, "stem.0.bias": ui.Constant(0.0), b + "conv_dw.weight": TRUNC,
+            b + "mlp.fc1.weight": TRUNC, b + "mlp.fc1.bias": ui.Constant(0.0), b + "gamma": ui.Constant(1e-6),
+            b + "norm.weight": ui.Constant(1.0), "head.fc.weight": TRUNC, "head.fc.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("convnext_atto"), laws
+
+
+def _vit():
+    """timm's ViT init_weights('') and init_weights_vit_timm: pos_embed trunc_normal_(.02), cls and register
+    tokens N(0, 1e-12), linears trunc_normal_(.02) with biases 0, the patch embedding torch's default."""
+    blk = nn.Module()
+    blk.attn = nn.Module()
+    blk.attn.qkv = nn.Linear(64, 192)
+    blk.mlp = nn.Module()
+    blk.mlp.fc2 = nn.Linear(256, 64)
+    model = nn.Module()
+    model.patch_embed = nn.Module()
+    model.patch_embed.proj = nn.Conv2d(3, 64, 4, stride=4)
+    model.cls_token = nn.Parameter(torch.ones(1, 1, 64))
+    model.reg_token = nn.Parameter(torch.ones(1, 4, 64))
+    model.pos_embed = nn.Parameter(torch.ones(1, 65, 64))
+    model.blocks = nn.Sequential(blk)
+    model.head = nn.Linear(64, 1000)
+    laws = {"patch_embed.proj.weight": _default(48), "patch_embed.proj.bias": _default(48),
+            "cls_token": ui.Normal(0, 1e-6), "reg_token": ui.Normal(0, 1e-6), "pos_embed": TRUNC,
+            "blocks.0.attn.qkv.weight": TRUNC, "blocks.0.attn.qkv.bias": ui.Constant(0.0),
+            "blocks.0.mlp.fc2.weight": TRUNC, "head.weight": TRUNC, "head.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("vit_tiny_patch16_224"), laws
+
+
+def _swin():
+    """timm's Swin: init_weights_vit_timm (linears trunc_normal_(.02), biases 0), relative_position_bias_table
+    trunc_normal_(.02), the patch embedding torch's default."""
+    attn = nn.Module()
+    attn.qkv, attn.proj = nn.Linear(96, 288), nn.Linear(96, 96)
+    attn.relative_position_bias_table = nn.Parameter(torch.ones(169, 3))
+    blk = nn.Module()
+    blk.attn = attn
+    model = nn.Module()
+    model.patch_embed = nn.Module()
+    model.patch_embed.proj = nn.Conv2d(3, 96, 4, stride=4)
+    model.layers = nn.Sequential(nn.Module())
+    model.layers[0].blocks = nn.Sequential(blk)
+    a = "layers.0.blocks.0.attn."
+    laws = {"patch_embed.proj.weight": _default(48), a + "qkv.weight": TRUNC, a + "qkv.bias": ui.Constant(0.0),
+            a + "proj.weight": TRUNC, a + "relative_position_bias_table": TRUNC}
+    return model, ui.presets.timm("swin_tiny_patch4_window7_224"), laws
+
+
+FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
+            "regnet": _regnet, "efficientnet": _efficientnet, "convnext": _convnext, "vit": _vit, "swin": _swin}
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_each_family_gives_each_parameter_the_law_of_timms_constructor(family):
+    torch.manual_seed(0)
+    constructor_laws(*FAMILIES[family](), family)
+
+
+def test_zero_init_last_false_keeps_the_last_norm_at_one():
+    for arch, path in (("resnet50", "layer*/*/bn3/weight"), ("regnetx_002", "s*/b*/conv3/bn/weight")):
+        assert ui.presets.timm(arch).rules[-1].select.path == path
+        assert path not in {r.select.path for r in ui.presets.timm(arch, zero_init_last=False).rules}
+    assert ui.presets.timm("resnet", zero_init_last=False).rules == ui.presets.timm("resnet50",
+                                                                                   zero_init_last=False).rules
+
+
+@pytest.mark.parametrize("name,family", [
+    ("resnet10t", "resnet18"), ("seresnet34", "resnet18"), ("resnet34d", "resnet18"), ("resnet101d", "resnet50"),
+    ("resnext50_32x4d", "resnet50"), ("seresnext101d_32x8d", "resnet50"), ("wide_resnet101_2", "resnet50"),
+    ("regnety_016", "regnet"), ("regnetx_320", "regnet"), ("efficientnet_b7", "efficientnet"),
+    ("mobilenetv3_small_050", "efficientnet"), ("convnext_xxlarge", "convnext"), ("deit_base_patch16_384", "vit"),
+    ("vit_large_patch14_224.augreg_in21k", "vit"), ("swin_base_patch4_window12_384", "swin")])
+def test_a_models_name_gives_its_familys_plan(name, family):
+    assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
+
+
+@pytest.mark.parametrize("kwargs,error,match", [
+    (dict(arch="vit"), None, None),
+    (dict(arch="resnet", zero_init_last=False), None, None),
+    (dict(arch="resnet"), ValueError, "arch='resnet' needs zero_init_last=False"),
+    (dict(arch="vit_base_patch16_clip_224"), ValueError, r"'arch' must be a family \(resnet, regnet, .*swin\)"),
+    (dict(arch="convnextv2_atto"), ValueError, "'arch' must be a family .* got 'convnextv2_atto'"),
+    (dict(arch="resnet51q"), ValueError, "got 'resnet51q'"),  # byobnet's, not resnet.py's
+    (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
+    (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
+def test_bad_arguments_are_refused_by_name(kwargs, error, match):
+    if error is None:
+        assert ui.presets.timm(**kwargs).name == "timm"
+        return
+    with pytest.raises(error, match=match):
+        ui.presets.timm(**kwargs)
+
+
+def test_torch_layer_defaults_are_the_base():
+    plan = ui.presets.timm("efficientnet_b0")
+    assert plan.rules[:len(ui.presets.torch.rules)] == ui.presets.torch.rules
+    assert ui.presets.timm("efficientnet_b0").rules == ui.presets.timm("mobilenetv3_large_100").rules
