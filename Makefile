@@ -2,7 +2,8 @@
 #   make report   the comparison report (every spec, sampled and checked against its exact law)
 #   make test     the test suite
 # The environment is .venv in this checkout, pinned by constraints.txt; it is rebuilt when
-# pyproject.toml or constraints.txt changes.
+# pyproject.toml or constraints.txt changes. MXNet (numpy<2 declared) and timm (torchvision declared, whose PyPI
+# wheel needs CUDA) are installed without their declared dependencies: see the README.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -45,7 +46,7 @@ env: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q -c constraints.txt -e '.[all,test,docs]'
-	$(PIP) install -q --no-deps -c constraints.txt mxnet requests
+	$(PIP) install -q --no-deps -c constraints.txt mxnet requests timm
 	touch $@
 
 $(STAMP1): pyproject.toml constraints-numpy1.txt

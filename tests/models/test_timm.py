@@ -1,10 +1,16 @@
 """``ui.presets.timm``: the initialization timm's constructors give their models.
 
-timm needs torchvision, which cannot be installed beside the CPU build of torch 2.13, so timm is not in the test
-environment. Each family is checked here on a small torch model with timm's module names, each parameter against
-the law that timm 1.0.31's constructor gives it, written here as numbers from the shapes (one-sample KS at
-``compare.ALPHA`` against the exact CDF, constants exactly). The recipe was also checked once against timm's own
-constructors (19 models, every tensor): see the README.
+timm 1.0.31 is in the test environment without its dependency torchvision, whose PyPI wheel is built for CUDA and
+cannot be installed beside the CPU build of torch 2.13. timm's model constructors never call torchvision: it is
+imported at ``import timm`` for data transforms and ``FrozenBatchNorm2d``. So ``timm_module()`` imports timm once
+with a stand-in answering those imports, then removes the stand-in, and two checks run:
+
+- timm's own models, built by ``timm.create_model(name)``, against the recipe on another copy of the same model,
+  every parameter and running statistic (two-sample KS at ``compare.ALPHA``, constants exactly): one or two models
+  per family, the smallest of each. torchvision's ResNet recipe is checked against timm's ResNets the same way.
+- each family on a small torch model with timm's module names, each parameter against the law that timm's source
+  gives it, written here as numbers from the shapes (one-sample KS at ``compare.ALPHA`` against the exact CDF,
+  constants exactly): the laws stated independently of timm's code and of the recipe.
 """
 
 from __future__ import annotations
@@ -19,7 +25,60 @@ from torch import nn  # noqa: E402
 
 import unifiedinit as ui  # noqa: E402
 
-from .test_torch_models import constructor_laws  # noqa: E402
+from .test_torch_models import constructor_laws, reproduces  # noqa: E402
+
+
+
+def timm_module():
+    """timm, imported with a stand-in for any ``torchvision`` module it imports (removed again afterwards, so no
+    other test sees a torchvision); skips when timm is not installed. A real torchvision is used where present."""
+    import importlib.abc
+    import importlib.machinery
+    import importlib.util
+    import sys
+    import types
+
+    if "timm" in sys.modules or importlib.util.find_spec("timm") is None:
+        return pytest.importorskip("timm")
+    if importlib.util.find_spec("torchvision") is not None:
+        return pytest.importorskip("timm")
+
+    class Anything(type):  # a class whose every attribute is a name: InterpolationMode.BICUBIC...
+        def __getattr__(cls, name):
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return f"{cls.__name__}.{name}"
+
+    class Stand(types.ModuleType):  # any name timm imports: a class it can subclass, call or compare with
+        def __getattr__(self, name):
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return Anything(name, (), {"__init__": lambda self, *args, **kwargs: None})
+
+    class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+        def find_spec(self, fullname, path, target=None):
+            if fullname.split(".")[0] == "torchvision":
+                return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+            return None
+
+        def create_module(self, spec):
+            module = Stand(spec.name)
+            module.__path__ = []
+            return module
+
+        def exec_module(self, module):
+            pass
+
+    finder = Finder()
+    sys.meta_path.insert(0, finder)
+    try:
+        import timm
+    finally:
+        sys.meta_path.remove(finder)
+        for name in [n for n in sys.modules if n.split(".")[0] == "torchvision"]:
+            del sys.modules[name]
+    return timm
+
 
 TRUNC = ui.TruncatedNormal(0, 0.02, -2, 2)  # timm's trunc_normal_(std=.02): cut at +-2, absolute
 
@@ -173,6 +232,27 @@ def _swin():
 
 FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
             "regnet": _regnet, "efficientnet": _efficientnet, "convnext": _convnext, "vit": _vit, "swin": _swin}
+
+
+# the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck)
+TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "regnetx_002", "regnety_002", "efficientnet_b0",
+               "mobilenetv3_small_100", "convnext_atto", "vit_tiny_patch16_224", "swin_tiny_patch4_window7_224")
+
+
+@pytest.fixture(scope="module")
+def timm():
+    return timm_module()
+
+
+@pytest.mark.parametrize("name", TIMM_MODELS)
+def test_the_recipe_reproduces_timms_own_model(timm, name):
+    assert reproduces(lambda: timm.create_model(name), ui.presets.timm(name), name) > 20
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet50"])
+def test_torchvisions_resnet_recipe_with_zero_init_residual_is_timms_resnet(timm, name):
+    plan = ui.presets.torchvision(name, zero_init_residual=True)
+    assert reproduces(lambda: timm.create_model(name), plan, name) > 50
 
 
 @pytest.mark.parametrize("family", FAMILIES)

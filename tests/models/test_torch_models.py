@@ -185,6 +185,23 @@ def constructor_laws(model: nn.Module, plan: ui.Plan, laws: dict, where: str) ->
     has_laws({k: v.detach().numpy() for k, v in model.named_parameters()}, laws, where)
 
 
+def reproduces(build, plan: ui.Plan, where: str) -> int:
+    """``plan`` on a poisoned ``build()`` gives every parameter and running statistic the law the framework's own
+    constructor gave another ``build()`` (``compare.same_law``); returns how many tensors were compared."""
+    torch.manual_seed(0)
+    reference = build()
+    torch.manual_seed(1)
+    model = build()
+    poison(model)
+    report = plan.apply(model, seed=3)
+    assert not report.unmatched, [p.path for p in report.unmatched]
+    theirs = dict(reference.named_parameters()) | dict(reference.named_buffers())
+    mine = list(model.named_parameters()) + [(n, b) for n, b in model.named_buffers() if n.endswith(STATISTICS)]
+    for name, t in mine:
+        same_law(sample(values(t), 1), sample(values(theirs[name]), 2), f"{where}: {name}")
+    return len(mine)
+
+
 def keys_of(paths, prefix: str = "state:") -> set[str]:
     return {prefix + p.replace("/", ".") for p in paths}
 
