@@ -2523,11 +2523,29 @@ _TIMM_MODELS = (
     (r"(se)?resnet(10t|18d?|34d?)", "resnet_basic"),
     (r"(se)?resnet\d+[cdst]?|(se)?resnext\d+[dt]?_\d+x\d+d|wide_resnet\d+_2", "resnet"),
     (r"regnet[xy]_\d+", "regnet"), (r"efficientnet_b\d|mobilenetv3_(large|small)_\d+", "efficientnet"),
-    (r"convnext_(atto|femto|pico|nano|tiny|small|base|large|xlarge|xxlarge)", "convnext"),
-    (r"vit_(tiny|small|base|large|huge)_patch\d+_\d+|deit_(tiny|small|base)_patch16_\d+", "vit"),
-    (r"swin_(tiny|small|base|large)_patch4_window\d+_\d+", "swin"))
+    (r"convnext_(atto|femto|pico|nano|tiny|small|base|large|xlarge|xxlarge)|convnext_(atto|femto|pico|nano)_ols"
+     r"|convnext_tiny_hnf|convnext_large_mlp|convnextv2_(atto|femto|pico|nano|tiny|small|base|large|huge)",
+     "convnext"),
+    (r"vit_(tiny|small|base|large|huge|giant|gigantic)_patch\d+_\d+|vit_base_patch16_224_miil"
+     r"|deit_(tiny|small|base)(_distilled)?_patch16_\d+|flexivit_(small|base|large)|eva_large_patch14_\d+"
+     r"|vit_(base|huge|giant)_patch\d+_gap_\d+|vit_(base|large|so400m|giantopt)_patch\d+_siglip_gap_\d+"
+     r"|vit_(xsmall|medium|betwixt|base|large|huge|giant|gigantic)_patch\d+(_plus)?_clip(_quickgelu)?_\d+"
+     r"|vit_base_patch16_reg4_gap_256|vit_so150m_patch16_reg4_gap_\d+"
+     r"|vit_(huge|giant)_patch16_radio_v3|vit_(so400m|huge)_patch16_radio_v4"
+     r"|beit3_(base|large)_patch16_224|beit3_giant_patch14_(224|336)", "vit"),
+    (r"swin_(tiny|small|base|large)_patch4_window\d+_\d+", "swin"),
+    (r"swinv2_(tiny|small|base|large)_window\d+(to\d+)?_\d+(to\d+)?", "swinv2"))
 
-TIMM_FAMILIES = ("resnet", "regnet", "efficientnet", "convnext", "vit", "swin")
+#: timm's ViTs with LayerScale (``init_values``): a name -> the ``ls1``/``ls2`` gamma, the first pattern that
+#: matches the whole name
+_TIMM_VIT_LAYER_SCALE = (
+    (r"deit3_(small|medium|base|large|huge)_patch1[46]_\d+|vit_(medium|betwixt)_patch16_gap_\d+", 1e-6),
+    (r"vit_base_patch(16|32)_plus_\d+|vit_small_patch16_36x1_224|vit_(small|base|large)_patch14_(reg4_)?dinov2"
+     r"|vit_(wee|little|medium|mediumd|betwixt)_patch16_reg[14]_gap_\d+|vit_so150m2_patch16_reg1_gap_\d+"
+     r"|vit_(base|large)_patch16_radio_v3", 1e-5),
+    (r"vit_(base|large|so400m)_patch14_reg1_tipsv2", 1.0), (r"vit_intern300m_patch14_448", 0.1))
+
+TIMM_FAMILIES = ("resnet", "regnet", "efficientnet", "convnext", "vit", "swin", "swinv2")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2548,12 +2566,24 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     - ``efficientnet`` (EfficientNet B0-B8, MobileNet V3: ``_init_weight_goog``): convolutions the same He
       normal with timm's grouped fan_out, so fan_in for the depthwise ``conv_dw``, biases 0; linear layers
       U(+-1/sqrt(fan_out)), biases 0; norms 1/0.
-    - ``convnext`` (ConvNeXt V1: ``_init_weights``, ``head_init_scale`` 1): convolutions and linear layers
-      truncated N(0, 0.02^2) cut at +-2, biases 0; each block's ``gamma`` (``ls_init_value``) 1e-6.
-    - ``vit`` (ViT, DeiT: ``init_weights`` with ``weight_init=''``, ``init_weights_vit_timm``), ``swin``
-      (Swin V1): linear layers truncated N(0, 0.02^2) cut at +-2, biases 0; ViT's ``pos_embed`` the same and
-      its ``cls_token`` and ``reg_token`` N(0, 1e-12); Swin's ``relative_position_bias_table`` truncated
-      N(0, 0.02^2) cut at +-2; the patch embedding keeps torch's default.
+    - ``convnext`` (ConvNeXt V1, its ``_ols``, ``_hnf`` and ``_mlp`` variants, and V2: ``_init_weights``,
+      ``head_init_scale`` 1): convolutions and linear layers truncated N(0, 0.02^2) cut at +-2, biases 0; each
+      V1 block's ``gamma`` (``ls_init_value``) 1e-6; V2's ``mlp.grn`` weight and bias 0 (its constructor's; V2
+      has no ``gamma``).
+    - ``vit`` (``init_weights`` with ``weight_init=''``, ``fix_init=False``, ``init_weights_vit_timm``: ViT,
+      DeiT, distilled DeiT, DeiT III, CLIP and SigLIP ``_gap`` ViTs, FlexiViT, EVA-L, DINOv2, the register and
+      ``_gap`` ViTs, TIPSv2, RADIO, InternViT-300M, BEiT-3), ``swin`` (Swin V1), ``swinv2`` (Swin V2): linear layers
+      truncated N(0, 0.02^2) cut at +-2, biases 0; ViT's ``pos_embed`` and ``dist_token`` the same, its
+      ``cls_token`` and ``reg_token`` N(0, 1e-12), each block's LayerScale ``ls1``/``ls2`` ``gamma`` the
+      model's ``init_values`` (1e-6 DeiT III and ``vit_medium``/``vit_betwixt`` ``_gap``, 1e-5 DINOv2 and the
+      register ViTs, 1 TIPSv2, 0.1 InternViT: only a model's name says it, the family ``"vit"`` has none);
+      Swin's ``relative_position_bias_table`` truncated N(0, 0.02^2) cut at +-2; Swin V2's ``logit_scale``
+      log 10, ``q_bias`` and ``v_bias`` 0 and each block's ``norm1``/``norm2`` 0/0 (res-post-norm); the patch
+      embedding keeps torch's default.
+
+    ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
+    res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
+    (``convnext_zepto_rms``...) and ``swinv2_cr_*`` are refused by name.
 
     Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
     cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan
@@ -2563,7 +2593,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
 
     Args:
         arch: a family above, or a timm model's name (``"resnet50"``, ``"efficientnet_b0"``,
-            ``"vit_base_patch16_224"``, ``"regnety_016"``..., a pretrained tag after a dot is dropped), a string.
+            ``"vit_base_patch16_224"``, ``"deit3_small_patch16_224"``, ``"swinv2_tiny_window8_256"``..., a
+            pretrained tag after a dot is dropped), a string.
         zero_init_last: False for timm's ``zero_init_last=False`` (default True, timm's). Only ResNet and RegNet
             read it, and for ``"resnet"`` itself only False is accepted (the model's name says the block).
 
@@ -2592,7 +2623,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     if not isinstance(zero_init_last, bool):
         raise TypeError(f"presets.timm: parameter 'zero_init_last' must be True or False, got {zero_init_last!r}")
     name = arch.split(".", 1)[0]
-    family = name if name in TIMM_FAMILIES else next(
+    scale = next((v for pattern, v in _TIMM_VIT_LAYER_SCALE if re.fullmatch(pattern, name)), None)
+    family = name if name in TIMM_FAMILIES else "vit" if scale is not None else next(
         (f for pattern, f in _TIMM_MODELS if re.fullmatch(pattern, name)), None)
     if family is None:
         raise ValueError(f"presets.timm: parameter 'arch' must be a family ({', '.join(TIMM_FAMILIES)}) or a timm "
@@ -2622,12 +2654,18 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
             plan = plan.rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind=dense, role="weight")
     elif family == "convnext":
         plan = (plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
-                .rule(Constant(1e-6), path="*/gamma"))
-    else:  # vit, swin: init_weights_vit_timm
+                .rule(Constant(1e-6), path="*/gamma").rule(Zeros(), path="*/mlp/grn/*"))
+    else:  # vit, swin, swinv2: init_weights_vit_timm
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":
             plan = (plan.rule(trunc, path="pos_embed").rule(Normal(0.0, 1e-6), path="cls_token")
-                    .rule(Normal(0.0, 1e-6), path="reg_token"))
-        else:
+                    .rule(Normal(0.0, 1e-6), path="reg_token").rule(trunc, path="dist_token"))
+            if scale is not None:
+                plan = plan.rule(Constant(scale), path="blocks/*/ls[12]/gamma")
+        elif family == "swin":
             plan = plan.rule(trunc, path="*/relative_position_bias_table")
+        else:  # res-post-norm: each block's norms 0/0
+            plan = (plan.rule(Constant(math.log(10.0)), path="*/logit_scale")
+                    .rule(Zeros(), path="*/attn/[qv]_bias")
+                    .rule(Zeros(), kind="norm", path="layers/*/blocks/*/norm[12]/*"))
     return _quiet(plan, "timm")

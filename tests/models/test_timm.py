@@ -230,13 +230,89 @@ def _swin():
     return model, ui.presets.timm("swin_tiny_patch4_window7_224"), laws
 
 
+def _convnextv2():
+    """timm's ConvNeXt V2: ConvNeXt's _init_weights (the 1x1 convs of conv_mlp trunc_normal_(.02), biases 0), no
+    gamma (ls_init_value None), the GlobalResponseNorm's weight and bias zeros from its constructor."""
+    blk = nn.Module()
+    blk.conv_dw = nn.Conv2d(40, 40, 7, groups=40)
+    blk.mlp = nn.Module()
+    blk.mlp.fc1, blk.mlp.fc2 = nn.Conv2d(40, 160, 1), nn.Conv2d(160, 40, 1)
+    blk.mlp.grn = nn.Module()
+    blk.mlp.grn.weight, blk.mlp.grn.bias = nn.Parameter(torch.ones(160)), nn.Parameter(torch.ones(160))
+    model = nn.Module()
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(blk)
+    b = "stages.0.blocks.0."
+    laws = {b + "conv_dw.weight": TRUNC, b + "mlp.fc1.weight": TRUNC, b + "mlp.fc2.bias": ui.Constant(0.0),
+            b + "mlp.grn.weight": ui.Constant(0.0), b + "mlp.grn.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("convnextv2_atto"), laws
+
+
+def _vit_layer_scale(arch, value):
+    """timm's ViT with init_values: each block's LayerScale gamma the constant, never redrawn (init_weights runs
+    with needs_reset=False); a distilled DeiT's dist_token trunc_normal_(.02), its head_dist a linear layer."""
+    blk = nn.Module()
+    blk.attn = nn.Module()
+    blk.attn.qkv = nn.Linear(64, 192)
+    model = nn.Module()
+    model.dist_token = nn.Parameter(torch.ones(1, 1, 64))
+    model.blocks = nn.Sequential(blk)
+    model.head_dist = nn.Linear(64, 1000)
+    laws = {"blocks.0.attn.qkv.weight": TRUNC, "dist_token": TRUNC, "head_dist.weight": TRUNC,
+            "head_dist.bias": ui.Constant(0.0)}
+    if value is not None:
+        blk.ls1, blk.ls2 = nn.Module(), nn.Module()
+        blk.ls1.gamma, blk.ls2.gamma = nn.Parameter(torch.ones(64)), nn.Parameter(torch.ones(64))
+        laws |= {"blocks.0.ls1.gamma": ui.Constant(value), "blocks.0.ls2.gamma": ui.Constant(value)}
+    return model, ui.presets.timm(arch), laws
+
+
+def _swinv2():
+    """timm's Swin V2: linears trunc_normal_(.02) with biases 0 (cpb_mlp too), logit_scale log(10), q_bias and
+    v_bias 0, each block's norm1 and norm2 0/0 (_init_respostnorm), other norms 1/0."""
+    attn = nn.Module()
+    attn.logit_scale = nn.Parameter(torch.ones(3, 1, 1))
+    attn.cpb_mlp = nn.Sequential(nn.Linear(2, 512), nn.ReLU(), nn.Linear(512, 3, bias=False))
+    attn.qkv = nn.Linear(96, 288, bias=False)
+    attn.q_bias, attn.v_bias = nn.Parameter(torch.ones(96)), nn.Parameter(torch.ones(96))
+    blk = nn.Module()
+    blk.attn, blk.norm1, blk.norm2 = attn, nn.LayerNorm(96), nn.LayerNorm(96)
+    model = nn.Module()
+    model.patch_embed = nn.Module()
+    model.patch_embed.proj, model.patch_embed.norm = nn.Conv2d(3, 96, 4, stride=4), nn.LayerNorm(96)
+    model.layers = nn.Sequential(nn.Module())
+    model.layers[0].blocks = nn.Sequential(blk)
+    model.layers[0].downsample = nn.Module()
+    model.layers[0].downsample.norm = nn.LayerNorm(96)
+    b, a = "layers.0.blocks.0.", "layers.0.blocks.0.attn."
+    laws = {"patch_embed.proj.weight": _default(48), "patch_embed.norm.weight": ui.Constant(1.0),
+            a + "logit_scale": ui.Constant(math.log(10)), a + "cpb_mlp.0.weight": TRUNC,
+            a + "cpb_mlp.0.bias": ui.Constant(0.0), a + "cpb_mlp.2.weight": TRUNC, a + "qkv.weight": TRUNC,
+            a + "q_bias": ui.Constant(0.0), a + "v_bias": ui.Constant(0.0), b + "norm1.weight": ui.Constant(0.0),
+            b + "norm1.bias": ui.Constant(0.0), b + "norm2.weight": ui.Constant(0.0),
+            "layers.0.downsample.norm.weight": ui.Constant(1.0)}
+    return model, ui.presets.timm("swinv2_tiny_window8_256"), laws
+
+
 FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
-            "regnet": _regnet, "efficientnet": _efficientnet, "convnext": _convnext, "vit": _vit, "swin": _swin}
+            "regnet": _regnet, "efficientnet": _efficientnet, "convnext": _convnext, "convnextv2": _convnextv2,
+            "vit": _vit, "deit3": lambda: _vit_layer_scale("deit3_small_patch16_224", 1e-6),
+            "vit-reg": lambda: _vit_layer_scale("vit_wee_patch16_reg1_gap_256", 1e-5),
+            "tipsv2": lambda: _vit_layer_scale("vit_base_patch14_reg1_tipsv2", 1.0),
+            "intern": lambda: _vit_layer_scale("vit_intern300m_patch14_448", 0.1),
+            "deit-distilled": lambda: _vit_layer_scale("deit_tiny_distilled_patch16_224", None),
+            "swin": _swin, "swinv2": _swinv2}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck)
 TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "regnetx_002", "regnety_002", "efficientnet_b0",
-               "mobilenetv3_small_100", "convnext_atto", "vit_tiny_patch16_224", "swin_tiny_patch4_window7_224")
+               "mobilenetv3_small_100", "convnext_atto", "convnextv2_atto", "vit_tiny_patch16_224",
+               "deit_tiny_distilled_patch16_224", "deit3_small_patch16_224", "vit_wee_patch16_reg1_gap_256",
+               "vit_xsmall_patch16_clip_224", "swin_tiny_patch4_window7_224", "swinv2_tiny_window8_256")
+
+# larger models of a variant whose rule no model above checks (a LayerScale value), built with two blocks: the
+# same constructor, fewer of its blocks
+TIMM_SHALLOW = ("vit_base_patch14_reg1_tipsv2", "vit_intern300m_patch14_448")
 
 
 @pytest.fixture(scope="module")
@@ -247,6 +323,11 @@ def timm():
 @pytest.mark.parametrize("name", TIMM_MODELS)
 def test_the_recipe_reproduces_timms_own_model(timm, name):
     assert reproduces(lambda: timm.create_model(name), ui.presets.timm(name), name) > 20
+
+
+@pytest.mark.parametrize("name", TIMM_SHALLOW)
+def test_the_recipe_reproduces_timms_own_model_with_two_blocks(timm, name):
+    assert reproduces(lambda: timm.create_model(name, depth=2), ui.presets.timm(name), name) > 20
 
 
 @pytest.mark.parametrize("name", ["resnet18", "resnet50"])
@@ -273,8 +354,19 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("resnet10t", "resnet18"), ("seresnet34", "resnet18"), ("resnet34d", "resnet18"), ("resnet101d", "resnet50"),
     ("resnext50_32x4d", "resnet50"), ("seresnext101d_32x8d", "resnet50"), ("wide_resnet101_2", "resnet50"),
     ("regnety_016", "regnet"), ("regnetx_320", "regnet"), ("efficientnet_b7", "efficientnet"),
-    ("mobilenetv3_small_050", "efficientnet"), ("convnext_xxlarge", "convnext"), ("deit_base_patch16_384", "vit"),
-    ("vit_large_patch14_224.augreg_in21k", "vit"), ("swin_base_patch4_window12_384", "swin")])
+    ("mobilenetv3_small_050", "efficientnet"), ("convnext_xxlarge", "convnext"), ("convnextv2_huge", "convnext"),
+    ("convnextv2_atto.fcmae_ft_in1k", "convnext"), ("deit_base_patch16_384", "vit"),
+    ("vit_large_patch14_224.augreg_in21k", "vit"), ("deit_base_distilled_patch16_384", "vit"),
+    ("vit_large_patch14_clip_quickgelu_336", "vit"), ("vit_base_patch16_plus_clip_240", "vit"),
+    ("vit_so400m_patch14_siglip_gap_384", "vit"), ("vit_base_patch16_reg4_gap_256", "vit"),
+    ("vit_huge_patch14_gap_224", "vit"), ("flexivit_large", "vit"), ("vit_gigantic_patch14_224", "vit"),
+    ("deit3_huge_patch14_224", "deit3_small_patch16_224"), ("vit_medium_patch16_gap_256", "deit3_small_patch16_224"),
+    ("vit_base_patch16_plus_240", "vit_wee_patch16_reg1_gap_256"),
+    ("vit_large_patch14_reg4_dinov2.lvd142m", "vit_wee_patch16_reg1_gap_256"),
+    ("vit_mediumd_patch16_reg4_gap_384", "vit_wee_patch16_reg1_gap_256"),
+    ("vit_so400m_patch14_reg1_tipsv2", "vit_base_patch14_reg1_tipsv2"),
+    ("swin_base_patch4_window12_384", "swin"), ("swinv2_large_window12to24_192to384", "swinv2"),
+    ("swinv2_tiny_window8_256", "swinv2")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -283,8 +375,21 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="vit"), None, None),
     (dict(arch="resnet", zero_init_last=False), None, None),
     (dict(arch="resnet"), ValueError, "arch='resnet' needs zero_init_last=False"),
-    (dict(arch="vit_base_patch16_clip_224"), ValueError, r"'arch' must be a family \(resnet, regnet, .*swin\)"),
-    (dict(arch="convnextv2_atto"), ValueError, "'arch' must be a family .* got 'convnextv2_atto'"),
+    (dict(arch="swinv2"), None, None),
+    (dict(arch="vit_base_patch16_siglip_224"), ValueError, r"'arch' must be a family \(resnet, regnet, .*swinv2\)"),
+    # each built another way: SwiGLU's gate, attention pooling, ResPostBlock, parallel and differential blocks,
+    # RMS norms, timm's other Swin V2 (swin_transformer_v2_cr)
+    (dict(arch="vit_giant_patch14_dinov2"), ValueError, "got 'vit_giant_patch14_dinov2'"),
+    (dict(arch="vit_giant_patch14_reg1_tipsv2"), ValueError, "got 'vit_giant_patch14_reg1_tipsv2'"),
+    (dict(arch="vit_so150m_patch16_reg4_map_256"), ValueError, "got 'vit_so150m_patch16_reg4_map_256'"),
+    (dict(arch="vit_base_patch16_rpn_224"), ValueError, "got 'vit_base_patch16_rpn_224'"),
+    (dict(arch="vit_small_patch16_18x2_224"), ValueError, "got 'vit_small_patch16_18x2_224'"),
+    (dict(arch="vit_pwee_patch16_reg1_gap_256"), ValueError, "got 'vit_pwee_patch16_reg1_gap_256'"),
+    (dict(arch="vit_dwee_patch16_reg1_gap_256"), ValueError, "got 'vit_dwee_patch16_reg1_gap_256'"),
+    (dict(arch="vit_base_patch16_xp_224"), ValueError, "got 'vit_base_patch16_xp_224'"),
+    (dict(arch="aimv2_large_patch14_224"), ValueError, "got 'aimv2_large_patch14_224'"),
+    (dict(arch="convnext_zepto_rms"), ValueError, "got 'convnext_zepto_rms'"),
+    (dict(arch="swinv2_cr_tiny_224"), ValueError, "got 'swinv2_cr_tiny_224'"),
     (dict(arch="resnet51q"), ValueError, "got 'resnet51q'"),  # byobnet's, not resnet.py's
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
     (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
