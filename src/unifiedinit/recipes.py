@@ -2523,12 +2523,14 @@ _TIMM_MODELS = (
     (r"(se)?resnet(10t|18d?|34d?)", "resnet_basic"),
     (r"(se)?resnet\d+[cdst]?|(se)?resnext\d+[dt]?_\d+x\d+d|wide_resnet\d+_2", "resnet"),
     (r"regnet[xy]_\d+", "regnet"),
-    (r"(tf_)?efficientnet_(b\d|l2|lite\d|e[sml])|tf_efficientnet_b\d_(ap|ns)|efficientnet_e[sl]_pruned"
+    (r"(tf_)?efficientnet_(b\d|l2|lite\d|e[sml])|efficientnet_e[sl]_pruned"
      r"|efficientnet_(b[03]_(g8_)?gn|b0_g16_evos|x_b[35]|h_b5|blur_b0)"
      r"|efficientnetv2_(rw_[tsm]|s|m|l|xl)|tf_efficientnetv2_(s|m|l|xl|b[0-3])|mobilenetv1_\d+h?"
      r"|mobilenetv2_\d+d?|(se)?mnasnet_(\d+|small)|spnasnet_100|fbnetc_100|mixnet_(s|m|l|xl|xxl)|tf_mixnet_[sml]"
      r"|tinynet_[a-e]|mobilenet_edgetpu_100|lcnet_\d+|fbnetv3_[bdg]|mobilenetv3_rw|mobilenetv3_(large|small)_\d+d?"
      r"|tf_mobilenetv3_(large|small)(_minimal)?_\d+", "efficientnet"),
+    (r"tf_efficientnet_(b\d_(ap|ns)|l2_ns(_475)?)|tf_efficientnetv2_(s|m|l|xl)_in21(ft1)?k|efficientnet_b[23]a"
+     r"|mnasnet_[ab]1|mobilenetv3_large_100_miil(_in21k)?", "efficientnet"),  # timm's deprecated names for them
     (r"convnext_(atto|femto|pico|nano|tiny|small|base|large|xlarge|xxlarge)", "convnext"),
     (r"vit_(tiny|small|base|large|huge)_patch\d+_\d+|deit_(tiny|small|base)_patch16_\d+", "vit"),
     (r"swin_(tiny|small|base|large)_patch4_window\d+_\d+", "swin"))
@@ -2574,7 +2576,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
 
     Args:
         arch: a family above, or a timm model's name (``"resnet50"``, ``"efficientnet_b0"``, ``"mixnet_s"``,
-            ``"vit_base_patch16_224"``, ``"regnety_016"``..., a pretrained tag after a dot is dropped), a string.
+            ``"vit_base_patch16_224"``, ``"regnety_016"``..., a pretrained tag after a dot is dropped; timm's
+            deprecated EfficientNet names such as ``"tf_efficientnet_b0_ns"`` are read as theirs), a string.
         zero_init_last: False for timm's ``zero_init_last=False`` (default True, timm's). Only ResNet and RegNet
             read it, and for ``"resnet"`` itself only False is accepted (the model's name says the block).
 

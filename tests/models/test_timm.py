@@ -295,6 +295,7 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("lcnet_150", "efficientnet"), ("tinynet_a", "efficientnet"), ("mobilenetv3_rw", "efficientnet"),
     ("tf_mobilenetv3_large_minimal_100", "efficientnet"), ("mobilenetv1_100h", "efficientnet"),
     ("efficientnet_b3_g8_gn", "efficientnet"), ("efficientnet_el_pruned", "efficientnet"),
+    ("tf_efficientnet_l2_ns_475", "efficientnet"), ("mnasnet_a1", "efficientnet"),  # timm's deprecated names
     ("convnext_xxlarge", "convnext"), ("deit_base_patch16_384", "vit"),
     ("vit_large_patch14_224.augreg_in21k", "vit"), ("swin_base_patch4_window12_384", "swin")])
 def test_a_models_name_gives_its_familys_plan(name, family):
