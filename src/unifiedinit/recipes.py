@@ -2555,7 +2555,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       zeroes each block's ``conv3.bn`` scale.
     - ``efficientnet`` (the ``_gen_*`` nets of ``efficientnet.py`` and ``mobilenetv3.py`` that
       ``_init_weight_goog`` draws: EfficientNet B0-B8, L2, Lite, EdgeTPU-S/M/L, their ``tf_`` ports, the GroupNorm
-      and EvoNorm B0/B3, X and H; EfficientNet V2; MixNet; MobileNet V1, V2, V3, EdgeTPU; MnasNet, SPNASNet,
+      and grouped-conv B0/B3, X and H; EfficientNet V2; MixNet; MobileNet V1, V2, V3, EdgeTPU; MnasNet, SPNASNet,
       FBNet-C and V3, TinyNet, LCNet): convolutions the same He normal with timm's grouped fan_out, so fan_in for the
       depthwise or grouped ``conv_dw`` (in = out in all of them) and MixNet's split ``conv_dw/0``, ``conv_dw/1``...,
       biases 0; linear layers U(+-1/sqrt(fan_out)), biases 0; norms 1/0. CondConv (``efficientnet_cc_*``), the

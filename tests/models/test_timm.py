@@ -243,9 +243,9 @@ FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": la
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck; of each
-# EfficientNet builder: grouped conv_dw with EvoNorm, tf_ padding, Lite, V2's EdgeResidual, MixNet's MixedConv2d...)
+# EfficientNet builder: grouped conv_dw with GroupNorm, tf_ padding, Lite, V2's EdgeResidual, MixNet's MixedConv2d...)
 TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "regnetx_002", "regnety_002", "efficientnet_b0",
-               "efficientnet_b0_g16_evos", "tf_efficientnet_b0", "efficientnet_lite0", "tf_efficientnetv2_b0",
+               "efficientnet_b0_g8_gn", "tf_efficientnet_b0", "efficientnet_lite0", "tf_efficientnetv2_b0",
                "mixnet_s", "tf_mixnet_s", "mobilenetv2_035", "mnasnet_small", "semnasnet_050", "spnasnet_100",
                "fbnetc_100", "tinynet_e", "lcnet_035", "mobilenetv3_small_100", "mobilenetv3_rw",
                "tf_mobilenetv3_small_minimal_100", "convnext_atto", "vit_tiny_patch16_224",
@@ -295,6 +295,7 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("lcnet_150", "efficientnet"), ("tinynet_a", "efficientnet"), ("mobilenetv3_rw", "efficientnet"),
     ("tf_mobilenetv3_large_minimal_100", "efficientnet"), ("mobilenetv1_100h", "efficientnet"),
     ("efficientnet_b3_g8_gn", "efficientnet"), ("efficientnet_el_pruned", "efficientnet"),
+    ("efficientnet_b0_g16_evos", "efficientnet"),  # BatchNorm in 1.0.31: its EvoNorm is commented out
     ("tf_efficientnet_l2_ns_475", "efficientnet"), ("mnasnet_a1", "efficientnet"),  # timm's deprecated names
     ("convnext_xxlarge", "convnext"), ("deit_base_patch16_384", "vit"),
     ("vit_large_patch14_224.augreg_in21k", "vit"), ("swin_base_patch4_window12_384", "swin")])
