@@ -2522,7 +2522,15 @@ def torchvision(arch: str, *, zero_init_residual: bool = False) -> Plan:
 _TIMM_MODELS = (
     (r"(se)?resnet(10t|18d?|34d?)", "resnet_basic"),
     (r"(se)?resnet\d+[cdst]?|(se)?resnext\d+[dt]?_\d+x\d+d|wide_resnet\d+_2", "resnet"),
-    (r"regnet[xy]_\d+", "regnet"), (r"efficientnet_b\d|mobilenetv3_(large|small)_\d+", "efficientnet"),
+    (r"regnet[xy]_\d+", "regnet"),
+    (r"(tf_)?efficientnet_(b\d|l2|lite\d|e[sml])|efficientnet_e[sl]_pruned"
+     r"|efficientnet_(b[03]_(g8_)?gn|b0_g16_evos|x_b[35]|h_b5|blur_b0)"
+     r"|efficientnetv2_(rw_[tsm]|s|m|l|xl)|tf_efficientnetv2_(s|m|l|xl|b[0-3])|mobilenetv1_\d+h?"
+     r"|mobilenetv2_\d+d?|(se)?mnasnet_(\d+|small)|spnasnet_100|fbnetc_100|mixnet_(s|m|l|xl|xxl)|tf_mixnet_[sml]"
+     r"|tinynet_[a-e]|mobilenet_edgetpu_100|lcnet_\d+|fbnetv3_[bdg]|mobilenetv3_rw|mobilenetv3_(large|small)_\d+d?"
+     r"|tf_mobilenetv3_(large|small)(_minimal)?_\d+", "efficientnet"),
+    (r"tf_efficientnet_(b\d_(ap|ns)|l2_ns(_475)?)|tf_efficientnetv2_(s|m|l|xl)_in21(ft1)?k|efficientnet_b[23]a"
+     r"|mnasnet_[ab]1|mobilenetv3_large_100_miil(_in21k)?", "efficientnet"),  # timm's deprecated names for them
     (r"convnext_(atto|femto|pico|nano|tiny|small|base|large|xlarge|xxlarge)|convnext_(atto|femto|pico|nano)_ols"
      r"|convnext_tiny_hnf|convnext_large_mlp|convnextv2_(atto|femto|pico|nano|tiny|small|base|large|huge)",
      "convnext"),
@@ -2563,9 +2571,14 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       k*k*out/groups, which for the grouped ``conv2`` (in = out) is torch's fan_in: He normal, fan_out, and
       fan_in for ``conv2``; their biases 0; linear layers N(0, 0.01^2), biases 0; ``zero_init_last=True``
       zeroes each block's ``conv3.bn`` scale.
-    - ``efficientnet`` (EfficientNet B0-B8, MobileNet V3: ``_init_weight_goog``): convolutions the same He
-      normal with timm's grouped fan_out, so fan_in for the depthwise ``conv_dw``, biases 0; linear layers
-      U(+-1/sqrt(fan_out)), biases 0; norms 1/0.
+    - ``efficientnet`` (the ``_gen_*`` nets of ``efficientnet.py`` and ``mobilenetv3.py`` that
+      ``_init_weight_goog`` draws: EfficientNet B0-B8, L2, Lite, EdgeTPU-S/M/L, their ``tf_`` ports, the GroupNorm
+      and grouped-conv B0/B3, X and H; EfficientNet V2; MixNet; MobileNet V1, V2, V3, EdgeTPU; MnasNet, SPNASNet,
+      FBNet-C and V3, TinyNet, LCNet): convolutions the same He normal with timm's grouped fan_out, so fan_in for the
+      depthwise or grouped ``conv_dw`` (in = out in all of them) and MixNet's split ``conv_dw/0``, ``conv_dw/1``...,
+      biases 0; linear layers U(+-1/sqrt(fan_out)), biases 0; norms 1/0. CondConv (``efficientnet_cc_*``), the
+      pruned B1-B3 (rebuilt with torch's defaults), MobileNet-EdgeTPU V2 (grouped ``conv_exp`` with in < out)
+      and MobileNet V4 are refused.
     - ``convnext`` (ConvNeXt V1, its ``_ols``, ``_hnf`` and ``_mlp`` variants, and V2: ``_init_weights``,
       ``head_init_scale`` 1): convolutions and linear layers truncated N(0, 0.02^2) cut at +-2, biases 0; each
       V1 block's ``gamma`` (``ls_init_value``) 1e-6; V2's ``mlp.grn`` weight and bias 0 (its constructor's; V2
@@ -2588,13 +2601,14 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
     cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan
     draws it cut at +-2 too. The rules select by layer kind and by timm's paths (``*/conv2/conv/weight``,
-    ``*/conv_dw/weight``, ``pos_embed``...), so a port that keeps timm's module names gets the same laws in
+    ``*/conv_dw*/weight``, ``pos_embed``...), so a port that keeps timm's module names gets the same laws in
     Keras, Flax, MXNet or Equinox.
 
     Args:
-        arch: a family above, or a timm model's name (``"resnet50"``, ``"efficientnet_b0"``,
+        arch: a family above, or a timm model's name (``"resnet50"``, ``"efficientnet_b0"``, ``"mixnet_s"``,
             ``"vit_base_patch16_224"``, ``"deit3_small_patch16_224"``, ``"swinv2_tiny_window8_256"``..., a
-            pretrained tag after a dot is dropped), a string.
+            pretrained tag after a dot is dropped; timm's deprecated EfficientNet names such as
+            ``"tf_efficientnet_b0_ns"`` are read as theirs), a string.
         zero_init_last: False for timm's ``zero_init_last=False`` (default True, timm's). Only ResNet and RegNet
             read it, and for ``"resnet"`` itself only False is accepted (the model's name says the block).
 
@@ -2643,7 +2657,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
             last = "bn2" if family == "resnet_basic" else "bn3"
             plan = plan.rule(Zeros(), kind="norm", role="scale", path=f"layer*/*/{last}/weight")
     elif family in ("regnet", "efficientnet"):
-        grouped = "*/conv2/conv/weight" if family == "regnet" else "*/conv_dw/weight"
+        grouped = "*/conv2/conv/weight" if family == "regnet" else "*/conv_dw*/weight"  # MixConv: conv_dw/0...
         plan = (plan.rule(he_out, kind=conv, role="weight").rule(Zeros(), kind=layers, role="bias")
                 .rule(he_in, kind=conv, role="weight", path=grouped))
         if family == "regnet":

@@ -148,24 +148,32 @@ def _regnet():
 
 
 def _efficientnet():
-    """timm's _init_weight_goog: N(0, 2/(k*k*out/groups)) convs (depthwise conv_dw: k*k), biases 0; linear
-    U(+-1/sqrt(out)), biases 0; BN 1/0."""
+    """timm's _init_weight_goog: N(0, 2/(k*k*out/groups)) convs (depthwise conv_dw and MixNet's split conv_dw/0,
+    conv_dw/1...: k*k), biases 0; linear U(+-1/sqrt(out)), biases 0; BN 1/0."""
     blk = nn.Module()
     blk.conv_pw, blk.bn1 = nn.Conv2d(16, 96, 1, bias=False), nn.BatchNorm2d(96)
     blk.conv_dw = nn.Conv2d(96, 96, 5, groups=96, bias=False)
     blk.se = nn.Module()
     blk.se.conv_reduce = nn.Conv2d(96, 4, 1)
+    mix = nn.Module()  # MixNet's InvertedResidual: MixedConv2d pointwise (groups 1) and depthwise children
+    mix.conv_pw = nn.ModuleList([nn.Conv2d(8, 48, 1, bias=False), nn.Conv2d(8, 48, 1, bias=False)])
+    mix.conv_dw = nn.ModuleList([nn.Conv2d(32, 32, 3, groups=32, bias=False),
+                                 nn.Conv2d(64, 64, 7, groups=64, bias=False)])
+    edge = nn.Module()  # EfficientNetV2's EdgeResidual: a full conv_exp
+    edge.conv_exp = nn.Conv2d(16, 64, 3, bias=False)
     model = nn.Module()
     model.conv_stem = nn.Conv2d(3, 16, 3, bias=False)
-    model.blocks = nn.Sequential(nn.Sequential(blk))
+    model.blocks = nn.Sequential(nn.Sequential(blk, mix, edge))
     model.conv_head = nn.Conv2d(16, 64, 1)
     model.classifier = nn.Linear(64, 1000)
-    laws = {"conv_stem.weight": _he(9 * 16), "blocks.0.0.conv_pw.weight": _he(96),
-            "blocks.0.0.conv_dw.weight": _he(25), "blocks.0.0.bn1.weight": ui.Constant(1.0),
-            "blocks.0.0.se.conv_reduce.weight": _he(4), "blocks.0.0.se.conv_reduce.bias": ui.Constant(0.0),
+    b = "blocks.0."
+    laws = {"conv_stem.weight": _he(9 * 16), b + "0.conv_pw.weight": _he(96), b + "0.conv_dw.weight": _he(25),
+            b + "0.bn1.weight": ui.Constant(1.0), b + "0.se.conv_reduce.weight": _he(4),
+            b + "0.se.conv_reduce.bias": ui.Constant(0.0), b + "1.conv_pw.1.weight": _he(48),
+            b + "1.conv_dw.0.weight": _he(9), b + "1.conv_dw.1.weight": _he(49), b + "2.conv_exp.weight": _he(9 * 64),
             "conv_head.bias": ui.Constant(0.0), "classifier.weight": _default(1000),
             "classifier.bias": ui.Constant(0.0)}
-    return model, ui.presets.timm("mobilenetv3_large_100"), laws
+    return model, ui.presets.timm("mixnet_s"), laws
 
 
 def _convnext():
@@ -304,9 +312,13 @@ FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": la
             "swin": _swin, "swinv2": _swinv2}
 
 
-# the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck)
+# the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck; of each
+# EfficientNet builder: grouped conv_dw with GroupNorm, tf_ padding, Lite, V2's EdgeResidual, MixNet's MixedConv2d...)
 TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "regnetx_002", "regnety_002", "efficientnet_b0",
-               "mobilenetv3_small_100", "convnext_atto", "convnextv2_atto", "vit_tiny_patch16_224",
+               "efficientnet_b0_g8_gn", "tf_efficientnet_b0", "efficientnet_lite0", "tf_efficientnetv2_b0",
+               "mixnet_s", "tf_mixnet_s", "mobilenetv2_035", "mnasnet_small", "semnasnet_050", "spnasnet_100",
+               "fbnetc_100", "tinynet_e", "lcnet_035", "mobilenetv3_small_100", "mobilenetv3_rw",
+               "tf_mobilenetv3_small_minimal_100", "convnext_atto", "convnextv2_atto", "vit_tiny_patch16_224",
                "deit_tiny_distilled_patch16_224", "deit3_small_patch16_224", "vit_wee_patch16_reg1_gap_256",
                "vit_xsmall_patch16_clip_224", "swin_tiny_patch4_window7_224", "swinv2_tiny_window8_256")
 
@@ -354,7 +366,18 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("resnet10t", "resnet18"), ("seresnet34", "resnet18"), ("resnet34d", "resnet18"), ("resnet101d", "resnet50"),
     ("resnext50_32x4d", "resnet50"), ("seresnext101d_32x8d", "resnet50"), ("wide_resnet101_2", "resnet50"),
     ("regnety_016", "regnet"), ("regnetx_320", "regnet"), ("efficientnet_b7", "efficientnet"),
-    ("mobilenetv3_small_050", "efficientnet"), ("convnext_xxlarge", "convnext"), ("convnextv2_huge", "convnext"),
+    ("mobilenetv3_small_050", "efficientnet"), ("tf_efficientnet_b3.ns_jft_in1k", "efficientnet"),
+    ("tf_efficientnet_b7_ap", "efficientnet"), ("efficientnet_lite4", "efficientnet"),
+    ("tf_efficientnet_lite2", "efficientnet"), ("efficientnetv2_rw_t", "efficientnet"),
+    ("tf_efficientnetv2_xl", "efficientnet"), ("efficientnet_es", "efficientnet"), ("mixnet_xxl", "efficientnet"),
+    ("tf_mixnet_l", "efficientnet"), ("mobilenetv2_120d", "efficientnet"), ("mnasnet_100", "efficientnet"),
+    ("semnasnet_140", "efficientnet"), ("spnasnet_100", "efficientnet"), ("fbnetc_100", "efficientnet"),
+    ("lcnet_150", "efficientnet"), ("tinynet_a", "efficientnet"), ("mobilenetv3_rw", "efficientnet"),
+    ("tf_mobilenetv3_large_minimal_100", "efficientnet"), ("mobilenetv1_100h", "efficientnet"),
+    ("efficientnet_b3_g8_gn", "efficientnet"), ("efficientnet_el_pruned", "efficientnet"),
+    ("efficientnet_b0_g16_evos", "efficientnet"),  # BatchNorm in 1.0.31: its EvoNorm is commented out
+    ("tf_efficientnet_l2_ns_475", "efficientnet"), ("mnasnet_a1", "efficientnet"),  # timm's deprecated names
+    ("convnext_xxlarge", "convnext"), ("convnextv2_huge", "convnext"),
     ("convnextv2_atto.fcmae_ft_in1k", "convnext"), ("deit_base_patch16_384", "vit"),
     ("vit_large_patch14_224.augreg_in21k", "vit"), ("deit_base_distilled_patch16_384", "vit"),
     ("vit_large_patch14_clip_quickgelu_336", "vit"), ("vit_base_patch16_plus_clip_240", "vit"),
@@ -391,6 +414,12 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="convnext_zepto_rms"), ValueError, "got 'convnext_zepto_rms'"),
     (dict(arch="swinv2_cr_tiny_224"), ValueError, "got 'swinv2_cr_tiny_224'"),
     (dict(arch="resnet51q"), ValueError, "got 'resnet51q'"),  # byobnet's, not resnet.py's
+    (dict(arch="efficientnet_cc_b0_4e"), ValueError, "got 'efficientnet_cc_b0_4e'"),  # CondConv2d experts
+    (dict(arch="tf_efficientnet_cc_b0_8e"), ValueError, "got 'tf_efficientnet_cc_b0_8e'"),
+    (dict(arch="mobilenet_edgetpu_v2_xs"), ValueError, "got 'mobilenet_edgetpu_v2_xs'"),  # grouped conv_exp, in<out
+    (dict(arch="mobilenetv4_hybrid_medium"), ValueError, "got 'mobilenetv4_hybrid_medium'"),  # attention, layer scale
+    (dict(arch="mobilenetv4_conv_small"), ValueError, "got 'mobilenetv4_conv_small'"),  # depthwise dw_start/conv
+    (dict(arch="efficientnet_b1_pruned"), ValueError, "got 'efficientnet_b1_pruned'"),  # adapted: torch's defaults
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
     (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
 def test_bad_arguments_are_refused_by_name(kwargs, error, match):
