@@ -2600,9 +2600,9 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
 
     Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
     cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan
-    draws it cut at +-2 too. The rules select by layer kind and by timm's paths (``*/conv2/conv/weight``,
-    ``*/conv_dw*/weight``, ``pos_embed``...), so a port that keeps timm's module names gets the same laws in
-    Keras, Flax, MXNet or Equinox.
+    draws it cut at +-2 too. The rules select by layer kind and role and by timm's module paths, whatever a
+    framework names the tensor (``*/conv2/conv/*``, ``*conv_dw*``, ``layer*/*/bn3/*``...), so a port that keeps
+    timm's module names gets the same laws in Keras (``conv_dw/kernel``), Flax, MXNet or Equinox.
 
     Args:
         arch: a family above, or a timm model's name (``"resnet50"``, ``"efficientnet_b0"``, ``"mixnet_s"``,
@@ -2624,7 +2624,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
         >>> import torch
         >>> import unifiedinit as ui
         >>> print(ui.presets.timm("resnet50").rules[-1])
-        kind=norm role=scale path=layer*/*/bn3/weight -> Zeros()
+        kind=norm role=scale path=layer*/*/bn3/* -> Zeros()
         >>> model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.Flatten(), torch.nn.Linear(8, 2))
         >>> [(e.param.path, e.spec) for e in ui.inspect(model, ui.presets.timm("regnety_002")).entries]
         ... # doctest: +NORMALIZE_WHITESPACE
@@ -2655,15 +2655,15 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
         plan = plan.rule(he_out, kind=conv, role="weight")
         if zero_init_last:
             last = "bn2" if family == "resnet_basic" else "bn3"
-            plan = plan.rule(Zeros(), kind="norm", role="scale", path=f"layer*/*/{last}/weight")
+            plan = plan.rule(Zeros(), kind="norm", role="scale", path=f"layer*/*/{last}/*")
     elif family in ("regnet", "efficientnet"):
-        grouped = "*/conv2/conv/weight" if family == "regnet" else "*/conv_dw*/weight"  # MixConv: conv_dw/0...
+        grouped = "*/conv2/conv/*" if family == "regnet" else "*conv_dw*"  # MixConv: conv_dw/0...
         plan = (plan.rule(he_out, kind=conv, role="weight").rule(Zeros(), kind=layers, role="bias")
                 .rule(he_in, kind=conv, role="weight", path=grouped))
         if family == "regnet":
             plan = plan.rule(Normal(0.0, 0.01), kind=dense, role="weight")
             if zero_init_last:
-                plan = plan.rule(Zeros(), kind="norm", role="scale", path="s*/b*/conv3/bn/weight")
+                plan = plan.rule(Zeros(), kind="norm", role="scale", path="s*/b*/conv3/bn/*")
         else:
             plan = plan.rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind=dense, role="weight")
     elif family == "convnext":

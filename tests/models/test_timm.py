@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -24,7 +25,9 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 import unifiedinit as ui  # noqa: E402
+from unifiedinit.verify import stats  # noqa: E402
 
+from .compare import ALPHA  # noqa: E402
 from .test_torch_models import constructor_laws, reproduces  # noqa: E402
 
 
@@ -354,8 +357,34 @@ def test_each_family_gives_each_parameter_the_law_of_timms_constructor(family):
     constructor_laws(*FAMILIES[family](), family)
 
 
+def test_a_ported_efficientnet_block_gets_timms_laws_in_keras_whose_tensors_are_kernels():
+    """The rules select timm's module paths whatever the framework calls the tensor: a Keras port's
+    ``conv_dw/kernel`` gets the depthwise law N(0, 2/(k*k)) and its pointwise conv N(0, 2/out), from Keras's own
+    (kh, kw, in, multiplier) and (kh, kw, in, out) layouts."""
+    keras = pytest.importorskip("keras")
+
+    class Block(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.conv_dw = keras.layers.DepthwiseConv2D(3, use_bias=False, name="conv_dw")
+            self.conv_pw = keras.layers.Conv2D(96, 1, use_bias=False, name="conv_pw")
+
+        def call(self, x):
+            return self.conv_pw(self.conv_dw(x))
+
+    block = Block(name="blocks_0_0")
+    inputs = keras.Input((8, 8, 64))
+    model = keras.Model(inputs, block(inputs))
+    report = ui.presets.timm("efficientnet_b0").apply(model, seed=0)
+    assert not report.unmatched
+    dw = np.asarray(keras.ops.convert_to_numpy(block.conv_dw.kernel))  # (3, 3, 64, 1): in = out, groups 64
+    pw = np.asarray(keras.ops.convert_to_numpy(block.conv_pw.kernel))  # (1, 1, 64, 96)
+    assert stats.check(dw.ravel(), ui.Normal(0, math.sqrt(2 / 9)), alpha=ALPHA)
+    assert stats.check(pw.ravel(), ui.Normal(0, math.sqrt(2 / 96)), alpha=ALPHA)
+
+
 def test_zero_init_last_false_keeps_the_last_norm_at_one():
-    for arch, path in (("resnet50", "layer*/*/bn3/weight"), ("regnetx_002", "s*/b*/conv3/bn/weight")):
+    for arch, path in (("resnet50", "layer*/*/bn3/*"), ("regnetx_002", "s*/b*/conv3/bn/*")):
         assert ui.presets.timm(arch).rules[-1].select.path == path
         assert path not in {r.select.path for r in ui.presets.timm(arch, zero_init_last=False).rules}
     assert ui.presets.timm("resnet", zero_init_last=False).rules == ui.presets.timm("resnet50",
