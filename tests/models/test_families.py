@@ -24,7 +24,7 @@ import unifiedinit as ui  # noqa: E402
 from unifiedinit.verify import stats  # noqa: E402
 
 from .compare import ALPHA, same_law, sample  # noqa: E402
-from .test_torch_models import BUILD, poison  # noqa: E402
+from .test_torch_models import BUILD, poison, reproduces  # noqa: E402
 
 transformers.utils.logging.set_verbosity_error()
 
@@ -618,53 +618,10 @@ def test_state_space_configs_are_read_as_transformers_reads_them():
 
 
 def _reproduces_its_own_init(build, family):
-    """``build()`` under one seed is the reference (its constructor runs the family's own init); a second model,
-    poisoned with NaN, gets the recipe with ``config=model.config`` (for "hf_model", ``hf_model(model)``). Every
-    parameter must be written, equal the reference where that is a constant, and pass the KS test at ALPHA against
-    it elsewhere, except where our value is determined (a constant, S4D-Real's ``A_log``, a sinusoidal table):
-    there it must equal the reference within 1e-5, which a KS test on a few entries cannot say (RegNet's
-    squeeze-excitation biases are four random numbers). Within, not equal: transformers computes such tables in
-    float32 with torch's kernels (FSMT's sin(p w) at position 42 is 1.5e-6 off), and torch's float32 ``log`` is not
-    correctly rounded on every CPU (with AVX-512, ``log`` of 7 is 1 ulp high), where ours is rounded once from
-    float64. A constant we determine is held to 1e-6 relative (zeros exactly): a constant transformers computes
-    with torch's float32 kernels (Apertus's xIELU log(expm1(0.8)), which ours follows step by step) may be an ulp
-    off on another CPU. A one-element tensor we draw (the bias of a
-    one-channel output) is compared with a third build under another seed: a constant there must be ours exactly,
-    a random draw can only be written."""
-    torch.manual_seed(0)
-    reference = build()
-    torch.manual_seed(1)
-    model = build()
-    poison(model)
-    plan = ui.presets.hf_model(model) if family == "hf_model" else ui.presets.FAMILIES[family](config=model.config)
-    report = plan.apply(model, seed=3)
-    assert not report.unmatched, [p.path for p in report.unmatched]
-    determined = {e.param.path.replace("/", ".") for e in report.entries if e.draw and e.draw.deterministic}
-    theirs, again = dict(reference.named_parameters()), None
-    for name, t in model.named_parameters():
-        ours, ref = t.detach().float().numpy(), theirs[name].detach().float().numpy()
-        assert not np.isnan(ours).any(), f"{name} was not written"
-        if ref.size == 0:  # DINOv3's register tokens without registers: nothing to compare
-            continue
-        if np.all(ref == ref.flat[0]) and name in determined:  # a constant: exact zeros, the rest within 8 ulp
-            np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=0, err_msg=name)
-        elif ref.size == 1 and name not in determined:  # a one-channel output's bias, or a constant?
-            if again is None:
-                torch.manual_seed(2)
-                again = dict(build().named_parameters())
-            if again[name].item() != ref.item():  # a random draw: one says nothing of a law, written is all
-                continue
-            assert np.array_equal(ours, ref), name
-        elif np.all(ref == ref.flat[0]):
-            assert np.array_equal(ours, ref), name
-        elif ref.ndim > 1 and ref.shape[-1] > 1 and (rows := np.all(ref == 0, axis=-1)).any():
-            # a zero row in a drawn tensor (an embedding's padding row): by chance once in 2^-48 or less
-            assert not ours[rows].any(), f"{name}: rows {np.argwhere(rows).tolist()} are zeros in the reference"
-            same_law(sample(ours[~rows], 1), sample(ref[~rows], 2), name)
-        elif name in determined:
-            np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-5, err_msg=name)
-        else:
-            same_law(sample(ours, 1), sample(ref, 2), name)
+    """``build()``'s own init reproduced by the family's recipe with ``config=model.config`` (for "hf_model",
+    ``hf_model(model)``): ``test_torch_models.reproduces``."""
+    reproduces(build, lambda model: ui.presets.hf_model(model) if family == "hf_model"
+               else ui.presets.FAMILIES[family](config=model.config), family)
 
 
 # ------------------------------------------------------------ two-tower models: CLIP and SigLIP, their own inits

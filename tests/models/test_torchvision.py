@@ -42,7 +42,7 @@ def _hf_resnet():
 
 
 def test_the_resnet_recipe_reproduces_hugging_faces_resnet_which_runs_torchvisions_init():
-    assert reproduces(_hf_resnet, ui.presets.torchvision("resnet"), "HF ResNet") > 50
+    assert reproduces(_hf_resnet, lambda _: ui.presets.torchvision("resnet"), "HF ResNet", statistics=True) > 50
 
 
 # ----------------------------------------------------- each family on a model with torchvision's module names
