@@ -2419,8 +2419,9 @@ def torchvision(arch: str, *, zero_init_residual: bool = False) -> Plan:
     - ``alexnet``, ``shufflenet``: torch's layer defaults.
 
     Norm layers are 1/0 and running statistics 0/1 everywhere. The rules select by layer kind and by torchvision's
-    paths (``classifier/1``, ``heads/head``, ``*mlp/*``...), so a port that keeps torchvision's module names
-    gets the same laws in Keras, Flax, MXNet or Equinox.
+    module paths (``classifier/1/*``, ``heads/head/*``, ``layer*/*/bn3/*``...) with the role saying which tensor,
+    so a port that keeps torchvision's module names gets the same laws in Keras, Flax, MXNet or Equinox, whatever
+    it calls the tensor (``kernel``, ``gamma``...).
 
     Args:
         arch: a family above, or a torchvision builder's name (``"resnet50"``, ``"efficientnet_v2_s"``,
@@ -2442,7 +2443,7 @@ def torchvision(arch: str, *, zero_init_residual: bool = False) -> Plan:
         >>> import unifiedinit as ui
         >>> plan = ui.presets.torchvision("resnet50", zero_init_residual=True)
         >>> print(plan.rules[-1])
-        kind=norm role=scale path=layer*/*/bn3/weight -> Zeros()
+        kind=norm role=scale path=layer*/*/bn3/* -> Zeros()
         >>> model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.Flatten(), torch.nn.Linear(8, 2))
         >>> [(e.param.path, e.spec) for e in ui.inspect(model, ui.presets.torchvision("vgg11")).entries]
         ... # doctest: +NORMALIZE_WHITESPACE
@@ -2486,22 +2487,21 @@ def torchvision(arch: str, *, zero_init_residual: bool = False) -> Plan:
     elif family == "squeezenet":
         plan = (plan.rule(KaimingUniform(), kind=conv, role="weight")
                 .rule(Zeros(), kind=conv, role="bias")
-                .rule(Normal(0.0, 0.01), kind=conv, role="weight", path="classifier/1/weight"))
+                .rule(Normal(0.0, 0.01), kind=conv, role="weight", path="classifier/1/*"))
     elif family in ("googlenet", "inception_v3"):
         s = 0.01 if family == "googlenet" else 0.1
         plan = plan.rule(_torch_trunc(s), kind=layers, role="weight")
         if family == "inception_v3":  # AuxLogits.fc.stddev; AuxLogits.conv1's 0.01 sits on its block, not its conv
-            plan = plan.rule(_torch_trunc(0.001), kind=dense, role="weight",
-                             path="AuxLogits/fc/weight")
+            plan = plan.rule(_torch_trunc(0.001), kind=dense, role="weight", path="AuxLogits/fc/*")
     elif family == "vit":
         lecun = VarianceScaling(1.0, "fan_in", "normal")
-        plan = (plan.rule(lecun, kind=conv, role="weight", path="conv_proj/weight")
-                .rule(Zeros(), kind=conv, role="bias", path="conv_proj/bias")
+        plan = (plan.rule(lecun, kind=conv, role="weight", path="conv_proj/*")
+                .rule(Zeros(), kind=conv, role="bias", path="conv_proj/*")
                 .rule(Zeros(), path="class_token").rule(Normal(0.0, 0.02), path="encoder/pos_embedding")
                 .rule(XavierUniform(), kind=dense, role="weight", path="*mlp/*")
                 .rule(Normal(0.0, 1e-6), kind=dense, role="bias", path="*mlp/*")
-                .rule(lecun, kind=dense, role="weight", path="heads/pre_logits/weight")
-                .rule(Zeros(), kind=dense, role="bias", path="heads/pre_logits/bias")
+                .rule(lecun, kind=dense, role="weight", path="heads/pre_logits/*")
+                .rule(Zeros(), kind=dense, role="bias", path="heads/pre_logits/*")
                 .rule(Zeros(), kind=dense, path="heads/head/*"))
     elif family == "swin":
         plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
@@ -2512,7 +2512,7 @@ def torchvision(arch: str, *, zero_init_residual: bool = False) -> Plan:
                 .rule(trunc, path="*/relative_position_bias_table"))
     if zero_init_residual:
         last = "bn2" if arch in ("resnet18", "resnet34") else "bn3"
-        plan = plan.rule(Zeros(), kind="norm", role="scale", path=f"layer*/*/{last}/weight")
+        plan = plan.rule(Zeros(), kind="norm", role="scale", path=f"layer*/*/{last}/*")
     return _quiet(plan, "torchvision")
 
 

@@ -214,6 +214,56 @@ def test_a_ported_resnet_gets_torchvisions_law_in_keras_from_keras_fans():
     assert stats.check(kernel.ravel(), ui.Normal(0, math.sqrt(2 / 576)), alpha=ALPHA)
 
 
+def _keras_port(keras, shape, tree):
+    """A Keras model whose nested layers carry torchvision's module names: ``tree`` maps a name to a Keras layer
+    or to a further tree, each applied in order, so a variable's path is torchvision's with Keras's tensor name."""
+    class Node(keras.layers.Layer):
+        def __init__(self, children, **kwargs):
+            super().__init__(**kwargs)
+            self.children = [Node(c, name=n) if isinstance(c, dict) else c for n, c in children.items()]
+
+        def call(self, x):
+            for child in self.children:
+                x = child(x)
+            return x
+
+    x = inputs = keras.Input(shape)
+    for child in Node(tree).children:
+        x = child(x)
+    return keras.Model(inputs, x)
+
+
+def _ported(keras, arch, shape, tree, **kwargs):
+    model = _keras_port(keras, shape, tree)
+    report = ui.presets.torchvision(arch, **kwargs).apply(model, seed=0)
+    assert not report.unmatched
+    return {v.path: np.asarray(keras.ops.convert_to_numpy(v)).ravel() for v in model.weights}
+
+
+def test_ported_models_get_torchvisions_named_laws_in_keras_whatever_keras_calls_the_tensor():
+    """The rules that name a module (``layer*/*/bn3/*``, ``conv_proj/*``, ``heads/pre_logits/*``,
+    ``classifier/1/*``, ``AuxLogits/fc/*``) select it by torchvision's module path and let the role say which
+    tensor, so a Keras port's ``gamma``, ``kernel`` and ``bias`` get the laws torch's ``weight`` and ``bias``
+    get. With globs ending in ``/weight`` each of these fell back to a torch default."""
+    keras = pytest.importorskip("keras")
+    L = keras.layers
+    resnet = _ported(keras, "resnet50", (4, 4, 16), {"layer1": {"0": {
+        "conv3": L.Conv2D(16, 1, use_bias=False, name="conv3"), "bn3": L.BatchNormalization(name="bn3")}}},
+        zero_init_residual=True)
+    assert np.all(resnet["layer1/0/bn3/gamma"] == 0) and np.all(resnet["layer1/0/bn3/moving_variance"] == 1)
+    assert stats.check(resnet["layer1/0/conv3/kernel"], ui.Normal(0, math.sqrt(2 / 16)), alpha=ALPHA)
+    vit = _ported(keras, "vit_b_16", (8, 8, 3), {"conv_proj": L.Conv2D(64, 4, strides=4, name="conv_proj"),
+                                               "heads": {"pre_logits": L.Dense(32, name="pre_logits"),
+                                                         "head": L.Dense(10, name="head")}})
+    assert stats.check(vit["conv_proj/kernel"], ui.Normal(0, math.sqrt(1 / 48)), alpha=ALPHA)  # (4, 4, 3, 64)
+    assert stats.check(vit["heads/pre_logits/kernel"], ui.Normal(0, math.sqrt(1 / 64)), alpha=ALPHA)
+    assert all(np.all(vit[p] == 0) for p in ("conv_proj/bias", "heads/pre_logits/bias", "heads/head/kernel"))
+    squeeze = _ported(keras, "squeezenet1_0", (4, 4, 64), {"classifier": {
+        "0": L.Dropout(0.5, name="0"), "1": L.Conv2D(100, 1, name="1")}})
+    assert stats.check(squeeze["classifier/1/kernel"], ui.Normal(0, 0.01), alpha=ALPHA)
+    inception = _ported(keras, "inception_v3", (768,), {"AuxLogits": {"fc": L.Dense(100, name="fc")}})
+    assert stats.check(inception["AuxLogits/fc/kernel"], ui.TruncatedNormal(0, 0.001, -2, 2), alpha=ALPHA)
+
 @pytest.mark.parametrize("name,family", [
     ("resnet18", "resnet"), ("resnet152", "resnet"), ("resnext101_64x4d", "resnet"), ("wide_resnet50_2", "resnet"),
     ("vgg19_bn", "vgg"), ("mobilenet_v3_large", "mobilenet"), ("efficientnet_v2_m", "efficientnet"),
@@ -244,5 +294,5 @@ def test_torch_layer_defaults_are_the_base_and_alexnet_is_only_them():
     assert ui.presets.torchvision("alexnet").rules == ui.presets.torch.rules
     plan = ui.presets.torchvision("resnet50", zero_init_residual=True)
     assert plan.rules[:len(ui.presets.torch.rules)] == ui.presets.torch.rules
-    assert plan.rules[-1].select.path == "layer*/*/bn3/weight"
-    assert ui.presets.torchvision("resnet34", zero_init_residual=True).rules[-1].select.path == "layer*/*/bn2/weight"
+    assert plan.rules[-1].select.path == "layer*/*/bn3/*"
+    assert ui.presets.torchvision("resnet34", zero_init_residual=True).rules[-1].select.path == "layer*/*/bn2/*"
