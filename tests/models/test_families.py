@@ -23,7 +23,7 @@ transformers = pytest.importorskip("transformers")
 import unifiedinit as ui  # noqa: E402
 from unifiedinit.verify import stats  # noqa: E402
 
-from .compare import ALPHA, same_law, sample  # noqa: E402
+from .compare import ALPHA, sample  # noqa: E402
 from .test_torch_models import BUILD, poison, reproduces  # noqa: E402
 
 transformers.utils.logging.set_verbosity_error()
@@ -33,20 +33,7 @@ FAMILIES = ("bert", "gpt2", "llama", "vit", "t5")
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_the_recipe_reproduces_the_familys_own_init(family):
-    torch.manual_seed(0)
-    reference = BUILD[family]()
-    torch.manual_seed(1)
-    model = BUILD[family]()
-    poison(model)
-    report = ui.presets.FAMILIES[family](config=model.config).apply(model, seed=3)
-    assert not report.unmatched, [p.path for p in report.unmatched]
-    theirs = dict(reference.named_parameters())
-    for name, t in model.named_parameters():
-        assert not torch.isnan(t).any(), f"{family}: {name} was not written"
-        same_law(sample(t.detach().numpy(), 1), sample(theirs[name].detach().numpy(), 2), f"{family}: {name}")
-    if family == "bert":
-        emb = model.embeddings.word_embeddings
-        assert emb.padding_idx is not None and not emb.weight[emb.padding_idx].any()
+    _reproduces_its_own_init(BUILD[family], family)
 
 
 def _opt():
