@@ -580,8 +580,9 @@ def _deformable(plan: Plan, where: str, heads: int, points: Sequence[int], proje
     """Deformable DETR's multi-scale deformable attention under the path glob ``where``: the sampling offsets'
     weight 0 and bias ``_offset_grid``, the attention weights 0, the value and output projections Xavier-uniform
     (``projections``)."""
-    plan = (plan.rule(Zeros(), kind="dense", path=f"{where}/sampling_offsets/weight")
-            .rule(FromArray(_offset_grid(heads, points)), kind="dense", path=f"{where}/sampling_offsets/bias")
+    offsets = f"{where}/sampling_offsets/*"
+    plan = (plan.rule(Zeros(), kind="dense", role="weight", path=offsets)
+            .rule(FromArray(_offset_grid(heads, points)), kind="dense", role="bias", path=offsets)
             .rule(Zeros(), kind="dense", path=f"{where}/attention_weights/*"))
     if projections:
         plan = (plan.rule(XavierUniform(), kind="dense", role="weight", path=f"{where}/value_proj/*")
@@ -893,11 +894,11 @@ def _modernbert(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     depth = _number(fn, config, ("num_hidden_layers",), 22, _count)
     out = _cut(std / math.sqrt(2 * depth), cut)
     return (plan.rule(_cut(std, cut), kind="dense", role="weight").rule(_cut(std, cut), kind="embedding")
-            .rule(out, kind="dense", role="weight", path="*/Wo/weight")
-            .rule(out, kind="dense", role="weight", path="*head/dense/weight")
-            .rule(out, kind="dense", role="weight", path="*decoder/weight")
+            .rule(out, kind="dense", role="weight", path="*/Wo/*")
+            .rule(out, kind="dense", role="weight", path="*head/dense/*")
+            .rule(out, kind="dense", role="weight", path="*decoder/*")
             .rule(_cut(_number(fn, config, ("hidden_size",), 768, _count) ** -0.5, cut), kind="dense",
-                  role="weight", path="*classifier/weight"))
+                  role="weight", path="*classifier/*"))
 
 
 def _vision_towers(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
@@ -1129,10 +1130,10 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     if kind == "fsmt":  # fairseq's tables: tensor2tensor's frequencies, sines then cosines, the padding row zero
         plan = plan.rule(Rows(Sinusoidal()), layer="SinusoidalPositionalEmbedding")
     if kind == "whisper":  # the encoder's frozen position table
-        plan = plan.rule(Sinusoidal(), path="*encoder/embed_positions/weight")
+        plan = plan.rule(Sinusoidal(), path="*encoder/embed_positions/*")
     if kind == "distilbert" and _get(config, "sinusoidal_pos_embds"):
         plan = plan.rule(Sinusoidal(interleaved=True, frequencies="paper"),
-                         path="*embeddings/position_embeddings/weight")
+                         path="*embeddings/position_embeddings/*")
     return plan
 
 
@@ -1733,7 +1734,7 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
             .rule(VarianceScaling(f * f, "fan_in", "normal"), kind="dense", role="weight")
             .rule(VarianceScaling(f * f / dkv, "fan_in", "normal"), kind="dense", role="weight", path="*/q/*")
             .rule(Normal(0.0, f), kind="dense", role="weight", path="*lm_head*")
-            .rule(Normal(0.0, f), kind="dense", role="weight", path="*classifier/weight")  # T5ForTokenClassification
+            .rule(Normal(0.0, f), kind="dense", role="weight", path="*classifier/*")  # T5ForTokenClassification
             # Switch Transformers: the sparse MLP redraws each expert's wo by d_model (fan out), its router N(0, f^2)
             .rule(VarianceScaling(f * f, "fan_out", "normal"), kind="dense", role="weight", path="*/experts/*/wo/*")
             .rule(Normal(0.0, f), kind="dense", role="weight", path="*/router/classifier/*")

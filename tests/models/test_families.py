@@ -767,6 +767,72 @@ def test_the_clip_recipe_follows_its_formula_in_flax_nnx():
     assert stats.check(np.asarray(layer.mlp.fc1.bias.get_value()).ravel(), ui.Normal(0, 1e-6), alpha=ALPHA)
 
 
+@pytest.mark.parametrize("build,module", [(_whisper, "encoder.embed_positions"),
+                                          (_distilbert, "embeddings.position_embeddings")])
+def test_a_flax_nnx_ports_position_table_is_the_torch_models(build, module):
+    """The table rules name the module (``*encoder/embed_positions/*``), not torch's ``weight``: a Flax port with
+    the model's module names gets the same sinusoidal table in its ``embedding``, within float32 arithmetic."""
+    nnx = pytest.importorskip("flax.nnx")
+    reference = build()
+    table = reference.get_parameter(module + ".weight").detach().numpy()
+    outer, inner = module.split(".")
+
+    class Outer(nnx.Module):
+        def __init__(self, rngs):
+            setattr(self, inner, nnx.Embed(*table.shape, rngs=rngs))
+
+    class Port(nnx.Module):
+        def __init__(self, rngs):
+            setattr(self, outer, Outer(rngs))
+
+    port = Port(nnx.Rngs(0))
+    assert not ui.presets.hf(config=reference.config).apply(port, seed=0).unmatched
+    ours = np.asarray(getattr(getattr(port, outer), inner).embedding.get_value())
+    np.testing.assert_allclose(ours, table, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("head", ["mlm", "classifier"])
+def test_a_flax_nnx_port_of_modernbert_gets_each_layers_law_from_the_torch_models_config(head):
+    """ModernBERT's scaled outputs (``Wo``, the head's ``dense``, the ``decoder``, the ``classifier``) are named by
+    module: the port's kernels get the laws the torch model's weights get (an untied decoder's too), each cut at
+    +-3 std."""
+    nnx = pytest.importorskip("flax.nnx")
+    config = transformers.ModernBertConfig(**_MODERNBERT, num_labels=3, tie_word_embeddings=False)
+    torch_model = (transformers.ModernBertForMaskedLM if head == "mlm" else
+                   transformers.ModernBertForSequenceClassification)(config)
+    h, i = torch_model.config.hidden_size, torch_model.config.intermediate_size
+    plan = ui.presets.hf(config=torch_model.config)
+    laws = {e.param.path: e.spec for e in ui.inspect(torch_model, plan).entries}
+
+    class Wo(nnx.Module):
+        def __init__(self, n, rngs):
+            self.Wo = nnx.Linear(n, h, rngs=rngs)
+
+    class Layer(nnx.Module):
+        def __init__(self, rngs):
+            self.attn, self.mlp = Wo(h, rngs), Wo(i, rngs)
+
+    class Model(nnx.Module):
+        def __init__(self, rngs):
+            self.layers = nnx.List([Layer(rngs) for _ in range(torch_model.config.num_hidden_layers)])
+
+    class Head(nnx.Module):
+        def __init__(self, rngs):
+            self.dense = nnx.Linear(h, h, rngs=rngs)
+
+    class Port(nnx.Module):
+        def __init__(self, rngs):
+            self.model, self.head = Model(rngs), Head(rngs)
+            last = "decoder" if head == "mlm" else "classifier"
+            setattr(self, last, nnx.Linear(h, torch_model.config.vocab_size if last == "decoder" else 3, rngs=rngs))
+
+    kernels = {e.param.path.removesuffix("kernel") + "weight": e.spec
+               for e in ui.inspect(Port(nnx.Rngs(0)), plan).entries if e.param.path.endswith("kernel")}
+    assert len(kernels) == 2 * torch_model.config.num_hidden_layers + 2
+    assert kernels == {path: laws[path] for path in kernels}
+    assert len({laws[p] for p in kernels}) == 1 + (head == "classifier")  # the outputs', a classifier's
+
+
 def test_a_flax_nnx_port_of_mamba_gets_the_torch_models_values_bit_for_bit():
     """The port story on a state-space model: Hugging Face's torch Mamba and a Flax NNX port with its names (the
     mixer's class, ``dt_proj``, a depthwise ``conv1d``, raw ``A_log`` and ``D``), one plan with the torch model's
