@@ -6,8 +6,9 @@ Hugging Face model's own ``config``), exact constants, and, when
 none of those passes, a normal and a uniform fitted to the values (their moments or their range). The candidate
 with the largest KS p-value wins; a determined candidate (a table: ``S4DReal``, ``Sinusoidal``) is compared value
 by value instead, and wins with p = 1 when the values are its own, rounded to the dtype. ``fit(model).to_plan()``
-is one rule per parameter path, so "copy this model's initialization into my port" is
-``ui.fit(torch_model).to_plan().apply(flax_model, ...)`` where the two share their parameter paths, and
+is one rule per parameter (a layer's tensor by its module's path and its role), so "copy this model's
+initialization into my port" is ``ui.fit(torch_model).to_plan().apply(flax_model, ...)`` where the two share their
+module paths, whatever each framework calls the tensor (``weight``, ``kernel``), and
 ``fit(model).table()`` says what was found.
 
 A fitted normal or uniform takes its parameters from the same values it is tested on, so its p-value is
@@ -24,6 +25,11 @@ from .specs import Spec
 
 #: a candidate passes when its KS p-value exceeds this
 ALPHA = 1e-4
+
+#: the layer kinds whose tensors ``FitReport.to_plan`` selects by module path, kind and role
+_LAYER_KINDS = ("dense", "conv", "norm", "embedding")
+#: ... and their roles so selected (not "other": a quantized layer's scales, and its integer kernel, are "other")
+_LAYER_ROLES = ("weight", "bias", "scale", "shift", "embedding")
 
 
 @dataclass(frozen=True)
@@ -48,10 +54,26 @@ class FitReport:
     rows: tuple[FitRow, ...]
 
     def to_plan(self, name: str = "fit") -> Any:
-        """One rule per parameter path, each with the winning spec."""
+        """One rule per parameter, each with the winning spec. A dense, conv, norm or embedding layer's weight,
+        bias, scale, shift or embedding is selected by its module's path, kind and role (``"encoder/fc/*"``,
+        dense, weight), so a port that keeps the module names gets it whatever its framework calls the tensor
+        (``kernel``, ``gamma``, ``embedding``); the rules of deeper modules come later and win. Any other
+        parameter, or one whose module holds another of the same role, is selected by its full path."""
+        from collections import Counter
+
         from .plan import Plan
+
+        def module(r: FitRow) -> str | None:
+            layer = "/" in r.path and r.kind in _LAYER_KINDS and r.role in _LAYER_ROLES
+            return r.path.rsplit("/", 1)[0] if layer else None
+
+        same = Counter((module(r), r.kind, r.role) for r in self.rows)
+        by_module = [r for r in self.rows if module(r) is not None and same[module(r), r.kind, r.role] == 1]
         plan = Plan(name=name)
-        for r in self.rows:
+        for r in sorted(by_module, key=lambda r: r.path.count("/")):  # stable: the rows' order within a depth
+            plan = plan.rule(r.spec, path=f"{module(r)}/*", kind=r.kind, role=r.role)
+        chosen = {r.path for r in by_module}
+        for r in (r for r in self.rows if r.path not in chosen):
             plan = plan.rule(r.spec, path=r.path, role=r.role)
         return plan
 
