@@ -51,6 +51,30 @@ def test_every_layer_ends_at_the_target_std_and_the_plan_replays_it(target):
         assert torch.allclose(sa, sb, rtol=1e-5) and not torch.equal(a, b)
 
 
+def test_the_plan_replays_a_torch_result_on_a_keras_port_with_its_module_names():
+    """``to_plan`` selects each layer by module path and role: a Keras port whose layers are named as the torch
+    model's modules ("0", "3", "5") gets each kernel orthogonal with the torch layer's gain (the same singular
+    values, in Keras's (k, in, out) and (in, out) layouts) and zero biases."""
+    torch = pytest.importorskip("torch")
+    keras = pytest.importorskip("keras")
+    import unifiedinit as ui
+    net = _torch_net()
+    report = ui.lsuv(net, torch.randn(128, 3, 32, generator=torch.Generator().manual_seed(1)) * 4, tol=0.01)
+    x = inputs = keras.Input((32, 3))
+    for layer in (keras.layers.Conv1D(16, 3, name="0"), keras.layers.Flatten(), keras.layers.Dense(64, name="3"),
+                  keras.layers.Dense(10, name="5")):
+        x = layer(x)
+    port = keras.Model(inputs, x)  # a functional model: its variables' paths are the layers' names
+    assert not report.to_plan().apply(port, seed=0).unmatched
+    for i in ("0", "3", "5"):
+        layer = port.get_layer(i)
+        kernel = keras.ops.convert_to_numpy(layer.kernel).astype(np.float64)
+        ours = np.linalg.svd(kernel.reshape(-1, kernel.shape[-1]), compute_uv=False)
+        theirs = torch.linalg.svdvals(net.get_parameter(f"{i}.weight").detach().flatten(1).double()).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+        assert not keras.ops.convert_to_numpy(layer.bias).any()
+
+
 def test_lsuv_on_a_flax_nnx_model():
     nnx = pytest.importorskip("flax.nnx")
     import jax.numpy as jnp

@@ -29,14 +29,16 @@ class LsuvReport:
     layers: list[str] = field(default_factory=list[str])
 
     def to_plan(self, name: str = "lsuv") -> Any:
-        """The result as a plan with no data: ``Orthogonal(gain)`` for each weight, zeros for its bias."""
+        """The result as a plan with no data: ``Orthogonal(gain)`` for each weight, zeros for its bias. Each
+        layer is selected by its module path (``"3/*"``, dense or conv, by role), so the plan also replays the
+        result on a port with the same module names in another framework (``kernel`` for ``weight``)."""
         from .plan import Plan
         from .specs import Orthogonal, Zeros
         plan = Plan(name=name)
         for path in self.layers:
-            layer = path.rsplit("/", 1)[0]
-            plan = plan.rule(Orthogonal(gain=self.gains[path]), path=path, role="weight")
-            plan = plan.rule(Zeros(), path=f"{layer}/bias" if "/" in path else "bias", role="bias")
+            where = f"{path.rsplit('/', 1)[0]}/*" if "/" in path else "*"
+            for spec, role in ((Orthogonal(gain=self.gains[path]), "weight"), (Zeros(), "bias")):
+                plan = plan.rule(spec, kind=("dense", "conv"), role=role, path=where)
         return plan
 
 
