@@ -2521,8 +2521,13 @@ def torchvision(arch: str, *, zero_init_residual: bool = False) -> Plan:
 
 #: a timm model's name -> its family: the first pattern that matches the whole name (a ``.tag`` is dropped)
 _TIMM_MODELS = (
-    (r"(se)?resnet(10t|18d?|34d?)", "resnet_basic"),
-    (r"(se)?resnet\d+[cdst]?|(se)?resnext\d+[dt]?_\d+x\d+d|wide_resnet\d+_2", "resnet"),
+    (r"(se)?resnet(10t|18d?|34d?)|resnetaa34d|resnetblur18", "resnet_basic"),
+    (r"(se)?resnet\d+[cdst]?|(eca|se)?resnext(aa)?\d+[dt]?_\d+x\d+d|wide_resnet\d+_2|resnet50_gn|resnetrs\d+"
+     r"|senet154|(se)?resnet(aa|blur)\d+d?|ecaresnet(\d+[dt]|light)|res2net(50|101)(d|_\d+w_\d+s)|res2next50"
+     r"|resnest(14|26|50)d|resnest(101|200|269)e|resnest50d_\d+s\d+x\d+d", "resnet"),
+    (r"skresnet(18|34|50d?)|skresnext50_32x4d", "sknet"),
+    (r"resnetv2_\d+[dt]?|resnetv2_50d_gn|resnetv2_\d+x\d+_bit", "resnetv2"),
+    (r"densenet(121|161|169|201|264d)|densenetblur121d", "densenet"),
     (r"regnet[xy]_\d+", "regnet"),
     (r"(tf_)?efficientnet_(b\d|l2|lite\d|e[sml])|efficientnet_e[sl]_pruned"
      r"|efficientnet_(b[03]_(g8_)?gn|b0_g16_evos|x_b[35]|h_b5|blur_b0)"
@@ -2554,7 +2559,8 @@ _TIMM_VIT_LAYER_SCALE = (
      r"|vit_(base|large)_patch16_radio_v3", 1e-5),
     (r"vit_(base|large|so400m)_patch14_reg1_tipsv2", 1.0), (r"vit_intern300m_patch14_448", 0.1))
 
-TIMM_FAMILIES = ("resnet", "regnet", "efficientnet", "convnext", "vit", "swin", "swinv2")
+TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "swin",
+                 "swinv2")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2564,10 +2570,19 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     layer defaults (``presets.torch``) and then redraw some layers in their constructor. This plan is those
     defaults and the constructor's rules, family by family:
 
-    - ``resnet`` (ResNet, ResNeXt, Wide ResNet, SE-ResNet/ResNeXt: ``init_weights``): convolutions He normal,
-      fan_out; norms 1/0; the classifier and the squeeze-excitation biases keep torch's default.
-      ``zero_init_last=True`` (timm's default) zeroes each block's last norm scale (``bn2`` of a BasicBlock,
-      ``bn3`` of a Bottleneck): pass the model's name (``"resnet50"``), which says the block.
+    - ``resnet`` (``ResNet.init_weights``: ResNet, ResNeXt, Wide ResNet, their SE, ECA, BlurPool, anti-aliased
+      and GroupNorm variants, ResNet-RS, SENet-154; Res2Net, ResNeSt): 2-d convolutions He normal, fan_out (the
+      squeeze-excitation, split-attention convs too); ECA's ``Conv1d`` (``se/conv``), the classifier and the conv
+      biases keep torch's default; norms 1/0. ``zero_init_last=True`` (timm's default) zeroes each block's last
+      norm scale (``bn2`` of a BasicBlock, ``bn3`` of a Bottleneck, Bottle2neck or ResNeSt block): pass the
+      model's name (``"resnet50"``), which says the block.
+    - ``sknet`` (SK-ResNet, SK-ResNeXt): ``resnet``'s convolutions (each selective-kernel path and attention conv),
+      no zeroed norm: timm builds them with ``zero_init_last=False``.
+    - ``resnetv2`` (pre-activation ResNet V2, ``d``/``t`` stems, GroupNorm, BiT with ``StdConv2d``:
+      ``_init_weights``): convolutions He normal, fan_out, biases 0; the 1x1-conv classifier ``head.fc`` and
+      linear layers N(0, 0.01^2), biases 0; norms 1/0; nothing zeroed (timm's ``zero_init_last=False``).
+    - ``densenet`` (DenseNet 121-264, BlurPool ``densenetblur121d``): convolutions He normal, fan_in; the classifier's
+      bias 0, its weight torch's default; norms 1/0.
     - ``regnet`` (RegNetX, RegNetY: ``_init_weights``): convolutions N(0, 2/fan_out) with timm's fan_out
       k*k*out/groups, which for the grouped ``conv2`` (in = out) is torch's fan_in: He normal, fan_out, and
       fan_in for ``conv2``; their biases 0; linear layers N(0, 0.01^2), biases 0; ``zero_init_last=True``
@@ -2597,7 +2612,9 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
 
     ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
     res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
-    (``convnext_zepto_rms``...) and ``swinv2_cr_*`` are refused by name.
+    (``convnext_zepto_rms``...), ``swinv2_cr_*``, the pruned ``ecaresnet*_pruned`` (rebuilt with torch's
+    defaults after the init), ``test_resnet`` (BasicBlock and Bottleneck stages in one model) and ResNetV2 with
+    EvoNorm or FRN (``resnetv2_50d_evos``, ``_frn``: their norms' own parameters) are refused by name.
 
     Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
     cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan
@@ -2610,8 +2627,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
             ``"vit_base_patch16_224"``, ``"deit3_small_patch16_224"``, ``"swinv2_tiny_window8_256"``..., a
             pretrained tag after a dot is dropped; timm's deprecated EfficientNet names such as
             ``"tf_efficientnet_b0_ns"`` are read as theirs), a string.
-        zero_init_last: False for timm's ``zero_init_last=False`` (default True, timm's). Only ResNet and RegNet
-            read it, and for ``"resnet"`` itself only False is accepted (the model's name says the block).
+        zero_init_last: False for timm's ``zero_init_last=False`` (default True, timm's). Only ``resnet`` and
+            ``regnet`` read it, and for ``"resnet"`` itself only False is accepted (the model's name says the block).
 
     Returns:
         The ``Plan`` named "timm": ``presets.torch``'s rules and the family's.
@@ -2652,9 +2669,10 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     he_out, he_in = KaimingNormal(mode="fan_out", nonlinearity="relu"), KaimingNormal()
     trunc = _torch_trunc(0.02)
     conv, dense, layers = "conv", "dense", ("conv", "dense")
-    if family in ("resnet", "resnet_basic"):
-        plan = plan.rule(he_out, kind=conv, role="weight")
-        if zero_init_last:
+    if family in ("resnet", "resnet_basic", "sknet"):  # init_weights redraws nn.Conv2d only: not ECA's Conv1d
+        plan = plan.rule(he_out, kind=conv, role="weight").rule(_TORCH_DEFAULT, kind=conv, role="weight",
+                                                                 path="layer*/*/se/conv/*")
+        if zero_init_last and family != "sknet":  # timm builds the SK-ResNets with zero_init_last=False
             last = "bn2" if family == "resnet_basic" else "bn3"
             plan = plan.rule(Zeros(), kind="norm", role="scale", path=f"layer*/*/{last}/*")
     elif family in ("regnet", "efficientnet"):
@@ -2667,6 +2685,12 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                 plan = plan.rule(Zeros(), kind="norm", role="scale", path="s*/b*/conv3/bn/*")
         else:
             plan = plan.rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind=dense, role="weight")
+    elif family == "resnetv2":  # _init_weights; zero_init_last=False, timm's default for every ResNetV2
+        plan = (plan.rule(he_out, kind=conv, role="weight").rule(Zeros(), kind=layers, role="bias")
+                .rule(Normal(0.0, 0.01), kind=dense, role="weight")
+                .rule(Normal(0.0, 0.01), kind=conv, role="weight", path="head/fc/*"))  # its 1x1-conv classifier
+    elif family == "densenet":
+        plan = plan.rule(he_in, kind=conv, role="weight").rule(Zeros(), kind=dense, role="bias")
     elif family == "convnext":
         plan = (plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
                 .rule(Constant(1e-6), path="*/gamma").rule(Zeros(), path="*/mlp/grn/*"))

@@ -102,7 +102,8 @@ class _ConvNormAct(nn.Module):
 
 
 def _resnet(arch):
-    """timm's ResNet.init_weights: kaiming_normal_(fan_out, relu) convs; zero_init_last zeroes the last bn."""
+    """timm's ResNet.init_weights: kaiming_normal_(fan_out, relu) nn.Conv2d (not ECA's Conv1d, torch's default);
+    zero_init_last zeroes the last bn."""
     def block(basic):
         b = nn.Module()
         b.conv1, b.bn1 = nn.Conv2d(64, 64, 3, bias=False), nn.BatchNorm2d(64)
@@ -111,6 +112,7 @@ def _resnet(arch):
             b.conv3, b.bn3 = nn.Conv2d(64, 64, 1, bias=False), nn.BatchNorm2d(64)
         b.se = nn.Module()
         b.se.fc1 = nn.Conv2d(64, 16, 1)
+        b.se.conv = nn.Conv1d(8, 8, 5, bias=False)  # ECA's conv: Conv1d(1, 1, k), wider here for the KS test
         return b
 
     basic = arch == "resnet18"
@@ -121,12 +123,74 @@ def _resnet(arch):
     laws = {"conv1.weight": _he(64 * 49), "layer1.0.conv2.weight": _he(64 * 9), "bn1.weight": ui.Constant(1.0),
             "layer1.0.bn1.weight": ui.Constant(1.0), "layer1.1.bn1.bias": ui.Constant(0.0),
             "layer1.1.se.fc1.weight": _he(16), "layer1.1.se.fc1.bias": _default(64),
-            "fc.weight": _default(64), "fc.bias": _default(64)}
+            "layer1.0.se.conv.weight": _default(40), "fc.weight": _default(64), "fc.bias": _default(64)}
     last = "bn2" if basic else "bn3"
     laws |= {f"layer1.0.{last}.weight": ui.Constant(0.0), f"layer1.1.{last}.weight": ui.Constant(0.0)}
     if not basic:
         laws["layer1.0.bn2.weight"] = ui.Constant(1.0)
     return model, ui.presets.timm(arch), laws
+
+
+def _sknet():
+    """timm's SK-ResNet: ResNet.init_weights with zero_init_last=False (the model's own argument): every conv of the
+    SelectiveKernel's paths and attention kaiming_normal_(fan_out, relu), every norm 1/0, the classifier torch's."""
+    sk = nn.Module()
+    sk.paths = nn.ModuleList([_ConvNormAct(64, 32, 3), _ConvNormAct(64, 32, 5)])
+    sk.attn = nn.Module()
+    sk.attn.fc_reduce, sk.attn.bn = nn.Conv2d(32, 16, 1, bias=False), nn.BatchNorm2d(16)
+    sk.attn.fc_select = nn.Conv2d(16, 64, 1, bias=False)
+    b = nn.Module()
+    b.conv1, b.conv2 = sk, _ConvNormAct(64, 64, 3)
+    model = nn.Module()
+    model.layer1 = nn.Sequential(b)
+    model.fc = nn.Linear(64, 100)
+    k = "layer1.0.conv1."
+    laws = {k + "paths.0.conv.weight": _he(9 * 32), k + "paths.1.conv.weight": _he(25 * 32),
+            k + "paths.1.bn.weight": ui.Constant(1.0), k + "attn.fc_reduce.weight": _he(16),
+            k + "attn.fc_select.weight": _he(64), "layer1.0.conv2.conv.weight": _he(9 * 64),
+            "layer1.0.conv2.bn.weight": ui.Constant(1.0), "fc.weight": _default(64), "fc.bias": _default(64)}
+    return model, ui.presets.timm("skresnet18"), laws
+
+
+def _resnetv2():
+    """timm's resnetv2 _init_weights: kaiming_normal_(fan_out, relu) convs (StdConv2d too), conv biases 0, the 1x1
+    conv classifier head.fc and any linear N(0, 0.01^2) with bias 0, norms 1/0; zero_init_last=False (timm's)."""
+    b = nn.Module()
+    b.norm1, b.conv1 = nn.BatchNorm2d(64), nn.Conv2d(64, 64, 1, bias=False)
+    b.norm2, b.conv2 = nn.GroupNorm(32, 64), nn.Conv2d(64, 64, 3, bias=False)
+    b.norm3, b.conv3 = nn.BatchNorm2d(64), nn.Conv2d(64, 256, 1, bias=False)
+    model = nn.Module()
+    model.stem = nn.Module()
+    model.stem.conv = nn.Conv2d(3, 64, 7, bias=False)
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(b)
+    model.head = nn.Module()
+    model.head.fc = nn.Conv2d(256, 1000, 1)
+    model.head.pre_logits = nn.Linear(256, 256)
+    k = "stages.0.blocks.0."
+    laws = {"stem.conv.weight": _he(49 * 64), k + "conv1.weight": _he(64), k + "conv2.weight": _he(9 * 64),
+            k + "conv3.weight": _he(256), k + "norm2.weight": ui.Constant(1.0), k + "norm3.weight": ui.Constant(1.0),
+            "head.fc.weight": ui.Normal(0, 0.01), "head.fc.bias": ui.Constant(0.0),
+            "head.pre_logits.weight": ui.Normal(0, 0.01), "head.pre_logits.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("resnetv2_50x1_bit"), laws
+
+
+def _densenet():
+    """timm's DenseNet: kaiming_normal_ convs (fan_in, relu), norms 1/0, the classifier's weight torch's, bias 0."""
+    layer = nn.Module()
+    layer.norm1, layer.conv1 = nn.BatchNorm2d(64), nn.Conv2d(64, 128, 1, bias=False)
+    layer.norm2, layer.conv2 = nn.BatchNorm2d(128), nn.Conv2d(128, 32, 3, bias=False)
+    model = nn.Module()
+    model.features = nn.Module()
+    model.features.conv0, model.features.norm0 = nn.Conv2d(3, 64, 7, bias=False), nn.BatchNorm2d(64)
+    model.features.denseblock1 = nn.Module()
+    model.features.denseblock1.denselayer1 = layer
+    model.classifier = nn.Linear(64, 1000)
+    k = "features.denseblock1.denselayer1."
+    laws = {"features.conv0.weight": _he(147), "features.norm0.weight": ui.Constant(1.0),
+            k + "conv1.weight": _he(64), k + "conv2.weight": _he(9 * 128), k + "norm2.bias": ui.Constant(0.0),
+            "classifier.weight": _default(64), "classifier.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("densenet121"), laws
 
 
 def _regnet():
@@ -307,7 +371,8 @@ def _swinv2():
 
 
 FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
-            "regnet": _regnet, "efficientnet": _efficientnet, "convnext": _convnext, "convnextv2": _convnextv2,
+            "sknet": _sknet, "resnetv2": _resnetv2, "densenet": _densenet, "regnet": _regnet,
+            "efficientnet": _efficientnet, "convnext": _convnext, "convnextv2": _convnextv2,
             "vit": _vit, "deit3": lambda: _vit_layer_scale("deit3_small_patch16_224", 1e-6),
             "vit-reg": lambda: _vit_layer_scale("vit_wee_patch16_reg1_gap_256", 1e-5),
             "tipsv2": lambda: _vit_layer_scale("vit_base_patch14_reg1_tipsv2", 1.0),
@@ -316,9 +381,11 @@ FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": la
             "swin": _swin, "swinv2": _swinv2}
 
 
-# the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck; of each
-# EfficientNet builder: grouped conv_dw with GroupNorm, tf_ padding, Lite, V2's EdgeResidual, MixNet's MixedConv2d...)
-TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "regnetx_002", "regnety_002", "efficientnet_b0",
+# the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
+# ResNeSt's split attention, SK's selective kernels, ResNetV2's pre-activation; of each EfficientNet builder: grouped
+# conv_dw with GroupNorm, tf_ padding, Lite, V2's EdgeResidual, MixNet's MixedConv2d...)
+TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "resnest14d", "skresnet18",
+               "resnetv2_18", "resnetv2_50x1_bit", "densenet121", "regnetx_002", "regnety_002", "efficientnet_b0",
                "efficientnet_b0_g8_gn", "tf_efficientnet_b0", "efficientnet_lite0", "tf_efficientnetv2_b0",
                "mixnet_s", "tf_mixnet_s", "mobilenetv2_035", "mnasnet_small", "semnasnet_050", "spnasnet_100",
                "fbnetc_100", "tinynet_e", "lcnet_035", "mobilenetv3_small_100", "mobilenetv3_rw",
@@ -326,9 +393,13 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "regnetx_002", "re
                "deit_tiny_distilled_patch16_224", "deit3_small_patch16_224", "vit_wee_patch16_reg1_gap_256",
                "vit_xsmall_patch16_clip_224", "swin_tiny_patch4_window7_224", "swinv2_tiny_window8_256")
 
-# larger models of a variant whose rule no model above checks (a LayerScale value), built with two blocks: the
-# same constructor, fewer of its blocks
-TIMM_SHALLOW = ("vit_base_patch14_reg1_tipsv2", "vit_intern300m_patch14_448")
+# larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
+# SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), built with fewer blocks: the same
+# constructor, given its own argument for the number of blocks
+_ONE = dict(layers=(1, 1, 1, 1))
+TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": dict(depth=2), "vit_intern300m_patch14_448": dict(depth=2),
+                "ecaresnet26t": _ONE, "resnetrs50": _ONE, "resnet50_gn": _ONE, "res2net50_48w_2s": _ONE,
+                "skresnet50": _ONE, "resnetv2_50d_gn": _ONE}
 
 
 @pytest.fixture(scope="module")
@@ -342,8 +413,8 @@ def test_the_recipe_reproduces_timms_own_model(timm, name):
 
 
 @pytest.mark.parametrize("name", TIMM_SHALLOW)
-def test_the_recipe_reproduces_timms_own_model_with_two_blocks(timm, name):
-    build = lambda: timm.create_model(name, depth=2)  # noqa: E731
+def test_the_recipe_reproduces_timms_own_model_with_fewer_blocks(timm, name):
+    build = lambda: timm.create_model(name, **TIMM_SHALLOW[name])  # noqa: E731
     assert reproduces(build, lambda _: ui.presets.timm(name), name, statistics=True) > 20
 
 
@@ -396,7 +467,15 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
 @pytest.mark.parametrize("name,family", [
     ("resnet10t", "resnet18"), ("seresnet34", "resnet18"), ("resnet34d", "resnet18"), ("resnet101d", "resnet50"),
     ("resnext50_32x4d", "resnet50"), ("seresnext101d_32x8d", "resnet50"), ("wide_resnet101_2", "resnet50"),
-    ("regnety_016", "regnet"), ("regnetx_320", "regnet"), ("efficientnet_b7", "efficientnet"),
+    ("resnetaa34d", "resnet18"), ("resnetblur18", "resnet18"), ("ecaresnet50t", "resnet50"),
+    ("ecaresnetlight", "resnet50"), ("ecaresnext26t_32x4d", "resnet50"), ("resnetrs420", "resnet50"),
+    ("resnetblur101d", "resnet50"), ("seresnetaa50d", "resnet50"), ("seresnextaa201d_32x8d", "resnet50"),
+    ("senet154", "resnet50"), ("resnet50_gn", "resnet50"), ("res2net101d", "resnet50"),
+    ("res2net50_26w_8s", "resnet50"), ("res2next50", "resnet50"), ("resnest269e", "resnet50"),
+    ("resnest50d_4s2x40d", "resnet50"), ("skresnet18", "sknet"), ("skresnext50_32x4d", "sknet"),
+    ("resnetv2_18d", "resnetv2"), ("resnetv2_50d_gn", "resnetv2"), ("resnetv2_152x4_bit.goog_in21k", "resnetv2"),
+    ("densenet264d", "densenet"), ("densenetblur121d", "densenet"), ("regnety_016", "regnet"),
+    ("regnetx_320", "regnet"), ("efficientnet_b7", "efficientnet"),
     ("mobilenetv3_small_050", "efficientnet"), ("tf_efficientnet_b3.ns_jft_in1k", "efficientnet"),
     ("tf_efficientnet_b7_ap", "efficientnet"), ("efficientnet_lite4", "efficientnet"),
     ("tf_efficientnet_lite2", "efficientnet"), ("efficientnetv2_rw_t", "efficientnet"),
@@ -429,8 +508,9 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="vit"), None, None),
     (dict(arch="resnet", zero_init_last=False), None, None),
     (dict(arch="resnet"), ValueError, "arch='resnet' needs zero_init_last=False"),
-    (dict(arch="swinv2"), None, None),
-    (dict(arch="vit_base_patch16_siglip_224"), ValueError, r"'arch' must be a family \(resnet, regnet, .*swinv2\)"),
+    (dict(arch="swinv2"), None, None), (dict(arch="sknet"), None, None), (dict(arch="resnetv2"), None, None),
+    (dict(arch="densenet"), None, None),
+    (dict(arch="vit_base_patch16_siglip_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2\)"),
     # each built another way: SwiGLU's gate, attention pooling, ResPostBlock, parallel and differential blocks,
     # RMS norms, timm's other Swin V2 (swin_transformer_v2_cr)
     (dict(arch="vit_giant_patch14_dinov2"), ValueError, "got 'vit_giant_patch14_dinov2'"),
@@ -445,6 +525,11 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="convnext_zepto_rms"), ValueError, "got 'convnext_zepto_rms'"),
     (dict(arch="swinv2_cr_tiny_224"), ValueError, "got 'swinv2_cr_tiny_224'"),
     (dict(arch="resnet51q"), ValueError, "got 'resnet51q'"),  # byobnet's, not resnet.py's
+    (dict(arch="gcresnet50t"), ValueError, "got 'gcresnet50t'"),  # byobnet's too
+    (dict(arch="ecaresnet50d_pruned"), ValueError, "got 'ecaresnet50d_pruned'"),  # adapted: torch's defaults
+    (dict(arch="test_resnet"), ValueError, "got 'test_resnet'"),  # BasicBlock and Bottleneck stages in one model
+    (dict(arch="resnetv2_50d_evos"), ValueError, "got 'resnetv2_50d_evos'"),  # EvoNorm2dS0's own init
+    (dict(arch="resnetv2_50d_frn"), ValueError, "got 'resnetv2_50d_frn'"),  # FilterResponseNormTlu2d's tau
     (dict(arch="efficientnet_cc_b0_4e"), ValueError, "got 'efficientnet_cc_b0_4e'"),  # CondConv2d experts
     (dict(arch="tf_efficientnet_cc_b0_8e"), ValueError, "got 'tf_efficientnet_cc_b0_8e'"),
     (dict(arch="mobilenet_edgetpu_v2_xs"), ValueError, "got 'mobilenet_edgetpu_v2_xs'"),  # grouped conv_exp, in<out
