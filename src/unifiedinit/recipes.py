@@ -2542,7 +2542,8 @@ _TIMM_MODELS = (
      r"|vit_(huge|giant)_patch16_radio_v3|vit_(so400m|huge)_patch16_radio_v4"
      r"|beit3_(base|large)_patch16_224|beit3_giant_patch14_(224|336)", "vit"),
     (r"eva_giant_patch14_(224|336|560|clip_224)|eva02_(tiny|small|base|large)_patch14_(224|336|448)"
-     r"|eva02_(base_patch16|large_patch14)_clip_(224|336)|eva02_enormous_patch14_clip_224", "beit"),
+     r"|eva02_(base_patch16|large_patch14)_clip_(224|336)|eva02_enormous_patch14_clip_224"
+     r"|vit_pe_spatial_(tiny|small|base)_patch16_512|vit_pe_spatial_large_patch14_448", "beit"),
     (r"swin_(tiny|small|base|large)_patch4_window\d+_\d+", "swin"),
     (r"swinv2_(tiny|small|base|large)_window\d+(to\d+)?_\d+(to\d+)?", "swinv2"))
 
@@ -2555,7 +2556,11 @@ _TIMM_LAYER_SCALE = (
      r"|vit_(base|large)_patch16_radio_v3", "vit", 1e-5),
     (r"vit_(base|large|so400m)_patch14_reg1_tipsv2", "vit", 1.0), (r"vit_intern300m_patch14_448", "vit", 0.1),
     (r"beit_base_patch16_(224|384)", "beit", 0.1),
-    (r"beit_large_patch16_(224|384|512)|beitv2_(base|large)_patch16_224", "beit", 1e-5))
+    (r"beit_large_patch16_(224|384|512)|beitv2_(base|large)_patch16_224|vit_(small|base|large)_patch16_rope(_ape)?_224"
+     r"|vit_(medium|mediumd|base)_patch16_rope_reg1_gap_256|vit_betwixt_patch16_rope_reg4_gap_256"
+     r"|vit_(tiny|small|small_plus|base|large|huge_plus|7b)_patch16_dinov3(_qkvb)?"
+     r"|vit_(small|base|large|giant)_patch16_lingbot", "beit", 1e-5),
+    (r"vit_pe_(lang_(large|gigantic)|spatial_gigantic)_patch14_448", "beit", 0.1))
 
 TIMM_FAMILIES = ("resnet", "regnet", "efficientnet", "convnext", "vit", "beit", "swin", "swinv2")
 
@@ -2597,19 +2602,21 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       Swin's ``relative_position_bias_table`` truncated N(0, 0.02^2) cut at +-2; Swin V2's ``logit_scale``
       log 10, ``q_bias`` and ``v_bias`` 0 and each block's ``norm1``/``norm2`` 0/0 (res-post-norm); the patch
       embedding keeps torch's default.
-    - ``beit`` (BEiT, BEiT V2, EVA, EVA-02: ``_init_weights``, ``fix_init_weight``, ``head_init_scale`` 0.001):
+    - ``beit`` (BEiT, BEiT V2, and ``eva.py``'s EVA, EVA-02, RoPE, DINOv3, LingBot and PE-lang/spatial ViTs:
+      ``_init_weights``, ``fix_init_weight``, ``head_init_scale`` 0.001):
       linear layers truncated N(0, 0.02^2) cut at +-2, biases 0, but each block's output layers ``attn.proj`` and
       ``mlp.fc2`` (EVA-02's SwiGLU too) divided by sqrt(2 (l + 1)) in block l (``blocks/<l>`` on the path, read
       by a ``ui.Scaled`` factor: std and cut divided alike) and the classifier ``head`` multiplied by 0.001;
       ``pos_embed``, ``cls_token`` and ``reg_token`` truncated N(0, 0.02^2); ``q_bias``, ``v_bias`` and the
-      ``relative_position_bias_table`` 0; ``gamma_1``/``gamma_2`` the model's ``init_values`` (0.1 BEiT-B, 1e-5
-      BEiT-L and BEiT V2, by name only; EVA and EVA-02 have none); the patch embedding keeps torch's default.
+      ``relative_position_bias_table`` 0; ``gamma_1``/``gamma_2`` the model's ``init_values`` (0.1 BEiT-B,
+      PE-lang and PE-spatial-G, 1e-5 BEiT-L, BEiT V2, RoPE, DINOv3 and LingBot ViTs, by name only; EVA, EVA-02
+      and the smaller PE-spatial have none); the patch embedding keeps torch's default.
 
     ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
     res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
     (``convnext_zepto_rms``...), ``swinv2_cr_*`` and ``eva.py``'s other ViTs (a learnt ``rope.freqs`` in the
-    ``_rope_mixed`` ones, an ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm blocks in Sapiens2's; its
-    ``_rope``, DINOv3, LingBot and PE-lang/spatial ViTs are not named yet) are refused by name.
+    ``_rope_mixed`` ones, an ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm blocks in Sapiens2's) are
+    refused by name.
 
     Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
     cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan

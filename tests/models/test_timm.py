@@ -381,7 +381,8 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "regnetx_002", "re
 # larger models of a variant whose rule no model above checks (a LayerScale value), and BEiT's and EVA's, built
 # with two blocks: the same constructor, fewer of its blocks (block 1's output layers scaled unlike block 0's)
 TIMM_SHALLOW = ("vit_base_patch14_reg1_tipsv2", "vit_intern300m_patch14_448", "beit_base_patch16_224",
-                "beitv2_base_patch16_224", "eva02_tiny_patch14_224")
+                "beitv2_base_patch16_224", "eva02_tiny_patch14_224", "vit_tiny_patch16_dinov3_qkvb",
+                "vit_pe_lang_large_patch14_448")
 
 
 @pytest.fixture(scope="module")
@@ -475,7 +476,11 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("beit_base_patch16_384", "beit_base_patch16_224"), ("beit_large_patch16_512", "beitv2_base_patch16_224"),
     ("beitv2_large_patch16_224.in1k_ft_in22k", "beitv2_base_patch16_224"), ("eva02_large_patch14_448", "beit"),
     ("eva02_small_patch14_336", "beit"), ("eva02_base_patch16_clip_224", "beit"), ("eva_giant_patch14_560", "beit"),
-    ("eva_giant_patch14_clip_224", "beit"), ("swin_base_patch4_window12_384", "swin"),
+    ("eva_giant_patch14_clip_224", "beit"), ("vit_pe_spatial_tiny_patch16_512", "beit"),
+    ("vit_base_patch16_rope_ape_224", "beitv2_base_patch16_224"), ("vit_7b_patch16_dinov3", "beitv2_base_patch16_224"),
+    ("vit_betwixt_patch16_rope_reg4_gap_256", "beitv2_base_patch16_224"),
+    ("vit_giant_patch16_lingbot", "beitv2_base_patch16_224"),
+    ("vit_pe_spatial_gigantic_patch14_448", "vit_pe_lang_large_patch14_448"), ("swin_base_patch4_window12_384", "swin"),
     ("swinv2_large_window12to24_192to384", "swinv2"),
     ("swinv2_tiny_window8_256", "swinv2")])
 def test_a_models_name_gives_its_familys_plan(name, family):
@@ -509,11 +514,10 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="mobilenetv4_conv_small"), ValueError, "got 'mobilenetv4_conv_small'"),  # depthwise dw_start/conv
     (dict(arch="efficientnet_b1_pruned"), ValueError, "got 'efficientnet_b1_pruned'"),  # adapted: torch's defaults
     # eva.py's other models: a learnt rope/freqs (mixed RoPE), an attn_pool/latent ('map' pooling), grouped-query
-    # RMS-norm blocks (Sapiens2); and its rope, DINOv3, LingBot and PE ViTs, not named yet
+    # RMS-norm blocks (Sapiens2)
     (dict(arch="vit_small_patch16_rope_mixed_224"), ValueError, "got 'vit_small_patch16_rope_mixed_224'"),
     (dict(arch="vit_pe_core_tiny_patch16_384"), ValueError, "got 'vit_pe_core_tiny_patch16_384'"),
     (dict(arch="vit_base_patch16_sapiens2"), ValueError, "got 'vit_base_patch16_sapiens2'"),
-    (dict(arch="vit_small_patch16_dinov3"), ValueError, "got 'vit_small_patch16_dinov3'"),
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
     (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
 def test_bad_arguments_are_refused_by_name(kwargs, error, match):
