@@ -2547,20 +2547,29 @@ _TIMM_MODELS = (
      r"|vit_base_patch16_reg4_gap_256|vit_so150m_patch16_reg4_gap_\d+"
      r"|vit_(huge|giant)_patch16_radio_v3|vit_(so400m|huge)_patch16_radio_v4"
      r"|beit3_(base|large)_patch16_224|beit3_giant_patch14_(224|336)", "vit"),
+    (r"eva_giant_patch14_(224|336|560|clip_224)|eva02_(tiny|small|base|large)_patch14_(224|336|448)"
+     r"|eva02_(base_patch16|large_patch14)_clip_(224|336)|eva02_enormous_patch14_clip_224"
+     r"|vit_pe_spatial_(tiny|small|base)_patch16_512|vit_pe_spatial_large_patch14_448", "beit"),
     (r"swin_(tiny|small|base|large)_patch4_window\d+_\d+", "swin"),
     (r"swinv2_(tiny|small|base|large)_window\d+(to\d+)?_\d+(to\d+)?", "swinv2"))
 
-#: timm's ViTs with LayerScale (``init_values``): a name -> the ``ls1``/``ls2`` gamma, the first pattern that
-#: matches the whole name
-_TIMM_VIT_LAYER_SCALE = (
-    (r"deit3_(small|medium|base|large|huge)_patch1[46]_\d+|vit_(medium|betwixt)_patch16_gap_\d+", 1e-6),
+#: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
+#: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
+_TIMM_LAYER_SCALE = (
+    (r"deit3_(small|medium|base|large|huge)_patch1[46]_\d+|vit_(medium|betwixt)_patch16_gap_\d+", "vit", 1e-6),
     (r"vit_base_patch(16|32)_plus_\d+|vit_small_patch16_36x1_224|vit_(small|base|large)_patch14_(reg4_)?dinov2"
      r"|vit_(wee|little|medium|mediumd|betwixt)_patch16_reg[14]_gap_\d+|vit_so150m2_patch16_reg1_gap_\d+"
-     r"|vit_(base|large)_patch16_radio_v3", 1e-5),
-    (r"vit_(base|large|so400m)_patch14_reg1_tipsv2", 1.0), (r"vit_intern300m_patch14_448", 0.1))
+     r"|vit_(base|large)_patch16_radio_v3", "vit", 1e-5),
+    (r"vit_(base|large|so400m)_patch14_reg1_tipsv2", "vit", 1.0), (r"vit_intern300m_patch14_448", "vit", 0.1),
+    (r"beit_base_patch16_(224|384)", "beit", 0.1),
+    (r"beit_large_patch16_(224|384|512)|beitv2_(base|large)_patch16_224|vit_(small|base|large)_patch16_rope(_ape)?_224"
+     r"|vit_(medium|mediumd|base)_patch16_rope_reg1_gap_256|vit_betwixt_patch16_rope_reg4_gap_256"
+     r"|vit_(tiny|small|small_plus|base|large|huge_plus|7b)_patch16_dinov3(_qkvb)?"
+     r"|vit_(small|base|large|giant)_patch16_lingbot", "beit", 1e-5),
+    (r"vit_pe_(lang_(large|gigantic)|spatial_gigantic)_patch14_448", "beit", 0.1))
 
-TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "swin",
-                 "swinv2")
+TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
+                 "swin", "swinv2")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2609,12 +2618,23 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       Swin's ``relative_position_bias_table`` truncated N(0, 0.02^2) cut at +-2; Swin V2's ``logit_scale``
       log 10, ``q_bias`` and ``v_bias`` 0 and each block's ``norm1``/``norm2`` 0/0 (res-post-norm); the patch
       embedding keeps torch's default.
+    - ``beit`` (BEiT, BEiT V2, and ``eva.py``'s EVA, EVA-02, RoPE, DINOv3, LingBot and PE-lang/spatial ViTs:
+      ``_init_weights``, ``fix_init_weight``, ``head_init_scale`` 0.001):
+      linear layers truncated N(0, 0.02^2) cut at +-2, biases 0, but each block's output layers ``attn.proj`` and
+      ``mlp.fc2`` (EVA-02's SwiGLU too) divided by sqrt(2 (l + 1)) in block l (``blocks/<l>`` on the path, read
+      by a ``ui.Scaled`` factor: std and cut divided alike) and the classifier ``head`` multiplied by 0.001;
+      ``pos_embed``, ``cls_token`` and ``reg_token`` truncated N(0, 0.02^2); ``q_bias``, ``v_bias`` and the
+      ``relative_position_bias_table`` 0; ``gamma_1``/``gamma_2`` the model's ``init_values`` (0.1 BEiT-B,
+      PE-lang and PE-spatial-G, 1e-5 BEiT-L, BEiT V2, RoPE, DINOv3 and LingBot ViTs, by name only; EVA, EVA-02
+      and the smaller PE-spatial have none); the patch embedding keeps torch's default.
 
     ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
     res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
-    (``convnext_zepto_rms``...), ``swinv2_cr_*``, the pruned ``ecaresnet*_pruned`` (rebuilt with torch's
-    defaults after the init), ``test_resnet`` (BasicBlock and Bottleneck stages in one model) and ResNetV2 with
-    EvoNorm or FRN (``resnetv2_50d_evos``, ``_frn``: their norms' own parameters) are refused by name.
+    (``convnext_zepto_rms``...), ``swinv2_cr_*``, ``eva.py``'s other ViTs (a learnt ``rope.freqs`` in the
+    ``_rope_mixed`` ones, an ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm blocks in Sapiens2's), the
+    pruned ``ecaresnet*_pruned`` (rebuilt with torch's defaults after the init), ``test_resnet`` (BasicBlock and
+    Bottleneck stages in one model) and ResNetV2 with EvoNorm or FRN (``resnetv2_50d_evos``, ``_frn``: their
+    norms' own parameters) are refused by name.
 
     Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
     cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan
@@ -2655,9 +2675,9 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     if not isinstance(zero_init_last, bool):
         raise TypeError(f"presets.timm: parameter 'zero_init_last' must be True or False, got {zero_init_last!r}")
     name = arch.split(".", 1)[0]
-    scale = next((v for pattern, v in _TIMM_VIT_LAYER_SCALE if re.fullmatch(pattern, name)), None)
-    family = name if name in TIMM_FAMILIES else "vit" if scale is not None else next(
-        (f for pattern, f in _TIMM_MODELS if re.fullmatch(pattern, name)), None)
+    family, scale = next(((f, v) for pattern, f, v in _TIMM_LAYER_SCALE if re.fullmatch(pattern, name)), (None, None))
+    family = family or (name if name in TIMM_FAMILIES else next(
+        (f for pattern, f in _TIMM_MODELS if re.fullmatch(pattern, name)), None))
     if family is None:
         raise ValueError(f"presets.timm: parameter 'arch' must be a family ({', '.join(TIMM_FAMILIES)}) or a timm "
                          f"model's name such as 'resnet50' or 'vit_base_patch16_224', got {arch!r}")
@@ -2694,13 +2714,22 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     elif family == "convnext":
         plan = (plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
                 .rule(Constant(1e-6), path="*/gamma").rule(Zeros(), path="*/mlp/grn/*"))
-    else:  # vit, swin, swinv2: init_weights_vit_timm
+    else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":
             plan = (plan.rule(trunc, path="pos_embed").rule(Normal(0.0, 1e-6), path="cls_token")
                     .rule(Normal(0.0, 1e-6), path="reg_token").rule(trunc, path="dist_token"))
             if scale is not None:
                 plan = plan.rule(Constant(scale), path="blocks/*/ls[12]/gamma")
+        elif family == "beit":  # fix_init_weight divides block l's output layers by sqrt(2 (l + 1)), l on the path
+            residual = Scaled(trunc, "1 / sqrt(2 * (l + 1))")
+            plan = (plan.rule(trunc, path="pos_embed").rule(trunc, path="cls_token").rule(trunc, path="reg_token")
+                    .rule(Zeros(), path="*relative_position_bias_table").rule(Zeros(), path="blocks/*/attn/[qv]_bias")
+                    .rule(residual, kind=dense, role="weight", path="blocks/*/attn/proj/*")
+                    .rule(residual, kind=dense, role="weight", path="blocks/*/mlp/fc2/*")
+                    .rule(Scaled(trunc, "0.001"), kind=dense, role="weight", path="head/*"))  # head_init_scale
+            if scale is not None:
+                plan = plan.rule(Constant(scale), path="blocks/*/gamma_[12]")
         elif family == "swin":
             plan = plan.rule(trunc, path="*/relative_position_bias_table")
         else:  # res-post-norm: each block's norms 0/0

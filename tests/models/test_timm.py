@@ -370,6 +370,56 @@ def _swinv2():
     return model, ui.presets.timm("swinv2_tiny_window8_256"), laws
 
 
+def _beit(arch, value):
+    """timm's BEiT and EVA _init_weights: linears trunc_normal_(.02) with biases 0, pos_embed, cls_token and
+    reg_token trunc_normal_(.02), q_bias, v_bias and relative_position_bias_table zeros (their constructors'),
+    fix_init_weight: block l's attn.proj and mlp.fc2 weights divided by sqrt(2 (l + 1)), the head weight
+    trunc_normal_(.02) times head_init_scale 0.001, gamma_1/gamma_2 init_values; EVA-02's SwiGLU MLP (fc1_g, fc1_x,
+    a norm, fc2) has linears like any other."""
+    def block():
+        b = nn.Module()
+        b.attn = nn.Module()
+        b.attn.qkv, b.attn.proj = nn.Linear(64, 192, bias=False), nn.Linear(64, 64)
+        b.attn.q_bias, b.attn.v_bias = nn.Parameter(torch.ones(64)), nn.Parameter(torch.ones(64))
+        b.attn.relative_position_bias_table = nn.Parameter(torch.ones(66, 4))
+        b.norm1, b.mlp = nn.LayerNorm(64), nn.Module()
+        if value is None:  # EVA-02
+            b.mlp.fc1_g, b.mlp.fc1_x, b.mlp.norm = nn.Linear(64, 160), nn.Linear(64, 160), nn.LayerNorm(160)
+            b.mlp.fc2 = nn.Linear(160, 64)
+        else:
+            b.mlp.fc1, b.mlp.fc2 = nn.Linear(64, 256), nn.Linear(256, 64)
+            b.gamma_1, b.gamma_2 = nn.Parameter(torch.ones(64)), nn.Parameter(torch.ones(64))
+        return b
+
+    def over(s):  # trunc_normal_(.02) divided by s: N(0, (0.02/s)^2) cut at +-2/s
+        return ui.TruncatedNormal(0, 0.02 / s, -2 / s, 2 / s)
+
+    model = nn.Module()
+    model.patch_embed = nn.Module()
+    model.patch_embed.proj = nn.Conv2d(3, 64, 4, stride=4)
+    model.cls_token, model.reg_token = nn.Parameter(torch.ones(1, 1, 64)), nn.Parameter(torch.ones(1, 4, 64))
+    model.pos_embed = nn.Parameter(torch.ones(1, 65, 64))
+    model.rel_pos_bias = nn.Module()
+    model.rel_pos_bias.relative_position_bias_table = nn.Parameter(torch.ones(66, 4))
+    model.blocks = nn.Sequential(block(), block(), block())
+    model.head = nn.Linear(64, 1000)
+    laws = {"patch_embed.proj.weight": _default(48), "cls_token": TRUNC, "reg_token": TRUNC, "pos_embed": TRUNC,
+            "rel_pos_bias.relative_position_bias_table": ui.Constant(0.0), "head.weight": over(1000),
+            "head.bias": ui.Constant(0.0)}
+    for i, s in enumerate((math.sqrt(2), 2, math.sqrt(6))):
+        b = f"blocks.{i}."
+        laws |= {b + "attn.qkv.weight": TRUNC, b + "attn.q_bias": ui.Constant(0.0),
+                 b + "attn.v_bias": ui.Constant(0.0), b + "attn.relative_position_bias_table": ui.Constant(0.0),
+                 b + "attn.proj.weight": over(s), b + "attn.proj.bias": ui.Constant(0.0), b + "mlp.fc2.weight": over(s),
+                 b + "mlp.fc2.bias": ui.Constant(0.0), b + "norm1.weight": ui.Constant(1.0)}
+        if value is None:
+            laws |= {b + "mlp.fc1_g.weight": TRUNC, b + "mlp.fc1_x.bias": ui.Constant(0.0),
+                     b + "mlp.norm.weight": ui.Constant(1.0)}
+        else:
+            laws |= {b + "mlp.fc1.weight": TRUNC, b + "gamma_1": ui.Constant(value), b + "gamma_2": ui.Constant(value)}
+    return model, ui.presets.timm(arch), laws
+
+
 FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
             "sknet": _sknet, "resnetv2": _resnetv2, "densenet": _densenet, "regnet": _regnet,
             "efficientnet": _efficientnet, "convnext": _convnext, "convnextv2": _convnextv2,
@@ -378,7 +428,9 @@ FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": la
             "tipsv2": lambda: _vit_layer_scale("vit_base_patch14_reg1_tipsv2", 1.0),
             "intern": lambda: _vit_layer_scale("vit_intern300m_patch14_448", 0.1),
             "deit-distilled": lambda: _vit_layer_scale("deit_tiny_distilled_patch16_224", None),
-            "swin": _swin, "swinv2": _swinv2}
+            "beit": lambda: _beit("beit_base_patch16_224", 0.1),
+            "beitv2": lambda: _beit("beitv2_base_patch16_224", 1e-5),
+            "eva02": lambda: _beit("eva02_tiny_patch14_224", None), "swin": _swin, "swinv2": _swinv2}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -394,12 +446,15 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "vit_xsmall_patch16_clip_224", "swin_tiny_patch4_window7_224", "swinv2_tiny_window8_256")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
-# SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), built with fewer blocks: the same
-# constructor, given its own argument for the number of blocks
-_ONE = dict(layers=(1, 1, 1, 1))
-TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": dict(depth=2), "vit_intern300m_patch14_448": dict(depth=2),
+# SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
+# output layers scaled unlike block 0's), built with fewer blocks: the same constructor, given its own argument for
+# the number of blocks
+_ONE, _TWO = dict(layers=(1, 1, 1, 1)), dict(depth=2)
+TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_448": _TWO,
                 "ecaresnet26t": _ONE, "resnetrs50": _ONE, "resnet50_gn": _ONE, "res2net50_48w_2s": _ONE,
-                "skresnet50": _ONE, "resnetv2_50d_gn": _ONE}
+                "skresnet50": _ONE, "resnetv2_50d_gn": _ONE, "beit_base_patch16_224": _TWO,
+                "beitv2_base_patch16_224": _TWO, "eva02_tiny_patch14_224": _TWO, "vit_tiny_patch16_dinov3_qkvb": _TWO,
+                "vit_pe_lang_large_patch14_448": _TWO}
 
 
 @pytest.fixture(scope="module")
@@ -498,7 +553,15 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("vit_large_patch14_reg4_dinov2.lvd142m", "vit_wee_patch16_reg1_gap_256"),
     ("vit_mediumd_patch16_reg4_gap_384", "vit_wee_patch16_reg1_gap_256"),
     ("vit_so400m_patch14_reg1_tipsv2", "vit_base_patch14_reg1_tipsv2"),
-    ("swin_base_patch4_window12_384", "swin"), ("swinv2_large_window12to24_192to384", "swinv2"),
+    ("beit_base_patch16_384", "beit_base_patch16_224"), ("beit_large_patch16_512", "beitv2_base_patch16_224"),
+    ("beitv2_large_patch16_224.in1k_ft_in22k", "beitv2_base_patch16_224"), ("eva02_large_patch14_448", "beit"),
+    ("eva02_small_patch14_336", "beit"), ("eva02_base_patch16_clip_224", "beit"), ("eva_giant_patch14_560", "beit"),
+    ("eva_giant_patch14_clip_224", "beit"), ("vit_pe_spatial_tiny_patch16_512", "beit"),
+    ("vit_base_patch16_rope_ape_224", "beitv2_base_patch16_224"), ("vit_7b_patch16_dinov3", "beitv2_base_patch16_224"),
+    ("vit_betwixt_patch16_rope_reg4_gap_256", "beitv2_base_patch16_224"),
+    ("vit_giant_patch16_lingbot", "beitv2_base_patch16_224"),
+    ("vit_pe_spatial_gigantic_patch14_448", "vit_pe_lang_large_patch14_448"), ("swin_base_patch4_window12_384", "swin"),
+    ("swinv2_large_window12to24_192to384", "swinv2"),
     ("swinv2_tiny_window8_256", "swinv2")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
@@ -536,6 +599,11 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="mobilenetv4_hybrid_medium"), ValueError, "got 'mobilenetv4_hybrid_medium'"),  # attention, layer scale
     (dict(arch="mobilenetv4_conv_small"), ValueError, "got 'mobilenetv4_conv_small'"),  # depthwise dw_start/conv
     (dict(arch="efficientnet_b1_pruned"), ValueError, "got 'efficientnet_b1_pruned'"),  # adapted: torch's defaults
+    # eva.py's other models: a learnt rope/freqs (mixed RoPE), an attn_pool/latent ('map' pooling), grouped-query
+    # RMS-norm blocks (Sapiens2)
+    (dict(arch="vit_small_patch16_rope_mixed_224"), ValueError, "got 'vit_small_patch16_rope_mixed_224'"),
+    (dict(arch="vit_pe_core_tiny_patch16_384"), ValueError, "got 'vit_pe_core_tiny_patch16_384'"),
+    (dict(arch="vit_base_patch16_sapiens2"), ValueError, "got 'vit_base_patch16_sapiens2'"),
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
     (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
 def test_bad_arguments_are_refused_by_name(kwargs, error, match):
