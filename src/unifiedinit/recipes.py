@@ -2568,10 +2568,12 @@ _TIMM_LAYER_SCALE = (
      r"|vit_(tiny|small|small_plus|base|large|huge_plus|7b)_patch16_dinov3(_qkvb)?"
      r"|vit_(small|base|large|giant)_patch16_lingbot", "beit", 1e-5),
     (r"vit_pe_(lang_(large|gigantic)|spatial_gigantic)_patch14_448", "beit", 0.1),
-    (r"resmlp_12_224", "mixer", 1e-4), (r"resmlp_24_224", "mixer", 1e-5), (r"resmlp_(36|big_24)_224", "mixer", 1e-6))
+    (r"resmlp_12_224", "mixer", 1e-4), (r"resmlp_24_224", "mixer", 1e-5), (r"resmlp_(36|big_24)_224", "mixer", 1e-6),
+    (r"cait_(xxs(24|36)_(224|384)|xs24_384|s24_(224|384))", "cait", 1e-5),
+    (r"cait_(s36_384|m36_384|m48_448)", "cait", 1e-6))
 
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
-                 "swin", "swinv2", "mixer")
+                 "swin", "swinv2", "mixer", "cait")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2637,6 +2639,11 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``Affine`` ``alpha``/``beta`` 1/0 and ``ls1``/``ls2`` the model's ``init_values`` (1e-4 ResMLP-12, 1e-5
       ResMLP-24, 1e-6 ResMLP-36 and ResMLP-B-24, by name only). The GLU Mixers ``gmixer_*`` are refused: their
       ``GluMlp.init_weights`` redraws half of ``fc1``, the gate's rows.
+    - ``cait`` (CaiT: ``_init_weights``): linear layers truncated N(0, 0.02^2) cut at +-2 (the talking heads'
+      ``proj_l``/``proj_w`` and the class attention's ``q``, ``k``, ``v`` too), biases 0; ``pos_embed`` and
+      ``cls_token`` the same; each block's and each class-attention block's (``blocks_token_only``)
+      ``gamma_1``/``gamma_2`` the model's ``init_values`` (1e-5 XXS, XS and S24, 1e-6 S36, M36 and M48, by name
+      only); the patch embedding keeps torch's default.
 
     ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
     res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
@@ -2733,7 +2740,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                 .rule(Ones(), kind=dense, role="bias", path="blocks/*/mlp_channels/gate/proj/*"))
         if scale is not None:  # ResMLP's LayerScale
             plan = plan.rule(Constant(scale), path="blocks/*/ls[12]")
-    else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights
+    else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":
             plan = (plan.rule(trunc, path="pos_embed").rule(Normal(0.0, 1e-6), path="cls_token")
@@ -2749,6 +2756,10 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                     .rule(Scaled(trunc, "0.001"), kind=dense, role="weight", path="head/*"))  # head_init_scale
             if scale is not None:
                 plan = plan.rule(Constant(scale), path="blocks/*/gamma_[12]")
+        elif family == "cait":  # trunc_normal_ pos_embed and cls_token; both stacks' LayerScale by init_values
+            plan = plan.rule(trunc, path="pos_embed").rule(trunc, path="cls_token")
+            if scale is not None:
+                plan = plan.rule(Constant(scale), path="blocks*/*/gamma_[12]")
         elif family == "swin":
             plan = plan.rule(trunc, path="*/relative_position_bias_table")
         else:  # res-post-norm: each block's norms 0/0

@@ -472,6 +472,39 @@ def _mixer(arch: str, value: float | None):
     return model, ui.presets.timm(arch), laws
 
 
+def _cait(arch: str, value: float | None):
+    """timm's CaiT: pos_embed and cls_token trunc_normal_(.02), then _init_weights: linears trunc_normal_(.02)
+    (the talking heads' proj_l and proj_w, the class attention's q, k, v too), biases 0, LayerNorms 1/0; each
+    block's and each class-attention block's gamma_1/gamma_2 init_values; the patch embedding torch's default."""
+    def block(names: tuple[str, ...]):
+        b = nn.Module()
+        b.norm1, b.attn = nn.LayerNorm(64), nn.Module()
+        for n in names:
+            setattr(b.attn, n, nn.Linear(64, 64))
+        if "qkv" in names:  # TalkingHeadAttn's head-mixing linears
+            b.attn.proj_l, b.attn.proj_w = nn.Linear(4, 4), nn.Linear(4, 4)
+        if value is not None:
+            b.gamma_1, b.gamma_2 = nn.Parameter(torch.ones(64)), nn.Parameter(torch.ones(64))
+        return b
+
+    model = nn.Module()
+    model.patch_embed = nn.Module()
+    model.patch_embed.proj = nn.Conv2d(3, 64, 4, stride=4)
+    model.cls_token, model.pos_embed = nn.Parameter(torch.ones(1, 1, 64)), nn.Parameter(torch.ones(1, 64, 64))
+    model.blocks = nn.Sequential(block(("qkv", "proj")))
+    model.blocks_token_only = nn.ModuleList([block(("q", "k", "v", "proj"))])
+    model.head = nn.Linear(64, 1000)
+    laws = {"patch_embed.proj.weight": _default(48), "patch_embed.proj.bias": _default(48), "cls_token": TRUNC,
+            "pos_embed": TRUNC, "blocks.0.norm1.weight": ui.Constant(1.0), "blocks.0.attn.qkv.weight": TRUNC,
+            "blocks.0.attn.qkv.bias": ui.Constant(0.0), "blocks.0.attn.proj_l.weight": TRUNC,
+            "blocks.0.attn.proj_w.bias": ui.Constant(0.0), "blocks_token_only.0.attn.q.weight": TRUNC,
+            "blocks_token_only.0.attn.v.bias": ui.Constant(0.0), "blocks_token_only.0.attn.proj.weight": TRUNC,
+            "head.weight": TRUNC, "head.bias": ui.Constant(0.0)}
+    if value is not None:
+        laws |= {f"{b}.0.gamma_{i}": ui.Constant(value) for b in ("blocks", "blocks_token_only") for i in (1, 2)}
+    return model, ui.presets.timm(arch), laws
+
+
 FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
             "sknet": _sknet, "resnetv2": _resnetv2, "densenet": _densenet, "regnet": _regnet,
             "efficientnet": _efficientnet, "convnext": _convnext, "convnextv2": _convnextv2,
@@ -483,7 +516,8 @@ FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": la
             "beit": lambda: _beit("beit_base_patch16_224", 0.1),
             "beitv2": lambda: _beit("beitv2_base_patch16_224", 1e-5),
             "eva02": lambda: _beit("eva02_tiny_patch14_224", None), "swin": _swin, "swinv2": _swinv2,
-            "mixer": lambda: _mixer("gmlp_s16_224", None), "resmlp": lambda: _mixer("resmlp_24_224", 1e-5)}
+            "mixer": lambda: _mixer("gmlp_s16_224", None), "resmlp": lambda: _mixer("resmlp_24_224", 1e-5),
+            "cait": lambda: _cait("cait_s36_384", 1e-6), "cait-family": lambda: _cait("cait", None)}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -508,7 +542,7 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 "ecaresnet26t": _ONE, "resnetrs50": _ONE, "resnet50_gn": _ONE, "res2net50_48w_2s": _ONE,
                 "skresnet50": _ONE, "resnetv2_50d_gn": _ONE, "beit_base_patch16_224": _TWO,
                 "beitv2_base_patch16_224": _TWO, "eva02_tiny_patch14_224": _TWO, "vit_tiny_patch16_dinov3_qkvb": _TWO,
-                "vit_pe_lang_large_patch14_448": _TWO}
+                "vit_pe_lang_large_patch14_448": _TWO, "cait_xxs24_224": _TWO, "cait_s36_384": _TWO}
 
 
 @pytest.fixture(scope="module")
@@ -618,7 +652,8 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("swinv2_large_window12to24_192to384", "swinv2"),
     ("swinv2_tiny_window8_256", "swinv2"), ("mixer_l16_224.goog_in21k", "mixer"), ("mixer_b32_224", "mixer"),
     ("gmlp_b16_224", "mixer"), ("resmlp_36_224", "resmlp_big_24_224"),
-    ("resmlp_big_24_224.fb_in22k_ft_in1k", "resmlp_big_24_224")])
+    ("resmlp_big_24_224.fb_in22k_ft_in1k", "resmlp_big_24_224"), ("cait_xxs36_384", "cait_s24_224"),
+    ("cait_xs24_384.fb_dist_in1k", "cait_s24_224"), ("cait_m48_448", "cait_s36_384")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -628,7 +663,7 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="resnet", zero_init_last=False), None, None),
     (dict(arch="resnet"), ValueError, "arch='resnet' needs zero_init_last=False"),
     (dict(arch="swinv2"), None, None), (dict(arch="sknet"), None, None), (dict(arch="resnetv2"), None, None),
-    (dict(arch="densenet"), None, None), (dict(arch="mixer"), None, None),
+    (dict(arch="densenet"), None, None), (dict(arch="mixer"), None, None), (dict(arch="cait"), None, None),
     (dict(arch="vit_base_patch16_siglip_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2.*\)"),
     # each built another way: SwiGLU's gate, attention pooling, ResPostBlock, parallel and differential blocks,
     # RMS norms, timm's other Swin V2 (swin_transformer_v2_cr)
