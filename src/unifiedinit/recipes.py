@@ -2551,7 +2551,8 @@ _TIMM_MODELS = (
      r"|eva02_(base_patch16|large_patch14)_clip_(224|336)|eva02_enormous_patch14_clip_224"
      r"|vit_pe_spatial_(tiny|small|base)_patch16_512|vit_pe_spatial_large_patch14_448", "beit"),
     (r"swin_(tiny|small|base|large)_patch4_window\d+_\d+", "swin"),
-    (r"swinv2_(tiny|small|base|large)_window\d+(to\d+)?_\d+(to\d+)?", "swinv2"))
+    (r"swinv2_(tiny|small|base|large)_window\d+(to\d+)?_\d+(to\d+)?", "swinv2"),
+    (r"mixer_[sbl](16|32)_224|gmlp_(ti|s|b)16_224", "mixer"))
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2566,10 +2567,13 @@ _TIMM_LAYER_SCALE = (
      r"|vit_(medium|mediumd|base)_patch16_rope_reg1_gap_256|vit_betwixt_patch16_rope_reg4_gap_256"
      r"|vit_(tiny|small|small_plus|base|large|huge_plus|7b)_patch16_dinov3(_qkvb)?"
      r"|vit_(small|base|large|giant)_patch16_lingbot", "beit", 1e-5),
-    (r"vit_pe_(lang_(large|gigantic)|spatial_gigantic)_patch14_448", "beit", 0.1))
+    (r"vit_pe_(lang_(large|gigantic)|spatial_gigantic)_patch14_448", "beit", 0.1),
+    (r"resmlp_12_224", "mixer", 1e-4), (r"resmlp_24_224", "mixer", 1e-5), (r"resmlp_(36|big_24)_224", "mixer", 1e-6),
+    (r"cait_(xxs(24|36)_(224|384)|xs24_384|s24_(224|384))", "cait", 1e-5),
+    (r"cait_(s36_384|m36_384|m48_448)", "cait", 1e-6))
 
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
-                 "swin", "swinv2")
+                 "swin", "swinv2", "mixer", "cait")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2627,6 +2631,19 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``relative_position_bias_table`` 0; ``gamma_1``/``gamma_2`` the model's ``init_values`` (0.1 BEiT-B,
       PE-lang and PE-spatial-G, 1e-5 BEiT-L, BEiT V2, RoPE, DINOv3 and LingBot ViTs, by name only; EVA, EVA-02
       and the smaller PE-spatial have none); the patch embedding keeps torch's default.
+    - ``mixer`` (``mlp_mixer.py``'s MLP-Mixer, ResMLP and gMLP: ``_init_weights`` with ``flax=False``,
+      ``nlhb=False``): the stem conv LeCun normal (timm's ``lecun_normal_``: truncated at +-2 sigma, std
+      1/sqrt(fan_in)), bias 0; linear layers Xavier uniform, their biases N(0, 1e-12) under a module whose name holds
+      ``mlp`` (``mlp_tokens``, ``mlp_channels``) and 0 elsewhere (ResMLP's ``linear_tokens``); the classifier ``head``
+      0/0; gMLP's ``mlp_channels.gate.proj`` N(0, 1e-12), bias 1 (``SpatialGatingUnit.init_weights``); ResMLP's
+      ``Affine`` ``alpha``/``beta`` 1/0 and ``ls1``/``ls2`` the model's ``init_values`` (1e-4 ResMLP-12, 1e-5
+      ResMLP-24, 1e-6 ResMLP-36 and ResMLP-B-24, by name only). The GLU Mixers ``gmixer_*`` are refused: their
+      ``GluMlp.init_weights`` redraws half of ``fc1``, the gate's rows.
+    - ``cait`` (CaiT: ``_init_weights``): linear layers truncated N(0, 0.02^2) cut at +-2 (the talking heads'
+      ``proj_l``/``proj_w`` and the class attention's ``q``, ``k``, ``v`` too), biases 0; ``pos_embed`` and
+      ``cls_token`` the same; each block's and each class-attention block's (``blocks_token_only``)
+      ``gamma_1``/``gamma_2`` the model's ``init_values`` (1e-5 XXS, XS and S24, 1e-6 S36, M36 and M48, by name
+      only); the patch embedding keeps torch's default.
 
     ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
     res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
@@ -2714,7 +2731,16 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     elif family == "convnext":
         plan = (plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
                 .rule(Constant(1e-6), path="*/gamma").rule(Zeros(), path="*/mlp/grn/*"))
-    else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights
+    elif family == "mixer":  # _init_weights (flax=False, nlhb=False), then the SpatialGatingUnit's init_weights
+        plan = (plan.rule(VarianceScaling(1.0, "fan_in", "truncated_normal"), kind=conv, role="weight")
+                .rule(Zeros(), kind=conv, role="bias").rule(XavierUniform(), kind=dense, role="weight")
+                .rule(Zeros(), kind=dense, role="bias").rule(Normal(0.0, 1e-6), kind=dense, role="bias", path="*mlp*")
+                .rule(Zeros(), kind=dense, path="head/*").rule(Ones(), path="*/alpha").rule(Zeros(), path="*/beta")
+                .rule(Normal(0.0, 1e-6), kind=dense, role="weight", path="blocks/*/mlp_channels/gate/proj/*")
+                .rule(Ones(), kind=dense, role="bias", path="blocks/*/mlp_channels/gate/proj/*"))
+        if scale is not None:  # ResMLP's LayerScale
+            plan = plan.rule(Constant(scale), path="blocks/*/ls[12]")
+    else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":
             plan = (plan.rule(trunc, path="pos_embed").rule(Normal(0.0, 1e-6), path="cls_token")
@@ -2730,6 +2756,10 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                     .rule(Scaled(trunc, "0.001"), kind=dense, role="weight", path="head/*"))  # head_init_scale
             if scale is not None:
                 plan = plan.rule(Constant(scale), path="blocks/*/gamma_[12]")
+        elif family == "cait":  # trunc_normal_ pos_embed and cls_token; both stacks' LayerScale by init_values
+            plan = plan.rule(trunc, path="pos_embed").rule(trunc, path="cls_token")
+            if scale is not None:
+                plan = plan.rule(Constant(scale), path="blocks*/*/gamma_[12]")
         elif family == "swin":
             plan = plan.rule(trunc, path="*/relative_position_bias_table")
         else:  # res-post-norm: each block's norms 0/0

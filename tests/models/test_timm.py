@@ -420,6 +420,91 @@ def _beit(arch, value):
     return model, ui.presets.timm(arch), laws
 
 
+def _mixer(arch: str, value: float | None):
+    """timm's mlp_mixer _init_weights (flax=False, nlhb=False): the stem conv lecun_normal_ (N(0, 1/fan_in)
+    truncated at +-2 sigma, sigma = 1/(0.8796 sqrt(fan_in))), bias 0; linears xavier_uniform_, their biases
+    N(0, 1e-12) under an 'mlp' module (the MLP-Mixer's, ResMLP's mlp_channels, gMLP's) and 0 elsewhere (ResMLP's
+    linear_tokens); the head 0/0; gMLP's gate.proj N(0, 1e-12) with bias 1; ResMLP's Affine alpha 1, beta 0 and
+    ls1/ls2 init_values."""
+    def xavier(fan_in: int, fan_out: int):
+        bound = math.sqrt(6 / (fan_in + fan_out))
+        return ui.Uniform(-bound, bound)
+
+    def mlp(i: int, h: int, o: int, gate: int | None = None):
+        m = nn.Module()
+        m.fc1, m.fc2 = nn.Linear(i, h), nn.Linear(h if gate is None else h // 2, o)
+        if gate is not None:
+            m.gate = nn.Module()
+            m.gate.norm, m.gate.proj = nn.LayerNorm(h // 2), nn.Linear(gate, gate)
+        return m
+
+    def affine(dim: int):
+        a = nn.Module()
+        a.alpha, a.beta = nn.Parameter(torch.ones(1, 1, dim) * 3), nn.Parameter(torch.ones(1, 1, dim))
+        return a
+
+    mixer, res, gmlp = nn.Module(), nn.Module(), nn.Module()
+    mixer.norm1, mixer.mlp_tokens, mixer.mlp_channels = nn.LayerNorm(64), mlp(16, 8, 16), mlp(64, 256, 64)
+    res.norm1, res.linear_tokens, res.mlp_channels = affine(64), nn.Linear(16, 16), mlp(64, 256, 64)
+    gmlp.norm, gmlp.mlp_channels = nn.LayerNorm(64), mlp(64, 384, 64, gate=16)
+    model = nn.Module()
+    model.stem = nn.Module()
+    model.stem.proj = nn.Conv2d(3, 64, 4, stride=4)
+    model.blocks = nn.Sequential(mixer, res, gmlp)
+    model.norm, model.head = affine(64), nn.Linear(64, 1000)
+    sigma = 1 / (0.87962566103423978 * math.sqrt(48))
+    laws = {"stem.proj.weight": ui.TruncatedNormal(0, sigma, -2 * sigma, 2 * sigma), "stem.proj.bias": ui.Constant(0.0),
+            "blocks.0.norm1.weight": ui.Constant(1.0), "blocks.0.mlp_tokens.fc1.weight": xavier(16, 8),
+            "blocks.0.mlp_tokens.fc1.bias": ui.Normal(0, 1e-6), "blocks.0.mlp_channels.fc2.weight": xavier(256, 64),
+            "blocks.0.mlp_channels.fc2.bias": ui.Normal(0, 1e-6), "blocks.1.norm1.alpha": ui.Constant(1.0),
+            "blocks.1.norm1.beta": ui.Constant(0.0), "blocks.1.linear_tokens.weight": xavier(16, 16),
+            "blocks.1.linear_tokens.bias": ui.Constant(0.0), "blocks.1.mlp_channels.fc1.weight": xavier(64, 256),
+            "blocks.1.mlp_channels.fc1.bias": ui.Normal(0, 1e-6), "blocks.2.mlp_channels.fc1.weight": xavier(64, 384),
+            "blocks.2.mlp_channels.gate.norm.weight": ui.Constant(1.0),
+            "blocks.2.mlp_channels.gate.proj.weight": ui.Normal(0, 1e-6),
+            "blocks.2.mlp_channels.gate.proj.bias": ui.Constant(1.0),
+            "blocks.2.mlp_channels.fc2.weight": xavier(192, 64),
+            "norm.alpha": ui.Constant(1.0), "norm.beta": ui.Constant(0.0), "head.weight": ui.Constant(0.0),
+            "head.bias": ui.Constant(0.0)}
+    if value is not None:
+        res.ls1, res.ls2 = nn.Parameter(torch.ones(64)), nn.Parameter(torch.ones(64))
+        laws |= {"blocks.1.ls1": ui.Constant(value), "blocks.1.ls2": ui.Constant(value)}
+    return model, ui.presets.timm(arch), laws
+
+
+def _cait(arch: str, value: float | None):
+    """timm's CaiT: pos_embed and cls_token trunc_normal_(.02), then _init_weights: linears trunc_normal_(.02)
+    (the talking heads' proj_l and proj_w, the class attention's q, k, v too), biases 0, LayerNorms 1/0; each
+    block's and each class-attention block's gamma_1/gamma_2 init_values; the patch embedding torch's default."""
+    def block(names: tuple[str, ...]):
+        b = nn.Module()
+        b.norm1, b.attn = nn.LayerNorm(64), nn.Module()
+        for n in names:
+            setattr(b.attn, n, nn.Linear(64, 64))
+        if "qkv" in names:  # TalkingHeadAttn's head-mixing linears
+            b.attn.proj_l, b.attn.proj_w = nn.Linear(4, 4), nn.Linear(4, 4)
+        if value is not None:
+            b.gamma_1, b.gamma_2 = nn.Parameter(torch.ones(64)), nn.Parameter(torch.ones(64))
+        return b
+
+    model = nn.Module()
+    model.patch_embed = nn.Module()
+    model.patch_embed.proj = nn.Conv2d(3, 64, 4, stride=4)
+    model.cls_token, model.pos_embed = nn.Parameter(torch.ones(1, 1, 64)), nn.Parameter(torch.ones(1, 64, 64))
+    model.blocks = nn.Sequential(block(("qkv", "proj")))
+    model.blocks_token_only = nn.ModuleList([block(("q", "k", "v", "proj"))])
+    model.head = nn.Linear(64, 1000)
+    laws = {"patch_embed.proj.weight": _default(48), "patch_embed.proj.bias": _default(48), "cls_token": TRUNC,
+            "pos_embed": TRUNC, "blocks.0.norm1.weight": ui.Constant(1.0), "blocks.0.attn.qkv.weight": TRUNC,
+            "blocks.0.attn.qkv.bias": ui.Constant(0.0), "blocks.0.attn.proj_l.weight": TRUNC,
+            "blocks.0.attn.proj_w.bias": ui.Constant(0.0), "blocks_token_only.0.attn.q.weight": TRUNC,
+            "blocks_token_only.0.attn.v.bias": ui.Constant(0.0), "blocks_token_only.0.attn.proj.weight": TRUNC,
+            "head.weight": TRUNC, "head.bias": ui.Constant(0.0)}
+    if value is not None:
+        laws |= {f"{b}.0.gamma_{i}": ui.Constant(value) for b in ("blocks", "blocks_token_only") for i in (1, 2)}
+    return model, ui.presets.timm(arch), laws
+
+
 FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
             "sknet": _sknet, "resnetv2": _resnetv2, "densenet": _densenet, "regnet": _regnet,
             "efficientnet": _efficientnet, "convnext": _convnext, "convnextv2": _convnextv2,
@@ -430,7 +515,9 @@ FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": la
             "deit-distilled": lambda: _vit_layer_scale("deit_tiny_distilled_patch16_224", None),
             "beit": lambda: _beit("beit_base_patch16_224", 0.1),
             "beitv2": lambda: _beit("beitv2_base_patch16_224", 1e-5),
-            "eva02": lambda: _beit("eva02_tiny_patch14_224", None), "swin": _swin, "swinv2": _swinv2}
+            "eva02": lambda: _beit("eva02_tiny_patch14_224", None), "swin": _swin, "swinv2": _swinv2,
+            "mixer": lambda: _mixer("gmlp_s16_224", None), "resmlp": lambda: _mixer("resmlp_24_224", 1e-5),
+            "cait": lambda: _cait("cait_s36_384", 1e-6), "cait-family": lambda: _cait("cait", None)}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -443,7 +530,8 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "fbnetc_100", "tinynet_e", "lcnet_035", "mobilenetv3_small_100", "mobilenetv3_rw",
                "tf_mobilenetv3_small_minimal_100", "convnext_atto", "convnextv2_atto", "vit_tiny_patch16_224",
                "deit_tiny_distilled_patch16_224", "deit3_small_patch16_224", "vit_wee_patch16_reg1_gap_256",
-               "vit_xsmall_patch16_clip_224", "swin_tiny_patch4_window7_224", "swinv2_tiny_window8_256")
+               "vit_xsmall_patch16_clip_224", "swin_tiny_patch4_window7_224", "swinv2_tiny_window8_256",
+               "mixer_s32_224", "resmlp_12_224", "gmlp_ti16_224")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -454,7 +542,7 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 "ecaresnet26t": _ONE, "resnetrs50": _ONE, "resnet50_gn": _ONE, "res2net50_48w_2s": _ONE,
                 "skresnet50": _ONE, "resnetv2_50d_gn": _ONE, "beit_base_patch16_224": _TWO,
                 "beitv2_base_patch16_224": _TWO, "eva02_tiny_patch14_224": _TWO, "vit_tiny_patch16_dinov3_qkvb": _TWO,
-                "vit_pe_lang_large_patch14_448": _TWO}
+                "vit_pe_lang_large_patch14_448": _TWO, "cait_xxs24_224": _TWO, "cait_s36_384": _TWO}
 
 
 @pytest.fixture(scope="module")
@@ -562,7 +650,10 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("vit_giant_patch16_lingbot", "beitv2_base_patch16_224"),
     ("vit_pe_spatial_gigantic_patch14_448", "vit_pe_lang_large_patch14_448"), ("swin_base_patch4_window12_384", "swin"),
     ("swinv2_large_window12to24_192to384", "swinv2"),
-    ("swinv2_tiny_window8_256", "swinv2")])
+    ("swinv2_tiny_window8_256", "swinv2"), ("mixer_l16_224.goog_in21k", "mixer"), ("mixer_b32_224", "mixer"),
+    ("gmlp_b16_224", "mixer"), ("resmlp_36_224", "resmlp_big_24_224"),
+    ("resmlp_big_24_224.fb_in22k_ft_in1k", "resmlp_big_24_224"), ("cait_xxs36_384", "cait_s24_224"),
+    ("cait_xs24_384.fb_dist_in1k", "cait_s24_224"), ("cait_m48_448", "cait_s36_384")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -572,8 +663,8 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="resnet", zero_init_last=False), None, None),
     (dict(arch="resnet"), ValueError, "arch='resnet' needs zero_init_last=False"),
     (dict(arch="swinv2"), None, None), (dict(arch="sknet"), None, None), (dict(arch="resnetv2"), None, None),
-    (dict(arch="densenet"), None, None),
-    (dict(arch="vit_base_patch16_siglip_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2\)"),
+    (dict(arch="densenet"), None, None), (dict(arch="mixer"), None, None), (dict(arch="cait"), None, None),
+    (dict(arch="vit_base_patch16_siglip_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2.*\)"),
     # each built another way: SwiGLU's gate, attention pooling, ResPostBlock, parallel and differential blocks,
     # RMS norms, timm's other Swin V2 (swin_transformer_v2_cr)
     (dict(arch="vit_giant_patch14_dinov2"), ValueError, "got 'vit_giant_patch14_dinov2'"),
@@ -604,6 +695,8 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="vit_small_patch16_rope_mixed_224"), ValueError, "got 'vit_small_patch16_rope_mixed_224'"),
     (dict(arch="vit_pe_core_tiny_patch16_384"), ValueError, "got 'vit_pe_core_tiny_patch16_384'"),
     (dict(arch="vit_base_patch16_sapiens2"), ValueError, "got 'vit_base_patch16_sapiens2'"),
+    # GluMlp's init_weights redraws half of fc1 (the gate's rows): no spec draws half a tensor
+    (dict(arch="gmixer_12_224"), ValueError, "got 'gmixer_12_224'"),
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
     (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
 def test_bad_arguments_are_refused_by_name(kwargs, error, match):
