@@ -172,6 +172,14 @@ def _torch_trunc(s: float) -> TruncatedNormal:
     return TruncatedNormal(0.0, s, -2.0, 2.0)
 
 
+def _inception(plan: Plan, s: float, aux: bool) -> Plan:
+    """GoogLeNet's and Inception v3's constructor loop (torchvision's and timm's): convolution and linear weights
+    ``trunc_normal_(std=s)``, with ``aux`` Inception v3's ``AuxLogits.fc`` at its ``stddev`` 0.001
+    (``AuxLogits.conv1``'s 0.01 sits on its block, not its conv: 0.1 too)."""
+    plan = plan.rule(_torch_trunc(s), kind=("conv", "dense"), role="weight")
+    return plan.rule(_torch_trunc(0.001), kind="dense", role="weight", path="AuxLogits/fc/*") if aux else plan
+
+
 def _cut(s: float, c: float) -> TruncatedNormal:
     """N(0, s^2) cut at +-c s (``trunc_normal_(std=s, a=-c s, b=c s)``)."""
     return TruncatedNormal(0.0, s, -c * s, c * s)
@@ -2490,10 +2498,7 @@ def torchvision(arch: str, *, zero_init_residual: bool = False) -> Plan:
                 .rule(Zeros(), kind=conv, role="bias")
                 .rule(Normal(0.0, 0.01), kind=conv, role="weight", path="classifier/1/*"))
     elif family in ("googlenet", "inception_v3"):
-        s = 0.01 if family == "googlenet" else 0.1
-        plan = plan.rule(_torch_trunc(s), kind=layers, role="weight")
-        if family == "inception_v3":  # AuxLogits.fc.stddev; AuxLogits.conv1's 0.01 sits on its block, not its conv
-            plan = plan.rule(_torch_trunc(0.001), kind=dense, role="weight", path="AuxLogits/fc/*")
+        plan = _inception(plan, 0.01 if family == "googlenet" else 0.1, family == "inception_v3")
     elif family == "vit":
         lecun = VarianceScaling(1.0, "fan_in", "normal")
         plan = (plan.rule(lecun, kind=conv, role="weight", path="conv_proj/*")
@@ -2554,6 +2559,7 @@ _TIMM_MODELS = (
      r"|maxxvit_rmlp_(tiny|small)_rw_\d+|maxxvitv2_rmlp_(base|large)_rw_\d+", "maxvit"),
     (r"maxvit_(tiny|small|base|large|xlarge)_tf_\d+", "maxvit_tf"),  # RelPosBiasTf: its table N(0, 0.02^2)
     (r"coatnet_(pico|nano|[0-3]|bn_0|rmlp_(nano|[0-3]))_rw_\d+|coatnet_rmlp_1_rw2_\d+|coatnet_[0-5]_\d+", "coatnet"),
+    (r"(tf_|adv_|gluon_)?inception_v3", "inception_v3"),  # timm's deprecated names for its tagged weights
     (r"swin_(tiny|small|base|large)_patch4_window\d+_\d+", "swin"),
     (r"swinv2_(tiny|small|base|large)_window\d+(to\d+)?_\d+(to\d+)?", "swinv2"))
 
@@ -2573,7 +2579,7 @@ _TIMM_LAYER_SCALE = (
     (r"vit_pe_(lang_(large|gigantic)|spatial_gigantic)_patch14_448", "beit", 0.1))
 
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
-                 "swin", "swinv2", "maxvit", "coatnet")
+                 "swin", "swinv2", "maxvit", "coatnet", "inception_v3")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2642,6 +2648,9 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``RelPosBiasTf``); LayerScale ``gamma`` 1e-6; the classifier head keeps torch's default. The configs with
       ``weight_init='normal'`` (``maxxvit_rmlp_nano_rw``, ``maxxvitv2_nano_rw``, ``coatnext_nano_rw``) and
       ``coatnet_nano_cc`` (conv and attention blocks in one stage: the path does not say which) are refused.
+    - ``inception_v3`` (and the deprecated ``tf_``, ``adv_``, ``gluon_`` names of its weights): convolutions and
+      linear weights truncated N(0, 0.1^2) cut at +-2, ``AuxLogits.fc`` (``aux_logits=True``) N(0, 0.001^2) cut
+      the same; the classifier's bias keeps torch's default (torchvision's recipe, its conv paths aside).
 
     ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
     res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
@@ -2729,6 +2738,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     elif family == "convnext":
         plan = (plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
                 .rule(Constant(1e-6), path="*/gamma").rule(Zeros(), path="*/mlp/grn/*"))
+    elif family == "inception_v3":  # the constructor's loop: each layer's stddev, 0.1 but AuxLogits.fc's
+        plan = _inception(plan, 0.1, True)
     elif family in ("maxvit", "maxvit_tf", "coatnet"):  # MaxxVit._init_weights, scheme 'vit_eff'
         # _init_conv: the stem's and conv blocks' convs; _init_transformer: the attention blocks' layers (CoAtNet's
         # stages 2 and 3), a bias N(0, 1e-12) where 'mlp' is in its name (the MLP, RelPosMlp's); the heads untouched

@@ -528,6 +528,25 @@ def _coatnet():
     return model, ui.presets.timm("coatnet_3_rw_224"), laws
 
 
+
+def _inception_v3():
+    """timm's Inception v3: trunc_normal_ at each layer's stddev, 0.1 (convs and linears), AuxLogits.fc's 0.001
+    (AuxLogits.conv1's 0.01 is set on its ConvNormAct, not its conv: 0.1); the classifier's bias torch's default."""
+    model = nn.Module()
+    model.Conv2d_1a_3x3 = _ConvNormAct(3, 32, 3)
+    model.Mixed_5b = nn.Module()
+    model.Mixed_5b.branch5x5_2 = _ConvNormAct(48, 64, 5)
+    model.AuxLogits = nn.Module()
+    model.AuxLogits.conv1, model.AuxLogits.fc = _ConvNormAct(16, 64, 5), nn.Linear(64, 1000)
+    model.fc = nn.Linear(64, 1000)
+    t = ui.TruncatedNormal(0, 0.1, -2, 2)
+    laws = {"Conv2d_1a_3x3.conv.weight": t, "Conv2d_1a_3x3.bn.weight": ui.Constant(1.0),
+            "Mixed_5b.branch5x5_2.conv.weight": t, "AuxLogits.conv1.conv.weight": t,
+            "AuxLogits.fc.weight": ui.TruncatedNormal(0, 0.001, -2, 2), "AuxLogits.fc.bias": _default(64),
+            "fc.weight": t, "fc.bias": _default(64)}
+    return model, ui.presets.timm("inception_v3"), laws
+
+
 FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
             "sknet": _sknet, "resnetv2": _resnetv2, "densenet": _densenet, "regnet": _regnet,
             "efficientnet": _efficientnet, "convnext": _convnext, "convnextv2": _convnextv2,
@@ -540,7 +559,8 @@ FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": la
             "beitv2": lambda: _beit("beitv2_base_patch16_224", 1e-5),
             "eva02": lambda: _beit("eva02_tiny_patch14_224", None), "swin": _swin, "swinv2": _swinv2,
             "maxvit": lambda: _maxvit("maxxvit_rmlp_tiny_rw_256", TRUNC),
-            "maxvit-tf": lambda: _maxvit("maxvit_tiny_tf_224", ui.Normal(0, 0.02)), "coatnet": _coatnet}
+            "maxvit-tf": lambda: _maxvit("maxvit_tiny_tf_224", ui.Normal(0, 0.02)), "coatnet": _coatnet,
+            "inception_v3": _inception_v3}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -570,7 +590,9 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 # MaxViT, MaxxViT (ConvNeXt blocks, LayerScale), parallel MaxViT, the TF ports (RelPosBiasTf),
                 # CoAtNet and CoAtNet with RelPosMlp: one block a stage (MaxxVit's depths), the tiny ones narrower too
                 "maxvit_pico_rw_256": _DEPTHS, "maxxvit_rmlp_tiny_rw_256": _DEPTHS, "maxvit_tiny_pm_256": _NARROW,
-                "maxvit_tiny_tf_224": _NARROW, "coatnet_pico_rw_224": _DEPTHS, "coatnet_rmlp_nano_rw_224": _DEPTHS}
+                "maxvit_tiny_tf_224": _NARROW, "coatnet_pico_rw_224": _DEPTHS, "coatnet_rmlp_nano_rw_224": _DEPTHS,
+                # Inception v3 with its auxiliary classifier (AuxLogits.fc's own stddev), 10 classes
+                "inception_v3": dict(aux_logits=True, num_classes=10)}
 
 
 @pytest.fixture(scope="module")
@@ -681,7 +703,9 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("swinv2_tiny_window8_256", "swinv2"), ("maxvit_rmlp_base_rw_384", "maxvit"), ("maxvit_tiny_pm_256", "maxvit"),
     ("maxxvit_rmlp_small_rw_256", "maxvit"), ("maxxvitv2_rmlp_large_rw_224.sw_in12k", "maxvit"),
     ("maxvit_xlarge_tf_512.in21k_ft_in1k", "maxvit_tiny_tf_224"), ("coatnet_rmlp_1_rw2_224", "coatnet"),
-    ("coatnet_bn_0_rw_224", "coatnet"), ("coatnet_5_224", "coatnet")])
+    ("coatnet_bn_0_rw_224", "coatnet"), ("coatnet_5_224", "coatnet"), ("tf_inception_v3", "inception_v3"),
+    ("adv_inception_v3", "inception_v3"), ("gluon_inception_v3", "inception_v3"),
+    ("inception_v3.tv_in1k", "inception_v3")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -692,9 +716,9 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="resnet"), ValueError, "arch='resnet' needs zero_init_last=False"),
     (dict(arch="swinv2"), None, None), (dict(arch="sknet"), None, None), (dict(arch="resnetv2"), None, None),
     (dict(arch="densenet"), None, None),
-    (dict(arch="maxvit"), None, None), (dict(arch="coatnet"), None, None),
+    (dict(arch="maxvit"), None, None), (dict(arch="coatnet"), None, None), (dict(arch="inception_v3"), None, None),
     (dict(arch="vit_base_patch16_siglip_224"), ValueError,
-     r"'arch' must be a family \(resnet, sknet, .*swinv2, .*coatnet\)"),
+     r"'arch' must be a family \(resnet, sknet, .*swinv2, .*inception_v3\)"),
     # each built another way: SwiGLU's gate, attention pooling, ResPostBlock, parallel and differential blocks,
     # RMS norms, timm's other Swin V2 (swin_transformer_v2_cr)
     (dict(arch="vit_giant_patch14_dinov2"), ValueError, "got 'vit_giant_patch14_dinov2'"),
