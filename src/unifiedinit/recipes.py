@@ -172,6 +172,14 @@ def _torch_trunc(s: float) -> TruncatedNormal:
     return TruncatedNormal(0.0, s, -2.0, 2.0)
 
 
+def _inception(plan: Plan, s: float, aux: bool) -> Plan:
+    """GoogLeNet's and Inception v3's constructor loop (torchvision's and timm's): convolution and linear weights
+    ``trunc_normal_(std=s)``, with ``aux`` Inception v3's ``AuxLogits.fc`` at its ``stddev`` 0.001
+    (``AuxLogits.conv1``'s 0.01 sits on its block, not its conv: 0.1 too)."""
+    plan = plan.rule(_torch_trunc(s), kind=("conv", "dense"), role="weight")
+    return plan.rule(_torch_trunc(0.001), kind="dense", role="weight", path="AuxLogits/fc/*") if aux else plan
+
+
 def _cut(s: float, c: float) -> TruncatedNormal:
     """N(0, s^2) cut at +-c s (``trunc_normal_(std=s, a=-c s, b=c s)``)."""
     return TruncatedNormal(0.0, s, -c * s, c * s)
@@ -2490,10 +2498,7 @@ def torchvision(arch: str, *, zero_init_residual: bool = False) -> Plan:
                 .rule(Zeros(), kind=conv, role="bias")
                 .rule(Normal(0.0, 0.01), kind=conv, role="weight", path="classifier/1/*"))
     elif family in ("googlenet", "inception_v3"):
-        s = 0.01 if family == "googlenet" else 0.1
-        plan = plan.rule(_torch_trunc(s), kind=layers, role="weight")
-        if family == "inception_v3":  # AuxLogits.fc.stddev; AuxLogits.conv1's 0.01 sits on its block, not its conv
-            plan = plan.rule(_torch_trunc(0.001), kind=dense, role="weight", path="AuxLogits/fc/*")
+        plan = _inception(plan, 0.01 if family == "googlenet" else 0.1, family == "inception_v3")
     elif family == "vit":
         lecun = VarianceScaling(1.0, "fan_in", "normal")
         plan = (plan.rule(lecun, kind=conv, role="weight", path="conv_proj/*")
@@ -2550,6 +2555,11 @@ _TIMM_MODELS = (
     (r"eva_giant_patch14_(224|336|560|clip_224)|eva02_(tiny|small|base|large)_patch14_(224|336|448)"
      r"|eva02_(base_patch16|large_patch14)_clip_(224|336)|eva02_enormous_patch14_clip_224"
      r"|vit_pe_spatial_(tiny|small|base)_patch16_512|vit_pe_spatial_large_patch14_448", "beit"),
+    (r"maxvit_(pico|nano|tiny)_rw_\d+|maxvit_rmlp_(pico|nano|tiny|small|base)_rw_\d+|maxvit_tiny_pm_\d+"
+     r"|maxxvit_rmlp_(tiny|small)_rw_\d+|maxxvitv2_rmlp_(base|large)_rw_\d+", "maxvit"),
+    (r"maxvit_(tiny|small|base|large|xlarge)_tf_\d+", "maxvit_tf"),  # RelPosBiasTf: its table N(0, 0.02^2)
+    (r"coatnet_(pico|nano|[0-3]|bn_0|rmlp_(nano|[0-3]))_rw_\d+|coatnet_rmlp_1_rw2_\d+|coatnet_[0-5]_\d+", "coatnet"),
+    (r"(tf_|adv_|gluon_)?inception_v3", "inception_v3"),  # timm's deprecated names for its tagged weights
     (r"swin_(tiny|small|base|large)_patch4_window\d+_\d+", "swin"),
     (r"swinv2_(tiny|small|base|large)_window\d+(to\d+)?_\d+(to\d+)?", "swinv2"),
     (r"mixer_[sbl](16|32)_224|gmlp_(ti|s|b)16_224", "mixer"))
@@ -2573,7 +2583,7 @@ _TIMM_LAYER_SCALE = (
     (r"cait_(s36_384|m36_384|m48_448)", "cait", 1e-6))
 
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
-                 "swin", "swinv2", "mixer", "cait")
+                 "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2644,6 +2654,20 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``cls_token`` the same; each block's and each class-attention block's (``blocks_token_only``)
       ``gamma_1``/``gamma_2`` the model's ``init_values`` (1e-5 XXS, XS and S24, 1e-6 S36, M36 and M48, by name
       only); the patch embedding keeps torch's default.
+    - ``maxvit`` (MaxViT ``_rw``, ``_rmlp``, ``_pm``, MaxxViT and MaxxViT V2 ``_rmlp``, and the ``_tf`` ports by name),
+      ``coatnet`` (CoAtNet ``_rw``, ``_rmlp`` and the paper's 0-5: ``MaxxVit._init_weights``, scheme ``vit_eff``):
+      the stem's and each conv block's convolutions He normal with timm's fan_out k*k*out/groups (torch's fan_out;
+      fan_in for the depthwise ``conv2_kxk`` and ``conv_dw``, and half that variance for the ``conv_dw`` of
+      MaxxViT's ConvNeXt block opening stages 1-3, which doubles the width), biases 0; the attention blocks'
+      convolutions and linear layers (``attn_block``, ``attn_grid``, a parallel block's ``attn``; CoAtNet's stages 2
+      and 3) Xavier uniform, biases 0, but N(0, 1e-12) where ``mlp`` is on the path (the MLP, ``RelPosMlp``'s);
+      ``relative_position_bias_table`` truncated N(0, 0.02^2) cut at +-2 (N(0, 0.02^2) for the ``_tf`` ports'
+      ``RelPosBiasTf``); LayerScale ``gamma`` 1e-6; the classifier head keeps torch's default. The configs with
+      ``weight_init='normal'`` (``maxxvit_rmlp_nano_rw``, ``maxxvitv2_nano_rw``, ``coatnext_nano_rw``) and
+      ``coatnet_nano_cc`` (conv and attention blocks in one stage: the path does not say which) are refused.
+    - ``inception_v3`` (and the deprecated ``tf_``, ``adv_``, ``gluon_`` names of its weights): convolutions and
+      linear weights truncated N(0, 0.1^2) cut at +-2, ``AuxLogits.fc`` (``aux_logits=True``) N(0, 0.001^2) cut
+      the same; the classifier's bias keeps torch's default (torchvision's recipe, its conv paths aside).
 
     ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
     res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
@@ -2740,6 +2764,24 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                 .rule(Ones(), kind=dense, role="bias", path="blocks/*/mlp_channels/gate/proj/*"))
         if scale is not None:  # ResMLP's LayerScale
             plan = plan.rule(Constant(scale), path="blocks/*/ls[12]")
+    elif family == "inception_v3":  # the constructor's loop: each layer's stddev, 0.1 but AuxLogits.fc's
+        plan = _inception(plan, 0.1, True)
+    elif family in ("maxvit", "maxvit_tf", "coatnet"):  # MaxxVit._init_weights, scheme 'vit_eff'
+        # _init_conv: the stem's and conv blocks' convs; _init_transformer: the attention blocks' layers (CoAtNet's
+        # stages 2 and 3), a bias N(0, 1e-12) where 'mlp' is in its name (the MLP, RelPosMlp's); the heads untouched
+        attn = "stages/[23]/*" if family == "coatnet" else "stages/*/blocks/*/attn*"
+        table = Normal(0.0, 0.02) if family == "maxvit_tf" else trunc
+        plan = (plan.rule(he_out, kind=conv, role="weight").rule(Zeros(), kind=conv, role="bias")
+                .rule(he_in, kind=conv, role="weight", path="*/conv2_kxk/*")  # depthwise, in = out
+                .rule(he_in, kind=conv, role="weight", path="*/conv_dw/*")
+                # MaxxViT's ConvNeXt block opening stages 1-3: conv_dw in -> out = 2 in, groups = in: timm's fan_out
+                # k*k*out/groups is twice torch's fan_in
+                .rule(Scaled(he_in, "sqrt(0.5)"), kind=conv, role="weight", path="stages/[123]/blocks/0/conv/conv_dw/*")
+                .rule(XavierUniform(), kind=layers, role="weight", path=attn)
+                .rule(Zeros(), kind=layers, role="bias", path=attn)
+                .rule(Normal(0.0, 1e-6), kind=layers, role="bias", path=attn + "mlp*")
+                .rule(table, path="*/relative_position_bias_table")
+                .rule(Constant(1e-6), path="*/ls*/gamma"))  # init_values: 1e-6 wherever these models have it
     else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":

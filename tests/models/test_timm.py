@@ -17,6 +17,7 @@ with a stand-in answering those imports, then removes the stand-in, and two chec
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 import pytest
@@ -30,7 +31,6 @@ from unifiedinit.verify import stats  # noqa: E402
 
 from .compare import ALPHA  # noqa: E402
 from .test_torch_models import constructor_laws, reproduces  # noqa: E402
-
 
 
 def timm_module():
@@ -420,16 +420,16 @@ def _beit(arch, value):
     return model, ui.presets.timm(arch), laws
 
 
+def _xavier(fan_in: int, fan_out: int) -> ui.Uniform:  # torch's xavier_uniform_: U(+-sqrt(6/(fan_in + fan_out)))
+    return ui.Uniform(-math.sqrt(6 / (fan_in + fan_out)), math.sqrt(6 / (fan_in + fan_out)))
+
+
 def _mixer(arch: str, value: float | None):
     """timm's mlp_mixer _init_weights (flax=False, nlhb=False): the stem conv lecun_normal_ (N(0, 1/fan_in)
     truncated at +-2 sigma, sigma = 1/(0.8796 sqrt(fan_in))), bias 0; linears xavier_uniform_, their biases
     N(0, 1e-12) under an 'mlp' module (the MLP-Mixer's, ResMLP's mlp_channels, gMLP's) and 0 elsewhere (ResMLP's
     linear_tokens); the head 0/0; gMLP's gate.proj N(0, 1e-12) with bias 1; ResMLP's Affine alpha 1, beta 0 and
     ls1/ls2 init_values."""
-    def xavier(fan_in: int, fan_out: int):
-        bound = math.sqrt(6 / (fan_in + fan_out))
-        return ui.Uniform(-bound, bound)
-
     def mlp(i: int, h: int, o: int, gate: int | None = None):
         m = nn.Module()
         m.fc1, m.fc2 = nn.Linear(i, h), nn.Linear(h if gate is None else h // 2, o)
@@ -454,16 +454,16 @@ def _mixer(arch: str, value: float | None):
     model.norm, model.head = affine(64), nn.Linear(64, 1000)
     sigma = 1 / (0.87962566103423978 * math.sqrt(48))
     laws = {"stem.proj.weight": ui.TruncatedNormal(0, sigma, -2 * sigma, 2 * sigma), "stem.proj.bias": ui.Constant(0.0),
-            "blocks.0.norm1.weight": ui.Constant(1.0), "blocks.0.mlp_tokens.fc1.weight": xavier(16, 8),
-            "blocks.0.mlp_tokens.fc1.bias": ui.Normal(0, 1e-6), "blocks.0.mlp_channels.fc2.weight": xavier(256, 64),
+            "blocks.0.norm1.weight": ui.Constant(1.0), "blocks.0.mlp_tokens.fc1.weight": _xavier(16, 8),
+            "blocks.0.mlp_tokens.fc1.bias": ui.Normal(0, 1e-6), "blocks.0.mlp_channels.fc2.weight": _xavier(256, 64),
             "blocks.0.mlp_channels.fc2.bias": ui.Normal(0, 1e-6), "blocks.1.norm1.alpha": ui.Constant(1.0),
-            "blocks.1.norm1.beta": ui.Constant(0.0), "blocks.1.linear_tokens.weight": xavier(16, 16),
-            "blocks.1.linear_tokens.bias": ui.Constant(0.0), "blocks.1.mlp_channels.fc1.weight": xavier(64, 256),
-            "blocks.1.mlp_channels.fc1.bias": ui.Normal(0, 1e-6), "blocks.2.mlp_channels.fc1.weight": xavier(64, 384),
+            "blocks.1.norm1.beta": ui.Constant(0.0), "blocks.1.linear_tokens.weight": _xavier(16, 16),
+            "blocks.1.linear_tokens.bias": ui.Constant(0.0), "blocks.1.mlp_channels.fc1.weight": _xavier(64, 256),
+            "blocks.1.mlp_channels.fc1.bias": ui.Normal(0, 1e-6), "blocks.2.mlp_channels.fc1.weight": _xavier(64, 384),
             "blocks.2.mlp_channels.gate.norm.weight": ui.Constant(1.0),
             "blocks.2.mlp_channels.gate.proj.weight": ui.Normal(0, 1e-6),
             "blocks.2.mlp_channels.gate.proj.bias": ui.Constant(1.0),
-            "blocks.2.mlp_channels.fc2.weight": xavier(192, 64),
+            "blocks.2.mlp_channels.fc2.weight": _xavier(192, 64),
             "norm.alpha": ui.Constant(1.0), "norm.beta": ui.Constant(0.0), "head.weight": ui.Constant(0.0),
             "head.bias": ui.Constant(0.0)}
     if value is not None:
@@ -505,7 +505,130 @@ def _cait(arch: str, value: float | None):
     return model, ui.presets.timm(arch), laws
 
 
-FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
+def _mbconv():
+    """MaxxVit's MbConvBlock under _init_conv ('vit_eff'): N(0, 2/(k*k*out/groups)) convs (the depthwise conv2_kxk:
+    k*k), biases 0, the shortcut's 1x1 expand too; norms 1/0."""
+    b = nn.Module()
+    b.shortcut = nn.Module()
+    b.shortcut.expand = nn.Conv2d(16, 32, 1)
+    b.pre_norm, b.conv1_1x1 = nn.BatchNorm2d(16), nn.Conv2d(16, 128, 1, bias=False)
+    b.conv2_kxk = nn.Conv2d(128, 128, 3, groups=128, bias=False)
+    b.se = nn.Module()
+    b.se.fc1, b.se.fc2 = nn.Conv2d(128, 8, 1), nn.Conv2d(8, 128, 1)
+    b.conv3_1x1 = nn.Conv2d(128, 32, 1)
+    laws = {"shortcut.expand.weight": _he(32), "shortcut.expand.bias": ui.Constant(0.0),
+            "pre_norm.weight": ui.Constant(1.0), "conv1_1x1.weight": _he(128), "conv2_kxk.weight": _he(9),
+            "se.fc1.weight": _he(8), "se.fc1.bias": ui.Constant(0.0), "se.fc2.weight": _he(128),
+            "conv3_1x1.weight": _he(32), "conv3_1x1.bias": ui.Constant(0.0)}
+    return b, laws
+
+
+def _maxxvit_head(model: nn.Module, width: int) -> dict[str, ui.Spec]:
+    """MaxxVit's stem under _init_conv; its NormMlpClassifierHead has no init_weights: torch's defaults."""
+    model.stem = nn.Module()
+    model.stem.conv1, model.stem.norm1 = nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16)
+    model.head = nn.Module()
+    model.head.pre_logits = nn.Module()
+    model.head.pre_logits.fc, model.head.fc = nn.Linear(width, width), nn.Linear(width, 1000)
+    return {"stem.conv1.weight": _he(9 * 16), "stem.conv1.bias": ui.Constant(0.0),
+            "stem.norm1.weight": ui.Constant(1.0), "head.pre_logits.fc.weight": _default(width),
+            "head.pre_logits.fc.bias": _default(width), "head.fc.weight": _default(width),
+            "head.fc.bias": _default(width)}
+
+
+def _maxvit(arch: str, table: ui.Spec):
+    """timm's MaxViT and MaxxViT ('vit_eff'): each block's conv (MbConvBlock; MaxxViT's ConvNeXtBlock: depthwise
+    conv_dw k*k, k*k*2 where it opens a stage and doubles the width, 1x1-conv MLP, ls gamma 1e-6) under _init_conv,
+    its attn_block and attn_grid under _init_transformer: Xavier-uniform linears, biases 0, N(0, 1e-12) where 'mlp'
+    is in the name (RelPosMlp's too), LayerScale 1e-6; RelPosBias's table trunc_normal_(.02), RelPosBiasTf's
+    normal_(std=.02)."""
+    mb, mb_laws = _mbconv()
+    nx = nn.Module()  # ConvNeXtBlock
+    nx.conv_dw, nx.norm = nn.Conv2d(32, 32, 7, groups=32), nn.LayerNorm(32)
+    nx.mlp = nn.Module()
+    nx.mlp.fc1, nx.mlp.fc2 = nn.Conv2d(32, 128, 1), nn.Conv2d(128, 32, 1)
+    nx.ls = nn.Module()
+    nx.ls.gamma = nn.Parameter(torch.ones(32))
+    attn = nn.Module()  # PartitionAttentionCl
+    attn.norm1, attn.attn = nn.LayerNorm(32), nn.Module()
+    attn.attn.qkv, attn.attn.proj, attn.attn.rel_pos = nn.Linear(32, 96), nn.Linear(32, 32), nn.Module()
+    attn.attn.rel_pos.relative_position_bias_table = nn.Parameter(torch.ones(225, 4))
+    attn.attn.rel_pos.mlp = nn.Module()
+    attn.attn.rel_pos.mlp.fc1 = nn.Linear(2, 512)  # RelPosMlp's: 'mlp' in its name
+    attn.ls1, attn.mlp = nn.Module(), nn.Module()
+    attn.ls1.gamma = nn.Parameter(torch.ones(32))
+    attn.mlp.fc1, attn.mlp.fc2 = nn.Linear(32, 128), nn.Linear(128, 32)
+    down = nn.Module()  # a ConvNeXtBlock opening stage 1: conv_dw 32 -> 64, groups 32
+    down.conv_dw = nn.Conv2d(32, 64, 7, groups=32)
+    blocks = [nn.Module(), nn.Module(), nn.Module()]
+    blocks[0].conv, blocks[0].attn_block = mb, attn
+    blocks[1].conv, blocks[2].conv = nx, down
+    model = nn.Module()
+    model.stages = nn.Sequential(nn.Module(), nn.Module())
+    model.stages[0].blocks = nn.Sequential(*blocks[:2])
+    model.stages[1].blocks = nn.Sequential(blocks[2])
+    laws = _maxxvit_head(model, 32) | {"stages.0.blocks.0.conv." + k: v for k, v in mb_laws.items()}
+    b, a = "stages.0.blocks.1.conv.", "stages.0.blocks.0.attn_block."
+    laws |= {b + "conv_dw.weight": _he(49), b + "conv_dw.bias": ui.Constant(0.0), b + "mlp.fc1.weight": _he(128),
+             b + "mlp.fc2.weight": _he(32), b + "mlp.fc2.bias": ui.Constant(0.0),
+             b + "ls.gamma": ui.Constant(1e-6), b + "norm.weight": ui.Constant(1.0),
+             a + "attn.qkv.weight": _xavier(32, 96), a + "attn.qkv.bias": ui.Constant(0.0),
+             a + "attn.proj.weight": _xavier(32, 32), a + "attn.rel_pos.relative_position_bias_table": table,
+             a + "attn.rel_pos.mlp.fc1.weight": _xavier(2, 512), a + "attn.rel_pos.mlp.fc1.bias": ui.Normal(0, 1e-6),
+             a + "ls1.gamma": ui.Constant(1e-6), a + "mlp.fc1.weight": _xavier(32, 128),
+             a + "mlp.fc1.bias": ui.Normal(0, 1e-6), a + "mlp.fc2.bias": ui.Normal(0, 1e-6),
+             "stages.1.blocks.0.conv.conv_dw.weight": _he(49 * 64 // 32)}
+    return model, ui.presets.timm(arch), laws
+
+
+def _coatnet():
+    """timm's CoAtNet ('vit_eff'): stages 0 and 1 MbConvBlocks under _init_conv, stages 2 and 3 TransformerBlock2d
+    under _init_transformer: Xavier-uniform 1x1 convs (the shortcut's expand too, fans k*k*in, k*k*out), biases 0,
+    N(0, 1e-12) for the MLP's; RelPosBias's table trunc_normal_(.02), LayerScale 1e-6 (coatnet_3_rw...)."""
+    mb, mb_laws = _mbconv()
+    t = nn.Module()  # TransformerBlock2d
+    t.shortcut = nn.Module()
+    t.shortcut.expand = nn.Conv2d(32, 64, 1)
+    t.attn = nn.Module()
+    t.attn.qkv, t.attn.proj, t.attn.rel_pos = nn.Conv2d(64, 192, 1), nn.Conv2d(64, 64, 1), nn.Module()
+    t.attn.rel_pos.relative_position_bias_table = nn.Parameter(torch.ones(729, 4))
+    t.ls1, t.mlp = nn.Module(), nn.Module()
+    t.ls1.gamma = nn.Parameter(torch.ones(64))
+    t.mlp.fc1, t.mlp.fc2 = nn.Conv2d(64, 256, 1), nn.Conv2d(256, 64, 1)
+    model = nn.Module()
+    model.stages = nn.Sequential(*(nn.Module() for _ in range(3)))
+    model.stages[1].blocks, model.stages[2].blocks = nn.Sequential(mb), nn.Sequential(t)
+    laws = _maxxvit_head(model, 64) | {"stages.1.blocks.0." + k: v for k, v in mb_laws.items()}
+    b = "stages.2.blocks.0."
+    laws |= {b + "shortcut.expand.weight": _xavier(32, 64), b + "shortcut.expand.bias": ui.Constant(0.0),
+             b + "attn.qkv.weight": _xavier(64, 192), b + "attn.qkv.bias": ui.Constant(0.0),
+             b + "attn.proj.weight": _xavier(64, 64), b + "attn.rel_pos.relative_position_bias_table": TRUNC,
+             b + "ls1.gamma": ui.Constant(1e-6), b + "mlp.fc1.weight": _xavier(64, 256),
+             b + "mlp.fc1.bias": ui.Normal(0, 1e-6), b + "mlp.fc2.weight": _xavier(256, 64)}
+    return model, ui.presets.timm("coatnet_3_rw_224"), laws
+
+
+def _inception_v3():
+    """timm's Inception v3: trunc_normal_ at each layer's stddev, 0.1 (convs and linears), AuxLogits.fc's 0.001
+    (AuxLogits.conv1's 0.01 is set on its ConvNormAct, not its conv: 0.1); the classifier's bias torch's default."""
+    model = nn.Module()
+    model.Conv2d_1a_3x3 = _ConvNormAct(3, 32, 3)
+    model.Mixed_5b = nn.Module()
+    model.Mixed_5b.branch5x5_2 = _ConvNormAct(48, 64, 5)
+    model.AuxLogits = nn.Module()
+    model.AuxLogits.conv1, model.AuxLogits.fc = _ConvNormAct(16, 64, 5), nn.Linear(64, 1000)
+    model.fc = nn.Linear(64, 1000)
+    t = ui.TruncatedNormal(0, 0.1, -2, 2)
+    laws = {"Conv2d_1a_3x3.conv.weight": t, "Conv2d_1a_3x3.bn.weight": ui.Constant(1.0),
+            "Mixed_5b.branch5x5_2.conv.weight": t, "AuxLogits.conv1.conv.weight": t,
+            "AuxLogits.fc.weight": ui.TruncatedNormal(0, 0.001, -2, 2), "AuxLogits.fc.bias": _default(64),
+            "fc.weight": t, "fc.bias": _default(64)}
+    return model, ui.presets.timm("inception_v3"), laws
+
+
+Family = Callable[[], tuple[nn.Module, ui.Plan, dict[str, ui.Spec]]]  # a stand-in, its plan, its laws by name
+FAMILIES: dict[str, Family] = {
+            "resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
             "sknet": _sknet, "resnetv2": _resnetv2, "densenet": _densenet, "regnet": _regnet,
             "efficientnet": _efficientnet, "convnext": _convnext, "convnextv2": _convnextv2,
             "vit": _vit, "deit3": lambda: _vit_layer_scale("deit3_small_patch16_224", 1e-6),
@@ -517,7 +640,10 @@ FAMILIES = {"resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": la
             "beitv2": lambda: _beit("beitv2_base_patch16_224", 1e-5),
             "eva02": lambda: _beit("eva02_tiny_patch14_224", None), "swin": _swin, "swinv2": _swinv2,
             "mixer": lambda: _mixer("gmlp_s16_224", None), "resmlp": lambda: _mixer("resmlp_24_224", 1e-5),
-            "cait": lambda: _cait("cait_s36_384", 1e-6), "cait-family": lambda: _cait("cait", None)}
+            "cait": lambda: _cait("cait_s36_384", 1e-6), "cait-family": lambda: _cait("cait", None),
+            "maxvit": lambda: _maxvit("maxxvit_rmlp_tiny_rw_256", TRUNC),
+            "maxvit-tf": lambda: _maxvit("maxvit_tiny_tf_224", ui.Normal(0, 0.02)), "coatnet": _coatnet,
+            "inception_v3": _inception_v3}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -538,11 +664,19 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
 # output layers scaled unlike block 0's), built with fewer blocks: the same constructor, given its own argument for
 # the number of blocks
 _ONE, _TWO = dict(layers=(1, 1, 1, 1)), dict(depth=2)
+_DEPTHS = dict(depths=(1, 1, 1, 1))
+_NARROW = _DEPTHS | dict(embed_dim=(32, 64, 96, 128))
 TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_448": _TWO,
                 "ecaresnet26t": _ONE, "resnetrs50": _ONE, "resnet50_gn": _ONE, "res2net50_48w_2s": _ONE,
                 "skresnet50": _ONE, "resnetv2_50d_gn": _ONE, "beit_base_patch16_224": _TWO,
                 "beitv2_base_patch16_224": _TWO, "eva02_tiny_patch14_224": _TWO, "vit_tiny_patch16_dinov3_qkvb": _TWO,
-                "vit_pe_lang_large_patch14_448": _TWO, "cait_xxs24_224": _TWO, "cait_s36_384": _TWO}
+                "vit_pe_lang_large_patch14_448": _TWO, "cait_xxs24_224": _TWO, "cait_s36_384": _TWO,
+                # MaxViT, MaxxViT (ConvNeXt blocks, LayerScale), parallel MaxViT, the TF ports (RelPosBiasTf),
+                # CoAtNet and CoAtNet with RelPosMlp: one block a stage (MaxxVit's depths), the tiny ones narrower too
+                "maxvit_pico_rw_256": _DEPTHS, "maxxvit_rmlp_tiny_rw_256": _DEPTHS, "maxvit_tiny_pm_256": _NARROW,
+                "maxvit_tiny_tf_224": _NARROW, "coatnet_pico_rw_224": _DEPTHS, "coatnet_rmlp_nano_rw_224": _DEPTHS,
+                # Inception v3 with its auxiliary classifier (AuxLogits.fc's own stddev), 10 classes
+                "inception_v3": dict(aux_logits=True, num_classes=10)}
 
 
 @pytest.fixture(scope="module")
@@ -653,7 +787,13 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("swinv2_tiny_window8_256", "swinv2"), ("mixer_l16_224.goog_in21k", "mixer"), ("mixer_b32_224", "mixer"),
     ("gmlp_b16_224", "mixer"), ("resmlp_36_224", "resmlp_big_24_224"),
     ("resmlp_big_24_224.fb_in22k_ft_in1k", "resmlp_big_24_224"), ("cait_xxs36_384", "cait_s24_224"),
-    ("cait_xs24_384.fb_dist_in1k", "cait_s24_224"), ("cait_m48_448", "cait_s36_384")])
+    ("cait_xs24_384.fb_dist_in1k", "cait_s24_224"), ("cait_m48_448", "cait_s36_384"),
+    ("maxvit_rmlp_base_rw_384", "maxvit"), ("maxvit_tiny_pm_256", "maxvit"),
+    ("maxxvit_rmlp_small_rw_256", "maxvit"), ("maxxvitv2_rmlp_large_rw_224.sw_in12k", "maxvit"),
+    ("maxvit_xlarge_tf_512.in21k_ft_in1k", "maxvit_tiny_tf_224"), ("coatnet_rmlp_1_rw2_224", "coatnet"),
+    ("coatnet_bn_0_rw_224", "coatnet"), ("coatnet_5_224", "coatnet"), ("tf_inception_v3", "inception_v3"),
+    ("adv_inception_v3", "inception_v3"), ("gluon_inception_v3", "inception_v3"),
+    ("inception_v3.tv_in1k", "inception_v3")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -664,6 +804,7 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="resnet"), ValueError, "arch='resnet' needs zero_init_last=False"),
     (dict(arch="swinv2"), None, None), (dict(arch="sknet"), None, None), (dict(arch="resnetv2"), None, None),
     (dict(arch="densenet"), None, None), (dict(arch="mixer"), None, None), (dict(arch="cait"), None, None),
+    (dict(arch="maxvit"), None, None), (dict(arch="coatnet"), None, None), (dict(arch="inception_v3"), None, None),
     (dict(arch="vit_base_patch16_siglip_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2.*\)"),
     # each built another way: SwiGLU's gate, attention pooling, ResPostBlock, parallel and differential blocks,
     # RMS norms, timm's other Swin V2 (swin_transformer_v2_cr)
@@ -697,6 +838,11 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="vit_base_patch16_sapiens2"), ValueError, "got 'vit_base_patch16_sapiens2'"),
     # GluMlp's init_weights redraws half of fc1 (the gate's rows): no spec draws half a tensor
     (dict(arch="gmixer_12_224"), ValueError, "got 'gmixer_12_224'"),
+    # MaxxVit's configs with weight_init='normal' (N(0, 0.02^2) everywhere), CoAtNet with C and T blocks in one stage
+    (dict(arch="maxxvit_rmlp_nano_rw_256"), ValueError, "got 'maxxvit_rmlp_nano_rw_256'"),
+    (dict(arch="maxxvitv2_nano_rw_256"), ValueError, "got 'maxxvitv2_nano_rw_256'"),
+    (dict(arch="coatnext_nano_rw_224"), ValueError, "got 'coatnext_nano_rw_224'"),
+    (dict(arch="coatnet_nano_cc_224"), ValueError, "got 'coatnet_nano_cc_224'"),
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
     (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
 def test_bad_arguments_are_refused_by_name(kwargs, error, match):
