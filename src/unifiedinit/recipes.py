@@ -183,6 +183,8 @@ def _inception(plan: Plan, s: float, aux: bool) -> Plan:
 def _cut(s: float, c: float) -> TruncatedNormal:
     """N(0, s^2) cut at +-c s (``trunc_normal_(std=s, a=-c s, b=c s)``)."""
     return TruncatedNormal(0.0, s, -c * s, c * s)
+
+
 #: the frozen position tables of the translation and summarization families (``create_weight``)
 _SINUSOID_CLASSES = ("MarianSinusoidalPositionalEmbedding", "PegasusSinusoidalPositionalEmbedding",
                      "RoFormerSinusoidalPositionalEmbedding", "AutoformerSinusoidalPositionalEmbedding",
@@ -2562,7 +2564,12 @@ _TIMM_MODELS = (
     (r"(tf_|adv_|gluon_)?inception_v3", "inception_v3"),  # timm's deprecated names for its tagged weights
     (r"swin_(tiny|small|base|large)_patch4_window\d+_\d+", "swin"),
     (r"swinv2_(tiny|small|base|large)_window\d+(to\d+)?_\d+(to\d+)?", "swinv2"),
-    (r"mixer_[sbl](16|32)_224|gmlp_(ti|s|b)16_224", "mixer"))
+    (r"mixer_[sbl](16|32)_224|gmlp_(ti|s|b)16_224", "mixer"),
+    (r"rexnetr?_\d+", "efficientnet"),  # ReXNet's constructor calls efficientnet_init_weights
+    (r"hrnet_w\d+(_small(_v2)?|_ssld)?|legacy_xception|dla(34|46x?_c|60x?_c|60x?|102x?2?|169)"
+     r"|dla60_res2ne[xt]t?", "hrnet"),
+    (r"ghostnet(v[23])?_\d+|convmixer_(768_32|1024_20_ks9_p14|1536_20)|efficientvit_[bl]\d|xception(41|65|71)p?",
+     "defaults"))
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2583,7 +2590,7 @@ _TIMM_LAYER_SCALE = (
     (r"cait_(s36_384|m36_384|m48_448)", "cait", 1e-6))
 
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
-                 "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3")
+                 "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3", "hrnet", "defaults")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2606,6 +2613,12 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       linear layers N(0, 0.01^2), biases 0; norms 1/0; nothing zeroed (timm's ``zero_init_last=False``).
     - ``densenet`` (DenseNet 121-264, BlurPool ``densenetblur121d``): convolutions He normal, fan_in; the classifier's
       bias 0, its weight torch's default; norms 1/0.
+    - ``hrnet`` (HRNet's ``init_weights``; ``legacy_xception`` and DLA draw the same): convolutions He normal,
+      fan_out; norms 1/0; the rest torch's defaults; nothing zeroed.
+    - ``defaults`` (GhostNet V1-V3, ConvMixer, EfficientViT (MIT) B and L, the aligned ``xception41``/``65``/``71``
+      and their ``p`` variants): their constructors keep torch's layer defaults, so this plan is
+      ``presets.torch``'s rules only. ReXNet's constructor runs the EfficientNet init:
+      ``rexnet_100``... is read as ``efficientnet``.
     - ``regnet`` (RegNetX, RegNetY: ``_init_weights``): convolutions N(0, 2/fan_out) with timm's fan_out
       k*k*out/groups, which for the grouped ``conv2`` (in = out) is torch's fan_in: He normal, fan_out, and
       fan_in for ``conv2``; their biases 0; linear layers N(0, 0.01^2), biases 0; ``zero_init_last=True``
@@ -2674,8 +2687,9 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     (``convnext_zepto_rms``...), ``swinv2_cr_*``, ``eva.py``'s other ViTs (a learnt ``rope.freqs`` in the
     ``_rope_mixed`` ones, an ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm blocks in Sapiens2's), the
     pruned ``ecaresnet*_pruned`` (rebuilt with torch's defaults after the init), ``test_resnet`` (BasicBlock and
-    Bottleneck stages in one model) and ResNetV2 with EvoNorm or FRN (``resnetv2_50d_evos``, ``_frn``: their
-    norms' own parameters) are refused by name.
+    Bottleneck stages in one model), ResNetV2 with EvoNorm or FRN (``resnetv2_50d_evos``, ``_frn``: their
+    norms' own parameters) and EfficientViT (MSRA) ``efficientvit_m*`` (its ``attention_biases``) are refused by
+    name.
 
     Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
     cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan
@@ -2730,7 +2744,11 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     he_out, he_in = KaimingNormal(mode="fan_out", nonlinearity="relu"), KaimingNormal()
     trunc = _torch_trunc(0.02)
     conv, dense, layers = "conv", "dense", ("conv", "dense")
-    if family in ("resnet", "resnet_basic", "sknet"):  # init_weights redraws nn.Conv2d only: not ECA's Conv1d
+    if family == "defaults":  # the constructor draws nothing: torch's layer defaults
+        pass
+    elif family == "hrnet":  # init_weights: every nn.Conv2d He normal, fan_out; BatchNorm 1/0; nothing zeroed
+        plan = plan.rule(he_out, kind=conv, role="weight")
+    elif family in ("resnet", "resnet_basic", "sknet"):  # init_weights redraws nn.Conv2d only: not ECA's Conv1d
         plan = plan.rule(he_out, kind=conv, role="weight").rule(_TORCH_DEFAULT, kind=conv, role="weight",
                                                                  path="layer*/*/se/conv/*")
         if zero_init_last and family != "sknet":  # timm builds the SK-ResNets with zero_init_last=False

@@ -193,6 +193,20 @@ def _densenet():
     return model, ui.presets.timm("densenet121"), laws
 
 
+def _hrnet():
+    """timm's HRNet init_weights (and DLA's and legacy_xception's loops): every Conv2d N(0, 2/(k*k*out)) (DLA's
+    1x1-conv classifier too), its bias torch's default, BatchNorm 1/0, a Linear torch's default; nothing zeroed."""
+    model = nn.Module()
+    model.conv1, model.bn1 = nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64)
+    model.layer1 = nn.Sequential(nn.Module())
+    model.layer1[0].conv3, model.layer1[0].bn3 = nn.Conv2d(64, 256, 1, bias=False), nn.BatchNorm2d(256)
+    model.classifier = nn.Linear(256, 1000)
+    laws = {"conv1.weight": _he(9 * 64), "conv1.bias": _default(27), "bn1.weight": ui.Constant(1.0),
+            "layer1.0.conv3.weight": _he(256), "layer1.0.bn3.weight": ui.Constant(1.0),
+            "classifier.weight": _default(256), "classifier.bias": _default(256)}
+    return model, ui.presets.timm("hrnet_w18_small"), laws
+
+
 def _regnet():
     """timm's regnet _init_weights: N(0, 2/(k*k*out/groups)) convs (the grouped conv2: in = out), biases 0,
     linear N(0, 0.01^2); zero_init_last zeroes conv3.bn."""
@@ -643,7 +657,7 @@ FAMILIES: dict[str, Family] = {
             "cait": lambda: _cait("cait_s36_384", 1e-6), "cait-family": lambda: _cait("cait", None),
             "maxvit": lambda: _maxvit("maxxvit_rmlp_tiny_rw_256", TRUNC),
             "maxvit-tf": lambda: _maxvit("maxvit_tiny_tf_224", ui.Normal(0, 0.02)), "coatnet": _coatnet,
-            "inception_v3": _inception_v3}
+            "inception_v3": _inception_v3, "hrnet": _hrnet}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -657,7 +671,8 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "tf_mobilenetv3_small_minimal_100", "convnext_atto", "convnextv2_atto", "vit_tiny_patch16_224",
                "deit_tiny_distilled_patch16_224", "deit3_small_patch16_224", "vit_wee_patch16_reg1_gap_256",
                "vit_xsmall_patch16_clip_224", "swin_tiny_patch4_window7_224", "swinv2_tiny_window8_256",
-               "mixer_s32_224", "resmlp_12_224", "gmlp_ti16_224")
+               "mixer_s32_224", "resmlp_12_224", "gmlp_ti16_224", "hrnet_w18_small", "dla46_c", "rexnet_100",
+               "ghostnet_050", "efficientvit_b0")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -793,7 +808,10 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("maxvit_xlarge_tf_512.in21k_ft_in1k", "maxvit_tiny_tf_224"), ("coatnet_rmlp_1_rw2_224", "coatnet"),
     ("coatnet_bn_0_rw_224", "coatnet"), ("coatnet_5_224", "coatnet"), ("tf_inception_v3", "inception_v3"),
     ("adv_inception_v3", "inception_v3"), ("gluon_inception_v3", "inception_v3"),
-    ("inception_v3.tv_in1k", "inception_v3")])
+    ("inception_v3.tv_in1k", "inception_v3"), ("hrnet_w64", "hrnet"), ("hrnet_w18_small_v2", "hrnet"),
+    ("legacy_xception", "hrnet"), ("dla102x2", "hrnet"), ("dla60_res2next", "hrnet"), ("rexnetr_300", "efficientnet"),
+    ("ghostnetv3_160", "defaults"), ("convmixer_1536_20", "defaults"), ("efficientvit_l3", "defaults"),
+    ("xception65p", "defaults")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -805,6 +823,7 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="swinv2"), None, None), (dict(arch="sknet"), None, None), (dict(arch="resnetv2"), None, None),
     (dict(arch="densenet"), None, None), (dict(arch="mixer"), None, None), (dict(arch="cait"), None, None),
     (dict(arch="maxvit"), None, None), (dict(arch="coatnet"), None, None), (dict(arch="inception_v3"), None, None),
+    (dict(arch="hrnet"), None, None), (dict(arch="defaults"), None, None),
     (dict(arch="vit_base_patch16_siglip_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2.*\)"),
     # each built another way: SwiGLU's gate, attention pooling, ResPostBlock, parallel and differential blocks,
     # RMS norms, timm's other Swin V2 (swin_transformer_v2_cr)
@@ -843,6 +862,8 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="maxxvitv2_nano_rw_256"), ValueError, "got 'maxxvitv2_nano_rw_256'"),
     (dict(arch="coatnext_nano_rw_224"), ValueError, "got 'coatnext_nano_rw_224'"),
     (dict(arch="coatnet_nano_cc_224"), ValueError, "got 'coatnet_nano_cc_224'"),
+    # EfficientViT (MSRA) draws its attention_biases its own way
+    (dict(arch="efficientvit_m0"), ValueError, "got 'efficientvit_m0'"),
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
     (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
 def test_bad_arguments_are_refused_by_name(kwargs, error, match):
@@ -851,6 +872,10 @@ def test_bad_arguments_are_refused_by_name(kwargs, error, match):
         return
     with pytest.raises(error, match=match):
         ui.presets.timm(**kwargs)
+
+
+def test_the_models_that_keep_torchs_defaults_get_presets_torch_alone():
+    assert ui.presets.timm("defaults").rules == ui.presets.timm("ghostnet_100").rules == ui.presets.torch.rules
 
 
 def test_torch_layer_defaults_are_the_base():
