@@ -2589,6 +2589,11 @@ _TIMM_LAYER_SCALE = (
     (r"cait_(xxs(24|36)_(224|384)|xs24_384|s24_(224|384))", "cait", 1e-5),
     (r"cait_(s36_384|m36_384|m48_448)", "cait", 1e-6))
 
+#: where each family with LayerScale keeps it: ViT's ``ls1``/``ls2``, ResMLP's, BEiT's and EVA's ``gamma_1``/
+#: ``gamma_2``, CaiT's in both of its stacks (``blocks``, ``blocks_token_only``)
+_TIMM_LAYER_SCALE_PATHS = {"vit": "blocks/*/ls[12]/gamma", "mixer": "blocks/*/ls[12]", "beit": "blocks/*/gamma_[12]",
+                           "cait": "blocks*/*/gamma_[12]"}
+
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
                  "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3", "hrnet", "defaults")
 
@@ -2780,8 +2785,6 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                 .rule(Zeros(), kind=dense, path="head/*").rule(Ones(), path="*/alpha").rule(Zeros(), path="*/beta")
                 .rule(Normal(0.0, 1e-6), kind=dense, role="weight", path="blocks/*/mlp_channels/gate/proj/*")
                 .rule(Ones(), kind=dense, role="bias", path="blocks/*/mlp_channels/gate/proj/*"))
-        if scale is not None:  # ResMLP's LayerScale
-            plan = plan.rule(Constant(scale), path="blocks/*/ls[12]")
     elif family == "inception_v3":  # the constructor's loop: each layer's stddev, 0.1 but AuxLogits.fc's
         plan = _inception(plan, 0.1, True)
     elif family in ("maxvit", "maxvit_tf", "coatnet"):  # MaxxVit._init_weights, scheme 'vit_eff'
@@ -2805,8 +2808,6 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
         if family == "vit":
             plan = (plan.rule(trunc, path="pos_embed").rule(Normal(0.0, 1e-6), path="cls_token")
                     .rule(Normal(0.0, 1e-6), path="reg_token").rule(trunc, path="dist_token"))
-            if scale is not None:
-                plan = plan.rule(Constant(scale), path="blocks/*/ls[12]/gamma")
         elif family == "beit":  # fix_init_weight divides block l's output layers by sqrt(2 (l + 1)), l on the path
             residual = Scaled(trunc, "1 / sqrt(2 * (l + 1))")
             plan = (plan.rule(trunc, path="pos_embed").rule(trunc, path="cls_token").rule(trunc, path="reg_token")
@@ -2814,16 +2815,14 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                     .rule(residual, kind=dense, role="weight", path="blocks/*/attn/proj/*")
                     .rule(residual, kind=dense, role="weight", path="blocks/*/mlp/fc2/*")
                     .rule(Scaled(trunc, "0.001"), kind=dense, role="weight", path="head/*"))  # head_init_scale
-            if scale is not None:
-                plan = plan.rule(Constant(scale), path="blocks/*/gamma_[12]")
         elif family == "cait":  # trunc_normal_ pos_embed and cls_token; both stacks' LayerScale by init_values
             plan = plan.rule(trunc, path="pos_embed").rule(trunc, path="cls_token")
-            if scale is not None:
-                plan = plan.rule(Constant(scale), path="blocks*/*/gamma_[12]")
         elif family == "swin":
             plan = plan.rule(trunc, path="*/relative_position_bias_table")
         else:  # res-post-norm: each block's norms 0/0
             plan = (plan.rule(Constant(math.log(10.0)), path="*/logit_scale")
                     .rule(Zeros(), path="*/attn/[qv]_bias")
                     .rule(Zeros(), kind="norm", path="layers/*/blocks/*/norm[12]/*"))
+    if scale is not None:  # the LayerScale a model's name gives (_TIMM_LAYER_SCALE), where its family keeps it
+        plan = plan.rule(Constant(scale), path=_TIMM_LAYER_SCALE_PATHS[family])
     return _quiet(plan, "timm")
