@@ -2569,7 +2569,15 @@ _TIMM_MODELS = (
     (r"hrnet_w\d+(_small(_v2)?|_ssld)?|legacy_xception|dla(34|46x?_c|60x?_c|60x?|102x?2?|169)"
      r"|dla60_res2ne[xt]t?", "hrnet"),
     (r"ghostnet(v[23])?_\d+|convmixer_(768_32|1024_20_ks9_p14|1536_20)|efficientvit_[bl]\d|xception(41|65|71)p?",
-     "defaults"))
+     "defaults"),
+    (r"cspnext_(tiny|s|m|l|x)", "defaults"), (r"selecsls(42|60)b?|selecsls84", "hrnet"),
+    (r"nfnet_f[0-7]|nfnet_l0|eca_nfnet_l[0-3]|nf_regnet_b[0-5]|nf_(se|eca)?resnet(26|50|101)|test_nfnet", "nfnet"),
+    (r"dm_nfnet_f[0-6]", "nfnet_skipinit"),  # skipinit: conv3's gain 1, the block's skipinit_gain 0
+    (r"cspresnet50[dw]?|cspresnext50|cs3sedarknet_xdw", "cspnet"),  # BottleneckBlock: conv3.bn zeroed
+    (r"cspdarknet53|(se)?darknet(17|21|53)|darknetaa53|cs3(se)?darknet(_focus)?_[smlx]|cs3(se_)?edgenet_x",
+     "darknet"),  # DarkBlock, EdgeBlock: conv2.bn zeroed
+    (r"tresnet_(m|l|xl)", "tresnet"), (r"tresnet_v2_l", "tresnet_v2"),  # v2: Bottleneck blocks only
+    (r"(ese_)?vovnet(19b_slim_dw|19b_dw|19b_slim|39b|57b|99b)|vovnet(39|57)a|eca_vovnet39b", "vovnet"))
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2595,7 +2603,8 @@ _TIMM_LAYER_SCALE_PATHS = {"vit": "blocks/*/ls[12]/gamma", "mixer": "blocks/*/ls
                            "cait": "blocks*/*/gamma_[12]"}
 
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
-                 "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3", "hrnet", "defaults")
+                 "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3", "hrnet", "defaults",
+                 "nfnet", "cspnet", "darknet", "tresnet", "vovnet")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2618,10 +2627,26 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       linear layers N(0, 0.01^2), biases 0; norms 1/0; nothing zeroed (timm's ``zero_init_last=False``).
     - ``densenet`` (DenseNet 121-264, BlurPool ``densenetblur121d``): convolutions He normal, fan_in; the classifier's
       bias 0, its weight torch's default; norms 1/0.
-    - ``hrnet`` (HRNet's ``init_weights``; ``legacy_xception`` and DLA draw the same): convolutions He normal,
-      fan_out; norms 1/0; the rest torch's defaults; nothing zeroed.
+    - ``hrnet`` (HRNet's ``init_weights``; ``legacy_xception``, DLA and SelecSLS draw the same): convolutions He
+      normal, fan_out; norms 1/0; the rest torch's defaults; nothing zeroed.
+    - ``vovnet`` (VoVNet, ESE-VoVNet, ECA-VoVNet): ``hrnet``'s convolutions (torch's fan_out, the depthwise
+      ``conv_dw`` too; ECA's ``Conv1d`` keeps torch's default) and the classifier's bias 0.
+    - ``tresnet`` (TResNet M, L, XL; V2-L by name): convolutions He normal, fan_out (``leaky_relu`` with slope 0),
+      their biases (the SE's) torch's default; the classifier's weight N(0, 0.01^2), its bias torch's default; each
+      BasicBlock's ``conv2.bn`` and Bottleneck's ``conv3.bn`` scale 0 (BasicBlocks in ``layer1`` and ``layer2``;
+      V2 has Bottlenecks only).
+    - ``cspnet`` (CSPResNet, CSPResNeXt, ``cs3sedarknet_xdw``: BottleneckBlock), ``darknet`` (DarkNet, CSPDarkNet,
+      the ``cs3`` DarkNets and EdgeNets: DarkBlock, EdgeBlock; ``_init_weights``): convolutions He normal, fan_out,
+      biases 0; linear layers N(0, 0.01^2), biases 0; ``zero_init_last=True`` (timm's default) zeroes each block's
+      last norm scale, ``conv3.bn`` (``cspnet``) or ``conv2.bn`` (``darknet``).
+    - ``nfnet`` (NFNet-F0-F7, ECA-NFNet-L0-L3, NFNet-L0, NF-RegNet, NF-ResNet, NF-SE- and NF-ECA-ResNet; the
+      DeepMind ``dm_nfnet_f*`` by name): the constructor's loop draws every ``Conv2d`` (``ScaledStdConv2d``, the
+      SE's 1x1 convs) N(0, 1/fan_in) (``kaiming_normal_``, ``linear``), biases 0, and the classifier ``head.fc``
+      N(0, 0.01^2), bias 0; ECA's ``Conv1d`` keeps torch's default; each ``ScaledStdConv2d``'s ``gain`` 1 but a
+      block's ``conv3.gain`` 0 (``gain_init``), or with ``dm_nfnet``'s skipinit ``conv3.gain`` 1 and the block's
+      ``skipinit_gain`` 0.
     - ``defaults`` (GhostNet V1-V3, ConvMixer, EfficientViT (MIT) B and L, the aligned ``xception41``/``65``/``71``
-      and their ``p`` variants): their constructors keep torch's layer defaults, so this plan is
+      and their ``p`` variants, CSPNeXt): their constructors keep torch's layer defaults, so this plan is
       ``presets.torch``'s rules only. ReXNet's constructor runs the EfficientNet init:
       ``rexnet_100``... is read as ``efficientnet``.
     - ``regnet`` (RegNetX, RegNetY: ``_init_weights``): convolutions N(0, 2/fan_out) with timm's fan_out
@@ -2693,8 +2718,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     ``_rope_mixed`` ones, an ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm blocks in Sapiens2's), the
     pruned ``ecaresnet*_pruned`` (rebuilt with torch's defaults after the init), ``test_resnet`` (BasicBlock and
     Bottleneck stages in one model), ResNetV2 with EvoNorm or FRN (``resnetv2_50d_evos``, ``_frn``: their
-    norms' own parameters) and EfficientViT (MSRA) ``efficientvit_m*`` (its ``attention_biases``) are refused by
-    name.
+    norms' own parameters), ``ese_vovnet39b_evos`` (EvoNorm too) and EfficientViT (MSRA) ``efficientvit_m*`` (its
+    ``attention_biases``) are refused by name.
 
     Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
     cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan
@@ -2707,8 +2732,9 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
             ``"vit_base_patch16_224"``, ``"deit3_small_patch16_224"``, ``"swinv2_tiny_window8_256"``..., a
             pretrained tag after a dot is dropped; timm's deprecated EfficientNet names such as
             ``"tf_efficientnet_b0_ns"`` are read as theirs), a string.
-        zero_init_last: False for timm's ``zero_init_last=False`` (default True, timm's). Only ``resnet`` and
-            ``regnet`` read it, and for ``"resnet"`` itself only False is accepted (the model's name says the block).
+        zero_init_last: False for timm's ``zero_init_last=False`` (default True, timm's). Only ``resnet``,
+            ``regnet``, ``cspnet`` and ``darknet`` read it, and for ``"resnet"`` itself only False is accepted (the
+            model's name says the block).
 
     Returns:
         The ``Plan`` named "timm": ``presets.torch``'s rules and the family's.
@@ -2803,6 +2829,29 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                 .rule(Normal(0.0, 1e-6), kind=layers, role="bias", path=attn + "mlp*")
                 .rule(table, path="*/relative_position_bias_table")
                 .rule(Constant(1e-6), path="*/ls*/gamma"))  # init_values: 1e-6 wherever these models have it
+    elif family in ("nfnet", "nfnet_skipinit"):  # NormFreeNet's loop: Conv2d (ScaledStdConv2d) and the fc Linear
+        plan = (plan.rule(KaimingNormal(mode="fan_in", nonlinearity="linear"), kind=conv, role="weight")
+                .rule(Zeros(), kind=layers, role="bias").rule(Normal(0.0, 0.01), kind=dense, role="weight")
+                .rule(_TORCH_DEFAULT, kind=conv, role="weight", path="stages/*/*/attn*/conv/*")  # ECA's Conv1d
+                .rule(Ones(), path="*/gain").rule(Zeros(), path="stages/*/*/skipinit_gain"))
+        if family == "nfnet":  # without skipinit each block's conv3 starts with gain_init 0
+            plan = plan.rule(Zeros(), path="stages/*/*/conv3/gain")
+    elif family in ("cspnet", "darknet", "vovnet", "tresnet", "tresnet_v2"):  # He normal fan_out Conv2d
+        plan = plan.rule(he_out, kind=conv, role="weight")
+        if family in ("cspnet", "darknet"):  # _init_weights, then each block's zero_init_last (timm's default)
+            plan = plan.rule(Zeros(), kind=conv, role="bias").rule(Normal(0.0, 0.01), kind=dense, role="weight")
+            plan = plan.rule(Zeros(), kind=dense, role="bias")
+            if zero_init_last:
+                last = "conv3" if family == "cspnet" else "conv2"
+                plan = plan.rule(Zeros(), kind="norm", role="scale", path=f"stages/*/blocks/*/{last}/bn/*")
+        elif family == "vovnet":  # the classifier's bias 0; ECA's Conv1d keeps torch's default
+            plan = (plan.rule(Zeros(), kind=dense, role="bias")
+                    .rule(_TORCH_DEFAULT, kind=conv, role="weight", path="stages/*/blocks/*/attn/conv/*"))
+        else:  # the Linear weight N(0, 0.01^2); each BasicBlock's conv2.bn and Bottleneck's conv3.bn scale 0
+            plan = (plan.rule(Normal(0.0, 0.01), kind=dense, role="weight")
+                    .rule(Zeros(), kind="norm", role="scale", path="body/layer*/*/conv3/bn/*"))
+            if family == "tresnet":  # BasicBlocks in layer1 and layer2
+                plan = plan.rule(Zeros(), kind="norm", role="scale", path="body/layer[12]/*/conv2/bn/*")
     else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":

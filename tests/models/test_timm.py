@@ -640,6 +640,141 @@ def _inception_v3():
     return model, ui.presets.timm("inception_v3"), laws
 
 
+class _StdConv(nn.Conv2d):  # ScaledStdConv2d: a Conv2d with a per-channel gain (gain_init)
+    def __init__(self, i, o, k, groups=1, bias=True):
+        super().__init__(i, o, k, groups=groups, bias=bias)
+        self.gain = nn.Parameter(torch.ones(o, 1, 1, 1))
+
+
+def _lecun(fan_in):  # N(0, 1/fan_in): kaiming_normal_(fan_in, 'linear')
+    return ui.Normal(0, math.sqrt(1 / fan_in))
+
+
+def _nfnet(arch):
+    """timm's NormFreeNet loop: every Conv2d (ScaledStdConv2d, the SE's 1x1 convs) N(0, 1/(k*k*in/groups)), bias 0;
+    the Linear with 'fc' in its name N(0, 0.01^2), bias 0; ECA's Conv1d torch's default; each conv's gain 1 but
+    conv3's 0 (gain_init), or with skipinit (dm_nfnet) conv3's 1 and the block's skipinit_gain 0."""
+    skipinit = arch.startswith("dm_")
+    b = nn.Module()
+    b.conv1, b.conv2 = _StdConv(128, 64, 1), _StdConv(64, 64, 3, groups=8)
+    b.attn = nn.Module()
+    b.attn.fc1 = nn.Conv2d(64, 16, 1)
+    b.conv3 = _StdConv(64, 256, 1)
+    b.attn_last = nn.Module()
+    b.attn_last.conv = nn.Conv1d(8, 8, 5, bias=False)  # ECA's conv: Conv1d(1, 1, k), wider here for the KS test
+    if skipinit:
+        b.skipinit_gain = nn.Parameter(torch.tensor(1.0))
+    model = nn.Module()
+    model.stem = nn.Module()
+    model.stem.conv1 = _StdConv(3, 16, 3)
+    model.stages = nn.Sequential(nn.Sequential(b))
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(256, 1000)
+    k = "stages.0.0."
+    laws = {"stem.conv1.weight": _lecun(27), "stem.conv1.bias": ui.Constant(0.0), "stem.conv1.gain": ui.Constant(1.0),
+            k + "conv1.weight": _lecun(128), k + "conv1.gain": ui.Constant(1.0), k + "conv2.weight": _lecun(72),
+            k + "conv2.bias": ui.Constant(0.0), k + "attn.fc1.weight": _lecun(64),
+            k + "attn.fc1.bias": ui.Constant(0.0),
+            k + "conv3.weight": _lecun(64), k + "conv3.gain": ui.Constant(1.0 if skipinit else 0.0),
+            k + "attn_last.conv.weight": _default(40), "head.fc.weight": ui.Normal(0, 0.01),
+            "head.fc.bias": ui.Constant(0.0)}
+    if skipinit:
+        laws[k + "skipinit_gain"] = ui.Constant(0.0)
+    return model, ui.presets.timm(arch), laws
+
+
+def _cspnet(arch):
+    """timm's cspnet _init_weights: Conv2d N(0, 2/(k*k*out)), bias 0; Linear N(0, 0.01^2), bias 0; then each block's
+    zero_init_last (timm's default True): a BottleneckBlock's conv3.bn scale 0, a DarkBlock's (EdgeBlock's) conv2.bn."""
+    dark = arch != "cspresnet50"
+    b = nn.Module()
+    b.conv1 = _ConvNormAct(64, 32, 1)
+    b.attn = nn.Module()  # an SEModule
+    b.attn.fc1 = nn.Conv2d(32, 16, 1)
+    b.conv2 = _ConvNormAct(32, 64 if dark else 32, 3)
+    if not dark:
+        b.conv3 = _ConvNormAct(32, 64, 1)
+    stage = nn.Module()
+    stage.conv_down, stage.blocks = _ConvNormAct(32, 64, 3), nn.Sequential(b)
+    model = nn.Module()
+    model.stem = nn.Module()
+    model.stem.conv1 = _ConvNormAct(3, 32, 7)
+    model.stages = nn.Sequential(stage)
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(64, 1000)
+    k = "stages.0.blocks.0."
+    laws = {"stem.conv1.conv.weight": _he(49 * 32), "stem.conv1.bn.weight": ui.Constant(1.0),
+            "stages.0.conv_down.conv.weight": _he(9 * 64), k + "conv1.conv.weight": _he(32),
+            k + "conv1.bn.weight": ui.Constant(1.0), k + "attn.fc1.weight": _he(16),
+            k + "attn.fc1.bias": ui.Constant(0.0),
+            k + "conv2.bn.weight": ui.Constant(0.0 if dark else 1.0), "head.fc.weight": ui.Normal(0, 0.01),
+            "head.fc.bias": ui.Constant(0.0)}
+    laws |= {k + "conv2.conv.weight": _he(9 * 64)} if dark else {k + "conv2.conv.weight": _he(9 * 32),
+                                                                  k + "conv3.conv.weight": _he(64),
+                                                                  k + "conv3.bn.weight": ui.Constant(0.0)}
+    return model, ui.presets.timm(arch), laws
+
+
+def _tresnet(arch):
+    """timm's TResNet: every Conv2d kaiming_normal_(fan_out, leaky_relu with slope 0): N(0, 2/(k*k*out)), its bias
+    (the SE's) torch's default; the Linear N(0, 0.01^2), its bias torch's default; each BasicBlock's conv2.bn and
+    each Bottleneck's conv3.bn scale 0 (TResNet-M/L/XL: BasicBlocks in layer1 and layer2; v2: Bottlenecks only)."""
+    def block(bottleneck):
+        b = nn.Module()
+        b.conv1, b.conv2 = _ConvNormAct(64, 64, 1 if bottleneck else 3), _ConvNormAct(64, 64, 3)
+        b.se = nn.Module()
+        b.se.fc1, b.se.fc2 = nn.Conv2d(64, 64, 1), nn.Conv2d(64, 64, 1)
+        if bottleneck:
+            b.conv3 = _ConvNormAct(64, 256, 1)
+        return b
+
+    v2 = arch == "tresnet_v2_l"
+    model = nn.Module()
+    model.body = nn.Module()
+    model.body.conv1 = _ConvNormAct(48, 64, 3)
+    model.body.layer1, model.body.layer3 = nn.Sequential(block(v2)), nn.Sequential(block(True))
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(256, 1000)
+    laws = {"body.conv1.conv.weight": _he(9 * 64), "body.conv1.bn.weight": ui.Constant(1.0),
+            "body.layer1.0.conv1.conv.weight": _he(64 if v2 else 9 * 64), "body.layer1.0.conv2.conv.weight": _he(576),
+            "body.layer1.0.conv2.bn.weight": ui.Constant(1.0 if v2 else 0.0), "body.layer1.0.se.fc1.weight": _he(64),
+            "body.layer1.0.se.fc1.bias": _default(64), "body.layer3.0.conv2.bn.weight": ui.Constant(1.0),
+            "body.layer3.0.conv3.conv.weight": _he(256), "body.layer3.0.conv3.bn.weight": ui.Constant(0.0),
+            "head.fc.weight": ui.Normal(0, 0.01), "head.fc.bias": _default(256)}
+    if v2:
+        laws["body.layer1.0.conv3.bn.weight"] = ui.Constant(0.0)
+    return model, ui.presets.timm(arch), laws
+
+
+def _vovnet():
+    """timm's VovNet loop: every Conv2d N(0, 2/(k*k*out)) (torch's fan_out, the depthwise conv_dw's too), its bias
+    (the ESE's fc) torch's default; ECA's Conv1d torch's default; the Linear's bias 0, its weight torch's default."""
+    def block(attn):
+        b = nn.Module()
+        b.conv_mid = nn.Sequential(nn.Module())
+        b.conv_mid[0].conv_dw, b.conv_mid[0].conv_pw = nn.Conv2d(64, 64, 3, groups=64, bias=False), nn.Conv2d(64, 64, 1)
+        b.conv_mid[0].bn = nn.BatchNorm2d(64)
+        b.conv_concat, b.attn = _ConvNormAct(128, 112, 1), attn
+        return b
+
+    ese, eca = nn.Module(), nn.Module()
+    ese.fc, eca.conv = nn.Conv2d(112, 112, 1), nn.Conv1d(8, 8, 5, bias=False)  # ECA's Conv1d(1, 1, k), wider
+    model = nn.Module()
+    model.stem = nn.Sequential(_ConvNormAct(3, 64, 3))
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(block(ese), block(eca))
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(512, 1000)
+    k = "stages.0.blocks."
+    laws = {"stem.0.conv.weight": _he(9 * 64), "stem.0.bn.weight": ui.Constant(1.0),
+            k + "0.conv_mid.0.conv_dw.weight": _he(9 * 64), k + "0.conv_mid.0.conv_pw.weight": _he(64),
+            k + "0.conv_mid.0.conv_pw.bias": _default(64), k + "1.conv_concat.conv.weight": _he(112),
+            k + "0.attn.fc.weight": _he(112), k + "0.attn.fc.bias": _default(112),
+            k + "1.attn.conv.weight": _default(40),
+            "head.fc.weight": _default(512), "head.fc.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("ese_vovnet19b_dw"), laws
+
+
 Family = Callable[[], tuple[nn.Module, ui.Plan, dict[str, ui.Spec]]]  # a stand-in, its plan, its laws by name
 FAMILIES: dict[str, Family] = {
             "resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
@@ -657,7 +792,10 @@ FAMILIES: dict[str, Family] = {
             "cait": lambda: _cait("cait_s36_384", 1e-6), "cait-family": lambda: _cait("cait", None),
             "maxvit": lambda: _maxvit("maxxvit_rmlp_tiny_rw_256", TRUNC),
             "maxvit-tf": lambda: _maxvit("maxvit_tiny_tf_224", ui.Normal(0, 0.02)), "coatnet": _coatnet,
-            "inception_v3": _inception_v3, "hrnet": _hrnet}
+            "inception_v3": _inception_v3, "hrnet": _hrnet, "nfnet": lambda: _nfnet("eca_nfnet_l0"),
+            "dm_nfnet": lambda: _nfnet("dm_nfnet_f0"), "cspnet": lambda: _cspnet("cspresnet50"),
+            "darknet": lambda: _cspnet("cs3darknet_s"), "tresnet": lambda: _tresnet("tresnet_m"),
+            "tresnet_v2": lambda: _tresnet("tresnet_v2_l"), "vovnet": _vovnet}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -672,7 +810,8 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "deit_tiny_distilled_patch16_224", "deit3_small_patch16_224", "vit_wee_patch16_reg1_gap_256",
                "vit_xsmall_patch16_clip_224", "swin_tiny_patch4_window7_224", "swinv2_tiny_window8_256",
                "mixer_s32_224", "resmlp_12_224", "gmlp_ti16_224", "hrnet_w18_small", "dla46_c", "rexnet_100",
-               "ghostnet_050", "efficientvit_b0")
+               "ghostnet_050", "efficientvit_b0", "test_nfnet", "cspresnet50", "darknet17", "cspnext_tiny",
+               "ese_vovnet19b_slim_dw", "eca_vovnet39b", "selecsls42")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -691,7 +830,11 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 "maxvit_pico_rw_256": _DEPTHS, "maxxvit_rmlp_tiny_rw_256": _DEPTHS, "maxvit_tiny_pm_256": _NARROW,
                 "maxvit_tiny_tf_224": _NARROW, "coatnet_pico_rw_224": _DEPTHS, "coatnet_rmlp_nano_rw_224": _DEPTHS,
                 # Inception v3 with its auxiliary classifier (AuxLogits.fc's own stddev), 10 classes
-                "inception_v3": dict(aux_logits=True, num_classes=10)}
+                "inception_v3": dict(aux_logits=True, num_classes=10),
+                # NFNet with skipinit (dm_), ECA after conv3 (attn_last), NF-RegNet's SE; TResNet M (BasicBlocks in
+                # layer1 and layer2) and V2 (Bottlenecks only): one block a stage
+                "dm_nfnet_f0": _DEPTHS, "nf_ecaresnet26": _DEPTHS, "nf_regnet_b0": _DEPTHS,
+                "tresnet_m": dict(layers=[1, 1, 1, 1]), "tresnet_v2_l": dict(layers=[1, 1, 1, 1])}
 
 
 @pytest.fixture(scope="module")
@@ -749,7 +892,8 @@ def test_a_ported_efficientnet_block_gets_timms_laws_in_keras_whose_tensors_are_
 
 
 def test_zero_init_last_false_keeps_the_last_norm_at_one():
-    for arch, path in (("resnet50", "layer*/*/bn3/*"), ("regnetx_002", "s*/b*/conv3/bn/*")):
+    for arch, path in (("resnet50", "layer*/*/bn3/*"), ("regnetx_002", "s*/b*/conv3/bn/*"),
+                       ("cspresnet50", "stages/*/blocks/*/conv3/bn/*"), ("darknet53", "stages/*/blocks/*/conv2/bn/*")):
         assert ui.presets.timm(arch).rules[-1].select.path == path
         assert path not in {r.select.path for r in ui.presets.timm(arch, zero_init_last=False).rules}
     assert ui.presets.timm("resnet", zero_init_last=False).rules == ui.presets.timm("resnet50",
@@ -811,7 +955,14 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("inception_v3.tv_in1k", "inception_v3"), ("hrnet_w64", "hrnet"), ("hrnet_w18_small_v2", "hrnet"),
     ("legacy_xception", "hrnet"), ("dla102x2", "hrnet"), ("dla60_res2next", "hrnet"), ("rexnetr_300", "efficientnet"),
     ("ghostnetv3_160", "defaults"), ("convmixer_1536_20", "defaults"), ("efficientvit_l3", "defaults"),
-    ("xception65p", "defaults")])
+    ("xception65p", "defaults"), ("cspnext_x", "defaults"), ("selecsls60b", "hrnet"), ("selecsls84", "hrnet"),
+    ("nfnet_f7", "nfnet"), ("eca_nfnet_l3", "nfnet"), ("nf_regnet_b5", "nfnet"), ("nf_seresnet101", "nfnet"),
+    ("nf_ecaresnet50", "nfnet"), ("nfnet_l0", "nfnet"), ("dm_nfnet_f6", "dm_nfnet_f0"), ("cspresnext50", "cspnet"),
+    ("cspresnet50w", "cspnet"), ("cs3sedarknet_xdw", "cspnet"), ("cspdarknet53", "darknet"),
+    ("sedarknet21", "darknet"), ("darknetaa53", "darknet"), ("cs3darknet_focus_x", "darknet"),
+    ("cs3sedarknet_l", "darknet"), ("cs3se_edgenet_x", "darknet"), ("tresnet_xl", "tresnet"),
+    ("tresnet_m.miil_in21k", "tresnet"), ("vovnet57a", "vovnet"), ("ese_vovnet99b", "vovnet"),
+    ("eca_vovnet39b", "vovnet")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -824,6 +975,8 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="densenet"), None, None), (dict(arch="mixer"), None, None), (dict(arch="cait"), None, None),
     (dict(arch="maxvit"), None, None), (dict(arch="coatnet"), None, None), (dict(arch="inception_v3"), None, None),
     (dict(arch="hrnet"), None, None), (dict(arch="defaults"), None, None),
+    (dict(arch="nfnet"), None, None), (dict(arch="cspnet"), None, None), (dict(arch="darknet"), None, None),
+    (dict(arch="tresnet"), None, None), (dict(arch="vovnet"), None, None),
     (dict(arch="vit_base_patch16_siglip_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2.*\)"),
     # each built another way: SwiGLU's gate, attention pooling, ResPostBlock, parallel and differential blocks,
     # RMS norms, timm's other Swin V2 (swin_transformer_v2_cr)
@@ -864,6 +1017,8 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="coatnet_nano_cc_224"), ValueError, "got 'coatnet_nano_cc_224'"),
     # EfficientViT (MSRA) draws its attention_biases its own way
     (dict(arch="efficientvit_m0"), ValueError, "got 'efficientvit_m0'"),
+    # VoVNet with EvoNorm2dS0 norms (their own v, weight, bias), as resnetv2_50d_evos
+    (dict(arch="ese_vovnet39b_evos"), ValueError, "got 'ese_vovnet39b_evos'"),
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
     (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
 def test_bad_arguments_are_refused_by_name(kwargs, error, match):
