@@ -2577,7 +2577,16 @@ _TIMM_MODELS = (
     (r"cspdarknet53|(se)?darknet(17|21|53)|darknetaa53|cs3(se)?darknet(_focus)?_[smlx]|cs3(se_)?edgenet_x",
      "darknet"),  # DarkBlock, EdgeBlock: conv2.bn zeroed
     (r"tresnet_(m|l|xl)", "tresnet"), (r"tresnet_v2_l", "tresnet_v2"),  # v2: Bottleneck blocks only
-    (r"(ese_)?vovnet(19b_slim_dw|19b_dw|19b_slim|39b|57b|99b)|vovnet(39|57)a|eca_vovnet39b", "vovnet"))
+    (r"(ese_)?vovnet(19b_slim_dw|19b_dw|19b_slim|39b|57b|99b)|vovnet(39|57)a|eca_vovnet39b", "vovnet"),
+    (r"dpn(48b|68b?|92|98|107|131)|inception_v4|(ens_adv_)?inception_resnet_v2|nasnetalarge|pnasnet5large"
+     r"|repghostnet_\d+", "defaults"),
+    (r"vgg(11|13|16|19)(_bn)?", "resnetv2"),  # VGG's loop: ResNetV2's laws, a Linear classifier
+    (r"hardcorenas_[a-f]", "efficientnet"),  # built by MobileNetV3, which runs efficientnet_init_weights
+    (r"fasternet_(t[012]|[sml])|inception_next_(atto|tiny|small|base)|mambaout_(femto|kobe|tiny|small|base)",
+     "convnext"),
+    (r"hgnet_(tiny|small|base)|hgnetv2_b[0-6]", "hgnet"), (r"repvit_m(0_9|1(_[015])?|2(_3)?|3)", "repvit"),
+    (r"starnet_s([1-4]|050|100|150)", "starnet"), (r"edgenext_(xx_small|x_small|small|base|small_rw)", "edgenext"),
+    (r"poolformerv2_(s12|s24|s36|m36|m48)|(conv|ca)former_(s18|s36|m36|b36)", "metaformer"))
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2595,16 +2604,24 @@ _TIMM_LAYER_SCALE = (
     (r"vit_pe_(lang_(large|gigantic)|spatial_gigantic)_patch14_448", "beit", 0.1),
     (r"resmlp_12_224", "mixer", 1e-4), (r"resmlp_24_224", "mixer", 1e-5), (r"resmlp_(36|big_24)_224", "mixer", 1e-6),
     (r"cait_(xxs(24|36)_(224|384)|xs24_384|s24_(224|384))", "cait", 1e-5),
-    (r"cait_(s36_384|m36_384|m48_448)", "cait", 1e-6))
+    (r"cait_(s36_384|m36_384|m48_448)", "cait", 1e-6),
+    # MambaOut's _rw and test models: timm's LayerScale at its default 1e-5 (the configs' ls_init_value only says
+    # there is one); RDNet's ls_init_value; PoolFormer V1's layer_scale_init_values
+    (r"mambaout_(small|base_(short|tall|wide|plus))_rw|test_mambaout", "convnext", 1e-5),
+    (r"rdnet_(tiny|small|base|large)", "densenet", 1e-6),
+    (r"poolformer_s(12|24)", "metaformer", 1e-5), (r"poolformer_(s36|m36|m48)", "metaformer", 1e-6))
 
 #: where each family with LayerScale keeps it: ViT's ``ls1``/``ls2``, ResMLP's, BEiT's and EVA's ``gamma_1``/
-#: ``gamma_2``, CaiT's in both of its stacks (``blocks``, ``blocks_token_only``)
+#: ``gamma_2``, CaiT's in both of its stacks (``blocks``, ``blocks_token_only``), MambaOut's ``ls`` (family
+#: ``convnext``), RDNet's dense blocks' ``gamma`` (``densenet``), PoolFormer V1's ``layer_scale1``/``layer_scale2``
 _TIMM_LAYER_SCALE_PATHS = {"vit": "blocks/*/ls[12]/gamma", "mixer": "blocks/*/ls[12]", "beit": "blocks/*/gamma_[12]",
-                           "cait": "blocks*/*/gamma_[12]"}
+                           "cait": "blocks*/*/gamma_[12]", "convnext": "stages/*/blocks/*/ls/gamma",
+                           "densenet": "dense_stages/*/gamma", "metaformer": "stages/*/blocks/*/layer_scale[12]/scale"}
 
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
                  "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3", "hrnet", "defaults",
-                 "nfnet", "cspnet", "darknet", "tresnet", "vovnet")
+                 "nfnet", "cspnet", "darknet", "tresnet", "vovnet", "hgnet", "repvit", "starnet", "edgenext",
+                 "metaformer")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2624,9 +2641,12 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       no zeroed norm: timm builds them with ``zero_init_last=False``.
     - ``resnetv2`` (pre-activation ResNet V2, ``d``/``t`` stems, GroupNorm, BiT with ``StdConv2d``:
       ``_init_weights``): convolutions He normal, fan_out, biases 0; the 1x1-conv classifier ``head.fc`` and
-      linear layers N(0, 0.01^2), biases 0; norms 1/0; nothing zeroed (timm's ``zero_init_last=False``).
-    - ``densenet`` (DenseNet 121-264, BlurPool ``densenetblur121d``): convolutions He normal, fan_in; the classifier's
-      bias 0, its weight torch's default; norms 1/0.
+      linear layers N(0, 0.01^2), biases 0; norms 1/0; nothing zeroed (timm's ``zero_init_last=False``). VGG's
+      ``_initialize_weights`` (``vgg11``... ``vgg19_bn``, the ``pre_logits`` 7x7 and 1x1 convs and a linear
+      classifier) draws the same laws: its names are read as ``resnetv2``.
+    - ``densenet`` (DenseNet 121-264, BlurPool ``densenetblur121d``; RDNet, whose ``_init_weights`` draws the same):
+      convolutions He normal, fan_in, their biases torch's default; the classifier's bias 0, its weight torch's
+      default; norms 1/0; RDNet's dense blocks' ``gamma`` its ``ls_init_value`` 1e-6 (by name only).
     - ``hrnet`` (HRNet's ``init_weights``; ``legacy_xception``, DLA and SelecSLS draw the same): convolutions He
       normal, fan_out; norms 1/0; the rest torch's defaults; nothing zeroed.
     - ``vovnet`` (VoVNet, ESE-VoVNet, ECA-VoVNet): ``hrnet``'s convolutions (torch's fan_out, the depthwise
@@ -2646,9 +2666,27 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       block's ``conv3.gain`` 0 (``gain_init``), or with ``dm_nfnet``'s skipinit ``conv3.gain`` 1 and the block's
       ``skipinit_gain`` 0.
     - ``defaults`` (GhostNet V1-V3, ConvMixer, EfficientViT (MIT) B and L, the aligned ``xception41``/``65``/``71``
-      and their ``p`` variants, CSPNeXt): their constructors keep torch's layer defaults, so this plan is
-      ``presets.torch``'s rules only. ReXNet's constructor runs the EfficientNet init:
-      ``rexnet_100``... is read as ``efficientnet``.
+      and their ``p`` variants, DPN, Inception v4, Inception-ResNet v2 (and its deprecated
+      ``ens_adv_inception_resnet_v2``), NASNet-A Large, PNASNet-5 Large, RepGhostNet, CSPNeXt): their constructors keep
+      torch's layer defaults, so this plan is ``presets.torch``'s rules only. ReXNet's constructor runs the
+      EfficientNet init and HardCoRe-NAS is built by MobileNetV3's: ``rexnet_100``, ``hardcorenas_a``... are read
+      as ``efficientnet``.
+    - ``hgnet`` (PP-HGNet and PP-HGNetV2: the constructor's loop): convolutions He normal, fan_out, their biases
+      torch's default; linear biases 0, weights torch's default; norms 1/0; V2's ``LearnableAffineBlock``
+      ``lab.scale``/``lab.bias`` 1/0 (the head's is ``head.last_conv.2``).
+    - ``repvit`` (RepViT: ``ConvNorm``'s ``bn_weight_init``, ``NormLinear``'s ``trunc_normal_``): torch's defaults
+      but the norm scale 0 after each ``RepVitMlp``'s ``conv2`` (``channel_mixer.conv2.bn``, the downsample's
+      ``ffn.conv2.bn``) and the classifiers' linear layers truncated N(0, 0.02^2) cut at +-2, biases 0.
+    - ``starnet`` (StarNet: ``_init_weights``): convolutions and linear layers truncated N(0, 0.02^2) cut at +-2,
+      linear biases 0, the convolutions' biases torch's default; norms 1/0.
+    - ``edgenext`` (EdgeNeXt: ``_init_weights`` with ``trunc_normal_tf_``, ``head_init_scale`` 1): convolutions and
+      linear layers N(0, 0.02^2) cut at +-2 sigma (+-0.04), biases 0; each block's ``gamma`` and ``gamma_xca``
+      1e-6 (``ls_init_value``); the cross-covariance attention's ``temperature`` 1.
+    - ``metaformer`` (PoolFormer V1 and V2, ConvFormer, CAFormer: ``_init_weights``): ConvNeXt's truncated
+      N(0, 0.02^2) convolutions and linear layers, biases 0; each ``StarReLU``'s ``scale``/``bias`` 1/0; the
+      ``res_scale1``/``res_scale2`` ``scale`` 1 (stages 2 and 3 of all but PoolFormer V1); PoolFormer V1's
+      ``layer_scale1``/``layer_scale2`` ``scale`` its ``layer_scale_init_values`` (1e-5 S12 and S24, 1e-6 S36,
+      M36 and M48, by name only).
     - ``regnet`` (RegNetX, RegNetY: ``_init_weights``): convolutions N(0, 2/fan_out) with timm's fan_out
       k*k*out/groups, which for the grouped ``conv2`` (in = out) is torch's fan_in: He normal, fan_out, and
       fan_in for ``conv2``; their biases 0; linear layers N(0, 0.01^2), biases 0; ``zero_init_last=True``
@@ -2664,7 +2702,9 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     - ``convnext`` (ConvNeXt V1, its ``_ols``, ``_hnf`` and ``_mlp`` variants, and V2: ``_init_weights``,
       ``head_init_scale`` 1): convolutions and linear layers truncated N(0, 0.02^2) cut at +-2, biases 0; each
       V1 block's ``gamma`` (``ls_init_value``) 1e-6; V2's ``mlp.grn`` weight and bias 0 (its constructor's; V2
-      has no ``gamma``).
+      has no ``gamma``). FasterNet, InceptionNeXt (``gamma`` 1e-6) and MambaOut draw the same in their
+      ``_init_weights``; MambaOut's ``_rw`` models and ``test_mambaout`` have a ``ls.gamma`` at timm's
+      ``LayerScale`` default 1e-5 (their ``ls_init_value`` only says there is one; by name only).
     - ``vit`` (``init_weights`` with ``weight_init=''``, ``fix_init=False``, ``init_weights_vit_timm``: ViT,
       DeiT, distilled DeiT, DeiT III, CLIP and SigLIP ``_gap`` ViTs, FlexiViT, EVA-L, DINOv2, the register and
       ``_gap`` ViTs, TIPSv2, RADIO, InternViT-300M, BEiT-3), ``swin`` (Swin V1), ``swinv2`` (Swin V2): linear layers
@@ -2852,6 +2892,23 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                     .rule(Zeros(), kind="norm", role="scale", path="body/layer*/*/conv3/bn/*"))
             if family == "tresnet":  # BasicBlocks in layer1 and layer2
                 plan = plan.rule(Zeros(), kind="norm", role="scale", path="body/layer[12]/*/conv2/bn/*")
+    elif family == "hgnet":  # the constructor's loop: Conv2d He normal fan_out, Linear biases 0; each lab 1/0
+        plan = (plan.rule(he_out, kind=conv, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(Ones(), path="*/lab/scale").rule(Zeros(), path="*/lab/bias")
+                .rule(Ones(), path="head/last_conv/2/scale").rule(Zeros(), path="head/last_conv/2/bias"))  # the head's
+    elif family == "repvit":  # ConvNorm's bn_weight_init (0 on each RepVitMlp's conv2), NormLinear's trunc_normal_
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(Zeros(), kind="norm", role="scale", path="*/channel_mixer/conv2/bn/*")
+                .rule(Zeros(), kind="norm", role="scale", path="*/ffn/conv2/bn/*"))
+    elif family == "starnet":  # _init_weights: Conv2d and Linear trunc_normal_(.02), only the Linear biases 0
+        plan = plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=dense, role="bias")
+    elif family == "edgenext":  # _init_weights: trunc_normal_tf_(.02), cut at +-2 sigma; LayerScale 1e-6
+        plan = (plan.rule(_cut(0.02, 2.0), kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
+                .rule(Constant(1e-6), path="stages/*/blocks/*/gamma*").rule(Ones(), path="*/xca/temperature"))
+    elif family == "metaformer":  # _init_weights: ConvNeXt's; StarReLU 1/0, res_scale 1 (LayerScale by name)
+        plan = (plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
+                .rule(Ones(), path="*/act*/scale").rule(Zeros(), path="*/act*/bias")
+                .rule(Ones(), path="stages/*/blocks/*/res_scale[12]/scale"))
     else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":

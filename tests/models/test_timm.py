@@ -775,6 +775,225 @@ def _vovnet():
     return model, ui.presets.timm("ese_vovnet19b_dw"), laws
 
 
+def _vgg():
+    """timm's VGG _initialize_weights: ResNetV2's laws: Conv2d kaiming_normal_(fan_out, relu) with bias 0 (the
+    ConvMlp pre_logits' 7x7 fc1 and 1x1 fc2 too), BatchNorm 1/0, the Linear classifier N(0, 0.01^2), bias 0."""
+    model = nn.Module()
+    model.features = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64))
+    model.pre_logits = nn.Module()
+    model.pre_logits.fc1, model.pre_logits.fc2 = nn.Conv2d(64, 256, 7), nn.Conv2d(256, 512, 1)
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(512, 1000)
+    laws = {"features.0.weight": _he(9 * 64), "features.0.bias": ui.Constant(0.0),
+            "features.1.weight": ui.Constant(1.0), "pre_logits.fc1.weight": _he(49 * 256),
+            "pre_logits.fc1.bias": ui.Constant(0.0), "pre_logits.fc2.weight": _he(512),
+            "head.fc.weight": ui.Normal(0, 0.01), "head.fc.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("vgg11_bn"), laws
+
+
+def _hgnet():
+    """timm's PP-HGNet (V1, V2) constructor loop: Conv2d kaiming_normal_(fan_out, relu), its bias torch's default
+    (the ESE conv's), BatchNorm 1/0, the Linear's bias 0 and weight torch's; each LearnableAffineBlock 1/0."""
+    def conv_bn_act(i, o, k):
+        m = _ConvNormAct(i, o, k)
+        m.lab = nn.Module()
+        m.lab.scale, m.lab.bias = nn.Parameter(torch.ones(1)), nn.Parameter(torch.ones(1))
+        return m
+
+    blk = nn.Module()
+    blk.layers = nn.Sequential(conv_bn_act(32, 32, 3))
+    blk.ese = nn.Module()
+    blk.ese.conv = nn.Conv2d(64, 64, 1)
+    model = nn.Module()
+    model.stem = nn.Module()
+    model.stem.stem1 = conv_bn_act(3, 16, 3)
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(blk)
+    model.head = nn.Module()
+    model.head.last_conv = nn.Sequential(nn.Conv2d(64, 64, 1, bias=False), nn.ReLU(), nn.Module())
+    lab = model.head.last_conv[2]
+    lab.scale, lab.bias = nn.Parameter(torch.ones(1)), nn.Parameter(torch.ones(1))
+    model.head.fc = nn.Linear(64, 1000)
+    b = "stages.0.blocks.0."
+    laws = {"head.last_conv.0.weight": _he(64), "head.last_conv.2.scale": ui.Constant(1.0),
+            "head.last_conv.2.bias": ui.Constant(0.0), "stem.stem1.conv.weight": _he(9 * 16),
+            "stem.stem1.bn.weight": ui.Constant(1.0),
+            "stem.stem1.lab.scale": ui.Constant(1.0), "stem.stem1.lab.bias": ui.Constant(0.0),
+            b + "layers.0.conv.weight": _he(9 * 32), b + "layers.0.lab.bias": ui.Constant(0.0),
+            b + "ese.conv.weight": _he(64), b + "ese.conv.bias": _default(64), "head.fc.weight": _default(64),
+            "head.fc.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("hgnetv2_b0"), laws
+
+
+def _repvit():
+    """timm's RepViT: torch's defaults but ConvNorm's bn_weight_init (0 for each RepVitMlp's conv2: the blocks'
+    channel_mixer and the downsample's ffn; 1 elsewhere, the stem's conv2 too) and NormLinear's trunc_normal_(.02)
+    with bias 0; the squeeze-excitation convs torch's default."""
+    def mlp():
+        m = nn.Module()
+        m.conv1, m.conv2 = _ConvNormAct(48, 96, 1), _ConvNormAct(96, 48, 1)
+        return m
+
+    blk = nn.Module()
+    blk.token_mixer = _ConvNormAct(48, 48, 3, groups=48)
+    blk.se = nn.Module()
+    blk.se.fc1 = nn.Conv2d(48, 12, 1)
+    blk.channel_mixer = mlp()
+    down = nn.Module()
+    down.ffn = mlp()
+    model = nn.Module()
+    model.stem = nn.Module()
+    model.stem.conv1, model.stem.conv2 = _ConvNormAct(3, 24, 3), _ConvNormAct(24, 48, 3)
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].downsample, model.stages[0].blocks = down, nn.Sequential(blk)
+    model.head = nn.Module()
+    model.head.head = nn.Module()
+    model.head.head.bn, model.head.head.l = nn.BatchNorm1d(48), nn.Linear(48, 1000)
+    b = "stages.0.blocks.0."
+    laws = {"stem.conv2.conv.weight": _default(9 * 24), "stem.conv2.bn.weight": ui.Constant(1.0),
+            b + "token_mixer.conv.weight": _default(9), b + "token_mixer.bn.weight": ui.Constant(1.0),
+            b + "se.fc1.weight": _default(48), b + "se.fc1.bias": _default(48),
+            b + "channel_mixer.conv1.bn.weight": ui.Constant(1.0),
+            b + "channel_mixer.conv2.bn.weight": ui.Constant(0.0), b + "channel_mixer.conv2.bn.bias": ui.Constant(0.0),
+            "stages.0.downsample.ffn.conv2.bn.weight": ui.Constant(0.0),
+            "stages.0.downsample.ffn.conv1.bn.weight": ui.Constant(1.0), "head.head.bn.weight": ui.Constant(1.0),
+            "head.head.l.weight": TRUNC, "head.head.l.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("repvit_m0_9"), laws
+
+
+def _starnet():
+    """timm's StarNet _init_weights: Conv2d and Linear trunc_normal_(.02), only the Linear's bias 0 (the convs'
+    keep torch's default), BatchNorm 1/0."""
+    blk = nn.Module()
+    blk.dwconv = nn.Module()
+    blk.dwconv.conv, blk.dwconv.bn = nn.Conv2d(32, 32, 7, groups=32), nn.BatchNorm2d(32)
+    blk.f1 = nn.Module()
+    blk.f1.conv = nn.Conv2d(32, 128, 1)
+    model = nn.Module()
+    model.stem = nn.Sequential(nn.Module())
+    model.stem[0].conv = nn.Conv2d(3, 32, 3)
+    model.stages = nn.Sequential(nn.Sequential(blk))
+    model.head = nn.Linear(32, 1000)
+    b = "stages.0.0."
+    laws = {"stem.0.conv.weight": TRUNC, "stem.0.conv.bias": _default(27), b + "dwconv.conv.weight": TRUNC,
+            b + "dwconv.conv.bias": _default(49), b + "dwconv.bn.weight": ui.Constant(1.0),
+            b + "f1.conv.weight": TRUNC, b + "f1.conv.bias": _default(32), "head.weight": TRUNC,
+            "head.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("starnet_s050"), laws
+
+
+def _edgenext():
+    """timm's EdgeNeXt _init_weights: Conv2d and Linear trunc_normal_tf_(.02): N(0, 0.02^2) cut at +-2 sigma,
+    biases 0 (head_init_scale 1); each block's gamma and gamma_xca 1e-6 (ls_init_value), XCA's temperature 1."""
+    tf = ui.TruncatedNormal(0, 0.02, -0.04, 0.04)
+    conv = nn.Module()
+    conv.conv_dw, conv.norm = nn.Conv2d(48, 48, 3, groups=48), nn.LayerNorm(48)
+    conv.mlp = nn.Module()
+    conv.mlp.fc1 = nn.Linear(48, 192)
+    conv.gamma = nn.Parameter(torch.ones(48))
+    xca = nn.Module()
+    xca.xca = nn.Module()
+    xca.xca.qkv, xca.xca.temperature = nn.Linear(48, 144), nn.Parameter(torch.zeros(4, 1, 1))
+    xca.gamma_xca, xca.gamma = nn.Parameter(torch.ones(48)), nn.Parameter(torch.ones(48))
+    model = nn.Module()
+    model.stem = nn.Sequential(nn.Conv2d(3, 48, 4, stride=4))
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(conv, xca)
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(48, 1000)
+    b = "stages.0.blocks."
+    laws = {"stem.0.weight": tf, "stem.0.bias": ui.Constant(0.0), b + "0.conv_dw.weight": tf,
+            b + "0.conv_dw.bias": ui.Constant(0.0), b + "0.mlp.fc1.weight": tf, b + "0.gamma": ui.Constant(1e-6),
+            b + "1.xca.qkv.weight": tf, b + "1.xca.temperature": ui.Constant(1.0),
+            b + "1.gamma_xca": ui.Constant(1e-6), b + "1.gamma": ui.Constant(1e-6), "head.fc.weight": tf,
+            "head.fc.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("edgenext_xx_small"), laws
+
+
+def _metaformer(arch, layer_scale):
+    """timm's MetaFormer _init_weights (PoolFormer V1 and V2, ConvFormer, CAFormer): ConvNeXt's, Conv2d and Linear
+    trunc_normal_(.02), biases 0; StarReLU's scale 1 and bias 0; res_scale 1 (stages 2 and 3 of all but PoolFormer
+    V1); PoolFormer V1's layer_scale its layer_scale_init_values (1e-5 S12, S24; 1e-6 S36, M36, M48)."""
+    def scale():
+        m = nn.Module()
+        m.scale = nn.Parameter(torch.zeros(64))
+        return m
+
+    def star():
+        m = nn.Module()
+        m.scale, m.bias = nn.Parameter(torch.zeros(1)), nn.Parameter(torch.ones(1))
+        return m
+
+    blk = nn.Module()
+    blk.norm1 = nn.GroupNorm(1, 64)
+    blk.token_mixer = nn.Module()
+    blk.token_mixer.pwconv1, blk.token_mixer.act1 = nn.Linear(64, 128), star()
+    blk.token_mixer.dwconv = nn.Conv2d(128, 128, 7, groups=128)
+    blk.mlp = nn.Module()
+    blk.mlp.fc1, blk.mlp.act = nn.Linear(64, 256), star()
+    if layer_scale:
+        blk.layer_scale1, blk.layer_scale2 = scale(), scale()
+    else:
+        blk.res_scale1, blk.res_scale2 = scale(), scale()
+    model = nn.Module()
+    model.stem = nn.Module()
+    model.stem.conv = nn.Conv2d(3, 64, 7, stride=4)
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(blk)
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(64, 1000)
+    b = "stages.0.blocks.0."
+    laws = {"stem.conv.weight": TRUNC, "stem.conv.bias": ui.Constant(0.0), b + "norm1.weight": ui.Constant(1.0),
+            b + "token_mixer.pwconv1.weight": TRUNC, b + "token_mixer.pwconv1.bias": ui.Constant(0.0),
+            b + "token_mixer.act1.scale": ui.Constant(1.0), b + "token_mixer.act1.bias": ui.Constant(0.0),
+            b + "token_mixer.dwconv.weight": TRUNC, b + "mlp.fc1.weight": TRUNC, b + "mlp.act.scale": ui.Constant(1.0),
+            b + "mlp.act.bias": ui.Constant(0.0), "head.fc.weight": TRUNC, "head.fc.bias": ui.Constant(0.0)}
+    if layer_scale:
+        laws |= {b + "layer_scale1.scale": ui.Constant(layer_scale), b + "layer_scale2.scale": ui.Constant(layer_scale)}
+    else:
+        laws |= {b + "res_scale1.scale": ui.Constant(1.0), b + "res_scale2.scale": ui.Constant(1.0)}
+    return model, ui.presets.timm(arch), laws
+
+
+def _mambaout():
+    """timm's MambaOut _init_weights: ConvNeXt's laws; the _rw models' LayerScale gamma timm's LayerScale default
+    1e-5 (ls_init_value, 1e-6 in their configs, only says there is one)."""
+    blk = nn.Module()
+    blk.norm, blk.fc1 = nn.LayerNorm(64), nn.Linear(64, 340)
+    blk.conv = nn.Conv2d(64, 64, 7, groups=64)
+    blk.ls = nn.Module()
+    blk.ls.gamma = nn.Parameter(torch.ones(64))
+    model = nn.Module()
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(blk)
+    b = "stages.0.blocks.0."
+    laws = {b + "norm.weight": ui.Constant(1.0), b + "fc1.weight": TRUNC, b + "fc1.bias": ui.Constant(0.0),
+            b + "conv.weight": TRUNC, b + "conv.bias": ui.Constant(0.0), b + "ls.gamma": ui.Constant(1e-5)}
+    return model, ui.presets.timm("mambaout_small_rw"), laws
+
+
+def _rdnet():
+    """timm's RDNet _init_weights: DenseNet's laws: Conv2d kaiming_normal_ (fan_in, relu), its bias torch's
+    default, norms 1/0, the Linear's bias 0 and weight torch's (head_init_scale 1); each block's gamma 1e-6."""
+    blk = nn.Module()
+    blk.layers = nn.Sequential(nn.Module())
+    blk.layers[0].conv_dw = nn.Conv2d(64, 64, 7, groups=64)
+    blk.layers[0].norm = nn.LayerNorm(64)
+    blk.gamma = nn.Parameter(torch.ones(32))
+    model = nn.Module()
+    model.stem = nn.Sequential(nn.Conv2d(3, 64, 4, stride=4))
+    stage = nn.Module()
+    stage.dense_block0 = blk
+    model.dense_stages = nn.Sequential(nn.Sequential(stage))
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(64, 1000)
+    b = "dense_stages.0.0.dense_block0."
+    laws = {"stem.0.weight": _he(48), "stem.0.bias": _default(48), b + "layers.0.conv_dw.weight": _he(49),
+            b + "layers.0.conv_dw.bias": _default(49), b + "layers.0.norm.weight": ui.Constant(1.0),
+            b + "gamma": ui.Constant(1e-6), "head.fc.weight": _default(64), "head.fc.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("rdnet_tiny"), laws
+
+
 Family = Callable[[], tuple[nn.Module, ui.Plan, dict[str, ui.Spec]]]  # a stand-in, its plan, its laws by name
 FAMILIES: dict[str, Family] = {
             "resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
@@ -795,7 +1014,9 @@ FAMILIES: dict[str, Family] = {
             "inception_v3": _inception_v3, "hrnet": _hrnet, "nfnet": lambda: _nfnet("eca_nfnet_l0"),
             "dm_nfnet": lambda: _nfnet("dm_nfnet_f0"), "cspnet": lambda: _cspnet("cspresnet50"),
             "darknet": lambda: _cspnet("cs3darknet_s"), "tresnet": lambda: _tresnet("tresnet_m"),
-            "tresnet_v2": lambda: _tresnet("tresnet_v2_l"), "vovnet": _vovnet}
+            "tresnet_v2": lambda: _tresnet("tresnet_v2_l"), "vovnet": _vovnet, "vgg": _vgg, "hgnet": _hgnet, "repvit": _repvit,
+            "starnet": _starnet, "edgenext": _edgenext, "poolformer": lambda: _metaformer("poolformer_s36", 1e-6),
+            "caformer": lambda: _metaformer("caformer_s18", None), "mambaout": _mambaout, "rdnet": _rdnet}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -811,7 +1032,8 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "vit_xsmall_patch16_clip_224", "swin_tiny_patch4_window7_224", "swinv2_tiny_window8_256",
                "mixer_s32_224", "resmlp_12_224", "gmlp_ti16_224", "hrnet_w18_small", "dla46_c", "rexnet_100",
                "ghostnet_050", "efficientvit_b0", "test_nfnet", "cspresnet50", "darknet17", "cspnext_tiny",
-               "ese_vovnet19b_slim_dw", "eca_vovnet39b", "selecsls42")
+               "ese_vovnet19b_slim_dw", "eca_vovnet39b", "selecsls42", "dpn48b", "repghostnet_050", "hardcorenas_a", "hgnet_tiny",
+               "hgnetv2_b0", "repvit_m0_9", "starnet_s050", "edgenext_xx_small", "mambaout_femto", "poolformer_s12")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -834,7 +1056,12 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 # NFNet with skipinit (dm_), ECA after conv3 (attn_last), NF-RegNet's SE; TResNet M (BasicBlocks in
                 # layer1 and layer2) and V2 (Bottlenecks only): one block a stage
                 "dm_nfnet_f0": _DEPTHS, "nf_ecaresnet26": _DEPTHS, "nf_regnet_b0": _DEPTHS,
-                "tresnet_m": dict(layers=[1, 1, 1, 1]), "tresnet_v2_l": dict(layers=[1, 1, 1, 1])}
+                "tresnet_m": dict(layers=[1, 1, 1, 1]), "tresnet_v2_l": dict(layers=[1, 1, 1, 1]),
+                # VGG with a narrower pre_logits (mlp_ratio: 256 hidden channels); FasterNet, InceptionNeXt (gamma),
+                # MambaOut with LayerScale and RDNet (gamma): one block a stage
+                "vgg11_bn": dict(mlp_ratio=0.0625, num_classes=10), "fasternet_t0": _DEPTHS,
+                "inception_next_atto": _DEPTHS, "mambaout_small_rw": _DEPTHS,
+                "rdnet_tiny": dict(num_blocks_list=[1] * 7)}
 
 
 @pytest.fixture(scope="module")
@@ -962,7 +1189,17 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("sedarknet21", "darknet"), ("darknetaa53", "darknet"), ("cs3darknet_focus_x", "darknet"),
     ("cs3sedarknet_l", "darknet"), ("cs3se_edgenet_x", "darknet"), ("tresnet_xl", "tresnet"),
     ("tresnet_m.miil_in21k", "tresnet"), ("vovnet57a", "vovnet"), ("ese_vovnet99b", "vovnet"),
-    ("eca_vovnet39b", "vovnet")])
+    ("eca_vovnet39b", "vovnet"), ("dpn131", "defaults"), ("dpn68b", "defaults"), ("inception_v4", "defaults"),
+    ("inception_resnet_v2", "defaults"), ("ens_adv_inception_resnet_v2", "defaults"), ("nasnetalarge", "defaults"),
+    ("pnasnet5large", "defaults"), ("repghostnet_200", "defaults"), ("vgg19", "resnetv2"),
+    ("vgg16_bn.tv_in1k", "resnetv2"), ("hardcorenas_f", "efficientnet"), ("fasternet_l", "convnext"),
+    ("inception_next_base", "convnext"), ("mambaout_kobe", "convnext"), ("mambaout_base", "convnext"),
+    ("mambaout_base_plus_rw.sw_e150_in12k", "mambaout_small_rw"), ("test_mambaout", "mambaout_small_rw"),
+    ("rdnet_large", "rdnet_tiny"), ("hgnet_base", "hgnet"), ("hgnetv2_b6", "hgnet"), ("repvit_m2_3", "repvit"),
+    ("repvit_m1_0.dist_450e_in1k", "repvit"), ("starnet_s4", "starnet"), ("starnet_s150", "starnet"),
+    ("edgenext_small_rw", "edgenext"), ("edgenext_base", "edgenext"), ("poolformerv2_m48", "metaformer"),
+    ("convformer_b36", "metaformer"), ("caformer_s18", "metaformer"), ("poolformer_s24", "poolformer_s12"),
+    ("poolformer_m48", "poolformer_s36")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -976,7 +1213,9 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="maxvit"), None, None), (dict(arch="coatnet"), None, None), (dict(arch="inception_v3"), None, None),
     (dict(arch="hrnet"), None, None), (dict(arch="defaults"), None, None),
     (dict(arch="nfnet"), None, None), (dict(arch="cspnet"), None, None), (dict(arch="darknet"), None, None),
-    (dict(arch="tresnet"), None, None), (dict(arch="vovnet"), None, None),
+    (dict(arch="tresnet"), None, None), (dict(arch="vovnet"), None, None), (dict(arch="hgnet"), None, None),
+    (dict(arch="repvit"), None, None), (dict(arch="starnet"), None, None), (dict(arch="edgenext"), None, None),
+    (dict(arch="metaformer"), None, None),
     (dict(arch="vit_base_patch16_siglip_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2.*\)"),
     # each built another way: SwiGLU's gate, attention pooling, ResPostBlock, parallel and differential blocks,
     # RMS norms, timm's other Swin V2 (swin_transformer_v2_cr)
@@ -1031,6 +1270,7 @@ def test_bad_arguments_are_refused_by_name(kwargs, error, match):
 
 def test_the_models_that_keep_torchs_defaults_get_presets_torch_alone():
     assert ui.presets.timm("defaults").rules == ui.presets.timm("ghostnet_100").rules == ui.presets.torch.rules
+    assert ui.presets.timm("dpn68").rules == ui.presets.timm("repghostnet_050").rules == ui.presets.torch.rules
 
 
 def test_torch_layer_defaults_are_the_base():
