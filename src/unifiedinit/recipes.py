@@ -2586,7 +2586,14 @@ _TIMM_MODELS = (
      "convnext"),
     (r"hgnet_(tiny|small|base)|hgnetv2_b[0-6]", "hgnet"), (r"repvit_m(0_9|1(_[015])?|2(_3)?|3)", "repvit"),
     (r"starnet_s([1-4]|050|100|150)", "starnet"), (r"edgenext_(xx_small|x_small|small|base|small_rw)", "edgenext"),
-    (r"poolformerv2_(s12|s24|s36|m36|m48)|(conv|ca)former_(s18|s36|m36|b36)", "metaformer"))
+    (r"poolformerv2_(s12|s24|s36|m36|m48)|(conv|ca)former_(s18|s36|m36|b36)", "metaformer"),
+    (r"focalnet_(tiny|small|base)_[sl]rf", "convnext"),  # ConvNeXt's laws: truncated convs and linear layers
+    (r"davit_(tiny|small|base|large|huge|giant)|davit_(base|huge)_fl|crossvit_(9|15|18)(_dagger)?_240"
+     r"|crossvit_(15|18)_dagger_408|crossvit_(tiny|small|base)_240|volo_d[1-5]_(224|384|448|512)"
+     r"|coat_(tiny|mini|small)|coat_lite_(tiny|mini|small|medium)|coat_lite_medium_384", "xcit"),
+    (r"pvt_v2_b[0-5]|pvt_v2_b2_li|twins_(pcpvt|svt)_(small|base|large)", "pvt_v2"),
+    (r"pit_(ti|xs|s|b)(_distilled)?_224", "pit"),
+    (r"levit_(conv_)?(128s?|192|256d?|384(_s8)?|512(_s8|d)?)", "levit"))
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2609,19 +2616,24 @@ _TIMM_LAYER_SCALE = (
     # there is one); RDNet's ls_init_value; PoolFormer V1's layer_scale_init_values
     (r"mambaout_(small|base_(short|tall|wide|plus))_rw|test_mambaout", "convnext", 1e-5),
     (r"rdnet_(tiny|small|base|large)", "densenet", 1e-6),
-    (r"poolformer_s(12|24)", "metaformer", 1e-5), (r"poolformer_(s36|m36|m48)", "metaformer", 1e-6))
+    (r"poolformer_s(12|24)", "metaformer", 1e-5), (r"poolformer_(s36|m36|m48)", "metaformer", 1e-6),
+    (r"xcit_(nano|tiny|small)_12_p(8|16)_(224|384)", "xcit", 1.0),  # eta
+    (r"xcit_(tiny|small|medium|large)_24_p(8|16)_(224|384)", "xcit", 1e-5),
+    (r"focalnet_(large|xlarge|huge)_fl[34]", "convnext", 1e-4))  # layerscale_value
 
 #: where each family with LayerScale keeps it: ViT's ``ls1``/``ls2``, ResMLP's, BEiT's and EVA's ``gamma_1``/
 #: ``gamma_2``, CaiT's in both of its stacks (``blocks``, ``blocks_token_only``), MambaOut's ``ls`` (family
-#: ``convnext``), RDNet's dense blocks' ``gamma`` (``densenet``), PoolFormer V1's ``layer_scale1``/``layer_scale2``
+#: ``convnext``, FocalNet's ``ls1``/``ls2`` too), RDNet's dense blocks' ``gamma`` (``densenet``), PoolFormer V1's
+#: ``layer_scale1``/``layer_scale2``, XCiT's ``gamma1``-``gamma3`` (``blocks``, ``cls_attn_blocks``)
 _TIMM_LAYER_SCALE_PATHS = {"vit": "blocks/*/ls[12]/gamma", "mixer": "blocks/*/ls[12]", "beit": "blocks/*/gamma_[12]",
-                           "cait": "blocks*/*/gamma_[12]", "convnext": "stages/*/blocks/*/ls/gamma",
-                           "densenet": "dense_stages/*/gamma", "metaformer": "stages/*/blocks/*/layer_scale[12]/scale"}
+                           "cait": "blocks*/*/gamma_[12]", "convnext": "*/blocks/*/ls*/gamma",
+                           "densenet": "dense_stages/*/gamma", "metaformer": "stages/*/blocks/*/layer_scale[12]/scale",
+                           "xcit": "*blocks/*/gamma[123]"}
 
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
                  "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3", "hrnet", "defaults",
                  "nfnet", "cspnet", "darknet", "tresnet", "vovnet", "hgnet", "repvit", "starnet", "edgenext",
-                 "metaformer")
+                 "metaformer", "xcit", "pvt_v2", "pit", "levit")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2751,6 +2763,23 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     - ``inception_v3`` (and the deprecated ``tf_``, ``adv_``, ``gluon_`` names of its weights): convolutions and
       linear weights truncated N(0, 0.1^2) cut at +-2, ``AuxLogits.fc`` (``aux_logits=True``) N(0, 0.001^2) cut
       the same; the classifier's bias keeps torch's default (torchvision's recipe, its conv paths aside).
+    - ``xcit`` (``_init_weights`` of XCiT, CrossViT, VOLO, CoaT and CoaT-Lite, DaViT): linear layers truncated
+      N(0, 0.02^2) cut at +-2, biases 0; the tokens the same (``cls_token``, ``pos_embed``, CrossViT's
+      ``cls_token_0``/``pos_embed_0``..., CoaT's ``cls_token1``-``4``); XCA's ``temperature`` 1; XCiT's
+      ``gamma1``/``gamma2``/``gamma3`` (its blocks' and class-attention blocks') the model's ``eta`` (1 for the
+      12-block XCiTs, 1e-5 for the 24-block ones, by name only); every conv and BatchNorm (patch embeddings, XCiT's
+      Fourier encoding and LPI, the position convs) keeps torch's default.
+    - ``pvt_v2`` (PVT v2, Twins PCPVT and SVT: ``_init_weights``): linear layers truncated N(0, 0.02^2) cut at +-2,
+      convolutions N(0, 2/fan_out) with timm's fan_out k*k*out/groups, so He normal fan_out and fan_in for the
+      depthwise ``mlp.dwconv`` and Twins' ``pos_block`` (in = out = groups), biases 0; norms 1/0.
+    - ``pit`` (PiT: ``_init_weights`` sets LayerNorms 1/0 only): ``pos_embed`` and ``cls_token`` truncated
+      N(0, 0.02^2) cut at +-2, every linear and conv torch's default.
+    - ``levit`` (LeViT and LeViT-conv: no model-wide init, ``init_weights(needs_reset=False)``): each layer's own,
+      torch's defaults for the ``ConvNorm``/``LinearNorm`` layers, their BatchNorm scale ``bn_weight_init``: 0 for
+      each ``Attention``'s ``proj.ln`` and each MLP's ``ln2``, 1 elsewhere; ``attention_biases`` 0; the
+      ``NormLinear`` heads ``head`` and ``head_dist`` truncated N(0, 0.02^2), bias 0.
+    - FocalNet's ``_init_weights`` (``head_init_scale`` 1) is ConvNeXt's: ``focalnet_tiny_srf``... are read as
+      ``convnext``, the large ones with their ``ls1``/``ls2`` ``gamma`` at ``layerscale_value`` 1e-4.
 
     ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
     res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
@@ -2909,6 +2938,23 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
         plan = (plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
                 .rule(Ones(), path="*/act*/scale").rule(Zeros(), path="*/act*/bias")
                 .rule(Ones(), path="stages/*/blocks/*/res_scale[12]/scale"))
+    elif family == "xcit":  # _init_weights redraws nn.Linear only; the tokens trunc_normal_; convs torch's defaults
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(trunc, path="cls_token*").rule(trunc, path="pos_embed").rule(trunc, path="pos_embed_[0-9]")
+                .rule(Ones(), path="blocks/*/attn/temperature"))  # XCA's, torch.ones in __init__
+    elif family == "pvt_v2":  # _init_weights: Conv2d N(0, 2/fan_out), timm's fan_out k*k*out/groups
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=layers, role="bias")
+                .rule(he_out, kind=conv, role="weight")
+                .rule(he_in, kind=conv, role="weight", path="*/mlp/dwconv/*")  # depthwise, in = out = groups
+                .rule(he_in, kind=conv, role="weight", path="pos_block/*"))  # Twins' PosConv, depthwise
+    elif family == "pit":  # _init_weights touches LayerNorm only (1/0): torch's defaults and the two tokens
+        plan = plan.rule(trunc, path="pos_embed").rule(trunc, path="cls_token")
+    elif family == "levit":  # no model-wide init: each layer's own (NormLinear's head, bn_weight_init, zero biases)
+        plan = (plan.rule(trunc, kind=dense, role="weight", path="head*/linear/*")
+                .rule(Zeros(), kind=dense, role="bias", path="head*/linear/*")
+                .rule(Zeros(), path="*/attention_biases")
+                .rule(Zeros(), kind="norm", role="scale", path="*/attn/proj/ln/bn/*")
+                .rule(Zeros(), kind="norm", role="scale", path="*/mlp/ln2/bn/*"))
     else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":

@@ -994,6 +994,158 @@ def _rdnet():
     return model, ui.presets.timm("rdnet_tiny"), laws
 
 
+def _xcit(arch: str, value: float | None):
+    """timm's XCiT (and CrossViT's, VOLO's, CoaT's, DaViT's) _init_weights: linears trunc_normal_(.02), biases 0;
+    the tokens trunc_normal_(.02) (XCiT's and VOLO's cls_token and pos_embed, CrossViT's cls_token_i and
+    pos_embed_i, CoaT's cls_token1-4); XCA's temperature ones, XCiT's gamma1-gamma3 its eta; every conv (the
+    patch embedding's, the Fourier encoding's projection, the depthwise LPI convs) and BatchNorm torch's default."""
+    blk = nn.Module()  # XCABlock
+    blk.attn = nn.Module()
+    blk.attn.qkv, blk.attn.temperature = nn.Linear(64, 192), nn.Parameter(torch.zeros(4, 1, 1))
+    blk.local_mp = nn.Module()
+    blk.local_mp.conv1, blk.local_mp.bn = nn.Conv2d(64, 64, 3, groups=64), nn.BatchNorm2d(64)
+    blk.mlp = nn.Module()
+    blk.mlp.fc2 = nn.Linear(256, 64)
+    model = nn.Module()
+    model.cls_token, model.cls_token_1, model.cls_token2 = (nn.Parameter(torch.ones(1, 1, 64)) for _ in range(3))
+    model.pos_embed_1 = nn.Parameter(torch.ones(1, 197, 64))
+    model.patch_embed = nn.Module()
+    model.patch_embed.proj = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16))
+    model.pos_embed = nn.Module()  # XCiT's PositionalEncodingFourier: a module, its conv torch's default
+    model.pos_embed.token_projection = nn.Conv2d(32, 64, 1)
+    model.blocks = nn.Sequential(blk)
+    model.head = nn.Linear(64, 1000)
+    laws = {"cls_token": TRUNC, "cls_token_1": TRUNC, "cls_token2": TRUNC, "pos_embed_1": TRUNC,
+            "patch_embed.proj.0.weight": _default(27), "patch_embed.proj.1.weight": ui.Constant(1.0),
+            "pos_embed.token_projection.weight": _default(32), "pos_embed.token_projection.bias": _default(32),
+            "blocks.0.attn.qkv.weight": TRUNC, "blocks.0.attn.qkv.bias": ui.Constant(0.0),
+            "blocks.0.attn.temperature": ui.Constant(1.0), "blocks.0.local_mp.conv1.weight": _default(9),
+            "blocks.0.local_mp.conv1.bias": _default(9), "blocks.0.local_mp.bn.weight": ui.Constant(1.0),
+            "blocks.0.mlp.fc2.weight": TRUNC, "head.weight": TRUNC, "head.bias": ui.Constant(0.0)}
+    if value is not None:
+        blk.gamma1, blk.gamma2, blk.gamma3 = (nn.Parameter(torch.ones(64)) for _ in range(3))
+        cls = nn.Module()  # ClassAttentionBlock
+        cls.gamma1, cls.gamma2 = nn.Parameter(torch.ones(64)), nn.Parameter(torch.ones(64))
+        model.cls_attn_blocks = nn.Sequential(cls)
+        laws |= {f"blocks.0.gamma{i}": ui.Constant(value) for i in (1, 2, 3)}
+        laws |= {f"cls_attn_blocks.0.gamma{i}": ui.Constant(value) for i in (1, 2)}
+    return model, ui.presets.timm(arch), laws
+
+
+def _pvt_v2():
+    """timm's PVT v2 and Twins _init_weights: linears trunc_normal_(.02), biases 0; every Conv2d N(0, 2/fan_out)
+    with timm's fan_out k*k*out/groups (the depthwise mlp.dwconv and Twins' PosConv: k*k), biases 0; norms 1/0."""
+    blk = nn.Module()
+    blk.attn = nn.Module()
+    blk.attn.q, blk.attn.sr, blk.attn.norm = nn.Linear(32, 32), nn.Conv2d(32, 32, 8), nn.LayerNorm(32)
+    blk.mlp = nn.Module()
+    blk.mlp.fc1, blk.mlp.dwconv = nn.Linear(32, 256), nn.Conv2d(256, 256, 3, groups=256)
+    model = nn.Module()
+    model.patch_embed = nn.Module()
+    model.patch_embed.proj = nn.Conv2d(3, 32, 7)
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(blk)
+    model.pos_block = nn.Sequential(nn.Module())
+    model.pos_block[0].proj = nn.Sequential(nn.Conv2d(32, 32, 3, groups=32))
+    model.head = nn.Linear(32, 1000)
+    b = "stages.0.blocks.0."
+    laws = {"patch_embed.proj.weight": _he(49 * 32), "patch_embed.proj.bias": ui.Constant(0.0),
+            b + "attn.q.weight": TRUNC, b + "attn.q.bias": ui.Constant(0.0), b + "attn.sr.weight": _he(64 * 32),
+            b + "attn.sr.bias": ui.Constant(0.0), b + "attn.norm.weight": ui.Constant(1.0),
+            b + "mlp.fc1.weight": TRUNC, b + "mlp.dwconv.weight": _he(9), b + "mlp.dwconv.bias": ui.Constant(0.0),
+            "pos_block.0.proj.0.weight": _he(9), "pos_block.0.proj.0.bias": ui.Constant(0.0),
+            "head.weight": TRUNC, "head.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("pvt_v2_b0"), laws
+
+
+def _pit():
+    """timm's PiT: pos_embed and cls_token trunc_normal_(.02), _init_weights sets LayerNorms 1/0 only: every
+    linear and conv (the grouped pooling conv, in < out) keeps torch's default."""
+    blk = nn.Module()
+    blk.norm1, blk.attn = nn.LayerNorm(64), nn.Module()
+    blk.attn.qkv = nn.Linear(64, 192)
+    pool = nn.Module()
+    pool.conv, pool.fc = nn.Conv2d(64, 128, 3, groups=64), nn.Linear(64, 128)
+    model = nn.Module()
+    model.pos_embed, model.cls_token = nn.Parameter(torch.ones(1, 64, 27, 27)), nn.Parameter(torch.ones(1, 2, 64))
+    model.transformers = nn.Sequential(nn.Module(), nn.Module())
+    model.transformers[0].blocks = nn.Sequential(blk)
+    model.transformers[1].pool = pool
+    model.head = nn.Linear(64, 1000)
+    laws = {"pos_embed": TRUNC, "cls_token": TRUNC, "transformers.0.blocks.0.norm1.weight": ui.Constant(1.0),
+            "transformers.0.blocks.0.attn.qkv.weight": _default(64),
+            "transformers.0.blocks.0.attn.qkv.bias": _default(64), "transformers.1.pool.conv.weight": _default(9),
+            "transformers.1.pool.fc.weight": _default(64), "head.weight": _default(64), "head.bias": _default(64)}
+    return model, ui.presets.timm("pit_ti_distilled_224"), laws
+
+
+def _levit():
+    """timm's LeViT: no model-wide init; ConvNorm's and LinearNorm's layers torch's default, their BatchNorm's
+    weight bn_weight_init (0 for Attention's proj.ln and each MLP's ln2, 1 elsewhere: AttentionDownsample's proj);
+    attention_biases zeros; the NormLinear heads (head, head_dist) trunc_normal_(.02), bias 0."""
+    def linear_norm(i, o):
+        m = nn.Module()
+        m.linear, m.bn = nn.Linear(i, o, bias=False), nn.BatchNorm1d(o)
+        return m
+
+    blk = nn.Module()
+    blk.attn = nn.Module()
+    blk.attn.attention_biases, blk.attn.qkv = nn.Parameter(torch.ones(4, 196)), linear_norm(64, 128)
+    blk.attn.proj = nn.Sequential()
+    blk.attn.proj.ln = linear_norm(64, 64)
+    blk.mlp = nn.Module()
+    blk.mlp.ln1, blk.mlp.ln2 = linear_norm(64, 128), linear_norm(128, 64)
+    down = nn.Module()
+    down.attn_downsample = nn.Module()
+    down.attn_downsample.proj = nn.Sequential()
+    down.attn_downsample.proj.ln = linear_norm(64, 128)
+    down.mlp = nn.Module()
+    down.mlp.ln2 = linear_norm(256, 128)
+    model = nn.Module()
+    model.stem = nn.Module()
+    model.stem.conv1 = nn.Module()
+    model.stem.conv1.linear, model.stem.conv1.bn = nn.Conv2d(3, 16, 3, bias=False), nn.BatchNorm2d(16)
+    model.stages = nn.Sequential(nn.Module(), nn.Module())
+    model.stages[0].blocks = nn.Sequential(blk)
+    model.stages[1].downsample = down
+    model.head, model.head_dist = nn.Module(), nn.Module()
+    for head in (model.head, model.head_dist):
+        head.bn, head.linear = nn.BatchNorm1d(64), nn.Linear(64, 1000)
+    b, d = "stages.0.blocks.0.", "stages.1.downsample."
+    laws = {"stem.conv1.linear.weight": _default(27), "stem.conv1.bn.weight": ui.Constant(1.0),
+            b + "attn.attention_biases": ui.Constant(0.0), b + "attn.qkv.linear.weight": _default(64),
+            b + "attn.qkv.bn.weight": ui.Constant(1.0), b + "attn.proj.ln.linear.weight": _default(64),
+            b + "attn.proj.ln.bn.weight": ui.Constant(0.0), b + "attn.proj.ln.bn.bias": ui.Constant(0.0),
+            b + "mlp.ln1.bn.weight": ui.Constant(1.0), b + "mlp.ln2.bn.weight": ui.Constant(0.0),
+            d + "attn_downsample.proj.ln.bn.weight": ui.Constant(1.0), d + "mlp.ln2.bn.weight": ui.Constant(0.0),
+            "head.bn.weight": ui.Constant(1.0), "head.linear.weight": TRUNC, "head.linear.bias": ui.Constant(0.0),
+            "head_dist.linear.weight": TRUNC, "head_dist.linear.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("levit_128s"), laws
+
+
+def _focalnet():
+    """timm's FocalNet _init_weights (head_init_scale 1): convs and linears trunc_normal_(.02), biases 0, as
+    ConvNeXt; the large ones' LayerScale2d gamma layerscale_value 1e-4."""
+    blk = nn.Module()
+    blk.modulation = nn.Module()
+    blk.modulation.f = nn.Conv2d(96, 195, 1)
+    blk.modulation.focal_layers = nn.Sequential(nn.Sequential(nn.Conv2d(96, 96, 3, groups=96, bias=False)))
+    blk.ls1 = nn.Module()
+    blk.ls1.gamma = nn.Parameter(torch.ones(96))
+    model = nn.Module()
+    model.stem = nn.Module()
+    model.stem.proj = nn.Conv2d(3, 96, 4)
+    model.layers = nn.Sequential(nn.Module())
+    model.layers[0].blocks = nn.Sequential(blk)
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(96, 1000)
+    b = "layers.0.blocks.0."
+    laws = {"stem.proj.weight": TRUNC, "stem.proj.bias": ui.Constant(0.0), b + "modulation.f.weight": TRUNC,
+            b + "modulation.f.bias": ui.Constant(0.0), b + "modulation.focal_layers.0.0.weight": TRUNC,
+            b + "ls1.gamma": ui.Constant(1e-4), "head.fc.weight": TRUNC, "head.fc.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("focalnet_large_fl3"), laws
+
+
 Family = Callable[[], tuple[nn.Module, ui.Plan, dict[str, ui.Spec]]]  # a stand-in, its plan, its laws by name
 FAMILIES: dict[str, Family] = {
             "resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
@@ -1014,9 +1166,13 @@ FAMILIES: dict[str, Family] = {
             "inception_v3": _inception_v3, "hrnet": _hrnet, "nfnet": lambda: _nfnet("eca_nfnet_l0"),
             "dm_nfnet": lambda: _nfnet("dm_nfnet_f0"), "cspnet": lambda: _cspnet("cspresnet50"),
             "darknet": lambda: _cspnet("cs3darknet_s"), "tresnet": lambda: _tresnet("tresnet_m"),
-            "tresnet_v2": lambda: _tresnet("tresnet_v2_l"), "vovnet": _vovnet, "vgg": _vgg, "hgnet": _hgnet, "repvit": _repvit,
-            "starnet": _starnet, "edgenext": _edgenext, "poolformer": lambda: _metaformer("poolformer_s36", 1e-6),
-            "caformer": lambda: _metaformer("caformer_s18", None), "mambaout": _mambaout, "rdnet": _rdnet}
+            "tresnet_v2": lambda: _tresnet("tresnet_v2_l"), "vovnet": _vovnet, "vgg": _vgg, "hgnet": _hgnet,
+            "repvit": _repvit, "starnet": _starnet, "edgenext": _edgenext,
+            "poolformer": lambda: _metaformer("poolformer_s36", 1e-6),
+            "caformer": lambda: _metaformer("caformer_s18", None), "mambaout": _mambaout, "rdnet": _rdnet,
+            "xcit": lambda: _xcit("xcit_tiny_24_p16_224", 1e-5),
+            "xcit-family": lambda: _xcit("crossvit_tiny_240", None),
+            "pvt_v2": _pvt_v2, "pit": _pit, "levit": _levit, "focalnet": _focalnet}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -1032,8 +1188,10 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "vit_xsmall_patch16_clip_224", "swin_tiny_patch4_window7_224", "swinv2_tiny_window8_256",
                "mixer_s32_224", "resmlp_12_224", "gmlp_ti16_224", "hrnet_w18_small", "dla46_c", "rexnet_100",
                "ghostnet_050", "efficientvit_b0", "test_nfnet", "cspresnet50", "darknet17", "cspnext_tiny",
-               "ese_vovnet19b_slim_dw", "eca_vovnet39b", "selecsls42", "dpn48b", "repghostnet_050", "hardcorenas_a", "hgnet_tiny",
-               "hgnetv2_b0", "repvit_m0_9", "starnet_s050", "edgenext_xx_small", "mambaout_femto", "poolformer_s12")
+               "ese_vovnet19b_slim_dw", "eca_vovnet39b", "selecsls42", "dpn48b", "repghostnet_050", "hardcorenas_a",
+               "hgnet_tiny", "hgnetv2_b0", "repvit_m0_9", "starnet_s050", "edgenext_xx_small", "mambaout_femto",
+               "poolformer_s12", "levit_128s", "levit_conv_128s", "pvt_v2_b0",
+               "pit_ti_distilled_224")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -1061,7 +1219,12 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 # MambaOut with LayerScale and RDNet (gamma): one block a stage
                 "vgg11_bn": dict(mlp_ratio=0.0625, num_classes=10), "fasternet_t0": _DEPTHS,
                 "inception_next_atto": _DEPTHS, "mambaout_small_rw": _DEPTHS,
-                "rdnet_tiny": dict(num_blocks_list=[1] * 7)}
+                "rdnet_tiny": dict(num_blocks_list=[1] * 7),
+                # XCiT (eta 1, the class-attention blocks, LPI's depthwise convs), Twins (PosConv), DaViT, CoaT
+                # (serial and parallel blocks); VOLO's, CrossViT's and FocalNet's registered functions fix the depth
+                # (a full one takes a minute here): their laws are the stand-ins' and the sweep's
+                "xcit_nano_12_p16_224": _TWO, "twins_svt_small": _DEPTHS, "davit_tiny": _DEPTHS,
+                "coat_tiny": dict(serial_depths=(1, 1, 1, 1), parallel_depth=1)}
 
 
 @pytest.fixture(scope="module")
@@ -1199,7 +1362,11 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("repvit_m1_0.dist_450e_in1k", "repvit"), ("starnet_s4", "starnet"), ("starnet_s150", "starnet"),
     ("edgenext_small_rw", "edgenext"), ("edgenext_base", "edgenext"), ("poolformerv2_m48", "metaformer"),
     ("convformer_b36", "metaformer"), ("caformer_s18", "metaformer"), ("poolformer_s24", "poolformer_s12"),
-    ("poolformer_m48", "poolformer_s36")])
+    ("poolformer_m48", "poolformer_s36"), ("xcit_large_24_p8_384", "xcit_tiny_24_p16_224"),
+    ("xcit_small_12_p8_384", "xcit_nano_12_p16_224"), ("davit_huge_fl", "xcit"), ("crossvit_18_dagger_408", "xcit"),
+    ("volo_d5_512", "xcit"), ("coat_lite_medium_384", "xcit"), ("twins_svt_large", "pvt_v2"),
+    ("pvt_v2_b2_li", "pvt_v2"), ("pit_b_distilled_224", "pit"), ("levit_conv_512_s8", "levit"),
+    ("focalnet_base_lrf", "convnext"), ("focalnet_xlarge_fl4", "focalnet_large_fl3")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -1215,7 +1382,8 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="nfnet"), None, None), (dict(arch="cspnet"), None, None), (dict(arch="darknet"), None, None),
     (dict(arch="tresnet"), None, None), (dict(arch="vovnet"), None, None), (dict(arch="hgnet"), None, None),
     (dict(arch="repvit"), None, None), (dict(arch="starnet"), None, None), (dict(arch="edgenext"), None, None),
-    (dict(arch="metaformer"), None, None),
+    (dict(arch="metaformer"), None, None), (dict(arch="xcit"), None, None),
+    (dict(arch="pvt_v2"), None, None), (dict(arch="pit"), None, None), (dict(arch="levit"), None, None),
     (dict(arch="vit_base_patch16_siglip_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2.*\)"),
     # each built another way: SwiGLU's gate, attention pooling, ResPostBlock, parallel and differential blocks,
     # RMS norms, timm's other Swin V2 (swin_transformer_v2_cr)
