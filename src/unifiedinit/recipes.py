@@ -39,7 +39,7 @@ from typing import Any, Callable, Sequence, cast
 from . import _validate as v
 from .params import Param
 from .plan import Plan, Report
-from .specs import (Affine, Blocks, Constant, FromArray, InverseSoftplus, KaimingNormal, KaimingUniform, Log,
+from .specs import (Affine, Blocks, Constant, Eye, FromArray, InverseSoftplus, KaimingNormal, KaimingUniform, Log,
                     LogUniform, Normal, Ones, Orthogonal, Rows, S4DReal, Scaled, Sinusoidal, TruncatedNormal, Uniform,
                     VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
@@ -2593,7 +2593,23 @@ _TIMM_MODELS = (
      r"|coat_(tiny|mini|small)|coat_lite_(tiny|mini|small|medium)|coat_lite_medium_384", "xcit"),
     (r"pvt_v2_b[0-5]|pvt_v2_b2_li|twins_(pcpvt|svt)_(small|base|large)", "pvt_v2"),
     (r"pit_(ti|xs|s|b)(_distilled)?_224", "pit"),
-    (r"levit_(conv_)?(128s?|192|256d?|384(_s8)?|512(_s8|d)?)", "levit"))
+    (r"levit_(conv_)?(128s?|192|256d?|384(_s8)?|512(_s8|d)?)", "levit"),
+    (r"fastvit_(t8|t12|s12|sa12|sa24|sa36|ma36|mci[0-4])", "fastvit"),
+    (r"hiera_(tiny|small|base|base_plus|large|huge)_224", "hiera"),
+    (r"hiera_(small|base)_abswin_256", "hiera_abswin"),  # weight_init='jax', init_values 1e-5
+    (r"mvitv2_(tiny|small|base|large)|mvitv2_(small|base|large|huge)_cls", "mvitv2"),
+    (r"nest_(tiny|small|base)(_jx)?", "nest"), (r"tnt_(s|b)_patch16_224|tnt_s_legacy_patch16_224", "tnt"),
+    (r"visformer_(tiny|small)", "visformer"), (r"gcvit_(xxtiny|xtiny|tiny|small|base)", "gcvit"),
+    (r"efficientformer_l[137]|efficientformerv2_(s[012]|l)|tiny_vit_(5m|11m|21m)_224|tiny_vit_21m_(384|512)",
+     "efficientformer"),
+    (r"swiftformer_(xs|s|l1|l3)", "swiftformer"), (r"convit_(tiny|small|base)", "convit"),
+    (r"vit_relpos_(small|medium|base)_patch16_224|vit_relpos_(medium|base)_patch16_cls_224"
+     r"|vit_relpos_base_patch16_clsgap_224|vit_relpos_base_patch16_plus_240|vit_srelpos_(small|medium)_patch16_224"
+     r"|test_vit_relpos",
+     "vit_relpos"),
+    (r"vit_relpos_(small|medium|base)_patch16_rpn_224|vit_relpos_base_patch32_plus_rpn_256", "vit_relpos_rpn"),
+    (r"swinv2_cr_(tiny|small|base|large|huge|giant)_(224|384)|swinv2_cr_(tiny|small|base)_ns_224"
+     r"|swinv2_cr_small_ns_256", "swinv2_cr"))
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2633,7 +2649,9 @@ _TIMM_LAYER_SCALE_PATHS = {"vit": "blocks/*/ls[12]/gamma", "mixer": "blocks/*/ls
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
                  "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3", "hrnet", "defaults",
                  "nfnet", "cspnet", "darknet", "tresnet", "vovnet", "hgnet", "repvit", "starnet", "edgenext",
-                 "metaformer", "xcit", "pvt_v2", "pit", "levit")
+                 "metaformer", "xcit", "pvt_v2", "pit", "levit", "fastvit", "hiera", "mvitv2", "nest", "tnt",
+                 "visformer", "gcvit", "efficientformer", "swiftformer", "vit_relpos", "vit_relpos_rpn", "swinv2_cr",
+                 "convit")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2780,15 +2798,50 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``NormLinear`` heads ``head`` and ``head_dist`` truncated N(0, 0.02^2), bias 0.
     - FocalNet's ``_init_weights`` (``head_init_scale`` 1) is ConvNeXt's: ``focalnet_tiny_srf``... are read as
       ``convnext``, the large ones with their ``ls1``/``ls2`` ``gamma`` at ``layerscale_value`` 1e-4.
+    - ``fastvit`` (FastViT T, S, SA, MA and the MobileCLIP ``mci0``-``mci4``): linear layers truncated N(0, 0.02^2)
+      cut at +-2, biases 0, and each ``ConvMlp``'s convolutions (``mlp.conv``, ``mlp.fc1``, ``mlp.fc2``) the same;
+      every LayerScale2d ``gamma`` 1e-5; the reparameterizable convs, stem and norms keep torch's defaults.
+    - ``hiera`` (Hiera T-H, ``init_weight_vit``, ``fix_init_weight``): linear and conv weights truncated N(0, 0.02^2)
+      cut at +-2, linear biases 0.02 (conv biases torch's default), block l's ``attn.proj`` and ``mlp.fc2``
+      divided by sqrt(2 (l + 1)), ``head.fc`` 0/0, ``pos_embed`` truncated; ``hiera_small_abswin_256`` and
+      ``hiera_base_abswin_256`` (``weight_init='jax'``) have Xavier-uniform linear layers instead (biases 0,
+      N(0, 1e-12) under ``mlp``), LeCun-normal convs with biases 0, the same depth scaling, ``pos_embed_win``
+      truncated and LayerScale 1e-5: pass the model's name.
+    - ``mvitv2`` (MViTv2 and its ``_cls`` variants): linear layers, ``cls_token``, ``pos_embed`` and each attention's
+      ``rel_pos_h``/``rel_pos_w`` N(0, 0.02^2) cut at +-2 sigma (timm's ``trunc_normal_tf_``), biases 0; the
+      pooling convs and patch embedding torch's default.
+    - ``nest`` (NesT and its ``_jx`` variants), ``swiftformer`` (SwiftFormer): every linear and conv layer truncated
+      N(0, 0.02^2) cut at +-2, biases 0; NesT's ``levels.*.pos_embed`` the same; SwiftFormer's ``w_g``
+      N(0, 1) (``torch.randn``), its conv blocks' ``layer_scale`` 1 and attention blocks' ``layer_scale_1``/``_2``
+      1e-5.
+    - ``tnt`` (TNT): linear layers truncated N(0, 0.02^2) cut at +-2, biases 0, ``cls_token``, ``patch_pos`` and
+      ``pixel_pos`` the same; the pixel embedding torch's default.
+    - ``visformer`` (Visformer, ``conv_init=True``): convolutions He normal, fan_out (torch's: the grouped ones
+      too), biases 0; linear layers truncated N(0, 0.02^2) cut at +-2, biases 0; ``pos_embed1``-``3`` truncated.
+    - ``gcvit`` (GC ViT, ``weight_init=''``): torch's defaults but each ``relative_position_bias_table``, truncated
+      N(0, 0.02^2) cut at +-2, and GC ViT-S's and B's ``ls1``/``ls2`` ``gamma`` 1e-5 (the smaller ones have none).
+    - ``efficientformer`` (EfficientFormer V1 and V2, TinyViT): linear layers truncated N(0, 0.02^2) cut at +-2,
+      biases 0 (both heads); ``attention_biases`` 0; ``ls1``/``ls2`` ``gamma`` 1e-5; convs and norms torch's
+      defaults but the scale of TinyViT's MBConv ``conv3.bn``, 0.
+    - ``vit_relpos`` (ViT-RelPos and ViT-SRelPos, ``weight_init='reset'``: nothing redrawn), ``vit_relpos_rpn``
+      (its res-post-norm ``_rpn`` models): torch's defaults (the ``RelPosMlp`` too), ``cls_token`` N(0, 1e-12),
+      a ``relative_position_bias_table`` truncated N(0, 0.02^2); ``ls1``/``ls2`` 1e-6, or, ``_rpn``, each block's
+      ``norm1``/``norm2`` scale 1e-6.
+    - ``swinv2_cr`` (timm's other Swin V2, ``swin_transformer_v2_cr``, ``weight_init='reset'``): torch's defaults,
+      ``logit_scale`` log 10, each block's ``norm1``/``norm2`` scale 0 (res-post-norm, ``init_values`` 0).
+    - ``convit`` (ConViT Ti, S, B: pass the model's name): linear layers truncated N(0, 0.02^2) cut at +-2, biases 0,
+      ``cls_token`` and ``pos_embed`` the same; each GPSA block's ``local_init``: ``attn.v`` the identity,
+      ``attn.pos_proj`` the fixed weight whose row h1 + k h2 (k = sqrt(heads)) is (2 (h2 - c), 2 (h1 - c), -1),
+      c the grid's centre, and ``gating_param`` 1.
 
     ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
     res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
-    (``convnext_zepto_rms``...), ``swinv2_cr_*``, ``eva.py``'s other ViTs (a learnt ``rope.freqs`` in the
-    ``_rope_mixed`` ones, an ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm blocks in Sapiens2's), the
-    pruned ``ecaresnet*_pruned`` (rebuilt with torch's defaults after the init), ``test_resnet`` (BasicBlock and
-    Bottleneck stages in one model), ResNetV2 with EvoNorm or FRN (``resnetv2_50d_evos``, ``_frn``: their
-    norms' own parameters), ``ese_vovnet39b_evos`` (EvoNorm too) and EfficientViT (MSRA) ``efficientvit_m*`` (its
-    ``attention_biases``) are refused by name.
+    (``convnext_zepto_rms``...), MobileViT V1 and V2 (ByobNets: byobnet's init), ``eva.py``'s other ViTs (a
+    learnt ``rope.freqs`` in the ``_rope_mixed`` ones, an ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm
+    blocks in Sapiens2's), the pruned ``ecaresnet*_pruned`` (rebuilt with torch's defaults after the init),
+    ``test_resnet`` (BasicBlock and Bottleneck stages in one model), ResNetV2 with EvoNorm or FRN
+    (``resnetv2_50d_evos``, ``_frn``: their norms' own parameters), ``ese_vovnet39b_evos`` (EvoNorm too) and
+    EfficientViT (MSRA) ``efficientvit_m*`` (its ``attention_biases``) are refused by name.
 
     Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
     cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan
@@ -2811,7 +2864,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
 
     Raises:
         TypeError: ``arch`` is not a string or ``zero_init_last`` not a bool.
-        ValueError: ``arch`` is no family or model name above, or is ``"resnet"`` with ``zero_init_last=True``.
+        ValueError: ``arch`` is no family or model name above, is ``"resnet"`` with ``zero_init_last=True``, or is
+            ``"convit"`` (its model's name says the heads).
 
     Examples:
         >>> import torch
@@ -2839,6 +2893,9 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     if family == "resnet" and name == "resnet" and zero_init_last:
         raise ValueError("presets.timm: arch='resnet' needs zero_init_last=False, or a ResNet model's name "
                          "('resnet18', 'resnet50', 'resnext50_32x4d'...), which says the block's last norm")
+    if family == "convit" and name == "convit":
+        raise ValueError("presets.timm: arch='convit' needs a ConViT model's name ('convit_tiny', 'convit_small', "
+                         "'convit_base'), which says the heads its pos_proj's fixed weight has one row each")
     from . import presets
     plan = Plan(presets.torch.rules, "timm")
     he_out, he_in = KaimingNormal(mode="fan_out", nonlinearity="relu"), KaimingNormal()
@@ -2955,6 +3012,69 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                 .rule(Zeros(), path="*/attention_biases")
                 .rule(Zeros(), kind="norm", role="scale", path="*/attn/proj/ln/bn/*")
                 .rule(Zeros(), kind="norm", role="scale", path="*/mlp/ln2/bn/*"))
+    elif family == "fastvit":  # FastVit._init_weights: nn.Linear; ConvMlp._init_weights: its own convs
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(trunc, kind=conv, role="weight", path="*/mlp/*")
+                .rule(Zeros(), kind=conv, role="bias", path="*/mlp/*")
+                .rule(Constant(1e-5), path="*/layer_scale*/gamma"))  # LayerScale2d, layer_scale_init_value
+    elif family in ("hiera", "hiera_abswin"):  # init_weight_vit ('jax' for abswin), fix_init_weight, head 0
+        if family == "hiera":  # Linear and Conv weights trunc_normal_, Linear biases 0.02, conv biases untouched
+            plan = (plan.rule(trunc, kind=layers, role="weight").rule(Constant(0.02), kind=dense, role="bias"))
+            residual = Scaled(trunc, "1 / sqrt(2 * (l + 1))")
+        else:  # init_weight_jax: Xavier linears, biases 0 or N(0, 1e-12) in the MLP; LeCun normal convs, biases 0
+            plan = (plan.rule(XavierUniform(), kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                    .rule(Normal(0.0, 1e-6), kind=dense, role="bias", path="*mlp*")
+                    .rule(VarianceScaling(1.0, "fan_in", "truncated_normal"), kind=conv, role="weight")
+                    .rule(Zeros(), kind=conv, role="bias").rule(Constant(1e-5), path="blocks/*/ls[12]/gamma"))
+            residual = Scaled(XavierUniform(), "1 / sqrt(2 * (l + 1))")
+        plan = (plan.rule(residual, kind=dense, role="weight", path="blocks/*/attn/proj/*")
+                .rule(residual, kind=dense, role="weight", path="blocks/*/mlp/fc2/*")
+                .rule(Zeros(), kind=dense, path="head/fc/*")  # zeroed weight and bias times head_init_scale
+                .rule(trunc, path="pos_embed*"))
+    elif family == "mvitv2":  # trunc_normal_tf_: N(0, 0.02^2) cut at +-2 sigma
+        tf = TruncatedNormal(0.0, 0.02, -0.04, 0.04)
+        plan = (plan.rule(tf, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(tf, path="pos_embed").rule(tf, path="cls_token").rule(tf, path="*/rel_pos_[hw]"))
+    elif family in ("nest", "swiftformer"):  # every nn.Linear and nn.Conv2d trunc_normal_(.02), biases 0
+        plan = plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
+        if family == "nest":
+            plan = plan.rule(trunc, path="levels/*/pos_embed")
+        else:  # EfficientAdditiveAttention's w_g torch.randn; the conv blocks' LayerScale2d 1, the attention's 1e-5
+            plan = (plan.rule(Normal(0.0, 1.0), path="*/w_g").rule(Ones(), path="*/layer_scale/gamma")
+                    .rule(Constant(1e-5), path="*/layer_scale_[12]/gamma"))
+    elif family == "tnt":
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(trunc, path="cls_token").rule(trunc, path="patch_pos").rule(trunc, path="pixel_pos"))
+    elif family == "visformer":  # conv_init=True in both models: kaiming_normal_(fan_out) convs
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(he_out, kind=conv, role="weight")
+                .rule(Zeros(), kind=layers, role="bias").rule(trunc, path="pos_embed[123]"))
+    elif family == "gcvit":  # weight_init='': torch's defaults but RelPosBias's table; GC ViT-S and B's LayerScale
+        plan = (plan.rule(trunc, path="*/relative_position_bias_table")
+                .rule(Constant(1e-5), path="stages/*/blocks/*/ls[12]/gamma"))
+    elif family == "efficientformer":  # _init_weights: nn.Linear; attention_biases zeros; LayerScale 1e-5
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(Zeros(), path="*/attention_biases").rule(Constant(1e-5), path="*/ls[12]/gamma")
+                .rule(Zeros(), kind="norm", role="scale", path="stages/*/blocks/*/conv3/bn/*"))  # TinyViT's MBConv
+    elif family in ("vit_relpos", "vit_relpos_rpn"):  # weight_init='reset': torch's defaults and the blocks' own
+        plan = (plan.rule(Normal(0.0, 1e-6), path="cls_token")
+                .rule(trunc, path="*/relative_position_bias_table"))
+        if family == "vit_relpos":
+            plan = plan.rule(Constant(1e-6), path="blocks/*/ls[12]/gamma")
+        else:  # ResPostRelPosBlock: norm1/norm2 weights init_values
+            plan = plan.rule(Constant(1e-6), kind="norm", role="scale", path="blocks/*/norm[12]/*")
+    elif family == "swinv2_cr":  # weight_init='reset': torch's defaults, logit_scale log 10, block norms 0 (scale)
+        plan = (plan.rule(Constant(math.log(10.0)), path="*/logit_scale")
+                .rule(Zeros(), kind="norm", role="scale", path="stages/*/blocks/*/norm[12]/*"))
+    elif family == "convit":  # _init_weights, then each GPSA's local_init (locality_strength 1)
+        k = {"convit_tiny": 2, "convit_small": 3, "convit_base": 4}[name]  # sqrt(num_heads)
+        c = (k - 1) / 2 if k % 2 == 0 else k // 2
+        # head h1 + k h2 looks at offset (h1, h2) from the centre: pos_proj's row (2 (h2 - c), 2 (h1 - c), -1)
+        local = FromArray([[2.0 * (h // k - c), 2.0 * (h % k - c), -1.0] for h in range(k * k)], layout="torch")
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(trunc, path="cls_token").rule(trunc, path="pos_embed")
+                .rule(Eye(), kind=dense, role="weight", path="blocks/*/attn/v/*")  # GPSA's only: MHSA's is qkv
+                .rule(local, kind=dense, role="weight", path="blocks/*/attn/pos_proj/*")
+                .rule(Ones(), path="blocks/*/attn/gating_param"))
     else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":

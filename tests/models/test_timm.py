@@ -30,7 +30,7 @@ import unifiedinit as ui  # noqa: E402
 from unifiedinit.verify import stats  # noqa: E402
 
 from .compare import ALPHA  # noqa: E402
-from .test_torch_models import constructor_laws, reproduces  # noqa: E402
+from .test_torch_models import constructor_laws, poison, reproduces  # noqa: E402
 
 
 def timm_module():
@@ -1146,6 +1146,323 @@ def _focalnet():
     return model, ui.presets.timm("focalnet_large_fl3"), laws
 
 
+def _linear_block(names: tuple[str, ...], width: int = 64, **extra: nn.Module) -> nn.Module:
+    """A module with a Linear(width, width) for each name (a dotted name nests: 'attn.qkv'), and ``extra``."""
+    b = nn.Module()
+    for n in names:
+        *outer, leaf = n.split(".")
+        m = b
+        for o in outer:
+            if not hasattr(m, o):
+                setattr(m, o, nn.Module())
+            m = getattr(m, o)
+        setattr(m, leaf, nn.Linear(width, width))
+    for n, m in extra.items():
+        setattr(b, n, m)
+    return b
+
+
+def _gamma(*shape: int) -> nn.Module:  # a LayerScale: its 'gamma'
+    m = nn.Module()
+    m.gamma = nn.Parameter(torch.ones(*shape))
+    return m
+
+
+def _fastvit():
+    """timm's FastViT: FastVit._init_weights draws every nn.Linear trunc_normal_(.02), bias 0; ConvMlp's own
+    _init_weights its convs (the depthwise conv.conv, fc1, fc2) the same; LayerScale2d gamma 1e-5
+    (layer_scale_init_value); the reparameterizable convs, stem and norms keep torch's defaults."""
+    mixer = nn.Module()
+    mixer.mixer = nn.Module()
+    mixer.mixer.conv_kxk = nn.Sequential(_ConvNormAct(64, 64, 3, groups=64))
+    mixer.layer_scale = _gamma(64, 1, 1)
+    mlp = nn.Module()
+    mlp.conv = _ConvNormAct(64, 64, 7, groups=64)
+    mlp.fc1, mlp.fc2 = nn.Conv2d(64, 192, 1), nn.Conv2d(192, 64, 1)
+    rep = nn.Module()
+    rep.token_mixer, rep.mlp, rep.layer_scale = mixer, mlp, _gamma(64, 1, 1)
+    attn = nn.Module()
+    attn.token_mixer = _linear_block(("qkv", "proj"))
+    attn.layer_scale_1, attn.layer_scale_2 = _gamma(64, 1, 1), _gamma(64, 1, 1)
+    model = nn.Module()
+    model.stages = nn.Sequential(nn.Module(), nn.Module())
+    model.stages[0].blocks, model.stages[1].blocks = nn.Sequential(rep), nn.Sequential(attn)
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(64, 1000)
+    b, a = "stages.0.blocks.0.", "stages.1.blocks.0."
+    laws = {b + "token_mixer.mixer.conv_kxk.0.conv.weight": _default(9),
+            b + "token_mixer.mixer.conv_kxk.0.bn.weight": ui.Constant(1.0),
+            b + "token_mixer.layer_scale.gamma": ui.Constant(1e-5), b + "mlp.conv.conv.weight": TRUNC,
+            b + "mlp.conv.bn.weight": ui.Constant(1.0), b + "mlp.fc1.weight": TRUNC,
+            b + "mlp.fc1.bias": ui.Constant(0.0), b + "mlp.fc2.weight": TRUNC, b + "mlp.fc2.bias": ui.Constant(0.0),
+            b + "layer_scale.gamma": ui.Constant(1e-5), a + "token_mixer.qkv.weight": TRUNC,
+            a + "token_mixer.proj.bias": ui.Constant(0.0), a + "layer_scale_1.gamma": ui.Constant(1e-5),
+            a + "layer_scale_2.gamma": ui.Constant(1e-5), "head.fc.weight": TRUNC, "head.fc.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("fastvit_sa12"), laws
+
+
+def _hiera(arch: str):
+    """timm's Hiera: init_weight_vit ('hiera'): every Linear and Conv weight trunc_normal_(.02), Linear biases 0.02
+    (init_bias), conv biases torch's default; abswin's init_weight_jax: Xavier-uniform linears, biases 0 or
+    N(0, 1e-12) under 'mlp', LeCun-normal convs (truncated at +-2 sigma) with biases 0, LayerScale 1e-5; both:
+    pos_embed (and pos_embed_win) trunc_normal_(.02), head.fc 0/0 (zeroed, times head_init_scale), then
+    fix_init_weight divides block l's attn.proj and mlp.fc2 weights by sqrt(2 (l + 1))."""
+    jax = "abswin" in arch
+
+    def block():
+        b = _linear_block(("attn.qkv", "attn.proj", "mlp.fc1", "mlp.fc2"), norm1=nn.LayerNorm(64))
+        if jax:
+            b.ls1, b.ls2 = _gamma(64), _gamma(64)
+        return b
+
+    model = nn.Module()
+    model.pos_embed, model.pos_embed_win = nn.Parameter(torch.ones(1, 64, 16, 16)), nn.Parameter(torch.ones(1, 64, 8))
+    model.patch_embed = nn.Module()
+    model.patch_embed.proj = nn.Conv2d(3, 64, 7, stride=4)
+    model.blocks = nn.Sequential(block(), block(), block())
+    model.blocks[1].proj = nn.Linear(64, 64)  # a stage's first block: proj to its width
+    model.head = nn.Module()
+    model.head.norm, model.head.fc = nn.LayerNorm(64), nn.Linear(64, 1000)
+    if jax:
+        sigma = 1 / (0.87962566103423978 * math.sqrt(3 * 49))
+        conv, conv_bias = ui.TruncatedNormal(0, sigma, -2 * sigma, 2 * sigma), ui.Constant(0.0)
+        weight, bias, mlp_bias = _xavier(64, 64), ui.Constant(0.0), ui.Normal(0, 1e-6)
+        over = lambda s: ui.Uniform(-math.sqrt(6 / 128) / s, math.sqrt(6 / 128) / s)  # noqa: E731
+    else:
+        conv, conv_bias, weight, bias, mlp_bias = TRUNC, _default(3 * 49), TRUNC, ui.Constant(0.02), ui.Constant(0.02)
+        over = lambda s: ui.TruncatedNormal(0, 0.02 / s, -2 / s, 2 / s)  # noqa: E731
+    laws = {"pos_embed": TRUNC, "pos_embed_win": TRUNC, "patch_embed.proj.weight": conv,
+            "patch_embed.proj.bias": conv_bias, "blocks.1.proj.weight": weight, "blocks.1.proj.bias": bias,
+            "head.norm.weight": ui.Constant(1.0), "head.fc.weight": ui.Constant(0.0), "head.fc.bias": ui.Constant(0.0)}
+    for i, s in enumerate((math.sqrt(2), 2, math.sqrt(6))):
+        b = f"blocks.{i}."
+        laws |= {b + "attn.qkv.weight": weight, b + "attn.qkv.bias": bias, b + "attn.proj.weight": over(s),
+                 b + "attn.proj.bias": bias, b + "mlp.fc1.weight": weight, b + "mlp.fc1.bias": mlp_bias,
+                 b + "mlp.fc2.weight": over(s), b + "mlp.fc2.bias": mlp_bias, b + "norm1.weight": ui.Constant(1.0)}
+        if jax:
+            laws |= {b + "ls1.gamma": ui.Constant(1e-5), b + "ls2.gamma": ui.Constant(1e-5)}
+    return model, ui.presets.timm(arch), laws
+
+
+def _mvitv2():
+    """timm's MViTv2: trunc_normal_tf_(.02) (N(0, 0.02^2) cut at +-2 sigma, +-0.04) linears, pos_embed, cls_token
+    and each attention's rel_pos_h/rel_pos_w; biases 0; the pooling convs and the patch embedding torch's default."""
+    tf = ui.TruncatedNormal(0, 0.02, -0.04, 0.04)
+    attn = _linear_block(("qkv", "proj"), pool_q=nn.Conv2d(64, 64, 3, groups=64, bias=False), norm_q=nn.LayerNorm(8))
+    attn.rel_pos_h, attn.rel_pos_w = nn.Parameter(torch.ones(111, 64)), nn.Parameter(torch.ones(111, 64))
+    model = nn.Module()
+    model.cls_token, model.pos_embed = nn.Parameter(torch.ones(1, 1, 64)), nn.Parameter(torch.ones(1, 50, 64))
+    model.patch_embed = nn.Module()
+    model.patch_embed.proj = nn.Conv2d(3, 64, 7, stride=4)
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(_linear_block(("mlp.fc1",), attn=attn))
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(64, 1000)
+    a = "stages.0.blocks.0.attn."
+    laws = {"cls_token": tf, "pos_embed": tf, "patch_embed.proj.weight": _default(147), a + "rel_pos_h": tf,
+            a + "rel_pos_w": tf, a + "qkv.weight": tf, a + "qkv.bias": ui.Constant(0.0), a + "proj.weight": tf,
+            a + "pool_q.weight": _default(9), a + "norm_q.weight": ui.Constant(1.0),
+            "stages.0.blocks.0.mlp.fc1.weight": tf, "head.fc.weight": tf, "head.fc.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("mvitv2_tiny"), laws
+
+
+def _nest():
+    """timm's NesT: _init_nest_weights draws every Linear and Conv2d trunc_normal_(.02), biases 0 (the head's
+    head_bias 0); each level's pos_embed trunc_normal_(.02)."""
+    model = nn.Module()
+    model.patch_embed = nn.Module()
+    model.patch_embed.proj = nn.Conv2d(3, 64, 4, stride=4)
+    model.levels = nn.Sequential(nn.Module(), nn.Module())
+    model.levels[0].pos_embed = nn.Parameter(torch.ones(1, 16, 16, 64))
+    model.levels[0].transformer_encoder = nn.Sequential(_linear_block(("attn.qkv", "mlp.fc2"), norm1=nn.LayerNorm(64)))
+    model.levels[1].pool = nn.Module()
+    model.levels[1].pool.conv, model.levels[1].pool.norm = nn.Conv2d(64, 128, 3), nn.LayerNorm(128)
+    model.head = nn.Linear(128, 1000)
+    e = "levels.0.transformer_encoder.0."
+    laws = {"patch_embed.proj.weight": TRUNC, "patch_embed.proj.bias": ui.Constant(0.0), "levels.0.pos_embed": TRUNC,
+            e + "attn.qkv.weight": TRUNC, e + "attn.qkv.bias": ui.Constant(0.0), e + "mlp.fc2.weight": TRUNC,
+            e + "norm1.weight": ui.Constant(1.0), "levels.1.pool.conv.weight": TRUNC,
+            "levels.1.pool.conv.bias": ui.Constant(0.0), "head.weight": TRUNC, "head.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("nest_tiny"), laws
+
+
+def _swiftformer():
+    """timm's SwiftFormer: _initialize_weights draws every Linear and Conv2d trunc_normal_(.02), biases 0;
+    EfficientAdditiveAttention's w_g torch.randn (N(0, 1)); the conv encoders' and local representation's
+    LayerScale2d 1, the attention block's layer_scale_1/layer_scale_2 1e-5."""
+    conv = nn.Module()
+    conv.dwconv, conv.norm = nn.Conv2d(64, 64, 3, groups=64), nn.BatchNorm2d(64)
+    conv.pwconv1, conv.layer_scale = nn.Conv2d(64, 256, 1), _gamma(64, 1, 1)
+    enc = nn.Module()
+    enc.attn = _linear_block(("to_query", "final"))
+    enc.attn.w_g = nn.Parameter(torch.ones(256, 1))
+    enc.layer_scale_1, enc.layer_scale_2 = _gamma(64, 1, 1), _gamma(64, 1, 1)
+    model = nn.Module()
+    model.stem = nn.Sequential(nn.Conv2d(3, 64, 3))
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(conv, enc)
+    model.head = nn.Linear(64, 1000)
+    b, e = "stages.0.blocks.0.", "stages.0.blocks.1."
+    laws = {"stem.0.weight": TRUNC, "stem.0.bias": ui.Constant(0.0), b + "dwconv.weight": TRUNC,
+            b + "dwconv.bias": ui.Constant(0.0), b + "norm.weight": ui.Constant(1.0), b + "pwconv1.weight": TRUNC,
+            b + "layer_scale.gamma": ui.Constant(1.0), e + "attn.to_query.weight": TRUNC,
+            e + "attn.final.bias": ui.Constant(0.0), e + "attn.w_g": ui.Normal(0, 1),
+            e + "layer_scale_1.gamma": ui.Constant(1e-5), e + "layer_scale_2.gamma": ui.Constant(1e-5),
+            "head.weight": TRUNC, "head.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("swiftformer_xs"), laws
+
+
+def _tnt():
+    """timm's TNT: cls_token, patch_pos and pixel_pos trunc_normal_(.02); _init_weights: linears trunc_normal_(.02),
+    biases 0, LayerNorms 1/0; the pixel embedding's conv torch's default."""
+    model = nn.Module()
+    model.cls_token, model.patch_pos = nn.Parameter(torch.ones(1, 1, 64)), nn.Parameter(torch.ones(1, 197, 64))
+    model.pixel_pos = nn.Parameter(torch.ones(1, 24, 4, 4))
+    model.pixel_embed = nn.Module()
+    model.pixel_embed.proj = nn.Conv2d(3, 24, 7)
+    model.proj, model.norm1_proj = nn.Linear(64, 64), nn.LayerNorm(64)
+    model.blocks = nn.Sequential(_linear_block(("attn_in.v", "mlp.fc1"), norm_in=nn.LayerNorm(64)))
+    model.head = nn.Linear(64, 1000)
+    laws = {"cls_token": TRUNC, "patch_pos": TRUNC, "pixel_pos": TRUNC, "pixel_embed.proj.weight": _default(147),
+            "pixel_embed.proj.bias": _default(147), "proj.weight": TRUNC, "proj.bias": ui.Constant(0.0),
+            "norm1_proj.weight": ui.Constant(1.0), "blocks.0.attn_in.v.weight": TRUNC,
+            "blocks.0.mlp.fc1.bias": ui.Constant(0.0), "blocks.0.norm_in.bias": ui.Constant(0.0),
+            "head.weight": TRUNC, "head.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("tnt_s_patch16_224"), laws
+
+
+def _visformer():
+    """timm's Visformer (conv_init=True in both models): convs kaiming_normal_(fan_out, relu): N(0, 2/(k*k*out)),
+    torch's fan_out, the grouped mlp.conv2 too; biases 0; linears trunc_normal_(.02), biases 0; pos_embed1-3
+    trunc_normal_(.02)."""
+    model = nn.Module()
+    model.pos_embed1 = nn.Parameter(torch.ones(1, 96, 28, 28))
+    model.stem = nn.Sequential(nn.Conv2d(3, 16, 7, bias=False), nn.BatchNorm2d(16))
+    model.patch_embed1 = nn.Module()
+    model.patch_embed1.proj = nn.Conv2d(16, 96, 4, stride=4)
+    model.stage1 = nn.Sequential(nn.Module())
+    model.stage1[0].mlp = nn.Module()
+    model.stage1[0].mlp.conv2 = nn.Conv2d(192, 192, 3, groups=8, bias=False)
+    model.head = nn.Linear(96, 1000)
+    laws = {"pos_embed1": TRUNC, "stem.0.weight": _he(49 * 16), "stem.1.weight": ui.Constant(1.0),
+            "patch_embed1.proj.weight": _he(16 * 96), "patch_embed1.proj.bias": ui.Constant(0.0),
+            "stage1.0.mlp.conv2.weight": _he(9 * 192), "head.weight": TRUNC, "head.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("visformer_tiny"), laws
+
+
+def _gcvit():
+    """timm's GC ViT (weight_init=''): no init of its own, torch's layer defaults, but each RelPosBias's table
+    trunc_normal_(.02) (its reset_parameters) and GC ViT-S's and B's LayerScale gamma 1e-5 (layer_scale)."""
+    attn = _linear_block(("qkv",))
+    attn.rel_pos = nn.Module()
+    attn.rel_pos.relative_position_bias_table = nn.Parameter(torch.ones(169, 4))
+    model = nn.Module()
+    model.stem = nn.Module()
+    model.stem.conv1 = nn.Conv2d(3, 64, 3)
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(nn.Module())
+    model.stages[0].blocks[0].attn, model.stages[0].blocks[0].norm1 = attn, nn.LayerNorm(64)
+    model.stages[0].blocks[0].ls1 = _gamma(64)
+    a = "stages.0.blocks.0."
+    laws = {"stem.conv1.weight": _default(27), "stem.conv1.bias": _default(27), a + "attn.qkv.weight": _default(64),
+            a + "attn.qkv.bias": _default(64), a + "attn.rel_pos.relative_position_bias_table": TRUNC,
+            a + "norm1.weight": ui.Constant(1.0), a + "ls1.gamma": ui.Constant(1e-5)}
+    return model, ui.presets.timm("gcvit_xxtiny"), laws
+
+
+def _efficientformer():
+    """timm's EfficientFormer V1 and V2 and TinyViT: _init_weights draws each Linear trunc_normal_(.02), bias 0
+    (the heads, head_dist too); attention_biases 0; LayerScale ls1/ls2 gamma 1e-5 (layer_scale_init_value); convs
+    and norms torch's defaults but TinyViT's MBConv conv3.bn weight 0 (bn_weight_init); its PatchMerging's 1."""
+    def conv_bn(i: int, o: int):
+        return _ConvNormAct(i, o, 1)
+
+    mb = nn.Module()
+    mb.conv1, mb.conv3 = conv_bn(64, 256), conv_bn(256, 64)
+    former = nn.Module()
+    former.token_mixer = _linear_block(("qkv", "proj"))
+    former.token_mixer.attention_biases = nn.Parameter(torch.ones(8, 49))
+    former.ls1, former.ls2 = _gamma(64), _gamma(64)
+    model = nn.Module()
+    model.stem = nn.Module()
+    model.stem.conv1 = nn.Conv2d(3, 64, 3)
+    model.stages = nn.Sequential(nn.Module(), nn.Module())
+    model.stages[0].blocks = nn.Sequential(mb)
+    model.stages[1].downsample = nn.Module()
+    model.stages[1].downsample.conv3 = conv_bn(64, 64)
+    model.stages[1].blocks = nn.Sequential(former)
+    model.head, model.head_dist = nn.Linear(64, 1000), nn.Linear(64, 1000)
+    m, f = "stages.0.blocks.0.", "stages.1.blocks.0."
+    laws = {"stem.conv1.weight": _default(27), m + "conv1.conv.weight": _default(64),
+            m + "conv1.bn.weight": ui.Constant(1.0), m + "conv3.conv.weight": _default(256),
+            m + "conv3.bn.weight": ui.Constant(0.0), m + "conv3.bn.bias": ui.Constant(0.0),
+            "stages.1.downsample.conv3.bn.weight": ui.Constant(1.0), f + "token_mixer.qkv.weight": TRUNC,
+            f + "token_mixer.proj.bias": ui.Constant(0.0), f + "token_mixer.attention_biases": ui.Constant(0.0),
+            f + "ls1.gamma": ui.Constant(1e-5), f + "ls2.gamma": ui.Constant(1e-5), "head.weight": TRUNC,
+            "head_dist.weight": TRUNC, "head_dist.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("tiny_vit_5m_224"), laws
+
+
+def _vit_relpos(arch: str):
+    """timm's ViT-RelPos (weight_init='reset': nothing redrawn): torch's layer defaults (the RelPosMlp's too),
+    cls_token N(0, 1e-12), a RelPosBias's table trunc_normal_(.02); the pre-norm blocks' ls1/ls2 gamma 1e-6, the
+    res-post-norm blocks' (_rpn) norm1/norm2 weight 1e-6 (init_values)."""
+    rpn = "rpn" in arch
+    rel_pos = _linear_block(("mlp.fc1",), width=2)
+    rel_pos.relative_position_bias_table = nn.Parameter(torch.ones(729, 4))
+    blk = _linear_block(("mlp.fc1",), attn=_linear_block(("qkv",), rel_pos=rel_pos), norm1=nn.LayerNorm(64))
+    if not rpn:
+        blk.ls1, blk.ls2 = _gamma(64), _gamma(64)
+    model = nn.Module()
+    model.cls_token = nn.Parameter(torch.ones(1, 1, 64))
+    model.blocks = nn.Sequential(blk)
+    model.head = nn.Linear(64, 1000)
+    b = "blocks.0."
+    laws = {"cls_token": ui.Normal(0, 1e-6), b + "attn.qkv.weight": _default(64), b + "mlp.fc1.bias": _default(64),
+            b + "attn.rel_pos.mlp.fc1.weight": _default(2), b + "attn.rel_pos.relative_position_bias_table": TRUNC,
+            b + "norm1.weight": ui.Constant(1e-6 if rpn else 1.0), b + "norm1.bias": ui.Constant(0.0),
+            "head.weight": _default(64)}
+    if not rpn:
+        laws |= {b + "ls1.gamma": ui.Constant(1e-6), b + "ls2.gamma": ui.Constant(1e-6)}
+    return model, ui.presets.timm(arch), laws
+
+
+def _swinv2_cr():
+    """timm's other Swin V2 (swin_transformer_v2_cr, weight_init='reset': nothing redrawn): torch's layer defaults,
+    logit_scale log 10, each block's norm1/norm2 weight init_values 0 (its res-post-norm), the extra norm3 1."""
+    blk = nn.Module()
+    blk.attn = _linear_block(("qkv",))
+    blk.attn.logit_scale = nn.Parameter(torch.ones(4))
+    blk.norm1, blk.norm2, blk.norm3 = nn.LayerNorm(64), nn.LayerNorm(64), nn.LayerNorm(64)
+    model = nn.Module()
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(blk)
+    b = "stages.0.blocks.0."
+    laws = {b + "attn.qkv.weight": _default(64), b + "attn.logit_scale": ui.Constant(math.log(10)),
+            b + "norm1.weight": ui.Constant(0.0), b + "norm2.weight": ui.Constant(0.0),
+            b + "norm2.bias": ui.Constant(0.0), b + "norm3.weight": ui.Constant(1.0)}
+    return model, ui.presets.timm("swinv2_cr_tiny_224"), laws
+
+
+def _convit():
+    """timm's ConViT: cls_token and pos_embed trunc_normal_(.02); _init_weights: linears trunc_normal_(.02), biases
+    0, LayerNorms 1/0; then each GPSA's local_init: v the identity, pos_proj a fixed weight
+    (test_convits_gpsa_starts_local), gating_param 1."""
+    gpsa = _linear_block(("qk", "v", "proj"))
+    gpsa.pos_proj, gpsa.gating_param = nn.Linear(3, 4), nn.Parameter(torch.ones(4) * 3)
+    model = nn.Module()
+    model.cls_token, model.pos_embed = nn.Parameter(torch.ones(1, 1, 64)), nn.Parameter(torch.ones(1, 196, 64))
+    model.blocks = nn.Sequential(nn.Module(), nn.Module())
+    model.blocks[0].attn, model.blocks[0].norm1 = gpsa, nn.LayerNorm(64)
+    model.blocks[1].attn = _linear_block(("qkv", "proj"))
+    model.head = nn.Linear(64, 1000)
+    laws = {"cls_token": TRUNC, "pos_embed": TRUNC, "blocks.0.attn.qk.weight": TRUNC,
+            "blocks.0.attn.proj.bias": ui.Constant(0.0), "blocks.0.attn.pos_proj.bias": ui.Constant(0.0),
+            "blocks.0.attn.gating_param": ui.Constant(1.0), "blocks.0.norm1.weight": ui.Constant(1.0),
+            "blocks.1.attn.qkv.weight": TRUNC, "head.weight": TRUNC, "head.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("convit_tiny"), laws
+
+
 Family = Callable[[], tuple[nn.Module, ui.Plan, dict[str, ui.Spec]]]  # a stand-in, its plan, its laws by name
 FAMILIES: dict[str, Family] = {
             "resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
@@ -1172,7 +1489,13 @@ FAMILIES: dict[str, Family] = {
             "caformer": lambda: _metaformer("caformer_s18", None), "mambaout": _mambaout, "rdnet": _rdnet,
             "xcit": lambda: _xcit("xcit_tiny_24_p16_224", 1e-5),
             "xcit-family": lambda: _xcit("crossvit_tiny_240", None),
-            "pvt_v2": _pvt_v2, "pit": _pit, "levit": _levit, "focalnet": _focalnet}
+            "pvt_v2": _pvt_v2, "pit": _pit, "levit": _levit, "focalnet": _focalnet, "fastvit": _fastvit,
+            "hiera": lambda: _hiera("hiera_tiny_224"), "hiera-abswin": lambda: _hiera("hiera_small_abswin_256"),
+            "mvitv2": _mvitv2, "nest": _nest, "swiftformer": _swiftformer, "tnt": _tnt, "visformer": _visformer,
+            "gcvit": _gcvit, "efficientformer": _efficientformer,
+            "vit_relpos": lambda: _vit_relpos("vit_relpos_small_patch16_224"),
+            "vit_relpos_rpn": lambda: _vit_relpos("vit_relpos_small_patch16_rpn_224"), "swinv2_cr": _swinv2_cr,
+            "convit": _convit}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -1190,8 +1513,7 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "ghostnet_050", "efficientvit_b0", "test_nfnet", "cspresnet50", "darknet17", "cspnext_tiny",
                "ese_vovnet19b_slim_dw", "eca_vovnet39b", "selecsls42", "dpn48b", "repghostnet_050", "hardcorenas_a",
                "hgnet_tiny", "hgnetv2_b0", "repvit_m0_9", "starnet_s050", "edgenext_xx_small", "mambaout_femto",
-               "poolformer_s12", "levit_128s", "levit_conv_128s", "pvt_v2_b0",
-               "pit_ti_distilled_224")
+               "poolformer_s12", "levit_128s", "levit_conv_128s", "pvt_v2_b0", "pit_ti_distilled_224")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -1224,7 +1546,32 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 # (serial and parallel blocks); VOLO's, CrossViT's and FocalNet's registered functions fix the depth
                 # (a full one takes a minute here): their laws are the stand-ins' and the sweep's
                 "xcit_nano_12_p16_224": _TWO, "twins_svt_small": _DEPTHS, "davit_tiny": _DEPTHS,
-                "coat_tiny": dict(serial_depths=(1, 1, 1, 1), parallel_depth=1)}
+                "coat_tiny": dict(serial_depths=(1, 1, 1, 1), parallel_depth=1),
+                # FastViT's RepMixer and attention stages, Hiera (block l's output layers scaled) and its abswin
+                # (jax init, LayerScale), TNT, Visformer, TinyViT, EfficientFormer V1 and V2, SwiftFormer, ViT-RelPos
+                # with pre-norm and res-post-norm blocks, swinv2_cr, ConViT (one GPSA block, one MHSA block)
+                "fastvit_t8": dict(layers=(1, 1, 1, 1)), "fastvit_sa12": dict(layers=(1, 1, 1, 1)),
+                "hiera_tiny_224": dict(stages=(1, 1, 1, 1)), "hiera_small_abswin_256": dict(stages=(1, 1, 1, 1)),
+                "tnt_s_patch16_224": _TWO, "visformer_tiny": dict(depth=(1, 1, 1)), "tiny_vit_5m_224": _DEPTHS,
+                "efficientformer_l1": dict(depths=(1, 1, 1, 2), num_vit=1),
+                "efficientformerv2_s0": dict(depths=(1, 1, 2, 2)), "swiftformer_xs": dict(layers=(1, 1, 1, 1)),
+                "vit_relpos_small_patch16_224": _TWO, "vit_relpos_small_patch16_rpn_224": _TWO,
+                "swinv2_cr_tiny_224": _DEPTHS, "convit_tiny": dict(depth=2, local_up_to_layer=1)}
+
+
+def _timm_class(module: str, cls: str, **kwargs):  # a model's class built directly: its builder fixes the depths
+    return lambda timm: getattr(getattr(timm.models, module), cls)(**kwargs)
+
+
+# NesT, GC ViT (and GC ViT-S's LayerScale) and MViTv2 (with its class token), whose builders take no depths: their
+# classes, with the model's arguments and one block a level or stage
+TIMM_CLASSES = {"nest_tiny": _timm_class("nest", "Nest", embed_dims=(96, 192, 384), num_heads=(3, 6, 12),
+                                         depths=(1, 1, 1)),
+                "gcvit_xxtiny": _timm_class("gcvit", "GlobalContextVit", depths=(1, 1, 1, 1), num_heads=(2, 4, 8, 16)),
+                "gcvit_small": _timm_class("gcvit", "GlobalContextVit", depths=(1, 1, 1, 1), num_heads=(3, 6, 12, 24),
+                                           embed_dim=96, mlp_ratio=2, layer_scale=1e-5),
+                "mvitv2_small_cls": lambda timm: timm.models.mvitv2.MultiScaleVit(timm.models.mvitv2.MultiScaleVitCfg(
+                    depths=(1, 1, 1, 1), use_cls_token=True))}
 
 
 @pytest.fixture(scope="module")
@@ -1241,6 +1588,23 @@ def test_the_recipe_reproduces_timms_own_model(timm, name):
 def test_the_recipe_reproduces_timms_own_model_with_fewer_blocks(timm, name):
     build = lambda: timm.create_model(name, **TIMM_SHALLOW[name])  # noqa: E731
     assert reproduces(build, lambda _: ui.presets.timm(name), name, statistics=True) > 20
+
+
+@pytest.mark.parametrize("name", TIMM_CLASSES)
+def test_the_recipe_reproduces_timms_own_model_class_with_fewer_blocks(timm, name):
+    assert reproduces(lambda: TIMM_CLASSES[name](timm), lambda _: ui.presets.timm(name), name, statistics=True) > 20
+
+
+def test_convits_gpsa_starts_local():
+    """ConViT's GPSA.local_init: v the identity; pos_proj's row for head h1 + 2 h2 (ConViT-Ti: 4 heads, a 2x2 grid
+    centred at 0.5) is (2 (h2 - 0.5), 2 (h1 - 0.5), -1) times locality_strength 1."""
+    model, plan, _ = _convit()
+    poison(model)
+    plan.apply(model, seed=0)
+    weights = {k: v.detach().numpy() for k, v in model.named_parameters()}
+    np.testing.assert_array_equal(weights["blocks.0.attn.v.weight"], np.eye(64))
+    np.testing.assert_array_equal(weights["blocks.0.attn.pos_proj.weight"],
+                                  [[-1, -1, -1], [-1, 1, -1], [1, -1, -1], [1, 1, -1]])
 
 
 @pytest.mark.parametrize("name", ["resnet18", "resnet50"])
@@ -1366,7 +1730,15 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("xcit_small_12_p8_384", "xcit_nano_12_p16_224"), ("davit_huge_fl", "xcit"), ("crossvit_18_dagger_408", "xcit"),
     ("volo_d5_512", "xcit"), ("coat_lite_medium_384", "xcit"), ("twins_svt_large", "pvt_v2"),
     ("pvt_v2_b2_li", "pvt_v2"), ("pit_b_distilled_224", "pit"), ("levit_conv_512_s8", "levit"),
-    ("focalnet_base_lrf", "convnext"), ("focalnet_xlarge_fl4", "focalnet_large_fl3")])
+    ("focalnet_base_lrf", "convnext"), ("focalnet_xlarge_fl4", "focalnet_large_fl3"), ("fastvit_mci4", "fastvit"),
+    ("fastvit_ma36", "fastvit"),
+    ("hiera_huge_224", "hiera"), ("hiera_base_abswin_256", "hiera_small_abswin_256"), ("mvitv2_huge_cls", "mvitv2"),
+    ("nest_base_jx", "nest"), ("tnt_s_legacy_patch16_224", "tnt"), ("visformer_small", "visformer"),
+    ("gcvit_base", "gcvit"), ("efficientformer_l7", "efficientformer"), ("efficientformerv2_l", "efficientformer"),
+    ("tiny_vit_21m_512", "efficientformer"), ("swiftformer_l3", "swiftformer"),
+    ("vit_srelpos_medium_patch16_224", "vit_relpos"), ("vit_relpos_base_patch16_clsgap_224", "vit_relpos"),
+    ("test_vit_relpos", "vit_relpos"), ("vit_relpos_base_patch32_plus_rpn_256", "vit_relpos_rpn"),
+    ("swinv2_cr_giant_384", "swinv2_cr"), ("swinv2_cr_small_ns_256", "swinv2_cr")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -1384,9 +1756,14 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="repvit"), None, None), (dict(arch="starnet"), None, None), (dict(arch="edgenext"), None, None),
     (dict(arch="metaformer"), None, None), (dict(arch="xcit"), None, None),
     (dict(arch="pvt_v2"), None, None), (dict(arch="pit"), None, None), (dict(arch="levit"), None, None),
+    (dict(arch="fastvit"), None, None), (dict(arch="hiera"), None, None), (dict(arch="mvitv2"), None, None),
+    (dict(arch="nest"), None, None), (dict(arch="tnt"), None, None), (dict(arch="visformer"), None, None),
+    (dict(arch="gcvit"), None, None), (dict(arch="efficientformer"), None, None),
+    (dict(arch="swiftformer"), None, None), (dict(arch="vit_relpos"), None, None),
+    (dict(arch="vit_relpos_rpn"), None, None), (dict(arch="swinv2_cr"), None, None),
     (dict(arch="vit_base_patch16_siglip_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2.*\)"),
     # each built another way: SwiGLU's gate, attention pooling, ResPostBlock, parallel and differential blocks,
-    # RMS norms, timm's other Swin V2 (swin_transformer_v2_cr)
+    # RMS norms
     (dict(arch="vit_giant_patch14_dinov2"), ValueError, "got 'vit_giant_patch14_dinov2'"),
     (dict(arch="vit_giant_patch14_reg1_tipsv2"), ValueError, "got 'vit_giant_patch14_reg1_tipsv2'"),
     (dict(arch="vit_so150m_patch16_reg4_map_256"), ValueError, "got 'vit_so150m_patch16_reg4_map_256'"),
@@ -1397,7 +1774,6 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="vit_base_patch16_xp_224"), ValueError, "got 'vit_base_patch16_xp_224'"),
     (dict(arch="aimv2_large_patch14_224"), ValueError, "got 'aimv2_large_patch14_224'"),
     (dict(arch="convnext_zepto_rms"), ValueError, "got 'convnext_zepto_rms'"),
-    (dict(arch="swinv2_cr_tiny_224"), ValueError, "got 'swinv2_cr_tiny_224'"),
     (dict(arch="resnet51q"), ValueError, "got 'resnet51q'"),  # byobnet's, not resnet.py's
     (dict(arch="gcresnet50t"), ValueError, "got 'gcresnet50t'"),  # byobnet's too
     (dict(arch="ecaresnet50d_pruned"), ValueError, "got 'ecaresnet50d_pruned'"),  # adapted: torch's defaults
@@ -1426,6 +1802,11 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="efficientvit_m0"), ValueError, "got 'efficientvit_m0'"),
     # VoVNet with EvoNorm2dS0 norms (their own v, weight, bias), as resnetv2_50d_evos
     (dict(arch="ese_vovnet39b_evos"), ValueError, "got 'ese_vovnet39b_evos'"),
+    # MobileViT V1 and V2 are ByobNets: byobnet's init (grouped fan_out, zero_init_last blocks), no rule here
+    (dict(arch="mobilevit_xxs"), ValueError, "got 'mobilevit_xxs'"),
+    (dict(arch="mobilevitv2_050"), ValueError, "got 'mobilevitv2_050'"),
+    # ConViT's pos_proj holds one fixed row per head: the model's name says how many
+    (dict(arch="convit"), ValueError, "arch='convit' needs a ConViT model's name"),
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
     (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
 def test_bad_arguments_are_refused_by_name(kwargs, error, match):
