@@ -2574,8 +2574,8 @@ _TIMM_MODELS = (
     # shortcut (regnetz's first blocks), GENet's BasicBlock stages, RepVGG's and MobileOne's own blocks
     (r"(se|eca_|gc|bat_)?resnext26ts|(se|eca_|gc)?resnet33ts|resnet32ts|gcresnet50t|gcresnext50ts|resnet[56]1q"
      r"|resnet50_mlp|resnet(50|101|50x4|50x16|50x64)_clip(_gap)?|botnet(26t|50ts)_256|eca_botnext26ts_256"
-     r"|(eca_)?halonext26ts|halonet(26t|50ts|_h1)|halo2botnet50ts_256|lambda_resnet(26rpt_256|26t|50ts)"
-     r"|lamhalobotnet50ts_256|se(bot|halo)net33ts(_256)?", "byobnet"),
+     r"|eca_halonext26ts|halonet(26t|50ts|_h1)|halo2botnet50ts_256|lambda_resnet(26rpt_256|26t|50ts)"
+     r"|lamhalobotnet50ts_256|sebotnet33ts_256|sehalonet33ts", "byobnet"),
     (r"gernet_[lms]", "gernet"), (r"regnetz_(b16|c16|e8)|haloregnetz_b", "regnetz"),
     (r"regnetz_d(8|32)", "regnetz_d"), (r"repvgg_(a[0-2]|b[0-3]|b[1-3]g4|d2se)", "repvgg"),
     (r"mobileone_s[0-4]", "mobileone"))

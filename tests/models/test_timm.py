@@ -662,7 +662,7 @@ def _byobnet():
     first, second = block(16, 64), block(64, 64)
     model.stages = nn.Sequential(nn.Sequential(first, second))
     gc, eca, attn = nn.Module(), nn.Module(), nn.Module()
-    gc.conv_attn, gc.mlp_add = nn.Conv2d(32, 1, 1), nn.Module()
+    gc.conv_attn, gc.mlp_add = nn.Conv2d(512, 1, 1), nn.Module()  # wider: 512 draws against fan_out 1's
     gc.mlp_add.fc1, gc.mlp_add.fc2 = nn.Conv2d(32, 8, 1), nn.Conv2d(8, 32, 1)
     eca.conv = nn.Conv1d(8, 8, 5, bias=False)  # ECA's conv: Conv1d(1, 1, k), wider here for the KS test
     attn.qkv, attn.q, attn.kv = nn.Conv2d(64, 96, 1, bias=False), nn.Conv2d(64, 32, 1), nn.Conv2d(64, 64, 1)
@@ -678,7 +678,7 @@ def _byobnet():
             "stages.0.1.conv2b_kxk.conv.weight": _he(9 * 32 // 4),
             "stages.0.0.conv2_kxk.bn.weight": ui.Constant(1.0), "stages.0.0.conv3_1x1.bn.weight": ui.Constant(0.0),
             "stages.0.1.conv3_1x1.bn.weight": ui.Constant(0.0), "stages.0.0.shortcut.conv.weight": _he(64),
-            "stages.0.0.shortcut.bn.weight": ui.Constant(1.0), "stages.0.0.attn.conv_attn.weight": _he(32),
+            "stages.0.0.shortcut.bn.weight": ui.Constant(1.0), "stages.0.0.attn.conv_attn.weight": _he(512),
             "stages.0.0.attn.conv_attn.bias": ui.Constant(0.0), "stages.0.0.attn.mlp_add.fc1.weight": _he(8),
             "stages.0.0.attn.mlp_add.fc2.weight": ui.Constant(0.0),
             "stages.0.0.attn.mlp_add.fc2.bias": ui.Constant(0.0),
@@ -724,20 +724,21 @@ def _repvgg(name):
         return b
     model = nn.Module()
     repvgg = name.startswith("repvgg")
+    w = 256 if repvgg else 64  # RepVGG's BatchNorms wide enough for a KS test to tell N(0, 0.1^2) from N(0, 0.2^2)
     if repvgg:  # a stage's first block changes the width, ungrouped; the grouped ones (g4) in = out
-        blocks = [block(16, 64, 3, 1), block(64, 64, 3, 4)]
-        conv = {"0.conv_kxk": _he(9 * 64), "0.conv_1x1": _he(64), "1.conv_kxk": _he(9 * 64 // 4),
-                "1.conv_1x1": _he(64 // 4)}
+        blocks = [block(16, w, 3, 1), block(w, w, 3, 4)]
+        conv = {"0.conv_kxk": _he(9 * w), "0.conv_1x1": _he(w), "1.conv_kxk": _he(9 * w // 4),
+                "1.conv_1x1": _he(w // 4)}
     else:  # depthwise (even) and pointwise (odd) blocks
         blocks = [block(16, 16, 3, 16), block(16, 64, 1, 1), block(64, 64, 3, 64), block(64, 64, 1, 1)]
         conv = {"0.conv_kxk": _he(9), "0.conv_1x1": _he(1), "1.conv_kxk": _he(64), "2.conv_kxk": _he(9),
                 "3.conv_1x1": _he(64)}
     se = 1 if repvgg else 2  # MobileOne's SE in a depthwise block: its fc1 is no depthwise conv
     blocks[se].attn = attn = nn.Module()
-    attn.fc1 = nn.Conv2d(64, 16, 1)
+    attn.fc1 = nn.Conv2d(w, 16, 1)
     model.stages = nn.Sequential(nn.Sequential(*blocks))
     model.head = nn.Module()
-    model.head.fc = nn.Linear(64, 1000)
+    model.head.fc = nn.Linear(w, 1000)
     laws = {f"stages.0.{k}.conv.weight": v for k, v in conv.items()}
     laws |= {f"stages.0.{se}.attn.fc1.weight": _he(16), f"stages.0.{se}.attn.fc1.bias": ui.Constant(0.0),
              "head.fc.weight": ui.Normal(0, 0.01), "head.fc.bias": ui.Constant(0.0)}
