@@ -2609,7 +2609,16 @@ _TIMM_MODELS = (
      "vit_relpos"),
     (r"vit_relpos_(small|medium|base)_patch16_rpn_224|vit_relpos_base_patch32_plus_rpn_256", "vit_relpos_rpn"),
     (r"swinv2_cr_(tiny|small|base|large|huge|giant)_(224|384)|swinv2_cr_(tiny|small|base)_ns_224"
-     r"|swinv2_cr_small_ns_256", "swinv2_cr"))
+     r"|swinv2_cr_small_ns_256", "swinv2_cr"),
+    # byobnet.py and byoanet.py (ByobNet._init_weights): the block's last norm is zeroed but where a block has no
+    # shortcut (regnetz's first blocks), GENet's BasicBlock stages, RepVGG's and MobileOne's own blocks
+    (r"(se|eca_|gc|bat_)?resnext26ts|(se|eca_|gc)?resnet33ts|resnet32ts|gcresnet50t|gcresnext50ts|resnet[56]1q"
+     r"|resnet50_mlp|resnet(50|101|50x4|50x16|50x64)_clip(_gap)?|botnet(26t|50ts)_256|eca_botnext26ts_256"
+     r"|eca_halonext26ts|halonet(26t|50ts|_h1)|halo2botnet50ts_256|lambda_resnet(26rpt_256|26t|50ts)"
+     r"|lamhalobotnet50ts_256|sebotnet33ts_256|sehalonet33ts", "byobnet"),
+    (r"gernet_[lms]", "gernet"), (r"regnetz_(b16|c16|e8)|haloregnetz_b", "regnetz"),
+    (r"regnetz_d(8|32)", "regnetz_d"), (r"repvgg_(a[0-2]|b[0-3]|b[1-3]g4|d2se)", "repvgg"),
+    (r"mobileone_s[0-4]", "mobileone"))
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2651,7 +2660,7 @@ TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficient
                  "nfnet", "cspnet", "darknet", "tresnet", "vovnet", "hgnet", "repvit", "starnet", "edgenext",
                  "metaformer", "xcit", "pvt_v2", "pit", "levit", "fastvit", "hiera", "mvitv2", "nest", "tnt",
                  "visformer", "gcvit", "efficientformer", "swiftformer", "vit_relpos", "vit_relpos_rpn", "swinv2_cr",
-                 "convit")
+                 "convit", "byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2778,6 +2787,26 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``RelPosBiasTf``); LayerScale ``gamma`` 1e-6; the classifier head keeps torch's default. The configs with
       ``weight_init='normal'`` (``maxxvit_rmlp_nano_rw``, ``maxxvitv2_nano_rw``, ``coatnext_nano_rw``) and
       ``coatnet_nano_cc`` (conv and attention blocks in one stage: the path does not say which) are refused.
+    - ``byobnet`` (``byobnet.py``'s and ``byoanet.py``'s ``ByobNet``: the ``ts``/``t`` ResNets and ResNeXts with
+      SE, ECA, GlobalContext or BAT attention, ``resnet51q``/``61q``, ``resnet50_mlp``, the CLIP ResNets and their
+      ``_gap`` heads, BoTNet, HaloNet, LambdaNet and their hybrids), ``gernet`` (GENet), ``regnetz`` (RegNetZ B16,
+      C16, E8, ``haloregnetz_b``), ``regnetz_d`` (RegNetZ D8, D32): ``_init_weights`` draws every ``Conv2d``
+      N(0, 2/(k*k*out/groups)), He normal, fan_out, and fan_in for the grouped ``conv2_kxk``/``conv2b_kxk``
+      (in = out), biases 0; linear layers N(0, 0.01^2), biases 0; norms 1/0; ECA's ``Conv1d`` torch's default. Each
+      block's ``init_weights`` (``zero_init_last=True``) zeroes its last norm scale where it has a shortcut:
+      ``conv3_1x1`` (bottleneck, self-attention), ``conv2_1x1`` (EdgeBlock), ``conv2_kxk`` in GENet's BasicBlock
+      stages 0 and 1; not in a stage's first block in RegNetZ (stage 0's too but in D8 and D32), which has none.
+      GlobalContext's ``conv_attn`` He normal, fan_in, its ``mlp_add.fc2`` weight 0. The self-attention layers'
+      ``qkv``, ``q``, ``kv`` and AttentionPool2d's ``q``, ``k``, ``v`` and ``pos_embed``: N(0, 1/fan_in); the
+      relative tables ``pos_embed.height_rel``/``width_rel`` (2 size - 1, dim_head) N(0, 1/dim_head) (timm's
+      ``trunc_normal_``, cut at +-2 absolute, 8 or more standard deviations out: drawn uncut); LambdaLayer's
+      ``conv_lambda`` (a ``Conv3d``) truncated N(0, 0.25^2) (dim_qk 16), its bias torch's default, ``pos_emb``
+      truncated N(0, 0.02^2).
+    - ``repvgg`` (RepVGG A0-B3, the ``g4`` ones, D2-SE), ``mobileone`` (MobileOne S0-S4): the same convolution,
+      linear and SE laws; fan_in for RepVGG's ``conv_kxk``/``conv_1x1`` but in a stage's first block (the only ones
+      whose width changes: the grouped ones have in = out) and for MobileOne's depthwise blocks (even indices:
+      ``stages/*/*[02468]/conv_*``). ``RepVggBlock.init_weights`` draws every BatchNorm's scale N(0.1, 0.1^2) and
+      shift N(0, 0.1^2); MobileOne keeps 1/0. Nothing zeroed.
     - ``inception_v3`` (and the deprecated ``tf_``, ``adv_``, ``gluon_`` names of its weights): convolutions and
       linear weights truncated N(0, 0.1^2) cut at +-2, ``AuxLogits.fc`` (``aux_logits=True``) N(0, 0.001^2) cut
       the same; the classifier's bias keeps torch's default (torchvision's recipe, its conv paths aside).
@@ -2840,8 +2869,9 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     learnt ``rope.freqs`` in the ``_rope_mixed`` ones, an ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm
     blocks in Sapiens2's), the pruned ``ecaresnet*_pruned`` (rebuilt with torch's defaults after the init),
     ``test_resnet`` (BasicBlock and Bottleneck stages in one model), ResNetV2 with EvoNorm or FRN
-    (``resnetv2_50d_evos``, ``_frn``: their norms' own parameters), ``ese_vovnet39b_evos`` (EvoNorm too) and
-    EfficientViT (MSRA) ``efficientvit_m*`` (its ``attention_biases``) are refused by name.
+    (``resnetv2_50d_evos``, ``_frn``: their norms' own parameters), ``ese_vovnet39b_evos`` and RegNetZ's
+    ``regnetz_*_evos`` (EvoNorm too), EfficientViT (MSRA) ``efficientvit_m*`` (its ``attention_biases``) and
+    ``test_byobnet`` (EdgeBlock, DarkBlock and bottleneck stages in one model) are refused by name.
 
     Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
     cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan
@@ -2855,8 +2885,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
             pretrained tag after a dot is dropped; timm's deprecated EfficientNet names such as
             ``"tf_efficientnet_b0_ns"`` are read as theirs), a string.
         zero_init_last: False for timm's ``zero_init_last=False`` (default True, timm's). Only ``resnet``,
-            ``regnet``, ``cspnet`` and ``darknet`` read it, and for ``"resnet"`` itself only False is accepted (the
-            model's name says the block).
+            ``regnet``, ``cspnet``, ``darknet``, ``byobnet``, ``gernet``, ``regnetz`` and ``regnetz_d`` read it,
+            and for ``"resnet"`` itself only False is accepted (the model's name says the block).
 
     Returns:
         The ``Plan`` named "timm": ``presets.torch``'s rules and the family's.
@@ -3075,6 +3105,42 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                 .rule(Eye(), kind=dense, role="weight", path="blocks/*/attn/v/*")  # GPSA's only: MHSA's is qkv
                 .rule(local, kind=dense, role="weight", path="blocks/*/attn/pos_proj/*")
                 .rule(Ones(), path="blocks/*/attn/gating_param"))
+    elif family in ("byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone"):  # ByobNet._init_weights
+        # every Conv2d N(0, 2/(k*k*out/groups)): torch's fan_in where a grouped conv has in = out (a bottleneck's
+        # conv2_kxk, conv2b_kxk; RepVGG's blocks but a stage's first; MobileOne's depthwise blocks, the even ones)
+        fan_in = VarianceScaling(1.0, "fan_in", "normal")  # trunc_normal_(std=fan_in ** -0.5): cut >= 8 sigma away
+        plan = (plan.rule(he_out, kind=conv, role="weight").rule(Zeros(), kind=layers, role="bias")
+                .rule(Normal(0.0, 0.01), kind=dense, role="weight"))
+        if family == "repvgg":  # RepVggBlock.init_weights: each of its BatchNorms N(0.1, 0.1^2) / N(0, 0.1^2)
+            plan = (plan.rule(he_in, kind=conv, role="weight", path="stages/*/*/conv_*/conv/*")
+                    .rule(he_out, kind=conv, role="weight", path="stages/*/0/conv_*/conv/*")
+                    .rule(Normal(0.1, 0.1), kind="norm", role="scale")
+                    .rule(Normal(0.0, 0.1), kind="norm", role="shift"))
+        elif family == "mobileone":  # no zeroed norm
+            plan = plan.rule(he_in, kind=conv, role="weight", path="stages/*/*[02468]/conv_*")
+        else:  # the blocks: ECA's Conv1d keeps torch's default; GlobalContext's, the self-attention layers' and
+            # AttentionPool2d's own reset; each block's last norm zeroed (conv3_1x1 bottleneck and self-attention,
+            # conv2_1x1 EdgeBlock, conv2_kxk GENet's BasicBlock stages) where it has a shortcut
+            plan = (plan.rule(he_in, kind=conv, role="weight", path="*/conv2_kxk/conv/*")
+                    .rule(he_in, kind=conv, role="weight", path="*/conv2b_kxk/conv/*")  # resnet51q/61q's second
+                    .rule(_TORCH_DEFAULT, kind=conv, role="weight", path="*/attn/conv/*")
+                    .rule(he_in, kind=conv, role="weight", path="*/attn/conv_attn/*")
+                    .rule(Zeros(), kind=conv, role="weight", path="*/attn/mlp_add/fc2/*")
+                    .rule(fan_in, kind=conv, role="weight", path="*/self_attn/q*")  # qkv, q: fan_in = in
+                    .rule(fan_in, kind=conv, role="weight", path="*/self_attn/kv/*")  # HaloAttn's: q's fan_in
+                    .rule(fan_in, path="*/self_attn/pos_embed/*_rel")  # (2 size - 1, dim_head): dim_head ** -0.5
+                    .rule(_torch_trunc(0.25), kind=conv, role="weight", path="*/self_attn/conv_lambda/*")  # dim_qk 16
+                    .rule(_TORCH_DEFAULT, kind=conv, role="bias", path="*/self_attn/conv_lambda/*")
+                    .rule(trunc, path="*/self_attn/pos_emb")
+                    .rule(fan_in, kind=dense, role="weight", path="head/[qkv]/*").rule(fan_in, path="head/pos_embed"))
+            if zero_init_last:  # timm's default
+                plan = (plan.rule(Zeros(), kind="norm", role="scale", path="stages/*/*/conv3_1x1/bn/*")
+                        .rule(Zeros(), kind="norm", role="scale", path="stages/*/*/conv2_1x1/bn/*"))
+                if family == "gernet":
+                    plan = plan.rule(Zeros(), kind="norm", role="scale", path="stages/[01]/*/conv2_kxk/bn/*")
+                elif family in ("regnetz", "regnetz_d"):  # a stage's first block has no shortcut: its norm stays 1
+                    first = "stages/*/0" if family == "regnetz" else "stages/[123]/0"
+                    plan = plan.rule(Ones(), kind="norm", role="scale", path=f"{first}/conv3_1x1/bn/*")
     else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":

@@ -1463,6 +1463,114 @@ def _convit():
     return model, ui.presets.timm("convit_tiny"), laws
 
 
+def _fan_in(fan):  # trunc_normal_(std=fan ** -0.5): cut at +-2, absolute
+    return ui.TruncatedNormal(0, fan ** -0.5, -2, 2)
+
+
+def _byobnet():
+    """ByobNet._init_weights: every Conv2d N(0, 2/(k*k*out/groups)), bias 0, Linear N(0, 0.01^2), bias 0; then each
+    block's init_weights: its last norm (conv3_1x1.bn) zeroed, GlobalContext's conv_attn He normal fan_in and its
+    mlp_add.fc2 zeroed; the self-attention layers' q, kv, qkv trunc_normal_(std=in ** -0.5), their relative
+    position tables (2 size - 1, dim_head) std dim_head ** -0.5, LambdaLayer's Conv3d std dim_qk ** -0.5 (its bias
+    torch's default) and pos_emb 0.02; AttentionPool2d's q, k, v and pos_embed std in ** -0.5. ECA's Conv1d keeps
+    torch's default."""
+    def block(i, o):
+        b = nn.Module()
+        b.conv1_1x1, b.conv2_kxk = _ConvNormAct(i, 32, 1), _ConvNormAct(32, 32, 3, groups=4)
+        b.conv2b_kxk = _ConvNormAct(32, 32, 3, groups=4)  # resnet51q/61q's second grouped conv
+        b.conv3_1x1, b.shortcut = _ConvNormAct(32, o, 1), _ConvNormAct(i, o, 1)
+        return b
+    model = nn.Module()
+    model.stem = _ConvNormAct(3, 16, 3)
+    first, second = block(16, 64), block(64, 64)
+    model.stages = nn.Sequential(nn.Sequential(first, second))
+    gc, eca, attn = nn.Module(), nn.Module(), nn.Module()
+    gc.conv_attn, gc.mlp_add = nn.Conv2d(512, 1, 1), nn.Module()  # wider: 512 draws against fan_out 1's
+    gc.mlp_add.fc1, gc.mlp_add.fc2 = nn.Conv2d(32, 8, 1), nn.Conv2d(8, 32, 1)
+    eca.conv = nn.Conv1d(8, 8, 5, bias=False)  # ECA's conv: Conv1d(1, 1, k), wider here for the KS test
+    attn.qkv, attn.q, attn.kv = nn.Conv2d(64, 96, 1, bias=False), nn.Conv2d(64, 32, 1), nn.Conv2d(64, 64, 1)
+    attn.pos_embed = nn.Module()
+    attn.pos_embed.height_rel = nn.Parameter(torch.empty(15, 16))
+    attn.conv_lambda, attn.pos_emb = nn.Conv3d(1, 16, (9, 9, 1)), nn.Parameter(torch.empty(31, 31, 16))
+    first.attn, second.attn, second.self_attn = gc, eca, attn
+    model.head = nn.Module()
+    model.head.q, model.head.proj = nn.Linear(64, 64), nn.Linear(64, 10)
+    model.head.pos_embed = nn.Parameter(torch.empty(5, 64))
+    laws = {"stem.conv.weight": _he(9 * 16), "stem.bn.weight": ui.Constant(1.0),
+            "stages.0.0.conv1_1x1.conv.weight": _he(32), "stages.0.0.conv2_kxk.conv.weight": _he(9 * 32 // 4),
+            "stages.0.1.conv2b_kxk.conv.weight": _he(9 * 32 // 4),
+            "stages.0.0.conv2_kxk.bn.weight": ui.Constant(1.0), "stages.0.0.conv3_1x1.bn.weight": ui.Constant(0.0),
+            "stages.0.1.conv3_1x1.bn.weight": ui.Constant(0.0), "stages.0.0.shortcut.conv.weight": _he(64),
+            "stages.0.0.shortcut.bn.weight": ui.Constant(1.0), "stages.0.0.attn.conv_attn.weight": _he(512),
+            "stages.0.0.attn.conv_attn.bias": ui.Constant(0.0), "stages.0.0.attn.mlp_add.fc1.weight": _he(8),
+            "stages.0.0.attn.mlp_add.fc2.weight": ui.Constant(0.0),
+            "stages.0.0.attn.mlp_add.fc2.bias": ui.Constant(0.0),
+            "stages.0.1.attn.conv.weight": _default(40), "stages.0.1.self_attn.qkv.weight": _fan_in(64),
+            "stages.0.1.self_attn.q.weight": _fan_in(64), "stages.0.1.self_attn.kv.weight": _fan_in(64),
+            "stages.0.1.self_attn.q.bias": ui.Constant(0.0), "stages.0.1.self_attn.pos_embed.height_rel": _fan_in(16),
+            "stages.0.1.self_attn.conv_lambda.weight": _fan_in(16),
+            "stages.0.1.self_attn.conv_lambda.bias": _default(81), "stages.0.1.self_attn.pos_emb": TRUNC,
+            "head.q.weight": _fan_in(64), "head.q.bias": ui.Constant(0.0), "head.pos_embed": _fan_in(64),
+            "head.proj.weight": ui.Normal(0, 0.01), "head.proj.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("halonet26t"), laws
+
+
+def _byob_last(name, basic, first):
+    """Which norm each block's init_weights zeroes: a BasicBlock's conv2_kxk.bn (GENet's stages 0 and 1), a
+    bottleneck's conv3_1x1.bn, not where the block has no shortcut (RegNetZ's first block of a stage, ``first``)."""
+    def block(kxk):
+        b = nn.Module()
+        b.conv2_kxk = _ConvNormAct(16, 16, 3)
+        if not kxk:
+            b.conv3_1x1 = _ConvNormAct(16, 16, 1)
+        return b
+    model = nn.Module()
+    model.stages = nn.Sequential(*(nn.Sequential(block(s in basic), block(s in basic)) for s in range(3)))
+    laws: dict[str, ui.Spec] = {}
+    for s in range(3):
+        for i in range(2):
+            kept = (s, i) in first
+            key = f"stages.{s}.{i}.conv2_kxk.bn.weight"
+            laws[key] = ui.Constant(0.0 if s in basic else 1.0)
+            if s not in basic:
+                laws[f"stages.{s}.{i}.conv3_1x1.bn.weight"] = ui.Constant(1.0 if kept else 0.0)
+    return model, ui.presets.timm(name), laws
+
+
+def _repvgg(name):
+    """RepVGG (and MobileOne): ByobNet._init_weights, the grouped convs N(0, 2/(k*k*out/groups)); RepVggBlock's
+    init_weights draws each of its BatchNorms N(0.1, 0.1^2), bias N(0, 0.1^2); MobileOne's keep 1/0."""
+    def block(i, o, k, groups):
+        b = nn.Module()
+        b.conv_kxk, b.conv_1x1 = _ConvNormAct(i, o, k, groups), _ConvNormAct(i, o, 1, groups)
+        b.identity = nn.BatchNorm2d(o)
+        return b
+    model = nn.Module()
+    repvgg = name.startswith("repvgg")
+    w = 256 if repvgg else 64  # RepVGG's BatchNorms wide enough for a KS test to tell N(0, 0.1^2) from N(0, 0.2^2)
+    if repvgg:  # a stage's first block changes the width, ungrouped; the grouped ones (g4) in = out
+        blocks = [block(16, w, 3, 1), block(w, w, 3, 4)]
+        conv = {"0.conv_kxk": _he(9 * w), "0.conv_1x1": _he(w), "1.conv_kxk": _he(9 * w // 4),
+                "1.conv_1x1": _he(w // 4)}
+    else:  # depthwise (even) and pointwise (odd) blocks
+        blocks = [block(16, 16, 3, 16), block(16, 64, 1, 1), block(64, 64, 3, 64), block(64, 64, 1, 1)]
+        conv = {"0.conv_kxk": _he(9), "0.conv_1x1": _he(1), "1.conv_kxk": _he(64), "2.conv_kxk": _he(9),
+                "3.conv_1x1": _he(64)}
+    se = 1 if repvgg else 2  # MobileOne's SE in a depthwise block: its fc1 is no depthwise conv
+    blocks[se].attn = attn = nn.Module()
+    attn.fc1 = nn.Conv2d(w, 16, 1)
+    model.stages = nn.Sequential(nn.Sequential(*blocks))
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(w, 1000)
+    laws = {f"stages.0.{k}.conv.weight": v for k, v in conv.items()}
+    laws |= {f"stages.0.{se}.attn.fc1.weight": _he(16), f"stages.0.{se}.attn.fc1.bias": ui.Constant(0.0),
+             "head.fc.weight": ui.Normal(0, 0.01), "head.fc.bias": ui.Constant(0.0)}
+    for k in ("0.conv_kxk.bn", "1.conv_1x1.bn", "1.identity"):
+        laws[f"stages.0.{k}.weight"] = ui.Normal(0.1, 0.1) if repvgg else ui.Constant(1.0)
+        laws[f"stages.0.{k}.bias"] = ui.Normal(0, 0.1) if repvgg else ui.Constant(0.0)
+    return model, ui.presets.timm(name), laws
+
+
 Family = Callable[[], tuple[nn.Module, ui.Plan, dict[str, ui.Spec]]]  # a stand-in, its plan, its laws by name
 FAMILIES: dict[str, Family] = {
             "resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
@@ -1495,7 +1603,12 @@ FAMILIES: dict[str, Family] = {
             "gcvit": _gcvit, "efficientformer": _efficientformer,
             "vit_relpos": lambda: _vit_relpos("vit_relpos_small_patch16_224"),
             "vit_relpos_rpn": lambda: _vit_relpos("vit_relpos_small_patch16_rpn_224"), "swinv2_cr": _swinv2_cr,
-            "convit": _convit}
+            "convit": _convit, "byobnet": _byobnet,
+            "gernet": lambda: _byob_last("gernet_s", (0, 1), ()),
+            "regnetz": lambda: _byob_last("regnetz_b16", (), ((0, 0), (1, 0), (2, 0))),
+            "regnetz_d": lambda: _byob_last("regnetz_d8", (), ((1, 0), (2, 0))),
+            "byobnet-last": lambda: _byob_last("resnet33ts", (), ()),
+            "repvgg": lambda: _repvgg("repvgg_b1g4"), "mobileone": lambda: _repvgg("mobileone_s4")}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -1513,7 +1626,9 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "ghostnet_050", "efficientvit_b0", "test_nfnet", "cspresnet50", "darknet17", "cspnext_tiny",
                "ese_vovnet19b_slim_dw", "eca_vovnet39b", "selecsls42", "dpn48b", "repghostnet_050", "hardcorenas_a",
                "hgnet_tiny", "hgnetv2_b0", "repvit_m0_9", "starnet_s050", "edgenext_xx_small", "mambaout_femto",
-               "poolformer_s12", "levit_128s", "levit_conv_128s", "pvt_v2_b0", "pit_ti_distilled_224")
+               "poolformer_s12", "levit_128s", "levit_conv_128s", "pvt_v2_b0", "pit_ti_distilled_224",
+               "gcresnext26ts", "gernet_s", "regnetz_b16", "repvgg_a0",
+               "mobileone_s0", "botnet26t_256", "halonet26t", "lambda_resnet26t")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -1522,6 +1637,7 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
 _ONE, _TWO = dict(layers=(1, 1, 1, 1)), dict(depth=2)
 _DEPTHS = dict(depths=(1, 1, 1, 1))
 _NARROW = _DEPTHS | dict(embed_dim=(32, 64, 96, 128))
+_QUARTER, _HALF = dict(width_factor=0.25), dict(width_factor=0.5)
 TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_448": _TWO,
                 "ecaresnet26t": _ONE, "resnetrs50": _ONE, "resnet50_gn": _ONE, "res2net50_48w_2s": _ONE,
                 "skresnet50": _ONE, "resnetv2_50d_gn": _ONE, "beit_base_patch16_224": _TWO,
@@ -1556,7 +1672,12 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 "efficientformer_l1": dict(depths=(1, 1, 1, 2), num_vit=1),
                 "efficientformerv2_s0": dict(depths=(1, 1, 2, 2)), "swiftformer_xs": dict(layers=(1, 1, 1, 1)),
                 "vit_relpos_small_patch16_224": _TWO, "vit_relpos_small_patch16_rpn_224": _TWO,
-                "swinv2_cr_tiny_224": _DEPTHS, "convit_tiny": dict(depth=2, local_up_to_layer=1)}
+                "swinv2_cr_tiny_224": _DEPTHS, "convit_tiny": dict(depth=2, local_up_to_layer=1),
+                # ByobNet a quarter or half as wide (its width_factor): CLIP's AttentionPool2d, RegNetZ-D (stage 0's
+                # first block has a shortcut), resnet61q's EdgeBlock and conv2b_kxk, ECA, RepVGG's groups, MobileOne's
+                # SE, LambdaLayer's pos_emb
+                "resnet50_clip": _QUARTER, "regnetz_d8": _QUARTER, "resnet61q": _HALF, "eca_resnext26ts": _HALF,
+                "repvgg_b1g4": _QUARTER, "mobileone_s4": _QUARTER, "lambda_resnet26rpt_256": _QUARTER}
 
 
 def _timm_class(module: str, cls: str, **kwargs):  # a model's class built directly: its builder fixes the depths
@@ -1654,6 +1775,14 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
                                                                                    zero_init_last=False).rules
 
 
+@pytest.mark.parametrize("name", ["resnet18", "darknet17", "gernet_s", "regnetz_b16"])
+def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
+    """timm's constructors take zero_init_last too: with False no block's last norm is zeroed, and the plan agrees
+    with the model timm builds that way, norm by norm (RegNetZ's first blocks, which keep 1 either way, too)."""
+    build = lambda: timm.create_model(name, zero_init_last=False)  # noqa: E731
+    assert reproduces(build, lambda _: ui.presets.timm(name, zero_init_last=False), name, statistics=True) > 20
+
+
 @pytest.mark.parametrize("name,family", [
     ("resnet10t", "resnet18"), ("seresnet34", "resnet18"), ("resnet34d", "resnet18"), ("resnet101d", "resnet50"),
     ("resnext50_32x4d", "resnet50"), ("seresnext101d_32x8d", "resnet50"), ("wide_resnet101_2", "resnet50"),
@@ -1738,7 +1867,13 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
     ("tiny_vit_21m_512", "efficientformer"), ("swiftformer_l3", "swiftformer"),
     ("vit_srelpos_medium_patch16_224", "vit_relpos"), ("vit_relpos_base_patch16_clsgap_224", "vit_relpos"),
     ("test_vit_relpos", "vit_relpos"), ("vit_relpos_base_patch32_plus_rpn_256", "vit_relpos_rpn"),
-    ("swinv2_cr_giant_384", "swinv2_cr"), ("swinv2_cr_small_ns_256", "swinv2_cr")])
+    ("swinv2_cr_giant_384", "swinv2_cr"), ("swinv2_cr_small_ns_256", "swinv2_cr"),
+    ("bat_resnext26ts", "byobnet"), ("eca_resnet33ts", "byobnet"),
+    ("gcresnet50t", "byobnet"), ("resnet61q", "byobnet"), ("resnet50_mlp", "byobnet"), ("resnet50x64_clip", "byobnet"),
+    ("resnet101_clip_gap", "byobnet"), ("halonet_h1", "byobnet"), ("lamhalobotnet50ts_256", "byobnet"),
+    ("sehalonet33ts", "byobnet"), ("lambda_resnet26rpt_256", "byobnet"), ("gernet_l", "gernet"),
+    ("regnetz_e8", "regnetz"), ("haloregnetz_b", "regnetz"), ("regnetz_d32", "regnetz_d"), ("repvgg_d2se", "repvgg"),
+    ("repvgg_b3g4", "repvgg"), ("mobileone_s1", "mobileone")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -1761,6 +1896,9 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="gcvit"), None, None), (dict(arch="efficientformer"), None, None),
     (dict(arch="swiftformer"), None, None), (dict(arch="vit_relpos"), None, None),
     (dict(arch="vit_relpos_rpn"), None, None), (dict(arch="swinv2_cr"), None, None),
+    (dict(arch="byobnet"), None, None),
+    (dict(arch="gernet"), None, None), (dict(arch="regnetz"), None, None), (dict(arch="regnetz_d"), None, None),
+    (dict(arch="repvgg"), None, None), (dict(arch="mobileone"), None, None),
     (dict(arch="vit_base_patch16_siglip_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2.*\)"),
     # each built another way: SwiGLU's gate, attention pooling, ResPostBlock, parallel and differential blocks,
     # RMS norms
@@ -1774,8 +1912,6 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="vit_base_patch16_xp_224"), ValueError, "got 'vit_base_patch16_xp_224'"),
     (dict(arch="aimv2_large_patch14_224"), ValueError, "got 'aimv2_large_patch14_224'"),
     (dict(arch="convnext_zepto_rms"), ValueError, "got 'convnext_zepto_rms'"),
-    (dict(arch="resnet51q"), ValueError, "got 'resnet51q'"),  # byobnet's, not resnet.py's
-    (dict(arch="gcresnet50t"), ValueError, "got 'gcresnet50t'"),  # byobnet's too
     (dict(arch="ecaresnet50d_pruned"), ValueError, "got 'ecaresnet50d_pruned'"),  # adapted: torch's defaults
     (dict(arch="test_resnet"), ValueError, "got 'test_resnet'"),  # BasicBlock and Bottleneck stages in one model
     (dict(arch="resnetv2_50d_evos"), ValueError, "got 'resnetv2_50d_evos'"),  # EvoNorm2dS0's own init
@@ -1807,6 +1943,11 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="mobilevitv2_050"), ValueError, "got 'mobilevitv2_050'"),
     # ConViT's pos_proj holds one fixed row per head: the model's name says how many
     (dict(arch="convit"), ValueError, "arch='convit' needs a ConViT model's name"),
+    # RegNetZ with EvoNorm (its norms' own parameters); test_byobnet (EdgeBlock, DarkBlock and Bottleneck stages in
+    # one model: which norm a block zeroes is no path's)
+    (dict(arch="regnetz_b16_evos"), ValueError, "got 'regnetz_b16_evos'"),
+    (dict(arch="regnetz_d8_evos"), ValueError, "got 'regnetz_d8_evos'"),
+    (dict(arch="test_byobnet"), ValueError, "got 'test_byobnet'"),
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
     (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
 def test_bad_arguments_are_refused_by_name(kwargs, error, match):
