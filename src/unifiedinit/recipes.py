@@ -2618,7 +2618,10 @@ _TIMM_MODELS = (
      r"|lamhalobotnet50ts_256|sebotnet33ts_256|sehalonet33ts", "byobnet"),
     (r"gernet_[lms]", "gernet"), (r"regnetz_(b16|c16|e8)|haloregnetz_b", "regnetz"),
     (r"regnetz_d(8|32)", "regnetz_d"), (r"repvgg_(a[0-2]|b[0-3]|b[1-3]g4|d2se)", "repvgg"),
-    (r"mobileone_s[0-4]", "mobileone"))
+    (r"mobileone_s[0-4]", "mobileone"),
+    # MobileViT V1 and V2: ByobNets whose stages open with a block without shortcut, but for MobileViT-XXS's first
+    # (its stem is as wide as stage 0): RegNetZ's rules
+    (r"mobilevit_(xs|s)|mobilevitv2_(050|075|100|125|150|175|200)", "regnetz"), (r"mobilevit_xxs", "regnetz_d"))
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2790,12 +2793,14 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     - ``byobnet`` (``byobnet.py``'s and ``byoanet.py``'s ``ByobNet``: the ``ts``/``t`` ResNets and ResNeXts with
       SE, ECA, GlobalContext or BAT attention, ``resnet51q``/``61q``, ``resnet50_mlp``, the CLIP ResNets and their
       ``_gap`` heads, BoTNet, HaloNet, LambdaNet and their hybrids), ``gernet`` (GENet), ``regnetz`` (RegNetZ B16,
-      C16, E8, ``haloregnetz_b``), ``regnetz_d`` (RegNetZ D8, D32): ``_init_weights`` draws every ``Conv2d``
-      N(0, 2/(k*k*out/groups)), He normal, fan_out, and fan_in for the grouped ``conv2_kxk``/``conv2b_kxk``
-      (in = out), biases 0; linear layers N(0, 0.01^2), biases 0; norms 1/0; ECA's ``Conv1d`` torch's default. Each
-      block's ``init_weights`` (``zero_init_last=True``) zeroes its last norm scale where it has a shortcut:
-      ``conv3_1x1`` (bottleneck, self-attention), ``conv2_1x1`` (EdgeBlock), ``conv2_kxk`` in GENet's BasicBlock
-      stages 0 and 1; not in a stage's first block in RegNetZ (stage 0's too but in D8 and D32), which has none.
+      C16, E8, ``haloregnetz_b``; MobileViT S and XS, MobileViT V2), ``regnetz_d`` (RegNetZ D8, D32; MobileViT
+      XXS): ``_init_weights`` draws every ``Conv2d`` N(0, 2/(k*k*out/groups)), He normal, fan_out, and fan_in for
+      the grouped ``conv2_kxk``/``conv2b_kxk`` and MobileViT's ``conv_kxk`` (in = out), biases 0; linear layers
+      N(0, 0.01^2), biases 0; norms 1/0; ECA's ``Conv1d`` torch's default. Each block's ``init_weights``
+      (``zero_init_last=True``) zeroes its last norm scale where it has a shortcut: ``conv3_1x1`` (bottleneck,
+      self-attention, MobileViT's inverted residuals), ``conv2_1x1`` (EdgeBlock), ``conv2_kxk`` in GENet's
+      BasicBlock stages 0 and 1; not in a stage's first block in RegNetZ and MobileViT (stage 0's too but in D8, D32
+      and MobileViT-XXS, whose stem is as wide as stage 0), which has none.
       GlobalContext's ``conv_attn`` He normal, fan_in, its ``mlp_add.fc2`` weight 0. The self-attention layers'
       ``qkv``, ``q``, ``kv`` and AttentionPool2d's ``q``, ``k``, ``v`` and ``pos_embed``: N(0, 1/fan_in); the
       relative tables ``pos_embed.height_rel``/``width_rel`` (2 size - 1, dim_head) N(0, 1/dim_head) (timm's
@@ -2865,13 +2870,13 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
 
     ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
     res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
-    (``convnext_zepto_rms``...), MobileViT V1 and V2 (ByobNets: byobnet's init), ``eva.py``'s other ViTs (a
-    learnt ``rope.freqs`` in the ``_rope_mixed`` ones, an ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm
-    blocks in Sapiens2's), the pruned ``ecaresnet*_pruned`` (rebuilt with torch's defaults after the init),
-    ``test_resnet`` (BasicBlock and Bottleneck stages in one model), ResNetV2 with EvoNorm or FRN
-    (``resnetv2_50d_evos``, ``_frn``: their norms' own parameters), ``ese_vovnet39b_evos`` and RegNetZ's
-    ``regnetz_*_evos`` (EvoNorm too), EfficientViT (MSRA) ``efficientvit_m*`` (its ``attention_biases``) and
-    ``test_byobnet`` (EdgeBlock, DarkBlock and bottleneck stages in one model) are refused by name.
+    (``convnext_zepto_rms``...), ``eva.py``'s other ViTs (a learnt ``rope.freqs`` in the ``_rope_mixed`` ones, an
+    ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm blocks in Sapiens2's), the pruned
+    ``ecaresnet*_pruned`` (rebuilt with torch's defaults after the init), ``test_resnet`` (BasicBlock and Bottleneck
+    stages in one model), ResNetV2 with EvoNorm or FRN (``resnetv2_50d_evos``, ``_frn``: their norms' own
+    parameters), ``ese_vovnet39b_evos`` and RegNetZ's ``regnetz_*_evos`` (EvoNorm too), EfficientViT (MSRA)
+    ``efficientvit_m*`` (its ``attention_biases``) and ``test_byobnet`` (EdgeBlock, DarkBlock and bottleneck stages in
+    one model) are refused by name.
 
     Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
     cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan
@@ -3123,6 +3128,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
             # conv2_1x1 EdgeBlock, conv2_kxk GENet's BasicBlock stages) where it has a shortcut
             plan = (plan.rule(he_in, kind=conv, role="weight", path="*/conv2_kxk/conv/*")
                     .rule(he_in, kind=conv, role="weight", path="*/conv2b_kxk/conv/*")  # resnet51q/61q's second
+                    .rule(he_in, kind=conv, role="weight", path="*/conv_kxk/conv/*")  # MobileViT's: in = out
                     .rule(_TORCH_DEFAULT, kind=conv, role="weight", path="*/attn/conv/*")
                     .rule(he_in, kind=conv, role="weight", path="*/attn/conv_attn/*")
                     .rule(Zeros(), kind=conv, role="weight", path="*/attn/mlp_add/fc2/*")
@@ -3139,7 +3145,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                 if family == "gernet":
                     plan = plan.rule(Zeros(), kind="norm", role="scale", path="stages/[01]/*/conv2_kxk/bn/*")
                 elif family in ("regnetz", "regnetz_d"):  # a stage's first block has no shortcut: its norm stays 1
-                    first = "stages/*/0" if family == "regnetz" else "stages/[123]/0"
+                    first = "stages/*/0" if family == "regnetz" else "stages/[!0]/0"
                     plan = plan.rule(Ones(), kind="norm", role="scale", path=f"{first}/conv3_1x1/bn/*")
     else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")

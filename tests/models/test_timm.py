@@ -1628,7 +1628,8 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "hgnet_tiny", "hgnetv2_b0", "repvit_m0_9", "starnet_s050", "edgenext_xx_small", "mambaout_femto",
                "poolformer_s12", "levit_128s", "levit_conv_128s", "pvt_v2_b0", "pit_ti_distilled_224",
                "gcresnext26ts", "gernet_s", "regnetz_b16", "repvgg_a0",
-               "mobileone_s0", "botnet26t_256", "halonet26t", "lambda_resnet26t")
+               "mobileone_s0", "botnet26t_256", "halonet26t", "lambda_resnet26t",
+               "mobilevit_xxs", "mobilevitv2_050")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -1873,7 +1874,8 @@ def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     ("resnet101_clip_gap", "byobnet"), ("halonet_h1", "byobnet"), ("lamhalobotnet50ts_256", "byobnet"),
     ("sehalonet33ts", "byobnet"), ("lambda_resnet26rpt_256", "byobnet"), ("gernet_l", "gernet"),
     ("regnetz_e8", "regnetz"), ("haloregnetz_b", "regnetz"), ("regnetz_d32", "regnetz_d"), ("repvgg_d2se", "repvgg"),
-    ("repvgg_b3g4", "repvgg"), ("mobileone_s1", "mobileone")])
+    ("repvgg_b3g4", "repvgg"), ("mobileone_s1", "mobileone"),
+    ("mobilevit_s", "regnetz"), ("mobilevitv2_200", "regnetz"), ("mobilevit_xxs", "regnetz_d")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -1938,9 +1940,6 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="efficientvit_m0"), ValueError, "got 'efficientvit_m0'"),
     # VoVNet with EvoNorm2dS0 norms (their own v, weight, bias), as resnetv2_50d_evos
     (dict(arch="ese_vovnet39b_evos"), ValueError, "got 'ese_vovnet39b_evos'"),
-    # MobileViT V1 and V2 are ByobNets: byobnet's init (grouped fan_out, zero_init_last blocks), no rule here
-    (dict(arch="mobilevit_xxs"), ValueError, "got 'mobilevit_xxs'"),
-    (dict(arch="mobilevitv2_050"), ValueError, "got 'mobilevitv2_050'"),
     # ConViT's pos_proj holds one fixed row per head: the model's name says how many
     (dict(arch="convit"), ValueError, "arch='convit' needs a ConViT model's name"),
     # RegNetZ with EvoNorm (its norms' own parameters); test_byobnet (EdgeBlock, DarkBlock and Bottleneck stages in
