@@ -2535,7 +2535,7 @@ _TIMM_MODELS = (
     (r"skresnet(18|34|50d?)|skresnext50_32x4d", "sknet"),
     (r"resnetv2_\d+[dt]?|resnetv2_50d_gn|resnetv2_\d+x\d+_bit", "resnetv2"),
     (r"densenet(121|161|169|201|264d)|densenetblur121d", "densenet"),
-    (r"regnet[xy]_\d+", "regnet"),
+    (r"regnet[xy]_\d+|regnet[xy]_\d+_tv|regnety_040_sgn", "regnet"),  # _tv: torchvision's configs, same init
     (r"(tf_)?efficientnet_(b\d|l2|lite\d|e[sml])|efficientnet_e[sl]_pruned"
      r"|efficientnet_(b[03]_(g8_)?gn|b0_g16_evos|x_b[35]|h_b5|blur_b0)"
      r"|efficientnetv2_(rw_[tsm]|s|m|l|xl)|tf_efficientnetv2_(s|m|l|xl|b[0-3])|mobilenetv1_\d+h?"
@@ -2544,9 +2544,10 @@ _TIMM_MODELS = (
      r"|tf_mobilenetv3_(large|small)(_minimal)?_\d+", "efficientnet"),
     (r"tf_efficientnet_(b\d_(ap|ns)|l2_ns(_475)?)|tf_efficientnetv2_(s|m|l|xl)_in21(ft1)?k|efficientnet_b[23]a"
      r"|mnasnet_[ab]1|mobilenetv3_large_100_miil(_in21k)?", "efficientnet"),  # timm's deprecated names for them
+    (r"gc_efficientnetv2_rw_t|test_efficientnet(_gn|_ln)?", "efficientnet"),  # GlobalContext; timm's test nets
     (r"convnext_(atto|femto|pico|nano|tiny|small|base|large|xlarge|xxlarge)|convnext_(atto|femto|pico|nano)_ols"
-     r"|convnext_tiny_hnf|convnext_large_mlp|convnextv2_(atto|femto|pico|nano|tiny|small|base|large|huge)",
-     "convnext"),
+     r"|convnext_tiny_hnf|convnext_large_mlp|convnextv2_(atto|femto|pico|nano|tiny|small|base|large|huge)"
+     r"|test_convnext[23]?", "convnext"),
     (r"vit_(tiny|small|base|large|huge|giant|gigantic)_patch\d+_\d+|vit_base_patch16_224_miil"
      r"|deit_(tiny|small|base)(_distilled)?_patch16_\d+|flexivit_(small|base|large)|eva_large_patch14_\d+"
      r"|vit_(base|huge|giant)_patch\d+_gap_\d+|vit_(base|large|so400m|giantopt)_patch\d+_siglip_gap_\d+"
@@ -2562,12 +2563,13 @@ _TIMM_MODELS = (
     (r"maxvit_(tiny|small|base|large|xlarge)_tf_\d+", "maxvit_tf"),  # RelPosBiasTf: its table N(0, 0.02^2)
     (r"coatnet_(pico|nano|[0-3]|bn_0|rmlp_(nano|[0-3]))_rw_\d+|coatnet_rmlp_1_rw2_\d+|coatnet_[0-5]_\d+", "coatnet"),
     (r"(tf_|adv_|gluon_)?inception_v3", "inception_v3"),  # timm's deprecated names for its tagged weights
-    (r"swin_(tiny|small|base|large)_patch4_window\d+_\d+", "swin"),
+    (r"swin_(tiny|small|base|large)_patch4_window\d+_\d+|swin_s3_(tiny|small|base)_224", "swin"),  # S3: AutoFormerV2
     (r"swinv2_(tiny|small|base|large)_window\d+(to\d+)?_\d+(to\d+)?", "swinv2"),
     (r"mixer_[sbl](16|32)_224|gmlp_(ti|s|b)16_224", "mixer"),
     (r"rexnetr?_\d+", "efficientnet"),  # ReXNet's constructor calls efficientnet_init_weights
     (r"hrnet_w\d+(_small(_v2)?|_ssld)?|legacy_xception|dla(34|46x?_c|60x?_c|60x?|102x?2?|169)"
-     r"|dla60_res2ne[xt]t?", "hrnet"),
+     r"|dla60_res2ne[xt]t?|legacy_senet154|legacy_seresnet(18|34|50|101|152)|legacy_seresnext(26|50|101)_32x4d",
+     "hrnet"),  # legacy SENet's _weight_init: He normal fan_out convs, BatchNorm 1/0
     (r"ghostnet(v[23])?_\d+|convmixer_(768_32|1024_20_ks9_p14|1536_20)|efficientvit_[bl]\d|xception(41|65|71)p?",
      "defaults"),
     (r"cspnext_(tiny|s|m|l|x)", "defaults"), (r"selecsls(42|60)b?|selecsls84", "hrnet"),
@@ -2689,8 +2691,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     - ``densenet`` (DenseNet 121-264, BlurPool ``densenetblur121d``; RDNet, whose ``_init_weights`` draws the same):
       convolutions He normal, fan_in, their biases torch's default; the classifier's bias 0, its weight torch's
       default; norms 1/0; RDNet's dense blocks' ``gamma`` its ``ls_init_value`` 1e-6 (by name only).
-    - ``hrnet`` (HRNet's ``init_weights``; ``legacy_xception``, DLA and SelecSLS draw the same): convolutions He
-      normal, fan_out; norms 1/0; the rest torch's defaults; nothing zeroed.
+    - ``hrnet`` (HRNet's ``init_weights``; ``legacy_xception``, DLA, SelecSLS and the legacy SENets ``legacy_se*``
+      draw the same): convolutions He normal, fan_out; norms 1/0; the rest torch's defaults; nothing zeroed.
     - ``vovnet`` (VoVNet, ESE-VoVNet, ECA-VoVNet): ``hrnet``'s convolutions (torch's fan_out, the depthwise
       ``conv_dw`` too; ECA's ``Conv1d`` keeps torch's default) and the classifier's bias 0.
     - ``tresnet`` (TResNet M, L, XL; V2-L by name): convolutions He normal, fan_out (``leaky_relu`` with slope 0),
@@ -2729,28 +2731,29 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``res_scale1``/``res_scale2`` ``scale`` 1 (stages 2 and 3 of all but PoolFormer V1); PoolFormer V1's
       ``layer_scale1``/``layer_scale2`` ``scale`` its ``layer_scale_init_values`` (1e-5 S12 and S24, 1e-6 S36,
       M36 and M48, by name only).
-    - ``regnet`` (RegNetX, RegNetY: ``_init_weights``): convolutions N(0, 2/fan_out) with timm's fan_out
-      k*k*out/groups, which for the grouped ``conv2`` (in = out) is torch's fan_in: He normal, fan_out, and
-      fan_in for ``conv2``; their biases 0; linear layers N(0, 0.01^2), biases 0; ``zero_init_last=True``
-      zeroes each block's ``conv3.bn`` scale.
-    - ``efficientnet`` (the ``_gen_*`` nets of ``efficientnet.py`` and ``mobilenetv3.py`` that
-      ``_init_weight_goog`` draws: EfficientNet B0-B8, L2, Lite, EdgeTPU-S/M/L, their ``tf_`` ports, the GroupNorm
-      and grouped-conv B0/B3, X and H; EfficientNet V2; MixNet; MobileNet V1, V2, V3, EdgeTPU; MnasNet, SPNASNet,
-      FBNet-C and V3, TinyNet, LCNet): convolutions the same He normal with timm's grouped fan_out, so fan_in for the
-      depthwise or grouped ``conv_dw`` (in = out in all of them) and MixNet's split ``conv_dw/0``, ``conv_dw/1``...,
-      biases 0; linear layers U(+-1/sqrt(fan_out)), biases 0; norms 1/0. CondConv (``efficientnet_cc_*``), the
-      pruned B1-B3 (rebuilt with torch's defaults), MobileNet-EdgeTPU V2 (grouped ``conv_exp`` with in < out)
-      and MobileNet V4 are refused.
-    - ``convnext`` (ConvNeXt V1, its ``_ols``, ``_hnf`` and ``_mlp`` variants, and V2: ``_init_weights``,
-      ``head_init_scale`` 1): convolutions and linear layers truncated N(0, 0.02^2) cut at +-2, biases 0; each
-      V1 block's ``gamma`` (``ls_init_value``) 1e-6; V2's ``mlp.grn`` weight and bias 0 (its constructor's; V2
-      has no ``gamma``). FasterNet, InceptionNeXt (``gamma`` 1e-6) and MambaOut draw the same in their
-      ``_init_weights``; MambaOut's ``_rw`` models and ``test_mambaout`` have a ``ls.gamma`` at timm's
-      ``LayerScale`` default 1e-5 (their ``ls_init_value`` only says there is one; by name only).
+    - ``regnet`` (RegNetX, RegNetY, their torchvision ``_tv`` configs, ``regnety_040_sgn``: ``_init_weights``;
+      ``regnet.py``'s pre-activation RegNetV and its RegNetZ are refused): convolutions N(0, 2/fan_out) with timm's
+      fan_out k*k*out/groups, which for the grouped ``conv2`` (in = out) is torch's fan_in: He normal, fan_out, and
+      fan_in for ``conv2``; their biases 0; linear layers N(0, 0.01^2), biases 0; ``zero_init_last=True`` zeroes each
+      block's ``conv3.bn`` scale.
+    - ``efficientnet`` (the ``_gen_*`` nets of ``efficientnet.py`` and ``mobilenetv3.py`` that ``_init_weight_goog``
+      draws: EfficientNet B0-B8, L2, Lite, EdgeTPU-S/M/L, their ``tf_`` ports, the GroupNorm and grouped-conv B0/B3, X
+      and H; EfficientNet V2; MixNet; MobileNet V1, V2, V3, EdgeTPU; MnasNet, SPNASNet, FBNet-C and V3, TinyNet, LCNet;
+      ``gc_efficientnetv2_rw_t``, timm's test nets): convolutions the same He normal with timm's grouped fan_out, so
+      fan_in for the depthwise or grouped ``conv_dw`` (in = out in all of them) and MixNet's split ``conv_dw/0``,
+      ``conv_dw/1``..., biases 0; linear layers U(+-1/sqrt(fan_out)), biases 0; norms 1/0. CondConv
+      (``efficientnet_cc_*``), the pruned B1-B3 (rebuilt with torch's defaults), MobileNet-EdgeTPU V2 (grouped
+      ``conv_exp`` with in < out) and MobileNet V4 are refused.
+    - ``convnext`` (ConvNeXt V1, its ``_ols``, ``_hnf`` and ``_mlp`` variants, ``test_convnext*``, and V2:
+      ``_init_weights``, ``head_init_scale`` 1): convolutions and linear layers truncated N(0, 0.02^2) cut at +-2,
+      biases 0; each V1 block's ``gamma`` (``ls_init_value``) 1e-6; V2's ``mlp.grn`` weight and bias 0 (its
+      constructor's; V2 has no ``gamma``). FasterNet, InceptionNeXt (``gamma`` 1e-6) and MambaOut draw the same in their
+      ``_init_weights``; MambaOut's ``_rw`` models and ``test_mambaout`` have a ``ls.gamma`` at timm's ``LayerScale``
+      default 1e-5 (their ``ls_init_value`` only says there is one; by name only).
     - ``vit`` (``init_weights`` with ``weight_init=''``, ``fix_init=False``, ``init_weights_vit_timm``: ViT,
       DeiT, distilled DeiT, DeiT III, CLIP and SigLIP ``_gap`` ViTs, FlexiViT, EVA-L, DINOv2, the register and
-      ``_gap`` ViTs, TIPSv2, RADIO, InternViT-300M, BEiT-3), ``swin`` (Swin V1), ``swinv2`` (Swin V2): linear layers
-      truncated N(0, 0.02^2) cut at +-2, biases 0; ViT's ``pos_embed`` and ``dist_token`` the same, its
+      ``_gap`` ViTs, TIPSv2, RADIO, InternViT-300M, BEiT-3), ``swin`` (Swin V1, Swin-S3), ``swinv2`` (Swin V2): linear
+      layers truncated N(0, 0.02^2) cut at +-2, biases 0; ViT's ``pos_embed`` and ``dist_token`` the same, its
       ``cls_token`` and ``reg_token`` N(0, 1e-12), each block's LayerScale ``ls1``/``ls2`` ``gamma`` the
       model's ``init_values`` (1e-6 DeiT III and ``vit_medium``/``vit_betwixt`` ``_gap``, 1e-5 DINOv2 and the
       register ViTs, 1 TIPSv2, 0.1 InternViT: only a model's name says it, the family ``"vit"`` has none);

@@ -1629,7 +1629,8 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "poolformer_s12", "levit_128s", "levit_conv_128s", "pvt_v2_b0", "pit_ti_distilled_224",
                "gcresnext26ts", "gernet_s", "regnetz_b16", "repvgg_a0",
                "mobileone_s0", "botnet26t_256", "halonet26t", "lambda_resnet26t",
-               "mobilevit_xxs", "mobilevitv2_050")
+               "mobilevit_xxs", "mobilevitv2_050", "legacy_seresnet18", "swin_s3_tiny_224", "regnetx_004_tv",
+               "gc_efficientnetv2_rw_t")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -1875,7 +1876,10 @@ def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     ("sehalonet33ts", "byobnet"), ("lambda_resnet26rpt_256", "byobnet"), ("gernet_l", "gernet"),
     ("regnetz_e8", "regnetz"), ("haloregnetz_b", "regnetz"), ("regnetz_d32", "regnetz_d"), ("repvgg_d2se", "repvgg"),
     ("repvgg_b3g4", "repvgg"), ("mobileone_s1", "mobileone"),
-    ("mobilevit_s", "regnetz"), ("mobilevitv2_200", "regnetz"), ("mobilevit_xxs", "regnetz_d")])
+    ("mobilevit_s", "regnetz"), ("mobilevitv2_200", "regnetz"), ("mobilevit_xxs", "regnetz_d"),
+    ("legacy_senet154", "hrnet"), ("legacy_seresnext101_32x4d", "hrnet"), ("legacy_seresnet152", "hrnet"),
+    ("regnety_080_tv", "regnet"), ("regnety_040_sgn", "regnet"), ("swin_s3_base_224", "swin"),
+    ("test_convnext3", "convnext"), ("test_efficientnet_ln", "efficientnet")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -1947,6 +1951,11 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="regnetz_b16_evos"), ValueError, "got 'regnetz_b16_evos'"),
     (dict(arch="regnetz_d8_evos"), ValueError, "got 'regnetz_d8_evos'"),
     (dict(arch="test_byobnet"), ValueError, "got 'test_byobnet'"),
+    # regnet.py's pre-activation RegNetV (its grouped conv2 drawn otherwise) and RegNetZ (no zeroed conv3.bn where
+    # the block has no shortcut); EvoNorm again
+    (dict(arch="regnetv_040"), ValueError, "got 'regnetv_040'"),
+    (dict(arch="regnetz_005"), ValueError, "got 'regnetz_005'"),
+    (dict(arch="test_efficientnet_evos"), ValueError, "got 'test_efficientnet_evos'"),
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
     (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
 def test_bad_arguments_are_refused_by_name(kwargs, error, match):
