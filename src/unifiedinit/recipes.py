@@ -2937,7 +2937,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     from . import presets
     plan = Plan(presets.torch.rules, "timm")
     he_out, he_in = KaimingNormal(mode="fan_out", nonlinearity="relu"), KaimingNormal()
-    trunc = _torch_trunc(0.02)
+    trunc, trunc_tf = _torch_trunc(0.02), _cut(0.02, 2.0)  # trunc_normal_ (cut at +-2) and trunc_normal_tf_ (2 sigma)
+    lecun = VarianceScaling(1.0, "fan_in", "truncated_normal")  # timm's lecun_normal_
     conv, dense, layers = "conv", "dense", ("conv", "dense")
     if family == "defaults":  # the constructor draws nothing: torch's layer defaults
         pass
@@ -2969,7 +2970,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
         plan = (plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
                 .rule(Constant(1e-6), path="*/gamma").rule(Zeros(), path="*/mlp/grn/*"))
     elif family == "mixer":  # _init_weights (flax=False, nlhb=False), then the SpatialGatingUnit's init_weights
-        plan = (plan.rule(VarianceScaling(1.0, "fan_in", "truncated_normal"), kind=conv, role="weight")
+        plan = (plan.rule(lecun, kind=conv, role="weight")
                 .rule(Zeros(), kind=conv, role="bias").rule(XavierUniform(), kind=dense, role="weight")
                 .rule(Zeros(), kind=dense, role="bias").rule(Normal(0.0, 1e-6), kind=dense, role="bias", path="*mlp*")
                 .rule(Zeros(), kind=dense, path="head/*").rule(Ones(), path="*/alpha").rule(Zeros(), path="*/beta")
@@ -3027,7 +3028,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     elif family == "starnet":  # _init_weights: Conv2d and Linear trunc_normal_(.02), only the Linear biases 0
         plan = plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=dense, role="bias")
     elif family == "edgenext":  # _init_weights: trunc_normal_tf_(.02), cut at +-2 sigma; LayerScale 1e-6
-        plan = (plan.rule(_cut(0.02, 2.0), kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
+        plan = (plan.rule(trunc_tf, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
                 .rule(Constant(1e-6), path="stages/*/blocks/*/gamma*").rule(Ones(), path="*/xca/temperature"))
     elif family == "metaformer":  # _init_weights: ConvNeXt's; StarReLU 1/0, res_scale 1 (LayerScale by name)
         plan = (plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
@@ -3062,7 +3063,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
         else:  # init_weight_jax: Xavier linears, biases 0 or N(0, 1e-12) in the MLP; LeCun normal convs, biases 0
             plan = (plan.rule(XavierUniform(), kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
                     .rule(Normal(0.0, 1e-6), kind=dense, role="bias", path="*mlp*")
-                    .rule(VarianceScaling(1.0, "fan_in", "truncated_normal"), kind=conv, role="weight")
+                    .rule(lecun, kind=conv, role="weight")
                     .rule(Zeros(), kind=conv, role="bias").rule(Constant(1e-5), path="blocks/*/ls[12]/gamma"))
             residual = Scaled(XavierUniform(), "1 / sqrt(2 * (l + 1))")
         plan = (plan.rule(residual, kind=dense, role="weight", path="blocks/*/attn/proj/*")
@@ -3070,9 +3071,9 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                 .rule(Zeros(), kind=dense, path="head/fc/*")  # zeroed weight and bias times head_init_scale
                 .rule(trunc, path="pos_embed*"))
     elif family == "mvitv2":  # trunc_normal_tf_: N(0, 0.02^2) cut at +-2 sigma
-        tf = TruncatedNormal(0.0, 0.02, -0.04, 0.04)
-        plan = (plan.rule(tf, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
-                .rule(tf, path="pos_embed").rule(tf, path="cls_token").rule(tf, path="*/rel_pos_[hw]"))
+        plan = (plan.rule(trunc_tf, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(trunc_tf, path="pos_embed").rule(trunc_tf, path="cls_token")
+                .rule(trunc_tf, path="*/rel_pos_[hw]"))
     elif family in ("nest", "swiftformer"):  # every nn.Linear and nn.Conv2d trunc_normal_(.02), biases 0
         plan = plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
         if family == "nest":

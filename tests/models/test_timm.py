@@ -85,6 +85,7 @@ def timm_module():
 
 
 TRUNC = ui.TruncatedNormal(0, 0.02, -2, 2)  # timm's trunc_normal_(std=.02): cut at +-2, absolute
+TRUNC_TF = ui.TruncatedNormal(0, 0.02, -0.04, 0.04)  # timm's trunc_normal_tf_(std=.02): cut at +-2 sigma
 
 
 def _he(fan):  # N(0, 2/fan)
@@ -885,7 +886,7 @@ def _starnet():
 def _edgenext():
     """timm's EdgeNeXt _init_weights: Conv2d and Linear trunc_normal_tf_(.02): N(0, 0.02^2) cut at +-2 sigma,
     biases 0 (head_init_scale 1); each block's gamma and gamma_xca 1e-6 (ls_init_value), XCA's temperature 1."""
-    tf = ui.TruncatedNormal(0, 0.02, -0.04, 0.04)
+    tf = TRUNC_TF
     conv = nn.Module()
     conv.conv_dw, conv.norm = nn.Conv2d(48, 48, 3, groups=48), nn.LayerNorm(48)
     conv.mlp = nn.Module()
@@ -1247,7 +1248,7 @@ def _hiera(arch: str):
 def _mvitv2():
     """timm's MViTv2: trunc_normal_tf_(.02) (N(0, 0.02^2) cut at +-2 sigma, +-0.04) linears, pos_embed, cls_token
     and each attention's rel_pos_h/rel_pos_w; biases 0; the pooling convs and the patch embedding torch's default."""
-    tf = ui.TruncatedNormal(0, 0.02, -0.04, 0.04)
+    tf = TRUNC_TF
     attn = _linear_block(("qkv", "proj"), pool_q=nn.Conv2d(64, 64, 3, groups=64, bias=False), norm_q=nn.LayerNorm(8))
     attn.rel_pos_h, attn.rel_pos_w = nn.Parameter(torch.ones(111, 64)), nn.Parameter(torch.ones(111, 64))
     model = nn.Module()
