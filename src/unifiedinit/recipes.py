@@ -2623,7 +2623,12 @@ _TIMM_MODELS = (
     (r"mobileone_s[0-4]", "mobileone"),
     # MobileViT V1 and V2: ByobNets whose stages open with a block without shortcut, but for MobileViT-XXS's first
     # (its stem is as wide as stage 0): RegNetZ's rules
-    (r"mobilevit_(xs|s)|mobilevitv2_(050|075|100|125|150|175|200)", "regnetz"), (r"mobilevit_xxs", "regnetz_d"))
+    (r"mobilevit_(xs|s)|mobilevitv2_(050|075|100|125|150|175|200)", "regnetz"), (r"mobilevit_xxs", "regnetz_d"),
+    # vision_transformer.py's other ViTs: SigLIP's and SO150M's attention pooling ('map'), AIMv2 (SwiGLU, RMS norms),
+    # the parallel-scaling _xp ViTs, timm's test_vit; ResPostBlock (_rpn); mlp_mixer.py's GLU Mixers (GluMlp)
+    (r"vit_(base|large|so400m|giantopt)_patch\d+_siglip_\d+|vit_so150m_patch16_reg4_map_256|test_vit"
+     r"|aimv2_(large|huge|1b|3b)_patch14_(224|336|448)|vit_(base_patch16|large_patch14|huge_patch14)_xp_224", "vit"),
+    (r"vit_base_patch16_rpn_224", "vit_rpn"), (r"gmixer_(12|24)_224", "gmixer"))
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2649,23 +2654,28 @@ _TIMM_LAYER_SCALE = (
     (r"poolformer_s(12|24)", "metaformer", 1e-5), (r"poolformer_(s36|m36|m48)", "metaformer", 1e-6),
     (r"xcit_(nano|tiny|small)_12_p(8|16)_(224|384)", "xcit", 1.0),  # eta
     (r"xcit_(tiny|small|medium|large)_24_p(8|16)_(224|384)", "xcit", 1e-5),
-    (r"focalnet_(large|xlarge|huge)_fl[34]", "convnext", 1e-4))  # layerscale_value
+    (r"focalnet_(large|xlarge|huge)_fl[34]", "convnext", 1e-4),  # layerscale_value
+    # ParallelThingsBlock's attns/*/ls, ffns/*/ls; the parallel and differential ViTs; timm's test ViTs 2-4
+    (r"vit_(small|base)_patch16_18x2_224|vit_(pwee|dwee|dpwee|dlittle)_patch16_reg1_gap_256|test_vit[234]", "vit",
+     1e-5),
+    (r"vit_giant_patch14_(reg4_)?dinov2", "vit_glu", 1e-5), (r"vit_giant_patch14_reg1_tipsv2", "vit_glu", 1.0))
 
 #: where each family with LayerScale keeps it: ViT's ``ls1``/``ls2``, ResMLP's, BEiT's and EVA's ``gamma_1``/
 #: ``gamma_2``, CaiT's in both of its stacks (``blocks``, ``blocks_token_only``), MambaOut's ``ls`` (family
 #: ``convnext``, FocalNet's ``ls1``/``ls2`` too), RDNet's dense blocks' ``gamma`` (``densenet``), PoolFormer V1's
 #: ``layer_scale1``/``layer_scale2``, XCiT's ``gamma1``-``gamma3`` (``blocks``, ``cls_attn_blocks``)
-_TIMM_LAYER_SCALE_PATHS = {"vit": "blocks/*/ls[12]/gamma", "mixer": "blocks/*/ls[12]", "beit": "blocks/*/gamma_[12]",
+_TIMM_LAYER_SCALE_PATHS = {"vit": "blocks/*/ls*/gamma", "mixer": "blocks/*/ls[12]", "beit": "blocks/*/gamma_[12]",
                            "cait": "blocks*/*/gamma_[12]", "convnext": "*/blocks/*/ls*/gamma",
                            "densenet": "dense_stages/*/gamma", "metaformer": "stages/*/blocks/*/layer_scale[12]/scale",
-                           "xcit": "*blocks/*/gamma[123]"}
+                           "xcit": "*blocks/*/gamma[123]", "vit_glu": "blocks/*/ls[12]/gamma"}
 
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
                  "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3", "hrnet", "defaults",
                  "nfnet", "cspnet", "darknet", "tresnet", "vovnet", "hgnet", "repvit", "starnet", "edgenext",
                  "metaformer", "xcit", "pvt_v2", "pit", "levit", "fastvit", "hiera", "mvitv2", "nest", "tnt",
                  "visformer", "gcvit", "efficientformer", "swiftformer", "vit_relpos", "vit_relpos_rpn", "swinv2_cr",
-                 "convit", "byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone")
+                 "convit", "byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone", "vit_glu", "vit_rpn",
+                 "gmixer")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2775,8 +2785,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``mlp`` (``mlp_tokens``, ``mlp_channels``) and 0 elsewhere (ResMLP's ``linear_tokens``); the classifier ``head``
       0/0; gMLP's ``mlp_channels.gate.proj`` N(0, 1e-12), bias 1 (``SpatialGatingUnit.init_weights``); ResMLP's
       ``Affine`` ``alpha``/``beta`` 1/0 and ``ls1``/``ls2`` the model's ``init_values`` (1e-4 ResMLP-12, 1e-5
-      ResMLP-24, 1e-6 ResMLP-36 and ResMLP-B-24, by name only). The GLU Mixers ``gmixer_*`` are refused: their
-      ``GluMlp.init_weights`` redraws half of ``fc1``, the gate's rows.
+      ResMLP-24, 1e-6 ResMLP-36 and ResMLP-B-24, by name only). The GLU Mixers ``gmixer_*``: ``gmixer`` below.
     - ``cait`` (CaiT: ``_init_weights``): linear layers truncated N(0, 0.02^2) cut at +-2 (the talking heads'
       ``proj_l``/``proj_w`` and the class attention's ``q``, ``k``, ``v`` too), biases 0; ``pos_embed`` and
       ``cls_token`` the same; each block's and each class-attention block's (``blocks_token_only``)
@@ -2870,9 +2879,19 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``cls_token`` and ``pos_embed`` the same; each GPSA block's ``local_init``: ``attn.v`` the identity,
       ``attn.pos_proj`` the fixed weight whose row h1 + k h2 (k = sqrt(heads)) is (2 (h2 - c), 2 (h1 - c), -1),
       c the grid's centre, and ``gating_param`` 1.
+    - ``vision_transformer.py``'s other ViTs are ``vit`` with their layers' own init: SigLIP's and SO150M's
+      attention pooling (``_siglip_``, ``_map``, ``test_vit3``: ``attn_pool.latent`` N(0, 1/dim) cut at +-2 sigma,
+      ``trunc_normal_tf_``; its linear layers ViT's), AIMv2 (SwiGLU's gate ``mlp.fc1_g`` N(0, 1e-12), bias 1; RMS
+      norms 1), the parallel ``_xp`` ViTs (``mlp_bias`` 0), the differential ViTs (``lambda_q1``... N(0, 0.1^2)),
+      ``_18x2`` (ParallelThingsBlock: its ``attns``/``ffns`` ``ls`` ``gamma`` 1e-5) and ``test_vit``-``test_vit4``,
+      LayerScale 1e-5 by name. ``vit_glu`` (DINOv2-g, TIPSv2-g: SwiGLUPacked, a ``GluMlp``): ``vit`` but the gate,
+      ``mlp.fc1``'s second half of rows, N(0, 1e-12), its bias 1 (``Blocks``); LayerScale 1e-5 (DINOv2) or 1
+      (TIPSv2) by name. ``vit_rpn`` (``vit_base_patch16_rpn_224``, ResPostBlock): ``vit`` and each block's
+      ``norm1``/``norm2`` scale 1e-5. ``gmixer`` (GLU Mixers ``gmixer_12_224``, ``gmixer_24_224``): ``mixer``, then
+      ``GluMlp.init_weights``: ``fc1``'s gate rows N(0, 1e-12), bias 1, its first half Xavier uniform at the whole
+      ``fc1``'s bound sqrt(6 / (in + out)).
 
-    ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
-    res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
+    ConvNeXt's RMS-norm variants
     (``convnext_zepto_rms``...), ``eva.py``'s other ViTs (a learnt ``rope.freqs`` in the ``_rope_mixed`` ones, an
     ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm blocks in Sapiens2's), the pruned
     ``ecaresnet*_pruned`` (rebuilt with torch's defaults after the init), ``test_resnet`` (BasicBlock and Bottleneck
@@ -2935,7 +2954,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
         raise ValueError("presets.timm: arch='convit' needs a ConViT model's name ('convit_tiny', 'convit_small', "
                          "'convit_base'), which says the heads its pos_proj's fixed weight has one row each")
     from . import presets
-    plan = Plan(presets.torch.rules, "timm")
+    plan: Plan = Plan(presets.torch.rules, "timm")
     he_out, he_in = KaimingNormal(mode="fan_out", nonlinearity="relu"), KaimingNormal()
     trunc, trunc_tf = _torch_trunc(0.02), _cut(0.02, 2.0)  # trunc_normal_ (cut at +-2) and trunc_normal_tf_ (2 sigma)
     lecun = VarianceScaling(1.0, "fan_in", "truncated_normal")  # timm's lecun_normal_
@@ -3151,11 +3170,33 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                 elif family in ("regnetz", "regnetz_d"):  # a stage's first block has no shortcut: its norm stays 1
                     first = "stages/*/0" if family == "regnetz" else "stages/[!0]/0"
                     plan = plan.rule(Ones(), kind="norm", role="scale", path=f"{first}/conv3_1x1/bn/*")
+    elif family in ("vit_glu", "vit_rpn"):  # ViT's init_weights_vit_timm, then the MLP's or block's init_weights
+        vit: Plan = timm("vit")  # the family's own rules first
+        plan = Plan(vit.rules, "timm")
+        if family == "vit_glu":  # SwiGLUPacked, a GluMlp: fc1's second half of rows (the gate) N(0, 1e-12), bias 1
+            plan = (plan.rule(Blocks([trunc, Normal(0.0, 1e-6)]), kind=dense, role="weight", path="blocks/*/mlp/fc1/*")
+                    .rule(Blocks([Zeros(), Ones()]), kind=dense, role="bias", path="blocks/*/mlp/fc1/*"))
+        else:  # ResPostBlock.init_weights: norm1/norm2 weights init_values (1e-5)
+            plan = plan.rule(Constant(1e-5), kind="norm", role="scale", path="blocks/*/norm[12]/*")
+    elif family == "gmixer":  # the Mixer's _init_weights, then GluMlp.init_weights: fc1's gate rows N(0, 1e-12), bias 1
+        # Xavier's bound on the first half is the whole fc1's, sqrt(6 / (fan_in + 2 fan_out)) with the half's fans
+        xavier = Scaled(XavierUniform(), "sqrt((fan_in + fan_out) / (fan_in + 2 * fan_out))")
+        mixer: Plan = timm("mixer")
+        plan = (Plan(mixer.rules, "timm")
+                .rule(Blocks([xavier, Normal(0.0, 1e-6)]), kind=dense, role="weight", path="blocks/*/mlp_*/fc1/*")
+                .rule(Blocks([Normal(0.0, 1e-6), Ones()]), kind=dense, role="bias", path="blocks/*/mlp_*/fc1/*"))
     else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":
             plan = (plan.rule(trunc, path="pos_embed").rule(Normal(0.0, 1e-6), path="cls_token")
                     .rule(Normal(0.0, 1e-6), path="reg_token").rule(trunc, path="dist_token"))
+            # the layers' own: AttentionPoolLatent's latent ('map') trunc_normal_tf_(std=latent_dim ** -0.5), cut at
+            # +-2 sigma; SwiGLU's gate fc1_g N(0, 1e-12), bias 1; ParallelScalingBlock's mlp_bias 0; DiffAttention's
+            # and DiffParallelScalingBlock's lambda_q1, lambda_k1, lambda_q2, lambda_k2 N(0, 0.1^2)
+            plan = (plan.rule(Scaled(_cut(1.0, 2.0), "1 / sqrt(fan_out)"), path="attn_pool/latent")
+                    .rule(Normal(0.0, 1e-6), kind=dense, role="weight", path="blocks/*/mlp/fc1_g/*")
+                    .rule(Ones(), kind=dense, role="bias", path="blocks/*/mlp/fc1_g/*")
+                    .rule(Zeros(), path="blocks/*/mlp_bias").rule(Normal(0.0, 0.1), path="blocks/*lambda_[qk][12]"))
         elif family == "beit":  # fix_init_weight divides block l's output layers by sqrt(2 (l + 1)), l on the path
             residual = Scaled(trunc, "1 / sqrt(2 * (l + 1))")
             plan = (plan.rule(trunc, path="pos_embed").rule(trunc, path="cls_token").rule(trunc, path="reg_token")

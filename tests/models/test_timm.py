@@ -29,7 +29,7 @@ from torch import nn  # noqa: E402
 import unifiedinit as ui  # noqa: E402
 from unifiedinit.verify import stats  # noqa: E402
 
-from .compare import ALPHA  # noqa: E402
+from .compare import ALPHA, has_laws  # noqa: E402
 from .test_torch_models import constructor_laws, poison, reproduces  # noqa: E402
 
 
@@ -1572,6 +1572,93 @@ def _repvgg(name):
     return model, ui.presets.timm(name), laws
 
 
+def _vit_layers():
+    """timm's ViT layers with their own init (test_vit3: LayerScale 1e-5): AttentionPoolLatent's latent
+    trunc_normal_tf_(std=latent_dim ** -0.5), cut at +-2 sigma (64 wide: N(0, 1/8^2) cut at +-1/4), its linears
+    ViT's; SwiGLU's gate fc1_g N(0, 1e-12), bias 1 (fc1_x ViT's); DiffAttention's lambda_q1... N(0, 0.1^2);
+    ParallelScalingBlock's mlp_bias 0 and its ls; ParallelThingsBlock's attns/ffns ls."""
+    model = nn.Module()
+    model.attn_pool = _linear_block(("q", "proj", "mlp.fc1"))
+    model.attn_pool.latent = nn.Parameter(torch.ones(1, 1, 64))
+    diff = _linear_block(("attn.qkv", "mlp.fc1_g", "mlp.fc1_x"), ls1=_gamma(64), ls2=_gamma(64))
+    for n in ("lambda_q1", "lambda_k1", "lambda_q2", "lambda_k2"):
+        setattr(diff.attn, n, nn.Parameter(torch.ones(256)))
+    parallel = _linear_block(("in_proj", "attn_out_proj"), ls=_gamma(64))
+    parallel.mlp_bias, parallel.lambda_q1 = nn.Parameter(torch.ones(256)), nn.Parameter(torch.ones(256))
+    things = nn.Module()
+    things.attns = nn.Sequential(_linear_block(("attn.qkv",), ls=_gamma(64)))
+    things.ffns = nn.Sequential(_linear_block(("mlp.fc1",), ls=_gamma(64)))
+    model.blocks = nn.Sequential(diff, parallel, things)
+    cut = 2 / 8
+    laws = {"attn_pool.latent": ui.TruncatedNormal(0, 1 / 8, -cut, cut), "attn_pool.q.weight": TRUNC,
+            "attn_pool.mlp.fc1.bias": ui.Constant(0.0), "blocks.0.mlp.fc1_g.weight": ui.Normal(0, 1e-6),
+            "blocks.0.mlp.fc1_g.bias": ui.Constant(1.0), "blocks.0.mlp.fc1_x.weight": TRUNC,
+            "blocks.0.mlp.fc1_x.bias": ui.Constant(0.0), "blocks.1.mlp_bias": ui.Constant(0.0),
+            "blocks.1.in_proj.weight": TRUNC, "blocks.1.lambda_q1": ui.Normal(0, 0.1)}
+    laws |= {f"blocks.0.attn.{n}": ui.Normal(0, 0.1) for n in ("lambda_q1", "lambda_k1", "lambda_q2", "lambda_k2")}
+    laws |= {k: ui.Constant(1e-5) for k in ("blocks.0.ls1.gamma", "blocks.0.ls2.gamma", "blocks.1.ls.gamma",
+                                             "blocks.2.attns.0.ls.gamma", "blocks.2.ffns.0.ls.gamma")}
+    return model, ui.presets.timm("test_vit3"), laws
+
+
+def _vit_rpn():
+    """ResPostBlock (vit_base_patch16_rpn_224): ViT's linears, each block's norm1/norm2 weight init_values 1e-5
+    (ResPostBlock.init_weights), bias 0; the final norm 1/0."""
+    model = nn.Module()
+    model.blocks = nn.Sequential(_linear_block(("attn.qkv", "mlp.fc2"), norm1=nn.LayerNorm(64), norm2=nn.LayerNorm(64)))
+    model.norm = nn.LayerNorm(64)
+    laws = {"blocks.0.attn.qkv.weight": TRUNC, "blocks.0.mlp.fc2.bias": ui.Constant(0.0),
+            "blocks.0.norm1.weight": ui.Constant(1e-5), "blocks.0.norm2.weight": ui.Constant(1e-5),
+            "blocks.0.norm1.bias": ui.Constant(0.0), "norm.weight": ui.Constant(1.0)}
+    return model, ui.presets.timm("vit_base_patch16_rpn_224"), laws
+
+
+def _glu(arch: str) -> nn.Module:  # a block whose GluMlp (fc1 64 -> 512, the gate its last 256 rows) is 'mlp' or ViT's
+    mlp = nn.Module()
+    mlp.fc1, mlp.fc2 = nn.Linear(64, 512), nn.Linear(256, 64)
+    block = nn.Module()
+    setattr(block, "mlp_channels" if arch.startswith("gmixer") else "mlp", mlp)
+    model = nn.Module()
+    model.blocks = nn.Sequential(block)
+    return model
+
+
+def _vit_glu():
+    """DINOv2-g's SwiGLUPacked (a GluMlp) with LayerScale 1e-5: ViT's fc2 and gamma (fc1's halves: below)."""
+    model = _glu("vit_giant_patch14_dinov2")
+    model.blocks[0].ls1 = _gamma(64)
+    laws = {"blocks.0.mlp.fc2.weight": TRUNC, "blocks.0.mlp.fc2.bias": ui.Constant(0.0),
+            "blocks.0.ls1.gamma": ui.Constant(1e-5)}
+    return model, ui.presets.timm("vit_giant_patch14_dinov2"), laws
+
+
+def _gmixer():
+    """The GLU Mixer: the Mixer's laws, fc2 Xavier uniform with its bias N(0, 1e-12) under 'mlp' (fc1's halves:
+    below)."""
+    model = _glu("gmixer_12_224")
+    model.head = nn.Linear(64, 1000)
+    laws = {"blocks.0.mlp_channels.fc2.weight": _xavier(256, 64), "blocks.0.mlp_channels.fc2.bias": ui.Normal(0, 1e-6),
+            "head.weight": ui.Constant(0.0)}
+    return model, ui.presets.timm("gmixer_12_224"), laws
+
+
+@pytest.mark.parametrize("arch", ["vit_giant_patch14_dinov2", "vit_giant_patch14_reg1_tipsv2", "gmixer_24_224"])
+def test_a_glu_mlps_gate_rows_are_redrawn_apart_from_the_rest_of_fc1(arch):
+    """GluMlp.init_weights, after the model's init: fc1's second half of rows (the gate) N(0, 1e-12), its bias 1;
+    the first half keeps the model's law, ViT's trunc_normal_(.02) with bias 0 or the Mixer's Xavier uniform at the
+    whole fc1's bound sqrt(6 / (64 + 512)) with its bias N(0, 1e-12)."""
+    model = _glu(arch)
+    torch.manual_seed(0)
+    poison(model)
+    ui.presets.timm(arch).apply(model, seed=0)
+    fc1 = model.blocks[0].get_submodule("mlp_channels" if arch.startswith("gmixer") else "mlp").fc1
+    w, b = fc1.weight.detach().numpy(), fc1.bias.detach().numpy()
+    mixer = arch.startswith("gmixer")
+    has_laws({"weight[:256]": w[:256], "weight[256:]": w[256:], "bias[:256]": b[:256], "bias[256:]": b[256:]},
+             {"weight[:256]": _xavier(64, 512) if mixer else TRUNC, "weight[256:]": ui.Normal(0, 1e-6),
+              "bias[:256]": ui.Normal(0, 1e-6) if mixer else ui.Constant(0.0), "bias[256:]": ui.Constant(1.0)}, arch)
+
+
 Family = Callable[[], tuple[nn.Module, ui.Plan, dict[str, ui.Spec]]]  # a stand-in, its plan, its laws by name
 FAMILIES: dict[str, Family] = {
             "resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
@@ -1609,7 +1696,8 @@ FAMILIES: dict[str, Family] = {
             "regnetz": lambda: _byob_last("regnetz_b16", (), ((0, 0), (1, 0), (2, 0))),
             "regnetz_d": lambda: _byob_last("regnetz_d8", (), ((1, 0), (2, 0))),
             "byobnet-last": lambda: _byob_last("resnet33ts", (), ()),
-            "repvgg": lambda: _repvgg("repvgg_b1g4"), "mobileone": lambda: _repvgg("mobileone_s4")}
+            "repvgg": lambda: _repvgg("repvgg_b1g4"), "mobileone": lambda: _repvgg("mobileone_s4"),
+            "vit-layers": _vit_layers, "vit_rpn": _vit_rpn, "vit_glu": _vit_glu, "gmixer": _gmixer}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -1631,7 +1719,7 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "gcresnext26ts", "gernet_s", "regnetz_b16", "repvgg_a0",
                "mobileone_s0", "botnet26t_256", "halonet26t", "lambda_resnet26t",
                "mobilevit_xxs", "mobilevitv2_050", "legacy_seresnet18", "swin_s3_tiny_224", "regnetx_004_tv",
-               "gc_efficientnetv2_rw_t")
+               "gc_efficientnetv2_rw_t", "test_vit", "test_vit2", "test_vit3", "test_vit4")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -1680,7 +1768,15 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 # first block has a shortcut), resnet61q's EdgeBlock and conv2b_kxk, ECA, RepVGG's groups, MobileOne's
                 # SE, LambdaLayer's pos_emb
                 "resnet50_clip": _QUARTER, "regnetz_d8": _QUARTER, "resnet61q": _HALF, "eca_resnext26ts": _HALF,
-                "repvgg_b1g4": _QUARTER, "mobileone_s4": _QUARTER, "lambda_resnet26rpt_256": _QUARTER}
+                "repvgg_b1g4": _QUARTER, "mobileone_s4": _QUARTER, "lambda_resnet26rpt_256": _QUARTER,
+                # ViTs with other blocks: ParallelThingsBlock, ResPostBlock, ParallelScalingBlock (mlp_bias; ls),
+                # DiffParallelScalingBlock, DiffAttention, AIMv2's SwiGLU and RMS norms, DINOv2-g's SwiGLUPacked
+                # (these two narrower)
+                "vit_small_patch16_18x2_224": _TWO, "vit_base_patch16_rpn_224": _TWO, "vit_base_patch16_xp_224": _TWO,
+                "vit_pwee_patch16_reg1_gap_256": _TWO, "vit_dpwee_patch16_reg1_gap_256": _TWO,
+                "vit_dwee_patch16_reg1_gap_256": _TWO,
+                "aimv2_large_patch14_224": dict(depth=3, embed_dim=256, num_heads=4),  # no biases: three blocks
+                "vit_giant_patch14_dinov2": dict(depth=2, embed_dim=384, num_heads=6)}
 
 
 def _timm_class(module: str, cls: str, **kwargs):  # a model's class built directly: its builder fixes the depths
@@ -1695,7 +1791,11 @@ TIMM_CLASSES = {"nest_tiny": _timm_class("nest", "Nest", embed_dims=(96, 192, 38
                 "gcvit_small": _timm_class("gcvit", "GlobalContextVit", depths=(1, 1, 1, 1), num_heads=(3, 6, 12, 24),
                                            embed_dim=96, mlp_ratio=2, layer_scale=1e-5),
                 "mvitv2_small_cls": lambda timm: timm.models.mvitv2.MultiScaleVit(timm.models.mvitv2.MultiScaleVitCfg(
-                    depths=(1, 1, 1, 1), use_cls_token=True))}
+                    depths=(1, 1, 1, 1), use_cls_token=True)),
+                # the GLU Mixer, whose builder fixes num_blocks: two blocks
+                "gmixer_12_224": lambda timm: timm.models.mlp_mixer.MlpMixer(
+                    patch_size=16, num_blocks=2, embed_dim=384, mlp_ratio=(1.0, 4.0), mlp_layer=timm.layers.GluMlp,
+                    act_layer=nn.SiLU)}
 
 
 @pytest.fixture(scope="module")
@@ -1880,7 +1980,14 @@ def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     ("mobilevit_s", "regnetz"), ("mobilevitv2_200", "regnetz"), ("mobilevit_xxs", "regnetz_d"),
     ("legacy_senet154", "hrnet"), ("legacy_seresnext101_32x4d", "hrnet"), ("legacy_seresnet152", "hrnet"),
     ("regnety_080_tv", "regnet"), ("regnety_040_sgn", "regnet"), ("swin_s3_base_224", "swin"),
-    ("test_convnext3", "convnext"), ("test_efficientnet_ln", "efficientnet")])
+    ("test_convnext3", "convnext"), ("test_efficientnet_ln", "efficientnet"),
+    ("vit_so400m_patch14_siglip_384", "vit"), ("vit_giantopt_patch16_siglip_256", "vit"),
+    ("vit_base_patch32_siglip_256.v2_webli", "vit"), ("vit_so150m_patch16_reg4_map_256", "vit"),
+    ("aimv2_3b_patch14_448", "vit"), ("vit_huge_patch14_xp_224", "vit"), ("test_vit", "vit"),
+    ("vit_base_patch16_18x2_224", "vit_wee_patch16_reg1_gap_256"), ("test_vit4", "vit_wee_patch16_reg1_gap_256"),
+    ("vit_dlittle_patch16_reg1_gap_256", "vit_wee_patch16_reg1_gap_256"),
+    ("vit_giant_patch14_reg4_dinov2", "vit_giant_patch14_dinov2"), ("vit_base_patch16_rpn_224", "vit_rpn"),
+    ("gmixer_24_224", "gmixer")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -1906,18 +2013,8 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="byobnet"), None, None),
     (dict(arch="gernet"), None, None), (dict(arch="regnetz"), None, None), (dict(arch="regnetz_d"), None, None),
     (dict(arch="repvgg"), None, None), (dict(arch="mobileone"), None, None),
-    (dict(arch="vit_base_patch16_siglip_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2.*\)"),
-    # each built another way: SwiGLU's gate, attention pooling, ResPostBlock, parallel and differential blocks,
-    # RMS norms
-    (dict(arch="vit_giant_patch14_dinov2"), ValueError, "got 'vit_giant_patch14_dinov2'"),
-    (dict(arch="vit_giant_patch14_reg1_tipsv2"), ValueError, "got 'vit_giant_patch14_reg1_tipsv2'"),
-    (dict(arch="vit_so150m_patch16_reg4_map_256"), ValueError, "got 'vit_so150m_patch16_reg4_map_256'"),
-    (dict(arch="vit_base_patch16_rpn_224"), ValueError, "got 'vit_base_patch16_rpn_224'"),
-    (dict(arch="vit_small_patch16_18x2_224"), ValueError, "got 'vit_small_patch16_18x2_224'"),
-    (dict(arch="vit_pwee_patch16_reg1_gap_256"), ValueError, "got 'vit_pwee_patch16_reg1_gap_256'"),
-    (dict(arch="vit_dwee_patch16_reg1_gap_256"), ValueError, "got 'vit_dwee_patch16_reg1_gap_256'"),
-    (dict(arch="vit_base_patch16_xp_224"), ValueError, "got 'vit_base_patch16_xp_224'"),
-    (dict(arch="aimv2_large_patch14_224"), ValueError, "got 'aimv2_large_patch14_224'"),
+    (dict(arch="vit_base_patch16_unknown_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2.*\)"),
+    (dict(arch="vit_glu"), None, None), (dict(arch="vit_rpn"), None, None), (dict(arch="gmixer"), None, None),
     (dict(arch="convnext_zepto_rms"), ValueError, "got 'convnext_zepto_rms'"),
     (dict(arch="ecaresnet50d_pruned"), ValueError, "got 'ecaresnet50d_pruned'"),  # adapted: torch's defaults
     (dict(arch="test_resnet"), ValueError, "got 'test_resnet'"),  # BasicBlock and Bottleneck stages in one model
@@ -1934,8 +2031,6 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="vit_small_patch16_rope_mixed_224"), ValueError, "got 'vit_small_patch16_rope_mixed_224'"),
     (dict(arch="vit_pe_core_tiny_patch16_384"), ValueError, "got 'vit_pe_core_tiny_patch16_384'"),
     (dict(arch="vit_base_patch16_sapiens2"), ValueError, "got 'vit_base_patch16_sapiens2'"),
-    # GluMlp's init_weights redraws half of fc1 (the gate's rows): no spec draws half a tensor
-    (dict(arch="gmixer_12_224"), ValueError, "got 'gmixer_12_224'"),
     # MaxxVit's configs with weight_init='normal' (N(0, 0.02^2) everywhere), CoAtNet with C and T blocks in one stage
     (dict(arch="maxxvit_rmlp_nano_rw_256"), ValueError, "got 'maxxvit_rmlp_nano_rw_256'"),
     (dict(arch="maxxvitv2_nano_rw_256"), ValueError, "got 'maxxvitv2_nano_rw_256'"),
