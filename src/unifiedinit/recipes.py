@@ -2623,7 +2623,15 @@ _TIMM_MODELS = (
     (r"mobileone_s[0-4]", "mobileone"),
     # MobileViT V1 and V2: ByobNets whose stages open with a block without shortcut, but for MobileViT-XXS's first
     # (its stem is as wide as stage 0): RegNetZ's rules
-    (r"mobilevit_(xs|s)|mobilevitv2_(050|075|100|125|150|175|200)", "regnetz"), (r"mobilevit_xxs", "regnetz_d"))
+    (r"mobilevit_(xs|s)|mobilevitv2_(050|075|100|125|150|175|200)", "regnetz"), (r"mobilevit_xxs", "regnetz_d"),
+    # vision_transformer_hybrid.py: ViTs on a conv backbone the ViT init runs over (init_weights_vit_timm calls a
+    # module's init_weights: ResNetV2's, with its default zero_init_last=True); a bare stem or ConvStem has none
+    (r"vit_tiny_r_s16_p8_(224|384)|vit_base_mci_224", "vit"),
+    (r"vit_(small|base)_r26_s32_(224|384)|vit_base_r50_s16_(224|384)|vit_large_r50_s32_(224|384)"
+     r"|vit_(small|base)_resnet26d_224|vit_small_resnet50d_s16_224|vit_base_resnet50d_224", "vit_hybrid"),
+    (r"samvit_(base|large|huge)_patch16|samvit_base_patch16_224", "samvit"),  # no init: torch's defaults
+    (r"vitamin_(small|base|large|large2)_224|vitamin_(large|large2|xlarge)_(256|336|384)", "vitamin"),
+    (r"sam2_hiera_(tiny|small|base_plus|large)", "hiera"))  # HieraDet: Hiera's init_weight_vit, fix_init_weight
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2649,7 +2657,8 @@ _TIMM_LAYER_SCALE = (
     (r"poolformer_s(12|24)", "metaformer", 1e-5), (r"poolformer_(s36|m36|m48)", "metaformer", 1e-6),
     (r"xcit_(nano|tiny|small)_12_p(8|16)_(224|384)", "xcit", 1.0),  # eta
     (r"xcit_(tiny|small|medium|large)_24_p(8|16)_(224|384)", "xcit", 1e-5),
-    (r"focalnet_(large|xlarge|huge)_fl[34]", "convnext", 1e-4))  # layerscale_value
+    (r"focalnet_(large|xlarge|huge)_fl[34]", "convnext", 1e-4),  # layerscale_value
+    (r"hieradet_small", "hiera", 1e-5))  # HieraDet's init_values
 
 #: where each family with LayerScale keeps it: ViT's ``ls1``/``ls2``, ResMLP's, BEiT's and EVA's ``gamma_1``/
 #: ``gamma_2``, CaiT's in both of its stacks (``blocks``, ``blocks_token_only``), MambaOut's ``ls`` (family
@@ -2658,14 +2667,15 @@ _TIMM_LAYER_SCALE = (
 _TIMM_LAYER_SCALE_PATHS = {"vit": "blocks/*/ls[12]/gamma", "mixer": "blocks/*/ls[12]", "beit": "blocks/*/gamma_[12]",
                            "cait": "blocks*/*/gamma_[12]", "convnext": "*/blocks/*/ls*/gamma",
                            "densenet": "dense_stages/*/gamma", "metaformer": "stages/*/blocks/*/layer_scale[12]/scale",
-                           "xcit": "*blocks/*/gamma[123]"}
+                           "xcit": "*blocks/*/gamma[123]", "hiera": "blocks/*/ls[12]/gamma"}
 
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
                  "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3", "hrnet", "defaults",
                  "nfnet", "cspnet", "darknet", "tresnet", "vovnet", "hgnet", "repvit", "starnet", "edgenext",
                  "metaformer", "xcit", "pvt_v2", "pit", "levit", "fastvit", "hiera", "mvitv2", "nest", "tnt",
                  "visformer", "gcvit", "efficientformer", "swiftformer", "vit_relpos", "vit_relpos_rpn", "swinv2_cr",
-                 "convit", "byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone")
+                 "convit", "byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone", "vit_hybrid",
+                 "samvit", "vitamin")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2870,6 +2880,20 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``cls_token`` and ``pos_embed`` the same; each GPSA block's ``local_init``: ``attn.v`` the identity,
       ``attn.pos_proj`` the fixed weight whose row h1 + k h2 (k = sqrt(heads)) is (2 (h2 - c), 2 (h1 - c), -1),
       c the grid's centre, and ``gating_param`` 1.
+    - ``vit_hybrid`` (``vision_transformer_hybrid.py``'s ViTs on a ResNetV2 ``_r26``/``_r50`` or a ``features_only``
+      ResNet-26D/50D backbone): ``vit``'s laws, the backbone's convolutions He normal, fan_out, and each of its
+      bottlenecks' last norm scale 0 (ResNet's ``bn3``, its own init; ResNetV2's ``norm3``: the ViT init calls the
+      backbone's ``init_weights()``, whose ``zero_init_last`` defaults to True where the constructor's is False);
+      ``patch_embed.proj`` torch's default. ``vit_tiny_r_s16_p8`` (a bare ResNetV2 stem) and ``vit_base_mci_224``
+      (a ``ConvStem``) have no ``init_weights``: their backbones keep torch's defaults, read as ``vit``.
+    - ``samvit`` (``vision_transformer_sam.py``'s SAM image encoders): no init at all, torch's defaults (the neck's
+      convs too), ``pos_embed`` and each attention's ``rel_pos_h``/``rel_pos_w`` 0 (their ``torch.zeros``).
+    - ``vitamin`` (ViTamin): ``vit``'s laws over the ViT (GeGLU's ``w0``/``w1``/``w2`` too), no ``cls_token``; its
+      MbConv backbone's ``Stem`` and ``MbConvLNBlock`` convolutions N(0, 2/fan_out) with timm's fan_out
+      k*k*out/groups (fan_in for the depthwise ``conv2_kxk``), biases 0; the ``pool.proj`` conv torch's default.
+    - SAM2's HieraDet (``sam2_hiera_*``) is Hiera's init (``init_weight_vit``, ``fix_init_weight``, ``head.fc`` 0,
+      ``pos_embed_window`` truncated): read as ``hiera``; ``hieradet_small`` adds ``ls1``/``ls2`` ``gamma`` 1e-5
+      (by name).
 
     ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
     res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
@@ -2935,7 +2959,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
         raise ValueError("presets.timm: arch='convit' needs a ConViT model's name ('convit_tiny', 'convit_small', "
                          "'convit_base'), which says the heads its pos_proj's fixed weight has one row each")
     from . import presets
-    plan = Plan(presets.torch.rules, "timm")
+    plan: Plan = Plan(presets.torch.rules, "timm")
     he_out, he_in = KaimingNormal(mode="fan_out", nonlinearity="relu"), KaimingNormal()
     trunc, trunc_tf = _torch_trunc(0.02), _cut(0.02, 2.0)  # trunc_normal_ (cut at +-2) and trunc_normal_tf_ (2 sigma)
     lecun = VarianceScaling(1.0, "fan_in", "truncated_normal")  # timm's lecun_normal_
@@ -3151,6 +3175,21 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                 elif family in ("regnetz", "regnetz_d"):  # a stage's first block has no shortcut: its norm stays 1
                     first = "stages/*/0" if family == "regnetz" else "stages/[!0]/0"
                     plan = plan.rule(Ones(), kind="norm", role="scale", path=f"{first}/conv3_1x1/bn/*")
+    elif family == "samvit":  # VisionTransformerSAM draws nothing: torch's defaults, its zeros tables
+        plan = plan.rule(Zeros(), path="pos_embed").rule(Zeros(), path="blocks/*/attn/rel_pos_[hw]")
+    elif family in ("vit_hybrid", "vitamin"):  # init_weights_vit_timm over the ViT and its backbone
+        backbone = "patch_embed/backbone/*"
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(trunc, path="pos_embed").rule(Normal(0.0, 1e-6), path="cls_token")
+                .rule(he_out, kind=conv, role="weight", path=backbone))
+        if family == "vit_hybrid":  # ResNetV2's init_weights again, zero_init_last=True; ResNet's own (features)
+            plan = (plan.rule(Zeros(), kind="norm", role="scale", path=backbone + "/blocks/*/norm3/*")
+                    .rule(Zeros(), kind="norm", role="scale", path="patch_embed/backbone/layer*/*/bn3/*"))
+        else:  # the Stem's _init_conv and each MbConvLNBlock's init_weights: timm's fan_out k*k*out/groups, biases
+            # 0 (the depthwise conv2_kxk: torch's fan_in); the StridedConv pool's proj keeps torch's default
+            plan = (plan.rule(Zeros(), kind=conv, role="bias", path=backbone)
+                    .rule(he_in, kind=conv, role="weight", path=backbone + "/conv2_kxk/*")
+                    .rule(_TORCH_DEFAULT, kind=conv, path="patch_embed/backbone/pool/*"))
     else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":

@@ -1572,6 +1572,114 @@ def _repvgg(name):
     return model, ui.presets.timm(name), laws
 
 
+def _vit_hybrid(arch: str):
+    """timm's hybrid ViTs: init_weights_vit_timm over the whole model (linears trunc_normal_(.02), biases 0;
+    pos_embed trunc_normal_(.02), cls_token N(0, 1e-12)); the patch embedding's proj torch's default. It calls a
+    ResNetV2 backbone's init_weights() at its default zero_init_last=True: convs He normal fan_out, each
+    Bottleneck's norm3 scale 0; a features_only ResNet backbone keeps ResNet's own init: convs He normal fan_out,
+    each Bottleneck's bn3 scale 0."""
+    resnet = "resnet" in arch
+    stem, norm, last, blocks = ("conv1", "bn1", "bn3", "layer1.0.") if resnet else (
+        "stem.conv", "stem.norm", "norm3", "stages.0.blocks.0.")
+    blk = nn.Module()
+    for i, (o, k) in enumerate(((32, 1), (32, 3), (128, 1)), 1):
+        setattr(blk, f"conv{i}", nn.Conv2d(64 if i == 1 else 32, o, k, bias=False))
+        setattr(blk, f"bn{i}" if resnet else f"norm{i}", nn.BatchNorm2d(o) if resnet else nn.GroupNorm(32, o))
+    backbone = nn.Module()
+    if resnet:
+        backbone.conv1, backbone.bn1, backbone.layer1 = nn.Conv2d(3, 64, 7, bias=False), nn.BatchNorm2d(64), \
+            nn.Sequential(blk)
+    else:
+        backbone.stem, backbone.stages = nn.Module(), nn.Sequential(nn.Module())
+        backbone.stem.conv, backbone.stem.norm = nn.Conv2d(3, 64, 7, bias=False), nn.GroupNorm(32, 64)
+        backbone.stages[0].blocks = nn.Sequential(blk)
+    model = nn.Module()
+    model.patch_embed = nn.Module()
+    model.patch_embed.backbone, model.patch_embed.proj = backbone, nn.Conv2d(128, 64, 1)
+    model.cls_token, model.pos_embed = nn.Parameter(torch.ones(1, 1, 64)), nn.Parameter(torch.ones(1, 50, 64))
+    model.blocks = nn.Sequential(_linear_block(("attn.qkv", "mlp.fc2"), norm1=nn.LayerNorm(64)))
+    model.head = nn.Linear(64, 1000)
+    b, s = "patch_embed.backbone.", "patch_embed.backbone." + blocks
+    n = "bn" if resnet else "norm"
+    laws = {b + stem + ".weight": _he(64 * 49), b + norm + ".weight": ui.Constant(1.0), s + "conv1.weight": _he(32),
+            s + "conv2.weight": _he(9 * 32), s + "conv3.weight": _he(128), s + n + "1.weight": ui.Constant(1.0),
+            s + n + "2.weight": ui.Constant(1.0), s + last + ".weight": ui.Constant(0.0),
+            s + last + ".bias": ui.Constant(0.0), "patch_embed.proj.weight": _default(128),
+            "patch_embed.proj.bias": _default(128), "cls_token": ui.Normal(0, 1e-6), "pos_embed": TRUNC,
+            "blocks.0.attn.qkv.weight": TRUNC, "blocks.0.attn.qkv.bias": ui.Constant(0.0),
+            "blocks.0.mlp.fc2.weight": TRUNC, "blocks.0.norm1.weight": ui.Constant(1.0), "head.weight": TRUNC,
+            "head.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm(arch), laws
+
+
+def _samvit():
+    """timm's SAM ViT (VisionTransformerSAM) draws nothing: torch's defaults for every layer, the neck's convs
+    too; pos_embed and each attention's rel_pos_h/rel_pos_w their torch.zeros."""
+    attn = _linear_block(("qkv", "proj"))
+    attn.rel_pos_h, attn.rel_pos_w = nn.Parameter(torch.ones(27, 16)), nn.Parameter(torch.ones(27, 16))
+    model = nn.Module()
+    model.patch_embed = nn.Module()
+    model.patch_embed.proj = nn.Conv2d(3, 64, 4, stride=4)
+    model.pos_embed = nn.Parameter(torch.ones(1, 8, 8, 64))
+    model.blocks = nn.Sequential(_linear_block(("mlp.fc1",), attn=attn, norm1=nn.LayerNorm(64)))
+    model.neck = nn.Sequential(nn.Conv2d(64, 32, 1, bias=False), nn.LayerNorm(32), nn.Conv2d(32, 32, 3, bias=False))
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(32, 1000)
+    laws = {"patch_embed.proj.weight": _default(48), "patch_embed.proj.bias": _default(48),
+            "pos_embed": ui.Constant(0.0), "blocks.0.attn.qkv.weight": _default(64),
+            "blocks.0.attn.qkv.bias": _default(64), "blocks.0.attn.rel_pos_h": ui.Constant(0.0),
+            "blocks.0.attn.rel_pos_w": ui.Constant(0.0), "blocks.0.mlp.fc1.weight": _default(64),
+            "blocks.0.norm1.weight": ui.Constant(1.0), "neck.0.weight": _default(64), "neck.1.weight": ui.Constant(1.0),
+            "neck.2.weight": _default(288), "head.fc.weight": _default(32), "head.fc.bias": _default(32)}
+    return model, ui.presets.timm("samvit_base_patch16"), laws
+
+
+def _vitamin():
+    """timm's ViTamin: init_weights_vit_timm over the ViT (linears, GeGluMlp's w0/w1/w2 too, trunc_normal_(.02),
+    biases 0; pos_embed trunc_normal_(.02)); its MbConv backbone's Stem (_init_conv in __init__) and each
+    MbConvLNBlock (its init_weights, which the ViT init calls) N(0, 2/fan_out), timm's fan_out k*k*out/groups,
+    biases 0; the StridedConv pool's proj torch's default."""
+    stem = nn.Module()
+    stem.conv1, stem.norm1, stem.conv2 = nn.Conv2d(3, 32, 3), nn.GroupNorm(1, 32), nn.Conv2d(32, 32, 3)
+    blk = nn.Module()
+    blk.shortcut = nn.Module()
+    blk.shortcut.expand = nn.Conv2d(32, 64, 1)
+    blk.pre_norm, blk.conv1_1x1 = nn.GroupNorm(1, 32), nn.Conv2d(32, 256, 1)
+    blk.conv2_kxk, blk.conv3_1x1 = nn.Conv2d(256, 256, 3, groups=256), nn.Conv2d(256, 64, 1)
+    backbone = nn.Module()
+    backbone.stem, backbone.stages = stem, nn.Sequential(nn.Sequential(blk))
+    backbone.pool = nn.Module()
+    backbone.pool.proj, backbone.pool.norm = nn.Conv2d(64, 96, 3), nn.GroupNorm(1, 64)
+    model = nn.Module()
+    model.patch_embed = nn.Module()
+    model.patch_embed.backbone = backbone
+    model.pos_embed = nn.Parameter(torch.ones(1, 49, 96))
+    model.blocks = nn.Sequential(_linear_block(("attn.qkv", "mlp.w0", "mlp.w2"), width=96))
+    model.head = nn.Linear(96, 1000)
+    b, s = "patch_embed.backbone.", "patch_embed.backbone.stages.0.0."
+    laws = {b + "stem.conv1.weight": _he(9 * 32), b + "stem.conv1.bias": ui.Constant(0.0),
+            b + "stem.norm1.weight": ui.Constant(1.0), b + "stem.conv2.weight": _he(9 * 32),
+            s + "shortcut.expand.weight": _he(64), s + "shortcut.expand.bias": ui.Constant(0.0),
+            s + "pre_norm.weight": ui.Constant(1.0), s + "conv1_1x1.weight": _he(256),
+            s + "conv1_1x1.bias": ui.Constant(0.0), s + "conv2_kxk.weight": _he(9),
+            s + "conv2_kxk.bias": ui.Constant(0.0),
+            s + "conv3_1x1.weight": _he(64), b + "pool.proj.weight": _default(576), b + "pool.proj.bias": _default(576),
+            b + "pool.norm.weight": ui.Constant(1.0), "pos_embed": TRUNC, "blocks.0.attn.qkv.weight": TRUNC,
+            "blocks.0.mlp.w0.weight": TRUNC, "blocks.0.mlp.w0.bias": ui.Constant(0.0), "blocks.0.mlp.w2.weight": TRUNC,
+            "head.weight": TRUNC, "head.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("vitamin_small_224"), laws
+
+
+def _hieradet():
+    """timm's HieraDet (SAM2's Hiera): Hiera's init_weight_vit and fix_init_weight, and hieradet_small's
+    ls1/ls2 gamma 1e-5 (init_values)."""
+    model, _, laws = _hiera("hiera_tiny_224")
+    for i, b in enumerate(model.blocks):
+        b.ls1, b.ls2 = _gamma(64), _gamma(64)
+        laws |= {f"blocks.{i}.ls1.gamma": ui.Constant(1e-5), f"blocks.{i}.ls2.gamma": ui.Constant(1e-5)}
+    return model, ui.presets.timm("hieradet_small"), laws
+
+
 Family = Callable[[], tuple[nn.Module, ui.Plan, dict[str, ui.Spec]]]  # a stand-in, its plan, its laws by name
 FAMILIES: dict[str, Family] = {
             "resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
@@ -1609,7 +1717,10 @@ FAMILIES: dict[str, Family] = {
             "regnetz": lambda: _byob_last("regnetz_b16", (), ((0, 0), (1, 0), (2, 0))),
             "regnetz_d": lambda: _byob_last("regnetz_d8", (), ((1, 0), (2, 0))),
             "byobnet-last": lambda: _byob_last("resnet33ts", (), ()),
-            "repvgg": lambda: _repvgg("repvgg_b1g4"), "mobileone": lambda: _repvgg("mobileone_s4")}
+            "repvgg": lambda: _repvgg("repvgg_b1g4"), "mobileone": lambda: _repvgg("mobileone_s4"),
+            "vit_hybrid": lambda: _vit_hybrid("vit_small_r26_s32_224"),
+            "vit_hybrid-resnet": lambda: _vit_hybrid("vit_small_resnet26d_224"), "samvit": _samvit,
+            "vitamin": _vitamin, "hieradet": _hieradet}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -1680,7 +1791,14 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 # first block has a shortcut), resnet61q's EdgeBlock and conv2b_kxk, ECA, RepVGG's groups, MobileOne's
                 # SE, LambdaLayer's pos_emb
                 "resnet50_clip": _QUARTER, "regnetz_d8": _QUARTER, "resnet61q": _HALF, "eca_resnext26ts": _HALF,
-                "repvgg_b1g4": _QUARTER, "mobileone_s4": _QUARTER, "lambda_resnet26rpt_256": _QUARTER}
+                "repvgg_b1g4": _QUARTER, "mobileone_s4": _QUARTER, "lambda_resnet26rpt_256": _QUARTER,
+                # hybrid ViTs on a ResNetV2 (norm3 zeroed by the ViT init) and a ResNet backbone, on a bare stem;
+                # SAM's ViT (rel_pos tables, neck), ViTamin (MbConv backbone, GeGLU MLP), SAM2's HieraDet with and
+                # without LayerScale: two blocks, or one a stage
+                "vit_small_r26_s32_224": _TWO, "vit_small_resnet26d_224": _TWO, "vit_tiny_r_s16_p8_224": _TWO,
+                "samvit_base_patch16_224": _TWO, "vitamin_small_224": _TWO,
+                "sam2_hiera_tiny": dict(stages=(1, 1, 1, 1), global_att_blocks=(2,)),
+                "hieradet_small": dict(stages=(1, 1, 1, 1), global_att_blocks=(2,))}
 
 
 def _timm_class(module: str, cls: str, **kwargs):  # a model's class built directly: its builder fixes the depths
@@ -1880,7 +1998,10 @@ def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     ("mobilevit_s", "regnetz"), ("mobilevitv2_200", "regnetz"), ("mobilevit_xxs", "regnetz_d"),
     ("legacy_senet154", "hrnet"), ("legacy_seresnext101_32x4d", "hrnet"), ("legacy_seresnet152", "hrnet"),
     ("regnety_080_tv", "regnet"), ("regnety_040_sgn", "regnet"), ("swin_s3_base_224", "swin"),
-    ("test_convnext3", "convnext"), ("test_efficientnet_ln", "efficientnet")])
+    ("test_convnext3", "convnext"), ("test_efficientnet_ln", "efficientnet"),
+    ("vit_large_r50_s32_384", "vit_hybrid"), ("vit_base_resnet50d_224", "vit_hybrid"), ("vit_base_mci_224", "vit"),
+    ("vit_tiny_r_s16_p8_384", "vit"), ("samvit_huge_patch16", "samvit"), ("vitamin_xlarge_384", "vitamin"),
+    ("sam2_hiera_large", "hiera")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
