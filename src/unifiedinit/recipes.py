@@ -2631,7 +2631,10 @@ _TIMM_MODELS = (
      r"|vit_(small|base)_resnet26d_224|vit_small_resnet50d_s16_224|vit_base_resnet50d_224", "vit_hybrid"),
     (r"samvit_(base|large|huge)_patch16|samvit_base_patch16_224", "samvit"),  # no init: torch's defaults
     (r"vitamin_(small|base|large|large2)_224|vitamin_(large|large2|xlarge)_(256|336|384)", "vitamin"),
-    (r"sam2_hiera_(tiny|small|base_plus|large)", "hiera"))  # HieraDet: Hiera's init_weight_vit, fix_init_weight
+    (r"sam2_hiera_(tiny|small|base_plus|large)", "hiera"),  # HieraDet: Hiera's init_weight_vit, fix_init_weight
+    # the pruned nets: adapt_model_from_file rebuilds every Conv2d, BatchNorm and Linear after the init, at torch's
+    # defaults (ECA's Conv1d, copied, kept its own); test_resnet: BasicBlock stages 0, 1, 3, a Bottleneck stage 2
+    (r"ecaresnet(50d|101d)_pruned|efficientnet_b[123]_pruned", "defaults"), (r"test_resnet", "resnet_test"))
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2752,8 +2755,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``gc_efficientnetv2_rw_t``, timm's test nets): convolutions the same He normal with timm's grouped fan_out, so
       fan_in for the depthwise or grouped ``conv_dw`` (in = out in all of them) and MixNet's split ``conv_dw/0``,
       ``conv_dw/1``..., biases 0; linear layers U(+-1/sqrt(fan_out)), biases 0; norms 1/0. CondConv
-      (``efficientnet_cc_*``), the pruned B1-B3 (rebuilt with torch's defaults), MobileNet-EdgeTPU V2 (grouped
-      ``conv_exp`` with in < out) and MobileNet V4 are refused.
+      (``efficientnet_cc_*``), MobileNet-EdgeTPU V2 (grouped
+      ``conv_exp`` with in < out) and MobileNet V4 are refused; the pruned B1-B3 are ``defaults`` (below).
     - ``convnext`` (ConvNeXt V1, its ``_ols``, ``_hnf`` and ``_mlp`` variants, ``test_convnext*``, and V2:
       ``_init_weights``, ``head_init_scale`` 1): convolutions and linear layers truncated N(0, 0.02^2) cut at +-2,
       biases 0; each V1 block's ``gamma`` (``ls_init_value``) 1e-6; V2's ``mlp.grn`` weight and bias 0 (its
@@ -2894,13 +2897,17 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     - SAM2's HieraDet (``sam2_hiera_*``) is Hiera's init (``init_weight_vit``, ``fix_init_weight``, ``head.fc`` 0,
       ``pos_embed_window`` truncated): read as ``hiera``; ``hieradet_small`` adds ``ls1``/``ls2`` ``gamma`` 1e-5
       (by name).
+    - The pruned ``ecaresnet50d_pruned``, ``ecaresnet101d_pruned`` and ``efficientnet_b1_pruned``-``b3_pruned``:
+      ``adapt_model_from_file`` rebuilds every ``Conv2d``, BatchNorm and ``Linear`` after the init, at torch's
+      defaults (ECA's ``Conv1d``, copied, keeps its own): read as ``defaults``. ``test_resnet`` (by name: BasicBlock
+      stages 0, 1 and 3, a Bottleneck stage 2): ``resnet``'s laws, its ``zero_init_last`` zeroing ``bn2`` in
+      ``layer1``, ``layer2``, ``layer4`` and ``bn3`` in ``layer3``.
 
     ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
     res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
     (``convnext_zepto_rms``...), ``eva.py``'s other ViTs (a learnt ``rope.freqs`` in the ``_rope_mixed`` ones, an
-    ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm blocks in Sapiens2's), the pruned
-    ``ecaresnet*_pruned`` (rebuilt with torch's defaults after the init), ``test_resnet`` (BasicBlock and Bottleneck
-    stages in one model), ResNetV2 with EvoNorm or FRN (``resnetv2_50d_evos``, ``_frn``: their norms' own
+    ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm blocks in Sapiens2's), ResNetV2 with EvoNorm or FRN
+    (``resnetv2_50d_evos``, ``_frn``: their norms' own
     parameters), ``ese_vovnet39b_evos`` and RegNetZ's ``regnetz_*_evos`` (EvoNorm too), EfficientViT (MSRA)
     ``efficientvit_m*`` (its ``attention_biases``) and ``test_byobnet`` (EdgeBlock, DarkBlock and bottleneck stages in
     one model) are refused by name.
@@ -3175,6 +3182,11 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                 elif family in ("regnetz", "regnetz_d"):  # a stage's first block has no shortcut: its norm stays 1
                     first = "stages/*/0" if family == "regnetz" else "stages/[!0]/0"
                     plan = plan.rule(Ones(), kind="norm", role="scale", path=f"{first}/conv3_1x1/bn/*")
+    elif family == "resnet_test":  # ResNet.init_weights; each block's last norm by its block: bn2, bn3 in layer3
+        plan = plan.rule(he_out, kind=conv, role="weight")
+        if zero_init_last:
+            plan = (plan.rule(Zeros(), kind="norm", role="scale", path="layer[124]/*/bn2/*")
+                    .rule(Zeros(), kind="norm", role="scale", path="layer3/*/bn3/*"))
     elif family == "samvit":  # VisionTransformerSAM draws nothing: torch's defaults, its zeros tables
         plan = plan.rule(Zeros(), path="pos_embed").rule(Zeros(), path="blocks/*/attn/rel_pos_[hw]")
     elif family in ("vit_hybrid", "vitamin"):  # init_weights_vit_timm over the ViT and its backbone

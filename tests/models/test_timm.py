@@ -1670,6 +1670,26 @@ def _vitamin():
     return model, ui.presets.timm("vitamin_small_224"), laws
 
 
+def _resnet_test():
+    """timm's test_resnet: ResNet.init_weights (convs He normal fan_out), BasicBlocks in layer1, layer2 and layer4
+    (bn2 zeroed) and a Bottleneck in layer3 (bn3 zeroed, its bn2 1)."""
+    def block(basic):
+        b = nn.Module()
+        b.conv1, b.bn1 = nn.Conv2d(32, 32, 3, bias=False), nn.BatchNorm2d(32)
+        b.conv2, b.bn2 = nn.Conv2d(32, 32, 3, bias=False), nn.BatchNorm2d(32)
+        if not basic:
+            b.conv3, b.bn3 = nn.Conv2d(32, 64, 1, bias=False), nn.BatchNorm2d(64)
+        return b
+    model = nn.Module()
+    for i in range(1, 5):
+        setattr(model, f"layer{i}", nn.Sequential(block(i != 3)))
+    model.fc = nn.Linear(64, 10)
+    laws = {f"layer{i}.0.bn2.weight": ui.Constant(0.0 if i != 3 else 1.0) for i in range(1, 5)}
+    laws |= {"layer3.0.bn3.weight": ui.Constant(0.0), "layer3.0.conv3.weight": _he(64), "layer1.0.conv1.weight":
+             _he(9 * 32), "layer1.0.bn1.weight": ui.Constant(1.0), "fc.weight": _default(64), "fc.bias": _default(64)}
+    return model, ui.presets.timm("test_resnet"), laws
+
+
 def _hieradet():
     """timm's HieraDet (SAM2's Hiera): Hiera's init_weight_vit and fix_init_weight, and hieradet_small's
     ls1/ls2 gamma 1e-5 (init_values)."""
@@ -1720,7 +1740,7 @@ FAMILIES: dict[str, Family] = {
             "repvgg": lambda: _repvgg("repvgg_b1g4"), "mobileone": lambda: _repvgg("mobileone_s4"),
             "vit_hybrid": lambda: _vit_hybrid("vit_small_r26_s32_224"),
             "vit_hybrid-resnet": lambda: _vit_hybrid("vit_small_resnet26d_224"), "samvit": _samvit,
-            "vitamin": _vitamin, "hieradet": _hieradet}
+            "vitamin": _vitamin, "hieradet": _hieradet, "resnet_test": _resnet_test}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -1742,7 +1762,7 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "gcresnext26ts", "gernet_s", "regnetz_b16", "repvgg_a0",
                "mobileone_s0", "botnet26t_256", "halonet26t", "lambda_resnet26t",
                "mobilevit_xxs", "mobilevitv2_050", "legacy_seresnet18", "swin_s3_tiny_224", "regnetx_004_tv",
-               "gc_efficientnetv2_rw_t")
+               "gc_efficientnetv2_rw_t", "ecaresnet50d_pruned", "efficientnet_b1_pruned", "test_resnet")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -1896,7 +1916,7 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
                                                                                    zero_init_last=False).rules
 
 
-@pytest.mark.parametrize("name", ["resnet18", "darknet17", "gernet_s", "regnetz_b16"])
+@pytest.mark.parametrize("name", ["resnet18", "darknet17", "gernet_s", "regnetz_b16", "test_resnet"])
 def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     """timm's constructors take zero_init_last too: with False no block's last norm is zeroed, and the plan agrees
     with the model timm builds that way, norm by norm (RegNetZ's first blocks, which keep 1 either way, too)."""
@@ -2001,7 +2021,7 @@ def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     ("test_convnext3", "convnext"), ("test_efficientnet_ln", "efficientnet"),
     ("vit_large_r50_s32_384", "vit_hybrid"), ("vit_base_resnet50d_224", "vit_hybrid"), ("vit_base_mci_224", "vit"),
     ("vit_tiny_r_s16_p8_384", "vit"), ("samvit_huge_patch16", "samvit"), ("vitamin_xlarge_384", "vitamin"),
-    ("sam2_hiera_large", "hiera")])
+    ("sam2_hiera_large", "hiera"), ("ecaresnet101d_pruned", "defaults"), ("efficientnet_b3_pruned", "defaults")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -2040,8 +2060,6 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="vit_base_patch16_xp_224"), ValueError, "got 'vit_base_patch16_xp_224'"),
     (dict(arch="aimv2_large_patch14_224"), ValueError, "got 'aimv2_large_patch14_224'"),
     (dict(arch="convnext_zepto_rms"), ValueError, "got 'convnext_zepto_rms'"),
-    (dict(arch="ecaresnet50d_pruned"), ValueError, "got 'ecaresnet50d_pruned'"),  # adapted: torch's defaults
-    (dict(arch="test_resnet"), ValueError, "got 'test_resnet'"),  # BasicBlock and Bottleneck stages in one model
     (dict(arch="resnetv2_50d_evos"), ValueError, "got 'resnetv2_50d_evos'"),  # EvoNorm2dS0's own init
     (dict(arch="resnetv2_50d_frn"), ValueError, "got 'resnetv2_50d_frn'"),  # FilterResponseNormTlu2d's tau
     (dict(arch="efficientnet_cc_b0_4e"), ValueError, "got 'efficientnet_cc_b0_4e'"),  # CondConv2d experts
@@ -2049,7 +2067,6 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="mobilenet_edgetpu_v2_xs"), ValueError, "got 'mobilenet_edgetpu_v2_xs'"),  # grouped conv_exp, in<out
     (dict(arch="mobilenetv4_hybrid_medium"), ValueError, "got 'mobilenetv4_hybrid_medium'"),  # attention, layer scale
     (dict(arch="mobilenetv4_conv_small"), ValueError, "got 'mobilenetv4_conv_small'"),  # depthwise dw_start/conv
-    (dict(arch="efficientnet_b1_pruned"), ValueError, "got 'efficientnet_b1_pruned'"),  # adapted: torch's defaults
     # eva.py's other models: a learnt rope/freqs (mixed RoPE), an attn_pool/latent ('map' pooling), grouped-query
     # RMS-norm blocks (Sapiens2)
     (dict(arch="vit_small_patch16_rope_mixed_224"), ValueError, "got 'vit_small_patch16_rope_mixed_224'"),
