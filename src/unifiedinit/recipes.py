@@ -2634,7 +2634,8 @@ _TIMM_MODELS = (
     (r"sam2_hiera_(tiny|small|base_plus|large)", "hiera"),  # HieraDet: Hiera's init_weight_vit, fix_init_weight
     # the pruned nets: adapt_model_from_file rebuilds every Conv2d, BatchNorm and Linear after the init, at torch's
     # defaults (ECA's Conv1d, copied, kept its own); test_resnet: BasicBlock stages 0, 1, 3, a Bottleneck stage 2
-    (r"ecaresnet(50d|101d)_pruned|efficientnet_b[123]_pruned", "defaults"), (r"test_resnet", "resnet_test"))
+    (r"ecaresnet(50d|101d)_pruned|efficientnet_b[123]_pruned", "defaults"), (r"test_resnet", "resnet_test"),
+    (r"maxxvit_rmlp_nano_rw_256|maxxvitv2_nano_rw_256", "maxvit_normal"))  # MaxxVit's weight_init='normal'
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2678,7 +2679,7 @@ TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficient
                  "metaformer", "xcit", "pvt_v2", "pit", "levit", "fastvit", "hiera", "mvitv2", "nest", "tnt",
                  "visformer", "gcvit", "efficientformer", "swiftformer", "vit_relpos", "vit_relpos_rpn", "swinv2_cr",
                  "convit", "byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone", "vit_hybrid",
-                 "samvit", "vitamin")
+                 "samvit", "vitamin", "maxvit_normal")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2804,7 +2805,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       and 3) Xavier uniform, biases 0, but N(0, 1e-12) where ``mlp`` is on the path (the MLP, ``RelPosMlp``'s);
       ``relative_position_bias_table`` truncated N(0, 0.02^2) cut at +-2 (N(0, 0.02^2) for the ``_tf`` ports'
       ``RelPosBiasTf``); LayerScale ``gamma`` 1e-6; the classifier head keeps torch's default. The configs with
-      ``weight_init='normal'`` (``maxxvit_rmlp_nano_rw``, ``maxxvitv2_nano_rw``, ``coatnext_nano_rw``) and
+      ``weight_init='normal'`` (``maxxvit_rmlp_nano_rw``, ``maxxvitv2_nano_rw``: ``maxvit_normal`` below;
+      ``coatnext_nano_rw``, whose ConvNeXt blocks keep torch's defaults and LayerScale 1e-5) and
       ``coatnet_nano_cc`` (conv and attention blocks in one stage: the path does not say which) are refused.
     - ``byobnet`` (``byobnet.py``'s and ``byoanet.py``'s ``ByobNet``: the ``ts``/``t`` ResNets and ResNeXts with
       SE, ECA, GlobalContext or BAT attention, ``resnet51q``/``61q``, ``resnet50_mlp``, the CLIP ResNets and their
@@ -2902,6 +2904,9 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       defaults (ECA's ``Conv1d``, copied, keeps its own): read as ``defaults``. ``test_resnet`` (by name: BasicBlock
       stages 0, 1 and 3, a Bottleneck stage 2): ``resnet``'s laws, its ``zero_init_last`` zeroing ``bn2`` in
       ``layer1``, ``layer2``, ``layer4`` and ``bn3`` in ``layer3``.
+    - ``maxvit_normal`` (MaxxViT's ``weight_init='normal'`` configs ``maxxvit_rmlp_nano_rw_256``,
+      ``maxxvitv2_nano_rw_256``): ``maxvit``'s rules, but every convolution and linear layer of the stem and the
+      stages N(0, 0.02^2), biases 0 (``RelPosMlp``'s too); the bias tables, LayerScale and head as ``maxvit``.
 
     ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
     res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
@@ -3187,6 +3192,12 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
         if zero_init_last:
             plan = (plan.rule(Zeros(), kind="norm", role="scale", path="layer[124]/*/bn2/*")
                     .rule(Zeros(), kind="norm", role="scale", path="layer3/*/bn3/*"))
+    elif family == "maxvit_normal":  # MaxxVit scheme 'normal': every block's and the stem's Conv2d and Linear
+        # N(0, 0.02^2), biases 0 (RelPosMlp's too); the tables, LayerScale and head as 'vit_eff' leaves them
+        plan = Plan(timm("maxvit").rules, "timm")
+        for part in ("stem/*", "stages/*"):
+            plan = (plan.rule(Normal(0.0, 0.02), kind=layers, role="weight", path=part)
+                    .rule(Zeros(), kind=layers, role="bias", path=part))
     elif family == "samvit":  # VisionTransformerSAM draws nothing: torch's defaults, its zeros tables
         plan = plan.rule(Zeros(), path="pos_embed").rule(Zeros(), path="blocks/*/attn/rel_pos_[hw]")
     elif family in ("vit_hybrid", "vitamin"):  # init_weights_vit_timm over the ViT and its backbone

@@ -1690,6 +1690,32 @@ def _resnet_test():
     return model, ui.presets.timm("test_resnet"), laws
 
 
+def _maxvit_normal():
+    """timm's MaxxVit with weight_init='normal': each block's init_weights and the stem's draw every Conv2d and
+    Linear N(0, 0.02^2), biases 0; RelPosBias's table trunc_normal_(.02); the head torch's default."""
+    block = nn.Module()
+    block.conv = nn.Module()
+    block.conv.conv1_1x1, block.conv.conv2_kxk = nn.Conv2d(64, 256, 1), nn.Conv2d(256, 256, 3, groups=256)
+    block.attn_block = _linear_block(("attn.qkv", "mlp.fc1"))
+    block.attn_block.attn.rel_pos = nn.Module()
+    block.attn_block.attn.rel_pos.relative_position_bias_table = nn.Parameter(torch.ones(225, 4))
+    model = nn.Module()
+    model.stem = nn.Module()
+    model.stem.conv1 = nn.Conv2d(3, 64, 3)
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(block)
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(64, 1000)
+    b, n = "stages.0.blocks.0.", ui.Normal(0, 0.02)
+    laws = {"stem.conv1.weight": n, "stem.conv1.bias": ui.Constant(0.0), b + "conv.conv1_1x1.weight": n,
+            b + "conv.conv1_1x1.bias": ui.Constant(0.0), b + "conv.conv2_kxk.weight": n,
+            b + "attn_block.attn.qkv.weight": n, b + "attn_block.attn.qkv.bias": ui.Constant(0.0),
+            b + "attn_block.mlp.fc1.weight": n, b + "attn_block.mlp.fc1.bias": ui.Constant(0.0),
+            b + "attn_block.attn.rel_pos.relative_position_bias_table": TRUNC, "head.fc.weight": _default(64),
+            "head.fc.bias": _default(64)}
+    return model, ui.presets.timm("maxxvit_rmlp_nano_rw_256"), laws
+
+
 def _hieradet():
     """timm's HieraDet (SAM2's Hiera): Hiera's init_weight_vit and fix_init_weight, and hieradet_small's
     ls1/ls2 gamma 1e-5 (init_values)."""
@@ -1740,7 +1766,8 @@ FAMILIES: dict[str, Family] = {
             "repvgg": lambda: _repvgg("repvgg_b1g4"), "mobileone": lambda: _repvgg("mobileone_s4"),
             "vit_hybrid": lambda: _vit_hybrid("vit_small_r26_s32_224"),
             "vit_hybrid-resnet": lambda: _vit_hybrid("vit_small_resnet26d_224"), "samvit": _samvit,
-            "vitamin": _vitamin, "hieradet": _hieradet, "resnet_test": _resnet_test}
+            "vitamin": _vitamin, "hieradet": _hieradet, "resnet_test": _resnet_test,
+            "maxvit_normal": _maxvit_normal}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -1818,7 +1845,9 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 "vit_small_r26_s32_224": _TWO, "vit_small_resnet26d_224": _TWO, "vit_tiny_r_s16_p8_224": _TWO,
                 "samvit_base_patch16_224": _TWO, "vitamin_small_224": _TWO,
                 "sam2_hiera_tiny": dict(stages=(1, 1, 1, 1), global_att_blocks=(2,)),
-                "hieradet_small": dict(stages=(1, 1, 1, 1), global_att_blocks=(2,))}
+                "hieradet_small": dict(stages=(1, 1, 1, 1), global_att_blocks=(2,)),
+                # MaxxViT's weight_init='normal' (MBConv and ConvNeXt conv blocks, RelPosMlp): one block a stage
+                "maxxvit_rmlp_nano_rw_256": _DEPTHS, "maxxvitv2_nano_rw_256": _DEPTHS}
 
 
 def _timm_class(module: str, cls: str, **kwargs):  # a model's class built directly: its builder fixes the depths
@@ -2074,9 +2103,8 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="vit_base_patch16_sapiens2"), ValueError, "got 'vit_base_patch16_sapiens2'"),
     # GluMlp's init_weights redraws half of fc1 (the gate's rows): no spec draws half a tensor
     (dict(arch="gmixer_12_224"), ValueError, "got 'gmixer_12_224'"),
-    # MaxxVit's configs with weight_init='normal' (N(0, 0.02^2) everywhere), CoAtNet with C and T blocks in one stage
-    (dict(arch="maxxvit_rmlp_nano_rw_256"), ValueError, "got 'maxxvit_rmlp_nano_rw_256'"),
-    (dict(arch="maxxvitv2_nano_rw_256"), ValueError, "got 'maxxvitv2_nano_rw_256'"),
+    # CoAtNeXt's weight_init='normal' (its ConvNeXt blocks torch's defaults, LayerScale 1e-5), CoAtNet with C and T
+    # blocks in one stage
     (dict(arch="coatnext_nano_rw_224"), ValueError, "got 'coatnext_nano_rw_224'"),
     (dict(arch="coatnet_nano_cc_224"), ValueError, "got 'coatnet_nano_cc_224'"),
     # EfficientViT (MSRA) draws its attention_biases its own way
