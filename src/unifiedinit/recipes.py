@@ -2628,7 +2628,19 @@ _TIMM_MODELS = (
     # the parallel-scaling _xp ViTs, timm's test_vit; ResPostBlock (_rpn); mlp_mixer.py's GLU Mixers (GluMlp)
     (r"vit_(base|large|so400m|giantopt)_patch\d+_siglip_\d+|vit_so150m_patch16_reg4_map_256|test_vit"
      r"|aimv2_(large|huge|1b|3b)_patch14_(224|336|448)|vit_(base_patch16|large_patch14|huge_patch14)_xp_224", "vit"),
-    (r"vit_base_patch16_rpn_224", "vit_rpn"), (r"gmixer_(12|24)_224", "gmixer"))
+    (r"vit_base_patch16_rpn_224", "vit_rpn"), (r"gmixer_(12|24)_224", "gmixer"),
+    # vision_transformer_hybrid.py: ViTs on a conv backbone the ViT init runs over (init_weights_vit_timm calls a
+    # module's init_weights: ResNetV2's, with its default zero_init_last=True); a bare stem or ConvStem has none
+    (r"vit_tiny_r_s16_p8_(224|384)|vit_base_mci_224", "vit"),
+    (r"vit_(small|base)_r26_s32_(224|384)|vit_base_r50_s16_(224|384)|vit_large_r50_s32_(224|384)"
+     r"|vit_(small|base)_resnet26d_224|vit_small_resnet50d_s16_224|vit_base_resnet50d_224", "vit_hybrid"),
+    (r"samvit_(base|large|huge)_patch16|samvit_base_patch16_224", "samvit"),  # no init: torch's defaults
+    (r"vitamin_(small|base|large|large2)_224|vitamin_(large|large2|xlarge)_(256|336|384)", "vitamin"),
+    (r"sam2_hiera_(tiny|small|base_plus|large)", "hiera"),  # HieraDet: Hiera's init_weight_vit, fix_init_weight
+    # the pruned nets: adapt_model_from_file rebuilds every Conv2d, BatchNorm and Linear after the init, at torch's
+    # defaults (ECA's Conv1d, copied, kept its own); test_resnet: BasicBlock stages 0, 1, 3, a Bottleneck stage 2
+    (r"ecaresnet(50d|101d)_pruned|efficientnet_b[123]_pruned", "defaults"), (r"test_resnet", "resnet_test"),
+    (r"maxxvit_rmlp_nano_rw_256|maxxvitv2_nano_rw_256", "maxvit_normal"))  # MaxxVit's weight_init='normal'
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2658,7 +2670,8 @@ _TIMM_LAYER_SCALE = (
     # ParallelThingsBlock's attns/*/ls, ffns/*/ls; the parallel and differential ViTs; timm's test ViTs 2-4
     (r"vit_(small|base)_patch16_18x2_224|vit_(pwee|dwee|dpwee|dlittle)_patch16_reg1_gap_256|test_vit[234]", "vit",
      1e-5),
-    (r"vit_giant_patch14_(reg4_)?dinov2", "vit_glu", 1e-5), (r"vit_giant_patch14_reg1_tipsv2", "vit_glu", 1.0))
+    (r"vit_giant_patch14_(reg4_)?dinov2", "vit_glu", 1e-5), (r"vit_giant_patch14_reg1_tipsv2", "vit_glu", 1.0),
+    (r"hieradet_small", "hiera", 1e-5))  # HieraDet's init_values
 
 #: where each family with LayerScale keeps it: ViT's ``ls1``/``ls2``, ResMLP's, BEiT's and EVA's ``gamma_1``/
 #: ``gamma_2``, CaiT's in both of its stacks (``blocks``, ``blocks_token_only``), MambaOut's ``ls`` (family
@@ -2667,7 +2680,8 @@ _TIMM_LAYER_SCALE = (
 _TIMM_LAYER_SCALE_PATHS = {"vit": "blocks/*/ls*/gamma", "mixer": "blocks/*/ls[12]", "beit": "blocks/*/gamma_[12]",
                            "cait": "blocks*/*/gamma_[12]", "convnext": "*/blocks/*/ls*/gamma",
                            "densenet": "dense_stages/*/gamma", "metaformer": "stages/*/blocks/*/layer_scale[12]/scale",
-                           "xcit": "*blocks/*/gamma[123]", "vit_glu": "blocks/*/ls[12]/gamma"}
+                           "xcit": "*blocks/*/gamma[123]", "vit_glu": "blocks/*/ls[12]/gamma",
+                           "hiera": "blocks/*/ls[12]/gamma"}
 
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
                  "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3", "hrnet", "defaults",
@@ -2675,7 +2689,7 @@ TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficient
                  "metaformer", "xcit", "pvt_v2", "pit", "levit", "fastvit", "hiera", "mvitv2", "nest", "tnt",
                  "visformer", "gcvit", "efficientformer", "swiftformer", "vit_relpos", "vit_relpos_rpn", "swinv2_cr",
                  "convit", "byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone", "vit_glu", "vit_rpn",
-                 "gmixer")
+                 "gmixer", "vit_hybrid", "samvit", "vitamin", "maxvit_normal")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2752,8 +2766,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``gc_efficientnetv2_rw_t``, timm's test nets): convolutions the same He normal with timm's grouped fan_out, so
       fan_in for the depthwise or grouped ``conv_dw`` (in = out in all of them) and MixNet's split ``conv_dw/0``,
       ``conv_dw/1``..., biases 0; linear layers U(+-1/sqrt(fan_out)), biases 0; norms 1/0. CondConv
-      (``efficientnet_cc_*``), the pruned B1-B3 (rebuilt with torch's defaults), MobileNet-EdgeTPU V2 (grouped
-      ``conv_exp`` with in < out) and MobileNet V4 are refused.
+      (``efficientnet_cc_*``), MobileNet-EdgeTPU V2 (grouped
+      ``conv_exp`` with in < out) and MobileNet V4 are refused; the pruned B1-B3 are ``defaults`` (below).
     - ``convnext`` (ConvNeXt V1, its ``_ols``, ``_hnf`` and ``_mlp`` variants, ``test_convnext*``, and V2:
       ``_init_weights``, ``head_init_scale`` 1): convolutions and linear layers truncated N(0, 0.02^2) cut at +-2,
       biases 0; each V1 block's ``gamma`` (``ls_init_value``) 1e-6; V2's ``mlp.grn`` weight and bias 0 (its
@@ -2800,7 +2814,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       and 3) Xavier uniform, biases 0, but N(0, 1e-12) where ``mlp`` is on the path (the MLP, ``RelPosMlp``'s);
       ``relative_position_bias_table`` truncated N(0, 0.02^2) cut at +-2 (N(0, 0.02^2) for the ``_tf`` ports'
       ``RelPosBiasTf``); LayerScale ``gamma`` 1e-6; the classifier head keeps torch's default. The configs with
-      ``weight_init='normal'`` (``maxxvit_rmlp_nano_rw``, ``maxxvitv2_nano_rw``, ``coatnext_nano_rw``) and
+      ``weight_init='normal'`` (``maxxvit_rmlp_nano_rw``, ``maxxvitv2_nano_rw``: ``maxvit_normal`` below;
+      ``coatnext_nano_rw``, whose ConvNeXt blocks keep torch's defaults and LayerScale 1e-5) and
       ``coatnet_nano_cc`` (conv and attention blocks in one stage: the path does not say which) are refused.
     - ``byobnet`` (``byobnet.py``'s and ``byoanet.py``'s ``ByobNet``: the ``ts``/``t`` ResNets and ResNeXts with
       SE, ECA, GlobalContext or BAT attention, ``resnet51q``/``61q``, ``resnet50_mlp``, the CLIP ResNets and their
@@ -2891,14 +2906,34 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``GluMlp.init_weights``: ``fc1``'s gate rows N(0, 1e-12), bias 1, its first half Xavier uniform at the whole
       ``fc1``'s bound sqrt(6 / (in + out)).
 
-    ConvNeXt's RMS-norm variants
-    (``convnext_zepto_rms``...), ``eva.py``'s other ViTs (a learnt ``rope.freqs`` in the ``_rope_mixed`` ones, an
-    ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm blocks in Sapiens2's), the pruned
-    ``ecaresnet*_pruned`` (rebuilt with torch's defaults after the init), ``test_resnet`` (BasicBlock and Bottleneck
-    stages in one model), ResNetV2 with EvoNorm or FRN (``resnetv2_50d_evos``, ``_frn``: their norms' own
-    parameters), ``ese_vovnet39b_evos`` and RegNetZ's ``regnetz_*_evos`` (EvoNorm too), EfficientViT (MSRA)
-    ``efficientvit_m*`` (its ``attention_biases``) and ``test_byobnet`` (EdgeBlock, DarkBlock and bottleneck stages in
-    one model) are refused by name.
+    - ``vit_hybrid`` (``vision_transformer_hybrid.py``'s ViTs on a ResNetV2 ``_r26``/``_r50`` or a ``features_only``
+      ResNet-26D/50D backbone): ``vit``'s laws, the backbone's convolutions He normal, fan_out, and each of its
+      bottlenecks' last norm scale 0 (ResNet's ``bn3``, its own init; ResNetV2's ``norm3``: the ViT init calls the
+      backbone's ``init_weights()``, whose ``zero_init_last`` defaults to True where the constructor's is False);
+      ``patch_embed.proj`` torch's default. ``vit_tiny_r_s16_p8`` (a bare ResNetV2 stem) and ``vit_base_mci_224``
+      (a ``ConvStem``) have no ``init_weights``: their backbones keep torch's defaults, read as ``vit``.
+    - ``samvit`` (``vision_transformer_sam.py``'s SAM image encoders): no init at all, torch's defaults (the neck's
+      convs too), ``pos_embed`` and each attention's ``rel_pos_h``/``rel_pos_w`` 0 (their ``torch.zeros``).
+    - ``vitamin`` (ViTamin): ``vit``'s laws over the ViT (GeGLU's ``w0``/``w1``/``w2`` too), no ``cls_token``; its
+      MbConv backbone's ``Stem`` and ``MbConvLNBlock`` convolutions N(0, 2/fan_out) with timm's fan_out
+      k*k*out/groups (fan_in for the depthwise ``conv2_kxk``), biases 0; the ``pool.proj`` conv torch's default.
+    - SAM2's HieraDet (``sam2_hiera_*``) is Hiera's init (``init_weight_vit``, ``fix_init_weight``, ``head.fc`` 0,
+      ``pos_embed_window`` truncated): read as ``hiera``; ``hieradet_small`` adds ``ls1``/``ls2`` ``gamma`` 1e-5
+      (by name).
+    - The pruned ``ecaresnet50d_pruned``, ``ecaresnet101d_pruned`` and ``efficientnet_b1_pruned``-``b3_pruned``:
+      ``adapt_model_from_file`` rebuilds every ``Conv2d``, BatchNorm and ``Linear`` after the init, at torch's
+      defaults (ECA's ``Conv1d``, copied, keeps its own): read as ``defaults``. ``test_resnet`` (by name: BasicBlock
+      stages 0, 1 and 3, a Bottleneck stage 2): ``resnet``'s laws, its ``zero_init_last`` zeroing ``bn2`` in
+      ``layer1``, ``layer2``, ``layer4`` and ``bn3`` in ``layer3``.
+    - ``maxvit_normal`` (MaxxViT's ``weight_init='normal'`` configs ``maxxvit_rmlp_nano_rw_256``,
+      ``maxxvitv2_nano_rw_256``): ``maxvit``'s rules, but every convolution and linear layer of the stem and the
+      stages N(0, 0.02^2), biases 0 (``RelPosMlp``'s too); the bias tables, LayerScale and head as ``maxvit``.
+
+    Refused by name: CondConv (``efficientnet_cc_*``: each expert's weight is a row of one tensor whose shape does
+    not say timm's fan_out), the nets with EvoNorm or FRN (``*_evos``, ``resnetv2_50d_frn``: their norms' own
+    parameters), ``eva.py``'s mixed-RoPE ViTs (``rope.freqs``, the cosine and sine of one uniform angle per block and
+    head) and a few nets whose stages mix blocks (``test_byobnet``, ``coatnet_nano_cc_224``, ``test_coatnet``,
+    ``test_maxvit``) or keep torch's defaults in some blocks only (``coatnext_nano_rw_224``).
 
     Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
     cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan
@@ -3185,6 +3220,32 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
         plan = (Plan(mixer.rules, "timm")
                 .rule(Blocks([xavier, Normal(0.0, 1e-6)]), kind=dense, role="weight", path="blocks/*/mlp_*/fc1/*")
                 .rule(Blocks([Normal(0.0, 1e-6), Ones()]), kind=dense, role="bias", path="blocks/*/mlp_*/fc1/*"))
+    elif family == "resnet_test":  # ResNet.init_weights; each block's last norm by its block: bn2, bn3 in layer3
+        plan = plan.rule(he_out, kind=conv, role="weight")
+        if zero_init_last:
+            plan = (plan.rule(Zeros(), kind="norm", role="scale", path="layer[124]/*/bn2/*")
+                    .rule(Zeros(), kind="norm", role="scale", path="layer3/*/bn3/*"))
+    elif family == "maxvit_normal":  # MaxxVit scheme 'normal': every block's and the stem's Conv2d and Linear
+        # N(0, 0.02^2), biases 0 (RelPosMlp's too); the tables, LayerScale and head as 'vit_eff' leaves them
+        plan = Plan(timm("maxvit").rules, "timm")
+        for part in ("stem/*", "stages/*"):
+            plan = (plan.rule(Normal(0.0, 0.02), kind=layers, role="weight", path=part)
+                    .rule(Zeros(), kind=layers, role="bias", path=part))
+    elif family == "samvit":  # VisionTransformerSAM draws nothing: torch's defaults, its zeros tables
+        plan = plan.rule(Zeros(), path="pos_embed").rule(Zeros(), path="blocks/*/attn/rel_pos_[hw]")
+    elif family in ("vit_hybrid", "vitamin"):  # init_weights_vit_timm over the ViT and its backbone
+        backbone = "patch_embed/backbone/*"
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(trunc, path="pos_embed").rule(Normal(0.0, 1e-6), path="cls_token")
+                .rule(he_out, kind=conv, role="weight", path=backbone))
+        if family == "vit_hybrid":  # ResNetV2's init_weights again, zero_init_last=True; ResNet's own (features)
+            plan = (plan.rule(Zeros(), kind="norm", role="scale", path=backbone + "/blocks/*/norm3/*")
+                    .rule(Zeros(), kind="norm", role="scale", path="patch_embed/backbone/layer*/*/bn3/*"))
+        else:  # the Stem's _init_conv and each MbConvLNBlock's init_weights: timm's fan_out k*k*out/groups, biases
+            # 0 (the depthwise conv2_kxk: torch's fan_in); the StridedConv pool's proj keeps torch's default
+            plan = (plan.rule(Zeros(), kind=conv, role="bias", path=backbone)
+                    .rule(he_in, kind=conv, role="weight", path=backbone + "/conv2_kxk/*")
+                    .rule(_TORCH_DEFAULT, kind=conv, path="patch_embed/backbone/pool/*"))
     else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":
