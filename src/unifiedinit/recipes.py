@@ -2640,7 +2640,11 @@ _TIMM_MODELS = (
     # the pruned nets: adapt_model_from_file rebuilds every Conv2d, BatchNorm and Linear after the init, at torch's
     # defaults (ECA's Conv1d, copied, kept its own); test_resnet: BasicBlock stages 0, 1, 3, a Bottleneck stage 2
     (r"ecaresnet(50d|101d)_pruned|efficientnet_b[123]_pruned", "defaults"), (r"test_resnet", "resnet_test"),
-    (r"maxxvit_rmlp_nano_rw_256|maxxvitv2_nano_rw_256", "maxvit_normal"))  # MaxxVit's weight_init='normal'
+    (r"maxxvit_rmlp_nano_rw_256|maxxvitv2_nano_rw_256", "maxvit_normal"),  # MaxxVit's weight_init='normal'
+    (r"mobilenetv4_conv_(small(_035|_050)?|medium|large|aa_medium|aa_large|blur_medium)"
+     r"|mobilenetv4_hybrid_(medium|large)(_075)?|mobilenetv5_(300m(_enc)?|base)", "mobilenetv4"),
+    (r"mobilenet_edgetpu_v2_(xs|s|m|l)", "mobilenet_edgetpu_v2"), (r"lcnetv2_(small|base|large)", "lcnetv2"),
+    (r"convnext_(atto|zepto)_rms|convnext_zepto_rms_ols", "convnext"))  # RmsNorm2d, SimpleNorm2d: weight 1
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2689,7 +2693,8 @@ TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficient
                  "metaformer", "xcit", "pvt_v2", "pit", "levit", "fastvit", "hiera", "mvitv2", "nest", "tnt",
                  "visformer", "gcvit", "efficientformer", "swiftformer", "vit_relpos", "vit_relpos_rpn", "swinv2_cr",
                  "convit", "byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone", "vit_glu", "vit_rpn",
-                 "gmixer", "vit_hybrid", "samvit", "vitamin", "maxvit_normal")
+                 "gmixer", "vit_hybrid", "samvit", "vitamin", "maxvit_normal",
+                 "mobilenetv4", "mobilenet_edgetpu_v2", "lcnetv2")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2766,8 +2771,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``gc_efficientnetv2_rw_t``, timm's test nets): convolutions the same He normal with timm's grouped fan_out, so
       fan_in for the depthwise or grouped ``conv_dw`` (in = out in all of them) and MixNet's split ``conv_dw/0``,
       ``conv_dw/1``..., biases 0; linear layers U(+-1/sqrt(fan_out)), biases 0; norms 1/0. CondConv
-      (``efficientnet_cc_*``), MobileNet-EdgeTPU V2 (grouped
-      ``conv_exp`` with in < out) and MobileNet V4 are refused; the pruned B1-B3 are ``defaults`` (below).
+      (``efficientnet_cc_*``: each expert a row of one tensor whose shape does not say timm's fan_out) and
+      ``test_efficientnet_evos`` (EvoNorm) are refused; MobileNet-EdgeTPU V2, MobileNet V4 and the pruned B1-B3 below.
     - ``convnext`` (ConvNeXt V1, its ``_ols``, ``_hnf`` and ``_mlp`` variants, ``test_convnext*``, and V2:
       ``_init_weights``, ``head_init_scale`` 1): convolutions and linear layers truncated N(0, 0.02^2) cut at +-2,
       biases 0; each V1 block's ``gamma`` (``ls_init_value``) 1e-6; V2's ``mlp.grn`` weight and bias 0 (its
@@ -2905,7 +2910,6 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``norm1``/``norm2`` scale 1e-5. ``gmixer`` (GLU Mixers ``gmixer_12_224``, ``gmixer_24_224``): ``mixer``, then
       ``GluMlp.init_weights``: ``fc1``'s gate rows N(0, 1e-12), bias 1, its first half Xavier uniform at the whole
       ``fc1``'s bound sqrt(6 / (in + out)).
-
     - ``vit_hybrid`` (``vision_transformer_hybrid.py``'s ViTs on a ResNetV2 ``_r26``/``_r50`` or a ``features_only``
       ResNet-26D/50D backbone): ``vit``'s laws, the backbone's convolutions He normal, fan_out, and each of its
       bottlenecks' last norm scale 0 (ResNet's ``bn3``, its own init; ResNetV2's ``norm3``: the ViT init calls the
@@ -2928,6 +2932,19 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     - ``maxvit_normal`` (MaxxViT's ``weight_init='normal'`` configs ``maxxvit_rmlp_nano_rw_256``,
       ``maxxvitv2_nano_rw_256``): ``maxvit``'s rules, but every convolution and linear layer of the stem and the
       stages N(0, 0.02^2), biases 0 (``RelPosMlp``'s too); the bias tables, LayerScale and head as ``maxvit``.
+    - ``mobilenetv4`` (MobileNet V4 conv and hybrid, MobileNet V5 and its encoder ``mobilenetv5_300m_enc``:
+      ``_init_weight_goog``, then ``MultiQueryAttention2d.init_weights``): ``efficientnet``'s laws, with the
+      ``UniversalInvertedResidual``'s depthwise ``dw_start``, ``dw_mid`` and ``dw_end`` convs He normal, fan_in
+      (timm's fan_out k*k*out/groups); the attention's ``query``, ``key``, ``value`` and ``output`` ``proj`` and the
+      key's and value's depthwise ``down_conv`` Xavier uniform (torch's fans); each ``layer_scale`` ``gamma`` 1e-5
+      (the hybrids' and V5's ``layer_scale_init_value``); V5's ``RmsNorm2d`` weights 1.
+    - ``mobilenet_edgetpu_v2`` (MobileNet-EdgeTPU V2 XS, S, M, L): ``efficientnet``'s laws, but the grouped
+      ``conv_exp`` of blocks 1.1, 2.1 and 2.3 has 4 times more outputs than inputs, so timm's fan_out k*k*out/groups
+      is 4 times torch's fan_in: He normal, fan_in, with half its standard deviation.
+    - ``lcnetv2`` (PP-LCNetV2: the constructor's loop): convolutions He normal with torch's fan_out (the depthwise
+      ones too), biases 0 (the squeeze-excitation's); the classifier's bias 0, its weight torch's default; norms 1/0.
+    - ConvNeXt's RMS-norm variants (``convnext_atto_rms``, ``convnext_zepto_rms``, ``convnext_zepto_rms_ols``) draw
+      ``convnext``'s laws, their ``RmsNorm2d``/``SimpleNorm2d`` weights 1.
 
     Refused by name: CondConv (``efficientnet_cc_*``: each expert's weight is a row of one tensor whose shape does
     not say timm's fan_out), the nets with EvoNorm or FRN (``*_evos``, ``resnetv2_50d_frn``: their norms' own
@@ -2989,7 +3006,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
         raise ValueError("presets.timm: arch='convit' needs a ConViT model's name ('convit_tiny', 'convit_small', "
                          "'convit_base'), which says the heads its pos_proj's fixed weight has one row each")
     from . import presets
-    plan: Plan = Plan(presets.torch.rules, "timm")
+    plan: Plan = Plan(presets.torch.rules, "timm")  # declared: too many branches for pyright to infer it
     he_out, he_in = KaimingNormal(mode="fan_out", nonlinearity="relu"), KaimingNormal()
     trunc, trunc_tf = _torch_trunc(0.02), _cut(0.02, 2.0)  # trunc_normal_ (cut at +-2) and trunc_normal_tf_ (2 sigma)
     lecun = VarianceScaling(1.0, "fan_in", "truncated_normal")  # timm's lecun_normal_
@@ -3246,6 +3263,24 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
             plan = (plan.rule(Zeros(), kind=conv, role="bias", path=backbone)
                     .rule(he_in, kind=conv, role="weight", path=backbone + "/conv2_kxk/*")
                     .rule(_TORCH_DEFAULT, kind=conv, path="patch_embed/backbone/pool/*"))
+    elif family in ("mobilenetv4", "mobilenet_edgetpu_v2"):  # efficientnet's _init_weight_goog, then more
+        plan = (plan.rule(he_out, kind=conv, role="weight").rule(Zeros(), kind=layers, role="bias")
+                .rule(he_in, kind=conv, role="weight", path="*conv_dw*")
+                .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind=dense, role="weight"))
+        if family == "mobilenet_edgetpu_v2":  # the grouped conv_exp of blocks 1.1, 2.1, 2.3 has out = 4 in: timm's
+            # fan_out k*k*out/groups is 4 times torch's fan_in k*k*in/groups
+            plan = (plan.rule(Scaled(he_in, "0.5"), kind=conv, role="weight", path="blocks/1/1/conv_exp/*")
+                    .rule(Scaled(he_in, "0.5"), kind=conv, role="weight", path="blocks/2/[13]/conv_exp/*"))
+        else:  # the UniversalInvertedResidual's depthwise dw_start, dw_mid, dw_end (in = out = groups): timm's
+            # fan_out is torch's fan_in; then MultiQueryAttention2d.init_weights (children first): Xavier
+            plan = (plan.rule(he_in, kind=conv, role="weight", path="*/dw_start/conv/*")
+                    .rule(he_in, kind=conv, role="weight", path="*/dw_mid/conv/*")
+                    .rule(he_in, kind=conv, role="weight", path="*/dw_end/conv/*")
+                    .rule(XavierUniform(), kind=conv, role="weight", path="*/attn/*/proj/*")  # query ... output
+                    .rule(XavierUniform(), kind=conv, role="weight", path="*/attn/*/down_conv/*")  # key's, value's
+                    .rule(Constant(1e-5), path="blocks/*/*/layer_scale/gamma"))  # the hybrids' layer_scale_init_value
+    elif family == "lcnetv2":  # the constructor's loop: Conv2d He normal fan_out (torch's), biases 0; Linear bias 0
+        plan = plan.rule(he_out, kind=conv, role="weight").rule(Zeros(), kind=layers, role="bias")
     else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":

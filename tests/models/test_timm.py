@@ -1813,6 +1813,94 @@ def _hieradet():
     return model, ui.presets.timm("hieradet_small"), laws
 
 
+def _mobilenetv4():
+    """MobileNetV4 (and V5): _init_weight_goog, N(0, 2/(k*k*out/groups)) convs (the UniversalInvertedResidual's
+    depthwise dw_start, dw_mid, dw_end: k*k), biases 0, linear U(+-1/sqrt(out)), BN 1/0; then
+    MultiQueryAttention2d.init_weights: its query, key, value, output proj and the key's and value's depthwise
+    down_conv Xavier uniform (torch's fans: k*k in, k*k*out); LayerScale2d gamma 1e-5 (the hybrids')."""
+    er, uir, mqa = nn.Module(), nn.Module(), nn.Module()
+    er.conv_exp, er.bn1 = nn.Conv2d(16, 64, 3, bias=False), nn.BatchNorm2d(64)  # FusedIB: a full conv
+    uir.dw_start, uir.pw_exp = _ConvNormAct(32, 32, 3, groups=32), _ConvNormAct(32, 128, 1)
+    uir.dw_mid, uir.pw_proj = _ConvNormAct(128, 128, 5, groups=128), _ConvNormAct(128, 32, 1)
+    uir.dw_end, uir.layer_scale = _ConvNormAct(32, 32, 3, groups=32), nn.Module()
+    uir.layer_scale.gamma = nn.Parameter(torch.ones(32))
+    mqa.norm, mqa.attn, mqa.layer_scale = nn.BatchNorm2d(64), nn.Module(), nn.Module()
+    mqa.attn.query = nn.Sequential()
+    mqa.attn.query.add_module("proj", nn.Conv2d(64, 128, 1, bias=False))
+    for kv in ("key", "value"):
+        seq = nn.Sequential()
+        seq.add_module("down_conv", nn.Conv2d(64, 64, 3, groups=64, bias=False))
+        seq.add_module("norm", nn.BatchNorm2d(64))
+        seq.add_module("proj", nn.Conv2d(64, 32, 1, bias=False))
+        setattr(mqa.attn, kv, seq)
+    mqa.attn.output = nn.Sequential()
+    mqa.attn.output.add_module("proj", nn.Conv2d(128, 64, 1, bias=False))
+    mqa.layer_scale.gamma = nn.Parameter(torch.ones(64))
+    model = nn.Module()
+    model.conv_stem = nn.Conv2d(3, 16, 3, bias=False)
+    model.blocks = nn.Sequential(nn.Sequential(er), nn.Sequential(uir, mqa))
+    model.conv_head, model.classifier = nn.Conv2d(64, 256, 1, bias=False), nn.Linear(256, 1000)
+    laws = {"conv_stem.weight": _he(9 * 16), "blocks.0.0.conv_exp.weight": _he(9 * 64),
+            "blocks.0.0.bn1.weight": ui.Constant(1.0), "blocks.1.0.dw_start.conv.weight": _he(9),
+            "blocks.1.0.pw_exp.conv.weight": _he(128), "blocks.1.0.dw_mid.conv.weight": _he(25),
+            "blocks.1.0.pw_proj.conv.weight": _he(32), "blocks.1.0.dw_end.conv.weight": _he(9),
+            "blocks.1.0.dw_end.bn.bias": ui.Constant(0.0), "blocks.1.0.layer_scale.gamma": ui.Constant(1e-5),
+            "blocks.1.1.attn.query.proj.weight": _xavier(64, 128), "blocks.1.1.attn.key.proj.weight": _xavier(64, 32),
+            "blocks.1.1.attn.key.down_conv.weight": _xavier(9, 576),
+            "blocks.1.1.attn.value.down_conv.weight": _xavier(9, 576),
+            "blocks.1.1.attn.value.norm.weight": ui.Constant(1.0), "blocks.1.1.attn.value.proj.weight": _xavier(64, 32),
+            "blocks.1.1.attn.output.proj.weight": _xavier(128, 64), "blocks.1.1.layer_scale.gamma": ui.Constant(1e-5),
+            "conv_head.weight": _he(256), "classifier.weight": _default(1000), "classifier.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("mobilenetv4_hybrid_medium"), laws
+
+
+def _mobilenet_edgetpu_v2():
+    """MobileNet-EdgeTPU V2: _init_weight_goog, whose fan_out k*k*out/groups for the grouped conv_exp of blocks 1.1,
+    2.1 and 2.3 (out = 4 in) is 4 times torch's fan_in; the full conv_exp and the depthwise conv_dw as
+    EfficientNet's."""
+    def edge(i, groups):
+        b = nn.Module()
+        b.conv_exp, b.bn1 = nn.Conv2d(i, 4 * i, 3, groups=groups, bias=False), nn.BatchNorm2d(4 * i)
+        return b
+    ir = nn.Module()
+    ir.conv_pw, ir.conv_dw = nn.Conv2d(48, 192, 1, bias=False), nn.Conv2d(192, 192, 3, groups=192, bias=False)
+    cn, model = nn.Module(), nn.Module()
+    cn.conv = nn.Conv2d(32, 16, 1, bias=False)
+    model.conv_stem = nn.Conv2d(3, 32, 3, bias=False)
+    model.blocks = nn.Sequential(nn.Sequential(cn), nn.Sequential(edge(32, 1), edge(32, 2)),
+                                 nn.Sequential(edge(48, 1), edge(48, 3), edge(48, 1), edge(48, 3)), nn.Sequential(ir))
+    model.classifier = nn.Linear(192, 1000)
+    laws = {"conv_stem.weight": _he(9 * 32), "blocks.0.0.conv.weight": _he(16),
+            "blocks.1.0.conv_exp.weight": _he(9 * 128),
+            "blocks.1.1.conv_exp.weight": _he(9 * 128 // 2), "blocks.2.0.conv_exp.weight": _he(9 * 192),
+            "blocks.2.1.conv_exp.weight": _he(9 * 192 // 3), "blocks.2.2.conv_exp.weight": _he(9 * 192),
+            "blocks.2.3.conv_exp.weight": _he(9 * 192 // 3), "blocks.2.3.bn1.weight": ui.Constant(1.0),
+            "blocks.3.0.conv_pw.weight": _he(192), "blocks.3.0.conv_dw.weight": _he(9),
+            "classifier.weight": _default(1000), "classifier.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("mobilenet_edgetpu_v2_xs"), laws
+
+
+def _lcnetv2():
+    """PP-LCNetV2: the constructor's loop, every Conv2d He normal with torch's fan_out k*k*out (the depthwise ones
+    too), biases 0 (the SE's); BN 1/0; the Linear classifier's bias 0, its weight torch's default."""
+    blk = nn.Module()
+    blk.dw_conv_list = nn.ModuleList([_ConvNormAct(48, 48, 5, groups=48), _ConvNormAct(48, 48, 3, groups=48)])
+    blk.se = nn.Module()
+    blk.se.fc1, blk.se.fc2 = nn.Conv2d(48, 12, 1), nn.Conv2d(12, 48, 1)
+    blk.pw_conv = nn.Sequential(_ConvNormAct(48, 96, 1))
+    model = nn.Module()
+    model.stem = nn.Sequential(_ConvNormAct(3, 48, 3))
+    model.stages = nn.Sequential(nn.Sequential(blk))
+    model.conv_head, model.classifier = nn.Conv2d(96, 256, 1, bias=False), nn.Linear(256, 1000)
+    b = "stages.0.0."
+    laws = {"stem.0.conv.weight": _he(9 * 48), "stem.0.bn.weight": ui.Constant(1.0),
+            b + "dw_conv_list.0.conv.weight": _he(25 * 48), b + "dw_conv_list.1.conv.weight": _he(9 * 48),
+            b + "se.fc1.weight": _he(12), b + "se.fc1.bias": ui.Constant(0.0), b + "se.fc2.weight": _he(48),
+            b + "se.fc2.bias": ui.Constant(0.0), b + "pw_conv.0.conv.weight": _he(96), "conv_head.weight": _he(256),
+            "classifier.weight": _default(256), "classifier.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("lcnetv2_small"), laws
+
+
 Family = Callable[[], tuple[nn.Module, ui.Plan, dict[str, ui.Spec]]]  # a stand-in, its plan, its laws by name
 FAMILIES: dict[str, Family] = {
             "resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
@@ -1855,7 +1943,8 @@ FAMILIES: dict[str, Family] = {
             "vit_hybrid": lambda: _vit_hybrid("vit_small_r26_s32_224"),
             "vit_hybrid-resnet": lambda: _vit_hybrid("vit_small_resnet26d_224"), "samvit": _samvit,
             "vitamin": _vitamin, "hieradet": _hieradet, "resnet_test": _resnet_test,
-            "maxvit_normal": _maxvit_normal}
+            "maxvit_normal": _maxvit_normal,
+            "mobilenetv4": _mobilenetv4, "mobilenet_edgetpu_v2": _mobilenet_edgetpu_v2, "lcnetv2": _lcnetv2}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -1878,7 +1967,8 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "mobileone_s0", "botnet26t_256", "halonet26t", "lambda_resnet26t",
                "mobilevit_xxs", "mobilevitv2_050", "legacy_seresnet18", "swin_s3_tiny_224", "regnetx_004_tv",
                "gc_efficientnetv2_rw_t", "test_vit", "test_vit2", "test_vit3", "test_vit4", "ecaresnet50d_pruned",
-               "efficientnet_b1_pruned", "test_resnet")
+               "efficientnet_b1_pruned", "test_resnet", "mobilenetv4_conv_small", "mobilenetv4_hybrid_medium",
+               "mobilenet_edgetpu_v2_xs", "lcnetv2_small", "convnext_zepto_rms")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -1944,7 +2034,9 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 "sam2_hiera_tiny": dict(stages=(1, 1, 1, 1), global_att_blocks=(2,)),
                 "hieradet_small": dict(stages=(1, 1, 1, 1), global_att_blocks=(2,)),
                 # MaxxViT's weight_init='normal' (MBConv and ConvNeXt conv blocks, RelPosMlp): one block a stage
-                "maxxvit_rmlp_nano_rw_256": _DEPTHS, "maxxvitv2_nano_rw_256": _DEPTHS}
+                "maxxvit_rmlp_nano_rw_256": _DEPTHS, "maxxvitv2_nano_rw_256": _DEPTHS,
+                # MobileNetV5 (RmsNorm2d, the multi-scale fusion adapter) a quarter as wide; ConvNeXt with RmsNorm2d
+                "mobilenetv5_base": dict(channel_multiplier=0.25), "convnext_atto_rms": _DEPTHS}
 
 
 def _timm_class(module: str, cls: str, **kwargs):  # a model's class built directly: its builder fixes the depths
@@ -2158,7 +2250,10 @@ def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     ("gmixer_24_224", "gmixer"),
     ("vit_large_r50_s32_384", "vit_hybrid"), ("vit_base_resnet50d_224", "vit_hybrid"), ("vit_base_mci_224", "vit"),
     ("vit_tiny_r_s16_p8_384", "vit"), ("samvit_huge_patch16", "samvit"), ("vitamin_xlarge_384", "vitamin"),
-    ("sam2_hiera_large", "hiera"), ("ecaresnet101d_pruned", "defaults"), ("efficientnet_b3_pruned", "defaults")])
+    ("sam2_hiera_large", "hiera"), ("ecaresnet101d_pruned", "defaults"), ("efficientnet_b3_pruned", "defaults"),
+    ("mobilenetv4_conv_aa_large", "mobilenetv4"), ("mobilenetv4_hybrid_large_075", "mobilenetv4"),
+    ("mobilenetv5_300m_enc", "mobilenetv4"), ("mobilenet_edgetpu_v2_l", "mobilenet_edgetpu_v2"),
+    ("lcnetv2_large", "lcnetv2"), ("convnext_zepto_rms_ols", "convnext")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -2186,14 +2281,10 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="repvgg"), None, None), (dict(arch="mobileone"), None, None),
     (dict(arch="vit_base_patch16_unknown_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2.*\)"),
     (dict(arch="vit_glu"), None, None), (dict(arch="vit_rpn"), None, None), (dict(arch="gmixer"), None, None),
-    (dict(arch="convnext_zepto_rms"), ValueError, "got 'convnext_zepto_rms'"),
     (dict(arch="resnetv2_50d_evos"), ValueError, "got 'resnetv2_50d_evos'"),  # EvoNorm2dS0's own init
     (dict(arch="resnetv2_50d_frn"), ValueError, "got 'resnetv2_50d_frn'"),  # FilterResponseNormTlu2d's tau
     (dict(arch="efficientnet_cc_b0_4e"), ValueError, "got 'efficientnet_cc_b0_4e'"),  # CondConv2d experts
     (dict(arch="tf_efficientnet_cc_b0_8e"), ValueError, "got 'tf_efficientnet_cc_b0_8e'"),
-    (dict(arch="mobilenet_edgetpu_v2_xs"), ValueError, "got 'mobilenet_edgetpu_v2_xs'"),  # grouped conv_exp, in<out
-    (dict(arch="mobilenetv4_hybrid_medium"), ValueError, "got 'mobilenetv4_hybrid_medium'"),  # attention, layer scale
-    (dict(arch="mobilenetv4_conv_small"), ValueError, "got 'mobilenetv4_conv_small'"),  # depthwise dw_start/conv
     # eva.py's other models: a learnt rope/freqs (mixed RoPE), an attn_pool/latent ('map' pooling), grouped-query
     # RMS-norm blocks (Sapiens2)
     (dict(arch="vit_small_patch16_rope_mixed_224"), ValueError, "got 'vit_small_patch16_rope_mixed_224'"),
@@ -2219,6 +2310,10 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="regnetv_040"), ValueError, "got 'regnetv_040'"),
     (dict(arch="regnetz_005"), ValueError, "got 'regnetz_005'"),
     (dict(arch="test_efficientnet_evos"), ValueError, "got 'test_efficientnet_evos'"),
+    # CondConv: each expert's weight is a row of an (experts, out*in/groups*k*k) tensor, whose shape does not say the
+    # k*k*out/groups fan_out _init_weight_goog draws it with; the routing_fn Linear's U(+-1/sqrt(in + out))
+    (dict(arch="efficientnet_cc_b1_8e"), ValueError, "got 'efficientnet_cc_b1_8e'"),
+    (dict(arch="tf_efficientnet_cc_b1_8e"), ValueError, "got 'tf_efficientnet_cc_b1_8e'"),
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
     (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
 def test_bad_arguments_are_refused_by_name(kwargs, error, match):
