@@ -2623,7 +2623,15 @@ _TIMM_MODELS = (
     (r"mobileone_s[0-4]", "mobileone"),
     # MobileViT V1 and V2: ByobNets whose stages open with a block without shortcut, but for MobileViT-XXS's first
     # (its stem is as wide as stage 0): RegNetZ's rules
-    (r"mobilevit_(xs|s)|mobilevitv2_(050|075|100|125|150|175|200)", "regnetz"), (r"mobilevit_xxs", "regnetz_d"))
+    (r"mobilevit_(xs|s)|mobilevitv2_(050|075|100|125|150|175|200)", "regnetz"), (r"mobilevit_xxs", "regnetz_d"),
+    # eva.py's PE-core (EVA's init and an attention pool's latent) and Sapiens2 (its LayerScale by name): BEiT's
+    (r"vit_pe_core_(tiny_patch16_384|small_patch16_384|base_patch16_224|large_patch14_336|gigantic_patch14_448)"
+     r"|vit_(base|large|huge|giant|5b)_patch16_sapiens2", "beit"),
+    (r"naflexvit_base_patch16_(gap|par_gap|parfac_gap|map|siglip)|naflexvit_so150m2_patch16_reg1_(gap|map)"
+     r"|naflexvit_so400m_patch16_siglip|naflexvit_(base|large|huge|giant)_patch16_radio_v3"
+     r"|naflexvit_(so400m|huge)_patch16_radio_v4", "naflexvit"),
+    (r"qwen3_vit_(88m|306m|416m)(_enc|_merge)?|deepseek_vit_412m(_align|_enc)?", "qwen3_vit"),
+    (r"gemma4_vit_(167m|570m)(_enc)?", "gemma4_vit"))
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2649,7 +2657,10 @@ _TIMM_LAYER_SCALE = (
     (r"poolformer_s(12|24)", "metaformer", 1e-5), (r"poolformer_(s36|m36|m48)", "metaformer", 1e-6),
     (r"xcit_(nano|tiny|small)_12_p(8|16)_(224|384)", "xcit", 1.0),  # eta
     (r"xcit_(tiny|small|medium|large)_24_p(8|16)_(224|384)", "xcit", 1e-5),
-    (r"focalnet_(large|xlarge|huge)_fl[34]", "convnext", 1e-4))  # layerscale_value
+    (r"focalnet_(large|xlarge|huge)_fl[34]", "convnext", 1e-4),  # layerscale_value
+    (r"naflexvit_base_patch16_(gap|par_gap|parfac_gap|map|radio_v3)|naflexvit_so150m2_patch16_reg1_(gap|map)"
+     r"|naflexvit_large_patch16_radio_v3", "naflexvit", 1e-5),
+    (r"vit_(base|large|huge|giant|5b)_patch16_sapiens2", "beit", 1.0))  # gamma_1 only (attn_only_layer_scale)
 
 #: where each family with LayerScale keeps it: ViT's ``ls1``/``ls2``, ResMLP's, BEiT's and EVA's ``gamma_1``/
 #: ``gamma_2``, CaiT's in both of its stacks (``blocks``, ``blocks_token_only``), MambaOut's ``ls`` (family
@@ -2658,14 +2669,15 @@ _TIMM_LAYER_SCALE = (
 _TIMM_LAYER_SCALE_PATHS = {"vit": "blocks/*/ls[12]/gamma", "mixer": "blocks/*/ls[12]", "beit": "blocks/*/gamma_[12]",
                            "cait": "blocks*/*/gamma_[12]", "convnext": "*/blocks/*/ls*/gamma",
                            "densenet": "dense_stages/*/gamma", "metaformer": "stages/*/blocks/*/layer_scale[12]/scale",
-                           "xcit": "*blocks/*/gamma[123]"}
+                           "xcit": "*blocks/*/gamma[123]", "naflexvit": "blocks/*/ls[12]/gamma"}
 
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
                  "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3", "hrnet", "defaults",
                  "nfnet", "cspnet", "darknet", "tresnet", "vovnet", "hgnet", "repvit", "starnet", "edgenext",
                  "metaformer", "xcit", "pvt_v2", "pit", "levit", "fastvit", "hiera", "mvitv2", "nest", "tnt",
                  "visformer", "gcvit", "efficientformer", "swiftformer", "vit_relpos", "vit_relpos_rpn", "swinv2_cr",
-                 "convit", "byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone")
+                 "convit", "byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone", "naflexvit",
+                 "qwen3_vit", "gemma4_vit")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2870,11 +2882,28 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``cls_token`` and ``pos_embed`` the same; each GPSA block's ``local_init``: ``attn.v`` the identity,
       ``attn.pos_proj`` the fixed weight whose row h1 + k h2 (k = sqrt(heads)) is (2 (h2 - c), 2 (h1 - c), -1),
       c the grid's centre, and ``gating_param`` 1.
+    - ``eva.py``'s PE-core (``vit_pe_core_*``) and Sapiens2 (``vit_*_patch16_sapiens2``) are read as ``beit``: EVA's
+      init, PE-core's attention pool (``attn_pool``, linears like any other) with its ``attn_pool.latent`` N(0,
+      1/fan_in) cut at +-2 sigma (``trunc_normal_tf_``, std latent_dim ** -0.5), Sapiens2's ``gamma_1`` 1 (its
+      ``init_values``, on the attention branch only; its SwiGLU, RMS norms and grouped-query blocks draw nothing else).
+    - ``naflexvit`` (NaFlexViT, its ``_map``, ``_siglip``, ``_par``/``_parfac`` and C-RADIO configs: ``init_weights``
+      with ``init_weights_vit_timm``, ``fix_init=True``): linear layers truncated N(0, 0.02^2) cut at +-2 (the linear
+      patch embedding and the head too), biases 0, block l's ``attn.proj`` and ``mlp.fc2`` divided by
+      sqrt(2 (l + 1)); ``NaFlexEmbeds``' ``cls_token``/``reg_token`` N(0, 1e-12), ``pos_embed`` (or the factorized
+      ``pos_embed_y``/``pos_embed_x``) N(0, 0.02^2); the attention pool's ``latent`` as PE-core's; ``ls1``/``ls2``
+      1e-5 where the config has ``init_values`` (by name only).
+    - ``qwen3_vit`` (Qwen3-VL's vision encoders ``qwen3_vit_*``, with the merger or classifier; DeepSeek's
+      ``deepseek_vit_*``, with its aligner, draws the same): linear layers truncated N(0, 0.02^2) cut at +-2, biases
+      0 (the classifier's ``head`` too), Qwen's ``pos_embed`` the same; the patch convolution torch's default.
+    - ``gemma4_vit`` (Gemma 4's vision encoders and classifiers ``gemma4_vit_*``): linear layers N(0, 0.02^2) cut at
+      +-2 sigma (``trunc_normal_tf_``; the clippable linears' inner ``linear``), biases 0, the patch embedding's
+      ``position_embedding_table`` the same; the classifier's ``head``, built after the encoder's init, keeps
+      torch's default weight, its bias 0.
 
     ViTs built another way (SwiGLU MLPs, attention pooling ``_map``/``_siglip``, parallel, differential or
     res-post blocks, RMS norms: ``vit_giant_patch14_dinov2``, ``aimv2_*``...), ConvNeXt's RMS-norm variants
-    (``convnext_zepto_rms``...), ``eva.py``'s other ViTs (a learnt ``rope.freqs`` in the ``_rope_mixed`` ones, an
-    ``attn_pool.latent`` in PE-core's, grouped-query RMS-norm blocks in Sapiens2's), the pruned
+    (``convnext_zepto_rms``...), ``eva.py``'s mixed-RoPE ViTs (``_rope_mixed``: a learnt ``rope.freqs``, the cosines
+    and sines of one uniform angle per block and head), the pruned
     ``ecaresnet*_pruned`` (rebuilt with torch's defaults after the init), ``test_resnet`` (BasicBlock and Bottleneck
     stages in one model), ResNetV2 with EvoNorm or FRN (``resnetv2_50d_evos``, ``_frn``: their norms' own
     parameters), ``ese_vovnet39b_evos`` and RegNetZ's ``regnetz_*_evos`` (EvoNorm too), EfficientViT (MSRA)
@@ -2935,10 +2964,11 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
         raise ValueError("presets.timm: arch='convit' needs a ConViT model's name ('convit_tiny', 'convit_small', "
                          "'convit_base'), which says the heads its pos_proj's fixed weight has one row each")
     from . import presets
-    plan = Plan(presets.torch.rules, "timm")
+    plan: Plan = Plan(presets.torch.rules, "timm")  # declared: the branches are too many for inference
     he_out, he_in = KaimingNormal(mode="fan_out", nonlinearity="relu"), KaimingNormal()
     trunc, trunc_tf = _torch_trunc(0.02), _cut(0.02, 2.0)  # trunc_normal_ (cut at +-2) and trunc_normal_tf_ (2 sigma)
     lecun = VarianceScaling(1.0, "fan_in", "truncated_normal")  # timm's lecun_normal_
+    latent = Scaled(_cut(1.0, 2.0), "1 / sqrt(fan_in)")  # AttentionPoolLatent: trunc_normal_tf_, latent_dim ** -0.5
     conv, dense, layers = "conv", "dense", ("conv", "dense")
     if family == "defaults":  # the constructor draws nothing: torch's layer defaults
         pass
@@ -3151,6 +3181,20 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                 elif family in ("regnetz", "regnetz_d"):  # a stage's first block has no shortcut: its norm stays 1
                     first = "stages/*/0" if family == "regnetz" else "stages/[!0]/0"
                     plan = plan.rule(Ones(), kind="norm", role="scale", path=f"{first}/conv3_1x1/bn/*")
+    elif family == "naflexvit":  # init_weights_vit_timm, fix_init_weight; NaFlexEmbeds' own reset_parameters
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(Scaled(trunc, "1 / sqrt(2 * (l + 1))"), kind=dense, role="weight", path="blocks/*/attn/proj/*")
+                .rule(Scaled(trunc, "1 / sqrt(2 * (l + 1))"), kind=dense, role="weight", path="blocks/*/mlp/fc2/*")
+                .rule(Normal(0.0, 1e-6), path="embeds/cls_token").rule(Normal(0.0, 1e-6), path="embeds/reg_token")
+                .rule(Normal(0.0, 0.02), path="embeds/pos_embed*")  # pos_embed, or pos_embed_y and pos_embed_x
+                .rule(latent, path="attn_pool/latent"))
+    elif family == "qwen3_vit":  # Qwen3-VL's and DeepSeek's encoders: _init_weights (the classifier's head too)
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(trunc, path="*pos_embed"))
+    elif family == "gemma4_vit":  # init_weights_gemma4_vit: trunc_normal_tf_; the classifier's head built after it
+        plan = (plan.rule(trunc_tf, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(trunc_tf, path="*/position_embedding_table")
+                .rule(_TORCH_DEFAULT, kind=dense, role="weight", path="head/*"))
     else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":
@@ -3162,7 +3206,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                     .rule(Zeros(), path="*relative_position_bias_table").rule(Zeros(), path="blocks/*/attn/[qv]_bias")
                     .rule(residual, kind=dense, role="weight", path="blocks/*/attn/proj/*")
                     .rule(residual, kind=dense, role="weight", path="blocks/*/mlp/fc2/*")
-                    .rule(Scaled(trunc, "0.001"), kind=dense, role="weight", path="head/*"))  # head_init_scale
+                    .rule(Scaled(trunc, "0.001"), kind=dense, role="weight", path="head/*")  # head_init_scale
+                    .rule(latent, path="attn_pool/latent"))  # PE-core's AttentionPoolLatent
         elif family == "cait":  # trunc_normal_ pos_embed and cls_token; both stacks' LayerScale by init_values
             plan = plan.rule(trunc, path="pos_embed").rule(trunc, path="cls_token")
         elif family == "swin":
