@@ -2644,7 +2644,15 @@ _TIMM_MODELS = (
     (r"mobilenetv4_conv_(small(_035|_050)?|medium|large|aa_medium|aa_large|blur_medium)"
      r"|mobilenetv4_hybrid_(medium|large)(_075)?|mobilenetv5_(300m(_enc)?|base)", "mobilenetv4"),
     (r"mobilenet_edgetpu_v2_(xs|s|m|l)", "mobilenet_edgetpu_v2"), (r"lcnetv2_(small|base|large)", "lcnetv2"),
-    (r"convnext_(atto|zepto)_rms|convnext_zepto_rms_ols", "convnext"))  # RmsNorm2d, SimpleNorm2d: weight 1
+    (r"convnext_(atto|zepto)_rms|convnext_zepto_rms_ols", "convnext"),  # RmsNorm2d, SimpleNorm2d: weight 1
+    # eva.py's PE-core (EVA's init and an attention pool's latent) and Sapiens2 (its LayerScale by name): BEiT's
+    (r"vit_pe_core_(tiny_patch16_384|small_patch16_384|base_patch16_224|large_patch14_336|gigantic_patch14_448)"
+     r"|vit_(base|large|huge|giant|5b)_patch16_sapiens2", "beit"),
+    (r"naflexvit_base_patch16_(gap|par_gap|parfac_gap|map|siglip)|naflexvit_so150m2_patch16_reg1_(gap|map)"
+     r"|naflexvit_so400m_patch16_siglip|naflexvit_(base|large|huge|giant)_patch16_radio_v3"
+     r"|naflexvit_(so400m|huge)_patch16_radio_v4", "naflexvit"),
+    (r"qwen3_vit_(88m|306m|416m)(_enc|_merge)?|deepseek_vit_412m(_align|_enc)?", "qwen3_vit"),
+    (r"gemma4_vit_(167m|570m)(_enc)?", "gemma4_vit"))
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2675,7 +2683,10 @@ _TIMM_LAYER_SCALE = (
     (r"vit_(small|base)_patch16_18x2_224|vit_(pwee|dwee|dpwee|dlittle)_patch16_reg1_gap_256|test_vit[234]", "vit",
      1e-5),
     (r"vit_giant_patch14_(reg4_)?dinov2", "vit_glu", 1e-5), (r"vit_giant_patch14_reg1_tipsv2", "vit_glu", 1.0),
-    (r"hieradet_small", "hiera", 1e-5))  # HieraDet's init_values
+    (r"hieradet_small", "hiera", 1e-5),  # HieraDet's init_values
+    (r"naflexvit_base_patch16_(gap|par_gap|parfac_gap|map|radio_v3)|naflexvit_so150m2_patch16_reg1_(gap|map)"
+     r"|naflexvit_large_patch16_radio_v3", "naflexvit", 1e-5),
+    (r"vit_(base|large|huge|giant|5b)_patch16_sapiens2", "beit", 1.0))  # gamma_1 only (attn_only_layer_scale)
 
 #: where each family with LayerScale keeps it: ViT's ``ls1``/``ls2``, ResMLP's, BEiT's and EVA's ``gamma_1``/
 #: ``gamma_2``, CaiT's in both of its stacks (``blocks``, ``blocks_token_only``), MambaOut's ``ls`` (family
@@ -2685,7 +2696,8 @@ _TIMM_LAYER_SCALE_PATHS = {"vit": "blocks/*/ls*/gamma", "mixer": "blocks/*/ls[12
                            "cait": "blocks*/*/gamma_[12]", "convnext": "*/blocks/*/ls*/gamma",
                            "densenet": "dense_stages/*/gamma", "metaformer": "stages/*/blocks/*/layer_scale[12]/scale",
                            "xcit": "*blocks/*/gamma[123]", "vit_glu": "blocks/*/ls[12]/gamma",
-                           "hiera": "blocks/*/ls[12]/gamma"}
+                           "hiera": "blocks/*/ls[12]/gamma",
+                           "naflexvit": "blocks/*/ls[12]/gamma"}
 
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
                  "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3", "hrnet", "defaults",
@@ -2694,7 +2706,9 @@ TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficient
                  "visformer", "gcvit", "efficientformer", "swiftformer", "vit_relpos", "vit_relpos_rpn", "swinv2_cr",
                  "convit", "byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone", "vit_glu", "vit_rpn",
                  "gmixer", "vit_hybrid", "samvit", "vitamin", "maxvit_normal",
-                 "mobilenetv4", "mobilenet_edgetpu_v2", "lcnetv2")
+                 "mobilenetv4", "mobilenet_edgetpu_v2", "lcnetv2",
+                 "naflexvit",
+                 "qwen3_vit", "gemma4_vit")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2945,6 +2959,23 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ones too), biases 0 (the squeeze-excitation's); the classifier's bias 0, its weight torch's default; norms 1/0.
     - ConvNeXt's RMS-norm variants (``convnext_atto_rms``, ``convnext_zepto_rms``, ``convnext_zepto_rms_ols``) draw
       ``convnext``'s laws, their ``RmsNorm2d``/``SimpleNorm2d`` weights 1.
+    - ``eva.py``'s PE-core (``vit_pe_core_*``) and Sapiens2 (``vit_*_patch16_sapiens2``) are read as ``beit``: EVA's
+      init, PE-core's attention pool (``attn_pool``, linears like any other) with its ``attn_pool.latent`` N(0,
+      1/fan_in) cut at +-2 sigma (``trunc_normal_tf_``, std latent_dim ** -0.5), Sapiens2's ``gamma_1`` 1 (its
+      ``init_values``, on the attention branch only; its SwiGLU, RMS norms and grouped-query blocks draw nothing else).
+    - ``naflexvit`` (NaFlexViT, its ``_map``, ``_siglip``, ``_par``/``_parfac`` and C-RADIO configs: ``init_weights``
+      with ``init_weights_vit_timm``, ``fix_init=True``): linear layers truncated N(0, 0.02^2) cut at +-2 (the linear
+      patch embedding and the head too), biases 0, block l's ``attn.proj`` and ``mlp.fc2`` divided by
+      sqrt(2 (l + 1)); ``NaFlexEmbeds``' ``cls_token``/``reg_token`` N(0, 1e-12), ``pos_embed`` (or the factorized
+      ``pos_embed_y``/``pos_embed_x``) N(0, 0.02^2); the attention pool's ``latent`` as PE-core's; ``ls1``/``ls2``
+      1e-5 where the config has ``init_values`` (by name only).
+    - ``qwen3_vit`` (Qwen3-VL's vision encoders ``qwen3_vit_*``, with the merger or classifier; DeepSeek's
+      ``deepseek_vit_*``, with its aligner, draws the same): linear layers truncated N(0, 0.02^2) cut at +-2, biases
+      0 (the classifier's ``head`` too), Qwen's ``pos_embed`` the same; the patch convolution torch's default.
+    - ``gemma4_vit`` (Gemma 4's vision encoders and classifiers ``gemma4_vit_*``): linear layers N(0, 0.02^2) cut at
+      +-2 sigma (``trunc_normal_tf_``; the clippable linears' inner ``linear``), biases 0, the patch embedding's
+      ``position_embedding_table`` the same; the classifier's ``head``, built after the encoder's init, keeps
+      torch's default weight, its bias 0.
 
     Refused by name: CondConv (``efficientnet_cc_*``: each expert's weight is a row of one tensor whose shape does
     not say timm's fan_out), the nets with EvoNorm or FRN (``*_evos``, ``resnetv2_50d_frn``: their norms' own
@@ -3010,6 +3041,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     he_out, he_in = KaimingNormal(mode="fan_out", nonlinearity="relu"), KaimingNormal()
     trunc, trunc_tf = _torch_trunc(0.02), _cut(0.02, 2.0)  # trunc_normal_ (cut at +-2) and trunc_normal_tf_ (2 sigma)
     lecun = VarianceScaling(1.0, "fan_in", "truncated_normal")  # timm's lecun_normal_
+    latent = Scaled(_cut(1.0, 2.0), "1 / sqrt(fan_in)")  # AttentionPoolLatent: trunc_normal_tf_, latent_dim ** -0.5
     conv, dense, layers = "conv", "dense", ("conv", "dense")
     if family == "defaults":  # the constructor draws nothing: torch's layer defaults
         pass
@@ -3281,6 +3313,20 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                     .rule(Constant(1e-5), path="blocks/*/*/layer_scale/gamma"))  # the hybrids' layer_scale_init_value
     elif family == "lcnetv2":  # the constructor's loop: Conv2d He normal fan_out (torch's), biases 0; Linear bias 0
         plan = plan.rule(he_out, kind=conv, role="weight").rule(Zeros(), kind=layers, role="bias")
+    elif family == "naflexvit":  # init_weights_vit_timm, fix_init_weight; NaFlexEmbeds' own reset_parameters
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(Scaled(trunc, "1 / sqrt(2 * (l + 1))"), kind=dense, role="weight", path="blocks/*/attn/proj/*")
+                .rule(Scaled(trunc, "1 / sqrt(2 * (l + 1))"), kind=dense, role="weight", path="blocks/*/mlp/fc2/*")
+                .rule(Normal(0.0, 1e-6), path="embeds/cls_token").rule(Normal(0.0, 1e-6), path="embeds/reg_token")
+                .rule(Normal(0.0, 0.02), path="embeds/pos_embed*")  # pos_embed, or pos_embed_y and pos_embed_x
+                .rule(latent, path="attn_pool/latent"))
+    elif family == "qwen3_vit":  # Qwen3-VL's and DeepSeek's encoders: _init_weights (the classifier's head too)
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(trunc, path="*pos_embed"))
+    elif family == "gemma4_vit":  # init_weights_gemma4_vit: trunc_normal_tf_; the classifier's head built after it
+        plan = (plan.rule(trunc_tf, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(trunc_tf, path="*/position_embedding_table")
+                .rule(_TORCH_DEFAULT, kind=dense, role="weight", path="head/*"))
     else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":
@@ -3289,7 +3335,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
             # the layers' own: AttentionPoolLatent's latent ('map') trunc_normal_tf_(std=latent_dim ** -0.5), cut at
             # +-2 sigma; SwiGLU's gate fc1_g N(0, 1e-12), bias 1; ParallelScalingBlock's mlp_bias 0; DiffAttention's
             # and DiffParallelScalingBlock's lambda_q1, lambda_k1, lambda_q2, lambda_k2 N(0, 0.1^2)
-            plan = (plan.rule(Scaled(_cut(1.0, 2.0), "1 / sqrt(fan_out)"), path="attn_pool/latent")
+            plan = (plan.rule(latent, path="attn_pool/latent")
                     .rule(Normal(0.0, 1e-6), kind=dense, role="weight", path="blocks/*/mlp/fc1_g/*")
                     .rule(Ones(), kind=dense, role="bias", path="blocks/*/mlp/fc1_g/*")
                     .rule(Zeros(), path="blocks/*/mlp_bias").rule(Normal(0.0, 0.1), path="blocks/*lambda_[qk][12]"))
@@ -3299,7 +3345,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                     .rule(Zeros(), path="*relative_position_bias_table").rule(Zeros(), path="blocks/*/attn/[qv]_bias")
                     .rule(residual, kind=dense, role="weight", path="blocks/*/attn/proj/*")
                     .rule(residual, kind=dense, role="weight", path="blocks/*/mlp/fc2/*")
-                    .rule(Scaled(trunc, "0.001"), kind=dense, role="weight", path="head/*"))  # head_init_scale
+                    .rule(Scaled(trunc, "0.001"), kind=dense, role="weight", path="head/*")  # head_init_scale
+                    .rule(latent, path="attn_pool/latent"))  # PE-core's AttentionPoolLatent
         elif family == "cait":  # trunc_normal_ pos_embed and cls_token; both stacks' LayerScale by init_values
             plan = plan.rule(trunc, path="pos_embed").rule(trunc, path="cls_token")
         elif family == "swin":

@@ -1901,6 +1901,116 @@ def _lcnetv2():
     return model, ui.presets.timm("lcnetv2_small"), laws
 
 
+def _attn_pool(model, dim, width=4096):  # AttentionPoolLatent: latent trunc_normal_tf_(std=width ** -0.5), linears
+    model.attn_pool = pool = nn.Module()  # 4096 wide: a KS test tells its law from twice it
+    pool.latent = nn.Parameter(torch.ones(1, 1, width))
+    pool.q, pool.kv, pool.proj, pool.norm = nn.Linear(width, dim), nn.Linear(dim, 2 * dim), nn.Linear(dim, dim), \
+        nn.LayerNorm(dim)
+    pool.mlp = nn.Module()
+    pool.mlp.fc1, pool.mlp.fc2 = nn.Linear(dim, 4 * dim), nn.Linear(4 * dim, dim)
+    s = width ** -0.5
+    return {"attn_pool.latent": ui.TruncatedNormal(0, s, -2 * s, 2 * s), "attn_pool.q.weight": TRUNC,
+            "attn_pool.kv.bias": ui.Constant(0.0), "attn_pool.mlp.fc2.weight": TRUNC,
+            "attn_pool.mlp.fc2.bias": ui.Constant(0.0), "attn_pool.norm.weight": ui.Constant(1.0)}
+
+
+def _vit_blocks(model, dim, n):  # a ViT's blocks: block l's attn.proj and mlp.fc2 trunc_normal_(.02) / sqrt(2 (l + 1))
+    model.blocks = nn.Sequential(*(nn.Module() for _ in range(n)))
+    laws = {}
+    for i, b in enumerate(model.blocks):
+        b.norm1, b.attn, b.mlp = nn.LayerNorm(dim), nn.Module(), nn.Module()
+        b.attn.qkv, b.attn.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
+        b.mlp.fc1, b.mlp.fc2 = nn.Linear(dim, 4 * dim), nn.Linear(4 * dim, dim)
+        s = math.sqrt(2 * (i + 1))
+        laws |= {f"blocks.{i}.attn.qkv.weight": TRUNC, f"blocks.{i}.attn.qkv.bias": ui.Constant(0.0),
+                 f"blocks.{i}.attn.proj.weight": ui.TruncatedNormal(0, 0.02 / s, -2 / s, 2 / s),
+                 f"blocks.{i}.mlp.fc2.weight": ui.TruncatedNormal(0, 0.02 / s, -2 / s, 2 / s),
+                 f"blocks.{i}.mlp.fc1.weight": TRUNC, f"blocks.{i}.norm1.weight": ui.Constant(1.0)}
+    return laws
+
+
+def _pe_core():
+    """eva.py's PE-core: EVA's init (BEiT's laws, no LayerScale) and an AttentionPoolLatent ('map' pooling)."""
+    model = nn.Module()
+    model.patch_embed = nn.Module()
+    model.patch_embed.proj = nn.Conv2d(3, 64, 4, stride=4, bias=False)
+    model.cls_token, model.pos_embed = nn.Parameter(torch.ones(1, 1, 64)), nn.Parameter(torch.ones(1, 17, 64))
+    laws = _vit_blocks(model, 64, 2) | _attn_pool(model, 64)
+    model.head = nn.Linear(64, 512)
+    laws |= {"patch_embed.proj.weight": _default(48), "cls_token": TRUNC, "pos_embed": TRUNC,
+             "head.weight": ui.TruncatedNormal(0, 0.00002, -0.002, 0.002), "head.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("vit_pe_core_tiny_patch16_384"), laws
+
+
+def _naflexvit(name, value, pool):
+    """NaFlexViT: init_weights_vit_timm (linears trunc_normal_(.02), biases 0), fix_init_weight (block l's attn.proj
+    and mlp.fc2 / sqrt(2 (l + 1))), NaFlexEmbeds' cls/reg tokens N(0, 1e-12) and position tables N(0, .02^2) (a
+    factorized pair or one grid), LayerScale init_values, AttentionPoolLatent's latent; no head scaling."""
+    model = nn.Module()
+    model.embeds = e = nn.Module()
+    e.proj = nn.Linear(48, 64)
+    e.cls_token, e.reg_token = nn.Parameter(torch.ones(1, 1, 64)), nn.Parameter(torch.ones(1, 4, 64))
+    e.pos_embed_y, e.pos_embed_x = nn.Parameter(torch.ones(1, 8, 64)), nn.Parameter(torch.ones(1, 6, 64))
+    laws = _vit_blocks(model, 64, 2)
+    if value is not None:
+        for i in range(2):
+            b = model.get_submodule(f"blocks.{i}")
+            b.ls1, b.ls2 = nn.Module(), nn.Module()
+            b.ls1.gamma, b.ls2.gamma = nn.Parameter(torch.ones(64)), nn.Parameter(torch.ones(64))
+            laws |= {f"blocks.{i}.ls1.gamma": ui.Constant(value), f"blocks.{i}.ls2.gamma": ui.Constant(value)}
+    if pool:
+        laws |= _attn_pool(model, 64)
+    model.head = nn.Linear(64, 1000)
+    laws |= {"embeds.proj.weight": TRUNC, "embeds.proj.bias": ui.Constant(0.0), "embeds.cls_token": ui.Normal(0, 1e-6),
+             "embeds.reg_token": ui.Normal(0, 1e-6), "embeds.pos_embed_y": ui.Normal(0, 0.02),
+             "embeds.pos_embed_x": ui.Normal(0, 0.02), "head.weight": TRUNC, "head.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm(name), laws
+
+
+def _qwen3_vit(name):
+    """Qwen3-VL's and DeepSeek's vision encoders and classifiers: every linear (blocks, merger or aligner, the
+    classifier's head) trunc_normal_(.02), biases 0, the encoder's pos_embed the same; the patch conv torch's."""
+    model = nn.Module()
+    model.encoder = enc = nn.Module()
+    enc.patch_embed = nn.Module()
+    enc.patch_embed.proj = nn.Conv2d(3, 64, 4, stride=4)
+    enc.pos_embed = nn.Parameter(torch.ones(1, 16, 64))
+    enc.blocks = nn.Sequential(nn.Module())
+    enc.blocks[0].attn, enc.blocks[0].norm1 = nn.Module(), nn.LayerNorm(64)
+    enc.blocks[0].attn.qkv, enc.blocks[0].attn.proj = nn.Linear(64, 192), nn.Linear(64, 64)
+    enc.merger = nn.Module()
+    enc.merger.norm, enc.merger.fc1, enc.merger.fc2 = nn.LayerNorm(64), nn.Linear(256, 256), nn.Linear(256, 32)
+    model.head = nn.Linear(32, 1000)
+    laws = {"encoder.patch_embed.proj.weight": _default(48), "encoder.patch_embed.proj.bias": _default(48),
+            "encoder.pos_embed": TRUNC, "encoder.blocks.0.attn.qkv.weight": TRUNC,
+            "encoder.blocks.0.attn.proj.weight": TRUNC, "encoder.blocks.0.attn.proj.bias": ui.Constant(0.0),
+            "encoder.blocks.0.norm1.weight": ui.Constant(1.0), "encoder.merger.fc1.weight": TRUNC,
+            "encoder.merger.fc2.bias": ui.Constant(0.0), "head.weight": TRUNC, "head.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm(name), laws
+
+
+def _gemma4_vit():
+    """Gemma 4's vision encoder: init_weights_gemma4_vit, every linear trunc_normal_tf_(.02) (Gemma4ClippableLinear's
+    inner nn.Linear), the patch embedding's position_embedding_table the same; the classifier's head, built after
+    the encoder's init, torch's default weight and a zeroed bias."""
+    model = nn.Module()
+    model.encoder = enc = nn.Module()
+    enc.patch_embed = nn.Module()
+    enc.patch_embed.input_proj = nn.Linear(48, 64, bias=False)
+    enc.patch_embed.position_embedding_table = nn.Parameter(torch.ones(2, 32, 64))
+    enc.blocks = nn.Sequential(nn.Module())
+    blk = enc.blocks[0]
+    blk.attn, blk.mlp, blk.input_layernorm = nn.Module(), nn.Module(), nn.LayerNorm(64)
+    blk.attn.q_proj, blk.mlp.down_proj = nn.Module(), nn.Module()
+    blk.attn.q_proj.linear, blk.mlp.down_proj.linear = nn.Linear(64, 64, bias=False), nn.Linear(1024, 256, bias=False)
+    model.head = nn.Linear(64, 1000)
+    laws = {"encoder.patch_embed.input_proj.weight": TRUNC_TF, "encoder.patch_embed.position_embedding_table": TRUNC_TF,
+            "encoder.blocks.0.attn.q_proj.linear.weight": TRUNC_TF, "encoder.blocks.0.mlp.down_proj.linear.weight":
+            TRUNC_TF, "encoder.blocks.0.input_layernorm.weight": ui.Constant(1.0), "head.weight": _default(64),
+            "head.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("gemma4_vit_167m"), laws
+
+
 Family = Callable[[], tuple[nn.Module, ui.Plan, dict[str, ui.Spec]]]  # a stand-in, its plan, its laws by name
 FAMILIES: dict[str, Family] = {
             "resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
@@ -1944,7 +2054,13 @@ FAMILIES: dict[str, Family] = {
             "vit_hybrid-resnet": lambda: _vit_hybrid("vit_small_resnet26d_224"), "samvit": _samvit,
             "vitamin": _vitamin, "hieradet": _hieradet, "resnet_test": _resnet_test,
             "maxvit_normal": _maxvit_normal,
-            "mobilenetv4": _mobilenetv4, "mobilenet_edgetpu_v2": _mobilenet_edgetpu_v2, "lcnetv2": _lcnetv2}
+            "mobilenetv4": _mobilenetv4, "mobilenet_edgetpu_v2": _mobilenet_edgetpu_v2, "lcnetv2": _lcnetv2,
+            "pe_core": _pe_core, "sapiens2": lambda: _beit("vit_base_patch16_sapiens2", 1.0),
+            "naflexvit": lambda: _naflexvit("naflexvit_base_patch16_map", 1e-5, True),
+            "naflexvit-family": lambda: _naflexvit("naflexvit", None, False),
+            "qwen3_vit": lambda: _qwen3_vit("qwen3_vit_88m_merge"),
+            "deepseek_vit": lambda: _qwen3_vit("deepseek_vit_412m"),
+            "gemma4_vit": _gemma4_vit}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -2036,7 +2152,12 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 # MaxxViT's weight_init='normal' (MBConv and ConvNeXt conv blocks, RelPosMlp): one block a stage
                 "maxxvit_rmlp_nano_rw_256": _DEPTHS, "maxxvitv2_nano_rw_256": _DEPTHS,
                 # MobileNetV5 (RmsNorm2d, the multi-scale fusion adapter) a quarter as wide; ConvNeXt with RmsNorm2d
-                "mobilenetv5_base": dict(channel_multiplier=0.25), "convnext_atto_rms": _DEPTHS}
+                "mobilenetv5_base": dict(channel_multiplier=0.25), "convnext_atto_rms": _DEPTHS,
+                # PE-core's attention pool, Sapiens2 (gamma_1 only; block 1 grouped-query), NaFlexViT with its pool
+                # and LayerScale, with a factorized position table; Qwen3-VL's merger, DeepSeek's aligner, Gemma 4
+                "vit_pe_core_tiny_patch16_384": _TWO, "vit_base_patch16_sapiens2": dict(depth=2, num_kv_heads=(12, 6)),
+                "naflexvit_base_patch16_map": _TWO, "naflexvit_base_patch16_parfac_gap": _TWO,
+                "qwen3_vit_88m_merge": _TWO, "deepseek_vit_412m_align": _TWO, "gemma4_vit_167m": _TWO}
 
 
 def _timm_class(module: str, cls: str, **kwargs):  # a model's class built directly: its builder fixes the depths
@@ -2253,7 +2374,11 @@ def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     ("sam2_hiera_large", "hiera"), ("ecaresnet101d_pruned", "defaults"), ("efficientnet_b3_pruned", "defaults"),
     ("mobilenetv4_conv_aa_large", "mobilenetv4"), ("mobilenetv4_hybrid_large_075", "mobilenetv4"),
     ("mobilenetv5_300m_enc", "mobilenetv4"), ("mobilenet_edgetpu_v2_l", "mobilenet_edgetpu_v2"),
-    ("lcnetv2_large", "lcnetv2"), ("convnext_zepto_rms_ols", "convnext")])
+    ("lcnetv2_large", "lcnetv2"), ("convnext_zepto_rms_ols", "convnext"),
+    ("vit_pe_core_gigantic_patch14_448", "beit"), ("vit_pe_core_base_patch16_224", "beit"),
+    ("naflexvit_so400m_patch16_siglip", "naflexvit"), ("naflexvit_huge_patch16_radio_v4", "naflexvit"),
+    ("naflexvit_giant_patch16_radio_v3", "naflexvit"), ("qwen3_vit_416m_enc", "qwen3_vit"),
+    ("deepseek_vit_412m_enc", "qwen3_vit"), ("gemma4_vit_570m_enc", "gemma4_vit")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -2285,11 +2410,8 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="resnetv2_50d_frn"), ValueError, "got 'resnetv2_50d_frn'"),  # FilterResponseNormTlu2d's tau
     (dict(arch="efficientnet_cc_b0_4e"), ValueError, "got 'efficientnet_cc_b0_4e'"),  # CondConv2d experts
     (dict(arch="tf_efficientnet_cc_b0_8e"), ValueError, "got 'tf_efficientnet_cc_b0_8e'"),
-    # eva.py's other models: a learnt rope/freqs (mixed RoPE), an attn_pool/latent ('map' pooling), grouped-query
-    # RMS-norm blocks (Sapiens2)
+    # eva.py's mixed-RoPE models: a learnt rope/freqs
     (dict(arch="vit_small_patch16_rope_mixed_224"), ValueError, "got 'vit_small_patch16_rope_mixed_224'"),
-    (dict(arch="vit_pe_core_tiny_patch16_384"), ValueError, "got 'vit_pe_core_tiny_patch16_384'"),
-    (dict(arch="vit_base_patch16_sapiens2"), ValueError, "got 'vit_base_patch16_sapiens2'"),
     # CoAtNeXt's weight_init='normal' (its ConvNeXt blocks torch's defaults, LayerScale 1e-5), CoAtNet with C and T
     # blocks in one stage
     (dict(arch="coatnext_nano_rw_224"), ValueError, "got 'coatnext_nano_rw_224'"),
@@ -2314,6 +2436,8 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     # k*k*out/groups fan_out _init_weight_goog draws it with; the routing_fn Linear's U(+-1/sqrt(in + out))
     (dict(arch="efficientnet_cc_b1_8e"), ValueError, "got 'efficientnet_cc_b1_8e'"),
     (dict(arch="tf_efficientnet_cc_b1_8e"), ValueError, "got 'tf_efficientnet_cc_b1_8e'"),
+    # RoPE-Mixed ViTs: rope.freqs, learnt frequencies drawn as cos and sin of one uniform angle a head and block
+    (dict(arch="vit_base_patch16_rope_mixed_ape_224"), ValueError, "got 'vit_base_patch16_rope_mixed_ape_224'"),
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
     (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
 def test_bad_arguments_are_refused_by_name(kwargs, error, match):
