@@ -2652,7 +2652,15 @@ _TIMM_MODELS = (
      r"|naflexvit_so400m_patch16_siglip|naflexvit_(base|large|huge|giant)_patch16_radio_v3"
      r"|naflexvit_(so400m|huge)_patch16_radio_v4", "naflexvit"),
     (r"qwen3_vit_(88m|306m|416m)(_enc|_merge)?|deepseek_vit_412m(_align|_enc)?", "qwen3_vit"),
-    (r"gemma4_vit_(167m|570m)(_enc)?", "gemma4_vit"))
+    (r"gemma4_vit_(167m|570m)(_enc)?", "gemma4_vit"),
+    # CPUBone keeps torch's defaults; iFormer's and NextViT's init is ConvNeXt's, LowFormer's XCiT's (linear layers
+    # only), Sequencer's MLP-Mixer's (its LSTMs keep torch's default, which its loop draws again)
+    (r"cpubone_(nano|s0|t0|b3)|cpubone_(b0|b1|b2)_bfrobust|cpubone_(b1|b2pt5)_dwnorm", "defaults"),
+    (r"iformer_(t|s|m|l|l2|h)|iformer_(m|l|l2)_distilled|nextvit_(small|base|large)", "convnext"),
+    (r"lowformer_(b0|b1|b15|b2|b3|e1|e2|e3)", "xcit"), (r"sequencer2d_[sml]", "mixer"),
+    (r"efficientvit_m[0-5]", "efficientvit_msra"), (r"shvit_s[1-4]", "shvit"),
+    (r"efficientvim_m[1-4](_dist)?", "efficientvim"), (r"csatv2(_21m)?", "csatv2"),
+    (r"regnetv_(040|064)|regnetz_(005|040|040_?h)", "regnetv"))  # regnet.py's RegNetV and RegNetZ (040h: deprecated)
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2705,10 +2713,9 @@ TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficient
                  "metaformer", "xcit", "pvt_v2", "pit", "levit", "fastvit", "hiera", "mvitv2", "nest", "tnt",
                  "visformer", "gcvit", "efficientformer", "swiftformer", "vit_relpos", "vit_relpos_rpn", "swinv2_cr",
                  "convit", "byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone", "vit_glu", "vit_rpn",
-                 "gmixer", "vit_hybrid", "samvit", "vitamin", "maxvit_normal",
-                 "mobilenetv4", "mobilenet_edgetpu_v2", "lcnetv2",
-                 "naflexvit",
-                 "qwen3_vit", "gemma4_vit")
+                 "gmixer", "vit_hybrid", "samvit", "vitamin", "maxvit_normal", "mobilenetv4", "mobilenet_edgetpu_v2",
+                 "lcnetv2", "naflexvit", "qwen3_vit", "gemma4_vit", "efficientvit_msra", "shvit", "efficientvim",
+                 "csatv2", "regnetv")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -2775,7 +2782,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``layer_scale1``/``layer_scale2`` ``scale`` its ``layer_scale_init_values`` (1e-5 S12 and S24, 1e-6 S36,
       M36 and M48, by name only).
     - ``regnet`` (RegNetX, RegNetY, their torchvision ``_tv`` configs, ``regnety_040_sgn``: ``_init_weights``;
-      ``regnet.py``'s pre-activation RegNetV and its RegNetZ are refused): convolutions N(0, 2/fan_out) with timm's
+      ``regnet.py``'s pre-activation RegNetV and its RegNetZ are ``regnetv``): convolutions N(0, 2/fan_out) with timm's
       fan_out k*k*out/groups, which for the grouped ``conv2`` (in = out) is torch's fan_in: He normal, fan_out, and
       fan_in for ``conv2``; their biases 0; linear layers N(0, 0.01^2), biases 0; ``zero_init_last=True`` zeroes each
       block's ``conv3.bn`` scale.
@@ -2976,6 +2983,25 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       +-2 sigma (``trunc_normal_tf_``; the clippable linears' inner ``linear``), biases 0, the patch embedding's
       ``position_embedding_table`` the same; the classifier's ``head``, built after the encoder's init, keeps
       torch's default weight, its bias 0.
+    - ``efficientvit_msra`` (EfficientViT M0-M5, Microsoft's), ``shvit`` (SHViT S1-S4): no model-wide init, each
+      layer's own: torch's defaults for the ``ConvNorm``/``Conv2dNorm`` convs, their BatchNorm scale
+      ``bn_weight_init``: 0 after each FFN's ``pw2`` (the blocks' and the downsamples'), the attention's ``proj``
+      and each residual depthwise conv (``dw0``/``dw1``; SHViT's ``conv``), 1 elsewhere; EfficientViT's
+      ``attention_biases`` 0; the ``NormLinear`` head (``head.linear``, SHViT's ``head.l``) truncated N(0, 0.02^2)
+      cut at +-2, bias 0.
+    - ``efficientvim`` (EfficientViM M1-M4 and their ``_dist`` models): linear layers (the heads) truncated
+      N(0, 0.02^2) cut at +-2, biases 0; every BatchNorm 1/0 (``init_weights`` resets them, undoing
+      ``bn_weight_init``); the Conv1d and Conv2d layers torch's default; the heads' fusion ``weights`` and
+      ``weights_dist`` 1; each block's ``alpha`` 1e-4; each HSM-SSD's ``A`` U(1, 16) and ``D`` 1.
+    - ``csatv2`` (CSATv2, CSATv2-21M): ConvNeXt's truncated N(0, 0.02^2) convolutions and linear layers, biases 0,
+      and each block's ``grn`` weight and bias 0.
+    - ``regnetv`` (``regnet.py``'s pre-activation RegNetV 040/064 and its RegNetZ 005/040/040-H): ``regnet``'s laws,
+      the grouped ``conv2`` at torch's fan_in whether a bare conv (RegNetV's ``PreBottleneck``) or a ``ConvNormAct``,
+      and no norm zeroed (RegNetV's ``zero_init_last`` does nothing, RegNetZ is built with ``zero_init_last=False``).
+    - CPUBone's constructor keeps torch's defaults (read as ``defaults``); iFormer's and NextViT's ``_init_weights``
+      are ConvNeXt's (``convnext``: iFormer-H's ``gamma`` 1e-6), LowFormer's XCiT's (``xcit``: linear layers
+      only) and Sequencer2D's MLP-Mixer's (``mixer``: its LSTMs U(+-1/sqrt(hidden)), torch's default): their names
+      are read as those families.
 
     Refused by name: CondConv (``efficientnet_cc_*``: each expert's weight is a row of one tensor whose shape does
     not say timm's fan_out), the nets with EvoNorm or FRN (``*_evos``, ``resnetv2_50d_frn``: their norms' own
@@ -3327,6 +3353,32 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
         plan = (plan.rule(trunc_tf, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
                 .rule(trunc_tf, path="*/position_embedding_table")
                 .rule(_TORCH_DEFAULT, kind=dense, role="weight", path="head/*"))
+    elif family in ("efficientvit_msra", "shvit"):  # no model-wide init: ConvNorm's bn_weight_init, NormLinear's
+        # trunc_normal_; bn_weight_init 0 after each FFN's pw2, the attention's proj and each residual depthwise conv
+        head = "head/linear/*" if family == "efficientvit_msra" else "head/l/*"
+        plan = (plan.rule(trunc, kind=dense, role="weight", path=head).rule(Zeros(), kind=dense, role="bias", path=head)
+                .rule(Zeros(), kind="norm", role="scale", path="stages/*/pw2/bn/*"))
+        if family == "efficientvit_msra":  # CascadedGroupAttention's attention_biases zeros
+            plan = (plan.rule(Zeros(), kind="norm", role="scale", path="stages/*/blocks/*/dw[01]/m/bn/*")
+                    .rule(Zeros(), kind="norm", role="scale", path="stages/*/blocks/*/mixer/m/attn/proj/1/bn/*")
+                    .rule(Zeros(), path="*/attention_biases"))
+        else:
+            plan = (plan.rule(Zeros(), kind="norm", role="scale", path="stages/*/blocks/*/conv/m/bn/*")
+                    .rule(Zeros(), kind="norm", role="scale", path="stages/*/blocks/*/mixer/m/proj/1/bn/*"))
+    elif family == "efficientvim":  # init_weights: nn.Linear trunc_normal_, norms reset (bn_weight_init undone)
+        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
+                .rule(Ones(), path="weights").rule(Ones(), path="weights_dist")  # the heads' fusion weights
+                .rule(Constant(1e-4), path="stages/*/blocks/*/alpha")  # the four LayerScales of a block
+                .rule(Uniform(1.0, 16.0), path="stages/*/blocks/*/mixer/A")  # HSMSSD's a_init_range
+                .rule(Ones(), path="stages/*/blocks/*/mixer/D"))
+    elif family == "csatv2":  # _init_weights: ConvNeXt's; each block's GlobalResponseNorm 0/0
+        plan = (plan.rule(trunc, kind=layers, role="weight").rule(Zeros(), kind=layers, role="bias")
+                .rule(Zeros(), path="stages/*/*/grn/*"))
+    elif family == "regnetv":  # regnet's _init_weights; RegNetV's PreBottleneck.zero_init_last is a no-op and
+        # RegNetZ (no shortcut) is built with zero_init_last=False: nothing zeroed; RegNetV's conv2 is a bare Conv2d
+        plan = (plan.rule(he_out, kind=conv, role="weight").rule(Zeros(), kind=layers, role="bias")
+                .rule(he_in, kind=conv, role="weight", path="s*/b*/conv2/*")  # grouped, in = out
+                .rule(Normal(0.0, 0.01), kind=dense, role="weight"))
     else:  # vit, swin, swinv2: init_weights_vit_timm; beit: BEiT's and EVA's _init_weights; cait: CaiT's
         plan = plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
         if family == "vit":

@@ -2011,6 +2011,177 @@ def _gemma4_vit():
     return model, ui.presets.timm("gemma4_vit_167m"), laws
 
 
+def _conv_norm(i, o, k=1, groups=1, conv="conv"):  # EfficientViT (MSRA)'s ConvNorm, SHViT's Conv2dNorm ("c")
+    m = nn.Module()
+    m.add_module(conv, nn.Conv2d(i, o, k, groups=groups, bias=False))
+    m.bn = nn.BatchNorm2d(o)
+    return m
+
+
+def _residual(m: nn.Module) -> nn.Module:  # ResidualDrop, SHViT's Residual: the wrapped module is 'm'
+    r = nn.Module()
+    r.m = m
+    return r
+
+
+def _efficientvit_msra(arch: str):
+    """EfficientViT (MSRA) and SHViT: no model-wide init; each ConvNorm's conv torch's default, its BatchNorm's
+    weight bn_weight_init: 0 after each FFN's pw2 (the blocks' and the downsamples'), the attention's proj and each
+    residual depthwise conv (dw0, dw1; SHViT's conv), 1 elsewhere (the downsample's residual depthwise conv);
+    EfficientViT's attention_biases zeros; the NormLinear head trunc_normal_(.02), bias 0."""
+    msra = arch.startswith("efficientvit")
+    conv = "conv" if msra else "c"
+
+    def ffn(dim):
+        f = nn.Module()
+        f.pw1, f.pw2 = _conv_norm(dim, 2 * dim, conv=conv), _conv_norm(2 * dim, dim, conv=conv)
+        return f
+
+    blk, attn = nn.Module(), nn.Module()
+    attn.qkv = _conv_norm(64, 96, conv=conv)
+    attn.proj = nn.Sequential(nn.ReLU(), _conv_norm(128, 64, conv=conv))
+    if msra:
+        attn.attention_biases = nn.Parameter(torch.ones(4, 49))
+        blk.dw0, blk.ffn0 = _residual(_conv_norm(64, 64, 3, 64)), _residual(ffn(64))
+        mixer_m = nn.Module()
+        mixer_m.attn = attn
+        blk.mixer = _residual(mixer_m)
+        blk.dw1, blk.ffn1 = _residual(_conv_norm(64, 64, 3, 64)), _residual(ffn(64))
+        mixer, last = "mixer.m.attn.", "dw1.m"
+    else:
+        blk.conv, blk.mixer, blk.ffn = _residual(_conv_norm(64, 64, 3, 64, "c")), _residual(attn), _residual(ffn(64))
+        mixer, last = "mixer.m.", "conv.m"
+    down = nn.Sequential(_residual(_conv_norm(64, 64, 3, 64, conv)), _residual(ffn(64)))
+    model = nn.Module()
+    model.stages = nn.Sequential(nn.Module(), nn.Module())
+    model.stages[0].blocks = nn.Sequential(blk)
+    model.stages[1].downsample = down
+    model.head = nn.Module()
+    head = "linear" if msra else "l"
+    model.head.bn = nn.BatchNorm1d(64)
+    model.head.add_module(head, nn.Linear(64, 1000))
+    b, d = "stages.0.blocks.0.", "stages.1.downsample."
+    laws = {b + f"{mixer}qkv.{conv}.weight": _default(64), b + f"{mixer}qkv.bn.weight": ui.Constant(1.0),
+            b + f"{mixer}proj.1.{conv}.weight": _default(128), b + f"{mixer}proj.1.bn.weight": ui.Constant(0.0),
+            b + f"{mixer}proj.1.bn.bias": ui.Constant(0.0), b + f"{last}.{conv}.weight": _default(9),
+            b + f"{last}.bn.weight": ui.Constant(0.0), d + f"0.m.{conv}.weight": _default(9),
+            d + "0.m.bn.weight": ui.Constant(1.0), d + "1.m.pw1.bn.weight": ui.Constant(1.0),
+            d + "1.m.pw2.bn.weight": ui.Constant(0.0), d + f"1.m.pw2.{conv}.weight": _default(128),
+            "head.bn.weight": ui.Constant(1.0), f"head.{head}.weight": TRUNC, f"head.{head}.bias": ui.Constant(0.0)}
+    if msra:
+        laws |= {b + "dw0.m.bn.weight": ui.Constant(0.0), b + "ffn0.m.pw2.bn.weight": ui.Constant(0.0),
+                 b + "ffn1.m.pw1.bn.weight": ui.Constant(1.0), b + "ffn1.m.pw2.bn.weight": ui.Constant(0.0),
+                 b + f"{mixer}attention_biases": ui.Constant(0.0)}
+    else:
+        laws |= {b + "ffn.m.pw2.bn.weight": ui.Constant(0.0), b + "ffn.m.pw1.bn.weight": ui.Constant(1.0)}
+    return model, ui.presets.timm(arch), laws
+
+
+def _efficientvim():
+    """EfficientViM's init_weights: the heads' fusion weights (weights, weights_dist) 1; nn.Linear (the heads)
+    trunc_normal_(.02), bias 0; every BatchNorm reset to 1/0 (its bn_weight_init 0 undone); convs (Conv1d, Conv2d)
+    torch's default; each block's alpha 1e-4; HSMSSD's A U(1, 16) (a_init_range), D 1."""
+    def conv_layer(i, o, k, groups=1, d=2):
+        m = nn.Module()
+        m.conv = (nn.Conv2d if d == 2 else nn.Conv1d)(i, o, k, groups=groups, bias=False)
+        m.norm = nn.BatchNorm2d(o)
+        return m
+
+    blk = nn.Module()
+    blk.alpha = nn.Parameter(torch.ones(4, 64))
+    blk.dwconv1, blk.mixer = conv_layer(64, 64, 3, 64), nn.Module()
+    blk.mixer.A, blk.mixer.D = nn.Parameter(torch.empty(256)), nn.Parameter(torch.empty(1))
+    blk.mixer.BCdt_proj = conv_layer(64, 768, 1, d=1)
+    model = nn.Module()
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(blk)
+    model.weights, model.weights_dist = nn.Parameter(torch.empty(4)), nn.Parameter(torch.empty(4))
+    model.heads, model.heads_dist = nn.ModuleList([nn.Linear(64, 1000)]), nn.ModuleList([nn.Linear(64, 1000)])
+    b = "stages.0.blocks.0."
+    laws = {"weights": ui.Constant(1.0), "weights_dist": ui.Constant(1.0), b + "alpha": ui.Constant(1e-4),
+            b + "dwconv1.conv.weight": _default(9), b + "dwconv1.norm.weight": ui.Constant(1.0),
+            b + "mixer.A": ui.Uniform(1, 16), b + "mixer.D": ui.Constant(1.0),
+            b + "mixer.BCdt_proj.conv.weight": _default(64), "heads.0.weight": TRUNC, "heads.0.bias": ui.Constant(0.0),
+            "heads_dist.0.weight": TRUNC, "heads_dist.0.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("efficientvim_m1"), laws
+
+
+def _csatv2():
+    """CSATv2's _init_weights: nn.Conv2d and nn.Linear trunc_normal_(.02), biases 0; each block's
+    GlobalResponseNorm weight and bias 0 (its constructor's); LayerNorm 1/0."""
+    blk = nn.Module()
+    blk.dwconv, blk.norm = nn.Conv2d(64, 64, 7, groups=64), nn.LayerNorm(64)
+    blk.pwconv1, blk.grn = nn.Linear(64, 256), nn.Module()
+    blk.grn.weight, blk.grn.bias = nn.Parameter(torch.ones(256)), nn.Parameter(torch.ones(256))
+    model = nn.Module()
+    model.stages = nn.Sequential(nn.Sequential(blk))
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(64, 1000)
+    laws = {"stages.0.0.dwconv.weight": TRUNC, "stages.0.0.dwconv.bias": ui.Constant(0.0),
+            "stages.0.0.norm.weight": ui.Constant(1.0), "stages.0.0.pwconv1.weight": TRUNC,
+            "stages.0.0.pwconv1.bias": ui.Constant(0.0), "stages.0.0.grn.weight": ui.Constant(0.0),
+            "stages.0.0.grn.bias": ui.Constant(0.0), "head.fc.weight": TRUNC, "head.fc.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("csatv2"), laws
+
+
+def _regnetv():
+    """regnet.py's RegNetV (PreBottleneck: bare convs after each norm) and RegNetZ: _init_weights' N(0, 2/fan_out),
+    timm's fan_out k*k*out/groups (the grouped conv2: in = out), biases 0, linear N(0, 0.01^2); nothing zeroed
+    (PreBottleneck's zero_init_last does nothing, RegNetZ is built with zero_init_last=False)."""
+    pre, z = nn.Module(), nn.Module()
+    pre.norm1, pre.conv1, pre.norm2 = nn.BatchNorm2d(32), nn.Conv2d(32, 48, 1, bias=False), nn.BatchNorm2d(48)
+    pre.conv2, pre.norm3 = nn.Conv2d(48, 48, 3, groups=6, bias=False), nn.BatchNorm2d(48)
+    pre.se = nn.Module()
+    pre.se.fc1 = nn.Conv2d(48, 8, 1)
+    pre.conv3 = nn.Conv2d(48, 32, 1, bias=False)
+    z.conv1, z.conv2, z.conv3 = _ConvNormAct(32, 128, 1), _ConvNormAct(128, 128, 3, groups=16), _ConvNormAct(128, 32, 1)
+    model = nn.Module()
+    model.stem = _ConvNormAct(3, 32, 3)
+    model.s1 = nn.Sequential()
+    model.s1.add_module("b1", pre)
+    model.s1.add_module("b2", z)
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(32, 1000)
+    laws = {"stem.conv.weight": _he(9 * 32), "s1.b1.norm1.weight": ui.Constant(1.0), "s1.b1.conv1.weight": _he(48),
+            "s1.b1.conv2.weight": _he(9 * 48 // 6), "s1.b1.se.fc1.weight": _he(8),
+            "s1.b1.se.fc1.bias": ui.Constant(0.0),
+            "s1.b1.norm3.weight": ui.Constant(1.0), "s1.b1.conv3.weight": _he(32),
+            "s1.b2.conv1.conv.weight": _he(128), "s1.b2.conv2.conv.weight": _he(9 * 128 // 16),
+            "s1.b2.conv3.conv.weight": _he(32), "s1.b2.conv3.bn.weight": ui.Constant(1.0),
+            "head.fc.weight": ui.Normal(0, 0.01), "head.fc.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("regnetv_040"), laws
+
+
+def _sequencer():
+    """Sequencer2D, read as MLP-Mixer: its _init_weights draws the stem conv lecun_normal_, bias 0, linear layers
+    xavier_uniform_, biases N(0, 1e-12) under 'mlp' (mlp_channels) and 0 elsewhere (rnn_tokens.fc), the head 0/0,
+    and each LSTM's every weight and bias U(+-1/sqrt(hidden)): torch's LSTM default, drawn again."""
+    blk = nn.Module()
+    blk.norm1, blk.rnn_tokens = nn.LayerNorm(64), nn.Module()
+    blk.rnn_tokens.rnn_v = nn.LSTM(64, 16, batch_first=True, bidirectional=True)
+    blk.rnn_tokens.fc = nn.Linear(128, 64)
+    blk.mlp_channels = nn.Module()
+    blk.mlp_channels.fc1 = nn.Linear(64, 192)
+    model = nn.Module()
+    model.stem = nn.Module()
+    model.stem.proj = nn.Conv2d(3, 64, 7, stride=7)
+    model.stages = nn.Sequential(nn.Module())
+    model.stages[0].blocks = nn.Sequential(blk)
+    model.head = nn.Module()
+    model.head.fc = nn.Linear(64, 1000)
+    sigma = 1 / (0.87962566103423978 * math.sqrt(147))
+    lstm = ui.Uniform(-0.25, 0.25)  # 1/sqrt(16)
+    b = "stages.0.blocks.0."
+    laws = {"stem.proj.weight": ui.TruncatedNormal(0, sigma, -2 * sigma, 2 * sigma), "stem.proj.bias": ui.Constant(0.0),
+            b + "norm1.weight": ui.Constant(1.0), b + "rnn_tokens.rnn_v.weight_ih_l0": lstm,
+            b + "rnn_tokens.rnn_v.weight_hh_l0_reverse": lstm, b + "rnn_tokens.rnn_v.bias_ih_l0": lstm,
+            b + "rnn_tokens.rnn_v.bias_hh_l0_reverse": lstm, b + "rnn_tokens.fc.weight": _xavier(128, 64),
+            b + "rnn_tokens.fc.bias": ui.Constant(0.0), b + "mlp_channels.fc1.weight": _xavier(64, 192),
+            b + "mlp_channels.fc1.bias": ui.Normal(0, 1e-6), "head.fc.weight": ui.Constant(0.0),
+            "head.fc.bias": ui.Constant(0.0)}
+    return model, ui.presets.timm("sequencer2d_s"), laws
+
+
 Family = Callable[[], tuple[nn.Module, ui.Plan, dict[str, ui.Spec]]]  # a stand-in, its plan, its laws by name
 FAMILIES: dict[str, Family] = {
             "resnet-basic": lambda: _resnet("resnet18"), "resnet-bottleneck": lambda: _resnet("resnet50"),
@@ -2060,7 +2231,10 @@ FAMILIES: dict[str, Family] = {
             "naflexvit-family": lambda: _naflexvit("naflexvit", None, False),
             "qwen3_vit": lambda: _qwen3_vit("qwen3_vit_88m_merge"),
             "deepseek_vit": lambda: _qwen3_vit("deepseek_vit_412m"),
-            "gemma4_vit": _gemma4_vit}
+            "gemma4_vit": _gemma4_vit,
+            "efficientvit_msra": lambda: _efficientvit_msra("efficientvit_m0"),
+            "shvit": lambda: _efficientvit_msra("shvit_s1"), "efficientvim": _efficientvim, "csatv2": _csatv2,
+            "regnetv": _regnetv, "sequencer": _sequencer}
 
 
 # the smallest model of each family (and of each block: BasicBlock, Bottleneck, grouped SE Bottleneck, BlurPool,
@@ -2084,7 +2258,9 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "mobilevit_xxs", "mobilevitv2_050", "legacy_seresnet18", "swin_s3_tiny_224", "regnetx_004_tv",
                "gc_efficientnetv2_rw_t", "test_vit", "test_vit2", "test_vit3", "test_vit4", "ecaresnet50d_pruned",
                "efficientnet_b1_pruned", "test_resnet", "mobilenetv4_conv_small", "mobilenetv4_hybrid_medium",
-               "mobilenet_edgetpu_v2_xs", "lcnetv2_small", "convnext_zepto_rms")
+               "mobilenet_edgetpu_v2_xs", "lcnetv2_small", "convnext_zepto_rms",
+               "cpubone_nano", "lowformer_b0", "efficientvit_m0", "shvit_s1",
+               "efficientvim_m1_dist", "csatv2", "regnetz_005", "regnetv_040")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -2157,7 +2333,13 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 # and LayerScale, with a factorized position table; Qwen3-VL's merger, DeepSeek's aligner, Gemma 4
                 "vit_pe_core_tiny_patch16_384": _TWO, "vit_base_patch16_sapiens2": dict(depth=2, num_kv_heads=(12, 6)),
                 "naflexvit_base_patch16_map": _TWO, "naflexvit_base_patch16_parfac_gap": _TWO,
-                "qwen3_vit_88m_merge": _TWO, "deepseek_vit_412m_align": _TWO, "gemma4_vit_167m": _TWO}
+                "qwen3_vit_88m_merge": _TWO, "deepseek_vit_412m_align": _TWO, "gemma4_vit_167m": _TWO,
+                # iFormer (one attention group a stage; iformer_h's gamma 1e-6), NextViT, Sequencer's LSTMs:
+                # fewer blocks
+                "iformer_t": dict(depths=(1, 1, 3, 3), attn_groups=(0, 0, 1, 1)),
+                "iformer_h": dict(depths=(1, 1, 3, 3), attn_groups=(0, 0, 1, 1)),
+                "nextvit_small": dict(depths=(1, 1, 5, 1)),
+                "sequencer2d_s": dict(layers=(1, 1, 1, 1))}
 
 
 def _timm_class(module: str, cls: str, **kwargs):  # a model's class built directly: its builder fixes the depths
@@ -2378,7 +2560,11 @@ def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     ("vit_pe_core_gigantic_patch14_448", "beit"), ("vit_pe_core_base_patch16_224", "beit"),
     ("naflexvit_so400m_patch16_siglip", "naflexvit"), ("naflexvit_huge_patch16_radio_v4", "naflexvit"),
     ("naflexvit_giant_patch16_radio_v3", "naflexvit"), ("qwen3_vit_416m_enc", "qwen3_vit"),
-    ("deepseek_vit_412m_enc", "qwen3_vit"), ("gemma4_vit_570m_enc", "gemma4_vit")])
+    ("deepseek_vit_412m_enc", "qwen3_vit"), ("gemma4_vit_570m_enc", "gemma4_vit"),
+    ("cpubone_b2pt5_dwnorm", "defaults"), ("cpubone_b1_bfrobust", "defaults"), ("iformer_l2_distilled", "convnext"),
+    ("nextvit_large", "convnext"), ("lowformer_e3", "xcit"), ("sequencer2d_l", "mixer"),
+    ("efficientvit_m5", "efficientvit_msra"), ("shvit_s4", "shvit"), ("efficientvim_m4_dist", "efficientvim"),
+    ("csatv2_21m", "csatv2"), ("regnetv_064", "regnetv"), ("regnetz_040_h", "regnetv"), ("regnetz_040h", "regnetv")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -2406,6 +2592,8 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="repvgg"), None, None), (dict(arch="mobileone"), None, None),
     (dict(arch="vit_base_patch16_unknown_224"), ValueError, r"'arch' must be a family \(resnet, sknet, .*swinv2.*\)"),
     (dict(arch="vit_glu"), None, None), (dict(arch="vit_rpn"), None, None), (dict(arch="gmixer"), None, None),
+    (dict(arch="efficientvit_msra"), None, None), (dict(arch="shvit"), None, None),
+    (dict(arch="efficientvim"), None, None), (dict(arch="csatv2"), None, None), (dict(arch="regnetv"), None, None),
     (dict(arch="resnetv2_50d_evos"), ValueError, "got 'resnetv2_50d_evos'"),  # EvoNorm2dS0's own init
     (dict(arch="resnetv2_50d_frn"), ValueError, "got 'resnetv2_50d_frn'"),  # FilterResponseNormTlu2d's tau
     (dict(arch="efficientnet_cc_b0_4e"), ValueError, "got 'efficientnet_cc_b0_4e'"),  # CondConv2d experts
@@ -2416,8 +2604,6 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     # blocks in one stage
     (dict(arch="coatnext_nano_rw_224"), ValueError, "got 'coatnext_nano_rw_224'"),
     (dict(arch="coatnet_nano_cc_224"), ValueError, "got 'coatnet_nano_cc_224'"),
-    # EfficientViT (MSRA) draws its attention_biases its own way
-    (dict(arch="efficientvit_m0"), ValueError, "got 'efficientvit_m0'"),
     # VoVNet with EvoNorm2dS0 norms (their own v, weight, bias), as resnetv2_50d_evos
     (dict(arch="ese_vovnet39b_evos"), ValueError, "got 'ese_vovnet39b_evos'"),
     # ConViT's pos_proj holds one fixed row per head: the model's name says how many
@@ -2427,10 +2613,7 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="regnetz_b16_evos"), ValueError, "got 'regnetz_b16_evos'"),
     (dict(arch="regnetz_d8_evos"), ValueError, "got 'regnetz_d8_evos'"),
     (dict(arch="test_byobnet"), ValueError, "got 'test_byobnet'"),
-    # regnet.py's pre-activation RegNetV (its grouped conv2 drawn otherwise) and RegNetZ (no zeroed conv3.bn where
-    # the block has no shortcut); EvoNorm again
-    (dict(arch="regnetv_040"), ValueError, "got 'regnetv_040'"),
-    (dict(arch="regnetz_005"), ValueError, "got 'regnetz_005'"),
+    # EvoNorm again
     (dict(arch="test_efficientnet_evos"), ValueError, "got 'test_efficientnet_evos'"),
     # CondConv: each expert's weight is a row of an (experts, out*in/groups*k*k) tensor, whose shape does not say the
     # k*k*out/groups fan_out _init_weight_goog draws it with; the routing_fn Linear's U(+-1/sqrt(in + out))
