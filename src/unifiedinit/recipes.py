@@ -3281,8 +3281,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                     first = "stages/*/0" if family == "regnetz" else "stages/[!0]/0"
                     plan = plan.rule(Ones(), kind="norm", role="scale", path=f"{first}/conv3_1x1/bn/*")
     elif family in ("vit_glu", "vit_rpn"):  # ViT's init_weights_vit_timm, then the MLP's or block's init_weights
-        vit: Plan = timm("vit")  # the family's own rules first
-        plan = Plan(vit.rules, "timm")
+        plan = Plan(timm("vit").rules, "timm")
         if family == "vit_glu":  # SwiGLUPacked, a GluMlp: fc1's second half of rows (the gate) N(0, 1e-12), bias 1
             plan = (plan.rule(Blocks([trunc, Normal(0.0, 1e-6)]), kind=dense, role="weight", path="blocks/*/mlp/fc1/*")
                     .rule(Blocks([Zeros(), Ones()]), kind=dense, role="bias", path="blocks/*/mlp/fc1/*"))
@@ -3291,8 +3290,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     elif family == "gmixer":  # the Mixer's _init_weights, then GluMlp.init_weights: fc1's gate rows N(0, 1e-12), bias 1
         # Xavier's bound on the first half is the whole fc1's, sqrt(6 / (fan_in + 2 fan_out)) with the half's fans
         xavier = Scaled(XavierUniform(), "sqrt((fan_in + fan_out) / (fan_in + 2 * fan_out))")
-        mixer: Plan = timm("mixer")
-        plan = (Plan(mixer.rules, "timm")
+        plan = (Plan(timm("mixer").rules, "timm")
                 .rule(Blocks([xavier, Normal(0.0, 1e-6)]), kind=dense, role="weight", path="blocks/*/mlp_*/fc1/*")
                 .rule(Blocks([Normal(0.0, 1e-6), Ones()]), kind=dense, role="bias", path="blocks/*/mlp_*/fc1/*"))
     elif family == "resnet_test":  # ResNet.init_weights; each block's last norm by its block: bn2, bn3 in layer3
@@ -3310,9 +3308,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
         plan = plan.rule(Zeros(), path="pos_embed").rule(Zeros(), path="blocks/*/attn/rel_pos_[hw]")
     elif family in ("vit_hybrid", "vitamin"):  # init_weights_vit_timm over the ViT and its backbone
         backbone = "patch_embed/backbone/*"
-        plan = (plan.rule(trunc, kind=dense, role="weight").rule(Zeros(), kind=dense, role="bias")
-                .rule(trunc, path="pos_embed").rule(Normal(0.0, 1e-6), path="cls_token")
-                .rule(he_out, kind=conv, role="weight", path=backbone))
+        plan = Plan(timm("vit").rules, "timm").rule(he_out, kind=conv, role="weight", path=backbone)
         if family == "vit_hybrid":  # ResNetV2's init_weights again, zero_init_last=True; ResNet's own (features)
             plan = (plan.rule(Zeros(), kind="norm", role="scale", path=backbone + "/blocks/*/norm3/*")
                     .rule(Zeros(), kind="norm", role="scale", path="patch_embed/backbone/layer*/*/bn3/*"))
@@ -3322,9 +3318,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                     .rule(he_in, kind=conv, role="weight", path=backbone + "/conv2_kxk/*")
                     .rule(_TORCH_DEFAULT, kind=conv, path="patch_embed/backbone/pool/*"))
     elif family in ("mobilenetv4", "mobilenet_edgetpu_v2"):  # efficientnet's _init_weight_goog, then more
-        plan = (plan.rule(he_out, kind=conv, role="weight").rule(Zeros(), kind=layers, role="bias")
-                .rule(he_in, kind=conv, role="weight", path="*conv_dw*")
-                .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind=dense, role="weight"))
+        plan = Plan(timm("efficientnet").rules, "timm")
         if family == "mobilenet_edgetpu_v2":  # the grouped conv_exp of blocks 1.1, 2.1, 2.3 has out = 4 in: timm's
             # fan_out k*k*out/groups is 4 times torch's fan_in k*k*in/groups
             plan = (plan.rule(Scaled(he_in, "0.5"), kind=conv, role="weight", path="blocks/1/1/conv_exp/*")
