@@ -2660,7 +2660,8 @@ _TIMM_MODELS = (
     (r"lowformer_(b0|b1|b15|b2|b3|e1|e2|e3)", "xcit"), (r"sequencer2d_[sml]", "mixer"),
     (r"efficientvit_m[0-5]", "efficientvit_msra"), (r"shvit_s[1-4]", "shvit"),
     (r"efficientvim_m[1-4](_dist)?", "efficientvim"), (r"csatv2(_21m)?", "csatv2"),
-    (r"regnetv_(040|064)|regnetz_(005|040|040_?h)", "regnetv"))  # regnet.py's RegNetV and RegNetZ (040h: deprecated)
+    (r"regnetv_(040|064)|regnetz_(005|040|040_?h)", "regnetv"),  # regnet.py's RegNetV and RegNetZ (040h: deprecated)
+    (r"test_maxvit", "maxvit"), (r"test_coatnet", "coatnet"))  # timm's test MaxxViTs: their families' blocks
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2831,9 +2832,9 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``cls_token`` the same; each block's and each class-attention block's (``blocks_token_only``)
       ``gamma_1``/``gamma_2`` the model's ``init_values`` (1e-5 XXS, XS and S24, 1e-6 S36, M36 and M48, by name
       only); the patch embedding keeps torch's default.
-    - ``maxvit`` (MaxViT ``_rw``, ``_rmlp``, ``_pm``, MaxxViT and MaxxViT V2 ``_rmlp``, and the ``_tf`` ports by name),
-      ``coatnet`` (CoAtNet ``_rw``, ``_rmlp`` and the paper's 0-5: ``MaxxVit._init_weights``, scheme ``vit_eff``):
-      the stem's and each conv block's convolutions He normal with timm's fan_out k*k*out/groups (torch's fan_out;
+    - ``maxvit`` (MaxViT ``_rw``, ``_rmlp``, ``_pm``, MaxxViT and MaxxViT V2 ``_rmlp``, the ``_tf`` ports by name,
+      ``test_maxvit``), ``coatnet`` (CoAtNet ``_rw``, ``_rmlp``, the paper's 0-5, ``test_coatnet``:
+      ``MaxxVit._init_weights``, scheme ``vit_eff``): the stem's and each conv block's convolutions He normal with timm's fan_out k*k*out/groups (torch's fan_out;
       fan_in for the depthwise ``conv2_kxk`` and ``conv_dw``, and half that variance for the ``conv_dw`` of
       MaxxViT's ConvNeXt block opening stages 1-3, which doubles the width), biases 0; the attention blocks'
       convolutions and linear layers (``attn_block``, ``attn_grid``, a parallel block's ``attn``; CoAtNet's stages 2
@@ -3006,8 +3007,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     Refused by name: CondConv (``efficientnet_cc_*``: each expert's weight is a row of one tensor whose shape does
     not say timm's fan_out), the nets with EvoNorm or FRN (``*_evos``, ``resnetv2_50d_frn``: their norms' own
     parameters), ``eva.py``'s mixed-RoPE ViTs (``rope.freqs``, the cosine and sine of one uniform angle per block and
-    head) and a few nets whose stages mix blocks (``test_byobnet``, ``coatnet_nano_cc_224``, ``test_coatnet``,
-    ``test_maxvit``) or keep torch's defaults in some blocks only (``coatnext_nano_rw_224``).
+    head) and a few nets whose stages mix blocks (``test_byobnet``, ``coatnet_nano_cc_224``) or keep torch's
+    defaults in some blocks only (``coatnext_nano_rw_224``).
 
     Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
     cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan

@@ -2261,7 +2261,7 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "efficientnet_b1_pruned", "test_resnet", "mobilenetv4_conv_small", "mobilenetv4_hybrid_medium",
                "mobilenet_edgetpu_v2_xs", "lcnetv2_small", "convnext_zepto_rms",
                "cpubone_nano", "lowformer_b0", "efficientvit_m0", "shvit_s1",
-               "efficientvim_m1_dist", "csatv2", "regnetz_005", "regnetv_040")
+               "efficientvim_m1_dist", "csatv2", "regnetz_005", "regnetv_040", "test_maxvit", "test_coatnet")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -2565,7 +2565,8 @@ def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     ("cpubone_b2pt5_dwnorm", "defaults"), ("cpubone_b1_bfrobust", "defaults"), ("iformer_l2_distilled", "convnext"),
     ("nextvit_large", "convnext"), ("lowformer_e3", "xcit"), ("sequencer2d_l", "mixer"),
     ("efficientvit_m5", "efficientvit_msra"), ("shvit_s4", "shvit"), ("efficientvim_m4_dist", "efficientvim"),
-    ("csatv2_21m", "csatv2"), ("regnetv_064", "regnetv"), ("regnetz_040_h", "regnetv"), ("regnetz_040h", "regnetv")])
+    ("csatv2_21m", "csatv2"), ("regnetv_064", "regnetv"), ("regnetz_040_h", "regnetv"), ("regnetz_040h", "regnetv"),
+    ("test_maxvit", "maxvit"), ("test_coatnet", "coatnet")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -2643,10 +2644,9 @@ TIMM_REFUSED = {
     # eva.py's mixed RoPE: rope.freqs the cosine and sine of one uniform angle per block and head
     **dict.fromkeys([f"vit_{size}_patch16_rope_mixed{ape}_224" for size in ("small", "base", "large")
                      for ape in ("", "_ape")], "mixed RoPE"),
-    # stages whose blocks differ where no path says which (test_byobnet, coatnet_nano_cc_224, the test MaxxViTs);
-    # CoAtNeXt's ConvNeXt blocks keep torch's defaults beside drawn ones
-    **dict.fromkeys(["test_byobnet", "coatnet_nano_cc_224", "test_coatnet", "test_maxvit", "coatnext_nano_rw_224"],
-                    "mixed blocks")}
+    # stages whose blocks differ where no path says which (test_byobnet, coatnet_nano_cc_224); CoAtNeXt's ConvNeXt
+    # blocks keep torch's defaults beside drawn ones
+    **dict.fromkeys(["test_byobnet", "coatnet_nano_cc_224", "coatnext_nano_rw_224"], "mixed blocks")}
 
 
 def test_every_timm_name_is_taken_or_refused_by_name():
