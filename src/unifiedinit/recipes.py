@@ -2834,7 +2834,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       only); the patch embedding keeps torch's default.
     - ``maxvit`` (MaxViT ``_rw``, ``_rmlp``, ``_pm``, MaxxViT and MaxxViT V2 ``_rmlp``, the ``_tf`` ports by name,
       ``test_maxvit``), ``coatnet`` (CoAtNet ``_rw``, ``_rmlp``, the paper's 0-5, ``test_coatnet``:
-      ``MaxxVit._init_weights``, scheme ``vit_eff``): the stem's and each conv block's convolutions He normal with timm's fan_out k*k*out/groups (torch's fan_out;
+      ``MaxxVit._init_weights``, scheme ``vit_eff``): the stem's and each conv block's convolutions He normal with
+      timm's fan_out k*k*out/groups (torch's fan_out;
       fan_in for the depthwise ``conv2_kxk`` and ``conv_dw``, and half that variance for the ``conv_dw`` of
       MaxxViT's ConvNeXt block opening stages 1-3, which doubles the width), biases 0; the attention blocks'
       convolutions and linear layers (``attn_block``, ``attn_grid``, a parallel block's ``attn``; CoAtNet's stages 2
