@@ -2661,7 +2661,10 @@ _TIMM_MODELS = (
     (r"efficientvit_m[0-5]", "efficientvit_msra"), (r"shvit_s[1-4]", "shvit"),
     (r"efficientvim_m[1-4](_dist)?", "efficientvim"), (r"csatv2(_21m)?", "csatv2"),
     (r"regnetv_(040|064)|regnetz_(005|040|040_?h)", "regnetv"),  # regnet.py's RegNetV and RegNetZ (040h: deprecated)
-    (r"test_maxvit", "maxvit"), (r"test_coatnet", "coatnet"))  # timm's test MaxxViTs: their families' blocks
+    (r"test_maxvit", "maxvit"), (r"test_coatnet", "coatnet"),  # timm's test MaxxViTs: their families' blocks
+    # with EvoNorm or FilterResponseNorm layers: their families' laws, the norms' v 1 and tau 0 (every family's)
+    (r"resnetv2_50d_(evos|frn)", "resnetv2"), (r"ese_vovnet39b_evos", "vovnet"), (r"regnetz_(b16|c16)_evos", "regnetz"),
+    (r"regnetz_d8_evos", "regnetz_d"), (r"test_efficientnet_evos", "efficientnet"))
 
 #: timm's models with LayerScale (``init_values``): a name -> its family and each block's gamma, the first pattern
 #: that matches the whole name (ViT's ``ls1``/``ls2``, BEiT's and EVA's ``gamma_1``/``gamma_2``)
@@ -2793,8 +2796,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``gc_efficientnetv2_rw_t``, timm's test nets): convolutions the same He normal with timm's grouped fan_out, so
       fan_in for the depthwise or grouped ``conv_dw`` (in = out in all of them) and MixNet's split ``conv_dw/0``,
       ``conv_dw/1``..., biases 0; linear layers U(+-1/sqrt(fan_out)), biases 0; norms 1/0. CondConv
-      (``efficientnet_cc_*``: each expert a row of one tensor whose shape does not say timm's fan_out) and
-      ``test_efficientnet_evos`` (EvoNorm) are refused; MobileNet-EdgeTPU V2, MobileNet V4 and the pruned B1-B3 below.
+      (``efficientnet_cc_*``: each expert a row of one tensor whose shape does not say timm's fan_out) is refused;
+      MobileNet-EdgeTPU V2, MobileNet V4 and the pruned B1-B3 below.
     - ``convnext`` (ConvNeXt V1, its ``_ols``, ``_hnf`` and ``_mlp`` variants, ``test_convnext*``, and V2:
       ``_init_weights``, ``head_init_scale`` 1): convolutions and linear layers truncated N(0, 0.02^2) cut at +-2,
       biases 0; each V1 block's ``gamma`` (``ls_init_value``) 1e-6; V2's ``mlp.grn`` weight and bias 0 (its
@@ -3005,17 +3008,17 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       only) and Sequencer2D's MLP-Mixer's (``mixer``: its LSTMs U(+-1/sqrt(hidden)), torch's default): their names
       are read as those families.
 
-    Refused by name: CondConv (``efficientnet_cc_*``: each expert's weight is a row of one tensor whose shape does
-    not say timm's fan_out), the nets with EvoNorm or FRN (``*_evos``, ``resnetv2_50d_frn``: their norms' own
-    parameters), ``eva.py``'s mixed-RoPE ViTs (``rope.freqs``, the cosine and sine of one uniform angle per block and
-    head) and a few nets whose stages mix blocks (``test_byobnet``, ``coatnet_nano_cc_224``) or keep torch's
+    Refused by name: CondConv (``efficientnet_cc_*``: each expert's weight is a row of one tensor whose shape does not
+    say timm's fan_out), ``eva.py``'s mixed-RoPE ViTs (``rope.freqs``, the cosine and sine of one uniform angle per
+    block and head) and a few nets whose stages mix blocks (``test_byobnet``, ``coatnet_nano_cc_224``) or keep torch's
     defaults in some blocks only (``coatnext_nano_rw_224``).
 
-    Norm layers are 1/0 and running statistics 0/1 everywhere. timm calls its ``trunc_normal_`` with an absolute
-    cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan
-    draws it cut at +-2 too. The rules select by layer kind and role and by timm's module paths, whatever a
-    framework names the tensor (``*/conv2/conv/*``, ``*conv_dw*``, ``layer*/*/bn3/*``...), so a port that keeps
-    timm's module names gets the same laws in Keras (``conv_dw/kernel``), Flax, MXNet or Equinox.
+    Norm layers are 1/0 and running statistics 0/1 everywhere (timm's EvoNorm and FilterResponseNorm too, their ``v`` 1
+    and ``tau`` 0: ``*_evos`` and ``resnetv2_50d_frn`` read as their families). timm calls its ``trunc_normal_`` with an
+    absolute cut at +-2, 100 standard deviations away: the law is N(0, 0.02^2) for any practical purpose, and this plan
+    draws it cut at +-2 too. The rules select by layer kind and role and by timm's module paths, whatever a framework
+    names the tensor (``*/conv2/conv/*``, ``*conv_dw*``, ``layer*/*/bn3/*``...), so a port that keeps timm's module
+    names gets the same laws in Keras (``conv_dw/kernel``), Flax, MXNet or Equinox.
 
     Args:
         arch: a family above, or a timm model's name (``"resnet50"``, ``"efficientnet_b0"``, ``"mixnet_s"``,
@@ -3066,6 +3069,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
                          "'convit_base'), which says the heads its pos_proj's fixed weight has one row each")
     from . import presets
     plan: Plan = Plan(presets.torch.rules, "timm")  # declared: too many branches for pyright to infer it
+    # timm's own norms' third vector (their reset_parameters): EvoNorm's v 1, FilterResponseNorm's tau 0
+    plan = plan.rule(Ones(), kind="norm", path="*/v").rule(Zeros(), kind="norm", path="*/tau")
     he_out, he_in = KaimingNormal(mode="fan_out", nonlinearity="relu"), KaimingNormal()
     trunc, trunc_tf = _torch_trunc(0.02), _cut(0.02, 2.0)  # trunc_normal_ (cut at +-2) and trunc_normal_tf_ (2 sigma)
     lecun = VarianceScaling(1.0, "fan_in", "truncated_normal")  # timm's lecun_normal_

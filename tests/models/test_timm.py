@@ -2261,7 +2261,8 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "efficientnet_b1_pruned", "test_resnet", "mobilenetv4_conv_small", "mobilenetv4_hybrid_medium",
                "mobilenet_edgetpu_v2_xs", "lcnetv2_small", "convnext_zepto_rms",
                "cpubone_nano", "lowformer_b0", "efficientvit_m0", "shvit_s1",
-               "efficientvim_m1_dist", "csatv2", "regnetz_005", "regnetv_040", "test_maxvit", "test_coatnet")
+               "efficientvim_m1_dist", "csatv2", "regnetz_005", "regnetv_040", "test_maxvit", "test_coatnet",
+               "test_efficientnet_evos", "regnetz_b16_evos")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -2340,7 +2341,9 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 "iformer_t": dict(depths=(1, 1, 3, 3), attn_groups=(0, 0, 1, 1)),
                 "iformer_h": dict(depths=(1, 1, 3, 3), attn_groups=(0, 0, 1, 1)),
                 "nextvit_small": dict(depths=(1, 1, 5, 1)),
-                "sequencer2d_s": dict(layers=(1, 1, 1, 1))}
+                "sequencer2d_s": dict(layers=(1, 1, 1, 1)),
+                # EvoNorm (B0 with v and a running_var, S0a) and FilterResponseNorm (tau) in their families' models
+                "resnetv2_50d_evos": _ONE, "resnetv2_50d_frn": _ONE}
 
 
 def _timm_class(module: str, cls: str, **kwargs):  # a model's class built directly: its builder fixes the depths
@@ -2566,7 +2569,8 @@ def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     ("nextvit_large", "convnext"), ("lowformer_e3", "xcit"), ("sequencer2d_l", "mixer"),
     ("efficientvit_m5", "efficientvit_msra"), ("shvit_s4", "shvit"), ("efficientvim_m4_dist", "efficientvim"),
     ("csatv2_21m", "csatv2"), ("regnetv_064", "regnetv"), ("regnetz_040_h", "regnetv"), ("regnetz_040h", "regnetv"),
-    ("test_maxvit", "maxvit"), ("test_coatnet", "coatnet")])
+    ("test_maxvit", "maxvit"), ("test_coatnet", "coatnet"), ("resnetv2_50d_frn", "resnetv2"),
+    ("ese_vovnet39b_evos", "vovnet"), ("regnetz_c16_evos", "regnetz"), ("regnetz_d8_evos", "regnetz_d")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -2596,8 +2600,6 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="vit_glu"), None, None), (dict(arch="vit_rpn"), None, None), (dict(arch="gmixer"), None, None),
     (dict(arch="efficientvit_msra"), None, None), (dict(arch="shvit"), None, None),
     (dict(arch="efficientvim"), None, None), (dict(arch="csatv2"), None, None), (dict(arch="regnetv"), None, None),
-    (dict(arch="resnetv2_50d_evos"), ValueError, "got 'resnetv2_50d_evos'"),  # EvoNorm2dS0's own init
-    (dict(arch="resnetv2_50d_frn"), ValueError, "got 'resnetv2_50d_frn'"),  # FilterResponseNormTlu2d's tau
     (dict(arch="efficientnet_cc_b0_4e"), ValueError, "got 'efficientnet_cc_b0_4e'"),  # CondConv2d experts
     (dict(arch="tf_efficientnet_cc_b0_8e"), ValueError, "got 'tf_efficientnet_cc_b0_8e'"),
     # eva.py's mixed-RoPE models: a learnt rope/freqs
@@ -2606,17 +2608,10 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     # blocks in one stage
     (dict(arch="coatnext_nano_rw_224"), ValueError, "got 'coatnext_nano_rw_224'"),
     (dict(arch="coatnet_nano_cc_224"), ValueError, "got 'coatnet_nano_cc_224'"),
-    # VoVNet with EvoNorm2dS0 norms (their own v, weight, bias), as resnetv2_50d_evos
-    (dict(arch="ese_vovnet39b_evos"), ValueError, "got 'ese_vovnet39b_evos'"),
     # ConViT's pos_proj holds one fixed row per head: the model's name says how many
     (dict(arch="convit"), ValueError, "arch='convit' needs a ConViT model's name"),
-    # RegNetZ with EvoNorm (its norms' own parameters); test_byobnet (EdgeBlock, DarkBlock and Bottleneck stages in
-    # one model: which norm a block zeroes is no path's)
-    (dict(arch="regnetz_b16_evos"), ValueError, "got 'regnetz_b16_evos'"),
-    (dict(arch="regnetz_d8_evos"), ValueError, "got 'regnetz_d8_evos'"),
+    # test_byobnet (EdgeBlock, DarkBlock and Bottleneck stages in one model: which norm a block zeroes is no path's)
     (dict(arch="test_byobnet"), ValueError, "got 'test_byobnet'"),
-    # EvoNorm again
-    (dict(arch="test_efficientnet_evos"), ValueError, "got 'test_efficientnet_evos'"),
     # CondConv: each expert's weight is a row of an (experts, out*in/groups*k*k) tensor, whose shape does not say the
     # k*k*out/groups fan_out _init_weight_goog draws it with; the routing_fn Linear's U(+-1/sqrt(in + out))
     (dict(arch="efficientnet_cc_b1_8e"), ValueError, "got 'efficientnet_cc_b1_8e'"),
@@ -2638,9 +2633,6 @@ TIMM_REFUSED = {
     # CondConv: each expert's weight a row of one (experts, n) tensor whose shape does not say timm's fan_out
     **dict.fromkeys([f"{tf}efficientnet_cc_{size}" for tf in ("", "tf_") for size in ("b0_4e", "b0_8e", "b1_8e")],
                     "CondConv"),
-    # EvoNorm and FilterResponseNorm: their norms' own parameters (v, tau), which no layer kind says
-    **dict.fromkeys(["test_efficientnet_evos", "regnetz_b16_evos", "regnetz_c16_evos", "regnetz_d8_evos",
-                     "resnetv2_50d_evos", "resnetv2_50d_frn", "ese_vovnet39b_evos"], "EvoNorm/FRN"),
     # eva.py's mixed RoPE: rope.freqs the cosine and sine of one uniform angle per block and head
     **dict.fromkeys([f"vit_{size}_patch16_rope_mixed{ape}_224" for size in ("small", "base", "large")
                      for ape in ("", "_ape")], "mixed RoPE"),

@@ -69,6 +69,15 @@ register_layer("transformers.models.inkling.modeling_inkling.InklingSharedExpert
 register_layer("transformers.models.step3p7.modeling_step3p7.Step3p7Experts", "dense", stacked=1,
                roles={"gate_up_proj": "weight", "down_proj": "weight"})
 
+# timm's EvoNorm and FilterResponseNorm: norms (weight 1, bias 0) with a third vector of their own, EvoNorm's
+# activation ``v`` and FRN's threshold ``tau`` (role "other": a preset says their values by path). Subclasses (the
+# S0a, S1a, S2a variants) inherit the entry.
+for _name in ("EvoNorm2dB0", "EvoNorm2dB1", "EvoNorm2dB2", "EvoNorm2dS0", "EvoNorm2dS1", "EvoNorm2dS2"):
+    register_layer(f"timm.layers.evo_norm.{_name}", "norm", roles={"weight": "scale", "bias": "shift", "v": "other"})
+for _name in ("FilterResponseNormTlu2d", "FilterResponseNormAct2d"):
+    register_layer(f"timm.layers.filter_response_norm.{_name}", "norm",
+                   roles={"weight": "scale", "bias": "shift", "tau": "other"})
+
 
 def _experts(module: nn.Module) -> LayerInfo | None:
     """The LayerInfo of Hugging Face's stacked experts (transformers 5's ``@use_experts_implementation`` classes:
