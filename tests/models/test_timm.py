@@ -2654,8 +2654,12 @@ def test_every_timm_name_is_taken_or_refused_by_name():
 
 
 def test_the_models_that_keep_torchs_defaults_get_presets_torch_alone():
-    assert ui.presets.timm("defaults").rules == ui.presets.timm("ghostnet_100").rules == ui.presets.torch.rules
-    assert ui.presets.timm("dpn68").rules == ui.presets.timm("repghostnet_050").rules == ui.presets.torch.rules
+    """presets.torch's rules and nothing else but the two every timm plan has for timm's own norms' third vector
+    (EvoNorm's v 1, FilterResponseNorm's tau 0), which match nothing in these models."""
+    norms = ui.Plan().rule(ui.Ones(), kind="norm", path="*/v").rule(ui.Zeros(), kind="norm", path="*/tau")
+    expected = [(r.spec, r.select) for r in ui.presets.torch.rules + norms.rules]
+    for name in ("defaults", "ghostnet_100", "dpn68", "repghostnet_050"):
+        assert [(r.spec, r.select) for r in ui.presets.timm(name).rules] == expected, name
 
 
 def test_torch_layer_defaults_are_the_base():
