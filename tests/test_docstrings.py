@@ -163,7 +163,7 @@ def test_every_public_name_of_each_module_has_the_full_docstring_form(name):
 
 
 def test_the_walk_finds_the_modules_that_declare_their_public_names():
-    assert {"unifiedinit", "unifiedinit.presets", "unifiedinit.recipes", "unifiedinit.samplers",
+    assert {"unifiedinit", "unifiedinit.presets", "unifiedinit.recipes", "unifiedinit.vision", "unifiedinit.samplers",
             "unifiedinit.backends.torch", "unifiedinit.backends.equinox.ops"} <= set(PUBLIC_MODULES)
     assert "unifiedinit.specs" not in PUBLIC_MODULES  # no __all__: its names are the package's
 

@@ -220,7 +220,8 @@ SEED_PATTERNS = {"dcgan": dcgan, "he_conv": he_conv, "xavier_linear": xavier_lin
 # ------------------------------------------------------------------------------------- model-family recipes
 
 from .recipes import (bert, clip, deepnet, fixup, gpt2, hf, hf_model, llama, lstm_forget_bias, megatron,  # noqa: E402
-                      mup, olmo, rezero, siglip, t5, t_fixup, timm, torchtitan, torchvision, vit)
+                      mup, olmo, rezero, siglip, t5, t_fixup, torchtitan, vit)
+from .vision import timm, torchvision  # noqa: E402
 
 #: the family recipes by name (functions of the family's hyper-parameters or config, each returning a plan)
 FAMILIES = {"hf": hf, "bert": bert, "llama": llama, "gpt2": gpt2, "vit": vit, "clip": clip, "siglip": siglip,

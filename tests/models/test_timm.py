@@ -2653,6 +2653,16 @@ def test_every_timm_name_is_taken_or_refused_by_name():
     assert refused == set(TIMM_REFUSED)
 
 
+def test_every_family_the_tables_name_has_its_rules_and_every_rules_function_a_family():
+    """Each family a model's name gives (``_TIMM_MODELS``, ``_TIMM_LAYER_SCALE``) or a user may pass
+    (``TIMM_FAMILIES``) has the function that adds its constructor's rules, and no function is one none reaches."""
+    from unifiedinit import vision
+    named = ({f for _, f in vision._TIMM_MODELS} | {f for _, f, _ in vision._TIMM_LAYER_SCALE}
+             | set(vision.TIMM_FAMILIES))
+    assert named == set(vision._TIMM_RULES)
+    assert set(vision._TIMM_LAYER_SCALE_PATHS) <= named
+
+
 def test_the_models_that_keep_torchs_defaults_get_presets_torch_alone():
     """presets.torch's rules and nothing else but the two every timm plan has for timm's own norms' third vector
     (EvoNorm's v 1, FilterResponseNorm's tau 0), which match nothing in these models."""
