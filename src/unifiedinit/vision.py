@@ -291,6 +291,7 @@ _TIMM_MODELS = (
     # defaults (ECA's Conv1d, copied, kept its own); test_resnet: BasicBlock stages 0, 1, 3, a Bottleneck stage 2
     (r"ecaresnet(50d|101d)_pruned|efficientnet_b[123]_pruned", "defaults"), (r"test_resnet", "resnet_test"),
     (r"maxxvit_rmlp_nano_rw_256|maxxvitv2_nano_rw_256", "maxvit_normal"),  # MaxxVit's weight_init='normal'
+    (r"coatnext_nano_rw_224", "coatnext"),  # weight_init='normal' too, its ConvNeXt blocks without init_weights
     (r"mobilenetv4_conv_(small(_035|_050)?|medium|large|aa_medium|aa_large|blur_medium)"
      r"|mobilenetv4_hybrid_(medium|large)(_075)?|mobilenetv5_(300m(_enc)?|base)", "mobilenetv4"),
     (r"mobilenet_edgetpu_v2_(xs|s|m|l)", "mobilenet_edgetpu_v2"), (r"lcnetv2_(small|base|large)", "lcnetv2"),
@@ -362,14 +363,14 @@ _TIMM_LAYER_SCALE_PATHS = {"vit": "blocks/*/ls*/gamma", "mixer": "blocks/*/ls[12
                            "naflexvit": "blocks/*/ls[12]/gamma"}
 
 TIMM_FAMILIES = ("resnet", "sknet", "resnetv2", "densenet", "regnet", "efficientnet", "convnext", "vit", "beit",
-                 "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3", "hrnet", "defaults",
-                 "nfnet", "cspnet", "darknet", "tresnet", "vovnet", "hgnet", "repvit", "starnet", "edgenext",
-                 "metaformer", "xcit", "pvt_v2", "pit", "levit", "fastvit", "hiera", "mvitv2", "nest", "tnt",
-                 "visformer", "gcvit", "efficientformer", "swiftformer", "vit_relpos", "vit_relpos_rpn", "swinv2_cr",
-                 "convit", "byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone", "vit_glu", "vit_rpn",
-                 "gmixer", "vit_hybrid", "samvit", "vitamin", "maxvit_normal", "mobilenetv4", "mobilenet_edgetpu_v2",
-                 "lcnetv2", "naflexvit", "qwen3_vit", "gemma4_vit", "efficientvit_msra", "shvit", "efficientvim",
-                 "csatv2", "regnetv")
+                 "swin", "swinv2", "mixer", "cait", "maxvit", "coatnet", "inception_v3", "hrnet", "defaults", "nfnet",
+                 "cspnet", "darknet", "tresnet", "vovnet", "hgnet", "repvit", "starnet", "edgenext", "metaformer",
+                 "xcit", "pvt_v2", "pit", "levit", "fastvit", "hiera", "mvitv2", "nest", "tnt", "visformer", "gcvit",
+                 "efficientformer", "swiftformer", "vit_relpos", "vit_relpos_rpn", "swinv2_cr", "convit", "byobnet",
+                 "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone", "vit_glu", "vit_rpn", "gmixer", "vit_hybrid",
+                 "samvit", "vitamin", "maxvit_normal", "coatnext", "mobilenetv4", "mobilenet_edgetpu_v2", "lcnetv2",
+                 "naflexvit", "qwen3_vit", "gemma4_vit", "efficientvit_msra", "shvit", "efficientvim", "csatv2",
+                 "regnetv")
 
 
 def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
@@ -495,9 +496,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       and 3) Xavier uniform, biases 0, but N(0, 1e-12) where ``mlp`` is on the path (the MLP, ``RelPosMlp``'s);
       ``relative_position_bias_table`` truncated N(0, 0.02^2) cut at +-2 (N(0, 0.02^2) for the ``_tf`` ports'
       ``RelPosBiasTf``); LayerScale ``gamma`` 1e-6; the classifier head keeps torch's default. The configs with
-      ``weight_init='normal'`` (``maxxvit_rmlp_nano_rw``, ``maxxvitv2_nano_rw``: ``maxvit_normal`` below;
-      ``coatnext_nano_rw``, whose ConvNeXt blocks keep torch's defaults and LayerScale 1e-5) and
-      ``coatnet_nano_cc`` (conv and attention blocks in one stage: the path does not say which) are refused.
+      ``weight_init='normal'`` are ``maxvit_normal`` and ``coatnext`` below; ``coatnet_nano_cc`` (conv and attention
+      blocks in one stage: the path does not say which) is refused.
     - ``byobnet`` (``byobnet.py``'s and ``byoanet.py``'s ``ByobNet``: the ``ts``/``t`` ResNets and ResNeXts with
       SE, ECA, GlobalContext or BAT attention, ``resnet51q``/``61q``, ``resnet50_mlp``, the CLIP ResNets and their
       ``_gap`` heads, BoTNet, HaloNet, LambdaNet and their hybrids), ``gernet`` (GENet), ``regnetz`` (RegNetZ B16,
@@ -608,6 +608,10 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
     - ``maxvit_normal`` (MaxxViT's ``weight_init='normal'`` configs ``maxxvit_rmlp_nano_rw_256``,
       ``maxxvitv2_nano_rw_256``): ``maxvit``'s rules, but every convolution and linear layer of the stem and the
       stages N(0, 0.02^2), biases 0 (``RelPosMlp``'s too); the bias tables, LayerScale and head as ``maxvit``.
+    - ``coatnext`` (``coatnext_nano_rw_224``, ``weight_init='normal'`` too): only the stem and the transformer
+      blocks of stages 2 and 3 have an ``init_weights`` for the scheme to reach, so they are N(0, 0.02^2), biases
+      0; the ConvNeXt blocks of stages 0 and 1 keep torch's defaults, their ``ls.gamma`` 1e-5 (``init_values``);
+      ``relative_position_bias_table`` truncated N(0, 0.02^2) cut at +-2; the head torch's default.
     - ``mobilenetv4`` (MobileNet V4 conv and hybrid, MobileNet V5 and its encoder ``mobilenetv5_300m_enc``:
       ``_init_weight_goog``, then ``MultiQueryAttention2d.init_weights``): ``efficientnet``'s laws, with the
       ``UniversalInvertedResidual``'s depthwise ``dw_start``, ``dw_mid`` and ``dw_end`` convs He normal, fan_in
@@ -660,8 +664,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
 
     Refused by name: CondConv (``efficientnet_cc_*``: each expert's weight is a row of one tensor whose shape does not
     say timm's fan_out), ``eva.py``'s mixed-RoPE ViTs (``rope.freqs``, the cosine and sine of one uniform angle per
-    block and head) and a few nets whose stages mix blocks (``test_byobnet``, ``coatnet_nano_cc_224``) or keep torch's
-    defaults in some blocks only (``coatnext_nano_rw_224``).
+    block and head) and two nets whose stages mix blocks where no path says which (``test_byobnet``,
+    ``coatnet_nano_cc_224``).
 
     Norm layers are 1/0 and running statistics 0/1 everywhere (timm's EvoNorm and FilterResponseNorm too, their ``v`` 1
     and ``tau`` 0: ``*_evos`` and ``resnetv2_50d_frn`` read as their families). timm calls its ``trunc_normal_`` with an
@@ -906,6 +910,18 @@ def _maxvit_normal(plan: Plan, arch: _Arch) -> Plan:
         plan = (plan.rule(Normal(0.0, 0.02), kind=_LAYERS2, role="weight", path=part)
                 .rule(Zeros(), kind=_LAYERS2, role="bias", path=part))
     return plan
+
+
+@_timm_family("coatnext")
+def _coatnext(plan: Plan, arch: _Arch) -> Plan:
+    """MaxxVit scheme 'normal' where an init_weights reaches: the stem's convs and the transformer blocks' (stages 2
+    and 3) Conv2d and Linear N(0, 0.02^2), biases 0; RelPosBias's own table. Its ConvNeXt blocks (stages 0 and 1)
+    have no init_weights: torch's defaults and LayerScale2d's init_values 1e-5."""
+    for part in ("stem/*", "stages/[23]/*"):
+        plan = (plan.rule(Normal(0.0, 0.02), kind=_LAYERS2, role="weight", path=part)
+                .rule(Zeros(), kind=_LAYERS2, role="bias", path=part))
+    return (plan.rule(_TRUNC, path="*/relative_position_bias_table")
+            .rule(Constant(1e-5), path="stages/*/blocks/*/ls/gamma"))
 
 
 @_timm_family("nfnet", "nfnet_skipinit")

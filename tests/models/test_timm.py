@@ -2281,6 +2281,8 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 # CoAtNet and CoAtNet with RelPosMlp: one block a stage (MaxxVit's depths), the tiny ones narrower too
                 "maxvit_pico_rw_256": _DEPTHS, "maxxvit_rmlp_tiny_rw_256": _DEPTHS, "maxvit_tiny_pm_256": _NARROW,
                 "maxvit_tiny_tf_224": _NARROW, "coatnet_pico_rw_224": _DEPTHS, "coatnet_rmlp_nano_rw_224": _DEPTHS,
+                # CoAtNeXt: weight_init='normal' where an init_weights reaches, its ConvNeXt blocks torch's defaults
+                "coatnext_nano_rw_224": _DEPTHS,
                 # Inception v3 with its auxiliary classifier (AuxLogits.fc's own stddev), 10 classes
                 "inception_v3": dict(aux_logits=True, num_classes=10),
                 # NFNet with skipinit (dm_), ECA after conv3 (attn_last), NF-RegNet's SE; TResNet M (BasicBlocks in
@@ -2570,7 +2572,8 @@ def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     ("efficientvit_m5", "efficientvit_msra"), ("shvit_s4", "shvit"), ("efficientvim_m4_dist", "efficientvim"),
     ("csatv2_21m", "csatv2"), ("regnetv_064", "regnetv"), ("regnetz_040_h", "regnetv"), ("regnetz_040h", "regnetv"),
     ("test_maxvit", "maxvit"), ("test_coatnet", "coatnet"), ("resnetv2_50d_frn", "resnetv2"),
-    ("ese_vovnet39b_evos", "vovnet"), ("regnetz_c16_evos", "regnetz"), ("regnetz_d8_evos", "regnetz_d")])
+    ("ese_vovnet39b_evos", "vovnet"), ("regnetz_c16_evos", "regnetz"), ("regnetz_d8_evos", "regnetz_d"),
+    ("coatnext_nano_rw_224", "coatnext")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -2600,13 +2603,12 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="vit_glu"), None, None), (dict(arch="vit_rpn"), None, None), (dict(arch="gmixer"), None, None),
     (dict(arch="efficientvit_msra"), None, None), (dict(arch="shvit"), None, None),
     (dict(arch="efficientvim"), None, None), (dict(arch="csatv2"), None, None), (dict(arch="regnetv"), None, None),
+    (dict(arch="coatnext"), None, None),
     (dict(arch="efficientnet_cc_b0_4e"), ValueError, "got 'efficientnet_cc_b0_4e'"),  # CondConv2d experts
     (dict(arch="tf_efficientnet_cc_b0_8e"), ValueError, "got 'tf_efficientnet_cc_b0_8e'"),
     # eva.py's mixed-RoPE models: a learnt rope/freqs
     (dict(arch="vit_small_patch16_rope_mixed_224"), ValueError, "got 'vit_small_patch16_rope_mixed_224'"),
-    # CoAtNeXt's weight_init='normal' (its ConvNeXt blocks torch's defaults, LayerScale 1e-5), CoAtNet with C and T
-    # blocks in one stage
-    (dict(arch="coatnext_nano_rw_224"), ValueError, "got 'coatnext_nano_rw_224'"),
+    # CoAtNet with C and T blocks in one stage
     (dict(arch="coatnet_nano_cc_224"), ValueError, "got 'coatnet_nano_cc_224'"),
     # ConViT's pos_proj holds one fixed row per head: the model's name says how many
     (dict(arch="convit"), ValueError, "arch='convit' needs a ConViT model's name"),
@@ -2636,9 +2638,8 @@ TIMM_REFUSED = {
     # eva.py's mixed RoPE: rope.freqs the cosine and sine of one uniform angle per block and head
     **dict.fromkeys([f"vit_{size}_patch16_rope_mixed{ape}_224" for size in ("small", "base", "large")
                      for ape in ("", "_ape")], "mixed RoPE"),
-    # stages whose blocks differ where no path says which (test_byobnet, coatnet_nano_cc_224); CoAtNeXt's ConvNeXt
-    # blocks keep torch's defaults beside drawn ones
-    **dict.fromkeys(["test_byobnet", "coatnet_nano_cc_224", "coatnext_nano_rw_224"], "mixed blocks")}
+    # stages whose blocks differ where no path says which
+    **dict.fromkeys(["test_byobnet", "coatnet_nano_cc_224"], "mixed blocks")}
 
 
 def test_every_timm_name_is_taken_or_refused_by_name():
