@@ -292,6 +292,7 @@ _TIMM_MODELS = (
     (r"ecaresnet(50d|101d)_pruned|efficientnet_b[123]_pruned", "defaults"), (r"test_resnet", "resnet_test"),
     (r"maxxvit_rmlp_nano_rw_256|maxxvitv2_nano_rw_256", "maxvit_normal"),  # MaxxVit's weight_init='normal'
     (r"coatnext_nano_rw_224", "coatnext"),  # weight_init='normal' too, its ConvNeXt blocks without init_weights
+    (r"coatnet_nano_cc_224", "coatnet_cc"),  # stages 2 and 3 open with a conv block, then transformer blocks
     (r"mobilenetv4_conv_(small(_035|_050)?|medium|large|aa_medium|aa_large|blur_medium)"
      r"|mobilenetv4_hybrid_(medium|large)(_075)?|mobilenetv5_(300m(_enc)?|base)", "mobilenetv4"),
     (r"mobilenet_edgetpu_v2_(xs|s|m|l)", "mobilenet_edgetpu_v2"), (r"lcnetv2_(small|base|large)", "lcnetv2"),
@@ -496,8 +497,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       and 3) Xavier uniform, biases 0, but N(0, 1e-12) where ``mlp`` is on the path (the MLP, ``RelPosMlp``'s);
       ``relative_position_bias_table`` truncated N(0, 0.02^2) cut at +-2 (N(0, 0.02^2) for the ``_tf`` ports'
       ``RelPosBiasTf``); LayerScale ``gamma`` 1e-6; the classifier head keeps torch's default. The configs with
-      ``weight_init='normal'`` are ``maxvit_normal`` and ``coatnext`` below; ``coatnet_nano_cc`` (conv and attention
-      blocks in one stage: the path does not say which) is refused.
+      ``weight_init='normal'`` are ``maxvit_normal`` and ``coatnext`` below. ``coatnet_nano_cc_224`` (by name):
+      stages 2 and 3 open with a conv block (``blocks/0``), then transformer blocks, which the path says.
     - ``byobnet`` (``byobnet.py``'s and ``byoanet.py``'s ``ByobNet``: the ``ts``/``t`` ResNets and ResNeXts with
       SE, ECA, GlobalContext or BAT attention, ``resnet51q``/``61q``, ``resnet50_mlp``, the CLIP ResNets and their
       ``_gap`` heads, BoTNet, HaloNet, LambdaNet and their hybrids), ``gernet`` (GENet), ``regnetz`` (RegNetZ B16,
@@ -664,8 +665,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
 
     Refused by name: CondConv (``efficientnet_cc_*``: each expert's weight is a row of one tensor whose shape does not
     say timm's fan_out), ``eva.py``'s mixed-RoPE ViTs (``rope.freqs``, the cosine and sine of one uniform angle per
-    block and head) and two nets whose stages mix blocks where no path says which (``test_byobnet``,
-    ``coatnet_nano_cc_224``).
+    block and head) and ``test_byobnet``, whose stages mix blocks where no path says which.
 
     Norm layers are 1/0 and running statistics 0/1 everywhere (timm's EvoNorm and FilterResponseNorm too, their ``v`` 1
     and ``tau`` 0: ``*_evos`` and ``resnetv2_50d_frn`` read as their families). timm calls its ``trunc_normal_`` with an
@@ -881,12 +881,13 @@ def _inception_v3(plan: Plan, arch: _Arch) -> Plan:
     return _inception(plan, 0.1, True)
 
 
-@_timm_family("maxvit", "maxvit_tf", "coatnet")
+@_timm_family("maxvit", "maxvit_tf", "coatnet", "coatnet_cc")
 def _maxvit(plan: Plan, arch: _Arch) -> Plan:
     """MaxxVit._init_weights, scheme 'vit_eff'."""
     # _init_conv: the stem's and conv blocks' convs; _init_transformer: the attention blocks' layers (CoAtNet's
     # stages 2 and 3), a bias N(0, 1e-12) where 'mlp' is in its name (the MLP, RelPosMlp's); the heads untouched
-    attn = "stages/[23]/*" if arch.family == "coatnet" else "stages/*/blocks/*/attn*"
+    attn = {"coatnet": "stages/[23]/*", "coatnet_cc": "stages/[23]/blocks/[1-9]*"}.get(arch.family,
+                                                                                     "stages/*/blocks/*/attn*")
     table = Normal(0.0, 0.02) if arch.family == "maxvit_tf" else _TRUNC
     return (plan.rule(_HE_OUT, kind="conv", role="weight").rule(Zeros(), kind="conv", role="bias")
             .rule(_HE_IN, kind="conv", role="weight", path="*/conv2_kxk/*")  # depthwise, in = out

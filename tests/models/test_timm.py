@@ -2283,6 +2283,8 @@ TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_44
                 "maxvit_tiny_tf_224": _NARROW, "coatnet_pico_rw_224": _DEPTHS, "coatnet_rmlp_nano_rw_224": _DEPTHS,
                 # CoAtNeXt: weight_init='normal' where an init_weights reaches, its ConvNeXt blocks torch's defaults
                 "coatnext_nano_rw_224": _DEPTHS,
+                # CoAtNet whose stages 2 and 3 open with a conv block: two blocks there, a conv and a transformer one
+                "coatnet_nano_cc_224": dict(depths=(1, 1, 2, 2)),
                 # Inception v3 with its auxiliary classifier (AuxLogits.fc's own stddev), 10 classes
                 "inception_v3": dict(aux_logits=True, num_classes=10),
                 # NFNet with skipinit (dm_), ECA after conv3 (attn_last), NF-RegNet's SE; TResNet M (BasicBlocks in
@@ -2608,8 +2610,6 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="tf_efficientnet_cc_b0_8e"), ValueError, "got 'tf_efficientnet_cc_b0_8e'"),
     # eva.py's mixed-RoPE models: a learnt rope/freqs
     (dict(arch="vit_small_patch16_rope_mixed_224"), ValueError, "got 'vit_small_patch16_rope_mixed_224'"),
-    # CoAtNet with C and T blocks in one stage
-    (dict(arch="coatnet_nano_cc_224"), ValueError, "got 'coatnet_nano_cc_224'"),
     # ConViT's pos_proj holds one fixed row per head: the model's name says how many
     (dict(arch="convit"), ValueError, "arch='convit' needs a ConViT model's name"),
     # test_byobnet (EdgeBlock, DarkBlock and Bottleneck stages in one model: which norm a block zeroes is no path's)
@@ -2639,7 +2639,7 @@ TIMM_REFUSED = {
     **dict.fromkeys([f"vit_{size}_patch16_rope_mixed{ape}_224" for size in ("small", "base", "large")
                      for ape in ("", "_ape")], "mixed RoPE"),
     # stages whose blocks differ where no path says which
-    **dict.fromkeys(["test_byobnet", "coatnet_nano_cc_224"], "mixed blocks")}
+    "test_byobnet": "mixed blocks"}
 
 
 def test_every_timm_name_is_taken_or_refused_by_name():
