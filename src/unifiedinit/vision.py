@@ -268,6 +268,7 @@ _TIMM_MODELS = (
      r"|resnet50_mlp|resnet(50|101|50x4|50x16|50x64)_clip(_gap)?|botnet(26t|50ts)_256|eca_botnext26ts_256"
      r"|eca_halonext26ts|halonet(26t|50ts|_h1)|halo2botnet50ts_256|lambda_resnet(26rpt_256|26t|50ts)"
      r"|lamhalobotnet50ts_256|sebotnet33ts_256|sehalonet33ts", "byobnet"),
+    (r"test_byobnet", "byobnet_test"),  # an EdgeBlock, a DarkBlock, a BasicBlock and a bottleneck stage
     (r"gernet_[lms]", "gernet"), (r"regnetz_(b16|c16|e8)|haloregnetz_b", "regnetz"),
     (r"regnetz_d(8|32)", "regnetz_d"), (r"repvgg_(a[0-2]|b[0-3]|b[1-3]g4|d2se)", "repvgg"),
     (r"mobileone_s[0-4]", "mobileone"),
@@ -509,7 +510,9 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       (``zero_init_last=True``) zeroes its last norm scale where it has a shortcut: ``conv3_1x1`` (bottleneck,
       self-attention, MobileViT's inverted residuals), ``conv2_1x1`` (EdgeBlock), ``conv2_kxk`` in GENet's
       BasicBlock stages 0 and 1; not in a stage's first block in RegNetZ and MobileViT (stage 0's too but in D8, D32
-      and MobileViT-XXS, whose stem is as wide as stage 0), which has none.
+      and MobileViT-XXS, whose stem is as wide as stage 0), which has none. ``test_byobnet`` (by name: an EdgeBlock,
+      a DarkBlock, a BasicBlock and a bottleneck stage): the DarkBlock's and BasicBlock's ``conv2_kxk`` widen
+      (mid -> out), so He normal, fan_out, and they are the norms its ``zero_init_last`` zeroes in stages 1 and 2.
       GlobalContext's ``conv_attn`` He normal, fan_in, its ``mlp_add.fc2`` weight 0. The self-attention layers'
       ``qkv``, ``q``, ``kv`` and AttentionPool2d's ``q``, ``k``, ``v`` and ``pos_embed``: N(0, 1/fan_in); the
       relative tables ``pos_embed.height_rel``/``width_rel`` (2 size - 1, dim_head) N(0, 1/dim_head) (timm's
@@ -664,8 +667,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       are read as those families.
 
     Refused by name: CondConv (``efficientnet_cc_*``: each expert's weight is a row of one tensor whose shape does not
-    say timm's fan_out), ``eva.py``'s mixed-RoPE ViTs (``rope.freqs``, the cosine and sine of one uniform angle per
-    block and head) and ``test_byobnet``, whose stages mix blocks where no path says which.
+    say timm's fan_out) and ``eva.py``'s mixed-RoPE ViTs (``rope.freqs``, the cosine and sine of one uniform angle per
+    block and head).
 
     Norm layers are 1/0 and running statistics 0/1 everywhere (timm's EvoNorm and FilterResponseNorm too, their ``v`` 1
     and ``tau`` 0: ``*_evos`` and ``resnetv2_50d_frn`` read as their families). timm calls its ``trunc_normal_`` with an
@@ -1150,7 +1153,7 @@ def _convit(plan: Plan, arch: _Arch) -> Plan:
             .rule(Ones(), path="blocks/*/attn/gating_param"))
 
 
-@_timm_family("byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone")
+@_timm_family("byobnet", "gernet", "regnetz", "regnetz_d", "repvgg", "mobileone", "byobnet_test")
 def _byobnet(plan: Plan, arch: _Arch) -> Plan:
     """ByobNet._init_weights."""
     # every Conv2d N(0, 2/(k*k*out/groups)): torch's fan_in where a grouped conv has in = out (a bottleneck's
@@ -1181,12 +1184,17 @@ def _byobnet(plan: Plan, arch: _Arch) -> Plan:
             .rule(_TORCH_DEFAULT, kind="conv", role="bias", path="*/self_attn/conv_lambda/*")
             .rule(_TRUNC, path="*/self_attn/pos_emb")
             .rule(fan_in, kind="dense", role="weight", path="head/[qkv]/*").rule(fan_in, path="head/pos_embed"))
+    # test_byobnet's stages are an EdgeBlock, a DarkBlock, a BasicBlock and a bottleneck: the DarkBlock's and the
+    # BasicBlock's conv2_kxk widen (mid -> out), so timm's fan_out is torch's, and they are their blocks' last
+    kxk = {"gernet": "stages/[01]", "byobnet_test": "stages/[12]"}.get(arch.family)
+    if arch.family == "byobnet_test":
+        plan = plan.rule(_HE_OUT, kind="conv", role="weight", path="stages/[12]/*/conv2_kxk/conv/*")
     if not arch.zero_init_last:
         return plan
     plan = (plan.rule(Zeros(), kind="norm", role="scale", path="stages/*/*/conv3_1x1/bn/*")
             .rule(Zeros(), kind="norm", role="scale", path="stages/*/*/conv2_1x1/bn/*"))
-    if arch.family == "gernet":
-        return plan.rule(Zeros(), kind="norm", role="scale", path="stages/[01]/*/conv2_kxk/bn/*")
+    if kxk is not None:  # GENet's BasicBlock stages, test_byobnet's DarkBlock and BasicBlock
+        return plan.rule(Zeros(), kind="norm", role="scale", path=f"{kxk}/*/conv2_kxk/bn/*")
     if arch.family in ("regnetz", "regnetz_d"):  # a stage's first block has no shortcut: its norm stays 1
         first = "stages/*/0" if arch.family == "regnetz" else "stages/[!0]/0"
         return plan.rule(Ones(), kind="norm", role="scale", path=f"{first}/conv3_1x1/bn/*")

@@ -2262,7 +2262,7 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "mobilenet_edgetpu_v2_xs", "lcnetv2_small", "convnext_zepto_rms",
                "cpubone_nano", "lowformer_b0", "efficientvit_m0", "shvit_s1",
                "efficientvim_m1_dist", "csatv2", "regnetz_005", "regnetv_040", "test_maxvit", "test_coatnet",
-               "test_efficientnet_evos", "regnetz_b16_evos")
+               "test_efficientnet_evos", "regnetz_b16_evos", "test_byobnet")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -2449,7 +2449,8 @@ def test_zero_init_last_false_keeps_the_last_norm_at_one():
                                                                                    zero_init_last=False).rules
 
 
-@pytest.mark.parametrize("name", ["resnet18", "darknet17", "gernet_s", "regnetz_b16", "test_resnet"])
+@pytest.mark.parametrize("name", ["resnet18", "darknet17", "gernet_s", "regnetz_b16", "test_resnet",
+                                  "test_byobnet"])
 def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     """timm's constructors take zero_init_last too: with False no block's last norm is zeroed, and the plan agrees
     with the model timm builds that way, norm by norm (RegNetZ's first blocks, which keep 1 either way, too)."""
@@ -2612,8 +2613,6 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="vit_small_patch16_rope_mixed_224"), ValueError, "got 'vit_small_patch16_rope_mixed_224'"),
     # ConViT's pos_proj holds one fixed row per head: the model's name says how many
     (dict(arch="convit"), ValueError, "arch='convit' needs a ConViT model's name"),
-    # test_byobnet (EdgeBlock, DarkBlock and Bottleneck stages in one model: which norm a block zeroes is no path's)
-    (dict(arch="test_byobnet"), ValueError, "got 'test_byobnet'"),
     # CondConv: each expert's weight is a row of an (experts, out*in/groups*k*k) tensor, whose shape does not say the
     # k*k*out/groups fan_out _init_weight_goog draws it with; the routing_fn Linear's U(+-1/sqrt(in + out))
     (dict(arch="efficientnet_cc_b1_8e"), ValueError, "got 'efficientnet_cc_b1_8e'"),
@@ -2637,9 +2636,7 @@ TIMM_REFUSED = {
                     "CondConv"),
     # eva.py's mixed RoPE: rope.freqs the cosine and sine of one uniform angle per block and head
     **dict.fromkeys([f"vit_{size}_patch16_rope_mixed{ape}_224" for size in ("small", "base", "large")
-                     for ape in ("", "_ape")], "mixed RoPE"),
-    # stages whose blocks differ where no path says which
-    "test_byobnet": "mixed blocks"}
+                     for ape in ("", "_ape")], "mixed RoPE")}
 
 
 def test_every_timm_name_is_taken_or_refused_by_name():
