@@ -1,11 +1,11 @@
-"""The vision model zoos' constructors as plans: ``torchvision`` and ``timm``.
+"""The vision model zoos' constructors as plans: ``torchvision``, ``timm`` and ``keras_applications``.
 
 torchvision's and timm's models start from torch's layer defaults (``presets.torch``) and then redraw some
-layers in their constructor, family by family. ``torchvision(arch)`` and ``timm(arch)`` are those defaults and
-the constructor's rules for a family or a model's name; the rules select by layer kind, role and path globs, so a
-plan also applies to a port of the model to Flax, Keras, MXNet or Equinox that keeps timm's or torchvision's
-module names. Each family below cites the function it reads (torchvision 0.28, timm 1.0.31); the tests build the
-models and compare every tensor with the constructor's own init.
+layers in their constructor; keras.applications' builders pass their own initializers to some layers. Each
+function here is the framework's defaults and the zoo's own rules for a family or a model's name; the rules select
+by layer kind, role and path globs, so a plan also applies to a port of the model to another framework that keeps
+the zoo's module names. Each family cites the function it reads (torchvision 0.28, timm 1.0.31, Keras 3.15); the
+tests build the models and compare every tensor with the constructor's own init.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from .recipes import _TORCH_DEFAULT, _cut, _quiet, _torch_trunc
 from .specs import (Blocks, Constant, Eye, FromArray, KaimingNormal, KaimingUniform, Normal, Ones, Scaled,
                     TruncatedNormal, Uniform, VarianceScaling, XavierUniform, Zeros)
 
-__all__ = ["torchvision", "timm", "TORCHVISION_FAMILIES", "TIMM_FAMILIES"]
+__all__ = ["torchvision", "timm", "keras_applications", "TORCHVISION_FAMILIES", "TIMM_FAMILIES",
+           "KERAS_APPLICATIONS_FAMILIES"]
 
 
 def _inception(plan: Plan, s: float, aux: bool) -> Plan:
@@ -1347,3 +1348,86 @@ def _efficientvim(plan: Plan, arch: _Arch) -> Plan:
             .rule(Constant(1e-4), path="stages/*/blocks/*/alpha")  # the four LayerScales of a block
             .rule(Uniform(1.0, 16.0), path="stages/*/blocks/*/mixer/A")  # HSMSSD's a_init_range
             .rule(Ones(), path="stages/*/blocks/*/mixer/D"))
+
+
+# ------------------------------------------------------------------------------------------ keras.applications
+
+#: a keras.applications builder's name -> its family: the first pattern that matches the whole name
+_KERAS_BUILDERS = (
+    (r"EfficientNetB[0-7]|EfficientNetV2(B[0-3]|S|M|L)", "efficientnet"), (r"NASNet(Large|Mobile)", "nasnet"),
+    (r"ConvNeXt(Tiny|Small|Base|Large|XLarge)", "convnext"),
+    (r"DenseNet(121|169|201)|Inception(ResNetV2|V3)|MobileNet(V2|V3Small|V3Large)?|ResNet(50|101|152)(V2)?"
+     r"|VGG(16|19)|Xception", "defaults"))
+
+KERAS_APPLICATIONS_FAMILIES = ("defaults", "efficientnet", "nasnet", "convnext")
+
+
+def keras_applications(arch: str) -> Plan:
+    """The initialization a ``keras.applications`` builder gives its model, for ``arch`` a family or a builder's name.
+
+    keras.applications' models (Keras 3.15) are built from Keras layers that keep their default initializers
+    (``presets.keras``) but where the builder passes its own. This plan is those defaults and the builder's own
+    initializers, family by family:
+
+    - ``defaults`` (DenseNet 121-201, Inception V3, Inception-ResNet V2, MobileNet V1, V2 and V3, ResNet and ResNet
+      V2 50-152, VGG 16 and 19, Xception): the builders pass no initializer, so this plan is ``presets.keras``'s
+      rules only (Glorot-uniform kernels, zero biases, norms 1/0).
+    - ``efficientnet`` (EfficientNet B0-B7, EfficientNet V2 B0-B3, S, M and L): every ``Conv2D`` and
+      ``DepthwiseConv2D`` kernel (the stem, each block's expansion, depthwise, squeeze-excitation and projection
+      convs, the top conv) ``CONV_KERNEL_INITIALIZER``, VarianceScaling(2.0, "fan_out", "truncated_normal") with
+      Keras's fans (a depthwise kernel's fan_out is kh*kw*depth_multiplier); the classifier ``predictions``
+      ``DENSE_KERNEL_INITIALIZER``, VarianceScaling(1/3, "fan_out", "uniform"); biases 0, norms 1/0, the input
+      ``Normalization`` layer's mean 0 and variance 1.
+    - ``nasnet`` (NASNet Large and Mobile): the stem's and each cell's plain ``Conv2D`` (``stem_conv1``,
+      ``adjust_conv_1_*``, ``adjust_conv_2_*``, ``adjust_conv_projection_*``, ``normal_conv_1_*``,
+      ``reduction_conv_1_*``) ``"he_normal"``, VarianceScaling(2.0, "fan_in", "truncated_normal"); the separable
+      convs and the classifier keep Keras's defaults.
+    - ``convnext`` (ConvNeXt Tiny, Small, Base, Large, XLarge): Keras's defaults, and each block's ``LayerScale``
+      ``gamma`` the builder's ``layer_scale_init_value`` 1e-6 (selected by its layer's name, ``*_layer_scale``:
+      Keras numbers the variable itself).
+
+    The rules select by layer kind and the builders' layer names, so the plan also applies to a port of the model
+    that keeps those names. ``make test`` builds one model of each family (and, once, outside the suite, every
+    builder) and compares each variable with the builder's own init.
+
+    Args:
+        arch: a family (``KERAS_APPLICATIONS_FAMILIES``) or a builder's name (``"EfficientNetB0"``,
+            ``"NASNetMobile"``, ``"ConvNeXtTiny"``, ``"ResNet50"``...).
+
+    Returns:
+        The plan, named ``"keras_applications"``.
+
+    Raises:
+        TypeError: ``arch`` is not a string.
+        ValueError: ``arch`` is neither a family nor a builder's name.
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> plan = ui.presets.keras_applications("EfficientNetB0")
+        >>> plan.rules[-1].spec
+        VarianceScaling(scale=0.3333333333333333, mode='fan_out', distribution='uniform')
+    """
+    import re
+    if not isinstance(arch, str):
+        raise TypeError(f"presets.keras_applications: parameter 'arch' must be a string, got {arch!r}")
+    family = arch if arch in KERAS_APPLICATIONS_FAMILIES else next(
+        (f for pattern, f in _KERAS_BUILDERS if re.fullmatch(pattern, arch)), None)
+    if family is None:
+        raise ValueError(f"presets.keras_applications: parameter 'arch' must be a family "
+                         f"({', '.join(KERAS_APPLICATIONS_FAMILIES)}) or a keras.applications builder's name such as "
+                         f"'EfficientNetB0' or 'ResNet50', got {arch!r}")
+    from . import presets
+    plan = Plan(presets.keras.rules, "keras_applications")
+    if family == "efficientnet":  # efficientnet.py's and efficientnet_v2.py's CONV_ and DENSE_KERNEL_INITIALIZER
+        conv = VarianceScaling(2.0, "fan_out", "truncated_normal")  # a depthwise kernel: Keras's fans, as keras's
+        plan = (plan.rule(conv, kind="conv", role="weight")
+                .rule(conv, kind="conv", role="weight", layer="Depthwise*", layout="keras")
+                .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="dense", role="weight"))
+    elif family == "nasnet":  # nasnet.py's kernel_initializer="he_normal" on its plain 1x1 (and stem) convs
+        he_normal = VarianceScaling(2.0, "fan_in", "truncated_normal")
+        for name in ("stem_conv1", "adjust_conv_1_*", "adjust_conv_2_*", "adjust_conv_projection_*",
+                     "normal_conv_1_*", "reduction_conv_1_*"):
+            plan = plan.rule(he_normal, kind="conv", role="weight", path=f"*{name}/*")  # in a cell: its name first
+    elif family == "convnext":  # convnext.py's LayerScale: add_weight(initializer=Constant(init_values))
+        plan = plan.rule(Constant(1e-6), path="*_layer_scale/*")
+    return _quiet(plan, "keras_applications")

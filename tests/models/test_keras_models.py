@@ -305,6 +305,56 @@ def test_a_one_axis_einsum_kernel_takes_fans_from_the_equation():
     same_law(numpy(ours.kernel), numpy(native.kernel), "kernel")
 
 
+# ------------------------------------------------- 2b. presets.keras_applications is the builders' own init
+
+#: one keras.applications builder of each family presets.keras_applications names, and two of its defaults; every
+#: builder was checked the same way once, outside the suite (README, Recipes of model families)
+APPLICATIONS = ["EfficientNetB0", "EfficientNetV2B0", "NASNetMobile", "ConvNeXtTiny", "MobileNetV3Small"]
+
+
+def application(name: str, seed: int):
+    """keras.applications' ``name`` with no weights, at 75x75 (Inception's and Xception's least) and 10 classes."""
+    keras.utils.set_random_seed(seed)
+    return getattr(keras.applications, name)(input_shape=(75, 75, 3), weights=None, classes=10)
+
+
+@pytest.mark.parametrize("name", APPLICATIONS)
+def test_keras_applications_preset_reproduces_the_builders_own_init(name):
+    """The builder under one seed is the reference; a second build under another, redrawn by the plan, has every
+    floating variable of the reference's law (a constant exactly, a draw by the KS test at ALPHA)."""
+    theirs, ours = application(name, SEED), application(name, SEED + 1)
+    report = ui.presets.keras_applications(name).apply(ours, seed=0)
+    assert not report.unmatched, [p.path for p in report.unmatched]
+    compared = 0
+    for native, mine in zip(theirs.weights, ours.weights):
+        assert native.shape == mine.shape and native.name.split("_")[0] == mine.name.split("_")[0], mine.path
+        if keras.backend.is_float_dtype(mine.dtype):
+            same_law(numpy(mine), numpy(native), f"{name}: {mine.path}")
+            compared += 1
+    assert compared == len(report.entries) > 100
+
+
+def test_every_keras_application_is_a_family_of_the_preset():
+    """A builder a new Keras adds fails here rather than being refused, or read as another's, quietly."""
+    builders = [n for n in dir(keras.applications) if n[:1].isupper()]
+    assert len(builders) >= 40
+    for name in builders:
+        assert ui.presets.keras_applications(name).name == "keras_applications"
+    for family in ("efficientnet", "nasnet", "convnext"):  # each adds rules to Keras's defaults
+        assert len(ui.presets.keras_applications(family).rules) > len(ui.presets.keras.rules)
+    assert ui.presets.keras_applications("ResNet50").rules == ui.presets.keras_applications("defaults").rules
+
+
+@pytest.mark.parametrize("arch,error,match", [
+    (50, TypeError, "'arch' must be a string, got 50"),
+    ("EfficientNetB9", ValueError, r"'arch' must be a family \(defaults, efficientnet, nasnet, convnext\).*"
+                                   r"got 'EfficientNetB9'"),
+    ("efficientnet_b0", ValueError, "got 'efficientnet_b0'")])  # timm's name: the builders' are Keras's
+def test_keras_applications_refuses_a_name_it_does_not_know(arch, error, match):
+    with pytest.raises(error, match=match):
+        ui.presets.keras_applications(arch)
+
+
 # ---------------------------------------------------------------------------------------- 3. report rows
 
 def _rows(model, plan=None):
