@@ -36,7 +36,7 @@ from .specs import (Blocks, Constant, KaimingNormal, KaimingUniform, LecunNormal
 __all__ = ["torch", "keras", "flax", "mxnet", "equinox", "PRESETS", "dcgan", "he_conv", "xavier_linear", "first_and_second",
            "SEED_PATTERNS", "hf", "hf_model", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan",
            "megatron", "deepnet", "rezero", "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo", "torchvision",
-           "timm", "keras_applications", "FAMILIES"]
+           "timm", "keras_applications", "gluon_model_zoo", "FAMILIES"]
 
 
 #: the layer class a report gives Flax's ``ConvTranspose(transpose_kernel=True)``, whose kernel and fans are not
@@ -221,10 +221,11 @@ SEED_PATTERNS = {"dcgan": dcgan, "he_conv": he_conv, "xavier_linear": xavier_lin
 
 from .recipes import (bert, clip, deepnet, fixup, gpt2, hf, hf_model, llama, lstm_forget_bias, megatron,  # noqa: E402
                       mup, olmo, rezero, siglip, t5, t_fixup, torchtitan, vit)
-from .vision import keras_applications, timm, torchvision  # noqa: E402
+from .vision import gluon_model_zoo, keras_applications, timm, torchvision  # noqa: E402
 
 #: the family recipes by name (functions of the family's hyper-parameters or config, each returning a plan)
 FAMILIES = {"hf": hf, "bert": bert, "llama": llama, "gpt2": gpt2, "vit": vit, "clip": clip, "siglip": siglip,
             "t5": t5, "torchtitan": torchtitan, "megatron": megatron, "deepnet": deepnet, "rezero": rezero,
             "lstm_forget_bias": lstm_forget_bias, "fixup": fixup, "mup": mup, "t_fixup": t_fixup, "olmo": olmo,
-            "torchvision": torchvision, "timm": timm, "keras_applications": keras_applications}
+            "torchvision": torchvision, "timm": timm, "keras_applications": keras_applications,
+            "gluon_model_zoo": gluon_model_zoo}

@@ -1,11 +1,13 @@
-"""The vision model zoos' constructors as plans: ``torchvision``, ``timm`` and ``keras_applications``.
+"""The vision model zoos' constructors as plans: ``torchvision``, ``timm``, ``keras_applications`` and
+``gluon_model_zoo``.
 
 torchvision's and timm's models start from torch's layer defaults (``presets.torch``) and then redraw some
-layers in their constructor; keras.applications' builders pass their own initializers to some layers. Each
-function here is the framework's defaults and the zoo's own rules for a family or a model's name; the rules select
-by layer kind, role and path globs, so a plan also applies to a port of the model to another framework that keeps
-the zoo's module names. Each family cites the function it reads (torchvision 0.28, timm 1.0.31, Keras 3.15); the
-tests build the models and compare every tensor with the constructor's own init.
+layers in their constructor; keras.applications' builders and Gluon's VGG give some layers initializers of their
+own. Each function here is the framework's defaults and the zoo's own rules for a family or a model's name; the
+rules select by layer kind, role and path globs, so a plan also applies to a port of the model to another
+framework that keeps the zoo's module names. Each family cites the function it reads (torchvision 0.28, timm
+1.0.31, Keras 3.15, MXNet 1.9.1); the tests build the models and compare every tensor with the constructor's own
+init.
 """
 
 from __future__ import annotations
@@ -18,8 +20,22 @@ from .recipes import _TORCH_DEFAULT, _cut, _quiet, _torch_trunc
 from .specs import (Blocks, Constant, Eye, FromArray, KaimingNormal, KaimingUniform, Normal, Ones, Scaled,
                     TruncatedNormal, Uniform, VarianceScaling, XavierUniform, Zeros)
 
-__all__ = ["torchvision", "timm", "keras_applications", "TORCHVISION_FAMILIES", "TIMM_FAMILIES",
-           "KERAS_APPLICATIONS_FAMILIES"]
+__all__ = ["torchvision", "timm", "keras_applications", "gluon_model_zoo", "TORCHVISION_FAMILIES",
+           "TIMM_FAMILIES", "KERAS_APPLICATIONS_FAMILIES", "GLUON_MODEL_ZOO_FAMILIES"]
+
+
+def _family_of(fn: str, arch: object, families: tuple[str, ...], names: tuple[tuple[str, str], ...], which: str) -> str:
+    """``arch``'s family for ``presets.<fn>``: itself where it is one of ``families``, else that of the first of
+    ``names``' patterns that matches it whole; a TypeError or ValueError naming ``arch`` and what is allowed else
+    (``which``: the zoo's names, with examples)."""
+    import re
+    if not isinstance(arch, str):
+        raise TypeError(f"presets.{fn}: parameter 'arch' must be a string, got {arch!r}")
+    family = arch if arch in families else next((f for pattern, f in names if re.fullmatch(pattern, arch)), None)
+    if family is None:
+        raise ValueError(f"presets.{fn}: parameter 'arch' must be a family ({', '.join(families)}) or {which}, "
+                         f"got {arch!r}")
+    return family
 
 
 def _inception(plan: Plan, s: float, aux: bool) -> Plan:
@@ -112,17 +128,11 @@ def torchvision(arch: str, *, zero_init_residual: bool = False) -> Plan:
         [('0/weight', KaimingNormal(a=0.0, mode='fan_out', nonlinearity='relu')), ('0/bias', Zeros()),
          ('2/weight', Normal(mean=0.0, std=0.01)), ('2/bias', Zeros())]
     """
-    import re
-    if not isinstance(arch, str):
-        raise TypeError(f"presets.torchvision: parameter 'arch' must be a string, got {arch!r}")
+    family = _family_of("torchvision", arch, TORCHVISION_FAMILIES, _TORCHVISION_BUILDERS,
+                        "a torchvision builder's name such as 'resnet50'")
     if not isinstance(zero_init_residual, bool):
         raise TypeError(f"presets.torchvision: parameter 'zero_init_residual' must be True or False, "
                         f"got {zero_init_residual!r}")
-    family = arch if arch in TORCHVISION_FAMILIES else next(
-        (f for pattern, f in _TORCHVISION_BUILDERS if re.fullmatch(pattern, arch)), None)
-    if family is None:
-        raise ValueError(f"presets.torchvision: parameter 'arch' must be a family ({', '.join(TORCHVISION_FAMILIES)})"
-                         f" or a torchvision builder's name such as 'resnet50', got {arch!r}")
     if zero_init_residual and (family != "resnet" or arch == "resnet"):
         raise ValueError(f"presets.torchvision: zero_init_residual=True needs a ResNet builder's name ('resnet18', "
                          f"'resnet50', 'resnext50_32x4d'...), which says the block's last norm, got arch={arch!r}")
@@ -1407,15 +1417,8 @@ def keras_applications(arch: str) -> Plan:
         >>> plan.rules[-1].spec
         VarianceScaling(scale=0.3333333333333333, mode='fan_out', distribution='uniform')
     """
-    import re
-    if not isinstance(arch, str):
-        raise TypeError(f"presets.keras_applications: parameter 'arch' must be a string, got {arch!r}")
-    family = arch if arch in KERAS_APPLICATIONS_FAMILIES else next(
-        (f for pattern, f in _KERAS_BUILDERS if re.fullmatch(pattern, arch)), None)
-    if family is None:
-        raise ValueError(f"presets.keras_applications: parameter 'arch' must be a family "
-                         f"({', '.join(KERAS_APPLICATIONS_FAMILIES)}) or a keras.applications builder's name such as "
-                         f"'EfficientNetB0' or 'ResNet50', got {arch!r}")
+    family = _family_of("keras_applications", arch, KERAS_APPLICATIONS_FAMILIES, _KERAS_BUILDERS,
+                        "a keras.applications builder's name such as 'EfficientNetB0' or 'ResNet50'")
     from . import presets
     plan = Plan(presets.keras.rules, "keras_applications")
     if family == "efficientnet":  # efficientnet.py's and efficientnet_v2.py's CONV_ and DENSE_KERNEL_INITIALIZER
@@ -1431,3 +1434,54 @@ def keras_applications(arch: str) -> Plan:
     elif family == "convnext":  # convnext.py's LayerScale: add_weight(initializer=Constant(init_values))
         plan = plan.rule(Constant(1e-6), path="*_layer_scale/*")
     return _quiet(plan, "keras_applications")
+
+
+# ---------------------------------------------------------------------------------------- Gluon's model zoo
+
+#: a ``mx.gluon.model_zoo.vision`` model's name (``get_model``'s or its function's) -> its family
+_GLUON_MODELS = (
+    (r"vgg(11|13|16|19)(_bn)?", "vgg"),
+    (r"resnet(18|34|50|101|152)_v[12]|alexnet|densenet(121|161|169|201)|squeezenet1[._][01]|inception_?v3"
+     r"|mobilenet(_?v2_)?(1[._]0|0[._](75|5|25))", "defaults"))
+
+GLUON_MODEL_ZOO_FAMILIES = ("defaults", "vgg")
+
+
+def gluon_model_zoo(arch: str) -> Plan:
+    """The initialization a Gluon model-zoo network gets from ``net.initialize()``, for ``arch`` a family or a name.
+
+    MXNet 1.9's ``mx.gluon.model_zoo.vision`` builds its networks from Gluon layers that keep their defaults, which
+    ``net.initialize()`` draws (``presets.mxnet``: the global Uniform(+-0.07) for weights, zero biases, BatchNorm
+    1/0 and statistics 0/1), but VGG, whose layers carry initializers of their own that win over the global one:
+
+    - ``defaults`` (ResNet V1 and V2 18-152, AlexNet, DenseNet 121-201, SqueezeNet 1.0 and 1.1, Inception V3,
+      MobileNet 1.0-0.25, MobileNet V2 1.0-0.25): ``presets.mxnet``'s rules only.
+    - ``vgg`` (VGG 11, 13, 16, 19, with and without BatchNorm): every ``Conv2D`` weight
+      ``Xavier(rnd_type='gaussian', factor_type='out', magnitude=2)``, N(0, 2/fan_out) (He normal, fan_out);
+      every ``Dense`` weight ``'normal'``, N(0, 0.01^2); biases ``'zeros'``.
+
+    Args:
+        arch: a family (``GLUON_MODEL_ZOO_FAMILIES``) or a model's name as ``get_model`` takes it (``"vgg16"``,
+            ``"resnet18_v1"``, ``"mobilenetv2_1.0"``...) or as its function is called (``"mobilenet_v2_1_0"``).
+
+    Returns:
+        The plan, named ``"gluon_model_zoo"``.
+
+    Raises:
+        TypeError: ``arch`` is not a string.
+        ValueError: ``arch`` is neither a family nor a model-zoo name.
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> print(ui.presets.gluon_model_zoo("vgg16").rules[-1])
+        kind=dense role=weight -> Normal(mean=0.0, std=0.01)
+    """
+    family = _family_of("gluon_model_zoo", arch, GLUON_MODEL_ZOO_FAMILIES, _GLUON_MODELS,
+                        "a Gluon model-zoo name such as 'vgg16' or 'resnet18_v1'")
+    from . import presets
+    plan = Plan(presets.mxnet.rules, "gluon_model_zoo")
+    if family == "vgg":  # vgg.py: Conv2D Xavier('gaussian', 'out', 2), Dense 'normal' (sigma 0.01); biases 'zeros',
+        # as presets.mxnet's
+        plan = (plan.rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight")
+                .rule(Normal(0.0, 0.01), kind="dense", role="weight"))
+    return _quiet(plan, "gluon_model_zoo")

@@ -109,3 +109,48 @@ def test_the_same_seed_gives_the_same_network():
     assert all(np.array_equal(va[k], vb[k]) for k in va)
     ui.presets.torch.apply(b, seed=8)
     assert not np.array_equal(va["features/0/weight"], by_structure(b)["features/0/weight"])
+
+
+# ----------------------------------------------------------- presets.gluon_model_zoo: VGG's own initializers
+
+def zoo(name, seed):
+    """``get_model(name)`` with 10 classes, initialized by ``net.initialize()`` under ``seed`` at 32x32."""
+    mx.random.seed(seed)
+    net = mx.gluon.model_zoo.vision.get_model(name, classes=10)
+    net.initialize()
+    net(mx.nd.zeros((1, 3, 32, 32)))
+    mx.nd.waitall()
+    return net
+
+
+@pytest.mark.parametrize("name", ["vgg11_bn", "mobilenet0.25"])
+def test_gluon_model_zoo_preset_reproduces_the_networks_own_init(name):
+    """VGG's layers carry their own initializers (He normal, fan_out, convs; N(0, 0.01^2) dense layers), which win
+    over ``initialize()``'s global one; MobileNet keeps the global Uniform(0.07): each parameter of a network
+    the plan redraws has the law of another build's, constants exactly."""
+    native = by_structure(zoo(name, 1))
+    net = zoo(name, 2)
+    report = ui.presets.gluon_model_zoo(name).apply(net, seed=0)
+    mx.nd.waitall()
+    assert not report.unmatched
+    ours = by_structure(net)
+    assert ours.keys() == native.keys() and len(ours) > 20
+    for path in ours:
+        same_law(ours[path], native[path], f"{name}: {path}")
+
+
+def test_every_gluon_model_zoo_network_is_a_family_of_the_preset():
+    """Each network function of ``mx.gluon.model_zoo.vision`` and ``get_model``'s dotted names: a network a new
+    MXNet adds fails here rather than being read as another's quietly."""
+    import inspect
+    vision = mx.gluon.model_zoo.vision
+    functions = [n for n, f in vars(vision).items() if inspect.isfunction(f) and not n.startswith("get_")]
+    assert len(functions) >= 34
+    for name in functions + ["squeezenet1.0", "inceptionv3", "mobilenet0.75", "mobilenetv2_0.25"]:
+        assert ui.presets.gluon_model_zoo(name).name == "gluon_model_zoo", name
+    assert ui.presets.gluon_model_zoo("vgg16_bn").rules == ui.presets.gluon_model_zoo("vgg").rules
+    assert ui.presets.gluon_model_zoo("resnet50_v2").rules == ui.presets.gluon_model_zoo("defaults").rules
+    with pytest.raises(ValueError, match=r"'arch' must be a family \(defaults, vgg\).* got 'vgg17'"):
+        ui.presets.gluon_model_zoo("vgg17")
+    with pytest.raises(TypeError, match="'arch' must be a string, got 16"):
+        ui.presets.gluon_model_zoo(16)  # pyright: ignore[reportArgumentType]: bad input on purpose
