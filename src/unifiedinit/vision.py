@@ -775,7 +775,7 @@ _LECUN = VarianceScaling(1.0, "fan_in", "truncated_normal")  # timm's lecun_norm
 _LATENT = Scaled(_cut(1.0, 2.0), "1 / sqrt(fan_in)")
 #: block l's residual output layers divided by sqrt(2 (l + 1)) (fix_init_weight), l read from ``blocks/<l>``
 _DEPTH = "1 / sqrt(2 * (l + 1))"
-_LAYERS2 = ("conv", "dense")
+_CONV_DENSE = ("conv", "dense")
 
 
 def _trunc_linear(plan: Plan, law: TruncatedNormal = _TRUNC) -> Plan:
@@ -785,7 +785,7 @@ def _trunc_linear(plan: Plan, law: TruncatedNormal = _TRUNC) -> Plan:
 
 def _trunc_layers(plan: Plan) -> Plan:
     """Every nn.Linear and nn.Conv2d weight trunc_normal_(std=.02), biases 0 (ConvNeXt's _init_weights)."""
-    return plan.rule(_TRUNC, kind=_LAYERS2, role="weight").rule(Zeros(), kind=_LAYERS2, role="bias")
+    return plan.rule(_TRUNC, kind=_CONV_DENSE, role="weight").rule(Zeros(), kind=_CONV_DENSE, role="bias")
 
 
 @_timm_family("defaults")
@@ -825,7 +825,7 @@ def _resnet_test(plan: Plan, arch: _Arch) -> Plan:
 def _regnet(plan: Plan, arch: _Arch) -> Plan:
     """regnet's _init_weights and efficientnet's _init_weight_goog: He normal with timm's fan_out k*k*out/groups."""
     grouped = "*/conv2/conv/*" if arch.family == "regnet" else "*conv_dw*"  # MixConv: conv_dw/0...
-    plan = (plan.rule(_HE_OUT, kind="conv", role="weight").rule(Zeros(), kind=_LAYERS2, role="bias")
+    plan = (plan.rule(_HE_OUT, kind="conv", role="weight").rule(Zeros(), kind=_CONV_DENSE, role="bias")
             .rule(_HE_IN, kind="conv", role="weight", path=grouped))
     if arch.family == "efficientnet":
         return plan.rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="dense", role="weight")
@@ -839,7 +839,7 @@ def _regnet(plan: Plan, arch: _Arch) -> Plan:
 def _regnetv(plan: Plan, arch: _Arch) -> Plan:
     """regnet's _init_weights; RegNetV's PreBottleneck.zero_init_last is a no-op and RegNetZ (no shortcut) is built
     with zero_init_last=False: nothing zeroed; RegNetV's conv2 is a bare Conv2d."""
-    return (plan.rule(_HE_OUT, kind="conv", role="weight").rule(Zeros(), kind=_LAYERS2, role="bias")
+    return (plan.rule(_HE_OUT, kind="conv", role="weight").rule(Zeros(), kind=_CONV_DENSE, role="bias")
             .rule(_HE_IN, kind="conv", role="weight", path="s*/b*/conv2/*")  # grouped, in = out
             .rule(Normal(0.0, 0.01), kind="dense", role="weight"))
 
@@ -847,7 +847,7 @@ def _regnetv(plan: Plan, arch: _Arch) -> Plan:
 @_timm_family("resnetv2")
 def _resnetv2(plan: Plan, arch: _Arch) -> Plan:
     """_init_weights; zero_init_last=False, timm's default for every ResNetV2."""
-    return (plan.rule(_HE_OUT, kind="conv", role="weight").rule(Zeros(), kind=_LAYERS2, role="bias")
+    return (plan.rule(_HE_OUT, kind="conv", role="weight").rule(Zeros(), kind=_CONV_DENSE, role="bias")
             .rule(Normal(0.0, 0.01), kind="dense", role="weight")
             .rule(Normal(0.0, 0.01), kind="conv", role="weight", path="head/fc/*"))  # its 1x1-conv classifier
 
@@ -909,9 +909,9 @@ def _maxvit(plan: Plan, arch: _Arch) -> Plan:
             # MaxxViT's ConvNeXt block opening stages 1-3: conv_dw in -> out = 2 in, groups = in: timm's fan_out
             # k*k*out/groups is twice torch's fan_in
             .rule(Scaled(_HE_IN, "sqrt(0.5)"), kind="conv", role="weight", path="stages/[123]/blocks/0/conv/conv_dw/*")
-            .rule(XavierUniform(), kind=_LAYERS2, role="weight", path=attn)
-            .rule(Zeros(), kind=_LAYERS2, role="bias", path=attn)
-            .rule(Normal(0.0, 1e-6), kind=_LAYERS2, role="bias", path=attn + "mlp*")
+            .rule(XavierUniform(), kind=_CONV_DENSE, role="weight", path=attn)
+            .rule(Zeros(), kind=_CONV_DENSE, role="bias", path=attn)
+            .rule(Normal(0.0, 1e-6), kind=_CONV_DENSE, role="bias", path=attn + "mlp*")
             .rule(table, path="*/relative_position_bias_table")
             .rule(Constant(1e-6), path="*/ls*/gamma"))  # init_values: 1e-6 wherever these models have it
 
@@ -922,8 +922,8 @@ def _maxvit_normal(plan: Plan, arch: _Arch) -> Plan:
     too); the tables, LayerScale and head as 'vit_eff' leaves them."""
     plan = _maxvit(plan, _Arch("maxvit", arch.name, arch.zero_init_last))
     for part in ("stem/*", "stages/*"):
-        plan = (plan.rule(Normal(0.0, 0.02), kind=_LAYERS2, role="weight", path=part)
-                .rule(Zeros(), kind=_LAYERS2, role="bias", path=part))
+        plan = (plan.rule(Normal(0.0, 0.02), kind=_CONV_DENSE, role="weight", path=part)
+                .rule(Zeros(), kind=_CONV_DENSE, role="bias", path=part))
     return plan
 
 
@@ -933,8 +933,8 @@ def _coatnext(plan: Plan, arch: _Arch) -> Plan:
     and 3) Conv2d and Linear N(0, 0.02^2), biases 0; RelPosBias's own table. Its ConvNeXt blocks (stages 0 and 1)
     have no init_weights: torch's defaults and LayerScale2d's init_values 1e-5."""
     for part in ("stem/*", "stages/[23]/*"):
-        plan = (plan.rule(Normal(0.0, 0.02), kind=_LAYERS2, role="weight", path=part)
-                .rule(Zeros(), kind=_LAYERS2, role="bias", path=part))
+        plan = (plan.rule(Normal(0.0, 0.02), kind=_CONV_DENSE, role="weight", path=part)
+                .rule(Zeros(), kind=_CONV_DENSE, role="bias", path=part))
     return (plan.rule(_TRUNC, path="*/relative_position_bias_table")
             .rule(Constant(1e-5), path="stages/*/blocks/*/ls/gamma"))
 
@@ -943,7 +943,7 @@ def _coatnext(plan: Plan, arch: _Arch) -> Plan:
 def _nfnet(plan: Plan, arch: _Arch) -> Plan:
     """NormFreeNet's loop: Conv2d (ScaledStdConv2d) and the fc Linear."""
     plan = (plan.rule(KaimingNormal(mode="fan_in", nonlinearity="linear"), kind="conv", role="weight")
-            .rule(Zeros(), kind=_LAYERS2, role="bias").rule(Normal(0.0, 0.01), kind="dense", role="weight")
+            .rule(Zeros(), kind=_CONV_DENSE, role="bias").rule(Normal(0.0, 0.01), kind="dense", role="weight")
             .rule(_TORCH_DEFAULT, kind="conv", role="weight", path="stages/*/*/attn*/conv/*")  # ECA's Conv1d
             .rule(Ones(), path="*/gain").rule(Zeros(), path="stages/*/*/skipinit_gain"))
     if arch.family == "nfnet":  # without skipinit each block's conv3 starts with gain_init 0
@@ -991,7 +991,7 @@ def _hgnet(plan: Plan, arch: _Arch) -> Plan:
 @_timm_family("lcnetv2")
 def _lcnetv2(plan: Plan, arch: _Arch) -> Plan:
     """The constructor's loop: Conv2d He normal fan_out (torch's), biases 0; Linear bias 0."""
-    return plan.rule(_HE_OUT, kind="conv", role="weight").rule(Zeros(), kind=_LAYERS2, role="bias")
+    return plan.rule(_HE_OUT, kind="conv", role="weight").rule(Zeros(), kind=_CONV_DENSE, role="bias")
 
 
 @_timm_family("repvit")
@@ -1005,13 +1005,13 @@ def _repvit(plan: Plan, arch: _Arch) -> Plan:
 @_timm_family("starnet")
 def _starnet(plan: Plan, arch: _Arch) -> Plan:
     """_init_weights: Conv2d and Linear trunc_normal_(.02), only the Linear biases 0."""
-    return plan.rule(_TRUNC, kind=_LAYERS2, role="weight").rule(Zeros(), kind="dense", role="bias")
+    return plan.rule(_TRUNC, kind=_CONV_DENSE, role="weight").rule(Zeros(), kind="dense", role="bias")
 
 
 @_timm_family("edgenext")
 def _edgenext(plan: Plan, arch: _Arch) -> Plan:
     """_init_weights: trunc_normal_tf_(.02), cut at +-2 sigma; LayerScale 1e-6."""
-    return (plan.rule(_TRUNC_TF, kind=_LAYERS2, role="weight").rule(Zeros(), kind=_LAYERS2, role="bias")
+    return (plan.rule(_TRUNC_TF, kind=_CONV_DENSE, role="weight").rule(Zeros(), kind=_CONV_DENSE, role="bias")
             .rule(Constant(1e-6), path="stages/*/blocks/*/gamma*").rule(Ones(), path="*/xca/temperature"))
 
 
@@ -1034,7 +1034,7 @@ def _xcit(plan: Plan, arch: _Arch) -> Plan:
 @_timm_family("pvt_v2")
 def _pvt_v2(plan: Plan, arch: _Arch) -> Plan:
     """_init_weights: Conv2d N(0, 2/fan_out), timm's fan_out k*k*out/groups."""
-    return (plan.rule(_TRUNC, kind="dense", role="weight").rule(Zeros(), kind=_LAYERS2, role="bias")
+    return (plan.rule(_TRUNC, kind="dense", role="weight").rule(Zeros(), kind=_CONV_DENSE, role="bias")
             .rule(_HE_OUT, kind="conv", role="weight")
             .rule(_HE_IN, kind="conv", role="weight", path="*/mlp/dwconv/*")  # depthwise, in = out = groups
             .rule(_HE_IN, kind="conv", role="weight", path="pos_block/*"))  # Twins' PosConv, depthwise
@@ -1069,7 +1069,7 @@ def _fastvit(plan: Plan, arch: _Arch) -> Plan:
 def _hiera(plan: Plan, arch: _Arch) -> Plan:
     """init_weight_vit ('jax' for abswin), fix_init_weight, head 0."""
     if arch.family == "hiera":  # Linear and Conv weights trunc_normal_, Linear biases 0.02, conv biases untouched
-        plan = (plan.rule(_TRUNC, kind=_LAYERS2, role="weight").rule(Constant(0.02), kind="dense", role="bias"))
+        plan = (plan.rule(_TRUNC, kind=_CONV_DENSE, role="weight").rule(Constant(0.02), kind="dense", role="bias"))
         residual = Scaled(_TRUNC, _DEPTH)
     else:  # init_weight_jax: Xavier linears, biases 0 or N(0, 1e-12) in the MLP; LeCun normal convs, biases 0
         plan = (plan.rule(XavierUniform(), kind="dense", role="weight").rule(Zeros(), kind="dense", role="bias")
@@ -1115,7 +1115,7 @@ def _tnt(plan: Plan, arch: _Arch) -> Plan:
 def _visformer(plan: Plan, arch: _Arch) -> Plan:
     """conv_init=True in both models: kaiming_normal_(fan_out) convs."""
     return (plan.rule(_TRUNC, kind="dense", role="weight").rule(_HE_OUT, kind="conv", role="weight")
-            .rule(Zeros(), kind=_LAYERS2, role="bias").rule(_TRUNC, path="pos_embed[123]"))
+            .rule(Zeros(), kind=_CONV_DENSE, role="bias").rule(_TRUNC, path="pos_embed[123]"))
 
 
 @_timm_family("gcvit")
@@ -1170,7 +1170,7 @@ def _byobnet(plan: Plan, arch: _Arch) -> Plan:
     # every Conv2d N(0, 2/(k*k*out/groups)): torch's fan_in where a grouped conv has in = out (a bottleneck's
     # conv2_kxk, conv2b_kxk; RepVGG's blocks but a stage's first; MobileOne's depthwise blocks, the even ones)
     fan_in = VarianceScaling(1.0, "fan_in", "normal")  # trunc_normal_(std=fan_in ** -0.5): cut >= 8 sigma away
-    plan = (plan.rule(_HE_OUT, kind="conv", role="weight").rule(Zeros(), kind=_LAYERS2, role="bias")
+    plan = (plan.rule(_HE_OUT, kind="conv", role="weight").rule(Zeros(), kind=_CONV_DENSE, role="bias")
             .rule(Normal(0.0, 0.01), kind="dense", role="weight"))
     if arch.family == "repvgg":  # RepVggBlock.init_weights: each of its BatchNorms N(0.1, 0.1^2) / N(0, 0.1^2)
         return (plan.rule(_HE_IN, kind="conv", role="weight", path="stages/*/*/conv_*/conv/*")
