@@ -10,10 +10,15 @@ wrong by about 2 %, a truncated normal in place of a normal of the same variance
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 ALPHA = 1e-6
 SAMPLE = 200_000
+#: ``UNIFIEDINIT_EVERY_MODEL=1``: the zoo tests (keras.applications, Gluon's model zoo) take every model their
+#: zoo lists, not one or two of each family (a long run, outside ``make test``)
+EVERY_MODEL = os.environ.get("UNIFIEDINIT_EVERY_MODEL") == "1"
 
 
 def sample(values, seed: int = 0) -> np.ndarray:
