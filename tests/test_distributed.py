@@ -15,7 +15,7 @@ import sys
 import traceback
 import warnings
 from multiprocessing.process import BaseProcess
-from typing import cast
+from typing import Any, cast
 
 import pytest
 
@@ -293,6 +293,38 @@ def meta_fsdp2(rank: int, world: int) -> None:
         _assert_equal(_gather(model), want, f"FSDP2 built with {how}")
 
 
+class FlatExperts(torch.nn.Module):
+    """Three experts' (40, 30, 3) kernels, each one row of a (3, 3600) weight, as timm's CondConv2d stores its
+    experts (registered with ``shapes``, so a spec sees each expert's kernel): the experts' shards are uneven on 2
+    and 4 ranks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kernel_shape = (40, 30, 3)
+        self.weight = torch.nn.Parameter(torch.zeros(3, 40 * 30 * 3))
+
+
+def flattened_fsdp2(rank: int, world: int) -> None:
+    """A flattened layer drawn through its view under FSDP2, built with ``empty_init()``: portable values (torch's
+    default and an orthogonal kernel per expert) equal the unsharded layer's and the weight keeps its shape."""
+    import unifiedinit as ui
+    from torch.distributed.fsdp import fully_shard
+    from unifiedinit.backends.torch import empty_init
+    ui.register_layer(FlatExperts, "conv", stacked=1, shapes={"weight": "kernel_shape"})
+    orthogonal = ui.Plan(name="orthogonal").rule(ui.Orthogonal(), kind="conv", role="weight")
+    for plan in (ui.presets.torch, orthogonal):
+        ref = FlatExperts()
+        plan.apply(ref, seed=4, portable=True)
+        with empty_init():
+            model = FlatExperts()
+        fully_shard(model)
+        plan.apply(model, seed=4, portable=True, device="cpu")
+        got = cast(Any, model.weight).full_tensor().detach()
+        assert tuple(got.shape) == (3, 3600) and torch.equal(got, ref.weight.detach()), plan.name
+    for expert in got.double().view(3, 40, -1):  # each expert's (40, 90) kernel has orthonormal rows
+        assert torch.allclose(expert @ expert.T, torch.eye(40, dtype=torch.float64), atol=1e-5)
+
+
 def init_missing_fsdp2(rank: int, world: int) -> None:
     # a checkpoint of the body into an FSDP2 model built on meta: each rank copies its own shard of every loaded
     # tensor, and the plan draws the rest (the head) as the unsharded model's under the same plan and seed
@@ -310,7 +342,7 @@ def init_missing_fsdp2(rank: int, world: int) -> None:
 
 
 SCENARIOS = {f.__name__: f for f in (portable_dtensor, counter_dtensor, portable_fsdp2, native_dtensor, meta_fsdp2,
-                                      mixed_and_refused, init_missing_fsdp2)}
+                                      mixed_and_refused, init_missing_fsdp2, flattened_fsdp2)}
 
 
 def crash_once(rank: int, world: int) -> None:

@@ -554,6 +554,34 @@ def test_a_layer_class_the_library_cannot_read_is_taught_once():
         ui.register_layer(Scaled, "lstm")
 
 
+def test_a_flattened_layer_is_drawn_through_its_view_by_torch_and_refused_elsewhere():
+    """``register_layer(shapes=...)``: the torch backend draws the tensor through a view of one layer's shape; a
+    backend that cannot (Keras here) refuses the class by name before anything is written, rather than drawing it
+    with the fans of its stored shape."""
+    keras = pytest.importorskip("keras")
+    import numpy as np
+
+    class FlatDense(keras.layers.Layer):  # two experts' (in 6, out 4) kernels, each one row of a (2, 24) weight
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(2, 24), initializer="zeros", name="kernel")
+            self.kernel_shape = (6, 4)
+
+        def call(self, x):
+            return x
+
+    layer = FlatDense()
+    layer.build((None, 6))
+    try:
+        ui.register_layer(FlatDense, "dense", roles={"kernel": "weight"}, layouts={"kernel": "keras"}, stacked=1,
+                          shapes={"kernel": "kernel_shape"})
+        with pytest.raises(NotImplementedError, match=r"shapes=\{'kernel': 'kernel_shape'\}\) for FlatDense: only "
+                           "the torch backend"):
+            presets.keras.apply(layer, seed=0)
+    finally:
+        ui.params.LAYERS.pop(FlatDense, None)
+    assert not np.asarray(keras.ops.convert_to_numpy(layer.kernel)).any()
+
+
 def test_inspect_writes_nothing_and_the_command_line_shows_it(tmp_path):
     pytest.importorskip("torch")
     import subprocess

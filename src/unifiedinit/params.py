@@ -262,12 +262,14 @@ class Select:
 class LayerInfo:
     """What the library needs to know of a layer class it cannot recognise by itself: its ``kind``, the ``role``
     of each of its own parameters by name, the ``layout`` each is stored in (a layout name; the backend's default
-    otherwise) and how many leading axes of its parameters stack layers (``stacked``)."""
+    otherwise), how many leading axes of its parameters stack layers (``stacked``) and, for a parameter stored
+    flattened, the layer attribute that holds one layer's shape of it (``shapes``)."""
 
     kind: str
     roles: Mapping[str, str] = field(default_factory=dict[str, str])
     layouts: Mapping[str, str] = field(default_factory=dict[str, str])
     stacked: int = 0
+    shapes: Mapping[str, str] = field(default_factory=dict[str, str])
 
 
 #: class (or "module.QualName") -> LayerInfo; consulted by every backend before its own tables
@@ -277,7 +279,8 @@ _LOOKED_UP: dict[type, Any] = {}
 
 
 def register_layer(cls: Any, kind: str, *, roles: Mapping[str, str] | None = None,
-                   layouts: Mapping[str, str] | None = None, stacked: int = 0) -> None:
+                   layouts: Mapping[str, str] | None = None, stacked: int = 0,
+                   shapes: Mapping[str, str] | None = None) -> None:
     """Teach the library a layer class: ``register_layer(MyConv, "conv", roles={"w": "weight"},
     layouts={"w": "keras"})``.
 
@@ -295,9 +298,18 @@ def register_layer(cls: Any, kind: str, *, roles: Mapping[str, str] | None = Non
         layouts: the layout each parameter is stored in by name, each a registered layout name (``ui.LAYOUTS``);
             a parameter not named is in the backend's default layout.
         stacked: how many leading axes of the layer's parameters stack layers, an int >= 0 (default 0).
+        shapes: for a parameter the layer stores flattened, the name of the layer's attribute that holds the shape
+            one layer of it has (timm's ``CondConv2d`` keeps each expert's (out, in/groups, kh, kw) kernel as one
+            row of an (experts, n) ``weight`` and says the kernel's shape in ``weight_shape``:
+            ``shapes={"weight": "weight_shape"}``). The torch backend then describes and draws the parameter
+            through a view of that shape (the stacked axes, then the attribute's), so fans, layouts and
+            structured draws are one layer's; the attribute must hold a tuple of ints whose product is the
+            flattened length. The torch backend draws so; the others refuse such a class (NotImplementedError)
+            rather than drawing it with the fans of its stored shape.
 
     Raises:
-        TypeError: ``cls`` is neither a class nor a dotted name, or ``stacked`` is not an integer.
+        TypeError: ``cls`` is neither a class nor a dotted name, ``stacked`` is not an integer, or a ``shapes``
+            value is not an attribute name.
         ValueError: a kind, role or layout name that is not known, or ``stacked < 0``.
 
     Examples:
@@ -309,7 +321,7 @@ def register_layer(cls: Any, kind: str, *, roles: Mapping[str, str] | None = Non
         >>> class MyOtherScale(MyScale):  # subclasses inherit the entry
         ...     pass
         >>> registered_layer(MyOtherScale)
-        LayerInfo(kind='norm', roles={'g': 'scale'}, layouts={}, stacked=0)
+        LayerInfo(kind='norm', roles={'g': 'scale'}, layouts={}, stacked=0, shapes={})
     """
     from .layout import get_layout
     v.choice("register_layer", "kind", ALIASES.get(kind, kind), KINDS)
@@ -321,7 +333,11 @@ def register_layer(cls: Any, kind: str, *, roles: Mapping[str, str] | None = Non
     for name, layout in (layouts or {}).items():
         get_layout(layout)
     stacked = v.integer("register_layer", "stacked", stacked, minimum=0)
-    LAYERS[cls] = LayerInfo(ALIASES.get(kind, kind), roles, dict(layouts or {}), stacked)
+    for name, attribute in (shapes or {}).items():
+        if not (isinstance(attribute, str) and attribute.isidentifier()):
+            raise TypeError(f"register_layer: parameter 'shapes[{name!r}]' must be the name of the layer's attribute "
+                            f"that holds one layer's shape of {name!r}, got {attribute!r}")
+    LAYERS[cls] = LayerInfo(ALIASES.get(kind, kind), roles, dict(layouts or {}), stacked, dict(shapes or {}))
     _LOOKED_UP.clear()  # a class registered again (same size) must be looked up again
     _GENERATION[0] += 1
 
@@ -336,8 +352,20 @@ def layer_generation() -> int:
     return _GENERATION[0] * 1_000_003 + len(LAYERS)
 
 
-def registered_layer(cls: type) -> LayerInfo | None:
-    """The LayerInfo of ``cls`` or of its nearest registered base class, if any."""
+def registered_layer(cls: type, views: bool = False) -> LayerInfo | None:
+    """The LayerInfo of ``cls`` or of its nearest registered base class, if any. A backend that cannot draw a
+    flattened tensor through a view (``views`` False: every one but torch's) gets a NotImplementedError for a class
+    registered with ``shapes``, rather than drawing it with the fans of its stored shape."""
+    info = _registered(cls)
+    if info is not None and info.shapes and not views:
+        raise NotImplementedError(
+            f"register_layer(shapes={dict(info.shapes)!r}) for {cls.__name__}: only the torch backend draws a "
+            f"flattened tensor through a view of one layer's shape; register {cls.__name__} without shapes= to "
+            "draw its tensors as stored")
+    return info
+
+
+def _registered(cls: type) -> LayerInfo | None:
     if len(_LOOKED_UP) > 4096 or _LOOKED_UP.get(type(None)) != len(LAYERS):  # LAYERS changed (or classes abound)
         _LOOKED_UP.clear()
         _LOOKED_UP[type(None)] = len(LAYERS)  # type: ignore[assignment]

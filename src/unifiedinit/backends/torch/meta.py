@@ -124,6 +124,11 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
 
     Returns (the records with their new tensors, the materialized parameter paths, the unset buffer paths).
     """
+    # a flattened layer's record holds a view (register_layer(shapes=...)): the records hold the parameter itself
+    # until it is new, and a view of the new one after
+    views = [None if t._base is None else tuple(t.shape) for _, t in found]
+    found[:] = [(p, t if t._base is None else model.get_parameter(p.path.replace("/", "."))) for p, t in found]
+
     def named(paths: Any) -> set[int]:  # the tensors at these paths, by any of their names (a tie's aliases)
         return {id(t) for p, t in found if p.path in paths or any(a in paths for a in p.aliases)}
     set_ids, kept = named(set_paths), named(keep)
@@ -204,4 +209,5 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
                       f"defines their values; they hold uninitialized memory: {', '.join(unset[:8])}"
                       f"{' ...' if len(unset) > 8 else ''} (build with unifiedinit.backends.torch.empty_init(), "
                       "which keeps buffers real)", UserWarning, stacklevel=4)
-    return [(p, new.get(id(t), t)) for p, t in found], names, unset
+    renewed = [(p, new.get(id(t), t)) for p, t in found]
+    return [(p, t if shape is None else t.detach().view(shape)) for (p, t), shape in zip(renewed, views)], names, unset

@@ -68,6 +68,11 @@ register_layer("transformers.models.inkling.modeling_inkling.InklingSharedExpert
                roles={"gate_proj": "weight", "up_proj": "weight", "down_proj": "weight"})
 register_layer("transformers.models.step3p7.modeling_step3p7.Step3p7Experts", "dense", stacked=1,
                roles={"gate_up_proj": "weight", "down_proj": "weight"})
+# timm's CondConv2d: a convolution per expert, each expert's (out, in/groups, kh, kw) kernel one row of an
+# (experts, n) weight, its biases (experts, out); described and drawn through an (experts, out, in/groups, kh, kw)
+# view, so each expert is a plain convolution (its fans, torch's default, timm's _init_weight_goog)
+register_layer("timm.layers.cond_conv2d.CondConv2d", "conv", stacked=1, roles={"weight": "weight", "bias": "bias"},
+               shapes={"weight": "weight_shape"})
 
 # timm's EvoNorm and FilterResponseNorm: norms (weight 1, bias 0) with a third vector of their own, EvoNorm's
 # activation ``v`` and FRN's threshold ``tau`` (role "other": a preset says their values by path). Subclasses (the
@@ -105,7 +110,7 @@ def _is_router(module: nn.Module) -> bool:
 
 def _kind(module: nn.Module, parent: nn.Module | None) -> tuple[str, Any]:
     """(kind, the registered LayerInfo or None) of a module."""
-    info = registered_layer(type(module)) or _experts(module)
+    info = registered_layer(type(module), views=True) or _experts(module)
     if info is not None:
         return info.kind, info
     if isinstance(parent, nn.MultiheadAttention):
@@ -166,7 +171,7 @@ _LAYER_LAYOUTS: tuple[tuple[type, str], ...] = (
 
 def layer_layout(module: nn.Module, fans: str = "layer") -> str | None:
     """The layout of ``module.weight`` for the layers the backend understands, else None."""
-    info = registered_layer(type(module))
+    info = registered_layer(type(module), views=True)
     if info is not None and "weight" in info.layouts:
         return info.layouts["weight"]
     for cls, layout in _LAYER_LAYOUTS:
@@ -213,14 +218,47 @@ def _declared_shape(module: nn.Module) -> tuple[int, ...] | None:
 
 def _stacked_fans(module: nn.Module, info: Any, name: str, layout: str) -> tuple[int, int] | None:
     """The layer fans of tensor ``name`` of a layer stacked along its leading ``info.stacked`` axes: one layer's
-    fans of the weight it goes with (``gate_up_proj`` for ``gate_up_proj_bias``, else ``weight``)."""
+    fans of the weight it goes with (``gate_up_proj`` for ``gate_up_proj_bias``, else ``weight``), of the shape
+    ``info.shapes`` declares for it where it is stored flattened."""
     weight_name = name[:-len("_bias")] if name.endswith("_bias") else name if info.roles.get(name) == "weight" \
         else "weight"
     weight = module._parameters.get(weight_name)
-    if not isinstance(weight, torch.Tensor) or weight.dim() - info.stacked < 2:
+    if not isinstance(weight, torch.Tensor):
         return None
-    shape = tuple(weight.shape[info.stacked:])
-    return _fans_of(info.layouts.get(weight_name, layout), shape) if 0 not in shape else None
+    shape = (_declared_view(module, info, weight_name, weight) or tuple(weight.shape))[info.stacked:]
+    if len(shape) < 2 or 0 in shape:
+        return None
+    return _fans_of(info.layouts.get(weight_name, layout), shape)
+
+
+def _declared_view(module: nn.Module, info: LayerInfo | None, name: str, t: torch.Tensor) -> tuple[int, ...] | None:
+    """The shape tensor ``name`` is described and drawn in when its layer stores it flattened
+    (``register_layer(shapes=...)``): its stacked axes, then the shape one layer of it has, read from the layer's
+    attribute (timm's CondConv2d: (experts,) + ``weight_shape``). None when nothing is declared for it.
+
+    Raises:
+        ValueError: the attribute is missing, is not a tuple of ints, or its product is not what one layer of the
+            tensor holds."""
+    if info is None or name not in info.shapes:
+        return None
+    attribute, stacked = info.shapes[name], info.stacked
+    one: Any = getattr(module, attribute, None)
+    stored = tuple(t.shape)
+    sizes: list[Any] = list(cast("tuple[Any, ...]", one)) if isinstance(one, (tuple, list)) else []
+    if sizes and all(isinstance(n, int) and n >= 0 for n in sizes):
+        shape = stored[:stacked] + tuple(cast("list[int]", sizes))
+        if len(stored) >= stacked and _count(shape) == _count(stored):
+            return shape
+    raise ValueError(f"register_layer(shapes={{{name!r}: {attribute!r}}}) for {type(module).__name__}: one layer of "
+                     f"{name!r}, stored {stored} with {stacked} stacked axes, must have the shape the layer's "
+                     f".{attribute} holds, a tuple of ints with as many values; it holds {one!r}")
+
+
+def _count(shape: tuple[int, ...]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
 
 
 #: (module class, whether its parent is a MultiheadAttention, LAYERS generation) -> (kind, info, layout), for the
@@ -372,8 +410,12 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
         if shared is None:
             shared = _tensor_facts(key, kind, info, layout, module, name)
         values = shared.copy()  # the class's fields, then the tensor's own
+        trainable = is_param and t.requires_grad
+        view = _declared_view(module, info, name, t) if info is not None and info.shapes else None
+        if view is not None:  # stored flattened: described and drawn through a view of one layer's shape, of a
+            t = t.detach().view(view)  # detached tensor: nothing holds the parameter, which torch may swap
         values["path"], values["dtype"], values["shape"], values["layer_fans"], values["trainable"] = \
-            base + name, _dtype_name(t), tuple(t.shape), layer_fans, is_param and t.requires_grad
+            base + name, _dtype_name(t), tuple(t.shape), layer_fans, trainable
         if values["stacked"]:
             values["layer_fans"] = _stacked_fans(module, info, name, layout)
         if values["role"] == "embedding":
@@ -454,7 +496,10 @@ def _walk_state_dict(state: Any, module: nn.Module | None, norms: list[tuple[str
         for name, t in state.items():
             path = name.replace(".", "/")
             if path in described:
-                out.append((described[path]._replace(path=path, aliases=()), t))
+                p = described[path]
+                if p.shape != tuple(t.shape) and _count(p.shape) == t.numel():  # a flattened layer's: its view
+                    t = t.view(p.shape)
+                out.append((p._replace(path=path, aliases=()), t))
         owned: list[tuple[Any, torch.Tensor]] = []
         for p, t in tie(out, _same_tensor):  # a tied tensor is owned by the path the module's walk chose
             owner = described[p.path].path
