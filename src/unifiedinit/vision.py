@@ -206,6 +206,7 @@ _TIMM_MODELS = (
     (r"tf_efficientnet_(b\d_(ap|ns)|l2_ns(_475)?)|tf_efficientnetv2_(s|m|l|xl)_in21(ft1)?k|efficientnet_b[23]a"
      r"|mnasnet_[ab]1|mobilenetv3_large_100_miil(_in21k)?", "efficientnet"),  # timm's deprecated names for them
     (r"gc_efficientnetv2_rw_t|test_efficientnet(_gn|_ln)?", "efficientnet"),  # GlobalContext; timm's test nets
+    (r"(tf_)?efficientnet_cc_(b0_[48]e|b1_8e)", "efficientnet"),  # CondConv: each expert a convolution
     (r"convnext_(atto|femto|pico|nano|tiny|small|base|large|xlarge|xxlarge)|convnext_(atto|femto|pico|nano)_ols"
      r"|convnext_tiny_hnf|convnext_large_mlp|convnextv2_(atto|femto|pico|nano|tiny|small|base|large|huge)"
      r"|test_convnext[23]?", "convnext"),
@@ -459,8 +460,10 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       and H; EfficientNet V2; MixNet; MobileNet V1, V2, V3, EdgeTPU; MnasNet, SPNASNet, FBNet-C and V3, TinyNet, LCNet;
       ``gc_efficientnetv2_rw_t``, timm's test nets): convolutions the same He normal with timm's grouped fan_out, so
       fan_in for the depthwise or grouped ``conv_dw`` (in = out in all of them) and MixNet's split ``conv_dw/0``,
-      ``conv_dw/1``..., biases 0; linear layers U(+-1/sqrt(fan_out)), biases 0; norms 1/0. CondConv
-      (``efficientnet_cc_*``: each expert a row of one tensor whose shape does not say timm's fan_out) is refused;
+      ``conv_dw/1``..., biases 0; linear layers U(+-1/sqrt(fan_out)), biases 0; norms 1/0. The CondConv nets
+      (``efficientnet_cc_b0_4e``, ``_b0_8e``, ``_b1_8e`` and their ``tf_`` ports) the same, each expert of a
+      ``CondConv2d`` drawn as the convolution it is (the torch backend views its flattened (experts, n) weight as
+      (experts, out, in/groups, kh, kw)), and each block's ``routing_fn`` U(+-1/sqrt(fan_in + fan_out)), bias 0.
       MobileNet-EdgeTPU V2, MobileNet V4 and the pruned B1-B3 below.
     - ``convnext`` (ConvNeXt V1, its ``_ols``, ``_hnf`` and ``_mlp`` variants, ``test_convnext*``, and V2:
       ``_init_weights``, ``head_init_scale`` 1): convolutions and linear layers truncated N(0, 0.02^2) cut at +-2,
@@ -677,9 +680,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       only) and Sequencer2D's MLP-Mixer's (``mixer``: its LSTMs U(+-1/sqrt(hidden)), torch's default): their names
       are read as those families.
 
-    Refused by name: CondConv (``efficientnet_cc_*``: each expert's weight is a row of one tensor whose shape does not
-    say timm's fan_out) and ``eva.py``'s mixed-RoPE ViTs (``rope.freqs``, the cosine and sine of one uniform angle per
-    block and head).
+    Refused by name: ``eva.py``'s mixed-RoPE ViTs (``rope.freqs``, the cosine and sine of one uniform angle per block
+    and head).
 
     Norm layers are 1/0 and running statistics 0/1 everywhere (timm's EvoNorm and FilterResponseNorm too, their ``v`` 1
     and ``tau`` 0: ``*_evos`` and ``resnetv2_50d_frn`` read as their families). timm calls its ``trunc_normal_`` with an
@@ -827,8 +829,9 @@ def _regnet(plan: Plan, arch: _Arch) -> Plan:
     grouped = "*/conv2/conv/*" if arch.family == "regnet" else "*conv_dw*"  # MixConv: conv_dw/0...
     plan = (plan.rule(_HE_OUT, kind="conv", role="weight").rule(Zeros(), kind=_CONV_DENSE, role="bias")
             .rule(_HE_IN, kind="conv", role="weight", path=grouped))
-    if arch.family == "efficientnet":
-        return plan.rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="dense", role="weight")
+    if arch.family == "efficientnet":  # CondConv's routing_fn: U(+-1/sqrt(fan_in + fan_out))
+        return (plan.rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="dense", role="weight")
+                .rule(VarianceScaling(1 / 6, "fan_avg", "uniform"), kind="dense", role="weight", path="*/routing_fn/*"))
     plan = plan.rule(Normal(0.0, 0.01), kind="dense", role="weight")
     if arch.zero_init_last:
         plan = plan.rule(Zeros(), kind="norm", role="scale", path="s*/b*/conv3/bn/*")

@@ -17,7 +17,7 @@ with a stand-in answering those imports, then removes the stand-in, and two chec
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Any, Callable, cast
 
 import numpy as np
 import pytest
@@ -2262,7 +2262,7 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "mobilenet_edgetpu_v2_xs", "lcnetv2_small", "convnext_zepto_rms",
                "cpubone_nano", "lowformer_b0", "efficientvit_m0", "shvit_s1",
                "efficientvim_m1_dist", "csatv2", "regnetz_005", "regnetv_040", "test_maxvit", "test_coatnet",
-               "test_efficientnet_evos", "regnetz_b16_evos", "test_byobnet")
+               "test_efficientnet_evos", "regnetz_b16_evos", "test_byobnet", "efficientnet_cc_b0_4e")
 
 # larger models of a variant whose rule or block no model above checks (a LayerScale value; ECA's Conv1d, ResNet-RS's
 # SE, GroupNorm, Res2Net's Bottle2neck, SK's Bottleneck, ResNetV2's GroupNorm), and BEiT's and EVA's (block 1's
@@ -2440,6 +2440,65 @@ def test_a_ported_efficientnet_block_gets_timms_laws_in_keras_whose_tensors_are_
     assert stats.check(pw.ravel(), ui.Normal(0, math.sqrt(2 / 96)), alpha=ALPHA)
 
 
+def test_a_condconv_layer_is_a_convolution_per_expert(timm):
+    """timm's CondConv2d keeps each expert's (out, in/groups, kh, kw) kernel as one row of an (experts, n) weight.
+    The torch backend describes and draws it through an (experts, out, in/groups, kh, kw) view: each expert is one
+    convolution to every spec (its fans, torch's default, a structured draw), and the parameter keeps its shape and
+    storage, on the meta route and in a state_dict too."""
+    from timm.layers.cond_conv2d import CondConv2d
+
+    def build():
+        return CondConv2d(32, 64, 3, groups=2, bias=True, num_experts=4)
+
+    layer: Any = build()
+    weight = layer.weight
+    rows = {e.param.path: e.param for e in ui.inspect(layer, ui.presets.torch).entries}
+    assert rows["weight"].kind == "conv" and rows["weight"].shape == (4, 64, 16, 3, 3)
+    assert rows["weight"].info().fans == (16 * 9, 64 * 9) and rows["bias"].layer_fans == (16 * 9, 64 * 9)
+    # torch's default on each expert is CondConv2d's own reset_parameters: kaiming_uniform_(a=sqrt(5)) and
+    # U(+-1/sqrt(fan_in)) per expert, compared with a fresh layer in this run
+    assert reproduces(build, lambda _: ui.presets.torch, "CondConv2d") == 2
+    orthogonal = ui.Plan(name="orthogonal").rule(ui.Orthogonal(), kind="conv", role="weight")
+    report = orthogonal.apply(layer, seed=0)
+    assert layer.weight is weight and tuple(weight.shape) == (4, 64 * 16 * 9)
+    assert report.placements["weight"]["global_shape"] == [4, 64, 16, 3, 3]
+    # the report holds no view of the parameter: torch can still swap it (FSDP2, module.to with swap_tensors)
+    torch.utils.swap_tensors(weight, nn.Parameter(weight.detach().clone()))
+    for expert in weight.detach().double().view(4, 64, -1):  # 64 orthonormal rows of 144 entries each
+        np.testing.assert_allclose((expert @ expert.T).numpy(), np.eye(64), atol=1e-5)
+    eager: Any = build()
+    ui.presets.torch.apply(eager, seed=7)
+    with ui.backends.torch.empty_init():
+        deferred: Any = build()
+    assert deferred.weight.is_meta
+    ui.presets.torch.apply(deferred, seed=7, device="cpu")
+    assert isinstance(deferred.weight, nn.Parameter) and torch.equal(deferred.weight, eager.weight)
+    state = {k: torch.full_like(t, math.nan) for k, t in build().state_dict().items()}
+    ui.presets.torch.apply(state, seed=7, module=build())
+    assert torch.equal(state["weight"], eager.weight.detach()) and torch.equal(state["bias"], eager.bias.detach())
+
+
+def test_a_flattened_layers_declared_shape_must_fit_its_tensor(timm):
+    """``register_layer(shapes=...)`` names an attribute holding one layer's shape: one that does not hold as many
+    values as the tensor's layer is refused before anything is written, naming the layer, the tensor and the
+    attribute; an attribute name that is not a name is refused when the class is registered."""
+    from timm.layers.cond_conv2d import CondConv2d
+    layer: Any = CondConv2d(8, 16, 3, num_experts=2)
+    before = layer.weight.detach().clone()
+    layer.weight_shape = (16, 8, 3, 2)
+    with pytest.raises(ValueError, match=r"shapes=\{'weight': 'weight_shape'\}\) for CondConv2d: .*stored \(2, 1152\) "
+                       r"with 1 stacked axes.*it holds \(16, 8, 3, 2\)"):
+        ui.presets.torch.apply(layer, seed=0)
+    assert torch.equal(layer.weight, before)
+
+    class Flat(nn.Module):
+        pass
+
+    with pytest.raises(TypeError, match=r"'shapes\['w'\]' must be the name of the layer's attribute .* got 3"):
+        ui.register_layer(Flat, "conv", shapes=cast(Any, {"w": 3}))
+    assert Flat not in ui.params.LAYERS
+
+
 def test_zero_init_last_false_keeps_the_last_norm_at_one():
     for arch, path in (("resnet50", "layer*/*/bn3/*"), ("regnetx_002", "s*/b*/conv3/bn/*"),
                        ("cspresnet50", "stages/*/blocks/*/conv3/bn/*"), ("darknet53", "stages/*/blocks/*/conv2/bn/*")):
@@ -2576,7 +2635,8 @@ def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     ("csatv2_21m", "csatv2"), ("regnetv_064", "regnetv"), ("regnetz_040_h", "regnetv"), ("regnetz_040h", "regnetv"),
     ("test_maxvit", "maxvit"), ("test_coatnet", "coatnet"), ("resnetv2_50d_frn", "resnetv2"),
     ("ese_vovnet39b_evos", "vovnet"), ("regnetz_c16_evos", "regnetz"), ("regnetz_d8_evos", "regnetz_d"),
-    ("coatnext_nano_rw_224", "coatnext")])
+    ("coatnext_nano_rw_224", "coatnext"), ("efficientnet_cc_b0_8e", "efficientnet"),
+    ("tf_efficientnet_cc_b1_8e", "efficientnet")])
 def test_a_models_name_gives_its_familys_plan(name, family):
     assert ui.presets.timm(name).rules == ui.presets.timm(family).rules
 
@@ -2607,16 +2667,11 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="efficientvit_msra"), None, None), (dict(arch="shvit"), None, None),
     (dict(arch="efficientvim"), None, None), (dict(arch="csatv2"), None, None), (dict(arch="regnetv"), None, None),
     (dict(arch="coatnext"), None, None),
-    (dict(arch="efficientnet_cc_b0_4e"), ValueError, "got 'efficientnet_cc_b0_4e'"),  # CondConv2d experts
-    (dict(arch="tf_efficientnet_cc_b0_8e"), ValueError, "got 'tf_efficientnet_cc_b0_8e'"),
+    (dict(arch="efficientnet_cc_b0_4e"), None, None), (dict(arch="tf_efficientnet_cc_b0_8e"), None, None),
     # eva.py's mixed-RoPE models: a learnt rope/freqs
     (dict(arch="vit_small_patch16_rope_mixed_224"), ValueError, "got 'vit_small_patch16_rope_mixed_224'"),
     # ConViT's pos_proj holds one fixed row per head: the model's name says how many
     (dict(arch="convit"), ValueError, "arch='convit' needs a ConViT model's name"),
-    # CondConv: each expert's weight is a row of an (experts, out*in/groups*k*k) tensor, whose shape does not say the
-    # k*k*out/groups fan_out _init_weight_goog draws it with; the routing_fn Linear's U(+-1/sqrt(in + out))
-    (dict(arch="efficientnet_cc_b1_8e"), ValueError, "got 'efficientnet_cc_b1_8e'"),
-    (dict(arch="tf_efficientnet_cc_b1_8e"), ValueError, "got 'tf_efficientnet_cc_b1_8e'"),
     # RoPE-Mixed ViTs: rope.freqs, learnt frequencies drawn as cos and sin of one uniform angle a head and block
     (dict(arch="vit_base_patch16_rope_mixed_ape_224"), ValueError, "got 'vit_base_patch16_rope_mixed_ape_224'"),
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
@@ -2631,9 +2686,6 @@ def test_bad_arguments_are_refused_by_name(kwargs, error, match):
 
 #: every timm 1.0.31 name presets.timm refuses, and why: the rest of timm.list_models() is taken
 TIMM_REFUSED = {
-    # CondConv: each expert's weight a row of one (experts, n) tensor whose shape does not say timm's fan_out
-    **dict.fromkeys([f"{tf}efficientnet_cc_{size}" for tf in ("", "tf_") for size in ("b0_4e", "b0_8e", "b1_8e")],
-                    "CondConv"),
     # eva.py's mixed RoPE: rope.freqs the cosine and sine of one uniform angle per block and head
     **dict.fromkeys([f"vit_{size}_patch16_rope_mixed{ape}_224" for size in ("small", "base", "large")
                      for ape in ("", "_ape")], "mixed RoPE")}
