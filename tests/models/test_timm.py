@@ -2464,6 +2464,8 @@ def test_a_condconv_layer_is_a_convolution_per_expert(timm):
     assert report.placements["weight"]["global_shape"] == [4, 64, 16, 3, 3]
     # the report holds no view of the parameter: torch can still swap it (FSDP2, module.to with swap_tensors)
     torch.utils.swap_tensors(weight, nn.Parameter(weight.detach().clone()))
+    decay, no_decay = ui.param_groups(layer)  # the optimizer gets the parameters themselves
+    assert decay["params"][0] is layer.weight and no_decay["params"][0] is layer.bias
     for expert in weight.detach().double().view(4, 64, -1):  # 64 orthonormal rows of 144 entries each
         np.testing.assert_allclose((expert @ expert.T).numpy(), np.eye(64), atol=1e-5)
     eager: Any = build()

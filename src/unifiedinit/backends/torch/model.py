@@ -951,6 +951,8 @@ def param_groups(model: nn.Module, selects: Any, weight_decay: float) -> list[di
     decay: list[Any] = []
     no_decay: list[Any] = []
     for p, t in walk(model):
+        if t._base is not None:  # a flattened layer's view (register_layer(shapes=...)): the parameter itself
+            t = model.get_parameter(p.path.replace("/", "."))
         if p.trainable and isinstance(t, nn.Parameter):
             (no_decay if excluded(p, selects) else decay).append(t)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
