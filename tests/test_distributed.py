@@ -300,7 +300,7 @@ class FlatExperts(torch.nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self.kernel_shape = (40, 30, 3)
+        self.kernel_shape: tuple[int, ...] = (40, 30, 3)
         self.weight = torch.nn.Parameter(torch.zeros(3, 40 * 30 * 3))
 
 
@@ -323,6 +323,18 @@ def flattened_fsdp2(rank: int, world: int) -> None:
         assert tuple(got.shape) == (3, 3600) and torch.equal(got, ref.weight.detach()), plan.name
     for expert in got.double().view(3, 40, -1):  # each expert's (40, 90) kernel has orthonormal rows
         assert torch.allclose(expert @ expert.T, torch.eye(40, dtype=torch.float64), atol=1e-5)
+    if world > 1:  # sharded inside one expert's output channels: refused by name before anything is written
+        import pytest
+        from torch.distributed.device_mesh import init_device_mesh
+        from torch.distributed.tensor import Shard, distribute_tensor
+        odd = FlatExperts()
+        odd.kernel_shape = (3, 5, 7)
+        odd.weight = torch.nn.Parameter(distribute_tensor(torch.zeros(3, 105), init_device_mesh("cpu", (world,)),
+                                                          [Shard(1)]))
+        with pytest.raises(ValueError, match=r"'weight' is stored \(3, 105\) and drawn through a \(3, 3, 5, 7\) "
+                                             r"view .*\(Shard\(dim=1\)\) does not allow"):
+            ui.presets.torch.apply(odd, seed=0)
+        assert not cast(Any, odd.weight).to_local().any()
 
 
 def init_missing_fsdp2(rank: int, world: int) -> None:

@@ -254,6 +254,19 @@ def _declared_view(module: nn.Module, info: LayerInfo | None, name: str, t: torc
                      f".{attribute} holds, a tuple of ints with as many values; it holds {one!r}")
 
 
+def _view(t: torch.Tensor, shape: tuple[int, ...], path: str) -> torch.Tensor:
+    """A flattened layer's tensor as the ``shape`` its layer declares: a view of a detached tensor, or a
+    ValueError naming the parameter where a DTensor's sharding cuts inside one layer's rows."""
+    try:
+        return t.detach().view(shape)
+    except RuntimeError as error:
+        placements = ", ".join(map(repr, getattr(t, "placements", ())))
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(f"parameter {path!r} is stored {tuple(t.shape)} and drawn through a {shape} view "
+                         f"(register_layer(shapes=...)), which its sharding ({placements}) does not allow: {reason} "
+                         "Shard it along the stacked axis (Shard(0)) or redistribute it first") from None
+
+
 def _count(shape: tuple[int, ...]) -> int:
     n = 1
     for d in shape:
@@ -413,7 +426,7 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
         trainable = is_param and t.requires_grad
         view = _declared_view(module, info, name, t) if info is not None and info.shapes else None
         if view is not None:  # stored flattened: described and drawn through a view of one layer's shape, of a
-            t = t.detach().view(view)  # detached tensor: nothing holds the parameter, which torch may swap
+            t = _view(t, view, base + name)  # detached tensor: nothing holds the parameter, which torch may swap
         values["path"], values["dtype"], values["shape"], values["layer_fans"], values["trainable"] = \
             base + name, _dtype_name(t), tuple(t.shape), layer_fans, trainable
         if values["stacked"]:
