@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import re
 import sys
 import warnings
@@ -247,7 +248,7 @@ def _declared_view(module: nn.Module, info: LayerInfo | None, name: str, t: torc
     sizes: list[Any] = list(cast("tuple[Any, ...]", one)) if isinstance(one, (tuple, list)) else []
     if sizes and all(isinstance(n, int) and n >= 0 for n in sizes):
         shape = stored[:stacked] + tuple(cast("list[int]", sizes))
-        if len(stored) >= stacked and _count(shape) == _count(stored):
+        if len(stored) >= stacked and math.prod(shape) == math.prod(stored):
             return shape
     raise ValueError(f"register_layer(shapes={{{name!r}: {attribute!r}}}) for {type(module).__name__}: one layer of "
                      f"{name!r}, stored {stored} with {stacked} stacked axes, must have the shape the layer's "
@@ -265,13 +266,6 @@ def _view(t: torch.Tensor, shape: tuple[int, ...], path: str) -> torch.Tensor:
         raise ValueError(f"parameter {path!r} is stored {tuple(t.shape)} and drawn through a {shape} view "
                          f"(register_layer(shapes=...)), which its sharding ({placements}) does not allow: {reason} "
                          "Shard it along the stacked axis (Shard(0)) or redistribute it first") from None
-
-
-def _count(shape: tuple[int, ...]) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 #: (module class, whether its parent is a MultiheadAttention, LAYERS generation) -> (kind, info, layout), for the
@@ -510,7 +504,7 @@ def _walk_state_dict(state: Any, module: nn.Module | None, norms: list[tuple[str
             path = name.replace(".", "/")
             if path in described:
                 p = described[path]
-                if p.shape != tuple(t.shape) and _count(p.shape) == t.numel():  # a flattened layer's: its view
+                if p.shape != tuple(t.shape) and math.prod(p.shape) == t.numel():  # a flattened layer's: its view
                     t = t.view(p.shape)
                 out.append((p._replace(path=path, aliases=()), t))
         owned: list[tuple[Any, torch.Tensor]] = []
