@@ -446,3 +446,90 @@ def test_s4d_real_is_jambas_own_a_log_in_the_same_run():
 def test_bad_s4d_real_arguments_and_tensors_are_refused(make, error):
     with pytest.raises(error, match="S4DReal"):
         make()
+
+
+# ------------------------------------------------------------------ MixedRoPE: RoPE-Mixed's rotated frequencies
+
+def _framework_samples():
+    from unifiedinit.backends import FRAMEWORKS, available
+    return ["reference"] + [f for f in FRAMEWORKS if available(f)]
+
+
+@pytest.mark.parametrize("framework", _framework_samples())
+def test_mixed_rope_is_one_uniform_angle_per_block_and_head_in_every_framework(framework):
+    """The tensor the angles make (cos t, -sin t; sin t, cos t at magnitudes 10^(-2k/n)), and the 384 angles of a
+    (2, 24 blocks, 16 heads, 32) tensor U[0, 2 pi) by a KS test at ALPHA, drawn natively by each framework."""
+    from unifiedinit.backends import get_backend
+    from unifiedinit.verify.compare import native
+    shape = (2, 24, 16, 32)
+    x = ui.sample(ui.MixedRoPE(), shape, seed=5) if framework == "reference" else \
+        native(get_backend(framework), ui.MixedRoPE(), shape, seed=5)
+    assert x.shape == shape and x.dtype == np.float32
+    verdict = stats.check(x, ui.MixedRoPE(), alpha=ALPHA)
+    assert verdict, f"{framework}: {verdict}"
+    m = 10.0 ** (-np.arange(16) / 16)  # head_dim 64: m_k = 10^(-4k / 64)
+    np.testing.assert_allclose(x[0, ..., :16] ** 2 + x[1, ..., :16] ** 2, np.broadcast_to(m ** 2, (24, 16, 16)),
+                               rtol=1e-5)
+    np.testing.assert_array_equal(x[1, ..., 16:], x[0, ..., :16])
+    np.testing.assert_array_equal(x[0, ..., 16:], -x[1, ..., :16])
+
+
+def test_mixed_rope_is_the_same_bits_in_both_portable_streams_everywhere_and_reads_no_layout():
+    """Portable: every framework gives the reference's values (the counter stream's exp and log are our own), and
+    a Keras or Flax layout does not move the axes."""
+    from unifiedinit.backends import get_backend
+    from unifiedinit.reference import portable as reference
+    for stream in ("chunks", "counter"):
+        portable = ui.Portable(3, "rope/freqs", stream=stream)
+        want = reference(ui.MixedRoPE(), (2, 3, 4, 8), seed=3, key="rope/freqs", stream=stream)
+        assert stats.check(want, ui.MixedRoPE())
+        for framework in _framework_samples()[1:]:
+            backend = get_backend(framework)
+            for layout in ("torch", "keras", "flax"):
+                x = backend.init_array(ui.MixedRoPE(), backend.array(np.zeros((2, 3, 4, 8), "float32"), "float32"),
+                                       layout=layout, portable=portable)
+                np.testing.assert_array_equal(backend.to_numpy(x), want, err_msg=f"{framework} {stream} {layout}")
+
+
+def test_a_mixed_rope_dtype_tolerance_is_held_and_a_wrong_structure_fails_the_check():
+    x = ui.sample(ui.MixedRoPE(), (2, 12, 6, 32), seed=0, dtype="float16")
+    assert stats.check(x, ui.MixedRoPE(), alpha=ALPHA)
+    swapped = x.copy()
+    swapped[0, ..., 16:] *= -1  # sin where -sin belongs
+    assert not stats.check(swapped, ui.MixedRoPE(), alpha=ALPHA)
+    assert not stats.check(x, ui.MixedRoPE(temperature=100.0), alpha=ALPHA)  # other magnitudes
+    folded = ui.sample(ui.MixedRoPE(), (2, 12, 6, 32), seed=0)
+    assert not stats.check(np.abs(folded), ui.MixedRoPE(), alpha=ALPHA)  # every angle in the first quadrant
+
+
+@pytest.mark.parametrize("make,error,match", [
+    (lambda: ui.MixedRoPE(temperature=0.0), ValueError, "'temperature' must be > 0"),
+    (lambda: ui.MixedRoPE(temperature=math.inf), ValueError, "'temperature' must be a finite number"),
+    # bad input on purpose: a string where a number belongs (pyright sees it too)
+    (lambda: ui.MixedRoPE(temperature="10"), TypeError,  # pyright: ignore[reportArgumentType]
+     "'temperature' must be a real number"),
+    (lambda: ui.sample(ui.MixedRoPE(), (3, 4, 8)), ValueError, r"MixedRoPE: needs a tensor \(2, \.\.\., n\)"),
+    (lambda: ui.sample(ui.MixedRoPE(), (2, 4, 7)), ValueError, r"got shape \(2, 4, 7\)"),
+    (lambda: ui.sample(ui.MixedRoPE(), (8,)), ValueError, "MixedRoPE"),
+])
+def test_bad_mixed_rope_arguments_and_tensors_are_refused(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_a_mixed_rope_parameter_is_written_by_a_plan_or_left_as_it_was():
+    torch = pytest.importorskip("torch")
+
+    class Rope(torch.nn.Module):
+        def __init__(self, shape):
+            super().__init__()
+            self.freqs = torch.nn.Parameter(torch.full(shape, 7.0))
+
+    plan = ui.Plan().rule(ui.MixedRoPE(), path="freqs")
+    good = Rope((2, 3, 4, 8))
+    plan.apply(good, seed=0)
+    assert stats.check(good.freqs.detach().numpy(), ui.MixedRoPE())
+    bad = Rope((2, 3, 4, 7))
+    with pytest.raises(ValueError, match=r"MixedRoPE.*\(2, 3, 4, 7\)"):
+        plan.apply(bad, seed=0)
+    assert bool((bad.freqs == 7.0).all())

@@ -532,7 +532,8 @@ def test_every_spec_compiles_with_no_graph_break(spec):
     # fullgraph=True fails on any graph break: no .item(), no host sync, no data-dependent branch in the sampler
     import torch._dynamo
     shape = spec.shape if isinstance(spec, ui.FromArray) else \
-        (6, 4, 3, 3) if isinstance(spec, (ui.Dirac, ui.DeltaOrthogonal, ui.Bilinear)) else (6, 4)
+        (6, 4, 3, 3) if isinstance(spec, (ui.Dirac, ui.DeltaOrthogonal, ui.Bilinear)) else \
+        (2, 3, 4, 8) if isinstance(spec, ui.MixedRoPE) else (6, 4)
     init = spec.to_torch()  # torch's default generator: dynamo cannot put a Generator object in a graph (torch's too)
     torch.manual_seed(0)
     torch._dynamo.reset()

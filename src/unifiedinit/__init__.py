@@ -30,15 +30,15 @@ from .layout import LAYOUTS, Layout, TensorInfo, fans, get_layout, register_layo
 from .serialize import from_dict, from_expression, from_json, to_dict
 from .specs import (Affine, Bilinear, Blocks, Constant, DeltaOrthogonal, Dirac, Eye, FromArray, GlorotUniform,
                     Hadamard, InverseSoftplus, KaimingNormal, KaimingUniform, LecunNormal, LecunUniform, Log,
-                    LogUniform, Mixture, Normal, Ones, Orthogonal, Rows, S4DReal, Scaled, Sinusoidal, Sparse, Spec,
-                    TruncatedNormal, Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros, examples, lower,
-                    register)
+                    LogUniform, MixedRoPE, Mixture, Normal, Ones, Orthogonal, Rows, S4DReal, Scaled, Sinusoidal, Sparse,
+                    Spec, TruncatedNormal, Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros, examples,
+                    lower, register)
 
 
 __all__ = [
     "Affine", "Bilinear", "Blocks", "Constant", "DeltaOrthogonal", "Dirac", "Eye", "FromArray", "GlorotUniform",
     "Hadamard", "InverseSoftplus", "KaimingNormal", "KaimingUniform", "LAYOUTS", "Layout", "LecunNormal",
-    "LecunUniform", "Log", "LogUniform", "Mixture", "NO_DECAY", "Normal", "Ones", "Orthogonal", "Rows",
+    "LecunUniform", "Log", "LogUniform", "MixedRoPE", "Mixture", "NO_DECAY", "Normal", "Ones", "Orthogonal", "Rows",
     "S4DReal", "Scaled",
     "Param", "Plan", "Portable", "Report", "Rule", "Select", "Sinusoidal", "Sparse", "Spec", "TensorInfo",
     "TruncatedNormal", "Uniform",

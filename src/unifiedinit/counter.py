@@ -638,6 +638,9 @@ class CounterOps:
         z = ndtri(self.arith, self.affine(self._uniform01(tuple(shape)), pb - pa, pa))
         return self.base.clip(self.affine(z, -d.std if flip else d.std, d.mean), *support)
 
+    def fence(self, x: Any) -> Any:
+        return self.arith.fence(x)
+
     def exp(self, x: Any) -> Any:
         return exp(self.arith, x)
 

@@ -7,7 +7,7 @@ samples these and nothing else; ``unifiedinit.reference`` samples them exactly w
 
 Elementwise draws (every entry independent and identically distributed): Uniform, Normal,
 TruncatedNormal, Constant, LogUniform, Mixture, Affine, InverseSoftplus, Log. Structured draws: Orthogonal,
-DeltaOrthogonal, Eye, Dirac, Hadamard, Sinusoidal, S4DReal, Sparse, Array, Rows, Blocks.
+DeltaOrthogonal, Eye, Dirac, Hadamard, Sinusoidal, S4DReal, MixedRoPE, Sparse, Array, Rows, Blocks.
 """
 
 from __future__ import annotations
@@ -157,6 +157,15 @@ class S4DReal(Draw):
     deterministic: ClassVar[bool] = True
     log: bool
     state: int
+
+
+class MixedRoPE(Draw):
+    """RoPE-Mixed's frequencies in a (2, *groups, columns) tensor: one angle t ~ U[0, 2 pi) per group (a block and
+    head), and with m_k = temperature^(-2k / columns) for k < columns / 2, [0, g] = (m cos t, -m sin t) and
+    [1, g] = (m sin t, m cos t), each half of the last axis over k."""
+    elementwise: ClassVar[bool] = False
+    temperature: float
+    columns: int
 
 
 class Sparse(Draw):

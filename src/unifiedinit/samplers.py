@@ -103,6 +103,11 @@ class Ops:
         """a * b with NumPy's broadcasting."""
         return a * b
 
+    def fence(self, x: Any) -> Any:
+        """``x``: a product that a sum follows goes through it, so that a stream that must give the same bits
+        everywhere can stop a compiler fusing the two (``unifiedinit.counter.CounterOps``); nothing here."""
+        return x
+
     def exp(self, x: Any) -> Any:
         """e**x, elementwise."""
         raise NotImplementedError
@@ -326,6 +331,20 @@ def _sparse(ops: Any, d: D.Sparse, shape: tuple[int, ...], dt: Any) -> Any:
     return ops.moveaxis(ops.where(rank < zeros, ops.full(rows_first, 0.0, dt), w), 0, d.out_axis)
 
 
+def _mixed_rope(ops: Any, d: D.MixedRoPE, shape: tuple[int, ...], dt: Any) -> Any:
+    """(cos t, sin t) of a uniform angle per group is the direction of a standard normal pair (x, y) / r, which
+    needs no sine: r**-1 = exp(-log(r**2) / 2), with ops every backend (and the counter stream, bit for bit) has."""
+    import numpy as np
+    groups, half = shape[1:-1] + (1,), d.columns // 2
+    x, y = ops.normal(groups, 0.0, 1.0, dt), ops.normal(groups, 0.0, 1.0, dt)
+    inverse = ops.exp(ops.affine(ops.log(ops.fence(x * x) + ops.fence(y * y)), -0.5, 0.0))
+    m = np.power(d.temperature, -2.0 * np.arange(half) / d.columns)  # m_k = temperature^(-4k / head_dim)
+    m = ops.from_numpy(m.reshape((1,) * (len(shape) - 2) + (half,)), dt)
+    cos, sin = ops.broadcast_mul(x * inverse, m), ops.broadcast_mul(y * inverse, m)
+    return ops.stack([ops.concat([cos, -sin], len(shape) - 2),  # not ops.affine: torch's works in place
+                      ops.concat([sin, cos], len(shape) - 2)])
+
+
 def _rows(ops: Any, d: D.Rows, shape: tuple[int, ...], dt: Any, final: Any) -> Any:
     """``base`` everywhere, then the slice at ``index`` along ``axis`` from ``fill`` (drawn elementwise, kept
     where a mask says: immutable arrays take the same path as torch's)."""
@@ -350,6 +369,8 @@ def _structured(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: Any
         return _delta_orthogonal(ops, d, shape, dt)
     if isinstance(d, D.Rows):
         return _rows(ops, d, shape, dt, final)
+    if isinstance(d, D.MixedRoPE):
+        return _mixed_rope(ops, d, shape, dt)
     if isinstance(d, D.Blocks):
         block = tuple(n // len(d.parts) if i == d.axis else n for i, n in enumerate(shape))
         return ops.concat([_structured(ops, p, block, dt, final) for p in d.parts], d.axis)

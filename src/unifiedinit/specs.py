@@ -1199,6 +1199,53 @@ class S4DReal(Spec):
         return D.S4DReal(self.log, info.shape[-1])
 
 
+@register
+class MixedRoPE(Spec):
+    """The learnable frequencies of RoPE-Mixed (Heo et al. 2024, naver-ai/rope-vit; timm's ``RotaryEmbeddingMixed``),
+    a (2, depth, heads, head_dim / 2) tensor: its x and y frequencies, rotated by one random angle per block and head.
+
+    Each group (every index but the first and last axes: a block and a head) draws one angle t ~ U[0, 2 pi). With
+    magnitudes m_k = temperature^(-4k / head_dim), k < head_dim / 4, and head_dim / 2 the last axis, entry [0, g]
+    is (m cos t, m cos(t + pi/2)) and [1, g] is (m sin t, m sin(t + pi/2)): the halves of the last axis over k,
+    as timm's ``init_random_2d_freqs``. The direction (cos t, sin t) is drawn as that of a standard normal pair,
+    which has exactly the law of a uniform angle, so no backend needs a sine; each entry's law is an arcsine law
+    on [-m_k, m_k]. The axes are those of the tensor as stored, in every framework and layout (the tensor is no
+    layer's kernel), so it is not in the comparison report. Computed in the work dtype and rounded once. Random,
+    not elementwise: it cannot be a component of ``Mixture`` or the base of ``Affine``.
+
+    Args:
+        temperature: the frequencies' base, a finite number > 0 (default 10, the rope-vit ViTs').
+
+    Raises:
+        TypeError: ``temperature`` is not a real number.
+        ValueError: ``temperature`` not finite or <= 0; when lowered, a tensor with fewer than 2 axes, a first axis
+            other than 2, or an odd last axis.
+
+    Examples:
+        >>> import numpy as np
+        >>> import unifiedinit as ui
+        >>> f = ui.sample(ui.MixedRoPE(), (2, 12, 6, 32), seed=0, dtype="float64")  # ViT-S/16: 12 blocks, 6 heads
+        >>> m = 10.0 ** (-np.arange(16) / 16)  # head_dim 64: m_k = 10^(-4k / 64)
+        >>> bool(np.allclose(np.hypot(f[0, ..., :16], f[1, ..., :16]), m))  # each group's (cos t, sin t) times m
+        True
+        >>> bool((f[1, ..., 16:] == f[0, ..., :16]).all()), bool((f[0, ..., 16:] == -f[1, ..., :16]).all())
+        (True, True)
+    """
+    elementwise: ClassVar[bool] = False
+    storage_order: ClassVar[bool] = True
+    temperature: float = 10.0
+
+    def __post_init__(self) -> None:
+        _set(self, "temperature", v.positive("MixedRoPE", "temperature", self.temperature))
+
+    def lower(self, info: TensorInfo) -> D.Draw:
+        shape = info.shape
+        if len(shape) < 2 or shape[0] != 2 or shape[-1] % 2:
+            raise v.RankError(f"MixedRoPE: needs a tensor (2, ..., n) with an even n (x and y frequencies, the groups, "
+                              f"cosines then sines), got shape {shape}")
+        return D.MixedRoPE(self.temperature, shape[-1])
+
+
 # ------------------------------------------------------------------------------------------- composed
 
 @register
@@ -1692,7 +1739,7 @@ def examples() -> list[Spec]:
         KaimingNormal(mode="fan_out", nonlinearity="relu"), LecunUniform(), LecunNormal(),
         Orthogonal(gain=1.5), DeltaOrthogonal(gain=1.2), Eye(), Hadamard(), Bilinear(), Dirac(groups=1), Sparse(0.3, 0.02),
         FromArray([[1.0, 2.0], [3.0, 4.0]], layout="torch"), Sinusoidal(),
-        Sinusoidal(interleaved=True, frequencies="paper"), S4DReal(),
+        Sinusoidal(interleaved=True, frequencies="paper"), S4DReal(), MixedRoPE(temperature=100.0),
         LogUniform(0.001, 0.1), InverseSoftplus(LogUniform(0.001, 0.1), floor=0.002), Log(Uniform(0.01, 16.0)),
         Mixture([Uniform(5, 10), Zeros(), Uniform(-10, -5)], [0.25, 0.5, 0.25]),
         Affine(LecunNormal(), scale=0.5, shift=1.0), Rows(Normal(0.0, 0.02), Constant(3.0), index=1),

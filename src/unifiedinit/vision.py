@@ -17,8 +17,8 @@ from typing import Callable, NamedTuple
 
 from .plan import Plan
 from .recipes import _TORCH_DEFAULT, _cut, _quiet, _torch_trunc
-from .specs import (Blocks, Constant, Eye, FromArray, KaimingNormal, KaimingUniform, Normal, Ones, Scaled,
-                    TruncatedNormal, Uniform, VarianceScaling, XavierUniform, Zeros)
+from .specs import (Blocks, Constant, Eye, FromArray, KaimingNormal, KaimingUniform, MixedRoPE, Normal, Ones,
+                    Scaled, TruncatedNormal, Uniform, VarianceScaling, XavierUniform, Zeros)
 
 __all__ = ["torchvision", "timm", "keras_applications", "gluon_model_zoo", "TORCHVISION_FAMILIES",
            "TIMM_FAMILIES", "KERAS_APPLICATIONS_FAMILIES", "GLUON_MODEL_ZOO_FAMILIES"]
@@ -340,7 +340,8 @@ _TIMM_LAYER_SCALE = (
      r"|vit_(base|large)_patch16_radio_v3", "vit", 1e-5),
     (r"vit_(base|large|so400m)_patch14_reg1_tipsv2", "vit", 1.0), (r"vit_intern300m_patch14_448", "vit", 0.1),
     (r"beit_base_patch16_(224|384)", "beit", 0.1),
-    (r"beit_large_patch16_(224|384|512)|beitv2_(base|large)_patch16_224|vit_(small|base|large)_patch16_rope(_ape)?_224"
+    (r"beit_large_patch16_(224|384|512)|beitv2_(base|large)_patch16_224"
+     r"|vit_(small|base|large)_patch16_rope(_mixed)?(_ape)?_224"
      r"|vit_(medium|mediumd|base)_patch16_rope_reg1_gap_256|vit_betwixt_patch16_rope_reg4_gap_256"
      r"|vit_(tiny|small|small_plus|base|large|huge_plus|7b)_patch16_dinov3(_qkvb)?"
      r"|vit_(small|base|large|giant)_patch16_lingbot", "beit", 1e-5),
@@ -481,7 +482,7 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       Swin's ``relative_position_bias_table`` truncated N(0, 0.02^2) cut at +-2; Swin V2's ``logit_scale``
       log 10, ``q_bias`` and ``v_bias`` 0 and each block's ``norm1``/``norm2`` 0/0 (res-post-norm); the patch
       embedding keeps torch's default.
-    - ``beit`` (BEiT, BEiT V2, and ``eva.py``'s EVA, EVA-02, RoPE, DINOv3, LingBot and PE-lang/spatial ViTs:
+    - ``beit`` (BEiT, BEiT V2, and ``eva.py``'s EVA, EVA-02, RoPE, RoPE-Mixed, DINOv3, LingBot and PE-lang/spatial ViTs:
       ``_init_weights``, ``fix_init_weight``, ``head_init_scale`` 0.001):
       linear layers truncated N(0, 0.02^2) cut at +-2, biases 0, but each block's output layers ``attn.proj`` and
       ``mlp.fc2`` (EVA-02's SwiGLU too) divided by sqrt(2 (l + 1)) in block l (``blocks/<l>`` on the path, read
@@ -489,7 +490,8 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       ``pos_embed``, ``cls_token`` and ``reg_token`` truncated N(0, 0.02^2); ``q_bias``, ``v_bias`` and the
       ``relative_position_bias_table`` 0; ``gamma_1``/``gamma_2`` the model's ``init_values`` (0.1 BEiT-B,
       PE-lang and PE-spatial-G, 1e-5 BEiT-L, BEiT V2, RoPE, DINOv3 and LingBot ViTs, by name only; EVA, EVA-02
-      and the smaller PE-spatial have none); the patch embedding keeps torch's default.
+      and the smaller PE-spatial have none); the patch embedding keeps torch's default; the RoPE-Mixed ViTs'
+      ``rope.freqs`` ``ui.MixedRoPE()`` (``init_random_2d_freqs``: one uniform angle per block and head).
     - ``mixer`` (``mlp_mixer.py``'s MLP-Mixer, ResMLP and gMLP: ``_init_weights`` with ``flax=False``,
       ``nlhb=False``): the stem conv LeCun normal (timm's ``lecun_normal_``: truncated at +-2 sigma, std
       1/sqrt(fan_in)), bias 0; linear layers Xavier uniform, their biases N(0, 1e-12) under a module whose name holds
@@ -679,9 +681,6 @@ def timm(arch: str, *, zero_init_last: bool = True) -> Plan:
       are ConvNeXt's (``convnext``: iFormer-H's ``gamma`` 1e-6), LowFormer's XCiT's (``xcit``: linear layers
       only) and Sequencer2D's MLP-Mixer's (``mixer``: its LSTMs U(+-1/sqrt(hidden)), torch's default): their names
       are read as those families.
-
-    Refused by name: ``eva.py``'s mixed-RoPE ViTs (``rope.freqs``, the cosine and sine of one uniform angle per block
-    and head).
 
     Norm layers are 1/0 and running statistics 0/1 everywhere (timm's EvoNorm and FilterResponseNorm too, their ``v`` 1
     and ``tau`` 0: ``*_evos`` and ``resnetv2_50d_frn`` read as their families). timm calls its ``trunc_normal_`` with an
@@ -1276,7 +1275,8 @@ def _beit(plan: Plan, arch: _Arch) -> Plan:
             .rule(residual, kind="dense", role="weight", path="blocks/*/attn/proj/*")
             .rule(residual, kind="dense", role="weight", path="blocks/*/mlp/fc2/*")
             .rule(Scaled(_TRUNC, "0.001"), kind="dense", role="weight", path="head/*")  # head_init_scale
-            .rule(_LATENT, path="attn_pool/latent"))  # PE-core's AttentionPoolLatent
+            .rule(_LATENT, path="attn_pool/latent")  # PE-core's AttentionPoolLatent
+            .rule(MixedRoPE(), path="rope/freqs"))  # the RoPE-Mixed ViTs' RotaryEmbeddingMixed
 
 
 @_timm_family("naflexvit")

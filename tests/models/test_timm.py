@@ -2258,6 +2258,7 @@ TIMM_MODELS = ("resnet18", "resnet26d", "seresnext26d_32x4d", "resnetblur18", "r
                "mobileone_s0", "botnet26t_256", "halonet26t", "lambda_resnet26t",
                "mobilevit_xxs", "mobilevitv2_050", "legacy_seresnet18", "swin_s3_tiny_224", "regnetx_004_tv",
                "gc_efficientnetv2_rw_t", "test_vit", "test_vit2", "test_vit3", "test_vit4", "ecaresnet50d_pruned",
+               "vit_small_patch16_rope_mixed_224",
                "efficientnet_b1_pruned", "test_resnet", "mobilenetv4_conv_small", "mobilenetv4_hybrid_medium",
                "mobilenet_edgetpu_v2_xs", "lcnetv2_small", "convnext_zepto_rms",
                "cpubone_nano", "lowformer_b0", "efficientvit_m0", "shvit_s1",
@@ -2273,6 +2274,7 @@ _DEPTHS = dict(depths=(1, 1, 1, 1))
 _NARROW = _DEPTHS | dict(embed_dim=(32, 64, 96, 128))
 _QUARTER, _HALF = dict(width_factor=0.25), dict(width_factor=0.5)
 TIMM_SHALLOW = {"vit_base_patch14_reg1_tipsv2": _TWO, "vit_intern300m_patch14_448": _TWO,
+                "vit_base_patch16_rope_mixed_ape_224": _TWO,
                 "ecaresnet26t": _ONE, "resnetrs50": _ONE, "resnet50_gn": _ONE, "res2net50_48w_2s": _ONE,
                 "skresnet50": _ONE, "resnetv2_50d_gn": _ONE, "beit_base_patch16_224": _TWO,
                 "beitv2_base_patch16_224": _TWO, "eva02_tiny_patch14_224": _TWO, "vit_tiny_patch16_dinov3_qkvb": _TWO,
@@ -2559,6 +2561,7 @@ def test_zero_init_last_false_is_timms_own_zero_init_last_false(timm, name):
     ("eva_giant_patch14_clip_224", "beit"), ("vit_pe_spatial_tiny_patch16_512", "beit"),
     ("vit_base_patch16_rope_ape_224", "beitv2_base_patch16_224"), ("vit_7b_patch16_dinov3", "beitv2_base_patch16_224"),
     ("vit_betwixt_patch16_rope_reg4_gap_256", "beitv2_base_patch16_224"),
+    ("vit_large_patch16_rope_mixed_ape_224", "beitv2_base_patch16_224"),
     ("vit_giant_patch16_lingbot", "beitv2_base_patch16_224"),
     ("vit_pe_spatial_gigantic_patch14_448", "vit_pe_lang_large_patch14_448"), ("swin_base_patch4_window12_384", "swin"),
     ("swinv2_large_window12to24_192to384", "swinv2"),
@@ -2670,12 +2673,9 @@ def test_a_models_name_gives_its_familys_plan(name, family):
     (dict(arch="efficientvim"), None, None), (dict(arch="csatv2"), None, None), (dict(arch="regnetv"), None, None),
     (dict(arch="coatnext"), None, None),
     (dict(arch="efficientnet_cc_b0_4e"), None, None), (dict(arch="tf_efficientnet_cc_b0_8e"), None, None),
-    # eva.py's mixed-RoPE models: a learnt rope/freqs
-    (dict(arch="vit_small_patch16_rope_mixed_224"), ValueError, "got 'vit_small_patch16_rope_mixed_224'"),
+    (dict(arch="vit_small_patch16_rope_mixed_224"), None, None),
     # ConViT's pos_proj holds one fixed row per head: the model's name says how many
     (dict(arch="convit"), ValueError, "arch='convit' needs a ConViT model's name"),
-    # RoPE-Mixed ViTs: rope.freqs, learnt frequencies drawn as cos and sin of one uniform angle a head and block
-    (dict(arch="vit_base_patch16_rope_mixed_ape_224"), ValueError, "got 'vit_base_patch16_rope_mixed_ape_224'"),
     (dict(arch=50), TypeError, "'arch' must be a string, got 50"),
     (dict(arch="resnet50", zero_init_last=1), TypeError, "'zero_init_last' must be True or False, got 1")])
 def test_bad_arguments_are_refused_by_name(kwargs, error, match):
@@ -2686,11 +2686,24 @@ def test_bad_arguments_are_refused_by_name(kwargs, error, match):
         ui.presets.timm(**kwargs)
 
 
-#: every timm 1.0.31 name presets.timm refuses, and why: the rest of timm.list_models() is taken
-TIMM_REFUSED = {
-    # eva.py's mixed RoPE: rope.freqs the cosine and sine of one uniform angle per block and head
-    **dict.fromkeys([f"vit_{size}_patch16_rope_mixed{ape}_224" for size in ("small", "base", "large")
-                     for ape in ("", "_ape")], "mixed RoPE")}
+def test_mixed_rope_is_timms_init_random_2d_freqs_in_the_same_run():
+    """Against timm's own function (two builds of 1,200 angles each): the magnitudes within float32 rounding, and
+    the angles of the two by a two-sample KS test at ALPHA."""
+    timm_module()
+    from timm.layers.pos_embed_sincos import init_random_2d_freqs
+    torch.manual_seed(0)
+    theirs = init_random_2d_freqs(64, 100, 12, temperature=100.0).numpy()  # head_dim 64, 100 blocks, 12 heads
+    ours = ui.sample(ui.MixedRoPE(temperature=100.0), theirs.shape, seed=1)
+    draw = ui.lower(ui.MixedRoPE(temperature=100.0), theirs.shape)
+    (a, off), (b, their_off) = stats.rope_angles(ours, draw), stats.rope_angles(theirs, draw)
+    assert off < 1e-6 and their_off < 1e-6
+    np.testing.assert_allclose(np.hypot(ours[0], ours[1]), np.hypot(theirs[0], theirs[1]), rtol=1e-6)
+    assert stats.ks_2samp(a, b)[1] > ALPHA
+    assert stats.check(theirs, ui.MixedRoPE(temperature=100.0), alpha=ALPHA)
+
+
+#: every timm 1.0.31 name presets.timm refuses, and why: none (the rest of timm.list_models() is taken)
+TIMM_REFUSED: dict[str, str] = {}
 
 
 def test_every_timm_name_is_taken_or_refused_by_name():

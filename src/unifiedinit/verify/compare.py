@@ -86,7 +86,8 @@ def _native_sampler(backend: ModuleType) -> Sampler:
 def native(backend: ModuleType, spec: Spec, shape: tuple[int, ...], seed: int, layout: str = "torch") -> np.ndarray:
     """Sample with ``backend`` in its own layout (a torch (out, in, kh, kw) kernel becomes Keras's and Flax's
     (kh, kw, in, out); a torch ConvTranspose weight Keras's (kh, kw, out, in)), then move the values back to
-    torch's layout for the comparison.
+    torch's layout for the comparison. A spec that follows the storage order (``S4DReal``, ``MixedRoPE``) is
+    sampled in ``shape`` as it is: no layout moves its axes.
 
     Args:
         backend: a backend package, as ``unifiedinit.backends.get_backend(name)`` returns it.
@@ -109,7 +110,7 @@ def native(backend: ModuleType, spec: Spec, shape: tuple[int, ...], seed: int, l
         ((64, 32, 3, 3), 'float32')
     """
     own: str = backend.NATIVE_LAYOUTS.get(layout, layout)  # "torch_conv_transpose" -> Keras's "keras_conv_transpose"
-    if len(shape) < 2 or own == layout:
+    if len(shape) < 2 or own == layout or spec.storage_order:  # a storage-ordered spec's axes are not a layer's
         return backend.sample(spec, shape, layout=layout, seed=seed)
     perm = permutation(get_layout(layout), get_layout(own), len(shape))
     x: np.ndarray = backend.sample(spec, tuple(shape[p] for p in perm), layout=own, seed=seed)

@@ -3,7 +3,8 @@
 ``distribution(draw, shape)`` gives the exact marginal law of one entry: CDF, mean, variance, support,
 kurtosis. For elementwise draws that is the draw itself; for the structured ones it is the law of a single
 entry: an orthogonal matrix's entry is gain * s * sqrt(B), B ~ Beta(1/2, (n - 1)/2), n = max(rows, cols),
-s a random sign; a sparse entry is 0 with probability ceil(sparsity * rows) / rows, else N(0, std^2).
+s a random sign; a sparse entry is 0 with probability ceil(sparsity * rows) / rows, else N(0, std^2). ``check``
+reads a ``MixedRoPE`` tensor by its angles, one per group (``rope_angles``): its entries share them.
 
 Needs SciPy (``pip install 'unifiedinit[stats]'``); nothing else in unifiedinit does.
 """
@@ -305,6 +306,13 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
         if p0 == 1:
             return distribution(D.Constant(0.0))
         return distribution(D.Mixture((D.Constant(0.0), D.Normal(0.0, draw.std)), (p0, 1 - p0)))
+    if isinstance(draw, D.MixedRoPE):  # m_k cos t and m_k sin t of a uniform t: arcsine laws on [-m_k, m_k]
+        mags = draw.temperature ** (-2.0 * np.arange(draw.columns // 2) / draw.columns)  # each k as often
+        return Distribution(f"arcsine on [-m_k, m_k], m_k = {draw.temperature:.6g}^(-2k/{draw.columns})",
+                            lambda x: np.mean([0.5 + np.arcsin(np.clip(np.asarray(x, dtype=np.float64) / mk, -1.0, 1.0))
+                                               / math.pi for mk in mags], axis=0),
+                            (0.0, float(np.mean(mags ** 2)) / 2, 0.0, 3 * float(np.mean(mags ** 4)) / 8),
+                            (-float(mags.max()), float(mags.max())))
     if isinstance(draw, D.PerLayer):
         raise ValueError("PerLayer draws each layer of a stack from its own law: ask for one layer's "
                          "(distribution(draw.layers[i], shape of one layer))")
@@ -527,6 +535,47 @@ class Verdict:
         return f"{head}: {body}" + "".join(f"; {r}" for r in self.reasons)
 
 
+def rope_angles(sample: Any, draw: D.Draw) -> tuple[np.ndarray, float]:
+    """The independent part of a ``MixedRoPE`` tensor: each group's angle, and how far the tensor is from the one
+    those angles and the draw's magnitudes make.
+
+    A KS test on the entries themselves would be wrong: every group's 2n entries share one angle, so they are far
+    from independent (a correct sample fails a one-sample KS test on them far more often than its level says).
+    The angles are independent and uniform, and the rest is determined by them.
+
+    Args:
+        sample: the tensor's values, of shape (2, *groups, n) as the draw was lowered for.
+        draw: the lowered ``MixedRoPE`` draw (its temperature and n).
+
+    Returns:
+        (the groups' angles atan2(sin t, cos t) in [0, 2 pi), flat, a float64 array; the largest absolute
+        difference between the sample and the tensor those angles make, a float).
+
+    Raises:
+        TypeError: ``draw`` is not a ``MixedRoPE`` draw.
+        ValueError: ``sample`` is not of shape (2, ..., n) with the draw's n.
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> x = ui.sample(ui.MixedRoPE(), (2, 4, 3, 8), seed=0, dtype="float64")
+        >>> angles, off = rope_angles(x, ui.lower(ui.MixedRoPE(), x.shape))
+        >>> angles.shape, off < 1e-12
+        ((12,), True)
+    """
+    if not isinstance(draw, D.MixedRoPE):
+        raise TypeError(f"rope_angles: parameter 'draw' must be a MixedRoPE draw (ui.lower(ui.MixedRoPE(), shape)), "
+                        f"got {draw!r}")
+    x = np.asarray(sample, dtype=np.float64)
+    if x.ndim < 2 or x.shape[0] != 2 or x.shape[-1] != draw.columns:
+        raise ValueError(f"rope_angles: parameter 'sample' must have shape (2, ..., {draw.columns}), got {x.shape}")
+    half = draw.columns // 2
+    m = draw.temperature ** (-2.0 * np.arange(half) / draw.columns)
+    angles = np.mod(np.arctan2(x[1, ..., 0], x[0, ..., 0]), 2 * math.pi)
+    cos, sin = np.cos(angles)[..., None] * m, np.sin(angles)[..., None] * m
+    made = np.stack([np.concatenate([cos, -sin], -1), np.concatenate([sin, cos], -1)])
+    return angles.ravel(), float(np.abs(x - made).max())
+
+
 def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = None, layout: LayoutLike = "torch",
           layer_fans: Sequence[int] | None = None, alpha: float = ALPHA) -> Verdict:
     """Does ``sample`` (an array of one tensor's values) come from ``spec`` lowered for that tensor?
@@ -572,6 +621,8 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
         same = values.shape == want.shape and bool(np.array_equal(values.reshape(want.shape), want))
         return Verdict(same, type(draw).__name__, values.size, exact=True,
                        reasons=() if same else ("values differ from the determined ones",))
+    if isinstance(draw, D.MixedRoPE):
+        return _check_rope(x, draw, alpha)
     law = distribution(draw, shape)
     reasons: list[str] = []
     lo, hi = float(values.min()), float(values.max())
@@ -590,3 +641,22 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
         mean, std = float(values.mean()), float(values.std())
     return Verdict(inside and p > alpha, law.name, values.size, law.mean, law.std, (law.support[0], law.support[1]),
                    mean, std, lo, hi, d, p, reasons=tuple(reasons))
+
+
+def _check_rope(x: np.ndarray, draw: D.MixedRoPE, alpha: float) -> Verdict:
+    """``check`` of a MixedRoPE tensor: the tensor its angles make, within 16 ulps of its dtype at the largest
+    magnitude (a float32 sampler's exp and log round a few times; a wrong structure is off by the magnitudes
+    themselves), and the angles (one per group, independent) U[0, 2 pi) by a one-sample KS test."""
+    from .. import _validate
+    angles, off = rope_angles(x, draw)
+    law = distribution(D.Uniform(0.0, 2 * math.pi))
+    top = _validate.draw_range(draw)[1]
+    tolerance = 16 * _EPS.get(written_in(x).name, _EPS["float64"]) * top
+    reasons = [] if off <= tolerance else [f"the values are {off:.3g} from those their angles make "
+                                           f"(more than {tolerance:.3g})"]
+    d, p = ks_1samp(angles, law)
+    if not p > alpha:
+        reasons.append(f"KS p={p:.3g} <= alpha={alpha:g} for the angles")
+    return Verdict(not reasons, f"MixedRoPE's angle per group, {law.name}", angles.size, law.mean, law.std,
+                   (law.support[0], law.support[1]), float(angles.mean()), float(angles.std()), float(angles.min()), float(angles.max()),
+                   d, p, reasons=tuple(reasons))
