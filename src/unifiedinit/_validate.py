@@ -163,6 +163,7 @@ def draw_range(d: Any) -> tuple[float, float]:
     if isinstance(d, D.S4DReal):
         return (0.0, math.log(d.state)) if d.log else (-float(d.state), -1.0)
     if isinstance(d, D.MixedRoPE):  # the largest magnitude: m_0 = 1, or the last one for a temperature below 1
+        # in Python floats, not d.magnitudes(): torch.compile would trace NumPy here into a data-dependent guard
         top = max(1.0, d.temperature ** (-2.0 * (d.columns // 2 - 1) / d.columns))
         return -top, top
     return 0.0, 1.0  # dirac

@@ -18,6 +18,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no runtime import of typing
     from typing import ClassVar
 
+    import numpy as np
+
 
 class Draw(Record):
     elementwise: ClassVar[bool] = True
@@ -166,6 +168,11 @@ class MixedRoPE(Draw):
     elementwise: ClassVar[bool] = False
     temperature: float
     columns: int
+
+    def magnitudes(self) -> np.ndarray:
+        """m_k = temperature^(-2k / columns) for k < columns / 2 (timm's temperature^(-4k / head_dim)), float64."""
+        import numpy as np
+        return np.power(self.temperature, -2.0 * np.arange(self.columns // 2) / self.columns)
 
 
 class Sparse(Draw):

@@ -334,12 +334,10 @@ def _sparse(ops: Any, d: D.Sparse, shape: tuple[int, ...], dt: Any) -> Any:
 def _mixed_rope(ops: Any, d: D.MixedRoPE, shape: tuple[int, ...], dt: Any) -> Any:
     """(cos t, sin t) of a uniform angle per group is the direction of a standard normal pair (x, y) / r, which
     needs no sine: r**-1 = exp(-log(r**2) / 2), with ops every backend (and the counter stream, bit for bit) has."""
-    import numpy as np
     groups, half = shape[1:-1] + (1,), d.columns // 2
     x, y = ops.normal(groups, 0.0, 1.0, dt), ops.normal(groups, 0.0, 1.0, dt)
     inverse = ops.exp(ops.affine(ops.log(ops.fence(x * x) + ops.fence(y * y)), -0.5, 0.0))
-    m = np.power(d.temperature, -2.0 * np.arange(half) / d.columns)  # m_k = temperature^(-4k / head_dim)
-    m = ops.from_numpy(m.reshape((1,) * (len(shape) - 2) + (half,)), dt)
+    m = ops.from_numpy(d.magnitudes().reshape((1,) * (len(shape) - 2) + (half,)), dt)
     cos, sin = ops.broadcast_mul(x * inverse, m), ops.broadcast_mul(y * inverse, m)
     return ops.stack([ops.concat([cos, -sin], len(shape) - 2),  # not ops.affine: torch's works in place
                       ops.concat([sin, cos], len(shape) - 2)])

@@ -307,7 +307,7 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
             return distribution(D.Constant(0.0))
         return distribution(D.Mixture((D.Constant(0.0), D.Normal(0.0, draw.std)), (p0, 1 - p0)))
     if isinstance(draw, D.MixedRoPE):  # m_k cos t and m_k sin t of a uniform t: arcsine laws on [-m_k, m_k]
-        mags = draw.temperature ** (-2.0 * np.arange(draw.columns // 2) / draw.columns)  # each k as often
+        mags = draw.magnitudes()  # each k as often
         return Distribution(f"arcsine on [-m_k, m_k], m_k = {draw.temperature:.6g}^(-2k/{draw.columns})",
                             lambda x: np.mean([0.5 + np.arcsin(np.clip(np.asarray(x, dtype=np.float64) / mk, -1.0, 1.0))
                                                / math.pi for mk in mags], axis=0),
@@ -568,8 +568,7 @@ def rope_angles(sample: Any, draw: D.Draw) -> tuple[np.ndarray, float]:
     x = np.asarray(sample, dtype=np.float64)
     if x.ndim < 2 or x.shape[0] != 2 or x.shape[-1] != draw.columns:
         raise ValueError(f"rope_angles: parameter 'sample' must have shape (2, ..., {draw.columns}), got {x.shape}")
-    half = draw.columns // 2
-    m = draw.temperature ** (-2.0 * np.arange(half) / draw.columns)
+    m = draw.magnitudes()
     angles = np.mod(np.arctan2(x[1, ..., 0], x[0, ..., 0]), 2 * math.pi)
     cos, sin = np.cos(angles)[..., None] * m, np.sin(angles)[..., None] * m
     made = np.stack([np.concatenate([cos, -sin], -1), np.concatenate([sin, cos], -1)])
@@ -647,10 +646,9 @@ def _check_rope(x: np.ndarray, draw: D.MixedRoPE, alpha: float) -> Verdict:
     """``check`` of a MixedRoPE tensor: the tensor its angles make, within 16 ulps of its dtype at the largest
     magnitude (a float32 sampler's exp and log round a few times; a wrong structure is off by the magnitudes
     themselves), and the angles (one per group, independent) U[0, 2 pi) by a one-sample KS test."""
-    from .. import _validate
     angles, off = rope_angles(x, draw)
     law = distribution(D.Uniform(0.0, 2 * math.pi))
-    top = _validate.draw_range(draw)[1]
+    top = float(draw.magnitudes().max())
     tolerance = 16 * _EPS.get(written_in(x).name, _EPS["float64"]) * top
     reasons = [] if off <= tolerance else [f"the values are {off:.3g} from those their angles make "
                                            f"(more than {tolerance:.3g})"]
@@ -658,5 +656,5 @@ def _check_rope(x: np.ndarray, draw: D.MixedRoPE, alpha: float) -> Verdict:
     if not p > alpha:
         reasons.append(f"KS p={p:.3g} <= alpha={alpha:g} for the angles")
     return Verdict(not reasons, f"MixedRoPE's angle per group, {law.name}", angles.size, law.mean, law.std,
-                   (law.support[0], law.support[1]), float(angles.mean()), float(angles.std()), float(angles.min()), float(angles.max()),
-                   d, p, reasons=tuple(reasons))
+                   (law.support[0], law.support[1]), float(angles.mean()), float(angles.std()), float(angles.min()),
+                   float(angles.max()), d, p, reasons=tuple(reasons))
