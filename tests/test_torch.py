@@ -220,6 +220,101 @@ def test_only_the_named_parameters_are_touched():
     assert torch.all(net[0].bias == -1.0) and torch.equal(net[2].weight, before["2.weight"])
 
 
+class _FlatExperts(nn.Module):
+    """Four experts' (24, 10, 3) kernels, each one row of a (4, 720) weight, with (4, 24) biases: a layer stored
+    flattened and stacked, as timm's CondConv2d stores its experts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kernel_shape = (24, 10, 3)
+        self.weight = nn.Parameter(torch.zeros(4, 720))
+        self.bias = nn.Parameter(torch.zeros(4, 24))
+
+
+@pytest.fixture
+def flat_experts():
+    ui.register_layer(_FlatExperts, "conv", stacked=1, shapes={"weight": "kernel_shape"})
+    try:
+        yield _FlatExperts
+    finally:
+        ui.params.LAYERS.pop(_FlatExperts, None)
+
+
+def test_a_module_hook_draws_each_layer_of_a_stacked_or_flattened_layer(flat_experts):
+    """``net.apply(spec.to_torch())`` sees a registered layer as the plans do: each expert of a stacked, flattened
+    weight is one (24, 10, 3) convolution (its fans, a structured draw per expert), and its bias takes one
+    expert's fans."""
+    layer = flat_experts()
+    torch.manual_seed(0)
+    layer.apply(ui.KaimingNormal().to_torch(bias=ui.KaimingUniform(a=math.sqrt(5))))
+    assert tuple(layer.weight.shape) == (4, 720)
+    one = ui.lower(ui.KaimingNormal(), (24, 10, 3))  # fan_in 30 of one expert, not 720 of the stored rows
+    assert stats.check(layer.weight.detach(), one, alpha=ALPHA)
+    assert not stats.check(layer.weight.detach(), ui.lower(ui.KaimingNormal(), (4, 720)), alpha=ALPHA)
+    assert stats.check(layer.bias.detach(), ui.Uniform(-1 / math.sqrt(30), 1 / math.sqrt(30)), alpha=ALPHA)
+    layer.apply(ui.Orthogonal().to_torch())
+    for expert in layer.weight.detach().double().view(4, 24, -1):  # 24 orthonormal rows of 30 entries each
+        np.testing.assert_allclose((expert @ expert.T).numpy(), np.eye(24), atol=1e-5)
+    before = {k: t.clone() for k, t in layer.state_dict().items()}
+    with pytest.raises(ValueError, match="Eye"):
+        layer.apply(ui.Zeros().to_torch(bias=ui.Eye()))  # one expert's bias is a vector: refused first
+    assert all(torch.equal(t, before[k]) for k, t in layer.state_dict().items())
+
+
+def test_a_registered_layers_fans_layer_vs_torch():
+    """A layer registered with its weight stored (in, out), as GPT-2's Conv1D: its own fans by default, torch.nn.init's
+    (dim 1 is fan_in) with ``fans="torch"``, for its bias too."""
+    class InOut(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.weight = nn.Parameter(torch.zeros(600, 20))  # in 600, out 20
+            self.bias = nn.Parameter(torch.zeros(20))
+
+    ui.register_layer(InOut, "dense", layouts={"weight": "in_out"})
+    try:
+        layer = InOut()
+        layer.apply(ui.KaimingUniform().to_torch(bias=ui.KaimingUniform()))
+        assert stats.check(layer.weight.detach(), ui.lower(ui.KaimingUniform(), (600, 20), "in_out"), alpha=ALPHA)
+        assert float(layer.bias.detach().abs().max()) <= math.sqrt(6 / 600)
+        layer.apply(ui.KaimingUniform().to_torch(bias=ui.KaimingUniform(), fans="torch"))
+        assert stats.check(layer.weight.detach(), ui.lower(ui.KaimingUniform(), (600, 20), "torch"), alpha=ALPHA)
+        assert float(layer.bias.detach().abs().max()) > math.sqrt(6 / 600)  # fan_in 20: bound sqrt(6/20)
+        assert stats.check(layer.bias.detach(), ui.Uniform(-math.sqrt(6 / 20), math.sqrt(6 / 20)), alpha=ALPHA)
+    finally:
+        ui.params.LAYERS.pop(InOut, None)
+
+
+@pytest.mark.parametrize("norm", ["weight_norm", "spectral_norm", "old weight_norm", "old spectral_norm"])
+def test_a_module_hook_draws_a_normed_weight_so_the_layer_computes_it(norm):
+    """Under a weight or spectral norm, ``module.weight`` is computed: the hook draws the parameter that holds its
+    values (the direction, the original) and sets what follows as the plans do, so a weight-normed layer computes
+    the drawn weight and a spectral-normed one the drawn weight over its largest singular value."""
+    import warnings
+    from torch.nn.utils import parametrizations as P
+    wrap = {"weight_norm": P.weight_norm, "spectral_norm": P.spectral_norm,
+            "old weight_norm": nn.utils.weight_norm, "old spectral_norm": nn.utils.spectral_norm}[norm]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # the old weight_norm's deprecation
+        layer = wrap(nn.Linear(64, 48))
+    torch.manual_seed(0)
+    layer.apply(ui.XavierUniform().to_torch(bias=ui.Constant(0.25)))
+    layer.eval()
+    weight = layer(torch.eye(64)).detach().T - 0.25  # the weight the layer computes, as its forward applies it
+    assert torch.all(layer.bias == 0.25)
+    if "weight" in norm:
+        assert stats.check(weight, ui.lower(ui.XavierUniform(), (48, 64)), alpha=ALPHA)
+    else:
+        drawn = layer.parametrizations.weight.original if norm == "spectral_norm" else layer.weight_orig
+        assert stats.check(drawn.detach(), ui.lower(ui.XavierUniform(), (48, 64)), alpha=ALPHA)
+        estimate = (drawn.detach().double() / weight.double()).median()
+        if norm == "spectral_norm":  # 15 power iterations on fresh vectors: near the drawn weight's largest
+            sigma = torch.linalg.matrix_norm(drawn.detach().double(), 2)
+            assert 0.9 * sigma <= estimate <= sigma * (1 + 1e-6), (float(estimate), float(sigma))
+        else:  # the old API's fresh vectors, not iterated: its estimate u.Wv with them, for the drawn weight
+            u, v = layer.weight_u.double(), layer.weight_v.double()
+            assert torch.isclose(estimate, u @ drawn.detach().double() @ v, rtol=1e-4)
+
+
 def test_lazy_layers_are_left_alone_until_materialized():
     net = nn.Sequential(nn.LazyLinear(8), nn.ReLU(), nn.LazyLinear(1))
     net.apply(ui.Constant(2.0).to_torch())  # nothing to initialize yet, and no error

@@ -930,6 +930,15 @@ def test_stacked_experts_are_dense_layers_one_per_expert_in_every_preset(build, 
     assert 0.9 / math.sqrt(64) < float(experts.gate_up_proj.detach().abs().max()) <= 1 / math.sqrt(64)
     if bias is not None:
         assert 0.9 / math.sqrt(64) < float(experts.gate_up_proj_bias.detach().abs().max()) <= 1 / math.sqrt(64)
+    # and module.apply(spec.to_torch()) draws each expert as the plans do: one expert's fans, its bias with them
+    torch.manual_seed(0)
+    model.apply(ui.XavierNormal().to_torch(bias=ui.KaimingUniform(a=math.sqrt(5))))
+    assert stats.check(experts.gate_up_proj.detach(), ui.lower(ui.XavierNormal(), w.slice_shape, w.layout),
+                       alpha=ALPHA)
+    stored = ui.lower(ui.XavierNormal(), w.shape, "torch")  # the fans of the stored 3-d tensor: not the law
+    assert not stats.check(experts.gate_up_proj.detach(), stored, alpha=ALPHA)
+    if bias is not None:
+        assert stats.check(experts.gate_up_proj_bias.detach(), ui.Uniform(-1 / 8, 1 / 8), alpha=ALPHA)
 
 
 def test_gpt2_residual_projections_are_scaled_by_depth():

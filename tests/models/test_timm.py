@@ -2470,6 +2470,11 @@ def test_a_condconv_layer_is_a_convolution_per_expert(timm):
     assert decay["params"][0] is layer.weight and no_decay["params"][0] is layer.bias
     for expert in weight.detach().double().view(4, 64, -1):  # 64 orthonormal rows of 144 entries each
         np.testing.assert_allclose((expert @ expert.T).numpy(), np.eye(64), atol=1e-5)
+    hooked: Any = build()  # and layer.apply(spec.to_torch()) the same: each expert a convolution
+    hooked.apply(ui.Orthogonal().to_torch(bias=ui.Zeros()))
+    for expert in hooked.weight.detach().double().view(4, 64, -1):
+        np.testing.assert_allclose((expert @ expert.T).numpy(), np.eye(64), atol=1e-5)
+    assert not hooked.bias.detach().any()
     eager: Any = build()
     ui.presets.torch.apply(eager, seed=7)
     with ui.backends.torch.empty_init():

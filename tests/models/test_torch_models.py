@@ -139,11 +139,9 @@ def quiet_apply(plan, model, **options):
 
 
 def tensor(model: nn.Module, path: str) -> torch.Tensor:
-    name = path.replace("/", ".")
-    try:
-        return model.get_parameter(name)
-    except AttributeError:
-        return model.get_buffer(name)
+    """The parameter or buffer at ``path`` ("a/b/weight"): a plain lookup, the library's own."""
+    from unifiedinit.backends.torch.model import tensor_at
+    return tensor_at(model, path)
 
 
 def values(t: torch.Tensor) -> np.ndarray:

@@ -8,6 +8,7 @@ refused call leaves the tensor as it was. Meta tensors are validated and left as
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
 import torch
@@ -16,10 +17,11 @@ from torch import nn
 from ... import _validate as v
 from ... import draws as D
 from ...layout import LayoutLike, TensorInfo
+from ...params import Param
 from ...portable import portable_option
 from ...samplers import draw as sampled
 from ...specs import Spec
-from .model import UNBUILT, layer_layout
+from .model import follow_norm, layer_records, refresh_hooked_norms, tensor_at
 from .ops import TorchOps
 
 
@@ -28,13 +30,17 @@ def dtype_name(t: torch.Tensor) -> str:
     return str(t.dtype).replace("torch.", "")
 
 
-def lower(tensor: Any, spec: Spec, layout: LayoutLike | None, layer_fans: tuple[int, int] | None) -> D.Draw:
-    """Every check, before anything is written: the spec against this tensor's shape, layout and dtype."""
+def lower(tensor: Any, spec: Spec, layout: LayoutLike | None, layer_fans: tuple[int, int] | None,
+          info: TensorInfo | None = None) -> D.Draw:
+    """Every check, before anything is written: the spec against this tensor's shape, layout and dtype (or
+    against ``info``, what one layer of a stacked tensor is, and the tensor's dtype)."""
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"parameter 'tensor' must be a torch.Tensor, got {type(tensor).__name__}")
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
-    draw = spec.lower(TensorInfo.make(tuple(tensor.shape), "torch" if layout is None else layout, layer_fans))
+    if info is None:
+        info = TensorInfo.make(tuple(tensor.shape), "torch" if layout is None else layout, layer_fans)
+    draw = spec.lower(info)
     v.tensor_dtype(dtype_name(tensor), draw.deterministic)
     v.representable(draw, dtype_name(tensor))
     return draw
@@ -213,10 +219,15 @@ class TorchInitializer:
     On an ``nn.Module``: if it is a Linear, Bilinear, Conv1d/2d/3d, ConvTranspose1d/2d/3d or Embedding
     (lazy variants once materialized), its ``weight`` gets ``spec`` with that layer's layout and fans, and,
     only when a ``bias`` spec was given, its ``bias`` gets that spec with the layer's fans (so
-    ``KaimingUniform(a=sqrt(5))`` gives torch's default bias bound 1/sqrt(fan_in)). Nothing else is touched:
-    other modules, other parameters, and layers without a bias, or still lazy, are left as they are.
-    ``net.apply(init)`` visits every submodule, so it initializes every such layer of the model. Both tensors
-    are checked before either is written; the module is returned.
+    ``KaimingUniform(a=sqrt(5))`` gives torch's default bias bound 1/sqrt(fan_in)). The module is seen as a
+    plan sees it (``layer_records``): a registered dense, conv or embedding class (``ui.register_layer``) and
+    Hugging Face's stacked experts have their weights and biases drawn one layer at a time (a flattened one
+    through its declared view), and a weight under a weight or spectral norm is drawn into the parameter that
+    holds its values, with what the norm keeps following it, so the layer computes the drawn weight. Nothing
+    else is touched: other modules, other parameters (a weight under another parametrization), and layers
+    without a bias, or still lazy, are left as they are. ``net.apply(init)`` visits every submodule, so it
+    initializes every such layer of the model. Every tensor is checked before any is written; the module is
+    returned.
 
     ``fans="layer"`` (default) takes fans from the layer: a ConvTranspose's fan_in is its input channels x
     RF and an Embedding's its vocabulary. ``fans="torch"`` uses torch.nn.init's own computation for every
@@ -276,20 +287,35 @@ class TorchInitializer:
             raise TypeError("a portable torch initializer takes a tensor (its key names one parameter); for a "
                             "whole model use ui.Plan(...).apply(model, seed=..., portable=True), which keys every "
                             "parameter by its path")
-        layout = layer_layout(obj, self.fans)
-        weight = getattr(obj, "weight", None)
-        if layout is None or not isinstance(weight, torch.Tensor) or isinstance(weight, UNBUILT):
-            return obj
-        bias = getattr(obj, "bias", None) if self.bias is not None else None
-        weight_draw = lower(weight, self.spec, layout, None)
-        bias_draw = None
-        if isinstance(bias, torch.Tensor) and self.bias is not None:  # checked too before the weight is written
-            fans = TensorInfo.make(tuple(weight.shape), layout).fans if self.bias.fan_based else None
-            bias_draw = lower(bias, self.bias, "torch", fans)
-        fill(weight, weight_draw, self.generator)
-        if bias_draw is not None:
-            fill(bias, bias_draw, self.generator)  # type: ignore[arg-type]  # set when bias_draw is
+        records, norms = layer_records(obj)
+        weights = [p for p, _ in records if p.role != "bias"]
+        drawn: list[tuple[torch.Tensor, D.Draw, tuple[int, ...]]] = []
+        for p, t in records:  # every tensor is checked before any is written
+            if p.role != "bias":
+                info = p.info("tensor", "torch" if self.fans == "torch" else None)
+                drawn.append((t, lower(t, self.spec, None, None, info), p.stacked))
+            elif self.bias is not None:
+                fans = _torch_fans(p, weights) if self.fans == "torch" else None
+                info = p.info() if fans is None else TensorInfo.make(p.slice_shape, "torch", fans)
+                drawn.append((t, lower(t, self.bias, None, None, info), p.stacked))
+        for t, draw, stacked in drawn:
+            fill(t, draw, self.generator, stacked)
+        for path, what in norms:  # a normed weight: the layer computes the drawn one
+            follow_norm(tensor_at(obj, path), what, partial(tensor_at, obj), self.generator)
+        if norms:
+            refresh_hooked_norms(obj)
         return obj
+
+
+def _torch_fans(bias: Param, weights: list[Param]) -> tuple[int, int] | None:
+    """torch.nn.init's fans (dim 1 x RF is fan_in) of the weight ``bias`` goes with: ``gate_up_proj``'s for
+    ``gate_up_proj_bias``, else ``weight``'s, else the layer's only weight's; None when there is none."""
+    name = bias.path[:-len("_bias")] if bias.path.endswith("_bias") else "weight"
+    named = [w for w in weights if w.path == name]
+    weight = named[0] if named else weights[0] if len(weights) == 1 else None
+    if weight is None or len(weight.slice_shape) < 2 or 0 in weight.slice_shape:
+        return None
+    return TensorInfo.make(weight.slice_shape, "torch").fans
 
 
 def initializer(spec: Spec, **options: Any) -> TorchInitializer:

@@ -438,6 +438,27 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
     return frozenset(computed) if computed else _NONE
 
 
+#: the kinds of layer whose weights and biases ``spec.to_torch()`` draws when it is handed a module
+HOOK_KINDS = frozenset({"dense", "conv", "conv_transpose", "embedding"})
+#: the roles it draws there (a bias only when it is given a bias spec)
+HOOK_ROLES = frozenset({"weight", "embedding", "bias"})
+
+
+def layer_records(module: nn.Module) -> tuple[list[tuple[Param, torch.Tensor]], list[tuple[str, tuple[Any, ...]]]]:
+    """The weights and biases of ``module`` as the plan walk records them, when it sees the module as a layer of
+    a kind in ``HOOK_KINDS``: a torch layer, a registered class (GPT-2's Conv1D, timm's CondConv2d, a user's),
+    Hugging Face's stacked experts. A flattened tensor comes as its view of one layer's shape, a stacked one with
+    its stacked axes, a normed weight (weight or spectral norm) as the parameter that holds its values; with them
+    the normed weights and what follows each (``_computed``). Nothing for any other module or one still lazy;
+    paths are relative to the module."""
+    found: list[tuple[Any, torch.Tensor]] = []
+    norms: list[tuple[str, tuple[Any, ...]]] = []
+    _module_records("", module, None, found, None, norms)
+    kept = [(p, t) for p, t in found if p.kind in HOOK_KINDS and p.role in HOOK_ROLES]
+    paths = {p.path for p, _ in kept}
+    return kept, [(path, what) for path, what in norms if path in paths]
+
+
 def walk(model: Any, *, module: nn.Module | None = None, lazy: list[str] | None = None,
          norms: list[tuple[str, tuple[Any, ...]]] | None = None) -> list[tuple[Any, torch.Tensor]]:
     """Every floating-point parameter of ``model`` (an nn.Module or a state_dict), and the running statistics of
@@ -860,59 +881,22 @@ class _Target:
 
     def _at(self, path: str) -> torch.Tensor:
         """The parameter or buffer at ``path`` of the model (a module or a state_dict)."""
-        name = path.replace("/", ".")
         if isinstance(self.model, nn.Module):
-            try:
-                return self.model.get_parameter(name)
-            except AttributeError:
-                return self.model.get_buffer(name)
-        return self.model[name]
-
-    def _vector_seed(self, path: str) -> int:
-        """The seed of a spectral norm's fresh vectors: from the plan's seed and the weight's path, so two layers
-        and two seeds differ as fresh layers do (seed=None: from the generator given, else torch's global one)."""
-        if self.seed is None:
-            device = self.generator.device if self.generator is not None else None
-            return int(torch.randint(0, 2 ** 62, (1,), generator=self.generator, device=device).item())
-        return int.from_bytes(hashlib.blake2b(f"{self.seed}/{path}".encode(), digest_size=8).digest(), "little") >> 2
+            return tensor_at(self.model, path)
+        return self.model[path.replace("/", ".")]
 
     def _renorm(self, report: Any) -> None:
-        """What follows a drawn weight that torch normalizes (``_computed``), as registering the norm on a fresh
-        layer sets it: a weight norm's magnitude g = ||v|| (over every axis but ``dim``), so the layer computes
-        the drawn weight; a spectral norm's vectors u and v drawn anew (from a generator of their own) and
-        refined by the power iterations its registration runs (15; none in the old hook-based API), so its
-        estimate of the largest singular value is the new weight's."""
+        """What follows each drawn weight that torch normalizes (``follow_norm``), then the old hook-based norms'
+        computed weights (``refresh_hooked_norms``)."""
         written = {e.param.path for e in report.entries if e.spec is not None}
         for path, what in self.norms:
-            if path not in written:
-                continue
-            weight = self._at(path)
-            with torch.no_grad():
-                if what[0] == "g":
-                    _, g_path, dim = what
-                    g = self._at(g_path)
-                    g.copy_(torch.norm_except_dim(weight, 2, -1 if dim is None else dim))
-                elif weight.dim() > 1:  # spectral: a vector needs no estimate
-                    _, u_path, v_path, dim, eps, iterations = what
-                    u, v = self._at(u_path), self._at(v_path)
-                    matrix = weight.movedim(dim, 0).flatten(1)
-                    gen = torch.Generator(device=u.device).manual_seed(self._vector_seed(path))
-                    for x in (u, v):
-                        x.copy_(F.normalize(torch.randn(x.shape, generator=gen, device=x.device, dtype=x.dtype),
-                                            dim=0, eps=eps))
-                    for _ in range(iterations):  # torch's _SpectralNorm._power_method
-                        u.copy_(F.normalize(torch.mv(matrix, v), dim=0, eps=eps))
-                        v.copy_(F.normalize(torch.mv(matrix.H, u), dim=0, eps=eps))
+            if path in written:
+                weight = self._at(path)
+                seed = _vector_seed(self.seed, self.generator, path)
+                follow_norm(weight, what, self._at, torch.Generator(device=weight.device).manual_seed(seed))
         root = self.model if isinstance(self.model, nn.Module) else self.module
-        if root is not None:  # the old hook-based norms keep the computed weight as a plain attribute until the
-            with torch.no_grad():  # next forward: set it now, as their apply() does
-                for module in root.modules():
-                    for hook in list(cast(Any, module)._forward_pre_hooks.values()):
-                        name = getattr(hook, "name", None)
-                        if type(hook).__name__ == "WeightNorm" and isinstance(name, str):
-                            setattr(module, name, hook.compute_weight(module))
-                        elif type(hook).__name__ == "SpectralNorm" and isinstance(name, str):
-                            setattr(module, name, hook.compute_weight(module, do_power_iteration=False))
+        if root is not None:
+            refresh_hooked_norms(root)
 
     def result(self, report: Any) -> Any:
         self._flush()
@@ -922,6 +906,59 @@ class _Target:
         report.materialized = tuple(self.materialized)
         report.unset_buffers = tuple(self.unset_buffers)
         return report
+
+
+def tensor_at(module: nn.Module, path: str) -> torch.Tensor:
+    """The parameter or buffer of ``module`` at ``path`` ("a/b/weight")."""
+    name = path.replace("/", ".")
+    try:
+        return module.get_parameter(name)
+    except AttributeError:
+        return module.get_buffer(name)
+
+
+def _vector_seed(seed: int | None, generator: torch.Generator | None, path: str) -> int:
+    """The seed of a spectral norm's fresh vectors: from the plan's ``seed`` and the weight's path, so two layers
+    and two seeds differ as fresh layers do (``seed`` None: drawn from ``generator``, else torch's global one)."""
+    if seed is None:
+        device = generator.device if generator is not None else None
+        return int(torch.randint(0, 2 ** 62, (1,), generator=generator, device=device).item())
+    return int.from_bytes(hashlib.blake2b(f"{seed}/{path}".encode(), digest_size=8).digest(), "little") >> 2
+
+
+def follow_norm(weight: torch.Tensor, what: tuple[Any, ...], at: Any, generator: torch.Generator | None) -> None:
+    """What follows a drawn ``weight`` that torch normalizes (``_computed``'s ``norm``, its tensors found by
+    ``at(path)``), as registering the norm on a fresh layer sets it: a weight norm's magnitude g = ||v|| (over
+    every axis but ``dim``), so the layer computes the drawn weight; a spectral norm's vectors u and v drawn anew
+    (from ``generator``, None: torch's default one) and refined by the power iterations its registration runs
+    (15; none in the old hook-based API), so its estimate of the largest singular value is the new weight's."""
+    with torch.no_grad():
+        if what[0] == "g":
+            _, g_path, dim = what
+            at(g_path).copy_(torch.norm_except_dim(weight, 2, -1 if dim is None else dim))
+        elif weight.dim() > 1:  # spectral: a vector needs no estimate
+            _, u_path, v_path, dim, eps, iterations = what
+            u, v = at(u_path), at(v_path)
+            matrix = weight.movedim(dim, 0).flatten(1)
+            for x in (u, v):
+                x.copy_(F.normalize(torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype),
+                                    dim=0, eps=eps))
+            for _ in range(iterations):  # torch's _SpectralNorm._power_method
+                u.copy_(F.normalize(torch.mv(matrix, v), dim=0, eps=eps))
+                v.copy_(F.normalize(torch.mv(matrix.H, u), dim=0, eps=eps))
+
+
+def refresh_hooked_norms(root: nn.Module) -> None:
+    """The old hook-based norms keep the computed weight as a plain attribute until the next forward: set it in
+    every module of ``root`` now, as their apply() does."""
+    with torch.no_grad():
+        for module in root.modules():
+            for hook in list(cast(Any, module)._forward_pre_hooks.values()):
+                name = getattr(hook, "name", None)
+                if type(hook).__name__ == "WeightNorm" and isinstance(name, str):
+                    setattr(module, name, hook.compute_weight(module))
+                elif type(hook).__name__ == "SpectralNorm" and isinstance(name, str):
+                    setattr(module, name, hook.compute_weight(module, do_power_iteration=False))
 
 
 class _Placements(Mapping[str, dict[str, Any]]):
