@@ -778,6 +778,34 @@ def test_equinox_layers_in_dicts_and_nested_tuples_are_walked_and_arrays_there_r
     np.testing.assert_array_equal(np.asarray(new.blocks["07"].weight), same.blocks["7"].weight.detach().numpy())
 
 
+def test_an_equinox_weight_norm_computes_the_drawn_weight():
+    """``eqx.nn.WeightNorm`` computes v * g / ||v||, its constructor setting g = ||v||: a plan or ``to_equinox``
+    that draws v sets g anew, so the layer computes the drawn weight (KS at ALPHA against the exact law), and
+    ``presets.equinox`` gives what Equinox's own constructor gives, U(+-1/sqrt(fan_in)); a stacked one per layer."""
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    from unifiedinit.verify import stats
+
+    def computed(layer):  # the weight the layer applies, read from its outputs on the identity
+        out = jax.vmap(layer)(jax.numpy.eye(64))
+        return np.asarray(out - layer.layer.bias).T
+
+    model = eqx.nn.WeightNorm(eqx.nn.Linear(64, 48, key=jax.random.key(0)))
+    xavier = ui.Plan(name="xavier").rule(ui.XavierUniform(), role="weight")
+    new, _ = xavier.apply(model, seed=0)
+    assert stats.check(computed(new), ui.lower(ui.XavierUniform(), (48, 64)), alpha=ALPHA)
+    np.testing.assert_allclose(np.asarray(new.g), np.asarray(new._norm(new.layer.weight)), rtol=1e-6)
+    new, _ = presets.equinox.apply(model, seed=1)
+    assert stats.check(computed(new), Uniform(-1 / 8, 1 / 8), alpha=ALPHA)
+    hooked = ui.Constant(0.5).to_equinox(bias=ui.Zeros())(model, jax.random.key(2))
+    np.testing.assert_allclose(computed(hooked), np.full((48, 64), 0.5), rtol=1e-6)
+    assert computed(model).std() > 0  # the layer given is not changed
+    stacked = eqx.filter_vmap(lambda k: eqx.nn.WeightNorm(eqx.nn.Linear(8, 4, key=k)))(jax.random.split(
+        jax.random.key(0), 3))
+    new, _ = ui.Plan(name="c").rule(ui.Constant(0.5), role="weight").apply(stacked, seed=0)
+    np.testing.assert_allclose(np.asarray(new.g), np.full((3, 4, 1), 0.5 * math.sqrt(8)), rtol=1e-6)
+
+
 def test_an_equinox_head_tied_by_shared_keeps_its_layers_fans_for_its_bias():
     # eqx.nn.Shared ties a head to an embedding by putting a placeholder where the head's weight was: its bias
     # still has the Linear's fans, U(+-1/sqrt(16)) as Equinox draws it (KS against Equinox's own, alpha 1e-6)

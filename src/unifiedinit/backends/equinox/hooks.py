@@ -39,8 +39,10 @@ class EquinoxInitializer:
     On an array: new values of its shape and dtype, in ``layout`` (default "torch": Equinox stores weights
     (out, in, *k)). On a layer the library knows (``Linear``, ``Conv*``, ``ConvTranspose*``, ``Embedding``): its
     ``weight`` from ``spec`` with the layer's layout and fans, and its ``bias`` from ``bias`` (when given) with
-    the layer's fans; the layer's other fields are kept. Any other module comes back unchanged. Equinox modules
-    are immutable: the layer or array given is never changed. Every check runs before anything is drawn.
+    the layer's fans; the layer's other fields are kept. An ``eqx.nn.WeightNorm`` gets its layer drawn so and its
+    ``g`` set to the new weight's norm, as its constructor does, so it computes the drawn weight. Any other
+    module comes back unchanged. Equinox modules are immutable: the layer or array given is never changed. Every
+    check runs before anything is drawn.
 
     Args:
         spec: the unifiedinit spec of the weight (or of the array).
@@ -111,7 +113,15 @@ class EquinoxInitializer:
         if not isinstance(obj, eqx.Module):
             raise TypeError(f"a unifiedinit Equinox initializer takes an array or an Equinox module, got "
                             f"{type(obj).__name__}")
-        from .model import _kind
+        from .model import _kind, weight_norms_following
+        if isinstance(obj, eqx.nn.WeightNorm):  # the layer it wraps, then its g = ||v||: it computes the draw
+            normed = cast(Any, obj)
+            layer = self(normed.layer, key)
+            if layer is normed.layer:
+                return normed
+            new: Any = eqx.tree_at(_layer_of, normed, layer)
+            follow = weight_norms_following(new, {("layer", normed.weight_name)})
+            return eqx.tree_at(_g_of, new, follow[0][1]) if follow else new
         kind, layout = _kind(obj, None)
         weight: Any = getattr(obj, "weight", None)
         if kind not in ("dense", "conv", "conv_transpose", "embedding") or not eqx.is_array(weight):
@@ -129,6 +139,14 @@ class EquinoxInitializer:
             return eqx.tree_at(_weight_of, obj, new_weight)
         new_bias = self._values(bias_spec, bias, bkey, "torch", fans)
         return eqx.tree_at(_weight_and_bias_of, obj, (new_weight, new_bias))
+
+
+def _layer_of(normed: Any) -> Any:
+    return normed.layer
+
+
+def _g_of(normed: Any) -> Any:
+    return normed.g
 
 
 def _weight_of(layer: Any) -> Any:

@@ -306,7 +306,36 @@ class _Target(JaxTarget):
             return [_get(m, path) for path in paths]
 
         new = eqx.tree_at(where, self.model, [x for _, x in self.new])
+        follow = weight_norms_following(new, set(paths))  # a WeightNorm's g follows its drawn weight
+
+        def norms(m: Any) -> list[Any]:
+            return [_get(m, path) for path, _ in follow]
+
+        if follow:
+            new = eqx.tree_at(norms, new, [g for _, g in follow])
         return new, report
+
+
+def weight_norms_following(model: Any, written: set[tuple[Any, ...]]) -> list[tuple[tuple[Any, ...], Any]]:
+    """For each ``eqx.nn.WeightNorm`` of ``model`` whose layer's weight is among the ``written`` attribute paths
+    and whose ``g`` is not: (the path of ``g``, its new value ||v||, over every axis its ``g`` keeps as 1), as the
+    constructor sets it, so the layer computes the drawn weight and not the drawn direction times the old norm. A
+    stacked ``WeightNorm`` (``eqx.filter_vmap`` over its constructor) gets one norm per layer the same way."""
+    out: list[tuple[tuple[Any, ...], Any]] = []
+    for module, _, path, *_ in _tree(model):
+        if not isinstance(module, eqx.nn.WeightNorm):
+            continue
+        at = path + ("layer", module.weight_name)
+        if at not in written or path + ("g",) in written:
+            continue
+        v, g = _get(model, at), module.g
+        if v.ndim != g.ndim:
+            continue
+        axes = tuple(i for i, n in enumerate(g.shape) if n == 1)
+        norm = jnp.sqrt(jnp.sum(jnp.square(v.astype(jnp.promote_types(v.dtype, jnp.float32))), axis=axes,
+                                keepdims=True))
+        out.append((path + ("g",), norm.astype(g.dtype)))
+    return out
 
 
 def target(model: Any, **options: Any) -> _Target:
