@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -86,6 +87,58 @@ def test_lsuv_on_a_flax_nnx_model():
     assert report.layers == ["layers/0/kernel", "layers/2/kernel"]
     assert abs(float(jnp.std(net(x))) - 1.0) < 0.01
     assert all(math.isfinite(g) and g > 0 for g in report.gains.values())
+
+
+@pytest.mark.parametrize("api", ["parametrizations", "hooks"])
+def test_a_weight_normed_torch_layer_takes_its_gain_in_its_magnitude(api):
+    """Under a weight norm the layer computes g * v / ||v||: a gain written into ``module.weight`` is lost, so
+    LSUV scales g. A spectral-normed layer fixes its own scale: left orthonormal at gain 1, with a warning naming
+    it, and the layers after it still reach the target. The plan replays the weight-normed result (its direction
+    orthogonal with the gain, g following)."""
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    import unifiedinit as ui
+    norm = nn.utils.parametrizations if api == "parametrizations" else nn.utils
+
+    def build():
+        torch.manual_seed(0)
+        with pytest.warns(FutureWarning) if api == "hooks" else contextlib.nullcontext():
+            normed = norm.weight_norm(nn.Linear(16, 32))
+        return nn.Sequential(normed, nn.Tanh(), norm.spectral_norm(nn.Linear(32, 32)), nn.ReLU(), nn.Linear(32, 4))
+
+    net, batch = build(), torch.randn(256, 16, generator=torch.Generator().manual_seed(1)) * 3
+    with pytest.warns(UserWarning, match=r"lsuv: 1 layer\(s\) compute their weight's scale themselves.*: 2/weight$"):
+        report = ui.lsuv(net, batch, target_std=2.0, tol=0.01)
+    assert report.layers == ["0/weight", "2/weight", "4/weight"] and report.gains["2/weight"] == 1.0
+    net.eval()  # the spectral norm's estimate as it stands, no further power iteration
+    with torch.no_grad():
+        first, out = net[0](batch), net(batch)
+    assert abs(float(first.std()) - 2.0) < 0.01 and abs(float(out.std()) - 2.0) < 0.01
+    assert report.gains["0/weight"] != 1.0
+    fresh = build()
+    report.to_plan().apply(fresh, seed=0)  # lsuv's own seed: the same orthonormal start, the same gains
+    with torch.no_grad():
+        assert torch.allclose(fresh[0](batch), first, atol=1e-5)
+
+
+def test_a_flax_nnx_weight_norm_takes_its_gain_in_its_scale():
+    """``nnx.WeightNorm`` normalizes its layer's kernel on every call and multiplies it by its scale: LSUV scales
+    the scale, and ``to_plan`` says it cannot replay that gain (the scales are no parameters a plan reaches)."""
+    nnx = pytest.importorskip("flax.nnx")
+    import jax
+    import jax.numpy as jnp
+
+    import unifiedinit as ui
+    net = nnx.Sequential(nnx.WeightNorm(nnx.Linear(32, 64, rngs=nnx.Rngs(0)), rngs=nnx.Rngs(0)), nnx.tanh,
+                         nnx.Linear(64, 10, rngs=nnx.Rngs(0)))
+    x = jax.random.normal(jax.random.key(0), (256, 32)) * 3
+    report = ui.lsuv(net, x, target_std=2.0, tol=0.01)
+    assert report.layers == ["layers/0/layer_instance/kernel", "layers/2/kernel"]
+    assert abs(float(jnp.std(net.layers[0](x))) - 2.0) < 0.01 and abs(float(jnp.std(net(x))) - 2.0) < 0.01
+    assert report.unreplayable == ["layers/0/layer_instance/kernel"]
+    with pytest.warns(UserWarning, match="layers/0/layer_instance/kernel lives in an nnx.WeightNorm's scales"):
+        report.to_plan()
 
 
 @pytest.mark.parametrize("bad", [dict(target_std=0), dict(tol=-1), dict(max_iter=0), dict(target_std=math.nan)])

@@ -14,6 +14,7 @@ while the batch runs) and built Keras models (a probe model over every Dense/Con
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,12 +22,15 @@ from typing import Any
 @dataclass
 class LsuvReport:
     """``gains``: weight path -> its final gain over an orthonormal matrix; ``stds``: the output std each layer
-    ended with; ``iterations``: forward passes per layer; ``layers``: the weight paths in forward order."""
+    ended with; ``iterations``: forward passes per layer; ``layers``: the weight paths in forward order;
+    ``unreplayable``: the layers whose gain lives where no plan reaches (an ``nnx.WeightNorm``'s scales, which
+    are no parameters), which ``to_plan`` replays at gain 1 (and says so)."""
 
     gains: dict[str, float] = field(default_factory=dict[str, float])
     stds: dict[str, float] = field(default_factory=dict[str, float])
     iterations: dict[str, int] = field(default_factory=dict[str, int])
     layers: list[str] = field(default_factory=list[str])
+    unreplayable: list[str] = field(default_factory=list[str])
 
     def to_plan(self, name: str = "lsuv") -> Any:
         """The result as a plan with no data: ``Orthogonal(gain)`` for each weight, zeros for its bias. Each
@@ -34,6 +38,10 @@ class LsuvReport:
         result on a port with the same module names in another framework (``kernel`` for ``weight``)."""
         from .plan import Plan
         from .specs import Orthogonal, Zeros
+        if self.unreplayable:
+            warnings.warn(f"LsuvReport.to_plan: the gain of {', '.join(self.unreplayable)} lives in an "
+                          "nnx.WeightNorm's scales, which a plan does not reach: replayed at gain 1 (the kernel's "
+                          "own scale is normalized away)", UserWarning, stacklevel=2)
         plan = Plan(name=name)
         for path in self.layers:
             where = f"{path.rsplit('/', 1)[0]}/*" if "/" in path else "*"
@@ -116,26 +124,55 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     layers = [m for m in model.modules() if isinstance(m, (nn.Linear, _ConvNd))]
     handles = [m.register_forward_hook(hook) for m in layers]
     report = LsuvReport()
+    fixed: list[str] = []
     try:
         with torch.no_grad():
             model(batch)  # the forward order
             for module in list(order):
                 path = "/".join(filter(None, (names[id(module)].replace(".", "/"), "weight")))
+                scaled = _torch_scale(module)
                 gain, steps, std = 1.0, 0, 0.0
                 for steps in range(1, max_iter + 1):
                     seen.clear()
                     model(batch)
                     std = float(seen[id(module)].double().std())
-                    if abs(std - target) < tol or std == 0.0:
+                    if abs(std - target) < tol or std == 0.0 or scaled is None:
                         break
-                    module.weight.mul_(target / std)
+                    scaled.mul_(target / std)
                     gain *= target / std
+                if scaled is None:
+                    fixed.append(path)
                 report.gains[path], report.stds[path], report.iterations[path] = gain, std, steps
                 report.layers.append(path)
     finally:
         for h in handles:
             h.remove()
+    _warn_fixed(fixed)
     return report
+
+
+def _warn_fixed(fixed: list[str]) -> None:
+    """Name the layers whose weight's scale the layer computes itself, which no gain reaches."""
+    if fixed:
+        warnings.warn(f"lsuv: {len(fixed)} layer(s) compute their weight's scale themselves (a spectral norm, an "
+                      f"orthogonal or another parametrization), so no gain reaches them: left orthonormal, gain 1: "
+                      f"{', '.join(fixed[:8])}{' ...' if len(fixed) > 8 else ''}", UserWarning, stacklevel=4)
+
+
+def _torch_scale(module: Any) -> Any:
+    """The tensor whose scaling scales the weight ``module`` computes: the weight itself, or a weight norm's
+    magnitude g (the direction's scale is normalized away); None where no tensor scales it (a spectral norm, an
+    orthogonal or another parametrization)."""
+    from .backends.torch.model import layer_records, tensor_at
+    records, norms = layer_records(module)
+    follows = dict(norms)
+    weight = next((p for p, _ in records if p.role == "weight"), None)
+    if weight is None:
+        return None
+    what = follows.get(weight.path)
+    if what is None:
+        return next(t for p, t in records if p is weight)
+    return tensor_at(module, what[1]) if what[0] == "g" else None
 
 
 def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed: int) -> LsuvReport:
@@ -144,9 +181,12 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
     from flax import nnx
     _orthonormal(model, seed)
     paths: dict[int, str] = {}
+    wrapped: dict[int, Any] = {}  # a layer under nnx.WeightNorm or nnx.SpectralNorm -> the wrapper
     for path, node in nnx.iter_graph(model):
         if isinstance(node, (nnx.Linear, nnx.Conv)):
             paths[id(node)] = "/".join(map(str, path))
+        elif isinstance(node, (nnx.WeightNorm, nnx.SpectralNorm)):
+            wrapped[id(node.layer_instance)] = node
     order: list[Any] = []
     seen: dict[int, Any] = {}
     classes: tuple[Any, ...] = (nnx.Linear, nnx.Conv)  # patched below: their __call__ records the output
@@ -162,27 +202,52 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
         return call
 
     report = LsuvReport()
+    fixed: list[str] = []
     for cls in classes:
         cls.__call__ = recording(cls)
     try:
         model(batch)
         for layer in list(order):
             name = "/".join(filter(None, (paths.get(id(layer), ""), "kernel")))
+            scaled = _nnx_scale(layer, wrapped.get(id(layer)))
             gain, steps, std = 1.0, 0, 0.0
             for steps in range(1, max_iter + 1):
                 seen.clear()
                 model(batch)
                 std = float(np.asarray(jnp.std(seen[id(layer)].astype(jnp.float32))))
-                if abs(std - target) < tol or std == 0.0:
+                if abs(std - target) < tol or std == 0.0 or scaled is None:
                     break
-                layer.kernel.set_value(layer.kernel.get_value() * (target / std))
+                scaled(target / std)
                 gain *= target / std
+            if scaled is None:
+                fixed.append(name)
+            elif id(layer) in wrapped:
+                report.unreplayable.append(name)
             report.gains[name], report.stds[name], report.iterations[name] = gain, std, steps
             report.layers.append(name)
     finally:
         for cls, call in originals.items():
             cls.__call__ = call
+    _warn_fixed(fixed)
     return report
+
+
+def _nnx_scale(layer: Any, wrapper: Any) -> Any:
+    """A function that scales the kernel ``layer`` computes with by a factor: its kernel's values, or the scale
+    ``nnx.WeightNorm`` keeps for it (the kernel's own scale is normalized away on every call); None under an
+    ``nnx.SpectralNorm`` or a WeightNorm without a scale for it."""
+    from flax import nnx
+    kernel: Any = layer.kernel
+    scales: Any = getattr(wrapper, "scales", None) if isinstance(wrapper, nnx.WeightNorm) else None
+    if wrapper is not None and (not scales or ("kernel",) not in scales):
+        return None
+
+    def scale(factor: float) -> None:
+        if wrapper is None:
+            kernel.set_value(kernel.get_value() * factor)
+        else:
+            scales[("kernel",)] = scales[("kernel",)] * factor
+    return scale
 
 
 def _keras(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed: int) -> LsuvReport:
