@@ -313,6 +313,10 @@ def test_a_module_hook_draws_a_normed_weight_so_the_layer_computes_it(norm):
         else:  # the old API's fresh vectors, not iterated: its estimate u.Wv with them, for the drawn weight
             u, v = layer.weight_u.double(), layer.weight_v.double()
             assert torch.isclose(estimate, u @ drawn.detach().double() @ v, rtol=1e-4)
+    with warnings.catch_warnings(), torch.device("meta"):  # a meta layer is checked and passed through
+        warnings.simplefilter("ignore", FutureWarning)
+        meta = wrap(nn.Linear(64, 48))
+    meta.apply(ui.XavierUniform().to_torch(bias=ui.Zeros(), generator=torch.Generator()))
 
 
 def test_lazy_layers_are_left_alone_until_materialized():

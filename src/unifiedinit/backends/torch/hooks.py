@@ -300,9 +300,11 @@ class TorchInitializer:
                 drawn.append((t, lower(t, self.bias, None, None, info), p.stacked))
         for t, draw, stacked in drawn:
             fill(t, draw, self.generator, stacked)
-        for path, what in norms:  # a normed weight: the layer computes the drawn one
-            follow_norm(tensor_at(obj, path), what, partial(tensor_at, obj), self.generator)
-        if norms:
+        for path, what in norms:  # a normed weight: the layer computes the drawn one (a meta one has no values)
+            weight = tensor_at(obj, path)
+            if not weight.is_meta:
+                follow_norm(weight, what, partial(tensor_at, obj), self.generator)
+        if norms and not any(t.is_meta for _, t in records):
             refresh_hooked_norms(obj)
         return obj
 
