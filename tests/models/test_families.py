@@ -939,6 +939,10 @@ def test_stacked_experts_are_dense_layers_one_per_expert_in_every_preset(build, 
     assert not stats.check(experts.gate_up_proj.detach(), stored, alpha=ALPHA)
     if bias is not None:
         assert stats.check(experts.gate_up_proj_bias.detach(), ui.Uniform(-1 / 8, 1 / 8), alpha=ALPHA)
+        # fans="torch": torch.nn.init's fans of one expert's stored (in 64, out 192) slice, dim 1 the fan_in
+        model.apply(ui.XavierNormal().to_torch(bias=ui.KaimingUniform(a=math.sqrt(5)), fans="torch"))
+        bound = 1 / math.sqrt(192)
+        assert stats.check(experts.gate_up_proj_bias.detach(), ui.Uniform(-bound, bound), alpha=ALPHA)
 
 
 def test_gpt2_residual_projections_are_scaled_by_depth():
