@@ -165,13 +165,12 @@ def _torch_scale(module: Any) -> Any:
     orthogonal or another parametrization)."""
     from .backends.torch.model import layer_records, tensor_at
     records, norms = layer_records(module)
-    follows = dict(norms)
-    weight = next((p for p, _ in records if p.role == "weight"), None)
+    weight = next(((p, t) for p, t in records if p.role == "weight"), None)
     if weight is None:
         return None
-    what = follows.get(weight.path)
+    what = dict(norms).get(weight[0].path)
     if what is None:
-        return next(t for p, t in records if p is weight)
+        return weight[1]
     return tensor_at(module, what[1]) if what[0] == "g" else None
 
 

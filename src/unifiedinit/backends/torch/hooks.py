@@ -21,7 +21,7 @@ from ...params import Param
 from ...portable import portable_option
 from ...samplers import draw as sampled
 from ...specs import Spec
-from .model import follow_norm, layer_records, refresh_hooked_norms, tensor_at
+from .model import follow_norm, layer_records, paired_weight, refresh_hooked_norms, tensor_at
 from .ops import TorchOps
 
 
@@ -312,8 +312,7 @@ class TorchInitializer:
 def _torch_fans(bias: Param, weights: list[Param]) -> tuple[int, int] | None:
     """torch.nn.init's fans (dim 1 x RF is fan_in) of the weight ``bias`` goes with: ``gate_up_proj``'s for
     ``gate_up_proj_bias``, else ``weight``'s, else the layer's only weight's; None when there is none."""
-    name = bias.path[:-len("_bias")] if bias.path.endswith("_bias") else "weight"
-    named = [w for w in weights if w.path == name]
+    named = [w for w in weights if w.path == paired_weight(bias.path)]
     weight = named[0] if named else weights[0] if len(weights) == 1 else None
     if weight is None or len(weight.slice_shape) < 2 or 0 in weight.slice_shape:
         return None

@@ -217,12 +217,16 @@ def _declared_shape(module: nn.Module) -> tuple[int, ...] | None:
     return None
 
 
+def paired_weight(bias: str) -> str:
+    """The name of the weight a bias goes with: ``gate_up_proj`` for ``gate_up_proj_bias``, else ``weight``."""
+    return bias[:-len("_bias")] if bias.endswith("_bias") else "weight"
+
+
 def _stacked_fans(module: nn.Module, info: Any, name: str, layout: str) -> tuple[int, int] | None:
     """The layer fans of tensor ``name`` of a layer stacked along its leading ``info.stacked`` axes: one layer's
     fans of the weight it goes with (``gate_up_proj`` for ``gate_up_proj_bias``, else ``weight``), of the shape
     ``info.shapes`` declares for it where it is stored flattened."""
-    weight_name = name[:-len("_bias")] if name.endswith("_bias") else name if info.roles.get(name) == "weight" \
-        else "weight"
+    weight_name = name if info.roles.get(name) == "weight" and not name.endswith("_bias") else paired_weight(name)
     weight = module._parameters.get(weight_name)
     if not isinstance(weight, torch.Tensor):
         return None
