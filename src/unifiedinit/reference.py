@@ -52,7 +52,7 @@ def numpy_dtype(dtype: object, integers: bool = False) -> np.dtype:
 
 def philox_key(seed: int, key: str = "") -> np.ndarray:
     """The 128-bit Philox key (two uint64 words) for a seed and a parameter key."""
-    seed = v.integer("", "seed", seed, minimum=0)
+    seed = v.given_seed("", seed)
     if not isinstance(key, str):
         raise TypeError(f"parameter 'key' must be a string, got {key!r}")
     digest = hashlib.blake2b(f"unifiedinit/{seed}/{key}".encode(), digest_size=16).digest()
@@ -137,8 +137,13 @@ def _support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
     bounds = _bounds(draw)
     if bounds is None:
         return None
+    if str(dtype).endswith("bfloat16"):  # (torch.bfloat16, ml_dtypes' or its name) see _constant_support
+        return _constant_support(*bounds, dtype)
+    return _rounded_support(*bounds, dtype)
+
+
+def _rounded_support(low: float, high: float, open_low: bool, open_high: bool, dtype: object) -> tuple[float, float]:
     dt = numpy_dtype(dtype)
-    low, high, open_low, open_high = bounds
     lo = np.array(low, dtype=dt)
     if float(lo) < low or (open_low and float(lo) <= low):
         lo = np.nextafter(lo, np.array(np.inf, dtype=dt))
@@ -146,6 +151,17 @@ def _support_in(draw: D.Draw, dtype: object) -> tuple[float, float] | None:
     if float(hi) > high or (open_high and float(hi) >= high):
         hi = np.nextafter(hi, np.array(-np.inf, dtype=dt))
     return float(lo), float(hi)
+
+
+def _constant_support(low: float, high: float, open_low: bool, open_high: bool, dtype: object) -> tuple[float, float]:
+    """``_rounded_support`` for bfloat16, which torch.compile runs as it is and takes as a constant
+    (``torch._dynamo.assume_constant_result``, marked without importing torch): traced, its NumPy would be torch
+    ops, which have no bfloat16 NumPy dtype ("data type 'bfloat16' not understood"). The other dtypes are traced
+    (their bounds may be symbolic numbers there, which no constant takes)."""
+    return _rounded_support(low, high, open_low, open_high, dtype)
+
+
+setattr(_constant_support, "_dynamo_marked_constant", True)
 
 
 def _compiling() -> bool:

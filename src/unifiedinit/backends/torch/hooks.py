@@ -9,14 +9,14 @@ refused call leaves the tensor as it was. Meta tensors are validated and left as
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import torch
 from torch import nn
 
 from ... import _validate as v
 from ... import draws as D
-from ...layout import LayoutLike, TensorInfo
+from ...layout import LayoutLike, TensorInfo, get_layout
 from ...params import Param
 from ...portable import portable_option
 from ...samplers import draw as sampled
@@ -43,7 +43,20 @@ def lower(tensor: Any, spec: Spec, layout: LayoutLike | None, layer_fans: tuple[
     draw = spec.lower(info)
     v.tensor_dtype(dtype_name(tensor), draw.deterministic)
     v.representable(draw, dtype_name(tensor))
+    writable(tensor, "tensor")
     return draw
+
+
+def writable(tensor: torch.Tensor, name: str, owner: str = "") -> None:
+    """Refuse, before anything is written, a tensor whose entries share memory (an ``expand``-ed view: a zero
+    stride): one value would land in many entries, and torch refuses the write half way through a model."""
+    local: torch.Tensor = cast(Any, tensor).to_local() if hasattr(tensor, "placements") else tensor  # a DTensor
+    if local.is_meta or local.numel() < 2:
+        return
+    if any(stride == 0 and size > 1 for size, stride in zip(local.shape, local.stride())):
+        raise ValueError(f"{owner}parameter {name!r} is a view whose entries share memory (shape {tuple(local.shape)}, "
+                         f"strides {local.stride()}, as expand() makes): it cannot hold one value per entry; "
+                         "allowed: a tensor with its own memory per entry (replace it by its .clone())")
 
 
 def check_generator(generator: Any) -> None:
@@ -271,6 +284,8 @@ class TorchInitializer:
         if bias is not None and not isinstance(bias, Spec):
             raise TypeError(f"parameter 'bias' must be a unifiedinit spec or None, got {bias!r}")
         v.choice("to_torch", "fans", fans, ("layer", "torch"))
+        if layout is not None:
+            get_layout(layout)  # an unknown name is refused now, not when the first tensor comes
         check_generator(generator)
         self.spec, self.bias, self.layout, self.fans, self.generator = spec, bias, layout, fans, generator
         self.portable = portable_option(portable)

@@ -709,7 +709,13 @@ class _Target:
     def prepare(self, report: Any, skip: frozenset[str] = frozenset()) -> None:
         """Before anything is written: with ``device=``, every meta parameter must be set by a rule or named by
         ``skip`` (else raise, nothing allocated); then each meta parameter and buffer is materialized on
-        ``device`` (a skipped parameter with zeros, for its checkpoint)."""
+        ``device`` (a skipped parameter with zeros, for its checkpoint). A tensor a rule sets whose entries share
+        memory (an ``expand``-ed view) is refused first."""
+        from .hooks import writable
+        handles = {p.path: t for p, t in self.found}
+        for e in report.entries:
+            if e.draw is not None:
+                writable(handles[e.param.path], e.param.path, "Plan.apply: ")
         self._check_whole(report)
         if self.device is None:
             return

@@ -160,9 +160,18 @@ class TorchOps(Ops):
         return x.argsort(dim=0)
 
     def qr(self, m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        # torch.linalg's functions are untyped (torch._C._linalg has no stubs)
-        q, r = cast("tuple[torch.Tensor, torch.Tensor]",
-                    torch.linalg.qr(m))  # pyright: ignore[reportUnknownMemberType]
+        # LAPACK's blocked QR on a CPU rounds differently with the thread count (the last bits of a 64 x 64 Q
+        # differ between 1 and 2 threads): one thread, so that a seed gives the same matrix whatever
+        # torch.set_num_threads says (torch.compile traces the call as it is)
+        threads = torch.get_num_threads() if m.device.type == "cpu" and not torch.compiler.is_compiling() else 1
+        if threads > 1:
+            torch.set_num_threads(1)
+        try:  # torch.linalg's functions are untyped (torch._C._linalg has no stubs)
+            q, r = cast("tuple[torch.Tensor, torch.Tensor]",
+                        torch.linalg.qr(m))  # pyright: ignore[reportUnknownMemberType]
+        finally:
+            if threads > 1:
+                torch.set_num_threads(threads)
         return q, r
 
     def diagonal(self, m: torch.Tensor) -> torch.Tensor:
