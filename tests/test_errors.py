@@ -28,6 +28,11 @@ CATALOG = [
     ("normal beyond float32", ui.Normal(0.0, 1e300), (4, 4), "float32", ValueError, r"float32, which cannot hold"),
     ("uniform wider than float64", ui.Uniform(-1e308, 1e308), (4, 4), "float64", ValueError, r"float64, which cannot hold"),
     ("constant beyond float16", ui.Constant(1e5), (4, 4), "float16", ValueError, r"float16, which cannot hold"),
+    # an integer or bool tensor takes whole numbers only: 0.5 would be cut to 0 (True in a bool)
+    ("a fraction in an integer", ui.Constant(0.5), (4, 4), "int32", ValueError, r"int32.*0\.5 is not a whole number"),
+    ("a fraction in a bool", ui.Constant(0.5), (4, 4), "bool", ValueError, r"bool.*0\.5 is not a whole number"),
+    ("a fractional eye", ui.Eye(2.5), (4, 4), "int8", ValueError, r"int8.*2\.5 is not a whole number"),
+    ("hadamard in an integer", ui.Hadamard(), (4, 4), "int32", ValueError, r"int32.*real numbers"),
 ]
 BACKENDS = [f for f in FRAMEWORKS if available(f)]
 

@@ -482,3 +482,63 @@ def test_user_modules_named_like_flaxs_and_a_registered_norms_batch_stats():
         assert (np.asarray(norm.rv.get_value()) == 1).all() and not np.asarray(norm.ra.get_value()).any()
     finally:
         ui.params.LAYERS.pop(MyNorm, None)
+
+
+def test_small_floats_take_constants_within_their_range_as_ml_dtypes_counts_it():
+    # JAX wrote NaN or inf for a constant a float8 dtype cannot hold (1000 in float8_e4m3fn, 1e6 in float8_e5m2)
+    from unifiedinit import _validate as v
+    key = jax.random.key(0)
+    small = [name for name in v.DTYPE_RANGE if name.startswith("float") and name not in v.FLOAT_DTYPES]
+    assert len(small) == 11
+    for name in small:
+        dtype = jnp.dtype(name)
+        info = jnp.finfo(dtype)  # the range our table holds, read from ml_dtypes in the same run
+        low = float(info.tiny) if name == "float8_e8m0fnu" else -float(info.max)  # e8m0: powers of two, no zero
+        assert v.DTYPE_RANGE[name] == (low, float(info.max)), name
+        if not name.startswith("float8"):
+            continue  # XLA on a CPU makes no float6 or float4 arrays
+        top = float(info.max)
+        assert np.asarray(ui.Constant(top).to_flax()(key, (3,), dtype), np.float64).tolist() == [top] * 3
+        for bad in (2 * top, -2 * top):
+            with pytest.raises(ValueError, match=f"dtype {name}, which cannot hold"):
+                ui.Constant(bad).to_flax()(key, (3,), dtype)
+    with pytest.raises(ValueError, match=r"float8_e4m3fn, which cannot hold the values of Eye\(gain=1000.0\)"):
+        ui.Eye(gain=1000.0).to_flax()(key, (2, 2), jnp.float8_e4m3fn)
+
+
+def test_the_drop_in_constant_casts_as_jax_where_a_spec_takes_whole_numbers_only():
+    key = jax.random.key(0)
+    for value, dtype in ((2.7, jnp.int32), (-2.7, jnp.int8), (0.5, jnp.bool_), (jnp.array([1.5, -2.5]), jnp.int32)):
+        ours = F.initializers.constant(value)(key, (2, 2), dtype)
+        theirs = jax.nn.initializers.constant(value)(key, (2, 2), dtype)
+        assert ours.dtype == theirs.dtype and np.array_equal(np.asarray(ours), np.asarray(theirs)), value
+    with pytest.raises(ValueError, match="int32, which cannot hold the values of Constant.*2.7 is not a whole number"):
+        ui.Constant(2.7).to_flax()(key, (2,), jnp.int32)
+    with pytest.raises(ValueError, match="int8, which cannot hold"):  # the cast value must still fit
+        F.initializers.constant(300.0)(key, (2,), jnp.int8)
+
+
+def test_an_axis_out_of_range_is_named():
+    key = jax.random.key(0)
+    spec = ui.KaimingNormal()
+    for init, name in ((spec.to_flax(in_axis=5), "in_axis"), (spec.to_flax(out_axis=-3), "out_axis"),
+                       (spec.to_flax(batch_axis=(7,)), "batch_axis")):
+        with pytest.raises(IndexError, match=rf"parameter '{name}' is .* shape \(4, 4\); allowed: axes in \[-2, 2\)"):
+            init(key, (4, 4))
+    with pytest.raises(IndexError):  # JAX's own error type for the same mistake
+        jax.nn.initializers.he_normal(in_axis=5)(key, (4, 4))
+
+
+def test_a_complex_nnx_parameter_is_listed_and_a_random_rule_on_it_refused():
+    # NNX's walk skipped complex parameters: not in the report, and a rule naming one only "matched no parameter"
+    class Model(nnx.Module):
+        def __init__(self):
+            self.dense = nnx.Linear(2, 2, rngs=nnx.Rngs(0))
+            self.phase = nnx.Param(jnp.ones((3,), jnp.complex64))
+
+    model = Model()
+    report = ui.presets.torch.apply(model, seed=0)
+    assert [p.path for p in report.unmatched] == ["phase"]
+    with pytest.raises(TypeError, match="cannot initialize 'phase' .* complex64, which cannot hold random values"):
+        ui.Plan().rule(ui.Normal(), path="phase").apply(model, seed=0)
+    assert np.array_equal(np.asarray(model.phase.get_value()), np.ones(3, np.complex64))

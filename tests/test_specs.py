@@ -81,6 +81,15 @@ BAD = [
     (lambda: ui.FromArray([[1.0, None]]), TypeError, ["'values'", "None", "real number"]),
     (lambda: ui.calculate_gain("swish"), ValueError, ["'nonlinearity'", "'swish'", "'tanh'"]),
     (lambda: ui.calculate_gain("leaky_relu", "x"), TypeError, ["'param'", "'x'"]),
+    # torch's formula, sqrt(2 / (1 + a**2)), overflows past 1e154 (a bare OverflowError before)
+    (lambda: ui.calculate_gain("leaky_relu", 1e200), ValueError, ["calculate_gain", "'param'", "1e+150", "1e+200"]),
+    (lambda: ui.KaimingNormal(a=-1e308), ValueError, ["KaimingNormal", "'a'", "|a| <= 1e+150", "-1e+308"]),
+    (lambda: ui.from_expression("KaimingUniform(a=1e300)"), ValueError, ["cannot parse spec", "'a'", "1e+300"]),
+    # bad input on purpose: an empty word, which read as "every role"
+    (lambda: ui.Select(role=""),  # pyright: ignore[reportArgumentType]
+     ValueError, ["Select", "'role'", "'weight'", "got ''"]),
+    (lambda: ui.Portable(seed=2 ** 64), ValueError, ["Portable", "'seed'", "[0, 2**64)"]),  # as Plan.apply says
+    (lambda: ui.sample(ui.Normal(), (2,), seed=2 ** 64), ValueError, ["'seed'", "[0, 2**64)"]),
 ]
 
 

@@ -111,7 +111,13 @@ DTYPE_RANGE: dict[str, tuple[float, float]] = {
     "float64": (-1.7976931348623157e308, 1.7976931348623157e308),
     "int8": (-2 ** 7, 2 ** 7 - 1), "int16": (-2 ** 15, 2 ** 15 - 1), "int32": (-2 ** 31, 2 ** 31 - 1),
     "int64": (-2 ** 63, 2 ** 63 - 1), "uint8": (0, 2 ** 8 - 1), "uint16": (0, 2 ** 16 - 1),
-    "uint32": (0, 2 ** 32 - 1), "uint64": (0, 2 ** 64 - 1), "bool": (0, 1)}
+    "uint32": (0, 2 ** 32 - 1), "uint64": (0, 2 ** 64 - 1), "bool": (0, 1),
+    # the small floats take determined specs only (constants, eye, arrays): their finite range, from ml_dtypes'
+    # finfo (e8m0 holds powers of two only, the smallest 2**-127: no zero, no negatives)
+    "float8_e4m3fn": (-448.0, 448.0), "float8_e4m3fnuz": (-240.0, 240.0), "float8_e4m3": (-240.0, 240.0),
+    "float8_e5m2": (-57344.0, 57344.0), "float8_e5m2fnuz": (-57344.0, 57344.0),
+    "float8_e4m3b11fnuz": (-30.0, 30.0), "float8_e3m4": (-15.5, 15.5), "float8_e8m0fnu": (2.0 ** -127, 2.0 ** 127),
+    "float6_e2m3fn": (-7.5, 7.5), "float6_e3m2fn": (-28.0, 28.0), "float4_e2m1fn": (-6.0, 6.0)}
 
 
 def dtype_name(owner: str, name: str, value: Any) -> str:
@@ -192,9 +198,12 @@ def representable(d: Any, dtype_name: str) -> None:
     limits = DTYPE_RANGE.get(dtype_name)
     if limits is None:
         return
+    whole = dtype_name.startswith(("int", "uint", "bool"))
+    if whole:
+        _integral(d, dtype_name)
     lo, hi = draw_range(d)
     width = hi - lo
-    if lo < limits[0] or hi > limits[1] or not math.isfinite(width) or (dtype_name.startswith("float") and width > limits[1]):
+    if lo < limits[0] or hi > limits[1] or not math.isfinite(width) or (not whole and width > limits[1]):
         reach = f" (a normal counts to {NORMAL_REACH:g} standard deviations)" if "Normal" in type(d).__name__ or \
             "Sparse" in type(d).__name__ else ""
         raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {d!r}: they span "
@@ -208,6 +217,31 @@ def representable(d: Any, dtype_name: str) -> None:
     for part in _parts(d):  # the same for one inside a mixture, rows, blocks or a stack
         if isinstance(part, (D.Affine, D.InverseSoftplus, D.Log, D.Mixture)):
             representable(part, dtype_name)
+
+
+def _integral(d: Any, dtype_name: str) -> None:
+    """An integer or bool parameter takes whole numbers only: ``Constant(0.5)`` would be cut to 0 (True in a bool),
+    so it is refused with the value named. A Hadamard matrix's entries, ±gain/√n, are real numbers."""
+    from . import draws as D
+    parts = _parts(d)
+    if parts:
+        for part in parts:
+            _integral(part, dtype_name)
+        return
+    values: tuple[float, ...] = ()
+    if isinstance(d, D.Constant):
+        values = (d.value,)
+    elif isinstance(d, D.Eye):
+        values = (d.gain,)
+    elif isinstance(d, D.Array):
+        values = d.values
+    elif isinstance(d, D.Hadamard):
+        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of a Hadamard "
+                         f"matrix (gain={d.gain!r} / sqrt(n)): real numbers; allowed: {', '.join(FLOAT_DTYPES)}")
+    fraction = next((x for x in values if not float(x).is_integer()), None)
+    if fraction is not None:
+        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {d!r}: "
+                         f"{fraction!r} is not a whole number; allowed: whole numbers (or a float dtype)")
 
 
 def _window_holds_a_number(d: Any, dtype_name: str) -> None:
@@ -234,4 +268,11 @@ def seed(owner: str, value: Any, *, required: bool = False) -> int | None:
     out = int(value)
     if not 0 <= out < 2 ** 64:
         raise ValueError(f"{_where(owner, 'seed')} must be an integer in [0, 2**64), got {out!r}")
+    return out
+
+
+def given_seed(owner: str, value: Any) -> int:
+    """A seed that must be given: an int in [0, 2**64), as ``Plan.apply`` takes it."""
+    out = seed(owner, value, required=True)
+    assert out is not None
     return out

@@ -59,7 +59,7 @@ def counter_key(seed: int, key: str = "") -> tuple[int, int]:
     ``blake2b("unifiedinit-counter/<seed>/<key>")``, little-endian.
 
     Args:
-        seed: an int >= 0.
+        seed: an int in [0, 2**64).
         key: the parameter's canonical key (a string).
 
     Returns:
@@ -67,7 +67,7 @@ def counter_key(seed: int, key: str = "") -> tuple[int, int]:
 
     Raises:
         TypeError: ``seed`` is not an integer.
-        ValueError: ``seed`` < 0.
+        ValueError: ``seed`` outside [0, 2**64).
 
     Examples:
         >>> from unifiedinit.counter import counter_key
@@ -75,7 +75,7 @@ def counter_key(seed: int, key: str = "") -> tuple[int, int]:
         >>> len(k), all(0 <= w < 2 ** 32 for w in k), k == counter_key(0, "0/weight/1")
         (2, True, False)
     """
-    seed = v.integer("", "seed", seed, minimum=0)
+    seed = v.given_seed("", seed)
     digest = hashlib.blake2b(f"unifiedinit-counter/{seed}/{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest[:4], "little"), int.from_bytes(digest[4:], "little")
 

@@ -23,7 +23,8 @@ def calculate_gain(nonlinearity: str, param: Any = None) -> float:
     Args:
         nonlinearity: "linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
             "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu" or "selu".
-        param: leaky_relu's negative slope, a finite real number, or None (0.01); ignored by the others.
+        param: leaky_relu's negative slope, a real number with |param| <= 1e150, or None (0.01); ignored by the
+            others.
 
     Returns:
         The gain, a float.
@@ -47,6 +48,19 @@ def calculate_gain(nonlinearity: str, param: Any = None) -> float:
     if nonlinearity == "selu":
         return 3.0 / 4  # value torch chose for self-normalizing networks
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else v.real("calculate_gain", "param", param)
+        slope = 0.01 if param is None else negative_slope("calculate_gain", "param", param)
         return math.sqrt(2.0 / (1 + slope ** 2))
     return 1.0
+
+
+#: the largest leaky_relu slope: beyond it 1 + slope**2 overflows, or the variance gain**2 underflows
+MAX_SLOPE = 1e150
+
+
+def negative_slope(owner: str, name: str, value: Any) -> float:
+    """A leaky_relu slope: a real number of magnitude at most ``MAX_SLOPE`` (torch's formula overflows past 1e154)."""
+    slope = v.real(owner, name, value)
+    if abs(slope) > MAX_SLOPE:
+        raise ValueError(f"{owner}: parameter {name!r} must be a real number with |{name}| <= {MAX_SLOPE:g} (its "
+                         f"gain sqrt(2 / (1 + {name}**2)) would overflow or vanish), got {slope!r}")
+    return slope

@@ -488,14 +488,17 @@ class Plan:
             if by_path is None:
                 by_path = paths[(pair, layer)] = any(
                     c.path is not None and (c.layer is None or fnmatch.fnmatchcase(p.layer, c.layer)) for c in found[0])
-            what: tuple[Any, ...] = (pair, layer, (p.path, p.aliases) if by_path else None) \
+            what: tuple[Any, ...] = (pair, layer, (p.path, p.aliases, p.names) if by_path else None) \
                 if by_path or found[1] else pair
             i = decided.get(what, -1)
             if i == -1:
                 i = decided[what] = self.match(p)
             declared = None if i is None else declares[i]
-            if declared is not None:  # declared by the rule: its leading axes
-                p = p._replace(stacked=tuple(range(min(declared, len(p.shape)))))
+            if i is not None and declared is not None:  # declared by the rule: its leading axes
+                if declared > len(p.shape):
+                    raise _refused(ValueError(f"parameter 'stacked' is {declared}, more axes than the tensor has; "
+                                              f"allowed: 0..{len(p.shape)}"), self.rules[i], i, p)
+                p = p._replace(stacked=tuple(range(declared)))
             matched.append(p)
             rule_of.append(i)
         keyed = assign_keys(matched, fresh=fresh)

@@ -25,7 +25,7 @@ class Portable:
     portable=True)`` makes one for every parameter.
 
     Args:
-        seed: an int >= 0 (default 0).
+        seed: an int in [0, 2**64) (default 0).
         key: the parameter's canonical name, a string (default ""): plans use "<layer index>/<role>/<n>"; by hand,
             any string, the same in every framework.
         stream: "chunks" (default: NumPy's Philox on the host, the fastest on a CPU) or "counter" (each entry a
@@ -34,7 +34,7 @@ class Portable:
 
     Raises:
         TypeError: ``seed`` is not an integer, or ``key`` is not a string.
-        ValueError: ``seed`` < 0, or ``stream`` is not "chunks" or "counter".
+        ValueError: ``seed`` outside [0, 2**64), or ``stream`` is not "chunks" or "counter".
 
     Examples:
         >>> import numpy as np
@@ -52,7 +52,7 @@ class Portable:
 
     def __post_init__(self) -> None:
         from .counter import STREAMS
-        object.__setattr__(self, "seed", v.integer("Portable", "seed", self.seed, minimum=0))
+        object.__setattr__(self, "seed", v.given_seed("Portable", self.seed))
         if not isinstance(self.key, str):
             raise TypeError(f"Portable: parameter 'key' must be a string, got {self.key!r}")
         v.choice("Portable", "stream", self.stream, STREAMS)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # annotations only: no runtime import of typing
 from . import _validate as v
 from ._record import Record
 from . import draws as D
-from .gain import calculate_gain
+from .gain import calculate_gain, negative_slope
 from .layout import Layout, LayoutLike, TensorInfo, get_layout, move
 
 #: Keras/JAX VarianceScaling's truncated normal: the std of N(0, 1) truncated to [-2, 2], so that
@@ -629,7 +629,7 @@ class _Kaiming(Spec):
 
     def __post_init__(self) -> None:
         name = type(self).__name__
-        _set(self, "a", v.real(name, "a", self.a))
+        _set(self, "a", negative_slope(name, "a", self.a))
         v.choice(name, "mode", self.mode, ("fan_in", "fan_out"))
         calculate_gain(self.nonlinearity, self.a)  # validates the nonlinearity
 
@@ -649,8 +649,8 @@ class KaimingUniform(_Kaiming):
     weight of torch's default ``nn.Linear`` and ``nn.Conv*d``: U[-1/sqrt(fan_in), 1/sqrt(fan_in)].
 
     Args:
-        a: the negative slope of the rectifier after the layer, a finite real number (default 0.0); read only for
-            ``nonlinearity="leaky_relu"``.
+        a: the negative slope of the rectifier after the layer, a real number, |a| <= 1e150 (default 0.0); read
+            only for ``nonlinearity="leaky_relu"``.
         mode: "fan_in" (default: preserves the forward pass's variance) or "fan_out" (the backward pass's).
         nonlinearity: a name ``ui.calculate_gain`` knows: "linear", "conv1d", "conv2d", "conv3d",
             "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu"
@@ -658,8 +658,8 @@ class KaimingUniform(_Kaiming):
 
     Raises:
         TypeError: ``a`` is not a real number.
-        ValueError: ``a`` not finite, an unknown ``mode`` or ``nonlinearity``; when lowered, a tensor under 2-D
-            without layer fans.
+        ValueError: ``a`` not finite or past 1e150, an unknown ``mode`` or ``nonlinearity``; when lowered, a
+            tensor under 2-D without layer fans.
 
     Examples:
         >>> import math
@@ -678,15 +678,15 @@ class KaimingNormal(_Kaiming):
     ``VarianceScaling(2, "fan_in", "truncated_normal")``.
 
     Args:
-        a: the negative slope of the rectifier after the layer, a finite real number (default 0.0); read only for
-            ``nonlinearity="leaky_relu"``.
+        a: the negative slope of the rectifier after the layer, a real number, |a| <= 1e150 (default 0.0); read
+            only for ``nonlinearity="leaky_relu"``.
         mode: "fan_in" (default) or "fan_out".
         nonlinearity: a name ``ui.calculate_gain`` knows ("relu", "leaky_relu" (default), "tanh", "linear", ...).
 
     Raises:
         TypeError: ``a`` is not a real number.
-        ValueError: ``a`` not finite, an unknown ``mode`` or ``nonlinearity``; when lowered, a tensor under 2-D
-            without layer fans.
+        ValueError: ``a`` not finite or past 1e150, an unknown ``mode`` or ``nonlinearity``; when lowered, a
+            tensor under 2-D without layer fans.
 
     Examples:
         >>> import unifiedinit as ui

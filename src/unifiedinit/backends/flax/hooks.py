@@ -48,20 +48,25 @@ def jax_fans(shape: Sequence[int], in_axis: Any = -2, out_axis: Any = -1, batch_
     The size of an axis argument is ``shape[axis]`` for an int and the product over a sequence (repeats counted);
     the receptive field is ``prod(shape) / in_size / out_size / batch_size``, and fan = size x receptive field. So
     any rank works once the axes are given (a vector with ``in_axis=out_axis=0`` has fans (n, n)), negative axes
-    count from the end, an axis out of range raises ``IndexError``, and axes that overlap divide by the overlap:
-    Flax's ``default_embed_init``, ``variance_scaling(1.0, "fan_in", "normal", out_axis=0)`` on (num, features),
-    has fan_in = features. Only the default ``in_axis=-2`` (an int) refuses a tensor under 2-D, with JAX's
-    ``ValueError``; a zero-size tensor raises ``FanError`` (a ``ZeroDivisionError``, as JAX's division)."""
+    count from the end, an axis out of range raises ``IndexError`` (naming the argument), and axes that overlap
+    divide by the overlap: Flax's ``default_embed_init``, ``variance_scaling(1.0, "fan_in", "normal",
+    out_axis=0)`` on (num, features), has fan_in = features. Only the default ``in_axis=-2`` (an int) refuses a
+    tensor under 2-D, with JAX's ``ValueError``; a zero-size tensor raises ``FanError`` (a ``ZeroDivisionError``,
+    as JAX's division)."""
     shape = tuple(shape)
     if _is_int(in_axis) and in_axis == -2 and len(shape) <= 1:
         raise ValueError(f"Can't compute input and output sizes of a {len(shape)}-dimensional weights tensor with "
                          f"default in_axis. Must be at least 2D or specify in_axis explicitly.")
 
-    def size(axes: Any) -> int:
-        sizes: list[int] = [shape[axes]] if _is_int(axes) else [shape[a] for a in axes]
+    def size(name: str, axes: Any) -> int:
+        try:
+            sizes: list[int] = [shape[axes]] if _is_int(axes) else [shape[a] for a in axes]
+        except IndexError:  # JAX's own error type, with the argument named
+            raise IndexError(f"parameter {name!r} is {axes!r}, an axis out of range for a tensor of shape {shape}; "
+                             f"allowed: axes in [{-len(shape)}, {len(shape)})") from None
         return math.prod(sizes)
 
-    in_size, out_size, batch_size = size(in_axis), size(out_axis), size(batch_axis)
+    in_size, out_size, batch_size = size("in_axis", in_axis), size("out_axis", out_axis), size("batch_axis", batch_axis)
     total = math.prod(shape)
     if 0 in (in_size, out_size, batch_size, total):
         raise FanError(f"a fan-based initializer cannot scale a tensor of shape {shape}: it has no entries, so its "

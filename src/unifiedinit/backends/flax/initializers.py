@@ -186,6 +186,10 @@ class _Law:
     def __call__(self, key: jax.Array, shape: tuple[int, ...], dtype: np.dtype) -> jax.Array:
         if dtype == np.bool_:  # a constant: JAX's cast of the number (nonzero is True)
             return self.hook(key, shape, jnp.float32).astype(dtype)
+        if dtype.kind in "iu" and isinstance(self.spec, Constant):  # JAX's cast: toward zero (2.7 -> 2), where a
+            value = self.spec.value                                    # spec takes whole numbers only
+            whole = Constant(np.trunc(np.asarray(value, np.float64)) if isinstance(value, tuple) else math.trunc(value))
+            return _Law(whole, self.hook.layout).hook(key, shape, dtype)
         if not _is_float(dtype) or dtype.name in v.FLOAT_DTYPES:
             return self.hook(key, shape, dtype)
         # float8 and other small floats: drawn in float32 and rounded once, refusing values the dtype cannot hold

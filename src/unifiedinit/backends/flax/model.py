@@ -395,7 +395,7 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
             params_layer = {k: _unbox(x) for k, x in _subtree(roots.get("params", {}), path).items()}
             own = {k: tuple(x.shape) for k, x in {**params_layer, **arrays}.items() if _is_array(x)}
             for name, x in arrays.items():
-                if jnp.issubdtype(x.dtype, jnp.floating):
+                if jnp.issubdtype(x.dtype, jnp.inexact):
                     places.append((collection, path, name, x, own))
         for k, sub in node.items():
             if is_mapping(sub):
@@ -496,7 +496,7 @@ def _walk_nnx(model: Any) -> list[tuple[Param, Any]]:
         variables = {k: x for k, x in vars(module).items() if _is_variable(x) and _is_array(x.get_value())}
         own = {k: tuple(x.get_value().shape) for k, x in variables.items()}
         for name, var in variables.items():
-            if jnp.issubdtype(var.get_value().dtype, jnp.floating):
+            if jnp.issubdtype(var.get_value().dtype, jnp.inexact):
                 p = _describe(path, layers, name, own[name], own, var.get_value().dtype,
                               collection="batch_stats" if isinstance(var, nnx.BatchStat) else "params",
                               trainable=isinstance(var, nnx.Param), key_parts=parts)

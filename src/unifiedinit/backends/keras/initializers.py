@@ -250,8 +250,8 @@ class _DropIn(SpecInitializer):
         if dtype not in v.FLOAT_DTYPES:
             draw = self.spec.lower(self.tensor_info(shape))
             if isinstance(draw, D.Constant):  # Keras's own formula on integer and bool tensors
-                if dtype != "bool":
-                    v.representable(draw, dtype)
+                if dtype != "bool":  # Keras's cast goes toward zero (3.7 -> 3): that number must fit
+                    v.representable(D.Constant(float(math.trunc(draw.value))), dtype)
                 return ops.cast(draw.value, dtype) * ops.ones(shape, dtype=dtype)
         draw = self.lower(shape, dtype)
         return sampled(KerasOps(self.seeds()), draw, shape, dtype)
