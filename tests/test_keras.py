@@ -10,6 +10,7 @@ import math
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
@@ -310,15 +311,16 @@ def test_a_sublayer_that_was_never_built_is_named():
 
 
 def test_first_and_second_never_reads_a_keras_automatic_name_as_a_position():
-    """Its default globs are a torch or MXNet Sequential's children "0" and "1"; Keras's automatic names
-    (``sequential_1/dense_2``) are no positions, and before, ``*1/*`` matched ``sequential_1/`` and put 42 on the
-    first layer. Now the rules match nothing there, and say so."""
+    """Its default globs are a Sequential's children "0" and "1". Keras's automatic names (``sequential_1/dense_2``)
+    are no positions: before, ``*1/*`` matched ``sequential_1/`` and put 42 on the first layer, then the rules
+    matched nothing. A glob now sees the path through the Sequential's positions (``1/kernel``) as well."""
     for _ in range(3):  # each build's automatic names differ
         net = keras.Sequential([keras.Input((4,)), layers.Dense(3), layers.Dense(1)])
-        before = [numpy(w) for w in net.weights]
-        with pytest.warns(UserWarning, match="matched no parameter"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)  # both rules match
             report = ui.presets.first_and_second().apply(net, seed=0)
-        assert report.entries == [] and all(np.array_equal(numpy(w), b) for w, b in zip(net.weights, before))
+        assert [str(e.spec) for e in report.entries] == ["XavierUniform(gain=1.0)", "Constant(value=42.0)"]
+        assert np.all(numpy(net.layers[1].kernel) == 42) and not np.any(numpy(net.layers[0].kernel) == 42)
     named = keras.Sequential([keras.Input((4,)), layers.Dense(3, name="fc1"), layers.Dense(1, name="fc2")])
     ui.presets.first_and_second(first_path="*fc1/*", second_path="*fc2/*").apply(named, seed=0)
     assert np.all(numpy(named.layers[1].kernel) == 42) and not np.any(numpy(named.layers[0].kernel) == 42)

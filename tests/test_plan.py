@@ -792,7 +792,9 @@ def test_an_equinox_weight_norm_computes_the_drawn_weight():
 
     model = eqx.nn.WeightNorm(eqx.nn.Linear(64, 48, key=jax.random.key(0)))
     xavier = ui.Plan(name="xavier").rule(ui.XavierUniform(), role="weight")
-    new, _ = xavier.apply(model, seed=0)
+    new, report = xavier.apply(model, seed=0)
+    # g follows the weight: never "UNMATCHED: kept as it was" (it is rewritten); the bias no rule sets is
+    assert [p.path for p in report.unmatched] == ["layer/bias"]
     assert stats.check(computed(new), ui.lower(ui.XavierUniform(), (48, 64)), alpha=ALPHA)
     np.testing.assert_allclose(np.asarray(new.g), np.asarray(new._norm(new.layer.weight)), rtol=1e-6)
     new, _ = presets.equinox.apply(model, seed=1)
@@ -950,3 +952,67 @@ def test_matching_by_class_and_path_agrees_with_each_rules_own_test():
     assert got == want and len(want) == len(params)
     assert got["a/Special/mask"] == ui.Zeros() and got["a/Linear/mask"] == ui.Normal(0, 1)
     assert got["b/OtherOne/w"] == ui.Ones() and got["head/OtherOne/w"] == ui.Constant(2.0)
+
+
+def test_an_equinox_initializer_refuses_a_module_that_holds_layers():
+    # Equinox has no module.apply: an MLP handed to to_equinox() came back undrawn, silently
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    key = jax.random.key(0)
+    init = ui.Constant(5.0).to_equinox()
+    for module in (eqx.nn.MLP(3, 3, 4, 1, key=key), eqx.nn.MultiheadAttention(2, 4, key=key)):
+        with pytest.raises(TypeError, match=f"{type(module).__name__} holds layers \\(Linear\\): map it over them"):
+            init(module, key)
+    norm = eqx.nn.LayerNorm(4)
+    assert init(norm, key) is norm  # holds no such layer: given back as it is
+    mlp = eqx.nn.MLP(3, 3, 4, 1, key=key)
+    new = jax.tree_util.tree_map(lambda m: init(m, key) if isinstance(m, eqx.nn.Linear) else m, mlp,
+                                 is_leaf=lambda m: isinstance(m, eqx.nn.Linear))  # what the message says
+    assert all(np.all(np.asarray(layer.weight) == 5.0) for layer in new.layers)
+
+
+def test_a_rule_cannot_stack_more_axes_than_a_tensor_has():
+    # stacked=3 on a 2-D weight made every entry a 0-d layer of fan 1: std 1.41 where Kaiming gives 0.7, silently
+    torch = pytest.importorskip("torch")
+    layer = torch.nn.Linear(4, 6)
+    before = layer.weight.detach().clone()
+    with pytest.raises(ValueError, match=r"cannot initialize 'weight' \(Linear, shape \(6, 4\)\): parameter "
+                                         r"'stacked' is 3, more axes than the tensor has; allowed: 0..2"):
+        ui.Plan().rule(ui.KaimingNormal(), role="weight", stacked=3).apply(layer, seed=0)
+    assert torch.equal(layer.weight, before)
+    ui.Plan().rule(ui.Constant(0.5), role="bias", stacked=1).apply(layer, seed=0)  # as many as it has: one per entry
+    assert torch.equal(layer.bias, torch.full((6,), 0.5))
+
+
+def test_a_keras_path_glob_matches_the_attributes_that_hold_the_layers():
+    # a subclassed Keras model's variables have Keras's automatic layer names in their paths (k/dense_3/kernel,
+    # counted in the process): "fc2/*" matched nothing, and "*dense_1*" hit a different layer in each build
+    keras = pytest.importorskip("keras")
+    torch = pytest.importorskip("torch")
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2 = keras.layers.Dense(16), keras.layers.Dense(12)
+
+        def call(self, x):
+            return self.fc2(self.fc1(x))
+
+    class TorchNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2 = torch.nn.Linear(8, 16), torch.nn.Linear(16, 12)
+
+    plan = presets.torch + ui.Plan().rule(ui.Constant(0.25), path="fc2/*")
+    theirs = TorchNet()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # "rule matched no parameter" would fail here
+        plan.apply(theirs, seed=0, portable=True)
+        for _ in range(2):  # two builds: other automatic names
+            net = Net()
+            net(np.zeros((1, 8), "float32"))
+            report = plan.apply(net, seed=0, portable=True)
+            assert "fc2" not in "".join(p.path for p in report.params)  # the paths are Keras's own
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(net.fc2.kernel), np.full((16, 12), 0.25))
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(net.fc1.kernel),
+                                          theirs.fc1.weight.detach().numpy().T)  # torch's values, key for key

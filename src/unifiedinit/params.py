@@ -82,6 +82,8 @@ class Param(Record):
             sequence's length, or None off any sequence (filled by ``assign_keys``, read by ``ui.Scaled``).
         sequences: every sequence of layers on its path, outermost first, as (name, position, length) tuples
             (filled by ``assign_keys``, read by ``Rule(depth=...)``).
+        names: other paths a rule's path glob matches (a Keras variable's path through its layers' attributes,
+            where ``path`` has Keras's automatic layer names), a tuple of strings.
 
     Raises:
         TypeError: a missing required field (``path``, ``kind``, ``role``, ``shape``), an unknown field, or more
@@ -134,6 +136,10 @@ class Param(Record):
     #: every sequence of layers on the path, outermost first: (the sequence's name, the parameter's position in
     #: it, its length), so a rule can take its depth from another one (``Rule(depth="blocks")``)
     sequences: tuple[tuple[str, int, int], ...] = ()
+    #: other paths a rule's glob matches, not shown as the path: a Keras variable's path through the attributes
+    #: that hold its layers (``blocks/0/c_proj/kernel``) where its own path has Keras's automatic layer names
+    #: (``model/attn/dense_2/kernel``, counted in the process)
+    names: tuple[str, ...] = ()
 
     @property
     def slice_shape(self) -> tuple[int, ...]:
@@ -207,8 +213,8 @@ class Select:
             "other"; the frameworks' words "kernel", "gamma", "beta", "alpha", "moving_mean", "moving_variance",
             "recurrent_kernel", "num_batches_tracked" are accepted); empty (the default): every role but the
             running statistics.
-        path: a glob on the parameter's path or on any of its aliases (``"encoder/*"``, ``"*/bias"``), or None
-            (the default): every path.
+        path: a glob on the parameter's path or on any of its aliases or names (``"encoder/*"``, ``"*/bias"``),
+            or None (the default): every path.
         layer: a glob on the layer's class name (``"*Depthwise*"``), or None (the default): every class.
 
     Raises:
@@ -235,8 +241,11 @@ class Select:
     layer: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", _words("Select", "kind", self.kind or None, KINDS))
-        object.__setattr__(self, "role", _words("Select", "role", self.role or None, ROLES))
+        # an empty tuple or list is the default, every kind or role; an empty string is no word (and no catch-all)
+        for name, allowed in (("kind", KINDS), ("role", ROLES)):
+            value = getattr(self, name)
+            empty = isinstance(value, (tuple, list)) and not value
+            object.__setattr__(self, name, _words("Select", name, None if empty else value, allowed))
         for name in ("path", "layer"):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
                 raise TypeError(f"Select: parameter '{name}' must be a glob string or None, got {getattr(self, name)!r}")
@@ -246,7 +255,7 @@ class Select:
             return False
         return ((not self.kind or p.kind in self.kind) and (not self.role or p.role in self.role)
                 and (self.path is None or fnmatch.fnmatchcase(p.path, self.path)
-                     or any(fnmatch.fnmatchcase(a, self.path) for a in p.aliases))
+                     or any(fnmatch.fnmatchcase(a, self.path) for a in p.aliases + p.names))
                 and (self.layer is None or fnmatch.fnmatchcase(p.layer, self.layer)))
 
     def __str__(self) -> str:

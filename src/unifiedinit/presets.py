@@ -182,11 +182,10 @@ def first_and_second(first: Any = XavierUniform(), second: Any = Constant(42.0),
                      second_path: str = "1/*") -> Plan:
     """d2l's per-layer pattern: the first layer's weight Xavier, the second's the constant 42.
 
-    Layers are chosen by path globs, by default the children "0" and "1" of a torch or MXNet Sequential; any spec
-    can replace either default. A Keras path is Keras's own (``sequential_1/dense_2/kernel``), whose automatic
-    layer names change from one build to the next and are no positions: name the layers and pass their globs
-    (``first_path="*fc1/*"``). Unlike the framework presets its rules are not quiet: a rule that matches nothing
-    gives a warning.
+    Layers are chosen by path globs, by default the children "0" and "1" of a Sequential (torch, MXNet, Keras: a
+    Keras glob also sees the path through the positions and attributes that hold a layer, ``1/kernel``, never
+    reading Keras's automatic names, ``sequential_1/dense_2/kernel``, as positions); any spec can replace either
+    default. Unlike the framework presets its rules are not quiet: a rule that matches nothing gives a warning.
 
     Args:
         first: the spec of the first layer's weight, a unifiedinit spec or None (keep it), default

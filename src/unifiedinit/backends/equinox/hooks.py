@@ -40,8 +40,10 @@ class EquinoxInitializer:
     (out, in, *k)). On a layer the library knows (``Linear``, ``Conv*``, ``ConvTranspose*``, ``Embedding``): its
     ``weight`` from ``spec`` with the layer's layout and fans, and its ``bias`` from ``bias`` (when given) with
     the layer's fans; the layer's other fields are kept. An ``eqx.nn.WeightNorm`` gets its layer drawn so and its
-    ``g`` set to the new weight's norm, as its constructor does, so it computes the drawn weight. Any other
-    module comes back unchanged. Equinox modules are immutable: the layer or array given is never changed. Every
+    ``g`` set to the new weight's norm, as its constructor does, so it computes the drawn weight. A module
+    that holds none of these comes back unchanged; one that holds some (an ``MLP``, a ``MultiheadAttention``, a
+    model) is refused, naming them: Equinox has no ``module.apply`` to visit them, so map the initializer over
+    the layers or apply a plan. Equinox modules are immutable: the layer or array given is never changed. Every
     check runs before anything is drawn.
 
     Args:
@@ -97,14 +99,15 @@ class EquinoxInitializer:
 
         Args:
             obj: a JAX array, or an Equinox module (``Linear``, ``Conv*``, ``ConvTranspose*`` and ``Embedding``
-                get new values; any other module comes back as it is).
+                get new values; a module that holds none of them comes back as it is).
             key: a ``jax.random`` key; the weight and the bias draw from two splits of it.
 
         Returns:
             A new array of ``obj``'s shape and dtype, or a new module.
 
         Raises:
-            TypeError: ``obj`` is neither an array nor an Equinox module, or its dtype cannot hold the values.
+            TypeError: ``obj`` is neither an array nor an Equinox module, or a module that holds layers it draws
+                (a model: map the initializer over its layers), or its dtype cannot hold the values.
             ValueError: an unknown ``layout`` (checked here, not when built), or a shape or value range the spec
                 cannot take (a fan-based spec on a 1-D array without the layer).
         """
@@ -124,7 +127,14 @@ class EquinoxInitializer:
             return eqx.tree_at(_g_of, new, follow[0][1]) if follow else new
         kind, layout = _kind(obj, None)
         weight: Any = getattr(obj, "weight", None)
-        if kind not in ("dense", "conv", "conv_transpose", "embedding") or not eqx.is_array(weight):
+        if kind not in _DRAWN or not eqx.is_array(weight):
+            inside = _layers_inside(obj)
+            if inside:  # Equinox has no module.apply: a model handed whole would come back silently undrawn
+                raise TypeError(
+                    f"a unifiedinit Equinox initializer draws one layer or an array; {type(obj).__name__} holds "
+                    f"layers ({', '.join(sorted(inside))}): map it over them, as jax.tree_util.tree_map(lambda m: "
+                    "init(m, key) if isinstance(m, eqx.nn.Linear) else m, model, is_leaf=lambda m: isinstance(m, "
+                    "eqx.nn.Linear)), or apply a plan: ui.Plan().rule(spec, kind='dense').apply(model, seed=0)")
             return obj
         where: Any = self.layout or layout
         wkey, bkey = jax.random.split(key)
@@ -139,6 +149,25 @@ class EquinoxInitializer:
             return eqx.tree_at(_weight_of, obj, new_weight)
         new_bias = self._values(bias_spec, bias, bkey, "torch", fans)
         return eqx.tree_at(_weight_and_bias_of, obj, (new_weight, new_bias))
+
+
+#: the layer kinds an Equinox initializer draws
+_DRAWN = ("dense", "conv", "conv_transpose", "embedding")
+
+
+def _layers_inside(module: Any) -> set[str]:
+    """The class names of the layers an initializer draws (or weight norms) anywhere inside ``module``."""
+    from .model import _kind
+    found: set[str] = set()
+    subs = jax.tree_util.tree_leaves(module, is_leaf=lambda x: x is not module and isinstance(x, eqx.Module))
+    for sub in subs:
+        if not isinstance(sub, eqx.Module):
+            continue
+        if isinstance(sub, cast(type, eqx.nn.WeightNorm)) or _kind(sub, None)[0] in _DRAWN:
+            found.add(type(sub).__name__)
+        else:
+            found |= _layers_inside(sub)
+    return found
 
 
 def _layer_of(normed: Any) -> Any:

@@ -95,8 +95,11 @@ def _scan(module: Any) -> _Scan:
     children: list[tuple[tuple[Any, ...], tuple[Any, ...], Any]] = []
     held: list[tuple[tuple[Any, ...], tuple[Any, ...], Any]] = []
     state = isinstance(module, _NN.StateIndex)
+    normed = isinstance(module, cast(type, _NN.WeightNorm))  # (a generic class: its parameter unknown here)
     for f in dataclasses.fields(module):
         x = getattr(module, f.name, None)
+        if normed and f.name == "g":
+            continue  # a weight norm's g follows its drawn weight (weight_norms_following), as torch's does
         if isinstance(x, eqx.Module):
             children.append(((f.name,), (f.name,), x))
         elif _inexact(x):

@@ -251,12 +251,16 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
                  "keras" if name == "pointwise_kernel" else layout if role in ("weight", "embedding") else "keras")
             shape = tuple(int(d) for d in var.shape)
             stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
+            # the path through the layers' attributes, which globs match too: Keras's own names a layer by a
+            # counter of the process (dense_7) unless it was named
+            held = "/".join(map(str, parts + (order.get(id(var), name),)))
             found.append((Param(path=var.path, kind=kind, role=role, shape=shape,
                                 dtype=keras.backend.standardize_dtype(var.dtype),
                                 # Param.layout says str, but a Layout works (plan.py shows its name)
                                 layout=own_layout,  # type: ignore[arg-type]  # an EinsumDense's own Layout
                                 layer_fans=layer_fans, layer=type(layer).__name__, trainable=bool(var.trainable),
-                                stacked=stacked, key_parts=parts, key_leaf=order.get(id(var), "")), var))
+                                stacked=stacked, key_parts=parts, key_leaf=order.get(id(var), ""),
+                                names=(held,) if held != var.path else ()), var))
     return tie(found)
 
 
