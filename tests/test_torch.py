@@ -878,6 +878,9 @@ def test_a_small_float_takes_a_constant_only_within_its_range_as_torch_counts_it
         with pytest.raises(ValueError, match=rf"dtype {str(dtype)[6:]}, which cannot hold .* allowed: values within "
                                              rf"\[{-top:.6g}, {top:.6g}\]"):
             ui.Constant(2 * top).to_torch()(x)
+    values = [[-400.0, 400.0]]  # within the range, 800 apart: a determined draw is written as it is
+    x = ui.FromArray(values).to_torch()(torch.zeros(1, 2, dtype=torch.float8_e4m3fn))
+    assert torch.equal(x.float(), torch.tensor(values).to(torch.float8_e4m3fn).float())
     first, small = nn.Linear(4, 4), nn.Linear(4, 4)
     small.weight = nn.Parameter(torch.zeros(4, 4).to(torch.float8_e4m3fn), requires_grad=False)
     before = first.weight.detach().clone()

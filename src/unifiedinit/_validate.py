@@ -198,12 +198,14 @@ def representable(d: Any, dtype_name: str) -> None:
     limits = DTYPE_RANGE.get(dtype_name)
     if limits is None:
         return
-    whole = dtype_name.startswith(("int", "uint", "bool"))
-    if whole:
+    if dtype_name.startswith(("int", "uint", "bool")):
         _integral(d, dtype_name)
+    # a sampler computes high - low in the dtype (half precision in float32; the small floats take determined
+    # draws only, written as they are)
+    wide = dtype_name in ("float16", "float32", "float64")
     lo, hi = draw_range(d)
     width = hi - lo
-    if lo < limits[0] or hi > limits[1] or not math.isfinite(width) or (not whole and width > limits[1]):
+    if lo < limits[0] or hi > limits[1] or not math.isfinite(width) or (wide and width > limits[1]):
         reach = f" (a normal counts to {NORMAL_REACH:g} standard deviations)" if "Normal" in type(d).__name__ or \
             "Sparse" in type(d).__name__ else ""
         raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {d!r}: they span "
