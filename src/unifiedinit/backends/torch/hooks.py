@@ -9,7 +9,7 @@ refused call leaves the tensor as it was. Meta tensors are validated and left as
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Callable, cast
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -21,7 +21,7 @@ from ...params import Param
 from ...portable import portable_option
 from ...samplers import draw as sampled
 from ...specs import Spec
-from .model import follow_norm, layer_records, paired_weight, refresh_hooked_norms, tensor_at
+from .model import follow_norm, layer_records, paired_weight, refresh_hooked_norms, tensor_at, writable
 from .ops import TorchOps
 
 
@@ -45,18 +45,6 @@ def lower(tensor: Any, spec: Spec, layout: LayoutLike | None, layer_fans: tuple[
     v.representable(draw, dtype_name(tensor))
     writable(tensor, "tensor")
     return draw
-
-
-def writable(tensor: torch.Tensor, name: str, owner: str = "") -> None:
-    """Refuse, before anything is written, a tensor whose entries share memory (an ``expand``-ed view: a zero
-    stride): one value would land in many entries, and torch refuses the write half way through a model."""
-    local: torch.Tensor = cast(Any, tensor).to_local() if hasattr(tensor, "placements") else tensor  # a DTensor
-    if local.is_meta or local.numel() < 2:
-        return
-    if any(stride == 0 and size > 1 for size, stride in zip(local.shape, local.stride())):
-        raise ValueError(f"{owner}parameter {name!r} is a view whose entries share memory (shape {tuple(local.shape)}, "
-                         f"strides {local.stride()}, as expand() makes): it cannot hold one value per entry; "
-                         "allowed: a tensor with its own memory per entry (replace it by its .clone())")
 
 
 def check_generator(generator: Any) -> None:

@@ -609,6 +609,18 @@ COUNTER_PIECE = 1 << 20
 _Placed = tuple[Any, torch.Tensor, torch.Tensor, bool, bool]
 
 
+def writable(tensor: torch.Tensor, name: str, owner: str = "") -> None:
+    """Refuse, before anything is written, a tensor whose entries share memory (an ``expand``-ed view: a zero
+    stride): one value would land in many entries, and torch refuses the write half way through a model."""
+    local: torch.Tensor = cast(Any, tensor).to_local() if _dtensor(tensor) else tensor
+    if local.is_meta or local.numel() < 2:
+        return
+    if any(stride == 0 and size > 1 for size, stride in zip(local.shape, local.stride())):
+        raise ValueError(f"{owner}parameter {name!r} is a view whose entries share memory (shape {tuple(local.shape)}, "
+                         f"strides {local.stride()}, as expand() makes): it cannot hold one value per entry; "
+                         "allowed: a tensor with its own memory per entry (replace it by its .clone())")
+
+
 def local_block(t: Any) -> tuple[torch.Tensor, tuple[tuple[int, int], ...]]:
     """The tensor this process holds of ``t`` and where it sits in the whole: (local tensor, (start, stop) per
     axis). A plain tensor is its own whole; a DTensor gives its local shard (uneven shards included)."""
@@ -711,12 +723,11 @@ class _Target:
         ``skip`` (else raise, nothing allocated); then each meta parameter and buffer is materialized on
         ``device`` (a skipped parameter with zeros, for its checkpoint). A tensor a rule sets whose entries share
         memory (an ``expand``-ed view) is refused first."""
-        from .hooks import writable
         handles = {p.path: t for p, t in self.found}
         for e in report.entries:
             if e.draw is not None:
                 writable(handles[e.param.path], e.param.path, "Plan.apply: ")
-        self._check_whole(report)
+        self._check_whole(report, handles)
         if self.device is None:
             return
         from .meta import materialize
@@ -726,7 +737,7 @@ class _Target:
         self.found, self.materialized, self.unset_buffers = materialize(
             self.model, self.found, set_paths, self.device, keep=skip)
 
-    def _check_whole(self, report: Any) -> None:
+    def _check_whole(self, report: Any, handles: dict[str, torch.Tensor]) -> None:
         """Before anything is written, the DTensors a rule sets: one with a Partial placement (a pending sum, no
         values of its own) is refused; a structured draw (orthogonal, sparse, ...) on a sharded parameter is
         computed whole on every rank (each keeps its block), and one whose whole tensor passes ``whole_limit``
@@ -735,7 +746,6 @@ class _Target:
             return  # nothing can be a DTensor before torch.distributed.tensor is imported
         from torch.distributed.tensor import Partial
 
-        handles = {p.path: t for p, t in self.found}
         for e in report.entries:
             t = handles[e.param.path]
             if e.draw is None or not _dtensor(t):
