@@ -157,3 +157,82 @@ def test_lsuv_on_a_keras_model():
     report = ui.lsuv(model, x, tol=0.01)
     assert len(report.layers) == 2 and report.layers[0].endswith("kernel")
     assert abs(float(np.std(keras.ops.convert_to_numpy(model(x)))) - 1.0) < 0.01
+
+
+def _snapshot(model, framework):
+    if framework == "torch":
+        return [t.detach().clone().numpy() for t in (*model.parameters(), *model.buffers())]
+    if framework == "flax":
+        import jax
+        from flax import nnx
+        return [np.asarray(x) for x in jax.tree.leaves(nnx.state(model))]
+    return [np.asarray(w) for w in model.get_weights()]
+
+
+def _small_model(framework):
+    """16 -> 32 -> BatchNorm (train mode, so a forward pass moves its statistics) -> 1, in ``framework``."""
+    if framework == "torch":
+        torch = pytest.importorskip("torch")
+        torch.manual_seed(0)
+        return torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.BatchNorm1d(32), torch.nn.ReLU(),
+                                   torch.nn.Linear(32, 1))
+    if framework == "flax":
+        pytest.importorskip("flax")
+        from flax import nnx
+
+        class Net(nnx.Module):
+            def __init__(self, rngs):
+                self.a, self.norm = nnx.Linear(16, 32, rngs=rngs), nnx.BatchNorm(32, rngs=rngs)
+                self.b = nnx.Linear(32, 1, rngs=rngs)
+
+            def __call__(self, x):
+                return self.b(nnx.relu(self.norm(self.a(x))))
+        return Net(nnx.Rngs(0))
+    keras = pytest.importorskip("keras")
+    return keras.Sequential([keras.Input((16,)), keras.layers.Dense(32), keras.layers.BatchNormalization(),
+                             keras.layers.Dense(1)])
+
+
+def _batch(framework, x):
+    if framework == "torch":
+        import torch
+        return torch.from_numpy(x)
+    if framework == "flax":
+        import jax.numpy as jnp
+        return jnp.asarray(x)
+    return x
+
+
+@pytest.mark.parametrize("framework", ["torch", "flax", "keras"])
+@pytest.mark.parametrize("trouble", ["wrong width", "NaN in the batch"])
+def test_a_failed_call_leaves_every_parameter_and_buffer_as_it_was(framework, trouble):
+    import unifiedinit as ui
+    model = _small_model(framework)
+    if framework == "keras":
+        model(np.zeros((4, 16), "float32"))  # built
+    before = _snapshot(model, framework)
+    x = np.random.default_rng(0).normal(size=(8, 15 if trouble == "wrong width" else 16)).astype("float32")
+    if trouble == "NaN in the batch":
+        x[3, 5] = np.nan
+    # the framework's own shape error for a batch of the wrong width; ours, naming the layer, for NaN outputs
+    with pytest.raises(Exception, match=None if trouble == "wrong width" else "lsuv: the output of layer .*NaN"):
+        ui.lsuv(model, _batch(framework, x))
+    after = _snapshot(model, framework)
+    assert len(after) == len(before) and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(before, after))
+
+
+@pytest.mark.parametrize("framework", ["torch", "flax", "keras"])
+def test_a_layer_with_one_output_value_stops_at_std_0_in_every_framework(framework):
+    """One example into a layer of one unit: the population std (no n - 1) is 0, not NaN, in every framework, and
+    the layer is left orthonormal (gain 1) rather than multiplied by NaN."""
+    import unifiedinit as ui
+    model = _small_model(framework)
+    if framework == "torch":
+        model[1].eval()  # BatchNorm in training mode refuses a batch of one
+    elif framework == "flax":
+        model.norm.use_running_average = True
+    report = ui.lsuv(model, _batch(framework, np.random.default_rng(0).normal(size=(1, 16)).astype("float32")))
+    last = report.layers[-1]
+    assert report.stds[last] == 0.0 and report.gains[last] == 1.0
+    assert all(np.isfinite(w).all() for w in _snapshot(model, framework))
+    report.to_plan()  # replayable: every gain finite

@@ -13,8 +13,11 @@ while the batch runs) and built Keras models (a probe model over every Dense/Con
 
 from __future__ import annotations
 
+import glob
 import math
 import warnings
+from collections.abc import Callable, Generator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +47,7 @@ class LsuvReport:
                           "own scale is normalized away)", UserWarning, stacklevel=2)
         plan = Plan(name=name)
         for path in self.layers:
-            where = f"{path.rsplit('/', 1)[0]}/*" if "/" in path else "*"
+            where = f"{glob.escape(path.rsplit('/', 1)[0])}/*" if "/" in path else "*"
             for spec, role in ((Orthogonal(gain=self.gains[path]), "weight"), (Zeros(), "bias")):
                 plan = plan.rule(spec, kind=("dense", "conv"), role=role, path=where)
         return plan
@@ -75,8 +78,9 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
         ``Orthogonal(gain)`` per weight, without data.
 
     Raises:
-        ValueError: a bad ``target_std``, ``tol`` or ``max_iter`` (before anything is written), or a Keras model
-            without an Input.
+        ValueError: a bad ``target_std``, ``tol`` or ``max_iter`` (before anything is written), a Keras model
+            without an Input, or a layer whose output on ``batch`` is not finite (NaN or inf). Whatever fails,
+            the forward pass on ``batch`` included, every parameter and buffer is left as it was.
         NotImplementedError: a framework other than torch, Flax NNX and Keras.
 
     Examples:
@@ -100,6 +104,35 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
     raise NotImplementedError(f"lsuv: torch, Flax NNX and Keras models for now, got a {name} model")
 
 
+@contextmanager
+def _undone_on_error(save: Callable[[], Callable[[], None]]) -> Generator[None, None, None]:
+    """Run the block; if it raises, put back what ``save()`` kept (``save`` returns the function that does)."""
+    undo = save()
+    try:
+        yield
+    except BaseException:
+        undo()
+        raise
+
+
+def _finite(std: float, path: str) -> float:
+    if not math.isfinite(std):
+        raise ValueError(f"lsuv: the output of layer {path!r} on the batch has std {std} (NaN or inf values in "
+                         "it): nothing was changed")
+    return std
+
+
+def _torch_saved(model: Any) -> Callable[[], None]:
+    import torch
+    kept = [(t, t.detach().clone()) for t in (*model.parameters(), *model.buffers())]
+
+    def undo() -> None:
+        with torch.no_grad():
+            for t, value in kept:
+                t.copy_(value)
+    return undo
+
+
 def _orthonormal(model: Any, seed: int) -> None:
     from .plan import Plan
     from .specs import Orthogonal, Zeros
@@ -111,7 +144,6 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     import torch
     from torch import nn
     from torch.nn.modules.conv import _ConvNd
-    _orthonormal(model, seed)
     names = {id(m): n for n, m in model.named_modules()}
     order: list[Any] = []  # the Linear and Conv layers, in forward order
     seen: dict[int, torch.Tensor] = {}
@@ -126,7 +158,8 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     report = LsuvReport()
     fixed: list[str] = []
     try:
-        with torch.no_grad():
+        with torch.no_grad(), _undone_on_error(lambda: _torch_saved(model)):
+            _orthonormal(model, seed)
             model(batch)  # the forward order
             for module in list(order):
                 path = "/".join(filter(None, (names[id(module)].replace(".", "/"), "weight")))
@@ -135,7 +168,8 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
                 for steps in range(1, max_iter + 1):
                     seen.clear()
                     model(batch)
-                    std = float(seen[id(module)].double().std())
+                    # the population std (no n - 1), as the NNX and Keras paths: one output value has std 0
+                    std = _finite(float(seen[id(module)].double().std(correction=0)), path)
                     if abs(std - target) < tol or std == 0.0 or scaled is None:
                         break
                     scaled.mul_(target / std)
@@ -178,7 +212,6 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
     import jax.numpy as jnp
     import numpy as np
     from flax import nnx
-    _orthonormal(model, seed)
     paths: dict[int, str] = {}
     wrapped: dict[int, Any] = {}  # a layer under nnx.WeightNorm or nnx.SpectralNorm -> the wrapper
     for path, node in nnx.iter_graph(model):
@@ -202,28 +235,36 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
 
     report = LsuvReport()
     fixed: list[str] = []
+    saved = nnx.clone(model)
+    graph: Any = nnx  # nnx.update and nnx.state are partly untyped
+
+    def undo() -> None:
+        graph.update(model, graph.state(saved))
+
     for cls in classes:
         cls.__call__ = recording(cls)
     try:
-        model(batch)
-        for layer in list(order):
-            name = "/".join(filter(None, (paths.get(id(layer), ""), "kernel")))
-            scaled = _nnx_scale(layer, wrapped.get(id(layer)))
-            gain, steps, std = 1.0, 0, 0.0
-            for steps in range(1, max_iter + 1):
-                seen.clear()
-                model(batch)
-                std = float(np.asarray(jnp.std(seen[id(layer)].astype(jnp.float32))))
-                if abs(std - target) < tol or std == 0.0 or scaled is None:
-                    break
-                scaled(target / std)
-                gain *= target / std
-            if scaled is None:
-                fixed.append(name)
-            elif id(layer) in wrapped:
-                report.unreplayable.append(name)
-            report.gains[name], report.stds[name], report.iterations[name] = gain, std, steps
-            report.layers.append(name)
+        with _undone_on_error(lambda: undo):
+            _orthonormal(model, seed)
+            model(batch)
+            for layer in list(order):
+                name = "/".join(filter(None, (paths.get(id(layer), ""), "kernel")))
+                scaled = _nnx_scale(layer, wrapped.get(id(layer)))
+                gain, steps, std = 1.0, 0, 0.0
+                for steps in range(1, max_iter + 1):
+                    seen.clear()
+                    model(batch)
+                    std = _finite(float(np.asarray(jnp.std(seen[id(layer)].astype(jnp.float32)))), name)
+                    if abs(std - target) < tol or std == 0.0 or scaled is None:
+                        break
+                    scaled(target / std)
+                    gain *= target / std
+                if scaled is None:
+                    fixed.append(name)
+                elif id(layer) in wrapped:
+                    report.unreplayable.append(name)
+                report.gains[name], report.stds[name], report.iterations[name] = gain, std, steps
+                report.layers.append(name)
     finally:
         for cls, call in originals.items():
             cls.__call__ = call
@@ -254,24 +295,31 @@ def _keras(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     import numpy as np
     if not getattr(model, "inputs", None):
         raise ValueError("lsuv: a Keras model must be built with an Input (a Sequential or functional model)")
-    _orthonormal(model, seed)
     kinds = (keras.layers.Dense, keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D)
     layers: list[Any] = [layer for layer in model._flatten_layers(include_self=False) if isinstance(layer, kinds)]
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
     probe = keras.Model(inputs, [layer.output for layer in layers])
     # keras.ops.convert_to_numpy's parameter is unannotated in Keras
     to_numpy: Any = keras.ops.convert_to_numpy  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    kept = [(v, to_numpy(v)) for v in model.variables]
+
+    def undo() -> None:
+        for v, value in kept:
+            v.assign(value)
+
     report = LsuvReport()
-    for i, layer in enumerate(layers):
-        kernel: Any = layer.kernel
-        path = kernel.path
-        gain, steps, std = 1.0, 0, 0.0
-        for steps in range(1, max_iter + 1):
-            std = float(np.std(np.asarray(to_numpy(probe(batch)[i]), dtype=np.float64)))
-            if abs(std - target) < tol or std == 0.0:
-                break
-            kernel.assign(kernel * (target / std))
-            gain *= target / std
-        report.gains[path], report.stds[path], report.iterations[path] = gain, std, steps
-        report.layers.append(path)
+    with _undone_on_error(lambda: undo):
+        _orthonormal(model, seed)
+        for i, layer in enumerate(layers):
+            kernel: Any = layer.kernel
+            path = kernel.path
+            gain, steps, std = 1.0, 0, 0.0
+            for steps in range(1, max_iter + 1):
+                std = _finite(float(np.std(np.asarray(to_numpy(probe(batch)[i]), dtype=np.float64))), path)
+                if abs(std - target) < tol or std == 0.0:
+                    break
+                kernel.assign(kernel * (target / std))
+                gain *= target / std
+            report.gains[path], report.stds[path], report.iterations[path] = gain, std, steps
+            report.layers.append(path)
     return report
