@@ -104,3 +104,36 @@ def test_a_flax_model_fits_flaxs_own_init():
     rows = {r.path: r for r in ui.fit(layer).rows}
     assert rows["kernel"].spec == ui.LecunNormal() and rows["kernel"].p > ALPHA
     assert rows["bias"].spec == ui.Constant(0.0)
+
+
+def test_a_value_outside_a_laws_support_rules_the_law_out():
+    """One entry of 5.0 in a default Linear(64, 10): U(±1/8) cannot have written it, however well the KS test fits
+    the other 639 (p = 0.77 before the support was checked). No law passes now; the closest one holds every value
+    and its p-value says it does not pass."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(64, 10, bias=False)
+    with torch.no_grad():
+        layer.weight[0, 0] = 5.0
+    row = ui.fit(layer).rows[0]
+    assert row.p <= ui.fitting.ALPHA, row
+    law = stats.distribution(row.spec.lower(ui.TensorInfo.make((10, 64))), (10, 64))
+    assert law.support[0] <= float(layer.weight.min()) and float(layer.weight.max()) <= law.support[1]
+
+
+def test_module_names_with_glob_characters_are_matched_as_written():
+    """``ModuleDict`` keys may hold ``[``, ``*`` or ``?``: the plan's rules select them literally, so ``head0`` does
+    not take ``head[0]``'s law (a character class) and ``head[0]`` is not left unmatched."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    model = torch.nn.ModuleDict({"head0": torch.nn.Linear(8, 4), "head[0]": torch.nn.Linear(8, 4),
+                                 "a*b": torch.nn.Linear(8, 4)})
+    with torch.no_grad():
+        model["head0"].weight.fill_(0.5)
+        model["head[0]"].weight.fill_(-0.25)
+        model["a*b"].weight.fill_(2.0)
+    report = ui.inspect(model, ui.fit(model).to_plan())
+    specs = {row["path"]: row.get("spec") for row in report.rows()}
+    assert specs["head0/weight"] == "Constant(value=0.5)"
+    assert specs["head[0]/weight"] == "Constant(value=-0.25)"
+    assert specs["a*b/weight"] == "Constant(value=2.0)"

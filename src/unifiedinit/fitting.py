@@ -18,6 +18,7 @@ law: they come back as fitted laws with small p-values, which the table shows.
 
 from __future__ import annotations
 
+import glob
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,10 +72,11 @@ class FitReport:
         by_module = [r for r in self.rows if module(r) is not None and same[module(r), r.kind, r.role] == 1]
         plan = Plan(name=name)
         for r in sorted(by_module, key=lambda r: r.path.count("/")):  # stable: the rows' order within a depth
-            plan = plan.rule(r.spec, path=f"{module(r)}/*", kind=r.kind, role=r.role)
+            # a path is matched as it is written: "head[0]" holds no character class
+            plan = plan.rule(r.spec, path=f"{glob.escape(module(r) or '')}/*", kind=r.kind, role=r.role)
         chosen = {r.path for r in by_module}
         for r in (r for r in self.rows if r.path not in chosen):
-            plan = plan.rule(r.spec, path=r.path, role=r.role)
+            plan = plan.rule(r.spec, path=glob.escape(r.path), role=r.role)
         return plan
 
     def table(self, width: int = 100) -> str:
@@ -207,7 +209,11 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None) -> FitReport:
                     law = stats.distribution(draw, p.shape)
                 except (TypeError, ValueError):
                     continue
-                pvalue = stats.ks_1samp(x, law)[1]
+                # a value outside the law's support (past the dtype's rounding of its ends) rules the law out
+                slack = _ROUNDING.get(p.dtype, 1e-6)
+                low, high = law.support
+                outside = x.min() < low - slack * abs(low) or x.max() > high + slack * abs(high)
+                pvalue = 0.0 if outside else stats.ks_1samp(x, law)[1]
                 if best is None or pvalue > best[0]:
                     best = (pvalue, spec, law.name, source)
             if best is None or best[0] <= ALPHA:
