@@ -48,6 +48,9 @@ HOSTILE_PLANS = [
     # from a config file a user may not have written: refused with the position of the problem
     ('{"rules": [{"spec": null, "spec": {"type": "Zeros"}}]}', "line 1 column 27 (char 26): the key 'spec' appears twice"),
     ('{"name": "a",\n "rules": [], "name": "b"}', "line 2 column 15 (char 28): the key 'name' appears twice"),
+    # the key twice in an inner object is found where it is, though the parser finishes inner objects first
+    ('{"rules": [{"spec": {"type": "Mixture", "components": [{"type": "Normal", "type": "Zeros"}], "weights": [1]}}]}',
+     "line 1 column 75 (char 74): the key 'type' appears twice"),
     ('{"rules": [{"spec": {"type": "Constant", "value": 1' + "0" * 5000 + '}}]}',
      "line 1 column 51 (char 50): an integer of 5001 digits (at most 100)"),
     (b'{"rules": [], "name": "\xff"}', "not UTF-8: byte 23"),
@@ -61,6 +64,11 @@ def test_hostile_plan_files_are_refused_clearly(text, words):
     with pytest.raises((ValueError, TypeError)) as info:
         ui.Plan.from_json(text)
     assert words in str(info.value), str(info.value)
+
+
+def test_every_stacked_count_a_rule_takes_saves_and_loads():
+    plan = ui.Plan(name="deep").rule(ui.Normal(std=0.02), path="w", stacked=9)
+    assert ui.Plan.from_json(plan.to_json()) == plan
 
 
 def test_a_custom_spec_loads_only_where_it_is_registered():

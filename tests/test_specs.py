@@ -190,7 +190,7 @@ BAD_DICTS = [
     ({"type": "Normal", "std": {"a": 1}}, ["spec.std", "expected a number"]),
     ({"type": "Normal", "std": "1.0"}, ["'std'", "real number"]),
     ({"type": "Mixture", "components": [{"type": "Uniform"}, {"type": "Normal", "std": "x"}], "weights": [0.5, 0.5]},
-     ["spec.components[1]", "'std'"]),
+     ["spec.components[1].std: Normal: parameter 'std'"]),
     ({"type": "Mixture", "components": [{"type": "os.system"}], "weights": [1.0]}, ["spec.components[0].type", "'os.system'"]),
     ({"type": "Normal", "std": 10 ** 400}, ["'std'", "finite"]),
 ]
@@ -244,6 +244,9 @@ def test_expressions_as_a_user_writes_them():
     ("lambda: 0", "Lambda is not allowed"),
     ("Scaled(Normal(), '1', {1: 2})", "keys must be strings"),
     ("Normal(mean=1e999)", "must be a finite"),
+    # Python's compiler refuses a keyword twice (ast.parse does not), and JSON text with a key twice is refused
+    ("Normal(std=1, std=2)", "column 1: keyword argument 'std' repeated"),
+    ("Scaled(Normal(), 'w', {'w': 1.0, 'w': 2.0})", "the key 'w' appears twice in one dict"),
     ("[" * 100 + "]" * 100, "nested deeper"),
 ])
 def test_an_expression_is_walked_never_evaluated(text, error):

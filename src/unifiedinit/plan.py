@@ -634,8 +634,9 @@ class Plan:
             for key in ("fans", "layout"):
                 if r.get(key) is not None and not isinstance(r[key], str):
                     raise ValueError(f"cannot load plan: {where}.{key}: expected a string or null, got {r[key]!r:.200}")
-            if r.get("stacked") is not None and (type(r["stacked"]) is not int or not 0 <= r["stacked"] <= 8):
-                raise ValueError(f"cannot load plan: {where}.stacked: expected an integer 0..8 or null, "
+            if r.get("stacked") is not None and (type(r["stacked"]) is not int or r["stacked"] < 0):
+                # what a Rule takes, so every plan that saves loads (a count past a tensor's rank is refused there)
+                raise ValueError(f"cannot load plan: {where}.stacked: expected an integer >= 0 or null, "
                                  f"got {r['stacked']!r:.200}")
             for key in ("num_layers", "first_layer"):
                 if r.get(key) is not None and type(r[key]) is not int:

@@ -90,7 +90,10 @@ def from_dict(data: Any, *, _path: str = "spec", _depth: int = 0) -> Spec:
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as err:
-        raise _fail(_path, str(err)) from None
+        import re
+        named = re.search(r"parameter '(\w+)'", str(err))  # the field the spec refused, where it names one
+        field = named.group(1) if named and named.group(1) in kwargs else None
+        raise _fail(f"{_path}.{field}" if field else _path, str(err)) from None
 
 
 def to_dict(spec: Spec) -> dict[str, Any]:
@@ -125,11 +128,11 @@ MAX_INT_DIGITS = 100
 
 
 class _Refused(Exception):
-    """Raised inside the JSON parser's hooks, with the token to locate and what is wrong with it."""
+    """Raised inside the JSON parser's hooks, with the token to locate ("" for a key twice) and what is wrong."""
 
-    def __init__(self, token: str, message: str, nth: int = 1) -> None:
+    def __init__(self, token: str, message: str) -> None:
         super().__init__(message)
-        self.token, self.message, self.nth = token, message, nth
+        self.token, self.message = token, message
 
 
 def _where(text: str, index: int) -> str:
@@ -138,16 +141,42 @@ def _where(text: str, index: int) -> str:
     return f"line {line} column {column} (char {index})"
 
 
-def _locate(text: str, token: str, nth: int) -> int:
-    """The offset of the ``nth`` occurrence of ``token`` outside JSON strings (for a key: followed by a colon)."""
+def _locate(text: str, token: str) -> int:
+    """The offset of the first occurrence of ``token`` (a number or a constant) not inside a longer one: the
+    parser reads the text in order, so the first it refuses is the first in the text."""
     import re
-    pattern = re.compile(re.escape(token) + (r"\s*:" if token.startswith('"') else r"(?![\w.])"))
-    found = 0
-    for m in pattern.finditer(text):
-        found += 1
-        if found == nth:
-            return m.start()
-    return 0
+    m = re.search(r"(?<![\w.])" + re.escape(token) + r"(?![\w.])", text)
+    return m.start() if m else 0
+
+
+def _first_duplicate_key(text: str) -> tuple[int, str]:
+    """The offset and the name of the first key, in text order, that its object already holds (``text`` is valid
+    JSON with such a key; keys compare as JSON decodes them, so ``"a"`` and ``"\\u0061"`` are one key)."""
+    import json
+    objects: list[set[str] | None] = []  # per open bracket: an object's keys so far, or None for an array
+    i = 0
+    while i < len(text):
+        if text[i] == '"':
+            end = i + 1
+            while text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            after = end + 1
+            while after < len(text) and text[after] in " \t\r\n":
+                after += 1
+            keys = objects[-1] if objects else None
+            if keys is not None and after < len(text) and text[after] == ":":
+                key = json.loads(text[i:end + 1])
+                if key in keys:
+                    return i, key
+                keys.add(key)
+            i = end + 1
+            continue
+        if text[i] in "{[":
+            objects.append(set() if text[i] == "{" else None)
+        elif text[i] in "}]":
+            objects.pop()
+        i += 1
+    return 0, ""
 
 
 def load_json(text: str | bytes, what: str = "spec") -> Any:
@@ -166,18 +195,14 @@ def load_json(text: str | bytes, what: str = "spec") -> Any:
         except UnicodeDecodeError as err:
             raise _fail(what, f"the text is not UTF-8: byte {err.start} is {raw[err.start:err.start + 1]!r}",
                         what) from None
-    seen_keys: dict[str, int] = {}
-
     def no_constants(word: str) -> Any:
         raise _Refused(word, f"{word} is not a finite number")
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in items:
-            token = json.dumps(key)
-            seen_keys[token] = seen_keys.get(token, 0) + 1
-            if key in out:
-                raise _Refused(token, f"the key {key!r} appears twice in one object", seen_keys[token])
+            if key in out:  # located afterwards: an inner object's pairs come here before its outer one's
+                raise _Refused("", "a key appears twice in one object")
             out[key] = value
         return out
 
@@ -196,7 +221,10 @@ def load_json(text: str | bytes, what: str = "spec") -> Any:
         return json.loads(text, parse_constant=no_constants, object_pairs_hook=pairs, parse_int=integer,
                           parse_float=real)
     except _Refused as err:
-        raise _fail(what, f"{_where(text, _locate(text, err.token, err.nth))}: {err.message}", what) from None
+        if not err.token:  # a key twice: the first such key in the text
+            index, key = _first_duplicate_key(text)
+            raise _fail(what, f"{_where(text, index)}: the key {key!r} appears twice in one object", what) from None
+        raise _fail(what, f"{_where(text, _locate(text, err.token))}: {err.message}", what) from None
     except RecursionError:
         raise _fail(what, f"nested deeper than {MAX_DEPTH} levels", what) from None
     except json.JSONDecodeError as err:
@@ -297,6 +325,9 @@ def _node(node: Any, depth: int) -> Any:
         keys = [_node(k, depth + 1) if k is not None else None for k in node.keys]
         if not all(isinstance(k, str) for k in keys):
             raise ValueError(f"cannot parse spec: at {where}: a dict's keys must be strings")
+        twice = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+        if twice is not None:  # Python keeps the last; JSON text with a key twice is refused, and so is this
+            raise ValueError(f"cannot parse spec: at {where}: the key {twice!r} appears twice in one dict")
         return dict(zip(keys, (_node(v, depth + 1) for v in node.values)))
     if isinstance(node, ast.Call) and any(k.arg is None for k in node.keywords):
         raise ValueError(f"cannot parse spec: at {where}: no *args or **kwargs")
@@ -305,6 +336,10 @@ def _node(node: Any, depth: int) -> Any:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in specs:
         if any(isinstance(a, ast.Starred) for a in node.args):
             raise ValueError(f"cannot parse spec: at {where}: no *args or **kwargs")
+        names = [str(k.arg) for k in node.keywords]
+        twice = next((k for i, k in enumerate(names) if k in names[:i]), None)
+        if twice is not None:  # ast.parse takes it; Python's compiler refuses it
+            raise ValueError(f"cannot parse spec: at {where}: keyword argument {twice!r} repeated")
         args = [_node(a, depth + 1) for a in node.args]
         kwargs = {str(k.arg): _node(k.value, depth + 1) for k in node.keywords}
         return _build(specs[node.func.id], args, kwargs, where)
