@@ -74,6 +74,14 @@ def test_a_checkpoint_that_does_not_fit_is_refused_before_any_write():
     shrunk = dict(_pretrained(300).state_dict())  # a vocabulary cannot shrink
     with pytest.raises(ValueError, match="only an embedding may grow"):
         ui.init_missing(model, shrunk, ui.presets.hf(), seed=0)
+    # tensors copy_ cannot read into a dense parameter: refused before the plan draws the head
+    for name, odd, words in (("body.weight", lambda t: t.to("meta"), "is on meta"),
+                             ("body.weight", lambda t: t.to_sparse(), "is torch.sparse_coo"),
+                             ("norm.weight", lambda t: t.to(torch.complex64), "would drop its imaginary part")):
+        held = dict(_pretrained().state_dict())
+        held[name] = odd(held[name])
+        with pytest.raises(TypeError, match=words):
+            ui.init_missing(model, held, ui.presets.hf(), seed=0)
     bad_plan = ui.Plan().rule(ui.Orthogonal(), role="bias")  # a missing parameter the plan cannot set
     with pytest.raises(ValueError, match="cannot initialize 'head/bias'"):
         ui.init_missing(model, dict(_pretrained().state_dict()), bad_plan, seed=0)
@@ -91,3 +99,14 @@ def test_init_missing_on_a_model_built_empty():
     ui.init_missing(model, old.state_dict(), ui.presets.hf(), seed=0, device="cpu")
     assert not any(t.is_meta for t in model.state_dict().values())
     assert torch.equal(model.get_parameter("body.weight"), old.get_parameter("body.weight"))
+
+
+def test_without_a_seed_the_new_rows_follow_torchs_generator_as_the_plan_does():
+    """seed=None draws with torch's default generator: the same manual_seed, the same rows; another, other rows
+    (the new rows used to come from stream 0 whatever the global seed)."""
+    def grown(global_seed):
+        model, checkpoint = _finetuned(), dict(_pretrained().state_dict())  # each sets its own torch seed
+        torch.manual_seed(global_seed)
+        ui.init_missing(model, checkpoint, ui.presets.hf())
+        return model["emb"].weight.detach()[200:].clone()
+    assert torch.equal(grown(3), grown(3)) and not torch.equal(grown(3), grown(4))

@@ -26,7 +26,7 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         checkpoint: a torch state_dict (a mapping of dotted names to tensors).
         plan: the ``Plan`` for what the checkpoint lacks (a new head, new rows of a grown embedding are drawn
             from N(mean, var) of the old rows instead).
-        seed: the plan's seed.
+        seed: the plan's seed, and of a grown embedding's new rows; None: torch's default generator for both.
         **options: ``Plan.apply``'s options (``device=``, ``generator=``).
 
     Returns:
@@ -35,7 +35,9 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     Raises:
         ValueError: a shared tensor whose shape differs (other than an embedding that grew), or a plan that
             cannot set a missing parameter; nothing was written.
-        TypeError: ``plan`` is not a Plan, or ``checkpoint`` is not a mapping of names to torch tensors.
+        TypeError: ``plan`` is not a Plan, ``checkpoint`` is not a mapping of names to torch tensors, or one of
+            them holds no values to copy (on meta, sparse) or is complex where the model's is real; nothing was
+            written.
         NotImplementedError: a model of another framework than torch.
 
     Examples:
@@ -76,6 +78,12 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             unexpected.append(name)
             continue
         mine = own[name]
+        if t.layout != torch.strided or t.device.type == "meta":  # checked here: copy_ would fail after the plan
+            raise TypeError(f"init_missing: checkpoint tensor {name!r} is {'on meta' if t.is_meta else t.layout}; "
+                            "allowed: dense tensors with values (t.to_dense() for a sparse one; one on meta has none)")
+        if t.is_complex() and not mine.is_complex():
+            raise TypeError(f"init_missing: checkpoint tensor {name!r} is complex ({t.dtype}), the model's "
+                            f"{mine.dtype}: copying it would drop its imaginary part")
         if tuple(t.shape) == tuple(mine.shape):
             loaded.append(name)
         elif kinds.get(name) == "embedding" and t.dim() == 2 and t.shape[1] == mine.shape[1] \
@@ -102,8 +110,10 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         for name, (old, new) in resized.items():
             device = own[name].device
             rows = state[name].to(device, torch.float64)
-            g = torch.Generator(device)
-            g.manual_seed(stream(0 if seed is None else seed, f"{name}/new_rows"))
+            g = None  # no seed: torch's default generator, as the plan draws
+            if seed is not None:
+                g = torch.Generator(device)
+                g.manual_seed(stream(seed, f"{name}/new_rows"))
             mean, std = rows.mean(0), rows.std(0, correction=0)
             fresh = mean + std * torch.randn(new - old, rows.shape[1], generator=g, dtype=torch.float64, device=device)
             put(name, torch.cat([rows, fresh]))
