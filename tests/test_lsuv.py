@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -169,7 +170,7 @@ def _snapshot(model, framework):
     return [np.asarray(w) for w in model.get_weights()]
 
 
-def _small_model(framework):
+def _small_model(framework) -> Any:
     """16 -> 32 -> BatchNorm (train mode, so a forward pass moves its statistics) -> 1, in ``framework``."""
     if framework == "torch":
         torch = pytest.importorskip("torch")

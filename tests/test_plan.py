@@ -598,6 +598,25 @@ def test_inspect_writes_nothing_and_the_command_line_shows_it(tmp_path):
     assert bad.returncode == 1 and "has no attribute 'nothing'" in bad.stderr
 
 
+def test_inspect_says_in_one_line_what_is_wrong_with_its_arguments(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("torch")
+    from unifiedinit.cli import main
+    (tmp_path / "mymodels.py").write_text("import torch\n"
+                                          "def build():\n    return torch.nn.Linear(4, 3)\n"
+                                          "def needs(n):\n    return torch.nn.Linear(n, 3)\n"
+                                          "def number():\n    return 3\n")
+    (tmp_path / "a_folder").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for argv, words in ((["mymodels:build", "--plan", "a_folder"], "--plan a_folder: a folder; give a plan JSON"),
+                        (["mymodels:needs"], "mymodels:needs must build the model with no arguments: missing a "
+                                             "required argument: 'n'"),
+                        (["mymodels:number"], "mymodels:number built no model: cannot tell which framework a int")):
+        assert main(["inspect", *argv]) == 1, argv
+        err = capsys.readouterr().err
+        assert err.startswith("unifiedinit inspect: ") and words in err and err.count("\n") == 1, err
+
+
 def test_a_plan_lowers_each_rule_once_per_shape_unless_the_spec_reads_the_depth(monkeypatch):
     torch = pytest.importorskip("torch")
     model = torch.nn.Sequential(*[torch.nn.Linear(8, 8) for _ in range(20)])

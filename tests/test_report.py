@@ -56,8 +56,16 @@ def test_compare_options_and_errors(capsys):
     for bad, message in ((["--shape", "7"], "--shape must be"), (["--frameworks", "caffe"], "unknown framework"),
                          (["--spec", "Glorot"], "unknown spec 'Glorot'"),
                          (["--spec", "Normal(std=-1)"], "'std' must be > 0"),
-                         (["--spec", "Eye", "--shape", "3,3,3"], "Eye(gain=1.0) cannot initialize a 3x3x3 weight "
-                                                                 "of shape (3, 3, 3): Eye: needs a tensor with exactly 2")):
+                         (["--spec", "Eye", "--shape", "3,3,3"],
+                          "Eye(gain=1.0) cannot initialize a 3x3x3 weight of shape (3, 3, 3): Eye: needs a tensor with "
+                          "exactly 2"),
+                         (["--frameworks", ","], "--frameworks ',': no name in it; choose from reference, torch"),
+                         (["--seed", "-1"], "--seed -1: a seed is an integer in [0, 2**64)"),
+                         (["--seed", str(2 ** 64)], "a seed is an integer in [0, 2**64)"),
+                         # values float32 cannot hold, and a spec no layer takes: said before the run, with why
+                         (["--spec", "Constant(1e39)"], "dtype float32, which cannot hold the values of Constant"),
+                         (["--spec", "S4DReal"], "writes its values along the tensor's axes as stored"),
+                         (["--spec", "Normal", "--picture", "out/p.txt"], "matplotlib writes no 'txt' files")):
         assert report.main(bad) == 1, bad
         err = capsys.readouterr().err
         assert message in err and err.startswith("unifiedinit compare: ") and err.count("\n") == 1, err
@@ -93,6 +101,22 @@ def test_missing_scipy_and_unwritable_outputs_are_one_line_errors_with_the_fix(t
     assert "pip install 'unifiedinit[stats]'" in capsys.readouterr().err
 
 
+def test_output_paths_are_tried_before_the_run_and_a_picture_without_a_suffix_is_a_png(tmp_path, capsys):
+    """A file name the file system refuses (too long) is found before the run; nothing is left behind by the
+    try. ``--picture out/compare`` is written as ``out/compare.png``, the path printed."""
+    long_name = tmp_path / ("a" * 300 + ".json")
+    assert report.main(["--spec", "Zeros", "--frameworks", "reference", "--picture", "", "--json", str(long_name)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write there (File name too long)" in err and err.count("\n") == 1, err
+    assert report.main(["--spec", "Zeros", "--frameworks", "reference", "--picture", "",
+                        "--json", str(tmp_path / "r.json")]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+    if importlib.util.find_spec("matplotlib") is not None:
+        capsys.readouterr()
+        assert report.main(["--spec", "Zeros", "--frameworks", "reference", "--picture", str(tmp_path / "c")]) == 0
+        assert f"picture: {tmp_path / 'c.png'}" in capsys.readouterr().err and (tmp_path / "c.png").is_file()
+
+
 def test_compare_html_is_one_self_contained_file(tmp_path):
     pytest.importorskip("matplotlib")
     page = tmp_path / "r.html"
@@ -106,6 +130,8 @@ def test_compare_html_is_one_self_contained_file(tmp_path):
 def test_defaults_with_no_framework_installed_says_how_to_install(monkeypatch, capsys):
     import unifiedinit.backends as backends
     from unifiedinit.verify import defaults
+    assert defaults.main(["--frameworks", " , "]) == 1
+    assert "--frameworks ' , ': no name in it; choose from torch" in capsys.readouterr().err
     monkeypatch.setattr(backends, "available", lambda name: False)
     assert defaults.main([]) == 1
     err = capsys.readouterr().err
@@ -132,3 +158,15 @@ def test_reports_and_fits_fit_100_columns_unless_asked_wider():
         assert max(map(len, text.splitlines())) <= 100, text
     assert max(map(len, report.table(10 ** 6).splitlines())) > 100
     assert "encoder_with_a_long_name/2/1/weight" in str(report) and "nothing was written" in str(report)
+
+
+def test_the_largest_seed_samples_in_every_framework_and_jax_keeps_all_64_bits(capsys):
+    """JAX with 64-bit types off keeps a seed's low 32 bits and refuses 2**63 and past; the JAX samplers fold the
+    high half in (``seed_key``), so 2**64 - 1 samples and 2**32 + 5 is not 5."""
+    from unifiedinit.backends import FRAMEWORKS, available
+    installed = [f for f in FRAMEWORKS if available(f)]
+    assert report.main(["--spec", "Normal", "--frameworks", ",".join(installed), "--seed", str(2 ** 64 - 1),
+                        "--picture", ""]) == 0, capsys.readouterr().err
+    if available("flax"):
+        from unifiedinit.backends.flax import sample
+        assert not (sample(ui.Normal(), (8,), seed=2 ** 32 + 5) == sample(ui.Normal(), (8,), seed=5)).all()

@@ -124,6 +124,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def names(text: str, option: str, allowed: Sequence[str]) -> list[str]:
+    """The comma-separated names of an option such as ``--frameworks``, each one of ``allowed``, at least one.
+
+    Args:
+        text: the option's value (``"torch, flax"``).
+        option: the option, for the message.
+        allowed: the names it takes.
+
+    Returns:
+        The names, in the order given, without spaces.
+
+    Raises:
+        Problem: no name at all (``","``), or one that is not allowed.
+
+    Examples:
+        >>> names("torch, flax", "--frameworks", ["torch", "flax", "keras"])
+        ['torch', 'flax']
+        >>> names(",", "--frameworks", ["torch", "flax"])
+        Traceback (most recent call last):
+        unifiedinit.cli.Problem: --frameworks ',': no name in it; choose from torch, flax
+    """
+    chosen = [name.strip() for name in text.split(",") if name.strip()]
+    if not chosen:
+        raise Problem(f"{option} {text!r}: no name in it; choose from {', '.join(allowed)}")
+    unknown = [name for name in chosen if name not in allowed]
+    if unknown:
+        raise Problem(f"unknown framework {unknown[0]!r}; choose from {', '.join(allowed)}")
+    return chosen
+
+
 def writable(path: str, option: str) -> str:
     """``path`` checked before a long run: its folder can be made and written, and it is not a folder itself.
 
@@ -152,6 +182,13 @@ def writable(path: str, option: str) -> str:
         raise Problem(f"{option} {path}: cannot make its folder ({err.strerror}); choose a writable path") from None
     if os.path.isdir(path) or not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
         raise Problem(f"{option} {path}: cannot write there; choose a writable file path")
+    if not os.path.exists(path):  # the name itself (too long, a character the file system refuses): made and removed
+        try:
+            open(path, "a").close()
+        except OSError as err:
+            raise Problem(f"{option} {path}: cannot write there ({err.strerror}); choose a writable file "
+                          "path") from None
+        os.remove(path)
     return path
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from .stats import Verdict
 
+from .._validate import representable
 from ..layout import TensorInfo, get_layout, permutation
 from ..specs import FromArray, Spec, examples
 
@@ -138,13 +139,49 @@ def applicable(spec: Spec, shape: tuple[int, ...], layout: str = "torch") -> tup
     """
     if isinstance(spec, FromArray):
         return spec.shape if len(shape) == len(spec.shape) else None
-    if spec.storage_order:  # S4DReal: written by storage order (its last axis), which no layer layout moves
-        return None
+    return None if refusal(spec, shape, layout) else shape
+
+
+def refusal(spec: Spec, shape: tuple[int, ...], layout: str = "torch") -> str | None:
+    """Why ``spec`` cannot be sampled on a float32 layer of ``shape`` in ``layout`` for the report, or None.
+
+    Args:
+        spec: any catalog spec.
+        shape: the layer's weight shape in ``layout``.
+        layout: a registered layout name.
+
+    Returns:
+        The reason in words (the spec's own refusal, or its values past float32), or None when it applies.
+
+    Examples:
+        >>> from unifiedinit import Constant, Eye, Normal
+        >>> refusal(Normal(), (256, 512)) is None, refusal(Constant(1e39), (4, 4))[:40]
+        (True, "parameter 'tensor' has dtype float32, wh")
+    """
+    if spec.storage_order:
+        return ("it writes its values along the tensor's axes as stored (S4DReal's last axis), which no layer "
+                "layout moves, so no layer of the report takes it; sample it with ui.sample")
     try:
-        spec.lower(TensorInfo.make(shape, layout))
-    except (TypeError, ValueError):
-        return None
-    return shape
+        draw = spec.lower(TensorInfo.make(shape, layout))
+        representable(draw, "float32")  # the report samples float32
+    except (TypeError, ValueError) as err:
+        return str(err)
+    return None
+
+
+def _picture_format(path: str) -> None:
+    """Refuse, before the run, a picture file whose suffix matplotlib cannot write (``.txt``)."""
+    import importlib.util
+
+    from ..cli import Problem
+    if importlib.util.find_spec("matplotlib") is None:
+        return  # no picture at all: said after the run
+    from matplotlib.backend_bases import FigureCanvasBase
+    suffix = os.path.splitext(path)[1][1:].lower()
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if suffix not in formats:
+        raise Problem(f"--picture {path}: matplotlib writes no {suffix!r} files; choose one of "
+                      f"{', '.join(sorted(formats))}")
 
 
 def _laid_out() -> list[Spec]:
@@ -708,7 +745,12 @@ def execute(args: argparse.Namespace) -> int:
     import importlib.util
 
     from ..backends import FRAMEWORKS, REGISTRY, available
-    from ..cli import Problem, writable
+    from .._validate import seed as valid_seed
+    from ..cli import Problem, names, writable
+    try:
+        valid_seed("compare", args.seed, required=True)
+    except (TypeError, ValueError) as err:
+        raise Problem(f"--seed {args.seed}: a seed is an integer in [0, 2**64)") from None
     specs = _laid_out()
     if args.spec:
         try:
@@ -717,10 +759,7 @@ def execute(args: argparse.Namespace) -> int:
             raise Problem(str(err)) from None
     frameworks: list[str] | None = None
     if args.frameworks:
-        frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
-        unknown = sorted(set(frameworks) - {"reference", *FRAMEWORKS})
-        if unknown:
-            raise Problem(f"unknown framework {unknown[0]!r}; choose from reference, {', '.join(FRAMEWORKS)}")
+        frameworks = names(args.frameworks, "--frameworks", ["reference", *FRAMEWORKS])
         missing = [f for f in frameworks if f != "reference" and not available(f)]
         if missing:
             raise Problem(f"{missing[0]} is not installed: {REGISTRY[missing[0]].install}")
@@ -737,14 +776,15 @@ def execute(args: argparse.Namespace) -> int:
         fits = [name for name, (shape, layout) in layers.items() if applicable(spec, shape, layout) is not None]
         if not fits or (args.shape and len(fits) < len(layers)):
             name, (shape, layout) = next((n, l) for n, l in layers.items() if n not in fits)
-            try:
-                reason = str(spec.lower(TensorInfo.make(shape, layout)))
-            except (TypeError, ValueError) as err:
-                reason = str(err)
-            raise Problem(f"{spec!r} cannot initialize a {name} weight of shape {shape}: {reason}")
+            raise Problem(f"{spec!r} cannot initialize a {name} weight of shape {shape}: "
+                          f"{refusal(spec, shape, layout)}")
     for path, option in ((args.json, "--json"), (args.picture, "--picture"), (args.html, "--html")):
         if path:
             writable(path, option)
+    if args.picture and not os.path.splitext(args.picture)[1]:
+        args.picture += ".png"  # what matplotlib writes for a name without a suffix, and so the path printed
+    if args.picture:
+        _picture_format(args.picture)
     result = run(specs, layers, args.seed, frameworks=frameworks, width=10 ** 6 if args.wide else 100)
     if args.json:
         with open(args.json, "w") as f:

@@ -196,13 +196,8 @@ def execute(args: argparse.Namespace) -> int:
         0
     """
     from ..backends import REGISTRY, available
-    from ..cli import Problem, writable
-    frameworks = list(zoo.FRAMEWORKS)
-    if args.frameworks:
-        frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
-        unknown = sorted(set(frameworks) - set(zoo.FRAMEWORKS))
-        if unknown:
-            raise Problem(f"unknown framework {unknown[0]!r}; choose from {', '.join(zoo.FRAMEWORKS)}")
+    from ..cli import Problem, names, writable
+    frameworks = names(args.frameworks, "--frameworks", zoo.FRAMEWORKS) if args.frameworks else list(zoo.FRAMEWORKS)
     missing = [f for f in frameworks if not available(f)]
     if len(missing) == len(frameworks):
         raise Problem(f"{'none of ' + ', '.join(missing) + ' is' if len(missing) > 1 else missing[0] + ' is not'} "

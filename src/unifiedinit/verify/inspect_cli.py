@@ -75,9 +75,14 @@ def load_plan(name: str | None) -> Any:
     known = dict(presets.PRESETS, **presets.SEED_PATTERNS)
     if name in known:
         return known[name]
+    if os.path.isdir(name):
+        raise ValueError(f"--plan {name}: a folder; give a plan JSON file or a preset ({', '.join(known)})")
     if os.path.exists(name):
-        with open(name, "rb") as fh:
-            return Plan.from_json(fh.read())
+        try:
+            with open(name, "rb") as fh:
+                return Plan.from_json(fh.read())
+        except OSError as err:
+            raise ValueError(f"--plan {name}: cannot read it ({err.strerror})") from None
     raise ValueError(f"--plan must be a preset ({', '.join(known)}) or a plan JSON file; got {name!r}")
 
 
@@ -133,16 +138,30 @@ def execute(args: argparse.Namespace) -> int:
     from ..cli import Problem, writable
     if args.json:
         writable(args.json, "--json")
+    from inspect import signature
+
+    from ..apply import backend_of
     try:
         plan = load_plan(args.plan)
-        built = load_factory(args.factory)()
+        factory = load_factory(args.factory)
     except (ImportError, AttributeError, ValueError) as err:
         raise Problem(str(err)) from None
+    try:
+        signature(factory).bind()
+    except TypeError as err:
+        raise Problem(f"{args.factory} must build the model with no arguments: {err}") from None
+    except ValueError:  # a builtin without a signature: called as it is
+        pass
+    built = factory()
     options: dict[str, Any] = {}
     if isinstance(built, tuple):  # isinstance makes the Any a tuple of Unknown: the cast says Any
         pair = cast("tuple[Any, ...]", built)
         if len(pair) == 2:  # a linen (module, variables) pair
             built, options = pair[0], {"params": pair[1]}
+    try:
+        backend_of(built)
+    except TypeError as err:
+        raise Problem(f"{args.factory} built no model: {err}") from None
     report = inspect(built, plan, **options)
     print(report.table(10 ** 6 if args.wide else 100))
     if args.json:

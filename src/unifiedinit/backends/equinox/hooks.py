@@ -20,7 +20,7 @@ from ...layout import LayoutLike, TensorInfo
 from ...portable import portable_option
 from ...samplers import draw as sampled
 from ...specs import Spec
-from .ops import EquinoxOps, array as array, to_numpy as to_numpy  # (the conformance suite's, re-exported)
+from .ops import EquinoxOps, array as array, seed_key, to_numpy as to_numpy  # (the conformance suite's, re-exported)
 
 
 def lower(shape: tuple[int, ...], dtype: Any, spec: Spec, layout: LayoutLike,
@@ -213,14 +213,14 @@ def initializer(spec: Spec, **options: Any) -> EquinoxInitializer:
 
 def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", seed: int = 0,
            dtype: str = "float32", layer_fans: tuple[int, int] | None = None) -> Any:
-    """Sample natively with ``jax.random.key(seed)`` and return a NumPy array (for the report and tests).
+    """Sample natively with ``seed_key(seed)`` and return a NumPy array (for the report and tests).
 
     Args:
         spec: the unifiedinit spec of the values.
         shape: the tensor's shape.
         layout: a layout name or ``ui.Layout`` saying where the tensor's axes are; default "torch" (out, in, *k),
             as Equinox stores a weight.
-        seed: the int seed of the ``jax.random`` key.
+        seed: the seed of the ``jax.random`` key, an int in [0, 2**64) (``ops.seed_key``).
         dtype: a dtype name JAX knows ("float32", "bfloat16", "float64", ...).
         layer_fans: (fan_in, fan_out) to scale with instead of the tensor's own fans, or None.
 
@@ -243,7 +243,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", 
     """
     dtype = v.dtype_name("sample", "dtype", dtype)
     import numpy as np
-    x = EquinoxInitializer(spec, layout=layout)._values(spec, jnp.zeros(shape, dtype), jax.random.key(seed), layout,
+    x = EquinoxInitializer(spec, layout=layout)._values(spec, jnp.zeros(shape, dtype), seed_key(seed), layout,
                                                         layer_fans)
     return np.asarray(x.astype(jnp.float32) if dtype == "bfloat16" else x)
 
@@ -253,4 +253,4 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", 
 def init_array(spec: Spec, x: jax.Array, *, layout: LayoutLike | None = None, seed: int = 0,
                portable: Any = None) -> jax.Array:
     """The native hook on one array stored in ``layout`` (default Equinox's, torch's): a new array."""
-    return initializer(spec, layout=layout, portable=portable)(x, jax.random.key(seed))
+    return initializer(spec, layout=layout, portable=portable)(x, seed_key(seed))

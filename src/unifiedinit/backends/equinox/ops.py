@@ -2,6 +2,6 @@
 (``unifiedinit.backends.flax.ops``, documented there)."""
 
 from ..flax.ops import JaxOps as EquinoxOps
-from ..flax.ops import JaxTarget, array, stream_key, to_numpy
+from ..flax.ops import JaxTarget, array, seed_key, stream_key, to_numpy
 
-__all__ = ["EquinoxOps", "JaxTarget", "array", "stream_key", "to_numpy"]
+__all__ = ["EquinoxOps", "JaxTarget", "array", "seed_key", "stream_key", "to_numpy"]

@@ -26,7 +26,8 @@ from ... import draws as D
 from ...layout import Layout, LayoutLike, TensorInfo, check_shape, get_layout
 from ...portable import portable_option
 from ...specs import Spec
-from .ops import array as array, draw_array, is_sequence, to_numpy as to_numpy  # (the conformance suite's, re-exported)
+from .ops import array as array, to_numpy as to_numpy  # (the conformance suite's, re-exported)
+from .ops import draw_array, is_sequence, seed_key
 
 
 def dtype_name(dtype: Any) -> str:
@@ -256,13 +257,13 @@ def initializer(spec: Spec, **options: Any) -> FlaxInitializer:
 
 def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "flax", seed: int = 0,
            dtype: str = "float32", layer_fans: tuple[int, int] | None = None) -> Any:
-    """Sample natively with ``jax.random.key(seed)`` and return a NumPy array (for the report and tests).
+    """Sample natively with ``seed_key(seed)`` and return a NumPy array (for the report and tests).
 
     Args:
         spec: the unifiedinit spec of the values.
         shape: the tensor's shape.
         layout: a layout name or ``ui.Layout`` saying where the tensor's axes are; default "flax" (..., in, out).
-        seed: the int seed of the ``jax.random`` key.
+        seed: the seed of the ``jax.random`` key, an int in [0, 2**64) (``ops.seed_key``).
         dtype: a dtype name ``jax.numpy`` has ("float32", "bfloat16", "float64", ...).
         layer_fans: (fan_in, fan_out) to scale with instead of the tensor's own fans, or None.
 
@@ -285,7 +286,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "flax", s
     """
     dtype = v.dtype_name("sample", "dtype", dtype)
     import numpy as np
-    x = FlaxInitializer(spec, layout=layout, layer_fans=layer_fans)(jax.random.key(seed), shape, getattr(jnp, dtype))
+    x = FlaxInitializer(spec, layout=layout, layer_fans=layer_fans)(seed_key(seed), shape, getattr(jnp, dtype))
     return np.asarray(x.astype(jnp.float32) if dtype == "bfloat16" else x)
 
 
@@ -351,4 +352,4 @@ def reinit(target: Any, key: jax.Array, *, kernel: Spec | None = None, bias: Spe
 def init_array(spec: Spec, x: jax.Array, *, layout: LayoutLike | None = None, seed: int = 0,
                portable: Any = None) -> jax.Array:
     """The native hook on one array's shape and dtype, stored in ``layout`` (default Flax's): a new array."""
-    return initializer(spec, layout=layout, portable=portable)(jax.random.key(seed), x.shape, x.dtype)
+    return initializer(spec, layout=layout, portable=portable)(seed_key(seed), x.shape, x.dtype)

@@ -172,6 +172,33 @@ def stream_key(base: jax.Array, stream: int) -> jax.Array:
     return cast(jax.Array, _fold_stream(base, np.uint32(stream & 0xFFFFFFFF), np.uint32(stream >> 32)))
 
 
+def seed_key(seed: int) -> jax.Array:
+    """The ``jax.random`` key of an int seed in [0, 2**64): ``jax.random.key(seed)`` itself below 2**32.
+
+    Past 2**32, JAX with 64-bit types off keeps only a seed's low 32 bits (2**32 + 5 draws as 5) and refuses
+    2**63 and more; here the high half is folded into the low half's key, so every seed has its own key.
+
+    Args:
+        seed: an int in [0, 2**64).
+
+    Returns:
+        A ``jax.random`` key (a scalar key array).
+
+    Raises:
+        TypeError, ValueError: ``seed`` is not an int in [0, 2**64).
+
+    Examples:
+        >>> import jax
+        >>> data = lambda key: jax.random.key_data(key).tolist()
+        >>> data(seed_key(5)) == data(jax.random.key(5)), data(seed_key(2**32 + 5)) == data(seed_key(5))
+        (True, False)
+    """
+    from ..._validate import given_seed
+    seed = given_seed("seed_key", seed)
+    key = jax.random.key(seed & 0xFFFFFFFF)
+    return key if seed < 2 ** 32 else jax.random.fold_in(key, seed >> 32)
+
+
 def _split_in_two(key: jax.Array) -> tuple[jax.Array, jax.Array]:
     first, second = jax.random.split(key)
     return first, second
