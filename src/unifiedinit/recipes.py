@@ -1226,7 +1226,10 @@ def _hf_base(std: float, name: str) -> Plan:
             .rule(Normal(0.0, std), path="*/sinks", layer="GptOssAttention")
             .rule(Zeros(), path="*/e_score_correction_bias", layer="Ernie4_5_MoeStatics")
             # the conformers' relative-position biases (Wav2Vec2-Conformer, -BERT, SeamlessM4T, FastSpeech2)
-            .rule(XavierUniform(), path="*/pos_bias_[uv]", fans="tensor", layout="torch"))
+            .rule(XavierUniform(), path="*/pos_bias_[uv]", fans="tensor", layout="torch")
+            # transformers' Conv1D (GPT-2's layer, and its copies') draws N(0, 0.02^2) when built, whatever the
+            # config says, and the base _init_weights does not list it: only GPT-2's own redraws it
+            .rule(Normal(0.0, 0.02), kind="dense", role="weight", layer="Conv1D"))
     for layer, path, law in _EXTRAS:
         plan = plan.rule(Normal(0.0, std) if law == "std" else Constant(std) if law == "=std" else law, layer=layer,
                          path=path)
@@ -1258,9 +1261,10 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     row zero, norms ones/zeros (the Gemma families' RMSNorm, which computes x (1 + w), zeros), recurrent weights
     Xavier-uniform with zero biases (transformers does this for ``nn.LSTM`` and leaves GRU, RNN and cells at
     torch's default: add a rule for those), ``nn.MultiheadAttention``'s in-projection Xavier-uniform,
-    ConvTranspose3d (which it does not list) torch's default; a mixture of experts' stacked experts and routers
-    N(0, initializer_range^2), their biases zero (GPT-OSS's router bias and attention sinks N(0,
-    initializer_range^2), as its own ``_init_weights``). BERT, Llama, Mistral, Qwen2, Mixtral, DeepSeek-V3 and
+    ConvTranspose3d (which it does not list) torch's default, transformers' ``Conv1D`` (not listed either) the
+    N(0, 0.02^2) it draws when built (OpenAI-GPT's; ``gpt2`` redraws GPT-2's); a mixture of experts' stacked
+    experts and routers N(0, initializer_range^2), their biases zero (GPT-OSS's router bias and attention sinks
+    N(0, initializer_range^2), as its own ``_init_weights``). BERT, Llama, Mistral, Qwen2, Mixtral, DeepSeek-V3 and
     most Hugging Face models use only this. The families that override it get their own rules (in every recipe built
     on this one), by class: DeiT's, BEiT's, Swin's (Donut's, MaskFormer's), ViT-MSN's, DPT's and YOLOS's tokens,
     position embeddings and relative position tables zeros; DINOv2's, DINOv3's, I-JEPA's, CvT's and PVT's tokens
@@ -1426,7 +1430,9 @@ def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, 
     """GPT-2: the base recipe (``hf``), and the residual projections scaled (GPT-2 paper, Megatron-LM).
 
     The ``*c_proj*`` weights (the output projections of attention and MLP) are N(0, (initializer_range /
-    sqrt(2 n_layer))^2); the rest is Hugging Face's base recipe with std ``initializer_range``.
+    sqrt(2 n_layer))^2); the rest is Hugging Face's base recipe with std ``initializer_range``, transformers'
+    ``Conv1D`` layers included (GPT-2 redraws them). ImageGPT and the Decision Transformer (a ``config`` whose
+    ``model_type`` says so) redraw only ``c_proj``: their other ``Conv1D`` weights keep N(0, 0.02^2), as ``hf``.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
@@ -1456,6 +1462,9 @@ def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, 
     h = _read("gpt2", config, initializer_range=(initializer_range, 0.02), n_layer=(n_layer, 12))
     std = h["initializer_range"]
     plan = _family_overrides(_hf_base(std, "gpt2"), std, "gpt2", config)
+    if config is None or _get(config, "model_type") not in ("imagegpt", "decision_transformer"):
+        # GPT-2 redraws its Conv1D layers; its copies in ImageGPT and the Decision Transformer redraw c_proj only
+        plan = plan.rule(Normal(0.0, std), kind="dense", role="weight", layer="Conv1D")
     plan = plan.rule(Normal(0.0, std / math.sqrt(2 * h["n_layer"])), kind="dense", role="weight", path="*c_proj*")
     return _from(_quiet(plan, "gpt2"), gpt2, config, initializer_range=initializer_range, n_layer=n_layer)
 
@@ -1753,7 +1762,7 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
 #: the recipe of each model_type whose family's ``_init_weights`` departs from the base one beyond what ``hf``'s
 #: class rules say (else ``hf``)
 _RECIPE_OF = {**dict.fromkeys(("gpt2", "gpt_bigcode", "imagegpt", "decision_transformer"), "gpt2"),
-              **dict.fromkeys(("t5", "mt5", "umt5", "longt5", "switch_transformers", "udop"), "t5"),
+              **dict.fromkeys(("t5", "mt5", "umt5", "longt5", "switch_transformers", "udop", "pop2piano"), "t5"),
               **dict.fromkeys(("vit", "deit", "swin", "yolos", "dinov2"), "vit"),
               # the CLIP-likes (their _init_weights is CLIP's, class for class); Chinese-CLIP's and AltCLIP's text
               # towers are BERT and XLM-R, left to hf
@@ -1790,7 +1799,7 @@ def hf_model(model: Any) -> Plan:
     config only. This plan is the recipe of the model's own config (``hf``, or its family's: ``gpt2``, ``t5``,
     ``vit``, ``clip``, ``siglip`` by ``model_type``; ``gpt2`` for ImageGPT and the Decision Transformer too;
     ``clip`` for the CLIP-likes: Chinese-CLIP, AltCLIP, OWL-ViT, OWLv2, X-CLIP, CLIPSeg, MLCD, GroupViT's text and
-    Kosmos-2's vision towers; ``t5`` for UDOP), then, for each sub-model whose
+    Kosmos-2's vision towers; ``t5`` for UDOP and Pop2Piano), then, for each sub-model whose
     config is not its parent's,
     the recipe of that config with its rules limited to the sub-model's path; a deeper sub-model's rules come
     later and win there. The rules select by path, so the plan applies as well to a port that keeps the model's

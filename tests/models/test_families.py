@@ -1309,10 +1309,15 @@ ENCODERS.update({
     "vivit": lambda: transformers.VivitModel(transformers.VivitConfig(
         hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, image_size=32,
         num_frames=4, tubelet_size=[2, 8, 8])),
-    "imagegpt": lambda: transformers.ImageGPTForCausalImageModeling(transformers.ImageGPTConfig(  # gpt2's scheme
-        vocab_size=50, n_positions=64, n_embd=32, n_layer=3, n_head=4)),
+    # gpt2's scheme for c_proj; their other Conv1D layers keep the 0.02 they draw when built (so a range of 0.05)
+    "imagegpt": lambda: transformers.ImageGPTForCausalImageModeling(transformers.ImageGPTConfig(
+        vocab_size=50, n_positions=64, n_embd=32, n_layer=3, n_head=4, initializer_range=0.05)),
     "decision-transformer": lambda: transformers.DecisionTransformerModel(transformers.DecisionTransformerConfig(
-        state_dim=5, act_dim=3, hidden_size=32, n_layer=3, n_head=4, max_ep_len=20)),
+        state_dim=5, act_dim=3, hidden_size=32, n_layer=3, n_head=4, max_ep_len=20, initializer_range=0.05)),
+    "openai-gpt": lambda: transformers.OpenAIGPTLMHeadModel(transformers.OpenAIGPTConfig(  # no Conv1D redrawn
+        vocab_size=100, n_embd=32, n_layer=3, n_head=4, n_positions=64, initializer_range=0.05)),
+    "pop2piano": lambda: transformers.Pop2PianoForConditionalGeneration(transformers.Pop2PianoConfig(  # T5's
+        vocab_size=100, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4, initializer_factor=0.7)),
     "parakeet-encoder": lambda: transformers.ParakeetEncoder(transformers.ParakeetEncoderConfig(  # Canary's too
         hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, conv_kernel_size=3,
         subsampling_conv_channels=8, num_mel_bins=16, max_position_embeddings=64, initializer_range=0.05)),
@@ -1751,8 +1756,9 @@ def test_the_encoders_found_by_the_sweep_reproduce_their_own_init(name):
     """DeBERTa, DINOv3 (ViT and ConvNeXt), ViT-MSN, I-JEPA, CvT, PVT-v2, Swin2SR, Hiera, BiT, LeViT, Donut-Swin,
     MaskFormer-Swin, UniSpeech (and SAT), Data2Vec-Audio, Wav2Vec2-Conformer, Wav2Vec2-BERT, WavLM, AST,
     SwiftFormer, Mimi, SeamlessM4T, Parakeet's encoder (Canary's, Cohere ASR's), TimesFM, InternVL's vision tower,
-    TimeSformer, ViViT, ImageGPT and the Decision Transformer (GPT-2's scheme, through ``hf_model``) against their
-    own init in the same run."""
+    TimeSformer, ViViT, ImageGPT and the Decision Transformer (GPT-2's scheme, through ``hf_model``), OpenAI-GPT
+    (its Conv1D layers at the 0.02 they are built with, whatever the config's range) and Pop2Piano (T5's) against
+    their own init in the same run."""
     _reproduces_its_own_init(ENCODERS[name], "hf_model")
 
 
