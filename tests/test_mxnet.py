@@ -252,10 +252,15 @@ class Custom(gluon.Block):
             self.scale = self.params.get("scale", shape=(3,))
 
 
-def test_global_init_follows_mxnet_conventions_and_never_fails_on_vectors():
+@pytest.mark.parametrize("given", ["object", "dumps"])
+def test_global_init_follows_mxnet_conventions_and_never_fails_on_vectors(given):
+    """The name rules hold for the initializer as an object and as its ``dumps()`` string (from which MXNet's
+    ``create`` makes one object for the global and another for each parameter: bias, gamma and running_var were
+    drawn from the spec then)."""
     block = Custom()
     mx.random.seed(3)
-    block.initialize(ui.KaimingUniform().to_mxnet())
+    init = ui.KaimingUniform().to_mxnet()
+    block.initialize(init if given == "object" else init.dumps())
     get = lambda p: p.data().asnumpy()  # noqa: E731
     assert np.all(get(block.bias) == 0) and np.all(get(block.beta) == 0) and np.all(get(block.running_mean) == 0)
     assert np.all(get(block.gamma) == 1) and np.all(get(block.running_var) == 1)

@@ -141,7 +141,7 @@ class SpecInitializer(_Initializer):
         # Gluon calls _init_weight for every parameter without an initializer of its own. When this is the
         # global initializer (net.initialize(init)), MXNet's name rules decide; when it was given to this one
         # parameter (param.initialize(init=...), Parameter(init=...)), the spec applies whatever the name.
-        if getattr(desc, "global_init", None) is self:
+        if self._is_global(desc):
             name = str(desc)
             if name.endswith(_ZERO_SUFFIXES):
                 arr[:] = 0.0
@@ -150,6 +150,17 @@ class SpecInitializer(_Initializer):
                 arr[:] = 1.0
                 return
         self._apply(arr)
+
+    @staticmethod
+    def _is_global(desc: Any) -> bool:
+        """Whether Gluon calls this as ``net.initialize(init)``'s initializer: the parameter's ``__init__`` is the
+        global one, as given (the object) or as its ``dumps()`` string, from which ``mx.init.create`` makes a new
+        object for the global and another for the parameter. (A parameter given the very initializer the net is
+        initialized with cannot be told from one given none.)"""
+        given, whole = desc.attrs.get("__init__"), getattr(desc, "global_init", None)
+        if isinstance(given, str) and isinstance(whole, SpecInitializer):
+            return given == whole.dumps()
+        return given is whole
 
     def _init_default(self, desc: Any, arr: Any) -> None:
         """A name MXNet has no rule for (its own initializers raise): the spec."""
