@@ -157,7 +157,8 @@ class SpecInitializer(_Initializer):
         global one, as given (the object) or as its ``dumps()`` string, from which ``mx.init.create`` makes a new
         object for the global and another for the parameter. (A parameter given the very initializer the net is
         initialized with cannot be told from one given none.)"""
-        given, whole = desc.attrs.get("__init__"), getattr(desc, "global_init", None)
+        given: Any = desc.attrs.get("__init__")
+        whole: Any = getattr(desc, "global_init", None)
         if isinstance(given, str) and isinstance(whole, SpecInitializer):
             return given == whole.dumps()
         return given is whole
