@@ -108,5 +108,7 @@ def test_without_a_seed_the_new_rows_follow_torchs_generator_as_the_plan_does():
         model, checkpoint = _finetuned(), dict(_pretrained().state_dict())  # each sets its own torch seed
         torch.manual_seed(global_seed)
         ui.init_missing(model, checkpoint, ui.presets.hf())
-        return model["emb"].weight.detach()[200:].clone()
+        emb = model["emb"]
+        assert isinstance(emb, nn.Embedding)
+        return emb.weight.detach()[200:].clone()
     assert torch.equal(grown(3), grown(3)) and not torch.equal(grown(3), grown(4))

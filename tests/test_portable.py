@@ -531,3 +531,27 @@ def test_portable_torch_writes_run_side_by_side_and_a_failure_is_raised_after_al
     monkeypatch.undo()
     report = plan.apply(model, seed=1, portable=True)  # and in model order in the report, run after run
     assert list(report.placements) == [p.path for p in report.params]
+
+
+def test_the_host_qr_gives_the_same_float64_bits_whatever_the_blas_thread_count():
+    """A portable float64 Orthogonal is a LAPACK QR on the host, whose blocked algorithm rounds differently with the
+    BLAS thread count (a (300, 300) Q changed between 1 and 2 OpenBLAS threads): it runs on one thread. Each
+    count is set where BLAS reads it, in a fresh process."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+    code = ("import hashlib, numpy as np, unifiedinit as ui\n"
+            "p = ui.Portable(seed=0, key='w')\n"
+            "for shape in [(300, 300), (512, 256)]:\n"
+            "    for spec in (ui.Orthogonal(), ui.DeltaOrthogonal()):\n"
+            "        s = shape + ((3, 3) if isinstance(spec, ui.DeltaOrthogonal) else ())\n"
+            "        v = np.asarray(p.values(spec, s, ui.get_layout('torch'), 'float64', None))\n"
+            "        print(hashlib.sha256(v.tobytes()).hexdigest())\n")
+    outputs = []
+    for threads in ("1", "2", "3"):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads, OMP_NUM_THREADS=threads)
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+        assert run.returncode == 0, run.stderr
+        outputs.append(run.stdout)
+    assert outputs[0].count("\n") == 4 and outputs[0] == outputs[1] == outputs[2], outputs

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 from typing import Any
 
 import numpy as np
@@ -10,6 +12,16 @@ import numpy as np
 from ... import draws as D
 from ...counter import Arith
 from ...samplers import NumpyLikeOps
+
+
+_QR_LOCK = threading.Lock()
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the BLAS libraries loaded (NumPy's among them: it is imported by now)."""
+    from threadpoolctl import ThreadpoolController
+    return ThreadpoolController()
 
 
 def truncated_standard(rng: np.random.Generator, a: float, b: float, n: int) -> np.ndarray:
@@ -136,7 +148,11 @@ class NumpyOps(NumpyLikeOps):
         raise NotImplementedError("the reference draws truncated normals by exact rejection")
 
     def qr(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return np.linalg.qr(m)
+        # LAPACK's blocked QR rounds differently with the BLAS thread count (a float64 (300, 300) Q changed between
+        # 1 and 2 OpenBLAS threads): one thread, and one QR at a time, since the count is the library's, not the
+        # calling thread's (a portable plan draws on several threads)
+        with _QR_LOCK, _blas_controller().limit(limits=1, user_api="blas"):
+            return np.linalg.qr(m)
 
     def from_numpy(self, a: Any, dt: Any) -> np.ndarray:
         return np.asarray(a, dtype=np.float64)
