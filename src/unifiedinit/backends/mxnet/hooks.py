@@ -157,8 +157,10 @@ class SpecInitializer(_Initializer):
         global one, as given (the object) or as its ``dumps()`` string, from which ``mx.init.create`` makes a new
         object for the global and another for the parameter. (A parameter given the very initializer the net is
         initialized with cannot be told from one given none.)"""
-        given: Any = desc.attrs.get("__init__")
         whole: Any = getattr(desc, "global_init", None)
+        if whole is None:  # a plain name (MXNet's legacy call, or ours on one array): no global initializer
+            return False
+        given: Any = getattr(desc, "attrs", {}).get("__init__")
         if isinstance(given, str) and isinstance(whole, SpecInitializer):
             return given == whole.dumps()
         return given is whole
