@@ -451,13 +451,23 @@ def test_weight_norm_scales_lora_factors_and_stacks_along_a_declared_axis():
     def einsums(key):  # 4 Einsum kernels (3, 16, 8) stacked in front: fan_in 3 x 16 (lecun_normal's in_axis -2)
         return nnx.Einsum("bti,hid->bthd", (3, 16, 8), rngs=nnx.Rngs(key))
 
+    def second(build):  # 3 layers stacked along axis 1, by their declared sizes: Conv's, Einsum's kernel_shape,
+        return nnx.vmap(build, in_axes=0, out_axes=1)(jax.random.split(jax.random.key(2), 3))  # LinearGeneral's
+
+    general = second(lambda key: nnx.LinearGeneral(64, (4, 16), rngs=nnx.Rngs(key)))  # fans of (64, 64), flattened
     for stack, law, per_layer in ((make(jax.random.split(jax.random.key(0), 3)), (1,), 64),
-                                  (einsums(jax.random.split(jax.random.key(1), 4)), (0,), 3 * 16)):
+                                  (einsums(jax.random.split(jax.random.key(1), 4)), (0,), 3 * 16),
+                                  (second(lambda key: nnx.Einsum("btd,dhk->bthk", (64, 4, 16), rngs=nnx.Rngs(key))),
+                                   (1,), 64 * 4),
+                                  (second(lambda key: nnx.Conv(8, 16, (5, 5), rngs=nnx.Rngs(key))), (1,), 5 * 5 * 8),
+                                  (second(lambda key: nnx.Conv(8, 16, (7,), rngs=nnx.Rngs(key))), (1,), 7 * 8),
+                                  (general, (1,), 64)):
         report = ui.presets.flax.apply(stack, seed=0)
         kernel = next(e.param for e in report.entries if e.param.path == "kernel")
-        assert kernel.stacked == law and kernel.layer_fans[0] == per_layer
+        assert kernel.stacked == law and kernel.layer_fans[0] == per_layer, (kernel.stacked, kernel.layer_fans)
         values = np.moveaxis(np.asarray(stack.kernel.get_value()), law[0], 0)
         for one in values:
+            one = one.reshape(64, 64) if stack is general else one
             assert stats.check(one, ui.LecunNormal(), layout="flax", alpha=ALPHA)
 
 

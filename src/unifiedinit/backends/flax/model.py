@@ -187,7 +187,12 @@ def _stacked(shape: tuple[int, ...], seen: tuple[int, ...] | None, expected: int
 
 def _declared(obj: Any, name: str) -> tuple[int, ...] | None:
     """The shape one layer's parameter ``name`` has by the sizes an NNX module declares (``Linear``'s
-    in/out_features, ``Embed``'s num_embeddings/features): where a stack is (``nnx.vmap(out_axes=1)``)."""
+    in/out_features, ``Embed``'s num_embeddings/features, ``Conv``'s, ``ConvTranspose``'s and ``Einsum``'s
+    kernel_shape, ``LinearGeneral``'s batch_axis, in_features and out_features): where a stack is
+    (``nnx.vmap(out_axes=1)``)."""
+    def sizes(x: Any) -> tuple[int, ...] | None:
+        out = tuple(x) if is_sequence(x) else (x,)
+        return out if all(isinstance(d, int) and not isinstance(d, bool) for d in out) else None
     cls = type(obj).__name__
     n_in, n_out = getattr(obj, "in_features", None), getattr(obj, "out_features", None)
     if cls == "Linear" and isinstance(n_in, int) and isinstance(n_out, int):
@@ -195,6 +200,18 @@ def _declared(obj: Any, name: str) -> tuple[int, ...] | None:
     rows, features = getattr(obj, "num_embeddings", None), getattr(obj, "features", None)
     if cls == "Embed" and name == "embedding" and isinstance(rows, int) and isinstance(features, int):
         return (rows, features)
+    kernel = sizes(getattr(obj, "kernel_shape", None))
+    if cls in ("Conv", "ConvTranspose") and kernel is not None and isinstance(n_out, int):
+        return {"kernel": kernel, "bias": (n_out,)}.get(name)
+    if cls == "Einsum" and kernel is not None:
+        bias = getattr(obj, "bias_shape", None)
+        return {"kernel": kernel, "bias": sizes(bias) if bias is not None else None}.get(name)
+    batch: Any = getattr(obj, "batch_axis", None)
+    ins, outs = sizes(n_in), sizes(n_out)
+    if cls == "LinearGeneral" and is_mapping(batch) and ins is not None and outs is not None:
+        stack = sizes(tuple(batch[k] for k in sorted(batch)))  # as LinearGeneral orders them
+        if stack is not None:
+            return {"kernel": stack + ins + outs, "bias": stack + outs}.get(name)
     return None
 
 
