@@ -519,3 +519,31 @@ def test_a_contrib_lstmp_cell_is_recurrent_and_gets_gluons_own_init():
     for name in ("i2h_weight", "h2h_weight", "h2r_weight"):  # Gluon's global Uniform(0.07); biases 'zeros'
         assert stats.check(params[name], ui.Uniform(-0.07, 0.07), alpha=ALPHA), name
     assert not params["i2h_bias"].any() and not params["h2h_bias"].any()
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_a_channels_last_kernel_has_its_layers_fans_and_the_portable_values_of_its_torch_twin(transposed):
+    """layout="NHWC" stores a Conv kernel (out, kh, kw, in/g) and a ConvTranspose kernel (in, kh, kw, out/g): read
+    as NCHW, fan_out came from the wrong axes and portable values landed on the wrong entries."""
+    cls = gluon.nn.Conv2DTranspose if transposed else gluon.nn.Conv2D
+
+    class Net(gluon.Block):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            with self.name_scope():
+                self.conv = cls(channels=6, kernel_size=(2, 3), in_channels=4, groups=2, layout="NHWC")
+
+    net = Net()
+    net.initialize()
+    plan = ui.Plan().rule(ui.XavierUniform(), role="weight").rule(ui.Zeros(), role="bias")
+    report = plan.apply(net, seed=0, portable=True)
+    weight = next(e.param for e in report.entries if e.param.role == "weight")
+    assert weight.layout == ("mxnet_conv_transpose_channels_last" if transposed else "mxnet_channels_last")
+    # the fans torch's twin has: ConvTranspose2d(4, 6, (2, 3), groups=2) stored (4, 3, 2, 3), Conv2d (6, 2, 2, 3)
+    torch_shape = (4, 3, 2, 3) if transposed else (6, 2, 2, 3)
+    layout = "torch_conv_transpose" if transposed else "torch"
+    assert weight.layer_fans == ui.TensorInfo.make(torch_shape, layout).fans == ((24, 18) if transposed else (12, 36))
+    values = np.transpose(net.conv.weight.data().asnumpy(), (0, 3, 1, 2))  # torch's (out|in, in/g|out/g, kh, kw)
+    want = ui.Portable(seed=0, key="conv/weight").values(ui.XavierUniform(), torch_shape, ui.get_layout(layout),
+                                                          "float32", weight.layer_fans)
+    assert values.shape == torch_shape and np.array_equal(values, np.asarray(want))

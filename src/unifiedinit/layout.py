@@ -199,6 +199,9 @@ LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
     # transposed convolutions, fans of the layer (in = the layer's input channels)
     _L("torch_conv_transpose", [1], [0], "torch"),                                   # (in, out/g, *k)
     _L("mxnet_conv_transpose", [1], [0], "mxnet", "torch_conv_transpose"),           # (in, out/g, *k)
+    # MXNet's channels-last convolutions (layout="NHWC", "NDHWC"): Conv (out, *k, in/g), ConvTranspose (in, *k, out/g)
+    _L("mxnet_channels_last", [0], [-1], "mxnet", "torch"),
+    _L("mxnet_conv_transpose_channels_last", [-1], [0], "mxnet", "torch_conv_transpose"),
     _L("keras_conv_transpose", [-2], [-1], "keras", "torch_conv_transpose"),         # (*k, out, in)
     # Flax's ConvTranspose slides its kernel unflipped (transpose_kernel=False, its default): torch's, reversed
     _L("flax_conv_transpose", [-1], [-2], "flax", "torch_conv_transpose", flip=True),  # (*k, in, out)

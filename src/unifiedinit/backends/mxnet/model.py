@@ -57,6 +57,10 @@ def _kind(block: Any) -> tuple[str, str]:
             ((mx.gluon.rnn.LSTMCell, mx.gluon.rnn.GRUCell, mx.gluon.rnn.RNNCell) + _CONTRIB_CELLS, "recurrent",
              "mxnet")):
         if isinstance(block, classes):
+            # layout="NHWC" (NWC, NDHWC) stores a kernel channels last: (out, *k, in/g), transposed (in, *k, out/g)
+            channels_last = kind in ("conv", "conv_transpose") and str(block._kwargs.get("layout", "")).endswith("C")
+            if channels_last:
+                return kind, "mxnet_channels_last" if kind == "conv" else "mxnet_conv_transpose_channels_last"
             return kind, layout
     own = {name: _shape(param) for name, param in block._reg_params.items()}
     if looks_like_norm(type(block).__name__, own):
