@@ -892,3 +892,28 @@ def test_a_small_float_takes_a_constant_only_within_its_range_as_torch_counts_it
 def test_a_torch_initializers_layout_is_checked_when_it_is_made():
     with pytest.raises(ValueError, match="parameter 'layout' must be a Layout or one of 'torch'"):
         ui.Constant(3.0).to_torch(layout="bogus")
+
+
+@pytest.mark.parametrize("wrap", ["torch.compile", "DataParallel", "both"])
+def test_a_wrapper_changes_no_key_and_so_no_value(wrap):
+    """``torch.compile(model)`` holds the model as ``_orig_mod``, ``DataParallel``/``DistributedDataParallel`` as
+    ``module``: the keys are the wrapped model's, so the seed gives the same values with or without the wrapper
+    (and the same as a port in another framework), portable and native; the report keeps the wrapper's paths."""
+    def build():
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 2))
+
+    def wrapped(model):
+        if wrap in ("DataParallel", "both"):
+            model = nn.DataParallel(model)
+        return torch.compile(model) if wrap in ("torch.compile", "both") else model
+
+    plan = ui.Plan().rule(ui.XavierNormal(), role="weight").rule(ui.Normal(0, 0.1), role="bias")
+    for options in ({"portable": True}, {"portable": "counter"}, {}):
+        bare, outer = build(), build()
+        keys = [e.param.key for e in plan.apply(bare, seed=3, **options).entries]
+        report = plan.apply(wrapped(outer), seed=3, **options)
+        assert [e.param.key for e in report.entries] == keys == ["0/weight", "0/bias", "1/weight", "1/bias"]
+        assert all(e.param.path.startswith(("_orig_mod/", "module/")) for e in report.entries)
+        for a, b in zip(bare.parameters(), outer.parameters()):
+            assert torch.equal(a, b), options

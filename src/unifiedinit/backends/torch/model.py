@@ -476,7 +476,28 @@ def walk(model: Any, *, module: nn.Module | None = None, lazy: list[str] | None 
         raise TypeError(f"parameter 'model' must be a torch nn.Module or state_dict, got {type(model).__name__}")
     found: list[tuple[Any, torch.Tensor]] = []
     _walk_modules(model, "", None, found, lazy, norms)
-    return tie(found)
+    wrapper = _wrapper_parts(model)
+    if not wrapper:
+        return tie(found)
+    out: list[tuple[Any, torch.Tensor]] = []
+    for p, t in tie(found):  # keyed as the wrapped model's own: its values do not depend on the wrapper
+        parts = p.key_parts if p.key_parts is not None else _split(p.path.rpartition("/")[0])
+        out.append((p._replace(key_parts=tuple(parts[len(wrapper):])) if parts[:len(wrapper)] == wrapper else p, t))
+    return out
+
+
+def _wrapper_parts(model: nn.Module) -> tuple[str, ...]:
+    """The path of the model inside the wrappers around it that add a level of their own: ``torch.compile``'s
+    (``_orig_mod``), ``DistributedDataParallel``'s and ``DataParallel``'s (``module``)."""
+    parts: list[str] = []
+    while True:
+        name = "_orig_mod" if type(model).__name__ == "OptimizedModule" else \
+            "module" if isinstance(model, (nn.DataParallel, nn.parallel.DistributedDataParallel)) else ""
+        inner = model._modules.get(name) if name else None
+        if inner is None:
+            return tuple(parts)
+        parts.append(name)
+        model = inner
 
 
 def _walk_modules(module: nn.Module, base: str, parent: nn.Module | None, found: list[tuple[Any, torch.Tensor]],
