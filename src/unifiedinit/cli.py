@@ -124,8 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def names(text: str, option: str, allowed: Sequence[str]) -> list[str]:
-    """The comma-separated names of an option such as ``--frameworks``, each one of ``allowed``, at least one.
+def framework_names(text: str, option: str, allowed: Sequence[str]) -> list[str]:
+    """The comma-separated framework names of an option (``--frameworks``), each one of ``allowed``, at least one.
 
     Args:
         text: the option's value (``"torch, flax"``).
@@ -139,9 +139,9 @@ def names(text: str, option: str, allowed: Sequence[str]) -> list[str]:
         Problem: no name at all (``","``), or one that is not allowed.
 
     Examples:
-        >>> names("torch, flax", "--frameworks", ["torch", "flax", "keras"])
+        >>> framework_names("torch, flax", "--frameworks", ["torch", "flax", "keras"])
         ['torch', 'flax']
-        >>> names(",", "--frameworks", ["torch", "flax"])
+        >>> framework_names(",", "--frameworks", ["torch", "flax"])
         Traceback (most recent call last):
         unifiedinit.cli.Problem: --frameworks ',': no name in it; choose from torch, flax
     """

@@ -154,7 +154,7 @@ def refusal(spec: Spec, shape: tuple[int, ...], layout: str = "torch") -> str | 
         The reason in words (the spec's own refusal, or its values past float32), or None when it applies.
 
     Examples:
-        >>> from unifiedinit import Constant, Eye, Normal
+        >>> from unifiedinit import Constant, Normal
         >>> refusal(Normal(), (256, 512)) is None, refusal(Constant(1e39), (4, 4))[:40]
         (True, "parameter 'tensor' has dtype float32, wh")
     """
@@ -746,10 +746,10 @@ def execute(args: argparse.Namespace) -> int:
 
     from ..backends import FRAMEWORKS, REGISTRY, available
     from .._validate import seed as valid_seed
-    from ..cli import Problem, names, writable
+    from ..cli import Problem, framework_names, writable
     try:
         valid_seed("compare", args.seed, required=True)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError):
         raise Problem(f"--seed {args.seed}: a seed is an integer in [0, 2**64)") from None
     specs = _laid_out()
     if args.spec:
@@ -759,7 +759,7 @@ def execute(args: argparse.Namespace) -> int:
             raise Problem(str(err)) from None
     frameworks: list[str] | None = None
     if args.frameworks:
-        frameworks = names(args.frameworks, "--frameworks", ["reference", *FRAMEWORKS])
+        frameworks = framework_names(args.frameworks, "--frameworks", ["reference", *FRAMEWORKS])
         missing = [f for f in frameworks if f != "reference" and not available(f)]
         if missing:
             raise Problem(f"{missing[0]} is not installed: {REGISTRY[missing[0]].install}")

@@ -196,8 +196,10 @@ def execute(args: argparse.Namespace) -> int:
         0
     """
     from ..backends import REGISTRY, available
-    from ..cli import Problem, names, writable
-    frameworks = names(args.frameworks, "--frameworks", zoo.FRAMEWORKS) if args.frameworks else list(zoo.FRAMEWORKS)
+    from ..cli import Problem, framework_names, writable
+    frameworks = list(zoo.FRAMEWORKS)
+    if args.frameworks:
+        frameworks = framework_names(args.frameworks, "--frameworks", zoo.FRAMEWORKS)
     missing = [f for f in frameworks if not available(f)]
     if len(missing) == len(frameworks):
         raise Problem(f"{'none of ' + ', '.join(missing) + ' is' if len(missing) > 1 else missing[0] + ' is not'} "
