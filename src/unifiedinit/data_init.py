@@ -105,9 +105,8 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
 
 
 @contextmanager
-def _undone_on_error(save: Callable[[], Callable[[], None]]) -> Generator[None, None, None]:
-    """Run the block; if it raises, put back what ``save()`` kept (``save`` returns the function that does)."""
-    undo = save()
+def _undone_on_error(undo: Callable[[], None]) -> Generator[None, None, None]:
+    """Run the block; if it raises, call ``undo`` (which puts back what was kept before the block) and re-raise."""
     try:
         yield
     except BaseException:
@@ -158,7 +157,7 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     report = LsuvReport()
     fixed: list[str] = []
     try:
-        with torch.no_grad(), _undone_on_error(lambda: _torch_saved(model)):
+        with torch.no_grad(), _undone_on_error(_torch_saved(model)):
             _orthonormal(model, seed)
             model(batch)  # the forward order
             for module in list(order):
@@ -244,7 +243,7 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
     for cls in classes:
         cls.__call__ = recording(cls)
     try:
-        with _undone_on_error(lambda: undo):
+        with _undone_on_error(undo):
             _orthonormal(model, seed)
             model(batch)
             for layer in list(order):
@@ -308,7 +307,7 @@ def _keras(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
             v.assign(value)
 
     report = LsuvReport()
-    with _undone_on_error(lambda: undo):
+    with _undone_on_error(undo):
         _orthonormal(model, seed)
         for i, layer in enumerate(layers):
             kernel: Any = layer.kernel

@@ -1776,15 +1776,11 @@ _RECIPE_OF = {**dict.fromkeys(("gpt2", "gpt_bigcode", "imagegpt", "decision_tran
                                "siglip2_vision_model", "phi4_multimodal_vision"), "siglip")}
 
 
-def _escaped(path: str) -> str:
-    """``path`` as a glob that matches itself only."""
-    return "".join(f"[{c}]" if c in "*?[]" else c for c in path)
-
-
 def _within(plan: Plan, prefix: str) -> Plan:
     """``plan``'s rules, each limited to the parameters under the module path ``prefix``."""
     import dataclasses
-    head = _escaped(prefix) + "/"
+    import glob
+    head = glob.escape(prefix) + "/"  # a glob that matches the prefix itself only
     return Plan([dataclasses.replace(r, select=dataclasses.replace(r.select, path=head + (r.select.path or "*")))
                  for r in plan.rules], plan.name)
 
