@@ -76,7 +76,7 @@ def test_report_lists_unmatched_and_warns_about_rules_that_match_nothing():
 def test_a_plan_round_trips_through_json():
     for plan in list(presets.PRESETS.values()) + [ui.Plan().rule(None, path="head/*", fans="layer")]:
         assert ui.Plan.from_json(plan.to_json()) == plan
-    with pytest.raises(ValueError, match=r"plan.rules\[0\].spec: Normal: parameter .std."):
+    with pytest.raises(ValueError, match=r"plan.rules\[0\].spec.std: Normal: parameter .std."):
         ui.Plan.from_dict({"rules": [{"spec": {"type": "Normal", "std": -1}}]})
     with pytest.raises(ValueError, match="kind"):
         ui.Plan.from_dict({"rules": [{"spec": None, "kind": ["dense", "lstm"]}]})
