@@ -177,7 +177,7 @@ def _picture_format(path: str) -> None:
     if importlib.util.find_spec("matplotlib") is None:
         return  # no picture at all: said after the run
     from matplotlib.backend_bases import FigureCanvasBase
-    suffix = os.path.splitext(path)[1][1:].lower()
+    suffix = os.path.splitext(path)[1][1:].lower() or "png"  # no suffix: matplotlib writes a PNG
     formats = FigureCanvasBase.get_supported_filetypes()
     if suffix not in formats:
         raise Problem(f"--picture {path}: matplotlib writes no {suffix!r} files; choose one of "
@@ -778,13 +778,13 @@ def execute(args: argparse.Namespace) -> int:
             name, (shape, layout) = next((n, l) for n, l in layers.items() if n not in fits)
             raise Problem(f"{spec!r} cannot initialize a {name} weight of shape {shape}: "
                           f"{refusal(spec, shape, layout)}")
+    if args.picture:  # before writable() makes any folder
+        _picture_format(args.picture)
     for path, option in ((args.json, "--json"), (args.picture, "--picture"), (args.html, "--html")):
         if path:
             writable(path, option)
     if args.picture and not os.path.splitext(args.picture)[1]:
         args.picture += ".png"  # what matplotlib writes for a name without a suffix, and so the path printed
-    if args.picture:
-        _picture_format(args.picture)
     result = run(specs, layers, args.seed, frameworks=frameworks, width=10 ** 6 if args.wide else 100)
     if args.json:
         with open(args.json, "w") as f:
