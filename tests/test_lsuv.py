@@ -237,3 +237,31 @@ def test_a_layer_with_one_output_value_stops_at_std_0_in_every_framework(framewo
     assert report.stds[last] == 0.0 and report.gains[last] == 1.0
     assert all(np.isfinite(w).all() for w in _snapshot(model, framework))
     report.to_plan()  # replayable: every gain finite
+
+
+def _running_statistics(model, framework) -> list[np.ndarray]:
+    """The BatchNorm's running mean and variance (and torch's count): state a forward pass in train mode moves."""
+    if framework == "torch":
+        return [b.detach().clone().numpy() for b in model[1].buffers()]
+    if framework == "flax":
+        import jax
+        from flax import nnx
+        return [np.asarray(x) for x in jax.tree.leaves(nnx.state(model, nnx.BatchStat))]
+    return [np.asarray(v) for v in model.non_trainable_variables]
+
+
+@pytest.mark.parametrize("framework", ["torch", "flax", "keras"])
+def test_the_measuring_passes_leave_the_running_statistics_as_they_were(framework):
+    """LSUV's forward passes measure; a BatchNorm in train mode would otherwise come out with statistics of the
+    same batch seen a dozen times (and torch's count at the number of passes)."""
+    import unifiedinit as ui
+    model = _small_model(framework)
+    if framework == "keras":
+        model(np.zeros((4, 16), "float32"))  # built
+    before = _running_statistics(model, framework)
+    assert before, "the model has running statistics"
+    x = np.random.default_rng(0).normal(3.0, 2.0, size=(64, 16)).astype("float32")
+    report = ui.lsuv(model, _batch(framework, x))
+    assert len(report.layers) == 2 and all(report.iterations[k] >= 1 for k in report.layers)
+    after = _running_statistics(model, framework)
+    assert len(after) == len(before) and all(np.array_equal(a, b) for a, b in zip(before, after))

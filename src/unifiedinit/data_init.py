@@ -65,6 +65,9 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
          seed: int = 0) -> LsuvReport:
     """LSUV (Mishkin and Matas 2016) in place: orthonormal weights, then each layer rescaled on ``batch``.
 
+    The forward passes run in the model's own mode and only measure: BatchNorm running statistics are left as they
+    were.
+
     Args:
         model: a torch module, a Flax NNX module, or a built Keras model with an Input.
         batch: one batch of inputs in the model's own array type.
@@ -121,9 +124,17 @@ def _finite(std: float, path: str) -> float:
     return std
 
 
-def _torch_saved(model: Any) -> Callable[[], None]:
+def _torch_saved(model: Any, *, statistics_only: bool = False) -> Callable[[], None]:
+    """A function that puts back the model's parameters and buffers as they are now; with ``statistics_only``, the
+    running statistics of its batch and instance norms only (a spectral norm's power-iteration vectors follow the
+    new weight and stay)."""
     import torch
-    kept = [(t, t.detach().clone()) for t in (*model.parameters(), *model.buffers())]
+    from torch.nn.modules.batchnorm import _NormBase
+    if statistics_only:
+        tensors = tuple(b for m in model.modules() if isinstance(m, _NormBase) for b in m.buffers(recurse=False))
+    else:
+        tensors = (*model.parameters(), *model.buffers())
+    kept = [(t, t.detach().clone()) for t in tensors]
 
     def undo() -> None:
         with torch.no_grad():
@@ -156,6 +167,8 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     handles = [m.register_forward_hook(hook) for m in layers]
     report = LsuvReport()
     fixed: list[str] = []
+    # the forward passes are measurements: a BatchNorm's running statistics (and its count) come back as they were
+    keep_statistics = _torch_saved(model, statistics_only=True)
     try:
         with torch.no_grad(), _undone_on_error(_torch_saved(model)):
             _orthonormal(model, seed)
@@ -177,6 +190,7 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
                     fixed.append(path)
                 report.gains[path], report.stds[path], report.iterations[path] = gain, std, steps
                 report.layers.append(path)
+            keep_statistics()
     finally:
         for h in handles:
             h.remove()
@@ -240,6 +254,9 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
     def undo() -> None:
         graph.update(model, graph.state(saved))
 
+    def keep_batch_stats() -> None:  # the forward passes are measurements: running statistics come back as they were
+        graph.update(model, graph.state(saved, nnx.BatchStat))
+
     for cls in classes:
         cls.__call__ = recording(cls)
     try:
@@ -264,6 +281,7 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
                     report.unreplayable.append(name)
                 report.gains[name], report.stds[name], report.iterations[name] = gain, std, steps
                 report.layers.append(name)
+            keep_batch_stats()
     finally:
         for cls, call in originals.items():
             cls.__call__ = call
