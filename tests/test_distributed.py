@@ -271,6 +271,48 @@ def native_dtensor(rank: int, world: int) -> None:
     plan.apply(model, seed=2)
     w = _gather(model)["0.weight"].double()
     assert torch.allclose(w @ w.T, torch.eye(1000, dtype=torch.float64), atol=1e-5)
+    _native_unseeded(mesh)
+
+
+def _native_unseeded(mesh) -> None:
+    """Without a seed a shard draws from torch.initial_seed()'s (or generator=''s) derived stream with a generator
+    of its own. It drew from the generator a plain parameter drawn before it had left (the global one: every rank
+    the same shard), re-seeded the user's generator, and made the plain parameters after it ignore both."""
+    import unifiedinit as ui
+    from torch import nn
+    from torch.distributed.tensor import Replicate, Shard, distribute_tensor
+
+    def model(first: str, placement=None) -> tuple[Any, Any]:
+        m: Any = nn.Sequential(nn.Linear(64, 64), nn.Linear(64, 64))
+        sharded = m[1] if first == "plain" else m[0]
+        sharded.weight = nn.Parameter(distribute_tensor(sharded.weight.detach(), mesh, [placement or Shard(0)]))
+        return m, sharded
+
+    for first in ("plain", "dtensor"):
+        m, sharded = model(first)
+        torch.manual_seed(1234)  # alike on every rank
+        ui.presets.torch.apply(m)
+        parts = _all_locals(sharded.weight)
+        assert all(not torch.equal(parts[i], parts[j]) for i in range(len(parts)) for j in range(i)), first
+        again, sharded_again = model(first)
+        torch.manual_seed(1234)
+        ui.presets.torch.apply(again)
+        assert torch.equal(sharded_again.weight.to_local(), sharded.weight.to_local()), f"{first}: not repeated"
+        plain = m[0] if first == "plain" else m[1]
+        torch.manual_seed(4321)  # the plain parameters follow the global generator, wherever the shard is
+        ui.presets.torch.apply(again)
+        assert not torch.equal((again[0] if first == "plain" else again[1]).weight, plain.weight), first
+    drawn = []
+    for seed in (1, 2):
+        m, sharded = model("dtensor")
+        g = torch.Generator().manual_seed(seed)
+        ui.presets.torch.apply(m, generator=g)
+        assert g.initial_seed() == seed  # the user's generator is used, never re-seeded
+        drawn.append((sharded.weight.full_tensor(), m[1].weight.detach().clone()))
+    assert not torch.equal(drawn[0][0], drawn[1][0]) and not torch.equal(drawn[0][1], drawn[1][1])
+    m, _ = model("dtensor", Replicate())
+    report = ui.presets.torch.apply(m)  # unseeded: a replicated shard is not the unsharded draw, and says so
+    assert report.placements["0/weight"]["invariant"] is False
 
 
 def meta_fsdp2(rank: int, world: int) -> None:

@@ -89,6 +89,13 @@ def test_bad_rules_are_refused_with_the_parameter_named():
         ui.Rule("zeros")  # pyright: ignore[reportArgumentType]  # a string, not a spec: refused on purpose
     with pytest.raises(ValueError, match="'fans'"):
         ui.Plan().rule(ui.Zeros(), fans="both")
+    # an empty or falsy kind/role is refused as Select refuses it; it was read as "any", and set every parameter
+    for field in ("kind", "role"):
+        with pytest.raises(ValueError, match=f"parameter '{field}' must be one of .*; got ''"):
+            ui.Plan().rule(ui.Zeros(), kind="") if field == "kind" else ui.Plan().rule(ui.Zeros(), role="")
+        for falsy in (False, 0):
+            with pytest.raises(TypeError, match=f"parameter '{field}' must be a word or a list of words"):
+                ui.Plan().rule(ui.Zeros(), kind=falsy) if field == "kind" else ui.Plan().rule(ui.Zeros(), role=falsy)
     with pytest.raises(ValueError, match=r"plan rule 0 .* cannot initialize 'conv/weight'.*Eye"):
         ui.Plan().rule(ui.Eye()).resolve([P("conv/weight", shape=(4, 3, 3, 3))])
 
@@ -402,6 +409,43 @@ def test_the_flax_preset_reproduces_flax_multi_head_attention():
 
 
 # ------------------------------------------------------------------------------- what real models need, anywhere
+
+def _with_a_whole_number_parameter(kind):
+    """(model, read(model, name) -> NumPy array of that parameter): a dense layer and an int32 (3, 3) parameter 'q'."""
+    if kind == "torch":
+        torch = pytest.importorskip("torch")
+        m = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Linear(3, 3))
+        m[1].weight = torch.nn.Parameter(torch.zeros(3, 3, dtype=torch.int32), requires_grad=False)
+        return m, lambda m, name: {"weight": m[0].weight, "q": m[1].weight}[name].detach().numpy().copy()
+    pytest.importorskip("flax")
+    import jax.numpy as jnp
+    if kind == "nnx":
+        from flax import nnx
+        m = nnx.Linear(3, 3, rngs=nnx.Rngs(0))
+        setattr(m, "q", nnx.Param(jnp.zeros((3, 3), jnp.int32)))  # an attribute Linear does not declare
+        return m, lambda m, name: np.array({"weight": m.kernel, "q": m.q}[name].get_value())
+    layer = {"kernel": jnp.ones((3, 3)), "bias": jnp.zeros(3), "q": jnp.zeros((3, 3), jnp.int32)}
+    tree = {"params": {"Dense_0": layer}}
+    return tree, lambda t, name: np.array(t["params"]["Dense_0"]["kernel" if name == "weight" else "q"])
+
+
+@pytest.mark.parametrize("kind", ["torch", "nnx", "linen"])
+def test_a_whole_number_parameter_is_matched_refused_by_a_draw_and_set_by_a_whole_constant(kind):
+    # it was passed over as no parameter at all: a plan "succeeded" and listed it nowhere
+    model, read = _with_a_whole_number_parameter(kind)
+    before = read(model, "weight")
+    with pytest.raises(TypeError, match=r"cannot initialize '(1/weight|q|Dense_0/q)' .*dtype int32, which cannot hold "
+                                        r"random values"):
+        ui.Plan().rule(ui.Normal()).apply(model, seed=0)
+    with pytest.raises(ValueError, match="2.5 is not a whole number"):
+        ui.Plan().rule(ui.Constant(2.5)).apply(model, seed=0)
+    assert np.array_equal(read(model, "weight"), before)  # atomic: nothing written
+    out, report = applied(ui.Plan().rule(ui.Constant(2.0)), model, seed=0)
+    assert np.array_equal(read(out, "q"), np.full((3, 3), 2)) and read(out, "q").dtype == np.int32
+    assert len([e for e in report.entries if e.spec is not None]) == (4 if kind == "torch" else 3)  # with q
+    out, report = applied(ui.Plan().rule(ui.Zeros(), path="0/*", quiet=True), model, seed=0)
+    assert {"1/weight", "q", "Dense_0/q"} & {p.path for p in report.unmatched}  # listed, not passed over
+
 
 @pytest.mark.parametrize("seed", [1.5, "7", True, float("nan"), 2 ** 64, -1, None])
 def test_a_seed_is_an_int_in_0_to_2_to_the_64_or_refused_naming_it(seed):
@@ -988,6 +1032,35 @@ def test_an_equinox_initializer_refuses_a_module_that_holds_layers():
     new = jax.tree_util.tree_map(lambda m: init(m, key) if isinstance(m, eqx.nn.Linear) else m, mlp,
                                  is_leaf=lambda m: isinstance(m, eqx.nn.Linear))  # what the message says
     assert all(np.all(np.asarray(layer.weight) == 5.0) for layer in new.layers)
+
+
+def test_an_equinox_initializer_draws_a_stacked_layer_with_one_layers_fans():
+    # a layer built under eqx.filter_vmap is still a Linear/Conv: its stack axis was counted into the fans, so
+    # 4 x Linear(16, 32) drew U(+-sqrt(6/512)) where Kaiming's bound is sqrt(6/16), silently
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    from scipy import stats
+    key = jax.random.key(0)
+    init = ui.KaimingUniform().to_equinox(bias=ui.KaimingUniform(a=5 ** 0.5))
+    for build, fan_in, layers in ((lambda k: eqx.nn.Linear(16, 32, key=k), 16, 4),
+                                  (lambda k: eqx.nn.Conv2d(4, 8, 3, key=k), 36, 3)):
+        stacked = eqx.filter_vmap(build)(jax.random.split(key, layers))
+        new = init(stacked, jax.random.key(1))
+        weight, bias = np.asarray(new.weight, np.float64), np.asarray(new.bias, np.float64)
+        assert weight.shape[0] == layers and not np.array_equal(weight[0], weight[1])  # one draw per layer
+        for values, bound in ((weight, (6 / fan_in) ** 0.5), (bias, fan_in ** -0.5)):
+            assert np.abs(values).max() <= bound
+            assert stats.kstest(values.ravel(), "uniform", args=(-bound, 2 * bound)).pvalue > ALPHA
+    # portable values are keyed per parameter: a stacked layer or a drawn bias would repeat one key's values
+    portable = ui.Portable(0, "enc/weight")
+    with pytest.raises(ValueError, match=r"portable Equinox initializer draws one parameter from its key "
+                                         r"\('enc/weight'\); this Linear stacks 4 layers"):
+        ui.Normal().to_equinox(portable=portable)(eqx.filter_vmap(lambda k: eqx.nn.Linear(3, 2, key=k))(
+            jax.random.split(key, 4)), key)
+    with pytest.raises(ValueError, match="has its bias drawn too, which would repeat the weight's values"):
+        ui.Normal().to_equinox(bias=ui.Normal(), portable=portable)(eqx.nn.Linear(3, 2, key=key), key)
+    one = ui.Normal().to_equinox(portable=portable)(eqx.nn.Linear(3, 2, key=key), key)  # the weight only: fine
+    assert np.array_equal(np.asarray(one.weight), portable.values(ui.Normal(), (2, 3), "torch"))
 
 
 def test_a_rule_cannot_stack_more_axes_than_a_tensor_has():

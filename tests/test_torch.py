@@ -867,6 +867,38 @@ def test_a_tensor_whose_entries_share_memory_is_refused_before_anything_is_writt
     assert torch.equal(layer.bias, torch.full((4,), 2.0))
 
 
+@pytest.mark.parametrize("portable", [False, True, "counter"])
+def test_an_inference_tensor_or_a_sparse_one_is_refused_before_anything_is_written(portable):
+    # torch refuses an in-place write to an inference tensor outside inference_mode: it raised half way through the
+    # model (native and counter) after earlier tensors were written; the chunks stream wrote into it regardless
+    def model():
+        torch.manual_seed(0)
+        m = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 3))
+        with torch.inference_mode():
+            m[1].bias = nn.Parameter(torch.zeros(3), requires_grad=False)
+        return m
+
+    m = model()
+    before = {k: t.clone() for k, t in m.state_dict().items()}
+    with pytest.raises(ValueError, match=r"Plan.apply: parameter '1/bias' is an inference tensor .* allowed: apply "
+                                         r"the plan under torch.inference_mode\(\)"):
+        ui.Plan().rule(ui.Constant(5.0)).apply(m, seed=0, portable=portable)
+    assert all(torch.equal(before[k], t) for k, t in m.state_dict().items())
+    with torch.inference_mode():  # where torch allows the write, so do we
+        ui.Plan().rule(ui.Constant(5.0)).apply(m, seed=0, portable=portable)
+    assert all(torch.equal(t, torch.full_like(t, 5.0)) for t in m.state_dict().values())
+    layer = model()[1]
+    assert isinstance(layer, nn.Linear)
+    weight = layer.weight.clone()
+    with pytest.raises(ValueError, match="parameter 'tensor' is an inference tensor"):
+        layer.apply(ui.Normal().to_torch(bias=ui.Constant(1.0)))
+    assert torch.equal(layer.weight, weight)
+    sparse = nn.Linear(3, 3)
+    sparse.weight = nn.Parameter(sparse.weight.detach().to_sparse())
+    with pytest.raises(ValueError, match=r"parameter 'weight' is a torch.sparse_coo tensor: .* allowed: a dense"):
+        ui.Plan().rule(ui.Normal()).apply(sparse, seed=0, portable=portable)
+
+
 def test_a_small_float_takes_a_constant_only_within_its_range_as_torch_counts_it():
     # float8 tensors take determined specs; 1000 in float8_e4m3fn (max 448) raised torch's own error while a plan
     # was writing, after earlier tensors were written

@@ -427,7 +427,7 @@ class Plan:
              num_layers: int | None = None, first_layer: int = 0) -> "Plan":
         """A new plan with one more rule (which wins over the earlier ones where both match); the arguments are
         ``Select``'s and ``Rule``'s."""
-        select = Select(kind or (), role or (), path, layer)
+        select = Select(() if kind is None else kind, () if role is None else role, path, layer)
         rule = Rule(spec, select, fans, quiet, layout, stacked, depth, num_layers, first_layer)
         return self._derived(self.rules + (rule,), self.name)
 

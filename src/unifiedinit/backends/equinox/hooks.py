@@ -17,6 +17,7 @@ import jax.numpy as jnp
 from ... import _validate as v
 from ... import draws as D
 from ...layout import LayoutLike, TensorInfo
+from ...params import stacked_axes
 from ...portable import portable_option
 from ...samplers import draw as sampled
 from ...specs import Spec
@@ -43,8 +44,9 @@ class EquinoxInitializer:
     ``g`` set to the new weight's norm, as its constructor does, so it computes the drawn weight. A module
     that holds none of these comes back unchanged; one that holds some (an ``MLP``, a ``MultiheadAttention``, a
     model) is refused, naming them: Equinox has no ``module.apply`` to visit them, so map the initializer over
-    the layers or apply a plan. Equinox modules are immutable: the layer or array given is never changed. Every
-    check runs before anything is drawn.
+    the layers or apply a plan. A layer built under ``eqx.filter_vmap`` (leading axes of layers) is drawn one
+    layer per index with one layer's fans. Equinox modules are immutable: the layer or array given is never
+    changed. Every check runs before anything is drawn.
 
     Args:
         spec: the unifiedinit spec of the weight (or of the array).
@@ -87,12 +89,14 @@ class EquinoxInitializer:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.spec!r}, bias={self.bias!r})"
 
-    def _values(self, spec: Spec, x: Any, key: jax.Array, layout: LayoutLike, fans: Any = None) -> jax.Array:
+    def _values(self, spec: Spec, x: Any, key: jax.Array, layout: LayoutLike, fans: Any = None,
+                stacked: tuple[int, ...] = ()) -> jax.Array:
+        """New values for the array ``x``; ``stacked`` leading axes hold one layer each (lowered for one layer)."""
         shape, dtype = tuple(x.shape), x.dtype
-        draw = lower(shape, dtype, spec, layout, fans)
+        draw = lower(shape[len(stacked):], dtype, spec, layout, fans)
         if self.portable is not None:
             return jnp.asarray(self.portable.values(spec, shape, layout, jnp.dtype(dtype).name, fans), dtype=dtype)
-        return sampled(EquinoxOps(key), draw, shape, dtype)
+        return sampled(EquinoxOps(key), draw, shape, dtype, stacked)
 
     def __call__(self, obj: Any, key: jax.Array) -> Any:
         """New values for ``obj``: a new array, or a new layer with a new weight (and bias).
@@ -108,8 +112,9 @@ class EquinoxInitializer:
         Raises:
             TypeError: ``obj`` is neither an array nor an Equinox module, or a module that holds layers it draws
                 (a model: map the initializer over its layers), or its dtype cannot hold the values.
-            ValueError: an unknown ``layout`` (checked here, not when built), or a shape or value range the spec
-                cannot take (a fan-based spec on a 1-D array without the layer).
+            ValueError: an unknown ``layout`` (checked here, not when built), a shape or value range the spec
+                cannot take (a fan-based spec on a 1-D array without the layer), or, with ``portable``, a layer
+                whose bias is drawn too or that stacks layers (``eqx.filter_vmap``): one key names one parameter.
         """
         if eqx.is_array(obj):
             return self._values(self.spec, obj, key, self.layout or "torch")
@@ -136,18 +141,31 @@ class EquinoxInitializer:
                     "init(m, key) if isinstance(m, eqx.nn.Linear) else m, model, is_leaf=lambda m: isinstance(m, "
                     "eqx.nn.Linear)), or apply a plan: ui.Plan().rule(spec, kind='dense').apply(model, seed=0)")
             return obj
+        from .model import _expected_ndim
         where: Any = self.layout or layout
         wkey, bkey = jax.random.split(key)
         bias_spec = self.bias
         bias: Any = cast(Any, getattr(obj, "bias", None) if bias_spec is not None else None)
-        fans = TensorInfo.make(tuple(weight.shape), where).fans \
+        # a layer built under eqx.filter_vmap holds one layer per index of its leading axes: fans are one layer's
+        stacked = stacked_axes(tuple(weight.shape), _expected_ndim(obj, "weight"))
+        drawn_bias = eqx.is_array(bias) and bias_spec is not None
+        if self.portable is not None and (stacked or drawn_bias):
+            raise ValueError(
+                f"a portable Equinox initializer draws one parameter from its key ({self.portable.key!r}); this "
+                f"{type(obj).__name__} " + (f"stacks {weight.shape[0]} layers (eqx.filter_vmap)" if stacked else
+                                             "has its bias drawn too, which would repeat the weight's values") +
+                "; allowed: an initializer per parameter, each with its own Portable key, or a plan, which keys "
+                "every parameter and layer: ui.Plan().rule(spec, kind=...).apply(model, seed=..., portable=True)")
+        fans = TensorInfo.make(tuple(weight.shape[len(stacked):]), where).fans \
             if bias is not None and bias_spec is not None and bias_spec.fan_based else None
-        if eqx.is_array(bias) and bias_spec is not None:  # checked before anything is drawn
-            lower(tuple(cast(Any, bias).shape), cast(Any, bias).dtype, bias_spec, "torch", fans)
-        new_weight = self._values(self.spec, weight, wkey, where)
-        if not eqx.is_array(bias) or bias_spec is None:
+        bias_stacked = stacked_axes(tuple(cast(Any, bias).shape), _expected_ndim(obj, "bias")) if drawn_bias else ()
+        if drawn_bias:  # checked before anything is drawn
+            lower(tuple(cast(Any, bias).shape[len(bias_stacked):]), cast(Any, bias).dtype, cast(Spec, bias_spec),
+                  "torch", fans)
+        new_weight = self._values(self.spec, weight, wkey, where, stacked=stacked)
+        if not drawn_bias:
             return eqx.tree_at(_weight_of, obj, new_weight)
-        new_bias = self._values(bias_spec, bias, bkey, "torch", fans)
+        new_bias = self._values(cast(Spec, bias_spec), bias, bkey, "torch", fans, bias_stacked)
         return eqx.tree_at(_weight_and_bias_of, obj, (new_weight, new_bias))
 
 

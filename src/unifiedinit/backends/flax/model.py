@@ -412,7 +412,9 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
             params_layer = {k: _unbox(x) for k, x in _subtree(roots.get("params", {}), path).items()}
             own = {k: tuple(x.shape) for k, x in {**params_layer, **arrays}.items() if _is_array(x)}
             for name, x in arrays.items():
-                if jnp.issubdtype(x.dtype, jnp.inexact):
+                # every parameter (a whole-number one is refused by a rule that draws, not skipped); of the other
+                # collections the floating-point state only (a norm's statistics)
+                if jnp.issubdtype(x.dtype, jnp.inexact) or collection == "params":
                     places.append((collection, path, name, x, own))
         for k, sub in node.items():
             if is_mapping(sub):
@@ -513,7 +515,9 @@ def _walk_nnx(model: Any) -> list[tuple[Param, Any]]:
         variables = {k: x for k, x in vars(module).items() if _is_variable(x) and _is_array(x.get_value())}
         own = {k: tuple(x.get_value().shape) for k, x in variables.items()}
         for name, var in variables.items():
-            if jnp.issubdtype(var.get_value().dtype, jnp.inexact):
+            # every nnx.Param (a whole-number one is refused by a rule that draws, not skipped); of the other
+            # variables (an Rngs' keys and counts) the floating-point ones
+            if jnp.issubdtype(var.get_value().dtype, jnp.inexact) or isinstance(var, nnx.Param):
                 p = _describe(path, layers, name, own[name], own, var.get_value().dtype,
                               collection="batch_stats" if isinstance(var, nnx.BatchStat) else "params",
                               trainable=isinstance(var, nnx.Param), key_parts=parts)
@@ -525,11 +529,11 @@ def _walk_nnx(model: Any) -> list[tuple[Param, Any]]:
 
 
 def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = None) -> list[tuple[Param, Any]]:
-    """Every floating-point parameter / batch statistic of an NNX module (as (Param, nnx.Variable)) or of a linen
-    variables or params tree (as (Param, (collection, path, name))). A linen module with ``params=`` is read as
-    a module tree: with ``inputs=`` (example arguments of its ``__call__``) every submodule is known exactly,
-    ``nn.scan``'s stacked axes included; without, the submodules its ``setup`` defines, the others by name (with a
-    warning when some are known by name only).
+    """Every parameter (a whole-number one too) / floating-point batch statistic of an NNX module (as (Param,
+    nnx.Variable)) or of a linen variables or params tree (as (Param, (collection, path, name))). A linen module
+    with ``params=`` is read as a module tree: with ``inputs=`` (example arguments of its ``__call__``) every
+    submodule is known exactly, ``nn.scan``'s stacked axes included; without, the submodules its ``setup``
+    defines, the others by name (with a warning when some are known by name only).
 
     A bare tree's layer kinds come from linen's names (``Dense_0``, ``Conv_1``...); a variable reachable twice
     (shared NNX modules) is one record whose ``aliases`` name its other paths.

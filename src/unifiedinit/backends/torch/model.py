@@ -415,8 +415,6 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
                 lazy.append(base + name)
             continue
         is_param = name in own or name in computed
-        if is_param and not (t.is_floating_point() or t.is_complex()):
-            continue
         shared = _TENSOR_FACTS.get((key, name)) if key is not None else None
         if shared is None:
             shared = _tensor_facts(key, kind, info, layout, module, name)
@@ -465,10 +463,11 @@ def layer_records(module: nn.Module) -> tuple[list[tuple[Param, torch.Tensor]], 
 
 def walk(model: Any, *, module: nn.Module | None = None, lazy: list[str] | None = None,
          norms: list[tuple[str, tuple[Any, ...]]] | None = None) -> list[tuple[Any, torch.Tensor]]:
-    """Every floating-point parameter of ``model`` (an nn.Module or a state_dict), and the running statistics of
-    its norms, as (unifiedinit.params.Param, tensor); a tensor shared by several modules (tied weights) once,
-    under its first path, with the others as aliases. ``lazy``, a list, receives the paths of a lazy module's
-    parameters that are not built yet; ``norms``, a list, the normed weights (``_module_records``)."""
+    """Every parameter of ``model`` (an nn.Module or a state_dict; a whole-number one too, which a rule that draws
+    refuses), and the running statistics of its norms, as (unifiedinit.params.Param, tensor); a tensor shared by
+    several modules (tied weights) once, under its first path, with the others as aliases. ``lazy``, a list,
+    receives the paths of a lazy module's parameters that are not built yet; ``norms``, a list, the normed weights
+    (``_module_records``)."""
     from collections.abc import Mapping
     if isinstance(model, Mapping):
         return _walk_state_dict(model, module, norms)
@@ -626,14 +625,24 @@ BATCHED = frozenset({"cuda", "xpu", "mps", "hpu", "mtia", "privateuseone"})
 #: a dozen alive at a time, stay near 100 MiB)
 COUNTER_PIECE = 1 << 20
 
-#: one written tensor, for ``Report.placements``: (Param, the tensor, its local tensor, portable, computed whole)
-_Placed = tuple[Any, torch.Tensor, torch.Tensor, bool, bool]
+#: one written tensor, for ``Report.placements``: (Param, the tensor, its local tensor, portable, computed whole,
+#: seeded: a native draw from ``seed=``, so a replicated shard draws what the unsharded tensor does)
+_Placed = tuple[Any, torch.Tensor, torch.Tensor, bool, bool, bool]
 
 
 def writable(tensor: torch.Tensor, name: str, owner: str = "") -> None:
-    """Refuse, before anything is written, a tensor whose entries share memory (an ``expand``-ed view: a zero
-    stride): one value would land in many entries, and torch refuses the write half way through a model."""
+    """Refuse, before anything is written, a tensor torch would refuse to write half way through a model: a sparse
+    one, an inference tensor outside ``torch.inference_mode()``, or one whose entries share memory (an
+    ``expand``-ed view: a zero stride, where one value would land in many entries)."""
     local: torch.Tensor = cast(Any, tensor).to_local() if _dtensor(tensor) else tensor
+    if local.layout != torch.strided:
+        raise ValueError(f"{owner}parameter {name!r} is a {local.layout} tensor: its stored entries are not one value "
+                         "per position; allowed: a dense (strided) tensor (replace it by its .to_dense())")
+    # (torch.compile traces no inference-mode query; a compiled graph refuses an inference tensor itself)
+    if not torch.compiler.is_compiling() and local.is_inference() and not torch.is_inference_mode_enabled():
+        raise ValueError(f"{owner}parameter {name!r} is an inference tensor (made under torch.inference_mode()), "
+                         "which torch lets no one write outside that mode; allowed: apply the plan under "
+                         "torch.inference_mode(), or replace the tensor by one made outside it")
     if local.is_meta or local.numel() < 2:
         return
     if any(stride == 0 and size > 1 for size, stride in zip(local.shape, local.stride())):
@@ -713,6 +722,9 @@ class _Target:
         self.generator = generator
         self.streams: dict[Any, torch.Generator] = {}
         self.ops: dict[Any, TorchOps] = {}
+        #: a DTensor shard's ops, one private generator per device: never the global one nor ``generator=``,
+        #: which a shard's derived stream must not re-seed
+        self.shard_ops: dict[Any, TorchOps] = {}
         self.materialized: list[str] = []
         self.unset_buffers: list[str] = []
         self.placed: list[_Placed] = []
@@ -723,21 +735,25 @@ class _Target:
         self.pool: Any = None
         self.pending: list[Any] = []
 
-    def _place(self, p: Any, t: torch.Tensor, local: torch.Tensor, *, portable: bool, whole: bool) -> None:
-        self.placed.append((p, t, local, portable, whole))
+    def _place(self, p: Any, t: torch.Tensor, local: torch.Tensor, *, portable: bool, whole: bool,
+               seeded: bool = True) -> None:
+        self.placed.append((p, t, local, portable, whole, seeded))
 
     def _placements(self) -> "_Placements":
         return _Placements(self.placed)
 
     @staticmethod
-    def _placement(p: Any, t: Any, local: torch.Tensor, *, portable: bool, whole: bool) -> dict[str, Any]:
+    def _placement(p: Any, t: Any, local: torch.Tensor, *, portable: bool, whole: bool,
+                   seeded: bool = True) -> dict[str, Any]:
         sharded = _dtensor(t)
         return {
             "global_shape": list(p.shape), "local_shape": list(local.shape),
             "placement": ", ".join(map(str, t.placements)) if sharded else "whole",
             "device": str(t.device_mesh) if sharded else str(t.device),
             "computed": "whole" if whole and sharded else "block",
-            "invariant": portable or not sharded or all(q.is_replicate() for q in t.placements)}
+            # unseeded, a replicated shard draws from torch.initial_seed()'s stream, an unsharded tensor from the
+            # generator's state: not the same values
+            "invariant": portable or not sharded or (seeded and all(q.is_replicate() for q in t.placements))}
 
     def prepare(self, report: Any, skip: frozenset[str] = frozenset()) -> None:
         """Before anything is written: with ``device=``, every meta parameter must be set by a rule or named by
@@ -840,22 +856,33 @@ class _Target:
                 write(t)
             else:
                 sampled(ops, draw, tuple(t.shape), t.dtype, p.stacked, out=t)
-            self.placed.append((p, t, t, False, False))
+            self.placed.append((p, t, t, False, False, True))
             return
         # a shard: seeded by its place in the whole (torch has no offset-based RNG on a CPU mesh); without a
-        # seed, from torch.initial_seed(), which the user sets alike on every rank
+        # seed, from torch.initial_seed() (or generator=''s), which the user sets alike on every rank. Drawn with
+        # a private generator: the global one and the user's are neither used nor re-seeded
         local, block = local_block(t)
+        seeded = stream is not None
         if stream is None:
             from ...apply import stream as derive
-            stream = derive(torch.initial_seed() % 2 ** 64, p.key)
+            base = self.generator.initial_seed() if self.generator is not None else torch.initial_seed()
+            stream = derive(base % 2 ** 64, p.key)
         with torch.no_grad():
             if draw.elementwise:
-                sampled(self._ops(local.device, block_stream(stream, block, p.shape)), draw, tuple(local.shape),
-                        local.dtype, p.stacked, out=local)
+                sampled(self._shard_ops(local.device, block_stream(stream, block, p.shape)), draw,
+                        tuple(local.shape), local.dtype, p.stacked, out=local)
             else:  # a structured draw needs the whole tensor: drawn alike on every rank, each keeps its block
-                whole = sampled(self._ops(local.device, stream), draw, tuple(p.shape), local.dtype, p.stacked)
+                whole = sampled(self._shard_ops(local.device, stream), draw, tuple(p.shape), local.dtype, p.stacked)
                 local.copy_(whole[tuple(slice(a, b) for a, b in block)])
-        self._place(p, t, local, portable=False, whole=not draw.elementwise)
+        self._place(p, t, local, portable=False, whole=not draw.elementwise, seeded=seeded)
+
+    def _shard_ops(self, device: Any, stream: int) -> TorchOps:
+        """A DTensor shard's ops on ``device``, its private generator seeded with ``stream``."""
+        ops = self.shard_ops.get(device)
+        if ops is None:
+            ops = self.shard_ops[device] = TorchOps(torch.Generator(device), device)
+        cast(torch.Generator, ops.g).manual_seed(stream)
+        return ops
 
     def host(self, p: Any, t: torch.Tensor, values: Any) -> None:
         from .hooks import write_numpy
@@ -1013,8 +1040,8 @@ class _Placements(Mapping[str, dict[str, Any]]):
     def __getitem__(self, path: str) -> dict[str, Any]:
         found = self._made.get(path)
         if found is None:
-            p, t, local, portable, whole = self._placed[path]
-            found = self._made[path] = _Target._placement(p, t, local, portable=portable, whole=whole)
+            p, t, local, portable, whole, seeded = self._placed[path]
+            found = self._made[path] = _Target._placement(p, t, local, portable=portable, whole=whole, seeded=seeded)
         return found
 
     def __iter__(self) -> Iterator[str]:
