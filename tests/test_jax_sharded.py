@@ -121,7 +121,10 @@ SCRIPT = textwrap.dedent("""
                                                              names=("data", "model"))}}}
     lacking = {"params": {"Dense_0": {"kernel": nn.Partitioned(jax.ShapeDtypeStruct((64, 32), jnp.float32),
                                                                names=("data", "tensor"))}}}
-    for tree, extra, words in ((named, {}, "no mesh is given"), (lacking, {"mesh": mesh}, "tensor")):
+    twice = {"params": {"Dense_0": {"kernel": nn.Partitioned(jax.ShapeDtypeStruct((64, 32), jnp.float32),
+                                                             names=("data", "data"))}}}  # JAX's DuplicateSpecError
+    for tree, extra, words in ((named, {}, "no mesh is given"), (lacking, {"mesh": mesh}, "tensor"),
+                               (twice, {"mesh": mesh}, "names the mesh axis 'data' more than once")):
         try:
             ui.presets.flax.apply(tree, seed=0, **extra)
         except ValueError as e:

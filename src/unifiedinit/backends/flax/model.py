@@ -83,6 +83,10 @@ _ROLES = {"kernel": "weight", "bias": "bias", "embedding": "embedding", "scale":
 _NDIM = {"Linear": {"kernel": 2, "bias": 1}, "Dense": {"kernel": 2, "bias": 1}, "Embed": {"embedding": 2},
          "PReLU": {"negative_slope": 0}}
 _NORM_NDIM = {"scale": 1, "bias": 1, "mean": 1, "var": 1}
+#: the rank of each projection's parameters in Flax's attention layers (MultiHeadDotProductAttention, NNX's
+#: MultiHeadAttention): (in, heads, head_dim) and (heads, head_dim) in, (heads, head_dim, out) and (out,) out
+_ATTENTION_NDIM = {"query": {"kernel": 3, "bias": 2}, "key": {"kernel": 3, "bias": 2},
+                   "value": {"kernel": 3, "bias": 2}, "out": {"kernel": 3, "bias": 1}}
 
 
 def _expected_ndim(cls: str, obj: Any, name: str) -> int | None:
@@ -230,6 +234,11 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
     classes = [c.cls if c is not None else _class_of_name(path[i - 1]) for i, c in enumerate(chain) if i or c]
     here = chain[-1] or _Layer(classes[-1] if classes else "")
     expected = _expected_ndim(here.cls, here.obj, name)
+    if expected is None and here.obj is None and len(classes) > 1 and path[-1] in _ATTENTION_NDIM and \
+            _CLASS_KINDS.get(classes[-2]) == "attention":
+        # a projection of an attention layer known by its name only (a bare tree, an nn.scan'd block): Flax's
+        # (in, heads, head_dim) / (heads, head_dim, out) kernels, so a stack in front is seen as one
+        expected = _ATTENTION_NDIM[path[-1]].get(name)
     seen = here.seen.get((collection, name))
     if seen is None and here.obj is not None:
         seen = _declared(here.obj, name)
@@ -378,6 +387,11 @@ def _named(names: Any, rules: Any, logical: bool, mesh: Any) -> Any:
         from flax.linen.spmd import logical_to_mesh_axes
         names = logical_to_mesh_axes(tuple(names or ()), rules)
     axes = tuple(names or ())
+    used = [n for entry in axes for n in (entry if isinstance(entry, tuple) else (entry,)) if n is not None]
+    twice = sorted({n for n in used if used.count(n) > 1}, key=str)
+    if twice:  # JAX's own refusal (DuplicateSpecError) is no ValueError and names no parameter
+        raise ValueError(f"its sharding names the mesh axis {twice[0]!r} more than once {axes}; allowed: each mesh "
+                         "axis for at most one dimension")
     mesh = mesh or context_mesh()
     if mesh is None:
         if any(n is not None for n in axes):
