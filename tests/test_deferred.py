@@ -228,11 +228,18 @@ def test_device_needs_a_module():
         ui.presets.torch.apply(nn.Linear(2, 2).state_dict(), seed=0, device="cpu")
 
 
-def test_without_device_a_meta_model_is_checked_and_left_on_meta():
+def test_without_device_a_meta_model_is_checked_and_left_on_meta_and_says_so():
+    # the report listed every entry as set while nothing was written: a warning says so, naming them
     with empty_init():
-        m = nn.Linear(3, 3)
-    ui.presets.torch.apply(m, seed=0)
-    assert m.weight.is_meta
+        m = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 3), nn.Linear(3, 3))
+    with pytest.warns(UserWarning, match=r"Plan.apply: 6 parameter\(s\) are on the meta device, which holds no "
+                                         r"values: checked, not written \(0/weight, 0/bias, 1/weight, 1/bias \.\.\.\); "
+                                         r"pass device="):
+        ui.presets.torch.apply(m, seed=0)
+    assert m[0].weight.is_meta
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ui.presets.torch.apply(nn.Linear(3, 3), seed=0)  # nothing on meta: nothing said
 
 
 def test_the_report_says_where_each_value_lives():

@@ -537,6 +537,12 @@ def test_an_axis_out_of_range_is_named():
             init(key, (4, 4))
     with pytest.raises(IndexError):  # JAX's own error type for the same mistake
         jax.nn.initializers.he_normal(in_axis=5)(key, (4, 4))
+    # an axis that is no integer, named by the option (it was the layout's field 'in_axes', inside its repr)
+    with pytest.raises(TypeError, match=r"^parameter 'in_axis' must be an axis \(an integer\) or a sequence of them, "
+                                        r"got 1.0 of type float$"):
+        spec.to_flax(in_axis=1.0)  # pyright: ignore[reportArgumentType]  # a float on purpose
+    with pytest.raises(TypeError, match=r"parameter 'out_axis' must be an axis .* got \(0, 'a'\) of type str"):
+        spec.to_flax(out_axis=(0, "a"))  # pyright: ignore[reportArgumentType]  # a name on purpose
 
 
 def test_a_complex_nnx_parameter_is_listed_and_a_random_rule_on_it_refused():

@@ -88,6 +88,25 @@ BAD = [
     # bad input on purpose: an empty word, which read as "every role"
     (lambda: ui.Select(role=""),  # pyright: ignore[reportArgumentType]
      ValueError, ["Select", "'role'", "'weight'", "got ''"]),
+    # gain ** 2 underflowed: XavierNormal(1e-200) lowered to std 0 and wrote zeros, silently
+    (lambda: ui.XavierNormal(1e-200), ValueError, ["XavierNormal", "'gain'", ">= 1e-150", "1e-200"]),
+    (lambda: ui.XavierUniform(1e-200), ValueError, ["XavierUniform", "'gain'", ">= 1e-150"]),
+    # the spec named, not calculate_gain, which it calls
+    (lambda: ui.KaimingUniform(nonlinearity="Relu"), ValueError, ["KaimingUniform:", "'nonlinearity'", "'Relu'"]),
+    # a wrong kind of value for a word is a TypeError, as for a number (it was a ValueError)
+    # bad input on purpose: None and a number where a word belongs
+    (lambda: ui.VarianceScaling(mode=None), TypeError,  # pyright: ignore[reportArgumentType]
+     ["VarianceScaling", "'mode'", "'fan_in'", "None of type NoneType"]),
+    (lambda: ui.Blocks([ui.Zeros()], along=1),  # pyright: ignore[reportArgumentType]
+     TypeError, ["Blocks", "'along'", "'in', 'out'", "1 of type int"]),
+    # an array as Rows' index raised NumPy's "truth value of an array is ambiguous"
+    (lambda: ui.Rows(ui.Normal(), index=np.array([1, 2])), TypeError,
+     ["Rows", "'index'", '"padding_idx" or an integer', "ndarray"]),
+    # an empty inner axis was taken ([[]] has shape (1, 0)): no value for any entry
+    (lambda: ui.Constant([[]]), TypeError, ["Constant", "'value'", "non-empty", "(1, 0)"]),
+    (lambda: ui.FromArray(np.zeros((2, 0))), TypeError, ["FromArray", "'values'", "non-empty"]),
+    # the base class names no law: a plan using it failed with a bare NotImplementedError
+    (lambda: ui.Spec(), TypeError, ["Spec is the base of every spec", "ui.Normal()"]),
     (lambda: ui.Portable(seed=2 ** 64), ValueError, ["Portable", "'seed'", "[0, 2**64)"]),  # as Plan.apply says
     (lambda: ui.sample(ui.Normal(), (2,), seed=2 ** 64), ValueError, ["'seed'", "[0, 2**64)"]),
 ]

@@ -106,6 +106,11 @@ def test_scaled_width_rule_from_the_fans():
 @pytest.mark.parametrize("factor,error", [
     ("__import__('os')", "may be called"), ("l.real", "Attribute"), ("x + 1", "unknown variable 'x'"),
     ("'a'", "numbers only"), ("1 +", "not an expression"), ("[1][0]", "not allowed"), ("True", "numbers only"),
+    # the number of arguments and the size of a number, checked when built too (they raised Python's own
+    # TypeError when a plan was applied, or OverflowError when built, naming nothing)
+    ("sqrt(fan_in, 2)", r"sqrt\(\) takes 1 argument, got 2"), ("min()", r"min\(\) takes 2 or more arguments"),
+    ("max(1)", r"max\(\) takes 2 or more arguments, got 1"), ("log(1, 2, 3)", r"log\(\) takes 1 or 2 arguments"),
+    ("1" + "0" * 400, r"past float64's range \(1000.*\(401 characters\)\)"),
 ])
 def test_an_expression_is_checked_when_built(factor, error):
     with pytest.raises(ValueError, match=error):
@@ -118,13 +123,14 @@ def test_an_expression_is_checked_when_built(factor, error):
     (lambda: ui.Scaled(ui.Normal(), 2.0), "expression string"),  # pyright: ignore[reportArgumentType]
     (lambda: ui.Scaled(ui.Normal(), "l", {"l": 1}), "identifier other than"),
     (lambda: ui.Scaled(ui.Normal(), "c", {"c": "x"}), "map names to numbers"),
+    (lambda: ui.Scaled(ui.Normal(), "a", [("a", 1.0), ("a", 2.0)]), "names 'a' more than once"),  # the last won
 ])
 def test_bad_scaled_arguments(make, error):
     with pytest.raises((TypeError, ValueError), match=error):
         make()
 
 
-@pytest.mark.parametrize("factor", ["0", "-1", "log(0.5) ", "1 / (L - L)"])
+@pytest.mark.parametrize("factor", ["0", "-1", "log(0.5) ", "1 / (L - L)", "sqrt((-1) ** 0.5)"])
 def test_a_factor_that_is_not_positive_and_finite_is_refused_where_it_is_evaluated(factor):
     with pytest.raises(ValueError, match="Scaled"):
         ui.Scaled(ui.Normal(), factor).lower(ui.TensorInfo.make((4, 4), "torch", depth=(0, 3)))
@@ -419,8 +425,9 @@ def test_bad_sinusoidal_arguments_and_tensors_are_refused(make, error):
 
 # --------------------------------------------------------------------- S4DReal: a state-space model's state matrix
 
-@pytest.mark.parametrize("shape", [(6,), (3, 5), (2, 4, 16)])
+@pytest.mark.parametrize("shape", [(6,), (3, 5), (2, 4, 16), (4, 0)])
 def test_s4d_real_is_minus_one_to_n_along_the_last_axis(shape):
+    # (4, 0): no entries; log=True raised "math domain error" (the log of a state size of 0), naming nothing
     n = shape[-1]
     a = ui.sample(ui.S4DReal(log=False), shape, dtype="float64")
     a_log = ui.sample(ui.S4DReal(), shape, dtype="float64")

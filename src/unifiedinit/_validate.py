@@ -30,16 +30,23 @@ def _where(owner: str, name: str) -> str:
     return f"{owner}: parameter '{name}'" if owner else f"parameter '{name}'"
 
 
+def shown(value: Any) -> str:
+    """``repr(value)`` for a message, its middle left out past 60 characters (a 400-digit integer)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:28]}...{text[-28:]} ({len(text)} characters)"
+
+
 def real(owner: str, name: str, value: Any) -> float:
     """A finite real number (bools and strings are refused), returned as a Python float."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{_where(owner, name)} must be a real number, got {value!r} of type {type(value).__name__}")
+        raise TypeError(f"{_where(owner, name)} must be a real number, got {shown(value)} of type "
+                        f"{type(value).__name__}")
     try:
         out = float(value)
     except OverflowError:
         out = math.inf
     if not math.isfinite(out):
-        raise ValueError(f"{_where(owner, name)} must be a finite number, got {value!r}")
+        raise ValueError(f"{_where(owner, name)} must be a finite number, got {shown(value)}")
     return out
 
 
@@ -57,18 +64,26 @@ def non_negative(owner: str, name: str, value: Any) -> float:
     return out
 
 
-def integer(owner: str, name: str, value: Any, *, minimum: int | None = None) -> int:
+def integer(owner: str, name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{_where(owner, name)} must be an integer, got {value!r} of type {type(value).__name__}")
+        raise TypeError(f"{_where(owner, name)} must be an integer, got {shown(value)} of type "
+                        f"{type(value).__name__}")
     out = int(value)
     if minimum is not None and out < minimum:
-        raise ValueError(f"{_where(owner, name)} must be an integer >= {minimum}, got {out!r}")
+        raise ValueError(f"{_where(owner, name)} must be an integer >= {minimum}, got {shown(out)}")
+    if maximum is not None and out > maximum:
+        raise ValueError(f"{_where(owner, name)} must be an integer <= {maximum}, got {shown(out)}")
     return out
 
 
 def choice(owner: str, name: str, value: Any, allowed: Iterable[str]) -> str:
+    """One of the words ``allowed``: a value that is no string is a wrong kind of value (TypeError), a string
+    that is none of them a wrong value (ValueError)."""
     allowed = tuple(allowed)
-    if not isinstance(value, str) or value not in allowed:
+    if not isinstance(value, str):
+        raise TypeError(f"{_where(owner, name)} must be one of {', '.join(map(repr, allowed))}; got {shown(value)} "
+                        f"of type {type(value).__name__}")
+    if value not in allowed:
         raise ValueError(f"{_where(owner, name)} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
     return value
 
@@ -167,6 +182,8 @@ def draw_range(d: Any) -> tuple[float, float]:
     if isinstance(d, D.Sinusoidal):
         return -1.0, 1.0
     if isinstance(d, D.S4DReal):
+        if d.state < 1:  # a tensor of no entries (its last axis 0): no value to hold
+            return 0.0, 0.0
         return (0.0, math.log(d.state)) if d.log else (-float(d.state), -1.0)
     if isinstance(d, D.MixedRoPE):  # the largest magnitude: m_0 = 1, or the last one for a temperature below 1
         # in Python floats, not d.magnitudes(): torch.compile would trace NumPy here into a data-dependent guard

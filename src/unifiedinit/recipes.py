@@ -63,10 +63,10 @@ def _read(fn: str, config: Any, **given: Any) -> dict[str, Any]:
         if value is None and config is not None:
             value = _get(config, name)
         value = default if value is None else value
-        if name in _COUNTS:  # a count or a width: a whole number
-            value = v.integer(f"presets.{fn}", name, value, minimum=1)
-        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-            raise ValueError(f"presets.{fn}: parameter {name!r} must be a number > 0, got {value!r}")
+        if name in _COUNTS:  # a count or a width: a whole number (one a float can hold: it is scaled by)
+            value = v.integer(f"presets.{fn}", name, value, minimum=1, maximum=2 ** 53)
+        else:  # a NumPy scalar too (np.float32(0.02), as a config read from an array gives it)
+            value = v.positive(f"presets.{fn}", name, value)
         out[name] = value
     return out
 

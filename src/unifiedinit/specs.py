@@ -8,6 +8,7 @@ where fans, gains and bounds are computed. Specs serialize to plain JSON-safe di
 from __future__ import annotations
 
 import math
+import numbers
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no runtime import of typing
     from typing import Any, Callable, ClassVar, Sequence, TypeVar
@@ -103,6 +104,11 @@ class Spec(Record):
     storage_order: ClassVar[bool] = False
     #: Fields that hold specs (a single spec or a tuple of specs).
     _spec_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        if type(self) is Spec:  # it names no law: a plan using it failed with a bare NotImplementedError
+            raise TypeError("Spec is the base of every spec and names no law: build one of the catalog "
+                            "(ui.Normal(), ui.XavierUniform(), ...) or subclass it")
 
     def lower(self, info: TensorInfo) -> D.Draw:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
@@ -275,9 +281,9 @@ class Constant(Spec):
             value = value.tolist()
         if isinstance(value, (list, tuple)):
             value = _nested_tuple(value, "value", "Constant")
-            if not value:
-                raise TypeError("Constant: parameter 'value' must be a number or a non-empty array, got an empty one")
-            _shape_of(value, "Constant")
+            if 0 in _shape_of(value, "Constant"):  # [] or [[]]: an axis of no entries
+                raise TypeError(f"Constant: parameter 'value' must be a number or a non-empty array, got an empty one "
+                                f"(shape {_shape_of(value, 'Constant')})")
             _set(self, "value", value)
             return
         _set(self, "value", v.real(type(self).__name__, "value", value))
@@ -558,6 +564,19 @@ class VarianceScaling(Spec):
         return _variance_scaled(self.scale, self.mode, self.distribution, info)
 
 
+#: the smallest gain whose square (the variance's factor) is still a normal float64 number, with room for a fan
+_SMALLEST_GAIN = 1e-150
+
+
+def _squarable_gain(owner: str, gain: Any) -> float:
+    """A Xavier gain: > 0, and not so small that gain ** 2 underflows (1e-200 lowered to std 0: all zeros)."""
+    out = v.positive(owner, "gain", gain)
+    if out < _SMALLEST_GAIN:
+        raise ValueError(f"{owner}: parameter 'gain' must be >= {_SMALLEST_GAIN!r} (its square, the variance's "
+                         f"factor, underflows float64 below that, and every value would be 0), got {out!r}")
+    return out
+
+
 @register
 class XavierUniform(Spec):
     """torch's ``xavier_uniform_``: U[-a, a], a = gain * sqrt(6 / (fan_in + fan_out)) = VS(gain^2, fan_avg, uniform).
@@ -583,7 +602,7 @@ class XavierUniform(Spec):
     gain: float = 1.0
 
     def __post_init__(self) -> None:
-        _set(self, "gain", v.positive(type(self).__name__, "gain", self.gain))
+        _set(self, "gain", _squarable_gain(type(self).__name__, self.gain))
 
     def lower(self, info: TensorInfo) -> D.Draw:
         return _variance_scaled(self.gain ** 2, "fan_avg", "uniform", info)
@@ -614,7 +633,7 @@ class XavierNormal(Spec):
     gain: float = 1.0
 
     def __post_init__(self) -> None:
-        _set(self, "gain", v.positive(type(self).__name__, "gain", self.gain))
+        _set(self, "gain", _squarable_gain(type(self).__name__, self.gain))
 
     def lower(self, info: TensorInfo) -> D.Draw:
         return _variance_scaled(self.gain ** 2, "fan_avg", "normal", info)
@@ -631,7 +650,7 @@ class _Kaiming(Spec):
         name = type(self).__name__
         _set(self, "a", negative_slope(name, "a", self.a))
         v.choice(name, "mode", self.mode, ("fan_in", "fan_out"))
-        calculate_gain(self.nonlinearity, self.a)  # validates the nonlinearity
+        v.renamed(name, lambda: calculate_gain(self.nonlinearity, self.a), {})  # validates the nonlinearity
 
     @property
     def scale(self) -> float:
@@ -1073,10 +1092,9 @@ class FromArray(Spec):
 
     def __post_init__(self) -> None:
         values = _nested_tuple(self.values, "values")
-        if not isinstance(values, tuple) or not values:
+        if not isinstance(values, tuple) or 0 in _shape_of(values):  # refuses ragged rows, and [] or [[]]
             raise TypeError(f"FromArray: parameter 'values' must be a non-empty array (nested lists or an "
-                            f"ndarray), got {self.values!r}; use Constant for one value")
-        _shape_of(values)  # refuses ragged rows
+                            f"ndarray), got {v.shown(self.values)}; use Constant for one value")
         _set(self, "values", values)
         if self.layout is not None:
             if not isinstance(self.layout, str):
@@ -1486,10 +1504,12 @@ class Rows(Spec):
                 raise TypeError(f"Rows: parameter {name!r} must be a spec, got {getattr(self, name)!r}")
         if not self.fill.elementwise:
             raise ValueError(f"Rows: parameter 'fill' must be an elementwise spec, got {type(self.fill).__name__}")
-        if self.index != "padding_idx":
-            _set(self, "index", v.integer("Rows", "index", self.index))
-        if self.along not in ("in", "out"):
-            raise ValueError(f"Rows: parameter 'along' must be 'in' or 'out', got {self.along!r}")
+        if not (isinstance(self.index, str) and self.index == "padding_idx"):  # (an array compares elementwise)
+            if isinstance(self.index, bool) or not isinstance(self.index, numbers.Integral):
+                raise TypeError(f"Rows: parameter 'index' must be \"padding_idx\" or an integer, got "
+                                f"{v.shown(self.index)} of type {type(self.index).__name__}")
+            _set(self, "index", int(self.index))
+        v.choice("Rows", "along", self.along, ("in", "out"))
 
     fan_based = _PARTS_FAN_BASED  # type: ignore[assignment]
 
@@ -1544,8 +1564,7 @@ class Blocks(Spec):
         for i, p in enumerate(parts):
             if not isinstance(p, Spec):
                 raise TypeError(f"Blocks: parameter 'parts[{i}]' must be a spec, got {p!r}")
-        if self.along not in ("in", "out"):
-            raise ValueError(f"Blocks: parameter 'along' must be 'in' or 'out', got {self.along!r}")
+        v.choice("Blocks", "along", self.along, ("in", "out"))
         _set(self, "parts", tuple(parts))
 
     fan_based = _PARTS_FAN_BASED  # type: ignore[assignment]
@@ -1568,6 +1587,14 @@ class Blocks(Spec):
 CONTEXT = {"l": "the layer index in its sequence of layers (0 for the first)", "L": "the number of layers",
            "fan_in": "the tensor's (or its layer's) fan_in", "fan_out": "the tensor's (or its layer's) fan_out"}
 _FUNCTIONS = {"sqrt": math.sqrt, "log": math.log, "exp": math.exp, "min": min, "max": max}
+#: how many arguments each function takes (log's second is its base)
+_ARITY = {"sqrt": (1, 1), "log": (1, 2), "exp": (1, 1), "min": (2, 99), "max": (2, 99)}
+
+
+def _short(x: Any) -> str:
+    """``repr(x)``, its middle left out past 60 characters (a 400-digit number in a message)."""
+    text = repr(x)
+    return text if len(text) <= 60 else f"{text[:28]}...{text[-28:]} ({len(text)} characters)"
 
 
 def _parse(text: str, names: Sequence[str]) -> Any:
@@ -1584,6 +1611,11 @@ def _parse(text: str, names: Sequence[str]) -> Any:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise ValueError(f"Scaled: parameter 'factor' may hold numbers only, got {node.value!r} in {text!r}")
+            try:
+                float(node.value)
+            except OverflowError:
+                raise ValueError(f"Scaled: parameter 'factor' holds a number past float64's range "
+                                 f"({_short(node.value)}) in {_short(text)}") from None
         elif isinstance(node, ast.Name):
             if node.id not in names and node.id not in _FUNCTIONS:
                 raise ValueError(f"Scaled: unknown variable {node.id!r} in {text!r}; the context gives "
@@ -1591,6 +1623,10 @@ def _parse(text: str, names: Sequence[str]) -> Any:
         elif isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS or node.keywords:
                 raise ValueError(f"Scaled: only {', '.join(_FUNCTIONS)} may be called in {text!r}")
+            low, high = _ARITY[node.func.id]
+            if not low <= len(node.args) <= high:
+                takes = "1 argument" if high == 1 else "1 or 2 arguments" if high == 2 else f"{low} or more arguments"
+                raise ValueError(f"Scaled: {node.func.id}() takes {takes}, got {len(node.args)} in {text!r}")
         elif not isinstance(node, allowed):
             raise ValueError(f"Scaled: {type(node).__name__} is not allowed in {text!r}")
     return tree.body
@@ -1673,6 +1709,11 @@ class Scaled(Spec):
             pairs = tuple(sorted((str(k), v.real("Scaled", f"constants[{k!r}]", x)) for k, x in items))
         except (TypeError, ValueError) as err:
             raise type(err)(f"Scaled: parameter 'constants' must map names to numbers: {err}") from None
+        names = [name for name, _ in pairs]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"Scaled: parameter 'constants' names {twice[0]!r} more than once; allowed: each name "
+                             "once")
         for name, _ in pairs:
             if not name.isidentifier() or name in CONTEXT or name in _FUNCTIONS:
                 raise ValueError(f"Scaled: constant name {name!r} must be an identifier other than "
@@ -1703,7 +1744,7 @@ class Scaled(Spec):
             values["fan_in"], values["fan_out"] = (float(f) for f in info.fans)
         try:
             factor = self.__dict__["_evaluate"](values)
-        except (ArithmeticError, ValueError) as err:
+        except (ArithmeticError, ValueError, TypeError) as err:  # log(0), 10.0 ** 400, (-1) ** 0.5 into sqrt
             raise ValueError(f"Scaled: {self.factor!r} cannot be evaluated here ({err})") from None
         if not (isinstance(factor, float) and math.isfinite(factor) and factor > 0):
             raise ValueError(f"Scaled: {self.factor!r} must give a finite number > 0, gives {factor!r} here")

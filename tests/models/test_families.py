@@ -2279,13 +2279,27 @@ def test_olmo_from_a_config_and_in_flax_nnx():
 
 @pytest.mark.parametrize("options,error", [
     ({"init_fn": "kaiming"}, "'init_fn' must be one of mitchell, normal, full_megatron"),
-    ({"init_std": -1}, "'init_std' must be a number > 0"),
+    ({"init_std": -1}, "'init_std' must be > 0, got -1.0"),
+    ({"init_std": "0.02"}, "'init_std' must be a real number, got '0.02' of type str"),
     ({"init_cutoff_factor": 0}, "'init_cutoff_factor'"),
     ({"scale_emb_init": "yes"}, "'scale_emb_init' must be True or False"),
 ])
 def test_bad_olmo_options_are_refused(options, error):
     with pytest.raises((TypeError, ValueError), match=error):
         ui.presets.olmo(**options)
+
+
+def test_a_recipe_takes_a_numpy_scalar_and_names_a_number_too_large_in_short():
+    # np.float32(0.02) was refused as "must be a number > 0"; 10**400 raised OverflowError, naming nothing
+    # NumPy scalars on purpose (annotated float and int, as the spec constructors, which take them too)
+    assert ui.presets.hf(np.float32(0.02)) == ui.presets.hf(float(np.float32(0.02)))  # pyright: ignore
+    assert ui.presets.gpt2(np.float64(0.02), np.int64(24)) == ui.presets.gpt2(0.02, 24)  # pyright: ignore
+    with pytest.raises(ValueError, match=r"'initializer_range' must be a finite number, got 1000.*\(401 characters\)"):
+        ui.presets.bert(10 ** 400)
+    with pytest.raises(ValueError, match=r"presets.gpt2: parameter 'n_layer' must be an integer <= 9007199254740992"):
+        ui.presets.gpt2(0.02, 10 ** 400)
+    with pytest.raises(TypeError, match="'initializer_range' must be a real number, got True of type bool"):
+        ui.presets.llama(True)  # pyright: ignore[reportArgumentType]  # a bool on purpose
 
 
 _CODEC_TRANSFORMER = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,

@@ -96,6 +96,11 @@ def jax_axes(in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = ()) -> Jax
     """The layout of ``jax.nn.initializers``' ``in_axis``/``out_axis``/``batch_axis`` (any rank, JAX's fans)."""
     def as_tuple(a: Any) -> tuple[Any, ...]:
         return (a,) if _is_int(a) else tuple(a) if is_sequence(a) else (a,)
+    for name, axes in (("in_axis", in_axis), ("out_axis", out_axis), ("batch_axis", batch_axis)):
+        bad = next((a for a in as_tuple(axes) if not _is_int(a)), None)
+        if bad is not None:  # said with the option's own name, not the Layout's field
+            raise TypeError(f"parameter {name!r} must be an axis (an integer) or a sequence of them, got "
+                            f"{v.shown(axes)} of type {type(bad).__name__}")
     return JaxAxes(f"flax(in_axis={in_axis!r}, out_axis={out_axis!r}, batch_axis={batch_axis!r})",
                    as_tuple(out_axis), as_tuple(in_axis), as_tuple(batch_axis), min_ndim=1, int_in_axis=_is_int(in_axis))
 

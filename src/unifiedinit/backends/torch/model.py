@@ -766,6 +766,11 @@ class _Target:
                 writable(handles[e.param.path], e.param.path, "Plan.apply: ")
         self._check_whole(report, handles)
         if self.device is None:
+            meta = [e.param.path for e in report.entries if e.draw is not None and handles[e.param.path].is_meta]
+            if meta:  # checked, and nothing to write to: said, rather than a report of values set that are not
+                warnings.warn(f"Plan.apply: {len(meta)} parameter(s) are on the meta device, which holds no values: "
+                              f"checked, not written ({', '.join(meta[:4])}{' ...' if len(meta) > 4 else ''}); "
+                              "pass device= to materialize them there and draw them", UserWarning, stacklevel=4)
             return
         from .meta import materialize
         set_paths = {e.param.path for e in report.entries if e.spec is not None}
