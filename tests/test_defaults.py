@@ -31,3 +31,11 @@ def test_the_defaults_command_prints_the_table_and_exits_zero():
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "closest spec" in proc.stdout and "Uniform(low=-0.07, high=0.07)" in proc.stdout
     assert "0 not reproduced" in proc.stdout
+
+
+def test_an_empty_or_unknown_framework_list_is_one_line_and_exit_1(capsys):
+    # an empty --frameworks was read as the default: every framework measured, exit 0
+    for value, words in (("", "--frameworks '': no name in it"), ("caffe", "unknown framework")):
+        assert defaults.main(["--frameworks", value]) == 1
+        err = capsys.readouterr().err
+        assert words in err and err.startswith("unifiedinit defaults: ") and err.count("\n") == 1, err

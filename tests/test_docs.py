@@ -43,3 +43,16 @@ def test_the_api_reference_comes_from_the_docstrings(site):
     for name in ("Normal", "TruncatedNormal", "Mixture", "Scaled", "Hadamard", "register"):
         assert re.search(rf"\b{name}\b", specs), name
     assert "from_expression" in text(site, "api/serialize") and "Plan" in text(site, "api/plans")
+
+
+def test_every_public_name_has_an_entry_in_the_api_reference(site):
+    """Each name of ``unifiedinit.__all__`` and each framework backend's public name is documented in the API
+    pages (ui.from_keras and the backends' hooks had no page)."""
+    import unifiedinit as ui
+    pages = " ".join(text(site, f"api/{p.stem}") for p in (ROOT / "docs" / "api").glob("*.md"))
+    missing = [name for name in ui.__all__ if not re.search(rf"\b{re.escape(name)}\b", pages)]
+    assert not missing, missing
+    backends = text(site, "api/frameworks")
+    for name in ("init_", "empty_init", "TorchInitializer", "reinit", "initializers", "SpecInitializer",
+                 "EquinoxInitializer"):
+        assert re.search(rf"\b{name}\b", backends), name

@@ -60,6 +60,8 @@ def test_compare_options_and_errors(capsys):
                           "Eye(gain=1.0) cannot initialize a 3x3x3 weight of shape (3, 3, 3): Eye: needs a tensor with "
                           "exactly 2"),
                          (["--frameworks", ","], "--frameworks ',': no name in it; choose from reference, torch"),
+                         # an empty list was read as the default: every sampler ran, exit 0
+                         (["--frameworks", ""], "--frameworks '': no name in it; choose from reference, torch"),
                          (["--seed", "-1"], "--seed -1: a seed is an integer in [0, 2**64)"),
                          (["--seed", str(2 ** 64)], "a seed is an integer in [0, 2**64)"),
                          # values float32 cannot hold, and a spec no layer takes: said before the run, with why

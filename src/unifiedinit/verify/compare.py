@@ -675,7 +675,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="a weight shape in torch's layout (out, in, *k), e.g. 128,256 (repeatable)")
     parser.add_argument("--frameworks", metavar="LIST",
                         help=f"comma-separated samplers: reference,{','.join(FRAMEWORKS)} (default: all installed)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="the seed of every sampler, an integer in [0, 2**64) (default 0)")
     parser.add_argument("--json", metavar="PATH", help="also write machine-readable results here")
     parser.add_argument("--picture", metavar="PATH", default=os.path.join("out", "compare.png"),
                         help="the histogram grid (default out/compare.png; '' for none)")
@@ -758,7 +759,7 @@ def execute(args: argparse.Namespace) -> int:
         except ValueError as err:
             raise Problem(str(err)) from None
     frameworks: list[str] | None = None
-    if args.frameworks:
+    if args.frameworks is not None:  # given, even empty ('' names none: refused, not read as the default)
         frameworks = framework_names(args.frameworks, "--frameworks", ["reference", *FRAMEWORKS])
         missing = [f for f in frameworks if f != "reference" and not available(f)]
         if missing:

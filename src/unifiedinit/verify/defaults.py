@@ -198,7 +198,7 @@ def execute(args: argparse.Namespace) -> int:
     from ..backends import REGISTRY, available
     from ..cli import Problem, framework_names, writable
     frameworks = list(zoo.FRAMEWORKS)
-    if args.frameworks:
+    if args.frameworks is not None:  # given, even empty ('' names none: refused, not read as the default)
         frameworks = framework_names(args.frameworks, "--frameworks", zoo.FRAMEWORKS)
     missing = [f for f in frameworks if not available(f)]
     if len(missing) == len(frameworks):

@@ -77,14 +77,13 @@ kernel of a short-time Fourier transform, for Keras's ``STFTSpectrogram`` layer.
 
 There is no spec for it (it is not a law to draw from); it is here so that ``get("stft")``, ``deserialize`` and a
 saved model answer as Keras's do. It is called as ``init(shape, dtype=None)`` with a shape ``(T, 1, F // 2 + 1)``:
-``T`` the window's length, ``F`` the number of frequency bands.
+``T`` the window's length, ``F`` the number of frequency bands. Its arguments, Keras's (it is Keras's class):
 
-Args:
-    side: ``"real"`` or ``"imag"``: which part of the transform the kernel computes. Default ``"real"``.
-    window: the name of a window function of ``scipy.signal.windows`` (``"hann"``, ``"hamming"``...), an
-        array-like of the window's values, or None for no window. Default ``"hann"``.
-    scaling: ``"density"`` (L2 normalization of the window), ``"spectrum"`` (L1) or None. Default ``"density"``.
-    periodic: whether the window function is treated as periodic (a bool). Default False.
+- ``side``: ``"real"`` or ``"imag"``: which part of the transform the kernel computes. Default ``"real"``.
+- ``window``: the name of a window function of ``scipy.signal.windows`` (``"hann"``, ``"hamming"``...), an
+  array-like of the window's values, or None for no window. Default ``"hann"``.
+- ``scaling``: ``"density"`` (L2 normalization of the window), ``"spectrum"`` (L1) or None. Default ``"density"``.
+- ``periodic``: whether the window function is treated as periodic (a bool). Default False.
 
 Raises:
     ValueError: ``side`` is neither ``"real"`` nor ``"imag"``, ``window`` names no scipy window, or ``scaling`` is
