@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from unifiedinit.verify import defaults
 from unifiedinit.backends import FRAMEWORKS, available
 
@@ -27,7 +29,7 @@ def test_the_defaults_command_prints_the_table_and_exits_zero():
     proc = subprocess.run([sys.executable, "-m", "unifiedinit", "defaults", "--frameworks", "mxnet"],
                           capture_output=True, text=True, timeout=600)
     if not available("mxnet"):
-        return
+        pytest.skip("MXNet is not installed")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "closest spec" in proc.stdout and "Uniform(low=-0.07, high=0.07)" in proc.stdout
     assert "0 not reproduced" in proc.stdout

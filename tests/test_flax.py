@@ -121,7 +121,11 @@ def test_dtypes_are_kept(spec, dtype):
     x = spec.to_flax()(jax.random.key(0), (200, 150), dtype)
     assert x.dtype == dtype
     verdict = stats.check(np.asarray(x.astype(jnp.float32)), spec, layout="flax")
-    assert verdict.ks is not None and verdict.ks < 0.02, str(verdict)
+    # KS at level ALPHA in float32; rounded to 8 or 11 mantissa bits the values move by half an ulp, which moves D
+    # by under 0.002 here: D < 0.02 at n = 30,000 fails a correct sampler with probability about 1e-10
+    low = dtype in (jnp.float16, jnp.bfloat16)
+    assert verdict.ks is not None and verdict.p is not None and verdict.ks < 0.02 and (low or verdict.p > ALPHA), \
+        str(verdict)
 
 
 @pytest.mark.parametrize("spec", [s for s in ui.examples() if applies(s, (40, 30), "flax")], ids=repr)
@@ -435,11 +439,13 @@ def test_weight_norm_scales_lora_factors_and_stacks_along_a_declared_axis():
     v = Normed().init(jax.random.key(0), x)
     assert not ui.inspect(Normed(), ui.presets.flax, params=v, inputs=(x,)).unmatched  # its scale: a norm's
     lora = nnx.LoRALinear(256, 300, lora_rank=200, rngs=nnx.Rngs(0))
+    own = np.asarray(lora.lora.lora_a.get_value()).copy()  # Flax's own init of the a factor
     report = ui.presets.flax.apply(lora, seed=1)
     assert not report.unmatched
     values = {"/".join(map(str, path)): np.asarray(v.get_value()) for path, v in nnx.iter_graph(lora)
               if isinstance(v, nnx.Variable)}
     assert {e.param.path for e in report.entries} >= {"lora/lora_a", "lora/lora_b"}
+    assert stats.ks_2samp(values["lora/lora_a"].ravel(), own.ravel())[1] > ALPHA  # Flax's own law, this run
     assert stats.check(values["lora/lora_a"], ui.KaimingUniform(), layout="flax", alpha=ALPHA)
     assert not values["lora/lora_b"].any()
 

@@ -146,8 +146,12 @@ def test_dtypes_are_kept(spec, dtype):
             pytest.skip("JAX makes float64 only with jax_enable_x64 (Keras's own initializers give float32 too)")
     x = spec.to_keras(seed=0)((200, 150), dtype)
     assert keras.backend.standardize_dtype(x.dtype) == dtype
-    ks = stats.check(numpy(x), spec, layout="keras").ks
-    assert ks is not None and ks < 0.02
+    verdict = stats.check(numpy(x), spec, layout="keras")
+    # KS at level ALPHA from float32 up; rounded to 8 or 11 mantissa bits the values move by half an ulp, which
+    # moves D by under 0.002 here: D < 0.02 at n = 30,000 fails a correct sampler with probability about 1e-10
+    low = dtype in ("float16", "bfloat16")
+    assert verdict.ks is not None and verdict.p is not None and verdict.ks < 0.02 and (low or verdict.p > ALPHA), \
+        str(verdict)
 
 
 @pytest.mark.parametrize("bad,error", [
@@ -436,10 +440,12 @@ def test_presets_keras_gives_lora_factors_kerass_own_init():
     dense.enable_lora(200)
     embed.enable_lora(100)
     for layer, a, b in ((dense, "lora_kernel_a", "lora_kernel_b"), (embed, "lora_embeddings_a", "lora_embeddings_b")):
+        own = keras.ops.convert_to_numpy(getattr(layer, a)).copy()  # what enable_lora drew: Keras's own init
         report = ui.presets.keras.apply(layer, seed=0)
         assert not report.unmatched
-        assert stats.check(keras.ops.convert_to_numpy(getattr(layer, a)), ui.KaimingUniform(), layout="keras",
-                           alpha=1e-4)
+        ours = keras.ops.convert_to_numpy(getattr(layer, a))
+        assert not np.array_equal(ours, own) and stats.ks_2samp(ours.ravel(), own.ravel())[1] > ALPHA, a
+        assert stats.check(ours, ui.KaimingUniform(), layout="keras", alpha=ALPHA)  # and the law we say it is
         assert not keras.ops.convert_to_numpy(getattr(layer, b)).any()
 
 

@@ -299,8 +299,11 @@ def test_dtypes_are_kept(spec, dtype):
     arr = nd.zeros((200, 150), dtype=dtype)
     spec.to_mxnet()(mx.init.InitDesc("w_weight"), arr)
     assert np.dtype(arr.dtype).name == dtype
-    ks = stats.check(arr.asnumpy().astype(np.float64), spec, layout="mxnet").ks
-    assert ks is not None and ks < 0.02
+    verdict = stats.check(arr.asnumpy().astype(np.float64), spec, layout="mxnet")
+    # KS at level ALPHA from float32 up; rounded to 11 mantissa bits the values move by half an ulp, which moves D
+    # by under 0.001 here: D < 0.02 at n = 30,000 fails a correct sampler with probability about 1e-10
+    assert verdict.ks is not None and verdict.p is not None and verdict.ks < 0.02 and \
+        (dtype == "float16" or verdict.p > ALPHA), str(verdict)
 
 
 @pytest.mark.parametrize("make,error", [

@@ -36,7 +36,7 @@ def test_numbers_are_normalized_so_equal_specs_compare_equal():
 
 
 def test_specs_are_frozen():
-    with pytest.raises(Exception):
+    with pytest.raises(AttributeError, match="frozen"):
         ui.Normal().std = 3.0  # pyright: ignore[reportAttributeAccessIssue] - the write under test
 
 

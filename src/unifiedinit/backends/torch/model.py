@@ -857,10 +857,15 @@ class _Target:
                 if stream is not None and ops.g is not None and not draw.deterministic:
                     ops.g.manual_seed(stream)
             write = found[1]
+            # drawn in the tensor's logical order: torch's in-place samplers fill memory in storage order, so a
+            # channels_last or transposed parameter would get other values than a contiguous one from one seed
+            into = t if t.is_contiguous() else torch.empty(t.shape, dtype=t.dtype, device=t.device)
             if write is not None:
-                write(t)
+                write(into)
             else:
-                sampled(ops, draw, tuple(t.shape), t.dtype, p.stacked, out=t)
+                sampled(ops, draw, tuple(t.shape), t.dtype, p.stacked, out=into)
+            if into is not t:
+                t.copy_(into)
             self.placed.append((p, t, t, False, False, True))
             return
         # a shard: seeded by its place in the whole (torch has no offset-based RNG on a CPU mesh); without a
@@ -873,9 +878,13 @@ class _Target:
             base = self.generator.initial_seed() if self.generator is not None else torch.initial_seed()
             stream = derive(base % 2 ** 64, p.key)
         with torch.no_grad():
-            if draw.elementwise:
+            if draw.elementwise:  # in logical order, as a plain tensor's
+                into = local if local.is_contiguous() else torch.empty(local.shape, dtype=local.dtype,
+                                                                      device=local.device)
                 sampled(self._shard_ops(local.device, block_stream(stream, block, p.shape)), draw,
-                        tuple(local.shape), local.dtype, p.stacked, out=local)
+                        tuple(local.shape), local.dtype, p.stacked, out=into)
+                if into is not local:
+                    local.copy_(into)
             else:  # a structured draw needs the whole tensor: drawn alike on every rank, each keeps its block
                 whole = sampled(self._shard_ops(local.device, stream), draw, tuple(p.shape), local.dtype, p.stacked)
                 local.copy_(whole[tuple(slice(a, b) for a, b in block)])
