@@ -272,6 +272,20 @@ def test_unnamed_weights_of_one_layer_are_keyed_by_their_order_not_by_keras_coun
     assert keys[0] == keys[1] == ["0/other/0", "0/other/1"]
     assert all(np.array_equal(numpy(a), numpy(b)) for a, b in zip(built[0].weights, built[1].weights))
 
+    class NamedAndUnnamed(layers.Layer):  # one unnamed weight beside a named one of the same role
+        def build(self, shape):
+            self.a = self.add_weight(shape=(4,), initializer="ones", name="foo")
+            self.b = self.add_weight(shape=(4,), initializer="zeros")
+
+        def call(self, x):
+            return x * self.a + self.b
+
+    # the unnamed one was told apart by its counted name (0/other:variable, then 0/other:variable_3): other values
+    built = [keras.Sequential([keras.Input((4,)), NamedAndUnnamed()]) for _ in range(2)]
+    keys = [[e.param.key for e in plan.apply(m, seed=0, portable=True).entries] for m in built]
+    assert keys[0] == keys[1] == ["0/other", "0/other/0"]
+    assert all(np.array_equal(numpy(a), numpy(b)) for a, b in zip(built[0].weights, built[1].weights))
+
 
 def test_a_wrapper_that_tracks_its_layers_kernel_leaves_it_to_that_layer():
     # SpectralNormalization tracks its Dense's kernel as its own too: the kernel is the Dense's weight (drawn by
@@ -380,6 +394,15 @@ def test_the_counter_stream_is_computed_by_the_keras_backend_and_is_numpy_s(monk
             assert np.array_equal(got, ui.presets.torch.portable_values(e, 4, stream="counter")), e.param.path
             checked += 1
     assert checked == 4
+    # float16 from the float64 stream, rounded once: torch's own conversion rounds twice (through float32), which
+    # put about 15 entries in 262,144 one ulp off under the torch backend
+    half = keras.Sequential([keras.Input((512,)), keras.layers.Dense(512, name="fc", dtype="float16")])
+    normal = ui.Plan().rule(ui.Normal(), role="weight")
+    report = normal.apply(half, seed=4, portable="counter")
+    kernel = half.layers[0].kernel
+    assert keras.backend.standardize_dtype(kernel.dtype) == "float16"
+    assert np.array_equal(keras.ops.convert_to_numpy(kernel.value),
+                          normal.portable_values(report.entries[0], 4, stream="counter"))
 
 
 # ------------------------------------------------------------- layers whose state is not a plain float kernel

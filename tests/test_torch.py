@@ -4,6 +4,7 @@ Each KS check is at level 1e-4 (a correct sampler fails it with probability 1e-4
 """
 
 import math
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -833,6 +834,26 @@ def test_a_parametrization_that_keeps_its_original_in_another_shape_leaves_the_b
     assert ours.get_parameter("parametrizations.weight.original").shape == (3000, 200)
     ui.presets.torch.apply(ours, seed=0)
     assert stats.ks_2samp(ours.bias.detach().numpy(), theirs.bias.detach().numpy())[1] > 1e-6
+
+
+@pytest.mark.parametrize("portable", [False, True, "counter"])
+def test_a_tied_weight_has_one_owner_whatever_order_the_layers_are_registered_in(portable):
+    # the first layer registered owned the tensor, so declaring b before a changed its key and its values
+    def build(order: str) -> nn.Module:
+        m, layers = nn.Module(), {"a": nn.Linear(8, 8), "b": nn.Linear(8, 8)}
+        for name in order:
+            setattr(m, name, layers[name])
+        layers["b"].weight = layers["a"].weight
+        return m
+
+    seen = []
+    for order in ("ab", "ba"):
+        m = build(order)
+        report = ui.presets.torch.apply(m, seed=0, portable=portable)
+        owner = [(e.param.path, e.param.aliases) for e in report.entries if e.param.role == "weight"]
+        seen.append((owner, cast(Any, m).a.weight.detach().clone()))
+    assert seen[0][0] == seen[1][0] == [("a/weight", ("b/weight",))]
+    assert torch.equal(seen[0][1], seen[1][1])
 
 
 @pytest.mark.parametrize("plan", ["torch", "truncated", "orthogonal"])

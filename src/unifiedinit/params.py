@@ -4,7 +4,8 @@ A backend walks a model into ``Param`` records (path, layer kind, role, shape, l
 with a handle to the tensor. Everything that does not depend on the framework happens here, once:
 
 - **tied weights**: a tensor reached under several paths (GPT-2's ``lm_head.weight is wte.weight``) is one
-  parameter: the first path in the framework's own order owns it, the others are its ``aliases`` (``tie``);
+  parameter: an embedding owns it, else the shortest path, then the first in sorted order; the others are its
+  ``aliases`` (``tie``);
 - **stacked layers**: a kernel stacked by ``nn.scan``/``nn.vmap``/``nnx.vmap`` has leading layer axes that are
   neither in, out nor receptive field (``Param.stacked``); lowering sees one slice (``Param.info``);
 - **canonical keys**: the key of a parameter's random stream and of its portable values comes from its path alone
@@ -412,12 +413,29 @@ def norm_role(name: str) -> str:
 
 # ------------------------------------------------------------------------------------------ ties and keys
 
+def _owns_before(p: Param, owner: Param) -> bool:
+    """Whether ``p`` rather than ``owner`` owns a tensor both reach: an embedding before any other layer (a tied
+    output head is the embedding's), then the shorter path (T5's ``shared`` before the ``embed_tokens`` that
+    hold it), then the path that sorts first, positions by number (``h/2`` before ``h/10``): never the order the
+    framework registered them in, which a model's code may change freely and frameworks walk differently."""
+    if (p.role == "embedding") != (owner.role == "embedding"):
+        return p.role == "embedding"
+    return _path_order(p.path) < _path_order(owner.path)
+
+
+def _path_order(path: str) -> tuple[int, tuple[tuple[int, int, str], ...]]:
+    """Shorter paths first, then by their parts, positions by number: a tied tensor's owner and aliases."""
+    parts = path.split("/")
+    return len(parts), tuple((0, int(s), "") if s.isdecimal() else (1, 0, s) for s in parts)
+
+
 def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Param, Any]]:
-    """One record per tensor: a tensor reached under several paths keeps its first record (the framework's own
-    order) with the other paths as its ``aliases``, except that an embedding owns a tensor it shares with a
-    layer declared before it (a tied output head: the tensor is the embedding's, drawn as an embedding, as
-    torch's ``head.weight = embed.weight`` leaves it). ``identity(handle)`` says which handles are the same
-    tensor."""
+    """One record per tensor: a tensor reached under several paths has one owner, with the other paths as its
+    ``aliases``: an embedding owns a tensor it shares with another layer (a tied output head: the tensor is the
+    embedding's, drawn as an embedding, as torch's ``head.weight = embed.weight`` leaves it), and otherwise the
+    shortest path, then the one that sorts first, does (``_owns_before``), whatever order the framework walks them in (so its key, hence its values, do not
+    change when a model's code registers its layers in another order). The record stays where the tensor was
+    first reached. ``identity(handle)`` says which handles are the same tensor."""
     first: dict[Any, int] = {}
     out: list[tuple[Param, Any]] = []
     for p, handle in found:
@@ -425,10 +443,10 @@ def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Pa
         if ident in first:
             i = first[ident]
             owner, h = out[i]
-            if p.role == "embedding" and owner.role != "embedding":
-                out[i] = (p._replace(aliases=(owner.path,) + owner.aliases), handle)
+            if _owns_before(p, owner):  # the aliases sorted too: the report reads the same whatever the walk
+                out[i] = (p._replace(aliases=tuple(sorted((owner.path,) + owner.aliases, key=_path_order))), handle)
             else:
-                out[i] = (owner._replace(aliases=owner.aliases + (p.path,)), h)
+                out[i] = (owner._replace(aliases=tuple(sorted(owner.aliases + (p.path,), key=_path_order))), h)
         else:
             first[ident] = len(out)
             out.append((p, handle))

@@ -891,7 +891,7 @@ TEXT: Any = "2.6"  # a number written as a string
     (lambda: ui.presets.clip(logit_scale_init_value=TEXT), TypeError),
     (lambda: ui.presets.clip(config={"prompt_alpha": math.inf}), ValueError),
     (lambda: ui.presets.clip(config={"prompt_alpha": TEXT}), TypeError),
-    (lambda: ui.presets.siglip(initializer_factor=True), ValueError),
+    (lambda: ui.presets.siglip(initializer_factor=True), TypeError),  # a wrong kind of value, as everywhere
     (lambda: ui.presets.siglip(config=3), TypeError),
 ])
 def test_bad_clip_and_siglip_hyper_parameters_are_refused(make, error):

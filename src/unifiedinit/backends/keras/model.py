@@ -232,13 +232,9 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
         # unnamed weights (add_weight without a name) are named variable, variable_1, ... by a counter of the
         # process: two builds of one model differ, so several in one layer are keyed by their order instead
         unnamed = [v for v in own if _UNNAMED.fullmatch(v.path.rsplit("/", 1)[-1])]
-        order = {id(v): str(i) for i, v in enumerate(unnamed)} if len(unnamed) > 1 else {}
         quantized = bool(getattr(layer, "quantization_mode", None))
-        for var in own:
-            floating = keras.backend.is_float_dtype(var.dtype)
-            if not floating and not quantized:
-                continue
-            name = var.path.rsplit("/", 1)[-1]
+
+        def role_of(var: Any, name: str, floating: bool) -> str:
             role = info.roles[name] if info is not None and name in info.roles else _ROLES.get(name, "other")
             if quantized and (not floating or name.endswith(("_scale", "_zero", "_amax_history"))):
                 role = "other"  # a quantized kernel and its scales: reported, set by no preset
@@ -246,6 +242,19 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
                 role = "shift"
             if kind == "norm" and name in ("mean", "variance"):  # keras.layers.Normalization's statistics
                 role = "running_mean" if name == "mean" else "running_var"
+            return role
+
+        roles = {id(v): role_of(v, v.path.rsplit("/", 1)[-1], keras.backend.is_float_dtype(v.dtype)) for v in own}
+        # one unnamed weight is keyed by its role alone, unless another weight of the layer has that role too:
+        # then its counted name would tell them apart, so it is keyed by its order as well
+        ordered = len(unnamed) > 1 or (len(unnamed) == 1 and list(roles.values()).count(roles[id(unnamed[0])]) > 1)
+        order = {id(v): str(i) for i, v in enumerate(unnamed)} if ordered else {}
+        for var in own:
+            floating = keras.backend.is_float_dtype(var.dtype)
+            if not floating and not quantized:
+                continue
+            name = var.path.rsplit("/", 1)[-1]
+            role = roles[id(var)]
             own_layout = (info.layouts.get(name) if info is not None else None) or \
                 ("keras_depthwise" if name == "depthwise_kernel" else
                  "keras" if name == "pointwise_kernel" else layout if role in ("weight", "embedding") else "keras")

@@ -89,4 +89,8 @@ class KerasOps(NumpyLikeOps):
         return ops.convert_to_tensor(a, dtype=dt)
 
     def cast(self, x: Any, dtype: str) -> Any:
+        if dtype == "float16" and keras.backend.backend() == "torch":
+            import torch
+            from ..torch.ops import rounded  # torch rounds float64 to float16 twice, through float32
+            return rounded(x, torch.float16)
         return ops.cast(x, dtype)

@@ -208,7 +208,7 @@ class TorchOps(Ops):
             device=self.device, dtype=dt)
 
     def cast(self, x: torch.Tensor, dtype: Any) -> torch.Tensor:
-        return x.to(dtype)
+        return rounded(x, dtype)
 
     def assign(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return out.copy_(x)
@@ -216,6 +216,23 @@ class TorchOps(Ops):
     def layers(self, out: torch.Tensor, axes: tuple[int, ...]) -> list[torch.Tensor]:
         view = out.movedim(axes, tuple(range(len(axes))))
         return [view[index] for index in itertools.product(*(range(n) for n in view.shape[:len(axes)]))]
+
+
+def rounded(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``x.to(dtype)``, float64 to float16 rounded once, as NumPy and JAX round it. torch converts through float32,
+    rounding twice (1 + 2**-11 + 2**-40 became 1.0 in float16, not 1 + 2**-10): here float64 goes to float32
+    rounded to odd (cut toward zero, the last bit set when anything was cut), which keeps enough to round correctly
+    to the narrower type. Elementwise, no host sync. (bfloat16 is left to torch: ml_dtypes, which the NumPy
+    reference uses, and JAX convert it through float32 as torch does, so the three agree.)"""
+    if x.dtype != torch.float64 or dtype != torch.float16:
+        return x.to(dtype)
+    y = x.to(torch.float32)
+    back = y.to(torch.float64)
+    bits = y.view(torch.int32)
+    # one step toward zero where float32 rounded away from it (sign and magnitude: the magnitude's bits less one)
+    bits = bits - (back.abs() > x.abs()).to(torch.int32)
+    bits = bits | (back != x).to(torch.int32)  # odd where inexact
+    return bits.view(torch.float32).to(dtype)
 
 
 class TorchArith(Arith):
