@@ -433,9 +433,10 @@ def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Pa
     """One record per tensor: a tensor reached under several paths has one owner, with the other paths as its
     ``aliases``: an embedding owns a tensor it shares with another layer (a tied output head: the tensor is the
     embedding's, drawn as an embedding, as torch's ``head.weight = embed.weight`` leaves it), and otherwise the
-    shortest path, then the one that sorts first, does (``_owns_before``), whatever order the framework walks them in (so its key, hence its values, do not
-    change when a model's code registers its layers in another order). The record stays where the tensor was
-    first reached. ``identity(handle)`` says which handles are the same tensor."""
+    shortest path, then the one that sorts first, does (``_owns_before``), whatever order the framework walks
+    them in (so its key, hence its values, do not change when a model's code registers its layers in another
+    order). The record stays where the tensor was first reached. ``identity(handle)`` says which handles are the
+    same tensor."""
     first: dict[Any, int] = {}
     out: list[tuple[Param, Any]] = []
     for p, handle in found:
