@@ -1591,12 +1591,6 @@ _FUNCTIONS = {"sqrt": math.sqrt, "log": math.log, "exp": math.exp, "min": min, "
 _ARITY = {"sqrt": (1, 1), "log": (1, 2), "exp": (1, 1), "min": (2, 99), "max": (2, 99)}
 
 
-def _short(x: Any) -> str:
-    """``repr(x)``, its middle left out past 60 characters (a 400-digit number in a message)."""
-    text = repr(x)
-    return text if len(text) <= 60 else f"{text[:28]}...{text[-28:]} ({len(text)} characters)"
-
-
 def _parse(text: str, names: Sequence[str]) -> Any:
     """The checked syntax tree of a ``Scaled`` expression: numbers, the names given, + - * / **, unary -, and
     sqrt/log/exp/min/max calls; anything else is refused here (nothing is ever evaluated by Python's ``eval``)."""
@@ -1615,7 +1609,7 @@ def _parse(text: str, names: Sequence[str]) -> Any:
                 float(node.value)
             except OverflowError:
                 raise ValueError(f"Scaled: parameter 'factor' holds a number past float64's range "
-                                 f"({_short(node.value)}) in {_short(text)}") from None
+                                 f"({v.shown(node.value)}) in {v.shown(text)}") from None
         elif isinstance(node, ast.Name):
             if node.id not in names and node.id not in _FUNCTIONS:
                 raise ValueError(f"Scaled: unknown variable {node.id!r} in {text!r}; the context gives "

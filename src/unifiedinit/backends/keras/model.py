@@ -234,7 +234,7 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
         unnamed = [v for v in own if _UNNAMED.fullmatch(v.path.rsplit("/", 1)[-1])]
         quantized = bool(getattr(layer, "quantization_mode", None))
 
-        def role_of(var: Any, name: str, floating: bool) -> str:
+        def role_of(name: str, floating: bool) -> str:
             role = info.roles[name] if info is not None and name in info.roles else _ROLES.get(name, "other")
             if quantized and (not floating or name.endswith(("_scale", "_zero", "_amax_history"))):
                 role = "other"  # a quantized kernel and its scales: reported, set by no preset
@@ -244,7 +244,7 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
                 role = "running_mean" if name == "mean" else "running_var"
             return role
 
-        roles = {id(v): role_of(v, v.path.rsplit("/", 1)[-1], keras.backend.is_float_dtype(v.dtype)) for v in own}
+        roles = {id(v): role_of(v.path.rsplit("/", 1)[-1], keras.backend.is_float_dtype(v.dtype)) for v in own}
         # one unnamed weight is keyed by its role alone, unless another weight of the layer has that role too:
         # then its counted name would tell them apart, so it is keyed by its order as well
         ordered = len(unnamed) > 1 or (len(unnamed) == 1 and list(roles.values()).count(roles[id(unnamed[0])]) > 1)
