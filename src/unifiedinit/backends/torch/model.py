@@ -9,7 +9,7 @@ import math
 import re
 import sys
 import warnings
-from typing import Any, Iterator, Mapping, NamedTuple, cast
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, cast
 
 import torch
 from torch import nn
@@ -680,6 +680,16 @@ def block_stream(stream: int, block: tuple[tuple[int, int], ...], shape: tuple[i
     return derive(stream, "block/" + ",".join(f"{a}:{b}" for a, b in block))
 
 
+def in_logical_order(t: torch.Tensor, fill: Callable[[torch.Tensor], Any]) -> None:
+    """``fill`` writes ``t`` in its logical order: torch's in-place samplers fill memory in storage order, so a
+    channels_last or transposed tensor would get other values than a contiguous one from one seed. A tensor that
+    is not contiguous is filled through a contiguous buffer of its shape."""
+    into = t if t.is_contiguous() else torch.empty(t.shape, dtype=t.dtype, device=t.device)
+    fill(into)
+    if into is not t:
+        t.copy_(into)
+
+
 class _Target:
     """Writes a plan's values into a torch model or state_dict, in place; a DTensor shard by shard (each process
     writes only its local tensor); a meta parameter, given ``device=``, materialized there and drawn once."""
@@ -857,15 +867,8 @@ class _Target:
                 if stream is not None and ops.g is not None and not draw.deterministic:
                     ops.g.manual_seed(stream)
             write = found[1]
-            # drawn in the tensor's logical order: torch's in-place samplers fill memory in storage order, so a
-            # channels_last or transposed parameter would get other values than a contiguous one from one seed
-            into = t if t.is_contiguous() else torch.empty(t.shape, dtype=t.dtype, device=t.device)
-            if write is not None:
-                write(into)
-            else:
-                sampled(ops, draw, tuple(t.shape), t.dtype, p.stacked, out=into)
-            if into is not t:
-                t.copy_(into)
+            in_logical_order(t, write if write is not None else
+                             lambda into: sampled(ops, draw, tuple(t.shape), t.dtype, p.stacked, out=into))
             self.placed.append((p, t, t, False, False, True))
             return
         # a shard: seeded by its place in the whole (torch has no offset-based RNG on a CPU mesh); without a
@@ -878,13 +881,10 @@ class _Target:
             base = self.generator.initial_seed() if self.generator is not None else torch.initial_seed()
             stream = derive(base % 2 ** 64, p.key)
         with torch.no_grad():
-            if draw.elementwise:  # in logical order, as a plain tensor's
-                into = local if local.is_contiguous() else torch.empty(local.shape, dtype=local.dtype,
-                                                                      device=local.device)
-                sampled(self._shard_ops(local.device, block_stream(stream, block, p.shape)), draw,
-                        tuple(local.shape), local.dtype, p.stacked, out=into)
-                if into is not local:
-                    local.copy_(into)
+            if draw.elementwise:
+                ops = self._shard_ops(local.device, block_stream(stream, block, p.shape))
+                in_logical_order(local, lambda into: sampled(ops, draw, tuple(local.shape), local.dtype, p.stacked,
+                                                             out=into))
             else:  # a structured draw needs the whole tensor: drawn alike on every rank, each keeps its block
                 whole = sampled(self._shard_ops(local.device, stream), draw, tuple(p.shape), local.dtype, p.stacked)
                 local.copy_(whole[tuple(slice(a, b) for a, b in block)])
