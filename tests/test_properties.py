@@ -55,7 +55,19 @@ HOSTILE_PLANS = [
      "line 1 column 51 (char 50): an integer of 5001 digits (at most 100)"),
     (b'{"rules": [], "name": "\xff"}', "not UTF-8: byte 23"),
     ('{"rules": [{"spec": null, "stacked": -1}]}', "plan.rules[0].stacked: expected an integer"),
-    ('{"rules": [{"spec": null, "layout": "nchw"}]}', "'layout' must be a Layout or one of"),
+    ('{"rules": [{"spec": null, "layout": "nchw"}]}', "plan.rules[0].layout: parameter 'layout' must be a Layout"),
+    # a falsy kind or role is no list of words: it used to load as "every kind" (a catch-all rule)
+    ('{"rules": [{"spec": {"type": "Zeros"}, "kind": "", "role": ["weight"]}]}', "plan.rules[0].kind: expected a list"),
+    ('{"rules": [{"spec": {"type": "Zeros"}, "kind": false}]}', "plan.rules[0].kind: expected a list of words"),
+    ('{"rules": [{"spec": {"type": "Zeros"}, "role": 0}]}', "plan.rules[0].role: expected a list of words"),
+    ('{"rules": [{"spec": {"type": "Zeros"}, "role": {}}]}', "plan.rules[0].role: expected a list of words"),
+    ('{"rules": [{"spec": null, "kind": [""]}]}', "plan.rules[0].kind: Select: parameter 'kind'"),
+    ('{"rules": [{"spec": null, "fans": "sideways"}]}', "plan.rules[0].fans: Rule: parameter 'fans'"),
+    # a refused number is located outside strings: the name "NaN" is not the NaN refused
+    ('{"name": "NaN", "rules": [{"spec": {"type": "Normal", "std": NaN}}]}', "line 1 column 62 (char 61): NaN is not"),
+    ('{"name": "a \\" 1e999", "rules": [{"spec": {"type": "Normal", "std": 1e999}}]}', "(char 68): 1e999 is not"),
+    ('{"rules": [{"spec": {"type": "Scaled", "base": {"type": "Normal"}, "factor": "1e999"}}]}',
+     "plan.rules[0].spec.factor: Scaled: parameter 'factor' holds a number past float64's range ('1e999')"),
 ]
 
 
@@ -69,6 +81,26 @@ def test_hostile_plan_files_are_refused_clearly(text, words):
 def test_every_stacked_count_a_rule_takes_saves_and_loads():
     plan = ui.Plan(name="deep").rule(ui.Normal(std=0.02), path="w", stacked=9)
     assert ui.Plan.from_json(plan.to_json()) == plan
+
+
+def test_a_plan_dict_with_a_key_that_is_no_string_is_refused_by_name():
+    # a YAML or TOML file may give numbers as keys: named as the other unknown keys are, not a TypeError of ours
+    with pytest.raises(ValueError, match=r"plan.rules\[0\].1: expected a dict with spec"):
+        ui.Plan.from_dict({"name": "p", "rules": [{"spec": None, 1: "x", "z": 2}]})
+
+
+def test_what_to_json_writes_from_json_reads_and_longer_text_is_refused_when_written(monkeypatch):
+    from unifiedinit import serialize
+    plan = ui.Plan(name="tables").rule(ui.FromArray(np.linspace(-1, 1, 4096)), path="w")
+    text = plan.to_json()
+    assert ui.Plan.from_json(text) == plan
+    monkeypatch.setattr(serialize, "MAX_JSON_CHARS", len(text) - 1)  # as a plan too long for the reader
+    with pytest.raises(ValueError, match=rf"cannot write this plan as JSON: it takes {len(text)} characters"):
+        plan.to_json()
+    spec = ui.FromArray(np.linspace(-1, 1, 4096))
+    monkeypatch.setattr(serialize, "MAX_JSON_CHARS", len(spec.to_json()) - 1)
+    with pytest.raises(ValueError, match="cannot write this spec as JSON"):
+        spec.to_json()
 
 
 def test_a_custom_spec_loads_only_where_it_is_registered():

@@ -248,6 +248,30 @@ def test_expressions_as_a_user_writes_them():
     assert ui.from_expression("Scaled(Normal(), '1 / sqrt(fan_in * w)', {'w': 2})") == \
         ui.Scaled(ui.Normal(), "1 / sqrt(fan_in * w)", {"w": 2})
     assert ui.from_expression("TruncatedNormal(0, 1, -3, +3)") == ui.TruncatedNormal(0, 1, -3, 3)
+    # the catalog's other name for a class reads back as the class (in expressions and in saved dicts)
+    assert ui.from_expression("GlorotUniform(2)") == ui.XavierUniform(2.0) == ui.from_dict({"type": "GlorotUniform",
+                                                                                             "gain": 2})
+
+
+def test_a_spec_class_made_in_a_function_prints_its_registered_name():
+    def make():
+        class Half(ui.Spec):
+            std: float = 1.0
+
+            def lower(self, info):
+                return ui.Normal(0.0, self.std / 2).lower(info)
+        return Half
+    half = make()
+    try:
+        ui.register(half)
+        spec = half(2.0)
+        assert repr(spec) == "Half(std=2.0)"  # not make.<locals>.Half, which from_expression cannot read
+        assert ui.from_expression(repr(spec)) == spec
+        with pytest.raises(ValueError, match="a spec named 'GlorotUniform' is already registered"):
+            ui.register(type("GlorotUniform", (ui.Spec,), {}))
+    finally:
+        from unifiedinit import specs
+        specs._REGISTRY.pop("Half", None)
 
 
 @pytest.mark.parametrize("text,error", [

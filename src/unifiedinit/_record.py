@@ -115,7 +115,7 @@ class Record:
         return tuple(getattr(self, name) for name in self._fields)
 
     def __repr__(self) -> str:
-        return f"{type(self).__qualname__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self._fields)})"
+        return f"{type(self).__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self._fields)})"
 
     def __eq__(self, other: object) -> bool:
         if other is self:

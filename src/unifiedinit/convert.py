@@ -401,8 +401,8 @@ def _torch_spec(name: str, where: str, args: dict[str, Any]) -> S.Spec:
     if name == "orthogonal_":
         return _scaled_orthogonal(where, a["gain"], "gain")
     if name == "sparse_":
-        if _real(a["std"]) and a["std"] == 0:
-            return S.Zeros()
+        if _real(a["std"]) and a["std"] == 0 or _real(a["sparsity"]) and a["sparsity"] == 1:
+            return S.Zeros()  # torch zeroes ceil(sparsity * rows) rows of each column: every one at sparsity 1
         return v.renamed(where, lambda: S.Sparse(a["sparsity"], a["std"]), {})
     raise AssertionError(name)  # pragma: no cover - _TORCH lists every name above
 
@@ -453,8 +453,16 @@ def from_mxnet(initializer: Any) -> S.Spec:
             raise ValueError(f"{owner}: parameter 'initializer' must be an mx.init.Initializer (or its dumps()), got "
                              f"{initializer!r} (Mixed and Load pick other initializers by name: convert those)")
         name, kw = json.loads(initializer.dumps())
-    name = str(name).lower()
+    read: Any = kw  # checked on a copy, so that kw's values stay Any to the type checker
+    if not isinstance(name, str) or not isinstance(read, dict):  # dumps() writes [name, {keyword: value}]
+        raise ValueError(f"{owner}: parameter 'initializer' is not an mx.init dumps() string: expected "
+                         f"[name, {{keyword: value}}], got {v.shown(initializer)}")
+    name = name.lower()
     where = f"{owner}({name})"
+    required = {"constant": "value", "specinitializer": "spec", "unifiedinit": "spec"}.get(name)
+    if required is not None and required not in kw:
+        raise ValueError(f"{where}: parameter 'initializer' is a dumps() string without the keyword {required!r}: "
+                         f"{v.shown(initializer)}")
     if name in ("zero", "zeros"):
         return S.Zeros()
     if name in ("one", "ones"):

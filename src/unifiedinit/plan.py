@@ -16,7 +16,6 @@ skipped). A rule that matches nothing gives a warning naming it.
 from __future__ import annotations
 
 import fnmatch
-import json
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -610,7 +609,10 @@ class Plan:
         return {"name": self.name, "rules": [r.to_dict() for r in self.rules]}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), allow_nan=False)
+        """The plan as a JSON string (``to_dict`` dumped); ``Plan.from_json`` reads it (a plan whose text would be
+        longer than ``from_json`` reads, 64 million characters, is refused with a ``ValueError``)."""
+        from .serialize import dump_json
+        return dump_json(self.to_dict(), "plan")
 
     @classmethod
     def from_dict(cls, data: Any) -> "Plan":
@@ -624,13 +626,16 @@ class Plan:
         for i, r in enumerate(data["rules"]):
             where = f"plan.rules[{i}]"
             if not _is_dict(r) or set(r) - set(fields):
-                extra = sorted(set(r) - set(fields)) if _is_dict(r) else []
-                raise ValueError(f"cannot load plan: {where}{'.' + extra[0] if extra else ''}: expected a dict with "
+                extra = sorted(set(r) - set(fields), key=str) if _is_dict(r) else []  # a YAML key may be a number
+                raise ValueError(f"cannot load plan: {where}{f'.{extra[0]}' if extra else ''}: expected a dict with "
                                  f"{', '.join(fields)}")
             spec = None if r.get("spec") is None else from_dict(r["spec"], _path=f"{where}.spec")
+            words: dict[str, tuple[str, ...]] = {}
             for key in ("kind", "role"):
-                if not isinstance(r.get(key) or [], list) or not all(isinstance(x, str) for x in r.get(key) or ()):
-                    raise ValueError(f"cannot load plan: {where}.{key}: expected a list of words, got {r[key]!r:.200}")
+                given = r.get(key)  # null or [] is every kind (role); "", false or 0 is no list and is refused
+                if given is not None and (not isinstance(given, list) or not all(isinstance(x, str) for x in given)):
+                    raise ValueError(f"cannot load plan: {where}.{key}: expected a list of words, got {given!r:.200}")
+                words[key] = tuple(given or ())
             for key in ("fans", "layout"):
                 if r.get(key) is not None and not isinstance(r[key], str):
                     raise ValueError(f"cannot load plan: {where}.{key}: expected a string or null, got {r[key]!r:.200}")
@@ -646,11 +651,14 @@ class Plan:
             if not isinstance(r.get("quiet", False), bool):
                 raise ValueError(f"cannot load plan: {where}.quiet: expected true or false, got {r['quiet']!r:.200}")
             try:
-                select = Select(tuple(r.get("kind") or ()), tuple(r.get("role") or ()), r.get("path"), r.get("layer"))
+                select = Select(words["kind"], words["role"], r.get("path"), r.get("layer"))
                 rules.append(Rule(spec, select, r.get("fans"), r.get("quiet", False), r.get("layout"), r.get("stacked"),
                                   r.get("depth"), r.get("num_layers"), r.get("first_layer") or 0))
             except (TypeError, ValueError) as err:
-                raise ValueError(f"cannot load plan: {where}: {err}") from None
+                import re
+                named = re.search(r"parameter '(\w+)'", str(err))  # the field refused, as serialize.from_dict finds it
+                field = named.group(1) if named and named.group(1) in r else None
+                raise ValueError(f"cannot load plan: {where}{f'.{field}' if field else ''}: {err}") from None
         return cls(rules, data.get("name", ""))
 
     @classmethod

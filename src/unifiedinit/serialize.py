@@ -12,14 +12,28 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no runtime import of typing
     from typing import Any
 
-from .specs import Spec, registered
+from .specs import Spec, readable
 
 MAX_DEPTH = 32
-MAX_JSON_CHARS = 10_000_000
+#: the longest JSON text ``from_json`` reads, and so the longest ``to_json`` writes: 64 million characters, past the
+#: largest recipe (RWKV-7B's, about 16 million: thirty-two layers of 4,096-entry tables) and small enough that a
+#: hostile file of numbers costs a few hundred MB to parse at most
+MAX_JSON_CHARS = 64_000_000
 
 
 def _fail(path: str, message: str, what: str = "spec") -> ValueError:
     return ValueError(f"cannot load {what}: {path}: {message}")
+
+
+def dump_json(data: Any, what: str = "spec") -> str:
+    """``data`` (a ``to_dict``) as JSON text, refused if ``load_json`` would refuse it for its length: what is
+    written can always be read back."""
+    import json
+    text = json.dumps(data, allow_nan=False)
+    if len(text) > MAX_JSON_CHARS:
+        raise ValueError(f"cannot write this {what} as JSON: it takes {len(text)} characters, and from_json reads at "
+                         f"most {MAX_JSON_CHARS}; keep its to_dict() in a format of your own")
+    return text
 
 
 def _plain_value(value: Any, path: str, depth: int) -> Any:
@@ -65,7 +79,7 @@ def from_dict(data: Any, *, _path: str = "spec", _depth: int = 0) -> Spec:
     if not isinstance(given, dict):
         raise _fail(_path, f"expected a dict with a 'type' key, got {type(data).__name__}")
     name = given.get("type")
-    specs = registered()
+    specs = readable()
     if not isinstance(name, str) or name not in specs:
         raise _fail(f"{_path}.type", f"unknown spec {name!r}; registered: {', '.join(sorted(specs))}")
     cls = specs[name]
@@ -142,11 +156,13 @@ def _where(text: str, index: int) -> str:
 
 
 def _locate(text: str, token: str) -> int:
-    """The offset of the first occurrence of ``token`` (a number or a constant) not inside a longer one: the
-    parser reads the text in order, so the first it refuses is the first in the text."""
+    """The offset of the first occurrence of ``token`` (a number or a constant) not inside a longer one nor inside a
+    string (a name "NaN"): the parser reads the text in order, so the first it refuses is the first in the text."""
     import re
-    m = re.search(r"(?<![\w.])" + re.escape(token) + r"(?![\w.])", text)
-    return m.start() if m else 0
+    for m in re.finditer(r'"(?:[^"\\]|\\.)*"|(?<![\w.])' + re.escape(token) + r"(?![\w.])", text):
+        if not m.group().startswith('"'):
+            return m.start()
+    return 0
 
 
 def _first_duplicate_key(text: str) -> tuple[int, str]:
@@ -234,7 +250,7 @@ def load_json(text: str | bytes, what: str = "spec") -> Any:
 def from_json(text: str | bytes) -> Spec:
     """The spec a ``spec.to_json()`` string describes (see ``from_dict``).
 
-    The text is parsed as untrusted JSON: at most 10,000,000 characters of UTF-8, no NaN or Infinity, no number that
+    The text is parsed as untrusted JSON: at most 64,000,000 characters of UTF-8, no NaN or Infinity, no number that
     overflows, no integer of more than 100 digits, no key twice in one object.
 
     Args:
@@ -312,7 +328,7 @@ def _node(node: Any, depth: int) -> Any:
     where = f"column {getattr(node, 'col_offset', 0) + 1}"
     if depth > MAX_DEPTH:
         raise ValueError(f"cannot parse spec: nested deeper than {MAX_DEPTH} levels")
-    specs = registered()
+    specs = readable()
     if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, (bool, int, float, str))):
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) \

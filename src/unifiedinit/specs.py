@@ -62,14 +62,24 @@ def register(cls: type[S]) -> type[S]:
         ValueError: a spec named 'Normal' is already registered
     """
     name = cls.__name__
-    if name in _REGISTRY and _REGISTRY[name] is not cls:
+    if name in _REGISTRY and _REGISTRY[name] is not cls or name in _ALIASES:
         raise ValueError(f"a spec named {name!r} is already registered")
     _REGISTRY[name] = cls
     return cls
 
 
+#: the other names a catalog class is exported and read by (``ui.GlorotUniform`` is ``ui.XavierUniform``)
+_ALIASES = {"GlorotUniform": "XavierUniform"}
+
+
 def registered() -> dict[str, type["Spec"]]:
+    """The registered spec classes by name."""
     return dict(_REGISTRY)
+
+
+def readable() -> dict[str, type["Spec"]]:
+    """Every name ``from_dict`` and ``from_expression`` read: the registered classes and their aliases."""
+    return {**_REGISTRY, **{alias: _REGISTRY[name] for alias, name in _ALIASES.items() if name in _REGISTRY}}
 
 
 class Spec(Record):
@@ -135,9 +145,10 @@ class Spec(Record):
         return out
 
     def to_json(self) -> str:
-        """The spec as a JSON string (``to_dict`` dumped); ``ui.from_json`` reads it."""
-        import json
-        return json.dumps(self.to_dict(), allow_nan=False)
+        """The spec as a JSON string (``to_dict`` dumped); ``ui.from_json`` reads it (a spec whose text would be
+        longer than ``from_json`` reads, 64 million characters, is refused with a ``ValueError``)."""
+        from .serialize import dump_json
+        return dump_json(self.to_dict())
 
     def to_torch(self, *, bias: "Spec | None" = None, layout: LayoutLike | None = None, fans: str = "layer",
                  generator: Any = None, portable: Any = None) -> Any:
@@ -1606,10 +1617,13 @@ def _parse(text: str, names: Sequence[str]) -> Any:
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise ValueError(f"Scaled: parameter 'factor' may hold numbers only, got {node.value!r} in {text!r}")
             try:
-                float(node.value)
+                finite = math.isfinite(float(node.value))  # 1e999 is parsed as inf, 10**400 overflows float()
             except OverflowError:
+                finite = False
+            if not finite:
+                literal = node.value if isinstance(node.value, int) else ast.get_source_segment(text, node)
                 raise ValueError(f"Scaled: parameter 'factor' holds a number past float64's range "
-                                 f"({v.shown(node.value)}) in {v.shown(text)}") from None
+                                 f"({v.shown(literal)}) in {v.shown(text)}")
         elif isinstance(node, ast.Name):
             if node.id not in names and node.id not in _FUNCTIONS:
                 raise ValueError(f"Scaled: unknown variable {node.id!r} in {text!r}; the context gives "

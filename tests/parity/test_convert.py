@@ -219,6 +219,7 @@ def torch_cases():
         ("orthogonal_", {"gain": -1.0}, ui.Orthogonal(1.0)),
         ("sparse_", {"sparsity": 0.3, "std": 0.02}, ui.Sparse(0.3, 0.02)), ("sparse_", {"sparsity": 0.1},
                                                                             ui.Sparse(0.1)),
+        ("sparse_", {"sparsity": 1.0, "std": 0.02}, ui.Zeros()),  # torch zeroes every row of each column
     ]
 
 
@@ -351,6 +352,21 @@ def test_from_mxnet_refuses_what_has_no_spec():
             ui.from_mxnet(bad)
     spec = ui.LecunNormal()
     assert ui.from_mxnet(spec.to_mxnet()) == spec == ui.from_mxnet(spec.to_mxnet().dumps())
+
+
+@pytest.mark.parametrize("text,words", [
+    ('["unifiedinit", {}]', "from_mxnet(unifiedinit): parameter 'initializer' is a dumps() string without the "
+                            "keyword 'spec'"),
+    ('["constant", {}]', "without the keyword 'value'"),
+    ('["normal", 5]', "not an mx.init dumps() string: expected [name, {keyword: value}]"),
+    ('["xavier", []]', "not an mx.init dumps() string"),
+    ('[3, {}]', "not an mx.init dumps() string"),
+])
+def test_from_mxnet_names_a_malformed_dumps_string(text, words):
+    # read without MXNet: these raised KeyError or AttributeError
+    with pytest.raises(ValueError) as info:
+        ui.from_mxnet(text)
+    assert words in str(info.value), str(info.value)
 
 
 # ---------------------------------------------------------------------------------------------------- imports
