@@ -366,6 +366,22 @@ def test_param_groups_hold_exactly_the_expected_parameters(framework):
         assert {k for k, x in mask.items() if x} == want_on
 
 
+@pytest.mark.skipif(not have("flax"), reason="flax is not installed")
+def test_flax_weight_decay_masks_keep_the_value_projections_bias_out():
+    # a module named "value" (attention's value projection) is no NNX variable's .value: its bias gets no decay
+    import jax
+    import jax.numpy as jnp
+    from flax import linen as nn
+    from flax import nnx
+    attn = nnx.MultiHeadAttention(num_heads=2, in_features=8, decode=False, rngs=nnx.Rngs(0))
+    variables = nn.MultiHeadDotProductAttention(num_heads=2).init(jax.random.key(0), jnp.ones((1, 3, 8)))
+    for mask in (ui.param_groups(attn), ui.param_groups(variables)):
+        named = {tuple(getattr(k, "key", getattr(k, "name", None)) for k in path): bool(x)
+                 for path, x in jax.tree_util.tree_flatten_with_path(mask)[0]}
+        assert len(named) == 8  # query, key, value, out: kernel and bias each
+        assert all(x == ("kernel" in path) for path, x in named.items()), named
+
+
 @pytest.mark.skipif(not have("keras"), reason="keras is not installed")
 def test_the_keras_preset_reproduces_keras_multi_head_attention():
     import keras

@@ -779,12 +779,14 @@ def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> 
 
 
 def _key_path(path: Sequence[Any]) -> tuple[str, ...]:
-    """A jax tree path as strings ('.value' of an NNX variable left out)."""
+    """A jax tree path as strings, an NNX variable's ``.value`` attribute left out (a module or dict key named
+    ``value``, an attention's value projection, is kept)."""
+    import jax
     out: list[str] = []
     for k in path:
-        name = getattr(k, "key", getattr(k, "name", getattr(k, "idx", k)))
-        if str(name) not in ("value", "raw_value"):
-            out.append(str(name))
+        if isinstance(k, jax.tree_util.GetAttrKey) and k.name in ("value", "raw_value"):
+            continue
+        out.append(str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k)))))
     return tuple(out)
 
 
