@@ -147,14 +147,19 @@ def test_a_stream_that_does_not_exist_is_refused_by_name():
 DTYPES = ["float32", "float64", "float16", "bfloat16"]
 
 
-def _torch_values(spec, shape, dtype, block=None, device="cpu"):
+def _torch_tensor(spec, shape, dtype, block=None, device="cpu"):
+    """The counter stream's values computed by torch on ``device``, left there."""
     import torch
 
     from unifiedinit.backends.torch.ops import TorchArith, TorchOps
     from unifiedinit.layout import TensorInfo
     draw = spec.lower(TensorInfo.make(shape, "torch"))
-    x = counter.draw_block(TorchOps(None, device), TorchArith(device), draw, shape, block, counter.counter_key(5, "p"),
-                           getattr(torch, dtype))
+    return counter.draw_block(TorchOps(None, device), TorchArith(device), draw, shape, block,
+                              counter.counter_key(5, "p"), getattr(torch, dtype))
+
+
+def _torch_values(spec, shape, dtype, block=None, device="cpu"):
+    x = _torch_tensor(spec, shape, dtype, block, device)
     return x.float().cpu().numpy() if dtype == "bfloat16" else x.cpu().numpy()
 
 
@@ -343,12 +348,13 @@ def test_cuda_computes_the_reference_bits_with_no_sync(spec):
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device")
     ref = portable(spec, (333, 170), seed=5, key="p", stream="counter")
+    torch.cuda.synchronize()
     torch.cuda.set_sync_debug_mode("error")
-    try:
-        got = _torch_values(spec, (333, 170), "float32", device="cuda")
+    try:  # computed on the device with no sync; the copy to the host (which waits, as it must) comes after
+        got = _torch_tensor(spec, (333, 170), "float32", device="cuda")
     finally:
         torch.cuda.set_sync_debug_mode("default")
-    assert np.array_equal(got, ref)
+    assert np.array_equal(got.cpu().numpy(), ref)
 
 
 @pytest.mark.parametrize("spec", SPECS[:4], ids=repr)
