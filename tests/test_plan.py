@@ -180,6 +180,59 @@ def test_each_seed_pattern_gives_the_same_distributions_in_every_framework(name)
                 assert stats.ks_2samp(values, other)[1] > ALPHA, (name, f, key)
 
 
+@pytest.mark.skipif(not have("torch"), reason="torch is not installed")
+@pytest.mark.parametrize("name", ["dcgan", "he_conv"])
+def test_the_seed_patterns_reproduce_the_seeds_own_functions(name):
+    # the seeds' code run on one model, our plan on another: each parameter's law, and the parameters left alone
+    import torch
+    from torch import nn
+
+    from unifiedinit.verify import stats
+
+    def dcgan_init(m):  # seed 000, "not recommend" block
+        classname = m.__class__.__name__
+        if classname.find("Conv") != -1:
+            m.weight.data.normal_(0.0, 0.02)
+        elif classname.find("BatchNorm") != -1:
+            m.weight.data.normal_(1.0, 0.02)
+            m.bias.data.fill_(0)
+
+    def he_init(m):  # seed 000, model.apply(weights_init)
+        classname = m.__class__.__name__
+        if classname.find("Conv") != -1:
+            n = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
+            m.weight.data.normal_(0, math.sqrt(2.0 / n))
+            if m.bias is not None:
+                m.bias.data.zero_()
+        elif classname.find("BatchNorm") != -1:
+            m.weight.data.fill_(1)
+            m.bias.data.zero_()
+        elif classname.find("Linear") != -1:
+            m.weight.data.normal_(0, 0.01)
+            m.bias.data = torch.ones(m.bias.data.size())
+
+    def build():
+        return nn.Sequential(nn.Conv2d(16, 64, 5), nn.BatchNorm2d(64), nn.ConvTranspose2d(64, 32, 4),
+                             nn.BatchNorm2d(32), nn.Flatten(), nn.Linear(32, 200))
+    torch.manual_seed(0)
+    theirs, ours, untouched = build(), build(), build()
+    for module in (theirs, ours):  # one starting point: what a function leaves alone stays equal to it
+        module.load_state_dict(untouched.state_dict())
+    theirs.apply(dcgan_init if name == "dcgan" else he_init)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        getattr(presets, name).apply(ours, seed=0)
+    for key, value in ours.state_dict().items():
+        mine, seed, before = value.double().numpy().ravel(), theirs.state_dict()[key].double().numpy().ravel(), \
+            untouched.state_dict()[key].double().numpy().ravel()
+        if np.array_equal(seed, before):  # the seed leaves it: so do we
+            np.testing.assert_array_equal(mine, before, err_msg=key)
+        elif np.unique(seed).size == 1:
+            np.testing.assert_array_equal(mine, seed, err_msg=key)
+        else:  # two-sample KS at ALPHA: a correct plan fails with probability ALPHA per parameter
+            assert stats.ks_2samp(mine, seed)[1] > ALPHA, key
+
+
 # ------------------------------------------------------------------------------------------- applying, atomically
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)

@@ -670,7 +670,7 @@ class Plan:
         return cls.from_dict(load_json(text, "plan"))
 
 
-#: where the seeds keep weight decay off: norm and PReLU parameters, and every bias
+#: no weight decay: norm and PReLU parameters (the seeds' separate_bn_prelu_params), and every bias (BERT, timm)
 NO_DECAY = (Select(kind=("norm", "prelu")), Select(role=("bias", "recurrent_bias")))
 
 

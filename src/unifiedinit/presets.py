@@ -158,16 +158,18 @@ PRESETS = {"torch": torch, "keras": keras, "flax": flax, "mxnet": mxnet, "equino
 
 # ------------------------------------------------------------------------------- the seeds' whole-model patterns
 
-#: DCGAN's weights_init: Conv weights N(0, 0.02), BatchNorm weights N(1, 0.02), biases 0
+#: DCGAN's weights_init: Conv (and ConvTranspose: the seed matches 'Conv' in the class name) weights N(0, 0.02),
+#: BatchNorm weights N(1, 0.02) and biases 0; a convolution's bias is left as it is, as the seed leaves it
 dcgan = (Plan(name="dcgan")
          .rule(Normal(0.0, 0.02), kind=("conv", "conv_transpose"), role="weight")
          .rule(Normal(1.0, 0.02), kind="norm", role="scale")
-         .rule(Zeros(), role=("bias", "shift")))
+         .rule(Zeros(), kind="norm", role="shift"))
 
-#: Conv weights N(0, sqrt(2 / n)), n = k x k x out_channels (He, fan_out); BatchNorm 1 / 0;
-#: Linear N(0, 0.01) with bias ones
+#: Conv and ConvTranspose weights N(0, sqrt(2 / n)), n = k x k x out_channels (He, fan_out), their biases 0;
+#: BatchNorm 1 / 0; Linear N(0, 0.01) with bias ones
 he_conv = (Plan(name="he_conv")
-           .rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight")
+           .rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind=("conv", "conv_transpose"), role="weight")
+           .rule(Zeros(), kind=("conv", "conv_transpose"), role="bias")
            .rule(Ones(), kind="norm", role="scale").rule(Zeros(), kind="norm", role="shift")
            .rule(Normal(0.0, 0.01), kind="dense", role="weight")
            .rule(Ones(), kind="dense", role="bias"))
