@@ -695,6 +695,21 @@ def test_a_flattened_layer_is_drawn_through_its_view_by_torch_and_refused_elsewh
     assert not np.asarray(keras.ops.convert_to_numpy(layer.kernel)).any()
 
 
+def test_inspect_takes_what_apply_takes_and_its_report_is_applys():
+    # skip= previews a checkpoint's parameters; device= and seed= are taken; an option apply refuses is named
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.LayerNorm(8))
+    before = {k: x.clone() for k, x in model.state_dict().items()}
+    seen = ui.inspect(model, presets.torch, skip=["0/weight"], device="cpu", seed=3, portable=True)
+    assert all(torch.equal(x, before[k]) for k, x in model.state_dict().items())
+    done = presets.torch.apply(model, skip=["0/weight"], device="cpu", seed=3, portable=True)
+    assert [(e.param.path, e.spec) for e in seen.entries] == [(e.param.path, e.spec) for e in done.entries]
+    assert [p.path for p in seen.skipped] == [p.path for p in done.skipped] == ["0/weight"]
+    with pytest.raises(TypeError, match="inspect: parameter 'mesh' is not an option for a torch model; its options "
+                                        "are seed=, portable=, skip=, generator="):
+        ui.inspect(model, presets.torch, mesh=None)
+
+
 def test_inspect_writes_nothing_and_the_command_line_shows_it(tmp_path):
     pytest.importorskip("torch")
     import subprocess

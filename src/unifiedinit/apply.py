@@ -138,7 +138,7 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, sta
         return target.result(report)
 
 
-def check_options(backend: ModuleType, options: dict[str, Any]) -> None:
+def check_options(backend: ModuleType, options: dict[str, Any], owner: str = "Plan.apply") -> None:
     """``plan.apply``'s framework options (``device=``, ``mesh=``, ``params=``, ...) are the keywords of the
     backend's target: one it does not take is named with the ones it does, before anything is walked."""
     if not options:
@@ -153,7 +153,7 @@ def check_options(backend: ModuleType, options: dict[str, Any]) -> None:
     wrong = [n for n in options if n not in takes]
     if wrong:
         article = "an" if backend.NAME[0] in "aeiou" else "a"
-        raise TypeError(f"Plan.apply: parameter {wrong[0]!r} is not an option for {article} {backend.NAME} model; its "
+        raise TypeError(f"{owner}: parameter {wrong[0]!r} is not an option for {article} {backend.NAME} model; its "
                         f"options are seed=, portable=, skip=" + "".join(f", {n}=" for n in takes))
 
 
@@ -345,14 +345,18 @@ def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
     Args:
         model: a model of any supported framework (as ``Plan.apply`` takes it).
         plan: a ``Plan``, or None to list every parameter as unmatched.
-        **options: the framework options of ``Plan.apply`` (``params=`` for linen, ``module=`` for a state_dict).
+        **options: the options of ``Plan.apply``: ``skip=`` (listed as skipped, as ``apply`` lists them), ``seed=``
+            and ``portable=`` (checked as ``apply`` checks them), and the framework options (``params=`` for linen,
+            ``module=`` for a state_dict; those that only say where to write, such as ``device=``, are taken and
+            not used).
 
     Returns:
         The ``Report``: every parameter's path, layer class, kind, role, shape, layout, fans, stacked axes,
         aliases and canonical key, the rule that would set it, and the unmatched ones.
 
     Raises:
-        TypeError: ``plan`` is not a Plan, or ``model`` belongs to no supported framework.
+        TypeError: ``plan`` is not a Plan, ``model`` belongs to no supported framework, or an option ``apply``
+            does not take for this framework (naming the ones it takes).
         ValueError: a rule cannot lower its spec for a parameter (naming both), as ``apply`` would.
 
     Examples:
@@ -371,15 +375,24 @@ def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
         >>> [p.path for p in ui.inspect(model).unmatched]  # no plan: every parameter listed, none matched
         ['0/weight', '0/bias', '1/weight', '1/bias']
     """
+    import inspect as signature_of
     from .plan import Plan
     plan = Plan(name="inspect") if plan is None else plan
     if not isinstance(plan, Plan):
         raise TypeError(f"inspect: parameter 'plan' must be a unifiedinit.Plan or None, got {plan!r}")
+    stream = portable_stream(options.pop("portable", False))
+    v.seed("inspect", options.pop("seed", None), required=False)
+    skip = skip_paths(options.pop("skip", None))
+    backend = backend_of(model)
+    check_options(backend, options, "inspect")  # apply's options; those that only say where to write are not used
+    walks = signature_of.signature(backend.walk).parameters
     with gc_paused():
-        _, found = records(model, **options)
+        found = backend.walk(model, **{k: x for k, x in options.items() if k in walks})
         params = [p for p, _ in found]
-        report = plan.resolve(params, warn=False, dry_run=True)
+        report = plan.resolve(params, warn=False, dry_run=True, skip=skip)
         if plan._recipe is not None:  # pyright: ignore[reportPrivateUsage]
             from .recipes import config_unread
-            config_unread(plan, model, params, report, frozenset(), 3)
+            config_unread(plan, model, params, report, skip, 3)
+        if stream is not None:
+            check_portable_dtypes(report)
         return report
