@@ -740,6 +740,22 @@ def test_the_batched_path_is_atomic(monkeypatch):
         assert torch.equal(t, before[n]), n
 
 
+def test_a_generator_on_another_device_is_refused_before_anything_is_written():
+    # torch raises at the first draw on another device than its generator's, after the parameters before it were
+    # written: a CUDA generator stands in here by its device (the check reads nothing else before refusing)
+    class CudaGenerator(torch.Generator):
+        @property
+        def device(self):
+            return torch.device("cuda")
+
+    model = nn.Sequential(nn.LayerNorm(8), nn.Linear(4, 8))
+    before = {k: t.clone() for k, t in model.state_dict().items()}
+    with pytest.raises(ValueError, match="parameter 'generator' is a cuda generator, but parameter '1/weight' is "
+                                         "drawn on cpu"):
+        ui.presets.torch.apply(model, generator=CudaGenerator())
+    assert all(torch.equal(t, before[k]) for k, t in model.state_dict().items())
+
+
 def test_seeded_plans_keep_one_stream_per_parameter():
     # the batched path is for the global RNG only: with a seed a tensor's values depend on its key alone
     a, b = nn.Sequential(nn.Linear(8, 8), nn.Linear(8, 8)), nn.Sequential(nn.Linear(8, 8))

@@ -774,6 +774,7 @@ class _Target:
         for e in report.entries:
             if e.draw is not None:
                 writable(handles[e.param.path], e.param.path, "Plan.apply: ")
+                self._check_generator(e, handles[e.param.path])
         self._check_whole(report, handles)
         if self.device is None:
             meta = [e.param.path for e in report.entries if e.draw is not None and handles[e.param.path].is_meta]
@@ -788,6 +789,17 @@ class _Target:
         set_paths |= {x for path, what in self.norms if path in set_paths for x in what[1:] if isinstance(x, str)}
         self.found, self.materialized, self.unset_buffers = materialize(
             self.model, self.found, set_paths, self.device, keep=skip)
+
+    def _check_generator(self, e: Any, t: torch.Tensor) -> None:
+        """A ``generator=`` draws on its own device type only: torch would raise at the first draw elsewhere, after
+        the parameters before it were written (a DTensor's shard draws with a generator of its own)."""
+        g = self.generator
+        if g is None or e.draw.deterministic or _dtensor(t):
+            return
+        device = torch.device(self.device if t.is_meta and self.device is not None else t.device)
+        if device.type != g.device.type:
+            raise ValueError(f"Plan.apply: parameter 'generator' is a {g.device.type} generator, but parameter "
+                             f"{e.param.path!r} is drawn on {device}; give a torch.Generator({device.type!r}) or seed=")
 
     def _check_whole(self, report: Any, handles: dict[str, torch.Tensor]) -> None:
         """Before anything is written, the DTensors a rule sets: one with a Partial placement (a pending sum, no
