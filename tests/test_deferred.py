@@ -248,3 +248,22 @@ def test_the_report_says_where_each_value_lives():
     assert report.placements["weight"] == {"global_shape": [4, 3], "local_shape": [4, 3], "placement": "whole",
                                            "device": "cpu", "computed": "block", "invariant": True}
     assert report.to_dict()["entries"][0]["placement"]["placement"] == "whole"
+
+
+class _Rotary(nn.Module):
+    """A module of buffers only (a rotary table), which empty_init() keeps real on the default device."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("inv_freq", 1.0 / 10000 ** (torch.arange(0, 8, 2, dtype=torch.float32) / 8))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_device_takes_every_real_buffer_with_the_model():
+    # BatchNorm's statistics moved with their module's meta parameters; a buffer-only module's table stayed behind
+    with empty_init():
+        model = nn.Sequential(nn.Linear(8, 8), nn.BatchNorm1d(8), _Rotary())
+    table = model[2].inv_freq.clone()
+    ui.presets.torch.apply(model, seed=0, device="cuda")
+    assert {t.device.type for t in model.state_dict().values()} == {"cuda"}
+    assert torch.equal(model[2].inv_freq.cpu(), table)

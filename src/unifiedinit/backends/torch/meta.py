@@ -117,7 +117,8 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
 
     Raises before anything is allocated when a meta parameter is set by no rule (it would hold uninitialized
     memory), a parameter the walk does not take (an integer one) included. The parameters at the paths of
-    ``keep`` (``skip=``: a checkpoint fills them) get memory and zeros, ready for ``load_state_dict``. Buffers on
+    ``keep`` (``skip=``: a checkpoint fills them) get memory and zeros, ready for ``load_state_dict``. Real
+    buffers (``empty_init()`` keeps them) move to ``device`` with the model, keeping their values. Buffers on
     meta are re-created by their module where torch defines how (``reset_running_stats``: BatchNorm's statistics
     0 and 1, ``num_batches_tracked`` 0) or set by a rule; the others are returned by name (and warned about),
     never left uninitialized silently.
@@ -194,6 +195,14 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
                         table[n].zero_()
             first[id(t)] = table[n]
     new = first
+    if metas:  # the model lives on device now: so do the real buffers of modules that held no meta tensor (a
+        # rotary table under empty_init()), as those of the modules moved above did
+        moved: dict[int, torch.Tensor] = {}
+        for _, module in named_modules(model):
+            for n, t in list(module._buffers.items()):
+                if t is not None and not t.is_meta and t.device != torch.device(device) and \
+                        type(t) is torch.Tensor:  # a DTensor buffer stays where its mesh puts it
+                    module._buffers[n] = moved.setdefault(id(t), t.to(device))
     from torch.nn.modules.batchnorm import _NormBase
     unset: list[str] = []
     reset: set[int] = set()
