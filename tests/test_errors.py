@@ -76,6 +76,18 @@ def test_the_same_mistake_reads_the_same_in_every_backend(case, spec, shape, dty
     assert len(set(messages.values())) == 1, messages
 
 
+@pytest.mark.parametrize("dtype,kind,pattern", [
+    (None, TypeError, r"parameter 'dtype' must be a dtype or its name \(float16, .*\), got None of type NoneType"),
+    (3, TypeError, r"parameter 'dtype' must be a dtype or its name .*got 3 of type int"),
+    ("bool", ValueError, r"must be one of float16, bfloat16, float32, float64; or, for a determined spec, int8, .*"
+                         r"got 'bool'")])
+def test_the_reference_sample_names_what_dtype_it_takes(dtype, kind, pattern):
+    # a wrong kind of value is a TypeError; the integer dtypes it takes for a determined spec are named
+    with pytest.raises(kind, match=pattern):
+        ui.sample(ui.Ones(), (2, 2), dtype=dtype)
+    assert ui.sample(ui.Ones(), (2, 2), dtype="int8").dtype == np.int8
+
+
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 @pytest.mark.parametrize("dtype,kind,pattern", [("floaty", ValueError, r"sample: parameter 'dtype' must be one of "
                                                  r"float16, bfloat16, float32, float64, int8.*bool; got 'floaty'"),

@@ -31,6 +31,9 @@ def numpy_dtype(dtype: object, integers: bool = False) -> np.dtype:
     """float16 / float32 / float64, or bfloat16 through ml_dtypes (installed with JAX); with ``integers``, an
     integer dtype too (for determined values: a constant into a counter)."""
     name = getattr(dtype, "name", None)
+    if not isinstance(name, str) and (dtype is None or isinstance(dtype, (bool, int, float))):
+        raise TypeError(f"parameter 'dtype' must be a dtype or its name ({', '.join(DTYPES)}), got {dtype!r} of type "
+                        f"{type(dtype).__name__}")
     if not isinstance(name, str):
         try:  # a scalar type such as jnp.float16 or np.float32
             name = np.dtype(dtype).name if isinstance(dtype, type) else str(dtype)
@@ -47,7 +50,8 @@ def numpy_dtype(dtype: object, integers: bool = False) -> np.dtype:
         return np.dtype(name)
     if integers and name in INTEGER_DTYPES:
         return np.dtype(name)
-    raise ValueError(f"parameter 'dtype' must be one of {', '.join(DTYPES)}; got {dtype!r}")
+    whole = f"; or, for a determined spec, {', '.join(INTEGER_DTYPES)}" if integers else ""
+    raise ValueError(f"parameter 'dtype' must be one of {', '.join(DTYPES)}{whole}; got {dtype!r}")
 
 
 def philox_key(seed: int, key: str = "") -> np.ndarray:
