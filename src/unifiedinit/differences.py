@@ -30,6 +30,10 @@ DIFFERENCES: list[Difference] = [
                "argument (a RuntimeError too)", "a plan must never write a non-finite value"),
     Difference("torch", "orthogonal_ on float16/bfloat16", "QR in the tensor's dtype (refused on CPU)",
                "QR in float32, rounded once", "half-precision QR is not available on every device"),
+    Difference("torch", "uniform_ on bfloat16 or float16", "drawn in the dtype from the window's ends rounded to "
+               "it: values outside the window (uniform_(t, -0.3, 0.7) on bfloat16 writes -0.30078, mean 0.1975)",
+               "drawn in float32, rounded once, within the window's ends as the dtype holds them (mean 0.2000)",
+               "a bounded spec never writes outside its window; the exact law, rounded once"),
     Difference("torch", "trunc_normal_ values", "rejection with full redraws and a host sync per round",
                "inverse CDF in one pass (float64 beyond 4 std), in parts of 2^20 entries on CPU",
                "no host sync, values independent of the thread count; the same law"),
@@ -88,6 +92,10 @@ DIFFERENCES: list[Difference] = [
     Difference("keras", "random initializers on an integer or bool dtype", "the backend's error (tensorflow TypeError "
                "or InvalidArgumentError, and HeUniform writes integers; jax ValueError; torch NotImplementedError)",
                "TypeError naming the dtype", "one error, said before anything is drawn"),
+    Difference("keras", "RandomUniform and the uniform variance-scaling initializers (GlorotUniform, HeUniform, "
+               "LecunUniform) on bfloat16", "drawn in bfloat16 itself: off the exact law rounded once (two-sample "
+               "KS p from 4e-4 on the torch backend to 1e-26, at 524,288 values)", "drawn in float32 and rounded once",
+               "the exact law, rounded once, as every unifiedinit backend draws half precision"),
     Difference("keras", "Orthogonal on float16/bfloat16", "QR in the tensor's dtype (tensorflow float16 only; "
                "NotImplementedError or InvalidArgumentError otherwise)", "QR in float32, rounded once",
                "half-precision QR is not available on every backend"),
