@@ -266,6 +266,18 @@ COMPLEX_LAWS = [
 ]
 
 
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_uniform_on_half_precision_stays_in_its_window_where_torchs_does_not(dtype):
+    # the DIFFERENCES row: torch rounds the window's ends to the dtype and draws in it, past -0.3 on both dtypes
+    assert intended("torch", "uniform_ on bfloat16 or float16") is not None
+    torch.manual_seed(0)
+    theirs, ours = torch.empty(1000, 1000, dtype=dtype), torch.empty(1000, 1000, dtype=dtype)
+    nn.init.uniform_(theirs, -0.3, 0.7)
+    B.uniform_(ours, -0.3, 0.7)
+    assert (theirs.float() < -0.3).any(), "torch keeps the window now: update DIFFERENCES"
+    assert -0.3 <= float(ours.double().min()) and float(ours.double().max()) <= 0.7  # as the dtype holds them
+
+
 @pytest.mark.parametrize("dtype", COMPLEX, ids=str)
 @pytest.mark.parametrize("name,shape,args,kwargs", COMPLEX_LAWS, ids=[f"{c[0]}{c[2]}{c[3]}" for c in COMPLEX_LAWS])
 def test_complex_tensors_take_torchs_complex_law(name, shape, args, kwargs, dtype):
