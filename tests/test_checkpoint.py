@@ -112,3 +112,185 @@ def test_without_a_seed_the_new_rows_follow_torchs_generator_as_the_plan_does():
         assert isinstance(emb, nn.Embedding)
         return emb.weight.detach()[200:].clone()
     assert torch.equal(grown(3), grown(3)) and not torch.equal(grown(3), grown(4))
+
+
+class _Tied(nn.Module):
+    """An embedding tied to an output head (GPT-2's wte and lm_head): one tensor under two names."""
+
+    def __init__(self, vocab: int) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(vocab, 8)
+        self.body = nn.Linear(8, 8)
+        self.head = nn.Linear(8, vocab, bias=False)
+        self.head.weight = self.emb.weight
+
+
+class _Untied(nn.Module):
+    """The same embedding's path, no tie."""
+
+    def __init__(self, vocab: int) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(vocab, 8)
+        self.body = nn.Linear(8, 8)
+
+
+def test_a_tied_grown_embedding_is_drawn_once_from_its_canonical_key():
+    """Its new rows depend on the seed and the embedding's canonical key only: not on the order of the
+    checkpoint's names, nor on which of the tie's names it holds (they used to be drawn once per name, keyed by
+    the checkpoint's name, the last write winning)."""
+    torch.manual_seed(0)
+    old = _Tied(20).state_dict()
+    assert set(old) >= {"emb.weight", "head.weight"}
+    checkpoints = {"both": dict(old), "reversed": dict(reversed(list(old.items()))),
+                   "emb only": {k: t for k, t in old.items() if k != "head.weight"},
+                   "head only": {k: t for k, t in old.items() if k != "emb.weight"}}
+    grown = {}
+    for label, checkpoint in checkpoints.items():
+        model = _Tied(26)
+        report = ui.init_missing(model, checkpoint, ui.presets.torch, seed=5)
+        assert set(report.resized) == {"emb.weight", "head.weight"} & set(checkpoint), label
+        assert model.head.weight is model.emb.weight, label
+        assert torch.equal(model.emb.weight[:20], old["emb.weight"]), label
+        grown[label] = model.emb.weight.detach()[20:].clone()
+    for label, rows in grown.items():
+        assert torch.equal(rows, grown["both"]), label
+    untied = _Untied(26)  # the same canonical key ("emb/embedding"), the same seed: the same rows
+    ui.init_missing(untied, {k: t for k, t in old.items() if k != "head.weight"}, ui.presets.torch, seed=5)
+    assert torch.equal(untied.emb.weight.detach()[20:], grown["both"])
+    other = _Tied(26)
+    ui.init_missing(other, dict(old), ui.presets.torch, seed=6)
+    assert not torch.equal(other.emb.weight.detach()[20:], grown["both"])
+
+
+def test_two_names_of_one_tied_tensor_that_differ_are_refused_before_any_write():
+    torch.manual_seed(0)
+    old = _Tied(20).state_dict()
+    model = _Tied(26)
+    before = {n: t.detach().clone() for n, t in model.state_dict().items()}
+    for head in (old["head.weight"] + 1, old["head.weight"].double(), torch.zeros(26, 8)):
+        checkpoint = dict(old, **{"head.weight": head})
+        with pytest.raises(ValueError, match="'emb.weight' and 'head.weight' are one tied tensor of the model"):
+            ui.init_missing(model, checkpoint, ui.presets.torch, seed=0)
+    for name, t in model.state_dict().items():
+        assert torch.equal(t, before[name]), name
+
+
+def _expanded(model: nn.ModuleDict) -> None:
+    model["body"].bias = nn.Parameter(torch.zeros(1).expand(16))
+
+
+def _quantized() -> dict:
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch deprecates its quantized tensors
+        return {"body.weight": torch.quantize_per_tensor(_pretrained().state_dict()["body.weight"], 0.01, 0,
+                                                         torch.qint8)}
+
+
+@pytest.mark.parametrize("case", ["quantized", "expanded"])
+def test_a_tensor_copy_would_refuse_is_refused_before_any_write(case):
+    """A quantized checkpoint tensor, or a model tensor whose entries share memory (an expand()-ed view): each used
+    to raise torch's own error after the plan and part of the copy had written."""
+    odd, replaced, error, words = {
+        "quantized": (None, _quantized, TypeError, r"checkpoint tensor 'body.weight' is quantized \(torch.qint8\)"),
+        "expanded": (_expanded, dict, ValueError, "parameter 'body.bias' is a view whose entries share memory")}[case]
+    model = _finetuned()
+    if odd is not None:
+        odd(model)
+    before = {n: t.detach().clone() for n, t in model.state_dict().items()}
+    checkpoint = dict(_pretrained().state_dict(), **replaced())
+    with pytest.raises(error, match=words):
+        ui.init_missing(model, checkpoint, ui.presets.hf(), seed=0)
+    for name, t in model.state_dict().items():
+        assert torch.equal(t, before[name]), name
+
+
+def test_an_inference_tensor_the_checkpoint_covers_is_refused_before_any_write():
+    """A state_dict holding an inference tensor (made under torch.inference_mode()), which torch refuses to write
+    outside that mode: refused as plan.apply refuses one it draws (it used to fail half way through the copy);
+    under torch.inference_mode() it is written."""
+    with torch.inference_mode():
+        scale = torch.ones(16)
+    state = {n: t for n, t in _finetuned().named_parameters()} | {"norm.scale": scale}
+    before = {n: t.detach().clone() for n, t in state.items()}
+    checkpoint = dict(_pretrained().state_dict(), **{"norm.scale": torch.full((16,), 2.0)})
+    with pytest.raises(ValueError, match="parameter 'norm.scale' is an inference tensor"):
+        ui.init_missing(state, checkpoint, ui.presets.hf(), seed=0)
+    for name, t in state.items():
+        assert torch.equal(t, before[name]), name
+    with torch.inference_mode():
+        report = ui.init_missing(state, checkpoint, ui.presets.hf(), seed=0)
+    assert "norm.scale" in report.loaded and torch.equal(scale, torch.full((16,), 2.0))
+
+
+class _Tokens(nn.Module):
+    """An embedding whose name says nothing of its kind ("tok"): only its module does."""
+
+    def __init__(self, vocab: int) -> None:
+        super().__init__()
+        self.tok = nn.Embedding(vocab, 8)
+        self.out = nn.Linear(8, 2)
+
+
+def test_a_state_dict_with_its_module_grows_its_embedding_as_the_module_does():
+    """module= describes a state_dict's layers (an embedding may grow), as for plan.apply; it used to be refused,
+    the kinds read from the names alone."""
+    torch.manual_seed(0)
+    checkpoint = {"tok.weight": _Tokens(10).state_dict()["tok.weight"]}
+    model = _Tokens(12)
+    ui.init_missing(model, checkpoint, ui.presets.torch, seed=3)
+    module = _Tokens(12)
+    report = ui.init_missing(module.state_dict(), checkpoint, ui.presets.torch, seed=3, module=module)
+    assert report.resized == {"tok.weight": (10, 12)}
+    for name, t in model.state_dict().items():
+        assert torch.equal(module.state_dict()[name], t), name
+
+
+def test_with_a_generator_the_new_rows_are_drawn_from_it_as_the_plan_is():
+    """generator= without a seed: the new rows come from it (they used to come from torch's default generator,
+    which the call now leaves untouched)."""
+    def grown(global_seed: int, seed: int):
+        model, checkpoint = _finetuned(), dict(_pretrained().state_dict())
+        torch.manual_seed(global_seed)
+        state = torch.get_rng_state()
+        ui.init_missing(model, checkpoint, ui.presets.hf(), generator=torch.Generator().manual_seed(seed))
+        assert torch.equal(torch.get_rng_state(), state)
+        emb = model["emb"]
+        assert isinstance(emb, nn.Embedding)
+        return emb.weight.detach()[200:].clone()
+    assert torch.equal(grown(1, 7), grown(2, 7)) and not torch.equal(grown(1, 7), grown(1, 8))
+
+
+class _Buffered(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.register_buffer("scale_table", torch.arange(4.0))  # the checkpoint fills it
+        self.register_buffer("spare", torch.ones(4))  # it does not
+        self.head = nn.Linear(4, 2)
+
+
+def test_a_meta_buffer_the_checkpoint_fills_is_not_reported_unset():
+    """A model built under torch.device("meta"): a buffer the checkpoint fills is not said to hold uninitialized
+    memory (it used to be, in unset_buffers and a warning); one it does not fill still is."""
+    import warnings
+    source = _Buffered()
+    checkpoint = {k: t for k, t in source.state_dict().items() if k.split(".")[0] in ("fc", "scale_table")}
+    checkpoint["scale_table"] = checkpoint["scale_table"] * 3
+    with torch.device("meta"):
+        model = _Buffered()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = ui.init_missing(model, checkpoint, ui.presets.torch, seed=0, device="cpu")
+    assert report.unset_buffers == ("spare",)
+    said = [str(w.message) for w in caught if "were on meta" in str(w.message)]
+    assert len(said) == 1 and "spare" in said[0] and "scale_table" not in said[0]
+    assert torch.equal(model.get_buffer("scale_table"), torch.arange(4.0) * 3)
+    assert torch.equal(model.fc.weight, source.fc.weight)
+    assert not any(t.is_meta for t in model.state_dict().values())
+    # a refused call gives the buffer back as it was, on meta
+    with torch.device("meta"):
+        refused = _Buffered()
+    with pytest.raises(ValueError, match="cannot initialize 'head/bias'"):
+        ui.init_missing(refused, checkpoint, ui.Plan().rule(ui.Orthogonal(), role="bias"), seed=0, device="cpu")
+    assert refused.get_buffer("scale_table").is_meta and refused.fc.weight.is_meta

@@ -5,8 +5,10 @@ before anything is written (same shape; an embedding may have grown: new vocabul
 parameter the checkpoint lacks (a fine-tuning head, new tokens' rows) with ``plan``, then copies the checkpoint's
 tensors in. New rows of a grown embedding are drawn from N(mean, var) of the existing rows, feature by feature,
 so new tokens start among the old ones (as Hugging Face's ``resize_token_embeddings(mean_resizing=True)`` means
-them to). The report says what came from where: ``loaded``, ``resized`` (path -> (rows in the checkpoint, rows
-now)), ``unexpected`` (checkpoint names the model does not have), and the plan's entries for the rest.
+them to); with a seed they come from the stream of (seed, the embedding's canonical key), so a tied embedding
+gets the same rows whichever of its names the checkpoint holds. The report says what came from where: ``loaded``,
+``resized`` (path -> (rows in the checkpoint, rows now)), ``unexpected`` (checkpoint names the model does not
+have), and the plan's entries for the rest.
 
 torch models and state_dicts today; other frameworks: ``plan.apply(model, seed=..., skip=names)`` initializes
 all but the named parameters, and the checkpoint is loaded by the framework's own means.
@@ -20,24 +22,35 @@ from typing import Any
 def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = None, **options: Any) -> Any:
     """Initialize ``model`` from ``checkpoint`` where it provides a tensor, and from ``plan`` elsewhere.
 
+    Every tensor the checkpoint shares with the model is checked before anything is written, so a refused call
+    leaves every tensor as it was. A tensor the model ties (GPT-2's ``transformer.wte.weight`` and
+    ``lm_head.weight``) is written once, whichever of its names the checkpoint holds and in whatever order.
+
     Args:
-        model: a torch module (built normally or with ``empty_init()``; pass ``device=`` then), sharded
-            (FSDP2, DTensor: each rank copies its own shard of the checkpoint's tensors) or not.
+        model: a torch module (built normally or with ``empty_init()`` or under ``torch.device("meta")``; pass
+            ``device=`` then), sharded (FSDP2, DTensor: each rank copies its own shard of the checkpoint's
+            tensors) or not; or a state_dict (pass ``module=``, the module it came from, for its layers' kinds).
         checkpoint: a torch state_dict (a mapping of dotted names to tensors).
         plan: the ``Plan`` for what the checkpoint lacks (a new head, new rows of a grown embedding are drawn
             from N(mean, var) of the old rows instead).
-        seed: the plan's seed, and of a grown embedding's new rows; None: torch's default generator for both.
-        **options: ``Plan.apply``'s options (``device=``, ``generator=``).
+        seed: the plan's seed, and of a grown embedding's new rows (their stream is keyed by the embedding's
+            canonical key, the tie owner's for a tied one); None: drawn as the plan draws, from ``generator=``
+            when given, else torch's default generator.
+        **options: ``Plan.apply``'s options (``device=``, ``generator=``, ``module=``).
 
     Returns:
-        The plan's ``Report``, with ``loaded``, ``resized`` and ``unexpected`` filled: what came from where.
+        The plan's ``Report``, with ``loaded``, ``resized`` and ``unexpected`` filled: what came from where (a
+        tied tensor under every name the checkpoint gave it). ``unset_buffers`` lists no buffer the checkpoint
+        filled.
 
     Raises:
-        ValueError: a shared tensor whose shape differs (other than an embedding that grew), or a plan that
-            cannot set a missing parameter; nothing was written.
+        ValueError: a shared tensor whose shape differs (other than an embedding that grew); two checkpoint
+            tensors for one tensor the model ties that differ (shape, dtype or values); a model tensor the
+            checkpoint covers that cannot be written (an inference tensor, a view whose entries share memory);
+            or a plan that cannot set a missing parameter; nothing was written.
         TypeError: ``plan`` is not a Plan, ``checkpoint`` is not a mapping of names to torch tensors, or one of
-            them holds no values to copy (on meta, sparse) or is complex where the model's is real; nothing was
-            written.
+            them holds no values to copy (on meta, sparse, quantized) or is complex where the model's is real;
+            nothing was written.
         NotImplementedError: a model of another framework than torch.
 
     Examples:
@@ -64,26 +77,29 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     state: Mapping[str, torch.Tensor] = checkpoint  # read as a state_dict once checked to be one
     if not isinstance(checkpoint, Mapping) or not all(isinstance(t, torch.Tensor) for t in state.values()):
         raise TypeError("init_missing: parameter 'checkpoint' must be a torch state_dict (names -> tensors)")
-    from .backends.torch.model import walk
+    from .backends.torch.model import local_block, walk, writable
     own: dict[str, torch.Tensor] = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)
+    # the model's tensors as the plan sees them (a state_dict's described by its module=): a tied tensor is one
+    # record, its owner's path first, and every name of it goes to that owner
+    owner_of: dict[str, str] = {}
     kinds: dict[str, str] = {}
-    for p, _ in walk(model):
+    position: dict[str, int] = {}
+    for i, (p, _) in enumerate(walk(model, module=options.get("module"))):
+        owner = p.path.replace("/", ".")
+        position[owner] = i
         for path in (p.path,) + p.aliases:
-            kinds[path.replace("/", ".")] = p.kind
+            owner_of[path.replace("/", ".")], kinds[path.replace("/", ".")] = owner, p.kind
     loaded: list[str] = []
     resized: dict[str, tuple[int, int]] = {}
     unexpected: list[str] = []
+    names_of: dict[str, list[str]] = {}  # one tensor of the model -> the checkpoint's names for it
     for name, t in state.items():
         if name not in own:
             unexpected.append(name)
             continue
         mine = own[name]
-        if t.layout != torch.strided or t.device.type == "meta":  # checked here: copy_ would fail after the plan
-            raise TypeError(f"init_missing: checkpoint tensor {name!r} is {'on meta' if t.is_meta else t.layout}; "
-                            "allowed: dense tensors with values (t.to_dense() for a sparse one; one on meta has none)")
-        if t.is_complex() and not mine.is_complex():
-            raise TypeError(f"init_missing: checkpoint tensor {name!r} is complex ({t.dtype}), the model's "
-                            f"{mine.dtype}: copying it would drop its imaginary part")
+        _check_source(name, t, mine)
+        writable(mine, name, "init_missing: ")  # one torch would refuse half way through the copy
         if tuple(t.shape) == tuple(mine.shape):
             loaded.append(name)
         elif kinds.get(name) == "embedding" and t.dim() == 2 and t.shape[1] == mine.shape[1] \
@@ -92,12 +108,27 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         else:
             raise ValueError(f"init_missing: checkpoint tensor {name!r} has shape {tuple(t.shape)}, the model's "
                              f"{tuple(mine.shape)}; only an embedding may grow (more rows, same features)")
-    from .backends.torch.model import local_block
+        names_of.setdefault(owner_of.get(name, name), []).append(name)
+    for names in names_of.values():  # a tied tensor holds one value: its names must agree
+        first = state[names[0]]
+        for other in names[1:]:
+            if not _same(first, state[other]):
+                raise ValueError(f"init_missing: checkpoint tensors {names[0]!r} and {other!r} are one tied tensor "
+                                 "of the model and differ (shape, dtype or values); allowed: one value for a tied "
+                                 "tensor (drop one of the names from the checkpoint)")
     for name in loaded + list(resized):  # a shard the checkpoint cannot be copied into (Partial) says so now
         local_block(own[name])
-    report = plan.apply(model, seed=seed, skip=loaded + list(resized), **options)
+    undo = _filled_buffers(model, [n for n in loaded if own[n].is_meta], options.get("device"))
+    try:
+        report = plan.apply(model, seed=seed, skip=loaded + list(resized), **options)
+    except BaseException:
+        for module, leaf, was in reversed(undo):  # the meta buffers given memory for the checkpoint, as they were
+            module._buffers[leaf] = was
+        raise
     from .apply import stream
     own = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)  # materialized: new tensors
+    keys = {path.replace("/", "."): p.key for p in report.skipped for path in (p.path,) + p.aliases}
+    generator: torch.Generator | None = options.get("generator")
 
     def put(name: str, whole: torch.Tensor) -> None:
         """The checkpoint's whole tensor into the model's: a DTensor (FSDP2) takes its own shard of it."""
@@ -105,17 +136,83 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         local.copy_(whole[tuple(slice(a, b) for a, b in block)])
 
     with torch.no_grad():
+        done: set[str] = set()
         for name in loaded:
-            put(name, state[name])
-        for name, (old, new) in resized.items():
+            owner = owner_of.get(name, name)
+            if owner not in done:  # a tied tensor once
+                done.add(owner)
+                put(name, state[name])
+        # each grown tensor once, in the model's order (a generator's draws follow it), keyed by its canonical key
+        for owner in sorted({owner_of[n] for n in resized}, key=position.__getitem__):
+            name = names_of[owner][0]
+            old, new = resized[name]
             device = own[name].device
             rows = state[name].to(device, torch.float64)
-            g = None  # no seed: torch's default generator, as the plan draws
             if seed is not None:
-                g = torch.Generator(device)
-                g.manual_seed(stream(seed, f"{name}/new_rows"))
+                g: torch.Generator | None = torch.Generator(device).manual_seed(stream(seed, f"{keys[name]}/new_rows"))
+                where = device
+            else:  # as the plan draws: generator= when given, else torch's default generator
+                g, where = generator, generator.device if generator is not None else device
+            noise = torch.randn(new - old, rows.shape[1], generator=g, dtype=torch.float64, device=where)
             mean, std = rows.mean(0), rows.std(0, correction=0)
-            fresh = mean + std * torch.randn(new - old, rows.shape[1], generator=g, dtype=torch.float64, device=device)
-            put(name, torch.cat([rows, fresh]))
+            put(name, torch.cat([rows, mean + std * noise.to(device)]))
     report.loaded, report.resized, report.unexpected = tuple(loaded), dict(resized), tuple(unexpected)
     return report
+
+
+def _check_source(name: str, t: Any, mine: Any) -> None:
+    """Refuse a checkpoint tensor ``copy_`` cannot read into the model's tensor ``mine`` (checked before anything
+    is written: it would fail after the plan has drawn)."""
+    import torch
+    if t.layout != torch.strided or t.device.type == "meta":
+        raise TypeError(f"init_missing: checkpoint tensor {name!r} is {'on meta' if t.is_meta else t.layout}; "
+                        "allowed: dense tensors with values (t.to_dense() for a sparse one; one on meta has none)")
+    if t.is_quantized:
+        raise TypeError(f"init_missing: checkpoint tensor {name!r} is quantized ({t.dtype}); allowed: a tensor of "
+                        "values (t.dequantize())")
+    if t.is_complex() and not mine.is_complex():
+        raise TypeError(f"init_missing: checkpoint tensor {name!r} is complex ({t.dtype}), the model's "
+                        f"{mine.dtype}: copying it would drop its imaginary part")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two checkpoint tensors hold the same tensor: shape, dtype and values."""
+    import torch
+    if a is b:
+        return True
+    return tuple(a.shape) == tuple(b.shape) and a.dtype == b.dtype and bool(torch.equal(a, b.to(a.device)))
+
+
+def _filled_buffers(model: Any, names: list[str], device: Any) -> list[tuple[Any, str, Any]]:
+    """Give the meta buffers the checkpoint fills (``names``, of a module built on meta) memory on ``device`` (zeros,
+    as the plan gives the parameters it skips), before the plan materializes the rest: else it reports them as
+    holding uninitialized memory. Returns (module, buffer name, the meta tensor) for each, to put back if the plan
+    refuses. Nothing is done without a device the plan would accept (it then says what is wrong)."""
+    import torch
+    if not names or device is None or not isinstance(model, torch.nn.Module):
+        return []
+    try:
+        where = torch.device(device)
+        torch.empty(0, device=where)
+    except (RuntimeError, TypeError, AssertionError):
+        return []
+    if where.type == "meta":
+        return []
+    targets: set[int] = set()
+    for name in names:
+        try:
+            buffer = model.get_buffer(name)
+        except AttributeError:  # a parameter, or a name a module's own state_dict makes
+            continue
+        if type(buffer) is torch.Tensor and buffer.is_meta:
+            targets.add(id(buffer))
+    made: dict[int, torch.Tensor] = {}
+    undo: list[tuple[Any, str, Any]] = []
+    for module in model.modules():
+        for leaf, buffer in list(module._buffers.items()):
+            if buffer is not None and id(buffer) in targets:
+                if id(buffer) not in made:  # a buffer two modules hold stays one tensor
+                    made[id(buffer)] = torch.zeros_like(buffer, device=where)
+                undo.append((module, leaf, buffer))
+                module._buffers[leaf] = made[id(buffer)]
+    return undo
