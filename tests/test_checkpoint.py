@@ -101,6 +101,16 @@ def test_init_missing_on_a_model_built_empty():
     assert torch.equal(model.get_parameter("body.weight"), old.get_parameter("body.weight"))
 
 
+def test_a_meta_model_without_a_device_is_refused_rather_than_loaded_into_nothing():
+    # a copy into a meta tensor keeps nothing: the report listed it as loaded
+    from unifiedinit.backends.torch import empty_init
+    with empty_init():
+        model = _finetuned()
+    with pytest.raises(ValueError, match="the model's tensor 'emb.weight' is on the meta device.*pass device="):
+        ui.init_missing(model, _pretrained().state_dict(), ui.presets.hf(), seed=0)
+    assert all(t.is_meta for t in model.parameters())
+
+
 def test_without_a_seed_the_new_rows_follow_torchs_generator_as_the_plan_does():
     """seed=None draws with torch's default generator: the same manual_seed, the same rows; another, other rows
     (the new rows used to come from stream 0 whatever the global seed)."""

@@ -46,8 +46,8 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     Raises:
         ValueError: a shared tensor whose shape differs (other than an embedding that grew); two checkpoint
             tensors for one tensor the model ties that differ (shape, dtype or values); a model tensor the
-            checkpoint covers that cannot be written (an inference tensor, a view whose entries share memory);
-            or a plan that cannot set a missing parameter; nothing was written.
+            checkpoint covers that cannot be written (an inference tensor, a view whose entries share memory, a
+            meta tensor without ``device=``); or a plan that cannot set a missing parameter; nothing was written.
         TypeError: ``plan`` is not a Plan, ``checkpoint`` is not a mapping of names to torch tensors, or one of
             them holds no values to copy (on meta, sparse, quantized) or is complex where the model's is real;
             nothing was written.
@@ -99,6 +99,9 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             continue
         mine = own[name]
         _check_source(name, t, mine)
+        if mine.is_meta and options.get("device") is None:  # copied into a meta tensor, it would keep nothing
+            raise ValueError(f"init_missing: the model's tensor {name!r} is on the meta device, which holds no "
+                             "values; pass device= to give it memory there and copy the checkpoint in")
         writable(mine, name, "init_missing: ")  # one torch would refuse half way through the copy
         if tuple(t.shape) == tuple(mine.shape):
             loaded.append(name)
