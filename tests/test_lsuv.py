@@ -265,3 +265,206 @@ def test_the_measuring_passes_leave_the_running_statistics_as_they_were(framewor
     assert len(report.layers) == 2 and all(report.iterations[k] >= 1 for k in report.layers)
     after = _running_statistics(model, framework)
     assert len(after) == len(before) and all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def _gpt2(torch, transformers):
+    transformers.utils.logging.set_verbosity_error()
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(n_embd=32, n_layer=2, n_head=4, vocab_size=100, n_positions=16,
+                                     resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+    return transformers.GPT2Model(config).eval()
+
+
+def test_every_gpt2_conv1d_is_rescaled_reported_and_replayed():
+    """GPT-2's dense layers are ``transformers`` ``Conv1D`` modules, not ``nn.Linear``: the orthonormal step sets
+    them (kind "dense"), so LSUV rescales each one, by its own output, and reports it; the plan replays them."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    import warnings
+
+    import unifiedinit as ui
+    model = _gpt2(torch, transformers)
+    conv1d = type(model.h[0].mlp.c_fc)
+    expected = [f"{name.replace('.', '/')}/weight" for name, m in model.named_modules() if isinstance(m, conv1d)]
+    assert len(expected) == 8  # c_attn, attn's c_proj, c_fc, mlp's c_proj in each of 2 blocks
+    ids = torch.randint(0, 100, (8, 16), generator=torch.Generator().manual_seed(1))
+    tol = 0.02
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no warning: nothing left unreached, no rule matching nothing
+        report = ui.lsuv(model, ids, tol=tol)
+    assert report.layers == expected  # every Conv1D, in forward order
+    outputs = {}
+    hooks = [m.register_forward_hook(lambda mod, i, o, key=f"{name.replace('.', '/')}/weight":
+                                     outputs.__setitem__(key, o.detach()))
+             for name, m in model.named_modules() if isinstance(m, conv1d)]
+    with torch.no_grad():
+        model(ids)
+    for h in hooks:
+        h.remove()
+    for path in expected:
+        std = float(outputs[path].double().std(correction=0))  # lsuv's std: the population one
+        assert abs(std - 1.0) < tol and std == pytest.approx(report.stds[path], rel=1e-6), (path, std)
+        assert not model.get_parameter(path.replace("/", ".")[:-len("weight")] + "bias").any()
+    # to_plan, with lsuv's own seed, draws the same orthonormal start and multiplies it by the same gains
+    fresh = _gpt2(torch, transformers)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        report.to_plan().apply(fresh, seed=0)
+    for path in expected:
+        name = path.replace("/", ".")
+        assert torch.allclose(fresh.get_parameter(name), model.get_parameter(name), rtol=1e-5, atol=1e-7), path
+
+
+def _keras_convs(keras):
+    x = inputs = keras.Input((8, 8, 4))
+    for layer in (keras.layers.Conv2D(4, 3, padding="same", name="c1"),
+                  keras.layers.DepthwiseConv2D(3, padding="same", name="dw"),
+                  keras.layers.SeparableConv2D(6, 3, padding="same", name="sep"),
+                  keras.layers.EinsumDense("abcd,de->abce", output_shape=(8, 8, 3), bias_axes="e", name="ein")):
+        x = layer(x)
+    return keras.Model(inputs, x)
+
+
+def test_keras_depthwise_separable_and_einsum_layers_are_rescaled_and_replayed():
+    """Keras's DepthwiseConv2D, SeparableConv2D and EinsumDense are made orthonormal (kind conv/dense) and each is
+    rescaled by its own output; a SeparableConv2D takes its gain in its pointwise kernel, its depthwise kernel
+    stays orthonormal at gain 1, and the plan replays both."""
+    keras = pytest.importorskip("keras")
+    import unifiedinit as ui
+    keras.utils.set_random_seed(0)
+    model = _keras_convs(keras)
+    x = np.random.default_rng(0).normal(0, 2, (16, 8, 8, 4)).astype("float32")
+    tol = 0.02
+    report = ui.lsuv(model, x, tol=tol)
+    assert report.layers == ["c1/kernel", "dw/kernel", "sep/pointwise_kernel", "ein/kernel"]
+    assert report.others == {"sep/pointwise_kernel": ["sep/depthwise_kernel"]}
+    names = ("c1", "dw", "sep", "ein")
+    probe = keras.Model(model.inputs[0], [model.get_layer(n).output for n in names])
+    for name, path, out in zip(names, report.layers, probe(x)):
+        std = float(np.std(np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)))
+        assert abs(std - 1.0) < tol and std == pytest.approx(report.stds[path], rel=1e-5), (name, std)
+    keras.utils.set_random_seed(1)
+    fresh = _keras_convs(keras)
+    report.to_plan().apply(fresh, seed=0)  # lsuv's own seed: the same orthonormal start, the same gains
+    for ours, theirs in zip(model.weights, fresh.weights):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(theirs), keras.ops.convert_to_numpy(ours),
+                                   rtol=1e-5, atol=1e-6, err_msg=ours.path)
+
+
+def test_a_flax_nnx_linear_general_and_einsum_are_rescaled():
+    """``nnx.LinearGeneral`` and ``nnx.Einsum`` are dense layers to a plan: made orthonormal, so rescaled and
+    reported too (a MultiHeadAttention's projections are attention, which LSUV leaves as they are)."""
+    nnx = pytest.importorskip("flax.nnx")
+    import jax
+    import jax.numpy as jnp
+
+    import unifiedinit as ui
+
+    class Net(nnx.Module):
+        def __init__(self, rngs):
+            self.fc = nnx.Linear(16, 16, rngs=rngs)
+            self.attn = nnx.MultiHeadAttention(2, 16, decode=False, rngs=rngs)
+            self.gen = nnx.LinearGeneral(16, (2, 8), rngs=rngs)
+            self.ein = nnx.Einsum("bthd,hdk->btk", (2, 8, 4), (4,), rngs=rngs)
+
+        def __call__(self, x):
+            h = self.fc(x)
+            return self.ein(self.gen(self.attn(h, h)))
+
+    net = Net(nnx.Rngs(0))
+    query = np.asarray(net.attn.query.kernel.get_value())
+    x = jax.random.normal(jax.random.key(1), (4, 8, 16)) * 3
+    tol = 0.02
+    report = ui.lsuv(net, x, tol=tol)
+    assert report.layers == ["fc/kernel", "gen/kernel", "ein/kernel"]
+    h = net.fc(x)
+    for path, out in (("fc/kernel", h), ("gen/kernel", net.gen(net.attn(h, h))), ("ein/kernel", net(x))):
+        std = float(jnp.std(out))
+        assert abs(std - 1.0) < tol and std == pytest.approx(report.stds[path], rel=1e-5), (path, std)
+    assert np.array_equal(query, np.asarray(net.attn.query.kernel.get_value()))
+
+
+def _unreached_model(framework) -> Any:
+    """A model with a dense layer its forward pass never reaches on its own inputs (torch, NNX: an unused layer;
+    Keras: a layer inside a nested model, whose output no probe over the outer model's inputs reaches)."""
+    if framework == "torch":
+        torch = pytest.importorskip("torch")
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a, self.norm, self.unused = nn.Linear(16, 32), nn.BatchNorm1d(32), nn.Linear(32, 2)
+
+            def forward(self, x):
+                return self.norm(self.a(x))
+        torch.manual_seed(0)
+        return Net()
+    if framework == "flax":
+        pytest.importorskip("flax")
+        from flax import nnx
+
+        class Unused(nnx.Module):
+            def __init__(self, rngs):
+                self.a, self.norm = nnx.Linear(16, 32, rngs=rngs), nnx.BatchNorm(32, rngs=rngs)
+                self.unused = nnx.Linear(32, 2, rngs=rngs)
+
+            def __call__(self, x):
+                return self.norm(self.a(x))
+        return Unused(nnx.Rngs(0))
+    keras = pytest.importorskip("keras")
+    inner = keras.Sequential([keras.Input((16,)), keras.layers.Dense(32, name="unused")], name="inner")
+    inputs = keras.Input((16,))
+    x = keras.layers.BatchNormalization()(keras.layers.Dense(16, name="a")(inputs))
+    return keras.Model(inputs, inner(x))
+
+
+@pytest.mark.parametrize("framework", ["torch", "flax", "keras"])
+def test_a_layer_whose_output_cannot_be_measured_is_refused_before_anything_is_written(framework):
+    """The orthonormal step would set the layer, and LSUV cannot rescale it: refused, naming it, and every
+    parameter and buffer (running statistics included) is as it was."""
+    import unifiedinit as ui
+    model = _unreached_model(framework)
+    before = _snapshot(model, framework)
+    x = np.random.default_rng(0).normal(size=(8, 16)).astype("float32")
+    with pytest.raises(ValueError, match=r"lsuv: the output of 1 dense/conv layer\(s\) cannot be measured .*unused"):
+        ui.lsuv(model, _batch(framework, x))
+    after = _snapshot(model, framework)
+    assert len(after) == len(before) and all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def _biasless_model(framework) -> Any:
+    """Two layers without a bias (conv then dense, or dense then dense), in ``framework``."""
+    if framework == "torch":
+        torch = pytest.importorskip("torch")
+        from torch import nn
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Conv1d(3, 8, 3, bias=False), nn.BatchNorm1d(8), nn.ReLU(), nn.Flatten(),
+                             nn.Linear(8 * 14, 4, bias=False))
+    if framework == "flax":
+        pytest.importorskip("flax")
+        from flax import nnx
+        return nnx.Sequential(nnx.Linear(16, 8, use_bias=False, rngs=nnx.Rngs(0)), nnx.relu,
+                              nnx.Linear(8, 4, use_bias=False, rngs=nnx.Rngs(0)))
+    keras = pytest.importorskip("keras")
+    return keras.Sequential([keras.Input((16, 3)), keras.layers.Conv1D(8, 3, use_bias=False), keras.layers.Flatten(),
+                             keras.layers.Dense(4, use_bias=False)])
+
+
+@pytest.mark.parametrize("framework", ["torch", "flax", "keras"])
+def test_layers_without_a_bias_give_no_warning_from_lsuv_or_its_plan(framework):
+    """LSUV's own rules (the orthonormal start, ``to_plan``'s zero biases) are quiet: a layer without a bias is
+    no 'plan rule matched no parameter' warning, neither from ``lsuv`` nor from applying ``to_plan()``."""
+    import warnings
+
+    import unifiedinit as ui
+    model = _biasless_model(framework)
+    shape = (16, 3, 16) if framework == "torch" else (16, 16) if framework == "flax" else (16, 16, 3)
+    x = np.random.default_rng(0).normal(size=shape).astype("float32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        report = ui.lsuv(model, _batch(framework, x))
+        assert len(report.layers) == 2
+        plan = report.to_plan()
+        assert all(rule.quiet for rule in plan.rules)
+        plan.apply(model, seed=0)

@@ -7,8 +7,12 @@ forward passes per layer). The report records each layer's final gain (orthonorm
 divisions), so ``report.to_plan()`` replays the result as a plain plan (``Orthogonal(gain)`` per weight) with no
 data: the same law, drawn again.
 
-torch modules (forward hooks), Flax NNX modules (the outputs of ``nnx.Linear``/``nnx.Conv`` calls, recorded
-while the batch runs) and built Keras models (a probe model over every Dense/Conv layer's output).
+The layers are exactly those the orthonormal step writes: the plan's walk of the model selects the dense and
+conv weights and biases, and the layer that owns each (a torch module, an NNX module, a Keras layer, whatever
+its class: GPT-2's ``Conv1D``, ``nnx.LinearGeneral``, Keras's ``SeparableConv2D``) is measured by its output:
+torch modules by forward hooks, NNX modules by recording their calls while the batch runs, built Keras models
+by a probe model over those layers' outputs. A layer whose output cannot be measured on the batch (never
+called, or an output that is not one floating-point array) is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -21,24 +25,32 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+#: the layers LSUV sets and rescales: those whose weights the orthonormal step writes
+_KINDS = ("dense", "conv")
+
 
 @dataclass
 class LsuvReport:
     """``gains``: weight path -> its final gain over an orthonormal matrix; ``stds``: the output std each layer
-    ended with; ``iterations``: forward passes per layer; ``layers``: the weight paths in forward order;
-    ``unreplayable``: the layers whose gain lives where no plan reaches (an ``nnx.WeightNorm``'s scales, which
-    are no parameters), which ``to_plan`` replays at gain 1 (and says so)."""
+    ended with; ``iterations``: forward passes per layer; ``layers``: the weight paths in forward order (one per
+    layer: the weight whose scale LSUV set); ``unreplayable``: the layers whose gain lives where no plan reaches
+    (an ``nnx.WeightNorm``'s scales, which are no parameters), which ``to_plan`` replays at gain 1 (and says so);
+    ``others``: for a layer with several weights (a separable conv's depthwise kernel beside the pointwise one
+    LSUV scales), its entry in ``layers`` -> the paths of its other weights, left orthonormal at gain 1."""
 
     gains: dict[str, float] = field(default_factory=dict[str, float])
     stds: dict[str, float] = field(default_factory=dict[str, float])
     iterations: dict[str, int] = field(default_factory=dict[str, int])
     layers: list[str] = field(default_factory=list[str])
     unreplayable: list[str] = field(default_factory=list[str])
+    others: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
 
     def to_plan(self, name: str = "lsuv") -> Any:
         """The result as a plan with no data: ``Orthogonal(gain)`` for each weight, zeros for its bias. Each
         layer is selected by its module path (``"3/*"``, dense or conv, by role), so the plan also replays the
-        result on a port with the same module names in another framework (``kernel`` for ``weight``)."""
+        result on a port with the same module names in another framework (``kernel`` for ``weight``); in a layer
+        with several weights (``others``) the scaled one is selected by its own path and the others get gain 1.
+        The rules are quiet: a layer without a bias (a rule that matches nothing) is no warning."""
         from .plan import Plan
         from .specs import Orthogonal, Zeros
         if self.unreplayable:
@@ -48,8 +60,13 @@ class LsuvReport:
         plan = Plan(name=name)
         for path in self.layers:
             where = f"{glob.escape(path.rsplit('/', 1)[0])}/*" if "/" in path else "*"
-            for spec, role in ((Orthogonal(gain=self.gains[path]), "weight"), (Zeros(), "bias")):
-                plan = plan.rule(spec, kind=("dense", "conv"), role=role, path=where)
+            gain = Orthogonal(gain=self.gains[path])
+            if self.others.get(path):
+                plan = plan.rule(Orthogonal(), kind=_KINDS, role="weight", path=where, quiet=True)
+                plan = plan.rule(gain, kind=_KINDS, role="weight", path=glob.escape(path), quiet=True)
+            else:
+                plan = plan.rule(gain, kind=_KINDS, role="weight", path=where, quiet=True)
+            plan = plan.rule(Zeros(), kind=_KINDS, role="bias", path=where, quiet=True)
         return plan
 
 
@@ -65,13 +82,16 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
          seed: int = 0) -> LsuvReport:
     """LSUV (Mishkin and Matas 2016) in place: orthonormal weights, then each layer rescaled on ``batch``.
 
-    The forward passes run in the model's own mode and only measure: BatchNorm running statistics are left as they
-    were.
+    The layers are every layer with a dense or conv weight or bias, as a plan selects them (``kind=("dense",
+    "conv")``): a torch ``nn.Linear`` or conv, a registered class such as GPT-2's ``Conv1D``, an NNX ``Linear``,
+    ``LinearGeneral``, ``Einsum`` or ``Conv``, a Keras ``Dense``, ``EinsumDense`` or conv of any kind (a
+    ``SeparableConv2D`` takes its gain in its pointwise kernel). Each is measured by its own output. The forward
+    passes run in the model's own mode and only measure: BatchNorm running statistics are left as they were.
 
     Args:
         model: a torch module, a Flax NNX module, or a built Keras model with an Input.
         batch: one batch of inputs in the model's own array type.
-        target_std: the std each Dense/Conv layer's output should reach.
+        target_std: the std each dense/conv layer's output should reach.
         tol: stop a layer's iterations once its output std is within ``tol`` of the target.
         max_iter: at most this many rescalings per layer.
         seed: the seed of the orthonormal start.
@@ -82,8 +102,10 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
 
     Raises:
         ValueError: a bad ``target_std``, ``tol`` or ``max_iter`` (before anything is written), a Keras model
-            without an Input, or a layer whose output on ``batch`` is not finite (NaN or inf). Whatever fails,
-            the forward pass on ``batch`` included, every parameter and buffer is left as it was.
+            without an Input, a layer whose output on ``batch`` cannot be measured (a layer the forward pass never
+            calls, or whose output is not one floating-point array; named, before anything is written), or a
+            layer whose output on ``batch`` is not finite (NaN or inf). Whatever fails, the forward pass on
+            ``batch`` included, every parameter and buffer is left as it was.
         NotImplementedError: a framework other than torch, Flax NNX and Keras.
 
     Examples:
@@ -124,6 +146,77 @@ def _finite(std: float, path: str) -> float:
     return std
 
 
+def _plan() -> Any:
+    """The orthonormal start: every dense and conv weight orthonormal, its bias zero. Quiet: a model without
+    biases (or without convs) is no warning."""
+    from .plan import Plan
+    from .specs import Orthogonal, Zeros
+    return (Plan(name="lsuv").rule(Orthogonal(), kind=_KINDS, role="weight", quiet=True)
+            .rule(Zeros(), kind=_KINDS, role="bias", quiet=True))
+
+
+def _selected(plan: Any, records: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """The (Param, handle) records the orthonormal plan writes, in the walk's order."""
+    return [(p, h) for p, h in records if plan.match(p) is not None]
+
+
+@dataclass
+class _Layer:
+    """One layer LSUV rescales: ``owner`` (the module or layer whose output is measured), ``name`` (its entry in
+    the report: the weight it scales), ``scale`` (multiplies what scales that weight by a factor; None where the
+    layer computes its weight's scale itself), ``others`` (its other weights' paths), ``unreplayable`` (its gain
+    lives where no plan reaches)."""
+
+    owner: Any
+    name: str
+    scale: Callable[[float], None] | None
+    others: list[str] = field(default_factory=list[str])
+    unreplayable: bool = False
+
+
+def _refuse(unmeasured: list[str]) -> None:
+    """Refuse the layers whose output cannot be measured, before anything is written (the caller puts back what
+    the forward pass moved)."""
+    if unmeasured:
+        raise ValueError(f"lsuv: the output of {len(unmeasured)} dense/conv layer(s) cannot be measured on the "
+                         f"batch, so they cannot be rescaled: {'; '.join(unmeasured[:8])}"
+                         f"{' ...' if len(unmeasured) > 8 else ''}. Nothing was changed")
+
+
+def _rescale(layers: list[_Layer], measure: Callable[[_Layer], float], target: float, tol: float,
+             max_iter: int) -> LsuvReport:
+    """The LSUV loop, the same in every framework: each layer in turn, divided by its output's std until that std
+    is within ``tol`` of ``target`` (or 0, or the layer fixes its own scale); a non-finite std is refused."""
+    report = LsuvReport()
+    fixed: list[str] = []
+    for layer in layers:
+        gain, steps, std = 1.0, 0, 0.0
+        for steps in range(1, max_iter + 1):
+            std = _finite(measure(layer), layer.name)
+            if abs(std - target) < tol or std == 0.0 or layer.scale is None:
+                break
+            layer.scale(target / std)
+            gain *= target / std
+        if layer.scale is None:
+            fixed.append(layer.name)
+        elif layer.unreplayable:
+            report.unreplayable.append(layer.name)
+        report.gains[layer.name], report.stds[layer.name], report.iterations[layer.name] = gain, std, steps
+        report.layers.append(layer.name)
+        if layer.others:
+            report.others[layer.name] = list(layer.others)
+    _warn_fixed(fixed)
+    return report
+
+
+def _warn_fixed(fixed: list[str]) -> None:
+    """Name the layers whose weight's scale the layer computes itself, which no gain reaches."""
+    if fixed:
+        warnings.warn(f"lsuv: {len(fixed)} layer(s) compute their weight's scale themselves (a spectral norm, an "
+                      f"orthogonal or another parametrization), so no gain reaches them: left orthonormal, gain 1: "
+                      f"{', '.join(fixed[:8])}{' ...' if len(fixed) > 8 else ''}", UserWarning, stacklevel=5)
+
+
 def _torch_saved(model: Any, *, statistics_only: bool = False) -> Callable[[], None]:
     """A function that puts back the model's parameters and buffers as they are now; with ``statistics_only``, the
     running statistics of its batch and instance norms only (a spectral norm's power-iteration vectors follow the
@@ -143,111 +236,202 @@ def _torch_saved(model: Any, *, statistics_only: bool = False) -> Callable[[], N
     return undo
 
 
-def _orthonormal(model: Any, seed: int) -> None:
-    from .plan import Plan
-    from .specs import Orthogonal, Zeros
-    (Plan(name="lsuv").rule(Orthogonal(), kind=("dense", "conv"), role="weight")
-     .rule(Zeros(), kind=("dense", "conv"), role="bias")).apply(model, seed=seed)
+def _torch_owner(path: str, computed: bool) -> tuple[str, str]:
+    """(the module's path, the tensor's name as the module uses it) of a record's ``path``: a tensor torch
+    computes keeps its values in ``<module>/parametrizations/<name>/original[01]`` (a parametrization) or
+    ``<module>/<name>_orig``/``<name>_v`` (the hook-based spectral and weight norms)."""
+    parts = path.split("/")
+    if computed and len(parts) >= 3 and parts[-3] == "parametrizations":
+        return "/".join(parts[:-3]), parts[-2]
+    if computed:
+        for suffix in ("_orig", "_v"):
+            if parts[-1].endswith(suffix):
+                return "/".join(parts[:-1]), parts[-1][:-len(suffix)]
+    return "/".join(parts[:-1]), parts[-1]
+
+
+def _torch_layers(model: Any, plan: Any) -> list[_Layer]:
+    """One ``_Layer`` per module owning a tensor the orthonormal plan writes, in the walk's order. The tensor it
+    scales is its last weight, or a weight norm's magnitude g (the direction's scale is normalized away); none
+    under a spectral norm or another parametrization (the weight is then no record of kind dense or conv)."""
+    from .backends.torch.model import tensor_at, walk
+    norms: list[tuple[str, tuple[Any, ...]]] = []
+    records = walk(model, norms=norms)
+    normed = dict(norms)
+    grouped: dict[str, list[tuple[Any, Any, str]]] = {}
+    for p, t in _selected(plan, records):
+        owner, attr = _torch_owner(p.path, p.path in normed)
+        grouped.setdefault(owner, []).append((p, t, attr))
+    layers: list[_Layer] = []
+    for owner, found in grouped.items():
+        module = model.get_submodule(owner.replace("/", "."))
+        weights = [(p, t, attr) for p, t, attr in found if p.role == "weight"]
+        if not weights:  # a bias alone: the weight is computed (an orthogonal parametrization) and fixes its scale
+            layers.append(_Layer(module, "/".join(filter(None, (owner, "weight"))), None))
+            continue
+        p, t, attr = weights[-1]
+        what = normed.get(p.path)
+        target = t if what is None else tensor_at(model, what[1]) if what[0] == "g" else None
+        others = ["/".join(filter(None, (owner, a))) for _, _, a in weights[:-1]]
+        layers.append(_Layer(module, "/".join(filter(None, (owner, attr))),
+                             None if target is None else _torch_scale(target), others))
+    return layers
+
+
+def _torch_scale(tensor: Any) -> Callable[[float], None]:
+    """A function that multiplies ``tensor`` in place by a factor."""
+    def scale(factor: float) -> None:
+        tensor.mul_(factor)
+    return scale
 
 
 def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed: int) -> LsuvReport:
     import torch
     from torch import nn
-    from torch.nn.modules.conv import _ConvNd
-    names = {id(m): n for n, m in model.named_modules()}
-    order: list[Any] = []  # the Linear and Conv layers, in forward order
-    seen: dict[int, torch.Tensor] = {}
+    plan = _plan()
+    layers = _torch_layers(model, plan)
+    order: list[int] = []  # the layers' owners, in forward order
+    seen: dict[int, Any] = {}
 
-    def hook(module: nn.Module, inputs: Any, output: torch.Tensor) -> None:
+    def hook(module: nn.Module, inputs: Any, output: Any) -> None:
         if id(module) not in seen:
-            order.append(module)
-        seen[id(module)] = output.detach()
+            order.append(id(module))
+        seen[id(module)] = output.detach() if isinstance(output, torch.Tensor) else output
 
-    layers = [m for m in model.modules() if isinstance(m, (nn.Linear, _ConvNd))]
-    handles = [m.register_forward_hook(hook) for m in layers]
-    report = LsuvReport()
-    fixed: list[str] = []
+    owners = {id(layer.owner): layer.owner for layer in layers}
+    handles = [m.register_forward_hook(hook) for m in owners.values()]
+
+    def measure(layer: _Layer) -> float:
+        seen.clear()
+        model(batch)
+        # the population std (no n - 1), as the NNX and Keras paths: one output value has std 0
+        return float(seen[id(layer.owner)].double().std(correction=0))
+
     # the forward passes are measurements: a BatchNorm's running statistics (and its count) come back as they were
     keep_statistics = _torch_saved(model, statistics_only=True)
     try:
         with torch.no_grad(), _undone_on_error(_torch_saved(model)):
-            _orthonormal(model, seed)
-            model(batch)  # the forward order
-            for module in list(order):
-                path = "/".join(filter(None, (names[id(module)].replace(".", "/"), "weight")))
-                scaled = _torch_scale(module)
-                gain, steps, std = 1.0, 0, 0.0
-                for steps in range(1, max_iter + 1):
-                    seen.clear()
-                    model(batch)
-                    # the population std (no n - 1), as the NNX and Keras paths: one output value has std 0
-                    std = _finite(float(seen[id(module)].double().std(correction=0)), path)
-                    if abs(std - target) < tol or std == 0.0 or scaled is None:
-                        break
-                    scaled.mul_(target / std)
-                    gain *= target / std
-                if scaled is None:
-                    fixed.append(path)
-                report.gains[path], report.stds[path], report.iterations[path] = gain, std, steps
-                report.layers.append(path)
+            model(batch)  # the forward order, and what each layer returns, before anything is written
+            why = [(layer.name, _torch_unmeasured(seen.get(id(layer.owner)), id(layer.owner) in seen))
+                   for layer in layers]
+            _refuse([f"{name} ({reason})" for name, reason in why if reason])
+            position = {owner: i for i, owner in enumerate(order)}
+            plan.apply(model, seed=seed)
+            report = _rescale(sorted(layers, key=lambda layer: position[id(layer.owner)]), measure, target, tol,
+                              max_iter)
             keep_statistics()
     finally:
         for h in handles:
             h.remove()
-    _warn_fixed(fixed)
     return report
 
 
-def _warn_fixed(fixed: list[str]) -> None:
-    """Name the layers whose weight's scale the layer computes itself, which no gain reaches."""
-    if fixed:
-        warnings.warn(f"lsuv: {len(fixed)} layer(s) compute their weight's scale themselves (a spectral norm, an "
-                      f"orthogonal or another parametrization), so no gain reaches them: left orthonormal, gain 1: "
-                      f"{', '.join(fixed[:8])}{' ...' if len(fixed) > 8 else ''}", UserWarning, stacklevel=4)
+def _torch_unmeasured(output: Any, called: bool) -> str:
+    """Why a module's output cannot be measured, or "" when it can."""
+    import torch
+    if not called:
+        return "the forward pass on the batch never calls it"
+    if not isinstance(output, torch.Tensor) or not output.is_floating_point():
+        return f"it returns a {type(output).__name__}, not one floating-point tensor"
+    return ""
 
 
-def _torch_scale(module: Any) -> Any:
-    """The tensor whose scaling scales the weight ``module`` computes: the weight itself, or a weight norm's
-    magnitude g (the direction's scale is normalized away); None where no tensor scales it (a spectral norm, an
-    orthogonal or another parametrization)."""
-    from .backends.torch.model import layer_records, tensor_at
-    records, norms = layer_records(module)
-    weight = next(((p, t) for p, t in records if p.role == "weight"), None)
-    if weight is None:
+def _nnx_layers(model: Any, plan: Any) -> list[_Layer]:
+    """One ``_Layer`` per NNX module owning a variable the orthonormal plan writes, in the walk's order; under
+    ``nnx.WeightNorm`` its gain goes into the scale the wrapper keeps for its weight, under ``nnx.SpectralNorm``
+    nowhere (the layer fixes its own scale)."""
+    from flax import nnx
+
+    from .backends.flax.model import walk
+    owners: dict[int, Any] = {}  # id(variable) -> the module that holds it
+    wrapped: dict[int, Any] = {}  # a layer under nnx.WeightNorm or nnx.SpectralNorm -> the wrapper
+    for _, node in nnx.iter_graph(model):
+        if isinstance(node, nnx.Module):
+            held: dict[str, Any] = vars(node)
+            for attr in held:
+                if isinstance(held[attr], nnx.Variable):
+                    owners.setdefault(id(held[attr]), (node, attr))
+        if isinstance(node, (nnx.WeightNorm, nnx.SpectralNorm)):
+            wrapped[id(node.layer_instance)] = node
+    grouped: dict[int, list[tuple[Any, Any, str]]] = {}
+    modules: dict[int, Any] = {}
+    for p, var in _selected(plan, walk(model)):
+        module, attr = owners[id(var)]
+        modules[id(module)] = module
+        grouped.setdefault(id(module), []).append((p, var, attr))
+    layers: list[_Layer] = []
+    for key, found in grouped.items():
+        module, weights = modules[key], [(p, var, attr) for p, var, attr in found if p.role == "weight"]
+        wrapper = wrapped.get(key)
+        if not weights:
+            layers.append(_Layer(module, f"{found[0][0].path.rsplit('/', 1)[0]}/kernel", None))
+            continue
+        p, var, attr = weights[-1]
+        layers.append(_Layer(module, p.path, _nnx_scale(var, attr, wrapper), [q.path for q, _, _ in weights[:-1]],
+                             wrapper is not None))
+    return layers
+
+
+def _nnx_scale(var: Any, attr: str, wrapper: Any) -> Any:
+    """A function that scales the weight ``var`` (held as ``attr``) a layer computes with by a factor: its
+    values, or the scale ``nnx.WeightNorm`` keeps for it (the weight's own scale is normalized away on every
+    call); None under an ``nnx.SpectralNorm`` or a WeightNorm without a scale for it."""
+    from flax import nnx
+    scales: Any = getattr(wrapper, "scales", None) if isinstance(wrapper, nnx.WeightNorm) else None
+    if wrapper is not None and (not scales or (attr,) not in scales):
         return None
-    what = dict(norms).get(weight[0].path)
-    if what is None:
-        return weight[1]
-    return tensor_at(module, what[1]) if what[0] == "g" else None
+
+    def scale(factor: float) -> None:
+        if wrapper is None:
+            var.set_value(var.get_value() * factor)
+        else:
+            scales[(attr,)] = scales[(attr,)] * factor
+    return scale
+
+
+def _nnx_unmeasured(output: Any, called: bool) -> str:
+    """Why an NNX module's recorded output cannot be measured, or "" when it can."""
+    import jax
+    import jax.numpy as jnp
+    from jax.core import Tracer
+    if not called:
+        return "the forward pass on the batch never calls it, or calls it inside a transformation such as nnx.jit"
+    if isinstance(output, Tracer):
+        return "it runs under a JAX transformation (jit, vmap, scan), so its output holds no values"
+    if not isinstance(output, jax.Array) or not jnp.issubdtype(output.dtype, jnp.inexact):
+        return f"it returns a {type(output).__name__}, not one floating-point array"
+    return ""
 
 
 def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed: int) -> LsuvReport:
     import jax.numpy as jnp
     import numpy as np
     from flax import nnx
-    paths: dict[int, str] = {}
-    wrapped: dict[int, Any] = {}  # a layer under nnx.WeightNorm or nnx.SpectralNorm -> the wrapper
-    for path, node in nnx.iter_graph(model):
-        if isinstance(node, (nnx.Linear, nnx.Conv)):
-            paths[id(node)] = "/".join(map(str, path))
-        elif isinstance(node, (nnx.WeightNorm, nnx.SpectralNorm)):
-            wrapped[id(node.layer_instance)] = node
-    order: list[Any] = []
+    plan = _plan()
+    layers = _nnx_layers(model, plan)
+    owners = {id(layer.owner) for layer in layers}
+    order: list[int] = []
     seen: dict[int, Any] = {}
-    classes: tuple[Any, ...] = (nnx.Linear, nnx.Conv)  # patched below: their __call__ records the output
-    originals: dict[Any, Any] = {cls: cls.__call__ for cls in classes}
+    # the owners' classes, patched below: their __call__ records the output of the owners
+    classes: list[Any] = list({type(layer.owner): None for layer in layers})
+    calls: dict[Any, Any] = {cls: cls.__call__ for cls in classes}  # as called now, inherited or not
+    own: dict[Any, Any] = {cls: cls.__dict__.get("__call__") for cls in classes}  # what to put back
 
     def recording(cls: Any) -> Any:
         def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-            out = originals[cls](self, *args, **kwargs)
-            if id(self) not in seen:
-                order.append(self)
-            seen[id(self)] = out
+            out = calls[cls](self, *args, **kwargs)
+            if id(self) in owners:
+                if id(self) not in seen:
+                    order.append(id(self))
+                seen[id(self)] = out
             return out
         return call
 
-    report = LsuvReport()
-    fixed: list[str] = []
+    def measure(layer: _Layer) -> float:
+        seen.clear()
+        model(batch)
+        return float(np.asarray(jnp.std(seen[id(layer.owner)].astype(jnp.float32))))
+
     saved = nnx.clone(model)
     graph: Any = nnx  # nnx.update and nnx.state are partly untyped
 
@@ -261,50 +445,74 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
         cls.__call__ = recording(cls)
     try:
         with _undone_on_error(undo):
-            _orthonormal(model, seed)
-            model(batch)
-            for layer in list(order):
-                name = "/".join(filter(None, (paths.get(id(layer), ""), "kernel")))
-                scaled = _nnx_scale(layer, wrapped.get(id(layer)))
-                gain, steps, std = 1.0, 0, 0.0
-                for steps in range(1, max_iter + 1):
-                    seen.clear()
-                    model(batch)
-                    std = _finite(float(np.asarray(jnp.std(seen[id(layer)].astype(jnp.float32)))), name)
-                    if abs(std - target) < tol or std == 0.0 or scaled is None:
-                        break
-                    scaled(target / std)
-                    gain *= target / std
-                if scaled is None:
-                    fixed.append(name)
-                elif id(layer) in wrapped:
-                    report.unreplayable.append(name)
-                report.gains[name], report.stds[name], report.iterations[name] = gain, std, steps
-                report.layers.append(name)
+            model(batch)  # the forward order, and what each layer returns, before anything is written
+            why = [(layer.name, _nnx_unmeasured(seen.get(id(layer.owner)), id(layer.owner) in seen))
+                   for layer in layers]
+            _refuse([f"{name} ({reason})" for name, reason in why if reason])
+            position = {owner: i for i, owner in enumerate(order)}
+            plan.apply(model, seed=seed)
+            report = _rescale(sorted(layers, key=lambda layer: position[id(layer.owner)]), measure, target, tol,
+                              max_iter)
             keep_batch_stats()
     finally:
-        for cls, call in originals.items():
-            cls.__call__ = call
-    _warn_fixed(fixed)
+        for cls in classes:
+            if own[cls] is None:
+                delattr(cls, "__call__")
+            else:
+                cls.__call__ = own[cls]
     return report
 
 
-def _nnx_scale(layer: Any, wrapper: Any) -> Any:
-    """A function that scales the kernel ``layer`` computes with by a factor: its kernel's values, or the scale
-    ``nnx.WeightNorm`` keeps for it (the kernel's own scale is normalized away on every call); None under an
-    ``nnx.SpectralNorm`` or a WeightNorm without a scale for it."""
-    from flax import nnx
-    kernel: Any = layer.kernel
-    scales: Any = getattr(wrapper, "scales", None) if isinstance(wrapper, nnx.WeightNorm) else None
-    if wrapper is not None and (not scales or ("kernel",) not in scales):
-        return None
+def _keras_layers(model: Any, plan: Any) -> list[_Layer]:
+    """One ``_Layer`` per Keras layer owning a variable the orthonormal plan writes (the innermost layer that
+    tracks it), in the walk's order (a Sequential or functional model's: the forward order)."""
+    from .backends.keras.model import walk
+    owners: dict[int, Any] = {}
+    for layer in model._flatten_layers(include_self=True):  # a layer before its sublayers: the innermost wins
+        for var in (*layer._trainable_variables, *layer._non_trainable_variables):
+            owners[id(var)] = layer
+    grouped: dict[int, list[tuple[Any, Any]]] = {}
+    modules: dict[int, Any] = {}
+    for p, var in _selected(plan, walk(model)):
+        layer = owners[id(var)]
+        modules[id(layer)] = layer
+        grouped.setdefault(id(layer), []).append((p, var))
+    layers: list[_Layer] = []
+    for key, found in grouped.items():
+        weights = [(p, var) for p, var in found if p.role == "weight"]
+        if not weights:
+            layers.append(_Layer(modules[key], f"{found[0][0].path.rsplit('/', 1)[0]}/kernel", None))
+            continue
+        p, var = weights[-1]
 
-    def scale(factor: float) -> None:
-        if wrapper is None:
-            kernel.set_value(kernel.get_value() * factor)
-        else:
-            scales[("kernel",)] = scales[("kernel",)] * factor
-    return scale
+        def scale(factor: float, var: Any = var) -> None:
+            var.assign(var * factor)
+        layers.append(_Layer(modules[key], p.path, scale, [q.path for q, _ in weights[:-1]]))
+    return layers
+
+
+def _keras_output(layer: Any) -> tuple[Any, str]:
+    """(the layer's symbolic output in the model's graph, "") or (None, why it has none to measure)."""
+    import keras
+    # keras.backend.is_float_dtype's parameter is unannotated in Keras
+    is_float: Any = keras.backend.is_float_dtype  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    try:
+        out = layer.output
+    except (AttributeError, ValueError) as err:  # a sublayer of a layer, or a layer called more than once
+        return None, f"it has no single output in the model's graph: {err}"
+    if not isinstance(out, keras.KerasTensor) or not is_float(out.dtype):
+        return None, f"it returns a {type(out).__name__}, not one floating-point tensor"
+    return out, ""
+
+
+def _keras_unconnected(inputs: Any, output: Any) -> str:
+    """Why no model maps the model's inputs to ``output`` (an output in a nested model's own graph), or ""."""
+    import keras
+    try:
+        keras.Model(inputs, output)
+    except ValueError as err:
+        return f"its output is not reached from the model's inputs: {err}"
+    return ""
 
 
 def _keras(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed: int) -> LsuvReport:
@@ -312,31 +520,29 @@ def _keras(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     import numpy as np
     if not getattr(model, "inputs", None):
         raise ValueError("lsuv: a Keras model must be built with an Input (a Sequential or functional model)")
-    kinds = (keras.layers.Dense, keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D)
-    layers: list[Any] = [layer for layer in model._flatten_layers(include_self=False) if isinstance(layer, kinds)]
+    plan = _plan()
+    layers = _keras_layers(model, plan)
+    outputs = [_keras_output(layer.owner) for layer in layers]
+    _refuse([f"{layer.name} ({why})" for layer, (_, why) in zip(layers, outputs) if why])
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-    probe = keras.Model(inputs, [layer.output for layer in layers])
+    try:
+        probe = keras.Model(inputs, [out for out, _ in outputs])
+    except ValueError:  # an output in another graph (a layer of a nested model): name those layers
+        _refuse([f"{layer.name} ({why})" for layer, (out, _) in zip(layers, outputs)
+                 if (why := _keras_unconnected(inputs, out))])
+        raise
     # keras.ops.convert_to_numpy's parameter is unannotated in Keras
     to_numpy: Any = keras.ops.convert_to_numpy  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    index = {id(layer): i for i, layer in enumerate(layers)}
     kept = [(v, to_numpy(v)) for v in model.variables]
 
     def undo() -> None:
         for v, value in kept:
             v.assign(value)
 
-    report = LsuvReport()
+    def measure(layer: _Layer) -> float:
+        return float(np.std(np.asarray(to_numpy(probe(batch)[index[id(layer)]]), dtype=np.float64)))
+
     with _undone_on_error(undo):
-        _orthonormal(model, seed)
-        for i, layer in enumerate(layers):
-            kernel: Any = layer.kernel
-            path = kernel.path
-            gain, steps, std = 1.0, 0, 0.0
-            for steps in range(1, max_iter + 1):
-                std = _finite(float(np.std(np.asarray(to_numpy(probe(batch)[i]), dtype=np.float64))), path)
-                if abs(std - target) < tol or std == 0.0:
-                    break
-                kernel.assign(kernel * (target / std))
-                gain *= target / std
-            report.gains[path], report.stds[path], report.iterations[path] = gain, std, steps
-            report.layers.append(path)
-    return report
+        plan.apply(model, seed=seed)
+        return _rescale(layers, measure, target, tol, max_iter)
