@@ -7,6 +7,7 @@ Each KS check is at level 1e-4 (a correct sampler fails it with probability 1e-4
 
 import importlib.util
 import math
+import os
 import subprocess
 import sys
 import warnings
@@ -439,7 +440,7 @@ def test_numpy_mode_symbol_blocks_and_batchnorm_relu():
 def test_a_deferred_rule_that_fails_leaves_the_parameter_deferred_for_a_corrected_plan():
     net = gluon.nn.Dense(4)
     net.initialize()
-    ui.Plan().rule(ui.FromArray(np.ones((3, 3))), role="weight").apply(net, seed=0)
+    ui.Plan().rule(ui.FromArray(np.ones((4, 3))), role="weight").apply(net, seed=0)  # 3 inputs: 5 come
     for _ in range(2):  # each forward pass names the parameter, not MXNet's "has not been initialized"
         with pytest.raises(ValueError, match="cannot initialize 'weight'"):
             net(nd.ones((1, 5)))
@@ -550,3 +551,157 @@ def test_a_channels_last_kernel_has_its_layers_fans_and_the_portable_values_of_i
     want = ui.Portable(seed=0, key="conv/weight").values(ui.XavierUniform(), torch_shape, ui.get_layout(layout),
                                                           "float32", weight.layer_fans)
     assert values.shape == torch_shape and np.array_equal(values, np.asarray(want))
+
+
+def test_orthogonal_values_do_not_depend_on_the_number_of_openmp_threads():
+    """MXNet's own QR (gelqf) is blocked LAPACK over its OpenMP threads: the last bits of a seeded Orthogonal
+    changed between OMP_NUM_THREADS=1 and 2 (threadpoolctl does not reach MXNet's OpenMP). The QR is NumPy's now,
+    on one BLAS thread: the same bytes in two processes."""
+    code = ("import hashlib, numpy as np, unifiedinit as ui; from unifiedinit.backends.mxnet import mx; "
+            "net = mx.gluon.nn.Dense(256, in_units=512); net.initialize(); "
+            "ui.Plan().rule(ui.Orthogonal(), role='weight').apply(net, seed=0); w = net.weight.data().asnumpy(); "
+            "print(hashlib.sha256(w.tobytes()).hexdigest(), float(np.abs(w @ w.T - np.eye(256)).max()))")
+    runs = []
+    for threads in ("1", "2"):
+        env = {**os.environ, "OMP_NUM_THREADS": threads}
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+        assert out.returncode == 0, out.stderr[-2000:]
+        digest, error = out.stdout.split()[-2:]
+        assert float(error) < 1e-5  # orthonormal rows in float32: a real orthogonal matrix, not zeros
+        runs.append(digest)
+    assert runs[0] == runs[1]
+
+
+#: float64 draws of narrow (or tiny) laws: MXNet's random and clip operators read their numbers as float32 (values
+#: above 1.001, every value 0.10000000149, every value 0, a mean off by 1.5 std); 1e-310 is subnormal, which
+#: MXNet's parser refuses (flushed to 0 before)
+NARROW = [ui.Uniform(0.999, 1.001), ui.Uniform(0.1, 0.1 + 1e-9), ui.Uniform(1e-300, 2e-300), ui.Uniform(1e-310, 3e-310),
+          ui.TruncatedNormal(0.3, 1e-9, 0.3 - 2e-9, 0.3 + 2e-9), ui.Normal(0.1, 1e-9), ui.Normal(-1e-300, 1e-301)]
+
+
+@pytest.mark.parametrize("spec", NARROW, ids=repr)
+def test_a_float64_draw_keeps_its_window_and_its_law(spec):
+    net = gluon.nn.Dense(1000, in_units=1000, dtype="float64")
+    net.initialize()
+    report = ui.Plan().rule(spec, role="weight").apply(net, seed=0)  # MXNet's own draw (not portable)
+    w = net.weight.data().asnumpy()
+    assert w.dtype == np.float64
+    if not isinstance(spec, ui.Normal):
+        assert spec.low <= w.min() and w.max() <= spec.high
+    # KS at level ALPHA against the exact law, n = 10**6 (a correct sampler fails it with probability 1e-4)
+    assert stats.ks_1samp(w, stats.distribution(report.entries[0].draw))[1] > ALPHA
+
+
+def test_sample_in_float64_keeps_a_narrow_normal():
+    x = M.sample(ui.Normal(0.1, 1e-9), (100_000,), seed=0, dtype="float64")
+    assert x.dtype == np.float64
+    assert stats.ks_1samp(x, stats.distribution(ui.lower(ui.Normal(0.1, 1e-9), (100_000,), "mxnet")))[1] > ALPHA
+
+
+class Looked(gluon.Block):
+    """MXNet 1.x's idiom: Parameters held in the block's ParameterDict and looked up in ``forward``, not assigned
+    to attributes (``scale`` is both: listed once, under its attribute's name)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.params.get("weight", shape=(4, 3))
+            self.params.get("offset", shape=(4,), init=mx.init.Zero())
+            self.scale = self.params.get("gain", shape=(4,), init=mx.init.One())
+            self.dense = gluon.nn.Dense(2, in_units=4)
+
+    def forward(self, x):
+        h = nd.dot(x, self.params.get("weight").data().T) + self.params.get("offset").data()
+        return self.dense(h * self.scale.data())
+
+
+def test_parameters_only_the_parameterdict_holds_are_written_and_listed():
+    net = Looked()
+    net.initialize()
+    net(nd.ones((1, 3)))
+    report = ui.Plan().rule(ui.Constant(0.5), path="*").apply(net, seed=0)
+    assert [e.param.path for e in report.entries] == ["scale", "weight", "offset", "dense/weight", "dense/bias"]
+    for name in ("weight", "offset", "gain"):
+        assert (net.params.get(name).data().asnumpy() == 0.5).all(), name
+    report = ui.Plan().rule(ui.Zeros(), path="dense/*").apply(net, seed=0)
+    assert [p.path for p in report.unmatched] == ["scale", "weight", "offset"]
+    assert [(p.role, p.shape) for p in report.unmatched] == [("other", (4,)), ("weight", (4, 3)), ("other", (4,))]
+
+
+class Clash(gluon.Block):
+    """A ParameterDict's "weight" beside an attribute of that name holding another Parameter, and two Parameters
+    that ``ParameterDict.update`` brought from a Dense outside the model."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.weight = gluon.Parameter("kernel", shape=(2,))
+            self.params.get("weight", shape=(3,))
+            self.dense = gluon.nn.Dense(2, in_units=3)
+        self.params.update(gluon.nn.Dense(2, in_units=2, prefix="outside_").collect_params())
+
+
+def test_a_parameterdicts_name_taken_by_an_attribute_and_parameters_from_another_dict_are_listed():
+    net = Clash()
+    net.initialize()
+    net.weight.initialize()  # not in the ParameterDict: net.initialize() does not see it
+    report = ui.Plan().rule(ui.Constant(0.5), path="*").apply(net, seed=0)
+    assert [e.param.path for e in report.entries] == ["weight", "params/weight", "dense/weight", "dense/bias",
+                                                      "outside_weight", "outside_bias"]
+    assert all((p.data().asnumpy() == 0.5).all() for p in net.collect_params().values())
+    assert (net.weight.data().asnumpy() == 0.5).all()
+
+
+class Counts(gluon.Block):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.table = self.params.get("table", shape=(3,), dtype="int32", init=mx.init.Zero())
+            self.scale = self.params.get("scale", shape=(3,), init=mx.init.Zero())
+
+
+@pytest.mark.parametrize("portable", [False, True])
+def test_an_integer_parameter_is_a_parameter_like_any_other(portable):
+    net = Counts()
+    net.initialize()
+    with pytest.raises(TypeError, match="'table'.*int32"):  # refused before anything is written
+        ui.Plan().rule(ui.Normal(), path="*").apply(net, seed=0, portable=portable)
+    assert (net.scale.data().asnumpy() == 0).all() and (net.table.data().asnumpy() == 0).all()
+    report = ui.Plan().rule(ui.Constant(2), path="*").apply(net, seed=0, portable=portable)
+    assert [e.param.path for e in report.entries] == ["table", "scale"]
+    assert net.table.data().dtype == np.int32 and net.table.data().asnumpy().tolist() == [2, 2, 2]
+    assert net.scale.data().asnumpy().tolist() == [2.0, 2.0, 2.0]
+    report = ui.Plan().rule(ui.Ones(), path="scale").apply(net, seed=0, portable=portable)
+    assert [(p.path, p.dtype) for p in report.unmatched] == [("table", "int32")]
+
+
+@pytest.mark.parametrize("values", [np.zeros((3,)), np.zeros((6, 2)), np.zeros((5, 2, 2)), np.zeros((4, 5))],
+                         ids=lambda a: str(a.shape))
+def test_a_deferred_fromarray_no_size_can_fit_is_refused_before_anything_is_written(values):
+    """1/weight is (5, 0) until the first forward pass: values of another rank, or whose first axis is not 5, fit
+    no input width (they failed at the first forward pass, after 0/weight was written)."""
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(4, in_units=3), gluon.nn.Dense(5))
+    net.initialize()
+    before = net[0].weight.data().asnumpy().copy()
+    with pytest.raises(ValueError, match=r"'1/weight' \(Dense, shape \(5, 0\)"):
+        ui.Plan().rule(ui.Normal(), role="weight").rule(ui.FromArray(values), path="1/weight").apply(net, seed=0)
+    np.testing.assert_array_equal(net[0].weight.data().asnumpy(), before)
+
+
+@pytest.mark.parametrize("values,layout", [(np.arange(20.0).reshape(5, 4), None),
+                                           (np.arange(20.0).reshape(4, 5), "keras")])  # Keras's (in, out)
+def test_a_deferred_fromarray_that_fits_waits_for_the_first_forward_pass(values, layout):
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(4, in_units=3), gluon.nn.Dense(5))
+    net.initialize()
+    ui.Plan().rule(ui.FromArray(values, layout=layout), path="1/weight").apply(net, seed=0)
+    net(nd.ones((2, 3)))
+    want = values if layout is None else values.T
+    np.testing.assert_array_equal(net[1].weight.data().asnumpy(), want.astype(np.float32))
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "int16", "uint32"])
+def test_sample_refuses_a_dtype_mxnet_cannot_hold_naming_it(dtype):
+    with pytest.raises(ValueError, match=rf"'dtype'.*float32.*{dtype}"):  # not NumPy's TypeError or MXNet's error
+        M.sample(ui.Normal(), (2, 2), dtype=dtype)

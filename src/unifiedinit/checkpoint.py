@@ -212,10 +212,10 @@ def _filled_buffers(model: Any, names: list[str], device: Any) -> list[tuple[Any
     made: dict[int, torch.Tensor] = {}
     undo: list[tuple[Any, str, Any]] = []
     for module in model.modules():
-        for leaf, buffer in list(module._buffers.items()):
-            if buffer is not None and id(buffer) in targets:
-                if id(buffer) not in made:  # a buffer two modules hold stays one tensor
-                    made[id(buffer)] = torch.zeros_like(buffer, device=where)
-                undo.append((module, leaf, buffer))
-                module._buffers[leaf] = made[id(buffer)]
+        for leaf, held in list(module._buffers.items()):
+            if held is not None and id(held) in targets:
+                if id(held) not in made:  # a buffer two modules hold stays one tensor
+                    made[id(held)] = torch.zeros_like(held, device=where)
+                undo.append((module, leaf, held))
+                module._buffers[leaf] = made[id(held)]
     return undo

@@ -19,13 +19,13 @@ import fnmatch
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence, TypeGuard
+from typing import Any, Iterable, Mapping, Sequence, TypeGuard, cast
 
 from . import _validate as v
 from . import draws as D
 from .params import (ALIASES as ALIASES, FANS, KINDS as KINDS, ROLES as ROLES, STATISTICS as STATISTICS,  # re-exported
                      WEIGHT_ROLES as WEIGHT_ROLES, Param, Select, assign_keys)
-from .specs import Spec
+from .specs import FromArray, Spec
 
 
 @dataclass(frozen=True)
@@ -229,8 +229,11 @@ def _check_deferred(rule: Rule, i: int, p: Param) -> None:
     known yet (MXNet's deferred initialization: its unknown axes are 0). The rule is lowered with those axes (and
     a bias's missing layer fans) set to 1024: a tensor of the wrong number of dimensions (``Eye`` on a conv
     kernel) or a dtype that cannot hold the values (``Constant(1e300)`` in float32) is refused, naming the
-    parameter. Any other failure may be the sizes' (a ``FromArray`` of another width): it waits for the first
-    forward pass, where the backend names the parameter."""
+    parameter. A ``FromArray`` is lowered again with the unknown axes the sizes its values give them: values of
+    another number of dimensions, or of another size along an axis already known, are refused; values that fit
+    wait for the first forward pass (where the layer's input sets the unknown axes), their dtype checked now. Any
+    other failure may be the sizes': it waits for the first forward pass, where the backend names the
+    parameter."""
     shape = tuple(_DEFERRED_SIZE if d == 0 else d for d in p.shape)
     fans = p.layer_fans if p.layer_fans is not None or len(p.slice_shape) >= 2 else (_DEFERRED_SIZE,) * 2
     q = p._replace(shape=shape, layer_fans=fans)
@@ -239,12 +242,42 @@ def _check_deferred(rule: Rule, i: int, p: Param) -> None:
         draw = _lower(rule, q)
     except v.RankError as err:
         raise _refused(err, rule, i, q, said) from None
-    except (TypeError, ValueError):
-        return
+    except (TypeError, ValueError) as err:
+        if not isinstance(rule.spec, FromArray):
+            return
+        fitted = _array_sizes(rule, rule.spec, p, q)
+        if fitted is None:  # values of another number of dimensions: no size fits them
+            raise _refused(err, rule, i, q, said) from None
+        q = fitted
+        said = f"{p.shape}, its axes of size 0 unknown until the first forward pass; checked as {q.shape}, the " \
+               f"sizes the values give them"
+        try:
+            draw = _lower(rule, q)
+        except (TypeError, ValueError) as unfit:  # an axis already known that the values do not have
+            raise _refused(unfit, rule, i, q, said) from None
     try:
         _checked(draw, q)
     except (TypeError, ValueError) as err:
         raise _refused(err, rule, i, q, said) from None
+
+
+def _array_sizes(rule: Rule, spec: FromArray, p: Param, q: Param) -> Param | None:
+    """``q`` (``p`` checked with its unknown axes set to 1024) with those axes the sizes ``spec``'s values take
+    in the tensor's layout instead; None for values of another number of dimensions."""
+    import numpy as np
+    from .layout import move
+    info = rule.info(q)
+    sizes = spec.shape
+    if len(sizes) != len(info.shape):
+        return None
+    if spec.layout is not None:  # the values' axes in the tensor's layout (a zero-stride view: nothing is copied)
+        sizes = move(np.broadcast_to(np.float64(0.0), sizes), spec.layout, info.layout).shape
+    axes = [k for k in range(len(p.shape)) if k not in p.stacked]  # one layer's axes, as the spec sees them
+    shape = list(q.shape)
+    for j, k in enumerate(axes):
+        if p.shape[k] == 0:
+            shape[k] = int(sizes[j])
+    return q._replace(shape=tuple(shape))
 
 
 def _fans_text(p: Param, rule: Rule | None) -> str:
@@ -632,10 +665,11 @@ class Plan:
             spec = None if r.get("spec") is None else from_dict(r["spec"], _path=f"{where}.spec")
             words: dict[str, tuple[str, ...]] = {}
             for key in ("kind", "role"):
-                given = r.get(key)  # null or [] is every kind (role); "", false or 0 is no list and is refused
-                if given is not None and (not isinstance(given, list) or not all(isinstance(x, str) for x in given)):
+                given: Any = r.get(key)  # null or [] is every kind (role); "", false or 0 is no list: refused
+                if given is not None and not (isinstance(given, list) and
+                                              all(isinstance(x, str) for x in cast("list[Any]", given))):
                     raise ValueError(f"cannot load plan: {where}.{key}: expected a list of words, got {given!r:.200}")
-                words[key] = tuple(given or ())
+                words[key] = tuple(cast("list[str]", given or []))
             for key in ("fans", "layout"):
                 if r.get(key) is not None and not isinstance(r[key], str):
                     raise ValueError(f"cannot load plan: {where}.{key}: expected a string or null, got {r[key]!r:.200}")

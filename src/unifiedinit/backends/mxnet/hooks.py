@@ -42,6 +42,10 @@ from .ops import MXNetOps
 _Initializer: Any = mx.init.Initializer
 
 
+#: the dtypes ``sample`` makes an MXNet array of: MXNet's, less its bfloat16 (which NumPy, its arrays' dtype type,
+#: does not know)
+MXNET_DTYPES = ("float16", "float32", "float64", "int8", "uint8", "int32", "int64", "bool")
+
 #: MXNet's own name rules for the global initializer (Initializer.__call__, _legacy_init): suffix -> value
 _ZERO_SUFFIXES = ("bias", "beta", "running_mean", "moving_mean", "moving_avg", "moving_inv_var", "min")
 _ONE_SUFFIXES = ("gamma", "running_var", "moving_var", "max")
@@ -213,16 +217,16 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
         shape: the tensor's shape, a tuple of ints.
         layout: a registered layout's name or a ``ui.Layout`` (its name is used); default "mxnet".
         seed: the seed given to ``mx.random.seed``, an int (this sets MXNet's global RNG).
-        dtype: a NumPy dtype name MXNet holds: "float32" (default), "float64", "float16", or an integer dtype for
-            a determined spec.
+        dtype: a NumPy dtype name MXNet holds (``MXNET_DTYPES``): "float32" (default), "float64", "float16", or
+            "int8", "uint8", "int32", "int64" or "bool" for a determined spec.
 
     Returns:
         A NumPy array of ``shape`` and ``dtype``.
 
     Raises:
         TypeError: ``spec`` is not a spec; a random spec with an integer dtype.
-        ValueError: an unknown layout or ``dtype`` name; a shape the spec cannot fill; values the dtype cannot hold
-            (``dtype`` not a string is a TypeError).
+        ValueError: an unknown layout or ``dtype`` name, or one MXNet cannot hold ("bfloat16", "int16", ...); a shape
+            the spec cannot fill; values the dtype cannot hold (``dtype`` not a string is a TypeError).
 
     Examples:
         >>> import unifiedinit as ui
@@ -236,6 +240,9 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
         True
     """
     dtype = v.dtype_name("sample", "dtype", dtype)
+    if dtype not in MXNET_DTYPES:  # bfloat16, int16, uint16...: MXNet (or NumPy, its array type) cannot hold them
+        raise ValueError(f"sample: parameter 'dtype' must be a dtype MXNet holds ({', '.join(MXNET_DTYPES)}); "
+                         f"got {dtype!r}")
     import numpy as np
     shape = tuple(int(s) for s in shape)
     name: Any = getattr(layout, "name", layout)

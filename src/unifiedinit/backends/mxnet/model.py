@@ -41,8 +41,8 @@ def owns(obj: Any) -> bool:
     return isinstance(obj, mx.gluon.Block)
 
 
-def _kind(block: Any) -> tuple[str, str]:
-    """(kind, layout of its weight) of a Gluon block."""
+def _kind(block: Any, own: dict[str, Any] | None = None) -> tuple[str, str]:
+    """(kind, layout of its weight) of a Gluon block (``own``: its ``_own_params``, when known)."""
     nn = mx.gluon.nn
     info = registered_layer(type(block))
     if info is not None:
@@ -62,8 +62,8 @@ def _kind(block: Any) -> tuple[str, str]:
             if channels_last:
                 return kind, "mxnet_channels_last" if kind == "conv" else "mxnet_conv_transpose_channels_last"
             return kind, layout
-    own = {name: _shape(param) for name, param in block._reg_params.items()}
-    if looks_like_norm(type(block).__name__, own):
+    shapes = {name: _shape(param) for name, param in (own if own is not None else _own_params(block)).items()}
+    if looks_like_norm(type(block).__name__, shapes):
         return "norm", "mxnet"
     return "other", "mxnet"
 
@@ -71,6 +71,26 @@ def _kind(block: Any) -> tuple[str, str]:
 #: gluon.contrib's recurrent cells: LSTMPCell (an LSTM cell with a projection, h2r_weight)
 _CONTRIB_CELLS: tuple[type, ...] = tuple(c for c in (getattr(getattr(getattr(mx.gluon, "contrib", None), "rnn", None),
                                                              "LSTMPCell", None),) if isinstance(c, type))
+
+
+def _own_params(block: Any) -> dict[str, Any]:
+    """A block's own Parameters by name: those assigned to its attributes (``_reg_params``, in registration order),
+    then those its ParameterDict made under the block's prefix without an attribute (``self.params.get("weight",
+    shape=...)``, MXNet 1.x's idiom for a Parameter looked up in ``forward``), in the dict's order, named without
+    the prefix ("params/weight" where an attribute already has that name). A Parameter that is both appears once,
+    under its attribute's name. (Entries another dict put there, by ``ParameterDict.update``, are not the block's
+    own: ``walk`` lists them last, where no block holds them.)"""
+    own: dict[str, Any] = dict(block._reg_params)
+    seen = {id(param) for param in own.values()}
+    prefix = str(block.prefix)
+    for full, param in block._params.items():
+        full = str(full)
+        if id(param) in seen or not full.startswith(prefix) or len(full) == len(prefix):
+            continue
+        seen.add(id(param))
+        name = full[len(prefix):]
+        own[name if name not in own else f"params/{name}"] = param
+    return own
 
 
 def _shape(param: Any) -> tuple[int, ...]:
@@ -115,16 +135,19 @@ def _role(kind: str, name: str, info: Any) -> tuple[str, str]:
     return next((r for suffix, r in _STATISTICS if name.endswith(suffix)), "other"), ""
 
 
-def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: Any) -> Any:
-    """The neutral description of one Gluon parameter, with the shapes MXNet knows now."""
+def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: Any,
+              own: dict[str, Any] | None = None) -> Any:
+    """The neutral description of one Gluon parameter, with the shapes MXNet knows now (``own``: the block's
+    ``_own_params``, when known)."""
     from ...params import Param
-    kind, layout = _kind(block)
+    own = own if own is not None else _own_params(block)
+    kind, layout = _kind(block, own)
     info = registered_layer(type(block))
     role, sub = _role(kind, name, info)
     shape = _shape(param)
     known = all(d > 0 for d in shape)
     layer_fans = None
-    weight = block._reg_params.get("weight")
+    weight = own.get("weight")
     if kind == "recurrent":
         layer_fans = (block._hidden_size, block._hidden_size)
     elif weight is not None and len(weight_shape := shape if weight is param else _shape(weight)) >= 2:
@@ -145,19 +168,25 @@ def _parameter_identity(where: Any) -> int:
 
 
 def walk(model: Any) -> list[tuple[Any, Any]]:
-    """Every floating-point parameter of a Gluon Block, as (``unifiedinit.params.Param``, handle).
+    """Every parameter of a Gluon Block, as (``unifiedinit.params.Param``, handle).
 
     The records say what each parameter is (its path, layer kind, role, shape, layout, the layer's fans and
-    dtype); the handle is (block, path, name, Parameter). A Parameter shared by several blocks appears once, its
-    other paths as the record's ``aliases``. A parameter whose shape MXNet does not know yet (deferred
-    initialization) has ``known=False``.
+    dtype); the handle is (block, path, name, Parameter). Integer (and bool) parameters are listed as any other:
+    a plan sets them with a determined spec and refuses a random one. A block's parameters are those assigned to
+    its attributes and those its ParameterDict made without an attribute (``self.params.get("weight",
+    shape=...)``, MXNet 1.x's idiom), the latter named without the block's prefix ("params/weight" where an
+    attribute has the name); a Parameter that ``ParameterDict.update`` put in a block's dict and no block holds
+    comes last, under its full name. A Parameter shared by several blocks appears once, its other paths as the
+    record's ``aliases``. A parameter whose shape MXNet does not know yet (deferred initialization) has
+    ``known=False``.
 
     Args:
         model: an ``mx.gluon.Block``.
 
     Returns:
-        A list of (Param, (block, path, name, Parameter)): each block's own parameters, then its children's,
-        depth first, in registration order.
+        A list of (Param, (block, path, name, Parameter)): each block's own parameters (its attributes' in
+        registration order, then the rest of its ParameterDict in its order), then its children's, depth first;
+        then those no block holds.
 
     Raises:
         TypeError: ``model`` is not a Gluon Block.
@@ -170,18 +199,27 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     """
     if not isinstance(model, mx.gluon.Block):
         raise TypeError(f"parameter 'model' must be an MXNet Gluon Block, got {type(model).__name__}")
-    found: list[tuple[Any, Any]] = []
+    blocks: list[tuple[Any, str, tuple[Any, ...]]] = []
 
     def visit(block: Any, path: str, parts: tuple[Any, ...]) -> None:
-        for name, param in block._reg_params.items():
-            if _dtype_name(param.dtype).startswith("float"):
-                found.append((_describe(block, path, parts, name, param), (block, path, name, param)))
+        blocks.append((block, path, parts))
         for child_name, child in block._children.items():
             child_name = str(child_name)
             part = int(child_name) if child_name.isdigit() else child_name
             visit(child, f"{path}/{child_name}" if path else child_name, parts + (part,))
 
     visit(model, "", ())
+    found: list[tuple[Any, Any]] = []
+    for block, path, parts in blocks:
+        own = _own_params(block)
+        for name, param in own.items():  # integer ones too: a plan refuses a draw on them
+            found.append((_describe(block, path, parts, name, param, own), (block, path, name, param)))
+    seen = {id(handle[3]) for _, handle in found}
+    for block, path, parts in blocks:  # what ParameterDict.update put in a dict and no block holds: its full name
+        for full, param in block._params.items():
+            if id(param) not in seen:
+                seen.add(id(param))
+                found.append((_describe(block, path, parts, str(full), param), (block, path, str(full), param)))
     return tie(found, identity=_parameter_identity)
 
 

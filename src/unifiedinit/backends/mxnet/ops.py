@@ -9,10 +9,21 @@ from .numpy2 import mx
 
 
 def _num(x: float) -> float:
-    """A Python float MXNet's parameter parser accepts: it refuses subnormal numbers ("Out of range value"), so
-    those below float32's smallest normal (1.2e-38) become 0, a change far below any dtype's resolution here."""
+    """A Python float MXNet's random and clip operators accept, for a float32 (or float16) draw: they read their
+    numbers as float32 and refuse subnormal ones ("Out of range value"), so those below float32's smallest normal
+    (1.2e-38) become 0, a change far below float32's resolution here. A float64 draw never comes here: its numbers
+    go through MXNet's scalar operators, which keep double precision (``MXNetOps.affine``, ``MXNetOps.clip``)."""
     x = float(x)
     return 0.0 if abs(x) < 1.1754943508222875e-38 else x
+
+
+#: the smallest normal float64: MXNet's parameter parser refuses a smaller number but 0 ("Out of range value")
+_TINY64 = 2.2250738585072014e-308
+
+
+def _subnormal(*xs: float) -> bool:
+    """Whether one of ``xs`` is a number MXNet's scalar operators refuse: a subnormal float64."""
+    return any(x != 0 and abs(x) < _TINY64 for x in xs)
 
 
 class MXNetOps(Ops):
@@ -20,6 +31,11 @@ class MXNetOps(Ops):
 
     ``mx.random.seed`` makes its draws repeatable. float16 and bfloat16 are drawn in float32 and rounded once;
     numbers handed to MXNet are Python floats (its parameter parser refuses NumPy scalars and subnormal numbers).
+    MXNet's random and clip operators read their bounds, mean and scale as float32: a float64 draw is its standard
+    law (uniform on [0, 1), N(0, 1)) moved by scalar operators, which keep double precision, and clipped against
+    scalars the same way; a number MXNet cannot parse (a subnormal float64) is applied on the host. A QR is
+    NumPy's on the host, on one BLAS thread (MXNet's own runs on its OpenMP threads and rounds differently with
+    their number), so a seed gives the same orthogonal matrix whatever ``OMP_NUM_THREADS`` says.
 
     Args:
         ctx: the ``mx.Context`` the arrays are made on (``mx.cpu()``, ``mx.gpu(0)``, a parameter's ``context``).
@@ -47,10 +63,46 @@ class MXNetOps(Ops):
     # with ``out`` (a parameter's own array, of the work dtype) MXNet draws into it: the same numbers, without a
     # new array and a copy
     def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: str, out: Any = None) -> Any:
-        return mx.nd.random.uniform(_num(low), _num(high), shape=shape, dtype=dt, ctx=self.ctx, out=out)
+        if dt != "float64":
+            return mx.nd.random.uniform(_num(low), _num(high), shape=shape, dtype=dt, ctx=self.ctx, out=out)
+        # MXNet reads low and high as float32: U[0, 1) in float64, then low + (high - low) u in double precision
+        # (the samplers clip a uniform to its window as the dtype holds it; a window wider than float64's range
+        # is refused before any draw)
+        u = mx.nd.random.uniform(0.0, 1.0, shape=shape, dtype=dt, ctx=self.ctx, out=out)
+        return self._affine(u, float(high) - float(low), float(low), in_place=True)
 
     def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: str, out: Any = None) -> Any:
-        return mx.nd.random.normal(_num(mean), _num(std), shape=shape, dtype=dt, ctx=self.ctx, out=out)
+        if dt != "float64":
+            return mx.nd.random.normal(_num(mean), _num(std), shape=shape, dtype=dt, ctx=self.ctx, out=out)
+        # MXNet reads loc and scale as float32: N(0, 1) in float64, then mean + std z in two roundings (as the
+        # NumPy reference computes it)
+        z = mx.nd.random.normal(0.0, 1.0, shape=shape, dtype=dt, ctx=self.ctx, out=out)
+        return self._affine(z, float(std), float(mean), in_place=True)
+
+    def affine(self, x: Any, scale: float, shift: float) -> Any:
+        return self._affine(x, float(scale), float(shift), in_place=False)
+
+    def _affine(self, x: Any, scale: float, shift: float, *, in_place: bool) -> Any:
+        """scale * x + shift in two roundings, with MXNet's scalar operators (double precision); in ``x`` itself
+        when ``in_place`` (a fresh draw, or the array it was drawn into). A subnormal float64 ``scale`` or
+        ``shift``, which MXNet's parser refuses, is applied on the host, in float64."""
+        if _subnormal(scale, shift):
+            import numpy as np
+            a = np.asarray(x.asnumpy(), dtype=np.float64)
+            a *= scale
+            a += shift
+            y = self.from_numpy(a, np.dtype(x.dtype).name)
+            if not in_place:
+                return y
+            x[:] = y
+            return x
+        if not in_place:
+            return super().affine(x, scale, shift)
+        if scale != 1.0:
+            x *= scale
+        if shift != 0.0:
+            x += shift
+        return x
 
     def full(self, shape: tuple[int, ...], value: float, dt: str, out: Any = None) -> Any:
         if value != 0 and abs(value) < 1.1754943508222875e-38:  # subnormal: exactly, through the host
@@ -81,9 +133,14 @@ class MXNetOps(Ops):
         return mx.nd.argsort(x, axis=0, dtype="int32")
 
     def qr(self, m: Any) -> tuple[Any, Any]:
-        # MXNet has LQ (gelqf) only: m.T = L Q gives m = Q.T L.T, with Q.T orthonormal columns and L.T upper
-        q, lower = mx.nd.linalg.gelqf(m.T)
-        return q.T, lower.T
+        # MXNet's own (gelqf, LQ) is blocked LAPACK on MXNet's OpenMP threads and rounds differently with their
+        # number, which threadpoolctl cannot pin: NumPy's QR on the host instead, on one BLAS thread, one QR at a
+        # time (the NumPy backend's), and back in the matrix's dtype and context
+        import numpy as np
+        from ..numpy.ops import NumpyOps
+        dt = np.dtype(m.dtype).name
+        q, r = NumpyOps(None).qr(m.asnumpy())
+        return self.from_numpy(q, dt), self.from_numpy(r, dt)
 
     def diagonal(self, m: Any) -> Any:
         return mx.nd.diag(m)
@@ -110,7 +167,15 @@ class MXNetOps(Ops):
         return x.astype(dtype, copy=False)
 
     def clip(self, x: Any, low: float, high: float) -> Any:
-        return mx.nd.clip(x, _num(low), _num(high))
+        import numpy as np
+        if np.dtype(x.dtype).name != "float64":
+            return mx.nd.clip(x, _num(low), _num(high))
+        # mx.nd.clip reads its bounds as float32 (a float64 value past high by half a float32 step passed): the
+        # scalar minimum and maximum keep double precision; a subnormal bound (refused by MXNet's parser) is
+        # applied on the host
+        if _subnormal(low, high):
+            return self.from_numpy(np.clip(x.asnumpy(), low, high), "float64")
+        return mx.nd.maximum(mx.nd.minimum(x, float(high)), float(low))
 
     def stack(self, parts: list[Any]) -> Any:
         return mx.nd.stack(*parts)

@@ -199,10 +199,10 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
         # rotary table under empty_init()), as those of the modules moved above did
         moved: dict[int, torch.Tensor] = {}
         for _, module in named_modules(model):
-            for n, t in list(module._buffers.items()):
-                if t is not None and not t.is_meta and t.device != torch.device(device) and \
-                        type(t) is torch.Tensor:  # a DTensor buffer stays where its mesh puts it
-                    module._buffers[n] = moved.setdefault(id(t), t.to(device))
+            for n, b in list(module._buffers.items()):
+                if b is not None and not b.is_meta and b.device != torch.device(device) and \
+                        type(b) is torch.Tensor:  # a DTensor buffer stays where its mesh puts it
+                    module._buffers[n] = moved.setdefault(id(b), b.to(device))
     from torch.nn.modules.batchnorm import _NormBase
     unset: list[str] = []
     reset: set[int] = set()
