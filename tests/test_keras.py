@@ -134,6 +134,26 @@ def test_bfloat16_uniform_initializers_draw_the_law_keras_draws_off(name, spec):
     assert stats.ks_2samp(drawn(keras.initializers), exact)[1] < ALPHA, "Keras draws the exact law now: update DIFFERENCES"
 
 
+def test_private_sublayers_are_keyed_alike_on_every_backend():
+    # the torch backend keeps sublayers in nn.Module's _modules under their attribute's name: MHA's _query_dense
+    # was keyed "_query_dense" there and "query_dense" elsewhere, so its portable values followed the backend
+    class Block(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self._proj = layers.Dense(8)
+            self.blocks = [layers.Dense(8), layers.Dense(8)]
+
+        def call(self, x):
+            return self.blocks[1](self.blocks[0](self._proj(x)))
+    inp = keras.Input((6, 16))
+    model = keras.Model(inp, [layers.MultiHeadAttention(2, 4, name="mha")(inp, inp), Block()(inp)])
+    keys = {e.param.key for e in ui.inspect(model, ui.presets.keras).entries if e.param.role == "weight"}
+    assert keys == {"0/query_dense/weight", "0/key_dense/weight", "0/value_dense/weight", "0/output_dense/weight",
+                    "1/proj/weight", "1/blocks/0/weight", "1/blocks/1/weight"}, keys
+    report = ui.Plan().rule(ui.Zeros(), path="*/query_dense/*").apply(model, seed=0)
+    assert [e.param.path for e in report.entries] == ["mha/query/kernel", "mha/query/bias"]
+
+
 def test_identity_and_constant_equal_keras():
     np.testing.assert_array_equal(numpy(ui.Eye().to_keras()((4, 6))), numpy(KI.Identity()((4, 6))))
     np.testing.assert_array_equal(numpy(ui.Constant(0.3).to_keras()((4, 6))), numpy(KI.Constant(0.3)((4, 6))))

@@ -145,8 +145,11 @@ def _children(layer: Any) -> list[tuple[tuple[Any, ...], Any]]:
 
     for attr, value in attrs:
         if attr == "_modules" and isinstance(value, dict):  # the torch backend: nn.Module keeps sublayers here,
-            for k, x in cast("dict[Any, Any]", value).items():  # by the attribute's own name
-                name(x, (str(k),))
+            # by the attribute's own name: named as the other backends name them (public ones first, a private
+            # one without its underscore: MHA's _query_dense is query_dense on every backend)
+            held = sorted(cast("dict[Any, Any]", value).items(), key=lambda kx: str(kx[0]).startswith("_"))
+            for k, x in held:
+                name(x, (str(k).lstrip("_"),))
             continue
         name(value, (attr.lstrip("_"),))
     # a Functional subclass (``class Backbone(keras.Model)`` calling ``super().__init__(inputs, outputs)``)
