@@ -154,6 +154,29 @@ def test_private_sublayers_are_keyed_alike_on_every_backend():
     assert [e.param.path for e in report.entries] == ["mha/query/kernel", "mha/query/bias"]
 
 
+def test_an_einsum_kernel_takes_the_equations_fans_only_through_variance_scaling():
+    # the README's EinsumDense paragraph: Keras hands input_axes/output_axes to VarianceScaling instances only
+    from unifiedinit.backends.keras import initializers as drop_ins
+
+    def query_kernel(init):
+        mha = layers.MultiHeadAttention(num_heads=4, key_dim=16, kernel_initializer=init)
+        x = keras.ops.ones((1, 3, 48))
+        mha(x, x)
+        return np.asarray(keras.ops.convert_to_numpy(mha._query_dense.kernel), np.float64)  # (48, 4, 16)
+    equation, last_two = math.sqrt(6 / (48 + 64)), math.sqrt(6 / (4 * 48 + 16 * 48))
+    keras_own = query_kernel(keras.initializers.GlorotUniform(seed=1))
+    assert stats.check(keras_own, ui.Uniform(-equation, equation))
+    assert stats.check(query_kernel(drop_ins.GlorotUniform(seed=2)), ui.Uniform(-equation, equation))
+    assert stats.check(query_kernel(ui.XavierUniform().to_keras(seed=3)), ui.Uniform(-last_two, last_two))
+
+
+@pytest.mark.parametrize("shape", [(2.5, 3), (None, 3)])
+def test_a_shape_that_is_no_shape_is_named(shape):
+    # 2.5 was cut to 2 and None raised int()'s own TypeError; the drop-ins already named it
+    with pytest.raises(TypeError, match="parameter 'shape' must be an integer"):
+        ui.Normal().to_keras(seed=0)(shape)
+
+
 def test_identity_and_constant_equal_keras():
     np.testing.assert_array_equal(numpy(ui.Eye().to_keras()((4, 6))), numpy(KI.Identity()((4, 6))))
     np.testing.assert_array_equal(numpy(ui.Constant(0.3).to_keras()((4, 6))), numpy(KI.Constant(0.3)((4, 6))))

@@ -24,7 +24,7 @@ from keras import ops
 
 from ... import _validate as v
 from ... import draws as D
-from ...layout import LAYOUTS, Layout, LayoutLike, TensorInfo, get_layout
+from ...layout import LAYOUTS, Layout, LayoutLike, TensorInfo, check_shape, get_layout
 from ...portable import portable_option
 from ...samplers import draw as sampled
 from ...serialize import from_dict
@@ -147,7 +147,7 @@ class SpecInitializer(keras.initializers.Initializer):
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
         """A new tensor of ``shape`` (a sequence of ints) in ``dtype`` (a Keras dtype; default ``floatx()``)."""
         dtype = keras.backend.standardize_dtype(dtype or keras.backend.floatx())
-        shape = tuple(int(s) for s in shape)
+        shape = check_shape(tuple(shape) if not isinstance(shape, int) else shape)  # type: ignore[arg-type]
         draw = self.lower(shape, dtype)
         if self.portable is not None:  # the portable values; Keras's seed is not used
             values = self.portable.values(self.spec, shape, self.layout, dtype)
