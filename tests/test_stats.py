@@ -121,3 +121,78 @@ def test_a_constant_moved_by_affine_is_compared_as_one_value_within_its_last_bit
     assert stats.check(x, spec)
     wrong = np.nextafter(np.asarray(x, np.float64), 1.0) + 1e-2  # well past the last bit of any of these dtypes
     assert not stats.check(wrong.astype(x.dtype), spec)
+
+
+# ---- a sample on a coarse grid of its dtype (bfloat16 holds N(1, 0.02^2) on about 40 numbers): tested against the
+# law as the dtype holds it, rounded to nearest, not against the continuous CDF (which failed every such sample)
+
+def _dtype(name):
+    if name == "bfloat16":
+        return np.dtype(pytest.importorskip("ml_dtypes").bfloat16)  # absent beside numpy<1.24
+    return np.dtype(name)
+
+
+@pytest.mark.parametrize("spec,dtype,shape", [
+    (ui.Normal(1.0, 0.02), "bfloat16", (4096,)),         # DCGAN's BatchNorm scale
+    (ui.Normal(1.0, 0.02), "bfloat16", (64, 1024)),
+    (ui.Normal(1.0, 0.02), "float16", (64, 1024)),
+    (ui.Uniform(1.0, 1.1), "bfloat16", (64, 1024)),      # values past 1.1 kept at 1.09375
+    (ui.Uniform(1.0, 1.1), "float16", (256, 1024)),
+    (ui.Mixture([ui.Uniform(1.0, 1.1), ui.Zeros()], [0.5, 0.5]), "bfloat16", (64, 1024)),  # each part kept on its own
+    (ui.Normal(1000.0, 0.001), "float32", (256, 512)),   # float32's numbers there are 6.1e-5 apart
+], ids=repr)
+def test_check_passes_the_reference_sample_on_a_coarse_grid(spec, dtype, shape):
+    _dtype(dtype)
+    verdict = stats.check(ui.sample(spec, shape, dtype=dtype, seed=0), spec)
+    assert verdict, str(verdict)
+
+
+@pytest.mark.parametrize("spec,dtype", [(ui.Normal(1.0, 0.02), "bfloat16"), (ui.Normal(1000.0, 0.001), "float32")],
+                         ids=repr)
+def test_a_correct_coarse_grid_sample_fails_check_at_the_stated_rate(spec, dtype):
+    _dtype(dtype)
+    runs = 2000
+    verdicts = [stats.check(ui.sample(spec, (1024,), dtype=dtype, seed=seed), spec) for seed in range(runs)]
+    p = np.array([v.p for v in verdicts])
+    # each failure count is binomial(runs, rate <= alpha) (D is discrete: at most alpha); each bound is passed by a
+    # correct test with probability 1e-6
+    assert sum(not v for v in verdicts) <= st.binom.ppf(1 - 1e-6, runs, stats.ALPHA)
+    assert np.sum(p <= 0.05) <= st.binom.ppf(1 - 1e-6, runs, 0.05)
+    # and the p-value is exact, not just a bound: SciPy's continuous one, valid but conservative here, fails the
+    # bfloat16 samples at 0.05 35 times in 2000
+    assert np.sum(p <= 0.05) >= st.binom.ppf(1e-6, runs, 0.05)
+
+
+@pytest.mark.parametrize("dtype,high", [("float16", 1.0045), ("bfloat16", 1.03)])
+def test_ks_1samp_p_on_a_coarse_grid_is_the_exact_law_of_d(dtype, high):
+    # U[1, high) held by the dtype: a few numbers, the top one keeping the values that round past high; every
+    # sample of n values, with its multinomial probability, gives the exact law of D to compare the p-values with
+    import itertools
+    dt, n = _dtype(dtype), 10
+    grid = [np.array(1.0, dtype=dt)]
+    while float(np.nextafter(grid[-1], np.array(2.0, dtype=dt))) < high:
+        grid.append(np.nextafter(grid[-1], np.array(2.0, dtype=dt)))
+    values = np.array([float(g) for g in grid])
+    edges = np.concatenate([[1.0], (values[1:] + values[:-1]) / 2, [high]])
+    assert float(np.array(high, dtype=dt)) > high  # high rounds up, out of [1, high): the top cell keeps it
+    mass = np.diff(edges) / (high - 1.0)
+    law = stats.distribution(D.Uniform(1.0, high))
+    counts = [np.bincount(c, minlength=values.size) for c in itertools.combinations_with_replacement(
+        range(values.size), n)]
+    prob = np.array([st.multinomial.pmf(c, n, mass) for c in counts])
+    assert prob.sum() == pytest.approx(1.0, abs=1e-12)
+    d, p = np.array([stats.ks_1samp(np.repeat(values, c).astype(dt), law) for c in counts]).T
+    exact = np.array([prob[d >= di - 1e-12].sum() for di in d])
+    assert np.allclose(p, exact, rtol=1e-9, atol=1e-12)
+    for alpha in sorted(set(p.tolist())) + [0.01, 0.05, 0.1]:  # so a correct sampler fails at most at alpha
+        assert prob[p <= alpha].sum() <= alpha + 1e-12
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+@pytest.mark.parametrize("real", [ui.Normal(1.0, 0.021), ui.Normal(1.0 + 2.0 ** -10, 0.02)], ids=repr)
+def test_check_fails_another_law_on_the_same_coarse_grid(dtype, real):
+    # a std 5% off, a mean a quarter of bfloat16's step below 1 (0.05 std) off: p < 1e-5 at every seed tried
+    _dtype(dtype)
+    claimed = ui.Normal(1.0, 0.02)
+    verdict = stats.check(ui.sample(real, (64, 1024), dtype=dtype, seed=2), claimed)
+    assert not verdict and str(verdict).startswith("FAIL")

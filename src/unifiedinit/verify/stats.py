@@ -4,15 +4,17 @@
 kurtosis. For elementwise draws that is the draw itself; for the structured ones it is the law of a single
 entry: an orthogonal matrix's entry is gain * s * sqrt(B), B ~ Beta(1/2, (n - 1)/2), n = max(rows, cols),
 s a random sign; a sparse entry is 0 with probability ceil(sparsity * rows) / rows, else N(0, std^2). ``check``
-reads a ``MixedRoPE`` tensor by its angles, one per group (``rope_angles``): its entries share them.
+reads a ``MixedRoPE`` tensor by its angles, one per group (``rope_angles``): its entries share them. A sample is
+tested against the law as its dtype holds it: each value rounded to nearest in the dtype it was written in.
 
 Needs SciPy (``pip install 'unifiedinit[stats]'``); nothing else in unifiedinit does.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
@@ -52,6 +54,11 @@ class Distribution:
         raw: the raw moments (E[X], E[X^2], E[X^3], E[X^4]).
         support: (lowest, highest) value; infinite for a normal.
         atoms: (value, probability) of every point mass; empty for a continuous law.
+        kept_in: for a bounded elementwise law, a function of a dtype giving the (lowest, highest) numbers of it
+            that the samplers keep the values in after rounding them to it (``unifiedinit.reference.support_in``:
+            bfloat16 rounds U[1, 1.1)'s values near 1.1 up to 1.1015625, kept at 1.09375); None for any other law.
+        parts: (weight, law) of each part of a mixture, blocks or rows, each sampled (and kept in its window) on
+            its own; empty for one law.
 
     Examples:
         >>> from unifiedinit import TensorInfo, Uniform
@@ -69,6 +76,10 @@ class Distribution:
     support: tuple[float, ...]
     #: (value, probability) of every point mass
     atoms: tuple[tuple[float, float], ...] = ()
+    #: dtype -> the (lowest, highest) numbers of it that the samplers keep rounded values in
+    kept_in: Callable[[Any], tuple[float, float] | None] | None = field(default=None, repr=False)
+    #: (weight, law) of each part sampled on its own
+    parts: tuple[tuple[float, Distribution], ...] = field(default=(), repr=False)
 
     @property
     def mean(self) -> float:
@@ -196,6 +207,19 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
         ...
         ValueError: the law of one entry of Orthogonal depends on the shape: pass shape=
     """
+    from ..reference import support_in
+    law = _law(draw, shape)
+    if support_in(draw, "float64") is None:
+        return law
+
+    def kept_in(dtype: Any) -> tuple[float, float] | None:
+        return support_in(draw, dtype)
+
+    return replace(law, kept_in=kept_in)
+
+
+def _law(draw: D.Draw, shape: Sequence[int] | None) -> Distribution:
+    """``distribution`` without ``kept_in``."""
     sp = _scipy()
     if isinstance(draw, D.Uniform):
         a, b = draw.low, draw.high
@@ -246,7 +270,8 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
                             lambda x: sum(w * p.cdf(x) for w, p in zip(ws, parts)),
                             tuple(sum(w * p.raw[k] for w, p in zip(ws, parts)) for k in range(4)),
                             (min(p.support[0] for p in parts), max(p.support[1] for p in parts)),
-                            tuple((a, w * m) for w, p in zip(ws, parts) for a, m in p.atoms))
+                            tuple((a, w * m) for w, p in zip(ws, parts) for a, m in p.atoms),
+                            parts=tuple(zip(ws, parts)))
     if isinstance(draw, (D.Eye, D.Dirac, D.Hadamard, D.Sinusoidal, D.S4DReal, D.Array)):
         raise ValueError(f"{type(draw).__name__} is determined, not random: compare it exactly "
                          f"(unifiedinit.reference.draw_array)")
@@ -287,7 +312,7 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
                             lambda x: sum(w * p.cdf(x) for p in parts),
                             tuple(sum(w * p.raw[k] for p in parts) for k in range(4)),
                             (min(p.support[0] for p in parts), max(p.support[1] for p in parts)),
-                            tuple((a, w * m) for p in parts for a, m in p.atoms))
+                            tuple((a, w * m) for p in parts for a, m in p.atoms), parts=tuple((w, p) for p in parts))
     if isinstance(draw, D.Rows):
         w = 1.0 / shape[draw.axis]  # the share of entries in the row
         base, fill = distribution(draw.base, shape), distribution(draw.fill, shape)
@@ -297,7 +322,8 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
                             lambda x: (1 - w) * base.cdf(x) + w * fill.cdf(x),
                             tuple((1 - w) * a + w * b for a, b in zip(base.raw, fill.raw)),
                             (min(base.support[0], fill.support[0]), max(base.support[1], fill.support[1])),
-                            tuple((a, (1 - w) * m) for a, m in base.atoms) + tuple((a, w * m) for a, m in fill.atoms))
+                            tuple((a, (1 - w) * m) for a, m in base.atoms) + tuple((a, w * m) for a, m in fill.atoms),
+                            parts=((1 - w, base), (w, fill)))
     if isinstance(draw, D.Sparse):
         rows = shape[draw.out_axis % len(shape)]
         p0 = math.ceil(draw.sparsity * rows) / rows
@@ -365,13 +391,180 @@ def written_in(x: Any, least: int = 1) -> Any:
     return x.dtype
 
 
-def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
-    """Kolmogorov-Smirnov statistic and p-value of ``sample`` against the exact CDF.
+#: ``ks_1samp``'s exact p-value for a sample on a coarse grid takes at most this many points where the statistic's
+#: bounds change (past it the grid is fine next to the sample and SciPy's continuous p-value, a bound, is close)
+_EXACT_POINTS = 4096
 
-    D = sup |F_n - F| is taken on both sides of every distinct sample value, so laws with point masses
-    (a mixture with zeros, sparse) are tested correctly; an atom is matched where it lands after rounding
-    to the dtype the sample was written in (``written_in``). The p-value is SciPy's exact distribution of D for a
-    continuous law; with atoms it is conservative (a correct sampler fails less often than the p-value says).
+#: ... and at most this much work (points times the widest count range), so that a check stays well under a second
+_EXACT_WORK = 20_000_000
+
+#: ... and looks at most at this many of the dtype's numbers
+_GRID_POINTS = 1 << 18
+
+#: the grid is looked at only where the held CDF lies in [_TAIL, 1 - _TAIL]: the tails change the p-value by at
+#: most 2 n _TAIL
+_TAIL = 2.0 ** -50
+
+
+def _grid_place(values: Any, dtype: Any) -> np.ndarray:
+    """Each value's place on the dtype's ordered grid of numbers (both zeros 0, the smallest subnormals +-1), an
+    int64 array: the dtype's bits read as sign and magnitude."""
+    held = np.asarray(values).astype(dtype)
+    width = held.dtype.itemsize * 8
+    bits = held.view(f"u{held.dtype.itemsize}").astype(np.int64)
+    magnitude = bits & ((1 << (width - 1)) - 1)
+    return np.where(bits >> (width - 1) == 1, -magnitude, magnitude)
+
+
+def _grid_value(place: Any, dtype: Any) -> np.ndarray:
+    """The dtype's number at each place of ``_grid_place``, as float64."""
+    k = np.asarray(place, dtype=np.int64)
+    size = np.dtype(dtype).itemsize
+    bits = np.abs(k) | np.where(k < 0, 1 << (8 * size - 1), 0)
+    return bits.astype(f"u{size}").view(dtype).astype(np.float64)
+
+
+def _cell_top(v: np.ndarray, dtype: Any) -> np.ndarray:
+    """The upper end of the cell of reals that round to ``v`` (float64 values the dtype holds) in the dtype: the
+    midpoint to the next number up; for the largest finite number, where rounding overflows to inf."""
+    held = v.astype(dtype)
+    inf = np.array(np.inf, dtype=dtype)
+    up = np.nextafter(held, inf).astype(np.float64)
+    big = np.nextafter(inf, np.array(0.0, dtype=dtype))
+    below = float(np.nextafter(big, np.array(0.0, dtype=dtype)))
+    edge = float(big) + (float(big) - below) / 2
+    with np.errstate(invalid="ignore", over="ignore"):
+        top = (v + up) / 2
+    return np.where(v == float(big), edge, np.where(v == -np.inf, -edge, top))
+
+
+def _held_cdf(law: Distribution, dtype: Any) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """P(Y <= v) and P(Y < v) at values ``v`` the dtype holds, for Y the value X ~ ``law`` is written as in
+    ``dtype``: the law as the sample's dtype holds it. X is rounded to nearest (each of the dtype's numbers takes
+    the mass of its cell; ties fall on midpoints, measure zero for a continuous part), kept in ``law.kept_in``
+    (the mass rounded past its ends is at its ends), a point mass of ``law`` where it rounds to, and the parts
+    of a mixture each on its own. In float64 the grid is the reals': Y = X."""
+    if law.parts:
+        held = [(w, _held_cdf(part, dtype)) for w, part in law.parts]
+
+        def mixed(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            right, left = np.zeros(v.shape), np.zeros(v.shape)
+            for w, cdf in held:
+                r, l = cdf(v)
+                right, left = right + w * r, left + w * l
+            return np.clip(right, 0.0, 1.0), np.clip(left, 0.0, 1.0)
+
+        return mixed
+    atoms = [(float(a), float(np.asarray(a, dtype=dtype)), float(m)) for a, m in law.atoms]
+    narrow = np.dtype(dtype) != np.float64
+    ends = law.kept_in(dtype) if law.kept_in is not None else None
+    total = 1.0 - sum(m for _, _, m in atoms)  # the continuous part's mass
+
+    def continuous(t: np.ndarray) -> np.ndarray:  # F(t) less the point masses at or below t
+        f = np.asarray(law.cdf(t), dtype=np.float64)
+        for a, _, m in atoms:
+            f = f - np.where(t >= a, m, 0.0)
+        return f
+
+    def cdf(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        top, bottom = (_cell_top(v, dtype), -_cell_top(-v, dtype)) if narrow else (v, v)
+        right, left = continuous(top), continuous(bottom)
+        if ends is not None:
+            right = np.where(v < ends[0], 0.0, np.where(v >= ends[1], total, right))
+            left = np.where(v <= ends[0], 0.0, np.where(v > ends[1], total, left))
+        for _, at, m in atoms:
+            right, left = right + np.where(v >= at, m, 0.0), left + np.where(v > at, m, 0.0)
+        return np.clip(right, 0.0, 1.0), np.clip(left, 0.0, 1.0)
+
+    return cdf
+
+
+def _discrete_sf(d: float, n: int, cdf: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+                 dtype: Any) -> float | None:
+    """P(D >= d) for n values of the law ``cdf`` gives on the dtype's grid, exactly (to 2 n _TAIL); None when the
+    grid is too fine for it (past ``_EXACT_POINTS`` or ``_EXACT_WORK``).
+
+    D = max over the grid's numbers v_i of |N_i / n - G_i|, N_i the count at or below v_i, G_i = P(Y <= v_i), so
+    D < d says every N_i lies in (n (G_i - d), n (G_i + d)). The counts are multinomial: independent Poisson
+    counts, cell by cell, conditioned on their sum being n. A walk over the counts keeps each N_i in its band
+    (a band that is the last one's below, or the next one's above, is implied by it: such points are merged)."""
+    sp = _scipy()
+
+    def held(place: Any) -> np.ndarray:
+        return cdf(_grid_value(place, dtype))[0]
+
+    end = int(_grid_place(np.array(np.inf), dtype))
+
+    def first(level: float, strict: bool) -> int:  # the first place whose G passes level: G(lo) does not, G(hi) does
+        lo, hi = -end - 1, end
+        while hi - lo > 1:  # a search by 256ths: two rounds for a 16-bit dtype, four for float32
+            places = np.unique(np.linspace(lo, hi, 257).round().astype(np.int64))[1:-1]
+            g = held(places)
+            passing = g > level if strict else g >= level
+            if not passing.any():
+                lo = int(places[-1])
+                continue
+            at = int(np.argmax(passing))
+            hi, lo = int(places[at]), int(places[at - 1]) if at > 0 else lo
+        return hi
+
+    start, stop = first(_TAIL, True), first(1.0 - _TAIL, False)
+    if stop - start >= _GRID_POINTS:
+        return None
+    g = np.maximum.accumulate(held(np.arange(start, stop + 1)))
+    shrunk = d * (1 - 1e-7)  # D == d itself must fall outside the bands, past the rounding of n (G +- d)
+    lower = np.maximum(np.floor(n * (g - shrunk)) + 1, 0).astype(np.int64)
+    upper = np.minimum(np.ceil(n * (g + shrunk)) - 1, n).astype(np.int64)
+    keep = np.ones(g.size, dtype=bool)
+    keep[1:] = lower[1:] > lower[:-1]
+    keep[:-1] |= upper[:-1] < upper[1:]
+    keep[-1] = True
+    g, lower, upper = g[keep], lower[keep], upper[keep]
+    widest = float(np.max(upper - lower)) + 24 * math.sqrt(n * float(np.max(np.diff(g, prepend=0.0)))) + 60
+    if g.size > _EXACT_POINTS or g.size * widest > _EXACT_WORK:
+        return None
+
+    def poisson(lam: float, top: int) -> tuple[int, np.ndarray]:  # P(k), k = first..top, past which it is < 1e-30
+        spread = 12 * math.sqrt(lam) + 30
+        first_k = max(0, math.floor(lam - spread))
+        k = np.arange(first_k, min(math.ceil(lam + spread), top) + 1, dtype=np.float64)
+        return first_k, np.exp(sp.special.xlogy(k, lam) - lam - sp.special.gammaln(k + 1))  # SciPy's own pmf
+
+    base, walk, before = 0, np.ones(1), 0.0  # walk[j]: P(N = base + j and every band so far)
+    for gi, low, high in zip(g.tolist(), lower.tolist(), upper.tolist()):
+        lam = n * (gi - before)
+        if lam > 0:
+            shift, pmf = poisson(lam, high - base)
+            if pmf.size == 0:
+                return 1.0
+            if walk.size * pmf.size > 400_000:  # SciPy's signal module, only here (it takes 0.1 s to import)
+                signal: Any = importlib.import_module("scipy.signal")
+                walk = np.maximum(signal.fftconvolve(walk, pmf), 0.0)
+            else:
+                walk = np.convolve(walk, pmf)
+            base += shift
+        a, b = max(low, base), min(high, base + walk.size - 1)
+        if a > b:
+            return 1.0
+        walk, base, before = walk[a - base:b - base + 1], a, gi
+    rest = n * (1.0 - before)
+    counts = np.arange(base, base + walk.size)
+    last = np.asarray(sp.stats.poisson.pmf(n - counts, rest) if rest > 0 else (counts == n), dtype=np.float64)
+    inside = float(np.dot(walk, last)) / float(sp.stats.poisson.pmf(n, n))
+    return min(max(1.0 - inside, 0.0), 1.0)
+
+
+def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
+    """Kolmogorov-Smirnov statistic and p-value of ``sample`` against ``law`` as the sample's dtype holds it.
+
+    The sample's values were rounded to the dtype they were written in (``written_in``): their law is that of X
+    rounded to nearest, X ~ ``law``, a law on the dtype's numbers, each with the mass of the reals that round to
+    it (a point mass of ``law`` is where it rounds to). D = sup |F_n - G| against that law's CDF G, taken on both
+    sides of every distinct value. Where the grid is coarse next to the law and the sample (bfloat16 values of
+    N(1, 0.02^2), float32 ones of N(1000, 0.001^2)), the p-value is the exact P(D >= d) of the discrete law;
+    where it is fine (float32 of most laws, float64) it is SciPy's exact distribution of D for a continuous law,
+    which for a law with point masses left (a sparse tensor's zeros) is conservative: a correct sampler fails
+    less often than the p-value says, never more.
 
     Args:
         sample: an array (or anything ``np.asarray`` takes) of values; any shape, flattened.
@@ -394,6 +587,10 @@ def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
         True
         >>> ks_1samp(rng.uniform(-0.02, 0.02, 10_000), law)[1] > ALPHA
         False
+        >>> coarse = distribution(Normal(1000, 0.001).lower(TensorInfo.make((256, 512))))
+        >>> x = rng.normal(1000, 0.001, 100_000).astype(np.float32)  # on float32's numbers 6.1e-5 apart
+        >>> ks_1samp(x, coarse)[1] > ALPHA  # tested against the law as float32 holds it
+        True
     """
     sp = _scipy()
     x = np.asarray(sample)
@@ -403,14 +600,15 @@ def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
     if n == 0:
         raise ValueError("ks_1samp: the sample is empty")
     unique, first, counts = np.unique(values, return_index=True, return_counts=True)
-    at, jump = unique.copy(), np.zeros(unique.size)
-    for value, mass in law.atoms:
-        hit = unique == float(np.asarray(value, dtype=dtype))
-        at[hit], jump[hit] = value, jump[hit] + mass
-    right = np.asarray(law.cdf(at), dtype=np.float64)
-    left = right - jump
+    cdf = _held_cdf(law, dtype)
+    right, left = cdf(unique)
     d = max(float(np.max(np.abs((first + counts) / n - right))), float(np.max(np.abs(first / n - left))))
-    return d, float(sp.stats.kstwo.sf(d, n))
+    p = float(sp.stats.kstwo.sf(d, n))  # exact for a continuous law; a bound for a discrete one
+    if np.dtype(dtype) != np.float64 and math.isfinite(d) and p > 0.0:
+        exact = _discrete_sf(d, n, cdf, dtype)
+        if exact is not None:
+            p = min(p, exact)
+    return d, p
 
 
 def ks_2samp(a: Any, b: Any) -> tuple[float, float]:
@@ -473,7 +671,7 @@ def sample_kurtosis(sample: Any) -> float:
     return float(np.mean(c ** 4) / np.mean(c ** 2) ** 2)
 
 
-#: Default significance: a correct sampler fails a check with probability 1e-4 (PyTorch's own init tests
+#: Default significance: a correct sampler fails a check with probability (at most) 1e-4 (PyTorch's own init tests
 #: accept p > 1e-4).
 ALPHA = 1e-4
 
@@ -587,8 +785,10 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     """Does ``sample`` (an array of one tensor's values) come from ``spec`` lowered for that tensor?
 
     Determined specs (constants, eye, dirac, arrays) are compared exactly. Random ones must lie in the
-    support and pass a one-sample KS test against the exact CDF at level ``alpha`` (a correct sampler fails
-    with probability ``alpha``).
+    support and pass a one-sample KS test (``ks_1samp``) against the exact law as the sample's dtype holds it
+    (its values rounded to nearest in that dtype: bfloat16 holds N(1, 0.02^2) on about 40 numbers) at level
+    ``alpha``: a correct sampler fails with probability at most ``alpha`` (less only by the discreteness of D, or
+    where SciPy's continuous p-value is used: point masses on a fine grid).
 
     Args:
         sample: the tensor's values (a NumPy array, or anything ``np.asarray`` takes: a framework's array
@@ -597,7 +797,7 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
         shape: the tensor's shape in ``layout``; default the sample's own shape.
         layout: a layout name (``unifiedinit.LAYOUTS``) or Layout; it decides which axes are the fans.
         layer_fans: the layer's (fan_in, fan_out) when they are not the tensor's own (a bias).
-        alpha: the significance level, in (0, 1): a correct sampler fails with this probability.
+        alpha: the significance level, in (0, 1): a correct sampler fails with at most this probability.
 
     Returns:
         A ``Verdict``: truthy when the sample passes, ``str`` says why in one line.
