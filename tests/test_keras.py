@@ -177,6 +177,22 @@ def test_a_shape_that_is_no_shape_is_named(shape):
         ui.Normal().to_keras(seed=0)(shape)
 
 
+def test_orthogonal_values_do_not_depend_on_torchs_thread_count():
+    # under the torch backend Keras's QR is torch's, whose last bits follow torch.set_num_threads on a CPU
+    if keras.backend.backend() != "torch":
+        pytest.skip("the torch backend's QR (tensorflow's and JAX's do not depend on the thread count here)")
+    import torch
+    threads = torch.get_num_threads()
+    drawn = []
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            drawn.append(keras.ops.convert_to_numpy(ui.Orthogonal().to_keras(seed=3)((256, 256))))
+    finally:
+        torch.set_num_threads(threads)
+    np.testing.assert_array_equal(drawn[0], drawn[1])
+
+
 def test_identity_and_constant_equal_keras():
     np.testing.assert_array_equal(numpy(ui.Eye().to_keras()((4, 6))), numpy(KI.Identity()((4, 6))))
     np.testing.assert_array_equal(numpy(ui.Constant(0.3).to_keras()((4, 6))), numpy(KI.Constant(0.3)((4, 6))))

@@ -780,6 +780,22 @@ def test_a_plan_on_cuda_never_waits_for_the_device(seed):
     assert all(t.device.type == "cuda" for t in model.state_dict().values())
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+@pytest.mark.parametrize("portable", [False, "counter"])
+def test_cuda_plans_with_rows_and_determined_tables_never_wait_for_the_device(portable):
+    # a padded embedding's mask is made on the device; determined tables come from pinned memory, asynchronously
+    model = nn.Sequential(nn.Embedding(100, 16, padding_idx=0), nn.Linear(16, 16), nn.Linear(16, 32)).cuda()
+    plan = ui.presets.torch.rule(ui.Eye(), path="1/weight").rule(ui.Sinusoidal(), path="2/weight")
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        plan.apply(model, seed=0, portable=portable)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    embedding, square = model.get_parameter("0.weight"), model.get_parameter("1.weight")
+    assert not embedding[0].any() and torch.equal(square, torch.eye(16, device="cuda"))
+
+
 class _HeadFirst(nn.Module):
     """A head declared before the embedding it is tied to (``head.weight = emb.weight``), and maybe an old
     hook-based weight-normed layer."""

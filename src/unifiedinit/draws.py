@@ -172,7 +172,8 @@ class MixedRoPE(Draw):
     def magnitudes(self) -> np.ndarray:
         """m_k = temperature^(-2k / columns) for k < columns / 2 (timm's temperature^(-4k / head_dim)), float64."""
         import numpy as np
-        return np.power(self.temperature, -2.0 * np.arange(self.columns // 2) / self.columns)
+        # a float64 arange: torch.compile traces NumPy as torch, where an int64 arange scaled by a float is float32
+        return np.power(self.temperature, -2.0 * np.arange(self.columns // 2, dtype=np.float64) / self.columns)
 
 
 class Sparse(Draw):

@@ -6,11 +6,13 @@ A backend supplies an ``Ops``: a dozen array operations in its own framework dra
 
 - uniform, normal and constant draws, kept in their window as the final dtype holds it;
 - truncated normals by the inverse CDF on their window (one pass, no host sync; a backend may offer an exact or
-  faster op, as the NumPy reference does with Robert's rejection);
+  faster op, as the NumPy reference does with Robert's rejection); a window 3 std or more out on one side is
+  inverted in log space (``log_ndtr`` and Newton's method), so that its uniforms keep their full precision;
 - mixtures by one uniform that picks a component per entry (``where``), affine maps;
 - orthogonal matrices (QR of a Gaussian matrix with the signs of diag(R)), sparse columns (the rank of a uniform
   within its column is a random permutation of the rows);
-- eye, dirac and arrays: determined, built once here with NumPy and converted;
+- eye, dirac and arrays: determined, built once here with NumPy in float64 and rounded once to the final dtype
+  (constants too: their value is rounded on the host, never through the work dtype);
 - stacked layers: a structured draw per layer.
 
 A backend that writes in place (torch) passes ``out``: elementwise primitives are drawn straight into it.
@@ -27,7 +29,15 @@ from . import _validate as v
 from . import draws as D
 from .reference import support_in
 
-__all__ = ["Ops", "NumpyLikeOps", "draw", "determined", "phi"]
+__all__ = ["Ops", "NumpyLikeOps", "draw", "determined", "phi", "log_phi", "held", "TAIL"]
+
+#: a truncated normal whose window lies this many standard deviations or more from the mean on one side is drawn in
+#: log space (``Ops.truncated_normal``): there the inverse CDF's uniforms on [2 Phi(a) - 1, 2 Phi(b) - 1] would sit
+#: next to +-1, where a float holds only a handful of numbers
+TAIL = 3.0
+
+#: log(sqrt(2 pi)): log phi(z) = -z**2 / 2 - HALF_LOG_2PI for the standard normal density phi
+HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 def phi(x: float) -> float:
@@ -50,6 +60,106 @@ def phi(x: float) -> float:
         (0.975, 0.0)
     """
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def log_phi(x: float) -> float:
+    """log Phi(x), the log of the standard normal CDF, accurate in the lower tail where Phi(x) itself underflows.
+
+    By ``math.erfc`` above -20, and below by Laplace's continued fraction of the Mills ratio (60 terms: relative
+    error below 1e-16 there).
+
+    Args:
+        x: a real number (-inf gives -inf).
+
+    Returns:
+        A float <= 0.
+
+    Raises:
+        TypeError: ``x`` is not a real number.
+
+    Examples:
+        >>> import math
+        >>> from unifiedinit.samplers import log_phi
+        >>> log_phi(0.0) == math.log(0.5)
+        True
+        >>> round(log_phi(-40.0), 6)  # Phi(-40) = 3.7e-350 underflows a float
+        -804.608442
+    """
+    if x > -20.0:
+        return math.log(phi(x))
+    w = -x
+    t = w
+    for k in range(60, 0, -1):
+        t = w + k / t
+    return -math.log(t) - 0.5 * w * w - HALF_LOG_2PI
+
+
+def _host_dtype(dtype: Any) -> Any:
+    """The NumPy dtype of a floating ``dtype`` given in a backend's own form (``torch.float16``, ``jnp.bfloat16``,
+    "float8_e4m3fn"...): NumPy's float16/32/64, ml_dtypes' bfloat16 and small floats; None for any other dtype
+    (integers, bool), or a small float without ml_dtypes installed."""
+    import numpy as np
+    name = getattr(dtype, "name", None)
+    if not isinstance(name, str):
+        try:  # a scalar type such as jnp.float16 or np.float32
+            name = np.dtype(dtype).name if isinstance(dtype, type) else str(dtype)
+        except TypeError:
+            name = str(dtype)
+    name = name.replace("torch.", "")
+    if name in ("float16", "float32", "float64"):
+        return np.dtype(name)
+    if name == "bfloat16" or name.startswith(("float8_", "float6_", "float4_")):
+        try:
+            import ml_dtypes
+        except ImportError:  # pragma: no cover - ml_dtypes comes with JAX
+            return None
+        found = getattr(ml_dtypes, name, None)
+        return None if found is None else np.dtype(found)
+    return None
+
+
+def held(value: float, dtype: Any) -> float:
+    """``value`` rounded once to the floating ``dtype`` (to nearest, as NumPy and ml_dtypes round a float64 to it),
+    as a Python float; unchanged for a dtype that is not floating (integers, bool).
+
+    A constant written through a float32 work dtype is rounded twice (1 + 2**-11 + 2**-30 is 1.0 in float16 that
+    way, 1.0009765625 rounded once): the samplers write ``held(value, final)`` instead, which the work dtype holds
+    exactly. Under ``torch.compile`` the call is a constant (its arguments are).
+
+    Args:
+        value: a real number.
+        dtype: a dtype in any backend's form (``torch.float16``, ``jnp.bfloat16``, ``"float16"``...).
+
+    Returns:
+        A float that ``dtype`` holds exactly.
+
+    Raises:
+        TypeError: ``value`` is not a real number.
+
+    Examples:
+        >>> from unifiedinit.samplers import held
+        >>> held(1 + 2**-11 + 2**-30, "float16")
+        1.0009765625
+        >>> held(0.1, "float32"), held(2.5, "int32")
+        (0.10000000149011612, 2.5)
+    """
+    import numpy as np
+    host = _host_dtype(dtype)
+    if host is None:
+        return value
+    return float(np.asarray(value, dtype=np.float64).astype(host).astype(np.float64))
+
+
+setattr(held, "_dynamo_marked_constant", True)  # torch.compile calls it while tracing (as assume_constant_result)
+
+
+def _rounded_once(a: Any, dtype: Any) -> Any:
+    """A float64 NumPy array rounded once to the floating ``dtype`` on the host, back as float64 (which holds it
+    exactly); unchanged for a dtype that is not floating."""
+    import numpy as np
+    host = _host_dtype(dtype)
+    a = np.asarray(a, dtype=np.float64)
+    return a if host is None else a.astype(host).astype(np.float64)
 
 
 class Ops:
@@ -78,13 +188,41 @@ class Ops:
     uniform: Any
     clip: Any
     erfinv: Any
+    from_numpy: Any
 
     def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any,
                          support: tuple[float, float], out: Any = None) -> Any:
-        """N(mean, std) cut to [low, high] by the inverse CDF, exact for any window, kept in ``support``."""
-        lo, hi = phi((d.low - d.mean) / d.std), phi((d.high - d.mean) / d.std)
+        """N(mean, std) cut to [low, high] by the inverse CDF, exact for any window, kept in ``support``: uniforms
+        on [2 Phi(a) - 1, 2 Phi(b) - 1] through erfinv, or for a window ``TAIL`` std or more out on one side the
+        lower tail's inverse in log space (``_tail_normal``)."""
+        a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
+        if in_tail(a, b):
+            z, sign = _tail_normal(self, shape, a, b, dt)
+            return self.clip(self.affine(z, sign * d.std, d.mean), *support)
+        lo, hi = phi(a), phi(b)
         u = self.uniform(shape, 2.0 * lo - 1.0, 2.0 * hi - 1.0, dt, out)
         return self.clip(self.affine(self.erfinv(u), d.std * math.sqrt(2.0), d.mean), *support)
+
+    def log_ndtr(self, x: Any) -> Any:
+        """log Phi(x), elementwise, for x <= -``TAIL`` (all the samplers ask for): here from the backend's ``log``
+        and arithmetic, by Laplace's continued fraction of the Mills ratio Phi(x) / phi(x) (40 terms: a relative
+        error below 1e-14 for x <= -3). A backend with its own ``log_ndtr`` (torch, JAX) uses that."""
+        w = -x
+        t = w
+        for k in range(40, 0, -1):
+            t = w + k / t
+        return -self.log(t) - w * w * 0.5 - HALF_LOG_2PI
+
+    def arange(self, n: int) -> Any:
+        """The integers 0, 1, ..., n - 1 where the ops put their arrays (here made on the host and copied: a
+        backend with its own ``arange`` makes it on the device)."""
+        import numpy as np
+        return self.from_numpy(np.arange(n, dtype=np.int32), "int32")
+
+    def from_exact(self, a: Any, dt: Any, final: Any) -> Any:
+        """The float64 NumPy array ``a`` (determined values) rounded once to the final dtype ``final`` (on the
+        host), as an array of the work dtype ``dt``, which holds every value of ``final`` exactly."""
+        return self.from_numpy(a if dt == final else _rounded_once(a, final), dt)
 
     def affine(self, x: Any, scale: float, shift: float) -> Any:
         """scale * x + shift (a backend that writes in place may reuse ``x``)."""
@@ -195,6 +333,46 @@ class NumpyLikeOps(Ops):
     def log(self, x: Any) -> Any:
         return self.xp.log(x)
 
+    def arange(self, n: int) -> Any:
+        return self.xp.arange(n)
+
+
+def in_tail(a: float, b: float) -> bool:
+    """Is the standard window [a, b] ``TAIL`` or more from 0 on one side (drawn by ``_tail_normal``)?"""
+    return a >= TAIL or b <= -TAIL
+
+
+def _tail_normal(ops: Any, shape: tuple[int, ...], a: float, b: float, dt: Any) -> tuple[Any, float]:
+    """N(0, 1) cut to a window [a, b] ``TAIL`` or more from 0 on one side, exactly, in one pass with no host sync:
+    (z, sign), the values being ``sign * z``.
+
+    The window is taken in the lower tail (mirrored when it lies above 0), where probabilities are small numbers
+    that a float holds with full relative precision, and inverted in log space, so that no window is too far out
+    for float32: log Phi(z) = log Phi(b) + log(1 - c u), c = 1 - Phi(a) / Phi(b), for u uniform on [0, 1)
+    (Phi(z) runs over [Phi(a), Phi(b)] uniformly). z starts at the asymptotic solution of log Phi(z) = L
+    (z**2 + log z**2 - 2 log(1 - 1/z**2) = -2 L - log 2 pi) and takes three Newton steps on log Phi (``log_ndtr``:
+    concave, so every step after the first approaches the root from below; the third leaves a relative change
+    below 1e-15 for any window beyond 3 std), each kept in the window."""
+    flip = a > 0.0  # a window above 0: drawn as its mirror below
+    lo, hi = (-b, -a) if flip else (a, b)
+    top, bottom = log_phi(hi), log_phi(lo)
+    c = -math.expm1(bottom - top)  # 1 - Phi(lo) / Phi(hi), in (0, 1]
+    u = ops.uniform(shape, 0.0, 1.0, dt)
+    target = ops.log(ops.affine(u, -c, 1.0))  # log(1 - c u)
+    # + log Phi(hi), within [log Phi(lo), log Phi(hi)] (a uniform that rounded up to 1 gave log 0 = -inf); a floor
+    # 1000 below the top leaves out a probability below e**-1000 of the window's and keeps z**2 finite in float32
+    target = ops.clip(ops.affine(target, 1.0, top), max(bottom, top - 1000.0), top)
+    s = target * -2.0 - 2.0 * HALF_LOG_2PI  # z**2 + log z**2 - 2 log(1 - 1/z**2), asymptotically
+    y = s - ops.log(s)
+    for _ in range(2):
+        y = s - ops.log(y) + ops.log(1.0 - 1.0 / y) * 2.0
+    z = ops.clip(-ops.exp(ops.log(y) * 0.5), max(lo, -60.0), hi)  # -sqrt(y)
+    for _ in range(3):
+        f = ops.log_ndtr(z)
+        # Newton on log Phi: its slope is phi(z) / Phi(z) = exp(-(log Phi(z) + z**2 / 2 + log sqrt(2 pi)))
+        z = ops.clip(z + (target - f) * ops.exp(f + z * z * 0.5 + HALF_LOG_2PI), max(lo, -60.0), hi)
+    return z, -1.0 if flip else 1.0
+
 
 def in_place_writer(ops: Any, d: D.Draw, dtype: Any) -> Callable[[Any], Any] | None:
     """What ``draw(ops, d, out.shape, dtype, out=out)`` does, decided once for a plan that writes many tensors of
@@ -234,8 +412,8 @@ def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: An
         return x if support is None else ops.clip(x, *support)
     if isinstance(d, D.TruncatedNormal):
         return ops.truncated_normal(shape, d, dt, support or (d.low, d.high), out)
-    if isinstance(d, D.Constant):
-        return ops.full(shape, d.value, dt, out)
+    if isinstance(d, D.Constant):  # rounded once to the final dtype, which the work dtype holds exactly
+        return ops.full(shape, _rounded_for(d.value, dt, final), dt, out)
     if isinstance(d, D.Affine):
         folded = _fold(d)
         if folded is not None:  # the same law in one pass: an affine map of a normal or uniform is one too
@@ -260,7 +438,8 @@ def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: An
         x = ops.inverse_softplus(ops.clip(base, d.floor, max(d.floor, high)))  # raised to the floor
         x = x if support is None else ops.clip(x, *support)
         if below is not None:  # the entries raised to it: the law's point mass, one number in every backend, written
-            x = ops.where(below, ops.full(shape, d.low, dt), x)  # as constants are (rounded to nearest)
+            # as constants are (rounded once to nearest)
+            x = ops.where(below, ops.full(shape, _rounded_for(d.low, dt, final), dt), x)
         return x
     if isinstance(d, D.Log):
         x = ops.log(_elementwise(ops, d.base, shape, dt, dt))
@@ -278,10 +457,25 @@ def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: An
     raise TypeError(f"not an elementwise draw: {d!r}")  # pragma: no cover
 
 
+def _rounded_for(value: float, dt: Any, final: Any) -> float:
+    """A constant's ``value`` to write in the work dtype ``dt``: as it is where ``dt`` is the final dtype or float64
+    (which holds it exactly: the final cast rounds it once), else rounded once to ``final`` first (``held``)."""
+    if dt == final or str(dt).endswith("float64"):
+        return value
+    return held(float(value), final)  # float(): a constant torch.compile can hand to held while tracing
+
+
 def _fold(d: D.Affine) -> D.Draw | None:
     """``scale * x + shift`` as one draw of the base's family, where there is one: a normal for any scale, a
-    uniform or truncated normal for a positive one (a negative one would swap which end a uniform leaves open)."""
+    uniform or truncated normal for a positive one (a negative one would swap which end a uniform leaves open), a
+    constant (of a constant, or of an affine map of one) computed in float64 as the reference computes it (x * scale,
+    then + shift), so that it is rounded once to the final dtype."""
     b, s, t = d.base, d.scale, d.shift
+    if isinstance(b, D.Affine):
+        b = _fold(b) or b
+    if isinstance(b, D.Constant):
+        value = b.value if s == 1.0 else b.value * s
+        return D.Constant(value if t == 0.0 else value + t)
     if isinstance(b, D.Normal):
         return D.Normal(s * b.mean + t, abs(s) * b.std)
     if s > 0 and isinstance(b, D.Uniform):
@@ -345,13 +539,13 @@ def _mixed_rope(ops: Any, d: D.MixedRoPE, shape: tuple[int, ...], dt: Any) -> An
 
 def _rows(ops: Any, d: D.Rows, shape: tuple[int, ...], dt: Any, final: Any) -> Any:
     """``base`` everywhere, then the slice at ``index`` along ``axis`` from ``fill`` (drawn elementwise, kept
-    where a mask says: immutable arrays take the same path as torch's)."""
-    import numpy as np
+    where a mask says: immutable arrays take the same path as torch's). The mask is made where the arrays are (an
+    ``arange`` compared with the index, no copy from the host) and compared in the work dtype (float32 or wider)."""
     x = _structured(ops, d.base, shape, dt, final)
     fill = _elementwise(ops, d.fill, shape, dt, final)
-    mask = np.zeros(shape[d.axis])
-    mask[d.index] = 1.0
-    mask = ops.from_numpy(mask.reshape([-1 if i == d.axis else 1 for i in range(len(shape))]), dt)
+    n = shape[d.axis]
+    mask = ops.where(ops.arange(n) == d.index, ops.full((n,), 1.0, dt), ops.full((n,), 0.0, dt))
+    mask = ops.reshape(mask, tuple(n if i == d.axis else 1 for i in range(len(shape))))
     return ops.where(ops.broadcast_mul(mask, ops.full(shape, 1.0, dt)) > 0.5, fill, x)
 
 
@@ -372,8 +566,8 @@ def _structured(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: Any
     if isinstance(d, D.Blocks):
         block = tuple(n // len(d.parts) if i == d.axis else n for i, n in enumerate(shape))
         return ops.concat([_structured(ops, p, block, dt, final) for p in d.parts], d.axis)
-    if d.deterministic:
-        return ops.from_numpy(determined(d, shape), dt)
+    if d.deterministic:  # float64 values rounded once to the final dtype
+        return ops.from_exact(determined(d, shape), dt, final)
     raise TypeError(f"unknown draw {d!r}")  # pragma: no cover
 
 
@@ -439,7 +633,8 @@ def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
         return out
     if isinstance(d, D.Sinusoidal):
         n, dim = shape[d.positions_axis], shape[1 - d.positions_axis]
-        column = np.arange((dim + 1) // 2)
+        # float64 throughout: torch.compile traces NumPy as torch, where np.arange's int64 / an int is float32
+        column = np.arange((dim + 1) // 2, dtype=np.float64)
         exponent = column / (dim // 2 - 1) if d.span else 2 * column / dim
         angle = np.arange(n, dtype=np.float64)[:, None] / np.power(d.max_timescale, exponent)
         sines, cosines = np.sin(angle), np.cos(angle[:, :dim // 2])

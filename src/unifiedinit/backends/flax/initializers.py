@@ -199,13 +199,38 @@ class _Law:
         if lo < -big or hi > big:
             raise ValueError(f"parameter 'tensor' has dtype {dtype}, which cannot hold the values of {draw!r}: they "
                              f"span [{lo:.6g}, {hi:.6g}]; allowed: values within [{-big:.6g}, {big:.6g}]")
-        return self.hook(key, shape, jnp.float32).astype(dtype)
+        ends = _small_support(draw, dtype)
+        x = self.hook(key, shape, jnp.float32)
+        # kept within the window's ends as the small float holds them, so that rounding cannot leave the window
+        # (0.49999997 of U[0, 0.5) rounds to 0.5 in float8_e4m3fn), as every sampler does for float16
+        return (x if ends is None else jnp.clip(x, *ends)).astype(dtype)
 
     def complex(self, key: jax.Array, shape: tuple[int, ...], dtype: np.dtype, imag: "_Law | None" = None) -> jax.Array:
         """This law for the real part and ``imag``'s (default this one's) for the imaginary part, independent."""
         real = _real_dtype(dtype)
         k_re, k_im = jax.random.split(key)
         return jax.lax.complex(self(k_re, shape, real), (imag or self)(k_im, shape, real)).astype(dtype)
+
+
+def _small_support(draw: Any, dtype: np.dtype) -> tuple[float, float] | None:
+    """A bounded draw's support as the small float ``dtype`` (float8...) holds it: its smallest number in the
+    window's float32 support (``reference.support_in``: above an open low end) and its largest, found among every
+    value the dtype has (at most 256). None for an unbounded draw.
+
+    Raises:
+        ValueError: ``dtype`` holds no number in the window (float8_e4m3fn none in U[0.51, 0.52)).
+    """
+    from ...reference import support_in
+    window = support_in(draw, jnp.float32)
+    if window is None:
+        return None
+    codes = np.arange(1 << (8 * dtype.itemsize), dtype=np.uint64).astype(f"u{dtype.itemsize}")
+    values = np.unique(codes.view(dtype).astype(np.float64))
+    values = values[np.isfinite(values) & (values >= window[0]) & (values <= window[1])]
+    if values.size == 0:
+        raise ValueError(f"parameter 'dtype' is {dtype}, which holds no number in the window of {draw!r} "
+                         f"([{window[0]:.6g}, {window[1]:.6g}]); allowed: a window that holds one of its numbers")
+    return float(values[0]), float(values[-1])
 
 
 def _initializer(init: Callable[..., jax.Array], doc: str, spec: Spec | None,

@@ -17,7 +17,7 @@ import numpy as np
 
 from ... import draws as D
 from ...counter import Arith
-from ...samplers import NumpyLikeOps
+from ...samplers import NumpyLikeOps, in_tail
 
 
 class JaxOps(NumpyLikeOps):
@@ -25,9 +25,11 @@ class JaxOps(NumpyLikeOps):
 
     The key is split for every random op (``self.key`` moves on, each op draws with a fresh sub-key), so a draw
     is a pure function of the first key: traceable under ``jit``/``vmap``, no host callback, no NumPy. Half
-    precision is drawn in float32 (``work_dtype``) and rounded once. Flax and Equinox both draw with it
-    (``unifiedinit.backends.equinox.EquinoxOps`` is this class); ``unifiedinit.samplers.draw(JaxOps(key), draw,
-    shape, dtype)`` samples any primitive draw.
+    precision is drawn in float32 (``work_dtype``) and rounded once. Truncated normals come from
+    ``jax.random.truncated_normal``, except on a window 3 std or more out on one side, which the shared sampler
+    inverts in log space with ``jax.scipy.special.log_ndtr`` (JAX's float32 uniforms on [erf(a), erf(b)] hold a
+    handful of numbers there). Flax and Equinox both draw with it (``unifiedinit.backends.equinox.EquinoxOps`` is
+    this class); ``unifiedinit.samplers.draw(JaxOps(key), draw, shape, dtype)`` samples any primitive draw.
 
     Args:
         key: a ``jax.random`` key (``jax.random.key(0)``, or a split of one); None where no random op is asked
@@ -74,11 +76,16 @@ class JaxOps(NumpyLikeOps):
     def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any,
                          support: tuple[float, float], out: Any = None) -> jax.Array:
         a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
+        if in_tail(a, b):  # jax.random.truncated_normal's erf-space uniforms hold a handful of numbers there
+            return super().truncated_normal(shape, d, dt, support)  # in log space, with jax's log_ndtr
         z = jax.random.truncated_normal(self._next(), a, b, shape, dt)
         return jnp.clip(self.affine(z, d.std, d.mean), *support)
 
     def erfinv(self, x: jax.Array) -> jax.Array:
         return jax.scipy.special.erfinv(x)
+
+    def log_ndtr(self, x: jax.Array) -> jax.Array:
+        return cast(jax.Array, jax.scipy.special.log_ndtr(x))
 
     def qr(self, m: jax.Array) -> tuple[jax.Array, jax.Array]:
         return jnp.linalg.qr(m)

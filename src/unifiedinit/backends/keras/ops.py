@@ -32,7 +32,7 @@ class KerasOps(NumpyLikeOps):
 
     The ``unifiedinit.samplers.Ops`` of Keras: ``unifiedinit.samplers.draw(KerasOps(seeds), draw, shape, dtype)``
     builds every primitive from these operations (the NumPy-like ones from ``keras.ops``). Arrays are immutable,
-    so ``out`` is never used; float16 and bfloat16 values are computed in float32 and cast once.
+    so ``out`` is never used; float16, bfloat16 and float8 values are computed in float32 and cast once.
 
     Args:
         seeds: the ``Seeds`` of one call: an int seed gives each random op its own seed (the same values on every
@@ -70,7 +70,9 @@ class KerasOps(NumpyLikeOps):
         self.seeds = seeds
 
     def work_dtype(self, dtype: str) -> str:
-        return "float32" if dtype in ("float16", "bfloat16") else dtype
+        # float16, bfloat16 and the small floats (float8...): drawn in float32 and rounded once
+        return "float32" if dtype in ("float16", "bfloat16") or dtype.startswith(("float8_", "float6_", "float4_")) \
+            else dtype
 
     def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: str, out: Any = None) -> Any:
         return keras.random.uniform(shape, low, high, dtype=dt, seed=self.seeds())
@@ -82,6 +84,9 @@ class KerasOps(NumpyLikeOps):
         return ops.erfinv(x)
 
     def qr(self, m: Any) -> tuple[Any, Any]:
+        if keras.backend.backend() == "torch":  # on one CPU thread, as the torch backend's: else its last bits
+            from ..torch.ops import qr_one_thread  # follow torch.set_num_threads
+            return qr_one_thread(m)
         q, r = cast(Any, ops.qr(m, mode="reduced"))
         return q, r
 

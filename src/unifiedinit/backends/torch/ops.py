@@ -10,7 +10,7 @@ import torch
 
 from ... import draws as D
 from ...counter import Arith
-from ...samplers import Ops, phi
+from ...samplers import Ops, in_tail, phi
 
 #: A large CPU tensor is drawn in parts of this many entries, part i from its own generator seeded by the i-th of
 #: a row of seeds drawn from the caller's generator: the values depend on the tensor's size and the generator,
@@ -19,15 +19,28 @@ CHUNK = 1 << 20
 
 
 def _icdf(t: torch.Tensor, d: D.TruncatedNormal, g: torch.Generator | None, support: tuple[float, float]) -> None:
-    """N(mean, std) cut to [low, high] by the inverse CDF, in one pass with no host sync: uniforms on the
-    window's CDF interval through erfinv. float32 arithmetic where the window lies within 4 std of the mean (the
-    CDF's float32 resolution is ample there); float64 for a window reaching further into a tail."""
+    """N(mean, std) cut to [low, high] by the inverse CDF, in one pass with no host sync. A window within ``TAIL``
+    std of the mean on either side: uniforms on the window's CDF interval through erfinv, in float32 arithmetic
+    where the window lies within 4 std of the mean (the CDF's float32 resolution is ample there), float64 for one
+    reaching further into a tail. A window ``TAIL`` std or more out on one side: in float64, mirrored into the
+    lower tail, uniforms on [Phi(a), Phi(b)] (small numbers, held with full relative precision down to 37 std)
+    through ``torch.special.ndtri``, so that no window is too far out (erfinv's uniforms would sit next to 1, where
+    a float holds a handful of numbers: 12 distinct values on [8, 9])."""
     a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
-    work = torch.float64 if (t.dtype == torch.float64 or max(abs(a), abs(b)) > 4.0) else torch.float32
+    tail = in_tail(a, b)
+    work = torch.float64 if (t.dtype == torch.float64 or tail or max(abs(a), abs(b)) > 4.0) else torch.float32
     x = t if t.dtype == work else torch.empty(t.shape, dtype=work, device=t.device)
-    lo, hi = 2.0 * phi(a) - 1.0, 2.0 * phi(b) - 1.0
-    _in_parts(x, lambda part, gen: part.uniform_(lo, hi, generator=gen), g)
-    x.erfinv_().mul_(d.std * math.sqrt(2.0))
+    if tail:
+        flip = a > 0.0  # a window above the mean: drawn as its mirror below
+        lo, hi = phi(-b if flip else a), phi(-a if flip else b)
+        _in_parts(x, lambda part, gen: part.uniform_(lo, hi, generator=gen), g)
+        # torch.special's functions are untyped (torch._C._special has no stubs)
+        x.copy_(cast(torch.Tensor, torch.special.ndtri(x)))  # pyright: ignore[reportUnknownMemberType]
+        x.mul_(-d.std if flip else d.std)
+    else:
+        lo, hi = 2.0 * phi(a) - 1.0, 2.0 * phi(b) - 1.0
+        _in_parts(x, lambda part, gen: part.uniform_(lo, hi, generator=gen), g)
+        x.erfinv_().mul_(d.std * math.sqrt(2.0))
     if d.mean != 0.0:  # every fan-scaled truncated normal is centred: one pass over the tensor fewer
         x.add_(d.mean)
     x.clamp_(*support)
@@ -81,8 +94,31 @@ def _pool() -> Any:
     return _POOL[0]
 
 
-#: the dtypes drawn in float32 and rounded once
-_HALF = frozenset({torch.float16, torch.bfloat16})
+def to_device(host: torch.Tensor, device: Any) -> torch.Tensor:
+    """A CPU tensor (determined values made on the host) on ``device``. To a CUDA device it goes from pinned memory
+    with ``non_blocking=True``: a plain copy from pageable memory waits for the device (a host sync, which
+    ``torch.cuda.set_sync_debug_mode("error")`` refuses); torch's host allocator keeps the pinned buffer until the
+    copy is done. Under ``torch.compile`` the copy is traced as it is."""
+    target = torch.device(device) if device is not None else host.device
+    if target.type == "cuda" and not torch.compiler.is_compiling():
+        return host.pin_memory().to(device=target, non_blocking=True)
+    return host.to(device=target)
+
+
+def qr_one_thread(m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The reduced QR of ``m``, on a CPU on one thread: LAPACK's blocked QR rounds differently with the thread count
+    (the last bits of a 64 x 64 Q differ between 1 and 2 threads), so a seed gives the same matrix whatever
+    ``torch.set_num_threads`` says (``torch.compile`` traces the call as it is). Keras's torch backend uses it too."""
+    threads = torch.get_num_threads() if m.device.type == "cpu" and not torch.compiler.is_compiling() else 1
+    if threads > 1:
+        torch.set_num_threads(1)
+    try:  # torch.linalg's functions are untyped (torch._C._linalg has no stubs)
+        q, r = cast("tuple[torch.Tensor, torch.Tensor]",
+                    torch.linalg.qr(m))  # pyright: ignore[reportUnknownMemberType]
+    finally:
+        if threads > 1:
+            torch.set_num_threads(threads)
+    return q, r
 
 
 class TorchOps(Ops):
@@ -99,7 +135,8 @@ class TorchOps(Ops):
         self.g, self.device, self.like = generator, torch.device(device), like
 
     def work_dtype(self, dtype: Any) -> Any:
-        return torch.float32 if dtype in _HALF else dtype
+        # float16, bfloat16 and the float8s: drawn in float32 and rounded once (float8 has no arithmetic of its own)
+        return torch.float32 if dtype.is_floating_point and dtype.itemsize < 4 else dtype
 
     def _new(self, shape: tuple[int, ...], dt: Any, out: Any) -> torch.Tensor:
         """``out``, or a new tensor made like the one being filled: under ``torch.func.vmap`` it is batched like it,
@@ -138,6 +175,12 @@ class TorchOps(Ops):
     def erfinv(self, x: torch.Tensor) -> torch.Tensor:
         return torch.erfinv(x)
 
+    def log_ndtr(self, x: torch.Tensor) -> torch.Tensor:
+        return cast(torch.Tensor, torch.special.log_ndtr(x))  # pyright: ignore[reportUnknownMemberType]
+
+    def arange(self, n: int) -> torch.Tensor:
+        return torch.arange(n, device=self.device)  # on the device: no copy from the host (a sync on CUDA)
+
     def exp(self, x: torch.Tensor) -> torch.Tensor:
         return x.exp_()  # x is a fresh draw: in place
 
@@ -160,19 +203,7 @@ class TorchOps(Ops):
         return x.argsort(dim=0)
 
     def qr(self, m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        # LAPACK's blocked QR on a CPU rounds differently with the thread count (the last bits of a 64 x 64 Q
-        # differ between 1 and 2 threads): one thread, so that a seed gives the same matrix whatever
-        # torch.set_num_threads says (torch.compile traces the call as it is)
-        threads = torch.get_num_threads() if m.device.type == "cpu" and not torch.compiler.is_compiling() else 1
-        if threads > 1:
-            torch.set_num_threads(1)
-        try:  # torch.linalg's functions are untyped (torch._C._linalg has no stubs)
-            q, r = cast("tuple[torch.Tensor, torch.Tensor]",
-                        torch.linalg.qr(m))  # pyright: ignore[reportUnknownMemberType]
-        finally:
-            if threads > 1:
-                torch.set_num_threads(threads)
-        return q, r
+        return qr_one_thread(m)
 
     def diagonal(self, m: torch.Tensor) -> torch.Tensor:
         return torch.diagonal(m)
@@ -204,8 +235,17 @@ class TorchOps(Ops):
     def from_numpy(self, a: Any, dt: Any) -> torch.Tensor:
         import numpy as np
         # torch leaves from_numpy's parameter untyped
-        return torch.from_numpy(np.ascontiguousarray(a)).to(  # pyright: ignore[reportUnknownMemberType]
-            device=self.device, dtype=dt)
+        host = torch.from_numpy(np.ascontiguousarray(a))  # pyright: ignore[reportUnknownMemberType]
+        return to_device(host, self.device).to(dtype=dt)
+
+    def from_exact(self, a: Any, dt: Any, final: Any) -> torch.Tensor:
+        """float64 values rounded once to ``final`` by ``rounded`` (torch's own float64 -> float16 conversion rounds
+        twice), on the device: under torch.compile the NumPy before it is traced as torch, so no host rounding."""
+        import numpy as np
+        # torch leaves from_numpy's parameter untyped
+        x = to_device(torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)),  # pyright: ignore
+                      self.device)
+        return (x if dt == final else rounded(x, final)).to(dt)
 
     def cast(self, x: torch.Tensor, dtype: Any) -> torch.Tensor:
         return rounded(x, dtype)
