@@ -501,9 +501,16 @@ def test_a_quantized_kernel_is_reported_and_a_rule_that_cannot_hold_it_is_refuse
                                                                                ("kernel_scale", "float32")}
     before = [keras.ops.convert_to_numpy(v).copy() for v in dense.weights]
     with pytest.raises(TypeError, match="'dense.*kernel'.*int8, which cannot hold random values"):
-        ui.Plan().rule(ui.Normal(0, 0.02)).apply(dense, seed=0)
+        ui.Plan().rule(ui.Normal(0, 0.02), role="quantization").apply(dense, seed=0)
     for old, v in zip(before, dense.weights):
         np.testing.assert_array_equal(old, keras.ops.convert_to_numpy(v))
+    # a catch-all rule leaves the quantized state alone, as it leaves running statistics: it zeroed the scales
+    report = ui.Plan().rule(ui.Zeros()).apply(dense, seed=0)
+    assert [p.path.rsplit("/", 1)[-1] for p in report.params if p.role == "quantization"] == ["kernel",
+                                                                                              "kernel_scale"]
+    for old, v in zip(before, dense.weights):
+        if not v.path.endswith("bias"):
+            np.testing.assert_array_equal(old, keras.ops.convert_to_numpy(v))
 
 
 def test_group_query_attention_is_attention_and_renorm_statistics_are_statistics():

@@ -44,7 +44,7 @@ ALPHA = 1e-4
 
 #: the layer kinds whose tensors ``FitReport.to_plan`` selects by module path, kind and role
 _LAYER_KINDS = ("dense", "conv", "norm", "embedding")
-#: ... and their roles so selected (not "other": a quantized layer's scales, and its integer kernel, are "other")
+#: ... and their roles so selected (not "other" nor "quantization", a quantized layer's scales and integer kernel)
 _LAYER_ROLES = ("weight", "bias", "scale", "shift", "embedding")
 
 

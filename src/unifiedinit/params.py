@@ -29,9 +29,10 @@ from .layout import TensorInfo, get_layout, vector_fans
 KINDS = ("dense", "conv", "conv_transpose", "embedding", "norm", "recurrent", "attention", "prelu", "other")
 #: parameter roles within a layer
 ROLES = ("weight", "bias", "embedding", "scale", "shift", "running_mean", "running_var", "recurrent_weight",
-         "recurrent_bias", "batches_tracked", "slope", "other")
-#: running statistics: written only by a rule that names their role (a catch-all rule never touches them)
-STATISTICS = ("running_mean", "running_var", "batches_tracked")
+         "recurrent_bias", "batches_tracked", "slope", "quantization", "other")
+#: state, not weights: running statistics and a quantized layer's stored kernel and scales, written only by a rule
+#: that names their role (a catch-all rule never touches them)
+STATISTICS = ("running_mean", "running_var", "batches_tracked", "quantization")
 #: words users bring from the frameworks, accepted in selectors
 ALIASES = {"linear": "dense", "kernel": "weight", "gamma": "scale", "beta": "shift", "alpha": "slope",
            "moving_mean": "running_mean", "moving_variance": "running_var", "recurrent_kernel": "recurrent_weight",
@@ -57,7 +58,8 @@ class Param(Record):
         kind: the kind of its layer, one of ``KINDS`` ("dense", "conv", "conv_transpose", "embedding", "norm",
             "recurrent", "attention", "prelu", "other").
         role: its role in that layer, one of ``ROLES`` ("weight", "bias", "embedding", "scale", "shift",
-            "running_mean", "running_var", "recurrent_weight", "recurrent_bias", "batches_tracked", "slope", "other").
+            "running_mean", "running_var", "recurrent_weight", "recurrent_bias", "batches_tracked", "slope",
+            "quantization", "other").
         shape: the tensor's shape as stored (stacked axes included), a tuple of ints.
         layout: the name of the layout it is stored in (``ui.LAYOUTS``: "torch" is (out, in, *receptive field),
             "keras" and "flax" (*receptive field, in, out), ...; default "torch").
@@ -201,8 +203,9 @@ class Select:
 
     A layer ``kind`` (one or several of KINDS), ``role`` (of ROLES), a glob on the ``path``
     (fnmatch, case-sensitive, "/" between levels: ``"encoder/*"``) and a glob on the ``layer`` class name
-    (``"*Depthwise*"``); an empty field matches all. Running statistics (``STATISTICS``) are selected only by
-    a selector that names their role: a catch-all rule never overwrites a BatchNorm's running mean.
+    (``"*Depthwise*"``); an empty field matches all. Running statistics and a quantized layer's stored values
+    (``STATISTICS``) are selected only by a selector that names their role: a catch-all rule never overwrites a
+    BatchNorm's running mean or an int8 kernel's scale.
     ``Plan.rule(spec, kind=..., role=..., path=..., layer=...)`` makes one from its keywords.
 
     Args:
@@ -211,9 +214,9 @@ class Select:
             empty (the default): every kind.
         role: a role or a tuple or list of them, from ``ROLES`` ("weight", "bias", "embedding", "scale", "shift",
             "running_mean", "running_var", "recurrent_weight", "recurrent_bias", "batches_tracked", "slope",
-            "other"; the frameworks' words "kernel", "gamma", "beta", "alpha", "moving_mean", "moving_variance",
+            "quantization", "other"; the frameworks' words "kernel", "gamma", "beta", "alpha", "moving_mean", "moving_variance",
             "recurrent_kernel", "num_batches_tracked" are accepted); empty (the default): every role but the
-            running statistics.
+            running statistics and ``"quantization"``.
         path: a glob on the parameter's path or on any of its aliases or names (``"encoder/*"``, ``"*/bias"``),
             or None (the default): every path.
         layer: a glob on the layer's class name (``"*Depthwise*"``), or None (the default): every class.

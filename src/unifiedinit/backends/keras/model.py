@@ -185,7 +185,7 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
     as Keras stores it ("keras", "keras_conv_transpose", "keras_depthwise", "keras_embedding", or an
     EinsumDense equation's own ``Layout``) and the layer's fans. Integer and bool variables (a seed generator's
     state, counters) are left out, except a quantized layer's (an int8 kernel): those, and its scales, have the
-    role "other", so they are reported and no preset sets them.
+    role "quantization", so they are reported, no preset sets them and a catch-all rule never writes them.
 
     Args:
         model: a built ``keras.layers.Layer`` or ``keras.Model``.
@@ -240,7 +240,7 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
         def role_of(name: str, floating: bool) -> str:
             role = info.roles[name] if info is not None and name in info.roles else _ROLES.get(name, "other")
             if quantized and (not floating or name.endswith(("_scale", "_zero", "_amax_history"))):
-                role = "other"  # a quantized kernel and its scales: reported, set by no preset
+                role = "quantization"  # a quantized kernel and its scales: state, written by no catch-all rule
             if kind == "norm" and role == "bias":
                 role = "shift"
             if kind == "norm" and name in ("mean", "variance"):  # keras.layers.Normalization's statistics
