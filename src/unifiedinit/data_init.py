@@ -183,6 +183,20 @@ def _refuse(unmeasured: list[str]) -> None:
                          f"{' ...' if len(unmeasured) > 8 else ''}. Nothing was changed")
 
 
+def _discovered_then_rescaled(forward: Callable[[], Any], layers: list[_Layer], seen: dict[int, Any],
+                              unmeasured: Callable[[Any, bool], str], order: list[int], orthonormal: Callable[[], Any],
+                              measure: Callable[[_Layer], float], goal: tuple[float, float, int]) -> LsuvReport:
+    """torch's and NNX's sequence, whose forward hooks record each layer's output in ``seen`` and its owner in
+    ``order``: one forward pass finds the forward order and what each layer returns, a layer whose output cannot be
+    measured is refused before anything is written, then the orthonormal plan and the rescaling in forward order."""
+    forward()
+    why = [(layer.name, unmeasured(seen.get(id(layer.owner)), id(layer.owner) in seen)) for layer in layers]
+    _refuse([f"{name} ({reason})" for name, reason in why if reason])
+    position = {owner: i for i, owner in enumerate(order)}
+    orthonormal()
+    return _rescale(sorted(layers, key=lambda layer: position[id(layer.owner)]), measure, *goal)
+
+
 def _rescale(layers: list[_Layer], measure: Callable[[_Layer], float], target: float, tol: float,
              max_iter: int) -> LsuvReport:
     """The LSUV loop, the same in every framework: each layer in turn, divided by its output's std until that std
@@ -311,14 +325,8 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     keep_statistics = _torch_saved(model, statistics_only=True)
     try:
         with torch.no_grad(), _undone_on_error(_torch_saved(model)):
-            model(batch)  # the forward order, and what each layer returns, before anything is written
-            why = [(layer.name, _torch_unmeasured(seen.get(id(layer.owner)), id(layer.owner) in seen))
-                   for layer in layers]
-            _refuse([f"{name} ({reason})" for name, reason in why if reason])
-            position = {owner: i for i, owner in enumerate(order)}
-            plan.apply(model, seed=seed)
-            report = _rescale(sorted(layers, key=lambda layer: position[id(layer.owner)]), measure, target, tol,
-                              max_iter)
+            report = _discovered_then_rescaled(lambda: model(batch), layers, seen, _torch_unmeasured, order,
+                                               lambda: plan.apply(model, seed=seed), measure, (target, tol, max_iter))
             keep_statistics()
     finally:
         for h in handles:
@@ -445,14 +453,8 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
         cls.__call__ = recording(cls)
     try:
         with _undone_on_error(undo):
-            model(batch)  # the forward order, and what each layer returns, before anything is written
-            why = [(layer.name, _nnx_unmeasured(seen.get(id(layer.owner)), id(layer.owner) in seen))
-                   for layer in layers]
-            _refuse([f"{name} ({reason})" for name, reason in why if reason])
-            position = {owner: i for i, owner in enumerate(order)}
-            plan.apply(model, seed=seed)
-            report = _rescale(sorted(layers, key=lambda layer: position[id(layer.owner)]), measure, target, tol,
-                              max_iter)
+            report = _discovered_then_rescaled(lambda: model(batch), layers, seen, _nnx_unmeasured, order,
+                                               lambda: plan.apply(model, seed=seed), measure, (target, tol, max_iter))
             keep_batch_stats()
     finally:
         for cls in classes:

@@ -27,19 +27,25 @@ DTYPES = ("float16", "bfloat16", "float32", "float64")
 INTEGER_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 
 
-def numpy_dtype(dtype: object, integers: bool = False) -> np.dtype:
-    """float16 / float32 / float64, or bfloat16 through ml_dtypes (installed with JAX); with ``integers``, an
-    integer dtype too (for determined values: a constant into a counter)."""
+def dtype_name(dtype: object) -> str:
+    """The name of a dtype given in any framework's form (``torch.float16``, ``jnp.bfloat16``, ``np.float32``,
+    "float16"...): "float16", "bfloat16", "float8_e4m3fn", "int8"..."""
     name = getattr(dtype, "name", None)
-    if not isinstance(name, str) and (dtype is None or isinstance(dtype, (bool, int, float))):
-        raise TypeError(f"parameter 'dtype' must be a dtype or its name ({', '.join(DTYPES)}), got {dtype!r} of type "
-                        f"{type(dtype).__name__}")
     if not isinstance(name, str):
         try:  # a scalar type such as jnp.float16 or np.float32
             name = np.dtype(dtype).name if isinstance(dtype, type) else str(dtype)
         except TypeError:
             name = str(dtype)
-    name = name.replace("torch.", "")
+    return name.replace("torch.", "")
+
+
+def numpy_dtype(dtype: object, integers: bool = False) -> np.dtype:
+    """float16 / float32 / float64, or bfloat16 through ml_dtypes (installed with JAX); with ``integers``, an
+    integer dtype too (for determined values: a constant into a counter)."""
+    if not isinstance(getattr(dtype, "name", None), str) and (dtype is None or isinstance(dtype, (bool, int, float))):
+        raise TypeError(f"parameter 'dtype' must be a dtype or its name ({', '.join(DTYPES)}), got {dtype!r} of type "
+                        f"{type(dtype).__name__}")
+    name = dtype_name(dtype)
     if name == "bfloat16":
         try:
             import ml_dtypes

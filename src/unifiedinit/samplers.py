@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 from . import _validate as v
 from . import draws as D
-from .reference import support_in
+from .reference import dtype_name, support_in
 
 __all__ = ["Ops", "NumpyLikeOps", "draw", "determined", "phi", "log_phi", "held", "TAIL"]
 
@@ -99,13 +99,7 @@ def _host_dtype(dtype: Any) -> Any:
     "float8_e4m3fn"...): NumPy's float16/32/64, ml_dtypes' bfloat16 and small floats; None for any other dtype
     (integers, bool), or a small float without ml_dtypes installed."""
     import numpy as np
-    name = getattr(dtype, "name", None)
-    if not isinstance(name, str):
-        try:  # a scalar type such as jnp.float16 or np.float32
-            name = np.dtype(dtype).name if isinstance(dtype, type) else str(dtype)
-        except TypeError:
-            name = str(dtype)
-    name = name.replace("torch.", "")
+    name = dtype_name(dtype)
     if name in ("float16", "float32", "float64"):
         return np.dtype(name)
     if name == "bfloat16" or name.startswith(("float8_", "float6_", "float4_")):
