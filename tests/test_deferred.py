@@ -263,7 +263,7 @@ def test_cuda_device_takes_every_real_buffer_with_the_model():
     # BatchNorm's statistics moved with their module's meta parameters; a buffer-only module's table stayed behind
     with empty_init():
         model = nn.Sequential(nn.Linear(8, 8), nn.BatchNorm1d(8), _Rotary())
-    table = model[2].inv_freq.clone()
+    table = model.get_buffer("2.inv_freq").clone()
     ui.presets.torch.apply(model, seed=0, device="cuda")
     assert {t.device.type for t in model.state_dict().values()} == {"cuda"}
-    assert torch.equal(model[2].inv_freq.cpu(), table)
+    assert torch.equal(model.get_buffer("2.inv_freq").cpu(), table)
