@@ -259,7 +259,18 @@ def _law(draw: D.Draw, shape: Sequence[int] | None) -> Distribution:
     if isinstance(draw, D.Affine):
         base = distribution(draw.base, shape)
         k, t = draw.scale, draw.shift
-        cdf = (lambda x: base.cdf((x - t) / k)) if k > 0 else (lambda x: 1.0 - base.cdf((x - t) / k))
+        def flipped(x: Any) -> Any:
+            # k < 0: the continuous part gives P(Y_c >= y) = (1 - M) - F_c(y), y = (x - t) / k, F_c the base's CDF
+            # less its point masses (M in all); each point mass a counts where it lands, k a + t <= x (read off
+            # 1 - F(y), a mass exactly at y would be left out)
+            x = np.asarray(x, dtype=np.float64)
+            y = (x - t) / k
+            below = sum(np.where(y >= a, m, 0.0) for a, m in base.atoms)  # the masses base.cdf(y) holds
+            landed = sum(np.where(x >= k * a + t, m, 0.0) for a, m in base.atoms)
+            mass = sum(m for _, m in base.atoms)
+            return (1.0 - mass) - (base.cdf(y) - below) + landed
+
+        cdf = (lambda x: base.cdf((x - t) / k)) if k > 0 else flipped
         ends = sorted((k * base.support[0] + t, k * base.support[1] + t))
         return Distribution(f"{k:.6g} * ({base.name}) + {t:.6g}", cdf, _affine_raw(base.raw, k, t), tuple(ends),
                             tuple((k * a + t, m) for a, m in base.atoms))
