@@ -123,7 +123,10 @@ def test_same_distribution_as_keras_own_initializer(spec, native, kind):
                                        ("LecunUniform", ui.LecunUniform())])
 def test_bfloat16_uniform_initializers_draw_the_law_keras_draws_off(name, spec):
     # the DIFFERENCES row: Keras draws these in bfloat16 itself, off the exact law rounded once; ours is on it
+    from parity.common import intended
     from unifiedinit.backends.keras import initializers as ours
+    assert intended("keras", "RandomUniform and the uniform variance-scaling initializers (GlorotUniform, HeUniform, "
+                    "LecunUniform) on bfloat16") is not None
     shape = (512, 1024)
     exact = ui.sample(spec, shape, layout="keras", dtype="bfloat16", seed=3).astype(np.float64).ravel()
 
@@ -191,6 +194,19 @@ def test_orthogonal_values_do_not_depend_on_torchs_thread_count():
     finally:
         torch.set_num_threads(threads)
     np.testing.assert_array_equal(drawn[0], drawn[1])
+
+
+def test_a_float16_constant_is_rounded_once_where_keras_rounds_it_twice():
+    # the DIFFERENCES row: through float32 first on the tensorflow and torch backends, once on jax (and here)
+    from parity.common import intended
+    from unifiedinit.backends.keras import initializers as drop_ins
+    assert intended("keras", "Constant(value) on float16, tensorflow and torch backends") is not None
+    value = 1 + 2**-11 + 2**-30
+    ours = keras.ops.convert_to_numpy(drop_ins.Constant(value)((2,), dtype="float16"))
+    theirs = keras.ops.convert_to_numpy(keras.initializers.Constant(value)((2,), dtype="float16"))
+    assert ours[0] == np.float16(value) == np.float16(1.0009765625)
+    assert theirs[0] == (np.float16(value) if keras.backend.backend() == "jax" else np.float16(1.0)), \
+        "Keras rounds float16 constants once now: update DIFFERENCES"
 
 
 def test_identity_and_constant_equal_keras():
