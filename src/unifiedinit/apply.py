@@ -138,23 +138,37 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, sta
         return target.result(report)
 
 
-def check_options(backend: ModuleType, options: dict[str, Any], owner: str = "Plan.apply") -> None:
+def _keywords(f: Any) -> list[str]:
+    import inspect
+    return [n for n, q in inspect.signature(f).parameters.items() if q.kind is inspect.Parameter.KEYWORD_ONLY]
+
+
+def check_options(backend: ModuleType, options: dict[str, Any], owner: str = "Plan.apply",
+                  own: tuple[str, ...] = ("seed", "portable", "skip"), reading: bool = False) -> None:
     """``plan.apply``'s framework options (``device=``, ``mesh=``, ``params=``, ...) are the keywords of the
-    backend's target: one it does not take is named with the ones it does, before anything is walked."""
+    backend's target (with ``reading``, those of them its walk takes too: the options that say how to read a
+    model, ``params=``, ``inputs=``, ``module=``): one that is not is named with ``owner``'s ``own`` and the
+    framework's, before anything is walked."""
     if not options:
         return
-    import inspect
     import sys
     made = getattr(sys.modules.get(backend.target.__module__), "_Target", None)
     if made is None:
         return
-    takes = [n for n, q in inspect.signature(made.__init__).parameters.items()
-             if q.kind is inspect.Parameter.KEYWORD_ONLY and n != "seed"]
+    takes = [n for n in _keywords(made.__init__) if n != "seed"]
+    if reading:
+        takes = [n for n in _keywords(backend.walk) if n in takes]
     wrong = [n for n in options if n not in takes]
     if wrong:
         article = "an" if backend.NAME[0] in "aeiou" else "a"
         raise TypeError(f"{owner}: parameter {wrong[0]!r} is not an option for {article} {backend.NAME} model; its "
-                        f"options are seed=, portable=, skip=" + "".join(f", {n}=" for n in takes))
+                        f"options are {', '.join(f'{n}=' for n in own + tuple(takes))}")
+
+
+def reading_options(backend: ModuleType, options: dict[str, Any]) -> dict[str, Any]:
+    """Of ``plan.apply``'s framework options, those the backend's walk takes (how to read the model)."""
+    walks = _keywords(backend.walk)
+    return {k: x for k, x in options.items() if k in walks}
 
 
 def check_portable_dtypes(report: Any) -> None:
@@ -375,7 +389,6 @@ def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
         >>> [p.path for p in ui.inspect(model).unmatched]  # no plan: every parameter listed, none matched
         ['0/weight', '0/bias', '1/weight', '1/bias']
     """
-    import inspect as signature_of
     from .plan import Plan
     plan = Plan(name="inspect") if plan is None else plan
     if not isinstance(plan, Plan):
@@ -385,9 +398,8 @@ def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
     skip = skip_paths(options.pop("skip", None))
     backend = backend_of(model)
     check_options(backend, options, "inspect")  # apply's options; those that only say where to write are not used
-    walks = signature_of.signature(backend.walk).parameters
     with gc_paused():
-        found = backend.walk(model, **{k: x for k, x in options.items() if k in walks})
+        found = backend.walk(model, **reading_options(backend, options))
         params = [p for p, _ in found]
         report = plan.resolve(params, warn=False, dry_run=True, skip=skip)
         if plan._recipe is not None:  # pyright: ignore[reportPrivateUsage]

@@ -348,26 +348,6 @@ def _read(backend: Any, model: Any, handle: Any) -> Any:
     return np.asarray(backend.read(handle), dtype=np.float64)
 
 
-def _options(backend: Any, options: dict[str, Any]) -> None:
-    """``fit``'s framework options are those ``plan.apply`` and ``ui.inspect`` take that say how to read the model
-    (the keywords both the backend's walk and its target take: ``params=``, ``inputs=`` for linen, ``module=`` for
-    a torch state_dict); one that is not is named with the ones that are, before anything is read."""
-    import inspect
-    import sys
-    made = getattr(sys.modules.get(backend.target.__module__), "_Target", None)
-
-    def keywords(f: Any) -> list[str]:
-        return [n for n, q in inspect.signature(f).parameters.items() if q.kind is inspect.Parameter.KEYWORD_ONLY]
-
-    takes = [n for n in keywords(backend.walk) if made is None or n in keywords(made.__init__)]
-    wrong = sorted(n for n in options if n not in takes)
-    if wrong:
-        article = "an" if backend.NAME[0] in "aeiou" else "a"
-        allowed = ", ".join(f"{n}=" for n in takes) or "none"
-        raise TypeError(f"fit: parameter {wrong[0]!r} is not an option for {article} {backend.NAME} model; its "
-                        f"options are candidates=, and the framework's: {allowed}")
-
-
 def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any) -> FitReport:
     """The closest catalog law of every floating-point parameter of ``model`` (see the module doc).
 
@@ -405,12 +385,12 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
     import numpy as np
 
     from ._validate import FLOAT_DTYPES
-    from .apply import backend_of
+    from .apply import backend_of, check_options
     from .plan import Plan
     from .specs import Constant, Normal, Uniform
     from .verify import stats
     backend = backend_of(model)
-    _options(backend, options)
+    check_options(backend, options, "fit", ("candidates",), reading=True)  # the options that say how to read it
     found = backend.walk(model, **options)
     tree = options.get("params", model)  # a linen module's values are in its variables tree
     plans = _candidates(options.get("module", model)) + list((candidates or {}).items())
