@@ -27,10 +27,12 @@ report: $(STAMP)
 WORKERS ?= 2
 XDIST   := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist loadfile)
 
+KERAS_TESTS = tests/test_keras.py tests/parity/test_keras_parity.py
+
 test: $(STAMP) $(STAMP1)
 	$(VENV)/bin/python -m pytest $(XDIST)
-	KERAS_BACKEND=jax $(VENV)/bin/python -m pytest -q -p no:cacheprovider $(XDIST) tests/test_keras.py
-	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -p no:cacheprovider $(XDIST) tests/test_keras.py
+	KERAS_BACKEND=jax $(VENV)/bin/python -m pytest -q -p no:cacheprovider $(XDIST) $(KERAS_TESTS)
+	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -p no:cacheprovider $(XDIST) $(KERAS_TESTS)
 	$(VENV1)/bin/python -m pytest -q -p no:cacheprovider $(XDIST)
 
 # the documentation site (site/), from docs/ and the README's sections, with the API reference from the docstrings

@@ -352,14 +352,35 @@ def test_orthogonal_in_half_precision(dtype):
         same_law(m, numpy(theirs), f"Orthogonal in {dtype}")
 
 
-def test_identity_on_integer_and_bool_dtypes():
-    assert intended("keras", "Identity on an integer or bool dtype") is not None
-    x = O.Identity(2.0)((3, 4), "int32")
-    assert keras.backend.standardize_dtype(x.dtype) == "int32"
-    np.testing.assert_array_equal(numpy(x), 2 * np.eye(3, 4))
-    np.testing.assert_array_equal(numpy(O.Identity()((3, 3), "bool")), np.eye(3, dtype=bool))
-    out, err = outcome(K.Identity(2.0), (3, 4), "int32")
-    assert err is not None or keras.backend.standardize_dtype(out.dtype) != "int32"
+IDENTITY_CASTS = [(2.0, (3, 4), "int32"), (1.0, (3, 3), "bool"), (2.0, (2, 2), "bool"), (2.5, (2, 2), "int32"),
+                  (0.5, (4, 3), "bool"), (0.0, (2, 3), "bool"), (-1.0, (3, 2), "bool"), (-2.5, (3, 3), "int8"),
+                  (3.7, (2, 5), "int64"), (0.5, (3, 3), "uint8"), (-0.9, (2, 2), "uint8"), (255.0, (2, 2), "uint8")]
+
+
+@pytest.mark.parametrize("gain,shape,dtype", IDENTITY_CASTS)
+def test_identity_on_integer_and_bool_dtypes(gain, shape, dtype):
+    entry = intended("keras", "Identity on an integer or bool dtype")
+    assert entry is not None and "cast as Keras casts constants" in entry.ours
+    x = O.Identity(gain)(shape, dtype)
+    # gain x I cast to the dtype by Keras's own cast, in this run: toward zero, any non-zero gain True (the dtype
+    # as this backend gives it: int64 is int32 on jax without x64)
+    expected = keras.ops.cast(gain * keras.ops.eye(*shape), dtype)
+    assert keras.backend.standardize_dtype(x.dtype) == keras.backend.standardize_dtype(expected.dtype)
+    assert keras.backend.standardize_dtype(x.dtype) == dtype or (BACKEND, dtype) == ("jax", "int64")
+    assert numpy(x).dtype == numpy(expected).dtype
+    np.testing.assert_array_equal(numpy(x), numpy(expected))
+    out, err = outcome(K.Identity(gain), shape, dtype)
+    assert err is not None or keras.backend.standardize_dtype(out.dtype) != dtype  # Keras: an error or a float matrix
+
+
+@pytest.mark.parametrize("gain,dtype", [(300.0, "int8"), (-1.0, "uint8"), (2.0 ** 40, "int32")])
+def test_identity_refuses_a_gain_the_integer_dtype_cannot_hold(gain, dtype):
+    assert intended("keras", "values the dtype cannot hold (Constant(1e300) or RandomNormal(stddev=1e300) on float32, "
+                             "Constant(300) on int8)") is not None
+    with pytest.raises(ValueError, match=dtype):
+        O.Identity(gain)((3, 3), dtype)
+    with pytest.raises(ValueError, match=dtype):  # as Constant refuses it
+        O.Constant(gain)((3, 3), dtype)
 
 
 def test_seeds_keras_refuses_on_some_backend_work_here():
@@ -425,8 +446,9 @@ def test_get_by_name_as_keras(name):
     assert type(ours).__name__ == type(theirs).__name__ and isinstance(ours, type(theirs))
     if type(theirs) not in (K.Initializer, K.STFT):
         assert isinstance(ours, SpecInitializer)
+        identity = name in ("Identity", "identity", "IdentityInitializer")
         assert ours.get_config() == {**theirs.get_config(), "spec": ours.spec.to_dict(),
-                                     **({"gain": 1.0} if name in ("Identity", "identity", "IdentityInitializer") else {})}
+                                     **({"gain": 1.0} if identity else {})}
 
 
 @pytest.mark.parametrize("name,kwargs", CONFIGS[:12], ids=repr)

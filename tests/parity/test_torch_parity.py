@@ -198,6 +198,8 @@ LAWS = [  # (name, shape, args, kwargs, dtypes)
     ("kaiming_normal_", (64, 32, 3, 3), (), {}, [torch.float32, torch.float64]),
     ("kaiming_normal_", (300, 70), (0.3, "fan_out", "leaky_relu"), {}, [torch.float32]),
     ("kaiming_normal_", (300, 70), (), {"nonlinearity": "selu"}, [torch.float32]),
+    ("kaiming_uniform_", (300, 70), (), {"a": None}, [torch.float32]),  # calculate_gain's default slope, 0.01
+    ("kaiming_normal_", (300, 70), (None, "fan_out"), {}, [torch.float32, torch.float64]),
     ("orthogonal_", (3, 4), (), {"gain": 1.3}, [torch.float32]),
     ("orthogonal_", (4, 3), (), {}, [torch.float64]),
     ("orthogonal_", (20, 2, 3, 4), (), {"gain": -0.7}, [torch.float32]),
@@ -241,6 +243,21 @@ def test_random_functions_draw_torchs_law(name, shape, args, kwargs, dtypes):
             lo, hi = (torch.tensor(x, dtype=dtype).item() for x in (args or (0, 1, -2.0, 2.0))[2:])
             assert a.min() >= lo and a.max() <= hi, where
         same_law(a, b, where)
+
+
+@pytest.mark.parametrize("name", ["kaiming_uniform_", "kaiming_normal_"])
+def test_kaiming_with_a_none_takes_calculate_gains_default_slope(name):
+    # torch: calculate_gain("leaky_relu", None) reads the slope as 0.01; a is read only for leaky_relu
+    for args, kwargs, same_as in [((), {"a": None}, ((), {"a": 0.01})),
+                                  ((None, "fan_out"), {}, ((0.01, "fan_out"), {})),
+                                  ((None, "fan_in", "leaky_relu"), {}, ((0.01, "fan_in", "leaky_relu"), {})),
+                                  ((), {"a": None, "nonlinearity": "relu"}, ((), {"nonlinearity": "relu"}))]:
+        for lib in (nn.init, B):
+            for dtype in (torch.float32, torch.complex64):
+                got = getattr(lib, name)(torch.empty(40, 30, dtype=dtype), *args, generator=gen(7), **kwargs)
+                want = getattr(lib, name)(torch.empty(40, 30, dtype=dtype), *same_as[0], generator=gen(7),
+                                          **same_as[1])
+                torch.testing.assert_close(got, want, rtol=0, atol=0, msg=f"{lib.__name__}.{name}{args}{kwargs}")
 
 
 @pytest.mark.parametrize("dtype,min_unique", [(torch.float32, 5000), (torch.float64, 5000), (torch.float16, 3000),
@@ -349,6 +366,14 @@ DETERMINED_CASES = [  # (name, shape, args, kwargs, dtypes)
     ("dirac_", (9, 3, 3), (3,), {}, [torch.float32]),
     ("dirac_", (0, 4, 3), (), {}, [torch.float32]),
     ("dirac_", (4, 4, 3), (True,), {}, [torch.float32]),
+    # groups as torch's range() takes it: an integer (or bool) tensor or NumPy array of one element
+    ("dirac_", (4, 2, 3), (torch.tensor(2),), {}, [torch.float32, torch.int64, torch.bool]),
+    ("dirac_", (6, 2, 3, 3), (torch.tensor([3], dtype=torch.int32),), {}, [torch.float32]),
+    ("dirac_", (6, 3, 3), (torch.tensor([[2]]),), {}, [torch.float64]),
+    ("dirac_", (4, 2, 3), (torch.tensor(2, dtype=torch.int8),), {}, [torch.float32]),
+    ("dirac_", (4, 4, 3), (torch.tensor(True),), {}, [torch.float32]),
+    ("dirac_", (4, 2, 3), (np.array(2),), {}, [torch.float32]),
+    ("dirac_", (4, 2, 3), (np.int64(4),), {}, [torch.float32]),
     # random functions whose call determines the values
     ("uniform_", (3, 4), (2.0, 2.0), {}, [*REAL, *COMPLEX]),
     ("uniform_", (3, 4), (True, True), {}, [torch.float32]),
@@ -459,6 +484,13 @@ ERRORS = [
     E("dirac_", (4, 2, 3), 2.0), E("dirac_", (4, 2, 3), 3.0), E("dirac_", (4, 2, 3), "a"), E("dirac_", (4, 2, 3), -3),
     E("dirac_", (4, 4, 0)), E("dirac_", "meta", 3), E("dirac_", (4, 2, 3), -1, recorded=("dirac_(groups<0)",
                                                                                         (ValueError,))),
+    E("dirac_", (4, 2, 3), torch.tensor(2.0)), E("dirac_", (4, 2, 3), torch.tensor(3.0)),
+    E("dirac_", (4, 2, 3), torch.tensor(-2.0)), E("dirac_", (4, 2, 3), torch.tensor(3)),
+    E("dirac_", (4, 2, 3), torch.tensor(0)), E("dirac_", (4, 2, 3), torch.tensor(False)),
+    E("dirac_", (4, 2, 3), torch.tensor([1, 2])), E("dirac_", (4, 2, 3), torch.tensor([], dtype=torch.int64)),
+    E("dirac_", (4, 2, 3), torch.tensor(2 + 0j)), E("dirac_", (4, 2, 3), torch.tensor(2, device="meta")),
+    E("dirac_", (4, 2, 3), np.array(2.0)), E("dirac_", (4, 2, 3), np.array(3.0)), E("dirac_", (4, 2, 3), -2.0),
+    E("dirac_", (4, 2, 3), torch.tensor(-2), recorded=("dirac_(groups<0)", (ValueError,))),
     # xavier_*
     *[E(n, s, *a, dtype=d) for n in ("xavier_uniform_", "xavier_normal_")
       for s, a, d in [((5,), (), torch.float32), ((), (), torch.float32), ((0, 0), (), torch.float32),

@@ -30,6 +30,7 @@ import numbers
 from typing import Any, ClassVar, Sequence, cast
 
 import keras
+import numpy as np
 from keras import ops
 
 from ... import _validate as v
@@ -48,7 +49,8 @@ __all__ = ["Initializer", "Constant", "Zeros", "Ones", "Identity", "IdentityInit
            "HeNormal", "LecunUniform", "LecunNormal", "Orthogonal", "OrthogonalInitializer", "STFT", "STFTInitializer",
            "constant", "zeros", "ones", "identity", "random_uniform", "random_normal", "truncated_normal",
            "variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
-           "lecun_normal", "orthogonal", "stft", "get", "serialize", "deserialize", "compute_fans", "KERAS_DISTRIBUTIONS"]
+           "lecun_normal", "orthogonal", "stft", "get", "serialize", "deserialize", "compute_fans",
+           "KERAS_DISTRIBUTIONS"]
 
 Initializer = _K.Initializer
 """Keras's own ``keras.initializers.Initializer`` (the same object, not a drop-in): the base class of every Keras
@@ -252,6 +254,12 @@ class _DropIn(SpecInitializer):
                 if dtype != "bool":  # Keras's cast goes toward zero (3.7 -> 3): that number must fit
                     v.representable(D.Constant(float(math.trunc(draw.value))), dtype)
                 return ops.cast(draw.value, dtype) * ops.ones(shape, dtype=dtype)
+            if isinstance(draw, D.Eye):  # gain x I in float32, cast as Keras casts it (toward zero; non-zero: True)
+                if dtype != "bool":  # the gain as float32 holds it, cut toward zero, must fit
+                    with np.errstate(over="ignore"):
+                        held = float(np.float32(draw.gain))
+                    v.representable(D.Eye(float(math.trunc(held)) if math.isfinite(held) else draw.gain), dtype)
+                return ops.cast(draw.gain * ops.eye(shape[0], shape[1], dtype="float32"), dtype)
         draw = self.lower(shape, dtype)
         return sampled(KerasOps(self.seeds()), draw, shape, dtype)
 
@@ -394,9 +402,10 @@ class Identity(_DropIn, _K.Identity):
     A drop-in for ``keras.initializers.Identity`` (a subclass of it) whose spec is ``unifiedinit.Eye(gain)``. Called as
     ``init(shape, dtype=None)`` (``dtype`` a Keras dtype name; None is ``keras.config.floatx()``). Where it differs from
     Keras's class (``unifiedinit.differences``): its config keeps ``gain`` (Keras's is empty, so a reloaded Keras
-    Identity has gain 1) and adds ``spec``; on an integer or bool dtype it writes ``gain`` x I in that dtype (Keras:
-    TypeError on tensorflow, a float32 matrix on jax and torch); a NaN or infinite ``gain`` is refused, and so is a
-    ``gain`` the dtype cannot hold.
+    Identity has gain 1) and adds ``spec``; on an integer or bool dtype it writes ``gain`` x I in that dtype, the
+    float32 matrix cast as Keras casts (``keras.ops.cast(gain * keras.ops.eye(n, m), dtype)``: toward zero, any
+    non-zero gain True; Keras's class: TypeError on tensorflow, a float32 matrix on jax and torch); a NaN or infinite
+    ``gain`` is refused, and so is a ``gain`` whose cast the dtype cannot hold.
 
     Args:
         gain: the diagonal's value, a finite real number (a bool counts as 0 or 1, a scalar tensor as its value).
@@ -405,8 +414,8 @@ class Identity(_DropIn, _K.Identity):
     Raises:
         TypeError: ``gain`` is not a number (at construction); a size of the shape is not an integer (at the call).
         ValueError: ``gain`` is NaN or infinite (at construction); the shape is not 2-D (Keras's message), the
-            dtype cannot hold ``gain`` (``Identity(2.0)`` on bool), or a size of the shape is negative (at the
-            call).
+            dtype cannot hold ``gain`` (``Identity(1e300)`` on float32, ``Identity(300)`` on int8, ``Identity(-1)``
+            on uint8), or a size of the shape is negative (at the call).
 
     Examples:
         >>> import keras
@@ -416,6 +425,8 @@ class Identity(_DropIn, _K.Identity):
         [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]
         >>> keras.ops.convert_to_numpy(init((2, 2), "int32")).tolist()
         [[2, 0], [0, 2]]
+        >>> keras.ops.convert_to_numpy(initializers.Identity(2.5)((2, 2), "bool")).tolist()  # cast as Keras casts
+        [[True, False], [False, True]]
         >>> init.get_config()
         {'gain': 2.0, 'spec': {'type': 'Eye', 'gain': 2.0}}
         >>> initializers.Identity.from_config(init.get_config()).gain

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 import warnings
 from typing import Any, Callable, cast
 
@@ -142,7 +143,8 @@ def _write(tensor: torch.Tensor, spec: Spec, generator: torch.Generator | None =
     draw = _as_torch(lambda: lower(tensor, spec, None, fans))
     if not tensor.is_meta:
         with torch.no_grad():
-            _sampled(TorchOps(generator, tensor.device, like=tensor), draw, tuple(tensor.shape), tensor.dtype, out=tensor)
+            _sampled(TorchOps(generator, tensor.device, like=tensor), draw, tuple(tensor.shape), tensor.dtype,
+                     out=tensor)
     return tensor
 
 
@@ -494,29 +496,61 @@ def eye_(tensor: torch.Tensor) -> torch.Tensor:
     return _write_determined(tensor, Eye())
 
 
+def _groups(groups: Any) -> Any:
+    """``dirac_``'s ``groups`` as torch's arithmetic and ``range(groups)`` read it: a bool as 0 or 1, a value with
+    ``__index__`` (an integer tensor or NumPy array of one element) as its int, a floating one-element tensor as
+    its float (refused after the divisibility check, as torch's ``range`` refuses it); other numbers as they are.
+    A tensor of several (or no) elements, a complex or a meta tensor is refused here, with torch's class too."""
+    if isinstance(groups, bool):
+        return int(groups)
+    if isinstance(groups, torch.Tensor):
+        what = None
+        if groups.is_meta:
+            what, kind = "a meta tensor", RuntimeError
+        elif groups.numel() != 1:
+            what, kind = f"a tensor of {groups.numel()} elements", RuntimeError
+        elif groups.is_complex():
+            what, kind = "a complex tensor", NotImplementedError
+        else:
+            return float(groups) if groups.is_floating_point() else operator.index(groups)
+        raise _also(TypeError(f"dirac_: parameter 'groups' must be an integer (an int, or an integer tensor of one "
+                              f"element), got {what} of shape {tuple(groups.shape)} and dtype "
+                              f"{str(groups.dtype).replace('torch.', '')}"), kind)
+    if isinstance(groups, numbers.Real):
+        return groups
+    try:
+        return operator.index(groups)
+    except TypeError:
+        return groups  # a floating NumPy array, a string...: torch's arithmetic, then range()'s TypeError
+
+
 def dirac_(tensor: torch.Tensor, groups: int = 1) -> torch.Tensor:
     """``torch.nn.init.dirac_``: the identity convolution in a 3-, 4- or 5-D kernel, in place (``Dirac(groups)``).
 
     Each of ``groups`` groups of output channels gets its own identity: output channel i of a group reads input
     channel i at the kernel's centre (index k // 2 on each spatial axis); every other entry is 0. No gradient is
-    recorded; a meta tensor is checked and left as it is. torch's errors: ValueError for the rank or for groups
-    that do not divide dim 0, ZeroDivisionError for groups=0, TypeError for a float.
+    recorded; a meta tensor is checked and left as it is. ``groups`` may be anything torch's ``range(groups)``
+    takes: an int, a bool, or an integer (or bool) tensor or NumPy array of one element. torch's errors: ValueError
+    for the rank or for groups that do not divide dim 0, ZeroDivisionError for groups=0 (RuntimeError for a tensor
+    0), TypeError for a float (a floating tensor included).
 
     Differs from torch as ``unifiedinit.differences.DIFFERENCES`` says: a negative ``groups`` is refused (torch
     zeroes the tensor).
 
     Args:
         tensor: a kernel (out_channels, in_channels / groups, *k) with 1, 2 or 3 spatial axes, of any dtype.
-        groups: the number of groups of output channels, an integer >= 1 that divides dim 0 (a bool reads as 0/1).
+        groups: the number of groups of output channels, an integer >= 1 that divides dim 0 (a bool reads as 0/1,
+            an integer tensor or array of one element as its value).
 
     Returns:
         ``tensor``, filled.
 
     Raises:
         TypeError: ``tensor`` is not a ``torch.Tensor`` (an AttributeError too, as torch's error is); ``groups`` is
-            not an integer.
+            not an integer (a float, a floating tensor); ``groups`` is a tensor of several or no elements, or a meta
+            tensor (a RuntimeError too, as torch's), or a complex tensor (a NotImplementedError too).
         ValueError: ``tensor`` does not have 3, 4 or 5 dimensions; ``groups`` does not divide dim 0 or is
-            negative; ``groups == 0`` (a ZeroDivisionError too, as torch's).
+            negative; ``groups == 0`` (a ZeroDivisionError too, as torch's; and a RuntimeError for a tensor 0).
 
     Examples:
         >>> import torch
@@ -525,19 +559,25 @@ def dirac_(tensor: torch.Tensor, groups: int = 1) -> torch.Tensor:
         [[[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]
         >>> dirac_(torch.empty(2, 1, 3), groups=2).tolist()
         [[[0.0, 1.0, 0.0]], [[0.0, 1.0, 0.0]]]
+        >>> dirac_(torch.empty(2, 1, 3), groups=torch.tensor(2)).tolist()  # as torch's range() reads it
+        [[[0.0, 1.0, 0.0]], [[0.0, 1.0, 0.0]]]
     """
     _need_tensor("dirac_", tensor)
     if tensor.dim() not in (3, 4, 5):
         raise ValueError(f"dirac_: only tensors with 3, 4, or 5 dimensions are supported, got shape "
                          f"{tuple(tensor.shape)}")
-    if isinstance(groups, bool):
-        groups = int(groups)
+    given = groups
+    groups = _groups(given)
     out_channels = tensor.shape[0]
-    if isinstance(groups, numbers.Real) and groups == 0:
-        raise _also(ValueError("dirac_: parameter 'groups' must be an integer >= 1, got 0"), ZeroDivisionError)
+    if isinstance(groups, numbers.Real) and groups == 0:  # torch: ZeroDivisionError (RuntimeError for a tensor)
+        raise _also(ValueError(f"dirac_: parameter 'groups' must be an integer >= 1, got {given!r}"),
+                    ZeroDivisionError, *((RuntimeError,) if isinstance(given, torch.Tensor) else ()))
     if out_channels % groups != 0:  # a non-number is torch's TypeError here
         raise ValueError(f"dirac_: parameter 'groups' must divide dim 0 of the tensor ({out_channels}), got "
-                         f"groups={groups!r}")
+                         f"groups={given!r}")
+    if not isinstance(groups, numbers.Integral):  # torch's range(groups): TypeError
+        raise TypeError(f"dirac_: parameter 'groups' must be an integer (an int, or an integer tensor or array of one "
+                        f"element), got {given!r} of type {type(given).__name__}")
     if tensor.is_meta:
         return tensor
     if isinstance(groups, numbers.Real) and groups < 0:
@@ -729,7 +769,10 @@ def _kaiming(fn: str, uniform: bool, tensor: torch.Tensor, a: Any, mode: Any, no
     if gain == 0:  # an infinite negative slope
         return (_write_complex if kind == "complex" else _write)(tensor, Zeros())
     fans = _calculate_fan_in_and_fan_out(tensor)
-    slope = _number(fn, "a", a) if nonlinearity == "leaky_relu" else 0.0  # a is read only for leaky_relu
+    if nonlinearity != "leaky_relu":
+        slope = 0.0  # a is read only for leaky_relu
+    else:  # None is calculate_gain's default slope, as torch reads it
+        slope = 0.01 if a is None else _number(fn, "a", a)
     spec: Spec = _as_torch(lambda: (KaimingUniform if uniform else KaimingNormal)(slope, mode.lower(), nonlinearity))
     if kind == "complex":
         return _write_complex(tensor, spec if uniform else Affine(spec, _SQRT_HALF), generator, fans)
@@ -749,7 +792,8 @@ def kaiming_uniform_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", n
         tensor: the tensor (or ``nn.Parameter``) to fill, at least 2-D: float16, bfloat16, float32, float64,
             complex64 or complex128.
         a: the negative slope of the rectifier after this layer, read only for ``nonlinearity="leaky_relu"`` (a
-            real number; torch's default 0 gives the gain sqrt(2)).
+            real number; torch's default 0 gives the gain sqrt(2); None is ``calculate_gain``'s default slope 0.01,
+            as in torch).
         mode: "fan_in" (keeps the forward pass's variance) or "fan_out" (the backward pass's), any letter case.
         nonlinearity: a name ``calculate_gain`` knows: "leaky_relu" (default), "relu", "tanh", "sigmoid",
             "selu", "linear", "conv1d", ...
@@ -763,8 +807,8 @@ def kaiming_uniform_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", n
             real number; ``generator`` is not a ``torch.Generator`` or None; ``tensor`` has an integer or bool dtype
             (a NotImplementedError too).
         ValueError: ``tensor`` has fewer than 2 dimensions; ``mode`` is not "fan_in" or "fan_out" (not a string: an
-            AttributeError too); ``nonlinearity`` is unknown, or its ``a`` is not an int or a float; a NaN slope (a
-            RuntimeError too).
+            AttributeError too); ``nonlinearity`` is unknown, or its ``a`` is not None, an int or a float; a NaN
+            slope (a RuntimeError too).
 
     Examples:
         >>> import math
@@ -791,7 +835,8 @@ def kaiming_normal_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", no
         tensor: the tensor (or ``nn.Parameter``) to fill, at least 2-D: float16, bfloat16, float32, float64,
             complex64 or complex128.
         a: the negative slope of the rectifier after this layer, read only for ``nonlinearity="leaky_relu"`` (a
-            real number; torch's default 0 gives the gain sqrt(2)).
+            real number; torch's default 0 gives the gain sqrt(2); None is ``calculate_gain``'s default slope 0.01,
+            as in torch).
         mode: "fan_in" (keeps the forward pass's variance) or "fan_out" (the backward pass's), any letter case.
         nonlinearity: a name ``calculate_gain`` knows: "leaky_relu" (default), "relu", "tanh", "sigmoid",
             "selu", "linear", "conv1d", ...
@@ -805,8 +850,8 @@ def kaiming_normal_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", no
             real number; ``generator`` is not a ``torch.Generator`` or None; ``tensor`` has an integer or bool dtype
             (a NotImplementedError too).
         ValueError: ``tensor`` has fewer than 2 dimensions; ``mode`` is not "fan_in" or "fan_out" (not a string: an
-            AttributeError too); ``nonlinearity`` is unknown, or its ``a`` is not an int or a float; a NaN slope (a
-            RuntimeError too).
+            AttributeError too); ``nonlinearity`` is unknown, or its ``a`` is not None, an int or a float; a NaN
+            slope (a RuntimeError too).
 
     Examples:
         >>> import torch
