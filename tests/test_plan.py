@@ -975,6 +975,221 @@ def test_an_equinox_head_tied_by_shared_keeps_its_layers_fans_for_its_bias():
     assert stats.ks_2samp(ours, theirs)[1] > 1e-6 and 0.24 < np.abs(ours).max() <= 0.25
 
 
+def test_equinox_param_groups_decide_each_parameter_where_the_walk_finds_it():
+    # the mask spelled each tree path again, reading a dict's key and a namedtuple's field wrongly: every parameter
+    # of a layer held in a dict or a NamedTuple got False (no decay), weights included; a StateIndex's float state
+    # and an integer array are no parameters (False)
+    import typing
+    pytest.importorskip("jax")
+    pytest.importorskip("equinox")
+    import equinox as eqx
+    import jax
+
+    class Pair(typing.NamedTuple):
+        first: eqx.nn.Linear
+        second: eqx.nn.Linear
+
+    class Heads(eqx.Module):
+        heads: dict
+        body: list
+        pair: Pair
+        norm: eqx.nn.LayerNorm
+        ema: eqx.nn.StateIndex
+        steps: jax.Array
+
+        def __init__(self, key):
+            ks = jax.random.split(key, 6)
+            self.heads = {"cls": eqx.nn.Linear(4, 3, key=ks[0]), "3": eqx.nn.Linear(4, 2, key=ks[1]),
+                          "07": eqx.nn.Linear(4, 2, key=ks[2])}
+            self.body = [eqx.nn.Linear(4, 4, key=ks[3])]
+            self.pair = Pair(eqx.nn.Linear(4, 4, key=ks[4]), eqx.nn.Linear(4, 4, key=ks[5]))
+            self.norm = eqx.nn.LayerNorm(4)
+            self.ema = eqx.nn.StateIndex(jax.numpy.zeros(4))
+            self.steps = jax.numpy.zeros((), jax.numpy.int32)
+
+    model = Heads(jax.random.key(0))
+    mask = ui.param_groups(model)
+    layers = [model.heads["cls"], model.heads["3"], model.heads["07"], model.body[0], model.pair.first,
+              model.pair.second]
+    masks = [mask.heads["cls"], mask.heads["3"], mask.heads["07"], mask.body[0], mask.pair.first, mask.pair.second]
+    assert len(layers) == 6 and all(isinstance(m, eqx.nn.Linear) for m in layers)
+    assert [(m.weight, m.bias) for m in masks] == [(True, False)] * 6
+    assert (mask.norm.weight, mask.norm.bias, mask.ema.init, mask.steps) == (False, False, False, False)
+    kept = [e for e in jax.tree_util.tree_leaves(mask) if e]
+    assert len(kept) == 6  # the six weights, nothing else
+
+
+def test_an_equinox_state_index_is_never_a_parameter_whatever_it_holds():
+    # a StateIndex whose initial state is one float array was walked as a parameter (a catch-all rule overwrote
+    # the state eqx.nn.State starts from, param_groups decayed it), while one holding a tuple was skipped
+    pytest.importorskip("jax")
+    pytest.importorskip("equinox")
+    import equinox as eqx
+    import jax
+
+    class Model(eqx.Module):
+        lin: eqx.nn.Linear
+        ema: eqx.nn.StateIndex
+        pair: eqx.nn.StateIndex
+
+        def __init__(self, key):
+            self.lin = eqx.nn.Linear(3, 3, key=key)
+            self.ema = eqx.nn.StateIndex(jax.numpy.full(3, 2.0))
+            self.pair = eqx.nn.StateIndex((jax.numpy.full(3, 2.0), jax.numpy.full(3, 2.0)))
+
+    model = Model(jax.random.key(0))
+    new, report = ui.Plan(name="all").rule(ui.Normal()).apply(model, seed=0)
+    assert [e.param.path for e in report.entries] == ["lin/weight", "lin/bias"]
+    assert not report.unmatched
+    for init in (new.ema.init, new.pair.init[0], new.pair.init[1]):
+        np.testing.assert_array_equal(np.asarray(init), np.full(3, 2.0))
+    np.testing.assert_array_equal(np.asarray(eqx.nn.State(new).get(new.ema)), np.full(3, 2.0))
+    mask = ui.param_groups(model)
+    assert (mask.lin.weight, mask.ema.init, mask.pair.init) == (True, False, (False, False))
+
+
+@pytest.mark.parametrize("kind", ["equinox", "nnx"])
+def test_a_users_norm_stays_a_norm_in_a_stacked_block(kind):
+    # a norm class of the user's (a 1-D weight) was a norm alone but "other" once its block was stacked with
+    # eqx.filter_vmap / nnx.vmap (its (4, 8) weight is no 1-D vector): presets left it at 0.5 and param_groups
+    # decayed it. One layer's shape decides, with the stack the layers around it show; a (4, 8) "Norm" beside
+    # single layers only is no norm, and a norm outside the stack is one unstacked
+    pytest.importorskip("jax")
+    import jax
+    import jax.numpy as jnp
+    keys = jax.random.split(jax.random.key(0), 4)
+    if kind == "equinox":
+        pytest.importorskip("equinox")
+        import equinox as eqx
+
+        class EqxRMSNorm(eqx.Module):
+            weight: jax.Array
+
+            def __init__(self, d, rows=()):
+                self.weight = jnp.full(rows + (d,), 0.5)
+
+        class EqxBlock(eqx.Module):
+            norm: EqxRMSNorm
+            lin: eqx.nn.Linear
+
+            def __init__(self, key):
+                self.norm, self.lin = EqxRMSNorm(8), eqx.nn.Linear(8, 8, key=key)
+
+        class EqxModel(eqx.Module):
+            emb: eqx.nn.Embedding
+            blocks: EqxBlock
+            final: EqxRMSNorm
+            odd: EqxRMSNorm
+
+            def __init__(self, key):
+                self.emb, self.blocks = eqx.nn.Embedding(10, 8, key=key), eqx.filter_vmap(EqxBlock)(keys)
+                self.final, self.odd = EqxRMSNorm(8), EqxRMSNorm(8, (4,))
+
+        single, stacked, model = EqxBlock(keys[0]), eqx.filter_vmap(EqxBlock)(keys), EqxModel(keys[0])
+        axis = 0
+
+        def weight(m):
+            return np.asarray(m.norm.weight)
+
+        def decays(m, path):
+            node = ui.param_groups(m)
+            for part in path.split("/"):
+                node = getattr(node, part)
+            return node
+    else:
+        pytest.importorskip("flax.nnx")
+        from flax import nnx
+
+        class NnxRMSNorm(nnx.Module):
+            def __init__(self, d, rows=()):
+                self.weight = nnx.Param(jnp.full(rows + (d,), 0.5))
+
+        class NnxBlock(nnx.Module):
+            def __init__(self, key):
+                self.norm, self.lin = NnxRMSNorm(8), nnx.Linear(8, 8, rngs=nnx.Rngs(key))
+
+        class NnxModel(nnx.Module):
+            def __init__(self, key):
+                self.emb = nnx.Embed(10, 8, rngs=nnx.Rngs(key))
+                self.blocks = nnx.vmap(NnxBlock)(keys)
+                self.final, self.odd = NnxRMSNorm(8), NnxRMSNorm(8, (4,))
+
+        # a stack on axis 1 (out_axes=1): the norm's (8, 4) weight has the Linear's stack axis there too
+        single, stacked, model = NnxBlock(keys[0]), nnx.vmap(NnxBlock, out_axes=1)(keys), NnxModel(keys[0])
+        axis = 1
+
+        def weight(m):
+            return np.asarray(m.norm.weight.get_value())
+
+        def decays(m, path):
+            from unifiedinit.backends.flax import _key_path
+            flat = {"/".join(_key_path(p)): x
+                    for p, x in jax.tree_util.tree_flatten_with_path(ui.param_groups(m))[0]}
+            return flat[path]
+    for m, stack in ((single, ()), (stacked, (axis,))):
+        assert weight(m).shape == ((8,) if not stack else (8, 4) if axis else (4, 8))
+        assert not decays(m, "norm/weight")
+        out = presets.torch.apply(m, seed=0)
+        new, report = out if isinstance(out, tuple) else (m, out)
+        norm = {e.param.path: e.param for e in report.entries}["norm/weight"]
+        assert (norm.kind, norm.role, norm.stacked) == ("norm", "scale", stack)
+        np.testing.assert_array_equal(weight(new), np.ones_like(weight(m)))  # torch's norm weights: ones
+    params = {p.path: p for p in ui.inspect(model, presets.torch).params}
+    assert (params["blocks/norm/weight"].kind, params["blocks/norm/weight"].stacked) == ("norm", (0,))
+    assert (params["final/weight"].kind, params["final/weight"].stacked) == ("norm", ())
+    assert (params["odd/weight"].kind, params["odd/weight"].stacked) == ("other", ())
+    assert not decays(model, "blocks/norm/weight") and decays(model, "odd/weight")
+
+
+@pytest.mark.parametrize("kind", ["equinox", "nnx", "linen"])
+def test_a_jax_key_option_is_checked_before_anything_is_drawn(kind):
+    # key= was never checked: "abc" was taken by a determined plan, and a random one failed inside JAX, naming
+    # `_fold_both` or "invalid PRNG key data", not 'key'; a typed key and a raw uint32 one give the same values,
+    # inside jax.jit too (a key made there is a tracer)
+    jax = pytest.importorskip("jax")
+    if kind == "equinox":
+        eqx = pytest.importorskip("equinox")
+        model = eqx.nn.Linear(3, 2, key=jax.random.key(0))
+
+        def values(m):
+            return np.asarray(m.weight)
+    elif kind == "nnx":
+        nnx = pytest.importorskip("flax.nnx")
+        model = nnx.Linear(3, 2, rngs=nnx.Rngs(0))
+
+        def values(m):
+            return np.asarray(m.kernel.get_value())
+    else:
+        nn = pytest.importorskip("flax.linen")
+        model = nn.Dense(2).init(jax.random.key(0), np.ones((1, 3)))
+
+        def values(m):
+            return np.asarray(m["params"]["kernel"])
+    before = values(model)
+    split = jax.random.split(jax.random.key(0), 2)
+    bad = [("abc", TypeError, "of type str"), (3, TypeError, "of type int"), ([0, 1], TypeError, "of type list"),
+           (np.array([0, 1], np.int32), TypeError, "dtype int32"), (split, ValueError, r"shape \(2,\)"),
+           (jax.random.key_data(split), ValueError, r"shape \(2, 2\)"),
+           (np.zeros(3, np.uint32), ValueError, r"shape \(3,\)")]
+    for plan in (ui.Plan(name="zeros").rule(ui.Zeros()), presets.torch):
+        for key, error, got in bad:
+            with pytest.raises(error, match=rf"parameter 'key' must be .*{got}.*allowed: one JAX random key"):
+                plan.apply(model, key=key)
+            np.testing.assert_array_equal(values(model), before)  # nothing written
+
+    def drawn(key):
+        out = presets.torch.apply(model, key=key)
+        return values(out[0] if isinstance(out, tuple) else model)
+
+    typed, raw = drawn(jax.random.key(7)), drawn(jax.random.PRNGKey(7))
+    assert not np.array_equal(typed, before)
+    np.testing.assert_array_equal(typed, raw)
+    if kind == "equinox":  # a key made inside jax.jit, typed or raw: a tracer
+        for make in (jax.random.key, jax.random.PRNGKey):
+            inside = jax.jit(lambda seed, make=make: presets.torch.apply(model, key=make(seed))[0].weight)(7)
+            np.testing.assert_array_equal(np.asarray(inside), typed)
+
+
 def test_a_linen_sequential_keys_its_layers_as_torchs_does():
     # linen names a Sequential's layers layers_0, layers_2 (a function between them takes a position too); given
     # the module, they are the positions 0 and 1 among those holding parameters, as torch's Sequential keys them

@@ -295,3 +295,40 @@ def given_seed(owner: str, value: Any) -> int:
     out = seed(owner, value, required=True)
     assert out is not None
     return out
+
+
+def jax_key(owner: str, value: Any) -> Any:
+    """A JAX random key, as ``key=`` takes it: one typed key (``jax.random.key(seed)``, of any implementation:
+    shape ()) or one raw key (``jax.random.PRNGKey(seed)``: uint32, of the shape the default implementation gives,
+    (2,) for threefry). A traced key (made or passed inside ``jax.jit``) passes too: only its type, shape and dtype
+    are read, never its values. A batch of keys (``jax.random.split``'s) is refused, as anything else is."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    raw = tuple(jax.eval_shape(lambda: jax.random.PRNGKey(0)).shape)  # pyright: ignore[reportUnknownMemberType]
+    allowed = (f"allowed: one JAX random key, a typed one of shape () (jax.random.key(seed)) or a raw uint32 one of "
+               f"shape {raw} (jax.random.PRNGKey(seed))")
+    if not _array(value):
+        raise TypeError(f"{_where(owner, 'key')} must be a JAX random key, got {shown(value)} of type "
+                        f"{type(value).__name__}; {allowed}")
+    array: Any = value
+    shape: tuple[int, ...] = tuple(array.shape)
+    dtype: Any = array.dtype
+    got = f"got an array of shape {shape} and dtype {dtype}"
+    if jnp.issubdtype(dtype, jax.dtypes.prng_key):
+        if shape != ():
+            raise ValueError(f"{_where(owner, 'key')} must be one key, {got} (several keys: pass one of them, "
+                             f"keys[0]); {allowed}")
+        return array
+    if dtype != np.uint32:
+        raise TypeError(f"{_where(owner, 'key')} must be a JAX random key, {got}; {allowed}")
+    if shape != raw:
+        raise ValueError(f"{_where(owner, 'key')} must be one raw key of shape {raw}, {got}; {allowed}")
+    return array
+
+
+def _array(value: Any) -> bool:
+    """A JAX array (a traced one too) or a NumPy one."""
+    import jax
+    import numpy as np
+    return isinstance(value, (jax.Array, np.ndarray))

@@ -14,12 +14,13 @@ leading layer axes beyond the class's rank.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterator, Sequence, cast
+from typing import Any, Callable, Iterator, Sequence, cast
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from ..._validate import jax_key
 from ...layout import Layout, TensorInfo, register_layout
 from ...params import Param, Select, looks_like_norm, registered_layer, stacked_axes, tie
 from ..flax.ops import check_mesh, concrete, is_sequence
@@ -63,18 +64,37 @@ def owns(obj: Any) -> bool:
     return isinstance(obj, eqx.Module)
 
 
-def _kind(module: object, parent_kind: str | None, arrays: dict[str, Any] | None = None) -> tuple[str, str]:
-    """(kind, the layout of its weight) of a module; ``arrays``: its own arrays (``_scan``), when known."""
+def _kind(module: object, parent_kind: str | None, arrays: dict[str, Any] | None = None,
+          stack: Callable[[], tuple[int, ...]] | None = None) -> tuple[str, str]:
+    """(kind, the layout of its weight) of a module; ``arrays``: its own arrays (``_scan``), when known;
+    ``stack``: the stack sizes of the layers around it (``_stack_around``), for a class of the user's."""
     info = registered_layer(type(module))
     if info is not None:
         return info.kind, info.layouts.get("weight", "torch")
     found = next(((kind, layout) for classes, kind, layout in _KINDS if isinstance(module, classes)), None)
     if found is None:
-        own = {name: tuple(x.shape) for name, x in (_scan(module)[0] if arrays is None else arrays).items()}
-        found = ("norm", "torch") if looks_like_norm(type(module).__name__, own) else ("other", "torch")
+        own = _scan(module)[0] if arrays is None else arrays
+        found = ("norm", "torch") if _norm_axes(module, own, stack) is not None else ("other", "torch")
     if parent_kind in ("attention", "recurrent") and found[0] != "norm":
         return parent_kind, "torch"  # MultiheadAttention's projections are its own; a QK-norm stays a norm
     return found
+
+
+def _norm_axes(module: object, arrays: dict[str, Any], stack: Callable[[], tuple[int, ...]] | None
+               ) -> tuple[int, ...] | None:
+    """A module of the user's is a norm when its arrays look like one layer's norm (``looks_like_norm``): as they
+    are (its stacked axes: ()), or, in a stack (``eqx.filter_vmap``), once the leading axes of ``stack()`` (the
+    stack sizes of the layers around it) are taken off, every array having those sizes there (its stacked axes:
+    those). None: no norm."""
+    own = {name: tuple(x.shape) for name, x in arrays.items()}
+    cls = type(module).__name__
+    if looks_like_norm(cls, own):
+        return ()
+    sizes = stack() if stack is not None else ()
+    k = len(sizes)
+    if k and all(s[:k] == sizes for s in own.values()) and looks_like_norm(cls, {n: s[k:] for n, s in own.items()}):
+        return tuple(range(k))
+    return None
 
 
 #: a module's fields, read once: its floating-point arrays by field name; (key parts, path, submodule) for each
@@ -89,12 +109,14 @@ def _scan(module: Any) -> _Scan:
     found in a field, or in the tuples, lists and dicts there, however nested (an ``nn.Sequential``'s layers
     keyed by position alone, as torch's; a dict's by key, a decimal one as the position it spells, as torch's
     ``ModuleDict`` gives it). An array in such a container is no layer of the library's: kind and role "other"
-    (reported, never guessed); a ``StateIndex``'s initial state (a BatchNorm's statistics) lives outside the
-    module once ``make_with_state`` ran, and is not walked."""
+    (reported, never guessed); a ``StateIndex``'s initial state (a BatchNorm's statistics, a user's running
+    average: one array or a tuple of them) lives outside the module once ``make_with_state`` ran, and none of its
+    arrays is walked."""
     arrays: dict[str, Any] = {}
     children: list[tuple[tuple[Any, ...], tuple[Any, ...], Any]] = []
     held: list[tuple[tuple[Any, ...], tuple[Any, ...], Any]] = []
-    state = isinstance(module, _NN.StateIndex)
+    if isinstance(module, _NN.StateIndex):  # its initial state, one array or a tuple of them: state, no parameter
+        return arrays, children, held
     normed = isinstance(module, cast(type, _NN.WeightNorm))  # (a generic class: its parameter unknown here)
     for f in dataclasses.fields(module):
         x = getattr(module, f.name, None)
@@ -109,7 +131,7 @@ def _scan(module: Any) -> _Scan:
             for c in _held(x, key, (f.name,)):
                 if isinstance(c[2], eqx.Module):
                     children.append(c)
-                elif not state and _inexact(c[2]):
+                elif _inexact(c[2]):
                     held.append(c)
     return arrays, children, held
 
@@ -162,13 +184,53 @@ def _held(value: Any, key: tuple[Any, ...], path: tuple[Any, ...], depth: int = 
 
 
 def _tree(module: Any, key: tuple[Any, ...] = (), path: tuple[Any, ...] = (), parent_kind: str | None = None,
-          depth: int = 0) -> Any:
+          depth: int = 0, around: tuple[Any, ...] = (), memo: dict[int, frozenset[tuple[int, ...]]] | None = None
+          ) -> Any:
+    """(module, key parts, path, kind, layout, scan, stacked axes where its class gives no rank) for ``module``
+    and each submodule, parents first; ``around``: the modules holding it, outermost first."""
     scan = _scan(module)
-    kind, layout = _kind(module, parent_kind, scan[0])
-    yield module, key, path, kind, layout, scan
+    around = around + (module,)
+    known: dict[int, frozenset[tuple[int, ...]]] = {} if memo is None else memo
+
+    def stack() -> tuple[int, ...]:
+        return _stack_around(around, known)
+
+    kind, layout = _kind(module, parent_kind, scan[0], stack)
+    layer: object = module
+    lead = _norm_axes(layer, scan[0], stack) if kind == "norm" and registered_layer(type(layer)) is None else ()
+    yield module, key, path, kind, layout, scan, lead or ()
     if depth < 64:
         for sub_key, sub_path, child in scan[1]:
-            yield from _tree(child, key + sub_key, path + sub_path, kind, depth + 1)
+            yield from _tree(child, key + sub_key, path + sub_path, kind, depth + 1, around, known)
+
+
+def _stacks(module: Any, memo: dict[int, frozenset[tuple[int, ...]]], depth: int = 0) -> frozenset[tuple[int, ...]]:
+    """The stack sizes (the leading axes beyond one layer's rank; () for none) of the arrays whose rank their
+    class gives (a ``Linear``'s, a ``LayerNorm``'s...) in ``module`` and its submodules."""
+    if id(module) in memo:
+        return memo[id(module)]
+    arrays, children, _ = _scan(module)
+    found: set[tuple[int, ...]] = set()
+    for name, x in arrays.items():
+        n = _expected_ndim(module, name)
+        if n is not None and len(x.shape) >= n:
+            found.add(tuple(x.shape[:len(x.shape) - n]))
+    if depth < 64:
+        for _, _, child in children:
+            found |= _stacks(child, memo, depth + 1)
+    memo[id(module)] = frozenset(found)
+    return memo[id(module)]
+
+
+def _stack_around(around: tuple[Any, ...], memo: dict[int, frozenset[tuple[int, ...]]]) -> tuple[int, ...]:
+    """The stack sizes of the layers around the last module of ``around``: those of the innermost module holding
+    (or being) layers whose rank their class gives, where they all agree (a block built under
+    ``eqx.filter_vmap``); () where none are known or they differ (a model holding stacked and single layers)."""
+    for module in reversed(around):
+        found = _stacks(module, memo)
+        if found:
+            return next(iter(found)) if len(found) == 1 else ()
+    return ()
 
 
 def walk(model: Any) -> list[tuple[Any, Any]]:
@@ -178,8 +240,9 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     each layer come from its class (``Linear``: "dense", weight (out, in); ``Conv*``: "conv"; ``ConvTranspose*``:
     "conv_transpose", weight (out, in/g, *k), the "equinox_conv_transpose" layout; ``Embedding``; the norms;
     ``LSTMCell``/``GRUCell``; ``MultiheadAttention``; ``PReLU``), a layer registered with ``ui.register_layer``
-    as registered. A BatchNorm's running statistics live in ``eqx.nn.State``, outside the module, so they are
-    not walked.
+    as registered; a class of the user's that holds a norm's per-feature vectors (``looks_like_norm``) is a norm,
+    in a stacked block too (one layer's shapes, the stack read from the layers around it). A BatchNorm's running
+    statistics live in ``eqx.nn.State``, outside the module, and no ``StateIndex``'s initial state is walked.
 
     Args:
         model: an Equinox module.
@@ -206,7 +269,7 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     if not isinstance(model, eqx.Module):
         raise TypeError(f"parameter 'model' must be an Equinox module, got {type(model).__name__}")
     found: list[tuple[Param, tuple[tuple[Any, ...], Any]]] = []
-    for module, key, path, kind, layout, (arrays, _, held) in _tree(model):
+    for module, key, path, kind, layout, (arrays, _, held), lead in _tree(model):
         for sub_key, sub, x in held:  # arrays in a container field: reported, never guessed
             found.append((Param(path="/".join(map(str, path + sub)), kind="other", role="other", shape=tuple(x.shape),
                                 layer=type(module).__name__, dtype=jnp.dtype(x.dtype).name,
@@ -217,7 +280,8 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
         info = registered_layer(type(layer))
         for name, x in arrays.items():
             shape = tuple(x.shape)
-            stacked = stacked_axes(shape, _expected_ndim(module, name))
+            expected = _expected_ndim(module, name)
+            stacked = stacked_axes(shape, expected) if expected is not None else lead
             one = tuple(d for i, d in enumerate(shape) if i not in stacked)
             role = info.roles[name] if info is not None and name in info.roles else _ROLES.get(name, "other")
             if kind == "norm" and role == "bias":
@@ -277,7 +341,8 @@ class _Target(JaxTarget):
             raise ValueError("JAX has no global random state: pass seed= (an int) or key= (a jax.random key)")
         if key is not None and seed is not None:
             raise ValueError("Plan.apply: give seed= or key=, not both")
-        self.model, self.base, self.mesh = model, key if key is not None else jax.random.key(0), check_mesh(mesh)
+        base = jax_key("Plan.apply", key) if key is not None else jax.random.key(0)
+        self.model, self.base, self.mesh = model, base, check_mesh(mesh)
         self.found = walk(model)
         self.new: list[tuple[tuple[Any, ...], Any]] = []
 
@@ -356,8 +421,10 @@ def target(model: Any, **options: Any) -> _Target:
         The target: its ``found`` holds the (Param, handle) records of ``walk``.
 
     Raises:
-        ValueError: neither ``seed`` nor ``key`` is given, or both are.
-        TypeError: an unknown option, or ``model`` is not an Equinox module.
+        ValueError: neither ``seed`` nor ``key`` is given, or both are, or ``key`` is several keys (a
+            ``jax.random.split`` batch) or a raw key of the wrong shape.
+        TypeError: ``key`` is no JAX key (a string, an int, an int32 array), an unknown option, or ``model`` is
+            not an Equinox module.
 
     Examples:
         >>> import jax
@@ -371,7 +438,9 @@ def target(model: Any, **options: Any) -> _Target:
 
 def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> Any:
     """``unifiedinit.param_groups`` for Equinox: an optax mask (True where decay applies) shaped like
-    ``eqx.filter(model, eqx.is_array)``; arrays that are not parameters (a BatchNorm's state values) get False.
+    ``eqx.filter(model, eqx.is_array)``. Each array is decided as the walk found it (in a field, or in a tuple,
+    list or dict of one), an array held twice once; arrays that are not parameters (a ``StateIndex``'s initial
+    state, an integer array) get False.
 
     Pass it as ``optax.adamw(..., mask=mask)`` for the module's arrays (``eqx.filter(model, eqx.is_array)``).
 
@@ -396,13 +465,11 @@ def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> 
         (True, False)
     """
     from ...plan import excluded
-    keep: dict[str, bool] = {}
-    for p, _ in walk(model):
-        for path in (p.path,) + p.aliases:
-            keep[path] = p.trainable and not excluded(p, selects)
+    # by the array itself, as the walk ties them: no tree path to spell again (a dict's keys, a namedtuple's
+    # fields), and an array held twice decides once; an array the walk does not find is no parameter
+    keep: dict[int, bool] = {id(handle[1]): p.trainable and not excluded(p, selects) for p, handle in walk(model)}
 
-    def decide(path: Any, x: Any) -> bool:  # only parameters decay (not a BatchNorm's StateIndex values)
-        words = "/".join(str(getattr(k, "name", getattr(k, "idx", k))) for k in path)
-        return keep.get(words, False)
+    def decide(x: Any) -> bool:  # only parameters decay (not a StateIndex's values, an integer array)
+        return keep.get(id(x), False)
 
-    return jax.tree_util.tree_map_with_path(decide, eqx.filter(model, eqx.is_array))
+    return jax.tree_util.tree_map(decide, eqx.filter(model, eqx.is_array))

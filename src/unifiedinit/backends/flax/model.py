@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence, TypeGuard, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeGuard, cast
 
 import jax
 import jax.numpy as jnp
 
-from ..._validate import is_mapping
+from ..._validate import is_mapping, jax_key
 from ...layout import LAYOUTS, Layout, LayoutLike, TensorInfo
-from ...params import STATISTICS, Param, Select, looks_like_norm, registered_layer, stacked_axes, tie
+from ...params import STATISTICS, Param, Select, looks_like_norm, norm_role, registered_layer, stacked_axes, tie
 from ...presets import TRANSPOSED_KERNEL
 from .hooks import dtype_name as _dtype_name
 from .ops import JaxTarget, check_mesh, concrete, context_mesh, is_sequence
@@ -224,11 +224,16 @@ def _axis_choices(ndim: int, k: int) -> list[tuple[int, ...]]:
     return [tuple(c) for c in itertools.combinations(range(ndim), k)]
 
 
+#: stacked axes with their sizes: ((axis, size), ...)
+_Stack = tuple[tuple[int, int], ...]
+
+
 def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], name: str, shape: tuple[int, ...],
               own: Mapping[str, tuple[int, ...]], dtype: Any, *, collection: str = "params", trainable: bool = True,
-              key_parts: tuple[Any, ...] | None = None) -> Param:
+              key_parts: tuple[Any, ...] | None = None, stack: Callable[[], _Stack] | None = None) -> Param:
     """A Flax parameter as a Param. ``own``: the shapes of the arrays of its module by name (its fans, and
-    whether it is a norm)."""
+    whether it is a norm). ``stack``: the stacked axes of the layers around its module (``nnx.vmap``), for a
+    module whose class gives its arrays no rank: a user's norm is one by one layer's shapes."""
     chain = [layers.get(path[:i]) for i in range(len(path) + 1)]  # the root model first
     inferred = "names" if chain[-1] is None else ""
     classes = [c.cls if c is not None else _class_of_name(path[i - 1]) for i, c in enumerate(chain) if i or c]
@@ -258,13 +263,15 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
         kind = info.kind
     elif kind == "other" and looks_like_norm(here.cls, {k: one(v) for k, v in own.items()}):
         kind = "norm"
+    elif kind == "other" and not stacked and stack is not None and _stacked_norm(here.cls, own, stack()):
+        kind, stacked = "norm", tuple(axis for axis, _ in stack())  # `one` reads these from here on
     elif kind == "other" and "kernel" in own:  # a user's own module holding a kernel
         kind = "dense" if len(one(own["kernel"])) == 2 else "conv"
     # linen's WeightNorm names its scale after the kernel it scales: 'Dense_0/kernel/scale'
     role = info.roles[name] if info is not None and name in info.roles else \
         _ROLES.get(name.rsplit("/", 1)[-1], "other")
-    if kind == "norm" and role in ("bias", "other"):
-        role = "shift" if name in ("bias", "offset", "beta") else role
+    if kind == "norm" and role in ("bias", "other"):  # a user's norm's weight or gamma is its scale, as torch's
+        role = "shift" if name in ("bias", "offset", "beta") else norm_role(name) if role == "other" else role
     sub = path[-1] if path else ""
     # the recurrent cell a parameter belongs to (the report's layer is its sub-layer: a Dense, Linear or Conv)
     cell = next((c for c in reversed(classes[:-1]) if _CLASS_KINDS.get(c) == "recurrent"), None) \
@@ -299,6 +306,47 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
                  layout=cast(str, layout) if role in ("weight", "embedding") else "flax", layer_fans=layer_fans,
                  layer=label, dtype=_dtype_name(dtype), trainable=trainable, stacked=stacked,
                  inferred=inferred, key_parts=key_parts, stack_depth=None)
+
+
+def _stacked_norm(cls: str, own: Mapping[str, tuple[int, ...]], stack: _Stack) -> bool:
+    """Whether a module of class ``cls`` whose arrays have shapes ``own`` looks like a norm (``looks_like_norm``)
+    once the stacked axes ``stack`` are taken off each of them (every one having the stack's sizes there)."""
+    if not stack or not own:
+        return False
+    axes = {axis for axis, _ in stack}
+    if not all(len(s) > max(axes) and all(s[axis] == size for axis, size in stack) for s in own.values()):
+        return False
+    return looks_like_norm(cls, {k: tuple(d for i, d in enumerate(s) if i not in axes) for k, s in own.items()})
+
+
+def _nnx_stacks(modules: Sequence[tuple[tuple[str, ...], object]]) -> dict[tuple[str, ...], frozenset[_Stack]]:
+    """For each module path, the stacked axes (with their sizes; () for none) of the variables whose rank or shape
+    their class gives (a ``Linear``'s, a ``LayerNorm``'s...) in the module and its submodules."""
+    out: dict[tuple[str, ...], set[_Stack]] = {}
+    for path, module in modules:
+        cls = type(module).__name__
+        for name, var in vars(module).items():
+            if not _is_variable(var) or not _is_array(var.get_value()):
+                continue
+            shape = tuple(var.get_value().shape)
+            expected, seen = _expected_ndim(cls, module, name), _declared(module, name)
+            if expected is None and seen is None:
+                continue
+            axes = _stacked(shape, seen, expected)
+            for i in range(len(path) + 1):
+                out.setdefault(path[:i], set()).add(tuple((axis, shape[axis]) for axis in axes))
+    return {path: frozenset(found) for path, found in out.items()}
+
+
+def _stack_around(path: tuple[str, ...], stacks: Mapping[tuple[str, ...], frozenset[_Stack]]) -> _Stack:
+    """The stacked axes of the layers around the module at ``path``: those of the innermost module holding (or
+    being) layers whose rank their class gives, where they all agree (a block built under ``nnx.vmap``); ()
+    where none are known or they differ (a model holding stacked and single layers)."""
+    for i in range(len(path), -1, -1):
+        found = stacks.get(path[:i])
+        if found:
+            return next(iter(found)) if len(found) == 1 else ()
+    return ()
 
 
 #: the recurrent cells whose sub-layers each hold one gate's kernel (or, in SimpleCell, the only one)
@@ -524,6 +572,13 @@ def _walk_nnx(model: Any) -> list[tuple[Param, Any]]:
     modules = list(_nnx_modules(model, nnx))
     layers = {tuple(map(str, path)): _Layer(type(m).__name__, m) for path, _, m in modules}
     found: list[tuple[Param, Any]] = []
+    known: list[dict[tuple[str, ...], frozenset[_Stack]]] = []  # read once, when a module of the user's asks
+
+    def around(path: tuple[str, ...]) -> _Stack:
+        if not known:
+            known.append(_nnx_stacks([(tuple(map(str, at)), m) for at, _, m in modules]))
+        return _stack_around(path, known[0])
+
     for at, parts, module in modules:
         path = tuple(map(str, at))
         variables = {k: x for k, x in vars(module).items() if _is_variable(x) and _is_array(x.get_value())}
@@ -534,7 +589,8 @@ def _walk_nnx(model: Any) -> list[tuple[Param, Any]]:
             if jnp.issubdtype(var.get_value().dtype, jnp.inexact) or isinstance(var, nnx.Param):
                 p = _describe(path, layers, name, own[name], own, var.get_value().dtype,
                               collection="batch_stats" if isinstance(var, nnx.BatchStat) else "params",
-                              trainable=isinstance(var, nnx.Param), key_parts=parts)
+                              trainable=isinstance(var, nnx.Param), key_parts=parts,
+                              stack=lambda path=path: around(path))
                 # state that is no parameter (a cache, a spectral norm's u and sigma), as linen's other
                 # collections: only a norm's running statistics
                 if not isinstance(var, (nnx.BatchStat, nnx.Cache, nnx.Intermediate)) or p.role in STATISTICS:
@@ -627,7 +683,7 @@ class _Target(JaxTarget):
             raise ValueError("JAX has no global random state: pass seed= (an int) or key= (a jax.random key)")
         if key is not None and seed is not None:
             raise ValueError("Plan.apply: give seed= or key=, not both")
-        self.base = key if key is not None else jax.random.key(0)
+        self.base = jax_key("Plan.apply", key) if key is not None else jax.random.key(0)
         self.tree: Mapping[str, Any] | None = params if params is not None else model if is_mapping(model) else None
         self.found = walk(model, params=params, inputs=inputs)
         self.new: dict[_Place, jax.Array] = {}
@@ -704,8 +760,10 @@ def target(model: Any, **options: Any) -> _Target:
         The target: its ``found`` holds the (Param, handle) records of ``walk``.
 
     Raises:
-        ValueError: neither ``seed`` nor ``key`` is given, or both are.
-        TypeError: ``mesh`` is not a ``jax.sharding.Mesh``, an unknown option, or a ``model`` ``walk`` refuses.
+        ValueError: neither ``seed`` nor ``key`` is given, or both are, or ``key`` is several keys (a
+            ``jax.random.split`` batch) or a raw key of the wrong shape.
+        TypeError: ``key`` is no JAX key (a string, an int, an int32 array), ``mesh`` is not a
+            ``jax.sharding.Mesh``, an unknown option, or a ``model`` ``walk`` refuses.
 
     Examples:
         >>> from flax import nnx
