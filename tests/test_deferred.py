@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from typing import Any
 
 import pytest
 
@@ -267,3 +268,84 @@ def test_cuda_device_takes_every_real_buffer_with_the_model():
     ui.presets.torch.apply(model, seed=0, device="cuda")
     assert {t.device.type for t in model.state_dict().values()} == {"cuda"}
     assert torch.equal(model.get_buffer("2.inv_freq").cpu(), table)
+
+
+class _Attention(nn.Module):
+    """A layer holding the model's one rotary table beside its own weight."""
+
+    def __init__(self, table: Any) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(8, 8))
+        self.register_buffer("inv_freq", table, persistent=False)
+
+
+class _SharedTable(nn.Module):
+    """One rotary table registered in two layers with parameters and in a module of buffers only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        table = 1.0 / 10000 ** (torch.arange(0, 8, 2, dtype=torch.float32) / 8)
+        self.a, self.b, self.rotary = _Attention(table), _Attention(table), nn.Module()
+        self.rotary.register_buffer("inv_freq", table, persistent=False)
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_a_real_buffer_several_modules_share_stays_one_tensor(swap, monkeypatch):
+    # each module was moved by its own to_empty and its values copied back: one copy of the table per module
+    monkeypatch.setattr(torch.__future__, "_swap_module_params_on_conversion", swap)
+    with empty_init():
+        m: Any = _SharedTable()
+    table = m.a.inv_freq.clone()
+    assert m.a.inv_freq is m.b.inv_freq is m.rotary.inv_freq
+    ui.Plan().rule(ui.Normal(0, 1)).apply(m, seed=0, device="cpu")
+    assert m.a.inv_freq is m.b.inv_freq is m.rotary.inv_freq
+    assert torch.equal(m.a.inv_freq, table) and not m.a.weight.is_meta
+
+
+@pytest.mark.parametrize("real", [("running_mean", "running_var"), ("num_batches_tracked",)])
+def test_a_meta_norm_sets_only_its_meta_statistics_and_the_plan_writes_the_live_ones(real):
+    # reset_running_stats() ran for a norm holding any meta buffer: real statistics (assigned, or loaded from an
+    # old checkpoint without a count) were reset to 0 and 1 without a word; and a rule for the statistics wrote
+    # into the tensors the module held before it was moved
+    def build() -> Any:
+        with torch.device("meta"):
+            m = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
+        values = {"running_mean": torch.full((4,), 3.0), "running_var": torch.full((4,), 5.0),
+                  "num_batches_tracked": torch.tensor(7)}
+        for name in real:
+            setattr(m[1], name, values[name])
+        return m
+
+    fresh = {"running_mean": torch.zeros(4), "running_var": torch.ones(4), "num_batches_tracked": torch.tensor(0)}
+    kept = {"running_mean": torch.full((4,), 3.0), "running_var": torch.full((4,), 5.0),
+            "num_batches_tracked": torch.tensor(7)}
+    m = build()
+    ui.Plan().rule(ui.Normal(0, 0.02)).apply(m, seed=0, device="cpu")  # no rule for the statistics
+    for name in fresh:
+        assert torch.equal(m[1].get_buffer(name), kept[name] if name in real else fresh[name]), name
+    m = build()  # its rules set the statistics, as on a model built normally
+    ui.presets.torch.rule(ui.Constant(2.0), role="running_mean").apply(m, seed=0, device="cpu")
+    assert torch.equal(m[1].running_mean, torch.full((4,), 2.0))
+    assert torch.equal(m[1].running_var, fresh["running_var"])
+    assert torch.equal(m[1].num_batches_tracked, fresh["num_batches_tracked"])
+
+
+def _normed() -> Any:
+    from torch.nn.utils.parametrizations import spectral_norm, weight_norm
+    return nn.Sequential(weight_norm(nn.Linear(6, 9)), spectral_norm(nn.Linear(9, 7)),
+                         torch.nn.utils.spectral_norm(nn.Linear(7, 5)))
+
+
+@pytest.mark.parametrize("build", ["empty_init", "meta"])
+def test_normed_layers_on_meta_are_checked_then_drawn_as_built_normally(build):
+    # without device=, a meta spectral norm raised after the writes ("META device type not an accelerator")
+    with empty_init() if build == "empty_init" else torch.device("meta"):
+        m = _normed()
+    with pytest.warns(UserWarning, match="checked, not written"):
+        ui.presets.torch.apply(m, seed=2, portable=True)
+    assert all(t.is_meta for t in m.parameters())
+    ui.presets.torch.apply(m, seed=2, portable=True, device="cpu")
+    ref = _normed()
+    ui.presets.torch.apply(ref, seed=2, portable=True)
+    _equal(_state(m), _state(ref))
+    assert torch.equal(m[2].weight, ref[2].weight)

@@ -40,7 +40,7 @@ def _entry(rank: int, world: int, port: int, scenario: str, errors: str) -> None
     try:
         dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
         try:
-            (SCENARIOS | CRASHES)[scenario](rank, world)
+            (SCENARIOS | CRASHES | ON_TWO)[scenario](rank, world)
         finally:
             dist.destroy_process_group()
     except BaseException:
@@ -399,6 +399,106 @@ SCENARIOS = {f.__name__: f for f in (portable_dtensor, counter_dtensor, portable
                                       mixed_and_refused, init_missing_fsdp2, flattened_fsdp2)}
 
 
+def _normed() -> Any:
+    """A weight norm, a spectral norm and the old hook-based spectral norm, with uneven shapes (9 and 7 rows)."""
+    from torch import nn
+    from torch.nn.utils.parametrizations import spectral_norm, weight_norm
+    torch.manual_seed(0)
+    return nn.Sequential(weight_norm(nn.Linear(6, 9)), spectral_norm(nn.Linear(9, 7)),
+                         torch.nn.utils.spectral_norm(nn.Linear(7, 5)))
+
+
+def _normed_by_hand(model, mesh) -> None:
+    """The weight norm's direction v on Shard(1) with g replicated (its norm summed across shards would differ),
+    the spectral norm's matrix on Shard(0) with its vectors replicated DTensors, the hook-based one's on Shard(1)
+    with its vectors plain; biases replicated."""
+    from torch import nn
+    from torch.distributed.tensor import Replicate, Shard, distribute_tensor
+    norm, spectral, hooked = model[0].parametrizations.weight, model[1].parametrizations.weight, model[2]
+    for module, name, placement in ((norm, "original1", Shard(1)), (norm, "original0", Replicate()),
+                                    (spectral, "original", Shard(0)), (hooked, "weight_orig", Shard(1))) + \
+            tuple((layer, "bias", Replicate()) for layer in model):
+        module._parameters[name] = nn.Parameter(distribute_tensor(module._parameters[name].detach(), mesh,
+                                                                  [placement]))
+    for name in ("_u", "_v"):
+        spectral[0]._buffers[name] = distribute_tensor(spectral[0]._buffers[name], mesh, [Replicate()])
+
+
+def _full(t):
+    from torch.distributed.tensor import DTensor
+    return (t.full_tensor() if isinstance(t, DTensor) else t).detach().clone()
+
+
+def _locals(model) -> dict:
+    from torch.distributed.tensor import DTensor
+    return {n: (t.to_local() if isinstance(t, DTensor) else t).detach().clone() for n, t in model.state_dict().items()}
+
+
+def normed_sharded(rank: int, world: int) -> None:
+    """Weight and spectral norms (and the hook-based spectral norm) under FSDP2 and sharded by hand: what follows
+    a normed weight (g, the power iteration's u and v, the hook's computed weight) is computed from the whole
+    weight, so portable values equal the unsharded model's bit for bit (g too, with v on Shard(1)) and native
+    values are consistent; a follower that cannot be set is refused before anything is written."""
+    import unifiedinit as ui
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.fsdp import fully_shard
+    from torch.distributed.tensor import DTensor, Partial
+    from torch.nn import functional as F
+    mesh = init_device_mesh("cpu", (world,))
+
+    def sharded(kind: str) -> Any:
+        model = _normed()
+        if kind == "fsdp2":
+            fully_shard(model)
+        else:
+            _normed_by_hand(model, mesh)
+        return model
+
+    for kind in ("fsdp2", "by hand"):
+        for stream in (True, "counter"):
+            ref = _normed()
+            ui.presets.torch.apply(ref, seed=5, portable=stream)
+            model = sharded(kind)
+            ui.presets.torch.apply(model, seed=5, portable=stream)
+            _assert_equal(_gather(model), {n: t.detach().clone() for n, t in ref.state_dict().items()},
+                          f"normed layers, {kind} ({stream})")
+            assert torch.equal(_full(model[2].weight), ref[2].weight), f"hooked weight, {kind} ({stream})"
+        model = sharded(kind)
+        ui.presets.torch.apply(model, seed=5)  # native: the shards differ from the unsharded draws; g, u, v follow
+        got = _gather(model)
+        v = got["0.parametrizations.weight.original1"]
+        assert torch.equal(got["0.parametrizations.weight.original0"], torch.norm_except_dim(v, 2, 0)), kind
+        # the power iteration's last step (15 of them at registration), on the whole matrix
+        u, matrix = got["1.parametrizations.weight.0._u"], got["1.parametrizations.weight.original"]
+        assert torch.equal(got["1.parametrizations.weight.0._v"], F.normalize(torch.mv(matrix.H, u), dim=0)), kind
+        # the hook-based norm (no iteration): its computed weight, from the whole tensors
+        u, v, matrix = got["2.weight_u"], got["2.weight_v"], got["2.weight_orig"]
+        assert torch.equal(_full(model[2].weight), matrix / torch.dot(u, torch.mv(matrix, v))), kind
+    # refused before anything is written: a follower with a Partial placement; a weight gathered past whole_limit
+    import re
+    model = sharded("by hand")
+    spectral = model[1].parametrizations.weight[0]
+    replicated = spectral._buffers["_u"]
+    sharded_v = r"'0/parametrizations/weight/original1' is sharded .*whole_limit=200"
+    for options, match in (({}, r"'1/parametrizations/weight/0/_u', which follows .* Partial"),
+                           ({"whole_limit": 200}, sharded_v)):
+        # the weight norm's direction holds 9 x 6 float32: 216 bytes, gathered whole on every rank
+        spectral._buffers["_u"] = DTensor.from_local(torch.ones(7), mesh, [Partial()]) if not options else replicated
+        before = _locals(model)
+        for stream in (False, True, "counter"):
+            try:
+                ui.presets.torch.apply(model, seed=5, portable=stream, **options)
+            except ValueError as e:
+                assert re.search(match, str(e)), e
+            else:
+                raise AssertionError(f"accepted: {options}, {stream}")
+            _assert_equal(_locals(model), before, f"after a refused call ({options}, {stream})")
+
+
+#: one spawned group on 2 ranks (``test_normed_layers_sharded``)
+ON_TWO = {f.__name__: f for f in (normed_sharded,)}
+
+
 def crash_once(rank: int, world: int) -> None:
     """Rank 0 dies by a signal, as a C++ abort does, the first time (the marker file the test names is absent)."""
     mark = os.environ["UNIFIEDINIT_CRASH_MARK"]
@@ -439,6 +539,10 @@ def test_sharded_plans(scenario, world, tmp_path):
     if scenario == "native_dtensor" and world == 1:
         pytest.skip("distinct shards need two ranks; one rank is the unsharded case, tested everywhere else")
     _spawn(scenario, world, tmp_path)
+
+
+def test_normed_layers_sharded(tmp_path):
+    _spawn("normed_sharded", 2, tmp_path)
 
 
 if __name__ == "__main__":  # pragma: no cover - run one scenario by hand: python tests/test_distributed.py NAME N

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 import weakref
-from typing import Any, Generator, Iterator
+from typing import Any, Generator, Iterator, cast
 
 import torch
 from torch import nn
@@ -118,10 +118,11 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
     Raises before anything is allocated when a meta parameter is set by no rule (it would hold uninitialized
     memory), a parameter the walk does not take (an integer one) included. The parameters at the paths of
     ``keep`` (``skip=``: a checkpoint fills them) get memory and zeros, ready for ``load_state_dict``. Real
-    buffers (``empty_init()`` keeps them) move to ``device`` with the model, keeping their values. Buffers on
-    meta are re-created by their module where torch defines how (``reset_running_stats``: BatchNorm's statistics
-    0 and 1, ``num_batches_tracked`` 0) or set by a rule; the others are returned by name (and warned about),
-    never left uninitialized silently.
+    buffers (``empty_init()`` keeps them) move to ``device`` with the model, keeping their values; one several
+    modules share (a rotary table) stays one tensor. Buffers on meta are re-created by their module where torch
+    defines how (``reset_running_stats``: BatchNorm's statistics 0 and 1, ``num_batches_tracked`` 0; a statistic
+    of the same module that was real keeps its values) or set by a rule; the others are returned by name (and
+    warned about), never left uninitialized silently. The records returned hold the tensors the model holds now.
 
     Returns (the records with their new tensors, the materialized parameter paths, the unset buffer paths).
     """
@@ -138,6 +139,7 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
             for table, is_param in ((module._parameters, True), (module._buffers, False))
             for name, t in table.items() if t is not None and t.is_meta]
     kept |= {id(t) for _, t, is_param, path in held if is_param and path in keep}  # the walk's or not (integers)
+    meta_buffers = {(id(module), path.rsplit("/", 1)[-1]) for module, _, is_param, path in held if not is_param}
     # each module that holds a meta tensor is moved with its own to_empty (FSDP2 and DTensor parameters follow
     # nn.Module._apply); the real tensors it also holds keep their values, and tied tensors stay one tensor
     seen: set[int] = set()
@@ -165,6 +167,9 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
                          "a checkpoint to fill, or materialize them yourself (keeping a meta tensor keeps nothing)")
     done: set[int] = set()
     first: dict[int, torch.Tensor] = {}
+    # a real tensor of a moved module (a rotary table several modules share): id -> (it, its new tensor); the
+    # original is held so that its id is not reused while this runs
+    again: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
     for module in metas:
         if id(module) in done:
             continue
@@ -178,8 +183,14 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
         module.to_empty(device=device, recurse=False)
         with torch.no_grad():
             for (which, n), values in real.items():
-                target: Any = (module._parameters if which == "p" else module._buffers)[n]
-                target.copy_(values)
+                table: Any = module._parameters if which == "p" else module._buffers
+                table[n].copy_(values)
+                t = before[(which, n)]
+                known = again.get(id(t))
+                if known is None or known[0] is not t:
+                    again[id(t)] = (t, table[n])
+                elif table[n] is not known[1]:  # shared with a module moved before: the same tensor again
+                    table[n] = known[1]
         for (which, n), t in before.items():
             was_meta, kind, attributes = kinds[(which, n)]
             if not was_meta:
@@ -199,6 +210,11 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
         # rotary table under empty_init()), as those of the modules moved above did
         moved: dict[int, torch.Tensor] = {}
         for _, module in named_modules(model):
+            for table in (module._parameters, module._buffers):  # a real tensor shared with a moved module
+                for n, b in list(table.items()):
+                    known = again.get(id(b)) if b is not None else None
+                    if known is not None and known[0] is b and known[1] is not b:
+                        table[n] = known[1]
             for n, b in list(module._buffers.items()):
                 if b is not None and not b.is_meta and b.device != torch.device(device) and \
                         type(b) is torch.Tensor:  # a DTensor buffer stays where its mesh puts it
@@ -208,9 +224,14 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
     reset: set[int] = set()
     for path, module in buffers:
         if isinstance(module, _NormBase) and module.track_running_stats:
-            if id(module) not in reset:
-                module.reset_running_stats()
-                reset.add(id(module))
+            if id(module) not in reset:  # its own reset sets the buffers that were on meta; a real one (loaded
+                reset.add(id(module))  # statistics) keeps its values
+                with torch.no_grad():
+                    loaded = {n: b.clone() for n, b in module._buffers.items()
+                              if b is not None and (id(module), n) not in meta_buffers}
+                    module.reset_running_stats()
+                    for n, values in loaded.items():
+                        cast(torch.Tensor, module._buffers[n]).copy_(values)
         elif path not in set_paths:
             unset.append(path)
     if unset:
@@ -218,5 +239,10 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
                       f"defines their values; they hold uninitialized memory: {', '.join(unset[:8])}"
                       f"{' ...' if len(unset) > 8 else ''} (build with unifiedinit.backends.torch.empty_init(), "
                       "which keeps buffers real)", UserWarning, stacklevel=4)
-    renewed = [(p, new.get(id(t), t)) for p, t in found]
+
+    def renew(t: torch.Tensor) -> torch.Tensor:  # a record's tensor after the moves (a norm's real statistics)
+        known = again.get(id(t))
+        return new.get(id(t), known[1] if known is not None and known[0] is t else t)
+
+    renewed = [(p, renew(t)) for p, t in found]
     return [(p, t if shape is None else t.detach().view(shape)) for (p, t), shape in zip(renewed, views)], names, unset

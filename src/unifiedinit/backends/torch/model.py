@@ -776,6 +776,7 @@ class _Target:
                 writable(handles[e.param.path], e.param.path, "Plan.apply: ")
                 self._check_generator(e, handles[e.param.path])
         self._check_whole(report, handles)
+        self._check_norms(report)
         if self.device is None:
             meta = [e.param.path for e in report.entries if e.draw is not None and handles[e.param.path].is_meta]
             if meta:  # checked, and nothing to write to: said, rather than a report of values set that are not
@@ -825,6 +826,36 @@ class _Target:
                     f"Plan.apply: parameter {e.param.path!r} is sharded ({', '.join(map(str, placements))}) and "
                     f"{e.spec!r} needs the whole tensor ({size / 2 ** 30:.2f} GiB in float64) on every rank, more "
                     f"than whole_limit={self.whole_limit} bytes; use an elementwise spec for it or raise whole_limit")
+
+    def _check_norms(self, report: Any) -> None:
+        """Before anything is written, the normed weights whose followers are set after the write (``_renorm``)
+        where a tensor of the norm is a DTensor: the follow-up computes from the whole weight, gathered on every rank
+        (a weight past ``whole_limit`` bytes is refused), and writes each rank's block of the followers (one with a
+        Partial placement, which holds no values, is refused), so it cannot fail once the parameters are written."""
+        if sys.modules.get("torch.distributed.tensor") is None or not self.norms:
+            return
+        written = {e.param.path for e in report.entries if e.spec is not None}
+        root = self.model if isinstance(self.model, nn.Module) else self.module
+        groups = [(path, [(x, self._at(x)) for x in (path,) + what[1:] if isinstance(x, str)])
+                  for path, what in self.norms if path in written]
+        if root is not None:  # the old hook-based norms' computed weights are refreshed whatever was written
+            groups += [(paths[0], [(x, getattr(module, x.rsplit("/", 1)[-1])) for x in paths])
+                       for (module, _, _), paths in _hooked_norms(root)]
+        for path, tensors in groups:
+            if not any(_dtensor(t) for _, t in tensors):
+                continue
+            weight = tensors[0][1]
+            for name, t in tensors:
+                placements: tuple[Any, ...] = tuple(cast(Any, t).placements) if _dtensor(t) else ()
+                if any(type(q).__name__ == "Partial" for q in placements):
+                    raise ValueError(f"Plan.apply: {name!r}, which follows the normed weight {path!r}, is a DTensor "
+                                     f"with a Partial placement ({', '.join(map(str, placements))}): it holds no "
+                                     "values to set until it is reduced; redistribute it to Shard or Replicate first")
+            size = weight.numel() * weight.element_size()
+            if _dtensor(weight) and size > self.whole_limit:
+                raise ValueError(f"Plan.apply: the normed weight {path!r} is sharded and its norm is computed from "
+                                 f"the whole tensor ({size / 2 ** 30:.2f} GiB), gathered on every rank, more than "
+                                 f"whole_limit={self.whole_limit} bytes; raise whole_limit or redistribute it")
 
     def _ops(self, device: Any, stream: int | None, seed: bool = True) -> TorchOps:
         """The ops of ``device``: one generator per device, re-seeded for every parameter (``seed``: False for a
@@ -983,9 +1014,11 @@ class _Target:
         """What follows each drawn weight that torch normalizes (``follow_norm``), then the old hook-based norms'
         computed weights (``refresh_hooked_norms``)."""
         written = {e.param.path for e in report.entries if e.spec is not None}
-        for path, what in self.norms:
+        for path, what in self.norms:  # in the model's order, the same on every rank: a DTensor is gathered
             if path in written:
                 weight = self._at(path)
+                if weight.is_meta:  # checked, not written: nothing follows it yet
+                    continue
                 seed = _vector_seed(self.seed, self.generator, path)
                 follow_norm(weight, what, self._at, torch.Generator(device=weight.device).manual_seed(seed))
         root = self.model if isinstance(self.model, nn.Module) else self.module
@@ -1020,39 +1053,92 @@ def _vector_seed(seed: int | None, generator: torch.Generator | None, path: str)
     return int.from_bytes(hashlib.blake2b(f"{seed}/{path}".encode(), digest_size=8).digest(), "little") >> 2
 
 
+def _whole(t: torch.Tensor) -> torch.Tensor:
+    """``t`` as one plain tensor: a DTensor's ``full_tensor()`` (a collective: every rank calls it, in the same
+    order), the unsharded tensor bit for bit; a plain tensor itself."""
+    return cast(Any, t).full_tensor() if _dtensor(t) else t
+
+
+def _put(t: torch.Tensor, values: torch.Tensor) -> None:
+    """Write the whole tensor's ``values`` into ``t``: a DTensor gets its own block of them (``local_block``)."""
+    if _dtensor(t):
+        local, block = local_block(t)
+        local.copy_(values[tuple(slice(a, b) for a, b in block)])
+    else:
+        t.copy_(values)
+
+
 def follow_norm(weight: torch.Tensor, what: tuple[Any, ...], at: Any, generator: torch.Generator | None) -> None:
     """What follows a drawn ``weight`` that torch normalizes (``_computed``'s ``norm``, its tensors found by
     ``at(path)``), as registering the norm on a fresh layer sets it: a weight norm's magnitude g = ||v|| (over
     every axis but ``dim``), so the layer computes the drawn weight; a spectral norm's vectors u and v drawn anew
     (from ``generator``, None: torch's default one) and refined by the power iterations its registration runs
-    (15; none in the old hook-based API), so its estimate of the largest singular value is the new weight's."""
+    (15; none in the old hook-based API), so its estimate of the largest singular value is the new weight's.
+    A sharded weight (DTensor, FSDP2) is gathered whole first, a collective that every rank runs in the same order,
+    so the values are the unsharded layer's bit for bit; a DTensor among g, u and v gets its block of them."""
     with torch.no_grad():
         if what[0] == "g":
             _, g_path, dim = what
-            at(g_path).copy_(torch.norm_except_dim(weight, 2, -1 if dim is None else dim))
+            _put(at(g_path), torch.norm_except_dim(_whole(weight), 2, -1 if dim is None else dim))
         elif weight.dim() > 1:  # spectral: a vector needs no estimate
             _, u_path, v_path, dim, eps, iterations = what
-            u, v = at(u_path), at(v_path)
-            matrix = weight.movedim(dim, 0).flatten(1)
-            for x in (u, v):
-                x.copy_(F.normalize(torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype),
-                                    dim=0, eps=eps))
+            u_at, v_at = at(u_path), at(v_path)
+            matrix = _whole(weight).movedim(dim, 0).flatten(1)
+            u, v = (F.normalize(torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype),
+                                dim=0, eps=eps) for x in (u_at, v_at))
             for _ in range(iterations):  # torch's _SpectralNorm._power_method
-                u.copy_(F.normalize(torch.mv(matrix, v), dim=0, eps=eps))
-                v.copy_(F.normalize(torch.mv(matrix.H, u), dim=0, eps=eps))
+                u = F.normalize(torch.mv(matrix, v), dim=0, eps=eps).to(u_at.dtype)
+                v = F.normalize(torch.mv(matrix.H, u), dim=0, eps=eps).to(v_at.dtype)
+            _put(u_at, u)
+            _put(v_at, v)
+
+
+def _hooked_norms(root: nn.Module) -> Iterator[tuple[tuple[nn.Module, Any, str], list[str]]]:
+    """The old hook-based norms of ``root`` in its modules' order: ((module, hook, the normed weight's name), the
+    paths from ``root`` of the parameter holding its values and of what it is computed with (a spectral norm's
+    ``weight_orig``, u and v; a weight norm's ``weight_v`` and ``weight_g``))."""
+    from .meta import named_modules
+    for prefix, module in named_modules(root):
+        base = prefix.replace(".", "/") + "/" if prefix else ""
+        for hook in list(cast(Any, module)._forward_pre_hooks.values()):
+            name = getattr(hook, "name", None)
+            if not isinstance(name, str):
+                continue
+            if type(hook).__name__ == "SpectralNorm":
+                yield (module, hook, name), [base + name + x for x in ("_orig", "_u", "_v")]
+            elif type(hook).__name__ == "WeightNorm":
+                yield (module, hook, name), [base + name + x for x in ("_v", "_g")]
 
 
 def refresh_hooked_norms(root: nn.Module) -> None:
     """The old hook-based norms keep the computed weight as a plain attribute until the next forward: set it in
-    every module of ``root`` now, as their apply() does."""
+    every module of ``root`` now, as their apply() does. One holding a DTensor computes it from the whole tensors
+    (gathered on every rank, in the modules' order), laid out as the parameter it is computed from."""
     with torch.no_grad():
-        for module in root.modules():
-            for hook in list(cast(Any, module)._forward_pre_hooks.values()):
-                name = getattr(hook, "name", None)
-                if type(hook).__name__ == "WeightNorm" and isinstance(name, str):
+        for (module, hook, name), paths in _hooked_norms(root):
+            tensors = [getattr(module, path.rsplit("/", 1)[-1]) for path in paths]
+            if not any(_dtensor(t) for t in tensors):
+                if type(hook).__name__ == "WeightNorm":
                     setattr(module, name, hook.compute_weight(module))
-                elif type(hook).__name__ == "SpectralNorm" and isinstance(name, str):
+                else:
                     setattr(module, name, hook.compute_weight(module, do_power_iteration=False))
+                continue
+            if any(t.is_meta for t in tensors):  # nothing to compute yet
+                continue
+            whole = [_whole(t) for t in tensors]
+            if type(hook).__name__ == "WeightNorm":  # torch's WeightNorm.compute_weight
+                value = getattr(torch, "_weight_norm")(whole[0], whole[1], hook.dim)
+            else:  # torch's SpectralNorm.compute_weight, without power iterations
+                sigma = torch.dot(whole[1], torch.mv(hook.reshape_weight_to_matrix(whole[0]), whole[2]))
+                value = whole[0] / sigma
+            held = tensors[0]
+            if _dtensor(held):
+                from torch.distributed.tensor import DTensor
+                local, block = local_block(held)
+                value = DTensor.from_local(value[tuple(slice(a, b) for a, b in block)].to(local.device),
+                                           held.device_mesh, held.placements,
+                                           run_check=False, shape=held.shape, stride=held.stride())
+            setattr(module, name, value)
 
 
 class _Placements(Mapping[str, dict[str, Any]]):
