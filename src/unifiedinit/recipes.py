@@ -289,7 +289,9 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     # X-Codec 2's and NeuCodec's SnakeBeta activations (alpha and beta zeros), Pocket-TTS's BOS latent
     ("Xcodec2SnakeBeta", "*/alpha", Zeros()), ("Xcodec2SnakeBeta", "*/beta", Zeros()),
     ("NeuCodecSnakeBeta", "*/alpha", Zeros()), ("NeuCodecSnakeBeta", "*/beta", Zeros()),
-    ("PocketTTSModel", "*bos_latent", Zeros()))
+    ("PocketTTSModel", "*bos_latent", Zeros()),
+    # SpeechT5's scaled position encodings (text and speech prenets): their scale alpha ones
+    ("SpeechT5ScaledPositionalEncoding", "*/alpha", Ones()))
 
 #: the state-space mixers (transformers 5), by the class that holds A_log (S4D-Real) and D (ones), and how each
 #: starts its time-step bias ``dt_bias``: drawn as Mamba draws it, ones, or (Mamba, Falcon-Mamba, Zamba, Jamba)
@@ -1102,7 +1104,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
                 .rule(_TORCH_DEFAULT, kind="dense", role=("weight", "bias")))
     if kind == "regnet":  # its _init_weights draws a conv's weight only: the squeeze-excitation biases keep torch's
         plan = plan.rule(_TORCH_DEFAULT, kind="conv", role="bias")
-    if kind in _WAV2VEC2_LIKE + ("hubert", "sew", "sew-d"):
+    if kind in _WAV2VEC2_CONVS + ("hubert", "sew", "sew-d"):
         plan = _speech(plan, kind, config)
     layers = None if config is None else _get(config, "num_hidden_layers")
     if kind in _WAV2VEC2_LIKE + ("hubert", "whisper") and isinstance(layers, int) and layers >= 0:
@@ -1181,25 +1183,29 @@ def _positional_conv(plan: Plan) -> Plan:
 #: the speech models whose _init_weights is Wav2Vec2's (transformers 5), by model_type
 _WAV2VEC2_LIKE = ("wav2vec2", "unispeech", "unispeech-sat", "data2vec-audio", "wav2vec2-conformer", "wav2vec2-bert",
                   "wavlm")
+#: and those whose convolutions, feature projection, positional conv and mask embedding are Wav2Vec2's, without its
+#: quantizer, x-vector head or weighted layer sum: SpeechT5 (its scaled position encodings' alpha: ``_EXTRAS``)
+_WAV2VEC2_CONVS = _WAV2VEC2_LIKE + ("speecht5",)
 
 
 def _speech(plan: Plan, kind: str, config: Any) -> Plan:
     """Wav2Vec2's and HuBERT's ``_init_weights``: every Conv1d He-normal (fan_in), its bias torch's
-    U(+-1/sqrt(fan_in)) (Wav2Vec2 and its kin, ``_WAV2VEC2_LIKE``) or 0 (HuBERT); the positional conv, where it
-    sits under a weight norm, keeps torch's own default (the normal draw transformers writes into its computed
-    weight is lost), its bias 0 (Data2Vec-Audio's stack of plain convs: He-normal, biases 0); the mask embedding
-    U(0, 1). Wav2Vec2's kin also draw their feature projection U(+-1/sqrt(fan_in)), their quantizer's projection
-    N(0, 1) and codevectors U(0, 1) and an x-vector head's AM-softmax weight N(0, 1); Wav2Vec2 and its conformer
-    keep torch's default in the pre-training heads
+    U(+-1/sqrt(fan_in)) (Wav2Vec2, its kin and SpeechT5, ``_WAV2VEC2_CONVS``) or 0 (HuBERT); the positional conv,
+    where it sits under a weight norm, keeps torch's own default (the normal draw transformers writes into its
+    computed weight is lost), its bias 0 (Data2Vec-Audio's stack of plain convs: He-normal, biases 0); the mask
+    embedding U(0, 1). Wav2Vec2's kin and SpeechT5 also draw their feature projection U(+-1/sqrt(fan_in)), weight and
+    bias; Wav2Vec2's kin their quantizer's projection N(0, 1) and codevectors U(0, 1) and an x-vector head's
+    AM-softmax weight N(0, 1); Wav2Vec2 and its conformer keep torch's default in the pre-training heads
     ``project_hid`` and ``project_q``."""
     plan = (_positional_conv(plan.rule(KaimingNormal(), kind="conv", role="weight", layer="Conv1d")
-                             .rule(_TORCH_DEFAULT if kind in _WAV2VEC2_LIKE else Zeros(), kind="conv", role="bias",
-                                   layer="Conv1d"))
+                             .rule(_TORCH_DEFAULT if kind in _WAV2VEC2_CONVS else Zeros(), kind="conv",
+                                   role="bias", layer="Conv1d"))
             .rule(Zeros(), kind="conv", role="bias", path="*pos_conv_embed/layers/*/conv/*")
             .rule(Uniform(0.0, 1.0), path="*masked_spec_embed"))
+    if kind in _WAV2VEC2_CONVS:
+        plan = plan.rule(_TORCH_DEFAULT, kind="dense", path="*feature_projection/projection/*")
     if kind in _WAV2VEC2_LIKE:
-        plan = (plan.rule(_TORCH_DEFAULT, kind="dense", path="*feature_projection/projection/*")
-                .rule(Normal(0.0, 1.0), kind="dense", role="weight", path="*quantizer/weight_proj/*")
+        plan = (plan.rule(Normal(0.0, 1.0), kind="dense", role="weight", path="*quantizer/weight_proj/*")
                 .rule(Uniform(0.0, 1.0), path="*quantizer/codevectors")
                 .rule(Normal(0.0, 1.0), layer="AMSoftmaxLoss"))
     if kind in ("wav2vec2", "wav2vec2-conformer"):
@@ -1211,11 +1217,17 @@ def _speech(plan: Plan, kind: str, config: Any) -> Plan:
 def _hf_base(std: float, name: str) -> Plan:
     """``_base`` with what transformers 5's ``_init_weights`` does module by module beyond it: ConvTranspose3d
     (not in its list) keeps torch's default; ``nn.MultiheadAttention`` is reset by its own ``_reset_parameters``
-    (in-projection Xavier-uniform); the Gemma families' (1 + w) RMSNorm weights are zeros. A mixture of experts'
-    stacked experts and routers are dense layers (N(0, std), biases zero) in every family that uses them; GPT-OSS
-    also draws its router's bias and its attention sinks N(0, std), and Ernie 4.5's expert statistics are
-    zeros."""
+    (in-projection Xavier-uniform); the ``weight`` of a module whose class name says LayerNorm or RMSNorm is ones
+    whatever its shape (transformers tells a norm by its class name: Cohere's QK norms hold a (heads, head_dim)
+    weight, which ``_base``'s norm kind, a per-feature vector, does not take; their biases are already zeros), and
+    the Gemma families' (1 + w) RMSNorm weights are zeros. A mixture of experts' stacked experts and routers are
+    dense layers (N(0, std), biases zero) in every family that uses them; GPT-OSS also draws its router's bias and
+    its attention sinks N(0, std), and Ernie 4.5's expert statistics are zeros."""
     plan = (_base(std, name)
+            # first, so that every family's own norm rule (the Gemma families', VideoPrism's, Hiera's...) wins; kind
+            # "other" only: a Linear, conv or embedding comes first in transformers' elif chain
+            .rule(Ones(), kind="other", role="weight", layer="*LayerNorm*")
+            .rule(Ones(), kind="other", role="weight", layer="*RMSNorm*")
             .rule(_TORCH_TRANSPOSED_DEFAULT, kind="conv_transpose", role=("weight", "bias"),
                   layer="ConvTranspose3d")
             .rule(XavierUniform(), kind="attention", role="weight", layer="MultiheadAttention")
@@ -1233,8 +1245,8 @@ def _hf_base(std: float, name: str) -> Plan:
     for layer, path, law in _EXTRAS:
         plan = plan.rule(Normal(0.0, std) if law == "std" else Constant(std) if law == "=std" else law, layer=layer,
                          path=path)
-    for norm in _ONE_PLUS_NORMS:
-        plan = plan.rule(Zeros(), kind="norm", role="scale", layer=norm)
+    for norm in _ONE_PLUS_NORMS:  # a norm's scale, or a weight of a shape no norm kind takes (as transformers)
+        plan = plan.rule(Zeros(), kind=("norm", "other"), role=("scale", "weight"), layer=norm)
     return plan
 
 
@@ -1258,9 +1270,11 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     """Hugging Face's base initialization (``PreTrainedModel._init_weights``).
 
     Linear/Conv weights and embeddings N(0, initializer_range^2) (default 0.02), biases zero, an embedding's padding
-    row zero, norms ones/zeros (the Gemma families' RMSNorm, which computes x (1 + w), zeros), recurrent weights
-    Xavier-uniform with zero biases (transformers does this for ``nn.LSTM`` and leaves GRU, RNN and cells at
-    torch's default: add a rule for those), ``nn.MultiheadAttention``'s in-projection Xavier-uniform,
+    row zero, norms ones/zeros (the Gemma families' RMSNorm, which computes x (1 + w), zeros; as transformers, the
+    ``weight`` of any module whose class name says LayerNorm or RMSNorm ones whatever its shape: Cohere's
+    (heads, head_dim) QK norms), recurrent weights Xavier-uniform with zero biases (transformers does this for
+    ``nn.LSTM`` and leaves GRU, RNN and cells at torch's default: add a rule for those),
+    ``nn.MultiheadAttention``'s in-projection Xavier-uniform,
     ConvTranspose3d (which it does not list) torch's default, transformers' ``Conv1D`` (not listed either) the
     N(0, 0.02^2) it draws when built (OpenAI-GPT's; ``gpt2`` redraws GPT-2's); a mixture of experts' stacked
     experts and routers N(0, initializer_range^2), their biases zero (GPT-OSS's router bias and attention sinks
@@ -1291,8 +1305,9 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     ``lambda_std_dev``^2); the vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2,
     FLAVA, Mllama, SAM, ViTDet, Aria, MGP-STR: ``_multimodal``; SAM 2, EdgeTAM, SAM-HQ, DeepSeek-VL hybrid, IDEFICS,
     TVP, Perceiver, GroupViT, AIMv2, Kosmos-2, DAC's Snake alphas, CSM, PatchTST's [CLS], Mistral Large 4, Muse
-    Spark, and the families a third sweep found: ``_EXTRAS``); a ``*Model``'s ``logit_scale`` the config's
-    ``logit_scale_init_value`` (AIMv2's log(1 / 0.07) whatever it says), its ``temperature`` the config's
+    Spark, SpeechT5's position-encoding scales (ones), and the families a third sweep found: ``_EXTRAS``); a
+    ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value`` (AIMv2's log(1 / 0.07) whatever it says),
+    its ``temperature`` the config's
     ``temperature_init_value`` (ALIGN's) and ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT;
     HY-V4-VL: 1/out_hidden_size) where it has one. Where the config's
     ``model_type`` says so: Mamba's ``dt_proj`` (its weight U(+-time_step_scale/sqrt(time_step_rank)), its bias the
@@ -1303,10 +1318,10 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     convolutions He-normal, fan_out per group; Hiera's biases and LayerNorm shifts the std), BiT's ResNet init,
     MobileViT's and EfficientNet's N(0, initializer_range^2) BatchNorm scales, ResNet's and RegNet's He-normal
     (fan_out) convolutions with torch's default linear layers (and RegNet's conv biases), Wav2Vec2's (and its kin's:
-    UniSpeech, Data2Vec-Audio, the conformers, WavLM), HuBERT's, SEW's and SEW-D's convolutions, mask embedding and
-    quantizer, ViTDet's and MGP-STR's truncated linear and conv weights, SAM's and SAM-HQ's Fourier features N(0,
-    (vision_config.scale)^2), DeepSeek-VL hybrid's and TVP's own Conv2d layers He-normal (fan_out), Perceiver's
-    modality tokens (a ParameterDict) N(0, initializer_range^2), IDEFICS's gated cross-attention alphas by
+    UniSpeech, Data2Vec-Audio, the conformers, WavLM, SpeechT5), HuBERT's, SEW's and SEW-D's convolutions, mask
+    embedding and quantizer, ViTDet's and MGP-STR's truncated linear and conv weights, SAM's and SAM-HQ's Fourier
+    features N(0, (vision_config.scale)^2), DeepSeek-VL hybrid's and TVP's own Conv2d layers He-normal (fan_out),
+    Perceiver's modality tokens (a ParameterDict) N(0, initializer_range^2), IDEFICS's gated cross-attention alphas by
     ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), ALIGN's text projection
     Xavier-uniform, Kosmos-2's image-to-text projection N(0, text_config.init_std^2), GroupViT's vision tower
     (``_groupvit``), XLM's and FlauBERT's embeddings N(0, embed_init_std^2), PE-Audio's class embedding, the

@@ -2478,3 +2478,34 @@ def test_the_loops_and_transcribers_reproduce_their_own_init(name):
     alphas, position-bias tables, queries, silence embedding) or drawn by the base law (the zero projections and
     value embeddings, NeoMME's N(0, 1/embedding_rank) embeddings, the upsampler's identity taps) before."""
     _reproduces_its_own_init(LOOPS_AND_TRANSCRIBERS[name], "hf_model")
+
+
+_SPEECHT5 = dict(vocab_size=50, hidden_size=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=2,
+                 decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, conv_dim=(16, 16),
+                 conv_stride=(5, 2), conv_kernel=(10, 3), num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2,
+                 speech_decoder_prenet_units=16, speech_decoder_postnet_units=16, speech_decoder_postnet_layers=2,
+                 num_mel_bins=8, max_text_positions=64, max_speech_positions=128, speaker_embedding_dim=16)
+#: Cohere's QK norms, CohereLayerNorm((heads, head_dim)): a 2-D weight that transformers' base init sets to ones by
+#: the class name (unwritten before); SpeechT5's Wav2Vec2-like init: He-normal Conv1d weights (the feature encoder's,
+#: the speech postnet's) with biases U(+-1/sqrt(fan_in)), the feature projection U(+-1/sqrt(fan_in)), the mask
+#: embedding U(0, 1), the weight-normed positional conv torch's default, the scaled position encodings' alpha ones
+#: (drawn N(0, std^2) or unwritten before). The std 0.3 keeps the base init's draws apart from the convs' laws.
+NORMS_AND_SPEECHT5 = {
+    "cohere-qk-norm": lambda: transformers.CohereForCausalLM(transformers.CohereConfig(
+        vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, use_qk_norm=True, initializer_range=0.3)),
+    "speecht5-speech-to-text": lambda: transformers.SpeechT5ForSpeechToText(transformers.SpeechT5Config(
+        **_SPEECHT5, conv_bias=True, initializer_range=0.3)),
+    "speecht5-text-to-speech": lambda: transformers.SpeechT5ForTextToSpeech(transformers.SpeechT5Config(
+        **_SPEECHT5, initializer_range=0.3)),
+    "speecht5-speech-to-speech": lambda: transformers.SpeechT5ForSpeechToSpeech(transformers.SpeechT5Config(
+        **_SPEECHT5, conv_bias=True, feat_extract_norm="layer", initializer_range=0.3)),
+}
+
+
+@pytest.mark.parametrize("family", ("hf", "hf_model"))
+@pytest.mark.parametrize("name", NORMS_AND_SPEECHT5)
+def test_cohere_qk_norms_and_speecht5_reproduce_their_own_init(name, family):
+    """Cohere with ``use_qk_norm`` and SpeechT5's three task models against their own init in the same run, through
+    ``hf(config=model.config)`` and ``hf_model``."""
+    _reproduces_its_own_init(NORMS_AND_SPEECHT5[name], family)
