@@ -26,7 +26,11 @@ CATALOG = [
     # values the dtype cannot hold are refused before the first write, never written as inf
     ("constant beyond float32", ui.Constant(1e300), (4, 4), "float32", ValueError, r"float32, which cannot hold"),
     ("normal beyond float32", ui.Normal(0.0, 1e300), (4, 4), "float32", ValueError, r"float32, which cannot hold"),
-    ("uniform wider than float64", ui.Uniform(-1e308, 1e308), (4, 4), "float64", ValueError, r"float64, which cannot hold"),
+    # in range, but too wide: the message says the width is what does not fit
+    ("uniform wider than float64", ui.Uniform(-1e308, 1e308), (4, 4), "float64", ValueError,
+     r"float64, which cannot hold the width of .* is inf wide.*allowed: a width of at most 1\.79769e\+308"),
+    ("uniform wider than float32", ui.Uniform(-2e38, 2e38), (4, 4), "float32", ValueError,
+     r"float32, which cannot hold the width of .* is 4e\+38 wide.*allowed: a width of at most 3\.40282e\+38"),
     ("constant beyond float16", ui.Constant(1e5), (4, 4), "float16", ValueError, r"float16, which cannot hold"),
     # an integer or bool tensor takes whole numbers only: 0.5 would be cut to 0 (True in a bool)
     ("a fraction in an integer", ui.Constant(0.5), (4, 4), "int32", ValueError, r"int32.*0\.5 is not a whole number"),

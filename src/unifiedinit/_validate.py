@@ -225,6 +225,10 @@ def representable(d: Any, dtype_name: str) -> None:
     if lo < limits[0] or hi > limits[1] or not math.isfinite(width) or (wide and width > limits[1]):
         reach = f" (a normal counts to {NORMAL_REACH:g} standard deviations)" if "Normal" in type(d).__name__ or \
             "Sparse" in type(d).__name__ else ""
+        if lo >= limits[0] and hi <= limits[1]:  # in range, but the sampler's high - low is not a number there
+            raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the width of {d!r}: "
+                             f"[{lo:.6g}, {hi:.6g}]{reach} is {width:.6g} wide, which a sampler computes in "
+                             f"{dtype_name if wide else 'float32'}; allowed: a width of at most {limits[1]:.6g}")
         raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {d!r}: they span "
                          f"[{lo:.6g}, {hi:.6g}]{reach}; allowed: values within [{limits[0]:.6g}, {limits[1]:.6g}]")
     if dtype_name in FLOAT_DTYPES:
