@@ -455,7 +455,14 @@ SPEC_TARGETS = {"flax": "flax", "torch": "torch", "mxnet": "mxnet", "keras-tenso
 def _bench_specs() -> list:
     import unifiedinit as ui
     skip = (ui.FromArray, ui.Eye, ui.Dirac, ui.Bilinear, ui.DeltaOrthogonal)  # fixed values or shapes of their own
-    return [s for s in ui.specs.examples() if not isinstance(s, skip)]
+
+    def fits(spec) -> bool:  # a spec that needs another shape (MixedRoPE: (2, ..., n)) has no row, not a crash
+        try:
+            spec.lower(ui.TensorInfo.make(STRUCTURED_SHAPE, "torch"))
+            return True
+        except ValueError:
+            return False
+    return [s for s in ui.specs.examples() if not isinstance(s, skip) and fits(s)]
 
 
 def _paired(fn, reference, reps: int) -> tuple[float, float]:
@@ -1141,12 +1148,44 @@ def versions() -> dict:
     return out
 
 
-def main() -> int:
+#: what each name of --frameworks (and each column of the specs table) needs installed
+NEEDS = {"torch": ("torch",), "flax": ("jax", "flax"), "keras": ("keras",), "mxnet": ("mxnet",),
+         "keras-tensorflow": ("keras", "tensorflow"), "keras-jax": ("keras", "jax"), "keras-torch": ("keras", "torch")}
+#: what each torch section needs: torch, and for the large models JAX and Flax too (their JAX rows)
+SECTION_NEEDS = {"small": ("torch",), "large": ("torch", "flax"), "trunc_normal": ("torch",)}
+
+
+def installed(name: str) -> bool:
+    """Whether ``name`` (a key of ``NEEDS``, or a module) can be imported here: its modules are found, not
+    imported."""
+    import importlib.util
+    return all(importlib.util.find_spec(m) is not None for m in NEEDS.get(name, (name,)))
+
+
+def runnable(section: str, frameworks: list[str]) -> str | None:
+    """None when ``section`` (a key of ``SECTION_NEEDS``) can run with ``frameworks`` asked for; else why not."""
+    for name in SECTION_NEEDS[section]:
+        if not installed(name):
+            return f"Not run: it needs {name}, which is not installed."
+        if name not in frameworks:
+            return f"Not run: it needs {name}, which --frameworks leaves out."
+    return None
+
+
+def spec_targets(frameworks: list[str]) -> list[str]:
+    """The columns of the specs table: those of ``SPEC_TARGETS`` whose framework is asked for and installed."""
+    return [t for t, fw in SPEC_TARGETS.items() if fw in frameworks and installed(t)]
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller models and fewer repetitions")
     parser.add_argument("--reps", type=int, default=None)
-    parser.add_argument("--frameworks", default="torch,flax,keras,mxnet")
-    parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    parser.add_argument("--frameworks", default="torch,flax,keras,mxnet",
+                        help="comma-separated: torch, flax, keras, mxnet (those not installed are skipped, said on "
+                             "stderr)")
+    parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"),
+                        help="the results file (made with its folder when missing; a section is added to it)")
     parser.add_argument("--section", choices=["large", "specs", "small", "gpu"],
                         help="run one section and rewrite it in --out")
     parser.add_argument("--device", default="cuda", help="--section gpu: the device (cpu: a smoke run with --quick)")
@@ -1155,7 +1194,7 @@ def main() -> int:
     parser.add_argument("--real", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
     parser.add_argument("--small-lines", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--jax-sharded", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     reps = args.reps or (2 if args.quick else 3)
     if args.one:
         print(json.dumps(one(args.one[0], args.one[1], reps, args.quick)))
@@ -1172,9 +1211,25 @@ def main() -> int:
     if args.jax_sharded:
         print(json.dumps(jax_sharded(reps)))
         return 0
+    asked = [fw.strip() for fw in args.frameworks.split(",") if fw.strip()]
+    unknown = [fw for fw in asked if fw not in ("torch", "flax", "keras", "mxnet")]
+    if not asked or unknown:
+        parser.error(f"--frameworks {args.frameworks!r}: choose from torch, flax, keras, mxnet")
+    folder = os.path.dirname(os.path.abspath(args.out))
+    try:  # a results file that cannot be written is said before anything is measured
+        os.makedirs(folder, exist_ok=True)
+    except OSError as err:
+        parser.error(f"--out {args.out}: cannot make its folder ({err.strerror})")
+    if os.path.isdir(args.out) or not os.access(folder, os.W_OK) or \
+            (os.path.exists(args.out) and not os.access(args.out, os.W_OK)):
+        parser.error(f"--out {args.out}: cannot write there; choose a writable file path")
+    if args.section in ("small", "large"):
+        why = runnable(args.section, ["torch", "flax"])  # a section by itself: --frameworks does not narrow it
+        if why:
+            parser.error(f"--section {args.section}: {why[len('Not run: '):]}")
     if args.section == "specs":
         replace_section(args.out, "Every spec against the framework's own normal (CPU)",
-                        specs_section(reps, list(SPEC_TARGETS)))
+                        specs_section(reps, spec_targets(list(NEEDS))))
         return 0
     if args.section == "small":
         replace_section(args.out, "Plan overhead on many small layers (torch, CPU)", small_in_child(reps))
@@ -1185,9 +1240,13 @@ def main() -> int:
     if args.section == "gpu":
         replace_section(args.out, "GPU (torch and JAX)", device_section(reps, args.device, args.quick))
         return 0
+    for fw in asked:
+        if not installed(fw):
+            print(f"{fw}: not installed, skipped", file=sys.stderr, flush=True)
+    frameworks = [fw for fw in asked if installed(fw)]
     results: dict = {}
     for model in MODELS:
-        for fw in args.frameworks.split(","):
+        for fw in frameworks:
             print(f"{fw} {model} ...", file=sys.stderr, flush=True)
             proc = subprocess.run([sys.executable, __file__, "--one", fw, model, "--reps", str(reps)]
                                   + (["--quick"] if args.quick else []), capture_output=True, text=True)
@@ -1198,7 +1257,7 @@ def main() -> int:
             results[(fw, model)] = json.loads(proc.stdout.strip().splitlines()[-1])
     real: dict = {}
     for fw, names in REAL.items():
-        if fw not in args.frameworks.split(","):
+        if fw not in frameworks:
             continue
         for name in names:
             print(f"{fw} {name} (real) ...", file=sys.stderr, flush=True)
@@ -1209,30 +1268,42 @@ def main() -> int:
                 real[(fw, name)] = None
                 continue
             real[(fw, name)] = json.loads(proc.stdout.strip().splitlines()[-1])
-    tn = trunc_normal(reps + 2, 1 << (20 if args.quick else 24))
+    # each torch section only where torch (and what else it needs) is installed and asked for: else a line why
+    tn = runnable("trunc_normal", asked) or trunc_normal(reps + 2, 1 << (20 if args.quick else 24))
     imp = import_time()
-    write(args, results, tn, imp, reps, device_section(reps), real, large_section(reps), small_in_child(reps),
-          specs_section(reps, [fw for fw in SPEC_TARGETS if fw.split("-")[0] in args.frameworks.split(",")]))
+    gpu = device_section(reps)
+    large = [why] if (why := runnable("large", asked)) else large_section(reps)
+    small = [why] if (why := runnable("small", asked)) else small_in_child(reps)
+    targets = spec_targets(frameworks)
+    specs = specs_section(reps, targets) if targets else ["Not run: none of its frameworks is asked for and installed."]
+    write(args, results, tn, imp, reps, gpu, real, large, small, specs)
     return 0
 
 
 def replace_section(path: str, title: str, lines: list[str]) -> None:
-    """Rewrite one ``## title`` section of RESULTS.md (up to the next ``## ``) with ``lines``."""
-    with open(path) as f:
-        text = f.read().split("\n")
+    """Rewrite one ``## title`` section of RESULTS.md (up to the next ``## ``) with ``lines``, printed first (so a
+    write that fails loses nothing measured). A missing file (and its folder) is made, holding that section."""
     head = f"## {title}"
+    print("\n".join([head, "", *lines]), flush=True)
+    try:
+        with open(path) as f:
+            text = f.read().split("\n")
+    except FileNotFoundError:
+        text = []
     if head in text:
         start = text.index(head)
         end = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ")), len(text))
     else:  # a new section goes before the GPU one
         start = end = text.index("## GPU (torch and JAX)") if "## GPU (torch and JAX)" in text else len(text)
     new = text[:start] + [head, "", *lines, ""] + text[end:]
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as f:
         f.write("\n".join(new).rstrip("\n") + "\n")
-    print("\n".join([head, "", *lines]))
 
 
 def write(args, results, tn, imp, reps, gpu, real=None, large=None, small=None, specs=None) -> None:
+    """Write every section to ``args.out`` (made with its folder when missing), printed first. ``tn``: the
+    truncated-normal rates, or the line that says why they were not measured (no torch)."""
     lines = ["# unifiedinit benchmarks", "",
              f"Command: `{' '.join(['.venv/bin/python', 'benchmarks/bench.py'] + sys.argv[1:])}`  ",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, Python "
@@ -1258,6 +1329,8 @@ def write(args, results, tn, imp, reps, gpu, real=None, large=None, small=None, 
         if fw == "torch" and r:
             a, b = r["build_then_apply"]["seconds"], r["build_meta_plan"]["seconds"]
             lines.append(f"| {model} | {a:.3f} s | {b:.3f} s | **{b / a:.2f}** |")
+    if not any(fw == "torch" and r for (fw, _), r in results.items()):
+        lines[-2:] = [tn if isinstance(tn, str) else "Not run: the torch cells failed (their error is on stderr)."]
     lines += ["", "## Real models: a framework's preset against its own init", "",
               "Hugging Face's ResNet-50 and GPT-2 small (torch, built from their configs: `presets.torch` against "
               "`reset_parameters` of every module that has one, and GPT-2's Conv1D constructor init); keras.applications' ResNet50 and MobileNetV3Small "
@@ -1269,10 +1342,13 @@ def write(args, results, tn, imp, reps, gpu, real=None, large=None, small=None, 
             continue
         own, pre = r["own"]["seconds"], r["preset"]["seconds"]
         lines.append(f"| {fw} | {name} | {r['params'] / 1e6:.1f} M | {own:.3f} | {pre:.3f} | **{pre / own:.2f}** |")
-    lines += ["", "## Truncated normal in the torch backend (CPU)", "",
-              "| sampler | G samples/s | vs normal_ |", "|---|---|---|"]
-    for name, rate in tn.items():
-        lines.append(f"| {name} | {rate:.3f} | {rate / tn['torch normal_']:.2f} |")
+    lines += ["", "## Truncated normal in the torch backend (CPU)", ""]
+    if isinstance(tn, str):  # why it did not run
+        lines.append(tn)
+    else:
+        lines += ["| sampler | G samples/s | vs normal_ |", "|---|---|---|"]
+        for name, rate in tn.items():
+            lines.append(f"| {name} | {rate:.3f} | {rate / tn['torch normal_']:.2f} |")
     lines += ["", "## `import unifiedinit`", "",
               f"{imp['import_ms']:.0f} ms against {imp['bare_ms']:.0f} ms for a bare start: "
               f"**{imp['over_bare_ms']:.0f} ms over a bare start** (best of 7, bytecode cached as an installed "
@@ -1282,9 +1358,10 @@ def write(args, results, tn, imp, reps, gpu, real=None, large=None, small=None, 
               "## Large models: meta and sharded (torch, CPU)", ""] + (large or []) + ["",
               "## Every spec against the framework's own normal (CPU)", ""] + (specs or []) + ["",
               "## GPU (torch and JAX)", ""] + gpu + [""]
+    print("\n".join(lines), flush=True)  # first: a write that fails loses nothing measured
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -199,19 +199,43 @@ def keras_logits(tokens: np.ndarray, seed: int) -> np.ndarray:
 LOGITS = {"torch": torch_logits, "flax": nnx_logits, "keras": keras_logits}
 
 
-def main() -> dict[str, float]:
-    """The largest logit difference of Flax and Keras against torch (and prints them)."""
+#: what each framework's model needs installed
+NEEDS = {"torch": ("torch",), "flax": ("jax", "flax"), "keras": ("keras",)}
+
+
+def present() -> list[str]:
+    """The frameworks of ``LOGITS`` installed here, in ``LOGITS``' order (found, not imported)."""
     import importlib.util
+    return [f for f in LOGITS if all(importlib.util.find_spec(m) is not None for m in NEEDS[f])]
+
+
+def main() -> dict[str, float]:
+    """The largest logit difference of each framework installed against the first one (torch where it is
+    installed), printed too; an empty dict when only one is installed.
+
+    Raises:
+        ModuleNotFoundError: none of torch, flax and keras is installed (the message says how to install one).
+    """
+    frameworks = present()
+    if not frameworks:
+        raise ModuleNotFoundError("porting_transformer needs at least one of torch, flax (with jax) and keras, and "
+                                  "none is installed: pip install torch (or 'flax' or 'keras'), two or more to "
+                                  "compare them")
     tokens = np.random.default_rng(0).integers(0, VOCAB, (2, 12)).astype(np.int32)
-    present = [f for f in LOGITS if importlib.util.find_spec({"flax": "flax"}.get(f, f))]
-    logits = {f: LOGITS[f](tokens, seed=2026) for f in present}
-    ref = logits["torch"]
-    gaps = {f: float(np.abs(x - ref).max()) for f, x in logits.items() if f != "torch"}
+    logits = {f: LOGITS[f](tokens, seed=2026) for f in frameworks}
+    first = frameworks[0]
+    ref = logits[first]
+    gaps = {f: float(np.abs(x - ref).max()) for f, x in logits.items() if f != first}
     print(f"logits {ref.shape}, max |logit| {np.abs(ref).max():.4f}")
     for f, gap in gaps.items():
-        print(f"  {f:6s} vs torch: max |difference| {gap:.2e}")
+        print(f"  {f:6s} vs {first}: max |difference| {gap:.2e}")
+    if not gaps:
+        print(f"  only {first} is installed: nothing to compare its logits with (install torch, flax or keras)")
     return gaps
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except ModuleNotFoundError as err:
+        raise SystemExit(str(err)) from None

@@ -32,3 +32,30 @@ def test_one_portable_plan_gives_the_same_transformer_logits_in_every_framework(
     other = example.torch_logits(tokens, seed=4)
     assert np.abs(other - want).max() > 0.01  # the seed matters
     assert max(example.main().values(), default=0.0) < 1e-5
+
+
+def _installed_only(monkeypatch, names):
+    """importlib.util.find_spec as on a machine where of torch, jax, flax and keras only ``names`` are installed."""
+    real = importlib.util.find_spec
+    hidden = {"torch", "jax", "flax", "keras"} - set(names)
+
+    def find_spec(name, *args):
+        if name.split(".")[0] in hidden:
+            return None
+        return real(name, *args) or (object() if name in names else None)
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+
+
+def test_the_porting_example_without_torch_compares_with_the_first_framework_installed(monkeypatch, capsys):
+    """Without torch the example took torch's logits anyway (KeyError 'torch'): the first framework installed is
+    the reference, and with none installed it says what to install."""
+    example = load("porting_transformer")
+    logits = np.arange(24.0).reshape(2, 12)
+    monkeypatch.setitem(example.LOGITS, "flax", lambda tokens, seed: logits)
+    monkeypatch.setitem(example.LOGITS, "keras", lambda tokens, seed: logits + 0.25)
+    _installed_only(monkeypatch, ["jax", "flax", "keras"])
+    assert example.main() == {"keras": 0.25}
+    assert "keras  vs flax: max |difference| 2.50e-01" in capsys.readouterr().out
+    _installed_only(monkeypatch, [])
+    with pytest.raises(ModuleNotFoundError, match="at least one of torch, flax .with jax. and keras"):
+        example.main()

@@ -227,6 +227,38 @@ def test_seeding_as_keras():
     assert stats.check(mix, ui.Mixture([ui.Normal(), ui.Normal(5.0, 1.0)], [0.5, 0.5]))
 
 
+@pytest.mark.parametrize("a,b", [(1, 2 ** 31), (5, 2 ** 31 + 4), (0, 2 ** 31 - 1), (3, 2 ** 64 - 1)])
+def test_distinct_int_seeds_draw_distinct_values_as_kerass_own_do(a, b):
+    """Seeds equal modulo 2**31 - 1 once drew the same values; Keras's own initializer tells them apart (where it
+    takes the seed: below 2**32 on every backend)."""
+    if b < 2 ** 32:
+        own = [numpy(keras.initializers.RandomNormal(0.0, 1.0, seed=s)((4, 4))) for s in (a, b)]
+        assert not np.array_equal(own[0], own[1])
+    ours = [numpy(ui.Normal(0.0, 1.0).to_keras(seed=s)((4, 4))) for s in (a, b)]
+    assert not np.array_equal(ours[0], ours[1])
+
+
+def test_the_random_ops_of_one_seed_share_no_stream_with_another_seeds_ops():
+    """Op k + 1 under seed s once reused op k's seed under s + 7919; each (seed, op) pair now has its own."""
+    from unifiedinit.backends.keras.ops import KerasOps, Seeds
+    for s in (0, 1, 2 ** 40):
+        ops_s, ops_t = KerasOps(Seeds(s)), KerasOps(Seeds(s + 7919))
+        first_s, second_s = (numpy(ops_s.normal((8,), 0.0, 1.0, "float32")) for _ in range(2))
+        first_t = numpy(ops_t.normal((8,), 0.0, 1.0, "float32"))
+        assert not np.array_equal(first_s, second_s) and not np.array_equal(second_s, first_t)
+    from unifiedinit.backends.keras.ops import op_seed
+    seeds = [op_seed(s, k) for s in (-1, 0, 1, 7920, 2 ** 31, 2 ** 64 - 1) for k in (1, 2, 3)]
+    assert len(set(seeds)) == len(seeds) and all(0 <= x < 2 ** 31 for x in seeds)  # Keras's 31 bits
+
+
+def test_a_seed_that_is_no_int_is_refused_at_the_first_random_op():
+    from unifiedinit.backends.keras.ops import KerasOps, Seeds
+    with pytest.raises(ValueError, match="'seed'.*1.5"):
+        KerasOps(Seeds(1.5)).normal((2,), 0.0, 1.0, "float32")
+    with pytest.raises(TypeError, match="'seed'.*None"):
+        KerasOps(Seeds(None)).normal((2,), 0.0, 1.0, "float32")
+
+
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
 @pytest.mark.parametrize("spec", [ui.Uniform(-1, 1), ui.LecunNormal(), ui.Orthogonal(), ui.Sparse(0.2)], ids=repr)
 def test_dtypes_are_kept(spec, dtype):

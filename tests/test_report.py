@@ -174,3 +174,41 @@ def test_the_largest_seed_samples_in_every_framework_and_jax_keeps_all_64_bits(c
     if available("flax"):
         from unifiedinit.backends.flax import sample
         assert not (sample(ui.Normal(), (8,), seed=2 ** 32 + 5) == sample(ui.Normal(), (8,), seed=5)).all()
+
+
+def _strict(text):
+    """json.loads that refuses what RFC 8259 has not: Infinity, -Infinity, NaN."""
+    def refuse(token):
+        raise ValueError(f"not JSON: {token}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_compare_json_is_strict_json_with_null_for_an_unbounded_support(tmp_path):
+    out = tmp_path / "r.json"
+    assert report.main(["--spec", "Normal(std=0.02)", "--spec", "Uniform(-1, 1)", "--shape", "16,16",
+                        "--frameworks", "reference", "--picture", "", "--json", str(out)]) == 0
+    rows = _strict(out.read_text())
+    assert {r["spec"]: r["support"] for r in rows} == {"Normal(mean=0.0, std=0.02)": [None, None],
+                                                       "Uniform(low=-1.0, high=1.0)": [-1.0, 1.0]}
+
+
+def test_a_shape_with_a_layer_is_read_in_that_layers_layout(tmp_path):
+    """``--layer conv_transpose --shape 64,32,3,3`` is torch's ConvTranspose (in, out, *k): the fans of
+    ``--layer conv_transpose`` itself, not those of a Conv of that shape (the layer was ignored)."""
+    fans = {}
+    for extra in ([], ["--shape", "64,32,3,3"], ["--shape", "64,32,3,3", "--layer", "conv"]):
+        out = tmp_path / f"{len(extra)}.json"
+        assert report.main(["--spec", "KaimingNormal()", "--frameworks", "reference", "--picture", "", "--layer",
+                            "conv_transpose", *extra, "--json", str(out)]) == 0
+        fans[len(extra)] = {r["layer"]: (r["fan_in"], r["fan_out"]) for r in json.loads(out.read_text())}
+    assert fans[0] == {"conv_transpose": (64 * 9, 32 * 9)}  # a ConvTranspose with 64 inputs and 32 outputs
+    assert fans[2] == {"conv_transpose 64x32x3x3": (64 * 9, 32 * 9)}
+    assert fans[4] == {"conv_transpose 64x32x3x3": (64 * 9, 32 * 9), "conv 64x32x3x3": (32 * 9, 64 * 9)}
+
+
+def test_a_picture_name_ending_in_a_dot_is_the_png_matplotlib_writes(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    for given, written in (("c2.", "c2.png"), ("d..", "d.png")):
+        assert report.main(["--spec", "Zeros", "--frameworks", "reference", "--picture", str(tmp_path / given)]) == 0
+        assert f"picture: {tmp_path / written}\n" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c2.png", "d.png"]

@@ -19,7 +19,7 @@ import textwrap
 import time
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO, cast
 
 import numpy as np
 
@@ -184,6 +184,24 @@ def _picture_format(path: str) -> None:
                       f"{', '.join(sorted(formats))}")
 
 
+def _picture_path(path: str) -> str:
+    """The file matplotlib writes for ``path``: a name without a suffix, or one ending in dots (``c2.``), gets
+    its dots dropped and ``.png`` added, as ``savefig`` does."""
+    return path if os.path.splitext(path)[1][1:] else path.rstrip(".") + ".png"
+
+
+def _json_value(x: Any) -> Any:
+    """``x`` with every number that is not finite (an unbounded side of a support, a NaN) as None, so JSON null:
+    RFC 8259 JSON has no Infinity or NaN."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _json_value(v) for k, v in cast(dict[str, Any], x).items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_value(v) for v in cast(Sequence[Any], x)]
+    return x
+
+
 def _laid_out() -> list[Spec]:
     """The catalog's examples a layer can take: all but those that follow the storage order (``S4DReal``)."""
     return [s for s in examples() if not s.storage_order]
@@ -196,7 +214,8 @@ class Row:
     Args:
         spec: the spec's ``repr``.
         framework: the sampler: ``"reference"`` or a framework name.
-        layer: the layer's name (a key of ``LAYERS``, or the shape given with ``--shape``).
+        layer: the layer's name: a key of ``LAYERS``, the shape given with ``--shape`` (``"64x32x3x3"``), or both
+            (``"conv_transpose 64x32x3x3"``) when ``--layer`` and ``--shape`` are given together.
         shape: the weight's shape in torch's layout.
         fans: the weight's (fan_in, fan_out); (0, 0) under two dimensions.
         verdict: the sample checked against the exact law (``unifiedinit.verify.stats.check``).
@@ -210,8 +229,8 @@ class Row:
         >>> x = sample(Normal(0, 0.02), (256, 512), seed=0)
         >>> row = Row("Normal(mean=0.0, std=0.02)", "reference", "dense", (256, 512), (512, 256),
         ...           stats.check(x, Normal(0, 0.02)))
-        >>> row.ok, row.cells()[-1], row.as_json()["fan_in"]
-        (True, 'PASS', 512)
+        >>> row.ok, row.cells()[-1], row.as_json()["fan_in"], row.as_json()["support"]
+        (True, 'PASS', 512, [None, None])
     """
     spec: str
     framework: str
@@ -237,15 +256,22 @@ class Row:
                 _fmt(self.p_reference), "PASS" if self.ok else "FAIL")
 
     def as_json(self) -> dict[str, Any]:
-        """The row as plain JSON values (what ``--json`` writes): spec, framework, layer, shape, fans, verdicts,
-        the expected and the measured moments, the p-values and the reasons for a failure."""
+        """The row as plain JSON values (what ``--json`` writes).
+
+        Returns:
+            A dict: spec, framework, layer, shape, fans, verdicts, the expected and the measured moments, the
+            p-values and the reasons for a failure. A number that is not finite is None (JSON null): ``support`` is
+            ``[low, high]`` with None for an unbounded side (a normal's is ``[None, None]``), so the file is strict
+            RFC 8259 JSON (no Infinity, no NaN).
+        """
         v = self.verdict
-        return {"spec": self.spec, "framework": self.framework, "layer": self.layer, "shape": list(self.shape),
+        return _json_value({
+                "spec": self.spec, "framework": self.framework, "layer": self.layer, "shape": list(self.shape),
                 "fan_in": self.fans[0], "fan_out": self.fans[1], "ok": self.ok, "law": v.law, "exact": v.exact,
                 "expected_mean": v.expected_mean, "expected_std": v.expected_std,
                 "support": list(v.support) if v.support else None, "mean": v.mean, "std": v.std,
                 "min": v.minimum, "max": v.maximum, "ks": v.ks, "p": v.p, "p_vs_reference": self.p_reference,
-                "reasons": list(v.reasons)}
+                "reasons": list(v.reasons)})
 
 
 def _fmt(x: float | None) -> str:
@@ -403,11 +429,13 @@ def picture(result: Result, path: str, log: bool = False) -> str:
 
     Args:
         result: what ``run`` returned.
-        path: the picture's file (PNG, or any format matplotlib writes by its extension); its folder is made.
+        path: the picture's file (PNG, or any format matplotlib writes by its extension); its folder is made. A
+            name without a suffix, or ending in dots (``c2.``), is written as a PNG: ``c2.png``.
         log: a log-scale density axis.
 
     Returns:
-        ``path``.
+        The file written: ``path``, or ``path`` with its trailing dots dropped and ``.png`` added when it has no
+        suffix.
 
     Raises:
         ImportError: matplotlib is not installed (``pip install 'unifiedinit[report]'``).
@@ -443,6 +471,7 @@ def picture(result: Result, path: str, log: bool = False) -> str:
     fig.suptitle(f"unifiedinit compare: each framework's sample over the exact law (seed {result.seed})",
                  fontsize=10)
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    path = _picture_path(path)
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -672,7 +701,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", action="append", choices=list(LAYERS),
                         help="only this layer (repeatable; default dense and conv)")
     parser.add_argument("--shape", action="append", metavar="DIMS",
-                        help="a weight shape in torch's layout (out, in, *k), e.g. 128,256 (repeatable)")
+                        help="a weight shape in torch's layout (out, in, *k), e.g. 128,256 (repeatable); with "
+                             "--layer conv_transpose, torch's ConvTranspose layout (in, out, *k)")
     parser.add_argument("--frameworks", metavar="LIST",
                         help=f"comma-separated samplers: reference,{','.join(FRAMEWORKS)} (default: all installed)")
     parser.add_argument("--seed", type=int, default=0,
@@ -772,7 +802,10 @@ def execute(args: argparse.Namespace) -> int:
             shapes = [_shape(s) for s in args.shape]
         except ValueError as err:
             raise Problem(str(err)) from None
-        layers = {"x".join(map(str, s)): (s, "torch") for s in shapes}
+        if args.layer:  # each shape in each layer's layout (conv_transpose: torch's (in, out, *k)), named by both
+            layers = {f"{name} {'x'.join(map(str, s))}": (s, LAYERS[name][1]) for name in args.layer for s in shapes}
+        else:
+            layers = {"x".join(map(str, s)): (s, "torch") for s in shapes}
     for spec in specs:  # what was asked for must apply: a spec that fits no shape is an error, not an empty table
         fits = [name for name, (shape, layout) in layers.items() if applicable(spec, shape, layout) is not None]
         if not fits or (args.shape and len(fits) < len(layers)):
@@ -784,12 +817,14 @@ def execute(args: argparse.Namespace) -> int:
     for path, option in ((args.json, "--json"), (args.picture, "--picture"), (args.html, "--html")):
         if path:
             writable(path, option)
-    if args.picture and not os.path.splitext(args.picture)[1]:
-        args.picture += ".png"  # what matplotlib writes for a name without a suffix, and so the path printed
+    if args.picture and _picture_path(args.picture) != args.picture:
+        args.picture = writable(_picture_path(args.picture), "--picture")  # what matplotlib writes (c2, c2. give
+        # c2.png): checked too, and the path printed
     result = run(specs, layers, args.seed, frameworks=frameworks, width=10 ** 6 if args.wide else 100)
     if args.json:
+        text = json.dumps([r.as_json() for r in result.rows], indent=1, allow_nan=False)  # strict JSON, whole
         with open(args.json, "w") as f:
-            json.dump([r.as_json() for r in result.rows], f, indent=1)
+            f.write(text)
     pictures = bool(args.picture or args.html)
     if pictures and importlib.util.find_spec("matplotlib") is None:
         print("no picture: it needs matplotlib (pip install 'unifiedinit[report]')", file=sys.stderr)

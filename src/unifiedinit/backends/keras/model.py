@@ -297,8 +297,8 @@ class _Target:
                           "reaches them first)", UserWarning, stacklevel=5)
 
     def native(self, p: Any, var: Any, draw: D.Draw, stream: int | None) -> None:
-        # Keras's int seeds hold 31 bits: each parameter's 64-bit stream is folded to them
-        seed = random.randint(1, 10 ** 9) if stream is None else (stream ^ (stream >> 31)) % (2 ** 31 - 1)
+        # Keras's int seeds hold 31 bits: each random op's is hashed from the parameter's whole 64-bit stream
+        seed = random.randint(1, 10 ** 9) if stream is None else stream
         var.assign(samplers.draw(KerasOps(Seeds(seed)), draw, p.shape, p.dtype, p.stacked))
 
     def host(self, p: Any, var: Any, values: Any) -> None:
@@ -337,7 +337,7 @@ def target(model: Any, **options: Any) -> _Target:
     """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``).
 
     ``plan.apply(model, ...)`` builds it and writes through ``variable.assign``: ``native`` draws with
-    ``keras.random`` (a parameter's 64-bit stream folded to Keras's 31-bit int seeds; no stream: a random seed),
+    ``keras.random`` (each op's 31-bit Keras seed hashed from a parameter's 64-bit stream; no stream: a random seed),
     ``host`` writes given NumPy values (portable values), ``result`` returns the report (Keras models change in
     place).
 

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import numbers
 from typing import Any, cast
 
 import keras
@@ -13,9 +15,42 @@ from keras import ops
 from ...samplers import NumpyLikeOps
 
 
+def op_seed(seed: int, count: int) -> int:
+    """The 31-bit Keras seed of random op ``count`` of a call made with the int ``seed``: the top 31 bits of
+    ``blake2b("unifiedinit/keras-op/<seed>/<count>")``, so each (seed, op) pair has its own stream and no two seeds
+    share their ops' seeds (Keras's int seeds hold 31 bits on every backend).
+
+    Args:
+        seed: any int (negative, or 64-bit and past).
+        count: the op's position in the call: 1, 2, ...
+
+    Returns:
+        An int in [0, 2**31).
+
+    Examples:
+        >>> 0 <= op_seed(1, 1) < 2 ** 31, op_seed(1, 1) == op_seed(1, 1), op_seed(1, 1) == op_seed(2 ** 31, 1)
+        (True, True, False)
+    """
+    digest = hashlib.blake2b(f"unifiedinit/keras-op/{seed}/{count}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 33
+
+
 class Seeds:
-    """A fresh seed for every random op of one call: int seeds are offset per op (the same values on every
-    call), a SeedGenerator is handed on (it advances)."""
+    """A fresh seed for every random op of one call: an int seed gives op k the 31-bit seed ``op_seed(seed, k)``
+    (the same values on every call), a SeedGenerator is handed on (it advances).
+
+    Args:
+        seed: an int (any; True counts as 1) or a ``keras.random.SeedGenerator``; nothing is checked until a call.
+
+    Raises:
+        ValueError: when called, for a float seed (Keras takes an int or a SeedGenerator).
+        TypeError: when called, for a seed that is neither a number nor a SeedGenerator (None, a string).
+
+    Examples:
+        >>> seeds = Seeds(7)
+        >>> seeds() == op_seed(7, 1), seeds() == op_seed(7, 2)
+        (True, True)
+    """
 
     def __init__(self, seed: Any) -> None:
         self.seed, self.count = seed, 0
@@ -23,8 +58,11 @@ class Seeds:
     def __call__(self) -> Any:
         if isinstance(self.seed, keras.random.SeedGenerator):
             return self.seed
+        if not isinstance(self.seed, numbers.Integral):
+            kind = ValueError if isinstance(self.seed, numbers.Real) else TypeError
+            raise kind(f"parameter 'seed' must be an int or a keras.random.SeedGenerator, got {self.seed!r}")
         self.count += 1
-        return (self.seed + 7919 * self.count) % (2 ** 31 - 1)
+        return op_seed(int(self.seed), self.count)
 
 
 class KerasOps(NumpyLikeOps):
@@ -41,8 +79,7 @@ class KerasOps(NumpyLikeOps):
     Raises:
         TypeError: from the first random op, when ``seeds`` is not a ``Seeds`` (not callable) or its seed is
             neither a number nor a ``SeedGenerator`` (None, a string): the constructor checks nothing.
-        ValueError: from Keras at the first random op, when the seed is a float (Keras takes an int or a
-            SeedGenerator).
+        ValueError: from the first random op, when the seed is a float (Keras takes an int or a SeedGenerator).
 
     Examples:
         >>> import keras
