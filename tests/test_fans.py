@@ -117,3 +117,27 @@ def test_a_layout_registered_by_name_is_usable_everywhere_a_name_is():
             ui.register_layout(ui.Layout("test_other", (0,), (1,), canonical="nope"))
     finally:
         LAYOUTS.pop("test_out_last", None)
+
+
+@pytest.mark.parametrize("make,words", [
+    (lambda: ui.TensorInfo.make((4,), layer_fans=(10 ** 400, 10 ** 400)),
+     ["'layer_fans'", "[1, 2**63 - 1]", "about 10**400"]),
+    (lambda: ui.lower(ui.KaimingUniform(), (4,), layer_fans=(10 ** 400, 10 ** 400)), ["'layer_fans'", "2**63 - 1"]),
+    (lambda: ui.lower(ui.VarianceScaling(1.0, "fan_geo_avg"), (4,), layer_fans=(3, 2 ** 63)),
+     ["'layer_fans'", "[1, 2**63 - 1]", "3, 9223372036854775808"]),
+    (lambda: ui.lower(ui.KaimingUniform(), (10 ** 200, 10 ** 200)), ["'shape'", "2**63 - 1", "about 10**400"]),
+])
+def test_fans_too_large_for_float64_are_refused_by_name(make, words):
+    """A fan past int64 overflowed float64 in the formulas: a bare OverflowError before."""
+    with pytest.raises(ValueError) as info:
+        make()
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+
+
+def test_the_largest_fans_allowed_lower_to_finite_draws():
+    from unifiedinit import draws as D
+    big = 2 ** 63 - 1
+    for mode in ("fan_in", "fan_out", "fan_avg", "fan_geo_avg"):
+        draw = ui.lower(ui.VarianceScaling(1.0, mode, "uniform"), (4,), layer_fans=(big, big))
+        assert isinstance(draw, D.Uniform) and 0 < draw.high < 1e-9, draw

@@ -9,6 +9,7 @@ import pytest
 import unifiedinit as ui
 from unifiedinit import draws as D
 from unifiedinit.specs import registered
+from conftest import needs
 from unifiedinit.verify import stats
 
 
@@ -295,3 +296,56 @@ def test_a_spec_class_made_in_a_function_prints_its_registered_name():
 def test_an_expression_is_walked_never_evaluated(text, error):
     with pytest.raises(ValueError, match=error):
         ui.from_expression(text)
+
+
+@pytest.mark.parametrize("spec", [ui.XavierUniform(gain=1e160), ui.XavierNormal(gain=1e160)], ids=repr)
+def test_a_xavier_gain_multiplies_the_bound_and_is_never_squared(spec):
+    """torch's formula, gain x sqrt(6 / (fan_in + fan_out)) (std gain x sqrt(2 / (fan_in + fan_out))), takes a gain
+    whose square overflows float64 (a bare OverflowError before): the bound is torch's, to rounding, and the torch
+    drop-in writes finite values from that law where torch.nn.init does (compared in the same run)."""
+    torch = pytest.importorskip("torch")
+    from unifiedinit.backends import torch as drop_in
+    uniform = isinstance(spec, ui.XavierUniform)
+    want = 1e160 * math.sqrt((6.0 if uniform else 2.0) / (40 + 30))  # torch's bound or std of a (40, 30) weight
+    draw = ui.lower(spec, (40, 30))
+    assert isinstance(draw, D.Uniform if uniform else D.Normal), draw
+    got = draw.high if isinstance(draw, D.Uniform) else draw.std if isinstance(draw, D.Normal) else math.nan
+    assert got == pytest.approx(want, rel=1e-15)
+    own = torch.empty(40, 30, dtype=torch.float64)
+    (torch.nn.init.xavier_uniform_ if uniform else torch.nn.init.xavier_normal_)(own, gain=1e160)
+    ours = torch.empty(40, 30, dtype=torch.float64)
+    (drop_in.xavier_uniform_ if uniform else drop_in.xavier_normal_)(ours, gain=1e160,
+                                                                     generator=torch.Generator().manual_seed(0))
+    assert bool(torch.isfinite(own).all()) and bool(torch.isfinite(ours).all())
+    # the law of the drop-in's values is the spec's, and torch's values come from the same law (KS at 1e-4 each:
+    # a correct sampler fails one in 10,000 runs; the seed is fixed)
+    # (in units of the bound or std: verify.stats's moments of a 1e159-wide law overflow float64)
+    unit = D.Uniform(-1.0, 1.0) if uniform else D.Normal(0.0, 1.0)
+    assert stats.ks_1samp(ours.numpy().ravel() / got, stats.distribution(unit))[1] > 1e-4
+    assert stats.ks_2samp(ours.numpy().ravel(), own.numpy().ravel())[1] > 1e-4
+    # gain 1 is VarianceScaling(1, "fan_avg")'s draw, bit for bit
+    base = ui.XavierUniform() if uniform else ui.XavierNormal()
+    assert ui.lower(base, (40, 30)) == ui.lower(ui.VarianceScaling(1.0, "fan_avg", "uniform" if uniform else "normal"),
+                                                (40, 30))
+
+
+def test_a_xavier_gain_whose_bound_overflows_is_refused_by_name():
+    """gain x sqrt(6 / 2) past float64 (an XavierNormal std, gain x sqrt(2 / (fan_in + fan_out)), never exceeds the
+    gain): refused when lowered, naming the gain and the fans."""
+    with pytest.raises(ValueError) as info:
+        ui.lower(ui.XavierUniform(gain=1.7e308), (1, 1))
+    for word in ("XavierUniform", "'gain'", "1.7e+308", "inf", "fan_in=1", "finite float64"):
+        assert word in str(info.value), (word, str(info.value))
+
+
+HOOKS = (("to_torch", "torch"), ("to_keras", "keras"), ("to_flax", "flax"), ("to_mxnet", "mxnet"),
+         ("to_equinox", "equinox"))
+
+
+@pytest.mark.parametrize("hook", [pytest.param(h, marks=needs(m)) for h, m in HOOKS])
+def test_every_hook_refuses_an_unknown_layout_when_it_is_made(hook):
+    """README: an unknown layout is refused when the initializer is made; to_equinox refused it only when called."""
+    with pytest.raises(ValueError) as info:
+        getattr(ui.XavierUniform(), hook)(layout="nope")
+    for word in ("'layout'", "'nope'", "'torch'", "'keras'"):
+        assert word in str(info.value), (word, str(info.value))

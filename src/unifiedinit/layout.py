@@ -359,6 +359,15 @@ def fans(shape: Sequence[int], layout: LayoutLike = "torch") -> tuple[int, int]:
     return get_layout(layout).fans(shape)
 
 
+#: the largest fan, and the most entries a described tensor may hold: int64's largest, past any tensor's size
+MAX_FAN = 2 ** 63 - 1
+
+
+def _short(n: int) -> str:
+    """An integer as it reads in a message: its digits, or for a huge one its size (about 10**400)."""
+    return str(n) if n < 10 ** 30 else f"about 10**{len(str(n)) - 1}"
+
+
 class TensorInfo(Record):
     """What lowering knows about the tensor being initialized: ``spec.lower(info)`` reads it.
 
@@ -375,9 +384,9 @@ class TensorInfo(Record):
         depth: (layer index, number of layers) of the tensor's layer in its sequence of layers, else None.
 
     Raises:
-        TypeError, ValueError: from ``make``: a shape that is not integers >= 0, an unknown layout, ``layer_fans``
-            that are not two integers >= 1, a negative ``padding_idx``, or ``depth`` that is not (index, count)
-            with 0 <= index < count.
+        TypeError, ValueError: from ``make``: a shape that is not integers >= 0 or holds more than 2**63 - 1
+            entries, an unknown layout, ``layer_fans`` that are not two integers in [1, 2**63 - 1], a negative
+            ``padding_idx``, or ``depth`` that is not (index, count) with 0 <= index < count.
 
     Examples:
         >>> import unifiedinit as ui
@@ -400,13 +409,18 @@ class TensorInfo(Record):
     def make(cls, shape: Sequence[int], layout: LayoutLike = "torch",
              layer_fans: Sequence[int] | None = None, padding_idx: int | None = None,
              depth: Sequence[int] | None = None) -> "TensorInfo":
-        """A checked ``TensorInfo``: ``shape`` as ints, ``layout`` by name or Layout (default "torch"), the optional
-        ``layer_fans`` pair, ``padding_idx`` and ``depth`` (layer index, number of layers) as ints."""
+        """A checked ``TensorInfo``: ``shape`` as ints (at most 2**63 - 1 entries), ``layout`` by name or Layout
+        (default "torch"), the optional ``layer_fans`` pair (each in [1, 2**63 - 1]), ``padding_idx`` and ``depth``
+        (layer index, number of layers) as ints."""
         lf: tuple[int, int] | None = None
         if layer_fans is not None:
             if len(tuple(layer_fans)) != 2:
                 raise ValueError(f"parameter 'layer_fans' must be a pair (fan_in, fan_out), got {layer_fans!r}")
             fan_in, fan_out = (v.integer("", "layer_fans", f, minimum=1) for f in layer_fans)
+            if max(fan_in, fan_out) > MAX_FAN:
+                raise ValueError(f"parameter 'layer_fans' must be two integers in [1, 2**63 - 1] (no tensor has "
+                                 f"more entries; a larger fan overflows float64 in the formulas), got "
+                                 f"{_short(fan_in)}, {_short(fan_out)}")
             lf = (fan_in, fan_out)
         if padding_idx is not None:
             padding_idx = v.integer("", "padding_idx", padding_idx, minimum=0)
@@ -417,7 +431,12 @@ class TensorInfo(Record):
                     v.integer("", "depth", given[1], minimum=1):
                 raise ValueError(f"parameter 'depth' must be (layer index, number of layers), got {depth!r}")
             pair = (int(given[0]), int(given[1]))
-        return cls(check_shape(shape), get_layout(layout), lf, padding_idx, pair)
+        checked = check_shape(shape)
+        if math.prod(checked) > MAX_FAN:
+            raise ValueError(f"parameter 'shape' must hold at most 2**63 - 1 entries (no tensor has more; its fans "
+                             f"would overflow float64 in the formulas), got {_short(math.prod(checked))} entries in "
+                             f"a shape of {len(checked)} dimensions")
+        return cls(checked, get_layout(layout), lf, padding_idx, pair)
 
     @property
     def fans(self) -> tuple[int, int]:

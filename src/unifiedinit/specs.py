@@ -575,17 +575,43 @@ class VarianceScaling(Spec):
         return _variance_scaled(self.scale, self.mode, self.distribution, info)
 
 
-#: the smallest gain whose square (the variance's factor) is still a normal float64 number, with room for a fan
+#: the smallest Xavier gain: gain x sqrt(3 / fan) stays a normal float64 number for every fan (at most 2**63 - 1)
 _SMALLEST_GAIN = 1e-150
 
 
-def _squarable_gain(owner: str, gain: Any) -> float:
-    """A Xavier gain: > 0, and not so small that gain ** 2 underflows (1e-200 lowered to std 0: all zeros)."""
+def _xavier_gain(owner: str, gain: Any) -> float:
+    """A Xavier gain: > 0, and not so small that the bound or std, gain x sqrt(k / fan_avg), nears float64's
+    subnormal numbers (tiny gains once lowered to std 0: all zeros). No upper limit: the gain multiplies the square
+    root and is never squared, so a gain is refused only where the bound it gives is not finite (``_xavier``)."""
     out = v.positive(owner, "gain", gain)
     if out < _SMALLEST_GAIN:
-        raise ValueError(f"{owner}: parameter 'gain' must be >= {_SMALLEST_GAIN!r} (its square, the variance's "
-                         f"factor, underflows float64 below that, and every value would be 0), got {out!r}")
+        raise ValueError(f"{owner}: parameter 'gain' must be >= {_SMALLEST_GAIN!r} (below that the bound or std, "
+                         f"gain x sqrt(k / fan_avg), nears float64's subnormal numbers and 0, where every value "
+                         f"would be 0), got {out!r}")
     return out
+
+
+def _xavier(owner: str, gain: float, distribution: str, info: TensorInfo) -> D.Draw:
+    """torch's Xavier law: the bound (uniform) or std (normal) of gain 1, times ``gain``. The gain multiplies the
+    square root as torch's formula does and is never squared, so a gain of 1e160 lowers where gain ** 2 would
+    overflow; gain 1 is exactly ``VarianceScaling(1, "fan_avg")``'s draw."""
+    base = _variance_scaled(1.0, "fan_avg", distribution, info)
+    if gain == 1.0:
+        return base
+    if isinstance(base, D.Uniform):
+        width, bound = "bound", gain * base.high
+        drawn: D.Draw = D.Uniform(-bound, bound)
+    else:
+        assert isinstance(base, D.Normal)
+        width, bound = "std", gain * base.std
+        drawn = D.Normal(0.0, bound)
+    if not math.isfinite(bound):
+        fan_in, fan_out = info.fans
+        raise ValueError(f"{owner}: parameter 'gain' ({gain!r}) gives the {width} {bound!r} for fans "
+                         f"(fan_in={fan_in}, fan_out={fan_out}); allowed: a gain whose {width}, "
+                         f"gain x {'sqrt(6' if width == 'bound' else 'sqrt(2'} / (fan_in + fan_out)), is a finite "
+                         f"float64")
+    return drawn
 
 
 @register
@@ -595,12 +621,13 @@ class XavierUniform(Spec):
     Keras's and JAX's ``glorot_uniform`` with gain 1; ``ui.GlorotUniform`` is this same class under their name.
 
     Args:
-        gain: the multiplier of the bound, a finite real number > 0 (default 1.0; ``ui.calculate_gain`` gives
-            torch's recommended gain per nonlinearity).
+        gain: the multiplier of the bound, a finite real number >= 1e-150 (default 1.0; ``ui.calculate_gain`` gives
+            torch's recommended gain per nonlinearity). It multiplies the bound, as in torch, and is never squared.
 
     Raises:
         TypeError: ``gain`` is not a real number.
-        ValueError: ``gain`` not finite or <= 0; when lowered, a tensor under 2-D without layer fans.
+        ValueError: ``gain`` not finite or under 1e-150; when lowered, a tensor under 2-D without layer fans, or a
+            bound that is not a finite float64 (a gain past about 1e308).
 
     Examples:
         >>> import unifiedinit as ui
@@ -613,10 +640,10 @@ class XavierUniform(Spec):
     gain: float = 1.0
 
     def __post_init__(self) -> None:
-        _set(self, "gain", _squarable_gain(type(self).__name__, self.gain))
+        _set(self, "gain", _xavier_gain(type(self).__name__, self.gain))
 
     def lower(self, info: TensorInfo) -> D.Draw:
-        return _variance_scaled(self.gain ** 2, "fan_avg", "uniform", info)
+        return _xavier(type(self).__name__, self.gain, "uniform", info)
 
 
 GlorotUniform = XavierUniform
@@ -629,11 +656,13 @@ class XavierNormal(Spec):
     Keras's GlorotNormal is truncated and is not this: it is ``VarianceScaling(1, "fan_avg", "truncated_normal")``.
 
     Args:
-        gain: the multiplier of the std, a finite real number > 0 (default 1.0).
+        gain: the multiplier of the std, a finite real number >= 1e-150 (default 1.0). It multiplies the std, as in
+            torch, and is never squared.
 
     Raises:
         TypeError: ``gain`` is not a real number.
-        ValueError: ``gain`` not finite or <= 0; when lowered, a tensor under 2-D without layer fans.
+        ValueError: ``gain`` not finite or under 1e-150; when lowered, a tensor under 2-D without layer fans, or a
+            std that is not a finite float64 (a gain past about 1e308).
 
     Examples:
         >>> import unifiedinit as ui
@@ -644,10 +673,10 @@ class XavierNormal(Spec):
     gain: float = 1.0
 
     def __post_init__(self) -> None:
-        _set(self, "gain", _squarable_gain(type(self).__name__, self.gain))
+        _set(self, "gain", _xavier_gain(type(self).__name__, self.gain))
 
     def lower(self, info: TensorInfo) -> D.Draw:
-        return _variance_scaled(self.gain ** 2, "fan_avg", "normal", info)
+        return _xavier(type(self).__name__, self.gain, "normal", info)
 
 
 class _Kaiming(Spec):

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 
 from ... import _validate as v
 from ... import draws as D
-from ...layout import LayoutLike, TensorInfo
+from ...layout import LayoutLike, TensorInfo, get_layout
 from ...params import stacked_axes
 from ...portable import portable_option
 from ...samplers import draw as sampled
@@ -59,6 +59,8 @@ class EquinoxInitializer:
     Raises:
         TypeError: ``spec`` or ``bias`` is not a unifiedinit spec, or ``portable`` is not a Portable, its dict
             or None.
+        ValueError: ``layout`` is neither None, a ``ui.Layout`` nor a registered layout name (refused here, when
+            the initializer is made, as ``to_torch``, ``to_keras``, ``to_flax`` and ``to_mxnet`` refuse it).
 
     Examples:
         >>> import jax
@@ -83,6 +85,8 @@ class EquinoxInitializer:
             raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
         if bias is not None and not isinstance(bias, Spec):
             raise TypeError(f"parameter 'bias' must be a unifiedinit spec or None, got {bias!r}")
+        if layout is not None:
+            get_layout(layout)  # an unknown name is refused now, not at the first call
         self.spec, self.bias, self.layout = spec, bias, layout
         self.portable = portable_option(portable)
 
@@ -112,9 +116,9 @@ class EquinoxInitializer:
         Raises:
             TypeError: ``obj`` is neither an array nor an Equinox module, or a module that holds layers it draws
                 (a model: map the initializer over its layers), or its dtype cannot hold the values.
-            ValueError: an unknown ``layout`` (checked here, not when built), a shape or value range the spec
-                cannot take (a fan-based spec on a 1-D array without the layer), or, with ``portable``, a layer
-                whose bias is drawn too or that stacks layers (``eqx.filter_vmap``): one key names one parameter.
+            ValueError: a shape or value range the spec cannot take (a fan-based spec on a 1-D array without the
+                layer), or, with ``portable``, a layer whose bias is drawn too or that stacks layers
+                (``eqx.filter_vmap``): one key names one parameter.
         """
         if eqx.is_array(obj):
             return self._values(self.spec, obj, key, self.layout or "torch")
@@ -217,6 +221,7 @@ def initializer(spec: Spec, **options: Any) -> EquinoxInitializer:
     Raises:
         TypeError: ``spec`` or ``bias`` is not a spec, an option is not one of those, or ``portable`` is not a
             Portable.
+        ValueError: ``layout`` is an unknown layout name (or neither a name nor a ``ui.Layout``).
 
     Examples:
         >>> import jax
