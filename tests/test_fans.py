@@ -141,3 +141,37 @@ def test_the_largest_fans_allowed_lower_to_finite_draws():
     for mode in ("fan_in", "fan_out", "fan_avg", "fan_geo_avg"):
         draw = ui.lower(ui.VarianceScaling(1.0, mode, "uniform"), (4,), layer_fans=(big, big))
         assert isinstance(draw, D.Uniform) and 0 < draw.high < 1e-9, draw
+
+
+def _matrix_error(x, n_rows):
+    """max |G - I| for the Gram matrix of the short side of ``x`` read as the matrix (its first ``n_rows`` axes
+    flattened, the others flattened)."""
+    import math
+
+    import numpy as np
+    m = np.asarray(x, np.float64).reshape(math.prod(x.shape[:n_rows]), -1)
+    gram = m.T @ m if m.shape[0] >= m.shape[1] else m @ m.T
+    return float(np.abs(gram - np.eye(len(gram))).max())
+
+
+@needs("keras")
+def test_orthogonal_groups_every_output_axis_only_in_a_grouped_layout():
+    """Keras's Orthogonal on an EinsumDense (E, heads, head_dim) kernel (multihead_qkv) takes the last axis against
+    the rest, (E x heads, head_dim), and so does ui.Orthogonal there (compared with Keras in the same run); Flax's
+    kernel of the same shape (flax_multihead_qkv, grouped) is the matrix (E, heads x head_dim)."""
+    import keras
+    theirs = keras.ops.convert_to_numpy(keras.initializers.Orthogonal(seed=0)((6, 2, 4)))
+    assert _matrix_error(theirs, 2) < 1e-5
+    keras_like = ui.sample(ui.Orthogonal(), (6, 2, 4), layout="multihead_qkv")
+    flax_like = ui.sample(ui.Orthogonal(), (6, 2, 4), layout="flax_multihead_qkv")
+    assert _matrix_error(keras_like, 2) < 1e-5 and _matrix_error(flax_like, 1) < 1e-5
+    assert ui.fans((6, 2, 4), "flax_multihead_qkv") == ui.fans((6, 2, 4), "multihead_qkv") == (6, 8)
+    assert ui.get_layout("flax_multihead_qkv").matrix_rows(3) == (1, 2)
+    assert ui.get_layout("multihead_qkv").matrix_rows(3) == (2,)
+
+
+def test_a_grouped_layout_needs_consecutive_output_axes():
+    with pytest.raises(TypeError, match="'grouped' must be True or False, got 1"):
+        ui.Layout("g", (1,), (0,), grouped=1)  # pyright: ignore[reportArgumentType] - the bad value under test
+    with pytest.raises(ValueError, match=r"'gapped' is grouped, so its output axes must be consecutive; got \(0, 2\)"):
+        ui.lower(ui.Orthogonal(), (3, 4, 5), ui.Layout("gapped", (0, 2), (1,), grouped=True))

@@ -310,7 +310,7 @@ def test_dense_general_kernels_take_flaxs_fans_of_the_flattened_matrix(case):
     ALPHA: a false failure in 1e4 runs)."""
     linen_layer, nnx_layer, x, fans, layout = {
         "qkv": (nn.DenseGeneral((8, 32)), lambda r: nnx.LinearGeneral(256, (8, 32), rngs=r), jnp.ones((2, 256)),
-                (256, 256), "multihead_qkv"),
+                (256, 256), "flax_multihead_qkv"),
         "out": (nn.DenseGeneral(256, axis=(-2, -1)), lambda r: nnx.LinearGeneral((8, 32), 256, axis=(-2, -1), rngs=r),
                 jnp.ones((2, 8, 32)), (256, 256), "multihead_out"),
         "batch": (nn.DenseGeneral(64, axis=-1, batch_dims=(0,)), None, jnp.ones((4, 2, 128)), (512, 64), None),
@@ -564,3 +564,72 @@ def test_a_complex_nnx_parameter_is_listed_and_a_random_rule_on_it_refused():
     with pytest.raises(TypeError, match="cannot initialize 'phase' .* complex64, which cannot hold random values"):
         ui.Plan().rule(ui.Normal(), path="phase").apply(model, seed=0)
     assert np.array_equal(np.asarray(model.phase.get_value()), np.ones(3, np.complex64))
+
+
+def _flax_matrix_error(kernel, n_rows):
+    """max |G - I| for the Gram matrix of the short side of the matrix Flax draws a DenseGeneral / LinearGeneral
+    kernel as: its first ``n_rows`` axes (batch x inputs) flattened against the others (features)."""
+    k = np.asarray(kernel, np.float64)
+    m = k.reshape(math.prod(k.shape[:n_rows]), -1)
+    gram = m.T @ m if m.shape[0] >= m.shape[1] else m @ m.T
+    return float(np.abs(gram - np.eye(len(gram))).max())
+
+
+#: linen DenseGeneral layers (given their kernel_init), an input, and how many leading kernel axes are the rows of
+#: the matrix Flax draws (batch x inputs)
+GENERAL = {
+    "2_in_2_out": (lambda init: nn.DenseGeneral((3, 4), axis=(-2, -1), kernel_init=init), (2, 5, 6), 2),
+    "batch_dims": (lambda init: nn.DenseGeneral((3, 4), axis=-1, batch_dims=(0,), kernel_init=init), (2, 5, 6), 2),
+    "1_in_2_out": (lambda init: nn.DenseGeneral((3, 4), kernel_init=init), (2, 5), 1),
+    "1_in_3_out": (lambda init: nn.DenseGeneral((2, 3, 4), kernel_init=init), (2, 5), 1),
+}
+
+
+@pytest.mark.parametrize("portable", [False, True])
+@pytest.mark.parametrize("case", sorted(GENERAL))
+def test_orthogonal_makes_a_dense_general_kernel_orthogonal_as_the_matrix_flax_draws(case, portable):
+    """Flax draws a DenseGeneral kernel as the matrix (batch x inputs, features) and reshapes it, so its own
+    orthogonal() (checked here, in the same run) and ui.Orthogonal's are orthogonal as that matrix; a plan took the
+    last axis against the rest (0.78 off). Portable values are those of the flat Dense kernel of the same key,
+    reshaped: the same layer, its inputs flattened."""
+    make, shape, n_rows = GENERAL[case]
+    x = jnp.ones(shape)
+    assert _flax_matrix_error(make(JI.orthogonal()).init(jax.random.key(0), x)["params"]["kernel"], n_rows) < 1e-5
+    assert _flax_matrix_error(make(ui.Orthogonal().to_flax()).init(jax.random.key(0), x)["params"]["kernel"],
+                              n_rows) < 1e-5
+    layer = make(nn.initializers.lecun_normal())
+    out, report = ui.Plan().rule(ui.Orthogonal(), role="weight").apply(layer, params=layer.init(jax.random.key(0), x),
+                                                                       seed=0, portable=portable)
+    kernel = np.asarray(out["params"]["kernel"])
+    assert _flax_matrix_error(kernel, n_rows) < 1e-5, report.rows()[0]["layout"]
+    if portable:
+        flat = (math.prod(kernel.shape[:n_rows]), math.prod(kernel.shape[n_rows:]))
+        dense = ui.Portable(0, report.rows()[0]["key"]).values(ui.Orthogonal(), flat, "flax", "float32")
+        np.testing.assert_array_equal(kernel, dense.reshape(kernel.shape))
+
+
+@pytest.mark.parametrize("portable", [False, True])
+def test_orthogonal_makes_nnx_attention_and_linear_general_kernels_orthogonal_as_flax_draws_them(portable):
+    """NNX MultiHeadAttention's (E, heads, head_dim) q/k/v kernels are the matrix (E, heads x head_dim) to Flax, its
+    (heads, head_dim, E) output kernel (heads x head_dim, E); LinearGeneral's as DenseGeneral's. Flax's own
+    orthogonal() is checked so in the same run; a plan took the q/k/v kernels' last axis against the rest."""
+    def attention(init):
+        return nnx.MultiHeadAttention(2, 6, qkv_features=8, out_features=6, kernel_init=init, rngs=nnx.Rngs(0),
+                                      decode=False)
+
+    def general(init):
+        return nnx.LinearGeneral((5, 6), (3, 4), axis=(-2, -1), kernel_init=init, rngs=nnx.Rngs(0))
+    rows = {"query": 1, "key": 1, "value": 1, "out": 2}
+    own_attention, own_general = attention(JI.orthogonal()), general(JI.orthogonal())
+    for sub, n_rows in rows.items():
+        assert _flax_matrix_error(getattr(own_attention, sub).kernel.get_value(), n_rows) < 1e-5
+    assert _flax_matrix_error(own_general.kernel.get_value(), 2) < 1e-5
+    ours_attention, ours_general = attention(JI.lecun_normal()), general(JI.lecun_normal())
+    plan = ui.Plan().rule(ui.Orthogonal(), role="weight")
+    report = plan.apply(ours_attention, seed=0, portable=portable)
+    plan.apply(ours_general, seed=0, portable=portable)
+    for sub, n_rows in rows.items():
+        assert _flax_matrix_error(getattr(ours_attention, sub).kernel.get_value(), n_rows) < 1e-5, sub
+    assert _flax_matrix_error(ours_general.kernel.get_value(), 2) < 1e-5
+    layouts = {r["path"]: r["layout"] for r in report.rows()}
+    assert layouts["query/kernel"] == "flax_multihead_qkv" and layouts["out/kernel"] == "multihead_out"

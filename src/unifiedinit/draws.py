@@ -94,11 +94,18 @@ class Orthogonal(Draw):
     The matrix has ``shape[out_axis]`` rows and numel / rows columns, the other axes flattened in order:
     ``t = moveaxis(matrix.reshape(shape[out_axis], *other_axes), 0, out_axis)``. torch's orthogonal_ is
     out_axis=0; JAX/Keras orthogonal (last axis against the rest) is out_axis=-1, as the transposed
-    matrix of a Haar matrix is Haar too.
+    matrix of a Haar matrix is Haar too. ``span`` > 1 makes the rows the ``span`` consecutive axes from
+    ``out_axis``, flattened in order (a Flax ``DenseGeneral`` kernel (*inputs, *features): its features).
     """
     elementwise: ClassVar[bool] = False
     gain: float
     out_axis: int
+    span: int = 1
+
+    def rows(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The axes of ``shape`` (non-negative, in order) that the matrix's rows run along."""
+        axis = self.out_axis % len(shape)
+        return tuple(range(axis, axis + self.span))
 
 
 class DeltaOrthogonal(Draw):

@@ -178,12 +178,13 @@ def _holds(draw: Any, x: Any, dtype: str) -> bool:
     return want.shape == x.shape and bool(np.allclose(x, want, rtol=_ROUNDING.get(dtype, 1e-6), atol=1e-12))
 
 
-def _short_side(x: Any, out_axis: int) -> Any:
-    """The matrix of an orthogonal draw (``out_axis`` against the other axes flattened), as its short side: a
-    (short, long) float64 array whose rows are orthonormal when the draw's matrix is orthogonal."""
+def _short_side(x: Any, draw: Any) -> Any:
+    """The matrix of the orthogonal draw ``draw`` (its row axes against the other axes flattened), as its short
+    side: a (short, long) float64 array whose rows are orthonormal when the draw's matrix is orthogonal."""
     import numpy as np
-    rows = x.shape[out_axis]
-    m = np.moveaxis(x, out_axis, 0).reshape(rows, -1)
+    group = draw.rows(tuple(x.shape))
+    rows = math.prod([x.shape[i] for i in group])
+    m = np.moveaxis(x, group, tuple(range(len(group)))).reshape(rows, -1)
     return m if m.shape[0] <= m.shape[1] else m.T
 
 
@@ -271,7 +272,7 @@ def _structured(draw: Any, x: Any, dtype: str) -> _Outcome | None:
         return _combine(done, f"blocks along axis {axis}: " + " | ".join(o.name for o in done))
     if isinstance(draw, D.Orthogonal):
         name = f"orthogonal, gain={draw.gain:.6g}"
-        if not _orthonormal(_short_side(x, draw.out_axis % x.ndim), draw.gain, dtype):
+        if not _orthonormal(_short_side(x, draw), draw.gain, dtype):
             return _Outcome(0.0, 1, True, False, name)
         law = stats.distribution(draw, tuple(x.shape))
         return _Outcome(_ks(x.ravel(), law), 1, True, True, name)
@@ -323,7 +324,7 @@ def _fitted_orthogonal(p: Any, x: Any) -> tuple[_Outcome, Spec] | None:
     except (TypeError, ValueError):
         return None
     values = x.reshape(p.shape)
-    a = _short_side(values, draw.out_axis % values.ndim)
+    a = _short_side(values, draw)
     if a.shape[0] < 2:
         return None
     norms = np.einsum("ij,ij->i", a, a)

@@ -53,6 +53,11 @@ class Layout(Record):
             convolution that slides its kernel where torch's ``ConvTranspose`` slides the kernel flipped (Flax's
             ``ConvTranspose`` with ``transpose_kernel=False``, Equinox's), so that values move between the two
             reversed along those axes and compute the same function (default False).
+        grouped: True when the layer's matrix is all its input axes against all its output axes, each group
+            flattened in order, as Flax's ``DenseGeneral`` / ``LinearGeneral`` draw their kernel (the matrix
+            (batch x inputs, features), then reshaped): ``Orthogonal`` makes that matrix orthogonal. The output axes
+            must then be consecutive. False (default): its matrix is the last output axis against all the other
+            axes, torch's, Keras's and JAX's own rule.
 
     Raises:
         TypeError: an axis that is not an integer, or axes that are not a sequence.
@@ -77,6 +82,9 @@ class Layout(Record):
     #: the receptive field runs reversed against the canonical layout's (a kernel slid unflipped where torch's
     #: ConvTranspose slides it flipped): values moved between them are reversed along those axes
     flip: bool = False
+    #: the layer's matrix is all its input axes against all its output axes (Flax's DenseGeneral), not the last
+    #: output axis against the rest: what Orthogonal makes orthogonal
+    grouped: bool = False
 
     def __post_init__(self) -> None:
         for field in ("out_axes", "in_axes", "batch_axes"):
@@ -85,6 +93,9 @@ class Layout(Record):
                 object.__setattr__(self, field, tuple(axes))
             for a in getattr(self, field):
                 v.integer(f"Layout {self.name!r}", field, a)
+        if not isinstance(self.grouped, bool):
+            raise TypeError(f"Layout {self.name!r}: parameter 'grouped' must be True or False, got "
+                            f"{v.shown(self.grouped)}")
 
     def resolve(self, ndim: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
         """(out axes, in axes, receptive-field axes) as non-negative indices for a tensor of ``ndim`` dims
@@ -119,9 +130,22 @@ class Layout(Record):
         return math.prod([shape[a] for a in ins]) * receptive, math.prod([shape[a] for a in outs]) * receptive
 
     def out_axis(self, ndim: int) -> int:
-        """The single axis that holds the output channels (used by orthogonal, sparse and dirac)."""
+        """The single axis that holds the output channels (used by sparse): the last output axis."""
         outs, _, _ = self.resolve(ndim)
         return outs[-1] if outs else 0
+
+    def matrix_rows(self, ndim: int) -> tuple[int, ...]:
+        """The axes (non-negative, consecutive, in order) that the rows of the layer's matrix run along, the
+        other axes flattened being its columns: what ``Orthogonal`` makes orthogonal. Every output axis in a
+        ``grouped`` layout (Flax's ``DenseGeneral``: the matrix (batch x inputs, features)), else the last
+        output axis alone (``out_axis``)."""
+        if not self.grouped:
+            return (self.out_axis(ndim),)
+        outs, _, _ = self.resolve(ndim)
+        if not outs or outs != tuple(range(outs[0], outs[0] + len(outs))):
+            raise ValueError(f"layout {self.name!r} is grouped, so its output axes must be consecutive; got "
+                             f"{outs} on a tensor with {ndim} dimensions")
+        return outs
 
 
 #: (layout or its registered name, shape) -> fans: every layer of a model asks again for the same few
@@ -140,8 +164,9 @@ def _fans_of(layout: Layout | str, shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 def _L(name: str, out_axes: Sequence[int], in_axes: Sequence[int], framework: str = "",
-       canonical: str | None = None, flip: bool = False) -> Layout:
-    return Layout(name, tuple(out_axes), tuple(in_axes), framework=framework, canonical=canonical, flip=flip)
+       canonical: str | None = None, flip: bool = False, grouped: bool = False) -> Layout:
+    return Layout(name, tuple(out_axes), tuple(in_axes), framework=framework, canonical=canonical, flip=flip,
+                  grouped=grouped)
 
 
 def permutation(src: "Layout", dst: "Layout", ndim: int) -> tuple[int, ...]:
@@ -230,6 +255,10 @@ LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (
     # (input features, output features)
     _L("multihead_qkv", [1, 2], [0]),
     _L("multihead_out", [2], [0, 1]),
+    # Flax's (E, heads, head_dim) query/key/value kernel: Flax draws it as the matrix (E, heads x head_dim) and
+    # reshapes it, so its Orthogonal groups both output axes (Keras's Orthogonal, on multihead_qkv, takes
+    # (E x heads, head_dim): the last axis against the rest); fans and every elementwise draw as multihead_qkv's
+    _L("flax_multihead_qkv", [1, 2], [0], "flax", grouped=True),
 )}
 
 if TYPE_CHECKING:

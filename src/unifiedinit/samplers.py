@@ -480,15 +480,21 @@ def _fold(d: D.Affine) -> D.Draw | None:
 
 
 def _orthogonal(ops: Any, d: D.Orthogonal, shape: tuple[int, ...], dt: Any) -> Any:
-    axis = d.out_axis % len(shape)
-    rows = shape[axis]
+    group = d.rows(shape)
+    rows = math.prod([shape[i] for i in group])
     cols = math.prod(shape) // rows
     q, r = ops.qr(ops.normal((max(rows, cols), min(rows, cols)), 0.0, 1.0, dt))
     q = q * ops.sign(ops.diagonal(r))
     if rows < cols:
         q = ops.transpose(q)
-    rest = tuple(shape[i] for i in range(len(shape)) if i != axis)
-    return ops.affine(ops.moveaxis(ops.reshape(q, (rows,) + rest), 0, axis), d.gain, 0.0)
+    rest = tuple(i for i in range(len(shape)) if i not in group)
+    t = ops.reshape(q, tuple(shape[i] for i in group + rest))
+    if len(group) == 1:
+        return ops.affine(ops.moveaxis(t, 0, group[0]), d.gain, 0.0)
+    order = [0] * len(shape)  # t is (*group, *rest): put each axis back where the tensor keeps it
+    for source, target in enumerate(group + rest):
+        order[target] = source
+    return ops.affine(ops.permute(t, tuple(order)), d.gain, 0.0)
 
 
 def _delta_orthogonal(ops: Any, d: D.DeltaOrthogonal, shape: tuple[int, ...], dt: Any) -> Any:

@@ -820,7 +820,10 @@ def _axis(name: str, info: TensorInfo, which: str) -> int:
 class Orthogonal(Spec):
     """gain x a (semi-)orthogonal matrix, Haar-distributed, as torch's ``orthogonal_`` and JAX's ``orthogonal``.
 
-    The matrix is the layout's output axis against all the other axes flattened; it is drawn as the QR of a Gaussian
+    The matrix is the layout's output axis against all the other axes flattened (the last output axis where there
+    are several, as Keras and JAX take the last axis); in a Flax ``DenseGeneral`` / ``LinearGeneral`` kernel
+    (``Layout.grouped``) it is all the output axes against all the input axes, the matrix (batch x inputs,
+    features) that Flax draws and reshapes. It is drawn as the QR of a Gaussian
     matrix with the signs of diag(R), so it is uniform over the orthogonal matrices (Haar). Its rows are
     orthonormal when there are fewer outputs than inputs, its columns otherwise. Not elementwise: it cannot be a
     component of ``Mixture`` or the base of ``Affine``.
@@ -851,7 +854,8 @@ class Orthogonal(Spec):
         if info.size == 0:
             raise ValueError(f"Orthogonal: cannot make an orthogonal matrix of shape {info.shape}: "
                              f"every dimension must be > 0")
-        return D.Orthogonal(self.gain, info.layout.out_axis(len(info.shape)))
+        rows = info.layout.matrix_rows(len(info.shape))
+        return D.Orthogonal(self.gain, rows[0]) if len(rows) == 1 else D.Orthogonal(self.gain, rows[0], len(rows))
 
 
 @register

@@ -97,7 +97,8 @@ def test_a_scanned_linen_model_is_read_from_its_module_tree():
     mlp = rows["h/mlp_in/kernel"]
     assert (mlp["kind"], mlp["stacked"], mlp["fans"], mlp["shape"]) == ("dense", [0], f"{WIDTH}/{HIDDEN}",
                                                                         [LAYERS, WIDTH, HIDDEN])
-    assert rows["h/attn/query/kernel"]["layout"] == "multihead_qkv" and rows["h/attn/query/kernel"]["stacked"] == [0]
+    query = rows["h/attn/query/kernel"]  # Flax's (E, heads, head_dim) projection: its Orthogonal groups both outputs
+    assert query["layout"] == "flax_multihead_qkv" and query["stacked"] == [0]
     assert rows["h/mlp_in/kernel"]["key"] == "h/*/mlp_in/weight"  # one key per layer: h/0/..., h/1/...
     assert rows["h/ln_1/scale"]["key"] == "h/*/ln_1/scale"  # GPT-2's ln_1 beside ln_2 is a name, not a list
 

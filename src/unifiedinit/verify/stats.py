@@ -290,7 +290,7 @@ def _law(draw: D.Draw, shape: Sequence[int] | None) -> Distribution:
         raise ValueError(f"the law of one entry of {type(draw).__name__} depends on the shape: pass shape=")
     shape = tuple(shape)
     if isinstance(draw, D.Orthogonal):
-        rows = shape[draw.out_axis % len(shape)]
+        rows = math.prod([shape[i] for i in draw.rows(shape)])
         n = max(rows, math.prod(shape) // rows)
         g = draw.gain
         if n == 1:

@@ -287,7 +287,7 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
     if info is not None and name in info.layouts:
         layout = info.layouts[name]
     if kind == "attention" and len(one(own.get("kernel", ()))) == 3:
-        layout = "multihead_out" if sub == "out" else "multihead_qkv"
+        layout = "multihead_out" if sub == "out" else "flax_multihead_qkv"
     elif layer is not None and here.cls in ("DenseGeneral", "LinearGeneral") and "kernel" in own:
         layout = _general_layout(layer, layout)  # the kernel's, whose fans its bias's rules read too
     layer_fans = None
@@ -370,20 +370,21 @@ def _gates(cell: str, sub: str) -> int:
 def _general_layout(layer: Any, default: LayoutLike) -> LayoutLike:
     """The layout of a linen ``DenseGeneral`` or NNX ``LinearGeneral`` kernel (batch axes, input axes, features):
     Flax draws it as the matrix (batch x inputs, features) and reshapes it, so its fans are those of that matrix,
-    with no receptive field. The named layout where the axes are one's (``flax`` for a plain matrix, the
-    ``multihead_*`` projections), else a ``Layout`` of its own."""
+    with no receptive field, and ``Orthogonal`` makes that matrix orthogonal (a grouped layout). The named layout
+    where the axes are one's (``flax`` for a plain matrix, ``flax_multihead_qkv`` and ``multihead_out`` for the
+    projections), else a grouped ``Layout`` of its own."""
     if not hasattr(layer, "out_features") and not hasattr(layer, "features"):
         return default
     n_batch, n_in, n_out = _general_axes(layer)
     ins, outs = tuple(range(n_batch + n_in)), tuple(range(n_batch + n_in, n_batch + n_in + n_out))
     ndim = n_batch + n_in + n_out
-    for name in ("flax", "multihead_qkv", "multihead_out"):
+    for name in ("flax", "flax_multihead_qkv", "multihead_out"):
         try:
             if LAYOUTS[name].resolve(ndim) == (outs, ins, ()):
                 return name
         except ValueError:  # its axes do not fit a kernel of this rank
             continue
-    return Layout(f"flax_general({n_batch}, {n_in}, {n_out})", outs, ins, min_ndim=ndim)
+    return Layout(f"flax_general({n_batch}, {n_in}, {n_out})", outs, ins, min_ndim=ndim, grouped=True)
 
 
 def _is_array(x: Any) -> bool:
