@@ -183,14 +183,14 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
         module.to_empty(device=device, recurse=False)
         with torch.no_grad():
             for (which, n), values in real.items():
-                table: Any = module._parameters if which == "p" else module._buffers
-                table[n].copy_(values)
+                slot: Any = module._parameters if which == "p" else module._buffers
+                slot[n].copy_(values)
                 t = before[(which, n)]
                 known = again.get(id(t))
                 if known is None or known[0] is not t:
-                    again[id(t)] = (t, table[n])
-                elif table[n] is not known[1]:  # shared with a module moved before: the same tensor again
-                    table[n] = known[1]
+                    again[id(t)] = (t, slot[n])
+                elif slot[n] is not known[1]:  # shared with a module moved before: the same tensor again
+                    slot[n] = known[1]
         for (which, n), t in before.items():
             was_meta, kind, attributes = kinds[(which, n)]
             if not was_meta:
