@@ -622,3 +622,48 @@ def test_fit_of_a_quantized_model_names_the_float_tensors_and_its_plan_applies()
     report = ui.fit(model)
     assert {row.path.rsplit("/", 1)[-1] for row in report.rows} == {"bias", "kernel_scale"}
     report.to_plan().apply(model, seed=0)
+
+
+def test_a_keras_port_of_a_norm_with_torch_names_gets_its_scale_and_shift_like_torch():
+    """A hand-written Keras port of LlamaRMSNorm (``add_weight(name="weight")``), or of a norm with ``weight`` and
+    ``offset``, is a norm whose weights are named as torch names them: before, Keras read them by its own names
+    only (role "other"), so no recipe reached them, where torch's walk gives scale and shift."""
+    torch = pytest.importorskip("torch")
+
+    class LlamaRMSNorm(layers.Layer):
+        def build(self, input_shape):
+            self.weight = self.add_weight(shape=(input_shape[-1],), initializer="zeros", name="weight")
+
+        def call(self, x):
+            return x * self.weight
+
+    class OffsetNorm(layers.Layer):
+        def build(self, input_shape):
+            self.weight = self.add_weight(shape=(input_shape[-1],), initializer="zeros", name="weight")
+            self.offset = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="offset")
+
+        def call(self, x):
+            return x * self.weight + self.offset
+
+    class TorchLlamaRMSNorm(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.zeros(8))
+
+    class TorchOffsetNorm(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.zeros(8))
+            self.offset = torch.nn.Parameter(torch.ones(8))
+
+    for plan in (ui.presets.llama(), ui.presets.keras, ui.presets.torch):
+        for port, twin in ((LlamaRMSNorm(), TorchLlamaRMSNorm()), (OffsetNorm(), TorchOffsetNorm())):
+            port.build((None, 8))
+            theirs = ui.inspect(twin, plan)
+            report = plan.apply(port, seed=0)
+            assert not report.unmatched and not theirs.unmatched, plan.name
+            assert [(e.param.kind, e.param.role, e.spec) for e in report.entries] == \
+                [(e.param.kind, e.param.role, e.spec) for e in theirs.entries], plan.name
+            assert np.all(numpy(port.weight) == 1), plan.name
+            if isinstance(port, OffsetNorm):
+                assert not np.any(numpy(port.offset)), plan.name

@@ -30,8 +30,8 @@ import math
 from typing import Any
 
 from .plan import Plan
-from .specs import (Blocks, Constant, KaimingNormal, KaimingUniform, LecunNormal, Normal, Ones, Orthogonal, Rows, Uniform, VarianceScaling,
-                    XavierNormal, XavierUniform, Zeros)
+from .specs import (Blocks, Constant, KaimingNormal, KaimingUniform, LecunNormal, Normal, Ones, Orthogonal, Rows, Spec,
+                    Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["torch", "keras", "flax", "mxnet", "equinox", "PRESETS", "dcgan", "he_conv", "xavier_linear", "first_and_second",
            "SEED_PATTERNS", "hf", "hf_model", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan",
@@ -212,6 +212,14 @@ def first_and_second(first: Any = XavierUniform(), second: Any = Constant(42.0),
         >>> print(ui.presets.first_and_second(second=ui.Zeros()).rules[1])
         role=weight path=1/* -> Zeros()
     """
+    given: dict[str, Any] = {"first": first, "second": second}  # checked here, so that errors name these
+    for name, spec in given.items():
+        if spec is not None and not isinstance(spec, Spec):
+            raise TypeError(f"presets.first_and_second: parameter {name!r} must be a unifiedinit spec or None (keep), "
+                            f"got {spec!r}")
+    for name, glob in (("first_path", first_path), ("second_path", second_path)):
+        if not isinstance(glob, str):
+            raise TypeError(f"presets.first_and_second: parameter {name!r} must be a glob string, got {glob!r}")
     return (Plan(name="first_and_second").rule(first, path=first_path, role="weight")
             .rule(second, path=second_path, role="weight"))
 

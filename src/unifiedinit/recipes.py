@@ -2027,8 +2027,8 @@ def olmo(init_fn: str | None = None, d_model: int | None = None, n_layers: int |
         Its rules are quiet: one that matches nothing in a model gives no warning.
 
     Raises:
-        TypeError: ``config`` is neither a dict nor an object with attributes, ``scale_emb_init`` is given and
-            is not a bool, or ``d_model`` or ``n_layers`` is not an integer.
+        TypeError: ``config`` is neither a dict nor an object with attributes, ``scale_emb_init`` (given, or read
+            from ``config`` when not None) is not a bool, or ``d_model`` or ``n_layers`` is not an integer.
         ValueError: ``init_fn`` is not one of the three schemes, or a number (given or read from ``config``) is not
             a finite number > 0 (``d_model`` and ``n_layers``: < 1).
 
@@ -2062,9 +2062,13 @@ def olmo(init_fn: str | None = None, d_model: int | None = None, n_layers: int |
     n = n_layers if n_layers is not None else get("n_layers")
     if n is not None:
         n = _read("olmo", None, n_layers=(n, 1))["n_layers"]
-    scale_emb = scale_emb_init if scale_emb_init is not None else bool(get("scale_emb_init"))
-    if not isinstance(scale_emb, bool):
-        raise TypeError(f"presets.olmo: parameter 'scale_emb_init' must be True or False, got {scale_emb!r}")
+    read_scale = get("scale_emb_init") if scale_emb_init is None else None
+    if scale_emb_init is not None and not isinstance(scale_emb_init, bool):
+        raise TypeError(f"presets.olmo: parameter 'scale_emb_init' must be True or False, got {scale_emb_init!r}")
+    if read_scale is not None and not isinstance(read_scale, bool):  # "no" or 1 is a typo, not True
+        raise TypeError(f"presets.olmo: parameter config['scale_emb_init'] must be True, False or None, "
+                        f"got {read_scale!r}")
+    scale_emb = scale_emb_init if scale_emb_init is not None else bool(read_scale)
 
     def law(s: float | str) -> Any:
         """N(0, s^2), cut at +-cut s; ``s`` a number or a factor expression of the parameter's context."""
@@ -2238,31 +2242,40 @@ def lstm_forget_bias(value: float = 1.0) -> Plan:
                   .rule(Zeros(), kind="recurrent", role="bias", path="*h[igo]/bias"), "lstm_forget_bias")
 
 
-def fixup(num_branches: int, m: int = 2, *, branch: str = "*layer*/conv*", last: str = "*conv2/*",
-          classifier: str = "fc/*", multipliers: str = "*scale", biases: str = "*bias[12][ab]") -> Plan:
+def fixup(num_branches: int, m: int = 2, *, branch: str = "*layer*/conv*", last: str | None = None,
+          classifier: str = "fc/*", multipliers: str = "*scale",
+          biases: str | tuple[str, ...] = ("*bias[0-9]", "*bias[0-9][ab]")) -> Plan:
     """Fixup (Zhang, Dauphin and Ma 2019): a residual network trained without normalization.
 
-    For a network of ``num_branches`` residual branches of ``m`` layers each. The classifier and the last layer of
-    every branch start at zero. The other weight layers are He normal (fan_out, as the official code draws them),
-    and those inside a branch are scaled by num_branches^(-1/(2m-2)). The scalar multipliers are 1, and the scalar
-    biases added before each layer are 0. The globs default to the official Fixup ResNet's names (``layer1.0.conv1``,
-    ``conv2``, ``fc``, ``scale``, ``bias1a``...).
+    For a network of ``num_branches`` residual branches of ``m`` layers each. The classifier (weight and bias) and
+    the last layer of every branch start at zero. The other layers inside a branch are He normal (fan_out:
+    N(0, 2 / (out x k x k)), as the official code draws them) scaled by num_branches^(-1/(2m-2)): the basic block's
+    conv1 (m = 2), the bottleneck's conv1 and conv2 (m = 3). Every other weight layer (the stem, the downsampling
+    projections) is He normal, unscaled, as the paper's "standard method"; the official code draws its
+    downsampling projections so but leaves its stem ``conv1`` at torch's default (kaiming_uniform, a = sqrt(5)),
+    which this plan re-draws He normal. Other biases are 0, the scalar multipliers 1 and the scalar biases (added
+    before and after each layer, and the net's own ``bias1``, ``bias2``) 0. The globs default to the official Fixup
+    ResNet's names (hongyi-zhang/Fixup, CIFAR and ImageNet: ``layer1.0.conv1``, ``conv2``, ``conv3``, ``fc``,
+    ``scale``, ``bias1a`` ... ``bias3b``, ``bias1``).
 
     Args:
         num_branches: L, the number of residual branches, an int >= 1.
-        m: the number of weight layers in a branch, an int >= 2 (default 2).
+        m: the number of weight layers in a branch, an int >= 2 (default 2; the official bottleneck has 3).
         branch: the path glob of the layers inside a branch, a string.
-        last: the path glob of each branch's last layer (zero), a string.
+        last: the path glob of each branch's last layer (zero), a string, or None (the default): ``"*conv<m>/*"``,
+            the official block's last layer (``conv2`` when m = 2, ``conv3`` when m = 3).
         classifier: the path glob of the classifier (zero weight and bias), a string.
         multipliers: the path glob of the scalar multipliers (one), a string.
-        biases: the path glob of the scalar biases (zero), a string.
+        biases: the path glob (or a tuple or list of globs) of the scalar biases (zero), default
+            ``("*bias[0-9]", "*bias[0-9][ab]")``: the official ``bias1``, ``bias2`` and ``bias1a`` ... ``bias3b``.
 
     Returns:
         The ``Plan`` named "fixup".
         Its rules are quiet: one that matches nothing in a model gives no warning.
 
     Raises:
-        TypeError: ``num_branches`` or ``m`` is not an integer, or a glob is not a string.
+        TypeError: ``num_branches`` or ``m`` is not an integer, a glob is not a string (``last``: nor None), or
+            ``biases`` is neither a string nor a tuple or list of strings.
         ValueError: ``num_branches`` < 1 or ``m`` < 2.
 
     Examples:
@@ -2272,15 +2285,17 @@ def fixup(num_branches: int, m: int = 2, *, branch: str = "*layer*/conv*", last:
         >>> rule.select.path, rule.spec.scale
         ('*layer*/conv*', 0.5)
         >>> print(plan.rules[3])
-        kind=conv|dense role=weight path=*conv2/* -> Zeros()
+        kind=conv|dense role=weight path=*conv3/* -> Zeros()
     """
     from . import _validate as v
     n = v.integer("presets.fixup", "num_branches", num_branches, minimum=1)
     m = v.integer("presets.fixup", "m", m, minimum=2)
-    for name, glob in (("branch", branch), ("last", last), ("classifier", classifier), ("multipliers", multipliers),
-                       ("biases", biases)):
+    if last is None:
+        last = f"*conv{m}/*"
+    for name, glob in (("branch", branch), ("last", last), ("classifier", classifier), ("multipliers", multipliers)):
         if not isinstance(glob, str):
             raise TypeError(f"presets.fixup: parameter {name!r} must be a glob string, got {glob!r}")
+    scalar_biases = (biases,) if isinstance(biases, str) else _globs("fixup", "biases", biases)
     he = KaimingNormal(mode="fan_out", nonlinearity="relu")
     plan = (Plan(name="fixup")
             .rule(he, kind=("conv", "dense"), role="weight")
@@ -2288,33 +2303,48 @@ def fixup(num_branches: int, m: int = 2, *, branch: str = "*layer*/conv*", last:
             .rule(Affine(he, scale=n ** (-1.0 / (2 * m - 2))), kind=("conv", "dense"), role="weight", path=branch)
             .rule(Zeros(), kind=("conv", "dense"), role="weight", path=last)
             .rule(Zeros(), kind="dense", path=classifier)
-            .rule(Ones(), path=multipliers)
-            .rule(Zeros(), path=biases)
-            .rule(Ones(), kind="norm", role="scale").rule(Zeros(), kind="norm", role="shift"))
+            .rule(Ones(), path=multipliers))
+    for glob in scalar_biases:
+        plan = plan.rule(Zeros(), path=glob)
+    plan = plan.rule(Ones(), kind="norm", role="scale").rule(Zeros(), kind="norm", role="shift")
     return _quiet(plan, "fixup")
 
 
-def mup(base_width: int, std: float = 0.02, *, readout: str = "*lm_head*") -> Plan:
+def mup(base_width: int, std: float = 0.02, *, readout: str = "*lm_head*", width: int | None = None,
+        inputs: str | tuple[str, ...] = ()) -> Plan:
     """muP (Yang et al. 2021, Tensor Programs V, table 3): a model tuned at ``base_width``, widened.
 
-    For a model whose init was tuned at width ``base_width`` with std ``std``. Hidden weights keep variance
-    proportional to 1/fan_in, N(0, std^2 base_width / fan_in). The output (readout) layer at ``readout`` is
-    proportional to 1/fan_in^2, N(0, (std base_width / fan_in)^2). Embeddings (the input layer), whose fan_in does not
-    grow with width, stay N(0, std^2). Biases are zero and norms ones. (muP's multipliers on the output logits and the
-    attention scale are the architecture's, not the initialization's.)
+    With ``width`` (the model's width), as the ``mup`` package draws it (``mup.init``): width_mult = width /
+    base_width, and ``std`` is the std every weight had in the model tuned at ``base_width``. Hidden weights are
+    N(0, std^2 / width_mult), the output (readout) layer at ``readout`` N(0, (std / width_mult)^2), and the input
+    layers, whose fan_in does not grow with width (embeddings, and the weight layers at ``inputs``), stay
+    N(0, std^2): at width = base_width every weight is N(0, std^2), whatever its shape.
+
+    Without ``width`` (the older form), every weight layer's own fan_in stands for its width: hidden weights are
+    N(0, std^2 base_width / fan_in), the readout N(0, (std base_width / fan_in)^2); embeddings and ``inputs``
+    N(0, std^2). Here ``std`` is the std of a hidden layer whose fan_in is ``base_width``: one of another fan_in
+    at the base width (an MLP's down-projection, fan_in 4 base_width; a 3x3 conv, fan_in 9 base_width) gets less,
+    which the ``mup`` package would not give; pass ``width`` to follow it.
+
+    Biases are zero and norms ones. (muP's multipliers on the output logits and the attention scale are the
+    architecture's, not the initialization's.)
 
     Args:
         base_width: the width the init was tuned at, an int >= 1.
         std: the std tuned at ``base_width``, a finite number > 0 (default 0.02).
         readout: the path glob of the output layer, a string (default ``"*lm_head*"``).
+        width: the model's width, an int >= 1, or None (the default): each layer's fan_in (see above).
+        inputs: the path glob (or a tuple or list of globs) of the weight layers that take the model's input, kept
+            at N(0, std^2) as embeddings are (default none: only embeddings).
 
     Returns:
         The ``Plan`` named "mup".
         Its rules are quiet: one that matches nothing in a model gives no warning.
 
     Raises:
-        TypeError: ``base_width`` is not an integer, ``std`` not a real number, or ``readout`` not a string.
-        ValueError: ``base_width`` < 1, or ``std`` is not finite and > 0.
+        TypeError: ``base_width`` or ``width`` is not an integer, ``std`` not a real number, ``readout`` not a
+            string, or ``inputs`` neither a string nor a tuple or list of strings.
+        ValueError: ``base_width`` or ``width`` < 1, or ``std`` is not finite and > 0.
 
     Examples:
         >>> import torch
@@ -2323,16 +2353,29 @@ def mup(base_width: int, std: float = 0.02, *, readout: str = "*lm_head*") -> Pl
         >>> plan = ui.presets.mup(base_width=16)
         >>> [(e.param.path, e.spec.factor) for e in ui.inspect(model, plan).entries if e.param.role == "weight"]
         [('fc/weight', 'sqrt(base / fan_in)'), ('lm_head/weight', 'base / fan_in')]
+        >>> plan = ui.presets.mup(base_width=16, std=0.02, width=64)  # width_mult 4
+        >>> [(e.param.path, e.spec) for e in ui.inspect(model, plan).entries if e.param.role == "weight"]
+        [('fc/weight', Normal(mean=0.0, std=0.01)), ('lm_head/weight', Normal(mean=0.0, std=0.005))]
     """
     from . import _validate as v
     base = v.integer("presets.mup", "base_width", base_width, minimum=1)
     std = v.positive("presets.mup", "std", std)
     if not isinstance(readout, str):
         raise TypeError(f"presets.mup: parameter 'readout' must be a glob string, got {readout!r}")
-    plan = (_base(std, "mup")
-            .rule(Scaled(Normal(0.0, std), "sqrt(base / fan_in)", {"base": base}), kind=_LAYERS, role="weight")
-            .rule(Scaled(Normal(0.0, std), "base / fan_in", {"base": base}), kind=_LAYERS, role="weight",
-                  path=readout))
+    wide = None if width is None else v.integer("presets.mup", "width", width, minimum=1)
+    input_globs = (inputs,) if isinstance(inputs, str) else _globs("mup", "inputs", inputs)
+    if wide is None:
+        plan = (_base(std, "mup")
+                .rule(Scaled(Normal(0.0, std), "sqrt(base / fan_in)", {"base": base}), kind=_LAYERS, role="weight")
+                .rule(Scaled(Normal(0.0, std), "base / fan_in", {"base": base}), kind=_LAYERS, role="weight",
+                      path=readout))
+    else:
+        mult = wide / base
+        plan = (_base(std, "mup")
+                .rule(Normal(0.0, std / math.sqrt(mult)), kind=_LAYERS, role="weight")
+                .rule(Normal(0.0, std / mult), kind=_LAYERS, role="weight", path=readout))
+    for glob in input_globs:
+        plan = plan.rule(Normal(0.0, std), kind=_LAYERS, role="weight", path=glob)
     return _quiet(plan, "mup")
 
 

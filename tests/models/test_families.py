@@ -2124,6 +2124,114 @@ def test_fixup_follows_the_paper_on_a_fixup_resnet():
     assert not model.fc.weight.any() and not model.fc.bias.any()
 
 
+def _official_fixup_resnets():
+    """hongyi-zhang/Fixup's FixupResNet (cifar/models/fixup_resnet_cifar.py) and the ImageNet bottleneck net
+    (imagenet/models/fixup_resnet_imagenet.py), their modules and parameters as the official code names and shapes
+    them (the ImageNet net narrowed from 64 to 16 channels and cut to two stages; its own init left out)."""
+    from torch import nn
+
+    def conv3x3(i, o, stride=1):
+        return nn.Conv2d(i, o, 3, stride, 1, bias=False)
+
+    def conv1x1(i, o, stride=1):
+        return nn.Conv2d(i, o, 1, stride, bias=False)
+
+    def scalar(value):
+        return nn.Parameter(torch.full((1,), float(value)))
+
+    class FixupBasicBlock(nn.Module):
+        def __init__(self, inplanes, planes, stride=1, downsample=None):
+            super().__init__()
+            self.bias1a, self.conv1, self.bias1b = scalar(0), conv3x3(inplanes, planes, stride), scalar(0)
+            self.bias2a, self.conv2 = scalar(0), conv3x3(planes, planes)
+            self.scale, self.bias2b, self.downsample = scalar(1), scalar(0), downsample
+
+    class FixupBottleneck(nn.Module):
+        expansion = 4
+
+        def __init__(self, inplanes, planes, stride=1, downsample=None):
+            super().__init__()
+            self.bias1a, self.conv1, self.bias1b = scalar(0), conv1x1(inplanes, planes), scalar(0)
+            self.bias2a, self.conv2, self.bias2b = scalar(0), conv3x3(planes, planes, stride), scalar(0)
+            self.bias3a, self.conv3 = scalar(0), conv1x1(planes, planes * 4)
+            self.scale, self.bias3b, self.downsample = scalar(1), scalar(0), downsample
+
+    class FixupResNetCifar(nn.Module):  # fixup_resnet20: [3, 3, 3]
+        def __init__(self, layers=(3, 3, 3), num_classes=10):
+            super().__init__()
+            self.inplanes = 16
+            self.conv1, self.bias1 = conv3x3(3, 16), scalar(0)
+            self.layer1, self.layer2 = self._make_layer(16, layers[0]), self._make_layer(32, layers[1], 2)
+            self.layer3 = self._make_layer(64, layers[2], 2)
+            self.bias2, self.fc = scalar(0), nn.Linear(64, num_classes)
+
+        def _make_layer(self, planes, blocks, stride=1):
+            downsample = nn.AvgPool2d(1, stride=stride) if stride != 1 else None
+            layers = [FixupBasicBlock(self.inplanes, planes, stride, downsample)]
+            self.inplanes = planes
+            return nn.Sequential(*layers, *[FixupBasicBlock(planes, planes) for _ in range(1, blocks)])
+
+    class FixupResNetImagenet(nn.Module):  # fixup_resnet50's blocks, [2, 2] at width 16
+        def __init__(self, layers=(2, 2), num_classes=20, width=16):
+            super().__init__()
+            self.inplanes = width
+            self.conv1, self.bias1 = nn.Conv2d(3, width, 7, 2, 3, bias=False), scalar(0)
+            self.layer1 = self._make_layer(width, layers[0])
+            self.layer2 = self._make_layer(2 * width, layers[1], 2)
+            self.bias2, self.fc = scalar(0), nn.Linear(2 * width * 4, num_classes)
+
+        def _make_layer(self, planes, blocks, stride=1):
+            downsample = None
+            if stride != 1 or self.inplanes != planes * 4:
+                downsample = conv1x1(self.inplanes, planes * 4, stride)
+            layers = [FixupBottleneck(self.inplanes, planes, stride, downsample)]
+            self.inplanes = planes * 4
+            return nn.Sequential(*layers, *[FixupBottleneck(self.inplanes, planes) for _ in range(1, blocks)])
+
+    return FixupResNetCifar, FixupResNetImagenet
+
+
+@pytest.mark.parametrize("net", ["cifar", "imagenet_bottleneck"])
+def test_fixup_defaults_cover_the_official_fixup_resnets(net):
+    """Before, the default globs missed the nets' own scalar biases ``bias1``, ``bias2`` (and the bottleneck's
+    ``bias3a``, ``bias3b``), and with m = 3 the default ``last`` zeroed conv2 and drew conv3, where the official
+    bottleneck zeroes conv3 and scales conv1 and conv2 by L^(-1/4). Laws as the official __init__ draws them
+    (He fan_out: N(0, 2 / (out x k x k)), branch layers x L^(-1/(2m-2))), and the stem He fan_out (documented:
+    the official stem keeps torch's default); each KS at ALPHA (module docstring)."""
+    from torch import nn
+    cifar, imagenet = _official_fixup_resnets()
+    model, m, last = (cifar(), 2, "conv2") if net == "cifar" else (imagenet(), 3, "conv3")
+    blocks = [b for name, b in model.named_modules() if name.count(".") == 1]
+    n = len(blocks)  # L: the official num_layers = sum(layers)
+    assert n == (9 if net == "cifar" else 4)
+    poison(model)
+    report = ui.presets.fixup(n, m=m).apply(model, seed=0)
+    assert not report.unmatched
+
+    def he(conv):
+        return math.sqrt(2 / (conv.weight.shape[0] * math.prod(conv.weight.shape[2:])))
+
+    checked: set[int] = set()
+    for block in blocks:
+        for i in range(1, m):
+            conv = getattr(block, f"conv{i}")
+            law = ui.Normal(0, he(conv) * n ** (-1 / (2 * m - 2)))
+            assert stats.check(sample(conv.weight.detach().numpy()), law, alpha=ALPHA), (net, i)
+            checked.add(id(conv.weight))
+        assert not getattr(block, last).weight.any()
+        checked.add(id(getattr(block, last).weight))
+        down = block.get_submodule("downsample") if block.downsample is not None else None
+        if isinstance(down, nn.Conv2d):
+            assert stats.check(down.weight.detach().numpy().ravel(), ui.Normal(0, he(down)), alpha=ALPHA), net
+            checked.add(id(down.weight))
+    assert stats.check(model.conv1.weight.detach().numpy().ravel(), ui.Normal(0, he(model.conv1)), alpha=ALPHA)
+    assert not model.fc.weight.any() and not model.fc.bias.any()
+    checked |= {id(model.conv1.weight), id(model.fc.weight), id(model.fc.bias)}
+    for name, p in model.named_parameters():
+        if id(p) not in checked:  # the scalars: scale 1, every bias* 0
+            assert p.shape == (1,) and p.item() == (1.0 if name.endswith("scale") else 0.0), name
+
+
 @pytest.mark.parametrize("width", [64, 256])
 def test_mup_scales_hidden_and_readout_layers_by_width(width):
     from torch import nn
@@ -2140,6 +2248,38 @@ def test_mup_scales_hidden_and_readout_layers_by_width(width):
         assert stats.check(layer.weight.detach().numpy(), ui.Normal(0, 0.02 * math.sqrt(64 / width)), alpha=ALPHA)
     assert stats.check(model.lm_head.weight.detach().numpy(), ui.Normal(0, 0.02 * 64 / width), alpha=ALPHA)
     assert stats.check(sample(model.embed.weight.detach().numpy()), ui.Normal(0, 0.02), alpha=ALPHA)
+
+
+@pytest.mark.parametrize("width", [64, 256])
+def test_mup_with_the_models_width_gives_the_mup_packages_law(width):
+    """mup.init scales each matrix-like weight's std by width_mult^-1/2 (width_mult: its fan-in dimension over that
+    dimension at the base shapes: here width / base for every hidden layer, the MLP's 4w down-projection and a
+    conv's channels alike), the readout by 1/width_mult, and keeps input-like weights (fan-in finite) and
+    embeddings unscaled: at the base width every weight has the tuned std. Before, a layer's own fan_in stood for
+    its width: at the base width fc2 got std/2, the 3x3 conv std/3 and the input layer 4.6 std."""
+    from torch import nn
+    base, std = 64, 0.02
+    model = nn.ModuleDict({"embed": nn.Embedding(300, width), "fc_in": nn.Linear(3, width),
+                           "fc1": nn.Linear(width, 4 * width), "fc2": nn.Linear(4 * width, width),
+                           "conv": nn.Conv2d(width, width, 3), "lm_head": nn.Linear(width, 100)})
+    poison(model)
+    report = ui.presets.mup(base_width=base, std=std, width=width, inputs="fc_in/*").apply(model, seed=0)
+    assert not report.unmatched
+    mult = width / base
+    want = {"embed": std, "fc_in": std, "fc1": std * mult ** -0.5, "fc2": std * mult ** -0.5,
+            "conv": std * mult ** -0.5, "lm_head": std / mult}
+    for name, layer in model.items():
+        x = sample(layer.get_parameter("weight").detach().numpy())
+        assert stats.check(x, ui.Normal(0, want[name]), alpha=ALPHA), (width, name)
+        if name != "embed":
+            assert not layer.get_parameter("bias").any(), name
+
+
+@pytest.mark.parametrize("options,name", [({"width": 64.0}, "width"), ({"width": 0}, "width"),
+                                          ({"inputs": 3}, "inputs"), ({"inputs": ("fc/*", None)}, "inputs")])
+def test_bad_mup_options_are_refused(options, name):
+    with pytest.raises((TypeError, ValueError), match=f"presets.mup: parameter '{name}'"):
+        ui.presets.mup(64, **options)
 
 
 def test_t_fixup_follows_algorithm_1():
@@ -2287,6 +2427,24 @@ def test_olmo_from_a_config_and_in_flax_nnx():
 def test_bad_olmo_options_are_refused(options, error):
     with pytest.raises((TypeError, ValueError), match=error):
         ui.presets.olmo(**options)
+
+
+@pytest.mark.parametrize("value", ["no", 1, 0, "False"])
+def test_olmo_refuses_a_scale_emb_init_from_the_config_that_is_not_a_bool(value):
+    # before, the config's value went through bool(): "no" and 1 scaled wte by sqrt(d_model), as True would
+    with pytest.raises(TypeError, match=r"presets.olmo: parameter config\['scale_emb_init'\] must be True, False"):
+        ui.presets.olmo("full_megatron", d_model=4, config={"scale_emb_init": value})
+    plain = ui.presets.olmo("full_megatron", d_model=4, config={"scale_emb_init": None})
+    assert plain == ui.presets.olmo("full_megatron", d_model=4, config={"scale_emb_init": False})
+    assert plain != ui.presets.olmo("full_megatron", d_model=4, config={"scale_emb_init": True})
+
+
+@pytest.mark.parametrize("options,name", [({"first": "xavier"}, "first"), ({"second": "zeros"}, "second"),
+                                          ({"first_path": 0}, "first_path"), ({"second_path": None}, "second_path")])
+def test_first_and_second_names_its_own_parameter_in_an_error(options, name):
+    # before, the error named the internal Rule's 'spec' or Select's 'path'
+    with pytest.raises(TypeError, match=f"presets.first_and_second: parameter '{name}' must be"):
+        ui.presets.first_and_second(**options)
 
 
 def test_a_recipe_takes_a_numpy_scalar_and_names_a_number_too_large_in_short():

@@ -18,7 +18,7 @@ from keras import ops
 from ... import draws as D
 from ... import samplers
 from ...layout import TensorInfo
-from ...params import looks_like_norm, registered_layer, tie
+from ...params import looks_like_norm, norm_role, registered_layer, tie
 from .ops import KerasOps, Seeds
 
 if TYPE_CHECKING:
@@ -243,6 +243,8 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
                 role = "quantization"  # a quantized kernel and its scales: state, written by no catch-all rule
             if kind == "norm" and role == "bias":
                 role = "shift"
+            if kind == "norm" and role == "other":  # a port's own names (LlamaRMSNorm's weight), read as torch's
+                role = norm_role(name)
             if kind == "norm" and name in ("mean", "variance"):  # keras.layers.Normalization's statistics
                 role = "running_mean" if name == "mean" else "running_var"
             return role
