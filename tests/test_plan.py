@@ -1407,3 +1407,192 @@ def test_a_keras_path_glob_matches_the_attributes_that_hold_the_layers():
             np.testing.assert_array_equal(keras.ops.convert_to_numpy(net.fc2.kernel), np.full((16, 12), 0.25))
             np.testing.assert_array_equal(keras.ops.convert_to_numpy(net.fc1.kernel),
                                           theirs.fc1.weight.detach().numpy().T)  # torch's values, key for key
+
+
+# ------------------------------------------------------------------ depth options, skip=, no_decay=, NNX optimizer
+
+def _blocks_then_head(torch, head_first):
+    """A model with a sequence "blocks" and a head outside it, its layers declared in either order."""
+    model = torch.nn.Module()
+    if head_first:
+        model.head = torch.nn.Linear(4, 4)
+    model.blocks = torch.nn.ModuleList([torch.nn.Linear(4, 4)])
+    if not head_first:
+        model.head = torch.nn.Linear(4, 4)
+    return model
+
+
+@pytest.mark.parametrize("portable", [False, True, "counter"])
+@pytest.mark.parametrize("spec", [ui.Normal(0, 0.02), ui.Scaled(ui.Normal(0, 0.02), "sqrt(1 / fan_in)")])
+def test_depth_options_of_a_spec_that_does_not_read_the_depth_are_ignored_whatever_the_order(spec, portable):
+    # the answer was the first parameter's of each shape in walk order: blocks first applied, head first refused
+    # (and portable mode refused after writing the blocks)
+    torch = pytest.importorskip("torch")
+    weights = []
+    for head_first in (False, True):
+        for depth, first, n in (("blocks", 0, None), (None, 3, 2), (None, 0, None)):
+            model = _blocks_then_head(torch, head_first)
+            ui.Plan().rule(spec, role="weight", depth=depth, first_layer=first, num_layers=n).apply(
+                model, seed=5, portable=portable)
+            weights.append({n: t.detach().clone() for n, t in model.named_parameters() if n.endswith("weight")})
+    # the values are keyed by (seed, key) alone: every order and every option gives the plain rule's values
+    assert all(w.keys() == weights[0].keys() and all(torch.equal(w[n], weights[0][n]) for n in w) for w in weights)
+    assert not torch.equal(weights[0]["head.weight"], weights[0]["blocks.0.weight"])
+
+
+@pytest.mark.parametrize("portable", [False, True, "counter"])
+@pytest.mark.parametrize("head_first", [False, True])
+def test_a_depth_option_that_does_not_fit_one_parameter_is_refused_before_any_write_whatever_the_order(
+        head_first, portable):
+    torch = pytest.importorskip("torch")
+    spec = ui.Scaled(ui.Normal(0, 0.02), "1 / sqrt(l + 1)")
+    model = _blocks_then_head(torch, head_first)
+    before = [t.detach().clone() for t in model.parameters()]
+    with pytest.raises(ValueError, match=r"^plan rule 0 .* cannot initialize 'head/weight' .*depth='blocks' names no "
+                                         r"sequence of layers on the path of 'head/weight' \(its sequences: none\)"):
+        ui.Plan().rule(spec, role="weight", depth="blocks").apply(model, seed=5, portable=portable)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+@pytest.mark.parametrize("portable", [False, True, "counter"])
+def test_first_layer_is_checked_on_every_layer_of_a_sequence(portable):
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(*[torch.nn.Linear(4, 4) for _ in range(3)])
+    before = [t.detach().clone() for t in model.parameters()]
+    scaled = ui.Scaled(ui.Normal(0, 0.02), "1 / sqrt(l + 1)")
+    with pytest.raises(ValueError, match=r"^plan rule 0 .* cannot initialize '2/weight' .*layer index 3 "
+                                         r"\(first_layer=1\) of '2/weight' is not below the number of layers 3"):
+        ui.Plan().rule(scaled, role="weight", first_layer=1).apply(model, seed=0, portable=portable)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    # the model itself is the sequence: its name "" is said in words
+    with pytest.raises(ValueError, match=r"depth='blocks' names no sequence of layers on the path of '0/weight' "
+                                         r"\(its sequences: the model itself\)"):
+        ui.Plan().rule(scaled, role="weight", depth="blocks").apply(model, seed=0, portable=portable)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    # a spec that does not read the depth: all three layers drawn, as without the option
+    ui.Plan().rule(ui.Normal(0, 0.02), role="weight", first_layer=1).apply(model, seed=0, portable=portable)
+    shifted = [t.detach().clone() for t in model.parameters()]
+    ui.Plan().rule(ui.Normal(0, 0.02), role="weight").apply(model, seed=0, portable=portable)
+    assert all(torch.equal(a, b) for a, b in zip(shifted, model.parameters()))
+    assert not any(torch.equal(a, b) for a, b in zip(before[::2], shifted[::2]))
+
+
+def test_a_deferred_parameters_depth_is_checked_now_for_each_of_its_sequences():
+    # MXNet's deferred shapes (axes of size 0): the depth does not wait for the sizes, nor for the first parameter
+    spec = ui.Scaled(ui.Normal(0, 0.02), "1 / sqrt(l + 1)")
+    params = [Param("blocks/0/weight", "dense", "weight", (4, 0), known=False),
+              Param("head/weight", "dense", "weight", (4, 0), known=False)]
+    plan = ui.Plan().rule(spec, role="weight", depth="blocks")
+    for order in (params, params[::-1]):
+        with pytest.raises(ValueError, match=r"^plan rule 0 .* cannot initialize 'head/weight' .*depth='blocks'"):
+            plan.resolve(order)
+    assert len(plan.resolve(params[:1]).entries) == 1
+    assert len(ui.Plan().rule(ui.Normal(), role="weight", depth="blocks").resolve(params).entries) == 2
+
+
+@pytest.mark.skipif(not have("flax"), reason="flax is not installed")
+@pytest.mark.parametrize("portable", [False, True, "counter"])
+def test_nnx_first_layer_is_checked_on_every_layer_before_any_write(portable):
+    import jax
+    from flax import nnx
+
+    def leaves(m):
+        return [np.asarray(x) for x in jax.tree_util.tree_leaves(nnx.as_pure(nnx.state(m, nnx.Param)))]
+
+    model = nnx.Sequential(*[nnx.Linear(4, 4, rngs=nnx.Rngs(i)) for i in range(3)])
+    before = leaves(model)
+    scaled = ui.Scaled(ui.Normal(0, 0.02), "1 / sqrt(l + 1)")
+    with pytest.raises(ValueError, match=r"^plan rule 0 .* cannot initialize 'layers/2/kernel' .*layer index 3"):
+        ui.Plan().rule(scaled, role="weight", first_layer=1).apply(model, seed=0, portable=portable)
+    assert all(np.array_equal(a, b) for a, b in zip(before, leaves(model)))
+    ui.Plan().rule(ui.Normal(0, 0.02), role="weight", first_layer=1).apply(model, seed=0, portable=portable)
+    shifted = leaves(model)
+    ui.Plan().rule(ui.Normal(0, 0.02), role="weight").apply(model, seed=0, portable=portable)
+    assert all(np.array_equal(a, b) for a, b in zip(shifted, leaves(model)))
+    assert sum(not np.array_equal(a, b) for a, b in zip(before, shifted)) == 3  # the three kernels
+
+
+def test_resolve_takes_skip_as_apply_does():
+    params = [P("0/weight"), P("10/weight"), P("h/0/attn/weight")]
+    plan = ui.Plan().rule(ui.Zeros())
+    report = plan.resolve(params, skip=["10/weight", "h.0.attn.weight"])
+    assert [p.path for p in report.skipped] == ["10/weight", "h/0/attn/weight"]
+    assert [e.param.path for e in report.entries] == ["0/weight"]
+    assert [p.path for p in plan.resolve(params, skip={"0.weight": None}).skipped] == ["0/weight"]
+    assert plan.resolve(params, skip=None).skipped == []
+    for bad, said in (("10/weight", "got str"), ([3], "got 3")):
+        with pytest.raises(TypeError, match=rf"^Plan\.resolve: parameter 'skip' .*{said}"):
+            plan.resolve(params, skip=bad)
+
+
+def test_a_rule_whose_parameters_a_checkpoint_provides_is_no_unused_rule():
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 4))
+    plan = ui.Plan().rule(ui.Zeros(), path="0/*").rule(ui.Ones(), path="1/*").rule(ui.Ones(), kind="embedding")
+    with pytest.warns(UserWarning) as caught:
+        report = plan.apply(model, seed=0, skip=["0.weight", "0.bias"])
+    assert [str(w.message) for w in caught] == ["plan rule 2 matched no parameter: kind=embedding -> Ones()"]
+    assert report.unused == [2] and [p.path for p in report.skipped] == ["0/weight", "0/bias"]
+    assert "rule 0 matched no parameter" not in str(report) and "rule 2 matched no parameter" in str(report)
+    assert torch.equal(model[1].weight, torch.ones(4, 4))
+
+
+def test_param_groups_take_one_select_and_refuse_what_is_no_select():
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.LayerNorm(4))
+    one = ui.param_groups(model, no_decay=ui.Select(role=("bias",)))
+    listed = ui.param_groups(model, no_decay=[ui.Select(role=("bias",))])
+    assert [[id(t) for t in g["params"]] for g in one] == [[id(t) for t in g["params"]] for g in listed]
+    linear, norm = model[0], model[1]  # the norm's bias is its shift: no "bias" role, so it decays
+    assert [[id(t) for t in g["params"]] for g in one] == [[id(linear.weight), id(norm.weight), id(norm.bias)],
+                                                           [id(linear.bias)]]
+    assert [len(g["params"]) for g in ui.param_groups(model, no_decay=())] == [4, 0]
+    for bad in (None, "bias", 3, {"role": "bias"}):
+        with pytest.raises(TypeError, match=r"^param_groups: parameter 'no_decay' must be a unifiedinit\.Select or "
+                                            r"a sequence of them"):
+            ui.param_groups(model, no_decay=bad)  # pyright: ignore[reportArgumentType]
+    with pytest.raises(TypeError, match=r"parameter 'no_decay\[1\]'"):
+        ui.param_groups(model, no_decay=[ui.Select(role=("bias",)), "norm"])  # pyright: ignore[reportArgumentType]
+
+
+@pytest.mark.skipif(not have("flax"), reason="flax is not installed")
+def test_an_nnx_mask_works_in_an_nnx_optimizer_step_and_a_linen_one_in_optax():
+    # with zero gradients AdamW's step is the decay alone: p <- p (1 - lr wd) where the mask is True, p elsewhere
+    import jax
+    import jax.numpy as jnp
+    import optax
+    from flax import linen as nn
+    from flax import nnx
+    from unifiedinit.backends.flax import _key_path  # pyright: ignore[reportPrivateUsage]
+
+    def flat(tree) -> dict[str, np.ndarray]:
+        """Path ("layers/0/kernel", a variable's .value left out) -> its array."""
+        return {"/".join(_key_path(path)): np.asarray(x) for path, x in jax.tree_util.tree_flatten_with_path(tree)[0]}
+
+    lr, wd = 0.1, 0.5
+    model = nnx.Sequential(nnx.Linear(4, 4, rngs=nnx.Rngs(0)), nnx.LayerNorm(4, rngs=nnx.Rngs(0)))
+    mask = ui.param_groups(model)
+    before = flat(nnx.state(model, nnx.Param))
+    assert sorted(before) == ["layers/0/bias", "layers/0/kernel", "layers/1/bias", "layers/1/scale"]
+    optimizer = nnx.Optimizer(model, optax.adamw(lr, weight_decay=wd, mask=mask), wrt=nnx.Param)
+    optimizer.update(model, jax.tree_util.tree_map(jnp.zeros_like, nnx.state(model, nnx.Param)))
+    after = flat(nnx.state(model, nnx.Param))
+    np.testing.assert_allclose(after["layers/0/kernel"], before["layers/0/kernel"] * (1 - lr * wd), rtol=1e-6)
+    assert not np.array_equal(after["layers/0/kernel"], before["layers/0/kernel"])
+    for name in ("layers/0/bias", "layers/1/scale", "layers/1/bias"):
+        assert np.array_equal(after[name], before[name]), name
+    # optax on the variables themselves (nnx.state, not pure) takes the same mask
+    tx = optax.adamw(lr, weight_decay=wd, mask=mask)
+    state = nnx.state(model, nnx.Param)
+    updates, _ = tx.update(jax.tree_util.tree_map(jnp.zeros_like, state), tx.init(state), state)
+    assert {k: bool(np.any(x)) for k, x in flat(updates).items()} == {
+        "layers/0/bias": False, "layers/0/kernel": True, "layers/1/bias": False, "layers/1/scale": False}
+    # linen: the mask is shaped like the params tree (a tree without its module: the norm's kind is not known, so
+    # its scale is named by role)
+    variables = nn.Sequential([nn.Dense(4), nn.LayerNorm()]).init(jax.random.key(0), jnp.ones((1, 4)))
+    params = variables["params"]
+    tx = optax.adamw(lr, weight_decay=wd, mask=ui.param_groups(variables, ui.Select(role=("bias", "scale"))))
+    updates, _ = tx.update(jax.tree_util.tree_map(jnp.zeros_like, params), tx.init(params), params)
+    steps, values = flat(updates), flat(params)
+    np.testing.assert_allclose(steps["layers_0/kernel"], -lr * wd * values["layers_0/kernel"], rtol=1e-6)
+    assert not np.any(steps["layers_0/bias"]) and not np.any(steps["layers_1/scale"])

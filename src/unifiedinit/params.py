@@ -84,7 +84,8 @@ class Param(Record):
         depth: (l, L): its layer index in the first sequence of layers on its path (``h.3`` -> 3) and that
             sequence's length, or None off any sequence (filled by ``assign_keys``, read by ``ui.Scaled``).
         sequences: every sequence of layers on its path, outermost first, as (name, position, length) tuples
-            (filled by ``assign_keys``, read by ``Rule(depth=...)``).
+            (filled by ``assign_keys``, read by ``Rule(depth=...)``); a model that is itself a sequence (a top-level
+            ``nn.Sequential``) gives its own the name "" (messages call it "the model itself").
         names: other paths a rule's path glob matches (a Keras variable's path through its layers' attributes,
             where ``path`` has Keras's automatic layer names), a tuple of strings.
 
@@ -137,7 +138,8 @@ class Param(Record):
     #: ``assign_keys``, read by ``ui.Scaled`` expressions)
     depth: tuple[int, int] | None = None
     #: every sequence of layers on the path, outermost first: (the sequence's name, the parameter's position in
-    #: it, its length), so a rule can take its depth from another one (``Rule(depth="blocks")``)
+    #: it, its length), so a rule can take its depth from another one (``Rule(depth="blocks")``); "" names the model
+    #: itself (a top-level ``nn.Sequential``)
     sequences: tuple[tuple[str, int, int], ...] = ()
     #: other paths a rule's glob matches, not shown as the path: a Keras variable's path through the attributes
     #: that hold its layers (``blocks/0/c_proj/kernel``) where its own path has Keras's automatic layer names

@@ -41,7 +41,11 @@ class Rule:
     first sequence of layers on the path (``h.3``, ``layers_3``), else from the stacked axes of a scanned or
     vmapped stack (each layer gets its own l). ``depth`` overrides where: a sequence's name on the path
     (``"blocks"`` in timm's ``stages.2.blocks.5``) or ``"stack"``; ``num_layers`` replaces L and ``first_layer`` is
-    added to l (a pipeline stage that holds layers 8..15 of 32: ``first_layer=8, num_layers=32``).
+    added to l (a pipeline stage that holds layers 8..15 of 32: ``first_layer=8, num_layers=32``). These options
+    matter only to a spec that reads the depth (``Spec.uses_depth``: a ``ui.Scaled`` with ``l`` or ``L``): for
+    such a spec every selected parameter's depth is checked before anything is written (a ``depth`` that names no
+    sequence on its path, an ``l`` not below ``L``), whatever the order of the model's layers; any other spec
+    ignores them.
 
     ``Plan.rule(spec, ...)`` makes a rule from keywords and appends it; a ``Rule`` is what a plan holds.
 
@@ -120,12 +124,22 @@ class Rule:
         extra += f" (first_layer={self.first_layer})" if self.first_layer else ""
         return f"{self.select} -> {self.spec!r}{extra}" if self.spec is not None else f"{self.select} -> keep{extra}"
 
+    @property
+    def reads_depth(self) -> bool:
+        """Whether this rule's spec reads the layer's depth (``Spec.uses_depth``), so that its ``depth``,
+        ``num_layers`` and ``first_layer`` matter (a rule that keeps its parameters reads nothing)."""
+        return self.spec is not None and self.spec.uses_depth
+
     def per_layer(self, p: Param) -> bool:
         """Whether each stacked layer of ``p`` has its own depth (so may lower to its own draw)."""
         return bool(p.stacked) and (self.depth == "stack" or (self.depth is None and p.depth is None))
 
     def depth_of(self, p: Param, layer: int | None = None) -> tuple[int, int] | None:
-        """(l, L) of ``p`` under this rule (``layer``: the flat index of one stacked layer, for ``per_layer``)."""
+        """(l, L) of ``p`` under this rule (``layer``: the flat index of one stacked layer, for ``per_layer``).
+
+        Raises:
+            ValueError: ``depth`` names no sequence of layers on ``p``'s path, or the layer index (``first_layer``
+                added) is not below the number of layers."""
         if self.per_layer(p):
             if layer is None:
                 return None
@@ -135,7 +149,8 @@ class Rule:
         else:
             hits = [(l, n) for name, l, n in p.sequences if name == self.depth]
             if not hits:
-                names = ", ".join(repr(name) for name, _, _ in p.sequences) or "none"
+                names = ", ".join(repr(name) if name else "the model itself"
+                                  for name, _, _ in p.sequences) or "none"
                 raise ValueError(f"depth={self.depth!r} names no sequence of layers on the path of {p.path!r} "
                                  f"(its sequences: {names})")
             found = hits[0]
@@ -149,8 +164,11 @@ class Rule:
 
     def info(self, p: Param, layer: int | None = None) -> Any:
         """What this rule's spec sees of ``p`` (one layer of it, in the rule's layout and fans; ``layer``: which
-        stacked layer, where each has its own depth)."""
+        stacked layer, where each has its own depth). The rule's depth options are read only where its spec reads
+        the depth (``reads_depth``)."""
         info = p.info(self.fans, self.layout)
+        if not self.reads_depth:
+            return info
         depth = self.depth_of(p, layer)
         return info if depth == info.depth else info._replace(depth=depth)
 
@@ -176,7 +194,7 @@ def _lower(rule: Rule, p: Param) -> D.Draw:
     ``PerLayer`` draw with one per layer (row-major over the stacked axes)."""
     spec = rule.spec
     assert spec is not None
-    if not rule.per_layer(p):
+    if not rule.per_layer(p) or not spec.uses_depth:
         return spec.lower(rule.info(p))
     draws = tuple(spec.lower(rule.info(p, j)) for j in range(math.prod(p.layers)))
     return draws[0] if all(d == draws[0] for d in draws) else D.PerLayer(draws)
@@ -238,6 +256,12 @@ def _check_deferred(rule: Rule, i: int, p: Param) -> None:
     fans = p.layer_fans if p.layer_fans is not None or len(p.slice_shape) >= 2 else (_DEFERRED_SIZE,) * 2
     q = p._replace(shape=shape, layer_fans=fans)
     said = f"{p.shape}, its axes of size 0 unknown until the first forward pass; checked as {shape}"
+    if rule.reads_depth:  # the layer's depth does not wait for the sizes
+        try:
+            for j in range(math.prod(q.layers)) if rule.per_layer(q) else (None,):
+                rule.depth_of(q, j)
+        except ValueError as err:
+            raise _refused(err, rule, i, q, said) from None
     try:
         draw = _lower(rule, q)
     except v.RankError as err:
@@ -491,8 +515,39 @@ class Plan:
                 dry_run: bool = False, skip: Any = frozenset()) -> Report:
         """Match and lower every parameter, and check that every value fits its dtype; raises (naming the rule and
         the parameter) before anything could be written. Parameters come back with their canonical keys. A
-        parameter whose path (or an alias) is in ``skip`` is left to a checkpoint: kept, and listed as such."""
-        return self._resolve(params, warn=warn, stacklevel=stacklevel + 1, dry_run=dry_run, skip=skip)
+        parameter whose path (or an alias) is in ``skip`` is left to a checkpoint: kept, and listed as such.
+
+        Args:
+            params: the ``Param`` records of a model (a backend's walk, or made by hand).
+            warn: warn about each rule that matches no parameter (default True; a rule whose parameters are all
+                skipped did match).
+            stacklevel: the warnings' stack level, counted from the caller (default 2).
+            dry_run: mark the report as one where nothing is written (``ui.inspect``; default False).
+            skip: the parameters a checkpoint provides, as ``Plan.apply`` takes them: a state_dict or any mapping
+                (its keys) or an iterable of names, torch's dotted names accepted (``"h.0.attn.weight"`` is
+                ``"h/0/attn/weight"``); each names one parameter exactly. None or empty: none.
+
+        Returns:
+            The ``Report``.
+
+        Raises:
+            TypeError: ``skip`` is a single string or holds something that is not one.
+            TypeError, ValueError: a rule cannot initialize a parameter (the message names both).
+
+        Examples:
+            >>> import unifiedinit as ui
+            >>> params = [ui.Param("0/weight", "dense", "weight", (3, 4)),
+            ...           ui.Param("10/weight", "dense", "weight", (3, 4))]
+            >>> report = ui.Plan().rule(ui.Zeros()).resolve(params, skip=["10.weight"])
+            >>> [p.path for p in report.skipped], [e.param.path for e in report.entries]
+            (['10/weight'], ['0/weight'])
+        """
+        from .apply import skip_paths
+        try:
+            names = skip_paths(skip)
+        except TypeError as err:
+            raise TypeError(str(err).replace("Plan.apply:", "Plan.resolve:", 1)) from None
+        return self._resolve(params, warn=warn, stacklevel=stacklevel + 1, dry_run=dry_run, skip=names)
 
     def _resolve(self, params: Sequence[Param], *, warn: bool = True, stacklevel: int = 2, dry_run: bool = False,
                  skip: Any = frozenset(), fresh: bool = False) -> Report:
@@ -541,10 +596,14 @@ class Plan:
         entries, unmatched, used, skipped = [], [], set(), []
         lowered: dict[tuple[Any, ...], D.Draw] = {}  # a model repeats its layers: lower each (rule, tensor) once
         deferred: set[tuple[Any, ...]] = set()  # the same for the deferred ones' checks
-        depth_read = {i: r.spec is not None and r.spec.uses_depth for i, r in enumerate(self.rules)}
+        # a rule whose spec reads the depth lowers each parameter with its own sequences (the depth comes from them
+        # and the rule's options are checked against them); any other spec ignores the depth (Rule.info)
+        depth_read = [r.reads_depth for r in self.rules]
         for p, i in zip(keyed, rule_of):
             if skip and (p.path in skip or any(a in skip for a in p.aliases)):
                 skipped.append(p)
+                if i is not None:  # the rule matched it: a checkpoint provides it
+                    used.add(i)
                 continue
             if i is None:
                 unmatched.append(p)
@@ -558,9 +617,11 @@ class Plan:
                 draw = lowered.get(what)
                 if draw is None:
                     draw = lowered[what] = _lowered(rule, i, p)
-            elif rule.spec is not None and (i, p.role, p.shape, p.layout, p.layer_fans, p.dtype) not in deferred:
-                _check_deferred(rule, i, p)
-                deferred.add((i, p.role, p.shape, p.layout, p.layer_fans, p.dtype))
+            elif rule.spec is not None:
+                what = (i, p.role, p.shape, p.layout, p.layer_fans, p.dtype, p.sequences if depth_read[i] else ())
+                if what not in deferred:
+                    _check_deferred(rule, i, p)
+                    deferred.add(what)
             entries.append(Entry(p, i, rule.spec, draw))
         unused = [i for i in range(len(self.rules)) if i not in used]
         if warn:
@@ -620,16 +681,20 @@ class Plan:
         rule, p = self.rules[entry.rule], entry.param
         if rule.spec is None:
             raise ValueError(f"parameter {p.path!r} is kept by its rule: it has no portable values")
-        info = rule.info(p)
         layout = rule.layout or p.layout
         block = None if index is None else block_of(p.shape, index)
         inner = None if block is None else tuple(b for i, b in enumerate(block) if i not in p.stacked)
         layers = [(k, s) for k, s in enumerate(p.slices())
                   if block is None or all(block[a][0] <= j < block[a][1] for a, j in zip(p.stacked, s))]
+        try:  # checked by resolve for every parameter already; a record made elsewhere is refused as resolve would
+            info = rule.info(p)
+            depths = [rule.depth_of(p, k) if rule.reads_depth else None for k, _ in layers]
+        except (TypeError, ValueError) as err:
+            raise _refused(err, rule, entry.rule, p) from None
         parts = [portable(rule.spec, p.slice_shape, layout=layout, seed=seed, key=p.slice_key(s), dtype=p.dtype,
                           layer_fans=info.layer_fans, index=inner, padding_idx=info.padding_idx,
-                          depth=rule.depth_of(p, k), out=None if p.stacked else out, stream=stream)
-                 for k, s in layers]
+                          depth=depth, out=None if p.stacked else out, stream=stream)
+                 for (_, s), depth in zip(layers, depths)]
         if not p.stacked:
             return parts[0]
         sizes = p.layers if block is None else tuple(block[a][1] - block[a][0] for a in p.stacked)
@@ -708,7 +773,7 @@ class Plan:
 NO_DECAY = (Select(kind=("norm", "prelu")), Select(role=("bias", "recurrent_bias")))
 
 
-def param_groups(model: Any, no_decay: Sequence[Select] = NO_DECAY, *, weight_decay: float = 1e-2) -> Any:
+def param_groups(model: Any, no_decay: Select | Sequence[Select] = NO_DECAY, *, weight_decay: float = 1e-2) -> Any:
     """Split a model's trainable parameters for weight decay: those any selector in ``no_decay`` matches get
     none. Frozen parameters (torch ``requires_grad=False``, Keras ``trainable=False``, MXNet ``grad_req="null"``,
     NNX variables that are not ``nnx.Param``) and running statistics are left out, and a tied tensor appears
@@ -724,8 +789,8 @@ def param_groups(model: Any, no_decay: Sequence[Select] = NO_DECAY, *, weight_de
     Args:
         model: a model of any supported framework (as ``Plan.apply`` takes it: a torch nn.Module, a linen params
             tree or an NNX module, a built Keras model, an MXNet Block, an Equinox module).
-        no_decay: the ``Select`` objects whose parameters get no weight decay (default ``NO_DECAY``: norm and
-            PReLU parameters, and every bias).
+        no_decay: the ``Select`` objects whose parameters get no weight decay, or one ``Select`` (default
+            ``NO_DECAY``: norm and PReLU parameters, and every bias; ``()``: every parameter decays).
         weight_decay: the weight decay of the other parameters, a finite real number (default 1e-2; torch only:
             the other frameworks take it in their optimizer).
 
@@ -734,8 +799,9 @@ def param_groups(model: Any, no_decay: Sequence[Select] = NO_DECAY, *, weight_de
         without).
 
     Raises:
-        TypeError: an item of ``no_decay`` that is not a ``Select``, a ``weight_decay`` that is not a real number,
-            or a model of no supported framework.
+        TypeError: a ``no_decay`` that is neither a ``Select`` nor a sequence of them (None, a string), an item of
+            it that is not a ``Select``, a ``weight_decay`` that is not a real number, or a model of no supported
+            framework.
         ValueError: a ``weight_decay`` that is not finite.
 
     Examples:
@@ -747,7 +813,13 @@ def param_groups(model: Any, no_decay: Sequence[Select] = NO_DECAY, *, weight_de
         ([1, 3], [0.01, 0.0])
         >>> optimizer = torch.optim.AdamW(groups, lr=1e-3)
     """
-    selects = tuple(no_decay)
+    if isinstance(no_decay, Select):
+        selects: tuple[Any, ...] = (no_decay,)
+    elif isinstance(no_decay, (str, bytes)) or v.is_mapping(no_decay) or not isinstance(no_decay, Iterable):
+        raise TypeError(f"param_groups: parameter 'no_decay' must be a unifiedinit.Select or a sequence of them "
+                        f"(() for decay everywhere), got {no_decay!r:.200}")
+    else:
+        selects = tuple(cast("Iterable[Any]", no_decay))
     for i, s in enumerate(selects):
         if not isinstance(s, Select):
             raise TypeError(f"param_groups: parameter 'no_decay[{i}]' must be a unifiedinit.Select, got {s!r}")

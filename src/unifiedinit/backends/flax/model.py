@@ -6,6 +6,7 @@ from names), and the target the apply loop writes through (an NNX module in plac
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeGuard, cast
@@ -591,7 +592,7 @@ def _walk_nnx(model: Any) -> list[tuple[Param, Any]]:
                 p = _describe(path, layers, name, own[name], own, var.get_value().dtype,
                               collection="batch_stats" if isinstance(var, nnx.BatchStat) else "params",
                               trainable=isinstance(var, nnx.Param), key_parts=parts,
-                              stack=lambda path=path: around(path))
+                              stack=functools.partial(around, path))
                 # state that is no parameter (a cache, a spectral norm's u and sigma), as linen's other
                 # collections: only a norm's running statistics
                 if not isinstance(var, (nnx.BatchStat, nnx.Cache, nnx.Intermediate)) or p.role in STATISTICS:
@@ -794,8 +795,11 @@ def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> 
     """``unifiedinit.param_groups`` for Flax: an optax mask (True where decay applies) shaped like a linen
     params tree, or like ``nnx.state(model, nnx.Param)`` for an NNX module.
 
-    Pass it as ``optax.adamw(..., mask=mask)``. An NNX variable that is not an ``nnx.Param`` (a batch
-    statistic) is left out of the state, so out of the mask; a leaf no record describes (an integer one) is True.
+    Pass it as ``optax.adamw(..., mask=mask)``. For an NNX module the mask is the pure state (``nnx.as_pure``:
+    plain bools where the state holds ``nnx.Param`` variables, on a Flax that has it), so it fits both what
+    ``nnx.Optimizer(model, tx, wrt=nnx.Param)`` hands optax (the pure arrays) and ``nnx.state(model, nnx.Param)``
+    itself (a bool is a prefix of a variable). An NNX variable that is not an ``nnx.Param`` (a batch statistic)
+    is left out of the state, so out of the mask; a leaf no record describes (an integer one) is True.
 
     Args:
         model: a linen variables or params tree, or an ``nnx.Module``.
@@ -803,7 +807,8 @@ def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> 
         weight_decay: the decay rate (unused here: optax takes the rate, the mask says where).
 
     Returns:
-        A pytree of bools: a dict like the linen params tree (without its "params" root), or an ``nnx.State``.
+        A pytree of bools: a dict like the linen params tree (without its "params" root), or an ``nnx.State`` of
+        bools.
 
     Raises:
         TypeError: ``model`` is neither a tree nor an NNX module.
@@ -834,7 +839,10 @@ def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> 
         return jax.tree_util.tree_map_with_path(decide, dict(tree))
     from flax import nnx
     keep = {tuple(p.path.split("/")): not excluded(p, selects) for p, var in walk(model) if isinstance(var, nnx.Param)}
-    return jax.tree_util.tree_map_with_path(decide, nnx.state(model, nnx.Param))
+    mask = jax.tree_util.tree_map_with_path(decide, nnx.state(model, nnx.Param))
+    # Flax >= 0.12's nnx.Optimizer hands optax the pure arrays: a mask of Param(bool) variables would not fit them
+    as_pure = getattr(nnx, "as_pure", None)
+    return mask if as_pure is None else as_pure(mask)
 
 
 def _key_path(path: Sequence[Any]) -> tuple[str, ...]:
