@@ -250,6 +250,132 @@ def test_abstract_and_sharded_trees_on_eight_host_devices():
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-4000:]
 
 
+NATIVE = textwrap.dedent("""
+    import os
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
+    import jax, jax.numpy as jnp, numpy as np
+    import equinox as eqx
+    from flax import linen as nn, nnx
+    from jax.sharding import NamedSharding, PartitionSpec as P
+    import unifiedinit as ui
+    assert len(jax.devices()) == 8 and jax.config.jax_threefry_partitionable
+    mesh = jax.make_mesh((4, 2), ("data", "model"))
+    spread = NamedSharding(mesh, P("data", "model"))
+
+    def differ(a, b):  # how many entries differ in their bits (-0.0 and 0.0 too)
+        a, b = np.asarray(nn.meta.unbox(a)), np.asarray(nn.meta.unbox(b))
+        assert a.shape == b.shape and a.dtype == b.dtype, (a.shape, b.shape, a.dtype, b.dtype)
+        word = {4: np.uint32, 2: np.uint16}[a.dtype.itemsize]
+        return int((a.view(word) != b.view(word)).sum())
+
+    specs = {"Normal(0, 0.02)": ui.Normal(0, 0.02), "Uniform(-0.3, 0.7)": ui.Uniform(-0.3, 0.7),
+             "KaimingNormal()": ui.KaimingNormal(),
+             "TruncatedNormal(0.1, 0.02)": ui.TruncatedNormal(mean=0.1, std=0.02)}
+    # a kernel spread over the (4, 2) mesh draws, in native mode, the bits it draws on one device, concrete or
+    # abstract, and the report's claim that it does is true (before: an ulp off in up to every float32 entry, the
+    # spread one jitted and the other eager, while the report said invariant)
+    def tree(leaf):
+        return {"params": {"Dense_0": {"kernel": leaf}}}
+    for name, spec in specs.items():
+        plan = ui.Plan().rule(spec)
+        for dtype in (jnp.float32, jnp.bfloat16):
+            out, report = plan.apply(tree(jax.ShapeDtypeStruct((64, 32), dtype, sharding=spread)), seed=3)
+            kernel = out["params"]["Dense_0"]["kernel"]
+            assert kernel.sharding == spread and all(s.data.shape == (16, 16) for s in kernel.addressable_shards)
+            assert report.placements["Dense_0/kernel"]["invariant"] is True, report.placements
+            for leaf in (jnp.zeros((64, 32), dtype), jax.ShapeDtypeStruct((64, 32), dtype)):
+                one = plan.apply(tree(leaf), seed=3)[0]["params"]["Dense_0"]["kernel"]
+                assert differ(kernel, one) == 0, (name, dtype.__name__, type(leaf).__name__, differ(kernel, one))
+
+    # a stacked kernel (nn.scan, its layer axis unsharded, boxed names on mesh=): the depth-scaled normal of
+    # GPT-2 (one law for every layer), and one scaled by each layer's own depth (a PerLayer draw: computed whole,
+    # then laid out)
+    class Block(nn.Module):
+        @nn.compact
+        def __call__(self, h, _=None):
+            return nn.Dense(64, kernel_init=nn.with_partitioning(nn.initializers.lecun_normal(),
+                                                                 ("data", "model")))(h), None
+
+    class Scanned(nn.Module):
+        @nn.compact
+        def __call__(self, h):
+            return nn.scan(Block, variable_axes={"params": 0}, split_rngs={"params": True}, length=4,
+                           metadata_params={nn.PARTITION_NAME: None})(name="layers")(h, None)[0]
+    model, x = Scanned(), jnp.ones((2, 64))
+    abstract, concrete = jax.eval_shape(model.init, jax.random.key(0), x), model.init(jax.random.key(0), x)
+    scaled = ui.Scaled(ui.Normal(0, 0.02), "1 / sqrt(2 * L)")
+    per_layer = ui.Scaled(ui.Normal(0, 0.02), "1 / sqrt(2 * (l + 1))")
+    stacked = [(name, spec, None) for name, spec in specs.items()] + [
+        ("Scaled(Normal(0, 0.02), 1 / sqrt(2 * L))", scaled, None),
+        ("Scaled(Normal(0, 0.02), 1 / sqrt(2 * (l + 1))), depth='stack'", per_layer, "stack")]
+    for name, spec, depth in stacked:
+        plan = ui.Plan().rule(spec, role="weight", depth=depth).rule(ui.Normal(0.1, 0.02), role="bias")
+        out, report = plan.apply(model, params=abstract, inputs=x, seed=1, mesh=mesh)
+        ref, _ = plan.apply(model, params=concrete, inputs=x, seed=1)
+        kernel = out["params"]["layers"]["Dense_0"]["kernel"]
+        assert kernel.value.sharding.spec == P(None, "data", "model"), kernel.value.sharding
+        entry = next(e for e in report.entries if e.param.path == "layers/Dense_0/kernel")
+        assert entry.param.stacked == (0,) and entry.draw.elementwise is (depth is None), (name, entry.draw)
+        assert report.placements["layers/Dense_0/kernel"]["invariant"] is True, report.placements
+        assert differ(kernel, ref["params"]["layers"]["Dense_0"]["kernel"]) == 0, name
+
+    # NNX (nnx.eval_shape under jax.set_mesh) and Equinox (leaves that name shardings) draw through the same target
+    class Net(nnx.Module):
+        def __init__(self, rngs, names=("data", "model")):
+            init = nnx.with_partitioning(nnx.initializers.lecun_normal(), names) if names else \
+                nnx.initializers.lecun_normal()
+            self.a = nnx.Linear(64, 32, kernel_init=init, rngs=rngs)
+    plan = ui.Plan().rule(ui.Uniform(-0.3, 0.7), role="weight").rule(ui.Normal(0.1, 0.02), role="bias")
+    with jax.set_mesh(mesh):
+        net = nnx.eval_shape(lambda: Net(nnx.Rngs(0)))
+        report = plan.apply(net, seed=2)
+    ref = Net(nnx.Rngs(0), names=None)
+    plan.apply(ref, seed=2)
+    assert net.a.kernel.get_value().sharding.spec == P("data", "model")
+    assert report.placements["a/kernel"]["invariant"] is True
+    assert differ(net.a.kernel.get_value(), ref.a.kernel.get_value()) == 0
+    linear = eqx.nn.Linear(64, 32, key=jax.random.key(0))
+    on_mesh = eqx.tree_at(lambda m: m.weight, linear, jax.ShapeDtypeStruct((32, 64), jnp.float32, sharding=spread))
+    out, report = plan.apply(on_mesh, seed=2)
+    ref, _ = plan.apply(linear, seed=2)
+    assert out.weight.sharding == spread and report.placements["weight"]["invariant"] is True
+    assert differ(out.weight, ref.weight) == 0 and differ(out.bias, ref.bias) == 0
+
+    # (no check against an outer jax.jit: under jit XLA fuses and rounds the draw its own way, as it does
+    # jax.random.uniform itself, jitted or not; the values need not equal the eager ones)
+
+    # no host copy of a spread draw, and a draw's numbers compile nothing new: Scaled by each layer's depth, a
+    # new scale on a shape and sharding already drawn runs without one backend compile (before: one per scale)
+    compiles = []
+    jax.monitoring.register_event_duration_secs_listener(
+        lambda event, secs, **kw: compiles.append(event) if event.endswith("backend_compile_duration") else None)
+    layer = lambda depth: ui.Plan().rule(ui.Scaled(ui.Uniform(-0.3, 0.7), f"1 / sqrt({depth})"))
+    kernels = []
+    for depth in (2, 3, 5):
+        compiles.clear()
+        pair = []
+        for leaf in (jax.ShapeDtypeStruct((64, 32), jnp.float32, sharding=spread), jnp.zeros((64, 32))):
+            with jax.transfer_guard_device_to_host("disallow"):
+                out, report = layer(depth).apply(tree(leaf), seed=4)
+            assert report.entries[0].draw.elementwise
+            pair.append(out["params"]["Dense_0"]["kernel"])
+        assert pair[0].sharding == spread and differ(pair[0], pair[1]) == 0, depth
+        assert depth == 2 or compiles == [], (depth, compiles)  # the first depth may compile the shapes' ops
+        kernels.append(pair[1])
+    assert differ(kernels[0], kernels[1]) > 0 and differ(kernels[1], kernels[2]) > 0  # each scale drew its own
+    print("ok")
+""")
+
+
+def test_native_values_do_not_depend_on_sharding():
+    """Native mode (jax.random) on a (4, 2) mesh: a spread parameter is drawn op by op as on one device, its random
+    numbers made sharded, so it has the single-device bits (flat, stacked by nn.scan, NNX, Equinox), as the report
+    says; no host copy is made, and a new constant (a per-layer scale) compiles nothing."""
+    pytest.importorskip("equinox")
+    proc = subprocess.run([sys.executable, "-c", NATIVE], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-4000:]
+
+
 KERAS = textwrap.dedent("""
     import os
     os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
@@ -272,7 +398,8 @@ KERAS = textwrap.dedent("""
     ui.presets.keras.apply(ref, seed=2, portable="counter")
     counter = ref.get_weights()
     ui.presets.keras.apply(ref, seed=2, portable=True)
-    for distribution in (kd.DataParallel(devices=devices), kd.ModelParallel(layout_map=layouts, batch_dim_name="batch")):
+    for distribution in (kd.DataParallel(devices=devices),
+                         kd.ModelParallel(layout_map=layouts, batch_dim_name="batch")):
         with distribution.scope():
             model = build()
         before = [w.value.sharding for w in model.weights]

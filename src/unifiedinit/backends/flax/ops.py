@@ -67,18 +67,23 @@ class JaxOps(NumpyLikeOps):
         dt = jnp.dtype(dtype)
         return jnp.dtype(jnp.float32) if dt.itemsize < 4 else dt
 
+    def _random(self, fn: Any, shape: tuple[int, ...], dt: Any, *args: float, **kw: float) -> jax.Array:
+        """``fn(key, *args, shape=shape, dtype=dt, **kw)``: the one place a ``jax.random`` function is called
+        (``PlacedJaxOps`` makes the same call onto a sharding)."""
+        return cast(jax.Array, fn(self._next(), *args, shape=shape, dtype=dt, **kw))
+
     def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: Any, out: Any = None) -> jax.Array:
-        return jax.random.uniform(self._next(), shape, dt, low, high)
+        return self._random(jax.random.uniform, shape, dt, minval=low, maxval=high)
 
     def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: Any, out: Any = None) -> jax.Array:
-        return self.affine(jax.random.normal(self._next(), shape, dt), std, mean)
+        return self.affine(self._random(jax.random.normal, shape, dt), std, mean)
 
     def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any,
                          support: tuple[float, float], out: Any = None) -> jax.Array:
         a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
         if in_tail(a, b):  # jax.random.truncated_normal's erf-space uniforms hold a handful of numbers there
             return super().truncated_normal(shape, d, dt, support)  # in log space, with jax's log_ndtr
-        z = jax.random.truncated_normal(self._next(), a, b, shape, dt)
+        z = self._random(jax.random.truncated_normal, shape, dt, a, b)
         return jnp.clip(self.affine(z, d.std, d.mean), *support)
 
     def erfinv(self, x: jax.Array) -> jax.Array:
@@ -95,6 +100,58 @@ class JaxOps(NumpyLikeOps):
 
     def cast(self, x: jax.Array, dtype: Any) -> jax.Array:
         return x.astype(dtype)
+
+
+class PlacedJaxOps(JaxOps):
+    """``JaxOps`` whose arrays are made with ``sharding``: each ``jax.random`` call and each ``full`` is one jitted
+    function whose ``out_shardings`` is the sharding (each device makes its own shard), and every operation after
+    them runs eagerly on the sharded arrays, one at a time, as ``JaxOps`` runs it on one device. An elementwise
+    draw so gets the bits it gets on one device (JAX's partitionable threefry gives the same bits whatever the
+    sharding, and ``jax.random``'s functions are jitted either way), and a draw's numbers (a scale, a window) are
+    arguments, not constants compiled in: a new one compiles nothing. For elementwise draws only: a draw that needs
+    the whole tensor (orthogonal, sparse) would make its pieces sharded too.
+
+    Args:
+        key: a ``jax.random`` key, or None where no random op is asked for (a constant).
+        sharding: a ``jax.sharding.Sharding`` for arrays of the draw's shape.
+
+    Raises:
+        TypeError: from the first random op, when ``key`` is not a ``jax.random`` key (JAX's error).
+
+    Examples:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> from jax.sharding import SingleDeviceSharding
+        >>> from unifiedinit import draws, samplers
+        >>> from unifiedinit.backends.flax.ops import JaxOps, PlacedJaxOps
+        >>> on = SingleDeviceSharding(jax.devices()[0])
+        >>> x = samplers.draw(PlacedJaxOps(jax.random.key(0), on), draws.Normal(0.0, 0.02), (4, 3), jnp.float32)
+        >>> y = samplers.draw(JaxOps(jax.random.key(0)), draws.Normal(0.0, 0.02), (4, 3), jnp.float32)
+        >>> x.sharding == on, bool((x == y).all())
+        (True, True)
+    """
+
+    def __init__(self, key: jax.Array | None, sharding: Any) -> None:
+        super().__init__(key)
+        self.sharding = sharding
+
+    def _random(self, fn: Any, shape: tuple[int, ...], dt: Any, *args: float, **kw: float) -> jax.Array:
+        return cast(jax.Array, _placed(fn, shape, jnp.dtype(dt), self.sharding)(self._next(), *args, **kw))
+
+    def full(self, shape: tuple[int, ...], value: float, dt: Any, out: Any = None) -> jax.Array:
+        # the value as an argument in dt (rounded once, as jnp.full rounds it): one compile per shape, not per value
+        return cast(jax.Array, _placed(_full, shape, jnp.dtype(dt), self.sharding)(np.asarray(value, dtype=dt)))
+
+
+def _full(value: jax.Array, shape: tuple[int, ...], dtype: Any) -> jax.Array:
+    return jnp.full(shape, value, dtype=dtype)
+
+
+@functools.lru_cache(maxsize=256)
+def _placed(fn: Any, shape: tuple[int, ...], dtype: Any, sharding: Any) -> Any:
+    """``fn`` (a ``jax.random`` function, or ``_full``) for one shape and dtype, jitted onto ``sharding``, kept for
+    the process; its numbers (key, bounds, value) are arguments."""
+    return jax.jit(functools.partial(fn, shape=shape, dtype=dtype), out_shardings=sharding)
 
 
 class JaxArith(Arith):
@@ -224,7 +281,8 @@ def _fold_both(base: jax.Array, low: jax.Array, high: jax.Array) -> jax.Array:
 _fold_stream = jax.jit(_fold_both)
 
 
-def draw_array(key: jax.Array, d: D.Draw, shape: tuple[int, ...], dtype: Any, stacked: tuple[int, ...] = ()) -> jax.Array:
+def draw_array(key: jax.Array, d: D.Draw, shape: tuple[int, ...], dtype: Any,
+               stacked: tuple[int, ...] = ()) -> jax.Array:
     """Sample one primitive with ``jax.random``."""
     from ...samplers import draw
     return draw(JaxOps(key), d, shape, dtype, stacked)
@@ -301,11 +359,12 @@ class JaxTarget:
     parameter's stream folded into ``self.base``, and portable values as JAX arrays; ``_put`` stores each.
 
     A parameter whose sharding spreads it over several devices (a sharded array, or an abstract
-    ``jax.ShapeDtypeStruct`` leaf with ``.sharding``; ``sharding(p, handle)`` says) is drawn by one jitted
-    function whose ``out_shardings`` is that sharding, so each device draws its own shard; portable values go
-    through ``jax.make_array_from_callback``, each device getting exactly its block of the whole tensor's values.
-    Neither puts the whole tensor on one device. The class takes no arguments; a subclass sets ``base``, ``found``
-    and ``_put``.
+    ``jax.ShapeDtypeStruct`` leaf with ``.sharding``; ``sharding(p, handle)`` says) is drawn natively as on one
+    device, op by op, with its random numbers made in that sharding (``PlacedJaxOps``), so each device draws its
+    own shard and the values are the unsharded ones bit for bit (a draw that needs the whole tensor, orthogonal
+    or sparse, is computed whole and laid out); portable values go through ``jax.make_array_from_callback``, each
+    device getting exactly its block of the whole tensor's values. Neither puts an elementwise draw's whole tensor
+    on one device. The class takes no arguments; a subclass sets ``base``, ``found`` and ``_put``.
 
     Examples:
         >>> from unifiedinit.backends.flax.ops import JaxTarget
@@ -405,7 +464,12 @@ class JaxTarget:
         key = None if draw.deterministic else stream_key(self.base, stream if stream is not None else derive(0, p.key))
         dtype, sharding = jnp.dtype(p.dtype), self._sharding_of(p, handle)
         x: Any
-        if spread(sharding) and not draw.elementwise and sharding.is_fully_addressable:
+        if spread(sharding) and draw.elementwise:
+            # drawn as on one device, op by op, its random numbers (and constants) made sharded: each device draws
+            # its own shard, the bits the unsharded draw has (a jitted draw would fuse a product and the addition
+            # after it into one rounding, an ulp off), and a draw's numbers compile nothing new (PlacedJaxOps)
+            x = sampled(PlacedJaxOps(key, sharding), draw, p.shape, dtype, p.stacked)
+        elif spread(sharding) and sharding.is_fully_addressable:
             # a draw that needs the whole tensor (orthogonal's QR, sparse columns) is computed whole once and laid
             # out, each device receiving its block: XLA's partitioned QR over 8 CPU devices took 8.5 s against
             # 0.1 s for a (1024, 1024) one, and need not give the unsharded values
@@ -480,10 +544,10 @@ def counter_array(job: Any, sharding: Any) -> jax.Array:
 
 
 def _native_fn(draw: D.Draw, shape: tuple[int, ...], dtype: str, stacked: tuple[int, ...], sharding: Any) -> Any:
-    """The jitted native draw of a (draw, shape, dtype, stacked) onto ``sharding`` (each device draws its shard),
-    a function of the key, kept for the process: a model repeats its shapes, and each compile costs about a
-    quarter of a second. A draw that needs the whole tensor (on devices this process cannot all address) is
-    computed whole on every device, each keeping its block, as a torch DTensor's is."""
+    """The jitted native draw of a (draw, shape, dtype, stacked) onto ``sharding``, a function of the key, kept
+    for the process: for a draw that needs the whole tensor on devices this process cannot all address, computed
+    whole on every device, each keeping its block, as a torch DTensor's is (an elementwise one is drawn eagerly
+    by ``PlacedJaxOps``)."""
     try:
         return _native_jit(draw, shape, dtype, stacked, sharding)
     except TypeError:  # a draw holding an unhashable value (an array): compiled for this call only
