@@ -377,6 +377,35 @@ def test_layers_in_nested_lists_and_dicts_are_keyed_by_where_they_are_held():
     assert all(np.array_equal(numpy(a), numpy(b)) for a, b in zip(first.weights, second.weights))
 
 
+def test_a_layer_held_in_a_set_is_keyed_by_its_attribute_and_several_are_refused_before_any_write():
+    """Keras tracks sets of layers too; a set has no order, so one layer there is keyed ``attr/0`` (a model built
+    twice gets the same portable values, not keys from Keras's automatic names) and several are refused, naming
+    the attribute, with every weight as it was."""
+    class Net(keras.Model):
+        def __init__(self, n):
+            super().__init__()
+            self.heads = {layers.Dense(3) for _ in range(n)}
+
+        def call(self, x):
+            return [h(x) for h in self.heads][0]
+
+    def build(n):
+        net = Net(n)
+        net(np.ones((1, 4), dtype="float32"))
+        return net
+
+    first, second = build(1), build(1)
+    keys = [p.key for p in ui.presets.keras.apply(first, seed=0, portable=True).params]
+    assert keys == [p.key for p in ui.presets.keras.apply(second, seed=0, portable=True).params]
+    assert keys == ["heads/0/weight", "heads/0/bias"]
+    assert all(np.array_equal(numpy(a), numpy(b)) for a, b in zip(first.weights, second.weights))
+    several = build(2)
+    before = [numpy(w).copy() for w in several.weights]
+    with pytest.raises(ValueError, match=r"'heads' of layer .* holds 2 layers in a set, which has no order"):
+        ui.presets.keras.apply(several, seed=0, portable=True)
+    assert all(np.array_equal(numpy(w), b) for w, b in zip(several.weights, before))
+
+
 def test_unnamed_weights_of_one_layer_are_keyed_by_their_order_not_by_keras_counter():
     # add_weight without a name gives variable, variable_1, ... from a counter of the process: a second build
     # is variable_2, variable_3; keyed by their order in the layer, both builds get the same values

@@ -142,6 +142,15 @@ def _children(layer: Any) -> list[tuple[tuple[Any, ...], Any]]:
         elif isinstance(value, dict) and depth < 8:
             for k, x in cast("dict[Any, Any]", value).items():
                 name(x, parts + (str(k),), depth + 1)
+        elif isinstance(value, (set, frozenset)) and depth < 8:  # Keras tracks sets too (TrackedSet): unordered
+            held = [x for x in cast("set[Any]", value) if isinstance(x, keras.layers.Layer)]
+            if len(held) > 1:  # no key would be stable but Keras's auto-numbered names, which change per build
+                raise ValueError(f"Plan.apply: the attribute {'/'.join(map(str, parts))!r} of layer {layer.name!r} "
+                                 f"holds {len(held)} layers in a set, which has no order, so they have no key that "
+                                 "is the same in every build (only Keras's automatic names); allowed: a list, a "
+                                 "tuple or a dict of layers, or a set of one")
+            for x in held:
+                name(x, parts + (0,), depth + 1)
 
     for attr, value in attrs:
         if attr == "_modules" and isinstance(value, dict):  # the torch backend: nn.Module keeps sublayers here,
