@@ -8,6 +8,7 @@ import math
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
@@ -399,6 +400,85 @@ def test_presets_flax_gives_mgu_and_conv_lstm_cells_flaxs_own_init_and_every_cel
         assert {p.layer_fans for p in ui.inspect(cell, ui.presets.torch).params} == {(h, h)}, type(cell).__name__
     _, v = _linen_cell(nn.SimpleCell(h), jnp.ones((1, 3, 5)))
     assert {p.layer_fans for p in ui.inspect(nn.RNN(nn.SimpleCell(h)), params=v).params} == {(h, h)}
+
+
+@pytest.mark.parametrize("with_inputs", [True, False])
+def test_presets_torch_gives_linens_optimized_lstm_cell_torchs_lstm_law(with_inputs):
+    """linen's OptimizedLSTMCell keeps one (in, H) / (H, H) kernel per gate (ii...ho, as LSTMCell's): its layer
+    fans are (H, H), so presets.torch draws U(+-1/sqrt(H)) as torch's nn.LSTM (before: each sub-layer read as
+    four stacked gates, fans (H/4, H/4) and a bound twice torch's). Two-sample KS against torch's own nn.LSTM
+    weights drawn in this run, at ALPHA; NNX's OptimizedLSTMCell (dense_i/dense_h, 4H wide) stays (H, H)."""
+    torch = pytest.importorskip("torch")
+    n_in, h = 48, 64
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(n_in, h)
+    theirs = {"i": lstm.weight_ih_l0.detach().numpy(), "h": lstm.weight_hh_l0.detach().numpy()}
+    x = jnp.ones((2, 7, n_in))
+    for cell in (nn.LSTMCell(h), nn.OptimizedLSTMCell(h)):
+        rnn, v = _linen_cell(cell, x)
+        if with_inputs:
+            new, report = ui.presets.torch.apply(rnn, params=v, seed=0, inputs=(x,))
+        else:  # the cell's compact sub-layers (ii...ho) are known by their names: said
+            with pytest.warns(UserWarning, match="known by their names only"):
+                new, report = ui.presets.torch.apply(rnn, params=v, seed=0)
+        name = type(cell).__name__
+        assert {e.param.layer_fans for e in report.entries} == {(h, h)}, name
+        params = new["params"]["cell"]
+        for side in "ih":
+            ours = np.concatenate([np.asarray(params[side + g]["kernel"]).ravel() for g in "ifgo"])
+            assert np.abs(ours).max() <= 1 / math.sqrt(h), (name, side)
+            p = stats.ks_2samp(ours, theirs[side].ravel())[1]
+            assert p > ALPHA, f"{name} {side}: KS p = {p:.3g} against torch's nn.LSTM"
+    cell = nnx.OptimizedLSTMCell(n_in, h, rngs=nnx.Rngs(0))
+    assert {p.layer_fans for p in ui.inspect(cell, ui.presets.torch).params} == {(h, h)}
+
+
+class _ConvBlock(nn.Module):
+    transpose: bool = False
+
+    @nn.compact
+    def __call__(self, x, _):
+        conv = nn.ConvTranspose if self.transpose else nn.Conv
+        return nn.relu(conv(16, (3, 3))(x)), None
+
+
+class _ScannedConvs(nn.Module):
+    transpose: bool = False
+
+    @nn.compact
+    def __call__(self, x):
+        scan = nn.scan(_ConvBlock, variable_axes={"params": 0}, split_rngs={"params": True}, length=6)
+        return scan(self.transpose, name="stack")(x, None)[0]
+
+
+class _PlainConv(nn.Module):
+    @nn.compact
+    def __call__(self, x):
+        return nn.Conv(16, (3, 3))(x)
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_a_scanned_conv_known_by_names_only_says_so_and_is_read_exactly_with_inputs(transpose):
+    """An nn.scan of Conv (or ConvTranspose) layers in a compact __call__ has (6, 3, 3, 16, 16) kernels: without
+    inputs= names cannot tell them from a 3-D conv's, so the warning names the submodule (before: Flax's class
+    name silenced it, and the kernels were drawn with fans 864); with inputs= each layer's fans are 3 x 3 x 16
+    and the values follow Flax's own init (two-sample KS at ALPHA against Flax's init in this run). A plain
+    Conv's one-axis bias says it is one layer: nothing to warn about."""
+    x = jnp.ones((1, 8, 8, 16))
+    model = _ScannedConvs(transpose)
+    v = model.init(jax.random.key(1), x)
+    with pytest.warns(UserWarning, match=r"1 submodules .* \(stack/Conv(Transpose)?_0\).*stacked axes.*inputs="):
+        ui.presets.flax.apply(model, params=v, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        new, report = ui.presets.flax.apply(model, params=v, inputs=(x,), seed=0)
+        ui.presets.flax.apply(_PlainConv(), params=_PlainConv().init(jax.random.key(0), x), seed=0)
+    conv = "ConvTranspose_0" if transpose else "Conv_0"
+    kernel = next(e.param for e in report.entries if e.param.path == f"stack/{conv}/kernel")
+    assert kernel.stacked == (0,) and kernel.layer_fans == (144, 144), kernel
+    native = model.init(jax.random.key(2), x)["params"]["stack"][conv]["kernel"]
+    p = stats.ks_2samp(np.asarray(new["params"]["stack"][conv]["kernel"]).ravel(), np.asarray(native).ravel())[1]
+    assert p > ALPHA, f"KS p = {p:.3g} against Flax's own init"
 
 
 def test_a_catch_all_rule_never_writes_a_decoders_cache_or_a_spectral_norms_vectors():

@@ -293,8 +293,11 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
         layout = _general_layout(layer, layout)  # the kernel's, whose fans its bias's rules read too
     layer_fans = None
     if kind == "recurrent":
-        hidden = one(shape)[-1] if role != "bias" else one(shape)[0]
-        hidden //= _gates(cell or (classes[-1] if classes else ""), sub)
+        width = one(shape)[-1] if role != "bias" else one(shape)[0]
+        # the cell's module where known (its features), for the gates its sub-layer stacks
+        owner = next((c.obj for c in reversed(chain[:-1]) if c is not None and c.cls == cell), None) \
+            if cell is not None else None
+        hidden = width // _gates(cell or (classes[-1] if classes else ""), sub, width, owner)
         layer_fans = (hidden, hidden)
     else:
         main = own.get("kernel", own.get("embedding"))
@@ -354,18 +357,29 @@ def _stack_around(path: tuple[str, ...], stacks: Mapping[tuple[str, ...], frozen
 _ONE_GATE = ("LSTMCell", "SimpleCell", "MGUCell", "GRUCell")
 
 
-def _gates(cell: str, sub: str) -> int:
-    """How many gates one sub-layer of a recurrent ``cell`` stacks along its output axis: four in an
-    OptimizedLSTMCell (linen ``i``/``h``, NNX ``dense_i``/``dense_h``) and in a ConvLSTMCell's ``ih``/``hh``,
-    three in NNX's GRUCell (``dense_i``/``dense_h``: r, z, n), one in linen's GRUCell, LSTMCell, SimpleCell and
-    MGUCell; a cell known only by names is read as an OptimizedLSTMCell where its names are."""
-    if cell in ("OptimizedLSTMCell", "ConvLSTMCell"):
+def _gates(cell: str, sub: str, width: int, module: Any = None) -> int:
+    """How many gates one sub-layer of a recurrent ``cell`` stacks along its output axis (``width`` wide):
+    its width over the cell's hidden size where the cell's ``module`` gives one (linen's ``features``, NNX's
+    ``hidden_features``). Else by names: four in NNX's OptimizedLSTMCell (``dense_i``/``dense_h``), in a linen
+    one whose sub-layers are stacked (``i``/``h``) and in a ConvLSTMCell's ``ih``/``hh``, three in NNX's GRUCell
+    (``dense_i``/``dense_h``: r, z, n), one in linen's OptimizedLSTMCell (per-gate ``ii``...``ho``, as
+    LSTMCell's), GRUCell, LSTMCell, SimpleCell and MGUCell; a cell known only by names is read as an
+    OptimizedLSTMCell where its names are."""
+    features = getattr(module, "hidden_features", getattr(module, "features", None)) if module is not None \
+        else None
+    if isinstance(features, int) and not isinstance(features, bool) and 0 < features <= width and \
+            width % features == 0:
+        return width // features
+    stacked = sub in ("i", "h", "dense_i", "dense_h")
+    if cell == "ConvLSTMCell":
         return 4
+    if cell == "OptimizedLSTMCell":
+        return 4 if stacked else 1
     if cell == "GRUCell" and sub in ("dense_i", "dense_h"):
         return 3
     if cell in _ONE_GATE:
         return 1
-    return 4 if sub in ("i", "h", "dense_i", "dense_h") else 1
+    return 4 if stacked else 1
 
 
 def _general_layout(layer: Any, default: LayoutLike) -> LayoutLike:
@@ -658,21 +672,44 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
                             "variables, seed=...), or the variables tree alone")
         layers = _linen_layers(model, params, inputs)
         found = _walk_tree(params, layers)
-        guessed = sorted({p.path.rsplit("/", 1)[0] for p, _ in found if p.inferred and
-                          _class_of_name(p.path.split("/")[-2] if "/" in p.path else "") not in _CLASS_KINDS})
+        shapes: dict[tuple[str, ...], dict[str, tuple[int, ...]]] = {}
+        for p, (collection, at, name) in found:
+            if collection == "params":
+                shapes.setdefault(at, {})[name] = p.shape
+        # known by name only: a module of no Flax class, or of one whose kernel's rank is no layer's alone (a
+        # Conv's (6, 3, 3, 16, 16) may be a 3-D conv or six 2-D ones under nn.scan: names cannot tell)
+        guessed = sorted({"/".join(at) for p, (_, at, _) in found if p.inferred and
+                          (_class_of_name(at[-1] if at else "") not in _CLASS_KINDS or
+                           _rank_unknown(_class_of_name(at[-1]), shapes.get(at, {})))})
         if guessed:
             import warnings
             warnings.warn(f"{len(guessed)} submodules of {type(model).__name__} are defined inside a compact "
                           f"__call__ and known by their names only ({', '.join(guessed[:4])}"
-                          f"{', ...' if len(guessed) > 4 else ''}): their kinds are guessed from names and shapes. "
-                          f"Pass inputs=(example arguments of __call__) to read the module tree exactly.",
-                          stacklevel=6)
+                          f"{', ...' if len(guessed) > 4 else ''}): their kinds, fans and stacked axes (nn.scan, "
+                          f"nn.vmap) are guessed from names and shapes. Pass inputs=(example arguments of __call__) "
+                          f"to read the module tree exactly.", stacklevel=6)
         return found
     from flax import nnx
     if not isinstance(model, nnx.Module):
         raise TypeError(f"parameter 'model' must be an NNX module, a linen module with params=, or a linen "
                         f"variables tree, got {type(model).__name__}")
     return _walk_nnx(model)
+
+
+#: Flax classes whose kernel rank is not fixed, and the least rank one layer's kernel has: a larger one may be a
+#: layer's own axes (a 2-D conv, a DenseGeneral's input axes) or stacked layers (nn.scan, nn.vmap)
+_FREE_RANK = {"Conv": 3, "ConvTranspose": 3, "ConvLocal": 3, "DenseGeneral": 2, "Einsum": 1}
+
+
+def _rank_unknown(cls: str, own: Mapping[str, tuple[int, ...]]) -> bool:
+    """Whether names cannot tell a module of class ``cls`` with parameters of shapes ``own`` from a stack of them:
+    its kernel has more axes than one layer's least, and (a Conv's, a ConvTranspose's) no bias of one axis says it
+    is one layer."""
+    kernel = own.get("kernel")
+    if cls not in _FREE_RANK or kernel is None or len(kernel) <= _FREE_RANK[cls]:
+        return False
+    bias = own.get("bias")
+    return not (cls in ("Conv", "ConvTranspose") and bias is not None and len(bias) == 1)
 
 
 class _Target(JaxTarget):
