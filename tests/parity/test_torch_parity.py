@@ -295,6 +295,23 @@ def test_uniform_on_half_precision_stays_in_its_window_where_torchs_does_not(dty
     assert -0.3 <= float(ours.double().min()) and float(ours.double().max()) <= 0.7  # as the dtype holds them
 
 
+@pytest.mark.parametrize("groups", [torch.tensor(2, dtype=torch.uint8), torch.tensor([2], dtype=torch.int8)],
+                         ids=["uint8", "int8-1d"])
+def test_dirac_reads_a_small_integer_tensor_of_groups_as_its_value_where_torch_does_not(groups):
+    # the DIFFERENCES row: torch indexes with the tensor (uint8: a mask; int8 with a dimension: IndexError after
+    # zeroing); ours writes what groups=2 writes
+    assert intended("torch", "dirac_(groups=a uint8 tensor, or an int8 tensor with a dimension)") is not None
+    want = B.dirac_(torch.full((4, 2, 3), 7.0), 2)
+    theirs = torch.full((4, 2, 3), 7.0)
+    try:
+        nn.init.dirac_(theirs, groups)
+        differs = not torch.equal(theirs, want)
+    except IndexError:
+        differs = True
+    assert differs, "torch reads such a groups tensor as its value now: update DIFFERENCES"
+    assert torch.equal(B.dirac_(torch.full((4, 2, 3), 7.0), groups), want)
+
+
 @pytest.mark.parametrize("dtype", COMPLEX, ids=str)
 @pytest.mark.parametrize("name,shape,args,kwargs", COMPLEX_LAWS, ids=[f"{c[0]}{c[2]}{c[3]}" for c in COMPLEX_LAWS])
 def test_complex_tensors_take_torchs_complex_law(name, shape, args, kwargs, dtype):

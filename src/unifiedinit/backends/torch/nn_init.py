@@ -535,7 +535,8 @@ def dirac_(tensor: torch.Tensor, groups: int = 1) -> torch.Tensor:
     0), TypeError for a float (a floating tensor included).
 
     Differs from torch as ``unifiedinit.differences.DIFFERENCES`` says: a negative ``groups`` is refused (torch
-    zeroes the tensor).
+    zeroes the tensor); a uint8 tensor, or an int8 one with a dimension, is read as its value (torch indexes with
+    it: a mask, or an IndexError after zeroing).
 
     Args:
         tensor: a kernel (out_channels, in_channels / groups, *k) with 1, 2 or 3 spatial axes, of any dtype.
