@@ -554,6 +554,34 @@ def assign_keys(params: Sequence[Param], *, fresh: bool = False) -> list[Param]:
     return out
 
 
+#: the stacked axes of a layer's arrays, each with its size, ``((axis, size), ...)``; () for a single layer
+Stack = tuple[tuple[int, int], ...]
+
+
+def stacked_norm(class_name: str, own: Mapping[str, tuple[int, ...]], stack: Stack) -> bool:
+    """Whether a module of class ``class_name`` whose arrays have shapes ``own`` looks like one layer's norm
+    (``looks_like_norm``) once the axes of ``stack`` are taken off each array, every one having the stack's sizes
+    there: a user's norm built under ``nnx.vmap`` or ``eqx.filter_vmap``, whose class gives no rank."""
+    if not stack or not own:
+        return False
+    axes = {axis for axis, _ in stack}
+    if not all(len(s) > max(axes) and all(s[axis] == size for axis, size in stack) for s in own.values()):
+        return False
+    return looks_like_norm(class_name, {k: tuple(d for i, d in enumerate(s) if i not in axes) for k, s in own.items()})
+
+
+def innermost_stack(levels: Iterable[frozenset[Stack]]) -> Stack:
+    """The stack of the layers around a module, from what each enclosing level holds (``levels``: innermost
+    first, each the stacks found among the layers whose rank their class gives, in it and below it): the first
+    level holding any, where they all agree (a block built under ``nnx.vmap``/``eqx.filter_vmap``); () where none
+    are known or they differ (a model holding stacked and single layers). Levels after the first found are not
+    read, so a lazy iterable computes only what it needs."""
+    for found in levels:
+        if found:
+            return next(iter(found)) if len(found) == 1 else ()
+    return ()
+
+
 def stacked_axes(shape: Sequence[int], expected_ndim: int | None) -> tuple[int, ...]:
     """Leading axes a layer's parameter has beyond the rank its class gives it (``nnx.vmap``/``nn.scan``
     stack layers on axis 0): ``(0,)`` for a (L, in, out) Dense kernel, () when the rank is as expected."""

@@ -22,7 +22,8 @@ import jax.numpy as jnp
 
 from ..._validate import jax_key
 from ...layout import Layout, TensorInfo, register_layout
-from ...params import Param, Select, looks_like_norm, registered_layer, stacked_axes, tie
+from ...params import (Param, Select, Stack, innermost_stack, looks_like_norm, registered_layer, stacked_axes,
+                       stacked_norm, tie)
 from ..flax.ops import check_mesh, concrete, is_sequence
 from .ops import JaxTarget
 
@@ -65,9 +66,9 @@ def owns(obj: Any) -> bool:
 
 
 def _kind(module: object, parent_kind: str | None, arrays: dict[str, Any] | None = None,
-          stack: Callable[[], tuple[int, ...]] | None = None) -> tuple[str, str]:
+          stack: Callable[[], Stack] | None = None) -> tuple[str, str]:
     """(kind, the layout of its weight) of a module; ``arrays``: its own arrays (``_scan``), when known;
-    ``stack``: the stack sizes of the layers around it (``_stack_around``), for a class of the user's."""
+    ``stack``: the stack of the layers around it (``innermost_stack``), for a class of the user's."""
     info = registered_layer(type(module))
     if info is not None:
         return info.kind, info.layouts.get("weight", "torch")
@@ -80,21 +81,16 @@ def _kind(module: object, parent_kind: str | None, arrays: dict[str, Any] | None
     return found
 
 
-def _norm_axes(module: object, arrays: dict[str, Any], stack: Callable[[], tuple[int, ...]] | None
-               ) -> tuple[int, ...] | None:
+def _norm_axes(module: object, arrays: dict[str, Any], stack: Callable[[], Stack] | None) -> tuple[int, ...] | None:
     """A module of the user's is a norm when its arrays look like one layer's norm (``looks_like_norm``): as they
-    are (its stacked axes: ()), or, in a stack (``eqx.filter_vmap``), once the leading axes of ``stack()`` (the
-    stack sizes of the layers around it) are taken off, every array having those sizes there (its stacked axes:
-    those). None: no norm."""
+    are (its stacked axes: ()), or, in a stack (``eqx.filter_vmap``), once the axes of ``stack()`` (the stack of
+    the layers around it) are taken off (``stacked_norm``; its stacked axes: those). None: no norm."""
     own = {name: tuple(x.shape) for name, x in arrays.items()}
     cls = type(module).__name__
     if looks_like_norm(cls, own):
         return ()
-    sizes = stack() if stack is not None else ()
-    k = len(sizes)
-    if k and all(s[:k] == sizes for s in own.values()) and looks_like_norm(cls, {n: s[k:] for n, s in own.items()}):
-        return tuple(range(k))
-    return None
+    around = stack() if stack is not None else ()
+    return tuple(axis for axis, _ in around) if stacked_norm(cls, own, around) else None
 
 
 #: a module's fields, read once: its floating-point arrays by field name; (key parts, path, submodule) for each
@@ -184,16 +180,16 @@ def _held(value: Any, key: tuple[Any, ...], path: tuple[Any, ...], depth: int = 
 
 
 def _tree(module: Any, key: tuple[Any, ...] = (), path: tuple[Any, ...] = (), parent_kind: str | None = None,
-          depth: int = 0, around: tuple[Any, ...] = (), memo: dict[int, frozenset[tuple[int, ...]]] | None = None
+          depth: int = 0, around: tuple[Any, ...] = (), memo: dict[int, frozenset[Stack]] | None = None
           ) -> Any:
     """(module, key parts, path, kind, layout, scan, stacked axes where its class gives no rank) for ``module``
     and each submodule, parents first; ``around``: the modules holding it, outermost first."""
     scan = _scan(module)
     around = around + (module,)
-    known: dict[int, frozenset[tuple[int, ...]]] = {} if memo is None else memo
+    known: dict[int, frozenset[Stack]] = {} if memo is None else memo
 
-    def stack() -> tuple[int, ...]:
-        return _stack_around(around, known)
+    def stack() -> Stack:
+        return innermost_stack(_stacks(m, known) for m in reversed(around))
 
     kind, layout = _kind(module, parent_kind, scan[0], stack)
     layer: object = module
@@ -204,33 +200,23 @@ def _tree(module: Any, key: tuple[Any, ...] = (), path: tuple[Any, ...] = (), pa
             yield from _tree(child, key + sub_key, path + sub_path, kind, depth + 1, around, known)
 
 
-def _stacks(module: Any, memo: dict[int, frozenset[tuple[int, ...]]], depth: int = 0) -> frozenset[tuple[int, ...]]:
-    """The stack sizes (the leading axes beyond one layer's rank; () for none) of the arrays whose rank their
-    class gives (a ``Linear``'s, a ``LayerNorm``'s...) in ``module`` and its submodules."""
+def _stacks(module: Any, memo: dict[int, frozenset[Stack]], depth: int = 0) -> frozenset[Stack]:
+    """The stacks (the leading axes beyond one layer's rank, with their sizes; () for none) of the arrays whose
+    rank their class gives (a ``Linear``'s, a ``LayerNorm``'s...) in ``module`` and its submodules."""
     if id(module) in memo:
         return memo[id(module)]
     arrays, children, _ = _scan(module)
-    found: set[tuple[int, ...]] = set()
+    found: set[Stack] = set()
     for name, x in arrays.items():
         n = _expected_ndim(module, name)
-        if n is not None and len(x.shape) >= n:
-            found.add(tuple(x.shape[:len(x.shape) - n]))
+        shape: tuple[int, ...] = tuple(x.shape)
+        if n is not None and len(shape) >= n:
+            found.add(tuple(enumerate(shape[:len(shape) - n])))
     if depth < 64:
         for _, _, child in children:
             found |= _stacks(child, memo, depth + 1)
     memo[id(module)] = frozenset(found)
     return memo[id(module)]
-
-
-def _stack_around(around: tuple[Any, ...], memo: dict[int, frozenset[tuple[int, ...]]]) -> tuple[int, ...]:
-    """The stack sizes of the layers around the last module of ``around``: those of the innermost module holding
-    (or being) layers whose rank their class gives, where they all agree (a block built under
-    ``eqx.filter_vmap``); () where none are known or they differ (a model holding stacked and single layers)."""
-    for module in reversed(around):
-        found = _stacks(module, memo)
-        if found:
-            return next(iter(found)) if len(found) == 1 else ()
-    return ()
 
 
 def walk(model: Any) -> list[tuple[Any, Any]]:

@@ -16,7 +16,8 @@ import jax.numpy as jnp
 
 from ..._validate import is_mapping, jax_key
 from ...layout import LAYOUTS, Layout, LayoutLike, TensorInfo
-from ...params import STATISTICS, Param, Select, looks_like_norm, norm_role, registered_layer, stacked_axes, tie
+from ...params import (STATISTICS, Param, Select, Stack, innermost_stack, looks_like_norm, norm_role, registered_layer,
+                       stacked_axes, stacked_norm, tie)
 from ...presets import TRANSPOSED_KERNEL
 from .hooks import dtype_name as _dtype_name
 from .ops import JaxTarget, check_mesh, concrete, context_mesh, is_sequence
@@ -225,13 +226,9 @@ def _axis_choices(ndim: int, k: int) -> list[tuple[int, ...]]:
     return [tuple(c) for c in itertools.combinations(range(ndim), k)]
 
 
-#: stacked axes with their sizes: ((axis, size), ...)
-_Stack = tuple[tuple[int, int], ...]
-
-
 def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], name: str, shape: tuple[int, ...],
               own: Mapping[str, tuple[int, ...]], dtype: Any, *, collection: str = "params", trainable: bool = True,
-              key_parts: tuple[Any, ...] | None = None, stack: Callable[[], _Stack] | None = None) -> Param:
+              key_parts: tuple[Any, ...] | None = None, stack: Callable[[], Stack] | None = None) -> Param:
     """A Flax parameter as a Param. ``own``: the shapes of the arrays of its module by name (its fans, and
     whether it is a norm). ``stack``: the stacked axes of the layers around its module (``nnx.vmap``), for a
     module whose class gives its arrays no rank: a user's norm is one by one layer's shapes."""
@@ -264,7 +261,7 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
         kind = info.kind
     elif kind == "other" and looks_like_norm(here.cls, {k: one(v) for k, v in own.items()}):
         kind = "norm"
-    elif kind == "other" and not stacked and stack is not None and _stacked_norm(here.cls, own, stack()):
+    elif kind == "other" and not stacked and stack is not None and stacked_norm(here.cls, own, stack()):
         kind, stacked = "norm", tuple(axis for axis, _ in stack())  # `one` reads these from here on
     elif kind == "other" and "kernel" in own:  # a user's own module holding a kernel
         kind = "dense" if len(one(own["kernel"])) == 2 else "conv"
@@ -312,21 +309,10 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
                  inferred=inferred, key_parts=key_parts, stack_depth=None)
 
 
-def _stacked_norm(cls: str, own: Mapping[str, tuple[int, ...]], stack: _Stack) -> bool:
-    """Whether a module of class ``cls`` whose arrays have shapes ``own`` looks like a norm (``looks_like_norm``)
-    once the stacked axes ``stack`` are taken off each of them (every one having the stack's sizes there)."""
-    if not stack or not own:
-        return False
-    axes = {axis for axis, _ in stack}
-    if not all(len(s) > max(axes) and all(s[axis] == size for axis, size in stack) for s in own.values()):
-        return False
-    return looks_like_norm(cls, {k: tuple(d for i, d in enumerate(s) if i not in axes) for k, s in own.items()})
-
-
-def _nnx_stacks(modules: Sequence[tuple[tuple[str, ...], object]]) -> dict[tuple[str, ...], frozenset[_Stack]]:
+def _nnx_stacks(modules: Sequence[tuple[tuple[str, ...], object]]) -> dict[tuple[str, ...], frozenset[Stack]]:
     """For each module path, the stacked axes (with their sizes; () for none) of the variables whose rank or shape
     their class gives (a ``Linear``'s, a ``LayerNorm``'s...) in the module and its submodules."""
-    out: dict[tuple[str, ...], set[_Stack]] = {}
+    out: dict[tuple[str, ...], set[Stack]] = {}
     for path, module in modules:
         cls = type(module).__name__
         for name, var in vars(module).items():
@@ -340,17 +326,6 @@ def _nnx_stacks(modules: Sequence[tuple[tuple[str, ...], object]]) -> dict[tuple
             for i in range(len(path) + 1):
                 out.setdefault(path[:i], set()).add(tuple((axis, shape[axis]) for axis in axes))
     return {path: frozenset(found) for path, found in out.items()}
-
-
-def _stack_around(path: tuple[str, ...], stacks: Mapping[tuple[str, ...], frozenset[_Stack]]) -> _Stack:
-    """The stacked axes of the layers around the module at ``path``: those of the innermost module holding (or
-    being) layers whose rank their class gives, where they all agree (a block built under ``nnx.vmap``); ()
-    where none are known or they differ (a model holding stacked and single layers)."""
-    for i in range(len(path), -1, -1):
-        found = stacks.get(path[:i])
-        if found:
-            return next(iter(found)) if len(found) == 1 else ()
-    return ()
 
 
 #: the recurrent cells whose sub-layers each hold one gate's kernel (or, in SimpleCell, the only one)
@@ -588,12 +563,12 @@ def _walk_nnx(model: Any) -> list[tuple[Param, Any]]:
     modules = list(_nnx_modules(model, nnx))
     layers = {tuple(map(str, path)): _Layer(type(m).__name__, m) for path, _, m in modules}
     found: list[tuple[Param, Any]] = []
-    known: list[dict[tuple[str, ...], frozenset[_Stack]]] = []  # read once, when a module of the user's asks
+    known: list[dict[tuple[str, ...], frozenset[Stack]]] = []  # read once, when a module of the user's asks
 
-    def around(path: tuple[str, ...]) -> _Stack:
+    def around(path: tuple[str, ...]) -> Stack:
         if not known:
             known.append(_nnx_stacks([(tuple(map(str, at)), m) for at, _, m in modules]))
-        return _stack_around(path, known[0])
+        return innermost_stack(known[0].get(path[:i], frozenset()) for i in range(len(path), -1, -1))
 
     for at, parts, module in modules:
         path = tuple(map(str, at))
