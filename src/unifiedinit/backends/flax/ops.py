@@ -99,7 +99,18 @@ class JaxOps(NumpyLikeOps):
         return jnp.asarray(a, dtype=dt)
 
     def cast(self, x: jax.Array, dtype: Any) -> jax.Array:
-        return x.astype(dtype)
+        """``x.astype(dtype)``, float64 to float16 rounded once, as NumPy rounds it: XLA converts through float32,
+        rounding twice (1 + 2**-11 + 2**-40 becomes 1.0, not 1 + 2**-10), eagerly and under ``jit``. As torch's
+        ``rounded``: float64 goes to float32 rounded to odd (cut toward zero, the last bit set where anything was
+        cut), which keeps enough to round correctly to float16. Elementwise; traces under ``jit``."""
+        if x.dtype != jnp.float64 or jnp.dtype(dtype) != jnp.float16:
+            return x.astype(dtype)
+        y = x.astype(jnp.float32)
+        back = y.astype(jnp.float64)
+        bits = jax.lax.bitcast_convert_type(y, jnp.int32)
+        bits = bits - (jnp.abs(back) > jnp.abs(x)).astype(jnp.int32)  # one step toward zero where it rounded away
+        bits = bits | (back != x).astype(jnp.int32)  # odd where inexact
+        return jax.lax.bitcast_convert_type(bits, jnp.float32).astype(dtype)
 
 
 class PlacedJaxOps(JaxOps):

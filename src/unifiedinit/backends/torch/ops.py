@@ -259,7 +259,7 @@ class TorchOps(Ops):
 
 
 def rounded(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """``x.to(dtype)``, float64 to float16 rounded once, as NumPy and JAX round it. torch converts through float32,
+    """``x.to(dtype)``, float64 to float16 rounded once, as NumPy rounds it (and ``JaxOps.cast``). torch converts through float32,
     rounding twice (1 + 2**-11 + 2**-40 became 1.0 in float16, not 1 + 2**-10): here float64 goes to float32
     rounded to odd (cut toward zero, the last bit set when anything was cut), which keeps enough to round correctly
     to the narrower type. Elementwise, no host sync. (bfloat16 is left to torch: ml_dtypes, which the NumPy
