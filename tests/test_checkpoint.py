@@ -304,3 +304,141 @@ def test_a_meta_buffer_the_checkpoint_fills_is_not_reported_unset():
     with pytest.raises(ValueError, match="cannot initialize 'head/bias'"):
         ui.init_missing(refused, checkpoint, ui.Plan().rule(ui.Orthogonal(), role="bias"), seed=0, device="cpu")
     assert refused.get_buffer("scale_table").is_meta and refused.fc.weight.is_meta
+
+
+def _packed(name: str):
+    """torch's dtype ``name`` (one copy_ has no kernel for), or a skip where this torch lacks it."""
+    dtype = getattr(torch, name, None)
+    if dtype is None:
+        pytest.skip(f"this torch has no {name}")
+    return dtype
+
+
+def _snapshot(model: nn.Module) -> dict:
+    return {n: t.detach().clone() for n, t in model.state_dict().items()}
+
+
+def _unchanged(model: nn.Module, before: dict) -> None:
+    after = model.state_dict()
+    assert set(after) == set(before)
+    for name, t in after.items():
+        assert torch.equal(t, before[name]), name
+
+
+@pytest.mark.parametrize("dtype", ["bits8", "bits16", "float4_e2m1fn_x2", "int4", "uint3"])
+@pytest.mark.parametrize("name", ["body.weight", "emb.weight"])
+def test_a_dtype_torch_cannot_copy_is_refused_before_any_write(dtype, name):
+    """A checkpoint tensor of a dtype torch's copy_ has no kernel for (a loaded one, or a grown embedding's rows,
+    read as float64): refused, naming it, its dtype and what is allowed, before the plan draws (torch's
+    NotImplementedError used to come after the plan had redrawn the head)."""
+    dt = _packed(dtype)
+    model = _finetuned()
+    before = _snapshot(model)
+    checkpoint = dict(_pretrained().state_dict())
+    held = checkpoint[name]
+    wide = torch.int16 if dt.itemsize == 2 else torch.uint8
+    checkpoint[name] = torch.zeros(held.shape, dtype=wide).view(dt)
+    words = rf"checkpoint tensor '{name}' has dtype {dt}, which torch cannot copy into the model's torch.float" \
+            r"(32|64) on cpu .*allowed: a dtype copy_ reads"
+    with pytest.raises(TypeError, match=words):
+        ui.init_missing(model, checkpoint, ui.presets.hf(), seed=0)
+    _unchanged(model, before)
+
+
+def test_dtypes_torch_copies_are_loaded_as_copy_would_load_them():
+    """The check of the dtype refuses none torch copies: half and bfloat16 tensors, a grown float16 embedding."""
+    old = _pretrained()
+    checkpoint = {n: t.half() if n.startswith("emb") else t.bfloat16() for n, t in old.state_dict().items()}
+    model = _finetuned()
+    report = ui.init_missing(model, checkpoint, ui.presets.hf(), seed=0)
+    assert report.resized == {"emb.weight": (200, 260)}
+    for name in report.loaded:
+        assert torch.equal(model.state_dict()[name], checkpoint[name].float()), name
+    assert torch.equal(model.get_parameter("emb.weight")[:200], checkpoint["emb.weight"].float())
+
+
+def _square() -> nn.Sequential:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4), nn.Linear(4, 4))
+
+
+def test_a_checkpoint_tensor_that_shares_memory_with_the_model_gives_its_values_at_the_call():
+    """A checkpoint holding the model's own tensors (depth up-scaling: a layer copied into another) gives the
+    values they hold at the call, whatever the plan draws and in whatever order the copies go (the plan's new
+    draws used to be copied in, and a swap to copy one layer into both)."""
+    model = _square()
+    at_call = _snapshot(model)
+    checkpoint = {"0.weight": model.get_parameter("1.weight").detach()}  # layer 1 is redrawn by the plan
+    report = ui.init_missing(model, checkpoint, ui.presets.flax, seed=0)
+    assert report.loaded == ("0.weight",)
+    assert torch.equal(model.get_parameter("0.weight"), at_call["1.weight"])
+    assert not torch.equal(model.get_parameter("1.weight"), at_call["1.weight"])  # the plan did redraw it
+    for order in (1, -1):  # a swap, in either order
+        model = _square()
+        at_call = _snapshot(model)
+        p = model.get_parameter
+        swap = {"0.weight": p("1.weight").detach(), "1.weight": p("0.weight"), "2.bias": p("2.bias")[:]}
+        ui.init_missing(model, dict(list(swap.items())[::order]), ui.presets.flax, seed=0)
+        for name, was in (("0.weight", "1.weight"), ("1.weight", "0.weight"), ("2.bias", "2.bias")):
+            assert torch.equal(p(name), at_call[was]), (order, name)
+    # a grown embedding read from the rows it already has
+    model = _finetuned()
+    at_call = _snapshot(model)
+    ui.init_missing(model, {"emb.weight": model.get_parameter("emb.weight")[:200]}, ui.presets.hf(), seed=0)
+    assert torch.equal(model.get_parameter("emb.weight")[:200], at_call["emb.weight"][:200])
+
+
+def test_only_a_checkpoint_tensor_a_write_would_change_is_cloned():
+    """The model's own state_dict as the checkpoint, or a grown embedding's own rows, are read in place (a whole
+    model's memory is not copied); a view of a tensor the plan or another copy writes is cloned."""
+    from unifiedinit.checkpoint import _at_call
+    model = _finetuned()
+    own = model.state_dict()
+    state = dict(own, **{"head.weight": own["body.weight"][:3], "head.bias": own["norm.bias"][:3].clone()})
+    used = {n: False for n in state}
+    used["emb.weight"] = True
+    state["emb.weight"] = own["emb.weight"][:200]
+    read = _at_call(model, own, used, state)
+    cloned = {n for n in state if read[n] is not state[n]}
+    assert cloned == {"head.weight"}
+    assert torch.equal(read["head.weight"], state["head.weight"])
+    assert read["head.weight"].data_ptr() != own["body.weight"].data_ptr()
+
+
+def test_skip_leaves_the_named_tensors_as_they_are_besides_the_checkpoints():
+    """skip= names more tensors the plan leaves alone (a head set by hand); a name the checkpoint holds is still
+    loaded. The result is plan.apply(skip=those and the checkpoint's) then load_state_dict. It used to fail with
+    Python's "got multiple values for keyword argument 'skip'"."""
+    old = _pretrained()
+    checkpoint = {n: t for n, t in old.state_dict().items() if not n.startswith("emb")}
+    model = _finetuned()
+    before = _snapshot(model)
+    report = ui.init_missing(model, checkpoint, ui.presets.hf(), seed=4, skip=["head.weight", "body/bias"])
+    assert {p.path for p in report.skipped} == {"head/weight", "body/weight", "body/bias", "norm/weight", "norm/bias"}
+    assert set(report.loaded) == set(checkpoint)
+    assert torch.equal(model.get_parameter("head.weight"), before["head.weight"])
+    assert torch.equal(model.get_parameter("body.bias"), checkpoint["body.bias"])  # skipped and still loaded
+    assert not torch.equal(model.get_parameter("head.bias"), before["head.bias"])
+    expected = _finetuned()
+    ui.presets.hf().apply(expected, seed=4, skip=["head.weight", "body.bias"] + list(checkpoint))
+    expected.load_state_dict(checkpoint, strict=False)
+    for name, t in expected.state_dict().items():
+        assert torch.equal(model.state_dict()[name], t), name
+    refused = _finetuned()
+    before = _snapshot(refused)
+    for skip, words in (("head.weight", "must be a state_dict, a mapping or an iterable of names, got str"),
+                        ([3], "holds names")):
+        with pytest.raises(TypeError, match=f"init_missing: parameter 'skip' {words}"):
+            ui.init_missing(refused, checkpoint, ui.presets.hf(), seed=4, skip=skip)
+    _unchanged(refused, before)
+
+
+def test_a_complex_embedding_that_grew_is_refused_before_any_write():
+    """Its rows are read as float64 to draw the new ones: its old rows used to lose their imaginary part."""
+    torch.manual_seed(0)
+    old = nn.ModuleDict({"emb": nn.Embedding(20, 4, dtype=torch.complex64)})
+    model = nn.ModuleDict({"emb": nn.Embedding(26, 4, dtype=torch.complex64), "head": nn.Linear(4, 2)})
+    before = _snapshot(model)
+    with pytest.raises(TypeError, match=r"'emb.weight' is a complex embedding \(torch.complex64\) that grew"):
+        ui.init_missing(model, old.state_dict(), ui.presets.torch, seed=0)
+    _unchanged(model, before)

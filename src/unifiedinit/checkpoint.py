@@ -10,6 +10,10 @@ gets the same rows whichever of its names the checkpoint holds. The report says 
 ``resized`` (path -> (rows in the checkpoint, rows now)), ``unexpected`` (checkpoint names the model does not
 have), and the plan's entries for the rest.
 
+A checkpoint tensor that shares memory with one of the model's (``{"0.weight": model[1].weight}``, a layer copied
+into another) gives its values at the call, whatever the plan or the other copies then write there: such a tensor,
+and only such a one, is cloned before the plan draws.
+
 torch models and state_dicts today; other frameworks: ``plan.apply(model, seed=..., skip=names)`` initializes
 all but the named parameters, and the checkpoint is loaded by the framework's own means.
 """
@@ -24,7 +28,9 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
 
     Every tensor the checkpoint shares with the model is checked before anything is written, so a refused call
     leaves every tensor as it was. A tensor the model ties (GPT-2's ``transformer.wte.weight`` and
-    ``lm_head.weight``) is written once, whichever of its names the checkpoint holds and in whatever order.
+    ``lm_head.weight``) is written once, whichever of its names the checkpoint holds and in whatever order. A
+    checkpoint tensor that shares memory with a tensor of the model (``{"0.weight": model[1].weight}``) gives its
+    values at the call: it is cloned before the plan draws (only such a tensor is).
 
     Args:
         model: a torch module (built normally or with ``empty_init()`` or under ``torch.device("meta")``; pass
@@ -36,12 +42,14 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         seed: the plan's seed, and of a grown embedding's new rows (their stream is keyed by the embedding's
             canonical key, the tie owner's for a tied one); None: drawn as the plan draws, from ``generator=``
             when given, else torch's default generator.
-        **options: ``Plan.apply``'s options (``device=``, ``generator=``, ``module=``).
+        **options: ``Plan.apply``'s options (``device=``, ``generator=``, ``module=``), and ``skip=``: names (or a
+            state_dict, whose keys are taken) the plan leaves as they are besides those the checkpoint provides
+            (a head set by hand); a skipped name the checkpoint holds is still loaded from it.
 
     Returns:
         The plan's ``Report``, with ``loaded``, ``resized`` and ``unexpected`` filled: what came from where (a
-        tied tensor under every name the checkpoint gave it). ``unset_buffers`` lists no buffer the checkpoint
-        filled.
+        tied tensor under every name the checkpoint gave it). ``skipped`` lists what the checkpoint provides and
+        what ``skip=`` named; ``unset_buffers`` lists no buffer the checkpoint filled.
 
     Raises:
         ValueError: a shared tensor whose shape differs (other than an embedding that grew); two checkpoint
@@ -49,8 +57,10 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             checkpoint covers that cannot be written (an inference tensor, a view whose entries share memory, a
             meta tensor without ``device=``); or a plan that cannot set a missing parameter; nothing was written.
         TypeError: ``plan`` is not a Plan, ``checkpoint`` is not a mapping of names to torch tensors, or one of
-            them holds no values to copy (on meta, sparse, quantized) or is complex where the model's is real;
-            nothing was written.
+            them holds no values to copy (on meta, sparse, quantized), is complex where the model's is real (or
+            an embedding that grew), or has a dtype torch cannot copy into the model's (bits8, int4,
+            float4_e2m1fn_x2: torch's copy_ has no kernel for it); ``skip`` is a single string or holds something
+            that is not one; nothing was written.
         NotImplementedError: a model of another framework than torch.
 
     Examples:
@@ -74,6 +84,12 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         raise NotImplementedError("init_missing: torch models for now; elsewhere use plan.apply(model, seed=..., "
                                   "skip=checkpoint_names) and load the checkpoint with the framework")
     import torch
+
+    from .apply import skip_paths
+    try:  # the user's own: left as they are too (a head set by hand)
+        also_skip = skip_paths(options.pop("skip", None))
+    except TypeError as e:
+        raise TypeError(str(e).replace("Plan.apply:", "init_missing:")) from None
     state: Mapping[str, torch.Tensor] = checkpoint  # read as a state_dict once checked to be one
     if not isinstance(checkpoint, Mapping) or not all(isinstance(t, torch.Tensor) for t in state.values()):
         raise TypeError("init_missing: parameter 'checkpoint' must be a torch state_dict (names -> tensors)")
@@ -93,12 +109,14 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     resized: dict[str, tuple[int, int]] = {}
     unexpected: list[str] = []
     names_of: dict[str, list[str]] = {}  # one tensor of the model -> the checkpoint's names for it
+    tried: set[tuple[Any, ...]] = set()  # (dtype, device, dtype, device) copies tried
     for name, t in state.items():
         if name not in own:
             unexpected.append(name)
             continue
         mine = own[name]
         _check_source(name, t, mine)
+        _check_copy(name, t, mine.dtype, _target_device(mine, options.get("device")), tried)
         if mine.is_meta and options.get("device") is None:  # copied into a meta tensor, it would keep nothing
             raise ValueError(f"init_missing: the model's tensor {name!r} is on the meta device, which holds no "
                              "values; pass device= to give it memory there and copy the checkpoint in")
@@ -107,6 +125,15 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             loaded.append(name)
         elif kinds.get(name) == "embedding" and t.dim() == 2 and t.shape[1] == mine.shape[1] \
                 and 0 < t.shape[0] < mine.shape[0]:
+            if t.is_complex():  # its rows are read as float64 to draw the new ones
+                raise TypeError(f"init_missing: checkpoint tensor {name!r} is a complex embedding ({t.dtype}) that "
+                                "grew; allowed: a real one (its new rows are drawn from the old rows' real mean "
+                                "and variance)")
+            # its rows are read as float64 on the model's device, the grown tensor copied from float64
+            where = _target_device(mine, options.get("device"))
+            _check_copy(name, t, torch.float64, where, tried)
+            _check_copy(name, torch.empty((), dtype=torch.float64, device=where), mine.dtype, where, tried,
+                        what="its grown rows, float64")
             resized[name] = (t.shape[0], mine.shape[0])
         else:
             raise ValueError(f"init_missing: checkpoint tensor {name!r} has shape {tuple(t.shape)}, the model's "
@@ -121,9 +148,12 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
                                  "tensor (drop one of the names from the checkpoint)")
     for name in loaded + list(resized):  # a shard the checkpoint cannot be copied into (Partial) says so now
         local_block(own[name])
+    # what the copies read (each tied tensor's first name), as it is now: one sharing memory with a tensor the plan
+    # or another copy writes is cloned (the plan has not drawn yet)
+    source = _at_call(model, own, {names[0]: names[0] in resized for names in names_of.values()}, state)
     undo = _filled_buffers(model, [n for n in loaded if own[n].is_meta], options.get("device"))
     try:
-        report = plan.apply(model, seed=seed, skip=loaded + list(resized), **options)
+        report = plan.apply(model, seed=seed, skip=sorted(also_skip | skip_paths(loaded + list(resized))), **options)
     except BaseException:
         for module, leaf, was in reversed(undo):  # the meta buffers given memory for the checkpoint, as they were
             module._buffers[leaf] = was
@@ -144,13 +174,13 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             owner = owner_of.get(name, name)
             if owner not in done:  # a tied tensor once
                 done.add(owner)
-                put(name, state[name])
+                put(name, source[name])
         # each grown tensor once, in the model's order (a generator's draws follow it), keyed by its canonical key
         for owner in sorted({owner_of[n] for n in resized}, key=position.__getitem__):
             name = names_of[owner][0]
             old, new = resized[name]
             device = own[name].device
-            rows = state[name].to(device, torch.float64)
+            rows = source[name].to(device, torch.float64)
             if seed is not None:
                 g: torch.Generator | None = torch.Generator(device).manual_seed(stream(seed, f"{keys[name]}/new_rows"))
                 where = device
@@ -176,6 +206,93 @@ def _check_source(name: str, t: Any, mine: Any) -> None:
     if t.is_complex() and not mine.is_complex():
         raise TypeError(f"init_missing: checkpoint tensor {name!r} is complex ({t.dtype}), the model's "
                         f"{mine.dtype}: copying it would drop its imaginary part")
+
+
+def _target_device(mine: Any, device: Any) -> Any:
+    """Where the checkpoint's tensor is copied to: the model's tensor's device, or ``device=`` for one on meta (the
+    checkpoint's own device when that option is not one torch reads: the plan refuses it after)."""
+    import torch
+    if not mine.is_meta:
+        return mine.device
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError):
+        return None
+
+
+def _check_copy(name: str, t: Any, dtype: Any, device: Any, tried: set[tuple[Any, ...]], *,
+                what: str = "") -> None:
+    """Refuse, before anything is written, a checkpoint tensor whose dtype torch cannot ``copy_`` into ``dtype`` on
+    ``device`` (bits8, int4, float4_e2m1fn_x2: no kernel): one entry of it is copied, once per pair of dtypes and
+    devices (``tried``)."""
+    import warnings
+
+    import torch
+    where = t.device if device is None else device
+    key = (t.dtype, t.device, dtype, where)
+    if key in tried:
+        return
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a trial: what torch would say of the values is for the real copy
+            one = t.detach()[(0,) * t.dim()] if t.numel() else torch.empty((), dtype=t.dtype, device=t.device)
+            torch.empty((), dtype=dtype, device=where).copy_(one)
+    except (NotImplementedError, RuntimeError, TypeError) as e:
+        raise TypeError(f"init_missing: checkpoint tensor {name!r}{f' ({what})' if what else ''} has dtype "
+                        f"{t.dtype}, which torch cannot copy into the model's "
+                        f"{dtype} on {where} ({str(e).splitlines()[0] if str(e) else type(e).__name__}); allowed: "
+                        "a dtype copy_ reads (bool, 8- to 64-bit integers, float8/16/32/64, bfloat16, complex); "
+                        "unpack a packed one first") from None
+    tried.add(key)
+
+
+def _storage(t: Any) -> tuple[Any, int] | None:
+    """The memory a tensor's entries lie in: (device, its storage's address), or None for one without memory (on
+    meta, empty, or a subclass that does not say where its memory is)."""
+    try:
+        return None if t.is_meta or t.numel() == 0 else (t.device, int(t.untyped_storage().data_ptr()))
+    except (RuntimeError, NotImplementedError, TypeError, AttributeError):
+        return None
+
+
+def _at_call(model: Any, own: dict[str, Any], used: dict[str, bool], state: Any) -> dict[str, Any]:
+    """The checkpoint's tensors the copies read (``used``: name -> whether it grew), each as it is now: one in the
+    memory of a tensor of the model that the plan or another copy may write is cloned, so the values copied in are
+    those at the call (``{"0.weight": model[1].weight}``); the others are not copied. A tensor that is the very
+    view of the model's tensor it is copied into (``model.state_dict()`` as the checkpoint) is read in place; so is
+    a grown embedding's view of its own tensor, whose old rows are read before the grown tensor is written."""
+    import torch
+
+    from .backends.torch.model import local_block
+    tensors = list(own.values())
+    if isinstance(model, torch.nn.Module):
+        tensors += list(model.parameters()) + list(model.buffers())
+    local: dict[int, Any] = {}  # the model's tensors (each shard's block), by id
+    in_storage: dict[tuple[Any, int], list[Any]] = {}
+    for u in tensors:
+        if isinstance(u, torch.Tensor) and id(u) not in local:
+            try:
+                local[id(u)] = local_block(u)[0]
+            except ValueError:  # a Partial DTensor: the plan refuses it
+                continue
+            where = _storage(local[id(u)])
+            if where is not None:
+                in_storage.setdefault(where, []).append(local[id(u)])
+    out = dict(state)
+    for name, grew in used.items():
+        t, mine = state[name], local.get(id(own[name]))
+        where = _storage(t)
+        others = in_storage.get(where, []) if where is not None else []
+        if any(mine is None or not _view(u, mine) or not (grew or _view(t, mine)) for u in others):
+            with torch.no_grad():
+                out[name] = t.detach().clone()
+    return out
+
+
+def _view(a: Any, b: Any) -> bool:
+    """Whether two tensors are the same view of the same memory."""
+    return bool(a.data_ptr() == b.data_ptr() and a.dtype == b.dtype and a.device == b.device
+                and tuple(a.shape) == tuple(b.shape) and tuple(a.stride()) == tuple(b.stride()))
 
 
 def _same(a: Any, b: Any) -> bool:
