@@ -260,3 +260,109 @@ def test_bfloat16_values_are_compared_with_the_law_rounded_to_bfloat16():
     layer = torch.nn.Linear(2048, 4096, bias=False)
     torch.nn.init.normal_(layer.weight, 0.0, 0.0205)
     assert ui.fit(layer.bfloat16()).rows[0].source == "fitted"
+
+
+def _drawn_laws(report):
+    """Each entry's draw as (law's name, support), by path."""
+    return {e.param.path: (stats.distribution(e.draw).name, stats.distribution(e.draw).support)
+            for e in report.entries}
+
+
+def test_to_plan_draws_the_law_that_was_fitted_where_the_winning_rule_reads_its_layers_fans():
+    """torch's LSTM and Bilinear draw from their layer's fans (the preset's ``fans="layer"``): U(+-1/sqrt(16))
+    for an LSTM(8, 16), U(+-1/sqrt(4)) for a Bilinear(4, 5, 6). ``to_plan`` keeps the rule's fans, so the plan
+    draws exactly the law that was fitted, not the tensor's own fans' U(+-0.3536) and U(+-0.2236)."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    model = torch.nn.ModuleDict({"lstm": torch.nn.LSTM(8, 16), "bil": torch.nn.Bilinear(4, 5, 6)})
+    found = ui.fit(model)
+    bound = {"lstm/weight_ih_l0": 0.25, "lstm/weight_hh_l0": 0.25, "bil/weight": 0.5}
+    drawn = _drawn_laws(found.to_plan().apply(model, seed=1))
+    for row in found.rows:
+        assert row.source == "presets.torch" and row.p > ALPHA, row
+        assert drawn[row.path][0] == row.law, (row.path, drawn[row.path], row.law)
+        if row.path in bound:
+            assert np.allclose(drawn[row.path][1], (-bound[row.path], bound[row.path]), rtol=1e-12), row.path
+    assert float(model["lstm"].weight_ih_l0.abs().max()) <= 0.25
+
+
+def test_to_plan_keeps_the_winning_rules_layout():
+    """Keras draws a DepthwiseConv2D's kernel (3, 3, 8, 2) from Glorot with its own fans (the preset's
+    ``layout="keras"``): fan_in 9 * 8, fan_out 9 * 2, U(+-sqrt(6 / 90)); ``to_plan`` draws that law again."""
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((16, 16, 8)), keras.layers.DepthwiseConv2D(3, depth_multiplier=2)])
+    found = ui.fit(model)
+    drawn = _drawn_laws(found.to_plan().apply(model, seed=1))
+    row = next(r for r in found.rows if r.role == "weight")
+    assert row.source == "presets.keras" and row.p > ALPHA, row
+    assert drawn[row.path][0] == row.law
+    b = (6 / (9 * 8 + 9 * 2)) ** 0.5
+    assert np.allclose(drawn[row.path][1], (-b, b), rtol=1e-12)
+
+
+def test_a_single_value_is_fitted_to_a_candidates_law_not_to_itself():
+    """One value cannot be told from a constant: a Linear(8, 1)'s bias is found as torch's U(+-1/sqrt(8)), and the
+    plan draws a new value for each seed (5 seeds: equal values have probability 0). A preset's exact constant
+    (PReLU's 0.25) still wins, and a value no candidate's law holds is its own constant."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    head = torch.nn.Linear(8, 1)
+    row = next(r for r in ui.fit(head).rows if r.path == "bias")
+    assert row.source == "presets.torch" and row.law == "U[-0.353553, 0.353553)" and row.p > ALPHA, row
+    plan = ui.fit(head).to_plan()
+    values = set()
+    for seed in range(5):
+        copy = torch.nn.Linear(8, 1)
+        plan.apply(copy, seed=seed)
+        values.add(float(copy.bias))
+        assert abs(float(copy.bias)) <= 8 ** -0.5
+    assert len(values) == 5
+    prelu = ui.fit(torch.nn.PReLU()).rows[0]
+    assert prelu.spec == ui.Constant(0.25) and prelu.p == 1.0 and prelu.source == "presets.torch", prelu
+    with torch.no_grad():
+        head.bias.fill_(7.0)
+    row = next(r for r in ui.fit(head).rows if r.path == "bias")
+    assert row.spec == ui.Constant(7.0) and row.source == "constant", row
+
+
+@pytest.mark.parametrize("candidates, words", [
+    ({"x": 5}, "maps 'x' to 5, not a Plan"),
+    ([ui.presets.torch], "must be a dict, got list"),
+    ({"mine": ui.Normal(0, 1)}, "maps 'mine' to Normal(mean=0.0, std=1.0), not a Plan (a spec"),
+    ({1: ui.presets.torch}, "has the key 1, not a string"),
+])
+def test_bad_candidates_are_refused_before_the_model_is_read(candidates, words):
+    """The error names the parameter, the value and what is allowed, and comes first: even for an object that is
+    no model at all."""
+    torch = pytest.importorskip("torch")
+    for model in (torch.nn.Linear(4, 4), object()):
+        with pytest.raises(TypeError) as error:
+            ui.fit(model, candidates=candidates)
+        message = str(error.value)
+        assert "parameter 'candidates'" in message and words in message and "dict of names" in message, message
+
+
+def test_user_candidates_are_tried_and_named():
+    torch = pytest.importorskip("torch")
+    layer = torch.nn.Linear(64, 64, bias=False)
+    with torch.no_grad():
+        layer.weight.normal_(0.3, 0.05, generator=torch.Generator().manual_seed(0))
+    mine = ui.Plan().rule(ui.Normal(0.3, 0.05), role="weight")
+    row = ui.fit(layer, candidates={"mine": mine}).rows[0]
+    assert row.source == "mine" and row.spec == ui.Normal(0.3, 0.05) and row.p > ALPHA, row
+
+
+def test_a_meta_model_is_refused_naming_the_parameter():
+    torch = pytest.importorskip("torch")
+    with torch.device("meta"):
+        model = torch.nn.Sequential(torch.nn.Linear(4, 4))
+    with pytest.raises(ValueError, match=r"parameter '0/weight' \(and 1 more\) of the model holds no values"):
+        ui.fit(model)
+
+
+def test_an_abstract_jax_tree_is_refused_naming_the_parameter():
+    jax = pytest.importorskip("jax")
+    tree = {"dense": {"kernel": jax.ShapeDtypeStruct((4, 4), np.float32)}}
+    with pytest.raises(ValueError, match=r"parameter 'dense/kernel' of the model holds no values"):
+        ui.fit(tree)

@@ -5,8 +5,11 @@ that parameter and every family recipe's (lowered with the parameter's shape and
 Hugging Face model's own ``config``), exact constants, and, when
 none of those passes, a normal and a uniform fitted to the values (their moments or their range). The candidate
 with the largest KS p-value wins; a determined candidate (a table: ``S4DReal``, ``Sinusoidal``) is compared value
-by value instead, and wins with p = 1 when the values are its own, rounded to the dtype. ``fit(model).to_plan()``
-is one rule per parameter (a layer's tensor by its module's path and its role), so "copy this model's
+by value instead, and wins with p = 1 when the values are its own, rounded to the dtype. A tensor of one value
+cannot be told from a constant, so its candidates' laws are tried first (a ``Linear(8, 1)``'s bias is torch's
+uniform); it is its own constant only when none holds it. ``fit(model).to_plan()``
+is one rule per parameter (a layer's tensor by its module's path and its role, with the winning candidate's
+``fans``, ``layout`` and depth options, so it draws the law that was fitted), so "copy this model's
 initialization into my port" is ``ui.fit(torch_model).to_plan().apply(flax_model, ...)`` where the two share their
 module paths, whatever each framework calls the tensor (``weight``, ``kernel``), and
 ``fit(model).table()`` says what was found.
@@ -35,9 +38,12 @@ from __future__ import annotations
 import glob
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .specs import Spec
+
+if TYPE_CHECKING:
+    from .plan import Rule
 
 #: a candidate passes when its KS p-value exceeds this
 ALPHA = 1e-4
@@ -51,7 +57,9 @@ _LAYER_ROLES = ("weight", "bias", "scale", "shift", "embedding")
 @dataclass(frozen=True)
 class FitRow:
     """One parameter: its path, kind and role, shape, the winning spec, the law's name, the KS p-value (1.0 for
-    an exact constant), where the candidate came from ("presets.torch", "constant", "fitted", ...)."""
+    an exact constant), where the candidate came from ("presets.torch", "constant", "fitted", ...), and the
+    candidate's rule (None for a constant or a fitted law): its ``fans``, ``layout``, ``stacked`` and depth
+    options say how the spec saw the tensor, and ``to_plan`` keeps them."""
 
     path: str
     kind: str
@@ -61,6 +69,15 @@ class FitRow:
     law: str
     p: float
     source: str
+    rule: Rule | None = None
+
+
+def _options(rule: Rule | None) -> dict[str, Any]:
+    """The options of ``rule`` that say how its spec sees a tensor (``Plan.rule``'s keywords), for ``to_plan``."""
+    if rule is None:
+        return {}
+    return {"fans": rule.fans, "layout": rule.layout, "stacked": rule.stacked, "depth": rule.depth,
+            "num_layers": rule.num_layers, "first_layer": rule.first_layer}
 
 
 @dataclass(frozen=True)
@@ -74,7 +91,10 @@ class FitReport:
         bias, scale, shift or embedding is selected by its module's path, kind and role (``"encoder/fc/*"``,
         dense, weight), so a port that keeps the module names gets it whatever its framework calls the tensor
         (``kernel``, ``gamma``, ``embedding``); the rules of deeper modules come later and win. Any other
-        parameter, or one whose module holds another of the same role, is selected by its full path."""
+        parameter, or one whose module holds another of the same role, is selected by its full path. Each rule
+        keeps the winning candidate's ``fans``, ``layout``, ``stacked`` and depth options, so it draws the law
+        that was fitted (torch's LSTM and Bilinear weights read their layer's fans, Keras's depthwise kernels its
+        own layout)."""
         from collections import Counter
 
         from .plan import Plan
@@ -88,10 +108,11 @@ class FitReport:
         plan = Plan(name=name)
         for r in sorted(by_module, key=lambda r: r.path.count("/")):  # stable: the rows' order within a depth
             # a path is matched as it is written: "head[0]" holds no character class
-            plan = plan.rule(r.spec, path=f"{glob.escape(module(r) or '')}/*", kind=r.kind, role=r.role)
+            plan = plan.rule(r.spec, path=f"{glob.escape(module(r) or '')}/*", kind=r.kind, role=r.role,
+                             **_options(r.rule))
         chosen = {r.path for r in by_module}
         for r in (r for r in self.rows if r.path not in chosen):
-            plan = plan.rule(r.spec, path=glob.escape(r.path), role=r.role)
+            plan = plan.rule(r.spec, path=glob.escape(r.path), role=r.role, **_options(r.rule))
         return plan
 
     def table(self, width: int = 100) -> str:
@@ -282,7 +303,12 @@ def _structured(draw: Any, x: Any, dtype: str) -> _Outcome | None:
 def _test(rule: Any, spec: Spec, p: Any, x: Any) -> _Outcome | None:
     """``x`` (a parameter's values, flat float64) against the law ``rule`` draws ``p`` from; None when the spec
     refuses the parameter or its draw cannot be tested. An elementwise draw is tested on every value of a stacked
-    tensor at once; a structured one layer by layer, each with its own lowering (Bonferroni over the layers)."""
+    tensor at once; a structured one layer by layer, each with its own lowering (Bonferroni over the layers). A
+    rule that declares stacked axes (``stacked=``) sees the tensor as ``Plan.resolve`` gives it to the rule."""
+    if rule.stacked is not None:
+        if rule.stacked > len(p.shape):
+            return None
+        p = p._replace(stacked=tuple(range(rule.stacked)))
     try:
         draw = spec.lower(rule.info(p))
     except (TypeError, ValueError):
@@ -336,8 +362,8 @@ def _fitted_orthogonal(p: Any, x: Any) -> tuple[_Outcome, Spec] | None:
     return _Outcome(_ks(x, law), 1, True, True, f"orthogonal, gain={gain:.6g}"), spec
 
 
-def _read(backend: Any, model: Any, handle: Any) -> Any:
-    import numpy as np
+def _linen_leaf(model: Any, handle: Any) -> Any:
+    """What a linen tree holds at ``handle`` (a linen walk's place), or None when ``handle`` is not one."""
     place: tuple[Any, ...] = handle  # read as a tuple only where it is one
     if isinstance(handle, tuple) and len(place) == 3 and isinstance(place[1], tuple):  # a linen tree's place
         collection, path, name = place
@@ -345,8 +371,69 @@ def _read(backend: Any, model: Any, handle: Any) -> Any:
         for k in path:
             node = node[k]
         leaf = node[name]
-        return np.asarray(getattr(leaf, "value", leaf), dtype=np.float64)
+        return getattr(leaf, "value", leaf)
+    return None
+
+
+def _read(backend: Any, model: Any, handle: Any) -> Any:
+    import numpy as np
+    leaf = _linen_leaf(model, handle)
+    if leaf is not None:
+        return np.asarray(leaf, dtype=np.float64)
     return np.asarray(backend.read(handle), dtype=np.float64)
+
+
+def _abstract(x: Any) -> bool:
+    """Is ``x`` a tensor that holds no values: a torch meta tensor, a ``jax.ShapeDtypeStruct``?"""
+    return getattr(x, "is_meta", False) is True or type(x).__name__ == "ShapeDtypeStruct"
+
+
+def _holds_no_values(model: Any, handle: Any) -> bool:
+    """Does the parameter at ``handle`` (a walk's handle) hold no values: its tensor (a linen leaf, an NNX
+    variable's value, an Equinox walk's array) is abstract?"""
+    leaf = _linen_leaf(model, handle)
+    if leaf is not None:
+        return _abstract(leaf)
+    looked: list[Any] = [handle]
+    if isinstance(handle, tuple):  # an Equinox or MXNet walk's handle: its array is one of its parts
+        looked += cast("tuple[Any, ...]", handle)
+    for x in looked:
+        if _abstract(x):
+            return True
+        get = getattr(cast(Any, type(x)), "get_value", None)  # an NNX variable
+        if callable(get):
+            try:
+                if _abstract(get(x)):
+                    return True
+            except Exception:  # a variable whose value cannot be read is for the read to report
+                pass
+    return False
+
+
+def _check_candidates(candidates: Any) -> list[tuple[str, Any]]:
+    """``fit``'s ``candidates``, checked: its (name, plan) pairs in the names' order.
+
+    Raises:
+        TypeError: ``candidates`` is neither None nor a dict of names (strings) to plans."""
+    import reprlib
+    from collections.abc import Mapping
+
+    from .plan import Plan
+    if candidates is None:
+        return []
+    allowed = "allowed: None or a dict of names (strings) to unifiedinit Plans, such as {'mine': ui.presets.torch}"
+    if not isinstance(candidates, Mapping):
+        raise TypeError(f"fit: parameter 'candidates' must be a dict, got {type(candidates).__name__} "
+                        f"{reprlib.repr(candidates)}; {allowed}")
+    pairs: list[tuple[Any, Any]] = list(cast("Mapping[Any, Any]", candidates).items())
+    for name, plan in pairs:
+        if not isinstance(name, str):
+            raise TypeError(f"fit: parameter 'candidates' has the key {reprlib.repr(name)}, not a string; {allowed}")
+        if not isinstance(plan, Plan):
+            hint = " (a spec: make it a plan, ui.Plan().rule(spec, ...))" if isinstance(plan, Spec) else ""
+            raise TypeError(f"fit: parameter 'candidates' maps {name!r} to {reprlib.repr(plan)}, not a Plan{hint}; "
+                            f"{allowed}")
+    return sorted(pairs, key=lambda pair: pair[0])  # ties go to the first: by name, not by the dict's order
 
 
 def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any) -> FitReport:
@@ -354,7 +441,8 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
 
     Args:
         model: a built model of any supported framework (what ``plan.apply`` and ``ui.inspect`` take).
-        candidates: more plans to try, ``{name: plan}``, besides the presets and the family recipes.
+        candidates: more plans to try, a dict of names to ``Plan`` s (``{"mine": plan}``), besides the presets
+            and the family recipes; a winner's ``source`` is its name. Tried in the names' order.
         **options: how to read the model, as ``plan.apply`` and ``ui.inspect`` take them: ``params=`` and
             ``inputs=`` for a linen module (``fit(module, params=variables, inputs=(x,))`` reads ``nn.scan``'s
             stacked layers exactly), ``module=`` for a torch state_dict.
@@ -364,9 +452,11 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
         table, ``.to_plan()`` a plan that redraws every parameter from its law ("copy this model's init").
 
     Raises:
-        TypeError: ``model`` belongs to no supported framework, an option its framework does not take (named
-            with those it does), or what the framework's walk raises for the options (a linen module without
-            ``params=``).
+        TypeError: ``candidates`` is not a dict of names to plans, ``model`` belongs to no supported framework,
+            an option its framework does not take (named with those it does), or what the framework's walk raises
+            for the options (a linen module without ``params=``).
+        ValueError: a floating-point parameter holds no values (a torch meta tensor, a ``jax.ShapeDtypeStruct``);
+            the message names it. Raised before any value is read.
 
     Examples:
         ``plan = ui.fit(torch_model).to_plan()`` and then ``plan.apply(flax_port, seed=0)`` copies the
@@ -390,13 +480,20 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
     from .plan import Plan
     from .specs import Constant, Normal, Uniform
     from .verify import stats
+    mine = _check_candidates(candidates)
     backend = backend_of(model)
     check_options(backend, options, "fit", ("candidates",), reading=True)  # the options that say how to read it
     found = backend.walk(model, **options)
     tree = options.get("params", model)  # a linen module's values are in its variables tree
-    plans = _candidates(options.get("module", model)) + list((candidates or {}).items())
     keyed = Plan().resolve([p for p, _ in found], warn=False, dry_run=True).params
     handles = {p.path: h for p, h in found}
+    empty = [p.path for p in keyed if p.known and p.dtype in FLOAT_DTYPES and _holds_no_values(tree, handles[p.path])]
+    if empty:
+        more = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
+        raise ValueError(f"fit: parameter {empty[0]!r}{more} of the model holds no values (a meta tensor or an "
+                         f"abstract shape), so there is nothing to fit; allowed: a model whose parameters hold "
+                         f"values (materialize it first, e.g. torch's module.to_empty(device=...) and an init)")
+    plans = _candidates(options.get("module", model)) + mine
     rows: list[FitRow] = []
 
     def rank(o: _Outcome) -> tuple[bool, bool, float]:  # passing, then passing with its exact structure, then p
@@ -410,25 +507,35 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
         if x.size == 0 or not np.isfinite(x).all():
             continue
         best: tuple[_Outcome, Spec, str] | None = None
-        if np.all(x == x[0]):
-            best = (_Outcome(1.0, 0, True, False, f"exactly {float(x[0]):.6g}"), Constant(float(x[0])), "constant")
+        won: Rule | None = None  # the winning candidate's rule
+        constant = (_Outcome(1.0, 0, True, False, f"exactly {float(x[0]):.6g}"), Constant(float(x[0])), "constant")
+        if x.size > 1 and np.all(x == x[0]):
+            best = constant
         else:
-            tried: set[Spec] = set()
+            # one value cannot be told from a constant: the candidates' laws are tried first, so a law that holds
+            # it with a positive density (a Linear(8, 1)'s bias) or a preset's exact constant wins
+            tried: set[tuple[Any, ...]] = set()
             for source, plan in plans:
                 i = plan.match(p)
-                spec = None if i is None else plan.rules[i].spec
-                if spec is None or spec in tried:
+                rule = None if i is None else plan.rules[i]
+                spec = None if rule is None else rule.spec
+                if rule is None or spec is None:
                     continue
-                tried.add(spec)
-                outcome = _test(plan.rules[i], spec, p, x)
+                how = (spec, rule.fans, rule.layout, rule.stacked, rule.depth, rule.num_layers, rule.first_layer)
+                if how in tried:
+                    continue
+                tried.add(how)
+                outcome = _test(rule, spec, p, x)
                 if outcome is None:
                     continue
                 if outcome.held and not outcome.tests:  # a table (S4DReal, Sinusoidal, Eye): its values exactly
-                    best = (_Outcome(1.0, 0, True, True, repr(spec)), spec, source)
+                    best, won = (_Outcome(1.0, 0, True, True, repr(spec)), spec, source), rule
                     break
                 if best is None or rank(outcome) > rank(best[0]):
-                    best = (outcome, spec, source)
-            if best is None or best[0].pvalue <= ALPHA:
+                    best, won = (outcome, spec, source), rule
+            if x.size == 1 and (best is None or best[0].pvalue <= ALPHA):  # no law holds it: its value
+                best, won = constant, None
+            elif best is None or best[0].pvalue <= ALPHA:
                 mean, std = float(x.mean()), float(x.std())
                 low, high = float(x.min()), float(x.max())
                 span = (high - low) / max(x.size - 1, 1)  # the range of n uniforms falls short by about this
@@ -436,11 +543,12 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
                     law = stats.distribution(spec.lower(p.info()), p.shape)
                     outcome = _Outcome(_ks(x, law), 1, True, False, law.name)
                     if best is None or rank(outcome) > rank(best[0]):
-                        best = (outcome, spec, "fitted")
-            if best is None or not best[0].structured:  # orthogonal at a gain no candidate has
+                        best, won = (outcome, spec, "fitted"), None
+            assert best is not None
+            if best is not constant and not best[0].structured:  # orthogonal at a gain no candidate has
                 orthogonal = _fitted_orthogonal(p, x)
-                if orthogonal is not None and (best is None or rank(orthogonal[0]) > rank(best[0])):
-                    best = (orthogonal[0], orthogonal[1], "fitted")
+                if orthogonal is not None and rank(orthogonal[0]) > rank(best[0]):
+                    best, won = (orthogonal[0], orthogonal[1], "fitted"), None
         assert best is not None
-        rows.append(FitRow(p.path, p.kind, p.role, p.shape, best[1], best[0].name, best[0].pvalue, best[2]))
+        rows.append(FitRow(p.path, p.kind, p.role, p.shape, best[1], best[0].name, best[0].pvalue, best[2], won))
     return FitReport(tuple(rows))
