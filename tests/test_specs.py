@@ -349,3 +349,126 @@ def test_every_hook_refuses_an_unknown_layout_when_it_is_made(hook):
         getattr(ui.XavierUniform(), hook)(layout="nope")
     for word in ("'layout'", "'nope'", "'torch'", "'keras'"):
         assert word in str(info.value), (word, str(info.value))
+
+
+@pytest.mark.parametrize("factor, error", [
+    ("1" + "*1" * 3000, "too long"), ("-" * 3000 + "1", "too long"), ("-" * 150 + "1", "nested too deeply"),
+    ("1" + "+1" * 200, "nested too deeply")])
+def test_a_long_or_deep_scaled_factor_is_a_value_error_naming_it(factor, error):
+    spec = ui.Scaled(ui.Normal(0.0, 0.02), "1")
+    text = spec.to_json().replace('"1"', json.dumps(factor))
+    for build in (lambda: ui.Scaled(ui.Normal(0.0, 0.02), factor), lambda: ui.from_json(text),
+                  lambda: ui.from_expression(f"Scaled(Normal(0.0, 0.02), {factor!r})"),
+                  lambda: ui.Plan.from_json(ui.Plan().rule(spec).to_json().replace('"1"', json.dumps(factor)))):
+        with pytest.raises(ValueError, match=f"Scaled: parameter 'factor' is {error}"):
+            build()
+    # the limits' edges: 1,000 characters and 100 levels are taken
+    assert ui.Scaled(ui.Normal(), "-" * 98 + "1" + " " * 901).value(ui.TensorInfo.make((2, 2))) == 1.0
+    ui.Scaled(ui.Normal(), "-" * 99 + "1")  # 100 levels: the sign 99 times and the number
+    with pytest.raises(ValueError, match="nested too deeply"):
+        ui.Scaled(ui.Normal(), "-" * 100 + "1")
+    with pytest.raises(ValueError, match="too long"):
+        ui.Scaled(ui.Normal(), "1" + " " * 1000)
+
+
+@pytest.mark.parametrize("make", [
+    lambda big: ui.Dirac(groups=big), lambda big: ui.Rows(ui.Normal(), index=big),
+    lambda big: ui.Plan().rule(ui.Zeros(), stacked=big), lambda big: ui.Plan().rule(ui.Zeros(), num_layers=big),
+    lambda big: ui.Plan().rule(ui.Zeros(), first_layer=big)])
+def test_to_json_refuses_an_integer_from_json_would_refuse(make):
+    load = lambda text: ui.Plan.from_json(text) if text.startswith('{"name"') else ui.from_json(text)  # noqa: E731
+    fits = make(10 ** 99)  # 100 digits: read back
+    assert load(fits.to_json()) == fits
+    with pytest.raises(ValueError, match=r"cannot write this (spec|plan) as JSON: .*(groups|index|stacked|num_layers|"
+                                         r"first_layer): an integer of 101 digits"):
+        make(10 ** 100).to_json()
+
+
+@pytest.mark.parametrize("wrap, leaf", [(lambda s: ui.Affine(s, 1.0, 0.0), ui.Normal()),
+                                        (lambda s: ui.Blocks([s]), ui.Constant([[1.0, 2.0]]))])
+def test_to_json_writes_exactly_the_nesting_from_json_reads(wrap, leaf):
+    spec, written = leaf, 0
+    for _ in range(40):
+        spec = wrap(spec)
+        try:
+            text = spec.to_json()
+        except ValueError as err:
+            assert "nested deeper than 32 levels" in str(err)
+            with pytest.raises(ValueError, match="nested deeper than 32 levels"):
+                ui.from_dict(spec.to_dict())
+            break
+        assert ui.from_json(text) == spec
+        written += 1
+    else:
+        pytest.fail("40 levels were written")
+    assert written >= 29  # the limit is reached, and below it everything is written and read back
+
+
+def test_string_fields_given_as_numpy_strings_are_stored_as_str():
+    s = np.str_
+    specs = [ui.KaimingNormal(mode=s("fan_out"), nonlinearity=s("relu")), ui.Sinusoidal(frequencies=s("paper")),
+             ui.Blocks([ui.Zeros()], s("in")), ui.FromArray([[1.0]], layout=s("torch")),
+             ui.VarianceScaling(1.0, s("fan_avg"), s("uniform")), ui.Rows(ui.Normal(), index=s("padding_idx"),
+                                                                         along=s("out")),
+             ui.Scaled(ui.Normal(), s("w"), {s("w"): 2})]
+    for spec in specs:
+        assert all(type(getattr(spec, f)) is str for f in spec._fields if isinstance(getattr(spec, f), str))
+        assert "np.str_" not in repr(spec) and ui.from_expression(repr(spec)) == spec
+    assert type(ui.Scaled(ui.Normal(), "w", {s("w"): 2}).constants[0][0]) is str
+    rule = ui.Rule(ui.Zeros(), ui.Select((s("linear"),), (s("bias"),), s("h/*"), s("h.*")), s("layer"), layout=s("torch"),
+                   depth=s("h"))
+    plan = ui.Plan([rule], s("mine"))
+    for value in (plan.name, rule.fans, rule.layout, rule.depth, rule.select.path, rule.select.layer,
+                  *rule.select.kind, *rule.select.role):
+        assert type(value) is str
+    assert "np.str_" not in repr(plan)
+
+
+def test_a_spec_of_ones_own_holding_a_spec_or_a_tuple_loads_back():
+    class Shifted7(ui.Spec):
+        base: ui.Spec
+        shift: float = 1.0
+
+        def lower(self, info):
+            return D.Affine(self.base.lower(info), 1.0, self.shift)
+
+    class Pair7(ui.Spec):
+        parts: "tuple[ui.Spec, ...]"  # a string annotation, as under `from __future__ import annotations`
+
+        def lower(self, info):
+            return self.parts[0].lower(info)
+
+    class Window7(ui.Spec):
+        bounds: tuple = (-1.0, 1.0)
+
+        def lower(self, info):
+            return D.Uniform(*self.bounds)
+    try:
+        for cls in (Shifted7, Pair7, Window7):
+            ui.register(cls)
+        for spec in (Shifted7(ui.Normal(0.0, 0.02)), Pair7((ui.Zeros(), ui.Ones())), Window7((-0.5, 0.5)),
+                     Shifted7(Shifted7(ui.Zeros(), 2.0))):
+            back = ui.from_json(spec.to_json())
+            assert back == spec and hash(back) == hash(spec)
+            assert ui.from_dict(spec.to_dict()) == spec
+    finally:
+        from unifiedinit import specs
+        for name in ("Shifted7", "Pair7", "Window7"):
+            specs._REGISTRY.pop(name, None)
+
+
+@pytest.mark.parametrize("constants", [{"ℓ": 2.0}, {"ｗ": 3.0}, {"é": 1.0}])
+def test_a_scaled_constant_name_must_be_ascii(constants):
+    # Python's parser reads identifiers NFKC-normalised: "ℓ" is the layer index l, "ｗ" is w
+    with pytest.raises(ValueError, match="Scaled: parameter 'constants' has the name .*ASCII identifier"):
+        ui.Scaled(ui.Normal(0, 1), next(iter(constants)), constants)
+    with pytest.raises(ValueError, match="Scaled: parameter 'factor' holds the non-ASCII character 'ℓ'"):
+        ui.Scaled(ui.Normal(0, 1), "1 / ℓ")
+
+
+@pytest.mark.parametrize("constants", [[["x", 1, 2]], "xy", ["xy"], 5, [("x",)]])
+def test_malformed_scaled_constants_are_refused_naming_them(constants):
+    with pytest.raises(TypeError, match=r"Scaled: parameter 'constants' must map names to numbers, got .*allowed: a "
+                                        r"mapping of names to numbers"):
+        ui.Scaled(ui.Normal(0, 1), "2", constants)
+    assert ui.Scaled(ui.Normal(0, 1), "x", [("x", 2)]).constants == (("x", 2.0),)

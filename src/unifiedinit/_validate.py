@@ -78,14 +78,15 @@ def integer(owner: str, name: str, value: Any, *, minimum: int | None = None, ma
 
 def choice(owner: str, name: str, value: Any, allowed: Iterable[str]) -> str:
     """One of the words ``allowed``: a value that is no string is a wrong kind of value (TypeError), a string
-    that is none of them a wrong value (ValueError)."""
+    that is none of them a wrong value (ValueError). Returned as a builtin ``str`` (a ``numpy.str_`` is one too, and
+    would show as ``np.str_('fan_in')`` in a spec's repr)."""
     allowed = tuple(allowed)
     if not isinstance(value, str):
         raise TypeError(f"{_where(owner, name)} must be one of {', '.join(map(repr, allowed))}; got {shown(value)} "
                         f"of type {type(value).__name__}")
     if value not in allowed:
         raise ValueError(f"{_where(owner, name)} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
-    return value
+    return str(value)
 
 
 def ordered(owner: str, low_name: str, low: float, high_name: str, high: float) -> None:
@@ -143,7 +144,7 @@ def dtype_name(owner: str, name: str, value: Any) -> str:
         raise TypeError(f"{owner}: parameter '{name}' must be a dtype name ({', '.join(allowed)}), got {value!r}")
     if value not in allowed:
         raise ValueError(f"{owner}: parameter '{name}' must be one of {', '.join(allowed)}; got {value!r}")
-    return value
+    return str(value)
 
 
 #: a normal draw is taken to reach this many standard deviations (the chance of more is below 1e-340)

@@ -194,8 +194,7 @@ def _words(owner: str, name: str, value: Any, allowed: Sequence[str]) -> tuple[s
     out: list[str] = []
     for item in items:
         word = ALIASES.get(item, item) if isinstance(item, str) else item
-        v.choice(owner, name, word, allowed)
-        out.append(word)
+        out.append(v.choice(owner, name, word, allowed))  # a builtin str: a numpy.str_'s repr would not read back
     return tuple(out)
 
 
@@ -255,6 +254,8 @@ class Select:
         for name in ("path", "layer"):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
                 raise TypeError(f"Select: parameter '{name}' must be a glob string or None, got {getattr(self, name)!r}")
+            if getattr(self, name) is not None:  # a numpy.str_ too: its repr would not read back
+                object.__setattr__(self, name, str(getattr(self, name)))
 
     def matches(self, p: Param) -> bool:
         if p.role in STATISTICS and p.role not in self.role:

@@ -101,12 +101,13 @@ class Rule:
         if not isinstance(self.select, Select):
             raise TypeError(f"Rule: parameter 'select' must be a unifiedinit.Select, got {self.select!r}")
         if self.fans is not None:
-            v.choice("Rule", "fans", self.fans, FANS)
+            object.__setattr__(self, "fans", v.choice("Rule", "fans", self.fans, FANS))
         if self.layout is not None:
             from .layout import get_layout
             if not isinstance(self.layout, str):
                 raise TypeError(f"Rule: parameter 'layout' must be a layout name or None, got {self.layout!r}")
             get_layout(self.layout)
+            object.__setattr__(self, "layout", str(self.layout))  # a numpy.str_ too: its repr would not read back
         if self.stacked is not None:
             object.__setattr__(self, "stacked", v.integer("Rule", "stacked", self.stacked, minimum=0))
         if not isinstance(self.quiet, bool):
@@ -114,6 +115,8 @@ class Rule:
         if self.depth is not None and (not isinstance(self.depth, str) or not self.depth):
             raise TypeError(f"Rule: parameter 'depth' must be a sequence's name on the path or 'stack', "
                             f"got {self.depth!r}")
+        if self.depth is not None:
+            object.__setattr__(self, "depth", str(self.depth))  # a numpy.str_ too: its repr would not read back
         if self.num_layers is not None:
             object.__setattr__(self, "num_layers", v.integer("Rule", "num_layers", self.num_layers, minimum=1))
         object.__setattr__(self, "first_layer", v.integer("Rule", "first_layer", self.first_layer, minimum=0))
@@ -466,7 +469,7 @@ class Plan:
                 raise TypeError(f"Plan: parameter 'rules[{i}]' must be a unifiedinit.Rule, got {r!r}")
         if not isinstance(name, str):
             raise TypeError(f"Plan: parameter 'name' must be a string, got {name!r}")
-        self.rules, self.name = rules, name
+        self.rules, self.name = rules, str(name)  # a numpy.str_ too: its repr would not read back
         # a Hugging Face recipe: (the recipe, its keywords, how many rules it made, the config it read or None), so
         # that applying the plan to a model whose own configs change those rules can say so (recipes.config_unread)
         self._recipe: tuple[Any, dict[str, Any], int, Any] | None = None

@@ -26,14 +26,74 @@ def _fail(path: str, message: str, what: str = "spec") -> ValueError:
 
 
 def dump_json(data: Any, what: str = "spec") -> str:
-    """``data`` (a ``to_dict``) as JSON text, refused if ``load_json`` would refuse it for its length: what is
-    written can always be read back."""
+    """``data`` (a ``to_dict``) as JSON text, refused if ``load_json`` or ``from_dict`` would refuse it for its
+    length, an integer of more than MAX_INT_DIGITS digits or a spec nested deeper than MAX_DEPTH levels (counted as
+    ``from_dict`` counts them, a value's lists included): what is written can always be read back."""
     import json
+    plan: dict[str, Any] | list[Any] | None = data
+    if what == "spec":
+        _writable(data, "spec", 0, what)
+    if what == "plan" and isinstance(plan, dict):
+        for i, rule in enumerate(plan.get("rules", [])):
+            rule_dict: dict[str, Any] = rule
+            for key, value in rule_dict.items():
+                where = f"plan.rules[{i}].{key}"
+                if key == "spec" and isinstance(value, dict):
+                    _writable(value, where, 0, what)
+                else:
+                    _int_fits(value, where, what)
     text = json.dumps(data, allow_nan=False)
     if len(text) > MAX_JSON_CHARS:
         raise ValueError(f"cannot write this {what} as JSON: it takes {len(text)} characters, and from_json reads at "
                          f"most {MAX_JSON_CHARS}; keep its to_dict() in a format of your own")
     return text
+
+
+def _refuse_write(path: str, message: str, what: str) -> ValueError:
+    return ValueError(f"cannot write this {what} as JSON: {path}: {message}; from_json would not read it back")
+
+
+def _int_fits(value: Any, path: str, what: str) -> None:
+    """Refuse an integer that ``load_json`` would refuse (more than MAX_INT_DIGITS digits), naming its field."""
+    given: Any = value
+    if isinstance(given, int) and not isinstance(given, bool) and given.bit_length() > 3 * MAX_INT_DIGITS:
+        digits = len(str(abs(given))) if given.bit_length() < 14000 else MAX_INT_DIGITS + 1
+        if digits > MAX_INT_DIGITS:
+            raise _refuse_write(path, f"an integer of {digits} digits (from_json reads at most {MAX_INT_DIGITS})", what)
+
+
+def _writable(data: Any, path: str, depth: int, what: str) -> None:
+    """Refuse a ``to_dict`` that ``from_dict`` would refuse for its nesting or its integers, counting depth as it
+    does: one level per nested spec, and one per list of a plain value, the value itself included."""
+    if depth > MAX_DEPTH:
+        raise _refuse_write(path, f"nested deeper than {MAX_DEPTH} levels (specs within specs, and a value's lists, "
+                                  "count)", what)
+    given: dict[str, Any] | list[Any] | float | str | None = data
+    if isinstance(given, dict):
+        for key, value in given.items():
+            if key == "type":
+                continue
+            where = f"{path}.{key}"
+            items: list[Any] | dict[str, Any] | float | str | None = value
+            if isinstance(items, list) and items and all(isinstance(x, dict) for x in items):
+                for i, x in enumerate(items):
+                    _writable(x, f"{where}[{i}]", depth + 1, what)
+            elif isinstance(items, dict):
+                _writable(items, where, depth + 1, what)
+            else:
+                _plain_writable(items, where, depth + 1, what)
+
+
+def _plain_writable(value: Any, path: str, depth: int, what: str) -> None:
+    if depth > MAX_DEPTH:
+        raise _refuse_write(path, f"nested deeper than {MAX_DEPTH} levels (specs within specs, and a value's lists, "
+                                  "count)", what)
+    given: list[Any] | float | str | None = value
+    if isinstance(given, list):
+        for i, x in enumerate(given):
+            _plain_writable(x, f"{path}[{i}]", depth + 1, what)
+    else:
+        _int_fits(given, path, what)
 
 
 def _plain_value(value: Any, path: str, depth: int) -> Any:
@@ -101,13 +161,22 @@ def from_dict(data: Any, *, _path: str = "spec", _depth: int = 0) -> Spec:
                 kwargs[key] = from_dict(value, _path=where, _depth=_depth + 1)
         else:
             kwargs[key] = _plain_value(value, where, _depth + 1)
+    if not cls.__module__.startswith("unifiedinit."):  # a spec of one's own: frozen and hashable, so tuples, not lists
+        kwargs = {key: _tuples(value) for key, value in kwargs.items()}
     try:
         return cls(**kwargs)
+    except RecursionError:
+        raise _fail(_path, "nested too deeply for its class to check") from None
     except (TypeError, ValueError) as err:
         import re
         named = re.search(r"parameter '(\w+)'", str(err))  # the field the spec refused, where it names one
         field = named.group(1) if named and named.group(1) in kwargs else None
         raise _fail(f"{_path}.{field}" if field else _path, str(err)) from None
+
+
+def _tuples(value: Any) -> Any:
+    given: list[Any] | float | str | Spec | None = value
+    return tuple(_tuples(x) for x in given) if isinstance(given, list) else given
 
 
 def to_dict(spec: Spec) -> dict[str, Any]:

@@ -41,6 +41,8 @@ def register(cls: type[S]) -> type[S]:
     (``ui.from_dict``, ``ui.from_json``, MXNet's and Keras's saved initializers) and written by it in
     ``ui.from_expression`` text. Every catalog spec is registered; a spec of your own needs ``@ui.register`` to be
     saved and loaded. Registering the same class again changes nothing.
+    A field of your class annotated with a spec (``base: ui.Spec``, ``parts: tuple[ui.Spec, ...]``) is loaded as
+    one; its other lists are loaded as tuples.
 
     Args:
         cls: a subclass of ``ui.Spec``; its ``__name__`` is its registered name.
@@ -64,8 +66,23 @@ def register(cls: type[S]) -> type[S]:
     name = cls.__name__
     if name in _REGISTRY and _REGISTRY[name] is not cls or name in _ALIASES:
         raise ValueError(f"a spec named {name!r} is already registered")
+    if not cls.__module__.startswith("unifiedinit.") and "_spec_fields" not in cls.__dict__:
+        spec_fields = tuple(f for f in cls._fields if _names_spec(cls.__annotations__.get(f)))
+        cls._spec_fields = spec_fields  # type: ignore[misc]
     _REGISTRY[name] = cls
     return cls
+
+
+def _names_spec(annotation: Any) -> bool:
+    """Whether a field's annotation takes specs (``Spec``, ``ui.Spec | None``, ``tuple[Spec, ...]``, a spec class), so
+    that ``from_dict`` loads its dicts as specs: a string annotation (``from __future__ import annotations``) by the
+    names it holds, an object by the classes in it."""
+    import re
+    if isinstance(annotation, str):
+        return any(word == "Spec" or word in _REGISTRY for word in re.findall(r"\w+", annotation))
+    if isinstance(annotation, type):
+        return issubclass(annotation, Spec)
+    return any(_names_spec(a) for a in getattr(annotation, "__args__", ()))
 
 
 #: the other names a catalog class is exported and read by (``ui.GlorotUniform`` is ``ui.XavierUniform``)
@@ -568,8 +585,8 @@ class VarianceScaling(Spec):
     def __post_init__(self) -> None:
         name = type(self).__name__
         _set(self, "scale", v.positive(name, "scale", self.scale))
-        v.choice(name, "mode", self.mode, MODES)
-        v.choice(name, "distribution", self.distribution, DISTRIBUTIONS)
+        _set(self, "mode", v.choice(name, "mode", self.mode, MODES))
+        _set(self, "distribution", v.choice(name, "distribution", self.distribution, DISTRIBUTIONS))
 
     def lower(self, info: TensorInfo) -> D.Draw:
         return _variance_scaled(self.scale, self.mode, self.distribution, info)
@@ -689,8 +706,9 @@ class _Kaiming(Spec):
     def __post_init__(self) -> None:
         name = type(self).__name__
         _set(self, "a", negative_slope(name, "a", self.a))
-        v.choice(name, "mode", self.mode, ("fan_in", "fan_out"))
+        _set(self, "mode", v.choice(name, "mode", self.mode, ("fan_in", "fan_out")))
         v.renamed(name, lambda: calculate_gain(self.nonlinearity, self.a), {})  # validates the nonlinearity
+        _set(self, "nonlinearity", str(self.nonlinearity))  # a numpy.str_ too: its repr would not read back
 
     @property
     def scale(self) -> float:
@@ -1144,6 +1162,7 @@ class FromArray(Spec):
             if not isinstance(self.layout, str):
                 raise TypeError(f"FromArray: parameter 'layout' must be a layout name or None, got {self.layout!r}")
             get_layout(self.layout)
+            _set(self, "layout", str(self.layout))  # a numpy.str_ too: its repr would not read back
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -1211,7 +1230,7 @@ class Sinusoidal(Spec):
         if scale <= 1:
             raise ValueError(f"Sinusoidal: parameter 'max_timescale' must be > 1, got {scale!r}")
         _set(self, "max_timescale", scale)
-        v.choice("Sinusoidal", "frequencies", self.frequencies, ("span", "paper"))
+        _set(self, "frequencies", v.choice("Sinusoidal", "frequencies", self.frequencies, ("span", "paper")))
 
     def lower(self, info: TensorInfo) -> D.Draw:
         _need_ndim("Sinusoidal", info, (2,), "exactly 2 dimensions (positions, dim)")
@@ -1553,7 +1572,9 @@ class Rows(Spec):
                 raise TypeError(f"Rows: parameter 'index' must be \"padding_idx\" or an integer, got "
                                 f"{v.shown(self.index)} of type {type(self.index).__name__}")
             _set(self, "index", int(self.index))
-        v.choice("Rows", "along", self.along, ("in", "out"))
+        else:
+            _set(self, "index", "padding_idx")  # a numpy.str_ too: its repr would not read back
+        _set(self, "along", v.choice("Rows", "along", self.along, ("in", "out")))
 
     fan_based = _PARTS_FAN_BASED  # type: ignore[assignment]
 
@@ -1608,7 +1629,7 @@ class Blocks(Spec):
         for i, p in enumerate(parts):
             if not isinstance(p, Spec):
                 raise TypeError(f"Blocks: parameter 'parts[{i}]' must be a spec, got {p!r}")
-        v.choice("Blocks", "along", self.along, ("in", "out"))
+        _set(self, "along", v.choice("Blocks", "along", self.along, ("in", "out")))
         _set(self, "parts", tuple(parts))
 
     fan_based = _PARTS_FAN_BASED  # type: ignore[assignment]
@@ -1639,10 +1660,27 @@ def _parse(text: str, names: Sequence[str]) -> Any:
     """The checked syntax tree of a ``Scaled`` expression: numbers, the names given, + - * / **, unary -, and
     sqrt/log/exp/min/max calls; anything else is refused here (nothing is ever evaluated by Python's ``eval``)."""
     import ast
+    if len(text) > MAX_FACTOR_CHARS:
+        raise ValueError(f"Scaled: parameter 'factor' is too long: {v.shown(text)}; allowed: at most "
+                         f"{MAX_FACTOR_CHARS} characters")
+    if not text.isascii():  # Python's parser reads "ℓ" as l and "ｗ" as w (NFKC): not what the text says
+        odd = next(c for c in text if not c.isascii())
+        raise ValueError(f"Scaled: parameter 'factor' holds the non-ASCII character {odd!r} in {v.shown(text)}; "
+                         f"allowed: ASCII only (numbers, + - * / **, parentheses, ASCII names)")
+    too_deep = ValueError(f"Scaled: parameter 'factor' is nested too deeply: {v.shown(text)}; allowed: operators, "
+                          f"calls and signs at most {MAX_FACTOR_DEPTH} deep within each other")
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as err:
         raise ValueError(f"Scaled: parameter 'factor' is not an expression: {text!r} ({err.msg})") from None
+    except (RecursionError, MemoryError):
+        raise too_deep from None
+    stack: list[tuple[Any, int]] = [(tree.body, 1)]
+    while stack:  # the depth, without recursion
+        node, depth = stack.pop()
+        if depth > MAX_FACTOR_DEPTH:
+            raise too_deep
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
     allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub,
                ast.UAdd, ast.Load)
     for node in ast.walk(tree):
@@ -1699,6 +1737,47 @@ def _closure(node: Any) -> _Expr:
     return lambda env: op(left(env), right(env))
 
 
+def _constants(given: Any) -> tuple[tuple[str, float], ...]:
+    """``Scaled``'s constants, checked: a mapping (or (name, value) pairs) of ASCII identifiers other than the context
+    names and the functions, each once, to finite numbers; returned as pairs sorted by name."""
+    allowed = ("allowed: a mapping of names to numbers, {'w': 64.0}, or (name, value) pairs, a name an ASCII "
+               f"identifier other than {', '.join(list(CONTEXT) + list(_FUNCTIONS))}")
+    constants: dict[Any, Any] | tuple[Any, ...] | list[Any] | float | str | None = given  # checked here
+    if v.is_mapping(constants):
+        items: list[Any] = list(constants.items())
+    elif isinstance(constants, (tuple, list)):
+        items = list(constants)
+    else:
+        raise TypeError(f"Scaled: parameter 'constants' must map names to numbers, got {v.shown(given)} of type "
+                        f"{type(given).__name__}; {allowed}")
+    pairs: list[tuple[str, float]] = []
+    for item in items:
+        pair: tuple[Any, ...] | list[Any] | float | str | None = item  # checked here
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"Scaled: parameter 'constants' must map names to numbers, got {v.shown(given)} (an "
+                            f"entry {v.shown(item)} is no (name, value) pair); {allowed}")
+        name, x = pair[0], pair[1]
+        if not isinstance(name, str) or not name.isascii() or not name.isidentifier() or name in CONTEXT \
+                or name in _FUNCTIONS:
+            # not ASCII: Python's parser reads identifiers NFKC-normalised ("ℓ" is l, "ｗ" is w), the names here not
+            raise ValueError(f"Scaled: parameter 'constants' has the name {v.shown(name)}; {allowed}")
+        try:
+            pairs.append((str(name), v.real("Scaled", f"constants[{name!r}]", x)))
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"Scaled: parameter 'constants' must map names to numbers: {err}") from None
+    names = [name for name, _ in pairs]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"Scaled: parameter 'constants' names {twice[0]!r} more than once; allowed: each name once")
+    return tuple(sorted(pairs))
+
+
+#: the longest ``Scaled`` factor, in characters, and its deepest nesting (operators, calls and signs within each
+#: other): far past any rule's, and safe for Python's parser and for the evaluation, which both recurse
+MAX_FACTOR_CHARS = 1000
+MAX_FACTOR_DEPTH = 100
+
+
 @register
 class Scaled(Spec):
     """``base`` with its values multiplied by ``factor``, an expression of the parameter's place in the model.
@@ -1715,15 +1794,18 @@ class Scaled(Spec):
     Args:
         base: an elementwise spec.
         factor: the expression, a string: numbers, + - * / ** and parentheses, calls of sqrt, log, exp, min and
-            max, the context names ``l``, ``L``, ``fan_in``, ``fan_out`` and the names of ``constants``.
+            max, the context names ``l``, ``L``, ``fan_in``, ``fan_out`` and the names of ``constants``; ASCII text
+            of at most 1,000 characters, its operators, calls and signs nested at most 100 deep.
         constants: names -> finite numbers, a dict or (name, value) pairs (default none); stored as sorted pairs.
-            A name is an identifier other than the context names and the functions.
+            A name is an ASCII identifier other than the context names and the functions.
 
     Raises:
-        TypeError: ``base`` is not an elementwise spec, ``factor`` is not a string, or a constant is not a number.
-        ValueError: ``factor`` is not an expression or uses anything else than the above, a constant that is not
-            finite or has a reserved name; when lowered, an expression of ``l``/``L`` for a parameter in no sequence
-            of layers, or a factor that is not a finite number > 0.
+        TypeError: ``base`` is not an elementwise spec, ``factor`` is not a string, ``constants`` is not a mapping
+            or (name, value) pairs, or a constant is not a number.
+        ValueError: ``factor`` is not an expression or uses anything else than the above, is longer than 1,000
+            characters, nested deeper than 100 levels or not ASCII; a constant that is not finite, or a name that
+            is not an ASCII identifier, is reserved or given twice; when lowered, an expression of ``l``/``L`` for
+            a parameter in no sequence of layers, or a factor that is not a finite number > 0.
 
     Examples:
         >>> import unifiedinit as ui
@@ -1744,21 +1826,8 @@ class Scaled(Spec):
             raise TypeError(f"Scaled: parameter 'base' must be an elementwise spec, got {self.base!r}")
         if not isinstance(self.factor, str):
             raise TypeError(f"Scaled: parameter 'factor' must be an expression string, got {self.factor!r}")
-        constants: dict[Any, Any] | tuple[Any, ...] | list[Any] = self.constants  # checked below
-        items = constants.items() if isinstance(constants, dict) else constants
-        try:
-            pairs = tuple(sorted((str(k), v.real("Scaled", f"constants[{k!r}]", x)) for k, x in items))
-        except (TypeError, ValueError) as err:
-            raise type(err)(f"Scaled: parameter 'constants' must map names to numbers: {err}") from None
-        names = [name for name, _ in pairs]
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            raise ValueError(f"Scaled: parameter 'constants' names {twice[0]!r} more than once; allowed: each name "
-                             "once")
-        for name, _ in pairs:
-            if not name.isidentifier() or name in CONTEXT or name in _FUNCTIONS:
-                raise ValueError(f"Scaled: constant name {name!r} must be an identifier other than "
-                                 f"{', '.join(list(CONTEXT) + list(_FUNCTIONS))}")
+        _set(self, "factor", str(self.factor))  # a numpy.str_ too: its repr would not read back
+        pairs = _constants(self.constants)
         _set(self, "constants", pairs)
         import ast
         tree = _parse(self.factor, list(CONTEXT) + [k for k, _ in pairs])
