@@ -172,6 +172,15 @@ def test_dumps_and_create_round_trip_every_spec():
     assert isinstance(mx.init.create("unifiedinit", spec={"type": "Zeros"}), M.SpecInitializer)
 
 
+def test_repr_says_whether_the_values_are_portable():
+    """MXNet's ``initialize(verbose=True)`` logs the initializer's repr: a portable one says so (it printed as the
+    native one, though its dumps() differed)."""
+    native, portable = ui.XavierUniform().to_mxnet(), ui.XavierUniform().to_mxnet(portable=ui.Portable(3, "k"))
+    assert repr(native) == "SpecInitializer(XavierUniform(gain=1.0), layout='mxnet')"
+    assert repr(portable) == ("SpecInitializer(XavierUniform(gain=1.0), layout='mxnet', "
+                              "portable=Portable(seed=3, key='k', stream='chunks'))")
+
+
 def test_registered_in_a_fresh_process_once_unifiedinit_sees_mxnet():
     code = ("import unifiedinit as ui; from unifiedinit.backends.mxnet import mx; "
             "print(type(mx.init.create('[\"specinitializer\", {\"spec\": {\"type\": \"Ones\"}}]')).__name__)")

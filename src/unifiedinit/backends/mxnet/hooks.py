@@ -173,8 +173,9 @@ class SpecInitializer(_Initializer):
         """A name MXNet has no rule for (its own initializers raise): the spec."""
         self._apply(arr)
 
-    def __repr__(self) -> str:
-        return f"SpecInitializer({self.spec!r}, layout={self.layout.name!r})"
+    def __repr__(self) -> str:  # MXNet's verbose log shows it: whether the values are portable too
+        shown = f", portable={self.portable!r}" if self.portable is not None else ""
+        return f"SpecInitializer({self.spec!r}, layout={self.layout.name!r}{shown})"
 
 
 def initializer(spec: Spec, layout: LayoutLike = "mxnet", portable: Any = None) -> SpecInitializer:
