@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -468,3 +469,249 @@ def test_layers_without_a_bias_give_no_warning_from_lsuv_or_its_plan(framework):
         plan = report.to_plan()
         assert all(rule.quiet for rule in plan.rules)
         plan.apply(model, seed=0)
+
+
+def _keras_pre_activation_stds(activation: str) -> list[float]:
+    """LSUV on a Keras Conv1D and Dense with a built-in ``activation``, then each layer's output before that
+    activation, computed from its input and kernel (the bias is zero): what LSUV sets to the target."""
+    keras = pytest.importorskip("keras")
+    import unifiedinit as ui
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((12, 3)), keras.layers.Conv1D(16, 1, activation=activation, name="c"),
+                              keras.layers.Flatten(), keras.layers.Dense(32, activation=activation, name="d"),
+                              keras.layers.Dense(4, name="e")], name="net")
+    x = np.random.default_rng(0).normal(0, 3, (128, 12, 3)).astype("float32")
+    report = ui.lsuv(model, x, tol=0.01)
+    kernel = {n: np.asarray(keras.ops.convert_to_numpy(model.get_layer(n).kernel), np.float64) for n in "cde"}
+    flat = keras.Model(model.inputs[0], model.layers[1].output)  # the Conv1D's activated output, flattened
+    conv = x.astype(np.float64) @ kernel["c"][0]  # a kernel of size 1: a matmul over the channels
+    dense = np.asarray(keras.ops.convert_to_numpy(flat(x)), np.float64) @ kernel["d"]
+    for path, pre in (("net/c/kernel", conv), ("net/d/kernel", dense)):
+        assert report.stds[path] == pytest.approx(float(np.std(pre)), rel=1e-5), path
+    return [float(np.std(conv)), float(np.std(dense))]
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "relu"])
+def test_a_keras_layer_with_a_built_in_activation_is_measured_before_it(activation):
+    """LSUV measures the conv or inner product itself, before the nonlinearity (as a torch ``Linear`` then ``ReLU``
+    is measured): a Keras layer's built-in ``activation=`` is not part of what is set to the target. Measured
+    after a sigmoid, the gain grew without end (outputs in (0, 1) never reach std 1); after a relu the weights ended
+    ~1.7x too large. Checked under this process's Keras backend and, in a subprocess, under the other one."""
+    import json
+    import os
+    import subprocess
+    import sys
+    keras = pytest.importorskip("keras")
+    for std in _keras_pre_activation_stds(activation):
+        assert abs(std - 1.0) < 0.01
+    other = "jax" if keras.backend.backend() != "jax" else "tensorflow"
+    pytest.importorskip(other)
+    code = (f"import sys; sys.path.insert(0, {os.path.dirname(__file__)!r}); import keras, test_lsuv; "
+            f"assert keras.backend.backend() == {other!r}; import json; "
+            f"print(json.dumps(test_lsuv._keras_pre_activation_stds({activation!r})))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "KERAS_BACKEND": other})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for std in json.loads(proc.stdout.strip().splitlines()[-1]):
+        assert abs(std - 1.0) < 0.01
+
+
+def _twice_model(framework) -> Any:
+    """A model whose forward pass calls its layer ``a`` twice: a(relu(b(a(x))))."""
+    if framework == "torch":
+        torch = pytest.importorskip("torch")
+        from torch import nn
+
+        class Twice(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a, self.b = nn.Linear(16, 16), nn.Linear(16, 16)
+
+            def forward(self, x):
+                return self.a(torch.relu(self.b(self.a(x))))
+        torch.manual_seed(0)
+        return Twice()
+    pytest.importorskip("flax")
+    from flax import nnx
+
+    class NnxTwice(nnx.Module):
+        def __init__(self, rngs):
+            self.a, self.b = nnx.Linear(16, 16, rngs=rngs), nnx.Linear(16, 16, rngs=rngs)
+
+        def __call__(self, x):
+            return self.a(nnx.relu(self.b(self.a(x))))
+    return NnxTwice(nnx.Rngs(0))
+
+
+@pytest.mark.parametrize("framework", ["torch", "flax"])
+def test_a_layer_called_twice_is_refused_before_anything_is_written(framework):
+    """A layer called twice in one forward pass has no single output to set (it was placed by its first call and
+    measured by its last, oscillating off target): refused naming it, as Keras refuses a layer with several
+    nodes, and every parameter is as it was."""
+    import unifiedinit as ui
+    model = _twice_model(framework)
+    before = _snapshot(model, framework)
+    x = np.random.default_rng(0).normal(size=(64, 16)).astype("float32")
+    with pytest.raises(ValueError, match=r"cannot be measured .*: a/(weight|kernel) \(it has no single output: the "
+                                         r"forward pass on the batch calls it 2 times\)"):
+        ui.lsuv(model, _batch(framework, x))
+    after = _snapshot(model, framework)
+    assert len(after) == len(before) and all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def _two_dense(framework) -> tuple[Any, Callable[[Any, Any], list[float]]]:
+    """16 -> 32 -> relu -> 8, and a function giving each dense layer's output std (population) on a batch."""
+    if framework == "torch":
+        torch = pytest.importorskip("torch")
+        from torch import nn
+        torch.manual_seed(0)
+        net = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 8))
+
+        def torch_stds(model, x):
+            with torch.no_grad():
+                h = model[0](x)
+                return [float(h.double().std(correction=0)), float(model(x).double().std(correction=0))]
+        return net, torch_stds
+    if framework == "flax":
+        pytest.importorskip("flax")
+        from flax import nnx
+        net = nnx.Sequential(nnx.Linear(16, 32, rngs=nnx.Rngs(0)), nnx.relu, nnx.Linear(32, 8, rngs=nnx.Rngs(1)))
+        return net, lambda model, x: [float(np.std(np.asarray(model.layers[0](x), np.float64))),
+                                      float(np.std(np.asarray(model(x), np.float64)))]
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    net = keras.Sequential([keras.Input((16,)), keras.layers.Dense(32, name="a"), keras.layers.ReLU(),
+                            keras.layers.Dense(8, name="b")])
+    probe = keras.Model(net.inputs[0], [net.get_layer("a").output, net.get_layer("b").output])
+    return net, lambda model, x: [float(np.std(np.asarray(keras.ops.convert_to_numpy(o), np.float64)))
+                                  for o in probe(x)]
+
+
+@pytest.mark.parametrize("framework", ["torch", "flax", "keras"])
+def test_the_reported_std_is_the_one_each_layer_ends_with_and_a_miss_is_named(framework):
+    """After ``max_iter`` rescalings the report holds the std the layer has (measured after the last one, not
+    before it), and a layer left outside ``tol`` is named in a warning."""
+    import warnings
+
+    import unifiedinit as ui
+    model, stds = _two_dense(framework)
+    x = _batch(framework, np.random.default_rng(0).normal(0, 3, (256, 16)).astype("float32"))
+    with pytest.warns(UserWarning, match=r"lsuv: 2 layer\(s\) did not reach std 1.0 within tol 1e-12 after "
+                                         r"max_iter=1 rescalings .*: \S+ \(std [0-9.]+\), \S+ \(std [0-9.]+\)$"):
+        report = ui.lsuv(model, x, max_iter=1, tol=1e-12)
+    for path, std in zip(report.layers, stds(model, x)):
+        assert report.stds[path] == pytest.approx(std, rel=1e-5), path
+        assert report.iterations[path] == 2  # forward passes: before and after the one rescaling
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # within tol: no warning
+        ui.lsuv(model, x, tol=0.01)
+
+
+@pytest.mark.parametrize("framework", ["torch", "flax", "keras"])
+def test_a_batch_with_no_variance_or_no_values_is_refused_and_nothing_is_written(framework):
+    """A batch of zeros gives every layer an output of std 0 over many values: no scale reaches the target, so it
+    is refused (one output value, std 0, still stops there). An empty batch is refused up front, naming it."""
+    import unifiedinit as ui
+    model = _small_model(framework)
+    if framework == "keras":
+        model(np.zeros((4, 16), "float32"))  # built
+    before = _snapshot(model, framework)
+    with pytest.raises(ValueError, match=r"lsuv: the output of layer '\S+' on the batch has std 0 over its 256 "
+                                         r"values .*nothing was changed"):
+        ui.lsuv(model, _batch(framework, np.zeros((8, 16), "float32")))
+    with pytest.raises(ValueError, match=r"lsuv: parameter 'batch' must hold at least one value .*shape \(0, 16\)"):
+        ui.lsuv(model, _batch(framework, np.zeros((0, 16), "float32")))
+    after = _snapshot(model, framework)
+    assert len(after) == len(before) and all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_torch_dropout_is_drawn_from_the_seed_and_the_global_random_state_is_left_as_it_was():
+    """A model in train mode with a dropout: every forward pass draws its masks from ``seed`` on a forked
+    generator, so the result does not depend on torch's global random state, which lsuv leaves as it was."""
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    import unifiedinit as ui
+
+    def run(global_seed: int) -> list[Any]:
+        torch.manual_seed(1)
+        model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 8)).train()
+        x = torch.randn(64, 16)
+        torch.manual_seed(global_seed)
+        state = torch.get_rng_state()
+        ui.lsuv(model, x, seed=0)
+        assert torch.equal(state, torch.get_rng_state())  # the global generator was not advanced
+        return [p.detach().clone() for p in model.parameters()]
+
+    first, second = run(5), run(6)
+    assert all(torch.equal(a, b) for a, b in zip(first, second))
+
+
+def test_an_nnx_dropout_random_state_comes_back_as_it_was():
+    """NNX's dropout counts its draws in an ``RngCount``: LSUV's measuring passes put it back (as they put back a
+    BatchNorm's statistics), so the model's next call draws the mask it would have drawn without lsuv."""
+    nnx = pytest.importorskip("flax.nnx")
+    import jax
+
+    import unifiedinit as ui
+    model = nnx.Sequential(nnx.Linear(8, 16, rngs=nnx.Rngs(0)), nnx.Dropout(0.5, rngs=nnx.Rngs(dropout=1)),
+                           nnx.Linear(16, 4, rngs=nnx.Rngs(2)))
+    x = jax.random.normal(jax.random.key(1), (64, 8))
+    before = [np.asarray(v) for v in jax.tree.leaves(nnx.state(model, nnx.RngCount))]
+    report = ui.lsuv(model, x)
+    assert all(report.iterations[k] >= 1 for k in report.layers)
+    after = [np.asarray(v) for v in jax.tree.leaves(nnx.state(model, nnx.RngCount))]
+    assert len(after) == len(before) and all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_a_keras_dropout_seed_generator_is_left_as_it_was():
+    """Keras runs LSUV's passes in inference mode, where a dropout draws nothing: its seed generator's state is
+    as it was."""
+    keras = pytest.importorskip("keras")
+    import unifiedinit as ui
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16), keras.layers.Dropout(0.5),
+                              keras.layers.Dense(4)])
+    states = [v for v in model.variables if "seed_generator" in v.path]
+    assert states
+    before = [np.asarray(keras.ops.convert_to_numpy(v)) for v in states]
+    ui.lsuv(model, np.random.default_rng(0).normal(size=(64, 8)).astype("float32"))
+    assert all(np.array_equal(np.asarray(keras.ops.convert_to_numpy(v)), b) for v, b in zip(states, before))
+
+
+def test_a_flax_linen_module_or_variables_tree_is_not_implemented():
+    pytest.importorskip("flax")
+    import flax.linen as nn
+    import jax
+    import jax.numpy as jnp
+
+    import unifiedinit as ui
+    module = nn.Dense(3)
+    variables = module.init(jax.random.key(0), jnp.ones((2, 4)))
+    for model in (module, variables):
+        with pytest.raises(NotImplementedError, match="lsuv: torch, Flax NNX and Keras models for now, got a Flax "
+                                                      "Linen"):
+            ui.lsuv(model, jnp.ones((2, 4)))
+
+
+def test_torch_gains_do_not_depend_on_the_thread_count():
+    """The std is reduced by numpy in float64 on the CPU, in one thread: where the forward pass gives the same
+    outputs with 1 thread and 2 (as here), the gains (and ``to_plan``) come out the same to the last bit (torch's
+    own float64 std differed in the last bits). A forward pass whose BLAS splits its sums by thread count (a wide
+    matmul at 4 threads) still differs: that is the model's output, not lsuv's."""
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    import unifiedinit as ui
+    threads = torch.get_num_threads()
+
+    def run(n: int) -> dict[str, float]:
+        torch.set_num_threads(n)
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(3, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.Flatten(),
+                              nn.Linear(64 * 12 * 12, 100), nn.ReLU(), nn.Linear(100, 10))
+        return ui.lsuv(model, torch.randn(64, 3, 16, 16)).gains
+    try:
+        assert run(1) == run(2)
+    finally:
+        torch.set_num_threads(threads)

@@ -2,8 +2,9 @@
 
 ``ui.lsuv(model, batch)``: every dense and conv weight is first made orthonormal, biases zero; then, layer by
 layer in the order the forward pass reaches them, the weight is divided by the standard deviation of the
-layer's output on ``batch`` until that deviation is within ``tol`` of ``target_std`` (at most ``max_iter``
-forward passes per layer). The report records each layer's final gain (orthonormal times the product of the
+layer's output on ``batch`` (before a Keras layer's built-in activation) until that deviation is within ``tol`` of
+``target_std`` (at most ``max_iter`` divisions per layer, each measured again; a layer left outside is named in a
+warning). The report records each layer's final gain (orthonormal times the product of the
 divisions), so ``report.to_plan()`` replays the result as a plain plan (``Orthogonal(gain)`` per weight) with no
 data: the same law, drawn again.
 
@@ -12,13 +13,15 @@ conv weights and biases, and the layer that owns each (a torch module, an NNX mo
 its class: GPT-2's ``Conv1D``, ``nnx.LinearGeneral``, Keras's ``SeparableConv2D``) is measured by its output:
 torch modules by forward hooks, NNX modules by recording their calls while the batch runs, built Keras models
 by a probe model over those layers' outputs. A layer whose output cannot be measured on the batch (never
-called, or an output that is not one floating-point array) is refused before anything is written.
+called, called more than once, or an output that is not one floating-point array) is refused before anything is
+written.
 """
 
 from __future__ import annotations
 
 import glob
 import math
+import sys
 import warnings
 from collections.abc import Callable, Generator
 from contextlib import contextmanager
@@ -32,11 +35,12 @@ _KINDS = ("dense", "conv")
 @dataclass
 class LsuvReport:
     """``gains``: weight path -> its final gain over an orthonormal matrix; ``stds``: the output std each layer
-    ended with; ``iterations``: forward passes per layer; ``layers``: the weight paths in forward order (one per
-    layer: the weight whose scale LSUV set); ``unreplayable``: the layers whose gain lives where no plan reaches
-    (an ``nnx.WeightNorm``'s scales, which are no parameters), which ``to_plan`` replays at gain 1 (and says so);
-    ``others``: for a layer with several weights (a separable conv's depthwise kernel beside the pointwise one
-    LSUV scales), its entry in ``layers`` -> the paths of its other weights, left orthonormal at gain 1."""
+    ended with (measured after its last rescaling); ``iterations``: forward passes per layer (rescalings + 1);
+    ``layers``: the weight paths in forward order (one per layer: the weight whose scale LSUV set);
+    ``unreplayable``: the layers whose gain lives where no plan reaches (an ``nnx.WeightNorm``'s scales, which are
+    no parameters), which ``to_plan`` replays at gain 1 (and says so); ``others``: for a layer with several
+    weights (a separable conv's depthwise kernel beside the pointwise one LSUV scales), its entry in ``layers`` ->
+    the paths of its other weights, left orthonormal at gain 1."""
 
     gains: dict[str, float] = field(default_factory=dict[str, float])
     stds: dict[str, float] = field(default_factory=dict[str, float])
@@ -85,28 +89,33 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
     The layers are every layer with a dense or conv weight or bias, as a plan selects them (``kind=("dense",
     "conv")``): a torch ``nn.Linear`` or conv, a registered class such as GPT-2's ``Conv1D``, an NNX ``Linear``,
     ``LinearGeneral``, ``Einsum`` or ``Conv``, a Keras ``Dense``, ``EinsumDense`` or conv of any kind (a
-    ``SeparableConv2D`` takes its gain in its pointwise kernel). Each is measured by its own output. The forward
-    passes run in the model's own mode and only measure: BatchNorm running statistics are left as they were.
+    ``SeparableConv2D`` takes its gain in its pointwise kernel). Each is measured by its own output, before a Keras
+    layer's built-in ``activation``. The forward passes run in the model's own mode and only measure: BatchNorm
+    running statistics and random states are left as they were (torch's global generator and NNX's ``RngState``);
+    every pass draws the same random numbers (a dropout's mask: torch's from ``seed``, NNX's from the model's own
+    state). A layer still outside ``tol`` after ``max_iter`` rescalings is named in a UserWarning.
 
     Args:
         model: a torch module, a Flax NNX module, or a built Keras model with an Input.
-        batch: one batch of inputs in the model's own array type.
+        batch: one batch of inputs in the model's own array type, with at least one value.
         target_std: the std each dense/conv layer's output should reach.
         tol: stop a layer's iterations once its output std is within ``tol`` of the target.
-        max_iter: at most this many rescalings per layer.
-        seed: the seed of the orthonormal start.
+        max_iter: at most this many rescalings per layer (each followed by a measuring pass).
+        seed: the seed of the orthonormal start, and of torch's random draws in the forward passes (dropout).
 
     Returns:
         An ``LsuvReport``: each layer's gain, final std and iterations; ``.to_plan()`` replays the result as
         ``Orthogonal(gain)`` per weight, without data.
 
     Raises:
-        ValueError: a bad ``target_std``, ``tol`` or ``max_iter`` (before anything is written), a Keras model
-            without an Input, a layer whose output on ``batch`` cannot be measured (a layer the forward pass never
-            calls, or whose output is not one floating-point array; named, before anything is written), or a
-            layer whose output on ``batch`` is not finite (NaN or inf). Whatever fails, the forward pass on
-            ``batch`` included, every parameter and buffer is left as it was.
-        NotImplementedError: a framework other than torch, Flax NNX and Keras.
+        ValueError: a bad ``target_std``, ``tol`` or ``max_iter``, or a ``batch`` with no values (shape (0, ...))
+            (before anything is written), a Keras model without an Input, a layer whose output on ``batch`` cannot
+            be measured (a layer the forward pass never calls, calls more than once, or whose output is not one
+            floating-point array; named, before anything is written), or a layer whose output on ``batch`` is not
+            finite (NaN or inf) or has std 0 over more than one value (a batch of zeros). Whatever fails, the
+            forward pass on ``batch`` included, every parameter and buffer is left as it was.
+        NotImplementedError: a framework other than torch, Flax NNX and Keras (a Flax Linen module or
+            variables tree too).
 
     Examples:
         >>> import torch
@@ -118,15 +127,34 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
         (['0/weight', '2/weight'], True)
     """
     _check(target_std, tol, max_iter)
+    _check_batch(batch)
+    linen = sys.modules.get("flax.linen")
+    if linen is not None and isinstance(model, linen.Module):  # before backend_of, whose advice is plan.apply's
+        raise NotImplementedError("lsuv: torch, Flax NNX and Keras models for now, got a Flax Linen module")
     from .apply import backend_of
     name = backend_of(model).NAME
     if name == "torch":
         return _torch(model, batch, target_std, tol, max_iter, seed)
     if name == "flax":
+        nnx = sys.modules.get("flax.nnx")
+        if nnx is None or not isinstance(model, nnx.Module):
+            raise NotImplementedError("lsuv: torch, Flax NNX and Keras models for now, got a Flax Linen "
+                                      f"variables tree ({type(model).__name__}), not an nnx.Module")
         return _nnx(model, batch, target_std, tol, max_iter, seed)
     if name == "keras":
         return _keras(model, batch, target_std, tol, max_iter, seed)
     raise NotImplementedError(f"lsuv: torch, Flax NNX and Keras models for now, got a {name} model")
+
+
+def _check_batch(batch: Any) -> None:
+    """Refuse a batch (or an array in a tuple, list or dict of them) with no values: its outputs have no std."""
+    arrays: list[Any] = ([*batch.values()] if isinstance(batch, dict) else [*batch] if isinstance(batch, (list, tuple))
+                         else [batch])
+    for array in arrays:
+        shape = getattr(array, "shape", None)
+        if shape is not None and any(int(d) == 0 for d in shape):
+            raise ValueError(f"lsuv: parameter 'batch' must hold at least one value (an array with no axis of "
+                             f"length 0), got an array of shape {tuple(int(d) for d in shape)}")
 
 
 @contextmanager
@@ -139,11 +167,25 @@ def _undone_on_error(undo: Callable[[], None]) -> Generator[None, None, None]:
         raise
 
 
-def _finite(std: float, path: str) -> float:
+def _measured(measured: tuple[float, int], path: str) -> float:
+    """The std of a layer's output from (std, number of values), refused when it cannot set a scale: not finite,
+    or 0 over more than one value (every value the same: a batch of zeros); one value has std 0 and stops there."""
+    std, size = measured
     if not math.isfinite(std):
         raise ValueError(f"lsuv: the output of layer {path!r} on the batch has std {std} (NaN or inf values in "
                          "it): nothing was changed")
+    if std == 0.0 and size > 1:
+        raise ValueError(f"lsuv: the output of layer {path!r} on the batch has std 0 over its {size} values "
+                         "(every value the same, as on a batch of zeros), so no scale divides it to the target: "
+                         "nothing was changed")
     return std
+
+
+def _std(values: Any) -> tuple[float, int]:
+    """(the population std, no n - 1, of a float64 numpy array, number of values): numpy's pairwise sums in one
+    thread, so the std (and the gains from it) does not depend on the thread count; one value has std 0."""
+    import numpy as np
+    return float(np.std(values)), int(values.size)
 
 
 def _plan() -> Any:
@@ -185,32 +227,46 @@ def _refuse(unmeasured: list[str]) -> None:
 
 def _discovered_then_rescaled(forward: Callable[[], Any], layers: list[_Layer], seen: dict[int, Any],
                               unmeasured: Callable[[Any, bool], str], order: list[int], orthonormal: Callable[[], Any],
-                              measure: Callable[[_Layer], float], goal: tuple[float, float, int]) -> LsuvReport:
+                              measure: Callable[[_Layer], tuple[float, int]],
+                              goal: tuple[float, float, int]) -> LsuvReport:
     """torch's and NNX's sequence, whose forward hooks record each layer's output in ``seen`` and its owner in
-    ``order``: one forward pass finds the forward order and what each layer returns, a layer whose output cannot be
-    measured is refused before anything is written, then the orthonormal plan and the rescaling in forward order."""
+    ``order`` (once per call): one forward pass finds the forward order and what each layer returns, a layer whose
+    output cannot be measured (a layer called more than once has no single output, as Keras says of a layer with
+    several nodes) is refused before anything is written, then the orthonormal plan and the rescaling in forward
+    order."""
     forward()
-    why = [(layer.name, unmeasured(seen.get(id(layer.owner)), id(layer.owner) in seen)) for layer in layers]
+    calls = {owner: order.count(owner) for owner in order}
+
+    def why_not(layer: _Layer) -> str:
+        if calls.get(id(layer.owner), 0) > 1:
+            return (f"it has no single output: the forward pass on the batch calls it {calls[id(layer.owner)]} "
+                    "times")
+        return unmeasured(seen.get(id(layer.owner)), id(layer.owner) in seen)
+    why = [(layer.name, why_not(layer)) for layer in layers]
     _refuse([f"{name} ({reason})" for name, reason in why if reason])
     position = {owner: i for i, owner in enumerate(order)}
     orthonormal()
     return _rescale(sorted(layers, key=lambda layer: position[id(layer.owner)]), measure, *goal)
 
 
-def _rescale(layers: list[_Layer], measure: Callable[[_Layer], float], target: float, tol: float,
+def _rescale(layers: list[_Layer], measure: Callable[[_Layer], tuple[float, int]], target: float, tol: float,
              max_iter: int) -> LsuvReport:
     """The LSUV loop, the same in every framework: each layer in turn, divided by its output's std until that std
-    is within ``tol`` of ``target`` (or 0, or the layer fixes its own scale); a non-finite std is refused."""
+    is within ``tol`` of ``target`` (or 0 over one value, or the layer fixes its own scale), at most ``max_iter``
+    times, each division measured again; a non-finite std, or 0 over several values, is refused. A layer left
+    outside ``tol`` after ``max_iter`` divisions is named in a warning."""
     report = LsuvReport()
     fixed: list[str] = []
+    missed: list[str] = []
     for layer in layers:
-        gain, steps, std = 1.0, 0, 0.0
-        for steps in range(1, max_iter + 1):
-            std = _finite(measure(layer), layer.name)
-            if abs(std - target) < tol or std == 0.0 or layer.scale is None:
-                break
+        gain, steps = 1.0, 1
+        std = _measured(measure(layer), layer.name)
+        while not (abs(std - target) < tol or std == 0.0 or layer.scale is None) and steps <= max_iter:
             layer.scale(target / std)
             gain *= target / std
+            std, steps = _measured(measure(layer), layer.name), steps + 1
+        if layer.scale is not None and not (abs(std - target) < tol or std == 0.0):
+            missed.append(f"{layer.name} (std {std:.6g})")
         if layer.scale is None:
             fixed.append(layer.name)
         elif layer.unreplayable:
@@ -220,6 +276,10 @@ def _rescale(layers: list[_Layer], measure: Callable[[_Layer], float], target: f
         if layer.others:
             report.others[layer.name] = list(layer.others)
     _warn_fixed(fixed)
+    if missed:
+        warnings.warn(f"lsuv: {len(missed)} layer(s) did not reach std {target} within tol {tol} after max_iter="
+                      f"{max_iter} rescalings (try a larger max_iter or tol): {', '.join(missed[:8])}"
+                      f"{' ...' if len(missed) > 8 else ''}", UserWarning, stacklevel=4)
     return report
 
 
@@ -308,24 +368,35 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     seen: dict[int, Any] = {}
 
     def hook(module: nn.Module, inputs: Any, output: Any) -> None:
-        if id(module) not in seen:
-            order.append(id(module))
+        order.append(id(module))
         seen[id(module)] = output.detach() if isinstance(output, torch.Tensor) else output
 
     owners = {id(layer.owner): layer.owner for layer in layers}
     handles = [m.register_forward_hook(hook) for m in owners.values()]
 
-    def measure(layer: _Layer) -> float:
-        seen.clear()
+    def forward() -> None:
+        # every pass draws the same random numbers (a dropout's mask) from ``seed``, on the CPU's generator and those
+        # of the model's CUDA devices, which fork_rng below puts back (torch.manual_seed would reseed every device)
+        random.default_generator.manual_seed(seed)
+        for device in devices:
+            torch.cuda.default_generators[device].manual_seed(seed)
         model(batch)
-        # the population std (no n - 1), as the NNX and Keras paths: one output value has std 0
-        return float(seen[id(layer.owner)].double().std(correction=0))
 
-    # the forward passes are measurements: a BatchNorm's running statistics (and its count) come back as they were
+    def measure(layer: _Layer) -> tuple[float, int]:
+        seen.clear()
+        order.clear()
+        forward()
+        return _std(seen[id(layer.owner)].detach().to("cpu", torch.float64).numpy())
+
+    # the forward passes are measurements: a BatchNorm's running statistics (and its count) come back as they were,
+    # and the global random state too (torch's on the CPU and the model's CUDA devices)
     keep_statistics = _torch_saved(model, statistics_only=True)
+    random: Any = torch.random  # fork_rng is partly unannotated in torch
+    devices: list[int] = sorted({torch.cuda.current_device() if t.device.index is None else t.device.index
+                      for t in (*model.parameters(), *model.buffers()) if t.device.type == "cuda"})
     try:
-        with torch.no_grad(), _undone_on_error(_torch_saved(model)):
-            report = _discovered_then_rescaled(lambda: model(batch), layers, seen, _torch_unmeasured, order,
+        with torch.no_grad(), random.fork_rng(devices=devices), _undone_on_error(_torch_saved(model)):
+            report = _discovered_then_rescaled(forward, layers, seen, _torch_unmeasured, order,
                                                lambda: plan.apply(model, seed=seed), measure, (target, tol, max_iter))
             keep_statistics()
     finally:
@@ -429,33 +500,40 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
         def call(self: Any, *args: Any, **kwargs: Any) -> Any:
             out = calls[cls](self, *args, **kwargs)
             if id(self) in owners:
-                if id(self) not in seen:
-                    order.append(id(self))
+                order.append(id(self))
                 seen[id(self)] = out
             return out
         return call
 
-    def measure(layer: _Layer) -> float:
-        seen.clear()
-        model(batch)
-        return float(np.asarray(jnp.std(seen[id(layer.owner)].astype(jnp.float32))))
-
     saved = nnx.clone(model)
     graph: Any = nnx  # nnx.update and nnx.state are partly untyped
+    kept = nnx.Any(nnx.BatchStat, nnx.RngState)
 
     def undo() -> None:
         graph.update(model, graph.state(saved))
 
-    def keep_batch_stats() -> None:  # the forward passes are measurements: running statistics come back as they were
-        graph.update(model, graph.state(saved, nnx.BatchStat))
+    def keep_state() -> None:
+        """The forward passes are measurements: running statistics and random states (a dropout's count) come back
+        as they were, so every pass draws the same random numbers and the model's next call those it would have."""
+        graph.update(model, graph.state(saved, kept))
+
+    def forward() -> None:
+        keep_state()
+        model(batch)
+
+    def measure(layer: _Layer) -> tuple[float, int]:
+        seen.clear()
+        order.clear()
+        forward()
+        return _std(np.asarray(seen[id(layer.owner)].astype(jnp.float32), dtype=np.float64))
 
     for cls in classes:
         cls.__call__ = recording(cls)
     try:
         with _undone_on_error(undo):
-            report = _discovered_then_rescaled(lambda: model(batch), layers, seen, _nnx_unmeasured, order,
+            report = _discovered_then_rescaled(forward, layers, seen, _nnx_unmeasured, order,
                                                lambda: plan.apply(model, seed=seed), measure, (target, tol, max_iter))
-            keep_batch_stats()
+            keep_state()
     finally:
         for cls in classes:
             if own[cls] is None:
@@ -536,14 +614,26 @@ def _keras(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     # keras.ops.convert_to_numpy's parameter is unannotated in Keras
     to_numpy: Any = keras.ops.convert_to_numpy  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
     index = {id(layer): i for i, layer in enumerate(layers)}
+    # keras.activations.linear's parameter is unannotated in Keras
+    identity: Any = keras.activations.linear  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
     kept = [(v, to_numpy(v)) for v in model.variables]
 
     def undo() -> None:
         for v, value in kept:
             v.assign(value)
 
-    def measure(layer: _Layer) -> float:
-        return float(np.std(np.asarray(to_numpy(probe(batch)[index[id(layer)]]), dtype=np.float64)))
+    def measure(layer: _Layer) -> tuple[float, int]:
+        # the layer's own output before its built-in activation (Dense(..., activation="relu")), as LSUV measures
+        # a conv or inner product, and as torch's and NNX's layers (which have none) return it
+        owner, activation = layer.owner, getattr(layer.owner, "activation", None)
+        linear = activation is not None and activation is not identity
+        try:
+            if linear:
+                owner.activation = identity
+            return _std(np.asarray(to_numpy(probe(batch)[index[id(layer)]]), dtype=np.float64))
+        finally:
+            if linear:
+                owner.activation = activation
 
     with _undone_on_error(undo):
         plan.apply(model, seed=seed)
