@@ -409,24 +409,86 @@ def _torch_spec(name: str, where: str, args: dict[str, Any]) -> S.Spec:
 
 # ----------------------------------------------------------------------------------------------------- MXNet
 
+#: the attributes MXNet 1.9's ``_init_weight`` reads, by the class that defines it (MSRAPrelu draws with Xavier's
+#: ``_init_weight`` from the ``magnitude`` its ``__init__`` computes from ``slope``, which only ``dumps()`` keeps)
+_MXNET_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "constant": ("value",), "uniform": ("scale",), "normal": ("sigma",),
+    "xavier": ("rnd_type", "factor_type", "magnitude"), "orthogonal": ("rand_type",)}
+
+
+def _mxnet_object(initializer: Any) -> S.Spec | tuple[str, str, dict[str, Any]]:
+    """An ``mx.init.Initializer`` object as (its MXNet class's name, the name of the class whose ``_init_weight`` it
+    draws with, the attributes that ``_init_weight`` reads), or the spec of a subclass of unifiedinit's own that
+    changes nothing. Refuses a subclass (or an object) with its own way of filling a tensor."""
+    import numpy as np
+
+    from .backends.mxnet import SpecInitializer, mx
+    obj: object = initializer  # mx comes from the NumPy 2 import step: isinstance would make it unknown
+    if not isinstance(initializer, mx.init.Initializer):
+        raise ValueError(f"from_mxnet: parameter 'initializer' must be an mx.init.Initializer (or its dumps()), got "
+                         f"{initializer!r} (Mixed and Load pick other initializers by name: convert those)")
+    cls = type(obj)
+    mxnet_class = next(c for c in cls.__mro__ if c.__module__ == "mxnet.initializer")
+    # __call__ picks the _init_* method by the parameter's name (_legacy_init for a plain string name)
+    names: list[str] = [*dir(cls), *vars(obj)]
+    methods = {m for m in names if m in ("__call__", "_legacy_init") or m.startswith("_init_")}
+    for method in sorted(methods, key=lambda m: (m != "_init_weight", m)):
+        if method in vars(obj):
+            own = f"set on the object as {method}"
+        else:
+            owner = next(c for c in cls.__mro__ if method in vars(c))
+            if owner.__module__ == "mxnet.initializer" or owner is SpecInitializer:
+                continue
+            own = f"{method} ({owner.__module__}.{owner.__qualname__})"
+        raise ValueError(f"from_mxnet: parameter 'initializer' is a {cls.__name__}, a subclass of MXNet's "
+                         f"{mxnet_class.__name__} with its own {own}; its law is its own, and has no unifiedinit "
+                         f"equivalent")
+    if isinstance(obj, SpecInitializer):  # a subclass of ours that changes nothing
+        spec = getattr(obj, "spec", None)
+        if not isinstance(spec, S.Spec):
+            raise ValueError(f"from_mxnet: parameter 'initializer' is a {cls.__name__}, a subclass of unifiedinit's "
+                             f"SpecInitializer, whose 'spec' is not a spec: {spec!r}")
+        return spec
+    label = mxnet_class.__name__.lower()
+    law = next(c for c in cls.__mro__ if "_init_weight" in vars(c)).__name__.lower()
+    kw: dict[str, Any] = {}
+    for name in _MXNET_ATTRIBUTES.get(law, ()):
+        if not hasattr(obj, name):
+            raise ValueError(f"from_mxnet({label}): parameter 'initializer' has no attribute {name!r}, which MXNet's "
+                             f"_init_weight reads")
+        value: Any = getattr(obj, name)
+        asnumpy: Any = getattr(value, "asnumpy", None)
+        if asnumpy is not None:  # an NDArray (Constant's value): its values, as dumps() writes them
+            value = asnumpy()
+        read: Any = value  # a copy that the isinstance below leaves Any to the type checker
+        if isinstance(value, (np.generic, np.ndarray)):  # NumPy scalars (and arrays) as their Python values
+            read = np.asarray(read).tolist()
+        kw[name] = read
+    return label, law, kw
+
+
 def from_mxnet(initializer: Any) -> S.Spec:
-    """The spec of an ``mx.init.Initializer`` (read through its ``dumps()``; the JSON string itself is accepted),
-    for the weights it initializes (MXNet's name rules give biases zeros and norm scales ones whatever the
-    initializer). ``Orthogonal`` is refused: MXNet takes the singular vectors of a uniform or normal matrix, whose
-    law is not Haar (LAPACK fixes their signs), and no spec draws it; ``LSTMBias``, ``FusedRNN``, ``Mixed`` and
-    ``Load`` describe no single law.
+    """The spec of an ``mx.init.Initializer`` for the weights it initializes (MXNet's name rules give biases zeros
+    and norm scales ones whatever the initializer). An object is read from the attributes MXNet's ``_init_weight``
+    reads when it draws (``Xavier.magnitude``, ``Normal.sigma``..., so a changed attribute counts and a NumPy scalar
+    is taken as its value); a ``dumps()`` JSON string is read as written. A subclass that overrides none of the
+    methods through which MXNet fills a tensor (``_init_weight``, ``_init_bias``, ``__call__``...) converts as its
+    MXNet class; one that overrides any has a law of its own, and is refused. ``Orthogonal`` is refused: MXNet takes
+    the singular vectors of a uniform or normal matrix, whose law is not Haar (LAPACK fixes their signs), and no spec
+    draws it; ``LSTMBias``, ``FusedRNN``, ``Mixed`` and ``Load`` describe no single law.
 
     Args:
         initializer: an ``mx.init.Initializer`` (``Zero``, ``One``, ``Constant``, ``Uniform``, ``Normal``, ``Xavier``,
-            ``MSRAPrelu``, ``Bilinear``, or unifiedinit's ``spec.to_mxnet()``), or the JSON string its ``dumps()``
-            writes.
+            ``MSRAPrelu``, ``Bilinear``, a subclass of one that overrides none of their methods, or unifiedinit's
+            ``spec.to_mxnet()``), or the JSON string its ``dumps()`` writes.
 
     Returns:
         The spec of the same law.
 
     Raises:
-        ValueError: a string that is not a ``dumps()`` string, an object that is not an ``mx.init.Initializer``, an
-            initializer with no single law (``Orthogonal``, ``LSTMBias``, ``Mixed``...), or values the spec refuses.
+        ValueError: a string that is not a ``dumps()`` string, an object that is not an ``mx.init.Initializer``, a
+            subclass with its own ``_init_weight``, ``__call__``... (its law is its own), an initializer with no
+            single law (``Orthogonal``, ``LSTMBias``, ``Mixed``...), or values the spec refuses (each named).
 
     Examples:
         >>> import unifiedinit as ui
@@ -444,23 +506,22 @@ def from_mxnet(initializer: Any) -> S.Spec:
         except (ValueError, TypeError):
             raise ValueError(f"{owner}: parameter 'initializer' is a string but not an mx.init dumps() string: "
                              f"{initializer!r}") from None
+        read: Any = kw  # checked on a copy, so that kw's values stay Any to the type checker
+        if not isinstance(name, str) or not isinstance(read, dict):  # dumps() writes [name, {keyword: value}]
+            raise ValueError(f"{owner}: parameter 'initializer' is not an mx.init dumps() string: expected "
+                             f"[name, {{keyword: value}}], got {v.shown(initializer)}")
+        name = label = name.lower()
     else:
         spec = _ours(initializer)
         if spec is not None:
             return spec
-        from .backends.mxnet import mx
-        if not isinstance(initializer, mx.init.Initializer):
-            raise ValueError(f"{owner}: parameter 'initializer' must be an mx.init.Initializer (or its dumps()), got "
-                             f"{initializer!r} (Mixed and Load pick other initializers by name: convert those)")
-        name, kw = json.loads(initializer.dumps())
-    read: Any = kw  # checked on a copy, so that kw's values stay Any to the type checker
-    if not isinstance(name, str) or not isinstance(read, dict):  # dumps() writes [name, {keyword: value}]
-        raise ValueError(f"{owner}: parameter 'initializer' is not an mx.init dumps() string: expected "
-                         f"[name, {{keyword: value}}], got {v.shown(initializer)}")
-    name = name.lower()
-    where = f"{owner}({name})"
+        found = _mxnet_object(initializer)
+        if isinstance(found, S.Spec):
+            return found
+        label, name, kw = found
+    where = f"{owner}({label})"
     required = {"constant": "value", "specinitializer": "spec", "unifiedinit": "spec"}.get(name)
-    if required is not None and required not in kw:
+    if required is not None and required not in kw:  # a string's (an object's are its attributes)
         raise ValueError(f"{where}: parameter 'initializer' is a dumps() string without the keyword {required!r}: "
                          f"{v.shown(initializer)}")
     if name in ("zero", "zeros"):
@@ -471,6 +532,10 @@ def from_mxnet(initializer: Any) -> S.Spec:
         return v.renamed(where, lambda: S.Constant(kw["value"]), {})
     if name == "uniform":
         scale = kw.get("scale", 0.07)
+        checked: Any = scale  # a copy for the isinstance, so that scale stays Any to the type checkers
+        if not isinstance(checked, numbers.Real) or isinstance(checked, bool):  # before -scale, which fails unnamed
+            raise TypeError(f"{where}: parameter 'scale' must be a real number (U[-scale, scale]), got "
+                            f"{v.shown(scale)} of type {type(scale).__name__}")
         if _real(scale) and scale <= 0:
             if scale == 0:
                 return S.Zeros()

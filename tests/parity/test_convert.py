@@ -354,6 +354,126 @@ def test_from_mxnet_refuses_what_has_no_spec():
     assert ui.from_mxnet(spec.to_mxnet()) == spec == ui.from_mxnet(spec.to_mxnet().dumps())
 
 
+def mxnet_same_law(mx, theirs, spec, where):
+    """spec.to_mxnet() and the MXNet initializer itself, drawn in the same run: equal values or the same law (KS)."""
+    mx.random.seed(0)
+    for shape in (SHAPE, CONV_TORCH):
+        ours, native = mx.nd.zeros(shape), mx.nd.zeros(shape)
+        spec.to_mxnet()(mx.init.InitDesc("fc_weight"), ours)
+        theirs(mx.init.InitDesc("fc_weight"), native)
+        law_or_values(ours.asnumpy(), native.asnumpy(), spec, shape, "mxnet", f"{where} = {spec!r} on {shape}")
+
+
+@needs("mxnet")
+def test_from_mxnet_refuses_a_subclass_with_its_own_law():
+    # the old from_mxnet read the class name from dumps(): a user's Normal was MXNet's Normal
+    from unifiedinit.backends.mxnet import mx
+
+    class Normal(mx.init.Normal):  # MXNet's name, its own weights
+        def _init_weight(self, name, arr):
+            arr[:] = 5.0
+
+    class Xavier(mx.init.Xavier):  # MXNet's weights, its own biases
+        def _init_bias(self, name, arr):
+            arr[:] = 1.0
+
+    class Picky(mx.init.Uniform):  # its own dispatch
+        def __call__(self, desc, arr):
+            arr[:] = 2.0
+
+    native = mx.nd.zeros((4, 4))
+    Normal(0.02)(mx.init.InitDesc("fc_weight"), native)
+    np.testing.assert_array_equal(native.asnumpy(), 5.0)  # not N(0, 0.02)
+    patched = mx.init.Normal(0.02)
+    patched._init_weight = lambda name, arr: None
+    for bad, method in ((Normal(0.02), "_init_weight"), (Xavier(), "_init_bias"), (Picky(), "__call__"),
+                        (patched, "set on the object as _init_weight")):
+        with pytest.raises(ValueError, match="its law is its own") as info:
+            ui.from_mxnet(bad)
+        assert f"from_mxnet: parameter 'initializer' is a {type(bad).__name__}" in str(info.value), str(info.value)
+        assert method in str(info.value), str(info.value)
+
+
+@needs("mxnet")
+def test_from_mxnet_converts_a_subclass_that_overrides_nothing_as_its_parent():
+    from unifiedinit.backends.mxnet import SpecInitializer, mx
+
+    class Wide(mx.init.Xavier):  # its own defaults, MXNet's law
+        def __init__(self):
+            super().__init__("gaussian", "in", 2.0)
+
+    class Plain(mx.init.Normal):
+        pass
+
+    class Ours(SpecInitializer):
+        pass
+
+    for theirs, expected in ((Wide(), ui.VarianceScaling(2.0, "fan_in", "normal")), (Plain(0.5), ui.Normal(0.0, 0.5)),
+                             (Ours(ui.LecunNormal()), ui.LecunNormal())):
+        spec = ui.from_mxnet(theirs)
+        assert spec == expected, (type(theirs).__name__, spec)
+        mxnet_same_law(mx, theirs, spec, f"from_mxnet({type(theirs).__name__})")
+
+
+def mxnet_changed_cases(mx):
+    """(initializer with attributes set after construction, the spec of its attributes, the spec of its dumps())."""
+    init, VS = mx.init, ui.VarianceScaling
+    xavier, uniform, normal, constant, msra = init.Xavier(), init.Uniform(), init.Normal(), init.Constant(0.3), \
+        init.MSRAPrelu()
+    xavier.magnitude, xavier.rnd_type, xavier.factor_type = 6.0, "gaussian", "out"
+    uniform.scale, normal.sigma, constant.value = 0.5, 0.25, 1.5
+    msra.magnitude, msra.factor_type = 1.0, "in"  # MSRAPrelu draws with Xavier's _init_weight: slope is not read
+    return [(xavier, VS(6.0, "fan_out", "normal"), VS(1.0, "fan_avg", "uniform")),
+            (uniform, ui.Uniform(-0.5, 0.5), ui.Uniform(-0.07, 0.07)),
+            (normal, ui.Normal(0.0, 0.25), ui.Normal(0.0, 0.01)),
+            (constant, ui.Constant(1.5), ui.Constant(0.3)),
+            (msra, VS(1.0, "fan_in", "normal"), VS(2.0 / (1 + 0.25 ** 2), "fan_avg", "normal"))]
+
+
+@needs("mxnet")
+@pytest.mark.parametrize("index", range(5))
+def test_from_mxnet_reads_the_attributes_mxnet_draws_with(index):
+    # the old from_mxnet read the construction-time keywords of dumps(); MXNet's _init_weight reads the attributes
+    from unifiedinit.backends.mxnet import mx
+    theirs, expected, written = mxnet_changed_cases(mx)[index]
+    spec = ui.from_mxnet(theirs)
+    assert spec == expected, (type(theirs).__name__, spec)
+    assert ui.from_mxnet(theirs.dumps()) == written  # a dumps() string is read as written
+    mxnet_same_law(mx, theirs, spec, f"from_mxnet({type(theirs).__name__} with its attributes set)")
+
+
+def mxnet_numpy_cases(mx):
+    init, VS, f32 = mx.init, ui.VarianceScaling, np.float32
+    msra = init.MSRAPrelu("out", f32(0.5))
+    return [(init.Xavier(magnitude=f32(2)), VS(2.0 / 3, "fan_avg", "uniform")),
+            (init.Xavier(np.str_("gaussian"), np.str_("in"), np.float64(2.5)), VS(2.5, "fan_in", "normal")),
+            (init.Normal(f32(0.5)), ui.Normal(0.0, 0.5)), (init.Uniform(f32(0.25)), ui.Uniform(-0.25, 0.25)),
+            (init.Constant(f32(2.5)), ui.Constant(2.5)),
+            (msra, VS(float(msra.magnitude), "fan_out", "normal"))]  # 2 / (1 + slope ** 2) in NumPy's float32 rules
+
+
+@needs("mxnet")
+@pytest.mark.parametrize("index", range(6))
+def test_from_mxnet_takes_numpy_scalars_as_their_values(index):
+    # MXNet draws with these; the old from_mxnet raised json's "Object of type float32 is not JSON serializable"
+    from unifiedinit.backends.mxnet import mx
+    theirs, expected = mxnet_numpy_cases(mx)[index]
+    spec = ui.from_mxnet(theirs)
+    assert spec == expected and repr(spec) == repr(expected), (type(theirs).__name__, spec)  # Python values
+    mxnet_same_law(mx, theirs, spec, f"from_mxnet({type(theirs).__name__} with NumPy scalars)")
+
+
+@needs("mxnet")
+def test_from_mxnet_names_a_numpy_argument_that_is_not_a_scalar():
+    from unifiedinit.backends.mxnet import mx
+    for bad, words in ((mx.init.Normal(np.array([0.1, 0.2])), "from_mxnet(normal): parameter 'sigma' must be a real"),
+                       (mx.init.Uniform(np.array([0.1, 0.2])), "from_mxnet(uniform): parameter 'scale' must be a real "
+                                                               "number (U[-scale, scale]), got [0.1, 0.2]")):
+        with pytest.raises(TypeError) as info:
+            ui.from_mxnet(bad)
+        assert words in str(info.value), str(info.value)
+
+
 @pytest.mark.parametrize("text,words", [
     ('["unifiedinit", {}]', "from_mxnet(unifiedinit): parameter 'initializer' is a dumps() string without the "
                             "keyword 'spec'"),
