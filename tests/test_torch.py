@@ -1031,3 +1031,59 @@ def test_a_wrapper_changes_no_key_and_so_no_value(wrap):
         assert all(e.param.path.startswith(("_orig_mod/", "module/")) for e in report.entries)
         for a, b in zip(bare.parameters(), outer.parameters()):
             assert torch.equal(a, b), options
+
+
+# ------------------------------------------------------------------------- torch.func.vmap and torch.compile
+
+@pytest.mark.parametrize("randomness", ["different", "same"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("window", [(0.0, 0.02, -2.0, 2.0), (0.0, 1.0, 3.0, 5.0)], ids=["100std", "tail"])
+def test_trunc_normal_vmaps_with_either_randomness_in_every_window_and_dtype(window, dtype, randomness):
+    # a window beyond 4 std (or any float16 / bfloat16 tensor) is drawn in a wider work dtype: that temporary must be
+    # batched like the tensor, or vmap refuses randomness="different" ("on an unbatched tensor")
+    mean, std, low, high = window
+    torch.manual_seed(11)
+    x = torch.func.vmap(lambda t: B.trunc_normal_(t, mean, std, low, high), randomness=randomness)(
+        torch.empty(8, 50, 40, dtype=dtype))
+    assert x.shape == (8, 50, 40) and x.dtype == dtype and torch.isfinite(x).all()
+    assert x.min() >= low and x.max() <= high
+    members = x.float().reshape(8, -1)
+    if randomness == "different":
+        assert all(not torch.equal(members[i], members[j]) for i in range(8) for j in range(i))
+        values = members.reshape(-1)  # 8 independent draws of the law
+    else:
+        assert all(torch.equal(members[0], members[i]) for i in range(8))
+        values = members[0]
+    # the law as the dtype holds it, one-sample KS at level ALPHA
+    verdict = stats.check(values.numpy(), ui.TruncatedNormal(mean, std, low, high), shape=tuple(values.shape))
+    assert verdict, str(verdict)
+
+
+def test_a_large_cpu_trunc_normal_compiles_to_the_eager_values_and_rng_state():
+    # a CPU tensor over 2**20 entries is drawn in parts (seeds from the generator, one Generator a part): under
+    # torch.compile the parts run as one opaque op, so the values and the default generator's next draw are eager's
+    import torch._dynamo
+
+    def f(t):
+        return B.trunc_normal_(t, std=0.02)
+
+    torch.manual_seed(0)
+    eager, after_eager = f(torch.empty(2048, 1024)), torch.rand(4)
+    torch._dynamo.reset()
+    torch.manual_seed(0)
+    compiled = torch.compile(f, fullgraph=True, backend="eager")(torch.empty(2048, 1024))
+    assert torch.equal(compiled, eager) and torch.equal(torch.rand(4), after_eager)
+
+
+@pytest.mark.parametrize("spec", [ui.Normal(0.1, 0.5), ui.Uniform(-0.3, 0.7), ui.TruncatedNormal(0.0, 0.02),
+                                  ui.KaimingUniform(), ui.Orthogonal()], ids=repr)
+def test_a_counter_stream_torch_hook_compiles_fullgraph_to_the_reference_values(spec):
+    # the counter key (blake2b, which dynamo cannot trace) is computed when the initializer is made
+    import torch._dynamo
+    portable = ui.Portable(3, "k", stream="counter")
+    init = spec.to_torch(portable=portable)
+    torch._dynamo.reset()
+    compiled = torch.compile(lambda t: init(t), fullgraph=True, backend="eager")(torch.empty(12, 8))
+    eager = init(torch.empty(12, 8))
+    assert torch.equal(compiled, eager)
+    assert np.array_equal(compiled.numpy(), portable.values(spec, (12, 8), "torch"))

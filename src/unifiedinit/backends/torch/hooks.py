@@ -16,13 +16,14 @@ from torch import nn
 
 from ... import _validate as v
 from ... import draws as D
+from ...counter import counter_key
 from ...layout import LayoutLike, TensorInfo, get_layout
 from ...params import Param
-from ...portable import portable_option
+from ...portable import Portable, portable_option
 from ...samplers import draw as sampled
 from ...specs import Spec
 from .model import follow_norm, layer_records, paired_weight, refresh_hooked_norms, tensor_at, writable
-from .ops import TorchOps
+from .ops import TorchArith, TorchOps
 
 
 def dtype_name(t: torch.Tensor) -> str:
@@ -151,18 +152,23 @@ def init_(tensor: torch.Tensor, spec: Spec, *, layout: LayoutLike | None = None,
         True
     """
     check_generator(generator)
-    portable = portable_option(portable)
+    return _init(tensor, spec, layout, generator, layer_fans, portable_option(portable), None)
+
+
+def _init(tensor: torch.Tensor, spec: Spec, layout: LayoutLike | None, generator: torch.Generator | None,
+          layer_fans: tuple[int, int] | None, portable: Portable | None, key: tuple[int, int] | None) -> torch.Tensor:
+    """``init_`` with its options checked; ``key``: the counter stream's key of ``portable`` when already known
+    (a ``TorchInitializer`` computes it once, so that ``torch.compile`` need not trace blake2b), else None."""
     draw = lower(tensor, spec, layout, layer_fans)
     if portable is None:
         return fill(tensor, draw, generator)
     chosen = "torch" if layout is None else layout
     if portable.stream == "counter" and not tensor.is_meta:  # computed by torch where the tensor lives
-        from ...counter import counter_key, values
-        from .ops import TorchArith, TorchOps
+        from ...counter import values
         with torch.no_grad():
             x = values(TorchOps(None, tensor.device), TorchArith(tensor.device), spec, tuple(tensor.shape),
-                       layout=chosen, key=counter_key(portable.seed, portable.key), dtype_name=dtype_name(tensor),
-                       dtype=tensor.dtype, layer_fans=layer_fans)
+                       layout=chosen, key=key if key is not None else counter_key(portable.seed, portable.key),
+                       dtype_name=dtype_name(tensor), dtype=tensor.dtype, layer_fans=layer_fans)
             tensor.copy_(x)
         return tensor
     return write_values(tensor, lambda out: portable.values(spec, tuple(tensor.shape), chosen, dtype_name(tensor),
@@ -277,13 +283,17 @@ class TorchInitializer:
         check_generator(generator)
         self.spec, self.bias, self.layout, self.fans, self.generator = spec, bias, layout, fans, generator
         self.portable = portable_option(portable)
+        # the counter stream's key, computed once here: a hook called under torch.compile(fullgraph=True) has no
+        # blake2b to trace
+        self._key = counter_key(self.portable.seed, self.portable.key) \
+            if self.portable is not None and self.portable.stream == "counter" else None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.spec!r}, bias={self.bias!r}, fans={self.fans!r})"
 
     def __call__(self, obj: Any) -> Any:
         if isinstance(obj, torch.Tensor):
-            return init_(obj, self.spec, layout=self.layout, generator=self.generator, portable=self.portable)
+            return _init(obj, self.spec, self.layout, self.generator, None, self.portable, self._key)
         if not isinstance(obj, nn.Module):
             raise TypeError(f"a unifiedinit torch initializer takes a tensor or an nn.Module, got {type(obj).__name__}")
         if self.portable is not None:

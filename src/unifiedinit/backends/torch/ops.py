@@ -29,17 +29,18 @@ def _icdf(t: torch.Tensor, d: D.TruncatedNormal, g: torch.Generator | None, supp
     a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
     tail = in_tail(a, b)
     work = torch.float64 if (t.dtype == torch.float64 or tail or max(abs(a), abs(b)) > 4.0) else torch.float32
-    x = t if t.dtype == work else torch.empty(t.shape, dtype=work, device=t.device)
+    # made like ``t``: under torch.func.vmap it is batched like it, so randomness="different" draws per member
+    x = t if t.dtype == work else t.new_empty(t.shape, dtype=work)
     if tail:
         flip = a > 0.0  # a window above the mean: drawn as its mirror below
         lo, hi = phi(-b if flip else a), phi(-a if flip else b)
-        _in_parts(x, lambda part, gen: part.uniform_(lo, hi, generator=gen), g)
+        _uniform_in_parts(x, lo, hi, g)
         # torch.special's functions are untyped (torch._C._special has no stubs)
         x.copy_(cast(torch.Tensor, torch.special.ndtri(x)))  # pyright: ignore[reportUnknownMemberType]
         x.mul_(-d.std if flip else d.std)
     else:
         lo, hi = 2.0 * phi(a) - 1.0, 2.0 * phi(b) - 1.0
-        _in_parts(x, lambda part, gen: part.uniform_(lo, hi, generator=gen), g)
+        _uniform_in_parts(x, lo, hi, g)
         x.erfinv_().mul_(d.std * math.sqrt(2.0))
     if d.mean != 0.0:  # every fan-scaled truncated normal is centred: one pass over the tensor fewer
         x.add_(d.mean)
@@ -61,15 +62,30 @@ def _settle_vml() -> None:
 _settle_vml()
 
 
-def _in_parts(t: torch.Tensor, fill: Callable[[torch.Tensor, torch.Generator | None], Any],
-              g: torch.Generator | None) -> None:
-    """``fill(part, generator)`` (random bits only: a ``uniform_``) over a large CPU tensor in fixed parts, in
-    parallel (torch's CPU RNG runs on one core); anything else in one call. ``t`` is written through a detached view, so a parameter that requires grad
-    is safe in the worker threads (grad mode is per thread)."""
+def _uniform_in_parts(t: torch.Tensor, low: float, high: float, g: torch.Generator | None) -> None:
+    """``t.uniform_(low, high, generator=g)``, a large CPU tensor in fixed parts of ``CHUNK`` entries, in parallel
+    (torch's CPU RNG runs on one core): part i from its own generator seeded by the i-th of a row of seeds drawn
+    from ``g``, so the values never depend on the number of threads. Under ``torch.compile`` with torch's default
+    generator the parts are drawn by the opaque op ``unifiedinit::uniform_in_parts_``, which runs this same code
+    when the graph runs: the compiled values, and the default generator's state after them, are the eager ones
+    (dynamo cannot trace the seeds' ``tolist`` or a new Generator; it refuses a given generator object, as it
+    does for torch's own functions)."""
     n = t.numel()
-    if t.device.type != "cpu" or n <= CHUNK or torch.compiler.is_compiling():
-        fill(t, g)
+    if t.device.type != "cpu" or n <= CHUNK:
+        t.uniform_(low, high, generator=g)
+    elif torch.compiler.is_compiling() and g is None and _uniform_in_parts_op is not None:
+        _uniform_in_parts_op(t, low, high)
+    else:
+        _eager_parts(t, low, high, g)
+
+
+def _eager_parts(t: torch.Tensor, low: float, high: float, g: torch.Generator | None) -> None:
+    """The parts of ``_uniform_in_parts``, drawn eagerly. ``t`` is written through a detached view, so a parameter
+    that requires grad is safe in the worker threads (grad mode is per thread)."""
+    if torch.compiler.is_compiling():  # a given generator under torch.compile: dynamo decides (it refuses one)
+        t.uniform_(low, high, generator=g)
         return
+    n = t.numel()
     flat = t.detach().view(-1) if t.is_contiguous() else torch.empty(n, dtype=t.dtype)
     starts = range(0, n, CHUNK)
     # Tensor.tolist is a bare list in torch's stubs
@@ -77,11 +93,26 @@ def _in_parts(t: torch.Tensor, fill: Callable[[torch.Tensor, torch.Generator | N
                  .tolist())  # pyright: ignore[reportUnknownMemberType]
 
     def part(i: int) -> None:
-        fill(flat[starts[i]:starts[i] + CHUNK], torch.Generator().manual_seed(int(seeds[i])))
+        flat[starts[i]:starts[i] + CHUNK].uniform_(low, high, generator=torch.Generator().manual_seed(int(seeds[i])))
 
     list(_pool().map(part, range(len(starts))))
     if not t.is_contiguous():
         t.detach().copy_(flat.view(t.shape))
+
+
+#: ``_eager_parts`` with torch's default generator as one op that ``torch.compile`` keeps opaque (torch >= 2.4;
+#: before it, None: a compiled draw is one ``uniform_``, its values not the eager ones)
+_uniform_in_parts_op: Callable[[torch.Tensor, float, float], None] | None = None
+if hasattr(torch.library, "custom_op"):
+    @torch.library.custom_op("unifiedinit::uniform_in_parts_", mutates_args=("t",))
+    def _parts_op(t: torch.Tensor, low: float, high: float) -> None:
+        _eager_parts(t, low, high, None)
+
+    @_parts_op.register_fake  # pyright: ignore[reportUnknownMemberType]
+    def _(t: torch.Tensor, low: float, high: float) -> None:
+        return None
+
+    _uniform_in_parts_op = _parts_op
 
 
 _POOL: list[Any] = []
