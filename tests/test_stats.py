@@ -9,6 +9,7 @@ import scipy.stats as st
 import unifiedinit as ui
 from unifiedinit import draws as D
 from unifiedinit.verify import stats
+from conftest import needs
 
 
 @pytest.mark.parametrize("draw,mean,var,kurt", [
@@ -211,3 +212,75 @@ def test_check_fails_another_law_on_the_same_coarse_grid(dtype, real):
     claimed = ui.Normal(1.0, 0.02)
     verdict = stats.check(ui.sample(real, (64, 1024), dtype=dtype, seed=2), claimed)
     assert not verdict and str(verdict).startswith("FAIL")
+
+
+# ks_2samp of a half-precision sample and a float32 one of the same law: each pair is correct, so each comparison
+# fails with probability at most ALPHA = 1e-4; at least 2 failures in 20 has probability at most
+# C(20, 2) ALPHA^2 = 1.9e-6 (the seeds are fixed: the outcome is the same on every run).
+
+
+@needs("ml_dtypes")
+def test_ks_2samp_rounds_float32_to_a_bfloat16_sample_with_few_values():
+    spec = ui.Normal(1.0, 0.02)  # bfloat16 holds it on about 30 numbers: fewer than 64 distinct values
+    rejected = {"bfloat16": 0, "bfloat16 read as float64": 0}
+    for s in range(20):
+        half = ui.sample(spec, (10_000,), seed=s, dtype="bfloat16")
+        single = ui.sample(spec, (10_000,), seed=1000 + s, dtype="float32")
+        assert np.unique(half.astype(np.float64)).size < 64
+        rejected["bfloat16"] += stats.ks_2samp(half, single)[1] <= stats.ALPHA
+        rejected["bfloat16 read as float64"] += stats.ks_2samp(single, half.astype(np.float64))[1] <= stats.ALPHA
+    assert max(rejected.values()) <= 1, rejected
+    # power kept: a law a quarter of a standard deviation off is still told apart, rounded alike
+    half = ui.sample(spec, (10_000,), seed=0, dtype="bfloat16")
+    off = ui.sample(ui.Normal(1.005, 0.02), (10_000,), seed=1, dtype="float32")
+    assert stats.ks_2samp(half, off)[1] < stats.ALPHA and stats.ks_2samp(half.astype(np.float64), off)[1] < stats.ALPHA
+    # point masses alone say nothing of their dtype: all ones (bfloat16 numbers) do not round N(1, 0.001^2)'s float32
+    # values to bfloat16 (where nearly all would be 1.0)
+    rng = np.random.default_rng(3)
+    assert stats.ks_2samp(np.ones(1000), rng.normal(1.0, 0.001, 1000).astype(np.float32))[1] < stats.ALPHA
+
+
+@pytest.mark.parametrize("dtype,spec,other", [
+    # bfloat16 keeps U[1, 1.1) at or below 1.09375, where 1.1 rounds to 1.1015625 (2.3% of float32's values)
+    pytest.param("bfloat16", ui.Uniform(1.0, 1.1), ui.Uniform(1.0, 1.09), marks=needs("ml_dtypes")),
+    # float16 keeps U[1, 1.0025) at or below 1.00195, where 1.0025 rounds to 1.00293 (2.4%)
+    ("float16", ui.Uniform(1.0, 1.0025), ui.Uniform(1.0, 1.002)),
+])
+def test_ks_2samp_keeps_rounded_values_in_the_support_as_the_samplers_do(dtype, spec, other):
+    n = 100_000
+    law = stats.distribution(ui.lower(spec, (n,)))
+    given = [law, ui.lower(spec, (n,)), spec]  # a Distribution, a draw, a spec (with shape=)
+    rejected = 0
+    for s in range(20):
+        half = ui.sample(spec, (n,), seed=s, dtype=dtype)
+        single = ui.sample(spec, (n,), seed=1000 + s, dtype="float32")
+        rejected += stats.ks_2samp(single, half, law=given[s % 3], shape=(n,))[1] <= stats.ALPHA
+    assert rejected <= 1
+    # power kept: a narrower uniform is told apart
+    half = ui.sample(spec, (n,), seed=0, dtype=dtype)
+    narrower = ui.sample(other, (n,), seed=1, dtype="float32")
+    assert stats.ks_2samp(half, narrower, law=law)[1] < stats.ALPHA
+
+
+@needs("ml_dtypes")
+def test_ks_2samp_keeps_each_part_of_a_mixture_in_its_own_window():
+    from unifiedinit.reference import draw_array
+    mix = D.Mixture((D.Uniform(1.0, 1.1), D.Uniform(1.0, 1.05)), (0.5, 0.5))  # 1.05 is inside the first's window
+    n, rejected = 100_000, 0
+    for s in range(20):
+        half = draw_array(mix, (n,), np.random.default_rng(s), "bfloat16")
+        single = draw_array(mix, (n,), np.random.default_rng(1000 + s), "float32")
+        rejected += stats.ks_2samp(half, single, law=mix)[1] <= stats.ALPHA
+    assert rejected <= 1
+    other = D.Mixture((D.Uniform(1.0, 1.1), D.Uniform(1.0, 1.05)), (0.4, 0.6))
+    single = draw_array(other, (n,), np.random.default_rng(7), "float32")
+    assert stats.ks_2samp(draw_array(mix, (n,), np.random.default_rng(0), "bfloat16"), single, law=mix)[1] < stats.ALPHA
+
+
+def test_ks_2samp_refuses_a_bad_law_by_name():
+    with pytest.raises(TypeError, match="ks_2samp: parameter 'law' must be a Distribution"):
+        stats.ks_2samp([1.0, 2.0], [1.0, 3.0], law="normal")  # pyright: ignore[reportArgumentType] - a name
+    with pytest.raises(ValueError, match="ks_2samp: a spec as parameter 'law' .* needs the tensor's shape"):
+        stats.ks_2samp([1.0, 2.0], [1.0, 3.0], law=ui.Uniform(0.0, 1.0))
+    with pytest.raises(ValueError, match="depends on the shape: pass shape="):
+        stats.ks_2samp([1.0, 2.0], [1.0, 3.0], law=D.Orthogonal(1.0, 0))

@@ -362,8 +362,9 @@ def _law(draw: D.Draw, shape: Sequence[int] | None) -> Distribution:
 _EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
 
 
-#: ``ks_2samp`` rounds a sample to a half-precision dtype only when the other has this many distinct values that the
-#: dtype holds (a sample of point masses alone, 0 and 1, says nothing of the dtype it was written in)
+#: ``ks_2samp`` takes a float32 or float64 array whose values a half-precision dtype holds as written in it when it has
+#: this many distinct values, or two neighbouring numbers of the dtype among them (a sample of point masses alone,
+#: 0 and 1, says nothing of the dtype it was written in)
 _DISTINCT = 64
 
 
@@ -622,23 +623,126 @@ def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
     return d, p
 
 
-def ks_2samp(a: Any, b: Any) -> tuple[float, float]:
+def _two_sample_dtype(sample: Any) -> Any:
+    """The dtype ``ks_2samp`` takes ``sample`` (an array as given) to be written in. A bfloat16 or float16 array
+    keeps its dtype. A float32 or float64 array (a framework's half-precision values read as float32 or float64)
+    is taken as written in bfloat16 or float16 (tried in that order) when that dtype holds every finite value and
+    the values are not point masses alone: at least ``_DISTINCT`` distinct values, or two of them neighbouring
+    numbers of that dtype (a continuous law's values fill neighbouring cells of a coarse grid; point masses such
+    as 0, 1 or a gain lie far apart, and say nothing of the dtype they were written in); else as ``written_in``
+    says (float32 for a float64 array that float32 holds). A continuous law's float32 values all fall on the
+    bfloat16 grid by chance with probability 2^-16 each; a wrong guess would only round both samples more
+    coarsely, never make a correct pair differ."""
+    x = np.asarray(sample)
+    if x.dtype.name not in ("float64", "float32"):
+        return written_in(x)
+    finite = np.unique(x[np.isfinite(x)].astype(np.float64))
+    halves: list[Any] = []
+    try:
+        import ml_dtypes
+        halves.append(np.dtype(ml_dtypes.bfloat16))
+    except ImportError:  # pragma: no cover - installed with JAX
+        pass
+    halves.append(np.dtype(np.float16))
+    with np.errstate(over="ignore"):
+        for dt in halves:
+            if finite.size == 0 or not np.array_equal(finite.astype(dt).astype(np.float64), finite):
+                continue
+            places = np.unique(_grid_place(finite, dt))
+            if finite.size >= _DISTINCT or bool(np.any(np.diff(places) == 1)):
+                return dt
+        if x.dtype == np.float64 and np.array_equal(finite.astype(np.float32).astype(np.float64), finite):
+            return np.dtype(np.float32)  # as ``written_in`` says: a float32 array read as float64
+    return x.dtype
+
+
+def _kept_ends(law: Distribution, dtype: Any) -> list[tuple[float, float]]:
+    """Each window (lowest, highest) the samplers keep a part of ``law`` in, in ``dtype`` (``kept_in``; a mixture's,
+    blocks' or rows' parts each their own); none for an unbounded law."""
+    if law.parts:
+        return [ends for _, part in law.parts for ends in _kept_ends(part, dtype)]
+    ends = law.kept_in(dtype) if law.kept_in is not None else None
+    return [] if ends is None else [ends]
+
+
+def _kept_merge(law: Distribution, dtype: Any) -> dict[float, float]:
+    """The values (float64) of ``dtype`` that ``ks_2samp`` moves, each to the one it moves to, so that a sample
+    rounded to ``dtype`` is kept as the samplers keep it. Rounding moves a value at most to the number next
+    outside a window; a sampler keeps it at the window's end. Each end and the number next outside it are merged
+    into one (the smallest of those linked, through ends that lie next to each other): both samples are mapped
+    alike, so a part that already keeps its values in (the coarse sample) and one rounded just past its end (the
+    finer one) agree, whichever part of a mixture a value came from."""
+    linked: dict[float, float] = {}
+
+    def root(v: float) -> float:
+        while linked.get(v, v) != v:
+            v = linked[v]
+        return v
+
+    for lo, hi in _kept_ends(law, dtype):
+        below = float(np.nextafter(np.array(lo, dtype=dtype), np.array(-np.inf, dtype=dtype)))
+        above = float(np.nextafter(np.array(hi, dtype=dtype), np.array(np.inf, dtype=dtype)))
+        for a, b in ((below, float(lo)), (above, float(hi))):
+            ra, rb = root(a), root(b)
+            linked.setdefault(ra, ra)
+            linked.setdefault(rb, rb)
+            if ra != rb:
+                linked[max(ra, rb)] = min(ra, rb)
+    return {v: r for v in sorted(linked) if (r := root(v)) != v}
+
+
+def _law_of(law: Distribution | D.Draw | Spec, shape: Sequence[int] | None, layout: LayoutLike) -> Distribution:
+    """``ks_2samp``'s ``law=`` as a ``Distribution``: lowered for ``shape`` in ``layout`` (a spec), or its exact law."""
+    if isinstance(law, Distribution):
+        return law
+    if isinstance(law, D.Draw):
+        return distribution(law, shape)
+    if isinstance(law, Spec):
+        if shape is None:
+            raise ValueError(f"ks_2samp: a spec as parameter 'law' ({law!r}) needs the tensor's shape: pass shape=")
+        return distribution(law.lower(TensorInfo.make(tuple(shape), layout)), shape)
+    raise TypeError(f"ks_2samp: parameter 'law' must be a Distribution (stats.distribution), a lowered draw or a "
+                    f"spec, or None; got {law!r}")
+
+
+def ks_2samp(a: Any, b: Any, *, law: Distribution | D.Draw | Spec | None = None,
+             shape: Sequence[int] | None = None, layout: LayoutLike = "torch") -> tuple[float, float]:
     """Two-sample Kolmogorov-Smirnov statistic and p-value (SciPy's ``ks_2samp``, two-sided).
 
     The report compares each framework's sample with the reference sampler's this way. Both samples are compared
-    as the coarser of the dtypes they were written in holds them (``written_in``, a half-precision one only from
-    64 distinct values): a float32 sample's point mass at 0.1 is the float64 sample's one, rounded.
+    as the coarser of the dtypes they were written in holds them: a float32 sample's point mass at 0.1 is the
+    float64 sample's one, rounded; a float32 sample of N(1, 0.02^2) is rounded to bfloat16 to meet a bfloat16
+    one. The dtype is the array's own for bfloat16 and float16 (ml_dtypes' or NumPy's); a float32 or float64
+    array is taken as written in bfloat16 or float16 when that dtype holds every value and the values are not
+    point masses alone: at least 64 distinct values, or two neighbouring numbers of that dtype among them (a
+    continuous law on a coarse grid fills neighbouring cells; point masses such as 0 and 1 lie far apart and say
+    nothing of their dtype).
+
+    The samplers keep a bounded law's values in its support as the dtype holds it (``Distribution.kept_in``):
+    bfloat16 U[1, 1.1) is kept at or below 1.09375, where float32 values rounded to bfloat16 reach 1.1015625.
+    Given the law both samples come from (``law=``), the rounded values are kept the same way (for a mixture,
+    blocks or rows, each part's end is merged with the number just past it, in both samples). Without it they
+    are not: a bounded law whose end falls between two of the coarser dtype's numbers can make a correct pair
+    of a half-precision and a finer sample fail (U[1, 1.1): 2.3% of the rounded float32 values lie at
+    1.1015625).
 
     Args:
-        a: the first sample (an array or anything ``np.asarray`` takes; flattened, as float64).
+        a: the first sample (an array or anything ``np.asarray`` takes; flattened, compared as float64).
         b: the second sample, of any size.
+        law: the law both samples should come from, used only to keep the rounded values as the samplers keep
+            them: a ``Distribution`` (``distribution(draw, shape)``), a lowered draw, or a spec (lowered for
+            ``shape`` in ``layout``). None (the default): rounded values are not kept in.
+        shape: the tensor's shape, for a spec or a structured draw as ``law``; ignored otherwise.
+        layout: the layout a spec as ``law`` is lowered in (a name of ``unifiedinit.LAYOUTS`` or a Layout).
 
     Returns:
         (D, p): the largest distance between the two empirical CDFs and its p-value; a small p (below ``ALPHA``)
         says the samples come from different laws.
 
     Raises:
-        ValueError: a sample is empty (no p-value exists; SciPy would return NaN).
+        ValueError: a sample is empty (no p-value exists; SciPy would return NaN); a spec as ``law`` without
+            ``shape``, or a law ``distribution`` refuses (a structured draw without ``shape``, a determined one).
+        TypeError: ``law`` is not a Distribution, draw, spec or None.
         ImportError: SciPy is not installed.
 
     Examples:
@@ -648,14 +752,28 @@ def ks_2samp(a: Any, b: Any) -> tuple[float, float]:
         True
         >>> ks_2samp(rng.normal(size=1000), rng.normal(1.0, size=1000))[1] > ALPHA
         False
+        >>> import unifiedinit as ui
+        >>> spec = ui.Uniform(1.0, 1.0025)  # float16 keeps it at or below 1.00195; 1.0025 rounds to 1.00293
+        >>> half = ui.sample(spec, (100_000,), seed=0, dtype="float16")
+        >>> single = ui.sample(spec, (100_000,), seed=1, dtype="float32")
+        >>> ks_2samp(half, single, law=spec, shape=(100_000,))[1] > ALPHA
+        True
+        >>> ks_2samp(half, single)[1] > ALPHA  # rounded, not kept in: 2.4% of them at 1.00293
+        False
     """
-    x, y = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()
+    x, y = np.asarray(a), np.asarray(b)
     for name, sample in (("a", x), ("b", y)):
         if sample.size == 0:
             raise ValueError(f"ks_2samp: parameter {name!r} is an empty sample")
-    coarse = max((written_in(x, _DISTINCT), written_in(y, _DISTINCT)), key=lambda dt: _EPS.get(dt.name, 0.0))
+    exact = None if law is None else _law_of(law, shape, layout)
+    coarse = max((_two_sample_dtype(x), _two_sample_dtype(y)), key=lambda dt: _EPS.get(np.dtype(dt).name, 0.0))
+    x, y = x.astype(np.float64).ravel(), y.astype(np.float64).ravel()
     if coarse != np.float64:
-        x, y = (s.astype(coarse).astype(np.float64) for s in (x, y))
+        with np.errstate(over="ignore"):
+            x, y = (s.astype(coarse).astype(np.float64) for s in (x, y))
+    if exact is not None:
+        for v, to in _kept_merge(exact, coarse).items():
+            x, y = np.where(x == v, to, x), np.where(y == v, to, y)
     sp = _scipy()
     res: Any = sp.stats.ks_2samp(x, y)
     return float(res.statistic), float(res.pvalue)
