@@ -1596,3 +1596,83 @@ def test_an_nnx_mask_works_in_an_nnx_optimizer_step_and_a_linen_one_in_optax():
     steps, values = flat(updates), flat(params)
     np.testing.assert_allclose(steps["layers_0/kernel"], -lr * wd * values["layers_0/kernel"], rtol=1e-6)
     assert not np.any(steps["layers_0/bias"]) and not np.any(steps["layers_1/scale"])
+
+
+def test_torch_param_groups_hold_every_trainable_parameter_a_weight_norms_magnitude_too():
+    # a weight norm's magnitude g was recorded only as what follows its weight, so it was in neither group and an
+    # optimizer built from the groups never trained it (Hugging Face Wav2Vec2's pos_conv_embed among others)
+    pytest.importorskip("torch")
+    import torch
+    from torch import nn
+    from torch.nn.utils import parametrizations
+
+    def models():
+        yield "parametrizations", nn.Sequential(parametrizations.weight_norm(nn.Linear(4, 3)), nn.LayerNorm(3))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # torch.nn.utils.weight_norm is deprecated
+            yield "old", nn.Sequential(torch.nn.utils.weight_norm(nn.Linear(4, 3)), nn.LayerNorm(3))
+            yield "conv", nn.Sequential(torch.nn.utils.weight_norm(nn.Conv1d(4, 4, 3, groups=2), dim=2))
+        yield "spectral", nn.Sequential(parametrizations.spectral_norm(nn.Linear(4, 3)))
+        yield "orthogonal", nn.Sequential(parametrizations.orthogonal(nn.Linear(3, 3)))
+
+    for label, model in models():
+        names = {id(t): name for name, t in model.named_parameters()}
+        magnitudes = {n for n in names.values() if n.endswith(("original0", "weight_g"))}
+        for no_decay in (ui.NO_DECAY, ()):
+            on, off = (g["params"] for g in ui.param_groups(model, no_decay))
+            listed = [names[id(t)] for t in on + off]
+            assert sorted(listed) == sorted(n for n, t in model.named_parameters() if t.requires_grad), label
+            if no_decay == ():  # every parameter decays, the magnitude too
+                assert off == [], label
+            else:  # a norm's scale: no decay, as Equinox's WeightNorm.g; the direction is the layer's weight
+                assert magnitudes <= {names[id(t)] for t in off}, label
+                assert not magnitudes & {names[id(t)] for t in on}, label
+                assert not any(n.endswith(("original1", "weight_v", "original")) for n in (names[id(t)] for t in off))
+    # an optimizer built from the groups trains the magnitude
+    torch.manual_seed(0)
+    layer = parametrizations.weight_norm(nn.Linear(4, 3))
+    g = layer.get_parameter("parametrizations.weight.original0")
+    before = g.detach().clone()
+    optimizer = torch.optim.AdamW(ui.param_groups(layer), lr=0.1)
+    layer(torch.randn(8, 4)).pow(2).sum().backward()
+    optimizer.step()
+    assert g.grad is not None and not torch.equal(before, g.detach())
+
+
+def test_torch_param_groups_refuse_a_lazy_module_not_built_yet():
+    # torch builds a lazy parameter in place on the first call: an optimizer made from net.parameters() before it
+    # trains it, one made from param_groups (which left it out) never did
+    pytest.importorskip("torch")
+    import torch
+    from torch import nn
+    net = nn.Sequential(nn.Linear(4, 4), nn.LazyLinear(2))
+    with pytest.raises(ValueError, match=r"^param_groups: 2 trainable parameter\(s\) of lazy modules are not built "
+                                         r"yet: 1\.weight, 1\.bias; .*call the model on data once"):
+        ui.param_groups(net)
+    net(torch.randn(3, 4))  # a dry run builds it
+    on, off = (g["params"] for g in ui.param_groups(net))
+    assert [id(t) for t in on] == [id(net.get_parameter(n)) for n in ("0.weight", "1.weight")]
+    assert [id(t) for t in off] == [id(net.get_parameter(n)) for n in ("0.bias", "1.bias")]
+
+
+@pytest.mark.skipif(not have("mxnet"), reason="mxnet is not installed")
+def test_mxnet_param_groups_give_back_the_wd_mult_an_earlier_call_set_to_zero():
+    # wd_mult = 0 set by one call stayed: param_groups(net, no_decay=()) then returned [] with the bias still
+    # kept out of decay, where () means every parameter decays
+    from unifiedinit.backends.mxnet import mx
+    net = mx.gluon.nn.Dense(3, in_units=4)
+    net.initialize()
+    assert [p.name for p in ui.param_groups(net)] == [net.bias.name] and net.bias.wd_mult == 0.0
+    assert ui.param_groups(net, no_decay=()) == []
+    assert (net.weight.wd_mult, net.bias.wd_mult) == (1.0, 1.0)
+    # a wd_mult of one's own: given back as it was; one set after the call, or a 0 of one's own, is left alone
+    net.bias.wd_mult = 0.5
+    ui.param_groups(net)
+    assert net.bias.wd_mult == 0.0
+    ui.param_groups(net, no_decay=())
+    assert net.bias.wd_mult == 0.5
+    ui.param_groups(net)
+    net.bias.wd_mult = 2.0
+    net.weight.wd_mult = 0.0
+    assert ui.param_groups(net, no_decay=()) == []
+    assert (net.weight.wd_mult, net.bias.wd_mult) == (0.0, 2.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import weakref
 from typing import Any
 
 from ... import draws as D
@@ -385,12 +386,19 @@ def target(model: Any, **options: Any) -> _Target:
     return _Target(model, **options)
 
 
+#: the Parameters ``param_groups`` set to ``wd_mult = 0``, with the wd_mult each had before: a later call that
+#: does not exclude one gives it back
+_ZEROED: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+
 def param_groups(model: Any, selects: Any, weight_decay: float) -> list[Any]:
     """``unifiedinit.param_groups`` for MXNet: ``wd_mult = 0`` on the excluded trainable Parameters.
 
     The excluded Parameters (those a selector matches, with ``grad_req`` other than "null") are changed in place
-    and returned; the Trainer's ``wd`` applies to the others. Call it through ``ui.param_groups(net, ...)``, which
-    checks its arguments.
+    and returned; the Trainer's ``wd`` applies to the others. A Parameter an earlier call set to 0 that this call
+    does not exclude gets back the ``wd_mult`` it had before (when it is still 0), so ``no_decay=()`` leaves every
+    parameter decaying again; a ``wd_mult`` of your own is left as it is. Call it through
+    ``ui.param_groups(net, ...)``, which checks its arguments.
 
     Args:
         model: an ``mx.gluon.Block``.
@@ -410,13 +418,22 @@ def param_groups(model: Any, selects: Any, weight_decay: float) -> list[Any]:
         >>> excluded = param_groups(net, [ui.Select(role="bias")], 1e-2)
         >>> [param.name.endswith("bias") for param in excluded], net.bias.wd_mult, net.weight.wd_mult
         ([True], 0.0, 1.0)
+        >>> param_groups(net, [], 1e-2), net.bias.wd_mult  # an earlier call's 0 given back
+        ([], 1.0)
     """
     from ...plan import excluded
+    decided = [(param, param.grad_req != "null" and excluded(p, selects)) for p, (_, _, _, param) in walk(model)]
     out: list[Any] = []
-    for p, (_, _, _, param) in walk(model):
-        if param.grad_req != "null" and excluded(p, selects):
-            param.wd_mult = 0.0
+    for param, off in decided:  # decided first: nothing is written unless every parameter was
+        if off:
+            if param.wd_mult != 0.0:
+                _ZEROED[param] = param.wd_mult
+                param.wd_mult = 0.0
             out.append(param)
+        elif param in _ZEROED:
+            before = _ZEROED.pop(param)
+            if param.wd_mult == 0.0:  # still the 0 set here
+                param.wd_mult = before
     return out
 
 

@@ -1169,16 +1169,87 @@ def target(model: Any, **options: Any) -> _Target:
 
 
 def param_groups(model: nn.Module, selects: Any, weight_decay: float) -> list[dict[str, Any]]:
-    """``unifiedinit.param_groups`` for torch: two optimizer param groups (decay, no decay), trainable
-    parameters only, a tied tensor once."""
+    """``unifiedinit.param_groups`` for torch: two optimizer param groups (decay, no decay) that hold every
+    trainable parameter (``requires_grad``) of the model once, a tied tensor once.
+
+    Each parameter is decided by ``selects`` as the walk records it. A weight norm's magnitude (``weight_g``,
+    ``parametrizations.weight.original0``) is read as a norm's scale (kind "norm", role "scale", its layer's
+    class), placed after its weight, so ``NO_DECAY`` keeps decay off it and ``()`` decays it; its direction is
+    the layer's weight. A trainable parameter the walk records nowhere else is read as kind "other", role
+    "other" at its torch name (dots as "/"), after the others in ``named_parameters`` order: the selectors
+    decide it (``NO_DECAY`` leaves it decaying). Call it through ``ui.param_groups(model, ...)``, which checks
+    its arguments.
+
+    Args:
+        model: an nn.Module, every lazy module built (called once on data).
+        selects: a sequence of ``ui.Select``: the parameters to keep weight decay off.
+        weight_decay: the decay of the first group.
+
+    Returns:
+        ``[{"params": [...], "weight_decay": weight_decay}, {"params": [...], "weight_decay": 0.0}]``.
+
+    Raises:
+        ValueError: a trainable parameter of a lazy module (``nn.LazyLinear``, ...) is not built yet: its group
+            is unknown, and torch builds it in place later, so it would never be trained; the message names them
+            (run a forward pass on data first).
+
+    Examples:
+        >>> import torch
+        >>> import unifiedinit as ui
+        >>> from unifiedinit.backends.torch.model import param_groups
+        >>> layer = torch.nn.utils.parametrizations.weight_norm(torch.nn.Linear(4, 3))
+        >>> decay, rest = param_groups(layer, ui.NO_DECAY, 0.01)
+        >>> len(decay["params"]), len(rest["params"])  # the direction decays; the magnitude and the bias do not
+        (1, 2)
+    """
     from ...plan import excluded
     decay: list[Any] = []
     no_decay: list[Any] = []
-    for p, t in walk(model):
+    lazy: list[str] = []
+    norms: list[tuple[str, tuple[Any, ...]]] = []
+    found = walk(model, lazy=lazy, norms=norms)
+    module = model if isinstance(model, nn.Module) else None
+    names: dict[int, list[str]] = {}  # every trainable parameter by identity: its torch names, first one first
+    params: dict[int, nn.Parameter] = {}
+    if module is not None:
+        for name, param in module.named_parameters(remove_duplicate=False):
+            if param.requires_grad and not isinstance(param, UNBUILT):
+                names.setdefault(id(param), []).append(name)
+                params[id(param)] = param
+        unbuilt = list(dict.fromkeys(path.replace("/", ".") for path in lazy))
+        unbuilt = [n for n in unbuilt if module.get_parameter(n).requires_grad] if unbuilt else []
+        if unbuilt:
+            raise ValueError(f"param_groups: {len(unbuilt)} trainable parameter(s) of lazy modules are not built "
+                             f"yet: {', '.join(unbuilt[:8])}{' ...' if len(unbuilt) > 8 else ''}; their group is "
+                             "unknown and an optimizer given the groups would never train them: call the model on "
+                             "data once (a dry run) before param_groups")
+    magnitude = {path: what[1] for path, what in norms if what[0] == "g"}  # a weight norm's direction -> its g
+    seen: set[int] = set()
+
+    def place(p: Any, t: Any) -> None:
+        if id(t) not in seen:
+            seen.add(id(t))
+            (no_decay if excluded(p, selects) else decay).append(t)
+
+    def other(t: nn.Parameter, kind: str, role: str, layer: str) -> Param:
+        path, *aliases = (n.replace(".", "/") for n in names[id(t)])
+        return Param(path=path, kind=kind, role=role, shape=tuple(t.shape), layer=layer, aliases=tuple(aliases),
+                     dtype=_dtype_name(t))
+
+    for p, t in found:
         if t._base is not None:  # a flattened layer's view (register_layer(shapes=...)): the parameter itself
             t = model.get_parameter(p.path.replace("/", "."))
         if p.trainable and isinstance(t, nn.Parameter):
-            (no_decay if excluded(p, selects) else decay).append(t)
+            place(p, t)
+        g_path = magnitude.get(p.path)
+        if g_path is not None and module is not None:  # the weight norm's magnitude: a norm's scale, after its weight
+            g = module.get_parameter(g_path.replace("/", "."))
+            if id(g) in params:
+                place(other(g, "norm", "scale", p.layer), g)
+    for i, left in params.items():  # anything else trainable (never dropped), as torch lists it
+        if i not in seen and module is not None:
+            owner = names[i][0].rpartition(".")[0]
+            place(other(left, "other", "other", _class_name(module.get_submodule(owner))), left)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
