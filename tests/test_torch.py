@@ -1087,3 +1087,31 @@ def test_a_counter_stream_torch_hook_compiles_fullgraph_to_the_reference_values(
     eager = init(torch.empty(12, 8))
     assert torch.equal(compiled, eager)
     assert np.array_equal(compiled.numpy(), portable.values(spec, (12, 8), "torch"))
+
+
+@pytest.mark.parametrize("spec", [ui.Uniform(-0.3, 0.7), ui.KaimingUniform(a=math.sqrt(5))], ids=repr)
+def test_a_half_precision_uniform_puts_the_mass_past_each_kept_end_on_that_end(spec):
+    """torch draws bfloat16 in float32 and rounds once: each end the dtype holds inside the window keeps the mass
+    that rounds to it or past the window (the law ``verify.stats`` and the other backends draw). It drew the
+    float32 uniform on the narrowed window instead, so each end cell had about half its mass (KS p = 3e-36 for
+    KaimingUniform(a=sqrt(5)) at 10**7 values). Each count is Binomial(n, p): more than 6 sigma off fails by chance
+    with probability about 2e-9."""
+    from unifiedinit.reference import support_in
+    from unifiedinit.verify.stats import check
+    shape = (1000, 1000)
+    draw = spec.lower(ui.TensorInfo.make(shape))
+    t = torch.empty(shape, dtype=torch.bfloat16)
+    spec.to_torch(generator=torch.Generator().manual_seed(0))(t)
+    x = t.double().flatten()
+    kept = support_in(draw, "bfloat16")
+    assert kept is not None
+    lo, hi = kept
+    inward = [torch.nextafter(torch.tensor(end, dtype=torch.bfloat16), torch.tensor(0.0, dtype=torch.bfloat16)).item()
+              for end in (lo, hi)]
+    masses = [((lo + inward[0]) / 2 - draw.low) / (draw.high - draw.low),
+              (draw.high - (hi + inward[1]) / 2) / (draw.high - draw.low)]
+    n = x.numel()
+    for end, p in zip((lo, hi), masses):
+        count = int((x == end).sum())
+        assert abs(count - n * p) <= 6 * math.sqrt(n * p * (1 - p)), (end, count, n * p)
+    assert check(t.float().numpy(), spec, shape=shape).ok

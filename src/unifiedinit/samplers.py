@@ -382,10 +382,13 @@ def in_place_writer(ops: Any, d: D.Draw, dtype: Any) -> Callable[[Any], Any] | N
     return found if found is not None else (lambda out: primitive(out.shape, a, b, dtype, out))
 
 
-def _one_call(ops: Any, d: D.Draw, final: Any) -> tuple[Callable[..., Any], float, float] | None:
+def _one_call(ops: Any, d: D.Draw, final: Any, dt: Any = None) -> tuple[Callable[..., Any], float, float] | None:
     """The ops primitive and its two numbers when ``d`` is one call of it: a uniform within its window as
-    ``final`` holds it (a backend whose uniform stays in its bounds), or a normal; else None."""
-    if isinstance(d, D.Uniform) and ops.bounded_uniform:
+    ``final`` holds it, drawn in ``final`` itself (``dt``, the work dtype, None: the same) by a backend whose
+    uniform stays in its bounds, or a normal; else None. A uniform drawn in a wider work dtype (torch's bfloat16
+    in float32) is not one call: drawn on the narrowed window and then rounded, the mass between each end and the
+    window's would spread over the inside instead of landing on the end (another law); it is clipped instead."""
+    if isinstance(d, D.Uniform) and ops.bounded_uniform and (dt is None or dt == final):
         low, high = support_in(d, final) or (d.low, d.high)
         return ops.uniform, low, high
     if isinstance(d, D.Normal):
@@ -396,7 +399,7 @@ def _one_call(ops: Any, d: D.Draw, final: Any) -> tuple[Callable[..., Any], floa
 def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: Any, out: Any = None) -> Any:
     """One elementwise primitive in the work dtype ``dt``, each bounded one kept in its window as ``final`` holds
     it (ends that ``final`` holds exactly, so the last rounding cannot leave the window)."""
-    call = _one_call(ops, d, final)
+    call = _one_call(ops, d, final, dt)
     if call is not None:
         primitive, a, b = call
         return primitive(shape, a, b, dt, out)
