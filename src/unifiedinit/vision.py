@@ -1400,7 +1400,9 @@ def keras_applications(arch: str) -> Plan:
       Keras numbers the variable itself).
 
     The rules select by layer kind and the builders' layer names, so the plan also applies to a port of the model
-    that keeps those names. ``make test`` builds one model of each family (and, once, outside the suite, every
+    that keeps those names. A layer of one's own on top of a builder's base (a new head) keeps Keras's defaults,
+    but for EfficientNet's conv rules, which take every conv and depthwise kernel, as the builders give them all.
+    ``make test`` builds one model of each family (and, once, outside the suite, every
     builder) and compares each variable with the builder's own init.
 
     Args:
@@ -1428,7 +1430,8 @@ def keras_applications(arch: str) -> Plan:
         conv = VarianceScaling(2.0, "fan_out", "truncated_normal")  # a depthwise kernel: Keras's fans, as keras's
         plan = (plan.rule(conv, kind="conv", role="weight")
                 .rule(conv, kind="conv", role="weight", layer="Depthwise*", layout="keras")
-                .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="dense", role="weight"))
+                .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="dense", role="weight",
+                      path="*predictions/*"))
     elif family == "nasnet":  # nasnet.py's kernel_initializer="he_normal" on its plain 1x1 (and stem) convs
         he_normal = VarianceScaling(2.0, "fan_in", "truncated_normal")
         for name in ("stem_conv1", "adjust_conv_1_*", "adjust_conv_2_*", "adjust_conv_projection_*",

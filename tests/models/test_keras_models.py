@@ -346,6 +346,18 @@ def test_every_keras_application_is_a_family_of_the_preset():
     assert ui.presets.keras_applications("ResNet50").rules == ui.presets.keras_applications("defaults").rules
 
 
+def test_an_efficientnet_plan_draws_only_the_builders_classifier_with_its_dense_law():
+    """EfficientNet's DENSE_KERNEL_INITIALIZER is the builder's classifier's (``predictions``) alone: a head of
+    one's own on a base built with include_top=False keeps Keras's Glorot-uniform (it was redrawn with the 1/3 law)."""
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, name="my_head"),
+                              keras.layers.Dense(4, name="predictions")])
+    specs = {e.param.path: e.spec for e in ui.presets.keras_applications("EfficientNetB0").apply(model, seed=0).entries}
+    head = next(spec for path, spec in specs.items() if "my_head" in path and path.endswith("kernel"))
+    classifier = next(spec for path, spec in specs.items() if "predictions" in path and path.endswith("kernel"))
+    assert classifier == ui.VarianceScaling(1 / 3, "fan_out", "uniform")
+    assert head == ui.XavierUniform()
+
+
 @pytest.mark.parametrize("arch,error,match", [
     (50, TypeError, "'arch' must be a string, got 50"),
     ("EfficientNetB9", ValueError, r"'arch' must be a family \(defaults, efficientnet, nasnet, convnext\).*"
