@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 
@@ -212,3 +213,96 @@ def test_a_picture_name_ending_in_a_dot_is_the_png_matplotlib_writes(tmp_path, c
         assert report.main(["--spec", "Zeros", "--frameworks", "reference", "--picture", str(tmp_path / given)]) == 0
         assert f"picture: {tmp_path / written}\n" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c2.png", "d.png"]
+
+
+def test_compare_refuses_an_array_spec_of_another_shape_than_the_shape_asked_for(capsys):
+    """``FromArray`` takes its own shape on the default layers, but ``--shape 3,3`` asks for a 3x3 weight: a 2x2
+    array was sampled in its own shape, labelled 3x3, and passed."""
+    array = "FromArray([[1.0, 2.0], [3.0, 4.0]])"
+    options = ["--spec", array, "--frameworks", "reference", "--picture", ""]
+    for shapes in (["3,3"], ["2,2", "3,3"]):
+        assert report.main([*options, *[a for s in shapes for a in ("--shape", s)]]) == 1, shapes
+        err = capsys.readouterr().err
+        assert err.startswith("unifiedinit compare: FromArray(") and err.count("\n") == 1, err
+        assert "cannot initialize a 3x3 weight of shape (3, 3)" in err and "has shape (2, 2)" in err, err
+    assert report.main([*options, "--shape", "2,2"]) == 0
+    assert "reference 2x2  (2, 2)" in capsys.readouterr().out
+    assert report.main([*options, "--layer", "dense"]) == 0  # a default layer: the array's own shape
+    assert "reference dense  (2, 2)" in capsys.readouterr().out
+
+
+def test_inspect_says_in_one_line_a_plan_the_model_refuses(tmp_path, monkeypatch, capsys):
+    """A plan rule the model refuses (Dirac on a Linear), or a linen module without its variables, was a
+    traceback; and ``--json``'s folder is not made for a command refused."""
+    pytest.importorskip("torch")
+    from unifiedinit.verify import inspect_cli
+    name = "report_refused_models"
+    (tmp_path / f"{name}.py").write_text(
+        "import torch\n"
+        "def build():\n    return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))\n"
+        "def linen_bare():\n    import flax.linen as nn\n    return nn.Dense(3)\n")
+    (tmp_path / "dirac.json").write_text(ui.Plan(name="d").rule(ui.Dirac(), kind="dense", role="weight").to_json())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # load_factory puts the current folder first
+    cases = [([f"{name}:build", "--plan", "dirac.json"],
+              "plan rule 0 (kind=dense role=weight -> Dirac(groups=1)) cannot initialize '0/weight' (Linear")]
+    if importlib.util.find_spec("flax") is not None:
+        cases.append(([f"{name}:linen_bare", "--plan", "torch"], "a linen module holds no parameters"))
+    try:
+        for argv, words in cases:
+            assert inspect_cli.main([*argv, "--json", "made/x.json"]) == 1, argv
+            err = capsys.readouterr().err
+            assert err.startswith("unifiedinit inspect: ") and words in err and err.count("\n") == 1, err
+            assert not (tmp_path / "made").exists()
+    finally:
+        sys.modules.pop(name, None)
+
+
+def test_a_refused_command_makes_no_output_folder(tmp_path, monkeypatch, capsys):
+    """Every output path is checked before any folder is made, and the folders are made only once every argument
+    is accepted: ``out/`` (the default ``--picture``) was made before ``--html`` was refused, ``made/`` before
+    ``--plan`` was."""
+    monkeypatch.chdir(tmp_path)
+    too_long = "a" * 300 + ".html"
+    refused = [["--json", "new/r.json", "--html", too_long], ["--json", "new/r.json", "--html", f"other/{too_long}"]]
+    if sys.platform == "linux":  # a folder that takes no new file, though it looks writable to root
+        refused.append(["--json", "new/r.json", "--html", "/proc/x.html"])
+    for extra in refused:
+        assert report.main(["--spec", "Normal", "--frameworks", "reference", *extra]) == 1, extra
+        err = capsys.readouterr().err
+        assert err.startswith("unifiedinit compare: --html ") and "cannot" in err and err.count("\n") == 1, err
+        assert list(tmp_path.iterdir()) == [], extra  # neither out/ nor new/ nor other/
+    from unifiedinit.verify import inspect_cli
+    assert inspect_cli.main(["nosuch:build", "--plan", "nosuch", "--json", "made/x.json"]) == 1
+    assert "--plan must be a preset" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
+    if importlib.util.find_spec("torch") is not None:  # accepted: the folder is made and the JSON written
+        assert inspect_cli.main(["unifiedinit.backends.torch.zoo:build", "--plan", "torch", "--json",
+                                 "made/x.json"]) == 0
+        assert json.loads((tmp_path / "made" / "x.json").read_text())
+    assert report.main(["--spec", "Zeros", "--frameworks", "reference", "--picture", "", "--json", "new/r.json"]) == 0
+    assert (tmp_path / "new" / "r.json").is_file()
+
+
+def test_outputs_are_all_checked_first_and_a_failure_removes_the_folders_it_made(tmp_path, monkeypatch):
+    """``cli.outputs``: two outputs that are one file (or one inside the other) are refused; a folder that cannot
+    be made after others were leaves none of them behind."""
+    from unifiedinit import cli
+    monkeypatch.chdir(tmp_path)
+    for pair in (("r.json", "r.json"), ("new/r.json", "new/r.json/x.html"), ("new/r.json/x.html", "./new/r.json")):
+        with pytest.raises(cli.Problem, match="choose separate files"):
+            cli.outputs((pair[0], "--json"), (None, "--picture"), (pair[1], "--html"))
+        assert list(tmp_path.iterdir()) == []
+    real = os.mkdir
+
+    def refuse(path, *args, **kwargs):
+        if os.path.basename(path) == "c":
+            raise PermissionError(13, "Permission denied", path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", refuse)
+    with pytest.raises(cli.Problem, match=r"--html b/c/x.html: cannot make its folder \(Permission denied\)"):
+        cli.outputs(("a/r.json", "--json"), ("b/c/x.html", "--html"))
+    assert list(tmp_path.iterdir()) == []  # a/ and b/ were made, then removed
+    monkeypatch.setattr(os, "mkdir", real)
+    cli.outputs(("a/r.json", "--json"), ("b/c/x.html", "--html"))
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == ["a", "b", "b/c"]  # folders only

@@ -8,6 +8,7 @@ its fix (``Problem``), 2 a usage error (argparse's own).
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
@@ -154,10 +155,136 @@ def framework_names(text: str, option: str, allowed: Sequence[str]) -> list[str]
     return chosen
 
 
+def check_output(path: str, option: str) -> str:
+    """``path`` checked as an output file without making anything: not a folder, its folder writable (or makeable:
+    the nearest folder above it that exists is writable), and every name in it short enough for the file system.
+
+    Where its folder exists, the name itself is tried too (a file made and removed at once), so nothing is left.
+
+    Args:
+        path: the output file a command will write.
+        option: the option that gave it (``"--json"``), for the message.
+
+    Returns:
+        ``path``, unchanged.
+
+    Raises:
+        Problem: ``path`` is a folder, a file stands where a folder must be, a folder is not writable, or a name
+            is refused (too long).
+
+    Examples:
+        >>> import os, tempfile
+        >>> top = tempfile.mkdtemp()
+        >>> path = os.path.join(top, "new", "report.json")
+        >>> check_output(path, "--json") == path
+        True
+        >>> os.listdir(top)  # nothing made
+        []
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    existing = folder
+    while not os.path.lexists(existing):  # the nearest folder above that exists: the others would be made
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise Problem(f"{option} {path}: cannot make its folder ({existing} is not a folder); choose a writable "
+                      "path")
+    if existing != folder:
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise Problem(f"{option} {path}: cannot make its folder ({existing} is not writable); choose a "
+                          "writable path")
+        try:
+            longest = os.pathconf(existing, "PC_NAME_MAX")
+        except (OSError, ValueError):  # no such limit to ask for: the common one
+            longest = 255
+        if any(len(os.fsencode(name)) > longest for name in os.path.relpath(os.path.abspath(path), existing)
+               .split(os.sep)):
+            raise Problem(f"{option} {path}: cannot write there ({os.strerror(errno.ENAMETOOLONG)}); choose a "
+                          "writable file path")
+        return path
+    if os.path.isdir(path) or not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise Problem(f"{option} {path}: cannot write there; choose a writable file path")
+    _try_name(path, option)
+    return path
+
+
+def _try_name(path: str, option: str) -> None:
+    """The name itself (too long, a character the file system refuses), in a folder that exists: made and
+    removed."""
+    if os.path.lexists(path):
+        return
+    try:
+        open(path, "a").close()
+    except OSError as err:
+        raise Problem(f"{option} {path}: cannot write there ({err.strerror}); choose a writable file path") from None
+    os.remove(path)
+
+
+def outputs(*paths: tuple[str | None, str]) -> None:
+    """Every output path checked before any folder is made (``check_output``), then their folders made and each
+    name tried; a path refused then leaves nothing behind: the folders this call made are removed again.
+
+    Call it once every other argument is accepted, with all the outputs together, so a refused command makes no
+    folder.
+
+    Args:
+        paths: ``(path, option)`` pairs: an output file a command will write (None or ``""``: none) and the option
+            that gave it (``"--json"``).
+
+    Raises:
+        Problem: a path that cannot be written (as ``check_output`` says), two paths that are one file (or one
+            inside the other), or a folder that cannot be made.
+
+    Examples:
+        >>> import os, tempfile
+        >>> top = tempfile.mkdtemp()
+        >>> outputs((os.path.join(top, "new", "r.json"), "--json"), (os.path.join(top, "a" * 300), "--html"))
+        Traceback (most recent call last):
+        ...
+        unifiedinit.cli.Problem: --html ...: cannot write there (File name too long); choose a writable file path
+        >>> os.listdir(top)  # new/ was not made
+        []
+    """
+    given = [(path, option) for path, option in paths if path]
+    for i, (path, option) in enumerate(given):
+        check_output(path, option)
+        for other, other_option in given[:i]:  # one file written over another, or a file where a folder must be
+            a, b = os.path.abspath(other), os.path.abspath(path)
+            if a == b or b.startswith(a + os.sep) or a.startswith(b + os.sep):
+                raise Problem(f"{other_option} {other} and {option} {path}: "
+                              f"{'the same file' if a == b else 'one inside the other'}; choose separate files")
+    made: list[str] = []  # the folders this call made, outermost first
+    try:
+        for path, option in given:
+            folder = os.path.dirname(os.path.abspath(path))
+            missing: list[str] = []
+            while not os.path.lexists(folder):
+                missing.insert(0, folder)
+                folder = os.path.dirname(folder)
+            for folder in missing:
+                try:
+                    os.mkdir(folder)
+                except FileExistsError:  # made meanwhile by someone else: not ours to remove
+                    continue
+                except OSError as err:
+                    raise Problem(f"{option} {path}: cannot make its folder ({err.strerror}); choose a writable "
+                                  "path") from None
+                made.append(folder)
+            _try_name(path, option)
+    except Problem:
+        for folder in reversed(made):
+            try:
+                os.rmdir(folder)
+            except OSError:  # something was put there meanwhile: left as it is
+                pass
+        raise
+
+
 def writable(path: str, option: str) -> str:
     """``path`` checked before a long run: its folder can be made and written, and it is not a folder itself.
 
-    The folder is made here (as the command would make it), so a bad path fails before the run, not after it.
+    The folder is made here (as the command would make it), so a bad path fails before the run, not after it; a
+    path refused leaves no folder behind. For several outputs use ``outputs``, which checks them all before it
+    makes any folder.
 
     Args:
         path: the output file a command will write.
@@ -175,20 +302,7 @@ def writable(path: str, option: str) -> str:
         >>> writable(path, "--json") == path, os.path.isdir(os.path.dirname(path))
         (True, True)
     """
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as err:
-        raise Problem(f"{option} {path}: cannot make its folder ({err.strerror}); choose a writable path") from None
-    if os.path.isdir(path) or not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
-        raise Problem(f"{option} {path}: cannot write there; choose a writable file path")
-    if not os.path.exists(path):  # the name itself (too long, a character the file system refuses): made and removed
-        try:
-            open(path, "a").close()
-        except OSError as err:
-            raise Problem(f"{option} {path}: cannot write there ({err.strerror}); choose a writable file "
-                          "path") from None
-        os.remove(path)
+    outputs((path, option))
     return path
 
 

@@ -118,27 +118,31 @@ def native(backend: ModuleType, spec: Spec, shape: tuple[int, ...], seed: int, l
     return np.transpose(x, np.argsort(perm))
 
 
-def applicable(spec: Spec, shape: tuple[int, ...], layout: str = "torch") -> tuple[int, ...] | None:
+def applicable(spec: Spec, shape: tuple[int, ...], layout: str = "torch",
+               exact: bool = False) -> tuple[int, ...] | None:
     """The shape to use for ``spec`` on a layer of ``shape`` in ``layout``, or None when the spec does not apply
     (its lowering refuses the tensor: eye on a kernel, dirac on a matrix, a delta-orthogonal kernel with more inputs
     than outputs; ``S4DReal``, written by storage order, on any layer). An array spec takes its own shape when it
-    has the layer's rank.
+    has the layer's rank, unless ``exact``.
 
     Args:
         spec: any catalog spec.
         shape: the layer's weight shape in ``layout``.
         layout: a registered layout name (``unifiedinit.LAYOUTS``).
+        exact: ``shape`` itself was asked for (``--shape``): an array spec of another shape does not apply.
 
     Returns:
         The shape to sample, or None when the spec does not apply.
 
     Examples:
-        >>> from unifiedinit import Eye, Normal
+        >>> from unifiedinit import Eye, FromArray, Normal
         >>> applicable(Normal(), (256, 512)), applicable(Eye(), (64, 32, 3, 3))
         ((256, 512), None)
+        >>> applicable(FromArray([[1.0, 2.0]]), (3, 3)), applicable(FromArray([[1.0, 2.0]]), (3, 3), exact=True)
+        ((1, 2), None)
     """
     if isinstance(spec, FromArray):
-        return spec.shape if len(shape) == len(spec.shape) else None
+        return spec.shape if len(shape) == len(spec.shape) and (not exact or spec.shape == shape) else None
     return None if refusal(spec, shape, layout) else shape
 
 
@@ -312,8 +316,8 @@ class Result:
         return all(r.ok for r in self.rows)
 
 
-HEADER: tuple[str, ...] = ("sampler layer", "shape", "exp mean", "exp std", "support", "mean", "std", "min", "max", "KS D", "p",
-          "p vs ref", "verdict")
+HEADER: tuple[str, ...] = ("sampler layer", "shape", "exp mean", "exp std", "support", "mean", "std", "min", "max",
+                           "KS D", "p", "p vs ref", "verdict")
 
 
 def run(specs: Sequence[Spec] | None = None, layers: Layers | Sequence[str] = DEFAULT_LAYERS, seed: int = 0,
@@ -761,7 +765,8 @@ def execute(args: argparse.Namespace) -> int:
 
     Raises:
         unifiedinit.cli.Problem: an unknown or missing framework, a bad ``--spec`` or ``--shape``, a spec that fits
-            no layer asked for, SciPy missing, or an output path that cannot be written.
+            no layer asked for (or not every ``--shape``: an array spec of another shape), SciPy missing, or an
+            output path that cannot be written (said before any output folder is made).
 
     Examples:
         >>> import argparse, contextlib, io
@@ -777,7 +782,7 @@ def execute(args: argparse.Namespace) -> int:
 
     from ..backends import FRAMEWORKS, REGISTRY, available
     from .._validate import seed as valid_seed
-    from ..cli import Problem, framework_names, writable
+    from ..cli import Problem, framework_names, outputs
     try:
         valid_seed("compare", args.seed, required=True)
     except (TypeError, ValueError):
@@ -807,19 +812,19 @@ def execute(args: argparse.Namespace) -> int:
         else:
             layers = {"x".join(map(str, s)): (s, "torch") for s in shapes}
     for spec in specs:  # what was asked for must apply: a spec that fits no shape is an error, not an empty table
-        fits = [name for name, (shape, layout) in layers.items() if applicable(spec, shape, layout) is not None]
+        fits = [name for name, (shape, layout) in layers.items()
+                if applicable(spec, shape, layout, exact=bool(args.shape)) is not None]
         if not fits or (args.shape and len(fits) < len(layers)):
             name, (shape, layout) = next((n, l) for n, l in layers.items() if n not in fits)
             raise Problem(f"{spec!r} cannot initialize a {name} weight of shape {shape}: "
                           f"{refusal(spec, shape, layout)}")
-    if args.picture:  # before writable() makes any folder
+    if args.picture:  # before outputs() makes any folder
         _picture_format(args.picture)
-    for path, option in ((args.json, "--json"), (args.picture, "--picture"), (args.html, "--html")):
-        if path:
-            writable(path, option)
-    if args.picture and _picture_path(args.picture) != args.picture:
-        args.picture = writable(_picture_path(args.picture), "--picture")  # what matplotlib writes (c2, c2. give
-        # c2.png): checked too, and the path printed
+    # every output checked before any folder is made: one refused leaves no folder of another behind; the picture
+    # as given and as matplotlib writes it (c2, c2. give c2.png)
+    written = _picture_path(args.picture) if args.picture else None
+    outputs((args.json, "--json"), (args.picture, "--picture"), (args.html, "--html"),
+            (written if written != args.picture else None, "--picture"))
     result = run(specs, layers, args.seed, frameworks=frameworks, width=10 ** 6 if args.wide else 100)
     if args.json:
         text = json.dumps([r.as_json() for r in result.rows], indent=1, allow_nan=False)  # strict JSON, whole

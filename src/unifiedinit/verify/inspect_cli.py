@@ -121,8 +121,9 @@ def execute(args: argparse.Namespace) -> int:
         The exit code: 0, or 1 with ``--strict`` when a parameter is UNMATCHED.
 
     Raises:
-        unifiedinit.cli.Problem: a factory or plan that cannot be loaded, or a ``--json`` path that cannot be
-            written.
+        unifiedinit.cli.Problem: a factory or plan that cannot be loaded, a plan the model refuses (a rule that
+            cannot initialize a parameter it matches, a linen module without its variables), or a ``--json`` path
+            that cannot be written; its folder is made only once everything else is accepted.
 
     Examples:
         >>> import argparse, contextlib, io
@@ -135,9 +136,9 @@ def execute(args: argparse.Namespace) -> int:
         0
     """
     from ..apply import inspect
-    from ..cli import Problem, writable
-    if args.json:
-        writable(args.json, "--json")
+    from ..cli import Problem, check_output, writable
+    if args.json:  # a bad path is said before the model is built, without making its folder
+        check_output(args.json, "--json")
     from inspect import signature
 
     from ..apply import backend_of
@@ -162,7 +163,12 @@ def execute(args: argparse.Namespace) -> int:
         backend_of(built)
     except TypeError as err:
         raise Problem(f"{args.factory} built no model: {err}") from None
-    report = inspect(built, plan, **options)
+    try:
+        report = inspect(built, plan, **options)
+    except (TypeError, ValueError) as err:  # a rule the model refuses, a model the plan cannot read
+        raise Problem(str(err)) from None
+    if args.json:  # every argument accepted: only now its folder is made
+        writable(args.json, "--json")
     print(report.table(10 ** 6 if args.wide else 100))
     if args.json:
         with open(args.json, "w") as fh:
