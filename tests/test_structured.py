@@ -310,6 +310,203 @@ def test_a_model_that_holds_only_its_stack_keys_each_layer_as_the_unstacked_mode
                                   np.asarray(looped["params"][f"blocks_{i}"]["Dense_0"]["kernel"])), (portable, i)
 
 
+def _wrapped_stack_plan() -> Any:
+    return (ui.Plan().rule(ui.Normal(0, 1), role="embedding").rule(ui.Normal(0, 0.02), role="weight")
+            .rule(ui.Uniform(-0.1, 0.1), role="bias"))
+
+
+def _torch_wrapped_layers(torch: Any, two: bool) -> tuple[Any, dict[tuple[int, str], Any]]:
+    """The unstacked torch twin of the wrapped stacks below: ``embed``, ``encoder.layers.<l>.fc`` (``two``:
+    ``encoder.layers.<l>.attn.q`` and ``.mlp``), initialized portably; its weights by layer and name, (in, out)."""
+    def layer() -> Any:
+        m = torch.nn.Module()
+        if two:
+            m.attn = torch.nn.Module()
+            m.attn.q = torch.nn.Linear(8, 8)
+            m.mlp = torch.nn.Linear(8, 8)
+        else:
+            m.fc = torch.nn.Linear(8, 8)
+        return m
+    model = torch.nn.Module()
+    model.embed = torch.nn.Embedding(10, 8)
+    model.encoder = torch.nn.Module()
+    model.encoder.layers = torch.nn.ModuleList([layer() for _ in range(3)])
+    _wrapped_stack_plan().apply(model, seed=5, portable=True)
+    names = ("attn.q", "mlp") if two else ("fc",)
+    found = {(i, n): model.encoder.layers[i].get_submodule(n) for i in range(3) for n in names}
+    return model, {k: (m.weight.detach().numpy().T, m.bias.detach().numpy()) for k, m in found.items()}
+
+
+@pytest.mark.parametrize("two", [False, True])
+def test_an_nnx_stack_held_alone_by_a_wrapper_keys_each_layer_as_the_unstacked_model(two):
+    """Hugging Face's layout: an ``encoder`` that holds nothing but its ``layers``. Stacked by ``nnx.vmap``, its
+    layer l takes ``encoder/layers/l/...``'s key and values (those of an ``nnx.List`` of the layers and of torch's
+    ``ModuleList``), a block of one Linear as a block of several (before, the stack was taken to be the
+    ``encoder``: ``encoder/*/layers/...``)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    nnx = pytest.importorskip("flax.nnx")
+
+    class Attn(nnx.Module):
+        def __init__(self, rngs):
+            self.q = nnx.Linear(8, 8, rngs=rngs)
+
+    class Layer(nnx.Module):
+        def __init__(self, rngs):
+            if two:
+                self.attn, self.mlp = Attn(rngs), nnx.Linear(8, 8, rngs=rngs)
+            else:
+                self.fc = nnx.Linear(8, 8, rngs=rngs)
+
+    @nnx.split_rngs(splits=3)
+    @nnx.vmap(in_axes=(0,), out_axes=0)
+    def make(rngs):
+        return Layer(rngs)
+
+    class Encoder(nnx.Module):
+        def __init__(self, rngs, stacked):
+            self.layers = make(rngs) if stacked else nnx.List([Layer(rngs) for _ in range(3)])
+
+    class Model(nnx.Module):
+        def __init__(self, stacked):
+            rngs = nnx.Rngs(0)
+            self.embed = nnx.Embed(10, 8, rngs=rngs)
+            self.encoder = Encoder(rngs, stacked)
+
+    stacked, listed = Model(True), Model(False)
+    report = _wrapped_stack_plan().apply(stacked, seed=5, portable=True)
+    _wrapped_stack_plan().apply(listed, seed=5, portable=True)
+    names = ("attn/q", "mlp") if two else ("fc",)
+    assert {e.param.key for e in report.entries if "kernel" in e.param.path} == \
+        {f"encoder/layers/*/{n}/weight" for n in names}
+    _, want = _torch_wrapped_layers(torch, two)
+    for i in range(3):
+        for n in names:
+            one, many = stacked.encoder.layers, listed.encoder.layers[i]
+            for part in n.split("/"):
+                one, many = getattr(one, part), getattr(many, part)
+            for got in ((np.asarray(one.kernel.get_value())[i], np.asarray(one.bias.get_value())[i]),
+                        (np.asarray(many.kernel.get_value()), np.asarray(many.bias.get_value()))):
+                assert np.array_equal(got[0], want[i, n.replace("/", ".")][0]), (i, n)
+                assert np.array_equal(got[1], want[i, n.replace("/", ".")][1]), (i, n)
+    assert np.array_equal(np.asarray(stacked.embed.embedding.get_value()),
+                          np.asarray(listed.embed.embedding.get_value()))
+
+
+def test_a_linen_scan_held_alone_by_a_wrapper_keys_each_layer_as_the_unstacked_model():
+    """``nn.scan`` of the layers inside an ``encoder`` that holds nothing else: layer l gets the values of the
+    looped model's ``encoder/layers_l`` and of torch's ``encoder.layers.l`` (before: ``encoder/*/layers/...``)."""
+    torch = pytest.importorskip("torch")
+    jax = pytest.importorskip("jax")
+    linen = pytest.importorskip("flax.linen")
+
+    class Layer(linen.Module):
+        @linen.compact
+        def __call__(self, x, _=None):
+            return linen.Dense(8, name="fc")(x), None
+
+    class Scanned(linen.Module):
+        @linen.compact
+        def __call__(self, x):
+            scan = linen.scan(Layer, variable_axes={"params": 0}, split_rngs={"params": True}, length=3)
+            return scan(name="layers")(x, None)[0]
+
+    class Looped(linen.Module):
+        @linen.compact
+        def __call__(self, x):
+            for i in range(3):
+                x, _ = Layer(name=f"layers_{i}")(x)
+            return x
+
+    def model(encoder: Any) -> Any:
+        class Model(linen.Module):
+            @linen.compact
+            def __call__(self, tokens):
+                return encoder(name="encoder")(linen.Embed(10, 8, name="embed")(tokens))
+        return Model()
+
+    tokens = jax.numpy.zeros((2,), jax.numpy.int32)
+    out = {}
+    for name, encoder in (("scanned", Scanned), ("looped", Looped)):
+        m = model(encoder)
+        variables = m.init(jax.random.key(0), tokens)
+        out[name], report = _wrapped_stack_plan().apply(m, params=variables, inputs=(tokens,), seed=5, portable=True)
+        if name == "scanned":
+            assert {e.param.key for e in report.entries if "kernel" in e.param.path} == {"encoder/layers/*/fc/weight"}
+    _, want = _torch_wrapped_layers(torch, False)
+    scanned, looped = out["scanned"]["params"]["encoder"], out["looped"]["params"]["encoder"]
+    for i in range(3):
+        for got in (scanned["layers"]["fc"]["kernel"][i], looped[f"layers_{i}"]["fc"]["kernel"]):
+            assert np.array_equal(np.asarray(got), want[i, "fc"][0]), i
+        for got in (scanned["layers"]["fc"]["bias"][i], looped[f"layers_{i}"]["fc"]["bias"]):
+            assert np.array_equal(np.asarray(got), want[i, "fc"][1]), i
+
+
+def test_an_equinox_stack_held_alone_by_a_wrapper_keys_each_layer_as_the_unstacked_model():
+    """``eqx.filter_vmap`` over a layer's constructor inside an ``encoder`` that holds nothing else: layer l gets
+    the values of a list of the layers and of torch's ``encoder.layers.l`` (before: ``encoder/*/layers/...``)."""
+    torch = pytest.importorskip("torch")
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+
+    class Layer(eqx.Module):
+        fc: Any
+
+        def __init__(self, key):
+            self.fc = eqx.nn.Linear(8, 8, key=key)
+
+    class Encoder(eqx.Module):
+        layers: Any
+
+        def __init__(self, key, stacked):
+            keys = jax.random.split(key, 3)
+            self.layers = eqx.filter_vmap(Layer)(keys) if stacked else [Layer(k) for k in keys]
+
+    class Model(eqx.Module):
+        embed: Any
+        encoder: Any
+
+        def __init__(self, stacked):
+            key = jax.random.key(0)
+            self.embed, self.encoder = eqx.nn.Embedding(10, 8, key=key), Encoder(key, stacked)
+
+    stacked, report = _wrapped_stack_plan().apply(Model(True), seed=5, portable=True)
+    listed, _ = _wrapped_stack_plan().apply(Model(False), seed=5, portable=True)
+    assert {e.param.key for e in report.entries if e.param.role == "weight"} == {"encoder/layers/*/fc/weight"}
+    _, want = _torch_wrapped_layers(torch, False)
+    for i in range(3):
+        for fc in (jax.tree_util.tree_map(lambda x, i=i: x[i], stacked.encoder.layers.fc), listed.encoder.layers[i].fc):
+            assert np.array_equal(np.asarray(fc.weight).T, want[i, "fc"][0]), i
+            assert np.array_equal(np.asarray(fc.bias), want[i, "fc"][1]), i
+
+
+def test_a_stack_of_t5_blocks_is_the_block_not_its_list_of_sublayers():
+    """T5's ``block/l/layer/0/...``: a stacked block that holds nothing but its list of sub-layers is the stack
+    (``block/*/layer/0``), the list is not, with or without a wrapper around the blocks; a wrapper of a stack of
+    blocks of several children and of a stack of one Linear each keys them below itself. Where the paths cannot
+    tell (a wrapper of a stacked bare Linear, a stacked block of one module of several, a wrapper of a stacked
+    sequence) the readings are the documented ones."""
+    from unifiedinit.params import assign_keys
+
+    def keys(*paths: str) -> list[str]:
+        params = [ui.Param(path, "dense", "weight", (3, 4, 4), stacked=(0,)) for path in paths]
+        return [p.key for p in assign_keys(params + [ui.Param("embed/weight", "embedding", "embedding", (10, 4))])][:-1]
+
+    t5 = ("block/layer/0/q/weight", "block/layer/1/wi/weight")
+    assert keys(*t5) == ["block/*/layer/0/q/weight", "block/*/layer/1/wi/weight"]
+    assert keys(*("encoder/" + p for p in t5)) == ["encoder/block/*/layer/0/q/weight",
+                                                  "encoder/block/*/layer/1/wi/weight"]
+    assert keys("encoder/layers/attn/q/weight", "encoder/layers/mlp/weight") == [
+        "encoder/layers/*/attn/q/weight", "encoder/layers/*/mlp/weight"]
+    assert keys("text/encoder/layers/fc/weight") == ["text/encoder/layers/*/fc/weight"]
+    assert keys("layers/fc/weight") == ["layers/*/fc/weight"]
+    assert keys("encoder/proj/weight") == ["encoder/*/proj/weight"]  # the readings documented where paths cannot tell
+    assert keys("layers/mlp/fc1/weight", "layers/mlp/fc2/weight") == ["layers/mlp/*/fc1/weight",
+                                                                      "layers/mlp/*/fc2/weight"]
+    assert keys("encoder/layers/0/weight", "encoder/layers/1/weight") == ["encoder/*/layers/0/weight",
+                                                                          "encoder/*/layers/1/weight"]
+
+
 def test_a_part_of_a_structured_spec_that_the_dtype_cannot_hold_is_refused():
     torch = pytest.importorskip("torch")
     emb = torch.nn.Embedding(6, 4, padding_idx=0)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Container, Iterable, Mapping, Sequence
 
 from . import _validate as v
 from ._record import Record
@@ -475,17 +475,42 @@ def _stack_signatures(recs: Sequence[tuple[tuple[Any, ...], Param]]
     return under
 
 
+def _children(modules: Iterable[tuple[Any, ...]]) -> dict[tuple[Any, ...], set[Any]]:
+    """For every module prefix, the parts of the modules right below it that hold parameters in or under them."""
+    below: dict[tuple[Any, ...], set[Any]] = {}
+    for parts in modules:
+        for depth in range(len(parts)):
+            below.setdefault(parts[:depth], set()).add(parts[depth])
+    return below
+
+
 def _stack_depth(parts: tuple[Any, ...], p: Param,
-                 under: Mapping[tuple[Any, ...], set[tuple[int, tuple[int, ...]]]]) -> int:
-    """The module that was stacked: the shortest prefix of ``p``'s path under which every parameter is stacked
-    the same way (``layers`` of ``layers/attn/q/kernel`` when all of ``layers/...`` have one leading layer axis).
-    The model itself is never taken for it while its path names a module: a model that holds nothing but its
-    stack (a pipeline stage of ``layers``) keys its layers ``layers/*/...``, as a model that also holds an
-    unstacked head, and as the unstacked model's ``layers/0/...``."""
-    for depth in range(min(1, len(parts)), len(parts) + 1):
-        if under[parts[:depth]] == {(len(p.stacked), p.layers)}:
-            return depth
-    return len(parts)
+                 under: Mapping[tuple[Any, ...], set[tuple[int, tuple[int, ...]]]],
+                 below: Mapping[tuple[Any, ...], set[Any]], holds: Container[tuple[Any, ...]]) -> int:
+    """The module that was stacked. The parameters' paths name only the modules, not which one the stack was
+    made of, so it is read from their shape: first the shortest prefix of ``p``'s path under which every
+    parameter is stacked the same way (``layers`` of ``layers/attn/q/kernel`` when all of ``layers/...`` have
+    one leading layer axis), then down a chain of wrappers: while that module holds no parameters itself and
+    has one module below it, named (``below``), which holds none itself either (``holds``: a layer such as a
+    Linear) and is no sequence of layers (``layer/0``, ``layer/1``: T5's block), the stack is that one. So a
+    wrapper of nothing but its stack (Hugging Face's ``encoder`` of ``encoder/layers/...``) is not taken for the
+    stack, a stack of blocks of one Linear (``layers/fc``) is ``layers``, and T5's ``block/layer/0`` is
+    ``block``. The model itself is never taken for it while its path names a module: a model that holds nothing
+    but its stack (a pipeline stage of ``layers``) keys its layers ``layers/*/...``, as a model that also holds
+    an unstacked head, and as the unstacked model's ``layers/0/...``.
+
+    Where paths alone cannot tell, this reads: a wrapper holding nothing but a stacked bare layer
+    (``encoder/proj`` a stacked Linear) as a stack of the wrappers (``encoder/*/proj``); a stacked block whose
+    one module has several (``layers/mlp/{fc1,fc2}``) as a wrapper around a stack (``layers/mlp/*/fc1``); and
+    a wrapper of a stack of sequences (``encoder/layers/0``) as a stack of the wrappers (``encoder/*/...``)."""
+    same = {(len(p.stacked), p.layers)}
+    depth = next((d for d in range(min(1, len(parts)), len(parts) + 1) if under[parts[:d]] == same), len(parts))
+    while depth < len(parts) and parts[:depth] not in holds and len(below[parts[:depth]]) == 1:
+        child = parts[:depth + 1]
+        if isinstance(parts[depth], int) or child in holds or any(isinstance(x, int) for x in below.get(child, ())):
+            break
+        depth += 1
+    return depth
 
 
 def assign_keys(params: Sequence[Param], *, fresh: bool = False) -> list[Param]:
@@ -494,7 +519,8 @@ def assign_keys(params: Sequence[Param], *, fresh: bool = False) -> list[Param]:
     becomes its rank among the positions in that sequence that hold parameters (so torch's
     ``Sequential(Linear, ReLU, Linear)`` numbers its Linears 0 and 1, as Keras's fused activations do), then the
     role (and a backend's sub-key, and the parameter's own name where a layer holds two of one role). A stacked
-    parameter's key holds ``*`` where its slice index goes. Nothing depends on the order of ``params``.
+    parameter's key holds ``*`` where its slice index goes: after the module that was stacked (``_stack_depth``:
+    ``encoder/layers/*/fc`` as the unstacked ``encoder/layers/0/fc``). Nothing depends on the order of ``params``.
 
     ``fresh``: the records were made for this call and nothing else holds them yet (the apply loop's own walk):
     they are filled in place, as their constructor would have filled them, instead of copied."""
@@ -512,8 +538,9 @@ def assign_keys(params: Sequence[Param], *, fresh: bool = False) -> list[Param]:
             if isinstance(part, int):
                 positions.setdefault(parts[:i], set()).add(part)
     rank = {prefix: {n: r for r, n in enumerate(sorted(ns))} for prefix, ns in positions.items()}
-    under = _stack_signatures([(parts, p) for parts, members in modules.items() for _, p in members]
-                              ) if any(p.stacked for p in params) else {}
+    stacks = any(p.stacked for p in params)
+    under = _stack_signatures([(parts, p) for parts, members in modules.items() for _, p in members]) if stacks else {}
+    below = _children(modules) if stacks else {}
     out: list[Param] = list(params)
     for parts, members in modules.items():
         words: list[str] = []
@@ -537,7 +564,7 @@ def assign_keys(params: Sequence[Param], *, fresh: bool = False) -> list[Param]:
                 leaf += ":" + p.path.rsplit("/", 1)[-1]
             joined, stack_depth = module_words, p.stack_depth
             if p.stacked:
-                stack_depth = _stack_depth(parts, p, under) if stack_depth is None else stack_depth
+                stack_depth = _stack_depth(parts, p, under, below, modules) if stack_depth is None else stack_depth
                 joined = "".join(w + "/" for w in words[:stack_depth] + ["*"] * len(p.stacked) + words[stack_depth:])
             if fresh:
                 values = p.__dict__
