@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -578,6 +579,106 @@ def test_user_modules_named_like_flaxs_and_a_registered_norms_batch_stats():
         assert (np.asarray(norm.rv.get_value()) == 1).all() and not np.asarray(norm.ra.get_value()).any()
     finally:
         ui.params.LAYERS.pop(MyNorm, None)
+
+
+def test_a_registered_layers_bias_takes_the_fans_of_its_kernel_in_the_kernels_registered_layout():
+    """A registered layer whose kernel is stored (out, in) (layouts={"kernel": "torch"}): its bias's layer fans are
+    the kernel's read in that layout, 64/8 as torch's Linear(64, 8) gives its bias; they were read in the bias's
+    own (default) layout, 8/64, so KaimingUniform(a=sqrt(5)) drew the bias within 1/sqrt(8), not 1/sqrt(64)."""
+    class OutIn(nnx.Module):
+        def __init__(self):
+            self.kernel, self.bias = nnx.Param(jnp.zeros((8, 64))), nnx.Param(jnp.zeros((8,)))
+
+    class LOutIn(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            kernel = self.param("kernel", nn.initializers.zeros, (8, 64))
+            return x @ kernel.T + self.param("bias", nn.initializers.zeros, (8,))
+
+    ui.register_layer(OutIn, "dense", layouts={"kernel": "torch"})
+    ui.register_layer(LOutIn, "dense", layouts={"kernel": "torch"})
+    try:
+        x = jnp.ones((1, 64))
+        variables = LOutIn().init(jax.random.key(0), x)
+        for model, options in ((OutIn(), {}), (LOutIn(), {"params": variables, "inputs": (x,)}),
+                               (LOutIn(), {"params": variables})):
+            fans = {p.path: (p.layout, p.layer_fans) for p in ui.inspect(model, **options).params}
+            assert fans == {"kernel": ("torch", (64, 8)), "bias": ("flax", (64, 8))}, (type(model), options, fans)
+        torch = pytest.importorskip("torch")
+        bias = next(p for p in ui.inspect(torch.nn.Linear(64, 8)).params if p.role == "bias")
+        assert bias.layer_fans == (64, 8)  # torch's, in the same run
+    finally:
+        ui.params.LAYERS.pop(OutIn, None)
+        ui.params.LAYERS.pop(LOutIn, None)
+
+
+@pytest.mark.parametrize("with_inputs", [False, True])
+def test_a_linen_list_with_a_parameterless_member_is_a_sequence_as_torchs_and_nnxs(with_inputs):
+    """A list (or a dict keyed by numbers) of layers with a Dropout among them: linen names them layers_0, layers_2,
+    layers_3, whose numbers are not 0..n-1; they were read as names (Scaled "l + 1" refused them, portable keys
+    differed). Read from the module, they are positions ranked as torch's ModuleList and NNX's nnx.List rank them,
+    and a lone block_3 (no list) stays a name, as there."""
+    torch = pytest.importorskip("torch")
+
+    class M(nn.Module):
+        def setup(self):
+            self.layers = [nn.Dense(4), nn.Dropout(0.1, deterministic=True), nn.Dense(4), nn.Dense(4)]
+            self.blocks = {"3": nn.Dense(4), "1": nn.Dense(4)}
+            self.block_3 = nn.Dense(4)
+
+        def __call__(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return self.block_3(self.blocks["3"](self.blocks["1"](x)))
+
+    class T(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = torch.nn.ModuleList([torch.nn.Linear(4, 4), torch.nn.Dropout(0.1), torch.nn.Linear(4, 4),
+                                               torch.nn.Linear(4, 4)])
+            self.blocks = torch.nn.ModuleDict({"3": torch.nn.Linear(4, 4), "1": torch.nn.Linear(4, 4)})
+            self.block_3 = torch.nn.Linear(4, 4)
+
+    class N(nnx.Module):
+        def __init__(self):
+            rngs = nnx.Rngs(0)
+            self.layers = nnx.List([nnx.Linear(4, 4, rngs=rngs), nnx.Dropout(0.1), nnx.Linear(4, 4, rngs=rngs),
+                                    nnx.Linear(4, 4, rngs=rngs)])
+            self.blocks = nnx.Dict({"3": nnx.Linear(4, 4, rngs=rngs), "1": nnx.Linear(4, 4, rngs=rngs)})
+            self.block_3 = nnx.Linear(4, 4, rngs=rngs)
+
+    x = jnp.ones((1, 4))
+    variables = M().init(jax.random.key(0), x)
+    options: dict[str, Any] = {"params": variables, "inputs": (x,)} if with_inputs else {"params": variables}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a linen module without inputs: known from setup
+        keys = {p.path: p.key for p in ui.inspect(M(), **options).params}
+    linen_paths = {"layers/0": "layers_0", "layers/2": "layers_2", "layers/3": "layers_3", "blocks/1": "blocks_1",
+                   "blocks/3": "blocks_3", "block_3": "block_3"}
+    t, n = T(), N()
+    torch_keys = {p.path: p.key for p in ui.inspect(t).params}
+    nnx_keys = {p.path: p.key for p in ui.inspect(n).params}
+    for path, linen in linen_paths.items():
+        for leaf, torch_leaf in (("kernel", "weight"), ("bias", "bias")):
+            assert keys[f"{linen}/{leaf}"] == torch_keys[f"{path}/{torch_leaf}"] == nnx_keys[f"{path}/{leaf}"], \
+                (path, leaf)
+    assert keys["layers_2/kernel"] == "layers/1/weight" and keys["block_3/kernel"] == "block_3/weight"
+    # the layer index of each in its sequence, and portable values, as torch's
+    depth = ui.Plan().rule(ui.Scaled(ui.Constant(1.0), "l + 1"), role="weight").rule(ui.Zeros(), role="bias") \
+        .rule(ui.Zeros(), path="block_3/*")  # in no sequence: "l + 1" refuses it, as torch's
+    new, _ = depth.apply(M(), seed=0, **options)
+    assert [float(new["params"][name]["kernel"][0, 0]) for name in ("layers_0", "layers_2", "layers_3")] == \
+        [1.0, 2.0, 3.0]
+    assert [float(new["params"][name]["kernel"][0, 0]) for name in ("blocks_1", "blocks_3")] == [1.0, 2.0]
+    depth.apply(t, seed=0)
+    assert [float(t.layers[i].weight.detach()[0, 0]) for i in (0, 2, 3)] == [1.0, 2.0, 3.0]
+    assert [float(t.blocks[i].weight.detach()[0, 0]) for i in ("1", "3")] == [1.0, 2.0]
+    plan = ui.Plan().rule(ui.Normal(0, 1), role="weight").rule(ui.Zeros(), role="bias")
+    plan.apply(t, seed=0, portable=True)
+    new, _ = plan.apply(M(), seed=0, portable=True, **options)
+    for path, linen in linen_paths.items():
+        module = t.get_submodule(path.replace("/", "."))
+        np.testing.assert_array_equal(np.asarray(new["params"][linen]["kernel"]).T, module.weight.detach().numpy())
 
 
 def test_small_floats_take_constants_within_their_range_as_ml_dtypes_counts_it():

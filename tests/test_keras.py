@@ -377,6 +377,46 @@ def test_layers_in_nested_lists_and_dicts_are_keyed_by_where_they_are_held():
     assert all(np.array_equal(numpy(a), numpy(b)) for a, b in zip(first.weights, second.weights))
 
 
+def test_a_dicts_decimal_keys_are_positions_as_torchs_module_dict_ranks_them():
+    """Layers held in a dict under layer numbers ("1", "3"): the keys are positions in a sequence of layers, ranked
+    (blocks/0, blocks/1) as torch's ModuleDict (and NNX's nnx.Dict, Equinox's dict) give them, whatever the
+    dict's order; they were kept as names, so portable values differed from torch's and Scaled "l + 1" was
+    refused. A key that is not decimal stays a name."""
+    torch = pytest.importorskip("torch")
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.blocks = {"3": layers.Dense(4), "1": layers.Dense(4)}
+            self.heads = {"main": layers.Dense(4)}
+
+        def call(self, x):
+            return self.heads["main"](self.blocks["3"](self.blocks["1"](x)))
+
+    class T(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = torch.nn.ModuleDict({"3": torch.nn.Linear(4, 4), "1": torch.nn.Linear(4, 4)})
+            self.heads = torch.nn.ModuleDict({"main": torch.nn.Linear(4, 4)})
+
+    net, t = Net(), T()
+    net(np.ones((1, 4), dtype="float32"))
+    plan = ui.Plan().rule(ui.Normal(0, 1), role="weight").rule(ui.Zeros(), role="bias")
+    keys = sorted(p.key for p in plan.apply(net, seed=0, portable=True).params)
+    assert keys == sorted(p.key for p in plan.apply(t, seed=0, portable=True).params)
+    assert keys == ["blocks/0/bias", "blocks/0/weight", "blocks/1/bias", "blocks/1/weight", "heads/main/bias",
+                    "heads/main/weight"]
+    for kept, theirs in ((net.blocks["1"], t.blocks["1"]), (net.blocks["3"], t.blocks["3"]),
+                         (net.heads["main"], t.heads["main"])):
+        np.testing.assert_array_equal(numpy(kept.kernel).T, theirs.weight.detach().numpy())
+    depth = ui.Plan().rule(ui.Scaled(ui.Constant(1.0), "l + 1"), role="weight").rule(ui.Zeros(), role="bias") \
+        .rule(ui.Zeros(), path="heads/*")  # in no sequence: "l + 1" refuses it
+    depth.apply(net, seed=0)
+    depth.apply(t, seed=0)
+    assert [float(numpy(net.blocks[k].kernel)[0, 0]) for k in ("1", "3")] == \
+        [float(t.blocks[k].weight.detach()[0, 0]) for k in ("1", "3")] == [1.0, 2.0]
+
+
 def test_a_layer_held_in_a_set_is_keyed_by_its_attribute_and_several_are_refused_before_any_write():
     """Keras tracks sets of layers too; a set has no order, so one layer there is keyed ``attr/0`` (a model built
     twice gets the same portable values, not keys from Keras's automatic names) and several are refused, naming

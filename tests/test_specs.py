@@ -472,3 +472,20 @@ def test_malformed_scaled_constants_are_refused_naming_them(constants):
                                         r"mapping of names to numbers"):
         ui.Scaled(ui.Normal(0, 1), "2", constants)
     assert ui.Scaled(ui.Normal(0, 1), "x", [("x", 2)]).constants == (("x", 2.0),)
+
+
+@pytest.mark.parametrize("factor, name", [("sqrt + 1", "sqrt"), ("max", "max"), ("log", "log"), ("exp * 2", "exp"),
+                                          ("min(l, max)", "max"), ("sqrt(sqrt)", "sqrt")])
+def test_a_scaled_function_name_used_as_a_value_is_refused_when_built(factor, name):
+    """A function's name may only be called: "sqrt + 1" was taken when built and failed when applied with a bare
+    KeyError; it is refused when built, from JSON and from an expression, naming the function."""
+    spec = ui.Scaled(ui.Normal(0.0, 1.0), "2")
+    text = spec.to_json().replace('"2"', json.dumps(factor))
+    for build in (lambda: ui.Scaled(ui.Normal(0.0, 1.0), factor), lambda: ui.from_json(text),
+                  lambda: ui.from_expression(f"Scaled(Normal(0.0, 1.0), {factor!r})"),
+                  lambda: ui.Plan.from_json(ui.Plan().rule(spec).to_json().replace('"2"', json.dumps(factor)))):
+        with pytest.raises(ValueError, match=f"Scaled: parameter 'factor' uses the function '{name}' as a value"):
+            build()
+    # called, each function is still taken
+    got = ui.Scaled(ui.Normal(0.0, 1.0), "sqrt(fan_in) * log(exp(1)) + min(l, 1) - max(0, l)")
+    assert got.value(ui.TensorInfo.make((4, 4), depth=(2, 3))) == pytest.approx(2.0 + 1.0 - 2.0)

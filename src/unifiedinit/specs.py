@@ -1683,6 +1683,8 @@ def _parse(text: str, names: Sequence[str]) -> Any:
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
     allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub,
                ast.UAdd, ast.Load)
+    # a function's name may only be called: "sqrt + 1" would otherwise be taken here and fail when evaluated
+    callees = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
@@ -1696,9 +1698,16 @@ def _parse(text: str, names: Sequence[str]) -> Any:
                 raise ValueError(f"Scaled: parameter 'factor' holds a number past float64's range "
                                  f"({v.shown(literal)}) in {v.shown(text)}")
         elif isinstance(node, ast.Name):
-            if node.id not in names and node.id not in _FUNCTIONS:
+            if id(node) in callees:  # checked with its call
+                continue
+            if node.id in _FUNCTIONS:
+                raise ValueError(f"Scaled: parameter 'factor' uses the function {node.id!r} as a value in "
+                                 f"{v.shown(text)}; allowed: {', '.join(_FUNCTIONS)} only as calls, such as "
+                                 f"{node.id}(...)")
+            if node.id not in names:
+                given = ', '.join(sorted(set(names) - set(CONTEXT))) or 'nothing'
                 raise ValueError(f"Scaled: unknown variable {node.id!r} in {text!r}; the context gives "
-                                 f"{', '.join(sorted(CONTEXT))} and the constants give {', '.join(sorted(set(names) - set(CONTEXT))) or 'nothing'}")
+                                 f"{', '.join(sorted(CONTEXT))} and the constants give {given}")
         elif isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS or node.keywords:
                 raise ValueError(f"Scaled: only {', '.join(_FUNCTIONS)} may be called in {text!r}")

@@ -133,15 +133,20 @@ def _key_part(part: Any) -> tuple[Any, ...]:
     return (int(part),) if str(part).isdigit() else (str(part),)
 
 
-def _linen_key_parts(paths: Iterable[tuple[str, ...]], sequential: Iterable[tuple[str, ...]] = ()
+def _linen_key_parts(paths: Iterable[tuple[str, ...]], sequential: Iterable[tuple[str, ...]] = (),
+                     members: Mapping[tuple[tuple[str, ...], str], tuple[str, int]] | None = None
                      ) -> dict[tuple[str, ...], tuple[Any, ...]]:
     """Key parts of linen module paths. Linen names the modules of a list ``layers_0``, ``layers_1``, ...: a
     name ``<base>_<i>`` becomes ``<base>/<i>`` when its siblings with that base are numbered 0..n-1 (a list, or
-    linen's automatic ``Dense_0``...); a name like GPT-2's ``ln_1`` beside ``ln_2`` stays a name. Under an
-    ``nn.Sequential`` (the paths in ``sequential``: known from the module, not from a bare tree) its
-    ``layers_<i>`` are the position ``<i>`` alone, as torch's and NNX's ``Sequential`` give them, whatever
-    functions sit between them."""
+    linen's automatic ``Dense_0``...); a name like GPT-2's ``ln_1`` beside ``ln_2`` stays a name. ``members``:
+    (parent path, name) -> (attribute, position) of the modules known from the module tree to sit in a list,
+    tuple or decimal-keyed dict attribute (``_held``): those are split whatever their numbers, as torch's
+    ``ModuleList`` and NNX's ``nnx.List`` give them (a parameterless layer leaves a gap: ``layers_0``,
+    ``layers_2``). Under an ``nn.Sequential`` (the paths in ``sequential``: known from the module, not from a
+    bare tree) its ``layers_<i>`` are the position ``<i>`` alone, as torch's and NNX's ``Sequential`` give them,
+    whatever functions sit between them."""
     transparent = set(sequential)
+    members = members or {}
     paths = list(paths)
     siblings: dict[tuple[str, ...], set[str]] = {}
     for path in paths:
@@ -159,6 +164,8 @@ def _linen_key_parts(paths: Iterable[tuple[str, ...]], sequential: Iterable[tupl
             if m and parent in transparent and m.group(1) == "layers":
                 # a Sequential's positions, activations included (ranked among those holding parameters later)
                 split[(parent, name)] = (int(m.group(2)),)
+            elif (parent, name) in members:
+                split[(parent, name)] = members[(parent, name)]
             elif m and runs[m.group(1)] == set(range(len(runs[m.group(1)]))):
                 split[(parent, name)] = (m.group(1), int(m.group(2)))
     return {path: tuple(x for i, part in enumerate(path) for x in split.get((path[:i], part), (part,)))
@@ -173,6 +180,32 @@ class _Layer:
     cls: str
     obj: Any = None
     seen: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=lambda: {})
+    #: its submodules held in a list, tuple or decimal-keyed dict attribute: linen's name -> (attribute, position)
+    held: dict[str, tuple[str, int]] = field(default_factory=lambda: {})
+
+
+def _held(module: Any) -> dict[str, tuple[str, int]]:
+    """The submodules a linen module (bound, its ``setup`` run) holds in a list or tuple attribute, or a dict one
+    under decimal keys, by the name linen gives each, ``<attribute>_<position>``: name -> (attribute, position).
+    Read from the module, so a gap a parameterless member leaves (``layers_0``, ``layers_2``) is still a list."""
+    import flax.linen as nn
+    out: dict[str, tuple[str, int]] = {}
+    try:
+        attributes = cast("dict[str, Any]", vars(module))
+    except TypeError:
+        return out
+    for attribute, value in list(attributes.items()):
+        if attribute.startswith("_"):
+            continue
+        items: Iterable[tuple[Any, Any]] = value.items() if is_mapping(value) else \
+            enumerate(cast("Sequence[Any]", value)) if isinstance(value, (list, tuple)) else ()
+        for key, child in items:
+            position = key if isinstance(key, int) and not isinstance(key, bool) else \
+                int(key) if isinstance(key, str) and key.isdecimal() else None
+            name = f"{attribute}_{key}"
+            if position is not None and isinstance(child, nn.Module) and child.name == name:
+                out[name] = (attribute, position)
+    return out
 
 
 def _class_of_name(name: str) -> str:
@@ -282,12 +315,16 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
         # the forward convolution's kernel (*k, out, in), which lax flips: Keras's storage, not torch's reversed;
         # Flax's own fans of it are by position (fan_in = out x RF), so presets.flax tells it by this label
         layout, label = "flax_conv_transpose_kernel", TRANSPOSED_KERNEL
+    main_name = "kernel" if "kernel" in own else "embedding"  # the parameter whose fans are the layer's
+    # the layer's fans are its main parameter's, read in that parameter's registered layout (not the bias's own)
+    main_layout: LayoutLike = info.layouts.get(main_name, layout) if info is not None else layout
     if info is not None and name in info.layouts:
         layout = info.layouts[name]
     if kind == "attention" and len(one(own.get("kernel", ()))) == 3:
-        layout = "multihead_out" if sub == "out" else "flax_multihead_qkv"
+        layout = main_layout = "multihead_out" if sub == "out" else "flax_multihead_qkv"
     elif layer is not None and here.cls in ("DenseGeneral", "LinearGeneral") and "kernel" in own:
         layout = _general_layout(layer, layout)  # the kernel's, whose fans its bias's rules read too
+        main_layout = _general_layout(layer, main_layout)
     layer_fans = None
     if kind == "recurrent":
         width = one(shape)[-1] if role != "bias" else one(shape)[0]
@@ -297,9 +334,9 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
         hidden = width // _gates(cell or (classes[-1] if classes else ""), sub, width, owner)
         layer_fans = (hidden, hidden)
     else:
-        main = own.get("kernel", own.get("embedding"))
+        main = own.get(main_name)
         if main is not None and len(one(main)) >= 2 and all(one(main)):
-            layer_fans = TensorInfo.make(one(main), layout).fans
+            layer_fans = TensorInfo.make(one(main), main_layout).fans
     if key_parts is None:
         key_parts = tuple(x for part in path for x in _key_part(part))
     return Param(path="/".join(path + (name,)), kind=kind, role=role, shape=shape,
@@ -477,7 +514,8 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
         if is_mapping(node):
             visit(collection, node, ())
     parts = _linen_key_parts((path for _, path, _, _, _ in places),
-                             [at for at, layer in layers.items() if layer.cls == "Sequential"])
+                             [at for at, layer in layers.items() if layer.cls == "Sequential"],
+                             {(at, name): found for at, layer in layers.items() for name, found in layer.held.items()})
     found = [(_describe(path, layers, name, tuple(x.shape), own, x.dtype, collection=collection,
                         trainable=collection == "params", key_parts=parts[path]), (collection, path, name))
              for collection, path, name, x, own in places]
@@ -499,12 +537,14 @@ def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dic
     import flax.linen as nn
     layers: dict[tuple[str, ...], _Layer] = {(): _Layer(type(module).__name__, module)}
     tree = variables if "params" in variables and is_mapping(variables["params"]) else {"params": variables}
+    bound_at: dict[tuple[str, ...], Any] = {}  # each path's bound module: its list attributes are read from it
     if inputs is not None:
         args = cast("tuple[Any, ...]", inputs) if isinstance(inputs, tuple) else (inputs,)
 
         def record(next_fun: Any, a: Any, kw: Any, context: Any) -> Any:
             mod = context.module
             path = tuple(mod.scope.path) if mod.scope is not None else ()
+            bound_at.setdefault(path, mod)
             if path not in layers or path == ():
                 seen: dict[tuple[str, str], tuple[int, ...]] = {}
                 for collection, col in mod.variables.items():
@@ -521,6 +561,9 @@ def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dic
 
         with nn.intercept_methods(record):  # without a decoder's cache, which would make the call one decode step
             jax.eval_shape(run, {k: x for k, x in tree.items() if k != "cache"})
+        for path, mod in bound_at.items():  # every called module's setup has run
+            if path in layers:
+                layers[path].held = _held(mod)
         return layers
     bound = module.bind(tree)
 
@@ -529,6 +572,7 @@ def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dic
             m._try_setup()
         except Exception:  # noqa: BLE001 - a setup that needs more than its variables: known by names below
             return
+        layers[path].held = _held(m)
         for name, child in list(m._state.children.items()):
             if isinstance(child, nn.Module):
                 layers.setdefault(path + (name,), _Layer(type(child).__name__, child))

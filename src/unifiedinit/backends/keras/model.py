@@ -125,8 +125,8 @@ _SKIP = ("_layers", "_tracked", "_tracker", "_inbound_nodes", "_outbound_nodes",
 
 def _children(layer: Any) -> list[tuple[tuple[Any, ...], Any]]:
     """(key parts, sublayer) for each direct sublayer: the attribute that holds it (``query_dense`` for MHA's
-    ``_query_dense``, ``blocks/2`` for a list), a Sequential or Functional model's layer by its position, an RNN's
-    cell as the RNN itself."""
+    ``_query_dense``, ``blocks/2`` for a list, a dict's decimal key as a position too), a Sequential or Functional
+    model's layer by its position, an RNN's cell as the RNN itself."""
     kids = list(layer._flatten_layers(include_self=False, recursive=False))
     names: dict[int, tuple[Any, ...]] = {}
     attrs = [(a, x) for a, x in vars(layer).items() if not a.startswith("_")] + \
@@ -141,7 +141,10 @@ def _children(layer: Any) -> list[tuple[tuple[Any, ...], Any]]:
                 name(x, parts + (i,), depth + 1)
         elif isinstance(value, dict) and depth < 8:
             for k, x in cast("dict[Any, Any]", value).items():
-                name(x, parts + (str(k),), depth + 1)
+                # a decimal key is a position, ranked among the dict's (torch's ModuleDict, NNX's nnx.Dict)
+                key: Any = int(k) if (isinstance(k, int) and not isinstance(k, bool)) or \
+                    (isinstance(k, str) and k.isdecimal()) else str(k)
+                name(x, parts + (key,), depth + 1)
         elif isinstance(value, (set, frozenset)) and depth < 8:  # Keras tracks sets too (TrackedSet): unordered
             held = [x for x in cast("set[Any]", value) if isinstance(x, keras.layers.Layer)]
             if len(held) > 1:  # no key would be stable but Keras's auto-numbered names, which change per build
