@@ -442,3 +442,157 @@ def test_a_complex_embedding_that_grew_is_refused_before_any_write():
     with pytest.raises(TypeError, match=r"'emb.weight' is a complex embedding \(torch.complex64\) that grew"):
         ui.init_missing(model, old.state_dict(), ui.presets.torch, seed=0)
     _unchanged(model, before)
+
+
+# ------------------------------------------------------------------ skip= names every tensor it means, or is refused
+
+
+def test_skip_refuses_a_name_of_no_tensor_before_anything_is_written():
+    """A typo in skip= used to be passed over silently, and the tensor the user meant to keep was drawn; so was a
+    path with the model's name in front. plan.apply, ui.inspect and init_missing refuse it, writing nothing."""
+    model = _finetuned()
+    before = _snapshot(model)
+    for call, owner in ((lambda s: ui.presets.torch.apply(model, seed=0, skip=s), "Plan.apply"),
+                        (lambda s: ui.inspect(model, ui.presets.torch, skip=s), "inspect"),
+                        (lambda s: ui.init_missing(model, {"body.weight": torch.ones(16, 16)}, ui.presets.torch,
+                                                   seed=0, skip=s), "init_missing")):
+        with pytest.raises(ValueError, match=rf"^{owner}: parameter 'skip' holds 1 name\(s\) that name no parameter "
+                                             r"or other tensor of the model: 'body\.wieght' \(did you mean "
+                                             r"'body/weight'\?\)"):
+            call(["body.weight", "body.wieght"])
+        _unchanged(model, before)
+
+
+def test_skip_takes_a_state_dict_with_buffers():
+    """A state_dict's buffers (running statistics, a model's own buffers, an extra state) are the model's tensors:
+    named in skip=, they are no mistake, whether the model is a module or a state_dict."""
+    class Extra(nn.Linear):
+        def get_extra_state(self):
+            return {"x": 1}
+
+        def set_extra_state(self, state):
+            pass
+
+    model = nn.Sequential(Extra(4, 4), nn.BatchNorm1d(4))
+    model.register_buffer("table", torch.arange(3.0), persistent=True)
+    state = model.state_dict()
+    assert {"0._extra_state", "table", "1.num_batches_tracked"} <= set(state)
+    tensors = {n: t.clone() for n, t in state.items() if isinstance(t, torch.Tensor)}
+    before = {n: t.clone() for n, t in tensors.items()}
+    report = ui.presets.torch.apply(model, seed=0, skip=state)
+    assert {p.path for p in report.skipped} == {"0/weight", "0/bias", "1/weight", "1/bias", "1/running_mean",
+                                                "1/running_var", "1/num_batches_tracked"}
+    assert all(torch.equal(model.state_dict()[n], t) for n, t in before.items())
+    report = ui.init_missing(model, tensors, ui.presets.torch, seed=0, skip=["table", "0.weight"])
+    assert set(report.loaded) == set(tensors) and report.entries == []
+    assert [p.path for p in ui.presets.torch.apply(tensors, seed=0, skip=tensors).unmatched] == []
+
+
+def test_skip_takes_a_linen_variables_dict_as_it_is():
+    """The checkpoint itself ({"params": ..., "batch_stats": ...}), flatten_dict's keys with or without sep="/":
+    each leaf names the parameter or statistic at its path less the collection. Only "params" used to be read."""
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+    linen = pytest.importorskip("flax.linen")
+    from flax.traverse_util import flatten_dict
+
+    class M(linen.Module):
+        @linen.compact
+        def __call__(self, x):
+            return linen.Dense(3)(linen.BatchNorm(use_running_average=True)(linen.Dense(8)(x)))
+
+    ckpt = M().init(jax.random.key(0), jnp.ones((1, 4)))
+    every = {"Dense_0/kernel", "Dense_0/bias", "BatchNorm_0/scale", "BatchNorm_0/bias", "BatchNorm_0/mean",
+             "BatchNorm_0/var", "Dense_1/kernel", "Dense_1/bias"}
+    for skip in (ckpt, list(flatten_dict(ckpt, sep="/")), flatten_dict(ckpt)):
+        new, report = ui.presets.flax.apply(ckpt, seed=0, skip=skip)
+        assert {p.path for p in report.skipped} == every
+        assert all(bool(jnp.array_equal(a, b)) for a, b in zip(jax.tree.leaves(new), jax.tree.leaves(ckpt)))
+    new, report = ui.presets.flax.apply(ckpt, seed=0, skip=["params/Dense_0/kernel"])
+    assert [p.path for p in report.skipped] == ["Dense_0/kernel"]
+    assert bool(jnp.array_equal(new["params"]["Dense_0"]["kernel"], ckpt["params"]["Dense_0"]["kernel"]))
+    assert not bool(jnp.array_equal(new["params"]["Dense_1"]["kernel"], ckpt["params"]["Dense_1"]["kernel"]))
+    assert {p.path for p in ui.inspect(ckpt, ui.presets.flax, skip=ckpt).skipped} == every
+    with pytest.raises(ValueError, match=r"^Plan\.apply: parameter 'skip' holds 1 name\(s\) .*'Dense_O/kernel' "
+                                         r"\(did you mean"):
+        ui.presets.flax.apply(ckpt, seed=0, skip=["Dense_O/kernel"])
+
+
+def test_skip_takes_an_nnx_state():
+    """nnx.state(model, nnx.Param) is a nested State: its leaves name the parameters (none used to)."""
+    pytest.importorskip("jax")
+    nnx = pytest.importorskip("flax.nnx")
+
+    class N(nnx.Module):
+        def __init__(self, rngs):
+            self.a = nnx.Linear(4, 4, rngs=rngs)
+            self.bn = nnx.BatchNorm(4, rngs=rngs)
+            self.drop = nnx.Dropout(0.1, rngs=rngs)
+
+    model = N(nnx.Rngs(0))
+    before = np.asarray(model.a.kernel[...]).copy()
+    report = ui.presets.flax.apply(model, seed=0, skip=nnx.state(model, nnx.Param))
+    assert {p.path for p in report.skipped} == {"a/kernel", "a/bias", "bn/scale", "bn/bias"}
+    assert np.array_equal(np.asarray(model.a.kernel[...]), before)
+    report = ui.presets.flax.apply(model, seed=0, skip=nnx.state(model))  # the RNG state too: no parameter, no error
+    assert {p.path for p in report.skipped} == {"a/kernel", "a/bias", "bn/scale", "bn/bias", "bn/mean", "bn/var"}
+
+
+def test_skip_takes_gluon_collect_params():
+    """collect_params() is keyed by Gluon's own names (dense0_weight): they name their parameters (none used to),
+    and so do its structural names (_collect_params_with_prefix, "0.weight")."""
+    import importlib.util
+    if importlib.util.find_spec("mxnet") is None:
+        pytest.skip("mxnet is not installed")
+    from unifiedinit.backends.mxnet import mx
+    net = mx.gluon.nn.HybridSequential()
+    net.add(mx.gluon.nn.Dense(4, in_units=4))
+    net.add(mx.gluon.nn.BatchNorm(in_channels=4))
+    net.initialize()
+    before = net[0].weight.data().asnumpy().copy()
+    every = {"0/weight", "0/bias", "1/gamma", "1/beta", "1/running_mean", "1/running_var"}
+    report = ui.presets.mxnet.apply(net, seed=0, skip=net.collect_params())
+    assert {p.path for p in report.skipped} == every and report.entries == []
+    assert np.array_equal(net[0].weight.data().asnumpy(), before)
+    weight = str(net[0].weight.name)
+    assert [p.path for p in ui.presets.mxnet.apply(net, seed=0, skip=[weight]).skipped] == ["0/weight"]
+    with pytest.raises(ValueError, match=r"^Plan\.apply: parameter 'skip' .*'0/wieght'"):
+        ui.presets.mxnet.apply(net, seed=0, skip=["0/wieght"])
+
+
+def test_skip_takes_a_path_that_holds_a_dot():
+    """A Keras layer, a linen module or an Equinox dict key named "head.v2": its parameters' paths hold the dot,
+    and skip= used to read every "." as "/", so they could never be skipped."""
+    import os
+    if os.environ.get("KERAS_BACKEND", "jax") == "jax":
+        keras = pytest.importorskip("keras")
+        inp = keras.Input((4,))
+        model = keras.Model(inp, keras.layers.Dense(3, name="head.v2")(inp))
+        before = np.array(model.get_layer("head.v2").kernel)
+        report = ui.presets.keras.apply(model, seed=0, skip=["head.v2/kernel"])
+        assert [p.path for p in report.skipped] == ["head.v2/kernel"]
+        assert np.array_equal(np.array(model.get_layer("head.v2").kernel), before)
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+    linen = pytest.importorskip("flax.linen")
+
+    class L(linen.Module):
+        @linen.compact
+        def __call__(self, x):
+            return linen.Dense(3, name="head.v2")(x)
+
+    tree = L().init(jax.random.key(0), jnp.ones((1, 3)))
+    new, report = ui.presets.flax.apply(tree, seed=0, skip=["head.v2/kernel"])
+    assert [p.path for p in report.skipped] == ["head.v2/kernel"]
+    assert bool(jnp.array_equal(new["params"]["head.v2"]["kernel"], tree["params"]["head.v2"]["kernel"]))
+    eqx = pytest.importorskip("equinox")
+
+    class D(eqx.Module):
+        heads: dict
+
+    d = D({"head.v2": eqx.nn.Linear(3, 3, key=jax.random.key(0))})
+    new, report = ui.presets.equinox.apply(d, seed=0, skip=["heads/head.v2/weight"])
+    assert [p.path for p in report.skipped] == ["heads/head.v2/weight"]
+    assert bool(jnp.array_equal(new.heads["head.v2"].weight, d.heads["head.v2"].weight))
+    with pytest.raises(ValueError, match=r"'layers\[1\]\.weight'"):  # Equinox's own printed path is no name
+        ui.presets.equinox.apply(d, seed=0, skip=["layers[1].weight"])

@@ -1676,3 +1676,97 @@ def test_mxnet_param_groups_give_back_the_wd_mult_an_earlier_call_set_to_zero():
     net.weight.wd_mult = 0.0
     assert ui.param_groups(net, no_decay=()) == []
     assert (net.weight.wd_mult, net.bias.wd_mult) == (0.0, 2.0)
+
+
+def test_resolve_refuses_a_skip_name_that_names_no_parameter():
+    """A typo used to be passed over, and the parameter it meant to keep drawn."""
+    params = [P("0/weight"), P("head.v2/kernel"), P("head/v2/kernel")]
+    plan = ui.Plan().rule(ui.Zeros())
+    with pytest.raises(ValueError, match=r"^Plan\.resolve: parameter 'skip' holds 2 name\(s\) that name no "
+                                         r"parameter: '0/wieght', 'head' \(did you mean '0/weight'\?\)"):
+        plan.resolve(params, skip=["0/wieght", "0/weight", "head"])
+
+
+def test_resolve_reads_a_dotted_path_as_it_is_first():
+    """A path that holds a dot (a Keras layer "head.v2") is skipped by its own path; "." used to become "/" always,
+    so it named "head/v2/kernel" (another parameter) or nothing. The dotted reading is the second one."""
+    params = [P("0/weight"), P("head.v2/kernel"), P("head/v2/kernel")]
+    plan = ui.Plan().rule(ui.Zeros())
+    assert [p.path for p in plan.resolve(params, skip=["head.v2/kernel"]).skipped] == ["head.v2/kernel"]
+    assert [p.path for p in plan.resolve(params, skip=["head/v2/kernel"]).skipped] == ["head/v2/kernel"]
+    assert [p.path for p in plan.resolve(params, skip=["head.v2.kernel", "0.weight"]).skipped] == \
+        ["0/weight", "head/v2/kernel"]
+
+
+def test_resolve_reads_a_nested_mapping_as_its_leaves_paths():
+    """A nested mapping (a variables dict, an nnx.State) names its leaves; only its top-level keys used to be read.
+    flatten_dict's tuple keys are joined with "/"."""
+    params = [P("Dense_0/kernel"), P("Dense_0/bias", role="bias"), P("layers/0/kernel")]
+    plan = ui.Plan().rule(ui.Zeros())
+    nested = {"Dense_0": {"kernel": 1, "bias": 2}, "layers": {0: {"kernel": 3}}, "empty": {}}
+    assert [p.path for p in plan.resolve(params, skip=nested).skipped] == ["Dense_0/kernel", "Dense_0/bias",
+                                                                         "layers/0/kernel"]
+    assert [p.path for p in plan.resolve(params, skip={("Dense_0", "bias"): 0}).skipped] == ["Dense_0/bias"]
+    with pytest.raises(TypeError, match=r"^Plan\.resolve: parameter 'skip' holds names \(strings\), got 1.5"):
+        plan.resolve(params, skip={1.5: 0})
+
+
+def test_a_message_naming_a_rule_shows_an_array_valued_spec_by_its_ends_and_length():
+    """A refusal or an unmatched-rule warning used to copy every value of a FromArray (66,000 characters for a
+    (100, 32) table), the parameter and the reason only after them; repr(rule) stays whole (it reads back)."""
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Embedding(100, 16), torch.nn.Linear(16, 4))
+    table = np.random.default_rng(0).standard_normal((100, 32)).astype("float32")  # 32 wide, not 16
+    plan = ui.Plan().rule(ui.FromArray(table), kind="embedding")
+    before = [t.detach().clone() for t in model.parameters()]
+    with pytest.raises(ValueError) as caught:
+        plan.apply(model, seed=0)
+    text = str(caught.value)
+    assert len(text) < 700, len(text)
+    assert text.startswith("plan rule 0 (kind=embedding -> FromArray(values=((0.1257302165")
+    assert f"({len(repr(plan.rules[0].spec))} characters)) cannot initialize '0/weight' (Embedding, shape " in text
+    assert text.endswith("has shape (100, 32) (in layout 'torch_embedding') but the tensor has shape (100, 16)")
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    with pytest.warns(UserWarning, match=r"^plan rule 0 matched no parameter: kind=conv -> FromArray\(.*\)$") as warned:
+        ui.Plan().rule(ui.FromArray(table), kind="conv").apply(model, seed=0)
+    assert len(str(warned[0].message)) < 400
+    half = model.half()  # an array Constant that does not broadcast to the weight
+    with pytest.raises(ValueError, match=r"^plan rule 0 \(kind=dense -> Constant\(value=\(\(1000000\.0.*\(\d+ "
+                                         r"characters\)\) cannot initialize '1/weight'.*does not broadcast") as caught:
+        ui.Plan().rule(ui.Constant(np.full((8, 16), 1e6)), kind="dense").apply(half[1:], seed=0)
+    assert len(str(caught.value)) < 700
+    rule = plan.rules[0]
+    assert len(repr(rule)) > 60000 and len(str(rule)) < 350 and len(str(plan)) < 400
+    assert str(ui.Plan().rule(ui.Zeros(), role="bias").rules[0]) == "role=bias -> Zeros()"  # a short spec: whole
+    with pytest.raises(TypeError, match=r"got \[\[0\.1257.*\.\.\..*\]\] \(\d+ characters\)$") as caught:
+        ui.Rule(table.tolist(), ui.Select())  # type: ignore[arg-type]  # not a spec: its repr is cut too
+    assert len(str(caught.value)) < 200
+
+
+@pytest.mark.skipif(not have("mxnet"), reason="mxnet is not installed")
+def test_inspect_shows_no_fans_for_a_deferred_bias():
+    """A Dense whose in_units waits for the first forward pass: its bias's fans used to read "256/256" (from its own
+    shape), while the draw at the first forward pass uses 1024/256; neither is known when inspected."""
+    from unifiedinit.backends.mxnet import mx
+    net = mx.gluon.nn.Dense(256)
+    net.initialize()
+    rows = {r["path"]: r for r in ui.inspect(net, presets.torch).rows()}
+    assert (rows["weight"]["fans"], rows["bias"]["fans"]) == ("-", "-")
+    known = mx.gluon.nn.Dense(256, in_units=1024)
+    known.initialize()
+    rows = {r["path"]: r for r in ui.inspect(known, presets.torch).rows()}
+    assert (rows["weight"]["fans"], rows["bias"]["fans"]) == ("1024/256", "1024/256")
+
+
+@pytest.mark.skipif(not have("mxnet"), reason="mxnet is not installed")
+def test_a_deferred_mxnet_refusal_at_the_first_forward_shows_an_array_valued_spec_by_its_ends():
+    """The MXNet backend names the rule by str(rule) when the first forward pass refuses it: every value used to
+    come first."""
+    from unifiedinit.backends.mxnet import mx
+    net = mx.gluon.nn.Dense(2)
+    net.initialize()
+    ui.Plan().rule(ui.FromArray(np.ones((2, 500))), role="weight").apply(net, seed=0)  # waits: in_units unknown
+    with pytest.raises(ValueError, match=r"^role=weight -> FromArray\(values=.*\.\.\..* \(\d+ characters\) cannot "
+                                         r"initialize 'weight' \(Dense, shape \(2, 3\)") as caught:
+        net(mx.nd.ones((1, 3)))
+    assert len(str(caught.value)) < 700

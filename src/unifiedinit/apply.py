@@ -35,9 +35,9 @@ import dataclasses
 import gc
 import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import ModuleType
-from typing import Any, Callable, TypeGuard
+from typing import Any, Callable, TypeGuard, cast
 
 from . import _validate as v
 
@@ -116,12 +116,13 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, sta
     """``plan.apply``: see the module docstring for the loop."""
     stream = portable_stream(portable)
     seed = v.seed("Plan.apply", seed, required=stream is not None)
-    skip = skip_paths(options.pop("skip", None))
+    names = skip_names(options.pop("skip", None))
     backend = backend_of(model)
     check_options(backend, options)
     with gc_paused():
         target = backend.target(model, seed=seed, **options)
         params = [p for p, _ in target.found]
+        skip, other = model_skip(backend, model, options, names, target.found)
         report = plan._resolve(params, stacklevel=stacklevel + 2, skip=skip, fresh=True)
         if plan._recipe is not None:  # a Hugging Face recipe: does the model's own configs change it?
             from .recipes import config_unread
@@ -130,7 +131,7 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, sta
             check_portable_dtypes(report)
         prepare = getattr(target, "prepare", None)
         if prepare is not None:  # e.g. materializing meta parameters, once every check has passed
-            prepare(report, skip)
+            prepare(report, skip | other)
         handles = {p.path: h for p, h in target.found}
         writing = getattr(target, "writing", None)  # e.g. torch's no_grad, entered once for every write
         with writing() if writing is not None else contextlib.nullcontext():
@@ -336,21 +337,127 @@ class Ahead:
         self.queue.clear()
 
 
-def skip_paths(skip: Any) -> frozenset[str]:
-    """``plan.apply(..., skip=...)``: the parameters a checkpoint provides, as paths ("h/0/attn/weight"), from a
-    state_dict or any mapping (its keys) or an iterable of names (torch's dotted names are accepted)."""
+def skip_names(skip: Any, owner: str = "Plan.apply") -> tuple[str, ...]:
+    """``plan.apply(..., skip=...)``'s names, as given, each once, in their order: the keys of a state_dict or of any
+    mapping, a nested mapping (a Flax variables dict, an ``nnx.State``) read as its leaves' "/"-joined paths
+    ("params/Dense_0/kernel"; an empty one names nothing; a torch extra state is one leaf), or the items of an
+    iterable of names. A key or item may be a tuple of parts (``flatten_dict``'s keys), joined with "/"; a
+    mapping's key may be an int (an NNX list's index). ``skip_matched`` says which tensors of a model the names
+    mean.
+
+    Raises:
+        TypeError: ``skip`` is a single string, no mapping or iterable, or holds something that is no name."""
     if skip is None:
-        return frozenset()
-    names = skip.keys() if v.is_mapping(skip) else skip
-    if isinstance(names, str) or not _is_iterable(names):
-        raise TypeError(f"Plan.apply: parameter 'skip' must be a state_dict, a mapping or an iterable of names, "
+        return ()
+    if v.is_mapping(skip):
+        return tuple(dict.fromkeys(_leaf_names(skip, owner)))
+    if isinstance(skip, (str, bytes)) or not _is_iterable(skip):
+        raise TypeError(f"{owner}: parameter 'skip' must be a state_dict, a mapping or an iterable of names, "
                         f"got {type(skip).__name__}")
-    out: set[str] = set()
+    return tuple(dict.fromkeys(_skip_name(x, owner) for x in skip))
+
+
+def _skip_name(x: Any, owner: str, key: bool = False) -> str:
+    """One name of ``skip``: a string, a tuple of parts (strings or ints) joined with "/", or (a mapping's
+    ``key``) an int."""
+    def part(k: Any) -> bool:
+        return isinstance(k, str) or (isinstance(k, int) and not isinstance(k, bool))
+    if isinstance(x, str):
+        return x
+    if key and part(x):
+        return str(x)
+    if isinstance(x, tuple) and x and all(part(k) for k in cast("tuple[Any, ...]", x)):
+        return "/".join(map(str, cast("tuple[Any, ...]", x)))
+    raise TypeError(f"{owner}: parameter 'skip' holds names (strings), got {x!r:.200}")
+
+
+def _leaf_names(tree: Mapping[Any, Any], owner: str) -> Iterator[str]:
+    """The "/"-joined paths of a (nested) mapping's leaves: a value that is a mapping is a level, not a leaf, but
+    for a torch module's extra state (a state_dict's "..._extra_state", whatever its value)."""
+    for k, x in tree.items():
+        name = _skip_name(k, owner, key=True)
+        if v.is_mapping(x) and not name.endswith("_extra_state"):
+            yield from (f"{name}/{sub}" for sub in _leaf_names(x, owner))
+        else:
+            yield name
+
+
+def _skip_forms(name: str) -> list[str]:
+    """What ``name`` may mean, in the order tried: itself, then its dots read as "/" (torch's "h.0.attn.weight")."""
+    return [name] + ([name.replace(".", "/")] if "." in name else [])
+
+
+def skip_matched(names: Sequence[str], params: Sequence[Any],
+                 held: Callable[[], Mapping[str, str | None]] | None = None, owner: str = "Plan.apply"
+                 ) -> tuple[frozenset[str], frozenset[str]]:
+    """The tensors ``skip_names`` name: (the paths of the parameters among ``params``, the other tensors' names).
+
+    Each name is tried as given, then with its dots read as "/" (torch's names): the first form that names a
+    parameter (its path, else one of its aliases, else one of its ``names``) decides; failing that, the first form
+    that ``held()`` knows (asked only if some name names no parameter: the backend's ``held``, the names the
+    framework gives the model's tensors besides their paths, each to the parameter it means or to None for a
+    tensor no plan writes, such as a torch buffer). So a path that holds a dot ("head.v2/kernel", a Keras layer's
+    name) is meant as it is, even where its dotted reading names another parameter ("head/v2/kernel").
+
+    Raises:
+        ValueError: a name that names no parameter and no other tensor of the model (a typo, a path with the
+            model's name in front), listing the first few and an existing path."""
+    if not names:
+        return frozenset(), frozenset()
+    index: dict[str, str] = {}  # every name of a parameter -> its path: its own path first, then its aliases
+    for p in params:
+        for n in p.names:
+            index[n] = p.path
+    for p in params:
+        for a in p.aliases:
+            index[a] = p.path
+    for p in params:
+        index[p.path] = p.path
+    found: set[str] = set()
+    other: set[str] = set()
+    known: Mapping[str, str | None] | None = None
+    missing: list[str] = []
     for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"Plan.apply: parameter 'skip' holds names (strings), got {name!r}")
-        out.add(name.replace(".", "/"))
-    return frozenset(out)
+        forms = _skip_forms(name)
+        hit = next((index[f] for f in forms if f in index), None)
+        if hit is not None:
+            found.add(hit)
+            continue
+        if known is None:
+            known = held() if held is not None else {}
+        form = next((f for f in forms if f in known), None)
+        if form is None:
+            missing.append(name)
+        elif known[form] is None:
+            other.add(form)
+        else:
+            found.add(cast(str, known[form]))
+    if missing:
+        import difflib
+        near = difflib.get_close_matches(_skip_forms(missing[0])[-1], list(index), n=1)
+        example = f"did you mean {near[0]!r}?" if near else \
+            f"one of its paths: {params[0].path!r}" if params else "the model has no parameters"
+        shown = ", ".join(map(repr, missing[:4])) + (f" ... ({len(missing)} in all)" if len(missing) > 4 else "")
+        what = "parameter" if held is None else "parameter or other tensor of the model"
+        raise ValueError(f"{owner}: parameter 'skip' holds {len(missing)} name(s) that name no {what}: {shown} "
+                         f"({example}); allowed: a parameter's path as the report lists it, one of its aliases, or "
+                         f"the same with '.' for '/' (torch's names)"
+                         f"{'' if held is None else _OTHER_NAMES}; nothing was written")
+    return frozenset(found), frozenset(other)
+
+
+#: the names besides the parameters' that ``skip=`` takes when a model is at hand (``Backend.held``)
+_OTHER_NAMES = (", or a name the framework gives a tensor of the model (a torch buffer, a Flax path with its "
+                "collection in front, a Keras variable, a Gluon Parameter's own name)")
+
+
+def model_skip(backend: ModuleType, model: Any, options: dict[str, Any], names: Sequence[str],
+               found: Sequence[tuple[Any, Any]], owner: str = "Plan.apply") -> tuple[frozenset[str], frozenset[str]]:
+    """``skip_matched`` for ``model`` and its walk's records ``found``, with the backend's ``held`` names."""
+    if not names:
+        return frozenset(), frozenset()
+    return skip_matched(names, [p for p, _ in found],
+                        lambda: backend.held(model, found, **reading_options(backend, options)), owner)
 
 
 def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
@@ -395,12 +502,13 @@ def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
         raise TypeError(f"inspect: parameter 'plan' must be a unifiedinit.Plan or None, got {plan!r}")
     stream = portable_stream(options.pop("portable", False))
     v.seed("inspect", options.pop("seed", None), required=False)
-    skip = skip_paths(options.pop("skip", None))
+    names = skip_names(options.pop("skip", None), "inspect")
     backend = backend_of(model)
     check_options(backend, options, "inspect")  # apply's options; those that only say where to write are not used
     with gc_paused():
         found = backend.walk(model, **reading_options(backend, options))
         params = [p for p, _ in found]
+        skip = model_skip(backend, model, options, names, found, "inspect")[0]
         report = plan.resolve(params, warn=False, dry_run=True, skip=skip)
         if plan._recipe is not None:  # pyright: ignore[reportPrivateUsage]
             from .recipes import config_unread

@@ -44,7 +44,8 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             when given, else torch's default generator.
         **options: ``Plan.apply``'s options (``device=``, ``generator=``, ``module=``), and ``skip=``: names (or a
             state_dict, whose keys are taken) the plan leaves as they are besides those the checkpoint provides
-            (a head set by hand); a skipped name the checkpoint holds is still loaded from it.
+            (a head set by hand), as ``Plan.apply`` takes them; a skipped name the checkpoint holds is still loaded
+            from it.
 
     Returns:
         The plan's ``Report``, with ``loaded``, ``resized`` and ``unexpected`` filled: what came from where (a
@@ -55,7 +56,8 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         ValueError: a shared tensor whose shape differs (other than an embedding that grew); two checkpoint
             tensors for one tensor the model ties that differ (shape, dtype or values); a model tensor the
             checkpoint covers that cannot be written (an inference tensor, a view whose entries share memory, a
-            meta tensor without ``device=``); or a plan that cannot set a missing parameter; nothing was written.
+            meta tensor without ``device=``); a name of ``skip=`` that names no parameter or buffer of the model;
+            or a plan that cannot set a missing parameter; nothing was written.
         TypeError: ``plan`` is not a Plan, ``checkpoint`` is not a mapping of names to torch tensors, or one of
             them holds no values to copy (on meta, sparse, quantized), is complex where the model's is real (or
             an embedding that grew), or has a dtype torch cannot copy into the model's (bits8, int4,
@@ -85,11 +87,8 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
                                   "skip=checkpoint_names) and load the checkpoint with the framework")
     import torch
 
-    from .apply import skip_paths
-    try:  # the user's own: left as they are too (a head set by hand)
-        also_skip = skip_paths(options.pop("skip", None))
-    except TypeError as e:
-        raise TypeError(str(e).replace("Plan.apply:", "init_missing:")) from None
+    from .apply import skip_matched, skip_names
+    also_skip = skip_names(options.pop("skip", None), "init_missing")  # the user's own, a head set by hand
     state: Mapping[str, torch.Tensor] = checkpoint  # read as a state_dict once checked to be one
     if not isinstance(checkpoint, Mapping) or not all(isinstance(t, torch.Tensor) for t in state.values()):
         raise TypeError("init_missing: parameter 'checkpoint' must be a torch state_dict (names -> tensors)")
@@ -100,11 +99,14 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     owner_of: dict[str, str] = {}
     kinds: dict[str, str] = {}
     position: dict[str, int] = {}
-    for i, (p, _) in enumerate(walk(model, module=options.get("module"))):
+    walked = [p for p, _ in walk(model, module=options.get("module"))]
+    for i, p in enumerate(walked):
         owner = p.path.replace("/", ".")
         position[owner] = i
         for path in (p.path,) + p.aliases:
             owner_of[path.replace("/", ".")], kinds[path.replace("/", ".")] = owner, p.kind
+    # every name of skip= names a parameter or another tensor of the model (a buffer), as plan.apply takes it
+    skip_matched(also_skip, walked, lambda: {name.replace(".", "/"): None for name in own}, owner="init_missing")
     loaded: list[str] = []
     resized: dict[str, tuple[int, int]] = {}
     unexpected: list[str] = []
@@ -153,7 +155,8 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     source = _at_call(model, own, {names[0]: names[0] in resized for names in names_of.values()}, state)
     undo = _filled_buffers(model, [n for n in loaded if own[n].is_meta], options.get("device"))
     try:
-        report = plan.apply(model, seed=seed, skip=sorted(also_skip | skip_paths(loaded + list(resized))), **options)
+        report = plan.apply(model, seed=seed, skip=list(dict.fromkeys(also_skip + tuple(loaded) + tuple(resized))),
+                            **options)
     except BaseException:
         for module, leaf, was in reversed(undo):  # the meta buffers given memory for the checkpoint, as they were
             module._buffers[leaf] = was

@@ -97,9 +97,10 @@ class Rule:
 
     def __post_init__(self) -> None:
         if self.spec is not None and not isinstance(self.spec, Spec):
-            raise TypeError(f"Rule: parameter 'spec' must be a unifiedinit spec or None (keep), got {self.spec!r}")
+            raise TypeError(f"Rule: parameter 'spec' must be a unifiedinit spec or None (keep), "
+                            f"got {v.shown(self.spec)}")
         if not isinstance(self.select, Select):
-            raise TypeError(f"Rule: parameter 'select' must be a unifiedinit.Select, got {self.select!r}")
+            raise TypeError(f"Rule: parameter 'select' must be a unifiedinit.Select, got {v.shown(self.select)}")
         if self.fans is not None:
             object.__setattr__(self, "fans", v.choice("Rule", "fans", self.fans, FANS))
         if self.layout is not None:
@@ -122,10 +123,18 @@ class Rule:
         object.__setattr__(self, "first_layer", v.integer("Rule", "first_layer", self.first_layer, minimum=0))
 
     def __str__(self) -> str:
+        """The rule in words: ``select -> spec (options)``. A spec whose repr is longer than 300 characters (an
+        array's values: a ``FromArray``, an array ``Constant``) is shown by the ends of its repr and the repr's
+        length, so that a message naming the rule stays short; ``repr(rule)`` is whole."""
         extra = "".join(f" ({k}={getattr(self, k)})" for k in ("fans", "layout", "stacked", "depth", "num_layers")
                         if getattr(self, k) is not None)
         extra += f" (first_layer={self.first_layer})" if self.first_layer else ""
-        return f"{self.select} -> {self.spec!r}{extra}" if self.spec is not None else f"{self.select} -> keep{extra}"
+        if self.spec is None:
+            return f"{self.select} -> keep{extra}"
+        spec = repr(self.spec)
+        if len(spec) > _SHOWN:
+            spec = f"{spec[:_SHOWN // 2 - 20]}...{spec[-(_SHOWN // 2 - 20):]} ({len(spec)} characters)"
+        return f"{self.select} -> {spec}{extra}"
 
     @property
     def reads_depth(self) -> bool:
@@ -219,6 +228,10 @@ class Entry:
         values["param"], values["rule"], values["spec"], values["draw"] = param, rule, spec, draw
 
 
+#: the most characters of a spec's repr that ``str(rule)`` (and so a message naming the rule) shows whole
+_SHOWN = 300
+
+
 #: the size a deferred parameter's unknown axes take while its rule is checked (``_check_deferred``): large, so
 #: a fan-based law is narrow and a value its dtype cannot hold is the spec's own
 _DEFERRED_SIZE = 1024
@@ -308,6 +321,10 @@ def _array_sizes(rule: Rule, spec: FromArray, p: Param, q: Param) -> Param | Non
 
 
 def _fans_text(p: Param, rule: Rule | None) -> str:
+    """The fans a rule's spec sees of ``p``, "in/out"; "-" where they are not known (a shape not known yet: even a
+    deferred bias's own shape would give fans that are not its layer's) or the parameter has none."""
+    if not p.known:
+        return "-"
     try:
         info = p.info(rule.fans if rule else None, rule.layout if rule else None)
         return "{}/{}".format(*info.fans)
@@ -466,7 +483,7 @@ class Plan:
         rules = tuple(rules)
         for i, r in enumerate(rules):
             if not isinstance(r, Rule):
-                raise TypeError(f"Plan: parameter 'rules[{i}]' must be a unifiedinit.Rule, got {r!r}")
+                raise TypeError(f"Plan: parameter 'rules[{i}]' must be a unifiedinit.Rule, got {v.shown(r)}")
         if not isinstance(name, str):
             raise TypeError(f"Plan: parameter 'name' must be a string, got {name!r}")
         self.rules, self.name = rules, str(name)  # a numpy.str_ too: its repr would not read back
@@ -518,7 +535,7 @@ class Plan:
                 dry_run: bool = False, skip: Any = frozenset()) -> Report:
         """Match and lower every parameter, and check that every value fits its dtype; raises (naming the rule and
         the parameter) before anything could be written. Parameters come back with their canonical keys. A
-        parameter whose path (or an alias) is in ``skip`` is left to a checkpoint: kept, and listed as such.
+        parameter that ``skip`` names is left to a checkpoint: kept, and listed as such.
 
         Args:
             params: the ``Param`` records of a model (a backend's walk, or made by hand).
@@ -527,14 +544,18 @@ class Plan:
             stacklevel: the warnings' stack level, counted from the caller (default 2).
             dry_run: mark the report as one where nothing is written (``ui.inspect``; default False).
             skip: the parameters a checkpoint provides, as ``Plan.apply`` takes them: a state_dict or any mapping
-                (its keys) or an iterable of names, torch's dotted names accepted (``"h.0.attn.weight"`` is
-                ``"h/0/attn/weight"``); each names one parameter exactly. None or empty: none.
+                (its keys; a nested one, its leaves' "/"-joined paths) or an iterable of names. Each name is a
+                parameter's path, one of its aliases or other names (a Keras attribute path), as given, else
+                with its dots read as "/" (torch's ``"h.0.attn.weight"`` is ``"h/0/attn/weight"``; a path that
+                holds a dot, ``"head.v2/kernel"``, is meant as it is, even where the dotted reading names another
+                parameter). Here, with no model, a name must name one of ``params``. None or empty: none.
 
         Returns:
             The ``Report``.
 
         Raises:
             TypeError: ``skip`` is a single string or holds something that is not one.
+            ValueError: a name of ``skip`` names no parameter (the message lists them).
             TypeError, ValueError: a rule cannot initialize a parameter (the message names both).
 
         Examples:
@@ -545,12 +566,9 @@ class Plan:
             >>> [p.path for p in report.skipped], [e.param.path for e in report.entries]
             (['10/weight'], ['0/weight'])
         """
-        from .apply import skip_paths
-        try:
-            names = skip_paths(skip)
-        except TypeError as err:
-            raise TypeError(str(err).replace("Plan.apply:", "Plan.resolve:", 1)) from None
-        return self._resolve(params, warn=warn, stacklevel=stacklevel + 1, dry_run=dry_run, skip=names)
+        from .apply import skip_matched, skip_names
+        paths = skip_matched(skip_names(skip, "Plan.resolve"), params, owner="Plan.resolve")[0]
+        return self._resolve(params, warn=warn, stacklevel=stacklevel + 1, dry_run=dry_run, skip=paths)
 
     def _resolve(self, params: Sequence[Param], *, warn: bool = True, stacklevel: int = 2, dry_run: bool = False,
                  skip: Any = frozenset(), fresh: bool = False) -> Report:
@@ -651,8 +669,16 @@ class Plan:
                 True is the default stream ("chunks", drawn on the host); "counter" is the stream torch and JAX
                 compute on the tensor's device, each shard only its own entries (``unifiedinit.counter``).
             **options: ``generator=`` (torch), ``key=``, ``params=``/``inputs=``, ``mesh=`` (Flax),
-                ``module=`` (a torch state_dict's module), ``device=`` (torch meta parameters), ``skip=`` (the
-                names a checkpoint provides).
+                ``module=`` (a torch state_dict's module), ``device=`` (torch meta parameters), ``skip=`` (what a
+                checkpoint provides, kept as it is: a state_dict or any mapping, its keys, a nested one (a Flax
+                variables dict, an ``nnx.State``) its leaves' "/"-joined paths, or an iterable of names; each name
+                a parameter's path as the report lists it, one of its aliases or other names (a Keras attribute
+                path), a Gluon Parameter's own name (``collect_params()``'s ``dense0_weight``), as given, else with its
+                dots read as "/" (torch's names), else, for a linen tree, without a leading collection
+                (``params/Dense_0/kernel``); the first reading that names something decides, so
+                ``"head.v2/kernel"`` is the path with the dot. A name may also be another tensor the model holds,
+                which no plan writes: a torch buffer or extra state, a Keras variable, a Flax leaf of another
+                collection).
 
         Returns:
             The ``Report`` (for a linen tree or an Equinox module, ``(new_tree, report)``).
@@ -660,6 +686,8 @@ class Plan:
         Raises:
             TypeError, ValueError: a bad option, a model of no supported framework, or a rule that cannot
                 initialize a parameter (the message names the rule and the parameter); nothing was written.
+            ValueError: a name of ``skip=`` names no tensor of the model (a typo, the model's name in front,
+                ``"layers[1].weight"``): the message lists them and an existing path; nothing was written.
 
         Example (torch)::
 

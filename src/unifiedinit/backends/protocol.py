@@ -59,6 +59,13 @@ class Backend(Protocol):
         """Every parameter (and named running statistic) as (record, handle), a tied tensor once."""
         ...
 
+    def held(self, model: Any, found: Sequence[tuple[Param, Any]], **options: Any) -> Mapping[str, str | None]:
+        """``skip=``'s names of ``model``'s tensors besides its parameters' paths and aliases (``found`` is its
+        walk): each to the path of the parameter it names (a Gluon Parameter's own name), or to None for a tensor
+        no plan writes (a torch buffer, a Keras variable, a Flax leaf of another collection). Asked only when a
+        name of ``skip=`` names no parameter."""
+        ...
+
     def target(self, model: Any, *, seed: int | None = None, **options: Any) -> Target:
         """The writer the apply loop uses for ``model``."""
         ...

@@ -7,7 +7,7 @@ a module into parameter records, writing a plan's values with ``eqx.tree_at``) a
 
 from .hooks import EquinoxInitializer, initializer, sample
 from .hooks import array as array, init_array as init_array, to_numpy as to_numpy  # the conformance suite's
-from .model import owns, param_groups, target, walk
+from .model import held as held, owns, param_groups, target, walk
 from .model import read as read
 from .ops import EquinoxOps
 

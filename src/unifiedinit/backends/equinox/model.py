@@ -392,6 +392,18 @@ def weight_norms_following(model: Any, written: set[tuple[Any, ...]]) -> list[tu
     return out
 
 
+def held(model: Any, found: Sequence[tuple[Param, Any]]) -> dict[str, str | None]:
+    """``skip=``'s other names of ``model``'s tensors: every leaf's "/"-joined path."""
+    del found
+    import jax
+
+    def name(k: Any) -> str:
+        return str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k))))
+    leaves = cast("list[tuple[Any, Any]]",
+                  jax.tree_util.tree_flatten_with_path(model)[0])  # pyright: ignore[reportUnknownMemberType]
+    return {"/".join(map(name, path)): None for path, _ in leaves}
+
+
 def target(model: Any, **options: Any) -> _Target:
     """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``): what ``plan.apply`` uses.
 

@@ -9,7 +9,7 @@ from .hooks import FanError as FanError, JaxAxes as JaxAxes, jax_axes as jax_axe
 from .hooks import array as array, init_array as init_array, to_numpy as to_numpy  # the conformance suite's
 from .hooks import FlaxInitializer, initializer, reinit, sample
 from .model import _key_path as _key_path, read as read
-from .model import owns, param_groups, target, walk
+from .model import held as held, owns, param_groups, target, walk
 from .ops import JaxOps, draw_array as draw_array
 from . import initializers as initializers  # jax.nn.initializers' drop-ins
 

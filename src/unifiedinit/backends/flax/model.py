@@ -802,6 +802,32 @@ def _nnx_sharding(var: Any, mesh: Any) -> Any:
     return _named(names, rules, rules is not None, meta.get("mesh") or mesh)
 
 
+def held(model: Any, found: Sequence[tuple[Param, Any]], *, params: Mapping[str, Any] | None = None,
+         inputs: Any = None) -> dict[str, str | None]:
+    """``skip=``'s other names of ``model``'s tensors: a linen tree's leaves with their collection in front
+    ("params/Dense_0/kernel", as a variables dict or ``flatten_dict`` names them: the parameter of that path where
+    the walk lists one, else None), or an NNX module's state's leaves."""
+    del inputs
+    from flax.traverse_util import flatten_dict  # pyright: ignore[reportUnknownVariableType]
+
+    def leaves(tree: Any) -> list[tuple[Any, ...]]:
+        return list(cast("dict[tuple[Any, ...], Any]", flatten_dict(dict(tree))))
+    tree = model if is_mapping(model) else params
+    if not is_mapping(tree):
+        from flax import nnx
+        state = nnx.to_pure_dict(nnx.state(model))  # pyright: ignore[reportUnknownMemberType]
+        return {"/".join(map(str, k)): None for k in leaves(state)}
+    paths = {p.path for p, _ in found}
+    grouped = is_mapping(tree.get("params"))  # a variables dict ({"params": ..., "batch_stats": ...}) or bare params
+    out: dict[str, str | None] = {}
+    for k in leaves(tree):
+        name = "/".join(map(str, k))
+        rest = "/".join(map(str, k[1:])) if grouped else name
+        out[name if grouped else f"params/{name}"] = rest if rest in paths else None
+        out.setdefault(rest, None)
+    return out
+
+
 def target(model: Any, **options: Any) -> _Target:
     """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``): what ``plan.apply`` uses.
 

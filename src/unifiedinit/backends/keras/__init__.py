@@ -9,7 +9,7 @@ model into parameter records, writing a plan's values) and ``hooks`` (the Initia
 from .hooks import SpecInitializer, initializer, sample
 from .hooks import array as array, init_array as init_array, to_numpy as to_numpy
 from . import initializers as initializers  # noqa: E402  (Keras's initializer classes as specs; registers them)
-from .model import owns, param_groups, target, walk
+from .model import held as held, owns, param_groups, target, walk
 from .model import einsum_layout as einsum_layout, read as read
 from .ops import KerasOps
 from .ops import Seeds as Seeds

@@ -347,6 +347,13 @@ class _Target:
         return report
 
 
+def held(model: Any, found: Sequence[tuple[Param, Any]]) -> dict[str, str | None]:
+    """``skip=``'s other names of ``model``'s tensors: every variable's path (non-trainable ones, a seed
+    generator's state), none of them a parameter the walk lists under another name."""
+    del found
+    return {str(x.path): None for x in getattr(model, "variables", ())}
+
+
 def target(model: Any, **options: Any) -> _Target:
     """The apply loop's writer for ``model`` (``unifiedinit.backends.protocol.Target``).
 

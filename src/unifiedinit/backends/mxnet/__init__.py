@@ -10,7 +10,7 @@ from .numpy2 import NUMPY2_ALIASES, import_mxnet, mx  # noqa: F401  (first: MXNe
 from .hooks import SpecInitializer, initializer, sample  # noqa: F401,E402
 # the conformance suite's and the apply loop's names (the backend protocol's), not listed in __all__
 from .hooks import array as array, init_array as init_array, to_numpy as to_numpy  # noqa: F401,E402
-from .model import owns, param_groups, read as read, target, walk  # noqa: F401,E402
+from .model import held as held, owns, param_groups, read as read, target, walk  # noqa: F401,E402
 from .ops import MXNetOps  # noqa: F401,E402
 
 NAME = "mxnet"

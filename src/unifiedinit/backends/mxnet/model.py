@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ... import draws as D
 from ...layout import TensorInfo
@@ -20,6 +20,9 @@ from .hooks import as_nd
 from .hooks import dtype_name as _dtype_name
 from .numpy2 import mx
 from .ops import MXNetOps
+
+if TYPE_CHECKING:
+    from ...params import Param
 
 
 def owns(obj: Any) -> bool:
@@ -435,6 +438,14 @@ def param_groups(model: Any, selects: Any, weight_decay: float) -> list[Any]:
             if param.wd_mult == 0.0:  # still the 0 set here
                 param.wd_mult = before
     return out
+
+
+def held(model: Any, found: Sequence[tuple[Param, Any]]) -> dict[str, str | None]:
+    """``skip=``'s other names of ``model``'s tensors: each Parameter's own name (``collect_params()``'s keys,
+    "dense0_weight") for its path. Automatic names, so only ``skip=`` reads them, never a rule's glob; a norm's
+    running statistics are parameters of the walk already."""
+    del model
+    return {str(handle[3].name): p.path for p, handle in found}
 
 
 def read(handle: Any) -> Any:

@@ -9,7 +9,7 @@ import math
 import re
 import sys
 import warnings
-from typing import Any, Callable, Iterator, Mapping, NamedTuple, cast
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence, cast
 
 import torch
 from torch import nn
@@ -1161,6 +1161,22 @@ class _Placements(Mapping[str, dict[str, Any]]):
 
     def __len__(self) -> int:
         return len(self._placed)
+
+
+def held(model: Any, found: Sequence[tuple[Param, Any]], **options: Any) -> dict[str, str | None]:
+    """``skip=``'s other names of ``model``'s tensors (a state_dict's keys, "/"-joined): its buffers and extra
+    states, and its parameters under every name (a tied one's second), none of them written by a plan."""
+    del found, options
+    if isinstance(model, Mapping):
+        return {str(k).replace(".", "/"): None for k in cast("Mapping[Any, Any]", model)}
+    module: Any = model
+    out: list[str] = [n for n, _ in module.named_parameters(remove_duplicate=False)]
+    out += [n for n, _ in module.named_buffers(remove_duplicate=False)]
+    own = nn.Module.get_extra_state
+    modules: list[tuple[str, Any]] = list(module.named_modules(remove_duplicate=False))
+    out += [f"{n}._extra_state" if n else "_extra_state" for n, m in modules
+            if getattr(m.__class__, "get_extra_state") is not own]
+    return {n.replace(".", "/"): None for n in out}
 
 
 def target(model: Any, **options: Any) -> _Target:
