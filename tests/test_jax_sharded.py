@@ -57,7 +57,7 @@ SCRIPT = textwrap.dedent("""
             assert out["params"]["Dense_1"]["kernel"].value.sharding.spec == P("model", None)
             where = report.placements["Dense_0/kernel"]
             assert where["local_shape"] == [256, 1024] and where["global_shape"] == [1024, 2048]
-            assert where["invariant"] is (portable is not False or jax.config.jax_threefry_partitionable)
+            assert where["invariant"] is True  # the unsharded values, in every mode (checked just below)
             ref, _ = ui.presets.flax.apply(model.init(jax.random.key(0), x), seed=3, portable=portable)
             assert same(out, ref), (portable, how)
             # portable values are the torch model's too (the same plan and seed)
@@ -373,6 +373,82 @@ def test_native_values_do_not_depend_on_sharding():
     says; no host copy is made, and a new constant (a per-layer scale) compiles nothing."""
     pytest.importorskip("equinox")
     proc = subprocess.run([sys.executable, "-c", NATIVE], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-4000:]
+
+
+OLD_THREEFRY = textwrap.dedent("""
+    import os
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
+    import jax
+    jax.config.update("jax_threefry_partitionable", False)
+    import jax.numpy as jnp, numpy as np
+    from jax.sharding import NamedSharding, PartitionSpec as P
+    import unifiedinit as ui
+    assert len(jax.devices()) == 8
+    mesh = jax.make_mesh((4, 2), ("data", "model"))
+
+    def bits(x):
+        x = np.asarray(x)
+        return x.view({4: np.uint32, 2: np.uint16}[x.dtype.itemsize])
+
+    # the flag takes: the older threefry draws other numbers than the partitionable one
+    old = bits(jax.random.normal(jax.random.key(0), (64,)))
+    with jax.threefry_partitionable(True):
+        assert (old != bits(jax.random.normal(jax.random.key(0), (64,)))).any()
+    assert not jax.config.jax_threefry_partitionable
+
+    def tree(leaf):
+        return {"params": {"Dense_0": {"kernel": leaf}}}
+    # with the older threefry too, a native draw spread over the mesh has the unsharded bits (elementwise ones drawn
+    # in their sharding, orthogonal computed whole and laid out), and a tensor held whole depends on no sharding:
+    # the report says invariant (before: False for all of them whenever jax_threefry_partitionable was off)
+    specs = (ui.LecunNormal(), ui.Uniform(-0.3, 0.7), ui.TruncatedNormal(mean=0.1, std=0.02), ui.Orthogonal())
+    shardings = (NamedSharding(mesh, P("data", "model")), NamedSharding(mesh, P(None, "model")),
+                 NamedSharding(mesh, P("model", "data")), NamedSharding(mesh, P()))
+    for spec in specs:
+        plan = ui.Plan().rule(spec)
+        for dtype in (jnp.float32, jnp.bfloat16):
+            one, report = plan.apply(tree(jnp.zeros((64, 32), dtype)), seed=3)
+            where = report.placements["Dense_0/kernel"]
+            assert where["placement"] == "whole" and where["invariant"] is True, (spec, where)
+            for sharding in shardings:
+                out, report = plan.apply(tree(jax.ShapeDtypeStruct((64, 32), dtype, sharding=sharding)), seed=3)
+                got = out["params"]["Dense_0"]["kernel"]
+                assert got.sharding == sharding, (spec, sharding)
+                same = bool((bits(got) == bits(one["params"]["Dense_0"]["kernel"])).all())
+                where = report.placements["Dense_0/kernel"]
+                assert same and where["invariant"] is True, (spec, dtype, sharding.spec, same, where)
+                want = "block" if report.entries[0].draw.elementwise else "whole"
+                assert where["computed"] == want and want == ("whole" if spec == ui.Orthogonal() else "block"), where
+
+    # the counter stream computes a spread elementwise draw shard by shard whatever its size (its compiled program
+    # holds the shard's shape only), and the report says "block" (before: "whole" for one of at most one chunk,
+    # the portable=True rule); a structured draw is computed whole; a tensor held whole is one block
+    from unifiedinit.backends.flax.ops import _counter_fn, x64
+    spread = NamedSharding(mesh, P("data", "model"))
+    with x64():
+        fn = _counter_fn((ui.LecunNormal(), "flax", (64, 32), "float32", None, None, None), spread)
+        hlo = fn.lower((jnp.uint32(1), jnp.uint32(2)), jnp.uint64(0)).compile().as_text()
+    assert "f32[16,16]" in hlo and "f32[64,32]" not in hlo
+    for spec, portable, computed in ((ui.LecunNormal(), "counter", "block"), (ui.Orthogonal(), "counter", "whole"),
+                                     (ui.LecunNormal(), True, "whole"), (ui.Orthogonal(), True, "whole")):
+        plan = ui.Plan().rule(spec)
+        _, report = plan.apply(tree(jax.ShapeDtypeStruct((64, 32), jnp.float32, sharding=spread)), seed=1,
+                               portable=portable)
+        where = report.placements["Dense_0/kernel"]
+        assert where["computed"] == computed and where["invariant"] is True, (spec, portable, where)
+        assert where["local_shape"] == [16, 16], where
+        _, report = plan.apply(tree(jnp.zeros((64, 32))), seed=1, portable=portable)
+        where = report.placements["Dense_0/kernel"]
+        assert where["computed"] == "block" and where["placement"] == "whole", (spec, portable, where)
+    print("ok")
+""")
+
+
+def test_report_says_what_a_spread_draw_computed_and_that_it_is_invariant():
+    """With ``jax_threefry_partitionable`` off, spread native draws still have the unsharded bits and the report
+    says invariant; the counter stream's small spread tensor is computed per shard and reported as "block"."""
+    proc = subprocess.run([sys.executable, "-c", OLD_THREEFRY], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-4000:]
 
 

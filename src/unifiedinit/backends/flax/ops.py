@@ -117,8 +117,8 @@ class PlacedJaxOps(JaxOps):
     """``JaxOps`` whose arrays are made with ``sharding``: each ``jax.random`` call and each ``full`` is one jitted
     function whose ``out_shardings`` is the sharding (each device makes its own shard), and every operation after
     them runs eagerly on the sharded arrays, one at a time, as ``JaxOps`` runs it on one device. An elementwise
-    draw so gets the bits it gets on one device (JAX's partitionable threefry gives the same bits whatever the
-    sharding, and ``jax.random``'s functions are jitted either way), and a draw's numbers (a scale, a window) are
+    draw so gets the bits it gets on one device (JAX's threefry, partitionable or not, gives the same bits whatever
+    the sharding, and ``jax.random``'s functions are jitted either way), and a draw's numbers (a scale, a window) are
     arguments, not constants compiled in: a new one compiles nothing. For elementwise draws only: a draw that needs
     the whole tensor (orthogonal, sparse) would make its pieces sharded too.
 
@@ -438,20 +438,23 @@ class JaxTarget:
         known = getattr(self, "shardings", {})
         return known[p.path] if p.path in known else self.sharding(p, handle)
 
-    def _land(self, p: Any, handle: Any, x: jax.Array, portable: bool, draw: D.Draw | None) -> None:
+    def _land(self, p: Any, handle: Any, x: jax.Array, draw: D.Draw | None, whole: bool = False,
+              invariant: bool = True) -> None:
         """``x`` put where the parameter lives (an array on one device other than the default is drawn on the
         default and moved there once), said in the report (``draw``: None for values computed ahead, whose
-        placement the report leaves out) and stored (``_put``)."""
+        placement the report leaves out; ``whole``: a spread tensor was computed whole and cut; ``invariant``: a
+        spread tensor's values are the unsharded ones) and stored (``_put``)."""
         sharding = self._sharding_of(p, handle)
         if sharding is not None and getattr(x, "sharding", None) != sharding:
             x = jax.device_put(x, sharding)
         if draw is not None:
-            self._place(p, x, portable, draw)
+            self._place(p, x, whole, invariant)
         self._put(p, handle, x)
 
-    def _place(self, p: Any, x: jax.Array, portable: bool, draw: D.Draw) -> None:
-        """Where the values went, for the report (``Report.placements``)."""
-        from ...reference import CHUNK
+    def _place(self, p: Any, x: jax.Array, whole: bool, invariant: bool) -> None:
+        """Where the values went, for the report (``Report.placements``): a tensor held whole (on one device) is
+        computed as one block and its values do not depend on any sharding; a spread one says what its path
+        computed (``whole``) and whether its values are the unsharded ones (``invariant``)."""
         sharding: Any = getattr(x, "sharding", None)
         sharded = spread(sharding)
         shards = sharding.shard_shape(tuple(p.shape)) if sharded else tuple(p.shape)
@@ -463,10 +466,8 @@ class JaxTarget:
             "device": (str(dict(sharding.mesh.shape)) if hasattr(sharding, "mesh") else
                        f"{len(sharding.device_set)} devices") if sharded else
             str(next(iter(sharding.device_set))) if sharding is not None else "default",
-            "computed": "block" if not sharded or (draw.elementwise and (not portable or math.prod(p.shape) > CHUNK))
-            else "whole",
-            # jax.random's partitionable threefry (JAX's default) draws the same bits whatever the sharding
-            "invariant": portable or bool(getattr(jax.config, "jax_threefry_partitionable"))}
+            "computed": "whole" if sharded and whole else "block",
+            "invariant": invariant or not sharded}
 
     def native(self, p: Any, handle: Any, draw: D.Draw, stream: int | None) -> None:
         from ...apply import stream as derive
@@ -475,6 +476,10 @@ class JaxTarget:
         key = None if draw.deterministic else stream_key(self.base, stream if stream is not None else derive(0, p.key))
         dtype, sharding = jnp.dtype(p.dtype), self._sharding_of(p, handle)
         x: Any
+        # with either threefry (jax_threefry_partitionable on or off) a sharded jax.random call has the bits of the
+        # unsharded one (a sharding never changes a jitted program's values; the older threefry only costs more
+        # communication), so a spread draw is sharding-invariant wherever the rest of it runs as on one device
+        whole, invariant = spread(sharding) and not draw.elementwise, True
         if spread(sharding) and draw.elementwise:
             # drawn as on one device, op by op, its random numbers (and constants) made sharded: each device draws
             # its own shard, the bits the unsharded draw has (a jitted draw would fuse a product and the addition
@@ -486,17 +491,21 @@ class JaxTarget:
             # 0.1 s for a (1024, 1024) one, and need not give the unsharded values
             x = jax.device_put(sampled(JaxOps(key), draw, p.shape, dtype, p.stacked), sharding)
         elif spread(sharding):
+            # one jitted program computing it whole: XLA may fuse and round it its own way, so its values need
+            # not be the eager unsharded ones
             x = cast(jax.Array, _native_fn(draw, p.shape, dtype.name, p.stacked, sharding)(key))
+            invariant = False
         else:
             x = sampled(JaxOps(key), draw, p.shape, dtype, p.stacked)
-        self._land(p, handle, x, False, draw)
+        self._land(p, handle, x, draw, whole, invariant)
 
     def host(self, p: Any, handle: Any, values: Any) -> None:
-        self._land(p, handle, jnp.asarray(values, dtype=p.dtype), True, None)
+        self._land(p, handle, jnp.asarray(values, dtype=p.dtype), None)
 
     def counter(self, p: Any, handle: Any, draw: D.Draw, job: Any) -> None:
-        """The counter stream's values where the parameter lives (``counter_array``)."""
-        self._land(p, handle, counter_array(job, self._sharding_of(p, handle)), True, draw)
+        """The counter stream's values where the parameter lives (``counter_array``): spread, an elementwise
+        draw's shards are each computed on their own device (``_counter_fn``), whatever the tensor's size."""
+        self._land(p, handle, counter_array(job, self._sharding_of(p, handle)), draw, not draw.elementwise)
 
     def whole(self, p: Any, handle: Any) -> bool:
         """Whether ``blocks`` takes this parameter's portable values whole (it is not spread over devices): the
@@ -510,7 +519,8 @@ class JaxTarget:
         if spread(sharding):
             # JAX asks once per device: a block that several devices hold (a replicated axis) is computed once,
             # and a tensor computed whole (a structured draw, or one of at most one chunk) once in all
-            whole = np.asarray(values(None)) if not draw.elementwise or math.prod(p.shape) <= CHUNK else None
+            computed = not draw.elementwise or math.prod(p.shape) <= CHUNK
+            whole = np.asarray(values(None)) if computed else None
             made: dict[tuple[Any, ...], Any] = {}
 
             def block(index: Any) -> Any:
@@ -520,8 +530,8 @@ class JaxTarget:
                 return made[at]
             x = jax.make_array_from_callback(tuple(p.shape), sharding, block)
         else:
-            x = jnp.asarray(values(None), dtype=p.dtype)
-        self._land(p, handle, x, True, draw)
+            computed, x = False, jnp.asarray(values(None), dtype=p.dtype)
+        self._land(p, handle, x, draw, computed)
 
 
 #: an array on one accelerator with at most this many entries takes NumPy's values (the same bits) and is copied to
