@@ -3,7 +3,10 @@
 Each function takes the hyper-parameters by the names the family's own configuration uses, or ``config=`` (a
 Hugging Face config object or a dict with those names; keywords given explicitly win), and returns a
 ``Plan``. The rules select by layer kind, role and path globs, so the same plan applies to the family's model
-in torch, Flax, Keras, MXNet or Equinox when the modules carry the family's names (``c_proj``, ``q``...).
+in torch, Flax, Keras, MXNet or Equinox when the modules carry the family's names (``c_proj``, ``q``...), its
+sequences of layers held as lists (``blocks/3/attn_out``) or stacked in one module (``nnx.vmap``, ``nn.scan``,
+``eqx.filter_vmap``: ``blocks/attn_out``, each stacked layer with its own depth). A dict ``config`` with a
+``model_type`` reads as the config object transformers builds from it (``_get``).
 
 Sources (transformers 5, ``PreTrainedModel._init_weights`` and each model's override):
 
@@ -51,6 +54,21 @@ _LAYERS = ("dense", "conv", "conv_transpose")
 
 #: the hyper-parameters that count layers or give a width: ints
 _COUNTS = frozenset({"n_layer", "num_layers", "n_layers", "encoder_layers", "decoder_layers", "d_model", "d_kv"})
+
+
+def _stacked(glob: str) -> tuple[str, ...]:
+    """``glob``, whose first ``/*/`` stands for a layer's index in a sequence of layers (``*blocks/*/attn_out/*``:
+    ``blocks/3/attn_out/weight``), and the glob of the same layers stacked in one module (``nnx.vmap``,
+    ``nn.scan``, ``eqx.filter_vmap``), whose paths hold no index (``*blocks/attn_out/*``: ``blocks/attn_out/kernel``,
+    each stacked layer with its own depth); ``glob`` alone when it has no ``/*/``."""
+    return (glob, glob.replace("/*/", "/", 1)) if "/*/" in glob else (glob,)
+
+
+def _rules(plan: Plan, spec: Any, glob: str, **select: Any) -> Plan:
+    """``plan`` with a rule of ``spec`` (and ``select``'s other fields) for each glob of ``_stacked(glob)``."""
+    for path in _stacked(glob):
+        plan = plan.rule(spec, path=path, **select)
+    return plan
 
 
 def _read(fn: str, config: Any, **given: Any) -> dict[str, Any]:
@@ -584,12 +602,12 @@ def _deformable(plan: Plan, where: str, heads: int, points: Sequence[int], proje
     weight 0 and bias ``_offset_grid``, the attention weights 0, the value and output projections Xavier-uniform
     (``projections``)."""
     offsets = f"{where}/sampling_offsets/*"
-    plan = (plan.rule(Zeros(), kind="dense", role="weight", path=offsets)
-            .rule(FromArray(_offset_grid(heads, points)), kind="dense", role="bias", path=offsets)
-            .rule(Zeros(), kind="dense", path=f"{where}/attention_weights/*"))
+    plan = _rules(_rules(_rules(plan, Zeros(), offsets, kind="dense", role="weight"),
+                         FromArray(_offset_grid(heads, points)), offsets, kind="dense", role="bias"),
+                  Zeros(), f"{where}/attention_weights/*", kind="dense")
     if projections:
-        plan = (plan.rule(XavierUniform(), kind="dense", role="weight", path=f"{where}/value_proj/*")
-                .rule(XavierUniform(), kind="dense", role="weight", path=f"{where}/output_proj/*"))
+        plan = _rules(_rules(plan, XavierUniform(), f"{where}/value_proj/*", kind="dense", role="weight"),
+                      XavierUniform(), f"{where}/output_proj/*", kind="dense", role="weight")
     return plan
 
 
@@ -626,19 +644,19 @@ def _detection(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
             plan = plan.rule(xavier, kind="dense", role="weight", path=head).rule(bias, kind="dense", role="bias",
                                                                                   path=head)
         if not documents:
-            plan = (plan.rule(Zeros(), kind="dense", path="*decoder/bbox_embed/*/layers/2/*")
+            plan = (_rules(plan, Zeros(), "*decoder/bbox_embed/*/layers/2/*", kind="dense")
                     .rule(xavier, kind="embedding", path="*denoising_class_embed/*", fans="tensor", layout="torch")
                     .rule(xavier, kind="embedding", path="*weight_embedding/*", fans="tensor", layout="torch"))
         if kind in ("d_fine", "deimv2"):  # the decoder's fixed scalars, its gates and its quality heads' last layer 0
             last = count("lqe_layers", 2) - 1
             plan = (plan.rule(Constant(_number(fn, config, ("reg_scale",), 4.0, v.real)), path="*decoder/reg_scale")
                     .rule(Constant(_number(fn, config, ("up",), 0.5, v.real)), path="*decoder/up")
-                    .rule(Zeros(), kind="dense", path="*/gateway/gate/*")
-                    .rule(Zeros(), kind="dense", path=f"*/lqe_layers/*/reg_conf/layers/{last}/*"))
+                    .rule(Zeros(), kind="dense", path="*/gateway/gate/*"))
+            plan = _rules(plan, Zeros(), f"*/lqe_layers/*/reg_conf/layers/{last}/*", kind="dense")
         else:  # their own BatchNorm2d scales; a backbone sub-model keeps its own
             plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
         if kind == "deimv2":  # its decoder's SwiGLU feed-forward
-            plan = plan.rule(xavier, kind="dense", role="weight", path="*decoder/layers/*/mlp/*_proj/*")
+            plan = _rules(plan, xavier, "*decoder/layers/*/mlp/*_proj/*", kind="dense", role="weight")
     if kind == "pp_doclayout_v4":
         plan = plan.rule(Constant(_number(fn, config, ("s2r_closure_weight_init",), 0.0, v.real)),
                          layer="PPDocLayoutV4S2RFusion", path="*closure_weight")
@@ -715,13 +733,13 @@ def _segmentation(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
     for head in ("mask_embed", "task_mlp", "text_projector"):  # OneFormerMLPPredictionHead
         plan = plan.rule(xavier, kind="dense", role="weight", path=f"*/{head}/layers/*")
     temperature = _number(fn, config, ("contrastive_temperature",), 0.07, v.positive)
-    return (plan.rule(Normal(0.0, 0.02), kind="embedding", path="*text_encoder/token_embedding/*")
-            .rule(Normal(0.0, 0.01), layer="OneFormerTextEncoder", path="*positional_embedding")
-            .rule(Normal(0.0, width ** -0.5), path=text + "self_attn/in_proj_weight")
-            .rule(deep, path=text + "self_attn/out_proj/weight")
-            .rule(Normal(0.0, (2 * width) ** -0.5), kind="dense", role="weight", path=text + "mlp/fc1/*")
-            .rule(deep, kind="dense", role="weight", path=text + "mlp/fc2/*")
-            .rule(Constant(math.log(1 / temperature)), layer="OneFormerLoss", path="*logit_scale"))
+    plan = (plan.rule(Normal(0.0, 0.02), kind="embedding", path="*text_encoder/token_embedding/*")
+            .rule(Normal(0.0, 0.01), layer="OneFormerTextEncoder", path="*positional_embedding"))
+    plan = _rules(_rules(plan, Normal(0.0, width ** -0.5), text + "self_attn/in_proj_weight"),
+                  deep, text + "self_attn/out_proj/weight")
+    plan = _rules(_rules(plan, Normal(0.0, (2 * width) ** -0.5), text + "mlp/fc1/*", kind="dense", role="weight"),
+                  deep, text + "mlp/fc2/*", kind="dense", role="weight")
+    return plan.rule(Constant(math.log(1 / temperature)), layer="OneFormerLoss", path="*logit_scale")
 
 
 def _speech_and_towers(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
@@ -777,11 +795,11 @@ def _speech_and_towers(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
     if kind == "bridgetower_vision_model":  # CLIP's laws by the tower's width and depth
         attn, out = Normal(0.0, f / math.sqrt(width)), Normal(0.0, f / math.sqrt(2 * width * depth))
         blocks = "*resblocks/*/"
-        plan = (plan.rule(attn, kind="attention", role="weight", path=blocks + "attn/in_proj_weight")
-                .rule(out, kind="attention", role="weight", path=blocks + "attn/out_proj/*")
-                .rule(Normal(0.0, f / math.sqrt(2 * width)), kind="dense", role="weight", path=blocks + "mlp/c_fc/*")
-                .rule(out, kind="dense", role="weight", path=blocks + "mlp/c_proj/*")
-                .rule(attn, path="*embeddings/class_embedding")
+        for spec, layer, where in ((attn, "attention", "attn/in_proj_weight"), (out, "attention", "attn/out_proj/*"),
+                                   (Normal(0.0, f / math.sqrt(2 * width)), "dense", "mlp/c_fc/*"),
+                                   (out, "dense", "mlp/c_proj/*")):
+            plan = _rules(plan, spec, blocks + where, kind=layer, role="weight")
+        plan = (plan.rule(attn, path="*embeddings/class_embedding")
                 .rule(attn, kind="embedding", path="*embeddings/position_embedding/*"))
     return plan
 
@@ -818,9 +836,10 @@ def _rwkv(plan: Plan, fn: str, config: Any) -> Plan:
             .rule(orthogonal(vocab, h), kind="dense", role="weight", path="head/*"))
     for name, out, inp in (("attention/[kvr]*", a, h), ("attention/output", h, a), ("feed_forward/key", i, h),
                            ("feed_forward/receptance", h, h), ("feed_forward/value", h, i)):
-        plan = plan.rule(orthogonal(out, inp), kind="dense", role="weight", path=f"*blocks/*/{name}/*")
-    plan = plan.rule(Ones(), path="*blocks/*/attention/time_first")
+        plan = _rules(plan, orthogonal(out, inp), f"*blocks/*/{name}/*", kind="dense", role="weight")
+    plan = _rules(plan, Ones(), "*blocks/*/attention/time_first")
     steps = np.arange(h, dtype=np.float64).reshape(1, 1, h) / h
+    tables: dict[str, list[Any]] = {}
     for layer in range(depth):
         r, s = (layer / (depth - 1) if depth > 1 else 0.0), 1.0 - layer / depth
         decay = -5 + 8 * (np.arange(a, dtype=np.float64) / max(a - 1, 1)) ** (0.7 + 1.3 * r)
@@ -830,6 +849,10 @@ def _rwkv(plan: Plan, fn: str, config: Any) -> Plan:
                             ("feed_forward/time_mix_key", steps ** s),
                             ("feed_forward/time_mix_receptance", steps ** s)):
             plan = plan.rule(FromArray(table), path=f"*blocks/{layer}/{name}")
+            tables.setdefault(name, []).append(table)
+    # the blocks stacked in one module (nnx.vmap, nn.scan): one table per layer along the stacked axis, written whole
+    for name, per_layer in tables.items():
+        plan = plan.rule(FromArray(np.stack(per_layer)), path=f"*blocks/{name}", stacked=0)
     return plan
 
 
@@ -844,7 +867,7 @@ def _blt(plan: Plan, fn: str, config: Any) -> Plan:
     plan = (plan.rule(Scaled(_cut(1.0, 3.0), "1 / sqrt(fan_in)"), kind="dense", role="weight")
             .rule(Rows(width), kind="embedding", role="embedding"))
     for where in ("*self_attn/[qkvo]_proj/*", "*cross_attn_layers/*/[qkvo]_proj/*"):
-        plan = plan.rule(width, kind="dense", role="weight", path=where)
+        plan = _rules(plan, width, where, kind="dense", role="weight")
     return plan
 
 
@@ -1201,6 +1224,7 @@ def _speech(plan: Plan, kind: str, config: Any) -> Plan:
                              .rule(_TORCH_DEFAULT if kind in _WAV2VEC2_CONVS else Zeros(), kind="conv",
                                    role="bias", layer="Conv1d"))
             .rule(Zeros(), kind="conv", role="bias", path="*pos_conv_embed/layers/*/conv/*")
+            .rule(Zeros(), kind="conv", role="bias", path="*pos_conv_embed/layers/conv/*")
             .rule(Uniform(0.0, 1.0), path="*masked_spec_embed"))
     if kind in _WAV2VEC2_CONVS:
         plan = plan.rule(_TORCH_DEFAULT, kind="dense", path="*feature_projection/projection/*")
@@ -1344,8 +1368,10 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
             ``initializer_range``, else its ``init_std`` (OPT's name), else its ``initializer_factor``, else its
             ``text_config``'s, else 0.02 (as ``_init_weights`` reads them).
         config: a Hugging Face config object (read by attribute) or a dict with the family's names, read for
-            each hyper-parameter not given as a keyword; None (the default): every default applies.
-            Applied to a Hugging Face model whose own config would change its values, that plan warns.
+            each hyper-parameter not given as a keyword (a dict with a ``model_type``, as ``to_dict()`` gives it,
+            as the object: Whisper's ``num_hidden_layers`` from its ``encoder_layers``); None (the default): every
+            default applies. Applied to a Hugging Face model whose own config would change its values, that plan
+            warns.
 
     Returns:
         The ``Plan`` named "hf".
@@ -1648,10 +1674,10 @@ def clip(initializer_factor: float | None = None, initializer_range: float | Non
         # CLIPSeg's decoder: CLIP's attention and MLP at the top factor, L the vision tower's depth (its layers hold a
         # copy of the vision config), not the number of decoder layers its path would give
         depth = int(_number("clip", vision, ("num_hidden_layers",), 12, _count))
-        plan = (plan.rule(Scaled(Normal(0.0, f), "1 / sqrt(2 * L * fan_in)"), num_layers=depth,
-                          path="*decoder/layers/*/self_attn/[qkv]_proj/*", **dense)
-                .rule(Scaled(Normal(0.0, f), "1 / sqrt(2 * L * fan_out)"), num_layers=depth,
-                      path="*decoder/layers/*/mlp/fc2/*", **dense))
+        plan = _rules(_rules(plan, Scaled(Normal(0.0, f), "1 / sqrt(2 * L * fan_in)"),
+                             "*decoder/layers/*/self_attn/[qkv]_proj/*", num_layers=depth, **dense),
+                      Scaled(Normal(0.0, f), "1 / sqrt(2 * L * fan_out)"), "*decoder/layers/*/mlp/fc2/*",
+                      num_layers=depth, **dense)
     return _from(_quiet(plan, "clip"), clip, config, initializer_factor=initializer_factor,
                  initializer_range=initializer_range, logit_scale_init_value=logit_scale_init_value)
 
@@ -1762,6 +1788,7 @@ def t5(initializer_factor: float | None = None, d_model: int | None = None, d_kv
             .rule(Normal(0.0, f), kind="dense", role="weight", path="*classifier/*")  # T5ForTokenClassification
             # Switch Transformers: the sparse MLP redraws each expert's wo by d_model (fan out), its router N(0, f^2)
             .rule(VarianceScaling(f * f, "fan_out", "normal"), kind="dense", role="weight", path="*/experts/*/wo/*")
+            .rule(VarianceScaling(f * f, "fan_out", "normal"), kind="dense", role="weight", path="*/experts/wo/*")
             .rule(Normal(0.0, f), kind="dense", role="weight", path="*/router/classifier/*")
             # UDOP's patch embeddings: torch's trunc_normal_(std=f), cut at +-2 absolute
             .rule(_torch_trunc(f), kind="conv", role="weight")
@@ -2003,7 +2030,9 @@ def olmo(init_fn: str | None = None, d_model: int | None = None, n_layers: int |
       1/sqrt(d_model); cut at +-3 std unless ``init_cutoff_factor`` says otherwise.
 
     ``d_model`` defaults to each layer's own (a projection's fan_in, an embedding's width); without ``n_layers``
-    the number of blocks on the path is used. Blocks are ``transformer.blocks.<l>`` (``block_group_size`` 1).
+    the number of blocks on the path is used. Blocks are ``transformer.blocks.<l>`` (``block_group_size`` 1), or
+    ``transformer.blocks`` stacked in one module (``nnx.vmap``, ``nn.scan``, ``eqx.filter_vmap``: each stacked
+    block with its own l).
     Each hyper-parameter not given is read from ``config`` when it has it.
 
     Args:
@@ -2098,7 +2127,9 @@ def olmo(init_fn: str | None = None, d_model: int | None = None, n_layers: int |
             .rule(law(wte), kind="embedding", role="embedding", path="*wte/*")
             .rule(law(wpe), kind="embedding", role="embedding", path="*wpe/*")
             .rule(law(out), kind="dense", role="weight", path="*blocks/*/attn_out/*")
+            .rule(law(out), kind="dense", role="weight", path="*blocks/attn_out/*")  # the blocks stacked (nnx.vmap)
             .rule(law(out), kind="dense", role="weight", path="*blocks/*/ff_out/*")
+            .rule(law(out), kind="dense", role="weight", path="*blocks/ff_out/*")
             .rule(law(head), kind="dense", role="weight", path="*transformer/ff_out/*")
             .rule(Ones(), kind="norm", role="scale")
             .rule(Zeros(), kind="norm", role="shift"))
@@ -2106,9 +2137,78 @@ def olmo(init_fn: str | None = None, d_model: int | None = None, n_layers: int |
 
 
 def _get(config: Any, name: str) -> Any:
-    """``config``'s value of ``name``: a dict's entry or a config object's attribute, None when it has none."""
+    """``config``'s value of ``name``: a dict's entry or a config object's attribute, None when it has none.
+
+    A dict with a ``model_type`` that transformers knows is read as the config object transformers builds from it
+    (``to_dict()`` keeps a name only where the object stores it): a name the class computes (a ``property``:
+    Nemotron-H's ``num_hidden_layers``, the length of its ``layers_block_type``; ``num_labels``, of ``id2label``)
+    is computed from the entries, and a name it keeps under another (its ``attribute_map``: Whisper's
+    ``num_hidden_layers``, its ``encoder_layers``) is read there. transformers is imported for such a dict only."""
     entries: dict[str, Any] = config  # read as a dict only where it is one
-    return entries.get(name) if isinstance(config, dict) else getattr(config, name, None)
+    if not isinstance(config, dict):
+        return getattr(config, name, None)
+    kind = entries.get("model_type")
+    native = _native(kind) if isinstance(kind, str) and kind and name != "model_type" else None
+    if native is None:
+        return entries.get(name)
+    aliases, getters = native
+    view = _Entries(entries, aliases)
+    getter = getters.get(name)
+    if getter is not None:
+        try:
+            value = getter(view)
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError, ZeroDivisionError,
+                NotImplementedError):  # an entry it reads is not there (a sub-config's, held as a dict)
+            value = None
+        if value is not None:
+            return value
+    return getattr(view, name, None)
+
+
+class _Entries:
+    """A dict config seen as the config object transformers builds from it: each entry an attribute, under its own
+    name and under the other names the class's ``attribute_map`` gives it (an alias reads its target's entry, a
+    target the entry of an alias, as the object stores an alias's value under its target)."""
+
+    def __init__(self, entries: dict[str, Any], aliases: dict[str, str]) -> None:
+        self._entries, self._aliases = entries, aliases
+
+    def __getattr__(self, name: str) -> Any:
+        target = self._aliases.get(name, name)
+        for key in [name, target] + sorted(a for a, t in self._aliases.items() if t == target):
+            if key in self._entries:
+                return self._entries[key]
+        raise AttributeError(name)
+
+
+#: model_type -> its config class's (attribute_map, property getters), None where transformers has no such type
+_NATIVE: dict[str, tuple[dict[str, str], dict[str, Callable[[Any], Any]]] | None] = {}
+
+
+def _native(kind: str) -> tuple[dict[str, str], dict[str, Callable[[Any], Any]]] | None:
+    """The ``attribute_map`` and the property getters of transformers' config class for the ``model_type``
+    ``kind``, or None (transformers not installed, or no such type); transformers is imported on the first call."""
+    if kind not in _NATIVE:
+        try:
+            from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+            cls: Any = CONFIG_MAPPING[kind]
+        except (ImportError, KeyError):
+            _NATIVE[kind] = None
+            return None
+        getters: dict[str, Callable[[Any], Any]] = {}
+        mro: tuple[type, ...] = cls.__mro__
+        for klass in reversed(mro):  # a subclass's attribute wins over its bases'
+            attributes: dict[str, Any] = dict(vars(klass))
+            for key, value in attributes.items():
+                if isinstance(value, property) and value.fget is not None:
+                    getters[key] = value.fget
+                else:
+                    getters.pop(key, None)
+        aliases: Any = getattr(cls, "attribute_map", None)
+        pairs: list[tuple[Any, Any]] = list(cast("dict[Any, Any]", aliases).items()) \
+            if isinstance(aliases, dict) else []
+        _NATIVE[kind] = ({str(k): str(a) for k, a in pairs}, getters)
+    return _NATIVE[kind]
 
 
 def _globs(fn: str, name: str, value: Any) -> tuple[str, ...]:
@@ -2379,7 +2479,8 @@ def mup(base_width: int, std: float = 0.02, *, readout: str = "*lm_head*", width
     return _quiet(plan, "mup")
 
 
-def t_fixup(num_layers: int, d_model: int, *, branch: tuple[str, ...] = ("*v_proj/*", "*out_proj/*", "*fc1/*", "*fc2/*"),
+def t_fixup(num_layers: int, d_model: int, *,
+            branch: tuple[str, ...] = ("*v_proj/*", "*out_proj/*", "*fc1/*", "*fc2/*"),
             unscaled: tuple[str, ...] = ("*q_proj/*", "*k_proj/*")) -> Plan:
     """T-Fixup (Huang et al. 2020, algorithm 1): a Transformer trained without layer norms.
 

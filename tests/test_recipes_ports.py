@@ -1,0 +1,351 @@
+"""The family recipes on ports of the families: layers stacked in one module, and configs given as dicts.
+
+A recipe's rules select by path globs, some of which name a layer's index in a sequence (``*blocks/*/attn_out/*``).
+A model that stacks its layers in one module (``nnx.vmap``, ``nn.scan``, ``eqx.filter_vmap``) has no index on its
+paths (``transformer/blocks/attn_out/kernel``); each such rule has a twin for it, so a stacked layer takes the
+same law as the same layer held in a list, with its own depth l. Statistical checks are one-sample KS tests at
+``ALPHA`` = 1e-6 against the exact law (a correct library fails the file by chance with probability under 1e-4),
+with fixed seeds; the stacked values are also compared exactly with the listed model's, drawn in the same run.
+
+``config=`` as a dict (``config.to_dict()``) reads as the config object: a name the family keeps under another
+(Whisper's ``num_hidden_layers``: ``encoder_layers``) or computes (Nemotron-H's, from ``layers_block_type``;
+``num_labels``, from ``id2label``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import subprocess
+import sys
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+import unifiedinit as ui
+from unifiedinit.verify import stats
+
+ALPHA = 1e-6
+
+# ----------------------------------------------------------------------------- every indexed glob has a twin
+
+#: (family, the plan, a parameter's path in the family's own model with "{i}" where a sequence's index and its
+#: "/" stand, kind, role): the path with "3/" (a list's layer) and with "" (the layers stacked in one module) must
+#: take the same law from a rule that names it by path
+INDEXED: list[tuple[str, Any, str, str, str]] = [
+    ("olmo", lambda: ui.presets.olmo(), "transformer/blocks/{i}attn_out/weight", "dense", "weight"),
+    ("olmo", lambda: ui.presets.olmo(), "transformer/blocks/{i}ff_out/weight", "dense", "weight"),
+    ("olmo-megatron", lambda: ui.presets.olmo("full_megatron", n_layers=4), "transformer/blocks/{i}ff_out/kernel",
+     "dense", "weight"),
+    ("switch", lambda: ui.presets.t5(), "encoder/block/1/layer/1/mlp/experts/{i}wo/weight", "dense", "weight"),
+    ("rt_detr", lambda: ui.presets.hf(config={"model_type": "rt_detr"}), "model/decoder/bbox_embed/{i}layers/2/weight",
+     "dense", "weight"),
+    ("d_fine", lambda: ui.presets.hf(config={"model_type": "d_fine"}),
+     "model/decoder/lqe_layers/{i}reg_conf/layers/1/weight", "dense", "weight"),
+    ("deimv2", lambda: ui.presets.hf(config={"model_type": "deimv2"}), "model/decoder/layers/{i}mlp/up_proj/weight",
+     "dense", "weight"),
+    ("deformable_detr", lambda: ui.presets.hf(config={"model_type": "deformable_detr"}),
+     "model/encoder/layers/{i}self_attn/sampling_offsets/bias", "dense", "bias"),
+    ("deformable_detr", lambda: ui.presets.hf(config={"model_type": "deformable_detr"}),
+     "model/decoder/layers/{i}encoder_attn/value_proj/weight", "dense", "weight"),
+    ("grounding-dino", lambda: ui.presets.hf(config={"model_type": "grounding-dino"}),
+     "model/decoder/layers/{i}encoder_attn/attention_weights/weight", "dense", "weight"),
+    ("grounding-dino", lambda: ui.presets.hf(config={"model_type": "grounding-dino"}), "bbox_embed/{i}layers/2/bias",
+     "dense", "bias"),  # a twin before (its model's own bbox_embed): a control, as groupvit's multi-level glob
+    ("mask2former", lambda: ui.presets.hf(config={"model_type": "mask2former"}),
+     "model/pixel_level_module/decoder/encoder/layers/{i}self_attn/sampling_offsets/weight", "dense", "weight"),
+    ("oneformer", lambda: ui.presets.hf(config={"model_type": "oneformer"}),
+     "model/text_mapper/text_encoder/transformer/layers/{i}self_attn/in_proj_weight", "attention", "weight"),
+    ("oneformer", lambda: ui.presets.hf(config={"model_type": "oneformer"}),
+     "model/text_mapper/text_encoder/transformer/layers/{i}mlp/fc2/weight", "dense", "weight"),
+    ("bridgetower", lambda: ui.presets.hf(config={"model_type": "bridgetower_vision_model"}),
+     "visual/transformer/resblocks/{i}attn/in_proj_weight", "attention", "weight"),
+    ("bridgetower", lambda: ui.presets.hf(config={"model_type": "bridgetower_vision_model"}),
+     "visual/transformer/resblocks/{i}mlp/c_proj/weight", "dense", "weight"),
+    ("rwkv", lambda: ui.presets.hf(config={"model_type": "rwkv", "hidden_size": 8, "num_hidden_layers": 4}),
+     "rwkv/blocks/{i}attention/receptance/weight", "dense", "weight"),
+    ("rwkv", lambda: ui.presets.hf(config={"model_type": "rwkv", "hidden_size": 8, "num_hidden_layers": 4}),
+     "rwkv/blocks/{i}attention/time_first", "other", "other"),
+    ("blt", lambda: ui.presets.hf(config={"model_type": "blt"}),
+     "model/local_encoder/cross_attn_layers/{i}k_proj/weight", "dense", "weight"),
+    ("data2vec-audio", lambda: ui.presets.hf(config={"model_type": "data2vec-audio"}),
+     "data2vec_audio/encoder/pos_conv_embed/layers/{i}conv/bias", "conv", "bias"),
+    ("clipseg", lambda: ui.presets.clip(config={"model_type": "clipseg"}), "decoder/layers/{i}self_attn/v_proj/weight",
+     "dense", "weight"),
+    ("clipseg", lambda: ui.presets.clip(config={"model_type": "clipseg"}), "decoder/layers/{i}mlp/fc2/weight",
+     "dense", "weight"),
+    ("groupvit", lambda: ui.presets.hf(config={"model_type": "groupvit"}),
+     "vision_model/encoder/stages/0/layers/{i}mlp/fc1/weight", "dense", "weight"),
+]
+
+
+@pytest.mark.parametrize("family,make,path,kind,role", INDEXED, ids=[f"{x[0]}:{x[2]}" for x in INDEXED])
+def test_a_stacked_layer_takes_the_law_of_the_same_layer_in_a_list(family, make, path, kind, role):
+    plan = make()
+    decided = []
+    for index in ("3/", ""):
+        p = ui.Param(path.format(i=index), kind, role, (8, 8), layer="Linear", stacked=() if index else (0,))
+        assert "//" not in p.path
+        i = plan.match(p)
+        assert i is not None, (family, p.path)
+        decided.append(plan.rules[i])
+    listed, stacked = decided
+    assert listed.select.path is not None and stacked.select.path is not None, (family, listed, stacked)
+
+    def unplaced(rule):  # the rule but for its path glob: its spec, kind, role and depth options
+        return dataclasses.replace(rule, select=dataclasses.replace(rule.select, path=None))
+    assert unplaced(stacked) == unplaced(listed), (family, listed, stacked)
+
+
+def _decider(plan: ui.Plan, p: ui.Param) -> ui.Rule:
+    i = plan.match(p)
+    assert i is not None, p.path
+    return plan.rules[i]
+
+
+def test_olmos_head_keeps_its_own_law_beside_stacked_blocks():
+    plan = ui.presets.olmo(d_model=64)
+    head = _decider(plan, ui.Param("transformer/ff_out/kernel", "dense", "weight", (64, 700), layout="flax"))
+    block = _decider(plan, ui.Param("transformer/blocks/ff_out/kernel", "dense", "weight", (3, 96, 64),
+                                    layout="flax", stacked=(0,)))
+    assert head.select.path == "*transformer/ff_out/*" and head.spec == ui.TruncatedNormal(0.0, 0.125, -0.375, 0.375)
+    assert block.select.path == "*blocks/ff_out/*"
+    assert block.spec == ui.Scaled(ui.TruncatedNormal(0.0, 1.0, -3.0, 3.0), "1 / sqrt(2 * fan_in * (l + 1))")
+
+
+# ------------------------------------------------------------------------- OLMo's blocks stacked, by formula
+
+D, H, N, VOCAB = 64, 96, 3, 700
+
+
+def _olmo_nnx(stacked: bool):
+    nnx = pytest.importorskip("flax.nnx")
+
+    class Block(nnx.Module):
+        def __init__(self, rngs):
+            self.att_proj, self.attn_out = nnx.Linear(D, 3 * D, rngs=rngs), nnx.Linear(D, D, rngs=rngs)
+            self.ff_proj, self.ff_out = nnx.Linear(D, 2 * H, rngs=rngs), nnx.Linear(H, D, rngs=rngs)
+
+    class Transformer(nnx.Module):
+        def __init__(self, rngs):
+            self.wte = nnx.Embed(VOCAB, D, rngs=rngs)
+            if stacked:
+                @nnx.split_rngs(splits=N)
+                @nnx.vmap(in_axes=(0,), out_axes=0)
+                def make(rngs):
+                    return Block(rngs)
+                self.blocks = make(rngs)
+            else:
+                self.blocks = nnx.List([Block(rngs) for _ in range(N)])
+            self.ff_out = nnx.Linear(D, VOCAB, rngs=rngs)
+
+    class Olmo(nnx.Module):
+        def __init__(self, rngs):
+            self.transformer = Transformer(rngs)
+
+    return Olmo(nnx.Rngs(0))
+
+
+def _cut(std: float) -> ui.TruncatedNormal:
+    return ui.TruncatedNormal(0.0, std, -3 * std, 3 * std)
+
+
+def _check(x, law, what):
+    x = np.asarray(x, dtype=np.float64).ravel()
+    assert np.abs(x).max() <= law.high * (1 + 1e-6), what
+    assert stats.check(x, law, alpha=ALPHA), what
+
+
+def test_olmos_stacked_blocks_in_nnx_get_each_its_own_depth():
+    listed, stacked = _olmo_nnx(False), _olmo_nnx(True)
+    plan = ui.presets.olmo("mitchell")
+    plan.apply(listed, seed=3, portable=True)
+    report = plan.apply(stacked, seed=3, portable=True)
+    assert not report.unmatched
+    blocks = stacked.transformer.blocks
+    for name, fan_in in (("attn_out", D), ("ff_out", H)):
+        values = np.asarray(getattr(blocks, name).kernel[...])
+        assert values.shape[0] == N
+        for layer in range(N):
+            _check(values[layer], _cut(1 / math.sqrt(2 * fan_in * (layer + 1))), (name, layer))
+            # the same draw as the same block held in a list (the portable stream is keyed by layer)
+            np.testing.assert_array_equal(values[layer],
+                                          np.asarray(getattr(listed.transformer.blocks[layer], name).kernel[...]))
+    for name in ("att_proj", "ff_proj"):
+        values = np.asarray(getattr(blocks, name).kernel[...])
+        for layer in range(N):
+            _check(values[layer], _cut(D ** -0.5), (name, layer))
+    _check(stacked.transformer.ff_out.kernel[...], _cut(D ** -0.5), "head")  # the head: not a block's output law
+
+
+def test_olmos_stacked_blocks_in_equinox_get_each_its_own_depth():
+    eqx = pytest.importorskip("equinox")
+    jax = pytest.importorskip("jax")
+
+    class Block(eqx.Module):
+        attn_out: Any
+        ff_out: Any
+
+        def __init__(self, key):
+            a, b = jax.random.split(key)
+            self.attn_out, self.ff_out = eqx.nn.Linear(D, D, key=a), eqx.nn.Linear(H, D, key=b)
+
+    class Transformer(eqx.Module):
+        blocks: Any
+        ff_out: Any
+
+        def __init__(self, key):
+            self.blocks = eqx.filter_vmap(Block)(jax.random.split(key, N))
+            self.ff_out = eqx.nn.Linear(D, VOCAB, key=key)
+
+    class Olmo(eqx.Module):
+        transformer: Transformer
+
+        def __init__(self):
+            self.transformer = Transformer(jax.random.PRNGKey(0))
+
+    model, report = ui.presets.olmo("mitchell").apply(Olmo(), seed=5, portable=True)
+    assert not report.unmatched
+    for name, fan_in in (("attn_out", D), ("ff_out", H)):
+        values = np.asarray(getattr(model.transformer.blocks, name).weight)
+        for layer in range(N):
+            _check(values[layer], _cut(1 / math.sqrt(2 * fan_in * (layer + 1))), (name, layer))
+    _check(model.transformer.ff_out.weight, _cut(D ** -0.5), "head")
+
+
+def test_rwkvs_per_layer_tables_reach_stacked_blocks():
+    """RWKV's time tables differ per block; stacked, the stacked tensor takes them all, block l at index l: the
+    values the listed blocks take (the same plan, the same run); each stacked projection is orthogonal."""
+    nnx = pytest.importorskip("flax.nnx")
+    jnp = pytest.importorskip("jax.numpy")
+    h, depth = 8, 4
+
+    class Attention(nnx.Module):
+        def __init__(self, rngs):
+            self.key = nnx.Linear(h, h, use_bias=False, rngs=rngs)
+            self.time_decay, self.time_first = nnx.Param(jnp.zeros((h,))), nnx.Param(jnp.zeros((h,)))
+
+    class Block(nnx.Module):
+        def __init__(self, rngs):
+            self.attention = Attention(rngs)
+
+    class Rwkv(nnx.Module):
+        def __init__(self, rngs, stacked):
+            if stacked:
+                @nnx.split_rngs(splits=depth)
+                @nnx.vmap(in_axes=(0,), out_axes=0)
+                def make(rngs):
+                    return Block(rngs)
+                self.blocks = make(rngs)
+            else:
+                self.blocks = nnx.List([Block(rngs) for _ in range(depth)])
+
+    plan = ui.presets.hf(config={"model_type": "rwkv", "hidden_size": h, "num_hidden_layers": depth,
+                                 "vocab_size": 20})
+    listed, stacked = Rwkv(nnx.Rngs(0), False), Rwkv(nnx.Rngs(0), True)
+    plan.apply(listed, seed=0)
+    report = plan.apply(stacked, seed=0)
+    assert not report.unmatched
+    for name in ("time_decay", "time_first"):
+        got = np.asarray(getattr(stacked.blocks.attention, name)[...])
+        want = np.stack([np.asarray(getattr(listed.blocks[i].attention, name)[...]) for i in range(depth)])
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-6, err_msg=name)
+    decay = np.asarray(stacked.blocks.attention.time_decay[...])
+    assert decay[0, 0] == -5 and decay[0, -1] == pytest.approx(3) and not np.allclose(decay[0], decay[-1])
+    np.testing.assert_array_equal(np.asarray(stacked.blocks.attention.time_first[...]), 1.0)
+    for w in np.asarray(stacked.blocks.attention.key.kernel[...], dtype=np.float64):  # gain sqrt(out / in) = 1
+        np.testing.assert_allclose(w @ w.T, np.eye(h), atol=1e-5)
+
+
+# ------------------------------------------------------------------------------------- config= as a dict
+
+transformers = pytest.importorskip("transformers")
+
+
+def _whisper_config():
+    return transformers.WhisperConfig(
+        d_model=16, encoder_layers=3, decoder_layers=1, encoder_attention_heads=2, decoder_attention_heads=2,
+        encoder_ffn_dim=32, decoder_ffn_dim=32, num_mel_bins=8, max_source_positions=8, vocab_size=50,
+        use_weighted_layer_sum=True, pad_token_id=0, bos_token_id=1, eos_token_id=2, decoder_start_token_id=1)
+
+
+def test_whispers_dict_config_keeps_the_layer_weights_rule():
+    config = _whisper_config()
+    model = transformers.WhisperForAudioClassification(config)
+    want = model.layer_weights.detach().numpy().copy()  # transformers' own init: 1 / (L + 1)
+    assert "num_hidden_layers" not in config.to_dict() and config.num_hidden_layers == 3
+    plan = ui.presets.hf(config=config.to_dict())
+    assert plan.rules == ui.presets.hf(config=config).rules
+    with torch_no_grad():
+        model.layer_weights.fill_(7.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing unmatched, nothing said
+        report = plan.apply(model, seed=0)
+    assert "layer_weights" not in [p.path for p in report.unmatched]
+    np.testing.assert_array_equal(model.layer_weights.detach().numpy(), want)
+    np.testing.assert_array_equal(want, 0.25)
+
+
+def torch_no_grad():
+    import torch
+    return torch.no_grad()
+
+
+def test_nemotron_hs_dict_config_keeps_the_rescaled_output_projection():
+    config = transformers.NemotronHConfig(layers_block_type=["mamba", "attention", "mamba"],
+                                          rescale_prenorm_residual=True)
+    entries = config.to_dict()
+    assert "num_hidden_layers" not in entries and config.num_hidden_layers == 3
+    plan = ui.presets.hf(config=entries)
+    assert plan.rules == ui.presets.hf(config=config).rules
+    out = [r for r in plan.rules if r.select.path == "*mixer/out_proj/*"]
+    assert out and out[-1].spec == ui.VarianceScaling(1 / 9, "fan_in", "uniform")
+    # an older config.json (the pattern and the count) and a list under the alias layer_types
+    for entries in ({"hybrid_override_pattern": "M*M", "num_hidden_layers": 3},
+                    {"layer_types": ["mamba", "attention", "mamba"], "num_hidden_layers": 12}):
+        other = ui.presets.hf(config={"model_type": "nemotron_h", "rescale_prenorm_residual": True, **entries})
+        assert [r for r in other.rules if r.select.path == "*mixer/out_proj/*"] == out, entries
+
+
+def test_num_labels_of_a_dict_config_is_the_length_of_its_id2label():
+    config = transformers.RTDetrConfig(num_labels=6)
+    assert "num_labels" not in config.to_dict()
+    plan = ui.presets.hf(config=config.to_dict())
+    assert plan.rules == ui.presets.hf(config=config).rules
+    bias = [r.spec for r in plan.rules if r.select.path == "*enc_score_head/*" and r.select.role == ("bias",)]
+    p = 1 / 7  # 1 / (num_labels + 1), as transformers computes the prior's bias
+    assert bias == [ui.Constant(-math.log((1 - p) / p))]
+
+
+def test_every_config_class_reads_the_same_as_its_dict():
+    """hf(config=cfg) and hf(config=cfg.to_dict()) give the same plan for every config class transformers lists,
+    at its defaults with seven labels (before: Whisper, Nemotron-H, the RT-DETRs' and D-FINEs' label count...)."""
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+    differ, compared = [], 0
+    transformers.utils.logging.set_verbosity_error()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for kind in sorted(CONFIG_MAPPING.keys()):
+            try:
+                cls: Any = CONFIG_MAPPING[kind]
+                config = cls(num_labels=7)
+                own = ui.presets.hf(config=config)
+            except Exception:  # a config class its defaults cannot build, or a recipe that refuses them: not ours
+                continue
+            compared += 1
+            if ui.presets.hf(config=config.to_dict()).rules != own.rules:
+                differ.append(kind)
+    assert compared > 500 and not differ, differ
+
+
+def test_a_dict_without_model_type_does_not_import_transformers():
+    code = ("import sys, unifiedinit as ui\n"
+            "ui.presets.hf(config={'initializer_range': 0.1, 'num_hidden_layers': 3})\n"
+            "ui.presets.gpt2(config={'n_layer': 4})\n"
+            "assert 'transformers' not in sys.modules, 'imported'\n"
+            "plan = ui.presets.hf(config={'model_type': 'no_such_family', 'num_hidden_layers': 3})\n"
+            "assert plan.rules == ui.presets.hf(config={'num_hidden_layers': 3}).rules\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
