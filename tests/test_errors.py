@@ -103,3 +103,41 @@ def test_a_backend_sample_refuses_a_dtype_that_is_no_dtype_name(framework, dtype
         pytest.skip(f"{framework} is not installed")
     with pytest.raises(kind, match=pattern):
         get_backend(framework).sample(ui.Normal(), (2, 2), seed=0, dtype=dtype)
+
+
+def test_a_draw_that_carries_a_large_array_is_shown_by_its_ends_and_length():
+    """A FromArray of 300 x 300 values beyond float16 on a float16 torch Linear: the refusal names the parameter,
+    the dtype and what is allowed, and shows the array's draw by its ends and length (it printed all 90,000
+    values: about 990,000 characters); nothing is written."""
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Linear(300, 300).half()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    plan = ui.Plan().rule(ui.FromArray(np.full((300, 300), 1e6, dtype="float32")), role="weight")
+    with pytest.raises(ValueError) as info:
+        plan.apply(model, seed=0)
+    message = str(info.value)
+    assert len(message) < 800, (len(message), message[:2000])
+    assert "'weight'" in message
+    assert re.search(r"float16, which cannot hold the values of Array\(values=\(1000000\.0, .*\.\.\..*"
+                     r"shape=\(300, 300\)\) \(\d+ characters\): they span \[1e\+06, 1e\+06\]; "
+                     r"allowed: values within \[-65504, 65504\]", message), message
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+@pytest.mark.parametrize("framework", BACKENDS)
+def test_every_backend_shows_a_large_array_by_its_ends(framework):
+    # the same refusal through each backend's native hook: short, the same words, the target untouched
+    err, values = attempt(framework, ui.FromArray(np.full((64, 64), 1e6)), (64, 64), "float16")
+    assert isinstance(err, ValueError), f"{framework}: {err!r}"
+    assert len(str(err)) < 800, (framework, len(str(err)))
+    assert re.search(r"float16, which cannot hold the values of Array\(.*\(\d+ characters\): they span", str(err))
+    assert np.all(values == np.float16(7)), f"{framework} wrote before refusing"
+
+
+def test_a_short_draw_is_still_shown_whole():
+    # the shortening is only for what is too long to read: a short draw prints as before
+    with pytest.raises(ValueError, match=r"cannot hold the values of Constant\(value=100000\.0\): they span"):
+        ui.sample(ui.Constant(1e5), (2, 2), dtype="float16")
+    from unifiedinit import _validate
+    assert _validate.shown(10 ** 400).endswith("(401 characters)") and len(_validate.shown(10 ** 400)) < 80
+    assert _validate.shown("floaty") == "'floaty'"

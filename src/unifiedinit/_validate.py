@@ -30,10 +30,23 @@ def _where(owner: str, name: str) -> str:
     return f"{owner}: parameter '{name}'" if owner else f"parameter '{name}'"
 
 
-def shown(value: Any) -> str:
-    """``repr(value)`` for a message, its middle left out past 60 characters (a 400-digit integer)."""
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` for a message, its middle left out past ``limit`` characters (a 400-digit integer, a draw
+    that carries a 300 x 300 array): its ends and its length."""
     text = repr(value)
-    return text if len(text) <= 60 else f"{text[:28]}...{text[-28:]} ({len(text)} characters)"
+    if len(text) <= limit:
+        return text
+    keep = max(1, (limit - 4) // 2)
+    return f"{text[:keep]}...{text[-keep:]} ({len(text)} characters)"
+
+
+#: a draw's repr in a message is shown whole up to this length (a mixture of a few laws), by its ends past it
+DRAW_SHOWN = 160
+
+
+def _drawn(d: Any) -> str:
+    """A draw for a message: its repr, or its ends and length for one that carries an array (``FromArray``)."""
+    return shown(d, DRAW_SHOWN)
 
 
 def real(owner: str, name: str, value: Any) -> float:
@@ -85,7 +98,7 @@ def choice(owner: str, name: str, value: Any, allowed: Iterable[str]) -> str:
         raise TypeError(f"{_where(owner, name)} must be one of {', '.join(map(repr, allowed))}; got {shown(value)} "
                         f"of type {type(value).__name__}")
     if value not in allowed:
-        raise ValueError(f"{_where(owner, name)} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+        raise ValueError(f"{_where(owner, name)} must be one of {', '.join(map(repr, allowed))}; got {shown(value)}")
     return str(value)
 
 
@@ -141,9 +154,9 @@ def dtype_name(owner: str, name: str, value: Any) -> str:
     (integer and bool ones only for a determined spec, which ``tensor_dtype`` checks)."""
     allowed = (*DTYPE_RANGE, "bool")
     if not isinstance(value, str):
-        raise TypeError(f"{owner}: parameter '{name}' must be a dtype name ({', '.join(allowed)}), got {value!r}")
+        raise TypeError(f"{owner}: parameter '{name}' must be a dtype name ({', '.join(allowed)}), got {shown(value)}")
     if value not in allowed:
-        raise ValueError(f"{owner}: parameter '{name}' must be one of {', '.join(allowed)}; got {value!r}")
+        raise ValueError(f"{owner}: parameter '{name}' must be one of {', '.join(allowed)}; got {shown(value)}")
     return str(value)
 
 
@@ -211,7 +224,7 @@ def representable(d: Any, dtype_name: str) -> None:
     anything is written: ``Constant(1e300)`` or ``Normal(0, 1e300)`` on float32 would write inf."""
     from . import draws as D
     if dtype_name not in FLOAT_DTYPES and any(isinstance(x, (D.Sinusoidal, D.S4DReal)) for x in (d,) + _parts(d)):
-        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {d!r}: "
+        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {_drawn(d)}: "
                          f"real numbers; allowed: {', '.join(FLOAT_DTYPES)}")
     limits = DTYPE_RANGE.get(dtype_name)
     if limits is None:
@@ -227,11 +240,12 @@ def representable(d: Any, dtype_name: str) -> None:
         reach = f" (a normal counts to {NORMAL_REACH:g} standard deviations)" if "Normal" in type(d).__name__ or \
             "Sparse" in type(d).__name__ else ""
         if lo >= limits[0] and hi <= limits[1]:  # in range, but the sampler's high - low is not a number there
-            raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the width of {d!r}: "
+            raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the width of {_drawn(d)}: "
                              f"[{lo:.6g}, {hi:.6g}]{reach} is {width:.6g} wide, which a sampler computes in "
                              f"{dtype_name if wide else 'float32'}; allowed: a width of at most {limits[1]:.6g}")
-        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {d!r}: they span "
-                         f"[{lo:.6g}, {hi:.6g}]{reach}; allowed: values within [{limits[0]:.6g}, {limits[1]:.6g}]")
+        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {_drawn(d)}: "
+                         f"they span [{lo:.6g}, {hi:.6g}]{reach}; allowed: values within "
+                         f"[{limits[0]:.6g}, {limits[1]:.6g}]")
     if dtype_name in FLOAT_DTYPES:
         _window_holds_a_number(d, dtype_name)
     from .samplers import _fold  # pyright: ignore[reportPrivateUsage]
@@ -264,7 +278,7 @@ def _integral(d: Any, dtype_name: str) -> None:
                          f"matrix (gain={d.gain!r} / sqrt(n)): real numbers; allowed: {', '.join(FLOAT_DTYPES)}")
     fraction = next((x for x in values if not float(x).is_integer()), None)
     if fraction is not None:
-        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {d!r}: "
+        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {_drawn(d)}: "
                          f"{fraction!r} is not a whole number; allowed: whole numbers (or a float dtype)")
 
 
@@ -279,7 +293,7 @@ def _window_holds_a_number(d: Any, dtype_name: str) -> None:
     support = support_in(d, dtype_name)
     if support is not None and support[0] > support[1]:
         raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which holds no number in the window of "
-                         f"{d!r}; allowed: a window that contains a {dtype_name} number")
+                         f"{_drawn(d)}; allowed: a window that contains a {dtype_name} number")
 
 
 def seed(owner: str, value: Any, *, required: bool = False) -> int | None:
@@ -288,10 +302,10 @@ def seed(owner: str, value: Any, *, required: bool = False) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{_where(owner, 'seed')} must be an integer in [0, 2**64){'' if required else ' or None'}, "
-                        f"got {value!r} of type {type(value).__name__}")
+                        f"got {shown(value)} of type {type(value).__name__}")
     out = int(value)
     if not 0 <= out < 2 ** 64:
-        raise ValueError(f"{_where(owner, 'seed')} must be an integer in [0, 2**64), got {out!r}")
+        raise ValueError(f"{_where(owner, 'seed')} must be an integer in [0, 2**64), got {shown(out)}")
     return out
 
 
