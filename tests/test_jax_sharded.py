@@ -5,6 +5,7 @@ shard."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -499,4 +500,87 @@ KERAS = textwrap.dedent("""
 def test_keras_distribution_keeps_every_layout_and_portable_values():
     pytest.importorskip("keras")
     proc = subprocess.run([sys.executable, "-c", KERAS], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-4000:]
+
+
+KERAS_PLACEMENTS = textwrap.dedent("""
+    import os
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
+    os.environ["KERAS_BACKEND"] = "jax"
+    import numpy as np, keras, jax
+    from keras import distribution as kd
+    import unifiedinit as ui
+    devices = kd.list_devices()
+    assert keras.backend.backend() == "jax" and len(devices) == 8
+    mesh = kd.DeviceMesh((4, 2), ["batch", "model"], devices)
+    layouts = kd.LayoutMap(mesh)
+    layouts[".*d1.*kernel"] = (None, "model")
+    layouts[".*d2.*kernel"] = ("model", "batch")
+
+    def build():
+        return keras.Sequential([keras.Input((64,)), keras.layers.Dense(32, name="d1"),
+                                 keras.layers.LayerNormalization(name="n"), keras.layers.Dense(16, name="d2")])
+
+    def bits(weights):
+        return [np.asarray(w).view(np.uint32) for w in weights]
+
+    plans = {"preset": ui.presets.keras, "orthogonal": ui.Plan().rule(ui.Orthogonal(), role="weight")
+             .rule(ui.TruncatedNormal(mean=0.1, std=0.02))}
+    # report.placements under keras.distribution says what the JAX target says of a leaf with the same sharding
+    # (shapes, PartitionSpec, mesh), what the write path computed, and that the values are the unsharded ones:
+    # before, it was empty
+    for name, plan in plans.items():
+        for portable in (True, "counter", False):
+            alone = build()
+            one = plan.apply(alone, seed=4, portable=portable)
+            wanted = bits(alone.get_weights())
+            assert set(one.placements) == {w.path for w in alone.weights}, (name, portable, one.placements)
+            for w in alone.weights:  # a variable held whole, on one device: as the JAX target reports it
+                got = one.placements[w.path]
+                assert got == {"global_shape": list(w.shape), "local_shape": list(w.shape), "placement": "whole",
+                               "device": str(jax.devices()[0]), "computed": "block", "invariant": True}, got
+            for distribution in (kd.DataParallel(devices=devices),
+                                 kd.ModelParallel(layout_map=layouts, batch_dim_name="batch")):
+                with distribution.scope():
+                    model = build()
+                report = plan.apply(model, seed=4, portable=portable)
+                # the values do not depend on the layout, native ones (keras.random, laid out by assign) included
+                assert all((a == b).all() for a, b in zip(bits(model.get_weights()), wanted)), (name, portable)
+                entries = {e.param.path: e for e in report.entries}
+                assert set(report.placements) == {w.path for w in model.weights}, report.placements
+                for w in model.weights:
+                    sharding = w.value.sharding
+                    assert len(sharding.device_set) == 8, sharding
+                    leaf = jax.ShapeDtypeStruct(tuple(w.shape), w.value.dtype, sharding=sharding)
+                    tree = {"params": {"Dense_0": {"kernel": leaf}}}
+                    jax_says = ui.Plan().rule(ui.Zeros()).apply(tree, seed=0)[1].placements["Dense_0/kernel"]
+                    got = report.placements[w.path]
+                    for key in ("global_shape", "local_shape", "placement", "device"):
+                        assert got[key] == jax_says[key], (w.path, key, got, jax_says)
+                    # native and portable=True draws are computed whole and laid out by assign; the counter stream
+                    # computes an elementwise draw's shards each on its own device
+                    block = portable == "counter" and entries[w.path].draw.elementwise
+                    assert got["computed"] == ("block" if block else "whole"), (name, portable, w.path, got)
+                    assert got["invariant"] is True, got
+                kernel = report.placements[model.layers[0].kernel.path]
+                if isinstance(distribution, kd.ModelParallel):
+                    assert kernel["placement"] == str(jax.sharding.PartitionSpec(None, "model")), kernel
+                    assert kernel["local_shape"] == [64, 16] and kernel["global_shape"] == [64, 32], kernel
+                    assert report.placements[model.layers[2].kernel.path]["local_shape"] == [16, 4]
+                else:  # DataParallel: every variable replicated on its own one-axis mesh of the 8 devices
+                    assert kernel["placement"] == str(jax.sharding.PartitionSpec(None, None)), kernel
+                mesh_axes = dict(zip(distribution.device_mesh.axis_names, distribution.device_mesh.shape))
+                assert kernel["device"] == str(mesh_axes), (kernel, mesh_axes)
+    print("ok")
+""")
+
+
+def test_keras_distribution_report_says_where_each_variable_lives():
+    """Under ``keras.distribution`` (jax backend), ``report.placements`` names each written variable's shapes,
+    ``PartitionSpec`` and mesh as the JAX target does, what was computed (whole, laid out by ``assign``; the counter
+    stream's elementwise shards each on their device), and that its values are the unsharded ones (checked)."""
+    pytest.importorskip("keras")
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    proc = subprocess.run([sys.executable, "-c", KERAS_PLACEMENTS], capture_output=True, text=True, timeout=600,
+                          env=env)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-4000:]

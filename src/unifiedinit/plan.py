@@ -347,8 +347,8 @@ class Report:
         unmatched: the parameters no rule matched, kept as they were.
         unused: the indices of the rules that matched no parameter.
         dry_run: True when nothing was written (``ui.inspect``; default False).
-        placements: path -> where the parameter's values live, for the parameters a backend placed (torch:
-            ``global_shape``, ``local_shape``, ``placement``, ``device``, ``computed``, ``invariant``).
+        placements: path -> where the parameter's values live, for the parameters a backend placed (torch, JAX,
+            Keras under jax: ``global_shape``, ``local_shape``, ``placement``, ``device``, ``computed``, ``invariant``).
         materialized: the paths of meta parameters given memory by ``plan.apply(..., device=)``.
         unset_buffers: the paths of meta buffers nothing could set.
         skipped: the parameters left to a checkpoint (``plan.apply(..., skip=...)``), kept and not drawn.
@@ -373,8 +373,9 @@ class Report:
     unused: list[int]
     #: True when nothing was written (``ui.inspect``)
     dry_run: bool = False
-    #: path -> where the parameter's values live, for the parameters a backend placed (torch): ``global_shape``,
-    #: ``local_shape`` (this process's part), ``placement`` ("whole", or a DTensor's placements), ``device``
+    #: path -> where the parameter's values live, for the parameters a backend placed (torch, JAX, Keras under jax):
+    #: ``global_shape``, ``local_shape`` (this process's part), ``placement`` ("whole", a DTensor's placements or a
+    #: ``PartitionSpec``), ``device``
     #: (a device or a mesh), ``computed`` ("block": only this part was computed; "whole": a structured draw
     #: computed whole and cut) and ``invariant`` (True when the values do not depend on the sharding: portable
     #: mode, or a tensor held whole)

@@ -295,6 +295,8 @@ class _Target:
 
     def __init__(self, model: Any, *, seed: int | None = None) -> None:
         self.found = walk(model)
+        # under jax, where each written variable's values live (Report.placements), as the JAX target says it
+        self.placements: dict[str, dict[str, Any]] | None = {} if keras.backend.backend() == "jax" else None
         self.normalizations: list[Any] = []  # their finalize_state runs once their statistics are written
         # a sublayer that was never called has no variables yet: no plan reaches it, and Keras's own initializer
         # draws it when it builds, so it is named (layers that hold no weights, such as Dropout, are not)
@@ -313,10 +315,36 @@ class _Target:
     def native(self, p: Any, var: Any, draw: D.Draw, stream: int | None) -> None:
         # Keras's int seeds hold 31 bits: each random op's is hashed from the parameter's whole 64-bit stream
         seed = random.randint(1, 10 ** 9) if stream is None else stream
+        # keras.random draws the whole tensor and assign lays it out: a spread variable was computed whole, and
+        # its values are the unsharded ones (keras.random knows no layout)
         var.assign(samplers.draw(KerasOps(Seeds(seed)), draw, p.shape, p.dtype, p.stacked))
+        self._place(p, var, True)
 
     def host(self, p: Any, var: Any, values: Any) -> None:
         var.assign(ops.convert_to_tensor(values.astype("float32") if p.dtype == "bfloat16" else values, dtype=p.dtype))
+        self._place(p, var, True)  # computed whole on the host, then laid out by assign
+
+    def _place(self, p: Any, var: Any, whole: bool) -> None:
+        """Where ``var``'s values went, for the report (``Report.placements``, under jax only), said as the JAX
+        target says it: a variable held whole (on one device) is one block; a spread one (a ``keras.distribution``
+        layout) gives its ``PartitionSpec``, its mesh and what its path computed (``whole``: the whole tensor, laid
+        out by ``assign``). The values never depend on the layout (portable values; ``keras.random`` draws the
+        unsharded tensor), so every one is invariant. Reads the variable's sharding only, never its values."""
+        if self.placements is None:
+            return
+        sharding: Any = getattr(var.value, "sharding", None)
+        on: list[Any] = list(getattr(sharding, "device_set", ()))
+        sharded = len(on) > 1
+        if sharded:
+            mesh: Any = getattr(sharding, "mesh", None)
+            device = str(dict(mesh.shape)) if mesh is not None else f"{len(on)} devices"
+        else:
+            device = str(on[0]) if on else "default"
+        self.placements[p.path] = {
+            "global_shape": list(p.shape),
+            "local_shape": list(sharding.shard_shape(tuple(p.shape)) if sharded else p.shape),
+            "placement": str(getattr(sharding, "spec", sharding)) if sharded else "whole",
+            "device": device, "computed": "whole" if sharded and whole else "block", "invariant": True}
 
     def counter(self, p: Any, var: Any, draw: D.Draw, job: Any) -> None:
         """The counter stream's values, computed by Keras's own backend where the variable lives: under jax as Flax
@@ -327,7 +355,9 @@ class _Target:
         value = var.value
         if backend == "jax":
             from ..flax.ops import counter_array
+            # spread, an elementwise draw's shards are each computed on their own device; a structured one whole
             var.assign(counter_array(job, getattr(value, "sharding", None)))
+            self._place(p, var, not draw.elementwise)
         elif backend == "torch":
             from ..torch.ops import TorchArith, TorchOps
             device = value.device
@@ -344,6 +374,8 @@ class _Target:
         for layer in self.normalizations:
             if any(v.path in written for v in layer.weights):
                 layer.finalize_state()
+        if self.placements is not None:
+            report.placements = self.placements
         return report
 
 
@@ -360,7 +392,9 @@ def target(model: Any, **options: Any) -> _Target:
     ``plan.apply(model, ...)`` builds it and writes through ``variable.assign``: ``native`` draws with
     ``keras.random`` (each op's 31-bit Keras seed hashed from a parameter's 64-bit stream; no stream: a random seed),
     ``host`` writes given NumPy values (portable values), ``result`` returns the report (Keras models change in
-    place).
+    place). Under Keras's jax backend the report's ``placements`` say where each written variable lives, as the
+    JAX target says it (its ``PartitionSpec`` and mesh under ``keras.distribution``); under torch and tensorflow
+    they are left empty.
 
     Args:
         model: a built Keras model or layer.
