@@ -103,13 +103,19 @@ def config_unread(plan: Plan, model: Any, params: Sequence[Param], report: Repor
     where the recipe was built without ``config=`` (a family's rules read from ``model_type``, a depth or an
     ``initializer_range`` are easy to miss), and the configs of its sub-models, which transformers initializes
     by their own (``hf_model``). The values would be wrong with nothing to say so. ``report`` is the plan's own
-    resolution of ``params``."""
+    resolution of ``params``. An ``hf`` plan warns too where the model's ``model_type`` (a port's: the config's)
+    is one the checks never built (``_unchecked_family``)."""
     origin = plan._recipe  # pyright: ignore[reportPrivateUsage]
     config = getattr(model, "config", None)
     kind = getattr(config, "model_type", None)
-    if origin is None or not isinstance(kind, str) or not kind:
+    if origin is None:
         return
     recipe, given, n, read = origin
+    if recipe is hf:  # the model's type, else (a port) that of the config the plan read
+        _unchecked_family("hf", kind if isinstance(kind, str) or read is None else _get(read, "model_type"),
+                         stacklevel + 1)
+    if not isinstance(kind, str) or not kind:
+        return
     subs = _sub_models(model)
     if read is not None and not subs:
         return
@@ -142,6 +148,77 @@ def config_unread(plan: Plan, model: Any, params: Sequence[Param], report: Repor
         advice, source = "Build it with presets.hf_model(model)", "the configs"
     warnings.warn(f"{said}, e.g. {first!r}: {there} from {source}, {here} here. {advice}, or ignore this warning "
                   f"to keep the recipe's values", stacklevel=stacklevel)
+
+
+#: the transformers model types outside the swept mappings whose init the recipes follow and the tests check
+#: (besides ``_RECIPE_OF``'s): sub-models that ``hf_model`` gives their own config, PP-DocLayout V2 (RT-DETR's init),
+#: UperNet (its backbone's own config, read by ``hf_model``)
+_HANDLED = frozenset({"lw_detr_vit", "rt_detr_resnet", "llama4_vision_model", "molmo2_vision", "clvp_encoder",
+                      "clvp_decoder", "bridgetower_vision_model", "videoprism_text_model", "pp_doclayout_v2",
+                      "upernet"})
+
+#: (transformers' model types, the types the sweeps built, those and the sub-models they hold), read once
+_SWEPT: list[tuple[frozenset[str], frozenset[str], frozenset[str] | None]] = []
+
+
+def _swept() -> tuple[frozenset[str], frozenset[str], frozenset[str] | None]:
+    """transformers' model types and the ones the sweeps built: the base models (``MODEL_MAPPING_NAMES``: built
+    through ``AutoModel``) and the causal LMs (``MODEL_FOR_CAUSAL_LM_MAPPING_NAMES``); the third, None until
+    ``_held`` reads it, adds the sub-models those hold. All empty where transformers is not installed."""
+    if not _SWEPT:
+        try:
+            from transformers.models.auto import configuration_auto, modeling_auto
+        except ImportError:
+            _SWEPT.append((frozenset(), frozenset(), frozenset()))
+        else:
+            configs: Any = configuration_auto  # its names are not exported: read as Any
+            models: Any = modeling_auto
+            names, base, causal = configs.CONFIG_MAPPING_NAMES, models.MODEL_MAPPING_NAMES, \
+                models.MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+            _SWEPT.append((frozenset(map(str, names)), frozenset(map(str, base)) | frozenset(map(str, causal)), None))
+    return _SWEPT[0]
+
+
+def _held() -> frozenset[str]:
+    """The swept model types and those of the sub-models they hold, deeper ones too (their configs'
+    ``sub_configs``: BLIP-2's vision model, SAM's mask decoder), which the sweeps built inside them. The first call
+    imports every swept type's config class (seconds)."""
+    known, swept, held = _swept()
+    if held is None:
+        from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+        seen, todo = set(swept), sorted(swept & known)
+        while todo:
+            try:
+                cls: Any = CONFIG_MAPPING[todo.pop()]
+            except (KeyError, ImportError, AttributeError):  # a name the mapping lists without a class
+                continue
+            subs: Any = getattr(cls, "sub_configs", None)
+            for sub in (list(cast("dict[Any, Any]", subs).values()) if isinstance(subs, dict) else []):
+                inner = getattr(sub, "model_type", None)
+                if isinstance(inner, str) and inner and inner not in seen:
+                    seen.add(inner)
+                    todo.append(inner)
+        held = frozenset(seen)
+        _SWEPT[0] = (known, swept, held)
+    return held
+
+
+def _unchecked_family(fn: str, kind: Any, stacklevel: int) -> bool:
+    """Warn, and say True, where ``kind`` is a transformers ``model_type`` whose own ``_init_weights`` no check
+    compared with the plan of ``presets.fn``: not built by the sweeps (a base model of ``AutoModel``, a causal LM, or
+    a sub-model one of those holds) and not a family the recipes name. Its init may depart from the base one with no
+    tensor UNMATCHED (Pix2Struct's Mesh-TF init, SLANet's uniform structure head, EoMT's torch-default layers)."""
+    if not isinstance(kind, str) or not kind or kind in _RECIPE_OF or kind in _HANDLED:
+        return False
+    known, swept, _ = _swept()
+    if kind not in known or kind in swept or kind in _held():  # a user's own type, or one the sweeps built
+        return False
+    warnings.warn(f"presets.{fn}: transformers' model_type {kind!r} was not checked against this plan (the sweeps "
+                  f"built the base models of AutoModel and the causal LMs, and the sub-models they hold): its own "
+                  f"_init_weights may give some parameters another init with none UNMATCHED. Compare (ui.fit(model) "
+                  f"on a model transformers built, or its values against this plan's report) or add rules for its "
+                  f"layers, then ignore this warning", stacklevel=stacklevel)
+    return True
 
 
 def _quiet(plan: Plan, name: str) -> Plan:
@@ -1371,7 +1448,9 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
             each hyper-parameter not given as a keyword (a dict with a ``model_type``, as ``to_dict()`` gives it,
             as the object: Whisper's ``num_hidden_layers`` from its ``encoder_layers``); None (the default): every
             default applies. Applied to a Hugging Face model whose own config would change its values, that plan
-            warns.
+            warns; it warns too where the model's ``model_type`` (else ``config``'s) is one that transformers
+            knows but no check built (no ``AutoModel`` nor causal-LM entry, not held by one, no family's rules
+            here: Pix2Struct, SLANet, EoMT), whose own ``_init_weights`` may differ with no tensor UNMATCHED.
 
     Returns:
         The ``Plan`` named "hf".
@@ -1841,7 +1920,9 @@ def hf_model(model: Any) -> Plan:
     config is not its parent's,
     the recipe of that config with its rules limited to the sub-model's path; a deeper sub-model's rules come
     later and win there. The rules select by path, so the plan applies as well to a port that keeps the model's
-    module names.
+    module names. It warns where the model's ``model_type`` is one that transformers knows but no check built: no
+    ``AutoModel`` nor causal-LM entry, not a sub-model one of those holds, no family's rules here (Pix2Struct,
+    SLANet, EoMT): its own ``_init_weights`` may differ from this plan with no tensor UNMATCHED.
 
     Args:
         model: a Hugging Face torch model: an ``nn.Module`` with a ``config`` that names its ``model_type``.
@@ -1875,6 +1956,7 @@ def hf_model(model: Any) -> Plan:
     plan = _recipe_of(config)
     for path, sub in _sub_models(model):
         plan = plan + _within(_recipe_of(sub), path)
+    _unchecked_family("hf_model", config.model_type, 3)
     return _quiet(plan, "hf_model")
 
 
