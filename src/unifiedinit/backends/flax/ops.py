@@ -304,6 +304,22 @@ def spread(sharding: Any) -> bool:
     return sharding is not None and len(getattr(sharding, "device_set", ())) > 1
 
 
+def placement(shape: tuple[int, ...], sharding: Any, whole: bool, invariant: bool) -> dict[str, Any]:
+    """One ``Report.placements`` entry for an array of ``shape`` with ``sharding`` (the JAX target's and Keras's
+    under jax): a tensor held whole (on one device) is computed as one block and its values do not depend on any
+    sharding; a spread one gives its ``PartitionSpec`` and mesh, what its path computed (``whole``: the whole
+    tensor, then laid out) and whether its values are the unsharded ones (``invariant``)."""
+    sharded = spread(sharding)
+    return {
+        "global_shape": list(shape), "local_shape": list(sharding.shard_shape(shape) if sharded else shape),
+        "placement": str(getattr(sharding, "spec", sharding)) if sharded else "whole",
+        "device": (str(dict(sharding.mesh.shape)) if hasattr(sharding, "mesh") else
+                   f"{len(sharding.device_set)} devices") if sharded else
+        str(next(iter(sharding.device_set))) if sharding is not None else "default",
+        "computed": "whole" if sharded and whole else "block",
+        "invariant": invariant or not sharded}
+
+
 def concrete(sharding: Any, mesh: Any) -> Any:
     """A sharding on real devices: one on an abstract mesh (what ``nnx.eval_shape`` under ``jax.set_mesh`` gives)
     is put on ``mesh`` or the mesh in context."""
@@ -452,22 +468,10 @@ class JaxTarget:
         self._put(p, handle, x)
 
     def _place(self, p: Any, x: jax.Array, whole: bool, invariant: bool) -> None:
-        """Where the values went, for the report (``Report.placements``): a tensor held whole (on one device) is
-        computed as one block and its values do not depend on any sharding; a spread one says what its path
-        computed (``whole``) and whether its values are the unsharded ones (``invariant``)."""
-        sharding: Any = getattr(x, "sharding", None)
-        sharded = spread(sharding)
-        shards = sharding.shard_shape(tuple(p.shape)) if sharded else tuple(p.shape)
+        """Where the values went, for the report (``Report.placements``, ``placement``)."""
         if not hasattr(self, "placements"):
             self.placements = {}
-        self.placements[p.path] = {
-            "global_shape": list(p.shape), "local_shape": list(shards),
-            "placement": str(getattr(sharding, "spec", sharding)) if sharded else "whole",
-            "device": (str(dict(sharding.mesh.shape)) if hasattr(sharding, "mesh") else
-                       f"{len(sharding.device_set)} devices") if sharded else
-            str(next(iter(sharding.device_set))) if sharding is not None else "default",
-            "computed": "whole" if sharded and whole else "block",
-            "invariant": invariant or not sharded}
+        self.placements[p.path] = placement(tuple(p.shape), getattr(x, "sharding", None), whole, invariant)
 
     def native(self, p: Any, handle: Any, draw: D.Draw, stream: int | None) -> None:
         from ...apply import stream as derive

@@ -325,26 +325,14 @@ class _Target:
         self._place(p, var, True)  # computed whole on the host, then laid out by assign
 
     def _place(self, p: Any, var: Any, whole: bool) -> None:
-        """Where ``var``'s values went, for the report (``Report.placements``, under jax only), said as the JAX
-        target says it: a variable held whole (on one device) is one block; a spread one (a ``keras.distribution``
-        layout) gives its ``PartitionSpec``, its mesh and what its path computed (``whole``: the whole tensor, laid
-        out by ``assign``). The values never depend on the layout (portable values; ``keras.random`` draws the
-        unsharded tensor), so every one is invariant. Reads the variable's sharding only, never its values."""
-        if self.placements is None:
-            return
-        sharding: Any = getattr(var.value, "sharding", None)
-        on: list[Any] = list(getattr(sharding, "device_set", ()))
-        sharded = len(on) > 1
-        if sharded:
-            mesh: Any = getattr(sharding, "mesh", None)
-            device = str(dict(mesh.shape)) if mesh is not None else f"{len(on)} devices"
-        else:
-            device = str(on[0]) if on else "default"
-        self.placements[p.path] = {
-            "global_shape": list(p.shape),
-            "local_shape": list(sharding.shard_shape(tuple(p.shape)) if sharded else p.shape),
-            "placement": str(getattr(sharding, "spec", sharding)) if sharded else "whole",
-            "device": device, "computed": "whole" if sharded and whole else "block", "invariant": True}
+        """Where ``var``'s values went, for the report (``Report.placements``, under jax only), as the JAX target
+        says it (``placement``): a spread variable (a ``keras.distribution`` layout) says what its path computed
+        (``whole``: the whole tensor, laid out by ``assign``). The values never depend on the layout (portable
+        values; ``keras.random`` draws the unsharded tensor), so every one is invariant. Reads the variable's
+        sharding only, never its values."""
+        if self.placements is not None:
+            from ..flax.ops import placement
+            self.placements[p.path] = placement(tuple(p.shape), getattr(var.value, "sharding", None), whole, True)
 
     def counter(self, p: Any, var: Any, draw: D.Draw, job: Any) -> None:
         """The counter stream's values, computed by Keras's own backend where the variable lives: under jax as Flax
