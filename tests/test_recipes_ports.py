@@ -120,6 +120,19 @@ def test_olmos_head_keeps_its_own_law_beside_stacked_blocks():
 D, H, N, VOCAB = 64, 96, 3, 700
 
 
+def _nnx_blocks(block: Any, n: int, rngs: Any, stacked: bool) -> Any:
+    """``n`` blocks in an ``nnx.List``, or stacked in one module by ``nnx.vmap``."""
+    from flax import nnx
+    if not stacked:
+        return nnx.List([block(rngs) for _ in range(n)])
+
+    @nnx.split_rngs(splits=n)
+    @nnx.vmap(in_axes=(0,), out_axes=0)
+    def make(rngs: Any) -> Any:
+        return block(rngs)
+    return make(rngs)
+
+
 def _olmo_nnx(stacked: bool):
     nnx = pytest.importorskip("flax.nnx")
 
@@ -131,14 +144,7 @@ def _olmo_nnx(stacked: bool):
     class Transformer(nnx.Module):
         def __init__(self, rngs):
             self.wte = nnx.Embed(VOCAB, D, rngs=rngs)
-            if stacked:
-                @nnx.split_rngs(splits=N)
-                @nnx.vmap(in_axes=(0,), out_axes=0)
-                def make(rngs):
-                    return Block(rngs)
-                self.blocks = make(rngs)
-            else:
-                self.blocks = nnx.List([Block(rngs) for _ in range(N)])
+            self.blocks = _nnx_blocks(Block, N, rngs, stacked)
             self.ff_out = nnx.Linear(D, VOCAB, rngs=rngs)
 
     class Olmo(nnx.Module):
@@ -233,14 +239,7 @@ def test_rwkvs_per_layer_tables_reach_stacked_blocks():
 
     class Rwkv(nnx.Module):
         def __init__(self, rngs, stacked):
-            if stacked:
-                @nnx.split_rngs(splits=depth)
-                @nnx.vmap(in_axes=(0,), out_axes=0)
-                def make(rngs):
-                    return Block(rngs)
-                self.blocks = make(rngs)
-            else:
-                self.blocks = nnx.List([Block(rngs) for _ in range(depth)])
+            self.blocks = _nnx_blocks(Block, depth, rngs, stacked)
 
     plan = ui.presets.hf(config={"model_type": "rwkv", "hidden_size": h, "num_hidden_layers": depth,
                                  "vocab_size": 20})
