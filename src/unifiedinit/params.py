@@ -423,10 +423,21 @@ def _owns_before(p: Param, owner: Param) -> bool:
     """Whether ``p`` rather than ``owner`` owns a tensor both reach: an embedding before any other layer (a tied
     output head is the embedding's), then the shorter path (T5's ``shared`` before the ``embed_tokens`` that
     hold it), then the path that sorts first, positions by number (``h/2`` before ``h/10``): never the order the
-    framework registered them in, which a model's code may change freely and frameworks walk differently."""
+    framework registered them in, which a model's code may change freely and frameworks walk differently. Where
+    both have one path (a Keras variable's, whichever layer holds it), the paths they were reached by
+    (``_reached``) are compared."""
     if (p.role == "embedding") != (owner.role == "embedding"):
         return p.role == "embedding"
+    if p.path == owner.path:
+        return _path_order(_reached(p)) < _path_order(_reached(owner))
     return _path_order(p.path) < _path_order(owner.path)
+
+
+def _reached(p: Param) -> str:
+    """The path a walk reached ``p`` by, where the framework gives a tensor one path whoever holds it: its first
+    ``names`` entry where it has one (a Keras variable's path through the attributes that hold its layers), else
+    its ``path``."""
+    return p.names[0] if p.names else p.path
 
 
 def _path_order(path: str) -> tuple[int, tuple[tuple[int, int, str], ...]]:
@@ -435,14 +446,24 @@ def _path_order(path: str) -> tuple[int, tuple[tuple[int, int, str], ...]]:
     return len(parts), tuple((0, int(s), "") if s.isdecimal() else (1, 0, s) for s in parts)
 
 
+def _merged(owner: Param, other: Param) -> Param:
+    """``owner``'s record of a tensor ``other`` reaches under the same ``path`` (a Keras layer held by two
+    attributes, or by two parent layers): the path ``other`` was reached by (``_reached``) and its aliases join
+    ``owner``'s aliases, sorted, less ``owner``'s own path and the path it was reached by."""
+    paths = set(owner.aliases) | set(other.aliases) | {_reached(other)}
+    return owner._replace(aliases=tuple(sorted(paths - {owner.path, _reached(owner)}, key=_path_order)))
+
+
 def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Param, Any]]:
     """One record per tensor: a tensor reached under several paths has one owner, with the other paths as its
     ``aliases``: an embedding owns a tensor it shares with another layer (a tied output head: the tensor is the
     embedding's, drawn as an embedding, as torch's ``head.weight = embed.weight`` leaves it), and otherwise the
     shortest path, then the one that sorts first, does (``_owns_before``), whatever order the framework walks
     them in (so its key, hence its values, do not change when a model's code registers its layers in another
-    order). The record stays where the tensor was first reached. ``identity(handle)`` says which handles are the
-    same tensor."""
+    order). Where the framework gives the tensor one path whoever holds it (a Keras variable's ``path``: a layer
+    held by two attributes, or by two parent layers), the paths compared are the ones the walk reached it by
+    (each record's first ``names`` entry), and the others become the owner's aliases. The record stays where
+    the tensor was first reached. ``identity(handle)`` says which handles are the same tensor."""
     first: dict[Any, int] = {}
     out: list[tuple[Param, Any]] = []
     for p, handle in found:
@@ -450,7 +471,9 @@ def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Pa
         if ident in first:
             i = first[ident]
             owner, h = out[i]
-            if _owns_before(p, owner):  # the aliases sorted too: the report reads the same whatever the walk
+            if p.path == owner.path:  # one tensor of one path, reached through two holders (Keras)
+                out[i] = (_merged(p, owner), handle) if _owns_before(p, owner) else (_merged(owner, p), h)
+            elif _owns_before(p, owner):  # the aliases sorted too: the report reads the same whatever the walk
                 out[i] = (p._replace(aliases=tuple(sorted((owner.path,) + owner.aliases, key=_path_order))), handle)
             else:
                 out[i] = (owner._replace(aliases=tuple(sorted(owner.aliases + (p.path,), key=_path_order))), h)

@@ -597,3 +597,171 @@ def test_a_refused_plan_changes_nothing(models, case):
         plan.apply(model, seed=0)
     after = {v.path: numpy(v).tobytes() for v in model.weights}
     assert after == before
+
+
+# ------------------------------------------------------ 7. a layer held twice is keyed by the README's tie rule
+
+def _shared_pair(order: str):
+    """One Dense (4 -> 3) held by the attributes ``a`` and ``b``, assigned in ``order``, in Keras, torch and NNX."""
+    torch = pytest.importorskip("torch")
+    nnx = pytest.importorskip("flax.nnx")
+
+    class KerasNet(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            dense = L.Dense(3)
+            for attr in order:
+                setattr(self, attr, dense)
+
+        def build(self, input_shape):
+            self.a.build(input_shape)
+
+        def call(self, x):
+            return self.b(x)
+
+    class TorchNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            linear = torch.nn.Linear(4, 3)
+            for attr in order:
+                setattr(self, attr, linear)
+
+    class NNXNet(nnx.Module):
+        def __init__(self):
+            linear = nnx.Linear(4, 3, rngs=nnx.Rngs(0))
+            for attr in order:
+                setattr(self, attr, linear)
+
+    k = KerasNet()
+    k.build((None, 4))
+    return k, TorchNet(), NNXNet()
+
+
+SHARED_PLAN = ui.Plan().rule(ui.Normal(0.0, 1.0), role="weight").rule(ui.Uniform(-1.0, 1.0), role="bias")
+
+
+@pytest.mark.parametrize("order", ["ba", "ab"], ids=["b assigned first", "a assigned first"])
+def test_a_layer_held_by_two_attributes_is_keyed_as_torch_and_nnx_key_it(order):
+    """The owner of a shared layer's tensors is the shortest path, then the first in sorted order (README, "Tied
+    weights"), never the order the attributes were assigned in: ``a``, with ``b`` an alias, in all three
+    frameworks, so the portable values are torch's and NNX's."""
+    k, t, n = _shared_pair(order)
+    rk, rt, rn = (SHARED_PLAN.apply(m, seed=0, portable=True) for m in (k, t, n))
+    for report, kernel_name in ((rk, "kernel"), (rt, "weight"), (rn, "kernel")):  # NNX's names are Keras's
+        assert {p.role: (p.key, p.aliases) for p in report.params} == \
+            {"weight": ("a/weight", (f"b/{kernel_name}",)), "bias": ("a/bias", ("b/bias",))}, report.params
+    kernel = numpy(k.a.kernel)
+    np.testing.assert_array_equal(kernel, t.a.weight.detach().numpy().T)
+    np.testing.assert_array_equal(kernel, np.asarray(n.a.kernel.get_value()))
+    np.testing.assert_array_equal(numpy(k.a.bias), t.a.bias.detach().numpy())
+    assert np.unique(kernel).size == kernel.size  # drawn, not a constant
+
+
+@pytest.mark.parametrize("alias", ["a", "b"])
+def test_a_path_glob_or_skip_on_either_attribute_of_a_shared_layer_reaches_it(alias):
+    k, _, _ = _shared_pair("ba")
+    report = ui.Plan().rule(ui.Ones(), path=f"{alias}/*", role="weight").apply(k, seed=0)
+    assert [e.param.role for e in report.entries if e.spec is not None] == ["weight"]
+    np.testing.assert_array_equal(numpy(k.a.kernel), np.ones((4, 3)))
+    k.a.kernel.assign(np.full((4, 3), 0.5, "float32"))
+    bias = numpy(k.a.bias)
+    report = ui.Plan().rule(ui.Normal(0.0, 1.0)).apply(k, seed=0, skip=[f"{alias}/kernel"])
+    assert [p.role for p in report.skipped] == ["weight"]
+    np.testing.assert_array_equal(numpy(k.a.kernel), np.full((4, 3), 0.5))  # skipped: kept
+    assert not np.array_equal(numpy(k.a.bias), bias)  # the other tensor was drawn
+
+
+@pytest.mark.parametrize("order", ["first, second", "second, first"])
+def test_a_layer_shared_by_two_parent_layers_is_keyed_by_the_first_path_and_reached_by_both(order):
+    """A Dense held by two blocks, ``first/fc`` and ``second/fc``: keyed ``first/fc`` (as torch keys the same
+    model, whichever block is assigned first), ``second/fc/kernel`` an alias a path glob reaches."""
+    torch = pytest.importorskip("torch")
+
+    class KerasBlock(keras.layers.Layer):
+        def __init__(self, fc, **kwargs):
+            super().__init__(**kwargs)
+            self.fc = fc
+
+        def build(self, input_shape):
+            self.fc.build(input_shape)
+
+        def call(self, x):
+            return self.fc(x)
+
+    class KerasNet(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            fc = L.Dense(4)
+            for attr in order.split(", "):
+                setattr(self, attr, KerasBlock(fc))
+
+        def build(self, input_shape):
+            self.second.build(input_shape)
+
+        def call(self, x):
+            return self.second(self.first(x))
+
+    class TorchBlock(torch.nn.Module):
+        def __init__(self, fc):
+            super().__init__()
+            self.fc = fc
+
+    class TorchNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            fc = torch.nn.Linear(4, 4)
+            for attr in order.split(", "):
+                setattr(self, attr, TorchBlock(fc))
+
+    k, t = KerasNet(), TorchNet()
+    k.build((None, 4))
+    rk, rt = SHARED_PLAN.apply(k, seed=0, portable=True), SHARED_PLAN.apply(t, seed=0, portable=True)
+    assert [(p.key, p.aliases) for p in sorted(rk.params, key=lambda p: p.key)] == \
+        [("first/fc/bias", ("second/fc/bias",)), ("first/fc/weight", ("second/fc/kernel",))]
+    assert sorted(p.key for p in rt.params) == ["first/fc/bias", "first/fc/weight"]
+    np.testing.assert_array_equal(numpy(k.first.fc.kernel), t.first.fc.weight.detach().numpy().T)
+    np.testing.assert_array_equal(numpy(k.first.fc.bias), t.first.fc.bias.detach().numpy())
+    report = ui.Plan().rule(ui.Ones(), path="second/*").apply(k, seed=0)
+    assert len([e for e in report.entries if e.spec is not None]) == 2
+    np.testing.assert_array_equal(numpy(k.first.fc.kernel), np.ones((4, 4)))
+    np.testing.assert_array_equal(numpy(k.first.fc.bias), np.ones(4))
+
+
+# ------------------------------------------------------ 8. ReversibleEmbedding's untied output table
+
+def reversible(tie_weights=False):
+    keras.utils.set_random_seed(SEED)
+    return keras.Sequential([keras.Input((7,), dtype="int32"), L.ReversibleEmbedding(300, 32, tie_weights=tie_weights)])
+
+
+@pytest.mark.skipif(not hasattr(L, "ReversibleEmbedding"), reason="keras.layers.ReversibleEmbedding: Keras >= 3.11")
+def test_a_reversible_embedding_output_table_is_an_embedding_table_stored_transposed():
+    """``ReversibleEmbedding(tie_weights=False)``'s ``reverse_embeddings`` (dim, num) is drawn by Keras with the
+    layer's ``embeddings_initializer``: presets.keras gives it that law (KS against Keras's own draw in this run at
+    ALPHA), with the fans of the table (num in, dim out), and a seeded plan is repeatable, native and portable; a
+    portable draw is torch's (num, dim) table transposed; presets.torch and presets.flax draw it as their
+    embedding tables (N(0, 1), N(0, 1/dim))."""
+    from .compare import has_laws
+    native, ours = reversible(), reversible()
+    report = ui.presets.keras.apply(ours, seed=0)
+    assert not report.unmatched, [p.path for p in report.unmatched]
+    table, reverse = ours.layers[0].embeddings, ours.layers[0].reverse_embeddings
+    rows = {r["path"]: r for r in report.rows()}
+    row = rows[reverse.path]
+    assert (row["kind"], row["role"], row["shape"], row["fans"]) == ("embedding", "embedding", [32, 300], "300/32")
+    assert rows[table.path]["key"] == "0/embedding"  # the layer's first table keeps its key
+    for mine, theirs in ((table, native.layers[0].embeddings), (reverse, native.layers[0].reverse_embeddings)):
+        same_law(numpy(mine), numpy(theirs), mine.path)
+    for portable in (False, True):
+        a, b = reversible(), reversible()
+        ra = ui.presets.keras.apply(a, seed=0, portable=portable)
+        ui.presets.keras.apply(b, seed=0, portable=portable)
+        np.testing.assert_array_equal(numpy(a.layers[0].reverse_embeddings), numpy(b.layers[0].reverse_embeddings))
+        if portable:
+            (p,) = [p for p in ra.params if p.path == a.layers[0].reverse_embeddings.path]
+            drawn = ui.Portable(seed=0, key=p.key).values(ui.Uniform(-0.05, 0.05), (300, 32), "torch_embedding")
+            np.testing.assert_array_equal(numpy(a.layers[0].reverse_embeddings), drawn.T)
+    for preset, law in ((ui.presets.torch, ui.Normal(0.0, 1.0)), (ui.presets.flax, ui.Normal(0.0, 32 ** -0.5))):
+        model = reversible()
+        assert not preset.apply(model, seed=0).unmatched
+        has_laws({"reverse": numpy(model.layers[0].reverse_embeddings)}, {"reverse": law}, preset.name)

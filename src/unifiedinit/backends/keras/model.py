@@ -17,12 +17,11 @@ from keras import ops
 
 from ... import draws as D
 from ... import samplers
-from ...layout import TensorInfo
-from ...params import looks_like_norm, norm_role, registered_layer, tie
+from ...layout import Layout, TensorInfo
+from ...params import _path_order, looks_like_norm, norm_role, registered_layer, tie
 from .ops import KerasOps, Seeds
 
 if TYPE_CHECKING:
-    from ...layout import Layout
     from ...params import Param, Select
 
 
@@ -79,6 +78,12 @@ def _kind(layer: Any, parent: Any) -> tuple[str, str]:
     return "other", "keras"
 
 
+#: ``ReversibleEmbedding(tie_weights=False)``'s ``reverse_embeddings``, the output table (dim, num): an embedding
+#: table stored transposed, the vocabulary its last axis (fan_in = num, fan_out = dim, as the "keras_embedding"
+#: layout gives the (num, dim) table), drawn as torch's (num, dim) table transposed for portable values. Keras
+#: draws it with the layer's ``embeddings_initializer``, as the ``embeddings``
+REVERSE_EMBEDDING = Layout("keras_reverse_embedding", (0,), (1,), framework="keras", canonical="torch_embedding")
+
 _ROLES = {"kernel": "weight", "bias": "bias", "embeddings": "embedding", "gamma": "scale", "beta": "shift",
           "scale": "scale", "moving_mean": "running_mean", "moving_variance": "running_var", "alpha": "slope",
           "recurrent_kernel": "recurrent_weight", "depthwise_kernel": "weight", "pointwise_kernel": "weight",
@@ -91,7 +96,7 @@ def einsum_layout(equation: str) -> str | Layout:
     in the output are output axes, the others input axes (Keras's VarianceScaling then takes fan_in and fan_out as
     their products, with no receptive field). The named ``multihead_qkv`` / ``multihead_out`` layouts where the
     axes are theirs."""
-    from ...layout import LAYOUTS, Layout
+    from ...layout import LAYOUTS
     inputs, _, output = equation.replace(" ", "").partition("->")
     _, _, weight = inputs.partition(",")
     outs = tuple(i for i, c in enumerate(weight) if c in output)
@@ -124,18 +129,23 @@ _SKIP = ("_layers", "_tracked", "_tracker", "_inbound_nodes", "_outbound_nodes",
 
 
 def _children(layer: Any) -> list[tuple[tuple[Any, ...], Any]]:
-    """(key parts, sublayer) for each direct sublayer: the attribute that holds it (``query_dense`` for MHA's
-    ``_query_dense``, ``blocks/2`` for a list, a dict's decimal key as a position too), a Sequential or Functional
-    model's layer by its position, an RNN's cell as the RNN itself."""
+    """(key parts, sublayer) for each direct sublayer and each attribute that holds it: the attribute
+    (``query_dense`` for MHA's ``_query_dense``, ``blocks/2`` for a list, a dict's decimal key as a position too),
+    a Sequential or Functional model's layer by its position, an RNN's cell as the RNN itself. A sublayer held by
+    two attributes (``self.a = self.b``) comes once for each, so that every path of its variables is known and
+    ``params.tie`` picks their owner by the paths alone (the shortest, then the first in sorted order), as for
+    torch's and Flax's modules, never by the order the attributes were assigned in."""
     kids = list(layer._flatten_layers(include_self=False, recursive=False))
-    names: dict[int, tuple[Any, ...]] = {}
+    names: dict[int, list[tuple[Any, ...]]] = {}
     attrs = [(a, x) for a, x in vars(layer).items() if not a.startswith("_")] + \
         [(a, x) for a, x in vars(layer).items() if a.startswith("_") and not a.startswith(("__", "_self_"))
          and a not in _SKIP]  # public attributes first (MHA keeps its sublayers in _query_dense ...)
 
     def name(value: Any, parts: tuple[Any, ...], depth: int = 0) -> None:  # into nested lists and dicts too
         if isinstance(value, keras.layers.Layer):
-            names.setdefault(id(value), parts)
+            held = names.setdefault(id(value), [])
+            if parts not in held:
+                held.append(parts)
         elif isinstance(value, (list, tuple)) and depth < 8:
             for i, x in enumerate(cast("list[Any]", value)):
                 name(x, parts + (i,), depth + 1)
@@ -169,17 +179,23 @@ def _children(layer: Any) -> list[tuple[tuple[Any, ...], Any]]:
     if isinstance(layer, keras.Sequential) or any(c.__name__ == "Functional" and c.__module__.startswith("keras")
                                                   for c in type(layer).__mro__):
         ordered = list(layer.layers)
-        return [((ordered.index(k),) if k in ordered else names.get(id(k), (k.name,)), k) for k in kids]
+        return [(parts, k) for k in kids
+                for parts in ([(ordered.index(k),)] if k in ordered else names.get(id(k), [(k.name,)]))]
     rnn = isinstance(layer, keras.layers.RNN)
-    return [((() if rnn and names.get(id(k)) == ("cell",) else names.get(id(k), (k.name,))), k) for k in kids]
+    return [(() if rnn and parts == ("cell",) else parts, k) for k in kids for parts in names.get(id(k), [(k.name,)])]
 
 
-def _tree(layer: Any, parts: tuple[Any, ...] = (), parent: Any = None,
-          depth: int = 0) -> Iterator[tuple[Any, tuple[Any, ...], Any]]:
+def _tree(layer: Any, parts: tuple[Any, ...] = (), parent: Any = None, depth: int = 0,
+          above: frozenset[int] = frozenset()) -> Iterator[tuple[Any, tuple[Any, ...], Any]]:
+    """Every layer under ``layer`` (itself first) with its key parts and its parent, once for each path that holds
+    it (a shared layer under each of its holders); a layer that holds one of its own ancestors is not walked into
+    again (``above``)."""
     yield layer, parts, parent
     if depth < 64:
+        above = above | {id(layer)}
         for sub, child in _children(layer):
-            yield from _tree(child, parts + sub, layer, depth + 1)
+            if id(child) not in above:
+                yield from _tree(child, parts + sub, layer, depth + 1, above)
 
 
 #: the name Keras gives a weight added without one: "variable", then "variable_1", ... counted in the process
@@ -189,15 +205,20 @@ _UNNAMED = re.compile(r"variable(_\d+)?")
 def walk(model: Any) -> list[tuple[Param, Any]]:
     """Every floating-point variable of a built Keras model or layer as (unifiedinit.params.Param, variable).
 
-    A variable shared by several layers comes once (its other paths as the record's ``aliases``). Keys come from
-    the attributes that hold each layer (a Sequential or Functional model's layers by position), never from
-    Keras's automatic layer names. Each record has the layer's kind ("dense", "conv", "conv_transpose",
-    "embedding", "norm", "recurrent", "attention", "prelu", "other"; ``unifiedinit.register_layer`` decides for a
-    registered class), the variable's role ("weight", "bias", "scale", "shift", "running_mean", ...), its layout
-    as Keras stores it ("keras", "keras_conv_transpose", "keras_depthwise", "keras_embedding", or an
-    EinsumDense equation's own ``Layout``) and the layer's fans. Integer and bool variables (a seed generator's
-    state, counters) are left out, except a quantized layer's (an int8 kernel): those, and its scales, have the
-    role "quantization", so they are reported, no preset sets them and a catch-all rule never writes them.
+    A variable reached through several holders (a layer held by two attributes, or by two parent layers) comes
+    once: keyed by the path through the attributes that owns it by ``unifiedinit.params.tie``'s rule (the
+    shortest, then the first in sorted order, as torch's and Flax's tied modules), the other such paths its
+    ``aliases``, which path globs and ``skip=`` match too. Keys come from the attributes that hold each layer (a
+    Sequential or Functional model's layers by position), never from Keras's automatic layer names. Each record
+    has the layer's kind ("dense", "conv", "conv_transpose", "embedding", "norm", "recurrent", "attention",
+    "prelu", "other"; ``unifiedinit.register_layer`` decides for a registered class), the variable's role
+    ("weight", "bias", "scale", "shift", "running_mean", ...), its layout as Keras stores it ("keras",
+    "keras_conv_transpose", "keras_depthwise", "keras_embedding", an EinsumDense equation's own ``Layout``, or
+    ``REVERSE_EMBEDDING`` for ``ReversibleEmbedding(tie_weights=False)``'s (dim, num) ``reverse_embeddings``,
+    role "embedding", keyed ``.../embedding/reverse``) and the layer's fans. Integer and bool variables (a seed
+    generator's state, counters) are left out, except a quantized layer's (an int8 kernel): those, and its
+    scales, have the role "quantization", so they are reported, no preset sets them and a catch-all rule never
+    writes them.
 
     Args:
         model: a built ``keras.layers.Layer`` or ``keras.Model``.
@@ -251,6 +272,8 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
 
         def role_of(name: str, floating: bool) -> str:
             role = info.roles[name] if info is not None and name in info.roles else _ROLES.get(name, "other")
+            if kind == "embedding" and name == "reverse_embeddings" and role == "other":
+                role = "embedding"  # ReversibleEmbedding(tie_weights=False)'s output table: an embedding's, (dim, num)
             if quantized and (not floating or name.endswith(("_scale", "_zero", "_amax_history"))):
                 role = "quantization"  # a quantized kernel and its scales: state, written by no catch-all rule
             if kind == "norm" and role == "bias":
@@ -272,9 +295,10 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
                 continue
             name = var.path.rsplit("/", 1)[-1]
             role = roles[id(var)]
+            reverse = kind == "embedding" and name == "reverse_embeddings" and role == "embedding"
             own_layout = (info.layouts.get(name) if info is not None else None) or \
-                ("keras_depthwise" if name == "depthwise_kernel" else
-                 "keras" if name == "pointwise_kernel" else layout if role in ("weight", "embedding") else "keras")
+                ("keras_depthwise" if name == "depthwise_kernel" else "keras" if name == "pointwise_kernel" else
+                 REVERSE_EMBEDDING if reverse else layout if role in ("weight", "embedding") else "keras")
             shape = tuple(int(d) for d in var.shape)
             stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
             # the path through the layers' attributes, which globs match too: Keras's own names a layer by a
@@ -285,7 +309,9 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
                                 # Param.layout says str, but a Layout works (plan.py shows its name)
                                 layout=own_layout,  # type: ignore[arg-type]  # an EinsumDense's own Layout
                                 layer_fans=layer_fans, layer=type(layer).__name__, trainable=bool(var.trainable),
-                                stacked=stacked, key_parts=parts, key_leaf=order.get(id(var), ""),
+                                stacked=stacked, key_parts=parts,
+                                # the layer's second table: its own sub-key, so the first keeps its key
+                                key_leaf=order.get(id(var), "reverse" if reverse else ""),
                                 names=(held,) if held != var.path else ()), var))
     return tie(found)
 
@@ -300,12 +326,16 @@ class _Target:
         self.normalizations: list[Any] = []  # their finalize_state runs once their statistics are written
         # a sublayer that was never called has no variables yet: no plan reaches it, and Keras's own initializer
         # draws it when it builds, so it is named (layers that hold no weights, such as Dropout, are not)
-        unbuilt: list[str] = []
+        # a layer held by several attributes comes once under each: named once, by the path that owns it
+        found: dict[int, str] = {}
         for layer, parts, parent in _tree(model):
-            if isinstance(layer, keras.layers.Normalization):
+            if isinstance(layer, keras.layers.Normalization) and all(x is not layer for x in self.normalizations):
                 self.normalizations.append(layer)
             if not layer.built and (_kind(layer, parent)[0] != "other" or registered_layer(type(layer))):
-                unbuilt.append("/".join(map(str, parts)) or layer.name)
+                path = "/".join(map(str, parts)) or layer.name
+                if id(layer) not in found or _path_order(path) < _path_order(found[id(layer)]):
+                    found[id(layer)] = path
+        unbuilt = list(found.values())
         if unbuilt:
             warnings.warn(f"Plan.apply: {len(unbuilt)} layer(s) are not built, so their variables do not exist and "
                           f"no rule sets them: {', '.join(unbuilt[:8])}{' ...' if len(unbuilt) > 8 else ''}; "
