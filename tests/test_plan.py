@@ -586,18 +586,18 @@ def _shared_layer_model(framework):
                 self.b = self.a
                 self.stats = nnx.BatchNorm(3, rngs=rngs)
         return Net(nnx.Rngs(0)), {"b/kernel", "b/bias"}, "stats/mean"
-    if framework == "equinox":  # one array in two fields; Equinox has no frozen flag (the optimizer's filter says)
-        import equinox as eqx
-        import jax
+    if framework == "equinox":  # Equinox ties with eqx.nn.Shared (one array and a placeholder; one array object in
+        import equinox as eqx  # two fields is two copies, as Equinox trains them); no frozen flag (the optimizer's
+        import jax             # filter says)
 
         class Pair(eqx.Module):
-            a: eqx.nn.Linear
-            b: eqx.nn.Linear
+            shared: eqx.nn.Shared
 
             def __init__(self, key):
-                self.a = eqx.nn.Linear(3, 3, key=key)
-                self.b = self.a
-        return Pair(jax.random.key(0)), {"b/weight", "b/bias"}, None
+                layers = (eqx.nn.Linear(3, 3, key=key), eqx.nn.Linear(3, 3, key=key))
+                self.shared = eqx.nn.Shared(layers, lambda p: (p[1].weight, p[1].bias),
+                                            lambda p: (p[0].weight, p[0].bias))
+        return Pair(jax.random.key(0)), set(), None
     from unifiedinit.backends.mxnet import mx
     nn = mx.gluon.nn
     net = nn.Sequential()
@@ -630,8 +630,12 @@ def test_a_shared_tensor_is_one_parameter_and_frozen_ones_stay_out_of_param_grou
         assert all(p.grad_req != "null" for p in groups)
     elif framework == "equinox":
         import equinox as eqx
-        assert isinstance(model.a, eqx.nn.Linear) and isinstance(model.b, eqx.nn.Linear)
-        assert model.a.weight is model.b.weight  # the tied array is still one array in the new module
+        shared = getattr(model, "shared")  # the Equinox Pair's (the static type is a union)
+        assert isinstance(shared, eqx.nn.Shared)
+        first, second = shared()
+        assert isinstance(first, eqx.nn.Linear) and isinstance(second, eqx.nn.Linear)
+        assert first.weight is second.weight  # the tied array is still one array in the new module
+        assert len(report.params) == 2
     else:
         import jax
         mask = jax.tree_util.tree_flatten_with_path(groups)[0]
@@ -914,11 +918,11 @@ def test_equinox_layers_in_dicts_and_nested_tuples_are_walked_and_arrays_there_r
         blocks: dict
 
         def __init__(self, key):
-            tied = eqx.nn.Linear(4, 4, key=key)
-            self.blocks = {"05": eqx.nn.Linear(4, 4, key=key), "07": tied, "09": tied}
+            twice = eqx.nn.Linear(4, 4, key=key)
+            self.blocks = {"05": eqx.nn.Linear(4, 4, key=key), "07": twice, "09": twice}  # is two copies
 
     new, report = presets.torch.apply(Numbered(jax.random.key(0)), seed=1, portable=True)
-    assert new.blocks["09"].weight is new.blocks["07"].weight
+    assert not np.array_equal(np.asarray(new.blocks["09"].weight), np.asarray(new.blocks["07"].weight))
     same = torch.nn.Module()
     same.blocks = torch.nn.ModuleDict({"5": torch.nn.Linear(4, 4), "7": torch.nn.Linear(4, 4)})
     presets.torch.apply(same, seed=1, portable=True)

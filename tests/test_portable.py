@@ -555,3 +555,62 @@ def test_the_host_qr_gives_the_same_float64_bits_whatever_the_blas_thread_count(
         assert run.returncode == 0, run.stderr
         outputs.append(run.stdout)
     assert outputs[0].count("\n") == 4 and outputs[0] == outputs[1] == outputs[2], outputs
+
+
+def test_an_equinox_layer_at_two_leaves_is_two_copies_whatever_the_array_objects():
+    """Equinox's own docs model (one ``eqx.nn.Linear`` at ``linear`` and ``submodel.linear``) is two layers that
+    start equal and train apart: each is drawn on its own key, with the same values whether the two leaves are one
+    array object or copies (``jax.tree.map(jnp.copy, ...)``, as ``filter_jit`` and serialization leave them). The
+    walk tied them by the array object: one draw for both as built, two once copied. Only ``eqx.nn.Shared`` ties:
+    one parameter, the head's weight being the embedding's. The expected values are ``ui.sample``'s, exactly."""
+    pytest.importorskip("jax")
+    pytest.importorskip("equinox")
+    import equinox as eqx
+    import jax
+    import jax.numpy as jnp
+
+    class Sub(eqx.Module):
+        linear: eqx.nn.Linear
+
+    class Model(eqx.Module):
+        linear: eqx.nn.Linear
+        submodel: Sub
+
+        def __init__(self):
+            linear = eqx.nn.Linear(4, 4, key=jax.random.key(0))
+            self.linear = linear
+            self.submodel = Sub(linear)
+
+    model = Model()
+    assert model.linear.weight is model.submodel.linear.weight
+    plan = ui.Plan().rule(ui.Normal(0.0, 1.0), role="weight").rule(ui.Constant(0.5), role="bias")
+    expected = {k: ui.sample(ui.Normal(0.0, 1.0), (4, 4), seed=3, key=k)
+                for k in ("linear/weight", "submodel/linear/weight")}
+    assert not np.array_equal(expected["linear/weight"], expected["submodel/linear/weight"])  # two keys, two draws
+    for given in (model, jax.tree.map(jnp.copy, model)):
+        new, report = applied(plan, given, seed=3, portable=True)
+        assert sorted((p.path, p.aliases) for p in report.params) == [
+            ("linear/bias", ()), ("linear/weight", ()), ("submodel/linear/bias", ()), ("submodel/linear/weight", ())]
+        np.testing.assert_array_equal(np.asarray(new.linear.weight), expected["linear/weight"])
+        np.testing.assert_array_equal(np.asarray(new.submodel.linear.weight), expected["submodel/linear/weight"])
+        # param_groups decides each leaf where it sits: a path names one copy, not the other
+        mask = ui.param_groups(given, [ui.Select(path="submodel/linear/weight"), ui.Select(role=("bias",))])
+        assert (mask.linear.weight, mask.submodel.linear.weight, mask.linear.bias) == (True, False, False)
+
+    def tied(key):
+        k1, k2 = jax.random.split(key)
+        emb, head = eqx.nn.Embedding(10, 4, key=k1), eqx.nn.Linear(4, 10, key=k2)
+        return eqx.nn.Shared((emb, head), lambda p: p[1].weight, lambda p: p[0].weight)
+
+    shared = ui.Plan().rule(ui.Normal(0.0, 1.0), role="embedding").rule(ui.Constant(0.5), role="bias")
+    def copied(tree):  # its arrays copied (a Shared's placeholder is a leaf, no array)
+        return jax.tree.map(lambda x: jnp.copy(x) if eqx.is_array(x) else x, tree)
+
+    for given in (tied(jax.random.key(0)), copied(tied(jax.random.key(0)))):
+        new, report = applied(shared, given, seed=3, portable=True)
+        assert sorted((p.path, p.key) for p in report.params) == [("pytree/0/weight", "pytree/0/embedding"),
+                                                                  ("pytree/1/bias", "pytree/1/bias")]
+        emb, head = new()
+        want = ui.sample(ui.Normal(0.0, 1.0), (10, 4), layout="torch_embedding", seed=3, key="pytree/0/embedding")
+        np.testing.assert_array_equal(np.asarray(emb.weight), want)
+        np.testing.assert_array_equal(np.asarray(head.weight), want)

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 from ..._validate import jax_key
 from ...layout import Layout, TensorInfo, register_layout
 from ...params import (Param, Select, Stack, innermost_stack, looks_like_norm, registered_layer, stacked_axes,
-                       stacked_norm, tie)
+                       stacked_norm)
 from ..flax.ops import check_mesh, concrete, is_sequence
 from .ops import JaxTarget
 
@@ -220,7 +220,7 @@ def _stacks(module: Any, memo: dict[int, frozenset[Stack]], depth: int = 0) -> f
 
 
 def walk(model: Any) -> list[tuple[Any, Any]]:
-    """Every floating-point array of an Equinox module as (Param, (attribute path, array)); an array held twice once.
+    """Every floating-point array of an Equinox module as (Param, (attribute path, array)), one per leaf.
 
     The walk follows the module's fields (submodules, tuples and lists of them, arrays); the kind and layout of
     each layer come from its class (``Linear``: "dense", weight (out, in); ``Conv*``: "conv"; ``ConvTranspose*``:
@@ -229,6 +229,8 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     as registered; a class of the user's that holds a norm's per-feature vectors (``looks_like_norm``) is a norm,
     in a stacked block too (one layer's shapes, the stack read from the layers around it). A BatchNorm's running
     statistics live in ``eqx.nn.State``, outside the module, and no ``StateIndex``'s initial state is walked.
+    One array object at two leaves is two parameters, as Equinox trains it (each drawn on its own key): only
+    ``eqx.nn.Shared`` ties, leaving one array and a placeholder, so the tied weight is one parameter.
 
     Args:
         model: an Equinox module.
@@ -294,12 +296,10 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
                                 dtype=jnp.dtype(x.dtype).name, stacked=stacked if len(one) else (), key_parts=key),
                           (path + (name,), x)))
 
-    def identity(handle: tuple[tuple[Any, ...], Any]) -> int:  # the array itself: one record for an array held twice
-        return id(handle[1])
-
-    at = {p.path: handle[0] for p, handle in found}  # an alias's own path, not its text read back
-    return [(p, (handle[0], handle[1], tuple(at[a] for a in p.aliases)) if p.aliases else handle)
-            for p, handle in tie(found, identity=identity)]
+    # no tying by the array object: Equinox takes one array at two leaves for two copies that start equal and
+    # train apart (its docs on eqx.nn.Shared), and copying the leaves (jax.tree.map, filter_jit, serialization)
+    # keeps the model while losing the identity; eqx.nn.Shared ties by leaving one array and a placeholder
+    return list(found)
 
 
 def read(handle: Any) -> Any:
@@ -347,8 +347,6 @@ class _Target(JaxTarget):
 
     def _put(self, p: Any, handle: Any, x: jax.Array) -> None:
         self.new.append((handle[0], x))
-        for alias in handle[2] if len(handle) > 2 else ():  # a tied array: every place holding it gets the values
-            self.new.append((alias, x))
 
     def result(self, report: Any) -> Any:
         report.placements = getattr(self, "placements", {})
@@ -437,7 +435,7 @@ def target(model: Any, **options: Any) -> _Target:
 def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> Any:
     """``unifiedinit.param_groups`` for Equinox: an optax mask (True where decay applies) shaped like
     ``eqx.filter(model, eqx.is_array)``. Each array is decided as the walk found it (in a field, or in a tuple,
-    list or dict of one), an array held twice once; arrays that are not parameters (a ``StateIndex``'s initial
+    list or dict of one), at each leaf that holds it; arrays that are not parameters (a ``StateIndex``'s initial
     state, an integer array) get False.
 
     Pass it as ``optax.adamw(..., mask=mask)`` for the module's arrays (``eqx.filter(model, eqx.is_array)``).
@@ -463,11 +461,20 @@ def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> 
         (True, False)
     """
     from ...plan import excluded
-    # by the array itself, as the walk ties them: no tree path to spell again (a dict's keys, a namedtuple's
-    # fields), and an array held twice decides once; an array the walk does not find is no parameter
-    keep: dict[int, bool] = {id(handle[1]): p.trainable and not excluded(p, selects) for p, handle in walk(model)}
+    # each leaf at the walk's own path (its handle: no tree path spelled again, as a dict's keys or a namedtuple's
+    # fields would be), so one array object at two leaves is decided at each; an array the walk does not find
+    # is no parameter (a StateIndex's values, an integer array): False
+    decided = [(handle[0], p.trainable and not excluded(p, selects)) for p, handle in walk(model)
+               if eqx.is_array(handle[1])]
 
-    def decide(x: Any) -> bool:  # only parameters decay (not a StateIndex's values, an integer array)
-        return keep.get(id(x), False)
+    def nothing(_: Any) -> bool:
+        return False
 
-    return jax.tree_util.tree_map(decide, eqx.filter(model, eqx.is_array))
+    mask = jax.tree_util.tree_map(nothing, eqx.filter(model, eqx.is_array))
+    if not decided:
+        return mask
+
+    def where(m: Any) -> list[Any]:
+        return [_get(m, path) for path, _ in decided]
+
+    return eqx.tree_at(where, mask, [keep for _, keep in decided])
