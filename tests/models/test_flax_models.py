@@ -311,3 +311,72 @@ def test_every_preset_applies_to_both_transformers():
             _, report = preset.apply(LinenLM(), params=linen_variables(0), seed=0, inputs=(TOKENS,))
             assert not report.unmatched
             assert not preset.apply(NnxLM(nnx.Rngs(0)), seed=0).unmatched
+
+
+# ------------------------------------------------------------------------------------- shared modules, recurrent cells
+
+def test_param_groups_finds_a_shared_nnx_modules_bias_under_the_path_nnx_state_files_it():
+    """A module reachable twice is one record under its shortest path (b/bias, alias a/fc/bias), while
+    nnx.state files its variables under the path it meets first (a/fc/bias): the mask looked up the record's
+    path alone, missed, and let the bias decay."""
+    class Wrap(nnx.Module):
+        def __init__(self, fc):
+            self.fc = fc
+
+    class Shared(nnx.Module):
+        def __init__(self):
+            lin = nnx.Linear(4, 4, rngs=nnx.Rngs(0))
+            self.a, self.b = Wrap(lin), lin
+
+    model = Shared()
+    assert [(p.path, p.aliases) for p in ui.inspect(model).params if p.role == "bias"] == [("b/bias", ("a/fc/bias",))]
+    mask = ui.param_groups(model)
+    leaves = {jax.tree_util.keystr(k): v for k, v in jax.tree_util.tree_leaves_with_path(mask)}
+    assert leaves == {"['a']['fc']['bias']": False, "['a']['fc']['kernel']": True}
+
+
+def _torch_cell_values(torch, cell):
+    ui.presets.torch.apply(cell, seed=7, portable=True)
+    return {"weight": cell.weight_ih.detach().numpy().T, "recurrent_weight": cell.weight_hh.detach().numpy().T,
+            "bias": cell.bias_ih.detach().numpy()}
+
+
+def test_portable_stacked_recurrent_cells_get_their_torch_cells_values():
+    """NNX's OptimizedLSTMCell (gates i, f, g, o), GRUCell (r, z, n) and SimpleCell, and linen's SimpleCell, stack
+    their gates in one input (dense_i / i) and one hidden (dense_h / h) kernel, in torch's order: keyed as the
+    cell's own (weight, recurrent_weight, bias), as torch's LSTMCell/GRUCell/RNNCell and a Keras RNN are, they get
+    the torch cell's portable values bit for bit (before, dense_i/weight... had values of their own)."""
+    torch = pytest.importorskip("torch")
+    n_in, h = 5, 8
+    pairs = [(nnx.OptimizedLSTMCell(n_in, h, rngs=nnx.Rngs(0)), torch.nn.LSTMCell(n_in, h)),
+             (nnx.GRUCell(n_in, h, rngs=nnx.Rngs(0)), torch.nn.GRUCell(n_in, h)),
+             (nnx.SimpleCell(n_in, h, rngs=nnx.Rngs(0)), torch.nn.RNNCell(n_in, h))]
+    for cell, theirs in pairs:
+        name = type(cell).__name__
+        report = ui.presets.torch.apply(cell, seed=7, portable=True)
+        assert sorted(e.param.key for e in report.entries) == ["bias", "recurrent_weight", "weight"], name
+        values = nnx_values(cell)
+        want = _torch_cell_values(torch, theirs)
+        bias = "dense_h/bias" if name == "OptimizedLSTMCell" else "dense_i/bias"  # the cell's one bias
+        for path, key in (("dense_i/kernel", "weight"), ("dense_h/kernel", "recurrent_weight"), (bias, "bias")):
+            assert values[path].shape == want[key].shape and np.array_equal(values[path], want[key]), (name, path)
+    linen = nn.SimpleCell(h)
+    x = jnp.ones((1, n_in))
+    carry = linen.initialize_carry(jax.random.key(0), x.shape)
+    variables = linen.init(jax.random.key(0), carry, x)
+    new, _ = ui.presets.torch.apply(linen, params=variables, seed=7, portable=True, inputs=(carry, x))
+    want = _torch_cell_values(torch, torch.nn.RNNCell(n_in, h))
+    got = {"weight": new["params"]["i"]["kernel"], "recurrent_weight": new["params"]["h"]["kernel"],
+           "bias": new["params"]["i"]["bias"]}
+    for key, x in got.items():
+        assert np.array_equal(np.asarray(x), want[key]), ("linen SimpleCell", key)
+
+
+def test_a_cell_whose_input_and_hidden_sub_layers_both_hold_a_bias_keeps_their_names_in_its_keys():
+    # a bare tree (no Flax cell holds two biases): keyed as one cell, the two biases would have one key
+    tree = {"SimpleCell_0": {"i": {"kernel": jnp.zeros((5, 8)), "bias": jnp.zeros((8,))},
+                             "h": {"kernel": jnp.zeros((8, 8)), "bias": jnp.zeros((8,))}}}
+    keys = {e.param.path: e.param.key for e in ui.inspect(tree, ui.presets.torch).entries}
+    assert keys == {"SimpleCell_0/i/kernel": "SimpleCell/0/weight", "SimpleCell_0/h/kernel":
+                    "SimpleCell/0/recurrent_weight", "SimpleCell_0/i/bias": "SimpleCell/0/i/bias",
+                    "SimpleCell_0/h/bias": "SimpleCell/0/h/bias"}

@@ -339,6 +339,9 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
             layer_fans = TensorInfo.make(one(main), main_layout).fans
     if key_parts is None:
         key_parts = tuple(x for part in path for x in _key_part(part))
+    if cell is not None and len(classes) > 1 and classes[-2] == cell and sub in _STACKED_SUBS.get(cell, ()) and \
+            key_parts and key_parts[-1] == sub:
+        key_parts = key_parts[:-1]  # a cell's stacked sub-layer: keyed as the cell itself (_uncollapse)
     return Param(path="/".join(path + (name,)), kind=kind, role=role, shape=shape,
                  # Param.layout says str, but a Layout works (a DenseGeneral's own, as a Keras EinsumDense's)
                  layout=cast(str, layout) if role in ("weight", "embedding") else "flax", layer_fans=layer_fans,
@@ -363,6 +366,34 @@ def _nnx_stacks(modules: Sequence[tuple[tuple[str, ...], object]]) -> dict[tuple
             for i in range(len(path) + 1):
                 out.setdefault(path[:i], set()).add(tuple((axis, shape[axis]) for axis in axes))
     return {path: frozenset(found) for path, found in out.items()}
+
+
+#: the recurrent cells whose input and hidden sub-layers each stack all the gates, in torch's and Keras's order (NNX's
+#: OptimizedLSTMCell i, f, g, o; GRUCell r, z, n; SimpleCell's one), by those sub-layers' names (NNX's dense_i and
+#: dense_h, linen's i and h): their parameters are keyed as the cell's own (``weight``, ``recurrent_weight``,
+#: ``bias``), as a torch cell's and a Keras RNN's, so portable mode gives them the torch cell's values. linen's
+#: OptimizedLSTMCell, LSTMCell, GRUCell and MGUCell keep one kernel per gate (``ii``...``ho``), and a
+#: ConvLSTMCell's ``ih``/``hh`` stack i, g, f, o: keyed by their sub-layers
+_STACKED_SUBS = {"OptimizedLSTMCell": ("i", "h", "dense_i", "dense_h"), "SimpleCell": ("i", "h", "dense_i", "dense_h"),
+                 "GRUCell": ("dense_i", "dense_h")}
+
+
+def _uncollapse(found: list[tuple[Param, Any]]) -> list[tuple[Param, Any]]:
+    """Where two parameters of a cell's stacked sub-layers, keyed as the cell's own, have one role (a cell whose
+    input and hidden sub-layers both hold a bias), each keeps its sub-layer's name in its key instead."""
+    def key(p: Param) -> tuple[Any, ...]:
+        return tuple(p.key_parts or ()), p.role, p.key_leaf
+    counts: dict[tuple[Any, ...], int] = {}
+    for p, _ in found:
+        counts[key(p)] = counts.get(key(p), 0) + 1
+    out: list[tuple[Param, Any]] = []
+    for p, handle in found:
+        module = p.path.split("/")[-2] if p.path.count("/") else ""
+        if counts[key(p)] > 1 and p.kind == "recurrent" and p.key_parts is not None and \
+                module in ("i", "h", "dense_i", "dense_h") and p.key_parts[-1:] != (module,):
+            p = p._replace(key_parts=tuple(p.key_parts) + (module,))
+        out.append((p, handle))
+    return out
 
 
 #: the recurrent cells whose sub-layers each hold one gate's kernel (or, in SimpleCell, the only one)
@@ -521,7 +552,7 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
              for collection, path, name, x, own in places]
     # a buffer is never written (a decoder's cache, a spectral norm's u and sigma...), a norm's running statistics
     # by a rule naming their role: the other collections' arrays are no parameters
-    return [(p, at) for p, at in found if at[0] == "params" or p.role in STATISTICS]
+    return _uncollapse([(p, at) for p, at in found if at[0] == "params" or p.role in STATISTICS])
 
 
 def _subtree(tree: Mapping[str, Any], path: tuple[str, ...]) -> Mapping[str, Any]:
@@ -630,7 +661,7 @@ def _walk_nnx(model: Any) -> list[tuple[Param, Any]]:
                 # collections: only a norm's running statistics
                 if not isinstance(var, (nnx.BatchStat, nnx.Cache, nnx.Intermediate)) or p.role in STATISTICS:
                     found.append((p, var))
-    return tie(found)
+    return tie(_uncollapse(found))
 
 
 def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = None) -> list[tuple[Param, Any]]:
@@ -881,7 +912,8 @@ def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> 
     plain bools where the state holds ``nnx.Param`` variables, on a Flax that has it), so it fits both what
     ``nnx.Optimizer(model, tx, wrt=nnx.Param)`` hands optax (the pure arrays) and ``nnx.state(model, nnx.Param)``
     itself (a bool is a prefix of a variable). An NNX variable that is not an ``nnx.Param`` (a batch statistic)
-    is left out of the state, so out of the mask; a leaf no record describes (an integer one) is True.
+    is left out of the state, so out of the mask; a leaf no record describes (an integer one) is True. A module
+    reachable under several paths (shared) gets its record's decision under whichever path ``nnx.state`` files it.
 
     Args:
         model: a linen variables or params tree, or an ``nnx.Module``.
@@ -920,7 +952,10 @@ def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> 
         keep = {place[1] + (place[2],): not excluded(p, selects) for p, place in _walk_tree(tree)}
         return jax.tree_util.tree_map_with_path(decide, dict(tree))
     from flax import nnx
-    keep = {tuple(p.path.split("/")): not excluded(p, selects) for p, var in walk(model) if isinstance(var, nnx.Param)}
+    # a shared module's variable is one record, under its owner's path, while nnx.state files it under any of its
+    # paths: every one of them is looked up
+    keep = {tuple(path.split("/")): not excluded(p, selects) for p, var in walk(model) if isinstance(var, nnx.Param)
+            for path in (p.path,) + p.aliases}
     mask = jax.tree_util.tree_map_with_path(decide, nnx.state(model, nnx.Param))
     # Flax >= 0.12's nnx.Optimizer hands optax the pure arrays: a mask of Param(bool) variables would not fit them
     as_pure = getattr(nnx, "as_pure", None)
