@@ -349,3 +349,29 @@ def test_normed_layers_on_meta_are_checked_then_drawn_as_built_normally(build):
     ui.presets.torch.apply(ref, seed=2, portable=True)
     _equal(_state(m), _state(ref))
     assert torch.equal(m[2].weight, ref[2].weight)
+
+
+def test_a_norms_own_meta_buffers_besides_its_statistics_are_named_as_unset():
+    # reset_running_stats() sets running_mean, running_var and num_batches_tracked only; any other meta buffer
+    # of the norm (a subclass's running_max, a quantized BatchNorm's scale and zero_point) was skipped by the
+    # reset branch and left uninitialized without a warning and without a name in report.unset_buffers
+    import torch.ao.nn.quantized as nnq
+
+    class WithMax(nn.BatchNorm1d):
+        def __init__(self, n: int) -> None:
+            super().__init__(n)
+            self.register_buffer("running_max", torch.full((n,), 7.0))
+
+    with torch.device("meta"):
+        m = nn.Sequential(nn.Linear(4, 3), WithMax(3), nnq.BatchNorm2d(3))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = ui.presets.torch.apply(m, seed=0, device="cpu")
+    assert report.unset_buffers == ("1/running_max", "2/scale", "2/zero_point")
+    assert any("1/running_max, 2/scale, 2/zero_point" in str(w.message) and "uninitialized" in str(w.message)
+               for w in caught)
+    for bn in (m[1], m[2]):  # the statistics still come from torch's own reset
+        assert torch.equal(bn.get_buffer("running_mean"), torch.zeros(3))
+        assert torch.equal(bn.get_buffer("running_var"), torch.ones(3))
+        assert int(bn.get_buffer("num_batches_tracked")) == 0
+    assert not any(t.is_meta for t in m.buffers())

@@ -104,6 +104,10 @@ def _keep_kind(kind: type, attributes: dict[str, Any], new: nn.Parameter) -> nn.
     return new
 
 
+#: the buffers a tracking ``_NormBase``'s ``reset_running_stats`` sets (a statistic of 0 and 1, a count of 0)
+_RUNNING_STATS = ("running_mean", "running_var", "num_batches_tracked")
+
+
 def named_modules(model: nn.Module) -> Iterator[tuple[str, nn.Module]]:
     """``model.named_modules(remove_duplicate=False)``, typed (torch leaves that method's return unannotated)."""
     yield from model.named_modules(remove_duplicate=False)
@@ -121,8 +125,9 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
     buffers (``empty_init()`` keeps them) move to ``device`` with the model, keeping their values; one several
     modules share (a rotary table) stays one tensor. Buffers on meta are re-created by their module where torch
     defines how (``reset_running_stats``: BatchNorm's statistics 0 and 1, ``num_batches_tracked`` 0; a statistic
-    of the same module that was real keeps its values) or set by a rule; the others are returned by name (and
-    warned about), never left uninitialized silently. The records returned hold the tensors the model holds now.
+    of the same module that was real keeps its values) or set by a rule; the others (a norm's buffers besides
+    those three included) are returned by name (and warned about), never left uninitialized silently. The records
+    returned hold the tensors the model holds now.
 
     Returns (the records with their new tensors, the materialized parameter paths, the unset buffer paths).
     """
@@ -223,7 +228,10 @@ def materialize(model: nn.Module, found: list[tuple[Any, torch.Tensor]], set_pat
     unset: list[str] = []
     reset: set[int] = set()
     for path, module in buffers:
-        if isinstance(module, _NormBase) and module.track_running_stats:
+        # reset_running_stats defines the statistics only: a norm's other buffers (a subclass's own, a quantized
+        # BatchNorm's scale and zero_point) are set by a rule or named as unset, as any other module's
+        if isinstance(module, _NormBase) and module.track_running_stats and \
+                path.rsplit("/", 1)[-1] in _RUNNING_STATS:
             if id(module) not in reset:  # its own reset sets the buffers that were on meta; a real one (loaded
                 reset.add(id(module))  # statistics) keeps its values
                 with torch.no_grad():
