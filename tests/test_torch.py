@@ -1115,3 +1115,77 @@ def test_a_half_precision_uniform_puts_the_mass_past_each_kept_end_on_that_end(s
         count = int((x == end).sum())
         assert abs(count - n * p) <= 6 * math.sqrt(n * p * (1 - p)), (end, count, n * p)
     assert check(t.float().numpy(), spec, shape=shape).ok
+
+
+class _Tied(nn.Module):
+    """An output head tied to the embedding (``head.weight = embed.weight``): the module's walk owns the tensor
+    under ``embed/weight``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(10, 4)
+        self.mid = nn.Linear(4, 4)
+        self.head = nn.Linear(4, 10, bias=False)
+        self.head.weight = self.embed.weight
+
+
+@pytest.mark.parametrize("names", [("head.weight",), ("head.weight", "mid.weight"),
+                                   ("embed.weight", "head.weight"), ("head.weight", "mid.bias", "embed.weight")],
+                         ids=lambda names: "+".join(names))
+@pytest.mark.parametrize("portable", [True, False])
+def test_a_tied_tensor_of_a_state_dict_gets_the_modules_values_under_any_of_its_names(names, portable):
+    # a state_dict with module= is read from its module, so it gets applying to the module's values. A tied tensor
+    # the dict holds only under its alias (safetensors' save_model keeps one name of a tie) was keyed by that
+    # name ("head/embedding", not the module's "embed/embedding"), and two names loaded as two tensors were two
+    # records with two keys and different values. The path rule names the owner, which the dict may lack.
+    plan = ui.Plan().rule(ui.Normal(0, 0.5)).rule(ui.Normal(0, 3.0), path="embed/*")
+    module = _Tied()
+    ref = plan.apply(module, seed=4, portable=portable)
+    state = {name: torch.zeros_like(module.get_parameter(name)) for name in names}  # each a tensor of its own
+    got = plan.apply(state, seed=4, portable=portable, module=_Tied())
+    for name in names:
+        assert torch.equal(state[name], module.get_parameter(name).detach()), name
+    [entry] = [e for e in got.entries if e.param.kind == "embedding"]
+    [owner] = [e for e in ref.entries if e.param.kind == "embedding"]
+    assert entry.param.key == owner.param.key == "embed/embedding" and entry.rule == owner.rule == 1
+    assert entry.param.path == ("embed/weight" if "embed.weight" in names else "head/weight")
+    held = {n.replace(".", "/") for n in names} & {"embed/weight", "head/weight"}
+    assert {entry.param.path, *entry.param.aliases} == held
+
+
+def test_a_tied_tensors_names_that_cannot_hold_one_value_are_refused_before_anything_is_written():
+    state = {"embed.weight": torch.zeros(10, 4), "head.weight": torch.zeros(10, 4, dtype=torch.float64)}
+    with pytest.raises(ValueError, match=r"'embed\.weight' and 'head\.weight' are one tied tensor of the module "
+                                         r"and differ \(\(10, 4\) float32 and \(10, 4\) float64\)"):
+        ui.presets.torch.apply(state, seed=0, module=_Tied())
+    assert not any(t.any() for t in state.values())
+
+
+def test_a_gpt2_checkpoint_saved_by_safetensors_gets_the_modules_values_through_its_state_dict(tmp_path):
+    # safetensors' save_model keeps one name of GPT-2's tie (lm_head.weight, not transformer.wte.weight)
+    transformers = pytest.importorskip("transformers")
+    st = pytest.importorskip("safetensors.torch")
+    config = transformers.GPT2Config(n_layer=2, n_embd=32, n_head=2, vocab_size=100, n_positions=16,
+                                     bos_token_id=0, eos_token_id=0)
+    torch.manual_seed(0)
+    model = transformers.GPT2LMHeadModel(config)
+    st.save_model(model, str(tmp_path / "model.safetensors"))
+    state = st.load_file(str(tmp_path / "model.safetensors"))
+    assert "lm_head.weight" in state and "transformer.wte.weight" not in state
+    ui.presets.torch.apply(model, seed=0, portable=True)
+    ui.presets.torch.apply(state, seed=0, portable=True, module=transformers.GPT2LMHeadModel(config))
+    own = model.state_dict()
+    for name, t in state.items():
+        assert torch.equal(t, own[name]), name
+
+
+def test_param_groups_takes_the_module_not_its_state_dict_nor_a_mapping_of_its_parameters():
+    # a state_dict's tensors are not the Parameters an optimizer updates: two empty groups came back (AdamW took
+    # them and trained nothing); a name -> Parameter mapping was read by names and decayed the LayerNorm's weight
+    model = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4))
+    for given in (model.state_dict(), dict(model.named_parameters())):
+        with pytest.raises(TypeError, match=rf"param_groups: parameter 'model' must be the torch nn\.Module .*got "
+                                            rf"{type(given).__name__};"):
+            ui.param_groups(given)
+    decay, rest = ui.param_groups(model)
+    assert [id(p) for p in decay["params"]] == [id(model[0].weight)] and len(rest["params"]) == 3

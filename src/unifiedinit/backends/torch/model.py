@@ -17,8 +17,8 @@ from torch.nn import functional as F
 
 from ... import draws as D
 from ...layout import _fans_of, get_layout
-from ...params import (LayerInfo, Param, _split, layer_generation, looks_like_norm, norm_role, register_layer,
-                       registered_layer, tie)
+from ...params import (LayerInfo, Param, _path_order, _split, layer_generation, looks_like_norm, norm_role,
+                       register_layer, registered_layer, tie)
 from ...samplers import in_place_writer, draw as sampled
 from .ops import TorchOps
 
@@ -516,6 +516,12 @@ def _walk_modules(module: nn.Module, base: str, parent: nn.Module | None, found:
         _walk_modules(child, base + name + "/", module, found, lazy, norms)
 
 
+def _described(t: torch.Tensor) -> str:
+    """A tensor's shape, dtype and (a DTensor's) placements, for a message."""
+    placed = f", {', '.join(map(str, cast(Any, t).placements))}" if _dtensor(t) else ""
+    return f"{tuple(t.shape)} {str(t.dtype).replace('torch.', '')}{placed}"
+
+
 def _same_tensor(t: torch.Tensor) -> Any:
     """Which entries of a state_dict are one tensor: ``state_dict()`` detaches every entry into a new tensor
     object, so tied weights (GPT-2's ``lm_head.weight`` and ``transformer.wte.weight``) are told apart by ``id``
@@ -529,7 +535,9 @@ def _walk_state_dict(state: Any, module: nn.Module | None, norms: list[tuple[str
                      ) -> list[tuple[Any, torch.Tensor]]:
     """A state_dict's tensors, described from ``module`` (the model it came from) when given, else from their
     names and shapes (reported as such); ``norms`` as ``walk``'s, the module's normed weights whose tensors the
-    state_dict holds."""
+    state_dict holds. With ``module``, a tied tensor is one record keyed by the module's owner whichever of its
+    names the dict holds (its path: the owner's name, else the first one the dict has; the dict's other names
+    its aliases, the module's names the dict lacks its ``names``), so it gets the module's values."""
     for name, t in state.items():
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"a torch state_dict holds tensors; {name!r} is a {type(t).__name__}")
@@ -544,22 +552,28 @@ def _walk_state_dict(state: Any, module: nn.Module | None, norms: list[tuple[str
         for p in list(described.values()):
             for alias in p.aliases:
                 described[alias] = p
-        out: list[tuple[Any, torch.Tensor]] = []
+        # each tensor of the module -> the state_dict's entries that name it (a tied one's names, each a tensor
+        # of its own after a load, or only the alias: safetensors keeps one name of a tie)
+        named: dict[str, list[tuple[str, torch.Tensor]]] = {}
         for name, t in state.items():
             path = name.replace(".", "/")
             if path in described:
                 p = described[path]
                 if p.shape != tuple(t.shape) and math.prod(p.shape) == t.numel():  # a flattened layer's: its view
                     t = t.view(p.shape)
-                out.append((p._replace(path=path, aliases=()), t))
-        owned: list[tuple[Any, torch.Tensor]] = []
-        for p, t in tie(out, _same_tensor):  # a tied tensor is owned by the path the module's walk chose
-            owner = described[p.path].path
-            if p.aliases and owner != p.path and owner in p.aliases:
-                p = p._replace(path=owner, aliases=tuple(a for a in (p.path,) + p.aliases if a != owner))
-                t = state[owner.replace("/", ".")]
-            owned.append((p, t))
-        return owned
+                named.setdefault(p.path, []).append((path, t))
+        out: list[tuple[Any, torch.Tensor]] = []
+        for owner, entries in named.items():
+            p = described[owner]
+            present = sorted((path for path, _ in entries), key=_path_order)
+            path = owner if owner in present else present[0]  # the module walk's owner, where the dict has it
+            # keyed by the module's owner whatever name holds it, so a rule's path glob sees every name of the
+            # module's tensor (the ones the dict lacks as ``names``): the module's values, under every name
+            absent = tuple(n for n in (owner,) + p.aliases + p.names if n not in present)
+            parts = p.key_parts if p.key_parts is not None or path == owner else _split(owner.rpartition("/")[0])
+            out.append((p._replace(path=path, aliases=tuple(n for n in present if n != path), names=absent,
+                                   key_parts=parts), dict(entries)[path]))
+        return tie(out, _same_tensor)
     groups: dict[str, dict[str, torch.Tensor]] = {}
     for name, t in state.items():
         prefix, _, leaf = name.rpartition(".")
@@ -723,6 +737,18 @@ class _Target:
         lazy: list[str] = []  # a lazy module's parameters exist after its first call: none to set yet
         self.norms: list[tuple[str, tuple[Any, ...]]] = []  # normed weights: what follows each once drawn
         self.found = walk(model, module=module, lazy=lazy, norms=self.norms)
+        #: a state_dict's entries for one tied tensor of its module that are tensors of their own (a loaded
+        #: checkpoint's): (the record's path, the entry's name, its tensor), given the record's values once drawn
+        self.copies: list[tuple[str, str, torch.Tensor]] = []
+        if module is not None and isinstance(model, Mapping):
+            state = cast("Mapping[str, torch.Tensor]", model)
+            for p, t in self.found:
+                for alias in p.aliases:
+                    other = state[alias.replace("/", ".")]
+                    if other.shape != t.shape and other.numel() == t.numel():  # a flattened layer's: its view
+                        other = other.view(t.shape)
+                    if _same_tensor(other) != _same_tensor(t):
+                        self.copies.append((p.path, alias, other))
         if lazy:
             lazy = list(dict.fromkeys(path.replace("/", ".") for path in lazy))  # torch's names, a shared one once
             warnings.warn(f"Plan.apply: {len(lazy)} parameter(s) of lazy modules are not built yet, so no rule sets "
@@ -777,6 +803,7 @@ class _Target:
                 self._check_generator(e, handles[e.param.path])
         self._check_whole(report, handles)
         self._check_norms(report)
+        self._check_copies(report, handles)
         if self.device is None:
             meta = [e.param.path for e in report.entries if e.draw is not None and handles[e.param.path].is_meta]
             if meta:  # checked, and nothing to write to: said, rather than a report of values set that are not
@@ -790,6 +817,25 @@ class _Target:
         set_paths |= {x for path, what in self.norms if path in set_paths for x in what[1:] if isinstance(x, str)}
         self.found, self.materialized, self.unset_buffers = materialize(
             self.model, self.found, set_paths, self.device, keep=skip)
+
+    def _check_copies(self, report: Any, handles: dict[str, torch.Tensor]) -> None:
+        """Before anything is written, each entry of a state_dict that is a tied tensor's other name and a tensor
+        of its own, where a rule writes the tensor: it must take the values as they are (the same shape and dtype
+        as the name that is drawn, memory it can write, the same placements for a DTensor)."""
+        if not self.copies:
+            return
+        written = {e.param.path for e in report.entries if e.spec is not None}
+        for path, alias, other in self.copies:
+            if path not in written:
+                continue
+            t, name = handles[path], alias.replace("/", ".")
+            if other.shape != t.shape or other.dtype != t.dtype or _dtensor(other) != _dtensor(t) or \
+                    (_dtensor(t) and tuple(cast(Any, other).placements) != tuple(cast(Any, t).placements)):
+                raise ValueError(
+                    f"Plan.apply: state_dict entries {path.replace('/', '.')!r} and {name!r} are one tied tensor of "
+                    f"the module and differ ({_described(t)} and {_described(other)}): one tensor can hold one "
+                    "value; allowed: entries of the same shape, dtype and placements, or one of the names only")
+            writable(other, alias, "Plan.apply: ")
 
     def _check_generator(self, e: Any, t: torch.Tensor) -> None:
         """A ``generator=`` draws on its own device type only: torch would raise at the first draw elsewhere, after
@@ -1027,6 +1073,13 @@ class _Target:
 
     def result(self, report: Any) -> Any:
         self._flush()
+        if self.copies:  # a tied tensor's other names, tensors of their own: the values drawn under its path
+            written = {e.param.path for e in report.entries if e.spec is not None}
+            handles = {p.path: t for p, t in self.found}
+            with torch.no_grad():
+                for path, _, other in self.copies:
+                    if path in written and not (other.is_meta or handles[path].is_meta):
+                        other.copy_(handles[path])
         if self.norms:
             self._renorm(report)
         report.placements = self._placements()
@@ -1184,7 +1237,7 @@ def target(model: Any, **options: Any) -> _Target:
     return _Target(model, **options)
 
 
-def param_groups(model: nn.Module, selects: Any, weight_decay: float) -> list[dict[str, Any]]:
+def param_groups(model: object, selects: Any, weight_decay: float) -> list[dict[str, Any]]:
     """``unifiedinit.param_groups`` for torch: two optimizer param groups (decay, no decay) that hold every
     trainable parameter (``requires_grad``) of the model once, a tied tensor once.
 
@@ -1205,6 +1258,9 @@ def param_groups(model: nn.Module, selects: Any, weight_decay: float) -> list[di
         ``[{"params": [...], "weight_decay": weight_decay}, {"params": [...], "weight_decay": 0.0}]``.
 
     Raises:
+        TypeError: a ``model`` that is not an nn.Module (a state_dict, ``dict(model.named_parameters())``): a
+            state_dict holds detached tensors, not the Parameters an optimizer updates, and no mapping of names
+            says which layer holds a tensor (a LayerNorm's weight would decay as a Linear's).
         ValueError: a trainable parameter of a lazy module (``nn.LazyLinear``, ...) is not built yet: its group
             is unknown, and torch builds it in place later, so it would never be trained; the message names them
             (run a forward pass on data first).
@@ -1219,26 +1275,29 @@ def param_groups(model: nn.Module, selects: Any, weight_decay: float) -> list[di
         (1, 2)
     """
     from ...plan import excluded
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"param_groups: parameter 'model' must be the torch nn.Module whose parameters the optimizer "
+                        f"trains, got {type(model).__name__}; a state_dict or a mapping of names to tensors does "
+                        "not say which layer holds a tensor, nor hold the Parameters an optimizer updates (pass the "
+                        "model itself)")
     decay: list[Any] = []
     no_decay: list[Any] = []
     lazy: list[str] = []
     norms: list[tuple[str, tuple[Any, ...]]] = []
     found = walk(model, lazy=lazy, norms=norms)
-    module = model if isinstance(model, nn.Module) else None
     names: dict[int, list[str]] = {}  # every trainable parameter by identity: its torch names, first one first
     params: dict[int, nn.Parameter] = {}
-    if module is not None:
-        for name, param in module.named_parameters(remove_duplicate=False):
-            if param.requires_grad and not isinstance(param, UNBUILT):
-                names.setdefault(id(param), []).append(name)
-                params[id(param)] = param
-        unbuilt = list(dict.fromkeys(path.replace("/", ".") for path in lazy))
-        unbuilt = [n for n in unbuilt if module.get_parameter(n).requires_grad] if unbuilt else []
-        if unbuilt:
-            raise ValueError(f"param_groups: {len(unbuilt)} trainable parameter(s) of lazy modules are not built "
-                             f"yet: {', '.join(unbuilt[:8])}{' ...' if len(unbuilt) > 8 else ''}; their group is "
-                             "unknown and an optimizer given the groups would never train them: call the model on "
-                             "data once (a dry run) before param_groups")
+    for name, param in model.named_parameters(remove_duplicate=False):
+        if param.requires_grad and not isinstance(param, UNBUILT):
+            names.setdefault(id(param), []).append(name)
+            params[id(param)] = param
+    unbuilt = list(dict.fromkeys(path.replace("/", ".") for path in lazy))
+    unbuilt = [n for n in unbuilt if model.get_parameter(n).requires_grad] if unbuilt else []
+    if unbuilt:
+        raise ValueError(f"param_groups: {len(unbuilt)} trainable parameter(s) of lazy modules are not built "
+                         f"yet: {', '.join(unbuilt[:8])}{' ...' if len(unbuilt) > 8 else ''}; their group is "
+                         "unknown and an optimizer given the groups would never train them: call the model on "
+                         "data once (a dry run) before param_groups")
     magnitude = {path: what[1] for path, what in norms if what[0] == "g"}  # a weight norm's direction -> its g
     seen: set[int] = set()
 
@@ -1258,14 +1317,14 @@ def param_groups(model: nn.Module, selects: Any, weight_decay: float) -> list[di
         if p.trainable and isinstance(t, nn.Parameter):
             place(p, t)
         g_path = magnitude.get(p.path)
-        if g_path is not None and module is not None:  # the weight norm's magnitude: a norm's scale, after its weight
-            g = module.get_parameter(g_path.replace("/", "."))
+        if g_path is not None:  # the weight norm's magnitude: a norm's scale, after its weight
+            g = model.get_parameter(g_path.replace("/", "."))
             if id(g) in params:
                 place(other(g, "norm", "scale", p.layer), g)
     for i, left in params.items():  # anything else trainable (never dropped), as torch lists it
-        if i not in seen and module is not None:
+        if i not in seen:
             owner = names[i][0].rpartition(".")[0]
-            place(other(left, "other", "other", _class_name(module.get_submodule(owner))), left)
+            place(other(left, "other", "other", _class_name(model.get_submodule(owner))), left)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
