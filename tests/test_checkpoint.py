@@ -596,3 +596,70 @@ def test_skip_takes_a_path_that_holds_a_dot():
     assert bool(jnp.array_equal(new.heads["head.v2"].weight, d.heads["head.v2"].weight))
     with pytest.raises(ValueError, match=r"'layers\[1\]\.weight'"):  # Equinox's own printed path is no name
         ui.presets.equinox.apply(d, seed=0, skip=["layers[1].weight"])
+
+
+@pytest.mark.parametrize("seed", [0, None])
+def test_new_rows_a_float16_embedding_cannot_hold_are_refused_before_any_write(seed):
+    """Old float16 rows of std ~29000 (finite in float16) give new rows N(mean, var) that pass 65504 (each entry
+    with chance ~0.03, so ~28 of the 960 are expected to): they used to be written as inf after the plan had drawn
+    the head. The new rows are drawn and checked before anything is written: refused, naming the embedding, its
+    dtype and why, and every tensor of the model is left as it was."""
+    model = _finetuned().half()
+    before = _snapshot(model)
+    checkpoint = {n: t.half() for n, t in _pretrained().state_dict().items()}
+    wide = torch.randn(200, 16, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 30000
+    checkpoint["emb.weight"] = wide.clamp(-65000, 65000).half()
+    assert bool(checkpoint["emb.weight"].isfinite().all())
+    torch.manual_seed(0)
+    words = (r"init_missing: the grown embedding 'emb.weight' \(200 -> 260 rows, torch.float16\) would hold \d+ "
+             r"value\(s\) that are not finite in torch.float16 .*past the largest value torch.float16 holds, 65504\)")
+    with pytest.raises(ValueError, match=words):
+        ui.init_missing(model, checkpoint, ui.presets.hf(), seed=seed)
+    _unchanged(model, before)
+
+
+def test_new_rows_drawn_from_old_rows_with_nan_are_refused_before_any_write():
+    """Old rows holding NaN give a NaN mean, so every new row of that feature would be NaN: refused, naming why."""
+    model = _finetuned()
+    before = _snapshot(model)
+    checkpoint = dict(_pretrained().state_dict())
+    checkpoint["emb.weight"] = checkpoint["emb.weight"].clone()
+    checkpoint["emb.weight"][3, 5] = float("nan")
+    with pytest.raises(ValueError, match=r"grown embedding 'emb.weight' \(200 -> 260 rows, torch.float32\) would "
+                                         r"hold 60 value\(s\) .*its old rows hold NaN or inf"):
+        ui.init_missing(model, checkpoint, ui.presets.hf(), seed=0)
+    _unchanged(model, before)
+
+
+class _TiedHead(nn.Module):
+    def __init__(self, rows: int = 10):
+        super().__init__()
+        self.embed, self.mid, self.head = nn.Embedding(rows, 4), nn.Linear(4, 4), nn.Linear(4, rows, bias=False)
+        self.head.weight = self.embed.weight
+
+
+@pytest.mark.parametrize("rows", [10, 12])
+def test_a_state_dict_holding_a_tied_tensors_names_apart_takes_the_checkpoint_under_each(rows):
+    # a state_dict of the module (module=) may hold a tied tensor's names as tensors of their own; the checkpoint
+    # holds one of them: every name gets its values (or, grown, the same new rows), as the module's one tensor does
+    torch.manual_seed(0)
+    ckpt = {"embed.weight": _TiedHead().embed.weight.detach().clone()}
+    state = {k: torch.zeros_like(v) for k, v in _TiedHead(rows).state_dict().items()}
+    report = ui.init_missing(state, ckpt, ui.presets.torch, seed=0, module=_TiedHead(rows))
+    module = _TiedHead(rows)
+    ui.init_missing(module, ckpt, ui.presets.torch, seed=0)
+    assert torch.equal(state["embed.weight"][:10], ckpt["embed.weight"])
+    assert torch.equal(state["head.weight"], state["embed.weight"])
+    assert torch.equal(state["embed.weight"], module.embed.weight.detach())
+    assert (report.loaded, report.resized) == ((("embed.weight",), {}) if rows == 10 else
+                                               ((), {"embed.weight": (10, 12)}))
+
+
+def test_a_state_dict_whose_tied_names_cannot_hold_one_value_is_refused_before_any_write():
+    ckpt = {"embed.weight": _TiedHead().embed.weight.detach().clone()}
+    state = {k: torch.zeros_like(v) for k, v in _TiedHead().state_dict().items()}
+    state["head.weight"] = state["head.weight"].double()
+    before = {k: v.clone() for k, v in state.items()}
+    with pytest.raises(ValueError, match="'embed.weight' and 'head.weight' are one tied tensor"):
+        ui.init_missing(state, ckpt, ui.presets.torch, seed=0, module=_TiedHead())
+    assert all(torch.equal(state[k], before[k]) for k in state)

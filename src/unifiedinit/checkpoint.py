@@ -5,7 +5,8 @@ before anything is written (same shape; an embedding may have grown: new vocabul
 parameter the checkpoint lacks (a fine-tuning head, new tokens' rows) with ``plan``, then copies the checkpoint's
 tensors in. New rows of a grown embedding are drawn from N(mean, var) of the existing rows, feature by feature,
 so new tokens start among the old ones (as Hugging Face's ``resize_token_embeddings(mean_resizing=True)`` means
-them to); with a seed they come from the stream of (seed, the embedding's canonical key), so a tied embedding
+them to), drawn before anything is written: new rows the model's dtype cannot hold (inf in float16) are refused
+then; with a seed they come from the stream of (seed, the embedding's canonical key), so a tied embedding
 gets the same rows whichever of its names the checkpoint holds. The report says what came from where: ``loaded``,
 ``resized`` (path -> (rows in the checkpoint, rows now)), ``unexpected`` (checkpoint names the model does not
 have), and the plan's entries for the rest.
@@ -41,7 +42,8 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             from N(mean, var) of the old rows instead).
         seed: the plan's seed, and of a grown embedding's new rows (their stream is keyed by the embedding's
             canonical key, the tie owner's for a tied one); None: drawn as the plan draws, from ``generator=``
-            when given, else torch's default generator.
+            when given, else torch's default generator (the new rows first, in the model's order, then the plan's
+            draws: the rows are drawn and checked before anything is written).
         **options: ``Plan.apply``'s options (``device=``, ``generator=``, ``module=``), and ``skip=``: names (or a
             state_dict, whose keys are taken) the plan leaves as they are besides those the checkpoint provides
             (a head set by hand), as ``Plan.apply`` takes them; a skipped name the checkpoint holds is still loaded
@@ -57,7 +59,9 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             tensors for one tensor the model ties that differ (shape, dtype or values); a model tensor the
             checkpoint covers that cannot be written (an inference tensor, a view whose entries share memory, a
             meta tensor without ``device=``); a name of ``skip=`` that names no parameter or buffer of the model;
-            or a plan that cannot set a missing parameter; nothing was written.
+            a grown embedding whose new rows the model's dtype cannot hold (any of them not finite in that dtype:
+            old rows with NaN or inf, or a mean and spread that reach past its largest value, as old float16 rows
+            of std 20000 do); or a plan that cannot set a missing parameter; nothing was written.
         TypeError: ``plan`` is not a Plan, ``checkpoint`` is not a mapping of names to torch tensors, or one of
             them holds no values to copy (on meta, sparse, quantized), is complex where the model's is real (or
             an embedding that grew), or has a dtype torch cannot copy into the model's (bits8, int4,
@@ -92,6 +96,7 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     state: Mapping[str, torch.Tensor] = checkpoint  # read as a state_dict once checked to be one
     if not isinstance(checkpoint, Mapping) or not all(isinstance(t, torch.Tensor) for t in state.values()):
         raise TypeError("init_missing: parameter 'checkpoint' must be a torch state_dict (names -> tensors)")
+    from .apply import stream
     from .backends.torch.model import local_block, walk, writable
     own: dict[str, torch.Tensor] = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)
     # the model's tensors as the plan sees them (a state_dict's described by its module=): a tied tensor is one
@@ -148,11 +153,43 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
                 raise ValueError(f"init_missing: checkpoint tensors {names[0]!r} and {other!r} are one tied tensor "
                                  "of the model and differ (shape, dtype or values); allowed: one value for a tied "
                                  "tensor (drop one of the names from the checkpoint)")
+    # a state_dict may hold a tied tensor's names as tensors of their own: each takes the checkpoint's values too
+    copies = {name: [other for other, owner in owner_of.items()
+                     if owner == owner_of.get(name, name) and other != name and own[other] is not own[name]]
+              for names in names_of.values() for name in names[:1]}
     for name in loaded + list(resized):  # a shard the checkpoint cannot be copied into (Partial) says so now
         local_block(own[name])
+        for other in copies.get(name, ()):
+            if own[other].shape != own[name].shape or own[other].dtype != own[name].dtype:
+                raise ValueError(f"init_missing: the model's tensors {name!r} and {other!r} are one tied tensor of "
+                                 f"module= and differ ({tuple(own[name].shape)} {own[name].dtype}, "
+                                 f"{tuple(own[other].shape)} {own[other].dtype}); allowed: tensors of the same shape "
+                                 "and dtype, or one of the names only")
+            writable(own[other], other, "init_missing: ")
     # what the copies read (each tied tensor's first name), as it is now: one sharing memory with a tensor the plan
     # or another copy writes is cloned (the plan has not drawn yet)
     source = _at_call(model, own, {names[0]: names[0] in resized for names in names_of.values()}, state)
+    generator: torch.Generator | None = options.get("generator")
+    # each grown tensor's new rows, drawn before anything is written so that rows its dtype cannot hold are
+    # refused (and once, in the model's order: a generator's draws follow it), keyed by its canonical key
+    keys = _keys(plan, walked) if seed is not None else {}
+    grown: dict[str, torch.Tensor] = {}
+    for owner in sorted({owner_of[n] for n in resized}, key=position.__getitem__):
+        name = names_of[owner][0]
+        old, new = resized[name]
+        device = _target_device(own[name], options.get("device"))
+        device = source[name].device if device is None else device  # a device= the plan refuses after
+        rows = source[name].to(device, torch.float64)
+        if seed is not None:
+            g: torch.Generator | None = torch.Generator(device).manual_seed(stream(seed, f"{keys[name]}/new_rows"))
+            where = device
+        else:  # as the plan draws: generator= when given, else torch's default generator
+            g, where = generator, generator.device if generator is not None else device
+        noise = torch.randn(new - old, rows.shape[1], generator=g, dtype=torch.float64, device=where)
+        mean, std = rows.mean(0), rows.std(0, correction=0)
+        drawn = mean + std * noise.to(device)
+        _check_rows(name, drawn, (old, new), own[name].dtype)
+        grown[name] = torch.cat([rows, drawn])
     undo = _filled_buffers(model, [n for n in loaded if own[n].is_meta], options.get("device"))
     try:
         report = plan.apply(model, seed=seed, skip=list(dict.fromkeys(also_skip + tuple(loaded) + tuple(resized))),
@@ -161,15 +198,14 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         for module, leaf, was in reversed(undo):  # the meta buffers given memory for the checkpoint, as they were
             module._buffers[leaf] = was
         raise
-    from .apply import stream
     own = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)  # materialized: new tensors
-    keys = {path.replace("/", "."): p.key for p in report.skipped for path in (p.path,) + p.aliases}
-    generator: torch.Generator | None = options.get("generator")
 
     def put(name: str, whole: torch.Tensor) -> None:
-        """The checkpoint's whole tensor into the model's: a DTensor (FSDP2) takes its own shard of it."""
-        local, block = local_block(own[name])
-        local.copy_(whole[tuple(slice(a, b) for a, b in block)])
+        """The checkpoint's whole tensor into the model's (and into each other name of it that is a tensor of its
+        own): a DTensor (FSDP2) takes its own shard of it."""
+        for each in [name] + copies.get(name, []):
+            local, block = local_block(own[each])
+            local.copy_(whole[tuple(slice(a, b) for a, b in block)])
 
     with torch.no_grad():
         done: set[str] = set()
@@ -178,22 +214,46 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             if owner not in done:  # a tied tensor once
                 done.add(owner)
                 put(name, source[name])
-        # each grown tensor once, in the model's order (a generator's draws follow it), keyed by its canonical key
-        for owner in sorted({owner_of[n] for n in resized}, key=position.__getitem__):
-            name = names_of[owner][0]
-            old, new = resized[name]
-            device = own[name].device
-            rows = source[name].to(device, torch.float64)
-            if seed is not None:
-                g: torch.Generator | None = torch.Generator(device).manual_seed(stream(seed, f"{keys[name]}/new_rows"))
-                where = device
-            else:  # as the plan draws: generator= when given, else torch's default generator
-                g, where = generator, generator.device if generator is not None else device
-            noise = torch.randn(new - old, rows.shape[1], generator=g, dtype=torch.float64, device=where)
-            mean, std = rows.mean(0), rows.std(0, correction=0)
-            put(name, torch.cat([rows, mean + std * noise.to(device)]))
+        for name, whole in grown.items():
+            put(name, whole)
     report.loaded, report.resized, report.unexpected = tuple(loaded), dict(resized), tuple(unexpected)
     return report
+
+
+def _keys(plan: Any, walked: list[Any]) -> dict[str, str]:
+    """Every name of the model's tensors (dotted) -> its tensor's canonical key, as ``plan.apply`` gives it (the
+    stacked axes a rule declares included), before the plan runs: the key of a grown embedding's new rows."""
+    from .params import assign_keys
+    declared: list[Any] = []
+    for p in walked:
+        i = plan.match(p)
+        stacked = None if i is None else plan.rules[i].stacked
+        declared.append(p if stacked is None or stacked > len(p.shape) else p._replace(stacked=tuple(range(stacked))))
+    return {path.replace("/", "."): p.key for p in assign_keys(declared) for path in (p.path,) + p.aliases}
+
+
+def _check_rows(name: str, drawn: Any, rows: tuple[int, int], dtype: Any) -> None:
+    """Refuse, before anything is written, the new rows of a grown embedding (``drawn``, float64) that are not
+    finite as the model's ``dtype`` holds them: old rows that are not finite, or whose mean and spread put new
+    rows past the dtype's largest value (they would be written as inf)."""
+    import torch
+    held = drawn.to(dtype)
+    held = held.to(torch.complex128 if held.is_complex() else torch.float64)
+    bad = int((~torch.isfinite(held)).sum())
+    if not bad:
+        return
+    old, new = rows
+    if not bool(torch.isfinite(drawn).all()):
+        why = "its old rows hold NaN or inf, so their mean and variance are not finite"
+    else:
+        largest = float(drawn.abs().max())
+        why = (f"the largest is {largest:.6g}, past the largest value {dtype} holds, "
+               f"{torch.finfo(dtype).max:.6g}" if dtype.is_floating_point or dtype.is_complex
+               else f"the largest is {largest:.6g}")
+    raise ValueError(f"init_missing: the grown embedding {name!r} ({old} -> {new} rows, {dtype}) would hold "
+                     f"{bad} value(s) that are not finite in {dtype} among its {new - old} new rows, drawn from "
+                     f"N(mean, var) of its old rows feature by feature ({why}); allowed: old rows whose mean and "
+                     f"spread {dtype} holds with room to spare, or a model of a wider dtype. Nothing was written")
 
 
 def _check_source(name: str, t: Any, mine: Any) -> None:
