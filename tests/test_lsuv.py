@@ -715,3 +715,67 @@ def test_torch_gains_do_not_depend_on_the_thread_count():
         assert run(1) == run(2)
     finally:
         torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("mode", ["int8", "int4", "float8"])
+def test_a_quantized_keras_layer_is_refused_before_anything_is_written(mode):
+    """A quantized Dense computes with its own integer kernel (or float8 scales): LSUV used to zero its bias only,
+    warn that it "computes its weight's scale itself", report gain 1 and replay Orthogonal(gain=1.0) it never held.
+    It is refused, each layer named (one without a bias too, which no record of the plan's selected), and every
+    variable keeps its value."""
+    keras = pytest.importorskip("keras")
+    import unifiedinit as ui
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(32, bias_initializer="ones", name="fc1"),
+                              keras.layers.Dense(8, use_bias=False, name="fc2")], name="net")
+    model.quantize(mode)
+    before = [np.array(keras.ops.convert_to_numpy(v)) for v in model.variables]
+    x = np.random.default_rng(0).normal(size=(64, 16)).astype("float32")
+    with pytest.raises(ValueError, match=rf"lsuv: 2 dense/conv layer\(s\) are quantized.*net/fc1 \(Dense, "
+                                         rf"quantization_mode '{mode}'.*net/fc2 \(Dense, quantization_mode '{mode}'"):
+        ui.lsuv(model, x)
+    after = [np.array(keras.ops.convert_to_numpy(v)) for v in model.variables]
+    assert len(after) == len(before) and all(np.array_equal(a, b) for a, b in zip(after, before))
+
+
+def _torch_values(model) -> list[Any]:
+    """Every value a torch module holds, a quantized module's packed weight and bias included (as floats)."""
+    torch = pytest.importorskip("torch")
+    out = []
+    for value in model.state_dict().values():
+        for t in value if isinstance(value, tuple) else (value,):
+            if isinstance(t, torch.Tensor):
+                out.append((t.dequantize() if t.is_quantized else t).detach().clone())
+    return out
+
+
+@pytest.mark.parametrize("kind", ["dynamic", "static", "reference"])
+def test_a_quantized_torch_module_is_refused_before_anything_is_written(kind):
+    """torch's quantized Linear keeps its weight packed (no parameter: no record), so LSUV used to leave it out
+    silently (an empty report for a model of quantized layers; the float layers alone rescaled beside them), and
+    a reference quantized Linear's float weight was rescaled into the clamp of its fixed weight_scale. Each is
+    refused, named with its class, and every value (the float layer's, the packed weight) is left as it was."""
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    import unifiedinit as ui
+    torch.manual_seed(0)
+    if kind == "dynamic":
+        import torch.ao.nn.quantized.dynamic as nnqd
+        quantized: Any = nnqd.Linear(32, 4)
+        name = "torch.ao.nn.quantized.dynamic.Linear"
+    elif kind == "static":
+        import torch.ao.nn.quantized as nnq
+        quantized = nnq.Linear(32, 4)
+        name = "torch.ao.nn.quantized.Linear"
+    else:
+        import torch.ao.nn.quantized.reference as nnqr
+        quantized = nnqr.Linear(32, 4, weight_qparams={"qscheme": torch.per_tensor_affine, "dtype": torch.qint8,
+                                                       "scale": 0.001, "zero_point": 0})
+        name = "torch.ao.nn.quantized.reference.Linear"
+    model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), quantized)
+    before = _torch_values(model)
+    with pytest.raises(ValueError, match=rf"lsuv: 1 dense/conv layer\(s\) are quantized.*: 2 \({name}: "):
+        ui.lsuv(model, torch.randn(64, 16))
+    after = _torch_values(model)
+    assert len(after) == len(before) > 2 and all(torch.equal(a, b) for a, b in zip(after, before))

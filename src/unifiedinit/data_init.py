@@ -14,7 +14,8 @@ its class: GPT-2's ``Conv1D``, ``nnx.LinearGeneral``, Keras's ``SeparableConv2D`
 torch modules by forward hooks, NNX modules by recording their calls while the batch runs, built Keras models
 by a probe model over those layers' outputs. A layer whose output cannot be measured on the batch (never
 called, called more than once, or an output that is not one floating-point array) is refused before anything is
-written.
+written; so is a quantized layer (a Keras layer with ``quantization_mode`` set, torch's ``torch.ao.nn.quantized``
+modules), whose integer weight and scales neither an orthonormal start nor a gain reaches.
 """
 
 from __future__ import annotations
@@ -111,7 +112,10 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
         ValueError: a bad ``target_std``, ``tol`` or ``max_iter``, or a ``batch`` with no values (shape (0, ...))
             (before anything is written), a Keras model without an Input, a layer whose output on ``batch`` cannot
             be measured (a layer the forward pass never calls, calls more than once, or whose output is not one
-            floating-point array; named, before anything is written), or a layer whose output on ``batch`` is not
+            floating-point array; named, before anything is written), a quantized dense or conv layer (a Keras
+            layer with ``quantization_mode`` set, a torch ``torch.ao.nn.quantized`` module, dynamic, fused or
+            reference: its weight is integers, or rounded to them, with scales of its own, which no orthonormal
+            start or gain reaches; named, before anything is written), or a layer whose output on ``batch`` is not
             finite (NaN or inf) or has std 0 over more than one value (a batch of zeros). Whatever fails, the
             forward pass on ``batch`` included, every parameter and buffer is left as it was.
         NotImplementedError: a framework other than torch, Flax NNX and Keras (a Flax Linen module or
@@ -223,6 +227,17 @@ def _refuse(unmeasured: list[str]) -> None:
         raise ValueError(f"lsuv: the output of {len(unmeasured)} dense/conv layer(s) cannot be measured on the "
                          f"batch, so they cannot be rescaled: {'; '.join(unmeasured[:8])}"
                          f"{' ...' if len(unmeasured) > 8 else ''}. Nothing was changed")
+
+
+def _refuse_quantized(quantized: list[str]) -> None:
+    """Refuse the quantized dense/conv layers before anything is written: their weight is stored as integers (or
+    rounded to an integer grid) with scales of their own, which neither an orthonormal matrix nor a gain reaches."""
+    if quantized:
+        raise ValueError(f"lsuv: {len(quantized)} dense/conv layer(s) are quantized, so no orthonormal weight or "
+                         "gain can be written to them (their weight is held as integers, or rounded to an integer "
+                         f"grid, with scales of their own): {'; '.join(quantized[:8])}"
+                         f"{' ...' if len(quantized) > 8 else ''}. Run lsuv on the float model before quantizing "
+                         "it. Nothing was changed")
 
 
 def _discovered_then_rescaled(forward: Callable[[], Any], layers: list[_Layer], seen: dict[int, Any],
@@ -349,7 +364,36 @@ def _torch_layers(model: Any, plan: Any) -> list[_Layer]:
         others = ["/".join(filter(None, (owner, a))) for _, _, a in weights[:-1]]
         layers.append(_Layer(module, "/".join(filter(None, (owner, attr))),
                              None if target is None else _torch_scale(target), others))
+    _refuse_quantized(_torch_quantized(model, layers))
     return layers
+
+
+def _torch_quantized(model: Any, layers: list[_Layer]) -> list[str]:
+    """The quantized dense and conv modules of ``model``, each named with why: torch's packed ones
+    (``torch.ao.nn.quantized``'s and its dynamic and fused kin's Linear and Conv, whose weight is no parameter, so
+    no record shows them) and its reference ones among ``layers`` (a float weight its forward rounds to the
+    integer grid of a fixed ``weight_scale``). The modules are only looked for where torch has imported them."""
+    packed: Any = sys.modules.get("torch.ao.nn.quantized.modules.linear")
+    conv: Any = sys.modules.get("torch.ao.nn.quantized.modules.conv")
+    reference: Any = sys.modules.get("torch.ao.nn.quantized.reference.modules.utils")
+    found: list[str] = []
+    if packed is not None and conv is not None:
+        for name, module in model.named_modules():
+            if isinstance(module, (packed.Linear, conv._ConvNd)) and not isinstance(module, conv._ConvTransposeNd):
+                found.append(f"{name.replace('.', '/') or '(the model itself)'} ({_torch_class(module)}: its "
+                             "weight is packed as integers with a scale of its own)")
+    if reference is not None:
+        for layer in layers:
+            if isinstance(layer.owner, reference.ReferenceQuantizedModule):
+                found.append(f"{layer.name.rpartition('/')[0] or '(the model itself)'} ({_torch_class(layer.owner)}: "
+                             "its forward rounds the weight to the integer grid of its fixed weight_scale)")
+    return found
+
+
+def _torch_class(module: Any) -> str:
+    """A torch quantized module's class as its package exports it (``torch.ao.nn.quantized.dynamic.Linear``):
+    the class name alone (``Linear``) would not say it is quantized."""
+    return f"{type(module).__module__.split('.modules.')[0]}.{type(module).__qualname__}"
 
 
 def _torch_scale(tensor: Any) -> Callable[[float], None]:
@@ -545,15 +589,25 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
 
 def _keras_layers(model: Any, plan: Any) -> list[_Layer]:
     """One ``_Layer`` per Keras layer owning a variable the orthonormal plan writes (the innermost layer that
-    tracks it), in the walk's order (a Sequential or functional model's: the forward order)."""
+    tracks it), in the walk's order (a Sequential or functional model's: the forward order); a quantized dense or
+    conv layer (``quantization_mode`` set) is refused."""
     from .backends.keras.model import walk
     owners: dict[int, Any] = {}
     for layer in model._flatten_layers(include_self=True):  # a layer before its sublayers: the innermost wins
         for var in (*layer._trainable_variables, *layer._non_trainable_variables):
             owners[id(var)] = layer
+    records = walk(model)
+    quantized: dict[int, str] = {}  # a quantized dense/conv layer (an int8 kernel, a float8 one's scales) -> why
+    for p, var in records:
+        layer = owners[id(var)]
+        mode = getattr(layer, "quantization_mode", None)
+        if p.kind in _KINDS and (mode or p.role == "quantization") and id(layer) not in quantized:
+            quantized[id(layer)] = (f"{p.path.rsplit('/', 1)[0]} ({type(layer).__name__}, quantization_mode "
+                                    f"{mode!r}: it computes with a kernel quantized by scales it keeps itself)")
+    _refuse_quantized(list(quantized.values()))
     grouped: dict[int, list[tuple[Any, Any]]] = {}
     modules: dict[int, Any] = {}
-    for p, var in _selected(plan, walk(model)):
+    for p, var in _selected(plan, records):
         layer = owners[id(var)]
         modules[id(layer)] = layer
         grouped.setdefault(id(layer), []).append((p, var))
