@@ -419,6 +419,135 @@ def test_param_groups_hold_exactly_the_expected_parameters(framework):
         assert {k for k, x in mask.items() if x} == want_on
 
 
+@pytest.mark.skipif(not (have("flax") and have("torch")), reason="flax or torch is not installed")
+def test_linen_weight_decay_masks_leave_out_norms_and_prelu_slopes_whatever_their_modules_are_named():
+    # a bare linen tree names its modules as the model chose (nn.Sequential's layers_1, GPT-2's ln_f, Flax's imagenet
+    # example's bn_init): the kind is read from those names and was "other", so the default decayed a LayerNorm's
+    # or BatchNorm's scale and a PReLU's slope there, which torch (and linen's class-named modules) leave out
+    import jax
+    import jax.numpy as jnp
+    import torch
+    from flax import linen as nn
+    from flax import nnx
+    from flax.traverse_util import flatten_dict
+
+    def mask_of(tree):
+        return {"/".join(k): bool(x) for k, x in flatten_dict(ui.param_groups(tree)).items()}
+
+    torch_model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.LayerNorm(4), torch.nn.PReLU(),
+                                      torch.nn.Linear(4, 2))
+    names = {id(t): n for n, t in torch_model.named_parameters()}
+    on, off = ui.param_groups(torch_model)
+    torch_decays = sorted(names[id(t)] for t in on["params"])
+    assert torch_decays == ["0.weight", "3.weight"] and len(off["params"]) == 5  # torch's own walk, in this run
+    sequential = nn.Sequential([nn.Dense(4), nn.LayerNorm(), nn.PReLU(), nn.Dense(2)])
+    mask = mask_of(sequential.init(jax.random.key(0), jnp.ones((1, 3))))
+    assert len(mask) == 7 and "layers_1/scale" in mask and "layers_2/negative_slope" in mask
+    assert sorted(k for k, x in mask.items() if x) == ["layers_0/kernel", "layers_3/kernel"]  # torch's two weights
+
+    class Auto(nn.Module):  # the same layers under linen's automatic names, its class names: as they were
+        @nn.compact
+        def __call__(self, x):
+            return nn.Dense(2)(nn.PReLU()(nn.LayerNorm()(nn.Dense(4)(x))))
+
+    mask = mask_of(Auto().init(jax.random.key(0), jnp.ones((1, 3))))
+    assert len(mask) == 7 and "LayerNorm_0/scale" in mask and "PReLU_0/negative_slope" in mask
+    assert sorted(k for k, x in mask.items() if x) == ["Dense_0/kernel", "Dense_1/kernel"]
+
+    class Net(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            x = nn.Conv(4, (3, 3), use_bias=False, name="conv_init")(x)
+            x = nn.BatchNorm(use_running_average=True, name="bn_init")(x)
+            x = nn.Dense(4, name="c_fc")(x.mean((1, 2)))
+            return nn.LayerNorm(name="ln_f")(x)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # conv_init's kind is guessed from its name and shape
+        mask = mask_of(Net().init(jax.random.key(0), jnp.ones((1, 8, 8, 3))))
+    assert sorted(k for k, x in mask.items() if x) == ["c_fc/kernel", "conv_init/kernel"], mask
+    assert {"bn_init/scale", "ln_f/scale"} <= set(mask)
+
+    # only what is read from names: a module whose class says it is no norm keeps the decay of its own "scale"
+    # (as torch's kind "other" parameters do), NNX's here
+    class Scaled(nnx.Module):
+        def __init__(self):
+            self.scale = nnx.Param(jnp.ones((4,)))
+
+    (param,) = ui.inspect(Scaled()).params
+    assert (param.kind, param.role, param.inferred) == ("other", "scale", "")
+    assert jax.tree_util.tree_leaves(ui.param_groups(Scaled())) == [True]
+
+
+def test_param_groups_leave_out_every_bias_by_name_across_frameworks_paths():
+    # NO_DECAY leaves out a parameter whose own name ends in "bias" or "biases", whatever its role, in the path
+    # forms of every backend; a table under a module named ...bias (T5's relative_attention_bias/weight, an
+    # embedding) and names that only hold "bias" elsewhere keep their decay
+    from unifiedinit.plan import excluded
+
+    def off(path, kind="other", role="other"):
+        return excluded(Param(path=path, kind=kind, role=role, shape=(4,)), ui.NO_DECAY)
+
+    for path in ("encoder/layer/0/attention/self/q_bias", "blocks/0/attn/v_bias", "dense0_bias", "model/attn/k_bias",
+                 "stages/0/attn/attention_biases", "conv1/biases", "head/logit_bias", "out/Bias"):
+        assert off(path), path
+    for path in ("encoder/block/0/layer/0/SelfAttention/relative_attention_bias/weight", "bias_table/weight",
+                 "blocks/0/attn/relative_position_bias_table", "biased/kernel", "head/weight"):
+        assert not off(path, "embedding" if path.endswith("weight") else "other",
+                       "embedding" if path.endswith("weight") else "other"), path
+    assert off("fc/bias", "dense", "bias") and not off("fc/weight", "dense", "weight")
+    assert not off("bn/running_mean_bias", "norm", "running_mean")  # statistics: never by a catch-all selector
+
+
+@pytest.mark.skipif(not have("torch"), reason="torch is not installed")
+def test_param_groups_leave_out_the_attention_biases_hugging_face_and_timm_leave_out():
+    # DeBERTa's attention.self.q_bias / v_bias and timm's BEiT / EVA-02 attn.q_bias / v_bias are Parameters of the
+    # attention module itself (role "other"): the default decayed them, while Hugging Face's Trainer (any name with
+    # "bias") and timm's param_groups_weight_decay (every 1-D parameter) leave them out; both compared in this run
+    import torch
+    transformers = pytest.importorskip("transformers")
+    from transformers import Trainer
+    from typing import Any, cast
+    from models.test_timm import timm_module
+
+    def no_decay(model):
+        on, off = ui.param_groups(model)
+        assert {id(t) for t in on["params"] + off["params"]} == {id(t) for t in model.parameters()}
+        return {id(t) for t in off["params"]}
+
+    size = dict(vocab_size=64, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+                max_position_embeddings=64)
+    torch.manual_seed(0)
+    models = [transformers.DebertaModel(transformers.DebertaConfig(**size)),
+              transformers.DebertaV2Model(transformers.DebertaV2Config(**size)),
+              transformers.T5Model(transformers.T5Config(vocab_size=64, d_model=32, d_kv=8, d_ff=64, num_layers=1,
+                                                         num_heads=2))]
+    for model in models:
+        names = dict(model.named_parameters())  # one name per tensor (a tied one under its first name)
+        hf_decays = set(Trainer.get_decay_parameter_names(None, model))  # type: ignore[arg-type]
+        hf_off = {id(t) for n, t in names.items() if n not in hf_decays and not any(
+            m in hf_decays for m, u in model.named_parameters(remove_duplicate=False) if u is t)}
+        differ = sorted(n for n, t in names.items() if (id(t) in hf_off) != (id(t) in no_decay(model)))
+        if isinstance(model, transformers.T5Model):  # an embedding table under a module named ...bias: it decays
+            assert differ == [f"{s}.block.0.layer.0.SelfAttention.relative_attention_bias.weight"
+                              for s in ("decoder", "encoder")], differ
+        else:
+            assert differ == [], (type(model).__name__, differ)
+    assert {"encoder.layer.0.attention.self.q_bias", "encoder.layer.0.attention.self.v_bias"} <= \
+        {n for n, t in models[0].named_parameters() if id(t) in no_decay(models[0])}
+    timm = timm_module()
+    from timm.optim._param_groups import param_groups_weight_decay
+    for arch in ("eva02_tiny_patch14_224", "levit_128s"):  # q_bias / v_bias; LeViT's attention_biases (2-D)
+        model = timm.create_model(arch, num_classes=10)
+        skip = cast(Any, model).no_weight_decay()  # pos_embed, cls_token ...: timm's own list
+        timm_off = {id(t) for g in param_groups_weight_decay(model, 0.05, no_weight_decay_list=skip)
+                    if g["weight_decay"] == 0.0 for t in g["params"]}
+        biases = {n: t for n, t in model.named_parameters() if "bias" in n}
+        differ = sorted(n for n, t in biases.items() if (id(t) in timm_off) != (id(t) in no_decay(model)))
+        assert differ == [], (arch, differ)
+        assert any(n.endswith(("q_bias", "attention_biases")) for n in biases), arch
+
+
 @pytest.mark.skipif(not have("flax"), reason="flax is not installed")
 def test_flax_weight_decay_masks_keep_the_value_projections_bias_out():
     # a module named "value" (attention's value projection) is no NNX variable's .value: its bias gets no decay

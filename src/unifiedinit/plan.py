@@ -801,8 +801,25 @@ class Plan:
         return cls.from_dict(load_json(text, "plan"))
 
 
-#: no weight decay: norm and PReLU parameters (the seeds' separate_bn_prelu_params), and every bias (BERT, timm)
-NO_DECAY = (Select(kind=("norm", "prelu")), Select(role=("bias", "recurrent_bias")))
+@dataclass(frozen=True)
+class _FromNames(Select):
+    """A ``Select`` of the parameters whose layer was read from names alone (``Param.inferred == "names"``: a
+    bare linen params tree), which the fields match too."""
+
+    def matches(self, p: Param) -> bool:
+        return p.inferred == "names" and super().matches(p)
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} (layer read from names)"
+
+
+#: no weight decay: norm and PReLU parameters (the seeds' separate_bn_prelu_params), and every bias (BERT, timm):
+#: a bias role, or a name that ends in "bias" / "biases" (DeBERTa's and BEiT's q_bias, v_bias; LeViT's
+#: attention_biases; an MXNet SymbolBlock's dense0_bias), as Hugging Face's Trainer and timm leave them out; and,
+#: in a bare linen tree, a scale, shift or slope of a module whose name is no Flax class (nn.Sequential's
+#: layers_1, GPT-2's ln_f): a norm's or a PReLU's, read from its parameters' names
+NO_DECAY = (Select(kind=("norm", "prelu")), Select(role=("bias", "recurrent_bias")), Select(path="*[Bb]ias"),
+            Select(path="*[Bb]iases"), _FromNames(kind=("other",), role=("scale", "shift", "slope")))
 
 
 def param_groups(model: Any, no_decay: Select | Sequence[Select] = NO_DECAY, *, weight_decay: float = 1e-2) -> Any:
@@ -819,10 +836,15 @@ def param_groups(model: Any, no_decay: Select | Sequence[Select] = NO_DECAY, *, 
     - Equinox: an optax mask shaped like ``eqx.filter(model, eqx.is_array)``, True where decay applies.
 
     Args:
-        model: a model of any supported framework (as ``Plan.apply`` takes it: a torch nn.Module, a linen params
-            tree or an NNX module, a built Keras model, an MXNet Block, an Equinox module).
+        model: a model of any supported framework (a torch nn.Module, a linen params tree or an NNX module, a
+            built Keras model, an MXNet Block, an Equinox module). For torch, the module itself: a state_dict or
+            a mapping of names to tensors says neither which layer holds a tensor nor which Parameters an
+            optimizer updates.
         no_decay: the ``Select`` objects whose parameters get no weight decay, or one ``Select`` (default
-            ``NO_DECAY``: norm and PReLU parameters, and every bias; ``()``: every parameter decays).
+            ``NO_DECAY``: norm and PReLU parameters, and every bias: a bias role or a name ending in "bias" or
+            "biases", as DeBERTa's and timm's attention ``q_bias`` / ``v_bias``, which Hugging Face's Trainer and
+            timm leave out too; in a bare linen tree, whose kinds are read from names, also a scale or slope of a
+            module of no Flax class name (``ln_f``, nn.Sequential's ``layers_1``); ``()``: every parameter decays).
         weight_decay: the weight decay of the other parameters, a finite real number (default 1e-2; torch only:
             the other frameworks take it in their optimizer).
 
@@ -832,8 +854,8 @@ def param_groups(model: Any, no_decay: Select | Sequence[Select] = NO_DECAY, *, 
 
     Raises:
         TypeError: a ``no_decay`` that is neither a ``Select`` nor a sequence of them (None, a string), an item of
-            it that is not a ``Select``, a ``weight_decay`` that is not a real number, or a model of no supported
-            framework.
+            it that is not a ``Select``, a ``weight_decay`` that is not a real number, a model of no supported
+            framework, or a torch model given as a state_dict or a mapping rather than its nn.Module.
         ValueError: a ``weight_decay`` that is not finite.
 
     Examples:
