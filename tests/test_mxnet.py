@@ -714,3 +714,146 @@ def test_a_deferred_fromarray_that_fits_waits_for_the_first_forward_pass(values,
 def test_sample_refuses_a_dtype_mxnet_cannot_hold_naming_it(dtype):
     with pytest.raises(ValueError, match=rf"'dtype'.*float32.*{dtype}"):  # not NumPy's TypeError or MXNet's error
         M.sample(ui.Normal(), (2, 2), dtype=dtype)
+
+
+@pytest.mark.parametrize("name", ["DeformableConvolution", "ModulatedDeformableConvolution"])
+def test_a_contrib_deformable_convolution_is_a_conv_and_its_offsets_keep_gluons_zeros(name):
+    """gluon.contrib.cnn's deformable convolutions were read as kind "other", so no preset reached them. Their
+    deformable_conv_weight is a conv kernel (32, 16, 3, 3), known at the first forward pass (Gluon leaves its
+    in-channels 0 until then): presets.torch gives it and its bias torch's conv law U(+-1/sqrt(16 x 9)), the exact
+    law at ALPHA and the bound itself. The offsets' convolution, which Gluon starts at zeros, is kind and role
+    "other": no preset draws it. presets.mxnet gives what MXNet's own initialize gives: the kernel Gluon's global
+    Uniform(0.07) (KS against MXNet's own values at ALPHA), its bias and the offsets zeros, exactly."""
+    cls = getattr(gluon.contrib.cnn, name)
+    x = nd.ones((1, 16, 6, 6))
+
+    def build():
+        block = cls(32, 3, in_channels=16)
+        block.initialize()
+        return block
+
+    def values(block):
+        return {n[len(block.prefix):]: p.data().asnumpy().astype(np.float64)
+                for n, p in block.collect_params().items()}
+
+    mx.random.seed(3)
+    block = build()
+    report = ui.presets.torch.apply(block, seed=0)  # before the first forward pass: the kernel waits for its shape
+    found = {e.param.path: (e.param.kind, e.param.role) for e in report.entries}
+    assert found == {"deformable_conv_weight": ("conv", "weight"), "deformable_conv_bias": ("conv", "bias")}
+    assert {p.path: (p.kind, p.role) for p in report.unmatched} == {"offset_weight": ("other", "other"),
+                                                                   "offset_bias": ("other", "other")}
+    block(x)
+    got, bound = values(block), 1 / math.sqrt(16 * 9)
+    assert got["deformable_conv_weight"].shape == (32, 16, 3, 3)
+    for param in ("deformable_conv_weight", "deformable_conv_bias"):
+        assert stats.check(got[param], ui.Uniform(-bound, bound), alpha=ALPHA), param
+        assert np.abs(got[param]).max() <= bound, param
+    assert np.abs(got["deformable_conv_weight"]).max() > 0.99 * bound  # 4608 draws: below it w.p. 0.99**4608
+    assert not got["offset_weight"].any() and not got["offset_bias"].any()  # Gluon's zeros, kept
+
+    theirs = build()  # MXNet's own initialization
+    theirs(x)
+    ours = build()
+    entries = {e.param.path: e for e in ui.presets.mxnet.apply(ours, seed=0).entries}
+    assert not entries["deformable_conv_weight"].param.known  # drawn at the first forward pass, as MXNet's
+    ours(x)
+    theirs_values, ours_values = values(theirs), values(ours)
+    assert stats.ks_2samp(ours_values["deformable_conv_weight"], theirs_values["deformable_conv_weight"])[1] > ALPHA
+    assert stats.check(ours_values["deformable_conv_weight"], ui.Uniform(-0.07, 0.07), alpha=ALPHA)
+    for param in ("deformable_conv_bias", "offset_weight", "offset_bias"):
+        np.testing.assert_array_equal(ours_values[param], theirs_values[param])
+        assert not ours_values[param].any(), param
+
+
+CONV_CELLS = [(f"Conv{d}D{cell}Cell", d, gates) for d in (1, 2, 3) for cell, gates in (("RNN", 1), ("LSTM", 4),
+                                                                                       ("GRU", 3))]
+
+
+@pytest.mark.parametrize("name,dims,gates", CONV_CELLS, ids=[c[0] for c in CONV_CELLS])
+def test_a_contrib_convolutional_cell_is_recurrent_and_presets_give_each_framework_its_own(name, dims, gates):
+    """gluon.contrib.rnn's Conv1D/2D/3D RNN, LSTM and GRU cells were read as kind "other". Mapped as the other
+    Gluon cells: i2h_weight/bias the cell's weight and bias, h2h_weight/bias its recurrent ones, the layer's fans
+    (hidden channels, hidden channels). presets.torch gives all four torch's recurrent law U(+-1/sqrt(hidden))
+    (exact law at ALPHA and its bound); presets.mxnet gives what MXNet's own initialize gives: the kernels
+    Gluon's global Uniform(0.07) (KS against MXNet's own at ALPHA), the biases zeros, exactly."""
+    cls = getattr(gluon.contrib.rnn, name)
+    hidden, spatial = 16, (5,) * dims
+
+    def build(layout=None):
+        extra = {} if layout is None else {"conv_layout": layout}
+        shape = (4,) + spatial if layout is None else spatial + (4,)
+        cell = cls(shape, hidden, 3, 3, i2h_pad=1, **extra)
+        cell.initialize()
+        return cell
+
+    def values(cell):
+        return {n[len(cell.prefix):]: p.data().asnumpy().astype(np.float64) for n, p in cell.collect_params().items()}
+
+    mx.random.seed(5)
+    cell = build()
+    report = ui.presets.torch.apply(cell, seed=0)
+    assert not report.unmatched
+    found = {e.param.path: (e.param.kind, e.param.role, e.param.layer_fans) for e in report.entries}
+    assert found == {"i2h_weight": ("recurrent", "weight", (hidden, hidden)),
+                     "h2h_weight": ("recurrent", "recurrent_weight", (hidden, hidden)),
+                     "i2h_bias": ("recurrent", "bias", (hidden, hidden)),
+                     "h2h_bias": ("recurrent", "recurrent_bias", (hidden, hidden))}
+    got, bound = values(cell), 1 / math.sqrt(hidden)
+    assert got["i2h_weight"].shape == (gates * hidden, 4) + (3,) * dims
+    for param, x in got.items():
+        assert stats.check(x, ui.Uniform(-bound, bound), alpha=ALPHA), param
+        assert np.abs(x).max() <= bound, param
+    assert np.abs(got["h2h_weight"]).max() > 0.9 * bound  # >= 16 x 16 x 3 draws: below it w.p. < 0.9**768
+
+    theirs, ours = build(), build()
+    ui.presets.mxnet.apply(ours, seed=0)
+    theirs_values, ours_values = values(theirs), values(ours)
+    for param in ("i2h_weight", "h2h_weight"):
+        assert stats.ks_2samp(ours_values[param], theirs_values[param])[1] > ALPHA, param
+        assert stats.check(ours_values[param], ui.Uniform(-0.07, 0.07), alpha=ALPHA), param
+    for param in ("i2h_bias", "h2h_bias"):
+        np.testing.assert_array_equal(ours_values[param], theirs_values[param])
+        assert not ours_values[param].any(), param
+    if dims == 2:  # channels last: both kernels (gates x hidden, kh, kw, in), their tensor fans read so
+        last = {p.path: p for p, _ in M.walk(build("NHWC"))}
+        assert last["i2h_weight"].layout == last["h2h_weight"].layout == "mxnet_channels_last"
+        assert ui.TensorInfo.make(last["h2h_weight"].shape, "mxnet_channels_last").fans == \
+            (hidden * 9, gates * hidden * 9)
+
+
+def test_a_contrib_sparse_embedding_is_an_embedding():
+    """gluon.contrib.nn.SparseEmbedding (a row-sparse table) was read as kind "other": it is an embedding, its
+    table laid out and with the fans of an Embedding of the same size. presets.torch gives it N(0, 1) (exact law at
+    ALPHA); presets.mxnet Gluon's global Uniform(0.07), as MXNet's own initialize (KS at ALPHA)."""
+    def build():
+        block = gluon.contrib.nn.SparseEmbedding(1000, 16)
+        block.initialize()
+        return block
+
+    def table(block):  # a row-sparse Parameter is read through its Trainer (one for each Parameter)
+        gluon.Trainer(block.collect_params(), "sgd")
+        return block.weight.row_sparse_data(nd.arange(1000)).tostype("default").asnumpy().astype(np.float64)
+
+    mx.random.seed(7)
+    dense = gluon.nn.Embedding(1000, 16)
+    dense.initialize()
+    [(want, _)] = M.walk(dense)
+    block = build()
+    [(p, _)] = M.walk(block)
+    assert (p.kind, p.role, p.layout, p.layer_fans) == ("embedding", "embedding", want.layout, want.layer_fans)
+    report = ui.presets.torch.apply(block, seed=0)
+    assert not report.unmatched
+    assert stats.check(table(block), ui.Normal(0.0, 1.0), alpha=ALPHA)
+    theirs, ours = build(), build()
+    ui.presets.mxnet.apply(ours, seed=0)
+    ours_values = table(ours)  # one Trainer per row-sparse Parameter: read once
+    assert stats.ks_2samp(ours_values, table(theirs))[1] > ALPHA
+    assert stats.check(ours_values, ui.Uniform(-0.07, 0.07), alpha=ALPHA)
+    # ui.fit reads the whole table without a Trainer (data() refuses a row-sparse Parameter): 16,000 values of
+    # Gluon's U(±0.07) are told from the normal candidates (a uniform fitted to the range is no candidate of its
+    # own once a preset's law passes), and the values read are the table's
+    fitted = build()
+    row = ui.fit(fitted).rows[0]
+    assert row.law == "U[-0.07, 0.07)" and row.source == "presets.mxnet", row
+    np.testing.assert_array_equal(M.read(M.walk(fitted)[0][1]), table(fitted))

@@ -51,10 +51,14 @@ def _kind(block: Any, own: dict[str, Any] | None = None) -> tuple[str, str]:
     info = registered_layer(type(block))
     if info is not None:
         return info.kind, info.layouts.get("weight", "mxnet")
+    if isinstance(block, _DEFORMABLE):  # its kernel (out, in/g, kh, kw) whatever its layout (only NCHW runs)
+        return "conv", "mxnet"
+    if isinstance(block, _CONV_CELLS):  # kernels (gates x hidden, in, *k), channels last (.., *k, in) under NHWC
+        return "recurrent", "mxnet_channels_last" if str(block._conv_layout).endswith("C") else "mxnet"
     for classes, kind, layout in (
             ((nn.Conv1DTranspose, nn.Conv2DTranspose, nn.Conv3DTranspose), "conv_transpose", "mxnet_conv_transpose"),
             (nn.conv_layers._Conv, "conv", "mxnet"), (nn.Dense, "dense", "mxnet"),
-            (nn.Embedding, "embedding", "mxnet_embedding"),
+            ((nn.Embedding,) + _SPARSE_EMBEDDING, "embedding", "mxnet_embedding"),
             ((getattr(nn.basic_layers, "_BatchNorm", nn.BatchNorm), nn.LayerNorm, nn.InstanceNorm, nn.GroupNorm),
              "norm", "mxnet"),  # _BatchNorm: BatchNorm and BatchNormReLU
             (nn.PReLU, "prelu", "mxnet"), (mx.gluon.rnn.rnn_layer._RNNLayer, "recurrent", "mxnet"),
@@ -72,9 +76,30 @@ def _kind(block: Any, own: dict[str, Any] | None = None) -> tuple[str, str]:
     return "other", "mxnet"
 
 
+def _contrib(module: str, *names: str) -> Any:
+    """The classes of these names in ``mx.gluon.contrib.<module>`` that this MXNet has (a tuple; typed Any, as
+    MXNet's classes are, so an ``isinstance`` on them leaves the block's attributes readable)."""
+    holder = getattr(getattr(mx.gluon, "contrib", None), module, None)
+    return tuple(c for c in (getattr(holder, name, None) for name in names) if isinstance(c, type))
+
+
 #: gluon.contrib's recurrent cells: LSTMPCell (an LSTM cell with a projection, h2r_weight)
-_CONTRIB_CELLS: tuple[type, ...] = tuple(c for c in (getattr(getattr(getattr(mx.gluon, "contrib", None), "rnn", None),
-                                                             "LSTMPCell", None),) if isinstance(c, type))
+_CONTRIB_CELLS = _contrib("rnn", "LSTMPCell")
+#: gluon.contrib's convolutional cells (Conv1D/2D/3D RNN, LSTM, GRU): i2h_weight/bias a cell's weight and bias,
+#: h2h_weight/bias its recurrent ones, as the other cells; the layer's fans (hidden channels, hidden channels)
+_CONV_CELLS = _contrib("rnn", *(f"Conv{d}D{cell}Cell" for d in (1, 2, 3) for cell in ("RNN", "LSTM", "GRU")))
+#: gluon.contrib.nn.SparseEmbedding: an Embedding whose (input_dim, output_dim) table is row-sparse
+_SPARSE_EMBEDDING = _contrib("nn", "SparseEmbedding")
+#: gluon.contrib.cnn's deformable convolutions: a convolution (deformable_conv_weight (out, in/g, kh, kw) and
+#: deformable_conv_bias) and the convolution giving its offsets (offset_weight, offset_bias), which Gluon starts
+#: at zeros (its offset_*_initializer defaults, as the paper does: the layer starts as the plain convolution). The
+#: offsets are no layer weight a preset draws: kind and role "other", kept by a rule that names a kind or a role
+_DEFORMABLE = _contrib("cnn", "DeformableConvolution", "ModulatedDeformableConvolution")
+#: a deformable convolution's parameters: (kind, role, the parameter whose shape gives its layer's fans)
+_DEFORMABLE_PARAMS = {"deformable_conv_weight": ("conv", "weight", "deformable_conv_weight"),
+                      "deformable_conv_bias": ("conv", "bias", "deformable_conv_weight"),
+                      "offset_weight": ("other", "other", "offset_weight"),
+                      "offset_bias": ("other", "other", "offset_weight")}
 
 
 def _own_params(block: Any) -> dict[str, Any]:
@@ -148,19 +173,27 @@ def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: A
     kind, layout = _kind(block, own)
     info = registered_layer(type(block))
     role, sub = _role(kind, name, info)
+    main = "weight"  # the parameter whose shape gives the layer's fans
+    if info is None and isinstance(block, _DEFORMABLE) and name in _DEFORMABLE_PARAMS:
+        kind, role, main = _DEFORMABLE_PARAMS[name]
+        if main == "offset_weight":  # the offsets' convolution stores its kernel channels last under NHWC
+            layout = "mxnet_channels_last" if str(block._kwargs_offset.get("layout", "")).endswith("C") else "mxnet"
     shape = _shape(param)
     known = all(d > 0 for d in shape)
     layer_fans = None
-    weight = own.get("weight")
+    weight = own.get(main)
     if kind == "recurrent":
-        layer_fans = (block._hidden_size, block._hidden_size)
+        hidden = block._hidden_channels if isinstance(block, _CONV_CELLS) else block._hidden_size
+        layer_fans = (hidden, hidden)
     elif weight is not None and len(weight_shape := shape if weight is param else _shape(weight)) >= 2:
         if all(d > 0 for d in weight_shape):
             layer_fans = TensorInfo.make(weight_shape, layout).fans
         else:  # the layer's fans are not known yet either: the bias waits for them too
             known = False
-    own_layout = (info.layouts.get(name) if info is not None else None) or \
-        (layout if role in ("weight", "embedding") else "mxnet")
+    # a kernel in its layer's layout: a convolutional cell's h2h one as its i2h one (channels last under NHWC), a
+    # deformable convolution's offset_weight too (its role "other")
+    kernel = role in ("weight", "embedding", "recurrent_weight") or name == main != "weight"
+    own_layout = (info.layouts.get(name) if info is not None else None) or (layout if kernel else "mxnet")
     return Param(path=f"{path}/{name}" if path else name, kind=kind, role=role, shape=shape,
                  layout=own_layout, layer_fans=layer_fans, layer=type(block).__name__, known=known,
                  dtype=_dtype_name(param.dtype), trainable=param.grad_req != "null", key_parts=parts, key_leaf=sub)
@@ -182,7 +215,9 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     attribute has the name); a Parameter that ``ParameterDict.update`` put in a block's dict and no block holds
     comes last, under its full name. A Parameter shared by several blocks appears once, its other paths as the
     record's ``aliases``. A parameter whose shape MXNet does not know yet (deferred initialization) has
-    ``known=False``.
+    ``known=False``. Of ``gluon.contrib``: a deformable convolution's kernel and bias are a convolution's ("conv"),
+    its offsets' convolution (which Gluon starts at zeros) kind and role "other"; the convolutional cells
+    (``Conv2DLSTMCell``...) and ``LSTMPCell`` are recurrent cells; ``SparseEmbedding`` is an embedding.
 
     Args:
         model: an ``mx.gluon.Block``.
@@ -449,5 +484,9 @@ def held(model: Any, found: Sequence[tuple[Param, Any]]) -> dict[str, str | None
 
 
 def read(handle: Any) -> Any:
-    """A parameter's values as a float64 NumPy array."""
-    return handle[3].data().asnumpy().astype("float64")
+    """A parameter's values as a float64 NumPy array (a row-sparse one's whole table: ``data()`` refuses it, and
+    ``row_sparse_data()`` wants a Trainer)."""
+    param = handle[3]
+    if getattr(param, "_stype", "default") != "default":  # SparseEmbedding's table
+        return param._data[0].tostype("default").asnumpy().astype("float64")
+    return param.data().asnumpy().astype("float64")
