@@ -1,6 +1,7 @@
 """One error catalog: an unusable tensor is refused with the same exception type and the same message in every
 backend, before anything is written: the target keeps its values. (The shape, in the framework's axis order,
-and the layout's name are the only words that differ.)"""
+the layout's name and the parameter named for the dtype are the only words that differ: a hook that writes a
+tensor names its 'tensor', an initializer called as init(shape, dtype), Keras's and Flax's, its 'dtype'.)"""
 
 import re
 
@@ -59,8 +60,10 @@ def attempt(framework, spec, shape, dtype):
 
 
 def normalized(message):
-    """The message without what each framework names its own way: the shape in its axis order, its layout."""
+    """The message without what each framework names its own way: the shape in its axis order, its layout, the
+    parameter that holds the dtype."""
     message = re.sub(r"layout '[a-z_]+'", "layout '<layout>'", message)
+    message = re.sub(r"parameter '(tensor' has|dtype' asks for) dtype", "parameter '<dtype>' dtype", message)
     return re.sub(r"\(\d+(, \d+)*,?\)", "(<shape>)", message)
 
 
@@ -68,8 +71,8 @@ def normalized(message):
 def test_the_same_mistake_reads_the_same_in_every_backend(case, spec, shape, dtype, kind, pattern):
     messages = {}
     for framework in BACKENDS:
-        if framework == "mxnet" and case == "fan-based on a vector":
-            continue  # MXNet's initializer gives vectors Keras's fan rule (Gluon hands it every parameter)
+        if framework in ("mxnet", "keras") and case == "fan-based on a vector":
+            continue  # MXNet's initializer and Keras's layout give vectors Keras's fan rule (compute_fans')
         err, values = attempt(framework, spec, shape, dtype)
         assert isinstance(err, kind), f"{framework}: {err!r}"
         assert re.search(pattern, str(err)), f"{framework}: {err}"
@@ -141,3 +144,52 @@ def test_a_short_draw_is_still_shown_whole():
     from unifiedinit import _validate
     assert _validate.shown(10 ** 400).endswith("(401 characters)") and len(_validate.shown(10 ** 400)) < 80
     assert _validate.shown("floaty") == "'floaty'"
+
+
+#: the refusal of a constant beyond complex64's parts (float32's range), as float32's
+COMPLEX64_REFUSED = (r"cannot initialize 'z' .*: parameter 'tensor' has dtype complex64, which cannot hold the values "
+                     r"of Constant\(value=1e\+300\): they span \[1e\+300, 1e\+300\]; allowed: values within "
+                     r"\[-3\.40282e\+38, 3\.40282e\+38\]")
+
+
+def test_a_constant_beyond_complex64s_parts_is_refused_by_torch_before_anything_is_written():
+    # complex64 holds two float32s: Constant(1e300) raised a bare RuntimeError from torch's full mid-draw (and
+    # wrote inf + 0j in JAX); complex128's parts are float64, which hold it
+    torch = pytest.importorskip("torch")
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.z = torch.nn.Parameter(torch.full((2, 2), 7 + 1j, dtype=torch.complex64))
+            self.w = torch.nn.Parameter(torch.full((2,), 7 + 1j, dtype=torch.complex128))
+
+    model = Model()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(ValueError, match=COMPLEX64_REFUSED):
+        ui.Plan().rule(ui.Constant(1e300), path="z").rule(ui.Ones(), path="w").apply(model, seed=0)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    with pytest.raises(ValueError, match=r"parameter 'tensor' has dtype complex64, which cannot hold .*3\.40282e\+38"):
+        ui.Constant(-1e39).to_torch()(model.z.data)
+    assert torch.equal(model.z.data, before["z"])
+    ui.Plan().rule(ui.Constant(1e300), path="w").rule(ui.Constant(3e38), path="z").apply(model, seed=0)
+    assert model.w.tolist() == [1e300 + 0j] * 2 and torch.equal(model.z.data, torch.full((2, 2), 3e38 + 0j))
+
+
+def test_a_constant_beyond_complex64s_parts_is_refused_by_nnx_before_anything_is_written():
+    pytest.importorskip("flax")
+    import jax
+    import jax.numpy as jnp
+    from flax import nnx
+
+    class Model(nnx.Module):
+        def __init__(self):
+            self.z = nnx.Param(jnp.full((2, 2), 7 + 1j, jnp.complex64))
+
+    model = Model()
+    with pytest.raises(ValueError, match=COMPLEX64_REFUSED):
+        ui.Plan().rule(ui.Constant(1e300), path="z").apply(model, seed=0)
+    assert np.array_equal(np.asarray(model.z.get_value()), np.full((2, 2), 7 + 1j, np.complex64))
+    with pytest.raises(ValueError, match=r"parameter 'dtype' asks for dtype complex64, which cannot hold .*3\.40282e"):
+        ui.Constant(1e300).to_flax()(jax.random.key(0), (2, 2), jnp.complex64)
+    ui.Plan().rule(ui.Constant(3e38), path="z").apply(model, seed=0)  # within float32's range: written
+    assert np.array_equal(np.asarray(model.z.get_value()), np.full((2, 2), 3e38 + 0j, np.complex64))

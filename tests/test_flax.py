@@ -814,3 +814,27 @@ def test_orthogonal_makes_nnx_attention_and_linear_general_kernels_orthogonal_as
     assert _flax_matrix_error(ours_general.kernel.get_value(), 2) < 1e-5
     layouts = {r["path"]: r["layout"] for r in report.rows()}
     assert layouts["query/kernel"] == "flax_multihead_qkv" and layouts["out/kernel"] == "multihead_out"
+
+
+def test_a_dtype_refusal_names_the_dtype_parameter_that_init_takes():
+    # init(key, shape, dtype) has no parameter 'tensor', which the refusal named
+    import inspect
+    init = ui.Normal().to_flax()
+    assert list(inspect.signature(init.__call__).parameters)[:3] == ["key", "shape", "dtype"]
+    key = jax.random.key(0)
+    with pytest.raises(TypeError, match=r"^parameter 'dtype' asks for dtype int32, which cannot hold random values; "
+                                        r"allowed: float16, bfloat16, float32, float64$"):
+        init(key, (3, 4), jnp.int32)
+    with pytest.raises(ValueError, match=r"^parameter 'dtype' asks for dtype int8, which cannot hold the values of "
+                                         r"Constant\(value=300\.0\)"):
+        ui.Constant(300).to_flax()(key, (3, 4), jnp.int8)
+    with pytest.raises(ValueError, match=r"^parameter 'dtype' asks for dtype int32, which cannot hold the values of "
+                                         r"Constant\(value=2\.5\): 2\.5 is not a whole number"):
+        ui.Constant(2.5).to_flax()(key, (2,), jnp.int32)
+    from unifiedinit.backends.flax import initializers as fi  # the drop-ins' own checks: small floats, complex
+    with pytest.raises(ValueError, match=r"^parameter 'dtype' asks for dtype float8_e4m3fn, which cannot hold the "
+                                         r"values of Normal\(mean=0\.0, std=1000000\.0\)"):
+        fi.normal(1e6)(key, (3,), jnp.float8_e4m3fn)
+    with pytest.raises(ValueError, match=r"^parameter 'dtype' asks for dtype complex64, which cannot hold the "
+                                         r"values of Orthogonal\(gain=1e\+300"):
+        fi.orthogonal(scale=1e300)(key, (3, 3), jnp.complex64)

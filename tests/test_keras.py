@@ -277,7 +277,8 @@ def test_dtypes_are_kept(spec, dtype):
 
 
 @pytest.mark.parametrize("bad,error", [
-    (lambda: ui.XavierUniform().to_keras()((5,)), ValueError),
+    (lambda: ui.XavierUniform().to_keras()((0,)), ValueError),  # (5,) takes Keras's fans: (5, 5)
+    (lambda: ui.XavierUniform().to_keras(layout="torch")((5,)), ValueError),
     (lambda: ui.Eye().to_keras()((2, 2, 2)), ValueError),
     (lambda: ui.Normal().to_keras()((2, 2), "int32"), TypeError),
     (lambda: ui.Normal().to_keras(seed="x"), TypeError),
@@ -736,3 +737,70 @@ def test_a_keras_port_of_a_norm_with_torch_names_gets_its_scale_and_shift_like_t
             assert np.all(numpy(port.weight) == 1), plan.name
             if isinstance(port, OffsetNorm):
                 assert not np.any(numpy(port.offset)), plan.name
+
+
+def test_a_fan_based_spec_takes_kerass_own_fans_on_a_vector_and_a_scalar():
+    # to_keras() refused a rank-0 or rank-1 tensor (a Dense bias) for a fan-based spec, advising layer_fans=, which
+    # it does not take; Keras's own initializers take compute_fans' rule there: (n, n) for n entries, (1, 1) for a
+    # scalar. Each KS check at level ALPHA, seeds fixed.
+    from keras.src.initializers.random_initializers import compute_fans
+    for layout in ("keras", "keras_conv_transpose", "keras_depthwise", "keras_embedding"):
+        for shape in ((5,), (), (1,)):
+            assert ui.XavierUniform().to_keras(layout=layout).tensor_info(shape).fans == compute_fans(shape)
+    n = 20000
+    ours = numpy(ui.XavierUniform().to_keras(seed=0)((n,)))
+    bound = math.sqrt(6.0 / (n + n))  # Glorot's bound on fans (n, n)
+    assert ours.shape == (n,) and np.all(np.abs(ours) <= bound)
+    assert stats.check(ours, D.Uniform(-bound, bound), alpha=ALPHA)  # the exact law
+    assert stats.ks_2samp(ours, numpy(keras.initializers.GlorotUniform(seed=1)((n,))))[1] > ALPHA
+    he = numpy(ui.VarianceScaling(2.0, "fan_in", "truncated_normal").to_keras(seed=0)((n,)))
+    assert stats.ks_2samp(he, numpy(keras.initializers.HeNormal(seed=1)((n,))))[1] > ALPHA  # Keras's, this run
+    # the exact law of the spec on fans (n, n), given here rather than read from the tensor
+    assert stats.check(he, ui.VarianceScaling(2.0, "fan_in", "truncated_normal"), layer_fans=(n, n), alpha=ALPHA)
+    # a Dense bias, as Keras's GlorotUniform fills one; a scalar; the portable values on the same fans
+    dense = layers.Dense(4, bias_initializer=ui.XavierUniform().to_keras(seed=0))
+    dense.build((None, 3))
+    assert np.all(np.abs(numpy(dense.bias)) <= math.sqrt(6.0 / 8)) and np.unique(numpy(dense.bias)).size == 4
+    scalar = numpy(ui.XavierUniform().to_keras(seed=0)(()))
+    assert scalar.shape == () and abs(float(scalar)) <= math.sqrt(3.0)
+    portable = ui.Portable(3, "bias")
+    got = numpy(ui.XavierUniform().to_keras(portable=portable)((5,)))
+    assert np.array_equal(got, portable.values(ui.XavierUniform(), (5,), "keras", "float32", (5, 5)))
+
+
+def test_a_fan_based_spec_still_refuses_a_zero_size_vector_and_a_vector_in_another_layout():
+    with pytest.raises(ValueError, match=r"cannot scale a tensor of shape \(0,\): its fans are \(fan_in=0, "
+                                         r"fan_out=0\); every dimension must be > 0"):
+        ui.XavierUniform().to_keras()((0,))
+    for layout in ("torch", ui.Layout("mine", (0,), (1,))):
+        with pytest.raises(ValueError, match=r"layout '(torch|mine)': a fan-based initializer needs a tensor with at "
+                                             r"least 2 dimensions, got 1 \(.*; this initializer takes no layer_fans, "
+                                             r"but a Keras layout, such as 'keras', gives a tensor under 2 "
+                                             r"dimensions Keras's compute_fans"):  # to_keras takes no layer_fans
+            ui.XavierUniform().to_keras(layout=layout)((5,))
+    assert numpy(ui.Constant(0.5).to_keras(layout="torch")((0,))).shape == (0,)  # no fans needed: no refusal
+    with pytest.raises(ValueError, match="Orthogonal: needs a tensor with at least 2"):  # as Keras's Orthogonal
+        ui.Orthogonal().to_keras()((5,))
+
+
+def test_a_dtype_refusal_names_the_dtype_parameter_that_init_takes():
+    # init(shape, dtype=None) has no parameter 'tensor', which the refusal named
+    import inspect
+    from unifiedinit.backends.keras import initializers as KI
+    init = ui.Normal().to_keras(seed=0)
+    assert list(inspect.signature(init.__call__).parameters) == ["shape", "dtype"]
+    with pytest.raises(TypeError, match=r"^parameter 'dtype' asks for dtype int32, which cannot hold random values; "
+                                        r"allowed: float16, bfloat16, float32, float64$"):
+        init((3, 4), dtype="int32")
+    with pytest.raises(ValueError, match=r"^parameter 'dtype' asks for dtype int8, which cannot hold the values of "
+                                         r"Constant\(value=300\.0\)"):
+        ui.Constant(300).to_keras()((2,), dtype="int8")
+    # the drop-ins: through the hook, and through Keras's own cast of a constant or an identity to an integer
+    with pytest.raises(TypeError, match=r"^parameter 'dtype' asks for dtype int32, which cannot hold random"):
+        KI.RandomNormal(seed=0)((3, 4), dtype="int32")
+    with pytest.raises(ValueError, match=r"^parameter 'dtype' asks for dtype int8, which cannot hold the values of "
+                                         r"Constant\(value=300\.0\)"):
+        KI.Constant(300.7)((2,), dtype="int8")
+    with pytest.raises(ValueError, match=r"^parameter 'dtype' asks for dtype int8, which cannot hold the values of "
+                                         r"Eye\(gain=300\.0\)"):
+        KI.Identity(gain=300.0)((2, 2), dtype="int8")

@@ -123,13 +123,22 @@ def renamed(owner: str, build: Any, names: dict[str, str]) -> Any:
         raise type(err)(f"{owner}: {message.split(': ', 1)[-1]}") from None
 
 
-def tensor_dtype(dtype_name: str, deterministic: bool) -> None:
+def _holder(name: str, dtype_name: str) -> str:
+    """Who is refused, for a message: the tensor a hook writes ("parameter 'tensor' has dtype int8"), or the dtype
+    an initializer is called with, ``init(shape, dtype)`` ("parameter 'dtype' asks for dtype int8")."""
+    if name == "dtype":
+        return f"parameter 'dtype' asks for dtype {dtype_name}"
+    return f"parameter '{name}' has dtype {dtype_name}"
+
+
+def tensor_dtype(dtype_name: str, deterministic: bool, name: str = "tensor") -> None:
     """Random draws need a floating dtype; determined ones (constants, eye, dirac, arrays) fit any dtype, bool
-    included (as torch's ``zeros_`` and Keras's ``Zeros`` fill a bool tensor)."""
+    included (as torch's ``zeros_`` and Keras's ``Zeros`` fill a bool tensor). ``name``: the parameter a refusal
+    names, "tensor" (a tensor written in place) or "dtype" (an initializer called with a shape and a dtype)."""
     if dtype_name in FLOAT_DTYPES or deterministic:
         return
     allowed = ", ".join(FLOAT_DTYPES)
-    raise TypeError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold "
+    raise TypeError(f"{_holder(name, dtype_name)}, which cannot hold "
                     f"{'this initializer' if deterministic else 'random values'}; allowed: {allowed}")
 
 
@@ -147,6 +156,9 @@ DTYPE_RANGE: dict[str, tuple[float, float]] = {
     "float8_e5m2": (-57344.0, 57344.0), "float8_e5m2fnuz": (-57344.0, 57344.0),
     "float8_e4m3b11fnuz": (-30.0, 30.0), "float8_e3m4": (-15.5, 15.5), "float8_e8m0fnu": (2.0 ** -127, 2.0 ** 127),
     "float6_e2m3fn": (-7.5, 7.5), "float6_e3m2fn": (-28.0, 28.0), "float4_e2m1fn": (-6.0, 6.0)}
+
+#: a complex dtype holds two floats of its real counterpart: the range of each part is that dtype's
+COMPLEX_PARTS: dict[str, str] = {"complex64": "float32", "complex128": "float64"}
 
 
 def dtype_name(owner: str, name: str, value: Any) -> str:
@@ -219,52 +231,55 @@ def _parts(d: Any) -> tuple[Any, ...]:
     return d.layers if isinstance(d, D.PerLayer) else ()
 
 
-def representable(d: Any, dtype_name: str) -> None:
+def representable(d: Any, dtype_name: str, name: str = "tensor") -> None:
     """Refuse a draw whose values would not be finite (or in range, for integers) in the parameter's dtype, before
-    anything is written: ``Constant(1e300)`` or ``Normal(0, 1e300)`` on float32 would write inf."""
+    anything is written: ``Constant(1e300)`` or ``Normal(0, 1e300)`` on float32 would write inf (and on complex64,
+    whose parts are float32, inf + 0j). ``name``: the parameter a refusal names, as ``tensor_dtype``'s."""
     from . import draws as D
     if dtype_name not in FLOAT_DTYPES and any(isinstance(x, (D.Sinusoidal, D.S4DReal)) for x in (d,) + _parts(d)):
-        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {_drawn(d)}: "
+        raise ValueError(f"{_holder(name, dtype_name)}, which cannot hold the values of {_drawn(d)}: "
                          f"real numbers; allowed: {', '.join(FLOAT_DTYPES)}")
-    limits = DTYPE_RANGE.get(dtype_name)
+    # a complex dtype: the range of its real and imaginary parts
+    part_dtype = COMPLEX_PARTS.get(dtype_name, dtype_name)
+    limits = DTYPE_RANGE.get(part_dtype)
     if limits is None:
         return
     if dtype_name.startswith(("int", "uint", "bool")):
-        _integral(d, dtype_name)
+        _integral(d, dtype_name, name)
     # a sampler computes high - low in the dtype (half precision in float32; the small floats take determined
     # draws only, written as they are)
-    wide = dtype_name in ("float16", "float32", "float64")
+    wide = part_dtype in ("float16", "float32", "float64")
     lo, hi = draw_range(d)
     width = hi - lo
     if lo < limits[0] or hi > limits[1] or not math.isfinite(width) or (wide and width > limits[1]):
         reach = f" (a normal counts to {NORMAL_REACH:g} standard deviations)" if "Normal" in type(d).__name__ or \
             "Sparse" in type(d).__name__ else ""
         if lo >= limits[0] and hi <= limits[1]:  # in range, but the sampler's high - low is not a number there
-            raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the width of {_drawn(d)}: "
+            raise ValueError(f"{_holder(name, dtype_name)}, which cannot hold the width of {_drawn(d)}: "
                              f"[{lo:.6g}, {hi:.6g}]{reach} is {width:.6g} wide, which a sampler computes in "
-                             f"{dtype_name if wide else 'float32'}; allowed: a width of at most {limits[1]:.6g}")
-        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {_drawn(d)}: "
+                             f"{part_dtype if wide else 'float32'}; allowed: a width of at most {limits[1]:.6g}")
+        raise ValueError(f"{_holder(name, dtype_name)}, which cannot hold the values of {_drawn(d)}: "
                          f"they span [{lo:.6g}, {hi:.6g}]{reach}; allowed: values within "
                          f"[{limits[0]:.6g}, {limits[1]:.6g}]")
     if dtype_name in FLOAT_DTYPES:
-        _window_holds_a_number(d, dtype_name)
+        _window_holds_a_number(d, dtype_name, name)
     from .samplers import _fold  # pyright: ignore[reportPrivateUsage]
     if isinstance(d, (D.InverseSoftplus, D.Log)) or (isinstance(d, D.Affine) and _fold(d) is None):
         # its base is drawn first, in the work dtype (an affine map of a normal or uniform is one draw): it must fit
-        representable(d.base, "float32" if dtype_name in ("float16", "bfloat16") else dtype_name)
+        representable(d.base, "float32" if dtype_name in ("float16", "bfloat16") else dtype_name, name)
     for part in _parts(d):  # the same for one inside a mixture, rows, blocks or a stack
         if isinstance(part, (D.Affine, D.InverseSoftplus, D.Log, D.Mixture)):
-            representable(part, dtype_name)
+            representable(part, dtype_name, name)
 
 
-def _integral(d: Any, dtype_name: str) -> None:
+def _integral(d: Any, dtype_name: str, name: str) -> None:
     """An integer or bool parameter takes whole numbers only: ``Constant(0.5)`` would be cut to 0 (True in a bool),
     so it is refused with the value named. A Hadamard matrix's entries, ±gain/√n, are real numbers."""
     from . import draws as D
     parts = _parts(d)
     if parts:
         for part in parts:
-            _integral(part, dtype_name)
+            _integral(part, dtype_name, name)
         return
     values: tuple[float, ...] = ()
     if isinstance(d, D.Constant):
@@ -274,25 +289,25 @@ def _integral(d: Any, dtype_name: str) -> None:
     elif isinstance(d, D.Array):
         values = d.values
     elif isinstance(d, D.Hadamard):
-        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of a Hadamard "
+        raise ValueError(f"{_holder(name, dtype_name)}, which cannot hold the values of a Hadamard "
                          f"matrix (gain={d.gain!r} / sqrt(n)): real numbers; allowed: {', '.join(FLOAT_DTYPES)}")
     fraction = next((x for x in values if not float(x).is_integer()), None)
     if fraction is not None:
-        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which cannot hold the values of {_drawn(d)}: "
+        raise ValueError(f"{_holder(name, dtype_name)}, which cannot hold the values of {_drawn(d)}: "
                          f"{fraction!r} is not a whole number; allowed: whole numbers (or a float dtype)")
 
 
-def _window_holds_a_number(d: Any, dtype_name: str) -> None:
+def _window_holds_a_number(d: Any, dtype_name: str, name: str) -> None:
     """A bounded draw's window must hold at least one number of the dtype (float16 has none in [0.6, 0.60001))."""
     from .reference import support_in
     parts = _parts(d)
     if parts:
         for part in parts:
-            _window_holds_a_number(part, dtype_name)
+            _window_holds_a_number(part, dtype_name, name)
         return
     support = support_in(d, dtype_name)
     if support is not None and support[0] > support[1]:
-        raise ValueError(f"parameter 'tensor' has dtype {dtype_name}, which holds no number in the window of "
+        raise ValueError(f"{_holder(name, dtype_name)}, which holds no number in the window of "
                          f"{_drawn(d)}; allowed: a window that contains a {dtype_name} number")
 
 

@@ -102,8 +102,8 @@ class Layout(Record):
         (batch axes belong to none of them)."""
         if ndim < self.min_ndim:
             raise ValueError(f"layout {self.name!r}: a fan-based initializer needs a tensor with at least "
-                             f"{self.min_ndim} dimensions, got {ndim} (fans are undefined for this tensor; "
-                             f"pass layer_fans= to give them explicitly)")
+                             f"{self.min_ndim} dimensions, got {ndim} (fans are undefined for this tensor in this "
+                             f"layout; give the layer's fans where the call takes them: layer_fans=)")
         outs = tuple(sorted({a % ndim for a in self.out_axes}))
         ins = tuple(sorted({a % ndim for a in self.in_axes}))
         if set(outs) & set(ins):

@@ -196,8 +196,8 @@ class FlaxInitializer:
                 zero-size axis), or values the dtype cannot hold (``Constant(1e300)`` in float32).
         """
         draw = self.spec.lower(TensorInfo.make(tuple(int(s) for s in shape), self.layout, self.layer_fans))
-        v.tensor_dtype(dtype_name(dtype), draw.deterministic)
-        v.representable(draw, dtype_name(dtype))
+        v.tensor_dtype(dtype_name(dtype), draw.deterministic, "dtype")  # the refusal names init's 'dtype'
+        v.representable(draw, dtype_name(dtype), "dtype")
         return draw
 
     def __call__(self, key: jax.Array, shape: Sequence[int], dtype: Any = jnp.float32,

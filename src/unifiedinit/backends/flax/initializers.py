@@ -197,8 +197,8 @@ class _Law:
         lo, hi = v.draw_range(draw)
         big = float(cast(Any, jnp.finfo(dtype)).max)  # jnp.finfo's type is partly unknown (ml_dtypes' finfo)
         if lo < -big or hi > big:
-            raise ValueError(f"parameter 'tensor' has dtype {dtype}, which cannot hold the values of {draw!r}: they "
-                             f"span [{lo:.6g}, {hi:.6g}]; allowed: values within [{-big:.6g}, {big:.6g}]")
+            raise ValueError(f"parameter 'dtype' asks for dtype {dtype}, which cannot hold the values of {draw!r}: "
+                             f"they span [{lo:.6g}, {hi:.6g}]; allowed: values within [{-big:.6g}, {big:.6g}]")
         ends = _small_support(draw, dtype)
         x = self.hook(key, shape, jnp.float32)
         # kept within the window's ends as the small float holds them, so that rounding cannot leave the window
@@ -806,7 +806,7 @@ def _structured(law: _Law, key: jax.Array, shape: tuple[int, ...], dtype: np.dty
     """A structured spec's draw in a real dtype (QR in float32 for half precision) or a complex one (unitary)."""
     if _is_complex(dtype):
         draw = law.lower(shape)
-        v.representable(draw, _real_dtype(dtype).name)
+        v.representable(draw, np.dtype(dtype).name, "dtype")
         return sample_draw(key, draw, shape, dtype)
     return law(key, shape, dtype)
 

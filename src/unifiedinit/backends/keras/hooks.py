@@ -16,6 +16,7 @@ EinsumDense equation's), so it comes back from ``from_config`` and from a saved 
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any, cast
 
@@ -24,7 +25,7 @@ from keras import ops
 
 from ... import _validate as v
 from ... import draws as D
-from ...layout import LAYOUTS, Layout, LayoutLike, TensorInfo, check_shape, get_layout
+from ...layout import LAYOUTS, Layout, LayoutLike, TensorInfo, check_shape, get_layout, vector_fans
 from ...portable import portable_option
 from ...samplers import draw as sampled
 from ...serialize import from_dict
@@ -66,6 +67,8 @@ class SpecInitializer(keras.initializers.Initializer):
     exactly Keras's ``compute_fans`` for every kernel, ConvTranspose and DepthwiseConv included),
     "keras_conv_transpose" for the fans of a Conv*Transpose layer ((*k, out, in): fan_in = the layer's input
     channels x RF), "keras_depthwise", "keras_embedding", or any ``unifiedinit.Layout`` (saved with the config).
+    A tensor under 2 dimensions (a Dense layer's bias) has fans in a Keras layout as ``compute_fans`` gives them:
+    fan_in = fan_out = n for a vector of n entries, 1 for a scalar; in any other layout a fan-based spec refuses it.
 
     Calling it, ``init(shape, dtype=None)``, returns a new tensor of ``shape`` in ``dtype`` (default Keras's
     ``floatx()``); every check (the spec against the shape's fans, the dtype against the values) is made before
@@ -89,7 +92,8 @@ class SpecInitializer(keras.initializers.Initializer):
             an integer or bool dtype.
         ValueError: a spec dict that names no registered spec; an unknown layout name, or a layout dict with a
             field a Layout does not have. When called: a shape the spec cannot fill (a fan-based spec on a
-            tensor with fewer axes than the layout needs), or values the dtype cannot hold.
+            tensor with a zero-size axis, or, in a layout other than Keras's, on one with fewer axes than the
+            layout needs), or values the dtype cannot hold.
 
     Examples:
         >>> import keras
@@ -109,6 +113,8 @@ class SpecInitializer(keras.initializers.Initializer):
         SpecInitializer(KaimingUniform(a=0.0, mode='fan_in', nonlinearity='leaky_relu'), seed=1, layout='keras')
         >>> bool(keras.ops.all(init((64, 32)) == again((64, 32))))  # an int seed: the same values every call
         True
+        >>> ui.XavierUniform().to_keras().tensor_info((5,)).fans  # a bias: Keras's compute_fans, (n, n)
+        (5, 5)
     """
 
     def __init__(self, spec: Spec | dict[str, Any], seed: Any = None, layout: LayoutLike = "keras", portable: Any = None) -> None:
@@ -130,8 +136,30 @@ class SpecInitializer(keras.initializers.Initializer):
         self.seed: Any = seed
 
     def tensor_info(self, shape: tuple[int, ...]) -> TensorInfo:
-        """What lowering knows of a tensor of ``shape`` (its fans from the layout)."""
-        return TensorInfo.make(shape, self.layout)
+        """What lowering knows of a tensor of ``shape`` (its fans from the layout; see ``layer_fans``)."""
+        return TensorInfo.make(shape, self.layout, self.layer_fans(shape))
+
+    def layer_fans(self, shape: tuple[int, ...]) -> tuple[int, int] | None:
+        """The fans of a tensor under 2 dimensions, which no layout defines, for a fan-based spec: in a Keras
+        layout Keras's ``compute_fans`` rule (n for a vector of n entries, 1 for a scalar); None (the layout's own
+        fans) for any other tensor. A fan-based spec is refused a zero-size vector (its fans are 0, as for any
+        zero-size tensor), and a tensor under the layout's ``min_ndim`` in a layout not Keras's: this call takes
+        no ``layer_fans``."""
+        ndim = len(shape)
+        if not self.spec.fan_based or ndim >= self.layout.min_ndim:
+            return None
+        if ndim < 2 and self.layout.framework == "keras":
+            if math.prod(shape) == 0:
+                raise ValueError(f"a fan-based initializer cannot scale a tensor of shape {shape}: its fans are "
+                                 f"(fan_in=0, fan_out=0); every dimension must be > 0")
+            return vector_fans(shape)
+        try:  # the catalog's refusal (the same words in every backend), and what this call offers instead
+            self.layout.resolve(ndim)
+        except ValueError as err:
+            raise ValueError(f"{err}; this initializer takes no layer_fans, but a Keras layout, such as 'keras', "
+                             "gives a tensor under 2 dimensions Keras's compute_fans: fan_in = fan_out = its number "
+                             "of entries") from None
+        return None
 
     def seeds(self) -> Seeds:
         """The seed of each random op of one call."""
@@ -140,8 +168,8 @@ class SpecInitializer(keras.initializers.Initializer):
     def lower(self, shape: tuple[int, ...], dtype: str) -> D.Draw:
         """Every check, before anything is drawn."""
         draw = self.spec.lower(self.tensor_info(shape))
-        v.tensor_dtype(dtype, draw.deterministic)
-        v.representable(draw, dtype)
+        v.tensor_dtype(dtype, draw.deterministic, "dtype")  # the refusal names __call__'s 'dtype'
+        v.representable(draw, dtype, "dtype")
         return draw
 
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
@@ -150,7 +178,7 @@ class SpecInitializer(keras.initializers.Initializer):
         shape = check_shape(tuple(shape) if not isinstance(shape, int) else shape)  # type: ignore[arg-type]
         draw = self.lower(shape, dtype)
         if self.portable is not None:  # the portable values; Keras's seed is not used
-            values = self.portable.values(self.spec, shape, self.layout, dtype)
+            values = self.portable.values(self.spec, shape, self.layout, dtype, self.layer_fans(shape))
             return ops.convert_to_tensor(values.astype("float32") if dtype == "bfloat16" else values, dtype=dtype)
         return sampled(KerasOps(self.seeds()), draw, shape, dtype)
 

@@ -252,13 +252,14 @@ class _DropIn(SpecInitializer):
             draw = self.spec.lower(self.tensor_info(shape))
             if isinstance(draw, D.Constant):  # Keras's own formula on integer and bool tensors
                 if dtype != "bool":  # Keras's cast goes toward zero (3.7 -> 3): that number must fit
-                    v.representable(D.Constant(float(math.trunc(draw.value))), dtype)
+                    v.representable(D.Constant(float(math.trunc(draw.value))), dtype, "dtype")
                 return ops.cast(draw.value, dtype) * ops.ones(shape, dtype=dtype)
             if isinstance(draw, D.Eye):  # gain x I in float32, cast as Keras casts it (toward zero; non-zero: True)
                 if dtype != "bool":  # the gain as float32 holds it, cut toward zero, must fit
                     with np.errstate(over="ignore"):
                         held = float(np.float32(draw.gain))
-                    v.representable(D.Eye(float(math.trunc(held)) if math.isfinite(held) else draw.gain), dtype)
+                    v.representable(D.Eye(float(math.trunc(held)) if math.isfinite(held) else draw.gain), dtype,
+                                     "dtype")
                 return ops.cast(draw.gain * ops.eye(shape[0], shape[1], dtype="float32"), dtype)
         draw = self.lower(shape, dtype)
         return sampled(KerasOps(self.seeds()), draw, shape, dtype)
