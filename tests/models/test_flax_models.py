@@ -372,6 +372,29 @@ def test_portable_stacked_recurrent_cells_get_their_torch_cells_values():
         assert np.array_equal(np.asarray(x), want[key]), ("linen SimpleCell", key)
 
 
+def test_an_nnx_rnn_is_keyed_as_its_cell_so_it_gets_the_torch_cells_values_at_its_path():
+    """nnx.RNN holds its cell as ``cell``: keyed ``rnn/cell/weight``, an RNN under ``rnn`` had values of its own;
+    keyed as the RNN itself (as a Keras RNN's cell is), it gets the torch LSTMCell's under ``rnn``."""
+    torch = pytest.importorskip("torch")
+
+    class Model(nnx.Module):
+        def __init__(self):
+            self.rnn = nnx.RNN(nnx.OptimizedLSTMCell(5, 8, rngs=nnx.Rngs(0)))
+
+    model = Model()
+    report = ui.presets.torch.apply(model, seed=7, portable=True)
+    assert sorted(e.param.key for e in report.entries) == ["rnn/bias", "rnn/recurrent_weight", "rnn/weight"]
+    theirs = torch.nn.Module()
+    theirs.rnn = torch.nn.LSTMCell(5, 8)
+    ui.presets.torch.apply(theirs, seed=7, portable=True)
+    values = nnx_values(model)
+    want = {"weight": theirs.rnn.weight_ih, "recurrent_weight": theirs.rnn.weight_hh, "bias": theirs.rnn.bias_ih}
+    for path, key in (("rnn/cell/dense_i/kernel", "weight"), ("rnn/cell/dense_h/kernel", "recurrent_weight"),
+                      ("rnn/cell/dense_h/bias", "bias")):
+        x = want[key].detach().numpy()
+        assert np.array_equal(values[path], x.T if x.ndim == 2 else x), path
+
+
 def test_a_cell_whose_input_and_hidden_sub_layers_both_hold_a_bias_keeps_their_names_in_its_keys():
     # a bare tree (no Flax cell holds two biases): keyed as one cell, the two biases would have one key
     tree = {"SimpleCell_0": {"i": {"kernel": jnp.zeros((5, 8)), "bias": jnp.zeros((8,))},

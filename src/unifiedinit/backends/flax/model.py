@@ -619,6 +619,10 @@ def _nnx_modules(module: object, nnx: Any, path: tuple[Any, ...] = (), parts: tu
     twice (shared) is yielded under both paths (its variables are tied)."""
     yield path, parts, module
     transparent = type(module).__name__ == "Sequential"  # nnx.Sequential's layers list: positions, as torch's
+    # nnx.RNN's cell is the RNN's layer itself, keyed as the RNN (as a Keras RNN's cell is, and as torch's cell
+    # is its RNN's layer 0), so an RNN of a stacked-gate cell gets the torch cell's values
+    rnn = getattr(nnx, "RNN", None)
+    scanned = isinstance(rnn, type) and isinstance(module, rnn)
     for name, value in vars(module).items():
         if name.startswith("_"):
             continue
@@ -628,7 +632,7 @@ def _nnx_modules(module: object, nnx: Any, path: tuple[Any, ...] = (), parts: tu
             if isinstance(item, nnx.Module):
                 here = (name,) if sub is None else (name, sub)
                 key = tuple(x for p in here for x in _key_part(p))
-                if transparent and key[:1] == ("layers",):
+                if (transparent and key[:1] == ("layers",)) or (scanned and key == ("cell",)):
                     key = key[1:]
                 yield from _nnx_modules(item, nnx, path + here, parts + key)
 
