@@ -446,14 +446,6 @@ def _path_order(path: str) -> tuple[int, tuple[tuple[int, int, str], ...]]:
     return len(parts), tuple((0, int(s), "") if s.isdecimal() else (1, 0, s) for s in parts)
 
 
-def _merged(owner: Param, other: Param) -> Param:
-    """``owner``'s record of a tensor ``other`` reaches under the same ``path`` (a Keras layer held by two
-    attributes, or by two parent layers): the path ``other`` was reached by (``_reached``) and its aliases join
-    ``owner``'s aliases, sorted, less ``owner``'s own path and the path it was reached by."""
-    paths = set(owner.aliases) | set(other.aliases) | {_reached(other)}
-    return owner._replace(aliases=tuple(sorted(paths - {owner.path, _reached(owner)}, key=_path_order)))
-
-
 def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Param, Any]]:
     """One record per tensor: a tensor reached under several paths has one owner, with the other paths as its
     ``aliases``: an embedding owns a tensor it shares with another layer (a tied output head: the tensor is the
@@ -464,22 +456,27 @@ def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Pa
     held by two attributes, or by two parent layers), the paths compared are the ones the walk reached it by
     (each record's first ``names`` entry), and the others become the owner's aliases. The record stays where
     the tensor was first reached. ``identity(handle)`` says which handles are the same tensor."""
-    first: dict[Any, int] = {}
-    out: list[tuple[Param, Any]] = []
+    # every record of each tensor first, then its owner and aliases once (a tensor a model reaches under
+    # thousands of paths is sorted once, not once per path)
+    groups: dict[Any, list[tuple[Param, Any]]] = {}
     for p, handle in found:
-        ident = identity(handle)
-        if ident in first:
-            i = first[ident]
-            owner, h = out[i]
-            if p.path == owner.path:  # one tensor of one path, reached through two holders (Keras)
-                out[i] = (_merged(p, owner), handle) if _owns_before(p, owner) else (_merged(owner, p), h)
-            elif _owns_before(p, owner):  # the aliases sorted too: the report reads the same whatever the walk
-                out[i] = (p._replace(aliases=tuple(sorted((owner.path,) + owner.aliases, key=_path_order))), handle)
-            else:
-                out[i] = (owner._replace(aliases=tuple(sorted(owner.aliases + (p.path,), key=_path_order))), h)
-        else:
-            first[ident] = len(out)
-            out.append((p, handle))
+        groups.setdefault(identity(handle), []).append((p, handle))
+    out: list[tuple[Param, Any]] = []
+    for records in groups.values():
+        if len(records) == 1:
+            out.append(records[0])
+            continue
+        owner, handle = records[0]
+        for p, h in records[1:]:
+            if _owns_before(p, owner):
+                owner, handle = p, h
+        paths: set[str] = set()
+        for p, _ in records:
+            # one tensor of one path reached through two holders (Keras): the path it was reached by
+            paths.update(p.aliases)
+            paths.add(_reached(p) if p.path == owner.path else p.path)
+        paths -= {owner.path, _reached(owner)}
+        out.append((owner._replace(aliases=tuple(sorted(paths, key=_path_order))), handle))
     return out
 
 
