@@ -94,6 +94,8 @@ keras = _quiet(_norms(
     # LSTM: unit_forget_bias=True, zeros with the forget gate's block ones (gates i, f, c, o; torch i, f, g, o)
     .rule(Blocks([Zeros(), Ones(), Zeros(), Zeros()]), kind="recurrent", role="bias", layer="*LSTM*")
     .rule(Ones(), kind="recurrent", role="bias", path="*hf/bias")        # Flax's LSTMCell: one bias per gate
+    # NNX's OptimizedLSTMCell: its one bias, in its hidden sub-layer (dense_h, a Linear), stacks i, f, g, o
+    .rule(Blocks([Zeros(), Ones(), Zeros(), Zeros()]), kind="recurrent", role="bias", path="*dense_h/bias")
     .rule(Zeros(), kind="recurrent", role="recurrent_bias")             # one bias: a second one (torch's) is 0
     # Attention(use_scale=True, score_mode="concat"): scale and concat_score_weight ones; AdditiveAttention's
     # scale (dim,) glorot_uniform, a vector's fans (dim, dim)

@@ -2394,7 +2394,8 @@ def lstm_forget_bias(value: float = 1.0) -> Plan:
     """An LSTM's forget-gate bias set to ``value`` and its other gate biases to zero (Jozefowicz et al. 2015).
 
     The forget block of the stacked gates (i, f, g/c, o) in torch, Keras and MXNet (the input-hidden bias; a second,
-    hidden-hidden bias is zero, so the sum is ``value``), the ``hf`` gate's bias in Flax's LSTMCell.
+    hidden-hidden bias is zero, so the sum is ``value``) and in NNX's OptimizedLSTMCell (its one bias, in
+    ``dense_h``), the ``hf`` gate's bias in Flax's LSTMCell.
 
     Args:
         value: the forget gate's bias, a finite real number (default 1.0).
@@ -2421,6 +2422,8 @@ def lstm_forget_bias(value: float = 1.0) -> Plan:
     return _quiet(Plan(name="lstm_forget_bias")
                   .rule(Blocks([Zeros(), forget, Zeros(), Zeros()]), kind="recurrent", role="bias", layer="*LSTM*")
                   .rule(Zeros(), kind="recurrent", role="recurrent_bias", layer="*LSTM*")
+                  .rule(Blocks([Zeros(), forget, Zeros(), Zeros()]), kind="recurrent", role="bias",
+                        path="*dense_h/bias")  # NNX's OptimizedLSTMCell: its one bias, gates i, f, g, o
                   .rule(forget, kind="recurrent", role="bias", path="*hf/bias")
                   .rule(Zeros(), kind="recurrent", role="bias", path="*h[igo]/bias"), "lstm_forget_bias")
 

@@ -395,6 +395,46 @@ def test_an_nnx_rnn_is_keyed_as_its_cell_so_it_gets_the_torch_cells_values_at_it
         assert np.array_equal(values[path], x.T if x.ndim == 2 else x), path
 
 
+def test_a_linen_rnn_is_keyed_as_its_cell_as_nnx_rnn_is():
+    """linen's nn.RNN also holds its cell as ``cell`` (defined in setup): keyed ``rnn/cell/weight`` it had values
+    of its own; keyed as the RNN, it gets NNX's RNN's and the torch cell's values under ``rnn``."""
+    torch = pytest.importorskip("torch")
+
+    class Model(nn.Module):
+        def setup(self):
+            self.rnn = nn.RNN(nn.SimpleCell(8))
+
+        def __call__(self, x):
+            return self.rnn(x)
+
+    x = jnp.ones((1, 3, 5))
+    model = Model()
+    new, report = ui.presets.torch.apply(model, params=model.init(jax.random.key(0), x), seed=7, portable=True,
+                                         inputs=(x,))
+    assert sorted(e.param.key for e in report.entries) == ["rnn/bias", "rnn/recurrent_weight", "rnn/weight"]
+    theirs = torch.nn.Module()
+    theirs.rnn = torch.nn.RNNCell(5, 8)
+    ui.presets.torch.apply(theirs, seed=7, portable=True)
+    cell = new["params"]["rnn"]["cell"]
+    assert np.array_equal(np.asarray(cell["i"]["kernel"]), theirs.rnn.weight_ih.detach().numpy().T)
+    assert np.array_equal(np.asarray(cell["h"]["kernel"]), theirs.rnn.weight_hh.detach().numpy().T)
+
+
+def test_an_optimized_lstm_cells_forget_bias_is_set_by_the_keras_preset_and_lstm_forget_bias():
+    """NNX's OptimizedLSTMCell keeps its one bias (gates i, f, g, o) in dense_h, a Linear: the rules for an LSTM's
+    bias by class (``*LSTM*``) missed it, so presets.keras left Keras's forget-gate ones at zero."""
+    keras = pytest.importorskip("keras")
+    h = 4
+    theirs = keras.layers.LSTM(h)
+    theirs.build((None, 3, 5))
+    cell = nnx.OptimizedLSTMCell(5, h, rngs=nnx.Rngs(0))
+    ui.presets.keras.apply(cell, seed=0)
+    np.testing.assert_array_equal(nnx_values(cell)["dense_h/bias"], keras.ops.convert_to_numpy(theirs.cell.bias))
+    rnn = nnx.RNN(nnx.OptimizedLSTMCell(5, h, rngs=nnx.Rngs(0)))
+    ui.presets.lstm_forget_bias(2.0).apply(rnn, seed=0)
+    np.testing.assert_array_equal(nnx_values(rnn)["cell/dense_h/bias"], np.repeat([0.0, 2.0, 0.0, 0.0], h))
+
+
 def test_a_cell_whose_input_and_hidden_sub_layers_both_hold_a_bias_keeps_their_names_in_its_keys():
     # a bare tree (no Flax cell holds two biases): keyed as one cell, the two biases would have one key
     tree = {"SimpleCell_0": {"i": {"kernel": jnp.zeros((5, 8)), "bias": jnp.zeros((8,))},

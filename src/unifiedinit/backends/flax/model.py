@@ -134,7 +134,7 @@ def _key_part(part: Any) -> tuple[Any, ...]:
 
 
 def _linen_key_parts(paths: Iterable[tuple[str, ...]], sequential: Iterable[tuple[str, ...]] = (),
-                     members: Mapping[tuple[tuple[str, ...], str], tuple[str, int]] | None = None
+                     members: Mapping[tuple[tuple[str, ...], str], tuple[Any, ...]] | None = None
                      ) -> dict[tuple[str, ...], tuple[Any, ...]]:
     """Key parts of linen module paths. Linen names the modules of a list ``layers_0``, ``layers_1``, ...: a
     name ``<base>_<i>`` becomes ``<base>/<i>`` when its siblings with that base are numbered 0..n-1 (a list, or
@@ -142,7 +142,8 @@ def _linen_key_parts(paths: Iterable[tuple[str, ...]], sequential: Iterable[tupl
     (parent path, name) -> (attribute, position) of the modules known from the module tree to sit in a list,
     tuple or decimal-keyed dict attribute (``_held``): those are split whatever their numbers, as torch's
     ``ModuleList`` and NNX's ``nnx.List`` give them (a parameterless layer leaves a gap: ``layers_0``,
-    ``layers_2``). Under an ``nn.Sequential`` (the paths in ``sequential``: known from the module, not from a
+    ``layers_2``); a member given no parts (an ``nn.RNN``'s ``cell``) is left out of the key. Under an
+    ``nn.Sequential`` (the paths in ``sequential``: known from the module, not from a
     bare tree) its ``layers_<i>`` are the position ``<i>`` alone, as torch's and NNX's ``Sequential`` give them,
     whatever functions sit between them."""
     transparent = set(sequential)
@@ -544,9 +545,14 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
     for collection, node in roots.items():
         if is_mapping(node):
             visit(collection, node, ())
+    members: dict[tuple[tuple[str, ...], str], tuple[Any, ...]] = \
+        {(at, name): found for at, layer in layers.items() for name, found in layer.held.items()}
+    from flax import linen
+    for at, layer in layers.items():  # nn.RNN's cell is the RNN's layer itself: keyed as the RNN, as nnx.RNN's
+        if isinstance(layer.obj, linen.RNN):
+            members[(at, "cell")] = ()
     parts = _linen_key_parts((path for _, path, _, _, _ in places),
-                             [at for at, layer in layers.items() if layer.cls == "Sequential"],
-                             {(at, name): found for at, layer in layers.items() for name, found in layer.held.items()})
+                             [at for at, layer in layers.items() if layer.cls == "Sequential"], members)
     found = [(_describe(path, layers, name, tuple(x.shape), own, x.dtype, collection=collection,
                         trainable=collection == "params", key_parts=parts[path]), (collection, path, name))
              for collection, path, name, x, own in places]
