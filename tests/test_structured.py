@@ -737,3 +737,122 @@ def test_a_mixed_rope_parameter_is_written_by_a_plan_or_left_as_it_was():
     with pytest.raises(ValueError, match=r"MixedRoPE.*\(2, 3, 4, 7\)"):
         plan.apply(bad, seed=0)
     assert bool((bad.freqs == 7.0).all())
+
+
+# ------------------------------------------------------------------ Equinox ties (eqx.nn.Shared), GRUCell's bias_n
+
+def _eqx_tied(vocab: int, dim: int, get_embedding: bool, bias: bool = False) -> Any:
+    """An Embedding and a Linear head tied by ``eqx.nn.Shared``, written either way round (``get`` on the embedding,
+    as Equinox's docs write it, or on the head)."""
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    k1, k2 = jax.random.split(jax.random.key(0))
+    pair = (eqx.nn.Embedding(vocab, dim, key=k1), eqx.nn.Linear(dim, vocab, use_bias=bias, key=k2))
+    if get_embedding:
+        return eqx.nn.Shared(pair, lambda p: p[1].weight, lambda p: p[0].weight)
+    return eqx.nn.Shared(pair, lambda p: p[0].weight, lambda p: p[1].weight)
+
+
+def _torch_tied(vocab: int, dim: int) -> Any:
+    """The torch twin of ``_eqx_tied`` (the same paths: ``pytree.0`` the embedding, ``pytree.1`` the head)."""
+    torch = pytest.importorskip("torch")
+    module: Any = torch.nn.Module
+
+    class Twin(module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.pytree = torch.nn.ModuleList([torch.nn.Embedding(vocab, dim), torch.nn.Linear(dim, vocab, bias=False)])
+            self.pytree[1].weight = self.pytree[0].weight
+    return Twin()
+
+
+@pytest.mark.parametrize("get_embedding", [True, False])
+def test_an_equinox_shared_tie_is_owned_as_torchs_whichever_side_is_get(get_embedding):
+    # the owner was the get side: get on the head made the tied tensor a dense weight (keyed from the head,
+    # drawn as a Linear's); an embedding owns it, as torch's twin gives it, bit for bit in portable mode
+    twin = _torch_tied(300, 16)
+    theirs = ui.presets.torch.apply(twin, seed=3, portable=True)
+    new, ours = ui.presets.torch.apply(_eqx_tied(300, 16, get_embedding), seed=3, portable=True)
+    assert [(p.path, p.kind, p.role, p.key, p.aliases) for p in ours.params] == \
+        [(p.path.replace(".", "/"), p.kind, p.role, p.key, tuple(a.replace(".", "/") for a in p.aliases))
+         for p in theirs.params] == [("pytree/0/weight", "embedding", "embedding", "pytree/0/embedding",
+                                      ("pytree/1/weight",))]
+    embedding, head = new()
+    assert embedding.weight is head.weight
+    np.testing.assert_array_equal(np.asarray(embedding.weight), twin.pytree[0].weight.detach().numpy())
+    # a path glob on the placeholder's path matches the tied tensor (an alias), as torch's does
+    new, report = ui.Plan().rule(ui.Constant(0.5), path="pytree/1/weight").apply(
+        _eqx_tied(30, 4, get_embedding), seed=0)
+    assert [e.param.path for e in report.entries] == ["pytree/0/weight"]
+    np.testing.assert_array_equal(np.asarray(new()[1].weight), np.full((30, 4), 0.5, np.float32))
+
+
+@pytest.mark.parametrize("get_embedding", [True, False])
+def test_skip_naming_an_equinox_placeholder_keeps_the_tied_tensor_and_a_function_leaf_is_refused(get_embedding):
+    # skip= took every pytree leaf's name: the placeholder's path was accepted and the tied tensor redrawn, and a
+    # function leaf (an MLP's activation, a Shared's where) accepted as a tensor while skipping nothing
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    model = _eqx_tied(10, 4, get_embedding, bias=True)
+    before = np.asarray(model()[1].weight).copy()
+    new, report = ui.presets.torch.apply(model, seed=0, skip=["pytree/1/weight"])  # the head's (tied) weight
+    assert [p.path for p in report.skipped] == ["pytree/0/weight"]
+    np.testing.assert_array_equal(np.asarray(new()[1].weight), before)
+    np.testing.assert_array_equal(np.asarray(new()[0].weight), before)
+    assert [e.param.path for e in report.entries] == ["pytree/1/bias"]  # the head's own bias is still drawn
+    mlp = eqx.nn.MLP(2, 2, 4, 1, key=jax.random.key(1))
+    leaves = [np.asarray(x).copy() for x in jax.tree_util.tree_leaves(eqx.filter(mlp, eqx.is_array))]
+    for target, name in ((mlp, "activation"), (model, "where")):
+        with pytest.raises(ValueError, match=rf"parameter 'skip' .*name no .*'{name}'.*nothing was written"):
+            ui.presets.torch.apply(target, seed=0, skip=[name])
+    for x, y in zip(jax.tree_util.tree_leaves(eqx.filter(mlp, eqx.is_array)), leaves):
+        np.testing.assert_array_equal(np.asarray(x), y)  # untouched after the refusal
+
+
+def test_to_equinox_draws_the_bias_of_a_layer_whose_weight_is_a_shared_placeholder():
+    # init(layer) gave back a Linear whose weight is an eqx.nn.Shared placeholder unchanged, its bias undrawn
+    # although bias= was given; it is drawn with the layer's declared fans, Xavier U(+-sqrt(6 / (20 + 3000)))
+    # (exact bound, and KS against that law at ALPHA), the placeholder kept
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    ks = jax.random.split(jax.random.key(0), 3)
+    shared = eqx.nn.Shared((eqx.nn.Linear(20, 3000, key=ks[0]), eqx.nn.Linear(20, 3000, key=ks[1])),
+                           lambda p: p[1].weight, lambda p: p[0].weight)
+    placeholder = shared.pytree[1]
+    layer = ui.XavierUniform().to_equinox(bias=ui.XavierUniform())(placeholder, ks[2])
+    assert type(layer.weight) is type(placeholder.weight) and not eqx.is_array(layer.weight)
+    bias = np.asarray(layer.bias)
+    bound = math.sqrt(6 / 3020)
+    assert np.abs(bias).max() <= bound and not np.array_equal(bias, np.asarray(placeholder.bias))
+    assert stats.check(bias, ui.Uniform(-bound, bound), alpha=ALPHA)
+    assert ui.XavierUniform().to_equinox()(placeholder, ks[2]) is placeholder  # no bias spec: nothing to draw
+
+
+def test_an_equinox_grucell_bias_n_has_a_key_of_its_own_and_keeps_each_frameworks_law():
+    # bias_n (H,) is b_hn alone; keyed recurrent_bias, as torch's bias_hh (3H,), it took torch's r-gate values
+    # bias_hh[:H] in portable mode. Its own key; presets.equinox still draws it U(+-1/sqrt(H)) as Equinox does
+    # (KS against Equinox's own draws at ALPHA), presets.torch gives torch's cell U(+-1/sqrt(H)) too
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    torch = pytest.importorskip("torch")
+
+    class Holder(eqx.Module):
+        rnn: Any  # an eqx.nn.GRUCell
+    hidden = 2000
+    new, report = ui.presets.torch.apply(Holder(eqx.nn.GRUCell(3, 8, key=jax.random.key(0))), seed=7,
+                                         portable=True)
+    keys = {e.param.path: e.param.key for e in report.entries}
+    assert keys["rnn/bias_n"] == "rnn/recurrent_bias/n" and keys["rnn/bias"] == "rnn/bias"
+    twin = torch.nn.Module()
+    twin.rnn = torch.nn.GRUCell(3, 8)
+    ui.presets.torch.apply(twin, seed=7, portable=True)
+    hh = twin.rnn.bias_hh.detach().numpy()
+    assert not any(np.array_equal(np.asarray(new.rnn.bias_n), hh[i:i + 8]) for i in (0, 8, 16))
+    new, _ = ui.presets.equinox.apply(Holder(eqx.nn.GRUCell(2, hidden, key=jax.random.key(1))), seed=0)
+    ours, theirs = np.asarray(new.rnn.bias_n), np.asarray(eqx.nn.GRUCell(2, hidden, key=jax.random.key(2)).bias_n)
+    assert np.abs(ours).max() <= 1 / math.sqrt(hidden) and stats.ks_2samp(ours, theirs)[1] > ALPHA
+    cell = torch.nn.Module()
+    cell.rnn = torch.nn.GRUCell(2, hidden)
+    ui.presets.torch.apply(cell, seed=0)
+    assert stats.check(cell.rnn.bias_hh.detach().numpy(), ui.Uniform(-1 / math.sqrt(hidden), 1 / math.sqrt(hidden)),
+                       alpha=ALPHA)

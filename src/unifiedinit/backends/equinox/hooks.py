@@ -40,7 +40,9 @@ class EquinoxInitializer:
     On an array: new values of its shape and dtype, in ``layout`` (default "torch": Equinox stores weights
     (out, in, *k)). On a layer the library knows (``Linear``, ``Conv*``, ``ConvTranspose*``, ``Embedding``): its
     ``weight`` from ``spec`` with the layer's layout and fans, and its ``bias`` from ``bias`` (when given) with
-    the layer's fans; the layer's other fields are kept. An ``eqx.nn.WeightNorm`` gets its layer drawn so and its
+    the layer's fans; the layer's other fields are kept. A layer whose weight is an ``eqx.nn.Shared`` placeholder
+    (the tied array is drawn where it is held) keeps it, its bias drawn with the fans its class declares, as a
+    plan draws it. An ``eqx.nn.WeightNorm`` gets its layer drawn so and its
     ``g`` set to the new weight's norm, as its constructor does, so it computes the drawn weight. A module
     that holds none of these comes back unchanged; one that holds some (an ``MLP``, a ``MultiheadAttention``, a
     model) is refused, naming them: Equinox has no ``module.apply`` to visit them, so map the initializer over
@@ -118,7 +120,8 @@ class EquinoxInitializer:
                 (a model: map the initializer over its layers), or its dtype cannot hold the values.
             ValueError: a shape or value range the spec cannot take (a fan-based spec on a 1-D array without the
                 layer), or, with ``portable``, a layer whose bias is drawn too or that stacks layers
-                (``eqx.filter_vmap``): one key names one parameter.
+                (``eqx.filter_vmap``): one key names one parameter; or a bias to draw in a layer whose weight is an
+                ``eqx.nn.Shared`` placeholder and whose class declares no weight shape (no fans to draw it with).
         """
         if eqx.is_array(obj):
             return self._values(self.spec, obj, key, self.layout or "torch")
@@ -136,6 +139,9 @@ class EquinoxInitializer:
             return eqx.tree_at(_g_of, new, follow[0][1]) if follow else new
         kind, layout = _kind(obj, None)
         weight: Any = getattr(obj, "weight", None)
+        from .model import _is_placeholder
+        if kind in _DRAWN and _is_placeholder(weight):  # an eqx.nn.Shared's tied weight: drawn where it is held
+            return self._placeholder_bias(obj, key, self.layout or layout)
         if kind not in _DRAWN or not eqx.is_array(weight):
             inside = _layers_inside(obj)
             if inside:  # Equinox has no module.apply: a model handed whole would come back silently undrawn
@@ -172,6 +178,33 @@ class EquinoxInitializer:
         new_bias = self._values(cast(Spec, bias_spec), bias, bkey, "torch", fans, bias_stacked)
         return eqx.tree_at(_weight_and_bias_of, obj, (new_weight, new_bias))
 
+    def _placeholder_bias(self, obj: Any, key: jax.Array, where: LayoutLike) -> Any:
+        """A layer whose weight is an ``eqx.nn.Shared`` placeholder (the tied array is held, and drawn, where
+        ``get`` reads it): its bias from ``bias`` with the fans its class declares (``in_features``,
+        ``out_channels``...), as a plan draws it; the placeholder is kept. No ``bias`` spec, or no bias: the
+        layer as it is."""
+        from .model import _declared_weight, _expected_ndim
+        bias: Any = getattr(obj, "bias", None)
+        if self.bias is None or not eqx.is_array(bias):
+            return obj
+        declared = _declared_weight(obj)
+        if declared is None:
+            raise ValueError(
+                f"a unifiedinit Equinox initializer cannot draw the bias of this {type(obj).__name__}: its weight is "
+                "an eqx.nn.Shared placeholder and its class declares no weight shape to take the fans from; "
+                "allowed: a plan (ui.Plan().rule(spec, role='bias').apply(model, seed=0)) or bias=None")
+        stacked = stacked_axes(tuple(bias.shape), _expected_ndim(obj, "bias"))
+        if self.portable is not None and stacked:
+            raise ValueError(
+                f"a portable Equinox initializer draws one parameter from its key ({self.portable.key!r}); this "
+                f"{type(obj).__name__} stacks {bias.shape[0]} layers (eqx.filter_vmap); allowed: a plan, which "
+                "keys every parameter and layer: ui.Plan().rule(spec, kind=...).apply(model, seed=..., "
+                "portable=True)")
+        fans = TensorInfo.make(declared, where).fans if self.bias.fan_based else None
+        lower(tuple(bias.shape[len(stacked):]), bias.dtype, self.bias, "torch", fans)  # checked before the draw
+        new_bias = self._values(self.bias, bias, jax.random.split(key)[1], "torch", fans, stacked)
+        return eqx.tree_at(_bias_of, obj, new_bias)
+
 
 #: the layer kinds an Equinox initializer draws
 _DRAWN = ("dense", "conv", "conv_transpose", "embedding")
@@ -202,6 +235,10 @@ def _g_of(normed: Any) -> Any:
 
 def _weight_of(layer: Any) -> Any:
     return layer.weight
+
+
+def _bias_of(layer: Any) -> Any:
+    return layer.bias
 
 
 def _weight_and_bias_of(layer: Any) -> tuple[Any, Any]:

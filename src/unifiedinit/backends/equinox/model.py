@@ -22,8 +22,8 @@ import jax.numpy as jnp
 
 from ..._validate import jax_key
 from ...layout import Layout, TensorInfo, register_layout
-from ...params import (Param, Select, Stack, innermost_stack, looks_like_norm, registered_layer, stacked_axes,
-                       stacked_norm)
+from ...params import (Param, Select, Stack, _owns_before, _path_order, innermost_stack, looks_like_norm,
+                       registered_layer, stacked_axes, stacked_norm)
 from ..flax.ops import check_mesh, concrete, is_sequence
 from .ops import JaxTarget
 
@@ -41,6 +41,10 @@ _KINDS: tuple[tuple[Any, str, str], ...] = (
     (_NN.PReLU, "prelu", "torch"))
 _ROLES = {"weight": "weight", "bias": "bias", "weight_ih": "weight", "weight_hh": "recurrent_weight",
           "bias_n": "recurrent_bias", "negative_slope": "slope"}
+#: (class, field) -> a key leaf of its own: a GRUCell's ``bias_n`` (hidden,) is b_hn alone, the n gate's hidden bias,
+#: where torch's ``bias_hh`` (3 x hidden) keyed ``recurrent_bias`` holds r, z and n: its own key ("recurrent_bias/n"),
+#: so portable mode gives it no values of another tensor's (torch's r gate's)
+_KEY_LEAVES: tuple[tuple[Any, str, str], ...] = ((_NN.GRUCell, "bias_n", "n"),)
 
 
 def owns(obj: Any) -> bool:
@@ -114,8 +118,9 @@ def _scan(module: Any) -> _Scan:
     if isinstance(module, _NN.StateIndex):  # its initial state, one array or a tuple of them: state, no parameter
         return arrays, children, held
     normed = isinstance(module, cast(type, _NN.WeightNorm))  # (a generic class: its parameter unknown here)
+    shared = _is_shared(module)
     for f in dataclasses.fields(module):
-        x = getattr(module, f.name, None)
+        x = _filled(module) if shared and f.name == "pytree" else getattr(module, f.name, None)
         if normed and f.name == "g":
             continue  # a weight norm's g follows its drawn weight (weight_norms_following), as torch's does
         if isinstance(x, eqx.Module):
@@ -130,6 +135,85 @@ def _scan(module: Any) -> _Scan:
                 elif _inexact(c[2]):
                     held.append(c)
     return arrays, children, held
+
+
+def _is_placeholder(x: Any) -> bool:
+    """Is ``x`` the placeholder ``eqx.nn.Shared`` leaves where a tied node was (its ``SharedNode``)?"""
+    return type(x).__name__ == "SharedNode" and type(x).__module__.startswith("equinox")
+
+
+def _is_shared(module: object) -> bool:
+    """Is ``module`` an ``eqx.nn.Shared`` (a tie: one array, and placeholders where ``where`` points)?"""
+    return isinstance(module, _NN.Shared)
+
+
+def _filled(shared: Any) -> Any:
+    """An ``eqx.nn.Shared``'s pytree as it computes (``shared()``): the tied arrays at their placeholders too, so
+    the walk reads each placeholder's layer as the layer it is; its ``pytree`` (placeholders kept) where that
+    cannot be computed (a ``get`` that cannot run here)."""
+    try:
+        return shared()
+    except Exception:  # noqa: BLE001 - any failure of the user's get: read the pytree as it is
+        return shared.pytree
+
+
+def _parts(path: Sequence[Any]) -> tuple[Any, ...]:
+    """A JAX key path (``tree_flatten_with_path``'s) as the walk's path: field names, positions and dict keys."""
+    return tuple(getattr(k, "name", getattr(k, "idx", getattr(k, "key", k))) for k in path)
+
+
+def _shared_ties(shared: Any) -> tuple[list[tuple[tuple[Any, ...], tuple[Any, ...]]], list[tuple[Any, ...]]]:
+    """An ``eqx.nn.Shared``'s ties, paths from the ``Shared`` (``("pytree", ...)``): (placeholder path, source
+    path) for each array its ``get`` puts where its ``where`` left a placeholder, and the paths under a placeholder
+    that hold no source's array (a ``get`` that transforms it, ``jnp.transpose``): no tensor of the model."""
+    def flat(tree: Any) -> list[tuple[Any, Any]]:
+        return cast("list[tuple[Any, Any]]",
+                    jax.tree_util.tree_flatten_with_path(tree)[0])  # pyright: ignore[reportUnknownMemberType]
+    leaves = flat(shared.pytree)
+    holes = [_parts(path) for path, leaf in leaves if _is_placeholder(leaf)]
+    if not holes:
+        return [], []
+    sources: dict[int, tuple[Any, ...]] = {}
+    for path, leaf in leaves:
+        if _inexact(leaf):
+            sources.setdefault(id(leaf), _parts(path))
+    ties: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []
+    lost: list[tuple[Any, ...]] = []
+    for path, leaf in flat(_filled(shared)):
+        at = _parts(path)
+        if any(at[:len(hole)] == hole for hole in holes):
+            if id(leaf) in sources:
+                ties.append((("pytree",) + at, ("pytree",) + sources[id(leaf)]))
+            else:
+                lost.append(("pytree",) + at)
+    return ties, lost
+
+
+def _tied(found: list[tuple[Param, Any]], ties: Sequence[tuple[tuple[Any, ...], tuple[Any, ...]]],
+          lost: Sequence[tuple[Any, ...]]) -> list[tuple[Param, Any]]:
+    """One record per tensor an ``eqx.nn.Shared`` ties: the source and its placeholders have one owner, as
+    ``params.tie`` chooses it (an embedding first, then the shortest path, then the first sorted: never which
+    side is ``get``), the others its aliases; the owner's handle is the source's (the array the module holds).
+    The record stays where the first of them was walked. Records under a placeholder that hold no source's array
+    (``lost``) are dropped: the module holds no tensor there."""
+    at = {handle[0]: i for i, (_, handle) in enumerate(found)}
+    groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    for hole, source in ties:
+        if hole in at and source in at:
+            groups.setdefault(source, [source]).append(hole)
+    drop = {at[path] for path in lost if path in at}
+    out = list(found)
+    for source, paths in groups.items():
+        members = sorted(at[path] for path in paths)
+        owner = found[members[0]][0]
+        for i in members[1:]:
+            if _owns_before(found[i][0], owner):
+                owner = found[i][0]
+        aliases = tuple(sorted((found[i][0].path for i in members if found[i][0].path != owner.path),
+                               key=_path_order))
+        out[members[0]] = (owner._replace(aliases=aliases), found[at[source]][1])
+        drop |= set(members[1:])
+    return [record for i, record in enumerate(out) if i not in drop]
 
 
 def _inexact(x: Any) -> bool:
@@ -230,7 +314,12 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     in a stacked block too (one layer's shapes, the stack read from the layers around it). A BatchNorm's running
     statistics live in ``eqx.nn.State``, outside the module, and no ``StateIndex``'s initial state is walked.
     One array object at two leaves is two parameters, as Equinox trains it (each drawn on its own key): only
-    ``eqx.nn.Shared`` ties, leaving one array and a placeholder, so the tied weight is one parameter.
+    ``eqx.nn.Shared`` ties, leaving one array and a placeholder, so the tied weight is one parameter, owned as
+    ``params.tie`` owns a tensor (an embedding first, then the shortest path, then the first sorted; never which
+    side is ``get``), each placeholder's path an alias; its record is the owner's layer's (kind, role, layout, key),
+    its handle the array the module holds. A placeholder whose ``get`` transforms the array (``jnp.transpose``)
+    is no alias: the tie is then the array's record alone. A GRUCell's ``bias_n`` (b_hn, the n gate's alone) is
+    keyed ``recurrent_bias/n``: no other framework's tensor has its values.
 
     Args:
         model: an Equinox module.
@@ -257,7 +346,13 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     if not isinstance(model, eqx.Module):
         raise TypeError(f"parameter 'model' must be an Equinox module, got {type(model).__name__}")
     found: list[tuple[Param, tuple[tuple[Any, ...], Any]]] = []
+    ties: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []
+    lost: list[tuple[Any, ...]] = []
     for module, key, path, kind, layout, (arrays, _, held), lead in _tree(model):
+        if _is_shared(module):
+            tied, gone = _shared_ties(module)
+            ties += [(path + hole, path + source) for hole, source in tied]
+            lost += [path + p for p in gone]
         for sub_key, sub, x in held:  # arrays in a container field: reported, never guessed
             found.append((Param(path="/".join(map(str, path + sub)), kind="other", role="other", shape=tuple(x.shape),
                                 layer=type(module).__name__, dtype=jnp.dtype(x.dtype).name,
@@ -293,13 +388,15 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
                 (layout if role in ("weight", "embedding") else "torch")
             found.append((Param(path="/".join(map(str, path + (name,))), kind=kind, role=role, shape=shape,
                                 layout=own_layout, layer_fans=layer_fans, layer=type(module).__name__,
-                                dtype=jnp.dtype(x.dtype).name, stacked=stacked if len(one) else (), key_parts=key),
+                                dtype=jnp.dtype(x.dtype).name, stacked=stacked if len(one) else (), key_parts=key,
+                                key_leaf=next((leaf for cls, field, leaf in _KEY_LEAVES
+                                               if isinstance(module, cls) and field == name), "")),
                           (path + (name,), x)))
 
     # no tying by the array object: Equinox takes one array at two leaves for two copies that start equal and
     # train apart (its docs on eqx.nn.Shared), and copying the leaves (jax.tree.map, filter_jit, serialization)
     # keeps the model while losing the identity; eqx.nn.Shared ties by leaving one array and a placeholder
-    return list(found)
+    return _tied(found, ties, lost) if ties or lost else list(found)
 
 
 def read(handle: Any) -> Any:
@@ -391,15 +488,18 @@ def weight_norms_following(model: Any, written: set[tuple[Any, ...]]) -> list[tu
 
 
 def held(model: Any, found: Sequence[tuple[Param, Any]]) -> dict[str, str | None]:
-    """``skip=``'s other names of ``model``'s tensors: every leaf's "/"-joined path."""
+    """``skip=``'s other names of ``model``'s tensors: the "/"-joined path of every array leaf that is no
+    parameter (an integer array, a weight norm's ``g``), each to None. A leaf that holds no array (a function: an
+    ``MLP``'s ``activation``, a ``Shared``'s ``where``) names no tensor; an ``eqx.nn.Shared``'s placeholder is
+    its owner's alias (``walk``), which ``skip=`` takes as the owner's name."""
     del found
-    import jax
 
     def name(k: Any) -> str:
         return str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k))))
     leaves = cast("list[tuple[Any, Any]]",
                   jax.tree_util.tree_flatten_with_path(model)[0])  # pyright: ignore[reportUnknownMemberType]
-    return {"/".join(map(name, path)): None for path, _ in leaves}
+    return {"/".join(map(name, path)): None for path, x in leaves
+            if eqx.is_array(x) or isinstance(x, jax.ShapeDtypeStruct)}
 
 
 def target(model: Any, **options: Any) -> _Target:
