@@ -366,3 +366,93 @@ def test_an_abstract_jax_tree_is_refused_naming_the_parameter():
     tree = {"dense": {"kernel": jax.ShapeDtypeStruct((4, 4), np.float32)}}
     with pytest.raises(ValueError, match=r"parameter 'dense/kernel' of the model holds no values"):
         ui.fit(tree)
+
+
+def test_stacked_layers_orthogonal_at_a_gain_no_preset_has_are_a_fitted_orthogonal_drawn_layer_by_layer():
+    """Three ``nnx.vmap``-stacked Linear(16, 16) kernels, each orthogonal at gain 1.7 (JAX's ``orthogonal(1.7)``):
+    every layer's matrix is checked at one shared gain, so the fit is ``Orthogonal(1.7)`` (gain within 1e-5), not
+    the fitted normal of the same scale, and ``to_plan`` draws each layer of a fresh stack orthogonal at that gain
+    (K_i^T K_i = 1.7^2 I within 1e-5, float32's rounding being about 1e-6 there), each layer its own draw. Layers
+    orthogonal at different gains (1.7 and 1.2) share no gain: no ``Orthogonal`` is fitted."""
+    jax = pytest.importorskip("jax")
+    nnx = pytest.importorskip("flax.nnx")
+
+    @nnx.vmap(in_axes=0, out_axes=0)
+    def stack(key):
+        return nnx.Linear(16, 16, kernel_init=jax.nn.initializers.orthogonal(1.7), rngs=nnx.Rngs(key))
+
+    class Stack(nnx.Module):
+        def __init__(self, seed):
+            self.layers = stack(jax.random.split(jax.random.key(seed), 3))
+
+    source = Stack(0)
+    found = ui.fit(source)
+    row = next(r for r in found.rows if r.role == "weight")
+    assert isinstance(row.spec, ui.Orthogonal) and row.source == "fitted", row
+    assert abs(row.spec.gain - 1.7) < 1e-5 and row.p > ALPHA, row
+    port = Stack(1)
+    found.to_plan().apply(port, seed=0)
+    k = np.asarray(port.layers.kernel.get_value(), dtype=np.float64)
+    for i in range(3):
+        assert np.allclose(k[i].T @ k[i], 1.7 ** 2 * np.eye(16), atol=1e-5), i
+    assert not np.allclose(k[0], k[1]) and not np.allclose(k[1], k[2])
+    kernel = np.asarray(source.layers.kernel.get_value()).copy()
+    kernel[1] *= 1.2 / 1.7
+    source.layers.kernel.set_value(jax.numpy.asarray(kernel))
+    row = next(r for r in ui.fit(source).rows if r.role == "weight")
+    assert not isinstance(row.spec, ui.Orthogonal), row
+
+
+def test_a_fitted_law_keeps_an_embeddings_zero_padding_row():
+    """An ``Embedding(500, 16, padding_idx=3)`` drawn N(0, 0.5^2) (no preset's law) with its padding row zero, as
+    torch keeps it: the law is fitted to the other rows and kept in ``Rows``, so ``to_plan`` writes row 3 of a fresh
+    embedding zero again and the other rows from the fitted law (a one-sample KS test against that exact law, at
+    1e-4); so too a uniform on [-0.3, 0.7). With row 3 not zero the fitted law is a plain normal."""
+    torch = pytest.importorskip("torch")
+    source = torch.nn.Embedding(500, 16, padding_idx=3)
+    with torch.no_grad():
+        source.weight.normal_(0.0, 0.5, generator=torch.Generator().manual_seed(0))
+        source.weight[3].zero_()
+    for base in (ui.Normal, ui.Uniform):
+        if base is ui.Uniform:
+            with torch.no_grad():
+                source.weight.uniform_(-0.3, 0.7, generator=torch.Generator().manual_seed(1))
+                source.weight[3].zero_()
+        found = ui.fit(source)
+        row = found.rows[0]
+        assert row.source == "fitted" and isinstance(row.spec, ui.Rows) and isinstance(row.spec.base, base), row
+        assert row.spec.index == "padding_idx" and row.law.endswith("; index 3 of axis 0: 0") and row.p > ALPHA, row
+        port = torch.nn.Embedding(500, 16, padding_idx=3)
+        with torch.no_grad():
+            port.weight.fill_(float("nan"))
+        found.to_plan().apply(port, seed=1)
+        w = port.weight.detach().numpy()
+        assert not w[3].any()
+        law = stats.distribution(row.spec.base.lower(ui.TensorInfo.make((16,))))
+        assert stats.ks_1samp(np.delete(w, 3, axis=0), law)[1] > ALPHA, base
+    with torch.no_grad():
+        source.weight.normal_(0.0, 0.5, generator=torch.Generator().manual_seed(2))
+    row = ui.fit(source).rows[0]
+    assert row.source == "fitted" and isinstance(row.spec, ui.Normal), row
+
+
+def test_a_quantized_layers_scales_are_not_fitted_and_the_plan_leaves_them_alone():
+    """A Keras Dense quantized to int8 keeps its int8 kernel and its float ``kernel_scale`` (role "quantization"):
+    neither is a drawn tensor, so ``fit`` lists neither, and ``to_plan`` applied to the very same model (built with
+    the same seed) changes none of its variables, so its outputs stay equal."""
+    keras = pytest.importorskip("keras")
+
+    def build():
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(64, name="d")], name="net")
+        model.get_layer("d").quantize("int8")
+        return model
+
+    found = ui.fit(build())
+    assert [r.role for r in found.rows] == ["bias"], found.rows
+    model = build()
+    before = [keras.ops.convert_to_numpy(v).copy() for v in model.weights]
+    assert any(v.path.endswith("kernel_scale") for v in model.weights)
+    found.to_plan().apply(model, seed=0)
+    for old, v in zip(before, model.weights):
+        np.testing.assert_array_equal(old, keras.ops.convert_to_numpy(v), err_msg=v.path)

@@ -1903,3 +1903,22 @@ def test_a_deferred_mxnet_refusal_at_the_first_forward_shows_an_array_valued_spe
                                          r"initialize 'weight' \(Dense, shape \(2, 3\)") as caught:
         net(mx.nd.ones((1, 3)))
     assert len(str(caught.value)) < 700
+
+
+@pytest.mark.parametrize("text,words", [
+    ('{"name": 3, "rules": []}', "cannot load plan: plan.name: a string is needed, got int 3"),
+    ('{"name": "p", "rules": [], "version": 2}', "cannot load plan: plan.version: unknown field; allowed: name, rules"),
+    ('{"name": "p", "rules": [], "b": 1, "a": 2}', "cannot load plan: plan.a: unknown field (and 1 more); allowed"),
+    ('{"name": "p", "rules": {}}', "cannot load plan: plan.rules: a list of rules is needed, got dict {}"),
+    ('{"name": "p"}', "cannot load plan: plan.rules: missing"),
+    ('[1, 2]', "cannot load plan: plan: a dict is needed, got list [1, 2]"),
+])
+def test_a_bad_top_level_field_of_a_plan_file_is_named(text, words):
+    """Each top-level field is checked on its own and named by its path, as a rule's fields are; a big value is
+    shown cut (to 200 characters), never whole."""
+    with pytest.raises(ValueError) as info:
+        ui.Plan.from_json(text)
+    assert words in str(info.value), str(info.value)
+    with pytest.raises(ValueError, match=r"plan\.rules: a list of rules is needed") as info:
+        ui.Plan.from_dict({"name": "p", "rules": {"x": "y" * 100_000}})
+    assert len(str(info.value)) < 400

@@ -21,7 +21,8 @@ test of its entries against the exact law of one entry. Their p-value is the sma
 number of parts (Bonferroni). A candidate whose exact structure holds (the padding row is zero, the matrix is
 orthogonal) and that passes wins over one that ignores that structure, whatever their p-values: an iid
 continuous law writes an exact zero row, or an orthogonal matrix, with probability 0. A matrix orthogonal up to a
-gain no candidate has gets a fitted ``Orthogonal(gain)``.
+gain no candidate has gets a fitted ``Orthogonal(gain)`` (stacked layers: each layer orthogonal at one shared gain,
+drawn again layer by layer).
 
 Every KS test is ``stats.ks_1samp``'s, against the law as the dtype the values were written in holds it: a
 bfloat16 sample of N(0, 0.02^2) lies on a coarse grid, which a test against the continuous CDF rejects once a
@@ -29,8 +30,10 @@ tensor holds a few million values (a Linear(2048, 4096): p = 1.8e-11); against t
 passes.
 
 A fitted normal or uniform takes its parameters from the same values it is tested on, so its p-value is
-optimistic (Lilliefors); such rows are marked ``fitted``. A pretrained model's parameters follow no catalog
-law: they come back as fitted laws with small p-values, which the table shows.
+optimistic (Lilliefors); such rows are marked ``fitted``. An embedding whose padding row is exactly zero keeps it: the
+law is fitted to the other rows, as ``Rows(law)``. A pretrained model's parameters follow no catalog law: they come
+back as fitted laws with small p-values, which the table shows. A quantized layer's state (role "quantization": an
+int8 kernel, its float scales) is not drawn, so it is not fitted and ``to_plan`` leaves it alone.
 """
 
 from __future__ import annotations
@@ -338,28 +341,58 @@ def _test(rule: Any, spec: Spec, p: Any, x: Any) -> _Outcome | None:
 def _fitted_orthogonal(p: Any, x: Any) -> tuple[_Outcome, Spec] | None:
     """``Orthogonal(gain)`` with the gain the values have, when their matrix (as ``Orthogonal`` lowers for the
     parameter) is orthogonal up to that gain and its short side is at least 2 (one row is orthonormal at any
-    gain); None otherwise."""
+    gain); None otherwise. A stacked tensor (``nnx.vmap``, ``nn.scan``) is tested layer by layer: every layer's
+    matrix must be orthogonal at one shared gain, which ``Plan.apply`` draws again layer by layer, and the KS
+    p-value is the smallest of the layers' times their number (Bonferroni)."""
     import numpy as np
 
     from .specs import Orthogonal
     from .verify import stats
-    if p.stacked or len(p.shape) < 2:
+    if len(p.slice_shape) < 2:
         return None
     try:
         draw: Any = Orthogonal().lower(p.info())
     except (TypeError, ValueError):
         return None
     values = x.reshape(p.shape)
-    a = _short_side(values, draw)
-    if a.shape[0] < 2:
+    layers: list[Any] = []
+    for index in p.slices():  # [()] when nothing is stacked: the tensor itself
+        at: list[Any] = [slice(None)] * values.ndim
+        for axis, i in zip(p.stacked, index):
+            at[axis] = i
+        layers.append(values[tuple(at)])
+    sides = [_short_side(layer, draw) for layer in layers]
+    if sides[0].shape[0] < 2:
         return None
-    norms = np.einsum("ij,ij->i", a, a)
-    gain = math.sqrt(float(norms.mean()))
-    if not gain > 0 or not _orthonormal(a, gain, p.dtype):
+    gain = math.sqrt(float(np.mean([np.einsum("ij,ij->i", a, a).mean() for a in sides])))
+    if not gain > 0 or not all(_orthonormal(a, gain, p.dtype) for a in sides):
         return None
     spec = Orthogonal(gain)
-    law = stats.distribution(spec.lower(p.info()), p.shape)
-    return _Outcome(_ks(x, law), 1, True, True, f"orthogonal, gain={gain:.6g}"), spec
+    law = stats.distribution(spec.lower(p.info()), p.slice_shape)
+    name = f"orthogonal, gain={gain:.6g}"
+    return _combine([_Outcome(_ks(layer.ravel(), law), 1, True, True, name) for layer in layers], name), spec
+
+
+def _other_rows(p: Any, x: Any) -> Any:
+    """The values of ``p`` (``x``: flat float64) off its padding row, flat, when it has one (``Param.padding_idx``,
+    the row ``Rows`` addresses) and that row is exactly zero in every stacked layer; None otherwise."""
+    import numpy as np
+
+    from . import draws as D
+    from .specs import Rows, Zeros
+    if p.padding_idx is None:
+        return None
+    try:
+        draw = Rows(Zeros()).lower(p.info())
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(draw, D.Rows):
+        return None
+    axis = [k for k in range(len(p.shape)) if k not in p.stacked][draw.axis % len(p.slice_shape)]
+    values = x.reshape(p.shape)
+    if values.shape[axis] < 2 or np.any(np.take(values, [draw.index], axis=axis) != 0):
+        return None
+    return np.delete(values, draw.index, axis=axis).ravel()
 
 
 def _linen_leaf(model: Any, handle: Any) -> Any:
@@ -448,8 +481,9 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
             stacked layers exactly), ``module=`` for a torch state_dict.
 
     Returns:
-        A ``FitReport``: per parameter the closest law, its KS p-value and where it came from; ``str()`` is a
-        table, ``.to_plan()`` a plan that redraws every parameter from its law ("copy this model's init").
+        A ``FitReport``: per floating-point parameter (not a quantized layer's scales) the closest law, its KS
+        p-value and where it came from; ``str()`` is a table, ``.to_plan()`` a plan that redraws every parameter
+        from its law ("copy this model's init").
 
     Raises:
         TypeError: ``candidates`` is not a dict of names to plans, ``model`` belongs to no supported framework,
@@ -478,7 +512,7 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
     from ._validate import FLOAT_DTYPES
     from .apply import backend_of, check_options
     from .plan import Plan
-    from .specs import Constant, Normal, Uniform
+    from .specs import Constant, Normal, Rows, Uniform
     from .verify import stats
     mine = _check_candidates(candidates)
     backend = backend_of(model)
@@ -501,8 +535,8 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
         return passes, passes and o.structured, o.pvalue
 
     for p in keyed:
-        if not p.known or p.dtype not in FLOAT_DTYPES:  # a quantized int8 kernel has no law here
-            continue
+        if not p.known or p.dtype not in FLOAT_DTYPES or p.role == "quantization":
+            continue  # a quantized layer's int8 kernel and its scales are quantization state, not drawn: no law here
         x = _read(backend, tree, handles[p.path]).ravel()
         if x.size == 0 or not np.isfinite(x).all():
             continue
@@ -536,14 +570,23 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
             if x.size == 1 and (best is None or best[0].pvalue <= ALPHA):  # no law holds it: its value
                 best, won = constant, None
             elif best is None or best[0].pvalue <= ALPHA:
-                mean, std = float(x.mean()), float(x.std())
-                low, high = float(x.min()), float(x.max())
-                span = (high - low) / max(x.size - 1, 1)  # the range of n uniforms falls short by about this
-                for spec in (Normal(mean, std), Uniform(low - span, high + span)):
-                    law = stats.distribution(spec.lower(p.info()), p.shape)
-                    outcome = _Outcome(_ks(x, law), 1, True, False, law.name)
-                    if best is None or rank(outcome) > rank(best[0]):
-                        best, won = (outcome, spec, "fitted"), None
+                # an embedding's exact zero padding row is kept: the law is fitted to the other rows, in ``Rows``
+                # as the presets give it, so ``to_plan`` writes the row's zeros again
+                rest = _other_rows(p, x)
+                y = x if rest is None else rest
+                mean, std = float(y.mean()), float(y.std())
+                low, high = float(y.min()), float(y.max())
+                span = (high - low) / max(y.size - 1, 1)  # the range of n uniforms falls short by about this
+                for base in (Normal(mean, std), Uniform(low - span, high + span)):
+                    if rest is None:
+                        fitted: Spec = base
+                        law = stats.distribution(fitted.lower(p.info()), p.shape)
+                        tested: _Outcome | None = _Outcome(_ks(x, law), 1, True, False, law.name)
+                    else:
+                        fitted = Rows(base)
+                        tested = _test(Plan().rule(fitted).rules[0], fitted, p, x)
+                    if tested is not None and (best is None or rank(tested) > rank(best[0])):
+                        best, won = (tested, fitted, "fitted"), None
             assert best is not None
             if best is not constant and not best[0].structured:  # orthogonal at a gain no candidate has
                 orthogonal = _fitted_orthogonal(p, x)

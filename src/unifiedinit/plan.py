@@ -747,9 +747,27 @@ class Plan:
     @classmethod
     def from_dict(cls, data: Any) -> "Plan":
         from .serialize import from_dict
-        if not _is_dict(data) or set(data) - {"name", "rules"} or not isinstance(data.get("rules"), list) \
-                or not isinstance(data.get("name", ""), str):
-            raise ValueError(f"cannot load plan: expected {{'name': str, 'rules': [...]}}, got {data!r:.200}")
+        # one check per field, each naming its path (as the rules' and the specs' are named); the shape of a plan
+        # ends each message, and a value is shown cut to 200 characters, never whole
+        shape = "expected {'name': str, 'rules': [...]}"
+        if not _is_dict(data):
+            raise ValueError(f"cannot load plan: plan: a dict is needed, got {type(data).__name__} {data!r:.200}; "
+                             f"{shape}")
+        unknown = sorted(set(data) - {"name", "rules"}, key=str)  # a YAML key may be a number
+        if unknown:
+            more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+            raise ValueError(f"cannot load plan: plan.{str(unknown[0]):.100}: unknown field{more}; allowed: name, "
+                             f"rules; {shape}")
+        if "rules" not in data:
+            raise ValueError(f"cannot load plan: plan.rules: missing (a list of rules, [] for none); {shape}")
+        top: Any = data["rules"]
+        if not isinstance(top, list):
+            raise ValueError(f"cannot load plan: plan.rules: a list of rules is needed, got {type(top).__name__} "
+                             f"{top!r:.200}; {shape}")
+        top = data.get("name", "")
+        if not isinstance(top, str):
+            raise ValueError(f"cannot load plan: plan.name: a string is needed, got {type(top).__name__} "
+                             f"{top!r:.200}; {shape}")
         fields = ("spec", "kind", "role", "path", "layer", "fans", "layout", "stacked", "quiet", "depth", "num_layers",
                   "first_layer")
         rules: list[Rule] = []
