@@ -8,7 +8,7 @@ array. Draws are ``jax.random`` with the key given, so they trace under ``jit``/
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import equinox as eqx
 import jax
@@ -18,7 +18,7 @@ from ... import _validate as v
 from ... import draws as D
 from ...layout import LayoutLike, TensorInfo, get_layout
 from ...params import stacked_axes
-from ...portable import portable_option
+from ...portable import Portable, portable_option
 from ...samplers import draw as sampled
 from ...specs import Spec
 from .ops import EquinoxOps, array as array, seed_key, to_numpy as to_numpy  # (the conformance suite's, re-exported)
@@ -160,12 +160,8 @@ class EquinoxInitializer:
         stacked = stacked_axes(tuple(weight.shape), _expected_ndim(obj, "weight"))
         drawn_bias = eqx.is_array(bias) and bias_spec is not None
         if self.portable is not None and (stacked or drawn_bias):
-            raise ValueError(
-                f"a portable Equinox initializer draws one parameter from its key ({self.portable.key!r}); this "
-                f"{type(obj).__name__} " + (f"stacks {weight.shape[0]} layers (eqx.filter_vmap)" if stacked else
-                                             "has its bias drawn too, which would repeat the weight's values") +
-                "; allowed: an initializer per parameter, each with its own Portable key, or a plan, which keys "
-                "every parameter and layer: ui.Plan().rule(spec, kind=...).apply(model, seed=..., portable=True)")
+            self._refuse_portable(self.portable, obj, f"stacks {weight.shape[0]} layers (eqx.filter_vmap)"
+                                  if stacked else "has its bias drawn too, which would repeat the weight's values")
         fans = TensorInfo.make(tuple(weight.shape[len(stacked):]), where).fans \
             if bias is not None and bias_spec is not None and bias_spec.fan_based else None
         bias_stacked = stacked_axes(tuple(cast(Any, bias).shape), _expected_ndim(obj, "bias")) if drawn_bias else ()
@@ -177,6 +173,15 @@ class EquinoxInitializer:
             return eqx.tree_at(_weight_of, obj, new_weight)
         new_bias = self._values(cast(Spec, bias_spec), bias, bkey, "torch", fans, bias_stacked)
         return eqx.tree_at(_weight_and_bias_of, obj, (new_weight, new_bias))
+
+    @staticmethod
+    def _refuse_portable(portable: Portable, obj: Any, why: str) -> NoReturn:
+        """A portable initializer has one key, so it draws one parameter: refuse a layer that would repeat it."""
+        raise ValueError(
+            f"a portable Equinox initializer draws one parameter from its key ({portable.key!r}); this "
+            f"{type(obj).__name__} {why}; allowed: an initializer per parameter, each with its own Portable key, "
+            "or a plan, which keys every parameter and layer: ui.Plan().rule(spec, kind=...).apply(model, "
+            "seed=..., portable=True)")
 
     def _placeholder_bias(self, obj: Any, key: jax.Array, where: LayoutLike) -> Any:
         """A layer whose weight is an ``eqx.nn.Shared`` placeholder (the tied array is held, and drawn, where
@@ -195,11 +200,7 @@ class EquinoxInitializer:
                 "allowed: a plan (ui.Plan().rule(spec, role='bias').apply(model, seed=0)) or bias=None")
         stacked = stacked_axes(tuple(bias.shape), _expected_ndim(obj, "bias"))
         if self.portable is not None and stacked:
-            raise ValueError(
-                f"a portable Equinox initializer draws one parameter from its key ({self.portable.key!r}); this "
-                f"{type(obj).__name__} stacks {bias.shape[0]} layers (eqx.filter_vmap); allowed: a plan, which "
-                "keys every parameter and layer: ui.Plan().rule(spec, kind=...).apply(model, seed=..., "
-                "portable=True)")
+            self._refuse_portable(self.portable, obj, f"stacks {bias.shape[0]} layers (eqx.filter_vmap)")
         fans = TensorInfo.make(declared, where).fans if self.bias.fan_based else None
         lower(tuple(bias.shape[len(stacked):]), bias.dtype, self.bias, "torch", fans)  # checked before the draw
         new_bias = self._values(self.bias, bias, jax.random.split(key)[1], "torch", fans, stacked)
