@@ -22,7 +22,7 @@ import jax.numpy as jnp
 
 from ..._validate import jax_key
 from ...layout import Layout, TensorInfo, register_layout
-from ...params import (Param, Select, Stack, _owns_before, _path_order, innermost_stack, looks_like_norm,
+from ...params import (Param, Select, Stack, innermost_stack, looks_like_norm, tie,
                        registered_layer, stacked_axes, stacked_norm)
 from ..flax.ops import check_mesh, concrete, is_sequence
 from .ops import JaxTarget
@@ -191,29 +191,19 @@ def _shared_ties(shared: Any) -> tuple[list[tuple[tuple[Any, ...], tuple[Any, ..
 
 def _tied(found: list[tuple[Param, Any]], ties: Sequence[tuple[tuple[Any, ...], tuple[Any, ...]]],
           lost: Sequence[tuple[Any, ...]]) -> list[tuple[Param, Any]]:
-    """One record per tensor an ``eqx.nn.Shared`` ties: the source and its placeholders have one owner, as
-    ``params.tie`` chooses it (an embedding first, then the shortest path, then the first sorted: never which
-    side is ``get``), the others its aliases; the owner's handle is the source's (the array the module holds).
-    The record stays where the first of them was walked. Records under a placeholder that hold no source's array
-    (``lost``) are dropped: the module holds no tensor there."""
-    at = {handle[0]: i for i, (_, handle) in enumerate(found)}
-    groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
-    for hole, source in ties:
-        if hole in at and source in at:
-            groups.setdefault(source, [source]).append(hole)
-    drop = {at[path] for path in lost if path in at}
-    out = list(found)
-    for source, paths in groups.items():
-        members = sorted(at[path] for path in paths)
-        owner = found[members[0]][0]
-        for i in members[1:]:
-            if _owns_before(found[i][0], owner):
-                owner = found[i][0]
-        aliases = tuple(sorted((found[i][0].path for i in members if found[i][0].path != owner.path),
-                               key=_path_order))
-        out[members[0]] = (owner._replace(aliases=aliases), found[at[source]][1])
-        drop |= set(members[1:])
-    return [record for i, record in enumerate(out) if i not in drop]
+    """One record per tensor an ``eqx.nn.Shared`` ties: its placeholders are the source's tensor to ``params.tie``
+    (which chooses the owner: never which side is ``get``), and the record keeps the source's handle (the array
+    the module holds). Records under a placeholder that hold no source's array (``lost``) are dropped: the module
+    holds no tensor there."""
+    handles = {handle[0]: handle for _, handle in found}
+    source_of = {hole: source for hole, source in ties if hole in handles and source in handles}
+    gone = set(lost)
+
+    def source(handle: tuple[Any, ...]) -> tuple[Any, ...]:
+        path: tuple[Any, ...] = handle[0]
+        return source_of.get(path, path)
+    records = tie([record for record in found if record[1][0] not in gone], identity=source)
+    return [(p, handles[source(handle)]) for p, handle in records]
 
 
 def _inexact(x: Any) -> bool:
