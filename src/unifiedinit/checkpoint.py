@@ -224,11 +224,7 @@ def _keys(plan: Any, walked: list[Any]) -> dict[str, str]:
     """Every name of the model's tensors (dotted) -> its tensor's canonical key, as ``plan.apply`` gives it (the
     stacked axes a rule declares included), before the plan runs: the key of a grown embedding's new rows."""
     from .params import assign_keys
-    declared: list[Any] = []
-    for p in walked:
-        i = plan.match(p)
-        stacked = None if i is None else plan.rules[i].stacked
-        declared.append(p if stacked is None or stacked > len(p.shape) else p._replace(stacked=tuple(range(stacked))))
+    declared = [plan._stacked_as_declared(p, plan.match(p)) for p in walked]
     return {path.replace("/", "."): p.key for p in assign_keys(declared) for path in (p.path,) + p.aliases}
 
 

@@ -571,6 +571,18 @@ class Plan:
         paths = skip_matched(skip_names(skip, "Plan.resolve"), params, owner="Plan.resolve")[0]
         return self._resolve(params, warn=warn, stacklevel=stacklevel + 1, dry_run=dry_run, skip=paths)
 
+    def _stacked_as_declared(self, p: Param, i: int | None) -> Param:
+        """``p`` with the leading axes that rule ``i`` (the one that matched it) declares stacked
+        (``stacked=``), refused where the tensor has fewer axes; ``p`` as walked where no rule matched or the
+        rule declares nothing."""
+        declared = None if i is None else self.rules[i].stacked
+        if i is None or declared is None:
+            return p
+        if declared > len(p.shape):
+            raise _refused(ValueError(f"parameter 'stacked' is {declared}, more axes than the tensor has; "
+                                      f"allowed: 0..{len(p.shape)}"), self.rules[i], i, p)
+        return p._replace(stacked=tuple(range(declared)))
+
     def _resolve(self, params: Sequence[Param], *, warn: bool = True, stacklevel: int = 2, dry_run: bool = False,
                  skip: Any = frozenset(), fresh: bool = False) -> Report:
         """``resolve``; ``fresh``: the records were made for this call by a backend's walk (the apply loop), so
@@ -584,7 +596,6 @@ class Plan:
         reads: dict[tuple[str, str], tuple[list[Select], bool]] = {}
         paths: dict[tuple[Any, ...], bool] = {}
         decided: dict[tuple[Any, ...], int | None] = {}
-        declares = [r.stacked for r in self.rules]
         for p in params:
             pair = (p.kind, p.role)
             found = reads.get(pair)
@@ -602,13 +613,7 @@ class Plan:
             i = decided.get(what, -1)
             if i == -1:
                 i = decided[what] = self.match(p)
-            declared = None if i is None else declares[i]
-            if i is not None and declared is not None:  # declared by the rule: its leading axes
-                if declared > len(p.shape):
-                    raise _refused(ValueError(f"parameter 'stacked' is {declared}, more axes than the tensor has; "
-                                              f"allowed: 0..{len(p.shape)}"), self.rules[i], i, p)
-                p = p._replace(stacked=tuple(range(declared)))
-            matched.append(p)
+            matched.append(self._stacked_as_declared(p, i))
             rule_of.append(i)
         keyed = assign_keys(matched, fresh=fresh)
         entries: list[Entry]
