@@ -211,9 +211,15 @@ def test_the_seed_patterns_reproduce_the_seeds_own_functions(name):
             m.weight.data.normal_(0, 0.01)
             m.bias.data = torch.ones(m.bias.data.size())
 
-    def build():
-        return nn.Sequential(nn.Conv2d(16, 64, 5), nn.BatchNorm2d(64), nn.ConvTranspose2d(64, 32, 4),
-                             nn.BatchNorm2d(32), nn.Flatten(), nn.Linear(32, 200))
+    def build():  # the seeds set BatchNorm only (by class name): a GroupNorm and a LayerNorm, moved off their
+        # defaults 1/0 so that a plan setting them shows, stay as they are
+        model = nn.Sequential(nn.Conv2d(16, 64, 5), nn.BatchNorm2d(64), nn.ConvTranspose2d(64, 32, 4),
+                              nn.BatchNorm2d(32), nn.GroupNorm(4, 32), nn.Flatten(), nn.Linear(32, 200),
+                              nn.LayerNorm(200))
+        for norm in (model[4], model[7]):
+            nn.init.uniform_(norm.weight, 0.5, 1.5)
+            nn.init.uniform_(norm.bias, -0.5, 0.5)
+        return model
     torch.manual_seed(0)
     theirs, ours, untouched = build(), build(), build()
     for module in (theirs, ours):  # one starting point: what a function leaves alone stays equal to it

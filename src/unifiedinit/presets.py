@@ -160,19 +160,26 @@ PRESETS = {"torch": torch, "keras": keras, "flax": flax, "mxnet": mxnet, "equino
 
 # ------------------------------------------------------------------------------- the seeds' whole-model patterns
 
+#: the norms the seeds' patterns set: those whose class name holds 'BatchNorm', as the seeds'
+#: ``classname.find('BatchNorm')`` (torch's, Flax's, MXNet's and Equinox's BatchNorm, Keras's BatchNormalization,
+#: SyncBatchNorm); a LayerNorm or GroupNorm is left as it is
+_BATCH_NORM = "*BatchNorm*"
+
 #: DCGAN's weights_init: Conv (and ConvTranspose: the seed matches 'Conv' in the class name) weights N(0, 0.02),
 #: BatchNorm weights N(1, 0.02) and biases 0; a convolution's bias is left as it is, as the seed leaves it
 dcgan = (Plan(name="dcgan")
          .rule(Normal(0.0, 0.02), kind=("conv", "conv_transpose"), role="weight")
-         .rule(Normal(1.0, 0.02), kind="norm", role="scale")
-         .rule(Zeros(), kind="norm", role="shift"))
+         .rule(Normal(1.0, 0.02), kind="norm", role="scale", layer=_BATCH_NORM)
+         .rule(Zeros(), kind="norm", role="shift", layer=_BATCH_NORM))
 
-#: Conv and ConvTranspose weights N(0, sqrt(2 / n)), n = k x k x out_channels (He, fan_out), their biases 0;
-#: BatchNorm 1 / 0; Linear N(0, 0.01) with bias ones
+#: Conv and ConvTranspose weights N(0, sqrt(2 / n)), n = k x k x out_channels (He, fan_out; for a grouped
+#: ConvTranspose the fan_out of its stored weight, k x k x out_channels / groups), their biases 0; BatchNorm
+#: 1 / 0; Linear N(0, 0.01) with bias ones
 he_conv = (Plan(name="he_conv")
            .rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind=("conv", "conv_transpose"), role="weight")
            .rule(Zeros(), kind=("conv", "conv_transpose"), role="bias")
-           .rule(Ones(), kind="norm", role="scale").rule(Zeros(), kind="norm", role="shift")
+           .rule(Ones(), kind="norm", role="scale", layer=_BATCH_NORM)
+           .rule(Zeros(), kind="norm", role="shift", layer=_BATCH_NORM)
            .rule(Normal(0.0, 0.01), kind="dense", role="weight")
            .rule(Ones(), kind="dense", role="bias"))
 
@@ -189,7 +196,11 @@ def first_and_second(first: Any = XavierUniform(), second: Any = Constant(42.0),
     Layers are chosen by path globs, by default the children "0" and "1" of a Sequential (torch, MXNet, Keras: a
     Keras glob also sees the path through the positions and attributes that hold a layer, ``1/kernel``, never
     reading Keras's automatic names, ``sequential_1/dense_2/kernel``, as positions); any spec can replace either
-    default. Unlike the framework presets its rules are not quiet: a rule that matches nothing gives a warning.
+    default. Positions count every child, those without parameters too, as the seed's own ``net[0]`` and
+    ``net[2]`` do: d2l's torch net ``Sequential(Linear, ReLU, Linear)`` takes ``second_path="2/*"``, its Keras
+    net ``Sequential([Flatten, Dense, Dense])`` takes ``first_path="1/*", second_path="2/*"``, its MXNet net
+    (two Dense, the activation inside the first) the defaults. Unlike the framework presets its rules are not
+    quiet: a rule that matches nothing gives a warning.
 
     Args:
         first: the spec of the first layer's weight, a unifiedinit spec or None (keep it), default
