@@ -71,8 +71,8 @@ DIFFERENCES: list[Difference] = [
                "ValueError naming 'groups'", "a negative number of groups is a bad argument", "zeros_(t)"),
     Difference("torch", "dirac_(groups=a uint8 tensor, or an int8 tensor with a dimension)",
                "uint8: its value is used as a mask index, so wrong values (groups=tensor(2, uint8) on 4 channels: "
-               "channel 1 reads input 1, channel 0 reads nothing); int8 with a dimension: IndexError after the "
-               "tensor is zeroed", "the identity for groups = the tensor's value, as for an int64 tensor",
+               "channels 0 and 1 both read input 1, channels 2 and 3 nothing); int8 with a dimension: IndexError "
+               "after the tensor is zeroed", "the identity for groups = the tensor's value, as for an int64 tensor",
                "groups means the same whatever its integer dtype", "dirac_(t, int(groups))"),
     Difference("torch", "sparse_(sparsity<0)", "reads ceil(sparsity x rows) < 0 as a slice end: zeroes every row "
                "but that many in each column", "ValueError naming 'sparsity'",

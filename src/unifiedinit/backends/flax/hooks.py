@@ -301,8 +301,9 @@ def reinit(target: Any, key: jax.Array, *, kernel: Spec | None = None, bias: Spe
     in Flax's layout, and ``bias`` for its ``bias`` with the fans of that layer's kernel, so
     ``reinit(params, key, kernel=KaimingUniform(a=sqrt(5)), bias=KaimingUniform(a=sqrt(5)))`` gives a Flax
     model torch's default Linear/Conv initialization, bias included. A spec left as None leaves those
-    parameters as they are. Each parameter's key is ``fold_in(key, crc32(path))``, so values do not depend on
-    the order of layers. Everything is lowered before anything is drawn. (A two-rule ``unifiedinit.Plan``.)
+    parameters as they are. Each parameter's key is ``key`` with its 64-bit stream (a BLAKE2b hash of its
+    canonical key, ``unifiedinit.apply.stream(0, key)``) folded in, so values do not depend on the order of
+    layers. Everything is lowered before anything is drawn. (A two-rule ``unifiedinit.Plan``.)
 
     Args:
         target: a linen variables tree (``{"params": ...}``) or params tree, or an ``nnx.Module``.
