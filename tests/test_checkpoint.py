@@ -663,3 +663,182 @@ def test_a_state_dict_whose_tied_names_cannot_hold_one_value_is_refused_before_a
     with pytest.raises(ValueError, match="'embed.weight' and 'head.weight' are one tied tensor"):
         ui.init_missing(state, ckpt, ui.presets.torch, seed=0, module=_TiedHead())
     assert all(torch.equal(state[k], before[k]) for k in state)
+
+
+def _refused_plan_and_nan_rows():
+    """The two ways a call without a seed is refused after its grown embedding's new rows are drawn: a plan that
+    cannot set a missing parameter (Eye on a bias), and new rows that are not finite (old rows holding NaN)."""
+    old = nn.Sequential(nn.Embedding(10, 4))
+    checkpoint = dict(old.state_dict())
+    nan_rows = {"0.weight": checkpoint["0.weight"].detach().clone()}
+    nan_rows["0.weight"][2, 1] = float("nan")
+    eye_on_bias = ui.presets.torch.rule(ui.Eye(), path="1/bias")
+    return [(checkpoint, eye_on_bias, "Eye"), (nan_rows, ui.presets.torch, "its old rows hold NaN")]
+
+
+@pytest.mark.parametrize("case", [0, 1], ids=["plan refused", "rows refused"])
+@pytest.mark.parametrize("with_generator", [False, True], ids=["global", "generator"])
+def test_a_call_refused_after_the_new_rows_are_drawn_leaves_the_generator_as_it_was(case, with_generator):
+    """seed=None: the new rows of a grown embedding are drawn from torch's default generator (or generator=)
+    before the plan runs; a refused call puts it back, as a refused plan.apply leaves it (it used to be advanced
+    by the rows' draw). The next call then draws what it would have drawn without the refused one."""
+    checkpoint, plan, words = _refused_plan_and_nan_rows()[case]
+    model = nn.Sequential(nn.Embedding(12, 4), nn.Linear(4, 3))
+    before = _snapshot(model)
+    torch.manual_seed(123)
+    generator = torch.Generator().manual_seed(5) if with_generator else None
+    options = {"generator": generator} if generator is not None else {}
+    rng, state = torch.get_rng_state(), generator.get_state() if generator is not None else None
+    with pytest.raises(ValueError, match=words):
+        ui.init_missing(model, checkpoint, plan, **options)
+    _unchanged(model, before)
+    assert torch.equal(torch.get_rng_state(), rng)
+    if generator is not None:
+        assert state is not None and torch.equal(generator.get_state(), state)
+    # a call that is not refused draws (so the refused one had drawn too, before it was refused)
+    ui.init_missing(model, {"0.weight": checkpoint["0.weight"].nan_to_num()}, ui.presets.torch, **options)
+    moved = generator.get_state() if generator is not None else torch.get_rng_state()
+    assert not torch.equal(moved, state if generator is not None else rng)
+
+
+# ------------------------------------------------------------------ DTensor checkpoints: 2 spawned gloo ranks
+
+_DIST_TIMEOUT = 300  # seconds for the spawned group (as tests/test_distributed.py)
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rank(rank: int, world: int, port: int, errors: str) -> None:
+    """One rank of the group: join it, run the DTensor checkpoint scenario, leave a traceback file on failure."""
+    import os
+    import traceback
+
+    import torch.distributed as dist
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    torch.set_num_threads(1)
+    try:
+        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
+        try:
+            _dtensor_checkpoints(world)
+        finally:
+            dist.destroy_process_group()
+    except BaseException:
+        with open(os.path.join(errors, f"rank{rank}.txt"), "w") as f:
+            f.write(traceback.format_exc())
+        raise
+
+
+def _dtensor_checkpoints(world: int) -> None:
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.fsdp import fully_shard
+    from torch.distributed.tensor import DTensor, Replicate, distribute_tensor
+
+    def net(seed: int) -> nn.Sequential:
+        torch.manual_seed(seed)
+        return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 6))
+
+    def sharded(module: nn.Module) -> nn.Module:
+        for layer in module.children():
+            if any(True for _ in layer.parameters()):
+                fully_shard(layer)
+        fully_shard(module)
+        return module
+
+    def whole(module: nn.Module) -> dict:  # every rank gathers every tensor
+        return {n: t.full_tensor() if isinstance(t, DTensor) else t.detach().clone()
+                for n, t in module.state_dict().items()}
+
+    def same(got: dict, want: dict) -> None:
+        assert set(got) == set(want)
+        for name, t in want.items():
+            assert torch.equal(got[name], t), name
+
+    # an FSDP2 model's own state_dict (DTensors of the model's placements) of the body, a new head: each rank
+    # copies its shard, and the model gathered is the unsharded model given the whole checkpoint, bit for bit
+    old = sharded(net(0))
+    body = {n: t for n, t in old.state_dict().items() if n.startswith("0.")}
+    assert all(isinstance(t, DTensor) for t in body.values())
+    full = {n: t.full_tensor() for n, t in body.items()}
+    model = sharded(net(1))
+    report = ui.init_missing(model, body, ui.presets.torch, seed=4, portable=True)
+    reference = net(1)
+    ui.init_missing(reference, full, ui.presets.torch, seed=4, portable=True)
+    assert set(report.loaded) == set(body) and {e.param.path for e in report.entries} == {"2/weight", "2/bias"}
+    same(whole(model), {n: t.detach() for n, t in reference.state_dict().items()})
+    # the model's own state_dict: read in place, nothing changes
+    before = whole(model)
+    ui.init_missing(model, model.state_dict(), ui.presets.torch, seed=5)
+    same(whole(model), before)
+
+    # refused by name, before anything is written: a DTensor into a plain tensor, or of other placements
+    plain = net(2)
+    before = whole(plain)
+    with pytest.raises(TypeError, match=r"checkpoint tensor '0.weight' is a DTensor \(placements \(Shard\(dim=0\)\) "
+                                        r"on a cpu mesh of ranks \[0, 1\]\) and the model's is a plain tensor; "
+                                        r"allowed: .*t.full_tensor\(\)"):
+        ui.init_missing(plain, body, ui.presets.torch, seed=0)
+    same(whole(plain), before)
+    replicated = {n: distribute_tensor(t, init_device_mesh("cpu", (world,)), [Replicate()]) for n, t in full.items()}
+    target = sharded(net(3))
+    before = whole(target)
+    with pytest.raises(TypeError, match=r"'0.weight' is a DTensor \(placements \(Replicate\(\)\) .*and the model's "
+                                        r"has placements \(Shard\(dim=0\)\)"):
+        ui.init_missing(target, replicated, ui.presets.torch, seed=0)
+    same(whole(target), before)
+    # a grown embedding's new rows come from all its old rows: its DTensor is refused (its full_tensor() is not)
+    torch.manual_seed(6)
+    small = sharded(nn.Sequential(nn.Embedding(6, 4)))
+    grown = sharded(nn.Sequential(nn.Embedding(8, 4)))
+    before = whole(grown)
+    with pytest.raises(TypeError, match=r"'0.weight' is a DTensor .* of an embedding that grew \(\(6, 4\) -> "
+                                        r"\(8, 4\)\).*t.full_tensor\(\)"):
+        ui.init_missing(grown, small.state_dict(), ui.presets.torch, seed=0)
+    same(whole(grown), before)
+    report = ui.init_missing(grown, {"0.weight": whole(small)["0.weight"]}, ui.presets.torch, seed=0)
+    assert report.resized == {"0.weight": (6, 8)}
+    assert torch.equal(whole(grown)["0.weight"][:6], whole(small)["0.weight"])
+
+
+def _spawn_two(errors, retries: int = 1) -> None:
+    """Run the DTensor checkpoint scenario on 2 spawned gloo ranks (free port, timeout); fail with every rank's
+    traceback. As in tests/test_distributed.py, a group where a rank was killed by a signal before it could write a
+    traceback (gloo's C++ threads have aborted under two-core load) is run again once; a failure our code raises is
+    never retried."""
+    import time
+    import warnings
+
+    from torch.multiprocessing.spawn import ProcessExitedException, start_processes
+    context = start_processes(_rank, args=(2, _free_port(), str(errors)), nprocs=2, join=False,
+                              start_method="spawn")
+    assert context is not None  # join=False: the context to wait on
+    deadline = time.monotonic() + _DIST_TIMEOUT
+    try:
+        while not context.join(timeout=5):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the DTensor checkpoint scenario took more than {_DIST_TIMEOUT} s")
+    except Exception as err:
+        for p in context.processes:
+            if p is not None and p.is_alive():
+                p.kill()
+        reports = "".join(f"\n--- {f.name}\n{f.read_text()}" for f in sorted(errors.glob("rank*.txt")))
+        if retries and not reports and isinstance(err, ProcessExitedException) and err.signal_name is not None:
+            warnings.warn(f"DTensor checkpoint scenario: {err} without a traceback; running it again once")
+            again = errors / "again"
+            again.mkdir()
+            return _spawn_two(again, retries - 1)
+        raise AssertionError(f"failed on 2 processes: {err}{reports}") from None
+
+
+def test_a_checkpoint_of_dtensors_is_copied_shard_into_shard_or_refused_by_name(tmp_path):
+    """2 gloo ranks: an FSDP2 model's state_dict into an FSDP2 model of the same placements loads shard by shard
+    (it used to fail with a bare AssertionError from DTensor's dispatch); into a plain model, a DTensor of other
+    placements, or a grown embedding it is refused with a TypeError naming the key, before anything is written."""
+    dist = pytest.importorskip("torch.distributed")
+    if not dist.is_available() or not dist.is_gloo_available():
+        pytest.skip("torch.distributed with gloo is not available")
+    _spawn_two(tmp_path)

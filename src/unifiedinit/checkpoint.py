@@ -11,6 +11,11 @@ gets the same rows whichever of its names the checkpoint holds. The report says 
 ``resized`` (path -> (rows in the checkpoint, rows now)), ``unexpected`` (checkpoint names the model does not
 have), and the plan's entries for the rest.
 
+A checkpoint DTensor (an FSDP2 model's state_dict, or what torch.distributed.checkpoint loads into one) is copied
+shard into shard, into a DTensor of the same placements on the same ranks; any other is refused by name before
+anything is written (its ``full_tensor()`` is a plain tensor, of which each rank copies its block). Without a seed,
+a call refused after the new rows are drawn puts the generator they came from back as it was.
+
 A checkpoint tensor that shares memory with one of the model's (``{"0.weight": model[1].weight}``, a layer copied
 into another) gives its values at the call, whatever the plan or the other copies then write there: such a tensor,
 and only such a one, is cloned before the plan draws.
@@ -21,6 +26,7 @@ all but the named parameters, and the checkpoint is loaded by the framework's ow
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -37,13 +43,16 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         model: a torch module (built normally or with ``empty_init()`` or under ``torch.device("meta")``; pass
             ``device=`` then), sharded (FSDP2, DTensor: each rank copies its own shard of the checkpoint's
             tensors) or not; or a state_dict (pass ``module=``, the module it came from, for its layers' kinds).
-        checkpoint: a torch state_dict (a mapping of dotted names to tensors).
+        checkpoint: a torch state_dict (a mapping of dotted names to tensors). A DTensor in it (an FSDP2 model's
+            state_dict, or one torch.distributed.checkpoint loaded into it) must have the placements of the
+            model's tensor on a mesh of the same ranks: each rank copies its own shard into the model's.
         plan: the ``Plan`` for what the checkpoint lacks (a new head, new rows of a grown embedding are drawn
             from N(mean, var) of the old rows instead).
         seed: the plan's seed, and of a grown embedding's new rows (their stream is keyed by the embedding's
             canonical key, the tie owner's for a tied one); None: drawn as the plan draws, from ``generator=``
             when given, else torch's default generator (the new rows first, in the model's order, then the plan's
-            draws: the rows are drawn and checked before anything is written).
+            draws: the rows are drawn and checked before anything is written); a refused call puts that generator
+            back as it was.
         **options: ``Plan.apply``'s options (``device=``, ``generator=``, ``module=``), and ``skip=``: names (or a
             state_dict, whose keys are taken) the plan leaves as they are besides those the checkpoint provides
             (a head set by hand), as ``Plan.apply`` takes them; a skipped name the checkpoint holds is still loaded
@@ -65,8 +74,10 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         TypeError: ``plan`` is not a Plan, ``checkpoint`` is not a mapping of names to torch tensors, or one of
             them holds no values to copy (on meta, sparse, quantized), is complex where the model's is real (or
             an embedding that grew), or has a dtype torch cannot copy into the model's (bits8, int4,
-            float4_e2m1fn_x2: torch's copy_ has no kernel for it); ``skip`` is a single string or holds something
-            that is not one; nothing was written.
+            float4_e2m1fn_x2: torch's copy_ has no kernel for it), or is a DTensor where the model's tensor is not
+            one of the same placements on the same ranks (a plain tensor, another placement: pass
+            ``t.full_tensor()``) or of an embedding that grew; ``skip`` is a single string or holds something that
+            is not one; nothing was written.
         NotImplementedError: a model of another framework than torch.
 
     Examples:
@@ -122,8 +133,9 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             unexpected.append(name)
             continue
         mine = own[name]
-        _check_source(name, t, mine)
-        _check_copy(name, t, mine.dtype, _target_device(mine, options.get("device")), tried)
+        _check_placement(name, t, mine)  # a DTensor is copied shard into shard: the model's own placements
+        _check_source(name, _local(t), mine)
+        _check_copy(name, _local(t), mine.dtype, _target_device(mine, options.get("device")), tried)
         if mine.is_meta and options.get("device") is None:  # copied into a meta tensor, it would keep nothing
             raise ValueError(f"init_missing: the model's tensor {name!r} is on the meta device, which holds no "
                              "values; pass device= to give it memory there and copy the checkpoint in")
@@ -132,6 +144,11 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             loaded.append(name)
         elif kinds.get(name) == "embedding" and t.dim() == 2 and t.shape[1] == mine.shape[1] \
                 and 0 < t.shape[0] < mine.shape[0]:
+            if _is_dtensor(t):  # its new rows are drawn from all of its old rows
+                raise TypeError(f"init_missing: checkpoint tensor {name!r} is a DTensor ({_placed(t)}) of an "
+                                f"embedding that grew ({tuple(t.shape)} -> {tuple(mine.shape)}): its new rows are "
+                                "drawn from the mean and variance of all of its old rows; allowed: its whole "
+                                "tensor (t.full_tensor() on every rank)")
             if t.is_complex():  # its rows are read as float64 to draw the new ones
                 raise TypeError(f"init_missing: checkpoint tensor {name!r} is a complex embedding ({t.dtype}) that "
                                 "grew; allowed: a real one (its new rows are drawn from the old rows' real mean "
@@ -165,6 +182,7 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
                                  f"module= and differ ({tuple(own[name].shape)} {own[name].dtype}, "
                                  f"{tuple(own[other].shape)} {own[other].dtype}); allowed: tensors of the same shape "
                                  "and dtype, or one of the names only")
+            _check_placement(name, state[name], own[other], other)
             writable(own[other], other, "init_missing: ")
     # what the copies read (each tied tensor's first name), as it is now: one sharing memory with a tensor the plan
     # or another copy writes is cloned (the plan has not drawn yet)
@@ -174,38 +192,47 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     # refused (and once, in the model's order: a generator's draws follow it), keyed by its canonical key
     keys = _keys(plan, walked) if seed is not None else {}
     grown: dict[str, torch.Tensor] = {}
+    drawing: list[tuple[str, torch.device]] = []  # each grown tensor's first name, and where it is drawn
     for owner in sorted({owner_of[n] for n in resized}, key=position.__getitem__):
-        name = names_of[owner][0]
-        old, new = resized[name]
-        device = _target_device(own[name], options.get("device"))
-        device = source[name].device if device is None else device  # a device= the plan refuses after
-        rows = source[name].to(device, torch.float64)
-        if seed is not None:
-            g: torch.Generator | None = torch.Generator(device).manual_seed(stream(seed, f"{keys[name]}/new_rows"))
-            where = device
-        else:  # as the plan draws: generator= when given, else torch's default generator
-            g, where = generator, generator.device if generator is not None else device
-        noise = torch.randn(new - old, rows.shape[1], generator=g, dtype=torch.float64, device=where)
-        mean, std = rows.mean(0), rows.std(0, correction=0)
-        drawn = mean + std * noise.to(device)
-        _check_rows(name, drawn, (old, new), own[name].dtype)
-        grown[name] = torch.cat([rows, drawn])
-    undo = _filled_buffers(model, [n for n in loaded if own[n].is_meta], options.get("device"))
+        device = _target_device(own[names_of[owner][0]], options.get("device"))
+        drawing.append((names_of[owner][0], source[names_of[owner][0]].device if device is None else device))
+    # without a seed the new rows advance generator= or torch's default generator of their devices: a call
+    # refused after they are drawn (their rows, or the plan) puts it back, as a refused plan.apply leaves it
+    undo_rng = _rng_kept(generator, [device for _, device in drawing]) if seed is None and drawing else None
+    undo: list[tuple[Any, str, Any]] = []
     try:
+        for name, device in drawing:
+            old, new = resized[name]
+            rows = source[name].to(device, torch.float64)  # a device= the plan refuses after: the source's
+            if seed is not None:
+                g: torch.Generator | None = torch.Generator(device).manual_seed(
+                    stream(seed, f"{keys[name]}/new_rows"))
+                where = device
+            else:  # as the plan draws: generator= when given, else torch's default generator
+                g, where = generator, generator.device if generator is not None else device
+            noise = torch.randn(new - old, rows.shape[1], generator=g, dtype=torch.float64, device=where)
+            mean, std = rows.mean(0), rows.std(0, correction=0)
+            drawn = mean + std * noise.to(device)
+            _check_rows(name, drawn, (old, new), own[name].dtype)
+            grown[name] = torch.cat([rows, drawn])
+        undo = _filled_buffers(model, [n for n in loaded if own[n].is_meta], options.get("device"))
         report = plan.apply(model, seed=seed, skip=list(dict.fromkeys(also_skip + tuple(loaded) + tuple(resized))),
                             **options)
     except BaseException:
         for module, leaf, was in reversed(undo):  # the meta buffers given memory for the checkpoint, as they were
             module._buffers[leaf] = was
+        if undo_rng is not None:
+            undo_rng()
         raise
     own = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)  # materialized: new tensors
 
     def put(name: str, whole: torch.Tensor) -> None:
         """The checkpoint's whole tensor into the model's (and into each other name of it that is a tensor of its
-        own): a DTensor (FSDP2) takes its own shard of it."""
+        own): a DTensor (FSDP2) takes its own shard of it; a checkpoint DTensor, of the model's placements
+        (checked), is copied shard into shard."""
         for each in [name] + copies.get(name, []):
             local, block = local_block(own[each])
-            local.copy_(whole[tuple(slice(a, b) for a, b in block)])
+            local.copy_(_local(whole) if _is_dtensor(whole) else whole[tuple(slice(a, b) for a, b in block)])
 
     with torch.no_grad():
         done: set[str] = set()
@@ -250,6 +277,70 @@ def _check_rows(name: str, drawn: Any, rows: tuple[int, int], dtype: Any) -> Non
                      f"{bad} value(s) that are not finite in {dtype} among its {new - old} new rows, drawn from "
                      f"N(mean, var) of its old rows feature by feature ({why}); allowed: old rows whose mean and "
                      f"spread {dtype} holds with room to spare, or a model of a wider dtype. Nothing was written")
+
+
+def _is_dtensor(t: Any) -> bool:
+    """Whether ``t`` is a DTensor (an FSDP2 or tensor-parallel tensor); torch.distributed is only looked at when
+    loaded."""
+    import sys
+    module = sys.modules.get("torch.distributed.tensor")
+    return module is not None and isinstance(t, module.DTensor)
+
+
+def _local(t: Any) -> Any:
+    """The tensor this process holds of ``t``: a DTensor's local shard, a plain tensor itself."""
+    return t.to_local() if _is_dtensor(t) else t
+
+
+def _placed(t: Any) -> str:
+    """A DTensor's placements and mesh, in words."""
+    mesh = t.device_mesh
+    return (f"placements ({', '.join(map(repr, t.placements))}) on a {mesh.device_type} mesh of ranks "
+            f"{mesh.mesh.tolist()}")
+
+
+def _check_placement(name: str, t: Any, mine: Any, target: str | None = None) -> None:
+    """Refuse, before anything is written, a checkpoint DTensor ``t`` that is not a shard of the model's tensor
+    ``mine`` (named ``target``) on this rank: a DTensor is copied shard into shard, so ``mine`` must be a DTensor
+    of the same placements on a mesh of the same ranks (as distributed checkpoint loading into the model's own
+    state_dict gives); any other is read whole with ``full_tensor()`` by the caller. The same on every rank."""
+    if not _is_dtensor(t):
+        return
+    into = "" if target is None or target == name else f" (copied into {target!r} too)"
+    allowed = ("allowed: a DTensor of the model's own placements on the same ranks (as torch.distributed.checkpoint "
+               "loads into model.state_dict()), copied shard by shard, or a plain tensor (t.full_tensor() on every "
+               "rank), of which each rank copies its own block")
+    if not _is_dtensor(mine):
+        raise TypeError(f"init_missing: checkpoint tensor {name!r}{into} is a DTensor ({_placed(t)}) and the "
+                        f"model's is a plain tensor; {allowed}")
+    if tuple(t.placements) != tuple(mine.placements) \
+            or t.device_mesh.mesh.tolist() != mine.device_mesh.mesh.tolist():
+        raise TypeError(f"init_missing: checkpoint tensor {name!r}{into} is a DTensor ({_placed(t)}) and the "
+                        f"model's has {_placed(mine)}; {allowed}")
+
+
+def _rng_kept(generator: Any, devices: list[Any]) -> Callable[[], None]:
+    """What puts back the generators a draw on ``devices`` advances: ``generator`` when given, else torch's default
+    generator of each device (the CPU's, a CUDA device's)."""
+    import torch
+    if generator is not None:
+        kept = generator.get_state()
+        return lambda: generator.set_state(kept)
+    saved: list[tuple[Callable[[Any], None], Any]] = []
+    for device in dict.fromkeys(torch.device(d) for d in devices):
+        if device.type == "cpu":
+            saved.append((torch.set_rng_state, torch.get_rng_state()))
+        elif device.type != "meta":  # an accelerator: its module keeps a default generator per device
+            module: Any = torch.get_device_module(device.type)
+
+            def put_back(state: Any, module: Any = module, device: Any = device) -> None:
+                module.set_rng_state(state, device)
+            saved.append((put_back, module.get_rng_state(device)))
+
+    def restore() -> None:
+        for put_back, state in saved:
+            put_back(state)
+    return restore
 
 
 def _check_source(name: str, t: Any, mine: Any) -> None:
@@ -340,9 +431,10 @@ def _at_call(model: Any, own: dict[str, Any], used: dict[str, bool], state: Any)
     out = dict(state)
     for name, grew in used.items():
         t, mine = state[name], local.get(id(own[name]))
-        where = _storage(t)
+        held = _local(t)  # a checkpoint DTensor (of the model's placements): its shard is what is copied
+        where = _storage(held)
         others = in_storage.get(where, []) if where is not None else []
-        if any(mine is None or not _view(u, mine) or not (grew or _view(t, mine)) for u in others):
+        if any(mine is None or not _view(u, mine) or not (grew or _view(held, mine)) for u in others):
             with torch.no_grad():
                 out[name] = t.detach().clone()
     return out
@@ -355,11 +447,17 @@ def _view(a: Any, b: Any) -> bool:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Whether two checkpoint tensors hold the same tensor: shape, dtype and values."""
+    """Whether two checkpoint tensors hold the same tensor: shape, dtype and values (a DTensor beside a plain tensor
+    is read whole, on every rank alike; two DTensors torch compares itself)."""
     import torch
     if a is b:
         return True
-    return tuple(a.shape) == tuple(b.shape) and a.dtype == b.dtype and bool(torch.equal(a, b.to(a.device)))
+    if tuple(a.shape) != tuple(b.shape) or a.dtype != b.dtype:
+        return False
+    if _is_dtensor(a) and _is_dtensor(b):
+        return bool(torch.equal(a, b))
+    a, b = (t.full_tensor() if _is_dtensor(t) else t for t in (a, b))
+    return bool(torch.equal(a, b.to(a.device)))
 
 
 def _filled_buffers(model: Any, names: list[str], device: Any) -> list[tuple[Any, str, Any]]:
