@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -357,15 +359,102 @@ def test_a_meta_model_is_refused_naming_the_parameter():
     torch = pytest.importorskip("torch")
     with torch.device("meta"):
         model = torch.nn.Sequential(torch.nn.Linear(4, 4))
-    with pytest.raises(ValueError, match=r"parameter '0/weight' \(and 1 more\) of the model holds no values"):
+    with pytest.raises(ValueError, match=r"fit: 2 parameter\(s\) of the model hold no values.*meta tensors.*: "
+                                         r"'0/weight', '0/bias'; allowed: "):
         ui.fit(model)
 
 
 def test_an_abstract_jax_tree_is_refused_naming_the_parameter():
     jax = pytest.importorskip("jax")
     tree = {"dense": {"kernel": jax.ShapeDtypeStruct((4, 4), np.float32)}}
-    with pytest.raises(ValueError, match=r"parameter 'dense/kernel' of the model holds no values"):
+    with pytest.raises(ValueError, match=r"fit: 1 parameter\(s\) of the model hold no values.*abstract shapes.*: "
+                                         r"'dense/kernel'; allowed: "):
         ui.fit(tree)
+
+
+def test_a_lazy_torch_module_not_built_yet_is_refused_naming_its_parameters():
+    """A lazy module's parameters are no records until its first call: ``fit`` refuses them, naming them, where
+    it used to return no row for them (and ``to_plan`` no rule)."""
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.LazyLinear(3))
+    with pytest.raises(ValueError, match=r"fit: 2 parameter\(s\) of the model hold no values, so there is "
+                                         r"nothing to fit: a lazy module's tensors, not built yet \(call the "
+                                         r"model once on data first\): "
+                                         r"'1/weight', '1/bias'; allowed: "):
+        ui.fit(model)
+    model(torch.zeros(2, 4))  # built: fitted
+    assert [r.path for r in ui.fit(model).rows] == ["0/weight", "0/bias", "1/weight", "1/bias"]
+
+
+def test_an_mxnet_block_with_deferred_shapes_or_not_initialized_is_refused_naming_its_parameters():
+    """``net.initialize()`` with deferred shapes leaves the parameters without values until the first forward
+    pass: ``fit`` refuses them (it used to return no rows), as it refuses a meta tensor, and a block never
+    initialized too (MXNet's own error named ``dense0_weight``, not the parameter's path)."""
+    import importlib.util
+    if importlib.util.find_spec("mxnet") is None:
+        pytest.skip("mxnet is not installed")
+    import warnings
+
+    from unifiedinit.backends import mxnet as M
+    gluon, nd = M.mx.gluon, M.mx.nd
+
+    def build(in_units: int) -> Any:
+        net = gluon.nn.Sequential()
+        net.add(gluon.nn.Dense(8, in_units=in_units), gluon.nn.Dense(4))
+        return net
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # MXNet's own deprecation warnings
+        deferred = build(0)
+        deferred.initialize()
+        with pytest.raises(ValueError, match=r"fit: 4 parameter\(s\) of the model hold no values.*: shapes not known "
+                                             r"yet \(MXNet's deferred initialization.*\): '0/weight', '0/bias', "
+                                             r"'1/weight', '1/bias'; allowed: "):
+            ui.fit(deferred)
+        never = build(6)
+        with pytest.raises(ValueError, match=r"hold no values, .*MXNet parameters not initialized yet.*: "
+                                             r"'0/weight', '0/bias'; shapes not known yet .*: '1/weight', '1/bias'"):
+            ui.fit(never)
+        deferred(nd.zeros((2, 6)))  # shapes known, values drawn: fitted
+        assert [r.path for r in ui.fit(deferred).rows] == ["0/weight", "0/bias", "1/weight", "1/bias"]
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
+def test_a_parameter_holding_nan_or_inf_is_refused_naming_it_and_what_it_holds(bad):
+    """No law draws NaN or inf (a diverged checkpoint): ``fit`` refuses such a parameter, naming it and counting
+    its bad values, where it used to leave it out of the rows (and ``to_plan`` out of the plan, so a port came back
+    with it UNMATCHED). Every such parameter is named, and nothing is fitted first."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Linear(8, 2))
+    with torch.no_grad():
+        model[1].weight[0, 0] = float(bad)
+        model[0].bias[:3] = float("nan")
+    count = "1 NaN and 0 inf" if bad == "nan" else "0 NaN and 1 inf"
+    with pytest.raises(ValueError, match=rf"fit: 2 parameter\(s\) of the model hold values that are not finite, "
+                                         rf"which no law draws: '0/bias' \(3 NaN and 0 inf of its 8 values\); "
+                                         rf"'1/weight' \({count} of its 16 values\); allowed: a model whose "
+                                         rf"floating-point parameters hold finite values"):
+        ui.fit(model)
+
+
+def test_module_option_is_refused_with_an_nn_module_and_checked_with_a_state_dict():
+    """``module=`` says which module a torch state_dict came from: given with an ``nn.Module`` (which describes
+    itself) it was silently ignored, and is refused; with a state_dict, a value that is no ``nn.Module`` is refused
+    naming ``fit``. ``module=None`` and a state_dict with its module are read as before."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(16, 8))
+    for module in ("x", torch.nn.Linear(9, 9), model):
+        with pytest.raises(TypeError, match=r"fit: parameter 'module' applies to a torch state_dict only .*"
+                                            r"the model is a Sequential"):
+            ui.fit(model, module=module)
+    with pytest.raises(TypeError, match=r"fit: parameter 'module' must be the nn.Module the state_dict came from, "
+                                        r"got 'x' of type str"):
+        ui.fit(model.state_dict(), module="x")
+    expected = [(r.path, r.spec) for r in ui.fit(model).rows]
+    assert [(r.path, r.spec) for r in ui.fit(model, module=None).rows] == expected
+    assert [(r.path, r.spec) for r in ui.fit(model.state_dict(), module=model).rows] == expected
 
 
 def test_stacked_layers_orthogonal_at_a_gain_no_preset_has_are_a_fitted_orthogonal_drawn_layer_by_layer():

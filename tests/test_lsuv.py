@@ -151,6 +151,82 @@ def test_bad_arguments(bad):
         ui.lsuv(_torch_net(), torch.zeros(2, 3, 32), **bad)
 
 
+@pytest.mark.parametrize("bad, error, words", [
+    (dict(seed=1.5), TypeError, r"'seed' must be an integer in \[0, 2\*\*64\), got 1.5 of type float"),
+    (dict(seed="7"), TypeError, r"'seed' must be an integer in \[0, 2\*\*64\), got '7' of type str"),
+    (dict(seed=None), TypeError, r"'seed' must be an integer in \[0, 2\*\*64\), got None of type NoneType"),
+    (dict(seed=True), TypeError, r"'seed' must be an integer in \[0, 2\*\*64\), got True of type bool"),
+    (dict(seed=2 ** 64), ValueError, r"'seed' must be an integer in \[0, 2\*\*64\), got 18446744073709551616"),
+    (dict(seed=-1), ValueError, r"'seed' must be an integer in \[0, 2\*\*64\), got -1"),
+    (dict(target_std="1"), TypeError, r"'target_std' must be a real number, got '1' of type str"),
+    (dict(tol=None), TypeError, r"'tol' must be a real number, got None"),
+    (dict(tol=math.inf), ValueError, r"'tol' must be a finite number, got inf"),
+    (dict(max_iter=2.0), TypeError, r"'max_iter' must be an integer, got 2.0 of type float"),
+    (dict(max_iter=np.int64(0)), ValueError, r"'max_iter' must be an integer >= 1, got 0")])
+def test_every_argument_is_checked_naming_lsuv_before_anything_runs(bad, error, words):
+    """``seed`` was never checked (torch's manual_seed complained, or Plan.apply, in its own name); each argument
+    is checked before anything runs, naming lsuv's parameter: a wrong kind is a TypeError, a value out of range a
+    ValueError, and the model is left as it was (not even its orthonormal start written)."""
+    torch = pytest.importorskip("torch")
+    import unifiedinit as ui
+    net = _torch_net()
+    before = [t.detach().clone() for t in net.parameters()]
+    with pytest.raises(error, match=rf"^lsuv: parameter {words}"):
+        ui.lsuv(net, torch.randn(8, 3, 32), **bad)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
+
+
+def test_numpy_scalars_are_numbers_and_give_what_python_numbers_give():
+    """A NumPy scalar (``np.float32(2.0)``, ``np.int64(3)``) is a number: the result is exactly that of the Python
+    number it holds, in every argument; the largest seed, 2**64 - 1, is taken too."""
+    torch = pytest.importorskip("torch")
+    import unifiedinit as ui
+    batch = torch.randn(64, 3, 32, generator=torch.Generator().manual_seed(1))
+
+    def run(**options: Any) -> list[Any]:
+        net = _torch_net()
+        ui.lsuv(net, batch, **options)
+        return [t.detach().clone() for t in net.parameters()]
+
+    ours = run(target_std=np.float32(2.0), tol=np.float32(0.05), max_iter=np.int64(3), seed=np.int64(7))
+    python = run(target_std=2.0, tol=float(np.float32(0.05)), max_iter=3, seed=7)
+    assert all(torch.equal(a, b) for a, b in zip(ours, python))
+    assert not all(torch.equal(a, b) for a, b in zip(ours, run(target_std=2.0, tol=0.05, max_iter=3, seed=8)))
+    run(seed=2 ** 64 - 1)
+
+
+@pytest.mark.parametrize("norm", ["weight_norm", "spectral_norm"])
+def test_a_failed_call_on_an_old_style_hooked_norm_puts_its_computed_weight_back(norm):
+    """``torch.nn.utils.weight_norm`` and ``spectral_norm`` (the hook-based ones) keep the computed weight as a
+    plain attribute, set at each forward pass: after a call that fails (the next layer's output is inf) the
+    parameters are put back and so is ``module.weight``, computed from them, as it was before the call (it was
+    left as computed from LSUV's last rescaled values)."""
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    import unifiedinit as ui
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = getattr(nn.utils, norm)(nn.Linear(8, 16))
+            self.b = nn.Linear(16, 4)
+
+        def forward(self, x: Any) -> Any:
+            return self.b(self.a(x) * float("inf"))
+
+    torch.manual_seed(0)
+    with pytest.warns(FutureWarning) if norm == "weight_norm" else contextlib.nullcontext():
+        net = Net()
+    net(torch.randn(2, 8))
+    weight = net.a.weight.detach().clone()
+    before = [t.detach().clone() for t in (*net.parameters(), *net.buffers())]
+    with pytest.raises(ValueError, match=r"lsuv: the output of layer 'b/weight' on the batch has std nan"):
+        ui.lsuv(net, torch.randn(32, 8))
+    assert all(torch.equal(a, b) for a, b in zip(before, (*net.parameters(), *net.buffers())))
+    assert torch.equal(net.a.weight, weight)
+
+
 def test_lsuv_on_a_keras_model():
     keras = pytest.importorskip("keras")
     import unifiedinit as ui

@@ -75,12 +75,17 @@ class LsuvReport:
         return plan
 
 
-def _check(target_std: Any, tol: Any, max_iter: Any) -> None:
-    for name, value in (("target_std", target_std), ("tol", tol)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-            raise ValueError(f"lsuv: parameter {name!r} must be a number > 0, got {value!r}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
-        raise ValueError(f"lsuv: parameter 'max_iter' must be an int >= 1, got {max_iter!r}")
+def _check(target_std: Any, tol: Any, max_iter: Any, seed: Any) -> tuple[float, float, int, int]:
+    """``lsuv``'s numbers, checked before anything runs and returned as Python numbers (a NumPy scalar is a number
+    too): ``target_std`` and ``tol`` finite reals > 0, ``max_iter`` an integer >= 1, ``seed`` an integer in
+    [0, 2**64).
+
+    Raises:
+        TypeError: a value of the wrong kind (a string, a bool, None, a float ``max_iter`` or ``seed``).
+        ValueError: a value out of its range (not finite, <= 0, ``max_iter`` < 1, ``seed`` outside [0, 2**64))."""
+    from ._validate import given_seed, integer, positive
+    return (positive("lsuv", "target_std", target_std), positive("lsuv", "tol", tol),
+            integer("lsuv", "max_iter", max_iter, minimum=1), given_seed("lsuv", seed))
 
 
 def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, max_iter: int = 10,
@@ -102,22 +107,27 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
         target_std: the std each dense/conv layer's output should reach.
         tol: stop a layer's iterations once its output std is within ``tol`` of the target.
         max_iter: at most this many rescalings per layer (each followed by a measuring pass).
-        seed: the seed of the orthonormal start, and of torch's random draws in the forward passes (dropout).
+        seed: the seed of the orthonormal start, and of torch's random draws in the forward passes (dropout): an
+            integer in [0, 2**64) (a NumPy integer too).
 
     Returns:
         An ``LsuvReport``: each layer's gain, final std and iterations; ``.to_plan()`` replays the result as
         ``Orthogonal(gain)`` per weight, without data.
 
     Raises:
-        ValueError: a bad ``target_std``, ``tol`` or ``max_iter``, or a ``batch`` with no values (shape (0, ...))
-            (before anything is written), a Keras model without an Input, a layer whose output on ``batch`` cannot
-            be measured (a layer the forward pass never calls, calls more than once, or whose output is not one
-            floating-point array; named, before anything is written), a quantized dense or conv layer (a Keras
-            layer with ``quantization_mode`` set, a torch ``torch.ao.nn.quantized`` module, dynamic, fused or
-            reference: its weight is integers, or rounded to them, with scales of its own, which no orthonormal
-            start or gain reaches; named, before anything is written), or a layer whose output on ``batch`` is not
-            finite (NaN or inf) or has std 0 over more than one value (a batch of zeros). Whatever fails, the
-            forward pass on ``batch`` included, every parameter and buffer is left as it was.
+        TypeError: a ``target_std``, ``tol``, ``max_iter`` or ``seed`` of the wrong kind (a string, a bool, None, a
+            float ``max_iter`` or ``seed``; NumPy scalars are numbers), before anything runs.
+        ValueError: a ``target_std`` or ``tol`` that is not finite and > 0, a ``max_iter`` < 1, a ``seed`` outside
+            [0, 2**64), or a ``batch`` with no values (shape (0, ...)) (before anything runs), a Keras model
+            without an Input, a layer whose output on ``batch`` cannot be measured (a layer the forward pass never
+            calls, calls more than once, or whose output is not one floating-point array; named, before anything is
+            written), a quantized dense or conv layer (a Keras layer with ``quantization_mode`` set, a torch
+            ``torch.ao.nn.quantized`` module, dynamic, fused or reference: its weight is integers, or rounded to
+            them, with scales of its own, which no orthonormal start or gain reaches; named, before anything is
+            written), or a layer whose output on ``batch`` is not finite (NaN or inf) or has std 0 over more than
+            one value (a batch of zeros). Whatever fails, the forward pass on ``batch`` included, every parameter
+            and buffer is left as it was, and so is the weight an old-style torch weight or spectral norm
+            (``torch.nn.utils.weight_norm``) computes from them.
         NotImplementedError: a framework other than torch, Flax NNX and Keras (a Flax Linen module or
             variables tree too).
 
@@ -130,7 +140,7 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
         >>> report.layers, all(abs(std - 1.0) < 0.05 for std in report.stds.values())
         (['0/weight', '2/weight'], True)
     """
-    _check(target_std, tol, max_iter)
+    target_std, tol, max_iter, seed = _check(target_std, tol, max_iter, seed)
     _check_batch(batch)
     linen = sys.modules.get("flax.linen")
     if linen is not None and isinstance(model, linen.Module):  # before backend_of, whose advice is plan.apply's
@@ -406,6 +416,8 @@ def _torch_scale(tensor: Any) -> Callable[[float], None]:
 def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed: int) -> LsuvReport:
     import torch
     from torch import nn
+
+    from .backends.torch.model import refresh_hooked_norms
     plan = _plan()
     layers = _torch_layers(model, plan)
     order: list[int] = []  # the layers' owners, in forward order
@@ -438,8 +450,14 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     random: Any = torch.random  # fork_rng is partly unannotated in torch
     devices: list[int] = sorted({torch.cuda.current_device() if t.device.index is None else t.device.index
                       for t in (*model.parameters(), *model.buffers()) if t.device.type == "cuda"})
+    put_back = _torch_saved(model)
+
+    def undo() -> None:
+        put_back()
+        refresh_hooked_norms(model)  # an old-style weight or spectral norm's computed weight, from the values put back
+
     try:
-        with torch.no_grad(), random.fork_rng(devices=devices), _undone_on_error(_torch_saved(model)):
+        with torch.no_grad(), random.fork_rng(devices=devices), _undone_on_error(undo):
             report = _discovered_then_rescaled(forward, layers, seen, _torch_unmeasured, order,
                                                lambda: plan.apply(model, seed=seed), measure, (target, tol, max_iter))
             keep_statistics()

@@ -33,7 +33,9 @@ A fitted normal or uniform takes its parameters from the same values it is teste
 optimistic (Lilliefors); such rows are marked ``fitted``. An embedding whose padding row is exactly zero keeps it: the
 law is fitted to the other rows, as ``Rows(law)``. A pretrained model's parameters follow no catalog law: they come
 back as fitted laws with small p-values, which the table shows. A quantized layer's state (role "quantization": an
-int8 kernel, its float scales) is not drawn, so it is not fitted and ``to_plan`` leaves it alone.
+int8 kernel, its float scales) is not drawn, so it is not fitted and ``to_plan`` leaves it alone. A parameter that
+holds no values (meta, abstract, a lazy module's or MXNet's deferred one) or holds NaN or inf is refused, named,
+rather than left out of the rows (where a port would come back with it UNMATCHED).
 """
 
 from __future__ import annotations
@@ -417,8 +419,11 @@ def _read(backend: Any, model: Any, handle: Any) -> Any:
 
 
 def _abstract(x: Any) -> bool:
-    """Is ``x`` a tensor that holds no values: a torch meta tensor, a ``jax.ShapeDtypeStruct``?"""
-    return getattr(x, "is_meta", False) is True or type(x).__name__ == "ShapeDtypeStruct"
+    """Is ``x`` a tensor that holds no values: a torch meta tensor, a ``jax.ShapeDtypeStruct``, an MXNet Parameter
+    that was never initialized (no data, no deferred initialization)?"""
+    if getattr(x, "is_meta", False) is True or type(x).__name__ == "ShapeDtypeStruct":
+        return True
+    return type(x).__module__.startswith("mxnet") and getattr(x, "_data", 0) is None  # deferred too
 
 
 def _holds_no_values(model: Any, handle: Any) -> bool:
@@ -441,6 +446,63 @@ def _holds_no_values(model: Any, handle: Any) -> bool:
             except Exception:  # a variable whose value cannot be read is for the read to report
                 pass
     return False
+
+
+#: why a parameter holds no values, for ``fit``'s refusal, and what to do about it
+_NO_VALUES = {
+    "abstract": "meta tensors, abstract shapes or MXNet parameters not initialized yet (materialize and initialize "
+                "them first: torch's module.to_empty(device=...) and an init; Gluon's net.initialize())",
+    "deferred": "shapes not known yet (MXNet's deferred initialization: net.initialize(), then one forward pass)",
+    "lazy": "a lazy module's tensors, not built yet (call the model once on data first)"}
+
+
+def _refuse_no_values(empty: list[tuple[str, str]]) -> None:
+    """Refuse the parameters (path, why: a key of ``_NO_VALUES``) that hold no values, named by why.
+
+    Raises:
+        ValueError: ``empty`` is not empty."""
+    if not empty:
+        return
+    groups: dict[str, list[str]] = {}
+    for path, why in empty:
+        groups.setdefault(why, []).append(repr(path))
+    said = "; ".join(f"{_NO_VALUES[why]}: {', '.join(paths[:8])}{' ...' if len(paths) > 8 else ''}"
+                     for why, paths in groups.items())
+    raise ValueError(f"fit: {len(empty)} parameter(s) of the model hold no values, so there is nothing to fit: "
+                     f"{said}; allowed: a model whose parameters hold values")
+
+
+def _refuse_not_finite(bad: list[tuple[str, int, int, int]]) -> None:
+    """Refuse the parameters (path, NaN count, inf count, size) holding NaN or inf values, each named with them.
+
+    Raises:
+        ValueError: ``bad`` is not empty."""
+    if not bad:
+        return
+    shown = [f"{path!r} ({nan} NaN and {inf} inf of its {size} values)" for path, nan, inf, size in bad[:8]]
+    raise ValueError(f"fit: {len(bad)} parameter(s) of the model hold values that are not finite, which no law "
+                     f"draws: {'; '.join(shown)}{' ...' if len(bad) > 8 else ''}; allowed: a model whose "
+                     "floating-point parameters hold finite values (initialize or repair those first)")
+
+
+def _check_module_option(backend: Any, model: Any, options: dict[str, Any]) -> None:
+    """``module=`` says which torch module a state_dict came from: refused for a model that is no state_dict (an
+    ``nn.Module`` describes itself) and for a value that is not an ``nn.Module``.
+
+    Raises:
+        TypeError: ``module=`` given (not None) with an ``nn.Module``, or not an ``nn.Module``."""
+    from ._validate import is_mapping, shown
+    module = options.get("module")
+    if backend.NAME != "torch" or module is None:
+        return
+    import torch
+    if not is_mapping(model):
+        raise TypeError(f"fit: parameter 'module' applies to a torch state_dict only (the nn.Module it came from), "
+                        f"but the model is a {type(model).__name__}, which describes itself; got module="
+                        f"{shown(module)}; allowed: module=None (leave it out) for an nn.Module")
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"fit: parameter 'module' must be the nn.Module the state_dict came from, got "
+                        f"{shown(module)} of type {type(module).__name__}")
 
 
 def _check_candidates(candidates: Any) -> list[tuple[str, Any]]:
@@ -478,7 +540,8 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
             and the family recipes; a winner's ``source`` is its name. Tried in the names' order.
         **options: how to read the model, as ``plan.apply`` and ``ui.inspect`` take them: ``params=`` and
             ``inputs=`` for a linen module (``fit(module, params=variables, inputs=(x,))`` reads ``nn.scan``'s
-            stacked layers exactly), ``module=`` for a torch state_dict.
+            stacked layers exactly), ``module=`` for a torch state_dict (the ``nn.Module`` it came from; refused
+            with an ``nn.Module``, which describes itself).
 
     Returns:
         A ``FitReport``: per floating-point parameter (not a quantized layer's scales) the closest law, its KS
@@ -487,10 +550,13 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
 
     Raises:
         TypeError: ``candidates`` is not a dict of names to plans, ``model`` belongs to no supported framework,
-            an option its framework does not take (named with those it does), or what the framework's walk raises
-            for the options (a linen module without ``params=``).
-        ValueError: a floating-point parameter holds no values (a torch meta tensor, a ``jax.ShapeDtypeStruct``);
-            the message names it. Raised before any value is read.
+            an option its framework does not take (named with those it does), ``module=`` given with a torch
+            ``nn.Module`` or not an ``nn.Module``, or what the framework's walk raises for the options (a linen
+            module without ``params=``).
+        ValueError: a floating-point parameter holds no values (a torch meta tensor or a lazy module's unbuilt
+            one, a ``jax.ShapeDtypeStruct``, an MXNet parameter not initialized or whose shape is still deferred),
+            refused before any value is read; or one holds NaN or inf values, refused before any is fitted. The
+            message names each such parameter (the first 8) and why.
 
     Examples:
         ``plan = ui.fit(torch_model).to_plan()`` and then ``plan.apply(flax_port, seed=0)`` copies the
@@ -517,16 +583,23 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
     mine = _check_candidates(candidates)
     backend = backend_of(model)
     check_options(backend, options, "fit", ("candidates",), reading=True)  # the options that say how to read it
-    found = backend.walk(model, **options)
+    _check_module_option(backend, model, options)
+    lazy: list[str] = []  # torch: a lazy module's tensors, not built yet, are no records; their paths come here
+    found = backend.walk(model, **options, lazy=lazy) if backend.NAME == "torch" else backend.walk(model, **options)
     tree = options.get("params", model)  # a linen module's values are in its variables tree
     keyed = Plan().resolve([p for p, _ in found], warn=False, dry_run=True).params
     handles = {p.path: h for p, h in found}
-    empty = [p.path for p in keyed if p.known and p.dtype in FLOAT_DTYPES and _holds_no_values(tree, handles[p.path])]
-    if empty:
-        more = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
-        raise ValueError(f"fit: parameter {empty[0]!r}{more} of the model holds no values (a meta tensor or an "
-                         f"abstract shape), so there is nothing to fit; allowed: a model whose parameters hold "
-                         f"values (materialize it first, e.g. torch's module.to_empty(device=...) and an init)")
+    fittable = [p for p in keyed if p.dtype in FLOAT_DTYPES and p.role != "quantization"]
+    empty = [(p.path, "deferred" if not p.known else "abstract") for p in fittable
+             if not p.known or _holds_no_values(tree, handles[p.path])]
+    _refuse_no_values(empty + [(path, "lazy") for path in dict.fromkeys(lazy)])
+    bad: list[tuple[str, int, int, int]] = []  # every parameter is read once first: no law fits NaN or inf
+    for p in fittable:
+        x = _read(backend, tree, handles[p.path])
+        if not np.isfinite(x).all():
+            bad.append((p.path, int(np.isnan(x).sum()), int(np.isinf(x).sum()), int(x.size)))
+        del x
+    _refuse_not_finite(bad)
     plans = _candidates(options.get("module", model)) + mine
     rows: list[FitRow] = []
 
@@ -534,11 +607,9 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
         passes = o.pvalue > ALPHA
         return passes, passes and o.structured, o.pvalue
 
-    for p in keyed:
-        if not p.known or p.dtype not in FLOAT_DTYPES or p.role == "quantization":
-            continue  # a quantized layer's int8 kernel and its scales are quantization state, not drawn: no law here
+    for p in fittable:  # not a quantized layer's int8 kernel and its scales: quantization state, not drawn, no law
         x = _read(backend, tree, handles[p.path]).ravel()
-        if x.size == 0 or not np.isfinite(x).all():
+        if x.size == 0:
             continue
         best: tuple[_Outcome, Spec, str] | None = None
         won: Rule | None = None  # the winning candidate's rule
