@@ -4,6 +4,9 @@ All checks here are exact: the expected values are `unifiedinit.sample` in torch
 key, moved to each framework's layout by a permutation written out in this file.
 """
 
+import itertools
+import math
+import re
 import warnings
 
 import numpy as np
@@ -614,3 +617,151 @@ def test_an_equinox_layer_at_two_leaves_is_two_copies_whatever_the_array_objects
         want = ui.sample(ui.Normal(0.0, 1.0), (10, 4), layout="torch_embedding", seed=3, key="pytree/0/embedding")
         np.testing.assert_array_equal(np.asarray(emb.weight), want)
         np.testing.assert_array_equal(np.asarray(head.weight), want)
+
+
+# ------------------------------------------------------------------------------- FromArray in portable mode
+
+#: framework -> the rule layout that makes its dense weight's own layout differ from torch's (Keras and Flax store
+#: (in, out) already; torch, MXNet and Equinox store (out, in), so a rule with layout="keras" reads it as Keras's)
+OWN_LAYOUT = {"torch": "keras", "mxnet": "keras", "equinox": "keras", "flax": None, "keras": None}
+
+
+def _two_dense(framework):
+    """A 4 -> 4 -> 6 stack of two dense layers in ``framework`` (NNX for Flax), and the paths and shapes (as
+    stored) of its two weights."""
+    if framework == "torch":
+        import torch
+        model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 6))
+    elif framework == "flax":
+        from flax import nnx
+        rngs = nnx.Rngs(0)
+        model = nnx.Sequential(nnx.Linear(4, 4, rngs=rngs), nnx.Linear(4, 6, rngs=rngs))
+    elif framework == "keras":
+        import keras
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4), keras.layers.Dense(6)])
+    elif framework == "mxnet":
+        from unifiedinit.backends.mxnet import mx
+        model = mx.gluon.nn.Sequential()
+        model.add(mx.gluon.nn.Dense(4, in_units=4), mx.gluon.nn.Dense(6, in_units=4))
+        model.initialize()
+    else:
+        import equinox as eqx
+        import jax
+        k1, k2 = jax.random.split(jax.random.key(0))
+        model = eqx.nn.Sequential([eqx.nn.Linear(4, 4, key=k1), eqx.nn.Linear(4, 6, key=k2)])
+    weights = [(p.path, p.shape) for p in ui.inspect(model).params if p.role == "weight"]
+    assert len(weights) == 2 and weights[0][1] == (4, 4) and sorted(weights[1][1]) == [4, 6]
+    return model, weights
+
+
+def _stored(framework, model):
+    """Every parameter's values as stored, by path (copies)."""
+    from unifiedinit.apply import records
+    from unifiedinit.backends import get_backend
+    return {p.path: np.array(get_backend(framework).read(h)).reshape(p.shape) for p, h in records(model)[1]}
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_fromarray_without_a_layout_writes_the_values_as_given_in_portable_mode(framework):
+    """FromArray(values) with layout=None holds the tensor's own values (its layout: the rule's, else the
+    tensor's): portable mode writes them as given, as native mode does, in either stream; never read in torch's
+    layout and transposed (a square kernel), nor refused half-way through the model (a non-square one)."""
+    for portable, ruled in itertools.product((False, True, "counter"), (1, 2)):  # the square kernel, then both
+        model, weights = _two_dense(framework)  # (Keras names each new model's layers anew)
+        given = [(np.arange(math.prod(shape), dtype=np.float64).reshape(shape) - 7) / 8 for _, shape in weights]
+        assert not np.array_equal(given[0], given[0].T)  # a square kernel: its transpose would differ
+        plan = ui.Plan().rule(ui.Constant(0.25), role=("weight", "bias"))
+        for (path, _), values in zip(weights[:ruled], given):
+            plan = plan.rule(ui.FromArray(values), path=path, layout=OWN_LAYOUT[framework])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model, _ = applied(plan, model, seed=3, portable=portable)
+        got = _stored(framework, model)
+        for (path, _), values in zip(weights[:ruled], given):
+            np.testing.assert_array_equal(got[path], values, err_msg=f"{framework} {path} portable={portable}")
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_fromarray_in_torchs_layout_gives_the_same_model_in_every_framework(framework):
+    """FromArray(values, layout="torch") of torch-layout arrays: every framework's weights are those arrays moved to
+    its layout (a Flax or Keras kernel their transpose), natively and in portable mode alike."""
+    from unifiedinit.layout import move
+    torch_values = [(np.arange(16.0).reshape(4, 4) - 7) / 8, (np.arange(24.0).reshape(6, 4) - 11) / 8]
+    for portable in (False, True, "counter"):
+        model, weights = _two_dense(framework)
+        layouts = {p.path: p.layout for p in ui.inspect(model).params}
+        plan = ui.Plan().rule(ui.Constant(0.25), role="bias")
+        for (path, _), values in zip(weights, torch_values):
+            plan = plan.rule(ui.FromArray(values, layout="torch"), path=path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model, _ = applied(plan, model, seed=3, portable=portable)
+        got = _stored(framework, model)
+        for (path, _), values in zip(weights, torch_values):
+            np.testing.assert_array_equal(got[path], move(values, "torch", layouts[path]),
+                                          err_msg=f"{framework} {path} portable={portable}")
+
+
+class _NotInTorchLayout(ui.Spec):
+    """A spec of a user's own that lowers in any layout but torch's, as a stored-layout check cannot see: portable
+    values are drawn in torch's layout (``reference.drawn_in``) before they are moved."""
+
+    def lower(self, info):
+        if info.layout.name == "torch":
+            raise ValueError("_NotInTorchLayout: refuses torch's layout")
+        return ui.Constant(0.5).lower(info)
+
+
+@pytest.mark.parametrize("framework", [f for f in FRAMEWORKS if f in ("torch", "flax", "keras")] +
+                         (["torch-meta"] if "torch" in FRAMEWORKS else []))
+@pytest.mark.parametrize("stream", [True, "counter"])
+def test_a_spec_that_cannot_be_drawn_in_torchs_layout_is_refused_before_anything_is_written(framework, stream):
+    """Each portable entry is lowered in the layout it is drawn in before the first write: a failure is refused
+    like any plan rule's, naming the rule and the parameter, with every parameter as it was (a model built on meta
+    stays on meta), not when the loop reaches it, after the first layer was rewritten."""
+    meta = framework == "torch-meta"
+    framework = "torch" if meta else framework
+    model, weights = _two_dense(framework)
+    on_meta = None
+    if meta:  # the same model built on meta: written only once every check has passed
+        import torch
+        from unifiedinit.backends.torch import empty_init
+        with empty_init():
+            on_meta = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 6))
+    path = weights[1][0]
+    plan = ui.Plan().rule(ui.Normal(0.0, 1.0), role=("weight", "bias")).rule(
+        _NotInTorchLayout(), path=path, layout=OWN_LAYOUT[framework])
+    rule = len(plan.rules) - 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        applied(plan, model, seed=0)  # natively: accepted (drawn in the stored layout)
+        before = _stored(framework, model)
+        refused = rf"^plan rule {rule} \(.*_NotInTorchLayout.*\) cannot initialize '{re.escape(path)}' "
+        with pytest.raises(ValueError, match=refused + r".*drawn in layout 'torch'.*refuses torch's layout"):
+            plan.apply(model, seed=1, portable=stream)
+        with pytest.raises(ValueError, match=refused):
+            ui.inspect(model, plan, seed=1, portable=stream)
+        if on_meta is not None:
+            with pytest.raises(ValueError, match=refused):
+                plan.apply(on_meta, seed=1, portable=stream, device="cpu")
+            assert {str(p.device) for p in on_meta.parameters()} == {"meta"}
+    after = _stored(framework, model)
+    assert before.keys() == after.keys()
+    for k in before:
+        assert before[k].tobytes() == after[k].tobytes(), k
+
+
+@pytest.mark.parametrize("stream", ["chunks", "counter"])
+@pytest.mark.parametrize("layout", ["flax", "keras"])
+def test_a_composite_holding_given_values_is_drawn_as_stored(layout, stream):
+    """``Blocks`` or ``Rows`` holding a FromArray with layout=None (or S4DReal) follows the storage order as that
+    part does: the portable values are the stored layout's, as ``ui.sample`` gives them, never read in torch's."""
+    from unifiedinit.reference import portable
+    given = (np.arange(24.0).reshape(4, 6) - 11) / 8  # (in, out) as stored: blocks along the output axis
+    specs = [ui.Blocks([ui.FromArray(given[:, :3]), ui.FromArray(given[:, 3:])]),
+             ui.Rows(ui.FromArray(given), ui.Constant(2.0), index=1), ui.Blocks([ui.S4DReal(), ui.Zeros()])]
+    assert all(s.storage_order for s in specs) and not ui.Blocks([ui.Zeros()]).storage_order
+    for spec in specs:
+        got = portable(spec, (4, 6), layout=layout, seed=2, key="w", stream=stream)
+        np.testing.assert_array_equal(got, ui.sample(spec, (4, 6), layout=layout, seed=2, key="w"), err_msg=repr(spec))
+    np.testing.assert_array_equal(ui.sample(specs[0], (4, 6), layout=layout), given)

@@ -129,6 +129,7 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, sta
             config_unread(plan, model, params, report, skip, stacklevel + 2)
         if stream is not None:
             check_portable_dtypes(report)
+            check_portable_layouts(plan, report)
         prepare = getattr(target, "prepare", None)
         if prepare is not None:  # e.g. materializing meta parameters, once every check has passed
             prepare(report, skip | other)
@@ -185,6 +186,44 @@ def check_portable_dtypes(report: Any) -> None:
         except ValueError as error:
             raise ValueError(f"Plan.apply(portable=...): parameter {e.param.path!r} is {e.param.dtype}, and "
                              f"{e.spec!r} has no portable values in it: {error}") from None
+
+
+def check_portable_layouts(plan: Any, report: Any) -> None:
+    """Before anything is prepared or written: portable values are drawn in torch's counterpart of a tensor's layout
+    and moved back (``reference.drawn_in``; as stored for a spec that follows the storage order), so every drawing
+    entry's spec is lowered in the layout and shape it will be drawn in, as ``Plan.resolve`` lowered it in the
+    stored one. A spec that lowers in one and not in the other is refused here, naming the rule and the parameter,
+    instead of when the loop reaches it, after other parameters were written. Each (rule, tensor) is lowered once,
+    as in ``resolve``."""
+    from .layout import TensorInfo, get_layout
+    from .plan import _refused  # pyright: ignore[reportPrivateUsage]
+    from .reference import drawn_in
+    done: set[tuple[Any, ...]] = set()
+    for e in report.entries:
+        if e.spec is None or e.draw is None:
+            continue
+        rule, p = plan.rules[e.rule], e.param
+        layout = rule.layout or p.layout
+        shape = p.slice_shape
+        where, perm, _ = drawn_in(get_layout(layout), len(shape), e.spec)
+        if perm is None:  # drawn as stored: resolve lowered it so
+            continue
+        depth = rule.reads_depth
+        what = (e.rule, p.role, shape, layout, p.layer_fans, p.dtype, p.padding_idx,
+                (p.sequences, p.layers if rule.per_layer(p) else ()) if depth else ())
+        if what in done:
+            continue
+        drawn = tuple(shape[k] for k in perm)
+        try:
+            for layer in range(math.prod(p.layers)) if depth and rule.per_layer(p) else (None,):
+                info = rule.info(p, layer)
+                lowered = e.spec.lower(TensorInfo.make(drawn, where, info.layer_fans, info.padding_idx, info.depth))
+                v.representable(lowered, p.dtype)
+        except (TypeError, ValueError) as err:
+            said = type(err)(f"portable values are drawn in layout {where.name!r}, shape {drawn}, and moved to "
+                             f"{layout!r}; there: {err}")
+            raise _refused(said, rule, e.rule, p) from None
+        done.add(what)
 
 
 class gc_paused:  # noqa: N801 - used as a function: ``with gc_paused():``
@@ -515,4 +554,5 @@ def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
             config_unread(plan, model, params, report, skip, 3)
         if stream is not None:
             check_portable_dtypes(report)
+            check_portable_layouts(plan, report)
         return report

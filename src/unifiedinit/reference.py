@@ -446,6 +446,8 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
     layout. They are drawn exactly as ``sample(spec, canonical_shape, layout=canonical, seed=seed, key=key)`` in
     torch's counterpart of ``layout`` (see ``canonical_layout``), then moved to ``layout``: a Keras Dense kernel
     is the transpose of the torch Linear weight, a Flax conv kernel the (kh, kw, in, out) permutation of torch's.
+    A spec whose values follow the storage order (``Spec.storage_order``: ``S4DReal``, a ``FromArray`` with
+    layout=None, whose values are the tensor's own) is drawn as stored instead, as ``sample`` draws it.
 
     ``index`` (a slice or (start, stop) per axis of ``shape``) asks for one block only, as a shard of a sharded
     tensor: the block of the whole tensor's values, bit for bit, whatever the block. An elementwise tensor of
@@ -494,8 +496,9 @@ def drawn_in(target: Layout, ndim: int, spec: Any = None) -> tuple[Layout, tuple
     counterpart, ``canonical_layout``), the permutation target -> it, and the axes of the drawn array to reverse
     before it is moved back (the receptive field, for a layout that flips its kernel against torch's:
     ``Layout.flip``); (``target``, None, ()) when they are drawn as stored (torch's own layout, fewer than two
-    axes, or a ``spec`` whose values follow the storage order: ``Spec.storage_order``). Both portable streams move
-    values the same way."""
+    axes, or a ``spec`` whose values follow the storage order: ``Spec.storage_order``, such as ``S4DReal`` or a
+    ``FromArray`` with layout=None, or a ``Rows`` or ``Blocks`` holding one). Both portable streams move values the
+    same way."""
     from .layout import permutation, reversed_axes
     canonical = canonical_layout(target)
     if canonical == target or ndim < 2 or getattr(spec, "storage_order", False):

@@ -126,8 +126,9 @@ class Spec(Record):
     elementwise: ClassVar[bool] = True
     #: True when the spec needs fans (its tensor must have >= 2 dims, or layer fans must be given).
     fan_based: ClassVar[bool] = False
-    #: True when its values follow the storage order of the axes (``S4DReal``'s last axis), which no layout moves:
-    #: portable values are then drawn as stored, never in torch's layout and moved.
+    #: True when its values follow the storage order of the axes (``S4DReal``'s last axis, a ``FromArray`` with
+    #: layout=None: values given in the tensor's own layout), which no layout moves: portable values are then drawn
+    #: as stored, never in torch's layout and moved.
     storage_order: ClassVar[bool] = False
     #: Fields that hold specs (a single spec or a tuple of specs).
     _spec_fields: ClassVar[tuple[str, ...]] = ()
@@ -210,6 +211,15 @@ def _parts_fan_based(spec: Spec) -> bool:
 
 
 _PARTS_FAN_BASED = property(_parts_fan_based)
+
+
+def _parts_storage_order(spec: Spec) -> bool:
+    """``storage_order`` of a composite spec that may hold any spec (``Rows``' base, ``Blocks``' parts): drawn as
+    stored when a part is (a ``FromArray`` with layout=None, ``S4DReal``), so that part keeps its axes."""
+    return any(part.storage_order for part in spec._parts())  # pyright: ignore[reportPrivateUsage]
+
+
+_PARTS_STORAGE_ORDER = property(_parts_storage_order)
 
 
 def _plain(value: Any) -> Any:
@@ -1128,7 +1138,9 @@ class FromArray(Spec):
     applied to a tensor of another layout they are moved there (a Keras Dense kernel (in, out) receives the
     transpose; a Flax ``ConvTranspose`` kernel receives a torch ``ConvTranspose`` weight's reversed in space, which
     computes the same function: ``unifiedinit.layout.move``). With layout=None the values must already have the
-    tensor's shape. Determined.
+    tensor's shape, and every tensor receives them as given, portable values included: with ``layout`` named, one
+    array gives the same model in every framework; with None, each framework's tensor holds the array itself.
+    Determined.
 
     Args:
         values: a non-empty rectangular array of finite numbers (nested lists or tuples, an ndarray, a tensor),
@@ -1151,6 +1163,13 @@ class FromArray(Spec):
     elementwise: ClassVar[bool] = False
     values: Any
     layout: str | None = None
+
+    def _as_stored(self) -> bool:
+        """``storage_order``: with layout=None the values are the tensor's own, as stored, so portable mode writes
+        them as given (as native mode does), never read in torch's layout and moved back."""
+        return self.layout is None
+
+    storage_order = property(_as_stored)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         values = _nested_tuple(self.values, "values")
@@ -1577,6 +1596,7 @@ class Rows(Spec):
         _set(self, "along", v.choice("Rows", "along", self.along, ("in", "out")))
 
     fan_based = _PARTS_FAN_BASED  # type: ignore[assignment]
+    storage_order = _PARTS_STORAGE_ORDER  # type: ignore[assignment]
 
     def lower(self, info: TensorInfo) -> D.Draw:
         base = self.base.lower(info)
@@ -1633,6 +1653,7 @@ class Blocks(Spec):
         _set(self, "parts", tuple(parts))
 
     fan_based = _PARTS_FAN_BASED  # type: ignore[assignment]
+    storage_order = _PARTS_STORAGE_ORDER  # type: ignore[assignment]
 
     def lower(self, info: TensorInfo) -> D.Draw:
         shape = info.shape
