@@ -162,14 +162,15 @@ def refusal(spec: Spec, shape: tuple[int, ...], layout: str = "torch") -> str | 
         >>> refusal(Normal(), (256, 512)) is None, refusal(Constant(1e39), (4, 4))[:40]
         (True, "parameter 'tensor' has dtype float32, wh")
     """
-    if spec.storage_order:
-        return ("it writes its values along the tensor's axes as stored (S4DReal's last axis), which no layer "
-                "layout moves, so no layer of the report takes it; sample it with ui.sample")
-    try:
+    try:  # the spec's own refusal first: it says what is wrong with this shape
         draw = spec.lower(TensorInfo.make(shape, layout))
         representable(draw, "float32")  # the report samples float32
     except (TypeError, ValueError) as err:
         return str(err)
+    if spec.storage_order:
+        return ("it writes its values along the tensor's axes as stored (S4DReal's last axis, a FromArray's "
+                "values without a layout), which no layer layout moves, so no layer of the report takes it; sample "
+                "it with ui.sample")
     return None
 
 
