@@ -4,6 +4,7 @@ the layout's name and the parameter named for the dtype are the only words that 
 tensor names its 'tensor', an initializer called as init(shape, dtype), Keras's and Flax's, its 'dtype'.)"""
 
 import re
+from typing import Any
 
 import numpy as np
 import pytest
@@ -193,3 +194,83 @@ def test_a_constant_beyond_complex64s_parts_is_refused_by_nnx_before_anything_is
         ui.Constant(1e300).to_flax()(jax.random.key(0), (2, 2), jnp.complex64)
     ui.Plan().rule(ui.Constant(3e38), path="z").apply(model, seed=0)  # within float32's range: written
     assert np.array_equal(np.asarray(model.z.get_value()), np.full((2, 2), 3e38 + 0j, np.complex64))
+
+
+def _zero_d_numbers() -> list[tuple[str, Any, Any, Any, float]]:
+    """0-d arrays of each installed array library, as (label, a float 0.02 one, an int 2 one, a bool one, the
+    float the float one holds)."""
+    out: list[tuple[str, Any, Any, Any, float]] = [("numpy", np.array(0.02), np.array(2), np.array(True), 0.02)]
+    try:
+        import jax.numpy as jnp
+        out.append(("jax", jnp.float32(0.02), jnp.int32(2), jnp.array(True), float(np.float32(0.02))))
+    except ImportError:
+        pass
+    try:
+        import torch
+        out.append(("torch", torch.tensor(0.02), torch.tensor(2), torch.tensor(True), float(np.float32(0.02))))
+    except ImportError:
+        pass
+    return out
+
+
+@pytest.mark.parametrize("label,real,whole,truth,held", _zero_d_numbers(), ids=[c[0] for c in _zero_d_numbers()])
+def test_a_zero_d_array_counts_as_the_number_it_holds_wherever_a_number_is_taken(label, real, whole, truth, held):
+    """NumPy scalars were taken where a number is, and 0-d arrays only by Constant: Normal(std=np.array(0.02)),
+    presets.hf(jnp.float32(0.02)), Dirac(groups=torch.tensor(2)), a seed or weight_decay were refused as no number.
+    They count as the Python number they hold, stored as that number (repr and JSON hold no array); a 0-d array of
+    bools or complex numbers is refused as a bool or a complex number is."""
+    normal = ui.Normal(std=real)
+    assert type(normal.std) is float and normal == ui.Normal(std=held)
+    assert repr(normal) == repr(ui.Normal(std=held)) and normal.to_json() == ui.Normal(std=held).to_json()
+    assert ui.presets.hf(real) == ui.presets.hf(held)
+    dirac = ui.Dirac(groups=whole)
+    assert type(dirac.groups) is int and repr(dirac) == "Dirac(groups=2)"
+    portable = ui.Portable(seed=whole)
+    assert type(portable.seed) is int and portable == ui.Portable(seed=2)
+    rule = ui.Rule(ui.Zeros(), stacked=whole)
+    assert type(rule.stacked) is int and rule == ui.Rule(ui.Zeros(), stacked=2)
+    params = [ui.Param("fc/weight", "dense", "weight", (3, 4))]
+    plan = ui.Plan().rule(ui.Normal(std=0.5))
+    assert np.array_equal(plan.portable_values(plan.resolve(params).entries[0], whole),
+                          plan.portable_values(plan.resolve(params).entries[0], 2))
+    for bad in (truth, np.array(1 + 2j), np.bool_(True)):
+        with pytest.raises(TypeError, match=r"^Normal: parameter 'std' must be a real number, got .* of type"):
+            ui.Normal(std=bad)  # pyright: ignore[reportArgumentType]
+        with pytest.raises(TypeError, match=r"^Dirac: parameter 'groups' must be an integer, got"):
+            ui.Dirac(groups=bad)  # pyright: ignore[reportArgumentType]
+        with pytest.raises(TypeError, match=r"^Portable: parameter 'seed' must be an integer in \[0, 2\*\*64\), got"):
+            ui.Portable(seed=bad)  # pyright: ignore[reportArgumentType]
+    with pytest.raises(TypeError, match=r"^Dirac: parameter 'groups' must be an integer, got"):
+        ui.Dirac(groups=real)  # a float one is no integer, as a float is not
+    with pytest.raises(TypeError, match=r"^Normal: parameter 'std' must be a real number, got array\(\[0\.02\]\)"):
+        # one entry, but not 0-d: an array, refused as before
+        ui.Normal(std=np.array([0.02]))  # pyright: ignore[reportArgumentType]
+    with pytest.raises(ValueError, match=r"^Normal: parameter 'std' must be > 0"):
+        ui.Normal(std=-real)
+
+
+def test_a_zero_d_seed_and_weight_decay_are_their_numbers_in_torch():
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Linear(4, 3)
+    groups = ui.param_groups(model, weight_decay=torch.tensor(0.25))
+    assert [g["weight_decay"] for g in groups] == [0.25, 0.0] and type(groups[0]["weight_decay"]) is float
+    ui.presets.torch.apply(model, seed=np.array(7))
+    first = model.weight.detach().clone()
+    ui.presets.torch.apply(model, seed=7)
+    assert torch.equal(first, model.weight)
+
+
+def test_a_traced_jax_value_is_still_refused_as_no_number():
+    """A value inside jax.jit has no number to read: refused with the usual TypeError, never a tracer error."""
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+    caught = []
+
+    def build(x):
+        with pytest.raises(TypeError, match=r"^Normal: parameter 'std' must be a real number, got .*Tracer") as info:
+            ui.Normal(std=x)
+        caught.append(info.value)
+        return x
+
+    jax.jit(build)(jnp.float32(0.02))
+    assert len(caught) == 1

@@ -217,6 +217,7 @@ def test_the_seed_patterns_reproduce_the_seeds_own_functions(name):
                               nn.BatchNorm2d(32), nn.GroupNorm(4, 32), nn.Flatten(), nn.Linear(32, 200),
                               nn.LayerNorm(200))
         for norm in (model[4], model[7]):
+            assert isinstance(norm, (nn.GroupNorm, nn.LayerNorm))
             nn.init.uniform_(norm.weight, 0.5, 1.5)
             nn.init.uniform_(norm.bias, -0.5, 0.5)
         return model
@@ -1928,3 +1929,84 @@ def test_a_bad_top_level_field_of_a_plan_file_is_named(text, words):
     with pytest.raises(ValueError, match=r"plan\.rules: a list of rules is needed") as info:
         ui.Plan.from_dict({"name": "p", "rules": {"x": "y" * 100_000}})
     assert len(str(info.value)) < 400
+
+
+def test_param_groups_refuse_a_weight_decay_torchs_optimizers_refuse():
+    # torch's AdamW refuses a negative weight_decay as its default but not inside a group: -0.5 was passed on, and
+    # weights grew at each step; compared with torch's own check in this run
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Linear(4, 2)
+    with pytest.raises(ValueError, match="Invalid weight_decay value"):
+        torch.optim.AdamW(model.parameters(), lr=0.1, weight_decay=-0.5)
+    with pytest.raises(ValueError, match=r"^param_groups: parameter 'weight_decay' must be >= 0, got -0\.5$"):
+        ui.param_groups(model, weight_decay=-0.5)
+    for bad in (math.nan, math.inf, -math.inf):
+        with pytest.raises(ValueError, match=r"^param_groups: parameter 'weight_decay' must be a finite number"):
+            ui.param_groups(model, weight_decay=bad)
+    assert [g["weight_decay"] for g in ui.param_groups(model, weight_decay=0.0)] == [0.0, 0.0]
+    torch.optim.AdamW(ui.param_groups(model, weight_decay=0.0), lr=0.1)
+
+
+def test_portable_values_refuse_an_entry_of_another_plans_report():
+    # an entry of presets.torch's report given to a Zeros plan was drawn by the Zeros rule of the same index (all
+    # zeros, no error); an empty plan raised IndexError, entry=None AttributeError
+    param = P("fc/weight", shape=(3, 4))
+    report = presets.torch.resolve([param], warn=False)
+    entry = report.entries[0]
+    ours = presets.torch.portable_values(entry, 0)
+    longer = presets.torch + ui.Plan().rule(ui.Ones(), kind="embedding", quiet=True)  # rule indices kept
+    assert np.array_equal(longer.portable_values(entry, 0), ours) and np.any(ours != 0)
+    other = ui.Plan().rule(ui.Zeros())
+    with pytest.raises(ValueError, match=r"^Plan\.portable_values: parameter 'entry' \('fc/weight'\) was set by rule "
+                                         r"\d+ with spec KaimingUniform\(.*\), but this plan's rule \d+ is every "
+                                         r"parameter -> Zeros\(\): an entry of a report of another plan"):
+        other.portable_values(entry, 0)
+    with pytest.raises(ValueError, match=r"^Plan\.portable_values: parameter 'entry' \('fc/weight'\) names rule 0, "
+                                         r"which this plan does not have \(it has 0 rules\)"):
+        ui.Plan().portable_values(entry, 0)
+    for bad in (None, 0, param):
+        with pytest.raises(TypeError, match=r"^Plan\.portable_values: parameter 'entry' must be an entry of a report "
+                                            r"of this plan"):
+            presets.torch.portable_values(bad, 0)  # pyright: ignore[reportArgumentType]
+    kept = ui.Plan().rule(None)  # a keep rule of the same index as a spec's: another plan's entry too
+    with pytest.raises(ValueError, match=r"was set by rule 0 with spec Normal\(.*\), but this plan's rule 0 is every "
+                                         r"parameter -> keep"):
+        kept.portable_values(ui.Plan().rule(ui.Normal()).resolve([param]).entries[0], 0)
+
+
+def test_a_plan_file_rule_without_a_spec_is_refused_not_read_as_keep():
+    # a rule dict without "spec" loaded as a keep rule, silently; an explicit null is the way to say keep
+    text = '{"name": "mine", "rules": [{"spec": null, "role": ["bias"]}, {"kind": ["dense"], "role": ["weight"]}]}'
+    with pytest.raises(ValueError, match=r"^cannot load plan: plan\.rules\[1\]\.spec: missing \(a spec, or null to "
+                                         r"keep the parameters as they are\)$"):
+        ui.Plan.from_json(text)
+    with pytest.raises(ValueError, match=r"plan\.rules\[0\]\.spec: missing"):
+        ui.Plan.from_dict({"rules": [{"kind": ["dense"]}]})
+    kept = ui.Plan.from_json(text.replace('{"kind"', '{"spec": null, "kind"'))
+    assert [r.spec for r in kept.rules] == [None, None] and kept == ui.Plan.from_json(kept.to_json())
+
+
+def test_a_plan_refuses_what_is_no_list_of_rules_and_resolve_what_is_no_param():
+    rule = ui.Rule(ui.Zeros())
+    with pytest.raises(TypeError, match=r"^Plan: parameter 'rules' must be an iterable of unifiedinit\.Rule objects, "
+                                        r"got one Rule \('every parameter -> Zeros\(\)'\); allowed: a list of them"):
+        ui.Plan(rule)  # pyright: ignore[reportArgumentType]
+    for bad in (None, 3, "rules", {"a": rule}):
+        with pytest.raises(TypeError, match=r"^Plan: parameter 'rules' must be an iterable of unifiedinit\.Rule "
+                                            r"objects, got .* of type"):
+            ui.Plan(bad)  # pyright: ignore[reportArgumentType]
+    assert ui.Plan([rule]).rules == (rule,) == ui.Plan(r for r in [rule]).rules
+    plan = ui.Plan([rule])
+    with pytest.raises(TypeError, match=r"^Plan\.resolve: parameter 'params\[1\]' must be a unifiedinit\.Param, got 1 "
+                                        r"of type int$"):
+        plan.resolve([P("fc/weight"), 1])  # pyright: ignore[reportArgumentType]
+    for bad in (None, P("fc/weight"), "fc/weight"):
+        with pytest.raises(TypeError, match=r"^Plan\.resolve: parameter 'params' must be a sequence of "
+                                            r"unifiedinit\.Param records"):
+            plan.resolve(bad)  # pyright: ignore[reportArgumentType]
+    with pytest.raises(TypeError, match=r"^Plan\.match: parameter 'p' must be a unifiedinit\.Param, got None"):
+        plan.match(None)  # pyright: ignore[reportArgumentType]
+    assert plan.match(P("fc/weight")) == 0
+    # any iterable of records, read once
+    generated = plan.resolve(p for p in [P("fc/weight")])  # pyright: ignore[reportArgumentType]
+    assert [e.param.path for e in generated.entries] == ["fc/weight"]

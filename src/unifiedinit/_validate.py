@@ -49,13 +49,32 @@ def _drawn(d: Any) -> str:
     return shown(d, DRAW_SHOWN)
 
 
+def scalar(value: Any) -> Any:
+    """``value``, or the Python number a 0-d array holds (a NumPy, JAX or torch scalar array: ``np.array(0.02)``,
+    ``jnp.float32(0.02)``, ``torch.tensor(0.02)``), read by duck typing (``ndim == 0`` and ``.item()``), no framework
+    imported. A number, a bool or anything else comes back as it is, and so does an array whose value cannot be read
+    (a traced JAX value, a meta tensor), for the caller to refuse; a 0-d array of bools or complex numbers gives a
+    bool or a complex number, refused as those are."""
+    if isinstance(value, (numbers.Number, str, bytes)) or value is None:
+        return value
+    try:
+        if getattr(value, "ndim", None) != 0:
+            return value
+        item: Any = value.item()
+    except Exception:  # noqa: BLE001 - a tracer's or a meta tensor's .item(), a property that raises: no number
+        return value
+    return item if isinstance(item, numbers.Number) else value
+
+
 def real(owner: str, name: str, value: Any) -> float:
-    """A finite real number (bools and strings are refused), returned as a Python float."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    """A finite real number (bools and strings are refused), returned as a Python float. A NumPy scalar and a 0-d
+    array (NumPy, JAX, torch) count as the number they hold (``scalar``)."""
+    number = scalar(value)
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
         raise TypeError(f"{_where(owner, name)} must be a real number, got {shown(value)} of type "
                         f"{type(value).__name__}")
     try:
-        out = float(value)
+        out = float(number)
     except OverflowError:
         out = math.inf
     if not math.isfinite(out):
@@ -78,10 +97,13 @@ def non_negative(owner: str, name: str, value: Any) -> float:
 
 
 def integer(owner: str, name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    """An integer (bools, floats and strings are refused) within ``minimum`` and ``maximum``, returned as a Python
+    int. A NumPy integer and a 0-d integer array (NumPy, JAX, torch) count as the integer they hold (``scalar``)."""
+    number = scalar(value)
+    if isinstance(number, bool) or not isinstance(number, numbers.Integral):
         raise TypeError(f"{_where(owner, name)} must be an integer, got {shown(value)} of type "
                         f"{type(value).__name__}")
-    out = int(value)
+    out = int(number)
     if minimum is not None and out < minimum:
         raise ValueError(f"{_where(owner, name)} must be an integer >= {minimum}, got {shown(out)}")
     if maximum is not None and out > maximum:
@@ -312,13 +334,15 @@ def _window_holds_a_number(d: Any, dtype_name: str, name: str) -> None:
 
 
 def seed(owner: str, value: Any, *, required: bool = False) -> int | None:
-    """A seed: an int in [0, 2**64) (None when ``required`` is False: the framework's own global RNG)."""
+    """A seed: an int in [0, 2**64) (None when ``required`` is False: the framework's own global RNG); a NumPy
+    integer or a 0-d integer array counts as the integer it holds (``scalar``)."""
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    number = scalar(value)
+    if isinstance(number, bool) or not isinstance(number, numbers.Integral):
         raise TypeError(f"{_where(owner, 'seed')} must be an integer in [0, 2**64){'' if required else ' or None'}, "
                         f"got {shown(value)} of type {type(value).__name__}")
-    out = int(value)
+    out = int(number)
     if not 0 <= out < 2 ** 64:
         raise ValueError(f"{_where(owner, 'seed')} must be an integer in [0, 2**64), got {shown(out)}")
     return out

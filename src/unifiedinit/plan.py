@@ -450,6 +450,20 @@ class Report:
                 "unused_rules": list(self.unused)}
 
 
+def _params_of(params: Any, owner: str) -> list[Param]:
+    """``params`` as a list of ``Param`` records; anything else is refused naming ``owner``'s parameter 'params'."""
+    if isinstance(params, Param) or isinstance(params, (str, bytes)) or v.is_mapping(params) or \
+            not isinstance(params, Iterable):
+        raise TypeError(f"{owner}: parameter 'params' must be a sequence of unifiedinit.Param records, got "
+                        f"{v.shown(params)} of type {type(params).__name__}")
+    out = list(cast("Iterable[Any]", params))
+    for i, p in enumerate(out):
+        if not isinstance(p, Param):
+            raise TypeError(f"{owner}: parameter 'params[{i}]' must be a unifiedinit.Param, got {v.shown(p)} of type "
+                            f"{type(p).__name__}")
+    return out
+
+
 def _is_dict(x: Any) -> TypeGuard[dict[str, Any]]:
     """``isinstance(x, dict)``, for a loaded value: its keys are checked against the allowed names next."""
     return isinstance(x, dict)
@@ -468,7 +482,8 @@ class Plan:
         name: the plan's name, a string shown in reports and saved in JSON (default "").
 
     Raises:
-        TypeError: an item of ``rules`` that is not a ``Rule``, or a ``name`` that is not a string.
+        TypeError: ``rules`` that is not an iterable of rules (None, a single ``Rule``, a string, a mapping), an
+            item of it that is not a ``Rule``, or a ``name`` that is not a string.
 
     Examples:
         >>> from unifiedinit import Normal, Zeros
@@ -481,7 +496,13 @@ class Plan:
     """
 
     def __init__(self, rules: Iterable[Rule] = (), name: str = "") -> None:
-        rules = tuple(rules)
+        if isinstance(rules, Rule):
+            raise TypeError(f"Plan: parameter 'rules' must be an iterable of unifiedinit.Rule objects, got one Rule "
+                            f"({v.shown(str(rules), 200)}); allowed: a list of them, Plan([rule])")
+        if isinstance(rules, (str, bytes)) or v.is_mapping(rules) or not isinstance(rules, Iterable):
+            raise TypeError(f"Plan: parameter 'rules' must be an iterable of unifiedinit.Rule objects, got "
+                            f"{v.shown(rules)} of type {type(rules).__name__}")
+        rules = tuple(cast("Iterable[Any]", rules))
         for i, r in enumerate(rules):
             if not isinstance(r, Rule):
                 raise TypeError(f"Plan: parameter 'rules[{i}]' must be a unifiedinit.Rule, got {v.shown(r)}")
@@ -526,7 +547,13 @@ class Plan:
         return "\n".join([f"{head} (the last matching rule wins):"] + [f"  {i}: {r}" for i, r in enumerate(self.rules)])
 
     def match(self, p: Param) -> int | None:
-        """The index of the rule that decides ``p`` (the last that matches), or None."""
+        """The index of the rule that decides ``p`` (the last that matches), or None.
+
+        Raises:
+            TypeError: ``p`` is not a ``Param``."""
+        if not isinstance(p, Param):
+            raise TypeError(f"Plan.match: parameter 'p' must be a unifiedinit.Param, got {v.shown(p)} of type "
+                            f"{type(p).__name__}")
         for i in range(len(self.rules) - 1, -1, -1):
             if self.rules[i].select.matches(p):
                 return i
@@ -555,6 +582,7 @@ class Plan:
             The ``Report``.
 
         Raises:
+            TypeError: ``params`` is not a sequence of ``Param`` records (None, a single one, a number in it).
             TypeError: ``skip`` is a single string or holds something that is not one.
             ValueError: a name of ``skip`` names no parameter (the message lists them).
             TypeError, ValueError: a rule cannot initialize a parameter (the message names both).
@@ -568,6 +596,7 @@ class Plan:
             (['10/weight'], ['0/weight'])
         """
         from .apply import skip_matched, skip_names
+        params = _params_of(params, "Plan.resolve")
         paths = skip_matched(skip_names(skip, "Plan.resolve"), params, owner="Plan.resolve")[0]
         return self._resolve(params, warn=warn, stacklevel=stacklevel + 1, dry_run=dry_run, skip=paths)
 
@@ -711,11 +740,38 @@ class Plan:
         whole, computed without the rest where the spec allows (``unifiedinit.reference.portable``). ``out`` (a
         C-contiguous NumPy array of the result's shape and dtype, a CPU tensor's memory) receives them: an
         unstacked one is drawn straight into it. ``stream`` is the portable stream ("chunks" or "counter",
-        ``unifiedinit.counter``)."""
+        ``unifiedinit.counter``).
+
+        Args:
+            entry: an ``Entry`` of a report of this plan (``report.entries``), or of a plan whose rule of that index
+                has the same spec (``plan + more`` keeps the indices of ``plan``'s rules).
+            seed: the seed the values are keyed by, an int in [0, 2**64).
+            index: one block only, a (start, stop) or slice per axis of the parameter, or None: the whole tensor.
+            out: a C-contiguous NumPy array of the result's shape and dtype that receives the values, or None.
+            stream: the portable stream, "chunks" (default) or "counter".
+
+        Returns:
+            The values, a NumPy array of the parameter's shape (of the block's, with ``index``) and dtype (``out``
+            where given).
+
+        Raises:
+            TypeError: ``entry`` is not an ``Entry``.
+            ValueError: ``entry`` is of another plan (its rule index is not one of this plan's rules, or this plan's
+                rule of that index has another spec), or its rule keeps the parameter (no values); what
+                ``unifiedinit.reference.portable`` refuses (a bad seed, index, out or stream).
+
+        Examples:
+            >>> import unifiedinit as ui
+            >>> plan = ui.Plan().rule(ui.Normal(std=0.02))
+            >>> entry = plan.resolve([ui.Param("fc/weight", "dense", "weight", (3, 4))]).entries[0]
+            >>> plan.portable_values(entry, seed=0).shape
+            (3, 4)
+        """
         import numpy as np
 
         from .reference import _into, block_of, numpy_dtype, portable  # pyright: ignore[reportPrivateUsage]
-        rule, p = self.rules[entry.rule], entry.param
+        rule = self._rule_of(entry)
+        p = entry.param
         if rule.spec is None:
             raise ValueError(f"parameter {p.path!r} is kept by its rule: it has no portable values")
         layout = rule.layout or p.layout
@@ -739,6 +795,25 @@ class Plan:
         stacked = np.stack(parts).reshape(sizes + rest) if parts else \
             np.empty(sizes + rest, dtype=numpy_dtype(p.dtype, integers=True))  # a block with no layer in it
         return _into(out, np.moveaxis(stacked, tuple(range(len(p.stacked))), p.stacked))
+
+    def _rule_of(self, entry: Any) -> Rule:
+        """The rule of this plan that decided ``entry`` (``portable_values``'s), refusing an entry of another plan."""
+        if not isinstance(entry, Entry):
+            raise TypeError(f"Plan.portable_values: parameter 'entry' must be an entry of a report of this plan "
+                            f"(report.entries[i]), got {v.shown(entry)} of type {type(entry).__name__}")
+        i: Any = entry.rule
+        n = len(self.rules)
+        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < n:
+            raise ValueError(f"Plan.portable_values: parameter 'entry' ({entry.param.path!r}) names rule {i!r}, "
+                             f"which this plan does not have (it has {n} rule{'' if n == 1 else 's'}): an entry of a "
+                             f"report of another plan; allowed: an entry of a report of this plan")
+        rule = self.rules[i]
+        if rule.spec is not entry.spec and rule.spec != entry.spec:
+            said = "keep" if entry.spec is None else v.shown(entry.spec, _SHOWN)
+            raise ValueError(f"Plan.portable_values: parameter 'entry' ({entry.param.path!r}) was set by rule {i} "
+                             f"with spec {said}, but this plan's rule {i} is {rule}: an entry of a report of "
+                             f"another plan; allowed: an entry of a report of this plan")
+        return rule
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "rules": [r.to_dict() for r in self.rules]}
@@ -782,7 +857,10 @@ class Plan:
                 extra = sorted(set(r) - set(fields), key=str) if _is_dict(r) else []  # a YAML key may be a number
                 raise ValueError(f"cannot load plan: {where}{f'.{extra[0]}' if extra else ''}: expected a dict with "
                                  f"{', '.join(fields)}")
-            spec = None if r.get("spec") is None else from_dict(r["spec"], _path=f"{where}.spec")
+            if "spec" not in r:  # a rule that keeps its parameters says so: "spec": null
+                raise ValueError(f"cannot load plan: {where}.spec: missing (a spec, or null to keep the parameters "
+                                 f"as they are)")
+            spec = None if r["spec"] is None else from_dict(r["spec"], _path=f"{where}.spec")
             words: dict[str, tuple[str, ...]] = {}
             for key in ("kind", "role"):
                 given: Any = r.get(key)  # null or [] is every kind (role); "", false or 0 is no list: refused
@@ -868,8 +946,10 @@ def param_groups(model: Any, no_decay: Select | Sequence[Select] = NO_DECAY, *, 
             "biases", as DeBERTa's and timm's attention ``q_bias`` / ``v_bias``, which Hugging Face's Trainer and
             timm leave out too; in a bare linen tree, whose kinds are read from names, also a scale or slope of a
             module of no Flax class name (``ln_f``, nn.Sequential's ``layers_1``); ``()``: every parameter decays).
-        weight_decay: the weight decay of the other parameters, a finite real number (default 1e-2; torch only:
-            the other frameworks take it in their optimizer).
+        weight_decay: the weight decay of the other parameters, a finite real number >= 0 (default 1e-2; torch
+            only: the other frameworks take it in their optimizer). A NumPy scalar or a 0-d array counts as its
+            number; a negative value, which torch's optimizers refuse as their default but not in a group, is
+            refused here.
 
     Returns:
         What the framework's optimizer takes, as listed above (for torch, two parameter groups: with decay, then
@@ -879,7 +959,7 @@ def param_groups(model: Any, no_decay: Select | Sequence[Select] = NO_DECAY, *, 
         TypeError: a ``no_decay`` that is neither a ``Select`` nor a sequence of them (None, a string), an item of
             it that is not a ``Select``, a ``weight_decay`` that is not a real number, a model of no supported
             framework, or a torch model given as a state_dict or a mapping rather than its nn.Module.
-        ValueError: a ``weight_decay`` that is not finite.
+        ValueError: a ``weight_decay`` that is not finite, or is negative.
 
     Examples:
         >>> import torch
@@ -900,7 +980,7 @@ def param_groups(model: Any, no_decay: Select | Sequence[Select] = NO_DECAY, *, 
     for i, s in enumerate(selects):
         if not isinstance(s, Select):
             raise TypeError(f"param_groups: parameter 'no_decay[{i}]' must be a unifiedinit.Select, got {s!r}")
-    weight_decay = v.real("param_groups", "weight_decay", weight_decay)
+    weight_decay = v.non_negative("param_groups", "weight_decay", weight_decay)  # torch's optimizers refuse < 0
     from .apply import backend_of
     return backend_of(model).param_groups(model, selects, weight_decay)
 
