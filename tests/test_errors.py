@@ -229,6 +229,8 @@ def test_a_zero_d_array_counts_as_the_number_it_holds_wherever_a_number_is_taken
     assert type(portable.seed) is int and portable == ui.Portable(seed=2)
     rule = ui.Rule(ui.Zeros(), stacked=whole)
     assert type(rule.stacked) is int and rule == ui.Rule(ui.Zeros(), stacked=2)
+    rows = ui.Rows(ui.Normal(), index=whole)
+    assert type(rows.index) is int and repr(rows) == repr(ui.Rows(ui.Normal(), index=2))
     params = [ui.Param("fc/weight", "dense", "weight", (3, 4))]
     plan = ui.Plan().rule(ui.Normal(std=0.5))
     assert np.array_equal(plan.portable_values(plan.resolve(params).entries[0], whole),
@@ -247,6 +249,13 @@ def test_a_zero_d_array_counts_as_the_number_it_holds_wherever_a_number_is_taken
         ui.Normal(std=np.array([0.02]))  # pyright: ignore[reportArgumentType]
     with pytest.raises(ValueError, match=r"^Normal: parameter 'std' must be > 0"):
         ui.Normal(std=-real)
+
+
+def test_a_mixture_takes_its_weights_as_a_one_d_array():
+    mixed = ui.Mixture([ui.Zeros(), ui.Ones()], np.array([0.25, 0.75]))  # pyright: ignore[reportArgumentType]
+    assert mixed == ui.Mixture([ui.Zeros(), ui.Ones()], [0.25, 0.75]) and type(mixed.weights[0]) is float
+    with pytest.raises(ValueError, match=r"^Mixture: parameter 'weights' must be a list of 2 probabilities"):
+        ui.Mixture([ui.Zeros(), ui.Ones()], np.array([[0.25, 0.75]]))  # pyright: ignore[reportArgumentType]
 
 
 def test_a_zero_d_seed_and_weight_decay_are_their_numbers_in_torch():

@@ -1381,7 +1381,9 @@ class Mixture(Spec):
     _spec_fields: ClassVar[tuple[str, ...]] = ("components",)
 
     def __post_init__(self) -> None:
-        comps, weights = self.components, self.weights
+        comps = self.components
+        weights: Sequence[float] = self.weights
+        array: Any = weights
         if not isinstance(comps, (list, tuple)) or not comps:
             raise TypeError(f"Mixture: parameter 'components' must be a non-empty list of specs, got {comps!r}")
         for i, c in enumerate(comps):
@@ -1390,6 +1392,8 @@ class Mixture(Spec):
             if not c.elementwise:
                 raise ValueError(f"Mixture: parameter 'components[{i}]' must be an elementwise spec, got "
                                  f"{type(c).__name__} (orthogonal, eye, dirac, sparse and arrays cannot be mixed)")
+        if getattr(array, "ndim", None) == 1 and hasattr(array, "tolist"):  # a 1-d array of probabilities
+            weights = array.tolist()
         if not isinstance(weights, (list, tuple)) or len(weights) != len(comps):
             raise ValueError(f"Mixture: parameter 'weights' must be a list of {len(comps)} probabilities, one per "
                              f"component, got {weights!r}")
@@ -1587,10 +1591,11 @@ class Rows(Spec):
         if not self.fill.elementwise:
             raise ValueError(f"Rows: parameter 'fill' must be an elementwise spec, got {type(self.fill).__name__}")
         if not (isinstance(self.index, str) and self.index == "padding_idx"):  # (an array compares elementwise)
-            if isinstance(self.index, bool) or not isinstance(self.index, numbers.Integral):
+            index = v.scalar(self.index)  # a 0-d integer array: the integer it holds
+            if isinstance(index, bool) or not isinstance(index, numbers.Integral):
                 raise TypeError(f"Rows: parameter 'index' must be \"padding_idx\" or an integer, got "
                                 f"{v.shown(self.index)} of type {type(self.index).__name__}")
-            _set(self, "index", int(self.index))
+            _set(self, "index", int(index))
         else:
             _set(self, "index", "padding_idx")  # a numpy.str_ too: its repr would not read back
         _set(self, "along", v.choice("Rows", "along", self.along, ("in", "out")))
