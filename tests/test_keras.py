@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -249,6 +250,43 @@ def test_the_random_ops_of_one_seed_share_no_stream_with_another_seeds_ops():
     from unifiedinit.backends.keras.ops import op_seed
     seeds = [op_seed(s, k) for s in (-1, 0, 1, 7920, 2 ** 31, 2 ** 64 - 1) for k in (1, 2, 3)]
     assert len(set(seeds)) == len(seeds) and all(0 <= x < 2 ** 31 for x in seeds)  # Keras's 31 bits
+
+
+def test_the_backends_sample_takes_the_seeds_ui_sample_takes():
+    # keras's sample took -1 and 2**64 (each hashed to an op seed of its own) and refused a NumPy integer
+    spec = ui.XavierUniform()
+    for seed, kind in cast("list[tuple[Any, type[Exception]]]",
+                           [(-1, ValueError), (2 ** 64, ValueError), (1.5, TypeError), (True, TypeError)]):
+        with pytest.raises(kind, match=r"parameter 'seed' must be an integer in \[0, 2\*\*64\)"):
+            ui.sample(spec, (3, 4), seed=seed)
+        with pytest.raises(kind, match=r"^sample: parameter 'seed' must be an integer in \[0, 2\*\*64\), got "):
+            K.sample(spec, (3, 4), seed=seed)
+    for seed in cast("list[Any]", [np.int64(7), np.uint64(2 ** 64 - 1)]):
+        assert np.array_equal(K.sample(spec, (3, 4), seed=seed), K.sample(spec, (3, 4), seed=int(seed)))
+
+
+def test_to_keras_takes_a_numpy_integer_seed_and_refuses_one_out_of_range():
+    # to_keras(seed=2**64) was taken (Keras's own initializer refuses it), and np.int64(1) refused
+    def own(seed):
+        return numpy(keras.initializers.RandomNormal(seed=seed)((2, 2)))
+
+    try:  # Keras's own, in this Keras backend: refused (tensorflow, jax), or drawn as seed 0 (torch wraps it)
+        assert np.array_equal(own(2 ** 64), own(0))
+    except (ValueError, OverflowError):
+        pass
+    for seed in (2 ** 64, -1):
+        with pytest.raises(ValueError, match=r"^parameter 'seed' must be an integer in \[0, 2\*\*64\), a "
+                                             rf"keras\.random\.SeedGenerator or None, got {seed}$"):
+            ui.Normal().to_keras(seed=seed)
+    for seed in (1.5, True, "3"):
+        with pytest.raises(TypeError, match=r"^parameter 'seed' must be an integer in \[0, 2\*\*64\), a keras"):
+            ui.Normal().to_keras(seed=seed)
+    init = ui.Normal().to_keras(seed=np.int64(5))
+    config = init.get_config()
+    assert type(config["seed"]) is int and json.loads(json.dumps(config))["seed"] == 5  # a JSON config
+    np.testing.assert_array_equal(numpy(init((4, 3))), numpy(ui.Normal().to_keras(seed=5)((4, 3))))
+    top = ui.Normal().to_keras(seed=np.uint64(2 ** 64 - 1))
+    np.testing.assert_array_equal(numpy(top((4, 3))), numpy(ui.Normal().to_keras(seed=2 ** 64 - 1)((4, 3))))
 
 
 def test_a_seed_that_is_no_int_is_refused_at_the_first_random_op():

@@ -491,15 +491,13 @@ def _check_module_option(backend: Any, model: Any, options: dict[str, Any]) -> N
 
     Raises:
         TypeError: ``module=`` given (not None) with an ``nn.Module``, or not an ``nn.Module``."""
-    from ._validate import is_mapping, shown
+    from ._validate import shown
     module = options.get("module")
     if backend.NAME != "torch" or module is None:
         return
     import torch
-    if not is_mapping(model):
-        raise TypeError(f"fit: parameter 'module' applies to a torch state_dict only (the nn.Module it came from), "
-                        f"but the model is a {type(model).__name__}, which describes itself; got module="
-                        f"{shown(module)}; allowed: module=None (leave it out) for an nn.Module")
+    from .backends.torch.model import refuse_module_option
+    refuse_module_option(model, module, "fit")
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"fit: parameter 'module' must be the nn.Module the state_dict came from, got "
                         f"{shown(module)} of type {type(module).__name__}")

@@ -17,6 +17,7 @@ EinsumDense equation's), so it comes back from ``from_config`` and from a saved 
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from typing import Any, cast
 
@@ -77,9 +78,9 @@ class SpecInitializer(keras.initializers.Initializer):
     Args:
         spec: a unifiedinit spec (``ui.Normal(0.0, 0.02)``, ``ui.KaimingUniform()``, ...), or the plain dict of
             ``spec.to_dict()`` (as a saved config holds it).
-        seed: as Keras's own initializers: an int (the same values on every call), None (one int per instance,
-            from Python's ``random``, which ``keras.utils.set_random_seed`` seeds), a
-            ``keras.random.SeedGenerator`` (it advances: new values on every call), or a SeedGenerator's
+        seed: as Keras's own initializers: an integer in [0, 2**64) (a NumPy integer too; the same values on
+            every call), None (one int per instance, from Python's ``random``, which ``keras.utils.set_random_seed``
+            seeds), a ``keras.random.SeedGenerator`` (it advances: new values on every call), or a SeedGenerator's
             serialized dict (from a saved config).
         layout: a registered layout name (``ui.LAYOUTS``: "keras", "keras_conv_transpose", "keras_depthwise",
             "keras_embedding", ...), a ``ui.Layout``, or a Layout's fields as a dict (from a saved config).
@@ -87,13 +88,13 @@ class SpecInitializer(keras.initializers.Initializer):
             values instead, the same numbers in every framework; ``seed`` is not used then.
 
     Raises:
-        TypeError: ``spec`` is neither a spec nor a dict; ``seed`` is not an int, a SeedGenerator, a dict or None
-            (a bool is refused); ``portable`` is not a Portable, a dict or None. When called: random values for
-            an integer or bool dtype.
-        ValueError: a spec dict that names no registered spec; an unknown layout name, or a layout dict with a
-            field a Layout does not have. When called: a shape the spec cannot fill (a fan-based spec on a
-            tensor with a zero-size axis, or, in a layout other than Keras's, on one with fewer axes than the
-            layout needs), or values the dtype cannot hold.
+        TypeError: ``spec`` is neither a spec nor a dict; ``seed`` is not an integer, a SeedGenerator, a dict or
+            None (a bool, a float are refused); ``portable`` is not a Portable, a dict or None. When called: random
+            values for an integer or bool dtype.
+        ValueError: an integer ``seed`` outside [0, 2**64); a spec dict that names no registered spec; an unknown
+            layout name, or a layout dict with a field a Layout does not have. When called: a shape the spec cannot
+            fill (a fan-based spec on a tensor with a zero-size axis, or, in a layout other than Keras's, on one
+            with fewer axes than the layout needs), or values the dtype cannot hold.
 
     Examples:
         >>> import keras
@@ -125,13 +126,19 @@ class SpecInitializer(keras.initializers.Initializer):
         self.spec = spec
         self.layout = layout_from_config(layout)
         self.portable = portable_option(portable)
+        if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):  # a NumPy integer too, kept as an int
+            seed = int(seed)
+            if not 0 <= seed < 2 ** 64:  # unifiedinit's seeds (Keras's own refuses 2**64, or wraps it under torch)
+                raise ValueError(f"parameter 'seed' must be an integer in [0, 2**64), a keras.random.SeedGenerator or "
+                                 f"None, got {v.shown(seed)}")
         self._init_seed = seed
         if seed is None:  # as Keras: one int per instance, from Python's RNG (keras.utils.set_random_seed sets it)
             seed = random.randint(1, 10 ** 9)
         elif isinstance(seed, dict):
             seed = keras.saving.deserialize_keras_object(seed)
         elif isinstance(seed, bool) or not isinstance(seed, (int, keras.random.SeedGenerator)):
-            raise TypeError(f"parameter 'seed' must be an int, a keras.random.SeedGenerator or None, got {seed!r}")
+            raise TypeError(f"parameter 'seed' must be an integer in [0, 2**64), a keras.random.SeedGenerator or None, "
+                            f"got {v.shown(seed)} of type {type(seed).__name__}")
         #: the int or ``keras.random.SeedGenerator`` each call draws with
         self.seed: Any = seed
 
@@ -207,8 +214,8 @@ def initializer(spec: Spec, seed: Any = None, layout: LayoutLike = "keras", port
 
     Args:
         spec: a unifiedinit spec (or its ``to_dict()`` dict).
-        seed: an int (the same values on every call), None (one int per initializer, from Python's ``random``)
-            or a ``keras.random.SeedGenerator`` (new values on every call).
+        seed: an integer in [0, 2**64) (a NumPy integer too; the same values on every call), None (one int per
+            initializer, from Python's ``random``) or a ``keras.random.SeedGenerator`` (new values on every call).
         layout: a registered layout name ("keras", "keras_conv_transpose", "keras_depthwise",
             "keras_embedding", ...) or a ``ui.Layout``: which axes of a tensor are its fans.
         portable: None, or a ``ui.Portable(seed, key)``: the portable values, the same in every framework.
@@ -217,9 +224,9 @@ def initializer(spec: Spec, seed: Any = None, layout: LayoutLike = "keras", port
         A ``SpecInitializer`` (a ``keras.initializers.Initializer``).
 
     Raises:
-        TypeError: ``spec`` is not a spec, ``seed`` not an int, a SeedGenerator or None, ``portable`` not a
+        TypeError: ``spec`` is not a spec, ``seed`` not an integer, a SeedGenerator or None, ``portable`` not a
             Portable or None.
-        ValueError: an unknown layout name.
+        ValueError: an integer ``seed`` outside [0, 2**64); an unknown layout name.
 
     Examples:
         >>> import keras
@@ -244,7 +251,8 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "keras", 
         spec: a unifiedinit spec.
         shape: the tensor's shape, in ``layout``'s axis order.
         layout: a layout name or a ``ui.Layout`` (default "keras": (*k, in, out)).
-        seed: an int: the same seed, the same values (in one Keras backend; backends' RNGs differ).
+        seed: an integer in [0, 2**64) (a NumPy integer too), as ``ui.sample`` takes it: the same seed, the same
+            values (in one Keras backend; backends' RNGs differ).
         dtype: a float dtype name ("float32", "float16", "bfloat16", "float64"), or an integer or bool one for a
             deterministic spec.
 
@@ -252,9 +260,10 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "keras", 
         A NumPy array of ``shape``, in ``dtype`` (bfloat16 values as float32).
 
     Raises:
-        TypeError: ``spec`` is not a spec, or random values for an integer or bool dtype.
-        ValueError: an unknown layout or ``dtype`` name, a shape the spec cannot fill, or values ``dtype`` cannot
-            hold (``dtype`` not a string is a TypeError).
+        TypeError: ``spec`` is not a spec, or random values for an integer or bool dtype; ``seed`` is not an
+            integer (a bool, a float).
+        ValueError: ``seed`` outside [0, 2**64); an unknown layout or ``dtype`` name, a shape the spec cannot fill,
+            or values ``dtype`` cannot hold (``dtype`` not a string is a TypeError).
 
     Examples:
         >>> import unifiedinit as ui
@@ -267,6 +276,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "keras", 
         >>> sample(ui.Ones(), (2,), dtype="bfloat16").dtype.name
         'float32'
     """
+    seed = v.given_seed("sample", seed)
     dtype = v.dtype_name("sample", "dtype", dtype)
     import numpy as np
     x = SpecInitializer(spec, seed=seed, layout=layout)(shape, dtype)

@@ -134,7 +134,9 @@ def init_(tensor: torch.Tensor, spec: Spec, *, layout: LayoutLike | None = None,
             ``torch.Generator`` or None; ``portable`` is not a Portable, a dict or None; a random spec on an integer
             or bool tensor.
         ValueError: an unknown layout; a shape the spec cannot fill (a fan-based spec on a tensor with fewer axes
-            than the layout needs and no ``layer_fans``); values the dtype cannot hold.
+            than the layout needs and no ``layer_fans``); values the dtype cannot hold; a tensor torch cannot write
+            one value per entry of (a sparse one; a view whose entries share memory, as ``expand()`` or an
+            overlapping ``as_strided()`` makes).
 
     Examples:
         >>> import math
@@ -187,7 +189,8 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", 
         spec: a unifiedinit spec.
         shape: the tensor's shape, a tuple of ints.
         layout: a registered layout name or a ``ui.Layout`` (default "torch": (out, in, *k)).
-        seed: the seed of the ``torch.Generator`` the values are drawn from, an int.
+        seed: the seed of the ``torch.Generator`` the values are drawn from, an integer in [0, 2**64) (a NumPy
+            integer too), as ``ui.sample`` takes it.
         dtype: the name of a torch dtype: "float32" (default), "float64", "float16", "bfloat16", or an integer or
             bool dtype for a determined spec.
         layer_fans: the layer's (fan_in, fan_out) when the tensor has no fans of its own (a bias); None: its own.
@@ -196,9 +199,10 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", 
         A NumPy array of ``shape`` (float32 for bfloat16, else ``dtype``).
 
     Raises:
-        TypeError: ``spec`` is not a spec; a random spec with an integer or bool dtype.
-        TypeError: ``dtype`` is not a string.
-        ValueError: an unknown layout or ``dtype`` name; a shape the spec cannot fill; values the dtype cannot hold.
+        TypeError: ``spec`` is not a spec; a random spec with an integer or bool dtype; ``seed`` is not an integer
+            (a bool, a float); ``dtype`` is not a string.
+        ValueError: ``seed`` is outside [0, 2**64) (torch would take -1 as 2**64 - 1); an unknown layout or
+            ``dtype`` name; a shape the spec cannot fill; values the dtype cannot hold.
 
     Examples:
         >>> import unifiedinit as ui
@@ -211,6 +215,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", 
         >>> bool((x == sample(ui.Normal(0.0, 0.02), (4, 3), seed=1, dtype="bfloat16")).all())  # the same seed
         True
     """
+    seed = v.given_seed("sample", seed)
     dtype = v.dtype_name("sample", "dtype", dtype)
     t = torch.empty(tuple(shape), dtype=getattr(torch, dtype))
     init_(t, spec, layout=layout, generator=torch.Generator().manual_seed(seed), layer_fans=layer_fans)
@@ -255,7 +260,8 @@ class TorchInitializer:
             None, ``portable`` not a Portable, a dict or None. When called: on something other than a tensor or an
             ``nn.Module``, on a module with ``portable`` set, or as ``init_`` raises.
         ValueError: ``fans`` is not "layer" or "torch". When called: as ``init_`` raises (a shape or dtype the
-            spec cannot fill).
+            spec cannot fill, a view whose entries share memory). On a module, the message names the layer's
+            tensor it refused and its spec ("to_torch: cannot initialize Linear.bias (shape (6,)) with bias=...").
 
     Examples:
         >>> import torch
@@ -304,13 +310,19 @@ class TorchInitializer:
         weights = [p for p, _ in records if p.role != "bias"]
         drawn: list[tuple[torch.Tensor, D.Draw, tuple[int, ...]]] = []
         for p, t in records:  # every tensor is checked before any is written
-            if p.role != "bias":
-                info = p.info("tensor", "torch" if self.fans == "torch" else None)
-                drawn.append((t, lower(t, self.spec, None, None, info), p.stacked))
-            elif self.bias is not None:
-                fans = _torch_fans(p, weights) if self.fans == "torch" else None
-                info = p.info() if fans is None else TensorInfo.make(p.slice_shape, "torch", fans)
-                drawn.append((t, lower(t, self.bias, None, None, info), p.stacked))
+            try:
+                if p.role != "bias":
+                    info = p.info("tensor", "torch" if self.fans == "torch" else None)
+                    drawn.append((t, lower(t, self.spec, None, None, info), p.stacked))
+                elif self.bias is not None:
+                    fans = _torch_fans(p, weights) if self.fans == "torch" else None
+                    info = p.info() if fans is None else TensorInfo.make(p.slice_shape, "torch", fans)
+                    drawn.append((t, lower(t, self.bias, None, None, info), p.stacked))
+            except (TypeError, ValueError) as err:  # which of the layer's tensors, and which spec
+                which = f"bias={v.shown(self.bias, v.DRAW_SHOWN)}" if p.role == "bias" else \
+                    v.shown(self.spec, v.DRAW_SHOWN)
+                raise type(err)(f"to_torch: cannot initialize {p.layer}.{p.path.replace('/', '.')} (shape "
+                                f"{tuple(t.shape)}) with {which}: {err}") from None
         for t, draw, stacked in drawn:
             fill(t, draw, self.generator, stacked)
         for path, what in norms:  # a normed weight: the layer computes the drawn one (a meta one has no values)

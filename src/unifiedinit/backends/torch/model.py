@@ -461,18 +461,33 @@ def layer_records(module: nn.Module) -> tuple[list[tuple[Param, torch.Tensor]], 
     return kept, [(path, what) for path, what in norms if path in paths]
 
 
+def refuse_module_option(model: Any, module: Any, owner: str) -> None:
+    """``module=`` names the nn.Module a state_dict came from: given with an nn.Module ``model``, which describes
+    itself, it would be ignored, so it is refused, naming ``owner``.
+
+    Raises:
+        TypeError: ``module`` is not None and ``model`` is an nn.Module."""
+    if module is not None and isinstance(model, nn.Module):
+        from ..._validate import shown
+        raise TypeError(f"{owner}: parameter 'module' applies to a torch state_dict only (the nn.Module it came "
+                        f"from), but the model is a {type(model).__name__}, which describes itself; got "
+                        f"module={shown(module)}; allowed: module=None (leave it out) for an nn.Module")
+
+
 def walk(model: Any, *, module: nn.Module | None = None, lazy: list[str] | None = None,
          norms: list[tuple[str, tuple[Any, ...]]] | None = None) -> list[tuple[Any, torch.Tensor]]:
     """Every parameter of ``model`` (an nn.Module or a state_dict; a whole-number one too, which a rule that draws
     refuses), and the running statistics of its norms, as (unifiedinit.params.Param, tensor); a tensor shared by
     several modules (tied weights) once, under its first path, with the others as aliases. ``lazy``, a list,
     receives the paths of a lazy module's parameters that are not built yet; ``norms``, a list, the normed weights
-    (``_module_records``)."""
+    (``_module_records``). ``module``: the nn.Module a state_dict came from, which describes its tensors; given
+    with an nn.Module ``model`` (which describes itself) it is refused (TypeError), not ignored."""
     from collections.abc import Mapping
     if isinstance(model, Mapping):
         return _walk_state_dict(model, module, norms)
     if not isinstance(model, nn.Module):
         raise TypeError(f"parameter 'model' must be a torch nn.Module or state_dict, got {type(model).__name__}")
+    refuse_module_option(model, module, "walk")
     found: list[tuple[Any, torch.Tensor]] = []
     _walk_modules(model, "", None, found, lazy, norms)
     wrapper = _wrapper_parts(model)
@@ -644,10 +659,59 @@ COUNTER_PIECE = 1 << 20
 _Placed = tuple[Any, torch.Tensor, torch.Tensor, bool, bool, bool]
 
 
+#: the most entries whose memory offsets ``_overlaps`` lists and sorts, when neither torch nor the strides tell
+#: (8 MiB of int64 offsets, a fraction of a second); a larger tensor of such a layout is refused as one that may
+#: share memory
+OFFSETS_LISTED = 1 << 20
+
+
+def _overlaps(t: torch.Tensor) -> bool | None:
+    """Whether two entries of ``t`` share memory: True, False, or None when it cannot be told cheaply.
+
+    torch's own check (``torch._debug_has_internal_overlap``: 0 no, 1 yes, 2 too hard to tell) answers from the
+    tensor's metadata: a dense layout (contiguous, transposed, channels_last) shares nothing, a zero stride over an
+    axis of more than one entry shares. Where it cannot tell (a slice with a step, an ``as_strided`` view), the
+    shape and strides decide: more entries than the offsets they span share (pigeonhole); strides that, sorted from
+    the smallest, each pass every offset the axes before them reach share nothing (a slice with a step, so the
+    usual layouts cost no more than that); any other layout ((2, 3) strides (4, 3) shares nothing, (3, 2) strides
+    (2, 4) does) has its offsets listed and sorted, up to ``OFFSETS_LISTED`` entries. All of it reads metadata only:
+    the tensor's values and device are never touched. None past that, and under ``torch.compile``, which traces
+    neither torch's check nor a sort of symbolic sizes, where the pigeonhole test does not decide."""
+    compiling = torch.compiler.is_compiling()
+    if not compiling:
+        verdict = int(getattr(torch, "_debug_has_internal_overlap")(t))
+        if verdict != 2:
+            return verdict == 1
+    shape, strides = t.shape, t.stride()
+    if any(stride == 0 and size > 1 for size, stride in zip(shape, strides)):
+        return True
+    if t.numel() > 1 + sum(stride * (size - 1) for size, stride in zip(shape, strides)):
+        return True  # more entries than memory offsets between the first and the last
+    if compiling:
+        return None
+    axes = sorted((stride, size) for size, stride in zip(shape, strides) if size > 1)
+    reach = 0  # the largest offset the axes with smaller strides reach
+    for stride, size in axes:
+        if stride <= reach:
+            break
+        reach += stride * (size - 1)
+    else:
+        return False
+    if t.numel() > OFFSETS_LISTED:
+        return None
+    import numpy as np
+    offsets: Any = np.zeros(1, dtype=np.int64)
+    for stride, size in axes:
+        offsets = (offsets[:, None] + np.arange(size, dtype=np.int64) * stride).reshape(-1)
+    offsets.sort()
+    return bool((offsets[1:] == offsets[:-1]).any())
+
+
 def writable(tensor: torch.Tensor, name: str, owner: str = "") -> None:
-    """Refuse, before anything is written, a tensor torch would refuse to write half way through a model: a sparse
-    one, an inference tensor outside ``torch.inference_mode()``, or one whose entries share memory (an
-    ``expand``-ed view: a zero stride, where one value would land in many entries)."""
+    """Refuse, before anything is written, a tensor torch would refuse to write half way through a model, or would
+    write wrongly: a sparse one, an inference tensor outside ``torch.inference_mode()``, or one whose entries share
+    memory (an ``expand``-ed view, an ``as_strided`` one whose entries overlap: one value would land in several
+    entries, and an orthogonal draw would come out another matrix; ``_overlaps``)."""
     local: torch.Tensor = cast(Any, tensor).to_local() if _dtensor(tensor) else tensor
     if local.layout != torch.strided:
         raise ValueError(f"{owner}parameter {name!r} is a {local.layout} tensor: its stored entries are not one value "
@@ -657,12 +721,18 @@ def writable(tensor: torch.Tensor, name: str, owner: str = "") -> None:
         raise ValueError(f"{owner}parameter {name!r} is an inference tensor (made under torch.inference_mode()), "
                          "which torch lets no one write outside that mode; allowed: apply the plan under "
                          "torch.inference_mode(), or replace the tensor by one made outside it")
-    if local.is_meta or local.numel() < 2:
+    if local.is_meta or local.numel() < 2 or local.is_contiguous():
         return
-    if any(stride == 0 and size > 1 for size, stride in zip(local.shape, local.stride())):
-        raise ValueError(f"{owner}parameter {name!r} is a view whose entries share memory (shape {tuple(local.shape)}, "
-                         f"strides {local.stride()}, as expand() makes): it cannot hold one value per entry; "
-                         "allowed: a tensor with its own memory per entry (replace it by its .clone())")
+    overlap = _overlaps(local)
+    if overlap is False or (overlap is None and torch.compiler.is_compiling()):
+        return
+    layout = f"shape {tuple(local.shape)}, strides {local.stride()}"
+    said = f"is a view whose entries share memory ({layout}, as expand() or as_strided() can make): it cannot " \
+        "hold one value per entry" if overlap else \
+        f"is a view whose entries may share memory ({layout}): neither torch nor its strides tell, and its " \
+        f"{local.numel()} entries are more than the {OFFSETS_LISTED} checked one by one"
+    raise ValueError(f"{owner}parameter {name!r} {said}; allowed: a tensor with its own memory per entry (replace it "
+                     "by its .clone())")
 
 
 def local_block(t: Any) -> tuple[torch.Tensor, tuple[tuple[int, int], ...]]:
@@ -730,8 +800,9 @@ class _Target:
             if not isinstance(model, nn.Module):
                 raise TypeError("Plan.apply: parameter 'device' materializes the meta parameters of an nn.Module; "
                                 f"got a {type(model).__name__}")
-        if isinstance(whole_limit, bool) or not isinstance(whole_limit, int) or whole_limit < 0:
-            raise ValueError(f"Plan.apply: parameter 'whole_limit' must be a number of bytes >= 0, got {whole_limit!r}")
+        from ... import _validate as v
+        whole_limit = v.integer("Plan.apply", "whole_limit", whole_limit, minimum=0)  # a number of bytes
+        refuse_module_option(model, module, "Plan.apply")
         self.model, self.device, self.whole_limit, self.seed = model, device, whole_limit, seed
         self.module = module  # a state_dict's module
         lazy: list[str] = []  # a lazy module's parameters exist after its first call: none to set yet
