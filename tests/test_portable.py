@@ -682,6 +682,31 @@ def test_fromarray_without_a_layout_writes_the_values_as_given_in_portable_mode(
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_a_constant_array_is_broadcast_along_the_stored_axes_in_portable_mode_too(framework):
+    """Constant(array) is broadcast along the tensor's own axes: portable mode wrote it in torch's layout and moved
+    it, so a Flax or Keras square kernel got the transpose of what native mode writes, and a row the stored last
+    axis takes was refused as not broadcasting to torch's shape."""
+    results = []
+    for portable in (False, True, "counter"):
+        model, weights = _two_dense(framework)
+        (first, shape), (second, other) = weights[0], weights[1]
+        plan = (ui.Plan().rule(ui.Constant(0.25), role=("weight", "bias"))
+                .rule(ui.Constant([[1.0 + i] for i in range(shape[0])]), path=first)       # one value per row
+                .rule(ui.Constant([0.5 * j for j in range(other[-1])]), path=second))     # one per column
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model, _ = applied(plan, model, seed=3, portable=portable)
+        got = _stored(framework, model)
+        np.testing.assert_array_equal(got[first], np.broadcast_to(np.arange(1.0, shape[0] + 1)[:, None], shape))
+        np.testing.assert_array_equal(got[second], np.broadcast_to(0.5 * np.arange(other[-1]), other))
+        results.append(got)
+    for got in results[1:]:  # (Keras names each new model's layers anew: compared in the walk's order)
+        assert len(got) == len(results[0])
+        for values, native in zip(got.values(), results[0].values()):
+            np.testing.assert_array_equal(values, native, err_msg=framework)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_fromarray_in_torchs_layout_gives_the_same_model_in_every_framework(framework):
     """FromArray(values, layout="torch") of torch-layout arrays: every framework's weights are those arrays moved to
     its layout (a Flax or Keras kernel their transpose), natively and in portable mode alike."""

@@ -287,9 +287,9 @@ class Constant(Spec):
     """A constant: ``value`` in every entry, or an array ``value`` broadcast to the tensor's shape.
 
     A number is torch's ``constant_``, Keras's ``Constant`` and JAX's ``constant``. An array is broadcast by NumPy's
-    rules (MXNet's ``Constant`` with an array), written in the tensor's own axis order. Determined (no randomness),
-    so integer tensors take it. A number is elementwise (a component of ``Mixture``, the base of ``Affine``); an
-    array is not.
+    rules (MXNet's ``Constant`` with an array), written in the tensor's own axis order, portable values included.
+    Determined (no randomness), so integer tensors take it. A number is elementwise (a component of ``Mixture``,
+    the base of ``Affine``); an array is not.
 
     Args:
         value: a finite real number (not a bool), or a non-empty rectangular array of finite numbers (nested lists
@@ -312,6 +312,12 @@ class Constant(Spec):
     @property
     def elementwise(self) -> bool:  # type: ignore[override]
         return not isinstance(self.value, tuple)  # an array is not one law per entry: not a mixture component
+
+    @property
+    def storage_order(self) -> bool:  # type: ignore[override]
+        """An array is broadcast along the tensor's own axes, as stored: portable values are written as native
+        ones are, never drawn in torch's layout and moved back (a number is the same either way)."""
+        return isinstance(self.value, tuple)
 
     def __post_init__(self) -> None:
         value = self.value
