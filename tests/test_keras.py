@@ -845,3 +845,23 @@ def test_a_dtype_refusal_names_the_dtype_parameter_that_init_takes():
     with pytest.raises(ValueError, match=r"^parameter 'dtype' asks for dtype int8, which cannot hold the values of "
                                          r"Eye\(gain=300\.0\)"):
         KI.Identity(gain=300.0)((2, 2), dtype="int8")
+
+
+def test_the_equinox_preset_draws_a_separable_convs_depthwise_kernel_as_equinoxs_depthwise_conv():
+    """Equinox's twin of a separable conv is a depthwise Conv2d(C, C*m, k, groups=C), U(+-1/sqrt(kh*kw)), then a
+    pointwise Conv2d(C*m, out, 1), U(+-1/sqrt(C*m)). The preset drew the depthwise kernel with the layer's fans,
+    the pointwise kernel's (U(+-1/sqrt(24)) here, about a third of Equinox's bound on Xception's 3x3 kernels)."""
+    layer = layers.SeparableConv2D(6, 3, depth_multiplier=3)
+    layer.build((None, 16, 16, 8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ui.presets.equinox.apply(layer, seed=0)
+    depthwise = np.asarray(keras.ops.convert_to_numpy(layer.depthwise_kernel), np.float64)
+    pointwise = np.asarray(keras.ops.convert_to_numpy(layer.pointwise_kernel), np.float64)
+    for values, bound in ((depthwise, 1 / 3), (pointwise, 1 / math.sqrt(24))):
+        assert np.abs(values).max() <= bound
+        assert stats.check(values.ravel(), ui.Uniform(-bound, bound), alpha=ALPHA)  # fails w.p. ALPHA each
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    twins = [eqx.nn.Conv2d(8, 24, 3, groups=8, key=k).weight for k in jax.random.split(jax.random.key(0), 8)]
+    assert stats.ks_2samp(depthwise.ravel(), np.concatenate([np.ravel(t) for t in twins]))[1] > ALPHA

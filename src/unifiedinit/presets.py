@@ -149,6 +149,9 @@ equinox = _quiet(_norms(
     # for all three (eqx.nn._conv: lim = 1 / sqrt(grouped_in_channels * prod(kernel_size))), unlike torch's
     # ConvTranspose, which takes its storage's
     .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind=_LAYERS, role=("weight", "bias"), fans="layer")
+    # a Linear's or Conv's weight: its own fan_in, the same as its layer's, except in a layer of two weights: a
+    # separable conv's depthwise kernel (kh x kw) is Equinox's depthwise Conv(groups=C), not the pointwise one
+    .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind=("dense", "conv"), role="weight", layer="Separable*")
     .rule(Normal(0.0, 1.0), kind="embedding", role="embedding")                       # Embedding: N(0, 1)
     .rule(Constant(0.25), kind="prelu", role="slope")                                  # PReLU(init_alpha=0.25)
     # LSTMCell, GRUCell: every weight and bias U(+-1/sqrt(hidden))
