@@ -584,3 +584,124 @@ def test_keras_distribution_report_says_where_each_variable_lives():
     proc = subprocess.run([sys.executable, "-c", KERAS_PLACEMENTS], capture_output=True, text=True, timeout=600,
                           env=env)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-4000:]
+
+
+CONTEXT_MESH = textwrap.dedent("""
+    import os
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
+    import jax, jax.numpy as jnp, numpy as np
+    import equinox as eqx
+    from flax import nnx
+    from jax.sharding import AxisType, Mesh, NamedSharding, PartitionSpec as P
+    import unifiedinit as ui
+    assert len(jax.devices()) == 8
+    devs = np.array(jax.devices())
+    auto, explicit = (AxisType.Auto,) * 2, (AxisType.Explicit,) * 2
+    names = ("data", "model")
+
+    def bits(x):
+        x = np.asarray(x)
+        return x.view({4: np.uint32, 2: np.uint16}[x.dtype.itemsize])
+
+    def tree(leaf):
+        return {"params": {"Dense_0": {"kernel": leaf}}}
+
+    # (the parameter's mesh, the mesh in context): the same 8 devices and axis names with other axis types, another
+    # shape, the same devices in another order, a mesh on 4 of the 8 devices (before: JAX's own error in native
+    # mode, "context mesh ... should match the aval mesh" or "Received incompatible devices for jitted
+    # computation", the counter stream too where the devices differ)
+    cases = {
+        "Auto leaf, Explicit context": (Mesh(devs.reshape(4, 2), names, axis_types=auto),
+                                        Mesh(devs.reshape(4, 2), names, axis_types=explicit)),
+        "Explicit leaf, Auto context": (Mesh(devs.reshape(4, 2), names, axis_types=explicit),
+                                        Mesh(devs.reshape(4, 2), names, axis_types=auto)),
+        "other shape": (Mesh(devs.reshape(4, 2), names, axis_types=explicit),
+                        Mesh(devs.reshape(2, 4), names, axis_types=explicit)),
+        "one-axis context": (Mesh(devs.reshape(4, 2), names, axis_types=auto),
+                             Mesh(devs, ("batch",), axis_types=(AxisType.Explicit,))),
+        "reordered devices, Explicit": (Mesh(devs[::-1].reshape(4, 2), names, axis_types=explicit),
+                                        Mesh(devs.reshape(4, 2), names, axis_types=explicit)),
+        "reordered devices, Auto": (Mesh(devs[::-1].reshape(4, 2), names, axis_types=auto),
+                                    Mesh(devs.reshape(4, 2), names, axis_types=auto)),
+        "4 of 8 devices": (Mesh(devs[:4].reshape(2, 2), names, axis_types=auto),
+                           Mesh(devs.reshape(4, 2), names, axis_types=explicit)),
+    }
+    plans = {"preset": ui.presets.flax, "uniform": ui.Plan().rule(ui.Uniform(-0.3, 0.7)),
+             "orthogonal": ui.Plan().rule(ui.Orthogonal())}  # elementwise drawn in its sharding; one drawn whole
+    for name, plan in plans.items():
+        for portable in (True, "counter", False):
+            for dtype in (jnp.float32, jnp.bfloat16) if name == "preset" else (jnp.float32,):
+                want = plan.apply(tree(jnp.zeros((64, 32), dtype)), seed=3, portable=portable)[0]
+                want = bits(want["params"]["Dense_0"]["kernel"])
+                for case, (leaf_mesh, context) in cases.items():
+                    sharding = NamedSharding(leaf_mesh, P("data", "model"))
+                    leaf = jax.ShapeDtypeStruct((64, 32), dtype, sharding=sharding)
+                    alone = plan.apply(tree(leaf), seed=3, portable=portable)[0]["params"]["Dense_0"]["kernel"]
+                    with jax.set_mesh(context), jax.transfer_guard_device_to_host("disallow"):
+                        out, report = plan.apply(tree(leaf), seed=3, portable=portable)  # no host copy
+                    got = out["params"]["Dense_0"]["kernel"]
+                    assert got.sharding == sharding, (name, portable, case, got.sharding)
+                    shard = sharding.shard_shape((64, 32))
+                    assert all(s.data.shape == shard for s in got.addressable_shards), (name, portable, case)
+                    assert (bits(got) == want).all() and (bits(alone) == want).all(), (name, portable, case)
+                    assert report.placements["Dense_0/kernel"]["invariant"] is True, report.placements
+
+    # a key= laid out on another mesh (made under it), with no mesh in context or under a third one
+    mesh_a = Mesh(devs.reshape(4, 2), names)
+    mesh_b = Mesh(devs[::-1].reshape(4, 2), names)
+    with jax.set_mesh(mesh_a):
+        committed = jax.random.key(7)
+    assert committed.committed and committed.sharding.mesh == mesh_a
+    leaf = jax.ShapeDtypeStruct((64, 32), jnp.float32, sharding=NamedSharding(mesh_b, P("data", "model")))
+    want = bits(ui.presets.flax.apply(tree(jnp.zeros((64, 32))), key=jax.random.key(7))[0]["params"]["Dense_0"]
+                ["kernel"])
+    for context in (None, Mesh(devs.reshape(2, 4), names)):
+        if context is None:
+            out, _ = ui.presets.flax.apply(tree(leaf), key=committed)
+        else:
+            with jax.set_mesh(context):
+                out, _ = ui.presets.flax.apply(tree(leaf), key=committed)
+        got = out["params"]["Dense_0"]["kernel"]
+        assert got.sharding == leaf.sharding and (bits(got) == want).all(), context
+
+    # a concrete NNX model on another mesh (other device order) than the one in context: written in every mode,
+    # each kernel keeping its sharding, with the values it gets with no mesh in context (before: nothing written,
+    # JAX's error, in native and counter modes)
+    class Net(nnx.Module):
+        def __init__(self, rngs):
+            self.a = nnx.Linear(32, 64, rngs=rngs)
+            self.b = nnx.Linear(64, 32, kernel_init=nnx.with_partitioning(nnx.initializers.lecun_normal(), names),
+                                rngs=rngs)
+    for portable in (True, "counter", False):
+        with jax.set_mesh(mesh_b):
+            net, ref = Net(nnx.Rngs(0)), Net(nnx.Rngs(0))
+        sharding = net.b.kernel.get_value().sharding
+        assert sharding.mesh == mesh_b and sharding.spec == P("data", "model"), sharding
+        ui.presets.flax.apply(ref, seed=1, portable=portable)
+        with jax.set_mesh(mesh_a):
+            ui.presets.flax.apply(net, seed=1, portable=portable)
+        assert net.b.kernel.get_value().sharding == sharding, portable
+        got, wanted = jax.tree.leaves(nnx.state(net)), jax.tree.leaves(nnx.state(ref))
+        assert len(got) == len(wanted) == 4 and all((bits(x) == bits(y)).all() for x, y in zip(got, wanted))
+
+    # Equinox draws through the same target
+    linear = eqx.nn.Linear(64, 32, key=jax.random.key(0))
+    on_b = eqx.tree_at(lambda m: m.weight, linear, jax.ShapeDtypeStruct(
+        (32, 64), jnp.float32, sharding=NamedSharding(mesh_b, P("data", "model"))))
+    for portable in (True, "counter", False):
+        ref, _ = ui.presets.torch.apply(linear, seed=2, portable=portable)
+        with jax.set_mesh(mesh_a):
+            out, _ = ui.presets.torch.apply(on_b, seed=2, portable=portable)
+        assert out.weight.sharding == on_b.weight.sharding, portable
+        assert (bits(out.weight) == bits(ref.weight)).all() and (bits(out.bias) == bits(ref.bias)).all(), portable
+    print("ok")
+""")
+
+
+def test_draws_do_not_depend_on_the_mesh_in_context():
+    """A spread parameter whose mesh is not the one ``jax.set_mesh`` put in context (other axis types, shape,
+    device order, or devices) is drawn in every mode, each device drawing its shard with no host copy, with the
+    values the same plan gives with no mesh in context (linen trees, a key laid out elsewhere, NNX, Equinox)."""
+    pytest.importorskip("equinox")
+    proc = subprocess.run([sys.executable, "-c", CONTEXT_MESH], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-4000:]

@@ -5,6 +5,7 @@ function of its key (traceable under ``jit``/``vmap``, no host callback, no NumP
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import warnings
@@ -345,6 +346,52 @@ def context_mesh() -> Any:
     return None if mesh is None or getattr(mesh, "empty", True) else mesh
 
 
+def own_mesh(sharding: Any) -> Any:
+    """A context (for ``with``) under which a computation onto ``sharding`` runs: with no mesh in context where a
+    mesh is in context (``jax.set_mesh``) and ``sharding`` spreads over another mesh (other axis types, shape or
+    device order, or no mesh at all), else nothing changes. JAX refuses an operation on arrays whose mesh is not
+    the one in context, and a jitted one whose ``out_shardings`` lies on other devices; with none in context, each
+    runs on the arrays' own sharding, so a draw gives the values it gives with no mesh in context.
+
+    Args:
+        sharding: a ``jax.sharding.Sharding``, or None (the default device).
+
+    Returns:
+        A context manager: ``jax.set_mesh(None)``, or a ``contextlib.nullcontext``.
+
+    Examples:
+        >>> from unifiedinit.backends.flax.ops import own_mesh
+        >>> with own_mesh(None):  # one device: nothing to change
+        ...     pass
+    """
+    ctx = context_mesh()
+    unset = getattr(jax, "set_mesh", None)
+    if ctx is None or unset is None or not spread(sharding) or getattr(sharding, "mesh", None) == ctx:
+        return contextlib.nullcontext()
+    return unset(None)  # it swaps the mesh out as it is made, and back on leaving the with block
+
+
+def _elsewhere(key: Any, sharding: Any) -> bool:
+    """Whether ``key`` (a JAX key) is committed to a placement other than replicated on ``sharding``'s mesh: a
+    jitted function onto ``sharding`` refuses an argument laid out on other devices (or in another order)."""
+    if not getattr(key, "committed", False):
+        return False
+    if not isinstance(sharding, jax.sharding.NamedSharding):
+        return True
+    return bool(getattr(key, "sharding", None) != jax.sharding.NamedSharding(sharding.mesh,
+                                                                             jax.sharding.PartitionSpec()))
+
+
+def _beside(key: jax.Array, sharding: Any) -> jax.Array:
+    """The same key where a jitted function onto ``sharding`` takes it: replicated on a ``NamedSharding``'s mesh
+    (moved from device to device), else uncommitted on the default device (its two words through the host)."""
+    if isinstance(sharding, jax.sharding.NamedSharding):
+        return cast(jax.Array, jax.device_put(key, jax.sharding.NamedSharding(sharding.mesh,
+                                                                              jax.sharding.PartitionSpec())))
+    data = jnp.asarray(np.asarray(jax.random.key_data(key)))  # from the host: uncommitted
+    return cast(jax.Array, jax.random.wrap_key_data(data, impl=jax.random.key_impl(key)))
+
+
 def abstract_leaves(tree: Any) -> list[str]:
     """The paths ("drop/rngs/count") of ``tree``'s abstract leaves (``jax.ShapeDtypeStruct``) that hold no floats:
     counters, RNG keys and integer statistics, which no rule can set."""
@@ -474,11 +521,23 @@ class JaxTarget:
         self.placements[p.path] = placement(tuple(p.shape), getattr(x, "sharding", None), whole, invariant)
 
     def native(self, p: Any, handle: Any, draw: D.Draw, stream: int | None) -> None:
+        """The parameter's native draw (``jax.random`` on its stream's key) where it lives; a spread parameter
+        whose mesh is not the one in context (``jax.set_mesh``: other axis types, shape or device order) is drawn
+        as with no mesh in context (``own_mesh``), so its values are those the same plan gives without it."""
+        with own_mesh(self._sharding_of(p, handle)):
+            self._native(p, handle, draw, stream)
+
+    def _native(self, p: Any, handle: Any, draw: D.Draw, stream: int | None) -> None:
         from ...apply import stream as derive
         from ...samplers import draw as sampled
-        # a constant draws nothing: no key to make (a Flax ResNet-50 has more norm tensors than random ones)
-        key = None if draw.deterministic else stream_key(self.base, stream if stream is not None else derive(0, p.key))
         dtype, sharding = jnp.dtype(p.dtype), self._sharding_of(p, handle)
+        base = self.base
+        if spread(sharding) and _elsewhere(base, sharding):
+            # a key made under another mesh in context (or put on other devices) lies on its devices, which a
+            # jitted draw onto this sharding refuses: the same key, replicated on this mesh (_beside)
+            base = _beside(base, sharding)
+        # a constant draws nothing: no key to make (a Flax ResNet-50 has more norm tensors than random ones)
+        key = None if draw.deterministic else stream_key(base, stream if stream is not None else derive(0, p.key))
         x: Any
         # with either threefry (jax_threefry_partitionable on or off) a sharded jax.random call has the bits of the
         # unsharded one (a sharding never changes a jitted program's values; the older threefry only costs more
@@ -508,7 +567,8 @@ class JaxTarget:
 
     def counter(self, p: Any, handle: Any, draw: D.Draw, job: Any) -> None:
         """The counter stream's values where the parameter lives (``counter_array``): spread, an elementwise
-        draw's shards are each computed on their own device (``_counter_fn``), whatever the tensor's size."""
+        draw's shards are each computed on their own device (``_counter_fn``), whatever the tensor's size and
+        whichever mesh is in context."""
         self._land(p, handle, counter_array(job, self._sharding_of(p, handle)), draw, not draw.elementwise)
 
     def whole(self, p: Any, handle: Any) -> bool:
@@ -557,14 +617,15 @@ def counter_array(job: Any, sharding: Any) -> jax.Array:
     positions, so each device computes its own shard and nothing else; one compiled function per (signature,
     sharding), the key passed in: ``_counter_fn``). On one CPU device, or a small array on one accelerator, NumPy
     computes the same bits with no compile (each new shape would cost about half a second; a Flax ResNet-50's
-    first plan took 33 s that way on a CPU, against about 3 s); the target puts it on the array's device."""
+    first plan took 33 s that way on a CPU, against about 3 s); the target puts it on the array's device. A mesh
+    in context (``jax.set_mesh``) other than the sharding's changes nothing (``own_mesh``)."""
     if not spread(sharding) and (_platforms(sharding) == {"cpu"} or math.prod(job.signature[2]) <= HOST_ENTRIES):
         from ...backends.numpy import NumpyArith, NumpyOps
         from ...reference import numpy_dtype
         values = job.values(None, NumpyOps(None), NumpyArith(), numpy_dtype(job.signature[3], integers=True))
         return jnp.asarray(values, dtype=job.signature[3])  # the target puts it on the parameter's device
     fn = _counter_fn(job.signature, sharding)
-    with x64():
+    with x64(), own_mesh(sharding):  # a mesh in context that is not the sharding's: as with none (own_mesh)
         return cast(jax.Array, fn((jnp.uint32(job.key[0]), jnp.uint32(job.key[1])), jnp.uint64(0)))
 
 
