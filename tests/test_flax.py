@@ -838,3 +838,77 @@ def test_a_dtype_refusal_names_the_dtype_parameter_that_init_takes():
     with pytest.raises(ValueError, match=r"^parameter 'dtype' asks for dtype complex64, which cannot hold the "
                                          r"values of Orthogonal\(gain=1e\+300"):
         fi.orthogonal(scale=1e300)(key, (3, 3), jnp.complex64)
+
+
+def test_params_and_inputs_are_refused_for_an_nnx_module_and_a_variables_tree():
+    # before: a tree with params= walked the tree and rebuilt params= (its kernel (4, 3) in a tree whose kernel is
+    # (8, 5)), an NNX module with params={} failed on an unpacking deep inside, and inputs= was silently ignored
+    variables = nn.Dense(3).init(jax.random.key(0), jnp.ones((1, 4)))  # kernel (4, 3)
+    other = {"params": {"kernel": jnp.zeros((8, 5)), "bias": jnp.zeros(5)}}
+    layer = nnx.Linear(4, 3, rngs=nnx.Rngs(0))
+    before = np.asarray(layer.kernel[...])
+    plan = ui.presets.torch
+    for model, kind in ((variables, r"a linen variables tree \(dict\)"), (layer, r"an NNX module \(Linear\)")):
+        for option, value, shown in (("params", other, r"\{'params'.*"), ("params", {}, r"\{\}"),
+                                     ("inputs", "junk", "'junk'"), ("inputs", (jnp.ones((1, 4)),), r"\(Array.*")):
+            pattern = (rf"^parameter '{option}' applies to a linen module only \(.*\), but the model is {kind}, "
+                       rf"which holds its own values; got {option}={shown}; allowed: {option}=None \(leave it out\)")
+            options: dict[str, Any] = {option: value}
+            with pytest.raises(TypeError, match=pattern):
+                plan.apply(model, seed=0, **options)
+            with pytest.raises(TypeError, match=pattern):  # inspect and fit read the model as apply does
+                ui.inspect(model, plan, **options)
+            with pytest.raises(TypeError, match=pattern):
+                ui.fit(model, **options)
+    np.testing.assert_array_equal(np.asarray(layer.kernel[...]), before)  # a refused call wrote nothing
+    # None is leaving it out: both models are still read, the tree's own kernel is written
+    out, report = plan.apply(variables, seed=0, params=None, inputs=None)
+    assert out["params"]["kernel"].shape == (4, 3) and [e.param.path for e in report.entries] == ["kernel", "bias"]
+    assert [e.param.path for e in plan.apply(layer, seed=0, params=None, inputs=None).entries] == ["kernel", "bias"]
+
+
+def test_a_linen_modules_call_on_bad_inputs_is_named_with_the_modules_own_error_chained():
+    # before: the module's own IndexError (or Flax's ScopeParamShapeError) escaped, naming no option
+    variables = nn.Dense(3).init(jax.random.key(0), jnp.ones((1, 4)))
+    for inputs, shown in (("x", "'x'"), (jnp.ones((1, 5)), r"Array\(.*")):  # no array; the wrong width
+        with pytest.raises(Exception) as flax_own:  # Flax's own call on the same inputs, in this run
+            nn.Dense(3).apply(variables, inputs)
+        with pytest.raises(ValueError, match=rf"^parameter 'inputs': calling the linen module Dense on "
+                                             rf"inputs={shown} with the variables of params= failed: "
+                                             rf"{type(flax_own.value).__name__}: .*; allowed: example arguments of "
+                                             rf"its __call__ \(one value, or a tuple of them\)") as ours:
+            ui.presets.torch.apply(nn.Dense(3), seed=0, params=variables, inputs=inputs)
+        assert type(ours.value.__cause__) is type(flax_own.value)
+        assert str(ours.value.__cause__) == str(flax_own.value)
+    # inputs it takes: read exactly as before
+    _, report = ui.presets.torch.apply(nn.Dense(3), seed=0, params=variables, inputs=jnp.ones((1, 4)))
+    assert [e.param.path for e in report.entries] == ["kernel", "bias"]
+
+
+def test_a_linen_modules_params_must_be_a_dict_of_arrays_and_the_first_bad_leaf_is_named():
+    # before: params=[1] raised Flax's ApplyScopeInvalidVariablesTypeError; a tree of Python lists gave a report of
+    # no entries and no warning
+    kernel, bias = jnp.ones((4, 3)), jnp.zeros(3)
+    cases = [
+        ([1], r"^parameter 'params' must be the linen module's variables, a dict, got list \[1\]; allowed: "),
+        ({"params": {"kernel": [[1.0] * 3] * 4, "bias": [0.0] * 3}},
+         r"^parameter 'params': the leaf 'params/kernel' is list \[\[1\.0.*, no array; allowed: a JAX or NumPy "
+         r"array, a jax\.ShapeDtypeStruct or a Flax box of one"),
+        ({"kernel": kernel, "bias": [0.0] * 3}, r"^parameter 'params': the leaf 'bias' is list"),  # a bare params tree
+        ({"params": {"kernel": kernel, "bias": 0.0}}, r"^parameter 'params': the leaf 'params/bias' is float 0\.0"),
+        ({"params": {"kernel": kernel, "bias": bias}, "batch_stats": 3},
+         r"^parameter 'params': the collection 'batch_stats' of the variables dict is int 3, no dict of variables"),
+        ({"params": {"Dense_0": {0: kernel}}}, r"^parameter 'params': the key 0 \(int\) at 'params/Dense_0' is no "
+                                               r"string"),
+    ]
+    for params, pattern in cases:
+        for inputs in (None, jnp.ones((1, 4))):
+            with pytest.raises(TypeError, match=pattern):
+                ui.presets.torch.apply(nn.Dense(3), seed=0, params=params, inputs=inputs)
+    # what a variables tree may hold besides arrays is still taken: None (an empty subtree to JAX) among the
+    # parameters, the tuple a `sow` leaves in another collection; those come back as they were
+    tree = {"params": {"kernel": kernel, "bias": bias, "extra": None}, "intermediates": {"h": (jnp.ones(2),)}}
+    for inputs in (None, jnp.ones((1, 4))):
+        out, report = ui.presets.torch.apply(nn.Dense(3), seed=0, params=tree, inputs=inputs)
+        assert [e.param.path for e in report.entries] == ["kernel", "bias"]
+        assert out["params"]["extra"] is None and out["intermediates"]["h"] is tree["intermediates"]["h"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Se
 import jax
 import jax.numpy as jnp
 
-from ..._validate import is_mapping, jax_key
+from ..._validate import is_mapping, jax_key, shown
 from ...layout import LAYOUTS, Layout, LayoutLike, TensorInfo
 from ...params import (STATISTICS, Param, Select, Stack, innermost_stack, looks_like_norm, norm_role, registered_layer,
                        stacked_axes, stacked_norm, tie)
@@ -596,13 +596,25 @@ def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dic
         def run(v: Mapping[str, Any]) -> Any:
             return module.apply(v, *args, mutable=True, rngs={"dropout": jax.random.key(0)})
 
-        with nn.intercept_methods(record):  # without a decoder's cache, which would make the call one decode step
-            jax.eval_shape(run, {k: x for k, x in tree.items() if k != "cache"})
+        try:
+            with nn.intercept_methods(record):  # without a decoder's cache, which would make the call one decode step
+                jax.eval_shape(run, {k: x for k, x in tree.items() if k != "cache"})
+        except Exception as err:  # noqa: BLE001 - the module's own error (any type), chained: it names no option
+            raise ValueError(f"parameter 'inputs': calling the linen module {type(module).__name__} on "
+                             f"inputs={shown(inputs)} with the variables of params= failed: {type(err).__name__}: "
+                             f"{err}; allowed: example arguments of its __call__ (one value, or a tuple of them) "
+                             f"that it takes with those variables, or inputs=None (leave it out) to read the module "
+                             f"by binding its variables") from err
         for path, mod in bound_at.items():  # every called module's setup has run
             if path in layers:
                 layers[path].held = _held(mod)
         return layers
-    bound = module.bind(tree)
+    try:
+        bound = module.bind(tree)
+    except Exception as err:  # noqa: BLE001 - Flax's own error (any type), chained: it names no option
+        raise ValueError(f"parameter 'params': binding the variables of params= to the linen module "
+                         f"{type(module).__name__} failed: {type(err).__name__}: {err}; allowed: the variables "
+                         f"module.init(key, x) gives for this module") from err
 
     def visit(m: Any, path: tuple[str, ...]) -> None:
         try:
@@ -687,15 +699,22 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
     Args:
         model: an ``nnx.Module``, a linen variables tree (``{"params": ..., "batch_stats": ...}``) or params tree,
             or a linen ``nn.Module`` (with ``params=``).
-        params: a linen module's variables or params tree (required with a linen module, ignored otherwise).
-        inputs: example arguments of a linen module's ``__call__`` (one value, or a tuple of them), or None.
+        params: a linen module's variables or params tree: a dict whose leaves are arrays (or
+            ``jax.ShapeDtypeStruct``, or Flax boxes of them), as ``module.init`` gives (required with a linen
+            module, refused otherwise: an NNX module and a variables tree hold their own values).
+        inputs: example arguments of a linen module's ``__call__`` (one value, or a tuple of them), or None
+            (refused, unless None, for an NNX module and a variables tree: they need no call to be read).
 
     Returns:
         A list of (``unifiedinit.Param``, handle): the handle is the ``nnx.Variable`` for NNX, the place
         (collection, module path, name) for linen.
 
     Raises:
-        TypeError: ``model`` is none of those, or a linen module comes without ``params``.
+        TypeError: ``model`` is none of those; a linen module comes without ``params``, or with ``params`` that is
+            no dict, or a dict with a key that is no string or a leaf that is no array (the first one named by its
+            path); ``params`` or ``inputs`` is given (not None) with an NNX module or a variables tree.
+        ValueError: the linen module's call on ``inputs`` (with ``params``'s variables) fails: its error, chained,
+            names the module and ``inputs``.
 
     Examples:
         >>> import jax
@@ -710,6 +729,7 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
         [('kernel', ('params', (), 'kernel')), ('bias', ('params', (), 'bias'))]
     """
     found: list[tuple[Param, Any]]
+    _check_reading_options(model, params, inputs)
     if is_mapping(model):
         found = _walk_tree(model)
         # a 2-D kernel under an unknown name is a dense layer's; one of more axes may be a conv's, a DenseGeneral's
@@ -730,6 +750,7 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
         if params is None:
             raise TypeError("a linen module holds no parameters: pass its variables, plan.apply(module, params="
                             "variables, seed=...), or the variables tree alone")
+        _check_params(params)
         layers = _linen_layers(model, params, inputs)
         found = _walk_tree(params, layers)
         shapes: dict[tuple[str, ...], dict[str, tuple[int, ...]]] = {}
@@ -754,6 +775,68 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
         raise TypeError(f"parameter 'model' must be an NNX module, a linen module with params=, or a linen "
                         f"variables tree, got {type(model).__name__}")
     return _walk_nnx(model)
+
+
+def _check_reading_options(model: Any, params: Any, inputs: Any) -> None:
+    """``params=`` and ``inputs=`` say how to read a linen module: refused (when not None) for an NNX module and a
+    linen variables tree, which hold their own values and need no call to be read (a tree with ``params=`` was
+    walked while another tree was rebuilt). Any other model is left to ``walk``'s own refusal."""
+    import flax.linen as nn
+    from flax import nnx
+    if isinstance(model, nn.Module):
+        return
+    kind = "a linen variables tree" if is_mapping(model) else "an NNX module" if isinstance(model, nnx.Module) \
+        else None
+    if kind is None:
+        return
+    for name, value, what in (("params", params, "the module's variables tree"),
+                              ("inputs", inputs, "example arguments of the module's __call__")):
+        if value is not None:
+            raise TypeError(f"parameter {name!r} applies to a linen module only ({what}), but the model is {kind} "
+                            f"({type(model).__name__}), which holds its own values; got {name}={shown(value)}; "
+                            f"allowed: {name}=None (leave it out), or plan.apply(linen_module, params=variables"
+                            f"{', inputs=(x,)' if name == 'inputs' else ''}, seed=...)")
+
+
+def _check_params(params: Any) -> None:
+    """A linen module's ``params=``: a dict (a variables dict ``{"params": ..., "batch_stats": ...}`` or a bare
+    params tree) with string keys, each collection a dict, and every leaf of its parameters an array, a
+    ``jax.ShapeDtypeStruct`` or a Flax box of one (None, an empty subtree to JAX, is passed over, as in a
+    variables tree); the other collections' Python values (the tuples a ``sow`` leaves) are left to the walk.
+
+    Raises:
+        TypeError: ``params`` is no dict, a collection is no dict, a key is no string, or a parameter's leaf is no
+            array (a nested list, a number): the first one named by its path."""
+    allowed = "allowed: the dict module.init(key, x) gives ({'params': {...}, ...}) or its 'params' tree"
+    if not is_mapping(params):
+        raise TypeError(f"parameter 'params' must be the linen module's variables, a dict, got "
+                        f"{type(params).__name__} {shown(params)}; {allowed}")
+
+    def check(node: Mapping[Any, Any], path: tuple[str, ...], strict: bool) -> None:
+        for k, x in node.items():
+            if not isinstance(k, str):
+                raise TypeError(f"parameter 'params': the key {k!r} ({type(k).__name__}) at "
+                                f"{'/'.join(path) or 'the root'!r} is no string; linen names every collection, "
+                                f"module and variable by a string; {allowed}")
+            at = path + (k,)
+            if is_mapping(x):
+                check(x, at, strict)
+            elif strict and x is not None and not _is_array(_unbox(x)):
+                raise TypeError(f"parameter 'params': the leaf {'/'.join(at)!r} is {type(x).__name__} "
+                                f"{shown(x)}, no array; allowed: a JAX or NumPy array, a jax.ShapeDtypeStruct "
+                                f"or a Flax box of one (convert a nested list with jnp.asarray)")
+
+    if "params" in params and is_mapping(params["params"]):  # a variables dict: its collections
+        for collection, node in params.items():
+            if not isinstance(collection, str):
+                raise TypeError(f"parameter 'params': the collection name {collection!r} "
+                                f"({type(collection).__name__}) is no string; {allowed}")
+            if not is_mapping(node):
+                raise TypeError(f"parameter 'params': the collection {collection!r} of the variables dict is "
+                                f"{type(node).__name__} {shown(node)}, no dict of variables; {allowed}")
+            check(node, (collection,), collection == "params")
+    else:
+        check(params, (), True)
 
 
 #: Flax classes whose kernel rank is not fixed, and the least rank one layer's kernel has: a larger one may be a
@@ -886,9 +969,11 @@ def target(model: Any, **options: Any) -> _Target:
 
     Raises:
         ValueError: neither ``seed`` nor ``key`` is given, or both are, or ``key`` is several keys (a
-            ``jax.random.split`` batch) or a raw key of the wrong shape.
+            ``jax.random.split`` batch) or a raw key of the wrong shape; or a linen module's call on ``inputs``
+            fails (as ``walk``).
         TypeError: ``key`` is no JAX key (a string, an int, an int32 array), ``mesh`` is not a
-            ``jax.sharding.Mesh``, an unknown option, or a ``model`` ``walk`` refuses.
+            ``jax.sharding.Mesh``, an unknown option, or a ``model`` ``walk`` refuses (``params`` or ``inputs``
+            with an NNX module or a variables tree, ``params`` that is no variables dict of arrays).
 
     Examples:
         >>> from flax import nnx
