@@ -1,5 +1,7 @@
 """Fans for every layer kind in the four layouts, against DESIGN.md's table and the frameworks' own code."""
 
+from typing import Any
+
 import pytest
 
 import unifiedinit as ui
@@ -175,3 +177,93 @@ def test_a_grouped_layout_needs_consecutive_output_axes():
         ui.Layout("g", (1,), (0,), grouped=1)  # pyright: ignore[reportArgumentType] - the bad value under test
     with pytest.raises(ValueError, match=r"'gapped' is grouped, so its output axes must be consecutive; got \(0, 2\)"):
         ui.lower(ui.Orthogonal(), (3, 4, 5), ui.Layout("gapped", (0, 2), (1,), grouped=True))
+
+
+@pytest.mark.parametrize("layout,shape,words", [
+    (ui.Layout("mine", out_axes=(5,), in_axes=(0,)), (3, 4),
+     ["layout 'mine'", "out_axes (5,) names axis 5", "shape (3, 4)", "allowed: axes in [-2, 2)"]),
+    (ui.Layout("mine", out_axes=(0,), in_axes=(-3,)), (3, 4), ["in_axes (-3,) names axis -3", "[-2, 2)"]),
+    (ui.Layout("mine2", out_axes=(-7,), in_axes=(0,), batch_axes=(9,)), (3, 4, 5),
+     ["layout 'mine2'", "out_axes (-7,) names axis -7", "shape (3, 4, 5)", "[-3, 3)"]),
+    (ui.Layout("mine3", out_axes=(0,), in_axes=(1,), batch_axes=(9,)), (3, 4, 5),
+     ["batch_axes (9,) names axis 9", "shape (3, 4, 5)"]),
+])
+def test_an_axis_the_tensor_does_not_have_is_refused_naming_the_layout_the_axis_and_the_shape(layout, shape, words):
+    """Axes were reduced modulo the number of dimensions: out_axes=(5,) on (3, 4) read axis 1 and gave fans (3, 4)
+    silently, and batch_axes=(9,) on a 3-D tensor was said to "overlap the out or in axes"."""
+    with pytest.raises(ValueError) as info:
+        layout.fans(shape)
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+    with pytest.raises(ValueError, match="names axis"):
+        ui.sample(ui.XavierUniform(), shape, layout=layout, seed=0)
+    with pytest.raises(ValueError, match=rf"a tensor with {len(shape)} dimensions does not have"):
+        layout.resolve(len(shape))
+
+
+def test_every_axis_in_range_negative_or_not_counts_from_its_end():
+    assert ui.Layout("ends", out_axes=(-2,), in_axes=(1,)).fans((3, 4)) == (4, 3)
+    assert ui.Layout("ends", out_axes=(0,), in_axes=(-1,), batch_axes=(-3,)).resolve(4) == ((0,), (3,), (2,))
+
+
+@pytest.mark.parametrize("fields,error,words", [
+    (dict(name=None), TypeError, ["'name' must be a non-empty string", "None"]),
+    (dict(name=""), ValueError, ["'name' must be a non-empty string"]),
+    (dict(min_ndim="2"), TypeError, ["Layout 'm': parameter 'min_ndim' must be an integer", "'2'"]),
+    (dict(min_ndim=-5), ValueError, ["Layout 'm': parameter 'min_ndim' must be an integer >= 0", "-5"]),
+    (dict(min_ndim=2.0), TypeError, ["'min_ndim' must be an integer"]),
+    (dict(framework=3), TypeError, ["Layout 'm': parameter 'framework' must be a string", "3"]),
+    (dict(canonical=3), TypeError, ["Layout 'm': parameter 'canonical' must be a layout's name", "3"]),
+    (dict(canonical=""), ValueError, ["'canonical' must be a layout's name"]),
+    (dict(flip="no"), TypeError, ["Layout 'm': parameter 'flip' must be True or False", "'no'"]),
+    (dict(flip=None), TypeError, ["'flip' must be True or False, got None"]),
+    (dict(out_axes="01"), TypeError, ["Layout 'm': parameter 'out_axes' must be an axis (an integer) or a sequence",
+                                      "'01'"]),
+    (dict(in_axes=(1.5,)), TypeError, ["parameter 'in_axes'", "holds 1.5 of type float"]),
+    (dict(batch_axes=(True,)), TypeError, ["parameter 'batch_axes'", "holds True"]),
+    (dict(in_axes=None), TypeError, ["parameter 'in_axes' must be an axis", "None"]),
+])
+def test_a_layout_field_of_the_wrong_kind_is_refused_when_made(fields, error, words):
+    """min_ndim="2" was taken (a TypeError later, from a comparison), and flip="no", name=None, framework=3,
+    min_ndim=-5 were taken for good: register_layout filed a layout under the key None."""
+    given = {"name": "m", "out_axes": (0,), "in_axes": (1,), **fields}
+    with pytest.raises(error) as info:
+        ui.Layout(**given)
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+
+
+def test_one_integer_is_taken_as_one_axis_and_numpy_integers_as_ints():
+    """Layout("x", -1, 0) raised "'int' object is not iterable"; one axis is one integer, as NumPy's axis=."""
+    import numpy as np
+    bare = ui.Layout("x", -1, 0)  # pyright: ignore[reportArgumentType] - one int, taken as a 1-tuple
+    assert bare == ui.Layout("x", (-1,), (0,)) and bare.fans((3, 4, 5)) == (3 * 4, 5 * 4)
+    axes: Any = ([np.int64(-1)], np.array([0]), np.int32(1))  # a list, an array and a NumPy int, typed tuples
+    numpy = ui.Layout("x", axes[0], axes[1], batch_axes=axes[2])
+    assert numpy == ui.Layout("x", (-1,), (0,), batch_axes=(1,))
+    assert all(type(a) is int for a in (*numpy.out_axes, *numpy.in_axes, *numpy.batch_axes))
+
+
+def test_a_canonical_name_that_is_not_registered_is_refused_by_name_where_it_is_read():
+    from unifiedinit.layout import canonical_layout
+    with pytest.raises(ValueError, match=r"layout 'm' has canonical='bogus', which is not a registered layout; "
+                                         r"allowed: 'torch'"):
+        canonical_layout(ui.Layout("m", (0,), (1,), canonical="bogus"))
+
+
+@pytest.mark.parametrize("shape,layout,words", [
+    ((2 ** 64, 2), "torch", ["'shape' must hold at most 2**63 - 1 entries", "36893488147419103232"]),
+    ((2 ** 62, 2), "keras", ["'shape' must hold at most 2**63 - 1 entries", "9223372036854775808"]),
+    ((0, 2 ** 70), "torch", ["fans (1180591620717411303424, 0)", "allowed: fans of at most 2**63 - 1"]),
+])
+def test_fans_past_int64_are_refused_as_the_readme_says(shape, layout, words):
+    """ui.fans((2**64, 2)) returned (2, 2**64), where the README says fans are at most 2**63 - 1."""
+    with pytest.raises(ValueError) as info:
+        ui.fans(shape, layout)
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+
+
+def test_the_largest_fans_allowed_are_returned():
+    big = 2 ** 63 - 1
+    assert ui.fans((big, 1)) == (1, big) and ui.fans((big, 1), "keras") == (big, 1)

@@ -1,6 +1,7 @@
 """The statistics toolkit: exact moments, KS with point masses, and a check that does fail on wrong samples."""
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -284,3 +285,97 @@ def test_ks_2samp_refuses_a_bad_law_by_name():
         stats.ks_2samp([1.0, 2.0], [1.0, 3.0], law=ui.Uniform(0.0, 1.0))
     with pytest.raises(ValueError, match="depends on the shape: pass shape="):
         stats.ks_2samp([1.0, 2.0], [1.0, 3.0], law=D.Orthogonal(1.0, 0))
+
+
+@pytest.mark.parametrize("alpha,error,words", [
+    (0.0, ValueError, "in (0, 1)"),
+    (-1.0, ValueError, "in (0, 1)"),  # passed any sample: p > -1 always
+    (1.0, ValueError, "in (0, 1)"),
+    (1.5, ValueError, "in (0, 1)"),
+    (float("nan"), ValueError, "finite"),
+    ("0.01", TypeError, "real number"),
+    (None, TypeError, "real number"),
+    (True, TypeError, "real number"),
+])
+def test_check_refuses_an_alpha_that_is_no_level_in_0_1_by_name(alpha, error, words):
+    """alpha=-1.0 passed a sample plainly not N(0, 1), 1.5 and NaN were taken, a string or None raised Python's
+    "'>' not supported"."""
+    wrong = ui.sample(ui.Uniform(5, 10), (64, 64), seed=0)
+    with pytest.raises(error) as info:
+        stats.check(wrong, ui.Normal(), alpha=alpha)
+    assert "check: parameter 'alpha'" in str(info.value) and words in str(info.value), str(info.value)
+
+
+def test_check_takes_an_alpha_in_0_1_as_a_numpy_scalar_and_applies_it():
+    x = ui.sample(ui.Normal(), (64, 64), seed=0)
+    verdict = stats.check(x, ui.Normal(), alpha=_wrong(np.float32(0.25)))  # a NumPy scalar, typed float
+    # the same p as the default level's; the verdict is p > alpha, at the level given (old: a numpy.bool from
+    # __bool__, a TypeError)
+    assert verdict.p is not None and verdict.p == stats.check(x, ui.Normal()).p
+    assert bool(verdict) is (verdict.p > 0.25)
+
+
+def _wrong(value: Any) -> Any:
+    """``value``, of the wrong kind on purpose: the type checker is told so."""
+    return value
+
+
+@pytest.mark.parametrize("call,error,words", [
+    (lambda: stats.check(_wrong(None), ui.Normal()), TypeError, "check: parameter 'sample' must be an array of"),
+    (lambda: stats.check(np.zeros((0, 4)), ui.Normal()), ValueError, "check: parameter 'sample' is an empty sample"),
+    (lambda: stats.check(["a", "b"], ui.Normal()), TypeError, "check: parameter 'sample' must be an array of real"),
+    (lambda: stats.check([[1.0], [1.0, 2.0]], ui.Normal()), TypeError, "check: parameter 'sample'"),
+    (lambda: stats.check(np.ones((4, 4)), _wrong(None)), TypeError, "check: parameter 'spec' must be a spec"),
+    (lambda: stats.check(np.ones((4, 4)), _wrong("normal")), TypeError, "check: parameter 'spec' must be a spec"),
+    (lambda: stats.ks_1samp(np.ones(8), _wrong(ui.Normal())), TypeError,
+     "ks_1samp: parameter 'law' must be a Distribution"),
+    (lambda: stats.ks_1samp(np.ones(8), _wrong(D.Normal(0.0, 1.0))), TypeError, "'law' must be a Distribution"),
+    (lambda: stats.ks_1samp(None, stats.distribution(D.Normal(0.0, 1.0))), TypeError, "parameter 'sample'"),
+    (lambda: stats.ks_1samp([], stats.distribution(D.Normal(0.0, 1.0))), ValueError, "is an empty sample"),
+    (lambda: stats.distribution(_wrong(None)), TypeError, "distribution: parameter 'draw' must be a draw"),
+    (lambda: stats.distribution(D.Orthogonal(1.0, 0), _wrong("ab")), TypeError, "parameter 'shape'"),
+])
+def test_a_sample_spec_or_law_of_the_wrong_kind_is_refused_by_name(call, error, words):
+    """check(None, spec) returned a Verdict of NaNs, an empty sample raised NumPy's "zero-size array to reduction
+    operation minimum", spec=None an AttributeError, ks_1samp(x, a spec) "no attribute 'parts'", and
+    distribution(None) asked for a shape."""
+    with pytest.raises(error) as info:
+        call()
+    assert words in str(info.value), str(info.value)
+
+
+@needs("torch")
+def test_check_reads_a_torch_tensor_that_requires_grad_as_its_values():
+    """A tensor that requires grad raised torch's RuntimeError ("Can't call numpy() on Tensor that requires grad").
+    torch's own xavier_uniform_ (drawn in the same run) gets the verdict of its values as NumPy holds them. The PASS
+    fails a correct sample with probability 1e-4 (fixed generator)."""
+    import torch
+    g = torch.Generator().manual_seed(0)
+    grad = torch.nn.init.xavier_uniform_(torch.empty(256, 128), generator=g).requires_grad_()
+    verdict = stats.check(grad, ui.XavierUniform())
+    assert verdict, str(verdict)
+    plain = stats.check(grad.detach().numpy(), ui.XavierUniform())
+    assert (verdict.p, verdict.ks) == (plain.p, plain.ks)
+    assert stats.check(torch.zeros(4, 4, requires_grad=True), ui.Zeros())
+    assert stats.check(torch.full((4, 4), 0.1, dtype=torch.float32), ui.Constant(0.1))
+
+
+@needs("torch")
+@needs("ml_dtypes")
+def test_check_reads_a_bfloat16_torch_tensor_as_numpy_holds_bfloat16():
+    """A bfloat16 tensor raised torch's "unsupported ScalarType BFloat16". torch's own xavier_uniform_ in bfloat16
+    (drawn in the same run) gets the verdict of the ml_dtypes array of its values, the law as bfloat16 holds it. The
+    PASS fails a correct sample with probability 1e-4 (fixed generator)."""
+    import ml_dtypes
+    import torch
+    g = torch.Generator().manual_seed(0)
+    half = torch.nn.init.xavier_uniform_(torch.empty(256, 128, dtype=torch.bfloat16), generator=g)
+    same = half.float().numpy().astype(ml_dtypes.bfloat16)
+    verdict = stats.check(half, ui.XavierUniform())
+    assert verdict, str(verdict)
+    plain = stats.check(same, ui.XavierUniform())
+    assert (verdict.p, verdict.ks, verdict.n) == (plain.p, plain.ks, plain.n)
+    assert not stats.check(half, ui.XavierNormal())
+    # determined values are compared as the tensor's dtype holds them: 0.1 in bfloat16 is 0.10009765625
+    assert stats.check(torch.full((4, 4), 0.1, dtype=torch.bfloat16, requires_grad=True), ui.Constant(0.1))
+    assert not stats.check(torch.full((4, 4), 0.1, dtype=torch.bfloat16).float(), ui.Constant(0.1))  # as float32

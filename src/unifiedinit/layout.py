@@ -19,14 +19,42 @@ plain ``"torch"`` layout.
 from __future__ import annotations
 
 import math
+import numbers
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no runtime import of typing
-    from typing import Sequence, Union
+    from typing import Any, Sequence, Union
 
     import numpy as np
 
 from . import _validate as v
 from ._record import Record
+
+
+def _axes(owner: str, name: str, value: Any) -> tuple[int, ...]:
+    """A Layout's axes field as a tuple of Python ints: a sequence of integers, or one integer (NumPy's ``axis=``
+    takes one as well), NumPy integers included."""
+    one = v.scalar(value)
+    if isinstance(one, numbers.Integral) and not isinstance(one, bool):
+        return (int(one),)
+    allowed = "an axis (an integer) or a sequence of them"
+    if isinstance(value, (str, bytes)) or v.is_mapping(value) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{owner}: parameter {name!r} must be {allowed}, got {v.shown(value)} of type "
+                        f"{type(value).__name__}")
+    items: tuple[Any, ...] = tuple(value)
+    out: list[int] = []
+    for a in items:
+        number = v.scalar(a)
+        if isinstance(number, bool) or not isinstance(number, numbers.Integral):
+            raise TypeError(f"{owner}: parameter {name!r} must be {allowed}, got {v.shown(value)}, which holds "
+                            f"{v.shown(a)} of type {type(a).__name__}")
+        out.append(int(number))
+    return tuple(out)
+
+
+def _tensor(ndim: int, shape: tuple[int, ...] | None) -> str:
+    """The tensor a layout's refusal is about, in words: its shape when known, else its number of dimensions."""
+    return f"a tensor of shape {v.shown(shape, 80)}" if shape is not None else f"a tensor with {ndim} dimensions"
 
 
 class Layout(Record):
@@ -40,12 +68,12 @@ class Layout(Record):
     ``ui.register_layout``.
 
     Args:
-        name: the layout's name (the key ``ui.register_layout`` files it under).
-        out_axes: the axes of the layer's outputs, a sequence of integers (stored as a tuple).
-        in_axes: the axes of the layer's inputs, a sequence of integers (stored as a tuple); none of them an output
-            axis.
-        batch_axes: axes that count in no fan (default none).
-        min_ndim: the fewest dimensions a tensor needs for its fans (default 2).
+        name: the layout's name, a non-empty string (the key ``ui.register_layout`` files it under).
+        out_axes: the axes of the layer's outputs, a sequence of integers or one integer (stored as a tuple of
+            ints); on a tensor of ``ndim`` dimensions each must lie in [-ndim, ndim).
+        in_axes: the axes of the layer's inputs, as ``out_axes``; none of them an output axis.
+        batch_axes: axes that count in no fan, as ``out_axes`` (default none).
+        min_ndim: the fewest dimensions a tensor needs for its fans, an integer >= 0 (default 2).
         framework: the framework whose storage this is ("torch", "keras", ...; default "": none).
         canonical: the name of the layout portable values are drawn in (torch's counterpart of this storage), or
             None (default): this layout itself.
@@ -60,8 +88,12 @@ class Layout(Record):
             axes, torch's, Keras's and JAX's own rule.
 
     Raises:
-        TypeError: an axis that is not an integer, or axes that are not a sequence.
-        ValueError: when fans are computed, a tensor under ``min_ndim`` dimensions, or axes that overlap on it.
+        TypeError: a field of the wrong kind: ``name``, ``framework`` or ``canonical`` not a string (``canonical``
+            may be None), axes that are neither an integer nor a sequence of integers, ``min_ndim`` not an integer,
+            ``flip`` or ``grouped`` not True or False.
+        ValueError: an empty ``name`` or ``canonical``, a negative ``min_ndim``; when fans are computed, a tensor
+            under ``min_ndim`` dimensions, an axis the tensor does not have (each must lie in [-ndim, ndim)), axes
+            that overlap on it, or fans past 2**63 - 1.
 
     Examples:
         >>> import unifiedinit as ui
@@ -87,44 +119,82 @@ class Layout(Record):
     grouped: bool = False
 
     def __post_init__(self) -> None:
-        for field in ("out_axes", "in_axes", "batch_axes"):
-            axes = getattr(self, field)
-            if not isinstance(axes, tuple):
-                object.__setattr__(self, field, tuple(axes))
-            for a in getattr(self, field):
-                v.integer(f"Layout {self.name!r}", field, a)
-        if not isinstance(self.grouped, bool):
-            raise TypeError(f"Layout {self.name!r}: parameter 'grouped' must be True or False, got "
-                            f"{v.shown(self.grouped)}")
+        if not isinstance(self.name, str) or not self.name:
+            kind = TypeError if not isinstance(self.name, str) else ValueError
+            raise kind(f"Layout: parameter 'name' must be a non-empty string (the key ui.register_layout files it "
+                        f"under), got {v.shown(self.name)} of type {type(self.name).__name__}")
+        owner = f"Layout {self.name!r}"
+        for name in ("out_axes", "in_axes", "batch_axes"):
+            object.__setattr__(self, name, _axes(owner, name, getattr(self, name)))
+        object.__setattr__(self, "min_ndim", v.integer(owner, "min_ndim", self.min_ndim, minimum=0))
+        if not isinstance(self.framework, str):
+            raise TypeError(f"{owner}: parameter 'framework' must be a string (the framework whose storage this is, "
+                            f"such as 'torch', or '' for none), got {v.shown(self.framework)} of type "
+                            f"{type(self.framework).__name__}")
+        if self.canonical is not None and (not isinstance(self.canonical, str) or not self.canonical):
+            kind = TypeError if not isinstance(self.canonical, str) else ValueError
+            raise kind(f"{owner}: parameter 'canonical' must be a layout's name (a non-empty string) or None, got "
+                       f"{v.shown(self.canonical)} of type {type(self.canonical).__name__}")
+        for name in ("flip", "grouped"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{owner}: parameter {name!r} must be True or False, got "
+                                f"{v.shown(getattr(self, name))}")
 
     def resolve(self, ndim: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
         """(out axes, in axes, receptive-field axes) as non-negative indices for a tensor of ``ndim`` dims
-        (batch axes belong to none of them)."""
+        (batch axes belong to none of them).
+
+        Raises:
+            ValueError: ``ndim`` is under ``min_ndim``, an axis is not one of the tensor's (each must lie in
+                [-ndim, ndim)), or the out, in and batch axes overlap on it.
+        """
+        return self._resolve(ndim, None)
+
+    def _resolve(self, ndim: int, shape: tuple[int, ...] | None
+                 ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        """``resolve``, its refusals naming ``shape`` when it is known."""
         if ndim < self.min_ndim:
             raise ValueError(f"layout {self.name!r}: a fan-based initializer needs a tensor with at least "
                              f"{self.min_ndim} dimensions, got {ndim} (fans are undefined for this tensor in this "
                              f"layout; give the layer's fans where the call takes them: layer_fans=)")
+        # loops and lists, not generators: torch.compile(fullgraph=True) traces through this
+        for name, axes in (("out_axes", self.out_axes), ("in_axes", self.in_axes), ("batch_axes", self.batch_axes)):
+            for a in axes:
+                if not -ndim <= a < ndim:
+                    raise ValueError(f"layout {self.name!r}: {name} {axes} names axis {a}, which "
+                                     f"{_tensor(ndim, shape)} does not have; allowed: axes in [{-ndim}, {ndim})")
         outs = tuple(sorted({a % ndim for a in self.out_axes}))
         ins = tuple(sorted({a % ndim for a in self.in_axes}))
         if set(outs) & set(ins):
             raise ValueError(f"layout {self.name!r}: out axes {self.out_axes} and in axes {self.in_axes} overlap "
-                             f"for a tensor with {ndim} dimensions")
+                             f"for {_tensor(ndim, shape)}")
         batch = {a % ndim for a in self.batch_axes}
         if batch & (set(outs) | set(ins)):
-            raise ValueError(f"layout {self.name!r}: batch axes {self.batch_axes} overlap the out or in axes")
+            raise ValueError(f"layout {self.name!r}: batch axes {self.batch_axes} overlap the out or in axes "
+                             f"({self.out_axes}, {self.in_axes}) for {_tensor(ndim, shape)}")
         rf = tuple(a for a in range(ndim) if a not in outs and a not in ins and a not in batch)
         return outs, ins, rf
 
     def fans(self, shape: Sequence[int]) -> tuple[int, int]:
-        """(fan_in, fan_out) of a tensor of ``shape`` stored in this layout (see ``ui.fans``)."""
+        """(fan_in, fan_out) of a tensor of ``shape`` stored in this layout (see ``ui.fans``): each at most
+        2**63 - 1, as the shape's number of entries (a larger one is refused with a ValueError)."""
         shape = check_shape(shape)
+        entries = math.prod(shape)
+        if entries > MAX_FAN:
+            raise ValueError(f"layout {self.name!r}: parameter 'shape' must hold at most 2**63 - 1 entries (no tensor "
+                             f"has more; its fans would overflow float64 in the formulas), got {_short(entries)} "
+                             f"entries in a shape of {len(shape)} dimensions")
         try:
-            return _fans_of(self, shape)
+            found = _fans_of(self, shape)
         except TypeError:  # pragma: no cover - an unhashable field in a user's Layout
-            return self._fans(shape)
+            found = self._fans(shape)
+        if max(found) > MAX_FAN:  # a shape of no entries can still name a huge fan: (0, 2**70)
+            raise ValueError(f"layout {self.name!r}: parameter 'shape' {v.shown(shape, 80)} gives fans "
+                             f"({_short(found[0])}, {_short(found[1])}); allowed: fans of at most 2**63 - 1")
+        return found
 
     def _fans(self, shape: tuple[int, ...]) -> tuple[int, int]:
-        outs, ins, rf = self.resolve(len(shape))
+        outs, ins, rf = self._resolve(len(shape), shape)
         # lists, not generators: torch.compile(fullgraph=True) traces through this
         receptive = math.prod([shape[a] for a in rf])
         return math.prod([shape[a] for a in ins]) * receptive, math.prod([shape[a] for a in outs]) * receptive
@@ -270,13 +340,20 @@ else:  # used in annotations only, which are strings at run time
 def canonical_layout(layout: LayoutLike) -> Layout:
     """The layout portable values are drawn in: torch's counterpart of ``layout`` (``"keras_conv_transpose"`` ->
     ``"torch_conv_transpose"``, ``"flax"`` -> ``"torch"``, ``"in_out"`` -> ``"torch"``), as each layout declares it;
-    ``layout`` itself when it has none."""
+    ``layout`` itself when it has none. A ``canonical`` that names no registered layout is a ValueError."""
     layout = get_layout(layout)
-    return LAYOUTS[layout.canonical] if layout.canonical else layout
+    if layout.canonical is None:
+        return layout
+    found = LAYOUTS.get(layout.canonical)
+    if found is None:
+        raise ValueError(f"layout {layout.name!r} has canonical={layout.canonical!r}, which is not a registered "
+                         f"layout; allowed: {', '.join(map(repr, LAYOUTS))}")
+    return found
 
 
 def register_layout(layout: Layout) -> Layout:
-    """Make ``layout`` known by its name, for ``Rule(layout=...)``, ``FromArray(layout=...)`` and the hooks' ``layout=``.
+    """Make ``layout`` known by its name, for ``Rule(layout=...)``, ``FromArray(layout=...)`` and the hooks'
+    ``layout=``.
 
     A user's storage, or a backend's. A name is registered once, for the rest of the process; the same definition
     again is accepted.
@@ -377,8 +454,9 @@ def fans(shape: Sequence[int], layout: LayoutLike = "torch") -> tuple[int, int]:
 
     Raises:
         TypeError: ``shape`` is not a sequence of integers.
-        ValueError: an unknown layout, a negative dimension, or fewer dimensions than the layout needs (a vector
-            has no fans of its own: pass its layer's).
+        ValueError: an unknown layout, a negative dimension, fewer dimensions than the layout needs (a vector
+            has no fans of its own: pass its layer's), an axis of the layout that the shape does not have, or a
+            shape of more than 2**63 - 1 entries or fans (no tensor has more).
 
     Examples:
         >>> import unifiedinit as ui

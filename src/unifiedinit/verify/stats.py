@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import importlib
 import math
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
+from .. import _validate as v
 from .. import draws as D
-from ..layout import LayoutLike, TensorInfo
+from ..layout import LayoutLike, TensorInfo, check_shape
 from ..specs import Spec
 
 
@@ -191,9 +193,10 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
 
     Raises:
         ValueError: a structured draw without ``shape``, a determined draw (eye, dirac, hadamard, an array: compare
-            those exactly with ``unifiedinit.reference.draw_array``), or a stack's ``PerLayer`` draw (ask for one
-            layer's).
-        TypeError: ``draw`` is not a draw of ``unifiedinit.draws`` (a spec must be lowered first).
+            those exactly with ``unifiedinit.reference.draw_array``), a stack's ``PerLayer`` draw (ask for one
+            layer's), or a negative dimension in ``shape``.
+        TypeError: ``draw`` is not a draw of ``unifiedinit.draws`` (a spec must be lowered first), or ``shape`` is
+            not a sequence of integers.
         ImportError: SciPy is not installed.
 
     Examples:
@@ -208,6 +211,12 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
         ValueError: the law of one entry of Orthogonal depends on the shape: pass shape=
     """
     from ..reference import support_in
+    if not isinstance(draw, D.Draw):
+        hint = " (a spec: lower it first, spec.lower(TensorInfo.make(shape)))" if isinstance(draw, Spec) else ""
+        raise TypeError(f"distribution: parameter 'draw' must be a draw of unifiedinit.draws{hint}, got "
+                        f"{v.shown(draw)} of type {type(draw).__name__}")
+    if shape is not None:
+        shape = check_shape(shape)
     law = _law(draw, shape)
     if support_in(draw, "float64") is None:
         return law
@@ -366,6 +375,44 @@ _EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "fl
 #: this many distinct values, or two neighbouring numbers of the dtype among them (a sample of point masses alone,
 #: 0 and 1, says nothing of the dtype it was written in)
 _DISTINCT = 64
+
+
+def _sample_array(owner: str, name: str, sample: Any) -> np.ndarray:
+    """``sample`` as a NumPy array of real numbers, read from any framework's array: a torch tensor detached and
+    moved to the CPU (one that requires grad too), its bfloat16 values as ml_dtypes' bfloat16 (float32 where that is
+    not installed) and any other dtype NumPy has no counterpart of upcast to float32, exactly; a JAX, Keras or
+    NumPy array (or a nested list) through ``np.asarray``, an MXNet NDArray through ``asnumpy``. The dtype is kept
+    where NumPy has it: a sample is tested against its law as that dtype holds it. Refused by name: None, a value
+    that is no array of numbers (strings, objects, complex numbers), an empty sample."""
+    if sample is None:
+        raise TypeError(f"{owner}: parameter {name!r} must be an array of numbers (NumPy, torch, JAX...), got None")
+    torch = sys.modules.get("torch")
+    x: Any = sample
+    if torch is not None and isinstance(sample, torch.Tensor):
+        t: Any = sample.detach().cpu()
+        if t.dtype == torch.bfloat16:
+            try:
+                import ml_dtypes
+                x = t.float().numpy().astype(ml_dtypes.bfloat16)
+            except ImportError:  # pragma: no cover - installed with JAX
+                x = t.float().numpy()
+        elif t.dtype.is_floating_point and t.dtype not in (torch.float16, torch.float32, torch.float64):
+            x = t.float().numpy()  # float8 and other dtypes NumPy has no counterpart of: exact in float32
+        else:
+            x = t.numpy()
+    elif callable(getattr(sample, "asnumpy", None)):  # MXNet's NDArray
+        x = sample.asnumpy()
+    try:
+        array = np.asarray(x)
+    except (TypeError, ValueError):  # a ragged list, an object NumPy cannot read
+        raise TypeError(f"{owner}: parameter {name!r} must be an array of numbers, got {v.shown(sample)} of type "
+                        f"{type(sample).__name__}, which NumPy cannot read as one (a ragged list?)") from None
+    if array.dtype.kind not in "biuf" and array.dtype.name != "bfloat16":
+        raise TypeError(f"{owner}: parameter {name!r} must be an array of real numbers, got {v.shown(sample)} of "
+                        f"type {type(sample).__name__} (dtype {array.dtype})")
+    if array.size == 0:
+        raise ValueError(f"{owner}: parameter {name!r} is an empty sample (shape {array.shape}): no values to test")
+    return array
 
 
 def written_in(x: Any, least: int = 1) -> Any:
@@ -579,14 +626,17 @@ def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
     less often than the p-value says, never more.
 
     Args:
-        sample: an array (or anything ``np.asarray`` takes) of values; any shape, flattened.
-        law: the exact law, from ``distribution``.
+        sample: an array of values (NumPy, or a framework's: a torch tensor, one that requires grad or of bfloat16
+            too, a JAX array, or anything ``np.asarray`` takes); any shape, flattened.
+        law: the exact law, a ``Distribution`` from ``distribution``.
 
     Returns:
         (D, p): the KS statistic and its p-value; a small p (below ``ALPHA``) says the sample does not come from
         ``law``.
 
     Raises:
+        TypeError: ``law`` is not a ``Distribution`` (a spec or a draw: pass its ``distribution``), or ``sample``
+            is not an array of real numbers.
         ValueError: the sample is empty.
         ImportError: SciPy is not installed.
 
@@ -604,13 +654,17 @@ def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
         >>> ks_1samp(x, coarse)[1] > ALPHA  # tested against the law as float32 holds it
         True
     """
+    if not isinstance(law, Distribution):
+        hint = ("; for a spec or a draw pass its law, stats.distribution(draw, shape) of the draw "
+                "spec.lower(TensorInfo.make(shape)), or call stats.check(sample, spec)") \
+            if isinstance(law, (Spec, D.Draw)) else ""
+        raise TypeError(f"ks_1samp: parameter 'law' must be a Distribution (from stats.distribution), got "
+                        f"{v.shown(law)} of type {type(law).__name__}{hint}")
+    x = _sample_array("ks_1samp", "sample", sample)
     sp = _scipy()
-    x = np.asarray(sample)
     dtype = written_in(x)
     values = np.sort(x.astype(np.float64).ravel())
     n = values.size
-    if n == 0:
-        raise ValueError("ks_1samp: the sample is empty")
     unique, first, counts = np.unique(values, return_index=True, return_counts=True)
     cdf = _held_cdf(law, dtype)
     right, left = cdf(unique)
@@ -727,7 +781,8 @@ def ks_2samp(a: Any, b: Any, *, law: Distribution | D.Draw | Spec | None = None,
     1.1015625).
 
     Args:
-        a: the first sample (an array or anything ``np.asarray`` takes; flattened, compared as float64).
+        a: the first sample (a NumPy array, a framework's array as it is, as ``check`` takes it, or anything
+            ``np.asarray`` takes; flattened, compared as float64).
         b: the second sample, of any size.
         law: the law both samples should come from, used only to keep the rounded values as the samplers keep
             them: a ``Distribution`` (``distribution(draw, shape)``), a lowered draw, or a spec (lowered for
@@ -742,7 +797,7 @@ def ks_2samp(a: Any, b: Any, *, law: Distribution | D.Draw | Spec | None = None,
     Raises:
         ValueError: a sample is empty (no p-value exists; SciPy would return NaN); a spec as ``law`` without
             ``shape``, or a law ``distribution`` refuses (a structured draw without ``shape``, a determined one).
-        TypeError: ``law`` is not a Distribution, draw, spec or None.
+        TypeError: ``law`` is not a Distribution, draw, spec or None; a sample is not an array of real numbers.
         ImportError: SciPy is not installed.
 
     Examples:
@@ -761,10 +816,7 @@ def ks_2samp(a: Any, b: Any, *, law: Distribution | D.Draw | Spec | None = None,
         >>> ks_2samp(half, single)[1] > ALPHA  # rounded, not kept in: 2.4% of them at 1.00293
         False
     """
-    x, y = np.asarray(a), np.asarray(b)
-    for name, sample in (("a", x), ("b", y)):
-        if sample.size == 0:
-            raise ValueError(f"ks_2samp: parameter {name!r} is an empty sample")
+    x, y = _sample_array("ks_2samp", "a", a), _sample_array("ks_2samp", "b", b)
     exact = None if law is None else _law_of(law, shape, layout)
     coarse = max((_two_sample_dtype(x), _two_sample_dtype(y)), key=lambda dt: _EPS.get(np.dtype(dt).name, 0.0))
     x, y = x.astype(np.float64).ravel(), y.astype(np.float64).ravel()
@@ -920,19 +972,24 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     where SciPy's continuous p-value is used: point masses on a fine grid).
 
     Args:
-        sample: the tensor's values (a NumPy array, or anything ``np.asarray`` takes: a framework's array
-            converted to NumPy), in ``layout``.
+        sample: the tensor's values, in ``layout``: a NumPy array, a framework's array as it is (a torch tensor,
+            one that requires grad or of bfloat16 too, a JAX array), or anything ``np.asarray`` takes. Its values
+            are tested as its dtype holds them.
         spec: the spec the values should come from (lowered here for the tensor), or an already lowered draw.
         shape: the tensor's shape in ``layout``; default the sample's own shape.
         layout: a layout name (``unifiedinit.LAYOUTS``) or Layout; it decides which axes are the fans.
         layer_fans: the layer's (fan_in, fan_out) when they are not the tensor's own (a bias).
-        alpha: the significance level, in (0, 1): a correct sampler fails with at most this probability.
+        alpha: the significance level, a real number in (0, 1): a correct sampler fails with at most this
+            probability.
 
     Returns:
         A ``Verdict``: truthy when the sample passes, ``str`` says why in one line.
 
     Raises:
-        TypeError, ValueError: the spec does not apply to the shape (an eye on a 4-D kernel, a bad layout).
+        TypeError: ``alpha`` is not a real number, ``spec`` is neither a spec nor a draw, ``sample`` is not an
+            array of real numbers (None, strings); or the spec does not apply to the shape (a bad layout).
+        ValueError: ``alpha`` is not in (0, 1) (NaN included), the sample is empty; or the spec does not apply to
+            the shape (an eye on a 4-D kernel).
         ImportError: SciPy is not installed (random specs only).
 
     Examples:
@@ -944,8 +1001,16 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
         >>> bool(check(x, XavierNormal()))  # the same values are not normal
         False
     """
-    x = np.asarray(sample)
-    shape = tuple(x.shape) if shape is None else tuple(shape)
+    level = v.real("check", "alpha", alpha)
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"check: parameter 'alpha' must be a significance level in (0, 1) (the chance that a "
+                         f"correct sample fails; default {ALPHA:g}), got {level!r}")
+    alpha = level
+    if not isinstance(spec, (Spec, D.Draw)):
+        raise TypeError(f"check: parameter 'spec' must be a spec (such as unifiedinit.XavierUniform()) or a lowered "
+                        f"draw, got {v.shown(spec)} of type {type(spec).__name__}")
+    x = _sample_array("check", "sample", sample)
+    shape = tuple(x.shape) if shape is None else check_shape(shape)
     draw = spec if isinstance(spec, D.Draw) else spec.lower(TensorInfo.make(shape, layout, layer_fans))
     values = np.asarray(x, dtype=np.float64)
     if draw.deterministic or _transformed_constant(draw):
