@@ -265,13 +265,39 @@ def native_dtensor(rank: int, world: int) -> None:
     draw = ui.LecunNormal().lower(ui.TensorInfo.make((1000, 1100), "torch"))
     _, p = stats.ks_1samp(first["0.weight"].flatten()[::7].numpy(), stats.distribution(draw))
     assert p > stats.ALPHA, f"the gathered native weight is not LecunNormal's law (KS p = {p:.2e})"
-    # structured specs are drawn whole, alike on every rank: the gathered matrix is orthogonal
+    # structured specs are drawn whole, alike on every rank: the gathered matrix is orthogonal, the unsharded
+    # model's under the same seed, and the report says so
     plan = ui.Plan(name="orthogonal").rule(ui.Orthogonal(), kind="dense", role="weight")
     _distribute(model := _model(), mesh, [Shard(1)])
-    plan.apply(model, seed=2)
+    report = plan.apply(model, seed=2)
     w = _gather(model)["0.weight"].double()
     assert torch.allclose(w @ w.T, torch.eye(1000, dtype=torch.float64), atol=1e-5)
+    _assert_equal(_gather(model), _unsharded(plan, 2, False), "native orthogonal on Shard(1)")
+    assert report.placements["0/weight"]["computed"] == "whole" and report.placements["0/weight"]["invariant"] is True
+    _native_structured(mesh)
     _native_unseeded(mesh)
+
+
+def _native_structured(mesh) -> None:
+    """A seeded structured draw on a sharded weight is computed whole from the parameter's own stream on every
+    rank: the unsharded layer's values, reported invariant; unseeded it is not, and the report says so too."""
+    import unifiedinit as ui
+    from torch import nn
+    from torch.distributed.tensor import Shard, distribute_tensor
+    for spec in (ui.Orthogonal(), ui.Sparse(0.5, 0.1)):
+        for placement in (Shard(0), Shard(1)):
+            plan = ui.Plan().rule(spec, kind="dense", role="weight")
+            ref = nn.Linear(16, 24)
+            plan.apply(ref, seed=3)
+            layer = nn.Linear(16, 24)
+            layer.weight = nn.Parameter(distribute_tensor(layer.weight.detach(), mesh, [placement]))
+            where = plan.apply(layer, seed=3).placements["weight"]
+            what = f"{spec!r} on {placement}"
+            assert torch.equal(cast(Any, layer.weight).full_tensor(), ref.weight.detach()), what
+            assert where["computed"] == "whole" and where["invariant"] is True, (what, where)
+            torch.manual_seed(5)  # alike on every rank
+            where = plan.apply(layer).placements["weight"]
+            assert where["computed"] == "whole" and where["invariant"] is False, (what, where)
 
 
 def _native_unseeded(mesh) -> None:

@@ -1228,6 +1228,86 @@ def test_a_counter_stream_torch_hook_compiles_fullgraph_to_the_reference_values(
     assert np.array_equal(compiled.numpy(), portable.values(spec, (12, 8), "torch"))
 
 
+@pytest.mark.parametrize("name", ["xavier_uniform_", "kaiming_uniform_", "xavier_normal_", "sparse_", "XavierUniform",
+                                  "KaimingUniform", "XavierUniform dynamic=True"])
+def test_a_new_shape_recompiles_fullgraph_to_the_eager_values(name):
+    # torch.compile compiles the first shape with its sizes, the next with symbolic ones (automatic dynamic shapes;
+    # dynamic=True: from the first call): the checks read the sizes as ints (operator.index), which specializes the
+    # graph on them as torch's own init does. A symbolic size reached float checks torch.compile cannot trace
+    # ("torch.* op returned non-Tensor" at math.isfinite) on the second shape
+    import torch._dynamo
+    fn = {"xavier_uniform_": B.xavier_uniform_, "kaiming_uniform_": B.kaiming_uniform_,
+          "xavier_normal_": B.xavier_normal_, "sparse_": lambda t: B.sparse_(t, 0.3),
+          "KaimingUniform": ui.KaimingUniform().to_torch()}.get(name, ui.XavierUniform().to_torch())
+    torch._dynamo.reset()
+    compiled = torch.compile(fn, fullgraph=True, backend="eager", dynamic=True if "dynamic" in name else None)
+    for shape in [(16, 8), (24, 12), (40, 20, 3)] if name != "sparse_" else [(16, 8), (24, 12), (40, 20)]:
+        torch.manual_seed(0)
+        got = compiled(torch.empty(shape))
+        torch.manual_seed(0)
+        assert torch.equal(got, fn(torch.empty(shape))), shape
+
+
+@pytest.mark.xfail(strict=True, raises=torch._dynamo.exc.Unsupported,
+                   reason="dynamic=True makes every float a symbol, and unifiedinit._validate's math.isfinite "
+                          "(a spec's own checks, representable) takes none")
+def test_a_normal_hook_compiles_fullgraph_with_dynamic_true():
+    import torch._dynamo
+    init = ui.Normal(0.0, 0.02).to_torch()
+    torch._dynamo.reset()
+    compiled = torch.compile(init, fullgraph=True, backend="eager", dynamic=True)
+    torch.manual_seed(0)
+    got = compiled(torch.empty(16, 8))
+    torch.manual_seed(0)
+    assert torch.equal(got, init(torch.empty(16, 8)))
+
+
+@pytest.mark.parametrize("how", ["hook", "plan"])
+def test_under_functional_call_normed_layers_get_the_eager_values_in_the_tensors_handed_in(how):
+    """``torch.func.functional_call`` swaps plain tensors in for the parameters (and buffers) it is handed: the
+    weights drawn there, and what follows a normed weight (a weight norm's g, a spectral norm's vectors, the old
+    norms' computed weight), are found among them, so they hold what the eager call writes into the module's own.
+    ``get_parameter`` refused them ("`original1` is not a buffer") after the weights were written, leaving g as it
+    was: the layer computed g * v / ||v||, not the drawn weight."""
+
+    def build() -> Any:
+        torch.manual_seed(0)
+        return nn.Sequential(*_normed_layers(), nn.Linear(64, 8)).eval()
+
+    def init(net: Any) -> None:
+        if how == "hook":
+            torch.manual_seed(1)
+            net.apply(ui.XavierUniform().to_torch(bias=ui.Constant(0.25)))
+        else:
+            ui.presets.torch.apply(net, seed=1)
+
+    class Reinit(nn.Module):
+        def __init__(self, net: Any) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self) -> Any:
+            init(self.net)
+            return torch.zeros(())
+
+    eager = build()
+    with torch.no_grad():
+        for t in eager.parameters():
+            t.fill_(1.0)
+    init(eager)
+    want = dict(eager.named_parameters()) | dict(eager.named_buffers())
+    net = build()
+    before = {n: t.detach().clone() for n, t in net.state_dict().items()}
+    handed = {"net." + n: torch.ones_like(t) for n, t in net.named_parameters()} | \
+        {"net." + n: t.detach().clone() for n, t in net.named_buffers()}
+    torch.func.functional_call(Reinit(net), handed, ())
+    for name, t in want.items():
+        assert torch.equal(handed["net." + name], t.detach()), name
+    g, v = handed["net.1.parametrizations.weight.original0"], handed["net.1.parametrizations.weight.original1"]
+    assert torch.allclose(g, torch.norm_except_dim(v, 2, 0))  # the layer computes the drawn v
+    assert all(torch.equal(t, before[n]) for n, t in net.state_dict().items())  # the module's own: untouched
+
+
 @pytest.mark.parametrize("spec", [ui.Uniform(-0.3, 0.7), ui.KaimingUniform(a=math.sqrt(5))], ids=repr)
 def test_a_half_precision_uniform_puts_the_mass_past_each_kept_end_on_that_end(spec):
     """torch draws bfloat16 in float32 and rounds once: each end the dtype holds inside the window keeps the mass

@@ -8,7 +8,7 @@ refused call leaves the tensor as it was. Meta tensors are validated and left as
 
 from __future__ import annotations
 
-from functools import partial
+import operator
 from typing import Any, Callable
 
 import torch
@@ -40,7 +40,12 @@ def lower(tensor: Any, spec: Spec, layout: LayoutLike | None, layer_fans: tuple[
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
     if info is None:
-        info = TensorInfo.make(tuple(tensor.shape), "torch" if layout is None else layout, layer_fans)
+        # concrete ints: under torch.compile a dynamic size is a symbol, which the checks' float arithmetic
+        # (math.isfinite) cannot take; operator.index specializes the graph on it (int() would keep it a symbol), as
+        # torch's own init specializes on the sizes it reads
+        shape = tuple(operator.index(s) for s in tensor.shape)
+        fans = None if layer_fans is None else (operator.index(layer_fans[0]), operator.index(layer_fans[1]))
+        info = TensorInfo.make(shape, "torch" if layout is None else layout, fans)
     draw = spec.lower(info)
     v.tensor_dtype(dtype_name(tensor), draw.deterministic)
     v.representable(draw, dtype_name(tensor))
@@ -239,7 +244,7 @@ class TorchInitializer:
     else is touched: other modules, other parameters (a weight under another parametrization), and layers
     without a bias, or still lazy, are left as they are. ``net.apply(init)`` visits every submodule, so it
     initializes every such layer of the model. Every tensor is checked before any is written; the module is
-    returned.
+    returned. Under ``torch.func.functional_call`` the tensors it swapped in are the ones found and written.
 
     ``fans="layer"`` (default) takes fans from the layer: a ConvTranspose's fan_in is its input channels x
     RF and an Embedding's its vocabulary. ``fans="torch"`` uses torch.nn.init's own computation for every
@@ -323,12 +328,15 @@ class TorchInitializer:
                     v.shown(self.spec, v.DRAW_SHOWN)
                 raise type(err)(f"to_torch: cannot initialize {p.layer}.{p.path.replace('/', '.')} (shape "
                                 f"{tuple(t.shape)}) with {which}: {err}") from None
+        # what follows each normed weight, found before anything is written (under torch.func.functional_call
+        # the tensors it swapped in)
+        held = {x: tensor_at(obj, x) for path, what in norms for x in (path,) + what[1:] if isinstance(x, str)}
         for t, draw, stacked in drawn:
             fill(t, draw, self.generator, stacked)
         for path, what in norms:  # a normed weight: the layer computes the drawn one (a meta one has no values)
-            weight = tensor_at(obj, path)
+            weight = held[path]
             if not weight.is_meta:
-                follow_norm(weight, what, partial(tensor_at, obj), self.generator)
+                follow_norm(weight, what, held.__getitem__, self.generator)
         if norms and not any(t.is_meta for _, t in records):
             refresh_hooked_norms(obj)
         return obj

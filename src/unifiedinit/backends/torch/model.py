@@ -858,9 +858,10 @@ class _Target:
             "placement": ", ".join(map(str, t.placements)) if sharded else "whole",
             "device": str(t.device_mesh) if sharded else str(t.device),
             "computed": "whole" if whole and sharded else "block",
-            # unseeded, a replicated shard draws from torch.initial_seed()'s stream, an unsharded tensor from the
-            # generator's state: not the same values
-            "invariant": portable or not sharded or (seeded and all(q.is_replicate() for q in t.placements))}
+            # seeded, a structured draw is computed whole from the parameter's own stream on every rank (``native``),
+            # and a replicated shard draws that stream too: the unsharded tensor's values. Unseeded, a shard draws
+            # from torch.initial_seed()'s stream, an unsharded tensor from the generator's state: not the same values
+            "invariant": portable or not sharded or (seeded and (whole or all(q.is_replicate() for q in t.placements)))}
 
     def prepare(self, report: Any, skip: frozenset[str] = frozenset()) -> None:
         """Before anything is written: with ``device=``, every meta parameter must be set by a rule or named by
@@ -945,16 +946,21 @@ class _Target:
                     f"than whole_limit={self.whole_limit} bytes; use an elementwise spec for it or raise whole_limit")
 
     def _check_norms(self, report: Any) -> None:
-        """Before anything is written, the normed weights whose followers are set after the write (``_renorm``)
-        where a tensor of the norm is a DTensor: the follow-up computes from the whole weight, gathered on every rank
-        (a weight past ``whole_limit`` bytes is refused), and writes each rank's block of the followers (one with a
-        Partial placement, which holds no values, is refused), so it cannot fail once the parameters are written."""
-        if sys.modules.get("torch.distributed.tensor") is None or not self.norms:
+        """Before anything is written, every tensor of the normed weights whose followers are set after the write
+        (``_renorm``) is found (``tensor_at``), and where one of them is a DTensor: the follow-up computes from the
+        whole weight, gathered on every rank (a weight past ``whole_limit`` bytes is refused), and writes each rank's
+        block of the followers (one with a Partial placement, which holds no values, is refused), so it cannot fail
+        once the parameters are written."""
+        if not self.norms:
             return
         written = {e.param.path for e in report.entries if e.spec is not None}
-        root = self.model if isinstance(self.model, nn.Module) else self.module
+        # every tensor of the norms is found now, not half way through (under torch.func.functional_call, the
+        # tensors it swapped in)
         groups = [(path, [(x, self._at(x)) for x in (path,) + what[1:] if isinstance(x, str)])
                   for path, what in self.norms if path in written]
+        if sys.modules.get("torch.distributed.tensor") is None:
+            return
+        root = self.model if isinstance(self.model, nn.Module) else self.module
         if root is not None:  # the old hook-based norms' computed weights are refreshed whatever was written
             groups += [(paths[0], [(x, getattr(module, x.rsplit("/", 1)[-1])) for x in paths])
                        for (module, _, _), paths in _hooked_norms(root)]
@@ -1160,12 +1166,19 @@ class _Target:
 
 
 def tensor_at(module: nn.Module, path: str) -> torch.Tensor:
-    """The parameter or buffer of ``module`` at ``path`` ("a/b/weight")."""
-    name = path.replace("/", ".")
-    try:
-        return module.get_parameter(name)
-    except AttributeError:
-        return module.get_buffer(name)
+    """The parameter or buffer of ``module`` at ``path`` ("a/b/weight"), as the module holds it now: under
+    ``torch.func.functional_call`` the plain tensors it swapped in for the parameters (which ``get_parameter``
+    refuses as no ``nn.Parameter``), else a tensor attribute of that name (AttributeError when there is none)."""
+    prefix, _, name = path.replace("/", ".").rpartition(".")
+    owner = module.get_submodule(prefix) if prefix else module
+    for table in (owner._parameters, owner._buffers):
+        found = table.get(name)
+        if isinstance(found, torch.Tensor):
+            return found
+    found = getattr(owner, name, None)
+    if isinstance(found, torch.Tensor):
+        return found
+    raise AttributeError(f"{type(owner).__name__} {prefix or '(the model)'!r} has no parameter or buffer {name!r}")
 
 
 def _vector_seed(seed: int | None, generator: torch.Generator | None, path: str) -> int:

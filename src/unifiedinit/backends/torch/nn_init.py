@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import sys
 import warnings
 from typing import Any, Callable, cast
 
@@ -117,6 +118,17 @@ def _random_kind(fn: str, tensor: torch.Tensor) -> str:
                           f"float16, bfloat16, float32, float64, complex64, complex128"), NotImplementedError)
 
 
+def _finite(x: float) -> bool:
+    """``math.isfinite(x)``, written so that torch.compile traces it on a symbolic float too (dynamic=True makes
+    every float argument one, and ``math.isfinite`` takes none)."""
+    return abs(x) <= sys.float_info.max  # False for NaN too
+
+
+def _isinf(x: float) -> bool:
+    """``math.isinf(x)``, traceable on a symbolic float (``_finite``)."""
+    return x == math.inf or x == -math.inf
+
+
 def _check_std(fn: str, name: str, std: float) -> None:
     """torch's normal_ refuses a negative (or NaN) std with RuntimeError, even on a zero-element tensor."""
     if not std >= 0:
@@ -125,7 +137,7 @@ def _check_std(fn: str, name: str, std: float) -> None:
 
 def _check_bounds(fn: str, low: float, high: float, names: str = "'a' and 'b'") -> None:
     """torch's uniform_ refuses a reversed or non-finite window with RuntimeError, even on a zero-element tensor."""
-    if not (math.isfinite(low) and math.isfinite(high)):
+    if not (_finite(low) and _finite(high)):
         raise _also(ValueError(f"{fn}: parameters {names} must give a finite window, got [{low!r}, {high!r}]"),
                     RuntimeError)
     if low > high:
@@ -319,7 +331,7 @@ def _trunc_normal(fn: str, tensor: torch.Tensor, mean: Any, std: Any, a: Any, b:
         _check_bounds(fn, low, high)
     if low == high:
         return _write(tensor, _as_torch(lambda: Constant(low)), generator)
-    if math.isinf(low) and math.isinf(high) and low < high:
+    if _isinf(low) and _isinf(high) and low < high:
         return _write(tensor, _as_torch(lambda: Normal(mu, sigma)), generator)
     # beyond 40 std the normal has no double-precision mass: the window is the same law, and its ends are what the
     # dtype is checked against
@@ -615,10 +627,13 @@ def _calculate_fan_in_and_fan_out(tensor: torch.Tensor) -> tuple[int, int]:
     if tensor.dim() < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
                          f"(got shape {tuple(tensor.shape)})")
+    # ints, as eager torch reads them: under torch.compile operator.index specializes the graph on a dynamic size
+    # (a symbol would reach checks whose float arithmetic torch.compile cannot trace)
+    sizes = tuple(operator.index(size) for size in tensor.shape)
     receptive = 1
-    for size in tuple(tensor.shape)[2:]:
+    for size in sizes[2:]:
         receptive *= size
-    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+    return sizes[1] * receptive, sizes[0] * receptive
 
 
 def _calculate_correct_fan(tensor: torch.Tensor, mode: str) -> int:
@@ -764,7 +779,7 @@ def _kaiming(fn: str, uniform: bool, tensor: torch.Tensor, a: Any, mode: Any, no
     gain = calculate_gain(nonlinearity, a)
     check_generator(generator)
     kind = _random_kind(fn, tensor)
-    if not math.isfinite(gain):
+    if not _finite(gain):
         raise _also(ValueError(f"{fn}: parameter 'a' gives the gain {gain!r}; allowed: a finite negative slope"),
                     RuntimeError)
     if gain == 0:  # an infinite negative slope
@@ -930,7 +945,7 @@ def orthogonal_(tensor: torch.Tensor, gain: float = 1, generator: torch.Generato
     g = _number("orthogonal_", "gain", gain)
     check_generator(generator)
     kind = _random_kind("orthogonal_", tensor)
-    if not math.isfinite(g):
+    if not _finite(g):
         raise _also(ValueError(f"orthogonal_: parameter 'gain' must be a finite number, got {g!r}"), RuntimeError)
     if kind == "complex":
         return _unitary_(tensor, g, generator)
@@ -982,10 +997,10 @@ def sparse_(tensor: torch.Tensor, sparsity: float, std: float = 0.01,
         return tensor
     s, sigma = _number(fn, "sparsity", sparsity), _number(fn, "std", std)
     check_generator(generator)
-    rows = tensor.shape[0]
-    if math.isnan(s * rows):
+    rows = operator.index(tensor.shape[0])  # an int under torch.compile too (``_calculate_fan_in_and_fan_out``)
+    if s * rows != s * rows:  # NaN (math.isnan, which torch.compile cannot trace on a symbol)
         raise ValueError(f"sparse_: parameter 'sparsity' must be a number in [0, 1], got {s!r}")
-    if math.isinf(s):
+    if _isinf(s):
         raise _also(ValueError(f"sparse_: parameter 'sparsity' must be a number in [0, 1], got {s!r}"), OverflowError)
     _check_std(fn, "std", sigma)
     if tensor.numel() == 0:
@@ -1043,7 +1058,7 @@ torch returns the int 1 for linear, conv* and sigmoid, and 1 == 1.0).
         else:
             raise ValueError(f"calculate_gain: parameter 'param' (the negative slope) must be an int or a float, got "
                              f"{param!r} of type {type(param).__name__}")
-        if not math.isfinite(slope):  # torch's formula: 0 for an infinite slope, NaN for NaN
+        if not _finite(slope):  # torch's formula: 0 for an infinite slope, NaN for NaN
             return math.sqrt(2.0 / (1 + slope ** 2))
         return _calculate_gain("leaky_relu", slope)
     try:
