@@ -1408,3 +1408,19 @@ def test_param_groups_takes_the_module_not_its_state_dict_nor_a_mapping_of_its_p
             ui.param_groups(given)
     decay, rest = ui.param_groups(model)
     assert [id(p) for p in decay["params"]] == [id(model[0].weight)] and len(rest["params"]) == 3
+
+
+def test_an_attention_layer_with_its_own_key_and_value_sizes_has_the_packed_layers_fans():
+    """MultiheadAttention(16, 4, kdim=8, vdim=12) keeps separate q/k/v weights and no in_proj_weight: its layer
+    had no fans, so a fan-based bias rule (presets.equinox's U(+-1/sqrt(fan_in))) read the (48,) in_proj_bias as a
+    vector, U(+-1/sqrt(48)) instead of the packed layer's U(+-1/sqrt(16))."""
+    packed, separate = torch.nn.MultiheadAttention(16, 4), torch.nn.MultiheadAttention(16, 4, kdim=8, vdim=12)
+    fans = [{e.param.path: e.param.layer_fans for e in ui.inspect(m, ui.presets.equinox).entries}["in_proj_bias"]
+            for m in (packed, separate)]
+    assert fans == [(16, 48), (16, 48)]
+    ui.presets.equinox.apply(separate, seed=0)
+    bias = separate.in_proj_bias.detach().double().numpy()
+    assert np.abs(bias).max() <= 0.25 and stats.check(bias, ui.Uniform(-0.25, 0.25), alpha=ALPHA)
+    for name, fan_in in (("q_proj_weight", 16), ("k_proj_weight", 8), ("v_proj_weight", 12)):  # Equinox's
+        weight = getattr(separate, name).detach().double().numpy()                              # Linear(kdim...)
+        assert stats.check(weight, ui.Uniform(-fan_in ** -0.5, fan_in ** -0.5), alpha=ALPHA), name

@@ -156,8 +156,10 @@ equinox = _quiet(_norms(
     .rule(Constant(0.25), kind="prelu", role="slope")                                  # PReLU(init_alpha=0.25)
     # LSTMCell, GRUCell: every weight and bias U(+-1/sqrt(hidden))
     .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind="recurrent", fans="layer")
-    # MultiheadAttention: four Linear layers with their defaults
-    .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind="attention", role=("weight", "bias"), fans="layer")))
+    # MultiheadAttention: four Linear layers with their defaults, each weight its own fan_in (a key projection of
+    # kdim inputs: kdim), the biases the layer's (embed_dim)
+    .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind="attention", role="weight")
+    .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind="attention", role="bias", fans="layer")))
 
 PRESETS = {"torch": torch, "keras": keras, "flax": flax, "mxnet": mxnet, "equinox": equinox}
 
