@@ -521,8 +521,85 @@ def normed_sharded(rank: int, world: int) -> None:
             _assert_equal(_locals(model), before, f"after a refused call ({options}, {stream})")
 
 
-#: one spawned group on 2 ranks (``test_normed_layers_sharded``)
-ON_TWO = {f.__name__: f for f in (normed_sharded,)}
+def dtensor_checkpoints(rank: int, world: int) -> None:
+    """init_missing with a checkpoint of DTensors: an FSDP2 model's state_dict into an FSDP2 model of the same
+    placements loads shard by shard (it used to fail with a bare AssertionError from DTensor's dispatch); into a
+    plain model, a DTensor of other placements, or a grown embedding it is refused with a TypeError naming the
+    key, before anything is written."""
+    import unifiedinit as ui
+    from torch import nn
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.fsdp import fully_shard
+    from torch.distributed.tensor import DTensor, Replicate, distribute_tensor
+
+    def net(seed: int) -> nn.Sequential:
+        torch.manual_seed(seed)
+        return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 6))
+
+    def sharded(module: nn.Module) -> nn.Module:
+        for layer in module.children():
+            if any(True for _ in layer.parameters()):
+                fully_shard(layer)
+        fully_shard(module)
+        return module
+
+    def whole(module: nn.Module) -> dict:  # every rank gathers every tensor
+        return {n: t.full_tensor() if isinstance(t, DTensor) else t.detach().clone()
+                for n, t in module.state_dict().items()}
+
+    def same(got: dict, want: dict) -> None:
+        assert set(got) == set(want)
+        for name, t in want.items():
+            assert torch.equal(got[name], t), name
+
+    # an FSDP2 model's own state_dict (DTensors of the model's placements) of the body, a new head: each rank
+    # copies its shard, and the model gathered is the unsharded model given the whole checkpoint, bit for bit
+    old = sharded(net(0))
+    body = {n: t for n, t in old.state_dict().items() if n.startswith("0.")}
+    assert all(isinstance(t, DTensor) for t in body.values())
+    full = {n: t.full_tensor() for n, t in body.items()}
+    model = sharded(net(1))
+    report = ui.init_missing(model, body, ui.presets.torch, seed=4, portable=True)
+    reference = net(1)
+    ui.init_missing(reference, full, ui.presets.torch, seed=4, portable=True)
+    assert set(report.loaded) == set(body) and {e.param.path for e in report.entries} == {"2/weight", "2/bias"}
+    same(whole(model), {n: t.detach() for n, t in reference.state_dict().items()})
+    # the model's own state_dict: read in place, nothing changes
+    before = whole(model)
+    ui.init_missing(model, model.state_dict(), ui.presets.torch, seed=5)
+    same(whole(model), before)
+
+    # refused by name, before anything is written: a DTensor into a plain tensor, or of other placements
+    plain = net(2)
+    before = whole(plain)
+    with pytest.raises(TypeError, match=r"checkpoint tensor '0.weight' is a DTensor \(placements \(Shard\(dim=0\)\) "
+                                        r"on a cpu mesh of ranks \[0, 1\]\) and the model's is a plain tensor; "
+                                        r"allowed: .*t.full_tensor\(\)"):
+        ui.init_missing(plain, body, ui.presets.torch, seed=0)
+    same(whole(plain), before)
+    replicated = {n: distribute_tensor(t, init_device_mesh("cpu", (world,)), [Replicate()]) for n, t in full.items()}
+    target = sharded(net(3))
+    before = whole(target)
+    with pytest.raises(TypeError, match=r"'0.weight' is a DTensor \(placements \(Replicate\(\)\) .*and the model's "
+                                        r"has placements \(Shard\(dim=0\)\)"):
+        ui.init_missing(target, replicated, ui.presets.torch, seed=0)
+    same(whole(target), before)
+    # a grown embedding's new rows come from all its old rows: its DTensor is refused (its full_tensor() is not)
+    torch.manual_seed(6)
+    small = sharded(nn.Sequential(nn.Embedding(6, 4)))
+    grown = sharded(nn.Sequential(nn.Embedding(8, 4)))
+    before = whole(grown)
+    with pytest.raises(TypeError, match=r"'0.weight' is a DTensor .* of an embedding that grew \(\(6, 4\) -> "
+                                        r"\(8, 4\)\).*t.full_tensor\(\)"):
+        ui.init_missing(grown, small.state_dict(), ui.presets.torch, seed=0)
+    same(whole(grown), before)
+    report = ui.init_missing(grown, {"0.weight": whole(small)["0.weight"]}, ui.presets.torch, seed=0)
+    assert report.resized == {"0.weight": (6, 8)}
+    assert torch.equal(whole(grown)["0.weight"][:6], whole(small)["0.weight"])
+
+
+#: one spawned group on 2 ranks each (``test_normed_layers_sharded``, ``test_dtensor_checkpoints``)
+ON_TWO = {f.__name__: f for f in (normed_sharded, dtensor_checkpoints)}
 
 
 def crash_once(rank: int, world: int) -> None:
@@ -569,6 +646,10 @@ def test_sharded_plans(scenario, world, tmp_path):
 
 def test_normed_layers_sharded(tmp_path):
     _spawn("normed_sharded", 2, tmp_path)
+
+
+def test_dtensor_checkpoints(tmp_path):
+    _spawn("dtensor_checkpoints", 2, tmp_path)
 
 
 if __name__ == "__main__":  # pragma: no cover - run one scenario by hand: python tests/test_distributed.py NAME N

@@ -4,7 +4,7 @@ the layout's name and the parameter named for the dtype are the only words that 
 tensor names its 'tensor', an initializer called as init(shape, dtype), Keras's and Flax's, its 'dtype'.)"""
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -283,3 +283,21 @@ def test_a_traced_jax_value_is_still_refused_as_no_number():
 
     jax.jit(build)(jnp.float32(0.02))
     assert len(caught) == 1
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras", "flax", "equinox", "mxnet"])
+def test_each_backends_sample_takes_the_seeds_ui_sample_takes(framework):
+    """torch's sample drew for seed=-1 what 2**64 - 1 draws (torch.manual_seed wraps it) and raised torch's own
+    errors for 2**64, 1.5 and a NumPy integer; Keras's and MXNet's took -1 and 2**64. Each takes an integer in
+    [0, 2**64), NumPy's too, as ui.sample does."""
+    backend = pytest.importorskip(f"unifiedinit.backends.{framework}")
+    spec = ui.XavierUniform()
+    for seed, kind in cast("list[tuple[Any, type[Exception]]]",
+                           [(-1, ValueError), (2 ** 64, ValueError), (1.5, TypeError), (True, TypeError)]):
+        with pytest.raises(kind, match=r"parameter 'seed' must be an integer in \[0, 2\*\*64\), got "):
+            ui.sample(spec, (3, 4), seed=seed)
+        with pytest.raises(kind, match=r"parameter 'seed' must be an integer in \[0, 2\*\*64\), got "):
+            backend.sample(spec, (3, 4), seed=seed)
+    for seed in cast("list[Any]", [np.int64(7), np.uint64(2 ** 64 - 1)]):
+        assert np.array_equal(np.asarray(backend.sample(spec, (3, 4), seed=seed)),
+                              np.asarray(backend.sample(spec, (3, 4), seed=int(seed))))

@@ -252,19 +252,6 @@ def test_the_random_ops_of_one_seed_share_no_stream_with_another_seeds_ops():
     assert len(set(seeds)) == len(seeds) and all(0 <= x < 2 ** 31 for x in seeds)  # Keras's 31 bits
 
 
-def test_the_backends_sample_takes_the_seeds_ui_sample_takes():
-    # keras's sample took -1 and 2**64 (each hashed to an op seed of its own) and refused a NumPy integer
-    spec = ui.XavierUniform()
-    for seed, kind in cast("list[tuple[Any, type[Exception]]]",
-                           [(-1, ValueError), (2 ** 64, ValueError), (1.5, TypeError), (True, TypeError)]):
-        with pytest.raises(kind, match=r"parameter 'seed' must be an integer in \[0, 2\*\*64\)"):
-            ui.sample(spec, (3, 4), seed=seed)
-        with pytest.raises(kind, match=r"^sample: parameter 'seed' must be an integer in \[0, 2\*\*64\), got "):
-            K.sample(spec, (3, 4), seed=seed)
-    for seed in cast("list[Any]", [np.int64(7), np.uint64(2 ** 64 - 1)]):
-        assert np.array_equal(K.sample(spec, (3, 4), seed=seed), K.sample(spec, (3, 4), seed=int(seed)))
-
-
 def test_to_keras_takes_a_numpy_integer_seed_and_refuses_one_out_of_range():
     # to_keras(seed=2**64) was taken (Keras's own initializer refuses it), and np.int64(1) refused
     def own(seed):

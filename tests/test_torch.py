@@ -1053,20 +1053,6 @@ def test_a_module_hooks_refusal_names_the_layers_tensor_and_its_spec():
         ui.Normal().to_torch()(normed)
 
 
-def test_the_backends_sample_takes_the_seeds_ui_sample_takes():
-    # seed=-1 drew what 2**64 - 1 draws (torch.manual_seed wraps it), 2**64 raised "Overflow when unpacking long
-    # long", 1.5 a RuntimeError and a NumPy integer "an integer is required"
-    spec = ui.XavierUniform()
-    for seed, kind in cast("list[tuple[Any, type[Exception]]]",
-                           [(-1, ValueError), (2 ** 64, ValueError), (1.5, TypeError), (True, TypeError)]):
-        with pytest.raises(kind, match=r"parameter 'seed' must be an integer in \[0, 2\*\*64\)"):
-            ui.sample(spec, (3, 4), seed=seed)
-        with pytest.raises(kind, match=r"^sample: parameter 'seed' must be an integer in \[0, 2\*\*64\), got "):
-            B.sample(spec, (3, 4), seed=seed)
-    for seed in cast("list[Any]", [np.int64(7), np.uint64(2 ** 64 - 1)]):
-        assert np.array_equal(B.sample(spec, (3, 4), seed=seed), B.sample(spec, (3, 4), seed=int(seed)))
-
-
 def test_plan_apply_refuses_module_for_an_nn_module_and_takes_a_numpy_whole_limit():
     # module= only says which module a state_dict came from: with an nn.Module it was ignored without a word
     m = nn.Sequential(nn.Linear(4, 3))

@@ -217,7 +217,8 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
         spec: a unifiedinit spec.
         shape: the tensor's shape, a tuple of ints.
         layout: a registered layout's name or a ``ui.Layout`` (its name is used); default "mxnet".
-        seed: the seed given to ``mx.random.seed``, an int (this sets MXNet's global RNG).
+        seed: the seed given to ``mx.random.seed``, an integer in [0, 2**64) (a NumPy integer too; this sets
+            MXNet's global RNG).
         dtype: a NumPy dtype name MXNet holds (``MXNET_DTYPES``): "float32" (default), "float64", "float16", or
             "int8", "uint8", "int32", "int64" or "bool" for a determined spec.
 
@@ -225,8 +226,8 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
         A NumPy array of ``shape`` and ``dtype``.
 
     Raises:
-        TypeError: ``spec`` is not a spec; a random spec with an integer dtype.
-        ValueError: an unknown layout or ``dtype`` name, or one MXNet cannot hold ("bfloat16", "int16", ...); a shape
+        TypeError: ``spec`` is not a spec; a random spec with an integer dtype; a ``seed`` that is no integer.
+        ValueError: a ``seed`` outside [0, 2**64); an unknown layout or ``dtype`` name, or one MXNet cannot hold ("bfloat16", "int16", ...); a shape
             the spec cannot fill; values the dtype cannot hold (``dtype`` not a string is a TypeError).
 
     Examples:
@@ -240,6 +241,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
         >>> bool((x == sample(ui.Normal(0.0, 0.02), (4, 3), seed=1)).all())  # the same seed, the same values
         True
     """
+    seed = v.given_seed("sample", seed)
     dtype = v.dtype_name("sample", "dtype", dtype)
     if dtype not in MXNET_DTYPES:  # bfloat16, int16, uint16...: MXNet (or NumPy, its array type) cannot hold them
         raise ValueError(f"sample: parameter 'dtype' must be a dtype MXNet holds ({', '.join(MXNET_DTYPES)}); "
@@ -250,7 +252,7 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
     if 0 in shape:  # MXNet's NDArrays read a 0 as "unknown" and cannot hold an empty tensor: nothing to draw
         SpecInitializer(spec, layout=name).lower(shape, dtype)  # but the same checks as anywhere else
         return np.zeros(shape, dtype=dtype)
-    mx.random.seed(int(seed))
+    mx.random.seed(seed)
     arr = mx.nd.zeros(shape, dtype=dtype)
     SpecInitializer(spec, layout=name)._init_weight("weight", arr)
     return np.asarray(arr.asnumpy())
