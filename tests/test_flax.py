@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -912,3 +912,26 @@ def test_a_linen_modules_params_must_be_a_dict_of_arrays_and_the_first_bad_leaf_
         out, report = ui.presets.torch.apply(nn.Dense(3), seed=0, params=tree, inputs=inputs)
         assert [e.param.path for e in report.entries] == ["kernel", "bias"]
         assert out["params"]["extra"] is None and out["intermediates"]["h"] is tree["intermediates"]["h"]
+
+
+def test_an_nnx_submodule_held_under_a_private_name_is_drawn_as_torchs_twin():
+    """NNX walks every attribute that holds a module, `self._proj` too (nnx.state lists it); the walk skipped names
+    starting with "_", so a plan left `_proj` as it was without a word (not even UNMATCHED)."""
+    torch = pytest.importorskip("torch")
+
+    class Net(nnx.Module):
+        def __init__(self):
+            self.head = nnx.Linear(4, 2, rngs=nnx.Rngs(0))
+            self._proj = nnx.Linear(3, 4, rngs=nnx.Rngs(1))
+
+    class Twin(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head, self._proj = torch.nn.Linear(4, 2), torch.nn.Linear(3, 4)
+
+    net, twin = Net(), Twin()
+    report = ui.presets.torch.apply(net, seed=0, portable=True)
+    ui.presets.torch.apply(twin, seed=0, portable=True)
+    assert sorted(e.param.path for e in report.entries) == ["_proj/bias", "_proj/kernel", "head/bias", "head/kernel"]
+    np.testing.assert_array_equal(np.asarray(net._proj.kernel.get_value()), twin._proj.weight.detach().numpy().T)
+    np.testing.assert_array_equal(np.asarray(cast(Any, net._proj.bias).get_value()), twin._proj.bias.detach().numpy())

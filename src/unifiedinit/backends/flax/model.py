@@ -642,7 +642,7 @@ def _nnx_modules(module: object, nnx: Any, path: tuple[Any, ...] = (), parts: tu
     rnn = getattr(nnx, "RNN", None)
     scanned = isinstance(rnn, type) and isinstance(module, rnn)
     for name, value in vars(module).items():
-        if name.startswith("_"):
+        if name.startswith("_object__") or name.startswith("_pytree__"):  # NNX's own bookkeeping, no submodule
             continue
         items: Iterable[tuple[Any, Any]] = (value.items() if is_mapping(value) and isinstance(value, dict) else
                                             enumerate(value) if is_sequence(value) else [(None, value)])
