@@ -140,7 +140,9 @@ def test_bfloat16_uniform_initializers_draw_the_law_keras_draws_off(name, spec):
 
 def test_private_sublayers_are_keyed_alike_on_every_backend():
     # the torch backend keeps sublayers in nn.Module's _modules under their attribute's name: MHA's _query_dense
-    # was keyed "_query_dense" there and "query_dense" elsewhere, so its portable values followed the backend
+    # was keyed "_query_dense" there and "query_dense" elsewhere, so its portable values followed the backend.
+    # Keras's own layers lose the underscore on every backend; a user's layer keeps its names as written
+    # (self._proj is "_proj", as torch and the other frameworks key it)
     class Block(layers.Layer):
         def __init__(self):
             super().__init__()
@@ -153,7 +155,7 @@ def test_private_sublayers_are_keyed_alike_on_every_backend():
     model = keras.Model(inp, [layers.MultiHeadAttention(2, 4, name="mha")(inp, inp), Block()(inp)])
     keys = {e.param.key for e in ui.inspect(model, ui.presets.keras).entries if e.param.role == "weight"}
     assert keys == {"0/query_dense/weight", "0/key_dense/weight", "0/value_dense/weight", "0/output_dense/weight",
-                    "1/proj/weight", "1/blocks/0/weight", "1/blocks/1/weight"}, keys
+                    "1/_proj/weight", "1/blocks/0/weight", "1/blocks/1/weight"}, keys
     report = ui.Plan().rule(ui.Zeros(), path="*/query_dense/*").apply(model, seed=0)
     assert [e.param.path for e in report.entries] == ["mha/query/kernel", "mha/query/bias"]
 
@@ -852,3 +854,35 @@ def test_the_equinox_preset_draws_a_separable_convs_depthwise_kernel_as_equinoxs
     eqx = pytest.importorskip("equinox")
     twins = [eqx.nn.Conv2d(8, 24, 3, groups=8, key=k).weight for k in jax.random.split(jax.random.key(0), 8)]
     assert stats.ks_2samp(depthwise.ravel(), np.concatenate([np.ravel(t) for t in twins]))[1] > ALPHA
+
+
+def test_a_users_layer_under_a_private_name_is_keyed_as_torchs_twin():
+    """A user's `self._proj` was keyed `proj` (the underscore stripped, as for MHA's own `_query_dense`): its
+    portable values were not torch's `_proj`, and a layer holding `proj` and `_proj` was refused as two tensors of
+    one key. Keras's own layers keep their stripped names."""
+    torch = pytest.importorskip("torch")
+
+    class Net(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self._proj, self.proj = layers.Dense(4), layers.Dense(4)
+
+        def build(self, input_shape):
+            self._proj.build(input_shape)
+            self.proj.build(input_shape)
+
+    class Twin(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self._proj, self.proj = torch.nn.Linear(3, 4), torch.nn.Linear(3, 4)
+
+    net, twin = Net(), Twin()
+    net.build((None, 3))
+    report = ui.presets.torch.apply(net, seed=0, portable=True)
+    ui.presets.torch.apply(twin, seed=0, portable=True)
+    assert sorted(e.param.key for e in report.entries) == ["_proj/bias", "_proj/weight", "proj/bias", "proj/weight"]
+    for mine, theirs in ((net._proj, twin._proj), (net.proj, twin.proj)):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(mine.kernel), theirs.weight.detach().numpy().T)
+    attention = layers.MultiHeadAttention(2, 4)
+    attention.build((None, 3, 8), (None, 3, 8))
+    assert "query_dense/weight" in {e.param.key for e in ui.inspect(attention, ui.presets.torch).entries}

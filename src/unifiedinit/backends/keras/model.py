@@ -165,15 +165,23 @@ def _children(layer: Any) -> list[tuple[tuple[Any, ...], Any]]:
             for x in held:
                 name(x, parts + (0,), depth + 1)
 
+    # Keras's own layers keep their sublayers under private names (MHA's _query_dense): read without the
+    # underscore, as every backend names them; a user's layer keeps its names as written (self._proj is _proj,
+    # as torch, NNX, linen, MXNet and Equinox key it, and self.proj beside it is another layer)
+    own = type(layer).__module__.startswith("keras.")
+
+    def bare(attr: str) -> str:
+        return attr.lstrip("_") if own else attr
+
     for attr, value in attrs:
         if attr == "_modules" and isinstance(value, dict):  # the torch backend: nn.Module keeps sublayers here,
             # by the attribute's own name: named as the other backends name them (public ones first, a private
             # one without its underscore: MHA's _query_dense is query_dense on every backend)
             held = sorted(cast("dict[Any, Any]", value).items(), key=lambda kx: str(kx[0]).startswith("_"))
             for k, x in held:
-                name(x, (str(k).lstrip("_"),))
+                name(x, (bare(str(k)),))
             continue
-        name(value, (attr.lstrip("_"),))
+        name(value, (bare(attr),))
     # a Functional subclass (``class Backbone(keras.Model)`` calling ``super().__init__(inputs, outputs)``)
     # holds its graph's layers in no attribute: by position, as a plain Functional model
     if isinstance(layer, keras.Sequential) or any(c.__name__ == "Functional" and c.__module__.startswith("keras")
