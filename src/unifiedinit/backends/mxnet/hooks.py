@@ -227,8 +227,8 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
 
     Raises:
         TypeError: ``spec`` is not a spec; a random spec with an integer dtype; a ``seed`` that is no integer.
-        ValueError: a ``seed`` outside [0, 2**64); an unknown layout or ``dtype`` name, or one MXNet cannot hold ("bfloat16", "int16", ...); a shape
-            the spec cannot fill; values the dtype cannot hold (``dtype`` not a string is a TypeError).
+        ValueError: a ``seed`` outside [0, 2**64); an unknown layout or ``dtype`` name, or one MXNet cannot hold
+            ("bfloat16", "int16", ...); a shape the spec cannot fill; values the dtype cannot hold (``dtype`` not a string is a TypeError).
 
     Examples:
         >>> import unifiedinit as ui

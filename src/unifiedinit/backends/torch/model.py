@@ -198,7 +198,7 @@ def _layer_fans(module: nn.Module, kind: str, layout: str, weight: Any = None) -
         weight = module._parameters["in_proj_weight"]
     elif kind == "attention" and isinstance(module._parameters.get("q_proj_weight"), torch.Tensor):
         # kdim or vdim other than embed_dim: separate projections, the query's (E, E) read as the packed (3E, E)
-        query = module._parameters["q_proj_weight"]
+        query = cast(torch.Tensor, module._parameters["q_proj_weight"])
         return _fans_of(layout, (3 * query.shape[0], query.shape[1])) if 0 not in query.shape else None
     if not isinstance(weight, torch.Tensor) or (type(weight) is not nn.Parameter and  # the common case, quickly
                                                  isinstance(weight, UNBUILT)):
