@@ -681,6 +681,93 @@ def test_a_linen_list_with_a_parameterless_member_is_a_sequence_as_torchs_and_nn
         np.testing.assert_array_equal(np.asarray(new["params"][linen]["kernel"]).T, module.weight.detach().numpy())
 
 
+@pytest.mark.parametrize("with_inputs", [False, True])
+@pytest.mark.parametrize("order", ["enc first", "dec first"])
+def test_linen_shared_modules_and_numbered_attributes_are_keyed_as_torchs_and_nnxs(order, with_inputs):
+    """A linen module held by two setup attributes keeps its variables under the name it was first assigned to, so
+    it was keyed by assignment order (``self.enc = Dense(); self.dec = self.enc`` and the reverse gave other
+    values), where torch and NNX reach it under both paths and give it one owner; a plain attribute named ``fc_0``
+    was read as position 0 of a list ``fc`` (adding ``fc_1`` changed its values); a dict attribute's string key was
+    part of the name (``heads_a``), where torch's ModuleDict and NNX's dict key it ``heads/a``. Read from the
+    module, all three are keyed as torch and NNX key them, and portable values are torch's."""
+    torch = pytest.importorskip("torch")
+    enc_first = order == "enc first"
+
+    class M(nn.Module):
+        def setup(self):
+            if enc_first:
+                self.enc = nn.Dense(4)
+                self.dec = self.enc
+            else:
+                self.dec = nn.Dense(4)
+                self.enc = self.dec
+            self.fc_0 = nn.Dense(4)
+            self.heads = {"a": nn.Dense(4)}
+            self.blocks = [nn.Dense(4), self.enc]  # the shared module in a list too
+
+        def __call__(self, x):
+            x = self.fc_0(self.dec(self.enc(x)))
+            for block in self.blocks:
+                x = block(x)
+            return self.heads["a"](x)
+
+    class T(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = torch.nn.Linear(4, 4)
+            self.dec = self.enc
+            self.fc_0 = torch.nn.Linear(4, 4)
+            self.heads = torch.nn.ModuleDict({"a": torch.nn.Linear(4, 4)})
+            self.blocks = torch.nn.ModuleList([torch.nn.Linear(4, 4), self.enc])
+
+    class N(nnx.Module):
+        def __init__(self):
+            rngs = nnx.Rngs(0)
+            self.dec = nnx.Linear(4, 4, rngs=rngs)
+            self.enc = self.dec
+            self.fc_0 = nnx.Linear(4, 4, rngs=rngs)
+            self.heads = nnx.Dict({"a": nnx.Linear(4, 4, rngs=rngs)})
+            self.blocks = nnx.List([nnx.Linear(4, 4, rngs=rngs), self.enc])
+
+    x = jnp.ones((1, 4))
+    variables = M().init(jax.random.key(0), x)
+    home = "enc" if enc_first else "dec"  # where linen keeps the shared module's variables
+    assert set(variables["params"]) == {home, "fc_0", "heads_a", "blocks_0"}
+    options: dict[str, Any] = {"params": variables, "inputs": (x,)} if with_inputs else {"params": variables}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a linen module without inputs: known from setup
+        params = ui.inspect(M(), **options).params
+    keys = {p.path: (p.key, tuple(sorted(p.aliases))) for p in params}
+    t, n = T(), N()
+    torch_keys = {p.path.replace("weight", "kernel"): (p.key, tuple(sorted(a.replace("weight", "kernel")
+                                                                          for a in p.aliases)))
+                  for p in ui.inspect(t).params}
+    nnx_keys = {p.path: (p.key, tuple(sorted(p.aliases))) for p in ui.inspect(n).params}
+    assert torch_keys == nnx_keys
+    to_torch = {"fc_0": "fc_0", "heads_a": "heads/a", "blocks_0": "blocks/0", "blocks_1": "blocks/1",
+                "enc": "enc", "dec": "dec"}
+    for leaf in ("kernel", "bias"):
+        def torch_form(path: str) -> str:
+            module, name = path.rsplit("/", 1)
+            return f"{to_torch[module]}/{name}"
+        linen = {torch_form(path): (key, tuple(sorted(map(torch_form, aliases))))
+                 for path, (key, aliases) in keys.items() if path.endswith(leaf)}
+        assert linen == {path: found for path, found in torch_keys.items() if path.endswith(leaf)}, leaf
+    assert keys["dec/kernel"][1] == ("blocks_1/kernel", "enc/kernel")  # one record, owned as torch's is
+    plan = ui.Plan().rule(ui.Normal(0, 1), role="weight").rule(ui.Uniform(-1, 1), role="bias")
+    plan.apply(t, seed=0, portable=True)
+    new, _ = plan.apply(M(), seed=0, portable=True, **options)
+    for linen_name, path in to_torch.items():
+        module = t.get_submodule(path.replace("/", "."))
+        stored = new["params"][home if linen_name in ("enc", "dec", "blocks_1") else linen_name]
+        np.testing.assert_array_equal(np.asarray(stored["kernel"]).T, module.weight.detach().numpy())
+        np.testing.assert_array_equal(np.asarray(stored["bias"]), module.bias.detach().numpy())
+    # skip= by either name of the shared module leaves it as it was
+    kept, _ = plan.apply(M(), seed=0, portable=True, skip=["params/enc/kernel" if enc_first else "enc/kernel"],
+                         **options)
+    np.testing.assert_array_equal(kept["params"][home]["kernel"], variables["params"][home]["kernel"])
+
+
 def test_small_floats_take_constants_within_their_range_as_ml_dtypes_counts_it():
     # JAX wrote NaN or inf for a constant a float8 dtype cannot hold (1000 in float8_e4m3fn, 1e6 in float8_e5m2)
     from unifiedinit import _validate as v

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Any, Container, Iterable, Mapping, Sequence
+from typing import Any, Callable, Container, Iterable, Mapping, Sequence
 
 from . import _validate as v
 from ._record import Record
@@ -419,15 +419,18 @@ def norm_role(name: str) -> str:
 
 # ------------------------------------------------------------------------------------------ ties and keys
 
-def _owns_before(p: Param, owner: Param) -> bool:
+def _owns_before(p: Param, owner: Param, where: Callable[[Param], str] | None = None) -> bool:
     """Whether ``p`` rather than ``owner`` owns a tensor both reach: an embedding before any other layer (a tied
     output head is the embedding's), then the shorter path (T5's ``shared`` before the ``embed_tokens`` that
     hold it), then the path that sorts first, positions by number (``h/2`` before ``h/10``): never the order the
     framework registered them in, which a model's code may change freely and frameworks walk differently. Where
     both have one path (a Keras variable's, whichever layer holds it), the paths they were reached by
-    (``_reached``) are compared."""
+    (``_reached``) are compared. ``where(p)``, where given, is the path compared in place of ``p.path`` (linen's
+    ``blocks_1`` is torch's ``blocks/1``)."""
     if (p.role == "embedding") != (owner.role == "embedding"):
         return p.role == "embedding"
+    if where is not None:
+        return _path_order(where(p)) < _path_order(where(owner))
     if p.path == owner.path:
         return _path_order(_reached(p)) < _path_order(_reached(owner))
     return _path_order(p.path) < _path_order(owner.path)
@@ -446,7 +449,8 @@ def _path_order(path: str) -> tuple[int, tuple[tuple[int, int, str], ...]]:
     return len(parts), tuple((0, int(s), "") if s.isdecimal() else (1, 0, s) for s in parts)
 
 
-def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Param, Any]]:
+def tie(found: Iterable[tuple[Param, Any]], identity: Any = id, where: Callable[[Param], str] | None = None
+        ) -> list[tuple[Param, Any]]:
     """One record per tensor: a tensor reached under several paths has one owner, with the other paths as its
     ``aliases``: an embedding owns a tensor it shares with another layer (a tied output head: the tensor is the
     embedding's, drawn as an embedding, as torch's ``head.weight = embed.weight`` leaves it), and otherwise the
@@ -455,7 +459,8 @@ def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Pa
     order). Where the framework gives the tensor one path whoever holds it (a Keras variable's ``path``: a layer
     held by two attributes, or by two parent layers), the paths compared are the ones the walk reached it by
     (each record's first ``names`` entry), and the others become the owner's aliases. The record stays where
-    the tensor was first reached. ``identity(handle)`` says which handles are the same tensor."""
+    the tensor was first reached. ``identity(handle)`` says which handles are the same tensor; ``where(p)``, where
+    given, is the path the owner is chosen by (``_owns_before``)."""
     # every record of each tensor first, then its owner and aliases once (a tensor a model reaches under
     # thousands of paths is sorted once, not once per path)
     groups: dict[Any, list[tuple[Param, Any]]] = {}
@@ -468,7 +473,7 @@ def tie(found: Iterable[tuple[Param, Any]], identity: Any = id) -> list[tuple[Pa
             continue
         owner, handle = records[0]
         for p, h in records[1:]:
-            if _owns_before(p, owner):
+            if _owns_before(p, owner, where):
                 owner, handle = p, h
         paths: set[str] = set()
         for p, _ in records:

@@ -181,32 +181,45 @@ class _Layer:
     cls: str
     obj: Any = None
     seen: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=lambda: {})
-    #: its submodules held in a list, tuple or decimal-keyed dict attribute: linen's name -> (attribute, position)
-    held: dict[str, tuple[str, int]] = field(default_factory=lambda: {})
+    #: the submodules its attributes hold, by the name linen gives each -> their key parts (``_held``)
+    held: dict[str, tuple[Any, ...]] = field(default_factory=lambda: {})
+    #: of those, the ones whose variables live at another path (a module shared by two attributes) -> that path
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=lambda: {})
 
 
-def _held(module: Any) -> dict[str, tuple[str, int]]:
-    """The submodules a linen module (bound, its ``setup`` run) holds in a list or tuple attribute, or a dict one
-    under decimal keys, by the name linen gives each, ``<attribute>_<position>``: name -> (attribute, position).
-    Read from the module, so a gap a parameterless member leaves (``layers_0``, ``layers_2``) is still a list."""
+def _held(module: Any, path: tuple[str, ...]) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[str, ...]]]:
+    """The submodules a linen module at ``path`` (bound, its ``setup`` run) holds in its attributes, as
+    (held, aliases). ``held``: the name linen gives each (``<attribute>``, or ``<attribute>_<key>`` in a list,
+    tuple or dict attribute) -> its key parts, as torch and NNX key them: ``(attribute,)``, or ``(attribute,
+    position)`` (a decimal key a position): so a plain attribute named ``fc_0`` is no list position, and a
+    list with a gap a parameterless member leaves (``layers_0``, ``layers_2``) is still a list. ``aliases``: the
+    names among those whose module's variables live at another path (``self.dec = self.enc``, a module handed to
+    another as an attribute) -> that path: its variables are reached under both (tied)."""
     import flax.linen as nn
-    out: dict[str, tuple[str, int]] = {}
+    held: dict[str, tuple[Any, ...]] = {}
+    aliases: dict[str, tuple[str, ...]] = {}
     try:
         attributes = cast("dict[str, Any]", vars(module))
     except TypeError:
-        return out
+        return held, aliases
     for attribute, value in list(attributes.items()):
-        if attribute.startswith("_"):
+        if attribute.startswith("_") or attribute in ("parent", "scope"):
             continue
         items: Iterable[tuple[Any, Any]] = value.items() if is_mapping(value) else \
-            enumerate(cast("Sequence[Any]", value)) if isinstance(value, (list, tuple)) else ()
+            enumerate(cast("Sequence[Any]", value)) if isinstance(value, (list, tuple)) else [(None, value)]
         for key, child in items:
-            position = key if isinstance(key, int) and not isinstance(key, bool) else \
-                int(key) if isinstance(key, str) and key.isdecimal() else None
-            name = f"{attribute}_{key}"
-            if position is not None and isinstance(child, nn.Module) and child.name == name:
-                out[name] = (attribute, position)
-    return out
+            if not isinstance(child, nn.Module) or not (key is None or isinstance(key, (int, str))) or \
+                    isinstance(key, bool):
+                continue
+            name = attribute if key is None else f"{attribute}_{key}"
+            parts = (attribute,) if key is None else (attribute,) + _key_part(key)
+            scope = child.scope
+            where = tuple(str(x) for x in scope.path) if scope is not None else path + (str(child.name),)
+            if where == path + (name,):
+                held[name] = parts
+            elif path[:len(where)] != where:  # not the module itself or one above it (a parent reference)
+                held[name], aliases[name] = parts, where
+    return held, aliases
 
 
 def _class_of_name(name: str) -> str:
@@ -551,14 +564,34 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
     for at, layer in layers.items():  # nn.RNN's cell is the RNN's layer itself: keyed as the RNN, as nnx.RNN's
         if isinstance(layer.obj, linen.RNN):
             members[(at, "cell")] = ()
-    parts = _linen_key_parts((path for _, path, _, _, _ in places),
+    # a module an attribute shares with another (self.dec = self.enc) has its variables at one path: each is
+    # reached under the other path too, as torch's and NNX's shared modules are, and tied below
+    reached = [(path, path) for _, path, _, _, _ in places]
+    for at, layer in layers.items():
+        for name, where in layer.aliases.items():
+            reached += [(at + (name,) + path[len(where):], home) for path, home in list(reached)
+                        if path[:len(where)] == where]
+    reached = list(dict.fromkeys(reached))
+    parts = _linen_key_parts((path for path, _ in reached),
                              [at for at, layer in layers.items() if layer.cls == "Sequential"], members)
+    homes: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for path, home in reached:
+        homes.setdefault(home, []).append(path)
     found = [(_describe(path, layers, name, tuple(x.shape), own, x.dtype, collection=collection,
-                        trainable=collection == "params", key_parts=parts[path]), (collection, path, name))
-             for collection, path, name, x, own in places]
+                        trainable=collection == "params", key_parts=parts[via])._replace(path="/".join(via + (name,))),
+              (collection, path, name))
+             for collection, path, name, x, own in places for via in homes[path]]
     # a buffer is never written (a decoder's cache, a spectral norm's u and sigma...), a norm's running statistics
     # by a rule naming their role: the other collections' arrays are no parameters
-    return _uncollapse([(p, at) for p, at in found if at[0] == "params" or p.role in STATISTICS])
+    kept = _uncollapse([(p, at) for p, at in found if at[0] == "params" or p.role in STATISTICS])
+    # a shared module's owner is chosen by the key (linen's blocks_1 is torch's blocks/1), as torch's and NNX's
+    return tie(kept, identity=_same_place,
+               where=lambda p: "/".join(map(str, p.key_parts or ())) + "/" + p.path.rsplit("/", 1)[-1])
+
+
+def _same_place(place: _Place) -> _Place:
+    """A linen parameter's identity for ``tie``: its place (collection, path, name) in the tree."""
+    return place
 
 
 def _subtree(tree: Mapping[str, Any], path: tuple[str, ...]) -> Mapping[str, Any]:
@@ -607,7 +640,7 @@ def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dic
                              f"by binding its variables") from err
         for path, mod in bound_at.items():  # every called module's setup has run
             if path in layers:
-                layers[path].held = _held(mod)
+                layers[path].held, layers[path].aliases = _held(mod, path)
         return layers
     try:
         bound = module.bind(tree)
@@ -621,7 +654,7 @@ def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dic
             m._try_setup()
         except Exception:  # noqa: BLE001 - a setup that needs more than its variables: known by names below
             return
-        layers[path].held = _held(m)
+        layers[path].held, layers[path].aliases = _held(m, path)
         for name, child in list(m._state.children.items()):
             if isinstance(child, nn.Module):
                 layers.setdefault(path + (name,), _Layer(type(child).__name__, child))
@@ -941,13 +974,14 @@ def held(model: Any, found: Sequence[tuple[Param, Any]], *, params: Mapping[str,
         from flax import nnx
         state = nnx.to_pure_dict(nnx.state(model))  # pyright: ignore[reportUnknownMemberType]
         return {"/".join(map(str, k)): None for k in leaves(state)}
-    paths = {p.path for p, _ in found}
+    # a shared module's leaf is its owner's parameter (listed under the path the owner reaches it by)
+    paths = {at: p.path for p, _ in found for at in (*p.aliases, p.path)}
     grouped = is_mapping(tree.get("params"))  # a variables dict ({"params": ..., "batch_stats": ...}) or bare params
     out: dict[str, str | None] = {}
     for k in leaves(tree):
         name = "/".join(map(str, k))
         rest = "/".join(map(str, k[1:])) if grouped else name
-        out[name if grouped else f"params/{name}"] = rest if rest in paths else None
+        out[name if grouped else f"params/{name}"] = paths.get(rest)
         out.setdefault(rest, None)
     return out
 
