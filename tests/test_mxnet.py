@@ -601,6 +601,23 @@ def test_a_float64_draw_keeps_its_window_and_its_law(spec):
     assert stats.ks_1samp(w, stats.distribution(report.entries[0].draw))[1] > ALPHA
 
 
+@pytest.mark.parametrize("mean", [0.3, -2.0])
+def test_a_float32_normal_below_float32s_smallest_normal_std_is_its_mean(mean):
+    """A std below float32's smallest normal (1.2e-38) was handed to MXNet's normal as 0, which it refuses only
+    when the array is read ("scale parameter in gaussian has to be positive"): the call returned, the first read
+    raised and the next gave uninitialised memory. Every value of N(mean, 1e-40) in float32 is the mean rounded
+    (1e-40 is far below its spacing near the mean), as the reference gives."""
+    net = gluon.nn.Dense(3, in_units=3)
+    net.initialize(mx.init.Zero())
+    spec = ui.Normal(mean, 1e-40)
+    ui.Plan().rule(spec, role="weight").apply(net, seed=0)
+    w = net.weight.data().asnumpy()
+    expected = ui.sample(spec, (3, 3), seed=0)
+    assert w.dtype == np.float32 and expected.dtype == np.float32
+    np.testing.assert_array_equal(w, expected)
+    np.testing.assert_array_equal(w, np.float32(mean))
+
+
 def test_sample_in_float64_keeps_a_narrow_normal():
     x = M.sample(ui.Normal(0.1, 1e-9), (100_000,), seed=0, dtype="float64")
     assert x.dtype == np.float64

@@ -72,10 +72,11 @@ class MXNetOps(Ops):
         return self._affine(u, float(high) - float(low), float(low), in_place=True)
 
     def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: str, out: Any = None) -> Any:
-        if dt != "float64":
+        if dt != "float64" and _num(std) > 0:
             return mx.nd.random.normal(_num(mean), _num(std), shape=shape, dtype=dt, ctx=self.ctx, out=out)
         # MXNet reads loc and scale as float32: N(0, 1) in float64, then mean + std z in two roundings (as the
-        # NumPy reference computes it)
+        # NumPy reference computes it); so too a std below float32's smallest normal, which MXNet's normal refuses
+        # only when the array is read ("scale parameter in gaussian has to be positive": it wrote nothing)
         z = mx.nd.random.normal(0.0, 1.0, shape=shape, dtype=dt, ctx=self.ctx, out=out)
         return self._affine(z, float(std), float(mean), in_place=True)
 
