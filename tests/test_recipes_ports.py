@@ -377,18 +377,21 @@ CHECKED = {
         hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2, image_size=16,
         patch_size=8)),
 }
-#: the encoder-decoder wrappers (no AutoModel entry of their own): a BERT encoder and a wider BERT decoder (so the
-#: wrapper holds its own enc_to_dec_proj), a ViT encoder and a GPT-2 decoder
+#: the encoder-decoder wrappers (no AutoModel entry of their own): a BERT encoder and a wider BERT decoder, a ViT
+#: encoder and a wider GPT-2 decoder (so each wrapper holds its own enc_to_dec_proj, drawn with the decoder's
+#: initializer_range, which transformers' get_text_config() finds: each tower has a range of its own)
 WRAPPERS = {
     "encoder-decoder": lambda: transformers.EncoderDecoderModel(
         config=transformers.EncoderDecoderConfig.from_encoder_decoder_configs(
-            transformers.BertConfig(**_TINY_LM),
-            transformers.BertConfig(**{**_TINY_LM, "hidden_size": 48}, is_decoder=True, add_cross_attention=True))),
+            transformers.BertConfig(**_TINY_LM, initializer_range=0.05),
+            transformers.BertConfig(**{**_TINY_LM, "hidden_size": 48}, is_decoder=True, add_cross_attention=True,
+                                    initializer_range=0.1))),
     "vision-encoder-decoder": lambda: transformers.VisionEncoderDecoderModel(
         config=transformers.VisionEncoderDecoderConfig.from_encoder_decoder_configs(
             transformers.ViTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                                   image_size=32, patch_size=8),
-            transformers.GPT2Config(n_layer=2, n_embd=32, n_head=2, vocab_size=100, add_cross_attention=True))),
+                                   image_size=32, patch_size=8, initializer_range=0.05),
+            transformers.GPT2Config(n_layer=2, n_embd=48, n_head=2, vocab_size=100, add_cross_attention=True,
+                                    initializer_range=0.1))),
 }
 CHECKED.update(WRAPPERS)
 
@@ -407,13 +410,40 @@ def test_hf_model_reproduces_an_encoder_decoder_wrappers_own_init(kind):
         model = WRAPPERS[kind]()
         ui.presets.hf_model(model).apply(model, seed=s)
         ours.append({n: x.detach().numpy().ravel() for n, x in model.named_parameters()})
-    assert "enc_to_dec_proj.weight" in ours[0] or kind != "encoder-decoder"
+    assert "enc_to_dec_proj.weight" in ours[0]
     for name in theirs[0]:
         a, b = (np.concatenate([d[name] for d in side]) for side in (theirs, ours))
         if np.ptp(a) == 0 or np.ptp(b) == 0:
             assert np.ptp(a) == np.ptp(b) == 0 and a[0] == b[0], name
         else:
             assert stats.ks_2samp(a, b)[1] > 1e-6, name
+
+
+@pytest.mark.parametrize("how", ["hf_model", "hf(config=)"])
+def test_a_config_initializer_range_of_zero_is_transformers_default(how):
+    """transformers' base init takes ``config.initializer_range or 0.02``: a config saying 0 (or None) draws
+    N(0, 0.02^2), which the presets refused ("'initializer_range' must be > 0"). Per drawn parameter, a two-sample
+    KS test of four builds each side at alpha 1e-6 (a false failure about once in 100,000 runs; fixed seeds)."""
+    transformers.utils.logging.set_verbosity_error()
+    torch = pytest.importorskip("torch")
+
+    def build() -> Any:
+        return transformers.LlamaForCausalLM(transformers.LlamaConfig(**_TINY_LM, num_key_value_heads=2,
+                                                                      initializer_range=0.0))
+    theirs, ours = [], []
+    for s in range(4):
+        torch.manual_seed(s)
+        theirs.append({n: x.detach().numpy().ravel() for n, x in build().named_parameters()})
+        model = build()
+        plan = ui.presets.hf_model(model) if how == "hf_model" else ui.presets.hf(config=model.config)
+        plan.apply(model, seed=s)
+        ours.append({n: x.detach().numpy().ravel() for n, x in model.named_parameters()})
+    drawn = [n for n in theirs[0] if np.ptp(theirs[0][n]) > 0]
+    assert "lm_head.weight" in drawn
+    for name in drawn:
+        a, b = (np.concatenate([d[name] for d in side]) for side in (theirs, ours))
+        assert stats.ks_2samp(a, b)[1] > 1e-6, name
+    assert abs(np.std(np.concatenate([d["lm_head.weight"] for d in ours])) - 0.02) < 0.002  # 12,800 draws
 
 
 def _unchecked_warnings(model: Any) -> list[str]:

@@ -1354,18 +1354,27 @@ def _hf_base(std: float, name: str) -> Plan:
 
 def _base_std(fn: str, config: Any, initializer_range: float | None, initializer_factor: float | None = None) -> float:
     """The std of transformers' base ``_init_weights``: ``initializer_range`` where given, else the config's
-    ``initializer_range``, else its ``init_std`` (OPT's name), else ``initializer_factor`` where given, else the
-    config's (CLIP's and OWL-ViT's top configs have only that), else its ``text_config``'s ``initializer_range``
-    (a composite config without its own: HY-V4-VL's text tower says 0.006), else 0.02."""
+    ``initializer_range`` (0 or None read as 0.02: transformers' ``initializer_range or 0.02``), else its
+    ``init_std`` (OPT's name), else ``initializer_factor`` where given, else the config's (CLIP's and OWL-ViT's top
+    configs have only that), else the ``initializer_range`` of its text config as ``get_text_config()`` finds it
+    (the first of ``text_encoder``, ``decoder``, ``generator``, ``text_config`` it holds: a composite config
+    without its own, HY-V4-VL's text tower says 0.006; ``EncoderDecoderModel``'s decoder), else 0.02."""
     named = config is not None and ("initializer_range" in config if isinstance(config, dict)
                                     else hasattr(config, "initializer_range"))
-    if initializer_range is None and config is not None and not named:
-        factor = _get(config, "initializer_factor") if initializer_factor is None else initializer_factor
-        text = _get(config, "text_config")
-        initializer_range = next((x for x in (_get(config, "init_std"), factor,
-                                              None if text is None else _get(text, "initializer_range"))
-                                  if x is not None), None)
+    if initializer_range is None and config is not None:
+        if named:
+            initializer_range = _get(config, "initializer_range") or 0.02  # transformers' `or 0.02`
+        else:
+            factor = _get(config, "initializer_factor") if initializer_factor is None else initializer_factor
+            text = next((x for x in (_get(config, name) for name in _TEXT_CONFIGS) if x is not None), None)
+            initializer_range = next((x for x in (_get(config, "init_std"), factor,
+                                                  None if text is None else _get(text, "initializer_range"))
+                                      if x is not None), None)
     return _read(fn, config, initializer_range=(initializer_range, 0.02))["initializer_range"]
+
+
+#: where transformers' ``PretrainedConfig.get_text_config()`` looks for a composite config's text config, in order
+_TEXT_CONFIGS = ("text_encoder", "decoder", "generator", "text_config")
 
 
 def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
