@@ -275,6 +275,16 @@ def test_a_spec_class_made_in_a_function_prints_its_registered_name():
         specs._REGISTRY.pop("Half", None)
 
 
+def test_finite_agrees_with_math_isfinite_on_plain_floats():
+    # _validate.finite is math.isfinite written so that torch.compile traces it on a symbolic float (dynamic=True)
+    from unifiedinit import _validate
+    values = [0.0, -0.0, 1.0, -2.5, 5e-324, 1e308, -1e308, 1.7976931348623157e308, -1.7976931348623157e308,
+              math.inf, -math.inf, math.nan, -math.nan, np.float32(np.inf), np.float32(3.4e38), np.float64(np.nan),
+              float(2 ** 1023)]
+    assert [_validate.finite(x) for x in values] == [math.isfinite(x) for x in values]
+    assert sum(map(math.isfinite, values)) == 11  # both outcomes are exercised
+
+
 @pytest.mark.parametrize("text,error", [
     ("__import__('os').system('true')", "Call is not allowed"),
     ("open('x')", "unknown spec 'open'"),

@@ -1234,18 +1234,86 @@ def test_a_new_shape_recompiles_fullgraph_to_the_eager_values(name):
         assert torch.equal(got, fn(torch.empty(shape))), shape
 
 
-@pytest.mark.xfail(strict=True, raises=torch._dynamo.exc.Unsupported,
-                   reason="dynamic=True makes every float a symbol, and unifiedinit._validate's math.isfinite "
-                          "(a spec's own checks, representable) takes none")
-def test_a_normal_hook_compiles_fullgraph_with_dynamic_true():
+DYNAMIC_SPECS = [ui.Normal(0.0, 0.02), ui.Uniform(-0.3, 0.7), ui.TruncatedNormal(0.0, 0.02, -0.04, 0.04),
+                 ui.XavierUniform(gain=2.0), ui.KaimingNormal(a=0.2), ui.Orthogonal(gain=1.5), ui.Constant(0.25)]
+
+
+def _compiled_and_eager(spec: Any, shapes: list[tuple[int, ...]], threads: int) -> list[tuple[Any, Any]]:
+    """``spec``'s torch hook compiled once (dynamic=True, fullgraph=True) and eager, on an empty tensor of each shape,
+    each call after ``torch.manual_seed(0)``, on ``threads`` threads (restored after): (compiled, eager) per shape."""
     import torch._dynamo
-    init = ui.Normal(0.0, 0.02).to_torch()
+    init = spec.to_torch()
     torch._dynamo.reset()
     compiled = torch.compile(init, fullgraph=True, backend="eager", dynamic=True)
-    torch.manual_seed(0)
-    got = compiled(torch.empty(16, 8))
-    torch.manual_seed(0)
-    assert torch.equal(got, init(torch.empty(16, 8)))
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        pairs = []
+        for shape in shapes:
+            torch.manual_seed(0)
+            got = compiled(torch.empty(shape))
+            torch.manual_seed(0)
+            pairs.append((got, init(torch.empty(shape))))
+        return pairs
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("spec", DYNAMIC_SPECS, ids=repr)
+def test_a_spec_hook_compiles_fullgraph_with_dynamic_true_to_the_eager_values(spec):
+    """dynamic=True makes every float a hook reads (the spec's fields, the bounds lowered from them) a symbolic
+    float, and the checks' math.isfinite took none ("torch.* op returned non-Tensor": the spec's own checks, the
+    Xavier bound's, representable's). The compiled hook gives eager's values on each shape, whose fans it reads."""
+    shapes = [(16, 8), (24, 12), (40, 20, 3)]
+    for shape, (got, want) in zip(shapes, _compiled_and_eager(spec, shapes, torch.get_num_threads())):
+        assert got.shape == shape and torch.equal(got, want), shape
+
+
+@pytest.mark.parametrize("dynamic", [None, True])
+def test_an_orthogonal_hook_compiled_on_two_threads_gives_the_one_thread_values(dynamic):
+    """The QR runs on one thread (LAPACK's blocked QR rounds its last bits with the thread count): traced by
+    torch.compile, the thread pinning was left out, and a compiled hook on two threads gave other values (1.8e-7
+    apart on this 60 x 40 matrix) than eager, or than one thread. The QR is an operator of its own now
+    (unifiedinit::qr_one_thread), which the graph calls as it is."""
+    import torch._dynamo
+    init = ui.Orthogonal(gain=1.5).to_torch()
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        torch.manual_seed(0)
+        one = init(torch.empty(40, 20, 3))
+        torch._dynamo.reset()
+        compiled = torch.compile(init, fullgraph=True, backend="eager", dynamic=dynamic)
+        torch.set_num_threads(2)
+        torch.manual_seed(0)
+        got = compiled(torch.empty(40, 20, 3))
+        assert torch.get_num_threads() == 2  # restored after the QR
+    finally:
+        torch.set_num_threads(before)
+    assert torch.equal(got, one)
+
+
+@pytest.mark.parametrize("spec,words", [
+    (ui.Normal(0.0, 1e37), r"float32, which cannot hold the values of Normal\(mean=0.0, std=1e\+37\): they span "
+                           r"\[-4e\+38, 4e\+38\]"),
+    (ui.XavierUniform(gain=1e308), r"float32, which cannot hold the values of Uniform\(.*they span "
+                                   r"\[-1.73205e\+308, 1.73205e\+308\]; allowed: values within \[-3.40282e\+38"),
+    (ui.XavierUniform(gain=1.5e308), r"XavierUniform: parameter 'gain' \(1.5e\+308\) gives the bound inf"),
+], ids=repr)
+def test_a_refusal_under_compile_with_dynamic_true_is_eagers_and_writes_nothing(spec, words):
+    """Without fullgraph, a refusal is raised as eager raises it, on a (1, 1) float32 tensor left as it was: the
+    message's "%.6g" of a symbolic float is traced (a format spec, ``f"{x:.6g}"``, failed inside dynamo:
+    InternalTorchDynamoError "Unknown format code 'g'"), and a draw's repr breaks the graph."""
+    import torch._dynamo
+    torch._dynamo.reset()
+    compiled = torch.compile(spec.to_torch(), backend="eager", dynamic=True)
+    t = torch.full((1, 1), 7.0)
+    with pytest.raises(ValueError, match=words) as got:
+        compiled(t)
+    assert bool((t == 7.0).all())
+    with pytest.raises(ValueError) as eager:
+        spec.to_torch()(t)
+    assert str(got.value) == str(eager.value)
 
 
 @pytest.mark.parametrize("how", ["hook", "plan"])

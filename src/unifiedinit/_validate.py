@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Mapping
 
 TYPE_CHECKING = False
@@ -66,6 +67,20 @@ def scalar(value: Any) -> Any:
     return item if isinstance(item, numbers.Number) else value
 
 
+def finite(x: float) -> bool:
+    """``math.isfinite(x)`` for a float, written so that torch.compile traces it on a symbolic float too:
+    ``dynamic=True`` makes every float a hook reads (a spec's fields, the bounds lowered from them) a symbol, which
+    ``math.isfinite`` does not take ("torch.* op returned non-Tensor"). False for NaN, inf and -inf alike. ``float``
+    first: a NumPy float32 would compare in float32, where the bound is inf."""
+    return abs(float(x)) <= sys.float_info.max  # NaN compares False
+
+
+def _g(x: float) -> str:
+    """``f"{x:.6g}"`` for a message, written so that torch.compile traces it on a symbolic float too: dynamo formats a
+    symbol with ``%`` but fails inside on a format spec ("Unknown format code 'g'"), where eager raises the refusal."""
+    return "%.6g" % x
+
+
 def real(owner: str, name: str, value: Any) -> float:
     """A finite real number (bools and strings are refused), returned as a Python float. A NumPy scalar and a 0-d
     array (NumPy, JAX, torch) count as the number they hold (``scalar``)."""
@@ -77,7 +92,7 @@ def real(owner: str, name: str, value: Any) -> float:
         out = float(number)
     except OverflowError:
         out = math.inf
-    if not math.isfinite(out):
+    if not finite(out):
         raise ValueError(f"{_where(owner, name)} must be a finite number, got {shown(value)}")
     return out
 
@@ -273,16 +288,16 @@ def representable(d: Any, dtype_name: str, name: str = "tensor") -> None:
     wide = part_dtype in ("float16", "float32", "float64")
     lo, hi = draw_range(d)
     width = hi - lo
-    if lo < limits[0] or hi > limits[1] or not math.isfinite(width) or (wide and width > limits[1]):
+    if lo < limits[0] or hi > limits[1] or not finite(width) or (wide and width > limits[1]):
         reach = f" (a normal counts to {NORMAL_REACH:g} standard deviations)" if "Normal" in type(d).__name__ or \
             "Sparse" in type(d).__name__ else ""
         if lo >= limits[0] and hi <= limits[1]:  # in range, but the sampler's high - low is not a number there
             raise ValueError(f"{_holder(name, dtype_name)}, which cannot hold the width of {_drawn(d)}: "
-                             f"[{lo:.6g}, {hi:.6g}]{reach} is {width:.6g} wide, which a sampler computes in "
-                             f"{part_dtype if wide else 'float32'}; allowed: a width of at most {limits[1]:.6g}")
+                             f"[{_g(lo)}, {_g(hi)}]{reach} is {_g(width)} wide, which a sampler computes in "
+                             f"{part_dtype if wide else 'float32'}; allowed: a width of at most {_g(limits[1])}")
         raise ValueError(f"{_holder(name, dtype_name)}, which cannot hold the values of {_drawn(d)}: "
-                         f"they span [{lo:.6g}, {hi:.6g}]{reach}; allowed: values within "
-                         f"[{limits[0]:.6g}, {limits[1]:.6g}]")
+                         f"they span [{_g(lo)}, {_g(hi)}]{reach}; allowed: values within "
+                         f"[{_g(limits[0])}, {_g(limits[1])}]")
     if dtype_name in FLOAT_DTYPES:
         _window_holds_a_number(d, dtype_name, name)
     from .samplers import _fold  # pyright: ignore[reportPrivateUsage]

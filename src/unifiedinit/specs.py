@@ -638,7 +638,7 @@ def _xavier(owner: str, gain: float, distribution: str, info: TensorInfo) -> D.D
         assert isinstance(base, D.Normal)
         width, bound = "std", gain * base.std
         drawn = D.Normal(0.0, bound)
-    if not math.isfinite(bound):
+    if not v.finite(bound):
         fan_in, fan_out = info.fans
         raise ValueError(f"{owner}: parameter 'gain' ({gain!r}) gives the {width} {bound!r} for fans "
                          f"(fan_in={fan_in}, fan_out={fan_out}); allowed: a gain whose {width}, "

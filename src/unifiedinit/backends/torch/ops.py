@@ -139,7 +139,15 @@ def to_device(host: torch.Tensor, device: Any) -> torch.Tensor:
 def qr_one_thread(m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The reduced QR of ``m``, on a CPU on one thread: LAPACK's blocked QR rounds differently with the thread count
     (the last bits of a 64 x 64 Q differ between 1 and 2 threads), so a seed gives the same matrix whatever
-    ``torch.set_num_threads`` says (``torch.compile`` traces the call as it is). Keras's torch backend uses it too."""
+    ``torch.set_num_threads`` says. An operator of its own (``unifiedinit::qr_one_thread``, torch >= 2.4), so that
+    ``torch.compile`` puts the call in its graph as it is, pinning included (traced, ``torch.set_num_threads`` was
+    left out and the QR ran on every thread). Keras's torch backend uses it too."""
+    if _qr_op is None or not torch.compiler.is_compiling():
+        return _qr_one_thread(m)
+    return _qr_op(m)
+
+
+def _qr_one_thread(m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     threads = torch.get_num_threads() if m.device.type == "cpu" and not torch.compiler.is_compiling() else 1
     if threads > 1:
         torch.set_num_threads(1)
@@ -150,6 +158,23 @@ def qr_one_thread(m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if threads > 1:
             torch.set_num_threads(threads)
     return q, r
+
+
+#: ``_qr_one_thread`` as one op that ``torch.compile`` keeps opaque (torch >= 2.4; before it, None: a compiled QR
+#: runs on torch's threads)
+_qr_op: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None
+if hasattr(torch.library, "custom_op"):
+    @torch.library.custom_op("unifiedinit::qr_one_thread", mutates_args=())
+    def _qr_one_thread_op(m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        q, r = _qr_one_thread(m)
+        return q.contiguous(), r.contiguous()  # the strides its fake says (LAPACK's Q is column-major)
+
+    @_qr_one_thread_op.register_fake  # pyright: ignore[reportUnknownMemberType]
+    def _(m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        k = min(m.shape[-2], m.shape[-1])
+        return m.new_empty((*m.shape[:-1], k)), m.new_empty((*m.shape[:-2], k, m.shape[-1]))
+
+    _qr_op = _qr_one_thread_op
 
 
 class TorchOps(Ops):
