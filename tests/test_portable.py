@@ -790,3 +790,23 @@ def test_a_composite_holding_given_values_is_drawn_as_stored(layout, stream):
         got = portable(spec, (4, 6), layout=layout, seed=2, key="w", stream=stream)
         np.testing.assert_array_equal(got, ui.sample(spec, (4, 6), layout=layout, seed=2, key="w"), err_msg=repr(spec))
     np.testing.assert_array_equal(ui.sample(specs[0], (4, 6), layout=layout), given)
+
+
+@pytest.mark.parametrize("stream", ["chunks", "counter"])
+def test_a_key_holding_a_lone_surrogate_is_refused_when_the_portable_is_made(stream):
+    """A str may hold an unpaired surrogate, which UTF-8 cannot encode: the key was taken, and the draw (or, for the
+    counter stream, the hook's making) failed later with Python's bare UnicodeEncodeError naming no parameter."""
+    with pytest.raises(ValueError, match=r"Portable: parameter 'key' must be text that UTF-8 encodes .* lone "
+                                         r"surrogate '\\ud800' at position 4"):
+        ui.Portable(0, "enc/\ud800/weight", stream=stream)
+    assert ui.Portable(0, "enc/\U0001f600/weight", stream=stream).key == "enc/\U0001f600/weight"  # a paired one
+
+
+def test_the_key_functions_refuse_a_lone_surrogate_by_name():
+    from unifiedinit.counter import counter_key
+    from unifiedinit.reference import philox_key
+    for make in (counter_key, philox_key):
+        with pytest.raises(ValueError, match="parameter 'key' must be text that UTF-8 encodes"):
+            make(0, "\udfff")
+    with pytest.raises(ValueError, match="parameter 'key' must be text that UTF-8 encodes"):
+        ui.sample(ui.Normal(), (2, 2), key="w\ud800")

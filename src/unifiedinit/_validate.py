@@ -97,6 +97,20 @@ def real(owner: str, name: str, value: Any) -> float:
     return out
 
 
+def key_text(owner: str, value: Any) -> str:
+    """A portable key: a string that UTF-8 encodes (its bytes are hashed), so not one holding a lone surrogate
+    (``"\\ud800"``, as a file name read with ``surrogateescape`` may hold), which Python's str allows."""
+    if not isinstance(value, str):
+        raise TypeError(f"{_where(owner, 'key')} must be a string, got {shown(value)}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ValueError(f"{_where(owner, 'key')} must be text that UTF-8 encodes (its bytes are hashed), got "
+                         f"{shown(value)}, which holds the lone surrogate {value[err.start]!r} at position "
+                         f"{err.start}; allowed: any string without unpaired surrogates") from None
+    return value
+
+
 def positive(owner: str, name: str, value: Any) -> float:
     out = real(owner, name, value)
     if out <= 0:

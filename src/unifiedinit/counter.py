@@ -66,8 +66,8 @@ def counter_key(seed: int, key: str = "") -> tuple[int, int]:
         Two ints in [0, 2**32).
 
     Raises:
-        TypeError: ``seed`` is not an integer.
-        ValueError: ``seed`` outside [0, 2**64).
+        TypeError: ``seed`` is not an integer, or ``key`` no string.
+        ValueError: ``seed`` outside [0, 2**64), or ``key`` holds a lone surrogate (no UTF-8 text).
 
     Examples:
         >>> from unifiedinit.counter import counter_key
@@ -76,6 +76,7 @@ def counter_key(seed: int, key: str = "") -> tuple[int, int]:
         (2, True, False)
     """
     seed = v.given_seed("", seed)
+    key = v.key_text("", key)
     digest = hashlib.blake2b(f"unifiedinit-counter/{seed}/{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest[:4], "little"), int.from_bytes(digest[4:], "little")
 

@@ -53,8 +53,7 @@ class Portable:
     def __post_init__(self) -> None:
         from .counter import STREAMS
         object.__setattr__(self, "seed", v.given_seed("Portable", self.seed))
-        if not isinstance(self.key, str):
-            raise TypeError(f"Portable: parameter 'key' must be a string, got {self.key!r}")
+        v.key_text("Portable", self.key)
         v.choice("Portable", "stream", self.stream, STREAMS)
 
     def values(self, spec: Any, shape: Sequence[int], layout: Any, dtype: Any = "float32",

@@ -63,8 +63,7 @@ def numpy_dtype(dtype: object, integers: bool = False) -> np.dtype:
 def philox_key(seed: int, key: str = "") -> np.ndarray:
     """The 128-bit Philox key (two uint64 words) for a seed and a parameter key."""
     seed = v.given_seed("", seed)
-    if not isinstance(key, str):
-        raise TypeError(f"parameter 'key' must be a string, got {key!r}")
+    key = v.key_text("", key)
     digest = hashlib.blake2b(f"unifiedinit/{seed}/{key}".encode(), digest_size=16).digest()
     return np.frombuffer(digest, dtype="<u8").copy()
 
