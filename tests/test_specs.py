@@ -275,6 +275,22 @@ def test_a_spec_class_made_in_a_function_prints_its_registered_name():
         specs._REGISTRY.pop("Half", None)
 
 
+@pytest.mark.parametrize("cls,got", [
+    (None, "got None of type NoneType"),
+    (3, "got 3 of type int"),
+    ("Normal", "got 'Normal' of type str"),
+    (ui.Normal(0.0, 0.02), r"got the spec Normal\(mean=0.0, std=0.02\), an instance \(register its class, Normal\)"),
+    (int, "got the class <class 'int'>, which does not subclass Spec"),
+    (type("Loose", (), {}), "got the class <class '.*Loose'>, which does not subclass Spec"),
+    (ui.Spec, "got Spec itself, which has no fields and is not constructed"),
+], ids=repr)
+def test_register_refuses_what_is_no_spec_class_and_registers_nothing(cls, got):
+    before = registered()
+    with pytest.raises(TypeError, match=r"^register: parameter 'cls' must be a subclass of unifiedinit\.Spec, " + got):
+        ui.register(cls)
+    assert registered() == before
+
+
 def test_finite_agrees_with_math_isfinite_on_plain_floats():
     # _validate.finite is math.isfinite written so that torch.compile traces it on a symbolic float (dynamic=True)
     from unifiedinit import _validate

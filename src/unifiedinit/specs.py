@@ -51,6 +51,8 @@ def register(cls: type[S]) -> type[S]:
         The class itself, so ``register`` works as a class decorator (a type checker keeps its constructor).
 
     Raises:
+        TypeError: ``cls`` is not a class, is ``ui.Spec`` itself, or is a class that does not subclass ``ui.Spec``
+            (a spec instance, ``None``, ``int``).
         ValueError: another class is already registered under the same name.
 
     Examples:
@@ -63,6 +65,7 @@ def register(cls: type[S]) -> type[S]:
         Traceback (most recent call last):
         ValueError: a spec named 'Normal' is already registered
     """
+    _check_spec_class(cls)
     name = cls.__name__
     if name in _REGISTRY and _REGISTRY[name] is not cls or name in _ALIASES:
         raise ValueError(f"a spec named {name!r} is already registered")
@@ -71,6 +74,21 @@ def register(cls: type[S]) -> type[S]:
         cls._spec_fields = spec_fields  # type: ignore[misc]
     _REGISTRY[name] = cls
     return cls
+
+
+def _check_spec_class(cls: Any) -> None:
+    """Refuse what ``register`` cannot register (TypeError): anything but a subclass of ``Spec``, and ``Spec``."""
+    if isinstance(cls, type) and issubclass(cls, Spec) and cls is not Spec:
+        return
+    if cls is Spec:
+        got = "Spec itself, which has no fields and is not constructed"
+    elif isinstance(cls, Spec):
+        got = f"the spec {v.shown(cls)}, an instance (register its class, {type(cls).__name__})"
+    elif isinstance(cls, type):
+        got = f"the class {v.shown(cls)}, which does not subclass Spec"
+    else:
+        got = f"{v.shown(cls)} of type {type(cls).__name__}"
+    raise TypeError(f"register: parameter 'cls' must be a subclass of unifiedinit.Spec, got {got}")
 
 
 def _names_spec(annotation: Any) -> bool:
