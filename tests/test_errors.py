@@ -301,3 +301,220 @@ def test_each_backends_sample_takes_the_seeds_ui_sample_takes(framework):
     for seed in cast("list[Any]", [np.int64(7), np.uint64(2 ** 64 - 1)]):
         assert np.array_equal(np.asarray(backend.sample(spec, (3, 4), seed=seed)),
                               np.asarray(backend.sample(spec, (3, 4), seed=int(seed))))
+
+
+@pytest.mark.parametrize("text,shown", [
+    ("Normal(std=1j)", r"1j \(a complex number\)"), ("Normal(std=-1j)", r"-1j \(a complex number\)"),
+    ("Normal(std=b'x')", r"b'x' \(a bytes literal\)"), ("Normal(std=...)", r"\.\.\. \(an Ellipsis\)"),
+    ("Normal(std=-'a')", r"-'a' \(a sign on a string; only a real number takes one\)")])
+def test_an_expression_names_the_literal_it_refuses(text, shown):
+    """A complex number, bytes or an Ellipsis in an expression was refused as "Constant is not allowed" (the Python
+    syntax tree's name for any literal; "UnaryOp" for -1j): the literal is named, with what it is."""
+    with pytest.raises(ValueError, match=rf"^cannot parse spec: at column 12: {shown} is not allowed \(real numbers, "
+                                         r"strings, True/False/None, lists, dicts and registered spec names only\)$"):
+        ui.from_expression(text)
+
+
+def _long_texts() -> list[tuple[str, Any, str, int]]:
+    """(case, a call that refuses a long text, a regex its message must match, the long text's length)."""
+    long_key = "a" * 5000
+    return [
+        ("a 5000-digit number", lambda: ui.from_expression("Normal(std=" + "1" * 5000 + ")"),
+         r"cannot parse spec 'Normal\(std=1{68}\.\.\. \(5014 characters\): not an expression \(an integer of more "
+         r"than 4300 digits", 5014),
+        ("a long expression", lambda: ui.from_expression("Normal(std=(" + "x" * 10000),
+         r"cannot parse spec 'Normal\(std=\(x{67}\.\.\. \(10014 characters\): not an expression", 10014),
+        ("a long unknown name", lambda: ui.from_expression("N" * 10000),
+         r"unknown spec 'N{79}\.\.\. \(10002 characters\); registered: ", 10002),
+        ("a value, not a spec", lambda: ui.from_expression("[" + "1," * 5000 + "]"),
+         r"it describes list \[1, 1, .*\.\.\. \(15000 characters\), not a spec", 15000),
+        ("a long keyword", lambda: ui.from_expression(f"Normal({long_key}=1)"),
+         r"at column 1: Normal has no parameter 'a{79}\.\.\. \(5002 characters\); it takes mean, std", 5002),
+        ("a long keyword twice", lambda: ui.from_expression(f"Normal({long_key}=1, {long_key}=2)"),
+         r"keyword argument 'a{79}\.\.\. \(5002 characters\) repeated", 5002),
+        ("a long dict key twice", lambda: ui.from_expression(f"Scaled(Normal(), 'w', {{'{long_key}': 1, "
+                                                             f"'{long_key}': 2}})"),
+         r"the key 'a{79}\.\.\. \(5002 characters\) appears twice in one dict", 5002),
+        ("a long JSON type", lambda: ui.from_json('{"type": "' + "N" * 10000 + '"}'),
+         r"spec\.type: unknown spec 'N{79}\.\.\. \(10002 characters\)", 10002),
+        ("a JSON type that is a long list", lambda: ui.from_json('{"type": [' + "1, " * 3000 + "1]}"),
+         r"spec\.type: unknown spec \[1, 1, .*\.\.\. \(9003 characters\)", 9003),
+        ("a long JSON key", lambda: ui.from_json('{"type": "Normal", "' + long_key + '": 1}'),
+         r"spec\.a{80}\.\.\. \(5000 characters\): Normal has no parameter 'a{79}\.\.\. \(5002 characters\); it "
+         r"takes mean, std", 5002),
+        ("a long JSON key twice", lambda: ui.from_json(f'{{"type": "Normal", "{long_key}": 1, "{long_key}": 2}}'),
+         r"the key 'a{79}\.\.\. \(5002 characters\) appears twice in one object", 5002),
+        ("a long JSON number that overflows", lambda: ui.from_json('{"type": "Normal", "std": ' + "1" * 5000 + ".0}"),
+         r"1{80}\.\.\. \(5002 characters\) is not a finite number \(it overflows to infinity\)", 5002),
+    ]
+
+
+@pytest.mark.parametrize("case,call,pattern,length", _long_texts(), ids=[c[0] for c in _long_texts()])
+def test_a_long_text_is_shown_by_its_start_and_length(case, call, pattern, length):
+    """from_expression and from_json echoed the user's text whole in a refusal (a 5,000-digit number: a
+    5,289-character message): it is shown by its first 80 characters and its length."""
+    with pytest.raises(ValueError) as info:
+        call()
+    message = str(info.value)
+    assert re.search(pattern, message), message[:1000]
+    assert len(message) < 700, (len(message), message[:1000])
+
+
+def test_a_short_expression_is_still_echoed_whole_and_a_wrong_keyword_is_named():
+    # the shortening is for long text only; an unknown keyword reads as from_dict's (it was Python's own
+    # "Normal.__init__() got an unexpected keyword argument 'sdt'")
+    with pytest.raises(ValueError, match=r"^cannot parse spec 'Normal\(': not an expression"):
+        ui.from_expression("Normal(")
+    with pytest.raises(ValueError, match=r"^cannot parse spec: at column 1: Normal has no parameter 'sdt'; it takes "
+                                         r"mean, std$"):
+        ui.from_expression("Normal(sdt=0.02)")
+
+
+class _MyLayer:
+    """A layer class for ``register_layer``'s refusals (never registered)."""
+
+
+@pytest.mark.parametrize("call,kind,pattern", [
+    (lambda: ui.register_layer(_MyLayer, "dense", roles=["w"]), TypeError,  # pyright: ignore[reportArgumentType]
+     r"^register_layer: parameter 'roles' must be a dict of the layer's parameter names to their roles, such as "
+     r"\{'w': 'weight'\}, or None; got \['w'\] of type list$"),
+    (lambda: ui.register_layer(_MyLayer, "dense", roles={1: "weight"}), TypeError,  # pyright: ignore
+     r"parameter 'roles' must be keyed by the layer's parameter names \(strings\), .*got the key 1 of type int"),
+    (lambda: ui.register_layer(_MyLayer, "dense", layouts=["w"]), TypeError,  # pyright: ignore[reportArgumentType]
+     r"parameter 'layouts' must be a dict of the layer's parameter names to their layouts, such as \{'w': 'keras'\}"),
+    (lambda: ui.register_layer(_MyLayer, "dense", shapes="w"), TypeError,  # pyright: ignore[reportArgumentType]
+     r"parameter 'shapes' must be a dict .* got 'w' of type str"),
+    (lambda: ui.register_layer(_MyLayer, "dense", layouts={"w": ["torch"]}), TypeError,  # pyright: ignore
+     r"parameter 'layouts\['w'\]' must be a layout name \(ui\.LAYOUTS\), got \['torch'\] of type list"),
+    (lambda: ui.register_layer(_MyLayer, ["dense"]), TypeError,  # pyright: ignore[reportArgumentType]
+     r"parameter 'kind' must be one of 'dense', .*'other'; got \['dense'\] of type list"),
+    (lambda: ui.register_layer(_MyLayer, "dense", roles={"w": ["weight"]}), TypeError,  # pyright: ignore
+     r"parameter 'roles\['w'\]' must be one of 'weight', .*; got \['weight'\] of type list"),
+    (lambda: ui.register_layer(None, "dense"), TypeError,
+     r"^register_layer: parameter 'cls' must be a class or a dotted 'module\.Class' name, got None of type NoneType$"),
+])
+def test_register_layer_checks_its_arguments_before_registering_anything(call, kind, pattern):
+    """A list for ``roles`` raised Python's "dictionary update sequence element #0 has length 1", one for
+    ``layouts`` or ``shapes`` an AttributeError, a list ``kind`` "unhashable type", and an int key was registered:
+    each is refused by name, and nothing is registered."""
+    from unifiedinit import params
+    before, generation = dict(params.LAYERS), params.layer_generation()
+    with pytest.raises(kind, match=pattern):
+        call()
+    assert params.LAYERS == before and params.layer_generation() == generation
+
+
+@pytest.mark.parametrize("function", ["sample", "portable"])
+@pytest.mark.parametrize("option,value,allowed", [
+    ("depth", 3, r"a pair of integers \(layer index, number of layers\), such as \(0, 12\), or None; got 3 of type "
+                 r"int"),
+    ("depth", "ab", r"a pair of integers \(layer index, number of layers\), .*got 'ab' of type str"),
+    ("layer_fans", 64, r"a pair of integers \(fan_in, fan_out\), such as \(64, 32\), or None; got 64 of type int")])
+def test_the_reference_sampler_refuses_an_option_that_is_no_pair(function, option, value, allowed):
+    """``ui.sample(spec, shape, depth=3)`` raised Python's "'int' object is not iterable"."""
+    from unifiedinit import reference
+    with pytest.raises(TypeError, match=rf"^{function}: parameter '{option}' must be {allowed}$"):
+        getattr(reference, function)(ui.Normal(), (3, 4), **{option: value})
+    fans: Any = np.array([4, 3])  # an array of two integers is a pair
+    assert reference.sample(ui.Normal(), (3,), layer_fans=fans, depth=[0, 2]).shape == (3,)
+
+
+def test_a_report_table_checks_its_width():
+    """``report.table(width=None)`` raised "unsupported operand type(s) for -: 'NoneType' and 'int'"; a width
+    under 20 leaves no room for a column beside the path."""
+    report = ui.presets.torch.resolve([ui.Param("fc/weight", "dense", "weight", (3, 4))], warn=False)
+    assert isinstance(report, ui.Report)
+    for width, kind, got in [(None, TypeError, "None of type NoneType"), (1.5, TypeError, "1.5 of type float"),
+                             (True, TypeError, "True of type bool"), (19, ValueError, "19")]:
+        with pytest.raises(kind, match=rf"^Report\.table: parameter 'width' must be an integer >= 20 \(the characters "
+                                       rf"per line; 10\*\*6 shows every column whole\), got {got}$"):
+            report.table(width=width)
+    assert report.table(cast(Any, np.int64(20))) == report.table(20) and "fc/weight" in report.table(20)
+
+
+#: the random drop-ins of jax.nn.initializers, each with a shape it draws
+JAX_INITIALIZERS = [("normal", (), (3, 4)), ("uniform", (), (3, 4)), ("truncated_normal", (), (3, 4)),
+                    ("glorot_uniform", (), (3, 4)), ("he_normal", (), (3, 4)), ("orthogonal", (), (3, 4)),
+                    ("delta_orthogonal", (), (3, 3, 2, 2))]
+
+
+@pytest.mark.parametrize("name,args,shape", JAX_INITIALIZERS, ids=[c[0] for c in JAX_INITIALIZERS])
+def test_a_jax_drop_in_initializer_names_a_key_that_is_no_key(name, args, shape):
+    """``initializers.normal()(0, shape)`` raised JAX's "JAX encountered invalid PRNG key data: expected
+    key_data.ndim >= 1": the key is refused by name. A typed and a raw key still draw, inside jax.jit too (the
+    check reads types and dtypes only), and zeros/ones/constant take any key, as JAX's do (they use none)."""
+    jax = pytest.importorskip("jax")
+    from unifiedinit.backends.flax import initializers
+    owner = {"glorot_uniform": "variance_scaling", "he_normal": "variance_scaling"}.get(name, name)
+    init = getattr(initializers, name)(*args)
+    for key, kind, got in [(0, TypeError, "got 0 of type int"), (None, TypeError, "got None of type NoneType"),
+                           (jax.random.split(jax.random.key(0)), ValueError, r"got an array of shape \(2,\)")]:
+        with pytest.raises(kind, match=rf"^{owner}: parameter 'key' must be .*{got}.*; allowed: one JAX random key, "
+                                       r"a typed one of shape \(\) \(jax\.random\.key\(seed\)\) or a raw uint32 one"):
+            init(key, shape)
+    typed = np.asarray(init(jax.random.key(3), shape))
+    # the same values traced (to XLA's rounding: jit fuses the arithmetic), from a typed key and a raw one
+    np.testing.assert_allclose(np.asarray(jax.jit(lambda k: init(k, shape))(jax.random.key(3))), typed, rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(jax.jit(lambda k: init(k, shape))(jax.random.PRNGKey(3))), typed, rtol=1e-5)
+    assert np.array_equal(np.asarray(initializers.zeros(0, shape)), np.zeros(shape))  # pyright: ignore
+
+
+def test_an_equinox_initializer_names_a_key_that_is_no_key():
+    """``spec.to_equinox()(layer, 0)`` raised JAX's "invalid PRNG key data" (and a determined spec took any
+    key): refused by name for an array and a layer alike; a key made inside jax.jit still draws."""
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    import jax.numpy as jnp
+    layer = eqx.nn.Linear(3, 2, key=jax.random.key(0))
+    for spec in (ui.Normal(), ui.Zeros()):
+        init = spec.to_equinox(bias=ui.Zeros())
+        for target in (jnp.zeros((2, 3)), layer):
+            for key, kind, got in [(0, TypeError, "got 0 of type int"), ("abc", TypeError, "got 'abc' of type str"),
+                                   (jax.random.split(jax.random.key(0)), ValueError, r"shape \(2,\)")]:
+                with pytest.raises(kind, match=rf"^EquinoxInitializer: parameter 'key' must be .*{got}.*; allowed: "
+                                               r"one JAX random key"):
+                    init(target, key)
+    drawn = ui.Normal().to_equinox()(layer, jax.random.key(5)).weight
+    inside = jax.jit(lambda seed: ui.Normal().to_equinox()(layer, jax.random.key(seed)).weight)(5)
+    np.testing.assert_allclose(np.asarray(inside), np.asarray(drawn), rtol=1e-5)  # to XLA's rounding under jit
+
+
+@pytest.mark.parametrize("portable", [None, ui.Portable(0, "w")])
+def test_a_flax_spec_initializer_names_a_key_that_is_no_key(portable):
+    """``spec.to_flax()(0, shape)`` raised JAX's "invalid PRNG key data" (and a portable one took any key): refused
+    by name, as the drop-ins refuse it; a key made inside jax.jit still draws."""
+    jax = pytest.importorskip("jax")
+    init = ui.Normal().to_flax(portable=portable)
+    for key, kind, got in [(0, TypeError, "got 0 of type int"), (None, TypeError, "got None of type NoneType"),
+                           (jax.random.split(jax.random.key(0)), ValueError, r"shape \(2,\)")]:
+        with pytest.raises(kind, match=rf"^FlaxInitializer: parameter 'key' must be .*{got}.*; allowed: one JAX "
+                                       r"random key"):
+            init(key, (3, 2))
+    drawn = np.asarray(init(jax.random.key(5), (3, 2)))
+    inside = jax.jit(lambda seed: init(jax.random.key(seed), (3, 2)))(5)
+    np.testing.assert_allclose(np.asarray(inside), drawn, rtol=1e-5)  # to XLA's rounding under jit
+
+
+def test_a_rule_takes_a_numpy_bool_for_quiet_and_stores_a_python_bool():
+    """``Rule(..., quiet=np.bool_(True))`` was refused as no bool; a NumPy bool counts as the bool it holds (as a
+    NumPy integer counts as its integer elsewhere), stored as a Python bool so repr and JSON read back."""
+    rule = ui.Rule(ui.Zeros(), quiet=np.bool_(True))  # pyright: ignore[reportArgumentType]
+    assert type(rule.quiet) is bool and rule == ui.Rule(ui.Zeros(), quiet=True)
+    plan = ui.Plan().rule(ui.Zeros(), quiet=np.bool_(False))  # pyright: ignore[reportArgumentType]
+    assert type(plan.rules[0].quiet) is bool and not plan.rules[0].quiet
+    quiet: Any = np.array(True)  # a 0-d bool array counts as its bool too
+    assert ui.Plan.from_json(ui.Plan().rule(ui.Zeros(), quiet=quiet).to_json()).rules[0].quiet is True
+    for bad in cast("list[Any]", [1, np.int64(1), "yes", np.array([True])]):
+        with pytest.raises(TypeError, match=r"^Rule: parameter 'quiet' must be True or False, got .* of type"):
+            ui.Rule(ui.Zeros(), quiet=bad)
+
+
+@pytest.mark.parametrize("text,words", [
+    ('{"std": 1}', r"spec: a spec's dict names its spec under the key 'type' .* this one has none \(its keys: std\)$"),
+    ('{"name": "p", "rules": []}', r"\(its keys: name, rules\); a plan \(its rules\) is read by ui.Plan.from_json"),
+    ('{}', r"this one has none \(its keys: none\)"),
+])
+def test_a_spec_dict_without_its_type_says_the_key_is_missing(text, words):
+    # it said "unknown spec None; registered: ..." (a plan's file passed as a spec too)
+    with pytest.raises(ValueError, match=words):
+        ui.from_json(text)

@@ -118,7 +118,7 @@ def test_a_value_outside_a_laws_support_rules_the_law_out():
     with torch.no_grad():
         layer.weight[0, 0] = 5.0
     row = ui.fit(layer).rows[0]
-    assert row.p <= ui.fitting.ALPHA, row
+    assert row.p <= ui.fitting.ALPHA and row.spec is not None, row
     law = stats.distribution(row.spec.lower(ui.TensorInfo.make((10, 64))), (10, 64))
     assert law.support[0] <= float(layer.weight.min()) and float(layer.weight.max()) <= law.support[1]
 
@@ -545,3 +545,48 @@ def test_a_quantized_layers_scales_are_not_fitted_and_the_plan_leaves_them_alone
     found.to_plan().apply(model, seed=0)
     for old, v in zip(before, model.weights):
         np.testing.assert_array_equal(old, keras.ops.convert_to_numpy(v), err_msg=v.path)
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors is a no-op")
+def test_a_zero_size_parameter_has_a_row_that_says_it_has_no_values_and_the_plan_keeps_it():
+    """A zero-size parameter (a Linear(0, 3)'s weight) was left out of the rows without a word, so a port came back
+    with it UNMATCHED: it has a row that says it has no values to fit (spec None, p NaN, from "empty"), and
+    ``to_plan`` keeps it. The other rows are fitted as before."""
+    torch = pytest.importorskip("torch")
+    from unifiedinit.fitting import EMPTY_LAW
+    torch.manual_seed(0)
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(16, 8)
+            self.empty = torch.nn.Linear(0, 3)
+            self.none = torch.nn.Parameter(torch.empty(0, 5))
+
+    model = Model()
+    report = ui.fit(model)
+    rows = {r.path: r for r in report.rows}
+    assert set(rows) == {"fc/weight", "fc/bias", "empty/weight", "empty/bias", "none"}
+    for path, shape in (("empty/weight", (3, 0)), ("none", (0, 5))):
+        row = rows[path]
+        assert (row.shape, row.spec, row.law, row.source, row.rule) == (shape, None, EMPTY_LAW, "empty", None)
+        assert np.isnan(row.p)
+    assert all(rows[p].spec is not None and rows[p].source != "empty" for p in ("fc/weight", "fc/bias"))
+    table = report.table(10 ** 6)
+    assert any(line.split()[0] == "none" and "no values to fit (zero-size)  -  " in line for line in table.splitlines())
+    fresh = Model()
+    applied = report.to_plan().apply(fresh, seed=0)
+    assert not applied.unmatched
+    assert {e.param.path for e in applied.entries if e.spec is None} == {"empty/weight", "none"}
+
+
+def test_a_fit_report_table_checks_its_width():
+    """``fit(model).table(width=None)`` raised "unsupported operand type(s) for -: 'NoneType' and 'int'"."""
+    from unifiedinit.fitting import FitRow
+    report = FitReport((FitRow("fc/weight", "dense", "weight", (3, 4), ui.Normal(), "N(0, 1^2)", 0.5, "fitted"),))
+    for width, kind, got in [(None, TypeError, "None of type NoneType"), ("wide", TypeError, "'wide' of type str"),
+                             (0, ValueError, "0")]:
+        with pytest.raises(kind, match=rf"^FitReport\.table: parameter 'width' must be an integer >= 20 \(the "
+                                       rf"characters per line; 10\*\*6 shows every column whole\), got {got}$"):
+            report.table(width=width)
+    assert "fc/weight" in report.table(20)

@@ -872,14 +872,19 @@ def test_inspect_says_in_one_line_what_is_wrong_with_its_arguments(tmp_path, mon
     (tmp_path / "mymodels.py").write_text("import torch\n"
                                           "def build():\n    return torch.nn.Linear(4, 3)\n"
                                           "def needs(n):\n    return torch.nn.Linear(n, 3)\n"
-                                          "def number():\n    return 3\n")
+                                          "def number():\n    return 3\n"
+                                          "def two():\n    return torch.nn.Linear(4, 3), torch.nn.Linear(3, 2)\n")
     (tmp_path / "a_folder").mkdir()
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     for argv, words in ((["mymodels:build", "--plan", "a_folder"], "--plan a_folder: a folder; give a plan JSON"),
                         (["mymodels:needs"], "mymodels:needs must build the model with no arguments: missing a "
                                              "required argument: 'n'"),
-                        (["mymodels:number"], "mymodels:number built no model: cannot tell which framework a int")):
+                        (["mymodels:number"], "mymodels:number built no model: cannot tell which framework a int"),
+                        # a pair that is no linen (module, variables) pair: it said "'params' is not an option for a
+                        # torch model"
+                        (["mymodels:two"], "mymodels:two built a tuple of 2 (Linear, Linear); a factory returns one "
+                                           "model, or a linen (module, variables) pair")):
         assert main(["inspect", *argv]) == 1, argv
         err = capsys.readouterr().err
         assert err.startswith("unifiedinit inspect: ") and words in err and err.count("\n") == 1, err

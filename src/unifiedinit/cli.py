@@ -134,19 +134,19 @@ def framework_names(text: str, option: str, allowed: Sequence[str]) -> list[str]
         allowed: the names it takes.
 
     Returns:
-        The names, in the order given, without spaces.
+        The names, in the order given, without spaces, each once (``torch,torch`` is ``torch``).
 
     Raises:
         Problem: no name at all (``","``), or one that is not allowed.
 
     Examples:
-        >>> framework_names("torch, flax", "--frameworks", ["torch", "flax", "keras"])
+        >>> framework_names("torch, flax, torch", "--frameworks", ["torch", "flax", "keras"])
         ['torch', 'flax']
         >>> framework_names(",", "--frameworks", ["torch", "flax"])
         Traceback (most recent call last):
         unifiedinit.cli.Problem: --frameworks ',': no name in it; choose from torch, flax
     """
-    chosen = [name.strip() for name in text.split(",") if name.strip()]
+    chosen = list(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))  # each name once
     if not chosen:
         raise Problem(f"{option} {text!r}: no name in it; choose from {', '.join(allowed)}")
     unknown = [name for name in chosen if name not in allowed]

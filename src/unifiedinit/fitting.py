@@ -35,7 +35,9 @@ law is fitted to the other rows, as ``Rows(law)``. A pretrained model's paramete
 back as fitted laws with small p-values, which the table shows. A quantized layer's state (role "quantization": an
 int8 kernel, its float scales) is not drawn, so it is not fitted and ``to_plan`` leaves it alone. A parameter that
 holds no values (meta, abstract, a lazy module's or MXNet's deferred one) or holds NaN or inf is refused, named,
-rather than left out of the rows (where a port would come back with it UNMATCHED).
+rather than left out of the rows (where a port would come back with it UNMATCHED). A zero-size parameter (a
+``Linear(0, 3)``'s weight) holds no values either, but nothing is missing: it gets a row that says so (law
+``EMPTY_LAW``, spec None, p NaN, from "empty"), and ``to_plan`` keeps it.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
 
 #: a candidate passes when its KS p-value exceeds this
 ALPHA = 1e-4
+#: the law of a zero-size parameter's row: it holds no values, so nothing is tested and its rule keeps it
+EMPTY_LAW = "no values to fit (zero-size)"
 
 #: the layer kinds whose tensors ``FitReport.to_plan`` selects by module path, kind and role
 _LAYER_KINDS = ("dense", "conv", "norm", "embedding")
@@ -64,13 +68,14 @@ class FitRow:
     """One parameter: its path, kind and role, shape, the winning spec, the law's name, the KS p-value (1.0 for
     an exact constant), where the candidate came from ("presets.torch", "constant", "fitted", ...), and the
     candidate's rule (None for a constant or a fitted law): its ``fans``, ``layout``, ``stacked`` and depth
-    options say how the spec saw the tensor, and ``to_plan`` keeps them."""
+    options say how the spec saw the tensor, and ``to_plan`` keeps them. A zero-size parameter has no values to
+    fit: spec None (its rule keeps it), law ``EMPTY_LAW``, p NaN (no test), source "empty"."""
 
     path: str
     kind: str
     role: str
     shape: tuple[int, ...]
-    spec: Spec
+    spec: Spec | None
     law: str
     p: float
     source: str
@@ -121,10 +126,16 @@ class FitReport:
         return plan
 
     def table(self, width: int = 100) -> str:
-        """The fits as aligned columns, cut into slices of at most ``width`` characters."""
+        """The fits as aligned columns, cut into slices of at most ``width`` characters (an integer >= 20).
+
+        Raises:
+            TypeError, ValueError: ``width`` is not an integer, or is below 20 (see ``plan.table_width``)."""
         from ._table import wrap_table
+        from .plan import table_width
+        width = table_width("FitReport.table", width)
         head = ("path", "role", "shape", "closest law", "p", "from")
-        lines = [head] + [(r.path, r.role, str(r.shape), r.law, f"{r.p:.3g}", r.source) for r in self.rows]
+        lines = [head] + [(r.path, r.role, str(r.shape), r.law, "-" if math.isnan(r.p) else f"{r.p:.3g}", r.source)
+                          for r in self.rows]
         return wrap_table(lines, width)
 
     def __str__(self) -> str:
@@ -543,7 +554,8 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
 
     Returns:
         A ``FitReport``: per floating-point parameter (not a quantized layer's scales) the closest law, its KS
-        p-value and where it came from; ``str()`` is a table, ``.to_plan()`` a plan that redraws every parameter
+        p-value and where it came from (a zero-size one: a row that says it has no values to fit, which the plan
+        keeps); ``str()`` is a table, ``.to_plan()`` a plan that redraws every parameter
         from its law ("copy this model's init").
 
     Raises:
@@ -607,7 +619,8 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
 
     for p in fittable:  # not a quantized layer's int8 kernel and its scales: quantization state, not drawn, no law
         x = _read(backend, tree, handles[p.path]).ravel()
-        if x.size == 0:
+        if x.size == 0:  # nothing to test and nothing to draw: a row that says so, whose rule keeps it
+            rows.append(FitRow(p.path, p.kind, p.role, p.shape, None, EMPTY_LAW, math.nan, "empty"))
             continue
         best: tuple[_Outcome, Spec, str] | None = None
         won: Rule | None = None  # the winning candidate's rule

@@ -324,8 +324,9 @@ def register_layer(cls: Any, kind: str, *, roles: Mapping[str, str] | None = Non
             rather than drawing it with the fans of its stored shape.
 
     Raises:
-        TypeError: ``cls`` is neither a class nor a dotted name, ``stacked`` is not an integer, or a ``shapes``
-            value is not an attribute name.
+        TypeError: ``cls`` is neither a class nor a dotted name, ``kind`` or a role is not a string, ``roles``,
+            ``layouts`` or ``shapes`` is neither None nor a dict keyed by strings, ``stacked`` is not an integer,
+            a ``layouts`` value is not a layout name, or a ``shapes`` value is not an attribute name.
         ValueError: a kind, role or layout name that is not known, or ``stacked < 0``.
 
     Examples:
@@ -339,23 +340,53 @@ def register_layer(cls: Any, kind: str, *, roles: Mapping[str, str] | None = Non
         >>> registered_layer(MyOtherScale)
         LayerInfo(kind='norm', roles={'g': 'scale'}, layouts={}, stacked=0, shapes={})
     """
-    from .layout import get_layout
-    v.choice("register_layer", "kind", ALIASES.get(kind, kind), KINDS)
+    from .layout import Layout, get_layout
     if not (isinstance(cls, type) or (isinstance(cls, str) and "." in cls)):
-        raise TypeError(f"register_layer: parameter 'cls' must be a class or a dotted 'module.Class' name, got {cls!r}")
-    roles = dict(roles or {})
+        raise TypeError(f"register_layer: parameter 'cls' must be a class or a dotted 'module.Class' name, got "
+                        f"{v.shown(cls)} of type {type(cls).__name__}")
+    kind = _word("kind", kind, KINDS)
+    roles = _by_name("roles", roles, "{'w': 'weight'}")
+    layouts = _by_name("layouts", layouts, "{'w': 'keras'}")
+    shapes = _by_name("shapes", shapes, "{'weight': 'weight_shape'}")
     for name, role in roles.items():
-        roles[name] = v.choice("register_layer", f"roles[{name!r}]", ALIASES.get(role, role), ROLES)
-    for name, layout in (layouts or {}).items():
+        roles[name] = _word(f"roles[{name!r}]", role, ROLES)
+    for name, layout in layouts.items():
+        if not isinstance(layout, (str, Layout)):
+            raise TypeError(f"register_layer: parameter 'layouts[{name!r}]' must be a layout name (ui.LAYOUTS), got "
+                            f"{v.shown(layout)} of type {type(layout).__name__}")
         get_layout(layout)
     stacked = v.integer("register_layer", "stacked", stacked, minimum=0)
-    for name, attribute in (shapes or {}).items():
+    for name, attribute in shapes.items():
         if not (isinstance(attribute, str) and attribute.isidentifier()):
             raise TypeError(f"register_layer: parameter 'shapes[{name!r}]' must be the name of the layer's attribute "
-                            f"that holds one layer's shape of {name!r}, got {attribute!r}")
-    LAYERS[cls] = LayerInfo(ALIASES.get(kind, kind), roles, dict(layouts or {}), stacked, dict(shapes or {}))
+                            f"that holds one layer's shape of {name!r}, got {v.shown(attribute)}")
+    LAYERS[cls] = LayerInfo(kind, roles, layouts, stacked, shapes)
     _LOOKED_UP.clear()  # a class registered again (same size) must be looked up again
     _GENERATION[0] += 1
+
+
+def _word(name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    """``register_layer``'s ``name`` (a kind or a role): one of ``allowed``, or a framework's word for one
+    (``ALIASES``: "linear", "kernel"), as the word it stands for; anything else is refused by name."""
+    return v.choice("register_layer", name, ALIASES.get(value, value) if isinstance(value, str) else value, allowed)
+
+
+def _by_name(name: str, value: Any, example: str) -> dict[str, Any]:
+    """``register_layer``'s ``roles``, ``layouts`` or ``shapes``: None (none) or a mapping of the layer's own
+    parameter names (strings) to what it says of each, as a new dict; anything else is refused by name with
+    ``example``, before anything is registered."""
+    if value is None:
+        return {}
+    if not v.is_mapping(value):
+        raise TypeError(f"register_layer: parameter '{name}' must be a dict of the layer's parameter names to "
+                        f"their {name}, such as {example}, or None; got {v.shown(value)} of type "
+                        f"{type(value).__name__}")
+    out = {**value}
+    bad = next((key for key in out if not isinstance(key, str)), None)
+    if bad is not None:
+        raise TypeError(f"register_layer: parameter '{name}' must be keyed by the layer's parameter names "
+                        f"(strings), such as {example}; got the key {v.shown(bad)} of type {type(bad).__name__}")
+    return out
 
 
 #: bumped by every ``register_layer``: the backends' per-class caches are keyed by it

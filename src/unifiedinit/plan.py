@@ -56,7 +56,7 @@ class Rule:
         fans: "tensor" (the tensor's own fans) or "layer" (its layer's fans), or None: by role ("tensor" for
             weights, embeddings and recurrent weights, "layer" for the others).
         quiet: True for a rule of a catalogue (the presets) that need not match: no warning when it matches
-            nothing (default False).
+            nothing (default False); a NumPy bool counts as the bool it holds, stored as a Python bool.
         layout: a registered layout name (``ui.LAYOUTS``) that replaces the parameter's own for the fans, or
             None: the parameter's layout.
         stacked: how many leading axes of the selected tensors stack layers, an int >= 0, or None: as the
@@ -111,8 +111,11 @@ class Rule:
             object.__setattr__(self, "layout", str(self.layout))  # a numpy.str_ too: its repr would not read back
         if self.stacked is not None:
             object.__setattr__(self, "stacked", v.integer("Rule", "stacked", self.stacked, minimum=0))
-        if not isinstance(self.quiet, bool):
-            raise TypeError(f"Rule: parameter 'quiet' must be True or False, got {self.quiet!r}")
+        quiet = v.scalar(self.quiet)  # a NumPy bool (np.bool_(True), a 0-d bool array) counts as the bool it holds
+        if not isinstance(quiet, bool):
+            raise TypeError(f"Rule: parameter 'quiet' must be True or False, got {v.shown(self.quiet)} of type "
+                            f"{type(self.quiet).__name__}")
+        object.__setattr__(self, "quiet", quiet)
         if self.depth is not None and (not isinstance(self.depth, str) or not self.depth):
             raise TypeError(f"Rule: parameter 'depth' must be a sequence's name on the path or 'stack', "
                             f"got {self.depth!r}")
@@ -332,6 +335,28 @@ def _fans_text(p: Param, rule: Rule | None) -> str:
         return "-"
 
 
+#: the narrowest table ``Report.table`` and ``FitReport.table`` write: a path and one column beside it
+MIN_TABLE_WIDTH = 20
+
+
+def table_width(owner: str, width: Any) -> int:
+    """A table's ``width``: an integer >= MIN_TABLE_WIDTH (a NumPy integer or 0-d array counts as its integer), as
+    a Python int.
+
+    Raises:
+        TypeError: ``width`` is not an integer (None, a float, a bool).
+        ValueError: ``width`` is below MIN_TABLE_WIDTH."""
+    import numbers
+    number = v.scalar(width)
+    need = (f"{owner}: parameter 'width' must be an integer >= {MIN_TABLE_WIDTH} (the characters per line; 10**6 "
+            f"shows every column whole)")
+    if isinstance(number, bool) or not isinstance(number, numbers.Integral):
+        raise TypeError(f"{need}, got {v.shown(width)} of type {type(width).__name__}")
+    if number < MIN_TABLE_WIDTH:
+        raise ValueError(f"{need}, got {v.shown(width)}")
+    return int(number)
+
+
 @dataclass
 class Report:
     """What a plan did to a model: ``entries`` (set or explicitly kept) and ``unmatched`` (no rule; kept).
@@ -419,7 +444,11 @@ class Report:
 
     def table(self, width: int = 100) -> str:
         """Every parameter, its rule and spec, as aligned columns cut into slices of at most ``width`` characters
-        (each repeating the path), then the unused rules."""
+        (each repeating the path), then the unused rules. ``width``: an integer >= ``MIN_TABLE_WIDTH`` (20).
+
+        Raises:
+            TypeError, ValueError: ``width`` is not an integer, or is below 20 (see ``table_width``)."""
+        width = table_width("Report.table", width)
         head: tuple[str, ...] = ("path", "layer", "kind", "role", "shape", "layout", "fans", "rule", "spec")
         rows: list[tuple[str, ...]] = [head]
         for r in self.rows():

@@ -210,8 +210,9 @@ def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", se
         A NumPy array of ``shape`` and ``dtype``.
 
     Raises:
-        TypeError, ValueError: a spec that does not apply to the shape, or a dtype that cannot hold its values;
-            the message names the parameter, the value and what is allowed.
+        TypeError, ValueError: a spec that does not apply to the shape, a dtype that cannot hold its values, or an
+            option of the wrong kind (``layer_fans`` or ``depth`` that is no pair); the message names the
+            parameter, the value and what is allowed.
 
     >>> import unifiedinit as ui
     >>> x = ui.sample(ui.XavierUniform(), (256, 512), seed=0)
@@ -220,8 +221,22 @@ def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", se
     """
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
+    _pairs("sample", layer_fans, depth)
     return _sample(spec, shape, layout=layout, seed=seed, dtype=dtype, key=key, layer_fans=layer_fans,
                    padding_idx=padding_idx, depth=depth)
+
+
+def _pairs(owner: str, layer_fans: object, depth: object) -> None:
+    """Refuse ``layer_fans`` or ``depth`` that is neither None nor a sequence (a bare int, a string) by name, before
+    anything is drawn; a sequence's length and entries are ``TensorInfo.make``'s to check.
+
+    Raises:
+        TypeError: either is neither None nor a list, tuple or array."""
+    for name, value, allowed in (("layer_fans", layer_fans, "(fan_in, fan_out), such as (64, 32)"),
+                                 ("depth", depth, "(layer index, number of layers), such as (0, 12)")):
+        if value is not None and (isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray))):
+            raise TypeError(f"{owner}: parameter '{name}' must be a pair of integers {allowed}, or None; got "
+                            f"{v.shown(value)} of type {type(value).__name__}")
 
 
 def _sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike, seed: int, dtype: object, key: str,
@@ -463,6 +478,7 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
     stream = v.choice("portable", "stream", stream, STREAMS)
+    _pairs("portable", layer_fans, depth)
     target = get_layout(layout)
     info = TensorInfo.make(shape, target, layer_fans)
     block = None if index is None else block_of(info.shape, index)

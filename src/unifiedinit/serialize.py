@@ -19,6 +19,28 @@ MAX_DEPTH = 32
 #: largest recipe (RWKV-7B's, about 16 million: thirty-two layers of 4,096-entry tables) and small enough that a
 #: hostile file of numbers costs a few hundred MB to parse at most
 MAX_JSON_CHARS = 64_000_000
+#: user text (an expression, a key, a name) is echoed in a message up to this many characters, then cut
+SHOWN_CHARS = 80
+
+
+def _brief(text: str) -> str:
+    """``text`` for a message: whole up to SHOWN_CHARS characters, else its first SHOWN_CHARS, "..." and its
+    length (a 10,000-character expression or key is not echoed whole)."""
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}... ({len(text)} characters)"
+
+
+def _quoted(value: Any) -> str:
+    """``repr(value)`` for a message, cut as ``_brief`` cuts it."""
+    return _brief(repr(value))
+
+
+def _no_parameter(spec_name: str, cls: Any, name: Any) -> str:
+    """Why the spec class ``cls`` (registered as ``spec_name``) refuses a parameter ``name`` it does not take, with
+    the parameters it takes."""
+    known = sorted(cls._fields)
+    return f"{spec_name} has no parameter {_quoted(name)}; it takes {', '.join(known) or 'no parameters'}"
 
 
 def _fail(path: str, message: str, what: str = "spec") -> ValueError:
@@ -140,14 +162,17 @@ def from_dict(data: Any, *, _path: str = "spec", _depth: int = 0) -> Spec:
         raise _fail(_path, f"expected a dict with a 'type' key, got {type(data).__name__}")
     name = given.get("type")
     specs = readable()
+    if "type" not in given:
+        raise _fail(_path, f"a spec's dict names its spec under the key 'type' ({{\"type\": \"Normal\", \"std\": "
+                           f"0.02}}); this one has none (its keys: {_brief(', '.join(map(str, given)) or 'none')})"
+                           f"{'; a plan (its rules) is read by ui.Plan.from_json' if 'rules' in given else ''}")
     if not isinstance(name, str) or name not in specs:
-        raise _fail(f"{_path}.type", f"unknown spec {name!r}; registered: {', '.join(sorted(specs))}")
+        raise _fail(f"{_path}.type", f"unknown spec {_quoted(name)}; registered: {', '.join(sorted(specs))}")
     cls = specs[name]
     known = set(cls._fields)
     unknown = sorted(set(given) - known - {"type"}, key=str)
     if unknown:
-        raise _fail(f"{_path}.{unknown[0]}", f"{name} has no parameter {unknown[0]!r}; it takes "
-                                             f"{', '.join(sorted(known)) or 'no parameters'}")
+        raise _fail(f"{_path}.{_brief(str(unknown[0]))}", _no_parameter(name, cls, unknown[0]))
     kwargs: dict[str, Any] = {}
     for key, value in given.items():
         if key == "type":
@@ -299,7 +324,7 @@ def load_json(text: str | bytes, what: str = "spec") -> Any:
     def real(token: str) -> float:
         value = float(token)
         if value in (float("inf"), float("-inf")):
-            raise _Refused(token, f"{token} is not a finite number (it overflows to infinity)")
+            raise _Refused(token, f"{_brief(token)} is not a finite number (it overflows to infinity)")
         return value
 
     try:
@@ -308,7 +333,8 @@ def load_json(text: str | bytes, what: str = "spec") -> Any:
     except _Refused as err:
         if not err.token:  # a key twice: the first such key in the text
             index, key = _first_duplicate_key(text)
-            raise _fail(what, f"{_where(text, index)}: the key {key!r} appears twice in one object", what) from None
+            raise _fail(what, f"{_where(text, index)}: the key {_quoted(key)} appears twice in one object",
+                        what) from None
         raise _fail(what, f"{_where(text, _locate(text, err.token))}: {err.message}", what) from None
     except RecursionError:
         raise _fail(what, f"nested deeper than {MAX_DEPTH} levels", what) from None
@@ -382,13 +408,18 @@ def from_expression(text: str) -> Spec:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
-        raise ValueError(f"cannot parse spec {text!r}: not an expression ({err.msg}, column {err.offset})") from None
+        import sys
+        why = err.msg
+        if "integer string conversion" in why:  # Python's advice to raise its limit is not for a spec's reader
+            why = f"an integer of more than {sys.get_int_max_str_digits()} digits"
+        raise ValueError(f"cannot parse spec {_quoted(text)}: not an expression ({why}, column {err.offset})"
+                         ) from None
     except (RecursionError, MemoryError):
         raise ValueError(f"cannot parse spec: nested deeper than {MAX_DEPTH} levels") from None
     spec = _node(tree.body, 0)
     if not isinstance(spec, Spec):
-        raise ValueError(f"cannot parse spec {text!r}: it describes {type(spec).__name__} {spec!r}, not a spec; "
-                         f"write a spec name like Normal(std=0.02)")
+        raise ValueError(f"cannot parse spec {_quoted(text)}: it describes {type(spec).__name__} {_quoted(spec)}, "
+                         f"not a spec; write a spec name like Normal(std=0.02)")
     return spec
 
 
@@ -412,31 +443,60 @@ def _node(node: Any, depth: int) -> Any:
             raise ValueError(f"cannot parse spec: at {where}: a dict's keys must be strings")
         twice = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
         if twice is not None:  # Python keeps the last; JSON text with a key twice is refused, and so is this
-            raise ValueError(f"cannot parse spec: at {where}: the key {twice!r} appears twice in one dict")
+            raise ValueError(f"cannot parse spec: at {where}: the key {_quoted(twice)} appears twice in one dict")
         return dict(zip(keys, (_node(v, depth + 1) for v in node.values)))
     if isinstance(node, ast.Call) and any(k.arg is None for k in node.keywords):
         raise ValueError(f"cannot parse spec: at {where}: no *args or **kwargs")
     if isinstance(node, ast.Name) and node.id in specs:
-        return _build(specs[node.id], [], {}, where)
+        return _build(node.id, [], {}, where)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in specs:
         if any(isinstance(a, ast.Starred) for a in node.args):
             raise ValueError(f"cannot parse spec: at {where}: no *args or **kwargs")
         names = [str(k.arg) for k in node.keywords]
         twice = next((k for i, k in enumerate(names) if k in names[:i]), None)
         if twice is not None:  # ast.parse takes it; Python's compiler refuses it
-            raise ValueError(f"cannot parse spec: at {where}: keyword argument {twice!r} repeated")
+            raise ValueError(f"cannot parse spec: at {where}: keyword argument {_quoted(twice)} repeated")
         args = [_node(a, depth + 1) for a in node.args]
         kwargs = {str(k.arg): _node(k.value, depth + 1) for k in node.keywords}
-        return _build(specs[node.func.id], args, kwargs, where)
+        return _build(node.func.id, args, kwargs, where)
     name = getattr(node, "id", None) or getattr(getattr(node, "func", None), "id", None)
     if name is not None:
-        raise ValueError(f"cannot parse spec: at {where}: unknown spec {name!r}; registered: "
+        raise ValueError(f"cannot parse spec: at {where}: unknown spec {_quoted(name)}; registered: "
                          f"{', '.join(sorted(specs))}")
-    raise ValueError(f"cannot parse spec: at {where}: {type(node).__name__} is not allowed (numbers, strings, "
-                     "True/False/None, lists, dicts and registered spec names only)")
+    literal = _literal(node)
+    raise ValueError(f"cannot parse spec: at {where}: {literal or type(node).__name__} is not allowed (real "
+                     "numbers, strings, True/False/None, lists, dicts and registered spec names only)")
 
 
-def _build(cls: Any, args: list[Any], kwargs: dict[str, Any], where: str) -> Spec:
+#: the literals an expression may not hold, in words
+_LITERAL_KINDS: dict[type, str] = {complex: "a complex number", bytes: "a bytes literal",
+                                   type(...): "an Ellipsis", bool: "a bool", str: "a string", type(None): "None"}
+
+
+def _literal(node: Any) -> str | None:
+    """A refused literal in words, with its text (``1j (a complex number)``, ``-1j``, ``b'x' (a bytes literal)``,
+    ``-'a' (a sign on a string)``), or None for a node that is no literal (a call, an operator)."""
+    import ast
+    signed = isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant)
+    constant: Any = node.operand if signed else node
+    if not isinstance(constant, ast.Constant):
+        return None
+    value: object = constant.value
+    kind = _LITERAL_KINDS.get(type(value), f"a {type(value).__name__} literal")
+    if signed and not isinstance(value, complex):  # -1j is a complex number; -'a' is no literal at all
+        kind = f"a sign on {kind}; only a real number takes one"
+    return f"{_brief(ast.unparse(node))} ({kind})"
+
+
+def _build(name: str, args: list[Any], kwargs: dict[str, Any], where: str) -> Spec:
+    """The spec registered as ``name`` of these arguments; a keyword it does not take is refused by name, as
+    ``from_dict`` refuses a key (Python's own message would echo the keyword whole)."""
+    cls = readable()[name]
+    unknown = next((k for k in kwargs if k not in cls._fields), None)
+    if unknown is not None:
+        raise ValueError(f"cannot parse spec: at {where}: {_no_parameter(name, cls, unknown)}")
+    if not cls.__module__.startswith("unifiedinit."):  # a spec of one's own: tuples, not lists, as from_dict gives
+        args, kwargs = [_tuples(x) for x in args], {key: _tuples(value) for key, value in kwargs.items()}
     try:
         return cls(*args, **kwargs)
     except (TypeError, ValueError) as err:

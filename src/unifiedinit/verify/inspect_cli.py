@@ -157,8 +157,12 @@ def execute(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {}
     if isinstance(built, tuple):  # isinstance makes the Any a tuple of Unknown: the cast says Any
         pair = cast("tuple[Any, ...]", built)
-        if len(pair) == 2:  # a linen (module, variables) pair
-            built, options = pair[0], {"params": pair[1]}
+        linen = any(c.__module__.startswith("flax.linen") for c in type(pair[0]).__mro__) if pair else False
+        if len(pair) != 2 or not linen:
+            raise Problem(f"{args.factory} built a tuple of {len(pair)} "
+                          f"({', '.join(type(x).__name__ for x in pair[:4])}{', ...' if len(pair) > 4 else ''}); "
+                          f"a factory returns one model, or a linen (module, variables) pair")
+        built, options = pair[0], {"params": pair[1]}
     try:
         backend_of(built)
     except TypeError as err:

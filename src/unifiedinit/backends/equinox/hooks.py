@@ -110,19 +110,23 @@ class EquinoxInitializer:
         Args:
             obj: a JAX array, or an Equinox module (``Linear``, ``Conv*``, ``ConvTranspose*`` and ``Embedding``
                 get new values; a module that holds none of them comes back as it is).
-            key: a ``jax.random`` key; the weight and the bias draw from two splits of it.
+            key: one ``jax.random`` key, typed (``jax.random.key(0)``) or raw (``jax.random.PRNGKey(0)``); the
+                weight and the bias draw from two splits of it.
 
         Returns:
             A new array of ``obj``'s shape and dtype, or a new module.
 
         Raises:
-            TypeError: ``obj`` is neither an array nor an Equinox module, or a module that holds layers it draws
-                (a model: map the initializer over its layers), or its dtype cannot hold the values.
-            ValueError: a shape or value range the spec cannot take (a fan-based spec on a 1-D array without the
-                layer), or, with ``portable``, a layer whose bias is drawn too or that stacks layers
-                (``eqx.filter_vmap``): one key names one parameter; or a bias to draw in a layer whose weight is an
+            TypeError: ``key`` is not a JAX random key (an int, None), ``obj`` is neither an array nor an Equinox
+                module, or a module that holds layers it draws (a model: map the initializer over its layers), or
+                its dtype cannot hold the values.
+            ValueError: a batch of keys (``jax.random.split``'s: pass one of them), a shape or value range the spec
+                cannot take (a fan-based spec on a 1-D array without the layer), or, with ``portable``, a layer
+                whose bias is drawn too or that stacks layers (``eqx.filter_vmap``): one key names one parameter;
+                or a bias to draw in a layer whose weight is an
                 ``eqx.nn.Shared`` placeholder and whose class declares no weight shape (no fans to draw it with).
         """
+        key = v.jax_key(type(self).__name__, key)  # its type, shape and dtype only: a traced key passes
         if eqx.is_array(obj):
             return self._values(self.spec, obj, key, self.layout or "torch")
         if not isinstance(obj, eqx.Module):

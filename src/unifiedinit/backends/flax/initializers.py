@@ -77,7 +77,9 @@ class Initializer(Protocol):
     """What each factory here returns: JAX's initializer ``init(key, shape, dtype=<the factory's dtype>,
     out_sharding=None) -> Array`` (``jax.nn.initializers.Initializer``), with ``spec``, the unifiedinit spec of its
     values on a real dtype (None where an array parameter multiplies them), and ``layout``, the layout whose fans it
-    reads (None where it reads none)."""
+    reads (None where it reads none). A random one takes one JAX key, typed (``jax.random.key(0)``) or raw
+    (``jax.random.PRNGKey(0)``), a traced one too; anything else (an int, None, a batch of keys) is refused naming
+    'key' (``TypeError``; ``ValueError`` for a batch), where JAX's own message named its internals."""
 
     spec: Spec | None
     layout: Layout | None
@@ -449,6 +451,7 @@ def uniform(scale: Any = 1e-2, dtype: Any = None) -> Initializer:
     law, mult = _Law(spec), None if _is_number(s) else s
 
     def init(key: jax.Array, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> jax.Array:
+        key = v.jax_key("uniform", key)  # its type, shape and dtype: a traced key too
         shape, dtype = _shape(shape), _dtype(dtype)
         _need_float(dtype, "uniform")
         return _finish(_times(law(key, shape, dtype), mult, dtype), out_sharding)
@@ -504,6 +507,7 @@ def normal(stddev: Any = 1e-2, dtype: Any = None) -> Initializer:
     law, half_law = _Law(spec), _Law(half)
 
     def init(key: jax.Array, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> jax.Array:
+        key = v.jax_key("normal", key)  # its type, shape and dtype: a traced key too
         shape, dtype = _shape(shape), _dtype(dtype)
         _need_inexact(dtype)
         x = half_law.complex(key, shape, dtype) if _is_complex(dtype) else law(key, shape, dtype)
@@ -567,6 +571,7 @@ def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, u
     law = _Law(spec) if spec is not None else None
 
     def init(key: jax.Array, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> jax.Array:
+        key = v.jax_key("truncated_normal", key)  # its type, shape and dtype: a traced key too
         shape, dtype = _shape(shape), _dtype(dtype)
         _need_float(dtype, "truncated_normal")
         if law is None:  # an array-valued or one-sided window: drawn directly, as JAX draws it
@@ -657,6 +662,7 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: int | Se
     phase = _Law(Uniform(0.0, 2.0 * math.pi))
 
     def init(key: jax.Array, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> jax.Array:
+        key = v.jax_key("variance_scaling", key)  # its type, shape and dtype: a traced key too
         shape, dtype = _shape(shape), _dtype(dtype)
         info = TensorInfo.make(shape, layout)
         std = std_of.lower(info).std  # type: ignore[attr-defined]  # a Normal's draw; JAX's fans (and their errors) come first, as in JAX
@@ -855,6 +861,7 @@ def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> In
     layouts: dict[int, _Law] = {}
 
     def init(key: jax.Array, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> jax.Array:
+        key = v.jax_key("orthogonal", key)  # its type, shape and dtype: a traced key too
         if out_sharding is not None:
             raise NotImplementedError("orthogonal: out_sharding is not supported (as in jax.nn.initializers)")
         shape, dtype = _shape(shape), _dtype(dtype)
@@ -920,6 +927,7 @@ def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None)
     law = _Law(DeltaOrthogonal(gain), "flax")
 
     def init(key: jax.Array, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> jax.Array:
+        key = v.jax_key("delta_orthogonal", key)  # its type, shape and dtype: a traced key too
         if out_sharding is not None:
             raise NotImplementedError("delta_orthogonal: out_sharding is not supported (as in jax.nn.initializers)")
         shape, dtype = _shape(shape), _dtype(dtype)
