@@ -518,3 +518,20 @@ def test_a_spec_dict_without_its_type_says_the_key_is_missing(text, words):
     # it said "unknown spec None; registered: ..." (a plan's file passed as a spec too)
     with pytest.raises(ValueError, match=words):
         ui.from_json(text)
+
+
+@pytest.mark.parametrize("make", [lambda x: ui.Constant(x), lambda x: ui.Constant([[1, x]]),
+                                  lambda x: ui.FromArray([[x, 1]]), lambda x: ui.from_expression(f"Constant({x})")])
+def test_a_whole_number_float64_cannot_hold_is_refused_not_rounded(make):
+    """Constant(2**53 + 1) was stored as 2**53 (a float), so an int64 parameter got another number than torch's
+    fill_ writes, silently; refused by name. A whole number float64 holds (2**53, 2**60) is taken as it is."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError, match=r"must be a number float64 holds exactly, got the whole number "
+                                         r"9007199254740993, which it holds as 9007199254740992"):
+        make(2 ** 53 + 1)
+    with pytest.raises(ValueError, match="got the whole number -9007199254740993"):
+        make(np.int64(-2 ** 53 - 1))
+    m = torch.nn.Module()
+    m.p = torch.nn.Parameter(torch.zeros(2, dtype=torch.int64), requires_grad=False)
+    ui.Plan().rule(ui.Constant(2 ** 60)).apply(m, seed=0)
+    assert m.p.tolist() == torch.zeros(2, dtype=torch.int64).fill_(2 ** 60).tolist() == [2 ** 60] * 2

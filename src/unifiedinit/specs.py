@@ -348,7 +348,7 @@ class Constant(Spec):
                                 f"(shape {_shape_of(value, 'Constant')})")
             _set(self, "value", value)
             return
-        _set(self, "value", v.real(type(self).__name__, "value", value))
+        _set(self, "value", _exact_real(type(self).__name__, "value", value))
 
     def lower(self, info: TensorInfo) -> D.Draw:
         if self.elementwise:  # a number
@@ -1134,7 +1134,19 @@ def _nested_tuple(value: Any, where: str, owner: str = "FromArray") -> tuple[Any
         items = tolist()
     if isinstance(items, (list, tuple)):
         return tuple(_nested_tuple(x, where, owner) for x in items)
-    return v.real(owner, where, items)
+    return _exact_real(owner, where, items)
+
+
+def _exact_real(owner: str, name: str, value: Any) -> float:
+    """``_validate.real``, refusing a whole number that float64 cannot hold exactly (2**53 + 1): a value written as
+    it is (a constant, an array's entry) would be another number in an int64 parameter, silently."""
+    out = v.real(owner, name, value)
+    number = v.scalar(value)
+    if isinstance(number, numbers.Integral) and not isinstance(number, bool) and int(out) != int(number):
+        raise ValueError(f"{owner}: parameter '{name}' must be a number float64 holds exactly, got the whole number "
+                         f"{v.shown(number)}, which it holds as {int(out)}; allowed: a whole number it holds "
+                         f"exactly (any up to 2**53 in magnitude), or a float")
+    return out
 
 
 def _shape_of(values: tuple[Any, ...] | float, owner: str = "FromArray") -> tuple[int, ...]:
