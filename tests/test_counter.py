@@ -137,6 +137,70 @@ def test_pieces_on_threads_give_the_values_of_one_pass(monkeypatch):
                           threaded[100:300, 1:])
 
 
+#: Threefry-2x32's rotation constants (Salmon et al. 2011, Random123's R_32x2), one per round, eight repeating
+THREEFRY_ROTATIONS = (13, 15, 26, 6, 17, 29, 16, 24)
+
+
+def _threefry2x32_py(key, counter_words):
+    """Threefry-2x32 with 20 rounds in plain Python ints, written from the paper (not from unifiedinit.counter):
+    the key schedule (k0, k1, k0 ^ k1 ^ 0x1BD11BDA) is injected before the first round and after every fourth,
+    with the injection's number added to the second word."""
+    mask = 2 ** 32 - 1
+    ks = (key[0], key[1], key[0] ^ key[1] ^ 0x1BD11BDA)
+    x0, x1 = (counter_words[0] + ks[0]) & mask, (counter_words[1] + ks[1]) & mask
+    for i in range(20):
+        r = THREEFRY_ROTATIONS[i % 8]
+        x0 = (x0 + x1) & mask
+        x1 = (((x1 << r) | (x1 >> (32 - r))) & mask) ^ x0
+        if i % 4 == 3:
+            s = (i + 1) // 4
+            x0 = (x0 + ks[s % 3]) & mask
+            x1 = (x1 + ks[(s + 1) % 3] + s) & mask
+    return x0, x1
+
+
+def _counter_uniform_py(seed, key, position, call):
+    """The counter stream's uniform as the module docstring defines it, in plain Python: the key is the first 8
+    bytes of blake2b("unifiedinit-counter/<seed>/<key>") as two little-endian words; the counter of ``position`` in
+    ``call`` is (position mod 2**32, position // 2**32 + call * 2**16); k is the top 26 bits of each output word
+    (52 bits) and u = (2k + 1) / 2**53, exact in float64."""
+    import hashlib
+    digest = hashlib.blake2b(f"unifiedinit-counter/{seed}/{key}".encode(), digest_size=8).digest()
+    words = (int.from_bytes(digest[:4], "little"), int.from_bytes(digest[4:], "little"))
+    w0, w1 = _threefry2x32_py(words, (position % 2 ** 32, position // 2 ** 32 + call * 2 ** 16))
+    k = (w0 >> 6) * 2 ** 26 + (w1 >> 6)
+    return (2 * k + 1) / 2 ** 53
+
+
+def test_the_pure_python_threefry_gives_random123_s_known_answers():
+    # Random123's kat_vectors for threefry2x32 with 20 rounds: (key, counter) -> output; pins the test's own helper
+    for key, ctr, out in [((0, 0), (0, 0), (0x6B200159, 0x99BA4EFE)),
+                          ((0xFFFFFFFF, 0xFFFFFFFF), (0xFFFFFFFF, 0xFFFFFFFF), (0x1CB996FC, 0xBB002BE7)),
+                          ((0x13198A2E, 0x03707344), (0x243F6A88, 0x85A308D3), (0xC4923A9C, 0x483DF7A0))]:
+        assert _threefry2x32_py(key, ctr) == out
+
+
+@pytest.mark.parametrize("seed,key", [(0, "0/weight"), (7, "enc/\u00e9/bias"), (2 ** 64 - 1, "")])
+def test_the_counter_stream_is_its_documented_definition(seed, key):
+    """``counter.counter_key`` and ``counter.uniform`` against an independent plain-Python Threefry-2x32 and the
+    documented mapping from its two words to a float64 uniform, for positions past 2**32 and several calls, exactly;
+    the portable values of U(0, 1) and N(0, 1) in float64 are that uniform and scipy's ndtri of it (to 1e-14, the
+    quantile's documented accuracy)."""
+    from scipy.special import ndtri
+    k = counter.counter_key(seed, key)
+    at = [0, 1, 2, 2 ** 31 + 5, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 7, 2 ** 40 + 12345, 2 ** 48 - 1]
+    for call in (0, 1, 3):
+        got = counter.uniform(NumpyArith(), k, np.array(at, dtype=np.int64), call)
+        want = [_counter_uniform_py(seed, key, p, call) for p in at]
+        assert got.tolist() == want, call
+    shape = (4, 6)
+    want = np.array([_counter_uniform_py(seed, key, p, 0) for p in range(24)]).reshape(shape)
+    u = portable(ui.Uniform(0.0, 1.0), shape, seed=seed, key=key, dtype="float64", stream="counter")
+    np.testing.assert_array_equal(u, want)
+    z = portable(ui.Normal(0.0, 1.0), shape, seed=seed, key=key, dtype="float64", stream="counter")
+    np.testing.assert_allclose(z, ndtri(want), rtol=1e-14, atol=0.0)
+
+
 def test_a_stream_that_does_not_exist_is_refused_by_name():
     with pytest.raises(ValueError, match=r"'stream' must be one of 'chunks', 'counter'; got 'philox'"):
         portable(ui.Normal(), (2, 2), stream="philox")

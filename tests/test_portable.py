@@ -810,3 +810,21 @@ def test_the_key_functions_refuse_a_lone_surrogate_by_name():
             make(0, "\udfff")
     with pytest.raises(ValueError, match="parameter 'key' must be text that UTF-8 encodes"):
         ui.sample(ui.Normal(), (2, 2), key="w\ud800")
+
+
+@pytest.mark.parametrize("stream", ["chunks", "counter"])
+@pytest.mark.parametrize("shape,fans,other", [((30,), (20, 30), (80, 30)), ((24, 30), (100, 24), (400, 24))])
+def test_portable_values_read_the_layer_fans_they_are_given(shape, fans, other, stream):
+    """``Portable.values(..., layer_fans=)`` draws with those fans, not the tensor's own (a bias has none; a weight
+    read with another layer's fans): the reference's values with the same fans, exactly, and a fan_in four times
+    as large halves the bound, so every float64 value is exactly half (the same uniforms, scaled by 2**-1)."""
+    from unifiedinit.reference import portable
+    spec, p = ui.KaimingUniform(a=5 ** 0.5), ui.Portable(seed=3, key="fc/bias", stream=stream)
+    got = p.values(spec, shape, "torch", layer_fans=fans)
+    want = portable(spec, shape, layout="torch", seed=3, key="fc/bias", layer_fans=fans, stream=stream)
+    np.testing.assert_array_equal(got, want)
+    wide, narrow = (p.values(spec, shape, "torch", "float64", layer_fans=f) for f in (other, fans))
+    assert np.abs(narrow).max() < 1 / math.sqrt(fans[0])
+    np.testing.assert_array_equal(2 * wide, narrow)
+    if len(shape) == 2:  # the weight's own fans (30, 24) give other values
+        assert not np.array_equal(p.values(spec, shape, "torch", "float64"), narrow)

@@ -216,7 +216,10 @@ def test_bounds_and_kurtosis_tell_truncated_from_untruncated(spec, layout, shape
 def test_truncated_normal_of_torch_is_uncorrected():
     x = ui.sample(ui.TruncatedNormal(), (400, 400), seed=3, dtype="float64")
     assert x.min() >= -2 and x.max() <= 2
-    assert np.std(x) == pytest.approx(0.8796, abs=0.005)
+    # N(0, 1) cut to [-2, 2], std not corrected to 1: its exact std is 0.87963. The sample std of n = 160,000 has
+    # standard error std * sqrt((kurtosis - 1) / (4 n)) = 0.00128 (kurtosis 2.366), so 0.0065 is 5.06 SE: a
+    # correct sampler fails by chance with probability ~4e-7 (normal approximation); a corrected one is 0.12 off
+    assert np.std(x) == pytest.approx(st.truncnorm(-2.0, 2.0).std(), abs=0.0065)
 
 
 @pytest.mark.parametrize("low,high", [(3.0, 3.5), (4.0, 9.0), (-8.0, -6.0), (0.0, 0.05), (-0.1, 0.1), (1.0, 30.0),
@@ -309,9 +312,10 @@ def test_low_precision_keeps_dtype_and_support(spec, dtype):
     x64 = x.astype(np.float64)
     assert x64.min() >= low
     assert x64.max() < high if isinstance(draw, D.Uniform) else x64.max() <= high
-    # rounding moves each value by half an ulp at most: the KS distance to the exact law stays small
+    # D is measured against the law as the dtype holds it (each value rounded to nearest): by the DKW inequality
+    # (Massart's constant, any law) P(D > d) <= 2 exp(-2 n d^2), with n = 60,000 and d = 0.011 about 9.9e-7
     ks = stats.check(x, spec, layout="torch").ks
-    assert ks is not None and ks < 0.01
+    assert ks is not None and ks < 0.011
 
 
 def test_same_seed_and_key_give_the_same_values_and_keys_are_independent():

@@ -211,6 +211,21 @@ def test_same_law_as_jax(name, args, kwargs, shape):
             orthonormal(x, name, args[0] if args else 1.0, kwargs.get("column_axis", -1))
 
 
+def nonzero_positions(x):
+    """The spatial positions of a (*spatial, in, out) kernel that hold a nonzero entry."""
+    return [tuple(int(i) for i in p) for p in np.argwhere(np.any(np.asarray(x) != 0, axis=(-2, -1)))]
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 16, 32), (4, 16, 32), (2, 3, 4, 16, 32)], ids=str)
+def test_delta_orthogonal_puts_the_matrix_where_jax_does_on_an_even_kernel(shape):
+    """On an even kernel the centre is not symmetric: JAX's delta_orthogonal, in the same run, writes the matrix at
+    one spatial position, and ours writes it at the same one ((k - 1) // 2, not k // 2)."""
+    ours, theirs = same_outcome(lambda m: m.delta_orthogonal(), shape, where=f"delta_orthogonal {shape}")
+    assert nonzero_positions(theirs) == [tuple((k - 1) // 2 for k in shape[:-2])]  # JAX's own, as documented
+    assert nonzero_positions(ours) == nonzero_positions(theirs)
+    orthonormal(ours, "delta_orthogonal", 1.0)
+
+
 # ----------------------------------------------------------------------------------------------- fans, axes
 
 AXES = [  # (axes, shape): JAX's own examples (tests/nn_test.py), any rank, negative, tuple, overlapping, repeated
