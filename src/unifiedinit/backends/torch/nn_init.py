@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-import sys
 import warnings
 from typing import Any, Callable, cast
 
@@ -118,14 +117,8 @@ def _random_kind(fn: str, tensor: torch.Tensor) -> str:
                           f"float16, bfloat16, float32, float64, complex64, complex128"), NotImplementedError)
 
 
-def _finite(x: float) -> bool:
-    """``math.isfinite(x)``, written so that torch.compile traces it on a symbolic float too (dynamic=True makes
-    every float argument one, and ``math.isfinite`` takes none)."""
-    return abs(x) <= sys.float_info.max  # False for NaN too
-
-
 def _isinf(x: float) -> bool:
-    """``math.isinf(x)``, traceable on a symbolic float (``_finite``)."""
+    """``math.isinf(x)``, traceable on a symbolic float (as ``_validate.finite``)."""
     return x == math.inf or x == -math.inf
 
 
@@ -137,7 +130,7 @@ def _check_std(fn: str, name: str, std: float) -> None:
 
 def _check_bounds(fn: str, low: float, high: float, names: str = "'a' and 'b'") -> None:
     """torch's uniform_ refuses a reversed or non-finite window with RuntimeError, even on a zero-element tensor."""
-    if not (_finite(low) and _finite(high)):
+    if not (v.finite(low) and v.finite(high)):
         raise _also(ValueError(f"{fn}: parameters {names} must give a finite window, got [{low!r}, {high!r}]"),
                     RuntimeError)
     if low > high:
@@ -779,7 +772,7 @@ def _kaiming(fn: str, uniform: bool, tensor: torch.Tensor, a: Any, mode: Any, no
     gain = calculate_gain(nonlinearity, a)
     check_generator(generator)
     kind = _random_kind(fn, tensor)
-    if not _finite(gain):
+    if not v.finite(gain):
         raise _also(ValueError(f"{fn}: parameter 'a' gives the gain {gain!r}; allowed: a finite negative slope"),
                     RuntimeError)
     if gain == 0:  # an infinite negative slope
@@ -945,7 +938,7 @@ def orthogonal_(tensor: torch.Tensor, gain: float = 1, generator: torch.Generato
     g = _number("orthogonal_", "gain", gain)
     check_generator(generator)
     kind = _random_kind("orthogonal_", tensor)
-    if not _finite(g):
+    if not v.finite(g):
         raise _also(ValueError(f"orthogonal_: parameter 'gain' must be a finite number, got {g!r}"), RuntimeError)
     if kind == "complex":
         return _unitary_(tensor, g, generator)
@@ -1058,7 +1051,7 @@ torch returns the int 1 for linear, conv* and sigmoid, and 1 == 1.0).
         else:
             raise ValueError(f"calculate_gain: parameter 'param' (the negative slope) must be an int or a float, got "
                              f"{param!r} of type {type(param).__name__}")
-        if not _finite(slope):  # torch's formula: 0 for an infinite slope, NaN for NaN
+        if not v.finite(slope):  # torch's formula: 0 for an infinite slope, NaN for NaN
             return math.sqrt(2.0 / (1 + slope ** 2))
         return _calculate_gain("leaky_relu", slope)
     try:
