@@ -1022,3 +1022,17 @@ def test_an_nnx_submodule_held_under_a_private_name_is_drawn_as_torchs_twin():
     assert sorted(e.param.path for e in report.entries) == ["_proj/bias", "_proj/kernel", "head/bias", "head/kernel"]
     np.testing.assert_array_equal(np.asarray(net._proj.kernel.get_value()), twin._proj.weight.detach().numpy().T)
     np.testing.assert_array_equal(np.asarray(cast(Any, net._proj.bias).get_value()), twin._proj.bias.detach().numpy())
+
+
+def test_a_bare_variables_tree_with_a_leaf_that_is_no_array_is_refused_by_its_path():
+    """A bare linen variables tree with a nested list for a kernel: the list was passed over (left as it was, not
+    reported, not even UNMATCHED) while the rest was drawn; its params= form was refused. Both are now."""
+    tree = {"params": {"Dense_0": {"kernel": [[1.0, 2.0]], "bias": jnp.zeros(2)}}}
+    plan = ui.Plan().rule(ui.Zeros())
+    for call in (lambda: plan.apply(tree, seed=0), lambda: ui.inspect(tree)):
+        with pytest.raises(TypeError, match=r"the leaf 'params/Dense_0/kernel' of the variables tree has no shape "
+                                            r"and dtype: .* got list"):
+            call()
+    # another collection's Python values (a sow's tuples) are passed over, as before
+    sown = {"params": {"Dense_0": {"kernel": jnp.ones((2, 2))}}, "intermediates": {"x": (jnp.ones(2),)}}
+    assert [p.path for p in ui.inspect(sown).params] == ["Dense_0/kernel"]

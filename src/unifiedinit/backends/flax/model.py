@@ -536,12 +536,16 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
 
     def visit(collection: str, node: Mapping[str, Any], path: tuple[str, ...]) -> None:
         for k, x in node.items():  # a library's object that is no array is a mistake (an initializer, a function
-            # included, an empty box); Python's own values (None, numbers, the tuples a `sow` leaves) are not
-            # parameters: passed over
-            if (type(x).__module__ != "builtins" or callable(x)) and not is_mapping(x) and not _is_array(_unbox(x)):
+            # included, an empty box), and so is any value but None among the parameters (a nested list, passed
+            # over, was left as it was and not even reported); elsewhere Python's own values (numbers, the tuples
+            # a `sow` leaves) are no parameters: passed over
+            library = type(x).__module__ != "builtins" or callable(x)
+            if (library or (collection == "params" and x is not None)) and not is_mapping(x) and \
+                    not _is_array(_unbox(x)):
                 raise TypeError(f"the leaf {'/'.join((collection,) + path + (str(k),))!r} of the variables tree "
                                 f"has no shape and dtype: a leaf must be an array, a jax.ShapeDtypeStruct (as "
-                                f"jax.eval_shape gives) or a Flax box of one; got {type(x).__name__}")
+                                f"jax.eval_shape gives) or a Flax box of one (convert a nested list with "
+                                f"jnp.asarray); got {type(x).__name__}")
         arrays = {k: _unbox(x) for k, x in node.items() if _is_array(_unbox(x))}
         if arrays:
             params_layer = {k: _unbox(x) for k, x in _subtree(roots.get("params", {}), path).items()}
