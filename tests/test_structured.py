@@ -856,3 +856,164 @@ def test_an_equinox_grucell_bias_n_has_a_key_of_its_own_and_keeps_each_framework
     ui.presets.torch.apply(cell, seed=0)
     assert stats.check(cell.rnn.bias_hh.detach().numpy(), ui.Uniform(-1 / math.sqrt(hidden), 1 / math.sqrt(hidden)),
                        alpha=ALPHA)
+
+
+# ------------------------------------------------------------------ Equinox: layers in other pytree nodes, NamedTuples
+
+def _eqx_in_nodes() -> Any:
+    """An Equinox model whose layers sit in pytree nodes that are no tuple, list or dict: a
+    ``jax.tree_util.register_dataclass`` dataclass (``box.inner``), Flax's ``FrozenDict`` (``fd.b``, ``fd.a``
+    and a bare array ``fd.scale``), and a node of the user's registered without keys (``node``: its children by
+    flatten order, as a tuple's)."""
+    import dataclasses
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    frozen = pytest.importorskip("flax.core").FrozenDict
+
+    @jax.tree_util.register_dataclass
+    @dataclasses.dataclass
+    class Box:
+        inner: Any  # an eqx.nn.Linear
+
+    class Node:
+        def __init__(self, *layers: Any) -> None:
+            self.layers = layers
+    jax.tree_util.register_pytree_node(Node, lambda n: (n.layers, None), lambda _, layers: Node(*layers))
+
+    class Model(eqx.Module):
+        box: Any
+        fd: Any
+        node: Any
+        fc: Any
+
+        def __init__(self) -> None:
+            k = jax.random.split(jax.random.key(0), 5)
+            self.box = Box(eqx.nn.Linear(3, 4, key=k[0]))
+            self.fd = frozen({"b": eqx.nn.Linear(4, 5, key=k[1]), "a": eqx.nn.Linear(5, 6, key=k[2]),
+                              "scale": jax.numpy.full((6,), 2.0)})
+            self.node = Node(eqx.nn.Linear(6, 7, key=k[3]))
+            self.fc = eqx.nn.Linear(7, 2, key=k[4])
+    return Model()
+
+
+def _torch_in_nodes() -> Any:
+    """The torch twin of ``_eqx_in_nodes``'s layers (the same paths: submodules and a ``ModuleList``)."""
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    twin = nn.Module()
+    twin.box = nn.Module()
+    twin.box.inner = nn.Linear(3, 4)
+    twin.fd = nn.ModuleDict({"b": nn.Linear(4, 5), "a": nn.Linear(5, 6)})
+    twin.node = nn.ModuleList([nn.Linear(6, 7)])
+    twin.fc = nn.Linear(7, 2)
+    return twin
+
+
+def test_equinox_layers_in_a_dataclass_node_a_frozendict_or_a_users_node_are_walked_keyed_as_torchs():
+    # the walk went into tuples, lists and dicts only: the layers of a registered dataclass, a FrozenDict or a
+    # node of the user's were silently dropped (not drawn, not in the report, not even UNMATCHED). Now each is
+    # drawn as its layer, keyed by field name, dict key or child index as torch's twin: bit for bit in portable
+    # mode, whatever order the FrozenDict holds its keys in; a bare array there is reported UNMATCHED, untouched
+    model = _eqx_in_nodes()
+    new, report = ui.presets.torch.apply(model, seed=4, portable=True)
+    layers = ["box/inner", "fd/a", "fd/b", "node/0", "fc"]
+    assert sorted((p.path, p.kind, p.role) for p in report.params) == \
+        sorted([(f"{at}/{role}", "dense", role) for at in layers for role in ("weight", "bias")] +
+               [("fd/scale", "other", "other")])
+    assert [(p.path, p.kind) for p in report.unmatched] == [("fd/scale", "other")]
+    np.testing.assert_array_equal(np.asarray(new.fd["scale"]), np.full((6,), 2.0, np.float32))
+    twin = _torch_in_nodes()
+    ui.presets.torch.apply(twin, seed=4, portable=True)
+    theirs = {name.replace(".", "/"): t.detach().numpy() for name, t in twin.named_parameters()}
+    ours = {"box/inner": new.box.inner, "fd/a": new.fd["a"], "fd/b": new.fd["b"], "node/0": new.node.layers[0],
+            "fc": new.fc}
+    assert sorted(theirs) == sorted(p.path for p in report.params if p.kind == "dense")
+    for at, layer in ours.items():
+        for role in ("weight", "bias"):
+            np.testing.assert_array_equal(np.asarray(getattr(layer, role)), theirs[f"{at}/{role}"], err_msg=at)
+    before = np.asarray(model.box.inner.weight)
+    assert not np.array_equal(np.asarray(new.box.inner.weight), before)  # drawn, and the model given is unchanged
+    np.testing.assert_array_equal(np.asarray(model.box.inner.weight), before)
+
+
+def test_param_groups_and_skip_reach_equinox_layers_in_other_pytree_nodes():
+    # param_groups marked every array of such a node False (no decay on weights), and skip= named them only as
+    # "other tensors" while the walk did not draw them; now a weight decays and a bias does not, skip= keeps
+    # what it names, and a misspelt name is refused with nothing written
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    model = _eqx_in_nodes()
+    mask = ui.param_groups(model, no_decay=[ui.Select(role=("bias",))])
+    for layer in (mask.box.inner, mask.fd["a"], mask.node.layers[0], mask.fc):
+        assert (layer.weight, layer.bias) == (True, False)
+    assert mask.fd["scale"] is True  # an array no layer holds is a parameter all the same (kind "other")
+    plan = ui.Plan().rule(ui.Zeros(), role=("weight", "bias"))
+    new, report = plan.apply(model, seed=0, skip=["box/inner/weight", "fd.a.bias", "node/0/weight"])
+    assert sorted(p.path for p in report.skipped) == ["box/inner/weight", "fd/a/bias", "node/0/weight"]
+    for kept, old in ((new.box.inner.weight, model.box.inner.weight), (new.fd["a"].bias, model.fd["a"].bias),
+                      (new.node.layers[0].weight, model.node.layers[0].weight)):
+        np.testing.assert_array_equal(np.asarray(kept), np.asarray(old))
+    assert not np.asarray(new.box.inner.bias).any() and not np.asarray(new.fd["a"].weight).any()
+    leaves = [np.asarray(x).copy() for x in jax.tree_util.tree_leaves(eqx.filter(model, eqx.is_array))]
+    with pytest.raises(ValueError, match=r"parameter 'skip' .*'box/inner/wieght'.*did you mean 'box/inner/weight'"):
+        plan.apply(model, seed=0, skip=["box/inner/wieght"])
+    for x, y in zip(jax.tree_util.tree_leaves(eqx.filter(model, eqx.is_array)), leaves):
+        np.testing.assert_array_equal(np.asarray(x), y)
+
+
+@pytest.mark.parametrize("name", ["pair/0/weight", "pair/first/weight", "pair.first.weight"])
+def test_skip_takes_jaxs_name_of_an_equinox_namedtuple_field_as_the_parameter_it_is(name):
+    # the walk keys a NamedTuple's items by position (pair/0/weight, as torch's ModuleList); JAX names the field
+    # (pair/first/weight), and skip= took that name for "another tensor no plan writes": nothing was skipped and
+    # the tensor asked to be kept was overwritten. Each spelling now skips it; the rest is still drawn
+    import typing
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    k = jax.random.split(jax.random.key(0), 2)
+
+    class Pair(typing.NamedTuple):
+        first: Any  # an eqx.nn.Linear
+        second: Any
+
+    class Model(eqx.Module):
+        pair: Any
+
+        def __init__(self) -> None:
+            self.pair = Pair(eqx.nn.Linear(3, 3, key=k[0]), eqx.nn.Linear(3, 3, key=k[1]))
+    model = Model()
+    new, report = ui.Plan().rule(ui.Zeros(), role=("weight", "bias")).apply(model, seed=0, skip=[name])
+    assert [p.path for p in report.skipped] == ["pair/0/weight"]
+    np.testing.assert_array_equal(np.asarray(new.pair.first.weight), np.asarray(model.pair.first.weight))
+    assert sorted(e.param.path for e in report.entries) == ["pair/0/bias", "pair/1/bias", "pair/1/weight"]
+    assert not any(np.asarray(x).any() for x in (new.pair.first.bias, new.pair.second.weight, new.pair.second.bias))
+
+
+def test_an_equinox_shared_tie_across_namedtuple_fields_is_one_parameter_as_torchs():
+    # eqx.nn.Shared over a NamedTuple: its where/get paths were read with JAX's field names (pytree/head/weight)
+    # and never met the walk's positions (pytree/1/weight), so the tie was lost: two parameters, the tied tensor
+    # drawn as an embedding and again as a dense weight. One parameter now, owned and drawn as torch's twin's,
+    # and skip= by JAX's name of the source keeps it
+    import typing
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    k1, k2 = jax.random.split(jax.random.key(0))
+
+    class Pair(typing.NamedTuple):
+        emb: Any  # an eqx.nn.Embedding
+        head: Any  # an eqx.nn.Linear
+
+    def tied() -> Any:
+        pair = Pair(eqx.nn.Embedding(300, 16, key=k1), eqx.nn.Linear(16, 300, use_bias=False, key=k2))
+        return eqx.nn.Shared(pair, lambda p: p.head.weight, lambda p: p.emb.weight)
+    twin = _torch_tied(300, 16)
+    ui.presets.torch.apply(twin, seed=3, portable=True)
+    new, report = ui.presets.torch.apply(tied(), seed=3, portable=True)
+    assert [(p.path, p.kind, p.aliases) for p in report.params] == [("pytree/0/weight", "embedding",
+                                                                      ("pytree/1/weight",))]
+    embedding, head = new()
+    assert embedding.weight is head.weight
+    np.testing.assert_array_equal(np.asarray(embedding.weight), twin.pytree[0].weight.detach().numpy())
+    model = tied()
+    new, report = ui.presets.torch.apply(model, seed=3, skip=["pytree/emb/weight"])
+    assert [p.path for p in report.skipped] == ["pytree/0/weight"] and not report.entries
+    np.testing.assert_array_equal(np.asarray(new()[1].weight), np.asarray(model()[0].weight))

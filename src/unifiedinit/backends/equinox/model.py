@@ -1,12 +1,12 @@
 """Equinox modules as parameter records, and the target the apply loop writes through.
 
-Equinox modules are immutable pytrees (dataclasses): a walk follows their fields (submodules, tuples and lists of
-them, arrays), and a plan returns a new module built with ``eqx.tree_at``. Layers by class: ``Linear`` (weight
-(out, in)), ``Conv*`` (weight (out, in/g, *k), bias (out, 1, ...)), ``ConvTranspose*`` (weight (out, in/g, *k):
-the layer's own axes, not torch's (in, out/g, *k)), ``Embedding``, ``LayerNorm``/``RMSNorm``/``GroupNorm``/
-``BatchNorm`` (whose running statistics live in ``eqx.nn.State``, outside the module), ``LSTMCell``/``GRUCell``,
-``MultiheadAttention`` and ``PReLU``. A stacked model (``eqx.filter_vmap`` over a layer's constructor) has
-leading layer axes beyond the class's rank.
+Equinox modules are immutable pytrees (dataclasses): a walk follows their fields (submodules, tuples, lists, dicts
+and other pytree nodes of them, arrays), and a plan returns a new module built with ``eqx.tree_at``. Layers by
+class: ``Linear`` (weight (out, in)), ``Conv*`` (weight (out, in/g, *k), bias (out, 1, ...)), ``ConvTranspose*``
+(weight (out, in/g, *k): the layer's own axes, not torch's (in, out/g, *k)), ``Embedding``,
+``LayerNorm``/``RMSNorm``/``GroupNorm``/``BatchNorm`` (whose running statistics live in ``eqx.nn.State``, outside
+the module), ``LSTMCell``/``GRUCell``, ``MultiheadAttention`` and ``PReLU``. A stacked model (``eqx.filter_vmap``
+over a layer's constructor) has leading layer axes beyond the class's rank.
 """
 # equinox/jax: PyTree (jaxtyping's, in eqx.tree_at/filter) is unknown to pyright; jaxlib ships no stubs
 # pyright: reportUnknownMemberType=false
@@ -98,7 +98,7 @@ def _norm_axes(module: object, arrays: dict[str, Any], stack: Callable[[], Stack
 
 
 #: a module's fields, read once: its floating-point arrays by field name; (key parts, path, submodule) for each
-#: submodule; (key parts, path, array) for each array in a tuple, list or dict of a field
+#: submodule; (key parts, path, array) for each array in a tuple, list, dict or other pytree node of a field
 _Scan = tuple[dict[str, Any], list[tuple[tuple[Any, ...], tuple[Any, ...], Any]],
               list[tuple[tuple[Any, ...], tuple[Any, ...], Any]]]
 
@@ -108,10 +108,11 @@ def _scan(module: Any) -> _Scan:
     (``eqx.filter_eval_shape``'s ``jax.ShapeDtypeStruct``): a plan gives those their values. Submodules are
     found in a field, or in the tuples, lists and dicts there, however nested (an ``nn.Sequential``'s layers
     keyed by position alone, as torch's; a dict's by key, a decimal one as the position it spells, as torch's
-    ``ModuleDict`` gives it). An array in such a container is no layer of the library's: kind and role "other"
-    (reported, never guessed); a ``StateIndex``'s initial state (a BatchNorm's statistics, a user's running
-    average: one array or a tuple of them) lives outside the module once ``make_with_state`` ran, and none of its
-    arrays is walked."""
+    ``ModuleDict`` gives it), and in any other pytree node there (a ``jax.tree_util.register_dataclass``
+    dataclass, Flax's ``FrozenDict``, a registered node of the user's: ``_node_items``). An array in such a
+    container is no layer of the library's: kind and role "other" (reported, never guessed); a ``StateIndex``'s
+    initial state (a BatchNorm's statistics, a user's running average: one array or a tuple of them) lives outside
+    the module once ``make_with_state`` ran, and none of its arrays is walked."""
     arrays: dict[str, Any] = {}
     children: list[tuple[tuple[Any, ...], tuple[Any, ...], Any]] = []
     held: list[tuple[tuple[Any, ...], tuple[Any, ...], Any]] = []
@@ -127,7 +128,7 @@ def _scan(module: Any) -> _Scan:
             children.append(((f.name,), (f.name,), x))
         elif _inexact(x):
             arrays[f.name] = x
-        elif is_sequence(x) or isinstance(x, dict):
+        elif is_sequence(x) or isinstance(x, dict) or _node_items(x) is not None:
             key: tuple[Any, ...] = () if isinstance(module, _NN.Sequential) and f.name == "layers" else (f.name,)
             for c in _held(x, key, (f.name,)):
                 if isinstance(c[2], eqx.Module):
@@ -157,9 +158,50 @@ def _filled(shared: Any) -> Any:
         return shared.pytree
 
 
-def _parts(path: Sequence[Any]) -> tuple[Any, ...]:
-    """A JAX key path (``tree_flatten_with_path``'s) as the walk's path: field names, positions and dict keys."""
-    return tuple(getattr(k, "name", getattr(k, "idx", getattr(k, "key", k))) for k in path)
+def _part(entry: Any) -> Any:
+    """One entry of a JAX key path as the walk's path part: a field's name (``GetAttrKey``), a position
+    (``SequenceKey``), a dict key (``DictKey``), a node's own child index (``FlattenedIndexKey``: its flatten
+    order, as a tuple's position), or the entry as a string (a key class of the user's)."""
+    for attr in ("name", "idx", "key"):
+        if hasattr(entry, attr):
+            return getattr(entry, attr)
+    return str(entry)
+
+
+def _walk_path(tree: Any, path: Sequence[Any]) -> tuple[Any, ...]:
+    """A JAX key path of ``tree`` (``tree_flatten_with_path``'s) as the walk's path (a handle's): a NamedTuple's
+    fields, which JAX names (``GetAttrKey``), by position, as the walk keys a tuple's items; every other entry as
+    ``_part`` reads it."""
+    node, out = tree, list[Any]()
+    for entry in path:
+        part = _part(entry)
+        fields: tuple[Any, ...] = getattr(node, "_fields", ()) if is_sequence(node) else ()
+        if isinstance(part, str) and part in fields:
+            part = fields.index(part)
+        out.append(part)
+        node = _child(node, part)
+    return tuple(out)
+
+
+def _node_items(value: Any) -> list[tuple[Any, Any]] | None:
+    """(path part, child) for each child of a pytree node that is no Equinox module, array, tuple, list or dict (a
+    ``jax.tree_util.register_dataclass`` dataclass: its fields by name; Flax's ``FrozenDict``: by key; a node of the
+    user's: by its key path entries, ``_part``), one level down; None for anything else (a leaf: a function, a
+    number). Keyed by the entries, never by the order of the children."""
+    if isinstance(value, (eqx.Module, tuple, list, dict, jax.ShapeDtypeStruct)) or value is None or \
+            eqx.is_array(value):
+        return None
+
+    def below(x: Any) -> bool:
+        return x is not value
+    try:
+        children = cast("list[tuple[Any, Any]]", jax.tree_util.tree_flatten_with_path(
+            value, is_leaf=below)[0])  # pyright: ignore[reportUnknownMemberType]
+    except Exception:  # noqa: BLE001 - a node whose flatten fails here: no container the walk can read
+        return None
+    if any(len(path) != 1 for path, _ in children):
+        return None  # a leaf: its one path is ()
+    return [(_part(path[0]), x) for path, x in children]
 
 
 def _shared_ties(shared: Any) -> tuple[list[tuple[tuple[Any, ...], tuple[Any, ...]]], list[tuple[Any, ...]]]:
@@ -170,17 +212,18 @@ def _shared_ties(shared: Any) -> tuple[list[tuple[tuple[Any, ...], tuple[Any, ..
         return cast("list[tuple[Any, Any]]",
                     jax.tree_util.tree_flatten_with_path(tree)[0])  # pyright: ignore[reportUnknownMemberType]
     leaves = flat(shared.pytree)
-    holes = [_parts(path) for path, leaf in leaves if _is_placeholder(leaf)]
+    holes = [_walk_path(shared.pytree, path) for path, leaf in leaves if _is_placeholder(leaf)]
     if not holes:
         return [], []
     sources: dict[int, tuple[Any, ...]] = {}
     for path, leaf in leaves:
         if _inexact(leaf):
-            sources.setdefault(id(leaf), _parts(path))
+            sources.setdefault(id(leaf), _walk_path(shared.pytree, path))
     ties: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []
     lost: list[tuple[Any, ...]] = []
-    for path, leaf in flat(_filled(shared)):
-        at = _parts(path)
+    filled = _filled(shared)
+    for path, leaf in flat(filled):
+        at = _walk_path(filled, path)
         if any(at[:len(hole)] == hole for hole in holes):
             if id(leaf) in sources:
                 ties.append((("pytree",) + at, ("pytree",) + sources[id(leaf)]))
@@ -240,11 +283,12 @@ def _declared_weight(module: Any) -> tuple[int, ...] | None:
 
 def _held(value: Any, key: tuple[Any, ...], path: tuple[Any, ...], depth: int = 0
           ) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], Any]]:
-    """(key parts, path, item) for each item of a tuple, a list or a dict, however nested."""
+    """(key parts, path, item) for each item of a tuple, a list, a dict or another pytree node (``_node_items``),
+    however nested."""
     if depth >= 16:
         return
     items = enumerate(value) if is_sequence(value) else cast("dict[Any, Any]", value).items() \
-        if isinstance(value, dict) else None
+        if isinstance(value, dict) else _node_items(value)
     if items is None:
         yield key, path, value
         return
@@ -296,7 +340,8 @@ def _stacks(module: Any, memo: dict[int, frozenset[Stack]], depth: int = 0) -> f
 def walk(model: Any) -> list[tuple[Any, Any]]:
     """Every floating-point array of an Equinox module as (Param, (attribute path, array)), one per leaf.
 
-    The walk follows the module's fields (submodules, tuples and lists of them, arrays); the kind and layout of
+    The walk follows the module's fields (submodules, arrays, and the tuples, lists, dicts and other pytree nodes
+    that hold them: a registered dataclass's fields by name, a ``FrozenDict``'s items by key); the kind and layout of
     each layer come from its class (``Linear``: "dense", weight (out, in); ``Conv*``: "conv"; ``ConvTranspose*``:
     "conv_transpose", weight (out, in/g, *k), the "equinox_conv_transpose" layout; ``Embedding``; the norms;
     ``LSTMCell``/``GRUCell``; ``MultiheadAttention``; ``PReLU``), a layer registered with ``ui.register_layer``
@@ -394,14 +439,23 @@ def read(handle: Any) -> Any:
     return np.asarray(handle[1])
 
 
+def _child(node: Any, part: Any) -> Any:
+    """The child ``part`` (a walk's path part) of ``node``: a module's field, a tuple's, list's or dict's item, or
+    another pytree node's child by its key path entry (``_node_items``)."""
+    items = None if isinstance(node, (eqx.Module, tuple, list, dict)) else _node_items(node)
+    if items is not None:
+        return dict(items)[part]
+    if isinstance(part, str) and not isinstance(node, dict):
+        return getattr(cast(object, node), part)
+    return cast("Any", node)[part]
+
+
 def _get(model: Any, path: tuple[Any, ...]) -> Any:
-    """What ``path`` (a walk's handle: field names, then positions and dict keys) names in ``model``."""
+    """What ``path`` (a walk's handle: field names, then positions, dict keys and other nodes' keys) names in
+    ``model``."""
     node: Any = model
     for part in path:
-        if isinstance(part, str) and not isinstance(node, dict):
-            node = getattr(cast(object, node), part)
-        else:
-            node = cast("Any", node)[part]
+        node = _child(node, part)
     return node
 
 
@@ -478,17 +532,16 @@ def weight_norms_following(model: Any, written: set[tuple[Any, ...]]) -> list[tu
 
 
 def held(model: Any, found: Sequence[tuple[Param, Any]]) -> dict[str, str | None]:
-    """``skip=``'s other names of ``model``'s tensors: the "/"-joined path of every array leaf that is no
-    parameter (an integer array, a weight norm's ``g``), each to None. A leaf that holds no array (a function: an
-    ``MLP``'s ``activation``, a ``Shared``'s ``where``) names no tensor; an ``eqx.nn.Shared``'s placeholder is
-    its owner's alias (``walk``), which ``skip=`` takes as the owner's name."""
-    del found
-
-    def name(k: Any) -> str:
-        return str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k))))
+    """``skip=``'s other names of ``model``'s tensors: the "/"-joined JAX key path of every array leaf, each to the
+    path of the parameter the walk found there (``found``: a NamedTuple's field by name, ``pair/first/weight``,
+    where the walk keys it by position, ``pair/0/weight``), or to None for a leaf that is no parameter (an integer
+    array, a weight norm's ``g``). A leaf that holds no array (a function: an ``MLP``'s ``activation``, a
+    ``Shared``'s ``where``) names no tensor; an ``eqx.nn.Shared``'s placeholder is its owner's alias (``walk``),
+    which ``skip=`` takes as the owner's name."""
+    params = {handle[0]: p.path for p, handle in found}
     leaves = cast("list[tuple[Any, Any]]",
                   jax.tree_util.tree_flatten_with_path(model)[0])  # pyright: ignore[reportUnknownMemberType]
-    return {"/".join(map(name, path)): None for path, x in leaves
+    return {"/".join(str(_part(k)) for k in path): params.get(_walk_path(model, path)) for path, x in leaves
             if eqx.is_array(x) or isinstance(x, jax.ShapeDtypeStruct)}
 
 
@@ -525,8 +578,8 @@ def target(model: Any, **options: Any) -> _Target:
 def param_groups(model: Any, selects: Sequence[Select], weight_decay: float) -> Any:
     """``unifiedinit.param_groups`` for Equinox: an optax mask (True where decay applies) shaped like
     ``eqx.filter(model, eqx.is_array)``. Each array is decided as the walk found it (in a field, or in a tuple,
-    list or dict of one), at each leaf that holds it; arrays that are not parameters (a ``StateIndex``'s initial
-    state, an integer array) get False.
+    list, dict or other pytree node of one), at each leaf that holds it; arrays that are not parameters (a
+    ``StateIndex``'s initial state, an integer array) get False.
 
     Pass it as ``optax.adamw(..., mask=mask)`` for the module's arrays (``eqx.filter(model, eqx.is_array)``).
 
