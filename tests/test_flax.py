@@ -768,6 +768,101 @@ def test_linen_shared_modules_and_numbered_attributes_are_keyed_as_torchs_and_nn
     np.testing.assert_array_equal(kept["params"][home]["kernel"], variables["params"][home]["kernel"])
 
 
+def test_linen_nested_containers_and_aliases_through_aliases_are_keyed_as_torchs():
+    """A list of dicts, a list of lists and a dict of lists in setup: linen names their modules blocks_0_fc,
+    stages_0_1, heads_a_0, which were read from the names (blocks_0_fc whole, stages_0/1), where torch's
+    ModuleList/ModuleDict and NNX key them blocks/0/fc, stages/0/1, heads/a/0. A module shared inside a shared
+    module (inner self.a = self.f, outer self.a = self.enc) was not reached through both (a/a), so another path
+    owned it than torch's; a module handed to a holder that two attributes hold (p1, p2) lacked the p2 alias."""
+    torch = pytest.importorskip("torch")
+    tnn = torch.nn
+
+    class TInner(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.f = tnn.Linear(4, 4)
+            self.a = self.f
+
+    class THolder(tnn.Module):
+        def __init__(self, sh):
+            super().__init__()
+            self.sh = sh
+
+    class T(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = tnn.ModuleList([tnn.ModuleDict({"fc": tnn.Linear(4, 4)}) for _ in range(2)])
+            self.stages = tnn.ModuleList([tnn.ModuleList([tnn.Linear(4, 4), tnn.Linear(4, 4)]) for _ in range(2)])
+            self.heads = tnn.ModuleDict({"a": tnn.ModuleList([tnn.Linear(4, 4), tnn.Linear(4, 4)])})
+            self.enc = TInner()
+            self.a = self.enc
+            self.sh = tnn.Linear(4, 4)
+            self.p1 = THolder(self.sh)
+            self.p2 = self.p1
+
+    class LInner(nn.Module):
+        def setup(self):
+            self.f = nn.Dense(4)
+            self.a = self.f
+
+        def __call__(self, x):
+            return self.a(self.f(x))
+
+    class LHolder(nn.Module):
+        sh: nn.Module
+
+        def __call__(self, x):
+            return self.sh(x)
+
+    class L(nn.Module):
+        def setup(self):
+            self.blocks = [{"fc": nn.Dense(4)} for _ in range(2)]
+            self.stages = [[nn.Dense(4), nn.Dense(4)] for _ in range(2)]
+            self.heads = {"a": [nn.Dense(4), nn.Dense(4)]}
+            self.enc = LInner()
+            self.a = self.enc
+            self.sh = nn.Dense(4)
+            self.p1 = LHolder(self.sh)
+            self.p2 = self.p1
+
+        def __call__(self, x):
+            for block in self.blocks:
+                x = block["fc"](x)
+            for stage in self.stages:
+                for layer in stage:
+                    x = layer(x)
+            for layer in self.heads["a"]:
+                x = layer(x)
+            return self.p2(self.p1(self.sh(self.a(self.enc(x)))))
+
+    def torch_form(path: str) -> str:
+        return path.replace("kernel", "weight")
+
+    t = T()
+    want = {torch_form(p.path): (p.key, tuple(sorted(map(torch_form, p.aliases)))) for p in ui.inspect(t).params}
+    x = jnp.ones((1, 4))
+    variables = L().init(jax.random.key(0), x)
+    plan = ui.Plan().rule(ui.Normal(0, 1), role="weight").rule(ui.Uniform(-1, 1), role="bias")
+    plan.apply(t, seed=0, portable=True)
+    torch_values = {p.key: t.get_parameter(p.path.replace("/", ".")).detach().numpy() for p in ui.inspect(t).params}
+    for options in ({"params": variables, "inputs": (x,)}, {"params": variables}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a linen module without inputs: known from setup
+            params = ui.inspect(L(), **options).params
+            new, _ = plan.apply(L(), seed=0, portable=True, **options)
+        keys = sorted((p.key, tuple(sorted(map(torch_form, p.aliases)))) for p in params)
+        assert keys == sorted(want.values()), options
+        assert dict((p.key, p.aliases) for p in params)["a/a/weight"] == ("a/f/kernel", "enc/a/kernel", "enc/f/kernel")
+        places = [place for _, place in F.walk(L(), **options)]
+        assert [p.path for p in params] == [p.path for p, _ in F.walk(L(), **options)]
+        for p, (collection, at, name) in zip(params, places):  # each value at its place in the tree: torch's
+            value = new[collection]
+            for part in (*at, name):
+                value = value[part]
+            expected = torch_values[p.key]
+            np.testing.assert_array_equal(np.asarray(value), expected.T if p.role == "weight" else expected)
+
+
 def test_small_floats_take_constants_within_their_range_as_ml_dtypes_counts_it():
     # JAX wrote NaN or inf for a constant a float8 dtype cannot hold (1000 in float8_e4m3fn, 1e6 in float8_e5m2)
     from unifiedinit import _validate as v

@@ -190,11 +190,12 @@ class _Layer:
 def _held(module: Any, path: tuple[str, ...]) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[str, ...]]]:
     """The submodules a linen module at ``path`` (bound, its ``setup`` run) holds in its attributes, as
     (held, aliases). ``held``: the name linen gives each (``<attribute>``, or ``<attribute>_<key>`` in a list,
-    tuple or dict attribute) -> its key parts, as torch and NNX key them: ``(attribute,)``, or ``(attribute,
-    position)`` (a decimal key a position): so a plain attribute named ``fc_0`` is no list position, and a
-    list with a gap a parameterless member leaves (``layers_0``, ``layers_2``) is still a list. ``aliases``: the
-    names among those whose module's variables live at another path (``self.dec = self.enc``, a module handed to
-    another as an attribute) -> that path: its variables are reached under both (tied)."""
+    tuple or dict attribute, ``<attribute>_<key>_<key>`` in one nested in another) -> its key parts, as torch and
+    NNX key them: ``(attribute,)``, ``(attribute, position)`` (a decimal key a position), ``(attribute, 0,
+    "fc")`` for ``blocks_0_fc``: so a plain attribute named ``fc_0`` is no list position, and a list with a gap a
+    parameterless member leaves (``layers_0``, ``layers_2``) is still a list. ``aliases``: the names among those
+    whose module's variables live at another path (``self.dec = self.enc``, a module handed to another as an
+    attribute) -> that path: its variables are reached under both (tied)."""
     import flax.linen as nn
     held: dict[str, tuple[Any, ...]] = {}
     aliases: dict[str, tuple[str, ...]] = {}
@@ -202,23 +203,25 @@ def _held(module: Any, path: tuple[str, ...]) -> tuple[dict[str, tuple[Any, ...]
         attributes = cast("dict[str, Any]", vars(module))
     except TypeError:
         return held, aliases
-    for attribute, value in list(attributes.items()):
-        if attribute.startswith("_") or attribute in ("parent", "scope"):
-            continue
-        items: Iterable[tuple[Any, Any]] = value.items() if is_mapping(value) else \
-            enumerate(cast("Sequence[Any]", value)) if isinstance(value, (list, tuple)) else [(None, value)]
-        for key, child in items:
-            if not isinstance(child, nn.Module) or not (key is None or isinstance(key, (int, str))) or \
-                    isinstance(key, bool):
-                continue
-            name = attribute if key is None else f"{attribute}_{key}"
-            parts = (attribute,) if key is None else (attribute,) + _key_part(key)
-            scope = child.scope
-            where = tuple(str(x) for x in scope.path) if scope is not None else path + (str(child.name),)
+
+    def visit(name: str, parts: tuple[Any, ...], value: Any, depth: int) -> None:
+        if isinstance(value, nn.Module):
+            scope = value.scope
+            where = tuple(str(x) for x in scope.path) if scope is not None else path + (str(value.name),)
             if where == path + (name,):
                 held[name] = parts
             elif path[:len(where)] != where:  # not the module itself or one above it (a parent reference)
                 held[name], aliases[name] = parts, where
+            return
+        items: Iterable[tuple[Any, Any]] = value.items() if is_mapping(value) else \
+            enumerate(cast("Sequence[Any]", value)) if isinstance(value, (list, tuple)) else ()
+        for key, child in items:
+            if depth < 16 and isinstance(key, (int, str)) and not isinstance(key, bool):
+                visit(f"{name}_{key}", parts + _key_part(key), child, depth + 1)
+
+    for attribute, value in list(attributes.items()):
+        if not attribute.startswith("_") and attribute not in ("parent", "scope"):
+            visit(attribute, (attribute,), value, 0)
     return held, aliases
 
 
@@ -570,12 +573,17 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
             members[(at, "cell")] = ()
     # a module an attribute shares with another (self.dec = self.enc) has its variables at one path: each is
     # reached under the other path too, as torch's and NNX's shared modules are, and tied below
-    reached = [(path, path) for _, path, _, _, _ in places]
-    for at, layer in layers.items():
-        for name, where in layer.aliases.items():
-            reached += [(at + (name,) + path[len(where):], home) for path, home in list(reached)
-                        if path[:len(where)] == where]
-    reached = list(dict.fromkeys(reached))
+    # (an alias of a module that itself holds one, or is held by one, reaches paths through both: repeated until
+    # no new path is reached; a path deeper than any tree, from modules that hold each other, is not followed)
+    reached = list(dict.fromkeys((path, path) for _, path, _, _, _ in places))
+    known, new = set(reached), reached
+    while new:
+        new = [(to, home) for at, layer in layers.items() for name, where in layer.aliases.items()
+               for path, home in new if path[:len(where)] == where
+               for to in [at + (name,) + path[len(where):]] if len(to) <= 64 and (to, home) not in known]
+        new = list(dict.fromkeys(new))
+        known.update(new)
+        reached += new
     parts = _linen_key_parts((path for path, _ in reached),
                              [at for at, layer in layers.items() if layer.cls == "Sequential"], members)
     homes: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
