@@ -575,13 +575,14 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
     # reached under the other path too, as torch's and NNX's shared modules are, and tied below
     # (an alias of a module that itself holds one, or is held by one, reaches paths through both: repeated until
     # no new path is reached; a path deeper than any tree, from modules that hold each other, is not followed)
-    reached = list(dict.fromkeys((path, path) for _, path, _, _, _ in places))
+    reached: list[tuple[tuple[str, ...], tuple[str, ...]]] = \
+        list(dict.fromkeys((path, path) for _, path, _, _, _ in places))  # (a path it is reached by, its place)
     known, new = set(reached), reached
     while new:
-        new = [(to, home) for at, layer in layers.items() for name, where in layer.aliases.items()
-               for path, home in new if path[:len(where)] == where
-               for to in [at + (name,) + path[len(where):]] if len(to) <= 64 and (to, home) not in known]
-        new = list(dict.fromkeys(new))
+        new = list(dict.fromkeys((to, home) for at, layer in layers.items() for name, where in layer.aliases.items()
+                                 for path, home in new if path[:len(where)] == where
+                                 for to in [at + (name,) + path[len(where):]]
+                                 if len(to) <= 64 and (to, home) not in known))
         known.update(new)
         reached += new
     parts = _linen_key_parts((path for path, _ in reached),
