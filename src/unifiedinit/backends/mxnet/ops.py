@@ -14,7 +14,17 @@ def _num(x: float) -> float:
     (1.2e-38) become 0, a change far below float32's resolution here. A float64 draw never comes here: its numbers
     go through MXNet's scalar operators, which keep double precision (``MXNetOps.affine``, ``MXNetOps.clip``)."""
     x = float(x)
-    return 0.0 if abs(x) < 1.1754943508222875e-38 else x
+    return 0.0 if abs(x) < _TINY32 else x
+
+
+#: the smallest normal float32: MXNet's random and clip operators take no smaller number but 0
+_TINY32 = 1.1754943508222875e-38
+
+
+def _flushed(*xs: float) -> bool:
+    """Whether ``_num`` would change one of ``xs`` (a nonzero number below float32's smallest normal): such a
+    bound or scale goes through the scalar operators instead, which read doubles."""
+    return any(x != 0 and abs(x) < _TINY32 for x in xs)
 
 
 #: the smallest normal float64: MXNet's parameter parser refuses a smaller number but 0 ("Out of range value")
@@ -63,16 +73,17 @@ class MXNetOps(Ops):
     # with ``out`` (a parameter's own array, of the work dtype) MXNet draws into it: the same numbers, without a
     # new array and a copy
     def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: str, out: Any = None) -> Any:
-        if dt != "float64":
+        if dt != "float64" and not _flushed(low, high):
             return mx.nd.random.uniform(_num(low), _num(high), shape=shape, dtype=dt, ctx=self.ctx, out=out)
         # MXNet reads low and high as float32: U[0, 1) in float64, then low + (high - low) u in double precision
         # (the samplers clip a uniform to its window as the dtype holds it; a window wider than float64's range
-        # is refused before any draw)
+        # is refused before any draw); so too a float32 window below float32's smallest normal, which MXNet's
+        # uniform reads as [0, 0] (every value 0, outside the window)
         u = mx.nd.random.uniform(0.0, 1.0, shape=shape, dtype=dt, ctx=self.ctx, out=out)
         return self._affine(u, float(high) - float(low), float(low), in_place=True)
 
     def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: str, out: Any = None) -> Any:
-        if dt != "float64" and _num(std) > 0:
+        if dt != "float64" and not _flushed(std):
             return mx.nd.random.normal(_num(mean), _num(std), shape=shape, dtype=dt, ctx=self.ctx, out=out)
         # MXNet reads loc and scale as float32: N(0, 1) in float64, then mean + std z in two roundings (as the
         # NumPy reference computes it); so too a std below float32's smallest normal, which MXNet's normal refuses
@@ -169,13 +180,13 @@ class MXNetOps(Ops):
 
     def clip(self, x: Any, low: float, high: float) -> Any:
         import numpy as np
-        if np.dtype(x.dtype).name != "float64":
+        if np.dtype(x.dtype).name != "float64" and not _flushed(low, high):
             return mx.nd.clip(x, _num(low), _num(high))
-        # mx.nd.clip reads its bounds as float32 (a float64 value past high by half a float32 step passed): the
-        # scalar minimum and maximum keep double precision; a subnormal bound (refused by MXNet's parser) is
-        # applied on the host
+        # mx.nd.clip reads its bounds as float32 (a float64 value past high by half a float32 step passed, a bound
+        # below float32's smallest normal was 0): the scalar minimum and maximum keep double precision; a
+        # subnormal float64 bound (refused by MXNet's parser) is applied on the host
         if _subnormal(low, high):
-            return self.from_numpy(np.clip(x.asnumpy(), low, high), "float64")
+            return self.from_numpy(np.clip(x.asnumpy(), low, high), np.dtype(x.dtype).name)
         return mx.nd.maximum(mx.nd.minimum(x, float(high)), float(low))
 
     def stack(self, parts: list[Any]) -> Any:
