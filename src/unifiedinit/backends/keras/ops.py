@@ -112,7 +112,19 @@ class KerasOps(NumpyLikeOps):
             else dtype
 
     def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: str, out: Any = None) -> Any:
-        return keras.random.uniform(shape, low, high, dtype=dt, seed=self.seeds())
+        if dt != "float64":
+            return keras.random.uniform(shape, low, high, dtype=dt, seed=self.seeds())
+        # tensorflow makes a float64 draw's minval and maxval float32 constants first (U(1e6, 1e6 + 1e-3) was
+        # 1e6 everywhere, 1e39 refused by TF's own message): U[0, 1) in float64, then low + (high - low) u in
+        # double precision, as the other backends' float64 draws (the samplers clip it to its window)
+        u = keras.random.uniform(shape, 0.0, 1.0, dtype=dt, seed=self.seeds())
+        return self.affine(u, float(high) - float(low), float(low))
+
+    def clip(self, x: Any, low: float, high: float) -> Any:
+        # bounds as tensors of x's dtype: Keras's torch backend makes Python numbers float32 tensors, so a float64
+        # value was clipped to 0.10000000149 for 0.1, and to inf for a bound past float32's range
+        dtype = keras.backend.standardize_dtype(x.dtype)
+        return ops.clip(x, ops.convert_to_tensor(low, dtype=dtype), ops.convert_to_tensor(high, dtype=dtype))
 
     def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: str, out: Any = None) -> Any:
         return keras.random.normal(shape, mean, std, dtype=dt, seed=self.seeds())
