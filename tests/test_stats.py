@@ -309,10 +309,11 @@ def test_check_refuses_an_alpha_that_is_no_level_in_0_1_by_name(alpha, error, wo
 def test_check_takes_an_alpha_in_0_1_as_a_numpy_scalar_and_applies_it():
     x = ui.sample(ui.Normal(), (64, 64), seed=0)
     verdict = stats.check(x, ui.Normal(), alpha=_wrong(np.float32(0.25)))  # a NumPy scalar, typed float
-    # the same p as the default level's; the verdict is p > alpha, at the level given (old: a numpy.bool from
-    # __bool__, a TypeError)
+    # the same p as the default level's; the verdict is p > alpha / 2 and the variance test's p > alpha / 2 (each
+    # held to half the level given) (old: a numpy.bool from __bool__, a TypeError)
     assert verdict.p is not None and verdict.p == stats.check(x, ui.Normal()).p
-    assert bool(verdict) is (verdict.p > 0.25)
+    assert verdict.var_p is not None and verdict.alpha == pytest.approx(0.25)
+    assert bool(verdict) is (verdict.p > 0.125 and verdict.var_p > 0.125)
 
 
 def _wrong(value: Any) -> Any:
@@ -379,3 +380,94 @@ def test_check_reads_a_bfloat16_torch_tensor_as_numpy_holds_bfloat16():
     # determined values are compared as the tensor's dtype holds them: 0.1 in bfloat16 is 0.10009765625
     assert stats.check(torch.full((4, 4), 0.1, dtype=torch.bfloat16, requires_grad=True), ui.Constant(0.1))
     assert not stats.check(torch.full((4, 4), 0.1, dtype=torch.bfloat16).float(), ui.Constant(0.1))  # as float32
+
+
+# ---- the variance test beside KS: KS alone passed a normal sample whose std was 2% off at n = 76,800, where the
+# sample std's standard error is 0.3% (the variance is tested exactly, chi-square, for a normal law; by a z-test with
+# the law's 4th central moment for the others); each test is held to alpha / 2
+
+def _scaled(spec, factor, seed=1):
+    """A float32 sample of ``spec`` (256 x 300), its spread about the law's mean scaled by ``factor``."""
+    x = ui.sample(spec, (256, 300), seed=seed, dtype="float32")
+    mean = stats.distribution(ui.lower(spec, x.shape)).mean
+    return ((x - mean) * factor + mean).astype(np.float32)
+
+
+@pytest.mark.parametrize("spec,factor", [
+    (ui.KaimingNormal(), 1.02),
+    (ui.KaimingNormal(), 0.98),                                    # two-sided: a std too small too
+    (ui.Normal(0.5, 2.0), 1.02),                                   # about a mean away from 0
+    (ui.TruncatedNormal(), 0.98),                                  # the z-test (not normal), inside the support
+    (ui.Mixture([ui.Zeros(), ui.Normal()], [0.3, 0.7]), 1.02),     # point masses: iid too
+], ids=repr)
+def test_check_fails_a_sample_whose_std_is_2_percent_off_by_its_variance(spec, factor):
+    # each passed KS (p from 0.0016 to 0.22 > alpha); their variance is 6 to 10 standard errors off (critical 4.06)
+    verdict = stats.check(_scaled(spec, factor), spec, layout="torch")
+    assert not verdict and str(verdict).startswith("FAIL"), str(verdict)
+    assert verdict.p is not None and verdict.p > stats.ALPHA / 2  # KS alone would pass it
+    assert any(r.startswith("variance p=") and "<= alpha/2=5e-05" in r for r in verdict.reasons), verdict.reasons
+    assert verdict.var_z is not None and abs(verdict.var_z) > 5 and (verdict.var_z > 0) is (factor > 1)
+
+
+@pytest.mark.parametrize("spec", [
+    ui.Normal(0.5, 2.0), ui.TruncatedNormal(), ui.Uniform(-1.0, 3.0), ui.XavierUniform(), ui.KaimingNormal(),
+    ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Uniform(-10, -5)], [0.25, 0.5, 0.25]),
+    ui.Affine(ui.LogUniform(1e-3, 1.0), -2.0, 1.0),
+], ids=repr)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_check_passes_correct_samples_with_the_variance_tested(spec, dtype):
+    # a correct sample fails with probability at most alpha = 1e-4 (the z-test's up to its normal approximation);
+    # the seeds are fixed, so the outcome is the same on every run
+    verdict = stats.check(ui.sample(spec, (256, 300), seed=5, dtype=dtype), spec, layout="torch")
+    assert verdict, str(verdict)
+    assert verdict.var_p is not None and verdict.var_p > stats.ALPHA / 2 and verdict.alpha == stats.ALPHA
+    assert "variance z=" in str(verdict) and "each at alpha/2=5e-05" in str(verdict)
+
+
+@pytest.mark.parametrize("spec", [ui.Normal(), ui.Uniform(-1.0, 1.0)], ids=repr)
+def test_a_correct_sample_fails_check_at_most_at_alpha_with_the_variance_tested(spec):
+    # 200 correct samples of 2,000 values at alpha = 0.05: each fails with probability at most 0.05 (KS and the
+    # variance test at 0.025 each; the uniform's z-test up to its normal approximation), so the count of failures is
+    # at most Binomial(200, 0.05), and of variance failures Binomial(200, 0.025); each bound is passed by such a
+    # count except with probability 1e-4 (the seeds are fixed: the outcome is the same on every run)
+    runs, alpha = 200, 0.05
+    verdicts = [stats.check(ui.sample(spec, (2000,), seed=s, dtype="float64"), spec, alpha=alpha) for s in range(runs)]
+    var_p = np.array([np.nan if v.var_p is None else v.var_p for v in verdicts])
+    assert not np.isnan(var_p).any()  # the variance was tested in every one
+    assert sum(not v for v in verdicts) <= st.binom.ppf(1 - 1e-4, runs, alpha)
+    assert np.sum(var_p <= alpha / 2) <= st.binom.ppf(1 - 1e-4, runs, alpha / 2)
+    # and the variance p-value is a p-value, not a bound far from it: its failures at 0.5 are Binomial(200, 0.5)
+    # (exact for the normal law's chi-square; 0.5 is not where the z-test's approximation is strained either)
+    assert st.binom.ppf(1e-4, runs, 0.5) <= np.sum(var_p <= 0.5) <= st.binom.ppf(1 - 1e-4, runs, 0.5)
+
+
+@pytest.mark.parametrize("spec,dtype,shape", [
+    (ui.Orthogonal(), "float32", (256, 300)),               # entries not independent: rows of norm 1
+    (ui.Sparse(0.5), "float32", (256, 300)),                # a fixed count of zeros in each column
+    (ui.Normal(), "float16", (256, 300)),                   # rounded to a coarse grid
+    (ui.Normal(1000.0, 0.001), "float32", (256, 512)),      # float32's numbers 6.1e-5 apart: rounding > the s.e.
+], ids=repr)
+def test_check_keeps_ks_alone_at_alpha_where_the_variance_is_not_tested(spec, dtype, shape):
+    x = ui.sample(spec, shape, seed=3, dtype=dtype)
+    verdict = stats.check(x, spec)
+    assert verdict, str(verdict)  # a correct sample: fails with probability at most alpha = 1e-4 (fixed seed)
+    assert verdict.var_p is None and verdict.var_z is None and "variance" not in str(verdict)
+    # the whole alpha goes to KS: at an alpha with alpha / 2 < p < alpha the same sample fails, by KS alone
+    assert verdict.p is not None and verdict.p < 1.0
+    level = 1.5 * verdict.p if verdict.p <= 1 / 3 else (1.0 + verdict.p) / 2
+    failed = stats.check(x, spec, alpha=level)
+    assert not failed and failed.var_p is None and failed.reasons == (f"KS p={verdict.p:.3g} <= alpha={level:g}",)
+
+
+def test_the_variance_z_test_waits_for_an_n_where_its_normal_approximation_holds():
+    # a uniform law's sample variance is skewed: at alpha = 1e-4 (each test at 5e-5) the z-test needs n >= 1238, at
+    # alpha = 0.05 n >= 32; a correct sample passes with probability at least 1 - alpha (fixed seed)
+    spec = ui.Uniform(-1.0, 1.0)
+    x = ui.sample(spec, (1000,), seed=3, dtype="float32")
+    assert stats.check(x, spec).var_p is None
+    assert stats.check(ui.sample(spec, (1238,), seed=3, dtype="float32"), spec).var_p is not None
+    verdict = stats.check(x, spec, alpha=0.05)
+    assert verdict.var_p is not None and verdict, str(verdict)
+    # and a normal law, whose test is exact, is tested at any n of 4 or more
+    assert stats.check(ui.sample(ui.Normal(), (4,), seed=3), ui.Normal()).var_p is not None
+    assert stats.check(ui.sample(ui.Normal(), (3,), seed=3), ui.Normal()).var_p is None
