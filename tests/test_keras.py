@@ -315,11 +315,10 @@ def test_a_float64_draw_keeps_a_window_float32_cannot_tell_apart(spec):
         import jax
         if not jax.config.read("jax_enable_x64"):
             pytest.skip("JAX makes float64 only with jax_enable_x64")
-    from scipy import stats as scipy_stats
     x = keras.ops.convert_to_numpy(spec.to_keras(seed=0)((256, 512), "float64"))
     assert x.dtype == np.float64 and spec.low <= x.min() and x.max() <= spec.high
     reference = ui.sample(spec, (256, 512), layout="keras", seed=1, dtype="float64")
-    assert scipy_stats.ks_2samp(x.ravel(), reference.ravel())[1] > 1e-6
+    assert stats.ks_2samp(x.ravel(), reference.ravel())[1] > 1e-6
 
 
 @pytest.mark.parametrize("bad,error", [

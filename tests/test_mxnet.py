@@ -625,14 +625,13 @@ def test_a_float32_window_below_float32s_smallest_normal_keeps_its_law(spec):
     0, so every value was 0 (outside the window). The window goes through the scalar operators now, as a float64
     one does: the values stay in it and follow the reference's law in float32 (two-sample KS, 131,072 values a
     side, at 1e-6: a false failure about once in a million runs; fixed seeds)."""
-    scipy_stats = pytest.importorskip("scipy.stats")
     p = gluon.Parameter("weight", shape=(256, 512), dtype="float32")
     mx.random.seed(0)
     p.initialize(init=spec.to_mxnet())
     w = p.data().asnumpy()
     reference = ui.sample(spec, (256, 512), seed=0, dtype="float32")
     assert w.dtype == np.float32 and spec.low <= w.min() and w.max() <= spec.high
-    assert scipy_stats.ks_2samp(w.ravel(), reference.ravel())[1] > 1e-6
+    assert stats.ks_2samp(w.ravel(), reference.ravel())[1] > 1e-6
 
 
 def test_sample_in_float64_keeps_a_narrow_normal():
