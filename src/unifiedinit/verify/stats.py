@@ -1126,8 +1126,10 @@ def _variance_test(x: np.ndarray, draw: D.Draw, level: float) -> _VarianceTest |
             return None
     with np.errstate(over="ignore", invalid="ignore"):
         u = (x.astype(np.float64).ravel() - moments.mean) / sigma
-        spacing = np.spacing(np.abs(x.astype(dtype).ravel())).astype(np.float64)
-        d = _ULPS * float(np.max(spacing)) / sigma
+        # the largest spacing is the largest magnitude's (rounding and np.spacing are monotone): one value, no
+        # full-size copy (inf or NaN gives NaN, as it did per value)
+        top = np.asarray(np.max(np.abs(x))).astype(dtype)
+        d = _ULPS * float(np.spacing(top)) / sigma
         s2 = float(np.var(u, ddof=1))
     z = (s2 - 1.0) / se
     if not (math.isfinite(s2) and math.isfinite(d)):  # an infinite or NaN value: no finite law's sample
