@@ -170,6 +170,20 @@ def test_spectral_norm_vectors_are_drawn_per_layer_and_per_seed():
     assert not torch.equal(u[0][0], u[0][1]) and torch.equal(u[0][0], u[1][0]) and not torch.equal(u[0][0], u[2][0])
 
 
+def test_unseeded_spectral_norm_vectors_come_from_the_plans_generator_without_reading_a_number_back(monkeypatch):
+    # seed=None: the fresh u and v are drawn from the plan's generator on the weight's device, so the same
+    # generator state gives the same vectors and no number is read back to the host (a sync on an accelerator)
+    def run(state):
+        model = nn.utils.spectral_norm(nn.Linear(20, 30))
+        g = torch.Generator().manual_seed(state)
+        ui.presets.torch.apply(model, generator=g)
+        return model.get_buffer("weight_u")
+
+    monkeypatch.setattr(torch.Tensor, "item", lambda self: pytest.fail("a number was read back from a tensor"))
+    a, b, c = run(5), run(5), run(6)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
 def test_presets_torch_reproduces_bilinear_and_the_bias_of_a_parametrized_weight():
     # nn.Bilinear's reset draws weight and bias U(+-1/sqrt(in1)); a Linear whose weight is orthogonal-parametrized
     # (kind other, UNMATCHED) keeps its bias at U(+-1/sqrt(in)) from the original's shape; KS at 1e-6 per tensor

@@ -1146,8 +1146,7 @@ class _Target:
                 weight = self._at(path)
                 if weight.is_meta:  # checked, not written: nothing follows it yet
                     continue
-                seed = _vector_seed(self.seed, self.generator, path)
-                follow_norm(weight, what, self._at, torch.Generator(device=weight.device).manual_seed(seed))
+                follow_norm(weight, what, self._at, _vector_generator(self.seed, self.generator, path, weight.device))
         root = self.model if isinstance(self.model, nn.Module) else self.module
         if root is not None:
             refresh_hooked_norms(root)
@@ -1185,13 +1184,20 @@ def tensor_at(module: nn.Module, path: str) -> torch.Tensor:
     raise AttributeError(f"{type(owner).__name__} {prefix or '(the model)'!r} has no parameter or buffer {name!r}")
 
 
-def _vector_seed(seed: int | None, generator: torch.Generator | None, path: str) -> int:
-    """The seed of a spectral norm's fresh vectors: from the plan's ``seed`` and the weight's path, so two layers
-    and two seeds differ as fresh layers do (``seed`` None: drawn from ``generator``, else torch's global one)."""
+def _vector_generator(seed: int | None, generator: torch.Generator | None, path: str,
+                      device: torch.device) -> torch.Generator | None:
+    """The generator of a spectral norm's fresh vectors on ``device``: seeded from the plan's ``seed`` and the
+    weight's path, so two layers and two seeds differ as fresh layers do; with ``seed`` None the plan's own stream,
+    ``generator`` (None: torch's default one on ``device``) where it draws on ``device``, else a generator seeded
+    by a number drawn from it (an integer read back from ``generator``'s device: only a generator on another
+    device than the weight's pays that, never a plan's own device, so no host sync on an accelerator)."""
     if seed is None:
-        device = generator.device if generator is not None else None
-        return int(torch.randint(0, 2 ** 62, (1,), generator=generator, device=device).item())
-    return int.from_bytes(hashlib.blake2b(f"{seed}/{path}".encode(), digest_size=8).digest(), "little") >> 2
+        if generator is None or generator.device == device:
+            return generator
+        seed = int(torch.randint(0, 2 ** 62, (1,), generator=generator, device=generator.device).item())
+    else:
+        seed = int.from_bytes(hashlib.blake2b(f"{seed}/{path}".encode(), digest_size=8).digest(), "little") >> 2
+    return torch.Generator(device=device).manual_seed(seed)
 
 
 def _whole(t: torch.Tensor) -> torch.Tensor:
