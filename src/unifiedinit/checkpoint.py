@@ -37,7 +37,9 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     leaves every tensor as it was. A tensor the model ties (GPT-2's ``transformer.wte.weight`` and
     ``lm_head.weight``) is written once, whichever of its names the checkpoint holds and in whatever order. A
     checkpoint tensor that shares memory with a tensor of the model (``{"0.weight": model[1].weight}``) gives its
-    values at the call: it is cloned before the plan draws (only such a tensor is).
+    values at the call: it is cloned before the plan draws (only such a tensor is). The checkpoint's values are
+    copied as ``load_state_dict`` copies them, rounded to the model's dtype (a float32 value past float16's range
+    becomes inf, as in torch); only a grown embedding's new rows, drawn here, are checked to be finite.
 
     Args:
         model: a torch module (built normally or with ``empty_init()`` or under ``torch.device("meta")``; pass
