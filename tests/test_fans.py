@@ -1,5 +1,6 @@
 """Fans for every layer kind in the four layouts, against DESIGN.md's table and the frameworks' own code."""
 
+import math
 from typing import Any
 
 import pytest
@@ -267,3 +268,17 @@ def test_fans_past_int64_are_refused_as_the_readme_says(shape, layout, words):
 def test_the_largest_fans_allowed_are_returned():
     big = 2 ** 63 - 1
     assert ui.fans((big, 1)) == (1, big) and ui.fans((big, 1), "keras") == (big, 1)
+
+
+@needs("torch")
+@pytest.mark.parametrize("shape", [(3, 4), (5, 2, 3)], ids=str)
+def test_fan_avg_is_the_mean_of_fans_whose_sum_is_odd(shape):
+    """fan_avg = (fan_in + fan_out) / 2, a real number: Xavier's bound sqrt(6 / (fan_in + fan_out)) (torch's
+    fans in this run) and VarianceScaling's fan_avg std sqrt(1 / ((fan_in + fan_out) / 2)), where the sum of the
+    fans is odd (an integer mean would give a bound of 1.0 instead of 0.9258 on (3, 4))."""
+    import torch
+    fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
+    assert (fan_in + fan_out) % 2 == 1
+    assert ui.lower(ui.XavierUniform(), shape).high == pytest.approx(math.sqrt(6 / (fan_in + fan_out)), rel=1e-15)
+    std = ui.lower(ui.VarianceScaling(1.0, "fan_avg", "normal"), shape).std
+    assert std == pytest.approx(math.sqrt(2 / (fan_in + fan_out)), rel=1e-15)

@@ -2015,3 +2015,58 @@ def test_a_plan_refuses_what_is_no_list_of_rules_and_resolve_what_is_no_param():
     # any iterable of records, read once
     generated = plan.resolve(p for p in [P("fc/weight")])  # pyright: ignore[reportArgumentType]
     assert [e.param.path for e in generated.entries] == ["fc/weight"]
+
+
+# ----------------------------------------------------------------- gaps a mutation audit found (eleventh stop)
+
+def test_biases_of_one_shape_keep_each_layers_own_fans():
+    # a plan lowers each spec once per (rule, shape, fans...): two biases of one shape under layers of different
+    # fan_in must still get torch's own bound each, 1/sqrt(fan_in) from torch's fan computation in this run
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Linear(8, 8), torch.nn.Linear(256, 8))
+    report = presets.torch.apply(model, seed=0)
+    bounds = {e.param.path: high(e.draw) for e in report.entries if e.param.role == "bias"}
+    for i in range(3):
+        fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(model[i].weight)
+        assert bounds[f"{i}/bias"] == pytest.approx(1 / math.sqrt(fan_in), rel=1e-12), (i, bounds)
+        assert float(model[i].bias.detach().abs().max()) <= 1 / math.sqrt(fan_in)
+
+
+@pytest.mark.parametrize("word", sorted(__import__("unifiedinit.params", fromlist=["ALIASES"]).ALIASES))
+def test_every_frameworks_word_selects_what_it_stands_for(word):
+    from unifiedinit.params import ALIASES, KINDS
+    meant = ALIASES[word]
+    field = "kind" if meant in KINDS else "role"
+    select = ui.Select(**{field: word})
+    assert getattr(select, field) == (meant,)
+    param = P("x", **{field: meant})
+    assert select.matches(param)
+    other = "other" if meant != "other" else "dense"
+    assert not select.matches(P("x", **{field: other}))
+
+
+@pytest.mark.parametrize("word,variable", [("moving_mean", "moving_mean"), ("moving_variance", "moving_variance"),
+                                           ("gamma", "gamma"), ("beta", "beta")])
+def test_a_keras_word_in_a_rule_writes_the_keras_variable_of_that_name(word, variable):
+    # the selector's word and the Keras walk's naming of BatchNormalization's variables are two tables: a rule
+    # written with Keras's word must write that variable, and no other
+    keras = pytest.importorskip("keras")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization()])
+    bn = model.layers[0]
+    before = {w.path.split("/")[-1]: np.array(w) for w in bn.weights}
+    ui.Plan().rule(ui.Constant(7.0), role=word).apply(model, seed=0)
+    after = {w.path.split("/")[-1]: np.array(w) for w in bn.weights}
+    assert np.all(after[variable] == 7.0)
+    assert all(np.array_equal(after[k], before[k]) for k in before if k != variable)
+
+
+def test_a_weight_tied_between_positions_2_and_10_is_owned_by_position_2():
+    # positions compare as numbers (h/2 before h/10), as the README says: the owner's path is the key that picks
+    # the random stream, so a string order would give the tie other values
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(*(torch.nn.Linear(4, 4) for _ in range(11)))
+    model[10].weight = model[2].weight
+    report = ui.Plan().rule(ui.Normal(0.0, 0.02), role="weight").apply(model, seed=0)
+    entry = next(e for e in report.entries if e.param.path in ("2/weight", "10/weight"))
+    assert (entry.param.path, entry.param.key) == ("2/weight", "2/weight")
+    assert [e.param.path for e in report.entries].count("10/weight") == 0
