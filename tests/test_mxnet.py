@@ -743,6 +743,32 @@ def test_a_deferred_fromarray_that_fits_waits_for_the_first_forward_pass(values,
     np.testing.assert_array_equal(net[1].weight.data().asnumpy(), want.astype(np.float32))
 
 
+@pytest.mark.parametrize("spec", [ui.Blocks([ui.Normal(), ui.Ones()]), ui.Rows(ui.Normal(), index=5, along="out"),
+                                  ui.Scaled(ui.Normal(), "1/(0.5-l)")], ids=lambda s: type(s).__name__)
+def test_a_deferred_rule_no_input_width_can_satisfy_is_refused_before_anything_is_written(spec):
+    """1/weight is (5, 0) until the first forward pass: 2 blocks along its 5 outputs, row 5 of them, or a factor
+    its depth (l = 1) makes negative fail whatever the input width (they failed at the first forward pass, after
+    0/weight, which they fit, was written)."""
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(6, in_units=3), gluon.nn.Dense(5))
+    net.initialize()
+    before = net[0].weight.data().asnumpy().copy()
+    with pytest.raises(ValueError, match=r"'1/weight' \(Dense, shape \(5, 0\).*every size tried"):
+        ui.Plan().rule(spec, role="weight").apply(net, seed=0)
+    np.testing.assert_array_equal(net[0].weight.data().asnumpy(), before)
+
+
+def test_a_deferred_rule_that_fails_only_for_some_input_widths_waits_for_the_first_forward_pass():
+    # 3 blocks along the input axis divide no power of two (the width the check tries first), but do divide 6
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(6, in_units=3), gluon.nn.Dense(5))
+    net.initialize()
+    ui.Plan().rule(ui.Blocks([ui.Normal(), ui.Ones(), ui.Zeros()], along="in"), role="weight").apply(net, seed=0)
+    net(nd.ones((2, 3)))
+    w = net[1].weight.data().asnumpy()
+    assert w.shape == (5, 6) and (w[:, 2:4] == 1).all() and (w[:, 4:] == 0).all() and len(np.unique(w[:, :2])) == 10
+
+
 @pytest.mark.parametrize("dtype", ["bfloat16", "int16", "uint32"])
 def test_sample_refuses_a_dtype_mxnet_cannot_hold_naming_it(dtype):
     with pytest.raises(ValueError, match=rf"'dtype'.*float32.*{dtype}"):  # not NumPy's TypeError or MXNet's error

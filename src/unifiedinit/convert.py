@@ -38,7 +38,22 @@ def _ours(obj: Any) -> S.Spec | None:
 
 
 def _real(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
+    """Whether ``x`` is a finite real number (not a bool) that a float holds: an integer past float64's range
+    (10 ** 400) is not, and is left to the spec, which refuses it naming the parameter."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int no float holds
+        return False
+
+
+def _float_held(owner: str, name: str, value: Any) -> None:
+    """Refuse an integer that no float holds (10 ** 400), which a check written for floats would meet with a bare
+    OverflowError, as ``_validate.real`` refuses it: naming the parameter, the value shortened. Any other value
+    passes (for the spec to check)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and not _real(value):
+        v.real(owner, name, value)  # raises: "must be a finite number"
 
 
 def _scaled_orthogonal(owner: str, gain: Any, name: str) -> S.Spec:
@@ -53,6 +68,10 @@ def _refuse(owner: str, name: str, value: Any, why: str) -> ValueError:
 
 
 # ------------------------------------------------------------------------------------------------------ Keras
+
+#: the numbers a Keras initializer holds that ``from_keras`` reads (each checked by ``_float_held`` first)
+_KERAS_NUMBERS = ("mean", "stddev", "minval", "maxval", "scale", "gain", "value")
+
 
 def from_keras(initializer: Any) -> S.Spec:
     """The spec of a Keras initializer: any ``keras.initializers`` instance (a class is instantiated; a name or a
@@ -114,6 +133,8 @@ def from_keras(initializer: Any) -> S.Spec:
         if isinstance(initializer, keras_class):
             own = next(c for c in type(initializer).__mro__ if "__call__" in vars(c))
             if own.__module__.startswith("keras."):
+                for name in _KERAS_NUMBERS:
+                    _float_held(keras_class.__name__, name, getattr(initializer, name, None))
                 return rule(initializer)
             raise ValueError(f"from_keras: parameter 'initializer' is a {type(initializer).__name__}, a subclass of "
                              f"Keras's {keras_class.__name__} with its own __call__ ({own.__qualname__}); its law is "
@@ -554,7 +575,10 @@ def from_mxnet(initializer: Any) -> S.Spec:
         if name == "msraprelu":
             slope = kw.get("slope", 0.25)
             if not _real(slope):
-                raise ValueError(f"{where}: parameter 'slope' must be a finite number, got {slope!r}")
+                raise ValueError(f"{where}: parameter 'slope' must be a finite number, got {v.shown(slope)}")
+            if abs(slope) > 1e154:  # MXNet's 2 / (1 + slope ** 2): the square past float64's range
+                raise ValueError(f"{where}: parameter 'slope' must satisfy |slope| <= 1e154 (MXNet's magnitude "
+                                 f"2 / (1 + slope ** 2) squares it), got {v.shown(slope)}")
             rnd_type, magnitude = "gaussian", 2.0 / (1 + slope ** 2)
         else:
             rnd_type, magnitude = kw.get("rnd_type", "uniform"), kw.get("magnitude", 3)

@@ -239,6 +239,12 @@ _SHOWN = 300
 #: a fan-based law is narrow and a value its dtype cannot hold is the spec's own
 _DEFERRED_SIZE = 1024
 
+#: the other sizes a deferred parameter's unknown axes are tried at when its rule fails at ``_DEFERRED_SIZE``
+#: (besides the sizes of its known axes, for a rule that needs two axes alike): the smallest, one that any number
+#: of blocks up to 16 divides (lcm(1..16)) and a very large one; a rule that fails at every one of them fails
+#: whatever the sizes (``Blocks`` that do not divide a known axis, a ``Rows`` index past it, a depth it refuses)
+_OTHER_SIZES = (1, 720720, 2 ** 40)
+
 
 def _refused(err: Exception, rule: Rule, i: int, p: Param, shape: str = "") -> Exception:
     """``err`` again, naming the rule and the parameter (``shape``: how to say its shape)."""
@@ -269,12 +275,12 @@ def _check_deferred(rule: Rule, i: int, p: Param) -> None:
     parameter. A ``FromArray`` is lowered again with the unknown axes the sizes its values give them: values of
     another number of dimensions, or of another size along an axis already known, are refused; values that fit
     wait for the first forward pass (where the layer's input sets the unknown axes), their dtype checked now. Any
-    other failure may be the sizes': it waits for the first forward pass, where the backend names the
-    parameter."""
-    shape = tuple(_DEFERRED_SIZE if d == 0 else d for d in p.shape)
-    fans = p.layer_fans if p.layer_fans is not None or len(p.slice_shape) >= 2 else (_DEFERRED_SIZE,) * 2
-    q = p._replace(shape=shape, layer_fans=fans)
-    said = f"{p.shape}, its axes of size 0 unknown until the first forward pass; checked as {shape}"
+    other failure is tried again with the unknown axes at the sizes of the known ones and at ``_OTHER_SIZES``: a
+    rule that fails at all of them fails whatever the sizes (``Blocks`` that do not divide a known axis, a
+    ``Rows`` index past it, a depth its ``Scaled`` factor refuses) and is refused now; one that lowers at some size
+    may be the real sizes' failure: it waits for the first forward pass, where the backend names the parameter."""
+    q = _sized(p, _DEFERRED_SIZE)
+    said = f"{p.shape}, its axes of size 0 unknown until the first forward pass; checked as {q.shape}"
     if rule.reads_depth:  # the layer's depth does not wait for the sizes
         try:
             for j in range(math.prod(q.layers)) if rule.per_layer(q) else (None,):
@@ -287,7 +293,11 @@ def _check_deferred(rule: Rule, i: int, p: Param) -> None:
         raise _refused(err, rule, i, q, said) from None
     except (TypeError, ValueError) as err:
         if not isinstance(rule.spec, FromArray):
-            return
+            sizes = sorted({d for d in p.shape if d > 0} | set(_OTHER_SIZES))
+            if _lowers_at_some_size(rule, p, sizes):
+                return
+            tried = ", ".join(str(n) for n in sorted({_DEFERRED_SIZE, *sizes}))
+            raise _refused(err, rule, i, q, f"{said}; it fails with them at every size tried: {tried}") from None
         fitted = _array_sizes(rule, rule.spec, p, q)
         if fitted is None:  # values of another number of dimensions: no size fits them
             raise _refused(err, rule, i, q, said) from None
@@ -302,6 +312,25 @@ def _check_deferred(rule: Rule, i: int, p: Param) -> None:
         _checked(draw, q)
     except (TypeError, ValueError) as err:
         raise _refused(err, rule, i, q, said) from None
+
+
+def _sized(p: Param, n: int) -> Param:
+    """``p``, a parameter whose shape is not known yet, with its unknown axes (size 0) set to ``n``, and its layer's
+    fans, where a vector does not have them yet, to (n, n)."""
+    shape = tuple(n if d == 0 else d for d in p.shape)
+    fans = p.layer_fans if p.layer_fans is not None or len(p.slice_shape) >= 2 else (n, n)
+    return p._replace(shape=shape, layer_fans=fans)
+
+
+def _lowers_at_some_size(rule: Rule, p: Param, sizes: Iterable[int]) -> bool:
+    """Whether ``rule`` lowers for ``p`` (a deferred parameter) with its unknown axes set to one of ``sizes``."""
+    for n in sizes:
+        try:
+            _lower(rule, _sized(p, n))
+        except (TypeError, ValueError):
+            continue
+        return True
+    return False
 
 
 def _array_sizes(rule: Rule, spec: FromArray, p: Param, q: Param) -> Param | None:

@@ -82,7 +82,7 @@ def _read(fn: str, config: Any, **given: Any) -> dict[str, Any]:
             value = _get(config, name)
         value = default if value is None else value
         if name in _COUNTS:  # a count or a width: a whole number (one a float can hold: it is scaled by)
-            value = v.integer(f"presets.{fn}", name, value, minimum=1, maximum=2 ** 53)
+            value = _count(f"presets.{fn}", name, value)
         else:  # a NumPy scalar too (np.float32(0.02), as a config read from an array gives it)
             value = v.positive(f"presets.{fn}", name, value)
         out[name] = value
@@ -431,9 +431,10 @@ def _time_step(fn: str, config: Any, names: tuple[tuple[str, ...], ...] = _MAMBA
     return InverseSoftplus(LogUniform(low, high), floor=floor)
 
 
-def _count(owner: str, name: str, value: Any) -> int:
-    """A count from a config: an int >= 1."""
-    return v.integer(owner, name, value, minimum=1)
+def _count(owner: str, name: str, value: Any, minimum: int = 1) -> int:
+    """A count or a width (of a config or a recipe's argument): an int >= ``minimum`` (default 1) and <= 2 ** 53, a
+    number a float holds exactly (a plan scales by it; 10 ** 400 would be a bare OverflowError there)."""
+    return v.integer(owner, name, value, minimum=minimum, maximum=2 ** 53)
 
 
 def _olmo_decays(fn: str, config: Any) -> tuple[float, float]:
@@ -456,7 +457,7 @@ def _rank(fn: str, config: Any, name: str) -> int:
             raise ValueError(f"presets.{fn}: the config's {name} is {value!r}, which means ceil(hidden_size / 16), "
                              f"and its hidden_size is {hidden!r}; allowed: an int >= 1")
         value = math.ceil(hidden / 16)
-    return v.integer(f"presets.{fn}", name, value, minimum=1)
+    return _count(f"presets.{fn}", name, value)
 
 
 def _state_space(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
@@ -492,7 +493,7 @@ def _state_space(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Pla
     rescale = config is not None and bool(_get(config, "rescale_prenorm_residual")) and layers is not None
     out = _TORCH_DEFAULT  # torch's default, divided by sqrt(L) with rescale_prenorm_residual
     if rescale:
-        out = VarianceScaling(1 / (3 * v.integer(f"presets.{fn}", "num_hidden_layers", layers, minimum=1)), "fan_in",
+        out = VarianceScaling(1 / (3 * _count(f"presets.{fn}", "num_hidden_layers", layers)), "fan_in",
                               "uniform")
     if kind in ("mamba", "falcon_mamba", "mamba2"):
         plan = (plan.rule(_TORCH_DEFAULT, kind="conv", role="weight", path="*mixer/conv1d/*")
@@ -710,7 +711,7 @@ def _detection(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
     if kind in ("rt_detr", "rt_detr_v2", "d_fine", "deimv2") or documents:
         levels = count("decoder_n_levels" if kind == "rt_detr_v2" else "num_feature_levels", 3)
         given = _get(config, "decoder_n_points")  # D-FINE's may list one count per level
-        points = ([v.integer(f"presets.{fn}", "decoder_n_points", n, minimum=1) for n in cast(Sequence[Any], given)]
+        points = ([_count(f"presets.{fn}", "decoder_n_points", n) for n in cast(Sequence[Any], given)]
                   if isinstance(given, (list, tuple)) else [count("decoder_n_points", 4)] * levels)
         prior = _get(config, "initializer_bias_prior_prob")
         p = 1 / (count("num_labels", 2) + 1) if prior is None else v.positive(f"presets.{fn}",
@@ -743,8 +744,8 @@ def _detection(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
                 .rule(_torch_trunc(std), layer="LwDetrViTEmbeddings", path="*position_embeddings"))
     if kind == "lw_detr":  # num_feature_levels is its count of projector_scale_factors
         levels = _get(config, "num_feature_levels")
-        levels = v.integer(f"presets.{fn}", "num_feature_levels",
-                           len(_get(config, "projector_scale_factors") or ()) if levels is None else levels, minimum=0)
+        levels = _count(f"presets.{fn}", "num_feature_levels",
+                        len(_get(config, "projector_scale_factors") or ()) if levels is None else levels, minimum=0)
         plan = (_deformable(plan, "*cross_attn", count("decoder_cross_attention_heads", 16),
                             [count("decoder_n_points", 4)] * levels)
                 .rule(Constant(-math.log(99.0)), kind="dense", role="bias", path="*class_embed/*")
@@ -940,7 +941,7 @@ def _blt(plan: Plan, fn: str, config: Any) -> Plan:
     weight truncated at +-3 std, linear layers N(0, 1/fan_in), the attention projections (self and cross) and the
     embeddings (a padding row zero) N(0, 1/H), H the config's ``hidden_size`` (the model's: its encoder's)."""
     h = _get(config, "hidden_size") or _get(_get(config, "encoder_config"), "hidden_size") or 1024
-    s = v.integer(f"presets.{fn}", "hidden_size", h, minimum=1) ** -0.5
+    s = _count(f"presets.{fn}", "hidden_size", h) ** -0.5
     width = _cut(s, 3.0)
     plan = (plan.rule(Scaled(_cut(1.0, 3.0), "1 / sqrt(fan_in)"), kind="dense", role="weight")
             .rule(Rows(width), kind="embedding", role="embedding"))
@@ -2471,7 +2472,7 @@ def fixup(num_branches: int, m: int = 2, *, branch: str = "*layer*/conv*", last:
     Raises:
         TypeError: ``num_branches`` or ``m`` is not an integer, a glob is not a string (``last``: nor None), or
             ``biases`` is neither a string nor a tuple or list of strings.
-        ValueError: ``num_branches`` < 1 or ``m`` < 2.
+        ValueError: ``num_branches`` < 1 or ``m`` < 2, or either > 2 ** 53 (a number a float holds exactly).
 
     Examples:
         >>> import unifiedinit as ui
@@ -2482,9 +2483,8 @@ def fixup(num_branches: int, m: int = 2, *, branch: str = "*layer*/conv*", last:
         >>> print(plan.rules[3])
         kind=conv|dense role=weight path=*conv3/* -> Zeros()
     """
-    from . import _validate as v
-    n = v.integer("presets.fixup", "num_branches", num_branches, minimum=1)
-    m = v.integer("presets.fixup", "m", m, minimum=2)
+    n = _count("presets.fixup", "num_branches", num_branches)
+    m = _count("presets.fixup", "m", m, minimum=2)
     if last is None:
         last = f"*conv{m}/*"
     for name, glob in (("branch", branch), ("last", last), ("classifier", classifier), ("multipliers", multipliers)):
@@ -2539,7 +2539,7 @@ def mup(base_width: int, std: float = 0.02, *, readout: str = "*lm_head*", width
     Raises:
         TypeError: ``base_width`` or ``width`` is not an integer, ``std`` not a real number, ``readout`` not a
             string, or ``inputs`` neither a string nor a tuple or list of strings.
-        ValueError: ``base_width`` or ``width`` < 1, or ``std`` is not finite and > 0.
+        ValueError: ``base_width`` or ``width`` < 1 or > 2 ** 53, or ``std`` is not finite and > 0.
 
     Examples:
         >>> import torch
@@ -2553,11 +2553,11 @@ def mup(base_width: int, std: float = 0.02, *, readout: str = "*lm_head*", width
         [('fc/weight', Normal(mean=0.0, std=0.01)), ('lm_head/weight', Normal(mean=0.0, std=0.005))]
     """
     from . import _validate as v
-    base = v.integer("presets.mup", "base_width", base_width, minimum=1)
+    base = _count("presets.mup", "base_width", base_width)
     std = v.positive("presets.mup", "std", std)
     if not isinstance(readout, str):
         raise TypeError(f"presets.mup: parameter 'readout' must be a glob string, got {readout!r}")
-    wide = None if width is None else v.integer("presets.mup", "width", width, minimum=1)
+    wide = None if width is None else _count("presets.mup", "width", width)
     input_globs = (inputs,) if isinstance(inputs, str) else _globs("mup", "inputs", inputs)
     if wide is None:
         plan = (_base(std, "mup")
@@ -2600,7 +2600,7 @@ def t_fixup(num_layers: int, d_model: int, *,
     Raises:
         TypeError: ``num_layers`` or ``d_model`` is not an integer, or ``branch`` or ``unscaled`` is not a tuple or
             list of strings.
-        ValueError: ``num_layers`` or ``d_model`` < 1.
+        ValueError: ``num_layers`` or ``d_model`` < 1 or > 2 ** 53.
 
     Examples:
         >>> import unifiedinit as ui
@@ -2611,10 +2611,9 @@ def t_fixup(num_layers: int, d_model: int, *,
         >>> plan.rules[11].select.path, round(plan.rules[11].spec.gain, 4)
         ('*decoder*v_proj/*', 0.3333)
     """
-    from . import _validate as v
-    n = v.integer("presets.t_fixup", "num_layers", num_layers, minimum=1)
+    n = _count("presets.t_fixup", "num_layers", num_layers)
     branch, unscaled = _globs("t_fixup", "branch", branch), _globs("t_fixup", "unscaled", unscaled)
-    d = v.integer("presets.t_fixup", "d_model", d_model, minimum=1)
+    d = _count("presets.t_fixup", "d_model", d_model)
     decoder, encoder = (9 * n) ** -0.25, 0.67 * n ** -0.25
     plan = (Plan(name="t_fixup").rule(XavierUniform(), kind=_LAYERS + ("attention",), role="weight")
             .rule(Zeros(), role="bias")

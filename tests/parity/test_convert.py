@@ -8,6 +8,7 @@ spec is refused with a ValueError naming the argument.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import math
 import subprocess
 import sys
@@ -487,6 +488,61 @@ def test_from_mxnet_names_a_malformed_dumps_string(text, words):
     with pytest.raises(ValueError) as info:
         ui.from_mxnet(text)
     assert words in str(info.value), str(info.value)
+
+
+#: an integer no float holds: ui.Normal(0, HUGE) says "parameter 'std' must be a finite number, got 1000...000 (401
+#: characters)"; the converters raised a bare "OverflowError: int too large to convert to float"
+HUGE = 10 ** 400
+
+
+def _huge_call(framework, case):
+    """The conversion ``case`` of ``framework`` with HUGE (or -HUGE) for one number, and the parameter it names."""
+    if framework == "torch":
+        import torch
+        init = torch.nn.init
+        return {"normal_": (lambda: ui.from_torch_fn(init.normal_, std=HUGE), "std"),
+                "uniform_": (lambda: ui.from_torch_fn(init.uniform_, a=-HUGE), "a"),
+                "orthogonal_": (lambda: ui.from_torch_fn(init.orthogonal_, gain=-HUGE), "gain")}[case]
+    if framework == "jax":
+        return {"variance_scaling": (lambda: ui.from_jax("variance_scaling", scale=HUGE, mode="fan_in",
+                                                         distribution="normal"), "scale"),
+                "normal": (lambda: ui.from_jax("normal", stddev=HUGE), "stddev"),
+                "delta_orthogonal": (lambda: ui.from_jax("delta_orthogonal", scale=-HUGE), "scale")}[case]
+    if framework == "keras":
+        import keras
+        K = keras.initializers
+        return {"RandomNormal": (lambda: ui.from_keras(K.RandomNormal(stddev=HUGE)), "stddev"),
+                "TruncatedNormal": (lambda: ui.from_keras(K.TruncatedNormal(mean=HUGE)), "mean"),
+                "Orthogonal": (lambda: ui.from_keras(K.Orthogonal(gain=-HUGE)), "gain")}[case]
+    from unifiedinit.backends.mxnet import mx
+    return {"Normal": (lambda: ui.from_mxnet(mx.init.Normal(HUGE)), "sigma"),
+            "Uniform": (lambda: ui.from_mxnet(mx.init.Uniform(HUGE)), "scale"),
+            "msraprelu": (lambda: ui.from_mxnet(f'["msraprelu", {{"slope": {HUGE}}}]'), "slope")}[case]
+
+
+@pytest.mark.parametrize("framework,case", [
+    ("torch", "normal_"), ("torch", "uniform_"), ("torch", "orthogonal_"),
+    ("jax", "variance_scaling"), ("jax", "normal"), ("jax", "delta_orthogonal"),
+    ("keras", "RandomNormal"), ("keras", "TruncatedNormal"), ("keras", "Orthogonal"),
+    ("mxnet", "Normal"), ("mxnet", "Uniform"), ("mxnet", "msraprelu")])
+def test_an_integer_no_float_holds_is_refused_naming_the_parameter(framework, case):
+    if importlib.util.find_spec(framework) is None:
+        pytest.skip(f"{framework} is not installed")
+    call, name = _huge_call(framework, case)
+    with pytest.raises(ValueError, match=rf"parameter '{name}' must be a finite number, got -?1000+\.\.\.0+ "
+                                         rf"\(40[12] characters\)"):
+        call()
+
+
+@needs("mxnet")
+def test_a_msraprelu_slope_whose_square_no_float_holds_is_refused_naming_it():
+    # MXNet's magnitude 2 / (1 + slope ** 2): 1e200 ** 2 was a bare "OverflowError: Numerical result out of range"
+    for slope in (1e200, -1e200):
+        with pytest.raises(ValueError, match=r"from_mxnet\(msraprelu\): parameter 'slope' must satisfy \|slope\| <= "
+                                             r"1e154 .*got -?1e\+200"):
+            ui.from_mxnet(f'["msraprelu", {{"slope": {slope!r}}}]')
+    from unifiedinit.backends.mxnet import mx
+    assert ui.from_mxnet('["msraprelu", {"slope": 1e150}]') == ui.from_mxnet(mx.init.MSRAPrelu(slope=1e150))  # MXNet's
 
 
 # ---------------------------------------------------------------------------------------------------- imports
