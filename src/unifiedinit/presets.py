@@ -31,7 +31,7 @@ from typing import Any
 
 from .plan import Plan
 from .specs import (Blocks, Constant, KaimingNormal, KaimingUniform, LecunNormal, Normal, Ones, Orthogonal, Rows, Spec,
-                    Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros)
+                    TruncatedNormal, Uniform, VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["torch", "keras", "flax", "mxnet", "equinox", "PRESETS", "dcgan", "he_conv", "xavier_linear", "first_and_second",
            "SEED_PATTERNS", "hf", "hf_model", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan",
@@ -104,6 +104,8 @@ keras = _quiet(_norms(
     # enable_lora(rank): lora_kernel_a / lora_embeddings_a he_uniform (compute_fans: fan_in = axis -2), *_b zeros
     .rule(KaimingUniform(), path="*/lora_*_a", fans="tensor", layout="keras")
     .rule(Zeros(), path="*/lora_*_b")
+    # SpectralNormalization's power-iteration vector: initializers.TruncatedNormal(stddev=0.02), cut at 2 std
+    .rule(TruncatedNormal(0.0, 0.02, -0.04, 0.04), layer="SpectralNormalization", path="*/vector_u")
     # MultiHeadAttention's EinsumDense kernels: glorot_uniform with fans of the kernel flattened to
     # (input features, output features) (the "multihead_*" layouts); biases zeros
     .rule(XavierUniform(), kind="attention", role="weight")

@@ -765,3 +765,18 @@ def test_a_reversible_embedding_output_table_is_an_embedding_table_stored_transp
         model = reversible()
         assert not preset.apply(model, seed=0).unmatched
         has_laws({"reverse": numpy(model.layers[0].reverse_embeddings)}, {"reverse": law}, preset.name)
+
+
+def test_keras_preset_draws_a_spectral_normalizations_vector_as_keras_does():
+    # SpectralNormalization's non-trainable vector_u is TruncatedNormal(stddev=0.02) (cut at 2 std) in Keras: the
+    # preset draws it so (it was left UNMATCHED), compared with a native build's by the same same_law
+    def model():
+        keras.utils.set_random_seed(0)
+        return keras.Sequential([keras.Input((8,)), L.SpectralNormalization(L.Dense(3000))])
+
+    native, ours = model(), model()
+    report = ui.presets.keras.apply(ours, seed=1)
+    assert not report.unmatched
+    mine, theirs = numpy(ours.layers[0].vector_u), numpy(native.layers[0].vector_u)
+    assert not np.array_equal(mine, theirs)
+    same_law(mine, theirs, "vector_u")
