@@ -71,8 +71,12 @@ def finite(x: float) -> bool:
     """``math.isfinite(x)`` for a float, written so that torch.compile traces it on a symbolic float too:
     ``dynamic=True`` makes every float a hook reads (a spec's fields, the bounds lowered from them) a symbol, which
     ``math.isfinite`` does not take ("torch.* op returned non-Tensor"). False for NaN, inf and -inf alike. ``float``
-    first: a NumPy float32 would compare in float32, where the bound is inf."""
-    return abs(float(x)) <= sys.float_info.max  # NaN compares False
+    first: a NumPy float32 would compare in float32, where the bound is inf. An integer no float holds (10**400)
+    is not finite either."""
+    try:
+        return abs(float(x)) <= sys.float_info.max  # NaN compares False
+    except OverflowError:
+        return False
 
 
 def _g(x: float) -> str:

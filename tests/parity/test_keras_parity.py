@@ -563,3 +563,14 @@ def test_multi_head_attention_kernels_have_keras_law():
     for i, (a, b) in enumerate(zip(ours, theirs)):
         assert a.shape == b.shape
         same_law(a, b, f"MultiHeadAttention kernel {i} {a.shape}")
+
+
+@pytest.mark.parametrize("name,kwargs,field", [
+    ("RandomNormal", {"stddev": 10 ** 400}, "stddev"), ("TruncatedNormal", {"stddev": -10 ** 400}, "stddev"),
+    ("TruncatedNormal", {"mean": 10 ** 400}, "mean"), ("RandomUniform", {"minval": 10 ** 400, "maxval": 10 ** 400},
+                                                        "minval"), ("Orthogonal", {"gain": -10 ** 400}, "gain")])
+def test_a_drop_in_refuses_an_integer_no_float_holds_by_name(name, kwargs, field):
+    # a bare OverflowError ("int too large to convert to float") came from the drop-ins' own checks
+    from unifiedinit.backends.keras import initializers as drop_ins
+    with pytest.raises(ValueError, match=rf"{name}: parameter '{field}' must be a finite number, got -?1000"):
+        getattr(drop_ins, name)(**kwargs)

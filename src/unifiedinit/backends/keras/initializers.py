@@ -177,7 +177,7 @@ def _orthogonal(gain: Any) -> S.Spec:
     """Keras's gain x a Haar matrix: -Q is Haar as Q is, so a negative gain is the law of its absolute value; a
     zero gain writes zeros."""
     gain = _number(gain)
-    if isinstance(gain, numbers.Real) and not isinstance(gain, bool) and gain <= 0 and math.isfinite(gain):
+    if isinstance(gain, numbers.Real) and not isinstance(gain, bool) and gain <= 0 and v.finite(gain):
         return S.Zeros() if gain == 0 else S.Orthogonal(-float(gain))
     return S.Orthogonal(gain)  # type: ignore[arg-type]  # a non-number is refused by Orthogonal, in Keras's words
 
@@ -186,13 +186,13 @@ def _location_scale(kind: Any, mean: Any, stddev: Any) -> S.Spec:
     """Keras's mean + stddev x N(0, 1) (truncated to [-2, 2] for TruncatedNormal): a zero stddev writes the mean,
     a negative one draws the law of its absolute value (N(0, 1) and its truncation are symmetric)."""
     mean, stddev = _number(mean), _number(stddev)
-    if isinstance(stddev, numbers.Real) and math.isfinite(stddev) and stddev <= 0:
+    if isinstance(stddev, numbers.Real) and v.finite(stddev) and stddev <= 0:
         if stddev == 0:
             return S.Constant(mean)
         stddev = -stddev
     owner = "TruncatedNormal" if kind is S.TruncatedNormal else "RandomNormal"
     if kind is S.TruncatedNormal and isinstance(mean, numbers.Real) and isinstance(stddev, numbers.Real):
-        m, s = float(mean), float(stddev)
+        m, s = v.real(owner, "mean", mean), v.real(owner, "stddev", stddev)  # 10**400 by name, not OverflowError
         return v.renamed(owner, lambda: S.TruncatedNormal(m, s, m - 2.0 * s, m + 2.0 * s), {"std": "stddev"})
     given_mean, given_std = cast(Any, mean), cast(Any, stddev)  # any value: the spec refuses what is not a number
     return v.renamed(owner, lambda: kind(given_mean, given_std), {"std": "stddev"})
@@ -203,7 +203,7 @@ def _uniform(minval: Any, maxval: Any) -> S.Spec:
     TensorFlow and torch draw U(maxval, minval], JAX writes minval everywhere)."""
     minval, maxval = _number(minval), _number(maxval)
     if isinstance(minval, numbers.Real) and isinstance(maxval, numbers.Real) and minval == maxval and \
-            math.isfinite(minval):
+            v.finite(minval):
         return S.Constant(minval)
     if isinstance(minval, numbers.Real) and isinstance(maxval, numbers.Real) and minval > maxval:
         raise ValueError(f"RandomUniform: parameters 'minval' and 'maxval' must satisfy minval <= maxval, got "
