@@ -17,6 +17,7 @@ from scipy import special, stats
 
 import unifiedinit as ui
 from unifiedinit import draws as D
+from unifiedinit.verify import stats as uistats
 from unifiedinit.backends import FRAMEWORKS, available, get_backend
 from unifiedinit.reference import numpy_dtype
 
@@ -54,6 +55,35 @@ def test_native_truncated_normal_follows_the_exact_law_in_any_window(framework, 
     assert len(np.unique(x)) > x.size // 4  # not a handful of values piled up
     p = _ks(x, a, b, mean, std)
     assert p > ALPHA, f"{framework} {dtype} window {window}: KS p={p:.3g}"
+
+
+#: windows far narrower than the std (the law is U[low, high] to a relative 1e-8): at the mean, beside it, in a tail
+NARROW = [(0.0, 1e20, 1.0, 2.0), (0.0, 1.0, 0.5, 0.5 + 1e-9), (0.0, 1.0, 10.0, 10.0 + 1e-10),
+          (3.0, 1e30, -7.0, -6.0)]
+
+
+@pytest.mark.parametrize("framework,window", [
+    (f, w) for f in NATIVE + ["reference", "portable"] for w in NARROW
+    if f not in JAX or np.float32(w[2]) < np.float32(w[3])], ids=str)  # JAX without x64 draws float64 as float32
+def test_a_window_far_narrower_than_the_std_is_drawn_across_it(framework, window):
+    """A truncated normal whose window is 1e-8 std wide or less: every sampler draws it across the window, KS
+    against U[low, high] at ALPHA, where the inverse CDF's ends rounded to one number and put every value on the
+    low end (torch, MXNet, Keras, portable)."""
+    spec = ui.TruncatedNormal(*window)
+    dtype = "float64"
+    if framework == "reference":
+        x = ui.reference.sample(spec, (64, 64), seed=3, dtype=dtype)
+    elif framework == "portable":
+        x = ui.Portable(3, "w").values(spec, (64, 64), "torch", dtype)
+    else:
+        x = _native(framework, spec, (64, 64), dtype, seed=3)
+    x = np.asarray(x, dtype=np.float64)
+    assert np.all((x >= spec.low) & (x <= spec.high)), (x.min(), x.max())
+    assert len(np.unique(x)) > x.size // 4, np.unique(x)[:5]
+    p = stats.kstest(x.ravel(), stats.uniform(spec.low, spec.high - spec.low).cdf).pvalue
+    assert p > ALPHA, f"{framework} window {window}: KS p={p:.3g}"
+    verdict = uistats.check(x, spec, shape=x.shape, alpha=ALPHA)
+    assert verdict.ok, str(verdict)
 
 
 @pytest.mark.skipif("flax" not in NATIVE, reason="JAX is not installed")

@@ -471,3 +471,152 @@ def test_the_variance_z_test_waits_for_an_n_where_its_normal_approximation_holds
     # and a normal law, whose test is exact, is tested at any n of 4 or more
     assert stats.check(ui.sample(ui.Normal(), (4,), seed=3), ui.Normal()).var_p is not None
     assert stats.check(ui.sample(ui.Normal(), (3,), seed=3), ui.Normal()).var_p is None
+
+
+# ---- the dtype a sample was written in is read off positive evidence only, and the moments are exact at any scale
+
+def test_a_float64_sample_collapsed_onto_one_value_is_judged_as_float64_not_as_a_narrower_dtype():
+    # written_in took every float64 array that bfloat16 or float32 holds as written there: a float64 sampler that
+    # wrote every value as the mean (all 1.0) passed N(1, 1e-6^2), which bfloat16 holds on 1.0 alone. Each PASS below
+    # fails a correct sample with probability at most 1e-4 (fixed seeds)
+    spec = ui.Normal(1.0, 1e-6)
+    collapsed = np.full(4096, 1.0)
+    assert stats.written_in(collapsed) == np.float64
+    assert not stats.check(collapsed, spec)
+    assert not stats.check(collapsed, ui.Normal(1.0, 1e-9))  # float32 holds it on 1.0 alone
+    tight = ui.sample(ui.Normal(1.0, 1e-9), (4096,), seed=1, dtype="float64")
+    assert stats.ks_2samp(collapsed, tight)[1] < stats.ALPHA  # no longer both rounded to float32
+    # a real float32 sample read as float64 shows its dtype (neighbouring float32 numbers): tested as float32 holds it
+    single = ui.sample(spec, (4096,), seed=0, dtype="float32").astype(np.float64)
+    assert stats.written_in(single) == np.float32
+    assert stats.check(single, spec)
+    assert stats.ks_2samp(single, ui.sample(spec, (4096,), seed=1, dtype="float64"))[1] > stats.ALPHA
+    # a float32 array that collapsed onto 1.0 is not taken as bfloat16 either
+    assert stats.written_in(np.ones(16, np.float32)) == np.float32
+    # point masses alone show their dtype where the law's atoms round there (0.1 and 0.3 as float32 holds them)
+    mix = ui.Mixture([ui.Constant(0.1), ui.Constant(0.3)], [0.5, 0.5])
+    atoms = ui.sample(mix, (64, 64), seed=0, dtype="float32").astype(np.float64)
+    assert stats.written_in(atoms) == np.float64 and stats.written_in(atoms, [0.1, 0.3]) == np.float32
+    assert stats.check(atoms, mix)
+
+
+def test_a_law_of_huge_finite_values_has_its_moments_and_check_reads_its_sample():
+    # U[-1e307, 1e307) raised OverflowError in distribution (raw moments b**k); its std is finite, its variance not
+    spec = ui.Uniform(-1e307, 1e307)
+    law = stats.distribution(ui.lower(spec, (64, 64)))
+    assert law.mean == 0.0 and law.std == pytest.approx(1e307 / math.sqrt(3), rel=1e-14) and law.var == math.inf
+    assert law.kurtosis == pytest.approx(1.8, rel=1e-14)
+    assert law.raw == (0.0, math.inf, 0.0, math.inf)
+    x = ui.sample(spec, (64, 64), seed=0, dtype="float64")
+    verdict = stats.check(x, spec)  # fails a correct sample with probability 1e-4 (fixed seed)
+    assert verdict and verdict.var_p is not None, str(verdict)
+    assert verdict.std is not None and verdict.std == pytest.approx(law.std, rel=0.05)
+    assert not stats.check(x * 0.95, spec)  # a std 5% too small: inside the support, told apart
+    shifted = stats.distribution(D.Affine(D.Uniform(-1.0, 1.0), 1e307, 5e307))
+    assert shifted.mean == 5e307 and shifted.std == pytest.approx(1e307 / math.sqrt(3), rel=1e-14)
+
+
+def _symmetric_truncated_kurtosis(c: float) -> float:
+    """N(0, 1) cut to [-c, c]: E[Z^2] = 1 - 2 c phi(c) / Z, E[Z^4] = 3 E[Z^2] - 2 c^3 phi(c) / Z (Z its mass)."""
+    phi, mass = math.exp(-c * c / 2) / math.sqrt(2 * math.pi), math.erf(c / math.sqrt(2))
+    m2 = 1 - 2 * c * phi / mass
+    return (3 * m2 - 2 * c ** 3 * phi / mass) / m2 ** 2
+
+
+@pytest.mark.parametrize("draw,var,kurt", [
+    (D.Normal(1e6, 1.0), 1.0, 3.0),
+    (D.Uniform(1e6, 1e6 + 1.0), 1 / 12, 1.8),
+    (D.Affine(D.Uniform(0.0, 1.0), -1e-3, 1e8), 1e-6 / 12, 1.8),
+    (D.Mixture((D.Normal(1e6, 1.0), D.Normal(1e6, 2.0)), (0.5, 0.5)), 2.5, 3 * (1 + 16) / 2 / 2.5 ** 2),
+    (D.Mixture((D.Constant(1e6), D.Normal(1e6, 1.0)), (0.5, 0.5)), 0.5, 6.0),
+    (D.TruncatedNormal(1e6, 1.0, 1e6 - 2.0, 1e6 + 2.0), 0.87962566103423978 ** 2, _symmetric_truncated_kurtosis(2.0)),
+], ids=repr)
+def test_the_variance_and_kurtosis_of_a_law_far_from_0_are_exact(draw, var, kurt):
+    # both came from the raw moments: N(1e6, 1) had kurtosis 0, U[1e6, 1e6 + 1) variance 21 (253 / 12)
+    law = stats.distribution(draw)
+    assert law.var == pytest.approx(var, rel=1e-12) and law.kurtosis == pytest.approx(kurt, rel=1e-12)
+
+
+@pytest.mark.parametrize("low,high", [(1e6, 1e6 + 1.0), (1.0, 1.0 + 1e-12), (1e-300, 1e300)])
+def test_a_log_uniform_law_has_its_exact_moments_and_cdf_however_close_its_ends(low, high):
+    # its moments came from raw ones (variance -1.2e+01 for [1e6, 1e6 + 1]) and its CDF from log(x) - log(low), which
+    # holds 4 digits of a window 1e-12 wide; compared with mpmath at 100 digits
+    mp = pytest.importorskip("mpmath")
+    law = stats.distribution(D.LogUniform(low, high))
+    xs = [low + (high - low) * f for f in (1e-3, 0.5)] if high < 2 * low else [1e-200, 1.0]
+    with mp.workdps(100):  # the raw moments of [1, 1 + 1e-12] lose 48 digits to the 4th central one
+        a, b = mp.mpf(low), mp.mpf(high)
+        raw = [(b ** k - a ** k) / (k * mp.log(b / a)) for k in range(1, 5)]
+        m2, m4 = raw[1] - raw[0] ** 2, raw[3] - 4 * raw[0] * raw[2] + 6 * raw[0] ** 2 * raw[1] - 3 * raw[0] ** 4
+        var, kurt = float(m2), float(m4 / m2 ** 2)
+        cdf = [float(mp.log(mp.mpf(x) / a) / mp.log(b / a)) for x in xs]
+    assert law.var == pytest.approx(var, rel=1e-12) and law.kurtosis == pytest.approx(kurt, rel=1e-12)
+    assert np.allclose(law.cdf(np.array(xs)), cdf, rtol=1e-12, atol=0.0)
+
+
+def _exact_truncated(mean: float, std: float, low: float, high: float,
+                     xs: list[float]) -> tuple[float, float, float, list[float]]:
+    """Mean, std, kurtosis and CDF at ``xs`` of N(mean, std^2) cut to [low, high], by mpmath at 30 digits: in
+    standard units about the window's point nearest 0, c, over t = z - c (density exp(-c t - t^2 / 2) up to a
+    constant)."""
+    mp = pytest.importorskip("mpmath")
+    with mp.workdps(30):
+        m, s = mp.mpf(mean), mp.mpf(std)
+        a, b = (mp.mpf(low) - m) / s, (mp.mpf(high) - m) / s
+        c = min(max(mp.mpf(0), a), b)
+        lo, hi = max(a - c, mp.mpf(-60)), min(b - c, mp.mpf(60))
+
+        def density(t: Any) -> Any:
+            return mp.exp(-c * t - t * t / 2)
+
+        mass = mp.quad(density, [lo, hi])
+        mu = mp.quad(lambda t: t * density(t), [lo, hi]) / mass
+        m2, m4 = (mp.quad(lambda t, k=k: (t - mu) ** k * density(t), [lo, mu, hi]) / mass for k in (2, 4))
+        cdf = [float(mp.quad(density, [lo, (mp.mpf(x) - m) / s - c]) / mass) for x in xs]
+        return float(m + s * (c + mu)), float(s * mp.sqrt(m2)), float(m4 / m2 ** 2), cdf
+
+
+@pytest.mark.parametrize("mean,std,low,high", [
+    (0.0, 1.0, 30.0, 31.0),               # far in the upper tail: Phi rounds to 1 there
+    (0.0, 1.0, -37.0, -36.9),             # the farthest a spec takes, in the lower tail
+    (0.0, 1.0, -40.0, -39.0),             # as a draw, beyond what a spec takes
+    (0.0, 1.0, 1000.0, 1000.001),         # a draw, 1000 std out
+    (1e6, 1.0, 1e6 + 30.0, 1e6 + 30.001),
+    (0.0, 1e300, 2e301, 1.2e302),         # E[X^k] past a float's range: OverflowError
+    (0.0, 1e300, -1e300, 1e300),
+    (1e300, 1e300, -1e308, 1e308),
+], ids=repr)
+def test_a_truncated_normal_far_out_or_of_huge_values_has_its_exact_law(mean, std, low, high):
+    # SciPy's truncnorm moments: kurtosis 8.886 for [30, 31] (exact 8.9475), negative at [-60, -59], std 0.0025 for
+    # a window 0.001 wide, OverflowError for std 1e300; compared with mpmath at 30 digits
+    law = stats.distribution(D.TruncatedNormal(mean, std, low, high))
+    a, b = (low - mean) / std, (high - mean) / std
+    points = [-0.5, 0.0, 0.5, 0.9] if a < 0 < b else [a + min(b - a, 1.0) * f for f in (1e-4, 0.01, 0.3, 0.7)]
+    xs = [mean + std * z for z in points]
+    exact_mean, exact_std, exact_kurt, exact_cdf = _exact_truncated(mean, std, low, high, xs)
+    assert law.mean == pytest.approx(exact_mean, rel=1e-14, abs=1e-10 * exact_std)
+    assert law.std == pytest.approx(exact_std, rel=1e-9) and law.kurtosis == pytest.approx(exact_kurt, rel=1e-9)
+    got = law.cdf(np.array(xs))
+    assert np.allclose(got, exact_cdf, rtol=1e-9, atol=1e-14), (got, exact_cdf)
+    assert law.cdf(np.array([low, high])).tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("spec,dtype", [
+    (ui.TruncatedNormal(0.0, 1.0, 30.0, 31.0), "float32"),
+    (ui.TruncatedNormal(0.0, 1.0, -37.0, -36.9), "float64"),
+    (ui.TruncatedNormal(1e6, 1.0, 1e6 + 30.0, 1e6 + 30.001), "float64"),
+    (ui.TruncatedNormal(0.0, 1e300, 2e301, 1.2e302), "float64"),
+], ids=repr)
+def test_check_passes_a_far_out_truncated_normal_and_fails_a_wider_window(spec, dtype):
+    # the PASS fails a correct sample with probability at most 1e-4 (fixed seed); the claimed window reaching 0.01 std
+    # further toward the mean holds 18% (20 std out) or more of its mass there, where no value lies
+    x = ui.sample(spec, (64, 64), seed=0, dtype=dtype)
+    verdict = stats.check(x, spec)
+    assert verdict, str(verdict)
+    # the report's stds, the sample's and the law's, agree (the law's was NaN for std 1e300, the sample's inf): the
+    # sample std's standard error is below 3% here (kurtosis 9 at most), 10% is past 3 of them
+    assert verdict.std == pytest.approx(verdict.expected_std, rel=0.1), str(verdict)
+    s, wide = spec.std, spec.std / 100
+    wider = ui.TruncatedNormal(spec.mean, s, spec.low - wide, spec.high) if spec.low > spec.mean else \
+        ui.TruncatedNormal(spec.mean, s, spec.low, spec.high + wide)
+    assert not stats.check(x, wider)

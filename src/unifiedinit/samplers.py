@@ -29,12 +29,18 @@ from . import _validate as v
 from . import draws as D
 from .reference import dtype_name, support_in
 
-__all__ = ["Ops", "NumpyLikeOps", "draw", "determined", "phi", "log_phi", "held", "TAIL"]
+__all__ = ["Ops", "NumpyLikeOps", "draw", "determined", "phi", "log_phi", "held", "narrow", "TAIL", "NARROW"]
 
 #: a truncated normal whose window lies this many standard deviations or more from the mean on one side is drawn in
 #: log space (``Ops.truncated_normal``): there the inverse CDF's uniforms on [2 Phi(a) - 1, 2 Phi(b) - 1] would sit
 #: next to +-1, where a float holds only a handful of numbers
 TAIL = 3.0
+
+#: a truncated normal whose standard window [a, b] has (b - a) * max(|a|, |b|, 1) at or below this is drawn as the
+#: uniform on [low, high] (``narrow``): N(0, 1)'s density varies across such a window by a relative 1e-8 or less,
+#: while a float64 CDF (whose ends round by 1e-16) resolves the window only to about 1e-16 / (b - a), which this
+#: threshold balances; far narrower windows collapse onto one end by the CDF
+NARROW = 1e-8
 
 #: log(sqrt(2 pi)): log phi(z) = -z**2 / 2 - HALF_LOG_2PI for the standard normal density phi
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -331,6 +337,29 @@ class NumpyLikeOps(Ops):
         return self.xp.arange(n)
 
 
+def narrow(d: D.TruncatedNormal) -> bool:
+    """Is ``d``'s window so narrow next to its std (``NARROW``) that its law is the uniform on [low, high] to a
+    relative 1e-8, as every sampler draws it (and ``verify.stats`` checks it)?
+
+    Args:
+        d: a lowered truncated normal (``draws.TruncatedNormal``, its std > 0 and low < high).
+
+    Returns:
+        True when (b - a) * max(|a|, |b|, 1) <= ``NARROW`` for its standard window [a, b].
+
+    Raises:
+        AttributeError: ``d`` has no mean, std, low and high (it is no truncated normal).
+
+    Examples:
+        >>> from unifiedinit import draws as D
+        >>> from unifiedinit.samplers import narrow
+        >>> narrow(D.TruncatedNormal(0.0, 1e20, 1.0, 2.0)), narrow(D.TruncatedNormal(0.0, 1.0, -2.0, 2.0))
+        (True, False)
+    """
+    a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
+    return (b - a) * max(abs(a), abs(b), 1.0) <= NARROW
+
+
 def in_tail(a: float, b: float) -> bool:
     """Is the standard window [a, b] ``TAIL`` or more from 0 on one side (drawn by ``_tail_normal``)?"""
     return a >= TAIL or b <= -TAIL
@@ -408,6 +437,8 @@ def _elementwise(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: An
         x = ops.uniform(shape, d.low, d.high, dt, out)
         return x if support is None else ops.clip(x, *support)
     if isinstance(d, D.TruncatedNormal):
+        if narrow(d):  # flat across its window to 1e-8, where the inverse CDF could not tell its ends apart
+            return _elementwise(ops, D.Uniform(d.low, d.high), shape, dt, final, out)
         return ops.truncated_normal(shape, d, dt, support or (d.low, d.high), out)
     if isinstance(d, D.Constant):  # rounded once to the final dtype, which the work dtype holds exactly
         return ops.full(shape, _rounded_for(d.value, dt, final), dt, out)

@@ -24,6 +24,7 @@ import numpy as np
 from .. import _validate as v
 from .. import draws as D
 from ..layout import LayoutLike, TensorInfo, check_shape
+from ..samplers import narrow
 from ..specs import Spec
 
 
@@ -44,17 +45,42 @@ def _scipy() -> _SciPy:
     return _SciPy(scipy.special, scipy.stats, scipy.integrate)
 
 
+class Moments(NamedTuple):
+    """A law's mean, standard deviation and standardized central moments, each kept on its own: exact for a law
+    far from 0 (N(1e6, 1), whose raw moments lose its variance in the shift to the mean) and for one of huge values
+    (U[-1e307, 1e307), whose E[X^2] is past a float's range but whose std is not).
+
+    Args:
+        mean: E[X].
+        std: the standard deviation (0 for a single value; inf only where it is past a float's range).
+        central: E[((X - mean) / std)^k] for k = 2..6 (the first is 1; all 0 for a single value); NaN where not
+            known (the 5th and 6th of a structured draw's entry, of a log or an inverse softplus).
+    """
+    mean: float
+    std: float
+    central: tuple[float, float, float, float, float]
+
+
+#: the standardized central moments E[Z^k], k = 2..6, of N(0, 1) and of U[-sqrt 3, sqrt 3)
+_NORMAL_MOMENTS = (1.0, 0.0, 3.0, 0.0, 15.0)
+_UNIFORM_MOMENTS = (1.0, 0.0, 9 / 5, 0.0, 27 / 7)
+
+#: the moments of a single value, and of a law whose spread is past a float's range
+_POINT = Moments(0.0, 0.0, (0.0, 0.0, 0.0, 0.0, 0.0))
+_UNKNOWN = (1.0, math.nan, math.nan, math.nan, math.nan)
+
+
 @dataclass(frozen=True)
 class Distribution:
-    """The exact law of one entry. ``raw`` holds E[X^k] for k = 1..4.
+    """The exact law of one entry. ``moments`` holds its mean, std and standardized central moments.
 
-    Built by ``distribution``; its properties derive the moments the report shows from ``raw``.
+    Built by ``distribution``; its properties give the moments the report shows.
 
     Args:
         name: the law in words, such as ``"N(0, 0.02^2)"`` or ``"U[-1, 1)"``.
         cdf: the cumulative distribution function, applied elementwise to a NumPy array (right-continuous: at an
             atom it includes the atom's mass).
-        raw: the raw moments (E[X], E[X^2], E[X^3], E[X^4]).
+        moments: the mean, the std and E[((X - mean) / std)^k], k = 2..6 (``Moments``).
         support: (lowest, highest) value; infinite for a normal.
         atoms: (value, probability) of every point mass; empty for a continuous law.
         kept_in: for a bounded elementwise law, a function of a dtype giving the (lowest, highest) numbers of it
@@ -73,8 +99,8 @@ class Distribution:
     """
     name: str
     cdf: Callable[[np.ndarray], Any] = field(repr=False)
-    #: E[X], E[X^2], E[X^3], E[X^4]
-    raw: tuple[float, ...]
+    #: the mean, std and standardized central moments
+    moments: Moments
     #: (lowest, highest) value
     support: tuple[float, ...]
     #: (value, probability) of every point mass
@@ -87,29 +113,35 @@ class Distribution:
     @property
     def mean(self) -> float:
         """E[X]."""
-        return self.raw[0]
+        return self.moments.mean
 
     @property
     def var(self) -> float:
-        """The variance E[X^2] - E[X]^2 (never negative: rounding is clipped at 0)."""
-        m1, m2 = self.raw[0], self.raw[1]
-        return max(m2 - m1 * m1, 0.0)
+        """The variance E[(X - mean)^2] (inf where it is past a float's range: U[-1e307, 1e307))."""
+        return self.moments.std * self.moments.std
 
     @property
     def std(self) -> float:
-        """The standard deviation, sqrt(var)."""
-        return math.sqrt(self.var)
+        """The standard deviation, sqrt(var) (finite where var is not: 5.8e306 for U[-1e307, 1e307))."""
+        return self.moments.std
 
     @property
     def kurtosis(self) -> float | None:
         """Pearson kurtosis E[(X - mean)^4] / var^2 (normal 3, truncated at +-2 sigma 2.3655, uniform 1.8);
-        None for a constant."""
-        m1, m2, m3, m4 = self.raw
-        var = self.var
-        if var <= 1e-300:
-            return None
-        central4 = m4 - 4 * m1 * m3 + 6 * m1 * m1 * m2 - 3 * m1 ** 4
-        return central4 / var ** 2
+        None for a single value."""
+        return self.moments.central[2] if self.moments.std > 0.0 else None
+
+    @property
+    def raw(self) -> tuple[float, float, float, float]:
+        """The raw moments E[X^k], k = 1..4, from the central ones (inf where past a float's range)."""
+        m, s = self.moments.mean, self.moments.std
+        c = (1.0, 0.0, *self.moments.central)
+        out: list[float] = []
+        for k in range(1, 5):  # products, not **, which raises OverflowError; a zero factor makes a zero term
+            terms = [math.comb(k, j) * _power(m, k - j) * _power(s, j) * c[j] for j in range(k + 1)
+                     if c[j] != 0.0 and (m != 0.0 or j == k) and (s != 0.0 or j == 0)]
+            out.append(math.fsum(terms) if all(map(math.isfinite, terms)) else sum(terms))
+        return out[0], out[1], out[2], out[3]
 
     @property
     def continuous(self) -> bool:
@@ -117,30 +149,147 @@ class Distribution:
         return not self.atoms
 
 
-def _normal_raw(mean: float, std: float) -> tuple[float, float, float, float]:
-    m, s2 = mean, std * std
-    return (m, m * m + s2, m ** 3 + 3 * m * s2, m ** 4 + 6 * m * m * s2 + 3 * s2 * s2)
+def _power(x: float, k: int) -> float:
+    """x**k by products: inf past a float's range (``**`` raises OverflowError there)."""
+    out = 1.0
+    for _ in range(k):
+        out *= x
+    return out
 
 
-def _affine_raw(raw: Sequence[float], scale: float, shift: float) -> tuple[float, float, float, float]:
-    moments = (1.0,) + tuple(raw)
-    out: list[float] = []
-    for k in range(1, 5):
-        out.append(sum(math.comb(k, j) * scale ** j * moments[j] * shift ** (k - j) for j in range(k + 1)))
-    return out[0], out[1], out[2], out[3]
+def _standardized(mean: float, spread: float, central: Sequence[float]) -> Moments:
+    """``Moments`` from E[((X - mean) / spread)^k], k = 2..6, in any unit ``spread``: rescaled to the std."""
+    c2 = central[0]
+    if c2 == 0.0 or spread == 0.0:
+        return _POINT._replace(mean=mean)
+    if not (c2 > 0.0 and spread < math.inf):  # past a float's range (or not known)
+        return Moments(mean, math.inf, _UNKNOWN)
+    c = [ck / c2 ** ((k + 2) / 2) for k, ck in enumerate(central)]
+    return Moments(mean, spread * math.sqrt(c2), (1.0, c[1], c[2], c[3], c[4]))
 
 
-def _raw_from_cdf(cdf: Callable[[np.ndarray], Any], low: float, high: float) -> tuple[float, float, float, float]:
-    """E[Y^k], k = 1..4, of a law on [low, high] from its CDF F: E[h(Y)] = h(high) - integral of h'(y) F(y) dy over
-    [low, high] (F(low) is the mass at low), by adaptive quadrature (relative error about 1e-10)."""
-    quad = _scipy().integrate.quad
-    out: list[float] = []
-    for k in range(1, 5):
-        def integrand(y: float, k: int = k) -> float:
-            return k * y ** (k - 1) * float(cdf(np.array([y]))[0])
-        part = float(quad(integrand, low, high, limit=200, epsabs=0.0, epsrel=1e-10)[0])
-        out.append(high ** k - part)
-    return out[0], out[1], out[2], out[3]
+def _affine_moments(base: Moments, scale: float, shift: float) -> Moments:
+    """The moments of scale * X + shift: the odd central ones change sign with the scale."""
+    sign = -1.0 if scale < 0 else 1.0
+    c = base.central
+    return _standardized(scale * base.mean + shift, abs(scale) * base.std, (c[0], sign * c[1], c[2], sign * c[3], c[4]))
+
+
+def _mixture_moments(weights: Sequence[float], parts: Sequence[Moments]) -> Moments:
+    """The moments of a mixture: E[(X - mean)^k] = sum_i w_i sum_r C(k, r) (mean_i - mean)^(k - r) E[(X_i - mean_i)^r],
+    in a unit no smaller than any part's std or distance from the mean (no power of a ratio overflows)."""
+    mean = math.fsum(w * p.mean for w, p in zip(weights, parts))
+    unit = max(max(p.std, abs(p.mean - mean)) for p in parts)
+    if not unit < math.inf:
+        return Moments(mean, math.inf, _UNKNOWN)
+    if unit == 0.0:
+        return _POINT._replace(mean=mean)
+    central: list[float] = []
+    for k in range(2, 7):
+        central.append(math.fsum(
+            w * math.comb(k, r) * ((p.mean - mean) / unit) ** (k - r) * (p.std / unit) ** r * c
+            for w, p in zip(weights, parts) for r, c in zip(range(k + 1), (1.0, 0.0, *p.central)) if c != 0.0))
+    return _standardized(mean, unit, central)
+
+
+def _quad(f: Callable[[float], float], lo: float, hi: float, tolerance: float) -> float:
+    """The integral of ``f`` over [lo, hi] by SciPy's adaptive quadrature, to a relative 1e-12 or an absolute
+    ``tolerance`` (0: relative only)."""
+    return float(_scipy().integrate.quad(f, lo, hi, limit=200, epsabs=tolerance, epsrel=1e-12)[0])
+
+
+def _quad_moments(value: Callable[[float], float], weight: Callable[[float], float], lo: float,
+                  hi: float) -> Moments:
+    """The moments of value(T), T of density proportional to ``weight`` on [lo, hi], by quadrature about the
+    mean (no raw moment is shifted: each central one is the integral of (value - mean)^k itself)."""
+    width = hi - lo
+
+    def at(u: float) -> tuple[float, float]:  # over [0, 1]: the same relative accuracy at any width
+        t = lo + width * u
+        return value(t), weight(t)
+
+    def integral(f: Callable[[float, float], float], tolerance: float) -> float:
+        return _quad(lambda u: f(*at(u)), 0.0, 1.0, tolerance)
+
+    mass = integral(lambda y, w: w, 0.0)
+    reach = max(abs(value(lo)), abs(value(hi)))
+    mean = integral(lambda y, w: y * w, 1e-14 * reach * mass) / mass
+    std = math.sqrt(integral(lambda y, w: (y - mean) ** 2 * w, 0.0) / mass)
+    if std == 0.0:
+        return _POINT._replace(mean=mean)
+    c = [integral(lambda y, w, k=k: ((y - mean) / std) ** k * w, 1e-13 * mass) / mass for k in range(3, 7)]
+    return Moments(mean, std, (1.0, c[0], c[1], c[2], c[3]))
+
+
+def _truncated_moments(a: float, b: float) -> Moments:
+    """The moments of N(0, 1) cut to [a, b] (a window not ``narrow``). Taken about c, the window's point nearest 0:
+    z = c + t, t of density exp(-c t - t^2 / 2) (at most 1 on the window) up to where it falls below e^-745, so
+    a window far out in a tail ([30, 31]: mean 30.03, std 0.033) keeps its moments, which its raw ones
+    (E[Z^4] ~ 30^4) would lose in the shift to its mean."""
+    c = min(max(0.0, a), b)
+    reach = 1490.0 / (abs(c) + math.sqrt(c * c + 1490.0))  # c |t| + t^2 / 2 = 745
+    t = _quad_moments(lambda t: t, lambda t: math.exp(-c * t - t * t / 2), max(a - c, -reach), min(b - c, reach))
+    return t._replace(mean=c + t.mean)
+
+
+def _truncated_cdf(a: float, b: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The CDF of N(0, 1) cut to [a, b], at standard values z. A window on one side of 0 is taken as [lo, hi] above
+    it (mirrored from below): P(lo <= Z <= u) is 1 - Q(u) / Q(lo) over 1 - Q(hi) / Q(lo), Q(u) = P(Z > u), with
+    log Q(u) - log Q(lo) = -(lo t + t^2 / 2) + log(erfcx(u / sqrt 2) / erfcx(lo / sqrt 2)), t = u - lo: no
+    difference of two large logs (log Q(1000) is -500,000), so a window far out in a tail ([30, 31], [1000, 1000.001])
+    keeps its CDF to full relative precision. A window across 0 takes Phi itself, whose values there are not small."""
+    sp = _scipy()
+    if a < 0.0 < b:
+        pa, mass = float(sp.special.ndtr(a)), float(sp.special.ndtr(b) - sp.special.ndtr(a))
+
+        def across(z: np.ndarray) -> np.ndarray:
+            z = np.asarray(z, dtype=np.float64)
+            return np.where(z >= b, 1.0, np.clip((sp.special.ndtr(np.clip(z, a, b)) - pa) / mass, 0.0, 1.0))
+
+        return across
+    mirrored = b <= 0.0
+    lo, hi = (-b, -a) if mirrored else (a, b)
+    root2 = math.sqrt(2.0)
+    base = float(sp.special.erfcx(lo / root2))
+
+    def gap(u: Any) -> Any:  # log Q(u) - log Q(lo), u >= lo
+        t = u - lo
+        return -(lo * t + t * t / 2) + np.log(sp.special.erfcx(u / root2) / base)
+
+    whole = -math.expm1(float(gap(hi)))  # (Q(lo) - Q(hi)) / Q(lo)
+
+    def cdf(z: np.ndarray) -> np.ndarray:
+        z = np.asarray(z, dtype=np.float64)
+        u = np.clip(-z if mirrored else z, lo, hi)
+        with np.errstate(invalid="ignore", over="ignore"):  # u = hi = inf: gap -inf
+            inside = np.where(u >= hi, 1.0, np.where(u <= lo, 0.0, np.clip(-np.expm1(gap(u)) / whole, 0.0, 1.0)))
+        return 1.0 - inside if mirrored else inside  # mirrored: P(Z <= z) = 1 - P(-Z < -z)
+
+    return cdf
+
+
+def _cdf_moments(cdf: Callable[[np.ndarray], Any], low: float, high: float) -> Moments:
+    """The moments up to the 4th of a law on [low, high] from its CDF F (F(low) the mass at low), by quadrature
+    about its mean m: E[(Y - m)^k] = integral over [m, high] of k (y - m)^(k - 1) (1 - F) less that over [low, m] of
+    k (y - m)^(k - 1) F, each of the size of the spread (no raw moment is shifted); m itself from a first guess
+    c (high less the integral of F) as c + integral over [c, high] of 1 - F less that over [low, c] of F."""
+    def f(y: float) -> float:
+        return float(cdf(np.array([y]))[0])
+
+    def about(m: float, k: int, tolerance: float) -> float:  # E[(Y - m)^k]
+        def h(y: float) -> float:
+            return k * (y - m) ** (k - 1)
+        return _quad(lambda y: h(y) * (1.0 - f(y)), m, high, tolerance) - _quad(lambda y: h(y) * f(y), low, m,
+                                                                               tolerance)
+
+    guess = min(max(high - _quad(f, low, high, 0.0), low), high)
+    mean = guess + about(guess, 1, 0.0)
+    var = about(mean, 2, 0.0)
+    if not var > 0.0:
+        return _POINT._replace(mean=mean)
+    std = math.sqrt(var)
+    c3, c4 = (about(mean, k, 1e-12 * std ** k) / std ** k for k in (3, 4))
+    return Moments(mean, std, (1.0, c3, c4, math.nan, math.nan))
 
 
 def _inverse_softplus(base: Distribution, draw: D.InverseSoftplus) -> Distribution:
@@ -160,7 +309,7 @@ def _inverse_softplus(base: Distribution, draw: D.InverseSoftplus) -> Distributi
     held = float(base.cdf(np.array([floor]))[0]) - sum(m for a, m in base.atoms if a <= floor)
     if held > 0.0:  # the continuous mass below the floor, all at the floor
         atoms[low] = atoms.get(low, 0.0) + held
-    return Distribution(f"isp(max({base.name}, {floor:.6g}))", cdf, _raw_from_cdf(cdf, low, high), (low, high),
+    return Distribution(f"isp(max({base.name}, {floor:.6g}))", cdf, _cdf_moments(cdf, low, high), (low, high),
                         tuple(sorted(atoms.items())))
 
 
@@ -173,7 +322,7 @@ def _log(base: Distribution, draw: D.Log) -> Distribution:
         with np.errstate(over="ignore"):
             return np.where(t >= draw.low, base.cdf(np.exp(t)), 0.0)
 
-    return Distribution(f"log({base.name})", cdf, _raw_from_cdf(cdf, draw.low, draw.high), (draw.low, draw.high),
+    return Distribution(f"log({base.name})", cdf, _cdf_moments(cdf, draw.low, draw.high), (draw.low, draw.high),
                         tuple((log(a), m) for a, m in base.atoms))
 
 
@@ -232,36 +381,43 @@ def _law(draw: D.Draw, shape: Sequence[int] | None) -> Distribution:
     """``distribution`` without ``kept_in``."""
     sp = _scipy()
     if isinstance(draw, D.Uniform):
-        a, b = draw.low, draw.high
-        raw = tuple((b ** (k + 1) - a ** (k + 1)) / ((k + 1) * (b - a)) for k in range(1, 5))
-        return Distribution(f"U[{a:.6g}, {b:.6g})", lambda x: np.clip((x - a) / (b - a), 0.0, 1.0), raw, (a, b))
+        a, b = draw.low, draw.high  # halves first: no overflow for U[-1e308, 1e308)
+        return Distribution(f"U[{a:.6g}, {b:.6g})", lambda x: np.clip((x - a) / (b - a), 0.0, 1.0),
+                            _standardized(a / 2 + b / 2, (b / 2 - a / 2) / math.sqrt(3), _UNIFORM_MOMENTS), (a, b))
     if isinstance(draw, D.Normal):
         m, s = draw.mean, draw.std
         return Distribution(f"N({m:.6g}, {s:.6g}^2)", lambda x: sp.special.ndtr((x - m) / s),
-                            _normal_raw(m, s), (-math.inf, math.inf))
+                            Moments(m, s, _NORMAL_MOMENTS), (-math.inf, math.inf))
     if isinstance(draw, D.TruncatedNormal):
         m, s = draw.mean, draw.std
+        name = f"N({m:.6g}, {s:.6g}^2) on [{draw.low:.6g}, {draw.high:.6g}]"
+        if narrow(draw):  # drawn as the uniform it is to 1e-8 (a float64 CDF cannot tell such a window's ends apart)
+            return replace(_law(D.Uniform(draw.low, draw.high), shape), name=name)
         a, b = (draw.low - m) / s, (draw.high - m) / s
-        law = sp.stats.truncnorm(a, b, loc=m, scale=s)
-        raw = tuple(float(law.moment(k)) for k in range(1, 5))
-        return Distribution(f"N({m:.6g}, {s:.6g}^2) on [{draw.low:.6g}, {draw.high:.6g}]", law.cdf, raw,
-                            (draw.low, draw.high))
+        standard = _truncated_cdf(a, b)
+
+        def truncated(x: np.ndarray) -> np.ndarray:
+            with np.errstate(over="ignore", invalid="ignore"):  # x - m past a float's range: inf, kept at an end
+                return standard((np.asarray(x, dtype=np.float64) - m) / s)
+
+        return Distribution(name, truncated, _affine_moments(_truncated_moments(a, b), s, m), (draw.low, draw.high))
     if isinstance(draw, D.Constant):
         c = draw.value
-        return Distribution(f"{c:.6g}", lambda x: (np.asarray(x) >= c).astype(float), (c, c * c, c ** 3, c ** 4),
+        return Distribution(f"{c:.6g}", lambda x: (np.asarray(x) >= c).astype(float), _POINT._replace(mean=c),
                             (c, c), ((c, 1.0),))
     if isinstance(draw, D.LogUniform):
         a, b = draw.low, draw.high
-        la, lb = math.log(a), math.log(b)
-        span = lb - la
+        la, ratio = math.log(a), b / a
+        close = ratio < 2.0  # log(x / a) as log1p((x - a) / a): x - a is exact, so U[1, 1 + 1e-12]'s CDF keeps 4 digits
+        span = math.log1p((b - a) / a) if close else math.log(ratio) if ratio < math.inf else math.log(b) - la
 
-        def moment(k: int) -> float:  # (b**k - a**k) / (k span), through logs: no overflow before the result's
-            top = k * lb - math.log(k * span)
-            return math.inf if top > 709.0 else math.exp(top) - math.exp(k * la - math.log(k * span))
+        def log_uniform(x: np.ndarray) -> np.ndarray:
+            x = np.maximum(np.asarray(x, dtype=np.float64), a)
+            return np.clip((np.log1p((x - a) / a) if close else np.log(x) - la) / span, 0.0, 1.0)
 
-        return Distribution(f"logU[{a:.6g}, {b:.6g}]",
-                            lambda x: np.clip((np.log(np.maximum(x, a)) - la) / span, 0.0, 1.0),
-                            tuple(moment(k) for k in range(1, 5)), (a, b))
+        # X = b e^-v, v uniform on [0, span]: the moments of X / b - 1 = expm1(-v) (no cancellation near b)
+        relative = _quad_moments(lambda v: math.expm1(-v), lambda v: 1.0, 0.0, span)
+        return Distribution(f"logU[{a:.6g}, {b:.6g}]", log_uniform, _affine_moments(relative, b, b), (a, b))
     if isinstance(draw, D.InverseSoftplus):
         return _inverse_softplus(distribution(draw.base, shape), draw)
     if isinstance(draw, D.Log):
@@ -282,14 +438,14 @@ def _law(draw: D.Draw, shape: Sequence[int] | None) -> Distribution:
 
         cdf = (lambda x: base.cdf((x - t) / k)) if k > 0 else flipped
         ends = sorted((k * base.support[0] + t, k * base.support[1] + t))
-        return Distribution(f"{k:.6g} * ({base.name}) + {t:.6g}", cdf, _affine_raw(base.raw, k, t), tuple(ends),
+        return Distribution(f"{k:.6g} * ({base.name}) + {t:.6g}", cdf, _affine_moments(base.moments, k, t), tuple(ends),
                             tuple((k * a + t, m) for a, m in base.atoms))
     if isinstance(draw, D.Mixture):
         parts = [distribution(c, shape) for c in draw.components]
         ws = draw.weights
         return Distribution(" | ".join(f"{w:.3g}: {p.name}" for w, p in zip(ws, parts)),
                             lambda x: sum(w * p.cdf(x) for w, p in zip(ws, parts)),
-                            tuple(sum(w * p.raw[k] for w, p in zip(ws, parts)) for k in range(4)),
+                            _mixture_moments(ws, [p.moments for p in parts]),
                             (min(p.support[0] for p in parts), max(p.support[1] for p in parts)),
                             tuple((a, w * m) for w, p in zip(ws, parts) for a, m in p.atoms),
                             parts=tuple(zip(ws, parts)))
@@ -311,9 +467,9 @@ def _law(draw: D.Draw, shape: Sequence[int] | None) -> Distribution:
             half: np.ndarray = 0.5 * sp.special.betainc(0.5, (n - 1) / 2, np.clip((x / g) ** 2, 0.0, 1.0))
             return np.where(x >= 0, 0.5 + half, 0.5 - half)
 
-        # E[x^2] = g^2 / n, E[x^4] = 3 g^4 / (n (n + 2)), odd moments 0
-        return Distribution(f"orthogonal entry, n={n}, gain={g:.6g}", cdf,
-                            (0.0, g * g / n, 0.0, 3 * g ** 4 / (n * (n + 2))), (-g, g))
+        # E[x^2] = g^2 / n, E[x^4] = 3 g^4 / (n (n + 2)), E[x^6] = 15 g^6 / (n (n + 2) (n + 4)), odd moments 0
+        return Distribution(f"orthogonal entry, n={n}, gain={g:.6g}", cdf, _standardized(
+            0.0, abs(g) / math.sqrt(n), (1.0, 0.0, 3 * n / (n + 2), 0.0, 15 * n * n / ((n + 2) * (n + 4)))), (-g, g))
     if isinstance(draw, D.DeltaOrthogonal):
         # one entry in RF is an entry of an (out, in) orthogonal matrix, the others are exactly 0
         out, inp = shape[draw.out_axis], shape[draw.in_axis]
@@ -324,14 +480,14 @@ def _law(draw: D.Draw, shape: Sequence[int] | None) -> Distribution:
         zero = distribution(D.Constant(0.0))
         w = 1.0 / rf
         return Distribution(f"{w:.3g}: {centre.name} | 0", lambda x: w * centre.cdf(x) + (1 - w) * zero.cdf(x),
-                            tuple(w * m for m in centre.raw), centre.support, ((0.0, 1 - w),))
+                            _mixture_moments((w, 1 - w), (centre.moments, _POINT)), centre.support, ((0.0, 1 - w),))
     if isinstance(draw, D.Blocks):
         block = tuple(n // len(draw.parts) if i == draw.axis else n for i, n in enumerate(shape))
         parts = [distribution(p, block) for p in draw.parts]
         w = 1.0 / len(parts)
         return Distribution(" | ".join(f"{w:.3g}: {p.name}" for p in parts),
                             lambda x: sum(w * p.cdf(x) for p in parts),
-                            tuple(sum(w * p.raw[k] for p in parts) for k in range(4)),
+                            _mixture_moments([w] * len(parts), [p.moments for p in parts]),
                             (min(p.support[0] for p in parts), max(p.support[1] for p in parts)),
                             tuple((a, w * m) for p in parts for a, m in p.atoms), parts=tuple((w, p) for p in parts))
     if isinstance(draw, D.Rows):
@@ -341,7 +497,7 @@ def _law(draw: D.Draw, shape: Sequence[int] | None) -> Distribution:
             return fill
         return Distribution(f"{1 - w:.3g}: {base.name} | {w:.3g}: {fill.name}",
                             lambda x: (1 - w) * base.cdf(x) + w * fill.cdf(x),
-                            tuple((1 - w) * a + w * b for a, b in zip(base.raw, fill.raw)),
+                            _mixture_moments((1 - w, w), (base.moments, fill.moments)),
                             (min(base.support[0], fill.support[0]), max(base.support[1], fill.support[1])),
                             tuple((a, (1 - w) * m) for a, m in base.atoms) + tuple((a, w * m) for a, m in fill.atoms),
                             parts=((1 - w, base), (w, fill)))
@@ -355,11 +511,13 @@ def _law(draw: D.Draw, shape: Sequence[int] | None) -> Distribution:
         return distribution(D.Mixture((D.Constant(0.0), D.Normal(0.0, draw.std)), (p0, 1 - p0)))
     if isinstance(draw, D.MixedRoPE):  # m_k cos t and m_k sin t of a uniform t: arcsine laws on [-m_k, m_k]
         mags = draw.magnitudes()  # each k as often
+        top = float(mags.max())
+        r = mags / top  # E[(m cos t)^k] = m^k (1/2, 3/8, 5/16) for k = 2, 4, 6
         return Distribution(f"arcsine on [-m_k, m_k], m_k = {draw.temperature:.6g}^(-2k/{draw.columns})",
                             lambda x: np.mean([0.5 + np.arcsin(np.clip(np.asarray(x, dtype=np.float64) / mk, -1.0, 1.0))
                                                / math.pi for mk in mags], axis=0),
-                            (0.0, float(np.mean(mags ** 2)) / 2, 0.0, 3 * float(np.mean(mags ** 4)) / 8),
-                            (-float(mags.max()), float(mags.max())))
+                            _standardized(0.0, top, (float(np.mean(r ** 2)) / 2, 0.0, 3 * float(np.mean(r ** 4)) / 8,
+                                                     0.0, 5 * float(np.mean(r ** 6)) / 16)), (-top, top))
     if isinstance(draw, D.PerLayer):
         raise ValueError("PerLayer draws each layer of a stack from its own law: ask for one layer's "
                          "(distribution(draw.layers[i], shape of one layer))")
@@ -372,9 +530,9 @@ def _law(draw: D.Draw, shape: Sequence[int] | None) -> Distribution:
 _EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
 
 
-#: ``ks_2samp`` takes a float32 or float64 array whose values a half-precision dtype holds as written in it when it has
+#: ``written_in`` takes a float32 or float64 array whose values a narrower dtype holds as written in it when it has
 #: this many distinct values, or two neighbouring numbers of the dtype among them (a sample of point masses alone,
-#: 0 and 1, says nothing of the dtype it was written in)
+#: 0 and 1, or of one value a continuous law collapsed to, says nothing of the dtype it was written in)
 _DISTINCT = 64
 
 
@@ -416,37 +574,56 @@ def _sample_array(owner: str, name: str, sample: Any) -> np.ndarray:
     return array
 
 
-def written_in(x: Any, least: int = 1) -> Any:
-    """The dtype ``x``'s values were written in: its own, or for float64 and float32 values (a framework's float32
-    or bfloat16 array read as float64) the narrowest that holds every value exactly: bfloat16 or float16 when at
-    least ``least`` of the values are distinct, float32 (from float64) in any case. A sample of a continuous law is
-    never held by a narrower dtype by chance (float32 would need 29 trailing zero bits in every value); a point mass
-    rounded to that dtype is where the sample holds it.
+def written_in(x: Any, atoms: Sequence[float] = ()) -> Any:
+    """The dtype ``x``'s values were written in: its own, or for a float32 or float64 array (a framework's
+    bfloat16, float16 or float32 values read as a wider dtype) the narrowest of bfloat16, float16 and float32 below
+    its own that holds every finite value exactly where the values show they were written in it: at least
+    ``_DISTINCT`` (64) distinct values, two neighbouring numbers of it among them (a continuous law's values fill
+    neighbouring cells of a coarse grid), or one of ``atoms`` (the law's point masses) as it rounds there and not
+    as ``x``'s own dtype holds it (0.1 in float32). A continuous law's float64 values all fall on float32's grid by
+    chance with probability 2^-29 each; values that collapsed onto one number or a few far apart (all 1.0, which
+    float32 and bfloat16 hold too) show nothing of the kind, and are judged in their own dtype: a float64 sample
+    of N(1, 1e-9^2) that is all 1.0 is not the float32 one, which a float64 sampler never writes.
+
+    Args:
+        x: an array (or anything ``np.asarray`` takes).
+        atoms: the point masses of the law the values come from (``Distribution.atoms``' values), if known.
+
+    Returns:
+        A NumPy dtype (ml_dtypes' bfloat16 for bfloat16; float64 for integers and booleans).
 
     Examples:
         >>> import numpy as np
-        >>> written_in(np.float32([0.1, 0.2]).astype(np.float64)).name, written_in(np.array([0.1])).name
+        >>> single = np.float32(np.random.default_rng(0).normal(size=100)).astype(np.float64)
+        >>> written_in(single).name, written_in(np.array([0.1])).name
         ('float32', 'float64')
-        >>> written_in(np.array([0.0, 1.0]), least=64).name  # two values: no narrower than float32
+        >>> written_in(np.ones(1000)).name  # one value: nothing says it is float32's
+        'float64'
+        >>> written_in(np.float32([0.1, 0.0]).astype(np.float64), atoms=[0.1, 0.0]).name  # 0.1 as float32 holds it
         'float32'
     """
     x = np.asarray(x)
     if x.dtype.name not in ("float64", "float32"):
         return x.dtype if x.dtype.name == "bfloat16" or np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
-    finite = x[np.isfinite(x)].astype(np.float64)
+    finite = np.unique(x[np.isfinite(x)].astype(np.float64))
     tried: list[Any] = []
-    if least <= 1 or np.unique(finite).size >= least:
-        try:
-            import ml_dtypes
-            tried.append(np.dtype(ml_dtypes.bfloat16))
-        except ImportError:  # pragma: no cover - installed with JAX
-            pass
-        tried.append(np.dtype(np.float16))
+    try:
+        import ml_dtypes
+        tried.append(np.dtype(ml_dtypes.bfloat16))
+    except ImportError:  # pragma: no cover - installed with JAX
+        pass
+    tried.append(np.dtype(np.float16))
     if x.dtype == np.float64:
         tried.append(np.dtype(np.float32))
+    own = {float(np.asarray(a, dtype=x.dtype)) for a in atoms}  # the atoms as x's own dtype holds them
     with np.errstate(over="ignore"):
         for dt in tried:
-            if np.array_equal(finite.astype(dt).astype(np.float64), finite):
+            if finite.size == 0 or not np.array_equal(finite.astype(dt).astype(np.float64), finite):
+                continue
+            if finite.size >= _DISTINCT or bool(np.any(np.diff(_grid_place(finite, dt)) == 1)):
+                return dt
+            moved = [r for a in atoms if (r := float(np.asarray(a, dtype=dt))) not in own]  # 0.1 as float32 holds it
+            if bool(np.isin(finite, moved).any()):
                 return dt
     return x.dtype
 
@@ -663,7 +840,7 @@ def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
                         f"{v.shown(law)} of type {type(law).__name__}{hint}")
     x = _sample_array("ks_1samp", "sample", sample)
     sp = _scipy()
-    dtype = written_in(x)
+    dtype = written_in(x, [a for a, _ in law.atoms])
     values = np.sort(x.astype(np.float64).ravel())
     n = values.size
     unique, first, counts = np.unique(values, return_index=True, return_counts=True)
@@ -676,39 +853,6 @@ def ks_1samp(sample: Any, law: Distribution) -> tuple[float, float]:
         if exact is not None:
             p = min(p, exact)
     return d, p
-
-
-def _two_sample_dtype(sample: Any) -> Any:
-    """The dtype ``ks_2samp`` takes ``sample`` (an array as given) to be written in. A bfloat16 or float16 array
-    keeps its dtype. A float32 or float64 array (a framework's half-precision values read as float32 or float64)
-    is taken as written in bfloat16 or float16 (tried in that order) when that dtype holds every finite value and
-    the values are not point masses alone: at least ``_DISTINCT`` distinct values, or two of them neighbouring
-    numbers of that dtype (a continuous law's values fill neighbouring cells of a coarse grid; point masses such
-    as 0, 1 or a gain lie far apart, and say nothing of the dtype they were written in); else as ``written_in``
-    says (float32 for a float64 array that float32 holds). A continuous law's float32 values all fall on the
-    bfloat16 grid by chance with probability 2^-16 each; a wrong guess would only round both samples more
-    coarsely, never make a correct pair differ."""
-    x = np.asarray(sample)
-    if x.dtype.name not in ("float64", "float32"):
-        return written_in(x)
-    finite = np.unique(x[np.isfinite(x)].astype(np.float64))
-    halves: list[Any] = []
-    try:
-        import ml_dtypes
-        halves.append(np.dtype(ml_dtypes.bfloat16))
-    except ImportError:  # pragma: no cover - installed with JAX
-        pass
-    halves.append(np.dtype(np.float16))
-    with np.errstate(over="ignore"):
-        for dt in halves:
-            if finite.size == 0 or not np.array_equal(finite.astype(dt).astype(np.float64), finite):
-                continue
-            places = np.unique(_grid_place(finite, dt))
-            if finite.size >= _DISTINCT or bool(np.any(np.diff(places) == 1)):
-                return dt
-        if x.dtype == np.float64 and np.array_equal(finite.astype(np.float32).astype(np.float64), finite):
-            return np.dtype(np.float32)  # as ``written_in`` says: a float32 array read as float64
-    return x.dtype
 
 
 def _kept_ends(law: Distribution, dtype: Any) -> list[tuple[float, float]]:
@@ -768,10 +912,10 @@ def ks_2samp(a: Any, b: Any, *, law: Distribution | D.Draw | Spec | None = None,
     as the coarser of the dtypes they were written in holds them: a float32 sample's point mass at 0.1 is the
     float64 sample's one, rounded; a float32 sample of N(1, 0.02^2) is rounded to bfloat16 to meet a bfloat16
     one. The dtype is the array's own for bfloat16 and float16 (ml_dtypes' or NumPy's); a float32 or float64
-    array is taken as written in bfloat16 or float16 when that dtype holds every value and the values are not
-    point masses alone: at least 64 distinct values, or two neighbouring numbers of that dtype among them (a
-    continuous law on a coarse grid fills neighbouring cells; point masses such as 0 and 1 lie far apart and say
-    nothing of their dtype).
+    array is taken as written in bfloat16, float16 or float32 (``written_in``) when that dtype holds every value
+    and the values are not point masses alone: at least 64 distinct values, two neighbouring numbers of that dtype
+    among them (a continuous law on a coarse grid fills neighbouring cells; point masses such as 0 and 1 lie far
+    apart and say nothing of their dtype), or a point mass of ``law`` as that dtype rounds it.
 
     The samplers keep a bounded law's values in its support as the dtype holds it (``Distribution.kept_in``):
     bfloat16 U[1, 1.1) is kept at or below 1.09375, where float32 values rounded to bfloat16 reach 1.1015625.
@@ -819,7 +963,8 @@ def ks_2samp(a: Any, b: Any, *, law: Distribution | D.Draw | Spec | None = None,
     """
     x, y = _sample_array("ks_2samp", "a", a), _sample_array("ks_2samp", "b", b)
     exact = None if law is None else _law_of(law, shape, layout)
-    coarse = max((_two_sample_dtype(x), _two_sample_dtype(y)), key=lambda dt: _EPS.get(np.dtype(dt).name, 0.0))
+    atoms = [] if exact is None else [a for a, _ in exact.atoms]
+    coarse = max((written_in(x, atoms), written_in(y, atoms)), key=lambda dt: _EPS.get(np.dtype(dt).name, 0.0))
     x, y = x.astype(np.float64).ravel(), y.astype(np.float64).ravel()
     if coarse != np.float64:
         with np.errstate(over="ignore"):
@@ -975,18 +1120,6 @@ def _transformed_constant(draw: D.Draw) -> bool:
 
 # ---------------------------------------------------------------------------------------------- the variance test
 
-class _Moments(NamedTuple):
-    """An iid law's mean, a unit of length, and its central moments E[((X - mean) / unit)^k], k = 2..6, in that unit
-    (so that a law of values near 1e300, or of std 1e-200, neither overflows nor underflows)."""
-    mean: float
-    unit: float
-    central: tuple[float, float, float, float, float]
-
-
-#: the standardized central moments E[Z^k], k = 2..6, of N(0, 1) and of U[-sqrt 3, sqrt 3)
-_NORMAL_MOMENTS = (1.0, 0.0, 3.0, 0.0, 15.0)
-_UNIFORM_MOMENTS = (1.0, 0.0, 9 / 5, 0.0, 27 / 7)
-
 #: a float32 or float64 sample's values are taken as within this many ulps (``np.spacing``) of the exact ones: one
 #: rounding to nearest is half of one, a sampler keeping a rounded value in the support moves it at most one, and a
 #: float32 sampler's arithmetic (mean + std * z) rounds a few times more
@@ -999,71 +1132,16 @@ _ULPS = 4
 _SKEW_SHARE = 0.2
 
 
-def _centered(raw: Sequence[float], eps: float) -> tuple[float, float, tuple[float, float, float, float, float]] | None:
-    """(mean, std, E[((X - mean) / std)^k], k = 2..6) from the raw moments E[X^k], k = 1..6, each known to a relative
-    error ``eps``; None where the shift to the mean loses too much of them (a law far from 0 next to its width: more
-    than 1e-9 of the variance or 1e-3 of std^k for a higher moment) or the law is a constant."""
-    moments = (1.0, *raw)
-    m = moments[1]
-    central: list[float] = []
-    for k in range(2, 7):
-        terms = [math.comb(k, j) * (-m) ** (k - j) * moments[j] for j in range(k + 1)]
-        central.append(math.fsum(terms))
-        error = eps * sum(abs(t) for t in terms)
-        scale = central[0] ** (k / 2) if central[0] > 0 else 0.0
-        if not math.isfinite(central[-1]) or error > (1e-9 if k == 2 else 1e-3) * scale or scale <= 0.0:
-            return None
-    var = central[0]
-    std = math.sqrt(var)
-    c = tuple(ck / var ** ((k + 2) / 2) for k, ck in enumerate(central))
-    return m, std, (c[0], c[1], c[2], c[3], c[4])
-
-
-def _iid_moments(draw: D.Draw) -> _Moments | None:
-    """The mean and central moments up to the 6th of an elementwise draw's law, exactly (closed forms for uniform,
-    normal, constant; SciPy's truncated normal and the log-uniform's raw moments where shifting them to the mean
-    loses little), through affine maps and mixtures; None for a structured draw (its entries are not independent),
-    a log or inverse softplus (their moments are only known by quadrature), or moments too large for a float."""
-    if isinstance(draw, D.Normal):
-        return _Moments(draw.mean, draw.std, _NORMAL_MOMENTS)
-    if isinstance(draw, D.Uniform):  # halves first: no overflow for U[-1e308, 1e308)
-        return _Moments(draw.low / 2 + draw.high / 2, (draw.high / 2 - draw.low / 2) / math.sqrt(3), _UNIFORM_MOMENTS)
-    if isinstance(draw, D.Constant):
-        return _Moments(draw.value, 1.0, (0.0, 0.0, 0.0, 0.0, 0.0))
-    if isinstance(draw, D.TruncatedNormal):
-        m, s = draw.mean, draw.std
-        law = _scipy().stats.truncnorm((draw.low - m) / s, (draw.high - m) / s)
-        centered = _centered([float(law.moment(k)) for k in range(1, 7)], 1e-13)
-        return None if centered is None else _Moments(m + s * centered[0], s * centered[1], centered[2])
-    if isinstance(draw, D.LogUniform):  # E[(X / high)^k] = (1 - (low / high)^k) / (k log(high / low)), no underflow
-        a, b = draw.low, draw.high
-        span = math.log(b) - math.log(a)
-        centered = _centered([-math.expm1(-k * span) / (k * span) for k in range(1, 7)], 1e-14)
-        return None if centered is None else _Moments(b * centered[0], b * centered[1], centered[2])
+def _iid(draw: D.Draw) -> bool:
+    """Are the entries of ``draw`` independent draws of one law whose moments up to the 6th are known exactly
+    (``Distribution.moments``)? Uniform, normal, truncated normal, log-uniform and constant draws, their affine maps
+    and mixtures; not a structured draw (its entries are not independent), nor a log or an inverse softplus (their
+    moments only to the 4th, by quadrature)."""
     if isinstance(draw, D.Affine):
-        base = _iid_moments(draw.base)
-        if base is None:
-            return None
-        sign = -1.0 if draw.scale < 0 else 1.0
-        c = base.central
-        return _Moments(draw.scale * base.mean + draw.shift, abs(draw.scale) * base.unit,
-                        (c[0], sign * c[1], c[2], sign * c[3], c[4]))
+        return _iid(draw.base)
     if isinstance(draw, D.Mixture):
-        parts = [_iid_moments(c) for c in draw.components]
-        if any(p is None for p in parts):
-            return None
-        known = [p for p in parts if p is not None]
-        mean = math.fsum(w * p.mean for w, p in zip(draw.weights, known))
-        unit = max(max(p.unit * math.sqrt(p.central[0]), abs(p.mean - mean)) for p in known)
-        if not 0.0 < unit < math.inf:
-            return None if unit == math.inf or math.isnan(unit) else _Moments(mean, 1.0, (0.0, 0.0, 0.0, 0.0, 0.0))
-        central: list[float] = []
-        for k in range(2, 7):  # E[(X - mean)^k] = sum_i w_i sum_r C(k, r) (mean_i - mean)^(k - r) E[(X_i - mean_i)^r]
-            central.append(math.fsum(
-                w * math.comb(k, r) * ((p.mean - mean) / unit) ** (k - r) * (p.unit / unit) ** r * c
-                for w, p in zip(draw.weights, known) for r, c in zip(range(k + 1), (1.0, 0.0, *p.central))))
-        return _Moments(mean, unit, (central[0], central[1], central[2], central[3], central[4]))
-    return None
+        return all(_iid(c) for c in draw.components)
+    return isinstance(draw, (D.Uniform, D.Normal, D.TruncatedNormal, D.LogUniform, D.Constant))
 
 
 def _normal_law(draw: D.Draw) -> bool:
@@ -1082,11 +1160,13 @@ class _VarianceTest(NamedTuple):
     law: float
 
 
-def _variance_test(x: np.ndarray, draw: D.Draw, level: float) -> _VarianceTest | None:
-    """The sample variance s^2 (ddof 1) of ``x``'s n values against the variance of ``draw``'s law, two-sided, for
-    ``check`` at ``level``; None where it does not apply (decided by the law, n and the dtype, never by the values).
+def _variance_test(x: np.ndarray, draw: D.Draw, law: Distribution, dtype: Any,
+                   level: float) -> _VarianceTest | None:
+    """The sample variance s^2 (ddof 1) of ``x``'s n values, written in ``dtype``, against the variance of
+    ``draw``'s law ``law``, two-sided, for ``check`` at ``level``; None where it does not apply (decided by the law,
+    n and the dtype, never by the values).
 
-    Applies to an iid law whose moments up to the 6th are known (``_iid_moments``), for a float32 or float64 sample.
+    Applies to an iid law (``_iid``: its moments up to the 6th are known), for a float32 or float64 sample.
     s^2 has mean sigma^2 and variance (mu4 - sigma^4 (n - 3) / (n - 1)) / n (mu4 the law's 4th central moment).
     A normal law takes the exact test: (n - 1) s^2 / sigma^2 is chi-square with n - 1 degrees of freedom, p twice its
     smaller tail. Any other law takes the z-test, p = P(|Z| >= z), where its normal approximation is good: the
@@ -1097,14 +1177,14 @@ def _variance_test(x: np.ndarray, draw: D.Draw, level: float) -> _VarianceTest |
     most d; p is taken at the s^2 nearest to sigma^2 that this allows, so a correct sample fails with at most the
     rate it would unrounded. Where that allowance, at the values near the law's mean, would exceed half a standard
     error of s^2 (float32 N(1000, 0.001^2)), or the sample is float16 or bfloat16, the test is left out."""
-    dtype = np.dtype(written_in(x))
-    moments = _iid_moments(draw)
-    if dtype.name not in ("float32", "float64") or moments is None or x.size < 4:
+    dtype = np.dtype(dtype)
+    moments = law.moments
+    if dtype.name not in ("float32", "float64") or not _iid(draw) or x.size < 4:
         return None
     c2, c3, c4, _, c6 = moments.central
-    if not (c2 > 0.0 and math.isfinite(moments.mean) and 0.0 < moments.unit < math.inf):
+    if not (c2 > 0.0 and math.isfinite(moments.mean) and 0.0 < moments.std < math.inf and math.isfinite(c6)):
         return None
-    sigma = moments.unit * math.sqrt(c2)
+    sigma = moments.std
     n = x.size
     # the law's cumulants, standardized (kappa2 = 1)
     k3, k4 = c3 / c2 ** 1.5, c4 / c2 ** 2 - 3.0
@@ -1230,13 +1310,13 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     lo, hi = float(values.min()), float(values.max())
     # a point mass at an end of the support is written as every constant is, rounded to nearest in the sample's
     # dtype: it may lie just outside (the ends of the continuous part are kept inside by the samplers)
-    held = written_in(x)
+    held = written_in(x, [a for a, _ in law.atoms])
     ends = [float(np.asarray(a, dtype=held)) for a, _ in law.atoms] if law.atoms else []
     floor, top = min([law.support[0], *ends]), max([law.support[1], *ends])
     inside = lo >= floor - 1e-12 * abs(floor) and hi <= top + 1e-12 * abs(top)
     if not inside:
         reasons.append(f"values outside the support [{law.support[0]:.6g}, {law.support[1]:.6g}]")
-    variance = _variance_test(x, draw, alpha)
+    variance = _variance_test(x, draw, law, held, alpha)
     each = alpha if variance is None else alpha / 2  # Bonferroni: KS and the variance test share alpha
     d, p = ks_1samp(np.asarray(x), law)  # in the sample's dtype, where its point masses lie (0.1 in float32)
     named = "alpha" if variance is None else "alpha/2"
@@ -1245,8 +1325,11 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     if variance is not None and not variance.p > each:
         reasons.append(f"variance p={variance.p:.3g} <= alpha/2={each:g}: the sample's {variance.sample:.6g}, the "
                        f"law's {variance.law:.6g} (z={variance.z:.3g})")
-    with np.errstate(over="ignore"):  # the std of values near 1e300 is inf, as the law's is
-        mean, std = float(values.mean()), float(values.std())
+    # in units of the largest magnitude: the mean and std of values near 1e307 do not overflow (U[-1e307, 1e307)'s
+    # std is 5.8e306); an infinite or NaN value gives inf or NaN
+    scale = max(abs(lo), abs(hi)) if math.isfinite(lo) and math.isfinite(hi) and max(abs(lo), abs(hi)) > 0 else 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = scale * float((values / scale).mean()), scale * float((values / scale).std())
     return Verdict(not reasons, law.name, values.size, law.mean, law.std, (law.support[0], law.support[1]),
                    mean, std, lo, hi, d, p, reasons=tuple(reasons), var_z=None if variance is None else variance.z,
                    var_p=None if variance is None else variance.p, alpha=alpha)
