@@ -40,7 +40,8 @@ def _entry(rank: int, world: int, port: int, scenario: str, errors: str) -> None
     try:
         dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
         try:
-            (SCENARIOS | CRASHES | ON_TWO)[scenario](rank, world)
+            for name in scenario.split("+"):  # "a+b": one group runs both (a spawn costs seconds)
+                (SCENARIOS | CRASHES | ON_TWO)[name](rank, world)
         finally:
             dist.destroy_process_group()
     except BaseException:
@@ -598,8 +599,74 @@ def dtensor_checkpoints(rank: int, world: int) -> None:
     assert torch.equal(whole(grown)["0.weight"][:6], whole(small)["0.weight"])
 
 
-#: one spawned group on 2 ranks each (``test_normed_layers_sharded``, ``test_dtensor_checkpoints``)
-ON_TWO = {f.__name__: f for f in (normed_sharded, dtensor_checkpoints)}
+def fsdp_wrappers(rank: int, world: int) -> None:
+    """FSDP1 (``FullyShardedDataParallel``: 1-D pieces of a flattened, sharded FlatParameter) and FSDP2 modules
+    holding their unsharded parameters (which ``reshard()`` throws away) are refused by name before anything is
+    written. Inside ``summon_full_params(writeback=True)``, and once FSDP2's modules are resharded, a portable plan
+    gives the unsharded model's values bit for bit, and FSDP2's shards keep storage torch can resize."""
+    import unifiedinit as ui
+    from torch import nn
+    from torch.distributed.fsdp import FSDPModule, fully_shard
+    from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
+
+    def net() -> nn.Sequential:
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 4))
+
+    ref = net()
+    ui.presets.flax.apply(ref, seed=9, portable=True)  # not torch's default init: a write not done shows
+    want = {n: t.detach().clone() for n, t in ref.named_parameters()}
+    fsdp1 = r"Plan.apply: the model is an FSDP1 FullyShardedDataParallel,.*Allowed: .*FSDP2.*before wrapping.*" \
+        r"\.summon_full_params\(model, writeback=True\)"
+    for orig in (True, False):  # sharded pieces of the layers' shapes, or one FlatParameter of them all
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # FSDP1's deprecation; device_id on a CPU
+            model = FSDP(net(), use_orig_params=orig, device_id=torch.device("cpu"))
+
+        def full() -> dict:
+            with FSDP.summon_full_params(model):
+                return {n: t.detach().clone() for n, t in model.named_parameters()}
+
+        before = full()
+        for portable in (False, True):
+            with pytest.raises(ValueError, match=fsdp1):
+                ui.presets.flax.apply(model, seed=9, portable=portable)
+        if not orig:  # the wrapped module handed over without its wrapper: its FlatParameter, by name
+            with pytest.raises(ValueError, match=r"parameter '_flat_param' is an FSDP1 FlatParameter.*Allowed"):
+                ui.presets.flax.apply(model.module, seed=9, portable=True)
+        _assert_equal(full(), before, f"FSDP1 (use_orig_params={orig}) after a refused call")
+        with FSDP.summon_full_params(model, writeback=True):  # keyed as the unwrapped model's layers
+            ui.presets.flax.apply(model, seed=9, portable=True)
+        _assert_equal(full(), want, f"FSDP1 (use_orig_params={orig}) inside summon_full_params")
+    # FSDP2 after a forward with reshard_after_forward=False: its modules hold plain, unsharded parameters
+    model = net()
+    for module in (model[0], model[2], model):
+        fully_shard(module, reshard_after_forward=False)
+    model(torch.ones(2, 8))
+    before = {n: t.detach().clone() for n, t in model.named_parameters()}
+    for portable in (False, True):
+        with pytest.raises(ValueError, match=r"FSDP2 module '0' \(FSDPLinear\) holds its unsharded parameters.*"
+                                             r"nothing was written. Allowed: call reshard\(\) on each module"):
+            ui.presets.flax.apply(model, seed=9, portable=portable)
+    _assert_equal({n: t.detach().clone() for n, t in model.named_parameters()}, before, "unsharded FSDP2")
+    for module in model.modules():
+        if isinstance(module, FSDPModule):
+            module.reshard()
+    handle = model[0].unshard(async_op=True)  # an unshard in flight: waited for, it sets the values it gathered
+    with pytest.raises(ValueError, match=r"FSDP2 module '0' .* has an unshard in flight .* call wait\(\) on"):
+        ui.presets.flax.apply(model, seed=9)
+    assert handle is not None
+    handle.wait()
+    model[0].reshard()
+    ui.presets.flax.apply(model, seed=9, portable=True)
+    _assert_equal(_gather(model), want, "FSDP2 resharded")
+    for t in model.parameters():  # FSDP2 frees memory by resizing storage: portable writes left it resizable
+        storage = cast(Any, t).to_local().untyped_storage()
+        storage.resize_(storage.nbytes())
+
+
+#: one spawned group on 2 ranks each (``test_normed_layers_sharded``, ``test_dtensor_checkpoints_and_fsdp_wrappers``)
+ON_TWO = {f.__name__: f for f in (normed_sharded, dtensor_checkpoints, fsdp_wrappers)}
 
 
 def crash_once(rank: int, world: int) -> None:
@@ -648,8 +715,8 @@ def test_normed_layers_sharded(tmp_path):
     _spawn("normed_sharded", 2, tmp_path)
 
 
-def test_dtensor_checkpoints(tmp_path):
-    _spawn("dtensor_checkpoints", 2, tmp_path)
+def test_dtensor_checkpoints_and_fsdp_wrappers(tmp_path):
+    _spawn("dtensor_checkpoints+fsdp_wrappers", 2, tmp_path)
 
 
 if __name__ == "__main__":  # pragma: no cover - run one scenario by hand: python tests/test_distributed.py NAME N

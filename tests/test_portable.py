@@ -504,6 +504,31 @@ def test_a_portable_torch_plan_draws_into_each_cpu_parameter(monkeypatch):
 
 
 @pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_portable_torch_writes_leave_the_storage_resizable(dtype):
+    # the values go straight into the tensor's memory, but not through tensor.numpy(), which marks its storage not
+    # resizable for good: FSDP frees a parameter's memory with storage.resize_(0) (FSDP2's free_unsharded_param,
+    # FSDP1 leaving summon_full_params), which then raised "Trying to resize storage that is not resizable"
+    import torch
+
+    from unifiedinit.backends.torch import init_
+    from unifiedinit.reference import portable
+    spec, p, kind = ui.Normal(0.0, 0.02), ui.Portable(3, "k"), getattr(torch, dtype)
+    model = torch.nn.Linear(6, 4).to(kind)
+    report = ui.presets.torch.apply(model, seed=2, portable=True)  # the plan's writes (blocks)
+    whole = torch.zeros(3, 4, 6, dtype=kind)
+    written = [(dict(model.named_parameters())[e.param.path], ui.presets.torch.portable_values(e, 2))
+               for e in report.entries]
+    written.append((init_(whole[1], spec, portable=p), portable(spec, (4, 6), seed=3, key="k", dtype=dtype)))
+    assert init_(torch.empty(0, 6, dtype=kind), spec, portable=p).shape == (0, 6)  # no memory to view
+    assert not whole[0].any() and not whole[2].any()  # a view's own rows only (its storage offset)
+    for t, want in written:
+        got = t.detach().clone()
+        assert got.dtype == kind and np.array_equal(got.numpy(), want)
+        t.untyped_storage().resize_(0)  # raised before
+
+
+@pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
 def test_portable_torch_writes_run_side_by_side_and_a_failure_is_raised_after_all_have_ended(monkeypatch):
     import threading
 

@@ -69,18 +69,33 @@ def fill(tensor: torch.Tensor, draw: D.Draw, generator: torch.Generator | None,
     return tensor
 
 
-#: dtypes whose CPU tensors portable values are written into directly, through a NumPy view of their memory
-_VIEWED = (torch.float16, torch.float32, torch.float64)
+#: dtypes whose CPU tensors portable values are written into directly, through a NumPy view of their memory, and
+#: the NumPy dtype of that view
+_VIEWED = {torch.float16: "float16", torch.float32: "float32", torch.float64: "float64"}
 
 
 def numpy_view(tensor: torch.Tensor) -> Any:
     """A NumPy view of a plain, contiguous CPU float tensor's memory, for portable values to be drawn straight into
     (no copy of the whole); None for anything else (a meta, accelerator, sharded or bfloat16 tensor), which gets
-    its values through ``write_numpy``."""
+    its values through ``write_numpy``.
+
+    The view is made over the tensor's address (``data_ptr``), not by ``tensor.numpy()``: that marks the tensor's
+    storage not resizable for good, and FSDP frees a parameter's memory by resizing its storage to 0 (FSDP2's
+    reshard, FSDP1 leaving summon_full_params), which would then raise "Trying to resize storage that is not
+    resizable". The view holds the tensor, so its memory outlives the view; it must not outlive a resize of the
+    storage, which ``write_values`` ensures."""
     if type(tensor) not in (torch.Tensor, torch.nn.Parameter) or tensor.device.type != "cpu" or \
             tensor.dtype not in _VIEWED or not tensor.is_contiguous() or tensor.is_conj() or tensor.is_neg():
         return None
-    return tensor.detach().numpy()
+    import ctypes
+
+    import numpy as np
+    shape, dtype = tuple(tensor.shape), np.dtype(_VIEWED[tensor.dtype])
+    if tensor.numel() == 0:  # no memory to view (its address may be 0): nothing is written into it
+        return np.empty(shape, dtype)
+    memory = (ctypes.c_byte * (tensor.numel() * tensor.element_size())).from_address(tensor.data_ptr())
+    setattr(memory, "owner", tensor)  # the array holds ``memory``, which holds the tensor
+    return np.frombuffer(memoryview(memory), dtype).reshape(shape)
 
 
 def write_values(tensor: torch.Tensor, values: Callable[[Any], Any]) -> torch.Tensor:

@@ -495,13 +495,112 @@ def walk(model: Any, *, module: nn.Module | None = None, lazy: list[str] | None 
     found: list[tuple[Any, torch.Tensor]] = []
     _walk_modules(model, "", None, found, lazy, norms)
     wrapper = _wrapper_parts(model)
-    if not wrapper:
+    inner = _fsdp1_levels(model)
+    if not wrapper and not inner:
         return tie(found)
     out: list[tuple[Any, torch.Tensor]] = []
     for p, t in tie(found):  # keyed as the wrapped model's own: its values do not depend on the wrapper
         parts = p.key_parts if p.key_parts is not None else _split(p.path.rpartition("/")[0])
-        out.append((p._replace(key_parts=tuple(parts[len(wrapper):])) if parts[:len(wrapper)] == wrapper else p, t))
+        kept = tuple(part for i, part in enumerate(parts) if parts[:i + 1] not in inner) if inner else parts
+        if wrapper and kept[:len(wrapper)] == wrapper:
+            kept = kept[len(wrapper):]
+        out.append((p._replace(key_parts=kept) if kept != parts else p, t))
     return out
+
+
+#: the modules that define torch's FSDP classes (FSDP1's wrapper, FSDP2's module; FSDP2 under
+#: torch.distributed._composable in older torch): until one is imported no module of the model is an FSDP one
+_FSDP_MODULES = ("torch.distributed.fsdp", "torch.distributed._composable.fsdp")
+#: the FSDP classes by name: FSDP1's wrapper module, the class FSDP2's ``fully_shard`` mixes into a module
+_FSDP_CLASSES = {"FullyShardedDataParallel": 1, "FSDPModule": 2}
+
+
+def _fsdp(module: nn.Module) -> int:
+    """1 for an FSDP1 module (``FullyShardedDataParallel``), 2 for one FSDP2's ``fully_shard`` made, else 0. Found by
+    torch's class names in the module's classes: nothing of torch.distributed is imported (a build may lack it)."""
+    for cls in type(module).__mro__:
+        kind = _FSDP_CLASSES.get(cls.__name__)
+        if kind is not None and cls.__module__.startswith("torch.distributed."):
+            return kind
+    return 0
+
+
+def _fsdp_modules(model: Any) -> list[tuple[str, nn.Module, int]]:
+    """The FSDP1 and FSDP2 modules of ``model`` (an nn.Module; nothing for a state_dict) in ``named_modules``'
+    order, a module held twice under each name: (torch name, module, 1 or 2, ``_fsdp``). Nothing is looked at
+    before torch's FSDP is imported."""
+    if not isinstance(model, nn.Module) or not any(name in sys.modules for name in _FSDP_MODULES):
+        return []
+    from .meta import named_modules
+    return [(name, module, kind) for name, module in named_modules(model) if (kind := _fsdp(module))]
+
+
+def _fsdp1_levels(model: Any) -> frozenset[tuple[Any, ...]]:
+    """The path parts, ending with ``_fsdp_wrapped_module``, of the levels FSDP1 adds wherever it wraps a module:
+    inside ``FullyShardedDataParallel.summon_full_params`` its layers are keyed as the unwrapped model's."""
+    return frozenset(_split(name.replace(".", "/")) + ("_fsdp_wrapped_module",)
+                     for name, _, kind in _fsdp_modules(model) if kind == 1)
+
+
+#: what to do instead of applying a plan to FSDP1's flattened shards
+_FSDP1_ALLOWED = ("Allowed: shard the model with FSDP2 (torch.distributed.fsdp.fully_shard), whose shards a plan "
+                  "writes one by one; apply the plan before wrapping the model in FSDP; or apply it inside "
+                  "`with FullyShardedDataParallel.summon_full_params(model, writeback=True):`, where every "
+                  "module holds its whole parameters")
+
+
+def refuse_sharded_wrappers(model: Any, found: Sequence[tuple[Any, torch.Tensor]]) -> None:
+    """Refuse, before anything is written, an FSDP model whose parameters are not the ones a plan can write: FSDP1
+    (``FullyShardedDataParallel``) outside ``summon_full_params``, whose parameters are 1-D pieces of a flattened
+    and sharded FlatParameter (a plan would draw each piece as a whole tensor, with 1-D fans, or find nothing to
+    set), and a FlatParameter among ``found`` (a wrapped module or a mapping handed over without its wrapper); an
+    FSDP2 module holding its unsharded parameters (after a forward with ``reshard_after_forward=False``), or with
+    an unshard in flight, whose ``reshard()`` would throw the written values away.
+
+    Raises:
+        ValueError: naming the module or the parameter, and what to do."""
+    for name, module, kind in _fsdp_modules(model):
+        where = f"module {name!r}" if name else "the model"
+        if kind == 1 and getattr(getattr(module, "training_state", None), "name", "") != "SUMMON_FULL_PARAMS":
+            raise ValueError(f"Plan.apply: {where} is an FSDP1 FullyShardedDataParallel, whose parameters are "
+                             "flattened and sharded into 1-D FlatParameter pieces: a plan cannot see its layers' "
+                             f"shapes; nothing was written. {_FSDP1_ALLOWED}")
+        said = _fsdp2_unsharded(module) if kind == 2 else None
+        if said is not None:
+            raise ValueError(f"Plan.apply: FSDP2 {where} ({type(module).__name__}) {said[0]}; nothing was written. "
+                             f"Allowed: {said[1]}reshard() on each module fully_shard was applied to (reshard() is "
+                             "not recursive: each module of model.modules() that is an FSDPModule), then apply the "
+                             "plan")
+    if not any(name in sys.modules for name in _FSDP_MODULES):
+        return
+    flat = [p.path for p, t in found if getattr(t, "_is_flat_param", False) is True]
+    if flat:
+        raise ValueError(f"Plan.apply: parameter {flat[0]!r} is an FSDP1 FlatParameter, the flattened and sharded "
+                         "parameters of a FullyShardedDataParallel module's layers: a plan cannot see their shapes; "
+                         f"nothing was written. {_FSDP1_ALLOWED}")
+
+
+def _fsdp2_unsharded(module: nn.Module) -> tuple[str, str] | None:
+    """Why an FSDP2 module's parameters are not its shards, read from its parameter groups' state, and what to do
+    before its ``reshard()``: it holds its unsharded parameters, or an unshard is in flight
+    (``unshard(async_op=True)`` not waited for, whose wait sets the values gathered before a write); None when its
+    shards are what it holds."""
+    get = getattr(module, "_get_fsdp_state", None)
+    state = get() if callable(get) else None
+    groups = getattr(state, "_fsdp_param_groups", None)
+    if groups is None:  # older torch: one group at most
+        one = getattr(state, "_fsdp_param_group", None)
+        groups = [] if one is None else [one]
+    for group in cast("list[Any]", groups):
+        if getattr(group, "_all_gather_result", None) is not None:
+            return ("has an unshard in flight (unshard(async_op=True)): waited for, it sets parameters that hold "
+                    "the values gathered before any write",
+                    "call wait() on the handle unshard() returned, then ")
+        if getattr(group, "is_sharded", True) is False:
+            return ("holds its unsharded parameters (after a forward with reshard_after_forward=False, or "
+                    "unshard()): its reshard() sets its shards back and throws values written into these away",
+                    "call ")
+    return None
 
 
 def _wrapper_parts(model: nn.Module) -> tuple[str, ...]:
@@ -812,6 +911,7 @@ class _Target:
         lazy: list[str] = []  # a lazy module's parameters exist after its first call: none to set yet
         self.norms: list[tuple[str, tuple[Any, ...]]] = []  # normed weights: what follows each once drawn
         self.found = walk(model, module=module, lazy=lazy, norms=self.norms)
+        refuse_sharded_wrappers(model, self.found)  # FSDP1's flat shards, FSDP2 holding unsharded parameters
         #: a state_dict's entries for one tied tensor of its module that are tensors of their own (a loaded
         #: checkpoint's): (the record's path, the entry's name, its tensor), given the record's values once drawn
         self.copies: list[tuple[str, str, torch.Tensor]] = []
