@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no runtime import of typing
-    from typing import Any, Iterable, TypeGuard
+    from typing import Any, Iterable, SupportsFloat, TypeGuard
 
 
 class RankError(ValueError):
@@ -67,7 +67,7 @@ def scalar(value: Any) -> Any:
     return item if isinstance(item, numbers.Number) else value
 
 
-def finite(x: float) -> bool:
+def finite(x: SupportsFloat) -> bool:
     """``math.isfinite(x)`` for a float, written so that torch.compile traces it on a symbolic float too:
     ``dynamic=True`` makes every float a hook reads (a spec's fields, the bounds lowered from them) a symbol, which
     ``math.isfinite`` does not take ("torch.* op returned non-Tensor"). False for NaN, inf and -inf alike. ``float``

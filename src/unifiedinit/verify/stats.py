@@ -217,7 +217,10 @@ def _quad_moments(value: Callable[[float], float], weight: Callable[[float], flo
     std = math.sqrt(integral(lambda y, w: (y - mean) ** 2 * w, 0.0) / mass)
     if std == 0.0:
         return _POINT._replace(mean=mean)
-    c = [integral(lambda y, w, k=k: ((y - mean) / std) ** k * w, 1e-13 * mass) / mass for k in range(3, 7)]
+    def power(k: int) -> Callable[[float, float], float]:  # the k-th standardized power, weighted
+        return lambda y, w: ((y - mean) / std) ** k * w
+
+    c = [integral(power(k), 1e-13 * mass) / mass for k in range(3, 7)]
     return Moments(mean, std, (1.0, c[0], c[1], c[2], c[3]))
 
 
