@@ -33,6 +33,13 @@ CATALOG = [
      r"float64, which cannot hold the width of .* is inf wide.*allowed: a width of at most 1\.79769e\+308"),
     ("uniform wider than float32", ui.Uniform(-2e38, 2e38), (4, 4), "float32", ValueError,
      r"float32, which cannot hold the width of .* is 4e\+38 wide.*allowed: a width of at most 3\.40282e\+38"),
+    # half precision is drawn in float32: the refusal says why (torch's own uniform_ refuses the window), not that a
+    # sampler computes in float16
+    ("uniform wider than float16", ui.Uniform(-40000.0, 40000.0), (4, 4), "float16", ValueError,
+     r"^parameter '(tensor' has|dtype' asks for) dtype float16, which cannot hold the width of Uniform\(low=-40000\.0, "
+     r"high=40000\.0\): \[-40000, 40000\] is 80000 wide, more than float16's largest number: torch's own uniform_ "
+     r"refuses such a window on a float16 tensor \(to - from must be at most 65504\), and unifiedinit, which draws "
+     r"float16 in float32 or wider, refuses it in every framework alike; allowed: a width of at most 65504$"),
     ("constant beyond float16", ui.Constant(1e5), (4, 4), "float16", ValueError, r"float16, which cannot hold"),
     # an integer or bool tensor takes whole numbers only: 0.5 would be cut to 0 (True in a bool)
     ("a fraction in an integer", ui.Constant(0.5), (4, 4), "int32", ValueError, r"int32.*0\.5 is not a whole number"),
@@ -320,39 +327,40 @@ def _long_texts() -> list[tuple[str, Any, str, int]]:
     long_key = "a" * 5000
     return [
         ("a 5000-digit number", lambda: ui.from_expression("Normal(std=" + "1" * 5000 + ")"),
-         r"cannot parse spec 'Normal\(std=1{68}\.\.\. \(5014 characters\): not an expression \(an integer of more "
-         r"than 4300 digits", 5014),
+         r"cannot parse spec 'Normal\(std=1{26}\.\.\.1{36}\)' \(5014 characters\): not an expression \(an integer of "
+         r"more than 4300 digits", 5014),
         ("a long expression", lambda: ui.from_expression("Normal(std=(" + "x" * 10000),
-         r"cannot parse spec 'Normal\(std=\(x{67}\.\.\. \(10014 characters\): not an expression", 10014),
+         r"cannot parse spec 'Normal\(std=\(x{25}\.\.\.x{37}' \(10014 characters\): not an expression", 10014),
         ("a long unknown name", lambda: ui.from_expression("N" * 10000),
-         r"unknown spec 'N{79}\.\.\. \(10002 characters\); registered: ", 10002),
+         r"unknown spec 'N{37}\.\.\.N{37}' \(10002 characters\); registered: ", 10002),
         ("a value, not a spec", lambda: ui.from_expression("[" + "1," * 5000 + "]"),
-         r"it describes list \[1, 1, .*\.\.\. \(15000 characters\), not a spec", 15000),
+         r"it describes list \[1, 1, [1, ]*\.\.\.[1, ]*1\] \(15000 characters\), not a spec", 15000),
         ("a long keyword", lambda: ui.from_expression(f"Normal({long_key}=1)"),
-         r"at column 1: Normal has no parameter 'a{79}\.\.\. \(5002 characters\); it takes mean, std", 5002),
+         r"at column 1: Normal has no parameter 'a{37}\.\.\.a{37}' \(5002 characters\); it takes mean, std", 5002),
         ("a long keyword twice", lambda: ui.from_expression(f"Normal({long_key}=1, {long_key}=2)"),
-         r"keyword argument 'a{79}\.\.\. \(5002 characters\) repeated", 5002),
+         r"keyword argument 'a{37}\.\.\.a{37}' \(5002 characters\) repeated", 5002),
         ("a long dict key twice", lambda: ui.from_expression(f"Scaled(Normal(), 'w', {{'{long_key}': 1, "
                                                              f"'{long_key}': 2}})"),
-         r"the key 'a{79}\.\.\. \(5002 characters\) appears twice in one dict", 5002),
+         r"the key 'a{37}\.\.\.a{37}' \(5002 characters\) appears twice in one dict", 5002),
         ("a long JSON type", lambda: ui.from_json('{"type": "' + "N" * 10000 + '"}'),
-         r"spec\.type: unknown spec 'N{79}\.\.\. \(10002 characters\)", 10002),
+         r"spec\.type: unknown spec 'N{37}\.\.\.N{37}' \(10002 characters\)", 10002),
         ("a JSON type that is a long list", lambda: ui.from_json('{"type": [' + "1, " * 3000 + "1]}"),
-         r"spec\.type: unknown spec \[1, 1, .*\.\.\. \(9003 characters\)", 9003),
+         r"spec\.type: unknown spec \[1, 1, [1, ]*\.\.\.[1, ]*1\] \(9003 characters\)", 9003),
         ("a long JSON key", lambda: ui.from_json('{"type": "Normal", "' + long_key + '": 1}'),
-         r"spec\.a{80}\.\.\. \(5000 characters\): Normal has no parameter 'a{79}\.\.\. \(5002 characters\); it "
-         r"takes mean, std", 5002),
+         r"spec\.a{38}\.\.\.a{38} \(5000 characters\): Normal has no parameter 'a{37}\.\.\.a{37}' \(5002 characters\); "
+         r"it takes mean, std", 5002),
         ("a long JSON key twice", lambda: ui.from_json(f'{{"type": "Normal", "{long_key}": 1, "{long_key}": 2}}'),
-         r"the key 'a{79}\.\.\. \(5002 characters\) appears twice in one object", 5002),
+         r"the key 'a{37}\.\.\.a{37}' \(5002 characters\) appears twice in one object", 5002),
         ("a long JSON number that overflows", lambda: ui.from_json('{"type": "Normal", "std": ' + "1" * 5000 + ".0}"),
-         r"1{80}\.\.\. \(5002 characters\) is not a finite number \(it overflows to infinity\)", 5002),
+         r"1{38}\.\.\.1{36}\.0 \(5002 characters\) is not a finite number \(it overflows to infinity\)", 5002),
     ]
 
 
 @pytest.mark.parametrize("case,call,pattern,length", _long_texts(), ids=[c[0] for c in _long_texts()])
-def test_a_long_text_is_shown_by_its_start_and_length(case, call, pattern, length):
+def test_a_long_text_is_shown_by_its_ends_and_length(case, call, pattern, length):
     """from_expression and from_json echoed the user's text whole in a refusal (a 5,000-digit number: a
-    5,289-character message): it is shown by its first 80 characters and its length."""
+    5,289-character message): it is shown as every message shows a user's value (``_validate.shown`` / ``cut``,
+    at 80 characters): its ends, the middle left out, and its length."""
     with pytest.raises(ValueError) as info:
         call()
     message = str(info.value)
@@ -419,6 +427,80 @@ def test_the_reference_sampler_refuses_an_option_that_is_no_pair(function, optio
     assert reference.sample(ui.Normal(), (3,), layer_fans=fans, depth=[0, 2]).shape == (3,)
 
 
+@pytest.mark.parametrize("option,value,kind,words", [
+    ("layer_fans", 3, TypeError, r"a pair of integers \(fan_in, fan_out\), such as \(64, 32\), or None; got 3 of "
+                                 r"type int$"),
+    ("layer_fans", "ab", TypeError, r"a pair of integers \(fan_in, fan_out\), .*got 'ab' of type str$"),
+    ("layer_fans", {64, 32}, TypeError, r"a pair of integers \(fan_in, fan_out\), .*got \{.*\} of type set$"),
+    ("layer_fans", (4, 3, 2), ValueError, r"a pair of integers .*got \(4, 3, 2\), which holds more than two entries$"),
+    ("layer_fans", [4], ValueError, r"a pair of integers .*got \[4\], which holds 1 entry$"),
+    ("depth", 3, TypeError, r"a pair of integers \(layer index, number of layers\), such as \(0, 12\), or None; got "
+                            r"3 of type int$"),
+    ("depth", (3, 2), ValueError, r"\(layer index, number of layers\) with the index below the number, such as "
+                                  r"\(0, 12\); got \(3, 2\)$")])
+def test_tensor_info_refuses_an_option_that_is_no_pair_by_name(option, value, kind, words):
+    """``TensorInfo.make(shape, layer_fans=3)`` and ``ui.lower(spec, shape, layer_fans=3)`` raised Python's "'int'
+    object is not iterable" (only ``ui.sample`` and ``portable`` checked first): ``TensorInfo.make`` checks both
+    options once, for every caller, naming the parameter, the value and what is allowed."""
+    calls = [lambda: ui.TensorInfo.make((4,), **{option: value})]
+    if option == "layer_fans":  # ui.lower takes no depth
+        calls.append(lambda: ui.lower(ui.KaimingUniform(), (4,), layer_fans=value))
+    for call in calls:
+        with pytest.raises(kind, match=rf"^parameter '{option}' must be {words}"):
+            call()
+
+
+def test_tensor_info_reads_an_iterator_of_fans_once():
+    """A generator of two fans was read twice (its length, then its entries): "not enough values to unpack"."""
+    info = ui.TensorInfo.make((4,), layer_fans=(f for f in (4, 3)), depth=iter([1, 2]))
+    assert info.layer_fans == (4, 3) and info.depth == (1, 2)
+    assert ui.lower(ui.KaimingUniform(), (4,), layer_fans=(f for f in (4, 3))) == \
+        ui.lower(ui.KaimingUniform(), (4,), layer_fans=(4, 3))
+
+
+@pytest.mark.parametrize("dtype,low", [("float16", 40000.0), ("bfloat16", 2e38)])
+def test_a_half_precision_window_too_wide_is_refused_as_torchs_own_uniform_refuses_it(dtype, low):
+    """A window in the dtype's range but wider than its largest number: the refusal said "which a sampler computes
+    in float16", untrue (half precision is drawn in float32); it names the width and the true reason, torch's own
+    ``uniform_`` on such a tensor (checked here in the same run). bfloat16 had lost the check (torch raised its own
+    RuntimeError from inside the hook, and the reference drew values)."""
+    spec = ui.Uniform(-low, low)
+    with pytest.raises(ValueError, match=rf"^parameter 'tensor' has dtype {dtype}, which cannot hold the width of "
+                                         rf"Uniform.* wide, more than {dtype}'s largest number: torch's own uniform_ "
+                                         rf"refuses such a window on a {dtype} tensor \(to - from must be at most "
+                                         rf".*\), and unifiedinit, which draws {dtype} in float32 or wider, refuses it "
+                                         rf"in every framework alike; allowed: a width of at most"):
+        ui.sample(spec, (4,), dtype=dtype)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match=r"uniform_ expects to-from <="):
+        torch.empty(4, dtype=getattr(torch, dtype)).uniform_(-low, low)
+    x = torch.full((4,), 7.0, dtype=getattr(torch, dtype))
+    with pytest.raises(ValueError, match=rf"^parameter 'tensor' has dtype {dtype}, which cannot hold the width"):
+        spec.to_torch()(x)
+    assert bool((x == 7).all())  # refused before anything is written
+
+
+@pytest.mark.parametrize("framework", ["reference", "torch", "flax", "keras", "mxnet", "equinox"])
+@pytest.mark.parametrize("spec", [ui.Normal(0.0, 1000.0), ui.Mixture([ui.Uniform(-60000.0, -59000.0),
+                                                                      ui.Uniform(59000.0, 60000.0)], [0.5, 0.5])],
+                         ids=["normal", "mixture"])
+def test_a_float16_draw_that_computes_no_wide_window_is_drawn(framework, spec):
+    """Only a window's sampler computes high - low: N(0, 1000^2) on float16 (its 40 std reach, 80000 wide, fits
+    float16's range) and a mixture of two narrow windows far apart were refused as "too wide", where torch's own
+    normal_ draws the first (checked in this run)."""
+    from unifiedinit.backends import available, get_backend
+    if framework == "reference":
+        x = ui.sample(spec, (64, 64), dtype="float16", seed=0)
+    elif not available(framework):
+        pytest.skip(f"{framework} is not installed")
+    else:
+        x = get_backend(framework).sample(spec, (64, 64), layout="torch", seed=0, dtype="float16")
+    x = np.asarray(x, dtype=np.float64)
+    assert np.isfinite(x).all() and np.abs(x).max() > 1000.0
+    torch = pytest.importorskip("torch")
+    assert bool(torch.isfinite(torch.empty(64, 64, dtype=torch.float16).normal_(0.0, 1000.0)).all())
+
+
 def test_a_report_table_checks_its_width():
     """``report.table(width=None)`` raised "unsupported operand type(s) for -: 'NoneType' and 'int'"; a width
     under 20 leaves no room for a column beside the path."""
@@ -477,6 +559,30 @@ def test_an_equinox_initializer_names_a_key_that_is_no_key():
     drawn = ui.Normal().to_equinox()(layer, jax.random.key(5)).weight
     inside = jax.jit(lambda seed: ui.Normal().to_equinox()(layer, jax.random.key(seed)).weight)(5)
     np.testing.assert_allclose(np.asarray(inside), np.asarray(drawn), rtol=1e-5)  # to XLA's rounding under jit
+
+
+@pytest.mark.parametrize("portable", [None, ui.Portable(0, "w")], ids=["native", "portable"])
+@pytest.mark.parametrize("spec", [ui.Zeros(), ui.Constant(0.5), ui.Normal()], ids=repr)
+def test_flax_and_equinox_initializers_check_the_key_alike_whatever_the_spec(spec, portable):
+    """``spec.to_flax()`` checked ``key`` only where the values are random (``ui.Zeros().to_flax()(0, shape)`` and a
+    portable constant took any key) while ``spec.to_equinox()`` checks it always: both refuse a key that is no JAX
+    key by name, for a determined spec and with ``portable`` too, with the same words; a JAX key still draws."""
+    jax = pytest.importorskip("jax")
+    pytest.importorskip("equinox")
+    import jax.numpy as jnp
+    flax_init, eqx_init = spec.to_flax(portable=portable), spec.to_equinox(portable=portable)
+    for key, kind in [(0, TypeError), (None, TypeError), ("abc", TypeError),
+                      (jax.random.split(jax.random.key(0)), ValueError)]:
+        messages = []
+        for owner, call in [("FlaxInitializer", lambda: flax_init(key, (3, 2))),
+                            ("EquinoxInitializer", lambda: eqx_init(jnp.zeros((3, 2)), key))]:
+            with pytest.raises(kind, match=rf"^{owner}: parameter 'key' must be .*; allowed: one JAX random key") \
+                    as info:
+                call()
+            messages.append(str(info.value).split(": ", 1)[1])
+        assert messages[0] == messages[1]
+    assert np.asarray(flax_init(jax.random.key(1), (3, 2))).shape == (3, 2)
+    assert np.asarray(eqx_init(jnp.zeros((3, 2)), jax.random.key(1))).shape == (3, 2)
 
 
 @pytest.mark.parametrize("portable", [None, ui.Portable(0, "w")])

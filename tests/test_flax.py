@@ -897,6 +897,22 @@ def test_the_drop_in_constant_casts_as_jax_where_a_spec_takes_whole_numbers_only
         F.initializers.constant(300.0)(key, (2,), jnp.int8)
 
 
+@pytest.mark.parametrize("name,args,dtypes", [("zeros", None, (jnp.complex64, jnp.float32, jnp.int32)),
+                                               ("ones", None, (jnp.complex64, jnp.bool_)),
+                                               ("constant", (1.5 - 2j,), (jnp.complex64,)),
+                                               ("constant", (0.5,), (jnp.complex64, jnp.float32))])
+def test_the_drop_in_constants_take_any_key_as_jax_in_every_dtype(name, args, dtypes):
+    """JAX's zeros, ones and constant take any key (they use none); the drop-ins did so for a real dtype only: a
+    complex one split the key, and 0 or None raised JAX's "invalid PRNG key data". Compared with JAX's own in the
+    same run, the caller's key never read."""
+    ours = getattr(F.initializers, name) if args is None else getattr(F.initializers, name)(*args)
+    theirs = getattr(JI, name) if args is None else getattr(JI, name)(*args)
+    for key in (0, None, "no key", jax.random.key(1)):
+        for dtype in dtypes:
+            a, b = ours(key, (2, 3), dtype), theirs(key, (2, 3), dtype)
+            assert a.dtype == b.dtype and np.array_equal(np.asarray(a), np.asarray(b)), (key, dtype)
+
+
 def test_an_axis_out_of_range_is_named():
     key = jax.random.key(0)
     spec = ui.KaimingNormal()

@@ -321,6 +321,25 @@ def test_a_float64_draw_keeps_a_window_float32_cannot_tell_apart(spec):
     assert stats.ks_2samp(x.ravel(), reference.ravel())[1] > 1e-6
 
 
+@pytest.mark.parametrize("seed", [0, 2 ** 40])
+def test_a_float64_uniform_is_the_samplers_one_map_of_a_unit_draw(seed):
+    """Keras and MXNet each wrote their own float64 uniform (U[0, 1), then low + (high - low) u in double
+    precision): both use ``samplers.Ops.uniform_by_unit`` now, not overridden, and the values are exactly that map
+    of Keras's own U[0, 1) draw with the op's seed, computed here in NumPy float64 (two roundings)."""
+    from unifiedinit.backends.keras.ops import KerasOps, Seeds, op_seed
+    from unifiedinit.samplers import Ops
+    if keras.backend.backend() == "jax":
+        import jax
+        if not jax.config.read("jax_enable_x64"):
+            pytest.skip("JAX makes float64 only with jax_enable_x64")
+    assert KerasOps.uniform_by_unit is Ops.uniform_by_unit
+    for low, high in [(1e6, 1e6 + 1e-3), (-1e300, 1e300)]:
+        x = keras.ops.convert_to_numpy(KerasOps(Seeds(seed)).uniform((64,), low, high, "float64"))
+        u = keras.ops.convert_to_numpy(keras.random.uniform((64,), 0.0, 1.0, dtype="float64", seed=op_seed(seed, 1)))
+        assert x.dtype == np.float64 and u.min() < 0.5 < u.max()
+        np.testing.assert_array_equal(x, u * (high - low) + low)
+
+
 @pytest.mark.parametrize("bad,error", [
     (lambda: ui.XavierUniform().to_keras()((0,)), ValueError),  # (5,) takes Keras's fans: (5, 5)
     (lambda: ui.XavierUniform().to_keras(layout="torch")((5,)), ValueError),

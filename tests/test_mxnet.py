@@ -634,6 +634,23 @@ def test_a_float32_window_below_float32s_smallest_normal_keeps_its_law(spec):
     assert stats.ks_2samp(w.ravel(), reference.ravel())[1] > 1e-6
 
 
+def test_a_float64_uniform_is_the_samplers_one_map_of_a_unit_draw():
+    """MXNet and Keras each wrote their own float64 uniform (U[0, 1), then low + (high - low) u in double
+    precision): both use ``samplers.Ops.uniform_by_unit`` now, not overridden, and the values are exactly that map
+    of MXNet's own U[0, 1) draw from the same seed, computed here in NumPy float64 (two roundings), with ``out``
+    or without. (Numbers MXNet's scalar parser reads exactly: it reads 2e300 as 1.9999999999999995e300.)"""
+    from unifiedinit.samplers import Ops
+    assert M.MXNetOps.uniform_by_unit is Ops.uniform_by_unit
+    for seed, (low, high) in [(0, (1e6, 1e6 + 1e-3)), (3, (-2.5, 4.0))]:
+        mx.random.seed(seed)
+        u = nd.random.uniform(0.0, 1.0, shape=(64,), dtype="float64").asnumpy()
+        assert u.dtype == np.float64 and u.min() < 0.5 < u.max()
+        for out in (None, nd.zeros((64,), dtype="float64")):
+            mx.random.seed(seed)
+            x = M.MXNetOps(mx.cpu()).uniform((64,), low, high, "float64", out).asnumpy()
+            np.testing.assert_array_equal(x, u * (high - low) + low)
+
+
 def test_sample_in_float64_keeps_a_narrow_normal():
     x = M.sample(ui.Normal(0.1, 1e-9), (100_000,), seed=0, dtype="float64")
     assert x.dtype == np.float64

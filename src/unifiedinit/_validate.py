@@ -27,14 +27,29 @@ def is_mapping(x: Any) -> TypeGuard[Mapping[Any, Any]]:
     return isinstance(x, Mapping)
 
 
-def _where(owner: str, name: str) -> str:
+def where(owner: str, name: str) -> str:
+    """How a refusal names what it is about: ``"owner: parameter 'name'"``, or ``"parameter 'name'"`` with no
+    ``owner``."""
     return f"{owner}: parameter '{name}'" if owner else f"parameter '{name}'"
 
 
 def shown(value: Any, limit: int = 60) -> str:
     """``repr(value)`` for a message, its middle left out past ``limit`` characters (a 400-digit integer, a draw
-    that carries a 300 x 300 array): its ends and its length."""
-    text = repr(value)
+    that carries a 300 x 300 array): its ends and its length (``cut``)."""
+    return cut(repr(value), limit)
+
+
+def cut(text: str, limit: int = 60) -> str:
+    """User text for a message (an expression, a key, a number as written): whole up to ``limit`` characters, else
+    its ends with the middle left out, and its length. The one way a message shows a user's value (``shown`` cuts
+    its repr).
+
+    Examples:
+        >>> cut("abc")
+        'abc'
+        >>> cut("x" * 100, 20)
+        'xxxxxxxx...xxxxxxxx (100 characters)'
+    """
     if len(text) <= limit:
         return text
     keep = max(1, (limit - 4) // 2)
@@ -90,14 +105,14 @@ def real(owner: str, name: str, value: Any) -> float:
     array (NumPy, JAX, torch) count as the number they hold (``scalar``)."""
     number = scalar(value)
     if isinstance(number, bool) or not isinstance(number, numbers.Real):
-        raise TypeError(f"{_where(owner, name)} must be a real number, got {shown(value)} of type "
+        raise TypeError(f"{where(owner, name)} must be a real number, got {shown(value)} of type "
                         f"{type(value).__name__}")
     try:
         out = float(number)
     except OverflowError:
         out = math.inf
     if not finite(out):
-        raise ValueError(f"{_where(owner, name)} must be a finite number, got {shown(value)}")
+        raise ValueError(f"{where(owner, name)} must be a finite number, got {shown(value)}")
     return out
 
 
@@ -105,11 +120,11 @@ def key_text(owner: str, value: Any) -> str:
     """A portable key: a string that UTF-8 encodes (its bytes are hashed), so not one holding a lone surrogate
     (``"\\ud800"``, as a file name read with ``surrogateescape`` may hold), which Python's str allows."""
     if not isinstance(value, str):
-        raise TypeError(f"{_where(owner, 'key')} must be a string, got {shown(value)}")
+        raise TypeError(f"{where(owner, 'key')} must be a string, got {shown(value)}")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as err:
-        raise ValueError(f"{_where(owner, 'key')} must be text that UTF-8 encodes (its bytes are hashed), got "
+        raise ValueError(f"{where(owner, 'key')} must be text that UTF-8 encodes (its bytes are hashed), got "
                          f"{shown(value)}, which holds the lone surrogate {value[err.start]!r} at position "
                          f"{err.start}; allowed: any string without unpaired surrogates") from None
     return value
@@ -118,14 +133,14 @@ def key_text(owner: str, value: Any) -> str:
 def positive(owner: str, name: str, value: Any) -> float:
     out = real(owner, name, value)
     if out <= 0:
-        raise ValueError(f"{_where(owner, name)} must be > 0, got {out!r}")
+        raise ValueError(f"{where(owner, name)} must be > 0, got {out!r}")
     return out
 
 
 def non_negative(owner: str, name: str, value: Any) -> float:
     out = real(owner, name, value)
     if out < 0:
-        raise ValueError(f"{_where(owner, name)} must be >= 0, got {out!r}")
+        raise ValueError(f"{where(owner, name)} must be >= 0, got {out!r}")
     return out
 
 
@@ -134,13 +149,13 @@ def integer(owner: str, name: str, value: Any, *, minimum: int | None = None, ma
     int. A NumPy integer and a 0-d integer array (NumPy, JAX, torch) count as the integer they hold (``scalar``)."""
     number = scalar(value)
     if isinstance(number, bool) or not isinstance(number, numbers.Integral):
-        raise TypeError(f"{_where(owner, name)} must be an integer, got {shown(value)} of type "
+        raise TypeError(f"{where(owner, name)} must be an integer, got {shown(value)} of type "
                         f"{type(value).__name__}")
     out = int(number)
     if minimum is not None and out < minimum:
-        raise ValueError(f"{_where(owner, name)} must be an integer >= {minimum}, got {shown(out)}")
+        raise ValueError(f"{where(owner, name)} must be an integer >= {minimum}, got {shown(out)}")
     if maximum is not None and out > maximum:
-        raise ValueError(f"{_where(owner, name)} must be an integer <= {maximum}, got {shown(out)}")
+        raise ValueError(f"{where(owner, name)} must be an integer <= {maximum}, got {shown(out)}")
     return out
 
 
@@ -150,10 +165,10 @@ def choice(owner: str, name: str, value: Any, allowed: Iterable[str]) -> str:
     would show as ``np.str_('fan_in')`` in a spec's repr)."""
     allowed = tuple(allowed)
     if not isinstance(value, str):
-        raise TypeError(f"{_where(owner, name)} must be one of {', '.join(map(repr, allowed))}; got {shown(value)} "
+        raise TypeError(f"{where(owner, name)} must be one of {', '.join(map(repr, allowed))}; got {shown(value)} "
                         f"of type {type(value).__name__}")
     if value not in allowed:
-        raise ValueError(f"{_where(owner, name)} must be one of {', '.join(map(repr, allowed))}; got {shown(value)}")
+        raise ValueError(f"{where(owner, name)} must be one of {', '.join(map(repr, allowed))}; got {shown(value)}")
     return str(value)
 
 
@@ -286,6 +301,19 @@ def _parts(d: Any) -> tuple[Any, ...]:
     return d.layers if isinstance(d, D.PerLayer) else ()
 
 
+def _windows(d: Any) -> list[Any]:
+    """The uniforms and truncated normals whose sampler computes high - low in drawing ``d``: itself (or the one
+    draw an affine map of one folds into), or such a part of a composite draw."""
+    from . import draws as D
+    from .samplers import _fold  # pyright: ignore[reportPrivateUsage]
+    found: list[Any] = []
+    for x in (d,) + _parts(d):
+        x = (_fold(x) or x) if isinstance(x, D.Affine) else x
+        if isinstance(x, (D.Uniform, D.TruncatedNormal)):
+            found.append(x)
+    return found
+
+
 def representable(d: Any, dtype_name: str, name: str = "tensor") -> None:
     """Refuse a draw whose values would not be finite (or in range, for integers) in the parameter's dtype, before
     anything is written: ``Constant(1e300)`` or ``Normal(0, 1e300)`` on float32 would write inf (and on complex64,
@@ -301,18 +329,27 @@ def representable(d: Any, dtype_name: str, name: str = "tensor") -> None:
         return
     if dtype_name.startswith(("int", "uint", "bool")):
         _integral(d, dtype_name, name)
-    # a sampler computes high - low in the dtype (half precision in float32; the small floats take determined
-    # draws only, written as they are)
-    wide = part_dtype in ("float16", "float32", "float64")
+    # a window wider than the float dtype's largest number (the small floats take determined draws only, written as
+    # they are: no width): float32 and float64 compute high - low in the dtype; half precision is drawn in float32,
+    # but torch's own uniform_ refuses such a window on a half-precision tensor, and so does every framework here.
+    # Only a window's sampler computes a width: a normal's is mean + std z, whatever its 40 std reach spans
     lo, hi = draw_range(d)
-    width = hi - lo
-    if lo < limits[0] or hi > limits[1] or not finite(width) or (wide and width > limits[1]):
+    wide = next((w for w in _windows(d) if not finite(w.high - w.low) or w.high - w.low > limits[1]), None) \
+        if part_dtype in FLOAT_DTYPES else None
+    if lo < limits[0] or hi > limits[1] or wide is not None:
         reach = f" (a normal counts to {NORMAL_REACH:g} standard deviations)" if "Normal" in type(d).__name__ or \
             "Sparse" in type(d).__name__ else ""
-        if lo >= limits[0] and hi <= limits[1]:  # in range, but the sampler's high - low is not a number there
+        if wide is not None and lo >= limits[0] and hi <= limits[1]:  # in range, but a window too wide
+            lo, hi, width = wide.low, wide.high, wide.high - wide.low
+            top = _g(limits[1])
+            why = (f": torch's own uniform_ refuses such a window on a {part_dtype} tensor (to - from must be at most "
+                   f"{top}), and unifiedinit, which draws {part_dtype} in float32 or wider, refuses it in every "
+                   f"framework alike"
+                   if part_dtype in ("float16", "bfloat16") else
+                   f", so high - low, which a sampler computes in {part_dtype}, overflows")
             raise ValueError(f"{_holder(name, dtype_name)}, which cannot hold the width of {_drawn(d)}: "
-                             f"[{_g(lo)}, {_g(hi)}]{reach} is {_g(width)} wide, which a sampler computes in "
-                             f"{part_dtype if wide else 'float32'}; allowed: a width of at most {_g(limits[1])}")
+                             f"[{_g(lo)}, {_g(hi)}] is {_g(width)} wide, more than {part_dtype}'s largest "
+                             f"number{why}; allowed: a width of at most {top}")
         raise ValueError(f"{_holder(name, dtype_name)}, which cannot hold the values of {_drawn(d)}: "
                          f"they span [{_g(lo)}, {_g(hi)}]{reach}; allowed: values within "
                          f"[{_g(limits[0])}, {_g(limits[1])}]")
@@ -373,11 +410,11 @@ def seed(owner: str, value: Any, *, required: bool = False) -> int | None:
         return None
     number = scalar(value)
     if isinstance(number, bool) or not isinstance(number, numbers.Integral):
-        raise TypeError(f"{_where(owner, 'seed')} must be an integer in [0, 2**64){'' if required else ' or None'}, "
+        raise TypeError(f"{where(owner, 'seed')} must be an integer in [0, 2**64){'' if required else ' or None'}, "
                         f"got {shown(value)} of type {type(value).__name__}")
     out = int(number)
     if not 0 <= out < 2 ** 64:
-        raise ValueError(f"{_where(owner, 'seed')} must be an integer in [0, 2**64), got {shown(out)}")
+        raise ValueError(f"{where(owner, 'seed')} must be an integer in [0, 2**64), got {shown(out)}")
     return out
 
 
@@ -400,7 +437,7 @@ def jax_key(owner: str, value: Any) -> Any:
     allowed = (f"allowed: one JAX random key, a typed one of shape () (jax.random.key(seed)) or a raw uint32 one of "
                f"shape {raw} (jax.random.PRNGKey(seed))")
     if not _array(value):
-        raise TypeError(f"{_where(owner, 'key')} must be a JAX random key, got {shown(value)} of type "
+        raise TypeError(f"{where(owner, 'key')} must be a JAX random key, got {shown(value)} of type "
                         f"{type(value).__name__}; {allowed}")
     array: Any = value
     shape: tuple[int, ...] = tuple(array.shape)
@@ -408,13 +445,13 @@ def jax_key(owner: str, value: Any) -> Any:
     got = f"got an array of shape {shape} and dtype {dtype}"
     if jnp.issubdtype(dtype, jax.dtypes.prng_key):
         if shape != ():
-            raise ValueError(f"{_where(owner, 'key')} must be one key, {got} (several keys: pass one of them, "
+            raise ValueError(f"{where(owner, 'key')} must be one key, {got} (several keys: pass one of them, "
                              f"keys[0]); {allowed}")
         return array
     if dtype != np.uint32:
-        raise TypeError(f"{_where(owner, 'key')} must be a JAX random key, {got}; {allowed}")
+        raise TypeError(f"{where(owner, 'key')} must be a JAX random key, {got}; {allowed}")
     if shape != raw:
-        raise ValueError(f"{_where(owner, 'key')} must be one raw key of shape {raw}, {got}; {allowed}")
+        raise ValueError(f"{where(owner, 'key')} must be one raw key of shape {raw}, {got}; {allowed}")
     return array
 
 

@@ -18,6 +18,7 @@ plain ``"torch"`` layout.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 
@@ -475,6 +476,32 @@ def _short(n: int) -> str:
     return str(n) if n < 10 ** 30 else f"about 10**{len(str(n)) - 1}"
 
 
+#: what ``layer_fans`` and ``depth`` hold, in a refusal's words
+_FANS_PAIR = "(fan_in, fan_out), such as (64, 32)"
+_DEPTH_PAIR = "(layer index, number of layers), such as (0, 12)"
+
+
+def _pair(owner: str, name: str, value: Any, allowed: str) -> tuple[Any, Any]:
+    """``value`` (``layer_fans``, ``depth``) as its two entries, unchecked: a sequence of two (a list, a tuple, an
+    array; an iterator is read once). A bare number, a string, a dict, a set (no order) or an iterable of another
+    length is refused by name with what is ``allowed``, before anything is drawn."""
+    items: tuple[Any, ...] | None = None
+    given: Any = value  # any object: what it is decides
+    if not isinstance(given, (str, bytes, set, frozenset)) and not v.is_mapping(given):
+        try:
+            items = tuple(itertools.islice(iter(given), 3))  # at most three: a huge range is not read whole
+        except TypeError:  # not iterable: a number, a 0-d array
+            items = None
+    if items is None:
+        raise TypeError(f"{v.where(owner, name)} must be a pair of integers {allowed}, or None; got {v.shown(value)} "
+                        f"of type {type(value).__name__}")
+    if len(items) != 2:
+        raise ValueError(f"{v.where(owner, name)} must be a pair of integers {allowed}, or None; got "
+                         f"{v.shown(value)}, which holds {'more than two' if len(items) > 2 else len(items)} "
+                         f"entr{'y' if len(items) == 1 else 'ies'}")
+    return items[0], items[1]
+
+
 class TensorInfo(Record):
     """What lowering knows about the tensor being initialized: ``spec.lower(info)`` reads it.
 
@@ -515,29 +542,48 @@ class TensorInfo(Record):
     @classmethod
     def make(cls, shape: Sequence[int], layout: LayoutLike = "torch",
              layer_fans: Sequence[int] | None = None, padding_idx: int | None = None,
-             depth: Sequence[int] | None = None) -> "TensorInfo":
+             depth: Sequence[int] | None = None, *, owner: str = "") -> "TensorInfo":
         """A checked ``TensorInfo``: ``shape`` as ints (at most 2**63 - 1 entries), ``layout`` by name or Layout
         (default "torch"), the optional ``layer_fans`` pair (each in [1, 2**63 - 1]), ``padding_idx`` and ``depth``
-        (layer index, number of layers) as ints."""
+        (layer index, number of layers) as ints. ``layer_fans`` and ``depth`` are sequences of two integers (a
+        list, a tuple, an array); anything else (a bare int, a string, a dict, a set) is refused by name, with
+        ``owner`` (the function the user called, such as "sample"; default none) leading a refusal of them or of
+        ``padding_idx``.
+
+        Raises:
+            TypeError: ``layer_fans`` or ``depth`` that is no sequence of integers, or a ``padding_idx`` that is no
+                integer; from ``check_shape``, a shape that is no sequence of integers.
+            ValueError: a pair of another length, a fan under 1 or past 2**63 - 1, ``depth`` whose index is not
+                below its number of layers, a negative ``padding_idx``, a negative size, or a shape of more than
+                2**63 - 1 entries; an unknown layout.
+
+        Examples:
+            >>> import unifiedinit as ui
+            >>> ui.TensorInfo.make((8,), layer_fans=[4, 8], depth=(0, 12)).fans
+            (4, 8)
+            >>> ui.TensorInfo.make((8,), layer_fans=4)
+            Traceback (most recent call last):
+            TypeError: parameter 'layer_fans' must be a pair of integers (fan_in, fan_out), ... got 4 of type int
+        """
         lf: tuple[int, int] | None = None
         if layer_fans is not None:
-            if len(tuple(layer_fans)) != 2:
-                raise ValueError(f"parameter 'layer_fans' must be a pair (fan_in, fan_out), got {layer_fans!r}")
-            fan_in, fan_out = (v.integer("", "layer_fans", f, minimum=1) for f in layer_fans)
+            fan_in, fan_out = (v.integer(owner, "layer_fans", f, minimum=1)
+                               for f in _pair(owner, "layer_fans", layer_fans, _FANS_PAIR))
             if max(fan_in, fan_out) > MAX_FAN:
-                raise ValueError(f"parameter 'layer_fans' must be two integers in [1, 2**63 - 1] (no tensor has "
-                                 f"more entries; a larger fan overflows float64 in the formulas), got "
+                raise ValueError(f"{v.where(owner, 'layer_fans')} must be two integers in [1, 2**63 - 1] (no tensor "
+                                 f"has more entries; a larger fan overflows float64 in the formulas), got "
                                  f"{_short(fan_in)}, {_short(fan_out)}")
             lf = (fan_in, fan_out)
         if padding_idx is not None:
-            padding_idx = v.integer("", "padding_idx", padding_idx, minimum=0)
+            padding_idx = v.integer(owner, "padding_idx", padding_idx, minimum=0)
         pair: tuple[int, int] | None = None
         if depth is not None:
-            given = tuple(depth)
-            if len(given) != 2 or not 0 <= v.integer("", "depth", given[0], minimum=0) < \
-                    v.integer("", "depth", given[1], minimum=1):
-                raise ValueError(f"parameter 'depth' must be (layer index, number of layers), got {depth!r}")
-            pair = (int(given[0]), int(given[1]))
+            index, count = _pair(owner, "depth", depth, _DEPTH_PAIR)
+            index, count = v.integer(owner, "depth", index, minimum=0), v.integer(owner, "depth", count, minimum=1)
+            if index >= count:
+                raise ValueError(f"{v.where(owner, 'depth')} must be (layer index, number of layers) with the index "
+                                 f"below the number, such as (0, 12); got {v.shown(depth)}")
+            pair = (index, count)
         checked = check_shape(shape)
         if math.prod(checked) > MAX_FAN:
             raise ValueError(f"parameter 'shape' must hold at most 2**63 - 1 entries (no tensor has more; its fans "

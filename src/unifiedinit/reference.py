@@ -221,31 +221,18 @@ def sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", se
     """
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
-    _pairs("sample", layer_fans, depth)
     return _sample(spec, shape, layout=layout, seed=seed, dtype=dtype, key=key, layer_fans=layer_fans,
-                   padding_idx=padding_idx, depth=depth)
-
-
-def _pairs(owner: str, layer_fans: object, depth: object) -> None:
-    """Refuse ``layer_fans`` or ``depth`` that is neither None nor a sequence (a bare int, a string) by name, before
-    anything is drawn; a sequence's length and entries are ``TensorInfo.make``'s to check.
-
-    Raises:
-        TypeError: either is neither None nor a list, tuple or array."""
-    for name, value, allowed in (("layer_fans", layer_fans, "(fan_in, fan_out), such as (64, 32)"),
-                                 ("depth", depth, "(layer index, number of layers), such as (0, 12)")):
-        if value is not None and (isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray))):
-            raise TypeError(f"{owner}: parameter '{name}' must be a pair of integers {allowed}, or None; got "
-                            f"{v.shown(value)} of type {type(value).__name__}")
+                   padding_idx=padding_idx, depth=depth, owner="sample")
 
 
 def _sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike, seed: int, dtype: object, key: str,
             layer_fans: Sequence[int] | None, padding_idx: int | None = None, depth: Sequence[int] | None = None,
-            out: np.ndarray | None = None) -> np.ndarray:
+            out: np.ndarray | None = None, owner: str = "") -> np.ndarray:
     """``sample``, written into ``out`` when given (checked by ``portable``): a large elementwise tensor is drawn
-    straight into it, chunk by chunk."""
+    straight into it, chunk by chunk. ``owner``: the function a refusal of the options names (``TensorInfo.make``
+    checks them)."""
     numpy_dtype(dtype, integers=True)
-    info = TensorInfo.make(shape, layout, layer_fans, padding_idx, depth)
+    info = TensorInfo.make(shape, layout, layer_fans, padding_idx, depth, owner=owner)
     draw = spec.lower(info)
     dt = numpy_dtype(dtype, integers=draw.deterministic)
     v.representable(draw, dt.name)
@@ -478,9 +465,9 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
     if not isinstance(spec, Spec):
         raise TypeError(f"parameter 'spec' must be a unifiedinit spec, got {spec!r}")
     stream = v.choice("portable", "stream", stream, STREAMS)
-    _pairs("portable", layer_fans, depth)
     target = get_layout(layout)
-    info = TensorInfo.make(shape, target, layer_fans)
+    info = TensorInfo.make(shape, target, layer_fans, padding_idx, depth, owner="portable")  # checked once, here
+    layer_fans, padding_idx, depth = info.layer_fans, info.padding_idx, info.depth
     block = None if index is None else block_of(info.shape, index)
     if out is not None:
         _check_out(out, info.shape if block is None else tuple(b - a for a, b in block), dtype)

@@ -229,6 +229,15 @@ class Ops:
         x = x if scale == 1.0 else x * scale  # no full-size pass that changes nothing
         return x if shift == 0.0 else x + shift
 
+    def uniform_by_unit(self, shape: tuple[int, ...], low: float, high: float, dt: Any, out: Any = None) -> Any:
+        """U[low, high) as low + (high - low) u: u from the backend's own ``uniform(shape, 0.0, 1.0, dt, out)``,
+        moved by ``affine`` in the array's precision (two roundings, as the NumPy reference). For a backend whose
+        uniform reads its bounds as float32 (tensorflow's float64 draw under Keras, MXNet's operators), which moved
+        a float64 window (U(1e6, 1e6 + 1e-3) came out 1e6 everywhere) or refused one past float32's range. Its
+        ``uniform`` must draw U[0, 1) itself, not come back here; the samplers clip the values to the window as the
+        dtype holds it."""
+        return self.affine(self.uniform(shape, 0.0, 1.0, dt, out), float(high) - float(low), float(low))
+
     def assign(self, out: Any, x: Any) -> Any:
         """Write ``x`` into ``out`` (backends with immutable arrays never get an ``out``)."""
         raise NotImplementedError

@@ -12,6 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no runtime import of typing
     from typing import Any
 
+from . import _validate as v
 from .specs import Spec, readable
 
 MAX_DEPTH = 32
@@ -24,16 +25,14 @@ SHOWN_CHARS = 80
 
 
 def _brief(text: str) -> str:
-    """``text`` for a message: whole up to SHOWN_CHARS characters, else its first SHOWN_CHARS, "..." and its
-    length (a 10,000-character expression or key is not echoed whole)."""
-    if len(text) <= SHOWN_CHARS:
-        return text
-    return f"{text[:SHOWN_CHARS]}... ({len(text)} characters)"
+    """``text`` for a message as every message shows a user's value (``_validate.cut``), at SHOWN_CHARS characters:
+    a 10,000-character expression or key is shown by its ends and its length, not echoed whole."""
+    return v.cut(text, SHOWN_CHARS)
 
 
 def _quoted(value: Any) -> str:
-    """``repr(value)`` for a message, cut as ``_brief`` cuts it."""
-    return _brief(repr(value))
+    """``repr(value)`` for a message, cut as ``_brief`` cuts it (``_validate.shown``)."""
+    return v.shown(value, SHOWN_CHARS)
 
 
 def _no_parameter(spec_name: str, cls: Any, name: Any) -> str:
@@ -444,7 +443,7 @@ def _node(node: Any, depth: int) -> Any:
         twice = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
         if twice is not None:  # Python keeps the last; JSON text with a key twice is refused, and so is this
             raise ValueError(f"cannot parse spec: at {where}: the key {_quoted(twice)} appears twice in one dict")
-        return dict(zip(keys, (_node(v, depth + 1) for v in node.values)))
+        return dict(zip(keys, (_node(value, depth + 1) for value in node.values)))
     if isinstance(node, ast.Call) and any(k.arg is None for k in node.keywords):
         raise ValueError(f"cannot parse spec: at {where}: no *args or **kwargs")
     if isinstance(node, ast.Name) and node.id in specs:

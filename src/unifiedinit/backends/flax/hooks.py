@@ -219,15 +219,15 @@ class FlaxInitializer:
             A new ``jax.Array`` of ``shape`` and ``dtype``.
 
         Raises:
-            TypeError: ``key`` is not a JAX random key (an int, None) where the values are random, ``shape`` is
-                not a sequence of ints, or ``dtype`` cannot hold the values (as ``lower``).
+            TypeError: ``key`` is not a JAX random key (an int, None), whatever the spec and with ``portable``
+                too (as ``EquinoxInitializer``), ``shape`` is not a sequence of ints, or ``dtype`` cannot hold the
+                values (as ``lower``).
             ValueError: a batch of keys, a negative size, or a shape or value range the spec cannot take (as
                 ``lower``).
         """
+        key = v.jax_key(type(self).__name__, key)  # always, as Equinox's: its type, shape and dtype (traced: passes)
         shape = tuple(int(s) for s in check_shape(shape))
         draw = self.lower(shape, dtype)
-        if not draw.deterministic:  # a constant takes any key, as JAX's zeros and ones (it uses none)
-            key = v.jax_key(type(self).__name__, key)  # its type, shape and dtype only: a traced key passes
         if self.portable is not None:
             x = jnp.asarray(self.portable.values(self.spec, shape, self.layout, dtype_name(dtype), self.layer_fans))
         else:

@@ -287,7 +287,11 @@ def _constant_spec(value: Any) -> Spec:
 _ZEROS, _ONES = _Law(Zeros()), _Law(Ones())
 
 
-def _fill(real: _Law, imag: _Law | None, key: jax.Array, shape: tuple[int, ...], dtype: np.dtype) -> jax.Array:
+def _fill(real: _Law, imag: _Law | None, shape: tuple[int, ...], dtype: np.dtype) -> jax.Array:
+    """The constant ``real`` (+ i ``imag``) in ``dtype``. JAX's zeros, ones and constant take any key and use none, and
+    so do these: the caller's key is never read (nor split, for a complex dtype); the laws, which draw nothing, get
+    a key of their own, as the ``FlaxInitializer`` they run through checks the key it is given."""
+    key = jax.random.key(0)
     if _is_complex(dtype):
         return real.complex(key, shape, dtype, imag or _ZEROS)
     if imag is not None:
@@ -325,7 +329,7 @@ def zeros(key: jax.Array, shape: Sequence[int], dtype: Any = None, out_sharding:
         [0, 0]
     """
     shape, dtype = _shape(shape), _dtype(dtype)
-    return _finish(_fill(_ZEROS, None, key, shape, dtype), out_sharding)
+    return _finish(_fill(_ZEROS, None, shape, dtype), out_sharding)
 
 
 def ones(key: jax.Array, shape: Sequence[int], dtype: Any = None, out_sharding: Any = None) -> jax.Array:
@@ -357,7 +361,7 @@ def ones(key: jax.Array, shape: Sequence[int], dtype: Any = None, out_sharding: 
         [(1+0j), (1+0j)]
     """
     shape, dtype = _shape(shape), _dtype(dtype)
-    return _finish(_fill(_ONES, None, key, shape, dtype), out_sharding)
+    return _finish(_fill(_ONES, None, shape, dtype), out_sharding)
 
 
 def constant(value: Any, dtype: Any = None) -> Initializer:
@@ -408,7 +412,7 @@ def constant(value: Any, dtype: Any = None) -> Initializer:
         shape, dtype = _shape(shape), _dtype(dtype)
         if traced:
             return _finish(jnp.full(shape, value, dtype=dtype), out_sharding)
-        return _finish(_fill(real, imag, key, shape, dtype), out_sharding)
+        return _finish(_fill(real, imag, shape, dtype), out_sharding)
 
     return _initializer(init, f"Fills an array with {value!r} (jax.nn.initializers.constant).",
                         None if traced or imag is not None else real.spec)

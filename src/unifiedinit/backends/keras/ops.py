@@ -112,13 +112,11 @@ class KerasOps(NumpyLikeOps):
             else dtype
 
     def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: str, out: Any = None) -> Any:
-        if dt != "float64":
+        if dt != "float64" or (low, high) == (0.0, 1.0):
             return keras.random.uniform(shape, low, high, dtype=dt, seed=self.seeds())
         # tensorflow makes a float64 draw's minval and maxval float32 constants first (U(1e6, 1e6 + 1e-3) was
-        # 1e6 everywhere, 1e39 refused by TF's own message): U[0, 1) in float64, then low + (high - low) u in
-        # double precision, as the other backends' float64 draws (the samplers clip it to its window)
-        u = keras.random.uniform(shape, 0.0, 1.0, dtype=dt, seed=self.seeds())
-        return self.affine(u, float(high) - float(low), float(low))
+        # 1e6 everywhere, 1e39 refused by TF's own message): U[0, 1) in float64, moved in double precision
+        return self.uniform_by_unit(shape, low, high, dt)
 
     def clip(self, x: Any, low: float, high: float) -> Any:
         # bounds as tensors of x's dtype: Keras's torch backend makes Python numbers float32 tensors, so a float64

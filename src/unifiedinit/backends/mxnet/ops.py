@@ -73,14 +73,12 @@ class MXNetOps(Ops):
     # with ``out`` (a parameter's own array, of the work dtype) MXNet draws into it: the same numbers, without a
     # new array and a copy
     def uniform(self, shape: tuple[int, ...], low: float, high: float, dt: str, out: Any = None) -> Any:
-        if dt != "float64" and not _flushed(low, high):
+        if (dt != "float64" and not _flushed(low, high)) or (low, high) == (0.0, 1.0):
             return mx.nd.random.uniform(_num(low), _num(high), shape=shape, dtype=dt, ctx=self.ctx, out=out)
-        # MXNet reads low and high as float32: U[0, 1) in float64, then low + (high - low) u in double precision
-        # (the samplers clip a uniform to its window as the dtype holds it; a window wider than float64's range
-        # is refused before any draw); so too a float32 window below float32's smallest normal, which MXNet's
-        # uniform reads as [0, 0] (every value 0, outside the window)
-        u = mx.nd.random.uniform(0.0, 1.0, shape=shape, dtype=dt, ctx=self.ctx, out=out)
-        return self._affine(u, float(high) - float(low), float(low), in_place=True)
+        # MXNet reads low and high as float32: U[0, 1) in float64, moved in double precision (a window wider than
+        # float64's range is refused before any draw); so too a float32 window below float32's smallest normal,
+        # which MXNet's uniform reads as [0, 0] (every value 0, outside the window)
+        return self.uniform_by_unit(shape, low, high, dt, out)
 
     def normal(self, shape: tuple[int, ...], mean: float, std: float, dt: str, out: Any = None) -> Any:
         if dt != "float64" and not _flushed(std):
