@@ -2070,3 +2070,52 @@ def test_a_weight_tied_between_positions_2_and_10_is_owned_by_position_2():
     entry = next(e for e in report.entries if e.param.path in ("2/weight", "10/weight"))
     assert (entry.param.path, entry.param.key) == ("2/weight", "2/weight")
     assert [e.param.path for e in report.entries].count("10/weight") == 0
+
+
+def _torch_table_layer():
+    import torch
+
+    class Table(torch.nn.Module):  # a fixed position table: a persistent buffer, no parameter
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("pe", torch.zeros(4))
+
+    return Table()
+
+
+def test_an_unbuilt_lazy_layer_moves_no_other_layers_key():
+    # before its first call a LazyLinear holds no record; its position still counts, so the layer after it keeps
+    # its key (and its portable values) whether the plan runs before or after the build
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.LazyLinear(4), torch.nn.Linear(4, 4))
+    plan = ui.Plan().rule(ui.Normal(0.0, 0.02))
+    with pytest.warns(UserWarning, match="lazy modules are not built yet"):
+        report = plan.apply(model, seed=0, portable=True)
+    assert {e.param.path: e.param.key for e in report.entries}["2/weight"] == "2/weight"
+    assert ui.inspect(model, plan).entries[-2].param.key == "2/weight"
+    before = model[2].weight.detach().clone()
+    model(torch.zeros(1, 4))
+    plan.apply(model, seed=0, portable=True)
+    assert torch.equal(model[2].weight, before)
+
+
+def test_a_layer_of_buffers_only_is_a_position_as_keras_counts_its_weight():
+    # a fixed table between two layers: a torch buffer, a Keras non-trainable weight. Keras records it, so it
+    # counts as a position there; torch counts it too, and the two models get the same keys and portable values
+    torch = pytest.importorskip("torch")
+    keras = pytest.importorskip("keras")
+
+    class KerasTable(keras.layers.Layer):
+        def build(self, shape):
+            self.pe = self.add_weight(shape=(4,), initializer="zeros", trainable=False, name="pe")
+
+        def call(self, x):
+            return x + self.pe
+
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4), KerasTable(), keras.layers.Dense(4)])
+    ours = torch.nn.Sequential(torch.nn.Linear(4, 4), _torch_table_layer(), torch.nn.Linear(4, 4))
+    plan = ui.Plan().rule(ui.Normal(0.0, 0.02), role=("weight", "bias"))
+    keras_keys = {e.param.key for e in plan.apply(theirs, seed=0, portable=True).entries}
+    torch_keys = {e.param.key for e in plan.apply(ours, seed=0, portable=True).entries}
+    assert {"2/weight", "2/bias"} <= torch_keys <= keras_keys
+    np.testing.assert_array_equal(ours[2].weight.detach().numpy().T, np.asarray(theirs.layers[2].kernel))

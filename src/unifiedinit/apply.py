@@ -98,6 +98,15 @@ def records(model: Any, **options: Any) -> tuple[ModuleType, list[tuple[Any, Any
     return backend, backend.walk(model, **options)
 
 
+def positions(backend: ModuleType, model: Any, found: Sequence[tuple[Any, Any]], options: Mapping[str, Any]
+              ) -> tuple[str, ...]:
+    """The module paths of layers holding tensors no record describes, positions in their sequences all the same
+    (``assign_keys``'s ``held``): the backend's ``positions`` (torch: lazy layers, layers of buffers only); none
+    where every tensor is a record (Keras, Flax, MXNet, Equinox)."""
+    found_by = getattr(backend, "positions", None)
+    return () if found_by is None else tuple(found_by(model, found, options.get("module")))
+
+
 def portable_stream(value: Any) -> str | None:
     """``plan.apply``'s ``portable=``: False (None: native draws), True (the default stream, "chunks"), or a stream
     name of ``unifiedinit.counter.STREAMS``."""
@@ -123,7 +132,8 @@ def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, sta
         target = backend.target(model, seed=seed, **options)
         params = [p for p, _ in target.found]
         skip, other = model_skip(backend, model, options, names, target.found)
-        report = plan._resolve(params, stacklevel=stacklevel + 2, skip=skip, fresh=True)
+        report = plan._resolve(params, stacklevel=stacklevel + 2, skip=skip, fresh=True,
+                               held=positions(backend, model, target.found, options))
         if plan._recipe is not None:  # a Hugging Face recipe: does the model's own configs change it?
             from .recipes import config_unread
             config_unread(plan, model, params, report, skip, stacklevel + 2)
@@ -548,7 +558,8 @@ def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
         found = backend.walk(model, **reading_options(backend, options))
         params = [p for p, _ in found]
         skip = model_skip(backend, model, options, names, found, "inspect")[0]
-        report = plan.resolve(params, warn=False, dry_run=True, skip=skip)
+        report = plan.resolve(params, warn=False, dry_run=True, skip=skip,
+                              held=positions(backend, model, found, options))
         if plan._recipe is not None:  # pyright: ignore[reportPrivateUsage]
             from .recipes import config_unread
             config_unread(plan, model, params, report, skip, 3)

@@ -27,7 +27,7 @@ all but the named parameters, and the checkpoint is loaded by the framework's ow
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Sequence
 
 
 def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = None, **options: Any) -> Any:
@@ -110,7 +110,7 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     if not isinstance(checkpoint, Mapping) or not all(isinstance(t, torch.Tensor) for t in state.values()):
         raise TypeError("init_missing: parameter 'checkpoint' must be a torch state_dict (names -> tensors)")
     from .apply import stream
-    from .backends.torch.model import local_block, walk, writable
+    from .backends.torch.model import local_block, positions, walk, writable
     own: dict[str, torch.Tensor] = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)
     # the model's tensors as the plan sees them (a state_dict's described by its module=): a tied tensor is one
     # record, its owner's path first, and every name of it goes to that owner
@@ -192,7 +192,8 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     generator: torch.Generator | None = options.get("generator")
     # each grown tensor's new rows, drawn before anything is written so that rows its dtype cannot hold are
     # refused (and once, in the model's order: a generator's draws follow it), keyed by its canonical key
-    keys = _keys(plan, walked) if seed is not None else {}
+    keys = _keys(plan, walked, positions(model, [(p, None) for p in walked], options.get("module"))) \
+        if seed is not None else {}
     grown: dict[str, torch.Tensor] = {}
     drawing: list[tuple[str, torch.device]] = []  # each grown tensor's first name, and where it is drawn
     for owner in sorted({owner_of[n] for n in resized}, key=position.__getitem__):
@@ -249,12 +250,13 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     return report
 
 
-def _keys(plan: Any, walked: list[Any]) -> dict[str, str]:
+def _keys(plan: Any, walked: list[Any], held: Sequence[str]) -> dict[str, str]:
     """Every name of the model's tensors (dotted) -> its tensor's canonical key, as ``plan.apply`` gives it (the
-    stacked axes a rule declares included), before the plan runs: the key of a grown embedding's new rows."""
+    stacked axes a rule declares included), before the plan runs: the key of a grown embedding's new rows.
+    ``held``: the layers that count as positions without records (``assign_keys``)."""
     from .params import assign_keys
     declared = [plan._stacked_as_declared(p, plan.match(p)) for p in walked]
-    return {path.replace("/", "."): p.key for p in assign_keys(declared) for path in (p.path,) + p.aliases}
+    return {path.replace("/", "."): p.key for p in assign_keys(declared, held=held) for path in (p.path,) + p.aliases}
 
 
 def _check_rows(name: str, drawn: Any, rows: tuple[int, int], dtype: Any) -> None:

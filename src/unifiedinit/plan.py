@@ -618,7 +618,7 @@ class Plan:
         return None
 
     def resolve(self, params: Sequence[Param], *, warn: bool = True, stacklevel: int = 2,
-                dry_run: bool = False, skip: Any = frozenset()) -> Report:
+                dry_run: bool = False, skip: Any = frozenset(), held: Sequence[str] = ()) -> Report:
         """Match and lower every parameter, and check that every value fits its dtype; raises (naming the rule and
         the parameter) before anything could be written. Parameters come back with their canonical keys. A
         parameter that ``skip`` names is left to a checkpoint: kept, and listed as such.
@@ -635,6 +635,10 @@ class Plan:
                 with its dots read as "/" (torch's ``"h.0.attn.weight"`` is ``"h/0/attn/weight"``; a path that
                 holds a dot, ``"head.v2/kernel"``, is meant as it is, even where the dotted reading names another
                 parameter). Here, with no model, a name must name one of ``params``. None or empty: none.
+            held: the module paths ("pos/1") of layers holding tensors that no record of ``params`` describes (a
+                torch lazy layer not built yet, a layer of persistent buffers only); each counts as a position in
+                its sequence for the keys, ``l`` and ``L`` (``Plan.apply`` and ``ui.inspect`` find them; default
+                none).
 
         Returns:
             The ``Report``.
@@ -656,7 +660,8 @@ class Plan:
         from .apply import skip_matched, skip_names
         params = _params_of(params, "Plan.resolve")
         paths = skip_matched(skip_names(skip, "Plan.resolve"), params, owner="Plan.resolve")[0]
-        return self._resolve(params, warn=warn, stacklevel=stacklevel + 1, dry_run=dry_run, skip=paths)
+        return self._resolve(params, warn=warn, stacklevel=stacklevel + 1, dry_run=dry_run, skip=paths,
+                             held=tuple(held))
 
     def _stacked_as_declared(self, p: Param, i: int | None) -> Param:
         """``p`` with the leading axes that rule ``i`` (the one that matched it) declares stacked
@@ -671,9 +676,10 @@ class Plan:
         return p._replace(stacked=tuple(range(declared)))
 
     def _resolve(self, params: Sequence[Param], *, warn: bool = True, stacklevel: int = 2, dry_run: bool = False,
-                 skip: Any = frozenset(), fresh: bool = False) -> Report:
+                 skip: Any = frozenset(), fresh: bool = False, held: Sequence[str] = ()) -> Report:
         """``resolve``; ``fresh``: the records were made for this call by a backend's walk (the apply loop), so
-        their keys are filled in place (``assign_keys``)."""
+        their keys are filled in place (``assign_keys``); ``held``: module paths of layers holding tensors no record
+        describes, positions in their sequences all the same (``assign_keys``)."""
         matched: list[Param] = []
         rule_of: list[int | None] = []  # beside matched: the index of the rule that decides each
         # a selector reads kind, role, layer class and path. For one (kind, role), only the rules that can match
@@ -702,7 +708,7 @@ class Plan:
                 i = decided[what] = self.match(p)
             matched.append(self._stacked_as_declared(p, i))
             rule_of.append(i)
-        keyed = assign_keys(matched, fresh=fresh)
+        keyed = assign_keys(matched, fresh=fresh, held=held)
         entries: list[Entry]
         unmatched: list[Param]
         used: set[int]

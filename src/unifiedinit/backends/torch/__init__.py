@@ -14,7 +14,8 @@ from .nn_init import *  # noqa: F401,F403
 from .hooks import (TorchInitializer as TorchInitializer, array as array, init_array as init_array,  # noqa: F401
                     lower as lower, to_numpy as to_numpy, write_numpy as write_numpy)
 from .model import (layer_layout as layer_layout, local_block as local_block, owns as owns,  # noqa: F401
-                    param_groups as param_groups, read as read, target as target, held as held, walk as walk)
+                    param_groups as param_groups, positions as positions, read as read, target as target,
+                    held as held, walk as walk)
 from .ops import CHUNK as CHUNK, TorchOps as TorchOps  # noqa: F401
 
 NAME = "torch"

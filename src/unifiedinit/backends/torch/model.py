@@ -617,6 +617,26 @@ def _wrapper_parts(model: nn.Module) -> tuple[str, ...]:
         model = inner
 
 
+def positions(model: Any, found: Sequence[tuple[Param, Any]], module: nn.Module | None = None) -> tuple[str, ...]:
+    """The module paths of layers of ``model`` (or of ``module``, a state_dict's) that hold tensors no record of
+    ``found`` describes: a lazy layer not built yet, a layer of persistent buffers only (a fixed position table).
+    Each counts as a position of its sequence in the keys (``assign_keys``'s ``held``), as Keras (a non-trainable
+    weight), NNX (a Variable) and Equinox (an array) count the same layer, so that building a lazy layer or
+    porting the model moves no other layer's key."""
+    from .meta import named_modules
+    root: nn.Module | None = model if isinstance(model, nn.Module) else module
+    if root is None:
+        return ()
+    under = {path.rsplit("/", k)[0] for p, _ in found for path in (p.path, *p.aliases)
+             for k in range(1, path.count("/") + 1)}
+    held: set[str] = set()
+    for name, layer in named_modules(root):
+        if name and (any(isinstance(t, UNBUILT) for t in layer._parameters.values()) or any(
+                b is not None and n not in layer._non_persistent_buffers_set for n, b in layer._buffers.items())):
+            held.add(name.replace(".", "/"))
+    return tuple(sorted(held - under))
+
+
 def _walk_modules(module: nn.Module, base: str, parent: nn.Module | None, found: list[tuple[Any, torch.Tensor]],
                   lazy: list[str] | None = None, norms: list[tuple[str, tuple[Any, ...]]] | None = None) -> None:
     """Every module's records into ``found``, in ``named_modules(remove_duplicate=False)``'s order (a module held
