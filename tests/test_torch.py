@@ -1502,3 +1502,34 @@ def test_an_attention_layer_with_its_own_key_and_value_sizes_has_the_packed_laye
     for name, fan_in in (("q_proj_weight", 16), ("k_proj_weight", 8), ("v_proj_weight", 12)):  # Equinox's
         weight = getattr(separate, name).detach().double().numpy()                              # Linear(kdim...)
         assert stats.check(weight, ui.Uniform(-fan_in ** -0.5, fan_in ** -0.5), alpha=ALPHA), name
+
+
+@pytest.mark.parametrize("layer_fans,error", [((48, 16, 999), ValueError), ((48,), ValueError), (48, TypeError),
+                                              ("48", TypeError), (("48", 16), TypeError)], ids=str)
+def test_init_refuses_layer_fans_that_are_no_pair_of_integers_by_name(layer_fans, error):
+    # init_ indexed layer_fans[0] and [1] before any check: a third entry was dropped silently, (48,) raised a bare
+    # IndexError and 48 "'int' object is not subscriptable"; it is refused as TensorInfo.make refuses it
+    t = torch.full((4,), 7.0)
+    with pytest.raises(error, match=r"^parameter 'layer_fans' must be"):
+        B.init_(t, ui.KaimingUniform(a=math.sqrt(5)), layer_fans=layer_fans)
+    assert bool((t == 7.0).all())
+
+
+def test_two_parameters_sharing_memory_without_being_one_tensor_are_refused_before_any_write():
+    # a tied autoencoder made with nn.Parameter(enc.weight.t()): two Parameters over one memory. The plan wrote it
+    # twice (the second rule's values, the report naming the first); it is refused, nothing written, and a
+    # skip of one side or one Parameter under two names (a tie) goes through
+    enc, dec = nn.Linear(4, 6), nn.Linear(6, 4)
+    dec.weight = nn.Parameter(enc.weight.t())
+    model = nn.Sequential(enc, dec)
+    before = {k: t.clone() for k, t in model.state_dict().items()}
+    plan = ui.Plan().rule(ui.Zeros()).rule(ui.Orthogonal(), path="0/*", role="weight")
+    with pytest.raises(ValueError, match=r"parameters '0/weight' and '1/weight' share memory without being one "
+                                         r"tensor .*\(skip=\['1\.weight'\]"):
+        plan.apply(model, seed=0)
+    assert all(torch.equal(before[k], t) for k, t in model.state_dict().items())
+    plan.apply(model, seed=0, skip=["1.weight"])
+    assert torch.allclose(enc.weight.T @ enc.weight, torch.eye(4), atol=1e-6)
+    tied = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4))
+    tied[1].weight = tied[0].weight
+    assert len(plan.apply(tied, seed=0).entries) == 3

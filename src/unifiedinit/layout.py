@@ -502,6 +502,12 @@ def _pair(owner: str, name: str, value: Any, allowed: str) -> tuple[Any, Any]:
     return items[0], items[1]
 
 
+def fans_pair(owner: str, value: Any) -> tuple[Any, Any]:
+    """A ``layer_fans`` argument as its two entries, unchecked (``_pair``: a pair is refused by name where it is no
+    sequence of two), for a caller that converts them itself before ``TensorInfo.make`` checks them."""
+    return _pair(owner, "layer_fans", value, _FANS_PAIR)
+
+
 class TensorInfo(Record):
     """What lowering knows about the tensor being initialized: ``spec.lower(info)`` reads it.
 

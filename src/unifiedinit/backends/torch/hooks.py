@@ -17,7 +17,7 @@ from torch import nn
 from ... import _validate as v
 from ... import draws as D
 from ...counter import counter_key
-from ...layout import LayoutLike, TensorInfo, get_layout
+from ...layout import LayoutLike, TensorInfo, fans_pair, get_layout
 from ...params import Param
 from ...portable import Portable, portable_option
 from ...samplers import draw as sampled
@@ -44,7 +44,8 @@ def lower(tensor: Any, spec: Spec, layout: LayoutLike | None, layer_fans: tuple[
         # (math.isfinite) cannot take; operator.index specializes the graph on it (int() would keep it a symbol), as
         # torch's own init specializes on the sizes it reads
         shape = tuple(operator.index(s) for s in tensor.shape)
-        fans = None if layer_fans is None else (operator.index(layer_fans[0]), operator.index(layer_fans[1]))
+        fans = None if layer_fans is None else tuple(  # a pair first, each entry checked by TensorInfo.make
+            operator.index(f) if isinstance(f, torch.SymInt) else f for f in fans_pair("", layer_fans))
         info = TensorInfo.make(shape, "torch" if layout is None else layout, fans)
     draw = spec.lower(info)
     v.tensor_dtype(dtype_name(tensor), draw.deterministic)

@@ -660,6 +660,31 @@ def _described(t: torch.Tensor) -> str:
     return f"{tuple(t.shape)} {str(t.dtype).replace('torch.', '')}{placed}"
 
 
+def refuse_shared_memory(found: Sequence[tuple[Param, torch.Tensor]]) -> None:
+    """Refuse, before anything is written, two records whose tensors share memory without being one tensor: a
+    Parameter made from another's view (``dec.weight = nn.Parameter(enc.weight.t())``, a tied autoencoder) would be
+    written twice, the second draw overwriting the first while the report shows both. One tensor under two names
+    (``dec.weight = enc.weight``) is one record already (``tie``)."""
+    spans: dict[tuple[Any, int], list[tuple[int, int, Param]]] = {}
+    for p, t in found:
+        if type(t) not in (torch.Tensor, nn.Parameter) or t.is_meta or t.numel() == 0:  # plain memory only
+            continue
+        size = t.element_size()
+        start = t.storage_offset() * size
+        end = start + (1 + sum((n - 1) * abs(st) for n, st in zip(t.shape, t.stride()))) * size
+        spans.setdefault((t.device, t.untyped_storage().data_ptr()), []).append((start, end, p))
+    for group in spans.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda g: g[0])
+        for (_, end, p), (start, _, q) in zip(group, group[1:]):
+            if start < end:
+                raise ValueError(f"parameters {p.path!r} and {q.path!r} share memory without being one tensor (one "
+                                 f"is made from a view of the other, such as nn.Parameter(w.t())): a plan would write "
+                                 f"it twice. Tie them as one Parameter (dec.weight = enc.weight), or skip one "
+                                 f"(skip=[{q.path.replace('/', '.')!r}])")
+
+
 def _same_tensor(t: torch.Tensor) -> Any:
     """Which entries of a state_dict are one tensor: ``state_dict()`` detaches every entry into a new tensor
     object, so tied weights (GPT-2's ``lm_head.weight`` and ``transformer.wte.weight``) are told apart by ``id``
@@ -991,12 +1016,14 @@ class _Target:
         """Before anything is written: with ``device=``, every meta parameter must be set by a rule or named by
         ``skip`` (else raise, nothing allocated); then each meta parameter and buffer is materialized on
         ``device`` (a skipped parameter with zeros, for its checkpoint). A tensor a rule sets whose entries share
-        memory (an ``expand``-ed view) is refused first."""
+        memory (an ``expand``-ed view), and two it sets that share memory without being one tensor
+        (``refuse_shared_memory``), are refused first."""
         handles = {p.path: t for p, t in self.found}
         for e in report.entries:
             if e.draw is not None:
                 writable(handles[e.param.path], e.param.path, "Plan.apply: ")
                 self._check_generator(e, handles[e.param.path])
+        refuse_shared_memory([(e.param, handles[e.param.path]) for e in report.entries if e.draw is not None])
         self._check_whole(report, handles)
         self._check_norms(report)
         self._check_copies(report, handles)
