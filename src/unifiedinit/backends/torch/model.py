@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
+import operator
 import re
 import sys
 import warnings
@@ -669,9 +670,9 @@ def refuse_shared_memory(found: Sequence[tuple[Param, torch.Tensor]]) -> None:
     for p, t in found:
         if type(t) not in (torch.Tensor, nn.Parameter) or t.is_meta or t.numel() == 0:  # plain memory only
             continue
-        size = t.element_size()
-        start = t.storage_offset() * size
-        end = start + (1 + sum((n - 1) * abs(st) for n, st in zip(t.shape, t.stride()))) * size
+        size = t.element_size()  # sizes as ints (a symbol under torch.compile specializes, as its shapes do)
+        start = operator.index(t.storage_offset()) * size
+        end = start + (1 + sum((operator.index(n) - 1) * abs(st) for n, st in zip(t.shape, t.stride()))) * size
         spans.setdefault((t.device, t.untyped_storage().data_ptr()), []).append((start, end, p))
     for group in spans.values():
         if len(group) < 2:
