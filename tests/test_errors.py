@@ -501,6 +501,20 @@ def test_a_float16_draw_that_computes_no_wide_window_is_drawn(framework, spec):
     assert bool(torch.isfinite(torch.empty(64, 64, dtype=torch.float16).normal_(0.0, 1000.0)).all())
 
 
+def test_a_window_too_wide_is_refused_at_any_depth_of_composite_draws():
+    # a window inside blocks of blocks: torch wrote the layers before it, then failed in uniform_ with a bare
+    # RuntimeError, and the reference drew it
+    spec = ui.Blocks([ui.Blocks([ui.Uniform(-2e38, 2e38)])])
+    with pytest.raises(ValueError, match=r"float32, which cannot hold the width of Blocks"):
+        ui.sample(spec, (4, 4), seed=0)
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 4))
+    before = {k: t.clone() for k, t in model.state_dict().items()}
+    with pytest.raises(ValueError, match="cannot hold the width"):
+        ui.Plan().rule(ui.Zeros()).rule(spec, path="1/weight").apply(model, seed=0)
+    assert all(torch.equal(before[k], t) for k, t in model.state_dict().items())
+
+
 def test_a_report_table_checks_its_width():
     """``report.table(width=None)`` raised "unsupported operand type(s) for -: 'NoneType' and 'int'"; a width
     under 20 leaves no room for a column beside the path."""

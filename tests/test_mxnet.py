@@ -784,6 +784,13 @@ def test_a_deferred_rule_that_fails_only_for_some_input_widths_waits_for_the_fir
     net(nd.ones((2, 3)))
     w = net[1].weight.data().asnumpy()
     assert w.shape == (5, 6) and (w[:, 2:4] == 1).all() and (w[:, 4:] == 0).all() and len(np.unique(w[:, :2])) == 10
+    # 17 blocks divide none of the sizes tried first (1, 1024, 720720, 2**40): their own count is tried too
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(5))
+    net.initialize()
+    ui.Plan().rule(ui.Blocks([ui.Normal()] * 16 + [ui.Ones()], along="in"), role="weight").apply(net, seed=0)
+    net(nd.ones((2, 34)))
+    assert (net[0].weight.data().asnumpy()[:, 32:] == 1).all()
 
 
 @pytest.mark.parametrize("dtype", ["bfloat16", "int16", "uint32"])

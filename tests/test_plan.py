@@ -2097,6 +2097,11 @@ def test_an_unbuilt_lazy_layer_moves_no_other_layers_key():
     model(torch.zeros(1, 4))
     plan.apply(model, seed=0, portable=True)
     assert torch.equal(model[2].weight, before)
+    # read through a wrapper as the records are: torch.compile's level around the model changes no key
+    wrapped = torch.compile(torch.nn.Sequential(torch.nn.Linear(4, 4), _torch_table_layer(), torch.nn.Linear(4, 4)))
+    assert {e.param.key for e in plan.apply(wrapped, seed=0).entries} == {"0/weight", "0/bias", "2/weight", "2/bias"}
+    with pytest.raises(TypeError, match=r"^Plan.resolve: parameter 'held' must be a list or tuple of module paths"):
+        plan.resolve([P("0/weight")], held="h/0")
 
 
 def test_a_layer_of_buffers_only_is_a_position_as_keras_counts_its_weight():

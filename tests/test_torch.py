@@ -1533,3 +1533,11 @@ def test_two_parameters_sharing_memory_without_being_one_tensor_are_refused_befo
     tied = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4))
     tied[1].weight = tied[0].weight
     assert len(plan.apply(tied, seed=0).entries) == 3
+    buffer = torch.zeros(4, 8)  # its columns as two Parameters: interleaved in memory, no entry shared
+    split = nn.Module()
+    split.q, split.k = nn.Parameter(buffer[:, :4]), nn.Parameter(buffer[:, 4:])
+    ui.Plan().rule(ui.Ones(), path="q").rule(ui.Constant(2.0), path="k").apply(split, seed=0)
+    assert bool((buffer[:, :4] == 1).all() and (buffer[:, 4:] == 2).all())
+    split.k = nn.Parameter(buffer[:, 3:])  # one column in common
+    with pytest.raises(ValueError, match="parameters 'q' and 'k' share memory"):
+        ui.Plan().rule(ui.Ones()).apply(split, seed=0)

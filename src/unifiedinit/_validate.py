@@ -303,15 +303,13 @@ def _parts(d: Any) -> tuple[Any, ...]:
 
 def _windows(d: Any) -> list[Any]:
     """The uniforms and truncated normals whose sampler computes high - low in drawing ``d``: itself (or the one
-    draw an affine map of one folds into), or such a part of a composite draw."""
+    draw an affine map of one folds into), or such a part of a composite draw, at any depth."""
     from . import draws as D
     from .samplers import _fold  # pyright: ignore[reportPrivateUsage]
-    found: list[Any] = []
-    for x in (d,) + _parts(d):
-        x = (_fold(x) or x) if isinstance(x, D.Affine) else x
-        if isinstance(x, (D.Uniform, D.TruncatedNormal)):
-            found.append(x)
-    return found
+    x = (_fold(d) or d) if isinstance(d, D.Affine) else d
+    if isinstance(x, (D.Uniform, D.TruncatedNormal)):
+        return [x]
+    return [w for part in _parts(x) for w in _windows(part)]  # through nested composites (blocks of blocks)
 
 
 def representable(d: Any, dtype_name: str, name: str = "tensor") -> None:

@@ -99,7 +99,7 @@ def records(model: Any, **options: Any) -> tuple[ModuleType, list[tuple[Any, Any
 
 
 def positions(backend: ModuleType, model: Any, found: Sequence[tuple[Any, Any]], options: Mapping[str, Any]
-              ) -> tuple[str, ...]:
+              ) -> tuple[tuple[Any, ...], ...]:
     """The module paths of layers holding tensors no record describes, positions in their sequences all the same
     (``assign_keys``'s ``held``): the backend's ``positions`` (torch: lazy layers, layers of buffers only); none
     where every tensor is a record (Keras, Flax, MXNet, Equinox)."""

@@ -250,7 +250,7 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     return report
 
 
-def _keys(plan: Any, walked: list[Any], held: Sequence[str]) -> dict[str, str]:
+def _keys(plan: Any, walked: list[Any], held: Sequence[tuple[Any, ...]]) -> dict[str, str]:
     """Every name of the model's tensors (dotted) -> its tensor's canonical key, as ``plan.apply`` gives it (the
     stacked axes a rule declares included), before the plan runs: the key of a grown embedding's new rows.
     ``held``: the layers that count as positions without records (``assign_keys``)."""

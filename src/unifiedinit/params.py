@@ -569,7 +569,8 @@ def _stack_depth(parts: tuple[Any, ...], p: Param,
     return depth
 
 
-def assign_keys(params: Sequence[Param], *, fresh: bool = False, held: Iterable[str] = ()) -> list[Param]:
+def assign_keys(params: Sequence[Param], *, fresh: bool = False, held: Iterable[str | tuple[Any, ...]] = ()
+                ) -> list[Param]:
     """The same params with ``key`` (and ``stack_depth``) filled: the path's module parts, where a position in
     a sequence of layers (an int part: torch's ``h.3``, a Keras Sequential's 3rd layer, linen's ``layers_3``)
     becomes its rank among the positions in that sequence that hold parameters (so torch's
@@ -580,10 +581,10 @@ def assign_keys(params: Sequence[Param], *, fresh: bool = False, held: Iterable[
 
     ``fresh``: the records were made for this call and nothing else holds them yet (the apply loop's own walk):
     they are filled in place, as their constructor would have filled them, instead of copied. ``held``: the module
-    paths ("pos/1") of layers that hold tensors no record describes (a torch lazy layer not built yet, a layer of
-    persistent buffers only): each counts as a position of its sequences, as the same layer does where the
-    framework records it (Keras's non-trainable weight, an NNX Variable, an Equinox array), so that it moves no
-    other layer's key, ``l`` or ``L``."""
+    paths ("pos/1", or their key parts, ``("pos", 1)``) of layers that hold tensors no record describes (a torch
+    lazy layer not built yet, a layer of persistent buffers only): each counts as a position of its sequences, as
+    the same layer does where the framework records it (Keras's non-trainable weight, an NNX Variable, an Equinox
+    array), so that it moves no other layer's key, ``l`` or ``L``."""
     # a layer's tensors share their module's path: split it, rank its positions and join its words once
     # the path's module prefix (or the backend's key_parts) -> (index, param) of its tensors
     groups: dict[str | tuple[Any, ...], list[tuple[int, Param]]] = {}
@@ -593,7 +594,7 @@ def assign_keys(params: Sequence[Param], *, fresh: bool = False, held: Iterable[
     for group, members in groups.items():
         modules.setdefault(group if isinstance(group, tuple) else _split(group), []).extend(members)
     positions: dict[tuple[Any, ...], set[int]] = {}
-    for parts in [*modules, *(_split(path) for path in held)]:
+    for parts in [*modules, *(_split(path) if isinstance(path, str) else tuple(path) for path in held)]:
         for i, part in enumerate(parts):
             if isinstance(part, int):
                 positions.setdefault(parts[:i], set()).add(part)

@@ -240,9 +240,10 @@ _SHOWN = 300
 _DEFERRED_SIZE = 1024
 
 #: the other sizes a deferred parameter's unknown axes are tried at when its rule fails at ``_DEFERRED_SIZE``
-#: (besides the sizes of its known axes, for a rule that needs two axes alike): the smallest, one that any number
-#: of blocks up to 16 divides (lcm(1..16)) and a very large one; a rule that fails at every one of them fails
-#: whatever the sizes (``Blocks`` that do not divide a known axis, a ``Rows`` index past it, a depth it refuses)
+#: (besides the sizes of its known axes, for a rule that needs two axes alike, and the lcm of its ``Blocks``' part
+#: counts): the smallest, one that any number of blocks up to 16 divides (lcm(1..16)) and a very large one; a rule
+#: that fails at every one of them fails whatever the sizes (``Blocks`` that do not divide a known axis, a ``Rows``
+#: index past it, a depth it refuses)
 _OTHER_SIZES = (1, 720720, 2 ** 40)
 
 
@@ -293,7 +294,9 @@ def _check_deferred(rule: Rule, i: int, p: Param) -> None:
         raise _refused(err, rule, i, q, said) from None
     except (TypeError, ValueError) as err:
         if not isinstance(rule.spec, FromArray):
-            sizes = sorted({d for d in p.shape if d > 0} | set(_OTHER_SIZES))
+            counts = _block_counts(rule.spec) if rule.spec is not None else set[int]()
+            lcm = {math.lcm(*counts)} if counts else set[int]()  # any number of those blocks divides it
+            sizes = sorted({d for d in p.shape if d > 0} | set(_OTHER_SIZES) | lcm)
             if _lowers_at_some_size(rule, p, sizes):
                 return
             tried = ", ".join(str(n) for n in sorted({_DEFERRED_SIZE, *sizes}))
@@ -320,6 +323,18 @@ def _sized(p: Param, n: int) -> Param:
     shape = tuple(n if d == 0 else d for d in p.shape)
     fans = p.layer_fans if p.layer_fans is not None or len(p.slice_shape) >= 2 else (n, n)
     return p._replace(shape=shape, layer_fans=fans)
+
+
+def _block_counts(spec: Spec) -> set[int]:
+    """The numbers of parts of every ``Blocks`` in ``spec``, at any depth (a field holding a spec or specs)."""
+    from .specs import Blocks
+    counts = {len(spec.parts)} if isinstance(spec, Blocks) else set[int]()
+    for name in spec._fields:
+        value: Any = getattr(spec, name)
+        for x in cast("tuple[Any, ...]", value) if isinstance(value, tuple) else (value,):
+            if isinstance(x, Spec):
+                counts |= _block_counts(x)
+    return counts
 
 
 def _lowers_at_some_size(rule: Rule, p: Param, sizes: Iterable[int]) -> bool:
@@ -618,7 +633,7 @@ class Plan:
         return None
 
     def resolve(self, params: Sequence[Param], *, warn: bool = True, stacklevel: int = 2,
-                dry_run: bool = False, skip: Any = frozenset(), held: Sequence[str] = ()) -> Report:
+                dry_run: bool = False, skip: Any = frozenset(), held: Sequence[str | tuple[Any, ...]] = ()) -> Report:
         """Match and lower every parameter, and check that every value fits its dtype; raises (naming the rule and
         the parameter) before anything could be written. Parameters come back with their canonical keys. A
         parameter that ``skip`` names is left to a checkpoint: kept, and listed as such.
@@ -635,17 +650,18 @@ class Plan:
                 with its dots read as "/" (torch's ``"h.0.attn.weight"`` is ``"h/0/attn/weight"``; a path that
                 holds a dot, ``"head.v2/kernel"``, is meant as it is, even where the dotted reading names another
                 parameter). Here, with no model, a name must name one of ``params``. None or empty: none.
-            held: the module paths ("pos/1") of layers holding tensors that no record of ``params`` describes (a
-                torch lazy layer not built yet, a layer of persistent buffers only); each counts as a position in
-                its sequence for the keys, ``l`` and ``L`` (``Plan.apply`` and ``ui.inspect`` find them; default
-                none).
+            held: the module paths ("pos/1", or key parts ``("pos", 1)``) of layers holding tensors that no record
+                of ``params`` describes (a torch lazy layer not built yet, a layer of persistent buffers only);
+                each counts as a position in its sequence for the keys, ``l`` and ``L`` (``Plan.apply`` and
+                ``ui.inspect`` find them; default none).
 
         Returns:
             The ``Report``.
 
         Raises:
             TypeError: ``params`` is not a sequence of ``Param`` records (None, a single one, a number in it).
-            TypeError: ``skip`` is a single string or holds something that is not one.
+            TypeError: ``skip`` is a single string or holds something that is not one; ``held`` is no list or
+                tuple of paths.
             ValueError: a name of ``skip`` names no parameter (the message lists them).
             TypeError, ValueError: a rule cannot initialize a parameter (the message names both).
 
@@ -660,8 +676,13 @@ class Plan:
         from .apply import skip_matched, skip_names
         params = _params_of(params, "Plan.resolve")
         paths = skip_matched(skip_names(skip, "Plan.resolve"), params, owner="Plan.resolve")[0]
+        given: Any = held  # a user's value: checked here
+        items: list[Any] = list(cast("list[Any] | tuple[Any, ...]", given)) if isinstance(given, (list, tuple)) else []
+        if not isinstance(given, (list, tuple)) or not all(isinstance(h, (str, tuple)) for h in items):
+            raise TypeError(f"Plan.resolve: parameter 'held' must be a list or tuple of module paths (such as "
+                            f"['pos/1']), got {v.shown(given)}")
         return self._resolve(params, warn=warn, stacklevel=stacklevel + 1, dry_run=dry_run, skip=paths,
-                             held=tuple(held))
+                             held=tuple(items))
 
     def _stacked_as_declared(self, p: Param, i: int | None) -> Param:
         """``p`` with the leading axes that rule ``i`` (the one that matched it) declares stacked
@@ -676,7 +697,8 @@ class Plan:
         return p._replace(stacked=tuple(range(declared)))
 
     def _resolve(self, params: Sequence[Param], *, warn: bool = True, stacklevel: int = 2, dry_run: bool = False,
-                 skip: Any = frozenset(), fresh: bool = False, held: Sequence[str] = ()) -> Report:
+                 skip: Any = frozenset(), fresh: bool = False, held: Sequence[str | tuple[Any, ...]] = ()
+                 ) -> Report:
         """``resolve``; ``fresh``: the records were made for this call by a backend's walk (the apply loop), so
         their keys are filled in place (``assign_keys``); ``held``: module paths of layers holding tensors no record
         describes, positions in their sequences all the same (``assign_keys``)."""

@@ -236,7 +236,12 @@ class Ops:
         a float64 window (U(1e6, 1e6 + 1e-3) came out 1e6 everywhere) or refused one past float32's range. Its
         ``uniform`` must draw U[0, 1) itself, not come back here; the samplers clip the values to the window as the
         dtype holds it."""
-        return self.affine(self.uniform(shape, 0.0, 1.0, dt, out), float(high) - float(low), float(low))
+        return self.affine_fresh(self.uniform(shape, 0.0, 1.0, dt, out), float(high) - float(low), float(low))
+
+    def affine_fresh(self, x: Any, scale: float, shift: float) -> Any:
+        """``affine`` of an array the backend has just drawn (or drawn into ``out``), which nothing else holds: a
+        backend may write it in place (MXNet), no new array and no copy; here ``affine``."""
+        return self.affine(x, scale, shift)
 
     def assign(self, out: Any, x: Any) -> Any:
         """Write ``x`` into ``out`` (backends with immutable arrays never get an ``out``)."""

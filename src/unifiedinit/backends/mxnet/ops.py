@@ -92,6 +92,9 @@ class MXNetOps(Ops):
     def affine(self, x: Any, scale: float, shift: float) -> Any:
         return self._affine(x, float(scale), float(shift), in_place=False)
 
+    def affine_fresh(self, x: Any, scale: float, shift: float) -> Any:
+        return self._affine(x, float(scale), float(shift), in_place=True)
+
     def _affine(self, x: Any, scale: float, shift: float, *, in_place: bool) -> Any:
         """scale * x + shift in two roundings, with MXNet's scalar operators (double precision); in ``x`` itself
         when ``in_place`` (a fresh draw, or the array it was drawn into). A subnormal float64 ``scale`` or

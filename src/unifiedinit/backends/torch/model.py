@@ -495,18 +495,31 @@ def walk(model: Any, *, module: nn.Module | None = None, lazy: list[str] | None 
     refuse_module_option(model, module, "walk")
     found: list[tuple[Any, torch.Tensor]] = []
     _walk_modules(model, "", None, found, lazy, norms)
-    wrapper = _wrapper_parts(model)
-    inner = _fsdp1_levels(model)
-    if not wrapper and not inner:
+    unwrap = _unwrapper(model)
+    if unwrap is None:
         return tie(found)
     out: list[tuple[Any, torch.Tensor]] = []
     for p, t in tie(found):  # keyed as the wrapped model's own: its values do not depend on the wrapper
         parts = p.key_parts if p.key_parts is not None else _split(p.path.rpartition("/")[0])
-        kept = tuple(part for i, part in enumerate(parts) if parts[:i + 1] not in inner) if inner else parts
-        if wrapper and kept[:len(wrapper)] == wrapper:
-            kept = kept[len(wrapper):]
+        kept = unwrap(parts)
         out.append((p._replace(key_parts=kept) if kept != parts else p, t))
     return out
+
+
+def _unwrapper(model: nn.Module) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
+    """The map from a module path's parts in ``model`` to the wrapped model's own (``torch.compile``'s, DDP's and
+    DataParallel's level around it, FSDP1's levels inside), so that keys do not depend on the wrappers; None where
+    there is none."""
+    wrapper = _wrapper_parts(model)
+    inner = _fsdp1_levels(model)
+    if not wrapper and not inner:
+        return None
+
+    def unwrap(parts: tuple[Any, ...]) -> tuple[Any, ...]:
+        kept = tuple(part for i, part in enumerate(parts) if parts[:i + 1] not in inner) if inner else parts
+        return kept[len(wrapper):] if wrapper and kept[:len(wrapper)] == wrapper else kept
+
+    return unwrap
 
 
 #: the modules that define torch's FSDP classes (FSDP1's wrapper, FSDP2's module; FSDP2 under
@@ -618,12 +631,14 @@ def _wrapper_parts(model: nn.Module) -> tuple[str, ...]:
         model = inner
 
 
-def positions(model: Any, found: Sequence[tuple[Param, Any]], module: nn.Module | None = None) -> tuple[str, ...]:
+def positions(model: Any, found: Sequence[tuple[Param, Any]], module: nn.Module | None = None
+              ) -> tuple[tuple[Any, ...], ...]:
     """The module paths of layers of ``model`` (or of ``module``, a state_dict's) that hold tensors no record of
     ``found`` describes: a lazy layer not built yet, a layer of persistent buffers only (a fixed position table).
     Each counts as a position of its sequence in the keys (``assign_keys``'s ``held``), as Keras (a non-trainable
     weight), NNX (a Variable) and Equinox (an array) count the same layer, so that building a lazy layer or
-    porting the model moves no other layer's key."""
+    porting the model moves no other layer's key. As key parts (``params._split``'s), read through the wrappers
+    around the model as its records' keys are (``_unwrapper``)."""
     from .meta import named_modules
     root: nn.Module | None = model if isinstance(model, nn.Module) else module
     if root is None:
@@ -635,7 +650,8 @@ def positions(model: Any, found: Sequence[tuple[Param, Any]], module: nn.Module 
         if name and (any(isinstance(t, UNBUILT) for t in layer._parameters.values()) or any(
                 b is not None and n not in layer._non_persistent_buffers_set for n, b in layer._buffers.items())):
             held.add(name.replace(".", "/"))
-    return tuple(sorted(held - under))
+    unwrap = _unwrapper(root) if root is model else None
+    return tuple(unwrap(_split(path)) if unwrap is not None else _split(path) for path in sorted(held - under))
 
 
 def _walk_modules(module: nn.Module, base: str, parent: nn.Module | None, found: list[tuple[Any, torch.Tensor]],
@@ -665,25 +681,42 @@ def refuse_shared_memory(found: Sequence[tuple[Param, torch.Tensor]]) -> None:
     """Refuse, before anything is written, two records whose tensors share memory without being one tensor: a
     Parameter made from another's view (``dec.weight = nn.Parameter(enc.weight.t())``, a tied autoencoder) would be
     written twice, the second draw overwriting the first while the report shows both. One tensor under two names
-    (``dec.weight = enc.weight``) is one record already (``tie``)."""
-    spans: dict[tuple[Any, int], list[tuple[int, int, Param]]] = {}
+    (``dec.weight = enc.weight``) is one record already (``tie``); views of one buffer that share no entry (its
+    columns as q, k and v) are fine. Read from shapes, strides and offsets only: no device memory is read."""
+    spans: dict[tuple[Any, int], list[tuple[int, int, Param, torch.Tensor]]] = {}
     for p, t in found:
         if type(t) not in (torch.Tensor, nn.Parameter) or t.is_meta or t.numel() == 0:  # plain memory only
             continue
         size = t.element_size()  # sizes as ints (a symbol under torch.compile specializes, as its shapes do)
         start = operator.index(t.storage_offset()) * size
         end = start + (1 + sum((operator.index(n) - 1) * abs(st) for n, st in zip(t.shape, t.stride()))) * size
-        spans.setdefault((t.device, t.untyped_storage().data_ptr()), []).append((start, end, p))
+        spans.setdefault((t.device, t.untyped_storage().data_ptr()), []).append((start, end, p, t))
     for group in spans.values():
-        if len(group) < 2:
-            continue
         group.sort(key=lambda g: g[0])
-        for (_, end, p), (start, _, q) in zip(group, group[1:]):
-            if start < end:
-                raise ValueError(f"parameters {p.path!r} and {q.path!r} share memory without being one tensor (one "
-                                 f"is made from a view of the other, such as nn.Parameter(w.t())): a plan would write "
-                                 f"it twice. Tie them as one Parameter (dec.weight = enc.weight), or skip one "
-                                 f"(skip=[{q.path.replace('/', '.')!r}])")
+        for i, (_, end, p, a) in enumerate(group):
+            for start, _, q, b in group[i + 1:]:
+                if start >= end:  # sorted by start: no later one reaches into ``a`` either
+                    break
+                if _share_entries(a, b):
+                    raise ValueError(
+                        f"parameters {p.path!r} and {q.path!r} share memory without being one tensor (one is made "
+                        f"from a view of the other, such as nn.Parameter(w.t())): a plan would write it twice. Tie "
+                        f"them as one Parameter (dec.weight = enc.weight), or skip one "
+                        f"(skip=[{q.path.replace('/', '.')!r}])")
+
+
+def _share_entries(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Do two views of one storage, whose byte ranges overlap, have an entry in common? Marked in a boolean mask of
+    the range on the host, from their shapes, strides and offsets (another dtype each: taken as sharing)."""
+    if a.dtype != b.dtype:
+        return True
+    offsets = (operator.index(a.storage_offset()), operator.index(b.storage_offset()))
+    ends = [o + 1 + sum((operator.index(n) - 1) * abs(st) for n, st in zip(t.shape, t.stride()))
+            for o, t in zip(offsets, (a, b))]
+    low = min(offsets)
+    mask = torch.zeros(max(ends) - low, dtype=torch.bool)
+    mask.as_strided(tuple(a.shape), a.stride(), offsets[0] - low).fill_(True)
+    return bool(mask.as_strided(tuple(b.shape), b.stride(), offsets[1] - low).any())
 
 
 def _same_tensor(t: torch.Tensor) -> Any:
