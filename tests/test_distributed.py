@@ -652,12 +652,13 @@ def fsdp_wrappers(rank: int, world: int) -> None:
     for module in model.modules():
         if isinstance(module, FSDPModule):
             module.reshard()
-    handle = model[0].unshard(async_op=True)  # an unshard in flight: waited for, it sets the values it gathered
+    # an unshard in flight: waited for, it sets the values it gathered
+    handle = cast(Any, model[0]).unshard(async_op=True)
     with pytest.raises(ValueError, match=r"FSDP2 module '0' .* has an unshard in flight .* call wait\(\) on"):
         ui.presets.flax.apply(model, seed=9)
     assert handle is not None
     handle.wait()
-    model[0].reshard()
+    cast(Any, model[0]).reshard()
     ui.presets.flax.apply(model, seed=9, portable=True)
     _assert_equal(_gather(model), want, "FSDP2 resharded")
     for t in model.parameters():  # FSDP2 frees memory by resizing storage: portable writes left it resizable

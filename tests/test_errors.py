@@ -4,7 +4,7 @@ the layout's name and the parameter named for the dtype are the only words that 
 tensor names its 'tensor', an initializer called as init(shape, dtype), Keras's and Flax's, its 'dtype'.)"""
 
 import re
-from typing import Any, cast
+from typing import Any, Callable, cast
 
 import numpy as np
 import pytest
@@ -442,7 +442,7 @@ def test_tensor_info_refuses_an_option_that_is_no_pair_by_name(option, value, ki
     """``TensorInfo.make(shape, layer_fans=3)`` and ``ui.lower(spec, shape, layer_fans=3)`` raised Python's "'int'
     object is not iterable" (only ``ui.sample`` and ``portable`` checked first): ``TensorInfo.make`` checks both
     options once, for every caller, naming the parameter, the value and what is allowed."""
-    calls = [lambda: ui.TensorInfo.make((4,), **{option: value})]
+    calls: list[Callable[[], object]] = [lambda: ui.TensorInfo.make((4,), **{option: value})]
     if option == "layer_fans":  # ui.lower takes no depth
         calls.append(lambda: ui.lower(ui.KaimingUniform(), (4,), layer_fans=value))
     for call in calls:
@@ -452,10 +452,12 @@ def test_tensor_info_refuses_an_option_that_is_no_pair_by_name(option, value, ki
 
 def test_tensor_info_reads_an_iterator_of_fans_once():
     """A generator of two fans was read twice (its length, then its entries): "not enough values to unpack"."""
-    info = ui.TensorInfo.make((4,), layer_fans=(f for f in (4, 3)), depth=iter([1, 2]))
+    info = ui.TensorInfo.make((4,), layer_fans=(f for f in (4, 3)),  # pyright: ignore[reportArgumentType]
+                              depth=iter([1, 2]))  # pyright: ignore[reportArgumentType] - iterators under test
     assert info.layer_fans == (4, 3) and info.depth == (1, 2)
-    assert ui.lower(ui.KaimingUniform(), (4,), layer_fans=(f for f in (4, 3))) == \
-        ui.lower(ui.KaimingUniform(), (4,), layer_fans=(4, 3))
+    fans: Any = (f for f in (4, 3))  # a generator: no Sequence, under test
+    spec = ui.KaimingUniform()
+    assert ui.lower(spec, (4,), layer_fans=fans) == ui.lower(spec, (4,), layer_fans=(4, 3))
 
 
 @pytest.mark.parametrize("dtype,low", [("float16", 40000.0), ("bfloat16", 2e38)])

@@ -8,6 +8,7 @@ import itertools
 import math
 import re
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -517,7 +518,8 @@ def test_portable_torch_writes_leave_the_storage_resizable(dtype):
     model = torch.nn.Linear(6, 4).to(kind)
     report = ui.presets.torch.apply(model, seed=2, portable=True)  # the plan's writes (blocks)
     whole = torch.zeros(3, 4, 6, dtype=kind)
-    written = [(dict(model.named_parameters())[e.param.path], ui.presets.torch.portable_values(e, 2))
+    written: list[tuple[torch.Tensor, Any]] = [(dict(model.named_parameters())[e.param.path],
+                                                ui.presets.torch.portable_values(e, 2))
                for e in report.entries]
     written.append((init_(whole[1], spec, portable=p), portable(spec, (4, 6), seed=3, key="k", dtype=dtype)))
     assert init_(torch.empty(0, 6, dtype=kind), spec, portable=p).shape == (0, 6)  # no memory to view
