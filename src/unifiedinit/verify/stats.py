@@ -50,7 +50,7 @@ class Moments(NamedTuple):
     far from 0 (N(1e6, 1), whose raw moments lose its variance in the shift to the mean) and for one of huge values
     (U[-1e307, 1e307), whose E[X^2] is past a float's range but whose std is not).
 
-    Args:
+    Attributes:
         mean: E[X].
         std: the standard deviation (0 for a single value; inf only where it is past a float's range).
         central: E[((X - mean) / std)^k] for k = 2..6 (the first is 1; all 0 for a single value); NaN where not
