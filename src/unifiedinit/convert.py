@@ -19,7 +19,6 @@ spec back. A framework is imported only by its own converter (MXNet through ``un
 
 from __future__ import annotations
 
-import math
 import numbers
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no runtime import of typing
@@ -40,12 +39,7 @@ def _ours(obj: Any) -> S.Spec | None:
 def _real(x: Any) -> bool:
     """Whether ``x`` is a finite real number (not a bool) that a float holds: an integer past float64's range
     (10 ** 400) is not, and is left to the spec, which refuses it naming the parameter."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        return False
-    try:
-        return math.isfinite(x)
-    except OverflowError:  # an int no float holds
-        return False
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and v.finite(x)
 
 
 def _float_held(owner: str, name: str, value: Any) -> None:

@@ -687,10 +687,9 @@ def refuse_shared_memory(found: Sequence[tuple[Param, torch.Tensor]]) -> None:
     for p, t in found:
         if type(t) not in (torch.Tensor, nn.Parameter) or t.is_meta or t.numel() == 0:  # plain memory only
             continue
-        size = t.element_size()  # sizes as ints (a symbol under torch.compile specializes, as its shapes do)
-        start = operator.index(t.storage_offset()) * size
-        end = start + (1 + sum((operator.index(n) - 1) * abs(st) for n, st in zip(t.shape, t.stride()))) * size
-        spans.setdefault((t.device, t.untyped_storage().data_ptr()), []).append((start, end, p, t))
+        size = t.element_size()
+        start, end = _span(t)
+        spans.setdefault((t.device, t.untyped_storage().data_ptr()), []).append((start * size, end * size, p, t))
     for group in spans.values():
         group.sort(key=lambda g: g[0])
         for i, (_, end, p, a) in enumerate(group):
@@ -710,13 +709,18 @@ def _share_entries(a: torch.Tensor, b: torch.Tensor) -> bool:
     the range on the host, from their shapes, strides and offsets (another dtype each: taken as sharing)."""
     if a.dtype != b.dtype:
         return True
-    offsets = (operator.index(a.storage_offset()), operator.index(b.storage_offset()))
-    ends = [o + 1 + sum((operator.index(n) - 1) * abs(st) for n, st in zip(t.shape, t.stride()))
-            for o, t in zip(offsets, (a, b))]
-    low = min(offsets)
-    mask = torch.zeros(max(ends) - low, dtype=torch.bool)
-    mask.as_strided(tuple(a.shape), a.stride(), offsets[0] - low).fill_(True)
-    return bool(mask.as_strided(tuple(b.shape), b.stride(), offsets[1] - low).any())
+    (a_start, a_end), (b_start, b_end) = _span(a), _span(b)
+    low = min(a_start, b_start)
+    mask = torch.zeros(max(a_end, b_end) - low, dtype=torch.bool)
+    mask.as_strided(tuple(a.shape), a.stride(), a_start - low).fill_(True)
+    return bool(mask.as_strided(tuple(b.shape), b.stride(), b_start - low).any())
+
+
+def _span(t: torch.Tensor) -> tuple[int, int]:
+    """The entries of its storage a non-empty view reaches: [its offset, one past its farthest entry), as ints (a
+    symbol under torch.compile specializes, as its shapes do)."""
+    start = operator.index(t.storage_offset())
+    return start, start + 1 + sum((operator.index(n) - 1) * abs(st) for n, st in zip(t.shape, t.stride()))
 
 
 def _same_tensor(t: torch.Tensor) -> Any:
