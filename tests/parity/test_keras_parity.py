@@ -30,6 +30,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import re
 import warnings
 
 import numpy as np
@@ -291,15 +292,20 @@ def test_reversed_uniform_bounds_are_refused():
              numpy(K.RandomUniform(0.0, 1.0, seed=2)((2000,))), "RandomUniform(maxval, minval)")
 
 
-@pytest.mark.parametrize("build", [
-    lambda m: m.RandomNormal(float("nan")), lambda m: m.RandomNormal(0.0, math.inf),
-    lambda m: m.TruncatedNormal(stddev=float("nan")), lambda m: m.RandomUniform(-math.inf, 0.0),
-    lambda m: m.VarianceScaling(float("nan")), lambda m: m.VarianceScaling(math.inf),
-    lambda m: m.Constant(float("nan")), lambda m: m.Identity(math.inf), lambda m: m.Orthogonal(float("nan"))])
-def test_non_finite_arguments_are_refused(build):
+@pytest.mark.parametrize("build,name", [
+    (lambda m: m.RandomNormal(float("nan")), "RandomNormal: parameter 'mean'"),
+    (lambda m: m.RandomNormal(0.0, math.inf), "RandomNormal: parameter 'stddev'"),
+    (lambda m: m.TruncatedNormal(stddev=float("nan")), "TruncatedNormal: parameter 'stddev'"),
+    (lambda m: m.RandomUniform(-math.inf, 0.0), "RandomUniform: parameter 'minval'"),
+    (lambda m: m.VarianceScaling(float("nan")), "VarianceScaling: parameter 'scale'"),
+    (lambda m: m.VarianceScaling(math.inf), "VarianceScaling: parameter 'scale'"),
+    (lambda m: m.Constant(float("nan")), "Constant: parameter 'value'"),
+    (lambda m: m.Identity(math.inf), "Identity: parameter 'gain'"),
+    (lambda m: m.Orthogonal(float("nan")), "Orthogonal: parameter 'gain'")])
+def test_non_finite_arguments_are_refused(build, name):
     assert intended("keras", "RandomNormal/TruncatedNormal/RandomUniform/VarianceScaling/Constant/Identity/"
                              "Orthogonal with NaN or inf arguments") is not None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^" + re.escape(name)):  # in the words of the Keras class called
         build(O)
     build(K)  # Keras builds it (and writes NaN or inf)
 
