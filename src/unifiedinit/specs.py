@@ -339,7 +339,8 @@ class Constant(Spec):
 
     def __post_init__(self) -> None:
         value = self.value
-        if hasattr(value, "tolist") and not isinstance(value, (int, float)):
+        # isinstance first: torch.compile traces it on a symbolic float (a changing constant_ argument), not hasattr
+        if not isinstance(value, (int, float)) and hasattr(value, "tolist"):
             value = value.tolist()
         if isinstance(value, (list, tuple)):
             value = _nested_tuple(value, "value", "Constant")

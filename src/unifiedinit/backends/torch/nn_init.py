@@ -382,8 +382,10 @@ def trunc_normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, a: 
 def _constant(fn: str, tensor: torch.Tensor, val: Any) -> torch.Tensor:
     _need_tensor(fn, tensor)
     plain = isinstance(val, numbers.Real) and not isinstance(val, (bool, torch.Tensor))
-    if plain and math.isfinite(val) and (tensor.is_floating_point() or tensor.is_complex()):
-        return _write(tensor, Constant(val))
+    # v.finite and _number's float: torch.compile makes a float argument symbolic once it changes (or with
+    # dynamic=True), and neither math.isfinite nor a spec takes a SymFloat; an integer no float holds: torch's fill_
+    if plain and v.finite(val) and (tensor.is_floating_point() or tensor.is_complex()):
+        return _write(tensor, Constant(_number(fn, "val", val)))
     # what a spec does not hold (NaN, inf, complex, bool and tensor values) and integer and bool tensors (torch's
     # fill_ truncates, wraps a negative value into an unsigned dtype, refuses other overflows): torch's own fill
     with torch.no_grad():
