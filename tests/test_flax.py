@@ -260,6 +260,16 @@ def test_seed_custom_mixture_in_flax():
     assert stats.check(w, ui.Mixture([ui.Uniform(5, 10), ui.Zeros(), ui.Uniform(-10, -5)], [0.25, 0.5, 0.25]))
 
 
+def test_seeds_at_and_past_two_to_the_32_get_keys_of_their_own():
+    # jax.random.key takes the low 32 bits; seed_key folds in the high half from 2**32 on (2**32 itself included)
+    from unifiedinit.backends.flax.ops import seed_key
+    seeds = [0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1]
+    keys = [tuple(np.asarray(jax.random.key_data(seed_key(s))).ravel().tolist()) for s in seeds]
+    assert len(set(keys)) == len(seeds), dict(zip(seeds, keys))
+    far, zero = (np.asarray(F.sample(ui.Normal(), (4,), seed=s)) for s in (2 ** 32, 0))
+    assert not np.array_equal(far, zero)
+
+
 SHARDED = textwrap.dedent("""
     import os
     os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"

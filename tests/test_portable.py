@@ -829,6 +829,30 @@ def test_a_key_holding_a_lone_surrogate_is_refused_when_the_portable_is_made(str
     assert ui.Portable(0, "enc/\U0001f600/weight", stream=stream).key == "enc/\U0001f600/weight"  # a paired one
 
 
+@pytest.mark.parametrize("stream", ["chunks", "counter"])
+def test_a_portable_comes_back_from_its_dict(stream):
+    """``Portable(**p.to_dict()) == p`` in either stream (the dict is what a saved initializer's config holds)."""
+    p = ui.Portable(3, "0/weight/0", stream=stream)
+    assert ui.Portable(**p.to_dict()) == p
+
+
+@needs("keras")
+@pytest.mark.parametrize("stream", ["chunks", "counter"])
+def test_a_keras_initializer_rebuilt_from_its_config_keeps_its_portable_stream(stream):
+    """A Keras SpecInitializer rebuilt by ``from_config(get_config())`` draws the saved one's values, which are
+    the Portable's own; the other stream's values differ (checked, so a stream dropped from the config fails)."""
+    import keras
+    from unifiedinit.backends import keras as K
+    p, spec = ui.Portable(3, "0/weight/0", stream=stream), ui.Normal(std=0.02)
+    init = spec.to_keras(portable=p, layout="keras")
+    again = K.SpecInitializer.from_config(init.get_config())
+    drawn, redrawn = (np.asarray(keras.ops.convert_to_numpy(i((4, 3)))) for i in (init, again))
+    np.testing.assert_array_equal(redrawn, drawn)
+    np.testing.assert_array_equal(drawn, p.values(spec, (4, 3), "keras"))
+    other = ui.Portable(3, "0/weight/0", stream="counter" if stream == "chunks" else "chunks")
+    assert not np.array_equal(drawn, other.values(spec, (4, 3), "keras"))
+
+
 def test_the_key_functions_refuse_a_lone_surrogate_by_name():
     from unifiedinit.counter import counter_key
     from unifiedinit.reference import philox_key

@@ -191,16 +191,34 @@ def test_presets_torch_reproduces_bilinear_and_the_bias_of_a_parametrized_weight
 
     def build():
         return nn.ModuleDict({"bi": nn.Bilinear(8, 6, 200), "orth": parametrizations.orthogonal(nn.Linear(200, 400)),
-                              "conv": parametrizations.orthogonal(nn.Conv2d(16, 300, 3))})
+                              "conv": parametrizations.orthogonal(nn.Conv2d(16, 300, 3)),
+                              "grouped": parametrizations.orthogonal(nn.Conv2d(16, 400, 3, groups=4))})
 
     torch.manual_seed(0)
     theirs = build()
     ours = build()
     report = ui.presets.torch.apply(ours, seed=0)
-    assert {p.path.split("/")[0] for p in report.unmatched} == {"orth", "conv"}
-    for name in ("bi.weight", "bi.bias", "orth.bias", "conv.bias"):
+    assert {p.path.split("/")[0] for p in report.unmatched} == {"orth", "conv", "grouped"}
+    for name in ("bi.weight", "bi.bias", "orth.bias", "conv.bias", "grouped.bias"):
         a, b = ours.get_parameter(name).detach().numpy(), theirs.get_parameter(name).detach().numpy()
         assert stats.ks_2samp(a.ravel(), b.ravel())[1] > 1e-6, (name, a.std(), b.std())
+    # the grouped conv's weight (400, 16 / 4, 3, 3) has fans (36, 3600): its bias U(+-1/6) as torch's own, whose
+    # maximum passes 0.95/6 (all 400 values under it: chance 0.95**400 = 1e-9 a side)
+    (grouped,) = [e.param for e in report.entries if e.param.path == "grouped/bias"]
+    assert tuple(grouped.layer_fans) == (36, 3600)
+    for bias in (ours.get_parameter("grouped.bias"), theirs.get_parameter("grouped.bias")):
+        assert 0.95 / 6 < float(bias.detach().abs().max()) <= 1 / 6 + 1e-7  # + float32 rounding
+
+
+def test_an_lstms_projection_has_its_own_key_and_leaves_the_input_weights_key_and_values_alone():
+    # weight_hr_l0 (role weight, as weight_ih_l0) is keyed ".../projection": without it the two collided and both
+    # took a disambiguated key, so a projection changed weight_ih_l0's portable values
+    projected, plain = nn.LSTM(6, 8, proj_size=4), nn.LSTM(6, 8)
+    reports = [ui.presets.torch.apply(m, seed=0, portable=True) for m in (projected, plain)]
+    keys = [{e.param.path: e.param.key for e in r.entries} for r in reports]
+    assert (keys[0]["weight_ih_l0"], keys[0]["weight_hr_l0"], keys[1]["weight_ih_l0"]) == \
+        ("weight", "weight/projection", "weight")
+    assert torch.equal(projected.weight_ih_l0, plain.weight_ih_l0)  # (32, 6) both, the same key and seed
 
 
 def test_a_lazy_norm_before_its_first_call_is_named_and_the_rest_is_set():
