@@ -207,7 +207,8 @@ BAD_DICTS = [
     ([1, 2], ["expected a dict"]),
     ({"type": "Normal", "sdt": 1.0}, ["spec.sdt", "no parameter 'sdt'", "mean, std"]),
     ({"type": "Normal", "std": -1.0}, ["spec:", "'std'", "> 0"]),
-    ({"type": "Normal", "std": {"a": 1}}, ["spec.std", "expected a number"]),
+    ({"type": "Normal", "std": {"a": 1}}, ["spec.std", "Normal: parameter 'std' must be a real number"]),
+    ({"type": "Normal", "std": {1: 1.0}}, ["spec.std", "a dict's keys must be strings, got 1"]),
     ({"type": "Normal", "std": "1.0"}, ["'std'", "real number"]),
     ({"type": "Mixture", "components": [{"type": "Uniform"}, {"type": "Normal", "std": "x"}], "weights": [0.5, 0.5]},
      ["spec.components[1].std: Normal: parameter 'std'"]),
@@ -539,3 +540,76 @@ def test_a_scaled_function_name_used_as_a_value_is_refused_when_built(factor, na
     # called, each function is still taken
     got = ui.Scaled(ui.Normal(0.0, 1.0), "sqrt(fan_in) * log(exp(1)) + min(l, 1) - max(0, l)")
     assert got.value(ui.TensorInfo.make((4, 4), depth=(2, 3))) == pytest.approx(2.0 + 1.0 - 2.0)
+
+
+def test_an_optional_spec_field_left_as_none_reads_back_from_json():
+    """A spec of one's own with ``extra: Spec | None = None``: to_json wrote ``"extra": null``, and from_dict,
+    from_json and Plan.from_json refused it ("expected a dict with a 'type' key, got NoneType")."""
+    class MaybeShifted8(ui.Spec):
+        base: ui.Spec
+        extra: "ui.Spec | None" = None
+
+        def lower(self, info):
+            return self.base.lower(info)
+    ui.register(MaybeShifted8)
+    try:
+        for spec in (MaybeShifted8(ui.Normal(0.0, 0.02)), MaybeShifted8(ui.Normal(0.0, 0.02), ui.Zeros())):
+            assert ui.from_json(spec.to_json()) == spec == ui.from_dict(spec.to_dict())
+            plan = ui.Plan().rule(spec, role="weight")
+            assert ui.Plan.from_json(plan.to_json()) == plan
+        # a spec field that is not optional still refuses None, by name
+        with pytest.raises(ValueError, match=r"spec\.base: Affine: parameter 'base' must be a spec, got None"):
+            ui.from_dict({"type": "Affine", "base": None, "scale": 1.0})
+    finally:
+        from unifiedinit import specs
+        specs._REGISTRY.pop("MaybeShifted8", None)
+
+
+def test_scaled_constants_read_from_a_json_object_as_from_pairs():
+    """``Scaled(constants={"w": 64.0})`` in Python and in an expression: a JSON object was refused ("expected a
+    number, string, null or list, got dict"). Read as the mapping it is; to_dict still writes the pairs."""
+    spec = ui.Scaled(ui.Normal(), "sqrt(w / fan_in)", {"w": 64.0, "b": 2})
+    as_object = json.dumps({"type": "Scaled", "base": {"type": "Normal"}, "factor": "sqrt(w / fan_in)",
+                            "constants": {"w": 64.0, "b": 2}})
+    assert ui.from_json(as_object) == spec == ui.from_json(spec.to_json())
+    assert ui.from_dict(json.loads(as_object)).to_dict() == spec.to_dict()
+    assert spec.to_dict()["constants"] == [["b", 2.0], ["w", 64.0]]  # from_dict(to_dict(s)) == s, unchanged
+    with pytest.raises(ValueError, match=r"spec\.constants: Scaled: parameter 'constants' has the name 'fan_in'"):
+        ui.from_json(as_object.replace('"w": 64.0', '"fan_in": 64.0'))
+
+
+def test_json_bytes_may_open_with_a_byte_order_mark():
+    """``json.loads`` reads UTF-8 bytes that open with a BOM (as Windows editors write them); from_json refused
+    them ("Unexpected UTF-8 BOM"). A byte that is not UTF-8 is still named at its offset in the bytes as given."""
+    spec = ui.Normal(0.0, 0.02)
+    text = spec.to_json().encode()
+    assert json.loads(b"\xef\xbb\xbf" + text) == spec.to_dict()  # Python's own reader takes them
+    assert ui.from_json(b"\xef\xbb\xbf" + text) == spec
+    with pytest.raises(ValueError, match=r"the text is not UTF-8: byte 6 is b'\\xff'"):
+        ui.from_json(b"\xef\xbb\xbf{\"t\xff")
+    with pytest.raises(ValueError, match="not valid JSON"):  # a str is JSON text as given, as json.loads takes it
+        ui.from_json("\ufeff" + spec.to_json())
+
+
+@pytest.mark.parametrize("wrap, leaf", [(lambda s: ui.Mixture([s], [1.0]), ui.Normal()),
+                                        (lambda s: ui.Blocks([s, ui.Zeros()]), ui.Constant([[1.0, 2.0]])),
+                                        (lambda s: ui.Affine(s, 1.0, 0.0), ui.Normal())])
+def test_an_expression_reads_exactly_the_nesting_json_reads(wrap, leaf):
+    """from_expression counted each list as a level, so a spec nested 16 to 31 deep through lists (Mixture,
+    Blocks) was written and read back as JSON but not from its repr, though every repr reads back. Depth is counted
+    as from_dict counts it now: at the limit both read it, one level past it both refuse it."""
+    spec, levels = leaf, 0
+    while levels < 40:
+        deeper = wrap(spec)
+        try:
+            deeper.to_json()
+        except ValueError as err:
+            assert "nested deeper than 32 levels" in str(err)
+            break
+        spec, levels = deeper, levels + 1
+    assert levels >= 29  # the limit: 31 wrappers of a number-valued spec, 29 of a 2-D Constant
+    assert ui.from_expression(repr(spec)) == spec == ui.from_json(spec.to_json())
+    with pytest.raises(ValueError, match="nested deeper than 32 levels"):
+        ui.from_dict(deeper.to_dict())
+    with pytest.raises(ValueError, match="nested deeper than 32 levels"):
+        ui.from_expression(repr(deeper))

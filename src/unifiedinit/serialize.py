@@ -2,7 +2,8 @@
 
 Loading never evaluates, imports or unpickles anything: a dict names a registered spec class by its
 ``type``, and its other keys must be exactly that class's fields, holding plain JSON values (numbers,
-strings, null, lists) or nested spec dicts where the class takes specs. Anything else is refused with the
+strings, null, lists, string-keyed objects) or nested spec dicts where the class takes specs (null where it takes
+an optional one). Anything else is refused with the
 path of the offending field, for example ``spec.components[1].std``.
 """
 
@@ -118,22 +119,30 @@ def _plain_writable(value: Any, path: str, depth: int, what: str) -> None:
 
 
 def _plain_value(value: Any, path: str, depth: int) -> Any:
+    """A plain JSON value, checked: a number, string, None, or a list or a string-keyed dict of them (one level
+    more each), as ``from_expression`` reads one (``Scaled``'s constants as ``{"w": 64.0}``); the spec checks it."""
     if depth > MAX_DEPTH:
         raise _fail(path, f"nested deeper than {MAX_DEPTH} levels")
-    given: bool | int | float | str | list[Any] | None = value  # a loaded value: checked here
+    given: bool | int | float | str | list[Any] | dict[Any, Any] | None = value  # a loaded value: checked here
     if given is None or isinstance(given, (bool, int, float, str)):
         return given
     if isinstance(given, list):
         return [_plain_value(x, f"{path}[{i}]", depth + 1) for i, x in enumerate(given)]
-    raise _fail(path, f"expected a number, string, null or list, got {type(value).__name__}")
+    if isinstance(given, dict):
+        key = next((k for k in given if not isinstance(k, str)), None)
+        if key is not None:
+            raise _fail(path, f"a dict's keys must be strings, got {_quoted(key)}")
+        return {k: _plain_value(x, f"{path}.{_brief(k)}", depth + 1) for k, x in given.items()}
+    raise _fail(path, f"expected a number, string, null, list or dict, got {type(value).__name__}")
 
 
 def from_dict(data: Any, *, _path: str = "spec", _depth: int = 0) -> Spec:
     """The spec a ``spec.to_dict()`` describes.
 
     Loading evaluates, imports and unpickles nothing: ``data["type"]`` names a registered spec class, its other keys
-    must be exactly that class's fields, holding plain JSON values (numbers, strings, None, lists) or nested spec
-    dicts where the class takes specs, and the spec checks its values as its constructor does.
+    must be exactly that class's fields, holding plain JSON values (numbers, strings, None, lists, dicts with string
+    keys: ``Scaled``'s constants may be ``{"w": 64.0}`` or its pairs) or nested spec dicts where the class takes
+    specs (None where it takes an optional one), and the spec checks its values as its constructor does.
 
     Args:
         data: a dict ``{"type": name, field: value, ...}`` as ``to_dict`` writes it (``json.load`` of a saved spec).
@@ -178,8 +187,10 @@ def from_dict(data: Any, *, _path: str = "spec", _depth: int = 0) -> Spec:
             continue
         where = f"{_path}.{key}"
         if key in cls._spec_fields:
-            parts: list[Any] | dict[str, Any] = value
-            if isinstance(parts, list):
+            parts: list[Any] | dict[str, Any] | None = value
+            if parts is None:  # an optional spec left out (``extra: Spec | None = None``): the class checks it
+                kwargs[key] = None
+            elif isinstance(parts, list):
                 kwargs[key] = [from_dict(x, _path=f"{where}[{i}]", _depth=_depth + 1) for i, x in enumerate(parts)]
             else:
                 kwargs[key] = from_dict(value, _path=where, _depth=_depth + 1)
@@ -289,7 +300,8 @@ def _first_duplicate_key(text: str) -> tuple[int, str]:
 
 
 def load_json(text: str | bytes, what: str = "spec") -> Any:
-    """Parse untrusted JSON text: a length limit; the text must be UTF-8; no NaN/Infinity, no number that
+    """Parse untrusted JSON text: a length limit; the text must be UTF-8 (bytes may open with a byte order mark, as
+    ``json.loads`` reads them); no NaN/Infinity, no number that
     overflows to infinity, no integer of more than MAX_INT_DIGITS digits, no key twice in one object; nesting
     deeper than Python can follow is a ValueError (not a RecursionError). Each refusal names its position."""
     import json
@@ -299,11 +311,12 @@ def load_json(text: str | bytes, what: str = "spec") -> Any:
         raise _fail(what, f"the JSON text is longer than {MAX_JSON_CHARS} characters", what)
     if isinstance(text, (bytes, bytearray)):
         raw = bytes(text)
+        bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0  # a UTF-8 byte order mark (Windows editors write one)
         try:
-            text = raw.decode("utf-8")
+            text = raw[bom:].decode("utf-8")
         except UnicodeDecodeError as err:
-            raise _fail(what, f"the text is not UTF-8: byte {err.start} is {raw[err.start:err.start + 1]!r}",
-                        what) from None
+            at = err.start + bom  # counted in the bytes as given
+            raise _fail(what, f"the text is not UTF-8: byte {at} is {raw[at:at + 1]!r}", what) from None
     def no_constants(word: str) -> Any:
         raise _Refused(word, f"{word} is not a finite number")
 
@@ -348,7 +361,7 @@ def from_json(text: str | bytes) -> Spec:
     overflows, no integer of more than 100 digits, no key twice in one object.
 
     Args:
-        text: the JSON text, a ``str`` or UTF-8 ``bytes``.
+        text: the JSON text, a ``str`` or UTF-8 ``bytes`` (with or without a byte order mark).
 
     Returns:
         The spec it describes.
@@ -435,7 +448,9 @@ def _node(node: Any, depth: int) -> Any:
         number: float = node.operand.value  # type: ignore[assignment]  # an int or a float, checked above
         return -number if isinstance(node.op, ast.USub) else number
     if isinstance(node, (ast.List, ast.Tuple)):
-        return [_node(x, depth + 1) for x in node.elts]
+        # depth as from_dict counts it: a list of specs is no level of its own (each spec one more than the spec
+        # that holds it), a list of values one level more per list
+        return [_node(x, depth if _names_spec(x, specs) else depth + 1) for x in node.elts]
     if isinstance(node, ast.Dict):
         keys = [_node(k, depth + 1) if k is not None else None for k in node.keys]
         if not all(isinstance(k, str) for k in keys):
@@ -465,6 +480,13 @@ def _node(node: Any, depth: int) -> Any:
     literal = _literal(node)
     raise ValueError(f"cannot parse spec: at {where}: {literal or type(node).__name__} is not allowed (real "
                      "numbers, strings, True/False/None, lists, dicts and registered spec names only)")
+
+
+def _names_spec(node: Any, specs: dict[str, Any]) -> bool:
+    """Whether ``node`` is a registered spec's name or a call of one (``Zeros``, ``Normal(std=0.02)``)."""
+    import ast
+    called = node.func if isinstance(node, ast.Call) else node
+    return isinstance(called, ast.Name) and called.id in specs
 
 
 #: the literals an expression may not hold, in words
