@@ -659,3 +659,16 @@ def test_a_whole_number_float64_cannot_hold_is_refused_not_rounded(make):
     m.p = torch.nn.Parameter(torch.zeros(2, dtype=torch.int64), requires_grad=False)
     ui.Plan().rule(ui.Constant(2 ** 60)).apply(m, seed=0)
     assert m.p.tolist() == torch.zeros(2, dtype=torch.int64).fill_(2 ** 60).tolist() == [2 ** 60] * 2
+
+
+@pytest.mark.parametrize("saved, name", [({"seed": 1, "kye": "k"}, "'kye'"), ({"seed": 1, "key": "k", "seeds": 2},
+                                                                              "'seeds'"), ({1: 2}, "1")])
+def test_a_saved_portable_dict_names_a_key_a_portable_does_not_take(saved, name):
+    """A hook's saved ``portable`` dict (a Keras config, an MXNet dumps()) with a misspelt key failed with Python's
+    bare "Portable.__init__() got an unexpected keyword argument"; it names the key and the keys taken."""
+    from unifiedinit.portable import portable_option
+    with pytest.raises(ValueError, match=rf"^parameter 'portable' has the key {name}, which a Portable does not take; "
+                                         r"allowed: seed, key, stream \(as Portable.to_dict\(\) writes them\)$"):
+        portable_option(saved)
+    for good in (ui.Portable(1, "k"), ui.Portable(1, "k", "counter")):
+        assert portable_option(good.to_dict()) == good

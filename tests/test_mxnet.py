@@ -281,6 +281,46 @@ def test_global_init_follows_mxnet_conventions_and_never_fails_on_vectors(given)
     assert stats.check(get(block.matrix_weight), ui.KaimingUniform(), layout="mxnet")
 
 
+def module_bias(var_init, global_init):
+    """The bias MXNet's symbol API gives a variable with its own initializer, the Module initialized with another."""
+    bias = mx.sym.var("fc_bias", init=var_init, shape=(2,))
+    out = mx.sym.FullyConnected(mx.sym.var("data"), weight=mx.sym.var("fc_weight", shape=(2, 3)), bias=bias,
+                                num_hidden=2)
+    mod = mx.mod.Module(out, data_names=["data"], label_names=None)
+    mod.bind(data_shapes=[("data", (1, 3))])
+    mod.init_params(initializer=global_init)
+    return mod.get_params()[0]["fc_bias"].asnumpy()
+
+
+def gluon_bias(bias_init, global_init):
+    """The bias Gluon gives a Dense layer with its own bias initializer, the net initialized with another."""
+    net = gluon.nn.Dense(2, in_units=3, bias_initializer=bias_init)
+    net.initialize(global_init)
+    return net.bias.data().asnumpy()
+
+
+def test_a_parameters_own_initializer_equal_to_the_global_one_is_still_its_own():
+    """A parameter given its own initializer whose dumps() equals the global one's got the global's name rules (its
+    bias 0, where MXNet's own Constant(5) writes 5): the symbol API hands a variable's own initializer over as its
+    dumps() string, and Gluon a bias_initializer given as one. Compared with MXNet's Constant(5) in the same run. The
+    very initializer the net is initialized with (object or string) still gets the name rules (the README says so:
+    Gluon hands that parameter over as one with none of its own)."""
+    ours, theirs = (lambda: ui.Constant(5.0).to_mxnet()), (lambda: mx.init.Constant(5.0))
+    very = ours()
+    cases = [("Module, equal objects", module_bias, lambda make: (make(), make())),
+             ("Module, one object", module_bias, lambda make: (very, very) if make is ours else (make(),) * 2),
+             ("Gluon, own dumps(), global object", gluon_bias, lambda make: (make().dumps(), make())),
+             ("Gluon, own dumps(), global dumps()", gluon_bias, lambda make: (make().dumps(), make().dumps()))]
+    for label, run, given in cases:
+        got, native = run(*given(ours)), run(*given(theirs))
+        np.testing.assert_array_equal(got, native, err_msg=label)
+        np.testing.assert_array_equal(got, 5.0, err_msg=label)
+    text = very.dumps()
+    for label, same in (("one object", very), ("one string", text)):
+        np.testing.assert_array_equal(gluon_bias(same, same), 0.0, err_msg=label)  # the name rules: a bias is 0
+    np.testing.assert_array_equal(gluon_bias(None, text), 0.0)  # none of its own, the global as a string: the rules
+
+
 def test_a_forward_backward_pass_and_a_trainer_step_run_after_init():
     net = gluon.nn.Sequential()
     net.add(gluon.nn.Conv2D(8, 3, activation="relu"), gluon.nn.BatchNorm(), gluon.nn.Flatten(), gluon.nn.Dense(10))

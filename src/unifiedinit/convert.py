@@ -14,7 +14,10 @@ What has no spec is refused with a ValueError that names the argument: a seed or
 and is dropped (Keras's ``seed``), or refused where the caller may expect it to be kept (torch's ``generator``);
 axes that move the fans (Keras's ``input_axes``, JAX's ``in_axis``...) are refused, since a spec holds no axes (give
 them to the hook: ``spec.to_flax(in_axis=...)``, ``spec.to_keras(layout=...)``). unifiedinit's own hooks give their
-spec back. A framework is imported only by its own converter (MXNet through ``unifiedinit.backends.mxnet``).
+spec back when made with their framework's default layout; one made with another (``to_mxnet(layout=
+"mxnet_conv_transpose")``, its ``dumps()``, ``to_keras(layout=ui.Layout(...))``, ``to_flax(in_axis=0)``) is refused
+by the same rule, naming the layout or the axes: the spec alone would take the default layout's fans. A framework
+is imported only by its own converter (MXNet through ``unifiedinit.backends.mxnet``).
 """
 
 from __future__ import annotations
@@ -30,10 +33,46 @@ from . import specs as S
 __all__ = ["from_keras", "from_jax", "from_torch_fn", "from_mxnet"]
 
 
-def _ours(obj: Any) -> S.Spec | None:
-    """The spec of one of unifiedinit's own hooks (``spec.to_keras()``, ``to_flax()``, ``to_torch()``...)."""
+def _ours(obj: Any, owner: str, default: str) -> S.Spec | None:
+    """The spec of one of unifiedinit's own hooks (``spec.to_keras()``, ``to_flax()``, ``to_torch()``...), whose
+    layout must be its framework's ``default`` one (``_default_layout``)."""
     spec = getattr(obj, "spec", None) if type(obj).__module__.startswith("unifiedinit.") else None
-    return spec if isinstance(spec, S.Spec) else None
+    if not isinstance(spec, S.Spec):
+        return None
+    _default_layout(f"{owner}({type(obj).__name__})", getattr(obj, "layout", None), default)
+    return spec
+
+
+#: JAX's default axes, as a layout holds them (out, in, batch), and by the names its initializers take them
+_JAX_AXES = {"in_axis": (-2,), "out_axis": (-1,), "batch_axis": ()}
+
+
+def _default_layout(owner: str, layout: Any, default: str) -> None:
+    """Refuse a hook of ours whose layout is not its framework's ``default`` one ("keras", "flax", "mxnet", "torch";
+    None is the default): a spec holds no layout, so the spec alone would read its fans from the default layout and
+    draw from another law (a transposed convolution's fans, JAX's ``in_axis``...). JAX's default axes given as axes
+    (``to_flax(in_axis=(-2,))``, the JAX drop-ins) are Flax's layout."""
+    if layout is None:
+        return
+    from .layout import LAYOUTS, get_layout
+    chosen = get_layout(layout)
+    if chosen == LAYOUTS[default]:
+        return
+    keep = "; convert a hook made with {0}, or keep this hook, which keeps {1}".format
+    if default == "flax" and type(chosen).__name__ == "JaxAxes":  # to_flax(in_axis=..., ...), a JAX drop-in
+        given = {"in_axis": chosen.in_axes, "out_axis": chosen.out_axes, "batch_axis": chosen.batch_axes}
+        moved = [name for name in _JAX_AXES if tuple(given[name]) != _JAX_AXES[name]]
+        if not moved:
+            return
+        shown = ", ".join(f"{name}={given[name][0] if len(given[name]) == 1 else tuple(given[name])!r}"
+                          for name in moved)
+        raise ValueError(f"{owner}: parameter{'s' if len(moved) > 1 else ''} {shown} cannot become a spec: a spec "
+                         f"holds no axes, and alone it takes the fans of JAX's default axes instead; allowed: "
+                         f"in_axis=-2, out_axis=-1, batch_axis=() (the defaults){keep('them', 'its axes')}")
+    value = repr(chosen.name) if LAYOUTS.get(chosen.name) == chosen else f"a ui.Layout named {v.shown(chosen.name)}"
+    raise ValueError(f"{owner}: parameter 'layout' = {value} cannot become a spec: a spec holds no layout, and "
+                     f"alone it takes the fans of the layout {default!r} instead; allowed: {default!r} (the "
+                     f"default){keep('it', 'its layout')}")
 
 
 def _real(x: Any) -> bool:
@@ -83,8 +122,9 @@ def from_keras(initializer: Any) -> S.Spec:
         The spec of the same law (``spec.to_keras()`` draws it again in Keras).
 
     Raises:
-        ValueError: ``input_axes``/``output_axes`` given, a subclass with its own ``__call__`` (its law is its own),
-            an initializer with no spec (``STFT``), or anything that is not a Keras initializer.
+        ValueError: ``input_axes``/``output_axes`` given, one of ours with a layout other than "keras" (its fans
+            would be lost), a subclass with its own ``__call__`` (its law is its own), an initializer with no spec
+            (``STFT``), or anything that is not a Keras initializer.
 
     Examples:
         >>> import keras
@@ -111,7 +151,7 @@ def from_keras(initializer: Any) -> S.Spec:
                 raise _refuse(f"from_keras({type(initializer).__name__})", name, getattr(initializer, name),
                               "the fans come from these axes of the tensor and a spec holds no axes; give them as a "
                               "layout: spec.to_keras(layout=unifiedinit.Layout(name, out_axes, in_axes))")
-    spec = _ours(initializer)
+    spec = _ours(initializer, "from_keras", "keras")
     if spec is not None:
         return spec
     rules: tuple[tuple[Any, Callable[[Any], S.Spec]], ...] = (
@@ -167,8 +207,9 @@ def from_jax(initializer: Any, **kwargs: Any) -> S.Spec:
     Raises:
         TypeError: keyword arguments with an initializer (rather than its factory), or arguments the factory does
             not take.
-        ValueError: a name that is no factory, non-default axes, a complex dtype, values the spec refuses, or an
-            initializer that no ``jax.nn.initializers`` factory made.
+        ValueError: a name that is no factory, non-default axes (ours too: ``spec.to_flax(in_axis=0)``, or a layout
+            other than "flax"), a complex dtype, values the spec refuses, or an initializer that no
+            ``jax.nn.initializers`` factory made.
 
     Examples:
         >>> import jax
@@ -201,7 +242,7 @@ def from_jax(initializer: Any, **kwargs: Any) -> S.Spec:
                         f"name, not an initializer it made")
     if getattr(initializer, "__module__", "") == "unifiedinit.backends.flax.initializers":
         return _jax_drop_in(initializer)
-    spec = _ours(initializer)
+    spec = _ours(initializer, owner, "flax")
     if spec is not None:
         return spec
     if initializer is J.zeros:
@@ -286,12 +327,7 @@ def _jax_drop_in(initializer: Any) -> S.Spec:
     if cells.get("column_axis", -1) != -1:
         raise _refuse(where, "column_axis", cells["column_axis"],
                       "the specs' orthogonal axis is the layout's output axis; use spec.to_flax(out_axis=...)")
-    layout = getattr(initializer, "layout", None)
-    if layout is not None and (tuple(layout.out_axes), tuple(layout.in_axes), tuple(layout.batch_axes)) != \
-            ((-1,), (-2,), ()):
-        raise _refuse(where, "in_axis", layout.name, "the fans come from the axes and a spec holds none; give them "
-                                                     "to the hook: spec.to_flax(in_axis=..., out_axis=..., "
-                                                     "batch_axis=...)")
+    _default_layout(where, getattr(initializer, "layout", None), "flax")
     return spec
 
 
@@ -333,7 +369,8 @@ def from_torch_fn(fn: Any, **kwargs: Any) -> S.Spec:
     Raises:
         TypeError: an argument ``fn`` does not take, or arguments given with one of unifiedinit's own hooks.
         ValueError: ``fn`` is not one of those initializers, a partial with positional arguments, a
-            ``generator``, or values the spec refuses (named as torch names them).
+            ``generator``, one of ours with a layout other than "torch" (its fans would be lost), or values the spec
+            refuses (named as torch names them).
 
     Examples:
         >>> import math
@@ -348,7 +385,7 @@ def from_torch_fn(fn: Any, **kwargs: Any) -> S.Spec:
     import inspect
 
     import torch
-    spec = _ours(fn)
+    spec = _ours(fn, "from_torch_fn", "torch")
     if spec is not None:
         if kwargs:
             raise TypeError(f"from_torch_fn: {fn!r} takes no keyword arguments here, got {', '.join(kwargs)}")
@@ -431,6 +468,19 @@ _MXNET_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "xavier": ("rnd_type", "factor_type", "magnitude"), "orthogonal": ("rand_type",)}
 
 
+#: the keywords of unifiedinit's MXNet ``SpecInitializer``, as its ``dumps()`` writes them
+SPEC_INITIALIZER_KEYWORDS = ("spec", "layout", "portable")
+
+
+def refuse_unknown_keywords(owner: str, kw: dict[str, Any]) -> None:
+    """Refuse a keyword that ``SpecInitializer`` does not take (a misspelt ``layuot`` in a ``dumps()`` string, which
+    would otherwise be dropped or fail unnamed), naming it and those it takes."""
+    unknown = sorted(set(kw) - set(SPEC_INITIALIZER_KEYWORDS), key=str)
+    if unknown:
+        raise ValueError(f"{owner}: parameter {v.shown(unknown[0])} is not a SpecInitializer keyword; allowed: "
+                         f"{', '.join(SPEC_INITIALIZER_KEYWORDS)} (as its dumps() writes them)")
+
+
 def _mxnet_object(initializer: Any) -> S.Spec | tuple[str, str, dict[str, Any]]:
     """An ``mx.init.Initializer`` object as (its MXNet class's name, the name of the class whose ``_init_weight`` it
     draws with, the attributes that ``_init_weight`` reads), or the spec of a subclass of unifiedinit's own that
@@ -463,6 +513,7 @@ def _mxnet_object(initializer: Any) -> S.Spec | tuple[str, str, dict[str, Any]]:
         if not isinstance(spec, S.Spec):
             raise ValueError(f"from_mxnet: parameter 'initializer' is a {cls.__name__}, a subclass of unifiedinit's "
                              f"SpecInitializer, whose 'spec' is not a spec: {spec!r}")
+        _default_layout(f"from_mxnet({cls.__name__})", getattr(obj, "layout", None), "mxnet")
         return spec
     label = mxnet_class.__name__.lower()
     law = next(c for c in cls.__mro__ if "_init_weight" in vars(c)).__name__.lower()
@@ -503,7 +554,9 @@ def from_mxnet(initializer: Any) -> S.Spec:
     Raises:
         ValueError: a string that is not a ``dumps()`` string, an object that is not an ``mx.init.Initializer``, a
             subclass with its own ``_init_weight``, ``__call__``... (its law is its own), an initializer with no
-            single law (``Orthogonal``, ``LSTMBias``, ``Mixed``...), or values the spec refuses (each named).
+            single law (``Orthogonal``, ``LSTMBias``, ``Mixed``...), values the spec refuses (each named), or one of
+            ours (or its ``dumps()``) with a layout other than "mxnet" (its fans would be lost) or a keyword its
+            ``dumps()`` does not write.
 
     Examples:
         >>> import unifiedinit as ui
@@ -527,7 +580,7 @@ def from_mxnet(initializer: Any) -> S.Spec:
                              f"[name, {{keyword: value}}], got {v.shown(initializer)}")
         name = label = name.lower()
     else:
-        spec = _ours(initializer)
+        spec = _ours(initializer, owner, "mxnet")
         if spec is not None:
             return spec
         found = _mxnet_object(initializer)
@@ -591,6 +644,8 @@ def from_mxnet(initializer: Any) -> S.Spec:
         return S.Bilinear()
     if name in ("specinitializer", "unifiedinit"):
         from .serialize import from_dict
+        refuse_unknown_keywords(where, kw)
+        _default_layout(where, kw.get("layout"), "mxnet")
         return from_dict(kw["spec"])
     if name == "orthogonal":
         raise _refuse(where, "rand_type", kw.get("rand_type", "uniform"),

@@ -74,10 +74,17 @@ class Portable:
 
 
 def portable_option(value: Any) -> Portable | None:
-    """A hook's ``portable=`` argument: None, a Portable, or a dict from a saved config."""
+    """A hook's ``portable=`` argument: None, a Portable, or a dict from a saved config (``Portable.to_dict()``'s
+    keys: seed, key, stream; any other is refused by name)."""
     given: Portable | dict[str, Any] | None = value  # a user's value: checked here
     if given is None or isinstance(given, Portable):
         return given
     if isinstance(given, dict):
+        from dataclasses import fields
+        names = [f.name for f in fields(Portable)]
+        unknown = sorted((k for k in given if k not in names), key=str)
+        if unknown:
+            raise ValueError(f"parameter 'portable' has the key {v.shown(unknown[0])}, which a Portable does not take; "
+                             f"allowed: {', '.join(names)} (as Portable.to_dict() writes them)")
         return Portable(**given)
     raise TypeError(f"parameter 'portable' must be a unifiedinit.Portable(seed, key) or None, got {value!r}")

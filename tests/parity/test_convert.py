@@ -545,6 +545,88 @@ def test_a_msraprelu_slope_whose_square_no_float_holds_is_refused_naming_it():
     assert ui.from_mxnet('["msraprelu", {"slope": 1e150}]') == ui.from_mxnet(mx.init.MSRAPrelu(slope=1e150))  # MXNet's
 
 
+# ---------------------------------------------------------------- our own hooks, made with a layout not the default
+
+#: what each refusal says after the parameter: the spec alone would take the default layout's fans
+LOST = r"cannot become a spec: a spec holds no (layout|axes), and alone it takes the fans of "
+
+
+@needs("mxnet")
+def test_from_mxnet_refuses_our_initializer_with_a_layout_not_mxnets():
+    """to_mxnet(layout="mxnet_conv_transpose"), as an object and as its dumps(), converted to the bare spec, whose
+    to_mxnet() takes the "mxnet" layout's fans: a ConvTranspose weight (8, 2, 3, 3) got twice the bound. A
+    dumps() with a misspelt keyword ('layuot') was read without it, and mx.init.create failed unnamed."""
+    from unifiedinit.backends.mxnet import SpecInitializer, mx
+
+    class Mine(SpecInitializer):  # a subclass that changes nothing: converted as ours, by the same rule
+        pass
+    spec = ui.KaimingUniform()
+    init = spec.to_mxnet(layout="mxnet_conv_transpose")
+    shape = (8, 2, 3, 3)
+    assert init.lower(shape, "float32") != spec.to_mxnet().lower(shape, "float32")  # what converting would lose
+    for given in (init, init.dumps(), mx.init.create(init.dumps()), Mine(spec, layout="mxnet_conv_transpose")):
+        with pytest.raises(ValueError, match=r"from_mxnet\(\w+\): parameter 'layout' = 'mxnet_conv_transpose' " + LOST
+                           + r"the layout 'mxnet' instead; allowed: 'mxnet' \(the default\); convert a hook made "
+                             r"with it, or keep this hook"):
+            ui.from_mxnet(given)
+    for given in (spec.to_mxnet(), spec.to_mxnet(layout="mxnet").dumps(), Mine(spec),
+                  spec.to_mxnet(portable=ui.Portable(1, "k")).dumps()):
+        assert ui.from_mxnet(given) == spec
+    text = spec.to_mxnet().dumps().replace('"layout"', '"layuot"')
+    for read in (ui.from_mxnet, mx.init.create):
+        with pytest.raises(ValueError, match=r"parameter 'layuot' is not a SpecInitializer keyword; allowed: spec, "
+                                             r"layout, portable"):
+            read(text)
+
+
+@needs("keras")
+def test_from_keras_refuses_our_initializer_with_a_layout_not_keras():
+    """A SpecInitializer with layout="keras_conv_transpose" or a ui.Layout of one's own (saved in its config)
+    converted to the bare spec, whose to_keras() takes the "keras" layout's fans."""
+    import keras
+    spec = ui.KaimingUniform()
+    for layout, shown in (("keras_conv_transpose", "'keras_conv_transpose'"),
+                          (ui.Layout("mine", (0,), (1,)), "a ui.Layout named 'mine'")):
+        init = spec.to_keras(seed=1, layout=layout)
+        assert init.lower((3, 3, 8, 2), "float32") != spec.to_keras().lower((3, 3, 8, 2), "float32")
+        for given in (init, keras.initializers.serialize(init)):
+            with pytest.raises(ValueError, match=rf"from_keras\(SpecInitializer\): parameter 'layout' = {shown} "
+                                                 + LOST + r"the layout 'keras' instead; allowed: 'keras' \(the "
+                                                          r"default\)"):
+                ui.from_keras(given)
+    assert ui.from_keras(spec.to_keras(seed=1)) == spec
+    assert ui.from_keras(keras.initializers.serialize(spec.to_keras(layout="keras"))) == spec
+
+
+@needs("jax")
+def test_from_jax_refuses_our_initializer_with_axes_or_a_layout_not_flaxs():
+    """to_flax(in_axis=0, out_axis=1) converted to the bare spec, whose to_flax() reads JAX's default axes; JAX's
+    own variance_scaling(in_axis=0) was refused, ours not. JAX's default axes given as axes are Flax's layout."""
+    spec = ui.KaimingUniform()
+    assert spec.to_flax(in_axis=0, out_axis=1).lower((4, 6, 5)) != spec.to_flax().lower((4, 6, 5))
+    for hook, words in ((spec.to_flax(in_axis=0, out_axis=1), r"parameters in_axis=0, out_axis=1 " + LOST +
+                         r"JAX's default axes instead; allowed: in_axis=-2, out_axis=-1, batch_axis=\(\) \(the "
+                         r"defaults\); convert a hook made with them, or keep this hook, which keeps its axes"),
+                        (spec.to_flax(batch_axis=(0,)), r"parameter batch_axis=0 " + LOST),
+                        (spec.to_flax(layout="keras"), r"parameter 'layout' = 'keras' " + LOST +
+                         r"the layout 'flax' instead; allowed: 'flax' \(the default\)")):
+        with pytest.raises(ValueError, match=r"from_jax\(FlaxInitializer\): " + words):
+            ui.from_jax(hook)
+    for hook in (spec.to_flax(), spec.to_flax(layout="flax"), spec.to_flax(in_axis=(-2,), out_axis=-1)):
+        assert ui.from_jax(hook) == spec
+
+
+@needs("torch")
+def test_from_torch_fn_refuses_our_initializer_with_a_layout_not_torchs():
+    """The same rule for torch's hook on a tensor: to_torch(layout="torch_conv_transpose") lost its layout."""
+    spec = ui.KaimingUniform()
+    with pytest.raises(ValueError, match=r"from_torch_fn\(TorchInitializer\): parameter 'layout' = "
+                                         r"'torch_conv_transpose' " + LOST + r"the layout 'torch' instead; allowed: "
+                                                                             r"'torch' \(the default\)"):
+        ui.from_torch_fn(spec.to_torch(layout="torch_conv_transpose"))
+    assert ui.from_torch_fn(spec.to_torch()) == ui.from_torch_fn(spec.to_torch(layout="torch")) == spec
+
+
 # ---------------------------------------------------------------------------------------------------- imports
 
 @needs("torch")

@@ -30,6 +30,7 @@ from typing import Any
 
 from ... import _validate as v
 from ... import draws as D
+from ...convert import refuse_unknown_keywords
 from ...layout import LayoutLike, TensorInfo, get_layout, vector_fans
 from ...portable import portable_option
 from ...samplers import draw as sampled
@@ -88,8 +89,9 @@ class SpecInitializer(_Initializer):
     Raises:
         TypeError: ``spec`` is neither a spec nor a dict; ``layout`` is not a string; ``portable`` is not a
             Portable, a dict or None. When it initializes: random values for an integer dtype.
-        ValueError: a spec dict that names no registered spec; an unknown layout name. When it initializes: a shape
-            the spec cannot fill, or values the dtype cannot hold.
+        ValueError: a spec dict that names no registered spec; an unknown layout name; a keyword other than these
+            three (a dumps() string with a misspelt one, ``layuot``); a ``portable`` dict with a key other than
+            seed, key, stream. When it initializes: a shape the spec cannot fill, or values the dtype cannot hold.
 
     Examples:
         >>> import unifiedinit as ui
@@ -105,7 +107,9 @@ class SpecInitializer(_Initializer):
         ([[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]], [0.0, 0.0, 0.0])
     """
 
-    def __init__(self, spec: Spec | dict[str, Any], layout: str = "mxnet", portable: Any = None) -> None:
+    def __init__(self, spec: Spec | dict[str, Any], layout: str = "mxnet", portable: Any = None,
+                 **unknown: Any) -> None:
+        refuse_unknown_keywords("SpecInitializer", unknown)  # from a dumps() string: named, with the keywords taken
         if isinstance(spec, dict):
             spec = from_dict(spec)
         if not isinstance(spec, Spec):
@@ -157,17 +161,19 @@ class SpecInitializer(_Initializer):
 
     @staticmethod
     def _is_global(desc: Any) -> bool:
-        """Whether Gluon calls this as ``net.initialize(init)``'s initializer: the parameter's ``__init__`` is the
-        global one, as given (the object) or as its ``dumps()`` string, from which ``mx.init.create`` makes a new
-        object for the global and another for the parameter. (A parameter given the very initializer the net is
+        """Whether Gluon calls this as ``net.initialize(init)``'s initializer, for a parameter with no initializer of
+        its own: Gluon then hands the global one over as the parameter's ``__init__``, as given: the object itself,
+        or the ``dumps()`` string, from which ``mx.init.create`` makes a new object for the global and another for
+        the parameter (``_gluon_default`` tells that string from a parameter's own). A parameter's own initializer
+        never counts, even one equal to the global (MXNet's ``mx.init.Constant(5)`` given to a bias writes 5 whatever
+        the global initializer): the symbol API's ``Module.init_params`` hands a variable's own over as its
+        ``dumps()`` string, Gluon a parameter's own as given. (A parameter given the very initializer the net is
         initialized with cannot be told from one given none.)"""
         whole: Any = getattr(desc, "global_init", None)
         if whole is None:  # a plain name (MXNet's legacy call, or ours on one array): no global initializer
             return False
         given: Any = getattr(desc, "attrs", {}).get("__init__")
-        if isinstance(given, str) and isinstance(whole, SpecInitializer):
-            return given == whole.dumps()
-        return given is whole
+        return given is whole or (isinstance(given, str) and _gluon_default(given))
 
     def _init_default(self, desc: Any, arr: Any) -> None:
         """A name MXNet has no rule for (its own initializers raise): the spec."""
@@ -176,6 +182,28 @@ class SpecInitializer(_Initializer):
     def __repr__(self) -> str:  # MXNet's verbose log shows it: whether the values are portable too
         shown = f", portable={self.portable!r}" if self.portable is not None else ""
         return f"SpecInitializer({self.spec!r}, layout={self.layout.name!r}{shown})"
+
+
+def _gluon_default(given: str) -> bool:
+    """Whether ``given``, a parameter's ``__init__`` string, is the global initializer Gluon fell back to: MXNet
+    1.9's ``Parameter._finish_deferred_init``, which calls the global initializer, holds the parameter's own as
+    ``init`` and the global as ``default_init``, the very same object where the parameter has none. Its frame, a few
+    calls up, tells this where the arguments cannot: the two strings are equal when the parameter's own initializer
+    equals the global one. Called from no such frame (the symbol API's ``Module``), a string is a parameter's own."""
+    import inspect
+    frame = inspect.currentframe()
+    try:
+        for _ in range(8):  # here, _is_global, _init_weight, Initializer.__call__, _finish_deferred_init
+            if frame is None:
+                return False
+            if frame.f_code.co_name == "_finish_deferred_init" and \
+                    frame.f_globals.get("__name__") == "mxnet.gluon.parameter":
+                init, default = frame.f_locals.get("init"), frame.f_locals.get("default_init")
+                return given is init and init is default
+            frame = frame.f_back
+        return False
+    finally:
+        del frame  # no reference cycle through the frames
 
 
 def initializer(spec: Spec, layout: LayoutLike = "mxnet", portable: Any = None) -> SpecInitializer:
