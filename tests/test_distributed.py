@@ -37,6 +37,7 @@ def _entry(rank: int, world: int, port: int, scenario: str, errors: str) -> None
     """One rank: join the group, run the scenario, leave a traceback file on failure."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     torch.set_num_threads(1)
+    name = "init_process_group"
     try:
         dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
         try:
@@ -46,7 +47,7 @@ def _entry(rank: int, world: int, port: int, scenario: str, errors: str) -> None
             dist.destroy_process_group()
     except BaseException:
         with open(os.path.join(errors, f"rank{rank}.txt"), "w") as f:
-            f.write(traceback.format_exc())
+            f.write(f"in scenario {name}:\n{traceback.format_exc()}")
         raise
 
 
@@ -705,19 +706,13 @@ def test_a_rank_killed_before_it_reports_is_run_again_once(tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize("world", [1, 2, 4])
-@pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_sharded_plans(scenario, world, tmp_path):
-    if scenario == "native_dtensor" and world == 1:
-        pytest.skip("distinct shards need two ranks; one rank is the unsharded case, tested everywhere else")
-    _spawn(scenario, world, tmp_path)
-
-
-def test_normed_layers_sharded(tmp_path):
-    _spawn("normed_sharded", 2, tmp_path)
-
-
-def test_dtensor_checkpoints_and_fsdp_wrappers(tmp_path):
-    _spawn("dtensor_checkpoints+fsdp_wrappers", 2, tmp_path)
+def test_sharded_plans(world, tmp_path):
+    """Every scenario on ``world`` ranks, one after the other in one spawned group: a spawn costs each rank a
+    fresh interpreter and torch's import, which was most of a scenario's time when each had its own group. A
+    failing scenario's traceback names it. native_dtensor needs two ranks (distinct shards; one rank is the
+    unsharded case, tested everywhere else); the normed layers, DTensor checkpoints and FSDP wrappers run on two."""
+    names = [name for name in SCENARIOS if world > 1 or name != "native_dtensor"]
+    _spawn("+".join(names + (list(ON_TWO) if world == 2 else [])), world, tmp_path)
 
 
 if __name__ == "__main__":  # pragma: no cover - run one scenario by hand: python tests/test_distributed.py NAME N
