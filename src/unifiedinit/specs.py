@@ -1135,6 +1135,8 @@ def _nested_tuple(value: Any, where: str, owner: str = "FromArray") -> tuple[Any
         items = tolist()
     if isinstance(items, (list, tuple)):
         return tuple(_nested_tuple(x, where, owner) for x in items)
+    if type(items) is float and math.isfinite(items):  # what _exact_real gives back unchanged: a table's entries,
+        return items                                   # thousands a recipe, need not pay for its checks
     return _exact_real(owner, where, items)
 
 
