@@ -293,7 +293,8 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("RadioLayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("Sapiens2LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("PocketTTSAudioTokenizerLayerScale", "*scale", "layer_scale_initial_scale", 0.01),
-                 ("LwDetrViTLayer", "*gamma_[12]", "cae_init_values", 0.1))
+                 ("LwDetrViTLayer", "*gamma_[12]", "cae_init_values", 0.1),
+                 ("FocalNetLayer", "*gamma_[12]", "layerscale_value", 1e-4))
 
 
 #: what a family's _init_weights sets by class beyond the base init (transformers 5), tensors no kind covers or whose
@@ -375,7 +376,7 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("EdgeTamVideoPerceiverResampler", "*latents_[12]d", Normal(0.0, 1.0)),
     ("Sam3TrackerModel", "*no_memory_embedding", Zeros()), ("Sam3ViTEmbeddings", "*position_embeddings", "std"),
     ("SeamlessM4Tv2TextToUnitDecoder", "*/pos_emb_alpha*", Ones()),
-    ("VJEPA2PredictorEmbeddings", "*mask_tokens", Zeros()),
+    ("VJEPA2PredictorEmbeddings", "*mask_tokens", Zeros()), ("FocalNetEmbeddings", "*mask_token", Zeros()),
     # DAC's (and PE-Audio's) Snake activations, CSM's codebook heads, PatchTST's [CLS] (0.02 whatever init_std),
     # Mistral Large 4's rotary alpha and softmax scalings, Muse Spark's residual gates
     ("Snake1d", "*alpha", Ones()), ("CsmCodebooksHead", "*weight", "std"),
@@ -690,6 +691,15 @@ def _deformable(plan: Plan, where: str, heads: int, points: Sequence[int], proje
     return plan
 
 
+def _prior_bias(fn: str, config: Any) -> Constant:
+    """A detector's class-head bias for focal loss, -log((1 - p) / p): p the config's
+    ``initializer_bias_prior_prob``, else 1 / (``num_labels`` + 1) (RT-DETR's and DAB-DETR's ``_init_weights``)."""
+    prior = _get(config, "initializer_bias_prior_prob")
+    p = (1 / (_number(fn, config, ("num_labels",), 2, _count) + 1) if prior is None
+         else v.positive(f"presets.{fn}", "initializer_bias_prior_prob", prior))
+    return Constant(-math.log((1 - p) / p))
+
+
 def _detection(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
     """The DETR-like detectors' ``_init_weights``, where the ``model_type`` says so: the deformable attention
     (``_deformable``) of RT-DETR (v2), D-FINE, DEIMv2, Grounding DINO and Deformable DETR; the class heads
@@ -697,8 +707,10 @@ def _detection(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
     1 / (``num_labels`` + 1), the box heads' last layer 0, the denoising and query tables Xavier-uniform; RT-DETR's
     BatchNorm scales N(0, std^2); D-FINE's and DEIMv2's ``reg_scale`` and ``up`` from the config, gates and quality
     heads' last layer 0 (DEIMv2's SwiGLU Xavier-uniform); Grounding DINO's fusion projections Xavier-uniform;
-    Conditional DETR's mask head (Kaiming-uniform, a = 1; its attention map Xavier-uniform with gain
-    ``init_xavier_std``); learned position embeddings U(0, 1); PP-DocLayoutV2's detector RT-DETR's (its
+    Conditional DETR's and DETR's mask head (Kaiming-uniform, a = 1; its attention map Xavier-uniform with gain
+    ``init_xavier_std``); learned position embeddings U(0, 1) (DETR's and Table Transformer's too); DAB-DETR's
+    class bias by the prior (``_prior_bias``) and box head's last layer 0 (its PReLUs: ``_vision_towers``);
+    PP-DocLayoutV2's detector RT-DETR's (its
     reading-order model a sub-model with its own config), V3's and V4's too but for the box heads and tables, which
     keep the base init, V4's reading-order closure weight ``s2r_closure_weight_init``; LW-DETR's deformable
     cross-attention (one level per ``projector_scale_factors``), class biases -log 99 (a prior of 0.01 whatever the
@@ -713,10 +725,7 @@ def _detection(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
         given = _get(config, "decoder_n_points")  # D-FINE's may list one count per level
         points = ([_count(f"presets.{fn}", "decoder_n_points", n) for n in cast(Sequence[Any], given)]
                   if isinstance(given, (list, tuple)) else [count("decoder_n_points", 4)] * levels)
-        prior = _get(config, "initializer_bias_prior_prob")
-        p = 1 / (count("num_labels", 2) + 1) if prior is None else v.positive(f"presets.{fn}",
-                                                                             "initializer_bias_prior_prob", prior)
-        bias, xavier = Constant(-math.log((1 - p) / p)), XavierUniform()
+        bias, xavier = _prior_bias(fn, config), XavierUniform()
         plan = _deformable(plan, "*encoder_attn", count("decoder_attention_heads", 8), points,
                            projections=kind not in ("d_fine", "deimv2"))
         for head in ("*enc_score_head/*", "*decoder/class_embed/*"):  # V3's decoder head is the encoder's, tied
@@ -763,12 +772,16 @@ def _detection(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
                 .rule(Zeros(), kind="dense", path="*bbox_embed/*/layers/2/*"))
     if kind == "deformable_detr":
         plan = plan.rule(XavierUniform(), kind="dense", role="weight", path="*reference_points/*")
-    if kind == "conditional_detr":
+    if kind in ("conditional_detr", "detr"):  # DetrForSegmentation's mask head and attention map
         gain = _number(fn, config, ("init_xavier_std",), 1.0, v.positive)
         plan = (plan.rule(VarianceScaling(1.0, "fan_in", "uniform"), kind="conv", role="weight", path="*mask_head/*")
                 .rule(XavierUniform(gain=gain), kind="dense", role="weight", path="*bbox_attention/[qk]_proj/*"))
-    if kind in ("grounding-dino", "deformable_detr", "conditional_detr"):  # learned position embeddings
-        plan = plan.rule(Uniform(0.0, 1.0), kind="embedding", path="*position_embedding/*_embeddings/*")
+    if kind in ("grounding-dino", "deformable_detr", "conditional_detr", "detr", "table-transformer"):  # learned
+        plan = plan.rule(Uniform(0.0, 1.0), kind="embedding", path="*position_embedding/*_embeddings/*")  # tables
+    if kind == "dab-detr":  # its box head is tied as the decoder's bbox_embed; its PReLUs reset to torch's 0.25
+        plan = (plan.rule(_prior_bias(fn, config), kind="dense", role="bias", path="*class_embed/*")
+                .rule(Zeros(), kind="dense", path="*bbox_predictor/layers/2/*")
+                .rule(Zeros(), kind="dense", path="*decoder/bbox_embed/layers/2/*"))
     return plan
 
 
@@ -1013,8 +1026,10 @@ def _vision_towers(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> P
     (``_HF_LECUN``, by torch's fans of the stored tensor), its LayerNorms' weights (it computes x (1 + w)) and its
     pooling head's ``per_dim_scale`` zeros, the text tower's token embeddings (every row) and [CLS]
     N(0, 1 / ``hidden_size``) (its sinusoidal position table is a buffer); Molmo 2's vision tower's position table
-    N(0, std^2), by its own config; UVDoc's PReLU slopes 0.25 (``nn.PReLU.reset_parameters`` refills the
-    constructor's ``init``, which ``ACT2FN["prelu"]`` leaves at torch's default)."""
+    N(0, std^2), by its own config; UVDoc's and DAB-DETR's PReLU slopes 0.25 (``nn.PReLU.reset_parameters``
+    refills the constructor's ``init``, which ``ACT2FN["prelu"]`` leaves at torch's default); Emu3's VQ-VAE
+    (``emu3_vqgan``): its Conv2d and Conv3d weights He-normal (fan_out), their biases and its linear layers torch's
+    default, its codebook N(0, 1)."""
     if kind in ("videoprism", "videoprism_vision_model", "videoprism_text_model"):
         lecun = VarianceScaling(_HF_LECUN, "fan_in", "normal")
         plan = (plan.rule(lecun, kind=("dense", "conv"), role="weight")
@@ -1033,8 +1048,13 @@ def _vision_towers(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> P
                 .rule(law, layer="VideoPrismTextEmbeddings", path="*cls_emb"))
     if kind == "molmo2_vision":  # hf_model gives Molmo 2's vision tower its own config
         plan = plan.rule(Normal(0.0, std), layer="Molmo2VisionModel", path="*positional_embedding")
-    if kind == "uvdoc":  # torch's PReLU default, init=0.25: a global PReLU rule would miss any other init
+    if kind in ("uvdoc", "dab-detr"):  # torch's PReLU default, init=0.25: a global PReLU rule would miss any other
+        # init (DAB-DETR's ACT2FN["prelu"] activations, reset by its _init_weights)
         plan = plan.rule(Constant(0.25), kind="prelu", role="slope", layer="PReLU")
+    if kind == "emu3_vqgan":  # Emu3's VQ-VAE (a sub-model: hf_model gives it its own config)
+        plan = (plan.rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight")
+                .rule(_TORCH_DEFAULT, kind="conv", role="bias").rule(_TORCH_DEFAULT, kind="dense")
+                .rule(Rows(Normal(0.0, 1.0)), kind="embedding", role="embedding"))
     return plan
 
 
@@ -1172,6 +1192,10 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     if kind in ("dinov2", "dinov2_with_registers", "pvt", "vitdet", "dinov3_vit", "ijepa", "cvt", "swin2sr",
                 "timesformer", "mgp-str"):
         plan = plan.rule(_torch_trunc(std), kind=("dense", "conv"), role="weight")
+    if kind == "vitdet":  # its residual bottleneck blocks: convs He-normal (fan_out), the last norm zeros
+        plan = (plan.rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight",
+                          path="*residual/conv[123]/*")
+                .rule(Zeros(), kind="norm", role="scale", path="*residual/norm3/*"))
     if kind == "swiftformer":  # truncated N(0, 0.02^2) whatever the config's std
         plan = plan.rule(_torch_trunc(0.02), kind=("dense", "conv"), role="weight")
     if kind in ("mimi", "seamless_m4t", "seamless_m4t_v2", "mimi_encoder", "mimi_decoder", "pocket_tts_audio_tokenizer",
@@ -1431,14 +1455,15 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     MobileViT's and EfficientNet's N(0, initializer_range^2) BatchNorm scales, ResNet's and RegNet's He-normal
     (fan_out) convolutions with torch's default linear layers (and RegNet's conv biases), Wav2Vec2's (and its kin's:
     UniSpeech, Data2Vec-Audio, the conformers, WavLM, SpeechT5), HuBERT's, SEW's and SEW-D's convolutions, mask
-    embedding and quantizer, ViTDet's and MGP-STR's truncated linear and conv weights, SAM's and SAM-HQ's Fourier
+    embedding and quantizer, ViTDet's and MGP-STR's truncated linear and conv weights (ViTDet's residual blocks'
+    convolutions He-normal, fan_out, their last norm zeros), SAM's and SAM-HQ's Fourier
     features N(0, (vision_config.scale)^2), DeepSeek-VL hybrid's and TVP's own Conv2d layers He-normal (fan_out),
     Perceiver's modality tokens (a ParameterDict) N(0, initializer_range^2), IDEFICS's gated cross-attention alphas by
     ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), ALIGN's text projection
     Xavier-uniform, Kosmos-2's image-to-text projection N(0, text_config.init_std^2), GroupViT's vision tower
     (``_groupvit``), XLM's and FlauBERT's embeddings N(0, embed_init_std^2), PE-Audio's class embedding, the
     DETR-like detectors' (``_detection``: LW-DETR and PP-DocLayout too) and the mask segmenters' and Depth Pro's
-    (``_segmentation``), VideoPrism's LeCun-normal towers, Molmo 2's vision table and UVDoc's PReLU
+    (``_segmentation``), VideoPrism's LeCun-normal towers, Molmo 2's vision table, UVDoc's and DAB-DETR's PReLU
     (``_vision_towers``), NeoMME's and Nemotron 3 Diarization's (``_loops_and_transcribers``), the speech
     synthesizers' and audio/vision-text towers' (VITS, FastSpeech2-Conformer, CLAP, CLVP, BridgeTower:
     ``_speech_and_towers``), EfficientLoFTR's BatchNorm scales N(0, initializer_range^2), RT-DETR's ResNet

@@ -304,8 +304,16 @@ def _sew_d():
     return transformers.SEWDForCTC(transformers.SEWDConfig(**_SPEECH, squeeze_factor=2, vocab_size=20))
 
 
-def _vitdet():  # truncated linear and conv weights and position table
-    return transformers.VitDetModel(transformers.VitDetConfig(**_VIT, pretrain_image_size=32))
+def _vitdet():  # truncated linear and conv weights and position table; a residual block: He-normal (fan_out)
+    # convolutions, std sqrt(2 / 16) = 0.35 against the truncated 0.02, and a zero last norm
+    return transformers.VitDetModel(transformers.VitDetConfig(**_VIT, pretrain_image_size=32,
+                                                              residual_block_indices=[1]))
+
+
+def _focalnet():  # layer scales set to layerscale_value, a zero mask token
+    return transformers.FocalNetForMaskedImageModeling(transformers.FocalNetConfig(
+        image_size=32, patch_size=4, embed_dim=16, depths=[1, 1], focal_levels=[2, 2], focal_windows=[3, 3],
+        encoder_stride=8, use_layerscale=True, layerscale_value=0.3))
 
 
 _LM = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
@@ -515,7 +523,7 @@ def test_position_tables_are_the_models_own(build, table, atol):
     (_zamba2, "hf"), (_bamba, "hf"), (_falcon_h1, "hf"), (_granite_hybrid, "hf"), (_nemotron_h, "hf"),
     (_recurrent_gemma, "hf"), (_ibert, "hf"),
     (_switch, "t5"), (_fsmt, "hf"), (_sew, "hf"), (_sew_d, "hf"), (_vitdet, "hf"), (_git, "hf"), (_idefics2, "hf"),
-    (_flava, "hf"), (_vilt, "hf"), (_layoutlmv3, "hf"),
+    (_flava, "hf"), (_vilt, "hf"), (_layoutlmv3, "hf"), (_focalnet, "hf"),
     (_llava, "hf_model"), (_llava_next, "hf_model"), (_blip2, "hf_model"), (_sam, "hf_model")],
     ids=["opt-init_std", "gemma-rmsnorm", "t5-token-classifier", "base-mha-convtranspose3d", "mixtral-experts",
          "gpt-oss-experts-sinks", "deepseek-v3-experts", "jetmoe-experts", "dinov2", "dinov2-registers", "deit",
@@ -525,7 +533,7 @@ def test_position_tables_are_the_models_own(build, table, atol):
          "mamba", "mamba-rescaled", "mamba-constant", "falcon-mamba", "mamba2", "zamba", "zamba2", "bamba",
          "falcon-h1", "granite-hybrid", "nemotron-h", "recurrent-gemma", "ibert-quant", "switch-transformers",
          "fsmt", "sew", "sew-d", "vitdet", "git",
-         "idefics2", "flava", "vilt", "layoutlmv3",
+         "idefics2", "flava", "vilt", "layoutlmv3", "focalnet-layerscale-mim",
          "llava-hf_model", "llava-next-hf_model", "blip2-hf_model", "sam-hf_model"])
 def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, family):
     """Found by comparing with Hugging Face's own init, parameter by parameter: OPT's config names its std
@@ -542,7 +550,9 @@ def test_the_recipe_follows_the_base_init_where_a_family_departs_from_it(build, 
     families (Mamba, Mamba-2, Zamba, Bamba, Nemotron-H...) draw their time-step bias softplus^-1(log-uniform), or
     set it to ones, and Mamba and Mamba-2 keep torch's default in conv1d and out_proj. Switch Transformers
     redraws its experts' wo and router; FSMT holds fairseq's tables. SEW and SEW-D follow
-    HuBERT's speech rules; ViTDet truncates; GIT, Idefics2, FLAVA, ViLT and LayoutLMv3 have tokens of their own.
+    HuBERT's speech rules; ViTDet truncates (but for its residual blocks: He-normal, a zero last norm); FocalNet
+    sets its layer scales to layerscale_value and zeros its mask token; GIT, Idefics2, FLAVA, ViLT and LayoutLMv3
+    have tokens of their own.
     LLaVA (and NeXT), BLIP-2 and SAM hold sub-models, which transformers initializes by their own classes and
     configs: ``hf_model``.
     Constants must be equal, random tensors pass the KS test at ALPHA."""
@@ -1667,7 +1677,8 @@ _MASK_HEADS = dict(encoder_feedforward_dim=64, encoder_layers=1, decoder_layers=
 #: the detectors and segmenters a sweep found with their own init: the deformable attention's zero weights and fixed
 #: offset grid, prior-probability class biases, zero box heads, Xavier tables and projections, BatchNorm scales
 #: (RT-DETR, EfficientLoFTR), RT-DETR's ResNet backbone (torchvision's init), D-FINE's and DEIMv2's scalars and gates,
-#: Grounding DINO's fusion, Conditional DETR's mask head, learned position tables U(0, 1); MaskFormer's,
+#: Grounding DINO's fusion, Conditional DETR's and DETR's mask head, learned position tables U(0, 1) (DETR's and
+#: Table Transformer's too), DAB-DETR's class bias -log(num_labels), zero box head and PReLUs 0.25; MaskFormer's,
 #: Mask2Former's and OneFormer's Xavier layers with gain init_xavier_std, OneFormer's text encoder and logit scale,
 #: Depth Pro's He-normal convolutions; UperNet, whose backbone keeps its own config (no change was needed)
 DETECTION_AND_SEGMENTATION = {
@@ -1698,6 +1709,15 @@ DETECTION_AND_SEGMENTATION = {
         transformers.ConditionalDetrConfig(**{**_CONDITIONAL, "backbone_config": dict(
             _RESNET_BACKBONE, out_features=["stage1", "stage2", "stage3", "stage4"]), "encoder_attention_heads": 8,
             "decoder_attention_heads": 8}, init_xavier_std=0.5)),
+    "detr-segmentation-learned": lambda: transformers.DetrForSegmentation(transformers.DetrConfig(
+        **{**_CONDITIONAL, "backbone_config": dict(_RESNET_BACKBONE, out_features=["stage1", "stage2", "stage3",
+                                                                                   "stage4"]),
+           "encoder_attention_heads": 8, "decoder_attention_heads": 8}, init_std=0.05, init_xavier_std=1.3,
+        position_embedding_type="learned")),
+    "table-transformer-learned": lambda: transformers.TableTransformerForObjectDetection(
+        transformers.TableTransformerConfig(**_CONDITIONAL, position_embedding_type="learned")),
+    "dab-detr": lambda: transformers.DabDetrForObjectDetection(transformers.DabDetrConfig(
+        **{k: x for k, x in _CONDITIONAL.items() if k != "d_model"}, hidden_size=32, init_std=0.05)),
     "mask2former": lambda: transformers.Mask2FormerForUniversalSegmentation(transformers.Mask2FormerConfig(
         **_MASK_HEADS, backbone_config=transformers.SwinConfig(**_SWIN_BACKBONE), feature_size=32,
         mask_feature_size=32, hidden_dim=32, enforce_input_projection=True)),
@@ -1733,8 +1753,9 @@ DETECTION_AND_SEGMENTATION = {
 
 @pytest.mark.parametrize("name", DETECTION_AND_SEGMENTATION)
 def test_the_detectors_and_segmenters_found_by_the_sweep_reproduce_their_own_init(name):
-    """RT-DETR (v2), D-FINE, DEIMv2, Grounding DINO, Deformable DETR, Conditional DETR, Mask2Former, OneFormer,
-    MaskFormer, EfficientLoFTR, Depth Pro and UperNet against their own init in the same run, through
+    """RT-DETR (v2), D-FINE, DEIMv2, Grounding DINO, Deformable DETR, Conditional DETR, DETR, Table Transformer,
+    DAB-DETR, Mask2Former, OneFormer, MaskFormer, EfficientLoFTR, Depth Pro and UperNet against their own init in
+    the same run, through
     ``hf_model``."""
     _reproduces_its_own_init(DETECTION_AND_SEGMENTATION[name], "hf_model")
 
@@ -2515,8 +2536,8 @@ _MOLMO2 = dict(
 _UVDOC_BACKBONE = dict(model_type="uvdoc_backbone", resnet_head=[[3, 8], [8, 8]], kernel_size=3,
                        resnet_configs=[[[8, 8, 1, False]], [[8, 16, 1, True], [16, 16, 3, False]]],
                        stage_configs=[[[16, 1]], [[16, 2], [16, 3]]])
-#: VideoPrism, Molmo 2 and UVDoc (recipes._vision_towers), each UNMATCHED or drawn by the wrong law before; the stds
-#: (0.3 against LeCun's 0.2 at width 32) make a base-init draw visible
+#: VideoPrism, Molmo 2, UVDoc and Emu3's VQ-VAE (recipes._vision_towers), each UNMATCHED or drawn by the wrong law
+#: before; the stds (0.3 against LeCun's 0.2 at width 32) make a base-init draw visible
 VISION_TOWERS = {
     "videoprism-clip": lambda: transformers.VideoPrismClipModel(transformers.VideoPrismConfig(
         vision_config=_VIDEOPRISM_VISION, text_config=_VIDEOPRISM_TEXT)),
@@ -2531,6 +2552,10 @@ VISION_TOWERS = {
     "uvdoc": lambda: transformers.UVDocModel(transformers.UVDocConfig(
         backbone_config=_UVDOC_BACKBONE, kernel_size=3, bridge_connector=[16, 16],
         out_point_positions2D=[[16, 8], [8, 2]], initializer_range=0.3)),
+    "emu3-vqvae": lambda: transformers.Emu3VQVAE(transformers.Emu3VQVAEConfig(
+        embed_dim=8, codebook_size=16, base_channels=32, channel_multiplier=[1, 2], num_res_blocks=1,
+        attn_resolutions=[], latent_channels=8, temporal_downsample_factor=2, double_latent=False, hidden_size=32,
+        num_attention_heads=2)),
 }
 
 
@@ -2541,8 +2566,9 @@ def test_the_vision_towers_reproduce_their_own_init(name):
     (N(0, 1 / (0.8796^2 fan_in)), torch's fans of the stored tensor), zero their (1 + w) LayerNorms' weights and the
     head's ``per_dim_scale``, and draw the text tokens and [CLS] N(0, 1 / hidden_size); Molmo 2's vision tower draws
     its position table N(0, std^2) by its own config (its adapter and text model, sub-models too, keep the base init
-    with theirs); UVDoc's ``_init_weights`` resets its head's PReLU to torch's 0.25. Against their own init in the
-    same run, through ``hf_model``."""
+    with theirs); UVDoc's ``_init_weights`` resets its head's PReLU to torch's 0.25; Emu3's VQ-VAE draws its convs
+    He-normal (fan_out) with torch's default biases, its linear layers torch's default and its codebook N(0, 1).
+    Against their own init in the same run, through ``hf_model``."""
     _reproduces_its_own_init(VISION_TOWERS[name], "hf_model")
 
 
