@@ -362,6 +362,10 @@ def test_config_round_trip_and_initializers_get():
     got = keras.initializers.get(config)
     assert isinstance(got, K.SpecInitializer) and got.spec == spec
     np.testing.assert_array_equal(numpy(got((10, 10))), numpy(init((10, 10))))
+    misspelt = {("sed" if k == "seed" else k): x for k, x in init.get_config().items()}  # a hand-edited config
+    with pytest.raises(ValueError, match=r"^SpecInitializer.from_config: parameter 'sed' is not a SpecInitializer "
+                                         r"keyword; allowed: spec, seed, layout, portable \(as get_config\(\)"):
+        K.SpecInitializer.from_config(misspelt)  # Python's bare "unexpected keyword argument" before
 
 
 SAVE = textwrap.dedent("""

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no runtime import of typing
-    from typing import Any, Iterable, SupportsFloat, TypeGuard
+    from typing import Any, Iterable, Sequence, SupportsFloat, TypeGuard
 
 
 class RankError(ValueError):
@@ -31,6 +31,16 @@ def where(owner: str, name: str) -> str:
     """How a refusal names what it is about: ``"owner: parameter 'name'"``, or ``"parameter 'name'"`` with no
     ``owner``."""
     return f"{owner}: parameter '{name}'" if owner else f"parameter '{name}'"
+
+
+def keywords(owner: str, kind: str, given: Any, allowed: Sequence[str], source: str) -> None:
+    """Refuse a keyword of a saved config (a ``dumps()`` string, a ``get_config()`` dict) that ``kind`` does not take
+    (a misspelt ``layuot``, which would be dropped or fail as Python's bare "unexpected keyword argument"), naming
+    it, those allowed and what writes them (``source``)."""
+    unknown = sorted(set(given) - set(allowed), key=str)
+    if unknown:
+        raise ValueError(f"{owner}: parameter {shown(unknown[0])} is not a {kind} keyword; allowed: "
+                         f"{', '.join(allowed)} (as {source} writes them)")
 
 
 def shown(value: Any, limit: int = 60) -> str:

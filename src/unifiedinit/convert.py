@@ -473,12 +473,9 @@ SPEC_INITIALIZER_KEYWORDS = ("spec", "layout", "portable")
 
 
 def refuse_unknown_keywords(owner: str, kw: dict[str, Any]) -> None:
-    """Refuse a keyword that ``SpecInitializer`` does not take (a misspelt ``layuot`` in a ``dumps()`` string, which
-    would otherwise be dropped or fail unnamed), naming it and those it takes."""
-    unknown = sorted(set(kw) - set(SPEC_INITIALIZER_KEYWORDS), key=str)
-    if unknown:
-        raise ValueError(f"{owner}: parameter {v.shown(unknown[0])} is not a SpecInitializer keyword; allowed: "
-                         f"{', '.join(SPEC_INITIALIZER_KEYWORDS)} (as its dumps() writes them)")
+    """Refuse a keyword that the MXNet ``SpecInitializer`` does not take (a misspelt ``layuot`` in a ``dumps()``
+    string, which would otherwise be dropped or fail unnamed), naming it and those it takes."""
+    v.keywords(owner, "SpecInitializer", kw, SPEC_INITIALIZER_KEYWORDS, "its dumps()")
 
 
 def _mxnet_object(initializer: Any) -> S.Spec | tuple[str, str, dict[str, Any]]:

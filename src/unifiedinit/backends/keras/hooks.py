@@ -200,7 +200,9 @@ class SpecInitializer(keras.initializers.Initializer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> SpecInitializer:
-        """The initializer of a ``get_config()`` dict."""
+        """The initializer of a ``get_config()`` dict (a key it does not write is refused by name)."""
+        v.keywords("SpecInitializer.from_config", "SpecInitializer", config, ("spec", "seed", "layout", "portable"),
+                   "get_config()")
         return cls(**config)
 
     def __repr__(self) -> str:
