@@ -156,7 +156,8 @@ def config_unread(plan: Plan, model: Any, params: Sequence[Param], report: Repor
 #: decoder ``hf_model`` reads by their own configs and whose projection between them is the base init's
 _HANDLED = frozenset({"lw_detr_vit", "rt_detr_resnet", "llama4_vision_model", "molmo2_vision", "clvp_encoder",
                       "clvp_decoder", "bridgetower_vision_model", "videoprism_text_model", "pp_doclayout_v2",
-                      "upernet", "encoder-decoder", "vision-encoder-decoder"})
+                      "upernet", "encoder-decoder", "vision-encoder-decoder", "vitmatte", "superglue", "vitpose",
+                      "speecht5_hifigan"})
 
 #: (transformers' model types, the types the sweeps built, those and the sub-models they hold), read once
 _SWEPT: list[tuple[frozenset[str], frozenset[str], frozenset[str] | None]] = []
@@ -377,6 +378,7 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("Sam3TrackerModel", "*no_memory_embedding", Zeros()), ("Sam3ViTEmbeddings", "*position_embeddings", "std"),
     ("SeamlessM4Tv2TextToUnitDecoder", "*/pos_emb_alpha*", Ones()),
     ("VJEPA2PredictorEmbeddings", "*mask_tokens", Zeros()), ("FocalNetEmbeddings", "*mask_token", Zeros()),
+    ("SuperGlueForKeypointMatching", "*bin_score", Ones()),
     # DAC's (and PE-Audio's) Snake activations, CSM's codebook heads, PatchTST's [CLS] (0.02 whatever init_std),
     # Mistral Large 4's rotary alpha and softmax scalings, Muse Spark's residual gates
     ("Snake1d", "*alpha", Ones()), ("CsmCodebooksHead", "*weight", "std"),
@@ -1190,8 +1192,10 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         law = Ones() if how == "ones" else Normal(0.0, spread) if how != "zeros" and spread > 0 else Zeros()
         plan = plan.rule(law, layer="IdeficsGatedCrossAttentionLayer", path="*/alpha_*")
     if kind in ("dinov2", "dinov2_with_registers", "pvt", "vitdet", "dinov3_vit", "ijepa", "cvt", "swin2sr",
-                "timesformer", "mgp-str"):
+                "timesformer", "mgp-str", "vitpose", "vitpose_backbone"):
         plan = plan.rule(_torch_trunc(std), kind=("dense", "conv"), role="weight")
+    if kind == "vitpose_backbone":  # hf_model gives VitPose's backbone its own config
+        plan = plan.rule(_torch_trunc(std), layer="VitPoseBackboneEmbeddings", path="*position_embeddings")
     if kind == "vitdet":  # its residual bottleneck blocks: convs He-normal (fan_out), the last norm zeros
         plan = (plan.rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight",
                           path="*residual/conv[123]/*")
@@ -1222,7 +1226,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
                 .rule(cut, layer="HieraEmbeddings", path="*position_embeddings")
                 .rule(cut, layer="HieraDecoder", path="*mask_token")
                 .rule(cut, layer="HieraDecoder", path="*decoder_position_embeddings"))
-    if kind in ("mobilevit", "mobilevitv2", "efficientnet", "efficientloftr"):
+    if kind in ("mobilevit", "mobilevitv2", "efficientnet", "efficientloftr", "vitmatte"):
         plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
     if kind in ("resnet", "regnet", "bit", "rt_detr_resnet"):  # torchvision's ResNet init: He-normal (fan_out)
         # convs, torch's linears

@@ -12,6 +12,7 @@ module names, each parameter against the law the GPT-2 paper's formula gives, wr
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -1629,13 +1630,40 @@ THIRD_SWEEP = {
                               num_attention_heads=4, encoder_hidden_size=32),
         text_config=dict(model_type="granite", hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                          num_attention_heads=4, num_key_value_heads=2, vocab_size=100))),
+    # found by a later presets probe: VitMatte's BatchNorm scales N(0, std^2), SuperGlue's bin score 1, VitPose's
+    # truncated layers and backbone position table, SpeechT5's HiFi-GAN (the base init, now checked)
+    "vitmatte": lambda: transformers.VitMatteForImageMatting(transformers.VitMatteConfig(
+        backbone_config=transformers.VitDetConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                                                  mlp_ratio=2, out_features=["stage2"], image_size=64, patch_size=16,
+                                                  pretrain_image_size=64),
+        hidden_size=32, convstream_hidden_sizes=[16, 32, 48], fusion_hidden_sizes=[64, 32, 16, 16],
+        initializer_range=0.05)),
+    "superglue": lambda: transformers.SuperGlueForKeypointMatching(transformers.SuperGlueConfig(
+        keypoint_detector_config=transformers.SuperPointConfig(encoder_hidden_sizes=[8, 8, 16, 16],
+                                                               decoder_hidden_size=32, keypoint_decoder_dim=65,
+                                                               descriptor_decoder_dim=32),
+        hidden_size=32, keypoint_encoder_sizes=[16, 32], gnn_layers_types=["self", "cross"], num_attention_heads=2,
+        initializer_range=0.05)),
+    "vitpose": lambda: transformers.VitPoseForPoseEstimation(transformers.VitPoseConfig(
+        backbone_config=transformers.VitPoseBackboneConfig(hidden_size=32, num_hidden_layers=2,
+                                                           num_attention_heads=2, mlp_ratio=2, image_size=[64, 48],
+                                                           patch_size=[16, 16], out_indices=[2]),
+        initializer_range=0.05)),
+    "speecht5-hifigan": lambda: transformers.SpeechT5HifiGan(transformers.SpeechT5HifiGanConfig(
+        model_in_dim=16, upsample_initial_channel=32, upsample_rates=[2, 2], upsample_kernel_sizes=[4, 4],
+        resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1, 3]], initializer_range=0.05)),
 }
 
 
 @pytest.mark.parametrize("name", THIRD_SWEEP)
 def test_the_models_a_third_sweep_found_reproduce_their_own_init(name):
-    """The families above against their own init in the same run, through ``hf_model``."""
-    _reproduces_its_own_init(THIRD_SWEEP[name], "hf_model")
+    """The families above against their own init in the same run, through ``hf_model``; the later probe's four
+    types, outside the swept mappings, are checked now, so ``hf_model`` no longer warns about them."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        _reproduces_its_own_init(THIRD_SWEEP[name], "hf_model")
+    unchecked = [str(w.message) for w in seen if "was not checked" in str(w.message)]
+    assert not (unchecked and name in ("vitmatte", "superglue", "vitpose", "speecht5-hifigan")), unchecked
 
 
 @pytest.mark.parametrize("name", CODECS_AND_DECODERS)
