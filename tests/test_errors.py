@@ -667,7 +667,7 @@ def test_a_saved_portable_dict_names_a_key_a_portable_does_not_take(saved, name)
     """A hook's saved ``portable`` dict (a Keras config, an MXNet dumps()) with a misspelt key failed with Python's
     bare "Portable.__init__() got an unexpected keyword argument"; it names the key and the keys taken."""
     from unifiedinit.portable import portable_option
-    with pytest.raises(ValueError, match=rf"^parameter 'portable' has the key {name}, which a Portable does not take; "
+    with pytest.raises(ValueError, match=rf"^Portable: parameter {name} is not a Portable keyword; "
                                          r"allowed: seed, key, stream \(as Portable.to_dict\(\) writes them\)$"):
         portable_option(saved)
     for good in (ui.Portable(1, "k"), ui.Portable(1, "k", "counter")):

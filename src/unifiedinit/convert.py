@@ -35,11 +35,25 @@ __all__ = ["from_keras", "from_jax", "from_torch_fn", "from_mxnet"]
 
 def _ours(obj: Any, owner: str, default: str) -> S.Spec | None:
     """The spec of one of unifiedinit's own hooks (``spec.to_keras()``, ``to_flax()``, ``to_torch()``...), whose
-    layout must be its framework's ``default`` one (``_default_layout``)."""
+    layout must be its framework's ``default`` one (``_default_layout``) and which holds nothing else the spec
+    would lose: Flax's ``layer_fans``, torch's ``fans="torch"``, ``bias`` and ``generator`` are refused by name
+    (a ``seed`` and a ``portable`` key are dropped, as a framework's seed is: the law is the same)."""
     spec = getattr(obj, "spec", None) if type(obj).__module__.startswith("unifiedinit.") else None
     if not isinstance(spec, S.Spec):
         return None
-    _default_layout(f"{owner}({type(obj).__name__})", getattr(obj, "layout", None), default)
+    where = f"{owner}({type(obj).__name__})"
+    _default_layout(where, getattr(obj, "layout", None), default)
+    fans = getattr(obj, "layer_fans", None)  # Flax's hook holds the fans it was given; Keras's computes them
+    lost = [("layer_fans", fans, "the fans come from it, and a spec holds no fans")] if fans is not None and \
+        not callable(fans) else []
+    if default == "torch":
+        lost += [("fans", obj.fans, "torch's fans of a module's bias, which a spec does not hold")] \
+            if getattr(obj, "fans", "layer") != "layer" else []
+        lost += [(name, getattr(obj, name), "a spec is a law, and this is no part of it")
+                 for name in ("bias", "generator") if getattr(obj, name, None) is not None]
+    if lost:
+        name, value, why = lost[0]
+        raise _refuse(where, name, value, f"{why}; convert a hook made without it, or keep this hook")
     return spec
 
 
@@ -56,7 +70,11 @@ def _default_layout(owner: str, layout: Any, default: str) -> None:
         return
     from .layout import LAYOUTS, get_layout
     chosen = get_layout(layout)
-    if chosen == LAYOUTS[default]:
+
+    def axes(x: Any) -> tuple[Any, ...]:  # what the fans come from: a layout of another name may have the same
+        return tuple(x.out_axes), tuple(x.in_axes), tuple(x.batch_axes), x.min_ndim, x.grouped
+
+    if axes(chosen) == axes(LAYOUTS[default]):
         return
     keep = "; convert a hook made with {0}, or keep this hook, which keeps {1}".format
     if default == "flax" and type(chosen).__name__ == "JaxAxes":  # to_flax(in_axis=..., ...), a JAX drop-in
@@ -641,8 +659,17 @@ def from_mxnet(initializer: Any) -> S.Spec:
         return S.Bilinear()
     if name in ("specinitializer", "unifiedinit"):
         from .serialize import from_dict
+        from .portable import portable_option
         refuse_unknown_keywords(where, kw)
-        _default_layout(where, kw.get("layout"), "mxnet")
+        layout = kw.get("layout")
+        if layout is not None and not isinstance(layout, str):
+            raise TypeError(f"{where}: parameter 'layout' must be a layout name (a string, as dumps() writes it), "
+                            f"got {v.shown(layout)}")  # SpecInitializer's own TypeError, owned
+        try:
+            _default_layout(where, layout, "mxnet")
+            portable_option(kw.get("portable"))  # checked as mx.init.create checks it: the law is the same
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"{where}: {str(err).removeprefix(where + ': ').removeprefix('Portable: ')}") from None
         return from_dict(kw["spec"])
     if name == "orthogonal":
         raise _refuse(where, "rand_type", kw.get("rand_type", "uniform"),

@@ -81,10 +81,6 @@ def portable_option(value: Any) -> Portable | None:
         return given
     if isinstance(given, dict):
         from dataclasses import fields
-        names = [f.name for f in fields(Portable)]
-        unknown = sorted((k for k in given if k not in names), key=str)
-        if unknown:
-            raise ValueError(f"parameter 'portable' has the key {v.shown(unknown[0])}, which a Portable does not take; "
-                             f"allowed: {', '.join(names)} (as Portable.to_dict() writes them)")
+        v.keywords("Portable", "Portable", given, [f.name for f in fields(Portable)], "Portable.to_dict()")
         return Portable(**given)
     raise TypeError(f"parameter 'portable' must be a unifiedinit.Portable(seed, key) or None, got {value!r}")

@@ -152,12 +152,13 @@ def config_unread(plan: Plan, model: Any, params: Sequence[Param], report: Repor
 
 #: the transformers model types outside the swept mappings whose init the recipes follow and the tests check
 #: (besides ``_RECIPE_OF``'s): sub-models that ``hf_model`` gives their own config, PP-DocLayout V2 (RT-DETR's init),
-#: UperNet (its backbone's own config, read by ``hf_model``), and the encoder-decoder wrappers, whose encoder and
-#: decoder ``hf_model`` reads by their own configs and whose projection between them is the base init's
+#: UperNet (its backbone's own config, read by ``hf_model``), the encoder-decoder wrappers, whose encoder and
+#: decoder ``hf_model`` reads by their own configs and whose projection between them is the base init's, and the
+#: task models a later probe built: VitMatte, SuperGlue, VitPose (and its backbone), SpeechT5's HiFi-GAN
 _HANDLED = frozenset({"lw_detr_vit", "rt_detr_resnet", "llama4_vision_model", "molmo2_vision", "clvp_encoder",
                       "clvp_decoder", "bridgetower_vision_model", "videoprism_text_model", "pp_doclayout_v2",
                       "upernet", "encoder-decoder", "vision-encoder-decoder", "vitmatte", "superglue", "vitpose",
-                      "speecht5_hifigan"})
+                      "vitpose_backbone", "speecht5_hifigan"})
 
 #: (transformers' model types, the types the sweeps built, those and the sub-models they hold), read once
 _SWEPT: list[tuple[frozenset[str], frozenset[str], frozenset[str] | None]] = []

@@ -13,6 +13,7 @@ import math
 import subprocess
 import sys
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -577,6 +578,17 @@ def test_from_mxnet_refuses_our_initializer_with_a_layout_not_mxnets():
         with pytest.raises(ValueError, match=r"parameter 'layuot' is not a SpecInitializer keyword; allowed: spec, "
                                              r"layout, portable"):
             read(text)
+    # what mx.init.create refuses in a dumps() string, from_mxnet refuses too, in its own words
+    saved = spec.to_mxnet(portable=ui.Portable(1, "k")).dumps()
+    for text, error, words in ((saved.replace('"key"', '"kee"'), ValueError, r"parameter 'kee' is not a Portable "
+                                                                            r"keyword; allowed: seed, key, stream"),
+                               (saved.replace('"mxnet"', '"nosuch"'), ValueError, r"parameter 'layout'"),
+                               (saved.replace('"mxnet"', "5"), TypeError, r"parameter 'layout' must be a layout "
+                                                                          r"name \(a string")):
+        with pytest.raises(error):
+            mx.init.create(text)
+        with pytest.raises(error, match=r"^from_mxnet\(specinitializer\): " + words):
+            ui.from_mxnet(text)
 
 
 @needs("keras")
@@ -608,12 +620,18 @@ def test_from_jax_refuses_our_initializer_with_axes_or_a_layout_not_flaxs():
                          r"JAX's default axes instead; allowed: in_axis=-2, out_axis=-1, batch_axis=\(\) \(the "
                          r"defaults\); convert a hook made with them, or keep this hook, which keeps its axes"),
                         (spec.to_flax(batch_axis=(0,)), r"parameter batch_axis=0 " + LOST),
-                        (spec.to_flax(layout="keras"), r"parameter 'layout' = 'keras' " + LOST +
+                        (spec.to_flax(layout="torch"), r"parameter 'layout' = 'torch' " + LOST +
                          r"the layout 'flax' instead; allowed: 'flax' \(the default\)")):
         with pytest.raises(ValueError, match=r"from_jax\(FlaxInitializer\): " + words):
             ui.from_jax(hook)
-    for hook in (spec.to_flax(), spec.to_flax(layout="flax"), spec.to_flax(in_axis=(-2,), out_axis=-1)):
-        assert ui.from_jax(hook) == spec
+    for hook in (spec.to_flax(), spec.to_flax(layout="flax"), spec.to_flax(in_axis=(-2,), out_axis=-1),
+                 spec.to_flax(layout=ui.Layout("mine", (-1,), (-2,))), spec.to_flax(layout="keras")):  # Flax's
+        assert ui.from_jax(hook) == spec                                                       # axes, other names
+    hook = spec.to_flax(layer_fans=(100, 7))  # fans given to the hook: U(+-0.245) on (6, 4), the bare spec's U(+-1)
+    assert hook.lower((6, 4)) != spec.to_flax().lower((6, 4))
+    with pytest.raises(ValueError, match=r"^from_jax\(FlaxInitializer\): parameter 'layer_fans' = \(100, 7\) has no "
+                                         r"unifiedinit equivalent: the fans come from it"):
+        ui.from_jax(hook)
 
 
 @needs("torch")
@@ -625,6 +643,13 @@ def test_from_torch_fn_refuses_our_initializer_with_a_layout_not_torchs():
                                                                              r"'torch' \(the default\)"):
         ui.from_torch_fn(spec.to_torch(layout="torch_conv_transpose"))
     assert ui.from_torch_fn(spec.to_torch()) == ui.from_torch_fn(spec.to_torch(layout="torch")) == spec
+    import torch
+    options: dict[str, Any]
+    for options, name in (({"fans": "torch"}, "fans"), ({"bias": ui.Zeros()}, "bias"),
+                          ({"generator": torch.Generator()}, "generator")):  # what the bare spec would lose
+        with pytest.raises(ValueError, match=rf"^from_torch_fn\(TorchInitializer\): parameter '{name}' = .* has no "
+                                             r"unifiedinit equivalent"):
+            ui.from_torch_fn(spec.to_torch(**options))
 
 
 # ---------------------------------------------------------------------------------------------------- imports
