@@ -14,10 +14,11 @@ What has no spec is refused with a ValueError that names the argument: a seed or
 and is dropped (Keras's ``seed``), or refused where the caller may expect it to be kept (torch's ``generator``);
 axes that move the fans (Keras's ``input_axes``, JAX's ``in_axis``...) are refused, since a spec holds no axes (give
 them to the hook: ``spec.to_flax(in_axis=...)``, ``spec.to_keras(layout=...)``). unifiedinit's own hooks give their
-spec back when made with their framework's default layout; one made with another (``to_mxnet(layout=
-"mxnet_conv_transpose")``, its ``dumps()``, ``to_keras(layout=ui.Layout(...))``, ``to_flax(in_axis=0)``) is refused
-by the same rule, naming the layout or the axes: the spec alone would take the default layout's fans. A framework
-is imported only by its own converter (MXNet through ``unifiedinit.backends.mxnet``).
+spec back when made with their framework's default axes; one made with others (``to_mxnet(layout=
+"mxnet_conv_transpose")``, its ``dumps()``, ``to_keras(layout=ui.Layout(...))``, ``to_flax(in_axis=0)``), or holding
+what a spec does not (Flax's ``layer_fans``, torch's ``fans="torch"``, ``bias``, ``generator``), is refused by the
+same rule, naming it: the spec alone would take the default layout's fans. A framework is imported only by its own
+converter (MXNet through ``unifiedinit.backends.mxnet``).
 """
 
 from __future__ import annotations
