@@ -87,7 +87,7 @@ class MXNetOps(Ops):
         # NumPy reference computes it); so too a std below float32's smallest normal, which MXNet's normal refuses
         # only when the array is read ("scale parameter in gaussian has to be positive": it wrote nothing)
         z = mx.nd.random.normal(0.0, 1.0, shape=shape, dtype=dt, ctx=self.ctx, out=out)
-        return self._affine(z, float(std), float(mean), in_place=True)
+        return self.affine_fresh(z, std, mean)
 
     def affine(self, x: Any, scale: float, shift: float) -> Any:
         return self._affine(x, float(scale), float(shift), in_place=False)
