@@ -213,6 +213,10 @@ def test_a_device_this_torch_cannot_use_is_named():
     with pytest.raises(ValueError, match="parameter 'device' must be a device this torch can allocate on.*'cuda'"):
         ui.presets.torch.apply(m, seed=0, device="cuda")
     assert m.weight.is_meta
+    for bad in (10 ** 400, -1, "cpu:x", 3.5):  # 10**400 gave torch's "Overflow when unpacking long long"
+        with pytest.raises(ValueError, match=r"^Plan.apply: parameter 'device' must be a torch device, got "):
+            ui.presets.torch.apply(m, seed=0, device=bad)
+        assert m.weight.is_meta
 
 
 @pytest.mark.parametrize("device,error", [("meta", ValueError), ("nowhere", ValueError), (3.5, ValueError)])

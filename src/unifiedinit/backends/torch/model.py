@@ -966,6 +966,7 @@ class _Target:
 
     def __init__(self, model: Any, *, seed: int | None = None, generator: torch.Generator | None = None,
                  module: nn.Module | None = None, device: Any = None, whole_limit: int = 2 ** 31) -> None:
+        from ... import _validate as v
         from .hooks import check_generator
         check_generator(generator)
         if generator is not None and seed is not None:
@@ -973,8 +974,9 @@ class _Target:
         if device is not None:
             try:
                 device = torch.device(device)
-            except (RuntimeError, TypeError) as e:
-                raise ValueError(f"Plan.apply: parameter 'device' must be a torch device, got {device!r}") from e
+            except (RuntimeError, TypeError, ValueError) as e:  # ValueError: an index no int64 holds (10**400)
+                raise ValueError(f"Plan.apply: parameter 'device' must be a torch device, got "
+                                 f"{v.shown(device)}") from e
             if device.type == "meta":
                 raise ValueError("Plan.apply: parameter 'device' is where meta parameters are materialized; "
                                  "got 'meta'")
@@ -986,7 +988,6 @@ class _Target:
             if not isinstance(model, nn.Module):
                 raise TypeError("Plan.apply: parameter 'device' materializes the meta parameters of an nn.Module; "
                                 f"got a {type(model).__name__}")
-        from ... import _validate as v
         whole_limit = v.integer("Plan.apply", "whole_limit", whole_limit, minimum=0)  # a number of bytes
         refuse_module_option(model, module, "Plan.apply")
         self.model, self.device, self.whole_limit, self.seed = model, device, whole_limit, seed
