@@ -700,3 +700,104 @@ def test_a_call_refused_after_the_new_rows_are_drawn_leaves_the_generator_as_it_
     moved = generator.get_state() if generator is not None else torch.get_rng_state()
     assert not torch.equal(moved, state if generator is not None else rng)
 
+
+
+@pytest.mark.parametrize("built", ["eager", "empty"])
+def test_a_new_padding_row_of_a_grown_embedding_keeps_what_the_plan_writes_there(built):
+    """A padding row among a grown embedding's new rows gets no gradient, so its first value stays for all of
+    training: it used to be drawn from N(mean, var) of the old rows like the other new rows; it now holds what the
+    plan writes there (presets.torch: zeros, as torch's own Embedding constructor), while every other new row is
+    drawn exactly as it is for an embedding without a padding row. Exact comparisons: nothing here can fail by
+    chance."""
+    from unifiedinit.backends.torch import empty_init
+    torch.manual_seed(0)
+    checkpoint = {"0.weight": nn.Embedding(10, 4).weight.detach().clone()}
+    options = {"device": "cpu"} if built == "empty" else {}
+
+    def grown(plan, padding_idx):
+        with empty_init() if built == "empty" else torch.device("cpu"):
+            embedding = nn.Embedding(12, 4, padding_idx=padding_idx)
+        report = ui.init_missing(nn.Sequential(embedding), checkpoint, plan, seed=0, **options)
+        assert report.resized == {"0.weight": (10, 12)}
+        return embedding.weight.detach()
+
+    fresh = nn.Embedding(12, 4, padding_idx=11)  # torch's constructor zeroes the padding row
+    assert not fresh.weight[11].any()
+    ui.presets.torch.apply(nn.Sequential(fresh), seed=0)
+    plain, padded = grown(ui.presets.torch, None), grown(ui.presets.torch, 11)
+    assert torch.equal(padded[11], fresh.weight[11].detach()) and not plain[11].eq(0).any()
+    assert torch.equal(padded[:11], plain[:11])  # the old rows and the other new row, as without a padding row
+    # another plan's value there (a constant), whatever it is; the other new rows are still drawn from the old ones
+    constant = ui.presets.torch.rule(ui.Constant(0.5), kind="embedding")
+    other = grown(constant, 11)
+    assert bool(other[11].eq(0.5).all()) and torch.equal(other[:11], plain[:11])
+    # a padding row among the old rows is the checkpoint's, as load_state_dict gives it
+    assert torch.equal(grown(ui.presets.torch, 3), plain)
+
+
+class _Versioned(nn.Module):
+    """A layer with an extra state (as TransformerEngine's fp8 layers keep one): its state_dict holds it under
+    "<module>._extra_state", and load_state_dict gives it to set_extra_state."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc, self.state = nn.Linear(4, 4), {"version": 0}
+
+    def get_extra_state(self):
+        return dict(self.state)
+
+    def set_extra_state(self, state):
+        self.state = state
+
+
+def test_an_extra_state_goes_to_its_modules_set_extra_state_as_load_state_dict_gives_it():
+    """A genuine state_dict (a module with get_extra_state) used to be refused as no state_dict because its
+    "0._extra_state" entry is no tensor; it is taken as load_state_dict takes it: set_extra_state gets the object,
+    and a module without set_extra_state leaves it unexpected."""
+    layer, into, twin_layer = _Versioned(), _Versioned(), _Versioned()
+    layer.state = {"version": 3}
+    checkpoint = nn.Sequential(layer, nn.Linear(4, 2)).state_dict()
+    assert not isinstance(checkpoint["0._extra_state"], torch.Tensor)
+    model, twin = (nn.Sequential(x, nn.Linear(4, 2), nn.Linear(2, 2)) for x in (into, twin_layer))
+    twin.load_state_dict(checkpoint, strict=False)
+    report = ui.init_missing(model, checkpoint, ui.presets.torch, seed=0)
+    assert into.state == twin_layer.state == {"version": 3}
+    assert report.loaded == tuple(checkpoint) and report.unexpected == ()
+    assert torch.equal(into.fc.weight, layer.fc.weight)
+    assert [e.param.path for e in report.entries] == ["2/weight", "2/bias"]
+    # the model's own state_dict, as the audit tried it
+    assert ui.init_missing(model, model.state_dict(), ui.presets.torch, seed=0).loaded == tuple(model.state_dict())
+    # no module of that name takes an extra state: unexpected, as torch's strict load says it is
+    plain = nn.Sequential(nn.Sequential(nn.Linear(4, 4)), nn.Linear(4, 2))
+    renamed = {k.replace("0.fc.", "0.0."): t for k, t in checkpoint.items()}
+    with pytest.raises(RuntimeError, match="Unexpected key.*\"0._extra_state\""):
+        plain.load_state_dict(renamed)
+    assert ui.init_missing(plain, renamed, ui.presets.torch, seed=0).unexpected == ("0._extra_state",)
+
+
+def test_an_entry_that_is_no_tensor_is_named_before_any_write():
+    model = nn.Sequential(nn.Embedding(12, 4), nn.Linear(4, 3))
+    before = _snapshot(model)
+    checkpoint = {"0.weight": torch.zeros(10, 4), "1.weight": [[0.0] * 4] * 3}
+    with pytest.raises(TypeError, match=r"init_missing: parameter 'checkpoint' must be a torch state_dict "
+                                        r"\(names -> tensors\); its entry '1\.weight' is list; allowed: tensors"):
+        ui.init_missing(model, checkpoint, ui.presets.torch, seed=0)
+    _unchanged(model, before)
+
+
+@pytest.mark.parametrize("options, error, words", [
+    ({"strict": True}, TypeError, r"init_missing: parameter 'strict' is not an option for a torch model; its options "
+                                  r"are seed=, portable=, skip=, generator="),
+    ({"devicee": "cpu"}, TypeError, "init_missing: parameter 'devicee' is not an option"),
+    ({"seed": 1.5}, TypeError, r"init_missing: parameter 'seed' must be an integer in \[0, 2\*\*64\) or None, got 1.5"),
+    ({"seed": -1}, ValueError, r"init_missing: parameter 'seed' must be an integer in \[0, 2\*\*64\), got -1"),
+])
+def test_a_wrong_option_is_named_as_init_missings_before_anything_is_drawn(options, error, words):
+    """Plan.apply's checks name their caller: init_missing's wrong options and seeds used to be reported as
+    Plan.apply's, from the plan.apply call inside it, after the grown embedding's rows were drawn."""
+    model = nn.Sequential(nn.Embedding(12, 4), nn.Linear(4, 3))
+    before, rng = _snapshot(model), torch.get_rng_state()
+    with pytest.raises(error, match=words):
+        ui.init_missing(model, {"0.weight": torch.zeros(10, 4)}, ui.presets.torch, **options)
+    _unchanged(model, before)
+    assert torch.equal(torch.get_rng_state(), rng)

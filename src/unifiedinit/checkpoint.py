@@ -7,9 +7,13 @@ tensors in. New rows of a grown embedding are drawn from N(mean, var) of the exi
 so new tokens start among the old ones (as Hugging Face's ``resize_token_embeddings(mean_resizing=True)`` means
 them to), drawn before anything is written: new rows the model's dtype cannot hold (inf in float16) are refused
 then; with a seed they come from the stream of (seed, the embedding's canonical key), so a tied embedding
-gets the same rows whichever of its names the checkpoint holds. The report says what came from where: ``loaded``,
-``resized`` (path -> (rows in the checkpoint, rows now)), ``unexpected`` (checkpoint names the model does not
-have), and the plan's entries for the rest.
+gets the same rows whichever of its names the checkpoint holds. A padding row among the new rows (torch's
+``padding_idx``) is the exception: it gets no gradient, so its first value stays for all of training, and it
+keeps what the plan writes there (``presets.torch``: zeros, as torch's ``Embedding`` does), the plan drawing that
+embedding before its other rows are copied in. A module's extra state (``"<module>._extra_state"``, what its
+``get_extra_state`` gave, any object) goes to its ``set_extra_state``, as ``load_state_dict`` gives it. The report
+says what came from where: ``loaded``, ``resized`` (path -> (rows in the checkpoint, rows now)), ``unexpected``
+(checkpoint names the model does not have), and the plan's entries for the rest.
 
 A checkpoint DTensor (an FSDP2 model's state_dict, or what torch.distributed.checkpoint loads into one) is copied
 shard into shard, into a DTensor of the same placements on the same ranks; any other is refused by name before
@@ -47,9 +51,14 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             tensors) or not; or a state_dict (pass ``module=``, the module it came from, for its layers' kinds).
         checkpoint: a torch state_dict (a mapping of dotted names to tensors). A DTensor in it (an FSDP2 model's
             state_dict, or one torch.distributed.checkpoint loaded into it) must have the placements of the
-            model's tensor on a mesh of the same ranks: each rank copies its own shard into the model's.
+            model's tensor on a mesh of the same ranks: each rank copies its own shard into the model's. A
+            module's extra state (``"<module>._extra_state"``, any object) is given to that module's
+            ``set_extra_state`` after the tensors are written, as ``load_state_dict`` gives it (what that method
+            raises comes then); one of no module that takes it is unexpected, as is one that is not a tensor when
+            the model is a state_dict.
         plan: the ``Plan`` for what the checkpoint lacks (a new head, new rows of a grown embedding are drawn
-            from N(mean, var) of the old rows instead).
+            from N(mean, var) of the old rows instead, but for a padding row among them, which keeps what the plan
+            writes there: the plan draws that embedding, then its other rows are copied in).
         seed: the plan's seed, and of a grown embedding's new rows (their stream is keyed by the embedding's
             canonical key, the tie owner's for a tied one); None: drawn as the plan draws, from ``generator=``
             when given, else torch's default generator (the new rows first, in the model's order, then the plan's
@@ -62,8 +71,9 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
 
     Returns:
         The plan's ``Report``, with ``loaded``, ``resized`` and ``unexpected`` filled: what came from where (a
-        tied tensor under every name the checkpoint gave it). ``skipped`` lists what the checkpoint provides and
-        what ``skip=`` named; ``unset_buffers`` lists no buffer the checkpoint filled.
+        tied tensor under every name the checkpoint gave it; ``loaded`` names the extra states given too).
+        ``skipped`` lists what the checkpoint provides (but a grown embedding with a new padding row, which the
+        plan draws) and what ``skip=`` named; ``unset_buffers`` lists no buffer the checkpoint filled.
 
     Raises:
         ValueError: a shared tensor whose shape differs (other than an embedding that grew); two checkpoint
@@ -72,8 +82,11 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             meta tensor without ``device=``); a name of ``skip=`` that names no parameter or buffer of the model;
             a grown embedding whose new rows the model's dtype cannot hold (any of them not finite in that dtype:
             old rows with NaN or inf, or a mean and spread that reach past its largest value, as old float16 rows
-            of std 20000 do); or a plan that cannot set a missing parameter; nothing was written.
-        TypeError: ``plan`` is not a Plan, ``checkpoint`` is not a mapping of names to torch tensors, or one of
+            of std 20000 do); or a plan that cannot set a missing parameter; a negative ``seed`` or one of 2**64
+            or more; nothing was written.
+        TypeError: ``plan`` is not a Plan, ``seed`` is not an integer or None, an option ``Plan.apply`` does not
+            take (named as init_missing's); ``checkpoint`` is not a mapping of names to torch tensors (the first
+            entry that is none, other than an extra state, is named), or one of
             them holds no values to copy (on meta, sparse, quantized), is complex where the model's is real (or
             an embedding that grew), or has a dtype torch cannot copy into the model's (bits8, int4,
             float4_e2m1fn_x2: torch's copy_ has no kernel for it), or is a DTensor where the model's tensor is not
@@ -95,20 +108,38 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     """
     from collections.abc import Mapping
 
-    from .apply import backend_of
+    from . import _validate as v
+    from .apply import backend_of, check_options
     from .plan import Plan
     if not isinstance(plan, Plan):
         raise TypeError(f"init_missing: parameter 'plan' must be a unifiedinit.Plan, got {plan!r}")
-    if backend_of(model).NAME != "torch":
+    backend = backend_of(model)
+    if backend.NAME != "torch":
         raise NotImplementedError("init_missing: torch models for now; elsewhere use plan.apply(model, seed=..., "
                                   "skip=checkpoint_names) and load the checkpoint with the framework")
+    # the seed and options Plan.apply takes, checked here so that a wrong one is named as init_missing's (portable=
+    # and skip= are keywords of Plan.apply's own, not of the backend's target)
+    seed = v.seed("init_missing", seed)
+    check_options(backend, {k: x for k, x in options.items() if k not in ("portable", "skip")}, "init_missing")
     import torch
 
     from .apply import skip_matched, skip_names
     also_skip = skip_names(options.pop("skip", None), "init_missing")  # the user's own, a head set by hand
-    state: Mapping[str, torch.Tensor] = checkpoint  # read as a state_dict once checked to be one
-    if not isinstance(checkpoint, Mapping) or not all(isinstance(t, torch.Tensor) for t in state.values()):
-        raise TypeError("init_missing: parameter 'checkpoint' must be a torch state_dict (names -> tensors)")
+    entries: Mapping[str, Any] = checkpoint  # read as a state_dict once checked to be a mapping
+    if not isinstance(checkpoint, Mapping):
+        raise TypeError("init_missing: parameter 'checkpoint' must be a torch state_dict (names -> tensors), got "
+                        f"{type(checkpoint).__name__}")
+    # a module's extra state (what get_extra_state gave, any object, under "<module>._extra_state") goes to that
+    # module's set_extra_state, as load_state_dict gives it, or is unexpected; any other entry must be a tensor
+    apart = [n for n, t in entries.items()
+             if _is_extra_state(n) and (isinstance(model, torch.nn.Module) or not isinstance(t, torch.Tensor))]
+    for name, t in entries.items():
+        if not isinstance(t, torch.Tensor) and name not in apart:
+            raise TypeError(f"init_missing: parameter 'checkpoint' must be a torch state_dict (names -> tensors); "
+                            f"its entry {name!r} is {type(t).__name__}; allowed: tensors, and any object as a "
+                            "module's extra state ('<module>._extra_state', which its set_extra_state takes)")
+    extra = _extra_states(model, apart)
+    state: Mapping[str, torch.Tensor] = {n: t for n, t in entries.items() if n not in apart}
     from .apply import stream
     from .backends.torch.model import local_block, positions, walk, writable
     own: dict[str, torch.Tensor] = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)
@@ -117,10 +148,13 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     owner_of: dict[str, str] = {}
     kinds: dict[str, str] = {}
     position: dict[str, int] = {}
+    padding: dict[str, int] = {}  # an embedding's padding row (torch's padding_idx), by its owner's name
     walked = [p for p, _ in walk(model, module=options.get("module"))]
     for i, p in enumerate(walked):
         owner = p.path.replace("/", ".")
         position[owner] = i
+        if p.padding_idx is not None:
+            padding[owner] = p.padding_idx
         for path in (p.path,) + p.aliases:
             owner_of[path.replace("/", ".")], kinds[path.replace("/", ".")] = owner, p.kind
     # every name of skip= names a parameter or another tensor of the model (a buffer), as plan.apply takes it
@@ -196,9 +230,14 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         if seed is not None else {}
     grown: dict[str, torch.Tensor] = {}
     drawing: list[tuple[str, torch.device]] = []  # each grown tensor's first name, and where it is drawn
+    # a padding row among the new rows keeps what the plan writes there (torch's Embedding: zeros; it gets no
+    # gradient, so a drawn one would stay for all of training): the plan draws that embedding, the rest is copied
+    keep: dict[str, int] = {}
     for owner in sorted({owner_of[n] for n in resized}, key=position.__getitem__):
         device = _target_device(own[names_of[owner][0]], options.get("device"))
         drawing.append((names_of[owner][0], source[names_of[owner][0]].device if device is None else device))
+        if resized[names_of[owner][0]][0] <= padding.get(owner, -1):
+            keep[names_of[owner][0]] = padding[owner]
     # without a seed the new rows advance generator= or torch's default generator of their devices: a call
     # refused after they are drawn (their rows, or the plan) puts it back, as a refused plan.apply leaves it
     undo_rng = _rng_kept(generator, [device for _, device in drawing]) if seed is None and drawing else None
@@ -219,8 +258,8 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             _check_rows(name, drawn, (old, new), own[name].dtype)
             grown[name] = torch.cat([rows, drawn])
         undo = _filled_buffers(model, [n for n in loaded if own[n].is_meta], options.get("device"))
-        report = plan.apply(model, seed=seed, skip=list(dict.fromkeys(also_skip + tuple(loaded) + tuple(resized))),
-                            **options)
+        provided = tuple(loaded) + tuple(n for n in resized if names_of[owner_of.get(n, n)][0] not in keep)
+        report = plan.apply(model, seed=seed, skip=list(dict.fromkeys(also_skip + provided)), **options)
     except BaseException:
         for module, leaf, was in reversed(undo):  # the meta buffers given memory for the checkpoint, as they were
             module._buffers[leaf] = was
@@ -229,13 +268,17 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         raise
     own = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)  # materialized: new tensors
 
-    def put(name: str, whole: torch.Tensor) -> None:
+    def put(name: str, whole: torch.Tensor, row: int | None = None) -> None:
         """The checkpoint's whole tensor into the model's (and into each other name of it that is a tensor of its
         own): a DTensor (FSDP2) takes its own shard of it; a checkpoint DTensor, of the model's placements
-        (checked), is copied shard into shard."""
+        (checked), is copied shard into shard. ``row``: a row that keeps what it holds (a new padding row)."""
         for each in [name] + copies.get(name, []):
             local, block = local_block(own[each])
+            at = row - block[0][0] if row is not None and block[0][0] <= row < block[0][1] else None
+            kept = local[at].clone() if at is not None else None
             local.copy_(_local(whole) if _is_dtensor(whole) else whole[tuple(slice(a, b) for a, b in block)])
+            if at is not None and kept is not None:
+                local[at] = kept
 
     with torch.no_grad():
         done: set[str] = set()
@@ -245,9 +288,37 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
                 done.add(owner)
                 put(name, source[name])
         for name, whole in grown.items():
-            put(name, whole)
-    report.loaded, report.resized, report.unexpected = tuple(loaded), dict(resized), tuple(unexpected)
+            put(name, whole, keep.get(name))
+    for name, module in extra.items():  # last, as the module's own code: the tensors are written whatever it does
+        module.set_extra_state(entries[name])
+    taken, left = set(loaded) | set(extra), set(unexpected) | (set(apart) - set(extra))
+    report.loaded = tuple(n for n in entries if n in taken)  # in the checkpoint's order
+    report.resized, report.unexpected = dict(resized), tuple(n for n in entries if n in left)
     return report
+
+
+def _is_extra_state(name: str) -> bool:
+    """Whether a state_dict name is a module's extra state (torch's ``"<module>._extra_state"``)."""
+    return name.rpartition(".")[2] == "_extra_state"
+
+
+def _extra_states(model: Any, names: Sequence[str]) -> dict[str, Any]:
+    """The modules of ``model`` that take the checkpoint's extra states ``names``, by name, as ``load_state_dict``
+    gives them: a module whose class overrides ``set_extra_state``. A name of no such module is not taken (torch
+    reports it unexpected); a model that is a state_dict takes none (its module's methods are not called)."""
+    import torch
+    if not isinstance(model, torch.nn.Module):
+        return {}
+    base: Any = torch.nn.Module.set_extra_state
+    out: dict[str, Any] = {}
+    for name in names:
+        try:
+            module = model.get_submodule(name.rpartition(".")[0])
+        except AttributeError:
+            continue
+        if getattr(type(module), "set_extra_state", base) is not base:
+            out[name] = module
+    return out
 
 
 def _keys(plan: Any, walked: list[Any], held: Sequence[tuple[Any, ...]]) -> dict[str, str]:
