@@ -430,7 +430,7 @@ def test_keras_depthwise_separable_and_einsum_layers_are_rescaled_and_replayed()
 
 def test_a_flax_nnx_linear_general_and_einsum_are_rescaled():
     """``nnx.LinearGeneral`` and ``nnx.Einsum`` are dense layers to a plan: made orthonormal, so rescaled and
-    reported too (a MultiHeadAttention's projections are attention, which LSUV leaves as they are)."""
+    reported too (a MultiHeadAttention's projections are attention, which LSUV leaves as they are, naming them)."""
     nnx = pytest.importorskip("flax.nnx")
     import jax
     import jax.numpy as jnp
@@ -452,7 +452,10 @@ def test_a_flax_nnx_linear_general_and_einsum_are_rescaled():
     query = np.asarray(net.attn.query.kernel.get_value())
     x = jax.random.normal(jax.random.key(1), (4, 8, 16)) * 3
     tol = 0.02
-    report = ui.lsuv(net, x, tol=tol)
+    with pytest.warns(UserWarning, match=r"lsuv: 4 weight\(s\) of layers of kinds LSUV does not set .*: "
+                                         r"attn/query/kernel \(attention\), attn/key/kernel \(attention\), "
+                                         r"attn/value/kernel \(attention\), attn/out/kernel \(attention\)$"):
+        report = ui.lsuv(net, x, tol=tol)
     assert report.layers == ["fc/kernel", "gen/kernel", "ein/kernel"]
     h = net.fc(x)
     for path, out in (("fc/kernel", h), ("gen/kernel", net.gen(net.attn(h, h))), ("ein/kernel", net(x))):
@@ -867,3 +870,176 @@ def test_a_quantized_torch_module_is_refused_before_anything_is_written(kind):
         ui.lsuv(model, torch.randn(64, 16))
     after = _torch_values(model)
     assert len(after) == len(before) > 2 and all(torch.equal(a, b) for a, b in zip(after, before))
+
+
+def _inplace_mlp(inplace: bool) -> Any:
+    """Linear(64, 128) -> ReLU -> Linear(128, 128) -> ReLU -> Linear(128, 10), its ReLUs in place or not."""
+    torch = pytest.importorskip("torch")
+    from torch import nn
+    torch.manual_seed(1)
+    return nn.Sequential(nn.Linear(64, 128), nn.ReLU(inplace=inplace), nn.Linear(128, 128), nn.ReLU(inplace=inplace),
+                         nn.Linear(128, 10))
+
+
+def test_a_torch_layer_followed_by_an_in_place_op_is_measured_by_its_own_output():
+    """``nn.ReLU(inplace=True)`` overwrites the layer's output tensor itself: LSUV kept a reference to it and
+    measured the ReLU's result (std 1 reported, 1.70 in fact, the gains 2.41/1.40/0.71 instead of 1.41/1.41/1.21).
+    The std is taken when the layer returns, so in place or not gives the same gains and stds, and each layer's
+    own output (cloned by an independent hook at that moment) ends within ``tol`` of the target. The forward pass
+    is deterministic, so these are exact checks, with no false alarms."""
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    import unifiedinit as ui
+    batch = torch.randn(512, 64, generator=torch.Generator().manual_seed(0))
+    tol = 0.01
+    reports, nets = {}, {}
+    for inplace in (False, True):
+        nets[inplace] = _inplace_mlp(inplace)
+        reports[inplace] = ui.lsuv(nets[inplace], batch, tol=tol, seed=0)
+    assert reports[True].gains == reports[False].gains and reports[True].stds == reports[False].stds
+    outputs: dict[str, Any] = {}
+
+    def keep(path: str) -> Callable[[nn.Module, Any, Any], None]:
+        def hook(module: nn.Module, inputs: Any, output: Any) -> None:
+            outputs[path] = output.clone()  # before the in-place ReLU after it overwrites the tensor
+        return hook
+
+    for name, module in nets[True].named_modules():
+        if isinstance(module, nn.Linear):
+            module.register_forward_hook(keep(f"{name}/weight"))
+    with torch.no_grad():
+        nets[True](batch)
+    assert sorted(outputs) == reports[True].layers == ["0/weight", "2/weight", "4/weight"]
+    for path, output in outputs.items():
+        std = float(output.double().std(correction=0))  # lsuv's std: the population one
+        assert abs(std - 1.0) < tol and std == pytest.approx(reports[True].stds[path], rel=1e-6), (path, std)
+
+
+def _tied_model(framework: str, bias: bool) -> tuple[Any, Any, str, str]:
+    """16 -> tanh -> 16 -> tanh -> 4 whose second layer's weight is the first's (tied), with or without biases:
+    (model, batch, the first layer's weight path, the second's)."""
+    x = np.random.default_rng(0).normal(0, 3, (256, 16)).astype("float32")
+    if framework == "torch":
+        torch = pytest.importorskip("torch")
+        from torch import nn
+        torch.manual_seed(0)
+        net = nn.Sequential(nn.Linear(16, 16, bias=bias), nn.Tanh(), nn.Linear(16, 16, bias=bias), nn.Tanh(),
+                            nn.Linear(16, 4))
+        net[2].weight = net[0].weight
+        return net, torch.from_numpy(x), "0/weight", "2/weight"
+    pytest.importorskip("flax")
+    import jax.numpy as jnp
+    from flax import nnx
+    flax_net = nnx.Sequential(nnx.Linear(16, 16, use_bias=bias, rngs=nnx.Rngs(0)), nnx.tanh,
+                              nnx.Linear(16, 16, use_bias=bias, rngs=nnx.Rngs(1)), nnx.tanh,
+                              nnx.Linear(16, 4, rngs=nnx.Rngs(2)))
+    flax_net.layers[2].kernel = flax_net.layers[0].kernel
+    return flax_net, jnp.asarray(x), "layers/0/kernel", "layers/2/kernel"
+
+
+@pytest.mark.parametrize("framework", ["torch", "flax"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_a_layer_whose_weight_is_another_layers_is_named_as_tied_and_replayed(framework, bias):
+    """``net[2].weight = net[0].weight``: layer 2 has no weight of its own. With biases it was reported at gain 1
+    with a warning that it computes its scale itself (a parametrization: false), and ``to_plan`` then replayed the
+    shared weight at that gain 1, not layer 0's; without biases it was left out with no word. It is named in a
+    warning of its own, listed in ``report.tied`` and not in ``layers``; no parametrization is claimed; the plan
+    replays layer 0's gain on the shared weight and zeroes layer 2's bias."""
+    import warnings
+
+    import unifiedinit as ui
+    model, x, owner, alias = _tied_model(framework, bias)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = ui.lsuv(model, x, tol=0.01)
+    said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert len(said) == 1, said
+    assert said[0].startswith("lsuv: 1 layer(s) share their weight with another layer (tied weights)")
+    assert said[0].endswith(f": {alias} (shares {owner})")
+    assert report.tied == {alias: owner} and alias not in report.layers and len(report.layers) == 2
+    fresh, _, _, _ = _tied_model(framework, bias)
+    fresh_report = report.to_plan().apply(fresh, seed=0)  # lsuv's own seed: the same orthonormal start
+    assert not fresh_report.unmatched
+    for replayed, ours in zip(_snapshot(fresh, framework), _snapshot(model, framework), strict=True):
+        np.testing.assert_allclose(replayed, ours, rtol=1e-5, atol=1e-7)  # Orthogonal(g) vs the same matrix times g
+
+
+def test_an_nnx_tied_kernel_is_scaled_by_the_output_of_the_layer_it_is_listed_under():
+    """NNX's graph meets ``a.x`` (which holds ``b``'s kernel) before ``b``, while the walk lists the kernel under
+    ``b``: LSUV used to measure ``a.x``'s output under the name ``b/kernel`` and report ``b/kernel`` twice. The
+    kernel is scaled by ``b``'s own output (ending within ``tol`` of the target) and ``a/x`` is named as tied."""
+    nnx = pytest.importorskip("flax.nnx")
+    import jax
+    import jax.numpy as jnp
+
+    import unifiedinit as ui
+
+    class Inner(nnx.Module):
+        def __init__(self, rngs):
+            self.x = nnx.Linear(16, 16, rngs=rngs)
+
+    class Net(nnx.Module):
+        def __init__(self, rngs):
+            self.a, self.b = Inner(rngs), nnx.Linear(16, 16, rngs=rngs)
+            self.a.x.kernel = self.b.kernel
+
+        def __call__(self, x):
+            return self.b(jnp.tanh(self.a.x(x)))
+
+    net = Net(nnx.Rngs(0))
+    x = jax.random.normal(jax.random.key(1), (64, 16)) * 3
+    tol = 0.01
+    with pytest.warns(UserWarning, match=r"share their weight with another layer .*: a/x/kernel \(shares b/kernel\)$"):
+        report = ui.lsuv(net, x, tol=tol)
+    assert report.layers == ["b/kernel"] and report.tied == {"a/x/kernel": "b/kernel"}
+    std = float(np.std(np.asarray(net(x), np.float64)))
+    assert abs(std - 1.0) < tol and std == pytest.approx(report.stds["b/kernel"], rel=1e-5)
+
+
+def _with_transposed_convs(framework: str, conv_first: bool) -> tuple[Any, Any]:
+    """A transposed conv after a conv (``conv_first``) or after another transposed conv, named ``up`` where the
+    framework names layers, and a batch for it: (model, batch)."""
+    x = np.random.default_rng(0).normal(0, 3, (8, 5, 5, 4)).astype("float32")  # channels last
+    if framework == "torch":
+        torch = pytest.importorskip("torch")
+        from torch import nn
+        torch.manual_seed(0)
+        first = nn.Conv2d(4, 4, 3, padding=1) if conv_first else nn.ConvTranspose2d(4, 4, 3)
+        return nn.Sequential(first, nn.ReLU(), nn.ConvTranspose2d(4, 2, 3)), torch.from_numpy(x.transpose(0, 3, 1, 2))
+    if framework == "flax":
+        pytest.importorskip("flax")
+        import jax.numpy as jnp
+        from flax import nnx
+        rngs = nnx.Rngs(0)
+        start = nnx.Conv(4, 4, (3, 3), rngs=rngs) if conv_first else nnx.ConvTranspose(4, 4, (3, 3), rngs=rngs)
+        return nnx.Sequential(start, nnx.relu, nnx.ConvTranspose(4, 2, (3, 3), rngs=rngs)), jnp.asarray(x)
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    begin = (keras.layers.Conv2D(4, 3, padding="same", name="c") if conv_first else
+             keras.layers.Conv2DTranspose(4, 3, name="c"))
+    return keras.Sequential([keras.Input((5, 5, 4)), begin, keras.layers.ReLU(),
+                             keras.layers.Conv2DTranspose(2, 3, name="up")], name="net"), x
+
+
+@pytest.mark.parametrize("framework", ["torch", "flax", "keras"])
+def test_transposed_convs_are_named_as_left_out_and_a_model_of_them_alone_is_refused(framework):
+    """LSUV sets dense and conv layers only: a transposed conv was left out with no word, and a model of transposed
+    convs alone (a DCGAN generator) returned an empty report. The weights left out are named in a warning, and a
+    model with no dense or conv layer is refused, naming them, with every value left as it was."""
+    import unifiedinit as ui
+    model, x = _with_transposed_convs(framework, conv_first=True)
+    with pytest.warns(UserWarning, match=r"lsuv: 1 weight\(s\) of layers of kinds LSUV does not set are left as they "
+                                         r"are .*not conv_transpose, attention or recurrent layers\): "
+                                         r"\S+ \(conv_transpose\)$"):
+        report = ui.lsuv(model, x)
+    assert len(report.layers) == 1  # the conv
+    model, x = _with_transposed_convs(framework, conv_first=False)
+    before = _snapshot(model, framework)
+    with pytest.raises(ValueError, match=r"^lsuv: parameter 'model' must hold at least one dense or conv layer with "
+                                         r"a weight of its own .*, got a \w+ with none; its weights of kinds LSUV "
+                                         r"leaves as they are: \S+ \(conv_transpose\), \S+ \(conv_transpose\)\. "
+                                         r"Nothing was changed$"):
+        ui.lsuv(model, x)
+    after = _snapshot(model, framework)
+    assert len(after) == len(before) and all(np.array_equal(a, b) for a, b in zip(before, after))

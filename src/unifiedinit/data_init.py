@@ -15,7 +15,10 @@ torch modules by forward hooks, NNX modules by recording their calls while the b
 by a probe model over those layers' outputs. A layer whose output cannot be measured on the batch (never
 called, called more than once, or an output that is not one floating-point array) is refused before anything is
 written; so is a quantized layer (a Keras layer with ``quantization_mode`` set, torch's ``torch.ao.nn.quantized``
-modules), whose integer weight and scales neither an orthonormal start nor a gain reaches.
+modules), whose integer weight and scales neither an orthonormal start nor a gain reaches, and so is a model with
+no dense or conv layer at all. The layers with weights of other kinds (a transposed conv, an attention's
+projections, a recurrent layer) are left as they are, and named in a warning; so is a layer whose weight is another
+layer's (tied weights), which is scaled with that layer, not separately.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from typing import Any
 
 #: the layers LSUV sets and rescales: those whose weights the orthonormal step writes
 _KINDS = ("dense", "conv")
+#: the kinds of layers with weights that LSUV leaves as they are, each named in a warning: a transposed conv, an
+#: attention's projections (torch's fused in-projection has no output of its own to measure), a recurrent layer
+_UNSET = ("conv_transpose", "attention", "recurrent")
 
 
 @dataclass
@@ -41,7 +47,10 @@ class LsuvReport:
     ``unreplayable``: the layers whose gain lives where no plan reaches (an ``nnx.WeightNorm``'s scales, which are
     no parameters), which ``to_plan`` replays at gain 1 (and says so); ``others``: for a layer with several
     weights (a separable conv's depthwise kernel beside the pointwise one LSUV scales), its entry in ``layers`` ->
-    the paths of its other weights, left orthonormal at gain 1."""
+    the paths of its other weights, left orthonormal at gain 1; ``tied``: a layer whose weight is another layer's
+    (tied weights: torch's ``net[2].weight = net[0].weight``), its path for that weight -> the path the weight is
+    listed under, with whose layer it is scaled (not in ``layers``: no gain of its own reaches it; its bias is
+    zeroed)."""
 
     gains: dict[str, float] = field(default_factory=dict[str, float])
     stds: dict[str, float] = field(default_factory=dict[str, float])
@@ -49,13 +58,15 @@ class LsuvReport:
     layers: list[str] = field(default_factory=list[str])
     unreplayable: list[str] = field(default_factory=list[str])
     others: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
+    tied: dict[str, str] = field(default_factory=dict[str, str])
 
     def to_plan(self, name: str = "lsuv") -> Any:
         """The result as a plan with no data: ``Orthogonal(gain)`` for each weight, zeros for its bias. Each
         layer is selected by its module path (``"3/*"``, dense or conv, by role), so the plan also replays the
         result on a port with the same module names in another framework (``kernel`` for ``weight``); in a layer
-        with several weights (``others``) the scaled one is selected by its own path and the others get gain 1.
-        The rules are quiet: a layer without a bias (a rule that matches nothing) is no warning."""
+        with several weights (``others``) the scaled one is selected by its own path and the others get gain 1; a
+        tied layer's bias (``tied``) gets zeros, its weight the rule of the layer it is listed under. The rules are
+        quiet: a layer without a bias (a rule that matches nothing) is no warning."""
         from .plan import Plan
         from .specs import Orthogonal, Zeros
         if self.unreplayable:
@@ -63,8 +74,10 @@ class LsuvReport:
                           "nnx.WeightNorm's scales, which a plan does not reach: replayed at gain 1 (the kernel's "
                           "own scale is normalized away)", UserWarning, stacklevel=2)
         plan = Plan(name=name)
+        for path in self.tied:
+            plan = plan.rule(Zeros(), kind=_KINDS, role="bias", path=_module_glob(path), quiet=True)
         for path in self.layers:
-            where = f"{glob.escape(path.rsplit('/', 1)[0])}/*" if "/" in path else "*"
+            where = _module_glob(path)
             gain = Orthogonal(gain=self.gains[path])
             if self.others.get(path):
                 plan = plan.rule(Orthogonal(), kind=_KINDS, role="weight", path=where, quiet=True)
@@ -73,6 +86,11 @@ class LsuvReport:
                 plan = plan.rule(gain, kind=_KINDS, role="weight", path=where, quiet=True)
             plan = plan.rule(Zeros(), kind=_KINDS, role="bias", path=where, quiet=True)
         return plan
+
+
+def _module_glob(path: str) -> str:
+    """A glob on every parameter of the module that holds the weight at ``path`` (``"3/weight"`` -> ``"3/*"``)."""
+    return f"{glob.escape(path.rsplit('/', 1)[0])}/*" if "/" in path else "*"
 
 
 def _check(target_std: Any, tol: Any, max_iter: Any, seed: Any) -> tuple[float, float, int, int]:
@@ -99,7 +117,9 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
     layer's built-in ``activation``. The forward passes run in the model's own mode and only measure: BatchNorm
     running statistics and random states are left as they were (torch's global generator and NNX's ``RngState``);
     every pass draws the same random numbers (a dropout's mask: torch's from ``seed``, NNX's from the model's own
-    state). A layer still outside ``tol`` after ``max_iter`` rescalings is named in a UserWarning.
+    state). A layer still outside ``tol`` after ``max_iter`` rescalings is named in a UserWarning; so are the
+    weights LSUV leaves as they are (a transposed conv's, an attention's, a recurrent layer's) and the layers whose
+    weight is another layer's (tied weights: scaled with that layer, not separately; listed in ``report.tied``).
 
     Args:
         model: a torch module, a Flax NNX module, or a built Keras model with an Input.
@@ -121,13 +141,14 @@ def lsuv(model: Any, batch: Any, *, target_std: float = 1.0, tol: float = 0.05, 
             [0, 2**64), or a ``batch`` with no values (shape (0, ...)) (before anything runs), a Keras model
             without an Input, a layer whose output on ``batch`` cannot be measured (a layer the forward pass never
             calls, calls more than once, or whose output is not one floating-point array; named, before anything is
-            written), a quantized dense or conv layer (a Keras layer with ``quantization_mode`` set, a torch
-            ``torch.ao.nn.quantized`` module, dynamic, fused or reference: its weight is integers, or rounded to
-            them, with scales of its own, which no orthonormal start or gain reaches; named, before anything is
-            written), or a layer whose output on ``batch`` is not finite (NaN or inf) or has std 0 over more than
-            one value (a batch of zeros). Whatever fails, the forward pass on ``batch`` included, every parameter
-            and buffer is left as it was, and so is the weight an old-style torch weight or spectral norm
-            (``torch.nn.utils.weight_norm``) computes from them.
+            written), a model with no dense or conv layer with a weight of its own (a stack of transposed convs: its
+            other weights named, before anything is written), a quantized dense or conv layer (a Keras layer with
+            ``quantization_mode`` set, a torch ``torch.ao.nn.quantized`` module, dynamic, fused or reference: its
+            weight is integers, or rounded to them, with scales of its own, which no orthonormal start or gain
+            reaches; named, before anything is written), or a layer whose output on ``batch`` is not finite (NaN or
+            inf) or has std 0 over more than one value (a batch of zeros). Whatever fails, the forward pass on
+            ``batch`` included, every parameter and buffer is left as it was, and so is the weight an old-style torch
+            weight or spectral norm (``torch.nn.utils.weight_norm``) computes from them.
         NotImplementedError: a framework other than torch, Flax NNX and Keras (a Flax Linen module or
             variables tree too).
 
@@ -250,6 +271,52 @@ def _refuse_quantized(quantized: list[str]) -> None:
                          "it. Nothing was changed")
 
 
+def _tied(records: list[tuple[Any, Any]], selected: list[tuple[Any, Any]],
+          module_at: Callable[[str, Any, Any], Any]) -> dict[int, tuple[str, str]]:
+    """The layers whose weight is another layer's tensor (tied weights), as id(module) -> (the weight's path in
+    that module, the path the walk lists the tensor under): a module that holds an alias of a record and no weight
+    the orthonormal plan writes, where the plan writes the tensor (a dense or conv weight) or the module's bias (a
+    dense or conv layer). ``module_at(path, record, handle)`` is the module holding the tensor at ``path`` (one of
+    the record's paths), or None where none is found (a module reached under two paths is one module: no tie)."""
+    chosen = {p.path for p, _ in selected}
+    weighted = {id(module_at(p.path, p, h)) for p, h in selected if p.role == "weight"}
+    biased = {id(module_at(p.path, p, h)) for p, h in selected if p.role != "weight"}
+    found: dict[int, tuple[str, str]] = {}
+    for p, h in records:
+        owner = module_at(p.path, p, h) if p.aliases else None
+        for alias in p.aliases:
+            module = module_at(alias, p, h)
+            if module is None or module is owner or id(module) in weighted:
+                continue
+            if (p.path in chosen and p.role == "weight") or id(module) in biased:
+                found[id(module)] = (alias, p.path)
+    return found
+
+
+def _left_out(model: Any, records: list[tuple[Any, Any]], layers: list[_Layer], tied: dict[str, str]) -> None:
+    """Say what LSUV leaves as it is, before anything is written: a model without a dense or conv layer of its own
+    is refused (an empty report would say nothing); the layers whose weight is another layer's (``tied``) and the
+    weights of layers of the kinds in ``_UNSET`` are named in warnings."""
+    unset = [f"{p.path} ({p.kind})" for p, _ in records
+             if p.kind in _UNSET and p.role in ("weight", "recurrent_weight")]
+    listed = f"{', '.join(unset[:8])}{' ...' if len(unset) > 8 else ''}"
+    if not layers:
+        raise ValueError(f"lsuv: parameter 'model' must hold at least one dense or conv layer with a weight of its "
+                         f"own (what LSUV makes orthonormal and rescales), got a {type(model).__name__} with none"
+                         f"{f'; its weights of kinds LSUV leaves as they are: {listed}' if unset else ''}. "
+                         "Nothing was changed")
+    if tied:
+        shown = [f"{alias} (shares {path})" for alias, path in tied.items()]
+        warnings.warn(f"lsuv: {len(tied)} layer(s) share their weight with another layer (tied weights), so no gain "
+                      "of their own reaches them: each weight is scaled with the layer it is shared with, not "
+                      "separately (left as it is where that layer is no dense or conv layer); a bias of their own is "
+                      f"zeroed: {', '.join(shown[:8])}{' ...' if len(shown) > 8 else ''}", UserWarning, stacklevel=5)
+    if unset:
+        warnings.warn(f"lsuv: {len(unset)} weight(s) of layers of kinds LSUV does not set are left as they are (it "
+                      f"makes dense and conv layers orthonormal and rescales them, not {', '.join(_UNSET[:-1])} or "
+                      f"{_UNSET[-1]} layers): {listed}", UserWarning, stacklevel=5)
+
+
 def _discovered_then_rescaled(forward: Callable[[], Any], layers: list[_Layer], seen: dict[int, Any],
                               unmeasured: Callable[[Any, bool], str], order: list[int], orthonormal: Callable[[], Any],
                               measure: Callable[[_Layer], tuple[float, int]],
@@ -349,22 +416,28 @@ def _torch_owner(path: str, computed: bool) -> tuple[str, str]:
     return "/".join(parts[:-1]), parts[-1]
 
 
-def _torch_layers(model: Any, plan: Any) -> list[_Layer]:
+def _torch_layers(model: Any, plan: Any, tied: dict[str, str]) -> list[_Layer]:
     """One ``_Layer`` per module owning a tensor the orthonormal plan writes, in the walk's order. The tensor it
     scales is its last weight, or a weight norm's magnitude g (the direction's scale is normalized away); none
-    under a spectral norm or another parametrization (the weight is then no record of kind dense or conv)."""
+    under a spectral norm or another parametrization (the weight is then no record of kind dense or conv). A
+    module whose weight is another module's (tied weights) is no layer of its own: ``tied`` receives it."""
     from .backends.torch.model import tensor_at, walk
     norms: list[tuple[str, tuple[Any, ...]]] = []
     records = walk(model, norms=norms)
     normed = dict(norms)
+    selected = _selected(plan, records)
     grouped: dict[str, list[tuple[Any, Any, str]]] = {}
-    for p, t in _selected(plan, records):
+    for p, t in selected:
         owner, attr = _torch_owner(p.path, p.path in normed)
         grouped.setdefault(owner, []).append((p, t, attr))
+    sharing = _tied(records, selected, lambda path, p, t: model.get_submodule(
+        _torch_owner(path, p.path in normed)[0].replace("/", ".")))
     layers: list[_Layer] = []
     for owner, found in grouped.items():
         module = model.get_submodule(owner.replace("/", "."))
         weights = [(p, t, attr) for p, t, attr in found if p.role == "weight"]
+        if not weights and id(module) in sharing:
+            continue
         if not weights:  # a bias alone: the weight is computed (an orthogonal parametrization) and fixes its scale
             layers.append(_Layer(module, "/".join(filter(None, (owner, "weight"))), None))
             continue
@@ -375,6 +448,8 @@ def _torch_layers(model: Any, plan: Any) -> list[_Layer]:
         layers.append(_Layer(module, "/".join(filter(None, (owner, attr))),
                              None if target is None else _torch_scale(target), others))
     _refuse_quantized(_torch_quantized(model, layers))
+    tied.update(sharing.values())
+    _left_out(model, records, layers, tied)
     return layers
 
 
@@ -419,13 +494,20 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
 
     from .backends.torch.model import refresh_hooked_norms
     plan = _plan()
-    layers = _torch_layers(model, plan)
+    tied: dict[str, str] = {}
+    layers = _torch_layers(model, plan, tied)
     order: list[int] = []  # the layers' owners, in forward order
     seen: dict[int, Any] = {}
+    measured: list[Any] = [None]  # the owner the running pass measures; None in the pass that finds the layers
 
     def hook(module: nn.Module, inputs: Any, output: Any) -> None:
         order.append(id(module))
-        seen[id(module)] = output.detach() if isinstance(output, torch.Tensor) else output
+        if measured[0] is None:
+            seen[id(module)] = output  # its type and dtype, which _torch_unmeasured checks
+        elif module is measured[0]:
+            # the std is taken now, while the tensor holds this layer's output: the next module may overwrite it in
+            # place (nn.ReLU(inplace=True)), and a reference kept until the pass ends would measure what that wrote
+            seen[id(module)] = _std(output.detach().to("cpu", torch.float64).numpy())
 
     owners = {id(layer.owner): layer.owner for layer in layers}
     handles = [m.register_forward_hook(hook) for m in owners.values()]
@@ -441,8 +523,9 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     def measure(layer: _Layer) -> tuple[float, int]:
         seen.clear()
         order.clear()
+        measured[0] = layer.owner
         forward()
-        return _std(seen[id(layer.owner)].detach().to("cpu", torch.float64).numpy())
+        return seen[id(layer.owner)]
 
     # the forward passes are measurements: a BatchNorm's running statistics (and its count) come back as they were,
     # and the global random state too (torch's on the CPU and the model's CUDA devices)
@@ -464,6 +547,7 @@ def _torch(model: Any, batch: Any, target: float, tol: float, max_iter: int, see
     finally:
         for h in handles:
             h.remove()
+    report.tied = tied
     return report
 
 
@@ -477,39 +561,54 @@ def _torch_unmeasured(output: Any, called: bool) -> str:
     return ""
 
 
-def _nnx_layers(model: Any, plan: Any) -> list[_Layer]:
+def _nnx_layers(model: Any, plan: Any, tied: dict[str, str]) -> list[_Layer]:
     """One ``_Layer`` per NNX module owning a variable the orthonormal plan writes, in the walk's order; under
     ``nnx.WeightNorm`` its gain goes into the scale the wrapper keeps for its weight, under ``nnx.SpectralNorm``
-    nowhere (the layer fixes its own scale)."""
+    nowhere (the layer fixes its own scale). A module whose weight is another module's variable (tied weights) is
+    no layer of its own: ``tied`` receives it."""
     from flax import nnx
 
     from .backends.flax.model import walk
-    owners: dict[int, Any] = {}  # id(variable) -> the module that holds it
+    # id(variable) -> (path, module, attribute) of each module that holds it (two, for a tied weight)
+    holders: dict[int, list[tuple[str, Any, str]]] = {}
     wrapped: dict[int, Any] = {}  # a layer under nnx.WeightNorm or nnx.SpectralNorm -> the wrapper
-    for _, node in nnx.iter_graph(model):
+    for at, node in nnx.iter_graph(model):
         if isinstance(node, nnx.Module):
             held: dict[str, Any] = vars(node)
             for attr in held:
                 if isinstance(held[attr], nnx.Variable):
-                    owners.setdefault(id(held[attr]), (node, attr))
+                    holders.setdefault(id(held[attr]), []).append(("/".join(map(str, at)), node, attr))
         if isinstance(node, (nnx.WeightNorm, nnx.SpectralNorm)):
             wrapped[id(node.layer_instance)] = node
+
+    def holder(path: str, var: Any) -> tuple[str, Any, str] | None:
+        """The module holding ``var`` at ``path`` (one of its record's paths), or None."""
+        return next((h for h in holders[id(var)] if h[0] == path.rpartition("/")[0]), None)
+
+    records = walk(model)
+    selected = _selected(plan, records)
     grouped: dict[int, list[tuple[Any, Any, str]]] = {}
     modules: dict[int, Any] = {}
-    for p, var in _selected(plan, walk(model)):
-        module, attr = owners[id(var)]
+    for p, var in selected:
+        # the module at the record's own path: a tied variable's other holder is measured as no layer of its own
+        _, module, attr = holder(p.path, var) or holders[id(var)][0]
         modules[id(module)] = module
         grouped.setdefault(id(module), []).append((p, var, attr))
+    sharing = _tied(records, selected, lambda path, p, var: (holder(path, var) or (None, None, ""))[1])
     layers: list[_Layer] = []
     for key, found in grouped.items():
         module, weights = modules[key], [(p, var, attr) for p, var, attr in found if p.role == "weight"]
         wrapper = wrapped.get(key)
+        if not weights and key in sharing:
+            continue
         if not weights:
             layers.append(_Layer(module, f"{found[0][0].path.rsplit('/', 1)[0]}/kernel", None))
             continue
         p, var, attr = weights[-1]
         layers.append(_Layer(module, p.path, _nnx_scale(var, attr, wrapper), [q.path for q, _, _ in weights[:-1]],
                              wrapper is not None))
+    tied.update(sharing.values())
+    _left_out(model, records, layers, tied)
     return layers
 
 
@@ -549,7 +648,8 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
     import numpy as np
     from flax import nnx
     plan = _plan()
-    layers = _nnx_layers(model, plan)
+    tied: dict[str, str] = {}
+    layers = _nnx_layers(model, plan, tied)
     owners = {id(layer.owner) for layer in layers}
     order: list[int] = []
     seen: dict[int, Any] = {}
@@ -596,6 +696,7 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
             report = _discovered_then_rescaled(forward, layers, seen, _nnx_unmeasured, order,
                                                lambda: plan.apply(model, seed=seed), measure, (target, tol, max_iter))
             keep_state()
+            report.tied = tied
     finally:
         for cls in classes:
             if own[cls] is None:
@@ -640,6 +741,7 @@ def _keras_layers(model: Any, plan: Any) -> list[_Layer]:
         def scale(factor: float, var: Any = var) -> None:
             var.assign(var * factor)
         layers.append(_Layer(modules[key], p.path, scale, [q.path for q, _ in weights[:-1]]))
+    _left_out(model, records, layers, {})  # tied weights are not looked for: a built Keras layer takes no new one
     return layers
 
 
