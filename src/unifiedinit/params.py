@@ -287,6 +287,12 @@ class LayerInfo:
     stacked: int = 0
     shapes: Mapping[str, str] = field(default_factory=dict[str, str])
 
+    def main(self, default: str) -> str:
+        """The name of the parameter whose shape gives the layer's fans (which its bias's rules read too): the
+        first one registered with the role "weight" or "embedding" (``roles={"w": "weight"}``), else the
+        backend's own name for it (``default``: "weight", "kernel")."""
+        return next((name for name, role in self.roles.items() if role in ("weight", "embedding")), default)
+
 
 #: class (or "module.QualName") -> LayerInfo; consulted by every backend before its own tables
 LAYERS: dict[Any, LayerInfo] = {}

@@ -333,6 +333,8 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
         # Flax's own fans of it are by position (fan_in = out x RF), so presets.flax tells it by this label
         layout, label = "flax_conv_transpose_kernel", TRANSPOSED_KERNEL
     main_name = "kernel" if "kernel" in own else "embedding"  # the parameter whose fans are the layer's
+    if info is not None:  # a registered layer's: the one it names a weight (LayerInfo.main)
+        main_name = info.main(main_name)
     # the layer's fans are its main parameter's, read in that parameter's registered layout (not the bias's own)
     main_layout: LayoutLike = info.layouts.get(main_name, layout) if info is not None else layout
     if info is not None and name in info.layouts:

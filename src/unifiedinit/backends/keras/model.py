@@ -54,7 +54,7 @@ def _kind(layer: Any, parent: Any) -> tuple[str, str]:
     L = keras.layers
     info = registered_layer(type(layer))
     if info is not None:
-        return info.kind, info.layouts.get("kernel", "keras")
+        return info.kind, info.layouts.get(info.main("kernel"), "keras")
     attention = (L.MultiHeadAttention,) + ((L.GroupQueryAttention,) if hasattr(L, "GroupQueryAttention") else ())
     if isinstance(parent, attention) or isinstance(layer, attention):
         return "attention", "keras"
@@ -261,7 +261,11 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
         layout: str | Layout  # a registered layout's name, or an EinsumDense equation's own Layout
         kind, layout = _kind(layer, parent)
         info = registered_layer(type(layer))
-        kernel = getattr(layer, "kernel", None) if kind != "embedding" else getattr(layer, "embeddings", None)
+        own = _own(layer)
+        main = info.main("kernel") if info is not None else "kernel"
+        # a registered layer's main weight by its variable's name (its fans are the layer's, its bias's too)
+        kernel = next((v for v in own if v.path.rsplit("/", 1)[-1] == main), None) if main != "kernel" else \
+            getattr(layer, "kernel", None) if kind != "embedding" else getattr(layer, "embeddings", None)
         if isinstance(layer, keras.layers.EinsumDense):
             layout = einsum_layout(layer.equation)
         if isinstance(layer, (keras.layers.SeparableConv1D, keras.layers.SeparableConv2D)):
@@ -272,7 +276,6 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
             layer_fans = (hidden, hidden)
         elif kernel is not None and len(kernel.shape) >= 2 and all(int(d) for d in kernel.shape):
             layer_fans = TensorInfo.make(tuple(int(d) for d in kernel.shape), layout).fans
-        own = _own(layer)
         # unnamed weights (add_weight without a name) are named variable, variable_1, ... by a counter of the
         # process: two builds of one model differ, so several in one layer are keyed by their order instead
         unnamed = [v for v in own if _UNNAMED.fullmatch(v.path.rsplit("/", 1)[-1])]

@@ -50,7 +50,7 @@ def _kind(block: Any, own: dict[str, Any] | None = None) -> tuple[str, str]:
     nn = mx.gluon.nn
     info = registered_layer(type(block))
     if info is not None:
-        return info.kind, info.layouts.get("weight", "mxnet")
+        return info.kind, info.layouts.get(info.main("weight"), "mxnet")
     if isinstance(block, _DEFORMABLE):  # its kernel (out, in/g, kh, kw) whatever its layout (only NCHW runs)
         return "conv", "mxnet"
     if isinstance(block, _CONV_CELLS):  # kernels (gates x hidden, in, *k), channels last (.., *k, in) under NHWC
@@ -173,7 +173,7 @@ def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: A
     kind, layout = _kind(block, own)
     info = registered_layer(type(block))
     role, sub = _role(kind, name, info)
-    main = "weight"  # the parameter whose shape gives the layer's fans
+    main = info.main("weight") if info is not None else "weight"  # the parameter whose shape gives the layer's fans
     if info is None and isinstance(block, _DEFORMABLE) and name in _DEFORMABLE_PARAMS:
         kind, role, main = _DEFORMABLE_PARAMS[name]
         if main == "offset_weight":  # the offsets' convolution stores its kernel channels last under NHWC

@@ -172,23 +172,26 @@ _LAYER_LAYOUTS: tuple[tuple[type, str], ...] = (
 
 
 def layer_layout(module: nn.Module, fans: str = "layer") -> str | None:
-    """The layout of ``module.weight`` for the layers the backend understands, else None."""
+    """The layout of ``module.weight`` (a registered layer's main weight, ``LayerInfo.main``) for the layers the
+    backend understands, else None."""
     info = registered_layer(type(module), views=True)
-    if info is not None and "weight" in info.layouts:
-        return info.layouts["weight"]
+    if info is not None and info.main("weight") in info.layouts:
+        return info.layouts[info.main("weight")]
     for cls, layout in _LAYER_LAYOUTS:
         if isinstance(module, cls):
             return "torch" if fans == "torch" else layout
     return None
 
 
-def _layer_fans(module: nn.Module, kind: str, layout: str, weight: Any = None) -> tuple[int, int] | None:
+def _layer_fans(module: nn.Module, kind: str, layout: str, weight: Any = None, main: str = "weight"
+                ) -> tuple[int, int] | None:
     """The layer fans of ``module``'s tensors: its weight's (``weight``: the tensor holding a computed weight's
-    values, ``_computed``), a recurrent layer's (hidden, hidden)."""
+    values, ``_computed``; else the parameter named ``main``, a registered layer's ``LayerInfo.main``), a
+    recurrent layer's (hidden, hidden)."""
     if kind == "recurrent":
         hidden = int(module.hidden_size)  # type: ignore[arg-type]
         return (hidden, hidden)
-    weight = module._parameters.get("weight") if weight is None else weight
+    weight = module._parameters.get(main) if weight is None else weight
     if weight is None and "parametrizations" in module._modules:  # orthogonal, a user's: the layer's sizes
         shape = _declared_shape(module)
         if shape is not None:
@@ -412,8 +415,8 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
         buffers = module._buffers
         tensors = list(tensors) + [(n, buffers[n]) for n in ("running_mean", "running_var", "num_batches_tracked")
                                    if buffers.get(n) is not None and n not in module._non_persistent_buffers_set]
-    layer_fans = _layer_fans(module, kind, layout, computed["weight"].tensor if "weight" in computed else None) \
-        if tensors else None
+    layer_fans = _layer_fans(module, kind, layout, computed["weight"].tensor if "weight" in computed else None,
+                             info.main("weight") if info is not None else "weight") if tensors else None
     for name, t in tensors:
         if t is None or (type(t) is not nn.Parameter and isinstance(t, UNBUILT)):
             if t is not None and lazy is not None:
