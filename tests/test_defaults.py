@@ -41,3 +41,26 @@ def test_an_empty_or_unknown_framework_list_is_one_line_and_exit_1(capsys):
         assert defaults.main(["--frameworks", value]) == 1
         err = capsys.readouterr().err
         assert words in err and err.startswith("unifiedinit defaults: ") and err.count("\n") == 1, err
+
+
+def test_a_norm_named_module_with_vectors_of_different_lengths_is_not_a_norm():
+    """A class named ...Norm holding a weight (8,) and a bias (4,) is no per-feature norm (a norm's scale and shift
+    have one length): the torch preset leaves both unmatched, kind "other", and unchanged, where read as a norm they
+    were set to ones and zeros. (A Keras port of it is read by the same ``looks_like_norm``; importing Keras's
+    backend costs seconds, so it is not repeated here.)"""
+    torch = pytest.importorskip("torch")
+    import unifiedinit as ui
+
+    class GateNorm(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.randn(8, generator=torch.Generator().manual_seed(0)))
+            self.bias = torch.nn.Parameter(torch.randn(4, generator=torch.Generator().manual_seed(1)))
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), GateNorm())
+    before = {name: p.detach().clone() for name, p in model[1].named_parameters()}
+    report = ui.presets.torch.apply(model, seed=0)
+    assert [(p.path, p.kind) for p in report.unmatched] == [("1/weight", "other"), ("1/bias", "other")]
+    assert [e.param.path for e in report.entries] == ["0/weight", "0/bias"]
+    for name, p in model[1].named_parameters():
+        assert torch.equal(p, before[name]), name

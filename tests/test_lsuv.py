@@ -916,6 +916,36 @@ def test_a_torch_layer_followed_by_an_in_place_op_is_measured_by_its_own_output(
         assert abs(std - 1.0) < tol and std == pytest.approx(reports[True].stds[path], rel=1e-6), (path, std)
 
 
+def test_the_reported_gain_is_the_product_of_every_rescale_of_a_layer_not_homogeneous_in_its_weight():
+    """A layer whose output applies tanh is not scaled by its weight's scale: LSUV rescales it several times, and
+    its gain is the product of the rescales (the last one alone was reported, and the plan replayed that). The
+    weight is orthonormal times the gain, so its singular values are all the reported gain, and the plan replays
+    the same weights from the same seed. The forward passes are deterministic: exact checks, no false alarms."""
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    import unifiedinit as ui
+
+    class TanhLinear(nn.Linear):
+        def forward(self, input: Any) -> Any:
+            return torch.tanh(super().forward(input))
+
+    def model() -> nn.Sequential:
+        return nn.Sequential(TanhLinear(32, 64), nn.Linear(64, 16))
+
+    torch.manual_seed(0)
+    net = model()
+    batch = torch.randn(256, 32, generator=torch.Generator().manual_seed(0))
+    report = ui.lsuv(net, batch, target_std=0.5, tol=0.001, seed=3)
+    assert report.iterations["0/weight"] >= 3 and abs(report.stds["0/weight"] - 0.5) < 0.001, report
+    singular = torch.linalg.svdvals(net.get_parameter("0.weight").detach().double())
+    assert torch.allclose(singular, torch.full_like(singular, report.gains["0/weight"]), rtol=1e-6, atol=0.0)
+    fresh = model()
+    report.to_plan().apply(fresh, seed=3)
+    for a, b in zip(net.parameters(), fresh.parameters()):
+        assert torch.allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
 def _tied_model(framework: str, bias: bool) -> tuple[Any, Any, str, str]:
     """16 -> tanh -> 16 -> tanh -> 4 whose second layer's weight is the first's (tied), with or without biases:
     (model, batch, the first layer's weight path, the second's)."""

@@ -182,6 +182,25 @@ def test_log_uniform_over_all_of_float64s_range_follows_its_law():
     assert stats.check(ui.sample(spec, (20000,), seed=0, dtype="float64"), spec)
 
 
+@needs("torch")
+def test_a_sparsity_of_zero_is_a_dense_normal_tensor_as_torch_s_sparse_writes_it():
+    """Sparsity 0 is in [0, 1): ``Sparse(0.0)`` builds, and the torch drop-in ``sparse_(w, 0.0)`` writes what
+    ``torch.nn.init.sparse_(w, 0.0)`` writes in the same run, no zeros and N(0, std^2) values (Sparse's documented
+    law). Each KS test fails by chance with probability ALPHA (1e-4); the seeds are fixed."""
+    import torch
+
+    from unifiedinit.backends.torch import nn_init
+    assert ui.Sparse(0.0) == ui.Sparse(0.0, 0.01)
+    law = stats.distribution(ui.Normal(0.0, 0.01).lower(ui.TensorInfo.make((300, 100))))
+    theirs = torch.nn.init.sparse_(torch.empty(300, 100), 0.0, generator=torch.Generator().manual_seed(0))
+    ours = nn_init.sparse_(torch.empty(300, 100), 0.0, generator=torch.Generator().manual_seed(1))
+    for w in (theirs, ours):
+        assert int(torch.count_nonzero(w)) == w.numel()
+        assert stats.ks_1samp(w, law)[1] > stats.ALPHA
+    verdict = stats.check(ours, ui.Sparse(0.0))
+    assert verdict, str(verdict)
+
+
 def test_layer_fans_make_fan_based_specs_work_on_a_bias():
     draw = ui.lower(ui.KaimingUniform(a=math.sqrt(5)), (16,), "torch", layer_fans=(48, 16))
     assert isinstance(draw, D.Uniform)

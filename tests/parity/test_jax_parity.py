@@ -181,6 +181,7 @@ LAWS = [  # (name, args, kwargs, shape)
     ("orthogonal", (), {}, Q), ("orthogonal", (1.3,), {}, Q[::-1]), ("orthogonal", (-2.0,), {}, Q),
     ("orthogonal", (), {"column_axis": 1}, (6, 8, 96)),
     ("delta_orthogonal", (), {}, C), ("delta_orthogonal", (2.0,), {"column_axis": 0}, C),
+    ("delta_orthogonal", (), {}, (3, 3, 16, 16)),  # square, in = out channels: the common ResNet kernel
 ] + [(name, (), {}, shape) for name in FANNED for shape in (C, M)] + \
     [("variance_scaling", (1.7, mode, dist), {}, C) for mode in MODES for dist in DISTRIBUTIONS]
 
