@@ -1,11 +1,17 @@
 """``ui.fit(model)``: the law each parameter of an existing model was drawn from, and a plan that draws it again.
 
 For every floating-point parameter the values are tested against candidate laws: every framework preset's spec for
-that parameter and every family recipe's (lowered with the parameter's shape and fans; ``hf`` and ``t5`` read a
-Hugging Face model's own ``config``), exact constants, and, when
-none of those passes, a normal and a uniform fitted to the values (their moments or their range). The candidate
-with the largest KS p-value wins; a determined candidate (a table: ``S4DReal``, ``Sinusoidal``) is compared value
-by value instead, and wins with p = 1 when the values are its own, rounded to the dtype. A tensor of one value
+that parameter and the spec of every family recipe that can be built from the model alone, lowered with the
+parameter's shape and fans: each with its defaults and, on a Hugging Face model, as it reads the model's own
+``config`` (GPT-2's depth, the rules its family's ``model_type`` adds). ``fixup``, ``t_fixup``, ``mup``,
+``deepnet``, ``torchvision``, ``timm``, ``keras_applications`` and ``gluon_model_zoo`` need arguments no model
+gives, so they are not tried (pass them in ``candidates``). Then exact constants, and, when none of those passes,
+a normal and a uniform fitted to the values (their moments or their range), one of which then wins: a candidate
+that fails is not named. The candidate with the largest KS p-value wins, and of equal p-values (over a million
+values those of every law they do not come from underflow to 0) the one with the smaller KS statistic D; a value
+outside a law's support rules that law out, below every other. A determined candidate (a table: ``S4DReal``,
+``Sinusoidal``) is compared value by value instead, and wins with p = 1 when the values are its own, rounded to the
+dtype. A tensor of one value
 cannot be told from a constant, so its candidates' laws are tried first (a ``Linear(8, 1)``'s bias is torch's
 uniform); it is its own constant only when none holds it. ``fit(model).to_plan()``
 is one rule per parameter (a layer's tensor by its module's path and its role, with the winning candidate's
@@ -143,20 +149,25 @@ class FitReport:
 
 
 def _candidates(model: Any) -> list[tuple[str, Any]]:
-    """The presets and the family recipes; ``hf`` and ``t5`` also as they read the model's own Hugging Face config
-    (its ``config`` with a ``model_type``) where it has one, for the rules its family's ``model_type`` adds."""
+    """The presets and every family recipe that can be built from the model alone: with its defaults, and, where
+    it reads one, from the model's own Hugging Face config (its ``config`` with a ``model_type``: GPT-2's depth,
+    the rules its family's ``model_type`` adds). A recipe that needs what no model says (``fixup``'s branches,
+    ``mup``'s base width, ``timm``'s architecture, ``deepnet``'s layer counts) is not tried."""
+    import inspect
+
     from . import presets
     out = [(f"presets.{name}", plan) for name, plan in presets.PRESETS.items()]
     config = getattr(model, "config", None)
     config = config if getattr(config, "model_type", None) else None
-    for name in ("hf", "t5", "torchtitan"):
-        family: Any = presets.FAMILIES[name]
-        out.append((f"presets.{name}", family()))
-        if config is not None and name != "torchtitan":
+    for name, family in presets.FAMILIES.items():
+        takes = inspect.signature(family).parameters
+        if any(q.default is q.empty and q.kind not in (q.VAR_POSITIONAL, q.VAR_KEYWORD) for q in takes.values()):
+            continue  # an argument no model gives (timm's arch)
+        for how in ({}, {"config": config}) if config is not None and "config" in takes else ({},):
             try:
-                out.append((f"presets.{name}", family(config=config)))
-            except (TypeError, ValueError):  # a config the recipe cannot read (t5's widths on another family)
-                pass
+                out.append((f"presets.{name}", family(**how)))
+            except (TypeError, ValueError):  # a config it cannot read (t5's widths on another family), or defaults
+                pass  # it refuses (deepnet needs a layer count)
     return out
 
 
@@ -167,16 +178,26 @@ _ROUNDING = {"float16": 1e-3, "bfloat16": 8e-3, "float32": 1e-6, "float64": 1e-1
 _UNIT = {"float16": 2.0 ** -11, "bfloat16": 2.0 ** -8, "float32": 2.0 ** -24, "float64": 2.0 ** -53}
 
 
-def _ks(x: Any, law: Any) -> float:
-    """The KS p-value of ``x`` (float64 values) against ``law`` as the dtype the values were written in holds it
-    (``stats.ks_1samp``: in bfloat16 and float16 the law rounded to the dtype's numbers)."""
+def _ks(x: Any, law: Any, name: str, structured: bool = False) -> _Outcome:
+    """One KS test of ``x`` (float64 values) against ``law`` as the dtype the values were written in holds it
+    (``stats.ks_1samp``: in bfloat16 and float16 the law rounded to the dtype's numbers), named ``name``; it keeps
+    the statistic D too, which breaks ties of p-values that underflow to 0. ``structured``: some exact structure
+    of the candidate (orthogonality) was verified before this test."""
     from .verify import stats
-    return stats.ks_1samp(x, law)[1]
+    d, p = stats.ks_1samp(x, law)
+    return _Outcome(p, 1, True, structured, name, d)
 
 
-def _elementwise(draw: Any, x: Any, dtype: str) -> tuple[float, str] | None:
-    """(KS p-value, law's name) of ``x`` (flat float64 values) against the elementwise ``draw``; a value outside
-    the law's support (past the dtype's rounding of its ends) gives p = 0. None when no law is known for it."""
+def _ruled_out(name: str) -> _Outcome:
+    """The outcome of a candidate that the values rule out whatever a KS test would say (a value outside its law's
+    support, a matrix that is not orthogonal): p = 0 and D infinite, so it ranks below every candidate they do not
+    rule out, those whose p-value merely underflows to 0 included."""
+    return _Outcome(0.0, 1, True, False, name, math.inf)
+
+
+def _elementwise(draw: Any, x: Any, dtype: str) -> _Outcome | None:
+    """``x`` (flat float64 values) against the elementwise ``draw``: its KS test, or ruled out when a value lies
+    outside the law's support (past the dtype's rounding of its ends). None when no law is known for it."""
     from .verify import stats
     try:
         law = stats.distribution(draw)
@@ -185,7 +206,7 @@ def _elementwise(draw: Any, x: Any, dtype: str) -> tuple[float, str] | None:
     slack = _ROUNDING.get(dtype, 1e-6)
     low, high = law.support
     outside = x.min() < low - slack * abs(low) or x.max() > high + slack * abs(high)
-    return (0.0 if outside else _ks(x, law)), law.name
+    return _ruled_out(law.name) if outside else _ks(x, law, law.name)
 
 
 def _determined(draw: Any, shape: tuple[int, ...]) -> Any:
@@ -246,13 +267,15 @@ def _orthonormal(a: Any, gain: float, dtype: str) -> bool:
 class _Outcome:
     """A candidate's test on a tensor: the smallest p-value of its random parts and how many there were (the
     p-value is Bonferroni's, their minimum times their number), whether its determined parts hold exactly, whether
-    some structure was verified exactly (a determined part, orthogonality), and the law's name."""
+    some structure was verified exactly (a determined part, orthogonality), the law's name, and the largest KS
+    statistic D of its random parts (0 when it has none; infinite when the values rule the law out)."""
 
     p: float
     tests: int
     held: bool
     structured: bool
     name: str
+    d: float
 
     @property
     def pvalue(self) -> float:
@@ -260,11 +283,16 @@ class _Outcome:
             return 0.0
         return min(1.0, self.p * self.tests) if self.tests else 1.0
 
+    @property
+    def distance(self) -> float:
+        """D, or infinite when a determined part does not hold: a law the values rule out is the farthest."""
+        return self.d if self.held else math.inf
+
 
 def _combine(parts: list[_Outcome], name: str) -> _Outcome:
     held = all(o.held for o in parts)
     return _Outcome(min((o.p for o in parts if o.tests), default=1.0), sum(o.tests for o in parts), held,
-                    held and any(o.structured for o in parts), name)
+                    held and any(o.structured for o in parts), name, max((o.d for o in parts), default=0.0))
 
 
 def _structured(draw: Any, x: Any, dtype: str) -> _Outcome | None:
@@ -276,10 +304,9 @@ def _structured(draw: Any, x: Any, dtype: str) -> _Outcome | None:
     from .verify import stats
     if draw.deterministic:
         held = _holds(draw, x, dtype)
-        return _Outcome(1.0, 0, held, held and x.size > 0, _name(draw))
+        return _Outcome(1.0, 0, held, held and x.size > 0, _name(draw), 0.0)
     if draw.elementwise:
-        found = _elementwise(draw, x.ravel(), dtype)
-        return None if found is None else _Outcome(found[0], 1, True, False, found[1])
+        return _elementwise(draw, x.ravel(), dtype)
     if isinstance(draw, D.Rows):
         axis = draw.axis % x.ndim
         row = np.take(x, [draw.index], axis=axis)
@@ -288,9 +315,9 @@ def _structured(draw: Any, x: Any, dtype: str) -> _Outcome | None:
         if draw.base.deterministic:
             want = np.delete(_determined(draw.base, tuple(x.shape)), draw.index, axis=axis)
             base = _Outcome(1.0, 0, want.shape == rest.shape and bool(np.allclose(
-                rest, want, rtol=_ROUNDING.get(dtype, 1e-6), atol=1e-12)), True, _name(draw.base))
+                rest, want, rtol=_ROUNDING.get(dtype, 1e-6), atol=1e-12)), True, _name(draw.base), 0.0)
         elif draw.base.elementwise:
-            base = _structured(draw.base, rest, dtype) if rest.size else _Outcome(1.0, 0, True, False, "")
+            base = _structured(draw.base, rest, dtype) if rest.size else _Outcome(1.0, 0, True, False, "", 0.0)
         else:
             return None
         fill = _structured(draw.fill, row, dtype)
@@ -310,9 +337,9 @@ def _structured(draw: Any, x: Any, dtype: str) -> _Outcome | None:
     if isinstance(draw, D.Orthogonal):
         name = f"orthogonal, gain={draw.gain:.6g}"
         if not _orthonormal(_short_side(x, draw), draw.gain, dtype):
-            return _Outcome(0.0, 1, True, False, name)
+            return _ruled_out(name)
         law = stats.distribution(draw, tuple(x.shape))
-        return _Outcome(_ks(x.ravel(), law), 1, True, True, name)
+        return _ks(x.ravel(), law, name, structured=True)
     return None
 
 
@@ -330,8 +357,7 @@ def _test(rule: Any, spec: Spec, p: Any, x: Any) -> _Outcome | None:
     except (TypeError, ValueError):
         return None
     if draw.elementwise:
-        found = _elementwise(draw, x, p.dtype)
-        return None if found is None else _Outcome(found[0], 1, True, False, found[1])
+        return _elementwise(draw, x, p.dtype)
     values = x.reshape(p.shape)
     if not p.stacked:
         return _structured(draw, values, p.dtype)
@@ -383,7 +409,7 @@ def _fitted_orthogonal(p: Any, x: Any) -> tuple[_Outcome, Spec] | None:
     spec = Orthogonal(gain)
     law = stats.distribution(spec.lower(p.info()), p.slice_shape)
     name = f"orthogonal, gain={gain:.6g}"
-    return _combine([_Outcome(_ks(layer.ravel(), law), 1, True, True, name) for layer in layers], name), spec
+    return _combine([_ks(layer.ravel(), law, name, structured=True) for layer in layers], name), spec
 
 
 def _other_rows(p: Any, x: Any) -> Any:
@@ -613,9 +639,12 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
     plans = _candidates(options.get("module", model)) + mine
     rows: list[FitRow] = []
 
-    def rank(o: _Outcome) -> tuple[bool, bool, float]:  # passing, then passing with its exact structure, then p
+    def rank(o: _Outcome) -> tuple[bool, bool, float, float]:
+        # passing, then passing with its exact structure, then p, then the smaller D: over a million values the
+        # p-values of every law they do not come from underflow to 0, and D, which does not, orders those (a law the
+        # values rule out has an infinite D, so it is never named while another is not ruled out)
         passes = o.pvalue > ALPHA
-        return passes, passes and o.structured, o.pvalue
+        return passes, passes and o.structured, o.pvalue, -o.distance
 
     for p in fittable:  # not a quantized layer's int8 kernel and its scales: quantization state, not drawn, no law
         x = _read(backend, tree, handles[p.path]).ravel()
@@ -624,7 +653,8 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
             continue
         best: tuple[_Outcome, Spec, str] | None = None
         won: Rule | None = None  # the winning candidate's rule
-        constant = (_Outcome(1.0, 0, True, False, f"exactly {float(x[0]):.6g}"), Constant(float(x[0])), "constant")
+        constant = (_Outcome(1.0, 0, True, False, f"exactly {float(x[0]):.6g}", 0.0), Constant(float(x[0])),
+                    "constant")
         if x.size > 1 and np.all(x == x[0]):
             best = constant
         else:
@@ -645,13 +675,17 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
                 if outcome is None:
                     continue
                 if outcome.held and not outcome.tests:  # a table (S4DReal, Sinusoidal, Eye): its values exactly
-                    best, won = (_Outcome(1.0, 0, True, True, repr(spec)), spec, source), rule
+                    best, won = (_Outcome(1.0, 0, True, True, repr(spec), 0.0), spec, source), rule
                     break
                 if best is None or rank(outcome) > rank(best[0]):
                     best, won = (outcome, spec, source), rule
             if x.size == 1 and (best is None or best[0].pvalue <= ALPHA):  # no law holds it: its value
                 best, won = constant, None
             elif best is None or best[0].pvalue <= ALPHA:
+                # no candidate passes, so none is named, though its p-value (or its D, where every p-value
+                # underflows to 0) may beat a fitted law's: the fitted laws compete among themselves, and the failed
+                # candidate stays only where no law can be fitted to the values
+                failed, best = best, None
                 # an embedding's exact zero padding row is kept: the law is fitted to the other rows, in ``Rows``
                 # as the presets give it, so ``to_plan`` writes the row's zeros again
                 rest = _other_rows(p, x)
@@ -663,12 +697,13 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
                     if rest is None:
                         fitted: Spec = base
                         law = stats.distribution(fitted.lower(p.info()), p.shape)
-                        tested: _Outcome | None = _Outcome(_ks(x, law), 1, True, False, law.name)
+                        tested: _Outcome | None = _ks(x, law, law.name)
                     else:
                         fitted = Rows(base)
                         tested = _test(Plan().rule(fitted).rules[0], fitted, p, x)
                     if tested is not None and (best is None or rank(tested) > rank(best[0])):
                         best, won = (tested, fitted, "fitted"), None
+                best = failed if best is None else best
             assert best is not None
             if best is not constant and not best[0].structured:  # orthogonal at a gain no candidate has
                 orthogonal = _fitted_orthogonal(p, x)
