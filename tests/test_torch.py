@@ -1165,29 +1165,103 @@ def test_a_torch_initializers_layout_is_checked_when_it_is_made():
         ui.Constant(3.0).to_torch(layout="bogus")
 
 
-@pytest.mark.parametrize("wrap", ["torch.compile", "DataParallel", "both"])
+WRAPS = ["torch.compile", "DataParallel", "both"]
+
+
+def _wrapped(model: nn.Module, wrap: str) -> nn.Module:
+    """``model`` in the wrappers ``wrap`` names (one of ``WRAPS``): DataParallel, then torch.compile around it."""
+    if wrap in ("DataParallel", "both"):
+        model = nn.DataParallel(model)
+    return cast(nn.Module, torch.compile(model)) if wrap in ("torch.compile", "both") else model
+
+
+def _small_net() -> nn.Sequential:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 2))
+
+
+@pytest.mark.parametrize("wrap", WRAPS)
 def test_a_wrapper_changes_no_key_and_so_no_value(wrap):
     """``torch.compile(model)`` holds the model as ``_orig_mod``, ``DataParallel``/``DistributedDataParallel`` as
     ``module``: the keys are the wrapped model's, so the seed gives the same values with or without the wrapper
     (and the same as a port in another framework), portable and native; the report keeps the wrapper's paths."""
-    def build():
-        torch.manual_seed(0)
-        return nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 2))
-
-    def wrapped(model):
-        if wrap in ("DataParallel", "both"):
-            model = nn.DataParallel(model)
-        return torch.compile(model) if wrap in ("torch.compile", "both") else model
-
     plan = ui.Plan().rule(ui.XavierNormal(), role="weight").rule(ui.Normal(0, 0.1), role="bias")
     for options in ({"portable": True}, {"portable": "counter"}, {}):
-        bare, outer = build(), build()
+        bare, outer = _small_net(), _small_net()
         keys = [e.param.key for e in plan.apply(bare, seed=3, **options).entries]
-        report = plan.apply(wrapped(outer), seed=3, **options)
+        report = plan.apply(_wrapped(outer, wrap), seed=3, **options)
         assert [e.param.key for e in report.entries] == keys == ["0/weight", "0/bias", "1/weight", "1/bias"]
         assert all(e.param.path.startswith(("_orig_mod/", "module/")) for e in report.entries)
         for a, b in zip(bare.parameters(), outer.parameters()):
             assert torch.equal(a, b), options
+
+
+_BARE_PATH_PLAN = ui.Plan().rule(ui.XavierNormal(), role="weight").rule(ui.Normal(0, 0.1), role="bias") \
+    .rule(ui.Constant(0.25), path="2/weight")
+
+
+@pytest.mark.parametrize("wrap", WRAPS)
+def test_a_path_rule_for_the_bare_model_decides_its_parameter_inside_a_wrapper(wrap):
+    """The wrapped model's paths have the wrappers' levels ("module/2/weight", "_orig_mod/module/2/weight"); each
+    record holds the bare model's path in its ``names``, so a rule's path glob written for the bare model (or for
+    the wrapped one) decides the same parameters with or without the wrapper, in ``Plan.apply``, ``ui.inspect``
+    and ``ui.param_groups``; the keys and portable values are the bare model's."""
+    inner, bare = _small_net(), _small_net()
+    model = _wrapped(inner, wrap)
+    prefix = {"torch.compile": "_orig_mod/", "DataParallel": "module/", "both": "_orig_mod/module/"}[wrap]
+    want = [(e.param.key, e.rule) for e in _BARE_PATH_PLAN.apply(bare, seed=3, portable=True).entries]
+    assert want[2] == ("1/weight", 2)  # keyed by position among the layers that hold tensors
+    for report in (ui.inspect(model, _BARE_PATH_PLAN), _BARE_PATH_PLAN.apply(model, seed=3, portable=True)):
+        assert [(e.param.key, e.rule) for e in report.entries] == want
+        assert report.entries[2].param.path == prefix + "2/weight"
+        assert report.entries[2].param.names == ("2/weight",)
+    assert torch.equal(inner[2].weight, torch.full((2, 4), 0.25))
+    for (name, a), b in zip(bare.named_parameters(), inner.parameters()):
+        assert torch.equal(a, b), name
+    # the wrapped path matches as well, and nothing else does
+    assert [e.param.path for e in ui.inspect(model, ui.Plan().rule(ui.Zeros(), path=prefix + "2/*")).entries] == \
+        [prefix + "2/weight", prefix + "2/bias"]
+    decay, rest = ui.param_groups(model, ui.Select(path="2/*"), weight_decay=0.1)
+    assert [id(t) for t in rest["params"]] == [id(inner[2].weight), id(inner[2].bias)]
+    assert [id(t) for t in decay["params"]] == [id(inner[0].weight), id(inner[0].bias)]
+    tied = _wrapped(nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4)), wrap)  # a tied tensor: each path's bare one
+    layers = cast(nn.Sequential, tied.get_submodule(prefix.rstrip("/").replace("/", ".")))
+    layers[1].weight = layers[0].weight
+    [p] = [p for p in ui.inspect(tied).params if p.role == "weight"]
+    assert (p.path, p.aliases, p.names) == (prefix + "0/weight", (prefix + "1/weight",), ("0/weight", "1/weight"))
+
+
+def test_a_path_rule_for_the_bare_model_decides_its_parameter_inside_fsdp1_levels():
+    """Inside ``FullyShardedDataParallel.summon_full_params`` FSDP1's levels ("_fsdp_wrapped_module", around the
+    model and around a layer it wraps on its own) are in every path; the bare model's path is in ``names``. One
+    process in a gloo group of one, on the CPU."""
+    dist = pytest.importorskip("torch.distributed")
+    if not dist.is_available():
+        pytest.skip("torch.distributed is not available in this build")
+    import socket
+    import warnings
+
+    from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=0, world_size=1)
+    try:
+        inner = _small_net()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # FSDP1's deprecation; device_id on a CPU
+            inner[2] = FSDP(inner[2], device_id=torch.device("cpu"), use_orig_params=True)
+            model = FSDP(inner, device_id=torch.device("cpu"), use_orig_params=True)
+        with FSDP.summon_full_params(model, writeback=True):
+            report = ui.inspect(model, _BARE_PATH_PLAN)
+            assert report.entries[2].param.path == "_fsdp_wrapped_module/2/_fsdp_wrapped_module/weight"
+            assert report.entries[2].param.names == ("2/weight",)
+            plan = ui.Plan().rule(ui.XavierNormal(), role="weight").rule(ui.Constant(0.25), path="2/weight")
+            plan.apply(model, seed=3, portable=True)
+            assert torch.equal(inner[2].weight, torch.full((2, 4), 0.25))
+    finally:
+        dist.destroy_process_group()
 
 
 # ------------------------------------------------------------------------- torch.func.vmap and torch.compile

@@ -2392,6 +2392,46 @@ def test_the_recipe_reproduces_timms_own_model_class_with_fewer_blocks(timm, nam
     assert reproduces(lambda: TIMM_CLASSES[name](timm), lambda _: ui.presets.timm(name), name, statistics=True) > 20
 
 
+# features_only builds: the model in timm's feature wrapper, which renames its modules: FeatureListNet flattens each
+# nn.Sequential child of the model into its own children ("stages.0" -> "stages_0"), FeatureGetterNet holds the model
+# as "model"; the family rules name the model's own paths. Fewer stages (out_indices: timm leaves out the modules
+# after the last one returned) or blocks, to be quick: MobileOne's depthwise convs, RegNetZ's and CSPResNet's zeroed
+# last norms (stage 1, where RegNetZ's first blocks keep 1), BEiT's depth-scaled output layers of block 1
+TIMM_FEATURES = {"mobileone_s0": dict(out_indices=(0, 1)), "regnetz_b16": dict(out_indices=(0, 1, 2)),
+                 "cspresnet50": dict(out_indices=(0, 1)),
+                 "beit_base_patch16_224": dict(depth=2, out_indices=2, embed_dim=96, num_heads=3)}
+
+
+@pytest.mark.parametrize("name", TIMM_FEATURES)
+def test_the_recipe_reproduces_timms_own_features_only_model(timm, name):
+    # timm's own init of the same build under another seed, tensor by tensor (``reproduces``): constants exactly,
+    # draws by a two-sample KS test at compare.ALPHA (1e-6: a correct recipe fails one tensor's with that chance)
+    build = lambda: timm.create_model(name, features_only=True, **TIMM_FEATURES[name])  # noqa: E731
+    assert reproduces(build, lambda _: ui.presets.timm(name), name, statistics=True) > 20
+
+
+# and timm's FeatureHookNet: holding the whole model as "body" (PiT), or flattening it as FeatureListNet does
+TIMM_HOOKED = {"pit_ti_224": dict(depth=(1, 1, 1)), "xception41p": dict(out_indices=(0, 1))}
+
+
+@pytest.mark.parametrize("name", TIMM_FEATURES | TIMM_HOOKED)
+def test_a_features_only_model_is_keyed_and_drawn_as_the_model_it_wraps(timm, name):
+    """Each parameter of the features_only model has the model's own path among its ``names``, and the model's
+    key: the seed gives it the model's portable values (the wrapper leaves out the modules after the last one it
+    returns: the others are the same)."""
+    given = (TIMM_FEATURES | TIMM_HOOKED)[name]
+    kwargs = {k: v for k, v in given.items() if k != "out_indices"}
+    features, model = timm.create_model(name, features_only=True, **given), timm.create_model(name, **kwargs)
+    report = ui.presets.timm(name).apply(features, seed=5, portable=True)
+    keys = {e.param.path: e.param.key for e in ui.presets.timm(name).apply(model, seed=5, portable=True).entries}
+    own = dict(model.named_parameters()) | dict(model.named_buffers())
+    ours = dict(features.named_parameters()) | dict(features.named_buffers())
+    for e in report.entries:
+        [path] = [n for n in e.param.names if n in keys] or [e.param.path]
+        assert e.param.key == keys[path], path
+        assert torch.equal(ours[e.param.path.replace("/", ".")], own[path.replace("/", ".")]), path
+
+
 def test_convits_gpsa_starts_local():
     """ConViT's GPSA.local_init: v the identity; pos_proj's row for head h1 + 2 h2 (ConViT-Ti: 4 heads, a 2x2 grid
     centred at 0.5) is (2 (h2 - 0.5), 2 (h1 - 0.5), -1) times locality_strength 1."""

@@ -489,7 +489,9 @@ def walk(model: Any, *, module: nn.Module | None = None, lazy: list[str] | None 
     several modules (tied weights) once, under its first path, with the others as aliases. ``lazy``, a list,
     receives the paths of a lazy module's parameters that are not built yet; ``norms``, a list, the normed weights
     (``_module_records``). ``module``: the nn.Module a state_dict came from, which describes its tensors; given
-    with an nn.Module ``model`` (which describes itself) it is refused (TypeError), not ignored."""
+    with an nn.Module ``model`` (which describes itself) it is refused (TypeError), not ignored. A model inside
+    wrappers (``_unwrapper``: DDP, ``torch.compile``, timm's ``features_only``) is keyed as the bare model, and
+    each record holds the bare model's paths of its tensor in its ``names``, which rules' path globs match."""
     from collections.abc import Mapping
     if isinstance(model, Mapping):
         return _walk_state_dict(model, module, norms)
@@ -502,25 +504,42 @@ def walk(model: Any, *, module: nn.Module | None = None, lazy: list[str] | None 
     if unwrap is None:
         return tie(found)
     out: list[tuple[Any, torch.Tensor]] = []
-    for p, t in tie(found):  # keyed as the wrapped model's own: its values do not depend on the wrapper
-        parts = p.key_parts if p.key_parts is not None else _split(p.path.rpartition("/")[0])
+    # keyed as the bare model's, a tied tensor's owner chosen by the bare model's paths: the values do not depend
+    # on the wrapper
+    for p, t in tie(found, where=lambda q: unwrap(q.path)):
+        parts = "/".join(map(str, p.key_parts)) if p.key_parts is not None else p.path.rpartition("/")[0]
         kept = unwrap(parts)
-        out.append((p._replace(key_parts=kept) if kept != parts else p, t))
+        # the bare model's paths too, so that a rule's path glob written for the bare model matches the wrapped one
+        known = (p.path,) + p.aliases + p.names
+        bare = tuple(dict.fromkeys(n for n in map(unwrap, (p.path,) + p.aliases) if n not in known))
+        if kept != parts or bare:
+            p = p._replace(key_parts=_split(kept) if kept != parts else p.key_parts, names=p.names + bare)
+        out.append((p, t))
     return out
 
 
-def _unwrapper(model: nn.Module) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
-    """The map from a module path's parts in ``model`` to the wrapped model's own (``torch.compile``'s, DDP's and
-    DataParallel's level around it, FSDP1's levels inside), so that keys do not depend on the wrappers; None where
-    there is none."""
-    wrapper = _wrapper_parts(model)
+def _unwrapper(model: nn.Module) -> Callable[[str], str] | None:
+    """The map from a "/"-joined path in ``model`` to the wrapped model's own (``torch.compile``'s, DDP's,
+    DataParallel's and timm's feature wrappers' level around it, FSDP1's levels inside, the names timm's
+    ``features_only`` wrappers give the children of the model's nn.Sequential children), so that keys and path
+    rules do not depend on the wrappers; None where there is none."""
+    wrapper, bare = _wrapper_parts(model)
+    flat = _timm_flattened(bare)
     inner = _fsdp1_levels(model)
-    if not wrapper and not inner:
+    if not wrapper and not inner and not flat:
         return None
 
-    def unwrap(parts: tuple[Any, ...]) -> tuple[Any, ...]:
-        kept = tuple(part for i, part in enumerate(parts) if parts[:i + 1] not in inner) if inner else parts
-        return kept[len(wrapper):] if wrapper and kept[:len(wrapper)] == wrapper else kept
+    def unwrap(path: str) -> str:
+        parts = path.split("/") if path else []
+        if inner:
+            parts = [part for i, part in enumerate(parts) if tuple(parts[:i + 1]) not in inner]
+        if wrapper:
+            if tuple(parts[:len(wrapper)]) != wrapper:
+                return "/".join(parts)
+            parts = parts[len(wrapper):]
+        if parts and parts[0] in flat:
+            parts[:1] = flat[parts[0]]
+        return "/".join(parts)
 
     return unwrap
 
@@ -552,10 +571,10 @@ def _fsdp_modules(model: Any) -> list[tuple[str, nn.Module, int]]:
     return [(name, module, kind) for name, module in named_modules(model) if (kind := _fsdp(module))]
 
 
-def _fsdp1_levels(model: Any) -> frozenset[tuple[Any, ...]]:
+def _fsdp1_levels(model: Any) -> frozenset[tuple[str, ...]]:
     """The path parts, ending with ``_fsdp_wrapped_module``, of the levels FSDP1 adds wherever it wraps a module:
     inside ``FullyShardedDataParallel.summon_full_params`` its layers are keyed as the unwrapped model's."""
-    return frozenset(_split(name.replace(".", "/")) + ("_fsdp_wrapped_module",)
+    return frozenset((tuple(name.split(".")) if name else ()) + ("_fsdp_wrapped_module",)
                      for name, _, kind in _fsdp_modules(model) if kind == 1)
 
 
@@ -620,18 +639,96 @@ def _fsdp2_unsharded(module: nn.Module) -> tuple[str, str] | None:
     return None
 
 
-def _wrapper_parts(model: nn.Module) -> tuple[str, ...]:
+def _wrapper_parts(model: nn.Module) -> tuple[tuple[str, ...], nn.Module]:
     """The path of the model inside the wrappers around it that add a level of their own: ``torch.compile``'s
-    (``_orig_mod``), ``DistributedDataParallel``'s and ``DataParallel``'s (``module``)."""
+    (``_orig_mod``), ``DistributedDataParallel``'s and ``DataParallel``'s (``module``), timm's ``FeatureGetterNet``'s
+    (``model``) and a ``FeatureHookNet``'s that holds the whole model (``body``); and the module found there."""
     parts: list[str] = []
     while True:
         name = "_orig_mod" if type(model).__name__ == "OptimizedModule" else \
-            "module" if isinstance(model, (nn.DataParallel, nn.parallel.DistributedDataParallel)) else ""
+            "module" if isinstance(model, (nn.DataParallel, nn.parallel.DistributedDataParallel)) else \
+            "model" if _timm_wrapper(model, "FeatureGetterNet") else "body" if _timm_hooks_body(model) else ""
         inner = model._modules.get(name) if name else None
         if inner is None:
-            return tuple(parts)
+            return tuple(parts), cast(nn.Module, model)
         parts.append(name)
         model = inner
+
+
+#: the modules that define timm's feature wrappers (``timm.create_model(..., features_only=True)``), the second in
+#: timm before 0.9: until one is imported no module of the model is one of them, and timm is never imported here
+_TIMM_FEATURES = ("timm.models._features", "timm.models.features")
+
+
+def _timm_wrapper(model: nn.Module, name: str) -> bool:
+    """Whether ``model`` is an instance of timm's feature wrapper class ``name`` ("FeatureGetterNet", ...)."""
+    for where in _TIMM_FEATURES:
+        cls = getattr(sys.modules.get(where), name, None)
+        if isinstance(cls, type) and isinstance(model, cls):
+            return True
+    return False
+
+
+def _timm_feature_modules(model: nn.Module) -> list[str]:
+    """The names, in the model timm wrapped, of the modules whose outputs timm's feature wrapper ``model`` returns
+    (its ``feature_info`` at its ``out_indices``); none where it keeps no such record."""
+    info: Any = getattr(model, "feature_info", None)
+    try:
+        names: Any = info.module_name() if info is not None else []
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return []
+    return [n for n in cast("list[Any]", names) if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def _timm_hooks_body(model: nn.Module) -> bool:
+    """Whether ``model`` is timm's ``FeatureHookNet`` holding the whole model as ``body`` (``no_rewrite``), not the
+    model's children (which may include a child ``body`` of its own): its hooks, on the modules it returns the
+    outputs of, are then on modules found under ``body`` by their names in the model."""
+    body = model._modules.get("body")
+    if body is None or len(model._modules) != 1 or not _timm_wrapper(model, "FeatureHookNet"):
+        return False
+    collect = getattr(getattr(model, "hooks", None), "_collect_output_hook", None)  # what each hook is a partial of
+    names = _timm_feature_modules(model)
+    for name in names:
+        try:
+            hooked: Any = body.get_submodule(name)
+        except AttributeError:
+            return False
+        hooks: list[Any] = [*hooked._forward_hooks.values(), *hooked._forward_pre_hooks.values()]
+        if collect is None or collect not in [getattr(h, "func", None) for h in hooks]:
+            return False
+    return bool(names)
+
+
+def _timm_flattened(model: nn.Module) -> dict[str, tuple[str, str]]:
+    """The children of timm's ``FeatureDictNet``, ``FeatureListNet`` or rewritten ``FeatureHookNet`` ``model``
+    that were the children of the model's nn.Sequential children, which timm's ``_module_list`` flattens into the
+    wrapper as "<sequential>_<child>" ("stages.0" -> "stages_0"), each with its two names. The wrapper does not
+    keep which children were flattened, but it names modules by their names in the model: its ``feature_info``
+    the modules it returns, its ``pretrained_cfg`` the first convolution. One named "a.b..." with no child "a"
+    but a child "a_b" was flattened from the nn.Sequential "a", and so were the children "a_<name>". A child
+    whose name starts so for two such nn.Sequential ("a" and "a_b") is left as it is: which one held it is not
+    known; nor can a child of an nn.Sequential that no such name is in be told from a module of the model with a
+    "_" in its name, and it keeps the name the wrapper gives it. A module of the model named "a_<name>" beside
+    the nn.Sequential "a" would be read as a's child."""
+    if not (_timm_wrapper(model, "FeatureDictNet") or _timm_wrapper(model, "FeatureHookNet")):
+        return {}
+    children = model._modules
+    cfg: Any = getattr(model, "pretrained_cfg", None)
+    first: Any = cast("dict[str, Any]", cfg).get("first_conv") if isinstance(cfg, dict) else None
+    firsts: list[Any] = [first] if isinstance(first, str) else list(cast("Sequence[Any]", first)) \
+        if isinstance(first, (list, tuple)) else []
+    heads: set[str] = set()
+    for name in _timm_feature_modules(model) + [n for n in firsts if isinstance(n, str)]:
+        head, _, rest = name.partition(".")
+        if rest and head not in children and f"{head}_{rest.partition('.')[0]}" in children:
+            heads.add(head)
+    out: dict[str, tuple[str, str]] = {}
+    for child in children:
+        found = [h for h in heads if child.startswith(h + "_") and len(child) > len(h) + 1]
+        if len(found) == 1:
+            out[child] = (found[0], child[len(found[0]) + 1:])
+    return out
 
 
 def positions(model: Any, found: Sequence[tuple[Param, Any]], module: nn.Module | None = None
@@ -654,7 +751,7 @@ def positions(model: Any, found: Sequence[tuple[Param, Any]], module: nn.Module 
                 b is not None and n not in layer._non_persistent_buffers_set for n, b in layer._buffers.items())):
             held.add(name.replace(".", "/"))
     unwrap = _unwrapper(root) if root is model else None
-    return tuple(unwrap(_split(path)) if unwrap is not None else _split(path) for path in sorted(held - under))
+    return tuple(_split(unwrap(path) if unwrap is not None else path) for path in sorted(held - under))
 
 
 def _walk_modules(module: nn.Module, base: str, parent: nn.Module | None, found: list[tuple[Any, torch.Tensor]],
