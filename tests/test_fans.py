@@ -355,3 +355,21 @@ def test_a_registered_layers_bias_takes_the_fans_of_the_weight_it_registered_und
             assert stats.check(np.asarray(values, np.float64), ui.Uniform(-bound, bound), alpha=1e-4)
     finally:
         ui.params.LAYERS.pop(cls, None)
+
+
+def test_a_stacked_registered_layers_bias_takes_one_layers_fans_of_its_registered_weight():
+    """``register_layer(cls, "dense", roles={"w": "weight"}, stacked=1)`` on torch: 8 experts of Linear(64, 512)
+    stored (8, 64, 512) and a bias (8, 512); each expert's bias reads one expert's fans of "w" (fan_in 64), not
+    its own, so torch's default bound is 1/8."""
+    torch = pytest.importorskip("torch")
+
+    class Experts(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w, self.b = torch.nn.Parameter(torch.zeros(8, 64, 512)), torch.nn.Parameter(torch.zeros(8, 512))
+    ui.register_layer(Experts, "dense", roles={"w": "weight", "b": "bias"}, layouts={"w": "flax"}, stacked=1)
+    try:
+        report = ui.inspect(Experts(), ui.presets.torch)
+        assert {p.path: p.layer_fans for p in report.params} == {"w": (64, 512), "b": (64, 512)}
+    finally:
+        ui.params.LAYERS.pop(Experts, None)

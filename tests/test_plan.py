@@ -7,6 +7,7 @@ probability 1e-4); seeds are fixed, so a run is repeatable.
 import json
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -2124,3 +2125,141 @@ def test_a_layer_of_buffers_only_is_a_position_as_keras_counts_its_weight():
     torch_keys = {e.param.key for e in plan.apply(ours, seed=0, portable=True).entries}
     assert {"2/weight", "2/bias"} <= torch_keys <= keras_keys
     np.testing.assert_array_equal(ours[2].weight.detach().numpy().T, np.asarray(theirs.layers[2].kernel))
+
+
+def test_equinox_modules_and_containers_however_deep_are_walked_and_a_cycle_is_refused():
+    # the walk stopped silently at module depth 64 and container depth 16: in a chain of 70 blocks, blocks 64-69
+    # kept their weights with no word, and a Linear in lists nested 18 deep was not found ("rule matched no
+    # parameter"). Every one is now drawn, as JAX flattens the model; a list that holds itself (changed after the
+    # module was built), which no pytree does, is refused by name instead of walked forever
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    keys = jax.random.split(jax.random.key(0), 70)
+
+    class Block(eqx.Module):
+        fc: Any  # an eqx.nn.Linear (equinox is imported inside the test, so no annotation names its classes)
+        inner: object
+
+    class Holder(eqx.Module):
+        items: list
+
+    chain = None
+    for key in keys:
+        chain = Block(eqx.nn.Linear(2, 2, key=key), chain)
+    nested: object = eqx.nn.Linear(2, 2, key=keys[0])
+    for _ in range(18):
+        nested = [nested]
+    zeros = ui.Plan().rule(ui.Zeros(), role="weight")
+    for model in (chain, Holder(nested)):
+        weights = [x for path, x in jax.tree_util.tree_flatten_with_path(model)[0] if path[-1].name == "weight"]
+        new, report = zeros.apply(model, seed=0)
+        assert len(report.entries) == len(weights) == (70 if model is chain else 1)
+        drawn = [x for path, x in jax.tree_util.tree_flatten_with_path(new)[0] if path[-1].name == "weight"]
+        assert len(drawn) == len(weights) and not any(np.asarray(x).any() for x in drawn)
+    items: list = [eqx.nn.Linear(2, 2, key=keys[0])]
+    looped = Holder(items)
+    items.append([items])
+    with pytest.raises(ValueError, match=r"^walk: parameter 'model' holds a cycle: 'items/1/0' is 'items', which "
+                                         r"holds it .*allowed: a pytree"):
+        presets.equinox.apply(looped, seed=0)
+
+
+def test_equinox_static_fields_are_no_parameters_as_jax_flattens_the_module():
+    # fields declared eqx.field(static=True) are part of the treedef, no leaves, yet the walk took them: a float
+    # mask there was a parameter (listed by inspect and fit), and param_groups, a catch-all rule or rule(path=
+    # "mask") failed with eqx.tree_at's TypeError after drawing; a frozen layer there crashed presets.equinox.
+    # The walk now finds exactly the leaves JAX flattens, and the static fields come back as they were
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    k1, k2 = jax.random.split(jax.random.key(0))
+
+    class Masked(eqx.Module):
+        fc: Any  # an eqx.nn.Linear
+        mask: np.ndarray = eqx.field(static=True)
+        frozen: Any = eqx.field(static=True)  # an eqx.nn.Linear
+
+        def __init__(self) -> None:
+            self.fc, self.frozen = eqx.nn.Linear(4, 4, key=k1), eqx.nn.Linear(4, 4, key=k2)
+            self.mask = np.tril(np.ones((4, 4), np.float32))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # equinox's own warning about an array in a static field
+        model = Masked()
+    leaves = ["/".join(str(k.name) for k in path) for path, _ in jax.tree_util.tree_flatten_with_path(model)[0]]
+    assert leaves == ["fc/weight", "fc/bias"]
+    assert [p.path for p in ui.inspect(model, presets.equinox).params] == leaves
+    assert sorted(r.path for r in ui.fit(model).rows) == sorted(leaves)
+    mask = ui.param_groups(model, no_decay=[ui.Select(role=("bias",))])
+    assert (mask.fc.weight, mask.fc.bias) == (True, False)
+    for plan in (ui.Plan().rule(ui.Normal(0, 1)), presets.equinox):
+        new, report = plan.apply(model, seed=0)
+        assert [e.param.path for e in report.entries] == leaves
+        assert new.mask is model.mask and new.frozen is model.frozen
+        assert not np.array_equal(np.asarray(new.fc.weight), np.asarray(model.fc.weight))
+    with pytest.warns(UserWarning, match="matched no parameter: path=mask"):
+        new, report = ui.Plan().rule(ui.Zeros(), path="mask").apply(model, seed=0)
+    assert not report.entries and new.mask is model.mask
+
+
+def test_an_abstract_equinox_batchnorm_gets_its_constructors_state_and_other_abstract_state_is_named():
+    # an abstract model (eqx.filter_eval_shape) came back with its BatchNorm's running statistics still abstract,
+    # and neither the warning nor report.unset_buffers named them (they named the bool flag only): using the model
+    # then failed. Each BatchNorm's state (either mode, a stack of them too) now gets what its constructor gives
+    # the concrete model, in its dtype; a SpectralNorm's u and v, which Equinox draws from the constructor's key,
+    # are named in the warning and in report.unset_buffers
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    eqx = pytest.importorskip("equinox")
+
+    class Net(eqx.Module):
+        fc: Any  # an eqx.nn.Linear, then three eqx.nn.BatchNorm
+        ema: Any
+        batch: Any
+        stack: Any
+
+        def __init__(self, key: object) -> None:
+            self.fc = eqx.nn.Linear(4, 8, key=key)
+            self.ema = eqx.nn.BatchNorm(8, "batch", mode="ema", dtype=jnp.float16)
+            self.batch = eqx.nn.BatchNorm(8, "batch", mode="batch")
+            self.stack = eqx.filter_vmap(lambda _: eqx.nn.BatchNorm(8, "batch", mode="batch"))(jnp.arange(3))
+
+    def abstract(x: object) -> bool:
+        return isinstance(x, jax.ShapeDtypeStruct)
+
+    key = jax.random.key(0)
+    concrete, _ = presets.equinox.apply(Net(key), seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing is left unset: no warning
+        new, report = presets.equinox.apply(eqx.filter_eval_shape(Net, key), seed=0)
+    assert report.unset_buffers == () and not any(map(abstract, jax.tree_util.tree_leaves(new)))
+    got, want = eqx.nn.State(new), eqx.nn.State(concrete)
+    for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want), strict=True):
+        assert a.dtype == b.dtype and a.shape == b.shape and bool(jnp.array_equal(a, b))
+    arrays = [jax.tree_util.tree_leaves(eqx.filter(m, eqx.is_array)) for m in (new, concrete)]
+    for a, b in zip(*arrays, strict=True):  # the parameters and the state: the concrete model's too
+        assert a.dtype == b.dtype and bool(jnp.array_equal(a, b))
+
+    class Normed(eqx.Module):
+        fc: Any  # an eqx.nn.SpectralNorm
+
+        def __init__(self, key: object) -> None:
+            self.fc = eqx.nn.SpectralNorm(eqx.nn.Linear(3, 4, key=key), "weight", key=key)
+
+    with pytest.warns(UserWarning, match=r"2 abstract leaf\(s\) .*fc/uv_index/init/0, fc/uv_index/init/1"):
+        _, report = presets.equinox.apply(eqx.filter_eval_shape(Normed, key), seed=0)
+    assert report.unset_buffers == ("fc/uv_index/init/0", "fc/uv_index/init/1")
+
+
+def test_an_equinox_initializer_draws_a_layers_bias_from_a_key_of_its_own():
+    """``spec.to_equinox(bias=spec)`` splits the layer's key for its weight and its bias: with one key for both the
+    bias of a Linear(8, 8) is the weight's first row bit for bit, and a conv's bias the first entries of its
+    weight (a mutation that gave both the same key passed every other test). Exact: no false alarm."""
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    key = jax.random.key(0)
+    init = ui.Normal().to_equinox(bias=ui.Normal())
+    for layer in (eqx.nn.Linear(8, 8, key=key), eqx.nn.Conv2d(3, 8, 3, key=key)):
+        new = init(layer, jax.random.key(1))
+        weight, bias = np.asarray(new.weight).ravel(), np.asarray(new.bias).ravel()
+        assert not any(np.array_equal(bias, weight[i:i + bias.size]) for i in range(weight.size - bias.size + 1))
+        assert len(set(bias.tolist()) & set(weight.tolist())) == 0  # no value of the bias is one of the weight's

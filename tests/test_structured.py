@@ -1017,3 +1017,80 @@ def test_an_equinox_shared_tie_across_namedtuple_fields_is_one_parameter_as_torc
     new, report = ui.presets.torch.apply(model, seed=3, skip=["pytree/emb/weight"])
     assert [p.path for p in report.skipped] == ["pytree/0/weight"] and not report.entries
     np.testing.assert_array_equal(np.asarray(new()[1].weight), np.asarray(model()[0].weight))
+
+
+def test_an_equinox_class_registered_with_stacked_draws_each_layer_with_one_layers_fans_as_torch():
+    # ui.register_layer(..., stacked=1) was ignored by the Equinox walk and by to_equinox: the weight (E, out, in)
+    # of E experts got the fans of one (E * out, in) tensor, 32768/512 here, so U(+-0.0055) where one expert's
+    # Linear(64, 512) draws U(+-1/8). Now a plan reads each expert with one layer's fans (the records the native
+    # draw takes too) and draws it bit for bit as the torch backend draws the same class in portable mode; the hook
+    # strips the stacked axis too and draws one expert's exact law (KS at ALPHA: a correct sampler fails each check
+    # with probability at most 1e-4). Sizes here: 4 experts of Linear(16, 128), whose stacked fans gave
+    # U(+-0.0625) where one expert's are U(+-0.25)
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    eqx = pytest.importorskip("equinox")
+    torch = pytest.importorskip("torch")
+
+    class Experts(eqx.Module):
+        weight: Any
+        bias: Any
+
+        def __init__(self, experts: int, fan_in: int, fan_out: int) -> None:
+            self.weight = jnp.zeros((experts, fan_out, fan_in))
+            self.bias = jnp.zeros((experts, fan_out))
+
+    class TorchExperts(torch.nn.Module):
+        def __init__(self, experts: int, fan_in: int, fan_out: int) -> None:
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.zeros(experts, fan_out, fan_in))
+            self.bias = torch.nn.Parameter(torch.zeros(experts, fan_out))
+
+    ui.register_layer(Experts, "dense", stacked=1)
+    ui.register_layer(TorchExperts, "dense", stacked=1)
+    twin = TorchExperts(4, 16, 128)
+    theirs = ui.presets.torch.apply(twin, seed=3, portable=True)
+    new, report = ui.presets.torch.apply(Experts(4, 16, 128), seed=3, portable=True)
+    assert [(p.path, p.stacked, p.layer_fans) for p in report.params] == \
+        [(p.path, p.stacked, p.layer_fans) for p in theirs.params] == [("weight", (0,), (16, 128)),
+                                                                       ("bias", (0,), (16, 128))]
+    np.testing.assert_array_equal(np.asarray(new.weight), twin.weight.detach().numpy())
+    np.testing.assert_array_equal(np.asarray(new.bias), twin.bias.detach().numpy())
+    one_expert = ui.Uniform(-1 / 4, 1 / 4)  # torch's Linear(16, 128): weight and bias U(+-1/sqrt(16))
+    hook = ui.KaimingUniform(a=math.sqrt(5)).to_equinox(bias=ui.VarianceScaling(1 / 3, "fan_in", "uniform"))
+    drawn = hook(Experts(4, 16, 128), jax.random.key(1))
+    for x in (drawn.weight, drawn.bias):
+        assert stats.check(np.asarray(x).ravel(), one_expert, alpha=ALPHA)
+
+
+def test_an_equinox_registered_layers_bias_takes_the_fans_of_its_registered_weight_as_torchs():
+    # register_layer(cls, "dense", roles={"kernel": "weight"}, layouts={"kernel": "flax"}): the Equinox walk read
+    # the layer's fans from an array named "weight" only, so the bias got its own (512/512: torch's default bound
+    # 1/sqrt(512) where a Linear(64, 512) has 1/8), as every other backend did before LayerInfo.main. Its fans are
+    # the registered weight's now, in its registered layout, and its values the torch twin's, bit for bit
+    jnp = pytest.importorskip("jax.numpy")
+    eqx = pytest.importorskip("equinox")
+    torch = pytest.importorskip("torch")
+
+    class Dense(eqx.Module):
+        kernel: Any
+        bias: Any
+
+        def __init__(self) -> None:
+            self.kernel, self.bias = jnp.zeros((64, 512)), jnp.zeros((512,))
+
+    class TorchDense(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.kernel = torch.nn.Parameter(torch.zeros(64, 512))
+            self.bias = torch.nn.Parameter(torch.zeros(512))
+
+    for cls in (Dense, TorchDense):
+        ui.register_layer(cls, "dense", roles={"kernel": "weight", "bias": "bias"}, layouts={"kernel": "flax"})
+    twin = TorchDense()
+    theirs = ui.presets.torch.apply(twin, seed=2, portable=True)
+    new, report = ui.presets.torch.apply(Dense(), seed=2, portable=True)
+    assert [(p.path, p.layer_fans) for p in report.params] == [(p.path, p.layer_fans) for p in theirs.params] == \
+        [("kernel", (64, 512)), ("bias", (64, 512))]
+    np.testing.assert_array_equal(np.asarray(new.bias), twin.bias.detach().numpy())
+    np.testing.assert_array_equal(np.asarray(new.kernel), twin.kernel.detach().numpy())

@@ -17,7 +17,6 @@ import jax.numpy as jnp
 from ... import _validate as v
 from ... import draws as D
 from ...layout import LayoutLike, TensorInfo, get_layout
-from ...params import stacked_axes
 from ...portable import Portable, portable_option
 from ...samplers import draw as sampled
 from ...specs import Spec
@@ -155,20 +154,21 @@ class EquinoxInitializer:
                     "init(m, key) if isinstance(m, eqx.nn.Linear) else m, model, is_leaf=lambda m: isinstance(m, "
                     "eqx.nn.Linear)), or apply a plan: ui.Plan().rule(spec, kind='dense').apply(model, seed=0)")
             return obj
-        from .model import _expected_ndim
+        from .model import _stack_of
         where: Any = self.layout or layout
         wkey, bkey = jax.random.split(key)
         bias_spec = self.bias
         bias: Any = cast(Any, getattr(obj, "bias", None) if bias_spec is not None else None)
-        # a layer built under eqx.filter_vmap holds one layer per index of its leading axes: fans are one layer's
-        stacked = stacked_axes(tuple(weight.shape), _expected_ndim(obj, "weight"))
+        # a layer built under eqx.filter_vmap (or registered with stacked=) holds one layer per index of its leading
+        # axes: fans are one layer's
+        stacked = _stack_of(obj, "weight", weight.shape)
         drawn_bias = eqx.is_array(bias) and bias_spec is not None
         if self.portable is not None and (stacked or drawn_bias):
             self._refuse_portable(self.portable, obj, f"stacks {weight.shape[0]} layers (eqx.filter_vmap)"
                                   if stacked else "has its bias drawn too, which would repeat the weight's values")
         fans = TensorInfo.make(tuple(weight.shape[len(stacked):]), where).fans \
             if bias is not None and bias_spec is not None and bias_spec.fan_based else None
-        bias_stacked = stacked_axes(tuple(cast(Any, bias).shape), _expected_ndim(obj, "bias")) if drawn_bias else ()
+        bias_stacked = _stack_of(obj, "bias", cast(Any, bias).shape) if drawn_bias else ()
         if drawn_bias:  # checked before anything is drawn
             lower(tuple(cast(Any, bias).shape[len(bias_stacked):]), cast(Any, bias).dtype, cast(Spec, bias_spec),
                   "torch", fans)
@@ -192,7 +192,7 @@ class EquinoxInitializer:
         ``get`` reads it): its bias from ``bias`` with the fans its class declares (``in_features``,
         ``out_channels``...), as a plan draws it; the placeholder is kept. No ``bias`` spec, or no bias: the
         layer as it is."""
-        from .model import _declared_weight, _expected_ndim
+        from .model import _declared_weight, _stack_of
         bias: Any = getattr(obj, "bias", None)
         if self.bias is None or not eqx.is_array(bias):
             return obj
@@ -202,7 +202,7 @@ class EquinoxInitializer:
                 f"a unifiedinit Equinox initializer cannot draw the bias of this {type(obj).__name__}: its weight is "
                 "an eqx.nn.Shared placeholder and its class declares no weight shape to take the fans from; "
                 "allowed: a plan (ui.Plan().rule(spec, role='bias').apply(model, seed=0)) or bias=None")
-        stacked = stacked_axes(tuple(bias.shape), _expected_ndim(obj, "bias"))
+        stacked = _stack_of(obj, "bias", bias.shape)
         if self.portable is not None and stacked:
             self._refuse_portable(self.portable, obj, f"stacks {bias.shape[0]} layers (eqx.filter_vmap)")
         fans = TensorInfo.make(declared, where).fans if self.bias.fan_based else None

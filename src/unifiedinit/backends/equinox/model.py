@@ -75,7 +75,7 @@ def _kind(module: object, parent_kind: str | None, arrays: dict[str, Any] | None
     ``stack``: the stack of the layers around it (``innermost_stack``), for a class of the user's."""
     info = registered_layer(type(module))
     if info is not None:
-        return info.kind, info.layouts.get("weight", "torch")
+        return info.kind, info.layouts.get(info.main("weight"), "torch")  # its registered weight's layout
     found = next(((kind, layout) for classes, kind, layout in _KINDS if isinstance(module, classes)), None)
     if found is None:
         own = _scan(module)[0] if arrays is None else arrays
@@ -112,7 +112,8 @@ def _scan(module: Any) -> _Scan:
     dataclass, Flax's ``FrozenDict``, a registered node of the user's: ``_node_items``). An array in such a
     container is no layer of the library's: kind and role "other" (reported, never guessed); a ``StateIndex``'s
     initial state (a BatchNorm's statistics, a user's running average: one array or a tuple of them) lives outside
-    the module once ``make_with_state`` ran, and none of its arrays is walked."""
+    the module once ``make_with_state`` ran, and none of its arrays is walked; nor is a field declared
+    ``eqx.field(static=True)``, which is no leaf of the pytree."""
     arrays: dict[str, Any] = {}
     children: list[tuple[tuple[Any, ...], tuple[Any, ...], Any]] = []
     held: list[tuple[tuple[Any, ...], tuple[Any, ...], Any]] = []
@@ -121,6 +122,8 @@ def _scan(module: Any) -> _Scan:
     normed = isinstance(module, cast(type, _NN.WeightNorm))  # (a generic class: its parameter unknown here)
     shared = _is_shared(module)
     for f in dataclasses.fields(module):
+        if f.metadata.get("static", False):
+            continue  # eqx.field(static=True): part of the treedef, no leaf (as Equinox flattens it), never trained
         x = _filled(module) if shared and f.name == "pytree" else getattr(module, f.name, None)
         if normed and f.name == "g":
             continue  # a weight norm's g follows its drawn weight (weight_norms_following), as torch's does
@@ -270,6 +273,19 @@ def _expected_ndim(module: Any, name: str) -> int | None:
     return None
 
 
+def _stack_of(module: Any, name: str, shape: Sequence[int], lead: tuple[int, ...] = ()) -> tuple[int, ...]:
+    """The axes of array ``name`` (of ``shape``) of ``module`` that stack layers: the leading ``stacked`` axes its
+    class was registered with (``ui.register_layer(..., stacked=N)``, as the torch and Keras walks read them), else
+    those beyond the rank its class gives it (``eqx.filter_vmap``), else ``lead`` (a norm of the user's in a
+    stack, ``_norm_axes``), so that fans are one layer's."""
+    layer: object = module
+    info = registered_layer(type(layer))
+    if info is not None and info.stacked:
+        return tuple(range(info.stacked))
+    expected = _expected_ndim(module, name)
+    return stacked_axes(tuple(shape), expected) if expected is not None else lead
+
+
 def _declared_weight(module: Any) -> tuple[int, ...] | None:
     """The shape of one layer's weight from what a ``Linear``, ``Conv*`` or ``ConvTranspose*`` declares, for a
     layer whose weight is no array here (``eqx.nn.Shared`` puts a placeholder where a tied weight was): its bias
@@ -281,59 +297,88 @@ def _declared_weight(module: Any) -> tuple[int, ...] | None:
     return None
 
 
-def _held(value: Any, key: tuple[Any, ...], path: tuple[Any, ...], depth: int = 0
+def _held(value: Any, key: tuple[Any, ...], path: tuple[Any, ...]
           ) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], Any]]:
     """(key parts, path, item) for each item of a tuple, a list, a dict or another pytree node (``_node_items``),
-    however nested."""
-    if depth >= 16:
-        return
-    items = enumerate(value) if is_sequence(value) else cast("dict[Any, Any]", value).items() \
-        if isinstance(value, dict) else _node_items(value)
-    if items is None:
-        yield key, path, value
-        return
-    for k, x in items:
-        part = int(k) if isinstance(k, str) and k.isdecimal() else k
-        yield from _held(x, key + (part,), path + (k,), depth + 1)
+    however nested: read from a list of what is left to read, not by recursion, so no depth stops it."""
+    # (key parts, path, what is there, the containers holding it with their paths)
+    todo: list[tuple[tuple[Any, ...], tuple[Any, ...], Any, tuple[tuple[Any, tuple[Any, ...]], ...]]] = [
+        (key, path, value, ())]
+    while todo:
+        at_key, at, x, outer = todo.pop()
+        items = enumerate(x) if is_sequence(x) else cast("dict[Any, Any]", x).items() \
+            if isinstance(x, dict) else _node_items(x)
+        if items is None:
+            yield at_key, at, x
+            continue
+        _refuse_cycle(x, at, outer)
+        inner: tuple[tuple[Any, tuple[Any, ...]], ...] = outer + ((cast(Any, x), at),)
+        todo += reversed([(at_key + (int(k) if isinstance(k, str) and k.isdecimal() else k,), at + (k,), child, inner)
+                          for k, child in items])
 
 
-def _tree(module: Any, key: tuple[Any, ...] = (), path: tuple[Any, ...] = (), parent_kind: str | None = None,
-          depth: int = 0, around: tuple[Any, ...] = (), memo: dict[int, frozenset[Stack]] | None = None
-          ) -> Any:
-    """(module, key parts, path, kind, layout, scan, stacked axes where its class gives no rank) for ``module``
-    and each submodule, parents first; ``around``: the modules holding it, outermost first."""
-    scan = _scan(module)
-    around = around + (module,)
-    known: dict[int, frozenset[Stack]] = {} if memo is None else memo
-
-    def stack() -> Stack:
-        return innermost_stack(_stacks(m, known) for m in reversed(around))
-
-    kind, layout = _kind(module, parent_kind, scan[0], stack)
-    layer: object = module
-    lead = _norm_axes(layer, scan[0], stack) if kind == "norm" and registered_layer(type(layer)) is None else ()
-    yield module, key, path, kind, layout, scan, lead or ()
-    if depth < 64:
-        for sub_key, sub_path, child in scan[1]:
-            yield from _tree(child, key + sub_key, path + sub_path, kind, depth + 1, around, known)
+def _refuse_cycle(x: Any, path: tuple[Any, ...], outer: tuple[tuple[Any, tuple[Any, ...]], ...]) -> None:
+    """Raises where ``x`` (at ``path``) is among the ``outer`` (object, path) pairs that hold it: a list or dict
+    appended to after the module was built holds itself, which no pytree does, and a walk through it never
+    ends."""
+    holder = next((at for held, at in outer if held is x), None)
+    if holder is not None:
+        raise ValueError(f"walk: parameter 'model' holds a cycle: {'/'.join(map(str, path))!r} is "
+                         f"{'/'.join(map(str, holder)) or 'the model itself'!r}, which holds it (a list or dict "
+                         "changed after the module was built); allowed: a pytree, which holds no cycle (JAX cannot "
+                         "flatten one either)")
 
 
-def _stacks(module: Any, memo: dict[int, frozenset[Stack]], depth: int = 0) -> frozenset[Stack]:
+def _tree(model: Any) -> Iterator[tuple[Any, tuple[Any, ...], tuple[Any, ...], str, str, _Scan, tuple[int, ...]]]:
+    """(module, key parts, path, kind, layout, scan, stacked axes where its class gives no rank) for ``model``
+    and each submodule, parents first, however deep: read from a list of what is left to read, not by recursion,
+    so no depth stops it (a module at two paths is read at each)."""
+    known: dict[int, frozenset[Stack]] = {}
+    # (module, key parts, path, the kind of its parent, the modules holding it with their paths, outermost first)
+    todo: list[tuple[Any, tuple[Any, ...], tuple[Any, ...], str | None, tuple[tuple[Any, tuple[Any, ...]], ...]]] = [
+        (model, (), (), None, ())]
+    while todo:
+        module, key, path, parent_kind, outer = todo.pop()
+        _refuse_cycle(module, path, outer)
+        scan = _scan(module)
+        around = outer + ((module, path),)
+
+        def stack(around: tuple[tuple[Any, tuple[Any, ...]], ...] = around) -> Stack:
+            return innermost_stack(_stacks(m, known) for m, _ in reversed(around))
+
+        kind, layout = _kind(module, parent_kind, scan[0], stack)
+        layer: object = module
+        lead = _norm_axes(layer, scan[0], stack) if kind == "norm" and registered_layer(type(layer)) is None else ()
+        yield module, key, path, kind, layout, scan, lead or ()
+        todo += [(child, key + sub_key, path + sub_path, kind, around)
+                 for sub_key, sub_path, child in reversed(scan[1])]
+
+
+def _stacks(module: Any, memo: dict[int, frozenset[Stack]]) -> frozenset[Stack]:
     """The stacks (the leading axes beyond one layer's rank, with their sizes; () for none) of the arrays whose
-    rank their class gives (a ``Linear``'s, a ``LayerNorm``'s...) in ``module`` and its submodules."""
-    if id(module) in memo:
-        return memo[id(module)]
-    arrays, children, _ = _scan(module)
-    found: set[Stack] = set()
-    for name, x in arrays.items():
-        n = _expected_ndim(module, name)
-        shape: tuple[int, ...] = tuple(x.shape)
-        if n is not None and len(shape) >= n:
-            found.add(tuple(enumerate(shape[:len(shape) - n])))
-    if depth < 64:
-        for _, _, child in children:
-            found |= _stacks(child, memo, depth + 1)
-    memo[id(module)] = frozenset(found)
+    rank their class gives (a ``Linear``'s, a ``LayerNorm``'s...) in ``module`` and its submodules, however deep:
+    each module's, once its submodules' are known (``memo``), from a list of what is left, not by recursion."""
+    todo: list[tuple[Any, _Scan | None]] = [(module, None)]  # a module, and its scan once its children are queued
+    queued: set[int] = set()  # the modules whose submodules are being read (a cycle is not followed)
+    while todo:
+        at, scan = todo.pop()
+        if id(at) in memo:
+            continue
+        if scan is None:
+            scan = _scan(at)
+            queued.add(id(at))
+            todo.append((at, scan))
+            todo += [(child, None) for _, _, child in scan[1] if id(child) not in memo and id(child) not in queued]
+            continue
+        found: set[Stack] = set()
+        for name, x in scan[0].items():
+            n = _expected_ndim(at, name)
+            shape: tuple[int, ...] = tuple(x.shape)
+            if n is not None and len(shape) >= n:
+                found.add(tuple(enumerate(shape[:len(shape) - n])))
+        for _, _, child in scan[1]:
+            found |= memo.get(id(child), frozenset())
+        memo[id(at)] = frozenset(found)
     return memo[id(module)]
 
 
@@ -356,6 +401,10 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     is no alias: the tie is then the array's record alone. A GRUCell's ``bias_n`` (b_hn, the n gate's alone) is
     keyed ``recurrent_bias/n``: no other framework's tensor has its values.
 
+    Fields declared ``eqx.field(static=True)`` are no leaves of the pytree, as Equinox flattens it: none is
+    walked. Modules and containers are followed however deep they nest; one that holds itself (a list appended to
+    after the module was built) is refused.
+
     Args:
         model: an Equinox module.
 
@@ -365,6 +414,7 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
 
     Raises:
         TypeError: ``model`` is not an Equinox module.
+        ValueError: ``model`` holds a cycle (a module or container that holds itself), which no pytree does.
 
     Examples:
         >>> import jax
@@ -396,10 +446,10 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
             continue
         layer: object = module
         info = registered_layer(type(layer))
+        main = info.main("weight") if info is not None else "weight"  # whose fans are the layer's (LayerInfo.main)
         for name, x in arrays.items():
             shape = tuple(x.shape)
-            expected = _expected_ndim(module, name)
-            stacked = stacked_axes(shape, expected) if expected is not None else lead
+            stacked = _stack_of(module, name, shape, lead)
             one = tuple(d for i, d in enumerate(shape) if i not in stacked)
             role = info.roles[name] if info is not None and name in info.roles else _ROLES.get(name, "other")
             if kind == "norm" and role == "bias":
@@ -408,15 +458,14 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
                 role = "scale"
             elif kind == "embedding" and role == "weight":
                 role = "embedding"
-            weight = arrays.get("weight", arrays.get("weight_ih"))
+            weight = arrays.get(main, arrays.get("weight_ih"))
             layer_fans = None
             if kind == "recurrent":
                 hidden = module.hidden_size
                 layer_fans = (hidden, hidden)
             else:
                 w = _declared_weight(module) if weight is None else \
-                    tuple(d for i, d in enumerate(weight.shape)
-                          if i not in stacked_axes(tuple(weight.shape), _expected_ndim(module, "weight")))
+                    tuple(d for i, d in enumerate(weight.shape) if i not in _stack_of(module, main, weight.shape))
                 if w is not None and len(w) >= 2 and all(w):
                     layer_fans = TensorInfo.make(w, layout).fans
             own_layout = (info.layouts.get(name) if info is not None else None) or \
@@ -479,6 +528,12 @@ class _Target(JaxTarget):
     def everything(self) -> Any:
         return self.model
 
+    def prepare(self, report: Any, skip: frozenset[str] = frozenset()) -> None:
+        """An abstract BatchNorm's state gets the values its constructor gives it (``_state_defaults``) before
+        ``JaxTarget.prepare`` names every abstract leaf that is left (SpectralNorm's u and v, a user's state)."""
+        self.model = _state_defaults(self.model, self.mesh)
+        super().prepare(report, skip)
+
     def sharding(self, p: Any, handle: Any) -> Any:
         """The sharding of the array (or abstract ``jax.ShapeDtypeStruct``) the values replace: one spread over
         several devices is drawn there, each device its own shard, and checked against the shape first. One on an
@@ -529,6 +584,57 @@ def weight_norms_following(model: Any, written: set[tuple[Any, ...]]) -> list[tu
                                 keepdims=True))
         out.append((path + ("g",), norm.astype(g.dtype)))
     return out
+
+
+def _state_defaults(model: Any, mesh: Any = None) -> Any:
+    """``model`` with each abstract leaf (``jax.ShapeDtypeStruct``, as ``eqx.filter_eval_shape`` gives) of an
+    ``eqx.nn.BatchNorm``'s state (its ``StateIndex``es: running mean and variance, the first-call flag or the batch
+    counter) given the values its constructor gives the concrete layer, read from a BatchNorm built with the same
+    size, axis name, mode and dtype (broadcast over the layers of a stack), as torch's ``reset_running_stats``
+    gives a meta BatchNorm's; a leaf that names a sharding is put there (``mesh=`` or the mesh in context for an
+    abstract mesh). Any other abstract leaf is left as it is: ``JaxTarget.prepare`` names it (a ``SpectralNorm``'s
+    u and v come from a key of the constructor's, which no plan knows)."""
+    paths: list[tuple[Any, ...]] = []
+    values: list[Any] = []
+    if not any(isinstance(x, jax.ShapeDtypeStruct) for x in jax.tree_util.tree_leaves(model)):
+        return model  # a concrete model: no second walk
+    for module, _, path, *_ in _tree(model):
+        if not isinstance(module, _NN.BatchNorm):
+            continue
+        norm: Any = module
+        states = {f.name: getattr(norm, f.name) for f in dataclasses.fields(norm)
+                  if isinstance(getattr(norm, f.name, None), _NN.StateIndex)}
+        leaves = {name: cast("list[tuple[Any, Any]]", jax.tree_util.tree_flatten_with_path(index.init)[0])
+                  for name, index in states.items()}
+        abstract = [x for flat in leaves.values() for _, x in flat if isinstance(x, jax.ShapeDtypeStruct)]
+        if not abstract:
+            continue
+        dtype = next((x.dtype for x in abstract if jnp.issubdtype(x.dtype, jnp.floating)), None)
+        built: Any = _NN.BatchNorm(norm.input_size, norm.axis_name, dtype=dtype,
+                                   **({"mode": norm.mode} if hasattr(norm, "mode") else {}))
+        for name, flat in leaves.items():
+            index = getattr(built, name, None)
+            fresh: list[Any] = jax.tree_util.tree_leaves(index.init) if isinstance(index, _NN.StateIndex) else []
+            if len(fresh) != len(flat):
+                continue  # a state this version's constructor does not build: named as unset
+            for (at, x), value in zip(flat, fresh):
+                if not isinstance(x, jax.ShapeDtypeStruct):
+                    continue
+                leaf = path + (name, "init") + _walk_path(states[name].init, at)
+                try:
+                    sharding = concrete(getattr(x, "sharding", None), mesh)
+                except ValueError as error:
+                    raise ValueError(f"Plan.apply: state {'/'.join(map(str, leaf))!r}: {error}") from None
+                value = jnp.broadcast_to(jnp.asarray(value, x.dtype), x.shape)
+                paths.append(leaf)
+                values.append(value if sharding is None else jax.device_put(value, sharding))
+    if not paths:
+        return model
+
+    def where(m: Any) -> list[Any]:
+        return [_get(m, at) for at in paths]
+
+    return eqx.tree_at(where, model, values)
 
 
 def held(model: Any, found: Sequence[tuple[Param, Any]]) -> dict[str, str | None]:

@@ -10,7 +10,7 @@ import functools
 import math
 import warnings
 
-from typing import Any, TypeGuard, cast
+from typing import Any, Collection, TypeGuard, cast
 
 import jax
 import jax.numpy as jnp
@@ -392,9 +392,11 @@ def _beside(key: jax.Array, sharding: Any) -> jax.Array:
     return cast(jax.Array, jax.random.wrap_key_data(data, impl=jax.random.key_impl(key)))
 
 
-def abstract_leaves(tree: Any) -> list[str]:
-    """The paths ("drop/rngs/count") of ``tree``'s abstract leaves (``jax.ShapeDtypeStruct``) that hold no floats:
-    counters, RNG keys and integer statistics, which no rule can set."""
+def abstract_leaves(tree: Any, walked: Collection[int] = ()) -> list[str]:
+    """The paths ("drop/rngs/count") of ``tree``'s abstract leaves (``jax.ShapeDtypeStruct``) that are no parameter
+    the walk found (``walked``: the ids of those leaves), so no rule sets them: counters, RNG keys and integer
+    statistics, and floats the walk does not take (an Equinox ``StateIndex``'s state: ``SpectralNorm``'s u and
+    v)."""
     def name(k: Any) -> str:
         return str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k))))
 
@@ -402,7 +404,7 @@ def abstract_leaves(tree: Any) -> list[str]:
         return isinstance(x, jax.ShapeDtypeStruct)
     leaves = cast("list[tuple[Any, Any]]", jax.tree_util.tree_flatten_with_path(tree, is_leaf=abstract)[0])
     return ["/".join(map(name, path)) for path, x in leaves
-            if isinstance(x, jax.ShapeDtypeStruct) and not jnp.issubdtype(x.dtype, jnp.floating)]
+            if isinstance(x, jax.ShapeDtypeStruct) and id(x) not in walked]
 
 
 def check_mesh(mesh: Any) -> Any:
@@ -478,14 +480,15 @@ class JaxTarget:
                              f"{' ...' if len(empty) > 8 else ''}; add a rule that sets them (keeping an abstract "
                              "leaf keeps nothing) or give them values yourself")
         # only an abstract model (eval_shape's) can hold abstract leaves: a concrete one is not walked again
+        walked = {id(self.current(handle)) for handle in handles.values()}
         abstract = any(isinstance(self.current(handles[path]), jax.ShapeDtypeStruct) for path in handles)
-        unset = [q for q in abstract_leaves(self.everything()) if q not in skip] if abstract else []
+        unset = [q for q in abstract_leaves(self.everything(), walked) if q not in skip] if abstract else []
         if unset:  # as torch's meta buffers that nothing defines: named, never left without values silently
             report.unset_buffers = tuple(unset)
-            warnings.warn(f"Plan.apply: {len(unset)} abstract leaf(s) hold no floats, so no rule sets them, and come "
-                          f"back without values: {', '.join(unset[:8])}{' ...' if len(unset) > 8 else ''} (counters, "
-                          "RNG keys: give them values yourself, or build the model concretely)", UserWarning,
-                          stacklevel=4)
+            warnings.warn(f"Plan.apply: {len(unset)} abstract leaf(s) are no parameter, so no rule sets them, and "
+                          f"come back without values: {', '.join(unset[:8])}{' ...' if len(unset) > 8 else ''} "
+                          "(counters, RNG keys, state such as an Equinox SpectralNorm's u and v: give them values "
+                          "yourself, or build the model concretely)", UserWarning, stacklevel=4)
         self.placements: dict[str, dict[str, Any]] = {}
 
     def current(self, handle: Any) -> Any:

@@ -232,9 +232,10 @@ def paired_weight(bias: str) -> str:
 
 def _stacked_fans(module: nn.Module, info: Any, name: str, layout: str) -> tuple[int, int] | None:
     """The layer fans of tensor ``name`` of a layer stacked along its leading ``info.stacked`` axes: one layer's
-    fans of the weight it goes with (``gate_up_proj`` for ``gate_up_proj_bias``, else ``weight``), of the shape
-    ``info.shapes`` declares for it where it is stored flattened."""
-    weight_name = name if info.roles.get(name) == "weight" and not name.endswith("_bias") else paired_weight(name)
+    fans of the weight it goes with (``gate_up_proj`` for ``gate_up_proj_bias``, else the registered weight,
+    ``LayerInfo.main``), of the shape ``info.shapes`` declares for it where it is stored flattened."""
+    weight_name = name if info.roles.get(name) == "weight" and not name.endswith("_bias") else \
+        paired_weight(name) if name.endswith("_bias") else info.main("weight")
     weight = module._parameters.get(weight_name)
     if not isinstance(weight, torch.Tensor):
         return None
