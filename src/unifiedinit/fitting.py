@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import glob
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -159,7 +160,8 @@ def _candidates(model: Any) -> list[tuple[str, Any]]:
     out = [(f"presets.{name}", plan) for name, plan in presets.PRESETS.items()]
     config = getattr(model, "config", None)
     config = config if getattr(config, "model_type", None) else None
-    for name, family in presets.FAMILIES.items():
+    for name, recipe in presets.FAMILIES.items():
+        family = cast("Callable[..., Any]", recipe)  # mypy reads the table's values as bare functions
         takes = inspect.signature(family).parameters
         if any(q.default is q.empty and q.kind not in (q.VAR_POSITIONAL, q.VAR_KEYWORD) for q in takes.values()):
             continue  # an argument no model gives (timm's arch)
