@@ -1073,3 +1073,35 @@ def test_transposed_convs_are_named_as_left_out_and_a_model_of_them_alone_is_ref
         ui.lsuv(model, x)
     after = _snapshot(model, framework)
     assert len(after) == len(before) and all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_a_bias_free_head_tied_to_an_embedding_is_named_as_tied():
+    """A language model's head ``nn.Linear(d, V, bias=False)`` sharing its embedding's table (``head.weight =
+    emb.weight``): the table is the embedding's, which LSUV does not set, and the head has no bias, so it was left
+    as it is without a word (with a bias it was named). It is named as tied, as with a bias, and left as it is."""
+    import warnings
+
+    import torch
+    from torch import nn
+
+    import unifiedinit as ui
+
+    class LM(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.emb, self.fc, self.head = nn.Embedding(50, 16), nn.Linear(16, 16), nn.Linear(16, 50, bias=False)
+            self.head.weight = self.emb.weight
+
+        def forward(self, x: Any) -> Any:
+            return self.head(torch.relu(self.fc(self.emb(x))))
+
+    torch.manual_seed(0)
+    model, x = LM(), torch.randint(0, 50, (64, 8))
+    table = model.emb.weight.detach().clone()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = ui.lsuv(model, x, seed=0)
+    said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert report.tied == {"head/weight": "emb/weight"} and report.layers == ["fc/weight"], report
+    assert len(said) == 1 and said[0].endswith(": head/weight (shares emb/weight)"), said
+    assert torch.equal(model.emb.weight, table)  # the embedding's table: no dense or conv weight, left as it is

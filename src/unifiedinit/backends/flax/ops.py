@@ -480,8 +480,8 @@ class JaxTarget:
                              f"{' ...' if len(empty) > 8 else ''}; add a rule that sets them (keeping an abstract "
                              "leaf keeps nothing) or give them values yourself")
         # only an abstract model (eval_shape's) can hold abstract leaves: a concrete one is not walked again
-        walked = {id(self.current(handle)) for handle in handles.values()}
         abstract = any(isinstance(self.current(handles[path]), jax.ShapeDtypeStruct) for path in handles)
+        walked = {id(self.current(handle)) for handle in handles.values()} if abstract else set[int]()
         unset = [q for q in abstract_leaves(self.everything(), walked) if q not in skip] if abstract else []
         if unset:  # as torch's meta buffers that nothing defines: named, never left without values silently
             report.unset_buffers = tuple(unset)
