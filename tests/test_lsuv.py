@@ -1081,8 +1081,8 @@ def test_a_bias_free_head_tied_to_an_embedding_is_named_as_tied():
     as it is without a word (with a bias it was named). It is named as tied, as with a bias, and left as it is."""
     import warnings
 
-    import torch
-    from torch import nn
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
 
     import unifiedinit as ui
 
