@@ -316,6 +316,17 @@ def _registered_dense(framework: str) -> tuple[Any, Any, Any]:
             def __init__(self) -> None:
                 self.w, self.b = nnx.Param(jnp.zeros((64, 512))), nnx.Param(jnp.zeros((512,)))
         return NnxDense, "flax", lambda m: (np.asarray(m.w.value), np.asarray(m.b.value))
+    if framework == "equinox":
+        import equinox as eqx
+        import jax.numpy as jnp
+
+        class EqxDense(eqx.Module):
+            w: Any
+            b: Any
+
+            def __init__(self) -> None:
+                self.w, self.b = jnp.zeros((64, 512)), jnp.zeros((512,))
+        return EqxDense, "flax", lambda m: (np.asarray(m.w), np.asarray(m.b))
     from unifiedinit.backends.mxnet import mx
 
     class MxDense(mx.gluon.Block):  # type: ignore[misc]
@@ -327,7 +338,7 @@ def _registered_dense(framework: str) -> tuple[Any, Any, Any]:
 
 
 @pytest.mark.parametrize("framework,module", [("torch", "torch"), ("keras", "keras"), ("nnx", "flax"),
-                                              ("mxnet", "mxnet")])
+                                              ("equinox", "equinox"), ("mxnet", "mxnet")])
 def test_a_registered_layers_bias_takes_the_fans_of_the_weight_it_registered_under_its_own_name(framework, module):
     """``register_layer(cls, "dense", roles={"w": "weight"})``: the layer's fans, which its bias's fan-based rules
     read, are those of "w", in the layout registered for "w" (Linear(64, 512): fan_in 64), as for a weight the

@@ -1061,36 +1061,3 @@ def test_an_equinox_class_registered_with_stacked_draws_each_layer_with_one_laye
     drawn = hook(Experts(4, 16, 128), jax.random.key(1))
     for x in (drawn.weight, drawn.bias):
         assert stats.check(np.asarray(x).ravel(), one_expert, alpha=ALPHA)
-
-
-def test_an_equinox_registered_layers_bias_takes_the_fans_of_its_registered_weight_as_torchs():
-    # register_layer(cls, "dense", roles={"kernel": "weight"}, layouts={"kernel": "flax"}): the Equinox walk read
-    # the layer's fans from an array named "weight" only, so the bias got its own (512/512: torch's default bound
-    # 1/sqrt(512) where a Linear(64, 512) has 1/8), as every other backend did before LayerInfo.main. Its fans are
-    # the registered weight's now, in its registered layout, and its values the torch twin's, bit for bit
-    jnp = pytest.importorskip("jax.numpy")
-    eqx = pytest.importorskip("equinox")
-    torch = pytest.importorskip("torch")
-
-    class Dense(eqx.Module):
-        kernel: Any
-        bias: Any
-
-        def __init__(self) -> None:
-            self.kernel, self.bias = jnp.zeros((64, 512)), jnp.zeros((512,))
-
-    class TorchDense(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.kernel = torch.nn.Parameter(torch.zeros(64, 512))
-            self.bias = torch.nn.Parameter(torch.zeros(512))
-
-    for cls in (Dense, TorchDense):
-        ui.register_layer(cls, "dense", roles={"kernel": "weight", "bias": "bias"}, layouts={"kernel": "flax"})
-    twin = TorchDense()
-    theirs = ui.presets.torch.apply(twin, seed=2, portable=True)
-    new, report = ui.presets.torch.apply(Dense(), seed=2, portable=True)
-    assert [(p.path, p.layer_fans) for p in report.params] == [(p.path, p.layer_fans) for p in theirs.params] == \
-        [("kernel", (64, 512)), ("bias", (64, 512))]
-    np.testing.assert_array_equal(np.asarray(new.bias), twin.bias.detach().numpy())
-    np.testing.assert_array_equal(np.asarray(new.kernel), twin.kernel.detach().numpy())
