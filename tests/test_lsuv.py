@@ -1075,10 +1075,12 @@ def test_transposed_convs_are_named_as_left_out_and_a_model_of_them_alone_is_ref
     assert len(after) == len(before) and all(np.array_equal(a, b) for a, b in zip(before, after))
 
 
-def test_a_bias_free_head_tied_to_an_embedding_is_named_as_tied():
+@pytest.mark.parametrize("head", ["linear", "registered"])
+def test_a_bias_free_head_tied_to_an_embedding_is_named_as_tied(head):
     """A language model's head ``nn.Linear(d, V, bias=False)`` sharing its embedding's table (``head.weight =
     emb.weight``): the table is the embedding's, which LSUV does not set, and the head has no bias, so it was left
-    as it is without a word (with a bias it was named). It is named as tied, as with a bias, and left as it is."""
+    as it is without a word (with a bias it was named). It is named as tied, as with a bias, and left as it is;
+    so is a head of a user's class registered as a dense layer (as GPT-2's Conv1D is), known by its walk's kind."""
     import warnings
 
     torch = pytest.importorskip("torch")
@@ -1086,10 +1088,19 @@ def test_a_bias_free_head_tied_to_an_embedding_is_named_as_tied():
 
     import unifiedinit as ui
 
+    class Head(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.weight = nn.Parameter(torch.zeros(50, 16))
+
+        def forward(self, x: Any) -> Any:
+            return x @ self.weight.T
+
     class LM(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.emb, self.fc, self.head = nn.Embedding(50, 16), nn.Linear(16, 16), nn.Linear(16, 50, bias=False)
+            self.emb, self.fc = nn.Embedding(50, 16), nn.Linear(16, 16)
+            self.head = nn.Linear(16, 50, bias=False) if head == "linear" else Head()
             self.head.weight = self.emb.weight
 
         def forward(self, x: Any) -> Any:
@@ -1098,9 +1109,13 @@ def test_a_bias_free_head_tied_to_an_embedding_is_named_as_tied():
     torch.manual_seed(0)
     model, x = LM(), torch.randint(0, 50, (64, 8))
     table = model.emb.weight.detach().clone()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        report = ui.lsuv(model, x, seed=0)
+    ui.register_layer(Head, "dense", roles={"weight": "weight"})
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            report = ui.lsuv(model, x, seed=0)
+    finally:
+        ui.params.LAYERS.pop(Head, None)
     said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     assert report.tied == {"head/weight": "emb/weight"} and report.layers == ["fc/weight"], report
     assert len(said) == 1 and said[0].endswith(": head/weight (shares emb/weight)"), said

@@ -272,14 +272,15 @@ def _refuse_quantized(quantized: list[str]) -> None:
 
 
 def _tied(records: list[tuple[Any, Any]], selected: list[tuple[Any, Any]],
-          module_at: Callable[[str, Any, Any], Any], dense_or_conv: Callable[[Any], bool]
+          module_at: Callable[[str, Any, Any], Any], walk: Callable[[Any], list[tuple[Any, Any]]]
           ) -> dict[int, tuple[str, str]]:
     """The layers whose weight is another layer's tensor (tied weights), as id(module) -> (the weight's path in
     that module, the path the walk lists the tensor under): a module that holds an alias of a record and no weight
     the orthonormal plan writes, where the plan writes the tensor (a dense or conv weight) or the module's bias, or
-    the module is a dense or conv layer (``dense_or_conv``: a language model's bias-free head tied to its
-    embedding). ``module_at(path, record, handle)`` is the module holding the tensor at ``path`` (one of the
-    record's paths), or None where none is found (a module reached under two paths is one module: no tie)."""
+    the module is a dense or conv layer (a language model's bias-free head tied to its embedding), as the
+    backend's ``walk`` of the module alone sees its own tensors (a registered class is one by its registered kind).
+    ``module_at(path, record, handle)`` is the module holding the tensor at ``path`` (one of the record's paths),
+    or None where none is found (a module reached under two paths is one module: no tie)."""
     chosen = {p.path for p, _ in selected}
     weighted = {id(module_at(p.path, p, h)) for p, h in selected if p.role == "weight"}
     biased = {id(module_at(p.path, p, h)) for p, h in selected if p.role != "weight"}
@@ -290,7 +291,8 @@ def _tied(records: list[tuple[Any, Any]], selected: list[tuple[Any, Any]],
             module = module_at(alias, p, h)
             if module is None or module is owner or id(module) in weighted:
                 continue
-            if (p.path in chosen and p.role == "weight") or id(module) in biased or dense_or_conv(module):
+            if (p.path in chosen and p.role == "weight") or id(module) in biased or \
+                    any(q.kind in _KINDS and "/" not in q.path for q, _ in walk(module)):
                 found[id(module)] = (alias, p.path)
     return found
 
@@ -423,9 +425,7 @@ def _torch_layers(model: Any, plan: Any, tied: dict[str, str]) -> list[_Layer]:
     scales is its last weight, or a weight norm's magnitude g (the direction's scale is normalized away); none
     under a spectral norm or another parametrization (the weight is then no record of kind dense or conv). A
     module whose weight is another module's (tied weights) is no layer of its own: ``tied`` receives it."""
-    from torch import nn
-
-    from .backends.torch.model import tensor_at, walk
+    from .backends.torch.model import layer_records, tensor_at, walk
     norms: list[tuple[str, tuple[Any, ...]]] = []
     records = walk(model, norms=norms)
     normed = dict(norms)
@@ -435,8 +435,7 @@ def _torch_layers(model: Any, plan: Any, tied: dict[str, str]) -> list[_Layer]:
         owner, attr = _torch_owner(p.path, p.path in normed)
         grouped.setdefault(owner, []).append((p, t, attr))
     sharing = _tied(records, selected, lambda path, p, t: model.get_submodule(
-        _torch_owner(path, p.path in normed)[0].replace("/", ".")), lambda m: isinstance(m, (
-            nn.Linear, nn.modules.conv._ConvNd)) and not getattr(m, "transposed", False))
+        _torch_owner(path, p.path in normed)[0].replace("/", ".")), lambda m: layer_records(m)[0])
     layers: list[_Layer] = []
     for owner, found in grouped.items():
         module = model.get_submodule(owner.replace("/", "."))
@@ -599,8 +598,7 @@ def _nnx_layers(model: Any, plan: Any, tied: dict[str, str]) -> list[_Layer]:
         _, module, attr = holder(p.path, var) or holders[id(var)][0]
         modules[id(module)] = module
         grouped.setdefault(id(module), []).append((p, var, attr))
-    sharing = _tied(records, selected, lambda path, p, var: (holder(path, var) or (None, None, ""))[1],
-                    lambda m: isinstance(m, (nnx.Linear, nnx.LinearGeneral, nnx.Conv)))
+    sharing = _tied(records, selected, lambda path, p, var: (holder(path, var) or (None, None, ""))[1], walk)
     layers: list[_Layer] = []
     for key, found in grouped.items():
         module, weights = modules[key], [(p, var, attr) for p, var, attr in found if p.role == "weight"]
