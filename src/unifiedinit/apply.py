@@ -160,7 +160,8 @@ def check_options(backend: ModuleType, options: dict[str, Any], owner: str = "Pl
     """``plan.apply``'s framework options (``device=``, ``mesh=``, ``params=``, ...) are the keywords of the
     backend's target (with ``reading``, those of them its walk takes too: the options that say how to read a
     model, ``params=``, ``inputs=``, ``module=``): one that is not is named with ``owner``'s ``own`` and the
-    framework's, before anything is walked."""
+    framework's, before anything is walked. ``own``'s keywords are the caller's to check, so they may be in
+    ``options``."""
     if not options:
         return
     import sys
@@ -170,7 +171,7 @@ def check_options(backend: ModuleType, options: dict[str, Any], owner: str = "Pl
     takes = [n for n in _keywords(made.__init__) if n != "seed"]
     if reading:
         takes = [n for n in _keywords(backend.walk) if n in takes]
-    wrong = [n for n in options if n not in takes]
+    wrong = [n for n in options if n not in takes and n not in own]
     if wrong:
         article = "an" if backend.NAME[0] in "aeiou" else "a"
         raise TypeError(f"{owner}: parameter {wrong[0]!r} is not an option for {article} {backend.NAME} model; its "

@@ -117,10 +117,9 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     if backend.NAME != "torch":
         raise NotImplementedError("init_missing: torch models for now; elsewhere use plan.apply(model, seed=..., "
                                   "skip=checkpoint_names) and load the checkpoint with the framework")
-    # the seed and options Plan.apply takes, checked here so that a wrong one is named as init_missing's (portable=
-    # and skip= are keywords of Plan.apply's own, not of the backend's target)
+    # the seed and options Plan.apply takes, checked here so that a wrong one is named as init_missing's
     seed = v.seed("init_missing", seed)
-    check_options(backend, {k: x for k, x in options.items() if k not in ("portable", "skip")}, "init_missing")
+    check_options(backend, options, "init_missing")
     import torch
 
     from .apply import skip_matched, skip_names
