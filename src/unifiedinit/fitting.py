@@ -345,11 +345,14 @@ def _structured(draw: Any, x: Any, dtype: str) -> _Outcome | None:
     return None
 
 
-def _test(rule: Any, spec: Spec, p: Any, x: Any) -> _Outcome | None:
+def _test(rule: Any, spec: Spec, p: Any, x: Any, done: dict[Any, _Outcome | None] | None = None
+          ) -> _Outcome | None:
     """``x`` (a parameter's values, flat float64) against the law ``rule`` draws ``p`` from; None when the spec
     refuses the parameter or its draw cannot be tested. An elementwise draw is tested on every value of a stacked
     tensor at once; a structured one layer by layer, each with its own lowering (Bonferroni over the layers). A
-    rule that declares stacked axes (``stacked=``) sees the tensor as ``Plan.resolve`` gives it to the rule."""
+    rule that declares stacked axes (``stacked=``) sees the tensor as ``Plan.resolve`` gives it to the rule.
+    ``done``: the outcomes of the elementwise draws already tested on ``x``, by draw; several candidates' specs
+    often lower to one draw (torch's default and ``VarianceScaling(1/3, "fan_in", "uniform")``), tested once."""
     if rule.stacked is not None:
         if rule.stacked > len(p.shape):
             return None
@@ -359,7 +362,11 @@ def _test(rule: Any, spec: Spec, p: Any, x: Any) -> _Outcome | None:
     except (TypeError, ValueError):
         return None
     if draw.elementwise:
-        return _elementwise(draw, x, p.dtype)
+        if done is None:
+            return _elementwise(draw, x, p.dtype)
+        if draw not in done:
+            done[draw] = _elementwise(draw, x, p.dtype)
+        return done[draw]
     values = x.reshape(p.shape)
     if not p.stacked:
         return _structured(draw, values, p.dtype)
@@ -663,6 +670,7 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
             # one value cannot be told from a constant: the candidates' laws are tried first, so a law that holds
             # it with a positive density (a Linear(8, 1)'s bias) or a preset's exact constant wins
             tried: set[tuple[Any, ...]] = set()
+            done: dict[Any, _Outcome | None] = {}  # the elementwise draws tested on x, by draw
             for source, plan in plans:
                 i = plan.match(p)
                 rule = None if i is None else plan.rules[i]
@@ -673,7 +681,7 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
                 if how in tried:
                     continue
                 tried.add(how)
-                outcome = _test(rule, spec, p, x)
+                outcome = _test(rule, spec, p, x, done)
                 if outcome is None:
                     continue
                 if outcome.held and not outcome.tests:  # a table (S4DReal, Sinusoidal, Eye): its values exactly
