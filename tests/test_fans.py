@@ -384,3 +384,22 @@ def test_a_stacked_registered_layers_bias_takes_one_layers_fans_of_its_registere
         assert {p.path: p.layer_fans for p in report.params} == {"w": (64, 512), "b": (64, 512)}
     finally:
         ui.params.LAYERS.pop(Experts, None)
+
+
+def test_to_torch_bias_gives_a_conv_transposes_own_default_bias_with_torchs_fans():
+    """The README's recipe for torch's default bias, ``to_torch(bias=ui.KaimingUniform(a=sqrt(5)))``, holds for a
+    ConvTranspose with ``fans="torch"``: torch reads its fan_in from the output channels (4096 x 1 here: bound
+    1/64), where the layer's own fans (input channels, 32: bound 1/sqrt(32)) give a wider bias."""
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    from unifiedinit.verify import stats
+    torch.manual_seed(0)
+    layer = torch.nn.ConvTranspose2d(32, 4096, 1)
+    native = layer.bias.detach().numpy().astype(np.float64)
+    layer.apply(ui.Normal().to_torch(bias=ui.KaimingUniform(a=math.sqrt(5)), fans="torch"))
+    ours = layer.bias.detach().numpy().astype(np.float64)
+    law = ui.Uniform(-1 / 64, 1 / 64)
+    for values in (native, ours):  # each at alpha 1e-4: a false alarm about once in 10,000 runs
+        assert stats.check(values, law, alpha=1e-4)
+    assert not stats.check(ours, ui.Uniform(-1 / math.sqrt(32), 1 / math.sqrt(32)), alpha=1e-4)

@@ -252,7 +252,8 @@ class TorchInitializer:
     On an ``nn.Module``: if it is a Linear, Bilinear, Conv1d/2d/3d, ConvTranspose1d/2d/3d or Embedding
     (lazy variants once materialized), its ``weight`` gets ``spec`` with that layer's layout and fans, and,
     only when a ``bias`` spec was given, its ``bias`` gets that spec with the layer's fans (so
-    ``KaimingUniform(a=sqrt(5))`` gives torch's default bias bound 1/sqrt(fan_in)). The module is seen as a
+    ``KaimingUniform(a=sqrt(5))`` gives torch's default bias bound 1/sqrt(fan_in); a ConvTranspose's with
+    ``fans="torch"`` too, as torch reads its fan_in from the output channels). The module is seen as a
     plan sees it (``layer_records``): a registered dense, conv or embedding class (``ui.register_layer``) and
     Hugging Face's stacked experts have their weights and biases drawn one layer at a time (a flattened one
     through its declared view), and a weight under a weight or spectral norm is drawn into the parameter that
