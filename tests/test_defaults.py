@@ -1,5 +1,7 @@
 """`unifiedinit defaults`: each installed framework's measured defaults, and its preset reproducing them."""
 
+import argparse
+import io
 import subprocess
 import sys
 
@@ -64,3 +66,57 @@ def test_a_norm_named_module_with_vectors_of_different_lengths_is_not_a_norm():
     assert [e.param.path for e in report.entries] == ["0/weight", "0/bias"]
     for name, p in model[1].named_parameters():
         assert torch.equal(p, before[name]), name
+
+
+def _two_layer_lstm(monkeypatch: pytest.MonkeyPatch, bias: list[list[float]]) -> None:
+    """Make ``defaults.measure(["torch"])`` measure a two-layer torch LSTM named "lstm" (a zoo layer name) whose
+    input biases hold ``bias`` (one list per layer), instead of the whole zoo model: one group of two biases, fast."""
+    torch = pytest.importorskip("torch")
+    model = torch.nn.ModuleDict({"lstm": torch.nn.LSTM(8, 6, num_layers=2)})
+    with torch.no_grad():
+        for layer, values in enumerate(bias):
+            getattr(model["lstm"], f"bias_ih_l{layer}").copy_(torch.tensor(values))
+    monkeypatch.setitem(defaults.zoo.BUILD, "torch", lambda: model)
+
+
+def test_a_determined_default_is_compared_in_place_not_as_a_set_of_values(monkeypatch):
+    """Keras's LSTM bias is zeros with the forget gate's block (the 2nd of i, f, c, o) set to ones. A preset writing
+    the ones in the input gate's block holds the same set of values {0, 1}, and was reported "yes"; each parameter is
+    now compared in place with what its own rule determines. Exact comparisons: no false alarm is possible."""
+    import unifiedinit as ui
+    zeros, ones = [0.0] * 6, [1.0] * 6
+    _two_layer_lstm(monkeypatch, [zeros + ones + zeros + zeros, zeros + ones + zeros + zeros])
+    for parts, verdict in (([ui.Zeros(), ui.Ones(), ui.Zeros(), ui.Zeros()], "yes"),
+                           ([ui.Ones(), ui.Zeros(), ui.Zeros(), ui.Zeros()], "no")):
+        monkeypatch.setitem(defaults.PRESETS, "torch",
+                            ui.presets.torch.rule(ui.Blocks(parts), kind="recurrent", role="bias"))
+        bias = next(f for f in defaults.measure(["torch"], progress=io.StringIO()) if f.role == "bias")
+        assert (bias.shape, bias.preset) == ((24,), verdict), (parts, bias)
+    # a group of several parameters: each is compared with its own rule's values, not all with the first one's
+    _two_layer_lstm(monkeypatch, [[0.0] * 24, [1.0] * 24])
+    for first, second, verdict in ((ui.Zeros(), ui.Ones(), "yes"), (ui.Ones(), ui.Zeros(), "no")):
+        preset = (ui.presets.torch.rule(first, kind="recurrent", path="*bias_ih_l0")
+                  .rule(second, kind="recurrent", path="*bias_ih_l1"))
+        monkeypatch.setitem(defaults.PRESETS, "torch", preset)
+        bias = next(f for f in defaults.measure(["torch"], progress=io.StringIO()) if f.role == "bias")
+        assert bias.preset == verdict, (first, second, bias)
+
+
+def test_a_parameter_no_rule_of_the_preset_matches_is_not_reproduced_and_exits_1(monkeypatch, capsys):
+    """A torch preset with no rule for the LSTM's biases (nor, for the second layer, its weights) left them as torch
+    made them: that is no reproduction of torch's default, but it was reported "kept" with exit code 0. A rule
+    keeping a parameter on purpose (spec None) is still "kept"."""
+    import unifiedinit as ui
+    _two_layer_lstm(monkeypatch, [[0.0] * 24, [0.0] * 24])
+    preset = (ui.Plan(name="torch").rule(ui.KaimingUniform(a=5 ** 0.5), kind="recurrent", role="weight", path="*l0")
+              .rule(None, kind="recurrent", role="recurrent_weight"))
+    monkeypatch.setitem(defaults.PRESETS, "torch", preset)
+    parser = argparse.ArgumentParser()
+    defaults.configure(parser)
+    assert defaults.execute(parser.parse_args(["--frameworks", "torch", "--wide"])) == 1
+    out = capsys.readouterr().out
+    verdicts = {line.split()[3]: line.split()[-1] for line in out.splitlines() if line.startswith("torch ")}
+    # weight: l0 matched, l1 by nothing; the biases by nothing; the recurrent weights kept by a rule on purpose
+    assert verdicts == {"weight": "unmatched", "bias": "unmatched", "recurrent_bias": "unmatched",
+                        "recurrent_weight": "kept"}, out
+    assert "0 reproduced by their framework's preset, 1 kept (not per-parameter), 3 not reproduced" in out, out

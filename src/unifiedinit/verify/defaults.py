@@ -5,14 +5,17 @@ two Dense, LSTM, PReLU) is built with the framework's own defaults. For every gr
 and a role) the values are tested against each candidate law, the specs the four presets give that parameter,
 lowered with its shape and fans: the one with the largest KS p-value is the fit (a constant fits when every
 value equals it). The last column says whether the framework's own preset reproduces it: ``yes`` when the
-preset's law passes the KS test at 1e-4 (or matches the constant exactly), ``kept`` where the preset keeps the
-parameter because the default is not per-parameter (see ``unifiedinit.presets``).
+preset's law passes the KS test at 1e-4 (or writes the determined values exactly, each in its place), ``kept``
+where the preset keeps the parameter because the default is not per-parameter (see ``unifiedinit.presets``), and
+``unmatched`` where no rule of the preset matches it: the preset does not say that default, so it does not reproduce
+it, and the command exits 1 as for a ``no``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence, TextIO
@@ -20,6 +23,8 @@ from typing import Any, Sequence, TextIO
 import numpy as np
 
 from . import zoo
+from ..params import Param
+from ..plan import Rule
 from ..presets import PRESETS
 
 
@@ -36,8 +41,9 @@ class Fit:
         spec: the repr of the best-fitting candidate spec, None when none passes.
         law: the best candidate's exact law in words, or ``"no candidate fits"``.
         p: its KS p-value (1.0 for an exact constant, 0.0 when nothing fits).
-        preset: whether the framework's own preset reproduces the default: "yes", "no" or "kept" (the preset
-            keeps the parameter: the default is not per-parameter).
+        preset: whether the framework's own preset reproduces the default: "yes", "no", "kept" (the preset
+            keeps the parameter: the default is not per-parameter) or "unmatched" (no rule of the preset matches
+            a parameter of the group: not reproduced either).
 
     Examples:
         >>> fit = Fit("torch", "fc1", "dense", "weight", (128, 64), "XavierUniform(gain=1.0)", "U[-0.125, 0.125)",
@@ -53,18 +59,39 @@ class Fit:
     spec: str | None        # the best-fitting candidate, None when none passes
     law: str
     p: float                # its KS p-value (1.0 for an exact constant)
-    preset: str             # "yes", "no" or "kept"
+    preset: str             # "yes", "no", "kept" or "unmatched"
 
 
-def _score(values: np.ndarray, draw: Any, shape: tuple[int, ...]) -> tuple[float, str]:
+def _score(values: np.ndarray, rules: Sequence[Rule | None], params: Sequence[Param]) -> tuple[float, str]:
+    """How well a group's values fit a preset's rules for its parameters: a p-value and the law in words.
+
+    A random law is the first parameter's, tested by KS on the whole group. A determined one (a constant, blocks
+    of constants) gives 1.0 only where each parameter holds, in place, what its own rule determines, compared by
+    ``stats.check`` in float32 (the parameters' dtype here): comparing the sets of values passed a Keras LSTM bias
+    with its ones in the input gate's block instead of the forget gate's. A parameter of the group that the preset
+    leaves unmatched or keeps, or gives a random law, fails that comparison.
+
+    Args:
+        values: the group's values, each parameter's flattened and joined in ``params``'s order (``zoo.values``).
+        rules: the preset's rule for each parameter (None where no rule matches); the first one has a spec.
+        params: the group's parameters.
+
+    Returns:
+        The p-value (1.0 or 0.0 for a determined law) and the law in words.
+    """
     from . import stats
-    if draw.deterministic:
-        from ..reference import draw_array
-        want = np.unique(draw_array(draw, shape, None, "float32"))  # parameters are float32 here
-        same = np.array_equal(np.unique(values.astype(np.float32)), want)
-        return (1.0 if same else 0.0), f"exactly {want.tolist()[:3]}"
-    law = stats.distribution(draw, shape)
-    return stats.ks_1samp(values, law)[1], law.name
+    lowered = [None if r is None or r.spec is None else r.spec.lower(p.info(r.fans)) for r, p in zip(rules, params)]
+    draw, shape = lowered[0], params[0].shape
+    assert draw is not None, "the caller scores only a preset whose rule for the first parameter has a spec"
+    if not draw.deterministic:
+        law = stats.distribution(draw, shape)
+        return stats.ks_1samp(values, law)[1], law.name
+    from ..reference import draw_array
+    parts = np.split(values.astype(np.float32), np.cumsum([math.prod(p.shape) for p in params])[:-1])
+    same = all(d is not None and d.deterministic and bool(stats.check(x.reshape(p.shape), d, shape=p.shape))
+               for x, d, p in zip(parts, lowered, params))
+    want = np.unique(draw_array(draw, shape, None, "float32"))
+    return (1.0 if same else 0.0), f"exactly {want.tolist()[:3]}"
 
 
 def measure(frameworks: Sequence[str] | None = None, progress: TextIO | None = None) -> list[Fit]:
@@ -72,7 +99,8 @@ def measure(frameworks: Sequence[str] | None = None, progress: TextIO | None = N
 
     Each group (a layer and a role) is tested against the specs the four presets give that parameter, lowered
     with its shape and fans; the largest KS p-value is the fit, and the framework's own preset is marked "yes"
-    when its law passes at ``unifiedinit.verify.stats.ALPHA``. A framework that is not installed is skipped.
+    when its law passes at ``unifiedinit.verify.stats.ALPHA`` ("unmatched" when none of its rules matches a
+    parameter of the group). A framework that is not installed is skipped.
 
     Args:
         frameworks: the frameworks to measure (names of ``unifiedinit.backends.FRAMEWORKS``); default all.
@@ -105,19 +133,21 @@ def measure(frameworks: Sequence[str] | None = None, progress: TextIO | None = N
         print(f"measuring {framework}'s defaults", file=progress, flush=True)
         for (layer, role), (values, params) in zoo.values(framework, zoo.BUILD[framework]()).items():
             p0 = params[0]
-            scored: dict[str, Any] = {}  # preset -> (spec, p, law), or None where the preset keeps the parameter
+            scored: dict[str, Any] = {}  # preset -> (spec, p, law), or None where it keeps or misses the parameter
+            unmatched = False  # whether the framework's own preset has no rule for a parameter of the group
             for name, preset in PRESETS.items():
-                i = preset.match(p0)
-                rule = None if i is None else preset.rules[i]
+                rules = [None if i is None else preset.rules[i] for i in map(preset.match, params)]
+                unmatched = unmatched or (name == framework and None in rules)
+                rule = rules[0]
                 if rule is None or rule.spec is None:
                     scored[name] = None
                     continue
-                draw = rule.spec.lower(p0.info(rule.fans))
-                scored[name] = (rule.spec, *_score(values, draw, p0.shape))
-            # (spec, p, law) per preset
+                scored[name] = (rule.spec, *_score(values, rules, params))
             best = max((s for s in scored.values() if s is not None), key=lambda s: s[1], default=None)
             own = scored.get(framework)
-            verdict = "kept" if own is None else "yes" if own[1] > ALPHA else "no"
+            # a parameter no rule matches is left as the framework made it by chance, not kept on purpose: the
+            # preset does not say the default, so it does not reproduce it
+            verdict = "unmatched" if unmatched else "kept" if own is None else "yes" if own[1] > ALPHA else "no"
             if best is not None and best[1] > ALPHA:
                 fits.append(Fit(framework, layer, p0.kind, role, p0.shape, repr(best[0]), best[2], best[1], verdict))
             else:
@@ -178,7 +208,8 @@ def execute(args: argparse.Namespace) -> int:
         args: the options ``configure`` defines, as ``argparse`` parsed them.
 
     Returns:
-        The exit code: 0 when every preset reproduces (or keeps) its framework's default, 1 when one does not.
+        The exit code: 0 when every preset reproduces (or keeps) its framework's default, 1 when one does not
+        (a parameter no rule of the preset matches included).
 
     Raises:
         unifiedinit.cli.Problem: an unknown framework, none of those asked for installed, or a ``--json`` path that
@@ -208,9 +239,11 @@ def execute(args: argparse.Namespace) -> int:
         writable(args.json, "--json")
     fits = measure(frameworks)
     print(table(fits, 10 ** 6 if args.wide else 100))
-    bad = [f for f in fits if f.preset == "no"]
+    bad = [f for f in fits if f.preset in ("no", "unmatched")]
+    unmatched = sum(f.preset == "unmatched" for f in fits)
     print(f"\n{sum(f.preset == 'yes' for f in fits)} reproduced by their framework's preset, "
-          f"{sum(f.preset == 'kept' for f in fits)} kept (not per-parameter), {len(bad)} not reproduced")
+          f"{sum(f.preset == 'kept' for f in fits)} kept (not per-parameter), {len(bad)} not reproduced"
+          + (f" ({unmatched} matched by no rule of the preset)" if unmatched else ""))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump([asdict(f) for f in fits], fh, indent=1)
