@@ -76,6 +76,34 @@ def test_compare_options_and_errors(capsys):
         assert message in err and err.startswith("unifiedinit compare: ") and err.count("\n") == 1, err
 
 
+def test_compare_refuses_a_shape_with_an_empty_field(capsys):
+    """``--shape 3,,4`` was read as (3, 4) and ran: a size left out is refused, naming the value; spaces around a
+    size are still read."""
+    options = ["--spec", "Normal", "--frameworks", "reference", "--picture", ""]
+    for shape in ("3,,4", "3,4,", ",3,4", "3x,4"):
+        assert report.main([*options, "--shape", shape]) == 1, shape
+        err = capsys.readouterr().err
+        assert err.startswith("unifiedinit compare: --shape must be two or more positive integers") and \
+            f"got {shape!r}, which has an empty field" in err and err.count("\n") == 1, err
+    assert report.main([*options, "--shape", "3, 4"]) == 0
+    assert "reference 3x4  (3, 4)" in capsys.readouterr().out
+
+
+def test_inspect_says_in_one_line_where_a_factory_module_has_a_syntax_error(tmp_path, monkeypatch, capsys):
+    """A factory's module that is not valid Python gave a traceback: the one line names the file and the line."""
+    from unifiedinit.verify import inspect_cli
+    name = "report_syntax_error_models"
+    (tmp_path / f"{name}.py").write_text("x = 1\ndef build(:\n    pass\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # load_factory puts the current folder first
+    try:
+        assert inspect_cli.main([f"{name}:build", "--plan", "torch"]) == 1
+        err = capsys.readouterr().err
+        assert err == f"unifiedinit inspect: {name}:build: {tmp_path / f'{name}.py'}, line 2: invalid syntax\n", err
+    finally:
+        sys.modules.pop(name, None)
+
+
 def test_compare_takes_expressions_and_json_files(tmp_path, capsys):
     spec = ui.Mixture([ui.Uniform(5, 10), ui.Zeros()], [0.5, 0.5])
     (tmp_path / "s.json").write_text(spec.to_json())

@@ -231,6 +231,49 @@ def test_a_lazy_norm_before_its_first_call_is_named_and_the_rest_is_set():
     assert torch.all(net[1].weight == 1.0) and torch.all(net[1].running_var == 1.0)
 
 
+def _lazy_net() -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Flatten(), nn.LazyLinear(2))
+
+
+def test_inspect_says_what_apply_says_of_a_lazy_layer_not_built_yet(tmp_path, monkeypatch, capsys):
+    """``ui.inspect`` and ``unifiedinit inspect`` left a lazy layer not built yet out of the report without a word,
+    and ``--strict`` exited 0, where ``plan.apply`` warns that no rule sets its parameters: both now say apply's
+    words, and ``--strict`` counts them as unmatched."""
+    import sys
+    import warnings
+
+    from unifiedinit.verify import inspect_cli
+    said: dict[str, str] = {}
+    for owner, run in (("inspect", lambda: ui.inspect(_lazy_net(), ui.presets.torch)),
+                       ("Plan.apply", lambda: ui.presets.torch.apply(_lazy_net(), seed=0))):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run()
+        [lazy] = [str(w.message) for w in caught if "lazy" in str(w.message)]
+        assert lazy.startswith(f"{owner}: ") and "3.weight, 3.bias" in lazy, lazy
+        said[owner] = lazy.removeprefix(f"{owner}: ")
+    assert said["inspect"] == said["Plan.apply"]
+    name = "torch_lazy_models"
+    (tmp_path / f"{name}.py").write_text(
+        "from torch import nn\n"
+        "def build():\n"
+        "    return nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Flatten(), nn.LazyLinear(2))\n"
+        "def built():\n    import torch\n    net = build()\n    net(torch.rand(1, 3, 5, 5))\n    return net\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # load_factory puts the current folder first
+    try:
+        for strict, code in (([], 0), (["--strict"], 1)):
+            assert inspect_cli.main([f"{name}:build", "--plan", "torch", *strict]) == code, strict
+            captured = capsys.readouterr()
+            assert captured.err == f"unifiedinit inspect: {said['inspect']}\n", captured.err
+            assert "0/weight" in captured.out and "3/" not in captured.out
+        assert inspect_cli.main([f"{name}:built", "--plan", "torch", "--strict"]) == 0  # built: every row matched
+        captured = capsys.readouterr()
+        assert captured.err == "" and "3/weight" in captured.out
+    finally:
+        sys.modules.pop(name, None)
+
+
 def test_conv_transpose_fans_layer_vs_torch():
     m = nn.ConvTranspose2d(64, 16, 3)  # weight (64, 16, 3, 3): layer fan_in 576, torch's own 144
     m.apply(ui.XavierUniform().to_torch())

@@ -530,6 +530,10 @@ def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
             does not take for this framework (naming the ones it takes).
         ValueError: a rule cannot lower its spec for a parameter (naming both), as ``apply`` would.
 
+    Warns:
+        UserWarning: a torch lazy module (``nn.LazyLinear``, ...) is not built yet: its parameters are in no row,
+            and no rule sets them, as ``plan.apply`` warns (``lazy_message``).
+
     Examples:
         ``print(report)`` shows the same as a table, ending with "(inspect: nothing was written)".
 
@@ -546,6 +550,30 @@ def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
         >>> [p.path for p in ui.inspect(model).unmatched]  # no plan: every parameter listed, none matched
         ['0/weight', '0/bias', '1/weight', '1/bias']
     """
+    report, lazy = inspected(model, plan, **options)
+    if lazy:
+        import warnings
+        warnings.warn(lazy_message("inspect", lazy), UserWarning, stacklevel=2)
+    return report
+
+
+def lazy_names(paths: Sequence[str]) -> list[str]:
+    """The torch names of the lazy parameters a walk gives by path (``lazy=``), a shared one once."""
+    return list(dict.fromkeys(path.replace("/", ".") for path in paths))
+
+
+def lazy_message(owner: str, lazy: Sequence[str]) -> str:
+    """What ``owner`` says of ``lazy``, the torch names of the parameters of lazy modules not built yet: no rule
+    sets them, since they have no shape until the module's first call, whose ``reset_parameters`` draws them."""
+    return (f"{owner}: {len(lazy)} parameter(s) of lazy modules are not built yet, so no rule sets them: "
+            f"{', '.join(lazy[:8])}{' ...' if len(lazy) > 8 else ''}; the module's own reset_parameters draws them on "
+            "its first call (call the model on data first)")
+
+
+def inspected(model: Any, plan: Any = None, **options: Any) -> tuple[Any, list[str]]:
+    """``inspect``'s report, and the torch names of the parameters of lazy modules not built yet (in no row: no rule
+    sets them), without the warning, so that ``unifiedinit inspect --strict`` can count them as unmatched. The
+    arguments and errors are ``inspect``'s."""
     from .plan import Plan
     plan = Plan(name="inspect") if plan is None else plan
     if not isinstance(plan, Plan):
@@ -555,8 +583,10 @@ def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
     names = skip_names(options.pop("skip", None), "inspect")
     backend = backend_of(model)
     check_options(backend, options, "inspect")  # apply's options; those that only say where to write are not used
+    lazy: list[str] = []  # the walk of a backend with lazy modules (torch) gives their unbuilt parameters' paths
+    gives_lazy = {"lazy": lazy} if "lazy" in _keywords(backend.walk) else {}
     with gc_paused():
-        found = backend.walk(model, **reading_options(backend, options))
+        found = backend.walk(model, **reading_options(backend, options), **gives_lazy)
         params = [p for p, _ in found]
         skip = model_skip(backend, model, options, names, found, "inspect")[0]
         report = plan.resolve(params, warn=False, dry_run=True, skip=skip,
@@ -567,4 +597,4 @@ def inspect(model: Any, plan: Any = None, **options: Any) -> Any:
         if stream is not None:
             check_portable_dtypes(report)
             check_portable_layouts(plan, report)
-        return report
+    return report, lazy_names(lazy)

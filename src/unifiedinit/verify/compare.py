@@ -669,12 +669,16 @@ def _label(spec: Spec) -> str:
 
 
 def _shape(text: str) -> tuple[int, ...]:
+    fields = text.replace("x", ",").split(",")
+    need = f"--shape must be two or more positive integers like 128,256 or 64,32,3,3; got {text!r}"
+    if len(fields) > 1 and not all(d.strip() for d in fields):  # 3,,4 is no (3, 4): a size left out, not read
+        raise ValueError(f"{need}, which has an empty field")
     try:
-        shape = tuple(int(d) for d in text.replace("x", ",").split(",") if d.strip())
+        shape = tuple(int(d) for d in fields)
     except ValueError:
         shape = ()
     if len(shape) < 2 or min(shape) < 1:
-        raise ValueError(f"--shape must be two or more positive integers like 128,256 or 64,32,3,3; got {text!r}")
+        raise ValueError(need)
     return shape
 
 

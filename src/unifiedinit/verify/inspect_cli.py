@@ -27,6 +27,7 @@ def load_factory(target: str) -> Any:
     Raises:
         ValueError: ``target`` is not ``MODULE:FACTORY``, or what it names is not callable.
         ImportError: the module cannot be imported.
+        SyntaxError: the module (or one it imports) is not valid Python.
         AttributeError: the module has no such attribute.
 
     Examples:
@@ -107,7 +108,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("factory", help="MODULE:FACTORY, a function that builds the model with no arguments")
     parser.add_argument("--plan", help="a preset's name (torch, keras, flax, mxnet, dcgan, ...) or a plan JSON file")
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a parameter is UNMATCHED")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 when a parameter is UNMATCHED or belongs to a torch lazy module not built yet")
     parser.add_argument("--wide", action="store_true", help="one table however wide (default: fit 100 columns)")
 
 
@@ -118,7 +120,8 @@ def execute(args: argparse.Namespace) -> int:
         args: the options ``configure`` defines, as ``argparse`` parsed them.
 
     Returns:
-        The exit code: 0, or 1 with ``--strict`` when a parameter is UNMATCHED.
+        The exit code: 0, or 1 with ``--strict`` when a parameter is UNMATCHED or belongs to a lazy module not built
+        yet (which no rule sets: said on stderr, as ``plan.apply`` warns it, with or without ``--strict``).
 
     Raises:
         unifiedinit.cli.Problem: a factory or plan that cannot be loaded, a plan the model refuses (a rule that
@@ -135,7 +138,7 @@ def execute(args: argparse.Namespace) -> int:
         >>> code
         0
     """
-    from ..apply import inspect
+    from ..apply import inspected, lazy_message
     from ..cli import Problem, check_output, writable
     if args.json:  # a bad path is said before the model is built, without making its folder
         check_output(args.json, "--json")
@@ -147,6 +150,8 @@ def execute(args: argparse.Namespace) -> int:
         factory = load_factory(args.factory)
     except (ImportError, AttributeError, ValueError) as err:
         raise Problem(str(err)) from None
+    except SyntaxError as err:  # its traceback would hide the one line that says where
+        raise Problem(f"{args.factory}: {err.filename}, line {err.lineno}: {err.msg}") from None
     try:
         signature(factory).bind()
     except TypeError as err:
@@ -168,7 +173,7 @@ def execute(args: argparse.Namespace) -> int:
     except TypeError as err:
         raise Problem(f"{args.factory} built no model: {err}") from None
     try:
-        report = inspect(built, plan, **options)
+        report, lazy = inspected(built, plan, **options)
     except (TypeError, ValueError) as err:  # a rule the model refuses, a model the plan cannot read
         raise Problem(str(err)) from None
     if args.json:  # every argument accepted: only now its folder is made
@@ -177,7 +182,9 @@ def execute(args: argparse.Namespace) -> int:
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(report.to_dict(), fh, indent=1)
-    return 1 if args.strict and report.unmatched else 0
+    if lazy:  # in no row of the table: said after it, in ``plan.apply``'s words
+        print(f"unifiedinit {lazy_message('inspect', lazy)}", file=sys.stderr)
+    return 1 if args.strict and (report.unmatched or lazy) else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1110,11 +1110,8 @@ class _Target:
                     if _same_tensor(other) != _same_tensor(t):
                         self.copies.append((p.path, alias, other))
         if lazy:
-            lazy = list(dict.fromkeys(path.replace("/", ".") for path in lazy))  # torch's names, a shared one once
-            warnings.warn(f"Plan.apply: {len(lazy)} parameter(s) of lazy modules are not built yet, so no rule sets "
-                          f"them: {', '.join(lazy[:8])}{' ...' if len(lazy) > 8 else ''}; the module's own "
-                          "reset_parameters draws them on its first call (call the model on data first)",
-                          UserWarning, stacklevel=5)
+            from ...apply import lazy_message, lazy_names
+            warnings.warn(lazy_message("Plan.apply", lazy_names(lazy)), UserWarning, stacklevel=5)
         self.generator = generator
         self.streams: dict[Any, torch.Generator] = {}
         self.ops: dict[Any, TorchOps] = {}
