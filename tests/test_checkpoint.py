@@ -727,6 +727,8 @@ def test_a_new_padding_row_of_a_grown_embedding_keeps_what_the_plan_writes_there
     plain, padded = grown(ui.presets.torch, None), grown(ui.presets.torch, 11)
     assert torch.equal(padded[11], fresh.weight[11].detach()) and not plain[11].eq(0).any()
     assert torch.equal(padded[:11], plain[:11])  # the old rows and the other new row, as without a padding row
+    first = grown(ui.presets.torch, 10)  # the padding row is the first new row: the checkpoint's row count
+    assert not first[10].any() and torch.equal(first[:10], plain[:10]) and torch.equal(first[11], plain[11])
     # another plan's value there (a constant), whatever it is; the other new rows are still drawn from the old ones
     constant = ui.presets.torch.rule(ui.Constant(0.5), kind="embedding")
     other = grown(constant, 11)

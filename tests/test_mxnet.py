@@ -172,6 +172,14 @@ def test_dumps_and_create_round_trip_every_spec():
     assert isinstance(mx.init.create("unifiedinit", spec={"type": "Zeros"}), M.SpecInitializer)
 
 
+
+@pytest.mark.parametrize("text", ['["normal", {}]', '["msraprelu", {}]', '["msraprelu", {"factor_type": "in"}]',
+                                  '["uniform", {}]', '["xavier", {}]'])
+def test_from_mxnet_reads_a_left_out_keyword_as_mxnets_default(text):
+    # a hand-written string that leaves keywords out must read as MXNet's own initializer built from it, whose
+    # dumps() writes every keyword with MXNet's default (sigma 0.01, slope 0.25, scale 0.07, magnitude 3)
+    assert ui.from_mxnet(text) == ui.from_mxnet(mx.init.create(text))
+
 def test_repr_says_whether_the_values_are_portable():
     """MXNet's ``initialize(verbose=True)`` logs the initializer's repr: a portable one says so (it printed as the
     native one, though its dumps() differed)."""

@@ -347,3 +347,12 @@ def test_sample_argument_errors(kwargs, error, word):
 def test_sample_refuses_a_non_spec():
     with pytest.raises(TypeError, match="'spec'"):
         ui.sample("xavier", (3, 3))  # pyright: ignore[reportArgumentType] - the bad input under test
+
+
+def test_sparse_zero_count_matches_torch_when_the_fraction_of_rows_is_not_whole():
+    # 0.25 of 10 rows is 2.5: torch.nn.init.sparse_ zeroes ceil(2.5) = 3 entries of every column, and so must Sparse
+    torch = pytest.importorskip("torch")
+    theirs = torch.empty(10, 6)
+    torch.nn.init.sparse_(theirs, 0.25, std=0.02)
+    ours = ui.sample(ui.Sparse(0.25, std=0.02), (10, 6), layout="torch", seed=0, dtype="float64")
+    assert (ours == 0).sum(axis=0).tolist() == (theirs == 0).sum(dim=0).tolist()

@@ -244,6 +244,38 @@ def test_a_scanned_flax_stack_gets_each_layers_depth():
             assert stats.check(kernel[layer], ui.Normal(0, 1 / (layer + 1)), alpha=ALPHA)
 
 
+def test_every_layer_of_a_scanned_linen_stage_gets_its_stages_depth():
+    """Two ``nn.scan`` stages of three layers in a list of stages: a depth-reading rule with no ``depth=`` takes l
+    from the list of stages, so all three layers of stage i are drawn with stage i's factor (the stacked axis of a
+    stage that already has a depth is not a depth of its own). Each KS check fails a correct draw with probability
+    1e-4; the seed is fixed."""
+    jax = pytest.importorskip("jax")
+    linen = pytest.importorskip("flax.linen")
+
+    class Block(linen.Module):
+        @linen.compact
+        def __call__(self, x, _):
+            return linen.Dense(64)(x), None
+
+    class Model(linen.Module):
+        @linen.compact
+        def __call__(self, x):
+            for i in range(2):
+                stage = linen.scan(Block, variable_axes={"params": 0}, split_rngs={"params": True}, length=3)
+                x, _ = stage(name=f"layers_{i}")(x, None)
+            return x
+
+    model = Model()
+    # the parameters' shapes without compiling the scans (seconds): the plan writes every value it checks
+    shapes = jax.eval_shape(model.init, jax.random.key(0), jax.numpy.ones((1, 64)))
+    variables = jax.tree_util.tree_map(lambda s: np.zeros(s.shape, s.dtype), shapes)
+    plan = ui.Plan().rule(ui.Scaled(ui.Normal(0, 1), "1 / sqrt(l + 1)"), kind="dense", role="weight")
+    out, _ = plan.apply(model, params=variables, seed=3, portable=True)  # the depth comes from the plan, as natively
+    for stage in range(2):
+        kernel = np.asarray(out["params"][f"layers_{stage}"]["Dense_0"]["kernel"])
+        for layer in range(3):
+            assert stats.check(kernel[layer], ui.Normal(0, (stage + 1) ** -0.5), alpha=ALPHA), (stage, layer)
+
 @pytest.mark.parametrize("head", [False, True])
 def test_a_model_that_holds_only_its_stack_keys_each_layer_as_the_unstacked_model(head):
     """A pipeline stage of nothing but its layers: the stack is its ``blocks``, not the model itself, so layer l
@@ -827,6 +859,20 @@ def test_to_equinox_draws_the_bias_of_a_layer_whose_weight_is_a_shared_placehold
     assert stats.check(bias, ui.Uniform(-bound, bound), alpha=ALPHA)
     assert ui.XavierUniform().to_equinox()(placeholder, ks[2]) is placeholder  # no bias spec: nothing to draw
 
+
+def test_to_equinox_draws_a_grouped_conv_bias_behind_a_shared_placeholder_as_the_untied_layers():
+    # the fans a grouped conv declares count in_channels / groups (8 / 4 * 3 * 3 = 18, as its weight's shape):
+    # with its weight an eqx.nn.Shared placeholder, its bias must be the untied layer's under the same key (exact)
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    untied = eqx.nn.Conv2d(8, 16, 3, groups=4, key=jax.random.key(0))
+    shared = eqx.nn.Shared((untied, untied), lambda p: p[1].weight, lambda p: p[0].weight)
+    init = ui.KaimingUniform(a=math.sqrt(5)).to_equinox(bias=ui.KaimingUniform(a=math.sqrt(5)))
+    tied = init(shared.pytree[1], jax.random.key(1))
+    assert not eqx.is_array(tied.weight)  # the placeholder is kept
+    drawn = np.asarray(init(untied, jax.random.key(1)).bias)
+    np.testing.assert_array_equal(np.asarray(tied.bias), drawn)
+    assert not np.array_equal(drawn, np.asarray(untied.bias))
 
 def test_an_equinox_grucell_bias_n_has_a_key_of_its_own_and_keeps_each_frameworks_law():
     # bias_n (H,) is b_hn alone; keyed recurrent_bias, as torch's bias_hh (3H,), it took torch's r-gate values
