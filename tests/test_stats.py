@@ -443,7 +443,6 @@ def test_a_correct_sample_fails_check_at_most_at_alpha_with_the_variance_tested(
 
 @pytest.mark.parametrize("spec,dtype,shape", [
     (ui.Orthogonal(), "float32", (256, 300)),               # entries not independent: rows of norm 1
-    (ui.Sparse(0.5), "float32", (256, 300)),                # a fixed count of zeros in each column
     (ui.Normal(), "float16", (256, 300)),                   # rounded to a coarse grid
     (ui.Normal(1000.0, 0.001), "float32", (256, 512)),      # float32's numbers 6.1e-5 apart: rounding > the s.e.
 ], ids=repr)
@@ -620,3 +619,125 @@ def test_check_passes_a_far_out_truncated_normal_and_fails_a_wider_window(spec, 
     wider = ui.TruncatedNormal(spec.mean, s, spec.low - wide, spec.high) if spec.low > spec.mean else \
         ui.TruncatedNormal(spec.mean, s, spec.low, spec.high + wide)
     assert not stats.check(x, wider)
+
+
+# ---------------------------------------------------------------------------------------------- structured draws
+
+_LSTM_BIAS = ui.Blocks([ui.Uniform(-0.1, 0.1), ui.Normal(1, 0.1), ui.Uniform(-0.1, 0.1), ui.Uniform(-0.1, 0.1)])
+
+
+def _swapped(x: np.ndarray, size: int) -> np.ndarray:
+    """``x`` with its first two blocks of ``size`` rows swapped."""
+    return np.concatenate([x[size:2 * size], x[:size], x[2 * size:]])
+
+
+def _gaussian() -> np.ndarray:
+    """A Gaussian (256, 512) matrix with the variance of an orthogonal one's entries: its entries pass KS against
+    the orthogonal entry law (p = 0.81), its rows are not orthonormal (G G^T - I reaches 0.18)."""
+    return np.random.default_rng(0).normal(0, 512 ** -0.5, (256, 512)).astype(np.float32)
+
+
+def _moved_centre() -> np.ndarray:
+    """A DeltaOrthogonal kernel whose orthogonal matrix sits at the corner tap instead of the centre."""
+    d = ui.sample(ui.DeltaOrthogonal(), (64, 32, 3, 3), seed=0)
+    moved = np.zeros_like(d)
+    moved[:, :, 0, 0] = d[:, :, 1, 1]
+    return moved
+
+
+def _shuffled_zeros() -> np.ndarray:
+    """A Sparse(0.5) sample with its values shuffled: the same count of zeros in all, 104 to 155 per column
+    instead of exactly 128."""
+    s = ui.sample(ui.Sparse(0.5, 0.01), (256, 512), seed=0)
+    flat = s.ravel().copy()
+    np.random.default_rng(0).shuffle(flat)
+    return flat.reshape(s.shape)
+
+
+def _moved_row() -> np.ndarray:
+    """A Rows sample whose constant row is written at index 0 instead of index 2."""
+    x = ui.sample(ui.Rows(ui.Normal(0, 1), ui.Constant(7.0), index=2), (50, 40), seed=4)
+    return x[:, [2, 1, 0] + list(range(3, 40))]
+
+
+@pytest.mark.parametrize("make,spec,words", [
+    (lambda: _swapped(ui.sample(_LSTM_BIAS, (1024, 64), seed=1), 256), _LSTM_BIAS,
+     "block 1 of 4 along axis 0: KS p="),
+    (lambda: _swapped(ui.sample(ui.Blocks([ui.Normal(0, 1), ui.Normal(5, 1)]), (256, 512), seed=0), 128),
+     ui.Blocks([ui.Normal(0, 1), ui.Normal(5, 1)]), "block 2 of 2 along axis 0: KS p="),
+    (_gaussian, ui.Orthogonal(), "the rows are not orthonormal at gain 1"),
+    (_moved_centre, ui.DeltaOrthogonal(), "values off the centre tap (1, 1) are not 0"),
+    (_shuffled_zeros, ui.Sparse(0.5, 0.01), "zeros, the sampler writes exactly 128 in each"),
+    (_moved_row, ui.Rows(ui.Normal(0, 1), ui.Constant(7.0), index=2), "index 2 of axis 1: values differ"),
+], ids=["lstm-blocks-swapped", "blocks-halves-swapped", "gaussian-as-orthogonal", "delta-centre-moved",
+        "sparse-zeros-shuffled", "rows-row-moved"])
+def test_check_fails_a_tensor_whose_structure_is_wrong_though_its_entries_follow_the_entry_law(make, spec, words):
+    # each tensor's entries, pooled, follow the law of one entry (the check before the structure was tested passed
+    # every one); the structure is off by far more than chance allows: the swapped blocks' KS p-values are below
+    # 1e-300, and a correct sampler never breaks an exact structure (orthonormal rows within the dtype's rounding,
+    # zeros where it writes them, a determined row)
+    verdict = stats.check(make(), spec, layout="torch")
+    assert not verdict, str(verdict)
+    assert any(words in r for r in verdict.reasons), verdict.reasons
+
+
+@pytest.mark.parametrize("spec,shape,layout,dtype", [
+    (_LSTM_BIAS, (1024, 64), "torch", "float32"),
+    (ui.Blocks([ui.Normal(0, 1), ui.Normal(5, 1)]), (256, 512), "torch", "float64"),
+    (ui.Blocks([ui.Orthogonal(), ui.Zeros(), ui.Sparse(0.3)]), (3 * 64, 96), "torch", "float32"),
+    (ui.Rows(ui.Normal(0, 1), ui.Constant(7.0), index=2), (50, 40), "torch", "float32"),
+    (ui.Orthogonal(), (256, 512), "torch", "float32"),
+    (ui.Orthogonal(2.0), (300, 100), "torch", "float64"),                  # tall: the columns are orthonormal
+    pytest.param(ui.Orthogonal(), (3, 3, 16, 32), "flax", "bfloat16",    # a kernel, rounded to bfloat16
+                 marks=needs("ml_dtypes")),
+    (ui.DeltaOrthogonal(), (64, 32, 3, 3), "torch", "float32"),
+    (ui.DeltaOrthogonal(), (3, 5, 16, 32), "flax", "float32"),             # (k, k, in, out): centre (1, 2)
+    (ui.Sparse(0.5, 0.01), (256, 512), "torch", "float32"),
+    (ui.Sparse(0.1, 1e-6), (200, 300), "torch", "float16"),                # some normal values round to 0
+], ids=repr)
+def test_check_passes_correct_samples_of_structured_specs(spec, shape, layout, dtype):
+    # a correct sample fails with probability at most alpha = 1e-4 (its parts share alpha, Bonferroni; a correct
+    # sampler never breaks the exact structure); the seeds are fixed, so the outcome is the same on every run
+    x = ui.sample(spec, shape, layout=layout, seed=7, dtype=dtype)
+    verdict = stats.check(x, spec, layout=layout)
+    assert verdict, str(verdict)
+
+
+def test_structure_splits_blocks_and_rows_and_names_each_part():
+    spec = ui.Blocks([ui.Rows(ui.Normal(0, 1), ui.Zeros(), index=1), ui.Orthogonal()], along="in")
+    draw = ui.lower(spec, (8, 6), "torch")
+    parts = stats.structure(draw, ui.sample(spec, (8, 6), seed=0), "float32")
+    assert [p.where for p in parts] == [
+        "block 1 of 2 along axis 1, the other indices of axis 1", "block 1 of 2 along axis 1, index 1 of axis 1",
+        "block 2 of 2 along axis 1"]
+    assert [p.values.shape for p in parts] == [(8, 2), (8, 1), (8, 3)]
+    assert all(p.broken is None for p in parts) and [p.structured for p in parts] == [False, True, True]
+
+
+def test_the_parts_of_a_structured_check_share_alpha():
+    # Bonferroni over the parts: each of the four blocks is held to alpha / 4, its KS and variance tests to alpha / 8
+    # each, so a correct sampler fails with probability at most alpha in all; the verdict's p is the smallest KS p
+    # times 8, so that it is <= alpha exactly where some block's KS fails
+    x = ui.sample(_LSTM_BIAS, (1024, 64), seed=1)
+    blocks = np.split(x, 4)
+    ps = [stats.ks_1samp(b, stats.distribution(ui.lower(s, b.shape)))[1]
+          for b, s in zip(blocks, _LSTM_BIAS.parts)]
+    verdict = stats.check(x, _LSTM_BIAS)
+    assert verdict and verdict.var_p is None and verdict.p == pytest.approx(min(1.0, 8 * min(ps)), rel=1e-12)
+    assert verdict.p is not None and verdict.p < 1.0  # with this seed: the level below is above it
+    level = (1.0 + verdict.p) / 2
+    failed = stats.check(x, _LSTM_BIAS, alpha=level)
+    worst = int(np.argmin(ps)) + 1
+    assert not failed and f"block {worst} of 4 along axis 0: KS p={min(ps):.3g} <= alpha/8={level / 8:g}" in \
+        failed.reasons, failed.reasons
+
+
+def test_check_tests_the_variance_of_a_sparse_tensors_normal_values():
+    # its nonzero values are iid N(0, std^2): their std 2% too large is 5.6 standard errors off (n = 38,400), which
+    # the mixture law's KS passed (p = 0.41); a correct sampler fails with probability at most alpha = 1e-4 (fixed seed)
+    spec = ui.Sparse(0.5)
+    x = ui.sample(spec, (256, 300), seed=3)
+    assert stats.check(x, spec)
+    verdict = stats.check(x * 1.02, spec)
+    assert not verdict and verdict.var_p is None
+    assert any(r.startswith("variance p=") and "<= alpha/2=5e-05" in r for r in verdict.reasons), verdict.reasons

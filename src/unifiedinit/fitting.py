@@ -20,15 +20,17 @@ initialization into my port" is ``ui.fit(torch_model).to_plan().apply(flax_model
 module paths, whatever each framework calls the tensor (``weight``, ``kernel``), and
 ``fit(model).table()`` says what was found.
 
-Structured candidates are tested by their parts: ``Rows`` (an embedding's padding row) by a KS test of its base law
-on the other rows and an exact or KS check of its row; ``Blocks`` block by block; ``Orthogonal`` by checking that
-the matrix's short side is orthonormal times the gain (W W^T = gain^2 I, within the dtype's rounding), then a KS
-test of its entries against the exact law of one entry. Their p-value is the smallest of their parts' times the
-number of parts (Bonferroni). A candidate whose exact structure holds (the padding row is zero, the matrix is
-orthogonal) and that passes wins over one that ignores that structure, whatever their p-values: an iid
-continuous law writes an exact zero row, or an orthogonal matrix, with probability 0. A matrix orthogonal up to a
-gain no candidate has gets a fitted ``Orthogonal(gain)`` (stacked layers: each layer orthogonal at one shared gain,
-drawn again layer by layer).
+Structured candidates are tested by their parts, as ``stats.structure`` splits them and checks their exact structure
+(``stats.check`` tests them the same way): ``Rows`` (an embedding's padding row) by a KS test of its base law on the
+other rows and an exact or KS check of its row; ``Blocks`` block by block; ``Orthogonal`` by checking that the
+matrix's short side is orthonormal times the gain (W W^T = gain^2 I, within the dtype's rounding), then a KS test of
+its entries against the exact law of one entry; ``DeltaOrthogonal`` by exact zeros off the centre tap and an
+orthogonal matrix at it; ``Sparse`` by exactly ceil(sparsity * rows) zeros in every column and a KS test of the
+other values. Their p-value is the smallest of their parts' times the number of parts (Bonferroni). A candidate
+whose exact structure holds (the padding row is zero, the matrix is orthogonal) and that passes wins over one that
+ignores that structure, whatever their p-values: an iid continuous law writes an exact zero row, or an orthogonal
+matrix, with probability 0. A matrix orthogonal up to a gain no candidate has gets a fitted ``Orthogonal(gain)``
+(stacked layers: each layer orthogonal at one shared gain, drawn again layer by layer).
 
 Every KS test is ``stats.ks_1samp``'s, against the law as the dtype the values were written in holds it: a
 bfloat16 sample of N(0, 0.02^2) lies on a coarse grid, which a test against the continuous CDF rejects once a
@@ -51,7 +53,7 @@ from __future__ import annotations
 import glob
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from .specs import Spec
@@ -173,13 +175,6 @@ def _candidates(model: Any) -> list[tuple[str, Any]]:
     return out
 
 
-#: how far a stored value may lie from the exact one, relative, once rounded to the dtype
-_ROUNDING = {"float16": 1e-3, "bfloat16": 8e-3, "float32": 1e-6, "float64": 1e-12}
-
-#: the unit roundoff of each float dtype: a value rounded to it is off by at most this, relative
-_UNIT = {"float16": 2.0 ** -11, "bfloat16": 2.0 ** -8, "float32": 2.0 ** -24, "float64": 2.0 ** -53}
-
-
 def _ks(x: Any, law: Any, name: str, structured: bool = False) -> _Outcome:
     """One KS test of ``x`` (float64 values) against ``law`` as the dtype the values were written in holds it
     (``stats.ks_1samp``: in bfloat16 and float16 the law rounded to the dtype's numbers), named ``name``; it keeps
@@ -205,64 +200,16 @@ def _elementwise(draw: Any, x: Any, dtype: str) -> _Outcome | None:
         law = stats.distribution(draw)
     except (TypeError, ValueError):
         return None
-    slack = _ROUNDING.get(dtype, 1e-6)
+    slack = stats._ROUNDING.get(dtype, 1e-6)
     low, high = law.support
     outside = x.min() < low - slack * abs(low) or x.max() > high + slack * abs(high)
     return _ruled_out(law.name) if outside else _ks(x, law, law.name)
-
-
-def _determined(draw: Any, shape: tuple[int, ...]) -> Any:
-    """The values a determined draw writes in a tensor of ``shape`` (a constant too), as float64."""
-    import numpy as np
-
-    from . import draws as D
-    from .samplers import determined
-    if isinstance(draw, D.Constant):
-        return np.full(shape, draw.value, dtype=np.float64)
-    return determined(draw, shape)
 
 
 def _name(draw: Any) -> str:
     """A determined draw in words: a constant's value, else the draw's class."""
     from . import draws as D
     return f"{draw.value:.6g}" if isinstance(draw, D.Constant) else type(draw).__name__
-
-
-def _holds(draw: Any, x: Any, dtype: str) -> bool:
-    """Does ``x`` (float64, shaped) hold exactly what the determined ``draw`` writes, rounded to the dtype?"""
-    import numpy as np
-    try:
-        want = _determined(draw, tuple(x.shape))
-    except (TypeError, ValueError):
-        return False
-    return want.shape == x.shape and bool(np.allclose(x, want, rtol=_ROUNDING.get(dtype, 1e-6), atol=1e-12))
-
-
-def _short_side(x: Any, draw: Any) -> Any:
-    """The matrix of the orthogonal draw ``draw`` (its row axes against the other axes flattened), as its short
-    side: a (short, long) float64 array whose rows are orthonormal when the draw's matrix is orthogonal."""
-    import numpy as np
-    group = draw.rows(tuple(x.shape))
-    rows = math.prod([x.shape[i] for i in group])
-    m = np.moveaxis(x, group, tuple(range(len(group)))).reshape(rows, -1)
-    return m if m.shape[0] <= m.shape[1] else m.T
-
-
-def _orthonormal(a: Any, gain: float, dtype: str) -> bool:
-    """Is a @ a.T = gain^2 I (``a`` a (short, long) matrix) within the rounding of the dtype? Rounding each entry
-    moves an entry of a @ a.T by at most (2u + u^2) gain^2 (u the unit roundoff; Cauchy-Schwarz on rows of norm
-    gain); a float32 QR adds about 0.4 eps sqrt(n) (measured up to 4096 x 4096 for torch and JAX), allowed 4 eps
-    sqrt(n). A Gaussian matrix of the same scale is off by about 1 / sqrt(n) (0.09 at 4096 x 4096). The row norms
-    are checked first, so a matrix that is not orthogonal costs one pass over its values."""
-    import numpy as np
-    u = _UNIT.get(dtype, _UNIT["float32"])
-    g2 = gain * gain
-    tol = (2 * u + u * u + 4 * 2.0 ** -23 * math.sqrt(a.shape[1])) * g2
-    if float(np.max(np.abs(np.einsum("ij,ij->i", a, a) - g2))) > tol:
-        return False
-    gram = a @ a.T
-    gram[np.diag_indices_from(gram)] -= g2
-    return float(np.max(np.abs(gram))) <= tol
 
 
 @dataclass(frozen=True)
@@ -297,52 +244,46 @@ def _combine(parts: list[_Outcome], name: str) -> _Outcome:
                     held and any(o.structured for o in parts), name, max((o.d for o in parts), default=0.0))
 
 
-def _structured(draw: Any, x: Any, dtype: str) -> _Outcome | None:
-    """``x`` (float64, shaped as the draw was lowered for) against ``draw`` part by part (see the module doc); None
-    for a draw this cannot test (sparse, delta-orthogonal, a Rows of a structured random base)."""
-    import numpy as np
-
+def _part(part: Any, dtype: str) -> _Outcome | None:
+    """One part of a structured candidate's tensor (``stats.Part``): ruled out where its exact structure is broken
+    (a determined part that is not held, as before: held False), else its KS test; None where no law is known."""
     from . import draws as D
     from .verify import stats
-    if draw.deterministic:
-        held = _holds(draw, x, dtype)
-        return _Outcome(1.0, 0, held, held and x.size > 0, _name(draw), 0.0)
-    if draw.elementwise:
+    name = f"orthogonal, gain={part.draw.gain:.6g}" if isinstance(part.draw, D.Orthogonal) else _name(part.draw)
+    if part.draw.deterministic:
+        return _Outcome(1.0, 0, part.broken is None, part.structured, name, 0.0)
+    if part.broken is not None:
+        return _ruled_out(name)
+    if part.draw.elementwise:
+        outcome = _elementwise(part.draw, part.values.ravel(), dtype)
+        return None if outcome is None else replace(outcome, structured=part.structured)
+    try:
+        law = stats.distribution(part.draw, part.shape)
+    except (TypeError, ValueError):
+        return None
+    return _ks(part.values.ravel(), law, name, structured=part.structured)
+
+
+def _structured(draw: Any, x: Any, dtype: str) -> _Outcome | None:
+    """``x`` (float64, shaped as the draw was lowered for) against ``draw`` part by part, as ``stats.structure``
+    splits it and checks its exact structure (see the module doc); None for a draw it cannot test."""
+    from . import draws as D
+    from .verify import stats
+    if draw.elementwise and not draw.deterministic:
         return _elementwise(draw, x.ravel(), dtype)
-    if isinstance(draw, D.Rows):
-        axis = draw.axis % x.ndim
-        row = np.take(x, [draw.index], axis=axis)
-        rest = np.delete(x, draw.index, axis=axis)
-        base: _Outcome | None
-        if draw.base.deterministic:
-            want = np.delete(_determined(draw.base, tuple(x.shape)), draw.index, axis=axis)
-            base = _Outcome(1.0, 0, want.shape == rest.shape and bool(np.allclose(
-                rest, want, rtol=_ROUNDING.get(dtype, 1e-6), atol=1e-12)), True, _name(draw.base), 0.0)
-        elif draw.base.elementwise:
-            base = _structured(draw.base, rest, dtype) if rest.size else _Outcome(1.0, 0, True, False, "", 0.0)
-        else:
-            return None
-        fill = _structured(draw.fill, row, dtype)
-        if base is None or fill is None:
-            return None
-        return _combine([base, fill], f"{base.name}; index {draw.index} of axis {axis}: {fill.name}")
+    try:
+        parts = [_part(part, dtype) for part in stats.structure(draw, x, dtype)]
+    except (TypeError, ValueError):
+        return None
+    done = [o for o in parts if o is not None]
+    if len(done) < len(parts) or not done:
+        return None
     if isinstance(draw, D.Blocks):
-        axis = draw.axis % x.ndim
-        if x.shape[axis] % len(draw.parts):
-            return None
-        parts = [_structured(part, block, dtype)
-                 for part, block in zip(draw.parts, np.split(x, len(draw.parts), axis=axis))]
-        if any(o is None for o in parts):
-            return None
-        done = [o for o in parts if o is not None]
-        return _combine(done, f"blocks along axis {axis}: " + " | ".join(o.name for o in done))
-    if isinstance(draw, D.Orthogonal):
-        name = f"orthogonal, gain={draw.gain:.6g}"
-        if not _orthonormal(_short_side(x, draw), draw.gain, dtype):
-            return _ruled_out(name)
-        law = stats.distribution(draw, tuple(x.shape))
-        return _ks(x.ravel(), law, name, structured=True)
-    return None
+        return _combine(done, f"blocks along axis {draw.axis % x.ndim}: " + " | ".join(o.name for o in done))
+    if isinstance(draw, D.Rows):
+        base = "; ".join(o.name for o in done[:-1])
+        return _combine(done, f"{base}; index {draw.index} of axis {draw.axis % x.ndim}: {done[-1].name}")
+    return _combine(done, done[0].name) if len(done) > 1 else done[0]
 
 
 def _test(rule: Any, spec: Spec, p: Any, x: Any, done: dict[Any, _Outcome | None] | None = None
@@ -395,7 +336,6 @@ def _fitted_orthogonal(p: Any, x: Any) -> tuple[_Outcome, Spec] | None:
     import numpy as np
 
     from .specs import Orthogonal
-    from .verify import stats
     if len(p.slice_shape) < 2:
         return None
     try:
@@ -409,16 +349,19 @@ def _fitted_orthogonal(p: Any, x: Any) -> tuple[_Outcome, Spec] | None:
         for axis, i in zip(p.stacked, index):
             at[axis] = i
         layers.append(values[tuple(at)])
-    sides = [_short_side(layer, draw) for layer in layers]
-    if sides[0].shape[0] < 2:
+    rows = math.prod([p.slice_shape[i] for i in draw.rows(p.slice_shape)])
+    short = min(rows, math.prod(p.slice_shape) // rows)
+    if short < 2:
         return None
-    gain = math.sqrt(float(np.mean([np.einsum("ij,ij->i", a, a).mean() for a in sides])))
-    if not gain > 0 or not all(_orthonormal(a, gain, p.dtype) for a in sides):
+    gain = math.sqrt(float(np.mean([np.sum(layer * layer) / short for layer in layers])))  # the rows' mean norm^2
+    if not gain > 0:
         return None
     spec = Orthogonal(gain)
-    law = stats.distribution(spec.lower(p.info()), p.slice_shape)
-    name = f"orthogonal, gain={gain:.6g}"
-    return _combine([_ks(layer.ravel(), law, name, structured=True) for layer in layers], name), spec
+    done = [_structured(spec.lower(p.info()), layer, p.dtype) for layer in layers]
+    outcomes = [o for o in done if o is not None]
+    if len(outcomes) < len(done) or not all(o.structured for o in outcomes):
+        return None
+    return _combine(outcomes, outcomes[0].name), spec
 
 
 def _other_rows(p: Any, x: Any) -> Any:

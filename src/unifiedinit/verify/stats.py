@@ -3,7 +3,10 @@
 ``distribution(draw, shape)`` gives the exact marginal law of one entry: CDF, mean, variance, support,
 kurtosis. For elementwise draws that is the draw itself; for the structured ones it is the law of a single
 entry: an orthogonal matrix's entry is gain * s * sqrt(B), B ~ Beta(1/2, (n - 1)/2), n = max(rows, cols),
-s a random sign; a sparse entry is 0 with probability ceil(sparsity * rows) / rows, else N(0, std^2). ``check``
+s a random sign; a sparse entry is 0 with probability ceil(sparsity * rows) / rows, else N(0, std^2). That law alone
+passes tensors whose structure is wrong (two blocks swapped, a Gaussian matrix for an orthogonal one), so ``check``
+tests a structured draw's tensor part by part as ``structure`` splits it, each part against its own law, with the
+exact structure checked (orthonormal rows, the zeros of a sparse or delta-orthogonal tensor). ``check``
 reads a ``MixedRoPE`` tensor by its angles, one per group (``rope_angles``): its entries share them. A sample is
 tested against the law as its dtype holds it: each value rounded to nearest in the dtype it was written in; an iid
 float32 or float64 sample's variance is tested too, each test at half the level.
@@ -1226,6 +1229,233 @@ def _variance_test(x: np.ndarray, draw: D.Draw, law: Distribution, dtype: Any,
     return _VarianceTest(z, min(p, 1.0), s2 * sigma * sigma, sigma * sigma)
 
 
+# ---------------------------------------------------------------------------------------------- the structure tests
+
+#: how far a stored value of a determined part may lie from the exact one, relative, once rounded to the dtype (a
+#: framework computes 1 / sqrt(p) or a sinusoid in its own arithmetic: a few of the dtype's roundings)
+_ROUNDING = {"float16": 1e-3, "bfloat16": 8e-3, "float32": 1e-6, "float64": 1e-12}
+
+#: more zeros in a ``Sparse`` column than the sampler writes break the structure where a correct sample holds such
+#: extra zeros (normal values rounded to 0) with a probability below this; above it (float16, a small std) they are
+#: read as such values
+_STRAY_ZEROS = 1e-9
+
+#: each float dtype's smallest positive (subnormal) number
+_TINY = {"float16": 2.0 ** -24, "bfloat16": 2.0 ** -133, "float32": 2.0 ** -149, "float64": 2.0 ** -1074}
+
+
+class Part(NamedTuple):
+    """One part of a tensor as ``structure`` splits it along its draw's structure.
+
+    Attributes:
+        where: the part in words, as ``check``'s reasons name it ("block 2 of 4 along axis 0", "index 0 of axis 0",
+            "the other indices of axis 0"; "" for the whole tensor).
+        draw: the draw its values come from: an elementwise draw (iid values of its law), a determined one (already
+            compared here: see ``broken``), or an ``Orthogonal`` (values of its entry law, not independent).
+        shape: the shape ``draw`` is lowered for: ``distribution(draw, shape)`` is the values' law.
+        values: the values to test against that law, in the sample's dtype (a view where it can be).
+        broken: the exact structure the values break, in words; None where it holds or there is none.
+        structured: some exact structure was verified (a determined part, orthonormality, the zeros).
+    """
+    where: str
+    draw: D.Draw
+    shape: tuple[int, ...]
+    values: np.ndarray
+    broken: str | None
+    structured: bool
+
+
+def _within(where: str, part: str) -> str:
+    """A part of the part ``where``, in words."""
+    return f"{where}, {part}" if where else part
+
+
+def _off_by(values: np.ndarray, want: np.ndarray, dtype: str) -> str | None:
+    """Why ``values`` are not the determined ``want`` rounded to the dtype (within ``_ROUNDING``), or None."""
+    if values.shape == want.shape and bool(np.allclose(values.astype(np.float64), want,
+                                                       rtol=_ROUNDING.get(dtype, 1e-6), atol=1e-12)):
+        return None
+    return "values differ from the determined ones"
+
+
+def _determined_values(draw: D.Draw, shape: tuple[int, ...]) -> np.ndarray:
+    """The values a determined draw (a constant too) writes in a tensor of ``shape``, as float64."""
+    from ..samplers import determined
+    if isinstance(draw, D.Constant):
+        return np.full(shape, draw.value, dtype=np.float64)
+    return np.asarray(determined(draw, shape), dtype=np.float64)
+
+
+def _short_side(x: Any, draw: D.Orthogonal) -> np.ndarray:
+    """The matrix of the orthogonal draw ``draw`` (its row axes against the other axes flattened), as its short
+    side: a (short, long) float64 array whose rows are orthonormal times the gain when the draw wrote it."""
+    group = draw.rows(tuple(x.shape))
+    rows = math.prod([x.shape[i] for i in group])
+    m = np.moveaxis(np.asarray(x, dtype=np.float64), group, tuple(range(len(group)))).reshape(rows, -1)
+    return m if m.shape[0] <= m.shape[1] else m.T
+
+
+def _not_orthonormal(a: np.ndarray, gain: float, dtype: str) -> str | None:
+    """Why a @ a.T is not gain^2 I (``a`` a (short, long) matrix) within the rounding of the dtype, or None.
+    Rounding each entry moves an entry of a @ a.T by at most (2u + u^2) gain^2 (u the unit roundoff; Cauchy-Schwarz
+    on rows of norm gain); a float32 QR adds about 0.4 eps sqrt(n) (measured up to 4096 x 4096 for torch and JAX),
+    allowed 4 eps sqrt(n). A Gaussian matrix of the same scale is off by about 1 / sqrt(n) (0.09 at 4096 x 4096).
+    The row norms are checked first, so a matrix that is not orthogonal costs one pass over its values."""
+    u = _EPS.get(dtype, _EPS["float32"]) / 2
+    g2 = gain * gain
+    tol = (2 * u + u * u + 4 * _EPS["float32"] * math.sqrt(a.shape[1])) * g2
+    off = float(np.max(np.abs(np.einsum("ij,ij->i", a, a) - g2)))
+    if off <= tol:
+        gram = a @ a.T
+        gram[np.diag_indices_from(gram)] -= g2
+        off = float(np.max(np.abs(gram)))
+    if off <= tol:  # a NaN is not
+        return None
+    side = "rows" if a.shape[0] < a.shape[1] or a.shape[0] == 1 else "columns"
+    return (f"the {side} are not orthonormal at gain {gain:.6g}: W W^T - gain^2 I reaches {off:.3g} (the "
+            f"{dtype} rounding allows {tol:.3g})")
+
+
+def _sparse_part(draw: D.Sparse, x: np.ndarray, dtype: str, where: str) -> Part:
+    """A ``Sparse`` tensor's structure, exactly ceil(sparsity * rows) zeros in every column, and its other values
+    (iid N(0, std^2)). A correct sample holds more zeros only where normal values round to 0 in the dtype (float16
+    of a small std): with a chance of any such below ``_STRAY_ZEROS`` every extra zero breaks the structure, else the
+    extra zeros stay with the normal values, whose law as the dtype holds it has that point mass at 0."""
+    axis = draw.out_axis % x.ndim
+    columns = np.moveaxis(x, axis, 0).reshape(x.shape[axis], -1)
+    want = math.ceil(draw.sparsity * x.shape[axis])
+    zeros = np.count_nonzero(columns == 0, axis=0)
+    others = columns[columns != 0]
+    extra = int(zeros.sum()) - want * zeros.size
+    # the chance that a normal value rounds to 0: |N(0, std^2)| below half the dtype's smallest positive number
+    rounded = math.erf(_TINY.get(dtype, 0.0) / 2 / (draw.std * math.sqrt(2))) if draw.std > 0 else 1.0
+    broken = None
+    if int(zeros.min()) < want or (extra > 0 and (columns.size - want * zeros.size) * rounded < _STRAY_ZEROS):
+        broken = (f"the columns hold {int(zeros.min())} to {int(zeros.max())} zeros, the sampler writes exactly "
+                  f"{want} in each of them")
+    values = np.concatenate([others, np.zeros(max(extra, 0), dtype=x.dtype)])
+    return Part(where, D.Normal(0.0, draw.std), (values.size,), values, broken, broken is None)
+
+
+def _delta_part(draw: D.DeltaOrthogonal, x: np.ndarray, dtype: str, where: str) -> Part:
+    """A ``DeltaOrthogonal`` kernel's structure: exact zeros off the centre tap ((k - 1) // 2 on each spatial axis)
+    and an (out, in) matrix with orthonormal columns times the gain at it, whose entries' law is tested."""
+    out, inp = draw.out_axis % x.ndim, draw.in_axis % x.ndim
+    at: list[Any] = [slice(None)] * x.ndim
+    for i in range(x.ndim):
+        if i not in (out, inp):
+            at[i] = (x.shape[i] - 1) // 2
+    centre = x[tuple(at)]
+    centre = centre if out < inp else centre.T
+    rest = np.array(x, copy=True)
+    rest[tuple(at)] = 0
+    stray = int(np.count_nonzero(rest))
+    matrix = D.Orthogonal(draw.gain, 0)
+    tap = tuple(a for a in at if not isinstance(a, slice))
+    found = [f"{stray} values off the centre tap {tap} are not 0"] if stray else []
+    found += [r for r in [_not_orthonormal(_short_side(centre, matrix), draw.gain, dtype)] if r]
+    broken = "; ".join(found) or None
+    return Part(_within(where, f"the centre tap {tap}"), matrix, tuple(centre.shape), centre, broken,
+                broken is None)
+
+
+def structure(draw: D.Draw, sample: Any, dtype: str, where: str = "") -> list[Part]:
+    """``sample`` split along the structure of ``draw``: the parts whose values are each tested against their own
+    law, with the exact structure each must have checked here. ``check`` and ``unifiedinit.fit`` test a structured
+    draw's tensor this way; the law of one entry (``distribution``) would pass a tensor whose structure is wrong.
+
+    ``Blocks`` are split block by block along their axis and ``Rows`` into the slice at their index and the rest
+    (each split again by its own draw); a determined part is compared with its values rounded to the dtype
+    (``_ROUNDING``); an ``Orthogonal`` matrix's short side must be orthonormal at the gain within the dtype's rounding
+    (``_not_orthonormal``), its entries then tested against the entry law; a ``DeltaOrthogonal`` kernel must be exact
+    zeros off its centre tap and an orthogonal matrix at it; a ``Sparse`` tensor must hold exactly ceil(sparsity *
+    rows) zeros in every column, its other values N(0, std^2). A ``Rows`` whose base is structured and random (its
+    structure is broken by the row) has the other indices tested against the base's entry law alone.
+
+    Args:
+        draw: the lowered draw, for a tensor of ``sample``'s shape.
+        sample: the tensor's values, shaped (a NumPy array, in the dtype they were written in or a wider one).
+        dtype: the name of the dtype the values were written in (``written_in``): it sets the rounding allowed.
+        where: the part of a larger tensor ``sample`` is, in words ("" for a whole tensor).
+
+    Returns:
+        The parts, in order (a single part, the whole tensor, for an elementwise or determined draw).
+
+    Raises:
+        ValueError: a ``Blocks`` axis not split evenly by its parts, or a draw the sample's shape does not fit.
+
+    Examples:
+        >>> import unifiedinit as ui
+        >>> x = ui.sample(ui.Blocks([ui.Normal(0, 1), ui.Ones()]), (4, 3), seed=0)
+        >>> [(p.where, p.broken) for p in structure(ui.lower(ui.Blocks([ui.Normal(0, 1), ui.Ones()]), (4, 3)), x,
+        ...                                            "float32")]
+        [('block 1 of 2 along axis 0', None), ('block 2 of 2 along axis 0', None)]
+    """
+    x = np.asarray(sample)
+    shape = tuple(x.shape)
+    if draw.deterministic:
+        broken = _off_by(x, _determined_values(draw, shape), dtype)
+        return [Part(where, draw, shape, x, broken, broken is None and x.size > 0)]
+    if draw.elementwise:
+        return [Part(where, draw, shape, x, None, False)]
+    if isinstance(draw, D.Blocks):
+        axis, k = draw.axis % x.ndim, len(draw.parts)
+        if shape[axis] % k:
+            raise ValueError(f"structure: the sample's axis {axis} ({shape[axis]}) is not split evenly by the "
+                             f"{k} blocks of {draw!r}")
+        return [part for i, (one, block) in enumerate(zip(draw.parts, np.split(x, k, axis=axis)))
+                for part in structure(one, block, dtype, _within(where, f"block {i + 1} of {k} along axis {axis}"))]
+    if isinstance(draw, D.Rows):
+        axis = draw.axis % x.ndim
+        rest = np.delete(x, draw.index, axis=axis)
+        others = _within(where, f"the other indices of axis {axis}")
+        base: list[Part] = []
+        if draw.base.deterministic:
+            broken = _off_by(rest, np.delete(_determined_values(draw.base, shape), draw.index, axis=axis), dtype)
+            base = [Part(others, draw.base, shape, rest, broken, broken is None)]
+        elif draw.base.elementwise:
+            base = structure(draw.base, rest, dtype, others) if rest.size else []
+        elif rest.size:  # the row broke the base's structure: its entry law over the whole tensor
+            base = [Part(others, draw.base, shape, rest, None, False)]
+        row = np.take(x, [draw.index], axis=axis)
+        return base + structure(draw.fill, row, dtype, _within(where, f"index {draw.index} of axis {axis}"))
+    if isinstance(draw, D.Orthogonal):
+        broken = _not_orthonormal(_short_side(x, draw), draw.gain, dtype)
+        return [Part(where, draw, shape, x, broken, broken is None)]
+    if isinstance(draw, D.DeltaOrthogonal):
+        return [_delta_part(draw, x, dtype, where)]
+    if isinstance(draw, D.Sparse):
+        return [_sparse_part(draw, x, dtype, where)]
+    return [Part(where, draw, shape, x, None, False)]  # MixedRoPE, PerLayer: the caller's own test or its refusal
+
+
+def _law_test(x: np.ndarray, draw: D.Draw, law: Distribution, held: Any, alpha: float,
+              parts: int) -> tuple[list[str], float, float, _VarianceTest | None, int]:
+    """One part of ``check`` (of ``parts`` sharing ``alpha``): the values ``x`` of ``draw``, written in ``held``,
+    against its law ``law``: in the support, KS and, where it applies, the variance test (each at half the part's
+    level). Returns the reasons it fails, KS's D and p, the variance test (None where it did not run) and the number
+    of tests alpha is shared by (KS is held to alpha over it)."""
+    reasons: list[str] = []
+    lo, hi = float(np.min(x)), float(np.max(x))
+    # a point mass at an end of the support is written as every constant is, rounded to nearest in the sample's
+    # dtype: it may lie just outside (the ends of the continuous part are kept inside by the samplers)
+    ends = [float(np.asarray(a, dtype=held)) for a, _ in law.atoms] if law.atoms else []
+    floor, top = min([law.support[0], *ends]), max([law.support[1], *ends])
+    inside = lo >= floor - 1e-12 * abs(floor) and hi <= top + 1e-12 * abs(top)
+    if not inside:
+        reasons.append(f"values outside the support [{law.support[0]:.6g}, {law.support[1]:.6g}]")
+    variance = _variance_test(x, draw, law, held, alpha / parts)
+    share = parts if variance is None else 2 * parts  # Bonferroni: KS and the variance test share the part's level
+    each, named = alpha / share, "alpha" if share == 1 else f"alpha/{share}"
+    d, p = ks_1samp(np.asarray(x), law)  # in the sample's dtype, where its point masses lie (0.1 in float32)
+    if not p > each:  # a NaN p fails too
+        reasons.append(f"KS p={p:.3g} <= {named}={each:g}")
+    if variance is not None and not variance.p > each:
+        reasons.append(f"variance p={variance.p:.3g} <= {named}={each:g}: the sample's {variance.sample:.6g}, the "
+                       f"law's {variance.law:.6g} (z={variance.z:.3g})")
+    return reasons, d, p, variance, share
+
+
 def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = None, layout: LayoutLike = "torch",
           layer_fans: Sequence[int] | None = None, alpha: float = ALPHA) -> Verdict:
     """Does ``sample`` (an array of one tensor's values) come from ``spec`` lowered for that tensor?
@@ -1243,8 +1473,21 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     (``_variance_test``). KS alone misses a std 2% too large at n = 77,000, where the sample std's standard error
     is 0.3%. The two share ``alpha`` (Bonferroni): each is held to ``alpha / 2``, so a correct sampler fails with
     probability at most ``alpha`` (up to the z-test's normal approximation, within 1.7% of its level). KS alone is
-    held to ``alpha`` where the variance is not tested: structured draws (orthogonal, sparse, blocks, rows: their
-    entries are not independent), float16 and bfloat16 samples, a log or inverse softplus, a MixedRoPE's angles.
+    held to ``alpha`` where the variance is not tested: float16 and bfloat16 samples, a log or inverse softplus, an
+    orthogonal matrix's entries (not independent), a MixedRoPE's angles.
+
+    A structured draw's tensor is tested part by part (``structure``), since the law of one entry passes a wrong
+    structure: ``Blocks`` block by block and ``Rows`` row and rest, each part against its own law as above (an
+    elementwise part gets its variance test too); an ``Orthogonal`` matrix must have orthonormal rows (or columns,
+    the short side) at the gain within the dtype's rounding, its entries then KS-tested against the entry law; a
+    ``DeltaOrthogonal`` kernel must be exact zeros off its centre tap and orthogonal at it; a ``Sparse`` tensor must
+    hold exactly ceil(sparsity * rows) zeros in every column, the other values KS- and variance-tested as N(0,
+    std^2). The parts share ``alpha`` (Bonferroni: each is held to ``alpha / parts``), so a correct sampler still
+    fails with probability at most ``alpha``; a broken structure fails whatever the tests say (a correct sampler
+    never breaks it). For a structured draw the verdict's ``ks`` is the largest D of the parts, ``p`` the smallest
+    p times the number of tests alpha is shared by (so p <= alpha where some part's KS fails), ``var_z`` and
+    ``var_p`` None (a part's variance test fails in the reasons); each reason names its part ("block 2 of 4 along
+    axis 0").
 
     Args:
         sample: the tensor's values, in ``layout``: a NumPy array, a framework's array as it is (a torch tensor,
@@ -1264,8 +1507,9 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     Raises:
         TypeError: ``alpha`` is not a real number, ``spec`` is neither a spec nor a draw, ``sample`` is not an
             array of real numbers (None, strings); or the spec does not apply to the shape (a bad layout).
-        ValueError: ``alpha`` is not in (0, 1) (NaN included), the sample is empty; or the spec does not apply to
-            the shape (an eye on a 4-D kernel).
+        ValueError: ``alpha`` is not in (0, 1) (NaN included), the sample is empty, a structured spec's sample
+            holds another number of values than ``shape``; or the spec does not apply to the shape (an eye on a
+            4-D kernel).
         ImportError: SciPy is not installed (random specs only).
 
     Examples:
@@ -1280,6 +1524,11 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
         True
         >>> bool(check(x * 1.02, XavierUniform()))  # a std 2% too large: KS alone passed it
         False
+        >>> import numpy as np
+        >>> from unifiedinit import Orthogonal
+        >>> gaussian = np.random.default_rng(0).normal(0, 512 ** -0.5, (256, 512))  # its entries pass KS
+        >>> print(check(gaussian, Orthogonal()).reasons[0][:46])
+        the rows are not orthonormal at gain 1: W W^T
     """
     level = v.real("check", "alpha", alpha)
     if not 0.0 < level < 1.0:
@@ -1309,25 +1558,30 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     if isinstance(draw, D.MixedRoPE):
         return _check_rope(x, draw, alpha)
     law = distribution(draw, shape)
-    reasons: list[str] = []
-    lo, hi = float(values.min()), float(values.max())
-    # a point mass at an end of the support is written as every constant is, rounded to nearest in the sample's
-    # dtype: it may lie just outside (the ends of the continuous part are kept inside by the samplers)
     held = written_in(x, [a for a, _ in law.atoms])
-    ends = [float(np.asarray(a, dtype=held)) for a, _ in law.atoms] if law.atoms else []
-    floor, top = min([law.support[0], *ends]), max([law.support[1], *ends])
-    inside = lo >= floor - 1e-12 * abs(floor) and hi <= top + 1e-12 * abs(top)
-    if not inside:
-        reasons.append(f"values outside the support [{law.support[0]:.6g}, {law.support[1]:.6g}]")
-    variance = _variance_test(x, draw, law, held, alpha)
-    each = alpha if variance is None else alpha / 2  # Bonferroni: KS and the variance test share alpha
-    d, p = ks_1samp(np.asarray(x), law)  # in the sample's dtype, where its point masses lie (0.1 in float32)
-    named = "alpha" if variance is None else "alpha/2"
-    if not p > each:  # a NaN p fails too
-        reasons.append(f"KS p={p:.3g} <= {named}={each:g}")
-    if variance is not None and not variance.p > each:
-        reasons.append(f"variance p={variance.p:.3g} <= alpha/2={each:g}: the sample's {variance.sample:.6g}, the "
-                       f"law's {variance.law:.6g} (z={variance.z:.3g})")
+    if draw.elementwise:
+        parts = [Part("", draw, shape, x, None, False)]
+    elif x.size != math.prod(shape):
+        raise ValueError(f"check: parameter 'sample' holds {x.size} values, parameter 'shape' {shape} holds "
+                         f"{math.prod(shape)}: they must be the same tensor")
+    else:
+        parts = structure(draw, x.reshape(shape), held.name)
+    reasons = [f"{p.where}: {p.broken}" if p.where else p.broken for p in parts if p.broken is not None]
+    tested = [p for p in parts if not p.draw.deterministic]
+    ds: list[float] = []
+    ps: list[float] = []
+    variance: _VarianceTest | None = None
+    for part in tested:  # Bonferroni: the parts share alpha
+        one = law if part.draw is draw else distribution(part.draw, part.shape)
+        found, d, p, variance, share = _law_test(part.values, part.draw, one, held, alpha, len(tested))
+        reasons += [f"{part.where}: {r}" if part.where else r for r in found]
+        ds.append(d)
+        ps.append(p if draw.elementwise else min(1.0, p * share))  # structured: p <= alpha where some KS fails
+    d = max(ds, default=0.0)
+    p = min(ps, default=1.0)
+    if not draw.elementwise:  # a part's variance test is in the reasons only: the verdict's law is the whole one's
+        variance = None
+    lo, hi = float(values.min()), float(values.max())
     # in units of the largest magnitude: the mean and std of values near 1e307 do not overflow (U[-1e307, 1e307)'s
     # std is 5.8e306); an infinite or NaN value gives inf or NaN
     scale = max(abs(lo), abs(hi)) if math.isfinite(lo) and math.isfinite(hi) and max(abs(lo), abs(hi)) > 0 else 1.0
