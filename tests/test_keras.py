@@ -930,3 +930,154 @@ def test_a_users_layer_under_a_private_name_is_keyed_as_torchs_twin():
     attention = layers.MultiHeadAttention(2, 4)
     attention.build((None, 3, 8), (None, 3, 8))
     assert "query_dense/weight" in {e.param.key for e in ui.inspect(attention, ui.presets.torch).entries}
+
+
+class _TiedHead(layers.Layer):
+    """A GPT-2-style output head: logits = h @ table.T, with the embedding's own table."""
+
+    def __init__(self, table: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.table = table
+
+    def call(self, h: Any) -> Any:
+        return keras.ops.matmul(h, keras.ops.transpose(self.table))
+
+
+@pytest.mark.parametrize("head", ["lm_head", "z_head"])
+def test_a_tied_heads_table_is_the_embeddings_whatever_the_heads_attribute_sorts_as(head):
+    """The head tracks the table as its own `embeddings`: that name gave it the role embedding too, so the owner
+    fell to path order and a head at `lm_head` (sorting before `token_embedding`) owned the table as kind other,
+    which presets left at its old values without a warning. The embedding owns it, as README says."""
+    model = keras.Model()
+    model.token_embedding = layers.Embedding(500, 32)
+    model.token_embedding.build((None, 4))
+    setattr(model, head, _TiedHead(model.token_embedding.embeddings))
+    getattr(model, head).build((None, 32))
+    model.built = True
+    table: Any = model.token_embedding.embeddings  # Keras types it as an optional tensor
+    table.assign(np.full((500, 32), 7.0, "float32"))  # trained values, to be reset
+    (p, _), = ui.backends.keras.walk(model)
+    assert (p.kind, p.role, p.names, p.aliases) == ("embedding", "embedding", ("token_embedding/embeddings",),
+                                                    (f"{head}/embeddings",))
+    report = ui.presets.keras.apply(model, seed=0)
+    assert not report.unmatched
+    # Keras's own "uniform": U(+-0.05); a correct draw fails this KS and variance check with probability <= 1e-4
+    assert stats.check(numpy(model.token_embedding.embeddings), ui.Uniform(-0.05, 0.05), alpha=ALPHA)
+
+
+class _QKNormAttention(layers.MultiHeadAttention):
+    """MultiHeadAttention with a QK-norm: a LayerNormalization of its own beside its projections."""
+
+    def build(self, query_shape: Any, value_shape: Any, key_shape: Any = None) -> None:
+        super().build(query_shape, value_shape, key_shape)
+        self.q_norm = layers.LayerNormalization()
+        self.q_norm.build((None, self._key_dim))
+
+
+def test_a_norm_inside_an_attention_layer_is_a_norm_and_its_projections_are_the_attentions():
+    """Every child of an attention layer was kind attention: presets skipped a QK-norm's gamma and beta (kept at
+    their old values, no warning) and param_groups decayed them. A norm held by attention is a norm, as Flax's."""
+    mha = _QKNormAttention(4, 16)
+    x = np.zeros((2, 5, 48), "float32")
+    mha(x, x)
+    for var in cast("list[Any]", [mha.q_norm.gamma, mha.q_norm.beta]):  # Keras types them as optional tensors
+        var.assign(np.full((16,), 7.0, "float32"))  # trained values, to be reset
+    kinds = {str(p.key_parts[-1]).lstrip("_"): p.kind for p, _ in ui.backends.keras.walk(mha)}
+    assert kinds == {"query_dense": "attention", "key_dense": "attention", "value_dense": "attention",
+                     "output_dense": "attention", "q_norm": "norm"}
+    report = ui.presets.keras.apply(mha, seed=0)
+    assert not report.unmatched
+    assert (numpy(mha.q_norm.gamma) == 1).all() and (numpy(mha.q_norm.beta) == 0).all()  # Keras's own: ones, zeros
+    no_decay = {id(v) for v in ui.param_groups(mha)}
+    assert id(mha.q_norm.gamma) in no_decay and id(mha.q_norm.beta) in no_decay
+    assert id(mha._query_dense.kernel) not in no_decay
+
+
+class _StackedExperts(layers.Layer):
+    """Four Dense(100 -> 300) stacked: kernel (4, 100, 300), bias (4, 300)."""
+
+    def build(self, input_shape: Any) -> None:
+        self.w = self.add_weight(shape=(4, 100, 300), name="w")
+        self.b = self.add_weight(shape=(4, 300), name="b")
+
+
+def test_a_registered_stacked_layer_has_one_layers_fans():
+    """The fans came from the whole stacked kernel (the stack axis read as a receptive field): (400, 1200) where
+    one Dense(100 -> 300) has (100, 300), so a rule on layer fans drew the bias U(+-0.05) for torch's U(+-0.1)."""
+    ui.register_layer(_StackedExperts, "dense", roles={"w": "weight", "b": "bias"}, stacked=1)
+    experts, dense = _StackedExperts(), layers.Dense(300)
+    experts.build(None)
+    dense.build((None, 100))
+    one_layer = {p.layer_fans for p, _ in ui.backends.keras.walk(dense)}
+    assert {p.layer_fans for p, _ in ui.backends.keras.walk(experts)} == one_layer == {(100, 300)}
+    ui.presets.torch.apply(experts, seed=0)
+    # torch's Linear bias U(+-1/sqrt(fan_in)); a correct draw fails this KS and variance check w.p. <= 1e-4
+    assert stats.check(numpy(experts.b), ui.Uniform(-0.1, 0.1), alpha=ALPHA)
+
+
+@pytest.mark.parametrize("make", [lambda: layers.Dense(16), lambda: layers.Embedding(300, 16)],
+                         ids=["Dense", "Embedding"])
+def test_an_int4_layers_group_index_is_quantization_state_that_a_catch_all_rule_leaves(make):
+    """int4's float32 `g_idx` (each input row's group) had the role other: a catch-all Zeros() rewrote it and the
+    layer's output moved. Every variable of a quantized layer but its bias and LoRA factors is its state."""
+    layer = make()
+    layer.build((None, 256) if isinstance(layer, layers.Dense) else (None, 4))
+    layer.quantize("int4")
+    roles = {v.path.rsplit("/", 1)[-1]: p.role for p, v in ui.backends.keras.walk(layer)}
+    assert "g_idx" in roles and {r for n, r in roles.items() if n != "bias"} == {"quantization"}
+    x = np.random.default_rng(0).normal(size=(4, 256)).astype("float32") if isinstance(layer, layers.Dense) else \
+        np.arange(8, dtype="int32").reshape(2, 4)
+    before = [numpy(v).copy() for v in layer.weights]
+    out = numpy(layer(x))
+    with warnings.catch_warnings():  # the Embedding has nothing else, so its rule matches nothing, as it should
+        warnings.simplefilter("ignore", UserWarning)
+        ui.Plan().rule(ui.Zeros()).apply(layer, seed=0)  # a Dense's bias is already 0: nothing may change
+    for old, var in zip(before, layer.weights):
+        np.testing.assert_array_equal(old, numpy(var))
+    np.testing.assert_array_equal(out, numpy(layer(x)))
+
+
+def test_lora_factors_of_a_quantized_layer_stay_rules_to_write():
+    """The quantized layer's float variables are its state, except the LoRA factors trained on top of it."""
+    dense = layers.Dense(8)
+    dense.build((None, 4))
+    dense.quantize("int8")
+    dense.enable_lora(2)
+    roles = {v.path.rsplit("/", 1)[-1]: p.role for p, v in ui.backends.keras.walk(dense)}
+    assert roles["lora_kernel_a"] == roles["lora_kernel_b"] == "other"
+    assert {p.path.rsplit("/", 1)[-1] for p in ui.presets.keras.apply(dense, seed=0).unmatched} == \
+        {"kernel", "kernel_scale"}
+
+
+class _StateSizeCell(layers.Layer):
+    """A cell of Keras's RNN API: its size is in `state_size` alone (no `units`, no `filters`)."""
+
+    def __init__(self, state_size: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.state_size = state_size
+
+    def build(self, input_shape: Any) -> None:
+        self.kernel = self.add_weight(shape=(input_shape[-1], 32), name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(32, 32), name="recurrent_kernel")
+
+
+@pytest.mark.parametrize("state_size", [32, [32, 32]], ids=["int", "per-state"])
+def test_a_registered_cell_without_units_takes_its_size_from_state_size(state_size):
+    """`getattr(layer, "units", None) or layer.filters` raised AttributeError 'filters' in every walk."""
+    ui.register_layer(_StateSizeCell, "recurrent", roles={"kernel": "weight", "recurrent_kernel": "recurrent_weight"})
+    cell, lstm = _StateSizeCell(state_size), layers.LSTMCell(32)
+    cell.build((None, 8))
+    lstm.build((None, 8))
+    fans = {p.layer_fans for p, _ in ui.backends.keras.walk(cell)}
+    assert fans == {p.layer_fans for p, _ in ui.backends.keras.walk(lstm)} == {(32, 32)}  # Keras's own cell
+    assert not ui.presets.keras.apply(cell, seed=0).unmatched
+
+
+@pytest.mark.parametrize("make", [lambda: ui.Normal().to_keras(seed=0),
+                                  lambda: ui.backends.keras.initializers.GlorotUniform(seed=0)],
+                         ids=["to_keras", "drop-in"])
+@pytest.mark.parametrize("shape", [None, "ab"])
+def test_a_shape_that_is_no_sequence_is_named(make, shape):
+    # None raised tuple()'s "'NoneType' object is not iterable"; a str was read one character per axis
+    with pytest.raises(TypeError, match=r"parameter 'shape' must be a sequence of integers, got (None|'ab')"):
+        make()(shape)

@@ -182,7 +182,7 @@ class SpecInitializer(keras.initializers.Initializer):
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
         """A new tensor of ``shape`` (a sequence of ints) in ``dtype`` (a Keras dtype; default ``floatx()``)."""
         dtype = keras.backend.standardize_dtype(dtype or keras.backend.floatx())
-        shape = check_shape(tuple(shape) if not isinstance(shape, int) else shape)  # type: ignore[arg-type]
+        shape = check_shape(shape)  # names "shape" for what is no shape (None, a str), as tuple() did not
         draw = self.lower(shape, dtype)
         if self.portable is not None:  # the portable values; Keras's seed is not used
             values = self.portable.values(self.spec, shape, self.layout, dtype, self.layer_fans(shape))

@@ -244,7 +244,7 @@ class _DropIn(SpecInitializer):
 
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
         dtype = keras.backend.standardize_dtype(dtype)
-        shape = check_shape(tuple(shape) if not isinstance(shape, int) else shape)  # type: ignore[arg-type]
+        shape = check_shape(shape)  # names "shape" for what is no shape (None, a str), as tuple() did not
         self.check_shape(shape)
         if math.prod(shape) == 0:  # Keras gives an empty tensor, whatever the initializer
             return ops.zeros(shape, dtype=dtype)

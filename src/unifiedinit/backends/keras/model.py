@@ -56,7 +56,9 @@ def _kind(layer: Any, parent: Any) -> tuple[str, str]:
     if info is not None:
         return info.kind, info.layouts.get(info.main("kernel"), "keras")
     attention = (L.MultiHeadAttention,) + ((L.GroupQueryAttention,) if hasattr(L, "GroupQueryAttention") else ())
-    if isinstance(parent, attention) or isinstance(layer, attention):
+    # an attention layer's projections are its own; any other child (a QK-norm's LayerNormalization) keeps its
+    # kind, as Flax's walk reads a norm inside attention, so that presets and param_groups treat it as one
+    if isinstance(layer, attention) or (isinstance(parent, attention) and isinstance(layer, (L.Dense, L.EinsumDense))):
         return "attention", "keras"
     # Normalization (preprocessing): its non-trainable "mean" and "variance" are statistics, like BatchNorm's
     norms = (L.BatchNormalization, L.LayerNormalization, L.GroupNormalization, L.Normalization) + \
@@ -84,7 +86,9 @@ def _kind(layer: Any, parent: Any) -> tuple[str, str]:
 #: draws it with the layer's ``embeddings_initializer``, as the ``embeddings``
 REVERSE_EMBEDDING = Layout("keras_reverse_embedding", (0,), (1,), framework="keras", canonical="torch_embedding")
 
-_ROLES = {"kernel": "weight", "bias": "bias", "embeddings": "embedding", "gamma": "scale", "beta": "shift",
+#: roles by a variable's name, whatever its layer's kind: an embedding table's name ("embeddings") is read only in
+#: an embedding layer (``walk``'s ``role_of``), since a tied head that tracks the table holds it under that name too
+_ROLES = {"kernel": "weight", "bias": "bias", "gamma": "scale", "beta": "shift",
           "scale": "scale", "moving_mean": "running_mean", "moving_variance": "running_var", "alpha": "slope",
           "recurrent_kernel": "recurrent_weight", "depthwise_kernel": "weight", "pointwise_kernel": "weight",
           # BatchNormalization(renorm=True): its moving and renorm statistics start at 0 (means) and 1 (stddevs)
@@ -224,9 +228,9 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
     "keras_conv_transpose", "keras_depthwise", "keras_embedding", an EinsumDense equation's own ``Layout``, or
     ``REVERSE_EMBEDDING`` for ``ReversibleEmbedding(tie_weights=False)``'s (dim, num) ``reverse_embeddings``,
     role "embedding", keyed ``.../embedding/reverse``) and the layer's fans. Integer and bool variables (a seed
-    generator's state, counters) are left out, except a quantized layer's (an int8 kernel): those, and its
-    scales, have the role "quantization", so they are reported, no preset sets them and a catch-all rule never
-    writes them.
+    generator's state, counters) are left out, except a quantized layer's (an int8 kernel): those, and its other
+    state (scales, zero points, int4's ``g_idx``: every variable but its bias, table and LoRA factors), have the
+    role "quantization", so they are reported, no preset sets them and a catch-all rule never writes them.
 
     Args:
         model: a built ``keras.layers.Layer`` or ``keras.Model``.
@@ -272,10 +276,20 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
             kernel = layer.pointwise_kernel
         layer_fans = None
         if kind == "recurrent":
-            hidden = getattr(layer, "units", None) or layer.filters  # a ConvLSTMCell has filters
-            layer_fans = (hidden, hidden)
-        elif kernel is not None and len(kernel.shape) >= 2 and all(int(d) for d in kernel.shape):
-            layer_fans = TensorInfo.make(tuple(int(d) for d in kernel.shape), layout).fans
+            # a ConvLSTMCell has filters; a registered cell of Keras's RNN API may say its size in state_size
+            # alone (an int, or one per state: the first is the hidden state's)
+            hidden = getattr(layer, "units", None) or getattr(layer, "filters", None) or \
+                getattr(layer, "state_size", None)
+            if isinstance(hidden, (list, tuple)) and hidden:
+                hidden = cast("Sequence[Any]", hidden)[0]
+            if isinstance(hidden, int) and not isinstance(hidden, bool) and hidden > 0:
+                layer_fans = (hidden, hidden)
+        elif kernel is not None:
+            # one layer's fans: a registered layer's leading stacked axes are no part of any layer's kernel (as
+            # torch's walk reads a stacked module's); kept local since no shared helper slices a shape so
+            one = tuple(int(d) for d in kernel.shape)[info.stacked if info is not None else 0:]
+            if len(one) >= 2 and all(one):
+                layer_fans = TensorInfo.make(one, layout).fans
         # unnamed weights (add_weight without a name) are named variable, variable_1, ... by a counter of the
         # process: two builds of one model differ, so several in one layer are keyed by their order instead
         unnamed = [v for v in own if _UNNAMED.fullmatch(v.path.rsplit("/", 1)[-1])]
@@ -283,10 +297,16 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
 
         def role_of(name: str, floating: bool) -> str:
             role = info.roles[name] if info is not None and name in info.roles else _ROLES.get(name, "other")
-            if kind == "embedding" and name == "reverse_embeddings" and role == "other":
-                role = "embedding"  # ReversibleEmbedding(tie_weights=False)'s output table: an embedding's, (dim, num)
-            if quantized and (not floating or name.endswith(("_scale", "_zero", "_amax_history"))):
-                role = "quantization"  # a quantized kernel and its scales: state, written by no catch-all rule
+            # an embedding layer's table, and ReversibleEmbedding(tie_weights=False)'s output table (dim, num); the
+            # same variable tracked by another layer (a tied head) is not that layer's embedding, so that the
+            # embedding layer owns it (params.tie) and presets draw it as an embedding
+            if kind == "embedding" and name in ("embeddings", "reverse_embeddings") and role == "other":
+                role = "embedding"
+            # a quantized layer's integer kernel and every float variable that is not its kernel, bias, table or
+            # LoRA factor (scales, zero points, amax histories, int4's g_idx, AWQ's awq_scales) are its
+            # quantization state, which no catch-all rule writes: a new mode's names need no list here
+            if quantized and (not floating or (role == "other" and not name.startswith("lora_"))):
+                role = "quantization"
             if kind == "norm" and role == "bias":
                 role = "shift"
             if kind == "norm" and role == "other":  # a port's own names (LlamaRMSNorm's weight), read as torch's
