@@ -380,7 +380,7 @@ def test_a_bare_tree_names_the_submodules_whose_kinds_it_can_only_guess():
     """A kernel of more than 2 axes under a name that is no Flax class may be a conv's, a DenseGeneral's or a
     stack's: said, with the way to read it exactly; a 2-D one is a dense layer's, and Flax's names are known."""
     tree = {"params": {"wi": {"kernel": jnp.zeros((8, 256, 256))}, "head": {"kernel": jnp.zeros((4, 2))},
-                       "Conv_0": {"kernel": jnp.zeros((3, 3, 4, 8))}}}
+                       "Conv_0": {"kernel": jnp.zeros((3, 3, 4, 8)), "bias": jnp.zeros(8)}}}  # one layer: its bias
     with pytest.warns(UserWarning, match=r"1 submodules of the variables tree .* \(wi\).* inputs=example_inputs"):
         ui.presets.flax.apply(tree, seed=0)
 
@@ -1157,3 +1157,235 @@ def test_a_bare_variables_tree_with_a_leaf_that_is_no_array_is_refused_by_its_pa
     # another collection's Python values (a sow's tuples) are passed over, as before
     sown = {"params": {"Dense_0": {"kernel": jnp.ones((2, 2))}}, "intermediates": {"x": (jnp.ones(2),)}}
     assert [p.path for p in ui.inspect(sown).params] == ["Dense_0/kernel"]
+
+
+def _param_paths(model: Any) -> list[str]:
+    """The paths of every leaf of ``nnx.state(model, nnx.Param)``, as the walk writes them."""
+    return sorted("/".join(map(str, path)) for path, _ in nnx.to_flat_state(nnx.state(model, nnx.Param)))
+
+
+def test_nnx_layers_and_params_in_plain_containers_at_any_depth_are_walked_and_keyed_as_nnx_lists():
+    """The NNX walk looked one container level deep, for modules only: a list of lists of layers (nnx.data, or a
+    pytree=False module's), Params in a plain list or dict, and bridge.ToNNX's dicts of a linen block's variables
+    were left as they were by every plan, without a word, and their biases were given weight decay."""
+    from flax.nnx import bridge
+
+    class Nested(nnx.Module):
+        def __init__(self, rngs: nnx.Rngs):
+            self.stages = nnx.data([[nnx.Linear(4, 4, rngs=rngs) for _ in range(2)] for _ in range(2)])
+            self.w = nnx.data([nnx.Param(jnp.ones((3, 3))), {"a": nnx.Param(jnp.ones((3, 3)))}])
+
+    class Flat(nnx.Module):  # the nnx.List / nnx.Dict form, whose keys the walk already gave
+        def __init__(self, rngs: nnx.Rngs):
+            self.stages = nnx.List([nnx.List([nnx.Linear(4, 4, rngs=rngs) for _ in range(2)]) for _ in range(2)])
+            self.w = nnx.List([nnx.Param(jnp.ones((3, 3))), nnx.Dict({"a": nnx.Param(jnp.ones((3, 3)))})])
+
+    class Plain(nnx.Module, pytree=False):
+        def __init__(self, rngs: nnx.Rngs):
+            self.stages = [[nnx.Linear(4, 4, rngs=rngs)], (nnx.Linear(4, 4, rngs=rngs),)]
+            self.w = {"a": nnx.Param(jnp.ones((3, 3)))}
+            self.stages[0][0].up = nnx.data([self])  # a module holding the one above it: walked once, not forever
+
+    class Block(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            return nn.Dense(3, name="out")(nn.Dense(5)(x))
+
+    class Bridged(nnx.Module):
+        def __init__(self, rngs: nnx.Rngs):
+            self.enc = bridge.ToNNX(Block(), rngs=rngs)
+
+    bridged = Bridged(nnx.Rngs(0))
+    bridge.lazy_init(bridged.enc, jnp.ones((1, 2)))
+    models = [Nested(nnx.Rngs(0)), Flat(nnx.Rngs(0)), Plain(nnx.Rngs(0)), bridged]
+    for model in models:
+        walked = [p for p, _ in F.walk(model)]
+        assert sorted(p.path for p in walked) == _param_paths(model), type(model).__name__
+        ui.Plan().rule(ui.Constant(7.0)).apply(model, seed=0)  # a rule for every path writes every Param
+        assert all(np.all(np.asarray(x) == 7.0) for x in jax.tree_util.tree_leaves(nnx.state(model, nnx.Param)))
+        mask = F.param_groups(model, [ui.Select(role=("bias",))], 0.1)
+        decay = {"/".join(str(getattr(k, "key", k)) for k in path): bool(v)
+                 for path, v in jax.tree_util.tree_flatten_with_path(mask)[0]}
+        assert decay == {p.path: p.role != "bias" for p in walked}, type(model).__name__
+    nested, flat = (sorted((p.key, p.kind, p.role, p.layer_fans) for p in ui.inspect(m).params) for m in models[:2])
+    assert nested == flat
+    # a ToNNX block's layers are known by their names (Dense_0; "out" holds a 2-D kernel), of their kernels' fans
+    assert {(p.path, p.kind, p.role, p.layer_fans, p.inferred) for p in ui.inspect(bridged).params} == {
+        ("enc/Dense_0/kernel", "dense", "weight", (2, 5), "names"),
+        ("enc/Dense_0/bias", "dense", "bias", (2, 5), "names"),
+        ("enc/out/kernel", "dense", "weight", (5, 3), "names"), ("enc/out/bias", "dense", "bias", (5, 3), "names")}
+
+
+def test_keys_of_non_ascii_digits_are_names_not_positions():
+    """A key of a non-ASCII digit ("²", which str.isdigit accepts) crashed the walk in int(); "٣", a decimal digit
+    to int, was made position 3, where nnx.state keys it by the string."""
+    class Heads(nnx.Module):
+        def __init__(self, rngs: nnx.Rngs):
+            self.heads = nnx.Dict({"²": nnx.Linear(2, 2, rngs=rngs), "٣": nnx.Linear(2, 2, rngs=rngs),
+                                   "1": nnx.Linear(2, 2, rngs=rngs)})
+
+    class LinenHeads(nn.Module):
+        def setup(self):
+            self.heads = {"²": nn.Dense(2), "٣": nn.Dense(2)}
+
+        def __call__(self, x):
+            return self.heads["²"](self.heads["٣"](x))
+
+    model = Heads(nnx.Rngs(0))
+    assert {p.key_parts for p in ui.inspect(model).params} == {("heads", 1), ("heads", "²"), ("heads", "٣")}
+    x = jnp.ones((1, 2))
+    variables = LinenHeads().init(jax.random.key(0), x)
+    for options in ({"params": variables, "inputs": (x,)}, {"params": variables}):
+        parts = {p.key_parts for p in ui.inspect(LinenHeads(), **options).params}
+        assert parts == {("heads", "²"), ("heads", "٣")}, sorted(options)
+
+
+def test_a_linen_layer_in_lists_nested_17_deep_is_keyed_and_drawn_as_nnxs():
+    """Linen's reading of a setup's containers stopped 16 deep: a Dense in lists nested 17 deep was keyed by its
+    linen name ('deep_0_..._0', 0) where NNX's twin in nnx.Lists is ('deep', 0, ..., 0), so its portable values
+    differed from NNX's."""
+    depth = 17
+
+    def nest(x: Any, wrap: Any) -> Any:
+        for _ in range(depth):
+            x = wrap([x])
+        return x
+
+    def innermost(x: Any) -> Any:
+        for _ in range(depth):
+            x = x[0]
+        return x
+
+    class Deep(nn.Module):
+        def setup(self):
+            self.deep = nest(nn.Dense(4), list)
+
+        def __call__(self, x):
+            return innermost(self.deep)(x)
+
+    class NDeep(nnx.Module):
+        def __init__(self, rngs: nnx.Rngs):
+            self.deep = nest(nnx.Linear(3, 4, rngs=rngs), nnx.List)
+
+    x = jnp.ones((1, 3))
+    variables = Deep().init(jax.random.key(0), x)
+    twin = NDeep(nnx.Rngs(0))
+    ui.presets.torch.apply(twin, seed=0, portable=True)
+    want = {p.key: p.key_parts for p in ui.inspect(twin).params}
+    assert want[f"deep/{'0/' * depth}weight"] == ("deep",) + (0,) * depth
+    for options in ({"params": variables, "inputs": (x,)}, {"params": variables}):
+        assert {p.key: p.key_parts for p in ui.inspect(Deep(), **options).params} == want, sorted(options)
+        new, _ = ui.presets.torch.apply(Deep(), seed=0, portable=True, **options)
+        layer = innermost(twin.deep)
+        for name in ("kernel", "bias"):
+            ours = new["params"]["deep_" + "_".join(["0"] * depth)][name]
+            np.testing.assert_array_equal(np.asarray(ours), np.asarray(getattr(layer, name).get_value()))
+
+
+def test_a_linen_module_shared_at_the_end_of_a_chain_70_deep_takes_the_rules_for_that_path():
+    """A Dense shared between the root and the leaf of a chain of modules 70 deep: linen's alias paths longer than
+    64 parts were not followed, so a rule for '**/last/kernel' missed it, where NNX's same model takes it."""
+    depth = 70
+
+    class Leaf(nn.Module):
+        last: nn.Module
+
+        def __call__(self, x):
+            return self.last(x)
+
+    class Chain(nn.Module):
+        n: int
+        shared: nn.Module
+
+        def setup(self):
+            self.sub = Chain(self.n - 1, self.shared) if self.n > 1 else Leaf(self.shared)
+
+        def __call__(self, x):
+            return self.sub(x)
+
+    class Root(nn.Module):
+        def setup(self):
+            self.shared = nn.Dense(4)
+            self.chain = Chain(depth, self.shared)
+
+        def __call__(self, x):
+            return self.chain(x)
+
+    class NLeaf(nnx.Module):
+        def __init__(self, last: nnx.Module):
+            self.last = last
+
+    class NChain(nnx.Module):
+        def __init__(self, n: int, shared: nnx.Module):
+            self.sub = NChain(n - 1, shared) if n > 1 else NLeaf(shared)
+
+    class NRoot(nnx.Module):
+        def __init__(self):
+            self.shared = nnx.Linear(4, 4, rngs=nnx.Rngs(0))
+            self.chain = NChain(depth, self.shared)
+
+    plan = ui.Plan().rule(ui.Zeros(), path="**").rule(ui.Ones(), path="**/last/kernel")
+    x = jnp.ones((1, 4))
+    variables = Root().init(jax.random.key(0), x)
+    twin = NRoot()
+    plan.apply(twin, seed=0)
+    assert np.all(np.asarray(twin.shared.kernel.get_value()) == 1.0)
+    leaf = "chain/" + "sub/" * depth + "last/kernel"
+    cases: list[dict[str, Any]] = [{"params": variables, "inputs": (x,)}, {"params": variables}]
+    for options in cases:
+        new, _ = plan.apply(Root(), seed=0, **options)
+        assert np.all(np.asarray(new["params"]["shared"]["kernel"]) == 1.0), sorted(options)
+        assert leaf in {a for p in ui.inspect(Root(), **options).params for a in p.aliases}, sorted(options)
+
+
+def test_a_bare_tree_names_the_flax_layers_whose_kernel_rank_cannot_tell_one_layer_from_a_stack():
+    """In a bare tree a DenseGeneral((4, 16))'s (64, 4, 16) kernel and an nn.scan'd Conv_0's (3, 3, 3, 32, 32)
+    kernel (bias (3, 32)) were read as one layer's (half Flax's std, a 3-D conv) without a word, where the module
+    read without inputs= names them: now the bare tree's warning names them too; a Conv of a one-axis bias is
+    one layer and is not named."""
+    class Block(nn.Module):
+        @nn.compact
+        def __call__(self, x, _):
+            return nn.Conv(8, (3, 3))(x), None
+
+    class Model(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            x = nn.Conv(8, (1, 1))(x)
+            x = nn.scan(Block, variable_axes={"params": 0}, split_rngs={"params": True}, length=3)(name="s")(x, None)[0]
+            return nn.DenseGeneral((4, 16), axis=(-3, -2, -1))(x)
+
+    tree = jax.eval_shape(Model().init, jax.random.key(0), jnp.ones((1, 4, 4, 3)))
+    with pytest.warns(UserWarning, match=r"2 submodules of the variables tree .* \(DenseGeneral_0, s/Conv_0\): .* "
+                                         r"inputs=example_inputs"):
+        ui.inspect(tree)
+
+
+def test_a_to_linen_module_read_with_inputs_is_named_without_asking_for_the_inputs_already_given():
+    """An NNX module inside linen (nnx.bridge.to_linen) is no linen module, so a traced call does not reach it:
+    the warning still told the user to pass inputs=, which they had passed. It now says the call was traced and
+    points to the NNX module itself; without inputs= it still asks for them."""
+    from flax.nnx import bridge
+
+    class Block(nnx.Module):
+        def __init__(self, rngs: nnx.Rngs):
+            self.b = nnx.LinearGeneral(8, (2, 4), rngs=rngs)
+
+        def __call__(self, x):
+            return self.b(x)
+
+    class Outer(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            return bridge.to_linen(Block)(x)
+
+    x = jnp.ones((1, 8))
+    variables = Outer().init(jax.random.key(0), x)
+    for inputs in ((x,), None):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ui.inspect(Outer(), params=variables, inputs=inputs)
+        messages = [str(w.message) for w in caught if "ToLinen_0/b" in str(w.message)]
+        assert len(messages) == 1, messages
+        assert ("Pass inputs=" in messages[0]) == (inputs is None), messages[0]
+        assert ("although the call on inputs= was traced" in messages[0]) == (inputs is not None), messages[0]

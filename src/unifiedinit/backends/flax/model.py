@@ -123,14 +123,20 @@ def _general_axes(layer: Any) -> tuple[int, int, int]:
     return count(getattr(layer, "batch_dims", ())), count(getattr(layer, "axis", -1)), count(layer.features)
 
 
-_LIST_NAME = re.compile(r"(.+)_(\d+)$")
+_LIST_NAME = re.compile(r"(.+)_([0-9]+)$")  # ASCII digits: a name like "layers_٣" is a name, as NNX keys it
 
 
 def _key_part(part: Any) -> tuple[Any, ...]:
-    """An NNX path part as key parts: positions in an ``nnx.List`` (or a list) become ints."""
+    """An NNX path part as key parts: positions in an ``nnx.List`` (or a list) become ints. Only ASCII decimal
+    digits make a position: ``str.isdigit`` is true of "²", which ``int`` refuses, and "٣" is a name to NNX."""
     if isinstance(part, int):
         return (part,)
-    return (int(part),) if str(part).isdigit() else (str(part),)
+    return (int(part),) if _is_position(str(part)) else (str(part),)
+
+
+def _is_position(text: str) -> bool:
+    """Is ``text`` a list position as linen and NNX write one: ASCII decimal digits only."""
+    return text.isascii() and text.isdecimal()
 
 
 def _linen_key_parts(paths: Iterable[tuple[str, ...]], sequential: Iterable[tuple[str, ...]] = (),
@@ -204,7 +210,9 @@ def _held(module: Any, path: tuple[str, ...]) -> tuple[dict[str, tuple[Any, ...]
     except TypeError:
         return held, aliases
 
-    def visit(name: str, parts: tuple[Any, ...], value: Any, depth: int) -> None:
+    def visit(name: str, parts: tuple[Any, ...], value: Any, above: frozenset[int]) -> None:
+        """Record ``value`` if it is a module, else the modules in it (a container at any depth; ``above``: the
+        ids of the containers it sits in, so that one holding itself is not visited forever)."""
         if isinstance(value, nn.Module):
             scope = value.scope
             where = tuple(str(x) for x in scope.path) if scope is not None else path + (str(value.name),)
@@ -213,21 +221,24 @@ def _held(module: Any, path: tuple[str, ...]) -> tuple[dict[str, tuple[Any, ...]
             elif path[:len(where)] != where:  # not the module itself or one above it (a parent reference)
                 held[name], aliases[name] = parts, where
             return
+        ident = id(cast(object, value))
+        if ident in above:
+            return
         items: Iterable[tuple[Any, Any]] = value.items() if is_mapping(value) else \
             enumerate(cast("Sequence[Any]", value)) if isinstance(value, (list, tuple)) else ()
         for key, child in items:
-            if depth < 16 and isinstance(key, (int, str)) and not isinstance(key, bool):
-                visit(f"{name}_{key}", parts + _key_part(key), child, depth + 1)
+            if isinstance(key, (int, str)) and not isinstance(key, bool):
+                visit(f"{name}_{key}", parts + _key_part(key), child, above | {ident})
 
     for attribute, value in list(attributes.items()):
         if not attribute.startswith("_") and attribute not in ("parent", "scope"):
-            visit(attribute, (attribute,), value, 0)
+            visit(attribute, (attribute,), value, frozenset())
     return held, aliases
 
 
 def _class_of_name(name: str) -> str:
     head, _, tail = name.rpartition("_")
-    return head if tail.isdigit() and head else name
+    return head if _is_position(tail) and head else name
 
 
 def _stacked(shape: tuple[int, ...], seen: tuple[int, ...] | None, expected: int | None) -> tuple[int, ...]:
@@ -576,17 +587,19 @@ def _walk_tree(tree: Mapping[str, Any], layers: Mapping[tuple[str, ...], _Layer]
     # a module an attribute shares with another (self.dec = self.enc) has its variables at one path: each is
     # reached under the other path too, as torch's and NNX's shared modules are, and tied below
     # (an alias of a module that itself holds one, or is held by one, reaches paths through both: repeated until
-    # no new path is reached; a path deeper than any tree, from modules that hold each other, is not followed)
-    reached: list[tuple[tuple[str, ...], tuple[str, ...]]] = \
-        list(dict.fromkeys((path, path) for _, path, _, _, _ in places))  # (a path it is reached by, its place)
-    known, new = set(reached), reached
+    # no new path is reached, however long; a path through one module twice, from modules that hold each other,
+    # is a cycle and not followed)
+    # (a path it is reached by, its place) -> the places of the modules the path passes through, the root first
+    reached: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[tuple[str, ...], ...]] = \
+        {(path, path): tuple(path[:i] for i in range(len(path) + 1)) for _, path, _, _, _ in places}
+    new = dict(reached)
     while new:
-        new = list(dict.fromkeys((to, home) for at, layer in layers.items() for name, where in layer.aliases.items()
-                                 for path, home in new if path[:len(where)] == where
-                                 for to in [at + (name,) + path[len(where):]]
-                                 if len(to) <= 64 and (to, home) not in known))
-        known.update(new)
-        reached += new
+        new = {(to, home): trail for at, layer in layers.items() for name, where in layer.aliases.items()
+               for (path, home), passed in new.items() if path[:len(where)] == where
+               for to, trail in [(at + (name,) + path[len(where):],
+                                  tuple(at[:i] for i in range(len(at) + 1)) + passed[len(where):])]
+               if len(set(trail)) == len(trail) and (to, home) not in reached}
+        reached.update(new)
     parts = _linen_key_parts((path for path, _ in reached),
                              [at for at, layer in layers.items() if layer.cls == "Sequential"], members)
     homes: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
@@ -679,45 +692,66 @@ def _linen_layers(module: Any, variables: Mapping[str, Any], inputs: Any) -> dic
     return layers
 
 
-def _nnx_modules(module: object, nnx: Any, path: tuple[Any, ...] = (), parts: tuple[Any, ...] = ()
-                 ) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], object]]:
-    """(path, key parts, module) for an NNX module and its submodules, in assignment order; a module reachable
-    twice (shared) is yielded under both paths (its variables are tied)."""
-    yield path, parts, module
+def _nnx_modules(module: object, nnx: Any, path: tuple[Any, ...] = (), parts: tuple[Any, ...] = (),
+                 ancestors: frozenset[int] = frozenset()
+                 ) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], object | None, dict[str, nnx.Variable[Any]]]]:
+    """(path, key parts, module, its variables by name) for an NNX module and its submodules, in assignment order; a
+    module reachable twice (shared) is yielded under both paths (its variables are tied). Plain containers (lists,
+    tuples and dicts: ``nnx.data``'s, a ``pytree=False`` module's, ``bridge.ToNNX``'s dict of a linen submodule's
+    variables) are walked at any depth, as ``nnx.state`` walks them: the variables one holds are yielded with its
+    path and no module (the layer is then known by its name, ``Dense_0``). ``ancestors``: the ids of the modules and
+    containers above, so that one holding itself is not walked forever."""
+    variables = {name: x for name, x in vars(module).items() if _is_variable(x)}
+    yield path, parts, module, variables
     transparent = type(module).__name__ == "Sequential"  # nnx.Sequential's layers list: positions, as torch's
     # nnx.RNN's cell is the RNN's layer itself, keyed as the RNN (as a Keras RNN's cell is, and as torch's cell
     # is its RNN's layer 0), so an RNN of a stacked-gate cell gets the torch cell's values
     rnn = getattr(nnx, "RNN", None)
     scanned = isinstance(rnn, type) and isinstance(module, rnn)
+    above = ancestors | {id(module)}
+
+    def held(value: Any, here: tuple[Any, ...], above: frozenset[int]
+             ) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], object | None, dict[str, nnx.Variable[Any]]]]:
+        key = tuple(x for p in here for x in _key_part(p))
+        if isinstance(value, nnx.Module):
+            if (transparent and key[:1] == ("layers",)) or (scanned and key == ("cell",)):
+                key = key[1:]
+            if id(value) not in above:
+                yield from _nnx_modules(value, nnx, path + here, parts + key, above)
+            return
+        ident = id(cast(object, value))
+        items: list[tuple[Any, Any]] = list(cast("dict[Any, Any]", value).items()) if isinstance(value, dict) else \
+            list(enumerate(cast("Sequence[Any]", value))) if is_sequence(value) else []
+        if not items or ident in above:
+            return
+        found = {str(k): x for k, x in items if _is_variable(x)}
+        if found:
+            yield path + here, parts + key, None, found
+        for k, x in items:
+            if not _is_variable(x):
+                yield from held(x, here + (k,), above | {ident})
+
     for name, value in vars(module).items():
-        if name.startswith("_object__") or name.startswith("_pytree__"):  # NNX's own bookkeeping, no submodule
-            continue
-        items: Iterable[tuple[Any, Any]] = (value.items() if is_mapping(value) and isinstance(value, dict) else
-                                            enumerate(value) if is_sequence(value) else [(None, value)])
-        for sub, item in items:
-            if isinstance(item, nnx.Module):
-                here = (name,) if sub is None else (name, sub)
-                key = tuple(x for p in here for x in _key_part(p))
-                if (transparent and key[:1] == ("layers",)) or (scanned and key == ("cell",)):
-                    key = key[1:]
-                yield from _nnx_modules(item, nnx, path + here, parts + key)
+        # NNX's own bookkeeping holds no submodule; a module's own variables are yielded with it
+        if not (name.startswith("_object__") or name.startswith("_pytree__") or _is_variable(value)):
+            yield from held(value, (name,), above)
 
 
 def _walk_nnx(model: Any) -> list[tuple[Param, Any]]:
     from flax import nnx
     modules = list(_nnx_modules(model, nnx))
-    layers = {tuple(map(str, path)): _Layer(type(m).__name__, m) for path, _, m in modules}
+    layers = {tuple(map(str, path)): _Layer(type(m).__name__, m) for path, _, m, _ in modules if m is not None}
     found: list[tuple[Param, Any]] = []
     known: list[dict[tuple[str, ...], frozenset[Stack]]] = []  # read once, when a module of the user's asks
 
     def around(path: tuple[str, ...]) -> Stack:
         if not known:
-            known.append(_nnx_stacks([(tuple(map(str, at)), m) for at, _, m in modules]))
+            known.append(_nnx_stacks([(tuple(map(str, at)), m) for at, _, m, _ in modules if m is not None]))
         return innermost_stack(known[0].get(path[:i], frozenset()) for i in range(len(path), -1, -1))
 
-    for at, parts, module in modules:
+    for at, parts, _, held in modules:
         path = tuple(map(str, at))
-        variables = {k: x for k, x in vars(module).items() if _is_variable(x) and _is_array(x.get_value())}
+        variables = {k: x for k, x in held.items() if _is_array(x.get_value())}
         own = {k: tuple(x.get_value().shape) for k, x in variables.items()}
         for name, var in variables.items():
             # every nnx.Param (a whole-number one is refused by a rule that draws, not skipped); of the other
@@ -781,17 +815,19 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
     if is_mapping(model):
         found = _walk_tree(model)
         # a 2-D kernel under an unknown name is a dense layer's; one of more axes may be a conv's, a DenseGeneral's
-        # or a stack's, which names cannot tell apart
+        # or a stack's, which names cannot tell apart, and so may a Flax layer's whose rank is free (a
+        # DenseGeneral's (64, 4, 16) kernel, an nn.scan'd Conv_0's (3, 3, 3, 32, 32))
         guessed = sorted({p.path.rsplit("/", 1)[0] for p, handle in found
                           if handle[0] == "params" and p.path.endswith("/kernel") and len(p.shape) > 2
-                          and not any(_CLASS_KINDS.get(_class_of_name(part)) for part in p.path.split("/")[:-1])})
+                          and not any(_CLASS_KINDS.get(_class_of_name(part)) for part in p.path.split("/")[:-1])}
+                         | {"/".join(at) for at in _rank_guessed(found)})
         if guessed:
             import warnings
-            warnings.warn(f"{len(guessed)} submodules of the variables tree have names that are no Flax class and "
-                          f"kernels of more than 2 axes ({', '.join(guessed[:4])}{', ...' if len(guessed) > 4 else ''}"
-                          "): their kinds, fans and stacked axes are guessed from names and shapes. Pass the "
-                          "module to read them exactly: plan.apply(module, params=tree, inputs=example_inputs).",
-                          stacklevel=6)
+            warnings.warn(f"{len(guessed)} submodules of the variables tree have kernels of more than 2 axes under "
+                          f"names that are no Flax class, or of a rank that does not tell one Flax layer from a "
+                          f"stack of them ({', '.join(guessed[:4])}{', ...' if len(guessed) > 4 else ''}): their "
+                          "kinds, fans and stacked axes are guessed from names and shapes. Pass the module to read "
+                          "them exactly: plan.apply(module, params=tree, inputs=example_inputs).", stacklevel=6)
         return found
     import flax.linen as nn
     if isinstance(model, nn.Module):
@@ -801,22 +837,23 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
         _check_params(params)
         layers = _linen_layers(model, params, inputs)
         found = _walk_tree(params, layers)
-        shapes: dict[tuple[str, ...], dict[str, tuple[int, ...]]] = {}
-        for p, (collection, at, name) in found:
-            if collection == "params":
-                shapes.setdefault(at, {})[name] = p.shape
         # known by name only: a module of no Flax class, or of one whose kernel's rank is no layer's alone (a
         # Conv's (6, 3, 3, 16, 16) may be a 3-D conv or six 2-D ones under nn.scan: names cannot tell)
+        ranked = _rank_guessed(found)
         guessed = sorted({"/".join(at) for p, (_, at, _) in found if p.inferred and
-                          (_class_of_name(at[-1] if at else "") not in _CLASS_KINDS or
-                           _rank_unknown(_class_of_name(at[-1]), shapes.get(at, {})))})
+                          (_class_of_name(at[-1] if at else "") not in _CLASS_KINDS or at in ranked)})
         if guessed:
             import warnings
-            warnings.warn(f"{len(guessed)} submodules of {type(model).__name__} are defined inside a compact "
-                          f"__call__ and known by their names only ({', '.join(guessed[:4])}"
+            # with inputs= the traced call reached every linen module: the rest are no linen modules (an NNX
+            # module inside nnx.bridge.to_linen) or are read from names by their rank, and more inputs cannot help
+            why, advice = ("are known by their names only although the call on inputs= was traced", "Apply the "
+                           "plan to such a layer's own module (an NNX module before nnx.bridge.to_linen wraps it) "
+                           "to read it exactly.") if inputs is not None else \
+                ("are defined inside a compact __call__ and known by their names only", "Pass inputs=(example "
+                 "arguments of __call__) to read the module tree exactly.")
+            warnings.warn(f"{len(guessed)} submodules of {type(model).__name__} {why} ({', '.join(guessed[:4])}"
                           f"{', ...' if len(guessed) > 4 else ''}): their kinds, fans and stacked axes (nn.scan, "
-                          f"nn.vmap) are guessed from names and shapes. Pass inputs=(example arguments of __call__) "
-                          f"to read the module tree exactly.", stacklevel=6)
+                          f"nn.vmap) are guessed from names and shapes. {advice}", stacklevel=6)
         return found
     from flax import nnx
     if not isinstance(model, nnx.Module):
@@ -901,6 +938,16 @@ def _rank_unknown(cls: str, own: Mapping[str, tuple[int, ...]]) -> bool:
         return False
     bias = own.get("bias")
     return not (cls in ("Conv", "ConvTranspose") and bias is not None and len(bias) == 1)
+
+
+def _rank_guessed(found: Iterable[tuple[Param, _Place]]) -> set[tuple[str, ...]]:
+    """The module paths of a linen walk's parameters whose Flax class (by name) leaves their kernel's rank
+    ambiguous (``_rank_unknown``): their fans and stacked axes are guessed."""
+    shapes: dict[tuple[str, ...], dict[str, tuple[int, ...]]] = {}
+    for p, (collection, at, name) in found:
+        if collection == "params":
+            shapes.setdefault(at, {})[name] = p.shape
+    return {at for at, own in shapes.items() if at and _rank_unknown(_class_of_name(at[-1]), own)}
 
 
 class _Target(JaxTarget):
