@@ -1389,3 +1389,28 @@ def test_a_to_linen_module_read_with_inputs_is_named_without_asking_for_the_inpu
         assert len(messages) == 1, messages
         assert ("Pass inputs=" in messages[0]) == (inputs is None), messages[0]
         assert ("although the call on inputs= was traced" in messages[0]) == (inputs is not None), messages[0]
+
+
+@pytest.mark.parametrize("attribute", ["z_head", "lm_head"])
+def test_a_table_a_head_holds_under_the_embeddings_own_name_is_the_embeddings(attribute):
+    """An NNX head holding its embedding's table as ``self.embedding``: the embedding layer owns the tied table
+    whatever the head's attribute sorts as, so ``presets.flax`` draws it as Flax's Embed does. With the head at
+    ``lm_head`` (sorting first) the head, a layer of kind other that no rule matches, owned it, and the table kept
+    its values without a word."""
+    class Head(nnx.Module):
+        def __init__(self, table: Any) -> None:
+            self.embedding = table
+
+    class LM(nnx.Module):
+        def __init__(self) -> None:
+            self.token_embedding = nnx.Embed(500, 32, rngs=nnx.Rngs(0))
+            setattr(self, attribute, Head(self.token_embedding.embedding))
+
+    model = LM()
+    model.token_embedding.embedding.value = jnp.full((500, 32), 7.0)
+    assert [(p.path, p.kind) for p, _ in F.walk(model)] == [("token_embedding/embedding", "embedding")]
+    ui.presets.flax.apply(model, seed=0)
+    # Flax's Embed: variance_scaling(1, "fan_in", "normal", out_axis=0) of a (500, 32) table, N(0, 1/32);
+    # one check at ALPHA: a false alarm once in 10,000 runs
+    table = np.asarray(model.token_embedding.embedding.value)
+    assert stats.check(table, ui.Normal(0, 32 ** -0.5), alpha=ALPHA)

@@ -464,8 +464,13 @@ def _owns_before(p: Param, owner: Param, where: Callable[[Param], str] | None = 
     both have one path (a Keras variable's, whichever layer holds it), the paths they were reached by
     (``_reached``) are compared. ``where(p)``, where given, is the path compared in place of ``p.path`` (linen's
     ``blocks_1`` is torch's ``blocks/1``)."""
-    if (p.role == "embedding") != (owner.role == "embedding"):
-        return p.role == "embedding"
+    # an embedding layer's table first, then any table: a tied head may hold it under the embedding's own name
+    # (an NNX head's ``self.embedding = embed.embedding``), so the role alone would leave the order to the paths
+    def table(q: Param) -> int:  # 2: an embedding layer's table, 1: a table another layer holds, 0: no table
+        return (q.role == "embedding") + (q.role == "embedding" and q.kind == "embedding")
+
+    if table(p) != table(owner):
+        return table(p) > table(owner)
     if where is not None:
         return _path_order(where(p)) < _path_order(where(owner))
     if p.path == owner.path:
