@@ -8,6 +8,7 @@ Each KS check is at level 1e-4 (a correct sampler fails it with probability 1e-4
 import importlib.util
 import math
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -380,6 +381,42 @@ def test_a_refused_parameter_keeps_its_values():
     with pytest.raises(ValueError, match="Eye"):
         ui.Eye().to_mxnet()(mx.init.InitDesc("c_weight"), arr)
     assert np.all(arr.asnumpy() == 7.0)
+
+
+def test_a_refusal_under_net_initialize_names_the_parameter_its_shape_and_the_spec():
+    # Gluon hands the initializer only the array and its name: the message must say which parameter it refused
+    from unifiedinit._validate import RankError
+    net = gluon.nn.Sequential()
+    net.add(gluon.nn.Dense(3, in_units=4), gluon.nn.Conv1D(2, 3, in_channels=2))
+    conv = net[1].weight.name
+    with pytest.raises(RankError, match=rf"^SpecInitializer: cannot initialize {conv} \(shape \(2, 2, 3\), layout "
+                       r"'mxnet'\) with Eye\(gain=1\.0\): Eye: needs a tensor with exactly 2 dimensions"):
+        net.initialize(ui.Eye().to_mxnet())
+    with pytest.raises(TypeError, match=r"cannot initialize c_weight \(shape \(2, 2\), .*\) with Normal\(.*int32"):
+        ui.Normal().to_mxnet()(mx.init.InitDesc("c_weight"), nd.ones((2, 2), dtype="int32"))
+
+
+@pytest.mark.parametrize("shape", [(2.5, 3), (-1, 3), (2, "3"), None])
+def test_sample_refuses_what_is_no_shape_as_the_other_backends_do(shape):
+    # the shared validator's own refusal: int() truncated 2.5 and MXNet raised its own error for -1
+    from unifiedinit.layout import check_shape
+    with pytest.raises((TypeError, ValueError)) as expected:
+        check_shape(shape)
+    with pytest.raises(expected.type, match=f"^{re.escape(str(expected.value))}$"):
+        M.sample(ui.Normal(), shape)
+
+
+def test_sample_of_the_scalar_shape_is_a_0d_array_of_mxnets_draw():
+    # exact: a determined spec gives the reference's value; a random one MXNet's first draw after the seed, which
+    # a (1,) array holds too; the caller's shape mode is left as it was
+    got = M.sample(ui.Constant(0.5), (), dtype="float64")
+    assert got.shape == () and got.dtype == np.float64
+    np.testing.assert_array_equal(got, ui.sample(ui.Constant(0.5), (), dtype="float64"))
+    for spec in (ui.Normal(), ui.TruncatedNormal(), ui.Uniform(-1.0, 1.0)):
+        x = M.sample(spec, (), seed=3)
+        assert x.shape == () and x.dtype == np.float32
+        np.testing.assert_array_equal(x, M.sample(spec, (1,), seed=3).reshape(()))
+    assert not mx.util.is_np_shape()
 
 
 def test_importing_the_backend_leaves_numpy_as_it_was():

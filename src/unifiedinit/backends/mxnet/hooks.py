@@ -31,7 +31,7 @@ from typing import Any
 from ... import _validate as v
 from ... import draws as D
 from ...convert import refuse_unknown_keywords
-from ...layout import LayoutLike, TensorInfo, get_layout, vector_fans
+from ...layout import LayoutLike, TensorInfo, check_shape, get_layout, vector_fans
 from ...portable import portable_option
 from ...samplers import draw as sampled
 from ...serialize import from_dict
@@ -78,6 +78,12 @@ class SpecInitializer(_Initializer):
     to one parameter, the spec applies whatever the name. ``dumps()`` gives ``["specinitializer", {"spec": {...},
     "layout": "mxnet"}]`` and ``mx.init.create(dumps)`` rebuilds an equal initializer, spec included.
 
+    A refusal is per array. Gluon's ``net.initialize(init, force_reinit=True)`` goes through the parameters one at
+    a time and drops each one's values before it calls the initializer (MXNet's own initializers fare the same), so
+    when the spec refuses a parameter, those before it already hold their new values and the refused one holds none
+    until it is initialized again. ``ui.Plan(...).apply(net)`` checks every parameter before it writes any and puts
+    them all back when a write fails: all or nothing.
+
     Args:
         spec: a unifiedinit spec, or the plain dict of ``spec.to_dict()`` (as ``dumps()`` holds it).
         layout: a registered layout's name (it is part of ``dumps()``): "mxnet" (default: fans from storage
@@ -92,6 +98,8 @@ class SpecInitializer(_Initializer):
         ValueError: a spec dict that names no registered spec; an unknown layout name; a keyword other than these
             three (a dumps() string with a misspelt one, ``layuot``); a ``portable`` dict with a key other than
             seed, key, stream. When it initializes: a shape the spec cannot fill, or values the dtype cannot hold.
+            When it initializes, either names the parameter, its shape and the spec ("SpecInitializer: cannot
+            initialize conv0_weight (shape (2, 2, 3), layout 'mxnet') with Eye(): ...").
 
     Examples:
         >>> import unifiedinit as ui
@@ -133,11 +141,18 @@ class SpecInitializer(_Initializer):
         v.representable(draw, dtype)
         return draw
 
-    def _apply(self, arr: Any) -> None:
+    def _apply(self, arr: Any, name: str | None = None) -> None:
+        """Fill ``arr``; ``name``: the parameter's, which a refusal then names (Gluon's own message names none)."""
         arr = as_nd(arr)
         shape = tuple(int(s) for s in arr.shape)
         dtype = dtype_name(arr.dtype)
-        draw = self.lower(shape, dtype)
+        try:
+            draw = self.lower(shape, dtype)
+        except (TypeError, ValueError) as err:
+            if name is None:
+                raise
+            raise type(err)(f"SpecInitializer: cannot initialize {name} (shape {shape}, layout {self.layout.name!r}) "
+                            f"with {v.shown(self.spec, v.DRAW_SHOWN)}: {err}") from None
         if self.portable is not None:  # the portable values; MXNet's RNG is not used
             layer_fans = vector_fans(shape) if len(shape) < 2 and self.spec.fan_based else None
             arr[:] = mx.nd.array(self.portable.values(self.spec, shape, self.layout, dtype, layer_fans),
@@ -157,7 +172,7 @@ class SpecInitializer(_Initializer):
             if name.endswith(_ONE_SUFFIXES):
                 arr[:] = 1.0
                 return
-        self._apply(arr)
+        self._apply(arr, str(desc))
 
     @staticmethod
     def _is_global(desc: Any) -> bool:
@@ -177,7 +192,7 @@ class SpecInitializer(_Initializer):
 
     def _init_default(self, desc: Any, arr: Any) -> None:
         """A name MXNet has no rule for (its own initializers raise): the spec."""
-        self._apply(arr)
+        self._apply(arr, str(desc))
 
     def __repr__(self) -> str:  # MXNet's verbose log shows it: whether the values are portable too
         shown = f", portable={self.portable!r}" if self.portable is not None else ""
@@ -239,11 +254,12 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
     The values are those ``SpecInitializer`` writes into a new ``mx.nd`` array of ``shape`` and ``dtype`` (on the
     CPU) after ``mx.random.seed(seed)``, as a parameter named "weight": the hook the comparison report and the
     cross-framework tests use. MXNet cannot hold an empty array: a shape with a 0 is checked as any other and
-    comes back as zeros.
+    comes back as zeros; the scalar shape ``()`` is drawn as a 0-d array in MXNet's NumPy shape mode, which holds
+    one (its legacy shapes read ``()`` as unknown).
 
     Args:
         spec: a unifiedinit spec.
-        shape: the tensor's shape, a tuple of ints.
+        shape: the tensor's shape, a tuple of non-negative ints (NumPy integers too).
         layout: a registered layout's name or a ``ui.Layout`` (its name is used); default "mxnet".
         seed: the seed given to ``mx.random.seed``, an integer in [0, 2**64) (a NumPy integer too; this sets
             MXNet's global RNG).
@@ -254,9 +270,10 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
         A NumPy array of ``shape`` and ``dtype``.
 
     Raises:
-        TypeError: ``spec`` is not a spec; a random spec with an integer dtype; a ``seed`` that is no integer.
-        ValueError: a ``seed`` outside [0, 2**64); an unknown layout or ``dtype`` name, or one MXNet cannot hold
-            ("bfloat16", "int16", ...); a shape the spec cannot fill; values the dtype cannot hold (``dtype`` not a string is a TypeError).
+        TypeError: ``spec`` is not a spec; a random spec with an integer dtype; a ``seed`` that is no integer;
+            ``shape`` is not a sequence of ints (a size 2.5); ``dtype`` is not a string.
+        ValueError: a ``seed`` outside [0, 2**64); a negative size; an unknown layout or ``dtype`` name, or one MXNet
+            cannot hold ("bfloat16", "int16", ...); a shape the spec cannot fill; values the dtype cannot hold.
 
     Examples:
         >>> import unifiedinit as ui
@@ -275,15 +292,18 @@ def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "mxnet", 
         raise ValueError(f"sample: parameter 'dtype' must be a dtype MXNet holds ({', '.join(MXNET_DTYPES)}); "
                          f"got {dtype!r}")
     import numpy as np
-    shape = tuple(int(s) for s in shape)
+    shape = check_shape(shape)  # int() would truncate a size of 2.5, and MXNet's message for -1 names nothing
     name: Any = getattr(layout, "name", layout)
+    init = SpecInitializer(spec, layout=name)
     if 0 in shape:  # MXNet's NDArrays read a 0 as "unknown" and cannot hold an empty tensor: nothing to draw
-        SpecInitializer(spec, layout=name).lower(shape, dtype)  # but the same checks as anywhere else
+        init.lower(shape, dtype)  # but the same checks as anywhere else
         return np.zeros(shape, dtype=dtype)
     mx.random.seed(seed)
-    arr = mx.nd.zeros(shape, dtype=dtype)
-    SpecInitializer(spec, layout=name)._init_weight("weight", arr)
-    return np.asarray(arr.asnumpy())
+    # a scalar: only NumPy shape mode holds a 0-d NDArray (a shape already in that mode is left in it)
+    with mx.util.np_shape(shape == () or mx.util.is_np_shape()):
+        arr = mx.nd.zeros(shape, dtype=dtype)
+        init._apply(arr)
+        return np.asarray(arr.asnumpy())
 
 
 # ------------------------------------------------------------------------- one array, for the conformance suite
