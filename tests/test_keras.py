@@ -965,6 +965,24 @@ def test_a_tied_heads_table_is_the_embeddings_whatever_the_heads_attribute_sorts
     assert stats.check(numpy(model.token_embedding.embeddings), ui.Uniform(-0.05, 0.05), alpha=ALPHA)
 
 
+class _PositionEmbedding(layers.Layer):
+    """A learned position table as keras_hub's PositionEmbedding holds it: a plain layer's own ``embeddings``."""
+
+    def build(self, input_shape: Any) -> None:
+        self.embeddings = self.add_weight(name="embeddings", shape=(16, 8))
+
+
+def test_a_plain_layers_own_embeddings_table_keeps_the_embedding_role():
+    """A table a plain layer holds as its own ``embeddings`` (keras_hub's PositionEmbedding) is an embedding by its
+    name, so ``role="embedding"`` rules and its key read it as one, as before a tied head's table was left to the
+    embedding layer by ownership rather than by role."""
+    layer = _PositionEmbedding()
+    layer.build((None, 4))
+    (p, _), = ui.backends.keras.walk(layer)
+    assert p.role == "embedding"
+    assert not ui.inspect(layer, ui.Plan().rule(ui.Zeros(), role="embedding")).unmatched
+
+
 class _QKNormAttention(layers.MultiHeadAttention):
     """MultiHeadAttention with a QK-norm: a LayerNormalization of its own beside its projections."""
 

@@ -741,3 +741,12 @@ def test_check_tests_the_variance_of_a_sparse_tensors_normal_values():
     verdict = stats.check(x * 1.02, spec)
     assert not verdict and verdict.var_p is None
     assert any(r.startswith("variance p=") and "<= alpha/2=5e-05" in r for r in verdict.reasons), verdict.reasons
+
+
+def test_an_orthogonal_matrix_whose_entries_are_subnormal_in_float16_passes():
+    # Orthogonal(1e-5) rounded to float16: its entries (about 4e-7) are subnormal there, rounded by an absolute
+    # amount, which the structure check allows beside the relative rounding; a correct sample fails with
+    # probability at most alpha = 1e-4 (the seed is fixed)
+    x = ui.sample(ui.Orthogonal(1e-5), (512, 512), seed=3, dtype="float32").astype(np.float16)
+    verdict = stats.check(x, ui.Orthogonal(1e-5))
+    assert verdict, str(verdict)

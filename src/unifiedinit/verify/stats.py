@@ -1300,10 +1300,13 @@ def _not_orthonormal(a: np.ndarray, gain: float, dtype: str) -> str | None:
     Rounding each entry moves an entry of a @ a.T by at most (2u + u^2) gain^2 (u the unit roundoff; Cauchy-Schwarz
     on rows of norm gain); a float32 QR adds about 0.4 eps sqrt(n) (measured up to 4096 x 4096 for torch and JAX),
     allowed 4 eps sqrt(n). A Gaussian matrix of the same scale is off by about 1 / sqrt(n) (0.09 at 4096 x 4096).
-    The row norms are checked first, so a matrix that is not orthogonal costs one pass over its values."""
+    The row norms are checked first, so a matrix that is not orthogonal costs one pass over its values. Entries
+    small enough to be subnormal in the dtype (float16 at gain 1e-5) are rounded by up to half its smallest number
+    instead, which moves an entry of a @ a.T by at most 2 sqrt(n) gain times that (Cauchy-Schwarz again)."""
     u = _EPS.get(dtype, _EPS["float32"]) / 2
     g2 = gain * gain
-    tol = (2 * u + u * u + 4 * _EPS["float32"] * math.sqrt(a.shape[1])) * g2
+    tol = (2 * u + u * u + 4 * _EPS["float32"] * math.sqrt(a.shape[1])) * g2 + \
+        _TINY.get(dtype, 0.0) * math.sqrt(a.shape[1]) * abs(gain)
     off = float(np.max(np.abs(np.einsum("ij,ij->i", a, a) - g2)))
     if off <= tol:
         gram = a @ a.T

@@ -86,9 +86,9 @@ def _kind(layer: Any, parent: Any) -> tuple[str, str]:
 #: draws it with the layer's ``embeddings_initializer``, as the ``embeddings``
 REVERSE_EMBEDDING = Layout("keras_reverse_embedding", (0,), (1,), framework="keras", canonical="torch_embedding")
 
-#: roles by a variable's name, whatever its layer's kind: an embedding table's name ("embeddings") is read only in
-#: an embedding layer (``walk``'s ``role_of``), since a tied head that tracks the table holds it under that name too
-_ROLES = {"kernel": "weight", "bias": "bias", "gamma": "scale", "beta": "shift",
+#: roles by a variable's name, whatever its layer's kind (a layer's own "embeddings" table is one, as keras_hub's
+#: PositionEmbedding's; a tied head that tracks an Embedding's table leaves it to the embedding: ``params.tie``)
+_ROLES = {"kernel": "weight", "bias": "bias", "embeddings": "embedding", "gamma": "scale", "beta": "shift",
           "scale": "scale", "moving_mean": "running_mean", "moving_variance": "running_var", "alpha": "slope",
           "recurrent_kernel": "recurrent_weight", "depthwise_kernel": "weight", "pointwise_kernel": "weight",
           # BatchNormalization(renorm=True): its moving and renorm statistics start at 0 (means) and 1 (stddevs)
@@ -297,11 +297,8 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
 
         def role_of(name: str, floating: bool) -> str:
             role = info.roles[name] if info is not None and name in info.roles else _ROLES.get(name, "other")
-            # an embedding layer's table, and ReversibleEmbedding(tie_weights=False)'s output table (dim, num); the
-            # same variable tracked by another layer (a tied head) is not that layer's embedding, so that the
-            # embedding layer owns it (params.tie) and presets draw it as an embedding
-            if kind == "embedding" and name in ("embeddings", "reverse_embeddings") and role == "other":
-                role = "embedding"
+            if kind == "embedding" and name == "reverse_embeddings" and role == "other":
+                role = "embedding"  # ReversibleEmbedding(tie_weights=False)'s output table: an embedding's, (dim, num)
             # a quantized layer's integer kernel and every float variable that is not its kernel, bias, table or
             # LoRA factor (scales, zero points, amax histories, int4's g_idx, AWQ's awq_scales) are its
             # quantization state, which no catch-all rule writes: a new mode's names need no list here
