@@ -432,6 +432,30 @@ def test_user_candidates_are_tried_and_named():
     assert row.source == "mine" and row.spec == ui.Normal(0.3, 0.05) and row.p > ALPHA, row
 
 
+def test_sparse_and_delta_orthogonal_candidates_are_tested_by_their_structure():
+    """A Sparse or DeltaOrthogonal candidate was not testable (no row named it); ``stats.structure`` tests both,
+    so torch's own ``sparse_`` and JAX's delta-orthogonal layout are named by the candidate that gives them, and a
+    sparse tensor with a column's zeros moved is not."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(200, 100, bias=False)  # weight (100, 200): 30 zeros in each of its 200 columns
+    torch.nn.init.sparse_(layer.weight, 0.3, std=0.01)
+    sparse = ui.Plan().rule(ui.Sparse(0.3, 0.01), role="weight")
+    row = ui.fit(layer, candidates={"sparse": sparse}).rows[0]
+    assert row.source == "sparse" and row.spec == ui.Sparse(0.3, 0.01) and row.p > ALPHA, row
+    with torch.no_grad():  # one zero moved to another column: 29 and 31 zeros
+        column = layer.weight[:, 0]
+        first = int(torch.nonzero(column == 0)[0])
+        layer.weight[first, 0], layer.weight[first, 1] = 0.01, 0.0
+    assert ui.fit(layer, candidates={"sparse": sparse}).rows[0].source != "sparse"
+    conv = torch.nn.Conv2d(16, 32, 3, bias=False)
+    with torch.no_grad():
+        conv.weight.copy_(torch.as_tensor(ui.sample(ui.DeltaOrthogonal(), (32, 16, 3, 3), seed=1)))
+    delta = ui.Plan().rule(ui.DeltaOrthogonal(), role="weight")
+    row = ui.fit(conv, candidates={"delta": delta}).rows[0]
+    assert row.source == "delta" and row.spec == ui.DeltaOrthogonal(), row
+
+
 def test_a_meta_model_is_refused_naming_the_parameter():
     torch = pytest.importorskip("torch")
     with torch.device("meta"):
