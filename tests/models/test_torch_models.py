@@ -259,9 +259,12 @@ def statistic_keys(snap: dict) -> set[str]:
 
 
 def follows(t: torch.Tensor, draw, where: str) -> None:
-    """``t`` holds ``draw``: exactly for a determined draw, else one-sample KS at the shared ALPHA."""
+    """``t`` holds ``draw``: exactly for a determined draw, else one-sample KS at the shared ALPHA, on a sample of
+    an elementwise draw's values and on the whole tensor of a structured one (an embedding's zero padding row,
+    an orthogonal matrix), whose structure ``stats.check`` tests where it is."""
     x = values(t)
-    verdict = stats.check(x, draw) if draw.deterministic else stats.check(sample(x, 3), draw, alpha=ALPHA)
+    verdict = stats.check(x, draw) if draw.deterministic else \
+        stats.check(sample(x, 3), draw, alpha=ALPHA) if draw.elementwise else stats.check(x, draw, alpha=ALPHA)
     assert verdict, f"{where}: {verdict}"
 
 
