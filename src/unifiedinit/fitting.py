@@ -200,7 +200,7 @@ def _elementwise(draw: Any, x: Any, dtype: str) -> _Outcome | None:
         law = stats.distribution(draw)
     except (TypeError, ValueError):
         return None
-    slack = stats._ROUNDING.get(dtype, 1e-6)
+    slack = stats.ROUNDING.get(dtype, 1e-6)
     low, high = law.support
     outside = x.min() < low - slack * abs(low) or x.max() > high + slack * abs(high)
     return _ruled_out(law.name) if outside else _ks(x, law, law.name)

@@ -1232,8 +1232,9 @@ def _variance_test(x: np.ndarray, draw: D.Draw, law: Distribution, dtype: Any,
 # ---------------------------------------------------------------------------------------------- the structure tests
 
 #: how far a stored value of a determined part may lie from the exact one, relative, once rounded to the dtype (a
-#: framework computes 1 / sqrt(p) or a sinusoid in its own arithmetic: a few of the dtype's roundings)
-_ROUNDING = {"float16": 1e-3, "bfloat16": 8e-3, "float32": 1e-6, "float64": 1e-12}
+#: framework computes 1 / sqrt(p) or a sinusoid in its own arithmetic: a few of the dtype's roundings); shared with
+#: ``unifiedinit.fit``, which allows the same slack at the ends of a law's support
+ROUNDING = {"float16": 1e-3, "bfloat16": 8e-3, "float32": 1e-6, "float64": 1e-12}
 
 #: more zeros in a ``Sparse`` column than the sampler writes break the structure where a correct sample holds such
 #: extra zeros (normal values rounded to 0) with a probability below this; above it (float16, a small std) they are
@@ -1271,9 +1272,9 @@ def _within(where: str, part: str) -> str:
 
 
 def _off_by(values: np.ndarray, want: np.ndarray, dtype: str) -> str | None:
-    """Why ``values`` are not the determined ``want`` rounded to the dtype (within ``_ROUNDING``), or None."""
+    """Why ``values`` are not the determined ``want`` rounded to the dtype (within ``ROUNDING``), or None."""
     if values.shape == want.shape and bool(np.allclose(values.astype(np.float64), want,
-                                                       rtol=_ROUNDING.get(dtype, 1e-6), atol=1e-12)):
+                                                       rtol=ROUNDING.get(dtype, 1e-6), atol=1e-12)):
         return None
     return "values differ from the determined ones"
 
@@ -1369,7 +1370,7 @@ def structure(draw: D.Draw, sample: Any, dtype: str, where: str = "") -> list[Pa
 
     ``Blocks`` are split block by block along their axis and ``Rows`` into the slice at their index and the rest
     (each split again by its own draw); a determined part is compared with its values rounded to the dtype
-    (``_ROUNDING``); an ``Orthogonal`` matrix's short side must be orthonormal at the gain within the dtype's rounding
+    (``ROUNDING``); an ``Orthogonal`` matrix's short side must be orthonormal at the gain within the dtype's rounding
     (``_not_orthonormal``), its entries then tested against the entry law; a ``DeltaOrthogonal`` kernel must be exact
     zeros off its centre tap and an orthogonal matrix at it; a ``Sparse`` tensor must hold exactly ceil(sparsity *
     rows) zeros in every column, its other values N(0, std^2). A ``Rows`` whose base is structured and random (its
