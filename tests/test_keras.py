@@ -160,6 +160,33 @@ def test_private_sublayers_are_keyed_alike_on_every_backend():
     assert [e.param.path for e in report.entries] == ["mha/query/kernel", "mha/query/bias"]
 
 
+def test_a_subclass_of_a_keras_layer_keys_its_inherited_sublayers_as_the_layer_does():
+    # a subclass of MultiHeadAttention inherits its _query_dense...: they were keyed "_query_dense" (the underscore
+    # was stripped only for classes defined in keras itself), so a rule on "query_dense/*" missed them and their
+    # portable values were not MultiHeadAttention's. A private attribute whose bare name holds another layer keeps
+    # its underscore, so the two never share a key.
+    class Gated(layers.MultiHeadAttention):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._gate, self.gate = layers.Dense(4), layers.Dense(4)
+
+        def build(self, query_shape, value_shape, key_shape=None):
+            super().build(query_shape, value_shape, key_shape)
+            self._gate.build((None, 8))
+            self.gate.build((None, 8))
+
+    plain, gated = layers.MultiHeadAttention(2, 4), Gated(2, 4)
+    for layer in (plain, gated):
+        layer.build((None, 3, 8), (None, 3, 8))
+    mine = {e.param.key for e in ui.inspect(gated, ui.presets.keras).entries}
+    theirs = {e.param.key for e in ui.inspect(plain, ui.presets.keras).entries}
+    assert mine == theirs | {"gate/weight", "gate/bias", "_gate/weight", "_gate/bias"}, mine ^ theirs
+    for layer in (plain, gated):
+        ui.presets.keras.apply(layer, seed=3, portable=True)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(gated._query_dense.kernel),
+                                  keras.ops.convert_to_numpy(plain._query_dense.kernel))
+
+
 def test_an_einsum_kernel_takes_the_equations_fans_only_through_variance_scaling():
     # the README's EinsumDense paragraph: Keras hands input_axes/output_axes to VarianceScaling instances only
     from unifiedinit.backends.keras import initializers as drop_ins

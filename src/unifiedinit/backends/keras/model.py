@@ -170,12 +170,18 @@ def _children(layer: Any) -> list[tuple[tuple[Any, ...], Any]]:
                 name(x, parts + (0,), depth + 1)
 
     # Keras's own layers keep their sublayers under private names (MHA's _query_dense): read without the
-    # underscore, as every backend names them; a user's layer keeps its names as written (self._proj is _proj,
-    # as torch, NNX, linen, MXNet and Equinox key it, and self.proj beside it is another layer)
-    own = type(layer).__module__.startswith("keras.")
+    # underscore, as every backend names them, also in a user's subclass of such a layer, which inherits them
+    # (a subclass of MultiHeadAttention keys query_dense as MultiHeadAttention does); a user's layer keeps its
+    # names as written (self._proj is _proj, as torch, NNX, linen, MXNet and Equinox key it), and a private
+    # attribute whose bare name holds another layer keeps its underscore, so two layers never share a key
+    own = type(layer).__module__.startswith("keras.") or any(
+        c.__module__.startswith("keras.src.layers.") and c is not keras.layers.Layer for c in type(layer).__mro__)
+    modules = vars(layer).get("_modules")  # the torch backend's sublayers, by attribute
+    held_by: dict[str, Any] = {**vars(layer), **(cast("dict[str, Any]", modules) if isinstance(modules, dict) else {})}
 
-    def bare(attr: str) -> str:
-        return attr.lstrip("_") if own else attr
+    def bare(attr: str, value: Any) -> str:
+        stripped = attr.lstrip("_")
+        return stripped if own and held_by.get(stripped, value) is value else attr
 
     for attr, value in attrs:
         if attr == "_modules" and isinstance(value, dict):  # the torch backend: nn.Module keeps sublayers here,
@@ -183,9 +189,9 @@ def _children(layer: Any) -> list[tuple[tuple[Any, ...], Any]]:
             # one without its underscore: MHA's _query_dense is query_dense on every backend)
             held = sorted(cast("dict[Any, Any]", value).items(), key=lambda kx: str(kx[0]).startswith("_"))
             for k, x in held:
-                name(x, (bare(str(k)),))
+                name(x, (bare(str(k), x),))
             continue
-        name(value, (bare(attr),))
+        name(value, (bare(attr, value),))
     # a Functional subclass (``class Backbone(keras.Model)`` calling ``super().__init__(inputs, outputs)``)
     # holds its graph's layers in no attribute: by position, as a plain Functional model
     if isinstance(layer, keras.Sequential) or any(c.__name__ == "Functional" and c.__module__.startswith("keras")
