@@ -274,10 +274,10 @@ def _cut(s: float, c: float) -> TruncatedNormal:
     return TruncatedNormal(0.0, s, -c * s, c * s)
 
 
-#: the frozen position tables of the translation and summarization families (``create_weight``)
+#: the frozen position tables of the translation, summarization and time-series families (``create_weight``)
 _SINUSOID_CLASSES = ("MarianSinusoidalPositionalEmbedding", "PegasusSinusoidalPositionalEmbedding",
                      "RoFormerSinusoidalPositionalEmbedding", "AutoformerSinusoidalPositionalEmbedding",
-                     "InformerSinusoidalPositionalEmbedding")
+                     "InformerSinusoidalPositionalEmbedding", "TimeSeriesSinusoidalPositionalEmbedding")
 #: layer scales set to a config value: (class, path glob, the config's name, its default in that family)
 _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("BeitLayer", "*lambda_[12]", "layer_scale_init_value", 0.1),
@@ -391,7 +391,10 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("NeuCodecSnakeBeta", "*/alpha", Zeros()), ("NeuCodecSnakeBeta", "*/beta", Zeros()),
     ("PocketTTSModel", "*bos_latent", Zeros()),
     # SpeechT5's scaled position encodings (text and speech prenets): their scale alpha ones
-    ("SpeechT5ScaledPositionalEncoding", "*/alpha", Ones()))
+    ("SpeechT5ScaledPositionalEncoding", "*/alpha", Ones()),
+    # TAPAS's cell and column selection heads, raw vectors and scalar biases (zeros with the config's
+    # init_cell_selection_weights_to_zero: _family_overrides)
+    ("TapasForQuestionAnswering", "*output_weights", "std"), ("TapasForQuestionAnswering", "*output_bias", Zeros()))
 
 #: the state-space mixers (transformers 5), by the class that holds A_log (S4D-Real) and D (ones), and how each
 #: starts its time-step bias ``dt_bias``: drawn as Mamba draws it, ones, or (Mamba, Falcon-Mamba, Zamba, Jamba)
@@ -631,6 +634,14 @@ def _decoder_families(plan: Plan, std: float, fn: str, kind: Any, config: Any) -
     return plan
 
 
+#: the patch time-series families' position tables, by model_type: the class holding ``position_enc``, the std of
+#: its "random" draw (PatchTST's constructor's N(0, 1), PatchTSMixer's _init_weights' N(0, 0.1^2)), and the config's
+#: defaults of context_length, patch_length, patch_stride and d_model, from which its "sincos" table's shape follows
+#: (PatchTSMixer builds the module only with use_positional_encoding, and has no [CLS] token)
+_PATCH_SERIES = {"patchtst": ("PatchTSTPositionalEncoding", 1.0, (32, 1, 1, 128)),
+                 "patchtsmixer": ("PatchTSMixerPositionalEncoding", 0.1, (32, 8, 8, 8))}
+
+
 def _codecs_and_series(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
     """Where the ``model_type`` says so: DAC's convolutions truncated N(0, 0.02^2) at +-2 and its transposed ones
     torch's default; EnCodec's convolutions He-normal with torch's default biases, torch's default weights under
@@ -639,7 +650,7 @@ def _codecs_and_series(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
     decoder it keeps (their model is dropped, its init lost) truncated N(0, 0.02^2) at +-2 with biases 0 whatever
     the config's std; Pocket-TTS's loss-weighting MLP zeros (X-Codec 2's and NeuCodec's Snake alpha and beta,
     Pocket-TTS's BOS latent: ``_EXTRAS``); PatchTST's position table N(0, 1) ("random") or its "sincos" table
-    (``_patchtst_table``)."""
+    (``_patchtst_table``), and PatchTSMixer's N(0, 0.1^2) or the same table (``_PATCH_SERIES``)."""
     if kind == "xcodec":  # its semantic model is a sub-model: hf_model gives it its own recipe
         plan = (plan.rule(KaimingNormal(), kind="conv", role="weight").rule(_TORCH_DEFAULT, kind="conv", role="bias")
                 .rule(_TORCH_TRANSPOSED_DEFAULT, kind="conv_transpose", role=("weight", "bias")))
@@ -657,14 +668,14 @@ def _codecs_and_series(plan: Plan, fn: str, kind: Any, config: Any) -> Plan:
                 .rule(_TORCH_DEFAULT, kind="conv", role="bias"))
         if normed:
             plan = plan.rule(_TORCH_TRANSPOSED_DEFAULT, kind="conv_transpose", role="weight")
-    if kind == "patchtst" and _get(config, "positional_encoding_type") == "random":
-        plan = plan.rule(Normal(0.0, 1.0), layer="PatchTSTPositionalEncoding", path="*position_enc")
-    elif kind == "patchtst":
-        context, length, stride = (_number(fn, config, (k,), d, _count) for k, d in (
-            ("context_length", 32), ("patch_length", 1), ("patch_stride", 1)))
+    series = _PATCH_SERIES.get(kind) if isinstance(kind, str) else None
+    if series is not None and _get(config, "positional_encoding_type") == "random":
+        plan = plan.rule(Normal(0.0, series[1]), layer=series[0], path="*position_enc")
+    elif series is not None:
+        context, length, stride, width = (int(_number(fn, config, (k,), d, _count)) for k, d in zip(
+            ("context_length", "patch_length", "patch_stride", "d_model"), series[2]))
         patches = (max(context, length) - length) // stride + 1 + bool(_get(config, "use_cls_token"))
-        plan = plan.rule(FromArray(_patchtst_table(int(patches), int(_number(fn, config, ("d_model",), 128, _count)))),
-                         layer="PatchTSTPositionalEncoding", path="*position_enc")
+        plan = plan.rule(FromArray(_patchtst_table(patches, width)), layer=series[0], path="*position_enc")
     return plan
 
 
@@ -1182,6 +1193,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     if kind in ("xlm", "flaubert") and embed is not None:  # XLM's and FlauBERT's embeddings by their own std
         plan = plan.rule(Rows(Normal(0.0, v.positive(f"presets.{fn}", "embed_init_std", embed))), kind="embedding",
                          role="embedding")
+    if kind == "tapas" and _get(config, "init_cell_selection_weights_to_zero"):  # the selection heads start at 0
+        plan = plan.rule(Zeros(), layer="TapasForQuestionAnswering", path="*output_weights")
     if kind == "pe_audio_encoder":  # its class embedding N(0, std^2 / width)
         width = _number(fn, config, ("hidden_size",), 1024, _count)
         plan = plan.rule(Normal(0.0, std / math.sqrt(width)), layer="PeAudioEncoderPatchEmbedder",
@@ -1238,7 +1251,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     if kind in _WAV2VEC2_CONVS + ("hubert", "sew", "sew-d"):
         plan = _speech(plan, kind, config)
     layers = None if config is None else _get(config, "num_hidden_layers")
-    if kind in _WAV2VEC2_LIKE + ("hubert", "whisper") and isinstance(layers, int) and layers >= 0:
+    if kind in _WAV2VEC2_LIKE + ("hubert", "sew", "sew-d", "whisper") and isinstance(layers, int) and layers >= 0:
         plan = plan.rule(Constant(1 / (layers + 1)), path="*layer_weights")  # a weighted sum of the layers
     if kind == "funnel":  # Funnel's linear layers by their fans, its embeddings by initializer_std
         own = _get(config, "initializer_std")
@@ -1265,9 +1278,11 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         plan = plan.rule(Rows(Sinusoidal()), layer="SinusoidalPositionalEmbedding")
     if kind == "whisper":  # the encoder's frozen position table
         plan = plan.rule(Sinusoidal(), path="*encoder/embed_positions/*")
-    if kind == "distilbert" and _get(config, "sinusoidal_pos_embds"):
-        plan = plan.rule(Sinusoidal(interleaved=True, frequencies="paper"),
-                         path="*embeddings/position_embeddings/*")
+    # DistilBERT's, XLM's and FlauBERT's sinusoidal tables: the paper's sines and cosines interleaved, which
+    # transformers copies over the embedding's draw (XLM's and FlauBERT's by embed_init_std, above)
+    if (kind == "distilbert" and _get(config, "sinusoidal_pos_embds")
+            or kind in ("xlm", "flaubert") and _get(config, "sinusoidal_embeddings")):
+        plan = plan.rule(Sinusoidal(interleaved=True, frequencies="paper"), path="*position_embeddings/*")
     return plan
 
 
@@ -1426,8 +1441,8 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     truncated N(0, initializer_range^2), DINOv2's mask and register tokens zeros; layer scales at the config's
     ``layerscale_value`` (DINOv2, DINOv3) or ``layer_scale_init_value`` (BEiT, ConvNeXt, DINOv3's, PoolFormer); Swin
     V2's and Swin2SR's logit scales log 10; DeBERTa's q and v biases and LeViT's attention biases zeros; ConvNeXt
-    V2's GRN zeros; Marian's, Pegasus's and
-    RoFormer's position tables ``ui.Sinusoidal``; XLNet's relative attention and mask embedding N(0,
+    V2's GRN zeros; Marian's, Pegasus's, RoFormer's and the Time Series Transformer's position tables
+    ``ui.Sinusoidal``; XLNet's relative attention and mask embedding N(0,
     initializer_range^2); Funnel's relative attention U(0, initializer_range); the state-space mixers' (Mamba,
     Mamba-2, Zamba, Zamba 2, Jamba, Bamba, Falcon-H1, Granite 4, Nemotron-H) ``A_log`` ``ui.S4DReal()``, ``D`` ones
     and time-step bias ``ui.InverseSoftplus(ui.LogUniform(time_step_min, time_step_max), floor=time_step_floor)``
@@ -1446,7 +1461,8 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     ``lambda_std_dev``^2); the vision-language models' tokens and tables (BLIP, BLIP-2, InstructBLIP, GIT, Idefics2,
     FLAVA, Mllama, SAM, ViTDet, Aria, MGP-STR: ``_multimodal``; SAM 2, EdgeTAM, SAM-HQ, DeepSeek-VL hybrid, IDEFICS,
     TVP, Perceiver, GroupViT, AIMv2, Kosmos-2, DAC's Snake alphas, CSM, PatchTST's [CLS], Mistral Large 4, Muse
-    Spark, SpeechT5's position-encoding scales (ones), and the families a third sweep found: ``_EXTRAS``); a
+    Spark, SpeechT5's position-encoding scales (ones), TAPAS's cell-selection heads (weights N(0,
+    initializer_range^2), biases zeros), and the families a third sweep found: ``_EXTRAS``); a
     ``*Model``'s ``logit_scale`` the config's ``logit_scale_init_value`` (AIMv2's log(1 / 0.07) whatever it says),
     its ``temperature`` the config's
     ``temperature_init_value`` (ALIGN's) and ``image_newline`` N(0, 1/text_config.hidden_size) (LLaVA-NeXT;
@@ -1460,9 +1476,10 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     MobileViT's and EfficientNet's N(0, initializer_range^2) BatchNorm scales, ResNet's and RegNet's He-normal
     (fan_out) convolutions with torch's default linear layers (and RegNet's conv biases), Wav2Vec2's (and its kin's:
     UniSpeech, Data2Vec-Audio, the conformers, WavLM, SpeechT5), HuBERT's, SEW's and SEW-D's convolutions, mask
-    embedding and quantizer, ViTDet's and MGP-STR's truncated linear and conv weights (ViTDet's residual blocks'
-    convolutions He-normal, fan_out, their last norm zeros), SAM's and SAM-HQ's Fourier
-    features N(0, (vision_config.scale)^2), DeepSeek-VL hybrid's and TVP's own Conv2d layers He-normal (fan_out),
+    embedding, quantizer and weighted layer sum (each of the L + 1 weights 1/(L + 1)), ViTDet's and MGP-STR's
+    truncated linear and conv weights (ViTDet's residual blocks' convolutions He-normal, fan_out, their last norm
+    zeros), SAM's and SAM-HQ's Fourier features N(0, (vision_config.scale)^2), DeepSeek-VL hybrid's and TVP's own
+    Conv2d layers He-normal (fan_out),
     Perceiver's modality tokens (a ParameterDict) N(0, initializer_range^2), IDEFICS's gated cross-attention alphas by
     ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), ALIGN's text projection
     Xavier-uniform, Kosmos-2's image-to-text projection N(0, text_config.init_std^2), GroupViT's vision tower
@@ -1474,12 +1491,14 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     ``_speech_and_towers``), EfficientLoFTR's BatchNorm scales N(0, initializer_range^2), RT-DETR's ResNet
     backbone's ResNet init, BLT's truncated normals (``_blt``), RWKV's orthogonal weights and per-layer time tables
     (``_rwkv``), xLSTM's small init, Wang's output layers and gates (``_xlstm``), DAC's, EnCodec's, X-Codec's,
-    Pocket-TTS's and PatchTST's (``_codecs_and_series``), HunYuan-VL's merger tokens N(0, 1/text_hidden_size), and
-    the sinusoidal position tables of Whisper's encoder, of FSMT (the padding row zero) and of DistilBERT with
-    ``sinusoidal_pos_embds``, nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings N(0,
-    embedding_initializer_range^2), AFMoE's router gates zeros, ModernBERT's and its decoder's weights cut at
-    +-``initializer_cutoff_factor`` std (output projections by 1/sqrt(2 L)). A model that holds sub-models (LLaVA,
-    BLIP-2, SAM) is initialized by transformers with each sub-model's own config: ``hf_model(model)`` says so.
+    Pocket-TTS's, PatchTST's and PatchTSMixer's (``_codecs_and_series``), HunYuan-VL's merger tokens N(0,
+    1/text_hidden_size), and the sinusoidal position tables of Whisper's encoder, of FSMT (the padding row zero), of
+    DistilBERT with ``sinusoidal_pos_embds`` and of XLM and FlauBERT with ``sinusoidal_embeddings``, TAPAS's
+    cell-selection weights zeros with ``init_cell_selection_weights_to_zero``, nanochat's attention output N(0,
+    initializer_range^2 / (2 L)), Youtu's embeddings N(0, embedding_initializer_range^2), AFMoE's router gates
+    zeros, ModernBERT's and its decoder's weights cut at +-``initializer_cutoff_factor`` std (output projections by
+    1/sqrt(2 L)). A model that holds sub-models (LLaVA, BLIP-2, SAM) is initialized by transformers with each
+    sub-model's own config: ``hf_model(model)`` says so.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s

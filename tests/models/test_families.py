@@ -468,6 +468,20 @@ def _roformer():
         intermediate_size=64, max_position_embeddings=40))
 
 
+def _xlm():  # sinusoidal_embeddings: the paper's interleaved table over the embed_init_std draw, under transformer/
+    return transformers.XLMWithLMHeadModel(transformers.XLMConfig(
+        vocab_size=100, emb_dim=32, n_layers=2, n_heads=4, max_position_embeddings=40, sinusoidal_embeddings=True))
+
+
+def _flaubert_sinusoidal():  # the same table in a base model, at the top of the paths
+    return transformers.FlaubertModel(transformers.FlaubertConfig(
+        vocab_size=100, emb_dim=32, n_layers=2, n_heads=4, max_position_embeddings=40, sinusoidal_embeddings=True))
+
+
+def _time_series_transformer():  # the encoder's and decoder's tables, sines then cosines
+    return transformers.TimeSeriesTransformerForPrediction(transformers.TimeSeriesTransformerConfig(**_SERIES))
+
+
 def test_fit_finds_a_table_and_copies_it():
     """``ui.fit`` compares a determined candidate value by value: Jamba's A_log is S4DReal (from presets.hf, by its
     class), and the fitted plan writes it again."""
@@ -498,11 +512,14 @@ def test_fit_reads_a_hugging_face_models_own_config():
 @pytest.mark.parametrize("build,table,atol", [
     (_whisper, "encoder.embed_positions.weight", 1e-6), (_distilbert, "embeddings.position_embeddings.weight", 0.0),
     (_marian, "model.encoder.embed_positions.weight", 0.0), (_pegasus, "decoder.embed_positions.weight", 0.0),
-    (_roformer, "encoder.embed_positions.weight", 0.0)])
+    (_roformer, "encoder.embed_positions.weight", 0.0), (_xlm, "transformer.position_embeddings.weight", 0.0),
+    (_flaubert_sinusoidal, "position_embeddings.weight", 0.0),
+    (_time_series_transformer, "model.decoder.embed_positions.weight", 0.0)])
 def test_position_tables_are_the_models_own(build, table, atol):
-    """Whisper's encoder, DistilBERT (``sinusoidal_pos_embds``), Marian, Pegasus and RoFormer hold frozen
-    sinusoidal tables, which ``hf`` gives by class or from the config's model_type: equal, Whisper's within its
-    float32 arithmetic. The rest of the model follows the base init."""
+    """Whisper's encoder, DistilBERT (``sinusoidal_pos_embds``), Marian, Pegasus, RoFormer, XLM and FlauBERT
+    (``sinusoidal_embeddings``: drawn N(0, embed_init_std^2) before) and the Time Series Transformer (drawn N(0,
+    std^2) before) hold sinusoidal tables, which ``hf`` gives by class or from the config's model_type: equal,
+    Whisper's within its float32 arithmetic. The rest of the model follows the base init."""
     reference, model = build(), build()
     poison(model)
     report = ui.presets.hf(config=model.config).apply(model, seed=0)
@@ -2721,3 +2738,35 @@ def test_cohere_qk_norms_and_speecht5_reproduce_their_own_init(name, family):
     """Cohere with ``use_qk_norm`` and SpeechT5's three task models against their own init in the same run, through
     ``hf(config=model.config)`` and ``hf_model``."""
     _reproduces_its_own_init(NORMS_AND_SPEECHT5[name], family)
+
+
+_TAPAS = dict(vocab_size=100, hidden_size=256, num_hidden_layers=1, num_attention_heads=4, intermediate_size=64,
+              initializer_range=0.3)
+_PATCHTSMIXER = dict(context_length=64, patch_length=8, patch_stride=8, num_input_channels=2, d_model=64, num_layers=1,
+                     prediction_length=4, use_positional_encoding=True)
+#: tensors UNMATCHED before: SEW's and SEW-D's weighted layer sum (1/(L + 1) each, as HuBERT's), TAPAS's cell and
+#: column selection heads (weights N(0, 0.3^2), or zeros with init_cell_selection_weights_to_zero; scalar biases
+#: zeros), PatchTSMixer's position table (N(0, 0.1^2) whatever init_std, or PatchTST's standardized sinusoid, built by
+#: its constructor). The sizes let the KS test at ALPHA see a wrong std: 256 values of N(0, 0.3^2) against N(0,
+#: 0.02^2), 512 of N(0, 0.1^2) against N(0, 0.02^2) or N(0, 1), each rejected in 200 of 200 simulated runs.
+HEADS_AND_PATCH_TABLES = {
+    "sew-weighted-layer-sum": lambda: transformers.SEWForSequenceClassification(transformers.SEWConfig(
+        **_SPEECH, squeeze_factor=2, use_weighted_layer_sum=True, classifier_proj_size=16, num_labels=3)),
+    "sew-d-weighted-layer-sum": lambda: transformers.SEWDForSequenceClassification(transformers.SEWDConfig(
+        **_SPEECH, squeeze_factor=2, use_weighted_layer_sum=True, classifier_proj_size=16, num_labels=3)),
+    "tapas-qa": lambda: transformers.TapasForQuestionAnswering(transformers.TapasConfig(**_TAPAS)),
+    "tapas-qa-zero": lambda: transformers.TapasForQuestionAnswering(transformers.TapasConfig(
+        **_TAPAS, init_cell_selection_weights_to_zero=True)),
+    "patchtsmixer-random": lambda: transformers.PatchTSMixerForPrediction(transformers.PatchTSMixerConfig(
+        **_PATCHTSMIXER, positional_encoding_type="random")),
+    "patchtsmixer-sincos": lambda: transformers.PatchTSMixerForPrediction(transformers.PatchTSMixerConfig(
+        **_PATCHTSMIXER, positional_encoding_type="sincos")),
+}
+
+
+@pytest.mark.parametrize("family", ("hf", "hf_model"))
+@pytest.mark.parametrize("name", HEADS_AND_PATCH_TABLES)
+def test_weighted_layer_sums_tapas_heads_and_patchtsmixer_tables_reproduce_their_own_init(name, family):
+    """SEW and SEW-D with ``use_weighted_layer_sum``, TAPAS's question-answering heads and PatchTSMixer's position
+    tables against their own init in the same run, through ``hf(config=model.config)`` and ``hf_model``."""
+    _reproduces_its_own_init(HEADS_AND_PATCH_TABLES[name], family)
