@@ -335,6 +335,23 @@ def test_register_refuses_what_is_no_spec_class_and_registers_nothing(cls, got):
     assert registered() == before
 
 
+def test_register_refuses_a_field_named_type_and_registers_nothing():
+    """A saved spec names its class under the key "type": a field of that name was written over it, so
+    Gate("Normal", 0.1) saved as {"type": "Normal", "std": 0.1} loaded back as Normal(std=0.1), and Gate("tanh")
+    did not load. Such a class is refused when registered, before anything is changed."""
+    class Gate15(ui.Spec):
+        type: str = "sigmoid"
+        std: float = 0.02
+
+        def lower(self, info):
+            return ui.Normal(0.0, self.std).lower(info)
+    before = registered()
+    with pytest.raises(ValueError, match=r"^register: parameter 'cls' \(Gate15\) has a field named 'type', .*"
+                                         r"name the field anything but 'type'"):
+        ui.register(Gate15)
+    assert registered() == before and "_spec_fields" not in Gate15.__dict__
+
+
 def test_finite_agrees_with_math_isfinite_on_plain_floats():
     # _validate.finite is math.isfinite written so that torch.compile traces it on a symbolic float (dynamic=True)
     from unifiedinit import _validate

@@ -750,3 +750,65 @@ def test_an_orthogonal_matrix_whose_entries_are_subnormal_in_float16_passes():
     x = ui.sample(ui.Orthogonal(1e-5), (512, 512), seed=3, dtype="float32").astype(np.float16)
     verdict = stats.check(x, ui.Orthogonal(1e-5))
     assert verdict, str(verdict)
+
+
+_EYE_AND_NORMAL = ui.Blocks([ui.Eye(), ui.Normal()])
+
+
+@pytest.mark.parametrize("spec,words", [
+    (ui.Blocks([ui.Rows(ui.Ones(), index=0), ui.Normal()]), "block 1 of 2 along axis 0"),
+    (_EYE_AND_NORMAL, "block 1 of 2 along axis 0"),
+    (ui.Blocks([ui.Hadamard(), ui.Normal()]), "block 1 of 2 along axis 0"),
+    (ui.Blocks([ui.Rows(ui.Eye(), index=0), ui.Normal()]), "block 1 of 2 along axis 0"),
+    (ui.Rows(ui.Eye(), ui.Normal(), index=0), "the other indices of axis 1"),
+    # a row over blocks: the eye's block, less the row, is still compared exactly (its entry law alone, in a KS
+    # test of its 1,984 values, passes one value moved: p = 0.18); the row along the blocks' axis lies in block 2
+    (ui.Rows(_EYE_AND_NORMAL, ui.Normal(), index=0), "block 1 of 2 along axis 0, the other indices of axis 1"),
+    (ui.Rows(ui.Blocks([ui.Eye(), ui.Normal()], along="in"), ui.Normal(), index=2),
+     "block 1 of 2 along axis 1, the other indices of axis 1"),
+    (ui.Rows(ui.Blocks([ui.Eye(), ui.Normal()], along="in"), ui.Normal(), index=40, along="out"),
+     "block 1 of 2 along axis 1"),
+], ids=repr)
+def test_check_compares_a_determined_part_of_blocks_or_rows_exactly(spec, words):
+    """A determined part of a Blocks or Rows (an eye, a Hadamard matrix, a row of ones) made check, and so
+    ``unifiedinit compare``, crash ("Eye is determined, not random", "not a determined draw: Constant(value=1.0)").
+    The part is compared with its values exactly, the random parts tested against their laws."""
+    # a correct sample fails with probability at most alpha = 1e-4 (the random parts share alpha, Bonferroni; a
+    # determined part never differs): the seed is fixed, so the outcome is the same on every run
+    x = ui.sample(spec, (64, 32), seed=5)
+    assert stats.check(x, spec), str(stats.check(x, spec))
+    wrong = x.copy()
+    wrong[1, 1] += 0.5  # in the determined part of every spec here, off its row
+    verdict = stats.check(wrong, spec)
+    assert not verdict and any(r.startswith(words) and r.endswith(": values differ from the determined ones")
+                               for r in verdict.reasons), verdict.reasons
+
+
+def test_the_law_of_blocks_or_rows_holding_a_determined_part_weighs_its_values():
+    # one entry picked at random: from the eye's block with probability 1/2, where it is each of the eye's values in
+    # proportion to how often the eye writes it (np.unique of the sampler's own eye), else N(0, 1)
+    eye = ui.sample(ui.Eye(), (4, 4), dtype="float64")
+    law = stats.distribution(ui.lower(_EYE_AND_NORMAL, (8, 4)), (8, 4))
+    values, counts = np.unique(eye, return_counts=True)
+    assert law.atoms == tuple((float(a), 0.5 * c / eye.size) for a, c in zip(values, counts))
+    ones = float(np.mean(eye))  # the share of ones, and the eye's entries' mean (its values are 0 and 1)
+    assert law.mean == pytest.approx(ones / 2, rel=1e-12)
+    assert law.var == pytest.approx((ones + 1.0) / 2 - (ones / 2) ** 2, rel=1e-12)  # E[X^2] - E[X]^2
+    m = law.mean  # E[(X - m)^4]: the eye's values' and N(0, 1)'s, E[(Z - m)^4] = 3 + 6 m^2 + m^4
+    fourth = 0.5 * float(np.mean((eye - m) ** 4)) + 0.5 * (3 + 6 * m ** 2 + m ** 4)
+    assert law.kurtosis == pytest.approx(fourth / law.var ** 2, rel=1e-12)
+    assert law.cdf(np.array([-1.0, 0.0, 0.5, 1.0]))[1:] == pytest.approx(
+        [0.5 * (1 - ones) + 0.25, 0.5 * (1 - ones) + 0.5 * st.norm.cdf(0.5), 0.5 + 0.5 * st.norm.cdf(1.0)])
+    # off the row of Rows: the eye less its column 0 (3 ones among 12 values), the row N(0, 1)
+    rest = np.delete(eye, 0, axis=1)
+    law = stats.distribution(ui.lower(ui.Rows(ui.Eye(), ui.Normal(), index=0), (4, 4)), (4, 4))
+    assert law.atoms == ((0.0, 0.75 * np.mean(rest == 0)), (1.0, 0.75 * np.mean(rest == 1)))
+
+
+def test_determined_writes_a_constant_part_of_rows_in_blocks_as_the_sampler_does():
+    """``samplers.determined`` refused a constant met below the top ("not a determined draw: Constant(value=1.0)"):
+    the base of a Rows in a Blocks."""
+    from unifiedinit.samplers import determined
+    spec = ui.Blocks([ui.Rows(ui.Ones(), index=0), ui.Eye(), ui.Rows(ui.Constant(2.0), ui.Constant(-1.0), index=2)])
+    values = determined(ui.lower(spec, (12, 4)), (12, 4))
+    assert values.dtype == np.float64 and np.array_equal(values, ui.sample(spec, (12, 4), dtype="float64"))

@@ -620,15 +620,15 @@ def _structured(ops: Any, d: D.Draw, shape: tuple[int, ...], dt: Any, final: Any
 
 
 def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
-    """The values of a determined structured draw (eye, dirac, Hadamard, sinusoids, S4D, array) as a float64
+    """The values of a determined draw (a constant, eye, dirac, Hadamard, sinusoids, S4D, array) as a float64
     NumPy array.
 
-    Blocks of constants or determined draws and rows of a determined draw are built too; nothing is random, so no
-    ops are needed.
+    Blocks of constants or determined draws and rows of a determined draw are built too, at any depth (a constant
+    base of a ``Rows`` in a ``Blocks``); nothing is random, so no ops are needed.
 
     Args:
-        d: a determined draw of ``unifiedinit.draws``: ``Eye``, ``Dirac``, ``Hadamard``, ``Sinusoidal``,
-            ``S4DReal``, ``Array``, or ``Blocks`` / ``Rows`` made of constants and those.
+        d: a determined draw of ``unifiedinit.draws``: ``Constant``, ``Eye``, ``Dirac``, ``Hadamard``,
+            ``Sinusoidal``, ``S4DReal``, ``Array``, or ``Blocks`` / ``Rows`` made of those.
         shape: the tensor's shape, a tuple of ints in the draw's axis order (2-D for ``Eye``).
 
     Returns:
@@ -646,6 +646,8 @@ def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
         [[[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]
     """
     import numpy as np
+    if isinstance(d, D.Constant):
+        return np.full(shape, d.value, dtype=np.float64)
     if isinstance(d, D.Eye):
         return d.gain * np.eye(shape[0], shape[1])
     if isinstance(d, D.Dirac):
@@ -699,13 +701,12 @@ def determined(d: D.Draw, shape: tuple[int, ...]) -> Any:
         return np.asarray(d.values, dtype=np.float64).reshape(d.shape)
     if isinstance(d, D.Blocks):
         block = tuple(n // len(d.parts) if i == d.axis else n for i, n in enumerate(shape))
-        return np.concatenate([np.full(block, p.value) if isinstance(p, D.Constant) else determined(p, block)
-                               for p in d.parts], axis=d.axis)
+        return np.concatenate([determined(p, block) for p in d.parts], axis=d.axis)
     if isinstance(d, D.Rows):
         out = determined(d.base, shape)
         row: list[Any] = [slice(None)] * len(shape)
         row[d.axis] = d.index
-        out[tuple(row)] = d.fill.value if isinstance(d.fill, D.Constant) else determined(d.fill, shape)[tuple(row)]
+        out[tuple(row)] = determined(d.fill, shape)[tuple(row)]
         return out
     raise TypeError(f"not a determined draw: {d!r}")  # pragma: no cover
 

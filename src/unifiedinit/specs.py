@@ -53,7 +53,8 @@ def register(cls: type[S]) -> type[S]:
     Raises:
         TypeError: ``cls`` is not a class, is ``ui.Spec`` itself, or is a class that does not subclass ``ui.Spec``
             (a spec instance, ``None``, ``int``).
-        ValueError: another class is already registered under the same name.
+        ValueError: another class is already registered under the same name, or ``cls`` has a field named
+            ``type`` (the saved dict's key for the class's name).
 
     Examples:
         >>> import unifiedinit as ui
@@ -67,6 +68,10 @@ def register(cls: type[S]) -> type[S]:
     """
     _check_spec_class(cls)
     name = cls.__name__
+    if "type" in cls._fields:  # to_dict writes the field over the class's name: it would load as another spec
+        raise ValueError(f"register: parameter 'cls' ({name}) has a field named 'type', the key its saved dict "
+                         f"({name}(...).to_dict()) keeps for the class's name {name!r}: name the field anything "
+                         f"but 'type'")
     if name in _REGISTRY and _REGISTRY[name] is not cls or name in _ALIASES:
         raise ValueError(f"a spec named {name!r} is already registered")
     if not cls.__module__.startswith("unifiedinit.") and "_spec_fields" not in cls.__dict__:

@@ -337,7 +337,8 @@ def distribution(draw: D.Draw, shape: Sequence[int] | None = None) -> Distributi
 
     Elementwise draws (uniform, normal, truncated normal, constant, their affine maps and mixtures) give their own
     law; structured ones give the law of a single entry of a tensor of ``shape``: an orthogonal entry, a sparse
-    entry (zero or normal), a delta-orthogonal kernel's entry (mostly exact zeros), blocks and rows as mixtures.
+    entry (zero or normal), a delta-orthogonal kernel's entry (mostly exact zeros), blocks and rows as mixtures (a
+    determined part of them, an eye block, as point masses at its values, each weighed by how often it is written).
 
     Args:
         draw: a lowered draw, as ``spec.lower(TensorInfo.make(shape, layout))`` returns it.
@@ -489,7 +490,7 @@ def _law(draw: D.Draw, shape: Sequence[int] | None) -> Distribution:
                             _mixture_moments((w, 1 - w), (centre.moments, _POINT)), centre.support, ((0.0, 1 - w),))
     if isinstance(draw, D.Blocks):
         block = tuple(n // len(draw.parts) if i == draw.axis else n for i, n in enumerate(shape))
-        parts = [distribution(p, block) for p in draw.parts]
+        parts = [_part_law(p, block) for p in draw.parts]
         w = 1.0 / len(parts)
         return Distribution(" | ".join(f"{w:.3g}: {p.name}" for p in parts),
                             lambda x: sum(w * p.cdf(x) for p in parts),
@@ -498,7 +499,7 @@ def _law(draw: D.Draw, shape: Sequence[int] | None) -> Distribution:
                             tuple((a, w * m) for p in parts for a, m in p.atoms), parts=tuple((w, p) for p in parts))
     if isinstance(draw, D.Rows):
         w = 1.0 / shape[draw.axis]  # the share of entries in the row
-        base, fill = distribution(draw.base, shape), distribution(draw.fill, shape)
+        base, fill = _part_law(draw.base, shape, draw), distribution(draw.fill, shape)
         if w == 1.0:
             return fill
         return Distribution(f"{1 - w:.3g}: {base.name} | {w:.3g}: {fill.name}",
@@ -528,6 +529,34 @@ def _law(draw: D.Draw, shape: Sequence[int] | None) -> Distribution:
         raise ValueError("PerLayer draws each layer of a stack from its own law: ask for one layer's "
                          "(distribution(draw.layers[i], shape of one layer))")
     raise TypeError(f"distribution: parameter 'draw' must be a draw of unifiedinit.draws, got {draw!r}")
+
+
+def _part_law(part: D.Draw, shape: tuple[int, ...], rows: D.Rows | None = None) -> Distribution:
+    """The law of one entry of a part of a ``Blocks`` (lowered for ``shape``), or of the base of ``rows`` off its
+    row. A random part or a constant has its own law. A determined one (an eye, a Hadamard matrix, an array) has
+    none of its own, but an entry picked at random from the values it writes there has one: a point mass at each
+    value, in proportion to how often it is written. The whole tensor's law is a mixture of its parts' laws, so it
+    needs this one too; ``structure`` compares the part's values themselves exactly."""
+    if not part.deterministic or isinstance(part, D.Constant):
+        return distribution(part, shape)
+    values = _determined_values(part, shape)
+    if rows is not None:
+        values = np.delete(values, rows.index, axis=rows.axis)
+    points, counts = np.unique(values, return_counts=True)
+    mass = counts / values.size
+    below = np.concatenate([[0.0], np.cumsum(mass)])
+
+    def cdf(x: np.ndarray) -> np.ndarray:
+        return np.minimum(below[np.searchsorted(points, np.asarray(x, dtype=np.float64), side="right")], 1.0)
+
+    # the moments of point masses, in one pass over them (an array's block may hold a million distinct values), in
+    # units of the farthest one from the mean as _mixture_moments takes them: no power of a ratio overflows
+    mean = float(np.dot(mass, points))
+    unit = float(np.max(np.abs(points - mean)))
+    ratio = (points - mean) / (unit or 1.0)
+    moments = _standardized(mean, unit, [float(np.dot(mass, ratio ** k)) for k in range(2, 7)])
+    return Distribution(f"the values of {type(part).__name__}", cdf, moments, (float(points[0]), float(points[-1])),
+                        tuple(zip(points.tolist(), mass.tolist())))
 
 
 # ---------------------------------------------------------------------------------------------- tests
@@ -1282,8 +1311,6 @@ def _off_by(values: np.ndarray, want: np.ndarray, dtype: str) -> str | None:
 def _determined_values(draw: D.Draw, shape: tuple[int, ...]) -> np.ndarray:
     """The values a determined draw (a constant too) writes in a tensor of ``shape``, as float64."""
     from ..samplers import determined
-    if isinstance(draw, D.Constant):
-        return np.full(shape, draw.value, dtype=np.float64)
     return np.asarray(determined(draw, shape), dtype=np.float64)
 
 
@@ -1363,18 +1390,31 @@ def _delta_part(draw: D.DeltaOrthogonal, x: np.ndarray, dtype: str, where: str) 
                 broken is None)
 
 
+def _rows_in_blocks(draw: D.Rows, blocks: D.Blocks, shape: tuple[int, ...]) -> D.Blocks:
+    """``draw``, a row over ``blocks`` in a tensor of ``shape``, as the same tensor's blocks, each with its share of
+    the row: a row along another axis cuts every block at the same index, one along the blocks' axis lies in a
+    single block. Each block is then split on its own, so a determined block (an eye) is still compared exactly."""
+    axis, k = blocks.axis % len(shape), len(blocks.parts)
+    size = shape[axis] // k
+    if draw.axis % len(shape) != axis:
+        return D.Blocks(tuple(D.Rows(p, draw.fill, draw.axis, draw.index) for p in blocks.parts), blocks.axis)
+    return D.Blocks(tuple(D.Rows(p, draw.fill, draw.axis, draw.index - i * size) if draw.index // size == i else p
+                          for i, p in enumerate(blocks.parts)), blocks.axis)
+
+
 def structure(draw: D.Draw, sample: Any, dtype: str, where: str = "") -> list[Part]:
     """``sample`` split along the structure of ``draw``: the parts whose values are each tested against their own
     law, with the exact structure each must have checked here. ``check`` and ``unifiedinit.fit`` test a structured
     draw's tensor this way; the law of one entry (``distribution``) would pass a tensor whose structure is wrong.
 
     ``Blocks`` are split block by block along their axis and ``Rows`` into the slice at their index and the rest
-    (each split again by its own draw); a determined part is compared with its values rounded to the dtype
-    (``ROUNDING``); an ``Orthogonal`` matrix's short side must be orthonormal at the gain within the dtype's rounding
-    (``_not_orthonormal``), its entries then tested against the entry law; a ``DeltaOrthogonal`` kernel must be exact
-    zeros off its centre tap and an orthogonal matrix at it; a ``Sparse`` tensor must hold exactly ceil(sparsity *
-    rows) zeros in every column, its other values N(0, std^2). A ``Rows`` whose base is structured and random (its
-    structure is broken by the row) has the other indices tested against the base's entry law alone.
+    (each split again by its own draw; a row over blocks as blocks that each hold their share of it); a determined
+    part is compared with its values rounded to the dtype (``ROUNDING``); an ``Orthogonal`` matrix's short side must
+    be orthonormal at the gain within the dtype's rounding (``_not_orthonormal``), its entries then tested against
+    the entry law; a ``DeltaOrthogonal`` kernel must be exact zeros off its centre tap and an orthogonal matrix at
+    it; a ``Sparse`` tensor must hold exactly ceil(sparsity * rows) zeros in every column, its other values N(0,
+    std^2). A ``Rows`` whose base is structured and random, and not blocks (its structure is broken by the row), has
+    the other indices tested against the base's entry law alone.
 
     Args:
         draw: the lowered draw, for a tensor of ``sample``'s shape.
@@ -1409,6 +1449,8 @@ def structure(draw: D.Draw, sample: Any, dtype: str, where: str = "") -> list[Pa
                              f"{k} blocks of {draw!r}")
         return [part for i, (one, block) in enumerate(zip(draw.parts, np.split(x, k, axis=axis)))
                 for part in structure(one, block, dtype, _within(where, f"block {i + 1} of {k} along axis {axis}"))]
+    if isinstance(draw, D.Rows) and isinstance(draw.base, D.Blocks):
+        return structure(_rows_in_blocks(draw, draw.base, shape), x, dtype, where)
     if isinstance(draw, D.Rows):
         axis = draw.axis % x.ndim
         rest = np.delete(x, draw.index, axis=axis)
