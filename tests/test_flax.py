@@ -1414,3 +1414,30 @@ def test_a_table_a_head_holds_under_the_embeddings_own_name_is_the_embeddings(at
     # one check at ALPHA: a false alarm once in 10,000 runs
     table = np.asarray(model.token_embedding.embedding.value)
     assert stats.check(table, ui.Normal(0, 32 ** -0.5), alpha=ALPHA)
+
+
+@pytest.mark.parametrize("axes", [{"in_axis": (-2,), "out_axis": (-1,)}, {"in_axis": [-2], "batch_axis": []},
+                                  {"out_axis": [-1], "batch_axis": ()}, {"in_axis": (np.int64(-2),)}])
+def test_from_jax_takes_jaxs_default_axes_written_as_sequences(axes):
+    # JAX reads in_axis=(-2,) as in_axis=-2 (checked here: the same values, bit for bit); the old from_jax compared
+    # the int default with the tuple and refused it as "no unifiedinit equivalent"
+    default = JI.variance_scaling(2.0, "fan_in", "normal")
+    written = JI.variance_scaling(2.0, "fan_in", "normal", **axes)
+    shape = (3, 2, 4)  # small: JAX compiles its draw for each shape, and both tests share this one
+    assert jnp.array_equal(default(jax.random.key(0), shape), written(jax.random.key(0), shape))
+    assert ui.from_jax(written) == ui.from_jax(default) == ui.VarianceScaling(2.0, "fan_in", "normal")
+
+
+def test_from_jax_still_refuses_a_sequence_of_axes_that_moves_the_fans():
+    # in_axis=(-3, -2) leaves a receptive field of 1 rather than 3: JAX's fan_out of a (3, 2, 4) kernel is 4, not
+    # 12, so from the same key it draws sqrt(3) times the default's values (checked here, exact to rounding)
+    moved = JI.variance_scaling(2.0, "fan_out", "normal", in_axis=(-3, -2))
+    default = JI.variance_scaling(2.0, "fan_out", "normal")
+    shape = (3, 2, 4)
+    np.testing.assert_allclose(moved(jax.random.key(0), shape), math.sqrt(3) * default(jax.random.key(0), shape),
+                               rtol=1e-5)
+    with pytest.raises(ValueError, match=r"^from_jax\(variance_scaling\): parameter 'in_axis' = \(-3, -2\) has no "
+                                         r"unifiedinit equivalent"):
+        ui.from_jax(moved)
+    with pytest.raises(TypeError, match=r"^from_jax\(variance_scaling\): parameter 'out_axis' must be an axis"):
+        ui.from_jax(JI.variance_scaling(1.0, "fan_in", "normal", out_axis="-1"))

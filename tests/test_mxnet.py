@@ -6,6 +6,7 @@ Each KS check is at level 1e-4 (a correct sampler fails it with probability 1e-4
 """
 
 import importlib.util
+import json
 import math
 import os
 import re
@@ -1025,3 +1026,61 @@ def test_a_contrib_sparse_embedding_is_an_embedding():
     row = ui.fit(fitted).rows[0]
     assert row.law == "U[-0.07, 0.07)" and row.source == "presets.mxnet", row
     np.testing.assert_array_equal(M.read(M.walk(fitted)[0][1]), table(fitted))
+
+
+#: the initializers from_mxnet converts, by the names mx.init.create knows them by, and a value MXNet takes for each
+#: keyword any of them takes (so that a string with one of these is refused only for its name)
+CONVERTED = ("zero", "zeros", "one", "ones", "constant", "uniform", "normal", "xavier", "msraprelu", "bilinear")
+KEYWORD_VALUES = {"value": 0.5, "scale": 0.5, "sigma": 0.5, "rnd_type": "gaussian", "factor_type": "in",
+                  "magnitude": 2.0, "slope": 0.5}
+
+
+def mxnet_refuses(text):
+    """Whether MXNet's own mx.init.create refuses ``text``, and its message."""
+    try:
+        mx.init.create(text)
+    except TypeError as err:  # Python's "__init__() got an unexpected keyword argument"
+        return True, str(err)
+    return False, ""
+
+
+@pytest.mark.parametrize("text", ['["normal", {"sigam": 0.5}]', '["normal", {"mean": 1.0, "sigma": 0.1}]',
+                                  '["uniform", {"scael": 2.0}]', '["xavier", {"rnd_type": "gaussian", "magnitud": 6}]',
+                                  '["msraprelu", {"slop": 0.9}]', '["zero", {"value": 3}]', '["Normal", {"std": 1}]'])
+def test_from_mxnet_refuses_a_keyword_mxnet_refuses(text):
+    # the old from_mxnet read these with the keyword dropped: Normal(0, 0.01) for a misspelt sigma, scale 3 for a
+    # misspelt magnitude; MXNet itself refuses each (checked here, in the same run)
+    refused, message = mxnet_refuses(text)
+    assert refused, text
+    keyword = re.search(r"unexpected keyword argument '(\w+)'", message)
+    assert keyword is not None, message
+    with pytest.raises(ValueError, match=rf"^from_mxnet\(\w+\): parameter '{keyword.group(1)}' is not a \w+ keyword"):
+        ui.from_mxnet(text)
+
+
+@pytest.mark.parametrize("name", CONVERTED)
+def test_from_mxnet_takes_the_keywords_mxnet_takes(name):
+    # each keyword any converted initializer takes, given to each: from_mxnet refuses it exactly where MXNet's own
+    # mx.init.create does, and reads it as MXNet's object built from the same string where it is taken
+    import inspect
+    required = {"value": KEYWORD_VALUES["value"]} if name == "constant" else {}
+    taken = set(inspect.signature(type(mx.init.create(name, **required)).__init__).parameters) - {"self"}
+    assert taken <= set(KEYWORD_VALUES), taken  # every keyword of MXNet 1.9.1's signature is tried
+    for keyword in [*KEYWORD_VALUES, "sigam"]:
+        text = json.dumps([name, {**required, keyword: KEYWORD_VALUES.get(keyword, 0.5)}])
+        refused, _ = mxnet_refuses(text)
+        assert refused == (keyword not in taken), text
+        if refused:
+            with pytest.raises(ValueError, match=rf"parameter '{keyword}' is not a \w+ keyword"):
+                ui.from_mxnet(text)
+        else:
+            assert ui.from_mxnet(text) == ui.from_mxnet(mx.init.create(text)), text
+
+
+@pytest.mark.parametrize("written,shown", [("Infinity", "inf"), ("1e999", "inf"), ("-Infinity", "-inf"),
+                                           ("NaN", "nan")])
+def test_from_mxnet_names_a_uniform_scale_that_is_not_finite_as_written(written, shown):
+    # the old message showed the bound U(-scale, scale) refused first: "got -inf" for a scale of Infinity
+    with pytest.raises(ValueError, match=rf"^from_mxnet\(uniform\): parameter 'scale' must be a finite number, got "
+                                         rf"{shown}$"):
+        ui.from_mxnet(f'["uniform", {{"scale": {written}}}]')

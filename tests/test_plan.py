@@ -2263,3 +2263,21 @@ def test_an_equinox_initializer_draws_a_layers_bias_from_a_key_of_its_own():
         weight, bias = np.asarray(new.weight).ravel(), np.asarray(new.bias).ravel()
         assert not any(np.array_equal(bias, weight[i:i + bias.size]) for i in range(weight.size - bias.size + 1))
         assert len(set(bias.tolist()) & set(weight.tolist())) == 0  # no value of the bias is one of the weight's
+
+
+@pytest.mark.skipif(not have("keras"), reason="keras is not installed")
+def test_a_refused_skip_name_suggests_the_path_it_ends_rather_than_another_layers():
+    """``skip=["dense/kernel"]`` on a Sequential of two Dense layers means the first layer's kernel
+    ("sequential/dense/kernel"); spelling alone suggested "1/kernel", the second layer's ("dense_1"). The suggestion
+    is checked by skipping it: it must keep the first layer's kernel, as Keras names it."""
+    import re
+
+    import keras
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="dense"),
+                              keras.layers.Dense(2, name="dense_1")], name="sequential")
+    with pytest.raises(ValueError, match=r"'dense/kernel' \(did you mean '[^']+'\?\)") as info:
+        presets.keras.apply(model, seed=0, skip=["dense/kernel"])
+    suggested = re.search(r"did you mean '([^']+)'\?", str(info.value))
+    assert suggested is not None
+    report = presets.keras.apply(model, seed=0, skip=[suggested.group(1)])
+    assert [p.path for p in report.skipped] == [model.layers[0].kernel.path], suggested.group(1)

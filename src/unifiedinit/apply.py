@@ -484,7 +484,11 @@ def skip_matched(names: Sequence[str], params: Sequence[Any],
             found.add(cast(str, known[form]))
     if missing:
         import difflib
-        near = difflib.get_close_matches(_skip_forms(missing[0])[-1], list(index), n=1)
+        forms = _skip_forms(missing[0])
+        # A name that ends a path ("dense/kernel" of "sequential/dense/kernel") means that path; spelling alone
+        # would point at another layer's tensor ("1/kernel" is as near as "0/kernel", and sorts last).
+        ends = [n for n in index if any(n.endswith("/" + f) for f in forms)]
+        near = [min(ends, key=len)] if ends else difflib.get_close_matches(forms[-1], list(index), n=1)
         example = f"did you mean {near[0]!r}?" if near else \
             f"one of its paths: {params[0].path!r}" if params else "the model has no parameters"
         shown = ", ".join(map(repr, missing[:4])) + (f" ... ({len(missing)} in all)" if len(missing) > 4 else "")

@@ -212,7 +212,8 @@ def from_jax(initializer: Any, **kwargs: Any) -> S.Spec:
     ``initializer`` is what a factory returns (``variance_scaling(2.0, "fan_in", "truncated_normal")``, a closure:
     its defining function and closure values are read), ``zeros`` or ``ones``, a factory itself, or a factory's
     name; ``kwargs`` are the factory's arguments (``from_jax("orthogonal", scale=2.0)``). Non-default axes
-    (``in_axis``, ``out_axis``, ``batch_axis``, ``column_axis``) and complex dtypes are refused.
+    (``in_axis``, ``out_axis``, ``batch_axis``, ``column_axis``) and complex dtypes are refused; the defaults may
+    be written as JAX reads them, one axis or a sequence (``in_axis=(-2,)`` is ``in_axis=-2``).
 
     Args:
         initializer: an initializer a ``jax.nn.initializers`` factory made, ``jax.nn.initializers.zeros`` or
@@ -224,8 +225,8 @@ def from_jax(initializer: Any, **kwargs: Any) -> S.Spec:
         The spec of the same law (``spec.to_flax()`` draws it again in JAX).
 
     Raises:
-        TypeError: keyword arguments with an initializer (rather than its factory), or arguments the factory does
-            not take.
+        TypeError: keyword arguments with an initializer (rather than its factory), arguments the factory does
+            not take, or an axis that is neither an integer nor a sequence of them.
         ValueError: a name that is no factory, non-default axes (ours too: ``spec.to_flax(in_axis=0)``, or a layout
             other than "flax"), a complex dtype, values the spec refuses, or an initializer that no
             ``jax.nn.initializers`` factory made.
@@ -305,9 +306,10 @@ def from_jax(initializer: Any, **kwargs: Any) -> S.Spec:
         return v.renamed(where, lambda: S.TruncatedNormal(0.0, stddev, lower, upper),
                         {"std": "stddev", "low": "lower", "high": "upper"})
     if factory == "variance_scaling":
-        for name, default in (("in_axis", -2), ("out_axis", -1), ("batch_axis", ())):
+        from .layout import axes_of
+        for name, default in _JAX_AXES.items():
             value = cells[name]
-            if not (value == default or (name == "batch_axis" and isinstance(value, (tuple, list)) and not value)):
+            if axes_of(where, name, value) != default:  # JAX reads -2, (-2,) and [-2] alike: one axis or a sequence
                 raise _refuse(where, name, value, "the fans come from the axes and a spec holds none; give them to "
                                                   "the hook: spec.to_flax(in_axis=..., out_axis=..., batch_axis=...)")
         scale = _jax_value(cells["scale"])
@@ -490,11 +492,32 @@ _MXNET_ATTRIBUTES: dict[str, tuple[str, ...]] = {
 #: the keywords of unifiedinit's MXNet ``SpecInitializer``, as its ``dumps()`` writes them
 SPEC_INITIALIZER_KEYWORDS = ("spec", "layout", "portable")
 
+#: MXNet 1.9's initializers that ``from_mxnet`` converts, by the names ``mx.init.create`` knows them by: their class
+#: and the keywords its ``__init__`` takes (what its ``dumps()`` writes), so that a string with another keyword is
+#: refused as ``mx.init.create`` refuses it, rather than read with the keyword dropped (a misspelt ``sigam``)
+_MXNET_KEYWORDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "zero": ("Zero", ()), "zeros": ("Zero", ()), "one": ("One", ()), "ones": ("One", ()),
+    "constant": ("Constant", ("value",)), "uniform": ("Uniform", ("scale",)), "normal": ("Normal", ("sigma",)),
+    "xavier": ("Xavier", ("rnd_type", "factor_type", "magnitude")),
+    "msraprelu": ("MSRAPrelu", ("factor_type", "slope")), "bilinear": ("Bilinear", ())}
+
 
 def refuse_unknown_keywords(owner: str, kw: dict[str, Any]) -> None:
     """Refuse a keyword that the MXNet ``SpecInitializer`` does not take (a misspelt ``layuot`` in a ``dumps()``
     string, which would otherwise be dropped or fail unnamed), naming it and those it takes."""
     v.keywords(owner, "SpecInitializer", kw, SPEC_INITIALIZER_KEYWORDS, "its dumps()")
+
+
+def _mxnet_keywords(owner: str, name: str, kw: dict[str, Any]) -> None:
+    """Refuse a keyword of a ``dumps()`` string that MXNet's initializer ``name`` does not take, as
+    ``mx.init.create`` refuses it: read with it dropped, ``'["normal", {"sigam": 0.5}]'`` would be Normal(0, 0.01)."""
+    mxnet_class, taken = _MXNET_KEYWORDS.get(name, ("", None))
+    if taken is None:  # ours, or one that no spec draws: refused or checked below
+        return
+    if kw and not taken:  # _validate.keywords would list no keyword as "allowed: "
+        raise ValueError(f"{owner}: parameter {v.shown(min(kw, key=str))} is not a {mxnet_class} keyword; MXNet's "
+                         f"{mxnet_class} takes none (its dumps() writes {{}})")
+    v.keywords(owner, mxnet_class, kw, taken, "MXNet's dumps()")
 
 
 def _mxnet_object(initializer: Any) -> S.Spec | tuple[str, str, dict[str, Any]]:
@@ -568,11 +591,12 @@ def from_mxnet(initializer: Any) -> S.Spec:
         The spec of the same law.
 
     Raises:
-        ValueError: a string that is not a ``dumps()`` string, an object that is not an ``mx.init.Initializer``, a
-            subclass with its own ``_init_weight``, ``__call__``... (its law is its own), an initializer with no
-            single law (``Orthogonal``, ``LSTMBias``, ``Mixed``...), values the spec refuses (each named), or one of
-            ours (or its ``dumps()``) with a layout other than "mxnet" (its fans would be lost) or a keyword its
-            ``dumps()`` does not write.
+        ValueError: a string that is not a ``dumps()`` string or holds a keyword its MXNet initializer does not
+            take (``mx.init.create`` refuses it: ``'["normal", {"sigam": 0.5}]'``), an object that is not an
+            ``mx.init.Initializer``, a subclass with its own ``_init_weight``, ``__call__``... (its law is its
+            own), an initializer with no single law (``Orthogonal``, ``LSTMBias``, ``Mixed``...), values the spec
+            refuses (each named), or one of ours (or its ``dumps()``) with a layout other than "mxnet" (its fans
+            would be lost) or a keyword its ``dumps()`` does not write.
 
     Examples:
         >>> import unifiedinit as ui
@@ -595,6 +619,7 @@ def from_mxnet(initializer: Any) -> S.Spec:
             raise ValueError(f"{owner}: parameter 'initializer' is not an mx.init dumps() string: expected "
                              f"[name, {{keyword: value}}], got {v.shown(initializer)}")
         name = label = name.lower()
+        _mxnet_keywords(f"{owner}({label})", name, kw)
     else:
         spec = _ours(initializer, owner, "mxnet")
         if spec is not None:
@@ -620,7 +645,8 @@ def from_mxnet(initializer: Any) -> S.Spec:
         if not isinstance(checked, numbers.Real) or isinstance(checked, bool):  # before -scale, which fails unnamed
             raise TypeError(f"{where}: parameter 'scale' must be a real number (U[-scale, scale]), got "
                             f"{v.shown(scale)} of type {type(scale).__name__}")
-        if _real(scale) and scale <= 0:
+        v.real(where, "scale", scale)  # scale itself: U(-inf, inf) would be refused naming -inf, as its 'low'
+        if scale <= 0:
             if scale == 0:
                 return S.Zeros()
             raise ValueError(f"{where}: parameter 'scale' must be >= 0 (U[-scale, scale]), got {scale!r}")

@@ -32,9 +32,9 @@ from . import _validate as v
 from ._record import Record
 
 
-def _axes(owner: str, name: str, value: Any) -> tuple[int, ...]:
-    """A Layout's axes field as a tuple of Python ints: a sequence of integers, or one integer (NumPy's ``axis=``
-    takes one as well), NumPy integers included."""
+def axes_of(owner: str, name: str, value: Any) -> tuple[int, ...]:
+    """A Layout's axes field (or JAX's ``in_axis=``...) as a tuple of Python ints: a sequence of integers, or one
+    integer (NumPy's ``axis=`` takes one as well), NumPy integers included."""
     one = v.scalar(value)
     if isinstance(one, numbers.Integral) and not isinstance(one, bool):
         return (int(one),)
@@ -126,7 +126,7 @@ class Layout(Record):
                         f"under), got {v.shown(self.name)} of type {type(self.name).__name__}")
         owner = f"Layout {self.name!r}"
         for name in ("out_axes", "in_axes", "batch_axes"):
-            object.__setattr__(self, name, _axes(owner, name, getattr(self, name)))
+            object.__setattr__(self, name, axes_of(owner, name, getattr(self, name)))
         object.__setattr__(self, "min_ndim", v.integer(owner, "min_ndim", self.min_ndim, minimum=0))
         if not isinstance(self.framework, str):
             raise TypeError(f"{owner}: parameter 'framework' must be a string (the framework whose storage this is, "
