@@ -803,3 +803,90 @@ def test_a_wrong_option_is_named_as_init_missings_before_anything_is_drawn(optio
         ui.init_missing(model, {"0.weight": torch.zeros(10, 4)}, ui.presets.torch, **options)
     _unchanged(model, before)
     assert torch.equal(torch.get_rng_state(), rng)
+
+
+def _lazy_model() -> nn.Sequential:
+    """A model whose first layer is lazy (its shape comes at its first call), then two built layers."""
+    return nn.Sequential(nn.LazyLinear(3), nn.Linear(3, 2), nn.Linear(2, 2))
+
+
+def test_a_lazy_layer_the_checkpoint_names_is_built_to_its_shape_as_load_state_dict_builds_it():
+    """init_missing failed with torch's "Attempted to use an uninitialized parameter" on a model holding an unbuilt
+    lazy layer that the checkpoint names; torch's load_state_dict builds it to the checkpoint's shape."""
+    torch.manual_seed(0)
+    source = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))
+    model, by_torch = _lazy_model(), _lazy_model()
+    by_torch.load_state_dict(source.state_dict(), strict=False)
+    report = ui.init_missing(model, source.state_dict(), ui.presets.torch, seed=0)
+    assert report.loaded == ("0.weight", "0.bias", "1.weight", "1.bias")
+    assert [e.param.path for e in report.entries if e.spec is not None] == ["2/weight", "2/bias"]
+    for name, t in source.state_dict().items():
+        assert torch.equal(model.state_dict()[name], t), name
+    assert type(model[0].weight) is type(by_torch[0].weight) is nn.Parameter
+    model[2].load_state_dict(by_torch[2].state_dict())  # the head aside, it computes as torch's loaded model does
+    x = torch.randn(5, 4)
+    assert torch.equal(model(x), by_torch(x))
+
+
+def test_a_lazy_layer_the_checkpoint_does_not_name_is_left_to_its_first_call_as_plan_apply_leaves_it():
+    """init_missing failed with torch's "Can't access the shape of an uninitialized parameter" on a model holding
+    an unbuilt lazy layer, even one the checkpoint does not name: plan.apply leaves it, with a warning."""
+    torch.manual_seed(0)
+    checkpoint = {k: t for k, t in nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2)).state_dict().items()
+                  if k.startswith("1.")}
+    model, applied = _lazy_model(), _lazy_model()
+    lazy = r"Plan\.apply: 2 parameter\(s\) of lazy modules are not built yet, so no rule sets them: 0\.weight, 0\.bias"
+    with pytest.warns(UserWarning, match=lazy):
+        ui.presets.torch.apply(applied, seed=0)
+    with pytest.warns(UserWarning, match=lazy):
+        report = ui.init_missing(model, checkpoint, ui.presets.torch, seed=0)
+    assert report.loaded == ("1.weight", "1.bias")
+    assert isinstance(model[0].weight, nn.parameter.UninitializedParameter)
+    for name in ("2.weight", "2.bias"):  # the head is drawn as plan.apply draws it on the same model
+        assert torch.equal(model.state_dict()[name], applied.state_dict()[name]), name
+    assert model(torch.randn(5, 4)).shape == (5, 2)  # its first call builds it, as torch builds it
+
+
+def test_a_lazy_layer_built_for_a_refused_call_is_unbuilt_again():
+    torch.manual_seed(0)
+    source = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))
+    model = _lazy_model()
+    before = {k: t.detach().clone() for k, t in model.state_dict().items() if not k.startswith("0.")}
+    bad_plan = ui.Plan().rule(ui.Orthogonal(), role="bias")  # the head's bias: a missing parameter it cannot set
+    with pytest.raises(ValueError, match="cannot initialize '2/bias'"):
+        ui.init_missing(model, source.state_dict(), bad_plan, seed=0)
+    assert all(isinstance(t, nn.parameter.UninitializedParameter) for t in model[0].parameters())
+    for name, t in before.items():
+        assert torch.equal(model.state_dict()[name], t), name
+    assert model(torch.randn(5, 7)).shape == (5, 2)  # still lazy: its first call gives it any input size
+
+
+def test_a_lazy_modules_unbuilt_tensor_in_the_checkpoint_is_named_before_any_write():
+    model = nn.Sequential(nn.Linear(4, 3))
+    before = _snapshot(model)
+    with pytest.raises(TypeError, match=r"init_missing: checkpoint tensor '0\.weight' is a lazy module's "
+                                        r"UninitializedParameter, not built yet, which holds no values"):
+        ui.init_missing(model, {"0.weight": nn.LazyLinear(3).weight}, ui.presets.torch, seed=0)
+    _unchanged(model, before)
+
+
+@pytest.mark.parametrize("device", ["cuda", "xpu", "mps", "ipu", "meta", "not-a-device"])
+def test_a_device_plan_apply_refuses_is_refused_in_its_words_before_any_copy_is_tried(device):
+    """A device this torch cannot allocate on used to fail in the trial copy of the checkpoint: torch's bare
+    "AssertionError: Torch not compiled with CUDA enabled", or a TypeError blaming the checkpoint's dtype."""
+    def build() -> nn.Sequential:
+        return nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 2))
+    checkpoint = {k: t for k, t in build().state_dict().items() if k.startswith("0.")}
+    with torch.device("meta"):
+        model, applied = build(), build()
+    try:
+        ui.presets.torch.apply(applied, seed=0, device=device)
+    except ValueError as e:
+        said = str(e)
+    else:
+        pytest.skip(f"this torch allocates on {device!r}")
+    assert said.startswith("Plan.apply: parameter 'device' ")
+    with pytest.raises(ValueError) as refused:
+        ui.init_missing(model, checkpoint, ui.presets.torch, seed=0, device=device)
+    assert str(refused.value) == "init_missing" + said[len("Plan.apply"):]
+    assert all(t.is_meta for t in model.state_dict().values())

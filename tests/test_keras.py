@@ -1126,3 +1126,27 @@ def test_a_shape_that_is_no_sequence_is_named(make, shape):
     # None raised tuple()'s "'NoneType' object is not iterable"; a str was read one character per axis
     with pytest.raises(TypeError, match=r"parameter 'shape' must be a sequence of integers, got (None|'ab')"):
         make()(shape)
+
+
+@pytest.mark.parametrize("name", ["GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
+                                  "LecunNormal"])
+def test_a_named_drop_in_changed_after_construction_saves_and_loads_back_as_the_same_law(name, tmp_path):
+    """A He/Glorot/Lecun drop-in whose scale, mode or distribution was changed after construction (which counts, as
+    in Keras) saved a config its own from_config refused: model.save worked and load_model failed with
+    "parameter 'spec' is ... scale=3.0, but Keras's arguments in the same config give scale=2.0"."""
+    from unifiedinit.backends.keras import initializers as drop_ins
+    init = getattr(drop_ins, name)(seed=1)
+    init.scale, init.mode, init.distribution = 3.0, "fan_out", "untruncated_normal"
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, kernel_initializer=init)])
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    again = keras.models.load_model(path).layers[0].kernel_initializer
+    assert type(again) is type(init)
+    assert again.spec == init.spec == ui.VarianceScaling(3.0, "fan_out", "normal")
+    np.testing.assert_array_equal(numpy(again((30, 20))), numpy(init((30, 20))))
+    # a config's changed arguments are checked as Keras's VarianceScaling checks them
+    with pytest.raises(ValueError, match="Argument `scale` must be positive float"):
+        type(init).from_config(dict(init.get_config(), scale=-1.0, spec=None))
+    # an unchanged one saves Keras's own keys, which Keras's class of that name loads once 'spec' is dropped
+    plain = getattr(drop_ins, name)(seed=1).get_config()
+    assert {k: x for k, x in plain.items() if k != "spec"} == getattr(keras.initializers, name)(seed=1).get_config()

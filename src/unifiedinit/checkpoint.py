@@ -49,6 +49,9 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         model: a torch module (built normally or with ``empty_init()`` or under ``torch.device("meta")``; pass
             ``device=`` then), sharded (FSDP2, DTensor: each rank copies its own shard of the checkpoint's
             tensors) or not; or a state_dict (pass ``module=``, the module it came from, for its layers' kinds).
+            A lazy layer not built yet (``nn.LazyLinear`` before its first call) takes the shape of the tensors
+            the checkpoint gives it, as ``load_state_dict`` builds it (unbuilt again if the call is refused); one
+            the checkpoint does not name is left to its first call, with ``Plan.apply``'s warning.
         checkpoint: a torch state_dict (a mapping of dotted names to tensors). A DTensor in it (an FSDP2 model's
             state_dict, or one torch.distributed.checkpoint loaded into it) must have the placements of the
             model's tensor on a mesh of the same ranks: each rank copies its own shard into the model's. A
@@ -83,12 +86,13 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             a grown embedding whose new rows the model's dtype cannot hold (any of them not finite in that dtype:
             old rows with NaN or inf, or a mean and spread that reach past its largest value, as old float16 rows
             of std 20000 do); or a plan that cannot set a missing parameter; a negative ``seed`` or one of 2**64
-            or more; nothing was written.
+            or more; a ``device=`` that ``Plan.apply`` refuses (not a torch device, meta, or one this torch cannot
+            allocate on, such as "cuda" on a CPU build), named as init_missing's; nothing was written.
         TypeError: ``plan`` is not a Plan, ``seed`` is not an integer or None, an option ``Plan.apply`` does not
             take (named as init_missing's); ``checkpoint`` is not a mapping of names to torch tensors (the first
-            entry that is none, other than an extra state, is named), or one of
-            them holds no values to copy (on meta, sparse, quantized), is complex where the model's is real (or
-            an embedding that grew), or has a dtype torch cannot copy into the model's (bits8, int4,
+            entry that is none, other than an extra state, is named), or one of them holds no values to copy (on
+            meta, a lazy module's not built yet, sparse, quantized), is complex where the model's is real (or an
+            embedding that grew), or has a dtype torch cannot copy into the model's (bits8, int4,
             float4_e2m1fn_x2: torch's copy_ has no kernel for it), or is a DTensor where the model's tensor is not
             one of the same placements on the same ranks (a plain tensor, another placement: pass
             ``t.full_tensor()``) or of an embedding that grew; ``skip`` is a single string or holds something that
@@ -122,6 +126,9 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     check_options(backend, options, "init_missing")
     import torch
 
+    from .backends.torch.model import check_device
+    if options.get("device") is not None:  # the checkpoint's copies are tried there before the plan runs: a device
+        check_device("init_missing", options["device"])  # Plan.apply refuses is refused in its words first
     from .apply import skip_matched, skip_names
     also_skip = skip_names(options.pop("skip", None), "init_missing")  # the user's own, a head set by hand
     entries: Mapping[str, Any] = checkpoint  # read as a state_dict once checked to be a mapping
@@ -140,8 +147,11 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     extra = _extra_states(model, apart)
     state: Mapping[str, torch.Tensor] = {n: t for n, t in entries.items() if n not in apart}
     from .apply import stream
-    from .backends.torch.model import local_block, positions, walk, writable
+    from .backends.torch.model import UNBUILT, local_block, positions, walk, writable
     own: dict[str, torch.Tensor] = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)
+    # a lazy module's tensors not built yet (nn.LazyLinear before its first call): one the checkpoint names takes
+    # the checkpoint's shape, as load_state_dict's hook builds it; the plan leaves the others, as plan.apply does
+    unbuilt = {name for name, t in own.items() if isinstance(t, UNBUILT)}
     # the model's tensors as the plan sees them (a state_dict's described by its module=): a tied tensor is one
     # record, its owner's path first, and every name of it goes to that owner
     owner_of: dict[str, str] = {}
@@ -174,8 +184,9 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
         if mine.is_meta and options.get("device") is None:  # copied into a meta tensor, it would keep nothing
             raise ValueError(f"init_missing: the model's tensor {name!r} is on the meta device, which holds no "
                              "values; pass device= to give it memory there and copy the checkpoint in")
-        writable(mine, name, "init_missing: ")  # one torch would refuse half way through the copy
-        if tuple(t.shape) == tuple(mine.shape):
+        if name not in unbuilt:  # one built here has memory of its own
+            writable(mine, name, "init_missing: ")  # one torch would refuse half way through the copy
+        if name in unbuilt or tuple(t.shape) == tuple(mine.shape):
             loaded.append(name)
         elif kinds.get(name) == "embedding" and t.dim() == 2 and t.shape[1] == mine.shape[1] \
                 and 0 < t.shape[0] < mine.shape[0]:
@@ -210,7 +221,8 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
                      if owner == owner_of.get(name, name) and other != name and own[other] is not own[name]]
               for names in names_of.values() for name in names[:1]}
     for name in loaded + list(resized):  # a shard the checkpoint cannot be copied into (Partial) says so now
-        local_block(own[name])
+        if name not in unbuilt:
+            local_block(own[name])
         for other in copies.get(name, ()):
             if own[other].shape != own[name].shape or own[other].dtype != own[name].dtype:
                 raise ValueError(f"init_missing: the model's tensors {name!r} and {other!r} are one tied tensor of "
@@ -241,6 +253,7 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
     # refused after they are drawn (their rows, or the plan) puts it back, as a refused plan.apply leaves it
     undo_rng = _rng_kept(generator, [device for _, device in drawing]) if seed is None and drawing else None
     undo: list[tuple[Any, str, Any]] = []
+    built: list[tuple[Any, Any, Any]] = []  # each lazy tensor built here, with its class and data before
     try:
         for name, device in drawing:
             old, new = resized[name]
@@ -256,12 +269,20 @@ def init_missing(model: Any, checkpoint: Any, plan: Any, *, seed: int | None = N
             drawn = mean + std * noise.to(device)
             _check_rows(name, drawn, (old, new), own[name].dtype)
             grown[name] = torch.cat([rows, drawn])
+        with torch.no_grad():  # the lazy tensors the checkpoint names, built in place as load_state_dict builds them
+            for name in loaded:
+                lazy = own[name]
+                if isinstance(lazy, UNBUILT):  # a tied one once
+                    built.append((lazy, type(lazy), lazy.data))
+                    lazy.materialize(state[name].shape)
         undo = _filled_buffers(model, [n for n in loaded if own[n].is_meta], options.get("device"))
         provided = tuple(loaded) + tuple(n for n in resized if names_of[owner_of.get(n, n)][0] not in keep)
         report = plan.apply(model, seed=seed, skip=list(dict.fromkeys(also_skip + provided)), **options)
     except BaseException:
         for module, leaf, was in reversed(undo):  # the meta buffers given memory for the checkpoint, as they were
             module._buffers[leaf] = was
+        for t, kind, data in reversed(built):  # the lazy tensors built for the checkpoint, unbuilt again
+            t.__class__, t.data = kind, data
         if undo_rng is not None:
             undo_rng()
         raise
@@ -421,6 +442,12 @@ def _check_source(name: str, t: Any, mine: Any) -> None:
     """Refuse a checkpoint tensor ``copy_`` cannot read into the model's tensor ``mine`` (checked before anything
     is written: it would fail after the plan has drawn)."""
     import torch
+
+    from .backends.torch.model import UNBUILT
+    if isinstance(t, UNBUILT):
+        raise TypeError(f"init_missing: checkpoint tensor {name!r} is a lazy module's {type(t).__name__}, not built "
+                        "yet, which holds no values; allowed: dense tensors with values (call that module on data "
+                        "before taking its state_dict)")
     if t.layout != torch.strided or t.device.type == "meta":
         raise TypeError(f"init_missing: checkpoint tensor {name!r} is {'on meta' if t.is_meta else t.layout}; "
                         "allowed: dense tensors with values (t.to_dense() for a sparse one; one on meta has none)")
@@ -433,15 +460,13 @@ def _check_source(name: str, t: Any, mine: Any) -> None:
 
 
 def _target_device(mine: Any, device: Any) -> Any:
-    """Where the checkpoint's tensor is copied to: the model's tensor's device, or ``device=`` for one on meta (the
-    checkpoint's own device when that option is not one torch reads: the plan refuses it after)."""
+    """Where the checkpoint's tensor is copied to: the model's tensor's device, or ``device=`` (checked by
+    ``check_device``) for one on meta; None for one on meta without it (the checkpoint's own device: the call
+    refuses that tensor after)."""
     import torch
     if not mine.is_meta:
         return mine.device
-    try:
-        return torch.device(device)
-    except (RuntimeError, TypeError):
-        return None
+    return None if device is None else torch.device(device)
 
 
 def _check_copy(name: str, t: Any, dtype: Any, device: Any, tried: set[tuple[Any, ...]], *,
@@ -487,14 +512,14 @@ def _at_call(model: Any, own: dict[str, Any], used: dict[str, bool], state: Any)
     a grown embedding's view of its own tensor, whose old rows are read before the grown tensor is written."""
     import torch
 
-    from .backends.torch.model import local_block
+    from .backends.torch.model import UNBUILT, local_block
     tensors = list(own.values())
     if isinstance(model, torch.nn.Module):
         tensors += list(model.parameters()) + list(model.buffers())
     local: dict[int, Any] = {}  # the model's tensors (each shard's block), by id
     in_storage: dict[tuple[Any, int], list[Any]] = {}
-    for u in tensors:
-        if isinstance(u, torch.Tensor) and id(u) not in local:
+    for u in tensors:  # a lazy module's tensor not built yet has no memory (built here, it gets memory of its own)
+        if isinstance(u, torch.Tensor) and not isinstance(u, UNBUILT) and id(u) not in local:
             try:
                 local[id(u)] = local_block(u)[0]
             except ValueError:  # a Partial DTensor: the plan refuses it
@@ -538,17 +563,11 @@ def _filled_buffers(model: Any, names: list[str], device: Any) -> list[tuple[Any
     """Give the meta buffers the checkpoint fills (``names``, of a module built on meta) memory on ``device`` (zeros,
     as the plan gives the parameters it skips), before the plan materializes the rest: else it reports them as
     holding uninitialized memory. Returns (module, buffer name, the meta tensor) for each, to put back if the plan
-    refuses. Nothing is done without a device the plan would accept (it then says what is wrong)."""
+    refuses. ``device``: init_missing's, checked (``check_device``); nothing is done without one."""
     import torch
     if not names or device is None or not isinstance(model, torch.nn.Module):
         return []
-    try:
-        where = torch.device(device)
-        torch.empty(0, device=where)
-    except (RuntimeError, TypeError, AssertionError):
-        return []
-    if where.type == "meta":
-        return []
+    where = torch.device(device)
     targets: set[int] = set()
     for name in names:
         try:

@@ -15,9 +15,11 @@ as Keras's (an int or None: the same values on every call; a ``keras.random.Seed
 
 ``get_config()`` holds Keras's keys (``seed``, ``mean``, ``stddev``, ``minval``, ``maxval``, ``scale``, ``mode``,
 ``distribution``, ``gain``, ``value``, ``input_axes``, ``output_axes``, as each Keras class has them) plus ``spec``,
-the whole spec as a plain dict; Keras's keys decide what ``from_config`` builds, and a ``spec`` that disagrees with
-them is refused. Where a drop-in differs from Keras on purpose, ``unifiedinit.differences.DIFFERENCES`` says so
-(framework "keras"). ``STFT`` has no spec: it is Keras's own class, here so that ``get("stft")`` answers as Keras's.
+the whole spec as a plain dict (a He, Glorot or Lecun drop-in whose ``scale``, ``mode`` or ``distribution`` was
+changed after construction adds those keys too); Keras's keys decide what ``from_config`` builds, and a ``spec``
+that disagrees with them is refused. Where a drop-in differs from Keras on purpose,
+``unifiedinit.differences.DIFFERENCES`` says so (framework "keras"). ``STFT`` has no spec: it is Keras's own class,
+here so that ``get("stft")`` answers as Keras's.
 """
 
 # keras ships no type annotations for most of its API (keras.ops, keras.saving, keras.backend, its initializers):
@@ -264,8 +266,17 @@ class _DropIn(SpecInitializer):
         draw = self.lower(shape, dtype)
         return sampled(KerasOps(self.seeds()), draw, shape, dtype)
 
+    def keras_config(self) -> dict[str, Any]:
+        """The config's Keras keys: those of the Keras class this one stands in for."""
+        return dict(self.keras_class.get_config(self))
+
+    @classmethod
+    def from_keras_config(cls, config: dict[str, Any]) -> Any:
+        """The initializer a config's Keras keys (``keras_config``) describe, built as the Keras class builds it."""
+        return cls.keras_class.from_config.__func__(cls, config)
+
     def get_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = dict(self.keras_class.get_config(self))
+        config = self.keras_config()
         config["spec"] = self.spec.to_dict()
         return config
 
@@ -273,7 +284,7 @@ class _DropIn(SpecInitializer):
     def from_config(cls, config: dict[str, Any]) -> Any:
         config = dict(config)
         spec = config.pop("spec", None)
-        obj = cls.keras_class.from_config.__func__(cls, config)
+        obj = cls.from_keras_config(config)
         if spec is not None:
             saved = from_dict(spec)
             if saved != obj.spec:
@@ -283,7 +294,7 @@ class _DropIn(SpecInitializer):
         return obj
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{k}={val!r}" for k, val in self.keras_class.get_config(self).items())
+        shown = ", ".join(f"{k}={val!r}" for k, val in self.keras_config().items())
         return f"{type(self).__name__}({shown})"
 
 
@@ -692,6 +703,8 @@ class VarianceScaling(_DropIn, _K.VarianceScaling):
         True
     """
     keras_class = _K.VarianceScaling
+    #: a named form's (He, Glorot, Lecun) fixed arguments, which Keras's config of it leaves out; none here
+    fixed: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, scale: Any = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
                  seed: Any = None, input_axes: Any = None, output_axes: Any = None) -> None:
@@ -700,6 +713,27 @@ class VarianceScaling(_DropIn, _K.VarianceScaling):
 
     def make_spec(self) -> S.Spec:
         return _variance_scaling(self.scale, self.mode, self.distribution)
+
+    def keras_config(self) -> dict[str, Any]:
+        """Keras's keys; a named form whose fixed arguments were changed after construction (``init.scale = 3.0``
+        counts, as in Keras) adds them under ``VarianceScaling``'s keys, or its saved spec would disagree with the
+        arguments its class fixes (an unchanged one keeps the keys Keras's class of that name loads)."""
+        config = super().keras_config()
+        if self.fixed and self.spec != _variance_scaling(**self.fixed):
+            config.update(scale=_number(self.scale), mode=self.mode, distribution=self.distribution)
+        return config
+
+    @classmethod
+    def from_keras_config(cls, config: dict[str, Any]) -> Any:
+        """A named form with changed fixed arguments (``keras_config``) gets them back, checked as Keras's
+        ``VarianceScaling`` checks its arguments."""
+        config = dict(config)
+        changed = {k: config.pop(k) for k in cls.fixed if k in config}
+        obj = super().from_keras_config(config)
+        if changed:  # seed=0: the check draws nothing, and takes no seed from Python's RNG
+            checked = _K.VarianceScaling(**{**cls.fixed, **changed}, seed=0)
+            obj.scale, obj.mode, obj.distribution = checked.scale, checked.mode, checked.distribution
+        return obj
 
     def tensor_info(self, shape: tuple[int, ...]) -> TensorInfo:
         fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
@@ -719,7 +753,9 @@ _FIXED_DOC = """Keras's ``{name}(seed=None, input_axes=None, output_axes=None)``
 {law}, n = {n}. Also named ``{snake}``, as in Keras.
 
 A drop-in for ``keras.initializers.{name}`` (a subclass of it, and of this module's ``VarianceScaling``, whose
-fans, attributes and config it has: ``scale``, ``mode`` and ``distribution`` are fixed by the class).
+fans, attributes and config it has: ``scale``, ``mode`` and ``distribution`` are fixed by the class; changed after
+construction, as Keras lets them be, they count, and ``get_config()`` adds them under ``VarianceScaling``'s keys, so
+that a saved model loads back the same law).
 Called as ``init(shape, dtype=None)`` (``dtype`` a Keras dtype name; None is ``keras.config.floatx()``). Where it
 differs from Keras's class (``unifiedinit.differences``): an integer or bool dtype is refused with a TypeError before
 anything is drawn (Keras: each backend's own error; tensorflow writes integers); any int seed works on every
@@ -775,6 +811,8 @@ def _fixed(name: str, keras_class: Any, scale: float, mode: str, distribution: s
                      "the cut: 2 sigma of the normal before truncation"),
         spec=repr(S.VarianceScaling(scale, mode, KERAS_DISTRIBUTIONS[distribution])))
     cls = type(name, (VarianceScaling, keras_class), {"__init__": __init__, "keras_class": keras_class,
+                                                       "fixed": {"scale": scale, "mode": mode,
+                                                                 "distribution": distribution},
                                                        "__doc__": doc, "__module__": __name__,
                                                        "__qualname__": name})
     return keras.saving.register_keras_serializable(package="unifiedinit")(cls)

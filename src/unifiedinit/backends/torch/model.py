@@ -1061,6 +1061,27 @@ def in_logical_order(t: torch.Tensor, fill: Callable[[torch.Tensor], Any]) -> No
         t.copy_(into)
 
 
+def check_device(owner: str, device: Any) -> torch.device:
+    """``device=`` (where meta parameters are materialized) as a ``torch.device`` this torch can allocate on.
+
+    Raises:
+        ValueError: no torch device, ``meta``, or a device this build or machine lacks ("cuda" on a CPU build, a
+            backend whose module is not installed), named here rather than by torch's own bare errors."""
+    from ... import _validate as v
+    try:
+        found = torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as e:  # ValueError: an index no int64 holds (10**400)
+        raise ValueError(f"{owner}: parameter 'device' must be a torch device, got {v.shown(device)}") from e
+    if found.type == "meta":
+        raise ValueError(f"{owner}: parameter 'device' is where meta parameters are materialized; got 'meta'")
+    try:  # a device this build or machine lacks is named here, not by torch
+        torch.empty(0, device=found)
+    except (RuntimeError, AssertionError, ImportError) as e:  # ImportError: "hpu" without its module
+        raise ValueError(f"{owner}: parameter 'device' must be a device this torch can allocate on, got "
+                         f"{str(found)!r}: {e}") from None
+    return found
+
+
 class _Target:
     """Writes a plan's values into a torch model or state_dict, in place; a DTensor shard by shard (each process
     writes only its local tensor); a meta parameter, given ``device=``, materialized there and drawn once."""
@@ -1073,19 +1094,7 @@ class _Target:
         if generator is not None and seed is not None:
             raise ValueError("Plan.apply: give seed= or generator=, not both")
         if device is not None:
-            try:
-                device = torch.device(device)
-            except (RuntimeError, TypeError, ValueError) as e:  # ValueError: an index no int64 holds (10**400)
-                raise ValueError(f"Plan.apply: parameter 'device' must be a torch device, got "
-                                 f"{v.shown(device)}") from e
-            if device.type == "meta":
-                raise ValueError("Plan.apply: parameter 'device' is where meta parameters are materialized; "
-                                 "got 'meta'")
-            try:  # a device this build or machine lacks ("cuda" on a CPU build) is named here, not by torch
-                torch.empty(0, device=device)
-            except (RuntimeError, AssertionError) as e:
-                raise ValueError(f"Plan.apply: parameter 'device' must be a device this torch can allocate on, got "
-                                 f"{str(device)!r}: {e}") from None
+            device = check_device("Plan.apply", device)
             if not isinstance(model, nn.Module):
                 raise TypeError("Plan.apply: parameter 'device' materializes the meta parameters of an nn.Module; "
                                 f"got a {type(model).__name__}")
