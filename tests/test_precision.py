@@ -17,6 +17,7 @@ from scipy import special, stats
 
 import unifiedinit as ui
 from unifiedinit import draws as D
+from unifiedinit import samplers
 from unifiedinit.verify import stats as uistats
 from unifiedinit.backends import FRAMEWORKS, available, get_backend
 from unifiedinit.reference import numpy_dtype
@@ -55,6 +56,39 @@ def test_native_truncated_normal_follows_the_exact_law_in_any_window(framework, 
     assert len(np.unique(x)) > x.size // 4  # not a handful of values piled up
     p = _ks(x, a, b, mean, std)
     assert p > ALPHA, f"{framework} {dtype} window {window}: KS p={p:.3g}"
+
+
+class _Ends(samplers.Ops):
+    """The shared inverse-CDF sampler (Keras's, MXNet's) with a float32 uniform that returns its window's ends and
+    its middle: -1 and 1 for a window past float32's reach, which a float32 uniform draws once in about 2**23."""
+
+    def uniform(self, shape, low, high, dt, out=None):
+        return np.array([low, high, 0.5 * (low + high)], dtype=np.float32)
+
+    def erfinv(self, x):
+        return special.erfinv(x)
+
+    def clip(self, x, low, high):
+        return np.clip(x, np.float32(low), np.float32(high))
+
+
+def test_a_uniform_of_exactly_one_is_kept_at_the_reach_not_at_the_windows_end():
+    """torch's trunc_normal_(std=0.02) cuts at +-2, +-100 std: the inverse CDF's uniforms on [2 Phi(a) - 1,
+    2 Phi(b) - 1] round to [-1, 1] in float32, and one of exactly -1 or 1 (about 1 in 2**23) gave erfinv's infinity,
+    clipped to the window's end: -2.0 in Keras's, MXNet's, Flax's and Equinox's weights, where the exact law has no
+    mass (P(|x| > 10 std) ~ 1e-23). Such a draw is kept at float32's reach (5.42 std), as next to it."""
+    spec = D.TruncatedNormal(0.0, 0.02, -2.0, 2.0)
+    reach = -0.02 * special.ndtri(2.0 ** -25)  # Phi(-z) = eps / 4: the quantile of the uniform next to -1
+    x = _Ends().truncated_normal((3,), spec, "float32", (-2.0, 2.0))  # (on the old code -2.0 and 2.0)
+    assert np.all(np.abs(x) <= reach * (1 + 1e-6)) and x[0] < -0.9 * reach and x[1] > 0.9 * reach, x
+    if "flax" in NATIVE:  # JAX's own inverse CDF: seed 9 draws a uniform of exactly -1 in 2**20 (found by search)
+        y = _native("flax", ui.TruncatedNormal(0.0, 0.02, -2.0, 2.0), (2 ** 20,), "float32", seed=9)
+        assert np.abs(y).max() <= reach * (1 + 1e-6), np.sort(y)[:2]
+        assert _ks(y, -100.0, 100.0, 0.0, 0.02) > ALPHA
+    assert samplers.erfinv_reach("float32") == pytest.approx(reach / 0.02, rel=1e-12)
+    # a window within 1.01 times the reach keeps its end, which the reach rounded to the final dtype could pass
+    near = D.TruncatedNormal(0.0, 1.0, -5.45, 5.45)
+    assert samplers.reached(near, "float32", (-5.45, 5.45)) == (-5.45, 5.45)
 
 
 #: windows far narrower than the std (the law is U[low, high] to a relative 1e-8): at the mean, beside it, in a tail

@@ -319,6 +319,26 @@ def test_a_registered_spec_of_ones_own_reads_back_from_its_repr_equal_and_hashab
         specs._REGISTRY.pop("Pick", None)
 
 
+def test_a_registered_spec_of_ones_own_reads_back_its_nested_sequences_as_tuples():
+    """A sequence of sequences (a table of numbers) is saved as lists in lists: each level is made a tuple again,
+    so the spec reads back from JSON, a dict or its repr equal to itself and hashable (inner lists were unhashable)."""
+    class Table17(ui.Spec):
+        rows: tuple[tuple[float, ...], ...]
+
+        def lower(self, info):
+            return ui.Constant(self.rows[0][0]).lower(info)
+    ui.register(Table17)
+    try:
+        spec = Table17(((0.1, 0.2), (0.3, 0.4)))
+        for back in (ui.from_json(spec.to_json()), ui.from_dict(json.loads(spec.to_json())),
+                     ui.from_expression(repr(spec))):
+            assert isinstance(back, Table17) and back == spec and hash(back) == hash(spec)
+            assert back.rows == ((0.1, 0.2), (0.3, 0.4)) and all(type(row) is tuple for row in back.rows), back.rows
+    finally:
+        from unifiedinit import specs
+        specs._REGISTRY.pop("Table17", None)
+
+
 @pytest.mark.parametrize("cls,got", [
     (None, "got None of type NoneType"),
     (3, "got 3 of type int"),

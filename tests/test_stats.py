@@ -752,6 +752,38 @@ def test_an_orthogonal_matrix_whose_entries_are_subnormal_in_float16_passes():
     assert verdict, str(verdict)
 
 
+@pytest.mark.parametrize("stretch,passes", [(1e-6, True), (5e-5, False)])
+def test_check_allows_a_float32_orthogonal_matrix_its_rounding_and_no_more(stretch, passes):
+    """A float32 orthogonal (256, 512) matrix may be off orthonormal by the entries' rounding plus 4 eps sqrt(512)
+    (1.09e-5 in all), what a float32 QR is allowed: one row stretched by 1e-6 (W W^T off by 2e-6) passes, one
+    stretched by 5e-5 (off by 1e-4) fails. An allowance ten times as wide passed both."""
+    # the entries' KS test fails a correct sample with probability at most alpha = 1e-4, and stretching one row of
+    # 256 moves no entry's law measurably; the seed is fixed, so the outcome is the same on every run
+    x = ui.sample(ui.Orthogonal(), (256, 512), seed=0, dtype="float32")
+    x[3] *= np.float32(1 + stretch)
+    verdict = stats.check(x, ui.Orthogonal())
+    assert bool(verdict) == passes, str(verdict)
+    assert passes or any(r.startswith("the rows are not orthonormal at gain 1: ") for r in verdict.reasons), \
+        verdict.reasons
+
+
+@pytest.mark.parametrize("shape", [(16, 8, 4, 4), (16, 8, 2)], ids=repr)
+def test_check_looks_for_an_even_delta_orthogonal_kernels_matrix_where_the_sampler_writes_it(shape):
+    """An even kernel has two middle taps: the sampler writes the matrix at (k - 1) // 2 on each spatial axis, and
+    check looks there. A correct sample passes; the same matrix one tap further on (k // 2) fails. Looking at k // 2
+    failed every correct sample of an even kernel and passed the moved one."""
+    # the centre's KS test fails a correct sample with probability at most alpha = 1e-4 (a correct sampler never
+    # breaks the exact structure); the seed is fixed, so the outcome is the same on every run
+    x = ui.sample(ui.DeltaOrthogonal(), shape, seed=7)
+    verdict = stats.check(x, ui.DeltaOrthogonal())
+    assert verdict, str(verdict)
+    moved = np.roll(x, 1, axis=tuple(range(2, x.ndim)))  # each spatial axis's tap (k - 1) // 2 to k // 2
+    tap = tuple((k - 1) // 2 for k in shape[2:])
+    verdict = stats.check(moved, ui.DeltaOrthogonal())
+    assert not verdict and any(f"values off the centre tap {tap} are not 0" in r for r in verdict.reasons), \
+        verdict.reasons
+
+
 _EYE_AND_NORMAL = ui.Blocks([ui.Eye(), ui.Normal()])
 
 
@@ -784,6 +816,22 @@ def test_check_compares_a_determined_part_of_blocks_or_rows_exactly(spec, words)
                                for r in verdict.reasons), verdict.reasons
 
 
+def test_a_determined_float32_part_is_allowed_a_few_roundings_and_no_more():
+    """A determined float32 value may be 1e-6 relative (8.4 float32 eps) from the exact one, for a framework's own
+    arithmetic: a constant block one ulp above float32(0.3) passes, one 4e-6 relative off 0.3 (40 ulps there) fails.
+    An allowance of 1e-5 passed both."""
+    # the normal block's KS and variance tests fail a correct sample with probability at most alpha = 1e-4 (a
+    # determined part never differs); the seed is fixed, so the outcome is the same on every run
+    spec = ui.Blocks([ui.Normal(0.0, 1.0), ui.Constant(0.3)])
+    x = ui.sample(spec, (64, 32), seed=0, dtype="float32")
+    x[32:] = np.nextafter(np.float32(0.3), np.float32(1.0))
+    assert stats.check(x, spec), str(stats.check(x, spec))
+    x[32:] = np.float32(0.3 * (1 + 4e-6))
+    verdict = stats.check(x, spec)
+    assert not verdict and "block 2 of 2 along axis 0: values differ from the determined ones" in verdict.reasons, \
+        verdict.reasons
+
+
 def test_the_law_of_blocks_or_rows_holding_a_determined_part_weighs_its_values():
     # one entry picked at random: from the eye's block with probability 1/2, where it is each of the eye's values in
     # proportion to how often the eye writes it (np.unique of the sampler's own eye), else N(0, 1)
@@ -812,3 +860,21 @@ def test_determined_writes_a_constant_part_of_rows_in_blocks_as_the_sampler_does
     spec = ui.Blocks([ui.Rows(ui.Ones(), index=0), ui.Eye(), ui.Rows(ui.Constant(2.0), ui.Constant(-1.0), index=2)])
     values = determined(ui.lower(spec, (12, 4)), (12, 4))
     assert values.dtype == np.float64 and np.array_equal(values, ui.sample(spec, (12, 4), dtype="float64"))
+
+
+# ---------------------------------------------------------------------------------------------- MixedRoPE
+
+
+@pytest.mark.parametrize("move,passes", [(1e-15, True), (4e-14, False)])
+def test_check_allows_a_mixed_rope_tensor_its_rounding_and_no_more(move, passes):
+    """A MixedRoPE tensor may lie 16 eps of its dtype times the largest magnitude (1) from the one its angles make: a
+    float64 sample with one frequency's cosines moved by 1e-15 relative (4.5 eps) passes, moved by 4e-14 (then 1.95e-14,
+    88 eps, from the tensor its fitted angles make) fails. An allowance of 160 eps passed both."""
+    # the angles' KS test fails a correct sample with probability at most alpha = 1e-4, and the moved values change
+    # no angle measurably; the seed is fixed, so the outcome is the same on every run
+    x = ui.sample(ui.MixedRoPE(), (2, 12, 6, 32), seed=0, dtype="float64")
+    x[0, ..., 5] *= 1 + move
+    verdict = stats.check(x, ui.MixedRoPE())
+    assert bool(verdict) == passes, str(verdict)
+    assert passes or any(r.startswith("the values are ") and "from those their angles make" in r
+                         for r in verdict.reasons), verdict.reasons

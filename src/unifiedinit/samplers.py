@@ -68,6 +68,52 @@ def phi(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
+#: the spacing of each work dtype's numbers next to 1 (its machine epsilon): the inverse CDF's uniforms on (-1, 1)
+#: come no closer to -1 or 1 than half of it without reaching them
+_EPSILON = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
+
+
+def erfinv_reach(dt: Any) -> float:
+    """How far, in std, the inverse CDF reaches from a uniform of the work dtype ``dt`` other than -1 and 1: z with
+    Phi(-z) = eps / 4, the quantile of the uniform next to -1 (-1 + eps / 2). A uniform on a window's CDF interval
+    that rounds to [-1, 1] (a window past this reach, such as torch's trunc_normal_'s +-2 at std 0.02, +-100 std)
+    comes out exactly -1 or 1 about once in 2**23 float32 draws, and erfinv of it is infinite: ``reached`` keeps
+    such a draw at the reach instead of at the window's end, where the law has no mass (a -100 std value in a
+    weight moved its std by 7%).
+
+    Args:
+        dt: the work dtype, in any framework's form (unknown ones read as float32).
+
+    Returns:
+        The reach, a float (5.42 for float32, 8.29 for float64).
+
+    Examples:
+        >>> from unifiedinit.samplers import erfinv_reach, phi
+        >>> round(erfinv_reach("float32"), 2), round(erfinv_reach("float64"), 2)
+        (5.42, 8.29)
+        >>> phi(-erfinv_reach("float32")) == 2.0 ** -25
+        True
+    """
+    target = _EPSILON.get(dtype_name(dt), _EPSILON["float32"]) / 4.0
+    low, high = 0.0, 40.0
+    while True:  # bisection on Phi(-z), decreasing in z, to the last bit
+        middle = 0.5 * (low + high)
+        if middle in (low, high):
+            return low if phi(-low) == target else high
+        low, high = (middle, high) if phi(-middle) > target else (low, middle)
+
+
+def reached(d: D.TruncatedNormal, dt: Any, support: tuple[float, float]) -> tuple[float, float]:
+    """``support`` (the window as the final dtype holds it) narrowed to the inverse CDF's reach in ``dt``
+    (``erfinv_reach``) on each side the window extends 1% or more past it: the clip that follows the inverse CDF
+    then keeps an infinite quantile (a uniform of exactly -1 or 1) at the reach. A side within 1.01 times the reach
+    keeps its end (the reach's value rounded to the final dtype could fall past an end that close to it)."""
+    reach = erfinv_reach(dt) * d.std
+    low = d.mean - reach if d.mean - 1.01 * reach > support[0] else support[0]
+    high = d.mean + reach if d.mean + 1.01 * reach < support[1] else support[1]
+    return low, high
+
+
 def log_phi(x: float) -> float:
     """log Phi(x), the log of the standard normal CDF, accurate in the lower tail where Phi(x) itself underflows.
 
@@ -193,15 +239,16 @@ class Ops:
     def truncated_normal(self, shape: tuple[int, ...], d: D.TruncatedNormal, dt: Any,
                          support: tuple[float, float], out: Any = None) -> Any:
         """N(mean, std) cut to [low, high] by the inverse CDF, exact for any window, kept in ``support``: uniforms
-        on [2 Phi(a) - 1, 2 Phi(b) - 1] through erfinv, or for a window ``TAIL`` std or more out on one side the
-        lower tail's inverse in log space (``_tail_normal``)."""
+        on [2 Phi(a) - 1, 2 Phi(b) - 1] through erfinv (a uniform of exactly -1 or 1 kept at the dtype's reach,
+        ``reached``), or for a window ``TAIL`` std or more out on one side the lower tail's inverse in log space
+        (``_tail_normal``)."""
         a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
         if in_tail(a, b):
             z, sign = _tail_normal(self, shape, a, b, dt)
             return self.clip(self.affine(z, sign * d.std, d.mean), *support)
         lo, hi = phi(a), phi(b)
         u = self.uniform(shape, 2.0 * lo - 1.0, 2.0 * hi - 1.0, dt, out)
-        return self.clip(self.affine(self.erfinv(u), d.std * math.sqrt(2.0), d.mean), *support)
+        return self.clip(self.affine(self.erfinv(u), d.std * math.sqrt(2.0), d.mean), *reached(d, dt, support))
 
     def log_ndtr(self, x: Any) -> Any:
         """log Phi(x), elementwise, for x <= -``TAIL`` (all the samplers ask for): here from the backend's ``log``

@@ -18,7 +18,7 @@ import numpy as np
 
 from ... import draws as D
 from ...counter import Arith
-from ...samplers import NumpyLikeOps, in_tail
+from ...samplers import NumpyLikeOps, in_tail, reached
 
 
 class JaxOps(NumpyLikeOps):
@@ -84,8 +84,10 @@ class JaxOps(NumpyLikeOps):
         a, b = (d.low - d.mean) / d.std, (d.high - d.mean) / d.std
         if in_tail(a, b):  # jax.random.truncated_normal's erf-space uniforms hold a handful of numbers there
             return super().truncated_normal(shape, d, dt, support)  # in log space, with jax's log_ndtr
+        # JAX's own inverse CDF: a uniform of exactly -1 or 1 (a window past float32's reach, +-100 std) comes out
+        # at the window's end; kept at the reach instead (``reached``)
         z = self._random(jax.random.truncated_normal, shape, dt, a, b)
-        return jnp.clip(self.affine(z, d.std, d.mean), *support)
+        return jnp.clip(self.affine(z, d.std, d.mean), *reached(d, dt, support))
 
     def erfinv(self, x: jax.Array) -> jax.Array:
         return jax.scipy.special.erfinv(x)
