@@ -5,14 +5,37 @@ import io
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
+from unifiedinit.params import Param
 from unifiedinit.verify import defaults
 from unifiedinit.backends import FRAMEWORKS, available
 
+#: each framework's zoo groups: {framework: {(layer, role): (values, Params)}} (``unifiedinit.verify.zoo.values``)
+Groups = dict[str, dict[tuple[str, str], tuple[np.ndarray, list[Param]]]]
 
-def test_every_measured_default_is_reproduced_by_its_frameworks_preset():
-    fits = defaults.measure()
+
+@pytest.fixture(scope="module")
+def measured() -> tuple[list[defaults.Fit], Groups]:
+    """``defaults.measure()`` over every installed framework, run once for the tests that read it (building each
+    framework's zoo model takes most of a minute), with the groups of values each zoo model gave, recorded as
+    ``measure`` asks ``zoo.values`` for them."""
+    groups: Groups = {}
+    values = defaults.zoo.values
+
+    def record(framework: str, model: object) -> dict[tuple[str, str], tuple[np.ndarray, list[Param]]]:
+        groups[framework] = values(framework, model)
+        return groups[framework]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(defaults.zoo, "values", record)
+        fits = defaults.measure()
+    return fits, groups
+
+
+def test_every_measured_default_is_reproduced_by_its_frameworks_preset(measured: tuple[list[defaults.Fit], Groups]):
+    fits = measured[0]
     frameworks = {f.framework for f in fits}
     assert frameworks == {f for f in FRAMEWORKS if available(f)}
     assert all(f.preset in ("yes", "kept") for f in fits), [f for f in fits if f.preset == "no"]
@@ -25,6 +48,26 @@ def test_every_measured_default_is_reproduced_by_its_frameworks_preset():
     # Equinox keeps its BatchNorm's running statistics outside the module (15)
     groups = {"torch": 19, "mxnet": 18, "keras": 17, "flax": 17, "equinox": 15}
     assert {f: sum(x.framework == f for x in fits) for f in frameworks} == {f: groups[f] for f in frameworks}
+
+
+def test_every_framework_builds_the_same_zoo_model(measured: tuple[list[defaults.Fit], Groups]):
+    """The zoo is one model built in each framework (``unifiedinit.verify.zoo``), so each (layer, role) group must
+    hold the same number of values under the same layer fans in every installed framework that has the group. A
+    Keras conv built for 16 input channels instead of 8 went unseen: Keras drew Glorot's law for its fans (144,
+    288), its preset reproduced that, and the defaults table compared Keras's conv with a layer the others do not
+    build. Exact comparisons of sizes: no false alarm is possible."""
+    groups = measured[1]
+    if len(groups) < 2:
+        pytest.skip("fewer than two frameworks are installed: nothing to compare")
+    seen: dict[tuple[str, str], dict[str, tuple[int, frozenset[tuple[int, int] | None]]]] = {}
+    for framework, found in groups.items():
+        for key, (x, params) in found.items():
+            # Keras's PReLU has a slope per feature by default (7 for its (None, 7) input), the others one shared
+            if (framework, *key) != ("keras", "prelu", "slope"):
+                seen.setdefault(key, {})[framework] = (x.size, frozenset(p.layer_fans for p in params))
+    differ = {key: by for key, by in seen.items() if len(set(by.values())) > 1}
+    assert not differ, differ
+    assert set(seen) >= {(layer, "weight") for layer in ("conv", "convt", "fc1", "fc2", "lstm")}, sorted(seen)
 
 
 def test_the_defaults_command_prints_the_table_and_exits_zero():
