@@ -242,7 +242,7 @@ def _sample(spec: Spec, shape: Sequence[int], *, layout: LayoutLike, seed: int, 
             _chunked(draw, n, seed, key, dt, out.reshape(-1))  # a view: out is C-contiguous
             return out
         return _chunked(draw, n, seed, key, dt).reshape(info.shape)
-    return _into(out, draw_array(draw, info.shape, generator(seed, key), dt))
+    return _into(out, draw_array(draw, info.shape, generator(seed, _stream_key(key)), dt))
 
 
 def _into(out: np.ndarray | None, values: np.ndarray) -> np.ndarray:
@@ -254,8 +254,17 @@ def _into(out: np.ndarray | None, values: np.ndarray) -> np.ndarray:
 
 
 #: Elementwise tensors larger than this are drawn in chunks of this many entries, chunk i from its own stream
-#: (key + "#i"), in parallel threads: the values still depend only on (spec, shape, seed, key).
+#: (key + "#i", ``_stream_key``), in parallel threads: the values still depend only on (spec, shape, seed, key).
 CHUNK = 1 << 20
+
+
+def _stream_key(key: str, chunk: int | None = None) -> str:
+    """The text hashed for ``key``'s stream, or for chunk ``chunk`` of it: the key with each "#" doubled, then
+    "#" and the chunk's number. A single "#" only ever comes before a chunk's number, so no key's stream is another
+    key's chunk (chunk 1 of "w" and the key "w#1" were one stream: the same numbers in two tensors); a key without
+    "#" (every key a plan makes) is hashed as it always was."""
+    text = key.replace("#", "##")
+    return text if chunk is None else f"{text}#{chunk}"
 
 
 def _chunk(draw: D.Draw, n: int, i: int, seed: int, key: str, dtype: np.dtype, out: np.ndarray | None = None,
@@ -266,7 +275,7 @@ def _chunk(draw: D.Draw, n: int, i: int, seed: int, key: str, dtype: np.dtype, o
     mean + std * z (as ``NumpyOps.normal``) rounded once, without a fresh 8 MiB array per chunk."""
     start = i * CHUNK
     size = min(start + CHUNK, n) - start
-    rng = generator(seed, f"{key}#{i}")
+    rng = generator(seed, _stream_key(key, i))
     normal = _plain_normal(draw) if out is not None and dtype.kind == "f" else None
     if normal is None:
         return _into(out, draw_array(draw, (size,), rng, dtype))
