@@ -1374,6 +1374,10 @@ _KERAS_BUILDERS = (
 
 KERAS_APPLICATIONS_FAMILIES = ("defaults", "efficientnet", "nasnet", "convnext")
 
+#: Keras's "he_normal", VarianceScaling(2.0, "fan_in", "truncated_normal"): NASNet's plain convs, and EfficientNet's
+#: depthwise convs on a port (Keras's fan_out kh*kw of a DepthwiseConv2D is the grouped conv's own fan_in there)
+_KERAS_HE_NORMAL = VarianceScaling(2.0, "fan_in", "truncated_normal")
+
 
 def keras_applications(arch: str) -> Plan:
     """The initialization a ``keras.applications`` builder gives its model, for ``arch`` a family or a builder's name.
@@ -1402,6 +1406,14 @@ def keras_applications(arch: str) -> Plan:
     The rules select by layer kind and the builders' layer names, so the plan also applies to a port of the model
     that keeps those names. A layer of one's own on top of a builder's base (a new head) keeps Keras's defaults,
     but for EfficientNet's conv rules, which take every conv and depthwise kernel, as the builders give them all.
+    A port holds a ``DepthwiseConv2D`` as a grouped conv (groups = in channels: torch's ``Conv2d(groups=C)``,
+    Flax's ``feature_group_count=C``, Equinox's ``groups=C``), whose own fan_out is C*kh*kw, not Keras's kh*kw: the
+    plan finds EfficientNet's by the builders' names (``*_dwconv``, V2's ``*_dwconv2``) and draws them with
+    Keras's fans, which for the builders' depth_multiplier 1 are the grouped conv's own fan_in kh*kw; a depthwise
+    conv of one's own on a port is drawn as any grouped conv, with its own fan_out. The other families' depthwise
+    and separable kernels are Glorot-uniform, whose law depends on fan_in + fan_out alone, the same for Keras's
+    layer and a grouped-conv port where depth_multiplier is 1 (MobileNet's ``depth_multiplier`` > 1 differs on a
+    port).
     ``make test`` builds one model of each family (and, once, outside the suite, every
     builder) and compares each variable with the builder's own init.
 
@@ -1427,16 +1439,21 @@ def keras_applications(arch: str) -> Plan:
     from . import presets
     plan = Plan(presets.keras.rules, "keras_applications")
     if family == "efficientnet":  # efficientnet.py's and efficientnet_v2.py's CONV_ and DENSE_KERNEL_INITIALIZER
-        conv = VarianceScaling(2.0, "fan_out", "truncated_normal")  # a depthwise kernel: Keras's fans, as keras's
+        # a DepthwiseConv2D's kernel takes Keras's fan_out kh*kw*depth_multiplier: on Keras, selected by its class;
+        # on a port, where it is a grouped conv whose own fan_out is C*kh*kw, by the builders' names, and drawn
+        # from its own fan_in kh*kw (in/groups = 1), which is Keras's fan_out as the builders' depth_multiplier is
+        # 1 (as timm's efficientnet rule does for its conv_dw)
+        conv = VarianceScaling(2.0, "fan_out", "truncated_normal")
         plan = (plan.rule(conv, kind="conv", role="weight")
+                .rule(_KERAS_HE_NORMAL, kind="conv", role="weight", path="*_dwconv/*")
+                .rule(_KERAS_HE_NORMAL, kind="conv", role="weight", path="*_dwconv2/*")
                 .rule(conv, kind="conv", role="weight", layer="Depthwise*", layout="keras")
                 .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="dense", role="weight",
                       path="*predictions/*"))
     elif family == "nasnet":  # nasnet.py's kernel_initializer="he_normal" on its plain 1x1 (and stem) convs
-        he_normal = VarianceScaling(2.0, "fan_in", "truncated_normal")
         for name in ("stem_conv1", "adjust_conv_1_*", "adjust_conv_2_*", "adjust_conv_projection_*",
-                     "normal_conv_1_*", "reduction_conv_1_*"):
-            plan = plan.rule(he_normal, kind="conv", role="weight", path=f"*{name}/*")  # in a cell: its name first
+                     "normal_conv_1_*", "reduction_conv_1_*"):  # in a cell: its name first
+            plan = plan.rule(_KERAS_HE_NORMAL, kind="conv", role="weight", path=f"*{name}/*")
     elif family == "convnext":  # convnext.py's LayerScale: add_weight(initializer=Constant(init_values))
         plan = plan.rule(Constant(1e-6), path="*_layer_scale/*")
     return _quiet(plan, "keras_applications")

@@ -784,3 +784,30 @@ def test_keras_preset_draws_a_spectral_normalizations_vector_as_keras_does():
     # past 1.9 std (1.25 % of the truncated law: all 3000 values of one side stay under it with chance 4e-17)
     for values in (mine, theirs):
         assert 0.038 < np.abs(values).max() <= 0.04 + 1e-7, np.abs(values).max()  # + float32 rounding
+
+
+# --------------------------- 2c. presets.keras_applications on a Keras port that keeps EfficientNet's layer names
+
+@pytest.mark.parametrize("builder,name,kernel_size,channels", [
+    ("EfficientNetB0", "block3a_dwconv", 5, 144), ("EfficientNetV2B0", "block4a_dwconv2", 3, 192)])
+def test_an_efficientnet_plan_gives_a_ports_grouped_depthwise_conv_the_builders_law(builder, name, kernel_size,
+                                                                                     channels):
+    """A port that writes the builder's DepthwiseConv2D as a Conv2D(groups=C) under the builder's name gets the law
+    Keras draws the builder's own layer from: a DepthwiseConv2D with the builder module's CONV_KERNEL_INITIALIZER,
+    built in the same run (KS at ALPHA = 1e-6 by ``same_law``: a correct library fails each case by chance with
+    probability 1e-6). The grouped conv's own fan_out is C*k*k: the plan drew it with a std sqrt(C) >= 12 times too
+    small, which KS rejects on 1,728 values a side with certainty."""
+    from typing import Any, cast
+
+    from keras.src.applications import efficientnet, efficientnet_v2
+    module = efficientnet if builder == "EfficientNetB0" else efficientnet_v2
+    # Keras types the argument as its default's str; it takes the builder's config dict as well
+    initializer = cast(Any, module.CONV_KERNEL_INITIALIZER)
+    keras.utils.set_random_seed(SEED)
+    native = built(L.DepthwiseConv2D(kernel_size, use_bias=False, name=name, depthwise_initializer=initializer),
+                   (None, 8, 8, channels))
+    port = keras.Sequential([keras.Input((8, 8, channels)),
+                             L.Conv2D(channels, kernel_size, groups=channels, use_bias=False, name=name)])
+    report = ui.presets.keras_applications(builder).apply(port, seed=0)
+    assert not report.unmatched
+    same_law(numpy(port.layers[0].kernel), numpy(native.kernel), f"{builder}: {name}")
