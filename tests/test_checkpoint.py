@@ -64,6 +64,22 @@ def test_init_missing_loads_grows_and_draws_the_rest():
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values()))
 
 
+def test_the_new_rows_of_a_grown_embedding_take_the_old_rows_population_std():
+    """The new rows are N(mean, var) of the old rows with their population variance (divided by the row count,
+    correction=0, as Hugging Face's mean_resizing divides). With 200 old rows a sample std (correction=1) is only
+    sqrt(200/199) = 1.0025 times larger, which the test above cannot see; 5 old rows grown to 50,005 make it
+    sqrt(5/4) = 1.118 times larger, far beyond what 400,000 values allow. Standardized by the old rows' mean and
+    population std, the new rows are N(0, 1): stats.check fails a correct draw with probability at most
+    ALPHA = 1e-4 (its KS and variance tests share it)."""
+    torch.manual_seed(0)
+    old = nn.Embedding(5, 8)
+    model = nn.Embedding(50_005, 8)
+    ui.init_missing(model, {"weight": old.weight.detach()}, ui.presets.torch, seed=0)
+    rows, new = old.weight.detach().double(), model.weight.detach().double()[5:]
+    z = ((new - rows.mean(0)) / rows.std(0, correction=0)).flatten().numpy()
+    assert stats.check(z, ui.Normal(0, 1), alpha=ALPHA)
+
+
 def test_a_checkpoint_that_does_not_fit_is_refused_before_any_write():
     model = _finetuned()
     before = {n: t.detach().clone() for n, t in model.state_dict().items()}

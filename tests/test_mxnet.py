@@ -291,6 +291,23 @@ def test_global_init_follows_mxnet_conventions_and_never_fails_on_vectors(given)
     assert stats.check(get(block.matrix_weight), ui.KaimingUniform(), layout="mxnet")
 
 
+@pytest.mark.parametrize("n", [16, 4096])
+def test_a_portable_initializer_gives_a_vector_the_vector_fans_the_native_one_gives_it(n):
+    """A fan-based spec on a 1-D parameter takes fans (n, n) (Keras's rule) in the native and the portable
+    initializer alike: the portable one refused the vector after its checks had passed. Both follow the law
+    U(-sqrt(6 / 2n), sqrt(6 / 2n)) (each check fails a correct sampler with probability at most ALPHA = 1e-4; 4096
+    values tell a wrong bound apart), and the portable values are the reference's for those fans, bit for bit."""
+    fans = (n, n)
+    for portable in (None, ui.Portable(3, "v")):
+        p = gluon.Parameter("v_weight", shape=(n,))
+        mx.random.seed(0)
+        p.initialize(init=ui.XavierUniform().to_mxnet(portable=portable))
+        x = p.data().asnumpy()
+        assert stats.check(x, ui.XavierUniform(), layout="mxnet", layer_fans=fans, alpha=ALPHA), portable
+    want = ui.reference.portable(ui.XavierUniform(), (n,), layout="mxnet", seed=3, key="v", layer_fans=fans)
+    assert np.array_equal(x, want)
+
+
 def module_bias(var_init, global_init):
     """The bias MXNet's symbol API gives a variable with its own initializer, the Module initialized with another."""
     bias = mx.sym.var("fc_bias", init=var_init, shape=(2,))
