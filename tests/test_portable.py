@@ -108,9 +108,9 @@ def test_values_depend_on_seed_and_key_only_not_on_order():
 @pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
 def test_no_key_draws_another_keys_chunk():
     """A tensor of more than 2^20 entries is drawn in chunks, chunk i from its own stream. Chunk i of key "w" was
-    hashed as the text "w#i", which is also the key "w#i": two tensors held the same numbers (correlation 1). A
-    "#" in a key is doubled before hashing, so no key is another's chunk; the stream of a key without "#" is the
-    same Philox stream as before, keyed by the text alone (checked against NumPy's Philox here)."""
+    hashed as the text "w#i", which is also the key "w#i": two tensors held the same numbers (correlation 1). A key
+    ending in "#" and digits is hashed with one more "#", so no key is another's chunk; any other key (a "#" inside
+    it too) keeps the Philox stream keyed by its text alone (checked against NumPy's Philox here)."""
     from unifiedinit.reference import CHUNK, philox_key
     big = ui.Portable(0, "w").values(ui.Normal(), (2, CHUNK), "torch", "float64")
     for key, shape in (("w#1", (1, CHUNK)), ("w#0", (64, 64))):
@@ -118,9 +118,10 @@ def test_no_key_draws_another_keys_chunk():
         part = big[1] if key == "w#1" else big[0, :own.size]
         # two independent N(0, 1) samples of n entries: |correlation| > 6 / sqrt(n) has probability < 2e-9
         assert abs(np.corrcoef(part, own)[0, 1]) < 6 / math.sqrt(own.size), key
-    small = ui.Portable(0, "w").values(ui.Normal(), (8, 8), "torch", "float64")
-    philox = np.random.Generator(np.random.Philox(key=philox_key(0, "w")))
-    np.testing.assert_array_equal(small.ravel(), philox.standard_normal(64))
+    for key in ("w", "a#1/weight"):
+        small = ui.Portable(0, key).values(ui.Normal(), (8, 8), "torch", "float64")
+        philox = np.random.Generator(np.random.Philox(key=philox_key(0, key)))
+        np.testing.assert_array_equal(small.ravel(), philox.standard_normal(64))
 
 
 def test_a_portable_plan_does_not_depend_on_what_else_it_initializes():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import sys
 from typing import Any, Callable, Sequence, cast
 
@@ -259,11 +260,13 @@ CHUNK = 1 << 20
 
 
 def _stream_key(key: str, chunk: int | None = None) -> str:
-    """The text hashed for ``key``'s stream, or for chunk ``chunk`` of it: the key with each "#" doubled, then
-    "#" and the chunk's number. A single "#" only ever comes before a chunk's number, so no key's stream is another
-    key's chunk (chunk 1 of "w" and the key "w#1" were one stream: the same numbers in two tensors); a key without
-    "#" (every key a plan makes) is hashed as it always was."""
-    text = key.replace("#", "##")
+    """The text hashed for ``key``'s stream, or for chunk ``chunk`` of it (that text, "#" and the chunk's number).
+
+    A chunk's text ends in "#" and digits, so a key ending so ("w#1") was another key's chunk (chunk 1 of "w"): two
+    tensors held the same numbers. Such a key, or one ending in "#", is hashed with one more "#" at its end: no key's
+    text then ends in "#" and digits, none is another's chunk, and the texts stay distinct. Every other key (every
+    key a plan makes, which ends in its parameter's role) is hashed as it always was."""
+    text = key + "#" if re.search(r"#\d*$", key) else key
     return text if chunk is None else f"{text}#{chunk}"
 
 
