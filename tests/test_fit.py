@@ -691,3 +691,79 @@ def test_a_fit_report_table_checks_its_width():
                                        rf"characters per line; 10\*\*6 shows every column whole\), got {got}$"):
             report.table(width=width)
     assert "fc/weight" in report.table(20)
+
+
+def _depth_stack(framework: str) -> tuple[Any, Any]:
+    """A factory of four stacked torchtitan blocks (``layers/attention/wo``, a Linear(128, 128) without bias) of
+    ``framework`` ("equinox": ``eqx.filter_vmap``; "nnx": ``nnx.vmap``), taking a seed, and a reader of a model's
+    stacked ``wo`` tensor (layer first), as a NumPy array."""
+    jax = pytest.importorskip("jax")
+    if framework == "equinox":
+        eqx = pytest.importorskip("equinox")
+
+        class Attention(eqx.Module):
+            wo: Any
+
+            def __init__(self, key: Any) -> None:
+                self.wo = eqx.nn.Linear(128, 128, use_bias=False, key=key)
+
+        class Block(eqx.Module):
+            attention: Attention
+
+            def __init__(self, key: Any) -> None:
+                self.attention = Attention(key)
+
+        class Stack(eqx.Module):
+            layers: Block
+
+            def __init__(self, seed: int) -> None:
+                self.layers = eqx.filter_vmap(Block)(jax.random.split(jax.random.key(seed), 4))
+
+        return Stack, lambda model: np.asarray(model.layers.attention.wo.weight)
+    nnx = pytest.importorskip("flax.nnx")
+
+    class NnxAttention(nnx.Module):
+        def __init__(self, rngs: Any) -> None:
+            self.wo = nnx.Linear(128, 128, use_bias=False, rngs=rngs)
+
+    class NnxBlock(nnx.Module):
+        def __init__(self, rngs: Any) -> None:
+            self.attention = NnxAttention(rngs)
+
+    @nnx.vmap(in_axes=0, out_axes=0)
+    def blocks(key: Any) -> NnxBlock:
+        return NnxBlock(nnx.Rngs(key))
+
+    class NnxStack(nnx.Module):
+        def __init__(self, seed: int) -> None:
+            self.layers = blocks(jax.random.split(jax.random.key(seed), 4))
+
+    return NnxStack, lambda model: np.asarray(model.layers.attention.wo.kernel.get_value())
+
+
+@pytest.mark.parametrize("framework", ["equinox", "nnx"])
+def test_a_stacked_depth_scaled_recipe_is_named_and_the_plan_draws_each_layers_own_law(framework):
+    """``presets.torchtitan`` scales block l's ``wo`` by 1/sqrt(2 (l + 1)); on a stack (``eqx.filter_vmap``,
+    ``nnx.vmap``) each layer has its own law. ``fit`` tested the stack with one lowering for the whole tensor, which
+    has no depth, so torchtitan was never tried and a fitted normal of one std won, which ``to_plan`` drew in every
+    layer. It tests the stack layer by layer: torchtitan is named, and ``to_plan`` draws each layer of a fresh stack
+    from torchtitan's own law for that layer (the draws of torchtitan's own report), checked by ``stats.check``. With
+    fixed seeds; a correct fit fails its Bonferroni KS test with probability at most ALPHA = 1e-4, and each of the
+    four layers' checks fails with probability at most 1e-4: a false alarm below 5e-4."""
+    make, read = _depth_stack(framework)
+    model = make(0)
+    applied = ui.presets.torchtitan().apply(model, seed=1)
+    model, report = applied if isinstance(applied, tuple) else (model, applied)  # Equinox gives a new model
+    entry = next(e for e in report.entries if "attention/wo" in e.param.path)
+    assert entry.param.stacked == (0,) and len(entry.draw.layers) == 4, entry
+    found = ui.fit(model)
+    row = next(r for r in found.rows if "attention/wo" in r.path)
+    assert row.source == "presets.torchtitan" and row.p > ALPHA, row
+    assert row.law.startswith("layer 0: 0.707107 * ") and row.law.endswith("layer 3: 0.353553 * (N(0, 0.02^2) on "
+                                                                           "[-2, 2]) + 0"), row
+    port = make(1)
+    redrawn = found.to_plan().apply(port, seed=2)
+    values = read(redrawn[0] if isinstance(redrawn, tuple) else port)
+    for layer, draw in enumerate(entry.draw.layers):
+        verdict = stats.check(values[layer], draw)
+        assert verdict, (layer, verdict)

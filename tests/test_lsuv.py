@@ -638,6 +638,53 @@ def test_a_layer_called_twice_is_refused_before_anything_is_written(framework):
     assert len(after) == len(before) and all(np.array_equal(a, b) for a, b in zip(before, after))
 
 
+def test_an_nnx_layer_whose_class_subclasses_another_layers_is_measured_by_its_own_outermost_output():
+    """An ``nnx.Linear`` beside a subclass of it whose ``__call__`` returns ``super().__call__(x) * 3``: both
+    classes' ``__call__`` record the layers' outputs, so the subclass's super() call was recorded as a second call
+    and the layer refused as "calls it 2 times". It is one call, measured by its outermost output (the layer's
+    output as the model uses it, times 3): the model's output std ends within ``tol`` of 1, where the inner output's
+    would leave it near 3. A layer that calls itself again through its own class is still refused: that is a
+    second call. The batch is fixed, so nothing here is random."""
+    nnx = pytest.importorskip("flax.nnx")
+    import jax.numpy as jnp
+
+    import unifiedinit as ui
+
+    class Tripled(nnx.Linear):
+        def __call__(self, x):
+            return super().__call__(x) * 3.0
+
+    class Net(nnx.Module):
+        def __init__(self, rngs):
+            self.a, self.b = nnx.Linear(16, 32, rngs=rngs), Tripled(32, 8, rngs=rngs)
+
+        def __call__(self, x):
+            return self.b(nnx.relu(self.a(x)))
+
+    net = Net(nnx.Rngs(0))
+    x = jnp.asarray(np.random.default_rng(0).normal(size=(256, 16)), dtype=jnp.float32)
+    report = ui.lsuv(net, x, tol=0.01)
+    assert report.layers == ["a/kernel", "b/kernel"] and report.iterations["b/kernel"] >= 2, report
+    out = float(np.std(np.asarray(net(x), np.float64)))
+    assert abs(out - 1.0) < 0.01 and abs(report.stds["b/kernel"] - out) < 1e-5, (out, report.stds)
+
+    class Again(nnx.Linear):
+        def __call__(self, x, again=True):
+            y = super().__call__(x)
+            return self(y, again=False) if again else y
+
+    class Recursive(nnx.Module):
+        def __init__(self, rngs):
+            self.a = Again(16, 16, rngs=rngs)
+
+        def __call__(self, x):
+            return self.a(x)
+
+    with pytest.raises(ValueError, match=r"a/kernel \(it has no single output: the forward pass on the batch calls "
+                                         r"it 2 times\)"):
+        ui.lsuv(Recursive(nnx.Rngs(0)), x)
+
+
 def _two_dense(framework) -> tuple[Any, Callable[[Any, Any], list[float]]]:
     """16 -> 32 -> relu -> 8, and a function giving each dense layer's output std (population) on a batch."""
     if framework == "torch":

@@ -11,8 +11,9 @@ data: the same law, drawn again.
 The layers are exactly those the orthonormal step writes: the plan's walk of the model selects the dense and
 conv weights and biases, and the layer that owns each (a torch module, an NNX module, a Keras layer, whatever
 its class: GPT-2's ``Conv1D``, ``nnx.LinearGeneral``, Keras's ``SeparableConv2D``) is measured by its output:
-torch modules by forward hooks, NNX modules by recording their calls while the batch runs, built Keras models
-by a probe model over those layers' outputs. A layer whose output cannot be measured on the batch (never
+torch modules by forward hooks, NNX modules by recording their calls while the batch runs (a subclass's call
+through ``super().__call__`` is part of its one call, measured by its outermost output), built Keras models by a
+probe model over those layers' outputs. A layer whose output cannot be measured on the batch (never
 called, called more than once, or an output that is not one floating-point array) is refused before anything is
 written; so is a quantized layer (a Keras layer with ``quantization_mode`` set, torch's ``torch.ao.nn.quantized``
 modules), whose integer weight and scales neither an orthonormal start nor a gain reaches, and so is a model with
@@ -661,11 +662,21 @@ def _nnx(model: Any, batch: Any, target: float, tol: float, max_iter: int, seed:
     classes: list[Any] = list({type(layer.owner): None for layer in layers})
     calls: dict[Any, Any] = {cls: cls.__call__ for cls in classes}  # as called now, inherited or not
     own: dict[Any, Any] = {cls: cls.__dict__.get("__call__") for cls in classes}  # what to put back
+    running: dict[int, int] = {}  # id(module) -> how many of its calls are running now
 
     def recording(cls: Any) -> Any:
         def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-            out = calls[cls](self, *args, **kwargs)
-            if id(self) in owners:
+            # a subclass's __call__ that calls super().__call__ reaches its parent's patched __call__ with the same
+            # module: that is part of the one call the model made, and the output recorded is the outermost one (the
+            # layer's output as the model uses it, as torch's forward hooks see an overridden forward's), while the
+            # module calling itself again through its own class is a second call (no single output)
+            inner = cls is not type(self) and running.get(id(self), 0) > 0
+            running[id(self)] = running.get(id(self), 0) + 1
+            try:
+                out = calls[cls](self, *args, **kwargs)
+            finally:
+                running[id(self)] -= 1
+            if id(self) in owners and not inner:
                 order.append(id(self))
                 seen[id(self)] = out
             return out

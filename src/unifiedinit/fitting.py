@@ -18,7 +18,10 @@ is one rule per parameter (a layer's tensor by its module's path and its role, w
 ``fans``, ``layout`` and depth options, so it draws the law that was fitted), so "copy this model's
 initialization into my port" is ``ui.fit(torch_model).to_plan().apply(flax_model, ...)`` where the two share their
 module paths, whatever each framework calls the tensor (``weight``, ``kernel``), and
-``fit(model).table()`` says what was found.
+``fit(model).table()`` says what was found. A stacked tensor (``nnx.vmap``, ``nn.scan``, ``eqx.filter_vmap``) whose
+candidate reads each layer's depth (``presets.torchtitan``'s 1/sqrt(2(l + 1))) is tested layer by layer, each layer
+against its own law (Bonferroni over the layers); its row names the first and the last layer's laws, and
+``to_plan`` draws each layer from its own law again.
 
 Structured candidates are tested by their parts, as ``stats.structure`` splits them and checks their exact structure
 (``stats.check`` tests them the same way): ``Rows`` (an embedding's padding row) by a KS test of its base law on the
@@ -289,20 +292,23 @@ def _structured(draw: Any, x: Any, dtype: str) -> _Outcome | None:
 def _test(rule: Any, spec: Spec, p: Any, x: Any, done: dict[Any, _Outcome | None] | None = None
           ) -> _Outcome | None:
     """``x`` (a parameter's values, flat float64) against the law ``rule`` draws ``p`` from; None when the spec
-    refuses the parameter or its draw cannot be tested. An elementwise draw is tested on every value of a stacked
-    tensor at once; a structured one layer by layer, each with its own lowering (Bonferroni over the layers). A
-    rule that declares stacked axes (``stacked=``) sees the tensor as ``Plan.resolve`` gives it to the rule.
-    ``done``: the outcomes of the elementwise draws already tested on ``x``, by draw; several candidates' specs
-    often lower to one draw (torch's default and ``VarianceScaling(1/3, "fan_in", "uniform")``), tested once."""
+    refuses the parameter or its draw cannot be tested. An elementwise draw that every layer of a stacked tensor
+    shares is tested on all its values at once; a structured one, or one whose spec reads each stacked layer's
+    own depth (``presets.torchtitan``'s 1/sqrt(2(l+1)) over an ``eqx.filter_vmap`` stack, where the layers' laws
+    differ), layer by layer, each with its own lowering (Bonferroni over the layers). A rule that declares stacked
+    axes (``stacked=``) sees the tensor as ``Plan.resolve`` gives it to the rule. ``done``: the outcomes of the
+    elementwise draws already tested on ``x``, by draw; several candidates' specs often lower to one draw (torch's
+    default and ``VarianceScaling(1/3, "fan_in", "uniform")``), tested once."""
     if rule.stacked is not None:
         if rule.stacked > len(p.shape):
             return None
         p = p._replace(stacked=tuple(range(rule.stacked)))
+    per_layer = spec.uses_depth and rule.per_layer(p)  # each stacked layer lowers to its own draw, as apply's
     try:
-        draw = spec.lower(rule.info(p))
+        draw = spec.lower(rule.info(p, 0 if per_layer else None))  # layer 0's: the tensor has no depth of its own
     except (TypeError, ValueError):
         return None
-    if draw.elementwise:
+    if draw.elementwise and not per_layer:
         if done is None:
             return _elementwise(draw, x, p.dtype)
         if draw not in done:
@@ -317,14 +323,17 @@ def _test(rule: Any, spec: Spec, p: Any, x: Any, done: dict[Any, _Outcome | None
         for axis, i in zip(p.stacked, index):
             at[axis] = i
         try:
-            one = draw if k == 0 and not spec.uses_depth else spec.lower(rule.info(p, k))
+            one = draw if k == 0 or not per_layer else spec.lower(rule.info(p, k))
         except (TypeError, ValueError):
             return None
         part = _structured(one, values[tuple(at)], p.dtype)
         if part is None:
             return None
         layers.append(part)
-    return _combine(layers, layers[0].name)
+    last = len(layers) - 1  # layers of their own depths have their own laws: the row names the first and the last
+    same = all(o.name == layers[0].name for o in layers)
+    return _combine(layers, layers[0].name if same else f"layer 0: {layers[0].name} ... layer {last}: "
+                    f"{layers[last].name}")
 
 
 def _fitted_orthogonal(p: Any, x: Any) -> tuple[_Outcome, Spec] | None:
