@@ -288,6 +288,19 @@ def test_an_orthogonal_matrix_is_named_orthogonal_with_its_gain_and_the_port_is_
     assert not isinstance(ui.fit(layer, candidates={"orthogonal": orthogonal}).rows[0].spec, ui.Orthogonal)
 
 
+def test_a_one_row_or_one_column_weight_is_not_called_orthogonal():
+    """A torch ``Linear(64, 1)`` weight (1, 64) or ``Linear(1, 64)`` weight (64, 1) has a short side of 1: its one
+    row (or column) is orthonormal at whatever gain its norm gives, so orthogonality says nothing about it and it
+    keeps torch's own uniform (a KS p-value above 1e-4, a false alarm of 1e-4 per layer), not a fitted
+    ``Orthogonal(gain)``, which would pass its structure check and win whatever the KS test said."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    for layer in (torch.nn.Linear(64, 1), torch.nn.Linear(1, 64)):
+        row = next(r for r in ui.fit(layer).rows if r.path == "weight")
+        assert row.spec == ui.KaimingUniform(a=5 ** 0.5) and row.source == "presets.torch", row
+        assert row.p > ALPHA, row
+
+
 def test_a_linen_module_is_read_with_the_options_apply_takes():
     """``fit(module, params=variables, inputs=(x,))`` reads a linen model as ``plan.apply`` does: the kernels that
     ``nn.scan`` stacks are dense layers with one layer's fans, found as Flax's LeCun normal (read as a bare tree,
@@ -430,6 +443,34 @@ def test_user_candidates_are_tried_and_named():
     mine = ui.Plan().rule(ui.Normal(0.3, 0.05), role="weight")
     row = ui.fit(layer, candidates={"mine": mine}).rows[0]
     assert row.source == "mine" and row.spec == ui.Normal(0.3, 0.05) and row.p > ALPHA, row
+
+
+def test_of_two_equal_candidates_the_first_name_wins_whatever_the_dicts_order():
+    """``candidates`` are tried in the names' order (fit's docstring), so a tie between two equal plans goes to the
+    first name, "alpha", also when the dict lists "zeta" first: the report does not depend on how a dict was built."""
+    torch = pytest.importorskip("torch")
+    plan = ui.Plan().rule(ui.Normal(0.0, 0.3), kind="dense", role="weight")
+    layer = torch.nn.Linear(64, 64)
+    plan.apply(layer, seed=0)
+    for candidates in ({"zeta": plan, "alpha": plan}, {"alpha": plan, "zeta": plan}):
+        row = next(r for r in ui.fit(layer, candidates=candidates).rows if r.path == "weight")
+        assert row.source == "alpha" and row.spec == ui.Normal(0.0, 0.3), (list(candidates), row)
+
+
+def test_a_blocks_candidates_p_value_is_its_smallest_blocks_times_the_number_of_blocks():
+    """Bonferroni over a ``Blocks`` candidate's parts: its row's p-value is the smallest of its four blocks' KS
+    p-values, each computed here by ``stats.ks_1samp`` against that block's exact law, times 4 (capped at 1). Not
+    the smallest alone, which would make a candidate of many blocks look better than it is."""
+    torch = pytest.importorskip("torch")
+    spec = ui.Blocks([ui.Normal(0.0, 1.0), ui.Normal(0.0, 2.0), ui.Uniform(-1.0, 1.0), ui.Normal(0.0, 0.5)])
+    plan = ui.Plan().rule(spec, kind="dense", role="weight")
+    layer = torch.nn.Linear(64, 256)  # weight (256, 64): four (64, 64) blocks along its first axis
+    plan.apply(layer, seed=0)
+    w = layer.weight.detach().double().numpy()
+    ps = [stats.ks_1samp(block.ravel(), stats.distribution(ui.lower(part, (64, 64))))[1]
+          for block, part in zip(np.split(w, 4, axis=0), spec.parts)]
+    row = next(r for r in ui.fit(layer, candidates={"mine": plan}).rows if r.path == "weight")
+    assert row.source == "mine" and row.p == pytest.approx(min(1.0, 4 * min(ps)), rel=1e-12), (row, ps)
 
 
 def test_sparse_and_delta_orthogonal_candidates_are_tested_by_their_structure():

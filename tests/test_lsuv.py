@@ -54,6 +54,25 @@ def test_every_layer_ends_at_the_target_std_and_the_plan_replays_it(target):
         assert torch.allclose(sa, sb, rtol=1e-5) and not torch.equal(a, b)
 
 
+def test_the_default_tol_is_the_documented_0_05():
+    """A square bias-free layer on a batch of std 0.93: its orthonormal start keeps the std (an orthogonal matrix
+    keeps every row's norm), 0.07 from the target 1. That is within ``tol=0.1``, which leaves the layer there (checked
+    in this run), but not within the documented default 0.05, so ``lsuv`` with no ``tol`` rescales it to within
+    0.05 of the target."""
+    torch = pytest.importorskip("torch")
+    import unifiedinit as ui
+    net = torch.nn.Sequential(torch.nn.Linear(64, 64, bias=False))
+    x = torch.randn(4096, 64, generator=torch.Generator().manual_seed(0))
+    x = x / x.std() * 0.93
+    stds = []
+    for run in (lambda: ui.lsuv(net, x, tol=0.1), lambda: ui.lsuv(net, x)):
+        report = run()
+        with torch.no_grad():
+            stds.append(float(net(x).std()))
+        assert stds[-1] == pytest.approx(report.stds["0/weight"], rel=1e-5), stds
+    assert 0.05 < abs(stds[0] - 1.0) < 0.1 and abs(stds[1] - 1.0) < 0.05, stds
+
+
 def test_the_plan_replays_a_torch_result_on_a_keras_port_with_its_module_names():
     """``to_plan`` selects each layer by module path and role: a Keras port whose layers are named as the torch
     model's modules ("0", "3", "5") gets each kernel orthogonal with the torch layer's gain (the same singular
