@@ -266,6 +266,7 @@ def _stream_key(key: str, chunk: int | None = None) -> str:
     tensors held the same numbers. Such a key, or one ending in "#", is hashed with one more "#" at its end: no key's
     text then ends in "#" and digits, none is another's chunk, and the texts stay distinct. Every other key (every
     key a plan makes, which ends in its parameter's role) is hashed as it always was."""
+    key = v.key_text("", key)  # a string, checked before it is read
     text = key + "#" if re.search(r"#\d*$", key) else key
     return text if chunk is None else f"{text}#{chunk}"
 
