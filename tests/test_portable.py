@@ -105,7 +105,6 @@ def test_values_depend_on_seed_and_key_only_not_on_order():
     assert not np.array_equal(ui.sample(ui.Normal(), (5, 5), seed=2, key="a"), a1)
 
 
-@pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
 def test_no_key_draws_another_keys_chunk():
     """A tensor of more than 2^20 entries is drawn in chunks, chunk i from its own stream. Chunk i of key "w" was
     hashed as the text "w#i", which is also the key "w#i": two tensors held the same numbers (correlation 1). A key
@@ -124,6 +123,7 @@ def test_no_key_draws_another_keys_chunk():
         np.testing.assert_array_equal(small.ravel(), philox.standard_normal(64))
 
 
+@pytest.mark.skipif("torch" not in FRAMEWORKS, reason="torch is not installed")
 def test_a_portable_plan_does_not_depend_on_what_else_it_initializes():
     from unifiedinit.verify import zoo
     full, biases = zoo.BUILD["torch"](), zoo.BUILD["torch"]()
