@@ -111,16 +111,23 @@ def config_unread(plan: Plan, model: Any, params: Sequence[Param], report: Repor
     if origin is None:
         return
     recipe, given, n, read = origin
+    family, typ = None, kind
     if recipe is hf:  # the model's type, else (a port) that of the config the plan read
-        _unchecked_family("hf", kind if isinstance(kind, str) or read is None else _get(read, "model_type"),
-                         stacklevel + 1)
-    if not isinstance(kind, str) or not kind:
+        typ = kind if isinstance(kind, str) or read is None else _get(read, "model_type")
+        _unchecked_family("hf", typ, stacklevel + 1)
+        # hf is transformers' base init: a family whose _init_weights departs from it (GPT-2's depth-scaled c_proj,
+        # T5's per-matrix widths, ViT's truncated draws) is compared with its own recipe, config read or not
+        family = _RECIPE_OF.get(typ) if isinstance(typ, str) and _RECIPE_OF.get(typ) != "hf" else None
+    if family is None and (not isinstance(kind, str) or not kind):
         return
     subs = _sub_models(model)
-    if read is not None and not subs:
+    if read is not None and not subs and family is None:
         return
     try:
-        own = plan.rules[:n] if read is not None else recipe(**given, config=config).rules
+        if family is not None:  # the model's own config, else (a port) the one the plan read
+            own = _recipe_of(config if isinstance(kind, str) and kind else read).rules
+        else:
+            own = plan.rules[:n] if read is not None else recipe(**given, config=config).rules
         inner = tuple(r for path, sub in subs for r in _within(_recipe_of(sub), path).rules)
     except (TypeError, ValueError):  # a config this recipe cannot read (t5's widths on another family's)
         return
@@ -137,7 +144,12 @@ def config_unread(plan: Plan, model: Any, params: Sequence[Param], report: Repor
     here, there = ("no rule" if first not in x else x[first][1] for x in (ours, theirs))
     name = f"presets.{recipe.__name__}"
     held = ", ".join(f"{path} ({sub.model_type})" for path, sub in subs[:3]) + (", ..." if len(subs) > 3 else "")
-    if read is None and not subs:
+    if family is not None:
+        said = (f"presets.hf is transformers' base init, and model_type {typ!r} has an init of its own (presets."
+                f"{family}'s), which gives {len(changed)} of this model's parameters another init")
+        advice = f"Build it with presets.{family}(config=...){' or presets.hf_model(model)' * bool(subs)}"
+        source = f"presets.{family}"
+    elif read is None and not subs:
         said = (f"{name}() was built without config=, and this model's own config (model_type {kind!r}) gives "
                 f"{len(changed)} of its parameters another init")
         advice, source = "Pass config=model.config to follow it (keywords given still win)", "the config"
@@ -2024,7 +2036,7 @@ def _recipe_of(config: Any) -> Plan:
     """The recipe of a Hugging Face config: its family's where its ``model_type`` names one, else ``hf``."""
     families: dict[str, Callable[..., Plan]] = {"hf": hf, "gpt2": gpt2, "t5": t5, "vit": vit, "clip": clip,
                                                "siglip": siglip}
-    return families[_RECIPE_OF.get(config.model_type, "hf")](config=config)
+    return families[_RECIPE_OF.get(_get(config, "model_type"), "hf")](config=config)
 
 
 def _hf_config(model: Any) -> Any:

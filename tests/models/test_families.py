@@ -1058,14 +1058,38 @@ def test_a_recipe_built_without_the_models_config_says_which_parameters_it_would
     assert f"{ui.Normal(0.0, 0.01)} from the config, {ui.Normal(0.0, 0.02 / math.sqrt(24))} here" in said
     c_proj = gpt2.transformer.h[0].attn.c_proj.weight.detach().numpy().ravel()
     assert stats.check(c_proj, ui.Normal(0.0, 0.02 / math.sqrt(24)), alpha=ALPHA)  # the defaults, as asked
-    for quiet in (ui.presets.gpt2(config=gpt2.config), ui.presets.gpt2(n_layer=2), ui.presets.hf(),
-                  ui.Plan() + ui.presets.gpt2()):
+    for quiet in (ui.presets.gpt2(config=gpt2.config), ui.presets.gpt2(n_layer=2), ui.Plan() + ui.presets.gpt2()):
         assert not _warnings(lambda: quiet.apply(gpt2, seed=0)), quiet.name
     assert not _warnings(lambda: ui.presets.gpt2().apply(torch.nn.Linear(4, 4), seed=0))
     mamba = _mamba()  # initializer_range 0.1, and dt_proj, conv1d and out_proj only from its model_type
     [said] = _warnings(lambda: ui.inspect(mamba, ui.presets.hf()))
     assert "presets.hf()" in said and "model_type 'mamba'" in said
     assert not _warnings(lambda: ui.inspect(mamba, ui.presets.hf(config=mamba.config)))
+
+
+def test_hf_on_a_family_with_an_init_of_its_own_names_that_familys_recipe():
+    """``hf`` is transformers' base ``_init_weights``; GPT-2, T5 and its kin (mT5: the same init under another
+    model_type), ViT and the CLIP-likes initialize by their own. ``hf`` applied to such a model, with or without
+    its config (or to a port, with it), draws the base init as asked and says that the family's recipe gives some
+    parameters another init, naming it; the family's recipe and ``hf_model`` are quiet."""
+    mt5 = transformers.MT5ForConditionalGeneration(transformers.MT5Config(
+        vocab_size=64, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4, decoder_start_token_id=0))
+    for model, family, first in ((BUILD["gpt2"](), "gpt2", "'transformer/h/0/attn/c_proj/weight'"),
+                                 (BUILD["t5"](), "t5", None), (mt5, "t5", None)):
+        for plan in (ui.presets.hf(), ui.presets.hf(config=model.config)):
+            [said] = _warnings(lambda: plan.apply(model, seed=0))  # noqa: B023 (called at once)
+            kind = model.config.model_type
+            assert f"model_type {kind!r} has an init of its own (presets.{family}'s)" in said, said
+            assert f"Build it with presets.{family}(config=...)" in said, said
+            assert first is None or f"e.g. {first}" in said, said
+        for quiet in (ui.presets.hf_model(model), getattr(ui.presets, family)(config=model.config)):
+            assert not _warnings(lambda: quiet.apply(model, seed=0)), (family, quiet.name)  # noqa: B023
+    gpt2 = BUILD["gpt2"]()
+    port = torch.nn.ModuleDict({"h": gpt2.transformer.h})  # GPT-2's names, no config
+    [said] = _warnings(lambda: ui.presets.hf(config=gpt2.config).apply(port, seed=0))
+    assert "model_type 'gpt2' has an init of its own (presets.gpt2's)" in said
+    assert "e.g. 'h/0/attn/c_proj/weight'" in said
+    assert not _warnings(lambda: ui.presets.hf(config={"model_type": "bert"}).apply(port, seed=0))
 
 
 def test_hf_model_gives_each_sub_model_its_own_configs_recipe_on_its_own_path():
