@@ -42,9 +42,9 @@ from typing import Any, Callable, Sequence, cast
 from . import _validate as v
 from .params import Param
 from .plan import Plan, Report
-from .specs import (Affine, Blocks, Constant, FromArray, InverseSoftplus, KaimingNormal, Log, LogUniform, Normal, Ones,
-                    Orthogonal, Rows, S4DReal, Scaled, Sinusoidal, TruncatedNormal, Uniform, VarianceScaling,
-                    XavierNormal, XavierUniform, Zeros)
+from .specs import (Affine, Blocks, Constant, FromArray, InverseSoftplus, KaimingNormal, KaimingUniform, Log,
+                    LogUniform, Normal, Ones, Orthogonal, Rows, S4DReal, Scaled, Sinusoidal, TruncatedNormal, Uniform,
+                    VarianceScaling, XavierNormal, XavierUniform, Zeros)
 
 __all__ = ["hf", "hf_model", "bert", "llama", "gpt2", "vit", "clip", "siglip", "t5", "torchtitan", "megatron",
            "deepnet", "rezero", "lstm_forget_bias", "fixup", "mup", "t_fixup", "olmo"]
@@ -1374,8 +1374,8 @@ def _speech(plan: Plan, kind: str, config: Any) -> Plan:
 
 
 def _hf_base(std: float, name: str) -> Plan:
-    """``_base`` with what transformers 5's ``_init_weights`` does module by module beyond it: ConvTranspose3d
-    (not in its list) keeps torch's default; ``nn.MultiheadAttention`` is reset by its own ``_reset_parameters``
+    """``_base`` with what transformers 5's ``_init_weights`` does module by module beyond it: ConvTranspose3d,
+    Bilinear and EmbeddingBag (not in its list) keep torch's defaults; ``nn.MultiheadAttention`` is reset by its own ``_reset_parameters``
     (in-projection Xavier-uniform); the ``weight`` of a module whose class name says LayerNorm or RMSNorm is ones
     whatever its shape (transformers tells a norm by its class name: Cohere's QK norms hold a (heads, head_dim)
     weight, which ``_base``'s norm kind, a per-feature vector, does not take; their biases are already zeros), and
@@ -1389,6 +1389,10 @@ def _hf_base(std: float, name: str) -> Plan:
             .rule(Ones(), kind="other", role="weight", layer="*RMSNorm*")
             .rule(_TORCH_TRANSPOSED_DEFAULT, kind="conv_transpose", role=("weight", "bias"),
                   layer="ConvTranspose3d")
+            # nn.Bilinear is no Linear and nn.EmbeddingBag no Embedding to its isinstance chain: torch's defaults
+            .rule(KaimingUniform(a=math.sqrt(5)), kind="dense", role=("weight", "bias"), layer="Bilinear",
+                  fans="layer")
+            .rule(Rows(Normal(0.0, 1.0)), kind="embedding", role="embedding", layer="EmbeddingBag")
             .rule(XavierUniform(), kind="attention", role="weight", layer="MultiheadAttention")
             .rule(XavierNormal(), kind="attention", role="bias", layer="MultiheadAttention", path="*bias_[kv]",
                   fans="tensor")

@@ -1092,6 +1092,28 @@ def test_hf_on_a_family_with_an_init_of_its_own_names_that_familys_recipe():
     assert not _warnings(lambda: ui.presets.hf(config={"model_type": "bert"}).apply(port, seed=0))
 
 
+def test_hf_keeps_torchs_defaults_where_transformers_isinstance_chain_does_not_reach():
+    """transformers' base ``_init_weights`` tells layers by ``isinstance``: ``nn.Bilinear`` is no ``nn.Linear`` and
+    ``nn.EmbeddingBag`` no ``nn.Embedding``, so both keep torch's defaults (U(+-1/sqrt(in1)) weight and bias,
+    N(0, 1) rows with the padding row zero) in a model transformers built; ``presets.hf`` reproduces them."""
+
+    class Config(transformers.PretrainedConfig):
+        model_type = "bert"
+
+    class Model(transformers.PreTrainedModel):
+        config_class = Config
+
+        def __init__(self, config):
+            super().__init__(config)
+            self.bilinear = torch.nn.Bilinear(16, 5, 512)
+            self.bag = torch.nn.EmbeddingBag(1000, 64, padding_idx=3)
+            self.linear = torch.nn.Linear(16, 512)
+            self.post_init()  # transformers' own init
+
+    config = Config(initializer_range=0.05)
+    assert reproduces(lambda: Model(config), lambda model: ui.presets.hf(config=model.config), "bilinear") == 5
+
+
 def test_hf_model_gives_each_sub_model_its_own_configs_recipe_on_its_own_path():
     """LLaVA's vision tower is a CLIP model: ``hf(config=...)`` reads the top config and draws its projections
     N(0, 0.02^2); ``hf_model`` gives the tower CLIP's rules, limited to its path, and the language model Llama's.
