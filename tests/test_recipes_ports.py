@@ -548,3 +548,81 @@ def test_an_efficientnet_plan_gives_a_ports_depthwise_convs_the_builders_law(fra
         assert x.size == math.prod(shape), (name, x.shape)
         verdict = stats.check(x.ravel(), _EFFICIENTNET_CONV, shape=shape, layout="keras", alpha=ALPHA)
         assert verdict, (framework, name, str(verdict))
+
+
+# ------------------------------------------------------------------------ vision tokens and GPT-2's convs on ports
+
+_TOKEN_CONFIGS = {
+    "deit": lambda: transformers.DeiTModel(transformers.DeiTConfig(
+        hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32, patch_size=8),
+        add_pooling_layer=False),
+    "yolos": lambda: transformers.YolosModel(transformers.YolosConfig(
+        hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=[32, 32],
+        patch_size=8, num_detection_tokens=4), add_pooling_layer=False),
+    "swin": lambda: transformers.SwinModel(transformers.SwinConfig(
+        embed_dim=16, depths=[1], num_heads=[2], image_size=32, patch_size=4, use_absolute_embeddings=True),
+        add_pooling_layer=False, use_mask_token=True),
+    "vit": lambda: transformers.ViTModel(transformers.ViTConfig(
+        hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32, patch_size=8),
+        add_pooling_layer=False),
+}
+
+
+@pytest.mark.parametrize("family", sorted(_TOKEN_CONFIGS))
+def test_a_vit_kins_tokens_on_a_port_take_the_familys_own_init(family):
+    """DeiT's, YOLOS's and Swin's embeddings are zeros in transformers, a rule by their class; a port keeps the
+    tokens' names, not the class: ``hf_model``'s plan (the ``vit`` recipe) gives them zeros by name, equal to the
+    model transformers built in the same run. ViT's own tokens stay truncated N(0, 0.02^2) (one-sample KS at ALPHA)."""
+    torch = pytest.importorskip("torch")
+    model = _TOKEN_CONFIGS[family]()  # transformers' own init
+    own = {name: t.detach().numpy() for name, t in model.embeddings.named_parameters(recurse=False)}
+    assert own, family
+
+    class Embeddings(torch.nn.Module):  # the port's own class, the model's names
+        def __init__(self):
+            super().__init__()
+            for name, t in own.items():
+                setattr(self, name, torch.nn.Parameter(torch.full(t.shape, math.nan)))
+
+    port = torch.nn.Module()
+    port.embeddings = Embeddings()
+    report = ui.presets.hf_model(model).apply(port, seed=0)
+    assert not report.unmatched, [p.path for p in report.unmatched]
+    for name, want in own.items():
+        got = getattr(port.embeddings, name).detach().numpy()
+        if family == "vit":
+            law = ui.TruncatedNormal(0.0, 0.02, -2.0, 2.0)
+            assert not np.all(want == 0) and stats.check(got.ravel(), law, alpha=ALPHA), name
+        else:
+            np.testing.assert_array_equal(want, 0.0)
+            np.testing.assert_array_equal(got, want, err_msg=name)
+
+
+def test_gpt2s_depth_scaled_c_proj_reaches_a_ports_one_by_one_convolutions():
+    """OpenAI's GPT-2 (and ports of it) writes ``c_fc`` and ``c_proj`` as 1 x 1 convolutions: ``c_proj`` takes the
+    depth-scaled N(0, (0.02 / sqrt(2 n_layer))^2) there too, as transformers' Conv1D layer (one-sample KS at ALPHA
+    against both laws: the unscaled one must be rejected, which at 8192 values and a std 4 times too wide never
+    happens by chance)."""
+    torch = pytest.importorskip("torch")
+    config = transformers.GPT2Config(n_layer=8, n_embd=64, n_head=2, vocab_size=50, n_positions=16)
+    port = torch.nn.Module()
+    port.mlp = torch.nn.ModuleDict({"c_fc": torch.nn.Conv1d(64, 256, 1), "c_proj": torch.nn.Conv1d(256, 32, 1)})
+    report = ui.presets.gpt2(config=config).apply(port, seed=0)
+    assert not report.unmatched
+    x = port.mlp["c_proj"].weight.detach().numpy().ravel()
+    assert stats.check(x, ui.Normal(0.0, 0.02 / math.sqrt(16)), alpha=ALPHA)
+    assert not stats.check(x, ui.Normal(0.0, 0.02), alpha=ALPHA)
+    assert stats.check(port.mlp["c_fc"].weight.detach().numpy().ravel(), ui.Normal(0.0, 0.02), alpha=ALPHA)
+
+
+def test_a_model_given_as_config_is_refused_naming_its_config():
+    """``config=model`` read every hyper-parameter as its default, silently (the model holds none of them)."""
+    torch = pytest.importorskip("torch")
+    model = transformers.GPT2LMHeadModel(transformers.GPT2Config(n_layer=2, n_embd=32, n_head=2, vocab_size=50,
+                                                                 n_positions=16))
+    for recipe, given in ((ui.presets.gpt2, model), (ui.presets.hf, model), (ui.presets.hf, torch.nn.Linear(2, 2))):
+        with pytest.raises(TypeError, match=rf"presets.{recipe.__name__}: parameter 'config' must be a Hugging Face "
+                                            rf"config or a dict, got a model \({type(given).__name__}\): pass its "
+                                            r"config \(config=model.config\)"):
+            recipe(config=given)
+    assert ui.presets.gpt2(config=model.config).rules[-1].spec == ui.Normal(0.0, 0.02 / 2)

@@ -71,11 +71,22 @@ def _rules(plan: Plan, spec: Any, glob: str, **select: Any) -> Plan:
     return plan
 
 
+def _a_model(obj: Any) -> bool:
+    """Whether ``obj`` is a model rather than a config: it holds a ``config``, or its class is a torch, Flax,
+    Equinox, Keras or Gluon module or layer (a port: none of its attributes is a hyper-parameter)."""
+    roots = ("torch.", "flax.", "equinox.", "keras.", "mxnet.")
+    return hasattr(obj, "config") or any(c.__name__ in ("Module", "Layer", "Block", "HybridBlock")
+                                         and c.__module__.startswith(roots) for c in type(obj).__mro__)
+
+
 def _read(fn: str, config: Any, **given: Any) -> dict[str, Any]:
     """The hyper-parameters: each given keyword, else the config's value of that name, else its default (the
     keyword's value when no config has it). ``given`` maps name -> (value or None, default)."""
     if config is not None and not isinstance(config, dict) and not hasattr(config, "__dict__"):
         raise TypeError(f"presets.{fn}: parameter 'config' must be a Hugging Face config or a dict, got {config!r}")
+    if config is not None and not isinstance(config, dict) and _a_model(config):  # every value would be a default
+        raise TypeError(f"presets.{fn}: parameter 'config' must be a Hugging Face config or a dict, got a model "
+                        f"({type(config).__name__}): pass its config (config=model.config)")
     out: dict[str, Any] = {}
     for name, (value, default) in given.items():
         if value is None and config is not None:
@@ -1661,7 +1672,9 @@ def gpt2(initializer_range: float | None = None, n_layer: int | None = None, *, 
     if config is None or _get(config, "model_type") not in ("imagegpt", "decision_transformer"):
         # GPT-2 redraws its Conv1D layers; its copies in ImageGPT and the Decision Transformer redraw c_proj only
         plan = plan.rule(Normal(0.0, std), kind="dense", role="weight", layer="Conv1D")
-    plan = plan.rule(Normal(0.0, std / math.sqrt(2 * h["n_layer"])), kind="dense", role="weight", path="*c_proj*")
+    # a conv too: OpenAI's GPT-2, and ports of it, write c_fc and c_proj as 1 x 1 convolutions
+    plan = plan.rule(Normal(0.0, std / math.sqrt(2 * h["n_layer"])), kind=("dense", "conv"), role="weight",
+                     path="*c_proj*")
     return _from(_quiet(plan, "gpt2"), gpt2, config, initializer_range=initializer_range, n_layer=n_layer)
 
 
@@ -1701,7 +1714,12 @@ def vit(initializer_range: float | None = None, *, config: Any = None) -> Plan:
             .rule(_torch_trunc(std), path="*position_embeddings*")
             .rule(_torch_trunc(std), path="*cls_token*")
             .rule(Zeros(), path="*mask_token*"))
-    return _from(_quiet(_family_overrides(plan, std, "vit", config), "vit"), vit, config,
+    plan = _family_overrides(plan, std, "vit", config)
+    if config is not None and _get(config, "model_type") in ("deit", "yolos", "swin"):
+        # their embeddings' tensors are zeros (_ZERO_CLASSES, by class); on a port, which keeps the names only
+        for name in ("cls_token", "distillation_token", "detection_tokens", "position_embeddings", "mask_token"):
+            plan = plan.rule(Zeros(), path=f"*embeddings/{name}")
+    return _from(_quiet(plan, "vit"), vit, config,
                  initializer_range=initializer_range)
 
 
