@@ -24,14 +24,16 @@ __all__ = ["torchvision", "timm", "keras_applications", "gluon_model_zoo", "TORC
            "TIMM_FAMILIES", "KERAS_APPLICATIONS_FAMILIES", "GLUON_MODEL_ZOO_FAMILIES"]
 
 
-def _family_of(fn: str, arch: object, families: tuple[str, ...], names: tuple[tuple[str, str], ...], which: str) -> str:
+def _family_of(fn: str, arch: object, families: tuple[str, ...], names: tuple[tuple[str, str], ...], which: str,
+               fold: bool = False) -> str:
     """``arch``'s family for ``presets.<fn>``: itself where it is one of ``families``, else that of the first of
-    ``names``' patterns that matches it whole; a TypeError or ValueError naming ``arch`` and what is allowed else
-    (``which``: the zoo's names, with examples)."""
+    ``names``' patterns that matches it whole (with ``fold``, in lower case, as Gluon's ``get_model`` reads a name);
+    a TypeError or ValueError naming ``arch`` and what is allowed else (``which``: the zoo's names, with examples)."""
     import re
     if not isinstance(arch, str):
         raise TypeError(f"presets.{fn}: parameter 'arch' must be a string, got {arch!r}")
-    family = arch if arch in families else next((f for pattern, f in names if re.fullmatch(pattern, arch)), None)
+    name = arch.lower() if fold else arch
+    family = name if name in families else next((f for pattern, f in names if re.fullmatch(pattern, name)), None)
     if family is None:
         raise ValueError(f"presets.{fn}: parameter 'arch' must be a family ({', '.join(families)}) or {which}, "
                          f"got {arch!r}")
@@ -1484,8 +1486,9 @@ def gluon_model_zoo(arch: str) -> Plan:
       every ``Dense`` weight ``'normal'``, N(0, 0.01^2); biases ``'zeros'``.
 
     Args:
-        arch: a family (``GLUON_MODEL_ZOO_FAMILIES``) or a model's name as ``get_model`` takes it (``"vgg16"``,
-            ``"resnet18_v1"``, ``"mobilenetv2_1.0"``...) or as its function is called (``"mobilenet_v2_1_0"``).
+        arch: a family (``GLUON_MODEL_ZOO_FAMILIES``) or a model's name as ``get_model`` takes it, in any case
+            (``"vgg16"``, ``"ResNet18_v1"``, ``"mobilenetv2_1.0"``...) or as its function is called
+            (``"mobilenet_v2_1_0"``).
 
     Returns:
         The plan, named ``"gluon_model_zoo"``.
@@ -1500,7 +1503,7 @@ def gluon_model_zoo(arch: str) -> Plan:
         kind=dense role=weight -> Normal(mean=0.0, std=0.01)
     """
     family = _family_of("gluon_model_zoo", arch, GLUON_MODEL_ZOO_FAMILIES, _GLUON_MODELS,
-                        "a Gluon model-zoo name such as 'vgg16' or 'resnet18_v1'")
+                        "a Gluon model-zoo name such as 'vgg16' or 'resnet18_v1'", fold=True)
     from . import presets
     plan = Plan(presets.mxnet.rules, "gluon_model_zoo")
     if family == "vgg":  # vgg.py: Conv2D Xavier('gaussian', 'out', 2), Dense 'normal' (sigma 0.01); biases 'zeros',

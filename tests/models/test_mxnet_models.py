@@ -166,3 +166,14 @@ def test_every_gluon_model_zoo_network_is_a_family_of_the_preset():
         ui.presets.gluon_model_zoo("vgg17")
     with pytest.raises(TypeError, match="'arch' must be a string, got 16"):
         ui.presets.gluon_model_zoo(16)  # pyright: ignore[reportArgumentType]: bad input on purpose
+
+
+def test_gluon_model_zoo_reads_a_name_in_any_case_as_get_model_does():
+    """``get_model`` lower-cases the name it is given ('VGG16' builds VGG-16): the preset reads it so too."""
+    for name, family in (("VGG16", "vgg"), ("ResNet18_v1", "defaults"), ("MobileNetV2_1.0", "defaults"),
+                         ("VGG", "vgg")):
+        if name != "VGG":
+            assert mx.gluon.model_zoo.vision.get_model(name, pretrained=False) is not None
+        assert ui.presets.gluon_model_zoo(name).rules == ui.presets.gluon_model_zoo(family).rules, name
+    with pytest.raises(ValueError, match=r"got 'VGG17'"):
+        ui.presets.gluon_model_zoo("VGG17")
