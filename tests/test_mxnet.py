@@ -1101,3 +1101,55 @@ def test_from_mxnet_names_a_uniform_scale_that_is_not_finite_as_written(written,
     with pytest.raises(ValueError, match=rf"^from_mxnet\(uniform\): parameter 'scale' must be a finite number, got "
                                          rf"{shown}$"):
         ui.from_mxnet(f'["uniform", {{"scale": {written}}}]')
+
+
+class _RecurrentNet(gluon.HybridBlock):
+    """A dense layer, a fused recurrent layer and a head: ``save_parameters`` names the recurrent layer's
+    parameters by its unfused cells ("rnn._unfused.0.i2h_weight"), which no path spells."""
+
+    def __init__(self, cell, bidirectional, layers, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.enc = gluon.nn.Dense(3, in_units=2)
+            self.rnn = cell(4, num_layers=layers, input_size=3, bidirectional=bidirectional)
+            self.head = gluon.nn.Dense(2, in_units=8 if bidirectional else 4)
+
+
+RECURRENT = [(gluon.rnn.LSTM, False, 1), (gluon.rnn.LSTM, True, 1), (gluon.rnn.LSTM, True, 2),
+             (gluon.rnn.GRU, False, 2)]
+
+
+@pytest.mark.parametrize("cell,bidirectional,layers", RECURRENT, ids=["lstm", "lstm-bidirectional",
+                                                                      "lstm-bidirectional-2", "gru-2"])
+def test_skip_takes_a_gluon_checkpoint_of_a_fused_recurrent_layer(tmp_path, cell, bidirectional, layers):
+    # the old held() knew only Parameter.name ("rnn0_l0_i2h_weight"), so the checkpoint's unfused names were
+    # refused; now they name their parameters: those are left bit-identical (as load_parameters wrote them) and
+    # the head, which the checkpoint lacks, is drawn as the same plan and seed draw it with no skip= (same run)
+    source = _RecurrentNet(cell, bidirectional, layers)
+    source.initialize(mx.init.Uniform(3.0))
+    source.save_parameters(str(tmp_path / "full.params"))
+    checkpoint = {k: v for k, v in nd.load(str(tmp_path / "full.params")).items() if not k.startswith("head.")}
+    assert any("._unfused." in k for k in checkpoint)  # MXNet's own format, not our paths
+    nd.save(str(tmp_path / "part.params"), checkpoint)
+    net, twin = _RecurrentNet(cell, bidirectional, layers), _RecurrentNet(cell, bidirectional, layers)
+    net.initialize()
+    twin.initialize()
+    net.load_parameters(str(tmp_path / "part.params"), allow_missing=True)  # MXNet itself takes the file
+    kept = {p.path: M.read(handle) for p, handle in M.walk(net) if not p.path.startswith("head/")}
+    report = ui.presets.mxnet.apply(net, seed=0, skip=checkpoint)
+    assert {p.path for p in report.skipped} == set(kept)
+    after = {p.path: M.read(handle) for p, handle in M.walk(net)}
+    assert all(np.array_equal(after[path], kept[path]) for path in kept)
+    ui.presets.mxnet.apply(twin, seed=0)
+    drawn = {p.path: M.read(handle) for p, handle in M.walk(twin) if p.path.startswith("head/")}
+    assert drawn and all(np.array_equal(after[path], drawn[path]) for path in drawn)
+
+
+def test_skip_still_refuses_a_gluon_checkpoint_name_the_model_lacks():
+    # a second layer the model does not have: refused by name, nothing written
+    net = _RecurrentNet(gluon.rnn.LSTM, False, 1)
+    net.initialize()
+    before = {p.path: M.read(handle) for p, handle in M.walk(net)}
+    with pytest.raises(ValueError, match=r"^Plan\.apply: parameter 'skip' holds 1 name\(s\) .*'rnn\._unfused\.1\."):
+        ui.presets.mxnet.apply(net, seed=0, skip=["rnn._unfused.0.i2h_weight", "rnn._unfused.1.i2h_weight"])
+    assert all(np.array_equal(M.read(handle), before[p.path]) for p, handle in M.walk(net))

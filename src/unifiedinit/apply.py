@@ -502,7 +502,7 @@ def skip_matched(names: Sequence[str], params: Sequence[Any],
 
 #: the names besides the parameters' that ``skip=`` takes when a model is at hand (``Backend.held``)
 _OTHER_NAMES = (", or a name the framework gives a tensor of the model (a torch buffer, a Flax path with its "
-                "collection in front, a Keras variable, a Gluon Parameter's own name)")
+                "collection in front, a Keras variable, a Gluon Parameter's own name or checkpoint name)")
 
 
 def model_skip(backend: ModuleType, model: Any, options: dict[str, Any], names: Sequence[str],

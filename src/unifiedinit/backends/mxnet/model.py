@@ -477,10 +477,16 @@ def param_groups(model: Any, selects: Any, weight_decay: float) -> list[Any]:
 
 def held(model: Any, found: Sequence[tuple[Param, Any]]) -> dict[str, str | None]:
     """``skip=``'s other names of ``model``'s tensors: each Parameter's own name (``collect_params()``'s keys,
-    "dense0_weight") for its path. Automatic names, so only ``skip=`` reads them, never a rule's glob; a norm's
-    running statistics are parameters of the walk already."""
-    del model
-    return {str(handle[3].name): p.path for p, handle in found}
+    "dense0_weight") for its path, and the names ``save_parameters`` writes for it (``_collect_params_with_prefix``'s
+    keys, matched by Parameter identity: a fused RNN layer's "rnn._unfused.0.i2h_weight", bidirectional
+    "rnn._unfused.0.l_cell.i2h_weight", which no path spells). Automatic names, so only ``skip=`` reads them, never a
+    rule's glob; a norm's running statistics are parameters of the walk already."""
+    names: dict[str, str | None] = {str(handle[3].name): p.path for p, handle in found}
+    paths = {_parameter_identity(handle): p.path for p, handle in found}
+    for key, param in model._collect_params_with_prefix().items():
+        if id(param) in paths:
+            names.setdefault(str(key), paths[id(param)])
+    return names
 
 
 def read(handle: Any) -> Any:
