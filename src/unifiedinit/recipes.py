@@ -1386,13 +1386,13 @@ def _speech(plan: Plan, kind: str, config: Any) -> Plan:
 
 def _hf_base(std: float, name: str) -> Plan:
     """``_base`` with what transformers 5's ``_init_weights`` does module by module beyond it: ConvTranspose3d,
-    Bilinear and EmbeddingBag (not in its list) keep torch's defaults; ``nn.MultiheadAttention`` is reset by its own ``_reset_parameters``
-    (in-projection Xavier-uniform); the ``weight`` of a module whose class name says LayerNorm or RMSNorm is ones
-    whatever its shape (transformers tells a norm by its class name: Cohere's QK norms hold a (heads, head_dim)
-    weight, which ``_base``'s norm kind, a per-feature vector, does not take; their biases are already zeros), and
-    the Gemma families' (1 + w) RMSNorm weights are zeros. A mixture of experts' stacked experts and routers are
-    dense layers (N(0, std), biases zero) in every family that uses them; GPT-OSS also draws its router's bias and
-    its attention sinks N(0, std), and Ernie 4.5's expert statistics are zeros."""
+    Bilinear and EmbeddingBag (not in its list) keep torch's defaults; ``nn.MultiheadAttention`` is reset by its own
+    ``_reset_parameters`` (in-projection Xavier-uniform); the ``weight`` of a module whose class name says LayerNorm
+    or RMSNorm is ones whatever its shape (transformers tells a norm by its class name: Cohere's QK norms hold a
+    (heads, head_dim) weight, which ``_base``'s norm kind, a per-feature vector, does not take; their biases are
+    already zeros), and the Gemma families' (1 + w) RMSNorm weights are zeros. A mixture of experts' stacked experts
+    and routers are dense layers (N(0, std), biases zero) in every family that uses them; GPT-OSS also draws its
+    router's bias and its attention sinks N(0, std), and Ernie 4.5's expert statistics are zeros."""
     plan = (_base(std, name)
             # first, so that every family's own norm rule (the Gemma families', VideoPrism's, Hiera's...) wins; kind
             # "other" only: a Linear, conv or embedding comes first in transformers' elif chain
