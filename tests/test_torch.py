@@ -1676,3 +1676,141 @@ def test_two_parameters_sharing_memory_without_being_one_tensor_are_refused_befo
     split.k = nn.Parameter(buffer[:, 3:])  # one column in common
     with pytest.raises(ValueError, match="parameters 'q' and 'k' share memory"):
         ui.Plan().rule(ui.Ones()).apply(split, seed=0)
+
+
+def test_a_pruned_layer_is_drawn_as_the_unpruned_layer_and_keeps_its_mask():
+    # torch.nn.utils.prune moves a pruned tensor into "<name>_orig" (its mask a buffer, the layer's weight their
+    # product, set by a forward pre-hook): weight_orig was UNMATCHED (role other) and the bias lost the layer's
+    # fans (drawn U(+-1/sqrt(1000)) as a vector of 1000, not torch's U(+-1/sqrt(400))). Both are now the unpruned
+    # layer's (role, key, fans; a portable plan gives its values), drawn with torch's own init's law (KS against a
+    # fresh layer, and against the exact law, each at 1e-4), the masks kept, and the layer's weight the hook's
+    # product at once, as the next forward computes it
+    from torch.nn.utils import prune
+
+    def pruned() -> Any:
+        layer = nn.Linear(400, 1000)
+        prune.l1_unstructured(layer, "weight", 0.5)
+        prune.random_unstructured(layer, "weight", 0.2)  # pruned twice: a PruningContainer
+        prune.random_unstructured(layer, "bias", 0.3)
+        return layer
+
+    torch.manual_seed(0)
+    layer, plain = pruned(), nn.Linear(400, 1000)
+    masks = {n: b.clone() for n, b in layer.named_buffers()}
+    report, ref = ui.presets.torch.apply(layer, seed=0), ui.presets.torch.apply(plain, seed=0)
+    assert not report.unmatched
+    assert {e.param.key: (e.param.role, e.param.layer_fans, e.rule) for e in report.entries} == \
+        {e.param.key: (e.param.role, e.param.layer_fans, e.rule) for e in ref.entries}
+    assert {e.param.path for e in report.entries} == {"weight_orig", "bias_orig"}
+    assert all(torch.equal(b, masks[n]) for n, b in layer.named_buffers())
+    torch.manual_seed(1)
+    fresh = nn.Linear(400, 1000)  # torch's own init of the unpruned layer
+    for name in ("weight", "bias"):
+        ours = layer.get_parameter(name + "_orig").detach()
+        assert stats.ks_2samp(ours.numpy().ravel(), fresh.get_parameter(name).detach().numpy().ravel())[1] > ALPHA
+    bound = 1 / math.sqrt(400)
+    assert stats.check(layer.bias_orig.detach(), ui.Uniform(-bound, bound), alpha=ALPHA)
+    assert stats.check(layer.weight_orig.detach(), ui.Uniform(-bound, bound), alpha=ALPHA)
+    attributes = {name: getattr(layer, name).detach().clone() for name in ("weight", "bias")}
+    with torch.no_grad():
+        layer(torch.zeros(1, 400))  # torch's hooks compute each pruned tensor from its _orig and its mask
+    for name, before in attributes.items():
+        assert torch.equal(getattr(layer, name), before), name
+        assert not bool(before[masks[name + "_mask"] == 0].any()), name
+    ui.presets.torch.apply(plain, seed=5, portable=True)
+    ui.presets.torch.apply(layer, seed=5, portable=True)
+    assert torch.equal(plain.weight, layer.weight_orig) and torch.equal(plain.bias, layer.bias_orig)
+    layer.apply(ui.KaimingUniform(a=math.sqrt(5)).to_torch(bias=ui.Zeros()))  # the module hook: the same
+    assert torch.equal(layer.weight, layer.weight_orig * layer.weight_mask) and not bool(layer.bias.any())
+    assert stats.check(layer.weight_orig.detach(), ui.Uniform(-bound, bound), alpha=ALPHA)
+
+
+@pytest.mark.parametrize("api", ["parametrizations", "old"])
+def test_a_weight_norms_magnitude_its_dtype_cannot_hold_is_refused_before_anything_is_written(api):
+    # float16 v drawn from U(-600, 600) fits float16, but g = ||v|| over 40000 entries (about 69000) does not:
+    # g was written as inf (the layer's weight NaN) after the first layer was written. A norm over n values within
+    # [-a, a] is at most sqrt(n) a: refused when that passes the dtype, naming g; within it, g is torch's norm
+    import warnings
+    from torch.nn.utils import parametrizations
+
+    def build(dtype: Any) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            normed = parametrizations.weight_norm(nn.Linear(40000, 3)) if api == "parametrizations" else \
+                nn.utils.weight_norm(nn.Linear(40000, 3))
+        return nn.Sequential(nn.Linear(4, 3), normed).to(dtype)
+
+    g_name, v_name = ("1.parametrizations.weight.original0", "1.parametrizations.weight.original1") \
+        if api == "parametrizations" else ("1.weight_g", "1.weight_v")
+    plan = ui.Plan().rule(ui.Ones()).rule(ui.Uniform(-600, 600), role="weight")
+    model = build(torch.float16)
+    before = {k: t.clone() for k, t in model.state_dict().items()}
+    with pytest.raises(ValueError, match=rf"parameter '{g_name.replace('.', '/')}' is the magnitude g = \|\|v\|\| "
+                                         r"of the weight norm .* float16 cannot hold it.* may reach 120000"):
+        plan.apply(model, seed=0)
+    assert all(torch.equal(t, before[k]) for k, t in model.state_dict().items())
+    with pytest.raises(ValueError, match=r"^to_torch: parameter .* float16 cannot hold it"):  # the module hook
+        model[1].apply(ui.Uniform(-600, 600).to_torch())
+    assert all(torch.equal(t, before[k]) for k, t in model.state_dict().items())
+    wide = build(torch.float32)  # the refusal is no false alarm here: the norms are past float16's largest number
+    plan.apply(wide, seed=0)
+    assert bool((wide.get_parameter(g_name) > torch.finfo(torch.float16).max).all())
+    ui.Plan().rule(ui.Ones()).rule(ui.Uniform(-300, 300), role="weight").apply(model, seed=0)  # 60000 at most
+    v, g = model.get_parameter(v_name), model.get_parameter(g_name)
+    assert bool(torch.isfinite(g).all()) and torch.equal(g, torch.norm_except_dim(v, 2, 0))
+
+
+@pytest.mark.parametrize("portable", [False, True])
+def test_a_state_dict_entry_whose_shape_is_not_its_modules_is_refused_before_anything_is_written(portable,
+                                                                                                 flat_experts):
+    # plan.apply(state_dict, module=m) never compared an entry's shape with the module's: a (6, 400) entry for a
+    # (3, 400) weight was drawn with the report saying (3, 400), and portable=True failed half way, the tensors
+    # before it written. Refused first, as load_state_dict refuses it; stack_module_state's stacked tensors too.
+    # A flattened layer's entry (as many entries, another shape) is still read through its view
+    model = nn.Sequential(nn.Linear(4, 3), nn.Linear(400, 3))
+    state = {n: torch.full(t.shape, 7.0) for n, t in model.state_dict().items()}
+    state["1.weight"] = torch.full((6, 400), 7.0)
+    with pytest.raises(RuntimeError, match=r"size mismatch for 1\.weight"):
+        model.load_state_dict(state)
+    with pytest.raises(ValueError, match=r"size mismatch for '1\.weight': the entry has shape \(6, 400\), the "
+                                         r"module's tensor there \(3, 400\); nothing was written"):
+        ui.presets.torch.apply(state, seed=0, module=model, portable=portable)
+    assert all(bool((t == 7).all()) for t in state.values())
+    models = [nn.Linear(400, 3) for _ in range(5)]
+    stacked, _ = torch.func.stack_module_state(models)
+    kept = {n: t.clone() for n, t in stacked.items()}
+    with pytest.raises(ValueError, match=r"size mismatch for 'weight': the entry has shape \(5, 3, 400\)"):
+        ui.presets.torch.apply(stacked, seed=0, module=models[0], portable=portable)
+    assert all(torch.equal(t, kept[n]) for n, t in stacked.items())
+    layer = flat_experts()
+    flat = {n: torch.zeros_like(t) for n, t in layer.state_dict().items()}  # (4, 720), drawn as (4, 24, 10, 3)
+    ui.presets.torch.apply(flat, seed=0, module=layer, portable=portable)
+    ui.presets.torch.apply(layer, seed=0, portable=portable)
+    assert all(torch.equal(t, layer.get_parameter(n).detach()) for n, t in flat.items())
+
+
+def test_a_plan_under_vmap_or_grad_is_refused_naming_the_parameter_before_anything_is_written():
+    # model ensembling (stack_module_state, functional_call under vmap) with a forward that applies a plan failed
+    # with torch's "Cannot access storage of BatchedTensorImpl" from the shared-memory check; torch.func.grad
+    # with "... of TensorWrapper". Refused by name first, nothing written
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3, 2)
+
+        def forward(self, x: Any) -> Any:
+            ui.presets.torch.apply(self, seed=0)
+            return self.fc(x).sum()
+
+    net = Net()
+    params, _ = torch.func.stack_module_state([Net() for _ in range(3)])
+    kept = {n: t.clone() for n, t in params.items()}
+    call = torch.func.vmap(lambda p, x: torch.func.functional_call(net, p, (x,)), in_dims=(0, None))
+    with pytest.raises(ValueError, match=r"parameter 'fc/weight' is a batched tensor of torch\.func\.vmap: vmapped "
+                                         r"and transformed tensors are not supported.*nothing was written"):
+        call(params, torch.zeros(2, 3))
+    assert all(torch.equal(t, kept[n]) for n, t in params.items())
+    one = {n: t[0].clone() for n, t in params.items()}
+    with pytest.raises(ValueError, match=r"parameter 'fc/weight' is a tensor wrapped by a torch\.func transform"):
+        torch.func.grad(lambda p: torch.func.functional_call(net, p, (torch.zeros(2, 3),)))(one)
+    assert all(torch.equal(t, kept[n][0]) for n, t in one.items())

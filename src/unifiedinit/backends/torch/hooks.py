@@ -9,6 +9,7 @@ refused call leaves the tensor as it was. Meta tensors are validated and left as
 from __future__ import annotations
 
 import operator
+import sys
 from typing import Any, Callable
 
 import torch
@@ -22,7 +23,8 @@ from ...params import Param
 from ...portable import Portable, portable_option
 from ...samplers import draw as sampled
 from ...specs import Spec
-from .model import follow_norm, layer_records, paired_weight, refresh_hooked_norms, tensor_at, writable
+from .model import (PRUNE, follow_norm, layer_records, paired_weight, refresh_hooked_norms, refuse_overflowing_norm,
+                    tensor_at, writable)
 from .ops import TorchArith, TorchOps
 
 
@@ -331,11 +333,13 @@ class TorchInitializer:
         records, norms = layer_records(obj)
         weights = [p for p, _ in records if p.role != "bias"]
         drawn: list[tuple[torch.Tensor, D.Draw, tuple[int, ...]]] = []
+        lowered: dict[str, D.Draw] = {}  # the weights' draws, by path
         for p, t in records:  # every tensor is checked before any is written
             try:
                 if p.role != "bias":
                     info = p.info("tensor", "torch" if self.fans == "torch" else None)
                     drawn.append((t, lower(t, self.spec, None, None, info), p.stacked))
+                    lowered[p.path] = drawn[-1][1]
                 elif self.bias is not None:
                     fans = _torch_fans(p, weights) if self.fans == "torch" else None
                     info = p.info() if fans is None else TensorInfo.make(p.slice_shape, "torch", fans)
@@ -348,13 +352,16 @@ class TorchInitializer:
         # what follows each normed weight, found before anything is written (under torch.func.functional_call
         # the tensors it swapped in)
         held = {x: tensor_at(obj, x) for path, what in norms for x in (path,) + what[1:] if isinstance(x, str)}
+        for path, what in norms:  # a magnitude g its dtype may not hold: refused before anything is written
+            if what[0] == "g" and path in lowered:
+                refuse_overflowing_norm(path, lowered[path], held[path], what[2], what[1], held[what[1]], "to_torch: ")
         for t, draw, stacked in drawn:
             fill(t, draw, self.generator, stacked)
         for path, what in norms:  # a normed weight: the layer computes the drawn one (a meta one has no values)
             weight = held[path]
             if not weight.is_meta:
                 follow_norm(weight, what, held.__getitem__, self.generator)
-        if norms and not any(t.is_meta for _, t in records):
+        if (norms or PRUNE in sys.modules) and not any(t.is_meta for _, t in records):  # and a pruned weight
             refresh_hooked_norms(obj)
         return obj
 

@@ -347,7 +347,8 @@ class _Computed(NamedTuple):
     before the computation (``parametrizations/weight/original``, a weight norm's direction ``.../original1`` or
     ``weight_v``), that parameter, and what follows it once drawn (``_Target._renorm``), by paths relative to the
     module: a weight norm's magnitude ("g", its path, the norm's dim), a spectral norm's power-iteration vectors
-    ("uv", u's path, v's path, the norm's dim, its eps, the power iterations its registration runs)."""
+    ("uv", u's path, v's path, the norm's dim, its eps, the power iterations its registration runs); () for a
+    pruned tensor, whose mask stays as it is."""
 
     path: str
     tensor: torch.Tensor
@@ -359,8 +360,10 @@ def _computed(module: nn.Module) -> dict[str, _Computed]:
     """The tensors of ``module`` that ``torch.nn.utils.parametrizations.spectral_norm`` and ``weight_norm`` (and
     the old hook-based ``torch.nn.utils.spectral_norm`` and ``weight_norm``) compute, by name: each is drawn as
     the layer's own tensor (a spectral-normed Linear's weight is a Linear's, then normed, as torch's own init gives
-    it), and what the norm keeps follows it (``_Target._renorm``), so the layer starts from the drawn weight. Any
-    other parametrization (``orthogonal``, a user's) keeps its originals in its own space: left to the walk, kind
+    it), and what the norm keeps follows it (``_Target._renorm``), so the layer starts from the drawn weight. A
+    tensor ``torch.nn.utils.prune`` masks (``<name>_orig`` times the buffer ``<name>_mask``) is drawn as the layer's
+    own too, in ``<name>_orig``; nothing follows it (its mask is kept: the pruned entries stay zero). Any other
+    parametrization (``orthogonal``, a user's) keeps its originals in its own space: left to the walk, kind
     "other"."""
     out: dict[str, _Computed] = {}
     plists = module._modules.get("parametrizations")
@@ -390,7 +393,24 @@ def _computed(module: nn.Module) -> dict[str, _Computed]:
             if isinstance(v, torch.Tensor) and isinstance(module._parameters.get(normed + "_g"), torch.Tensor):
                 out[normed] = _Computed(normed + "_v", v, ("g", normed + "_g", getattr(hook, "dim", 0)),
                                         (normed + "_g", normed + "_v"))
+        pruned = _pruned_name(hook)
+        orig = module._parameters.get(f"{pruned}_orig") if pruned is not None else None
+        if pruned is not None and isinstance(orig, torch.Tensor):
+            out[pruned] = _Computed(pruned + "_orig", orig, (), (pruned + "_orig",))
     return out
+
+
+#: torch's pruning module: until it is imported no module of a model is pruned
+PRUNE = "torch.nn.utils.prune"
+
+
+def _pruned_name(hook: Any) -> str | None:
+    """The name of the tensor a forward pre-hook of ``torch.nn.utils.prune`` masks (a pruning method, or the
+    ``PruningContainer`` of several), else None. Nothing is imported: before torch's prune module is, no hook is
+    one."""
+    prune = sys.modules.get(PRUNE)
+    name = getattr(hook, "_tensor_name", None)
+    return name if prune is not None and isinstance(hook, prune.BasePruningMethod) and isinstance(name, str) else None
 
 
 def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
@@ -399,9 +419,9 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
     """The module's own parameters (and, for a norm, its running statistics) as (Param, tensor), appended to
     ``out``; ``base`` is the module's path with a trailing "/" ("" for the root). A lazy module's parameter, not
     built yet, is no record: its path goes to ``lazy``. A tensor torch computes (``_computed``) is recorded
-    under its own name's role, at the path of the parameter holding its values, and goes to ``norms`` as (that
-    path, what follows it: ``_Computed.norm`` with paths from the model's root). Returns the names of the
-    computed tensors recorded."""
+    under its own name's role, at the path of the parameter holding its values, and where something follows it
+    goes to ``norms`` as (that path, what follows it: ``_Computed.norm`` with paths from the model's root; a pruned
+    tensor's mask follows nothing). Returns the names of the computed tensors recorded."""
     own = module._parameters
     computed = _computed(module) if "parametrizations" in module._modules or cast(Any, module)._forward_pre_hooks \
         else {}
@@ -416,8 +436,9 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
         buffers = module._buffers
         tensors = list(tensors) + [(n, buffers[n]) for n in ("running_mean", "running_var", "num_batches_tracked")
                                    if buffers.get(n) is not None and n not in module._non_persistent_buffers_set]
-    layer_fans = _layer_fans(module, kind, layout, computed["weight"].tensor if "weight" in computed else None,
-                             info.main("weight") if info is not None else "weight") if tensors else None
+    main = info.main("weight") if info is not None else "weight"
+    layer_fans = _layer_fans(module, kind, layout, computed[main].tensor if main in computed else None,
+                             main) if tensors else None
     for name, t in tensors:
         if t is None or (type(t) is not nn.Parameter and isinstance(t, UNBUILT)):
             if t is not None and lazy is not None:
@@ -442,7 +463,7 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
         c = computed.get(name) if computed else None
         if c is not None:  # keyed as the layer's own tensor, so an unparametrized model gets the same values
             values["path"], values["key_parts"] = base + c.path, _split(base[:-1])
-            if norms is not None:
+            if norms is not None and c.norm:
                 norms.append((base + c.path, c.norm[:1] + tuple(base + x if isinstance(x, str) else x
                                                                  for x in c.norm[1:])))
         out.append((Param._unchecked(values), t))
@@ -863,6 +884,13 @@ def _walk_state_dict(state: Any, module: nn.Module | None, norms: list[tuple[str
                 p = described[path]
                 if p.shape != tuple(t.shape) and math.prod(p.shape) == t.numel():  # a flattened layer's: its view
                     t = t.view(p.shape)
+                elif p.shape != tuple(t.shape):  # checked before anything is drawn, as load_state_dict checks it
+                    raise ValueError(
+                        f"a torch state_dict read with module=: size mismatch for {name!r}: the entry has shape "
+                        f"{tuple(t.shape)}, the module's tensor there {p.shape}; nothing was written. Allowed: the "
+                        "module's shape (or its number of entries, a flattened layer's); a stack of models' tensors "
+                        "(torch.func.stack_module_state) is no state_dict of the module: apply the plan to each "
+                        "model before stacking them")
                 named.setdefault(p.path, []).append((path, t))
         out: list[tuple[Any, torch.Tensor]] = []
         for owner, entries in named.items():
@@ -992,6 +1020,25 @@ def _overlaps(t: torch.Tensor) -> bool | None:
         offsets = (offsets[:, None] + np.arange(size, dtype=np.int64) * stride).reshape(-1)
     offsets.sort()
     return bool((offsets[1:] == offsets[:-1]).any())
+
+
+def refuse_transformed(tensor: torch.Tensor, name: str) -> None:
+    """Refuse, before anything is written, a tensor a ``torch.func`` transform wraps: a batched tensor of ``vmap``
+    (model ensembling: ``stack_module_state`` and ``functional_call`` under ``vmap``), a tracked one of ``grad``,
+    ``jacrev``... A plan reads each tensor's memory (``refuse_shared_memory``), which torch does not show through
+    such a wrapper ("Cannot access storage of BatchedTensorImpl"). Not looked at under torch.compile.
+
+    Raises:
+        ValueError: naming the parameter, the transform, and what to do instead."""
+    functorch: Any = getattr(torch._C, "_functorch", None)
+    if functorch is None or torch.compiler.is_compiling() or not functorch.is_functorch_wrapped_tensor(tensor):
+        return
+    what = "a batched tensor of torch.func.vmap" if functorch.is_batchedtensor(tensor) else \
+        "a tensor wrapped by a torch.func transform (grad, jacrev, jvp...)"
+    raise ValueError(f"Plan.apply: parameter {name!r} is {what}: vmapped and transformed tensors are not supported "
+                     "(a plan reads each tensor's memory, which the transform's wrapper hides); nothing was written. "
+                     "Allowed: apply the plan outside the transform: to each model before "
+                     "torch.func.stack_module_state (a seed each, seed=i), or to the module before calling it")
 
 
 def writable(tensor: torch.Tensor, name: str, owner: str = "") -> None:
@@ -1163,10 +1210,12 @@ class _Target:
         ``skip`` (else raise, nothing allocated); then each meta parameter and buffer is materialized on
         ``device`` (a skipped parameter with zeros, for its checkpoint). A tensor a rule sets whose entries share
         memory (an ``expand``-ed view), and two it sets that share memory without being one tensor
-        (``refuse_shared_memory``), are refused first."""
+        (``refuse_shared_memory``), are refused first, and before them one of a ``torch.func`` transform
+        (``refuse_transformed``)."""
         handles = {p.path: t for p, t in self.found}
         for e in report.entries:
             if e.draw is not None:
+                refuse_transformed(handles[e.param.path], e.param.path)
                 writable(handles[e.param.path], e.param.path, "Plan.apply: ")
                 self._check_generator(e, handles[e.param.path])
         refuse_shared_memory([(e.param, handles[e.param.path]) for e in report.entries if e.draw is not None])
@@ -1247,14 +1296,19 @@ class _Target:
         (``_renorm``) is found (``tensor_at``), and where one of them is a DTensor: the follow-up computes from the
         whole weight, gathered on every rank (a weight past ``whole_limit`` bytes is refused), and writes each rank's
         block of the followers (one with a Partial placement, which holds no values, is refused), so it cannot fail
-        once the parameters are written."""
-        if not self.norms:
+        once the parameters are written. A weight norm's magnitude its dtype may not hold is refused
+        (``refuse_overflowing_norm``)."""
+        if not self.norms and PRUNE not in sys.modules:
             return
         written = {e.param.path for e in report.entries if e.spec is not None}
         # every tensor of the norms is found now, not half way through (under torch.func.functional_call, the
         # tensors it swapped in)
         groups = [(path, [(x, self._at(x)) for x in (path,) + what[1:] if isinstance(x, str)])
                   for path, what in self.norms if path in written]
+        draws = {e.param.path: e.draw for e in report.entries if e.draw is not None}
+        for path, what in self.norms:
+            if what[0] == "g" and path in written and path in draws:
+                refuse_overflowing_norm(path, draws[path], self._at(path), what[2], what[1], self._at(what[1]))
         if sys.modules.get("torch.distributed.tensor") is None:
             return
         root = self.model if isinstance(self.model, nn.Module) else self.module
@@ -1432,7 +1486,7 @@ class _Target:
 
     def _renorm(self, report: Any) -> None:
         """What follows each drawn weight that torch normalizes (``follow_norm``), then the old hook-based norms'
-        computed weights (``refresh_hooked_norms``)."""
+        and the pruned tensors' computed weights (``refresh_hooked_norms``)."""
         written = {e.param.path for e in report.entries if e.spec is not None}
         for path, what in self.norms:  # in the model's order, the same on every rank: a DTensor is gathered
             if path in written:
@@ -1453,7 +1507,7 @@ class _Target:
                 for path, _, other in self.copies:
                     if path in written and not (other.is_meta or handles[path].is_meta):
                         other.copy_(handles[path])
-        if self.norms:
+        if self.norms or PRUNE in sys.modules:  # a pruned tensor's computed weight is refreshed too
             self._renorm(report)
         report.placements = self._placements()
         report.materialized = tuple(self.materialized)
@@ -1533,14 +1587,49 @@ def follow_norm(weight: torch.Tensor, what: tuple[Any, ...], at: Any, generator:
             _put(v_at, v)
 
 
+def refuse_overflowing_norm(path: str, draw: D.Draw, weight: torch.Tensor, dim: int | None, g_path: str,
+                            g: torch.Tensor, owner: str = "Plan.apply: ") -> None:
+    """Refuse, before anything is written, a weight norm whose magnitude g = ||v|| (``follow_norm``) its dtype (or
+    the direction's, in which torch computes it) may not hold: each norm over n entries of values within the draw's
+    range (``_validate.draw_range``: a normal to 40 standard deviations) is at most sqrt(n) times their largest
+    magnitude, and past the dtype's largest number it would be written as inf (the layer's weight NaN), though
+    every drawn value fits. ``path``: the direction's (the drawn weight, ``weight``), ``g_path``: g's; ``owner``
+    starts the message.
+
+    Raises:
+        ValueError: naming g, its dtype, the weight and its draw, the bound and the largest magnitude allowed."""
+    from ... import _validate as v
+    limits = [(v.DTYPE_RANGE[name][1], name) for name in (_dtype_name(weight), _dtype_name(g))
+              if name in v.FLOAT_DTYPES]
+    if not limits or weight.numel() == 0:
+        return
+    top, name = min(limits)
+    n = weight.numel() if dim is None or dim == -1 else weight.numel() // weight.shape[dim]
+    lo, hi = v.draw_range(draw)
+    bound = math.sqrt(n) * max(abs(lo), abs(hi))
+    if bound > top:
+        reach = f" (a normal counted to {v.NORMAL_REACH:g} standard deviations)" if "Normal" in type(draw).__name__ \
+            or "Sparse" in type(draw).__name__ else ""
+        raise ValueError(f"{owner}parameter {g_path!r} is the magnitude g = ||v|| of the weight norm of {path!r} "
+                         f"and {name} cannot hold it: {path!r} is drawn from {v.shown(draw, v.DRAW_SHOWN)}, values "
+                         f"within [{lo:.6g}, {hi:.6g}]{reach}, so a norm over {n} of them may reach {bound:.6g}, more "
+                         f"than {name}'s largest number {top:.6g}; nothing was written. Allowed: values of at most "
+                         f"{top / math.sqrt(n):.6g} in magnitude there, or the layer in a wider dtype (float32)")
+
+
 def _hooked_norms(root: nn.Module) -> Iterator[tuple[tuple[nn.Module, Any, str], list[str]]]:
-    """The old hook-based norms of ``root`` in its modules' order: ((module, hook, the normed weight's name), the
-    paths from ``root`` of the parameter holding its values and of what it is computed with (a spectral norm's
-    ``weight_orig``, u and v; a weight norm's ``weight_v`` and ``weight_g``))."""
+    """The old hook-based norms and the pruned tensors of ``root`` in its modules' order: ((module, hook, the
+    computed weight's name), the paths from ``root`` of the parameter holding its values and of what it is computed
+    with (a spectral norm's ``weight_orig``, u and v; a weight norm's ``weight_v`` and ``weight_g``; a pruned
+    tensor's ``weight_orig`` and ``weight_mask``))."""
     from .meta import named_modules
     for prefix, module in named_modules(root):
         base = prefix.replace(".", "/") + "/" if prefix else ""
         for hook in list(cast(Any, module)._forward_pre_hooks.values()):
+            pruned = _pruned_name(hook)
+            if pruned is not None:
+                yield (module, hook, pruned), [base + pruned + x for x in ("_orig", "_mask")]
+                continue
             name = getattr(hook, "name", None)
             if not isinstance(name, str):
                 continue
@@ -1551,14 +1640,18 @@ def _hooked_norms(root: nn.Module) -> Iterator[tuple[tuple[nn.Module, Any, str],
 
 
 def refresh_hooked_norms(root: nn.Module) -> None:
-    """The old hook-based norms keep the computed weight as a plain attribute until the next forward: set it in
-    every module of ``root`` now, as their apply() does. One holding a DTensor computes it from the whole tensors
-    (gathered on every rank, in the modules' order), laid out as the parameter it is computed from."""
+    """The old hook-based norms and torch's pruning keep the computed weight as a plain attribute until the next
+    forward: set it in every module of ``root`` now, as their apply() does (a pruned tensor: ``<name>_orig`` times
+    its mask). One holding a DTensor computes it from the whole tensors (gathered on every rank, in the modules'
+    order), laid out as the parameter it is computed from."""
     with torch.no_grad():
         for (module, hook, name), paths in _hooked_norms(root):
             tensors = [getattr(module, path.rsplit("/", 1)[-1]) for path in paths]
+            pruned = paths[-1].endswith("_mask")
             if not any(_dtensor(t) for t in tensors):
-                if type(hook).__name__ == "WeightNorm":
+                if pruned:
+                    setattr(module, name, hook.apply_mask(module))
+                elif type(hook).__name__ == "WeightNorm":
                     setattr(module, name, hook.compute_weight(module))
                 else:
                     setattr(module, name, hook.compute_weight(module, do_power_iteration=False))
@@ -1566,7 +1659,9 @@ def refresh_hooked_norms(root: nn.Module) -> None:
             if any(t.is_meta for t in tensors):  # nothing to compute yet
                 continue
             whole = [_whole(t) for t in tensors]
-            if type(hook).__name__ == "WeightNorm":  # torch's WeightNorm.compute_weight
+            if pruned:  # torch's BasePruningMethod.apply_mask
+                value = whole[1].to(dtype=whole[0].dtype) * whole[0]
+            elif type(hook).__name__ == "WeightNorm":  # torch's WeightNorm.compute_weight
                 value = getattr(torch, "_weight_norm")(whole[0], whole[1], hook.dim)
             else:  # torch's SpectralNorm.compute_weight, without power iterations
                 sigma = torch.dot(whole[1], torch.mv(hook.reshape_weight_to_matrix(whole[0]), whole[2]))
