@@ -36,6 +36,7 @@ Sources (transformers 5, ``PreTrainedModel._init_weights`` and each model's over
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from typing import Any, Callable, Sequence, cast
 
@@ -117,6 +118,7 @@ def config_unread(plan: Plan, model: Any, params: Sequence[Param], report: Repor
     resolution of ``params``. An ``hf`` plan warns too where the model's ``model_type`` (a port's: the config's)
     is one the checks never built (``_unchecked_family``)."""
     origin = plan._recipe  # pyright: ignore[reportPrivateUsage]
+    model = _unwrapped(model)
     config = getattr(model, "config", None)
     kind = getattr(config, "model_type", None)
     if origin is None:
@@ -2043,6 +2045,7 @@ def hf_model(model: Any) -> Plan:
         >>> specs["qformer/encoder/layer/0/attention/attention/query/weight"]  # the Q-Former config's
         Normal(mean=0.0, std=0.02)
     """
+    model = _unwrapped(model)
     config = _hf_config(model)
     if config is None:
         raise TypeError(f"presets.hf_model: parameter 'model' must be a Hugging Face torch model (an nn.Module "
@@ -2059,6 +2062,16 @@ def _recipe_of(config: Any) -> Plan:
     families: dict[str, Callable[..., Plan]] = {"hf": hf, "gpt2": gpt2, "t5": t5, "vit": vit, "clip": clip,
                                                "siglip": siglip}
     return families[_RECIPE_OF.get(_get(config, "model_type"), "hf")](config=config)
+
+
+def _unwrapped(model: Any) -> Any:
+    """``model`` inside torch's wrappers (``torch.compile``'s, ``DataParallel``'s, DDP's), whose config and
+    sub-models a plan's keys name, as the torch walk unwraps it; any other model as it is."""
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(model, torch.nn.Module):
+        return model
+    from .backends.torch.model import unwrapped
+    return unwrapped(model)
 
 
 def _hf_config(model: Any) -> Any:

@@ -1092,6 +1092,21 @@ def test_hf_on_a_family_with_an_init_of_its_own_names_that_familys_recipe():
     assert not _warnings(lambda: ui.presets.hf(config={"model_type": "bert"}).apply(port, seed=0))
 
 
+def test_a_wrapped_model_is_read_as_the_model_inside_its_wrapper():
+    """``nn.DataParallel`` (DDP alike) and ``torch.compile`` wrap a model whose keys a plan unwraps: the recipe's
+    warning about the model's own config is said through them, and ``hf_model`` reads the model inside (it refused
+    DataParallel; through torch.compile it read the sub-models at ``_orig_mod/`` paths, which no key has)."""
+    gpt2 = BUILD["gpt2"]()
+    for wrapped in (torch.nn.DataParallel(gpt2), torch.compile(gpt2)):
+        [said] = _warnings(lambda: ui.presets.gpt2().apply(wrapped, seed=0))  # noqa: B023 (called at once)
+        assert "presets.gpt2() was built without config=" in said, type(wrapped).__name__
+    llava = _llava()
+    own = ui.presets.hf_model(llava).rules
+    for wrapped in (torch.nn.DataParallel(llava), torch.compile(llava)):
+        assert ui.presets.hf_model(wrapped).rules == own, type(wrapped).__name__
+        assert not _warnings(lambda: ui.presets.hf_model(wrapped).apply(wrapped, seed=0))  # noqa: B023
+
+
 def test_hf_keeps_torchs_defaults_where_transformers_isinstance_chain_does_not_reach():
     """transformers' base ``_init_weights`` tells layers by ``isinstance``: ``nn.Bilinear`` is no ``nn.Linear`` and
     ``nn.EmbeddingBag`` no ``nn.Embedding``, so both keep torch's defaults (U(+-1/sqrt(in1)) weight and bias,

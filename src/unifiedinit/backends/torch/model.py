@@ -661,6 +661,13 @@ def _fsdp2_unsharded(module: nn.Module) -> tuple[str, str] | None:
     return None
 
 
+def unwrapped(model: nn.Module) -> nn.Module:
+    """The model inside the wrappers around ``model`` that add a level of their own (``torch.compile``'s, DDP's,
+    DataParallel's, timm's feature wrappers': ``_wrapper_parts``), whose names a plan's keys use; ``model`` itself
+    where there is none."""
+    return _wrapper_parts(model)[1]
+
+
 def _wrapper_parts(model: nn.Module) -> tuple[tuple[str, ...], nn.Module]:
     """The path of the model inside the wrappers around it that add a level of their own: ``torch.compile``'s
     (``_orig_mod``), ``DistributedDataParallel``'s and ``DataParallel``'s (``module``), timm's ``FeatureGetterNet``'s
