@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
+from typing import Any
 
 import pytest
 
@@ -705,3 +707,122 @@ def test_draws_do_not_depend_on_the_mesh_in_context():
     pytest.importorskip("equinox")
     proc = subprocess.run([sys.executable, "-c", CONTEXT_MESH], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-4000:]
+
+
+KERAS_CONTEXT_MESH = textwrap.dedent("""
+    import os
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
+    os.environ["KERAS_BACKEND"] = "jax"
+    import numpy as np, keras, jax
+    from jax.sharding import AxisType
+    from keras import distribution as kd
+    import unifiedinit as ui
+    devices = kd.list_devices()
+    assert keras.backend.backend() == "jax" and len(devices) == 8
+    layouts = kd.LayoutMap(kd.DeviceMesh((4, 2), ["batch", "model"], devices))
+    layouts[".*d1.*kernel"] = (None, "model")
+    other = jax.make_mesh((2, 4), ("x", "y"), axis_types=(AxisType.Explicit,) * 2)
+
+    def build():
+        return keras.Sequential([keras.Input((64,)), keras.layers.Dense(32, name="d1"),
+                                 keras.layers.Dense(16, name="d2")])
+
+    def bits(model):
+        return [np.asarray(w).view(np.uint32) for w in model.get_weights()]
+
+    # a mesh in context (jax.set_mesh) that is not the model's: every variable keeps its own layout (a ModelParallel
+    # model's replicated ones, a plain model's single-device ones) and the values the plan gives with none in
+    # context, in every mode (before, native mode left the replicated variables on the context's mesh, and predict
+    # failed: "Mesh for all inputs should be equal")
+    for portable in (True, "counter", False):
+        ref = build()
+        ui.presets.keras.apply(ref, seed=5, portable=portable)
+        with kd.ModelParallel(layout_map=layouts, batch_dim_name="batch").scope():
+            spread = build()
+        for model in (spread, build()):
+            before = [w.value.sharding for w in model.weights]
+            with jax.set_mesh(other):
+                ui.presets.keras.apply(model, seed=5, portable=portable)
+            after = [w.value.sharding for w in model.weights]
+            assert after == before, (portable, [str(s)[:80] for s in after])
+            assert all((a == b).all() for a, b in zip(bits(model), bits(ref))), portable
+    spread.predict(np.ones((8, 64), "float32"), verbose=0)
+    print("ok")
+""")
+
+
+def test_keras_native_draws_keep_layouts_under_another_mesh_in_context():
+    """Under ``jax.set_mesh(other)``, a Keras model's variables (a ``keras.distribution`` model's replicated ones,
+    a plain model's) keep their own layouts in every mode, with the values drawn with no mesh in context."""
+    pytest.importorskip("keras")
+    proc = subprocess.run([sys.executable, "-c", KERAS_CONTEXT_MESH], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-4000:]
+
+
+WEIGHT_NORM = textwrap.dedent("""
+    import os, warnings
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
+    import jax, numpy as np, equinox as eqx
+    from jax.sharding import AxisType, NamedSharding, PartitionSpec as P
+    import unifiedinit as ui
+    assert len(jax.devices()) == 8
+    mesh = jax.make_mesh((8,), ("model",), axis_types=(AxisType.Auto,))
+    explicit = jax.make_mesh((4, 2), ("data", "model"), axis_types=(AxisType.Explicit,) * 2)
+
+    def bits(x):
+        return np.asarray(x).view(np.uint32)
+
+    layer = eqx.nn.WeightNorm(eqx.nn.Linear(1024, 16, key=jax.random.key(0)))
+    sharded = eqx.tree_at(lambda m: m.layer.weight, layer,
+                          jax.device_put(layer.layer.weight, NamedSharding(mesh, P(None, "model"))))
+    on5 = eqx.tree_at(lambda m: m.g, sharded, jax.device_put(sharded.g, jax.devices()[5]))
+    for portable in (True, "counter", False):
+        ref, _ = ui.presets.torch.apply(layer, seed=0, portable=portable)
+        # g = ||v|| of a weight spread over 8 devices: the unsharded bits (before, the sum ran shard by shard, some
+        # entries an ulp off), g keeping its own placement (before, on the weight's mesh)
+        for model in (sharded, on5):
+            out, _ = ui.presets.torch.apply(model, seed=0, portable=portable)
+            assert (bits(out.layer.weight) == bits(ref.layer.weight)).all(), portable
+            assert (bits(out.g) == bits(ref.g)).all(), (portable, np.asarray(out.g - ref.g).ravel())
+            assert out.g.sharding == model.g.sharding, (portable, out.g.sharding)
+        # under another mesh in context (before: native mode raised JAX's "Received incompatible devices")
+        with jax.set_mesh(explicit):
+            out, _ = ui.presets.torch.apply(layer, seed=0, portable=portable)
+        assert out.g.sharding == layer.g.sharding, (portable, out.g.sharding)
+        assert (bits(out.g) == bits(ref.g)).all() and (bits(out.layer.weight) == bits(ref.layer.weight)).all()
+    print("ok")
+""")
+
+
+def test_equinox_weight_norm_g_is_the_unsharded_norm_where_g_lives():
+    """An Equinox ``WeightNorm``'s g = ||v|| of a weight spread over devices has the unsharded bits and keeps g's
+    own placement; under another mesh in context it is computed in every mode."""
+    pytest.importorskip("equinox")
+    proc = subprocess.run([sys.executable, "-c", WEIGHT_NORM], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-4000:]
+
+
+def test_abstract_equinox_weight_norm_g_is_not_reported_unset():
+    """An abstract ``WeightNorm`` (``eqx.filter_eval_shape``), alone and in a Sequential: its g gets ||v|| of the
+    drawn weight, as the concrete layer's, so it is neither in ``report.unset_buffers`` nor warned about."""
+    eqx = pytest.importorskip("equinox")
+    import jax
+    import numpy as np
+
+    import unifiedinit as ui
+
+    def make(k: jax.Array) -> Any:
+        return eqx.nn.Sequential([eqx.nn.Linear(8, 64, key=k), eqx.nn.WeightNorm(eqx.nn.Linear(64, 16, key=k))])
+
+    def alone(k: jax.Array) -> Any:
+        return make(k).layers[1]
+
+    for build in (make, alone):
+        ref, _ = ui.presets.torch.apply(build(jax.random.key(0)), seed=0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out, report = ui.presets.torch.apply(eqx.filter_eval_shape(build, jax.random.key(0)), seed=0)
+        said = [str(w.message) for w in caught if "Plan.apply" in str(w.message)]
+        assert report.unset_buffers == () and not said, (report.unset_buffers, said)
+        got, want = jax.tree.leaves(eqx.filter(out, eqx.is_array)), jax.tree.leaves(eqx.filter(ref, eqx.is_array))
+        assert len(got) == len(want) and all(np.array_equal(a, b) for a, b in zip(got, want)), build

@@ -19,12 +19,13 @@ from typing import Any, Callable, Iterator, Sequence, cast
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+from jax.sharding import NamedSharding, PartitionSpec, SingleDeviceSharding
 
 from ..._validate import jax_key
 from ...layout import Layout, TensorInfo, register_layout
 from ...params import (Param, Select, Stack, innermost_stack, looks_like_norm, tie,
                        registered_layer, stacked_axes, stacked_norm)
-from ..flax.ops import check_mesh, concrete, is_sequence
+from ..flax.ops import check_mesh, concrete, is_sequence, no_mesh, spread
 from .ops import JaxTarget
 
 #: an Equinox ConvTranspose weight (out, in/g, *k): its portable values are a torch ConvTranspose's, moved
@@ -530,9 +531,19 @@ class _Target(JaxTarget):
 
     def prepare(self, report: Any, skip: frozenset[str] = frozenset()) -> None:
         """An abstract BatchNorm's state gets the values its constructor gives it (``_state_defaults``) before
-        ``JaxTarget.prepare`` names every abstract leaf that is left (SpectralNorm's u and v, a user's state)."""
+        ``JaxTarget.prepare`` names every abstract leaf that is left (SpectralNorm's u and v, a user's state); a
+        WeightNorm's ``g`` that follows a drawn weight (``weight_norms_following``) gets its value in ``result``,
+        so it is not among them, and its sharding is checked here, before anything is written."""
         self.model = _state_defaults(self.model, self.mesh)
-        super().prepare(report, skip)
+        handles = {p.path: h for p, h in self.found}
+        written = {handles[e.param.path][0] for e in report.entries if e.spec is not None}
+        filled = {"/".join(map(str, at)): g for at, _, g in _weight_norms(self.model, written)}
+        super().prepare(report, skip | set(filled))
+        for name, g in filled.items():
+            try:
+                concrete(getattr(g, "sharding", None), self.mesh)
+            except ValueError as error:
+                raise ValueError(f"Plan.apply: {name!r} (a WeightNorm's g, following its weight): {error}") from None
 
     def sharding(self, p: Any, handle: Any) -> Any:
         """The sharding of the array (or abstract ``jax.ShapeDtypeStruct``) the values replace: one spread over
@@ -554,7 +565,7 @@ class _Target(JaxTarget):
             return [_get(m, path) for path in paths]
 
         new = eqx.tree_at(where, self.model, [x for _, x in self.new])
-        follow = weight_norms_following(new, set(paths))  # a WeightNorm's g follows its drawn weight
+        follow = weight_norms_following(new, set(paths), self.mesh)  # a WeightNorm's g follows its drawn weight
 
         def norms(m: Any) -> list[Any]:
             return [_get(m, path) for path, _ in follow]
@@ -564,12 +575,11 @@ class _Target(JaxTarget):
         return new, report
 
 
-def weight_norms_following(model: Any, written: set[tuple[Any, ...]]) -> list[tuple[tuple[Any, ...], Any]]:
-    """For each ``eqx.nn.WeightNorm`` of ``model`` whose layer's weight is among the ``written`` attribute paths
-    and whose ``g`` is not: (the path of ``g``, its new value ||v||, over every axis its ``g`` keeps as 1), as the
-    constructor sets it, so the layer computes the drawn weight and not the drawn direction times the old norm. A
-    stacked ``WeightNorm`` (``eqx.filter_vmap`` over its constructor) gets one norm per layer the same way."""
-    out: list[tuple[tuple[Any, ...], Any]] = []
+def _weight_norms(model: Any, written: set[tuple[Any, ...]]) -> list[tuple[tuple[Any, ...], Any, Any]]:
+    """(the path of ``g``, the layer's weight, ``g``) for each ``eqx.nn.WeightNorm`` of ``model`` whose layer's
+    weight is among the ``written`` attribute paths, of ``g``'s rank, and whose ``g`` is not: the ``g`` that
+    ``weight_norms_following`` fills."""
+    out: list[tuple[tuple[Any, ...], Any, Any]] = []
     for module, _, path, *_ in _tree(model):
         if not isinstance(module, eqx.nn.WeightNorm):
             continue
@@ -577,13 +587,42 @@ def weight_norms_following(model: Any, written: set[tuple[Any, ...]]) -> list[tu
         if at not in written or path + ("g",) in written:
             continue
         v, g = _get(model, at), module.g
-        if v.ndim != g.ndim:
-            continue
-        axes = tuple(i for i, n in enumerate(g.shape) if n == 1)
-        norm = jnp.sqrt(jnp.sum(jnp.square(v.astype(jnp.promote_types(v.dtype, jnp.float32))), axis=axes,
-                                keepdims=True))
-        out.append((path + ("g",), norm.astype(g.dtype)))
+        if v.ndim == g.ndim:
+            out.append((path + ("g",), v, g))
     return out
+
+
+def weight_norms_following(model: Any, written: set[tuple[Any, ...]],
+                           mesh: Any = None) -> list[tuple[tuple[Any, ...], Any]]:
+    """For each ``eqx.nn.WeightNorm`` of ``model`` whose layer's weight is among the ``written`` attribute paths
+    and whose ``g`` is not: (the path of ``g``, its new value ||v||, over every axis its ``g`` keeps as 1), as the
+    constructor sets it, so the layer computes the drawn weight and not the drawn direction times the old norm. A
+    stacked ``WeightNorm`` (``eqx.filter_vmap`` over its constructor) gets one norm per layer the same way. The
+    norm is computed from the weight as one array (``_whole``) with no mesh in context (``no_mesh``), so it has
+    the bits the unsharded weight gives on any mesh, and is put where ``g`` lives (an abstract mesh's ``g`` on
+    ``mesh`` or the mesh in context)."""
+    out: list[tuple[tuple[Any, ...], Any]] = []
+    for at, v, g in _weight_norms(model, written):
+        sharding = concrete(getattr(g, "sharding", None), mesh)
+        axes = tuple(i for i, n in enumerate(g.shape) if n == 1)
+        with no_mesh():
+            whole = _whole(v)
+            norm = jnp.sqrt(jnp.sum(jnp.square(whole.astype(jnp.promote_types(v.dtype, jnp.float32))), axis=axes,
+                                    keepdims=True)).astype(g.dtype)
+            out.append((at, norm if sharding is None else jax.device_put(norm, sharding)))
+    return out
+
+
+def _whole(x: jax.Array) -> jax.Array:
+    """``x`` as one array: one spread over devices replicated on its mesh (else gathered on one of its devices),
+    so that a reduction over it runs as on one device, never shard by shard with other rounding."""
+    sharding: Any = x.sharding
+    if not spread(sharding):
+        return x
+    if isinstance(sharding, NamedSharding):
+        return jax.device_put(x, NamedSharding(sharding.mesh, PartitionSpec()))
+    first = min(sharding.device_set, key=lambda d: d.id)
+    return jax.device_put(x, SingleDeviceSharding(first))
 
 
 def _state_defaults(model: Any, mesh: Any = None) -> Any:

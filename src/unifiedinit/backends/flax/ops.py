@@ -366,9 +366,27 @@ def own_mesh(sharding: Any) -> Any:
         >>> with own_mesh(None):  # one device: nothing to change
         ...     pass
     """
-    ctx = context_mesh()
+    if not spread(sharding) or getattr(sharding, "mesh", None) == context_mesh():
+        return contextlib.nullcontext()
+    return no_mesh()
+
+
+def no_mesh() -> Any:
+    """A context (for ``with``) with no mesh in context: ``jax.set_mesh(None)`` where a mesh is in context
+    (``jax.set_mesh``), else nothing changes. A computation on arrays of their own placement (one device, or
+    another mesh) runs there, with the values it gives with no mesh in context (``own_mesh`` for a draw onto a
+    sharding).
+
+    Returns:
+        A context manager: ``jax.set_mesh(None)``, or a ``contextlib.nullcontext``.
+
+    Examples:
+        >>> from unifiedinit.backends.flax.ops import no_mesh
+        >>> with no_mesh():  # no mesh in context: nothing to change
+        ...     pass
+    """
     unset = getattr(jax, "set_mesh", None)
-    if ctx is None or unset is None or not spread(sharding) or getattr(sharding, "mesh", None) == ctx:
+    if context_mesh() is None or unset is None:
         return contextlib.nullcontext()
     return unset(None)  # it swaps the mesh out as it is made, and back on leaving the with block
 

@@ -7,6 +7,7 @@ the target the apply loop writes through (``variable.assign``)."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import warnings
@@ -380,9 +381,20 @@ class _Target:
         # Keras's int seeds hold 31 bits: each random op's is hashed from the parameter's whole 64-bit stream
         seed = random.randint(1, 10 ** 9) if stream is None else stream
         # keras.random draws the whole tensor and assign lays it out: a spread variable was computed whole, and
-        # its values are the unsharded ones (keras.random knows no layout)
-        var.assign(samplers.draw(KerasOps(Seeds(seed)), draw, p.shape, p.dtype, p.stacked))
+        # its values are the unsharded ones (keras.random knows no layout). Under jax it draws with no mesh in
+        # context (``no_mesh``): under jax.set_mesh its result would lie replicated on that mesh, which assign
+        # keeps for a variable with no layout or a replicated one, so every variable keeps its own
+        with self._no_mesh():
+            var.assign(samplers.draw(KerasOps(Seeds(seed)), draw, p.shape, p.dtype, p.stacked))
         self._place(p, var, True)
+
+    def _no_mesh(self) -> Any:
+        """Under jax, a context with no mesh in context (``unifiedinit.backends.flax.ops.no_mesh``), else one that
+        changes nothing."""
+        if keras.backend.backend() != "jax":
+            return contextlib.nullcontext()
+        from ..flax.ops import no_mesh
+        return no_mesh()
 
     def host(self, p: Any, var: Any, values: Any) -> None:
         var.assign(ops.convert_to_tensor(values.astype("float32") if p.dtype == "bfloat16" else values, dtype=p.dtype))
