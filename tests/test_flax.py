@@ -591,6 +591,135 @@ def test_user_modules_named_like_flaxs_and_a_registered_norms_batch_stats():
         ui.params.LAYERS.pop(MyNorm, None)
 
 
+def _read_as(model, plan, **options):
+    """A report's rows without the layer names (a subclass keeps its own, as torch's walk does), and its unmatched."""
+    report = ui.inspect(model, plan, **options)
+    return [(e.param._replace(layer=""), repr(e.spec)) for e in report.entries], [p.path for p in report.unmatched]
+
+
+def test_a_subclass_of_a_flax_layer_is_read_as_that_layer_and_gets_flaxs_own_init():
+    """A user's subclass of a Flax layer is that layer: kind, rank, fans, layout and the rule chosen under
+    presets.flax and presets.torch are those of Flax's own class read in the same run (its report's layer keeps
+    the user's class name, as torch's walk keeps it), NNX and linen; presets.flax draws it as Flax's own init does
+    (two-sample KS against a fresh model's own values, each at ALPHA: six tests, the test fails by chance with
+    probability under 6e-4). Before, kinds were looked up by the class's own name: the LinearGeneral subclass's
+    (64, 4, 16) kernel was read as a conv's (fan_in 256, not 64), the Embed and BatchNorm subclasses were
+    unmatched, the ConvTranspose one a conv, the attention one no attention."""
+    class Proj(nnx.LinearGeneral):
+        pass
+
+    class TokenEmbed(nnx.Embed):
+        pass
+
+    class Norm(nnx.BatchNorm):
+        pass
+
+    class UpConv(nnx.ConvTranspose):
+        pass
+
+    class Attention(nnx.MultiHeadAttention):
+        pass
+
+    class LProj(nn.DenseGeneral):
+        pass
+
+    class LTokenEmbed(nn.Embed):
+        pass
+
+    class LUpConv(nn.ConvTranspose):
+        pass
+
+    class LAttention(nn.MultiHeadDotProductAttention):
+        pass
+
+    nnx_cases = [(Proj, nnx.LinearGeneral, lambda c, s: c(64, (4, 16), rngs=nnx.Rngs(s))),
+                 (TokenEmbed, nnx.Embed, lambda c, s: c(1000, 16, rngs=nnx.Rngs(s))),
+                 (Norm, nnx.BatchNorm, lambda c, s: c(16, rngs=nnx.Rngs(s))),
+                 (UpConv, nnx.ConvTranspose, lambda c, s: c(64, 32, (3, 3), rngs=nnx.Rngs(s))),
+                 (Attention, nnx.MultiHeadAttention,
+                  lambda c, s: c(num_heads=4, in_features=32, decode=False, rngs=nnx.Rngs(s)))]
+    for sub, base, make in nnx_cases:
+        for plan in (ui.presets.flax, ui.presets.torch):
+            ours = _read_as(make(sub, 0), plan)
+            assert ours == _read_as(make(base, 0), plan) and not ours[1], (sub.__name__, plan.name, ours)
+        own_layer = {p.layer for p in ui.inspect(make(sub, 0)).params if "/" not in p.path}  # attention: none
+        assert own_layer == (set() if sub is Attention else {sub.__name__}), (sub.__name__, own_layer)
+        if sub in (Proj, TokenEmbed, UpConv):
+            model = make(sub, 0)
+            ui.presets.flax.apply(model, seed=3)
+            (name, drawn), = [(k, x) for k, x in nnx.to_flat_state(nnx.state(model, nnx.Param))
+                              if k[-1] in ("kernel", "embedding")]
+            own = next(x for k, x in nnx.to_flat_state(nnx.state(make(sub, 1), nnx.Param)) if k == name)
+            p = stats.ks_2samp(np.ravel(drawn.get_value()), np.ravel(own.get_value()))[1]
+            assert p > ALPHA, f"{sub.__name__}: KS p = {p:.3g} against Flax's own init"
+    linen_cases = [(LProj, nn.DenseGeneral, lambda c: c((4, 16)), jnp.ones((1, 64))),
+                   (LTokenEmbed, nn.Embed, lambda c: c(1000, 16), jnp.zeros((1,), jnp.int32)),
+                   (LUpConv, nn.ConvTranspose, lambda c: c(32, (3, 3)), jnp.ones((1, 8, 8, 64))),
+                   (LAttention, nn.MultiHeadDotProductAttention, lambda c: c(num_heads=4), jnp.ones((1, 5, 32)))]
+    for sub, base, make, x in linen_cases:
+        variables = make(base).init(jax.random.key(0), x)
+        for options in ({"inputs": (x,)}, {}):
+            for plan in (ui.presets.flax, ui.presets.torch):
+                with warnings.catch_warnings():  # without inputs=, an attention's compact projections by name: said
+                    warnings.simplefilter("ignore", UserWarning)
+                    ours = _read_as(make(sub), plan, params=variables, **options)
+                    assert ours == _read_as(make(base), plan, params=variables, **options) and not ours[1], \
+                        (sub.__name__, plan.name, options, ours)
+        if sub is not LAttention:
+            new, _ = ui.presets.flax.apply(make(sub), params=variables, inputs=(x,), seed=3)
+            name = "embedding" if sub is LTokenEmbed else "kernel"
+            own = make(sub).init(jax.random.key(1), x)["params"][name]
+            p = stats.ks_2samp(np.ravel(new["params"][name]), np.ravel(own))[1]
+            assert p > ALPHA, f"{sub.__name__}: KS p = {p:.3g} against Flax's own init"
+
+
+def test_a_users_module_named_like_a_flax_attention_holds_plain_layers_as_torchs_model_does():
+    """A user's module whose class is named like a Flax attention layer (NNX ``SelfAttention``, linen
+    ``MultiHeadAttention``) but derives from none holds plain layers: its Linear / Dense is kind "dense" and gets
+    the rules torch's walk gives the same model written in torch in this run (presets.torch: torch's Linear
+    default), and its values torch's own nn.Linear law (two-sample KS against a torch Linear's own init, weight
+    and bias, each at ALPHA: four tests, the test fails by chance with probability under 4e-4). Before, the name made
+    them kind "attention": Xavier weights and zero biases, and a kind="dense" rule matched nothing."""
+    torch = pytest.importorskip("torch")
+    d = 64
+
+    class SelfAttention(nnx.Module):  # no nnx.MultiHeadAttention
+        def __init__(self, rngs):
+            self.qkv = nnx.Linear(d, 3 * d, rngs=rngs)
+
+    class MultiHeadAttention(nn.Module):  # no linen attention layer
+        @nn.compact
+        def __call__(self, x):
+            return nn.Dense(3 * d, name="qkv")(x)
+
+    class TorchSelfAttention(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.qkv = torch.nn.Linear(d, 3 * d)
+
+    torch.manual_seed(0)
+    reference = TorchSelfAttention()  # torch's own init: the law presets.torch gives its Linear
+    theirs = {"weight": reference.qkv.weight.detach().numpy(), "bias": reference.qkv.bias.detach().numpy()}
+    expected = {(e.param.role, e.param.kind, repr(e.spec)) for e in ui.inspect(reference, ui.presets.torch).entries}
+    x = jnp.ones((1, d))
+    variables = MultiHeadAttention().init(jax.random.key(0), x)
+    model = SelfAttention(nnx.Rngs(0))
+    report = ui.presets.torch.apply(model, seed=0)
+    state = nnx.to_pure_dict(nnx.state(model))["qkv"]
+    drawn = {"nnx": (report, {"weight": state["kernel"], "bias": state["bias"]})}
+    new, report = ui.presets.torch.apply(MultiHeadAttention(), params=variables, inputs=(x,), seed=0)
+    drawn["linen"] = (report, {"weight": new["params"]["qkv"]["kernel"], "bias": new["params"]["qkv"]["bias"]})
+    with pytest.warns(UserWarning, match="known by their names only"):  # no inputs=: the compact Dense by its name
+        report = ui.inspect(MultiHeadAttention(), ui.presets.torch, params=variables)
+    assert {(e.param.role, e.param.kind, repr(e.spec)) for e in report.entries} == expected
+    for api, (report, values) in drawn.items():
+        assert {(e.param.role, e.param.kind, repr(e.spec)) for e in report.entries} == expected, api
+        assert {e.param.layer for e in report.entries} == {"Linear" if api == "nnx" else "Dense"}, api
+        for role, x in values.items():
+            p = stats.ks_2samp(np.ravel(np.asarray(x)), np.ravel(theirs[role]))[1]
+            assert p > ALPHA, f"{api} {role}: KS p = {p:.3g} against torch's own nn.Linear"
+
+
 def test_a_registered_layers_bias_takes_the_fans_of_its_kernel_in_the_kernels_registered_layout():
     """A registered layer whose kernel is stored (out, in) (layouts={"kernel": "torch"}): its bias's layer fans are
     the kernel's read in that layout, 64/8 as torch's Linear(64, 8) gives its bias; they were read in the bias's

@@ -91,6 +91,15 @@ _ATTENTION_NDIM = {"query": {"kernel": 3, "bias": 2}, "key": {"kernel": 3, "bias
                    "value": {"kernel": 3, "bias": 2}, "out": {"kernel": 3, "bias": 1}}
 
 
+def _flax_class(obj: object) -> str:
+    """The Flax layer class a module is, by name: the nearest class in its type's MRO that is Flax's own (defined
+    in a ``flax.`` module) and a layer named in ``_CLASS_KINDS``, so a user's subclass of ``nnx.LinearGeneral`` is
+    a ``LinearGeneral``; "" for a module of no Flax layer class, whatever its own name (a user's ``SelfAttention``
+    holding a plain ``nnx.Linear`` is no Flax attention layer)."""
+    return next((c.__name__ for c in type(obj).__mro__ if c.__module__.startswith("flax.") and
+                 c.__name__ in _CLASS_KINDS), "")
+
+
 def _expected_ndim(cls: str, obj: Any, name: str) -> int | None:
     """The rank of parameter ``name`` of one layer of class ``cls`` (``obj``: the module when known)."""
     if cls in _NDIM:
@@ -184,6 +193,7 @@ class _Layer:
     """What is known of the module at one path: its class name, the module (when known) and, from a traced call
     (linen with ``inputs=``), the shapes its own variables have inside it (one layer, under ``nn.scan``)."""
 
+    #: its own class's name (the report's layer, ``Select(layer=...)``'s), or the name a bare tree gives it
     cls: str
     obj: Any = None
     seen: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=lambda: {})
@@ -191,6 +201,12 @@ class _Layer:
     held: dict[str, tuple[Any, ...]] = field(default_factory=lambda: {})
     #: of those, the ones whose variables live at another path (a module shared by two attributes) -> that path
     aliases: dict[str, tuple[str, ...]] = field(default_factory=lambda: {})
+    #: the Flax layer class whose kind, ranks, fans and layout it has (``_flax_class``; by name where no module is
+    #: known: linen's ``Dense_0``)
+    flax: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        self.flax = _flax_class(self.obj) if self.obj is not None else self.cls
 
 
 def _held(module: Any, path: tuple[str, ...]) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[str, ...]]]:
@@ -260,7 +276,7 @@ def _declared(obj: Any, name: str) -> tuple[int, ...] | None:
     def sizes(x: Any) -> tuple[int, ...] | None:
         out = tuple(x) if is_sequence(x) else (x,)
         return out if all(isinstance(d, int) and not isinstance(d, bool) for d in out) else None
-    cls = type(obj).__name__
+    cls = _flax_class(obj)
     n_in, n_out = getattr(obj, "in_features", None), getattr(obj, "out_features", None)
     if cls == "Linear" and isinstance(n_in, int) and isinstance(n_out, int):
         return {"kernel": (n_in, n_out), "bias": (n_out,)}.get(name)
@@ -295,9 +311,9 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
     module whose class gives its arrays no rank: a user's norm is one by one layer's shapes."""
     chain = [layers.get(path[:i]) for i in range(len(path) + 1)]  # the root model first
     inferred = "names" if chain[-1] is None else ""
-    classes = [c.cls if c is not None else _class_of_name(path[i - 1]) for i, c in enumerate(chain) if i or c]
+    classes = [c.flax if c is not None else _class_of_name(path[i - 1]) for i, c in enumerate(chain) if i or c]
     here = chain[-1] or _Layer(classes[-1] if classes else "")
-    expected = _expected_ndim(here.cls, here.obj, name)
+    expected = _expected_ndim(here.flax, here.obj, name)
     if expected is None and here.obj is None and len(classes) > 1 and path[-1] in _ATTENTION_NDIM and \
             _CLASS_KINDS.get(classes[-2]) == "attention":
         # a projection of an attention layer known by its name only (a bare tree, an nn.scan'd block): Flax's
@@ -352,14 +368,14 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
         layout = info.layouts[name]
     if kind == "attention" and len(one(own.get("kernel", ()))) == 3:
         layout = main_layout = "multihead_out" if sub == "out" else "flax_multihead_qkv"
-    elif layer is not None and here.cls in ("DenseGeneral", "LinearGeneral") and "kernel" in own:
+    elif layer is not None and here.flax in ("DenseGeneral", "LinearGeneral") and "kernel" in own:
         layout = _general_layout(layer, layout)  # the kernel's, whose fans its bias's rules read too
         main_layout = _general_layout(layer, main_layout)
     layer_fans = None
     if kind == "recurrent":
         width = one(shape)[-1] if role != "bias" else one(shape)[0]
         # the cell's module where known (its features), for the gates its sub-layer stacks
-        owner = next((c.obj for c in reversed(chain[:-1]) if c is not None and c.cls == cell), None) \
+        owner = next((c.obj for c in reversed(chain[:-1]) if c is not None and c.flax == cell), None) \
             if cell is not None else None
         hidden = width // _gates(cell or (classes[-1] if classes else ""), sub, width, owner)
         layer_fans = (hidden, hidden)
@@ -384,7 +400,7 @@ def _nnx_stacks(modules: Sequence[tuple[tuple[str, ...], object]]) -> dict[tuple
     their class gives (a ``Linear``'s, a ``LayerNorm``'s...) in the module and its submodules."""
     out: dict[tuple[str, ...], set[Stack]] = {}
     for path, module in modules:
-        cls = type(module).__name__
+        cls = _flax_class(module)
         for name, var in vars(module).items():
             if not _is_variable(var) or not _is_array(var.get_value()):
                 continue
