@@ -808,3 +808,32 @@ def test_a_stacked_depth_scaled_recipe_is_named_and_the_plan_draws_each_layers_o
     for layer, draw in enumerate(entry.draw.layers):
         verdict = stats.check(values[layer], draw)
         assert verdict, (layer, verdict)
+
+
+def test_flaxs_default_conv_kernel_is_not_fitted_to_a_law_the_variance_test_holds_worse_than_flaxs_own():
+    """Flax's default conv kernel (``nnx.Conv(3, 16, (3, 3))``: 432 values of lecun_normal, N(0, 1/27) cut at 2
+    sigma) was named ``presets.siglip``'s uncut normal of 1.29 times its variance in 7 of these 20 seeds: KS alone
+    ranked the candidates, and on 432 values it cannot tell the two apart, while the variance test ``stats.check``
+    runs too can. Fit now ranks the candidates that pass by KS and the variance test together, so in every seed the
+    law it names has a p-value, as ``stats.check`` holds the two (each at alpha / 2), at least that of Flax's own
+    law on the same values. Flax's own law is Flax's default initializer, checked here in the same run on 216000 of
+    its values. Fixed seeds, so deterministic; a correct fit could fail only where Flax's own law failed its KS
+    test at ``fit``'s alpha (1e-4) in some seed, or its check here did (1e-4): at most 2.1e-3 for seeds drawn at
+    random."""
+    import inspect
+    jax = pytest.importorskip("jax")
+    nnx = pytest.importorskip("flax.nnx")
+    own = inspect.signature(nnx.Conv.__init__).parameters["kernel_init"].default  # Flax's own default init
+    many = np.asarray(own(jax.random.key(0), (3, 3, 3, 8000)))
+    assert stats.check(many, ui.LecunNormal(), layout="flax", alpha=ALPHA), "LecunNormal is not Flax's own law"
+
+    def p(values: Any, spec: Any) -> float:  # KS and the variance test together, as stats.check holds them
+        verdict = stats.check(values, spec, layout="flax", alpha=ALPHA)
+        assert verdict.p is not None, verdict
+        return verdict.p if verdict.var_p is None else min(1.0, 2 * min(verdict.p, verdict.var_p))
+
+    for seed in range(20):
+        model = nnx.Sequential(nnx.Conv(3, 16, (3, 3), padding="VALID", rngs=nnx.Rngs(seed)))
+        row = next(r for r in ui.fit(model).rows if r.path.endswith("kernel"))
+        values = np.asarray(model.layers[0].kernel.get_value())
+        assert row.spec is not None and p(values, row.spec) >= p(values, ui.LecunNormal()), (seed, row)

@@ -334,3 +334,72 @@ def test_outputs_are_all_checked_first_and_a_failure_removes_the_folders_it_made
     monkeypatch.setattr(os, "mkdir", real)
     cli.outputs(("a/r.json", "--json"), ("b/c/x.html", "--html"))
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == ["a", "b", "b/c"]  # folders only
+
+
+def test_the_pictures_legend_names_every_panels_entries_once(tmp_path, monkeypatch):
+    """The legend was the panel with the most entries, the first of them: a Constant's ("exact atom", "reference"),
+    so the grey exact density of the other panels had no entry. It is every panel's entries now (their stems' twin
+    axes too), each label once, in the order the panels first show them: the labels each panel draws, here drawn
+    again one by one by ``panel``."""
+    pytest.importorskip("matplotlib")
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+    specs = [ui.Constant(0.5), ui.Normal(0.1, 0.5), ui.Mixture([ui.Uniform(5, 10), ui.Zeros()], [0.5, 0.5])]
+    result = report.run(specs, ["dense"], frameworks=["reference"], out=io.StringIO(), progress=io.StringIO())
+    shown = []
+    save = Figure.savefig
+
+    def keep(self, *args, **kwargs):  # the legend's texts of the figure ``picture`` writes
+        shown.append([text.get_text() for legend in self.legends for text in legend.get_texts()])
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    report.picture(result, str(tmp_path / "c.png"))
+    wanted = []
+    for spec in result.specs:
+        fig, ax = plt.subplots()
+        report.panel(ax, spec, *result.samples[repr(spec)])
+        wanted += [label for axes in fig.axes for label in axes.get_legend_handles_labels()[1]]
+        plt.close(fig)
+    assert "exact" in wanted and "exact atom" in wanted
+    assert shown == [list(dict.fromkeys(wanted))], (shown, wanted)
+
+
+def test_without_spec_a_shape_a_spec_cannot_take_is_skipped_and_said_a_spec_named_is_refused(tmp_path, capsys):
+    """``compare --shape 8,8,3,3`` aborted the whole catalog run at ``Eye`` ("needs a tensor with exactly 2
+    dimensions"), and ``--layer conv`` did too. With no ``--spec`` each spec runs on the shapes it can take; one it
+    cannot (or a spec that takes no layer of the run) is skipped, said under its table and recorded in the JSON
+    with why: the specs ``applicable`` refuses
+    (``exact``, as ``--shape`` asks: ``FromArray``'s 2x2 array is not sampled as an 8x8x3x3 weight), with
+    ``refusal``'s reason. A spec named with ``--spec`` that cannot take the shape is still refused, before the
+    run."""
+    out = tmp_path / "r.json"
+    options = ["--frameworks", "reference", "--picture", ""]
+    assert report.main(["--shape", "8,8,3,3", "--json", str(out), *options]) == 0
+    text = capsys.readouterr().out
+    records = json.loads(out.read_text())
+    skipped = {r["spec"]: r for r in records if "skipped" in r}
+    shape = (8, 8, 3, 3)
+    refused: dict[str, str] = {}  # the specs this shape cannot take, and why, as compare itself says
+    for spec in (s for s in ui.examples() if not s.storage_order and report.applicable(s, shape, exact=True) is None):
+        why = report.refusal(spec, shape)
+        assert why is not None, spec
+        refused[repr(spec)] = why
+    assert "Eye(gain=1.0)" in refused and any(name.startswith("FromArray(") for name in refused)
+    assert {name: (r["layer"], r["shape"], r["skipped"]) for name, r in skipped.items()} == \
+        {name: ("8x8x3x3", list(shape), why) for name, why in refused.items()}
+    rows = [r for r in records if "skipped" not in r]
+    assert rows and all(r["shape"] == list(shape) and r["spec"] not in refused for r in rows)
+    for name, why in refused.items():
+        assert f"{name}\n  skipped 8x8x3x3: {why[:40]}" in text, name
+    assert f"{len(refused)} skipped" in text
+    assert report.main(["--layer", "conv", *options]) == 0  # Eye takes no layer of the run: skipped, said
+    assert "Eye(gain=1.0)\n  skipped conv: Eye: needs a tensor with exactly 2 dimensions" in capsys.readouterr().out
+    assert report.main(["--spec", "Eye", "--shape", "8,8,3,3", *options]) == 1
+    err = capsys.readouterr().err
+    assert err == ("unifiedinit compare: Eye(gain=1.0) cannot initialize a 8x8x3x3 weight of shape (8, 8, 3, 3): "
+                   f"{refused['Eye(gain=1.0)']}\n"), err

@@ -7,8 +7,12 @@ parameter's shape and fans: each with its defaults and, on a Hugging Face model,
 ``deepnet``, ``torchvision``, ``timm``, ``keras_applications`` and ``gluon_model_zoo`` need arguments no model
 gives, so they are not tried (pass them in ``candidates``). Then exact constants, and, when none of those passes,
 a normal and a uniform fitted to the values (their moments or their range), one of which then wins: a candidate
-that fails is not named. The candidate with the largest KS p-value wins, and of equal p-values (over a million
-values those of every law they do not come from underflow to 0) the one with the smaller KS statistic D; a value
+that fails is not named. A candidate passes on its KS p-value (the row's ``p``); of those that pass, the one with
+the largest p-value of KS and the variance test together wins, as ``stats.check`` holds the two (each at half the
+level, so twice the smaller; KS alone where ``check`` tests no variance: bfloat16 values, an orthogonal matrix's
+entries): on a 3x3 conv's 432 values KS cannot tell Flax's lecun_normal, cut at 2 sigma, from the uncut normal of
+1.29 times its variance, the variance test can. Of equal p-values (over a million values those of every law they
+do not come from underflow to 0) the one with the smaller KS statistic D wins; a value
 outside a law's support rules that law out, below every other. A determined candidate (a table: ``S4DReal``,
 ``Sinusoidal``) is compared value by value instead, and wins with p = 1 when the values are its own, rounded to the
 dtype. A tensor of one value
@@ -178,14 +182,19 @@ def _candidates(model: Any) -> list[tuple[str, Any]]:
     return out
 
 
-def _ks(x: Any, law: Any, name: str, structured: bool = False) -> _Outcome:
+def _ks(x: Any, law: Any, name: str, structured: bool = False, draw: Any = None) -> _Outcome:
     """One KS test of ``x`` (float64 values) against ``law`` as the dtype the values were written in holds it
     (``stats.ks_1samp``: in bfloat16 and float16 the law rounded to the dtype's numbers), named ``name``; it keeps
     the statistic D too, which breaks ties of p-values that underflow to 0. ``structured``: some exact structure
-    of the candidate (orthogonality) was verified before this test."""
+    of the candidate (orthogonality) was verified before this test. ``draw``: the elementwise draw ``law`` is the
+    law of, whose sample variance ``stats.check`` tests too where it applies (an iid float32 or float64 sample):
+    then the outcome keeps the two tests' p-value as ``check`` holds them (each at half the level), which ranks
+    it."""
     from .verify import stats
     d, p = stats.ks_1samp(x, law)
-    return _Outcome(p, 1, True, structured, name, d)
+    variance = None if draw is None else \
+        stats.variance_test(x, draw, law, stats.written_in(x, [a for a, _ in law.atoms]), ALPHA)
+    return _Outcome(p, 1, True, structured, name, d, None if variance is None else 2.0 * min(p, variance.p))
 
 
 def _ruled_out(name: str) -> _Outcome:
@@ -206,7 +215,7 @@ def _elementwise(draw: Any, x: Any, dtype: str) -> _Outcome | None:
     slack = stats.ROUNDING.get(dtype, 1e-6)
     low, high = law.support
     outside = x.min() < low - slack * abs(low) or x.max() > high + slack * abs(high)
-    return _ruled_out(law.name) if outside else _ks(x, law, law.name)
+    return _ruled_out(law.name) if outside else _ks(x, law, law.name, draw=draw)
 
 
 def _name(draw: Any) -> str:
@@ -220,7 +229,10 @@ class _Outcome:
     """A candidate's test on a tensor: the smallest p-value of its random parts and how many there were (the
     p-value is Bonferroni's, their minimum times their number), whether its determined parts hold exactly, whether
     some structure was verified exactly (a determined part, orthogonality), the law's name, and the largest KS
-    statistic D of its random parts (0 when it has none; infinite when the values rule the law out)."""
+    statistic D of its random parts (0 when it has none; infinite when the values rule the law out). ``q``: the
+    smallest p-value of its random parts with their variance tests too, as ``stats.check`` holds them: a part whose
+    variance was tested gives twice the smaller of its two p-values (each test at half the part's level); None when
+    no variance was tested (``p``)."""
 
     p: float
     tests: int
@@ -228,12 +240,25 @@ class _Outcome:
     structured: bool
     name: str
     d: float
+    q: float | None = None
+
+    def _bonferroni(self, p: float) -> float:
+        if not self.held:
+            return 0.0
+        return min(1.0, p * self.tests) if self.tests else 1.0
 
     @property
     def pvalue(self) -> float:
-        if not self.held:
-            return 0.0
-        return min(1.0, self.p * self.tests) if self.tests else 1.0
+        """The KS p-value (Bonferroni's over the random parts): what a row reports, and what passes."""
+        return self._bonferroni(self.p)
+
+    @property
+    def combined(self) -> float:
+        """The p-value of KS and the variance tests together, as ``stats.check`` holds them (Bonferroni's over the
+        parts, each part's variance test and KS at half its level): what ranks the candidates that pass. KS alone
+        cannot tell N(0, s^2) cut at 2 s from the uncut N(0, (s / 0.8796)^2) on a few hundred values; the variance
+        can."""
+        return self._bonferroni(self.p if self.q is None else self.q)
 
     @property
     def distance(self) -> float:
@@ -244,7 +269,8 @@ class _Outcome:
 def _combine(parts: list[_Outcome], name: str) -> _Outcome:
     held = all(o.held for o in parts)
     return _Outcome(min((o.p for o in parts if o.tests), default=1.0), sum(o.tests for o in parts), held,
-                    held and any(o.structured for o in parts), name, max((o.d for o in parts), default=0.0))
+                    held and any(o.structured for o in parts), name, max((o.d for o in parts), default=0.0),
+                    min((o.p if o.q is None else o.q for o in parts if o.tests), default=1.0))
 
 
 def _part(part: Any, dtype: str) -> _Outcome | None:
@@ -601,11 +627,12 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
     rows: list[FitRow] = []
 
     def rank(o: _Outcome) -> tuple[bool, bool, float, float]:
-        # passing, then passing with its exact structure, then p, then the smaller D: over a million values the
-        # p-values of every law they do not come from underflow to 0, and D, which does not, orders those (a law the
-        # values rule out has an infinite D, so it is never named while another is not ruled out)
+        # passing (KS), then passing with its exact structure, then the p-value of KS and the variance test together
+        # (``stats.check``'s), then the smaller D: over a million values the p-values of every law they do not come
+        # from underflow to 0, and D, which does not, orders those (a law the values rule out has an infinite D, so
+        # it is never named while another is not ruled out)
         passes = o.pvalue > ALPHA
-        return passes, passes and o.structured, o.pvalue, -o.distance
+        return passes, passes and o.structured, o.combined, -o.distance
 
     for p in fittable:  # not a quantized layer's int8 kernel and its scales: quantization state, not drawn, no law
         x = _read(backend, tree, handles[p.path]).ravel()

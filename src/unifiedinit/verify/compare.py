@@ -294,6 +294,8 @@ class Result:
         frameworks: the samplers used (``"reference"`` and framework names).
         seconds: how long the run took.
         seed: the seed every sampler was given.
+        skipped: (spec repr, layer, shape, why) for each shape asked for that a spec cannot take (``run``'s
+            ``exact``), or each layer of a spec no layer takes, in the order they were met.
 
     Examples:
         >>> import io
@@ -310,6 +312,9 @@ class Result:
     frameworks: list[str]
     seconds: float
     seed: int = 0
+    #: (spec repr, layer, shape, why) of each shape asked for (``run(exact=True)``) that a spec cannot take, or of
+    #: each layer of a spec that no layer takes
+    skipped: list[tuple[str, str, tuple[int, ...], str]] = field(default_factory=lambda: [])
 
     @property
     def ok(self) -> bool:
@@ -323,13 +328,16 @@ HEADER: tuple[str, ...] = ("sampler layer", "shape", "exp mean", "exp std", "sup
 
 def run(specs: Sequence[Spec] | None = None, layers: Layers | Sequence[str] = DEFAULT_LAYERS, seed: int = 0,
         out: TextIO | None = None, progress: TextIO | None = None, frameworks: Sequence[str] | None = None,
-        width: int = 100) -> Result:
+        width: int = 100, exact: bool = False) -> Result:
     """Sample and check every spec on every layer with every sampler; print one table per spec (cut into slices
     of at most ``width`` columns) to ``out`` and progress to ``progress``.
 
     Each spec is sampled on every layer it applies to (``applicable``); each sample is checked against the exact
     law of the spec's lowering, and each framework's sample against the reference's (two-sample KS), at
-    ``unifiedinit.verify.stats.ALPHA``.
+    ``unifiedinit.verify.stats.ALPHA``. With ``exact`` the layers' shapes are those asked for (``--shape``): a
+    spec that cannot take one (``Eye`` on a 4-d kernel, an array of another shape) is skipped on it, said in a
+    line under its table and kept in ``Result.skipped``; so is a spec that no layer of the run takes (``Eye`` with
+    only a conv layer). On the layers it does not take otherwise (``Eye`` on the default conv), it is left out.
 
     Args:
         specs: the specs to check; default the catalog's examples (``unifiedinit.examples()``) but those that
@@ -342,6 +350,7 @@ def run(specs: Sequence[Spec] | None = None, layers: Layers | Sequence[str] = DE
         frameworks: the samplers: ``"reference"`` and framework names; default the reference and every installed
             framework.
         width: the most columns a table may take; a wider one is cut into slices.
+        exact: the layers' shapes were asked for as they are (``applicable``'s ``exact``); skips are said.
 
     Returns:
         The ``Result``: its rows, the samples and ``ok`` when every row passes.
@@ -367,15 +376,24 @@ def run(specs: Sequence[Spec] | None = None, layers: Layers | Sequence[str] = DE
     found = samplers(progress, frameworks)
     rows: list[Row] = []
     samples: dict[str, tuple[str, tuple[int, ...], str, Drawn]] = {}
+    skipped: list[tuple[str, str, tuple[int, ...], str]] = []
     started = time.perf_counter()
     for i, spec in enumerate(specs, 1):
         print(f"[{i}/{len(specs)}] {spec!r} ({time.perf_counter() - started:.1f} s)", file=progress, flush=True)
         print("\n" + textwrap.fill(repr(spec), width, subsequent_indent="    ", break_long_words=True), file=out)
         table: list[tuple[str, ...]] = [HEADER]
-        failures: list[str] = []
+        notes: list[str] = []  # said under the table: the shapes skipped, the failures
+        shapes = {layer: applicable(spec, layer_shape, layout, exact) for layer, (layer_shape, layout)
+                  in layers.items()}
+        say = exact or all(shape is None for shape in shapes.values())  # a shape asked for, or no layer at all
         for layer, (layer_shape, layout) in layers.items():
-            shape = applicable(spec, layer_shape, layout)
+            shape = shapes[layer]
             if shape is None:
+                if say:  # said under the spec's table and kept; the other layers still run
+                    why = refusal(spec, layer_shape, layout) or "it does not apply"
+                    skipped.append((repr(spec), layer, layer_shape, why))
+                    notes.append(textwrap.fill(f"skipped {layer}: {why}", width - 2, initial_indent="  ",
+                                               subsequent_indent="    ", break_long_words=True))
                 continue
             fans = TensorInfo.make(shape, layout).layout.fans(shape) if len(shape) >= 2 else (0, 0)
             drawn = {name: draw(spec, shape, layout, seed) for name, draw in found.items()}
@@ -391,16 +409,17 @@ def run(specs: Sequence[Spec] | None = None, layers: Layers | Sequence[str] = DE
                                                    [f"two-sample KS against the reference p={p_ref:.3g}"])
                 table.append(row.cells())
                 if not row.ok:
-                    failures.append(f"  FAIL {name} {layer}: {'; '.join(reasons)}")
-        print("\n".join("  " + line if line else "" for line in
-                        wrap_table(table, width - 2, right=range(2, 12)).splitlines()), file=out)
-        for line in failures:
+                    notes.append(f"  FAIL {name} {layer}: {'; '.join(reasons)}")
+        if len(table) > 1:  # no table for a spec skipped on every shape asked for
+            print("\n".join("  " + line if line else "" for line in
+                            wrap_table(table, width - 2, right=range(2, 12)).splitlines()), file=out)
+        for line in notes:
             print(line, file=out)
     failed = [r for r in rows if not r.ok]
     seconds = time.perf_counter() - started
-    print(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed "
+    print(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed{f', {len(skipped)} skipped' if skipped else ''} "
           f"({len(specs)} specs, samplers: {', '.join(found)}; {seconds:.1f} s)", file=out)
-    return Result(rows, samples, specs, list(found), seconds, seed)
+    return Result(rows, samples, specs, list(found), seconds, seed, skipped)
 
 
 #: one colour per sampler: the reference black, each framework of the registry its own, in registry order
@@ -430,7 +449,8 @@ def picture(result: Result, path: str, log: bool = False) -> str:
     """A grid of panels, one per spec: the exact law in grey (its density per bin; each point mass as a stem
     labelled with its probability) and each sampler's sample over it in that sampler's colour (a step line of
     the continuous part's density, a dot on each stem at the fraction of entries found on the atom). A determined
-    spec is shown as its matrix. ``log``: a log-scale density axis, to compare the tails.
+    spec is shown as its matrix. One legend names every entry of every panel once (the exact density, the exact
+    atoms, each sampler). ``log``: a log-scale density axis, to compare the tails.
 
     Args:
         result: what ``run`` returned.
@@ -467,12 +487,11 @@ def picture(result: Result, path: str, log: bool = False) -> str:
     for ax, (name, entry) in zip(axes.flat, items):
         spec = next(s for s in result.specs if repr(s) == name)
         panel(ax, spec, *entry, log=log)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    for ax in axes.flat:
-        h, lab = ax.get_legend_handles_labels()
-        if len(h) > len(handles):
-            handles, labels = h, lab
-    fig.legend(handles, labels, loc="lower right", fontsize=8, ncol=len(labels))
+    legend: dict[str, Any] = {}  # every panel's entries (their stems' twin axes too), each label once, in order
+    for ax in fig.axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    fig.legend(list(legend.values()), list(legend), loc="lower right", fontsize=8, ncol=len(legend))
     fig.suptitle(f"unifiedinit compare: each framework's sample over the exact law (seed {result.seed})",
                  fontsize=10)
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
@@ -769,9 +788,10 @@ def execute(args: argparse.Namespace) -> int:
         The exit code: 0 when every sample passes, 1 when one fails.
 
     Raises:
-        unifiedinit.cli.Problem: an unknown or missing framework, a bad ``--spec`` or ``--shape``, a spec that fits
-            no layer asked for (or not every ``--shape``: an array spec of another shape), SciPy missing, or an
-            output path that cannot be written (said before any output folder is made).
+        unifiedinit.cli.Problem: an unknown or missing framework, a bad ``--spec`` or ``--shape``, a spec named
+            with ``--spec`` that fits no layer asked for (or not every ``--shape``: an array spec of another shape;
+            without ``--spec`` such a shape is skipped for that spec, and said), SciPy missing, or an output path
+            that cannot be written (said before any output folder is made).
 
     Examples:
         >>> import argparse, contextlib, io
@@ -816,7 +836,9 @@ def execute(args: argparse.Namespace) -> int:
             layers = {f"{name} {'x'.join(map(str, s))}": (s, LAYERS[name][1]) for name in args.layer for s in shapes}
         else:
             layers = {"x".join(map(str, s)): (s, "torch") for s in shapes}
-    for spec in specs:  # what was asked for must apply: a spec that fits no shape is an error, not an empty table
+    for spec in specs if args.spec else []:  # a spec named must apply to what was asked for: an error, not an
+        # empty table; the whole catalog (no --spec) runs each spec on the layers and shapes it can take, and
+        # says which shapes asked for it skipped
         fits = [name for name, (shape, layout) in layers.items()
                 if applicable(spec, shape, layout, exact=bool(args.shape)) is not None]
         if not fits or (args.shape and len(fits) < len(layers)):
@@ -830,9 +852,12 @@ def execute(args: argparse.Namespace) -> int:
     written = _picture_path(args.picture) if args.picture else None
     outputs((args.json, "--json"), (args.picture, "--picture"), (args.html, "--html"),
             (written if written != args.picture else None, "--picture"))
-    result = run(specs, layers, args.seed, frameworks=frameworks, width=10 ** 6 if args.wide else 100)
+    result = run(specs, layers, args.seed, frameworks=frameworks, width=10 ** 6 if args.wide else 100,
+                 exact=bool(args.shape))
     if args.json:
-        text = json.dumps([r.as_json() for r in result.rows], indent=1, allow_nan=False)  # strict JSON, whole
+        skipped = [{"spec": spec, "layer": layer, "shape": list(shape), "skipped": why}
+                   for spec, layer, shape, why in result.skipped]
+        text = json.dumps([r.as_json() for r in result.rows] + skipped, indent=1, allow_nan=False)  # strict, whole
         with open(args.json, "w") as f:
             f.write(text)
     pictures = bool(args.picture or args.html)

@@ -1186,8 +1186,8 @@ def _normal_law(draw: D.Draw) -> bool:
     return isinstance(draw, D.Normal)
 
 
-class _VarianceTest(NamedTuple):
-    """The outcome of ``_variance_test``: z, the sample variance's distance from the law's in standard errors, its
+class VarianceTest(NamedTuple):
+    """The outcome of ``variance_test``: z, the sample variance's distance from the law's in standard errors, its
     two-sided p-value, the sample variance (ddof 1) and the law's."""
     z: float
     p: float
@@ -1195,8 +1195,8 @@ class _VarianceTest(NamedTuple):
     law: float
 
 
-def _variance_test(x: np.ndarray, draw: D.Draw, law: Distribution, dtype: Any,
-                   level: float) -> _VarianceTest | None:
+def variance_test(x: np.ndarray, draw: D.Draw, law: Distribution, dtype: Any,
+                  level: float) -> VarianceTest | None:
     """The sample variance s^2 (ddof 1) of ``x``'s n values, written in ``dtype``, against the variance of
     ``draw``'s law ``law``, two-sided, for ``check`` at ``level``; None where it does not apply (decided by the law,
     n and the dtype, never by the values).
@@ -1248,14 +1248,14 @@ def _variance_test(x: np.ndarray, draw: D.Draw, law: Distribution, dtype: Any,
         s2 = float(np.var(u, ddof=1))
     z = (s2 - 1.0) / se
     if not (math.isfinite(s2) and math.isfinite(d)):  # an infinite or NaN value: no finite law's sample
-        return _VarianceTest(z, 0.0, s2 * sigma * sigma, sigma * sigma)
+        return VarianceTest(z, 0.0, s2 * sigma * sigma, sigma * sigma)
     slack = d * (2.0 * math.sqrt(s2) + d)
     if normal:
         chi2 = sp.stats.chi2(n - 1)
         p = 2.0 * min(float(chi2.cdf((n - 1) * (s2 + slack))), float(chi2.sf((n - 1) * (s2 - slack))))
     else:
         p = float(sp.special.erfc(max(abs(s2 - 1.0) - slack, 0.0) / se / math.sqrt(2.0)))
-    return _VarianceTest(z, min(p, 1.0), s2 * sigma * sigma, sigma * sigma)
+    return VarianceTest(z, min(p, 1.0), s2 * sigma * sigma, sigma * sigma)
 
 
 # ---------------------------------------------------------------------------------------------- the structure tests
@@ -1476,7 +1476,7 @@ def structure(draw: D.Draw, sample: Any, dtype: str, where: str = "") -> list[Pa
 
 
 def _law_test(x: np.ndarray, draw: D.Draw, law: Distribution, held: Any, alpha: float,
-              parts: int) -> tuple[list[str], float, float, _VarianceTest | None, int]:
+              parts: int) -> tuple[list[str], float, float, VarianceTest | None, int]:
     """One part of ``check`` (of ``parts`` sharing ``alpha``): the values ``x`` of ``draw``, written in ``held``,
     against its law ``law``: in the support, KS and, where it applies, the variance test (each at half the part's
     level). Returns the reasons it fails, KS's D and p, the variance test (None where it did not run) and the number
@@ -1490,7 +1490,7 @@ def _law_test(x: np.ndarray, draw: D.Draw, law: Distribution, held: Any, alpha: 
     inside = lo >= floor - 1e-12 * abs(floor) and hi <= top + 1e-12 * abs(top)
     if not inside:
         reasons.append(f"values outside the support [{law.support[0]:.6g}, {law.support[1]:.6g}]")
-    variance = _variance_test(x, draw, law, held, alpha / parts)
+    variance = variance_test(x, draw, law, held, alpha / parts)
     share = parts if variance is None else 2 * parts  # Bonferroni: KS and the variance test share the part's level
     each, named = alpha / share, "alpha" if share == 1 else f"alpha/{share}"
     d, p = ks_1samp(np.asarray(x), law)  # in the sample's dtype, where its point masses lie (0.1 in float32)
@@ -1516,7 +1516,7 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     normal, log-uniform, their affine maps and mixtures, point masses included) and the sample is float32 or
     float64, its variance is tested too, two-sided: against the exact chi-square law for a normal law, else by a
     z-test with the standard error from the law's 4th central moment, used where n is large enough for it
-    (``_variance_test``). KS alone misses a std 2% too large at n = 77,000, where the sample std's standard error
+    (``variance_test``). KS alone misses a std 2% too large at n = 77,000, where the sample std's standard error
     is 0.3%. The two share ``alpha`` (Bonferroni): each is held to ``alpha / 2``, so a correct sampler fails with
     probability at most ``alpha`` (up to the z-test's normal approximation, within 1.7% of its level). KS alone is
     held to ``alpha`` where the variance is not tested: float16 and bfloat16 samples, a log or inverse softplus, an
@@ -1616,7 +1616,7 @@ def check(sample: Any, spec: Spec | D.Draw, *, shape: Sequence[int] | None = Non
     tested = [p for p in parts if not p.draw.deterministic]
     ds: list[float] = []
     ps: list[float] = []
-    variance: _VarianceTest | None = None
+    variance: VarianceTest | None = None
     for part in tested:  # Bonferroni: the parts share alpha
         one = law if part.draw is draw else distribution(part.draw, part.shape)
         found, d, p, variance, share = _law_test(part.values, part.draw, one, held, alpha, len(tested))
