@@ -1597,11 +1597,12 @@ def follow_norm(weight: torch.Tensor, what: tuple[Any, ...], at: Any, generator:
 def refuse_overflowing_norm(path: str, draw: D.Draw, weight: torch.Tensor, dim: int | None, g_path: str,
                             g: torch.Tensor, owner: str = "Plan.apply: ") -> None:
     """Refuse, before anything is written, a weight norm whose magnitude g = ||v|| (``follow_norm``) its dtype (or
-    the direction's, in which torch computes it) may not hold: each norm over n entries of values within the draw's
-    range (``_validate.draw_range``: a normal to 40 standard deviations) is at most sqrt(n) times their largest
-    magnitude, and past the dtype's largest number it would be written as inf (the layer's weight NaN), though
-    every drawn value fits. ``path``: the direction's (the drawn weight, ``weight``), ``g_path``: g's; ``owner``
-    starts the message.
+    the direction's, in which torch computes it) would not hold: past its largest number g is written as inf (the
+    layer's weight NaN), though every drawn value fits. Each norm is over n values within the draw's range
+    [-R, R] (``_validate.draw_range``: a normal to 40 standard deviations), so g^2 is at most n R^2 and, by
+    Hoeffding's bound on n values of x^2 in [0, R^2], at most n E[x^2] + 5 sqrt(n) R^2 but with probability
+    under exp(-50) (E[x^2] known for a uniform, normal or constant draw, else R^2): refused past the smaller
+    bound. ``path``: the direction's (the drawn weight, ``weight``), ``g_path``: g's; ``owner`` starts the message.
 
     Raises:
         ValueError: naming g, its dtype, the weight and its draw, the bound and the largest magnitude allowed."""
@@ -1613,15 +1614,21 @@ def refuse_overflowing_norm(path: str, draw: D.Draw, weight: torch.Tensor, dim: 
     top, name = min(limits)
     n = weight.numel() if dim is None or dim == -1 else weight.numel() // weight.shape[dim]
     lo, hi = v.draw_range(draw)
-    bound = math.sqrt(n) * max(abs(lo), abs(hi))
+    r2 = max(lo * lo, hi * hi)
+    square = r2  # E[x^2]
+    if isinstance(draw, D.Uniform):
+        square = (draw.low ** 2 + draw.low * draw.high + draw.high ** 2) / 3.0
+    elif isinstance(draw, D.Normal):
+        square = draw.mean ** 2 + draw.std ** 2
+    bound = math.sqrt(min(n * r2, n * square + 5.0 * math.sqrt(n) * r2))
     if bound > top:
         reach = f" (a normal counted to {v.NORMAL_REACH:g} standard deviations)" if "Normal" in type(draw).__name__ \
             or "Sparse" in type(draw).__name__ else ""
         raise ValueError(f"{owner}parameter {g_path!r} is the magnitude g = ||v|| of the weight norm of {path!r} "
                          f"and {name} cannot hold it: {path!r} is drawn from {v.shown(draw, v.DRAW_SHOWN)}, values "
                          f"within [{lo:.6g}, {hi:.6g}]{reach}, so a norm over {n} of them may reach {bound:.6g}, more "
-                         f"than {name}'s largest number {top:.6g}; nothing was written. Allowed: values of at most "
-                         f"{top / math.sqrt(n):.6g} in magnitude there, or the layer in a wider dtype (float32)")
+                         f"than {name}'s largest number {top:.6g}; nothing was written. Allowed: a draw of a smaller "
+                         f"root mean square there, or the layer in a wider dtype (float32)")
 
 
 def _hooked_norms(root: nn.Module) -> Iterator[tuple[tuple[nn.Module, Any, str], list[str]]]:
