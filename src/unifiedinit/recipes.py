@@ -159,9 +159,11 @@ def config_unread(plan: Plan, model: Any, params: Sequence[Param], report: Repor
     held = ", ".join(f"{path} ({sub.model_type})" for path, sub in subs[:3]) + (", ..." if len(subs) > 3 else "")
     if family is not None:
         said = (f"presets.hf is transformers' base init, and model_type {typ!r} has an init of its own (presets."
-                f"{family}'s), which gives {len(changed)} of this model's parameters another init")
-        advice = f"Build it with presets.{family}(config=...){' or presets.hf_model(model)' * bool(subs)}"
-        source = f"presets.{family}"
+                f"{family}'s){', and sub-models initialized by their own configs' * bool(subs)}, which give "
+                f"{len(changed)} of this model's parameters another init")
+        # with sub-models, only hf_model gives each its own config's recipe
+        advice = "Build it with presets.hf_model(model)" if subs else f"Build it with presets.{family}(config=...)"
+        source = f"presets.{family}{' and the configs' * bool(subs)}"
     elif read is None and not subs:
         said = (f"{name}() was built without config=, and this model's own config (model_type {kind!r}) gives "
                 f"{len(changed)} of its parameters another init")

@@ -1090,6 +1090,11 @@ def test_hf_on_a_family_with_an_init_of_its_own_names_that_familys_recipe():
     assert "model_type 'gpt2' has an init of its own (presets.gpt2's)" in said
     assert "e.g. 'h/0/attn/c_proj/weight'" in said
     assert not _warnings(lambda: ui.presets.hf(config={"model_type": "bert"}).apply(port, seed=0))
+    clip = _clip()  # CLIP's towers are sub-models with configs of their own: only hf_model follows them all
+    [said] = _warnings(lambda: ui.presets.hf(config=clip.config).apply(clip, seed=0))
+    assert "has an init of its own (presets.clip's), and sub-models initialized by their own configs" in said
+    assert "Build it with presets.hf_model(model)" in said and "presets.clip(config" not in said
+    assert not _warnings(lambda: ui.presets.hf_model(clip).apply(clip, seed=0))
 
 
 def test_a_wrapped_model_is_read_as_the_model_inside_its_wrapper():
