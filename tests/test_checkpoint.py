@@ -906,3 +906,29 @@ def test_a_device_plan_apply_refuses_is_refused_in_its_words_before_any_copy_is_
         ui.init_missing(model, checkpoint, ui.presets.torch, seed=0, device=device)
     assert str(refused.value) == "init_missing" + said[len("Plan.apply"):]
     assert all(t.is_meta for t in model.state_dict().values())
+
+
+def test_a_meta_buffer_two_modules_share_stays_one_tensor_holding_the_checkpoints_values():
+    """Pins ``_filled_buffers``: a buffer two modules hold (built on meta, filled by ``init_missing`` on "cpu")
+    becomes one tensor, so the checkpoint's values under one name reach both, as torch's ``load_state_dict``
+    gives them to the same model built on the CPU (checked in the same run); before, each module got its own
+    tensor and the name the checkpoint does not list kept zeros."""
+    class Shared(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(2, 2), nn.Linear(2, 2)
+            table = torch.zeros(3)
+            self.a.register_buffer("table", table)
+            self.b.register_buffer("table", table)
+
+    checkpoint = {"a.table": torch.arange(3.0) + 1}
+    eager = Shared()
+    eager.load_state_dict(checkpoint, strict=False)
+    with torch.device("meta"):
+        model = Shared()
+    ui.init_missing(model, checkpoint, ui.presets.torch, seed=0, device="cpu")
+    assert model.a.table is model.b.table
+    assert eager.a.table is eager.b.table
+    for name in ("a.table", "b.table"):
+        assert torch.equal(model.get_buffer(name), eager.get_buffer(name)), name
+    assert torch.equal(model.b.table, checkpoint["a.table"])

@@ -437,7 +437,10 @@ def test_the_reference_sampler_refuses_an_option_that_is_no_pair(function, optio
     ("depth", 3, TypeError, r"a pair of integers \(layer index, number of layers\), such as \(0, 12\), or None; got "
                             r"3 of type int$"),
     ("depth", (3, 2), ValueError, r"\(layer index, number of layers\) with the index below the number, such as "
-                                  r"\(0, 12\); got \(3, 2\)$")])
+                                  r"\(0, 12\); got \(3, 2\)$"),
+    # the index equal to the number of layers is one past the last layer (pins ``index >= count``)
+    ("depth", (3, 3), ValueError, r"\(layer index, number of layers\) with the index below the number, such as "
+                                  r"\(0, 12\); got \(3, 3\)$")])
 def test_tensor_info_refuses_an_option_that_is_no_pair_by_name(option, value, kind, words):
     """``TensorInfo.make(shape, layer_fans=3)`` and ``ui.lower(spec, shape, layer_fans=3)`` raised Python's "'int'
     object is not iterable" (only ``ui.sample`` and ``portable`` checked first): ``TensorInfo.make`` checks both

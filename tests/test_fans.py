@@ -403,3 +403,38 @@ def test_to_torch_bias_gives_a_conv_transposes_own_default_bias_with_torchs_fans
     for values in (native, ours):  # each at alpha 1e-4: a false alarm about once in 10,000 runs
         assert stats.check(values, law, alpha=1e-4)
     assert not stats.check(ours, ui.Uniform(-1 / math.sqrt(32), 1 / math.sqrt(32)), alpha=1e-4)
+
+
+@pytest.mark.parametrize("batch", [(1,), (-2,), (0,), (2, -3)], ids=str)
+def test_a_batch_axis_that_is_also_an_out_or_in_axis_is_refused(batch):
+    """Pins ``Layout._resolve``'s overlap check of the batch axes against the in axes as well as the out axes:
+    ``batch_axes=(1,)`` beside ``in_axes=(1,)`` gave fans (4, 3) silently, the axis counted both as an input
+    axis and as no axis of one layer; refused in ``fans``, ``resolve`` and a draw, naming the layout and axes."""
+    layout = ui.Layout("bad_batch", out_axes=(0,), in_axes=(1,), batch_axes=batch)
+    words = f"layout 'bad_batch': batch axes {batch} overlap the out or in axes ((0,), (1,))"
+    calls: list[Any] = [lambda: layout.fans((3, 4, 5)), lambda: layout.resolve(3),
+                        lambda: ui.sample(ui.XavierUniform(), (3, 4, 5), layout=layout, seed=0)]
+    for call in calls:
+        with pytest.raises(ValueError) as info:
+            call()
+        assert words in str(info.value), str(info.value)
+    with pytest.raises(ValueError, match=r"for a tensor of shape \(3, 4, 5\)$"):
+        layout.fans((3, 4, 5))
+
+
+def test_a_zero_size_vector_under_a_fan_based_rule_is_left_empty_without_error():
+    """Pins ``vector_fans``'s ``max(1, n)``: a plan's fan-based rule on an empty vector (nothing to draw) applies,
+    natively and portably, as torch's own ``kaiming_uniform_`` leaves an empty tensor without error (checked in
+    the same run); with fans of 0 it was refused ("'layer_fans' must be an integer >= 1, got 0")."""
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    holder = torch.nn.Module()
+    holder.v = torch.nn.Parameter(torch.empty(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch: "Initializing zero-element tensors is a no-op"
+        torch.nn.init.kaiming_uniform_(holder.v.data)
+    plan = ui.Plan().rule(ui.KaimingUniform(), path="v")
+    for portable in (False, True):
+        report = plan.apply(holder, seed=0, portable=portable)
+        assert [e.param.path for e in report.entries] == ["v"] and holder.v.shape == (0,)

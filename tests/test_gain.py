@@ -65,3 +65,16 @@ def test_kaiming_with_a_negative_slope_has_torch_s_bound_and_std(slope):
     torch.manual_seed(0)
     drawn = torch.nn.init.kaiming_uniform_(torch.empty(shape, dtype=torch.float64), a=slope).abs().max().item()
     assert bound * (1 - 2e-4) <= drawn <= bound
+
+
+@pytest.mark.parametrize("sign", [-1.0, 1.0])
+def test_a_slope_too_large_in_magnitude_is_refused_by_name_whatever_its_sign(sign):
+    """Pins ``negative_slope``'s ``abs(slope)``: a huge negative slope is refused with the named ValueError as a huge
+    positive one is; checked on the sign alone, -1e200 reached the gain formula and raised a bare OverflowError."""
+    with pytest.raises(ValueError, match=r"^calculate_gain: parameter 'param' must be a real number with \|param\| "
+                                         r"<= 1e\+150 .*, got -?1e\+200$"):
+        ui.calculate_gain("leaky_relu", sign * 1e200)
+    for make in (ui.KaimingUniform, ui.KaimingNormal):
+        with pytest.raises(ValueError, match=rf"^{make.__name__}: parameter 'a' must be a real number with \|a\| "
+                                             r"<= 1e\+150 .*, got -?1e\+160$"):
+            ui.sample(make(a=sign * 1e160), (4, 4), seed=0)

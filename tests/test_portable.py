@@ -897,3 +897,27 @@ def test_portable_values_read_the_layer_fans_they_are_given(shape, fans, other, 
     np.testing.assert_array_equal(2 * wide, narrow)
     if len(shape) == 2:  # the weight's own fans (30, 24) give other values
         assert not np.array_equal(p.values(spec, shape, "torch", "float64"), narrow)
+
+
+@pytest.mark.parametrize("stream", ["chunks", "counter"])
+@pytest.mark.parametrize("block", [((0, 1), (0, 4), (0, 2), (0, 5)), ((1, 3), (2, 4), (0, 2), (1, 4)),
+                                   ((2, 3), (0, 1), (1, 2), (0, 5))], ids=str)
+def test_a_block_of_a_flipped_layout_cut_along_a_kernel_axis_is_the_whole_tensors_block(block, stream):
+    """Pins ``reference.drawn_block``'s mirroring: a Flax ConvTranspose kernel (kh, kw, in, out) is drawn in torch's
+    layout with its kernel axes reversed, so a block cut along a kernel axis is the mirrored block of the drawn
+    array; unmirrored, ``index=`` gave another block's values (the whole tensor's own block is the reference)."""
+    from unifiedinit.reference import portable
+    shape, spec = (3, 4, 2, 5), ui.Normal()
+    whole = portable(spec, shape, layout="flax_conv_transpose", seed=0, key="w", stream=stream)
+    part = portable(spec, shape, layout="flax_conv_transpose", seed=0, key="w", stream=stream, index=block)
+    np.testing.assert_array_equal(part, whole[tuple(slice(a, b) for a, b in block)])
+
+
+@pytest.mark.parametrize("stream", ["chunks", "counter"])
+def test_a_portables_dict_names_its_stream_only_when_it_is_not_the_default(stream):
+    """Pins ``Portable.to_dict``: ``{"seed", "key"}`` alone for the default stream (a saved initializer's config
+    stays what it was before streams existed), ``"stream"`` added for another; either reads back as the same."""
+    p = ui.Portable(0, "k", stream=stream)
+    default = ui.Portable(0, "k").stream
+    assert p.to_dict() == {"seed": 0, "key": "k", **({} if stream == default else {"stream": stream})}
+    assert ui.Portable(**p.to_dict()) == p

@@ -350,3 +350,25 @@ def test_flax_float8_drop_ins_stay_in_their_window():
     assert x.min() >= -1.5 and x.max() <= 1.5
     with pytest.raises(ValueError, match="holds no number in the window"):  # [0.51, 0.52]: 0.5 and 0.5625 only
         initializers.truncated_normal(0.1, lower=5.1, upper=5.2)(key, (4,), f8)
+
+
+@pytest.mark.skipif("torch" not in NATIVE, reason="torch is not installed")
+def test_torch_inverse_cdf_of_a_window_past_four_std_works_in_float64(monkeypatch):
+    """Pins the float32 window of torch's inverse-CDF truncated normal (``backends.torch.ops._icdf``): a window that
+    reaches past 4 std ([-6, 6]) is computed in float64 even on a float32 tensor. Deterministic: the uniforms are
+    replaced by one fixed u = 2 Phi(4.9) - 1 (float64), whose exact image is 4.9; float64 work gives 4.9 to float32
+    rounding (< 1e-6), float32 work rounds u next to 1 (spacing 6e-8) and lands about 1e-3 off."""
+    import torch
+
+    from unifiedinit.backends.torch import ops
+    from unifiedinit.samplers import phi
+    u = 2.0 * phi(4.9) - 1.0
+
+    def fixed(t: torch.Tensor, low: float, high: float, g: object) -> None:
+        assert low <= u <= high
+        t.fill_(u)
+
+    monkeypatch.setattr(ops, "_uniform_in_parts", fixed)
+    t = torch.empty(8, dtype=torch.float32)
+    ui.TruncatedNormal(0.0, 1.0, -6.0, 6.0).to_torch()(t)
+    assert np.abs(t.numpy().astype(np.float64) - 4.9).max() < 1e-6, t.tolist()

@@ -1107,3 +1107,41 @@ def test_an_equinox_class_registered_with_stacked_draws_each_layer_with_one_laye
     drawn = hook(Experts(4, 16, 128), jax.random.key(1))
     for x in (drawn.weight, drawn.bias):
         assert stats.check(np.asarray(x).ravel(), one_expert, alpha=ALPHA)
+
+
+def test_each_layer_of_a_stack_of_two_axes_gets_its_own_key_in_row_major_order():
+    """Pins ``Param.slice_key`` (each ``*`` takes its own axis's index) and ``Param.slices`` (row-major): a weight
+    stacked along two axes, (2, 3) layers of a 4x4 matrix, keys its six layers apart, and layer (i, j) holds the
+    portable values of ``slice_key((i, j))``. Before, one index filled every ``*`` (layers repeated) or the layers
+    were walked column-major (each got another layer's key)."""
+    torch = pytest.importorskip("torch")
+    from unifiedinit.reference import portable
+    holder = torch.nn.Module()
+    holder.w = torch.nn.Parameter(torch.empty(2, 3, 4, 4))
+    spec = ui.Normal(std=1.0)
+    report = ui.Plan().rule(spec, path="w", stacked=2).apply(holder, seed=0, portable=True)
+    param = report.entries[0].param
+    keys = [param.slice_key(index) for index in param.slices()]
+    assert sorted(param.slices()) == param.slices() and len(set(keys)) == len(keys) == 6, keys
+    w = holder.w.detach().numpy()
+    for i in range(2):
+        for j in range(3):
+            want = portable(spec, (4, 4), layout=param.layout, seed=0, key=param.slice_key((i, j)))
+            np.testing.assert_array_equal(w[i, j], want, err_msg=str((i, j)))
+
+
+@pytest.mark.parametrize("paths", [("proj/weight",), ("blocks/0/fc/weight", "blocks/1/fc/weight")], ids=str)
+def test_a_model_that_holds_nothing_but_a_stack_is_never_taken_for_the_stack_itself(paths):
+    """Pins ``_stack_depth``'s search starting below the model: a model whose only parameters are stacked keys them
+    as it does beside an unstacked head (``proj/*/weight``, ``blocks/*/0/fc/weight``); taking the model itself
+    for the stack gave ``*/proj/weight``."""
+    from unifiedinit.params import assign_keys
+
+    def keys(head: bool) -> list[str]:
+        params = [ui.Param(path, "dense", "weight", (3, 4, 4), stacked=(0,)) for path in paths]
+        extra = [ui.Param("embed/weight", "embedding", "embedding", (10, 4))] if head else []
+        return [p.key for p in assign_keys(params + extra)][:len(paths)]
+
+    alone = keys(head=False)
+    assert alone == keys(head=True)
+    assert all(k.startswith(p.split("/")[0] + "/*/") for k, p in zip(alone, paths)), alone
