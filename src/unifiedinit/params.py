@@ -65,6 +65,10 @@ class Param(Record):
             "keras" and "flax" (*receptive field, in, out), ...; default "torch").
         layer_fans: (fan_in, fan_out) of its layer, which a bias or a norm's scale can be drawn from, or None.
         layer: the framework's class name of its layer (``"Linear"``), for reports and ``Select(layer=...)``.
+        bases: the names of the framework's classes the layer's class derives from, nearest first (not the class
+            itself: a user's ``class Custom(nn.LSTM)`` has ``("LSTM", "RNNBase", "Module")``), which a
+            ``Select(layer=...)`` glob matches too, so a subclass keeps its framework layer's rules; a tuple of
+            strings (default (), see ``framework_bases``).
         known: False while the framework does not know the shape yet (MXNet's deferred initialization): the
             parameter is matched now and lowered by its backend once the shape is known (default True).
         dtype: its dtype name ("float32", "bfloat16", "int64", ...), checked against its spec (default "float32").
@@ -113,6 +117,9 @@ class Param(Record):
     layout: str = "torch"
     layer_fans: tuple[int, int] | None = None
     layer: str = ""  # the framework's class name, for reports and ``Select(layer=...)``
+    #: the names of the framework's classes the layer's class derives from, nearest first, which a layer glob
+    #: matches too (``framework_bases``); not shown in reports, as ``names``
+    bases: tuple[str, ...] = ()
     #: False while the framework does not know the shape yet (MXNet's deferred initialization): such a
     #: parameter is matched now and lowered by its backend once the shape is known
     known: bool = True
@@ -203,10 +210,10 @@ class Select:
     """Which parameters a rule sets: those that match every field given.
 
     A layer ``kind`` (one or several of KINDS), ``role`` (of ROLES), a glob on the ``path``
-    (fnmatch, case-sensitive, "/" between levels: ``"encoder/*"``) and a glob on the ``layer`` class name
-    (``"*Depthwise*"``); an empty field matches all. Running statistics and a quantized layer's stored values
-    (``STATISTICS``) are selected only by a selector that names their role: a catch-all rule never overwrites a
-    BatchNorm's running mean or an int8 kernel's scale.
+    (fnmatch, case-sensitive, "/" between levels: ``"encoder/*"``) and a glob on the ``layer`` class name or the
+    framework classes it derives from (``"*Depthwise*"``); an empty field matches all. Running statistics and a
+    quantized layer's stored values (``STATISTICS``) are selected only by a selector that names their role: a
+    catch-all rule never overwrites a BatchNorm's running mean or an int8 kernel's scale.
     ``Plan.rule(spec, kind=..., role=..., path=..., layer=...)`` makes one from its keywords.
 
     Args:
@@ -220,7 +227,9 @@ class Select:
             running statistics and ``"quantization"``.
         path: a glob on the parameter's path or on any of its aliases or names (``"encoder/*"``, ``"*/bias"``),
             or None (the default): every path.
-        layer: a glob on the layer's class name (``"*Depthwise*"``), or None (the default): every class.
+        layer: a glob on the layer's class name or on the name of any framework class it derives from
+            (``Param.bases``: ``"LSTM"`` matches a user's subclass of ``nn.LSTM`` too; ``"*Depthwise*"``), or None
+            (the default): every class.
 
     Raises:
         TypeError: ``kind`` or ``role`` that is neither a word nor a list of words, or ``path`` or ``layer`` that
@@ -263,7 +272,14 @@ class Select:
         return ((not self.kind or p.kind in self.kind) and (not self.role or p.role in self.role)
                 and (self.path is None or fnmatch.fnmatchcase(p.path, self.path)
                      or any(fnmatch.fnmatchcase(a, self.path) for a in p.aliases + p.names))
-                and (self.layer is None or fnmatch.fnmatchcase(p.layer, self.layer)))
+                and self.matches_layer(p))
+
+    def matches_layer(self, p: Param) -> bool:
+        """Whether the ``layer`` glob (None: every class) matches the layer's class name or the name of a framework
+        class it derives from (``Param.bases``): a user's subclass of ``nn.LSTM`` is an LSTM, as ``isinstance``
+        says."""
+        return self.layer is None or fnmatch.fnmatchcase(p.layer, self.layer) or \
+            any(fnmatch.fnmatchcase(b, self.layer) for b in p.bases)
 
     def __str__(self) -> str:
         parts = [f"kind={'|'.join(self.kind)}" if self.kind else "", f"role={'|'.join(self.role)}" if self.role else "",
@@ -431,6 +447,22 @@ def _registered(cls: type) -> LayerInfo | None:
             break
     _LOOKED_UP[cls] = found
     return found
+
+
+def framework_bases(cls: type, root: str) -> tuple[str, ...]:
+    """``Param.bases`` of a layer of class ``cls``: the names of the classes it derives from (its MRO after
+    itself) that are the framework's own, defined in a module under ``root`` (``"torch."``, ``"keras."``), nearest
+    first and each name once.
+
+    Examples:
+        >>> import collections
+        >>> class Counts(collections.Counter[str]):
+        ...     pass
+        >>> framework_bases(Counts, "collections"), framework_bases(Counts, "torch.")
+        (('Counter',), ())
+    """
+    names = (c.__name__ for c in cls.__mro__[1:] if c.__module__ == root.rstrip(".") or c.__module__.startswith(root))
+    return tuple(dict.fromkeys(names))
 
 
 NORM_SCALES = ("weight", "scale", "gamma", "g")

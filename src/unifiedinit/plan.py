@@ -15,7 +15,6 @@ skipped). A rule that matches nothing gives a warning naming it.
 
 from __future__ import annotations
 
-import fnmatch
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -720,11 +719,10 @@ class Plan:
                 can = [r.select for r in self.rules if (not r.select.kind or p.kind in r.select.kind)
                        and (not r.select.role or p.role in r.select.role)]
                 found = reads[pair] = (can, any(c.layer is not None for c in can))
-            layer = p.layer if found[1] else None
+            layer = (p.layer, p.bases) if found[1] else None  # a layer glob reads the class and its bases
             by_path = paths.get((pair, layer))
             if by_path is None:
-                by_path = paths[(pair, layer)] = any(
-                    c.path is not None and (c.layer is None or fnmatch.fnmatchcase(p.layer, c.layer)) for c in found[0])
+                by_path = paths[(pair, layer)] = any(c.path is not None and c.matches_layer(p) for c in found[0])
             what: tuple[Any, ...] = (pair, layer, (p.path, p.aliases, p.names) if by_path else None) \
                 if by_path or found[1] else pair
             i = decided.get(what, -1)

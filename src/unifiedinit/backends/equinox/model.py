@@ -23,7 +23,7 @@ from jax.sharding import NamedSharding, PartitionSpec, SingleDeviceSharding
 
 from ..._validate import jax_key
 from ...layout import Layout, TensorInfo, register_layout
-from ...params import (Param, Select, Stack, innermost_stack, looks_like_norm, tie,
+from ...params import (Param, Select, Stack, framework_bases, innermost_stack, looks_like_norm, tie,
                        registered_layer, stacked_axes, stacked_norm)
 from ..flax.ops import check_mesh, concrete, is_sequence, no_mesh, spread
 from .ops import JaxTarget
@@ -439,9 +439,10 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
             tied, gone = _shared_ties(module)
             ties += [(path + hole, path + source) for hole, source in tied]
             lost += [path + p for p in gone]
+        bases = framework_bases(type(cast(object, module)), "equinox.")  # Param.bases: its Equinox classes
         for sub_key, sub, x in held:  # arrays in a container field: reported, never guessed
             found.append((Param(path="/".join(map(str, path + sub)), kind="other", role="other", shape=tuple(x.shape),
-                                layer=type(module).__name__, dtype=jnp.dtype(x.dtype).name,
+                                layer=type(module).__name__, bases=bases, dtype=jnp.dtype(x.dtype).name,
                                 key_parts=key + sub_key), (path + sub, x)))
         if not arrays:
             continue
@@ -472,7 +473,7 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
             own_layout = (info.layouts.get(name) if info is not None else None) or \
                 (layout if role in ("weight", "embedding") else "torch")
             found.append((Param(path="/".join(map(str, path + (name,))), kind=kind, role=role, shape=shape,
-                                layout=own_layout, layer_fans=layer_fans, layer=type(module).__name__,
+                                layout=own_layout, layer_fans=layer_fans, layer=type(module).__name__, bases=bases,
                                 dtype=jnp.dtype(x.dtype).name, stacked=stacked if len(one) else (), key_parts=key,
                                 key_leaf=next((leaf for cls, field, leaf in _KEY_LEAVES
                                                if isinstance(module, cls) and field == name), "")),

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 from ..._validate import is_mapping, jax_key, shown
 from ...layout import LAYOUTS, Layout, LayoutLike, TensorInfo
 from ...params import (STATISTICS, Param, Select, Stack, innermost_stack, looks_like_norm, norm_role, registered_layer,
-                       stacked_axes, stacked_norm, tie)
+                       framework_bases, stacked_axes, stacked_norm, tie)
 from ...presets import TRANSPOSED_KERNEL
 from .hooks import dtype_name as _dtype_name
 from .ops import JaxTarget, check_mesh, concrete, context_mesh, is_sequence
@@ -359,6 +359,9 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
         # the forward convolution's kernel (*k, out, in), which lax flips: Keras's storage, not torch's reversed;
         # Flax's own fans of it are by position (fan_in = out x RF), so presets.flax tells it by this label
         layout, label = "flax_conv_transpose_kernel", TRANSPOSED_KERNEL
+    # the Flax classes its class derives from, which layer globs match too (not for the transposed kernel's label,
+    # which a subclass shares with its Flax class)
+    bases = framework_bases(type(layer), "flax.") if layer is not None and label == here.cls else ()
     main_name = "kernel" if "kernel" in own else "embedding"  # the parameter whose fans are the layer's
     if info is not None:  # a registered layer's: the one it names a weight (LayerInfo.main)
         main_name = info.main(main_name)
@@ -391,7 +394,7 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
     return Param(path="/".join(path + (name,)), kind=kind, role=role, shape=shape,
                  # Param.layout says str, but a Layout works (a DenseGeneral's own, as a Keras EinsumDense's)
                  layout=cast(str, layout) if role in ("weight", "embedding") else "flax", layer_fans=layer_fans,
-                 layer=label, dtype=_dtype_name(dtype), trainable=trainable, stacked=stacked,
+                 layer=label, bases=bases, dtype=_dtype_name(dtype), trainable=trainable, stacked=stacked,
                  inferred=inferred, key_parts=key_parts, stack_depth=None)
 
 

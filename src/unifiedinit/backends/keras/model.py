@@ -19,7 +19,7 @@ from keras import ops
 from ... import draws as D
 from ... import samplers
 from ...layout import Layout, TensorInfo
-from ...params import _path_order, looks_like_norm, norm_role, registered_layer, tie
+from ...params import _path_order, framework_bases, looks_like_norm, norm_role, registered_layer, tie
 from .ops import KerasOps, Seeds
 
 if TYPE_CHECKING:
@@ -344,6 +344,7 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
                                 # Param.layout says str, but a Layout works (plan.py shows its name)
                                 layout=own_layout,  # type: ignore[arg-type]  # an EinsumDense's own Layout
                                 layer_fans=layer_fans, layer=type(layer).__name__, trainable=bool(var.trainable),
+                                bases=framework_bases(type(layer), "keras."),
                                 stacked=stacked, key_parts=parts,
                                 # the layer's second table: its own sub-key, so the first keeps its key
                                 key_leaf=order.get(id(var), "reverse" if reverse else ""),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from ... import draws as D
 from ...layout import TensorInfo
-from ...params import looks_like_norm, norm_role, registered_layer, tie
+from ...params import framework_bases, looks_like_norm, norm_role, registered_layer, tie
 from ...samplers import draw as sampled
 from .hooks import as_nd
 from .hooks import dtype_name as _dtype_name
@@ -196,6 +196,7 @@ def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: A
     own_layout = (info.layouts.get(name) if info is not None else None) or (layout if kernel else "mxnet")
     return Param(path=f"{path}/{name}" if path else name, kind=kind, role=role, shape=shape,
                  layout=own_layout, layer_fans=layer_fans, layer=type(block).__name__, known=known,
+                 bases=framework_bases(type(block), "mxnet."),
                  dtype=_dtype_name(param.dtype), trainable=param.grad_req != "null", key_parts=parts, key_leaf=sub)
 
 

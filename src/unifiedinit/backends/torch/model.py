@@ -18,8 +18,8 @@ from torch.nn import functional as F
 
 from ... import draws as D
 from ...layout import _fans_of, get_layout
-from ...params import (LayerInfo, Param, _path_order, _split, layer_generation, looks_like_norm, norm_role,
-                       register_layer, registered_layer, tie)
+from ...params import (LayerInfo, Param, _path_order, _split, framework_bases, layer_generation, looks_like_norm,
+                       norm_role, register_layer, registered_layer, tie)
 from ...samplers import in_place_writer, draw as sampled
 from .ops import TorchOps
 
@@ -316,19 +316,29 @@ def _tensor_facts(key: Any, kind: str, info: Any, layout: str, module: nn.Module
         (layout if role in ("weight", "embedding") else "torch")
     stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
     found = {**Param._defaults, "kind": kind, "role": role, "layout": own_layout, "layer": _class_name(module),
-             "stacked": stacked, "key_leaf": sub}
+             "bases": _class_bases(module), "stacked": stacked, "key_leaf": sub}
     if key is not None:
         _TENSOR_FACTS[(key, name)] = found
     return found
 
 
-def _class_name(module: nn.Module) -> str:
-    """The layer's class name for reports and ``Select(layer=...)``: a parametrized module's own (torch swaps in a
+def _layer_class(module: nn.Module) -> type:
+    """The layer's class for reports and ``Select(layer=...)``: a parametrized module's own (torch swaps in a
     ``ParametrizedLinear`` subclass of ``Linear``), so a rule naming the layer finds it normed or not."""
     cls = type(module)
     if cls.__name__.startswith("Parametrized") and "parametrizations" in module._modules and cls.__bases__:
         cls = cls.__bases__[0]
-    return cls.__name__
+    return cls
+
+
+def _class_name(module: nn.Module) -> str:
+    """``Param.layer``: the name of the layer's class (``_layer_class``)."""
+    return _layer_class(module).__name__
+
+
+def _class_bases(module: nn.Module) -> tuple[str, ...]:
+    """``Param.bases``: the torch classes the layer's class (``_layer_class``) derives from."""
+    return framework_bases(_layer_class(module), "torch.")
 
 
 def _dtype_name(t: torch.Tensor) -> str:
@@ -1802,10 +1812,10 @@ def param_groups(model: object, selects: Any, weight_decay: float) -> list[dict[
             seen.add(id(t))
             (no_decay if excluded(p, selects) else decay).append(t)
 
-    def other(t: nn.Parameter, kind: str, role: str, layer: str) -> Param:
+    def other(t: nn.Parameter, kind: str, role: str, layer: str, bases: tuple[str, ...]) -> Param:
         path, *aliases = (n.replace(".", "/") for n in names[id(t)])
-        return Param(path=path, kind=kind, role=role, shape=tuple(t.shape), layer=layer, aliases=tuple(aliases),
-                     dtype=_dtype_name(t))
+        return Param(path=path, kind=kind, role=role, shape=tuple(t.shape), layer=layer, bases=bases,
+                     aliases=tuple(aliases), dtype=_dtype_name(t))
 
     for p, t in found:
         if t._base is not None:  # a flattened layer's view (register_layer(shapes=...)): the parameter itself
@@ -1816,11 +1826,12 @@ def param_groups(model: object, selects: Any, weight_decay: float) -> list[dict[
         if g_path is not None:  # the weight norm's magnitude: a norm's scale, after its weight
             g = model.get_parameter(g_path.replace("/", "."))
             if id(g) in params:
-                place(other(g, "norm", "scale", p.layer), g)
+                place(other(g, "norm", "scale", p.layer, p.bases), g)
     for i, left in params.items():  # anything else trainable (never dropped), as torch lists it
         if i not in seen:
             owner = names[i][0].rpartition(".")[0]
-            place(other(left, "other", "other", _class_name(model.get_submodule(owner))), left)
+            module = model.get_submodule(owner)
+            place(other(left, "other", "other", _class_name(module), _class_bases(module)), left)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 

@@ -1,0 +1,151 @@
+"""A user's subclass of a framework layer keeps that layer's rules: presets select some layers by class name
+(``layer="Bilinear"``, ``"*LSTM*"``, ``"Depthwise*"``, ``"LoRA"``), and ``Param.bases`` lets those globs match the
+framework classes a layer's class derives from, on every backend.
+
+Each subclass is compared with its framework class in the same run (same report rows but the layer's name, same
+values for the same seed); the KS checks against the framework's own initializer are at level 1e-4 (a correct
+sampler fails with probability 1e-4), with fixed seeds. Each framework's tests skip without it.
+"""
+
+import importlib.util
+from typing import Any
+
+import numpy as np
+import pytest
+
+import unifiedinit as ui
+from unifiedinit.verify import stats
+
+ALPHA = 1e-4
+
+
+def rows_but_layer(report: Any) -> list[dict[str, Any]]:
+    """The report's rows without what a subclass changes: the layer's class name, and the path where Keras names
+    the layer after its class (``my_depthwise``); the canonical key stays."""
+    return [{k: v for k, v in row.items() if k not in ("layer", "path")} for row in report.rows()]
+
+
+def test_select_layer_glob_matches_the_framework_bases():
+    p = ui.Param("cell/bias", "recurrent", "bias", (16,), layer="Custom", bases=("LSTM", "RNNBase", "Module"))
+    assert ui.Select(layer="*LSTM*").matches(p) and ui.Select(layer="Custom").matches(p)
+    assert not ui.Select(layer="GRU").matches(p)
+    assert not ui.Select(layer="*LSTM*").matches(p._replace(bases=()))  # the class's name alone: no LSTM
+
+
+# ------------------------------------------------------------------------------------------------ torch
+
+def test_torch_bilinear_subclass_keeps_the_bilinear_rule():
+    torch = pytest.importorskip("torch")
+
+    class MyBilinear(torch.nn.Bilinear):
+        pass
+
+    torch.manual_seed(0)
+    native = np.concatenate([MyBilinear(16, 64, 4).weight.detach().numpy().ravel() for _ in range(4)])
+    sub, base = MyBilinear(16, 64, 4), torch.nn.Bilinear(16, 64, 4)
+    assert rows_but_layer(ui.inspect(sub, ui.presets.torch)) == rows_but_layer(ui.inspect(base, ui.presets.torch))
+    ours = []
+    for seed in range(4):
+        ui.presets.torch.apply(sub, seed=seed)
+        ours.append(sub.weight.detach().numpy().ravel())
+    # torch's own reset_parameters of the subclass: U(+-1/sqrt(in1)), not the (out, in1, in2) tensor's fans
+    assert stats.ks_2samp(np.concatenate(ours), native)[1] > ALPHA
+
+
+def test_torch_lstm_subclass_gets_keras_forget_bias():
+    torch = pytest.importorskip("torch")
+
+    class Custom(torch.nn.LSTM):
+        pass
+
+    sub, base = Custom(5, 4), torch.nn.LSTM(5, 4)
+    assert rows_but_layer(ui.presets.keras.apply(sub, seed=0)) == rows_but_layer(ui.presets.keras.apply(base, seed=0))
+    for (name, got), (_, want) in zip(sub.named_parameters(), base.named_parameters()):
+        assert torch.equal(got, want), name
+    np.testing.assert_array_equal(sub.bias_ih_l0.detach().numpy(), np.repeat([0.0, 1, 0, 0], 4))
+
+
+# ------------------------------------------------------------------------------------------------ Keras
+
+def test_keras_depthwise_subclass_keeps_keras_fans():
+    keras = pytest.importorskip("keras")
+
+    class MyDepthwise(keras.layers.DepthwiseConv2D):
+        pass
+
+    x = np.zeros((1, 8, 8, 64), "float32")
+    keras.utils.set_random_seed(0)
+    sub, base = MyDepthwise(3, depth_multiplier=4), keras.layers.DepthwiseConv2D(3, depth_multiplier=4)
+    sub(x)
+    base(x)
+    native = np.asarray(keras.ops.convert_to_numpy(sub.kernel), np.float64).ravel()  # Keras's glorot_uniform
+    assert rows_but_layer(ui.inspect(sub, ui.presets.keras)) == rows_but_layer(ui.inspect(base, ui.presets.keras))
+    ui.presets.keras.apply(sub, seed=0)
+    ours = np.asarray(keras.ops.convert_to_numpy(sub.kernel), np.float64).ravel()
+    assert stats.ks_2samp(ours, native)[1] > ALPHA
+
+
+def test_keras_lstm_cell_subclass_gets_the_forget_bias():
+    keras = pytest.importorskip("keras")
+
+    class PeepholeCell(keras.layers.LSTMCell):
+        pass
+
+    x = np.zeros((1, 2, 4), "float32")
+    sub, base = keras.layers.RNN(PeepholeCell(3)), keras.layers.RNN(keras.layers.LSTMCell(3))
+    sub(x)
+    base(x)
+    native = keras.ops.convert_to_numpy(sub.cell.bias)  # unit_forget_bias=True: the forget gate's block ones
+    assert rows_but_layer(ui.presets.keras.apply(sub, seed=0)) == rows_but_layer(ui.presets.keras.apply(base, seed=0))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(sub.cell.bias), native)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(sub.cell.bias), keras.ops.convert_to_numpy(base.cell.bias))
+
+
+# ------------------------------------------------------------------------------------------------ MXNet
+
+@pytest.mark.skipif(importlib.util.find_spec("mxnet") is None, reason="mxnet is not installed")
+def test_mxnet_lstm_subclass_gets_keras_forget_bias():
+    from unifiedinit.backends.mxnet import mx
+
+    class Custom(mx.gluon.rnn.LSTM):
+        pass
+
+    sub, base = Custom(4, input_size=5), mx.gluon.rnn.LSTM(4, input_size=5)
+    sub.initialize()
+    base.initialize()
+    assert rows_but_layer(ui.presets.keras.apply(sub, seed=0)) == rows_but_layer(ui.presets.keras.apply(base, seed=0))
+    got = sub.l0_i2h_bias.data().asnumpy()
+    np.testing.assert_array_equal(got, base.l0_i2h_bias.data().asnumpy())
+    np.testing.assert_array_equal(got, np.repeat([0.0, 1, 0, 0], 4))
+
+
+# ---------------------------------------------------------------------------------------------- Equinox
+
+def test_equinox_lstm_cell_subclass_gets_keras_forget_bias():
+    eqx = pytest.importorskip("equinox")
+    jax = pytest.importorskip("jax")
+
+    class Custom(eqx.nn.LSTMCell):
+        pass
+
+    new_sub, sub_report = ui.presets.keras.apply(Custom(5, 4, key=jax.random.key(0)), seed=0)
+    new_base, base_report = ui.presets.keras.apply(eqx.nn.LSTMCell(5, 4, key=jax.random.key(0)), seed=0)
+    assert rows_but_layer(sub_report) == rows_but_layer(base_report)
+    np.testing.assert_array_equal(np.asarray(new_sub.bias), np.asarray(new_base.bias))
+    np.testing.assert_array_equal(np.asarray(new_sub.bias), np.repeat([0.0, 1, 0, 0], 4))
+
+
+# ------------------------------------------------------------------------------------------------- Flax
+
+def test_flax_lora_subclass_matched_as_lora():
+    nnx = pytest.importorskip("flax.nnx")
+
+    class MyAdapter(nnx.LoRA):
+        pass
+
+    sub, base = MyAdapter(4, 2, 3, rngs=nnx.Rngs(0)), nnx.LoRA(4, 2, 3, rngs=nnx.Rngs(0))
+    sub_report, base_report = ui.presets.flax.apply(sub, seed=0), ui.presets.flax.apply(base, seed=0)
+    assert rows_but_layer(sub_report) == rows_but_layer(base_report) and not sub_report.unmatched
+    for name in ("lora_a", "lora_b"):
+        np.testing.assert_array_equal(np.asarray(getattr(sub, name).get_value()),
+                                      np.asarray(getattr(base, name).get_value()))
