@@ -592,9 +592,11 @@ def test_user_modules_named_like_flaxs_and_a_registered_norms_batch_stats():
 
 
 def _read_as(model, plan, **options):
-    """A report's rows without the layer names (a subclass keeps its own, as torch's walk does), and its unmatched."""
+    """A report's rows without the layer names and the classes they derive from (a subclass keeps its own, as
+    torch's walk does, and adds its Flax class to its bases), and its unmatched."""
     report = ui.inspect(model, plan, **options)
-    return [(e.param._replace(layer=""), repr(e.spec)) for e in report.entries], [p.path for p in report.unmatched]
+    return [(e.param._replace(layer="", bases=()), repr(e.spec)) for e in report.entries], \
+        [p.path for p in report.unmatched]
 
 
 def test_a_subclass_of_a_flax_layer_is_read_as_that_layer_and_gets_flaxs_own_init():
