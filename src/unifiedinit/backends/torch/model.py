@@ -1632,8 +1632,9 @@ def refuse_overflowing_norm(path: str, draw: D.Draw, weight: torch.Tensor, dim: 
         square = draw.mean ** 2 + draw.std ** 2
     bound = math.sqrt(min(n * r2, n * square + 5.0 * math.sqrt(n) * r2))
     if bound > top:
-        reach = f" (a normal counted to {v.NORMAL_REACH:g} standard deviations)" if "Normal" in type(draw).__name__ \
-            or "Sparse" in type(draw).__name__ else ""
+        # the range draw_range gives a normal (a sparse one's too), not a truncated normal, whose window is its own
+        reach = f" (a normal counted to {v.NORMAL_REACH:g} standard deviations)" \
+            if isinstance(draw, (D.Normal, D.Sparse)) else ""
         raise ValueError(f"{owner}parameter {g_path!r} is the magnitude g = ||v|| of the weight norm of {path!r} "
                          f"and {name} cannot hold it: {path!r} is drawn from {v.shown(draw, v.DRAW_SHOWN)}, values "
                          f"within [{lo:.6g}, {hi:.6g}]{reach}, so a norm over {n} of them may reach {bound:.6g}, more "
