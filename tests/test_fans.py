@@ -438,3 +438,18 @@ def test_a_zero_size_vector_under_a_fan_based_rule_is_left_empty_without_error()
     for portable in (False, True):
         report = plan.apply(holder, seed=0, portable=portable)
         assert [e.param.path for e in report.entries] == ["v"] and holder.v.shape == (0,)
+
+
+def test_fan_geo_avg_is_jax_s_geometric_mean_of_the_fans():
+    jax = pytest.importorskip("jax")
+    from unifiedinit import draws as D
+    # JAX's variance_scaling(mode="fan_geo_avg") divides by sqrt(fan_in * fan_out): its uniform values reach the
+    # bound sqrt(3 * scale / sqrt(64 * 16)). Of 1024000 draws none within 1e-4 relative of it has probability
+    # (1 - 1e-4) ** 1024000 = e**-102; none past it (float32 rounding aside) is certain
+    init = jax.nn.initializers.variance_scaling(2.0, "fan_geo_avg", "uniform", in_axis=0, out_axis=1, batch_axis=2)
+    top = float(abs(init(jax.random.PRNGKey(0), (64, 16, 1000))).max())
+    drawn = ui.lower(ui.VarianceScaling(2.0, "fan_geo_avg", "uniform"), (64, 16), "flax")
+    assert isinstance(drawn, D.Uniform)
+    bound = drawn.high
+    assert bound == pytest.approx(math.sqrt(3 * 2.0 / math.sqrt(64 * 16)), rel=1e-15)
+    assert bound * (1 - 1e-4) <= top <= bound * (1 + 1e-6)

@@ -669,3 +669,35 @@ def test_an_expression_reads_exactly_the_nesting_json_reads(wrap, leaf):
         ui.from_dict(deeper.to_dict())
     with pytest.raises(ValueError, match="nested deeper than 32 levels"):
         ui.from_expression(repr(deeper))
+
+
+def test_a_mixture_picks_each_component_with_its_own_weight_not_a_neighbours():
+    # unequal weights: a sampler that paired component i with weight i + 1 (or any other) draws other shares. Each
+    # count is Binomial(10000, w): 7 standard deviations either side (at most 0.8 * 0.2 * 1e4 = 1600, sd <= 40)
+    # fail a correct sampler with probability below 3e-12 per count
+    spec = ui.Mixture([ui.Zeros(), ui.Ones(), ui.Constant(2.0)], [0.1, 0.3, 0.6])
+    x = ui.sample(spec, (100, 100), seed=0, dtype="float64")
+    assert set(np.unique(x).tolist()) <= {0.0, 1.0, 2.0}
+    for value, w in zip((0.0, 1.0, 2.0), (0.1, 0.3, 0.6)):
+        count, sd = int((x == value).sum()), math.sqrt(1e4 * w * (1 - w))
+        assert abs(count - 1e4 * w) < 7 * sd, (value, count, w)
+
+
+def test_a_negative_scale_of_a_normal_draws_the_mirrored_normal_in_torch():
+    torch = pytest.importorskip("torch")
+    # -2 N(1, 0.5^2) is N(-2, 1): the fold into one normal draw must keep its std positive (torch's normal_ refuses a
+    # negative std; NumPy's draw of one mirrors the law, so the reference alone cannot tell). Checked against the exact
+    # law at stats.ALPHA (1e-4 false failures at most), with a fixed seed
+    spec = ui.Affine(ui.Normal(1.0, 0.5), -2.0, 0.0)
+    torch.manual_seed(0)
+    t = torch.empty(200, 200)
+    spec.to_torch()(t)
+    assert stats.check(t, ui.Normal(-2.0, 1.0))
+
+
+@pytest.mark.parametrize("low, high", [(300.0, 301.0), (-301.0, -300.0), (40.0, 1e308)])
+def test_a_truncated_normal_window_past_37_std_on_one_side_is_refused_when_made(low, high):
+    # Phi(-300) underflows float64: the counter stream's inverse CDF would write the window's end in every entry
+    with pytest.raises(ValueError, match=r"TruncatedNormal: the window \[low, high\] = .* lies more than 37 std"):
+        ui.TruncatedNormal(0.0, 1.0, low, high)
+    assert ui.TruncatedNormal(0.0, 1.0, -300.0, 300.0).low == -300.0  # both sides of the mean: most of the mass

@@ -878,3 +878,29 @@ def test_check_allows_a_mixed_rope_tensor_its_rounding_and_no_more(move, passes)
     assert bool(verdict) == passes, str(verdict)
     assert passes or any(r.startswith("the values are ") and "from those their angles make" in r
                          for r in verdict.reasons), verdict.reasons
+
+
+def test_a_sparse_law_holds_as_many_zeros_per_column_as_torch_s_sparse_writes():
+    torch = pytest.importorskip("torch")
+    # sparsity x rows = 2.5: torch's sparse_ zeros ceil(2.5) = 3 entries of every column (2.5 rounded half to even
+    # would be 2), so the exact law's point mass at 0 is 3 / 10 of the entries
+    t = torch.empty(10, 40)
+    torch.nn.init.sparse_(t, 0.25)
+    per_column = set((t == 0).sum(dim=0).tolist())
+    law = stats.distribution(ui.lower(ui.Sparse(0.25), (10, 40)), (10, 40))
+    zero_mass = sum(m for a, m in law.atoms if a == 0.0)
+    assert per_column == {3} and zero_mass == pytest.approx(3 / 10, abs=1e-15)
+
+
+def test_the_variance_test_of_a_normal_sample_is_the_chi_square_test_of_its_unbiased_variance():
+    # (n - 1) s^2 / sigma^2 with s^2 the ddof-1 variance is chi-square with n - 1 degrees of freedom: on 30 float64
+    # values (rounding slack ~1e-15) the p-value is twice its smaller tail, computed here with SciPy alone
+    x = np.random.default_rng(3).normal(0.0, 2.0, 30)
+    draw = D.Normal(0.0, 2.0)
+    got = stats.variance_test(x, draw, stats.distribution(draw), np.float64, 1e-4)
+    assert got is not None
+    s2 = float(np.var(x, ddof=1))
+    q = (x.size - 1) * s2 / 4.0
+    want = 2.0 * min(st.chi2.cdf(q, x.size - 1), st.chi2.sf(q, x.size - 1))
+    assert got.sample == pytest.approx(s2, rel=1e-12) and got.law == 4.0
+    assert got.p == pytest.approx(want, rel=1e-6)
