@@ -83,7 +83,7 @@ _ROLES = {"kernel": "weight", "bias": "bias", "embedding": "embedding", "scale":
           "var": "running_var", "negative_slope": "slope"}
 #: the rank each of a class's own parameters has in one layer (a larger rank means stacked layers in front)
 _NDIM = {"Linear": {"kernel": 2, "bias": 1}, "Dense": {"kernel": 2, "bias": 1}, "Embed": {"embedding": 2},
-         "PReLU": {"negative_slope": 0}}
+         "PReLU": {"negative_slope": 0}, "LoRA": {"lora_a": 2, "lora_b": 2}}
 _NORM_NDIM = {"scale": 1, "bias": 1, "mean": 1, "var": 1}
 #: the rank of each projection's parameters in Flax's attention layers (MultiHeadDotProductAttention, NNX's
 #: MultiHeadAttention): (in, heads, head_dim) and (heads, head_dim) in, (heads, head_dim, out) and (out,) out
@@ -271,8 +271,8 @@ def _stacked(shape: tuple[int, ...], seen: tuple[int, ...] | None, expected: int
 def _declared(obj: Any, name: str) -> tuple[int, ...] | None:
     """The shape one layer's parameter ``name`` has by the sizes an NNX module declares (``Linear``'s
     in/out_features, ``Embed``'s num_embeddings/features, ``Conv``'s, ``ConvTranspose``'s and ``Einsum``'s
-    kernel_shape, ``LinearGeneral``'s batch_axis, in_features and out_features): where a stack is
-    (``nnx.vmap(out_axes=1)``)."""
+    kernel_shape, ``LinearGeneral``'s batch_axis, in_features and out_features, a norm's num_features,
+    ``LoRA``'s in/out_features and the rank its two factors share): where a stack is (``nnx.vmap(out_axes=1)``)."""
     def sizes(x: Any) -> tuple[int, ...] | None:
         out = tuple(x) if is_sequence(x) else (x,)
         return out if all(isinstance(d, int) and not isinstance(d, bool) for d in out) else None
@@ -280,6 +280,13 @@ def _declared(obj: Any, name: str) -> tuple[int, ...] | None:
     n_in, n_out = getattr(obj, "in_features", None), getattr(obj, "out_features", None)
     if cls == "Linear" and isinstance(n_in, int) and isinstance(n_out, int):
         return {"kernel": (n_in, n_out), "bias": (n_out,)}.get(name)
+    # NNX's BatchNorm, LayerNorm, RMSNorm, GroupNorm (which keeps num_groups x group_size): (num_features,)
+    groups, size = getattr(obj, "num_groups", None), getattr(obj, "group_size", None)
+    norm = groups * size if isinstance(groups, int) and isinstance(size, int) else getattr(obj, "num_features", None)
+    if _CLASS_KINDS.get(cls) == "norm" and name in _NORM_NDIM and isinstance(norm, int):
+        return (norm,)
+    if cls == "LoRA" and name in ("lora_a", "lora_b") and isinstance(n_in, int) and isinstance(n_out, int):
+        return _lora_shapes(obj, n_in, n_out).get(name)
     rows, features = getattr(obj, "num_embeddings", None), getattr(obj, "features", None)
     if cls == "Embed" and name == "embedding" and isinstance(rows, int) and isinstance(features, int):
         return (rows, features)
@@ -296,6 +303,24 @@ def _declared(obj: Any, name: str) -> tuple[int, ...] | None:
         if stack is not None:
             return {"kernel": stack + ins + outs, "bias": stack + outs}.get(name)
     return None
+
+
+def _lora_shapes(obj: Any, n_in: int, n_out: int) -> dict[str, tuple[int, ...]]:
+    """One layer's shapes of an NNX ``LoRA``'s factors, (in, rank) and (rank, out), found in the stored ones: the
+    stacked axes (the same in both, of the same sizes) whose removal leaves them (the leading ones first). LoRA
+    keeps no rank of its own; {} where no choice fits."""
+    a, b = (getattr(obj, name, None) for name in ("lora_a", "lora_b"))
+    if not (_is_variable(a) and _is_variable(b) and _is_array(a.get_value()) and _is_array(b.get_value())):
+        return {}
+    sa, sb = tuple(a.get_value().shape), tuple(b.get_value().shape)
+    if len(sa) != len(sb) or len(sa) < 2:
+        return {}
+    for axes in _axis_choices(len(sa), len(sa) - 2):
+        one_a = tuple(d for i, d in enumerate(sa) if i not in axes)
+        one_b = tuple(d for i, d in enumerate(sb) if i not in axes)
+        if one_a[0] == n_in and one_b[1] == n_out and one_a[1] == one_b[0] and all(sa[i] == sb[i] for i in axes):
+            return {"lora_a": one_a, "lora_b": one_b}
+    return {}
 
 
 def _axis_choices(ndim: int, k: int) -> list[tuple[int, ...]]:
@@ -768,7 +793,8 @@ def _walk_nnx(model: Any) -> list[tuple[Param, Any]]:
             known.append(_nnx_stacks([(tuple(map(str, at)), m) for at, _, m, _ in modules if m is not None]))
         return innermost_stack(known[0].get(path[:i], frozenset()) for i in range(len(path), -1, -1))
 
-    for at, parts, _, held in modules:
+    named: list[tuple[Param, _Place]] = []  # the parameters a container holds (ToNNX's): known by names only
+    for at, parts, module, held in modules:
         path = tuple(map(str, at))
         variables = {k: x for k, x in held.items() if _is_array(x.get_value())}
         own = {k: tuple(x.get_value().shape) for k, x in variables.items()}
@@ -784,6 +810,17 @@ def _walk_nnx(model: Any) -> list[tuple[Param, Any]]:
                 # collections: only a norm's running statistics
                 if not isinstance(var, (nnx.BatchStat, nnx.Cache, nnx.Intermediate)) or p.role in STATISTICS:
                     found.append((p, var))
+                    if module is None and isinstance(var, nnx.Param):
+                        named.append((p, ("params", path, name)))
+    guessed = _names_guessed(named)
+    if guessed:
+        import warnings
+        warnings.warn(f"{len(guessed)} containers of {type(model).__name__} (the linen variables an "
+                      f"nnx.bridge.ToNNX holds) have kernels of more than 2 axes under names that are no Flax "
+                      f"class, or of a rank that does not tell one Flax layer from a stack of them "
+                      f"({', '.join(guessed[:4])}{', ...' if len(guessed) > 4 else ''}): their kinds, fans and "
+                      "stacked axes are guessed from names and shapes. Apply the plan to the linen module itself to "
+                      "read them exactly: plan.apply(module, params=variables, inputs=example_inputs).", stacklevel=7)
     return tie(_uncollapse(found))
 
 
@@ -833,13 +870,7 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
     _check_reading_options(model, params, inputs)
     if is_mapping(model):
         found = _walk_tree(model)
-        # a 2-D kernel under an unknown name is a dense layer's; one of more axes may be a conv's, a DenseGeneral's
-        # or a stack's, which names cannot tell apart, and so may a Flax layer's whose rank is free (a
-        # DenseGeneral's (64, 4, 16) kernel, an nn.scan'd Conv_0's (3, 3, 3, 32, 32))
-        guessed = sorted({p.path.rsplit("/", 1)[0] for p, handle in found
-                          if handle[0] == "params" and p.path.endswith("/kernel") and len(p.shape) > 2
-                          and not any(_CLASS_KINDS.get(_class_of_name(part)) for part in p.path.split("/")[:-1])}
-                         | {"/".join(at) for at in _rank_guessed(found)})
+        guessed = _names_guessed(found)
         if guessed:
             import warnings
             warnings.warn(f"{len(guessed)} submodules of the variables tree have kernels of more than 2 axes under "
@@ -957,6 +988,18 @@ def _rank_unknown(cls: str, own: Mapping[str, tuple[int, ...]]) -> bool:
         return False
     bias = own.get("bias")
     return not (cls in ("Conv", "ConvTranspose") and bias is not None and len(bias) == 1)
+
+
+def _names_guessed(found: Sequence[tuple[Param, _Place]]) -> list[str]:
+    """The module paths of parameters read by their names only (a bare linen tree's, the linen variables an
+    ``nnx.bridge.ToNNX`` holds) whose kinds, fans and stacked axes are guessed: a 2-D kernel under an unknown name
+    is a dense layer's; one of more axes may be a conv's, a DenseGeneral's or a stack's, which names cannot tell
+    apart, and so may a Flax layer's whose rank is free (a DenseGeneral's (64, 4, 16) kernel, an nn.scan'd
+    Conv_0's (3, 3, 3, 32, 32))."""
+    return sorted({p.path.rsplit("/", 1)[0] for p, handle in found
+                   if handle[0] == "params" and p.path.endswith("/kernel") and len(p.shape) > 2
+                   and not any(_CLASS_KINDS.get(_class_of_name(part)) for part in p.path.split("/")[:-1])}
+                  | {"/".join(at) for at in _rank_guessed(found)})
 
 
 def _rank_guessed(found: Iterable[tuple[Param, _Place]]) -> set[tuple[str, ...]]:
