@@ -1817,3 +1817,39 @@ def test_a_plan_under_vmap_or_grad_is_refused_naming_the_parameter_before_anythi
     with pytest.raises(ValueError, match=r"parameter 'fc/weight' is a tensor wrapped by a torch\.func transform"):
         torch.func.grad(lambda p: torch.func.functional_call(net, p, (torch.zeros(2, 3),)))(one)
     assert all(torch.equal(t, kept[n][0]) for n, t in one.items())
+
+
+def test_inside_parametrize_cached_a_normed_layer_computes_the_drawn_weight_at_once():
+    # inside torch.nn.utils.parametrize.cached() torch keeps each parametrized weight it computed until the block
+    # ends: after a plan (or a module hook) drew a weight-normed or spectral-normed layer there, the layer went on
+    # computing with the weight from before the draw (its forward used the old values) until the block ended
+    from torch.nn.utils import parametrizations, parametrize
+
+    class Double(nn.Module):
+        def forward(self, x: Any) -> Any:
+            return 2 * x
+
+    def net() -> nn.Sequential:
+        torch.manual_seed(0)
+        user = nn.Linear(4, 3)
+        parametrize.register_parametrization(user, "weight", Double())
+        return nn.Sequential(parametrizations.weight_norm(nn.Linear(6, 5)),
+                             parametrizations.spectral_norm(nn.Linear(5, 4)), user).eval()
+
+    plan = ui.presets.torch.rule(ui.Normal(0.0, 1.0), path="2/parametrizations/weight/original")
+    hook = ui.XavierUniform().to_torch(generator=torch.Generator().manual_seed(1))
+    for how in ("plan", "hook"):
+        model = net()
+        with parametrize.cached():
+            olds = [cast(Any, layer).weight.detach().clone() for layer in model]  # computed, and kept by torch
+            if how == "plan":
+                plan.apply(model, seed=3)
+            else:
+                model.apply(hook)
+            inside = [cast(Any, layer).weight.detach().clone() for layer in model]
+        for i, layer in enumerate(model):  # out of the block torch computes each weight afresh
+            if how == "hook" and i == 2:  # the hook leaves another parametrization's original alone
+                assert torch.equal(inside[i], olds[i])
+                continue
+            assert not torch.equal(olds[i], layer.weight), (how, i)
+            assert torch.equal(inside[i], layer.weight), (how, i)

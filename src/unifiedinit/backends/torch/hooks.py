@@ -23,8 +23,8 @@ from ...params import Param
 from ...portable import Portable, portable_option
 from ...samplers import draw as sampled
 from ...specs import Spec
-from .model import (PRUNE, follow_norm, layer_records, paired_weight, refresh_hooked_norms, refuse_overflowing_norm,
-                    tensor_at, writable)
+from .model import (PRUNE, follow_norm, forget_cached, layer_records, paired_weight, refresh_hooked_norms,
+                    refuse_overflowing_norm, tensor_at, writable)
 from .ops import TorchArith, TorchOps
 
 
@@ -363,6 +363,7 @@ class TorchInitializer:
                 follow_norm(weight, what, held.__getitem__, self.generator)
         if (norms or PRUNE in sys.modules) and not any(t.is_meta for _, t in records):  # and a pruned weight
             refresh_hooked_norms(obj)
+        forget_cached(obj, [p.path for p, _ in records] + list(held))
         return obj
 
 

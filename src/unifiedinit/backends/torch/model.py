@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import math
 import operator
 import re
 import sys
 import warnings
-from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence, cast
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence, cast
 
 import torch
 from torch import nn
@@ -1526,10 +1527,37 @@ class _Target:
                         other.copy_(handles[path])
         if self.norms or PRUNE in sys.modules:  # a pruned tensor's computed weight is refreshed too
             self._renorm(report)
+        root = self.model if isinstance(self.model, nn.Module) else self.module
+        if root is not None:
+            forget_cached(root, itertools.chain((e.param.path for e in report.entries if e.spec is not None),
+                                                (x for _, what in self.norms for x in what[1:] if isinstance(x, str))))
         report.placements = self._placements()
         report.materialized = tuple(self.materialized)
         report.unset_buffers = tuple(self.unset_buffers)
         return report
+
+
+#: the path of a parametrized module's tensor ("a/b/parametrizations/weight/original"): the module's, the name
+_PARAMETRIZED = re.compile(r"(?:(.*)/)?parametrizations/([^/]+)/")
+
+
+def forget_cached(root: nn.Module, written: Iterable[str]) -> None:
+    """Inside ``torch.nn.utils.parametrize.cached()`` torch keeps each parametrized tensor it has computed (a
+    weight norm's or a spectral norm's ``weight``) until the block ends, so a layer would go on computing with the
+    values from before a write: drop the kept tensors of the parametrizations whose originals or followers
+    ``written`` names (paths from ``root``), so that their next use computes the drawn values."""
+    parametrize = sys.modules.get("torch.nn.utils.parametrize")
+    cache: Any = getattr(parametrize, "_cache", None)
+    if not getattr(parametrize, "_cache_enabled", 0) or not isinstance(cache, dict) or not cache:
+        return
+    for path in written:
+        found = _PARAMETRIZED.match(path)
+        if found is not None:
+            try:
+                module = root.get_submodule((found.group(1) or "").replace("/", "."))
+            except AttributeError:
+                continue
+            cast("dict[Any, Any]", cache).pop((id(module), found.group(2)), None)
 
 
 def tensor_at(module: nn.Module, path: str) -> torch.Tensor:
