@@ -2281,3 +2281,15 @@ def test_a_refused_skip_name_suggests_the_path_it_ends_rather_than_another_layer
     assert suggested is not None
     report = presets.keras.apply(model, seed=0, skip=[suggested.group(1)])
     assert [p.path for p in report.skipped] == [model.layers[0].kernel.path], suggested.group(1)
+
+
+def test_framework_layer_rule_round_trips_and_is_shown():
+    plan = ui.Plan(name="p").rule(ui.Ones(), role="bias", framework_layer="*LSTM*", quiet=True)
+    assert plan.rules[0].to_dict()["framework_layer"] == "*LSTM*"
+    back = ui.Plan.from_json(plan.to_json())
+    assert back == plan and back.rules[0].select.framework_layer == "*LSTM*"
+    assert str(plan.rules[0]) == "role=bias framework_layer=*LSTM* -> Ones()"
+    for name, preset in ui.presets.PRESETS.items():  # every preset (rules by framework class included) round-trips
+        assert ui.Plan.from_json(preset.to_json()) == preset, name
+    with pytest.raises(ValueError, match=r"plan\.rules\[0\]\.framework_layer: .*'framework_layer' must be a glob"):
+        ui.Plan.from_dict({"rules": [{"spec": None, "framework_layer": 3}]})

@@ -149,3 +149,79 @@ def test_flax_lora_subclass_matched_as_lora():
     for name in ("lora_a", "lora_b"):
         np.testing.assert_array_equal(np.asarray(getattr(sub, name).get_value()),
                                       np.asarray(getattr(base, name).get_value()))
+
+
+# ------------------------------------------------------------------- a user's class merely NAMED like a framework layer
+
+def test_select_framework_layer_matches_only_framework_classes():
+    user = ui.Param("cell/bias", "recurrent", "bias", (16,), layer="MyLSTM", bases=("Module",))
+    torch_lstm = user._replace(layer="LSTM", bases=("LSTM", "RNNBase", "Module"))
+    sub = user._replace(layer="Custom", bases=("LSTM", "RNNBase", "Module"))
+    assert not ui.Select(framework_layer="*LSTM*").matches(user)  # named so, derives from no LSTM
+    assert ui.Select(framework_layer="*LSTM*").matches(torch_lstm) and ui.Select(framework_layer="*LSTM*").matches(sub)
+    assert ui.Select(layer="*LSTM*").matches(user)  # a layer glob of one's own still reads the class's own name
+    assert str(ui.Select(role=("bias",), framework_layer="*LSTM*")) == "role=bias framework_layer=*LSTM*"
+
+
+def test_torch_gru_named_like_an_lstm_keeps_keras_gru_bias():
+    torch = pytest.importorskip("torch")
+
+    class LSTMStyleGRU(torch.nn.GRU):  # a GRU (three gates) whose name says LSTM
+        pass
+
+    sub, base = LSTMStyleGRU(5, 4), torch.nn.GRU(5, 4)
+    assert rows_but_layer(ui.presets.keras.apply(sub, seed=0)) == rows_but_layer(ui.presets.keras.apply(base, seed=0))
+    for (name, got), (_, want) in zip(sub.named_parameters(), base.named_parameters()):
+        assert torch.equal(got, want), name
+    np.testing.assert_array_equal(sub.bias_ih_l0.detach().numpy(), np.zeros(12))  # Keras's GRU bias: "zeros"
+    assert ui.inspect(torch.nn.LSTM(5, 4)).params[0].bases[0] == "LSTM"  # the framework's own class is in its bases
+
+
+def test_keras_layer_of_ones_own_named_attention_keeps_its_initializer():
+    keras = pytest.importorskip("keras")
+
+    class Attention(keras.layers.Layer):  # the user's own, not keras.layers.Attention
+        def build(self, input_shape: Any) -> None:
+            self.scale = self.add_weight(shape=(3,), initializer=keras.initializers.Constant(0.5), name="scale")
+
+        def call(self, x: Any) -> Any:
+            return x * self.scale
+
+    layer = Attention()
+    layer.build((1, 3))
+    report = ui.presets.keras.apply(layer, seed=0)
+    assert [p.path for p in report.unmatched] == [layer.scale.path] and not report.entries
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer.scale), np.full(3, 0.5, "float32"))
+    native = keras.layers.Attention(use_scale=True)  # Keras's own Attention keeps its rule: scale ones
+    native.build([(1, 2, 4), (1, 3, 4)])
+    assert [repr(e.spec) for e in ui.inspect(native, ui.presets.keras).entries] == ["Ones()"]
+
+
+def test_nnx_module_of_ones_own_named_lora_is_not_flax_lora():
+    pytest.importorskip("flax")
+    import jax.numpy as jnp
+    from flax import nnx
+
+    class LoRA(nnx.Module):  # the user's own, not nnx.LoRA
+        def __init__(self) -> None:
+            self.lora_a = nnx.Param(jnp.full((3, 2), 0.5))
+
+    assert [p.path for p in ui.inspect(LoRA(), ui.presets.flax).unmatched] == ["lora_a"]
+    native = ui.inspect(nnx.LoRA(3, 2, 4, rngs=nnx.Rngs(0)), ui.presets.flax)  # Flax's own LoRA keeps its rules
+    assert [(e.param.path, repr(e.spec)) for e in native.entries] == [
+        ("lora_a", "KaimingUniform(a=0.0, mode='fan_in', nonlinearity='leaky_relu')"), ("lora_b", "Zeros()")]
+
+
+def test_equinox_module_of_ones_own_named_lora_is_not_flax_lora():
+    pytest.importorskip("equinox")
+    import equinox as eqx
+    import jax.numpy as jnp
+
+    class LoRA(eqx.Module):
+        lora_a: Any
+
+        def __init__(self) -> None:
+            self.lora_a = jnp.zeros((3, 2))
+
+    report = ui.inspect(LoRA(), ui.presets.flax)
+    assert [p.path for p in report.unmatched] == ["lora_a"] and not report.entries

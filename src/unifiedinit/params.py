@@ -65,10 +65,12 @@ class Param(Record):
             "keras" and "flax" (*receptive field, in, out), ...; default "torch").
         layer_fans: (fan_in, fan_out) of its layer, which a bias or a norm's scale can be drawn from, or None.
         layer: the framework's class name of its layer (``"Linear"``), for reports and ``Select(layer=...)``.
-        bases: the names of the framework's classes the layer's class derives from, nearest first (not the class
-            itself: a user's ``class Custom(nn.LSTM)`` has ``("LSTM", "RNNBase", "Module")``), which a
-            ``Select(layer=...)`` glob matches too, so a subclass keeps its framework layer's rules; a tuple of
-            strings (default (), see ``framework_bases``).
+        bases: the names of the framework's classes the layer's class is or derives from, nearest first (the
+            class itself first when it is the framework's own: torch's ``nn.LSTM`` has ``("LSTM", "RNNBase",
+            "Module")``, a user's ``class Custom(nn.LSTM)`` the same, a user's ``class LSTM(nn.Module)`` only
+            ``("Module",)``), which a ``Select(layer=...)`` glob matches too, so a subclass keeps its framework
+            layer's rules, and which alone a ``Select(framework_layer=...)`` glob matches; a tuple of strings
+            (default (), see ``framework_bases``).
         known: False while the framework does not know the shape yet (MXNet's deferred initialization): the
             parameter is matched now and lowered by its backend once the shape is known (default True).
         dtype: its dtype name ("float32", "bfloat16", "int64", ...), checked against its spec (default "float32").
@@ -117,8 +119,8 @@ class Param(Record):
     layout: str = "torch"
     layer_fans: tuple[int, int] | None = None
     layer: str = ""  # the framework's class name, for reports and ``Select(layer=...)``
-    #: the names of the framework's classes the layer's class derives from, nearest first, which a layer glob
-    #: matches too (``framework_bases``); not shown in reports, as ``names``
+    #: the names of the framework's classes the layer's class is or derives from, nearest first, which a layer glob
+    #: matches too and a framework_layer glob alone (``framework_bases``); not shown in reports, as ``names``
     bases: tuple[str, ...] = ()
     #: False while the framework does not know the shape yet (MXNet's deferred initialization): such a
     #: parameter is matched now and lowered by its backend once the shape is known
@@ -230,17 +232,21 @@ class Select:
         layer: a glob on the layer's class name or on the name of any framework class it derives from
             (``Param.bases``: ``"LSTM"`` matches a user's subclass of ``nn.LSTM`` too; ``"*Depthwise*"``), or None
             (the default): every class.
+        framework_layer: a glob on the names of the framework's own classes the layer's class is or derives from
+            (``Param.bases``) and on nothing else: ``"*LSTM*"`` matches torch's ``nn.LSTM`` and a user's subclass
+            of it, never a user's ``class MyLSTM(nn.Module)`` merely named so (the presets' rules for a framework
+            layer are written so), or None (the default): every class.
 
     Raises:
-        TypeError: ``kind`` or ``role`` that is neither a word nor a list of words, or ``path`` or ``layer`` that
-            is neither a string nor None.
+        TypeError: ``kind`` or ``role`` that is neither a word nor a list of words, or ``path``, ``layer`` or
+            ``framework_layer`` that is neither a string nor None.
         ValueError: a word that is not in ``KINDS`` / ``ROLES`` (nor one of the frameworks' words for one).
 
     Examples:
         >>> import unifiedinit as ui
         >>> select = ui.Select(kind="linear", role=("kernel", "bias"))
         >>> select
-        Select(kind=('dense',), role=('weight', 'bias'), path=None, layer=None)
+        Select(kind=('dense',), role=('weight', 'bias'), path=None, layer=None, framework_layer=None)
         >>> select.matches(ui.Param("fc/weight", "dense", "weight", (8, 4)))
         True
         >>> ui.Select(path="encoder/*").matches(ui.Param("decoder/fc/weight", "dense", "weight", (8, 4)))
@@ -253,6 +259,7 @@ class Select:
     role: tuple[str, ...] = ()
     path: str | None = None
     layer: str | None = None
+    framework_layer: str | None = None
 
     def __post_init__(self) -> None:
         # an empty tuple or list is the default, every kind or role; an empty string is no word (and no catch-all)
@@ -260,7 +267,7 @@ class Select:
             value = getattr(self, name)
             empty = isinstance(value, (tuple, list)) and not value
             object.__setattr__(self, name, _words("Select", name, None if empty else value, allowed))
-        for name in ("path", "layer"):
+        for name in ("path", "layer", "framework_layer"):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
                 raise TypeError(f"Select: parameter '{name}' must be a glob string or None, got {getattr(self, name)!r}")
             if getattr(self, name) is not None:  # a numpy.str_ too: its repr would not read back
@@ -277,14 +284,22 @@ class Select:
     def matches_layer(self, p: Param) -> bool:
         """Whether the ``layer`` glob (None: every class) matches the layer's class name or the name of a framework
         class it derives from (``Param.bases``): a user's subclass of ``nn.LSTM`` is an LSTM, as ``isinstance``
-        says."""
-        return self.layer is None or fnmatch.fnmatchcase(p.layer, self.layer) or \
-            any(fnmatch.fnmatchcase(b, self.layer) for b in p.bases)
+        says; and whether the ``framework_layer`` glob (None: every class) matches a framework class the layer is
+        or derives from (``Param.bases`` only: a user's class merely named ``LSTM`` is none)."""
+        return (self.layer is None or fnmatch.fnmatchcase(p.layer, self.layer)
+                or any(fnmatch.fnmatchcase(b, self.layer) for b in p.bases)) and \
+            (self.framework_layer is None or any(fnmatch.fnmatchcase(b, self.framework_layer) for b in p.bases))
+
+    @property
+    def reads_layer(self) -> bool:
+        """Whether this selector reads the layer's class (a ``layer`` or ``framework_layer`` glob)."""
+        return self.layer is not None or self.framework_layer is not None
 
     def __str__(self) -> str:
         parts = [f"kind={'|'.join(self.kind)}" if self.kind else "", f"role={'|'.join(self.role)}" if self.role else "",
                  f"path={self.path}" if self.path is not None else "",
-                 f"layer={self.layer}" if self.layer is not None else ""]
+                 f"layer={self.layer}" if self.layer is not None else "",
+                 f"framework_layer={self.framework_layer}" if self.framework_layer is not None else ""]
         return " ".join(p for p in parts if p) or "every parameter"
 
 
@@ -450,9 +465,10 @@ def _registered(cls: type) -> LayerInfo | None:
 
 
 def framework_bases(cls: type, root: str) -> tuple[str, ...]:
-    """``Param.bases`` of a layer of class ``cls``: the names of the classes it derives from (its MRO after
-    itself) that are the framework's own, defined in a module under ``root`` (``"torch."``, ``"keras."``), nearest
-    first and each name once.
+    """``Param.bases`` of a layer of class ``cls``: the names of the classes it is or derives from (its MRO, itself
+    first) that are the framework's own, defined in a module under ``root`` (``"torch."``, ``"keras."``), nearest
+    first and each name once: a framework's own class is first, a user's class (merely named like one or not) is
+    not there.
 
     Examples:
         >>> import collections
@@ -460,8 +476,10 @@ def framework_bases(cls: type, root: str) -> tuple[str, ...]:
         ...     pass
         >>> framework_bases(Counts, "collections"), framework_bases(Counts, "torch.")
         (('Counter',), ())
+        >>> framework_bases(collections.Counter, "collections")  # the framework's own class: itself first
+        ('Counter',)
     """
-    names = (c.__name__ for c in cls.__mro__[1:] if c.__module__ == root.rstrip(".") or c.__module__.startswith(root))
+    names = (c.__name__ for c in cls.__mro__ if c.__module__ == root.rstrip(".") or c.__module__.startswith(root))
     return tuple(dict.fromkeys(names))
 
 

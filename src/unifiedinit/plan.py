@@ -190,7 +190,7 @@ class Rule:
         s = self.select
         out: dict[str, Any] = {"spec": None if self.spec is None else self.spec.to_dict(), "kind": list(s.kind),
                                "role": list(s.role), "path": s.path, "fans": self.fans}
-        for key in ("layer",):
+        for key in ("layer", "framework_layer"):
             if getattr(s, key) is not None:
                 out[key] = getattr(s, key)
         for key in ("layout", "stacked", "depth", "num_layers"):
@@ -596,10 +596,10 @@ class Plan:
     def rule(self, spec: Spec | None, *, kind: Any = None, role: Any = None, path: str | None = None,
              layer: str | None = None, fans: str | None = None, layout: str | None = None,
              stacked: int | None = None, quiet: bool = False, depth: str | None = None,
-             num_layers: int | None = None, first_layer: int = 0) -> "Plan":
+             num_layers: int | None = None, first_layer: int = 0, framework_layer: str | None = None) -> "Plan":
         """A new plan with one more rule (which wins over the earlier ones where both match); the arguments are
         ``Select``'s and ``Rule``'s."""
-        select = Select(() if kind is None else kind, () if role is None else role, path, layer)
+        select = Select(() if kind is None else kind, () if role is None else role, path, layer, framework_layer)
         rule = Rule(spec, select, fans, quiet, layout, stacked, depth, num_layers, first_layer)
         return self._derived(self.rules + (rule,), self.name)
 
@@ -718,7 +718,7 @@ class Plan:
             if found is None:
                 can = [r.select for r in self.rules if (not r.select.kind or p.kind in r.select.kind)
                        and (not r.select.role or p.role in r.select.role)]
-                found = reads[pair] = (can, any(c.layer is not None for c in can))
+                found = reads[pair] = (can, any(c.reads_layer for c in can))
             layer = (p.layer, p.bases) if found[1] else None  # a layer glob reads the class and its bases
             by_path = paths.get((pair, layer))
             if by_path is None:
@@ -935,7 +935,7 @@ class Plan:
             raise ValueError(f"cannot load plan: plan.name: a string is needed, got {type(top).__name__} "
                              f"{top!r:.200}; {shape}")
         fields = ("spec", "kind", "role", "path", "layer", "fans", "layout", "stacked", "quiet", "depth", "num_layers",
-                  "first_layer")
+                  "first_layer", "framework_layer")
         rules: list[Rule] = []
         for i, r in enumerate(data["rules"]):
             where = f"plan.rules[{i}]"
@@ -969,7 +969,7 @@ class Plan:
             if not isinstance(r.get("quiet", False), bool):
                 raise ValueError(f"cannot load plan: {where}.quiet: expected true or false, got {r['quiet']!r:.200}")
             try:
-                select = Select(words["kind"], words["role"], r.get("path"), r.get("layer"))
+                select = Select(words["kind"], words["role"], r.get("path"), r.get("layer"), r.get("framework_layer"))
                 rules.append(Rule(spec, select, r.get("fans"), r.get("quiet", False), r.get("layout"), r.get("stacked"),
                                   r.get("depth"), r.get("num_layers"), r.get("first_layer") or 0))
             except (TypeError, ValueError) as err:

@@ -51,6 +51,10 @@ def _quiet(plan: Plan) -> Plan:
 
 _LAYERS = ("dense", "conv", "conv_transpose")
 
+# A rule for one framework layer class selects it by ``framework_layer=``, which matches only the framework's own
+# classes a layer is or derives from (``Param.bases``): a user's subclass of ``nn.LSTM`` keeps the LSTM rule, a
+# user's ``class MyLSTM(nn.Module)`` or ``class Attention(keras.layers.Layer)``, merely so named, does not get it.
+
 
 def _norms(plan: Plan) -> Plan:
     """Every framework: norm scale 1 and shift 0, running mean 0 and variance 1, torch's batch counter 0."""
@@ -63,7 +67,7 @@ torch = _quiet(_norms(
     # Linear, Conv*: kaiming_uniform_(a=sqrt(5)) = U(+-1/sqrt(fan_in)); bias U(+-1/sqrt(fan_in)) of the weight
     .rule(KaimingUniform(a=math.sqrt(5)), kind=("dense", "conv"), role=("weight", "bias"))
     # nn.Bilinear (out, in1, in2): weight and bias U(+-1/sqrt(in1)), the layer's fans as its reset reads them
-    .rule(KaimingUniform(a=math.sqrt(5)), kind="dense", role="weight", layer="Bilinear", fans="layer")
+    .rule(KaimingUniform(a=math.sqrt(5)), kind="dense", role="weight", framework_layer="Bilinear", fans="layer")
     # ConvTranspose*: torch's fan_in of the (in, out/g, *k) weight is (out/g) x RF, the layer's fan_out
     .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role=("weight", "bias"))
     # nn.Embedding: N(0, 1), its padding_idx row zero (a layer without one: N(0, 1) everywhere)
@@ -83,8 +87,8 @@ keras = _quiet(_norms(
     .rule(XavierUniform(), kind=_LAYERS, role="weight")                 # kernel_initializer="glorot_uniform"
     # DepthwiseConv / SeparableConv kernels (kh, kw, in, multiplier): Keras's compute_fans of the stored kernel
     # (fan_in = in x RF), not the grouped convolution's own (fan_in = RF) that the other presets use
-    .rule(XavierUniform(), kind="conv", role="weight", layer="Depthwise*", layout="keras")
-    .rule(XavierUniform(), kind="conv", role="weight", layer="Separable*", layout="keras")
+    .rule(XavierUniform(), kind="conv", role="weight", framework_layer="Depthwise*", layout="keras")
+    .rule(XavierUniform(), kind="conv", role="weight", framework_layer="Separable*", layout="keras")
     .rule(Zeros(), kind=_LAYERS, role="bias")                           # bias_initializer="zeros"
     .rule(Uniform(-0.05, 0.05), kind="embedding", role="embedding")     # Embedding: "uniform" = U(+-0.05)
     .rule(Zeros(), kind="prelu", role="slope")                          # PReLU: alpha "zeros"
@@ -92,20 +96,21 @@ keras = _quiet(_norms(
     .rule(Orthogonal(), kind="recurrent", role="recurrent_weight")      # recurrent_kernel: orthogonal
     .rule(Zeros(), kind="recurrent", role="bias")                       # GRU, SimpleRNN: bias "zeros"
     # LSTM: unit_forget_bias=True, zeros with the forget gate's block ones (gates i, f, c, o; torch i, f, g, o)
-    .rule(Blocks([Zeros(), Ones(), Zeros(), Zeros()]), kind="recurrent", role="bias", layer="*LSTM*")
+    .rule(Blocks([Zeros(), Ones(), Zeros(), Zeros()]), kind="recurrent", role="bias", framework_layer="*LSTM*")
     .rule(Ones(), kind="recurrent", role="bias", path="*hf/bias")        # Flax's LSTMCell: one bias per gate
     # NNX's OptimizedLSTMCell: its one bias, in its hidden sub-layer (dense_h, a Linear), stacks i, f, g, o
     .rule(Blocks([Zeros(), Ones(), Zeros(), Zeros()]), kind="recurrent", role="bias", path="*dense_h/bias")
     .rule(Zeros(), kind="recurrent", role="recurrent_bias")             # one bias: a second one (torch's) is 0
     # Attention(use_scale=True, score_mode="concat"): scale and concat_score_weight ones; AdditiveAttention's
     # scale (dim,) glorot_uniform, a vector's fans (dim, dim)
-    .rule(Ones(), layer="Attention", path="*/scale").rule(Ones(), layer="Attention", path="*/concat_score_weight")
-    .rule(XavierUniform(), layer="AdditiveAttention", path="*/scale")
+    .rule(Ones(), framework_layer="Attention", path="*/scale")
+    .rule(Ones(), framework_layer="Attention", path="*/concat_score_weight")
+    .rule(XavierUniform(), framework_layer="AdditiveAttention", path="*/scale")
     # enable_lora(rank): lora_kernel_a / lora_embeddings_a he_uniform (compute_fans: fan_in = axis -2), *_b zeros
     .rule(KaimingUniform(), path="*/lora_*_a", fans="tensor", layout="keras")
     .rule(Zeros(), path="*/lora_*_b")
     # SpectralNormalization's power-iteration vector: initializers.TruncatedNormal(stddev=0.02), cut at 2 std
-    .rule(TruncatedNormal(0.0, 0.02, -0.04, 0.04), layer="SpectralNormalization", path="*/vector_u")
+    .rule(TruncatedNormal(0.0, 0.02, -0.04, 0.04), framework_layer="SpectralNormalization", path="*/vector_u")
     # MultiHeadAttention's EinsumDense kernels: glorot_uniform with fans of the kernel flattened to
     # (input features, output features) (the "multihead_*" layouts); biases zeros
     .rule(XavierUniform(), kind="attention", role="weight")
@@ -130,8 +135,8 @@ flax = _quiet(_norms(
     .rule(LecunNormal(), kind="recurrent", role="recurrent_weight", path="*hh/kernel")
     .rule(Ones(), kind="recurrent", role="bias", path="*if/bias")       # MGUCell's forget gate: ones_init
     # nnx.LoRA: lora_a he_uniform (fan_in: its input axis), lora_b zeros
-    .rule(KaimingUniform(), layer="LoRA", path="*lora_a", fans="tensor")
-    .rule(Zeros(), layer="LoRA", path="*lora_b")
+    .rule(KaimingUniform(), framework_layer="LoRA", path="*lora_a", fans="tensor")
+    .rule(Zeros(), framework_layer="LoRA", path="*lora_b")
     # MultiHeadAttention: lecun_normal on DenseGeneral kernels flattened to (in, out) features, zero biases
     .rule(LecunNormal(), kind="attention", role="weight")
     .rule(Zeros(), kind="attention", role="bias")))
@@ -153,7 +158,8 @@ equinox = _quiet(_norms(
     .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind=_LAYERS, role=("weight", "bias"), fans="layer")
     # a Linear's or Conv's weight: its own fan_in, the same as its layer's, except in a layer of two weights: a
     # separable conv's depthwise kernel (kh x kw) is Equinox's depthwise Conv(groups=C), not the pointwise one
-    .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind=("dense", "conv"), role="weight", layer="Separable*")
+    .rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind=("dense", "conv"), role="weight",
+          framework_layer="Separable*")
     .rule(Normal(0.0, 1.0), kind="embedding", role="embedding")                       # Embedding: N(0, 1)
     .rule(Constant(0.25), kind="prelu", role="slope")                                  # PReLU(init_alpha=0.25)
     # LSTMCell, GRUCell: every weight and bias U(+-1/sqrt(hidden))
