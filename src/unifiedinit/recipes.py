@@ -323,7 +323,8 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("Sapiens2LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("PocketTTSAudioTokenizerLayerScale", "*scale", "layer_scale_initial_scale", 0.01),
                  ("LwDetrViTLayer", "*gamma_[12]", "cae_init_values", 0.1),
-                 ("FocalNetLayer", "*gamma_[12]", "layerscale_value", 1e-4))
+                 ("FocalNetLayer", "*gamma_[12]", "layerscale_value", 1e-4),
+                 ("Tipsv2VisionLayerScale", "*lambda1", "layerscale_value", 1.0))
 
 
 #: what a family's _init_weights sets by class beyond the base init (transformers 5), tensors no kind covers or whose
@@ -417,6 +418,19 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("Xcodec2SnakeBeta", "*/alpha", Zeros()), ("Xcodec2SnakeBeta", "*/beta", Zeros()),
     ("NeuCodecSnakeBeta", "*/alpha", Zeros()), ("NeuCodecSnakeBeta", "*/beta", Zeros()),
     ("PocketTTSModel", "*bos_latent", Zeros()),
+    # ViT-MAE's tokens and frozen tables and VideoMAE's mask token keep their constructor's zeros: ViT-MAE's
+    # _init_weights zeros the decoder's, and its embeddings' sin-cos init returns early once the patch projection,
+    # initialized first, is flagged done
+    ("ViTMAEEmbeddings", "*cls_token", Zeros()), ("ViTMAEEmbeddings", "*position_embeddings", Zeros()),
+    ("ViTMAEDecoder", "*mask_token", Zeros()), ("ViTMAEDecoder", "*decoder_pos_embed", Zeros()),
+    ("VideoMAEForPreTraining", "*mask_token", Zeros()),
+    # Evolla's aligner gates (zeros) and its protein resampler's latents
+    ("EvollaSequenceAlignerCrossAttention", "*/gate_attention", Zeros()),
+    ("EvollaSequenceAlignerCrossAttention", "*/gate_ffw", Zeros()),
+    ("EvollaSequenceCompressorResampler", "*/latents", "std"),
+    # T5Gemma 2's end-of-image embedding and multimodal projection
+    ("T5Gemma2TextScaledWordEmbedding", "*eoi_embedding", Zeros()),
+    ("T5Gemma2MultiModalProjector", "*mm_input_projection_weight", Zeros()),
     # SpeechT5's scaled position encodings (text and speech prenets): their scale alpha ones
     ("SpeechT5ScaledPositionalEncoding", "*/alpha", Ones()),
     # TAPAS's cell and column selection heads, raw vectors and scalar biases (zeros with the config's
@@ -1150,6 +1164,9 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
             .rule(Zeros(), layer="DINOv3ViTEmbeddings", path="*mask_token")
             .rule(_torch_trunc(std), layer="IJepaEmbeddings")
             .rule(Zeros(), layer="IJepaEmbeddings", path="*mask_token")
+            .rule(_torch_trunc(std), layer="Tipsv2VisionEmbeddings")
+            .rule(Zeros(), layer="Tipsv2VisionEmbeddings", path="*mask_token")
+            .rule(Zeros(), layer="Tipsv2VisionEmbeddings", path="*register_tokens")
             .rule(_torch_trunc(std), layer="CvtStage", path="*cls_token")
             .rule(_torch_trunc(std), layer="TimesformerEmbeddings")
             .rule(Zeros(), layer="TimesformerEmbeddings", path="*time_embeddings"))
@@ -1222,6 +1239,9 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
                          role="embedding")
     if kind == "tapas" and _get(config, "init_cell_selection_weights_to_zero"):  # the selection heads start at 0
         plan = plan.rule(Zeros(), layer="TapasForQuestionAnswering", path="*output_weights")
+    if kind in ("t5gemma", "t5gemma2"):  # the classification head's output layer N(0, std^2 / num_labels)
+        plan = plan.rule(VarianceScaling(std * std, "fan_out", "normal"), kind="dense", role="weight",
+                         path="*score/out_proj/*")
     if kind == "pe_audio_encoder":  # its class embedding N(0, std^2 / width)
         width = _number(fn, config, ("hidden_size",), 1024, _count)
         plan = plan.rule(Normal(0.0, std / math.sqrt(width)), layer="PeAudioEncoderPatchEmbedder",
@@ -1233,7 +1253,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         law = Ones() if how == "ones" else Normal(0.0, spread) if how != "zeros" and spread > 0 else Zeros()
         plan = plan.rule(law, layer="IdeficsGatedCrossAttentionLayer", path="*/alpha_*")
     if kind in ("dinov2", "dinov2_with_registers", "pvt", "vitdet", "dinov3_vit", "ijepa", "cvt", "swin2sr",
-                "timesformer", "mgp-str", "vitpose", "vitpose_backbone"):
+                "timesformer", "mgp-str", "vitpose", "vitpose_backbone", "tipsv2_vision_model"):
         plan = plan.rule(_torch_trunc(std), kind=("dense", "conv"), role="weight")
     if kind == "vitpose_backbone":  # hf_model gives VitPose's backbone its own config
         plan = plan.rule(_torch_trunc(std), layer="VitPoseBackboneEmbeddings", path="*position_embeddings")
@@ -1414,7 +1434,7 @@ def _hf_base(std: float, name: str) -> Plan:
             .rule(Normal(0.0, std), kind="dense", role="bias", layer="GptOssTopKRouter")
             .rule(Normal(0.0, std), kind="dense", role="bias", layer="OpenAIPrivacyFilterTopKRouter")
             .rule(Normal(0.0, std), path="*/sinks", layer="GptOssAttention")
-            .rule(Zeros(), path="*/e_score_correction_bias", layer="Ernie4_5_MoeStatics")
+            .rule(Zeros(), path="*/e_score_correction_bias", layer="Ernie4_5_*MoeStatics")
             # the conformers' relative-position biases (Wav2Vec2-Conformer, -BERT, SeamlessM4T, FastSpeech2)
             .rule(XavierUniform(), path="*/pos_bias_[uv]", fans="tensor", layout="torch")
             # transformers' Conv1D (GPT-2's layer, and its copies') draws N(0, 0.02^2) when built, whatever the
@@ -1528,8 +1548,10 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     cell-selection weights zeros with ``init_cell_selection_weights_to_zero``, nanochat's attention output N(0,
     initializer_range^2 / (2 L)), Youtu's embeddings N(0, embedding_initializer_range^2), AFMoE's router gates
     zeros, ModernBERT's and its decoder's weights cut at +-``initializer_cutoff_factor`` std (output projections by
-    1/sqrt(2 L)). A model that holds sub-models (LLaVA, BLIP-2, SAM) is initialized by transformers with each
-    sub-model's own config: ``hf_model(model)`` says so.
+    1/sqrt(2 L)), T5Gemma's and T5Gemma 2's classifier output N(0, initializer_range^2 / num_labels), TIPSv2's vision
+    tower's truncated linear and conv weights (its tokens and layer scales as DINOv2's, by class, in every model;
+    ViT-MAE's, VideoMAE's and Evolla's own tensors: ``_EXTRAS``). A model that holds sub-models (LLaVA, BLIP-2,
+    SAM) is initialized by transformers with each sub-model's own config: ``hf_model(model)`` says so.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s

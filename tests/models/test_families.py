@@ -2868,3 +2868,108 @@ def test_weighted_layer_sums_tapas_heads_and_patchtsmixer_tables_reproduce_their
     """SEW and SEW-D with ``use_weighted_layer_sum``, TAPAS's question-answering heads and PatchTSMixer's position
     tables against their own init in the same run, through ``hf(config=model.config)`` and ``hf_model``."""
     _reproduces_its_own_init(HEADS_AND_PATCH_TABLES[name], family)
+
+
+_MAE = dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+            intermediate_size=64, decoder_hidden_size=16, decoder_num_hidden_layers=1, decoder_intermediate_size=32,
+            decoder_num_attention_heads=2, initializer_range=0.3)
+#: the masked autoencoders' own tensors, UNMATCHED before (the heads beyond AutoModel's base models were not swept):
+#: ViT-MAE's [CLS] token and frozen position table and its decoder's mask token and frozen table, VideoMAE's
+#: pre-training mask token, all zeros as transformers leaves them (compared exactly in the same run)
+MASKED_AUTOENCODERS = {
+    "vit-mae": lambda: transformers.ViTMAEModel(transformers.ViTMAEConfig(**_MAE)),
+    "vit-mae-pretraining": lambda: transformers.ViTMAEForPreTraining(transformers.ViTMAEConfig(**_MAE)),
+    "videomae-pretraining": lambda: transformers.VideoMAEForPreTraining(transformers.VideoMAEConfig(
+        **_MAE, num_frames=4, tubelet_size=2)),
+}
+
+
+@pytest.mark.parametrize("family", ("hf", "hf_model"))
+@pytest.mark.parametrize("name", MASKED_AUTOENCODERS)
+def test_the_masked_autoencoders_reproduce_their_own_init(name, family):
+    """ViT-MAE (its base model and its pre-training model) and VideoMAE's pre-training model against their own init
+    in the same run, through ``hf(config=model.config)`` and ``hf_model``."""
+    _reproduces_its_own_init(MASKED_AUTOENCODERS[name], family)
+
+
+_TIPSV2_VISION = dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                      layerscale_value=0.25, num_register_tokens=2)
+#: TIPSv2's DINOv2-like vision tower, UNMATCHED before: its [CLS] token and position table truncated N(0, std^2) at
+#: +-2 (absolute), its mask and register tokens zeros, its layer scales the config's layerscale_value, its linear and
+#: conv weights truncated too (drawn untruncated before). The std 3 puts the cut at 0.67 std (half the mass), which
+#: the KS test at ALPHA sees on each linear and conv weight (1024 entries or more: an untruncated draw was rejected
+#: in 200 of 200 simulated runs).
+TIPSV2 = {
+    "tipsv2-vision": lambda: transformers.Tipsv2VisionModel(transformers.Tipsv2VisionConfig(
+        **_TIPSV2_VISION, initializer_range=3.0)),
+    "tipsv2": lambda: transformers.Tipsv2Model(transformers.Tipsv2Config(
+        vision_config={**_TIPSV2_VISION, "initializer_range": 3.0}, text_config=dict(
+            vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4))),
+}
+
+
+def test_tipsv2s_vision_tower_reproduces_its_own_init():
+    """TIPSv2's vision model alone (through ``hf(config=model.config)`` and ``hf_model``) and inside the two-tower
+    model (``hf_model``, which gives the tower its own config) against their own init in the same run."""
+    pytest.importorskip("transformers.models.tipsv2")
+    _reproduces_its_own_init(TIPSV2["tipsv2-vision"], "hf")
+    _reproduces_its_own_init(TIPSV2["tipsv2-vision"], "hf_model")
+    _reproduces_its_own_init(TIPSV2["tipsv2"], "hf_model")
+
+
+def test_ernie_4_5_vls_expert_statistics_are_zeros():
+    """ERNIE 4.5-VL's MoE statistics (``Ernie4_5_VLMoeMoeStatics``, a text and a vision expert group per sparse
+    layer), UNMATCHED before (the rule named Ernie 4.5's class only), zeros as its own ``_init_weights`` sets them;
+    the whole text model against its own init in the same run, through ``hf(config=model.config)`` and ``hf_model``."""
+    pytest.importorskip("transformers.models.ernie4_5_vl_moe")
+
+    def build():
+        return transformers.Ernie4_5_VLMoeTextModel(transformers.Ernie4_5_VLMoeTextConfig(
+            vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2, moe_intermediate_size=[32, 16], moe_k=2, moe_num_experts=4,
+            moe_num_shared_experts=1, initializer_range=0.3,
+            rope_parameters={"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [1, 1, 2]}))
+    _reproduces_its_own_init(build, "hf")
+    _reproduces_its_own_init(build, "hf_model")
+
+
+def test_evollas_gates_and_latents_reproduce_its_own_init():
+    """Evolla's aligner gates (zeros) and its protein resampler's latents (N(0, std^2), std 0.3: 2048 entries, which
+    the KS test at ALPHA tells from torch.randn's N(0, 1) or the protein encoder's 0.02), UNMATCHED before, and the
+    whole model against its own init in the same run, through ``hf_model`` (its SaProt protein encoder is a sub-model
+    with its own config, 0.02: ``hf(config=model.config)`` reads the top config only)."""
+    pytest.importorskip("transformers.models.evolla")
+
+    def build():
+        return transformers.EvollaModel(transformers.EvollaConfig(
+            protein_encoder_config=dict(vocab_size=50, hidden_size=32, num_hidden_layers=1, num_attention_heads=4,
+                                        intermediate_size=64, max_position_embeddings=64),
+            vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2, aligner_num_add_layers=1, resampler_depth=1, resampler_dim_head=8,
+            resampler_heads=2, resampler_num_latents=64, resampler_ff_mult=2, initializer_range=0.3))
+    _reproduces_its_own_init(build, "hf_model")
+
+
+_T5GEMMA = dict(vocab_size=100, hidden_size=64, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
+                num_key_value_heads=2, head_dim=16, initializer_range=0.3)
+_T5GEMMA2_VISION = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
+                        image_size=32, patch_size=8)
+#: T5Gemma's and T5Gemma 2's classification heads: the output layer N(0, std^2 / num_labels) (drawn N(0, std^2)
+#: before: std 0.3 against 0.075 over 1024 entries, which the KS test at ALPHA rejects with p about 1e-40); T5Gemma
+#: 2's end-of-image embedding and multimodal projection zeros (UNMATCHED before)
+T5GEMMA_HEADS = {
+    "t5gemma-sequence": lambda: transformers.T5GemmaForSequenceClassification(transformers.T5GemmaConfig(
+        encoder=_T5GEMMA, decoder=_T5GEMMA, num_labels=16, vocab_size=100)),
+    "t5gemma-tokens": lambda: transformers.T5GemmaForTokenClassification(transformers.T5GemmaConfig(
+        encoder=_T5GEMMA, decoder=_T5GEMMA, num_labels=16, vocab_size=100)),
+    "t5gemma2-sequence": lambda: transformers.T5Gemma2ForSequenceClassification(transformers.T5Gemma2Config(
+        encoder=dict(text_config=_T5GEMMA, vision_config=_T5GEMMA2_VISION, mm_tokens_per_image=4),
+        decoder=_T5GEMMA, num_labels=16, vocab_size=100, initializer_range=0.3)),
+}
+
+
+@pytest.mark.parametrize("name", T5GEMMA_HEADS)
+def test_t5gemmas_classification_heads_reproduce_their_own_init(name):
+    """T5Gemma's and T5Gemma 2's classifiers against their own init in the same run, through ``hf_model``."""
+    pytest.importorskip("transformers.models.t5gemma2")
+    _reproduces_its_own_init(T5GEMMA_HEADS[name], "hf_model")
