@@ -225,3 +225,23 @@ def test_equinox_module_of_ones_own_named_lora_is_not_flax_lora():
 
     report = ui.inspect(LoRA(), ui.presets.flax)
     assert [p.path for p in report.unmatched] == ["lora_a"] and not report.entries
+
+
+def test_lstm_forget_bias_takes_lstm_subclasses_and_not_a_gru_named_like_an_lstm():
+    torch = pytest.importorskip("torch")
+
+    class LSTMStyleGRU(torch.nn.GRU):  # three gates, whose name says LSTM
+        pass
+
+    class Peephole(torch.nn.LSTM):  # an LSTM of one's own
+        pass
+
+    gru, lstm = LSTMStyleGRU(5, 4), Peephole(5, 4)
+    before = {name: t.detach().clone() for name, t in gru.named_parameters()}
+    ui.presets.lstm_forget_bias(2.0).apply(gru, seed=0)
+    ui.presets.lstm_forget_bias(2.0).apply(lstm, seed=0)
+    for name, t in gru.named_parameters():  # no rule of it reaches a GRU: torch's own values stay
+        assert torch.equal(t, before[name]), name
+    want = np.concatenate([np.zeros(4), np.full(4, 2.0), np.zeros(8)])  # gates i, f, g, o
+    np.testing.assert_array_equal(lstm.bias_ih_l0.detach().numpy(), want)
+    np.testing.assert_array_equal(lstm.bias_hh_l0.detach().numpy(), np.zeros(16))

@@ -797,7 +797,7 @@ def _detection(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
                     .rule(Zeros(), kind="dense", path="*/gateway/gate/*"))
             plan = _rules(plan, Zeros(), f"*/lqe_layers/*/reg_conf/layers/{last}/*", kind="dense")
         else:  # their own BatchNorm2d scales; a backbone sub-model keeps its own
-            plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
+            plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", framework_layer="BatchNorm2d")
         if kind == "deimv2":  # its decoder's SwiGLU feed-forward
             plan = _rules(plan, xavier, "*decoder/layers/*/mlp/*_proj/*", kind="dense", role="weight")
     if kind == "pp_doclayout_v4":
@@ -1105,7 +1105,7 @@ def _vision_towers(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> P
         plan = plan.rule(Normal(0.0, std), layer="Molmo2VisionModel", path="*positional_embedding")
     if kind in ("uvdoc", "dab-detr"):  # torch's PReLU default, init=0.25: a global PReLU rule would miss any other
         # init (DAB-DETR's ACT2FN["prelu"] activations, reset by its _init_weights)
-        plan = plan.rule(Constant(0.25), kind="prelu", role="slope", layer="PReLU")
+        plan = plan.rule(Constant(0.25), kind="prelu", role="slope", framework_layer="PReLU")
     if kind == "emu3_vqgan":  # Emu3's VQ-VAE (a sub-model: hf_model gives it its own config)
         plan = (plan.rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight")
                 .rule(_TORCH_DEFAULT, kind="conv", role="bias").rule(_TORCH_DEFAULT, kind="dense")
@@ -1288,7 +1288,7 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
                 .rule(cut, layer="HieraDecoder", path="*mask_token")
                 .rule(cut, layer="HieraDecoder", path="*decoder_position_embeddings"))
     if kind in ("mobilevit", "mobilevitv2", "efficientnet", "efficientloftr", "vitmatte"):
-        plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", layer="BatchNorm2d")
+        plan = plan.rule(Normal(0.0, std), kind="norm", role="scale", framework_layer="BatchNorm2d")
     if kind in ("resnet", "regnet", "bit", "rt_detr_resnet"):  # torchvision's ResNet init: He-normal (fan_out)
         # convs, torch's linears
         plan = (plan.rule(KaimingNormal(mode="fan_out", nonlinearity="relu"), kind="conv", role="weight")
@@ -1423,14 +1423,14 @@ def _hf_base(std: float, name: str) -> Plan:
             .rule(Ones(), kind="other", role="weight", layer="*LayerNorm*")
             .rule(Ones(), kind="other", role="weight", layer="*RMSNorm*")
             .rule(_TORCH_TRANSPOSED_DEFAULT, kind="conv_transpose", role=("weight", "bias"),
-                  layer="ConvTranspose3d")
+                  framework_layer="ConvTranspose3d")
             # nn.Bilinear is no Linear and nn.EmbeddingBag no Embedding to its isinstance chain: torch's defaults
-            .rule(KaimingUniform(a=math.sqrt(5)), kind="dense", role=("weight", "bias"), layer="Bilinear",
+            .rule(KaimingUniform(a=math.sqrt(5)), kind="dense", role=("weight", "bias"), framework_layer="Bilinear",
                   fans="layer")
-            .rule(Rows(Normal(0.0, 1.0)), kind="embedding", role="embedding", layer="EmbeddingBag")
-            .rule(XavierUniform(), kind="attention", role="weight", layer="MultiheadAttention")
-            .rule(XavierNormal(), kind="attention", role="bias", layer="MultiheadAttention", path="*bias_[kv]",
-                  fans="tensor")
+            .rule(Rows(Normal(0.0, 1.0)), kind="embedding", role="embedding", framework_layer="EmbeddingBag")
+            .rule(XavierUniform(), kind="attention", role="weight", framework_layer="MultiheadAttention")
+            .rule(XavierNormal(), kind="attention", role="bias", framework_layer="MultiheadAttention",
+                  path="*bias_[kv]", fans="tensor")
             .rule(Normal(0.0, std), kind="dense", role="bias", layer="GptOssTopKRouter")
             .rule(Normal(0.0, std), kind="dense", role="bias", layer="OpenAIPrivacyFilterTopKRouter")
             .rule(Normal(0.0, std), path="*/sinks", layer="GptOssAttention")
@@ -1927,7 +1927,7 @@ def siglip(initializer_factor: float | None = None, *, config: Any = None) -> Pl
             .rule(XavierUniform(), kind="dense", role="weight", path="*mlp/fc[12]/*")
             .rule(Normal(0.0, 1e-6), kind="dense", role="bias", path="*mlp/fc[12]/*")
             .rule(XavierUniform(), path="*probe", fans="tensor", layout="torch")
-            .rule(XavierUniform(), kind="attention", role="weight", layer="MultiheadAttention")
+            .rule(XavierUniform(), kind="attention", role="weight", framework_layer="MultiheadAttention")
             .rule(Zeros(), path="*logit_scale")
             .rule(Zeros(), path="*logit_bias")
             .rule(VarianceScaling(f * f, "fan_in", "normal"), path="*classifier/*", kind="dense", role="weight"))
@@ -1935,7 +1935,7 @@ def siglip(initializer_factor: float | None = None, *, config: Any = None) -> Pl
         unit = Normal(0.0, 1.0)  # its _init_weights calls init.normal_ where SigLIP's calls xavier_uniform_
         plan = (plan.rule(unit, kind="dense", role="weight", path="*self_attn/*")
                 .rule(unit, kind="dense", role="weight", path="*mlp/fc[12]/*").rule(unit, path="*probe")
-                .rule(unit, kind="attention", role="weight", layer="MultiheadAttention"))
+                .rule(unit, kind="attention", role="weight", framework_layer="MultiheadAttention"))
     return _from(_quiet(plan, "siglip"), siglip, config, initializer_factor=initializer_factor)
 
 
@@ -2550,8 +2550,9 @@ def lstm_forget_bias(value: float = 1.0) -> Plan:
     value = v.real("presets.lstm_forget_bias", "value", value)
     forget = Constant(value)
     return _quiet(Plan(name="lstm_forget_bias")
-                  .rule(Blocks([Zeros(), forget, Zeros(), Zeros()]), kind="recurrent", role="bias", layer="*LSTM*")
-                  .rule(Zeros(), kind="recurrent", role="recurrent_bias", layer="*LSTM*")
+                  .rule(Blocks([Zeros(), forget, Zeros(), Zeros()]), kind="recurrent", role="bias",
+                        framework_layer="*LSTM*")
+                  .rule(Zeros(), kind="recurrent", role="recurrent_bias", framework_layer="*LSTM*")
                   .rule(Blocks([Zeros(), forget, Zeros(), Zeros()]), kind="recurrent", role="bias",
                         path="*dense_h/bias")  # NNX's OptimizedLSTMCell: its one bias, gates i, f, g, o
                   .rule(forget, kind="recurrent", role="bias", path="*hf/bias")

@@ -1449,7 +1449,7 @@ def keras_applications(arch: str) -> Plan:
         plan = (plan.rule(conv, kind="conv", role="weight")
                 .rule(_KERAS_HE_NORMAL, kind="conv", role="weight", path="*_dwconv/*")
                 .rule(_KERAS_HE_NORMAL, kind="conv", role="weight", path="*_dwconv2/*")
-                .rule(conv, kind="conv", role="weight", layer="Depthwise*", layout="keras")
+                .rule(conv, kind="conv", role="weight", framework_layer="Depthwise*", layout="keras")
                 .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="dense", role="weight",
                       path="*predictions/*"))
     elif family == "nasnet":  # nasnet.py's kernel_initializer="he_normal" on its plain 1x1 (and stem) convs
