@@ -658,10 +658,13 @@ def test_a_channels_last_kernel_has_its_layers_fans_and_the_portable_values_of_i
     # the fans torch's twin has: ConvTranspose2d(4, 6, (2, 3), groups=2) stored (4, 3, 2, 3), Conv2d (6, 2, 2, 3)
     torch_shape = (4, 3, 2, 3) if transposed else (6, 2, 2, 3)
     layout = "torch_conv_transpose" if transposed else "torch"
-    assert weight.layer_fans == ui.TensorInfo.make(torch_shape, layout).fans == ((24, 18) if transposed else (12, 36))
+    assert ui.TensorInfo.make(torch_shape, layout).fans == ((24, 18) if transposed else (12, 36))
+    # the layer's own: a grouped transposed convolution's outputs each see (in/g) x RF = 2 x 6 inputs (its weight's
+    # fan_in counts all 4 inputs), as torch's walk gives the twin
+    assert weight.layer_fans == ((12, 18) if transposed else (12, 36))
     values = np.transpose(net.conv.weight.data().asnumpy(), (0, 3, 1, 2))  # torch's (out|in, in/g|out/g, kh, kw)
     want = ui.Portable(seed=0, key="conv/weight").values(ui.XavierUniform(), torch_shape, ui.get_layout(layout),
-                                                          "float32", weight.layer_fans)
+                                                          "float32")  # a weight's rule reads its own fans
     assert values.shape == torch_shape and np.array_equal(values, np.asarray(want))
 
 
@@ -1153,3 +1156,18 @@ def test_skip_still_refuses_a_gluon_checkpoint_name_the_model_lacks():
     with pytest.raises(ValueError, match=r"^Plan\.apply: parameter 'skip' holds 1 name\(s\) .*'rnn\._unfused\.1\."):
         ui.presets.mxnet.apply(net, seed=0, skip=["rnn._unfused.0.i2h_weight", "rnn._unfused.1.i2h_weight"])
     assert all(np.array_equal(M.read(handle), before[p.path]) for p, handle in M.walk(net))
+
+
+def test_a_grouped_conv_transpose_has_its_true_layer_fans_as_torch_and_equinox_read_them():
+    """Gluon's Conv2DTranspose(12, 3, groups=4, in_channels=8) stores (in, out/g, kh, kw) as torch does: each output
+    sees in/g x 9 = 18 inputs and each input reaches out/g x 9 = 27 outputs. presets.equinox draws U(+-1/sqrt(18))
+    (Equinox's own bound for the layer), presets.torch U(+-1/sqrt(27)) (torch's): the walk read fan_in 72."""
+    net = mx.gluon.nn.Conv2DTranspose(12, 3, groups=4, in_channels=8)
+    net.initialize()
+    for preset, bound in ((ui.presets.equinox, 1 / math.sqrt(18)), (ui.presets.torch, 1 / math.sqrt(27))):
+        preset.apply(net, seed=0)
+        for p, handle in M.walk(net):
+            values = M.read(handle)
+            assert p.layer_fans == (18, 27), p.path
+            # 216 weights from U(+-bound) all under 0.9 bound: a chance of 0.9**216 < 2e-10; the bias (12) in bound
+            assert np.abs(values).max() <= bound and (p.role == "bias" or np.abs(values).max() > 0.9 * bound)

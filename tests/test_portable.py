@@ -921,3 +921,40 @@ def test_a_portables_dict_names_its_stream_only_when_it_is_not_the_default(strea
     default = ui.Portable(0, "k").stream
     assert p.to_dict() == {"seed": 0, "key": "k", **({} if stream == default else {"stream": stream})}
     assert ui.Portable(**p.to_dict()) == p
+
+
+
+
+@pytest.mark.parametrize("stream", ["chunks", "counter"])
+def test_grouped_equinox_conv_transpose_portable_is_torchs_function(stream):
+    # portable values on Equinox's grouped ConvTranspose2d (out, in/g, k, k) are torch's ConvTranspose2d(groups=g)
+    # weight (in, out/g, k, k) moved group by group and flipped: bit-equal after that move, the same outputs
+    torch = pytest.importorskip("torch")
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    t = torch.nn.ConvTranspose2d(4, 6, 3, groups=2)
+    m = eqx.nn.ConvTranspose2d(4, 6, 3, groups=2, key=jax.random.key(0))
+    plan = ui.Plan().rule(ui.KaimingUniform(), kind="conv_transpose", role="weight") \
+        .rule(ui.Normal(0.0, 1.0), kind="conv_transpose", role="bias")
+    plan.apply(t, seed=0, portable=stream)
+    new, report = plan.apply(m, seed=0, portable=stream)
+    w = t.weight.detach().numpy()
+    want = np.concatenate([w[2 * j:2 * j + 2].transpose(1, 0, 2, 3)[:, :, ::-1, ::-1] for j in range(2)])
+    np.testing.assert_array_equal(np.asarray(new.weight), want)
+    x = np.random.default_rng(0).normal(size=(1, 4, 5, 5)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(new(jax.numpy.asarray(x[0]))), t(torch.tensor(x)).detach().numpy()[0],
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_grouped_equinox_conv_transpose_portable_block_is_whole_cut():
+    # a block of a grouped Equinox ConvTranspose weight (a shard) holds the whole tensor's values there
+    from unifiedinit.reference import portable
+    pytest.importorskip("equinox")
+    layout = ui.Layout("test_eqx_convt_g2", (0,), (1,), framework="equinox", canonical="torch_conv_transpose",
+                       flip=True, groups=2)
+    whole = portable(ui.Normal(0.0, 1.0), (6, 2, 3, 3), layout=layout, seed=0, key="w")
+    block = (slice(2, 5), slice(0, 2), slice(0, 3), slice(1, 3))
+    part = portable(ui.Normal(0.0, 1.0), (6, 2, 3, 3), layout=layout, seed=0, key="w", index=block)
+    np.testing.assert_array_equal(part, whole[block])
+    torch_w = portable(ui.Normal(0.0, 1.0), (4, 3, 3, 3), layout="torch_conv_transpose", seed=0, key="w")
+    np.testing.assert_array_equal(ui.layout.move(whole, layout, "torch_conv_transpose"), torch_w)

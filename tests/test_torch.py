@@ -1853,3 +1853,23 @@ def test_inside_parametrize_cached_a_normed_layer_computes_the_drawn_weight_at_o
                 continue
             assert not torch.equal(olds[i], layer.weight), (how, i)
             assert torch.equal(inside[i], layer.weight), (how, i)
+
+
+def test_grouped_conv_transpose_layer_fans_give_equinox_its_own_bound_and_torch_its_own() -> None:
+    """A grouped ConvTranspose's layer fan_in is (in/g) x RF (each output sees one group's inputs), so
+    presets.equinox draws a torch layer as Equinox draws its own and presets.torch keeps torch's own law; the
+    walk used in x RF, drawing the weight and bias half as wide as Equinox's (in/g = in/4)."""
+    jax = pytest.importorskip("jax")
+    eqx = pytest.importorskip("equinox")
+    in_, out, g = 64, 96, 4
+    ours_eqx = nn.ConvTranspose2d(in_, out, 3, groups=g)
+    ui.presets.equinox.apply(ours_eqx, seed=0)
+    own_eqx = eqx.nn.ConvTranspose2d(in_, out, 3, groups=g, key=jax.random.key(1))
+    torch.manual_seed(2)
+    own_torch = nn.ConvTranspose2d(in_, out, 3, groups=g)
+    ours_torch = nn.ConvTranspose2d(in_, out, 3, groups=g)
+    ui.presets.torch.apply(ours_torch, seed=0)
+    pairs = [(ours_eqx.weight, own_eqx.weight), (ours_eqx.bias, own_eqx.bias),
+             (ours_torch.weight, own_torch.weight.detach()), (ours_torch.bias, cast(Any, own_torch.bias).detach())]
+    for i, (ours, own) in enumerate(pairs):  # two-sample KS: a false failure once in 10**6 runs per pair
+        assert stats.ks_2samp(cast(Any, ours).detach().numpy().ravel(), np.ravel(cast(Any, own)))[1] > 1e-6, i

@@ -206,7 +206,7 @@ def check_portable_layouts(plan: Any, report: Any) -> None:
     stored one. A spec that lowers in one and not in the other is refused here, naming the rule and the parameter,
     instead of when the loop reaches it, after other parameters were written. Each (rule, tensor) is lowered once,
     as in ``resolve``."""
-    from .layout import TensorInfo, get_layout
+    from .layout import TensorInfo, drawn_shape, get_layout
     from .plan import _refused  # pyright: ignore[reportPrivateUsage]
     from .reference import drawn_in
     done: set[tuple[Any, ...]] = set()
@@ -226,6 +226,7 @@ def check_portable_layouts(plan: Any, report: Any) -> None:
             continue
         drawn = tuple(shape[k] for k in perm)
         try:
+            drawn = drawn_shape(get_layout(layout), where, shape, perm)
             for layer in range(math.prod(p.layers)) if depth and rule.per_layer(p) else (None,):
                 info = rule.info(p, layer)
                 lowered = e.spec.lower(TensorInfo.make(drawn, where, info.layer_fans, info.padding_idx, info.depth))

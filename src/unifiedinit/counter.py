@@ -729,20 +729,22 @@ def values(base: Any, arith: Arith, spec: Any, shape: Sequence[int], *, layout: 
         >>> bool((x == portable(ui.XavierUniform(), (3, 5), layout="keras", seed=4, key="fc", stream="counter")).all())
         True
     """
-    from .layout import TensorInfo, get_layout
+    from .layout import TensorInfo, drawn_back, drawn_shape, get_layout
     from .reference import drawn_block, drawn_in, numpy_dtype
     target = get_layout(layout)
     info = TensorInfo.make(shape, target, layer_fans)
     where, moved, flips = drawn_in(target, len(info.shape), spec)  # as the chunks stream: in torch's layout
     perm = moved or tuple(range(len(info.shape)))
-    drawn = tuple(info.shape[p] for p in perm)
+    drawn = drawn_shape(target, where, info.shape, perm)
     draw = spec.lower(TensorInfo.make(drawn, where, info.layer_fans, padding_idx, depth))
     v.representable(draw, numpy_dtype(dtype_name, integers=draw.deterministic).name)
-    x = draw_block(base, arith, draw, drawn, None if block is None else drawn_block(block, perm, flips, drawn),
-                   key, dtype)
-    if flips:
-        x = base.flip(x, flips)
-    return x if moved is None else base.permute(x, tuple(sorted(range(len(perm)), key=perm.__getitem__)))
+    grouped = target.groups > 1 and moved is not None  # a block of it is no block of the drawn tensor: cut
+    x = draw_block(base, arith, draw, drawn, None if block is None or grouped else
+                   drawn_block(block, perm, flips, drawn), key, dtype)
+    if moved is None:
+        return x
+    x = drawn_back(x, target, where, drawn, perm, flips, base.reshape, base.permute, base.flip)
+    return x[tuple(slice(a, b) for a, b in block)] if grouped and block is not None else x
 
 
 def signature_values(signature: tuple[Any, ...], index: Any, base: Any, arith: Arith, dtype: Any,

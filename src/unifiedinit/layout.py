@@ -87,12 +87,18 @@ class Layout(Record):
             (batch x inputs, features), then reshaped): ``Orthogonal`` makes that matrix orthogonal. The output axes
             must then be consecutive. False (default): its matrix is the last output axis against all the other
             axes, torch's, Keras's and JAX's own rule.
+        groups: the layer's groups where this storage holds them on its output axis, (out, in/g, *k): g blocks of
+            out/g outputs, each reading its own in/g inputs, while the canonical layout holds them on its input
+            axis, torch ConvTranspose's (in, out/g, *k) (Equinox's grouped ``ConvTranspose``): values move group
+            by group, so that they compute the canonical layer's function. An integer >= 1 (default 1: none);
+            above 1 the layout and its canonical must each name one output axis and one input axis.
 
     Raises:
         TypeError: a field of the wrong kind: ``name``, ``framework`` or ``canonical`` not a string (``canonical``
-            may be None), axes that are neither an integer nor a sequence of integers, ``min_ndim`` not an integer,
-            ``flip`` or ``grouped`` not True or False.
-        ValueError: an empty ``name`` or ``canonical``, a negative ``min_ndim``; when fans are computed, a tensor
+            may be None), axes that are neither an integer nor a sequence of integers, ``min_ndim`` or ``groups``
+            not an integer, ``flip`` or ``grouped`` not True or False.
+        ValueError: an empty ``name`` or ``canonical``, a negative ``min_ndim``, ``groups`` under 1, or above 1
+            with other than one output and one input axis; when fans are computed, a tensor
             under ``min_ndim`` dimensions, an axis the tensor does not have (each must lie in [-ndim, ndim)), axes
             that overlap on it, or fans past 2**63 - 1.
 
@@ -118,6 +124,9 @@ class Layout(Record):
     #: the layer's matrix is all its input axes against all its output axes (Flax's DenseGeneral), not the last
     #: output axis against the rest: what Orthogonal makes orthogonal
     grouped: bool = False
+    #: the layer's groups, held on the output axis here and on the input axis in the canonical layout (Equinox's
+    #: grouped ConvTranspose against torch's): values move group by group; 1: none
+    groups: int = 1
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -140,6 +149,10 @@ class Layout(Record):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{owner}: parameter {name!r} must be True or False, got "
                                 f"{v.shown(getattr(self, name))}")
+        object.__setattr__(self, "groups", v.integer(owner, "groups", self.groups, minimum=1))
+        if self.groups > 1 and (len(self.out_axes) != 1 or len(self.in_axes) != 1):
+            raise ValueError(f"{owner}: parameter 'groups' ({self.groups}) needs one output axis and one input axis, "
+                             f"got out_axes={self.out_axes}, in_axes={self.in_axes}")
 
     def resolve(self, ndim: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
         """(out axes, in axes, receptive-field axes) as non-negative indices for a tensor of ``ndim`` dims
@@ -234,6 +247,57 @@ def _fans_of(layout: Layout | str, shape: tuple[int, ...]) -> tuple[int, int]:
     return found
 
 
+def drawn_shape(target: Layout, canonical: Layout, shape: Sequence[int], perm: Sequence[int]) -> tuple[int, ...]:
+    """The shape the values of a tensor of ``shape`` stored in ``target`` are drawn in, in ``canonical`` (its
+    canonical layout; ``perm``: ``permutation(target, canonical, ndim)``): ``shape`` permuted, and for a grouped
+    ``target`` (``Layout.groups``) its groups moved from the output axis to the input axis, as torch stores them
+    (Equinox's ConvTranspose (out, in/g, *k) is drawn as torch's (in, out/g, *k)).
+
+    Raises:
+        ValueError: the output axis of a grouped ``target`` is not a multiple of its groups."""
+    drawn = [int(shape[p]) for p in perm]
+    if target.groups > 1 and canonical != target:  # drawn as stored (a storage-order spec): as it is
+        (out,), (inp,), _ = canonical.resolve(len(drawn))
+        if drawn[out] % target.groups:
+            raise ValueError(f"layout {target.name!r}: a tensor of shape {v.shown(tuple(shape), 80)} has "
+                             f"{drawn[out]} outputs, not a multiple of its {target.groups} groups")
+        drawn[out], drawn[inp] = drawn[out] // target.groups, drawn[inp] * target.groups
+    return tuple(drawn)
+
+
+def regroup(x: Any, shape: Sequence[int], groups: int, source: int, dest: int, reshape: Any, permute: Any) -> Any:
+    """``x`` (of ``shape``) whose axis ``source`` holds ``groups`` groups, outermost, with them held on axis
+    ``dest`` instead (outermost there; axis ``source`` keeping one group's part): the values of a grouped layer
+    moved between a storage that holds its groups on the input axis (torch's ConvTranspose (in, out/g, *k)) and
+    one that holds them on the output axis (Equinox's (out, in/g, *k)), both already in one axis order.
+    ``reshape(x, shape)`` and ``permute(x, axes)`` are the array library's (NumPy's, a backend's ops), so the
+    portable streams regroup on any device."""
+    dims = tuple(int(d) for d in shape)
+    if dims[source] % groups:
+        raise ValueError(f"cannot move the values of a layer of {groups} groups group by group: axis {source} of "
+                         f"shape {dims} holds {dims[source]} entries, not a multiple of {groups}")
+    split = dims[:source] + (groups, dims[source] // groups) + dims[source + 1:]
+    axes = [a for a in range(len(split)) if a != source]
+    axes.insert(axes.index(dest if dest < source else dest + 1), source)
+    final = list(dims)
+    final[source], final[dest] = final[source] // groups, final[dest] * groups
+    return reshape(permute(reshape(x, split), tuple(axes)), tuple(final))
+
+
+def drawn_back(x: Any, target: Layout, canonical: Layout, drawn: Sequence[int], perm: Sequence[int],
+               flips: Sequence[int], reshape: Any, permute: Any, flip: Any) -> Any:
+    """Values ``x`` drawn in ``canonical`` (of shape ``drawn``: ``drawn_shape``) moved to ``target``'s storage:
+    reversed along ``flips`` (``reversed_axes``), regrouped for a grouped ``target`` (``Layout.groups``:
+    ``regroup``), then put in ``target``'s axis order (``perm``: ``permutation(target, canonical, ndim)``).
+    ``reshape``, ``permute`` and ``flip`` are the array library's."""
+    if flips:
+        x = flip(x, tuple(flips))
+    if target.groups > 1:
+        (out,), (inp,), _ = canonical.resolve(len(drawn))
+        x = regroup(x, drawn, target.groups, inp, out, reshape, permute)
+    return permute(x, tuple(sorted(range(len(perm)), key=list(perm).__getitem__)))
+
+
 def _L(name: str, out_axes: Sequence[int], in_axes: Sequence[int], framework: str = "",
        canonical: str | None = None, flip: bool = False, grouped: bool = False) -> Layout:
     return Layout(name, tuple(out_axes), tuple(in_axes), framework=framework, canonical=canonical, flip=flip,
@@ -267,7 +331,9 @@ def move(a: "np.ndarray", src: LayoutLike, dst: LayoutLike) -> "np.ndarray":
     """The weights of the NumPy array ``a`` stored in layout ``src``, stored in ``dst``: ``permutation``'s axes
     order, then reversed along the receptive field where one layout flips its kernel against the other
     (``Layout.flip``: a Flax ``ConvTranspose`` kernel is a torch ``ConvTranspose`` weight's, reversed in space).
-    An array under two axes is returned as it is.
+    Between a grouped layout (``Layout.groups``: Equinox's grouped ConvTranspose) and any other, the values go
+    through the grouped one's canonical layout, group by group (``regroup``). An array under two axes is returned
+    as it is.
 
     Examples:
         >>> import numpy as np
@@ -280,6 +346,19 @@ def move(a: "np.ndarray", src: LayoutLike, dst: LayoutLike) -> "np.ndarray":
     src, dst = get_layout(src), get_layout(dst)
     if a.ndim < 2:
         return a
+    if src.groups != dst.groups:  # through the grouped one's canonical layout, group by group
+        grouped = src if src.groups > 1 else dst
+        canonical = canonical_layout(grouped)
+        if grouped is src:  # to the canonical layout: the inverse of drawn_back
+            perm = permutation(src, canonical, a.ndim)
+            (out,), (inp,), _ = canonical.resolve(a.ndim)
+            x = regroup(np.transpose(a, perm), tuple(a.shape[p] for p in perm), src.groups, out, inp, np.reshape,
+                        np.transpose)
+            flips = reversed_axes(src, canonical, a.ndim)
+            return move(np.flip(x, flips) if flips else x, canonical, dst)
+        x = move(a, src, canonical)
+        return drawn_back(x, dst, canonical, x.shape, permutation(dst, canonical, a.ndim),
+                          reversed_axes(dst, canonical, a.ndim), np.reshape, np.transpose, np.flip)
     moved = np.transpose(a, permutation(src, dst, a.ndim))
     flips = reversed_axes(src, dst, a.ndim)
     return np.flip(moved, flips) if flips else moved

@@ -69,7 +69,7 @@ torch = _quiet(_norms(
     # nn.Bilinear (out, in1, in2): weight and bias U(+-1/sqrt(in1)), the layer's fans as its reset reads them
     .rule(KaimingUniform(a=math.sqrt(5)), kind="dense", role="weight", framework_layer="Bilinear", fans="layer")
     # ConvTranspose*: torch's fan_in of the (in, out/g, *k) weight is (out/g) x RF, the layer's fan_out
-    .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role=("weight", "bias"))
+    .rule(VarianceScaling(1 / 3, "fan_out", "uniform"), kind="conv_transpose", role=("weight", "bias"), fans="layer")
     # nn.Embedding: N(0, 1), its padding_idx row zero (a layer without one: N(0, 1) everywhere)
     .rule(Rows(Normal(0.0, 1.0)), kind="embedding", role="embedding")
     .rule(Constant(0.25), kind="prelu", role="slope")                                  # nn.PReLU(init=0.25)

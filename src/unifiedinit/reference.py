@@ -494,7 +494,13 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
                            padding_idx=padding_idx, depth=depth, out=out)
         return _sample_block(spec, info.shape, block, layout=target, seed=seed, dtype=dtype, key=key,
                              layer_fans=layer_fans, padding_idx=padding_idx, depth=depth, out=out)
-    canonical_shape = tuple(info.shape[p] for p in perm)
+    from .layout import drawn_back, drawn_shape
+    canonical_shape = drawn_shape(target, canonical, info.shape, perm)
+    if target.groups > 1 and block is not None:  # a block of a grouped tensor is no block of the drawn one: cut
+        whole = portable(spec, info.shape, layout=target, seed=seed, key=key, dtype=dtype, layer_fans=layer_fans,
+                         padding_idx=padding_idx, depth=depth)
+        return _into(out, whole[tuple(slice(a, b) for a, b in block)]) if out is not None else \
+            np.ascontiguousarray(whole[tuple(slice(a, b) for a, b in block)])
     if block is None:
         x = sample(spec, canonical_shape, layout=canonical, seed=seed, dtype=dtype, key=key,
                    layer_fans=info.layer_fans, padding_idx=padding_idx, depth=depth)
@@ -502,7 +508,7 @@ def portable(spec: Spec, shape: Sequence[int], *, layout: LayoutLike = "torch", 
         x = _sample_block(spec, canonical_shape, drawn_block(block, perm, flips, canonical_shape), layout=canonical,
                           seed=seed, dtype=dtype, key=key, layer_fans=info.layer_fans, padding_idx=padding_idx,
                           depth=depth)
-    moved = np.transpose(np.flip(x, flips) if flips else x, np.argsort(perm))
+    moved = drawn_back(x, target, canonical, canonical_shape, perm, flips, np.reshape, np.transpose, np.flip)
     return np.ascontiguousarray(moved) if out is None else _into(out, moved)
 
 

@@ -154,8 +154,8 @@ class EquinoxInitializer:
                     "init(m, key) if isinstance(m, eqx.nn.Linear) else m, model, is_leaf=lambda m: isinstance(m, "
                     "eqx.nn.Linear)), or apply a plan: ui.Plan().rule(spec, kind='dense').apply(model, seed=0)")
             return obj
-        from .model import _stack_of
-        where: Any = self.layout or layout
+        from .model import _grouped, _layer_fans, _stack_of
+        where: Any = self.layout or _grouped(layout, obj)
         wkey, bkey = jax.random.split(key)
         bias_spec = self.bias
         bias: Any = cast(Any, getattr(obj, "bias", None) if bias_spec is not None else None)
@@ -166,7 +166,7 @@ class EquinoxInitializer:
         if self.portable is not None and (stacked or drawn_bias):
             self._refuse_portable(self.portable, obj, f"stacks {weight.shape[0]} layers (eqx.filter_vmap)"
                                   if stacked else "has its bias drawn too, which would repeat the weight's values")
-        fans = TensorInfo.make(tuple(weight.shape[len(stacked):]), where).fans \
+        fans = _layer_fans(obj, weight.shape[len(stacked):], where) \
             if bias is not None and bias_spec is not None and bias_spec.fan_based else None
         bias_stacked = _stack_of(obj, "bias", cast(Any, bias).shape) if drawn_bias else ()
         if drawn_bias:  # checked before anything is drawn
@@ -192,7 +192,7 @@ class EquinoxInitializer:
         ``get`` reads it): its bias from ``bias`` with the fans its class declares (``in_features``,
         ``out_channels``...), as a plan draws it; the placeholder is kept. No ``bias`` spec, or no bias: the
         layer as it is."""
-        from .model import _declared_weight, _stack_of
+        from .model import _declared_weight, _layer_fans, _stack_of
         bias: Any = getattr(obj, "bias", None)
         if self.bias is None or not eqx.is_array(bias):
             return obj
@@ -205,7 +205,7 @@ class EquinoxInitializer:
         stacked = _stack_of(obj, "bias", bias.shape)
         if self.portable is not None and stacked:
             self._refuse_portable(self.portable, obj, f"stacks {bias.shape[0]} layers (eqx.filter_vmap)")
-        fans = TensorInfo.make(declared, where).fans if self.bias.fan_based else None
+        fans = _layer_fans(obj, declared, where) if self.bias.fan_based else None
         lower(tuple(bias.shape[len(stacked):]), bias.dtype, self.bias, "torch", fans)  # checked before the draw
         new_bias = self._values(self.bias, bias, jax.random.split(key)[1], "torch", fans, stacked)
         return eqx.tree_at(_bias_of, obj, new_bias)

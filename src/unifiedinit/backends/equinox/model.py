@@ -22,7 +22,7 @@ import jax.numpy as jnp
 from jax.sharding import NamedSharding, PartitionSpec, SingleDeviceSharding
 
 from ..._validate import jax_key
-from ...layout import Layout, TensorInfo, register_layout
+from ...layout import LAYOUTS, Layout, TensorInfo, register_layout
 from ...params import (Param, Select, Stack, framework_bases, innermost_stack, looks_like_norm, tie,
                        registered_layer, stacked_axes, stacked_norm)
 from ..flax.ops import check_mesh, concrete, is_sequence, no_mesh, spread
@@ -31,6 +31,22 @@ from .ops import JaxTarget
 #: an Equinox ConvTranspose weight (out, in/g, *k): its portable values are a torch ConvTranspose's, moved
 register_layout(Layout("equinox_conv_transpose", (0,), (1,), framework="equinox", canonical="torch_conv_transpose",
                        flip=True))
+
+
+def _grouped(layout: str, module: Any) -> str:
+    """``layout``, or for a grouped ``ConvTranspose*`` in its own layout the layout of its groups
+    ("equinox_conv_transpose_g4", registered once per count): its (out, in/g, *k) weight holds the groups on the
+    output axis where torch's (in, out/g, *k) holds them on the input axis, so values move to and from torch's
+    group by group and compute torch's function (``Layout.groups``)."""
+    groups: int = getattr(module, "groups", 1)
+    if layout != "equinox_conv_transpose" or not isinstance(module, _NN.ConvTranspose) or groups <= 1:
+        return layout
+    name = f"equinox_conv_transpose_g{groups}"
+    if name not in LAYOUTS:
+        register_layout(Layout(name, (0,), (1,), framework="equinox", canonical="torch_conv_transpose", flip=True,
+                               groups=groups))
+    return name
+
 
 _NN = eqx.nn
 #: class -> (kind, the layout of its weight)
@@ -287,6 +303,20 @@ def _stack_of(module: Any, name: str, shape: Sequence[int], lead: tuple[int, ...
     return stacked_axes(tuple(shape), expected) if expected is not None else lead
 
 
+def _layer_fans(module: Any, weight: Sequence[int], layout: Any) -> tuple[int, int]:
+    """The (fan_in, fan_out) of one layer whose weight (one layer's) has shape ``weight`` in ``layout``: the
+    weight's own fans, except a grouped ``ConvTranspose*``'s in its own layout: its (out, in/g, *k) weight gives
+    fan_in (in/g) x RF (Equinox's own bound) but out x RF, where each input reaches (out/g) x RF outputs, the
+    fan_out torch's ConvTranspose reads off its (in, out/g, *k) weight (torch's own fan_in, its bound): so
+    ``presets.torch`` draws an Equinox port's bias as torch does, ``presets.equinox`` as Equinox does."""
+    fan_in, fan_out = TensorInfo.make(tuple(weight), layout).fans
+    groups: int = getattr(module, "groups", 1)
+    own = ("equinox_conv_transpose", _grouped("equinox_conv_transpose", module))  # the layer's own, by name
+    if isinstance(module, _NN.ConvTranspose) and groups > 1 and getattr(layout, "name", layout) in own:
+        return fan_in, fan_out // groups
+    return fan_in, fan_out
+
+
 def _declared_weight(module: Any) -> tuple[int, ...] | None:
     """The shape of one layer's weight from what a ``Linear``, ``Conv*`` or ``ConvTranspose*`` declares, for a
     layer whose weight is no array here (``eqx.nn.Shared`` puts a placeholder where a tied weight was): its bias
@@ -469,9 +499,9 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
                 w = _declared_weight(module) if weight is None else \
                     tuple(d for i, d in enumerate(weight.shape) if i not in _stack_of(module, main, weight.shape))
                 if w is not None and len(w) >= 2 and all(w):
-                    layer_fans = TensorInfo.make(w, layout).fans
+                    layer_fans = _layer_fans(module, w, layout)
             own_layout = (info.layouts.get(name) if info is not None else None) or \
-                (layout if role in ("weight", "embedding") else "torch")
+                (_grouped(layout, module) if role in ("weight", "embedding") else "torch")
             found.append((Param(path="/".join(map(str, path + (name,))), kind=kind, role=role, shape=shape,
                                 layout=own_layout, layer_fans=layer_fans, layer=type(module).__name__, bases=bases,
                                 dtype=jnp.dtype(x.dtype).name, stacked=stacked if len(one) else (), key_parts=key,

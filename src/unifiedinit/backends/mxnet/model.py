@@ -188,6 +188,9 @@ def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: A
     elif weight is not None and len(weight_shape := shape if weight is param else _shape(weight)) >= 2:
         if all(d > 0 for d in weight_shape):
             layer_fans = TensorInfo.make(weight_shape, layout).fans
+            groups = int(getattr(block, "_kwargs", {}).get("num_group", 1)) if kind == "conv_transpose" else 1
+            if groups > 1:  # its (in, out/g, *k) weight: each output sees (in/g) x RF inputs, as torch's walk says
+                layer_fans = (layer_fans[0] // groups, layer_fans[1])
         else:  # the layer's fans are not known yet either: the bias waits for them too
             known = False
     # a kernel in its layer's layout: a convolutional cell's h2h one as its i2h one (channels last under NHWC), a

@@ -211,7 +211,12 @@ def _layer_fans(module: nn.Module, kind: str, layout: str, weight: Any = None, m
     shape = tuple(weight.shape)
     if isinstance(module, nn.Bilinear) and len(shape) == 3:  # as its reset_parameters reads them: (in1, out)
         return (shape[1], shape[0]) if 0 not in shape else None
-    return _fans_of(layout, shape) if len(shape) >= 2 and 0 not in shape else None
+    fans = _fans_of(layout, shape) if len(shape) >= 2 and 0 not in shape else None
+    groups = getattr(module, "groups", 1)
+    if fans is not None and groups > 1 and isinstance(module, nn.modules.conv._ConvTransposeNd) and \
+            layout == "torch_conv_transpose":  # each output sees (in/g) x RF inputs: Equinox's own fan_in
+        return (fans[0] // groups, fans[1])
+    return fans
 
 
 def _declared_shape(module: nn.Module) -> tuple[int, ...] | None:
