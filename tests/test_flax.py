@@ -1469,21 +1469,24 @@ def test_a_linen_module_shared_at_the_end_of_a_chain_70_deep_takes_the_rules_for
         assert leaf in {a for p in ui.inspect(Root(), **options).params for a in p.aliases}, sorted(options)
 
 
+class _Conv8(nn.Module):
+    """A 3 x 3 conv of 8 features as an nn.scan body (carry, nothing out)."""
+    @nn.compact
+    def __call__(self, x: Any, _: Any) -> Any:
+        return nn.Conv(8, (3, 3))(x), None
+
+
 def test_a_bare_tree_names_the_flax_layers_whose_kernel_rank_cannot_tell_one_layer_from_a_stack():
     """In a bare tree a DenseGeneral((4, 16))'s (64, 4, 16) kernel and an nn.scan'd Conv_0's (3, 3, 3, 32, 32)
     kernel (bias (3, 32)) were read as one layer's (half Flax's std, a 3-D conv) without a word, where the module
     read without inputs= names them: now the bare tree's warning names them too; a Conv of a one-axis bias is
     one layer and is not named."""
-    class Block(nn.Module):
-        @nn.compact
-        def __call__(self, x, _):
-            return nn.Conv(8, (3, 3))(x), None
-
     class Model(nn.Module):
         @nn.compact
         def __call__(self, x):
             x = nn.Conv(8, (1, 1))(x)
-            x = nn.scan(Block, variable_axes={"params": 0}, split_rngs={"params": True}, length=3)(name="s")(x, None)[0]
+            scan = nn.scan(_Conv8, variable_axes={"params": 0}, split_rngs={"params": True}, length=3)
+            x = scan(name="s")(x, None)[0]
             return nn.DenseGeneral((4, 16), axis=(-3, -2, -1))(x)
 
     tree = jax.eval_shape(Model().init, jax.random.key(0), jnp.ones((1, 4, 4, 3)))
@@ -1621,15 +1624,11 @@ def test_a_to_nnx_bridges_stacked_linen_conv_is_named_as_guessed_as_in_a_bare_tr
     # nnx.bridge.ToNNX holds a linen model's variables in plain dicts, read by names as a bare tree is: an nn.scan'd
     # Conv_0's (3, 3, 3, 8, 8) kernel (bias (3, 8)) was read as one 3-D conv, fan_in 3 x 9 x 8 (Flax's own std
     # sqrt(3) times ours) without the word the bare tree's walk says; a Conv of a one-axis bias is not named
-    class Block(nn.Module):
-        @nn.compact
-        def __call__(self, x, _):
-            return nn.Conv(8, (3, 3))(x), None
-
     class Model(nn.Module):
         @nn.compact
         def __call__(self, x):
-            x = nn.scan(Block, variable_axes={"params": 0}, split_rngs={"params": True}, length=3)(name="s")(x, None)[0]
+            scan = nn.scan(_Conv8, variable_axes={"params": 0}, split_rngs={"params": True}, length=3)
+            x = scan(name="s")(x, None)[0]
             return nn.Dense(4)(nn.Conv(8, (1, 1))(x))
 
     bridged = nnx.bridge.ToNNX(Model(), rngs=nnx.Rngs(0))
