@@ -86,3 +86,37 @@ def test_layout_groups_refused_by_name():
         ui.Layout("two_outs", (0, 1), (2,), groups=2)
     with pytest.raises(ValueError, match="groups"):
         ui.Layout("no_groups", (0,), (1,), groups=0)
+
+
+def test_an_arrays_own_equinox_storage_is_written_as_it_is_on_a_grouped_conv_transpose():
+    # FromArray(w, layout="equinox_conv_transpose") of an Equinox grouped ConvTranspose's own weight is that
+    # weight, natively and in both portable streams (after the grouped layouts landed it was regrouped as if it
+    # were ungrouped and refused); torch's storage is moved group by group (the same function)
+    torch = pytest.importorskip("torch")
+    import unifiedinit.backends.equinox  # noqa: F401  (registers Equinox's layouts)
+    given = np.asarray(eqx.nn.ConvTranspose2d(4, 6, 3, groups=2, use_bias=False, key=jax.random.key(1)).weight)
+    layer = eqx.nn.ConvTranspose2d(4, 6, 3, groups=2, use_bias=False, key=jax.random.key(0))
+    twin = torch.nn.ConvTranspose2d(4, 6, 3, groups=2, bias=False)
+    x = np.random.default_rng(0).normal(size=(4, 5, 5)).astype(np.float32)
+    for portable in (False, True, "counter"):
+        plan = ui.Plan().rule(ui.FromArray(given, layout="equinox_conv_transpose"), role="weight")
+        new, _ = plan.apply(layer, seed=0, portable=portable)
+        np.testing.assert_array_equal(np.asarray(new.weight), given)
+        plan = ui.Plan().rule(ui.FromArray(twin.weight.detach().numpy(), layout="torch_conv_transpose"), role="weight")
+        new, _ = plan.apply(layer, seed=0, portable=portable)
+        np.testing.assert_allclose(np.asarray(new(x)), twin(torch.tensor(x[None]))[0].detach().numpy(), atol=1e-5)
+
+
+def test_a_grouped_equinox_layout_is_known_by_name_before_any_layer_is_walked():
+    # "equinox_conv_transpose_g3" (the layout a walk reports for a 3-group ConvTranspose) resolves by its name, so a
+    # saved plan naming it loads in a fresh process; a suffix on a layout of no other canonical one is refused
+    code = ("import unifiedinit as ui, unifiedinit.backends.equinox; "
+            "layout = ui.get_layout('equinox_conv_transpose_g3'); assert layout.groups == 3, layout; "
+            "plan = ui.Plan().rule(ui.Zeros(), layout='equinox_conv_transpose_g3'); "
+            "assert ui.Plan.from_dict(plan.to_dict()) == plan\n"
+            "try:\n    ui.get_layout('torch_g2')\nexcept ValueError:\n    pass\n"
+            "else:\n    raise AssertionError('torch_g2')")
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]

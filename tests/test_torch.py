@@ -1873,3 +1873,20 @@ def test_grouped_conv_transpose_layer_fans_give_equinox_its_own_bound_and_torch_
              (ours_torch.weight, own_torch.weight.detach()), (ours_torch.bias, cast(Any, own_torch.bias).detach())]
     for i, (ours, own) in enumerate(pairs):  # two-sample KS: a false failure once in 10**6 runs per pair
         assert stats.ks_2samp(cast(Any, ours).detach().numpy().ravel(), np.ravel(cast(Any, own)))[1] > 1e-6, i
+
+
+def test_a_parametrized_grouped_conv_transpose_has_the_plain_layers_fans() -> None:
+    """A user parametrization on a grouped ConvTranspose2d took the layer's fans from its declared shape, without the
+    groups divided out: its bias got fan_in in x RF = 36 where the plain layer's (and Equinox's) is (in/g) x RF = 18."""
+    from torch.nn.utils import parametrize
+
+    class Double(nn.Module):
+        def forward(self, x: Any) -> Any:
+            return 2 * x
+
+    plain = nn.ConvTranspose2d(4, 6, 3, groups=2)
+    dressed = nn.ConvTranspose2d(4, 6, 3, groups=2)
+    parametrize.register_parametrization(dressed, "weight", Double())
+    fans = {p.path: p.layer_fans for p in ui.inspect(plain).params}
+    assert fans["bias"] == (18, 27)
+    assert {p.path: p.layer_fans for p in ui.inspect(dressed).params}["bias"] == fans["bias"]

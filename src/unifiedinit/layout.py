@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
+import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no runtime import of typing
@@ -298,6 +299,12 @@ def drawn_back(x: Any, target: Layout, canonical: Layout, drawn: Sequence[int], 
     return permute(x, tuple(sorted(range(len(perm)), key=list(perm).__getitem__)))
 
 
+def same_storage(a: Layout, b: Layout) -> bool:
+    """Whether ``a`` and ``b`` store a tensor alike but for their names and groups (``equinox_conv_transpose`` and
+    ``equinox_conv_transpose_g2``): a tensor given in one is in the other, with the groups of the layer it is."""
+    return a._replace(name=b.name, groups=b.groups) == b
+
+
 def _L(name: str, out_axes: Sequence[int], in_axes: Sequence[int], framework: str = "",
        canonical: str | None = None, flip: bool = False, grouped: bool = False) -> Layout:
     return Layout(name, tuple(out_axes), tuple(in_axes), framework=framework, canonical=canonical, flip=flip,
@@ -344,7 +351,7 @@ def move(a: "np.ndarray", src: LayoutLike, dst: LayoutLike) -> "np.ndarray":
     """
     import numpy as np
     src, dst = get_layout(src), get_layout(dst)
-    if a.ndim < 2:
+    if a.ndim < 2 or (src.groups != dst.groups and same_storage(src, dst)):  # one storage, the tensor's own groups
         return a
     if src.groups != dst.groups:  # through the grouped one's canonical layout, group by group
         grouped = src if src.groups > 1 else dst
@@ -476,7 +483,9 @@ def get_layout(layout: LayoutLike) -> Layout:
         layout: a registered layout name (``ui.LAYOUTS``: "torch", "keras", "flax_conv_transpose", ...) or a Layout.
 
     Returns:
-        The registered ``Layout`` of that name, or ``layout`` itself.
+        The registered ``Layout`` of that name, or ``layout`` itself. A registered name followed by ``_g<k>``
+        (k > 1) is that layout holding a grouped layer's k groups on its output axis (``Layout.groups``; the
+        registered layout must have a canonical layout other than itself): ``"equinox_conv_transpose_g4"``.
 
     Raises:
         ValueError: an unknown name, or a value that is neither a name nor a Layout; the message lists the
@@ -492,6 +501,11 @@ def get_layout(layout: LayoutLike) -> Layout:
         return layout
     if isinstance(layout, str) and layout in LAYOUTS:
         return LAYOUTS[layout]
+    grouped = re.fullmatch(r"(.+)_g([1-9][0-9]*)", layout) if isinstance(layout, str) else None
+    base = LAYOUTS.get(grouped[1]) if grouped is not None else None
+    if grouped is not None and base is not None and base.groups == 1 and int(grouped[2]) > 1 and \
+            canonical_layout(base) != base:  # "equinox_conv_transpose_g4": the registered layout with its groups
+        return register_layout(base._replace(name=layout, groups=int(grouped[2])))
     raise ValueError(f"parameter 'layout' must be a Layout or one of {', '.join(map(repr, LAYOUTS))}; got {layout!r}")
 
 

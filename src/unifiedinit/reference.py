@@ -22,7 +22,7 @@ from . import _validate as v
 from . import draws as D
 from .layout import Layout, LayoutLike, TensorInfo
 from .counter import STREAMS
-from .specs import Spec
+from .specs import FromArray, Spec
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
 INTEGER_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
@@ -520,10 +520,12 @@ def drawn_in(target: Layout, ndim: int, spec: Any = None) -> tuple[Layout, tuple
     axes, or a ``spec`` whose values follow the storage order: ``Spec.storage_order``, such as ``S4DReal`` or a
     ``FromArray`` with layout=None, or a ``Rows`` or ``Blocks`` holding one). Both portable streams move values the
     same way."""
-    from .layout import permutation, reversed_axes
+    from .layout import get_layout, permutation, reversed_axes, same_storage
     canonical = canonical_layout(target)
-    if canonical == target or ndim < 2 or getattr(spec, "storage_order", False):
-        return target, None, ()
+    given = spec.layout if isinstance(spec, FromArray) else None
+    if canonical == target or ndim < 2 or getattr(spec, "storage_order", False) or \
+            (given is not None and target.groups > 1 and same_storage(get_layout(given), target)):
+        return target, None, ()  # (an array given in the grouped tensor's own storage is written as it is)
     return canonical, permutation(target, canonical, ndim), reversed_axes(target, canonical, ndim)
 
 

@@ -188,7 +188,17 @@ def _layer_fans(module: nn.Module, kind: str, layout: str, weight: Any = None, m
                 ) -> tuple[int, int] | None:
     """The layer fans of ``module``'s tensors: its weight's (``weight``: the tensor holding a computed weight's
     values, ``_computed``; else the parameter named ``main``, a registered layer's ``LayerInfo.main``), a
-    recurrent layer's (hidden, hidden)."""
+    recurrent layer's (hidden, hidden); a grouped transposed convolution's outputs each see (in/g) x RF inputs
+    (Equinox's own fan_in), where its (in, out/g, *k) weight counts all."""
+    fans = _weight_fans(module, kind, layout, weight, main)
+    groups = getattr(module, "groups", 1)
+    if fans is not None and groups > 1 and isinstance(module, nn.modules.conv._ConvTransposeNd) and \
+            layout == "torch_conv_transpose":
+        return (fans[0] // groups, fans[1])
+    return fans
+
+
+def _weight_fans(module: nn.Module, kind: str, layout: str, weight: Any, main: str) -> tuple[int, int] | None:
     if kind == "recurrent":
         hidden = int(module.hidden_size)  # type: ignore[arg-type]
         return (hidden, hidden)
@@ -211,12 +221,7 @@ def _layer_fans(module: nn.Module, kind: str, layout: str, weight: Any = None, m
     shape = tuple(weight.shape)
     if isinstance(module, nn.Bilinear) and len(shape) == 3:  # as its reset_parameters reads them: (in1, out)
         return (shape[1], shape[0]) if 0 not in shape else None
-    fans = _fans_of(layout, shape) if len(shape) >= 2 and 0 not in shape else None
-    groups = getattr(module, "groups", 1)
-    if fans is not None and groups > 1 and isinstance(module, nn.modules.conv._ConvTransposeNd) and \
-            layout == "torch_conv_transpose":  # each output sees (in/g) x RF inputs: Equinox's own fan_in
-        return (fans[0] // groups, fans[1])
-    return fans
+    return _fans_of(layout, shape) if len(shape) >= 2 and 0 not in shape else None
 
 
 def _declared_shape(module: nn.Module) -> tuple[int, ...] | None:
