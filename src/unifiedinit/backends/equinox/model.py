@@ -22,7 +22,7 @@ import jax.numpy as jnp
 from jax.sharding import NamedSharding, PartitionSpec, SingleDeviceSharding
 
 from ..._validate import jax_key
-from ...layout import LAYOUTS, Layout, TensorInfo, register_layout
+from ...layout import Layout, TensorInfo, get_layout, register_layout
 from ...params import (Param, Select, Stack, framework_bases, innermost_stack, looks_like_norm, tie,
                        registered_layer, stacked_axes, stacked_norm)
 from ..flax.ops import check_mesh, concrete, is_sequence, no_mesh, spread
@@ -35,17 +35,13 @@ register_layout(Layout("equinox_conv_transpose", (0,), (1,), framework="equinox"
 
 def _grouped(layout: str, module: Any) -> str:
     """``layout``, or for a grouped ``ConvTranspose*`` in its own layout the layout of its groups
-    ("equinox_conv_transpose_g4", registered once per count): its (out, in/g, *k) weight holds the groups on the
-    output axis where torch's (in, out/g, *k) holds them on the input axis, so values move to and from torch's
-    group by group and compute torch's function (``Layout.groups``)."""
+    ("equinox_conv_transpose_g4", which ``get_layout`` registers on first use): its (out, in/g, *k) weight holds
+    the groups on the output axis where torch's (in, out/g, *k) holds them on the input axis, so values move to and
+    from torch's group by group and compute torch's function (``Layout.groups``)."""
     groups: int = getattr(module, "groups", 1)
     if layout != "equinox_conv_transpose" or not isinstance(module, _NN.ConvTranspose) or groups <= 1:
         return layout
-    name = f"equinox_conv_transpose_g{groups}"
-    if name not in LAYOUTS:
-        register_layout(Layout(name, (0,), (1,), framework="equinox", canonical="torch_conv_transpose", flip=True,
-                               groups=groups))
-    return name
+    return get_layout(f"{layout}_g{groups}").name
 
 
 _NN = eqx.nn
