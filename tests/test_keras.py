@@ -1150,3 +1150,53 @@ def test_a_named_drop_in_changed_after_construction_saves_and_loads_back_as_the_
     # an unchanged one saves Keras's own keys, which Keras's class of that name loads once 'spec' is dropped
     plain = getattr(drop_ins, name)(seed=1).get_config()
     assert {k: x for k, x in plain.items() if k != "spec"} == getattr(keras.initializers, name)(seed=1).get_config()
+
+
+def test_stft_spectrogram_kernels_are_fixed_state_a_catch_all_rule_leaves():
+    """STFTSpectrogram's Fourier kernels (keras.initializers.STFT) had the role other: a catch-all
+    Normal(0, 0.02) rule overwrote them and the layer's mean |output| went from 0.5 to 2.1. They have the role
+    "fixed": kept by catch-all rules and the presets, written only by a rule that names the role (which a saved
+    plan keeps), a subclass's too."""
+    if not hasattr(layers, "STFTSpectrogram"):
+        pytest.skip("this Keras has no STFTSpectrogram")
+
+    class Mine(layers.STFTSpectrogram):
+        pass
+
+    for cls in (layers.STFTSpectrogram, Mine):
+        stft = cls(frame_length=32, frame_step=8, fft_length=32)
+        model = keras.Sequential([keras.Input((256, 1)), stft, layers.Dense(2)])
+        assert {p.path.rsplit("/", 1)[-1]: p.role for p, _ in K.walk(stft)} == \
+            {"real_kernel": "fixed", "imag_kernel": "fixed"}
+        x = np.random.default_rng(0).normal(size=(2, 256, 1)).astype("float32")
+        out = numpy(stft(x))
+        for plan in (ui.Plan().rule(ui.Normal(0, 0.02)), ui.presets.keras, ui.presets.torch):
+            report = plan.apply(model, seed=0)
+            assert {p.role for p in report.unmatched} == {"fixed"}
+            np.testing.assert_array_equal(out, numpy(stft(x)))
+        # Keras's own kernels, bit for bit: the framework's initializer, called as the layer calls it
+        for side in ("real", "imag"):
+            theirs = keras.initializers.STFT(side, "hann", "density", False)((32, 1, 17))
+            np.testing.assert_array_equal(numpy(getattr(stft, f"{side}_kernel")), numpy(theirs))
+    # a rule that names the role writes them, after a save and load too
+    plan = ui.Plan.from_json(ui.Plan().rule(ui.Zeros(), role="fixed").to_json())
+    assert plan.apply(model, seed=0).entries
+    assert not numpy(stft.real_kernel).any() and not numpy(stft.imag_kernel).any()
+    assert ui.Select(role=("fixed",)).matches(ui.Param("s/real_kernel", "other", "fixed", (32, 1, 17), layout="keras"))
+    assert not ui.Select().matches(ui.Param("s/real_kernel", "other", "fixed", (32, 1, 17), layout="keras"))
+
+
+def test_fit_leaves_stft_spectrogram_fixed_kernels_out_of_its_rows_and_plan():
+    """ui.fit fitted a law to STFTSpectrogram's Fourier kernels (role "fixed") and to_plan wrote a rule for them,
+    so applying the fitted plan replaced the layer's transform with random draws. They are state, as a quantized
+    layer's are: no row, no rule, and the fitted plan leaves the layer computing what it did."""
+    if not hasattr(layers, "STFTSpectrogram"):
+        pytest.skip("this Keras has no STFTSpectrogram")
+    stft = layers.STFTSpectrogram(frame_length=32, frame_step=8, fft_length=32)
+    model = keras.Sequential([keras.Input((256, 1)), stft, layers.Dense(4)])
+    fitted = ui.fit(model)
+    assert not [r.path for r in fitted.rows if r.role == "fixed"]
+    x = np.random.default_rng(0).normal(size=(2, 256, 1)).astype("float32")
+    out = numpy(stft(x))
+    fitted.to_plan().apply(model, seed=3)
+    np.testing.assert_array_equal(out, numpy(stft(x)))

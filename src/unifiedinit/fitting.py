@@ -48,7 +48,8 @@ A fitted normal or uniform takes its parameters from the same values it is teste
 optimistic (Lilliefors); such rows are marked ``fitted``. An embedding whose padding row is exactly zero keeps it: the
 law is fitted to the other rows, as ``Rows(law)``. A pretrained model's parameters follow no catalog law: they come
 back as fitted laws with small p-values, which the table shows. A quantized layer's state (role "quantization": an
-int8 kernel, its float scales) is not drawn, so it is not fitted and ``to_plan`` leaves it alone. A parameter that
+int8 kernel, its float scales) and a layer's fixed values (role "fixed": Keras's ``STFTSpectrogram`` Fourier
+kernels) are not drawn, so they are not fitted and ``to_plan`` leaves them alone. A parameter that
 holds no values (meta, abstract, a lazy module's or MXNet's deferred one) or holds NaN or inf is refused, named,
 rather than left out of the rows (where a port would come back with it UNMATCHED). A zero-size parameter (a
 ``Linear(0, 3)``'s weight) holds no values either, but nothing is missing: it gets a row that says so (law
@@ -75,7 +76,8 @@ EMPTY_LAW = "no values to fit (zero-size)"
 
 #: the layer kinds whose tensors ``FitReport.to_plan`` selects by module path, kind and role
 _LAYER_KINDS = ("dense", "conv", "norm", "embedding")
-#: ... and their roles so selected (not "other" nor "quantization", a quantized layer's scales and integer kernel)
+#: ... and their roles so selected (not "other", nor "quantization" (a quantized layer's scales and integer kernel),
+#: nor "fixed")
 _LAYER_ROLES = ("weight", "bias", "scale", "shift", "embedding")
 
 
@@ -612,7 +614,7 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
     tree = options.get("params", model)  # a linen module's values are in its variables tree
     keyed = Plan().resolve([p for p, _ in found], warn=False, dry_run=True).params
     handles = {p.path: h for p, h in found}
-    fittable = [p for p in keyed if p.dtype in FLOAT_DTYPES and p.role != "quantization"]
+    fittable = [p for p in keyed if p.dtype in FLOAT_DTYPES and p.role not in ("quantization", "fixed")]
     empty = [(p.path, "deferred" if not p.known else "abstract") for p in fittable
              if not p.known or _holds_no_values(tree, handles[p.path])]
     _refuse_no_values(empty + [(path, "lazy") for path in dict.fromkeys(lazy)])
@@ -634,7 +636,7 @@ def fit(model: Any, *, candidates: dict[str, Any] | None = None, **options: Any)
         passes = o.pvalue > ALPHA
         return passes, passes and o.structured, o.combined, -o.distance
 
-    for p in fittable:  # not a quantized layer's int8 kernel and its scales: quantization state, not drawn, no law
+    for p in fittable:  # not a quantized layer's int8 kernel and scales nor fixed values: state, not drawn, no law
         x = _read(backend, tree, handles[p.path]).ravel()
         if x.size == 0:  # nothing to test and nothing to draw: a row that says so, whose rule keeps it
             rows.append(FitRow(p.path, p.kind, p.role, p.shape, None, EMPTY_LAW, math.nan, "empty"))

@@ -29,10 +29,11 @@ from .layout import TensorInfo, get_layout, vector_fans
 KINDS = ("dense", "conv", "conv_transpose", "embedding", "norm", "recurrent", "attention", "prelu", "other")
 #: parameter roles within a layer
 ROLES = ("weight", "bias", "embedding", "scale", "shift", "running_mean", "running_var", "recurrent_weight",
-         "recurrent_bias", "batches_tracked", "slope", "quantization", "other")
-#: state, not weights: running statistics and a quantized layer's stored kernel and scales, written only by a rule
-#: that names their role (a catch-all rule never touches them)
-STATISTICS = ("running_mean", "running_var", "batches_tracked", "quantization")
+         "recurrent_bias", "batches_tracked", "slope", "quantization", "fixed", "other")
+#: state, not weights: running statistics, a quantized layer's stored kernel and scales, and "fixed" values that
+#: define what a layer computes rather than start a training (Keras's ``STFTSpectrogram`` Fourier kernels), written
+#: only by a rule that names their role (a catch-all rule never touches them)
+STATISTICS = ("running_mean", "running_var", "batches_tracked", "quantization", "fixed")
 #: words users bring from the frameworks, accepted in selectors
 ALIASES = {"linear": "dense", "kernel": "weight", "gamma": "scale", "beta": "shift", "alpha": "slope",
            "moving_mean": "running_mean", "moving_variance": "running_var", "recurrent_kernel": "recurrent_weight",
@@ -59,7 +60,7 @@ class Param(Record):
             "recurrent", "attention", "prelu", "other").
         role: its role in that layer, one of ``ROLES`` ("weight", "bias", "embedding", "scale", "shift",
             "running_mean", "running_var", "recurrent_weight", "recurrent_bias", "batches_tracked", "slope",
-            "quantization", "other").
+            "quantization", "fixed", "other").
         shape: the tensor's shape as stored (stacked axes included), a tuple of ints.
         layout: the name of the layout it is stored in (``ui.LAYOUTS``: "torch" is (out, in, *receptive field),
             "keras" and "flax" (*receptive field, in, out), ...; default "torch").
@@ -224,9 +225,9 @@ class Select:
             empty (the default): every kind.
         role: a role or a tuple or list of them, from ``ROLES`` ("weight", "bias", "embedding", "scale", "shift",
             "running_mean", "running_var", "recurrent_weight", "recurrent_bias", "batches_tracked", "slope",
-            "quantization", "other"; the frameworks' words "kernel", "gamma", "beta", "alpha", "moving_mean", "moving_variance",
-            "recurrent_kernel", "num_batches_tracked" are accepted); empty (the default): every role but the
-            running statistics and ``"quantization"``.
+            "quantization", "fixed", "other"; the frameworks' words "kernel", "gamma", "beta", "alpha",
+            "moving_mean", "moving_variance", "recurrent_kernel", "num_batches_tracked" are accepted); empty (the
+            default): every role but the running statistics, ``"quantization"`` and ``"fixed"``.
         path: a glob on the parameter's path or on any of its aliases or names (``"encoder/*"``, ``"*/bias"``),
             or None (the default): every path.
         layer: a glob on the layer's class name or on the name of any framework class it derives from

@@ -95,6 +95,11 @@ _ROLES = {"kernel": "weight", "bias": "bias", "embeddings": "embedding", "gamma"
           # BatchNormalization(renorm=True): its moving and renorm statistics start at 0 (means) and 1 (stddevs)
           "moving_stddev": "running_var", "renorm_mean": "running_mean", "renorm_stddev": "running_var"}
 
+#: variables that make what a layer computes rather than start a training, by the Keras class that holds them:
+#: ``STFTSpectrogram``'s Fourier kernels (``keras.initializers.STFT``; trainable by default, yet no law to draw),
+#: role "fixed", which no preset sets and a catch-all rule never writes (a subclass's too, by its Keras bases)
+_FIXED = {"STFTSpectrogram": ("real_kernel", "imag_kernel")}
+
 
 def einsum_layout(equation: str) -> str | Layout:
     """The layout of an EinsumDense kernel, read from its equation as Keras reads it: the kernel's axes that appear
@@ -237,7 +242,8 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
     role "embedding", keyed ``.../embedding/reverse``) and the layer's fans. Integer and bool variables (a seed
     generator's state, counters) are left out, except a quantized layer's (an int8 kernel): those, and its other
     state (scales, zero points, int4's ``g_idx``: every variable but its bias, table and LoRA factors), have the
-    role "quantization", so they are reported, no preset sets them and a catch-all rule never writes them.
+    role "quantization", so they are reported, no preset sets them and a catch-all rule never writes them; so are
+    ``STFTSpectrogram``'s Fourier kernels, role "fixed": they make what the layer computes.
 
     Args:
         model: a built ``keras.layers.Layer`` or ``keras.Model``.
@@ -301,9 +307,13 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
         # process: two builds of one model differ, so several in one layer are keyed by their order instead
         unnamed = [v for v in own if _UNNAMED.fullmatch(v.path.rsplit("/", 1)[-1])]
         quantized = bool(getattr(layer, "quantization_mode", None))
+        bases = framework_bases(type(layer), "keras.")
+        fixed = {name for base in bases for name in _FIXED.get(base, ())}
 
         def role_of(name: str, floating: bool) -> str:
             role = info.roles[name] if info is not None and name in info.roles else _ROLES.get(name, "other")
+            if role == "other" and name in fixed:
+                role = "fixed"
             if kind == "embedding" and name == "reverse_embeddings" and role == "other":
                 role = "embedding"  # ReversibleEmbedding(tie_weights=False)'s output table: an embedding's, (dim, num)
             # a quantized layer's integer kernel and every float variable that is not its kernel, bias, table or
@@ -344,7 +354,7 @@ def walk(model: Any) -> list[tuple[Param, Any]]:
                                 # Param.layout says str, but a Layout works (plan.py shows its name)
                                 layout=own_layout,  # type: ignore[arg-type]  # an EinsumDense's own Layout
                                 layer_fans=layer_fans, layer=type(layer).__name__, trainable=bool(var.trainable),
-                                bases=framework_bases(type(layer), "keras."),
+                                bases=bases,
                                 stacked=stacked, key_parts=parts,
                                 # the layer's second table: its own sub-key, so the first keeps its key
                                 key_leaf=order.get(id(var), "reverse" if reverse else ""),
