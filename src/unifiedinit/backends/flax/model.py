@@ -252,9 +252,16 @@ def _held(module: Any, path: tuple[str, ...]) -> tuple[dict[str, tuple[Any, ...]
     return held, aliases
 
 
+#: the prefixes linen's lifted transforms give the class they make of a module class (nn.vmap(nn.Dense) is a
+#: ``VmapDense``, nn.remat(nn.scan(nn.Conv)) a ``CheckpointScanConv``): its layer is the class they wrap
+_LIFTED = re.compile(r"(?:Vmap|Scan|Checkpoint|Jit|Map_variables|Fold_rngs)+(.+)")
+
+
 def _class_of_name(name: str) -> str:
     head, _, tail = name.rpartition("_")
-    return head if _is_position(tail) and head else name
+    head = head if _is_position(tail) and head else name
+    lifted = _LIFTED.fullmatch(head)
+    return lifted.group(1) if head not in _CLASS_KINDS and lifted and lifted.group(1) in _CLASS_KINDS else head
 
 
 def _stacked(shape: tuple[int, ...], seen: tuple[int, ...] | None, expected: int | None) -> tuple[int, ...]:
@@ -323,6 +330,26 @@ def _lora_shapes(obj: Any, n_in: int, n_out: int) -> dict[str, tuple[int, ...]]:
     return {}
 
 
+def _stacked_by_bias(cls: str, own: Mapping[str, tuple[int, ...]]) -> tuple[int, ...] | None:
+    """The stacked axes of a Flax ``Dense``'s (``Linear``'s), ``Conv``'s or ``ConvTranspose``'s kernel and bias
+    (their shapes ``own``) read from its bias, which is (features,) in one layer: each axis more is a stack
+    (``nn.scan``, ``nn.vmap``), at the same position in both (their ``variable_axes``: ``{"params": 1}`` too), of the
+    same size, and the rest of the kernel is one layer's (in, features), (*k, in, features) ((*k, features, in) with
+    ``transpose_kernel``). The leading choice where several fit; () for a one-axis bias; None where there is no
+    bias or no choice fits."""
+    kernel, bias = own.get("kernel"), own.get("bias")
+    if cls not in ("Dense", "Linear", "Conv", "ConvTranspose") or kernel is None or bias is None or not bias:
+        return None
+    for axes in _axis_choices(len(bias), len(bias) - 1):
+        one = tuple(d for i, d in enumerate(kernel) if i not in axes)
+        (features,) = (d for i, d in enumerate(bias) if i not in axes)
+        if (len(one) == 2 if cls in ("Dense", "Linear") else len(one) >= 3) and \
+                all(i < len(kernel) and kernel[i] == bias[i] for i in axes) and \
+                features in one[-2 if cls == "ConvTranspose" else -1:]:
+            return axes
+    return None
+
+
 def _axis_choices(ndim: int, k: int) -> list[tuple[int, ...]]:
     import itertools
     return [tuple(c) for c in itertools.combinations(range(ndim), k)]
@@ -347,7 +374,13 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
     seen = here.seen.get((collection, name))
     if seen is None and here.obj is not None:
         seen = _declared(here.obj, name)
-    stacked = _stacked(shape, seen, expected)
+    # the bias's stack, where it fits what the layer sees (of the axes of one size the layer's view cannot tell,
+    # nnx.vmap(out_axes=1) of three 3 x 3 convs, the one the bias has)
+    by_bias = _stacked_by_bias(here.flax, own) if name in ("kernel", "bias") else None
+    if by_bias is not None and seen is not None and \
+            tuple(d for i, d in enumerate(shape) if i not in by_bias) != tuple(seen):
+        by_bias = None
+    stacked = by_bias if by_bias is not None else _stacked(shape, seen, expected)
 
     def one(s: Sequence[int]) -> tuple[int, ...]:  # one layer's shape
         return tuple(d for i, d in enumerate(s) if i not in stacked)
@@ -848,9 +881,10 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
         (collection, module path, name) for linen.
 
     Raises:
-        TypeError: ``model`` is none of those; a linen module comes without ``params``, or with ``params`` that is
-            no dict, or a dict with a key that is no string or a leaf that is no array (the first one named by its
-            path); ``params`` or ``inputs`` is given (not None) with an NNX module or a variables tree.
+        TypeError: ``model`` is none of those (an ``nnx.State``, whose names are no classes, included); a linen
+            module comes without ``params``, or with ``params`` that is no dict, or a dict with a key that is no
+            string or a leaf that is no array (the first one named by its path); ``params`` or ``inputs`` is given
+            (not None) with an NNX module or a variables tree.
         ValueError: the linen module's call on ``inputs`` (with ``params``'s variables) fails: its error, chained,
             names the module and ``inputs``.
 
@@ -868,6 +902,13 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
     """
     found: list[tuple[Param, Any]]
     _check_reading_options(model, params, inputs)
+    from flax import nnx
+    if isinstance(model, nnx.State):  # a Mapping, but of an NNX module's attribute names, not linen's class names
+        raise TypeError(f"parameter 'model' is an nnx.State ({len(jax.tree_util.tree_leaves(model))} variables): it "
+                        f"keeps no module classes, so its layers' kinds and fans are unknown (read as a linen tree "
+                        f"by names, an Embed or a BatchNorm under its attribute name was left as it was); allowed: "
+                        f"the NNX module, model = nnx.merge(graphdef, state) (then nnx.split(model) again), or a "
+                        f"linen variables tree")
     if is_mapping(model):
         found = _walk_tree(model)
         guessed = _names_guessed(found)
@@ -905,7 +946,6 @@ def walk(model: Any, *, params: Mapping[str, Any] | None = None, inputs: Any = N
                           f"{', ...' if len(guessed) > 4 else ''}): their kinds, fans and stacked axes (nn.scan, "
                           f"nn.vmap) are guessed from names and shapes. {advice}", stacklevel=6)
         return found
-    from flax import nnx
     if not isinstance(model, nnx.Module):
         raise TypeError(f"parameter 'model' must be an NNX module, a linen module with params=, or a linen "
                         f"variables tree, got {type(model).__name__}")
@@ -981,13 +1021,12 @@ _FREE_RANK = {"Conv": 3, "ConvTranspose": 3, "ConvLocal": 3, "DenseGeneral": 2, 
 
 def _rank_unknown(cls: str, own: Mapping[str, tuple[int, ...]]) -> bool:
     """Whether names cannot tell a module of class ``cls`` with parameters of shapes ``own`` from a stack of them:
-    its kernel has more axes than one layer's least, and (a Conv's, a ConvTranspose's) no bias of one axis says it
-    is one layer."""
+    its kernel has more axes than one layer's least, and (a Conv's, a ConvTranspose's) no bias says how many layers
+    it holds (``_stacked_by_bias``)."""
     kernel = own.get("kernel")
     if cls not in _FREE_RANK or kernel is None or len(kernel) <= _FREE_RANK[cls]:
         return False
-    bias = own.get("bias")
-    return not (cls in ("Conv", "ConvTranspose") and bias is not None and len(bias) == 1)
+    return _stacked_by_bias(cls, own) is None
 
 
 def _names_guessed(found: Sequence[tuple[Param, _Place]]) -> list[str]:
