@@ -1171,3 +1171,46 @@ def test_a_grouped_conv_transpose_has_its_true_layer_fans_as_torch_and_equinox_r
             assert p.layer_fans == (18, 27), p.path
             # 216 weights from U(+-bound) all under 0.9 bound: a chance of 0.9**216 < 2e-10; the bias (12) in bound
             assert np.abs(values).max() <= bound and (p.role == "bias" or np.abs(values).max() > 0.9 * bound)
+
+
+def test_a_symbol_blocks_deferred_parameters_get_the_shapes_its_graph_gives_and_their_real_fans():
+    """A SymbolBlock of layers without input sizes, initialized before its first forward pass: MXNet knows no
+    parameter's shape yet, but its graph gives (8, 0, 3, 3) and (300, 0) (the input's axis unknown). The walk said
+    shape () and known, and XavierUniform drew with a scalar's fans, U(+-sqrt(3)) = U(+-1.73) on the (300, 128)
+    weight whose own bound is sqrt(6 / 428) = 0.118; now the rule waits for the shapes, as on any deferred block."""
+    nn = mx.gluon.nn
+    layers = nn.HybridSequential()
+    layers.add(nn.Conv2D(8, 3), nn.Dense(300))
+    data = mx.sym.var("data")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # MXNet: "Cannot decide type for the following arguments" (data)
+        net = mx.gluon.SymbolBlock(layers(data), data)
+    net.initialize()
+    shapes = {(p.shape, p.known) for p, _ in M.walk(net)}
+    assert shapes == {((8, 0, 3, 3), False), ((8,), True), ((300, 0), False), ((300,), True)}, shapes
+    ui.Plan().rule(ui.XavierUniform(), path="*weight").apply(net, seed=0)
+    net(mx.nd.ones((2, 5, 6, 6)))
+    weights = {tuple(p.shape): M.read(handle) for p, handle in M.walk(net) if p.path.endswith("weight")}
+    assert set(weights) == {(8, 5, 3, 3), (300, 128)}
+    for (out, inp, *k), values in weights.items():
+        rf = math.prod(k)
+        bound = math.sqrt(6 / (inp * rf + out * rf))  # MXNet's own Xavier(uniform, avg, 3) of this shape
+        # 360 and 38400 draws all under 0.9 bound: a chance of 0.9**360 < 4e-17
+        assert 0.9 * bound < np.abs(values).max() <= bound, (values.shape, np.abs(values).max(), bound)
+
+
+def test_a_deferred_rule_that_reads_the_layers_depth_gets_it_at_the_first_forward_pass():
+    """Four Dense layers in a HybridSequential, their input widths unknown until the first forward pass: a rule whose
+    spec reads the layer's index (``Scaled(..., "l + 1")``) was checked with each layer's depth, but the draw at the
+    forward pass rebuilt the record without it and failed ("this parameter is in no sequence of layers"); now each
+    layer gets l + 1 as the same plan gives layers whose shapes are known."""
+    rule = ui.Plan().rule(ui.Scaled(ui.Constant(1.0), "l + 1"), path="*weight")
+    for width in (50, 0):  # known, then deferred
+        net = mx.gluon.nn.HybridSequential()
+        for _ in range(4):
+            net.add(mx.gluon.nn.Dense(50, in_units=width))
+        net.initialize()
+        rule.apply(net, seed=0)
+        net(mx.nd.ones((2, 50)))
+        for l in range(4):
+            np.testing.assert_array_equal(net[l].weight.data().asnumpy(), np.full((50, 50), l + 1.0, "float32"))

@@ -130,6 +130,22 @@ def _shape(param: Any) -> tuple[int, ...]:
     return tuple(max(int(d), 0) for d in shape)  # an unknown axis: 0 (NumPy mode says -1)
 
 
+def _graph_shapes(block: Any) -> dict[str, tuple[int, ...]]:
+    """The shapes a SymbolBlock's graph gives its parameters (``SymbolBlock.imports``, or a symbol of layers without
+    input sizes) before the input's shape is known, by name: MXNet's partial inference, its unknown axes 0, () where
+    even the number of axes waits for the input ({} for a block that is no SymbolBlock)."""
+    graph = getattr(block, "_cached_graph", None) if isinstance(block, mx.gluon.SymbolBlock) else None
+    if not graph:
+        return {}
+    out = graph[1]
+    try:
+        args, _, aux = out.infer_shape_partial()
+    except mx.base.MXNetError:  # a graph MXNet cannot infer without its input: the first forward pass will
+        return {}
+    return {str(name): () if shape is None else tuple(max(int(d), 0) for d in shape)
+            for name, shape in zip(out.list_arguments() + out.list_auxiliary_states(), list(args) + list(aux))}
+
+
 _ROLES = {"weight": "weight", "bias": "bias", "gamma": "scale", "beta": "shift", "running_mean": "running_mean",
           "running_var": "running_var", "alpha": "slope"}
 #: running statistics by the end of their name, where a block holds a whole network's parameters under their
@@ -165,9 +181,9 @@ def _role(kind: str, name: str, info: Any) -> tuple[str, str]:
 
 
 def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: Any,
-              own: dict[str, Any] | None = None) -> Any:
+              own: dict[str, Any] | None = None, graph: dict[str, tuple[int, ...]] | None = None) -> Any:
     """The neutral description of one Gluon parameter, with the shapes MXNet knows now (``own``: the block's
-    ``_own_params``, when known)."""
+    ``_own_params``, ``graph`` its ``_graph_shapes``, when known)."""
     from ...params import Param
     own = own if own is not None else _own_params(block)
     kind, layout = _kind(block, own)
@@ -180,6 +196,9 @@ def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: A
             layout = "mxnet_channels_last" if str(block._kwargs_offset.get("layout", "")).endswith("C") else "mxnet"
     shape = _shape(param)
     known = all(d > 0 for d in shape)
+    if param.shape is None and not param._data:  # a SymbolBlock's, deferred: what its graph says before the input
+        shape = (graph if graph is not None else _graph_shapes(block)).get(str(param.name), ())
+        known = bool(shape) and all(d > 0 for d in shape)  # () here: not even the rank is known yet
     layer_fans = None
     weight = own.get(main)
     if kind == "recurrent":
@@ -219,8 +238,9 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     attribute has the name); a Parameter that ``ParameterDict.update`` put in a block's dict and no block holds
     comes last, under its full name. A Parameter shared by several blocks appears once, its other paths as the
     record's ``aliases``. A parameter whose shape MXNet does not know yet (deferred initialization) has
-    ``known=False``. Of ``gluon.contrib``: a deformable convolution's kernel and bias are a convolution's ("conv"),
-    its offsets' convolution (which Gluon starts at zeros) kind and role "other"; the convolutional cells
+    ``known=False`` (a SymbolBlock's: the shape its graph gives before the input's, unknown axes 0). Of
+    ``gluon.contrib``: a deformable convolution's kernel and bias are a convolution's ("conv"), its offsets'
+    convolution (which Gluon starts at zeros) kind and role "other"; the convolutional cells
     (``Conv2DLSTMCell``...) and ``LSTMPCell`` are recurrent cells; ``SparseEmbedding`` is an embedding.
 
     Args:
@@ -255,8 +275,10 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     found: list[tuple[Any, Any]] = []
     for block, path, parts in blocks:
         own = _own_params(block)
+        # a SymbolBlock's deferred shapes, once per block (its inference walks the whole graph)
+        graph = _graph_shapes(block) if any(q.shape is None and not q._data for q in own.values()) else {}
         for name, param in own.items():  # integer ones too: a plan refuses a draw on them
-            found.append((_describe(block, path, parts, name, param, own), (block, path, name, param)))
+            found.append((_describe(block, path, parts, name, param, own, graph), (block, path, name, param)))
     seen = {id(handle[3]) for _, handle in found}
     for block, path, parts in blocks:  # what ParameterDict.update put in a dict and no block holds: its full name
         for full, param in block._params.items():
@@ -268,13 +290,14 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
 
 class _PlanInitializer(mx.init.Initializer):  # type: ignore[name-defined]  # mx from the NumPy 2 import step
     """One parameter's value under a plan: its draw (on its own seeded stream), given values, or (deferred) the
-    rule to lower once the shape is known, and then its draw or its portable values (``portable(param)``)."""
+    rule to lower once the shape is known, and then its draw or its portable values (``portable(param)``); a
+    deferred one's ``param`` is its record as the plan matched it (key, depth and sequences of layers included)."""
 
     def __init__(self, where: Any, resume: "_Resume", *, draw: Any = None, stream: int | None = None,
-                 values: Any = None, rule: Any = None, key: str = "", portable: Any = None) -> None:
+                 values: Any = None, rule: Any = None, param: Any = None, portable: Any = None) -> None:
         super().__init__()
         self.where, self.resume, self.draw, self.stream, self.values = where, resume, draw, stream, values
-        self.rule, self.key, self.portable = rule, key, portable
+        self.rule, self.param, self.portable = rule, param, portable
         self.deferred_init: Any = ()  # a deferred parameter's MXNet state, set back when its rule fails
 
     def _init_weight(self, desc: Any, arr: Any) -> None:
@@ -284,7 +307,8 @@ class _PlanInitializer(mx.init.Initializer):  # type: ignore[name-defined]  # mx
         values, draw = self.values, self.draw
         if self.rule is not None:  # deferred: MXNet knows the shapes now
             block, path, name, param = self.where
-            p = _describe(block, path, (), name, param)._replace(key=self.key)
+            now = _describe(block, path, (), name, param)  # the shape, the layer's fans and dtype it has now
+            p = self.param._replace(shape=now.shape, layer_fans=now.layer_fans, known=now.known, dtype=now.dtype)
             from ...plan import _checked  # the plan's own dtype check, now that the shape is known
             try:
                 draw = _checked(self.rule.spec.lower(self.rule.info(p)), p)
@@ -346,8 +370,9 @@ class _Target:
     def _init(self, p: Any, where: Any, init: Any) -> None:
         param = where[3]
         ctx = param.list_ctx() if param._data is not None else param._deferred_init[1]
-        shape = _shape(param)
-        if param.shape is None and param._data:  # loaded by SymbolBlock.imports: its data's shape
+        shape = _shape(param) if param.shape is not None or param._data else p.shape  # a SymbolBlock's: its graph's
+        saved_shape = param._shape
+        if param.shape is None and (param._data or p.known):  # a SymbolBlock's: its data's or its graph's shape
             param.shape = shape
         if p.known or not all(d > 0 for d in shape):
             trainer = param._trainer
@@ -360,6 +385,7 @@ class _Target:
                 param.initialize(init=init, ctx=ctx, force_reinit=True)
             except BaseException:  # initialize() dropped the arrays before drawing: the parameter keeps its own
                 param._data, param._grad, param._deferred_init = saved
+                param._shape = saved_shape
                 raise
             if on_kvstore and trainer is not None:
                 trainer._reset_kvstore()  # as Parameter.set_data: the kvstore's copy would undo the write
@@ -376,7 +402,7 @@ class _Target:
         self._init(p, where, _PlanInitializer(where, self.resume, values=values))
 
     def deferred(self, p: Any, where: Any, rule: Any, stream: int | None, portable: Any) -> None:
-        init = _PlanInitializer(where, _Resume(), rule=rule, key=p.key, stream=stream, portable=portable)
+        init = _PlanInitializer(where, _Resume(), rule=rule, param=p, stream=stream, portable=portable)
         self._init(p, where, init)
         init.deferred_init = where[3]._deferred_init
 
