@@ -120,3 +120,32 @@ def test_a_grouped_equinox_layout_is_known_by_name_before_any_layer_is_walked():
     import sys
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_grouped_conv_transpose_tensor_fans_are_torchs_so_he_conv_gives_torchs_law():
+    # presets.he_conv (N(0, sqrt(2/n)), n the weight's tensor fan_out) on an Equinox port of torch's
+    # ConvTranspose2d(64, 16, 3, groups=4): n was out x RF of Equinox's (out, in/g, *k) storage, a std sqrt(4) under
+    # torch's; the grouped layout's tensor fans are its canonical storage's, torch's (in x RF, out/g x RF)
+    torch = pytest.importorskip("torch")
+    from scipy import stats
+    import warnings
+    t = torch.nn.ConvTranspose2d(64, 16, 3, groups=4)
+    m = eqx.nn.ConvTranspose2d(64, 16, 3, groups=4, key=jax.random.key(0))
+    assert ui.get_layout("equinox_conv_transpose_g4").fans(m.weight.shape) == \
+        ui.fans(tuple(t.weight.shape), "torch_conv_transpose")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the preset's Linear and BatchNorm rules match nothing here
+        ui.presets.he_conv.apply(t, seed=0)
+        new, _ = ui.presets.he_conv.apply(m, seed=0)
+    std = float(t.weight.std())  # torch's layer under the same preset, in the same run (2,304 values)
+    ours = np.asarray(new.weight, dtype=np.float64).ravel()
+    # both against the seed's law N(0, 2/n), n = k*k*out/groups = 36: KS p < 1e-4 falsely 1 in 10^4 each
+    for values in (ours, t.weight.detach().double().numpy().ravel()):
+        assert stats.kstest(values, stats.norm(0, math.sqrt(2 / 36)).cdf).pvalue > 1e-4
+    assert abs(ours.std() / std - 1) < 0.1  # two samples of 2,304 normals: the std ratio within 10% (>10 sigma)
+
+
+def test_a_grouped_layouts_fans_refuse_outputs_that_are_no_multiple_of_its_groups():
+    layout = ui.get_layout("equinox_conv_transpose_g4")
+    with pytest.raises(ValueError, match="not a multiple of its 4 groups"):
+        layout.fans((6, 16, 3, 3))

@@ -91,8 +91,10 @@ class Layout(Record):
         groups: the layer's groups where this storage holds them on its output axis, (out, in/g, *k): g blocks of
             out/g outputs, each reading its own in/g inputs, while the canonical layout holds them on its input
             axis, torch ConvTranspose's (in, out/g, *k) (Equinox's grouped ``ConvTranspose``): values move group
-            by group, so that they compute the canonical layer's function. An integer >= 1 (default 1: none);
-            above 1 the layout and its canonical must each name one output axis and one input axis.
+            by group, so that they compute the canonical layer's function, and its tensor fans are the canonical
+            storage's ((in x RF, out/g x RF), so a rule on tensor fans gives the layer torch's law). An integer >= 1
+            (default 1: none); above 1 the layout and its canonical must each name one output axis and one input
+            axis.
 
     Raises:
         TypeError: a field of the wrong kind: ``name``, ``framework`` or ``canonical`` not a string (``canonical``
@@ -212,7 +214,14 @@ class Layout(Record):
         outs, ins, rf = self._resolve(len(shape), shape)
         # lists, not generators: torch.compile(fullgraph=True) traces through this
         receptive = math.prod([shape[a] for a in rf])
-        return math.prod([shape[a] for a in ins]) * receptive, math.prod([shape[a] for a in outs]) * receptive
+        fan_in = math.prod([shape[a] for a in ins]) * receptive
+        fan_out = math.prod([shape[a] for a in outs]) * receptive
+        if self.groups > 1:  # the canonical storage's fans, groups on the input axis (torch's (in, out/g, *k))
+            if fan_out % (self.groups * receptive):
+                raise ValueError(f"layout {self.name!r}: a tensor of shape {v.shown(shape, 80)} has "
+                                 f"{fan_out // receptive} outputs, not a multiple of its {self.groups} groups")
+            return fan_in * self.groups, fan_out // self.groups
+        return fan_in, fan_out
 
     def out_axis(self, ndim: int) -> int:
         """The single axis that holds the output channels (used by sparse): the last output axis."""

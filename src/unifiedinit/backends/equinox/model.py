@@ -301,15 +301,20 @@ def _stack_of(module: Any, name: str, shape: Sequence[int], lead: tuple[int, ...
 
 def _layer_fans(module: Any, weight: Sequence[int], layout: Any) -> tuple[int, int]:
     """The (fan_in, fan_out) of one layer whose weight (one layer's) has shape ``weight`` in ``layout``: the
-    weight's own fans, except a grouped ``ConvTranspose*``'s in its own layout: its (out, in/g, *k) weight gives
-    fan_in (in/g) x RF (Equinox's own bound) but out x RF, where each input reaches (out/g) x RF outputs, the
-    fan_out torch's ConvTranspose reads off its (in, out/g, *k) weight (torch's own fan_in, its bound): so
-    ``presets.torch`` draws an Equinox port's bias as torch does, ``presets.equinox`` as Equinox does."""
+    weight's own fans, except a grouped ``ConvTranspose*``'s: each output reads (in/g) x RF inputs (Equinox's own
+    bound) and each input reaches (out/g) x RF outputs (the fan_out torch's ConvTranspose reads off its (in, out/g,
+    *k) weight: torch's own fan_in, its bound), so ``presets.torch`` draws an Equinox port's bias as torch does,
+    ``presets.equinox`` as Equinox does. In its ungrouped layout its (out, in/g, *k) weight's fans are
+    ((in/g) x RF, out x RF); in its grouped one (``equinox_conv_transpose_g{g}``) torch's storage's,
+    (in x RF, (out/g) x RF)."""
     fan_in, fan_out = TensorInfo.make(tuple(weight), layout).fans
     groups: int = getattr(module, "groups", 1)
-    own = ("equinox_conv_transpose", _grouped("equinox_conv_transpose", module))  # the layer's own, by name
-    if isinstance(module, _NN.ConvTranspose) and groups > 1 and getattr(layout, "name", layout) in own:
-        return fan_in, fan_out // groups
+    if isinstance(module, _NN.ConvTranspose) and groups > 1:
+        name = getattr(layout, "name", layout)
+        if name == "equinox_conv_transpose":
+            return fan_in, fan_out // groups
+        if name == _grouped("equinox_conv_transpose", module):
+            return fan_in // groups, fan_out
     return fan_in, fan_out
 
 
