@@ -1890,3 +1890,48 @@ def test_a_parametrized_grouped_conv_transpose_has_the_plain_layers_fans() -> No
     fans = {p.path: p.layer_fans for p in ui.inspect(plain).params}
     assert fans["bias"] == (18, 27)
     assert {p.path: p.layer_fans for p in ui.inspect(dressed).params}["bias"] == fans["bias"]
+
+
+def test_a_chunks_portable_hook_under_torch_compile_breaks_the_graph_or_names_the_counter_stream() -> None:
+    """The "chunks" stream is NumPy's on the host: traced, its NumPy view of the tensor's memory crashed dynamo
+    ("Expected np.nditer base, got <class 'bytes'>", a bare "Unsupported" with fullgraph=True). It runs outside the
+    graph: compiled, the hook gives the portable values; with fullgraph=True it is refused, naming stream='counter',
+    before anything is written."""
+    import torch._dynamo
+    spec, portable = ui.Normal(0.0, 0.02), ui.Portable(seed=1, key="w")
+    init = spec.to_torch(portable=portable)
+    torch._dynamo.reset()
+    got = torch.compile(lambda t: init(t) * 1, backend="eager")(torch.empty(4, 3))
+    assert np.array_equal(got.numpy(), portable.values(spec, (4, 3), "torch"))
+    torch._dynamo.reset()
+    t = torch.full((4, 3), 7.0)
+    with pytest.raises(Exception, match="stream='counter'"):
+        torch.compile(lambda t: init(t), fullgraph=True, backend="eager")(t)
+    assert torch.equal(t, torch.full((4, 3), 7.0))
+
+
+@pytest.mark.parametrize("randomness", ["same", "different", "error"])
+def test_a_chunks_portable_hook_under_vmap_writes_each_member_the_portable_values(randomness) -> None:
+    """A batched tensor of torch.func.vmap has no storage of its own: the "chunks" stream's NumPy view of its
+    memory raised "Cannot access data pointer of Tensor that doesn't have storage", where the "counter" stream's
+    hook vmaps. The values are copied in instead: every member gets the key's values, as the counter stream's do."""
+    spec, portable = ui.Normal(0.0, 0.02), ui.Portable(seed=1, key="w")
+    init = spec.to_torch(portable=portable)
+    got = torch.func.vmap(lambda t: init(t), randomness=randomness)(torch.empty(3, 4, 2))
+    want = portable.values(spec, (4, 2), "torch")
+    assert all(np.array_equal(member.numpy(), want) for member in got)
+
+
+def test_a_chunks_portable_hook_under_grad_gives_eager_autograds_gradient() -> None:
+    """torch.func.grad's tracked tensor has no storage either ("Cannot access data pointer ..."): the hook writes
+    it in place as eager autograd does, and the gradient is eager's."""
+    init = ui.Normal(0.0, 1.0).to_torch(portable=ui.Portable(seed=1, key="k"))
+
+    def f(x: Any) -> Any:
+        y = x * 1
+        init(y)
+        return (y * x).sum()
+
+    x = torch.ones(4, 2, requires_grad=True)
+    f(x).backward()
+    assert torch.equal(torch.func.grad(f)(torch.ones(4, 2)), cast(Any, x.grad))

@@ -24,7 +24,7 @@ from ...portable import Portable, portable_option
 from ...samplers import draw as sampled
 from ...specs import Spec
 from .model import (PRUNE, follow_norm, forget_cached, layer_records, paired_weight, refresh_hooked_norms,
-                    refuse_overflowing_norm, tensor_at, writable)
+                    refuse_overflowing_norm, tensor_at, transformed, writable)
 from .ops import TorchArith, TorchOps
 
 
@@ -80,7 +80,8 @@ _VIEWED = {torch.float16: "float16", torch.float32: "float32", torch.float64: "f
 def numpy_view(tensor: torch.Tensor) -> Any:
     """A NumPy view of a plain, contiguous CPU float tensor's memory, for portable values to be drawn straight into
     (no copy of the whole); None for anything else (a meta, accelerator, sharded or bfloat16 tensor), which gets
-    its values through ``write_numpy``.
+    its values through ``write_numpy``, and so does a tensor a ``torch.func`` transform wraps (``vmap``'s batched
+    tensor: its memory is not its own to view).
 
     The view is made over the tensor's address (``data_ptr``), not by ``tensor.numpy()``: that marks the tensor's
     storage not resizable for good, and FSDP frees a parameter's memory by resizing its storage to 0 (FSDP2's
@@ -88,7 +89,8 @@ def numpy_view(tensor: torch.Tensor) -> Any:
     resizable". The view holds the tensor, so its memory outlives the view; it must not outlive a resize of the
     storage, which ``write_values`` ensures."""
     if type(tensor) not in (torch.Tensor, torch.nn.Parameter) or tensor.device.type != "cpu" or \
-            tensor.dtype not in _VIEWED or not tensor.is_contiguous() or tensor.is_conj() or tensor.is_neg():
+            tensor.dtype not in _VIEWED or not tensor.is_contiguous() or tensor.is_conj() or tensor.is_neg() or \
+            transformed(tensor):
         return None
     import ctypes
 
@@ -196,8 +198,27 @@ def _init(tensor: torch.Tensor, spec: Spec, layout: LayoutLike | None, generator
                        dtype_name=dtype_name(tensor), dtype=tensor.dtype, layer_fans=layer_fans)
             tensor.copy_(x)
         return tensor
-    return write_values(tensor, lambda out: portable.values(spec, tuple(tensor.shape), chosen, dtype_name(tensor),
+    return _chunks_untraced(tensor, spec, chosen, layer_fans, portable)
+
+
+def _write_chunks(tensor: torch.Tensor, spec: Spec, layout: LayoutLike, layer_fans: tuple[int, int] | None,
+                  portable: Portable) -> torch.Tensor:
+    """Write ``portable``'s "chunks" values, drawn by NumPy on the host (``write_values``). torch.compile runs it
+    as it is, outside the graph (``torch.compiler.disable``): a graph break, and under ``fullgraph=True`` a refusal
+    that names ``stream="counter"``, whose values torch's ops compute in the graph."""
+    return write_values(tensor, lambda out: portable.values(spec, tuple(tensor.shape), layout, dtype_name(tensor),
                                                             layer_fans, out=out))
+
+
+#: why ``_write_chunks`` is not traced, which torch.compile(fullgraph=True) shows when it refuses the call
+_UNTRACED = ("portable values of stream 'chunks' are drawn by NumPy on the host, which torch.compile does not trace: "
+             "make the hook with ui.Portable(seed, key, stream='counter'), computed by torch's ops in the graph, "
+             "or call it outside the compiled function")
+_disable: Any = getattr(torch.compiler, "disable")  # (partly untyped in torch's stubs)
+try:
+    _chunks_untraced: Callable[..., torch.Tensor] = _disable(_write_chunks, reason=_UNTRACED)
+except TypeError:  # torch < 2.7 takes no reason
+    _chunks_untraced = _disable(_write_chunks)
 
 
 def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", seed: int = 0,

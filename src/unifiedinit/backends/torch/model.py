@@ -1050,6 +1050,13 @@ def _overlaps(t: torch.Tensor) -> bool | None:
     return bool((offsets[1:] == offsets[:-1]).any())
 
 
+def transformed(tensor: torch.Tensor) -> bool:
+    """Whether a ``torch.func`` transform wraps ``tensor`` (``vmap``'s batched tensor, ``grad``'s tracked one): its
+    memory is hidden behind the wrapper, which has no storage to read or view."""
+    functorch: Any = getattr(torch._C, "_functorch", None)
+    return functorch is not None and bool(functorch.is_functorch_wrapped_tensor(tensor))
+
+
 def refuse_transformed(tensor: torch.Tensor, name: str) -> None:
     """Refuse, before anything is written, a tensor a ``torch.func`` transform wraps: a batched tensor of ``vmap``
     (model ensembling: ``stack_module_state`` and ``functional_call`` under ``vmap``), a tracked one of ``grad``,
@@ -1058,9 +1065,9 @@ def refuse_transformed(tensor: torch.Tensor, name: str) -> None:
 
     Raises:
         ValueError: naming the parameter, the transform, and what to do instead."""
-    functorch: Any = getattr(torch._C, "_functorch", None)
-    if functorch is None or torch.compiler.is_compiling() or not functorch.is_functorch_wrapped_tensor(tensor):
+    if torch.compiler.is_compiling() or not transformed(tensor):
         return
+    functorch: Any = getattr(torch._C, "_functorch")
     what = "a batched tensor of torch.func.vmap" if functorch.is_batchedtensor(tensor) else \
         "a tensor wrapped by a torch.func transform (grad, jacrev, jvp...)"
     raise ValueError(f"Plan.apply: parameter {name!r} is {what}: vmapped and transformed tensors are not supported "
