@@ -163,3 +163,24 @@ def test_a_parameter_no_rule_of_the_preset_matches_is_not_reproduced_and_exits_1
     assert verdicts == {"weight": "unmatched", "bias": "unmatched", "recurrent_bias": "unmatched",
                         "recurrent_weight": "kept"}, out
     assert "0 reproduced by their framework's preset, 1 kept (not per-parameter), 3 not reproduced" in out, out
+
+
+def test_a_preset_rule_with_its_own_layout_is_scored_in_that_layout():
+    """presets.keras reads a DepthwiseConv2D kernel in Keras's own layout (``layout="keras"``: Keras's compute_fans
+    of the stored (kh, kw, in, multiplier) kernel), not the grouped one the walk gives it; ``_score`` lowered the
+    rule's spec with the parameter's own layout, so Keras's default (glorot_uniform, limit sqrt(6 / (fan_in +
+    fan_out)) with fan_in = kh*kw*in, fan_out = kh*kw*multiplier) was scored p ~ 1e-131 against its own preset.
+    The values are drawn here from Keras's law, its limit computed by Keras's formula: a KS test at 1e-4 with a
+    fixed seed (a correct scorer fails it with probability 1e-4)."""
+    import unifiedinit as ui
+    shape = (3, 3, 64, 4)
+    p = Param("model/depthwise_conv2d/kernel", "conv", "weight", shape, layout="keras_depthwise",
+              layer="DepthwiseConv2D", bases=("DepthwiseConv2D", "BaseDepthwiseConv", "Layer"))
+    i = ui.presets.keras.match(p)
+    assert i is not None
+    rule = ui.presets.keras.rules[i]
+    assert rule.layout == "keras" and rule.spec == ui.XavierUniform()
+    limit = (6.0 / (3 * 3 * 64 + 3 * 3 * 4)) ** 0.5
+    values = np.random.default_rng(0).uniform(-limit, limit, size=int(np.prod(shape)))
+    p_value, law = defaults._score(values, [rule], [p])
+    assert p_value > 1e-4, (p_value, law)

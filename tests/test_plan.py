@@ -2293,3 +2293,52 @@ def test_framework_layer_rule_round_trips_and_is_shown():
         assert ui.Plan.from_json(preset.to_json()) == preset, name
     with pytest.raises(ValueError, match=r"plan\.rules\[0\]\.framework_layer: .*'framework_layer' must be a glob"):
         ui.Plan.from_dict({"rules": [{"spec": None, "framework_layer": 3}]})
+
+
+def _no_decay_params():
+    """Parameters of kind "other" in NO_DECAY's last selector's roles, each once with its layer read from names (a
+    bare linen tree's ln_f) and once from its class (a layer of one's own, as Keras's and Flax's walks give it)."""
+    return [Param(f"{how}/{role}", "other", role, (4,), inferred=how) for role in ("scale", "shift", "slope", "weight")
+            for how in ("names", "")]
+
+
+def test_no_decay_plan_selects_the_same_parameters_after_a_json_round_trip():
+    """A plan of NO_DECAY's selectors saved as JSON and loaded again selects exactly what the live one does: its last
+    selector (only parameters whose layer was read from names) lost that restriction and selected a Keras or Flax
+    layer's own "other" scale too. Compared against the live plan on the same records: exact, no false alarm."""
+    plan = ui.Plan([ui.Rule(ui.Zeros(), s, quiet=True) for s in ui.NO_DECAY])
+    back = ui.Plan.from_json(plan.to_json())
+    params = _no_decay_params()
+    assert {p.path: back.match(p) for p in params} == {p.path: plan.match(p) for p in params}
+    assert back == plan and ui.Plan.from_json(back.to_json()) == back
+    assert plan.rules[-1].to_dict()["inferred"] == "names" and "inferred" not in plan.rules[0].to_dict()
+    with pytest.raises(ValueError, match=r"plan\.rules\[0\]\.inferred: expected \"names\""):
+        ui.Plan.from_dict({"rules": [{"spec": None, "inferred": "class"}]})
+
+
+def test_a_rule_of_a_select_subclass_of_ones_own_is_refused_when_saved():
+    """A Select subclass of one's own matches by its own code, which a saved rule (Select's fields) cannot hold:
+    ``to_json`` refuses it by name instead of writing a rule that selects something else."""
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Trainable(ui.Select):
+        def matches(self, p):
+            return p.trainable and super().matches(p)
+
+    plan = ui.Plan([ui.Rule(ui.Zeros(), Trainable(role=("bias",)))])
+    with pytest.raises(TypeError, match=r"select is a Trainable, a class derived from unifiedinit\.Select"):
+        plan.to_json()
+
+
+def test_resolve_matches_a_names_only_selector_per_parameter_whatever_the_order():
+    """``resolve`` decides each (kind, role) once for a model of many layers; NO_DECAY's last selector also reads
+    how the layer was found, so a parameter read from names and one from its class (a Flax module's own ``scale``
+    beside a submodule's) got whichever decision came first. Compared with ``Plan.match`` per parameter, in both
+    orders: exact, no false alarm. (The last selector alone: NO_DECAY's path globs make every path count.)"""
+    plan = ui.Plan([ui.Rule(ui.Zeros(), ui.NO_DECAY[-1])])
+    params = _no_decay_params()
+    for order in (params, params[::-1]):
+        report = plan.resolve(order, warn=False)
+        assert {e.param.path: e.rule for e in report.entries} == \
+            {p.path: plan.match(p) for p in order if plan.match(p) is not None}

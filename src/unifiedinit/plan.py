@@ -187,9 +187,20 @@ class Rule:
         return info if depth == info.depth else info._replace(depth=depth)
 
     def to_dict(self) -> dict[str, Any]:
+        """The rule as a plain JSON-safe dict (``Plan.from_dict`` reads it back).
+
+        Raises:
+            TypeError: the rule's ``select`` is of a class of one's own derived from ``Select``, whose matching a
+                dict of ``Select``'s fields would not hold."""
         s = self.select
+        if type(s) not in (Select, _FromNames):
+            raise TypeError(f"Rule.to_dict: the rule's select is a {type(s).__name__}, a class derived from "
+                            f"unifiedinit.Select whose own matching a saved rule would not hold (it saves Select's "
+                            f"fields only); allowed: a unifiedinit.Select")
         out: dict[str, Any] = {"spec": None if self.spec is None else self.spec.to_dict(), "kind": list(s.kind),
                                "role": list(s.role), "path": s.path, "fans": self.fans}
+        if isinstance(s, _FromNames):  # NO_DECAY's last selector: only parameters whose layer was read from names
+            out["inferred"] = "names"
         for key in ("layer", "framework_layer"):
             if getattr(s, key) is not None:
                 out[key] = getattr(s, key)
@@ -709,11 +720,11 @@ class Plan:
         # it say whether the class matters, and for one (kind, role, class) only those that can match it say
         # whether the path does (a rule for one family's class never makes every path count); where neither
         # matters, every parameter of the pair matches alike, and a model of many layers is matched once per pair
-        reads: dict[tuple[str, str], tuple[list[Select], bool]] = {}
+        reads: dict[tuple[str, str, str], tuple[list[Select], bool]] = {}
         paths: dict[tuple[Any, ...], bool] = {}
         decided: dict[tuple[Any, ...], int | None] = {}
         for p in params:
-            pair = (p.kind, p.role)
+            pair = (p.kind, p.role, p.inferred)  # NO_DECAY's _FromNames reads how the kind was found
             found = reads.get(pair)
             if found is None:
                 can = [r.select for r in self.rules if (not r.select.kind or p.kind in r.select.kind)
@@ -935,7 +946,7 @@ class Plan:
             raise ValueError(f"cannot load plan: plan.name: a string is needed, got {type(top).__name__} "
                              f"{top!r:.200}; {shape}")
         fields = ("spec", "kind", "role", "path", "layer", "fans", "layout", "stacked", "quiet", "depth", "num_layers",
-                  "first_layer", "framework_layer")
+                  "first_layer", "framework_layer", "inferred")
         rules: list[Rule] = []
         for i, r in enumerate(data["rules"]):
             where = f"plan.rules[{i}]"
@@ -966,10 +977,14 @@ class Plan:
                     raise ValueError(f"cannot load plan: {where}.{key}: expected an integer, got {r[key]!r:.200}")
             if r.get("depth") is not None and not isinstance(r["depth"], str):
                 raise ValueError(f"cannot load plan: {where}.depth: expected a string or null, got {r['depth']!r:.200}")
+            if r.get("inferred") not in (None, "names"):
+                raise ValueError(f"cannot load plan: {where}.inferred: expected \"names\" (only parameters whose layer "
+                                 f"was read from their names) or null, got {r['inferred']!r:.200}")
             if not isinstance(r.get("quiet", False), bool):
                 raise ValueError(f"cannot load plan: {where}.quiet: expected true or false, got {r['quiet']!r:.200}")
             try:
-                select = Select(words["kind"], words["role"], r.get("path"), r.get("layer"), r.get("framework_layer"))
+                select = (_FromNames if r.get("inferred") else Select)(words["kind"], words["role"], r.get("path"),
+                                                                      r.get("layer"), r.get("framework_layer"))
                 rules.append(Rule(spec, select, r.get("fans"), r.get("quiet", False), r.get("layout"), r.get("stacked"),
                                   r.get("depth"), r.get("num_layers"), r.get("first_layer") or 0))
             except (TypeError, ValueError) as err:

@@ -80,7 +80,9 @@ def _score(values: np.ndarray, rules: Sequence[Rule | None], params: Sequence[Pa
         The p-value (1.0 or 0.0 for a determined law) and the law in words.
     """
     from . import stats
-    lowered = [None if r is None or r.spec is None else r.spec.lower(p.info(r.fans)) for r, p in zip(rules, params)]
+    # each rule's view of its parameter (Rule.info): its fans and its layout (presets.keras's depthwise kernels are
+    # read in Keras's own layout, not the grouped one the walk gives them)
+    lowered = [None if r is None or r.spec is None else r.spec.lower(r.info(p)) for r, p in zip(rules, params)]
     draw, shape = lowered[0], params[0].shape
     assert draw is not None, "the caller scores only a preset whose rule for the first parameter has a spec"
     if not draw.deterministic:
