@@ -181,11 +181,12 @@ def config_unread(plan: Plan, model: Any, params: Sequence[Param], report: Repor
 #: (besides ``_RECIPE_OF``'s): sub-models that ``hf_model`` gives their own config, PP-DocLayout V2 (RT-DETR's init),
 #: UperNet (its backbone's own config, read by ``hf_model``), the encoder-decoder wrappers, whose encoder and
 #: decoder ``hf_model`` reads by their own configs and whose projection between them is the base init's, and the
-#: task models a later probe built: VitMatte, SuperGlue, VitPose (and its backbone), SpeechT5's HiFi-GAN
+#: task models a later probe built: VitMatte, SuperGlue, VitPose (and its backbone), SpeechT5's HiFi-GAN,
+#: PP-FormulaNet, SLANet and SLANeXt
 _HANDLED = frozenset({"lw_detr_vit", "rt_detr_resnet", "llama4_vision_model", "molmo2_vision", "clvp_encoder",
                       "clvp_decoder", "bridgetower_vision_model", "videoprism_text_model", "pp_doclayout_v2",
                       "upernet", "encoder-decoder", "vision-encoder-decoder", "vitmatte", "superglue", "vitpose",
-                      "vitpose_backbone", "speecht5_hifigan"})
+                      "vitpose_backbone", "speecht5_hifigan", "pp_formulanet", "slanet", "slanext"})
 
 #: (transformers' model types, the types the sweeps built, those and the sub-models they hold), read once
 _SWEPT: list[tuple[frozenset[str], frozenset[str], frozenset[str] | None]] = []
@@ -237,7 +238,7 @@ def _unchecked_family(fn: str, kind: Any, stacklevel: int) -> bool:
     """Warn, and say True, where ``kind`` is a transformers ``model_type`` whose own ``_init_weights`` no check
     compared with the plan of ``presets.fn``: not built by the sweeps (a base model of ``AutoModel``, a causal LM, or
     a sub-model one of those holds) and not a family the recipes name. Its init may depart from the base one with no
-    tensor UNMATCHED (Pix2Struct's Mesh-TF init, SLANet's uniform structure head, EoMT's torch-default layers)."""
+    tensor UNMATCHED (Pix2Struct's Mesh-TF init, EoMT's torch-default layers)."""
     if not isinstance(kind, str) or not kind or kind in _RECIPE_OF or kind in _HANDLED:
         return False
     known, swept, _ = _swept()
@@ -324,7 +325,10 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("PocketTTSAudioTokenizerLayerScale", "*scale", "layer_scale_initial_scale", 0.01),
                  ("LwDetrViTLayer", "*gamma_[12]", "cae_init_values", 0.1),
                  ("FocalNetLayer", "*gamma_[12]", "layerscale_value", 1e-4),
-                 ("Tipsv2VisionLayerScale", "*lambda1", "layerscale_value", 1.0))
+                 ("Tipsv2VisionLayerScale", "*lambda1", "layerscale_value", 1.0),
+                 ("VibeVoiceAcousticTokenizerConvNext1dLayer", "*gamma", "layer_scale_init_value", 1e-6),
+                 ("RfDetrDinov2LayerScale", "*lambda1", "layerscale_value", 1.0),
+                 ("Sam3LiteTextRepMixer*", "*layer_scale", "layer_scale_init_value", 1e-5))
 
 
 #: what a family's _init_weights sets by class beyond the base init (transformers 5), tensors no kind covers or whose
@@ -371,6 +375,13 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("Sam2HieraDetModel", "*pos_embed", Zeros()), ("Sam2HieraDetModel", "*pos_embed_window", Zeros()),
     ("Sam2Model", "*no_memory_embedding", Zeros()), ("EdgeTamModel", "*no_memory_embedding", Zeros()),
     ("SamHQVisionEncoder", "*pos_embed", Zeros()), ("SamHQVision*Attention", "*rel_pos_[hw]", Zeros()),
+    # the SAM image encoders of PP-FormulaNet, SLANeXt, Unlimited OCR and DeepSeek-OCR 2: their tables zeros
+    ("PPFormulaNetVisionModel", "*pos_embed", Zeros()), ("PPFormulaNetVisionAttention", "*rel_pos_[hw]", Zeros()),
+    ("SLANeXtVisionEncoder", "*pos_embed", Zeros()), ("SLANeXtVisionAttention", "*rel_pos_[hw]", Zeros()),
+    ("UnlimitedOcrSamVisionEncoder", "*pos_embed", Zeros()),
+    ("UnlimitedOcrSamVision*Attention", "*rel_pos_[hw]", Zeros()),
+    ("DeepseekOcr2SamVisionEncoder", "*pos_embed", Zeros()),
+    ("DeepseekOcr2SamVision*Attention", "*rel_pos_[hw]", Zeros()),
     ("DeepseekVLHybridModel", "*high_res_vision_alpha", Zeros()),
     ("IdeficsVisionEmbeddings", "*class_embedding", Normal(0.0, 1.0)),
     ("IdeficsPerceiverResampler", "*latents", Normal(0.0, 1.0)),
@@ -408,6 +419,8 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("SeamlessM4Tv2TextToUnitDecoder", "*/pos_emb_alpha*", Ones()),
     ("VJEPA2PredictorEmbeddings", "*mask_tokens", Zeros()), ("FocalNetEmbeddings", "*mask_token", Zeros()),
     ("SuperGlueForKeypointMatching", "*bin_score", Ones()),
+    ("RfDetrForInstanceSegmentation", "*segmentation_bias", Zeros()),
+    ("VibeVoiceModel", "*latent_scaling_factor", Ones()), ("VibeVoiceModel", "*latent_bias_factor", Zeros()),
     # DAC's (and PE-Audio's) Snake activations, CSM's codebook heads, PatchTST's [CLS] (0.02 whatever init_std),
     # Mistral Large 4's rotary alpha and softmax scalings, Muse Spark's residual gates
     ("Snake1d", "*alpha", Ones()), ("CsmCodebooksHead", "*weight", "std"),
@@ -767,9 +780,9 @@ def _detection(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
     class bias by the prior (``_prior_bias``) and box head's last layer 0 (its PReLUs: ``_vision_towers``);
     PP-DocLayoutV2's detector RT-DETR's (its
     reading-order model a sub-model with its own config), V3's and V4's too but for the box heads and tables, which
-    keep the base init, V4's reading-order closure weight ``s2r_closure_weight_init``; LW-DETR's deformable
-    cross-attention (one level per ``projector_scale_factors``), class biases -log 99 (a prior of 0.01 whatever the
-    config says) and box heads' last layer 0, its ViT backbone's (a sub-model) weights and position table
+    keep the base init, V4's reading-order closure weight ``s2r_closure_weight_init``; LW-DETR's (and RF-DETR's)
+    deformable cross-attention (one level per ``projector_scale_factors``), class biases -log 99 (a prior of 0.01
+    whatever the config says) and box heads' last layer 0, its ViT backbone's (a sub-model) weights and position table
     truncated N(0, std^2) at +-2 (its layer scales: ``_LAYER_SCALES``)."""
     def count(name: str, default: int) -> int:
         return int(_number(fn, config, (name,), default, _count))
@@ -806,7 +819,7 @@ def _detection(plan: Plan, std: float, fn: str, kind: Any, config: Any) -> Plan:
     if kind == "lw_detr_vit":  # hf_model gives LW-DETR's backbone its own config
         plan = (plan.rule(_torch_trunc(std), kind=("dense", "conv"), role="weight")
                 .rule(_torch_trunc(std), layer="LwDetrViTEmbeddings", path="*position_embeddings"))
-    if kind == "lw_detr":  # num_feature_levels is its count of projector_scale_factors
+    if kind in ("lw_detr", "rf_detr"):  # num_feature_levels is the count of projector_scale_factors
         levels = _get(config, "num_feature_levels")
         levels = _count(f"presets.{fn}", "num_feature_levels",
                         len(_get(config, "projector_scale_factors") or ()) if levels is None else levels, minimum=0)
@@ -1153,6 +1166,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     plan = (plan.rule(_torch_trunc(std), layer="Dinov2*Embeddings")
             .rule(Zeros(), layer="Dinov2*Embeddings", path="*mask_token")
             .rule(Zeros(), layer="Dinov2*Embeddings", path="*register_tokens")
+            .rule(_torch_trunc(std), layer="RfDetrDinov2Embeddings")
+            .rule(Zeros(), layer="RfDetrDinov2Embeddings", path="*mask_token")
             .rule(Constant(math.log(10.0)), layer="Swinv2SelfAttention", path="*logit_scale")
             .rule(Constant(math.log(10.0)), layer="Swin2SRSelfAttention", path="*logit_scale")
             .rule(_torch_trunc(std), layer="DINOv3ViTEmbeddings")
@@ -1215,6 +1230,8 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
     width = None if text is None else _get(text, "hidden_size")
     if isinstance(width, int) and width > 0:  # the LLaVA-NeXT families' image newline: N(0, 1 / the text width)
         plan = plan.rule(Normal(0.0, width ** -0.5), path="*image_newline", layer="*Model")
+        for model in ("UnlimitedOcrModel", "DeepseekOcr2Model"):  # and the OCR models' view separator
+            plan = plan.rule(Normal(0.0, width ** -0.5), path="*view_separator", layer=model)
     vision = None if config is None else _get(config, "vision_config")
     merged = None if config is None else _get(config, "out_hidden_size") or _get(vision, "out_hidden_size")
     if isinstance(merged, int) and merged > 0:  # HY-V4-VL's patch merger's newline: N(0, 1 / its width)
@@ -1246,14 +1263,30 @@ def _family_overrides(plan: Plan, std: float, fn: str, config: Any) -> Plan:
         width = _number(fn, config, ("hidden_size",), 1024, _count)
         plan = plan.rule(Normal(0.0, std / math.sqrt(width)), layer="PeAudioEncoderPatchEmbedder",
                          path="*class_embedding")
+    if kind in ("slanet", "slanext"):  # torch's default GRUCell (U(+-1/sqrt(its hidden)), as the layer's fans say),
+        bound = _number(fn, config, ("hidden_size",), 256 if kind == "slanet" else 512, _count) ** -0.5
+        plan = (plan.rule(VarianceScaling(1 / 3, "fan_in", "uniform"), kind="recurrent", layer="GRUCell",
+                          fans="layer")  # and the structure head's layers U(+-1/sqrt(hidden_size))
+                .rule(Uniform(-bound, bound), kind="dense", role=("weight", "bias"), path="*structure_generator/*"))
+    if kind == "sam3_lite_text_text_model":  # its position table and output projection N(0, 1 / width)
+        width = _number(fn, config, ("hidden_size",), 512, _count)
+        plan = (plan.rule(Normal(0.0, width ** -0.5), layer="Sam3LiteTextTextPositionEmbedding")
+                .rule(Normal(0.0, width ** -0.5), kind="dense", role="weight", path="*projection/*",
+                      layer="Linear"))
+    if kind == "unlimited_ocr_vision_encoder":  # its CLIP-like embeddings: the class embedding N(0, f^2 / width),
+        f = _number(fn, config, ("initializer_factor",), 1.0, v.positive)  # the position table N(0, (f std)^2)
+        plan = (plan.rule(VarianceScaling(f * f, "fan_in", "normal"), layer="UnlimitedOcrVisionEmbeddings",
+                          path="*class_embedding")
+                .rule(Normal(0.0, std * f), kind="embedding", role="embedding", layer="Embedding",
+                      path="*embeddings/position_embedding/*"))
     if kind == "idefics":  # the gated cross-attention's alphas by alpha_initializer, N(0, 0) being zeros
         how = v.choice(f"presets.{fn}", "alpha_initializer", _get(config, "alpha_initializer") or "zeros",
                        ("zeros", "ones", "normal", "gaussian", "random"))
         spread = _number(fn, config, ("alphas_initializer_range",), 0.0, v.non_negative)
         law = Ones() if how == "ones" else Normal(0.0, spread) if how != "zeros" and spread > 0 else Zeros()
         plan = plan.rule(law, layer="IdeficsGatedCrossAttentionLayer", path="*/alpha_*")
-    if kind in ("dinov2", "dinov2_with_registers", "pvt", "vitdet", "dinov3_vit", "ijepa", "cvt", "swin2sr",
-                "timesformer", "mgp-str", "vitpose", "vitpose_backbone", "tipsv2_vision_model"):
+    if kind in ("dinov2", "dinov2_with_registers", "rf_detr_dinov2", "pvt", "vitdet", "dinov3_vit", "ijepa", "cvt",
+                "swin2sr", "timesformer", "mgp-str", "vitpose", "vitpose_backbone", "tipsv2_vision_model"):
         plan = plan.rule(_torch_trunc(std), kind=("dense", "conv"), role="weight")
     if kind == "vitpose_backbone":  # hf_model gives VitPose's backbone its own config
         plan = plan.rule(_torch_trunc(std), layer="VitPoseBackboneEmbeddings", path="*position_embeddings")
@@ -1522,8 +1555,9 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     time step), Mamba's and Mamba-2's ``conv1d`` and ``out_proj`` torch's default (``out_proj`` / sqrt(L) with
     ``rescale_prenorm_residual``, and Nemotron-H's), Funnel's linear layers N(0, 1/(fan_in + fan_out)) and
     embeddings N(0, 1) (or ``initializer_std``), Reformer's axial position embeddings N(0, axial_norm_std^2),
-    DINOv2's, DINOv3's, I-JEPA's, CvT's, Swin2SR's, Hiera's and PVT's truncated linear and conv weights (PVT-v2's
-    convolutions He-normal, fan_out per group; Hiera's biases and LayerNorm shifts the std), BiT's ResNet init,
+    DINOv2's (RF-DETR's backbone's too), DINOv3's, I-JEPA's, CvT's, Swin2SR's, Hiera's and PVT's truncated linear
+    and conv weights (PVT-v2's convolutions He-normal, fan_out per group; Hiera's biases and LayerNorm shifts the
+    std), BiT's ResNet init,
     MobileViT's and EfficientNet's N(0, initializer_range^2) BatchNorm scales, ResNet's and RegNet's He-normal
     (fan_out) convolutions with torch's default linear layers (and RegNet's conv biases), Wav2Vec2's (and its kin's:
     UniSpeech, Data2Vec-Audio, the conformers, WavLM, SpeechT5), HuBERT's, SEW's and SEW-D's convolutions, mask
@@ -1533,25 +1567,29 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
     Conv2d layers He-normal (fan_out),
     Perceiver's modality tokens (a ParameterDict) N(0, initializer_range^2), IDEFICS's gated cross-attention alphas by
     ``alpha_initializer`` (zeros, ones, or N(0, alphas_initializer_range^2)), ALIGN's text projection
-    Xavier-uniform, Kosmos-2's image-to-text projection N(0, text_config.init_std^2), GroupViT's vision tower
-    (``_groupvit``), XLM's and FlauBERT's embeddings N(0, embed_init_std^2), PE-Audio's class embedding, the
-    DETR-like detectors' (``_detection``: LW-DETR and PP-DocLayout too) and the mask segmenters' and Depth Pro's
-    (``_segmentation``), VideoPrism's LeCun-normal towers, Molmo 2's vision table, UVDoc's and DAB-DETR's PReLU
-    (``_vision_towers``), NeoMME's and Nemotron 3 Diarization's (``_loops_and_transcribers``), the speech
-    synthesizers' and audio/vision-text towers' (VITS, FastSpeech2-Conformer, CLAP, CLVP, BridgeTower:
-    ``_speech_and_towers``), EfficientLoFTR's BatchNorm scales N(0, initializer_range^2), RT-DETR's ResNet
-    backbone's ResNet init, BLT's truncated normals (``_blt``), RWKV's orthogonal weights and per-layer time tables
-    (``_rwkv``), xLSTM's small init, Wang's output layers and gates (``_xlstm``), DAC's, EnCodec's, X-Codec's,
-    Pocket-TTS's, PatchTST's and PatchTSMixer's (``_codecs_and_series``), HunYuan-VL's merger tokens N(0,
-    1/text_hidden_size), and the sinusoidal position tables of Whisper's encoder, of FSMT (the padding row zero), of
-    DistilBERT with ``sinusoidal_pos_embds`` and of XLM and FlauBERT with ``sinusoidal_embeddings``, TAPAS's
-    cell-selection weights zeros with ``init_cell_selection_weights_to_zero``, nanochat's attention output N(0,
-    initializer_range^2 / (2 L)), Youtu's embeddings N(0, embedding_initializer_range^2), AFMoE's router gates
-    zeros, ModernBERT's and its decoder's weights cut at +-``initializer_cutoff_factor`` std (output projections by
-    1/sqrt(2 L)), T5Gemma's and T5Gemma 2's classifier output N(0, initializer_range^2 / num_labels), TIPSv2's vision
-    tower's truncated linear and conv weights (its tokens and layer scales as DINOv2's, by class, in every model;
-    ViT-MAE's, VideoMAE's and Evolla's own tensors: ``_EXTRAS``). A model that holds sub-models (LLaVA, BLIP-2,
-    SAM) is initialized by transformers with each sub-model's own config: ``hf_model(model)`` says so.
+    Xavier-uniform, Kosmos-2's image-to-text projection N(0, text_config.init_std^2), SLANet's and SLANeXt's GRUCell
+    (torch's default) and structure generator U(+-1/sqrt(hidden_size)), Unlimited OCR's (and DeepSeek-OCR 2's)
+    view separator N(0, 1/text width), Unlimited OCR's vision encoder's class embedding N(0, f^2/width) and
+    position table N(0, (f std)^2), SAM 3 Lite's text encoder's position table and projection N(0, 1/width),
+    GroupViT's vision tower (``_groupvit``), XLM's and FlauBERT's embeddings N(0, embed_init_std^2), PE-Audio's
+    class embedding, the DETR-like detectors' (``_detection``: LW-DETR, RF-DETR and PP-DocLayout too) and the mask
+    segmenters' and Depth Pro's (``_segmentation``), VideoPrism's LeCun-normal towers, Molmo 2's vision table,
+    UVDoc's and DAB-DETR's PReLU (``_vision_towers``), NeoMME's and Nemotron 3 Diarization's
+    (``_loops_and_transcribers``), the speech synthesizers' and audio/vision-text towers' (VITS,
+    FastSpeech2-Conformer, CLAP, CLVP, BridgeTower: ``_speech_and_towers``), EfficientLoFTR's BatchNorm scales
+    N(0, initializer_range^2), RT-DETR's ResNet backbone's ResNet init, BLT's truncated normals (``_blt``), RWKV's
+    orthogonal weights and per-layer time tables (``_rwkv``), xLSTM's small init, Wang's output layers and gates
+    (``_xlstm``), DAC's, EnCodec's, X-Codec's, Pocket-TTS's, PatchTST's and PatchTSMixer's (``_codecs_and_series``),
+    HunYuan-VL's merger tokens N(0, 1/text_hidden_size), and the sinusoidal position tables of Whisper's encoder, of
+    FSMT (the padding row zero), of DistilBERT with ``sinusoidal_pos_embds`` and of XLM and FlauBERT with
+    ``sinusoidal_embeddings``, TAPAS's cell-selection weights zeros with ``init_cell_selection_weights_to_zero``,
+    nanochat's attention output N(0, initializer_range^2 / (2 L)), Youtu's embeddings N(0,
+    embedding_initializer_range^2), AFMoE's router gates zeros, ModernBERT's and its decoder's weights cut at
+    +-``initializer_cutoff_factor`` std (output projections by 1/sqrt(2 L)), T5Gemma's and T5Gemma 2's classifier output
+    N(0, initializer_range^2 / num_labels), TIPSv2's vision tower's truncated linear and conv weights (its tokens and
+    layer scales as DINOv2's, by class, in every model; ViT-MAE's, VideoMAE's and Evolla's own tensors: ``_EXTRAS``). A
+    model that holds sub-models (LLaVA, BLIP-2, SAM) is initialized by transformers with each sub-model's own config:
+    ``hf_model(model)`` says so.
 
     Args:
         initializer_range: the std of the normal draws, a finite number > 0, or None: ``config``'s
@@ -1563,7 +1601,7 @@ def hf(initializer_range: float | None = None, *, config: Any = None) -> Plan:
             default applies. Applied to a Hugging Face model whose own config would change its values, that plan
             warns; it warns too where the model's ``model_type`` (else ``config``'s) is one that transformers
             knows but no check built (no ``AutoModel`` nor causal-LM entry, not held by one, no family's rules
-            here: Pix2Struct, SLANet, EoMT), whose own ``_init_weights`` may differ with no tensor UNMATCHED.
+            here: Pix2Struct, EoMT), whose own ``_init_weights`` may differ with no tensor UNMATCHED.
 
     Returns:
         The ``Plan`` named "hf".
@@ -2042,7 +2080,7 @@ def hf_model(model: Any) -> Plan:
     later and win there. The rules select by path, so the plan applies as well to a port that keeps the model's
     module names. It warns where the model's ``model_type`` is one that transformers knows but no check built: no
     ``AutoModel`` nor causal-LM entry, not a sub-model one of those holds, no family's rules here (Pix2Struct,
-    SLANet, EoMT): its own ``_init_weights`` may differ from this plan with no tensor UNMATCHED.
+    EoMT): its own ``_init_weights`` may differ from this plan with no tensor UNMATCHED.
 
     Args:
         model: a Hugging Face torch model: an ``nn.Module`` with a ``config`` that names its ``model_type``.
