@@ -675,3 +675,26 @@ def test_a_saved_portable_dict_names_a_key_a_portable_does_not_take(saved, name)
         portable_option(saved)
     for good in (ui.Portable(1, "k"), ui.Portable(1, "k", "counter")):
         assert portable_option(good.to_dict()) == good
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_a_log_whose_base_float32_cannot_hold_is_refused_inside_a_mixture_of_a_mixture_too(nested):
+    # Log(U(1, 1e39)) on float32: its base is drawn in float32 first, where 1e39 is inf, so it is refused; a mixture
+    # holding that mixture is the same law (weights 0.25, 0.25, 0.5) and is refused alike, not drawn in float64
+    inner = ui.Mixture([ui.Log(ui.Uniform(1.0, 1e39)), ui.Zeros()], [0.5, 0.5])
+    spec = ui.Mixture([inner, ui.Zeros()], [0.5, 0.5]) if nested else inner
+    with pytest.raises(ValueError, match=r"float32, which cannot hold the values of Uniform\(low=1.0, high=1e\+39\)"):
+        ui.sample(spec, (64,), dtype="float32")
+    assert np.isfinite(ui.sample(spec, (64,), dtype="float64")).all()  # float64 holds it: drawn
+
+
+@pytest.mark.parametrize("base", [ui.Uniform(0.0, 1.0), ui.Normal(0.0, 1.0)])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_an_affine_map_past_float32_is_refused_whichever_the_sign_of_its_scale(base, sign):
+    # 1e39 x U[0, 1) spans [0, 1e39), -1e39 x U[0, 1) spans (-1e39, 0]: float32's largest is 3.4e38 either way, so
+    # both are refused by name (the negative one's ends come reversed: read in order they were an empty range, and
+    # its values were cut to -3.4e38, a pile at float32's end, where torch's t.uniform_().mul_(-1e39) writes -inf)
+    spec = ui.Affine(base, scale=sign * 1e39)
+    with pytest.raises(ValueError, match=r"float32, which cannot hold the values of Affine"):
+        ui.sample(spec, (8,), dtype="float32")
+    assert np.isfinite(ui.sample(spec, (8,), dtype="float64")).all()  # float64 holds it

@@ -453,3 +453,36 @@ def test_fan_geo_avg_is_jax_s_geometric_mean_of_the_fans():
     bound = drawn.high
     assert bound == pytest.approx(math.sqrt(3 * 2.0 / math.sqrt(64 * 16)), rel=1e-15)
     assert bound * (1 - 1e-4) <= top <= bound * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("layout", ["torch", "keras", "flax", "torch_conv_transpose", "keras_conv_transpose",
+                                    "flax_conv_transpose", "flax_conv_transpose_kernel", "mxnet_channels_last"])
+def test_moving_weights_to_their_own_layout_changes_nothing_and_a_round_trip_gives_them_back(layout):
+    # a FromArray given in the tensor's own layout is written as it is: no axis permuted, none reversed (a flipped
+    # layout, Flax's ConvTranspose, against itself flips nothing); and torch's counterpart and back is the identity
+    from unifiedinit.layout import canonical_layout, move
+    a = np.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5)
+    assert np.array_equal(move(a, layout, layout), a)
+    there = move(a, layout, canonical_layout(layout))
+    assert np.array_equal(move(there, canonical_layout(layout), layout), a)
+    assert np.array_equal(move(there, canonical_layout(layout), canonical_layout(layout)), there)
+
+
+@pytest.mark.parametrize("name", ["torch_g2", "torch_conv_transpose_g4", "torch_embedding_g2"])
+def test_a_groups_suffix_on_a_layout_that_is_its_own_canonical_is_refused_by_name(name):
+    # "<layout>_g<k>" holds the groups on the output axis where the canonical layout holds them on the input axis;
+    # a layout that is its own canonical has no other storage to move them to, so the name names no layout
+    with pytest.raises(ValueError, match=name):
+        ui.get_layout(name)
+    assert name not in ui.LAYOUTS
+
+
+@pytest.mark.parametrize("shape", [(-2, 3), (-2, -3), [-2, 3], (np.int64(-2), 3)], ids=repr)
+def test_a_negative_size_is_refused_by_name_in_a_tuple_of_ints_as_in_any_sequence(shape):
+    # a plain tuple of Python ints takes a short path through check_shape: it must refuse a negative size as the
+    # general path does (fans((-2, -3)) gave (-3, -2), and a Xavier bound a bare "math domain error")
+    from unifiedinit.layout import check_shape
+    for call in (lambda: check_shape(shape), lambda: ui.fans(shape), lambda: ui.TensorInfo.make(shape),
+                 lambda: ui.lower(ui.XavierUniform(), shape)):
+        with pytest.raises(ValueError, match=r"parameter 'shape' must be an integer >= 0, got -2"):
+            call()

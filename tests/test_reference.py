@@ -356,3 +356,26 @@ def test_sparse_zero_count_matches_torch_when_the_fraction_of_rows_is_not_whole(
     torch.nn.init.sparse_(theirs, 0.25, std=0.02)
     ours = ui.sample(ui.Sparse(0.25, std=0.02), (10, 6), layout="torch", seed=0, dtype="float64")
     assert (ours == 0).sum(axis=0).tolist() == (theirs == 0).sum(dim=0).tolist()
+
+
+def test_a_window_that_holds_one_number_of_the_dtype_gives_that_number_everywhere():
+    # float16's numbers in [1, 1.0005) are 1.0 alone (its step there is 2**-10): U[1, 1.0005) rounded once and kept in
+    # its window is 1.0 everywhere, a window with one number is no empty window; torch's own uniform_ writes the same
+    x = ui.sample(ui.Uniform(1.0, 1.0005), (256,), seed=0, dtype="float16")
+    assert x.dtype == np.float16 and np.all(x == 1.0)
+    y = ui.sample(ui.TruncatedNormal(1.0, 1.0, 1.0, 1.0005), (256,), seed=0, dtype="float16")
+    assert np.all(y == 1.0)
+    torch = pytest.importorskip("torch")
+    t = torch.empty(256, dtype=torch.float16).uniform_(1.0, 1.0005)
+    assert torch.equal(t, torch.ones(256, dtype=torch.float16))
+
+
+@pytest.mark.parametrize("dtype", ["float16", pytest.param("bfloat16", marks=needs("ml_dtypes")), "float32"])
+def test_an_affine_map_with_a_negative_scale_moves_a_uniforms_open_end_to_its_low_end(dtype):
+    # -U[0, 1) is (-1, 0]: -1 is never a value. Drawn, mapped, kept in the support as the dtype holds it, then rounded:
+    # a value in (-1, -1 + half a step) must not round to -1 (float16: 2**-12 of the values would, about 16 of
+    # 65,536 here, bfloat16 2**-9). Deterministic: a kept support leaves no chance of -1, so no false failure
+    x = ui.sample(ui.Affine(ui.Uniform(0.0, 1.0), scale=-1.0), (1 << 16,), seed=3, dtype=dtype).astype(np.float64)
+    assert x.min() > -1.0 and x.max() <= 0.0
+    y = ui.sample(ui.Affine(ui.Uniform(0.0, 1.0), scale=-2.0, shift=1.0), (1 << 16,), seed=4, dtype=dtype)
+    assert y.astype(np.float64).min() > -1.0 and y.astype(np.float64).max() <= 1.0  # (-1, 1]

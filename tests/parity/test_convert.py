@@ -663,3 +663,34 @@ def test_each_converter_imports_only_its_framework():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split("\n")[:2] == ["none", "torch"]
+
+
+@pytest.mark.parametrize("distribution", ["truncated_normal", "normal", "uniform"])
+@pytest.mark.parametrize("mode", ["fan_in", "fan_avg"])
+def test_from_jax_of_a_zero_variance_scaling_is_zeros_as_jax_writes(mode, distribution):
+    # JAX's variance_scaling(0.0, ...) writes zeros (variance 0); its spec is Zeros (VarianceScaling itself takes a
+    # scale > 0 only), and it writes what JAX writes
+    jax = pytest.importorskip("jax")
+    init = jax.nn.initializers.variance_scaling(0.0, mode, distribution)
+    theirs = np.asarray(init(jax.random.key(0), (3, 5)))
+    assert ui.from_jax(init) == ui.Zeros()
+    assert np.array_equal(ui.sample(ui.from_jax(init), (3, 5), layout="flax"), theirs)
+    assert ui.from_jax("variance_scaling", scale=0.0, mode=mode, distribution=distribution) == ui.Zeros()
+
+
+@pytest.mark.parametrize("case", ["orthogonal_", "sparse_", "orthogonal", "delta_orthogonal"])
+def test_a_zero_gain_or_std_converts_to_zeros_as_the_framework_writes(case):
+    # orthogonal_(gain=0) and sparse_(std=0) write zeros in torch, orthogonal(scale=0) and delta_orthogonal(scale=0)
+    # in JAX; the specs with that number take > 0 only, so the conversion is Zeros, whose values are the framework's
+    shape = (3, 4, 4)  # delta_orthogonal's (kernel, in, out), in <= out
+    if case.endswith("_"):
+        torch = pytest.importorskip("torch")
+        kwargs: dict[str, Any] = {"gain": 0.0} if case == "orthogonal_" else {"sparsity": 0.5, "std": 0.0}
+        spec = ui.from_torch_fn(getattr(torch.nn.init, case), **kwargs)
+        theirs = getattr(torch.nn.init, case)(torch.ones(shape[:2]), **kwargs).numpy()
+    else:
+        jax = pytest.importorskip("jax")
+        spec = ui.from_jax(case, scale=0.0)
+        theirs = np.asarray(getattr(jax.nn.initializers, case)(scale=0.0)(jax.random.key(0), shape))
+    assert spec == ui.Zeros()
+    assert np.array_equal(ui.sample(spec, theirs.shape), theirs)
