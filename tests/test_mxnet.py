@@ -1187,7 +1187,8 @@ def test_a_symbol_blocks_deferred_parameters_get_the_shapes_its_graph_gives_and_
         net = mx.gluon.SymbolBlock(layers(data), data)
     net.initialize()
     shapes = {(p.shape, p.known) for p, _ in M.walk(net)}
-    assert shapes == {((8, 0, 3, 3), False), ((8,), True), ((300, 0), False), ((300,), True)}, shapes
+    # the biases' shapes are known, their layers' fans (read from the graph's ops) are not: they wait too
+    assert shapes == {((8, 0, 3, 3), False), ((8,), False), ((300, 0), False), ((300,), False)}, shapes
     ui.Plan().rule(ui.XavierUniform(), path="*weight").apply(net, seed=0)
     net(mx.nd.ones((2, 5, 6, 6)))
     weights = {tuple(p.shape): M.read(handle) for p, handle in M.walk(net) if p.path.endswith("weight")}
@@ -1214,3 +1215,96 @@ def test_a_deferred_rule_that_reads_the_layers_depth_gets_it_at_the_first_forwar
         net(mx.nd.ones((2, 50)))
         for l in range(4):
             np.testing.assert_array_equal(net[l].weight.data().asnumpy(), np.full((50, 50), l + 1.0, "float32"))
+
+
+def _exported(net, shape, inputs=("data",)):
+    """``net`` hybridized, run once, exported and loaded back by ``SymbolBlock.imports`` (with its parameters)."""
+    import tempfile
+    net.hybridize()
+    net(*(nd.ones(s) for s in shape))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "net")
+        net.export(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return gluon.SymbolBlock.imports(path + "-symbol.json", list(inputs), path + "-0000.params")
+
+
+def _laws_by_name(plan, net):
+    """Each parameter's (kind, role, layer fans, layout, law) under ``plan``, by its Gluon name."""
+    names = {p.path: str(handle[3].name) for p, handle in M.walk(net)}
+    return {names[e.param.path]: (e.param.kind, e.param.role, e.param.layer_fans, e.param.layout, repr(e.draw))
+            for e in ui.inspect(net, plan, seed=0).entries}
+
+
+@pytest.mark.parametrize("name", ["resnet18_v1", "mobilenet0.25"])
+def test_presets_on_an_exported_and_imported_model_zoo_net_give_the_original_nets_laws(name):
+    """A SymbolBlock loaded by ``imports`` holds its parameters under their full names (conv0_weight,
+    batchnorm0_gamma): the walk gave every one but the running statistics kind and role "other", so presets.mxnet
+    (any preset) left all of them as they were, where Gluon's initialize() gives its defaults. Now the walk reads
+    each parameter's kind, role and layer fans from the op its graph feeds it to, and every preset gives each
+    parameter the law it gives the same parameter of the original Gluon net."""
+    net = gluon.model_zoo.vision.get_model(name)
+    net.initialize()
+    block = _exported(net, [(1, 3, 32, 32)])
+    for plan in (ui.presets.mxnet, ui.presets.torch):
+        ours, theirs = _laws_by_name(plan, block), _laws_by_name(plan, net)
+        assert len(theirs) == len(list(M.walk(net))) and ours == theirs, plan.name
+    ui.presets.mxnet.apply(block, seed=0)
+    for p, handle in M.walk(block):
+        values = M.read(handle)
+        if p.role in ("scale", "running_var", "shift", "running_mean", "bias"):
+            assert (values == (1.0 if p.role in ("scale", "running_var") else 0.0)).all(), p.path
+        else:  # U(+-0.07): 432 or more draws (the first conv's) all under 0.035: a chance of 0.5**432 < 1e-130
+            assert p.role == "weight" and 0.035 < np.abs(values).max() <= 0.07, p.path
+
+
+def test_an_imported_symbol_blocks_graph_gives_its_layers_kinds_layouts_and_recurrent_roles():
+    """Grouped Conv2DTranspose, Dense, PReLU, LayerNorm and a fused bidirectional two-layer LSTM (its parameters
+    reach the RNN op through Reshape and _rnn_param_concat), exported and imported, and a channels-last Conv2D's
+    symbol in a SymbolBlock (MXNet's CPU cannot run it to export it): each parameter gets the kind, role, layout,
+    layer fans and key sub-leaf the walk gives the original layer's."""
+    nn = gluon.nn
+    net = nn.HybridSequential()
+    net.add(nn.Conv2DTranspose(6, 3, groups=2, in_channels=4), nn.Dense(5, in_units=600), nn.PReLU(),
+            nn.LayerNorm(in_channels=5))
+    last = nn.HybridSequential()
+    last.add(nn.Conv2D(4, 3, layout="NHWC", in_channels=5))
+    lstm = gluon.rnn.LSTM(7, num_layers=2, bidirectional=True, input_size=3)
+    for original, shape, inputs in ((net, (1, 4, 8, 8), ("data",)), (last, None, ("data",)),
+                                    (lstm, (2, 1, 3), ("data0", "data1", "data2"))):  # an LSTM's states: inputs
+        original.initialize()
+        if shape is None:
+            data = mx.sym.var("data")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # MXNet: "Cannot decide type for the following arguments" (data)
+                block = gluon.SymbolBlock(original(data), data)
+            block.initialize()
+        else:
+            block = _exported(original, [shape], inputs)
+        by_name = {str(h[3].name): (p.kind, p.role, p.layout, p.layer_fans, p.key_leaf) for p, h in M.walk(block)}
+        want = {str(h[3].name): (p.kind, p.role, p.layout, p.layer_fans, p.key_leaf) for p, h in M.walk(original)}
+        assert by_name == want and len(want) in (7, 2, 16), (by_name, want)
+
+
+def test_a_symbol_blocks_deferred_bias_waits_for_its_layers_fans_from_the_graph():
+    """A SymbolBlock of Conv2D(8, 3) and Dense(300) without input sizes: presets.torch draws each weight and bias
+    from U(+-1/sqrt(fan_in)) once the first forward pass gives the input's (5, 6, 6) shape: fan_in 45 and 128, as
+    torch's own Conv2d(5, 8, 3) and Linear(128, 300) (the walk gave these parameters kind "other": nothing set)."""
+    nn = mx.gluon.nn
+    layers = nn.HybridSequential()
+    layers.add(nn.Conv2D(8, 3), nn.Dense(300))
+    data = mx.sym.var("data")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # MXNet: "Cannot decide type for the following arguments" (data)
+        net = mx.gluon.SymbolBlock(layers(data), data)
+    net.initialize(mx.init.Constant(5.0))
+    ui.presets.torch.apply(net, seed=0)
+    net(mx.nd.ones((2, 5, 6, 6)))
+    found = [(p.path, M.read(handle)) for p, handle in M.walk(net)]  # Gluon's names: conv0_weight, conv0_bias ...
+    assert [re.sub(r"\d", "", path) for path, _ in found] == ["conv_weight", "conv_bias", "dense_weight", "dense_bias"]
+    for (path, values), fan_in in zip(found, (45, 45, 128, 128)):
+        bound = 1 / math.sqrt(fan_in)
+        # 360, 38400 and 300 draws all under 0.9 bound: a chance of 0.9**300 < 2e-13; the conv's 8 biases in bound
+        assert np.abs(values).max() <= bound, path
+        assert path.startswith("conv") and path.endswith("bias") or np.abs(values).max() > 0.9 * bound, path

@@ -8,9 +8,10 @@ parameters keep their contexts and deferred ones are drawn at the first forward 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import weakref
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 from ... import draws as D
 from ...layout import TensorInfo
@@ -146,6 +147,78 @@ def _graph_shapes(block: Any) -> dict[str, tuple[int, ...]]:
             for name, shape in zip(out.list_arguments() + out.list_auxiliary_states(), list(args) + list(aux))}
 
 
+#: a graph's layer ops: (kind, its weight's layout, the roles of its inputs after the data, in order)
+_GRAPH_OPS = {"FullyConnected": ("dense", "mxnet", ("weight", "bias")),
+              "Convolution": ("conv", "mxnet", ("weight", "bias")),
+              "Deconvolution": ("conv_transpose", "mxnet_conv_transpose", ("weight", "bias")),
+              "Embedding": ("embedding", "mxnet_embedding", ("embedding",)),
+              "LeakyReLU": ("prelu", "mxnet", ("slope",)),  # act_type "prelu" only: its gamma, Gluon's alpha
+              "RNN": ("recurrent", "mxnet", ("recurrent",)),  # every weight and bias, concatenated: by their names
+              **{op: ("norm", "mxnet", ("scale", "shift", "running_mean", "running_var"))
+                 for op in ("BatchNorm", "_contrib_BatchNormWithReLU", "_contrib_SyncBatchNorm", "LayerNorm",
+                            "InstanceNorm", "GroupNorm")}}
+#: ops a parameter goes through on its way to its layer's (a fused RNN's reshape and concatenation, AMP's casts)
+_GRAPH_PASSING = ("Reshape", "_rnn_param_concat", "amp_cast", "Cast")
+
+
+class _GraphLayer(NamedTuple):
+    """What a SymbolBlock's graph makes of one parameter: its layer's kind, its role and layout, the name of the
+    parameter whose shape gives the layer's fans, its key sub-leaf, a recurrent layer's hidden size, the groups of
+    a transposed convolution."""
+    kind: str
+    role: str
+    layout: str
+    main: str
+    sub: str
+    hidden: int
+    groups: int
+
+
+#: a SymbolBlock's graph layers (``_graph_layers``), computed once per graph
+_GRAPH_LAYERS: weakref.WeakKeyDictionary[Any, tuple[Any, dict[str, _GraphLayer]]] = weakref.WeakKeyDictionary()
+
+
+def _graph_layers(block: Any) -> dict[str, _GraphLayer]:
+    """What a SymbolBlock's graph makes of its parameters (``_GraphLayer``), by name, read from the op each one
+    feeds (FullyConnected, Convolution, Deconvolution, Embedding, a norm, PReLU, RNN); {} for any other block. A
+    parameter two layers share takes the first one's; one no layer op takes is left out (the walk's "other")."""
+    graph = getattr(block, "_cached_graph", None) if isinstance(block, mx.gluon.SymbolBlock) else None
+    if not graph:
+        return {}
+    cached = _GRAPH_LAYERS.get(block)
+    if cached is not None and cached[0] is graph:
+        return cached[1]
+    nodes = json.loads(graph[1].tojson())["nodes"]
+
+    def sources(index: int) -> list[str]:  # the parameters (graph variables) node ``index`` passes on
+        node = nodes[index]
+        if node["op"] == "null":
+            return [str(node["name"])]
+        return [n for i in node["inputs"] for n in sources(i[0])] if node["op"] in _GRAPH_PASSING else []
+
+    layers: dict[str, _GraphLayer] = {}
+    for node in nodes:
+        op, attrs = node["op"], node.get("attrs", {})
+        if op not in _GRAPH_OPS or (op == "LeakyReLU" and attrs.get("act_type") != "prelu"):
+            continue
+        kind, layout, roles = _GRAPH_OPS[op]
+        if str(attrs.get("layout", "")).endswith("C") and kind in ("conv", "conv_transpose"):  # NHWC, NWC, NDHWC
+            layout = "mxnet_channels_last" if kind == "conv" else "mxnet_conv_transpose_channels_last"
+        named = [sources(i[0]) for i in node["inputs"][1:1 + len(roles)]]
+        main = named[0][0] if named and len(named[0]) == 1 else ""
+        for role, names in zip(roles, named):
+            for name in names:
+                sub, hidden = "", 0
+                if kind == "recurrent":
+                    found = _RECURRENT.search(name)
+                    role, sub = _role(kind, name[found.start():], None) if found else ("other", "")
+                    hidden = int(attrs.get("state_size", 0))
+                groups = int(attrs.get("num_group", 1)) if kind == "conv_transpose" else 1
+                layers.setdefault(name, _GraphLayer(kind, role, layout, main, sub, hidden, groups))
+    _GRAPH_LAYERS[block] = (graph, layers)
+    return layers
+
+
 _ROLES = {"weight": "weight", "bias": "bias", "gamma": "scale", "beta": "shift", "running_mean": "running_mean",
           "running_var": "running_var", "alpha": "slope"}
 #: running statistics by the end of their name, where a block holds a whole network's parameters under their
@@ -190,24 +263,37 @@ def _describe(block: Any, path: str, parts: tuple[Any, ...], name: str, param: A
     info = registered_layer(type(block))
     role, sub = _role(kind, name, info)
     main = info.main("weight") if info is not None else "weight"  # the parameter whose shape gives the layer's fans
+    by_graph = _graph_layers(block).get(str(param.name))  # a SymbolBlock's: what the op it feeds makes of it
+    if by_graph is not None:
+        kind, role, layout, sub = by_graph.kind, by_graph.role, by_graph.layout, by_graph.sub
+        main = next((key for key, q in own.items() if str(q.name) == by_graph.main), "")
     if info is None and isinstance(block, _DEFORMABLE) and name in _DEFORMABLE_PARAMS:
         kind, role, main = _DEFORMABLE_PARAMS[name]
         if main == "offset_weight":  # the offsets' convolution stores its kernel channels last under NHWC
             layout = "mxnet_channels_last" if str(block._kwargs_offset.get("layout", "")).endswith("C") else "mxnet"
-    shape = _shape(param)
+
+    def shape_of(q: Any) -> tuple[int, ...]:  # a SymbolBlock's deferred one: what its graph says before the input
+        nonlocal graph
+        if q.shape is None and not q._data:
+            graph = graph if graph is not None else _graph_shapes(block)
+            return graph.get(str(q.name), ())
+        return _shape(q)
+
+    shape = shape_of(param)
     known = all(d > 0 for d in shape)
-    if param.shape is None and not param._data:  # a SymbolBlock's, deferred: what its graph says before the input
-        shape = (graph if graph is not None else _graph_shapes(block)).get(str(param.name), ())
-        known = bool(shape) and all(d > 0 for d in shape)  # () here: not even the rank is known yet
+    if param.shape is None and not param._data:  # () here: not even the rank is known yet
+        known = bool(shape) and known
     layer_fans = None
     weight = own.get(main)
     if kind == "recurrent":
-        hidden = block._hidden_channels if isinstance(block, _CONV_CELLS) else block._hidden_size
+        hidden = by_graph.hidden if by_graph is not None else \
+            block._hidden_channels if isinstance(block, _CONV_CELLS) else block._hidden_size
         layer_fans = (hidden, hidden)
-    elif weight is not None and len(weight_shape := shape if weight is param else _shape(weight)) >= 2:
+    elif weight is not None and len(weight_shape := shape if weight is param else shape_of(weight)) >= 2:
         if all(d > 0 for d in weight_shape):
             layer_fans = TensorInfo.make(weight_shape, layout).fans
-            groups = int(getattr(block, "_kwargs", {}).get("num_group", 1)) if kind == "conv_transpose" else 1
+            groups = by_graph.groups if by_graph is not None else \
+                int(getattr(block, "_kwargs", {}).get("num_group", 1)) if kind == "conv_transpose" else 1
             if groups > 1:  # its (in, out/g, *k) weight: each output sees (in/g) x RF inputs, as torch's walk says
                 layer_fans = (layer_fans[0] // groups, layer_fans[1])
         else:  # the layer's fans are not known yet either: the bias waits for them too
@@ -238,7 +324,11 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
     attribute has the name); a Parameter that ``ParameterDict.update`` put in a block's dict and no block holds
     comes last, under its full name. A Parameter shared by several blocks appears once, its other paths as the
     record's ``aliases``. A parameter whose shape MXNet does not know yet (deferred initialization) has
-    ``known=False`` (a SymbolBlock's: the shape its graph gives before the input's, unknown axes 0). Of
+    ``known=False`` (a SymbolBlock's: the shape its graph gives before the input's, unknown axes 0). A
+    SymbolBlock's parameters (``SymbolBlock.imports`` of an exported net: conv0_weight, batchnorm0_gamma) take
+    their kind, role, layout and layer fans from the op its graph feeds each one to (FullyConnected, Convolution,
+    Deconvolution, Embedding, the norms, PReLU, and RNN, whose weights reach it concatenated), as the original
+    Gluon layers give them; one that feeds no such op is kind and role "other". Of
     ``gluon.contrib``: a deformable convolution's kernel and bias are a convolution's ("conv"), its offsets'
     convolution (which Gluon starts at zeros) kind and role "other"; the convolutional cells
     (``Conv2DLSTMCell``...) and ``LSTMPCell`` are recurrent cells; ``SparseEmbedding`` is an embedding.
