@@ -182,11 +182,13 @@ def config_unread(plan: Plan, model: Any, params: Sequence[Param], report: Repor
 #: UperNet (its backbone's own config, read by ``hf_model``), the encoder-decoder wrappers, whose encoder and
 #: decoder ``hf_model`` reads by their own configs and whose projection between them is the base init's, and the
 #: task models a later probe built: VitMatte, SuperGlue, VitPose (and its backbone), SpeechT5's HiFi-GAN,
-#: PP-FormulaNet, SLANet and SLANeXt
+#: PP-FormulaNet, SLANet and SLANeXt; the backbones HGNet-V2 and PP-LCNet V4 (with their learnable affine blocks),
+#: Qwen2.5-Omni's BigVGAN vocoder
 _HANDLED = frozenset({"lw_detr_vit", "rt_detr_resnet", "llama4_vision_model", "molmo2_vision", "clvp_encoder",
                       "clvp_decoder", "bridgetower_vision_model", "videoprism_text_model", "pp_doclayout_v2",
                       "upernet", "encoder-decoder", "vision-encoder-decoder", "vitmatte", "superglue", "vitpose",
-                      "vitpose_backbone", "speecht5_hifigan", "pp_formulanet", "slanet", "slanext"})
+                      "vitpose_backbone", "speecht5_hifigan", "pp_formulanet", "slanet", "slanext",
+                      "hgnet_v2", "pp_lcnet_v4", "qwen2_5_omni_bigvgan"})
 
 #: (transformers' model types, the types the sweeps built, those and the sub-models they hold), read once
 _SWEPT: list[tuple[frozenset[str], frozenset[str], frozenset[str] | None]] = []
@@ -328,7 +330,8 @@ _LAYER_SCALES = (("Dinov2*LayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("Tipsv2VisionLayerScale", "*lambda1", "layerscale_value", 1.0),
                  ("VibeVoiceAcousticTokenizerConvNext1dLayer", "*gamma", "layer_scale_init_value", 1e-6),
                  ("RfDetrDinov2LayerScale", "*lambda1", "layerscale_value", 1.0),
-                 ("Sam3LiteTextRepMixer*", "*layer_scale", "layer_scale_init_value", 1e-5))
+                 ("Sam3LiteTextRepMixer*", "*layer_scale", "layer_scale_init_value", 1e-5),
+                 ("Qwen3OmniMoeCode2WavLayerScale", "*scale", "layer_scale_initial_scale", 0.01))
 
 
 #: what a family's _init_weights sets by class beyond the base init (transformers 5), tensors no kind covers or whose
@@ -403,7 +406,9 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("BridgeTowerLinkTower", "*scaled_factor", Ones()), ("BridgeTowerLinkTower", "*beta", Constant(0.5)),
     # found by a third sweep: position biases, sinks, tokens, queries, scalings and codec scales of their own
     ("NemotronAsrStreamingEncoderAttention", "*/bias_[uv]", "std"), ("OpenAIPrivacyFilterAttention", "*/sinks", "std"),
-    ("PPLCNetV3LearnableAffineBlock", "*/scale", Ones()),
+    # PP-LCNet's and HGNet-V2's learnable affine blocks (use_learnable_affine_block): scale 1 (their constructor's,
+    # which only PP-LCNet V3's _init_weights redraws), bias 0
+    *[(f"{net}LearnableAffineBlock", "*/scale", Ones()) for net in ("PPLCNetV3", "PPLCNetV4", "HGNetV2")],
     ("MoonshineStreamingAsinhCompression", "*log_k", Constant(math.log(0.75))),
     ("MoonshineStreamingLayerNorm", "*gamma", Zeros()), ("GraniteSpeech*EncoderProjector", "*/query", Normal(0.0, 1.0)),
     ("Kosmos2_5ImageToTextProjection", "*latent_query", Normal(0.0, 1.0)),
@@ -431,6 +436,17 @@ _EXTRAS: tuple[tuple[str, str, Any], ...] = (
     ("Xcodec2SnakeBeta", "*/alpha", Zeros()), ("Xcodec2SnakeBeta", "*/beta", Zeros()),
     ("NeuCodecSnakeBeta", "*/alpha", Zeros()), ("NeuCodecSnakeBeta", "*/beta", Zeros()),
     ("PocketTTSModel", "*bos_latent", Zeros()),
+    # Qwen2.5-Omni's and Qwen3-Omni-MoE's vocoders: their SnakeBeta activations (zeros) and Code2Wav's ConvNeXt
+    # blocks' gamma (1e-6), their constructor's, which no _init_weights redraws
+    *[(f"{net}SnakeBeta", f"*/{name}", Zeros()) for net in ("Qwen2_5Omni", "Qwen3OmniMoe")
+      for name in ("alpha", "beta")],
+    ("Qwen3OmniMoeConvNeXtBlock", "*/gamma", Constant(1e-6)),
+    # ESMFold's layer-mixing weights and its IPA's head weights: their constructor's zeros (EsmForProteinFolding's
+    # _init_weights is ESM's, not EsmFoldPreTrainedModel's, which would set the head weights to softplus^-1(1))
+    ("EsmForProteinFolding", "*esm_s_combine", Zeros()), ("EsmFoldInvariantPointAttention", "*/head_weights", Zeros()),
+    # the Perception Encoder models' contrastive logit scales and biases: their constructor's zeros
+    *[(model, f"*_logit_{name}", Zeros()) for model in ("PeAudioModel", "PeVideoModel", "PeAudioVideoModel")
+      for name in ("scale", "bias")],
     # ViT-MAE's tokens and frozen tables and VideoMAE's mask token keep their constructor's zeros: ViT-MAE's
     # _init_weights zeros the decoder's, and its embeddings' sin-cos init returns early once the patch projection,
     # initialized first, is flagged done

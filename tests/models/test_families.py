@@ -3049,3 +3049,58 @@ def test_sam_encoders_table_heads_vibevoice_and_rf_detr_reproduce_their_own_init
         _reproduces_its_own_init(build, "hf_model")
     unchecked = [str(w.message) for w in seen if "was not checked" in str(w.message)]
     assert not unchecked, unchecked
+
+
+_PE_TEXT = dict(model_type="modernbert", vocab_size=100, pad_token_id=0, hidden_size=32, intermediate_size=64,
+                num_hidden_layers=3, num_attention_heads=4, global_attn_every_n_layers=3, max_position_embeddings=64)
+_PE_AUDIO = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                 num_key_value_heads=2, head_dim=8,
+                 dac_config=dict(encoder_hidden_size=4, downsampling_ratios=[2, 2], decoder_hidden_size=8,
+                                 codebook_size=16, codebook_dim=8, hidden_size=16, n_codebooks=2))
+_LCNET_V4 = dict(stem_channels=[3, 8, 16], use_learnable_affine_block=True,
+                 block_configs=[[[3, 16, 16, 1, True]], [[3, 16, 16, 1, False]], [[3, 16, 24, [2, 1], False]],
+                                [[3, 24, 32, [2, 1], True]]])
+
+
+def _code2wav(**given):  # Qwen3-Omni-MoE's vocoder: layer scales by the config, SnakeBeta zeros, ConvNeXt gammas
+    from transformers.models.qwen3_omni_moe import configuration_qwen3_omni_moe as config, modeling_qwen3_omni_moe as m
+    return m.Qwen3OmniMoeCode2Wav(config.Qwen3OmniMoeCode2WavConfig(**{**dict(
+        codebook_size=64, hidden_size=32, max_position_embeddings=64, num_attention_heads=4, num_key_value_heads=2,
+        intermediate_size=64, num_hidden_layers=2, num_quantizers=2, upsample_rates=[2, 2], upsampling_ratios=[2],
+        decoder_dim=16, sliding_window=8), **given}))
+
+
+#: constants of their constructors that no _init_weights redraws, found by a sweep of the remaining types: the
+#: Perception Encoder's contrastive logit scale and bias (zeros), the learnable affine blocks' scales (ones) of
+#: HGNet-V2 (D-FINE's, RT-DETR's, PP-DocLayout's backbone) and PP-LCNet V4 (PP-OCRv6's) with use_learnable_affine_block,
+#: the Qwen Omni vocoders' SnakeBeta activations (zeros), Code2Wav's ConvNeXt gammas (1e-6) and layer scales (config),
+#: ESMFold's layer-mixing and IPA head weights (zeros)
+CONSTRUCTOR_CONSTANTS = {
+    "pe-audio": ("pe_audio", lambda: transformers.PeAudioModel(transformers.PeAudioConfig(
+        text_config=_PE_TEXT, audio_config=_PE_AUDIO))),
+    "hgnet-v2-affine": ("hgnet_v2", lambda: transformers.HGNetV2Backbone(transformers.HGNetV2Config(
+        **{k: x for k, x in _HGNET.items() if k != "model_type"}, use_learnable_affine_block=True))),
+    "pp-lcnet-v4-affine": ("pp_lcnet_v4", lambda: transformers.PPLCNetV4Backbone(
+        transformers.PPLCNetV4Config(**_LCNET_V4))),
+    "qwen2.5-omni-bigvgan": ("qwen2_5_omni", lambda: transformers.Qwen2_5OmniToken2WavBigVGANModel(
+        transformers.Qwen2_5OmniBigVGANConfig(mel_dim=8, upsample_initial_channel=16, resblock_kernel_sizes=[3],
+                                              resblock_dilation_sizes=[[1, 3, 5]], upsample_rates=[2, 2],
+                                              upsample_kernel_sizes=[4, 4]))),
+    "qwen3-omni-moe-code2wav": ("qwen3_omni_moe", lambda: _code2wav(layer_scale_initial_scale=0.3)),
+    "esmfold": ("esm", lambda: transformers.EsmForProteinFolding(transformers.EsmConfig(
+        vocab_size=33, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+        is_folding_model=True, pad_token_id=1, mask_token_id=32, position_embedding_type="rotary", vocab_list=None,
+        esmfold_config=dict(trunk=dict(num_blocks=1, sequence_state_dim=32, pairwise_state_dim=32,
+                                       sequence_head_width=8, pairwise_head_width=8, structure_module=dict(
+                                           sequence_dim=32, pairwise_dim=32, ipa_dim=8, resnet_dim=8, num_heads_ipa=2,
+                                           num_qk_points=2, num_v_points=2, num_blocks=1)))))),
+}
+
+
+@pytest.mark.parametrize("name", CONSTRUCTOR_CONSTANTS)
+def test_constructor_constants_no_init_weights_redraws_are_the_models_own(name):
+    """The models above against their own init in the same run, through ``hf_model``: every tensor written (none
+    UNMATCHED), the constants exactly."""
+    module, build = CONSTRUCTOR_CONSTANTS[name]
+    pytest.importorskip(f"transformers.models.{module}")
+    _reproduces_its_own_init(build, "hf_model")
