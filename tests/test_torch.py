@@ -1935,3 +1935,75 @@ def test_a_chunks_portable_hook_under_grad_gives_eager_autograds_gradient() -> N
     x = torch.ones(4, 2, requires_grad=True)
     f(x).backward()
     assert torch.equal(torch.func.grad(f)(torch.ones(4, 2)), cast(Any, x.grad))
+
+
+def test_plan_apply_inside_a_fullgraph_compiled_function_is_refused_at_its_first_line():
+    """plan.apply traced by torch.compile(fullgraph=True) failed deep in backend_for with Dynamo's "Unsupported
+    ... import_module"; it is refused at its first line, naming what to do instead, and nothing is written.
+    (Without fullgraph Dynamo breaks the graph there and runs the call eagerly.)"""
+    model = nn.Linear(4, 3)
+    before = model.weight.detach().clone()
+
+    def f(m: Any) -> Any:
+        ui.presets.torch.apply(m, seed=3)
+        return m.weight.sum()
+
+    with pytest.raises(Exception, match=r"Plan\.apply cannot run inside a function torch\.compile traces"):
+        torch.compile(f, fullgraph=True, backend="eager")(model)
+    assert torch.equal(model.weight, before)
+
+
+def test_presets_torch_draws_a_fused_qat_layers_batchnorm_scale_uniform_as_torchs_reset_bn_parameters():
+    """torch.ao.nn.intrinsic.qat's ConvBn*d, ConvBnReLU*d and LinearBn1d reset their ``bn`` by
+    reset_bn_parameters: weight U(0, 1), bias 0; presets.torch wrote weight 1. Checked against torch's own init
+    of the same layers in this run (two-sample KS) and against U(0, 1) (one-sample KS), each at 1e-6 (a correct
+    draw fails one of the 8 checks with probability below 1e-5); a plain BatchNorm, even one named ``bn``, keeps 1."""
+    qat = pytest.importorskip("torch.ao.nn.intrinsic.qat")
+    qconfig = torch.ao.quantization.get_default_qat_qconfig()
+    makers = [lambda: qat.ConvBn2d(3, 2048, 1, qconfig=qconfig), lambda: qat.ConvBnReLU1d(2, 2048, 1, qconfig=qconfig),
+              lambda: qat.ConvBn3d(2, 2048, 1, qconfig=qconfig), lambda: qat.LinearBn1d(2, 2048, qconfig=qconfig)]
+    law = stats.distribution(ui.Uniform(0.0, 1.0).lower(ui.TensorInfo.make((2048,), "torch")))
+    for i, make in enumerate(makers):
+        torch.manual_seed(i)
+        theirs, ours = make(), make()
+        plain = nn.Module()
+        plain.bn = nn.BatchNorm2d(4)
+        model = nn.ModuleList([ours, plain])
+        ui.presets.torch.apply(model, seed=i)
+        got, want = ours.bn.weight.detach().numpy(), theirs.bn.weight.detach().numpy()
+        assert got.min() >= 0.0 and got.max() < 1.0 and not ours.bn.bias.any(), type(ours).__name__
+        assert stats.ks_2samp(got, want)[1] > 1e-6 and stats.ks_1samp(got, law)[1] > 1e-6, type(ours).__name__
+        assert torch.equal(plain.bn.weight, torch.ones(4)) and torch.equal(ours.bn.running_var, torch.ones(2048))
+
+
+def test_a_registered_recurrent_layer_without_hidden_size_takes_its_weights_fans():
+    # register_layer(kind="recurrent") on a class of one's own with no hidden_size crashed the walk with an
+    # AttributeError; its fans are its weight's, as any layer's (torch's RNNs keep (hidden, hidden))
+    class Cell(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(torch.ones(4, 6))
+
+    ui.register_layer(Cell, "recurrent", roles={"weight": "weight"})
+    try:
+        [p] = [p for p, _ in B.walk(Cell())]
+        assert (p.kind, p.layer_fans) == ("recurrent", (6, 4))
+        assert [p.layer_fans for p, _ in B.walk(nn.GRU(3, 5)) if p.path.endswith("weight_ih_l0")] == [(5, 5)]
+    finally:
+        ui.params.LAYERS.pop(Cell, None)
+
+
+def test_eager_plans_and_portable_hooks_do_not_import_torch_dynamo():
+    # the chunks hook's torch.compiler.disable wrapper was made at import, which imports torch._dynamo (2 s on a
+    # loaded 2-core machine, 10x the first apply); it is made only once dynamo traces the hook
+    import subprocess
+    import sys
+    code = ("import sys, torch, unifiedinit as ui\n"
+            "m = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Linear(3, 2))\n"
+            "ui.presets.torch.apply(m, seed=0)\n"
+            "ui.presets.torch.apply(m, seed=0, portable=True)\n"
+            "ui.Normal(0, 0.02).to_torch(portable=ui.Portable(0, 'm'))(m[0].weight)\n"
+            "print('torch._dynamo' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False"

@@ -35,6 +35,7 @@ import dataclasses
 import gc
 import hashlib
 import math
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import Any, Callable, TypeGuard, cast
@@ -120,9 +121,23 @@ def portable_stream(value: Any) -> str | None:
                 f"({', '.join(map(repr, STREAMS))}), got {value!r}")
 
 
+def not_traced(owner: str) -> None:
+    """Refuse to run under ``torch.compile``'s tracing (TorchDynamo): the loop imports backends, hashes keys and
+    draws on the host, which no graph holds, so ``fullgraph=True`` would fail deep inside. Raised while tracing,
+    the error ends a ``fullgraph=True`` compilation with this message; without ``fullgraph`` Dynamo breaks the
+    graph there and runs the call eagerly, where the check passes. Torch is not imported for the check."""
+    torch: Any = sys.modules.get("torch")
+    compiler: Any = getattr(torch, "compiler", None)
+    if compiler is not None and compiler.is_compiling():
+        raise RuntimeError(f"{owner} cannot run inside a function torch.compile traces (fullgraph=True): "
+                           "initialization writes each tensor once, on the host; call it outside the compiled "
+                           "function, or compile the module hooks a spec makes (spec.to_torch()) instead")
+
+
 def apply(plan: Any, model: Any, *, seed: Any = None, portable: Any = False, stacklevel: int = 2,
           **options: Any) -> Any:
     """``plan.apply``: see the module docstring for the loop."""
+    not_traced("Plan.apply")
     stream = portable_stream(portable)
     seed = v.seed("Plan.apply", seed, required=stream is not None)
     names = skip_names(options.pop("skip", None))

@@ -455,6 +455,11 @@ def _torch_spec(name: str, where: str, args: dict[str, Any]) -> S.Spec:
             return S.Constant(a["mean"])
         return v.renamed(where, lambda: S.Normal(a["mean"], a["std"]), {})
     if name == "trunc_normal_":
+        if all(isinstance(a[n], float) or _real(a[n]) for n in ("mean", "std", "a", "b")) and a["std"] > 0:
+            # what torch's function draws, as our drop-in reads it (a == b fills a; an infinite bound)
+            from .backends.torch.nn_init import trunc_normal_spec
+            return trunc_normal_spec(where, float(a["mean"]), float(a["std"]), float(a["a"]), float(a["b"]),
+                                     cut=False)
         return v.renamed(where, lambda: S.TruncatedNormal(a["mean"], a["std"], a["a"], a["b"]),
                         {"low": "a", "high": "b"})
     if name == "constant_":

@@ -80,7 +80,12 @@ torch = _quiet(_norms(
     .rule(Zeros(), kind="attention", role="bias")
     .rule(KaimingUniform(a=math.sqrt(5)), kind="attention", role="weight", path="*out_proj/weight")
     # add_bias_kv=True: bias_k and bias_v (1, 1, E) xavier_normal_, with the tensor's own fans (E and E)
-    .rule(XavierNormal(), kind="attention", role="bias", path="*bias_[kv]", fans="tensor")))
+    .rule(XavierNormal(), kind="attention", role="bias", path="*bias_[kv]", fans="tensor"))
+    # after the norms' rules: the BatchNorm of a fused QAT layer (torch.ao.nn.intrinsic.qat ConvBn*d, ConvBnReLU*d,
+    # LinearBn1d), which the torch walk names "BatchNorm2d in ConvBn2d": reset_bn_parameters draws its scale
+    # U(0, 1) (its shift 0, its running statistics reset, as every norm's)
+    .rule(Uniform(0.0, 1.0), kind="norm", role="scale", layer="* in ConvBn*")
+    .rule(Uniform(0.0, 1.0), kind="norm", role="scale", layer="* in LinearBn1d"))
 
 keras = _quiet(_norms(
     Plan(name="keras")

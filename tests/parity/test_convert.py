@@ -694,3 +694,23 @@ def test_a_zero_gain_or_std_converts_to_zeros_as_the_framework_writes(case):
         theirs = np.asarray(getattr(jax.nn.initializers, case)(scale=0.0)(jax.random.key(0), shape))
     assert spec == ui.Zeros()
     assert np.array_equal(ui.sample(spec, theirs.shape), theirs)
+
+
+@needs("torch")
+@pytest.mark.parametrize("kwargs", [{"a": 3.0, "b": 3.0}, {"mean": 10.0, "std": 2.0, "a": -1.0, "b": -1.0},
+                                    {"std": 2.0, "a": -math.inf, "b": math.inf},
+                                    {"mean": 1.0, "std": 2.0, "a": -math.inf, "b": 0.5},
+                                    {"std": 0.5, "a": -0.5, "b": math.inf}])
+def test_from_torch_fn_takes_the_trunc_normal_windows_torch_takes(kwargs):
+    """torch's trunc_normal_ fills ``a`` when a == b and draws with an infinite bound (the normal, or the normal
+    cut on one side), as our drop-in does; from_torch_fn refused them ("'a' and 'b' must satisfy a < b", "'a' must
+    be a finite number"). The spec drawn by to_torch() and torch's own function, in the same run: equal values
+    where determined, else the same law (two-sample KS at 1e-6)."""
+    import torch
+    fn = torch.nn.init.trunc_normal_
+    spec = ui.from_torch_fn(fn, **kwargs)
+    torch.manual_seed(0)
+    ours, theirs = torch.empty(SHAPE), torch.empty(SHAPE)
+    spec.to_torch()(ours)
+    fn(theirs, **kwargs)
+    law_or_values(ours.numpy(), theirs.numpy(), spec, SHAPE, "torch", f"from_torch_fn(trunc_normal_, {kwargs})")

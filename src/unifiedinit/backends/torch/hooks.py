@@ -198,6 +198,8 @@ def _init(tensor: torch.Tensor, spec: Spec, layout: LayoutLike | None, generator
                        dtype_name=dtype_name(tensor), dtype=tensor.dtype, layer_fans=layer_fans)
             tensor.copy_(x)
         return tensor
+    if not torch.compiler.is_compiling():  # eager: nothing to keep out of a graph, and torch._dynamo not imported
+        return _write_chunks(tensor, spec, chosen, layer_fans, portable)
     return _chunks_untraced(tensor, spec, chosen, layer_fans, portable)
 
 
@@ -214,11 +216,21 @@ def _write_chunks(tensor: torch.Tensor, spec: Spec, layout: LayoutLike, layer_fa
 _UNTRACED = ("portable values of stream 'chunks' are drawn by NumPy on the host, which torch.compile does not trace: "
              "make the hook with ui.Portable(seed, key, stream='counter'), computed by torch's ops in the graph, "
              "or call it outside the compiled function")
-_disable: Any = getattr(torch.compiler, "disable")  # (partly untyped in torch's stubs)
-try:
-    _chunks_untraced: Callable[..., torch.Tensor] = _disable(_write_chunks, reason=_UNTRACED)
-except TypeError:  # torch < 2.7 takes no reason
-    _chunks_untraced = _disable(_write_chunks)
+#: ``_write_chunks`` wrapped by torch.compiler.disable, made on first use: the wrapper imports torch._dynamo
+#: (about 2 s), which an eager apply never needs
+_UNTRACED_WRITE: list[Callable[..., torch.Tensor]] = []
+
+
+def _chunks_untraced(tensor: torch.Tensor, spec: Spec, layout: LayoutLike, layer_fans: tuple[int, int] | None,
+                     portable: Portable) -> torch.Tensor:
+    """``_write_chunks`` kept out of the graph of a function torch.compile traces (only called there)."""
+    if not _UNTRACED_WRITE:
+        disable: Any = getattr(torch.compiler, "disable")  # (partly untyped in torch's stubs)
+        try:
+            _UNTRACED_WRITE.append(disable(_write_chunks, reason=_UNTRACED))
+        except TypeError:  # torch < 2.7 takes no reason
+            _UNTRACED_WRITE.append(disable(_write_chunks))
+    return _UNTRACED_WRITE[0](tensor, spec, layout, layer_fans, portable)
 
 
 def sample(spec: Spec, shape: tuple[int, ...], *, layout: LayoutLike = "torch", seed: int = 0,

@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import itertools
 import math
+import numbers
 import operator
 import re
 import sys
@@ -199,9 +200,11 @@ def _layer_fans(module: nn.Module, kind: str, layout: str, weight: Any = None, m
 
 
 def _weight_fans(module: nn.Module, kind: str, layout: str, weight: Any, main: str) -> tuple[int, int] | None:
-    if kind == "recurrent":
-        hidden = int(module.hidden_size)  # type: ignore[arg-type]
-        return (hidden, hidden)
+    hidden = getattr(module, "hidden_size", None) if kind == "recurrent" else None
+    if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool):  # torch's RNNs: (hidden, hidden)
+        return (int(hidden), int(hidden))
+    # a recurrent layer of one's own (register_layer(kind="recurrent")) without an integer hidden_size: its
+    # weight's own fans, as any layer's
     weight = module._parameters.get(main) if weight is None else weight
     if weight is None and "parametrizations" in module._modules:  # orthogonal, a user's: the layer's sizes
         shape = _declared_shape(module)
@@ -292,33 +295,59 @@ def _view(t: torch.Tensor, shape: tuple[int, ...], path: str) -> torch.Tensor:
                          "Shard it along the stacked axis (Shard(0)) or redistribute it first") from None
 
 
-#: (module class, whether its parent is a MultiheadAttention, LAYERS generation) -> (kind, info, layout), for the
+#: (module class, what its parent changes (``_context``), LAYERS generation) -> (kind, info, layout, layer), for the
 #: classes whose kind their class decides; a model repeats a few classes many times
-_CLASS_FACTS: dict[tuple[type, bool, int], tuple[str, Any, str]] = {}
+_CLASS_FACTS: dict[tuple[type, str | None, int], tuple[str, Any, str, str]] = {}
 #: (class facts key, tensor name) -> the fields its Param shares with that tensor of every module of the class
 _TENSOR_FACTS: dict[tuple[Any, str], dict[str, Any]] = {}
 _DTYPE_NAMES: dict[torch.dtype, str] = {}
 
 
-def _class_facts(module: nn.Module, parent: nn.Module | None) -> tuple[Any, str, Any, str]:
-    """(cache key or None, kind, LayerInfo or None, weight layout) of a module: looked up once per class, except
-    for a class recognised by its tensors (a norm by its shape, ``looks_like_norm``)."""
-    key = (type(module), isinstance(parent, nn.MultiheadAttention), layer_generation())
+#: the torch.ao.nn.intrinsic.qat modules of the fused QAT layers whose ``bn`` their ``reset_bn_parameters`` sets
+#: (scale U(0, 1)), and those layers' base classes there: ConvBn1d/2d/3d, ConvBnReLU1d/2d/3d, LinearBn1d
+_FUSED_BN = (("torch.ao.nn.intrinsic.qat.modules.conv_fused", "_ConvBnNd"),
+             ("torch.ao.nn.intrinsic.qat.modules.linear_fused", "LinearBn1d"))
+
+
+def _context(module: nn.Module, parent: nn.Module | None) -> str | None:
+    """What a module's parent changes in its records: "attention" for a MultiheadAttention's out_proj (its kind),
+    for the BatchNorm ``bn`` of a fused QAT layer the torch class of that layer (``Param.layer`` says
+    "BatchNorm2d in ConvBn2d"), else None. The fused classes are looked up among the modules already imported:
+    a model holding one has imported its module."""
+    if parent is None:
+        return None
+    if isinstance(parent, nn.MultiheadAttention):
+        return "attention"
+    if parent._modules.get("bn") is module:
+        for name, cls in _FUSED_BN:
+            fused = getattr(sys.modules.get(name), cls, None)
+            if isinstance(fused, type) and isinstance(parent, fused):
+                return framework_bases(type(parent), "torch.")[0]
+    return None
+
+
+def _class_facts(module: nn.Module, parent: nn.Module | None) -> tuple[Any, str, Any, str, str]:
+    """(cache key or None, kind, LayerInfo or None, weight layout, ``Param.layer``) of a module: looked up once per
+    class and context (``_context``), except for a class recognised by its tensors (a norm by its shape,
+    ``looks_like_norm``)."""
+    key = (type(module), _context(module, parent), layer_generation())
     found = _CLASS_FACTS.get(key)
     if found is not None:
         return (key,) + found
     kind, info = _kind(module, parent)
     layout = layer_layout(module) or "torch"
-    if info is None and not key[1] and not any(isinstance(module, classes) for classes, _ in _KINDS):
-        return None, kind, info, layout  # decided by its tensors (or "other"): asked again for every module
+    layer = _class_name(module) if key[1] in (None, "attention") else f"{_class_name(module)} in {key[1]}"
+    if info is None and key[1] is None and not any(isinstance(module, classes) for classes, _ in _KINDS):
+        return None, kind, info, layout, layer  # decided by its tensors (or "other"): asked again for every module
     if len(_CLASS_FACTS) > 4096:
         _CLASS_FACTS.clear()
         _TENSOR_FACTS.clear()
-    _CLASS_FACTS[key] = (kind, info, layout)
-    return key, kind, info, layout
+    _CLASS_FACTS[key] = (kind, info, layout, layer)
+    return key, kind, info, layout, layer
 
 
-def _tensor_facts(key: Any, kind: str, info: Any, layout: str, module: nn.Module, name: str) -> dict[str, Any]:
+def _tensor_facts(key: Any, kind: str, info: Any, layout: str, layer: str, module: nn.Module,
+                  name: str) -> dict[str, Any]:
     """The fields of the Param of tensor ``name`` of ``module`` that its class decides (kind, role, layout, layer,
     stacked axes, key sub-leaf, and the defaults), remembered per class when ``key`` is given: the walk adds
     the path, shape, dtype, fans and trainability of each tensor. The walk looks in ``_TENSOR_FACTS`` first."""
@@ -326,7 +355,7 @@ def _tensor_facts(key: Any, kind: str, info: Any, layout: str, module: nn.Module
     own_layout = (info.layouts.get(name) if info is not None else None) or \
         (layout if role in ("weight", "embedding") else "torch")
     stacked = tuple(range(info.stacked)) if info is not None and info.stacked else ()
-    found = {**Param._defaults, "kind": kind, "role": role, "layout": own_layout, "layer": _class_name(module),
+    found = {**Param._defaults, "kind": kind, "role": role, "layout": own_layout, "layer": layer,
              "bases": _class_bases(module), "stacked": stacked, "key_leaf": sub}
     if key is not None:
         _TENSOR_FACTS[(key, name)] = found
@@ -448,7 +477,7 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
         else {}
     if not own and not module._buffers and not computed:
         return _NONE
-    key, kind, info, layout = _class_facts(module, parent)
+    key, kind, info, layout, layer = _class_facts(module, parent)
     tensors: Any = own.items()
     if computed:
         hidden = {n for c in computed.values() for n in c.hides}
@@ -468,7 +497,7 @@ def _module_records(base: str, module: nn.Module, parent: nn.Module | None,
         is_param = name in own or name in computed
         shared = _TENSOR_FACTS.get((key, name)) if key is not None else None
         if shared is None:
-            shared = _tensor_facts(key, kind, info, layout, module, name)
+            shared = _tensor_facts(key, kind, info, layout, layer, module, name)
         values = shared.copy()  # the class's fields, then the tensor's own
         trainable = is_param and t.requires_grad
         view = _declared_view(module, info, name, t) if info is not None and info.shapes else None

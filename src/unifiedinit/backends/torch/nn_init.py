@@ -313,27 +313,43 @@ def _trunc_normal(fn: str, tensor: torch.Tensor, mean: Any, std: Any, a: Any, b:
                                f"torch draws as with |std|)"), RuntimeError)
     # torch's sampler: a normal redrawn outside [a, b] when the window holds more than 30% of the mass, otherwise
     # uniform proposals on [a, b] (which need a finite, ordered window, and a real dtype)
-    p = _norm_cdf((high - mu) / sigma) - _norm_cdf((low - mu) / sigma)
     if tensor.dtype not in _REAL:
-        if tensor.numel() == 0 and p > 0.3 and not tensor.is_complex():
+        if tensor.numel() == 0 and _window_mass(mu, sigma, low, high) > 0.3 and not tensor.is_complex():
             return tensor
         dtype = str(tensor.dtype).replace("torch.", "")
         raise _also(TypeError(f"{fn}: parameter 'tensor' has dtype {dtype}, which cannot hold a truncated normal; "
                               f"allowed: float16, bfloat16, float32, float64"), NotImplementedError)
-    if not p > 0.3:
+    return _write(tensor, trunc_normal_spec(fn, mu, sigma, low, high), generator)
+
+
+def _window_mass(mu: float, sigma: float, low: float, high: float) -> float:
+    """The mass of N(mu, sigma^2) in [low, high], which decides torch's trunc_normal_ sampler."""
+    return _norm_cdf((high - mu) / sigma) - _norm_cdf((low - mu) / sigma)
+
+
+def trunc_normal_spec(fn: str, mu: float, sigma: float, low: float, high: float, *, cut: bool = True) -> Spec:
+    """The spec of ``torch.nn.init.trunc_normal_(t, mu, sigma, low, high)`` with ``sigma > 0`` (the drop-in's and
+    ``from_torch_fn``'s): ``a == b`` fills ``a``; (-inf, inf) is the normal; a window holding 30% of the mass or
+    less must be finite and ordered (torch's uniform proposals); a bound past 40 std is cut there (the same law;
+    ``cut=False``: an infinite bound only, a finite one kept as given).
+
+    Raises:
+        ValueError (a RuntimeError too, as torch's): a window torch refuses, or values the spec refuses, naming
+            ``fn``."""
+    if not _window_mass(mu, sigma, low, high) > 0.3:
         _check_bounds(fn, low, high)
     if low == high:
-        return _write(tensor, _as_torch(lambda: Constant(low)), generator)
+        return _as_torch(lambda: Constant(low))
     if _isinf(low) and _isinf(high) and low < high:
-        return _write(tensor, _as_torch(lambda: Normal(mu, sigma)), generator)
+        return _as_torch(lambda: Normal(mu, sigma))
     # beyond 40 std the normal has no double-precision mass: the window is the same law, and its ends are what the
     # dtype is checked against
     reach = v.NORMAL_REACH * sigma
-    if low < mu - reach < high:
+    if low < mu - reach < high and (cut or _isinf(low)):
         low = mu - reach
-    if low < mu + reach < high:
+    if low < mu + reach < high and (cut or _isinf(high)):
         high = mu + reach
-    return _write(tensor, _as_torch(lambda: TruncatedNormal(mu, sigma, low, high)), generator)
+    return _as_torch(lambda: TruncatedNormal(mu, sigma, low, high))
 
 
 def trunc_normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
