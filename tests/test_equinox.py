@@ -1,5 +1,6 @@
 """The Equinox backend against Equinox's (and, for a port, torch's) own initialization in the same run."""
 import math
+from typing import Any
 
 import pytest
 
@@ -149,3 +150,70 @@ def test_a_grouped_layouts_fans_refuse_outputs_that_are_no_multiple_of_its_group
     layout = ui.get_layout("equinox_conv_transpose_g4")
     with pytest.raises(ValueError, match="not a multiple of its 4 groups"):
         layout.fans((6, 16, 3, 3))
+
+
+def test_a_users_norm_in_a_vmapped_block_of_layers_registered_stacked_is_a_norm():
+    # eqx.filter_vmap over a block of a registered layer of one's own (ui.register_layer(..., stacked=1)) and a
+    # user's norm: the norm's (5, 16) vectors are one layer's (16,) once the stack the registered layer declares is
+    # taken off, as in the same block built with eqx.nn.Linear; the stack of the layers around it ignored the
+    # registration, so the norm was "other" and presets.equinox left it unmatched
+    class MyLin(eqx.Module):
+        weight: Any
+        bias: Any
+
+        def __init__(self, key):
+            self.weight, self.bias = jax.random.normal(key, (16, 8)), jax.numpy.zeros(16)
+
+    class MyNorm(eqx.Module):
+        weight: Any
+        bias: Any
+
+        def __init__(self, key):
+            self.weight, self.bias = jax.random.normal(key, (16,)), jax.random.normal(key, (16,))
+
+    class Block(eqx.Module):
+        lin: Any
+        norm: MyNorm
+
+        def __init__(self, key, own):
+            self.lin = MyLin(key) if own else eqx.nn.Linear(8, 16, key=key)
+            self.norm = MyNorm(key)
+
+    ui.register_layer(MyLin, "dense", stacked=1)
+    try:
+        keys = jax.random.split(jax.random.key(0), 5)
+        own, builtin = (eqx.filter_vmap(lambda k, o=o: Block(k, o))(keys) for o in (True, False))
+        rows = [{p.path: (p.kind, p.role, p.stacked) for p in ui.inspect(m).params} for m in (own, builtin)]
+        assert rows[0] == rows[1], rows
+        assert rows[0]["norm/weight"] == ("norm", "scale", (0,)), rows[0]
+        new, report = ui.presets.equinox.apply(own, seed=0)
+        assert not report.unmatched, report.unmatched
+        assert (np.asarray(new.norm.weight) == 1).all() and not np.asarray(new.norm.bias).any()
+    finally:
+        ui.params.LAYERS.pop(MyLin, None)
+
+
+def test_a_users_norm_in_a_filter_vmap_stack_has_one_layers_record_as_unstacked():
+    # a user's RMSNorm-like class (one (8,) scale) in a block built under eqx.filter_vmap: each of the 3 layers is
+    # the unstacked block's norm, whose scale has no layer fans (as an eqx.nn.LayerNorm's, stacked or not); the
+    # stacked one's fans were read off its whole (3, 8) array as an (out, in) weight, (8, 3), so a fan-based rule
+    # drew it with a fan_in of 3 where the unstacked model has none
+    class QKRMSNorm(eqx.Module):
+        weight: Any
+
+        def __init__(self):
+            self.weight = jax.numpy.ones(8)
+
+    class Block(eqx.Module):
+        lin: Any
+        norm: QKRMSNorm
+        ln: Any
+
+        def __init__(self, key):
+            self.lin, self.norm, self.ln = eqx.nn.Linear(8, 8, key=key), QKRMSNorm(), eqx.nn.LayerNorm(8)
+
+    single = {p.path: p for p in ui.inspect(Block(jax.random.key(0))).params}
+    stacked = {p.path: p for p in ui.inspect(eqx.filter_vmap(Block)(jax.random.split(jax.random.key(0), 3))).params}
+    for path in ("norm/weight", "ln/weight"):
+        assert (stacked[path].kind, stacked[path].stacked) == ("norm", (0,)), stacked[path]
+        assert stacked[path].layer_fans == single[path].layer_fans, (stacked[path], single[path])

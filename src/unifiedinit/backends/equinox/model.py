@@ -388,7 +388,8 @@ def _tree(model: Any) -> Iterator[tuple[Any, tuple[Any, ...], tuple[Any, ...], s
 
 def _stacks(module: Any, memo: dict[int, frozenset[Stack]]) -> frozenset[Stack]:
     """The stacks (the leading axes beyond one layer's rank, with their sizes; () for none) of the arrays whose
-    rank their class gives (a ``Linear``'s, a ``LayerNorm``'s...) in ``module`` and its submodules, however deep:
+    rank their class gives (a ``Linear``'s, a ``LayerNorm``'s...) or whose stacked axes its registration gives
+    (``ui.register_layer(..., stacked=N)``) in ``module`` and its submodules, however deep:
     each module's, once its submodules' are known (``memo``), from a list of what is left, not by recursion."""
     todo: list[tuple[Any, _Scan | None]] = [(module, None)]  # a module, and its scan once its children are queued
     queued: set[int] = set()  # the modules whose submodules are being read (a cycle is not followed)
@@ -403,10 +404,12 @@ def _stacks(module: Any, memo: dict[int, frozenset[Stack]]) -> frozenset[Stack]:
             todo += [(child, None) for _, _, child in scan[1] if id(child) not in memo and id(child) not in queued]
             continue
         found: set[Stack] = set()
+        layer: object = at
+        info = registered_layer(type(layer))  # a class registered with stacked=N: its N leading axes (_stack_of)
         for name, x in scan[0].items():
-            n = _expected_ndim(at, name)
             shape: tuple[int, ...] = tuple(x.shape)
-            if n is not None and len(shape) >= n:
+            n = len(shape) - info.stacked if info is not None and info.stacked else _expected_ndim(at, name)
+            if n is not None and 0 <= n <= len(shape):
                 found.add(tuple(enumerate(shape[:len(shape) - n])))
         for _, _, child in scan[1]:
             found |= memo.get(id(child), frozenset())
@@ -498,7 +501,7 @@ def walk(model: Any) -> list[tuple[Any, Any]]:
                 layer_fans = (hidden, hidden)
             else:
                 w = _declared_weight(module) if weight is None else \
-                    tuple(d for i, d in enumerate(weight.shape) if i not in _stack_of(module, main, weight.shape))
+                    tuple(d for i, d in enumerate(weight.shape) if i not in _stack_of(module, main, weight.shape, lead))
                 if w is not None and len(w) >= 2 and all(w):
                     layer_fans = _layer_fans(module, w, layout)
             own_layout = (info.layouts.get(name) if info is not None else None) or \

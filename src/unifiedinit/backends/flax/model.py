@@ -254,7 +254,7 @@ def _held(module: Any, path: tuple[str, ...]) -> tuple[dict[str, tuple[Any, ...]
 
 #: the prefixes linen's lifted transforms give the class they make of a module class (nn.vmap(nn.Dense) is a
 #: ``VmapDense``, nn.remat(nn.scan(nn.Conv)) a ``CheckpointScanConv``): its layer is the class they wrap
-_LIFTED = re.compile(r"(?:Vmap|Scan|Checkpoint|Jit|Map_variables|Fold_rngs)+(.+)")
+_LIFTED = re.compile(r"(?:Vmap|Scan|Remat_scan|Checkpoint|Jit|Map_variables|Fold_rngs)+(.+)")
 
 
 def _class_of_name(name: str) -> str:
@@ -340,14 +340,18 @@ def _stacked_by_bias(cls: str, own: Mapping[str, tuple[int, ...]]) -> tuple[int,
     kernel, bias = own.get("kernel"), own.get("bias")
     if cls not in ("Dense", "Linear", "Conv", "ConvTranspose") or kernel is None or bias is None or not bias:
         return None
+    found: list[tuple[int, ...]] = []
     for axes in _axis_choices(len(bias), len(bias) - 1):
-        one = tuple(d for i, d in enumerate(kernel) if i not in axes)
-        (features,) = (d for i, d in enumerate(bias) if i not in axes)
-        if (len(one) == 2 if cls in ("Dense", "Linear") else len(one) >= 3) and \
-                all(i < len(kernel) and kernel[i] == bias[i] for i in axes) and \
-                features in one[-2 if cls == "ConvTranspose" else -1:]:
-            return axes
-    return None
+        # the stack at the same place counted from the front (variable_axes 0, 1) or from the back (-1)
+        for at in dict.fromkeys((axes, tuple(i + len(kernel) - len(bias) for i in axes))):
+            one = tuple(d for i, d in enumerate(kernel) if i not in at)
+            (features,) = (d for i, d in enumerate(bias) if i not in axes)
+            if (len(one) == 2 if cls in ("Dense", "Linear") else len(one) >= 3) and \
+                    all(0 <= k < len(kernel) and kernel[k] == bias[i] for k, i in zip(at, axes)) and \
+                    features in one[-2 if cls == "ConvTranspose" else -1:]:
+                found.append(at if at == axes else (-1,))  # (-1,): the kernel's stack is not where the bias's is
+    readings = list(dict.fromkeys(found))
+    return readings[0] if len(readings) == 1 and readings[0] != (-1,) else None  # several: names cannot tell
 
 
 def _axis_choices(ndim: int, k: int) -> list[tuple[int, ...]]:
@@ -380,7 +384,11 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
     if by_bias is not None and seen is not None and \
             tuple(d for i, d in enumerate(shape) if i not in by_bias) != tuple(seen):
         by_bias = None
-    stacked = by_bias if by_bias is not None else _stacked(shape, seen, expected)
+    layer: object = here.obj
+    info = registered_layer(type(layer)) if layer is not None else None
+    # a class registered with stacked=N: its N leading axes, as the torch, Keras and Equinox walks read them
+    stacked = tuple(range(info.stacked)) if info is not None and info.stacked else \
+        by_bias if by_bias is not None else _stacked(shape, seen, expected)
 
     def one(s: Sequence[int]) -> tuple[int, ...]:  # one layer's shape
         return tuple(d for i, d in enumerate(s) if i not in stacked)
@@ -390,8 +398,6 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
     if kinds and kinds[-1] == "norm":
         container = None  # a norm inside attention (normalize_qk's query_ln) is a norm, not a projection
     kind = container or (kinds[-1] if kinds else "other")
-    layer: object = here.obj
-    info = registered_layer(type(layer)) if layer is not None else None
     if container is None and info is not None:
         kind = info.kind
     elif kind == "other" and looks_like_norm(here.cls, {k: one(v) for k, v in own.items()}):
@@ -458,18 +464,22 @@ def _describe(path: tuple[str, ...], layers: Mapping[tuple[str, ...], _Layer], n
 
 def _nnx_stacks(modules: Sequence[tuple[tuple[str, ...], object]]) -> dict[tuple[str, ...], frozenset[Stack]]:
     """For each module path, the stacked axes (with their sizes; () for none) of the variables whose rank or shape
-    their class gives (a ``Linear``'s, a ``LayerNorm``'s...) in the module and its submodules."""
+    their class gives (a ``Linear``'s, a ``LayerNorm``'s...) or whose stacked axes its registration gives
+    (``ui.register_layer(..., stacked=N)``) in the module and its submodules."""
     out: dict[tuple[str, ...], set[Stack]] = {}
     for path, module in modules:
-        cls = _flax_class(module)
+        cls, info = _flax_class(module), registered_layer(type(module))
         for name, var in vars(module).items():
             if not _is_variable(var) or not _is_array(var.get_value()):
                 continue
             shape = tuple(var.get_value().shape)
             expected, seen = _expected_ndim(cls, module, name), _declared(module, name)
-            if expected is None and seen is None:
+            if info is not None and info.stacked:  # a class registered with stacked=N: its N leading axes
+                axes = tuple(range(min(info.stacked, len(shape))))
+            elif expected is None and seen is None:
                 continue
-            axes = _stacked(shape, seen, expected)
+            else:
+                axes = _stacked(shape, seen, expected)
             for i in range(len(path) + 1):
                 out.setdefault(path[:i], set()).add(tuple((axis, shape[axis]) for axis in axes))
     return {path: frozenset(found) for path, found in out.items()}
@@ -1024,6 +1034,8 @@ def _rank_unknown(cls: str, own: Mapping[str, tuple[int, ...]]) -> bool:
     its kernel has more axes than one layer's least, and (a Conv's, a ConvTranspose's) no bias says how many layers
     it holds (``_stacked_by_bias``)."""
     kernel = own.get("kernel")
+    if cls in ("Dense", "Linear") and kernel is not None and len(kernel) > 2:  # a stack: by its bias, or guessed
+        return _stacked_by_bias(cls, own) is None
     if cls not in _FREE_RANK or kernel is None or len(kernel) <= _FREE_RANK[cls]:
         return False
     return _stacked_by_bias(cls, own) is None
