@@ -184,3 +184,21 @@ def test_a_preset_rule_with_its_own_layout_is_scored_in_that_layout():
     values = np.random.default_rng(0).uniform(-limit, limit, size=int(np.prod(shape)))
     p_value, law = defaults._score(values, [rule], [p])
     assert p_value > 1e-4, (p_value, law)
+
+
+def test_missing_scipy_is_one_line_with_the_fix_before_the_json_folder_is_made(tmp_path, monkeypatch, capsys):
+    """Without SciPy ``unifiedinit defaults`` made the --json folder, built the models and died with an ImportError
+    traceback from the exact laws; ``compare`` says it in one line. Now so does ``defaults``, before anything is
+    made or measured."""
+    import importlib.util
+    installed = [f for f in FRAMEWORKS if available(f)]
+    if not installed:
+        pytest.skip("no framework installed")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "scipy" else real(name, *a))
+    monkeypatch.setattr(defaults, "measure", lambda *a, **k: pytest.fail("measured without SciPy"))
+    out = tmp_path / "new" / "d.json"
+    assert defaults.main(["--frameworks", installed[0], "--json", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err == "unifiedinit defaults: the exact distributions need SciPy: pip install 'unifiedinit[stats]'\n", err
+    assert list(tmp_path.iterdir()) == []

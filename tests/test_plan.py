@@ -2342,3 +2342,77 @@ def test_resolve_matches_a_names_only_selector_per_parameter_whatever_the_order(
         report = plan.resolve(order, warn=False)
         assert {e.param.path: e.rule for e in report.entries} == \
             {p.path: plan.match(p) for p in order if plan.match(p) is not None}
+
+
+def test_select_names_each_kind_and_role_once_after_the_frameworks_words_are_read():
+    """``Select(kind=("dense", "linear"))`` kept "dense" twice (its repr ``dense|dense``), so it was not equal to
+    ``Select(kind="dense")``, which selects the same parameters: plans of the two compared, hashed and saved
+    differently. Each word is kept once, in the order first given, wherever the selector is made from."""
+    cases = [(dict(kind=("dense", "linear")), dict(kind="dense")),
+             (dict(role=["kernel", "weight", "bias", "kernel"]), dict(role=("weight", "bias"))),
+             (dict(kind=("conv", "norm", "conv"), role=("gamma", "scale")), dict(kind=("conv", "norm"), role="scale"))]
+    for given, same in cases:
+        a, b = ui.Select(**given), ui.Select(**same)
+        assert a == b and hash(a) == hash(b) and repr(a) == repr(b) and str(a) == str(b), (a, b)
+        plan = ui.Plan().rule(ui.Zeros(), **given)
+        assert plan == ui.Plan().rule(ui.Zeros(), **same)
+        shown = [w for part in str(a).split() for w in part.split("=")[1].split("|")]
+        assert len(shown) == len(set(shown)), str(a)  # a report prints each word once
+        saved = json.loads(plan.to_json())
+        assert all(len(set(r[k])) == len(r[k]) for r in saved["rules"] for k in ("kind", "role"))
+        words = {k: list(v) if isinstance(v, (tuple, list)) else [v] for k, v in given.items()}
+        loaded = ui.Plan.from_dict({"rules": [{"spec": ui.Zeros().to_dict(), **words}]})
+        assert loaded == plan
+    assert ui.Select(role=("bias", "weight", "kernel")).role == ("bias", "weight")  # the order first given
+    assert str(ui.Select(kind=("dense", "linear"), role=("kernel", "weight"))) == "kind=dense role=weight"
+
+
+def test_resolve_asks_a_select_of_ones_own_class_about_each_parameter():
+    """``resolve`` (so ``apply`` and ``ui.inspect``) decided each (kind, role) once, by the first parameter met, and
+    reused that for the others; a ``Select`` subclass of one's own matches by its own code, which reads more (here
+    whether a parameter is trainable, or its shape), so a frozen bias and a trainable one got the same verdict
+    (both kept). Its rules now decide each parameter as ``Plan.match`` does, in either order."""
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Trainable(ui.Select):
+        def matches(self, p):
+            return p.trainable and super().matches(p)
+
+    @dataclass(frozen=True)
+    class Wide(ui.Select):
+        def matches(self, p):
+            return p.shape[-1] > 4 and super().matches(p)
+
+    params = [ui.Param("0/bias", "dense", "bias", (4,), layer_fans=(4, 4), trainable=False),
+              ui.Param("1/bias", "dense", "bias", (4,), layer_fans=(4, 4)),
+              ui.Param("0/weight", "dense", "weight", (4, 4)), ui.Param("1/weight", "dense", "weight", (4, 8))]
+    plan = ui.Plan([ui.Rule(ui.Ones(), ui.Select(role=("weight",))), ui.Rule(ui.Zeros(), Trainable(role=("bias",))),
+                    ui.Rule(ui.Zeros(), Wide(role=("weight",)))])
+    for order in (params, params[::-1]):
+        report = plan.resolve(order, warn=False)
+        assert {e.param.path: e.rule for e in report.entries} == {"1/bias": 1, "0/weight": 0, "1/weight": 2}
+        assert [p.path for p in report.unmatched] == ["0/bias"]
+
+
+def test_a_report_of_a_plan_with_a_select_of_ones_own_class_still_has_its_json():
+    # the refusal to save such a plan made Report.to_dict (and ui.inspect(...).to_dict()) raise after the plan had
+    # written the model; a report records the rule with Select's fields and the class's name, which no saved plan
+    # takes back
+    torch = pytest.importorskip("torch")
+
+    class Trainable(ui.Select):
+        def matches(self, p):
+            return p.trainable and super().matches(p)
+
+    model = torch.nn.Linear(3, 2)
+    plan = ui.Plan([ui.Rule(ui.Zeros(), Trainable(role=("bias",)))])
+    data = plan.apply(model, seed=0).to_dict()
+    assert not model.bias.detach().any()
+    [rule] = data["plan"]["rules"]
+    assert rule["select_class"].endswith("Trainable") and rule["role"] == ["bias"]
+    assert json.loads(json.dumps(data)) == data
+    with pytest.raises(ValueError, match="select_class"):
+        ui.Plan.from_dict(data["plan"])
+    plain = ui.Plan().rule(ui.Zeros(), role="bias")  # a plan of Select's own: its report holds the saved plan
+    assert plain.apply(model, seed=0).to_dict()["plan"] == plain.to_dict()

@@ -403,3 +403,21 @@ def test_without_spec_a_shape_a_spec_cannot_take_is_skipped_and_said_a_spec_name
     err = capsys.readouterr().err
     assert err == ("unifiedinit compare: Eye(gain=1.0) cannot initialize a 8x8x3x3 weight of shape (8, 8, 3, 3): "
                    f"{refused['Eye(gain=1.0)']}\n"), err
+
+
+def test_compare_runs_a_spec_given_twice_once_and_says_so(tmp_path, capsys):
+    """``--spec Normal --spec Normal`` sampled the spec twice and wrote each of its JSON rows twice. A spec given
+    again (by the same words or others that make the same spec) runs once, in the order first given, and a note
+    on stderr names the --spec that repeats it."""
+    out = tmp_path / "r.json"
+    same = repr(report.spec_arg("Normal"))  # the catalog's example, written out: the same spec by other words
+    assert report.main(["--spec", "Normal", "--spec", "Zeros", "--spec", same, "--spec", "Normal",
+                        "--frameworks", "reference", "--picture", "", "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())
+    keys = [(r["spec"], r["framework"], r["layer"]) for r in rows]
+    assert len(keys) == len(set(keys)) == 4, keys  # two specs x dense and conv, each once
+    assert [r["spec"] for r in rows][::2] == [same, "Zeros()"]
+    captured = capsys.readouterr()
+    assert captured.out.count(f"{same}\n") == 1
+    assert captured.err.count("run once") == 2 and f"--spec {same!r} is {same}, as --spec 'Normal': run once" \
+        in captured.err, captured.err

@@ -155,6 +155,18 @@ def framework_names(text: str, option: str, allowed: Sequence[str]) -> list[str]
     return chosen
 
 
+def need_scipy() -> None:
+    """Refuse, in one line with its fix, a command that checks exact distributions where SciPy is not installed;
+    call it before any output is made.
+
+    Raises:
+        Problem: SciPy is not installed.
+    """
+    import importlib.util
+    if importlib.util.find_spec("scipy") is None:
+        raise Problem("the exact distributions need SciPy: pip install 'unifiedinit[stats]'")
+
+
 def check_output(path: str, option: str) -> str:
     """``path`` checked as an output file without making anything: not a folder, its folder writable (or makeable:
     the nearest folder above it that exists is writable), and every name in it short enough for the file system.

@@ -205,7 +205,7 @@ def _words(owner: str, name: str, value: Any, allowed: Sequence[str]) -> tuple[s
     for item in items:
         word = ALIASES.get(item, item) if isinstance(item, str) else item
         out.append(v.choice(owner, name, word, allowed))  # a builtin str: a numpy.str_'s repr would not read back
-    return tuple(out)
+    return tuple(dict.fromkeys(out))  # each word once, in the order given: ("dense", "linear") is ("dense",)
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,8 @@ class Select:
     Args:
         kind: a layer kind or a tuple or list of them, from ``KINDS`` ("dense", "conv", "conv_transpose",
             "embedding", "norm", "recurrent", "attention", "prelu", "other"; "linear" is read as "dense");
-            empty (the default): every kind.
+            empty (the default): every kind. Each kind is kept once, in the order first given (``("dense",
+            "linear")`` is ``("dense",)``), and so is each role.
         role: a role or a tuple or list of them, from ``ROLES`` ("weight", "bias", "embedding", "scale", "shift",
             "running_mean", "running_var", "recurrent_weight", "recurrent_bias", "batches_tracked", "slope",
             "quantization", "fixed", "other"; the frameworks' words "kernel", "gamma", "beta", "alpha",

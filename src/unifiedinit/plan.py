@@ -186,14 +186,19 @@ class Rule:
         depth = self.depth_of(p, layer)
         return info if depth == info.depth else info._replace(depth=depth)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, strict: bool = True) -> dict[str, Any]:
         """The rule as a plain JSON-safe dict (``Plan.from_dict`` reads it back).
 
+        Args:
+            strict: refuse a ``select`` of a class of one's own (True, the default: a saved plan); False writes
+                Select's fields and the class's name under ``"select_class"`` (a report's record of what ran).
+
         Raises:
-            TypeError: the rule's ``select`` is of a class of one's own derived from ``Select``, whose matching a
-                dict of ``Select``'s fields would not hold."""
+            TypeError: ``strict`` and the rule's ``select`` is of a class of one's own derived from ``Select``,
+                whose matching a dict of ``Select``'s fields would not hold."""
         s = self.select
-        if type(s) not in (Select, _FromNames):
+        own = type(s) not in (Select, _FromNames)
+        if own and strict:
             raise TypeError(f"Rule.to_dict: the rule's select is a {type(s).__name__}, a class derived from "
                             f"unifiedinit.Select whose own matching a saved rule would not hold (it saves Select's "
                             f"fields only); allowed: a unifiedinit.Select")
@@ -201,6 +206,8 @@ class Rule:
                                "role": list(s.role), "path": s.path, "fans": self.fans}
         if isinstance(s, _FromNames):  # NO_DECAY's last selector: only parameters whose layer was read from names
             out["inferred"] = "names"
+        if own:  # a report's record only: Plan.from_dict refuses the field
+            out["select_class"] = type(s).__qualname__
         for key in ("layer", "framework_layer"):
             if getattr(s, key) is not None:
                 out[key] = getattr(s, key)
@@ -529,7 +536,9 @@ class Report:
         for r in rows[n:]:
             del r["spec"], r["rule"]
         m = n + len(self.unmatched)
-        return {"plan": self.plan.to_dict(), "entries": rows[:n], "unmatched": rows[n:m], "skipped": rows[m:],
+        # the plan that ran, a rule of a Select class of one's own included (named, as no saved plan can hold it)
+        plan = {"name": self.plan.name, "rules": [r.to_dict(strict=False) for r in self.plan.rules]}
+        return {"plan": plan, "entries": rows[:n], "unmatched": rows[n:m], "skipped": rows[m:],
                 "unused_rules": list(self.unused)}
 
 
@@ -723,6 +732,9 @@ class Plan:
         reads: dict[tuple[str, str, str], tuple[list[Select], bool]] = {}
         paths: dict[tuple[Any, ...], bool] = {}
         decided: dict[tuple[Any, ...], int | None] = {}
+        # a Select of one's own class matches by its own code, which may read anything of a parameter (whether it is
+        # trainable, its shape): its rules decide each parameter alone
+        own = any(type(r.select) not in (Select, _FromNames) for r in self.rules)
         for p in params:
             pair = (p.kind, p.role, p.inferred)  # NO_DECAY's _FromNames reads how the kind was found
             found = reads.get(pair)
@@ -736,7 +748,7 @@ class Plan:
                 by_path = paths[(pair, layer)] = any(c.path is not None and c.matches_layer(p) for c in found[0])
             what: tuple[Any, ...] = (pair, layer, (p.path, p.aliases, p.names) if by_path else None) \
                 if by_path or found[1] else pair
-            i = decided.get(what, -1)
+            i = -1 if own else decided.get(what, -1)
             if i == -1:
                 i = decided[what] = self.match(p)
             matched.append(self._stacked_as_declared(p, i))

@@ -780,6 +780,8 @@ def spec_arg(text: str) -> Spec:
 
 def execute(args: argparse.Namespace) -> int:
     """Run ``unifiedinit compare`` with parsed options: check them, run, then write the JSON, picture and HTML.
+    A spec given again with ``--spec`` (the same words, or others that make the same spec) runs once, where it was
+    first given, and a note on stderr says so.
 
     Args:
         args: the options ``configure`` defines, as ``argparse`` parsed them.
@@ -807,7 +809,7 @@ def execute(args: argparse.Namespace) -> int:
 
     from ..backends import FRAMEWORKS, REGISTRY, available
     from .._validate import seed as valid_seed
-    from ..cli import Problem, framework_names, outputs
+    from ..cli import Problem, framework_names, need_scipy, outputs
     try:
         valid_seed("compare", args.seed, required=True)
     except (TypeError, ValueError):
@@ -815,17 +817,25 @@ def execute(args: argparse.Namespace) -> int:
     specs = _laid_out()
     if args.spec:
         try:
-            specs = [spec_arg(text) for text in args.spec]
+            given = [(text, spec_arg(text)) for text in args.spec]
         except ValueError as err:
             raise Problem(str(err)) from None
+        first: dict[str, str] = {}  # spec repr -> the --spec that gave it first: each spec runs once (its rows once)
+        specs = []
+        for text, spec in given:
+            if repr(spec) in first:
+                print(f"unifiedinit compare: --spec {text!r} is {spec!r}, as --spec {first[repr(spec)]!r}: run once",
+                      file=sys.stderr)
+            else:
+                first[repr(spec)] = text
+                specs.append(spec)
     frameworks: list[str] | None = None
     if args.frameworks is not None:  # given, even empty ('' names none: refused, not read as the default)
         frameworks = framework_names(args.frameworks, "--frameworks", ["reference", *FRAMEWORKS])
         missing = [f for f in frameworks if f != "reference" and not available(f)]
         if missing:
             raise Problem(f"{missing[0]} is not installed: {REGISTRY[missing[0]].install}")
-    if importlib.util.find_spec("scipy") is None:
-        raise Problem("the exact distributions need SciPy: pip install 'unifiedinit[stats]'")
+    need_scipy()
     layers: Layers = {name: LAYERS[name] for name in (args.layer or DEFAULT_LAYERS)}
     if args.shape:
         try:

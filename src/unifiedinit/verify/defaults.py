@@ -214,8 +214,8 @@ def execute(args: argparse.Namespace) -> int:
         (a parameter no rule of the preset matches included).
 
     Raises:
-        unifiedinit.cli.Problem: an unknown framework, none of those asked for installed, or a ``--json`` path that
-            cannot be written.
+        unifiedinit.cli.Problem: an unknown framework, none of those asked for installed, SciPy missing, or a
+            ``--json`` path that cannot be written.
 
     Examples:
         >>> import argparse, contextlib, io
@@ -229,7 +229,7 @@ def execute(args: argparse.Namespace) -> int:
         0
     """
     from ..backends import REGISTRY, available
-    from ..cli import Problem, framework_names, writable
+    from ..cli import Problem, framework_names, need_scipy, writable
     frameworks = list(zoo.FRAMEWORKS)
     if args.frameworks is not None:  # given, even empty ('' names none: refused, not read as the default)
         frameworks = framework_names(args.frameworks, "--frameworks", zoo.FRAMEWORKS)
@@ -237,6 +237,7 @@ def execute(args: argparse.Namespace) -> int:
     if len(missing) == len(frameworks):
         raise Problem(f"{'none of ' + ', '.join(missing) + ' is' if len(missing) > 1 else missing[0] + ' is not'} "
                       f"installed: {'; '.join(REGISTRY[f].install for f in missing)}")
+    need_scipy()  # the exact laws: said in one line before the --json folder is made
     if args.json:
         writable(args.json, "--json")
     fits = measure(frameworks)
