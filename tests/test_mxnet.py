@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -1173,18 +1174,24 @@ def test_a_grouped_conv_transpose_has_its_true_layer_fans_as_torch_and_equinox_r
             assert np.abs(values).max() <= bound and (p.role == "bias" or np.abs(values).max() > 0.9 * bound)
 
 
-def test_a_symbol_blocks_deferred_parameters_get_the_shapes_its_graph_gives_and_their_real_fans():
-    """A SymbolBlock of layers without input sizes, initialized before its first forward pass: MXNet knows no
-    parameter's shape yet, but its graph gives (8, 0, 3, 3) and (300, 0) (the input's axis unknown). The walk said
-    shape () and known, and XavierUniform drew with a scalar's fans, U(+-sqrt(3)) = U(+-1.73) on the (300, 128)
-    weight whose own bound is sqrt(6 / 428) = 0.118; now the rule waits for the shapes, as on any deferred block."""
+def _deferred_symbol_block() -> Any:
+    """A SymbolBlock of Conv2D(8, 3) and Dense(300) without input sizes: no parameter's shape is known before the
+    first forward pass."""
     nn = mx.gluon.nn
     layers = nn.HybridSequential()
     layers.add(nn.Conv2D(8, 3), nn.Dense(300))
     data = mx.sym.var("data")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # MXNet: "Cannot decide type for the following arguments" (data)
-        net = mx.gluon.SymbolBlock(layers(data), data)
+        return mx.gluon.SymbolBlock(layers(data), data)
+
+
+def test_a_symbol_blocks_deferred_parameters_get_the_shapes_its_graph_gives_and_their_real_fans():
+    """A SymbolBlock of layers without input sizes, initialized before its first forward pass: MXNet knows no
+    parameter's shape yet, but its graph gives (8, 0, 3, 3) and (300, 0) (the input's axis unknown). The walk said
+    shape () and known, and XavierUniform drew with a scalar's fans, U(+-sqrt(3)) = U(+-1.73) on the (300, 128)
+    weight whose own bound is sqrt(6 / 428) = 0.118; now the rule waits for the shapes, as on any deferred block."""
+    net = _deferred_symbol_block()
     net.initialize()
     shapes = {(p.shape, p.known) for p, _ in M.walk(net)}
     # the biases' shapes are known, their layers' fans (read from the graph's ops) are not: they wait too
@@ -1291,13 +1298,7 @@ def test_a_symbol_blocks_deferred_bias_waits_for_its_layers_fans_from_the_graph(
     """A SymbolBlock of Conv2D(8, 3) and Dense(300) without input sizes: presets.torch draws each weight and bias
     from U(+-1/sqrt(fan_in)) once the first forward pass gives the input's (5, 6, 6) shape: fan_in 45 and 128, as
     torch's own Conv2d(5, 8, 3) and Linear(128, 300) (the walk gave these parameters kind "other": nothing set)."""
-    nn = mx.gluon.nn
-    layers = nn.HybridSequential()
-    layers.add(nn.Conv2D(8, 3), nn.Dense(300))
-    data = mx.sym.var("data")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # MXNet: "Cannot decide type for the following arguments" (data)
-        net = mx.gluon.SymbolBlock(layers(data), data)
+    net = _deferred_symbol_block()
     net.initialize(mx.init.Constant(5.0))
     ui.presets.torch.apply(net, seed=0)
     net(mx.nd.ones((2, 5, 6, 6)))
