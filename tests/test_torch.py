@@ -2007,3 +2007,16 @@ def test_eager_plans_and_portable_hooks_do_not_import_torch_dynamo():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_a_layer_glob_matches_a_fused_qat_norm_by_its_own_class_unless_it_names_the_context():
+    # the walk names a fused QAT layer's norm "BatchNorm2d in ConvBnReLU2d" (presets.torch's U(0, 1) rule reads the
+    # context); a glob a user wrote, "*Conv*" or "*ReLU*", took the norm's five tensors with the conv's weight
+    qat = pytest.importorskip("torch.ao.nn.intrinsic.qat")
+    from torch.ao.quantization import get_default_qat_qconfig
+    layer = qat.ConvBnReLU2d(3, 8, 3, qconfig=get_default_qat_qconfig())
+    found = {glob: [p.path for p, _ in B.walk(layer) if ui.Select(layer=glob).matches_layer(p)]
+             for glob in ("*Conv*", "*ReLU*", "BatchNorm2d", "* in ConvBn*")}
+    assert found["*Conv*"] == found["*ReLU*"] == ["weight"]
+    assert set(found["BatchNorm2d"]) == set(found["* in ConvBn*"]) == \
+        {"bn/weight", "bn/bias", "bn/running_mean", "bn/running_var", "bn/num_batches_tracked"}

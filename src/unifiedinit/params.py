@@ -288,7 +288,10 @@ class Select:
         class it derives from (``Param.bases``): a user's subclass of ``nn.LSTM`` is an LSTM, as ``isinstance``
         says; and whether the ``framework_layer`` glob (None: every class) matches a framework class the layer is
         or derives from (``Param.bases`` only: a user's class merely named ``LSTM`` is none)."""
-        return (self.layer is None or fnmatch.fnmatchcase(p.layer, self.layer)
+        # a layer the walk names in its context ("BatchNorm2d in ConvBn2d": torch's fused QAT norm) is matched by
+        # its own class's name unless the glob names a context too (" in "), so "*Conv*" does not take the norm in
+        layer = p.layer if self.layer is None or " in " in self.layer else p.layer.split(" in ", 1)[0]
+        return (self.layer is None or fnmatch.fnmatchcase(layer, self.layer)
                 or any(fnmatch.fnmatchcase(b, self.layer) for b in p.bases)) and \
             (self.framework_layer is None or any(fnmatch.fnmatchcase(b, self.framework_layer) for b in p.bases))
 
