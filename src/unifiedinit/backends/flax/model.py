@@ -335,8 +335,9 @@ def _stacked_by_bias(cls: str, own: Mapping[str, tuple[int, ...]]) -> tuple[int,
     (their shapes ``own``) read from its bias, which is (features,) in one layer: each axis more is a stack
     (``nn.scan``, ``nn.vmap``), at the same position in both (their ``variable_axes``: ``{"params": 1}`` too), of the
     same size, and the rest of the kernel is one layer's (in, features), (*k, in, features) ((*k, features, in) with
-    ``transpose_kernel``). The leading choice where several fit; () for a one-axis bias; None where there is no
-    bias or no choice fits."""
+    ``transpose_kernel``); the stack may also sit at the kernel's end (``variable_axes={"params": -1}``). () for a
+    one-axis bias; None where there is no bias, no reading fits, or several do (names cannot tell them apart: the
+    walk guesses and warns)."""
     kernel, bias = own.get("kernel"), own.get("bias")
     if cls not in ("Dense", "Linear", "Conv", "ConvTranspose") or kernel is None or bias is None or not bias:
         return None
